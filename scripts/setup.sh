@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up everything linearnets needs on a fresh Debian/Ubuntu machine; quick and safe to re-run.
+#   scripts/setup.sh        runtime: venv, CPU torch, the package, Fashion-MNIST (Debian package)
+#   scripts/setup.sh dev    the same plus the dev tools (pytest, ruff, mypy, hypothesis, pillow)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+VENV="${VENV:-.venv}"
+TORCH_SPEC="${TORCH_SPEC:-torch==2.13.0}"
+extra="${1:-}"
+
+# 1. Fashion-MNIST from Debian, when this machine allows apt-get (root, or password-less sudo).
+if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo="skip"; fi
+    fi
+    if [ "$sudo" != skip ]; then
+        echo "setup: installing dataset-fashion-mnist with apt-get"
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 \
+            || { $sudo apt-get update -q >/dev/null 2>&1 \
+                 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; } \
+            || echo "setup: could not install dataset-fashion-mnist; see 'linearnets data download'" >&2
+    else
+        echo "setup: not root and no sudo: skipping apt-get dataset-fashion-mnist" >&2
+    fi
+fi
+
+# 2. A virtual environment with a CPU build of torch installed first, so the package's torch>= is met.
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.stamp-${extra:-run}"
+want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    exit 0
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "$TORCH_SPEC"
+if [ "$extra" = dev ]; then
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]"
+else
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e .
+fi
+echo "$want" > "$stamp"

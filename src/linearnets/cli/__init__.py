@@ -1,0 +1,81 @@
+"""The ``linearnets`` command: the only place that parses argv.
+
+Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``.
+Usage errors exit 2, runtime errors exit 1, an interrupt exits 130; each prints one line, no traceback
+unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from linearnets.errors import LinearnetsError, UsageError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line naming the problem, then exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of the ``linearnets`` command with every subcommand registered."""
+    from linearnets import __version__
+    from linearnets.cli import data as data_cmd
+    from linearnets.cli import linreg as linreg_cmd
+    from linearnets.cli import predict as predict_cmd
+    from linearnets.cli import softmax as softmax_cmd
+
+    parser = OneLineParser(
+        prog="linearnets",
+        description="Linear neural networks (D2L chapter 3): linear and softmax regression.",
+    )
+    parser.add_argument("--version", action="version", version=f"linearnets {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    sub.required = True
+    for module in (linreg_cmd, softmax_cmd, predict_cmd, data_cmd):
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        if debug:
+            raise
+        print(f"linearnets {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LinearnetsError as exc:
+        if debug:
+            raise
+        print(f"linearnets {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"linearnets {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if debug:
+            raise
+        print(f"linearnets {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+
+
+def entry() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())

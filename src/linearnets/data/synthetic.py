@@ -1,0 +1,137 @@
+"""Synthetic regression data and minibatch iterators (D2L §3.2.1–3.2.2, §3.3.1–3.3.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from linearnets.errors import UsageError
+from linearnets.validation import (
+    check_finite,
+    check_float_tensor,
+    check_non_negative_float,
+    check_positive_int,
+    check_same_length,
+)
+
+__all__ = ["data_iter", "load_array", "synthetic_data"]
+
+
+def synthetic_data(
+    w: torch.Tensor | Sequence[float],
+    b: float,
+    num_examples: int,
+    *,
+    noise_std: float = 0.01,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Generate ``y = Xw + b + ε`` with ``X ~ N(0, 1)`` and ``ε ~ N(0, noise_std²)``.
+
+    Args:
+        w: true weights, shape (d,).
+        b: true bias.
+        num_examples: n, the number of rows.
+        noise_std: standard deviation σ of the Gaussian noise (not the variance).
+        generator: source of randomness; ``None`` uses torch's global generator.
+
+    Returns:
+        ``X`` of shape (n, d) and ``y`` of shape (n, 1), float32 (or ``w``'s floating dtype).
+
+    See D2L §3.2.1.
+    """
+    w = torch.as_tensor(w)
+    if not w.is_floating_point():
+        w = w.float()
+    if w.ndim != 1 or w.numel() == 0:
+        raise UsageError(
+            f"w must be a non-empty 1-d tensor of weights (d,), got shape {tuple(w.shape)}; "
+            "pass e.g. w=torch.tensor([2, -3.4])"
+        )
+    num_examples = check_positive_int("num_examples", num_examples)
+    noise_std = check_non_negative_float("noise_std", noise_std)
+    if isinstance(b, bool) or not isinstance(b, int | float | torch.Tensor):
+        raise UsageError(f"b must be a number, got {b!r}; pass e.g. b=4.2")
+    X = torch.randn(num_examples, w.numel(), generator=generator, dtype=w.dtype)  # (n, d)
+    y = X @ w + float(b)  # (n,)
+    y += noise_std * torch.randn(y.shape, generator=generator, dtype=w.dtype)
+    return X, y.reshape(-1, 1)  # (n, d), (n, 1)
+
+
+def _check_arrays(features: torch.Tensor, labels: torch.Tensor) -> int:
+    check_float_tensor("features", features)
+    if not isinstance(labels, torch.Tensor):
+        raise UsageError(f"labels must be a torch.Tensor, got {type(labels).__name__}")
+    n = check_same_length(("features", "labels"), (features, labels))
+    if n == 0:
+        raise UsageError("features must hold at least one example, got 0 rows; pass a non-empty dataset")
+    check_finite("features", features)
+    return n
+
+
+def data_iter(
+    batch_size: int,
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield shuffled minibatches ``(X, y)``, every example exactly once; the last batch may be short.
+
+    Unlike the book's version, no Python list of indices is built and the dataset is not copied up front:
+    one permutation tensor (n int64) is drawn and each batch gathers only its own rows.
+
+    Args:
+        batch_size: B, rows per batch.
+        features: shape (n, ...).
+        labels: shape (n, ...).
+        generator: source of the shuffle; ``None`` uses torch's global generator.
+
+    Yields:
+        ``X`` of shape (B, ...) and ``y`` of shape (B, ...).
+
+    See D2L §3.2.2.
+    """
+    batch_size = check_positive_int("batch_size", batch_size)
+    n = _check_arrays(features, labels)
+    order = torch.randperm(n, generator=generator)  # (n,)
+    for start in range(0, n, batch_size):
+        idx = order[start : start + batch_size]  # a view: (B,)
+        yield features[idx], labels[idx]
+
+
+def load_array(
+    data_arrays: Sequence[torch.Tensor],
+    batch_size: int,
+    is_train: bool = True,
+    *,
+    generator: torch.Generator | None = None,
+) -> DataLoader[tuple[torch.Tensor, ...]]:
+    """Wrap tensors in a ``TensorDataset`` behind a ``DataLoader`` (shuffled when ``is_train``).
+
+    Args:
+        data_arrays: tensors sharing their first dimension n, e.g. ``(features, labels)``.
+        batch_size: B, rows per batch.
+        is_train: shuffle each epoch when true.
+        generator: source of the shuffle; ``None`` uses torch's global generator.
+
+    Returns:
+        A ``DataLoader`` yielding tuples of tensors of shape (B, ...).
+
+    See D2L §3.3.2.
+    """
+    batch_size = check_positive_int("batch_size", batch_size)
+    if not isinstance(data_arrays, list | tuple) or not data_arrays:
+        raise UsageError(
+            f"data_arrays must be a non-empty tuple of tensors, got {type(data_arrays).__name__}; "
+            "pass e.g. (features, labels)"
+        )
+    names = tuple(f"data_arrays[{i}]" for i in range(len(data_arrays)))
+    for name, array in zip(names, data_arrays, strict=True):
+        if not isinstance(array, torch.Tensor):
+            raise UsageError(f"{name} must be a torch.Tensor, got {type(array).__name__}")
+    if check_same_length(names, data_arrays) == 0:
+        raise UsageError("data_arrays must hold at least one example, got 0 rows")
+    dataset = TensorDataset(*data_arrays)
+    return DataLoader(dataset, batch_size, shuffle=is_train, generator=generator)

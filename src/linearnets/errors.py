@@ -1,0 +1,41 @@
+"""The project's exception types: one per kind of failure, each carrying a message a learner can act on.
+
+Usage errors (bad arguments, bad settings) subclass :class:`ValueError`/:class:`TypeError` as well, so code
+written against plain Python conventions still catches them. The CLI maps :class:`UsageError` to exit status 2
+and every other :class:`LinearnetsError` to exit status 1.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CheckpointError",
+    "DatasetError",
+    "DivergenceError",
+    "LinearnetsError",
+    "UsageError",
+    "UsageTypeError",
+]
+
+
+class LinearnetsError(Exception):
+    """Base class of every error linearnets raises on purpose."""
+
+
+class UsageError(LinearnetsError, ValueError):
+    """An argument or setting has a value that is not allowed (CLI exit status 2)."""
+
+
+class UsageTypeError(UsageError, TypeError):
+    """An argument has the wrong type or dtype (CLI exit status 2)."""
+
+
+class DatasetError(LinearnetsError):
+    """A dataset file is missing, truncated, corrupt or not the file it claims to be."""
+
+
+class CheckpointError(LinearnetsError):
+    """A checkpoint file cannot be read, is foreign, or does not match the run resuming it."""
+
+
+class DivergenceError(LinearnetsError):
+    """Training blew up: the loss became non-finite or grew far beyond its starting value."""

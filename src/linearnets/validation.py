@@ -1,0 +1,129 @@
+"""Checks for values entering the library: each failure names the argument, the rule, the value and the fix."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from linearnets.errors import UsageError, UsageTypeError
+
+__all__ = [
+    "check_choice",
+    "check_finite",
+    "check_float_tensor",
+    "check_label_tensor",
+    "check_non_negative_float",
+    "check_positive_float",
+    "check_positive_int",
+    "check_same_length",
+    "describe",
+]
+
+
+def describe(value: Any) -> str:
+    """Return a short description of ``value`` for error messages (tensors by shape and dtype)."""
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fail(name: str, rule: str, value: Any, fix: str, *, kind: type[Exception] = UsageError) -> None:
+    message = f"{name} must be {rule}, got {describe(value)}"
+    raise kind(f"{message}; {fix}" if fix else message)
+
+
+def check_positive_int(name: str, value: Any, *, fix: str = "") -> int:
+    """Return ``value`` if it is an int ≥ 1 (bools rejected), else raise :class:`UsageError`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        _fail(name, "a positive integer", value, fix or f"pass e.g. {name}=1", kind=UsageTypeError)
+    if value < 1:
+        _fail(name, "a positive integer (>= 1)", value, fix or f"pass e.g. {name}=1")
+    return int(value)
+
+
+def check_positive_float(name: str, value: Any, *, fix: str = "") -> float:
+    """Return ``value`` as a float if it is a finite number > 0, else raise :class:`UsageError`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        _fail(name, "a positive number", value, fix, kind=UsageTypeError)
+    if not math.isfinite(value) or value <= 0:
+        _fail(name, "a finite number > 0", value, fix)
+    return float(value)
+
+
+def check_non_negative_float(name: str, value: Any, *, fix: str = "") -> float:
+    """Return ``value`` as a float if it is a finite number ≥ 0, else raise :class:`UsageError`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        _fail(name, "a non-negative number", value, fix, kind=UsageTypeError)
+    if not math.isfinite(value) or value < 0:
+        _fail(name, "a finite number >= 0", value, fix)
+    return float(value)
+
+
+def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise :class:`UsageError`."""
+    if value not in choices:
+        _fail(name, "one of " + ", ".join(repr(c) for c in choices), value, "")
+    return str(value)
+
+
+def check_float_tensor(name: str, value: Any, *, ndim: int | None = None) -> torch.Tensor:
+    """Return ``value`` if it is a floating-point tensor (of ``ndim`` dimensions when given)."""
+    if not isinstance(value, torch.Tensor):
+        _fail(name, "a torch.Tensor", value, f"convert it with torch.as_tensor({name})", kind=UsageTypeError)
+    if not value.is_floating_point():
+        _fail(
+            name,
+            "a floating-point tensor",
+            value,
+            f"convert it with {name}.float() (images: {name}.float() / 255)",
+            kind=UsageTypeError,
+        )
+    if ndim is not None and value.ndim != ndim:
+        _fail(name, f"{ndim}-dimensional", value, "")
+    return value
+
+
+def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None) -> torch.Tensor:
+    """Return ``value`` if it is a 1-d integer tensor of class indices in ``[0, num_classes)``."""
+    if not isinstance(value, torch.Tensor):
+        _fail(name, "a torch.Tensor of class indices", value, "", kind=UsageTypeError)
+    if value.is_floating_point() or value.dtype == torch.bool or value.is_complex():
+        _fail(name, "an integer tensor of class indices", value, f"use {name}.long()", kind=UsageTypeError)
+    if value.ndim != 1:
+        _fail(name, "1-dimensional (B,)", value, f"use {name}.reshape(-1)")
+    if num_classes is not None and value.numel() > 0:
+        low, high = int(value.min()), int(value.max())
+        if low < 0 or high >= num_classes:
+            bad = low if low < 0 else high
+            raise UsageError(
+                f"{name} must hold class indices in [0, {num_classes}), got {bad}; "
+                "check the labels match the model's number of outputs"
+            )
+    return value
+
+
+def check_finite(name: str, value: torch.Tensor) -> torch.Tensor:
+    """Return ``value`` if every entry is finite, else raise :class:`UsageError`."""
+    if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+        count = int((~torch.isfinite(value)).sum())
+        raise UsageError(
+            f"{name} must hold only finite values, got {count} NaN/inf entries in {describe(value)}; "
+            "clean or impute the data first"
+        )
+    return value
+
+
+def check_same_length(names: Sequence[str], values: Sequence[torch.Tensor]) -> int:
+    """Return the common first dimension of ``values``, else raise :class:`UsageError`."""
+    lengths = [int(v.shape[0]) if v.ndim else 0 for v in values]
+    if len(set(lengths)) != 1:
+        pairs = ", ".join(f"{n} has {k}" for n, k in zip(names, lengths, strict=True))
+        raise UsageError(
+            f"{' and '.join(names)} must have the same number of examples (first dimension), "
+            f"got {pairs}; pass matching arrays"
+        )
+    return lengths[0]
