@@ -31,7 +31,9 @@ def describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _fail(name: str, rule: str, value: Any, fix: str, *, kind: type[Exception] = UsageError) -> None:
+def _fail(
+    name: str, rule: str, value: Any, fix: str, *, kind: type[Exception] = UsageError
+) -> None:
     message = f"{name} must be {rule}, got {describe(value)}"
     raise kind(f"{message}; {fix}" if fix else message)
 
@@ -73,7 +75,13 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
 def check_float_tensor(name: str, value: Any, *, ndim: int | None = None) -> torch.Tensor:
     """Return ``value`` if it is a floating-point tensor (of ``ndim`` dimensions when given)."""
     if not isinstance(value, torch.Tensor):
-        _fail(name, "a torch.Tensor", value, f"convert it with torch.as_tensor({name})", kind=UsageTypeError)
+        _fail(
+            name,
+            "a torch.Tensor",
+            value,
+            f"convert it with torch.as_tensor({name})",
+            kind=UsageTypeError,
+        )
     if not value.is_floating_point():
         _fail(
             name,
@@ -92,7 +100,13 @@ def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None)
     if not isinstance(value, torch.Tensor):
         _fail(name, "a torch.Tensor of class indices", value, "", kind=UsageTypeError)
     if value.is_floating_point() or value.dtype == torch.bool or value.is_complex():
-        _fail(name, "an integer tensor of class indices", value, f"use {name}.long()", kind=UsageTypeError)
+        _fail(
+            name,
+            "an integer tensor of class indices",
+            value,
+            f"use {name}.long()",
+            kind=UsageTypeError,
+        )
     if value.ndim != 1:
         _fail(name, "1-dimensional (B,)", value, f"use {name}.reshape(-1)")
     if num_classes is not None and value.numel() > 0:

@@ -65,7 +65,9 @@ def _check_arrays(features: torch.Tensor, labels: torch.Tensor) -> int:
         raise UsageError(f"labels must be a torch.Tensor, got {type(labels).__name__}")
     n = check_same_length(("features", "labels"), (features, labels))
     if n == 0:
-        raise UsageError("features must hold at least one example, got 0 rows; pass a non-empty dataset")
+        raise UsageError(
+            "features must hold at least one example, got 0 rows; pass a non-empty dataset"
+        )
     check_finite("features", features)
     return n
 

@@ -1,0 +1,104 @@
+"""``linearnets linreg``: train linear regression on synthetic data (D2L §3.2–3.3)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from linearnets.cli._options import (
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
+from linearnets.config import IMPLS, LinregConfig
+
+
+def add_parser(sub: Any) -> None:
+    """Register the ``linreg`` subcommand."""
+    defaults = LinregConfig()
+    p = sub.add_parser(
+        "linreg",
+        help="train linear regression on synthetic data y = Xw + b + noise",
+        description="Train linear regression (scratch or concise) on the book's synthetic data and "
+        "compare the learned w and b with the truth and with the closed-form least-squares solution.",
+    )
+    p.add_argument(
+        "--impl", choices=IMPLS, default=defaults.impl, help="implementation (default: %(default)s)"
+    )
+    p.add_argument(
+        "--epochs", type=positive_int, default=defaults.epochs, help="default: %(default)s"
+    )
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=defaults.lr,
+        help="learning rate (default: %(default)s)",
+    )
+    p.add_argument(
+        "--batch-size", type=positive_int, default=defaults.batch_size, help="default: %(default)s"
+    )
+    p.add_argument(
+        "--num-examples",
+        type=positive_int,
+        default=defaults.num_examples,
+        help="default: %(default)s",
+    )
+    p.add_argument(
+        "--noise-std",
+        type=non_negative_float,
+        default=defaults.noise_std,
+        help="standard deviation of the noise (default: %(default)s)",
+    )
+    p.add_argument(
+        "--seed", type=non_negative_int, default=defaults.seed, help="default: %(default)s"
+    )
+    p.add_argument(
+        "--threads",
+        type=positive_int,
+        default=defaults.num_threads,
+        help="torch threads (default: %(default)s)",
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="train on FILE.npz or FILE.csv instead of synthetic data",
+    )
+    p.add_argument("--json", action="store_true", help="end with one JSON object of the results")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``linearnets linreg``; return the exit status."""
+    from linearnets.tasks.linreg import run_linreg
+    from linearnets.training.callbacks import ConsoleLogger
+
+    config = LinregConfig(
+        impl=args.impl,
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        num_examples=args.num_examples,
+        noise_std=args.noise_std,
+        seed=args.seed,
+        num_threads=args.threads,
+        data=args.data,
+    )
+    result = run_linreg(config, callbacks=[ConsoleLogger(progress=False)])
+    fmt = ", ".join
+    print(f"w: [{fmt(f'{v:.6f}' for v in result.w)}]  b: {result.b:.6f}")
+    print(
+        f"error vs truth:       w [{fmt(f'{v:+.2e}' for v in result.w_error)}]  b {result.b_error:+.2e}"
+    )
+    print(
+        f"error vs closed form: w [{fmt(f'{v:+.2e}' for v in result.w_error_closed)}]"
+        f"  b {result.b_error_closed:+.2e}"
+    )
+    if args.json:
+        summary = result.summary()
+        summary["config"] = config.to_dict()
+        print(json.dumps(summary))
+    return 0

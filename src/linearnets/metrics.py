@@ -1,0 +1,68 @@
+"""Classification metrics and a running-sum helper (D2L §3.6.5)."""
+
+from __future__ import annotations
+
+import torch
+
+from linearnets.errors import UsageError
+from linearnets.validation import check_label_tensor
+
+__all__ = ["Accumulator", "accuracy", "correct_count"]
+
+
+def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
+    """Return how many rows of ``y_hat`` put their largest score on the true class (the book's count).
+
+    Args:
+        y_hat: scores or probabilities, shape (B, C); a (B,) tensor is taken as predicted labels.
+        y: class indices, shape (B,).
+
+    See D2L §3.6.5.
+    """
+    check_label_tensor("y", y)
+    pred = y_hat.argmax(dim=1) if y_hat.ndim > 1 and y_hat.shape[1] > 1 else y_hat.reshape(-1)
+    if pred.shape[0] != y.shape[0]:
+        raise UsageError(
+            f"y_hat and y must have the same number of rows, got {pred.shape[0]} and {y.shape[0]}; "
+            "pass predictions and labels of the same batch"
+        )
+    return int((pred.to(y.dtype) == y).sum())
+
+
+def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
+    """Return the fraction of rows predicted correctly, a ratio in [0, 1].
+
+    Args:
+        y_hat: scores or probabilities, shape (B, C), or predicted labels (B,).
+        y: class indices, shape (B,), B ≥ 1.
+
+    See D2L §3.6.5.
+    """
+    if isinstance(y, torch.Tensor) and y.numel() == 0:
+        raise UsageError(
+            "y must hold at least one label, got an empty tensor; pass a non-empty batch"
+        )
+    return correct_count(y_hat, y) / y.shape[0]
+
+
+class Accumulator:
+    """Sum ``n`` running totals, e.g. (loss sum, correct, count).
+
+    See D2L §3.6.5.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.data = [0.0] * n
+
+    def add(self, *args: float) -> None:
+        """Add one value to each total."""
+        if len(args) != len(self.data):
+            raise UsageError(f"add() needs {len(self.data)} values, got {len(args)}")
+        self.data = [a + float(b) for a, b in zip(self.data, args, strict=True)]
+
+    def reset(self) -> None:
+        """Set every total back to 0."""
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx: int) -> float:
+        return self.data[idx]

@@ -1,0 +1,57 @@
+"""Concise models with ``torch.nn`` (D2L §3.3 and §3.7)."""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from torch import nn
+
+from linearnets.validation import check_positive_int
+
+__all__ = ["init_weights", "linreg_concise", "softmax_concise"]
+
+
+def init_weights(
+    m: nn.Module, *, std: float = 0.01, generator: torch.Generator | None = None
+) -> None:
+    """Initialise an ``nn.Linear``'s weight to N(0, std²) and its bias to 0; other modules untouched.
+
+    Use as ``net.apply(init_weights)``, or ``net.apply(partial(init_weights, generator=g))`` to seed it.
+
+    See D2L §3.7.1.
+    """
+    if isinstance(m, nn.Linear):
+        with torch.no_grad():
+            m.weight.normal_(0.0, std, generator=generator)
+            if m.bias is not None:
+                m.bias.zero_()
+
+
+def linreg_concise(
+    num_inputs: int = 2, *, generator: torch.Generator | None = None
+) -> nn.Sequential:
+    """Return ``nn.Sequential(nn.Linear(num_inputs, 1))`` with weight ~ N(0, 0.01²) and bias 0.
+
+    See D2L §3.3.3–3.3.4.
+    """
+    num_inputs = check_positive_int("num_inputs", num_inputs)
+    net = nn.Sequential(nn.Linear(num_inputs, 1))
+    net.apply(functools.partial(init_weights, generator=generator))
+    return net
+
+
+def softmax_concise(
+    num_inputs: int = 784, num_outputs: int = 10, *, generator: torch.Generator | None = None
+) -> nn.Sequential:
+    """Return ``nn.Sequential(nn.Flatten(), nn.Linear(num_inputs, num_outputs))``, weights ~ N(0, 0.01²).
+
+    The network outputs logits; ``nn.CrossEntropyLoss`` applies the stable log-softmax itself.
+
+    See D2L §3.7.1.
+    """
+    num_inputs = check_positive_int("num_inputs", num_inputs)
+    num_outputs = check_positive_int("num_outputs", num_outputs)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(num_inputs, num_outputs))
+    net.apply(functools.partial(init_weights, generator=generator))
+    return net

@@ -1,0 +1,84 @@
+"""Linear regression from scratch: model and squared loss (D2L §3.2)."""
+
+from __future__ import annotations
+
+import torch
+
+from linearnets.errors import UsageError
+from linearnets.models.scratch.module import ScratchModule
+from linearnets.validation import check_float_tensor, check_positive_int
+
+__all__ = ["LinearRegressionScratch", "linreg", "squared_loss"]
+
+
+def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Return the linear model's prediction ``Xw + b``.
+
+    Args:
+        X: features, shape (B, d).
+        w: weights, shape (d, 1).
+        b: bias, shape (1,).
+
+    Returns:
+        ``y_hat`` of shape (B, 1).
+
+    See D2L §3.2.3.
+    """
+    check_float_tensor("X", X, ndim=2)
+    if X.shape[1] != w.shape[0]:
+        raise UsageError(
+            f"X must have {w.shape[0]} features (columns) to match w of shape {tuple(w.shape)}, "
+            f"got X of shape {tuple(X.shape)}; reshape X to (batch, {w.shape[0]})"
+        )
+    return X @ w + b  # (B, d) @ (d, 1) + (1,) -> (B, 1)
+
+
+def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return the per-example squared loss ``½(ŷ − y)²``, reshaping ``y`` to ``y_hat``'s shape.
+
+    Reshaping (rather than broadcasting) means a (B,) target against a (B, 1) prediction is matched
+    element by element instead of silently becoming a (B, B) matrix.
+
+    Args:
+        y_hat: predictions, shape (B, 1).
+        y: targets, shape (B, 1) or (B,).
+
+    Returns:
+        Losses of shape (B, 1), not reduced.
+
+    See D2L §3.2.4.
+    """
+    if y.numel() != y_hat.numel():
+        raise UsageError(
+            f"y must hold one target per prediction: y_hat has shape {tuple(y_hat.shape)} "
+            f"({y_hat.numel()} values), y has shape {tuple(y.shape)} ({y.numel()} values); "
+            "pass targets of shape (batch, 1)"
+        )
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+
+class LinearRegressionScratch(ScratchModule):
+    """Linear regression with hand-made parameters ``w`` (d, 1) ~ N(0, sigma²) and ``b`` (1,) = 0.
+
+    Args:
+        num_inputs: d, the number of features.
+        sigma: standard deviation of the initial weights.
+        generator: source of the initial weights.
+
+    See D2L §3.2.3.
+    """
+
+    def __init__(
+        self, num_inputs: int, *, sigma: float = 0.01, generator: torch.Generator | None = None
+    ) -> None:
+        num_inputs = check_positive_int("num_inputs", num_inputs)
+        self.w = (torch.randn(num_inputs, 1, generator=generator) * sigma).requires_grad_()
+        self.b = torch.zeros(1, requires_grad=True)
+
+    def param_names(self) -> tuple[str, ...]:
+        """Return the parameters' attribute names, in :meth:`parameters` order."""
+        return ("w", "b")
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Return predictions (B, 1) for features ``X`` (B, d)."""
+        return linreg(X, self.w, self.b)

@@ -1,0 +1,79 @@
+"""The small contract scratch models share with ``nn.Module``: call, ``parameters()``, state dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import torch
+
+from linearnets.errors import UsageError
+
+__all__ = ["ScratchModule"]
+
+
+class ScratchModule:
+    """Base of the from-scratch models: tensors as attributes, no ``torch.nn``.
+
+    Subclasses name their parameters in :meth:`param_names` and implement :meth:`forward`.
+    """
+
+    training: bool = True
+
+    def param_names(self) -> tuple[str, ...]:
+        """Return the parameters' attribute names."""
+        raise NotImplementedError
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Compute the model's output for ``X``."""
+        raise NotImplementedError
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        return self.forward(X)
+
+    def parameters(self) -> Iterator[torch.Tensor]:
+        """Yield the trainable tensors, like ``nn.Module.parameters()``."""
+        for name in self.param_names():
+            yield getattr(self, name)
+
+    def named_parameters(self) -> Iterator[tuple[str, torch.Tensor]]:
+        """Yield ``(name, tensor)`` pairs, like ``nn.Module.named_parameters()``."""
+        for name in self.param_names():
+            yield name, getattr(self, name)
+
+    def train(self, mode: bool = True) -> ScratchModule:
+        """Set training mode (kept for ``nn.Module`` parity; these models behave the same in both)."""
+        self.training = mode
+        return self
+
+    def eval(self) -> ScratchModule:
+        """Set evaluation mode."""
+        return self.train(False)
+
+    def to(self, device: torch.device | str) -> ScratchModule:
+        """Move every parameter to ``device`` in place of the old tensors, keeping ``requires_grad``."""
+        for name, param in self.named_parameters():
+            moved = param.detach().to(device).requires_grad_(param.requires_grad)
+            setattr(self, name, moved)
+        return self
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Return a copy of the parameters by name."""
+        return {name: param.detach().clone() for name, param in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, torch.Tensor]) -> None:
+        """Copy tensors from ``state`` into the parameters, checking names and shapes."""
+        names = set(self.param_names())
+        if set(state) != names:
+            raise UsageError(
+                f"state must hold exactly the parameters {sorted(names)}, got {sorted(state)}; "
+                "load a state saved from the same kind of model"
+            )
+        with torch.no_grad():
+            for name, param in self.named_parameters():
+                value = state[name]
+                if value.shape != param.shape:
+                    raise UsageError(
+                        f"state[{name!r}] must have shape {tuple(param.shape)}, "
+                        f"got {tuple(value.shape)}; load a state saved from the same model size"
+                    )
+                param.copy_(value)

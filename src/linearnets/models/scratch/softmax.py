@@ -1,0 +1,168 @@
+"""Softmax regression from scratch: stable softmax, cross-entropy and the analytic gradient (D2L §3.6)."""
+
+from __future__ import annotations
+
+import torch
+
+from linearnets.errors import UsageError
+from linearnets.models.scratch.module import ScratchModule
+from linearnets.validation import check_float_tensor, check_label_tensor, check_positive_int
+
+__all__ = [
+    "SoftmaxRegressionScratch",
+    "cross_entropy",
+    "cross_entropy_logits",
+    "softmax",
+    "softmax_cross_entropy_grad",
+]
+
+
+def softmax(X: torch.Tensor) -> torch.Tensor:
+    """Return the row-wise softmax of ``X``, stable for any finite logits.
+
+    Subtracting each row's maximum leaves the result unchanged (it cancels in the ratio) but keeps
+    every ``exp`` in (0, 1], so logits of ±1000 give probabilities instead of inf/inf = NaN.
+
+    Args:
+        X: logits, shape (B, C).
+
+    Returns:
+        Probabilities, shape (B, C), each row summing to 1.
+
+    See D2L §3.6.2 and §3.7.2.
+    """
+    check_float_tensor("X", X, ndim=2)
+    X_exp = torch.exp(X - X.amax(dim=1, keepdim=True))  # (B, C), entries in (0, 1]
+    return X_exp / X_exp.sum(dim=1, keepdim=True)
+
+
+def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str) -> None:
+    check_float_tensor(what, y_hat, ndim=2)
+    check_label_tensor("y", y, num_classes=y_hat.shape[1])
+    if y.shape[0] != y_hat.shape[0]:
+        raise UsageError(
+            f"y must hold one label per row of {what}: {what} has {y_hat.shape[0]} rows, "
+            f"y has {y.shape[0]}; pass labels of shape ({y_hat.shape[0]},)"
+        )
+
+
+def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return the per-example cross-entropy ``−log ŷ[i, y_i]`` from probabilities, as the book picks it.
+
+    A true-class probability that underflowed to 0 is clamped to the smallest positive float, so the
+    loss is large but finite (≈ 87 in float32) rather than inf.
+
+    Args:
+        y_hat: probabilities, shape (B, C).
+        y: class indices, int64 shape (B,).
+
+    Returns:
+        Losses of shape (B,).
+
+    See D2L §3.6.3.
+    """
+    _check_targets(y_hat, y, "y_hat")
+    picked = y_hat[torch.arange(y_hat.shape[0], device=y_hat.device), y]  # (B,)
+    return -torch.log(picked.clamp_min(torch.finfo(y_hat.dtype).tiny))
+
+
+def cross_entropy_logits(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return the per-example cross-entropy from logits, fused and stable: ``logsumexp(o) − o_y``.
+
+    Args:
+        O: logits, shape (B, C).
+        y: class indices, int64 shape (B,).
+
+    Returns:
+        Losses of shape (B,).
+
+    See D2L §3.7.2.
+    """
+    _check_targets(O, y, "O")
+    return torch.logsumexp(O, dim=1) - O.gather(1, y.reshape(-1, 1)).reshape(-1)
+
+
+def softmax_cross_entropy_grad(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return ∂l_i/∂o_i = softmax(o_i) − onehot(y_i) for each example, the book's derivation.
+
+    Args:
+        O: logits, shape (B, C).
+        y: class indices, int64 shape (B,).
+
+    Returns:
+        Gradients of shape (B, C) (of each example's own loss, not of the mean).
+
+    See D2L §3.4.6.2.
+    """
+    _check_targets(O, y, "O")
+    G = softmax(O)  # (B, C)
+    G[torch.arange(O.shape[0], device=O.device), y] -= 1
+    return G
+
+
+class SoftmaxRegressionScratch(ScratchModule):
+    """Softmax regression ``O = X W + b`` with ``W`` (d, q) ~ N(0, sigma²) and ``b`` (q,) = 0.
+
+    The model returns logits; pair it with :func:`cross_entropy_logits`. ``softmax(net(X))`` gives the
+    book's probabilities. With ``analytic=True`` the parameters carry no autograd graph and the
+    trainer calls :meth:`analytic_backward`, which writes the book's closed-form gradient into ``.grad``.
+
+    Args:
+        num_inputs: d, features per example (784 for 28×28 images).
+        num_outputs: q, the number of classes.
+        sigma: standard deviation of the initial weights.
+        generator: source of the initial weights.
+        analytic: use the explicit gradient instead of autograd.
+
+    See D2L §3.6.1.
+    """
+
+    def __init__(
+        self,
+        num_inputs: int = 784,
+        num_outputs: int = 10,
+        *,
+        sigma: float = 0.01,
+        generator: torch.Generator | None = None,
+        analytic: bool = False,
+    ) -> None:
+        self.num_inputs = check_positive_int("num_inputs", num_inputs)
+        self.num_outputs = check_positive_int("num_outputs", num_outputs)
+        self.analytic = bool(analytic)
+        W = torch.randn(self.num_inputs, self.num_outputs, generator=generator) * sigma
+        self.W = W.requires_grad_(not self.analytic)
+        self.b = torch.zeros(self.num_outputs, requires_grad=not self.analytic)
+
+    def param_names(self) -> tuple[str, ...]:
+        """Return the parameters' attribute names, in :meth:`parameters` order."""
+        return ("W", "b")
+
+    def flatten(self, X: torch.Tensor) -> torch.Tensor:
+        """Return ``X`` as a (B, d) matrix, checking it holds d features per example."""
+        check_float_tensor("X", X)
+        if X.ndim < 2 or X[0].numel() != self.num_inputs:
+            raise UsageError(
+                f"X must hold {self.num_inputs} features per example, e.g. shape (B, {self.num_inputs}) "
+                f"or (B, 1, 28, 28), got shape {tuple(X.shape)}; check the image size (resize) matches "
+                "the model's num_inputs"
+            )
+        return X.reshape(X.shape[0], self.num_inputs)  # (B, d)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Return logits (B, q) for a batch ``X`` of shape (B, d) or (B, 1, H, W)."""
+        return self.flatten(X) @ self.W + self.b  # (B, d) @ (d, q) + (q,) -> (B, q)
+
+    @torch.no_grad()
+    def analytic_backward(
+        self, X: torch.Tensor, O: torch.Tensor, y: torch.Tensor, *, scale: float
+    ) -> None:
+        """Write ``scale · Σ_i ∂l_i/∂θ`` into each parameter's ``.grad``, without autograd.
+
+        With ``G = softmax(O) − onehot(y)`` (B, q): ``∂/∂W = Xᵀ G`` (d, q) and ``∂/∂b = Σ_i G_i`` (q,).
+        ``scale = 1 / B`` gives the gradient of the batch mean, as ``loss.mean().backward()`` would.
+
+        See D2L §3.4.6.2.
+        """
+        G = softmax_cross_entropy_grad(O, y) * scale  # (B, q)
+        self.W.grad = self.flatten(X).T @ G  # (d, B) @ (B, q) -> (d, q)
+        self.b.grad = G.sum(dim=0)  # (q,)

@@ -1,0 +1,126 @@
+"""A linear-regression run from a :class:`~linearnets.config.LinregConfig` (D2L §3.2–3.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from linearnets.config import LinregConfig
+from linearnets.data.synthetic import load_array, synthetic_data
+from linearnets.models.closed_form import closed_form
+from linearnets.models.concise import linreg_concise
+from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
+from linearnets.seeding import pin_threads, seed_everything
+from linearnets.training.loop import History, fit
+
+__all__ = ["LinregResult", "run_linreg"]
+
+
+@dataclass(frozen=True)
+class LinregResult:
+    """What a linear-regression run learned, next to the truth and the closed form."""
+
+    impl: str
+    epochs: int
+    w: list[float]
+    b: float
+    true_w: list[float]
+    true_b: float
+    closed_w: list[float]
+    closed_b: float
+    loss: float
+    history: History
+
+    @property
+    def w_error(self) -> list[float]:
+        """``true_w − w`` per weight."""
+        return [t - v for t, v in zip(self.true_w, self.w, strict=True)]
+
+    @property
+    def b_error(self) -> float:
+        """``true_b − b``."""
+        return self.true_b - self.b
+
+    @property
+    def w_error_closed(self) -> list[float]:
+        """``closed_w − w`` per weight."""
+        return [t - v for t, v in zip(self.closed_w, self.w, strict=True)]
+
+    @property
+    def b_error_closed(self) -> float:
+        """``closed_b − b``."""
+        return self.closed_b - self.b
+
+    def summary(self) -> dict[str, Any]:
+        """Return the result as a JSON-ready dict."""
+        return {
+            "impl": self.impl,
+            "epochs": self.epochs,
+            "w": self.w,
+            "b": self.b,
+            "w_error": self.w_error,
+            "b_error": self.b_error,
+            "closed_form_w": self.closed_w,
+            "closed_form_b": self.closed_b,
+            "w_error_closed_form": self.w_error_closed,
+            "b_error_closed_form": self.b_error_closed,
+            "loss": self.loss,
+            "history": [m.as_dict() for m in self.history.epochs],
+        }
+
+
+def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> LinregResult:
+    """Generate the book's synthetic data, train ``config.impl`` on it and compare with the closed form.
+
+    See D2L §3.2.7 (scratch) and §3.3.7 (concise).
+    """
+    pin_threads(config.num_threads)
+    gens = seed_everything(config.seed)
+    true_w = torch.tensor(config.true_w)
+    features, labels = synthetic_data(
+        true_w, config.true_b, config.num_examples, noise_std=config.noise_std, generator=gens.data
+    )
+    train_iter = load_array((features, labels), config.batch_size, generator=gens.data)
+    net: Any
+    if config.impl == "scratch":
+        net = LinearRegressionScratch(len(config.true_w), generator=gens.init)
+        loss: Any = squared_loss
+        updater: Any = SGD(net.parameters(), lr=config.lr)
+    else:
+        net = linreg_concise(len(config.true_w), generator=gens.init)
+        loss = nn.MSELoss(reduction="none")
+        updater = torch.optim.SGD(net.parameters(), lr=config.lr)
+    history = fit(
+        net,
+        train_iter,
+        loss,
+        updater,
+        config.epochs,
+        train_eval_iter=[(features, labels)],
+        callbacks=callbacks,
+    )
+    w, b = _weights(net)
+    closed_w, closed_b = closed_form(features, labels)
+    return LinregResult(
+        impl=config.impl,
+        epochs=config.epochs,
+        w=w,
+        b=b,
+        true_w=list(config.true_w),
+        true_b=config.true_b,
+        closed_w=closed_w.tolist(),
+        closed_b=closed_b,
+        loss=history.last.train_loss,
+        history=history,
+    )
+
+
+def _weights(net: Any) -> tuple[list[float], float]:
+    if isinstance(net, LinearRegressionScratch):
+        return net.w.detach().reshape(-1).tolist(), float(net.b.detach())
+    linear = net[0]
+    return linear.weight.detach().reshape(-1).tolist(), float(linear.bias.detach())

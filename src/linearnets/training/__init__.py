@@ -1,0 +1,1 @@
+"""Training: the shared loop, callbacks, checkpoints and run folders."""

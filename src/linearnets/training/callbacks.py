@@ -1,0 +1,143 @@
+"""Side effects of training, as callbacks: console lines and progress bars, metrics files, live curves.
+
+A callback is any object with some of these methods, called by :func:`linearnets.training.loop.fit`:
+``on_fit_start(num_epochs, start_epoch)``, ``on_epoch_start(epoch, num_batches)``,
+``on_batch_end(step, losses)``, ``on_epoch_end(metrics)``, ``on_fit_end(history)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import torch
+
+from linearnets.training.loop import EpochMetrics, History
+
+__all__ = ["Callback", "ConsoleLogger", "CurvesCallback", "MetricsWriter", "format_epoch"]
+
+
+class Callback:
+    """A callback that does nothing; subclass it and override the hooks you need."""
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        """Called before each epoch."""
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        """Called after each optimizer step with the batch's per-example losses."""
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        """Called after each epoch (training and evaluation) with its metrics."""
+
+    def on_fit_end(self, *, history: History) -> None:
+        """Called once after the last epoch."""
+
+
+def format_epoch(metrics: EpochMetrics) -> str:
+    """Return the book's one-line epoch summary, e.g. ``epoch 1, loss 0.785, train acc 0.749, ...``."""
+    if metrics.train_acc is None:
+        return f"epoch {metrics.epoch}, loss {metrics.train_loss:f}"
+    parts = [
+        f"epoch {metrics.epoch}",
+        f"loss {metrics.train_loss:.4f}",
+        f"train acc {metrics.train_acc:.3f}",
+    ]
+    if metrics.test_acc is not None:
+        parts.append(f"test acc {metrics.test_acc:.3f}")
+    parts.append(f"{metrics.seconds:.2f} s")
+    return ", ".join(parts)
+
+
+class ConsoleLogger(Callback):
+    """Print one summary line per epoch; in a terminal also show a progress bar during each epoch.
+
+    Args:
+        stream: where lines go (default stdout).
+        progress: show a tqdm bar; ``None`` means only when stderr is a terminal.
+    """
+
+    def __init__(self, *, stream: TextIO | None = None, progress: bool | None = None) -> None:
+        self.stream = stream
+        self.progress = progress
+        self._bar: Any = None
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        show = self.progress if self.progress is not None else sys.stderr.isatty()
+        if show:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=num_batches, desc=f"epoch {epoch}", leave=False, unit="batch")
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        print(format_epoch(metrics), file=self.stream or sys.stdout, flush=True)
+
+
+class MetricsWriter(Callback):
+    """Append each epoch's metrics to ``metrics.jsonl`` and ``metrics.csv`` in ``run_dir``.
+
+    Resuming a run truncates both files to the epochs already done, so they never hold an epoch twice.
+    """
+
+    FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+
+    def __init__(self, run_dir: Path) -> None:
+        self.jsonl = Path(run_dir) / "metrics.jsonl"
+        self.csv = Path(run_dir) / "metrics.csv"
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        rows = []
+        if start_epoch and self.jsonl.exists():
+            for line in self.jsonl.read_text().splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    if row["epoch"] <= start_epoch:
+                        rows.append(row)
+        self.jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        with self.csv.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=self.FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        row = metrics.as_dict()
+        with self.jsonl.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        with self.csv.open("a", newline="") as f:
+            csv.DictWriter(f, fieldnames=self.FIELDS).writerow(row)
+
+
+class CurvesCallback(Callback):
+    """Redraw the live curves (train loss, train acc, test acc) after each epoch.
+
+    Args:
+        curves: a :class:`linearnets.plotting.LiveCurves` (notebook, file or none mode).
+    """
+
+    def __init__(self, curves: Any) -> None:
+        self.curves = curves
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        values = {"train loss": metrics.train_loss}
+        if metrics.train_acc is not None:
+            values["train acc"] = metrics.train_acc
+        if metrics.test_acc is not None:
+            values["test acc"] = metrics.test_acc
+        self.curves.update(metrics.epoch, values)
+
+    def on_fit_end(self, *, history: History) -> None:
+        close = getattr(self.curves, "close", None)
+        if close is not None:
+            close()

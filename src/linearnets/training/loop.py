@@ -1,0 +1,319 @@
+"""The one training loop every model shares: scratch or concise, regression or classification (D2L §3.6.6).
+
+A step reads top to bottom: forward → per-example loss → zero_grad → backward (autograd, or the model's
+analytic gradient) → step. The loop returns a :class:`History`; printing, plotting and saving happen in
+callbacks (:mod:`linearnets.training.callbacks`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+from linearnets.errors import UsageError
+from linearnets.validation import check_positive_int
+
+__all__ = [
+    "EpochMetrics",
+    "History",
+    "Updater",
+    "evaluate",
+    "evaluate_accuracy",
+    "fit",
+    "train_epoch",
+]
+
+Net = Callable[[torch.Tensor], torch.Tensor]
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Batches = Iterable[Sequence[torch.Tensor]]
+
+
+class Updater(Protocol):
+    """What the loop needs of an optimizer: ``torch.optim.SGD`` and the scratch ``SGD`` both fit."""
+
+    def zero_grad(self) -> None: ...
+
+    def step(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    """What one epoch did. ``epoch`` counts from 1; accuracies are ``None`` for regression."""
+
+    epoch: int
+    train_loss: float
+    train_acc: float | None
+    test_loss: float | None
+    test_acc: float | None
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the metrics as a plain dict (JSON-ready)."""
+        return asdict(self)
+
+
+@dataclass
+class History:
+    """Per-epoch metrics of a run, in order."""
+
+    epochs: list[EpochMetrics] = field(default_factory=list)
+
+    @property
+    def train_loss(self) -> list[float]:
+        """Mean training loss per epoch."""
+        return [m.train_loss for m in self.epochs]
+
+    @property
+    def train_acc(self) -> list[float | None]:
+        """Training accuracy per epoch (``None`` for regression)."""
+        return [m.train_acc for m in self.epochs]
+
+    @property
+    def test_acc(self) -> list[float | None]:
+        """Test accuracy per epoch (``None`` without a test set or for regression)."""
+        return [m.test_acc for m in self.epochs]
+
+    @property
+    def last(self) -> EpochMetrics:
+        """The latest epoch's metrics."""
+        if not self.epochs:
+            raise UsageError("history is empty: no epoch has finished yet")
+        return self.epochs[-1]
+
+
+def _set_mode(net: Net, training: bool) -> bool:
+    """Switch ``net`` to train/eval mode if it has one; return the mode it was in."""
+    was = bool(getattr(net, "training", True))
+    if hasattr(net, "train"):
+        net.train(training)
+    return was
+
+
+def _is_classification(y: torch.Tensor) -> bool:
+    return not y.is_floating_point()
+
+
+def _batch_totals(
+    y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Return the batch's loss sum and, for class labels, its number of correct predictions."""
+    # a loss reduced to its mean (e.g. nn.MSELoss()) still counts once per example
+    loss_sum = l.detach().sum() if l.ndim else l.detach() * y.shape[0]
+    if not _is_classification(y):
+        return loss_sum, None
+    return loss_sum, (y_hat.detach().argmax(dim=1) == y).sum()
+
+
+def _unpack(batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    if not isinstance(batch, list | tuple) or len(batch) != 2:
+        raise UsageError(
+            f"each batch must be a pair (X, y), got {type(batch).__name__} of length "
+            f"{len(batch) if hasattr(batch, '__len__') else '?'}; yield (features, labels) from the iterator"
+        )
+    X, y = batch
+    if X.shape[0] == 0:
+        raise UsageError("each batch must hold at least one example, got an empty batch (0 rows)")
+    return X, y
+
+
+def train_step(
+    net: Net, X: torch.Tensor, y: torch.Tensor, loss: Loss, updater: Updater, *, scale: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run one update and return ``(y_hat, l)``, both detached; ``l`` holds per-example losses.
+
+    ``scale`` turns the summed loss into the objective whose gradient is applied: ``1 / B`` gives the
+    batch mean, as ``loss.mean().backward()`` does.
+    """
+    if getattr(net, "analytic", False):
+        with torch.no_grad():
+            y_hat = net(X)
+            l = loss(y_hat, y)
+        updater.zero_grad()
+        net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
+    else:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        updater.zero_grad()
+        objective = l.sum() * scale if l.ndim else l * (y.shape[0] * scale)
+        objective.backward()
+    updater.step()
+    return y_hat.detach(), l.detach()
+
+
+def train_epoch(
+    net: Net,
+    train_iter: Batches,
+    loss: Loss,
+    updater: Updater,
+    *,
+    on_step: Callable[[int, torch.Tensor], None] | None = None,
+) -> tuple[float, float | None]:
+    """Train ``net`` for one pass over ``train_iter``; return (mean loss, accuracy or ``None``).
+
+    Args:
+        net: a callable with ``parameters()``: a scratch model or an ``nn.Module``.
+        train_iter: yields ``(X, y)`` batches.
+        loss: per-example loss (``reduction='none'``); a mean-reduced loss also works.
+        updater: ``torch.optim.SGD``, the scratch ``SGD``, or anything with ``zero_grad``/``step``.
+        on_step: called after each step with (step index, per-example losses), e.g. a divergence guard.
+
+    See D2L §3.6.6.
+    """
+    was_training = _set_mode(net, True)
+    loss_sum = torch.zeros((), dtype=torch.float64)
+    correct = torch.zeros((), dtype=torch.int64)
+    count = 0
+    classification = False
+    for step, batch in enumerate(train_iter):
+        X, y = _unpack(batch)
+        y_hat, l = train_step(net, X, y, loss, updater, scale=1.0 / y.shape[0])
+        if on_step is not None:
+            on_step(step, l)
+        batch_loss, batch_correct = _batch_totals(y_hat, y, l)
+        loss_sum += batch_loss.cpu()
+        if batch_correct is not None:
+            classification = True
+            correct += batch_correct.cpu()
+        count += y.shape[0]
+    _set_mode(net, was_training)
+    if count == 0:
+        raise UsageError(
+            "train_iter must yield at least one batch, got none; check the dataset is not empty"
+        )
+    return float(loss_sum) / count, (int(correct) / count if classification else None)
+
+
+@torch.no_grad()
+def evaluate(
+    net: Net, data_iter: Batches, loss: Loss | None = None
+) -> tuple[float | None, float | None]:
+    """Return ``(mean loss or None, accuracy or None)`` of ``net`` over ``data_iter``, in eval mode.
+
+    See D2L §3.6.5.
+    """
+    was_training = _set_mode(net, False)
+    loss_sum = torch.zeros((), dtype=torch.float64)
+    correct = torch.zeros((), dtype=torch.int64)
+    count = 0
+    classification = False
+    for batch in data_iter:
+        X, y = _unpack(batch)
+        y_hat = net(X)
+        if loss is not None:
+            l = loss(y_hat, y)
+            loss_sum += (l.sum() if l.ndim else l * y.shape[0]).double().cpu()
+        if _is_classification(y):
+            classification = True
+            correct += (y_hat.argmax(dim=1) == y).sum().cpu()
+        count += y.shape[0]
+    _set_mode(net, was_training)
+    if count == 0:
+        raise UsageError(
+            "data_iter must yield at least one batch, got none; check the dataset is not empty"
+        )
+    mean_loss = float(loss_sum) / count if loss is not None else None
+    return mean_loss, (int(correct) / count if classification else None)
+
+
+def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
+    """Return the accuracy of ``net`` over ``data_iter``, a ratio in [0, 1].
+
+    See D2L §3.6.5.
+    """
+    _, acc = evaluate(net, data_iter)
+    if acc is None:
+        raise UsageError("evaluate_accuracy needs integer class labels, got floating-point targets")
+    return acc
+
+
+def fit(
+    net: Net,
+    train_iter: Batches,
+    loss: Loss,
+    updater: Updater,
+    num_epochs: int,
+    *,
+    test_iter: Batches | None = None,
+    train_eval_iter: Batches | None = None,
+    callbacks: Sequence[Any] = (),
+    start_epoch: int = 0,
+    history: History | None = None,
+    on_step: Callable[[int, torch.Tensor], None] | None = None,
+) -> History:
+    """Train for epochs ``start_epoch + 1 … num_epochs`` and return the history of every epoch.
+
+    Args:
+        net, train_iter, loss, updater: as in :func:`train_epoch`.
+        num_epochs: the last epoch to run (epochs count from 1).
+        test_iter: evaluated after every epoch (test loss and accuracy).
+        train_eval_iter: when given, the reported training loss is that of the model at the end of
+            the epoch over this iterator (the book's linear regression print), not the running mean.
+        callbacks: objects with any of ``on_fit_start``, ``on_epoch_start``, ``on_batch_end``,
+            ``on_epoch_end``, ``on_fit_end`` (see :class:`linearnets.training.callbacks.Callback`).
+        start_epoch: epochs already done (when resuming).
+        history: the history so far (when resuming); extended in place.
+        on_step: passed to :func:`train_epoch`.
+
+    See D2L §3.6.6.
+    """
+    num_epochs = check_positive_int("num_epochs", num_epochs)
+    if not 0 <= start_epoch <= num_epochs:
+        raise UsageError(f"start_epoch must be in [0, {num_epochs}], got {start_epoch}")
+    history = history if history is not None else History()
+    batch_hooks = [cb.on_batch_end for cb in callbacks if hasattr(cb, "on_batch_end")]
+    if on_step is not None:
+        batch_hooks.insert(0, lambda step, losses: on_step(step, losses))
+    step_hook = _chain(batch_hooks) if batch_hooks else None
+    for cb in callbacks:
+        _call(cb, "on_fit_start", num_epochs=num_epochs, start_epoch=start_epoch)
+    for epoch in range(start_epoch + 1, num_epochs + 1):
+        for cb in callbacks:
+            _call(cb, "on_epoch_start", epoch=epoch, num_batches=_len_or_none(train_iter))
+        start = time.perf_counter()
+        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, on_step=step_hook)
+        if train_eval_iter is not None:
+            eval_loss, _ = evaluate(net, train_eval_iter, loss)
+            train_loss = eval_loss if eval_loss is not None else train_loss
+        test_loss, test_acc = (
+            evaluate(net, test_iter, loss) if test_iter is not None else (None, None)
+        )
+        metrics = EpochMetrics(
+            epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start
+        )
+        history.epochs.append(metrics)
+        for cb in callbacks:
+            _call(cb, "on_epoch_end", metrics=metrics)
+    for cb in callbacks:
+        _call(cb, "on_fit_end", history=history)
+    return history
+
+
+def _call(callback: Any, hook: str, **kwargs: Any) -> None:
+    method = getattr(callback, hook, None)
+    if method is not None:
+        method(**kwargs)
+
+
+def _chain(hooks: list[Callable[[int, torch.Tensor], None]]) -> Callable[[int, torch.Tensor], None]:
+    def run_all(step: int, losses: torch.Tensor) -> None:
+        for hook in hooks:
+            hook(step, losses)
+
+    return run_all
+
+
+def _len_or_none(iterable: Batches) -> int | None:
+    try:
+        return len(iterable)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def is_module(net: Net) -> bool:
+    """Return whether ``net`` is an ``nn.Module`` (so it has real train/eval modes)."""
+    return isinstance(net, nn.Module)

@@ -1,0 +1,138 @@
+"""Linear regression from scratch and concise (D2L §3.2–3.3), against closed forms and torch."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from linearnets.errors import UsageError
+from linearnets.models.closed_form import closed_form
+from linearnets.models.concise import linreg_concise
+from linearnets.models.scratch import SGD, LinearRegressionScratch, linreg, sgd, squared_loss
+
+
+def test_linreg_is_xw_plus_b() -> None:
+    X = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    w = torch.tensor([[0.5], [-1.0]])
+    b = torch.tensor([2.0])
+    torch.testing.assert_close(linreg(X, w, b), torch.tensor([[0.5], [-0.5]]))
+
+
+def test_squared_loss_is_half_squared_error() -> None:
+    y_hat = torch.tensor([[1.0], [2.0], [4.0]])
+    y = torch.tensor([1.5, 2.0, 1.0])  # (n,) against (n, 1): must match element-wise, not broadcast
+    l = squared_loss(y_hat, y)
+    assert l.shape == (3, 1)
+    torch.testing.assert_close(l.reshape(-1), torch.tensor([0.125, 0.0, 4.5]))
+    # against torch: MSELoss has no 1/2
+    torch.testing.assert_close(l.mean() * 2, nn.functional.mse_loss(y_hat, y.reshape(-1, 1)))
+
+
+def test_initialisation_matches_the_book(gen: torch.Generator) -> None:
+    net = LinearRegressionScratch(10_000, generator=gen)
+    assert net.w.shape == (10_000, 1) and net.b.shape == (1,)
+    assert net.w.std().item() == pytest.approx(0.01, rel=0.05)
+    assert torch.equal(net.b, torch.zeros(1))
+    assert all(p.requires_grad for p in net.parameters())
+    concise = linreg_concise(10_000, generator=gen)
+    assert concise[0].weight.std().item() == pytest.approx(0.01, rel=0.05)
+    assert torch.equal(concise[0].bias, torch.zeros(1))
+
+
+def test_book_sgd_step_equals_torch_sgd_on_mean_loss(gen: torch.Generator) -> None:
+    X, y = torch.randn(16, 3, generator=gen), torch.randn(16, 1, generator=gen)
+    w0, b0 = torch.randn(3, 1, generator=gen), torch.randn(1, generator=gen)
+    # scratch: summed loss, sgd divides by the batch size (the book's form)
+    w, b = w0.clone().requires_grad_(), b0.clone().requires_grad_()
+    squared_loss(linreg(X, w, b), y).sum().backward()
+    sgd([w, b], lr=0.03, batch_size=16)
+    # torch: mean loss, torch.optim.SGD
+    tw, tb = w0.clone().requires_grad_(), b0.clone().requires_grad_()
+    opt = torch.optim.SGD([tw, tb], lr=0.03)
+    squared_loss(X @ tw + tb, y).mean().backward()
+    opt.step()
+    torch.testing.assert_close(w, tw, atol=1e-6, rtol=0)
+    torch.testing.assert_close(b, tb, atol=1e-6, rtol=0)
+    assert torch.count_nonzero(w.grad) == 0 and torch.count_nonzero(b.grad) == 0  # zeroed
+
+
+def test_scratch_sgd_class_equals_torch_sgd(gen: torch.Generator) -> None:
+    p0 = torch.randn(5, generator=gen)
+    grad = torch.randn(5, generator=gen)
+    ours, theirs = p0.clone().requires_grad_(), p0.clone().requires_grad_()
+    opt_ours, opt_theirs = SGD([ours], lr=0.1), torch.optim.SGD([theirs], lr=0.1)
+    for _ in range(3):
+        for opt, p in ((opt_ours, ours), (opt_theirs, theirs)):
+            opt.zero_grad()
+            (p * grad).sum().backward()
+            opt.step()
+    torch.testing.assert_close(ours, theirs, atol=1e-6, rtol=0)
+    opt_ours.zero_grad()
+    assert ours.grad is None
+
+
+def test_closed_form_recovers_noiseless_weights(gen: torch.Generator) -> None:
+    X = torch.randn(50, 3, generator=gen)
+    w_true = torch.tensor([1.0, -2.0, 0.5])
+    w, b = closed_form(X, X @ w_true + 0.7)
+    torch.testing.assert_close(w, w_true, atol=1e-5, rtol=0)
+    assert b == pytest.approx(0.7, abs=1e-6)
+
+
+def test_state_dict_round_trip(gen: torch.Generator) -> None:
+    a, b = LinearRegressionScratch(3, generator=gen), LinearRegressionScratch(3, generator=gen)
+    b.load_state_dict(a.state_dict())
+    assert torch.equal(a.w, b.w) and torch.equal(a.b, b.b)
+
+
+BAD_INPUT = [
+    (
+        lambda: linreg(torch.randn(4, 3), torch.randn(2, 1), torch.zeros(1)),
+        UsageError,
+        r"X must have 2 features",
+    ),
+    (
+        lambda: linreg(torch.ones(4, 2, dtype=torch.int64), torch.randn(2, 1), torch.zeros(1)),
+        TypeError,
+        "floating",
+    ),
+    (
+        lambda: squared_loss(torch.randn(4, 1), torch.randn(5)),
+        UsageError,
+        r"one target per prediction",
+    ),
+    (
+        lambda: sgd([torch.zeros(1)], lr=0, batch_size=1),
+        UsageError,
+        r"lr must be a finite number > 0, got 0",
+    ),
+    (
+        lambda: sgd([torch.zeros(1)], lr=0.1, batch_size=0),
+        UsageError,
+        r"batch_size must be a positive integer",
+    ),
+    (lambda: SGD([], lr=0.1), UsageError, r"params must hold at least one tensor"),
+    (
+        lambda: SGD([torch.zeros(1)], lr=float("nan")),
+        UsageError,
+        r"lr must be a finite number > 0, got nan",
+    ),
+    (lambda: LinearRegressionScratch(0), UsageError, r"num_inputs must be a positive integer"),
+    (
+        lambda: LinearRegressionScratch(2).load_state_dict({"w": torch.zeros(2, 1)}),
+        UsageError,
+        r"exactly the",
+    ),
+    (
+        lambda: closed_form(torch.randn(3, 2), torch.randn(4)),
+        UsageError,
+        r"same number of examples",
+    ),
+]
+
+
+@pytest.mark.parametrize("call,error,pattern", BAD_INPUT)
+def test_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=pattern):
+        call()

@@ -1,0 +1,55 @@
+"""End-to-end linear regression with the book's defaults (D2L §3.2.7, §3.3.7)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from linearnets.config import LinregConfig
+from linearnets.errors import UsageError
+from linearnets.tasks.linreg import run_linreg
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_recovers_truth_and_agrees_with_closed_form(impl: str) -> None:
+    result = run_linreg(LinregConfig(impl=impl))
+    assert max(abs(e) for e in result.w_error) < 0.01
+    assert abs(result.b_error) < 0.01
+    assert max(abs(e) for e in result.w_error_closed) < 0.005
+    assert abs(result.b_error_closed) < 0.005
+    # the loss ends near the noise floor: ½σ² (scratch) or σ² (MSELoss), σ = 0.01
+    floor = 0.5e-4 if impl == "scratch" else 1e-4
+    assert floor * 0.5 < result.loss < floor * 2
+    assert len(result.history.epochs) == 3
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_same_seed_same_result(impl: str) -> None:
+    a = run_linreg(LinregConfig(impl=impl, seed=7)).summary()
+    b = run_linreg(LinregConfig(impl=impl, seed=7)).summary()
+    c = run_linreg(LinregConfig(impl=impl, seed=8)).summary()
+    for s in (a, b, c):
+        for row in s["history"]:
+            row.pop("seconds")
+    assert a == b
+    assert a["w"] != c["w"]
+
+
+@pytest.mark.parametrize(
+    "field,value,pattern",
+    [
+        ("lr", 0.0, r"lr must be a finite number > 0, got 0.0"),
+        ("lr", -1.0, r"lr must be"),
+        ("batch_size", 0, r"batch_size must be a positive integer"),
+        ("epochs", 0, r"epochs must be a positive integer"),
+        ("num_examples", -5, r"num_examples must be a positive integer"),
+        ("impl", "fast", r"impl must be one of 'scratch', 'concise', got 'fast'"),
+        ("seed", -1, r"seed must be a non-negative integer"),
+        ("noise_std", -0.1, r"noise_std must be a finite number >= 0"),
+        ("true_w", (), r"true_w must hold at least one weight"),
+    ],
+)
+def test_config_rejects_bad_values(field: str, value: object, pattern: str) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        dataclasses.replace(LinregConfig(), **{field: value})
