@@ -16,7 +16,7 @@ from linearnets.validation import (
 
 __all__ = ["IMPLS", "PLOT_MODES", "LinregConfig", "SoftmaxConfig"]
 
-IMPLS = ("scratch", "concise")
+IMPLS = ("scratch", "analytic", "concise")
 SOFTMAX_IMPLS = ("scratch", "concise", "analytic")
 PLOT_MODES = ("auto", "file", "none")
 

@@ -136,3 +136,19 @@ BAD_INPUT = [
 def test_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_analytic_backward_equals_autograd(gen: torch.Generator) -> None:
+    X = torch.randn(12, 3, generator=gen, dtype=torch.float64)
+    y = torch.randn(12, 1, generator=gen, dtype=torch.float64)
+    net = LinearRegressionScratch(3, generator=gen)
+    net.w = net.w.detach().double().requires_grad_()
+    net.b = net.b.detach().double().requires_grad_()
+    squared_loss(net(X), y).mean().backward()
+    expected = (net.w.grad.clone(), net.b.grad.clone())
+    analytic = LinearRegressionScratch(3, analytic=True)
+    analytic.w, analytic.b = net.w.detach().clone(), net.b.detach().clone()
+    analytic.analytic_backward(X, analytic(X), y, scale=1 / 12)
+    torch.testing.assert_close(analytic.w.grad, expected[0])
+    torch.testing.assert_close(analytic.b.grad, expected[1])
+    assert not analytic.w.requires_grad

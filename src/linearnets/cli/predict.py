@@ -3,15 +3,64 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
+
+from linearnets.cli._options import positive_int
 
 
 def add_parser(sub: Any) -> None:
     """Register the ``predict`` subcommand."""
-    p = sub.add_parser("predict", help="reload a run's weights and draw predictions")
+    p = sub.add_parser(
+        "predict",
+        help="reload a run's weights and draw predictions",
+        description="Reload the weights a 'linearnets softmax' run saved, predict the first N test "
+        "images, print true/predicted labels and draw them titled 'true / predicted'.",
+    )
+    p.add_argument(
+        "run_dir", type=Path, metavar="RUN_DIR", help="folder written by 'linearnets softmax'"
+    )
+    p.add_argument(
+        "-n", type=positive_int, default=6, help="number of test images (default: %(default)s)"
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="image file (default: RUN_DIR/predict-N.png)"
+    )
+    p.add_argument(
+        "--data-dir", type=Path, default=None, help="folder holding the Fashion-MNIST files"
+    )
+    p.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets predict``; return the exit status."""
-    raise NotImplementedError
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
+    from linearnets.data.loader import ArrayLoader
+    from linearnets.inference import predict, predict_labels
+    from linearnets.tasks.softmax import load_trained
+
+    net, meta = load_trained(args.run_dir)
+    arrays = read_fashion_mnist(args.data_dir)
+    test_iter = ArrayLoader(
+        arrays.test_images[: args.n],
+        arrays.test_labels[: args.n],
+        args.n,
+        shuffle=False,
+        resize=meta["resize"],
+    )
+    out = args.out or Path(args.run_dir) / f"predict-{args.n}.png"
+    predict(net, test_iter, args.n, out=out, lang=args.lang)
+    X, y = next(iter(test_iter))
+    pred = predict_labels(net, X)
+    for true, guess in zip(
+        get_fashion_mnist_labels(y, lang=args.lang),
+        get_fashion_mnist_labels(pred, lang=args.lang),
+        strict=True,
+    ):
+        print(f"{true:>12} -> {guess}{'' if true == guess else '   (wrong)'}")
+    correct = int((pred == y).sum())
+    print(f"{correct}/{len(y)} correct; figure: {out}")
+    return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from linearnets.config import LinregConfig
-from linearnets.data.synthetic import load_array, synthetic_data
+from linearnets.data.synthetic import data_iter, load_array, synthetic_data
 from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
@@ -73,6 +73,16 @@ class LinregResult:
         }
 
 
+class Reiterable:
+    """An iterable that calls ``make()`` for a fresh iterator on every pass (one pass per epoch)."""
+
+    def __init__(self, make: Callable[[], Iterator[Any]]) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.make()
+
+
 def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> LinregResult:
     """Generate the book's synthetic data, train ``config.impl`` on it and compare with the closed form.
 
@@ -84,13 +94,20 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
     features, labels = synthetic_data(
         true_w, config.true_b, config.num_examples, noise_std=config.noise_std, generator=gens.data
     )
-    train_iter = load_array((features, labels), config.batch_size, generator=gens.data)
     net: Any
-    if config.impl == "scratch":
-        net = LinearRegressionScratch(len(config.true_w), generator=gens.init)
+    train_iter: Any
+    if config.impl in ("scratch", "analytic"):
+        # the hand-written iterator (§3.2.2), made re-iterable so each epoch reshuffles
+        train_iter = Reiterable(
+            lambda: data_iter(config.batch_size, features, labels, generator=gens.data)
+        )
+        net = LinearRegressionScratch(
+            len(config.true_w), generator=gens.init, analytic=config.impl == "analytic"
+        )
         loss: Any = squared_loss
         updater: Any = SGD(net.parameters(), lr=config.lr)
     else:
+        train_iter = load_array((features, labels), config.batch_size, generator=gens.data)
         net = linreg_concise(len(config.true_w), generator=gens.init)
         loss = nn.MSELoss(reduction="none")
         updater = torch.optim.SGD(net.parameters(), lr=config.lr)

@@ -60,20 +60,32 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 class LinearRegressionScratch(ScratchModule):
     """Linear regression with hand-made parameters ``w`` (d, 1) ~ N(0, sigma²) and ``b`` (1,) = 0.
 
+    With ``analytic=True`` the parameters carry no autograd graph and the trainer calls
+    :meth:`analytic_backward`, which writes the closed-form gradient of the squared loss into ``.grad``.
+
     Args:
         num_inputs: d, the number of features.
         sigma: standard deviation of the initial weights.
         generator: source of the initial weights.
+        analytic: use the explicit gradient instead of autograd.
 
     See D2L §3.2.3.
     """
 
     def __init__(
-        self, num_inputs: int, *, sigma: float = 0.01, generator: torch.Generator | None = None
+        self,
+        num_inputs: int,
+        *,
+        sigma: float = 0.01,
+        generator: torch.Generator | None = None,
+        analytic: bool = False,
     ) -> None:
         num_inputs = check_positive_int("num_inputs", num_inputs)
-        self.w = (torch.randn(num_inputs, 1, generator=generator) * sigma).requires_grad_()
-        self.b = torch.zeros(1, requires_grad=True)
+        self.analytic = bool(analytic)
+        self.w = (torch.randn(num_inputs, 1, generator=generator) * sigma).requires_grad_(
+            not analytic
+        )
+        self.b = torch.zeros(1, requires_grad=not analytic)
 
     def param_names(self) -> tuple[str, ...]:
         """Return the parameters' attribute names, in :meth:`parameters` order."""
@@ -82,3 +94,17 @@ class LinearRegressionScratch(ScratchModule):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """Return predictions (B, 1) for features ``X`` (B, d)."""
         return linreg(X, self.w, self.b)
+
+    @torch.no_grad()
+    def analytic_backward(
+        self, X: torch.Tensor, y_hat: torch.Tensor, y: torch.Tensor, *, scale: float
+    ) -> None:
+        """Write ``scale · Σ_i ∂l_i/∂θ`` into ``.grad`` for ``l_i = ½(ŷ_i − y_i)²``, without autograd.
+
+        With residuals ``r = ŷ − y`` (B, 1): ``∂/∂w = Xᵀ r`` (d, 1) and ``∂/∂b = Σ_i r_i`` (1,).
+
+        See D2L §3.1.1.2.
+        """
+        r = (y_hat - y.reshape(y_hat.shape)) * scale  # (B, 1)
+        self.w.grad = X.T @ r  # (d, B) @ (B, 1) -> (d, 1)
+        self.b.grad = r.sum(dim=0)  # (1,)

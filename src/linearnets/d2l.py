@@ -1,0 +1,199 @@
+"""The book's names with the book's signatures, so chapter 3 runs unchanged with ``from linearnets import d2l``.
+
+Swap ``from d2l import torch as d2l`` for ``from linearnets import d2l``: the chapter's code keeps working,
+in a script as in a notebook, and trains at linearnets' speed (Fashion-MNIST batches are sliced from one
+in-memory tensor). Differences, all deliberate: ``train_ch3`` prints one line per epoch outside Jupyter
+instead of asserting on the final accuracy, and ``predict_ch3`` also saves its figure when headless.
+
+See D2L chapter 3.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from linearnets.data.synthetic import load_array, synthetic_data
+from linearnets.metrics import Accumulator
+from linearnets.models.scratch import linreg, sgd, squared_loss
+from linearnets.training.callbacks import format_epoch
+from linearnets.training.loop import EpochMetrics, evaluate_accuracy
+
+__all__ = [
+    "Accumulator",
+    "Animator",
+    "Timer",
+    "accuracy",
+    "evaluate_accuracy",
+    "get_dataloader_workers",
+    "get_fashion_mnist_labels",
+    "linreg",
+    "load_array",
+    "load_data_fashion_mnist",
+    "plot",
+    "predict_ch3",
+    "set_figsize",
+    "sgd",
+    "show_images",
+    "squared_loss",
+    "synthetic_data",
+    "train_ch3",
+    "train_epoch_ch3",
+    "use_svg_display",
+]
+
+_LAZY = {
+    "Animator": "linearnets.plotting",
+    "plot": "linearnets.plotting",
+    "set_figsize": "linearnets.plotting",
+    "use_svg_display": "linearnets.plotting",
+    "show_images": "linearnets.plotting",
+    "get_fashion_mnist_labels": "linearnets.data.fashion_mnist",
+    "load_data_fashion_mnist": "linearnets.data.fashion_mnist",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # matplotlib and the dataset code load on first use, so `from linearnets import d2l` stays cheap
+    if name == "plt":
+        import matplotlib.pyplot as plt
+
+        return plt
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'linearnets.d2l' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+class Timer:
+    """Record several running times (D2L §3.1.2)."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.start()
+
+    def start(self) -> None:
+        """Start the timer."""
+        self.tik = time.perf_counter()
+
+    def stop(self) -> float:
+        """Stop the timer and record the time in a list."""
+        self.times.append(time.perf_counter() - self.tik)
+        return self.times[-1]
+
+    def avg(self) -> float:
+        """Return the average time."""
+        return sum(self.times) / len(self.times)
+
+    def sum(self) -> float:
+        """Return the sum of time."""
+        return sum(self.times)
+
+    def cumsum(self) -> list[float]:
+        """Return the accumulated time."""
+        return np.array(self.times).cumsum().tolist()
+
+
+def get_dataloader_workers() -> int:
+    """Return 0: batches are slices of one in-memory tensor, so worker processes only add overhead."""
+    return 0
+
+
+def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
+    """Return the *number* of correct predictions, as the book's ``accuracy`` does (D2L §3.6.5)."""
+    if y_hat.ndim > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(dim=1)
+    cmp = y_hat.type(y.dtype) == y
+    return float(cmp.type(y.dtype).sum())
+
+
+def train_epoch_ch3(
+    net: Callable[[torch.Tensor], torch.Tensor],
+    train_iter: Iterable[Sequence[torch.Tensor]],
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    updater: Any,
+) -> tuple[float, float]:
+    """Train for one epoch; return (mean loss, accuracy) (D2L §3.6.6).
+
+    ``updater`` is a ``torch.optim.Optimizer`` (mean loss) or the book's function ``updater(batch_size)``
+    (summed loss, the function divides by the batch size).
+    """
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)  # loss sum, correct count, examples
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.detach().sum()), accuracy(y_hat.detach(), y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def _in_notebook() -> bool:
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()  # type: ignore[attr-defined]
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def train_ch3(
+    net: Callable[[torch.Tensor], torch.Tensor],
+    train_iter: Iterable[Sequence[torch.Tensor]],
+    test_iter: Iterable[Sequence[torch.Tensor]],
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    num_epochs: int,
+    updater: Any,
+) -> tuple[float, float, float]:
+    """Train a model and draw the curves; print one line per epoch outside Jupyter (D2L §3.6.6).
+
+    Returns (train loss, train acc, test acc) of the last epoch (the book returns nothing).
+    """
+    from linearnets.plotting import Animator
+
+    animator = Animator(
+        xlabel="epoch",
+        xlim=[1, num_epochs],
+        ylim=[0.3, 0.9],
+        legend=["train loss", "train acc", "test acc"],
+    )
+    notebook = _in_notebook()
+    train_loss = train_acc = test_acc = float("nan")
+    for epoch in range(num_epochs):
+        start = time.perf_counter()
+        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+        animator.add(epoch + 1, (train_loss, train_acc, test_acc))
+        if not notebook:
+            metrics = EpochMetrics(
+                epoch + 1, train_loss, train_acc, None, test_acc, time.perf_counter() - start
+            )
+            print(format_epoch(metrics), flush=True)
+    return train_loss, train_acc, test_acc
+
+
+def predict_ch3(
+    net: Callable[[torch.Tensor], torch.Tensor],
+    test_iter: Iterable[Sequence[torch.Tensor]],
+    n: int = 6,
+) -> Any:
+    """Show the first ``n`` test images with true and predicted labels (D2L §3.6.7).
+
+    Outside Jupyter the figure is also saved to ``predict_ch3.png`` in the working directory.
+    """
+    from linearnets.inference import predict
+
+    return predict(net, test_iter, n, out=None if _in_notebook() else "predict_ch3.png")

@@ -1,0 +1,79 @@
+"""Using a trained classifier: predicted labels, predictions drawn as images, confusion matrix (D2L §3.6.7)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from linearnets.errors import UsageError
+from linearnets.validation import check_positive_int
+
+__all__ = ["confusion_counts", "predict", "predict_labels"]
+
+Net = Callable[[torch.Tensor], torch.Tensor]
+
+
+@torch.no_grad()
+def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
+    """Return the predicted class of each example: ``argmax`` of the scores, int64 (B,)."""
+    was = getattr(net, "training", None)
+    if hasattr(net, "eval"):
+        net.eval()
+    try:
+        return net(X).argmax(dim=1)
+    finally:
+        if was and hasattr(net, "train"):
+            net.train(True)
+
+
+@torch.no_grad()
+def confusion_counts(
+    net: Net, data_iter: Iterable[Sequence[torch.Tensor]], num_classes: int
+) -> torch.Tensor:
+    """Return the confusion matrix (C, C), int64: row = true class, column = predicted class."""
+    num_classes = check_positive_int("num_classes", num_classes)
+    counts = torch.zeros(num_classes * num_classes, dtype=torch.int64)
+    for X, y in data_iter:
+        pred = predict_labels(net, X).cpu()
+        counts += torch.bincount(y.cpu() * num_classes + pred, minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes)
+
+
+def predict(
+    net: Net,
+    test_iter: Iterable[Sequence[torch.Tensor]],
+    n: int = 6,
+    *,
+    out: str | Path | None = None,
+    lang: str = "en",
+) -> Any:
+    """Show the first ``n`` test images titled "true / predicted" (the book's ``predict_ch3``).
+
+    Returns the matplotlib axes; saves the figure to ``out`` when given (headless use).
+
+    See D2L §3.6.7.
+    """
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels
+    from linearnets.plotting import plot_predictions
+
+    n = check_positive_int("n", n)
+    images, labels = [], []
+    for X, y in test_iter:
+        images.append(X)
+        labels.append(y)
+        if sum(len(b) for b in labels) >= n:
+            break
+    if not images:
+        raise UsageError("test_iter must yield at least one batch, got none")
+    X, y = torch.cat(images)[:n], torch.cat(labels)[:n]
+    pred = predict_labels(net, X)
+    side = int(round(X[0].numel() ** 0.5))
+    return plot_predictions(
+        X.reshape(-1, side, side).cpu(),
+        get_fashion_mnist_labels(y.cpu(), lang=lang),
+        get_fashion_mnist_labels(pred.cpu(), lang=lang),
+        out=out,
+    )
