@@ -24,28 +24,6 @@ from linearnets.models.scratch import linreg, sgd, squared_loss
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy
 
-__all__ = [
-    "Accumulator",
-    "Animator",
-    "Timer",
-    "accuracy",
-    "evaluate_accuracy",
-    "get_dataloader_workers",
-    "get_fashion_mnist_labels",
-    "linreg",
-    "load_array",
-    "load_data_fashion_mnist",
-    "plot",
-    "predict_ch3",
-    "set_figsize",
-    "sgd",
-    "show_images",
-    "squared_loss",
-    "synthetic_data",
-    "train_ch3",
-    "train_epoch_ch3",
-    "use_svg_display",
-]
 
 _LAZY = {
     "Animator": "linearnets.plotting",
@@ -56,6 +34,26 @@ _LAZY = {
     "get_fashion_mnist_labels": "linearnets.data.fashion_mnist",
     "load_data_fashion_mnist": "linearnets.data.fashion_mnist",
 }
+
+
+__all__ = sorted(
+    [
+        "Accumulator",
+        "Timer",
+        "accuracy",
+        "evaluate_accuracy",
+        "get_dataloader_workers",
+        "linreg",
+        "load_array",
+        "predict_ch3",
+        "sgd",
+        "squared_loss",
+        "synthetic_data",
+        "train_ch3",
+        "train_epoch_ch3",
+        *_LAZY,
+    ]
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -146,7 +144,7 @@ def _in_notebook() -> bool:
     ipython = sys.modules.get("IPython")
     if ipython is None:
         return False
-    shell = ipython.get_ipython()  # type: ignore[attr-defined]
+    shell = ipython.get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 

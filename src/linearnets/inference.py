@@ -70,7 +70,7 @@ def predict(
         raise UsageError("test_iter must yield at least one batch, got none")
     X, y = torch.cat(images)[:n], torch.cat(labels)[:n]
     pred = predict_labels(net, X)
-    side = int(round(X[0].numel() ** 0.5))
+    side = round(X[0].numel() ** 0.5)
     return plot_predictions(
         X.reshape(-1, side, side).cpu(),
         get_fashion_mnist_labels(y.cpu(), lang=lang),
