@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from linearnets.data.synthetic import load_array, synthetic_data
-from linearnets.metrics import Accumulator
-from linearnets.models.scratch import linreg, sgd, squared_loss
+from linearnets.data.synthetic import load_array as load_array
+from linearnets.data.synthetic import synthetic_data as synthetic_data
+from linearnets.metrics import Accumulator as Accumulator
+from linearnets.models.scratch import linreg as linreg
+from linearnets.models.scratch import sgd as sgd
+from linearnets.models.scratch import squared_loss as squared_loss
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy
-
 
 _LAZY = {
     "Animator": "linearnets.plotting",
