@@ -14,8 +14,10 @@ from typing import Any, Protocol
 
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from linearnets.errors import UsageError
+from linearnets.training.distributed import DistContext
 from linearnets.validation import check_positive_int
 
 __all__ = [
@@ -98,36 +100,35 @@ def _is_classification(y: torch.Tensor) -> bool:
     return not y.is_floating_point()
 
 
-def _batch_totals(
-    y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Return the batch's loss sum and, for class labels, its number of correct predictions."""
-    # a loss reduced to its mean (e.g. nn.MSELoss()) still counts once per example
-    loss_sum = l.detach().sum() if l.ndim else l.detach() * y.shape[0]
-    if not _is_classification(y):
-        return loss_sum, None
-    return loss_sum, (y_hat.detach().argmax(dim=1) == y).sum()
-
-
-def _unpack(batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+def _unpack(
+    batch: Sequence[torch.Tensor], *, allow_empty: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(batch, list | tuple) or len(batch) != 2:
         raise UsageError(
             f"each batch must be a pair (X, y), got {type(batch).__name__} of length "
             f"{len(batch) if hasattr(batch, '__len__') else '?'}; yield (features, labels) from the iterator"
         )
     X, y = batch
-    if X.shape[0] == 0:
+    if X.shape[0] == 0 and not allow_empty:
         raise UsageError("each batch must hold at least one example, got an empty batch (0 rows)")
     return X, y
 
 
 def train_step(
-    net: Net, X: torch.Tensor, y: torch.Tensor, loss: Loss, updater: Updater, *, scale: float
+    net: Net,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss: Loss,
+    updater: Updater,
+    *,
+    scale: float,
+    dist: DistContext | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run one update and return ``(y_hat, l)``, both detached; ``l`` holds per-example losses.
 
     ``scale`` turns the summed loss into the objective whose gradient is applied: ``1 / B`` gives the
-    batch mean, as ``loss.mean().backward()`` does.
+    batch mean, as ``loss.mean().backward()`` does. In a data-parallel run ``scale`` is
+    ``world_size / global_B``, so that averaging the gradients over processes gives the global mean.
     """
     if getattr(net, "analytic", False):
         with torch.no_grad():
@@ -140,9 +141,21 @@ def train_step(
         l = loss(y_hat, y)
         updater.zero_grad()
         objective = l.sum() * scale if l.ndim else l * (y.shape[0] * scale)
-        objective.backward()
+        objective.backward()  # DistributedDataParallel averages the gradients over processes here
+    if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
+        dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()
     return y_hat.detach(), l.detach()
+
+
+def _global_batch_size(train_iter: Batches, step: int, local: int, dist: DistContext | None) -> int:
+    """Return the number of examples in this step summed over every process."""
+    if dist is None or not dist.enabled:
+        return local
+    known = getattr(train_iter, "global_batch_size", None)
+    if known is not None:
+        return int(known(step))
+    return int(dist.all_reduce_sum(torch.tensor([local]))[0])
 
 
 def train_epoch(
@@ -152,6 +165,7 @@ def train_epoch(
     updater: Updater,
     *,
     on_step: Callable[[int, torch.Tensor], None] | None = None,
+    dist: DistContext | None = None,
 ) -> tuple[float, float | None]:
     """Train ``net`` for one pass over ``train_iter``; return (mean loss, accuracy or ``None``).
 
@@ -161,63 +175,78 @@ def train_epoch(
         loss: per-example loss (``reduction='none'``); a mean-reduced loss also works.
         updater: ``torch.optim.SGD``, the scratch ``SGD``, or anything with ``zero_grad``/``step``.
         on_step: called after each step with (step index, per-example losses), e.g. a divergence guard.
+        dist: the data-parallel context; metrics are then summed over every process.
 
     See D2L §3.6.6.
     """
     was_training = _set_mode(net, True)
-    loss_sum = torch.zeros((), dtype=torch.float64)
-    correct = torch.zeros((), dtype=torch.int64)
-    count = 0
-    classification = False
+    totals = _Totals()
+    allow_empty = dist is not None and dist.enabled
     for step, batch in enumerate(train_iter):
-        X, y = _unpack(batch)
-        y_hat, l = train_step(net, X, y, loss, updater, scale=1.0 / y.shape[0])
+        X, y = _unpack(batch, allow_empty=allow_empty)
+        scale = 1.0 / max(_global_batch_size(train_iter, step, y.shape[0], dist), 1)
+        if dist is not None:
+            scale *= dist.world_size
+        y_hat, l = train_step(net, X, y, loss, updater, scale=scale, dist=dist)
         if on_step is not None:
             on_step(step, l)
-        batch_loss, batch_correct = _batch_totals(y_hat, y, l)
-        loss_sum += batch_loss.cpu()
-        if batch_correct is not None:
-            classification = True
-            correct += batch_correct.cpu()
-        count += y.shape[0]
+        totals.add(y_hat, y, l)
     _set_mode(net, was_training)
-    if count == 0:
-        raise UsageError(
-            "train_iter must yield at least one batch, got none; check the dataset is not empty"
-        )
-    return float(loss_sum) / count, (int(correct) / count if classification else None)
+    return totals.result("train_iter", dist)
 
 
 @torch.no_grad()
 def evaluate(
-    net: Net, data_iter: Batches, loss: Loss | None = None
+    net: Net, data_iter: Batches, loss: Loss | None = None, *, dist: DistContext | None = None
 ) -> tuple[float | None, float | None]:
     """Return ``(mean loss or None, accuracy or None)`` of ``net`` over ``data_iter``, in eval mode.
 
     See D2L §3.6.5.
     """
     was_training = _set_mode(net, False)
-    loss_sum = torch.zeros((), dtype=torch.float64)
-    correct = torch.zeros((), dtype=torch.int64)
-    count = 0
-    classification = False
+    totals = _Totals()
     for batch in data_iter:
-        X, y = _unpack(batch)
+        X, y = _unpack(batch, allow_empty=dist is not None and dist.enabled)
         y_hat = net(X)
-        if loss is not None:
-            l = loss(y_hat, y)
-            loss_sum += (l.sum() if l.ndim else l * y.shape[0]).double().cpu()
-        if _is_classification(y):
-            classification = True
-            correct += (y_hat.argmax(dim=1) == y).sum().cpu()
-        count += y.shape[0]
+        totals.add(y_hat, y, loss(y_hat, y) if loss is not None else None)
     _set_mode(net, was_training)
-    if count == 0:
-        raise UsageError(
-            "data_iter must yield at least one batch, got none; check the dataset is not empty"
+    mean_loss, acc = totals.result("data_iter", dist)
+    return (mean_loss if loss is not None else None), acc
+
+
+class _Totals:
+    """Running (loss sum, correct, count) of an epoch, kept as tensors so no step waits on a device."""
+
+    def __init__(self) -> None:
+        self.loss_sum: torch.Tensor | float = 0.0
+        self.correct: torch.Tensor | int = 0
+        self.count = 0
+        self.classification = False
+
+    def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
+        if l is not None:
+            # a loss reduced to its mean (e.g. nn.MSELoss()) still counts once per example
+            self.loss_sum = (
+                self.loss_sum + (l.detach().sum() if l.ndim else l.detach() * y.shape[0]).double()
+            )
+        if _is_classification(y):
+            self.classification = True
+            if y.shape[0]:
+                self.correct = self.correct + (y_hat.detach().argmax(dim=1) == y).sum()
+        self.count += y.shape[0]
+
+    def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
+        packed = torch.tensor(
+            [float(self.loss_sum), float(self.correct), float(self.count)], dtype=torch.float64
         )
-    mean_loss = float(loss_sum) / count if loss is not None else None
-    return mean_loss, (int(correct) / count if classification else None)
+        if dist is not None and dist.enabled:
+            dist.all_reduce_sum(packed)
+        loss_sum, correct, count = packed.tolist()
+        if count == 0:
+            raise UsageError(
+                f"{name} must yield at least one example, got none; check the dataset is not empty"
+            )
+        return loss_sum / count, (correct / count if self.classification else None)
 
 
 def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
@@ -244,6 +273,7 @@ def fit(
     start_epoch: int = 0,
     history: History | None = None,
     on_step: Callable[[int, torch.Tensor], None] | None = None,
+    dist: DistContext | None = None,
 ) -> History:
     """Train for epochs ``start_epoch + 1 … num_epochs`` and return the history of every epoch.
 
@@ -258,6 +288,7 @@ def fit(
         start_epoch: epochs already done (when resuming).
         history: the history so far (when resuming); extended in place.
         on_step: passed to :func:`train_epoch`.
+        dist: the data-parallel context (see :mod:`linearnets.training.distributed`).
 
     See D2L §3.6.6.
     """
@@ -275,12 +306,14 @@ def fit(
         for cb in callbacks:
             _call(cb, "on_epoch_start", epoch=epoch, num_batches=_len_or_none(train_iter))
         start = time.perf_counter()
-        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, on_step=step_hook)
+        train_loss, train_acc = train_epoch(
+            net, train_iter, loss, updater, on_step=step_hook, dist=dist
+        )
         if train_eval_iter is not None:
-            eval_loss, _ = evaluate(net, train_eval_iter, loss)
+            eval_loss, _ = evaluate(net, train_eval_iter, loss, dist=dist)
             train_loss = eval_loss if eval_loss is not None else train_loss
         test_loss, test_acc = (
-            evaluate(net, test_iter, loss) if test_iter is not None else (None, None)
+            evaluate(net, test_iter, loss, dist=dist) if test_iter is not None else (None, None)
         )
         metrics = EpochMetrics(
             epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start

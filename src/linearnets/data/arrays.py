@@ -1,0 +1,156 @@
+"""The user's own data: ``.npz`` (and ``.csv`` for regression) files checked and turned into tensors.
+
+``linearnets softmax --data FILE.npz`` needs arrays ``X`` (N, D) and integer ``y`` (N,), optionally
+``X_test`` and ``y_test``; ``linearnets linreg --data FILE`` needs ``X`` (N, D) and ``y`` (N,) or (N, 1) in
+an ``.npz``, or a ``.csv`` whose last column is ``y`` (a header row is skipped).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from linearnets.errors import DatasetError, UsageError
+
+__all__ = ["ClassificationArrays", "load_classification_file", "load_regression_file"]
+
+
+@dataclass(frozen=True)
+class ClassificationArrays:
+    """Features and labels for classification, with the inferred sizes."""
+
+    X: torch.Tensor  # (N, D) float32
+    y: torch.Tensor  # (N,) int64
+    X_test: torch.Tensor | None
+    y_test: torch.Tensor | None
+    num_features: int
+    num_classes: int
+
+
+def _open_npz(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        raise UsageError(
+            f"--data {path} does not exist or is not a file; pass an existing .npz file"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise DatasetError(
+            f"--data {path} is not a readable .npz file ({exc}); save it with numpy.savez(path, X=..., y=...)"
+        ) from None
+
+
+def _features(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
+    if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+        raise DatasetError(
+            f"{path}: {name} must be a non-empty 2-d array (N, D), got shape {array.shape}; "
+            f"reshape it with {name}.reshape(len({name}), -1)"
+        )
+    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+        raise DatasetError(f"{path}: {name} must hold numbers, got dtype {array.dtype}")
+    X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+    if not bool(torch.isfinite(X).all()):
+        raise DatasetError(f"{path}: {name} holds NaN or inf values; clean or impute them first")
+    return X
+
+
+def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
+    if array.ndim != 1 or array.shape[0] != n:
+        raise DatasetError(
+            f"{path}: {name} must be a 1-d array of {n} labels, got shape {array.shape}"
+        )
+    if not np.issubdtype(array.dtype, np.integer):
+        if np.issubdtype(array.dtype, np.floating) and np.all(np.mod(array, 1) == 0):
+            array = array.astype(np.int64)
+        else:
+            raise DatasetError(
+                f"{path}: {name} must hold integer class labels, got dtype {array.dtype}; "
+                f"use {name}.astype(int)"
+            )
+    if array.min() < 0:
+        raise DatasetError(f"{path}: {name} must hold labels >= 0, got {int(array.min())}")
+    return torch.from_numpy(array.astype(np.int64))
+
+
+def load_classification_file(path: Path) -> ClassificationArrays:
+    """Read and check a classification ``.npz``: ``X`` (N, D), ``y`` (N,), optional ``X_test``/``y_test``."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise UsageError(f"--data must be a .npz file for softmax regression, got {path}")
+    arrays = _open_npz(path)
+    missing = [k for k in ("X", "y") if k not in arrays]
+    if missing:
+        raise DatasetError(
+            f"{path} must hold arrays X and y, missing {missing}; found {sorted(arrays)}"
+        )
+    X = _features(path, "X", arrays["X"])
+    y = _labels(path, "y", arrays["y"], X.shape[0])
+    X_test = y_test = None
+    if ("X_test" in arrays) != ("y_test" in arrays):
+        raise DatasetError(
+            f"{path} must hold both X_test and y_test or neither, found {sorted(arrays)}"
+        )
+    if "X_test" in arrays:
+        X_test = _features(path, "X_test", arrays["X_test"])
+        y_test = _labels(path, "y_test", arrays["y_test"], X_test.shape[0])
+        if X_test.shape[1] != X.shape[1]:
+            raise DatasetError(
+                f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}"
+            )
+    num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
+    if num_classes < 2:
+        raise DatasetError(f"{path}: y must hold at least 2 classes, got only class 0")
+    return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
+
+
+def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """Read and check regression data: ``X`` (N, D) and ``y`` (N, 1), float32, from ``.npz`` or ``.csv``."""
+    path = Path(path)
+    if path.suffix == ".npz":
+        arrays = _open_npz(path)
+        if "X" not in arrays or "y" not in arrays:
+            raise DatasetError(f"{path} must hold arrays X and y, found {sorted(arrays)}")
+        X = _features(path, "X", arrays["X"])
+        y_raw = (
+            arrays["y"].reshape(-1)
+            if arrays["y"].ndim == 2 and arrays["y"].shape[1] == 1
+            else arrays["y"]
+        )
+    elif path.suffix == ".csv":
+        if not path.is_file():
+            raise UsageError(
+                f"--data {path} does not exist or is not a file; pass an existing .csv file"
+            )
+        table = _read_csv(path)
+        X = _features(path, "the feature columns", table[:, :-1])
+        y_raw = table[:, -1]
+    else:
+        raise UsageError(f"--data must be a .npz or .csv file, got {path}")
+    if y_raw.ndim != 1 or y_raw.shape[0] != X.shape[0]:
+        raise DatasetError(
+            f"{path}: y must hold one target per row of X ({X.shape[0]}), got shape {y_raw.shape}"
+        )
+    y = _features(path, "y", np.asarray(y_raw, dtype=np.float64).reshape(-1, 1))
+    return X, y
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    try:
+        table = np.loadtxt(path, delimiter=",", ndmin=2)
+    except ValueError:
+        try:  # a header row
+            table = np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)
+        except ValueError as exc:
+            raise DatasetError(
+                f"{path} is not a numeric CSV ({exc}); the last column must be y"
+            ) from None
+    if table.shape[1] < 2:
+        raise DatasetError(
+            f"{path} must have at least 2 columns (features, then y), got {table.shape[1]}"
+        )
+    return table

@@ -1,0 +1,58 @@
+"""Pick the device a run uses: ``auto`` means CUDA, then Apple's MPS, then the CPU."""
+
+from __future__ import annotations
+
+import torch
+
+from linearnets.errors import UsageError
+
+__all__ = ["resolve_device"]
+
+
+def resolve_device(
+    device: str | torch.device | None = "auto", *, local_rank: int = 0
+) -> torch.device:
+    """Return the ``torch.device`` for ``device``: "auto", "cpu", "cuda", "cuda:N" or "mps".
+
+    Under ``torchrun`` a bare "cuda" (or "auto" on a CUDA machine) means this process's own GPU,
+    ``cuda:LOCAL_RANK``.
+
+    Raises:
+        UsageError: the name is unknown or the device is not available on this machine.
+    """
+    if device is None or device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", local_rank % torch.cuda.device_count())
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise UsageError(
+            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; pass e.g. --device auto"
+        ) from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UsageError(
+                f"device {device!r} needs CUDA, but no CUDA GPU is available here "
+                f"(torch {torch.__version__}); pass --device cpu or --device auto"
+            )
+        index = resolved.index if resolved.index is not None else local_rank
+        if index >= torch.cuda.device_count():
+            raise UsageError(
+                f"device {device!r} names GPU {index}, but this machine has "
+                f"{torch.cuda.device_count()}; pass cuda:0 … cuda:{torch.cuda.device_count() - 1}"
+            )
+        return torch.device("cuda", index)
+    if resolved.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise UsageError(
+                f"device {device!r} needs Apple's MPS, not available here; pass --device cpu"
+            )
+        return resolved
+    if resolved.type != "cpu":
+        raise UsageError(f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}")
+    return resolved

@@ -1,0 +1,100 @@
+"""Data-parallel training on PyTorch's own engine (``torch.distributed``), set up from torchrun's env.
+
+Run as a single process, everything here is a no-op: :func:`init_distributed` returns a context with
+``world_size == 1`` and no process group. Under ``torchrun`` it joins the process group (gloo on CPU,
+NCCL on CUDA) and the loop uses the context to scale the loss, average gradients and sum metrics.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+from linearnets.errors import UsageError
+
+__all__ = ["DistContext", "init_distributed", "shutdown_distributed"]
+
+
+@dataclass(frozen=True)
+class DistContext:
+    """Where this process stands in a data-parallel run."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether gradients and metrics must be combined across processes."""
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        """Whether this process prints, plots and writes files (rank 0)."""
+        return self.rank == 0
+
+    def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
+        """Sum ``tensor`` over every process, in place, and return it."""
+        if self.enabled:
+            dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+        return tensor
+
+    def average_gradients(self, params: Any) -> None:
+        """All-reduce each parameter's gradient (sum), then divide by the world size.
+
+        This is what ``DistributedDataParallel`` does for ``nn.Module``s; the scratch models do it here,
+        as a learner would write it.
+        """
+        if not self.enabled:
+            return
+        for param in params:
+            if param.grad is not None:
+                dist.all_reduce(param.grad, op=dist.ReduceOp.SUM)
+                param.grad /= self.world_size
+
+    def barrier(self) -> None:
+        """Wait until every process gets here."""
+        if self.enabled:
+            dist.barrier()
+
+
+def init_distributed(*, device: torch.device | None = None) -> DistContext:
+    """Join the process group described by torchrun's environment, or return a single-process context.
+
+    Reads ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK`` (and torchrun's rendezvous variables through the
+    ``env://`` method). The backend is NCCL when ``device`` is CUDA, gloo otherwise.
+    """
+    world_size = _env_int("WORLD_SIZE", 1)
+    if world_size <= 1:
+        return DistContext()
+    rank, local_rank = _env_int("RANK", 0), _env_int("LOCAL_RANK", 0)
+    if not dist.is_available():
+        raise UsageError(
+            "WORLD_SIZE > 1 asks for distributed training, but this torch build lacks it"
+        )
+    if not dist.is_initialized():
+        backend = "nccl" if device is not None and device.type == "cuda" else "gloo"
+        if backend == "nccl" and device is not None:
+            torch.cuda.set_device(device)
+        dist.init_process_group(backend=backend, init_method="env://")
+    return DistContext(rank=rank, world_size=world_size, local_rank=local_rank)
+
+
+def shutdown_distributed() -> None:
+    """Leave the process group if one was joined."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"environment variable {name} must be an integer, got {value!r}") from None
