@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +80,7 @@ class SoftmaxConfig:
     out: Path | None = None
     plot: str = "auto"
     resize: int | None = None
-    device: str = "cpu"
-    extra: dict[str, Any] = field(default_factory=dict)
+    device: str = "auto"
 
     def __post_init__(self) -> None:
         check_choice("impl", self.impl, SOFTMAX_IMPLS)

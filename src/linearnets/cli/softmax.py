@@ -65,8 +65,12 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets softmax``; return the exit status."""
+    import os
+
+    from linearnets.device import resolve_device
     from linearnets.tasks.softmax import run_softmax
     from linearnets.training.callbacks import ConsoleLogger
+    from linearnets.training.distributed import init_distributed, shutdown_distributed
 
     config = SoftmaxConfig(
         impl=args.impl,
@@ -77,18 +81,30 @@ def run(args: argparse.Namespace) -> int:
         num_threads=args.threads,
         resize=args.resize,
         data_dir=args.data_dir,
+        data=args.data,
         out=args.out,
         plot=args.plot,
+        device=args.device,
     )
-    result = run_softmax(config, callbacks=[ConsoleLogger()])
+    device = resolve_device(config.device, local_rank=int(os.environ.get("LOCAL_RANK", "0") or 0))
+    dist = init_distributed(device=device)
+    try:
+        result = run_softmax(config, callbacks=[ConsoleLogger()], dist=dist)
+    finally:
+        shutdown_distributed()
+    if not dist.is_main:
+        return 0
     summary = result.summary()
     print(f"data: {result.data_source}")
+    test_acc = "n/a" if summary["test_acc"] is None else f"{summary['test_acc']:.3f}"
     print(
         f"final: train loss {summary['train_loss']:.4f}, train acc {summary['train_acc']:.3f}, "
-        f"test acc {summary['test_acc']:.3f}, {summary['seconds_per_epoch']:.3f} s/epoch"
+        f"test acc {test_acc}, {summary['seconds_per_epoch']:.3f} s/epoch"
+        + (f" on {dist.world_size} processes" if dist.enabled else "")
     )
-    worst = sorted(summary["per_class_acc"].items(), key=lambda kv: kv[1])[:3]
-    print("hardest classes: " + ", ".join(f"{name} {acc:.3f}" for name, acc in worst))
+    if summary["per_class_acc"]:
+        worst = sorted(summary["per_class_acc"].items(), key=lambda kv: kv[1])[:3]
+        print("hardest classes: " + ", ".join(f"{name} {acc:.3f}" for name, acc in worst))
     print(f"run folder: {result.run_dir}")
     if args.json:
         print(json.dumps(summary))
