@@ -1,0 +1,39 @@
+"""Device selection: auto falls back to the CPU here; unavailable or unknown devices are clear errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from linearnets.device import resolve_device
+from linearnets.errors import UsageError
+
+
+def test_cpu_and_auto() -> None:
+    assert resolve_device("cpu") == torch.device("cpu")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available() and torch.backends.mps.is_available():
+        expected = "mps"
+    assert resolve_device("auto").type == expected
+    assert resolve_device(None).type == expected
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on machines without CUDA")
+@pytest.mark.parametrize("name", ["cuda", "cuda:0", "cuda:3"])
+def test_cuda_without_gpu_is_a_usage_error(name: str) -> None:
+    with pytest.raises(
+        UsageError, match=r"needs CUDA, but no CUDA GPU is available here.*--device cpu"
+    ):
+        resolve_device(name)
+
+
+@pytest.mark.parametrize("name", ["gpu", "tpu:0", "cuda:x", ""])
+def test_unknown_names(name: str) -> None:
+    with pytest.raises(UsageError, match=r"device must be one of auto, cpu, cuda, cuda:N, mps"):
+        resolve_device(name)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_index_out_of_range() -> None:
+    with pytest.raises(UsageError, match=r"names GPU 99"):
+        resolve_device("cuda:99")
