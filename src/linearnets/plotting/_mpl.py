@@ -1,0 +1,126 @@
+"""Shared plumbing: environment detection, headless backend choice, figure creation, atomic saving.
+
+matplotlib is imported only inside these functions, so importing :mod:`linearnets.plotting` stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from linearnets.errors import UsageError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["as_numpy", "check_out_path", "in_notebook", "new_figure", "pyplot", "save_figure"]
+
+SAVE_FORMATS = (".png", ".svg", ".pdf")
+# dates make files differ on every run
+_NO_DATE: dict[str, dict[str, Any]] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
+
+
+def in_notebook() -> bool:
+    """Return whether code runs in a Jupyter kernel (never imports IPython itself)."""
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    if get_ipython is None:
+        return False
+    shell = get_ipython()
+    # Colab's and VS Code's shells subclass ZMQInteractiveShell; a terminal IPython does not
+    return any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)
+
+
+def _has_display() -> bool:
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def _backend_chosen(matplotlib: Any) -> bool:
+    """Return whether the user picked a backend (MPLBACKEND, matplotlibrc or ``matplotlib.use``)."""
+    try:
+        return matplotlib.rcParams._get_backend_or_none() is not None
+    except AttributeError:  # a matplotlib without the private helper: assume the user chose
+        return True
+
+
+def pyplot() -> Any:
+    """Return ``matplotlib.pyplot``, switching to Agg first when headless and no backend was chosen."""
+    if "matplotlib.pyplot" not in sys.modules:
+        import matplotlib
+
+        if not _backend_chosen(matplotlib) and not in_notebook() and not _has_display():
+            matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def new_figure(figsize: tuple[float, float], *, managed: bool) -> Figure:
+    """Return a new figure: through pyplot when ``managed`` (shown inline, ``plt.show()``), else a bare one.
+
+    A bare :class:`~matplotlib.figure.Figure` is unknown to pyplot: it never opens a window, never
+    shows up twice in a notebook, and is freed as soon as it is no longer referenced.
+    """
+    if managed:
+        return pyplot().figure(figsize=figsize)
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize)
+
+
+def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FORMATS) -> Path:
+    """Return ``out`` as a :class:`Path` if its extension is one of ``formats``, else raise UsageError."""
+    if not isinstance(out, str | os.PathLike):
+        raise UsageError(f"{name} must be a path (str or pathlib.Path), got {out!r}")
+    path = Path(out)
+    if path.suffix.lower() not in formats:
+        raise UsageError(
+            f"{name} must end with one of {', '.join(formats)}, got {str(path)!r}; "
+            f"pass e.g. {name}='figure.png'"
+        )
+    return path
+
+
+def save_figure(fig: Figure, path: Path, *, tight: bool = True) -> Path:
+    """Write ``fig`` to ``path`` (format from the extension) atomically: temp file, then rename.
+
+    Readers (an image viewer refreshing the file, a browser) never see a half-written image. SVGs carry
+    no date and fixed ids, so the same figure gives the same bytes.
+    """
+    from matplotlib import rc_context
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = path.suffix.lower().lstrip(".")
+    # same folder, so the rename is atomic; opened normally, so the file gets the umask's permissions
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as f, rc_context({"svg.hashsalt": "linearnets"}):
+            fig.savefig(
+                f,
+                format=fmt,
+                metadata=_NO_DATE.get(fmt),
+                bbox_inches="tight" if tight else None,
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def as_numpy(value: Any) -> np.ndarray:
+    """Return ``value`` (tensor, array, PIL image, list) as a NumPy array, detached and on the CPU."""
+    if hasattr(value, "detach"):  # torch.Tensor without importing torch here
+        value = value.detach().cpu()
+        if str(value.dtype) in ("torch.bfloat16", "torch.float16"):  # NumPy lacks bfloat16
+            value = value.float()
+        value = value.numpy()
+    return np.asarray(value)

@@ -1,0 +1,136 @@
+"""The book's ``Animator``, in any environment: lines updated in place, shown in a notebook or written to files.
+
+See D2L §3.6.6 and :mod:`linearnets.plotting.live` for the modes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting._mpl import as_numpy, check_out_path, pyplot
+from linearnets.plotting.axes import BOOK_FMTS, set_axes
+from linearnets.plotting.live import LiveOutput, resolve_mode
+from linearnets.validation import check_positive_int
+
+__all__ = ["Animator"]
+
+
+def _as_list(value: Any, name: str) -> list[Any]:
+    """Return a scalar, a sequence, a tensor or an array as a flat list (a 0-d value gives one item)."""
+    if isinstance(value, str):
+        raise UsageTypeError(f"{name} must be a number or a sequence of numbers, got {value!r}")
+    if hasattr(value, "ndim"):
+        arr = as_numpy(value)
+        return [arr.item()] if arr.ndim == 0 else arr.reshape(-1).tolist()
+    if hasattr(value, "__len__"):
+        return list(value)
+    return [value]
+
+
+class Animator:
+    """Plot data in animation: add points to lines and redraw (the book's class, in any environment).
+
+    Args:
+        xlabel, ylabel, legend, xlim, ylim, xscale, yscale, fmts, nrows, ncols, figsize: as in the book;
+            lines are drawn on the first of the ``nrows * ncols`` axes.
+        out: where the "file" mode writes the figure, a ``.png`` path; an ``.svg`` is written next to it.
+        mode: "auto", "notebook", "file" or "none" (see :mod:`linearnets.plotting.live`).
+
+    Attributes:
+        X, Y: one list of x values and one of y values per line (``None`` before the first ``add``).
+        fig, axes, lines: the matplotlib figure, its flat list of axes and the ``Line2D`` of each line.
+
+    See D2L §3.6.6.
+    """
+
+    def __init__(
+        self,
+        xlabel: str | None = None,
+        ylabel: str | None = None,
+        legend: Sequence[str] | None = None,
+        xlim: Sequence[float] | None = None,
+        ylim: Sequence[float] | None = None,
+        xscale: str = "linear",
+        yscale: str = "linear",
+        fmts: Sequence[str] = BOOK_FMTS,
+        nrows: int = 1,
+        ncols: int = 1,
+        figsize: tuple[float, float] = (3.5, 2.5),
+        *,
+        out: str | Path | None = None,
+        mode: str = "auto",
+    ) -> None:
+        nrows = check_positive_int("nrows", nrows)
+        ncols = check_positive_int("ncols", ncols)
+        if isinstance(fmts, str) or not fmts:
+            raise UsageError(f"fmts must be a non-empty sequence of format strings, got {fmts!r}")
+        self.mode = resolve_mode(mode, has_out=out is not None)
+        paths: list[Path] = []
+        if out is not None:
+            png = check_out_path("out", out, (".png", ".svg"))
+            paths = [png.with_suffix(".png"), png.with_suffix(".svg")]
+        self._output = LiveOutput(self.mode, paths)
+        self.legend = list(legend or [])
+        self.fmts = tuple(fmts)
+        self.X: list[list[float]] | None = None
+        self.Y: list[list[float]] | None = None
+        self.fig = self._output.new_figure(figsize)
+        self.axes = list(self.fig.subplots(nrows, ncols, squeeze=False).flat)
+        self.lines: list[Any] = []
+        self._settings = (xlabel, ylabel, xlim, ylim, xscale, yscale)
+        self.config_axes()
+
+    def config_axes(self) -> None:
+        """Apply the labels, limits, scales, legend and grid to the first axes."""
+        xlabel, ylabel, xlim, ylim, xscale, yscale = self._settings
+        legend = self.legend if self.lines else None  # a legend needs lines to label
+        set_axes(self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+
+    def add(self, x: Any, y: Any) -> None:
+        """Add one point to each line and redraw; ``y`` is a number or one number per line.
+
+        ``x`` is one number shared by every line, or one per line; ``None`` in ``x`` or ``y`` skips that
+        line's point (as in the book).
+        """
+        ys = _as_list(y, "y")
+        xs = _as_list(x, "x")
+        if len(xs) == 1:
+            xs = xs * len(ys)
+        if len(xs) != len(ys):
+            raise UsageError(
+                f"x must be one number or one per line ({len(ys)}), got {len(xs)}; "
+                "pass add(epoch, (loss, acc)) or add((x1, x2), (y1, y2))"
+            )
+        X, Y = self.X or [], self.Y or []
+        while len(X) < len(ys):  # the first add(), or a later one bringing more lines
+            X.append([])
+            Y.append([])
+        for i, (a, b) in enumerate(zip(xs, ys, strict=True)):
+            if a is not None and b is not None:
+                X[i].append(float(a))
+                Y[i].append(float(b))
+        self.X, self.Y = X, Y
+        self._redraw(X, Y)
+
+    def _redraw(self, X: list[list[float]], Y: list[list[float]]) -> None:
+        ax = self.axes[0]
+        if len(self.lines) < len(X):
+            fmts = itertools.islice(itertools.cycle(self.fmts), len(self.lines), len(X))
+            self.lines += [ax.plot([], [], fmt)[0] for fmt in fmts]
+            self.config_axes()  # the legend now has lines to label
+            # margins fitted to the labels once, not on every save (that would cost a second draw)
+            self.fig.tight_layout()
+        for line, xs, ys in zip(self.lines, X, Y, strict=True):
+            line.set_data(xs, ys)
+        ax.relim()
+        ax.autoscale_view()  # only the axes whose limits were not fixed by xlim/ylim
+        self._output.publish(self.fig)
+
+    def close(self) -> None:
+        """Release the figure; the data (``X``, ``Y``) stays."""
+        if self.mode == "notebook":
+            pyplot().close(self.fig)

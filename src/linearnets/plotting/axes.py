@@ -1,0 +1,133 @@
+"""The book's plotting helpers with the book's signatures: figure size, axes setup, line plots.
+
+See D2L §2.4.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from linearnets.errors import UsageError
+from linearnets.plotting._mpl import as_numpy, in_notebook, pyplot
+
+__all__ = ["BOOK_FMTS", "plot", "set_axes", "set_figsize", "use_svg_display"]
+
+BOOK_FMTS = ("-", "m--", "g-.", "r:")
+
+
+def use_svg_display() -> None:
+    """Use the SVG format for inline figures in Jupyter; do nothing elsewhere.
+
+    See D2L §2.4.
+    """
+    if not in_notebook():
+        return
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # an old Jupyter without matplotlib-inline keeps its PNG figures
+        return
+    set_matplotlib_formats("svg")
+
+
+def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
+    """Set the default size (width, height) in inches of new matplotlib figures.
+
+    See D2L §2.4.
+    """
+    import matplotlib
+
+    use_svg_display()
+    matplotlib.rcParams["figure.figsize"] = figsize
+
+
+def set_axes(
+    axes: Any,
+    xlabel: str | None,
+    ylabel: str | None,
+    xlim: Sequence[float] | None,
+    ylim: Sequence[float] | None,
+    xscale: str,
+    yscale: str,
+    legend: Sequence[str] | None,
+) -> None:
+    """Set the labels, limits, scales and legend of a matplotlib ``Axes``, and turn its grid on.
+
+    Limits and legend left as ``None`` keep matplotlib's automatic choice.
+
+    See D2L §2.4.
+    """
+    axes.set_xlabel(xlabel or "")
+    axes.set_ylabel(ylabel or "")
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    if xlim is not None:
+        axes.set_xlim(xlim)
+    if ylim is not None:
+        axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    # the book calls grid() with no argument, which toggles; on a reused Axes that would flicker
+    axes.grid(True)
+
+
+def _has_one_axis(X: Any) -> bool:
+    if hasattr(X, "ndim"):
+        return bool(X.ndim == 1)
+    return isinstance(X, list | tuple) and len(X) > 0 and not hasattr(X[0], "__len__")
+
+
+def plot(
+    X: Any,
+    Y: Any = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    legend: Sequence[str] | None = None,
+    xlim: Sequence[float] | None = None,
+    ylim: Sequence[float] | None = None,
+    xscale: str = "linear",
+    yscale: str = "linear",
+    fmts: Sequence[str] = BOOK_FMTS,
+    figsize: tuple[float, float] = (3.5, 2.5),
+    axes: Any = None,
+) -> Any:
+    """Plot one or several curves on ``axes`` (default: the current axes) and return the axes.
+
+    Args:
+        X: x values (n,), or a list of them, one per curve; with ``Y=None`` these are the y values.
+        Y: y values (n,), or a list of them, one per curve; a single X is shared by every curve.
+        fmts: matplotlib format strings, used in turn (cycled when there are more curves).
+
+    Returns:
+        The matplotlib ``Axes`` drawn on.
+
+    See D2L §2.4.
+    """
+    if _has_one_axis(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif _has_one_axis(Y):
+        Y = [Y]
+    if len(X) == 1 and len(Y) > 1:
+        X = list(X) * len(Y)
+    if len(X) != len(Y):
+        raise UsageError(
+            f"X and Y must hold the same number of curves (or X just one), got {len(X)} and "
+            f"{len(Y)}; pass one x sequence per y sequence"
+        )
+    if not fmts:
+        raise UsageError("fmts must hold at least one format string, got an empty sequence")
+    set_figsize(figsize)
+    if axes is None:
+        axes = pyplot().gca()
+    axes.cla()
+    for x, y, fmt in zip(X, Y, itertools.cycle(fmts)):
+        x, y = as_numpy(x), as_numpy(y)
+        if len(x):
+            axes.plot(x, y, fmt)
+        else:
+            axes.plot(y, fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    return axes

@@ -1,0 +1,161 @@
+"""Confusion matrix: counting (pure, torch only), per-class accuracy, a text table and a heatmap.
+
+See D2L §3.6.7 (the book stops at a few predictions; the matrix shows every class at once).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from linearnets.errors import UsageError
+from linearnets.validation import check_label_tensor, check_positive_int, check_same_length
+
+__all__ = [
+    "confusion_matrix",
+    "format_per_class_table",
+    "per_class_accuracy",
+    "plot_confusion_matrix",
+]
+
+
+def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Return how often each true class got each prediction.
+
+    Args:
+        y_true: true class indices, int (N,).
+        y_pred: predicted class indices, int (N,).
+        num_classes: C, the number of classes; every label must be in [0, C).
+
+    Returns:
+        int64 (C, C): entry [i, j] counts examples of true class i predicted as class j.
+    """
+    num_classes = check_positive_int("num_classes", num_classes)
+    check_label_tensor("y_true", y_true, num_classes=num_classes)
+    check_label_tensor("y_pred", y_pred, num_classes=num_classes)
+    check_same_length(["y_true", "y_pred"], [y_true, y_pred])
+    flat = y_true.long().cpu() * num_classes + y_pred.long().cpu()  # (N,) cell index i * C + j
+    return torch.bincount(flat, minlength=num_classes * num_classes).reshape(
+        num_classes, num_classes
+    )
+
+
+def _check_matrix(matrix: Any) -> torch.Tensor:
+    m = torch.as_tensor(matrix)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise UsageError(
+            f"matrix must be a square (C, C) confusion matrix, got shape {tuple(m.shape)}; "
+            "build one with confusion_matrix(y_true, y_pred, num_classes)"
+        )
+    if m.is_floating_point() and not bool(torch.isfinite(m).all()):
+        raise UsageError("matrix must hold finite counts, got NaN or inf entries")
+    if bool((m < 0).any()):
+        raise UsageError("matrix must hold counts >= 0, got negative entries")
+    return m
+
+
+def _check_names(class_names: Sequence[str], size: int) -> list[str]:
+    if isinstance(class_names, str) or len(class_names) != size:
+        got = repr(class_names) if isinstance(class_names, str) else f"{len(class_names)} names"
+        raise UsageError(
+            f"class_names must hold one name per class ({size}), got {got}; "
+            "e.g. linearnets.get_fashion_mnist_labels(range(10))"
+        )
+    return [str(c) for c in class_names]
+
+
+def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
+    """Return each class's accuracy (its recall): correct / examples of that true class.
+
+    Args:
+        matrix: confusion counts (C, C), rows = true class.
+
+    Returns:
+        float64 (C,); NaN for a class with no examples (its accuracy is undefined, not 0).
+    """
+    m = _check_matrix(matrix).to(torch.float64)
+    totals = m.sum(dim=1)  # (C,) examples per true class
+    return m.diagonal() / totals  # a class without examples has 0 on its diagonal: 0/0 = NaN
+
+
+def format_per_class_table(matrix: torch.Tensor, class_names: Sequence[str]) -> str:
+    """Return a text table: one row per class (correct, total, accuracy), then the overall row.
+
+    Classes without examples show ``n/a`` as their accuracy.
+    """
+    m = _check_matrix(matrix)
+    names = _check_names(class_names, m.shape[0])
+    acc = per_class_accuracy(m)
+    width = max(len("overall"), len("class"), *(len(n) for n in names))
+    lines = [f"{'class':<{width}}  {'correct':>9}  {'total':>9}  {'accuracy':>8}"]
+    rows = [(n, m[i, i].item(), m[i].sum().item(), acc[i].item()) for i, n in enumerate(names)]
+    total = m.sum().item()
+    rows.append(
+        ("overall", m.trace().item(), total, m.trace().item() / total if total else math.nan)
+    )
+    for name, correct, count, ratio in rows:
+        shown = "n/a" if math.isnan(ratio) else f"{ratio:.3f}"
+        lines.append(f"{name:<{width}}  {_count(correct):>9}  {_count(count):>9}  {shown:>8}")
+    return "\n".join(lines)
+
+
+def plot_confusion_matrix(
+    matrix: torch.Tensor,
+    class_names: Sequence[str],
+    *,
+    out: str | Path | None = None,
+    normalize: bool = True,
+) -> Any:
+    """Draw the confusion matrix as an annotated heatmap and return its ``Axes`` (``ax.figure``).
+
+    Args:
+        matrix: confusion counts (C, C), rows = true class, columns = predicted class.
+        class_names: C names, for the tick labels.
+        out: save the figure there too (PNG, SVG or PDF by the extension).
+        normalize: divide each row by its total, so cells are ratios and the diagonal is the
+            per-class accuracy; rows without examples stay 0. With ``False`` cells are counts.
+
+    Returns:
+        The matplotlib ``Axes`` of the heatmap.
+    """
+    from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
+
+    m = _check_matrix(matrix).to(torch.float64)
+    names = _check_names(class_names, m.shape[0])
+    path = None if out is None else check_out_path("out", out)
+    if normalize:
+        m = m / m.sum(dim=1, keepdim=True).clamp(min=1)
+    values = m.numpy()
+    size = max(3.0, 0.6 * len(names) + 1.5)
+    fig = new_figure((size + 1.0, size), managed=out is None or in_notebook())
+    ax = fig.subplots()
+    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=1.0 if normalize else None)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ticks = range(len(names))
+    ax.set_xticks(ticks, names, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("confusion matrix" + (" (rows sum to 1)" if normalize else " (counts)"))
+    threshold = values.max() / 2 if values.size else 0.0
+    fontsize = 8 if len(names) <= 12 else 6
+    for (i, j), v in _cells(values):
+        text = f"{v:.2f}" if normalize else f"{v:g}"
+        color = "white" if v > threshold else "black"  # readable on dark cells
+        ax.text(j, i, text, ha="center", va="center", color=color, fontsize=fontsize)
+    if path is not None:
+        save_figure(fig, path)
+    return ax
+
+
+def _count(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.6g}"
+
+
+def _cells(values: Any) -> list[tuple[tuple[int, int], float]]:
+    rows, cols = values.shape
+    return [((i, j), float(values[i, j])) for i in range(rows) for j in range(cols)]

@@ -1,0 +1,184 @@
+"""Grids of images: the book's ``show_images`` and the ``predict_ch3`` figure of true vs predicted labels.
+
+See D2L §3.5 and §3.6.7.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting._mpl import as_numpy, check_out_path, in_notebook, new_figure, save_figure
+from linearnets.validation import check_positive_float, check_positive_int
+
+if TYPE_CHECKING:
+    import torch
+    from matplotlib.figure import Figure
+
+__all__ = ["MISTAKE_COLOR", "plot_predictions", "show_images"]
+
+MISTAKE_COLOR = "tab:red"
+
+
+def _image_array(img: Any, index: int) -> np.ndarray:
+    """Return one image as (H, W) or (H, W, C) for ``imshow``; tensors are taken as (C, H, W)."""
+    channels_first = hasattr(img, "detach")  # torch's layout
+    arr = as_numpy(img)
+    if arr.ndim == 3 and not channels_first:  # NumPy and PIL are (H, W, C) unless clearly not
+        channels_first = arr.shape[0] == 1 or (
+            arr.shape[0] in (3, 4) and arr.shape[-1] not in (1, 3, 4)
+        )
+    if arr.ndim == 3 and channels_first:
+        arr = np.moveaxis(arr, 0, -1)  # (C, H, W) -> (H, W, C)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim != 2 and not (arr.ndim == 3 and arr.shape[-1] in (3, 4)):
+        raise UsageError(
+            f"imgs[{index}] must be an image (H, W), (1, H, W) or (H, W, 3), got shape "
+            f"{arr.shape}; pass a batch as (N, H, W) or (N, 1, H, W)"
+        )
+    return arr
+
+
+def _image_list(imgs: Any, limit: int) -> list[np.ndarray]:
+    if hasattr(imgs, "ndim") and hasattr(imgs, "shape"):  # one tensor or array holding a batch
+        if imgs.ndim not in (3, 4):
+            raise UsageError(
+                f"imgs must be a batch of images (N, H, W) or (N, C, H, W), got shape "
+                f"{tuple(imgs.shape)}; for one image pass imgs[None]"
+            )
+    elif not isinstance(imgs, Iterable):
+        raise UsageTypeError(f"imgs must be a tensor, an array or a list of images, got {imgs!r}")
+    arrays = [_image_array(img, i) for i, img in enumerate(itertools.islice(imgs, limit))]
+    if not arrays:
+        raise UsageError("imgs must hold at least one image, got none")
+    return arrays
+
+
+def draw_images(
+    imgs: Any,
+    num_rows: int,
+    num_cols: int,
+    titles: Sequence[str] | None,
+    scale: float,
+    *,
+    managed: bool,
+    cmap: str | None = None,
+) -> tuple[Figure, np.ndarray]:
+    """Draw the grid and return (figure, flat axes); :func:`show_images` without the saving."""
+    num_rows = check_positive_int("num_rows", num_rows)
+    num_cols = check_positive_int("num_cols", num_cols)
+    scale = check_positive_float("scale", scale)
+    arrays = _image_list(imgs, num_rows * num_cols)
+    if titles is not None and len(titles) < len(arrays):
+        raise UsageError(
+            f"titles must hold one title per image drawn ({len(arrays)}), got {len(titles)}; "
+            "pass as many titles as images, or titles=None"
+        )
+    fig = new_figure((num_cols * scale, num_rows * scale), managed=managed)
+    axes = fig.subplots(num_rows, num_cols, squeeze=False).flatten()
+    for i, ax in enumerate(axes):
+        if i >= len(arrays):
+            ax.set_axis_off()  # an empty cell of the grid
+            continue
+        ax.imshow(arrays[i], cmap=cmap)
+        ax.get_xaxis().set_visible(False)
+        ax.get_yaxis().set_visible(False)
+        if titles is not None:
+            ax.set_title(str(titles[i]))
+    return fig, axes
+
+
+def _finish(fig: Figure, out: str | Path | None) -> None:
+    if out is not None:
+        save_figure(fig, check_out_path("out", out))
+
+
+def show_images(
+    imgs: Any,
+    num_rows: int,
+    num_cols: int,
+    titles: Sequence[str] | None = None,
+    scale: float = 1.5,
+    *,
+    out: str | Path | None = None,
+    cmap: str | None = None,
+) -> np.ndarray:
+    """Draw a grid of images, each titled when ``titles`` is given, and return its axes.
+
+    Only the images that exist are drawn: with fewer than ``num_rows * num_cols`` the remaining cells stay
+    empty; with more, the first ``num_rows * num_cols`` are drawn. In Jupyter the figure shows inline as
+    usual; in a script without ``out`` it stays open in pyplot (``plt.show()`` or ``plt.savefig``).
+
+    Args:
+        imgs: a tensor (N, H, W) or (N, 1, H, W), float or uint8, or a list of tensors (H, W)/(C, H, W),
+            NumPy arrays (H, W)/(H, W, C) or PIL images.
+        num_rows, num_cols: the grid's shape, each ≥ 1.
+        titles: one title per drawn image (at least as many as images drawn).
+        scale: inches per grid cell.
+        out: save the figure there too; PNG, SVG or PDF by the extension. Outside Jupyter the figure
+            is then not kept by pyplot, so saving many figures does not grow memory.
+        cmap: colormap for one-channel images (matplotlib's default, like the book, when ``None``).
+
+    Returns:
+        The flat array of ``num_rows * num_cols`` matplotlib ``Axes``.
+
+    See D2L §3.5.1.
+    """
+    managed = out is None or in_notebook()
+    fig, axes = draw_images(imgs, num_rows, num_cols, titles, scale, managed=managed, cmap=cmap)
+    _finish(fig, out)
+    return axes
+
+
+def plot_predictions(
+    images: Any,
+    true_labels: Sequence[Any] | torch.Tensor,
+    pred_labels: Sequence[Any] | torch.Tensor,
+    *,
+    out: str | Path | None = None,
+    n: int | None = None,
+    cmap: str | None = None,
+) -> np.ndarray:
+    """Draw ``n`` images in one row titled "true\\npredicted"; titles of mistakes are red.
+
+    Args:
+        images: what :func:`show_images` accepts, at least ``n`` images.
+        true_labels, pred_labels: label names (or class indices), one per image.
+        out: save the figure there too (PNG, SVG or PDF by the extension).
+        n: how many images to draw (default: all of them).
+
+    Returns:
+        The flat array of ``n`` matplotlib ``Axes``.
+
+    See D2L §3.6.7.
+    """
+    total = len(images)
+    if len(true_labels) != total or len(pred_labels) != total:
+        raise UsageError(
+            f"images, true_labels and pred_labels must have the same length, got {total}, "
+            f"{len(true_labels)} and {len(pred_labels)}; pass one label of each kind per image"
+        )
+    n = total if n is None else check_positive_int("n", n)
+    if n > total:
+        raise UsageError(f"n must be at most the number of images ({total}), got {n}")
+    true = [str(_scalar(t)) for t in true_labels][:n]
+    pred = [str(_scalar(p)) for p in pred_labels][:n]
+    titles = [f"{t}\n{p}" for t, p in zip(true, pred, strict=True)]
+    managed = out is None or in_notebook()
+    fig, axes = draw_images(images[:n], 1, n, titles, 1.5, managed=managed, cmap=cmap)
+    for ax, t, p in zip(axes, true, pred, strict=True):
+        if t != p:
+            ax.title.set_color(MISTAKE_COLOR)
+    _finish(fig, out)
+    return axes
+
+
+def _scalar(label: Any) -> Any:
+    """Return a 0-d tensor or NumPy scalar as a Python value so it prints as ``3``, not ``tensor(3)``."""
+    return label.item() if hasattr(label, "item") else label

@@ -1,0 +1,203 @@
+"""Live training curves that work in a notebook, in a terminal and on a headless server.
+
+The book's ``Animator`` only works in Jupyter. Here (:class:`~linearnets.plotting.Animator` and
+:class:`LiveCurves`) a figure is drawn once and its lines are updated in
+place (``Line2D.set_data``); each update is then shown in one of three ways, the *mode*:
+
+* ``"notebook"``: one output in the Jupyter cell, replaced on every update (a display id);
+* ``"file"``: a PNG and an SVG rewritten atomically on every update (watch them in any viewer);
+* ``"none"``: nothing is shown or written; the data and the figure stay available as attributes.
+
+``"auto"`` picks ``"notebook"`` inside a Jupyter kernel, else ``"file"`` when an output path was given, else
+``"none"``, so a script using the book's ``Animator`` runs in a terminal without opening windows.
+
+See D2L §3.6.6.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from linearnets.errors import UsageError
+from linearnets.plotting._mpl import (
+    in_notebook,
+    new_figure,
+    pyplot,
+    save_figure,
+)
+from linearnets.plotting.axes import BOOK_FMTS, use_svg_display
+from linearnets.validation import check_choice, check_positive_int
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["MODES", "LiveCurves", "LiveOutput", "resolve_mode"]
+
+MODES: tuple[str, ...] = ("auto", "notebook", "file", "none")
+
+
+def resolve_mode(mode: str, *, has_out: bool, out_name: str = "out") -> str:
+    """Return the concrete mode ("notebook", "file" or "none") that ``mode`` means here."""
+    check_choice("mode", mode, MODES)
+    if mode == "auto":
+        return "notebook" if in_notebook() else "file" if has_out else "none"
+    if mode == "file" and not has_out:
+        raise UsageError(
+            f"mode='file' needs a place to write, got {out_name}=None; pass {out_name}=... "
+            "or use mode='none'"
+        )
+    return mode
+
+
+class LiveOutput:
+    """Where a live figure goes after each redraw: a notebook display, files, or nowhere."""
+
+    def __init__(self, mode: str, paths: Sequence[Path]) -> None:
+        self.mode = mode
+        self.paths = tuple(paths) if mode != "none" else ()
+        self.display_id: str | None = None
+
+    def new_figure(self, figsize: tuple[float, float]) -> Figure:
+        if self.mode != "notebook":
+            return new_figure(figsize, managed=False)  # never a window, never kept by pyplot
+        use_svg_display()
+        fig = new_figure(figsize, managed=True)  # the notebook's canvas and formatters
+        # closed at once: the cell end must not show it a second time below the live display
+        pyplot().close(fig)
+        return fig
+
+    def publish(self, fig: Figure) -> None:
+        for path in self.paths:
+            save_figure(fig, path, tight=False)
+        if self.mode == "notebook":
+            from IPython.display import display, update_display
+
+            if self.display_id is None:
+                self.display_id = uuid.uuid4().hex
+                display(fig, display_id=self.display_id)
+            else:
+                update_display(fig, display_id=self.display_id)
+
+
+def _check_names(
+    name: str, value: Sequence[str], example: str, *, allowed: Sequence[str] | None = None
+) -> tuple[str, ...]:
+    """Return ``value`` as a tuple if it is a non-empty sequence of distinct (allowed) strings."""
+    names = () if isinstance(value, str) else tuple(value)  # a bare string is a mistake, not a list
+    unknown = allowed is not None and not set(names) <= set(allowed)
+    if not names or len(set(names)) != len(names) or unknown:
+        among = f" among {tuple(allowed)}" if allowed is not None else ""
+        raise UsageError(
+            f"{name} must be a non-empty sequence of distinct names{among}, got {value!r}; "
+            f"pass e.g. {name}={example}"
+        )
+    return tuple(str(n) for n in names)
+
+
+class LiveCurves:
+    """Redraw training curves (one line per metric, x = epoch) after each epoch, used by the trainer.
+
+    In "file" mode ``curves.png`` and ``curves.svg`` (see ``formats``) in ``out_dir`` are rewritten
+    atomically after every update. A metric missing from an update (e.g. no "test acc" for linear
+    regression) gets no point, and a metric that never got one stays out of the legend.
+
+    Args:
+        out_dir: folder for ``curves.png``/``curves.svg`` (needed by "file" mode; "auto" writes there).
+        mode: "auto", "notebook", "file" or "none" (see :mod:`linearnets.plotting.live`).
+        metrics: the names of the lines, in legend order.
+        num_epochs: fixes the x range to [1, num_epochs] plus a 5% margin (grown if training goes
+            further); ``None`` lets it follow the data.
+        figsize: the figure's (width, height) in inches.
+        yscale: "linear", or "log" for a loss that falls by orders of magnitude (linear regression).
+        formats: the files written per update, ``curves.<format>``; each costs one draw (~30 ms).
+
+    Attributes:
+        epochs, values: per metric, the epochs and values received.
+    """
+
+    def __init__(
+        self,
+        *,
+        out_dir: Path | str | None = None,
+        mode: str = "auto",
+        metrics: Sequence[str] = ("train loss", "train acc", "test acc"),
+        num_epochs: int | None = None,
+        figsize: tuple[float, float] = (4.5, 3.0),
+        yscale: str = "linear",
+        formats: Sequence[str] = ("png", "svg"),
+    ) -> None:
+        self.metrics = _check_names("metrics", metrics, "('train loss', 'test acc')")
+        self.num_epochs = (
+            None if num_epochs is None else check_positive_int("num_epochs", num_epochs)
+        )
+        self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
+        formats = _check_names("formats", formats, "('png',)", allowed=("png", "svg", "pdf"))
+        paths = [] if out_dir is None else [Path(out_dir) / f"curves.{f}" for f in formats]
+        self._output = LiveOutput(self.mode, paths)
+        self.epochs: dict[str, list[int]] = {m: [] for m in self.metrics}
+        self.values: dict[str, list[float]] = {m: [] for m in self.metrics}
+        self.fig = self._output.new_figure(figsize)
+        self.ax = self.fig.subplots()
+        # markers, so a single epoch is visible as a point
+        self.lines = {
+            m: self.ax.plot([], [], f, marker="o", ms=3, label=m)[0]
+            for m, f in zip(self.metrics, itertools.cycle(BOOK_FMTS))
+        }
+        self._legend_for: tuple[str, ...] = ()
+        self._xmax = self.num_epochs or 1
+        self._setup_axes()
+        self.ax.set_yscale(check_choice("yscale", yscale, ("linear", "log", "symlog", "logit")))
+
+    def _setup_axes(self) -> None:
+        from matplotlib.ticker import MaxNLocator
+
+        self.ax.set_xlabel("epoch")
+        self.ax.grid(True)
+        self.ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self._set_xlim()
+        # fixed margins: a layout engine would cost a second draw on every save
+        self.fig.subplots_adjust(left=0.14, right=0.97, bottom=0.15, top=0.92)  # room for 1e-5
+
+    def _set_xlim(self) -> None:
+        if self.num_epochs is not None:
+            pad = 0.05 * max(self._xmax - 1, 1)  # so the end markers are not cut in half
+            self.ax.set_xlim(1 - pad, self._xmax + pad)
+
+    def update(self, epoch: int, values: Mapping[str, float]) -> None:
+        """Append each metric's value at ``epoch`` and redraw.
+
+        Args:
+            epoch: the epoch just finished, ≥ 1.
+            values: metric name → value; names must be among ``metrics``, any of them may be missing.
+        """
+        epoch = check_positive_int("epoch", epoch)
+        unknown = [k for k in values if k not in self.lines]
+        if unknown:
+            raise UsageError(
+                f"values must name metrics among {list(self.metrics)}, got {unknown}; "
+                "pass LiveCurves(metrics=...) with every metric you will plot"
+            )
+        for name, value in values.items():
+            self.epochs[name].append(epoch)
+            self.values[name].append(float(value))
+            self.lines[name].set_data(self.epochs[name], self.values[name])
+        shown = tuple(m for m in self.metrics if self.epochs[m])
+        if shown != self._legend_for:
+            # a fixed place: loc="best" searches for one on every draw
+            self.ax.legend(handles=[self.lines[m] for m in shown], loc="center right")
+            self._legend_for = shown
+        if self.num_epochs is not None and epoch > self._xmax:
+            self._xmax = epoch
+            self._set_xlim()
+        self.ax.relim()
+        self.ax.autoscale_view()
+        self._output.publish(self.fig)
+
+    def close(self) -> None:
+        """Release the figure; the data (``epochs``, ``values``) stays."""
+        if self.mode == "notebook":
+            pyplot().close(self.fig)
