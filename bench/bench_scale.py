@@ -1,0 +1,123 @@
+"""Throughput of softmax regression on a synthetic set ~20x Fashion-MNIST, with 1 and 2 processes.
+
+The set is made in memory from a seed (uint8 "images" around 10 class prototypes, like Fashion-MNIST's
+28x28 shape): 1.2 million training examples, 940 MB as uint8. Each configuration runs one epoch with the
+book's settings (concise, batch 256, lr 0.1) after a short warm-up, and reports examples per second and
+each process's peak resident memory. Two processes use PyTorch's gloo backend on 127.0.0.1, exactly as
+``torchrun --nproc_per_node=2`` would.
+
+Run: ``.venv/bin/python bench/bench_scale.py [--scale 20]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import socket
+import time
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from linearnets.data.loader import ArrayLoader
+
+from linearnets.models.factory import build_softmax
+from linearnets.training.distributed import DistContext
+from linearnets.training.loop import train_epoch
+
+
+def make_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return n uint8 images (n, 28, 28) scattered around 10 prototypes, and their labels."""
+    g = torch.Generator().manual_seed(seed)
+    prototypes = torch.rand(10, 28, 28, generator=g) * 255
+    y = torch.randint(0, 10, (n,), generator=g)
+    images = torch.empty(n, 28, 28, dtype=torch.uint8)
+    for start in range(0, n, 100_000):  # chunked so the float temporaries stay small
+        stop = min(start + 100_000, n)
+        noise = torch.randn(stop - start, 28, 28, generator=g) * 60
+        images[start:stop] = (prototypes[y[start:stop]] + noise).clamp_(0, 255).to(torch.uint8)
+    return images, y
+
+
+def worker(
+    rank: int,
+    world_size: int,
+    n: int,
+    port: int,
+    threads: int,
+    results: dict[int, tuple[float, float, float]],
+) -> None:
+    torch.set_num_threads(threads)
+    if world_size > 1:
+        os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+        dist.init_process_group("gloo", rank=rank, world_size=world_size)
+    ctx = DistContext(rank=rank, world_size=world_size)
+    images, labels = make_data(n)
+    setup = build_softmax("concise", lr=0.1, generator=torch.Generator().manual_seed(0))
+    net = setup.net
+    if world_size > 1:
+        net = torch.nn.parallel.DistributedDataParallel(net)
+    loader = ArrayLoader(
+        images,
+        labels,
+        256,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(1),
+        rank=rank,
+        world_size=world_size,
+    )
+    warm = ArrayLoader(
+        images[:20_000], labels[:20_000], 256, shuffle=True, rank=rank, world_size=world_size
+    )
+    train_epoch(net, warm, setup.loss, setup.updater, dist=ctx)
+    ctx.barrier()
+    start = time.perf_counter()
+    _, acc = train_epoch(net, loader, setup.loss, setup.updater, dist=ctx)
+    ctx.barrier()
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results[rank] = (seconds, peak_mb, acc or 0.0)
+    if world_size > 1:
+        dist.destroy_process_group()
+
+
+def run(world_size: int, n: int, threads: int) -> tuple[float, float, float]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    manager = mp.Manager()
+    results = manager.dict()
+    mp.start_processes(
+        worker,
+        args=(world_size, n, port, threads, results),
+        nprocs=world_size,
+        start_method="spawn",
+    )
+    seconds = max(r[0] for r in results.values())
+    peak = max(r[1] for r in results.values())
+    return seconds, peak, results[0][2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scale", type=float, default=20.0, help="size as a multiple of Fashion-MNIST's 60000"
+    )
+    args = parser.parse_args()
+    n = int(60_000 * args.scale)
+    print(
+        f"{n} examples (x{args.scale:g} Fashion-MNIST), {os.cpu_count()} CPU cores, torch {torch.__version__}"
+    )
+    print(
+        f"{'processes':>9} {'threads/proc':>12} {'epoch s':>8} {'examples/s':>11} {'peak MB/proc':>12} {'train acc':>9}"
+    )
+    for world_size, threads in ((1, 1), (1, 2), (2, 1)):
+        seconds, peak, acc = run(world_size, n, threads)
+        print(
+            f"{world_size:>9} {threads:>12} {seconds:>8.2f} {n / seconds:>11,.0f} {peak:>12,.0f} {acc:>9.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

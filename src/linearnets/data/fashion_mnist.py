@@ -1,0 +1,240 @@
+"""Fashion-MNIST: read and verified offline, as a torchvision-style ``Dataset`` and as fast iterators (D2L §3.5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+from torch.utils.data import Dataset
+
+from linearnets.data.files import FASHION_MNIST_FILES, Found, find_fashion_mnist, read_verified
+from linearnets.data.idx import parse_idx
+from linearnets.data.loader import ArrayLoader
+from linearnets.errors import DatasetError, UsageError
+
+__all__ = [
+    "CLASSES",
+    "TEXT_LABELS",
+    "TEXT_LABELS_ZH",
+    "FashionMNIST",
+    "FashionMNISTArrays",
+    "get_fashion_mnist_labels",
+    "load_data_fashion_mnist",
+    "read_fashion_mnist",
+]
+
+# torchvision's class names, then the book's text labels (English and Chinese editions)
+CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+TEXT_LABELS = (
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
+)
+TEXT_LABELS_ZH = ("T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴")
+
+
+@dataclass(frozen=True)
+class FashionMNISTArrays:
+    """The whole dataset in memory: images uint8 (N, 28, 28), labels int64 (N,)."""
+
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    found: Found
+    hashed: bool  # whether any file was hashed now (False: every file came verified from the cache)
+
+
+_MEMO: dict[tuple[str, ...], FashionMNISTArrays] = {}
+
+
+def read_fashion_mnist(root: str | Path | None = None) -> FashionMNISTArrays:
+    """Find, verify and parse the four Fashion-MNIST files; a second call in the same process is free.
+
+    Raises:
+        UsageError: ``root`` is not a folder holding the files.
+        DatasetError: the files are missing everywhere, corrupt, truncated or not Fashion-MNIST.
+
+    See D2L §3.5.1.
+    """
+    found = find_fashion_mnist(root)
+    key = tuple(str(p.resolve()) + f":{p.stat().st_mtime_ns}" for p in found.paths.values())
+    if key in _MEMO:
+        return _MEMO[key]
+    arrays: dict[str, torch.Tensor] = {}
+    hashed = False
+    for name, path in found.paths.items():
+        data, did_hash = read_verified(path, name, expected=FASHION_MNIST_FILES[name])
+        hashed |= did_hash
+        arrays[name] = parse_idx(data, name=str(path), ndim=3 if "images" in name else 1)
+    result = FashionMNISTArrays(
+        train_images=arrays["train-images-idx3-ubyte"],
+        train_labels=arrays["train-labels-idx1-ubyte"].long(),
+        test_images=arrays["t10k-images-idx3-ubyte"],
+        test_labels=arrays["t10k-labels-idx1-ubyte"].long(),
+        found=found,
+        hashed=hashed,
+    )
+    for split in ("train", "test"):
+        images, labels = getattr(result, f"{split}_images"), getattr(result, f"{split}_labels")
+        if (
+            images.shape[0] != labels.shape[0]
+            or images.shape[1:] != (28, 28)
+            or int(labels.max()) > 9
+        ):
+            raise DatasetError(
+                f"{found.directory}: the {split} images {tuple(images.shape)} and labels "
+                f"{tuple(labels.shape)} do not form Fashion-MNIST; get the files again"
+            )
+    _MEMO[key] = result
+    return result
+
+
+class FashionMNIST(Dataset[tuple[Any, Any]]):
+    """Fashion-MNIST with torchvision's signature and attributes, read offline and verified.
+
+    Items are ``(image, label)``: without a transform the image is a float32 tensor (1, 28, 28) in
+    [0, 1], exactly what torchvision's ``ToTensor()`` gives; with a transform, the transform receives a
+    PIL image (when Pillow is installed, as in torchvision) or else the uint8 tensor (28, 28).
+
+    Args:
+        root: folder holding the files (``None``: search the usual places).
+        train: the 60000-image training split, else the 10000-image test split.
+        transform: applied to each image.
+        target_transform: applied to each label.
+        download: fetch the files into ``root`` first if they are missing (needs a network).
+
+    See D2L §3.5.1.
+    """
+
+    classes: ClassVar[list[str]] = list(CLASSES)
+
+    def __init__(
+        self,
+        root: str | Path | None = None,
+        train: bool = True,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[Any], Any] | None = None,
+        download: bool = False,
+    ) -> None:
+        if download:
+            if root is None:
+                raise UsageError(
+                    "root must be given with download=True: the folder to download into"
+                )
+            from linearnets.data.download import download_fashion_mnist
+
+            download_fashion_mnist(Path(root))
+        arrays = read_fashion_mnist(root)
+        self.root = str(arrays.found.directory)
+        self.train = train
+        self.transform = transform
+        self.target_transform = target_transform
+        self.data = arrays.train_images if train else arrays.test_images  # uint8 (N, 28, 28)
+        self.targets = arrays.train_labels if train else arrays.test_labels  # int64 (N,)
+        self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        image: Any = self.data[index]
+        target: Any = int(self.targets[index])
+        if self.transform is None:
+            image = (image.to(torch.float32) / 255).unsqueeze(0)  # (1, 28, 28), as ToTensor() gives
+        else:
+            image = self.transform(_to_pil(image))
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
+
+
+def _to_pil(image: torch.Tensor) -> Any:
+    try:
+        from PIL import Image
+    except ImportError:
+        return image
+    return Image.fromarray(image.numpy(), mode="L")
+
+
+def load_data_fashion_mnist(
+    batch_size: int,
+    resize: int | None = None,
+    *,
+    root: str | Path | None = None,
+    num_workers: int = 0,
+    generator: torch.Generator | None = None,
+    device: str | torch.device | None = None,
+) -> tuple[ArrayLoader, ArrayLoader]:
+    """Return ``(train_iter, test_iter)`` over Fashion-MNIST: train shuffled each epoch, test in order.
+
+    Batches are ``X`` float32 (B, 1, 28, 28) in [0, 1] (or (B, 1, resize, resize)) and ``y`` int64 (B,),
+    sliced from the whole set held in memory (on ``device`` when given) and converted per batch.
+    ``num_workers`` is accepted for the book's signature; slicing needs no worker processes.
+
+    See D2L §3.5.3.
+    """
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise UsageError(f"num_workers must be a non-negative integer, got {num_workers!r}")
+    arrays = read_fashion_mnist(root)
+    train_iter = ArrayLoader(
+        arrays.train_images,
+        arrays.train_labels,
+        batch_size,
+        shuffle=True,
+        generator=generator,
+        resize=resize,
+        device=device,
+    )
+    test_iter = ArrayLoader(
+        arrays.test_images,
+        arrays.test_labels,
+        batch_size,
+        shuffle=False,
+        resize=resize,
+        device=device,
+    )
+    return train_iter, test_iter
+
+
+def get_fashion_mnist_labels(
+    labels: Iterable[int] | torch.Tensor, *, lang: str = "en"
+) -> list[str]:
+    """Return the book's text label of each class index; ``lang="zh"`` gives the Chinese edition's.
+
+    See D2L §3.5.1.
+    """
+    names = {"en": TEXT_LABELS, "zh": TEXT_LABELS_ZH}.get(lang)
+    if names is None:
+        raise UsageError(f"lang must be 'en' or 'zh', got {lang!r}")
+    values = labels.reshape(-1).tolist() if isinstance(labels, torch.Tensor) else list(labels)
+    out = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(names):
+            raise UsageError(
+                f"labels must be class indices in [0, {len(names)}), got {value!r}; "
+                "pass Fashion-MNIST labels such as y from a batch"
+            )
+        out.append(names[value])
+    return out

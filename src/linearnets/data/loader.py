@@ -1,0 +1,136 @@
+"""The fast iterator: the whole dataset as one tensor in memory, batches sliced from it (D2L §3.5.3).
+
+No per-item Python work: each batch is one index gather (or a view when not shuffling), converted to
+float32 and resized as a whole batch. In a data-parallel run every rank draws the same permutation from
+its identically seeded generator and takes its share of each global batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+import torch.nn.functional as F
+
+from linearnets.errors import UsageError
+from linearnets.validation import check_positive_int
+
+__all__ = ["ArrayLoader"]
+
+
+class ArrayLoader:
+    """Iterate over ``(X, y)`` minibatches of in-memory tensors; reshuffles every epoch when ``shuffle``.
+
+    Args:
+        features: uint8 images (N, H, W), yielded as float32 (B, 1, H, W) in [0, 1]; or a float tensor
+            (N, ...) yielded as is.
+        labels: class indices int64 (N,) (or float targets (N, ...) for regression).
+        batch_size: B, the *global* batch size: in a run of ``world_size`` processes each rank gets
+            about B / world_size rows of each batch.
+        shuffle: draw a new permutation from ``generator`` at the start of each epoch.
+        generator: source of the permutations (``None``: torch's global generator).
+        resize: resample images to (resize, resize), a whole batch at once (antialiased bilinear, as
+            torchvision's ``Resize`` does on tensors).
+        device: where the data lives; moved there once, so no copy per batch.
+        rank, world_size: this process's share: rank r takes rows r, r + world_size, ... of each batch.
+
+    ``len()`` is the number of (global) batches, the same on every rank. A rank whose share of the last
+    batch is empty still yields it (an empty batch), so every rank takes part in every step.
+
+    See D2L §3.5.3.
+    """
+
+    def __init__(
+        self,
+        features: torch.Tensor,
+        labels: torch.Tensor,
+        batch_size: int,
+        *,
+        shuffle: bool,
+        generator: torch.Generator | None = None,
+        resize: int | None = None,
+        device: str | torch.device | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
+        self.batch_size = check_positive_int("batch_size", batch_size)
+        self.world_size = check_positive_int("world_size", world_size)
+        if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < world_size:
+            raise UsageError(f"rank must be in [0, {world_size}), got {rank!r}")
+        if not isinstance(features, torch.Tensor) or not isinstance(labels, torch.Tensor):
+            raise UsageError(
+                "features and labels must be torch tensors; convert them with torch.as_tensor"
+            )
+        if features.dtype != torch.uint8 and not features.is_floating_point():
+            raise UsageError(
+                f"features must be uint8 images or a floating-point tensor, got dtype {features.dtype}; "
+                "convert with .float()"
+            )
+        if features.ndim < 2 or features.shape[0] != labels.shape[0] or features.shape[0] == 0:
+            raise UsageError(
+                f"features and labels must share a non-zero first dimension, got shapes "
+                f"{tuple(features.shape)} and {tuple(labels.shape)}"
+            )
+        if not labels.is_floating_point() and labels.ndim != 1:
+            raise UsageError(
+                f"labels must be 1-d class indices (N,), got shape {tuple(labels.shape)}"
+            )
+        if resize is not None:
+            check_positive_int("resize", resize)
+            if features.dtype != torch.uint8 or features.ndim != 3:
+                raise UsageError(
+                    f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}"
+                )
+        self.resize = resize
+        self.device = torch.device(device) if device is not None else features.device
+        self.features = features.to(self.device)
+        self.labels = (
+            labels.to(self.device) if labels.is_floating_point() else labels.long().to(self.device)
+        )
+        self.shuffle = bool(shuffle)
+        self.generator = generator
+        self.rank = rank
+        self.num_examples = int(features.shape[0])
+
+    @property
+    def feature_shape(self) -> tuple[int, ...]:
+        """Shape of one yielded example, e.g. (1, 28, 28)."""
+        if self.features.dtype == torch.uint8:
+            side = self.features.shape[1:]
+            return (1, self.resize, self.resize) if self.resize else (1, *side)
+        return tuple(self.features.shape[1:])
+
+    def __len__(self) -> int:
+        return -(-self.num_examples // self.batch_size)
+
+    def global_batch_size(self, step: int) -> int:
+        """Return the number of examples in batch ``step`` summed over every rank."""
+        return min(self.batch_size, self.num_examples - step * self.batch_size)
+
+    def _convert(self, X: torch.Tensor) -> torch.Tensor:
+        if X.dtype != torch.uint8:
+            return X
+        X = X.unsqueeze(1).to(torch.float32).div_(255)  # (B, 1, H, W) in [0, 1]
+        if self.resize is not None and X.shape[0]:
+            X = F.interpolate(
+                X,
+                size=(self.resize, self.resize),
+                mode="bilinear",
+                antialias=True,
+                align_corners=False,
+            )
+        return X
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        n, size = self.num_examples, self.batch_size
+        order = (
+            torch.randperm(n, generator=self.generator).to(self.device) if self.shuffle else None
+        )
+        for start in range(0, n, size):
+            if order is None:
+                rows = slice(start + self.rank, min(start + size, n), self.world_size)
+                X, y = self.features[rows], self.labels[rows]  # views, no copy
+            else:
+                idx = order[start + self.rank : start + size : self.world_size]
+                X, y = self.features[idx], self.labels[idx]
+            yield self._convert(X), y
