@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from linearnets.errors import UsageError
@@ -129,7 +131,9 @@ class SoftmaxRegressionScratch(ScratchModule):
         self.num_inputs = check_positive_int("num_inputs", num_inputs)
         self.num_outputs = check_positive_int("num_outputs", num_outputs)
         self.analytic = bool(analytic)
-        W = torch.randn(self.num_inputs, self.num_outputs, generator=generator) * sigma
+        # W is (d, q) as in the book, stored column-major (the transpose of a contiguous (q, d)):
+        # MKL's X @ W and its backward run ~3x faster in that layout for q = 10 columns
+        W = (torch.randn(self.num_outputs, self.num_inputs, generator=generator) * sigma).T
         self.W = W.requires_grad_(not self.analytic)
         self.b = torch.zeros(self.num_outputs, requires_grad=not self.analytic)
 
@@ -140,7 +144,8 @@ class SoftmaxRegressionScratch(ScratchModule):
     def flatten(self, X: torch.Tensor) -> torch.Tensor:
         """Return ``X`` as a (B, d) matrix, checking it holds d features per example."""
         check_float_tensor("X", X)
-        if X.ndim < 2 or X[0].numel() != self.num_inputs:
+        # features from the shape, not X[0], so an empty batch (0, d) (a data-parallel shard) passes
+        if X.ndim < 2 or math.prod(X.shape[1:]) != self.num_inputs:
             raise UsageError(
                 f"X must hold {self.num_inputs} features per example, e.g. shape (B, {self.num_inputs}) "
                 f"or (B, 1, 28, 28), got shape {tuple(X.shape)}; check the image size (resize) matches "
@@ -164,5 +169,7 @@ class SoftmaxRegressionScratch(ScratchModule):
         See D2L §3.4.6.2.
         """
         G = softmax_cross_entropy_grad(O, y) * scale  # (B, q)
-        self.W.grad = self.flatten(X).T @ G  # (d, B) @ (B, q) -> (d, q)
+        self.W.grad = (
+            G.T @ self.flatten(X)
+        ).T  # ((q, B) @ (B, d)).T -> (d, q), column-major like W
         self.b.grad = G.sum(dim=0)  # (q,)
