@@ -1,0 +1,153 @@
+"""Softmax regression on Fashion-MNIST: the book's pipeline against linearnets, in one process run.
+
+The book's pipeline (D2L §3.5–3.7): a per-item dataset that builds a PIL image and converts it to a
+tensor (what torchvision's ``FashionMNIST`` + ``ToTensor()`` do), behind a ``DataLoader`` with batch 256
+and the book's ``get_dataloader_workers()`` = 4 worker processes, trained by the book's ``train_epoch_ch3``
+and ``evaluate_accuracy``. linearnets: ``load_data_fashion_mnist`` batches sliced from memory and
+``linearnets.fit``, for each implementation. Same epochs, lr 0.1, batch 256; an epoch = train + test
+evaluation. Then the whole ``linearnets softmax`` command is timed from start to printed result.
+
+Run: ``.venv/bin/python bench/bench_softmax.py [--epochs 3] [--book-workers 4]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from linearnets.data.fashion_mnist import load_data_fashion_mnist, read_fashion_mnist
+from linearnets.models.factory import build_softmax
+from linearnets.training.loop import fit
+
+
+class BookFashionMNIST(Dataset):  # type: ignore[type-arg]
+    """What torchvision's FashionMNIST with ToTensor() does per item: uint8 -> PIL -> float tensor."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        self.images, self.labels = images.numpy(), labels.tolist()
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        img = Image.fromarray(self.images[i], mode="L")
+        x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).unsqueeze(0)  # ToTensor()
+        return x, self.labels[i]
+
+
+def book_accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
+    if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(axis=1)
+    cmp = y_hat.type(y.dtype) == y
+    return float(cmp.type(y.dtype).sum())
+
+
+def book_evaluate_accuracy(net: nn.Module, data_iter: DataLoader) -> float:  # type: ignore[type-arg]
+    net.eval()
+    correct = total = 0.0
+    with torch.no_grad():
+        for X, y in data_iter:
+            correct += book_accuracy(net(X), y)
+            total += y.numel()
+    return correct / total
+
+
+def book_epoch(
+    net: nn.Module, train_iter: DataLoader, loss: nn.Module, updater: torch.optim.Optimizer
+) -> tuple[float, float]:  # type: ignore[type-arg]
+    net.train()
+    metric = [0.0, 0.0, 0.0]
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        updater.zero_grad()
+        l.mean().backward()
+        updater.step()
+        metric[0] += float(l.sum())
+        metric[1] += book_accuracy(y_hat, y)
+        metric[2] += y.numel()
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def run_book(epochs: int, workers: int) -> tuple[float, float]:
+    arrays = read_fashion_mnist()
+    train = BookFashionMNIST(arrays.train_images, arrays.train_labels)
+    test = BookFashionMNIST(arrays.test_images, arrays.test_labels)
+    train_iter = DataLoader(train, 256, shuffle=True, num_workers=workers)
+    test_iter = DataLoader(test, 256, shuffle=False, num_workers=workers)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    nn.init.normal_(net[1].weight, std=0.01)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        book_epoch(net, train_iter, loss, trainer)
+        test_acc = book_evaluate_accuracy(net, test_iter)
+    return (time.perf_counter() - start) / epochs, test_acc
+
+
+def run_ours(impl: str, epochs: int) -> tuple[float, float]:
+    train_iter, test_iter = load_data_fashion_mnist(256, generator=torch.Generator().manual_seed(0))
+    setup = build_softmax(impl, lr=0.1, generator=torch.Generator().manual_seed(0))
+    start = time.perf_counter()
+    history = fit(setup.net, train_iter, setup.loss, setup.updater, epochs, test_iter=test_iter)
+    acc = history.last.test_acc
+    return (time.perf_counter() - start) / epochs, float(acc if acc is not None else "nan")
+
+
+def time_command() -> tuple[float, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "linearnets", "softmax", "--out", os.path.join(tmp, "run")]
+        start = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        seconds = time.perf_counter() - start
+    final = [line for line in done.stdout.splitlines() if line.startswith("final:")]
+    return seconds, final[0] if final else done.stdout[-200:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="book pipeline vs linearnets, softmax regression")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument(
+        "--book-workers", type=int, default=4, help="the book's get_dataloader_workers()"
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    read_fashion_mnist()  # both sides start from data in memory
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if "model name" in line),
+        "?",
+    )
+    print(
+        f"{os.cpu_count()} cores ({cpu}), torch {torch.__version__}, python {platform.python_version()}, "
+        f"1 torch thread, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation"
+    )
+    book_s, book_acc = run_book(args.epochs, args.book_workers)
+    print(
+        f"{'book (workers=' + str(args.book_workers) + ')':>18}: {book_s:7.3f} s/epoch  test acc {book_acc:.4f}"
+    )
+    for impl in ("concise", "scratch", "analytic"):
+        ours_s, acc = run_ours(impl, args.epochs)
+        print(
+            f"{'linearnets ' + impl:>18}: {ours_s:7.3f} s/epoch  test acc {acc:.4f}  {book_s / ours_s:5.1f}x faster"
+        )
+    seconds, final = time_command()
+    print(
+        f"whole 'linearnets softmax' command (10 epochs, plots, run folder): {seconds:.2f} s -> {final}"
+    )
+
+
+if __name__ == "__main__":
+    main()
