@@ -1,0 +1,102 @@
+"""Data-parallel training with torchrun: 2 processes on 127.0.0.1 (gloo) equal 1 process, same global batch.
+
+Each test launches real processes: ``python -m torch.distributed.run --nproc_per_node=2 -m linearnets
+softmax ...`` against a single-process run with the same seed and global batch size, then compares the
+saved weights and the per-epoch metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small separable classification set: 4 classes of 20 features, 1000 train / 203 test examples."""
+    rng = np.random.default_rng(0)
+    centers = rng.normal(scale=2.0, size=(4, 20))
+
+    def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 4, size=n)
+        return (centers[y] + rng.normal(size=(n, 20))).astype(np.float32), y
+
+    X, y = draw(1000)
+    X_test, y_test = draw(203)  # 203: the last test batch is short and splits unevenly across ranks
+    path = tmp_path_factory.mktemp("dp") / "blobs.npz"
+    np.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)
+    return path
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(OMP_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+    env.pop("WORLD_SIZE", None)
+    return env
+
+
+def _train(npz: Path, out: Path, impl: str, nproc: int) -> subprocess.CompletedProcess[str]:
+    args = [
+        "-m", "linearnets", "softmax", "--data", str(npz), "--impl", impl, "--epochs", "2",
+        "--batch-size", "64", "--lr", "0.1", "--seed", "3", "--threads", "1", "--plot", "none",
+        "--device", "cpu", "--out", str(out), "--json",
+    ]  # fmt: skip
+    if nproc > 1:
+        launcher = [
+            sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--nnodes=1",
+            "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
+        ]  # fmt: skip
+        cmd = [*launcher, *args]
+    else:
+        cmd = [sys.executable, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=_env())
+
+
+def _metrics(run_dir: Path) -> list[dict[str, float]]:
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    for row in rows:
+        row.pop("seconds")
+    return rows
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise", "analytic"])
+def test_two_processes_match_one(npz: Path, tmp_path: Path, impl: str) -> None:
+    single = _train(npz, tmp_path / "single", impl, 1)
+    assert single.returncode == 0, single.stderr
+    double = _train(npz, tmp_path / "double", impl, 2)
+    assert double.returncode == 0, double.stderr + double.stdout
+
+    ours = torch.load(tmp_path / "double" / "model.pt", weights_only=True)["state_dict"]
+    ref = torch.load(tmp_path / "single" / "model.pt", weights_only=True)["state_dict"]
+    assert ours.keys() == ref.keys()
+    for key in ref:
+        torch.testing.assert_close(ours[key], ref[key], rtol=1e-5, atol=1e-6)
+
+    # metrics cover the whole dataset exactly once: accuracies are identical ratios, losses close
+    for a, b in zip(_metrics(tmp_path / "double"), _metrics(tmp_path / "single"), strict=True):
+        assert a["epoch"] == b["epoch"]
+        assert a["train_acc"] == pytest.approx(b["train_acc"], abs=1 / 1000 + 1e-12)
+        assert a["test_acc"] == pytest.approx(b["test_acc"], abs=1 / 203 + 1e-12)
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
+        assert a["test_loss"] == pytest.approx(b["test_loss"], rel=1e-5)
+
+    # only rank 0 prints: one JSON result line, one line per epoch
+    lines = double.stdout.strip().splitlines()
+    assert sum(line.startswith("{") for line in lines) == 1
+    assert sum(line.startswith("epoch ") for line in lines) == 2
+    result = json.loads(lines[-1])
+    assert result["epochs"] == 2 and result["impl"] == impl
