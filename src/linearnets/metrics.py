@@ -20,6 +20,12 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
     See D2L §3.6.5.
     """
     check_label_tensor("y", y)
+    if y_hat.ndim not in (1, 2):
+        # a (B, C, 1) input would broadcast against y (B,) and count up to B² "correct" rows
+        raise UsageError(
+            f"y_hat must be scores of shape (B, C) or labels of shape (B,), got shape "
+            f"{tuple(y_hat.shape)}; reshape it to (B, C)"
+        )
     pred = y_hat.argmax(dim=1) if y_hat.ndim > 1 and y_hat.shape[1] > 1 else y_hat.reshape(-1)
     if pred.shape[0] != y.shape[0]:
         raise UsageError(

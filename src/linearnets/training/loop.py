@@ -182,16 +182,18 @@ def train_epoch(
     was_training = _set_mode(net, True)
     totals = _Totals()
     allow_empty = dist is not None and dist.enabled
-    for step, batch in enumerate(train_iter):
-        X, y = _unpack(batch, allow_empty=allow_empty)
-        scale = 1.0 / max(_global_batch_size(train_iter, step, y.shape[0], dist), 1)
-        if dist is not None:
-            scale *= dist.world_size
-        y_hat, l = train_step(net, X, y, loss, updater, scale=scale, dist=dist)
-        if on_step is not None:
-            on_step(step, l)
-        totals.add(y_hat, y, l)
-    _set_mode(net, was_training)
+    try:  # restore the mode even when a batch or a hook (e.g. the divergence guard) raises
+        for step, batch in enumerate(train_iter):
+            X, y = _unpack(batch, allow_empty=allow_empty)
+            scale = 1.0 / max(_global_batch_size(train_iter, step, y.shape[0], dist), 1)
+            if dist is not None:
+                scale *= dist.world_size
+            y_hat, l = train_step(net, X, y, loss, updater, scale=scale, dist=dist)
+            if on_step is not None:
+                on_step(step, l)
+            totals.add(y_hat, y, l)
+    finally:
+        _set_mode(net, was_training)
     return totals.result("train_iter", dist)
 
 
@@ -205,11 +207,13 @@ def evaluate(
     """
     was_training = _set_mode(net, False)
     totals = _Totals()
-    for batch in data_iter:
-        X, y = _unpack(batch, allow_empty=dist is not None and dist.enabled)
-        y_hat = net(X)
-        totals.add(y_hat, y, loss(y_hat, y) if loss is not None else None)
-    _set_mode(net, was_training)
+    try:
+        for batch in data_iter:
+            X, y = _unpack(batch, allow_empty=dist is not None and dist.enabled)
+            y_hat = net(X)
+            totals.add(y_hat, y, loss(y_hat, y) if loss is not None else None)
+    finally:
+        _set_mode(net, was_training)
     mean_loss, acc = totals.result("data_iter", dist)
     return (mean_loss if loss is not None else None), acc
 

@@ -1,0 +1,427 @@
+"""Softmax regression from scratch and concise (D2L §3.4–3.7), against torch and closed forms."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.errors import UsageError
+from linearnets.models.concise import softmax_concise
+from linearnets.models.scratch import (
+    SGD,
+    SoftmaxRegressionScratch,
+    cross_entropy,
+    cross_entropy_logits,
+    softmax,
+    softmax_cross_entropy_grad,
+)
+from linearnets.training.loop import train_epoch
+
+# rows where exp overflows float32 (and, for ±1000 and up, float64): the naive softmax gives inf/inf
+EXTREME = [
+    ([[1000.0, -1000.0, 0.0]], [[1.0, 0.0, 0.0]]),
+    ([[-1e4, 1e4]], [[0.0, 1.0]]),
+    ([[1e4, 1e4], [-1e4, -1e4]], [[0.5, 0.5], [0.5, 0.5]]),
+    ([[1e4, -1e4, 1e4, -1e4]], [[0.5, 0.0, 0.5, 0.0]]),
+]
+
+
+def _naive_softmax(X: torch.Tensor) -> torch.Tensor:
+    X_exp = torch.exp(X)
+    return X_exp / X_exp.sum(dim=1, keepdim=True)
+
+
+# --- softmax -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_softmax_equals_torch_and_rows_sum_to_one(dtype: torch.dtype, gen: torch.Generator) -> None:
+    X = torch.randn(64, 10, generator=gen, dtype=dtype) * 5
+    P = softmax(X)
+    assert P.shape == X.shape and P.dtype == dtype
+    torch.testing.assert_close(P, torch.softmax(X, dim=1))
+    torch.testing.assert_close(P.sum(dim=1), torch.ones(64, dtype=dtype))
+    assert bool((P > 0).all())
+
+
+@pytest.mark.parametrize("logits,expected", EXTREME)
+def test_softmax_is_finite_and_exact_on_extreme_logits(
+    logits: list[list[float]], expected: list[list[float]]
+) -> None:
+    X = torch.tensor(logits)
+    P = softmax(X)
+    assert bool(torch.isfinite(P).all())
+    torch.testing.assert_close(P, torch.tensor(expected), atol=1e-12, rtol=0)
+    torch.testing.assert_close(P, torch.softmax(X, dim=1))
+    # the contrast: the book's first softmax overflows to inf / inf
+    assert bool(torch.isnan(_naive_softmax(X)).any())
+
+
+def test_softmax_is_shift_invariant_closed_form() -> None:
+    X = torch.tensor([[100.0, 101.0, 102.0]])  # exp(102) > float32's max (~3.4e38)
+    e = [1.0, math.e, math.e**2]
+    expected = torch.tensor([[v / sum(e) for v in e]])
+    torch.testing.assert_close(softmax(X), expected)
+    torch.testing.assert_close(softmax(X), softmax(torch.tensor([[0.0, 1.0, 2.0]])))
+    assert bool(torch.isnan(_naive_softmax(X)).all())
+
+
+def test_softmax_gradcheck_float64(gen: torch.Generator) -> None:
+    X = torch.randn(4, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(softmax, (X,))
+
+
+# --- cross-entropy -------------------------------------------------------------------------------
+
+
+def test_cross_entropy_equals_nll_of_log_probabilities(gen: torch.Generator) -> None:
+    p = torch.softmax(torch.randn(32, 10, generator=gen), dim=1)
+    y = torch.randint(0, 10, (32,), generator=gen)
+    l = cross_entropy(p, y)
+    assert l.shape == (32,)
+    torch.testing.assert_close(l, F.nll_loss(torch.log(p), y, reduction="none"))
+
+
+def test_cross_entropy_book_example() -> None:
+    # D2L §3.6.3: y_hat = [[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]], y = [0, 2] -> -log(0.1), -log(0.5)
+    y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
+    l = cross_entropy(y_hat, torch.tensor([0, 2]))
+    torch.testing.assert_close(l, torch.tensor([-math.log(0.1), -math.log(0.5)]))
+
+
+def test_cross_entropy_of_an_underflowed_probability_is_finite() -> None:
+    O = torch.tensor([[0.0, 200.0], [1.0, 0.0]], requires_grad=True)
+    p = softmax(O)  # exp(-200) underflows float32: p[0, 0] is exactly 0
+    assert p[0, 0].item() == 0.0
+    assert torch.isinf(F.nll_loss(torch.log(p), torch.tensor([0, 0]), reduction="none")[0])
+    l = cross_entropy(p, torch.tensor([0, 0]))
+    assert bool(torch.isfinite(l).all())
+    assert l[0].item() == pytest.approx(-math.log(torch.finfo(torch.float32).tiny), rel=1e-6)
+    l.sum().backward()
+    assert O.grad is not None and bool(torch.isfinite(O.grad).all())
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_cross_entropy_logits_equals_torch(dtype: torch.dtype, gen: torch.Generator) -> None:
+    O = torch.randn(32, 10, generator=gen, dtype=dtype) * 3
+    y = torch.randint(0, 10, (32,), generator=gen)
+    l = cross_entropy_logits(O, y)
+    assert l.shape == (32,) and l.dtype == dtype
+    torch.testing.assert_close(l, F.cross_entropy(O, y, reduction="none"))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_cross_entropy_logits_is_finite_at_extreme_logits(dtype: torch.dtype) -> None:
+    O = torch.tensor([[1e4, -1e4, 0.0], [1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=dtype)
+    y = torch.tensor([0, 1, 2])
+    O.requires_grad_()
+    l = cross_entropy_logits(O, y)
+    # closed forms: a sure right answer costs 0, a sure wrong one costs the logit gap
+    expected = torch.tensor([0.0, 2e4, math.log(3)], dtype=dtype)
+    ulp = 1e4 * torch.finfo(dtype).eps  # o_y − logsumexp cancels two numbers of size 1e4
+    torch.testing.assert_close(l.detach(), expected, atol=ulp, rtol=0)
+    torch.testing.assert_close(l.detach(), F.cross_entropy(O.detach(), y, reduction="none"))
+    l.sum().backward()
+    assert O.grad is not None and bool(torch.isfinite(O.grad).all())
+
+
+def test_cross_entropy_logits_gradcheck_float64(gen: torch.Generator) -> None:
+    O = torch.randn(4, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0, 4, 2, 2])
+    assert torch.autograd.gradcheck(lambda O: cross_entropy_logits(O, y), (O,))
+
+
+# --- the analytic gradient -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_analytic_gradient_equals_autograd(dtype: torch.dtype, gen: torch.Generator) -> None:
+    O = (torch.randn(16, 10, generator=gen, dtype=dtype) * 4).requires_grad_()
+    y = torch.randint(0, 10, (16,), generator=gen)
+    cross_entropy_logits(O, y).sum().backward()
+    G = softmax_cross_entropy_grad(O.detach(), y)
+    assert G.shape == O.shape
+    torch.testing.assert_close(G, O.grad)
+    torch.testing.assert_close(G.sum(dim=1), torch.zeros(16, dtype=dtype), atol=1e-6, rtol=0)
+
+
+def test_analytic_gradient_equals_central_differences(gen: torch.Generator) -> None:
+    O = torch.randn(3, 4, generator=gen, dtype=torch.float64)
+    y = torch.tensor([1, 3, 0])
+    h = 1e-6
+    numeric = torch.zeros_like(O)
+    for i in range(3):
+        for j in range(4):
+            plus, minus = O.clone(), O.clone()
+            plus[i, j] += h
+            minus[i, j] -= h
+            diff = cross_entropy_logits(plus, y).sum() - cross_entropy_logits(minus, y).sum()
+            numeric[i, j] = diff / (2 * h)
+    torch.testing.assert_close(softmax_cross_entropy_grad(O, y), numeric, atol=1e-8, rtol=1e-6)
+
+
+def test_analytic_gradient_leaves_its_input_alone(gen: torch.Generator) -> None:
+    O = torch.randn(5, 3, generator=gen)
+    before = O.clone()
+    softmax_cross_entropy_grad(O, torch.tensor([0, 1, 2, 0, 1]))
+    assert torch.equal(O, before)
+
+
+# --- the scratch model ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("analytic", [False, True])
+def test_scratch_initialisation_matches_the_book(analytic: bool, gen: torch.Generator) -> None:
+    net = SoftmaxRegressionScratch(generator=gen, analytic=analytic)
+    assert net.W.shape == (784, 10) and net.b.shape == (10,)
+    assert net.W.std().item() == pytest.approx(0.01, rel=0.05)
+    assert net.W.mean().item() == pytest.approx(0.0, abs=0.001)
+    assert torch.equal(net.b, torch.zeros(10))
+    assert [p.requires_grad for p in net.parameters()] == [not analytic, not analytic]
+    assert [name for name, _ in net.named_parameters()] == ["W", "b"]
+
+
+def test_scratch_accepts_images_and_flat_rows(gen: torch.Generator) -> None:
+    net = SoftmaxRegressionScratch(generator=gen)
+    images = torch.rand(6, 1, 28, 28, generator=gen)
+    O = net(images)
+    assert O.shape == (6, 10)
+    torch.testing.assert_close(O, net(images.reshape(6, 784)))
+    torch.testing.assert_close(O, images.reshape(6, 784) @ net.W + net.b)
+    assert net(torch.zeros(0, 784)).shape == (0, 10)  # an empty data-parallel shard
+
+
+def test_zero_weights_give_loss_log_num_classes(gen: torch.Generator) -> None:
+    net = SoftmaxRegressionScratch(sigma=0.0)
+    X = torch.randn(37, 1, 28, 28, generator=gen) * 100
+    y = torch.randint(0, 10, (37,), generator=gen)
+    l = cross_entropy_logits(net(X), y)
+    # uniform probabilities 1/10 for every class: the loss of pure guessing
+    torch.testing.assert_close(l, torch.full((37,), math.log(10)), atol=0, rtol=1e-7)
+    torch.testing.assert_close(cross_entropy(softmax(net(X)), y), l)
+
+
+def _set_params(net: SoftmaxRegressionScratch, W: torch.Tensor, b: torch.Tensor) -> None:
+    net.W = W.detach().clone().requires_grad_(not net.analytic)
+    net.b = b.detach().clone().requires_grad_(not net.analytic)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_analytic_backward_equals_autograd_of_the_mean(
+    dtype: torch.dtype, gen: torch.Generator
+) -> None:
+    W = torch.randn(784, 10, generator=gen, dtype=dtype)
+    b = torch.randn(10, generator=gen, dtype=dtype)
+    X = torch.rand(8, 1, 28, 28, generator=gen, dtype=dtype)
+    y = torch.randint(0, 10, (8,), generator=gen)
+    auto, analytic = SoftmaxRegressionScratch(), SoftmaxRegressionScratch(analytic=True)
+    _set_params(auto, W, b)
+    _set_params(analytic, W, b)
+    cross_entropy_logits(auto(X), y).mean().backward()
+    analytic.analytic_backward(X, analytic(X), y, scale=1 / 8)
+    torch.testing.assert_close(analytic.W.grad, auto.W.grad)
+    torch.testing.assert_close(analytic.b.grad, auto.b.grad)
+    assert not analytic.W.requires_grad and analytic.W.grad.dtype == dtype
+
+
+# --- concise -------------------------------------------------------------------------------------
+
+
+def test_concise_is_flatten_then_linear(gen: torch.Generator) -> None:
+    net = softmax_concise(generator=gen)
+    assert isinstance(net, nn.Sequential) and len(net) == 2
+    assert isinstance(net[0], nn.Flatten) and isinstance(net[1], nn.Linear)
+    assert (net[1].in_features, net[1].out_features) == (784, 10)
+    assert net[1].weight.std().item() == pytest.approx(0.01, rel=0.05)
+    assert torch.equal(net[1].bias, torch.zeros(10))
+    X = torch.rand(4, 1, 28, 28, generator=gen)
+    torch.testing.assert_close(net(X), X.reshape(4, 784) @ net[1].weight.T + net[1].bias)
+
+
+def test_concise_seeded_twice_is_identical() -> None:
+    a = softmax_concise(generator=torch.Generator().manual_seed(3))
+    b = softmax_concise(generator=torch.Generator().manual_seed(3))
+    assert torch.equal(a[1].weight, b[1].weight)
+
+
+@pytest.mark.parametrize(
+    "reduction,ours",
+    [
+        ("none", lambda l: l),
+        ("mean", lambda l: l.mean()),
+        ("sum", lambda l: l.sum()),
+    ],
+)
+def test_cross_entropy_loss_reductions_match_ours(  # type: ignore[no-untyped-def]
+    reduction: str, ours, gen: torch.Generator
+) -> None:
+    net = softmax_concise(generator=gen)
+    X = torch.rand(20, 1, 28, 28, generator=gen)
+    y = torch.randint(0, 10, (20,), generator=gen)
+    O = net(X)
+    torch.testing.assert_close(
+        nn.CrossEntropyLoss(reduction=reduction)(O, y), ours(cross_entropy_logits(O, y))
+    )
+
+
+# --- scratch, analytic and concise follow one trajectory -----------------------------------------
+
+
+def _batches(gen: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    X = torch.rand(512, 1, 28, 28, generator=gen)
+    y = torch.randint(0, 10, (512,), generator=gen)
+    return [(X[i : i + 64], y[i : i + 64]) for i in range(0, 512, 64)]
+
+
+def test_scratch_and_concise_follow_the_same_trajectory(gen: torch.Generator) -> None:
+    batches = _batches(gen)
+    scratch = SoftmaxRegressionScratch(generator=gen)
+    concise = softmax_concise()
+    with torch.no_grad():
+        concise[1].weight.copy_(scratch.W.T)  # nn.Linear stores (out, in)
+    loss_s, acc_s = train_epoch(
+        scratch, batches, cross_entropy_logits, SGD(scratch.parameters(), lr=0.1)
+    )
+    loss_c, acc_c = train_epoch(
+        concise,
+        batches,
+        nn.CrossEntropyLoss(reduction="none"),
+        torch.optim.SGD(concise.parameters(), lr=0.1),
+    )
+    assert not torch.equal(scratch.b, torch.zeros(10))  # it did move
+    torch.testing.assert_close(concise[1].weight, scratch.W.T, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(concise[1].bias, scratch.b, atol=1e-6, rtol=1e-5)
+    assert loss_s == pytest.approx(loss_c, rel=1e-5)
+    assert acc_s == acc_c
+
+
+def test_analytic_and_autograd_follow_the_same_trajectory(gen: torch.Generator) -> None:
+    batches = _batches(gen)
+    auto = SoftmaxRegressionScratch(generator=torch.Generator().manual_seed(1))
+    analytic = SoftmaxRegressionScratch(generator=torch.Generator().manual_seed(1), analytic=True)
+    assert torch.equal(auto.W, analytic.W)
+    results = [
+        train_epoch(net, batches, cross_entropy_logits, SGD(net.parameters(), lr=0.1))
+        for net in (auto, analytic)
+    ]
+    torch.testing.assert_close(analytic.W, auto.W.detach(), atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(analytic.b, auto.b.detach(), atol=1e-6, rtol=1e-5)
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-5)
+
+
+# --- bad input, as data --------------------------------------------------------------------------
+
+
+def _logits() -> torch.Tensor:
+    return torch.zeros(4, 3)
+
+
+BAD_INPUT = [
+    (
+        lambda: cross_entropy_logits(_logits(), torch.tensor([0, 1, 2, 3])),
+        UsageError,
+        r"y must hold class indices in \[0, 3\), got 3",
+    ),
+    (
+        lambda: cross_entropy(softmax(_logits()), torch.tensor([0, -1, 2, 0])),
+        UsageError,
+        r"y must hold class indices in \[0, 3\), got -1",
+    ),
+    (
+        lambda: softmax_cross_entropy_grad(_logits(), torch.tensor([0, 1, 2, 9])),
+        UsageError,
+        r"class indices in \[0, 3\), got 9",
+    ),
+    (
+        lambda: cross_entropy_logits(_logits(), torch.tensor([0.0, 1.0, 2.0, 0.0])),
+        TypeError,
+        r"y must be an integer tensor of class indices.*y\.long\(\)",
+    ),
+    (
+        lambda: cross_entropy_logits(_logits(), torch.tensor([True, False, True, False])),
+        TypeError,
+        r"integer tensor of class indices",
+    ),
+    (  # one-hot labels (B, C) where indices (B,) are expected
+        lambda: cross_entropy_logits(_logits(), torch.eye(3, dtype=torch.int64)[[0, 1, 2, 0]]),
+        UsageError,
+        r"y must be 1-dimensional \(B,\).*y\.reshape\(-1\)",
+    ),
+    (  # logits (B,) where (B, C) is expected
+        lambda: cross_entropy_logits(torch.zeros(4), torch.tensor([0, 1, 2, 0])),
+        UsageError,
+        r"O must be 2-dimensional",
+    ),
+    (  # arguments swapped
+        lambda: cross_entropy_logits(torch.tensor([0, 1, 2, 0]), _logits()),
+        TypeError,
+        r"O must be a floating-point tensor",
+    ),
+    (
+        lambda: cross_entropy(torch.zeros(4, 3, dtype=torch.int64), torch.tensor([0, 1, 2, 0])),
+        TypeError,
+        r"y_hat must be a floating-point tensor",
+    ),
+    (
+        lambda: cross_entropy_logits(_logits(), torch.tensor([0, 1, 2])),
+        UsageError,
+        r"one label per row of O: O has 4 rows, y has 3",
+    ),
+    (
+        lambda: cross_entropy(softmax(_logits()), torch.tensor([0, 1, 2, 0, 1])),
+        UsageError,
+        r"one label per row of y_hat",
+    ),
+    (lambda: softmax(torch.zeros(3)), UsageError, r"X must be 2-dimensional"),
+    (lambda: softmax(torch.zeros(2, 3, 4)), UsageError, r"X must be 2-dimensional"),
+    (lambda: softmax([[0.0, 1.0]]), TypeError, r"X must be a torch.Tensor"),
+    (
+        lambda: SoftmaxRegressionScratch()(torch.zeros(4, 10)),
+        UsageError,
+        r"X must hold 784 features per example.*got shape \(4, 10\)",
+    ),
+    (
+        lambda: SoftmaxRegressionScratch()(torch.zeros(4, 1, 32, 32)),
+        UsageError,
+        r"784 features",
+    ),
+    (
+        lambda: SoftmaxRegressionScratch()(torch.zeros(784)),
+        UsageError,
+        r"784 features",
+    ),
+    (
+        lambda: SoftmaxRegressionScratch()(torch.zeros(4, 1, 28, 28, dtype=torch.uint8)),
+        TypeError,
+        r"X must be a floating-point tensor.*X\.float\(\) / 255",
+    ),
+    (lambda: SoftmaxRegressionScratch(0), UsageError, r"num_inputs must be a positive integer"),
+    (
+        lambda: SoftmaxRegressionScratch(784, 1.5),  # type: ignore[arg-type]
+        TypeError,
+        r"num_outputs must be a positive integer",
+    ),
+    (
+        lambda: SoftmaxRegressionScratch().load_state_dict({"W": torch.zeros(784, 10)}),
+        UsageError,
+        r"exactly the parameters",
+    ),
+    (
+        lambda: SoftmaxRegressionScratch().load_state_dict(
+            {"W": torch.zeros(10, 784), "b": torch.zeros(10)}
+        ),
+        UsageError,
+        r"state\['W'\] must have shape \(784, 10\)",
+    ),
+    (lambda: softmax_concise(0), UsageError, r"num_inputs must be a positive integer"),
+]
+
+
+@pytest.mark.parametrize("call,error,pattern", BAD_INPUT)
+def test_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=pattern):
+        call()

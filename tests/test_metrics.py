@@ -1,0 +1,118 @@
+"""Accuracy, the book's correct count, and the running-sum Accumulator (D2L §3.6.5)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from linearnets.errors import UsageError
+from linearnets.metrics import Accumulator, accuracy, correct_count
+
+SCORES = torch.tensor(
+    [
+        [0.1, 0.3, 0.6],  # predicts 2
+        [0.3, 0.2, 0.5],  # predicts 2
+        [0.7, 0.2, 0.1],  # predicts 0
+        [0.2, 0.5, 0.3],  # predicts 1
+        [0.4, 0.4, 0.2],  # tie: argmax picks the first, 0
+    ]
+)
+LABELS = torch.tensor([0, 2, 0, 2, 0])  # right on rows 1, 2 and 4
+
+
+def test_correct_count_is_the_book_count() -> None:
+    assert correct_count(SCORES, LABELS) == 3
+    # the book's own example: y_hat of §3.6.3 with y = [0, 2] -> 1 correct
+    assert correct_count(SCORES[:2], torch.tensor([0, 2])) == 1
+    assert isinstance(correct_count(SCORES, LABELS), int)
+
+
+def test_accuracy_is_a_ratio_of_a_hand_count(gen: torch.Generator) -> None:
+    assert accuracy(SCORES, LABELS) == pytest.approx(3 / 5)
+    y_hat = torch.randn(200, 10, generator=gen)
+    y = torch.randint(0, 10, (200,), generator=gen)
+    by_hand = sum(
+        1
+        for row, label in zip(y_hat.tolist(), y.tolist(), strict=True)
+        if row.index(max(row)) == label
+    )
+    assert accuracy(y_hat, y) == pytest.approx(by_hand / 200)
+    assert correct_count(y_hat, y) == by_hand
+
+
+def test_logits_and_probabilities_give_the_same_accuracy(gen: torch.Generator) -> None:
+    O = torch.randn(50, 10, generator=gen)
+    y = torch.randint(0, 10, (50,), generator=gen)
+    assert accuracy(O, y) == accuracy(torch.softmax(O, dim=1), y)
+
+
+def test_predicted_labels_are_accepted() -> None:
+    pred = SCORES.argmax(dim=1)  # (B,)
+    assert correct_count(pred, LABELS) == 3
+    assert accuracy(pred, LABELS) == pytest.approx(3 / 5)
+    assert accuracy(pred.float(), LABELS) == pytest.approx(3 / 5)
+
+
+def test_accuracy_bounds() -> None:
+    assert accuracy(torch.eye(4), torch.arange(4)) == 1.0
+    assert accuracy(torch.eye(4), torch.tensor([1, 2, 3, 0])) == 0.0
+
+
+def test_accumulator_adds_resets_and_indexes() -> None:
+    acc = Accumulator(3)
+    assert [acc[i] for i in range(3)] == [0.0, 0.0, 0.0]
+    acc.add(1.5, 2, torch.tensor(4.0))  # tensors and ints are summed as floats
+    acc.add(0.5, 1, 6)
+    assert [acc[0], acc[1], acc[2]] == [2.0, 3.0, 10.0]
+    assert all(isinstance(v, float) for v in acc.data)
+    assert acc[-1] == 10.0
+    acc.reset()
+    assert acc.data == [0.0, 0.0, 0.0]
+    acc.add(1, 1, 1)
+    assert acc.data == [1.0, 1.0, 1.0]
+
+
+def test_accumulator_with_accuracy_reproduces_the_epoch_ratio() -> None:
+    # the book's evaluate_accuracy: Accumulator(2) of (correct, count) over batches of unequal size
+    metric = Accumulator(2)
+    for rows in (slice(0, 2), slice(2, 5)):
+        metric.add(correct_count(SCORES[rows], LABELS[rows]), LABELS[rows].numel())
+    assert metric[0] / metric[1] == accuracy(SCORES, LABELS)
+
+
+BAD_INPUT = [
+    (
+        lambda: accuracy(torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64)),
+        UsageError,
+        r"y must hold at least one label, got an empty tensor",
+    ),
+    (
+        lambda: accuracy(SCORES, LABELS[:4]),
+        UsageError,
+        r"same number of rows, got 5 and 4",
+    ),
+    (
+        lambda: correct_count(SCORES, LABELS.float()),
+        TypeError,
+        r"y must be an integer tensor of class indices",
+    ),
+    (
+        lambda: correct_count(SCORES, LABELS.reshape(5, 1)),
+        UsageError,
+        r"y must be 1-dimensional",
+    ),
+    (  # (B, C, 1) would broadcast against (B,) and count more rows than there are
+        lambda: correct_count(SCORES.unsqueeze(-1), LABELS),
+        UsageError,
+        r"y_hat must be scores of shape \(B, C\) or labels of shape \(B,\), got shape \(5, 3, 1\)",
+    ),
+    (lambda: Accumulator(2).add(1.0), UsageError, r"add\(\) needs 2 values, got 1"),
+    (lambda: Accumulator(2).add(1.0, 2.0, 3.0), UsageError, r"add\(\) needs 2 values, got 3"),
+    (lambda: Accumulator(2)[2], IndexError, r"out of range"),
+]
+
+
+@pytest.mark.parametrize("call,error,pattern", BAD_INPUT)
+def test_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=pattern):
+        call()

@@ -1,0 +1,191 @@
+"""Training side effects as callbacks: the book's epoch line, console output and metrics files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from linearnets.models.concise import softmax_concise
+from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
+from linearnets.training.callbacks import Callback, ConsoleLogger, MetricsWriter, format_epoch
+from linearnets.training.loop import EpochMetrics, History, fit
+
+
+def _regression(gen: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    X, y = torch.randn(12, 2, generator=gen), torch.randn(12, 1, generator=gen)
+    return [(X[i : i + 4], y[i : i + 4]) for i in range(0, 12, 4)]
+
+
+def _classification(gen: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    X, y = torch.randn(12, 3, generator=gen), torch.randint(0, 2, (12,), generator=gen)
+    return [(X[i : i + 5], y[i : i + 5]) for i in range(0, 12, 5)]
+
+
+def _fit_linreg(gen: torch.Generator, num_epochs: int, **kwargs: Any) -> History:
+    net = LinearRegressionScratch(2, generator=gen)
+    return fit(
+        net, _regression(gen), squared_loss, SGD(net.parameters(), lr=0.1), num_epochs, **kwargs
+    )
+
+
+def _fit_softmax(gen: torch.Generator, num_epochs: int, **kwargs: Any) -> History:
+    net = softmax_concise(3, 2, generator=gen)
+    batches = _classification(gen)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    return fit(net, batches, loss, updater, num_epochs, test_iter=batches, **kwargs)
+
+
+# --- format_epoch --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "metrics,line",
+    [
+        (EpochMetrics(1, 0.000235, None, None, None, 0.1), "epoch 1, loss 0.000235"),
+        (EpochMetrics(3, 2.5e-5, None, 3.0e-5, None, 0.1), "epoch 3, loss 0.000025"),
+        (
+            EpochMetrics(2, 0.78512, 0.7491, 0.51, 0.70149, 1.234),
+            "epoch 2, loss 0.7851, train acc 0.749, test acc 0.701, 1.23 s",
+        ),
+        (
+            EpochMetrics(10, 0.44449, 0.8466, None, None, 12.0),
+            "epoch 10, loss 0.4445, train acc 0.847, 12.00 s",
+        ),
+    ],
+    ids=["regression", "regression-with-test", "classification", "classification-no-test"],
+)
+def test_format_epoch(metrics: EpochMetrics, line: str) -> None:
+    assert format_epoch(metrics) == line
+
+
+# --- ConsoleLogger -------------------------------------------------------------------------------
+
+
+def test_console_logger_writes_one_line_per_epoch(gen: torch.Generator) -> None:
+    stream = io.StringIO()
+    history = _fit_softmax(gen, 3, callbacks=[ConsoleLogger(stream=stream, progress=False)])
+    assert stream.getvalue().splitlines() == [format_epoch(m) for m in history.epochs]
+
+
+def test_console_logger_defaults_to_stdout(
+    gen: torch.Generator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = _fit_linreg(gen, 2, callbacks=[ConsoleLogger(progress=False)])
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [format_epoch(m) for m in history.epochs]
+    assert err == ""
+
+
+class BarSpy(Callback):
+    """Reads the logger's progress bar after each batch (tqdm throttles what it draws, not its count)."""
+
+    def __init__(self, logger: ConsoleLogger) -> None:
+        self.logger = logger
+        self.ticks: list[tuple[int, int]] = []
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        bar = self.logger._bar
+        self.ticks.append((bar.n, bar.total))
+
+
+def test_console_logger_progress_bar_goes_to_stderr(
+    gen: torch.Generator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logger = ConsoleLogger(progress=True)
+    spy = BarSpy(logger)
+    history = _fit_softmax(gen, 2, callbacks=[logger, spy])
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [format_epoch(m) for m in history.epochs]  # the bar stays off stdout
+    assert "epoch 1" in err and "epoch 2" in err
+    assert spy.ticks == [(1, 3), (2, 3), (3, 3)] * 2  # one tick per batch: 12 examples by 5
+    assert logger._bar is None  # closed at the end of each epoch
+
+
+def test_console_logger_progress_bar_without_a_batch_count(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    logger = ConsoleLogger(progress=True, stream=io.StringIO())
+    logger.on_epoch_start(epoch=1, num_batches=None)
+    for step in range(4):
+        logger.on_batch_end(step, torch.zeros(2))
+    logger.on_epoch_end(metrics=EpochMetrics(1, 0.5, None, None, None, 0.0))
+    assert "epoch 1" in capsys.readouterr().err
+
+
+# --- MetricsWriter -------------------------------------------------------------------------------
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with (path / "metrics.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _as_csv_row(metrics: EpochMetrics) -> dict[str, str]:
+    return {k: "" if v is None else str(v) for k, v in metrics.as_dict().items()}
+
+
+def test_metrics_writer_rows_equal_the_metrics(gen: torch.Generator, tmp_path: Path) -> None:
+    history = _fit_softmax(gen, 3, callbacks=[MetricsWriter(tmp_path)])
+    assert _jsonl(tmp_path) == [m.as_dict() for m in history.epochs]
+    rows = _csv(tmp_path)
+    assert rows == [_as_csv_row(m) for m in history.epochs]
+    assert list(rows[0]) == list(MetricsWriter.FIELDS)
+    assert [float(r["train_loss"]) for r in rows] == history.train_loss  # no rounding on the way
+
+
+def test_metrics_writer_leaves_regression_accuracies_empty(
+    gen: torch.Generator, tmp_path: Path
+) -> None:
+    history = _fit_linreg(gen, 2, callbacks=[MetricsWriter(tmp_path)])
+    assert [r["train_acc"] for r in _jsonl(tmp_path)] == [None, None]
+    assert [r["train_acc"] for r in _csv(tmp_path)] == ["", ""]
+    assert [float(r["train_loss"]) for r in _csv(tmp_path)] == history.train_loss
+
+
+def test_metrics_writer_truncates_to_start_epoch_on_resume(
+    gen: torch.Generator, tmp_path: Path
+) -> None:
+    first = _fit_softmax(gen, 3, callbacks=[MetricsWriter(tmp_path)])
+    resumed = _fit_softmax(gen, 2, start_epoch=1, callbacks=[MetricsWriter(tmp_path)])
+    expected = [first.epochs[0], resumed.epochs[0]]
+    assert [m.epoch for m in expected] == [1, 2]
+    assert _jsonl(tmp_path) == [m.as_dict() for m in expected]
+    assert _csv(tmp_path) == [_as_csv_row(m) for m in expected]
+
+
+def test_metrics_writer_starts_afresh_without_start_epoch(
+    gen: torch.Generator, tmp_path: Path
+) -> None:
+    _fit_linreg(gen, 3, callbacks=[MetricsWriter(tmp_path)])
+    again = _fit_linreg(gen, 1, callbacks=[MetricsWriter(tmp_path)])
+    assert _jsonl(tmp_path) == [again.last.as_dict()]
+    assert len(_csv(tmp_path)) == 1
+
+
+def test_metrics_writer_resume_without_files_starts_empty(tmp_path: Path) -> None:
+    writer = MetricsWriter(tmp_path)
+    writer.on_fit_start(num_epochs=5, start_epoch=2)
+    assert (tmp_path / "metrics.jsonl").read_text() == ""
+    assert _csv(tmp_path) == []
+
+
+def test_base_callback_hooks_do_nothing() -> None:
+    cb = Callback()
+    metrics = EpochMetrics(1, 0.5, None, None, None, 0.0)
+    cb.on_fit_start(num_epochs=1, start_epoch=0)
+    cb.on_epoch_start(epoch=1, num_batches=None)
+    cb.on_batch_end(0, torch.zeros(1))
+    cb.on_epoch_end(metrics=metrics)
+    cb.on_fit_end(history=History([metrics]))

@@ -1,0 +1,482 @@
+"""The shared training loop (D2L §3.6.6): updates, loss means, modes, callbacks, history, resuming."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.errors import UsageError
+from linearnets.metrics import accuracy
+from linearnets.models.concise import linreg_concise, softmax_concise
+from linearnets.models.scratch import (
+    SGD,
+    LinearRegressionScratch,
+    SoftmaxRegressionScratch,
+    cross_entropy_logits,
+    squared_loss,
+)
+from linearnets.training.loop import (
+    EpochMetrics,
+    History,
+    evaluate,
+    evaluate_accuracy,
+    fit,
+    train_epoch,
+)
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+def _batches(X: torch.Tensor, y: torch.Tensor, batch_size: int) -> list[Batch]:
+    return [(X[i : i + batch_size], y[i : i + batch_size]) for i in range(0, len(X), batch_size)]
+
+
+class NoUpdate:
+    """An updater that never moves the parameters, so every batch sees the same model."""
+
+    def zero_grad(self) -> None:
+        pass
+
+    def step(self) -> None:
+        pass
+
+
+class ModeRecorder(nn.Module):
+    """A linear classifier that records ``self.training`` on every forward pass."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(3, 2)
+        self.modes: list[bool] = []
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        self.modes.append(self.training)
+        return self.linear(X)
+
+
+def _classification(gen: torch.Generator, n: int = 10, batch_size: int = 4) -> list[Batch]:
+    return _batches(
+        torch.randn(n, 3, generator=gen), torch.randint(0, 2, (n,), generator=gen), batch_size
+    )
+
+
+def _regression(gen: torch.Generator, n: int = 10, batch_size: int = 4) -> list[Batch]:
+    return _batches(torch.randn(n, 2, generator=gen), torch.randn(n, 1, generator=gen), batch_size)
+
+
+# --- one step, by hand ---------------------------------------------------------------------------
+
+# X = [[1, 2], [3, 4]], y = [1, 2], w = 0, b = 0, lr 0.1. Residuals r = ŷ − y = [−1, −2].
+# Squared loss ½r²: losses [0.5, 2], mean 1.25; ∂mean/∂w = Xᵀr / 2 = [−3.5, −5], ∂/∂b = mean(r) = −1.5,
+# so w ← [0.35, 0.5], b ← 0.15. MSELoss (no ½, already a mean) doubles loss and gradient.
+X_HAND = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+Y_HAND = torch.tensor([[1.0], [2.0]])
+
+
+def _scratch(analytic: bool) -> tuple[Any, Callable[[Any], torch.Tensor], Any]:
+    net = LinearRegressionScratch(2, sigma=0.0, analytic=analytic)
+    return net, lambda n: torch.cat([n.w.reshape(-1), n.b]), SGD(net.parameters(), lr=0.1)
+
+
+def _concise() -> tuple[Any, Callable[[Any], torch.Tensor], Any]:
+    net = linreg_concise(2)
+    with torch.no_grad():
+        net[0].weight.zero_()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    return net, lambda n: torch.cat([n[0].weight.reshape(-1), n[0].bias]), opt
+
+
+@pytest.mark.parametrize(
+    "make,loss,expected_params,expected_loss",
+    [
+        (lambda: _scratch(False), squared_loss, [0.35, 0.5, 0.15], 1.25),
+        (lambda: _scratch(True), squared_loss, [0.35, 0.5, 0.15], 1.25),
+        (_concise, squared_loss, [0.35, 0.5, 0.15], 1.25),
+        (_concise, nn.MSELoss(), [0.7, 1.0, 0.3], 2.5),  # a mean-reduced loss
+        (_concise, nn.MSELoss(reduction="none"), [0.7, 1.0, 0.3], 2.5),
+    ],
+    ids=["scratch", "scratch-analytic", "concise", "concise-mse-mean", "concise-mse-none"],
+)
+def test_one_step_on_a_known_quadratic(  # type: ignore[no-untyped-def]
+    make, loss, expected_params: list[float], expected_loss: float
+) -> None:
+    net, params, updater = make()
+    mean_loss, acc = train_epoch(net, [(X_HAND, Y_HAND)], loss, updater)
+    assert mean_loss == pytest.approx(expected_loss)
+    assert acc is None
+    torch.testing.assert_close(params(net).detach(), torch.tensor(expected_params))
+
+
+# --- means over a short last batch ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss,whole",
+    [
+        (squared_loss, lambda y_hat, y: squared_loss(y_hat, y).mean()),
+        (nn.MSELoss(), F.mse_loss),  # reduced to a batch mean: must still count once per example
+    ],
+    ids=["per-example", "batch-mean"],
+)
+def test_loss_mean_weights_every_example_once(  # type: ignore[no-untyped-def]
+    loss, whole, gen: torch.Generator
+) -> None:
+    X, y = torch.randn(10, 2, generator=gen), torch.randn(10, 1, generator=gen)
+    batches = _batches(X, y, 4)  # 4, 4, 2
+    assert [len(b[1]) for b in batches] == [4, 4, 2]
+    net = LinearRegressionScratch(2, sigma=1.0, generator=gen)
+    expected = whole(net(X), y).item()
+    assert evaluate(net, batches, loss)[0] == pytest.approx(expected, rel=1e-6)
+    assert train_epoch(net, batches, loss, NoUpdate())[0] == pytest.approx(expected, rel=1e-6)
+    batch_means = [whole(net(Xb), yb).item() for Xb, yb in batches]
+    assert sum(batch_means) / 3 != pytest.approx(expected, rel=1e-3)  # the naive mean is wrong
+
+
+def test_evaluate_matches_the_whole_set_at_once(gen: torch.Generator) -> None:
+    X = torch.randn(23, 1, 28, 28, generator=gen)
+    y = torch.randint(0, 10, (23,), generator=gen)
+    net = SoftmaxRegressionScratch(sigma=0.1, generator=gen)
+    mean_loss, acc = evaluate(net, _batches(X, y, 5), cross_entropy_logits)
+    O = net(X).detach()
+    assert mean_loss == pytest.approx(F.cross_entropy(O, y).item(), rel=1e-6)
+    assert acc == pytest.approx(accuracy(O, y))
+    assert evaluate(net, _batches(X, y, 5)) == (None, acc)  # without a loss
+
+
+def test_evaluate_accuracy_is_a_ratio() -> None:
+    scores = torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.5, 0.6]])
+    labels = torch.tensor([1, 1, 1, 0, 0])  # right on rows 0, 2, 3
+    batches = _batches(scores, labels, 2)
+    assert evaluate_accuracy(lambda X: X, batches) == pytest.approx(3 / 5)
+
+
+# --- modes ---------------------------------------------------------------------------------------
+
+
+def test_train_epoch_trains_in_train_mode_and_restores_eval(gen: torch.Generator) -> None:
+    net = ModeRecorder().eval()
+    train_epoch(net, _classification(gen), nn.CrossEntropyLoss(reduction="none"), NoUpdate())
+    assert net.modes == [True, True, True]
+    assert not net.training
+
+
+def test_evaluate_runs_in_eval_mode_and_restores_train(gen: torch.Generator) -> None:
+    net = ModeRecorder().train()
+    evaluate(net, _classification(gen), nn.CrossEntropyLoss(reduction="none"))
+    assert net.modes == [False, False, False]
+    assert net.training
+
+
+def test_evaluate_turns_dropout_off(gen: torch.Generator) -> None:
+    net = nn.Sequential(nn.Dropout(0.5), nn.Linear(3, 2))
+    batches = _classification(gen)
+    first, second = (evaluate(net, batches, nn.CrossEntropyLoss())[0] for _ in range(2))
+    assert first == second  # no random masks in eval mode
+    assert net.training
+
+
+@pytest.mark.parametrize("start_in_train", [True, False])
+def test_modes_are_restored_when_a_batch_fails(start_in_train: bool, gen: torch.Generator) -> None:
+    net = ModeRecorder().train(start_in_train)
+    batches: list[Any] = [*_classification(gen), (torch.zeros(2, 3),)]  # the last is not a pair
+    with pytest.raises(UsageError, match=r"pair \(X, y\)"):
+        evaluate(net, batches)
+    assert net.training is start_in_train
+    with pytest.raises(UsageError, match=r"pair \(X, y\)"):
+        train_epoch(net, batches, nn.CrossEntropyLoss(reduction="none"), NoUpdate())
+    assert net.training is start_in_train
+
+
+def test_scratch_models_get_modes_too(gen: torch.Generator) -> None:
+    net = LinearRegressionScratch(2)
+    evaluate(net, _regression(gen), squared_loss)
+    assert net.training
+    net.eval()
+    train_epoch(net, _regression(gen), squared_loss, NoUpdate())
+    assert not net.training
+
+
+# --- fit -----------------------------------------------------------------------------------------
+
+
+def test_fit_leaves_accuracies_none_for_float_targets(gen: torch.Generator) -> None:
+    net = linreg_concise(2, generator=gen)
+    history = fit(
+        net,
+        _regression(gen),
+        squared_loss,
+        torch.optim.SGD(net.parameters(), lr=0.03),
+        2,
+        test_iter=_regression(gen),
+    )
+    assert history.train_acc == [None, None] and history.test_acc == [None, None]
+    assert all(isinstance(m.test_loss, float) for m in history.epochs)
+
+
+def test_fit_reports_test_loss_and_accuracy_of_the_final_model(gen: torch.Generator) -> None:
+    net = softmax_concise(3, 2, generator=gen)
+    train, test = _classification(gen, n=30), _classification(gen, n=13, batch_size=5)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    history = fit(net, train, loss, torch.optim.SGD(net.parameters(), lr=0.5), 3, test_iter=test)
+    X = torch.cat([b[0] for b in test])
+    y = torch.cat([b[1] for b in test])
+    with torch.no_grad():
+        O = net(X)
+    assert history.last.test_loss == pytest.approx(F.cross_entropy(O, y).item(), rel=1e-6)
+    assert history.last.test_acc == pytest.approx(accuracy(O, y))
+    assert all(0.0 <= a <= 1.0 for a in history.train_acc if a is not None)
+    assert [m.epoch for m in history.epochs] == [1, 2, 3]
+    assert all(m.seconds >= 0 for m in history.epochs)
+
+
+def test_fit_with_train_eval_iter_reports_the_end_of_epoch_loss(gen: torch.Generator) -> None:
+    batches = _regression(gen, n=40, batch_size=8)
+    nets = [
+        LinearRegressionScratch(2, generator=torch.Generator().manual_seed(1)) for _ in range(2)
+    ]
+    running = fit(nets[0], batches, squared_loss, SGD(nets[0].parameters(), lr=0.1), 1)
+    at_end = fit(
+        nets[1],
+        batches,
+        squared_loss,
+        SGD(nets[1].parameters(), lr=0.1),
+        1,
+        train_eval_iter=batches,
+    )
+    assert torch.equal(nets[0].w, nets[1].w)  # same training either way
+    end_loss = evaluate(nets[1], batches, squared_loss)[0]
+    assert at_end.train_loss == [pytest.approx(end_loss)]
+    assert running.train_loss[0] != pytest.approx(end_loss)  # the running mean saw older weights
+
+
+class Recorder:
+    """A callback logging every hook it receives, with its arguments, into a shared list."""
+
+    def __init__(self, name: str, log: list[tuple[Any, ...]]) -> None:
+        self.name, self.log = name, log
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        self.log.append((self.name, "fit_start", num_epochs, start_epoch))
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        self.log.append((self.name, "epoch_start", epoch, num_batches))
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        self.log.append((self.name, "batch_end", step, tuple(losses.shape)))
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        self.log.append((self.name, "epoch_end", metrics))
+
+    def on_fit_end(self, *, history: History) -> None:
+        self.log.append((self.name, "fit_end", history))
+
+
+class OnlyEpochEnd:
+    """A callback with one hook: the others must simply be skipped."""
+
+    def __init__(self) -> None:
+        self.epochs: list[int] = []
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        self.epochs.append(metrics.epoch)
+
+
+def test_callbacks_are_called_in_order_with_their_arguments(gen: torch.Generator) -> None:
+    log: list[tuple[Any, ...]] = []
+    net = softmax_concise(3, 2, generator=gen)
+    partial = OnlyEpochEnd()
+    history = fit(
+        net,
+        _classification(gen),  # batches of 4, 4, 2
+        nn.CrossEntropyLoss(reduction="none"),
+        torch.optim.SGD(net.parameters(), lr=0.1),
+        2,
+        callbacks=[Recorder("a", log), partial, Recorder("b", log)],
+        on_step=lambda step, losses: log.append(("on_step", step, tuple(losses.shape))),
+    )
+    expected: list[tuple[Any, ...]] = [("a", "fit_start", 2, 0), ("b", "fit_start", 2, 0)]
+    for epoch in (1, 2):
+        expected += [("a", "epoch_start", epoch, 3), ("b", "epoch_start", epoch, 3)]
+        for step, size in enumerate((4, 4, 2)):
+            expected += [
+                ("on_step", step, (size,)),
+                ("a", "batch_end", step, (size,)),
+                ("b", "batch_end", step, (size,)),
+            ]
+        metrics = history.epochs[epoch - 1]
+        expected += [("a", "epoch_end", metrics), ("b", "epoch_end", metrics)]
+    expected += [("a", "fit_end", history), ("b", "fit_end", history)]
+    assert log == expected
+    assert partial.epochs == [1, 2]
+
+
+class Unsized:
+    """A re-iterable batch source with no ``len``."""
+
+    def __init__(self, batches: list[Batch]) -> None:
+        self.batches = batches
+
+    def __iter__(self) -> Iterator[Batch]:
+        return iter(self.batches)
+
+
+def test_unsized_iterators_report_no_batch_count(gen: torch.Generator) -> None:
+    log: list[tuple[Any, ...]] = []
+    net = LinearRegressionScratch(2)
+    fit(
+        net,
+        Unsized(_regression(gen)),
+        squared_loss,
+        SGD(net.parameters(), lr=0.1),
+        1,
+        callbacks=[Recorder("a", log)],
+    )
+    assert ("a", "epoch_start", 1, None) in log
+
+
+def test_on_step_sees_each_batch_once_with_its_losses(gen: torch.Generator) -> None:
+    seen: list[tuple[int, torch.Tensor]] = []
+    batches = _classification(gen, n=11, batch_size=4)
+    net = softmax_concise(3, 2, generator=gen)
+    train_loss, _ = train_epoch(
+        net,
+        batches,
+        nn.CrossEntropyLoss(reduction="none"),
+        torch.optim.SGD(net.parameters(), lr=0.1),
+        on_step=lambda step, losses: seen.append((step, losses)),
+    )
+    assert [step for step, _ in seen] == [0, 1, 2]
+    assert [tuple(l.shape) for _, l in seen] == [(4,), (4,), (3,)]
+    assert not any(l.requires_grad for _, l in seen)
+    assert sum(l.sum().item() for _, l in seen) / 11 == pytest.approx(train_loss)
+
+
+def test_history_properties() -> None:
+    history = History()
+    history.epochs += [
+        EpochMetrics(1, 0.9, 0.5, 0.8, 0.55, 1.0),
+        EpochMetrics(2, 0.7, 0.6, 0.6, None, 2.0),
+    ]
+    assert history.train_loss == [0.9, 0.7]
+    assert history.train_acc == [0.5, 0.6]
+    assert history.test_acc == [0.55, None]
+    assert history.last.epoch == 2
+    assert history.last.as_dict() == {
+        "epoch": 2,
+        "train_loss": 0.7,
+        "train_acc": 0.6,
+        "test_loss": 0.6,
+        "test_acc": None,
+        "seconds": 2.0,
+    }
+
+
+def test_start_epoch_resumes_the_numbering(gen: torch.Generator) -> None:
+    batches = _regression(gen)
+    net = LinearRegressionScratch(2, generator=gen)
+    updater = SGD(net.parameters(), lr=0.1)
+    history = fit(net, batches, squared_loss, updater, 2)
+    log: list[tuple[Any, ...]] = []
+    resumed = fit(
+        net,
+        batches,
+        squared_loss,
+        updater,
+        4,
+        start_epoch=2,
+        history=history,
+        callbacks=[Recorder("a", log)],
+    )
+    assert resumed is history
+    assert [m.epoch for m in history.epochs] == [1, 2, 3, 4]
+    assert log[0] == ("a", "fit_start", 4, 2)
+    assert [entry[2] for entry in log if entry[1] == "epoch_start"] == [3, 4]
+    # resuming at the end runs nothing but still opens and closes the run
+    log.clear()
+    fit(
+        net,
+        batches,
+        squared_loss,
+        updater,
+        4,
+        start_epoch=4,
+        history=history,
+        callbacks=[Recorder("a", log)],
+    )
+    assert [entry[1] for entry in log] == ["fit_start", "fit_end"]
+    assert len(history.epochs) == 4
+
+
+# --- bad input, as data --------------------------------------------------------------------------
+
+
+def _net() -> LinearRegressionScratch:
+    return LinearRegressionScratch(2)
+
+
+def _ok() -> list[Batch]:
+    return [(torch.zeros(3, 2), torch.zeros(3, 1))]
+
+
+BAD_INPUT = [
+    (
+        lambda: train_epoch(_net(), [], squared_loss, NoUpdate()),
+        r"train_iter must yield at least one example, got none",
+    ),
+    (lambda: evaluate(_net(), [], squared_loss), r"data_iter must yield at least one example"),
+    (
+        lambda: train_epoch(
+            _net(), [(torch.zeros(0, 2), torch.zeros(0, 1))], squared_loss, NoUpdate()
+        ),
+        r"each batch must hold at least one example, got an empty batch",
+    ),
+    (
+        lambda: evaluate(_net(), [(torch.zeros(0, 2), torch.zeros(0, 1))], squared_loss),
+        r"got an empty batch",
+    ),
+    (
+        lambda: train_epoch(_net(), [(torch.zeros(3, 2),)], squared_loss, NoUpdate()),
+        r"each batch must be a pair \(X, y\), got tuple of length 1",
+    ),
+    (
+        lambda: evaluate(_net(), [[torch.zeros(3, 2), torch.zeros(3, 1), torch.zeros(3)]]),
+        r"pair \(X, y\), got list of length 3",
+    ),
+    (
+        lambda: evaluate(_net(), [torch.zeros(2, 3, 2)]),  # a tensor, not a pair
+        r"pair \(X, y\), got Tensor",
+    ),
+    (
+        lambda: fit(_net(), _ok(), squared_loss, NoUpdate(), 0),
+        r"num_epochs must be a positive integer \(>= 1\), got 0",
+    ),
+    (
+        lambda: fit(_net(), _ok(), squared_loss, NoUpdate(), 2, start_epoch=3),
+        r"start_epoch must be in \[0, 2\], got 3",
+    ),
+    (
+        lambda: fit(_net(), _ok(), squared_loss, NoUpdate(), 2, start_epoch=-1),
+        r"start_epoch must be in \[0, 2\], got -1",
+    ),
+    (
+        lambda: evaluate_accuracy(_net(), _ok()),
+        r"evaluate_accuracy needs integer class labels",
+    ),
+    (lambda: History().last, r"history is empty"),
+]
+
+
+@pytest.mark.parametrize("call,pattern", BAD_INPUT)
+def test_bad_input(call, pattern) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match=pattern):
+        call()
+
+
+def test_fit_rejects_a_non_integer_num_epochs() -> None:
+    with pytest.raises(TypeError, match=r"num_epochs must be a positive integer, got 2.5"):
+        fit(_net(), _ok(), squared_loss, NoUpdate(), 2.5)  # type: ignore[arg-type]
