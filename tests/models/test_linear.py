@@ -152,3 +152,14 @@ def test_analytic_backward_equals_autograd(gen: torch.Generator) -> None:
     torch.testing.assert_close(analytic.w.grad, expected[0])
     torch.testing.assert_close(analytic.b.grad, expected[1])
     assert not analytic.w.requires_grad
+
+
+def test_to_keeps_the_parameter_objects_an_optimizer_holds(gen: torch.Generator) -> None:
+    net = LinearRegressionScratch(2, generator=gen)
+    opt = SGD(net.parameters(), lr=0.1)
+    net.to("cpu")
+    assert all(a is b for a, b in zip(opt.params, net.parameters(), strict=True))
+    before = net.w.detach().clone()
+    squared_loss(net(torch.ones(4, 2)), torch.zeros(4, 1)).mean().backward()
+    opt.step()
+    assert not torch.equal(net.w, before)

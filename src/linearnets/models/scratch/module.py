@@ -50,10 +50,12 @@ class ScratchModule:
         return self.train(False)
 
     def to(self, device: torch.device | str) -> ScratchModule:
-        """Move every parameter to ``device`` in place of the old tensors, keeping ``requires_grad``."""
-        for name, param in self.named_parameters():
-            moved = param.detach().to(device).requires_grad_(param.requires_grad)
-            setattr(self, name, moved)
+        """Move every parameter to ``device`` in place, as ``nn.Module.to`` does.
+
+        The parameter objects stay the same, so an optimizer built before the move keeps updating them.
+        """
+        for param in self.parameters():
+            param.data = param.data.to(device)
         return self
 
     def state_dict(self) -> dict[str, torch.Tensor]:
