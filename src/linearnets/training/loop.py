@@ -76,6 +76,11 @@ class History:
         return [m.train_acc for m in self.epochs]
 
     @property
+    def test_loss(self) -> list[float | None]:
+        """Mean test loss per epoch (``None`` without a test set)."""
+        return [m.test_loss for m in self.epochs]
+
+    @property
     def test_acc(self) -> list[float | None]:
         """Test accuracy per epoch (``None`` without a test set or for regression)."""
         return [m.test_acc for m in self.epochs]
