@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_choice,
     check_non_negative_float,
@@ -14,17 +15,35 @@ from linearnets.validation import (
     check_positive_int,
 )
 
-__all__ = ["IMPLS", "PLOT_MODES", "LinregConfig", "SoftmaxConfig"]
+__all__ = ["IMPLS", "PLOT_MODES", "RESULT_SETTINGS", "LinregConfig", "SoftmaxConfig"]
 
 IMPLS = ("scratch", "analytic", "concise")
 SOFTMAX_IMPLS = ("scratch", "concise", "analytic")
 PLOT_MODES = ("auto", "file", "none")
+# settings of a softmax run that change its result: a resumed run refuses new values unless forced
+RESULT_SETTINGS = ("impl", "lr", "batch_size", "seed", "resize", "data")
 
 
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UsageError(f"seed must be a non-negative integer, got {seed!r}; pass e.g. seed=0")
     return seed
+
+
+def _check_path(name: str, value: Any) -> Path | None:
+    if value is None or isinstance(value, Path):
+        return value
+    if isinstance(value, str) and value:
+        return Path(value)
+    raise UsageTypeError(
+        f"{name} must be a path (str or pathlib.Path) or None, got {value!r}; pass e.g. {name}=Path('runs/a')"
+    )
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"{name} must be True or False, got {value!r}; pass e.g. {name}=True")
+    return value
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,7 @@ class LinregConfig:
     num_threads: int = 1
     data: Path | None = None
     device: str = "cpu"
+    guard: bool = True
 
     def __post_init__(self) -> None:
         check_choice("impl", self.impl, IMPLS)
@@ -53,6 +73,8 @@ class LinregConfig:
         check_non_negative_float("noise_std", self.noise_std)
         check_positive_int("num_threads", self.num_threads)
         _check_seed(self.seed)
+        _check_bool("guard", self.guard)
+        object.__setattr__(self, "data", _check_path("data", self.data))
         if not self.true_w:
             raise UsageError("true_w must hold at least one weight, got (); pass e.g. (2.0, -3.4)")
         object.__setattr__(self, "true_w", tuple(float(v) for v in self.true_w))
@@ -81,6 +103,7 @@ class SoftmaxConfig:
     plot: str = "auto"
     resize: int | None = None
     device: str = "auto"
+    guard: bool = True
 
     def __post_init__(self) -> None:
         check_choice("impl", self.impl, SOFTMAX_IMPLS)
@@ -90,8 +113,11 @@ class SoftmaxConfig:
         check_positive_int("num_threads", self.num_threads)
         check_choice("plot", self.plot, PLOT_MODES)
         _check_seed(self.seed)
+        _check_bool("guard", self.guard)
         if self.resize is not None:
             check_positive_int("resize", self.resize)
+        for key in ("data_dir", "data", "out"):
+            object.__setattr__(self, key, _check_path(key, getattr(self, key)))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values."""
@@ -99,3 +125,19 @@ class SoftmaxConfig:
         for key in ("data_dir", "data", "out"):
             d[key] = str(d[key]) if d[key] is not None else None
         return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SoftmaxConfig:
+        """Rebuild a config from :meth:`to_dict`'s output (e.g. a checkpoint's), validating it again."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UsageError(
+                f"config has settings this linearnets does not know: {', '.join(unknown)}; "
+                "it was written by another version"
+            )
+        values = dict(data)
+        for key in ("data_dir", "data", "out"):
+            if values.get(key) is not None:
+                values[key] = Path(values[key])
+        return cls(**values)

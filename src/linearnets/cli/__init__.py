@@ -54,26 +54,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(getattr(args, "debug", False))
     try:
         return int(args.func(args))
-    except UsageError as exc:
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
         if debug:
             raise
-        print(f"linearnets {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except LinearnetsError as exc:
-        if debug:
-            raise
-        print(f"linearnets {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_RUNTIME
-    except KeyboardInterrupt:
-        if debug:
-            raise
-        print(f"linearnets {args.command}: interrupted", file=sys.stderr)
+        detail = str(exc) if type(exc) is not KeyboardInterrupt else ""
+        print(f"linearnets {args.command}: {detail or 'interrupted'}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except OSError as exc:
+    except Exception as exc:
         if debug:
             raise
-        print(f"linearnets {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_RUNTIME
+        print(f"linearnets {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return _exit_status(exc)
+
+
+def _exit_status(exc: Exception) -> int:
+    """Return 2 for a usage error, 1 for any other failure."""
+    return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_RUNTIME
+
+
+def _one_line(exc: Exception) -> str:
+    """Return the error as one line; an unexpected error also says how to see the traceback."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, LinearnetsError):
+        return text
+    if isinstance(exc, OSError):
+        return f"{text} ({type(exc).__name__})"
+    return f"unexpected {type(exc).__name__}: {text} (re-run with --debug for the traceback)"
 
 
 def entry() -> NoReturn:

@@ -67,6 +67,12 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="train on FILE.npz or FILE.csv instead of synthetic data",
     )
+    p.add_argument(
+        "--no-guard",
+        dest="guard",
+        action="store_false",
+        help="do not stop when the loss blows up (see the divergence guard)",
+    )
     p.add_argument("--json", action="store_true", help="end with one JSON object of the results")
     p.set_defaults(func=run)
 
@@ -86,13 +92,18 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         num_threads=args.threads,
         data=args.data,
+        guard=args.guard,
     )
     result = run_linreg(config, callbacks=[ConsoleLogger(progress=False)])
     fmt = ", ".join
     print(f"w: [{fmt(f'{v:.6f}' for v in result.w)}]  b: {result.b:.6f}")
-    print(
-        f"error vs truth:       w [{fmt(f'{v:+.2e}' for v in result.w_error)}]  b {result.b_error:+.2e}"
-    )
+    if result.w_error is None or result.b_error is None:
+        print("error vs truth:       n/a (--data has no known truth)")
+    else:
+        print(
+            f"error vs truth:       w [{fmt(f'{v:+.2e}' for v in result.w_error)}]"
+            f"  b {result.b_error:+.2e}"
+        )
     print(
         f"error vs closed form: w [{fmt(f'{v:+.2e}' for v in result.w_error_closed)}]"
         f"  b {result.b_error_closed:+.2e}"

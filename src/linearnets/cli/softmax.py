@@ -9,6 +9,25 @@ from typing import Any
 
 from linearnets.cli._options import non_negative_int, positive_float, positive_int
 from linearnets.config import PLOT_MODES, SOFTMAX_IMPLS, SoftmaxConfig
+from linearnets.errors import UsageError
+
+# argparse destination -> SoftmaxConfig field; every option defaults to None so that a resumed run
+# can tell the settings given on the command line from the ones it keeps
+_FIELDS = {
+    "impl": "impl",
+    "epochs": "epochs",
+    "lr": "lr",
+    "batch_size": "batch_size",
+    "seed": "seed",
+    "threads": "num_threads",
+    "resize": "resize",
+    "data_dir": "data_dir",
+    "data": "data",
+    "out": "out",
+    "plot": "plot",
+    "device": "device",
+    "guard": "guard",
+}
 
 
 def add_parser(sub: Any) -> None:
@@ -18,49 +37,75 @@ def add_parser(sub: Any) -> None:
         "softmax",
         help="train softmax regression on Fashion-MNIST",
         description="Train softmax regression on Fashion-MNIST and write a run folder with the config, "
-        "per-epoch metrics, curves, predictions, confusion matrix and weights.",
+        "per-epoch metrics and checkpoints, curves, predictions, confusion matrix and weights. "
+        "Ctrl-C stops after the current step and keeps the last epoch's checkpoint; --resume continues.",
     )
     p.add_argument(
         "--impl",
         choices=SOFTMAX_IMPLS,
-        default=d.impl,
-        help="scratch (autograd), analytic (scratch, explicit gradient) or concise (default: %(default)s)",
+        help=f"scratch (autograd), analytic (scratch, explicit gradient) or concise (default: {d.impl})",
     )
-    p.add_argument("--epochs", type=positive_int, default=d.epochs, help="default: %(default)s")
-    p.add_argument(
-        "--lr", type=positive_float, default=d.lr, help="learning rate (default: %(default)s)"
-    )
+    p.add_argument("--epochs", type=positive_int, help=f"default: {d.epochs}")
+    p.add_argument("--lr", type=positive_float, help=f"learning rate (default: {d.lr})")
     p.add_argument(
         "--batch-size",
         type=positive_int,
-        default=d.batch_size,
-        help="global batch size, also under torchrun (default: %(default)s)",
+        help=f"global batch size, also under torchrun (default: {d.batch_size})",
     )
-    p.add_argument("--seed", type=non_negative_int, default=d.seed, help="default: %(default)s")
+    p.add_argument("--seed", type=non_negative_int, help=f"default: {d.seed}")
+    p.add_argument("--threads", type=positive_int, help=f"torch threads (default: {d.num_threads})")
+    p.add_argument("--resize", type=positive_int, help="resize images to N×N")
+    p.add_argument("--data-dir", type=Path, help="folder holding the Fashion-MNIST files")
     p.add_argument(
-        "--threads",
-        type=positive_int,
-        default=d.num_threads,
-        help="torch threads (default: %(default)s)",
-    )
-    p.add_argument("--resize", type=positive_int, default=None, help="resize images to N×N")
-    p.add_argument(
-        "--data-dir", type=Path, default=None, help="folder holding the Fashion-MNIST files"
-    )
-    p.add_argument(
-        "--out",
+        "--data",
         type=Path,
-        default=None,
-        help="run folder to create (default: runs/softmax-IMPL-TIME)",
+        help="train on FILE.npz (arrays X, y, optionally X_test, y_test) instead of Fashion-MNIST",
+    )
+    p.add_argument(
+        "--device", help=f"auto, cpu, cuda, cuda:N or mps (default: {d.device}: the fastest here)"
+    )
+    p.add_argument(
+        "--out", type=Path, help="run folder to create (default: runs/softmax-IMPL-TIME)"
     )
     p.add_argument(
         "--plot",
         choices=PLOT_MODES,
-        default=d.plot,
         help="auto: live figure in Jupyter, files elsewhere; file: PNG/SVG in the run folder; none",
+    )
+    p.add_argument(
+        "--no-guard",
+        dest="guard",
+        action="store_const",
+        const=False,
+        help="do not stop when the loss blows up (NaN, or 100× its starting value)",
+    )
+    p.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its last checkpoint (other options override its "
+        "settings, e.g. --epochs 20)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --resume: accept changed --impl/--lr/--batch-size/--seed/--resize/--data",
     )
     p.add_argument("--json", action="store_true", help="end with one JSON object of the results")
     p.set_defaults(func=run)
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the config settings given on the command line, by SoftmaxConfig field."""
+    return {f: getattr(args, a) for a, f in _FIELDS.items() if getattr(args, a) is not None}
+
+
+def _close_progress(logger: Any) -> None:
+    """Clear a progress bar left open by an epoch that raised, so the error line prints cleanly."""
+    bar = getattr(logger, "_bar", None)  # ConsoleLogger closes it only at a normal epoch end
+    if bar is not None:
+        bar.close()
+        logger._bar = None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,29 +113,37 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from linearnets.device import resolve_device
+    from linearnets.tasks.resume import resume_softmax
     from linearnets.tasks.softmax import run_softmax
     from linearnets.training.callbacks import ConsoleLogger
     from linearnets.training.distributed import init_distributed, shutdown_distributed
+    from linearnets.training.runs import read_config
 
-    config = SoftmaxConfig(
-        impl=args.impl,
-        epochs=args.epochs,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        num_threads=args.threads,
-        resize=args.resize,
-        data_dir=args.data_dir,
-        data=args.data,
-        out=args.out,
-        plot=args.plot,
-        device=args.device,
-    )
-    device = resolve_device(config.device, local_rank=int(os.environ.get("LOCAL_RANK", "0") or 0))
+    given = _given(args)
+    if args.resume is not None and args.out is not None:
+        raise UsageError(
+            f"--out cannot be combined with --resume: the run continues in {args.resume}; drop --out"
+        )
+    if args.force and args.resume is None:
+        raise UsageError("--force only applies with --resume RUN_DIR; drop --force")
+    if args.resume is None:
+        config = SoftmaxConfig(**given)
+        device_name = config.device
+    else:
+        saved = read_config(args.resume).get("config", {})
+        device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
+    device = resolve_device(device_name, local_rank=int(os.environ.get("LOCAL_RANK", "0") or 0))
     dist = init_distributed(device=device)
+    logger = ConsoleLogger()
     try:
-        result = run_softmax(config, callbacks=[ConsoleLogger()], dist=dist)
+        if args.resume is None:
+            result = run_softmax(config, callbacks=[logger], dist=dist)
+        else:
+            result = resume_softmax(
+                args.resume, force=args.force, callbacks=[logger], dist=dist, **given
+            )
     finally:
+        _close_progress(logger)
         shutdown_distributed()
     if not dist.is_main:
         return 0

@@ -11,10 +11,12 @@ from torch import nn
 
 from linearnets.config import LinregConfig
 from linearnets.data.synthetic import data_iter, load_array, synthetic_data
+from linearnets.errors import UsageTypeError
 from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
 from linearnets.seeding import pin_threads, seed_everything
+from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import History, fit
 
 __all__ = ["LinregResult", "run_linreg"]
@@ -28,22 +30,24 @@ class LinregResult:
     epochs: int
     w: list[float]
     b: float
-    true_w: list[float]
-    true_b: float
+    true_w: list[float] | None  # None: the user's --data, whose truth is unknown
+    true_b: float | None
     closed_w: list[float]
     closed_b: float
     loss: float
     history: History
 
     @property
-    def w_error(self) -> list[float]:
-        """``true_w − w`` per weight."""
+    def w_error(self) -> list[float] | None:
+        """``true_w − w`` per weight (``None`` without a known truth)."""
+        if self.true_w is None:
+            return None
         return [t - v for t, v in zip(self.true_w, self.w, strict=True)]
 
     @property
-    def b_error(self) -> float:
-        """``true_b − b``."""
-        return self.true_b - self.b
+    def b_error(self) -> float | None:
+        """``true_b − b`` (``None`` without a known truth)."""
+        return None if self.true_b is None else self.true_b - self.b
 
     @property
     def w_error_closed(self) -> list[float]:
@@ -86,14 +90,34 @@ class Reiterable:
 def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> LinregResult:
     """Generate the book's synthetic data, train ``config.impl`` on it and compare with the closed form.
 
+    With ``config.data`` the data come from that ``.npz``/``.csv`` file instead, and there is no truth to
+    compare with. Unless ``config.guard`` is off, a :class:`~linearnets.training.guard.DivergenceGuard`
+    stops a run whose loss blows up (:class:`~linearnets.errors.DivergenceError`).
+
     See D2L §3.2.7 (scratch) and §3.3.7 (concise).
     """
+    if not isinstance(config, LinregConfig):
+        raise UsageTypeError(
+            f"config must be a LinregConfig, got {type(config).__name__}; pass LinregConfig(...)"
+        )
     pin_threads(config.num_threads)
     gens = seed_everything(config.seed)
-    true_w = torch.tensor(config.true_w)
-    features, labels = synthetic_data(
-        true_w, config.true_b, config.num_examples, noise_std=config.noise_std, generator=gens.data
-    )
+    if config.data is not None:
+        from linearnets.data.arrays import load_regression_file
+
+        features, labels = load_regression_file(config.data)
+        true_w: list[float] | None = None
+        true_b: float | None = None
+    else:
+        true_w, true_b = list(config.true_w), config.true_b
+        features, labels = synthetic_data(
+            torch.tensor(true_w),
+            true_b,
+            config.num_examples,
+            noise_std=config.noise_std,
+            generator=gens.data,
+        )
+    num_inputs = features.shape[1]
     net: Any
     train_iter: Any
     if config.impl in ("scratch", "analytic"):
@@ -102,13 +126,13 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
             lambda: data_iter(config.batch_size, features, labels, generator=gens.data)
         )
         net = LinearRegressionScratch(
-            len(config.true_w), generator=gens.init, analytic=config.impl == "analytic"
+            num_inputs, generator=gens.init, analytic=config.impl == "analytic"
         )
         loss: Any = squared_loss
         updater: Any = SGD(net.parameters(), lr=config.lr)
     else:
         train_iter = load_array((features, labels), config.batch_size, generator=gens.data)
-        net = linreg_concise(len(config.true_w), generator=gens.init)
+        net = linreg_concise(num_inputs, generator=gens.init)
         loss = nn.MSELoss(reduction="none")
         updater = torch.optim.SGD(net.parameters(), lr=config.lr)
     history = fit(
@@ -118,7 +142,7 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
         updater,
         config.epochs,
         train_eval_iter=[(features, labels)],
-        callbacks=callbacks,
+        callbacks=[DivergenceGuard(config.lr), *callbacks] if config.guard else callbacks,
     )
     w, b = _weights(net)
     closed_w, closed_b = closed_form(features, labels)
@@ -127,8 +151,8 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
         epochs=config.epochs,
         w=w,
         b=b,
-        true_w=list(config.true_w),
-        true_b=config.true_b,
+        true_w=true_w,
+        true_b=true_b,
         closed_w=closed_w.tolist(),
         closed_b=closed_b,
         loss=history.last.train_loss,

@@ -17,15 +17,28 @@ import torch
 
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
-from linearnets.errors import UsageError
+from linearnets.errors import CheckpointError, DivergenceError, UsageError, UsageTypeError
 from linearnets.models.factory import Setup, build_softmax
+from linearnets.models.scratch import SGD
 from linearnets.seeding import RunGenerators, pin_threads, seed_everything
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
+from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
 from linearnets.training.distributed import DistContext
+from linearnets.training.guard import DivergenceGuard
+from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.loop import History, fit
-from linearnets.training.runs import create_run_dir, environment, write_json_atomic
+from linearnets.training.runs import CONFIG_FILE, create_run_dir, environment, write_json_atomic
 
-__all__ = ["Experiment", "SoftmaxResult", "prepare", "run_softmax", "save_weights"]
+__all__ = [
+    "Experiment",
+    "SoftmaxResult",
+    "load_trained",
+    "prepare",
+    "run_softmax",
+    "save_weights",
+    "train_experiment",
+    "write_run_config",
+]
 
 WEIGHTS_FILE = "model.pt"
 
@@ -84,7 +97,7 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
     gens = seed_everything(config.seed)
     device = resolve_device(config.device, local_rank=dist.local_rank)
     data = _load_data(config)
-    shard = {"rank": dist.rank, "world_size": dist.world_size, "device": device}
+    shard: dict[str, Any] = {"rank": dist.rank, "world_size": dist.world_size, "device": device}
     train_iter = ArrayLoader(
         data.X,
         data.y,
@@ -112,6 +125,9 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
         generator=gens.init,
     )
     model = setup.net.to(device)
+    if not isinstance(model, torch.nn.Module):
+        # a scratch model's to() swaps its tensors for new ones: the optimizer must update those
+        setup.updater = SGD(model.parameters(), lr=config.lr)
     if dist.enabled and isinstance(model, torch.nn.Module):
         from torch.nn.parallel import DistributedDataParallel
 
@@ -200,42 +216,138 @@ def run_softmax(
 ) -> SoftmaxResult:
     """Train softmax regression as ``config`` says, in a new run folder, and report what happened.
 
-    In a data-parallel run every process trains; only rank 0 prints, plots and writes files.
+    Every epoch ends with ``checkpoint.pt`` in the run folder, so
+    :func:`linearnets.tasks.resume.resume_softmax` can continue an interrupted run. In a data-parallel run every process trains; only rank 0 prints, plots and
+    writes files.
+
+    Raises:
+        DivergenceError: the loss blew up (unless ``config.guard`` is off); the last checkpoint stays.
+        TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays.
 
     See D2L §3.6.6 and §3.7.3.
     """
-    exp = prepare(config, dist=dist)
-    main = exp.dist.is_main
-    run_dir = _run_dir_everywhere(config, exp.dist)
-    own: list[Any] = []
-    if main:
-        write_json_atomic(
-            run_dir / "config.json",
-            {
-                "config": config.to_dict(),
-                "environment": environment(),
-                "data_source": exp.data_source,
-                "device": str(exp.device),
-                "world_size": exp.dist.world_size,
-            },
+    if not isinstance(config, SoftmaxConfig):
+        raise UsageTypeError(
+            f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
+    dist = dist or DistContext()
+    # the folder first: a bad --out fails before a second is spent loading data
+    existed = config.out is not None and Path(config.out).is_dir()
+    run_dir = _run_dir_everywhere(config, dist)
+    try:
+        exp = prepare(config, dist=dist)
+    except BaseException:
+        if dist.is_main and not existed and not any(run_dir.iterdir()):
+            run_dir.rmdir()  # leave no empty run folder behind a run that never started
+        raise
+    if exp.dist.is_main:
+        write_run_config(run_dir, exp, resumes=[])
+    return train_experiment(exp, run_dir, callbacks=callbacks)
+
+
+def write_run_config(run_dir: Path, exp: Experiment, *, resumes: list[dict[str, Any]]) -> None:
+    """Write ``config.json``: the effective config, seed, threads, versions, data source, resumes."""
+    write_json_atomic(
+        run_dir / CONFIG_FILE,
+        {
+            "config": exp.config.to_dict(),
+            "environment": environment(),
+            "data_source": exp.data_source,
+            "device": str(exp.device),
+            "world_size": exp.dist.world_size,
+            "resumes": resumes,
+        },
+    )
+
+
+def _checkpoint_state(
+    exp: Experiment, history: History, guard: DivergenceGuard | None
+) -> dict[str, Any]:
+    """Return what :func:`save_checkpoint` needs besides the path and epoch."""
+    return {
+        "model_state": exp.model.state_dict(),
+        "optimizer_state": exp.setup.updater.state_dict(),
+        "generators_state": {"run": exp.generators.state_dict(), "global": global_rng_state()},
+        "history": [m.as_dict() for m in history.epochs],
+        "config": exp.config.to_dict(),
+        "extra": {"guard": guard.state_dict() if guard is not None else None},
+    }
+
+
+def train_experiment(
+    exp: Experiment,
+    run_dir: Path,
+    *,
+    callbacks: Sequence[Any],
+    start_epoch: int = 0,
+    history: History | None = None,
+    guard_state: dict[str, Any] | None = None,
+) -> SoftmaxResult:
+    """Train epochs ``start_epoch + 1 … config.epochs`` in ``run_dir``, then write the reports.
+
+    Callbacks, in order: the divergence guard (so a blown-up epoch is neither logged nor saved), the
+    metrics files, the curves, ``callbacks``, the checkpoint, and the interrupt check (so a signal during
+    an epoch's evaluation stops the run only once that epoch is saved).
+
+    Args:
+        exp: the prepared run (its model, optimizer and generators already restored when resuming).
+        run_dir: the run folder.
+        callbacks: more callbacks (rank 0 only), e.g. a console logger.
+        start_epoch: epochs already done.
+        history: their metrics.
+        guard_state: the divergence guard's state saved with the checkpoint.
+    """
+    config, main = exp.config, exp.dist.is_main
+    history = history if history is not None else History()
+    own: list[Any] = []
+    guard = DivergenceGuard(config.lr, dist=exp.dist) if config.guard else None
+    if guard is not None:
+        if guard_state:
+            guard.load_state_dict(guard_state)
+        own.append(guard)
+    checkpoint = CheckpointCallback(
+        run_dir, get_state=lambda: _checkpoint_state(exp, history, guard)
+    )
+    if main:
         own.append(MetricsWriter(run_dir))
         curves = _live_curves(config, run_dir)
         if curves is not None:
             own.append(CurvesCallback(curves))
+            for metrics in history.epochs:  # redraw the epochs before a resume
+                own[-1].on_epoch_end(metrics=metrics)
         own.extend(callbacks)
+        own.append(checkpoint)
+    interrupt = GracefulInterrupt(enabled=not exp.dist.enabled)
+    own.append(interrupt)
     setup = exp.setup
     start = time.perf_counter()
-    history = fit(
-        setup.net,
-        exp.train_iter,
-        setup.loss,
-        setup.updater,
-        config.epochs,
-        test_iter=exp.test_iter,
-        callbacks=own,
-        dist=exp.dist,
-    )
+    try:
+        with interrupt:
+            fit(
+                setup.net,
+                exp.train_iter,
+                setup.loss,
+                setup.updater,
+                config.epochs,
+                test_iter=exp.test_iter,
+                callbacks=own,
+                start_epoch=start_epoch,
+                history=history,
+                dist=exp.dist,
+            )
+    except TrainingInterrupted as exc:
+        exc.run_dir, exc.command = run_dir, "linearnets softmax"
+        exc.checkpoint_epoch = checkpoint.last_epoch or (start_epoch or None)
+        raise
+    except DivergenceError as exc:
+        kept = checkpoint.last_epoch or start_epoch
+        where = (
+            f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
+            f"--resume {run_dir} --lr {config.lr / 10:g} --force)"
+            if kept
+            else "no epoch had finished, so no checkpoint was written"
+        )
+        raise DivergenceError(f"{exc}; {where}") from None
     elapsed = time.perf_counter() - start
     per_class: list[float] = []
     if main:
@@ -246,7 +358,7 @@ def run_softmax(
         config=config,
         history=history,
         run_dir=run_dir,
-        seconds_per_epoch=elapsed / config.epochs,
+        seconds_per_epoch=elapsed / max(config.epochs - start_epoch, 1),
         data_source=exp.data_source,
         per_class_acc=per_class,
         classes=exp.classes,
@@ -299,7 +411,6 @@ def _write_reports(exp: Experiment, run_dir: Path, *, plots: bool) -> list[float
 
 def load_trained(run_dir: Path) -> tuple[Any, dict[str, Any]]:
     """Rebuild the trained model saved in ``run_dir`` and return it with its saved metadata."""
-    from linearnets.errors import CheckpointError
 
     path = Path(run_dir) / WEIGHTS_FILE
     if not path.is_file():

@@ -1,0 +1,183 @@
+"""Continue a softmax run from its last checkpoint, exactly as if it had never stopped.
+
+The checkpoint (:mod:`linearnets.training.checkpoint`) holds the model, optimizer and generator states,
+the history and the config. Resuming rebuilds the run from that config, loads the states, rewrites the
+metrics files from the checkpoint's history and trains the remaining epochs, so an interrupted and
+resumed run ends bit-identical to an uninterrupted one (at the same thread count).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
+from linearnets.errors import CheckpointError, UsageError
+from linearnets.tasks.softmax import (
+    WEIGHTS_FILE,
+    Experiment,
+    SoftmaxResult,
+    prepare,
+    train_experiment,
+    write_run_config,
+)
+from linearnets.training.checkpoint import (
+    CHECKPOINT_FILE,
+    Checkpoint,
+    history_from_rows,
+    load_checkpoint,
+    set_global_rng_state,
+)
+from linearnets.training.distributed import DistContext
+from linearnets.training.runs import CONFIG_FILE, environment, read_config
+
+__all__ = ["resume_softmax"]
+
+
+def resume_softmax(
+    run_dir: Path,
+    *,
+    force: bool = False,
+    callbacks: Sequence[Any] = (),
+    dist: DistContext | None = None,
+    **overrides: Any,
+) -> SoftmaxResult:
+    """Continue the run in ``run_dir`` from its last checkpoint, exactly as if it had never stopped.
+
+    Model, optimizer, every generator, the history and the metrics files are restored, so the result
+    is bit-identical to an uninterrupted run (at the same thread count). ``overrides`` may change any
+    setting (e.g. ``epochs=20`` to train further); a setting that changes the result (impl, lr,
+    batch_size, seed, resize, data) is refused unless ``force=True``.
+
+    A run stopped before its first epoch ended has no checkpoint: it starts over in ``run_dir``.
+
+    Raises:
+        UsageError: ``run_dir`` is not a run folder, a setting changed without ``force``, or the run
+            already finished its epochs.
+        CheckpointError: ``checkpoint.pt`` is damaged or foreign, or missing beside trained weights.
+    """
+    run_dir = Path(run_dir)
+    saved = read_config(run_dir)
+    if not (run_dir / CHECKPOINT_FILE).exists() and not (run_dir / WEIGHTS_FILE).exists():
+        return _start_over(run_dir, saved, callbacks=callbacks, dist=dist, overrides=overrides)
+    ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
+    try:
+        old = SoftmaxConfig.from_dict(ckpt.config)
+    except (UsageError, TypeError) as exc:
+        raise CheckpointError(f"checkpoint {ckpt.path} holds an unusable config: {exc}") from None
+    new = _resumed_config(old, overrides, run_dir)
+    changed = {k: (getattr(old, k), getattr(new, k)) for k in RESULT_SETTINGS}
+    changed = {k: v for k, v in changed.items() if v[0] != v[1]}
+    if changed and not force:
+        what = "; ".join(
+            f"--{key.replace('_', '-')} changed from {was} to {now}"
+            for key, (was, now) in changed.items()
+        )
+        raise UsageError(
+            f"{what} since the run in {run_dir} started, which would change its result; drop "
+            f"the option to continue the same run, or pass --force (force=True) to continue with "
+            f"the new value"
+        )
+    if ckpt.epoch >= new.epochs:
+        raise UsageError(
+            f"--epochs must be more than the epochs the run in {run_dir} already finished "
+            f"({ckpt.epoch}), got {new.epochs}; pass e.g. --epochs {ckpt.epoch + 5} to train further"
+        )
+    exp = prepare(new, dist=dist)
+    _restore(exp, ckpt, old, changed)
+    history = history_from_rows(ckpt.history)
+    if exp.dist.is_main:
+        resumes = [*saved.get("resumes", [])]
+        resumes.append(
+            {
+                "from_epoch": ckpt.epoch,
+                "forced": {k: [str(a), str(b)] for k, (a, b) in changed.items()},
+                "environment": environment(),
+            }
+        )
+        write_run_config(run_dir, exp, resumes=resumes)
+        # the checkpoint's rows are the truth: a crash may have left metrics a row ahead of it
+        (run_dir / "metrics.jsonl").write_text(
+            "".join(json.dumps(m.as_dict()) + "\n" for m in history.epochs)
+        )
+    return train_experiment(
+        exp,
+        run_dir,
+        callbacks=callbacks,
+        start_epoch=ckpt.epoch,
+        history=history,
+        guard_state=ckpt.extra.get("guard"),
+    )
+
+
+def _start_over(
+    run_dir: Path,
+    saved: dict[str, Any],
+    *,
+    callbacks: Sequence[Any],
+    dist: DistContext | None,
+    overrides: dict[str, Any],
+) -> SoftmaxResult:
+    """Run again, in place, a run stopped before its first checkpoint: there is nothing to continue."""
+    try:
+        old = SoftmaxConfig.from_dict(saved.get("config", {}))
+    except (UsageError, TypeError) as exc:
+        raise UsageError(f"{run_dir / CONFIG_FILE} holds an unusable config: {exc}") from None
+    exp = prepare(_resumed_config(old, overrides, run_dir), dist=dist)
+    if exp.dist.is_main:
+        resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
+        write_run_config(run_dir, exp, resumes=resumes)
+    return train_experiment(exp, run_dir, callbacks=callbacks)
+
+
+def _resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path) -> SoftmaxConfig:
+    """Return the old config with ``overrides`` applied and ``out`` set to the run folder."""
+    allowed = {f.name for f in fields(SoftmaxConfig)} - {"out"}
+    unknown = sorted(set(overrides) - allowed)
+    if unknown:
+        raise UsageError(
+            f"resume_softmax got unknown settings {unknown}; pass SoftmaxConfig fields among "
+            f"{sorted(allowed)}"
+        )
+    return replace(old, **overrides, out=run_dir)
+
+
+def _restore(
+    exp: Experiment, ckpt: Checkpoint, old: SoftmaxConfig, changed: dict[str, Any]
+) -> None:
+    """Load the checkpoint's model, optimizer and generator states into a freshly prepared run."""
+    state = ckpt.model_state
+    if "impl" in changed:
+        state = _convert_state(state, old.impl, exp.config.impl)
+    try:
+        exp.model.load_state_dict(state)
+        if "impl" not in changed:
+            exp.setup.updater.load_state_dict(ckpt.optimizer_state)
+        if "seed" not in changed:  # a forced new seed draws a new data order from here on
+            exp.generators.load_state_dict(ckpt.generators_state["run"])
+            set_global_rng_state(ckpt.generators_state["global"])
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"checkpoint {ckpt.path} does not fit this run ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:200]}); was it written for other data or image size?"
+        ) from None
+    updater = exp.setup.updater
+    for group in updater.param_groups:  # the new lr, when forced
+        group["lr"] = exp.config.lr
+    if hasattr(updater, "lr"):
+        updater.lr = exp.config.lr
+
+
+def _convert_state(state: dict[str, torch.Tensor], old: str, new: str) -> dict[str, torch.Tensor]:
+    """Translate weights between the scratch layout (W (d, q), b) and nn.Linear's (weight (q, d), bias)."""
+    scratch = ("scratch", "analytic")
+    if (old in scratch) == (new in scratch):
+        return state
+    if new == "concise":
+        return {"1.weight": state["W"].T.contiguous(), "1.bias": state["b"]}
+    return {"W": state["1.weight"].T.contiguous(), "b": state["1.bias"]}

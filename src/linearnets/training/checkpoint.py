@@ -1,0 +1,243 @@
+"""Checkpoints: everything needed to continue a run exactly, written atomically, read safely.
+
+A checkpoint holds the model and optimizer state, the number of epochs done, every random-generator
+state the run uses, the history so far, the config and the library version. It is written to a temporary
+file in the same folder, flushed and fsync'ed, then renamed over the old one, so a crash mid-write leaves
+the previous checkpoint intact. It is read with ``torch.load(weights_only=True)``: no pickled code runs.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from linearnets.errors import CheckpointError
+from linearnets.training.callbacks import Callback
+from linearnets.training.loop import EpochMetrics, History
+
+__all__ = [
+    "CHECKPOINT_FILE",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Checkpoint",
+    "CheckpointCallback",
+    "global_rng_state",
+    "history_from_rows",
+    "load_checkpoint",
+    "save_checkpoint",
+    "set_global_rng_state",
+]
+
+CHECKPOINT_FILE = "checkpoint.pt"
+FORMAT = "linearnets-checkpoint"
+FORMAT_VERSION = 1
+_KEYS = ("model_state", "optimizer_state", "epoch", "generators_state", "history", "config")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A checkpoint as read back: the state of a run after ``epoch`` finished epochs."""
+
+    path: Path
+    model_state: dict[str, torch.Tensor]
+    optimizer_state: dict[str, Any]
+    epoch: int
+    generators_state: dict[str, Any]
+    history: list[dict[str, Any]]
+    config: dict[str, Any]
+    version: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def global_rng_state() -> dict[str, Any]:
+    """Return the states of torch's, NumPy's and Python's global generators, as weights_only-safe data."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {
+            "kind": str(kind),
+            "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
+        "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
+    }
+
+
+def set_global_rng_state(state: Mapping[str, Any]) -> None:
+    """Restore the global generators from :func:`global_rng_state`'s result."""
+    torch.set_rng_state(state["torch"])
+    nps = state["numpy"]
+    keys = nps["keys"].numpy().astype(np.uint32)
+    np.random.set_state((nps["kind"], keys, nps["pos"], nps["has_gauss"], nps["cached"]))
+    py = state["python"]
+    random.setstate((py["version"], tuple(py["internal"]), py["gauss_next"]))
+
+
+def save_checkpoint(
+    path: Path,
+    *,
+    model_state: Mapping[str, torch.Tensor],
+    optimizer_state: Mapping[str, Any],
+    epoch: int,
+    generators_state: Mapping[str, Any],
+    history: list[dict[str, Any]],
+    config: Mapping[str, Any],
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a checkpoint to ``path`` atomically (temp file in the same folder, fsync, rename).
+
+    Every value must load with ``weights_only=True``: tensors, dicts, lists, str, int, float, bool, None.
+
+    Args:
+        path: the checkpoint file, e.g. ``RUN_DIR/checkpoint.pt``.
+        model_state: the model's ``state_dict()`` (copied to the CPU).
+        optimizer_state: the optimizer's ``state_dict()``.
+        epoch: epochs finished, counting from 1.
+        generators_state: every generator's state (``RunGenerators.state_dict()`` and the global ones).
+        history: one dict per finished epoch (``EpochMetrics.as_dict()``).
+        config: the run's effective config (``SoftmaxConfig.to_dict()``).
+        extra: anything else to restore, e.g. the divergence guard's reference loss.
+
+    Returns:
+        ``path``.
+    """
+    from linearnets import __version__
+
+    path = Path(path)
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "version": __version__,
+        "model_state": {k: v.detach().cpu().clone() for k, v in model_state.items()},
+        "optimizer_state": _to_cpu(dict(optimizer_state)),
+        "epoch": int(epoch),
+        "generators_state": _to_cpu(dict(generators_state)),
+        "history": [dict(row) for row in history],
+        "config": dict(config),
+        "extra": dict(extra or {}),
+    }
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def _to_cpu(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().clone()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_cpu(v) for v in value]
+    return value
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def load_checkpoint(path: Path) -> Checkpoint:
+    """Read a checkpoint written by :func:`save_checkpoint`, with ``weights_only=True``.
+
+    Raises:
+        CheckpointError: the file is missing, truncated, not a linearnets checkpoint, or from a newer
+            format; the message names the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(
+            f"checkpoint {path} does not exist: the run never finished an epoch, or the file was "
+            "deleted; start a new run"
+        )
+    try:
+        # torch warns about foreign pickles before failing: the error below says it all
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a truncated zip, a pickle: name the file, not pickle's internals
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(
+            f"checkpoint {path} cannot be read: it is truncated, damaged or not a torch file "
+            f"({type(exc).__name__}: {reason[:200]}); delete it to resume from scratch, or restore a copy"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(
+            f"checkpoint {path} is not a linearnets checkpoint (no '{FORMAT}' format marker); "
+            "pass the checkpoint.pt a linearnets run wrote"
+        )
+    found = payload.get("format_version")
+    if not isinstance(found, int) or found > FORMAT_VERSION:
+        raise CheckpointError(
+            f"checkpoint {path} has format version {found!r}, this linearnets reads up to "
+            f"{FORMAT_VERSION}; upgrade linearnets to resume it"
+        )
+    missing = [k for k in _KEYS if k not in payload]
+    if missing:
+        raise CheckpointError(f"checkpoint {path} is incomplete: it lacks {', '.join(missing)}")
+    return Checkpoint(
+        path=path,
+        model_state=payload["model_state"],
+        optimizer_state=payload["optimizer_state"],
+        epoch=int(payload["epoch"]),
+        generators_state=payload["generators_state"],
+        history=list(payload["history"]),
+        config=dict(payload["config"]),
+        version=str(payload.get("version", "?")),
+        extra=dict(payload.get("extra") or {}),
+    )
+
+
+def history_from_rows(rows: list[dict[str, Any]]) -> History:
+    """Rebuild a :class:`History` from the rows a checkpoint stores."""
+    fields = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+    return History([EpochMetrics(**{k: row[k] for k in fields}) for row in rows])
+
+
+class CheckpointCallback(Callback):
+    """Write ``run_dir/checkpoint.pt`` at the end of every epoch.
+
+    Args:
+        run_dir: the run folder.
+        get_state: returns the keyword arguments of :func:`save_checkpoint` other than ``path`` and
+            ``epoch`` (model, optimizer and generator states, history, config, extra), read at the
+            moment of writing.
+    """
+
+    def __init__(self, run_dir: Path, *, get_state: Callable[[], dict[str, Any]]) -> None:
+        self.path = Path(run_dir) / CHECKPOINT_FILE
+        self.get_state = get_state
+        self.last_epoch: int | None = None
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        save_checkpoint(self.path, epoch=metrics.epoch, **self.get_state())
+        self.last_epoch = metrics.epoch

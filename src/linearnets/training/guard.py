@@ -1,0 +1,187 @@
+"""Stop a run the moment it blows up, with a message saying where, how badly and what to try.
+
+A NaN check is not enough: softmax cross-entropy from logits stays finite however large the weights grow,
+so a run at lr = 1e4 "trains" on with losses of 1e5 and a useless model. The guard also stops a run whose
+loss has grown ``factor`` times beyond its starting value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Any
+
+import torch
+
+from linearnets.errors import DivergenceError, UsageError
+from linearnets.training.callbacks import Callback
+from linearnets.training.distributed import DistContext
+from linearnets.training.loop import EpochMetrics
+from linearnets.validation import check_positive_float, check_positive_int
+
+__all__ = ["DivergenceGuard"]
+
+
+class DivergenceGuard(Callback):
+    """Raise :class:`DivergenceError` when the loss is non-finite or grows far past its start.
+
+    The starting loss is the mean per-example loss over the first ``min_examples`` training examples
+    (the first batch alone when it is that large: the loss of the untrained model). From then on a
+    mean loss above ``factor × start`` stops training; the mean is the batch's, or with batches smaller
+    than ``min_examples`` that of the latest steps holding ``min_examples`` examples, so that one hard
+    example in a batch of 1 does not count as a blow-up. A healthy run's loss drops (linear
+    regression's 10⁴-fold), so only growth is checked, never the size of a drop.
+
+    Use it as a callback of :func:`~linearnets.training.loop.fit` (it then knows the epoch), or as its
+    ``on_step`` function. In a data-parallel run pass ``dist`` so every process takes the same decision.
+
+    Args:
+        lr: the learning rate, named in the message with a smaller one to try.
+        factor: how many times the starting loss counts as blown up (> 1).
+        min_examples: how many examples set the starting loss.
+        check_every: read the losses back every this many steps (``None``: every step on the CPU,
+            every 32 on an accelerator, where each read waits for the device). The step named in the
+            message is exact either way; on an accelerator training may run up to 31 steps past it.
+        dist: the data-parallel context, if any.
+    """
+
+    def __init__(
+        self,
+        lr: float,
+        *,
+        factor: float = 100.0,
+        min_examples: int = 64,
+        check_every: int | None = None,
+        dist: DistContext | None = None,
+    ) -> None:
+        self.lr = check_positive_float("lr", lr)
+        self.factor = check_positive_float("factor", factor, fix="pass e.g. factor=100")
+        if self.factor <= 1:
+            raise UsageError(f"factor must be > 1, got {factor}; pass e.g. factor=100")
+        self.min_examples = check_positive_int("min_examples", min_examples)
+        self.check_every = (
+            None if check_every is None else check_positive_int("check_every", check_every)
+        )
+        self.dist = dist
+        self.epoch = 1
+        self.start_loss: float | None = None  # the reference: mean over the first min_examples
+        self.first_loss: float | None = None  # the first step's, i.e. the untrained model's
+        self._sum = 0.0
+        self._count = 0
+        self._recent: deque[tuple[float, int]] = deque()
+        self._recent_count = 0
+        self._pending: list[tuple[int, int, torch.Tensor]] = []  # (epoch, step, [sum, count])
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        """Remember the epoch, for the message."""
+        self.epoch = epoch
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        """Check the step's per-example losses (the ``fit`` callback hook)."""
+        self(step, losses)
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        """Check the steps not read back yet, then refuse an epoch evaluated to a non-finite loss."""
+        self.flush()
+        for name, value in (("training", metrics.train_loss), ("test", metrics.test_loss)):
+            if value is not None and not math.isfinite(value):
+                raise DivergenceError(
+                    f"training diverged in epoch {metrics.epoch}: the {name} loss after the epoch "
+                    f"is {value} at lr {self.lr:g}; {self._suggestion()}"
+                )
+
+    def __call__(self, step: int, losses: torch.Tensor) -> None:
+        """Check one step: ``step`` counts from 0 within the epoch, ``losses`` are per-example."""
+        l = losses.detach()
+        count = l.shape[0] if l.ndim else 1  # a mean-reduced (scalar) loss counts as one value
+        distributed = self.dist is not None and self.dist.enabled
+        if l.device.type == "cpu" and not distributed and (self.check_every or 1) == 1:
+            self._check(self.epoch, step, float(l.sum(dtype=torch.float64)), count)  # fast path
+            return
+        packed = torch.stack([l.sum(dtype=torch.float64), _scalar(count, l)])
+        if distributed:
+            self.dist.all_reduce_sum(packed)  # type: ignore[union-attr]  # every process decides on the same numbers
+        self._pending.append((self.epoch, step, packed))
+        every = self.check_every or (1 if l.device.type == "cpu" else 32)
+        if len(self._pending) >= every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Read back the pending steps' losses (one device sync) and check them in order."""
+        if not self._pending:
+            return
+        values = torch.stack([p for _, _, p in self._pending]).tolist()
+        pending, self._pending = self._pending, []
+        for (epoch, step, _), (total, count) in zip(pending, values, strict=True):
+            self._check(epoch, step, total, int(count))
+
+    def _check(self, epoch: int, step: int, total: float, count: int) -> None:
+        if count == 0:
+            return
+        loss = total / count
+        where = f"epoch {epoch}, step {step + 1}"
+        if not math.isfinite(loss):
+            raise DivergenceError(
+                f"training diverged at {where}: the batch loss is {loss} (not finite) at lr "
+                f"{self.lr:g}; {self._suggestion()}, and check the data holds no NaN or inf"
+            )
+        if self.first_loss is None:
+            self.first_loss = loss
+        recent = self._recent_mean(total, count)
+        if self.start_loss is None:
+            self._sum += total
+            self._count += count
+            if self._count >= self.min_examples:
+                self.start_loss = self._sum / self._count
+            return
+        if recent > self.factor * max(self.start_loss, 1e-12):
+            # the untrained model's loss, unless later steps of the reference window were lower
+            start = min(self.start_loss, self.first_loss)
+            what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
+            raise DivergenceError(
+                f"training diverged at {where}: the {what} is {recent:.4g}, more than "
+                f"{self.factor:g}× its starting value {start:.4g}, at lr {self.lr:g}; "
+                f"{self._suggestion()}"
+            )
+
+    def _recent_mean(self, total: float, count: int) -> float:
+        """Return the mean loss of the latest steps that hold at least ``min_examples`` examples.
+
+        With small batches one hard example can weigh 100× the mean: averaging over a few steps keeps
+        the check about the model, not about one example.
+        """
+        self._recent.append((total, count))
+        self._recent_count += count
+        while self._recent_count - self._recent[0][1] >= self.min_examples:
+            self._recent_count -= self._recent.popleft()[1]
+        return sum(t for t, _ in self._recent) / self._recent_count
+
+    # -- state, so a resumed run keeps the same reference ----------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Return the starting loss and the latest steps' losses (for checkpoints)."""
+        self.flush()
+        return {
+            "start_loss": self.start_loss,
+            "first_loss": self.first_loss,
+            "sum": self._sum,
+            "count": self._count,
+            "recent": [[t, c] for t, c in self._recent],
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.start_loss = state.get("start_loss")
+        self.first_loss = state.get("first_loss")
+        self._sum = float(state.get("sum", 0.0))
+        self._count = int(state.get("count", 0))
+        self._recent = deque((float(t), int(c)) for t, c in state.get("recent", []))
+        self._recent_count = sum(c for _, c in self._recent)
+
+    def _suggestion(self) -> str:
+        return f"try a smaller learning rate, e.g. lr {self.lr / 10:g} (a tenth)"
+
+
+def _scalar(value: int, like: torch.Tensor) -> torch.Tensor:
+    # a fill on the device, not a copy from the host: no wait for the device
+    return torch.full((), float(value), dtype=torch.float64, device=like.device)

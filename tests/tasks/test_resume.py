@@ -1,0 +1,164 @@
+"""No lost work: a run stopped by a real SIGINT/SIGTERM and resumed ends bit-identical to one never stopped.
+
+Each test starts ``python -m linearnets softmax`` as a real subprocess on the real Fashion-MNIST, waits
+for the first epoch's checkpoint, sends the signal, checks the exit status (130) and the resume hint,
+resumes, and compares the final weights (``torch.equal``) and every metric but the timings with an
+uninterrupted run of the same settings, all at one thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from linearnets.cli import main
+from linearnets.config import SoftmaxConfig
+from linearnets.errors import DivergenceError, LinearnetsError
+from linearnets.tasks.resume import resume_softmax
+from linearnets.tasks.softmax import run_softmax
+from linearnets.training.checkpoint import load_checkpoint
+
+pytestmark = [pytest.mark.slow, pytest.mark.realdata]
+
+SETTINGS = ["--epochs", "3", "--threads", "1", "--seed", "0", "--plot", "none", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fashion_mnist() -> None:
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+
+    try:
+        read_fashion_mnist(None)
+    except LinearnetsError as exc:
+        pytest.skip(f"Fashion-MNIST not found: {exc}")
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted run of the same settings, in-process."""
+    out = tmp_path_factory.mktemp("reference") / "run"
+    assert main(["softmax", *SETTINGS, "--out", str(out)]) == 0
+    return out
+
+
+def _weights(run: Path) -> dict[str, torch.Tensor]:
+    return torch.load(run / "model.pt", weights_only=True)["state_dict"]
+
+
+def _metrics(run: Path) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+
+def _assert_same_run(run: Path, reference: Path) -> None:
+    a, b = _weights(run), _weights(reference)
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert _metrics(run) == _metrics(reference)
+    assert len(_metrics(run)) == 3
+
+
+def _start_and_signal(out: Path, signum: int) -> tuple[int, str]:
+    """Start a run, send ``signum`` once its first checkpoint exists; return (status, stderr)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    cmd = [sys.executable, "-m", "linearnets", "softmax", *SETTINGS, "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.pt").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no checkpoint appeared; stderr: {proc.communicate()[1]}")
+        time.sleep(0.005)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+def test_sigint_then_resume_from_the_command_line(tmp_path: Path, reference: Path) -> None:
+    out = tmp_path / "run"
+    status, err = _start_and_signal(out, signal.SIGINT)
+    assert status == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
+    # mid-epoch, or (when the signal beats the epoch's last callback) right after its checkpoint
+    assert re.match(
+        r"linearnets softmax: interrupted by SIGINT at (epoch \d step \d+|the end of epoch \d); "
+        r"the checkpoint of epoch \d is kept in ",
+        lines[0],
+    )
+    assert lines[0].endswith(f"resume with: linearnets softmax --resume {out}")
+    assert 1 <= load_checkpoint(out / "checkpoint.pt").epoch < 3
+    assert not (out / "model.pt").exists()  # the run did not finish
+
+    env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    resumed = subprocess.run(
+        [sys.executable, "-m", "linearnets", "softmax", "--resume", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout.strip().splitlines()[-1])
+    assert summary["epochs"] == 3 and summary["run_dir"] == str(out)
+    _assert_same_run(out, reference)
+
+
+def test_sigterm_then_resume_in_process(tmp_path: Path, reference: Path) -> None:
+    out = tmp_path / "run"
+    status, err = _start_and_signal(out, signal.SIGTERM)
+    assert status == 130, err
+    assert "interrupted by SIGTERM" in err and f"--resume {out}" in err
+    # a crash between the metrics row and the checkpoint leaves metrics a row ahead: harmless
+    with (out / "metrics.jsonl").open("a") as f:
+        f.write(json.dumps({"epoch": 9, "train_loss": 0.0}) + "\n")
+    assert main(["softmax", "--resume", str(out)]) == 0
+    _assert_same_run(out, reference)
+    config = json.loads((out / "config.json").read_text())
+    assert config["resumes"][0]["from_epoch"] >= 1 and config["resumes"][0]["forced"] == {}
+
+
+def test_forced_change_is_recorded_and_continues(tmp_path: Path, reference: Path) -> None:
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(epochs=1, num_threads=1, plot="none", device="cpu", out=out))
+    result = resume_softmax(out, force=True, epochs=3, impl="scratch")
+    forced = json.loads((out / "config.json").read_text())["resumes"][0]["forced"]
+    assert forced == {"impl": ["concise", "scratch"]}
+    # scratch and concise are the same model: the switched run follows the reference closely
+    ref = [row["train_loss"] for row in _metrics(reference)]
+    assert result.history.train_loss == pytest.approx(ref, rel=1e-4)
+
+
+def test_divergence_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(epochs=1, num_threads=1, plot="none", device="cpu", out=out))
+    before = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(DivergenceError) as info:
+        resume_softmax(out, force=True, epochs=3, lr=1e4)
+    message = str(info.value)
+    assert re.search(
+        r"diverged at epoch 2, step \d+: the batch loss is [\d.e+]+, more than 100", message
+    )
+    assert "at lr 10000; try a smaller learning rate, e.g. lr 1000" in message
+    assert f"the checkpoint of epoch 1 is kept in {out}" in message
+    assert (out / "checkpoint.pt").read_bytes() == before
+    assert len(_metrics(out)) == 1  # the blown-up epoch was not logged
+
+
+def test_a_run_stopped_before_its_first_checkpoint_starts_over(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    config = SoftmaxConfig(epochs=1, num_threads=1, plot="none", device="cpu", out=out)
+    (out / "config.json").write_text(json.dumps({"config": config.to_dict()}))
+    result = resume_softmax(out)
+    assert len(result.history.epochs) == 1 and (out / "model.pt").is_file()

@@ -1,0 +1,569 @@
+"""Bad input, everywhere it enters, written as data: (input → error type or exit code → message pattern).
+
+Every public function rejects a bad value at the boundary with one message naming the argument, the
+rule, the value and the fix; every CLI option does the same in one line on stderr, exit 2 for usage
+errors and 1 for runtime errors, never a traceback. docs/reliability.md reports how many cases run here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.cli import main
+from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.data.fashion_mnist import read_fashion_mnist
+from linearnets.data.files import find_fashion_mnist
+from linearnets.data.loader import ArrayLoader
+from linearnets.data.synthetic import data_iter, load_array, synthetic_data
+from linearnets.device import resolve_device
+from linearnets.errors import (
+    CheckpointError,
+    DatasetError,
+    DivergenceError,
+    UsageError,
+    UsageTypeError,
+)
+from linearnets.metrics import Accumulator, accuracy
+from linearnets.models.concise import linreg_concise, softmax_concise
+from linearnets.models.factory import build_softmax
+from linearnets.models.scratch import (
+    SGD,
+    LinearRegressionScratch,
+    SoftmaxRegressionScratch,
+    cross_entropy,
+    cross_entropy_logits,
+    linreg,
+    sgd,
+    softmax,
+    squared_loss,
+)
+from linearnets.tasks.linreg import run_linreg
+from linearnets.tasks.resume import resume_softmax
+from linearnets.tasks.softmax import run_softmax
+from linearnets.training.checkpoint import load_checkpoint, save_checkpoint
+from linearnets.training.guard import DivergenceGuard
+from linearnets.training.loop import evaluate_accuracy, fit
+from linearnets.training.runs import create_run_dir
+
+# -- inputs ---------------------------------------------------------------------------------------
+B = 4
+IMAGES_FLAT = torch.rand(B, 784)  # (B, 784)
+IMAGES = torch.rand(B, 1, 28, 28)  # (B, 1, 28, 28): the same batch as images
+LABELS = torch.tensor([0, 3, 9, 1])  # (B,) int64
+LOGITS = torch.randn(B, 10)  # (B, 10)
+IMAGES_U8 = torch.randint(0, 256, (B, 28, 28), dtype=torch.uint8)  # (B, 28, 28) as read from IDX
+
+
+def _scratch_softmax() -> SoftmaxRegressionScratch:
+    return SoftmaxRegressionScratch(generator=torch.Generator().manual_seed(0))
+
+
+def _fit(batches: list[Any], *, epochs: int = 1) -> Any:
+    net = linreg_concise(2)
+    return fit(
+        net,
+        batches,
+        torch.nn.MSELoss(reduction="none"),
+        torch.optim.SGD(net.parameters(), lr=0.1),
+        epochs,
+    )
+
+
+# -- the API table: (call, error type, message pattern) -------------------------------------------
+API_CASES: list[Any] = [
+    # shapes: images (B, 1, 28, 28) and flat (B, 784) both work; anything else names the shape
+    pytest.param(lambda: _scratch_softmax()(torch.rand(B, 1, 32, 32)), UsageError,
+                 r"X must hold 784 features per example.*got shape \(4, 1, 32, 32\)", id="images-32x32"),
+    pytest.param(lambda: _scratch_softmax()(torch.rand(B, 783)), UsageError,
+                 r"X must hold 784 features.*got shape \(4, 783\)", id="flat-783"),
+    pytest.param(lambda: _scratch_softmax()(torch.rand(784)), UsageError,
+                 r"X must hold 784 features.*got shape \(784,\)", id="unbatched-image"),
+    pytest.param(lambda: _scratch_softmax()((IMAGES * 255).to(torch.uint8)), UsageTypeError,
+                 r"X must be a floating-point tensor.*torch.uint8.*X.float\(\) / 255", id="uint8-images"),
+    pytest.param(lambda: _scratch_softmax()(IMAGES.numpy()), UsageTypeError,
+                 r"X must be a torch.Tensor.*torch.as_tensor", id="numpy-images"),
+    pytest.param(lambda: softmax(torch.rand(2, 3, 4)), UsageError, r"X must be 2-dimensional",
+                 id="softmax-3d"),
+    pytest.param(lambda: softmax(torch.ones(2, 3, dtype=torch.int64)), UsageTypeError,
+                 r"X must be a floating-point tensor", id="softmax-int"),
+    # labels: dtype, shape, range, length
+    pytest.param(lambda: cross_entropy_logits(LOGITS, LABELS.float()), UsageTypeError,
+                 r"y must be an integer tensor of class indices.*float32.*y.long\(\)", id="float-labels"),
+    pytest.param(lambda: cross_entropy_logits(LOGITS, LABELS.bool()), UsageTypeError,
+                 r"y must be an integer tensor", id="bool-labels"),
+    pytest.param(lambda: cross_entropy_logits(LOGITS, torch.tensor([0, 3, 10, 1])), UsageError,
+                 r"y must hold class indices in \[0, 10\), got 10", id="label-too-large"),
+    pytest.param(lambda: cross_entropy_logits(LOGITS, torch.tensor([0, -1, 2, 1])), UsageError,
+                 r"y must hold class indices in \[0, 10\), got -1", id="label-negative"),
+    pytest.param(lambda: cross_entropy_logits(LOGITS, LABELS.reshape(-1, 1)), UsageError,
+                 r"y must be 1-dimensional \(B,\).*y.reshape\(-1\)", id="labels-(B,1)"),
+    pytest.param(lambda: cross_entropy_logits(LOGITS, LABELS[:3]), UsageError,
+                 r"y must hold one label per row of O: O has 4 rows, y has 3", id="labels-short"),
+    pytest.param(lambda: cross_entropy(LOGITS.softmax(1), [0, 1, 2, 3]), UsageTypeError,
+                 r"y must be a torch.Tensor of class indices", id="labels-list"),
+    pytest.param(lambda: accuracy(LOGITS, torch.tensor([], dtype=torch.int64)), UsageError,
+                 r"y must hold at least one label, got an empty tensor", id="accuracy-empty"),
+    pytest.param(lambda: accuracy(LOGITS, LABELS[:2]), UsageError,
+                 r"y_hat and y must have the same number of rows, got 4 and 2", id="accuracy-rows"),
+    pytest.param(lambda: Accumulator(2).add(1.0), UsageError, r"add\(\) needs 2 values, got 1",
+                 id="accumulator-arity"),
+    # regression: (n,) vs (n, 1) targets are matched element-wise, a wrong count is refused
+    pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(B + 1)), UsageError,
+                 r"y must hold one target per prediction.*\(4, 1\).*\(5,\)", id="targets-count"),
+    pytest.param(lambda: linreg(torch.rand(B, 3), torch.zeros(2, 1), torch.zeros(1)), UsageError,
+                 r"X must have 2 features.*got X of shape \(4, 3\)", id="linreg-features"),
+    pytest.param(lambda: LinearRegressionScratch(2)(torch.ones(B, 2, dtype=torch.int32)),
+                 UsageTypeError, r"X must be a floating-point tensor", id="linreg-int-features"),
+    pytest.param(lambda: synthetic_data(torch.zeros(2, 1), 4.2, 10), UsageError,
+                 r"w must be a non-empty 1-d tensor.*got shape \(2, 1\)", id="synthetic-w-2d"),
+    pytest.param(lambda: synthetic_data([2.0], 4.2, 0), UsageError,
+                 r"num_examples must be a positive integer \(>= 1\), got 0", id="synthetic-n-0"),
+    pytest.param(lambda: synthetic_data([2.0], 4.2, 10, noise_std=-1.0), UsageError,
+                 r"noise_std must be a finite number >= 0, got -1.0", id="synthetic-noise"),
+    pytest.param(lambda: synthetic_data([2.0], "4.2", 10), UsageError, r"b must be a number",
+                 id="synthetic-b-str"),
+    # iterators: sizes, dtypes, empties, NaN
+    pytest.param(lambda: next(data_iter(0, torch.zeros(3, 2), torch.zeros(3, 1))), UsageError,
+                 r"batch_size must be a positive integer \(>= 1\), got 0", id="data_iter-batch-0"),
+    pytest.param(lambda: next(data_iter(2.5, torch.zeros(3, 2), torch.zeros(3, 1))),
+                 UsageTypeError, r"batch_size must be a positive integer, got 2.5", id="data_iter-batch-float"),
+    pytest.param(lambda: next(data_iter(2, torch.zeros(0, 2), torch.zeros(0, 1))), UsageError,
+                 r"features must hold at least one example, got 0 rows", id="data_iter-empty"),
+    pytest.param(lambda: next(data_iter(2, torch.zeros(3, 2), torch.zeros(4, 1))), UsageError,
+                 r"features and labels must have the same number of examples.*3.*4", id="data_iter-lengths"),
+    pytest.param(lambda: next(data_iter(2, torch.zeros(3, 2, dtype=torch.uint8), torch.zeros(3))),
+                 UsageTypeError, r"features must be a floating-point tensor", id="data_iter-uint8"),
+    pytest.param(lambda: next(data_iter(2, torch.tensor([[1.0], [math.nan]]), torch.zeros(2, 1))),
+                 UsageError, r"features must hold only finite values, got 1 NaN/inf", id="data_iter-nan"),
+    pytest.param(lambda: load_array((torch.zeros(3, 2), [1, 2, 3]), 2), UsageError,
+                 r"data_arrays\[1\] must be a torch.Tensor, got list", id="load_array-list"),
+    pytest.param(lambda: load_array((torch.zeros(0, 2), torch.zeros(0)), 2), UsageError,
+                 r"data_arrays must hold at least one example", id="load_array-empty"),
+    pytest.param(lambda: load_array(torch.zeros(3, 2), 2), UsageError,
+                 r"data_arrays must be a non-empty tuple of tensors, got Tensor", id="load_array-bare"),
+    # optimizers: non-positive and non-finite rates, empty parameter lists
+    pytest.param(lambda: SGD([torch.zeros(1, requires_grad=True)], lr=0.0), UsageError,
+                 r"lr must be a finite number > 0, got 0.0", id="SGD-lr-0"),
+    pytest.param(lambda: SGD([torch.zeros(1, requires_grad=True)], lr=-0.1), UsageError,
+                 r"lr must be a finite number > 0, got -0.1", id="SGD-lr-negative"),
+    pytest.param(lambda: SGD([torch.zeros(1, requires_grad=True)], lr=math.nan), UsageError,
+                 r"lr must be a finite number > 0, got nan", id="SGD-lr-nan"),
+    pytest.param(lambda: SGD([torch.zeros(1, requires_grad=True)], lr="0.1"), UsageTypeError,
+                 r"lr must be a positive number, got '0.1'", id="SGD-lr-str"),
+    pytest.param(lambda: SGD([], lr=0.1), UsageError, r"params must hold at least one tensor",
+                 id="SGD-no-params"),
+    pytest.param(lambda: sgd([torch.zeros(1)], 0.1, 0), UsageError,
+                 r"batch_size must be a positive integer \(>= 1\), got 0", id="sgd-batch-0"),
+    # the training loop
+    pytest.param(lambda: _fit([(torch.zeros(2, 2), torch.zeros(2, 1))], epochs=0), UsageError,
+                 r"num_epochs must be a positive integer \(>= 1\), got 0", id="fit-epochs-0"),
+    pytest.param(lambda: _fit([(torch.zeros(0, 2), torch.zeros(0, 1))]), UsageError,
+                 r"each batch must hold at least one example, got an empty batch", id="fit-empty-batch"),
+    pytest.param(lambda: _fit([]), UsageError, r"train_iter must yield at least one example",
+                 id="fit-empty-iterator"),
+    pytest.param(lambda: _fit([torch.zeros(2, 2)]), UsageError,
+                 r"each batch must be a pair \(X, y\), got Tensor", id="fit-batch-not-pair"),
+    pytest.param(lambda: evaluate_accuracy(linreg_concise(2), [(torch.zeros(2, 2), torch.zeros(2, 1))]),
+                 UsageError, r"evaluate_accuracy needs integer class labels", id="accuracy-float-targets"),
+    # models and the factory
+    pytest.param(lambda: build_softmax("fast"), UsageError,
+                 r"impl must be one of 'scratch', 'concise', 'analytic', got 'fast'", id="factory-impl"),
+    pytest.param(lambda: build_softmax("concise", lr=0), UsageError, r"lr must be a finite number > 0",
+                 id="factory-lr"),
+    pytest.param(lambda: softmax_concise(0), UsageError, r"num_inputs must be a positive integer",
+                 id="concise-inputs-0"),
+    pytest.param(lambda: SoftmaxRegressionScratch(784, 0), UsageError,
+                 r"num_outputs must be a positive integer", id="scratch-outputs-0"),
+    pytest.param(lambda: _scratch_softmax().load_state_dict({"W": torch.zeros(784, 10)}), UsageError,
+                 r"state must hold exactly the parameters \['W', 'b'\]", id="state-dict-keys"),
+    # run settings
+    pytest.param(lambda: SoftmaxConfig(impl="fast"), UsageError,
+                 r"impl must be one of 'scratch', 'concise', 'analytic', got 'fast'", id="config-impl"),
+    pytest.param(lambda: SoftmaxConfig(lr=0.0), UsageError, r"lr must be a finite number > 0.*lr=0.1",
+                 id="config-lr-0"),
+    pytest.param(lambda: SoftmaxConfig(lr=math.inf), UsageError, r"lr must be a finite number > 0, got inf",
+                 id="config-lr-inf"),
+    pytest.param(lambda: SoftmaxConfig(batch_size=0), UsageError,
+                 r"batch_size must be a positive integer \(>= 1\), got 0", id="config-batch-0"),
+    pytest.param(lambda: SoftmaxConfig(batch_size=True), UsageTypeError,
+                 r"batch_size must be a positive integer, got True", id="config-batch-bool"),
+    pytest.param(lambda: SoftmaxConfig(epochs=-1), UsageError, r"epochs must be a positive integer",
+                 id="config-epochs"),
+    pytest.param(lambda: SoftmaxConfig(seed=-1), UsageError, r"seed must be a non-negative integer",
+                 id="config-seed"),
+    pytest.param(lambda: SoftmaxConfig(num_threads=0), UsageError,
+                 r"num_threads must be a positive integer", id="config-threads"),
+    pytest.param(lambda: SoftmaxConfig(resize=0), UsageError, r"resize must be a positive integer",
+                 id="config-resize"),
+    pytest.param(lambda: SoftmaxConfig(plot="png"), UsageError,
+                 r"plot must be one of 'auto', 'file', 'none', got 'png'", id="config-plot"),
+    pytest.param(lambda: SoftmaxConfig(guard="yes"), UsageError, r"guard must be True or False",
+                 id="config-guard"),
+    pytest.param(lambda: SoftmaxConfig(out=3), UsageTypeError, r"out must be a path .* got 3",
+                 id="config-out-int"),
+    pytest.param(lambda: LinregConfig(impl="fast"), UsageError, r"impl must be one of", id="linreg-impl"),
+    pytest.param(lambda: LinregConfig(lr=-1.0), UsageError, r"lr must be .*lr=0.03", id="linreg-lr"),
+    pytest.param(lambda: run_linreg({"lr": 0.03}), UsageTypeError,
+                 r"config must be a LinregConfig, got dict", id="run_linreg-dict"),
+    pytest.param(lambda: run_softmax({"lr": 0.1}), UsageTypeError,
+                 r"config must be a SoftmaxConfig, got dict", id="run_softmax-dict"),
+    pytest.param(lambda: resolve_device("tpu"), UsageError,
+                 r"device must be one of auto, cpu, cuda, cuda:N, mps, got 'tpu'", id="device-tpu"),
+    pytest.param(lambda: DivergenceGuard(0.1, factor=0.5), UsageError, r"factor must be > 1",
+                 id="guard-factor"),
+    # the fast loader
+    pytest.param(lambda: ArrayLoader(IMAGES_U8, LABELS, 0, shuffle=False), UsageError,
+                 r"batch_size must be a positive integer \(>= 1\), got 0", id="loader-batch-0"),
+    pytest.param(lambda: ArrayLoader(IMAGES_U8.int(), LABELS, 2, shuffle=False), UsageError,
+                 r"features must be uint8 images or a floating-point tensor, got dtype torch.int32", id="loader-int32-images"),
+    pytest.param(lambda: ArrayLoader(IMAGES_U8, LABELS.reshape(-1, 1), 2, shuffle=False), UsageError,
+                 r"labels must be 1-d class indices \(N,\), got shape \(4, 1\)", id="loader-labels-(N,1)"),
+    pytest.param(lambda: ArrayLoader(IMAGES_U8[:0], LABELS[:0], 2, shuffle=False), UsageError,
+                 r"features and labels must share a non-zero first dimension", id="loader-empty"),
+    pytest.param(lambda: ArrayLoader(IMAGES_U8, LABELS[:3], 2, shuffle=False), UsageError,
+                 r"share a non-zero first dimension, got shapes \(4, 28, 28\) and \(3,\)", id="loader-lengths"),
+    pytest.param(lambda: ArrayLoader(IMAGES_FLAT, LABELS, 2, shuffle=False, resize=14), UsageError,
+                 r"resize applies to uint8 images", id="loader-resize-float"),
+    pytest.param(lambda: ArrayLoader(IMAGES_U8, LABELS, 2, shuffle=False, rank=2, world_size=2),
+                 UsageError, r"rank must be in \[0, 2\), got 2", id="loader-rank"),
+    # divergence: lr 10 on linear regression (lr 1e4 on softmax: see the CLI table)
+    pytest.param(lambda: run_linreg(LinregConfig(lr=10.0)), DivergenceError,
+                 r"diverged at epoch 1, step \d+: .* at lr 10; try a smaller learning rate", id="linreg-lr-10"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("call,error,pattern", API_CASES)
+def test_api_rejects_bad_input(
+    call: Callable[[], Any], error: type[Exception], pattern: str
+) -> None:
+    with pytest.raises(error, match=pattern) as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
+# -- run folders and checkpoints, which need files -------------------------------------------------
+def _run_folder(tmp: Path, *, checkpoint: bytes | None = None, **config: Any) -> Path:
+    """A run folder as an interrupted run leaves it: config.json and a checkpoint (or these bytes)."""
+    run = tmp / "run"
+    run.mkdir()
+    cfg = SoftmaxConfig(epochs=3, out=run, **config).to_dict()
+    (run / "config.json").write_text(__import__("json").dumps({"config": cfg}))
+    if checkpoint is None:
+        net = softmax_concise()
+        save_checkpoint(
+            run / "checkpoint.pt",
+            model_state=net.state_dict(),
+            optimizer_state={},
+            epoch=1,
+            generators_state={},
+            history=[],
+            config=cfg,
+        )
+    elif checkpoint:
+        (run / "checkpoint.pt").write_bytes(checkpoint)
+    else:  # a finished run whose checkpoint was deleted
+        (run / "model.pt").write_bytes(b"weights")
+    return run
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def _other_files(tmp: Path) -> Path:
+    """A folder with notes, a photo and half of the dataset: not Fashion-MNIST."""
+    folder = _folder(tmp / "other")
+    (folder / "notes.txt").write_text("hello")
+    (folder / "photo.png").write_bytes(b"\x89PNG\r\n")
+    for name in ("train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte"):
+        (folder / name).write_bytes(b"\x00" * 16)
+    return folder
+
+
+def _fake_fashion_mnist(tmp: Path) -> Path:
+    """All four file names, each holding 100 random bytes."""
+    folder = _folder(tmp / "fake")
+    rng = np.random.default_rng(0)
+    for name in ("train-images", "train-labels", "t10k-images", "t10k-labels"):
+        kind = "idx3" if "images" in name else "idx1"
+        (folder / f"{name}-{kind}-ubyte").write_bytes(rng.bytes(100))
+    return folder
+
+
+def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception], str]]:
+    a_file = tmp / "a_file"
+    a_file.write_text("x")
+    return {
+        "out-is-a-file": (
+            lambda: create_run_dir(a_file, name="x"),
+            UsageError,
+            r"--out must be a folder, got the file",
+        ),
+        "out-holds-a-run": (
+            lambda: create_run_dir(_run_folder(tmp), name="x"),
+            UsageError,
+            r"already holds a run .*continue it with --resume",
+        ),
+        "out-not-creatable": (
+            lambda: create_run_dir(Path("/proc/linearnets-forbidden"), name="x"),
+            UsageError,
+            r"--out /proc/linearnets-forbidden cannot be created .* pass a writable folder",
+        ),
+        "resume-no-config": (
+            lambda: resume_softmax(tmp),
+            UsageError,
+            r"RUN_DIR must be a run folder holding config.json",
+        ),
+        "resume-no-checkpoint": (
+            lambda: resume_softmax(_run_folder(tmp, checkpoint=b"")),
+            CheckpointError,
+            r"checkpoint .*checkpoint.pt does not exist",
+        ),
+        "resume-truncated": (
+            lambda: resume_softmax(_run_folder(tmp, checkpoint=b"PK\x03\x04\x14\x00")),
+            CheckpointError,
+            r"checkpoint .*checkpoint.pt cannot be read: it is truncated",
+        ),
+        "resume-changed-lr": (
+            lambda: resume_softmax(_run_folder(tmp), lr=0.5),
+            UsageError,
+            r"--lr changed from 0.1 to 0.5 .* pass --force",
+        ),
+        "resume-changed-batch-and-seed": (
+            lambda: resume_softmax(_run_folder(tmp), batch_size=64, seed=3),
+            UsageError,
+            r"--batch-size changed from 256 to 64; --seed changed from 0 to 3",
+        ),
+        "resume-changed-impl": (
+            lambda: resume_softmax(_run_folder(tmp), impl="scratch"),
+            UsageError,
+            r"--impl changed from concise to scratch",
+        ),
+        "resume-finished": (
+            lambda: resume_softmax(_run_folder(tmp), epochs=1),
+            UsageError,
+            r"--epochs must be more than the epochs the run .* already finished \(1\), got 1",
+        ),
+        "resume-unknown-setting": (
+            lambda: resume_softmax(_run_folder(tmp), learning_rate=0.1),
+            UsageError,
+            r"resume_softmax got unknown settings \['learning_rate'\]",
+        ),
+        "data-dir-empty": (
+            lambda: read_fashion_mnist(_folder(tmp / "empty")),
+            UsageError,
+            r"--data-dir .*empty must hold the Fashion-MNIST files .*missing train-images",
+        ),
+        "data-dir-other-files": (
+            lambda: read_fashion_mnist(_other_files(tmp)),
+            UsageError,
+            r"must hold the Fashion-MNIST files .*missing train-labels-idx1-ubyte",
+        ),
+        "data-dir-a-file": (
+            lambda: read_fashion_mnist(a_file),
+            UsageError,
+            r"--data-dir must be an existing folder, got .*a_file",
+        ),
+        "data-dir-truncated-files": (
+            lambda: read_fashion_mnist(_fake_fashion_mnist(tmp)),
+            DatasetError,
+            r"train-images-idx3-ubyte: expected 47040016 bytes .* got 100; the file is truncated",
+        ),
+        "checkpoint-foreign": (
+            lambda: (
+                torch.save({"w": torch.zeros(1)}, tmp / "f.pt"),
+                load_checkpoint(tmp / "f.pt"),
+            ),
+            CheckpointError,
+            r"f.pt is not a linearnets checkpoint",
+        ),
+    }
+
+
+FILE_CASE_IDS = [
+    "out-is-a-file",
+    "out-holds-a-run",
+    "out-not-creatable",
+    "resume-no-config",
+    "resume-no-checkpoint",
+    "resume-truncated",
+    "resume-changed-lr",
+    "resume-changed-batch-and-seed",
+    "resume-changed-impl",
+    "resume-finished",
+    "resume-unknown-setting",
+    "data-dir-empty",
+    "data-dir-other-files",
+    "data-dir-a-file",
+    "data-dir-truncated-files",
+    "checkpoint-foreign",
+]
+
+
+@pytest.mark.parametrize("case", FILE_CASE_IDS)
+def test_api_rejects_bad_files(tmp_path: Path, case: str) -> None:
+    call, error, pattern = _file_cases(tmp_path)[case]
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+# -- the CLI table: (argv, exit status, message pattern); {tmp} is a fresh folder -------------------
+@dataclass(frozen=True)
+class Setup:
+    """Files a CLI case needs, made in ``tmp`` before it runs."""
+
+    make: Callable[[Path], Any] | None = None
+
+
+def _npz(tmp: Path, **arrays: Any) -> None:
+    np.savez(tmp / "d.npz", **arrays)
+
+
+def _csv(tmp: Path, text: str) -> None:
+    (tmp / "d.csv").write_text(text)
+
+
+def _has_fashion_mnist() -> bool:
+    try:
+        find_fashion_mnist()
+    except Exception:
+        return False
+    return True
+
+
+REAL_DATA = pytest.mark.skipif(not _has_fashion_mnist(), reason="needs the real Fashion-MNIST")
+
+BLOBS = {"X": np.random.default_rng(0).normal(size=(40, 5)).astype(np.float32),
+         "y": np.arange(40) % 3}  # fmt: skip
+
+CLI_CASES: list[Any] = [
+    # linreg options
+    pytest.param(["linreg", "--lr", "0"], None, 2, r"argument --lr: must be a finite number > 0, got 0", id="linreg-lr-0"),
+    pytest.param(["linreg", "--lr", "nan"], None, 2, r"argument --lr: must be a finite number > 0, got nan", id="linreg-lr-nan"),
+    pytest.param(["linreg", "--lr=-inf"], None, 2, r"argument --lr: must be a finite number > 0", id="linreg-lr-inf"),
+    pytest.param(["linreg", "--batch-size", "0"], None, 2, r"argument --batch-size: must be a positive integer \(>= 1\), got 0", id="linreg-batch-0"),
+    pytest.param(["linreg", "--batch-size", "ten"], None, 2, r"argument --batch-size: must be a positive integer, got 'ten'", id="linreg-batch-text"),
+    pytest.param(["linreg", "--epochs", "0"], None, 2, r"argument --epochs: must be a positive integer", id="linreg-epochs-0"),
+    pytest.param(["linreg", "--num-examples", "-5"], None, 2, r"argument --num-examples: must be a positive integer", id="linreg-n-negative"),
+    pytest.param(["linreg", "--noise-std", "-0.1"], None, 2, r"argument --noise-std: must be a finite number >= 0", id="linreg-noise"),
+    pytest.param(["linreg", "--threads", "0"], None, 2, r"argument --threads: must be a positive integer", id="linreg-threads"),
+    pytest.param(["linreg", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="linreg-impl"),
+    pytest.param(["linreg", "--lr", "10"], None, 1, r"training diverged at epoch 1, step \d+: .*at lr 10; try a smaller learning rate", id="linreg-diverges"),
+    pytest.param(["linreg", "--data", "{tmp}/missing.csv"], None, 2, r"--data .*missing.csv does not exist", id="linreg-data-missing"),
+    pytest.param(["linreg", "--data", "{tmp}/d.txt"], Setup(lambda t: (t / "d.txt").write_text("1,2\n")), 2, r"--data must be a .npz or .csv file", id="linreg-data-suffix"),
+    pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "x,y\n1,2\n3,nan\n")), 1, r"holds NaN or inf values", id="linreg-data-nan"),
+    pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a;b\n1;2\n")), 1, r"is not a numeric CSV", id="linreg-data-not-csv"),
+    pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "1\n2\n")), 1, r"must have at least 2 columns", id="linreg-data-one-column"),
+    # softmax options
+    pytest.param(["softmax", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="softmax-impl"),
+    pytest.param(["softmax", "--lr", "0"], None, 2, r"argument --lr: must be a finite number > 0", id="softmax-lr-0"),
+    pytest.param(["softmax", "--lr", "-1"], None, 2, r"argument --lr: must be a finite number > 0", id="softmax-lr-negative"),
+    pytest.param(["softmax", "--batch-size", "0"], None, 2, r"argument --batch-size: must be a positive integer", id="softmax-batch-0"),
+    pytest.param(["softmax", "--epochs", "1.5"], None, 2, r"argument --epochs: must be a positive integer, got '1.5'", id="softmax-epochs-float"),
+    pytest.param(["softmax", "--seed", "-1"], None, 2, r"argument --seed: must be a non-negative integer", id="softmax-seed"),
+    pytest.param(["softmax", "--threads", "0"], None, 2, r"argument --threads: must be a positive integer", id="softmax-threads"),
+    pytest.param(["softmax", "--resize", "0"], None, 2, r"argument --resize: must be a positive integer", id="softmax-resize"),
+    pytest.param(["softmax", "--plot", "png"], None, 2, r"argument --plot: invalid choice: 'png'", id="softmax-plot"),
+    pytest.param(["softmax", "--device", "tpu"], None, 2, r"device must be one of auto, cpu, cuda, cuda:N, mps, got 'tpu'", id="softmax-device"),
+    pytest.param(["softmax", "--out", "/proc/linearnets-forbidden", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out /proc/linearnets-forbidden cannot be created", id="softmax-out-forbidden"),
+    pytest.param(["softmax", "--out", "/proc/self", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out /proc/self is not writable", id="softmax-out-not-writable"),
+    pytest.param(["softmax", "--out", "{tmp}/d.npz", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out must be a folder, got the file", id="softmax-out-file"),
+    pytest.param(["softmax", "--out", "{tmp}/run", "--device", "cpu"], Setup(_run_folder), 2, r"already holds a run .*--resume", id="softmax-out-holds-run"),
+    pytest.param(["softmax", "--data", "{tmp}/missing.npz", "--device", "cpu"], None, 2, r"--data .*missing.npz does not exist", id="softmax-data-missing"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: (t / "d.npz").write_bytes(b"not a zip")), 1, r"is not a readable .npz file", id="softmax-data-not-npz"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"], y=BLOBS["y"] + 0.5)), 1, r"d.npz: y must hold integer class labels, got dtype float64; use y.astype\(int\)", id="softmax-data-float-labels"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"], y=BLOBS["y"] - 1)), 1, r"d.npz: y must hold labels >= 0, got -1", id="softmax-data-negative-label"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=np.full((4, 2), np.nan), y=np.arange(4) % 2)), 1, r"NaN or inf", id="softmax-data-nan"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=np.zeros((0, 5)), y=np.zeros(0, dtype=int))), 1, r"non-empty 2-d array", id="softmax-data-empty"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, features=BLOBS["X"])), 1, r"must hold arrays X and y", id="softmax-data-wrong-names"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"].reshape(40, 5, 1), y=BLOBS["y"])), 1, r"X must be a non-empty 2-d array \(N, D\), got shape \(40, 5, 1\)", id="softmax-data-3d-features"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"], y=np.zeros(40, dtype=int))), 1, r"y must hold at least 2 classes", id="softmax-data-one-class"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--resize", "14", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--resize applies to Fashion-MNIST images only", id="softmax-resize-with-data"),
+    pytest.param(["softmax", "--data-dir", "{tmp}", "--device", "cpu"], None, 2, r"--data-dir .* must hold the Fashion-MNIST files", id="softmax-data-dir-empty"),
+    pytest.param(["softmax", "--data-dir", "{tmp}/other", "--device", "cpu"], Setup(_other_files), 2, r"must hold the Fashion-MNIST files .*missing train-labels", id="softmax-data-dir-other-files"),
+    pytest.param(["softmax", "--data-dir", "{tmp}/missing", "--device", "cpu"], None, 2, r"--data-dir must be an existing folder", id="softmax-data-dir-missing"),
+    pytest.param(["softmax", "--data-dir", "{tmp}/fake", "--device", "cpu", "--out", "{tmp}/run"], Setup(_fake_fashion_mnist), 1, r"expected 47040016 bytes .* got 100", id="softmax-data-dir-truncated"),
+    pytest.param(["softmax", "--lr", "1e4", "--device", "cpu", "--plot", "none", "--out", "{tmp}/run"], None, 1, r"diverged at epoch 1, step \d+: the batch loss is .* at lr 10000; try a smaller learning rate, e.g. lr 1000 .*no epoch had finished", id="softmax-lr-1e4-diverges", marks=REAL_DATA),
+    pytest.param(["softmax", "--force"], None, 2, r"--force only applies with --resume", id="softmax-force-alone"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--out", "{tmp}/b"], Setup(_run_folder), 2, r"--out cannot be combined with --resume", id="resume-with-out"),
+    pytest.param(["softmax", "--resume", "{tmp}"], None, 2, r"RUN_DIR must be a run folder holding config.json", id="resume-not-a-run"),
+    pytest.param(["softmax", "--resume", "{tmp}/run"], Setup(lambda t: _run_folder(t, checkpoint=b"")), 1, r"checkpoint .*checkpoint.pt does not exist", id="resume-no-checkpoint"),
+    pytest.param(["softmax", "--resume", "{tmp}/run"], Setup(lambda t: _run_folder(t, checkpoint=b"\x80\x04garbage")), 1, r"checkpoint .*checkpoint.pt cannot be read", id="resume-garbage-checkpoint"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--lr", "0.5"], Setup(_run_folder), 2, r"--lr changed from 0.1 to 0.5 .*--force", id="resume-changed-lr"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--batch-size", "64"], Setup(_run_folder), 2, r"--batch-size changed from 256 to 64", id="resume-changed-batch"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--seed", "1"], Setup(_run_folder), 2, r"--seed changed from 0 to 1", id="resume-changed-seed"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--impl", "scratch"], Setup(_run_folder), 2, r"--impl changed from concise to scratch", id="resume-changed-impl"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--epochs", "1"], Setup(_run_folder), 2, r"--epochs must be more than", id="resume-finished"),
+    # predict
+    pytest.param(["predict", "{tmp}"], None, 2, r"RUN_DIR must hold the trained weights model.pt", id="predict-no-weights"),
+    pytest.param(["predict", "{tmp}"], Setup(lambda t: (t / "model.pt").write_bytes(b"PK\x03\x04")), 1, r"model.pt is not a linearnets weights file or is damaged", id="predict-damaged-weights"),
+    pytest.param(["predict", "{tmp}", "-n", "0"], None, 2, r"argument -n: must be a positive integer", id="predict-n-0"),
+]  # fmt: skip
+
+
+def _run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        code = int(exc.code or 0)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv,setup,code,pattern", CLI_CASES)
+def test_cli_prints_one_line_and_exits(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    setup: Setup | None,
+    code: int,
+    pattern: str,
+) -> None:
+    if setup is not None and setup.make is not None:
+        setup.make(tmp_path)
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    status, err = _run_cli(argv, capsys)
+    assert status == code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"linearnets {argv[0]}: error: "), err
+    assert "Traceback" not in err
+    assert re.search(pattern, lines[0]), lines[0]
+
+
+def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(DivergenceError):
+        main(["--debug", "linreg", "--lr", "10"])
+
+
+def test_unexpected_errors_are_one_line_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied\n(4x3 and 2x1)")
+
+    monkeypatch.setattr("linearnets.tasks.linreg.run_linreg", broken)
+    status, err = _run_cli(["linreg"], capsys)
+    assert status == 1
+    assert err.strip() == (
+        "linearnets linreg: error: unexpected RuntimeError: mat1 and mat2 shapes cannot be "
+        "multiplied (4x3 and 2x1) (re-run with --debug for the traceback)"
+    )
+
+
+def count_cases() -> int:
+    """Return how many bad inputs this module tries (docs/reliability.md quotes it)."""
+    return len(API_CASES) + len(FILE_CASE_IDS) + len(CLI_CASES)
+
+
+def test_file_case_ids_match_the_table(tmp_path: Path) -> None:
+    assert sorted(_file_cases(tmp_path)) == sorted(FILE_CASE_IDS)

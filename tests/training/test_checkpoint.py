@@ -1,0 +1,223 @@
+"""Checkpoints: a round trip restores every state exactly; a crash mid-write or a bad file never costs work."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.errors import CheckpointError
+from linearnets.models.scratch import SGD, SoftmaxRegressionScratch
+from linearnets.seeding import seed_everything
+from linearnets.training.checkpoint import (
+    CHECKPOINT_FILE,
+    CheckpointCallback,
+    global_rng_state,
+    history_from_rows,
+    load_checkpoint,
+    save_checkpoint,
+    set_global_rng_state,
+)
+from linearnets.training.loop import EpochMetrics
+
+ROW = {
+    "epoch": 1,
+    "train_loss": 0.5,
+    "train_acc": 0.8,
+    "test_loss": 0.6,
+    "test_acc": 0.79,
+    "seconds": 0.1,
+}
+
+
+def _state(gens: Any = None) -> dict[str, Any]:
+    gens = gens or seed_everything(0)
+    net = torch.nn.Linear(4, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    return {
+        "model_state": net.state_dict(),
+        "optimizer_state": opt.state_dict(),
+        "generators_state": {"run": gens.state_dict(), "global": global_rng_state()},
+        "history": [ROW],
+        "config": {"impl": "concise", "lr": 0.1, "out": None},
+        "extra": {"guard": {"start_loss": 2.3}},
+    }
+
+
+def test_round_trip_restores_every_state(tmp_path: Path) -> None:
+    state = _state()
+    path = save_checkpoint(tmp_path / CHECKPOINT_FILE, epoch=3, **state)
+    ckpt = load_checkpoint(path)
+    assert ckpt.epoch == 3 and ckpt.path == path
+    for key, value in state["model_state"].items():
+        assert torch.equal(ckpt.model_state[key], value)
+    assert ckpt.optimizer_state["param_groups"][0]["lr"] == 0.1
+    assert ckpt.history == [ROW] and ckpt.config == state["config"]
+    assert ckpt.extra == {"guard": {"start_loss": 2.3}}
+    from linearnets import __version__
+
+    assert ckpt.version == __version__
+    assert history_from_rows(ckpt.history).epochs == [EpochMetrics(**ROW)]
+
+
+def test_generators_continue_exactly(tmp_path: Path) -> None:
+    gens = seed_everything(5)
+    torch.randn(3, generator=gens.data)
+    state = _state(gens)
+    save_checkpoint(tmp_path / "c.pt", epoch=1, **state)
+    expected = (
+        torch.randn(4, generator=gens.data),
+        torch.randn(4, generator=gens.init),
+        torch.randn(4),
+        np.random.rand(4),
+        [random.random() for _ in range(4)],
+    )
+    other = seed_everything(99)
+    ckpt = load_checkpoint(tmp_path / "c.pt")
+    other.load_state_dict(ckpt.generators_state["run"])
+    set_global_rng_state(ckpt.generators_state["global"])
+    assert torch.equal(torch.randn(4, generator=other.data), expected[0])
+    assert torch.equal(torch.randn(4, generator=other.init), expected[1])
+    assert torch.equal(torch.randn(4), expected[2])
+    assert np.array_equal(np.random.rand(4), expected[3])
+    assert [random.random() for _ in range(4)] == expected[4]
+
+
+def test_scratch_model_and_optimizer_round_trip(tmp_path: Path) -> None:
+    net = SoftmaxRegressionScratch(6, 3, generator=torch.Generator().manual_seed(1))
+    opt = SGD(net.parameters(), lr=0.25)
+    state = _state() | {"model_state": net.state_dict(), "optimizer_state": opt.state_dict()}
+    save_checkpoint(tmp_path / "c.pt", epoch=2, **state)
+    ckpt = load_checkpoint(tmp_path / "c.pt")
+    fresh = SoftmaxRegressionScratch(6, 3)
+    fresh.load_state_dict(ckpt.model_state)
+    assert torch.equal(fresh.W, net.W) and torch.equal(fresh.b, net.b)
+    fresh_opt = SGD(fresh.parameters(), lr=1.0)
+    fresh_opt.load_state_dict(ckpt.optimizer_state)
+    assert fresh_opt.param_groups[0]["lr"] == 0.25
+
+
+def test_loads_with_weights_only(tmp_path: Path) -> None:
+    path = save_checkpoint(tmp_path / "c.pt", epoch=1, **_state())
+    payload = torch.load(path, weights_only=True)  # would raise on any pickled object
+    assert payload["format"] == "linearnets-checkpoint" and payload["format_version"] == 1
+
+
+def test_crash_mid_write_keeps_the_previous_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = save_checkpoint(tmp_path / "c.pt", epoch=1, **_state())
+    before = path.read_bytes()
+
+    def crash(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        f.write(b"PK\x03\x04 half a zip")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint(path, epoch=2, **_state())
+    assert path.read_bytes() == before
+    assert load_checkpoint(path).epoch == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.pt"]  # no temp file left behind
+
+
+def test_write_goes_through_fsync_and_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        calls.append("fsync")
+        real_fsync(fd)
+
+    def replace(src: str, dst: Path) -> None:
+        calls.append(f"replace in same folder: {Path(src).parent == Path(dst).parent}")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    save_checkpoint(tmp_path / "c.pt", epoch=1, **_state())
+    # the data reach the disk before the rename, the rename stays in the folder, the folder is synced
+    assert calls == ["fsync", "replace in same folder: True", "fsync"]
+
+
+def _truncated(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _pickle(path: Path) -> None:
+    path.write_bytes(pickle.dumps({"format": "linearnets-checkpoint"}))
+
+
+def _foreign_torch_file(path: Path) -> None:
+    torch.save({"state_dict": {"w": torch.zeros(2)}}, path)
+
+
+def _not_a_dict(path: Path) -> None:
+    torch.save([1, 2, 3], path)
+
+
+def _newer_format(path: Path) -> None:
+    payload = torch.load(path, weights_only=True)
+    torch.save(payload | {"format_version": 99}, path)
+
+
+def _missing_keys(path: Path) -> None:
+    payload = torch.load(path, weights_only=True)
+    del payload["generators_state"]
+    torch.save(payload, path)
+
+
+def _text(path: Path) -> None:
+    path.write_text("epoch = 3\n")
+
+
+@pytest.mark.parametrize(
+    "damage,pattern",
+    [
+        (_truncated, r"cannot be read: it is truncated, damaged or not a torch file"),
+        (_empty, r"cannot be read"),
+        (_text, r"cannot be read"),
+        (_pickle, r"cannot be read"),  # weights_only refuses plain pickles
+        (_foreign_torch_file, r"is not a linearnets checkpoint"),
+        (_not_a_dict, r"is not a linearnets checkpoint"),
+        (_newer_format, r"format version 99, this linearnets reads up to 1"),
+        (_missing_keys, r"is incomplete: it lacks generators_state"),
+    ],
+)
+def test_bad_files_raise_checkpoint_error_naming_the_file(
+    tmp_path: Path, damage: Any, pattern: str
+) -> None:
+    path = save_checkpoint(tmp_path / "checkpoint.pt", epoch=1, **_state())
+    damage(path)
+    with pytest.raises(CheckpointError, match=pattern) as info:
+        load_checkpoint(path)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(
+        CheckpointError, match=r"checkpoint.pt does not exist: the run never finished"
+    ):
+        load_checkpoint(tmp_path / "checkpoint.pt")
+
+
+def test_callback_writes_each_epoch(tmp_path: Path) -> None:
+    cb = CheckpointCallback(tmp_path, get_state=_state)
+    for epoch in (1, 2):
+        cb.on_epoch_end(metrics=EpochMetrics(**(ROW | {"epoch": epoch})))
+        assert load_checkpoint(tmp_path / CHECKPOINT_FILE).epoch == epoch
+    assert cb.last_epoch == 2

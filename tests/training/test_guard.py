@@ -1,0 +1,166 @@
+"""The divergence guard: trips on NaN and on blow-ups (lr 10 for regression, 1e4 for softmax), never on
+healthy runs at the book's settings."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from linearnets.config import LinregConfig
+from linearnets.data.synthetic import load_array, synthetic_data
+from linearnets.errors import DivergenceError, UsageError
+from linearnets.models.concise import linreg_concise, softmax_concise
+from linearnets.tasks.linreg import run_linreg
+from linearnets.training.guard import DivergenceGuard
+from linearnets.training.loop import EpochMetrics, fit
+
+
+def _losses(value: float, n: int) -> torch.Tensor:
+    return torch.full((n,), value)
+
+
+def test_nan_loss_trips_at_once_naming_step_loss_and_lr() -> None:
+    guard = DivergenceGuard(0.5)
+    guard.on_epoch_start(epoch=2, num_batches=10)
+    guard(0, _losses(2.0, 8))
+    with pytest.raises(DivergenceError) as info:
+        guard(4, torch.tensor([1.0, math.nan]))
+    message = str(info.value)
+    assert "epoch 2, step 5" in message and "nan (not finite)" in message
+    assert "lr 0.5" in message and "smaller learning rate, e.g. lr 0.05" in message
+
+
+def test_growth_beyond_factor_trips_but_a_drop_never_does() -> None:
+    guard = DivergenceGuard(0.1, factor=100)
+    guard(0, _losses(2.3, 256))
+    guard(1, _losses(1e-6, 256))  # linear regression's loss falls 10^4-fold and more: fine
+    guard(2, _losses(229.0, 256))
+    with pytest.raises(DivergenceError, match=r"batch loss is 231, more than 100× its starting"):
+        guard(3, _losses(231.0, 256))
+
+
+def test_one_hard_example_in_a_tiny_batch_is_not_a_blow_up() -> None:
+    guard = DivergenceGuard(0.1, min_examples=64)
+    for step in range(64):  # batches of 1 set the reference over 64 examples
+        guard(step, _losses(2.3, 1))
+    guard(64, _losses(500.0, 1))  # one confidently wrong example: (500 + 63·2.3) / 64 ≈ 10
+    for step in range(65, 70):
+        guard(step, _losses(2.0, 1))
+    with pytest.raises(DivergenceError, match=r"loss of the latest steps"):
+        for step in range(70, 140):
+            guard(step, _losses(1e4, 1))
+
+
+def test_reference_window_is_not_inflated_by_a_blow_up() -> None:
+    guard = DivergenceGuard(10.0, min_examples=30)
+    guard(0, _losses(16.0, 10))
+    guard(1, _losses(16.0 * 81, 10))
+    guard(2, _losses(16.0 * 81**2, 10))  # the reference window ends here
+    with pytest.raises(DivergenceError, match=r"starting value 16,"):
+        for step in range(3, 10):
+            guard(step, _losses(16.0 * 81**step, 10))
+
+
+def test_non_finite_evaluation_after_an_epoch_trips() -> None:
+    guard = DivergenceGuard(1.0)
+    healthy = EpochMetrics(1, 0.5, 0.8, 0.6, 0.8, 0.1)
+    guard.on_epoch_end(metrics=healthy)
+    with pytest.raises(DivergenceError, match=r"epoch 2: the test loss after the epoch is nan"):
+        guard.on_epoch_end(metrics=EpochMetrics(2, 0.5, 0.8, math.nan, 0.1, 0.1))
+
+
+def test_state_round_trip_keeps_the_reference() -> None:
+    guard = DivergenceGuard(0.1)
+    guard(0, _losses(2.0, 100))
+    guard(1, _losses(1.0, 100))
+    restored = DivergenceGuard(0.1)
+    restored.load_state_dict(guard.state_dict())
+    assert restored.state_dict() == guard.state_dict()
+    with pytest.raises(DivergenceError, match="starting value 2,"):
+        restored(0, _losses(1000.0, 100))
+
+
+@pytest.mark.parametrize(
+    "kwargs,pattern",
+    [
+        ({"lr": 0.0}, r"lr must be a finite number > 0, got 0.0"),
+        ({"lr": 0.1, "factor": 1.0}, r"factor must be > 1, got 1.0"),
+        ({"lr": 0.1, "min_examples": 0}, r"min_examples must be a positive integer"),
+    ],
+)
+def test_bad_settings_are_refused(kwargs: dict[str, float], pattern: str) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        DivergenceGuard(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+def test_linreg_lr_10_trips_in_the_first_epoch(impl: str) -> None:
+    with pytest.raises(DivergenceError, match=r"at epoch 1, step \d+: .* at lr 10; .*lr 1 "):
+        run_linreg(LinregConfig(impl=impl, lr=10.0))
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+@pytest.mark.parametrize("batch_size", [1, 10, 1000])
+def test_linreg_book_lr_never_trips(impl: str, batch_size: int) -> None:
+    run_linreg(LinregConfig(impl=impl, lr=0.03, batch_size=batch_size, seed=batch_size))
+
+
+def test_linreg_guard_can_be_turned_off() -> None:
+    result = run_linreg(LinregConfig(lr=10.0, guard=False))
+    assert not math.isfinite(result.loss)
+
+
+def test_nan_in_the_data_stops_training_at_its_step() -> None:
+    gen = torch.Generator().manual_seed(0)
+    X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 100, generator=gen)
+    y[37] = math.nan  # one bad label, as a broken CSV would give
+    net = linreg_concise(2, generator=gen)
+    loss = torch.nn.MSELoss(reduction="none")
+    updater = torch.optim.SGD(net.parameters(), lr=0.03)
+    train_iter = load_array((X, y), 10, is_train=False)
+    with pytest.raises(DivergenceError, match=r"epoch 1, step 4: the batch loss is nan"):
+        fit(net, train_iter, loss, updater, 2, callbacks=[DivergenceGuard(0.03)])
+
+
+def _blobs(n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ten Gaussian blobs in 784 dimensions with pixel-like values in [0, 1]."""
+    y = torch.randint(0, 10, (n,), generator=gen)
+    centers = torch.rand(10, 784, generator=gen)
+    X = (centers[y] + 0.3 * torch.randn(n, 784, generator=gen)).clamp(0, 1)
+    return X, y
+
+
+@pytest.mark.parametrize("lr,diverges", [(1e4, True), (0.1, False)])
+def test_softmax_blow_up_trips_though_its_loss_stays_finite(lr: float, diverges: bool) -> None:
+    gen = torch.Generator().manual_seed(0)
+    X, y = _blobs(2048, gen)
+    net = softmax_concise(generator=gen)
+    loss = torch.nn.CrossEntropyLoss(reduction="none")
+    updater = torch.optim.SGD(net.parameters(), lr=lr)
+    train_iter = load_array((X, y), 256, generator=gen)
+    guard = DivergenceGuard(lr)
+    if diverges:
+        with pytest.raises(DivergenceError, match=r"epoch 1, step [2-8]: the batch loss is"):
+            fit(net, train_iter, loss, updater, 3, callbacks=[guard])
+    else:
+        history = fit(net, train_iter, loss, updater, 3, callbacks=[guard])
+        assert history.train_loss[-1] < history.train_loss[0]
+
+
+def test_batched_checks_still_name_the_exact_step() -> None:
+    guard = DivergenceGuard(0.1, check_every=4)  # as on an accelerator: one read-back per 4 steps
+    guard(0, _losses(2.0, 64))
+    guard(1, _losses(math.nan, 64))
+    guard(2, _losses(2.0, 64))
+    with pytest.raises(DivergenceError, match=r"epoch 1, step 2: the batch loss is nan"):
+        guard(3, _losses(2.0, 64))
+
+
+def test_epoch_end_checks_the_steps_not_read_back_yet() -> None:
+    guard = DivergenceGuard(0.1, check_every=1000)
+    guard.on_epoch_start(epoch=4, num_batches=None)
+    guard(0, _losses(math.inf, 8))
+    with pytest.raises(DivergenceError, match=r"epoch 4, step 1: the batch loss is inf"):
+        guard.on_epoch_end(metrics=EpochMetrics(4, 0.5, 0.8, 0.6, 0.8, 0.1))
