@@ -425,3 +425,24 @@ BAD_INPUT = [
 def test_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=pattern):
         call()
+
+
+CONCISE_BAD_INPUT = [
+    (
+        lambda: softmax_concise()(torch.rand(4, 1, 32, 32)),
+        UsageError,
+        r"X must hold 784 features per example",
+    ),
+    (
+        lambda: softmax_concise()(torch.zeros(4, 784, dtype=torch.uint8)),
+        TypeError,
+        r"floating-point.*255",
+    ),
+    (lambda: softmax_concise()(torch.rand(784)), UsageError, r"got shape \(784,\)"),
+]
+
+
+@pytest.mark.parametrize("call,error,pattern", CONCISE_BAD_INPUT)
+def test_concise_rejects_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=pattern):
+        call()

@@ -100,14 +100,6 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
     return {f: getattr(args, a) for a, f in _FIELDS.items() if getattr(args, a) is not None}
 
 
-def _close_progress(logger: Any) -> None:
-    """Clear a progress bar left open by an epoch that raised, so the error line prints cleanly."""
-    bar = getattr(logger, "_bar", None)  # ConsoleLogger closes it only at a normal epoch end
-    if bar is not None:
-        bar.close()
-        logger._bar = None
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets softmax``; return the exit status."""
     import os
@@ -143,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
                 args.resume, force=args.force, callbacks=[logger], dist=dist, **given
             )
     finally:
-        _close_progress(logger)
+        logger.close()
         shutdown_distributed()
     if not dist.is_main:
         return 0

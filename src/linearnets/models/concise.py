@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
 
-from linearnets.validation import check_positive_int
+from linearnets.errors import UsageError
+from linearnets.validation import check_float_tensor, check_positive_int
 
 __all__ = ["init_weights", "linreg_concise", "softmax_concise"]
 
@@ -28,6 +32,20 @@ def init_weights(
                 m.bias.zero_()
 
 
+def _check_input(num_inputs: int) -> Callable[[nn.Module, tuple[Any, ...]], None]:
+    """Return a forward pre-hook that names a wrong input instead of letting a matmul fail deep inside."""
+
+    def hook(module: nn.Module, args: tuple[Any, ...]) -> None:
+        X = check_float_tensor("X", args[0])
+        if X.ndim < 2 or math.prod(X.shape[1:]) != num_inputs:
+            raise UsageError(
+                f"X must hold {num_inputs} features per example, e.g. shape (B, {num_inputs}), "
+                f"got shape {tuple(X.shape)}; check the data matches the model's num_inputs"
+            )
+
+    return hook
+
+
 def linreg_concise(
     num_inputs: int = 2, *, generator: torch.Generator | None = None
 ) -> nn.Sequential:
@@ -38,6 +56,7 @@ def linreg_concise(
     num_inputs = check_positive_int("num_inputs", num_inputs)
     net = nn.Sequential(nn.Linear(num_inputs, 1))
     net.apply(functools.partial(init_weights, generator=generator))
+    net.register_forward_pre_hook(_check_input(num_inputs))
     return net
 
 
@@ -54,4 +73,5 @@ def softmax_concise(
     num_outputs = check_positive_int("num_outputs", num_outputs)
     net = nn.Sequential(nn.Flatten(), nn.Linear(num_inputs, num_outputs))
     net.apply(functools.partial(init_weights, generator=generator))
+    net.register_forward_pre_hook(_check_input(num_inputs))
     return net

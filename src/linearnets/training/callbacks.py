@@ -79,10 +79,14 @@ class ConsoleLogger(Callback):
             self._bar.update(1)
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        self.close()
+        print(format_epoch(metrics), file=self.stream or sys.stdout, flush=True)
+
+    def close(self) -> None:
+        """Close a progress bar left open (e.g. by an epoch that raised), so later lines print cleanly."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        print(format_epoch(metrics), file=self.stream or sys.stdout, flush=True)
 
 
 class MetricsWriter(Callback):
