@@ -417,3 +417,14 @@ def test_bad_input_is_rejected_with_a_helpful_message(
 ) -> None:
     with pytest.raises(error, match=match):
         call()
+
+
+def test_live_curves_final_formats_are_written_on_close(tmp_path: Path) -> None:
+    curves = LiveCurves(
+        out_dir=tmp_path, mode="file", formats=("png",), final_formats=("svg",), num_epochs=3
+    )
+    curves.update(1, {"train loss": 0.9, "train acc": 0.6})
+    assert (tmp_path / "curves.png").is_file()
+    assert not (tmp_path / "curves.svg").exists()
+    curves.close()
+    assert (tmp_path / "curves.svg").read_text().lstrip().startswith("<?xml")

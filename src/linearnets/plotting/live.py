@@ -84,12 +84,18 @@ class LiveOutput:
 
 
 def _check_names(
-    name: str, value: Sequence[str], example: str, *, allowed: Sequence[str] | None = None
+    name: str,
+    value: Sequence[str],
+    example: str,
+    *,
+    allowed: Sequence[str] | None = None,
+    empty_ok: bool = False,
 ) -> tuple[str, ...]:
-    """Return ``value`` as a tuple if it is a non-empty sequence of distinct (allowed) strings."""
+    """Return ``value`` as a tuple if it is a (non-empty) sequence of distinct (allowed) strings."""
     names = () if isinstance(value, str) else tuple(value)  # a bare string is a mistake, not a list
     unknown = allowed is not None and not set(names) <= set(allowed)
-    if not names or len(set(names)) != len(names) or unknown:
+    bad_str = isinstance(value, str)
+    if (not names and not empty_ok) or bad_str or len(set(names)) != len(names) or unknown:
         among = f" among {tuple(allowed)}" if allowed is not None else ""
         raise UsageError(
             f"{name} must be a non-empty sequence of distinct names{among}, got {value!r}; "
@@ -114,6 +120,8 @@ class LiveCurves:
         figsize: the figure's (width, height) in inches.
         yscale: "linear", or "log" for a loss that falls by orders of magnitude (linear regression).
         formats: the files written per update, ``curves.<format>``; each costs one draw (~30 ms).
+        final_formats: files written once more by :meth:`close` (e.g. a vector SVG of the finished
+            curves while only the PNG is rewritten per epoch).
 
     Attributes:
         epochs, values: per metric, the epochs and values received.
@@ -129,6 +137,7 @@ class LiveCurves:
         figsize: tuple[float, float] = (4.5, 3.0),
         yscale: str = "linear",
         formats: Sequence[str] = ("png", "svg"),
+        final_formats: Sequence[str] = (),
     ) -> None:
         self.metrics = _check_names("metrics", metrics, "('train loss', 'test acc')")
         self.num_epochs = (
@@ -137,6 +146,12 @@ class LiveCurves:
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
         formats = _check_names("formats", formats, "('png',)", allowed=("png", "svg", "pdf"))
         paths = [] if out_dir is None else [Path(out_dir) / f"curves.{f}" for f in formats]
+        finals = _check_names(
+            "final_formats", final_formats, "('svg',)", allowed=("png", "svg", "pdf"), empty_ok=True
+        )
+        self._final_paths = (
+            [] if out_dir is None else [Path(out_dir) / f"curves.{f}" for f in finals]
+        )
         self._output = LiveOutput(self.mode, paths)
         self.epochs: dict[str, list[int]] = {m: [] for m in self.metrics}
         self.values: dict[str, list[float]] = {m: [] for m in self.metrics}
@@ -198,6 +213,9 @@ class LiveCurves:
         self._output.publish(self.fig)
 
     def close(self) -> None:
-        """Release the figure; the data (``epochs``, ``values``) stays."""
+        """Write the ``final_formats`` files (file and notebook modes), then release the figure."""
+        if self.mode in ("file", "notebook") and any(self.epochs.values()):
+            for path in self._final_paths:
+                save_figure(self.fig, path, tight=False)
         if self.mode == "notebook":
             pyplot().close(self.fig)

@@ -387,7 +387,14 @@ def _live_curves(config: SoftmaxConfig, run_dir: Path) -> Any:
         return None
     from linearnets.plotting import LiveCurves
 
-    return LiveCurves(out_dir=run_dir, mode=config.plot, num_epochs=config.epochs)
+    # the PNG is redrawn every epoch; the SVG, a second full draw, once when training ends
+    return LiveCurves(
+        out_dir=run_dir,
+        mode=config.plot,
+        num_epochs=config.epochs,
+        formats=("png",),
+        final_formats=("svg",),
+    )
 
 
 def _write_reports(exp: Experiment, run_dir: Path, *, plots: bool) -> list[float]:
