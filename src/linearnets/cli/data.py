@@ -1,10 +1,128 @@
-"""``linearnets data``: placeholder until the data layer lands."""
+"""``linearnets data``: where Fashion-MNIST is, whether it verified, what it holds; show it; download it.
+
+``linearnets data [--data-dir DIR]`` reports the files; ``data show`` draws the first training images;
+``data download`` fetches the files where a network exists (D2L §3.5.1).
+"""
 
 from __future__ import annotations
 
+import argparse
+import math
+from pathlib import Path
 from typing import Any
+
+from linearnets.cli._options import positive_int
+from linearnets.errors import UsageError
+
+MAX_SHOW = 100  # a grid beyond this is unreadable
+SEARCH_HELP = "folder holding the Fashion-MNIST files (default: search the usual places)"
+
+
+def _data_dir(parser: argparse.ArgumentParser, *, default: Any, help: str = SEARCH_HELP) -> None:
+    parser.add_argument("--data-dir", type=Path, default=default, metavar="DIR", help=help)
 
 
 def add_parser(sub: Any) -> None:
-    """Register the ``data`` subcommand."""
-    sub.add_parser("data", help="find, verify and show Fashion-MNIST")
+    """Register the ``data`` subcommand and its actions ``show`` and ``download``."""
+    p = sub.add_parser(
+        "data",
+        help="find, verify and show Fashion-MNIST",
+        description="Report where Fashion-MNIST was found, whether it verified, and its counts per "
+        "split and class; 'show' draws the first training images, 'download' fetches the files.",
+    )
+    _data_dir(p, default=None)
+    p.set_defaults(func=run, action=None)
+    actions = p.add_subparsers(dest="action", metavar="[ACTION]", parser_class=type(p))
+    show = actions.add_parser(
+        "show",
+        help="draw a labelled grid of the first N training images",
+        description="Draw the first N training images, each titled with its text label.",
+    )
+    show.add_argument(
+        "-n", type=positive_int, default=18, help="number of images (default: %(default)s)"
+    )
+    show.add_argument(
+        "--out",
+        type=Path,
+        default=Path("fashion-mnist.png"),
+        help="image file, PNG, SVG or PDF (default: %(default)s)",
+    )
+    show.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
+    )
+    _data_dir(show, default=argparse.SUPPRESS)  # so 'data --data-dir DIR show' keeps DIR
+    download = actions.add_parser(
+        "download",
+        help="download the files (needs a network)",
+        description="Download the four files into DIR/FashionMNIST/raw, verifying each; files "
+        "already there and valid are kept.",
+    )
+    _data_dir(
+        download,
+        default=argparse.SUPPRESS,
+        help="folder to download into (default: ./data, searched later without --data-dir)",
+    )
+    download.add_argument(
+        "--mirror",
+        action="extend",
+        nargs="+",
+        default=None,
+        metavar="URL",
+        help="base URL to try, in order (repeatable; default: the official mirrors)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``linearnets data`` or one of its actions; return the exit status."""
+    if args.action == "show":
+        return _show(args)
+    if args.action == "download":
+        return _download(args)
+    return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
+    from linearnets.data.files import cache_dir
+
+    arrays = read_fashion_mnist(args.data_dir)
+    print(f"found: {arrays.found.source}")
+    for name, path in arrays.found.paths.items():
+        print(f"  {name:<24} {path}")
+    how = (
+        "size and MD5 checked now"
+        if arrays.hashed
+        else f"unchanged since checked (verification cache {cache_dir()})"
+    )
+    print(f"verified: {len(arrays.found.paths)} files, {how}")
+    train = arrays.train_labels.bincount(minlength=len(TEXT_LABELS))
+    test = arrays.test_labels.bincount(minlength=len(TEXT_LABELS))
+    print(f"{'class':>5}  {'label':<12} {'train':>6} {'test':>6}")
+    for i, label in enumerate(TEXT_LABELS):
+        print(f"{i:>5}  {label:<12} {int(train[i]):>6} {int(test[i]):>6}")
+    print(f"{'':>5}  {'total':<12} {len(arrays.train_labels):>6} {len(arrays.test_labels):>6}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
+    from linearnets.plotting import show_images
+
+    if args.n > MAX_SHOW:
+        raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
+    arrays = read_fashion_mnist(args.data_dir)
+    images = arrays.train_images[: args.n]  # (n, 28, 28)
+    titles = get_fashion_mnist_labels(arrays.train_labels[: args.n], lang=args.lang)
+    num_cols = min(args.n, 9)  # the book draws 2 rows of 9
+    show_images(images, math.ceil(args.n / num_cols), num_cols, titles=titles, out=args.out)
+    print(f"wrote {args.out} ({args.n} training images from {arrays.found.directory})")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from linearnets.data.download import DEFAULT_MIRRORS, download_fashion_mnist
+
+    root = args.data_dir if args.data_dir is not None else Path("data")
+    folder = download_fashion_mnist(root, mirrors=args.mirror or DEFAULT_MIRRORS)
+    print(f"Fashion-MNIST is verified in {folder}; use it with --data-dir {root}")
+    return 0

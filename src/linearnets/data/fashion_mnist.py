@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +81,8 @@ def read_fashion_mnist(root: str | Path | None = None) -> FashionMNISTArrays:
     """
     found = find_fashion_mnist(root)
     key = tuple(str(p.resolve()) + f":{p.stat().st_mtime_ns}" for p in found.paths.values())
-    if key in _MEMO:
-        return _MEMO[key]
+    if key in _MEMO:  # the same files, perhaps found another way: report this search's source
+        return dataclasses.replace(_MEMO[key], found=found)
     arrays: dict[str, torch.Tensor] = {}
     hashed = False
     for name, path in found.paths.items():

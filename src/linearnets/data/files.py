@@ -10,6 +10,7 @@ runs read them directly instead of inflating and hashing again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -109,7 +110,13 @@ def find_fashion_mnist(
             raise UsageError(f"--data-dir must be an existing folder, got {root}; {HOW_TO_GET}")
         paths = _files_in(root, names)
         if paths is None:
-            missing = [n for n in names if not any((root / p).is_file() for p in (n, f"{n}.gz"))]
+            missing = min(  # relative to whichever layout holds more of the files
+                (
+                    [n for n in names if not any((f / p).is_file() for p in (n, f"{n}.gz"))]
+                    for f in (root, root / "FashionMNIST" / "raw")
+                ),
+                key=len,
+            )
             raise UsageError(
                 f"--data-dir {root} must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), "
                 f"missing {', '.join(missing)}; {HOW_TO_GET}"
@@ -146,13 +153,14 @@ def _load_index(path: Path) -> dict[str, dict[str, object]]:
 
 
 def _save_index(path: Path, index: dict[str, dict[str, object]]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(index, indent=1, sort_keys=True))
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache is not an error: the next run verifies again
+    except OSError:  # a read-only cache is not an error: the next run verifies again
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def _key(path: Path) -> tuple[str, int, int]:
@@ -209,5 +217,6 @@ def _keep_copy(copy: Path, data: bytes) -> None:
         tmp = copy.with_name(f".{copy.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, copy)
-    except OSError:
-        copy.with_name(f".{copy.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
+    except OSError:  # a read-only or unusable cache is not an error: the next run inflates again
+        with contextlib.suppress(OSError):
+            copy.with_name(f".{copy.name}.{os.getpid()}.tmp").unlink(missing_ok=True)

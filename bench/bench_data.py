@@ -1,0 +1,182 @@
+"""Fashion-MNIST input pipeline: the book's per-item pipeline against linearnets, in one process run.
+
+(a) The book's pipeline (D2L §3.5): a per-item dataset that builds a PIL image and turns it into a
+tensor as torchvision's ``ToTensor()`` does, behind ``DataLoader(batch_size=256, shuffle=True,
+num_workers=0)``. (b) linearnets: the train iterator of ``load_data_fashion_mnist(256)``, batches
+sliced from the whole set in memory. Both make one pass over the 60000 training images, starting from
+the same arrays in memory. Then loading the four files: cold (a fresh verification cache, so every file
+is inflated and hashed) and warm (the same cache: verified copies read directly), each with the
+each in a fresh process (the in-process memo is empty). The gzipped files are in the OS page cache in
+both cases (read once before).
+
+Run: ``.venv/bin/python bench/bench_data.py [--repeats 5] [--out bench/RESULTS-data.md]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+
+from linearnets.data.fashion_mnist import load_data_fashion_mnist, read_fashion_mnist
+
+TARGET_RATIO, TARGET_COLD, TARGET_WARM = 30.0, 0.5, 0.2
+PASSES = 3
+
+
+class BookFashionMNIST(Dataset):  # type: ignore[type-arg]
+    """What torchvision's FashionMNIST with ToTensor() does per item: uint8 -> PIL -> float tensor."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        self.images, self.labels = images.numpy(), labels.tolist()
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        img = Image.fromarray(self.images[i], mode="L")
+        x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).unsqueeze(0)  # ToTensor()
+        return x, self.labels[i]
+
+
+def one_pass(batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> tuple[float, int]:
+    """Return the seconds one pass takes and the number of examples it yielded."""
+    start = time.perf_counter()
+    count = 0
+    for X, y in batches:
+        assert X.shape[1:] == (1, 28, 28) and X.dtype == torch.float32
+        count += len(y)
+    return time.perf_counter() - start, count
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+LOAD = """
+import time, torch
+torch.set_num_threads(1)
+from linearnets.data.fashion_mnist import read_fashion_mnist
+start = time.perf_counter()
+arrays = read_fashion_mnist()
+print(time.perf_counter() - start, arrays.hashed)
+"""
+
+
+def load_once(cache: str) -> tuple[float, bool]:
+    """Return the seconds a fresh process takes to find, verify and parse the files (imports excluded)."""
+    env = {**os.environ, "LINEARNETS_CACHE_DIR": cache}
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD], env=env, capture_output=True, text=True, check=True
+    )
+    seconds, hashed = done.stdout.split()
+    return float(seconds), hashed == "True"
+
+
+def load_times(repeats: int) -> tuple[list[float], list[float]]:
+    """Return cold and warm load times, each in a fresh process; cold with a fresh cache folder."""
+    cold, warm = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as cache:
+            seconds, hashed = load_once(cache)
+            assert hashed, "a fresh cache must verify every file"
+            cold.append(seconds)
+            seconds, hashed = load_once(cache)
+            assert not hashed, "the second load must come from the verification cache"
+            warm.append(seconds)
+    return cold, warm
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (
+        f"nproc {nproc}, CPU {cpu}, torch {torch.__version__}, python {platform.python_version()}, "
+        f"1 torch thread"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description="book input pipeline vs linearnets, and load times"
+    )
+    parser.add_argument("--repeats", type=int, default=5, help="cold/warm loads to time")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS-data.md"))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    say(machine())
+    say(
+        f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (a shared machine)"
+    )
+    arrays = read_fashion_mnist()  # both pipelines start from the arrays in memory
+    say(f"data: {arrays.found.source}")
+
+    book = DataLoader(
+        BookFashionMNIST(arrays.train_images, arrays.train_labels),
+        batch_size=256,
+        shuffle=True,
+        num_workers=0,
+        generator=torch.Generator().manual_seed(0),
+    )
+    train_iter, _ = load_data_fashion_mnist(256, generator=torch.Generator().manual_seed(0))
+    book_runs = [one_pass(book) for _ in range(PASSES)]
+    ours_runs = [one_pass(train_iter) for _ in range(PASSES)]
+    assert {n for _, n in book_runs + ours_runs} == {60000}
+    book_s = statistics.median(s for s, _ in book_runs)
+    ours_s = statistics.median(s for s, _ in ours_runs)
+    ratio = book_s / ours_s
+    say(
+        f"one pass over the 60000 training images, batch 256, shuffled (median of {PASSES} passes):"
+    )
+    say(f"  book (PIL per item + ToTensor, DataLoader, 0 workers): {book_s:8.3f} s")
+    say(f"  linearnets load_data_fashion_mnist(256)            : {ours_s:8.3f} s")
+    say(f"  ratio: {ratio:.1f}x faster (target >= {TARGET_RATIO:.0f}x)")
+
+    cold, warm = load_times(args.repeats)
+    for label, times, target in (("cold", cold, TARGET_COLD), ("warm", warm, TARGET_WARM)):
+        say(
+            f"load all four files verified, {label}: median {statistics.median(times):.3f} s, "
+            f"min {min(times):.3f} s, max {max(times):.3f} s over {len(times)} "
+            f"(target < {target} s)"
+        )
+    say(
+        "each load in a fresh process (imports excluded); cold = fresh LINEARNETS_CACHE_DIR (inflate "
+        "+ size/MD5 of each file, decompressed copies written); warm = same cache (copies read, "
+        "no hashing)"
+    )
+    args.out.write_text(
+        "# Fashion-MNIST data layer benchmark\n\n"
+        "`.venv/bin/python bench/bench_data.py` printed:\n\n```\n" + "\n".join(lines) + "\n```\n"
+    )
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The few torchvision transforms the book uses on Fashion-MNIST: ``ToTensor``, ``Resize``, ``Compose``.
+
+They behave like torchvision's for the images this package meets (PIL images, uint8 arrays and float
+tensors), so ``FashionMNIST(transform=Compose([Resize(64), ToTensor()]))`` reads as in the book without
+torchvision installed. See D2L §3.5.1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import check_positive_int, describe
+
+__all__ = ["Compose", "Resize", "ToTensor"]
+
+
+class ToTensor:
+    """Turn a PIL image or a uint8 array/tensor (H, W) or (H, W, C) into float32 (C, H, W) in [0, 1].
+
+    See D2L §3.5.1.
+    """
+
+    def __call__(self, pic: Any) -> torch.Tensor:
+        """Return ``pic`` as float32 (C, H, W), each value divided by 255."""
+        if isinstance(pic, torch.Tensor):
+            array = pic.detach().cpu()
+        elif hasattr(pic, "getbands"):  # a PIL image, without importing PIL
+            array = torch.from_numpy(np.array(pic))
+        elif isinstance(pic, np.ndarray):
+            array = torch.from_numpy(np.ascontiguousarray(pic))
+        else:
+            raise UsageTypeError(
+                f"pic must be a PIL image, a NumPy array or a tensor, got {type(pic).__name__}"
+            )
+        if array.dtype != torch.uint8:
+            raise UsageTypeError(
+                f"pic must hold uint8 pixels, got {describe(array)}; convert a PIL image with "
+                "img.convert('L') or 'RGB', or skip ToTensor for float tensors"
+            )
+        if array.ndim == 2:
+            array = array.unsqueeze(-1)  # (H, W) -> (H, W, 1)
+        if array.ndim != 3:
+            raise UsageError(
+                f"pic must be an image (H, W) or (H, W, C), got {describe(array)}; "
+                "pass one image, not a batch"
+            )
+        return array.permute(2, 0, 1).to(torch.float32).div_(255).contiguous()  # (C, H, W)
+
+    def __repr__(self) -> str:
+        return "ToTensor()"
+
+
+class Resize:
+    """Resample an image to ``size``: (h, w), or an int for the shorter side (aspect ratio kept).
+
+    Tensors (C, H, W) or (B, C, H, W) use antialiased bilinear interpolation, as torchvision does and as
+    :class:`~linearnets.data.loader.ArrayLoader` does per batch; PIL images use PIL's bilinear filter.
+
+    Args:
+        size: the output (h, w), or the length of the shorter side.
+
+    See D2L §3.5.1.
+    """
+
+    def __init__(self, size: int | Sequence[int]) -> None:
+        if isinstance(size, int) and not isinstance(size, bool):
+            self.size: int | tuple[int, int] = check_positive_int("size", size)
+        elif isinstance(size, Sequence) and len(size) == 2:
+            h, w = (check_positive_int("size", s) for s in size)
+            self.size = (h, w)
+        else:
+            raise UsageTypeError(
+                f"size must be a positive int or a pair (h, w), got {describe(size)}; "
+                "pass e.g. Resize(64)"
+            )
+
+    def _output_size(self, height: int, width: int) -> tuple[int, int]:
+        if isinstance(self.size, tuple):
+            return self.size
+        # torchvision's rule: the shorter side becomes ``size``, the longer one keeps the ratio
+        if height <= width:
+            return self.size, int(self.size * width / height)
+        return int(self.size * height / width), self.size
+
+    def __call__(self, img: Any) -> Any:
+        """Return ``img`` resampled, of the same kind (PIL image or tensor, dtype kept)."""
+        if hasattr(img, "getbands"):
+            from PIL import Image
+
+            h, w = self._output_size(img.height, img.width)
+            return img.resize((w, h), Image.Resampling.BILINEAR)
+        if not isinstance(img, torch.Tensor) or img.ndim not in (3, 4):
+            raise UsageTypeError(
+                f"img must be a PIL image or a tensor (C, H, W) or (B, C, H, W), got {describe(img)}"
+            )
+        batch = img if img.ndim == 4 else img.unsqueeze(0)  # (B, C, H, W)
+        x = batch if batch.is_floating_point() else batch.to(torch.float32)
+        out = F.interpolate(
+            x,
+            size=self._output_size(*img.shape[-2:]),
+            mode="bilinear",
+            antialias=True,
+            align_corners=False,
+        )
+        if not batch.is_floating_point():
+            out = out.round_().clamp_(0, 255).to(batch.dtype)
+        return out if img.ndim == 4 else out.squeeze(0)
+
+    def __repr__(self) -> str:
+        return f"Resize(size={self.size})"
+
+
+class Compose:
+    """Apply ``transforms`` one after another, like ``torchvision.transforms.Compose``.
+
+    See D2L §3.5.1.
+    """
+
+    def __init__(self, transforms: Sequence[Callable[[Any], Any]]) -> None:
+        if not isinstance(transforms, Sequence):
+            raise UsageTypeError(
+                f"transforms must be a list of transforms, got {describe(transforms)}; "
+                "pass e.g. Compose([ToTensor()])"
+            )
+        for i, t in enumerate(transforms):
+            if not callable(t):
+                raise UsageTypeError(
+                    f"transforms[{i}] must be callable, got {describe(t)}; pass e.g. [ToTensor()]"
+                )
+        self.transforms = list(transforms)
+
+    def __call__(self, img: Any) -> Any:
+        """Return ``img`` passed through every transform in order."""
+        for t in self.transforms:
+            img = t(img)
+        return img
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n    {t!r}," for t in self.transforms)
+        return f"Compose([{inner}\n])"

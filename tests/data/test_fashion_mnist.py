@@ -1,0 +1,220 @@
+"""Fashion-MNIST as the book uses it: the real files, torchvision's Dataset contract, the fast iterators.
+
+The real-data tests skip when the Debian package's files are absent; the rest use tiny fixture files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from linearnets.data import download, fashion_mnist, files
+from linearnets.data.fashion_mnist import (
+    CLASSES,
+    TEXT_LABELS,
+    TEXT_LABELS_ZH,
+    FashionMNIST,
+    FashionMNISTArrays,
+    get_fashion_mnist_labels,
+    load_data_fashion_mnist,
+    read_fashion_mnist,
+)
+from linearnets.data.transforms import Compose, Resize, ToTensor
+from linearnets.errors import DatasetError, UsageError
+
+from .conftest import REAL_DIR, Tiny
+
+
+def _pillow_reference(arr: np.ndarray) -> torch.Tensor:
+    """What torchvision's FashionMNIST + ToTensor() give for one uint8 (28, 28) image."""
+    return torch.from_numpy(
+        np.asarray(Image.fromarray(arr, mode="L"), dtype=np.float32) / 255
+    ).unsqueeze(0)
+
+
+def test_counts_dtypes_and_range(real: FashionMNISTArrays) -> None:
+    assert real.train_images.shape == (60000, 28, 28) and real.test_images.shape == (10000, 28, 28)
+    assert real.train_images.dtype == torch.uint8 and real.train_labels.dtype == torch.int64
+    assert real.train_labels.bincount().tolist() == [6000] * 10
+    assert real.test_labels.bincount().tolist() == [1000] * 10
+    assert real.found.directory == REAL_DIR
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "test"])
+def test_torchvision_attributes(real_memo: FashionMNISTArrays, train: bool) -> None:
+    ds = FashionMNIST(REAL_DIR, train=train)
+    n = 60000 if train else 10000
+    assert len(ds) == n and ds.train is train and ds.root == str(REAL_DIR)
+    assert ds.data.dtype == torch.uint8 and tuple(ds.data.shape) == (n, 28, 28)
+    assert ds.targets.dtype == torch.int64 and tuple(ds.targets.shape) == (n,)
+    assert ds.classes == list(CLASSES) and ds.class_to_idx["Ankle boot"] == 9
+    x, y = ds[0]
+    assert x.dtype == torch.float32 and tuple(x.shape) == (1, 28, 28) and isinstance(y, int)
+    assert float(x.min()) >= 0.0 and float(x.max()) <= 1.0
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "test"])
+def test_items_equal_pillow_and_to_tensor(real_memo: FashionMNISTArrays, train: bool) -> None:
+    ds = FashionMNIST(train=train)  # found by searching, read from the memo
+    rng = np.random.default_rng(0)
+    indices = [0, 1, len(ds) - 1, *rng.integers(0, len(ds), 200).tolist()]
+    with_transform = FashionMNIST(train=train, transform=ToTensor())
+    for i in indices:
+        expected = _pillow_reference(ds.data[i].numpy())
+        x, y = ds[i]
+        assert torch.equal(x, expected), i
+        assert y == int(ds.targets[i])
+        assert torch.equal(with_transform[i][0], expected), i
+
+
+def test_transform_receives_a_pil_image(real_memo: FashionMNISTArrays) -> None:
+    seen: list[Any] = []
+
+    def transform(img: Any) -> Any:
+        seen.append(img)
+        return img
+
+    ds = FashionMNIST(
+        REAL_DIR, train=False, transform=transform, target_transform=lambda t: t + 100
+    )
+    img, target = ds[5]
+    assert isinstance(seen[0], Image.Image) and seen[0].mode == "L" and seen[0].size == (28, 28)
+    assert np.array_equal(np.asarray(img), ds.data[5].numpy())
+    assert target == int(ds.targets[5]) + 100
+
+
+def test_book_style_resize_pipeline(real_memo: FashionMNISTArrays) -> None:
+    ds = FashionMNIST(REAL_DIR, transform=Compose([Resize(64), ToTensor()]))
+    x, _ = ds[0]
+    assert x.dtype == torch.float32 and tuple(x.shape) == (1, 64, 64)
+
+
+def test_labels_in_both_languages() -> None:
+    assert get_fashion_mnist_labels([0, 9, 3]) == ["t-shirt", "ankle boot", "dress"]
+    assert get_fashion_mnist_labels(torch.tensor([[1], [2]]), lang="zh") == ["裤子", "套衫"]
+    assert len(TEXT_LABELS) == len(TEXT_LABELS_ZH) == len(CLASSES) == 10
+    assert get_fashion_mnist_labels([]) == []
+
+
+BAD_LABELS = [
+    ("too big", [10], "en", r"labels must be class indices in \[0, 10\), got 10"),
+    ("negative", torch.tensor([-1]), "en", r"got -1; pass Fashion-MNIST labels"),
+    ("float", [1.0], "en", r"got 1.0"),
+    ("bool", [True], "en", r"got True"),
+    ("language", [0], "fr", r"lang must be 'en' or 'zh', got 'fr'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("labels", "lang", "pattern"), [b[1:] for b in BAD_LABELS], ids=[b[0] for b in BAD_LABELS]
+)
+def test_bad_labels(labels: Any, lang: str, pattern: str) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        get_fashion_mnist_labels(labels, lang=lang)
+
+
+def test_load_data_shapes_and_lengths(real_memo: FashionMNISTArrays) -> None:
+    train_iter, test_iter = load_data_fashion_mnist(256)
+    assert len(train_iter) == 235 and len(test_iter) == 40
+    X, y = next(iter(train_iter))
+    assert X.dtype == torch.float32 and tuple(X.shape) == (256, 1, 28, 28)
+    assert y.dtype == torch.int64 and tuple(y.shape) == (256,)
+    sizes = [len(y) for _, y in test_iter]
+    assert sum(sizes) == 10000 and sizes[-1] == 10000 - 39 * 256
+
+
+def test_load_data_with_resize(real_memo: FashionMNISTArrays) -> None:
+    train_iter, test_iter = load_data_fashion_mnist(32, resize=64)
+    X, _ = next(iter(train_iter))
+    assert tuple(X.shape) == (32, 1, 64, 64)
+    X, _ = next(iter(test_iter))
+    ds = FashionMNIST(REAL_DIR, train=False, transform=Compose([ToTensor(), Resize(64)]))
+    assert torch.equal(X[3], ds[3][0])
+
+
+def test_test_iter_in_order_train_reshuffled(real_memo: FashionMNISTArrays) -> None:
+    train_iter, test_iter = load_data_fashion_mnist(
+        1000, generator=torch.Generator().manual_seed(0)
+    )
+    y_test = torch.cat([y for _, y in test_iter])
+    assert torch.equal(y_test, real_memo.test_labels)
+    X, _ = next(iter(test_iter))
+    assert torch.equal(X[:, 0], real_memo.test_images[:1000].float() / 255)
+    first, second = (next(iter(train_iter))[1] for _ in range(2))
+    assert not torch.equal(first, second)  # a new permutation each epoch
+
+
+def test_seeded_generator_same_order(real_memo: FashionMNISTArrays) -> None:
+    batches = [
+        next(iter(load_data_fashion_mnist(64, generator=torch.Generator().manual_seed(5))[0]))
+        for _ in range(2)
+    ]
+    assert torch.equal(batches[0][0], batches[1][0]) and torch.equal(batches[0][1], batches[1][1])
+
+
+@pytest.mark.parametrize("workers", [-1, 1.5, True])
+def test_load_data_rejects_bad_workers(workers: Any) -> None:
+    with pytest.raises(UsageError, match="num_workers must be a non-negative integer"):
+        load_data_fashion_mnist(256, num_workers=workers)
+
+
+# --- tiny fixture files: no real data needed ----------------------------------------------------
+
+
+@pytest.fixture
+def tiny_table(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[int, str]]:
+    """Make the tiny files' checksums the expected ones everywhere the table is read."""
+    table = dict(tiny.files)  # a copy: a test may change it
+    for module in (files, fashion_mnist, download):
+        monkeypatch.setattr(module, "FASHION_MNIST_FILES", table)
+    return table
+
+
+def test_tiny_files_read_and_memoised(tiny: Tiny, tiny_table: Any, tmp_path: Path) -> None:
+    root = tiny.write(tmp_path / "root")
+    arrays = read_fashion_mnist(root)
+    assert arrays.hashed and tuple(arrays.train_images.shape) == (5, 28, 28)
+    assert np.array_equal(arrays.test_images.numpy(), tiny.arrays["t10k-images-idx3-ubyte"])
+    again = read_fashion_mnist(root)  # the memo: the same tensors, no reading
+    assert again.train_images is arrays.train_images and again.found == arrays.found
+    (tmp_path / "link").symlink_to(root)
+    via_env = read_fashion_mnist(tmp_path / "link")  # same files, another route: its own source
+    assert (
+        via_env.test_labels is arrays.test_labels and via_env.found.directory == tmp_path / "link"
+    )
+    fashion_mnist._MEMO.clear()
+    assert not read_fashion_mnist(root).hashed  # verified before: the cache answers
+
+
+def test_download_true_with_files_present_fetches_nothing(
+    tiny: Tiny, tiny_table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiny.write(tmp_path / "root" / "FashionMNIST" / "raw")
+    monkeypatch.setattr(download.urllib.request, "urlopen", _no_network)
+    ds = FashionMNIST(tmp_path / "root", train=False, download=True)
+    assert len(ds) == 3 and ds.root == str(tmp_path / "root")
+
+
+def _no_network(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("no download expected")
+
+
+def test_download_true_needs_a_root() -> None:
+    with pytest.raises(UsageError, match="root must be given with download=True"):
+        FashionMNIST(download=True)
+
+
+def test_labels_out_of_range_are_refused(tiny: Tiny, tiny_table: Any, tmp_path: Path) -> None:
+    name = "t10k-labels-idx1-ubyte"
+    raw = bytes([0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 10])
+    (tiny.write(tmp_path / "root") / f"{name}.gz").write_bytes(gzip.compress(raw))
+    tiny_table[name] = (len(raw), hashlib.md5(raw).hexdigest())
+    with pytest.raises(DatasetError, match="do not form Fashion-MNIST"):
+        read_fashion_mnist(tmp_path / "root")

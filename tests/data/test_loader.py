@@ -1,0 +1,172 @@
+"""ArrayLoader on small synthetic tensors: coverage, batch sizes, conversion, resizing, sharding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from linearnets.data.loader import ArrayLoader
+from linearnets.errors import UsageError, UsageTypeError
+
+N = 23  # not a multiple of the batch size: the last batch is short
+
+
+@pytest.fixture
+def images(gen: torch.Generator) -> torch.Tensor:
+    """uint8 (N, 6, 5) whose first pixel is the example's index, so batches say where they came from."""
+    x = torch.randint(0, 256, (N, 6, 5), dtype=torch.uint8, generator=gen)
+    x[:, 0, 0] = torch.arange(N, dtype=torch.uint8)
+    return x
+
+
+@pytest.fixture
+def labels() -> torch.Tensor:
+    return torch.arange(N) % 10
+
+
+def _indices(loader: ArrayLoader) -> list[int]:
+    """Return the example indices one epoch yields, in order (the label tensor is arange here)."""
+    return [int(i) for _, y in loader for i in y]
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("batch_size", [1, 5, 23, 100])
+def test_every_example_once_per_epoch(
+    images: torch.Tensor, shuffle: bool, batch_size: int, gen: torch.Generator
+) -> None:
+    loader = ArrayLoader(images, torch.arange(N), batch_size, shuffle=shuffle, generator=gen)
+    sizes = [len(y) for _, y in loader]
+    assert sizes == [min(batch_size, N - s) for s in range(0, N, batch_size)]
+    assert len(loader) == len(sizes) == -(-N // batch_size)
+    first, second = _indices(loader), _indices(loader)
+    assert sorted(first) == sorted(second) == list(range(N))
+    if shuffle:
+        assert first != second  # a new permutation each epoch
+    else:
+        assert first == list(range(N))
+
+
+def test_uint8_becomes_float_in_unit_range(images: torch.Tensor, labels: torch.Tensor) -> None:
+    X, y = next(iter(ArrayLoader(images, labels, 4, shuffle=False)))
+    assert X.dtype == torch.float32 and tuple(X.shape) == (4, 1, 6, 5)
+    assert torch.equal(X, images[:4].float().div(255).unsqueeze(1))
+    assert y.dtype == torch.int64 and torch.equal(y, labels[:4])
+
+
+def test_shuffled_batches_match_their_labels(
+    images: torch.Tensor, labels: torch.Tensor, gen: torch.Generator
+) -> None:
+    for X, y in ArrayLoader(images, labels, 4, shuffle=True, generator=gen):
+        index = (X[:, 0, 0, 0] * 255).round().long()  # the first pixel is the index
+        assert torch.equal(labels[index], y)
+        assert torch.equal(X, images[index].float().div(255).unsqueeze(1))
+
+
+def test_float_features_pass_through(gen: torch.Generator) -> None:
+    X = torch.randn(N, 3, generator=gen, dtype=torch.float64)
+    y = torch.randn(N, 1, generator=gen)
+    batches = list(ArrayLoader(X, y, 10, shuffle=False))
+    assert torch.equal(torch.cat([b[0] for b in batches]), X)
+    assert torch.equal(torch.cat([b[1] for b in batches]), y)
+    assert batches[0][0].dtype == torch.float64
+
+
+def test_resize_equals_per_image_interpolate(images: torch.Tensor, labels: torch.Tensor) -> None:
+    loader = ArrayLoader(images, labels, 8, shuffle=False, resize=12)
+    assert loader.feature_shape == (1, 12, 12)
+    start = 0
+    for X, _ in loader:
+        assert tuple(X.shape[1:]) == (1, 12, 12)
+        for row in range(X.shape[0]):
+            x = images[start + row].float().div(255)[None, None]  # (1, 1, 6, 5)
+            ref = F.interpolate(
+                x, size=(12, 12), mode="bilinear", antialias=True, align_corners=False
+            )
+            assert torch.equal(X[row], ref[0])
+        start += X.shape[0]
+
+
+def test_seeded_generator_gives_the_same_order(images: torch.Tensor) -> None:
+    orders = [
+        _indices(ArrayLoader(images, torch.arange(N), 5, shuffle=True, generator=torch.Generator().manual_seed(7)))
+        for _ in range(2)
+    ]  # fmt: skip
+    assert orders[0] == orders[1]
+
+
+@pytest.mark.parametrize("world_size", [2, 3])
+@pytest.mark.parametrize("batch_size", [4, 6, 7])
+def test_sharding_splits_each_global_batch(
+    images: torch.Tensor, world_size: int, batch_size: int
+) -> None:
+    def loader(rank: int = 0, ws: int = 1) -> ArrayLoader:
+        gen = torch.Generator().manual_seed(3)  # every rank seeds its generator alike
+        return ArrayLoader(
+            images,
+            torch.arange(N),
+            batch_size,
+            shuffle=True,
+            generator=gen,
+            rank=rank,
+            world_size=ws,
+        )
+
+    single = list(loader())
+    ranks = [list(loader(r, world_size)) for r in range(world_size)]
+    assert {len(loader(r, world_size)) for r in range(world_size)} == {len(single)}
+    seen: list[int] = []
+    for step, (X, y) in enumerate(single):
+        assert loader().global_batch_size(step) == len(y)
+        for rank in range(world_size):
+            Xr, yr = ranks[rank][step]
+            assert torch.equal(yr, y[rank::world_size])
+            assert torch.equal(Xr, X[rank::world_size])
+            seen += yr.tolist()
+        assert sum(len(ranks[r][step][1]) for r in range(world_size)) == len(y)
+    assert sorted(seen) == list(range(N))  # the union over ranks: every index exactly once
+
+
+def test_unshuffled_sharding(images: torch.Tensor) -> None:
+    parts = [
+        ArrayLoader(images, torch.arange(N), 5, shuffle=False, rank=r, world_size=2)
+        for r in range(2)
+    ]
+    assert sorted(_indices(parts[0]) + _indices(parts[1])) == list(range(N))
+    assert _indices(parts[1])[:2] == [1, 3]
+
+
+def test_a_rank_with_nothing_left_still_yields(images: torch.Tensor) -> None:
+    loader = ArrayLoader(images[:5], torch.arange(5), 4, shuffle=False, rank=2, world_size=3)
+    sizes = [len(y) for _, y in loader]
+    assert sizes == [1, 0]  # the last global batch has 1 row: rank 2 gets an empty batch
+    assert [loader.global_batch_size(s) for s in range(2)] == [4, 1]
+
+
+U8 = torch.zeros(4, 3, 3, dtype=torch.uint8)
+Y = torch.zeros(4, dtype=torch.long)
+BAD = [
+    ("batch size 0", dict(features=U8, labels=Y, batch_size=0), UsageError, r"batch_size must be a positive integer \(>= 1\), got 0"),
+    ("batch size float", dict(features=U8, labels=Y, batch_size=2.0), UsageTypeError, r"batch_size must be a positive integer, got 2.0"),
+    ("batch size bool", dict(features=U8, labels=Y, batch_size=True), UsageTypeError, r"batch_size must be a positive integer"),
+    ("not tensors", dict(features=[[0]], labels=Y, batch_size=2), UsageError, r"features and labels must be torch tensors"),
+    ("int features", dict(features=U8.long(), labels=Y, batch_size=2), UsageError, r"features must be uint8 images or a floating-point tensor, got dtype torch.int64"),
+    ("length mismatch", dict(features=U8, labels=Y[:3], batch_size=2), UsageError, r"share a non-zero first dimension, got shapes \(4, 3, 3\) and \(3,\)"),
+    ("empty", dict(features=U8[:0], labels=Y[:0], batch_size=2), UsageError, r"non-zero first dimension"),
+    ("1-d features", dict(features=Y.float(), labels=Y, batch_size=2), UsageError, r"non-zero first dimension"),
+    ("2-d class labels", dict(features=U8, labels=Y[:, None], batch_size=2), UsageError, r"labels must be 1-d class indices \(N,\), got shape \(4, 1\)"),
+    ("resize 0", dict(features=U8, labels=Y, batch_size=2, resize=0), UsageError, r"resize must be a positive integer"),
+    ("resize floats", dict(features=U8.float(), labels=Y, batch_size=2, resize=8), UsageError, r"resize applies to uint8 images \(N, H, W\)"),
+    ("rank too big", dict(features=U8, labels=Y, batch_size=2, rank=2, world_size=2), UsageError, r"rank must be in \[0, 2\), got 2"),
+    ("world size 0", dict(features=U8, labels=Y, batch_size=2, world_size=0), UsageError, r"world_size must be a positive integer"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"), [b[1:] for b in BAD], ids=[b[0] for b in BAD]
+)
+def test_bad_inputs(kwargs: dict[str, Any], error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        ArrayLoader(**{"shuffle": False, **kwargs})

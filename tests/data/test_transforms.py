@@ -1,0 +1,132 @@
+"""ToTensor, Resize and Compose against oracles: Pillow's pixels, F.interpolate, ArrayLoader."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from linearnets.data.loader import ArrayLoader
+from linearnets.data.transforms import Compose, Resize, ToTensor
+from linearnets.errors import UsageError, UsageTypeError
+
+from .conftest import as_float_images
+
+
+@pytest.fixture
+def gray() -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 256, (5, 7), dtype=np.uint8)
+
+
+def test_to_tensor_of_a_gray_pil_image(gray: np.ndarray) -> None:
+    x = ToTensor()(Image.fromarray(gray, mode="L"))
+    assert x.dtype == torch.float32 and tuple(x.shape) == (1, 5, 7)
+    assert torch.equal(x, torch.from_numpy(gray.astype(np.float32) / 255).unsqueeze(0))
+
+
+def test_to_tensor_of_an_rgb_pil_image() -> None:
+    rgb = np.random.default_rng(1).integers(0, 256, (4, 6, 3), dtype=np.uint8)
+    x = ToTensor()(Image.fromarray(rgb, mode="RGB"))
+    assert tuple(x.shape) == (3, 4, 6)
+    assert torch.equal(x, torch.from_numpy(rgb.astype(np.float32) / 255).permute(2, 0, 1))
+
+
+@pytest.mark.parametrize("kind", ["numpy", "tensor"])
+def test_to_tensor_of_arrays(gray: np.ndarray, kind: str) -> None:
+    hwc = np.stack([gray, 255 - gray], axis=-1)  # (5, 7, 2)
+    for pic, channels in ((gray, 1), (hwc, 2)):
+        arg: Any = pic if kind == "numpy" else torch.from_numpy(pic)
+        x = ToTensor()(arg)
+        assert tuple(x.shape) == (channels, 5, 7) and x.is_contiguous()
+        assert float(x.min()) >= 0 and float(x.max()) <= 1
+        assert torch.equal(x[0], torch.from_numpy(gray.astype(np.float32) / 255))
+
+
+BAD_PICS = [
+    ("float array", np.zeros((2, 2), np.float32), UsageTypeError, r"pic must hold uint8 pixels"),
+    ("float PIL", Image.new("F", (2, 2)), UsageTypeError, r"convert a PIL image with img.convert"),
+    ("batch", np.zeros((2, 2, 2, 1), np.uint8), UsageError, r"pic must be an image \(H, W\) or \(H, W, C\)"),
+    ("1-d", torch.zeros(4, dtype=torch.uint8), UsageError, r"got a tensor of shape \(4,\)"),
+    ("list", [[0, 1]], UsageTypeError, r"pic must be a PIL image, a NumPy array or a tensor, got list"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("pic", "error", "pattern"), [b[1:] for b in BAD_PICS], ids=[b[0] for b in BAD_PICS]
+)
+def test_to_tensor_rejects(pic: Any, error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        ToTensor()(pic)
+
+
+def test_resize_tensor_is_antialiased_bilinear() -> None:
+    x = torch.rand(1, 28, 28, generator=torch.Generator().manual_seed(0))
+    expected = F.interpolate(x[None], size=(64, 64), mode="bilinear", antialias=True)[0]
+    assert torch.equal(Resize(64)(x), expected)
+    assert torch.equal(Resize((64, 64))(x[None]), expected[None])  # batches too
+    down = F.interpolate(x[None], size=(14, 9), mode="bilinear", antialias=True)[0]
+    assert torch.equal(Resize((14, 9))(x), down)
+
+
+def test_resize_int_keeps_the_aspect_ratio() -> None:
+    x = torch.rand(3, 20, 40)
+    assert tuple(Resize(10)(x).shape) == (3, 10, 20)
+    assert tuple(Resize(10)(x.transpose(1, 2)).shape) == (3, 20, 10)
+    img = Image.new("L", (40, 20))  # PIL sizes are (width, height)
+    assert Resize(10)(img).size == (20, 10)
+
+
+def test_resize_uint8_tensor_stays_uint8() -> None:
+    x = torch.randint(0, 256, (1, 28, 28), dtype=torch.uint8)
+    y = Resize(56)(x)
+    assert y.dtype == torch.uint8 and tuple(y.shape) == (1, 56, 56)
+    ref = F.interpolate(x[None].float(), size=(56, 56), mode="bilinear", antialias=True)[0]
+    assert torch.equal(y, ref.round().clamp(0, 255).to(torch.uint8))
+
+
+def test_resize_pil_uses_pil_bilinear(gray: np.ndarray) -> None:
+    img = Image.fromarray(gray, mode="L")
+    out = Resize((10, 14))(img)
+    assert out.size == (14, 10)
+    assert np.array_equal(np.asarray(out), np.asarray(img.resize((14, 10), Image.BILINEAR)))
+
+
+def test_compose_equals_the_fast_loader() -> None:
+    images = torch.randint(
+        0, 256, (4, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
+    loader = ArrayLoader(images, torch.zeros(4, dtype=torch.long), 4, shuffle=False, resize=64)
+    X, _ = next(iter(loader))  # (4, 1, 64, 64)
+    pipeline = Compose([ToTensor(), Resize(64)])
+    for i in range(4):
+        assert torch.equal(pipeline(images[i].numpy()), X[i])
+    assert torch.equal(as_float_images(images)[0], ToTensor()(images[0]))
+
+
+def test_compose_order_and_repr() -> None:
+    pipeline = Compose([lambda v: v + 1, lambda v: v * 2])
+    assert pipeline(3) == 8
+    assert "Resize(size=64)" in repr(Compose([Resize(64), ToTensor()]))
+
+
+BAD_ARGS = [
+    ("resize zero", lambda: Resize(0), UsageError, r"size must be a positive integer \(>= 1\), got 0"),
+    ("resize float", lambda: Resize(2.5), UsageTypeError, r"size must be a positive int or a pair \(h, w\), got 2.5"),  # type: ignore[arg-type]
+    ("resize triple", lambda: Resize((1, 2, 3)), UsageTypeError, r"got \(1, 2, 3\)"),
+    ("resize bool", lambda: Resize(True), UsageTypeError, r"size must be a positive int"),
+    ("resize 2-d tensor", lambda: Resize(4)(torch.zeros(3, 3)), UsageTypeError, r"img must be a PIL image or a tensor \(C, H, W\)"),
+    ("compose not a list", lambda: Compose(ToTensor()), UsageTypeError, r"transforms must be a list"),  # type: ignore[arg-type]
+    ("compose not callable", lambda: Compose([ToTensor(), 3]), UsageTypeError, r"transforms\[1\] must be callable, got 3"),  # type: ignore[list-item]
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "pattern"), [b[1:] for b in BAD_ARGS], ids=[b[0] for b in BAD_ARGS]
+)
+def test_bad_arguments(make: Any, error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        make()
