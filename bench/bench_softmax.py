@@ -32,19 +32,27 @@ from linearnets.models.factory import build_softmax
 from linearnets.training.loop import fit
 
 
+def book_to_tensor(pic: Image.Image) -> torch.Tensor:
+    """torchvision's ``ToTensor()`` on a PIL image, step for step (HWC bytes -> CHW float / 255)."""
+    img = torch.from_numpy(np.array(pic, np.uint8, copy=True))
+    img = img.view(pic.size[1], pic.size[0], len(pic.getbands()))
+    img = img.permute((2, 0, 1)).contiguous()
+    return img.to(dtype=torch.get_default_dtype()).div(255)
+
+
 class BookFashionMNIST(Dataset):  # type: ignore[type-arg]
-    """What torchvision's FashionMNIST with ToTensor() does per item: uint8 -> PIL -> float tensor."""
+    """What torchvision's FashionMNIST does per item: uint8 tensor -> PIL image -> ToTensor()."""
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
-        self.images, self.labels = images.numpy(), labels.tolist()
+        self.data, self.targets = images, labels
 
     def __len__(self) -> int:
-        return len(self.labels)
+        return len(self.data)
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        img = Image.fromarray(self.images[i], mode="L")
-        x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).unsqueeze(0)  # ToTensor()
-        return x, self.labels[i]
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        img, target = self.data[index], int(self.targets[index])
+        img = Image.fromarray(img.numpy(), mode="L")
+        return book_to_tensor(img), target
 
 
 def book_accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
@@ -75,7 +83,7 @@ def book_epoch(
         updater.zero_grad()
         l.mean().backward()
         updater.step()
-        metric[0] += float(l.sum())
+        metric[0] += float(l.detach().sum())
         metric[1] += book_accuracy(y_hat, y)
         metric[2] += y.numel()
     return metric[0] / metric[2], metric[1] / metric[2]
@@ -108,9 +116,17 @@ def run_ours(impl: str, epochs: int) -> tuple[float, float]:
     return (time.perf_counter() - start) / epochs, float(acc if acc is not None else "nan")
 
 
-def time_command() -> tuple[float, str]:
+def time_command(*extra: str) -> tuple[float, str]:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "linearnets", "softmax", "--out", os.path.join(tmp, "run")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "linearnets",
+            "softmax",
+            "--out",
+            os.path.join(tmp, "run"),
+            *extra,
+        ]
         start = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         seconds = time.perf_counter() - start
@@ -124,8 +140,11 @@ def main() -> None:
     parser.add_argument(
         "--book-workers", type=int, default=4, help="the book's get_dataloader_workers()"
     )
+    parser.add_argument(
+        "--threads", type=int, default=torch.get_num_threads(), help="torch threads for both sides"
+    )
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     read_fashion_mnist()  # both sides start from data in memory
     cpu = next(
         (
@@ -137,7 +156,7 @@ def main() -> None:
     )
     print(
         f"{os.cpu_count()} cores ({cpu}), torch {torch.__version__}, python {platform.python_version()}, "
-        f"1 torch thread, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation"
+        f"{args.threads} torch threads, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation"
     )
     book_s, book_acc = run_book(args.epochs, args.book_workers)
     print(

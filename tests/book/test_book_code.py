@@ -118,7 +118,7 @@ def test_softmax_from_scratch_36(tmp_path: Path) -> None:
     lines = out.strip().splitlines()
     assert 0.0 < float(lines[0]) < 0.3  # untrained: about chance (0.1)
     assert [line.split(",")[0] for line in lines[1:3]] == ["epoch 1", "epoch 2"]
-    assert float(lines[-1].split()[1]) > 0.78
+    assert float(lines[-1].split()[1]) > 0.75  # unseeded, as in the book: typically 0.79–0.82
     assert (tmp_path / "predict_ch3.png").stat().st_size > 1000
 
 
@@ -158,4 +158,4 @@ def test_softmax_concise_37_and_dataset_35(tmp_path: Path) -> None:
     )
     lines = out.strip().splitlines()
     assert lines[0] == "torch.Size([256, 1, 28, 28]) torch.float32 torch.Size([256]) torch.int64"
-    assert float(lines[-1].split()[1]) > 0.78
+    assert float(lines[-1].split()[1]) > 0.75  # unseeded, as in the book: typically 0.79–0.82

@@ -130,7 +130,9 @@ def test_sigterm_then_resume_in_process(tmp_path: Path, reference: Path) -> None
 
 def test_forced_change_is_recorded_and_continues(tmp_path: Path, reference: Path) -> None:
     out = tmp_path / "run"
-    run_softmax(SoftmaxConfig(epochs=1, num_threads=1, plot="none", device="cpu", out=out))
+    run_softmax(
+        SoftmaxConfig(impl="concise", epochs=1, num_threads=1, plot="none", device="cpu", out=out)
+    )
     result = resume_softmax(out, force=True, epochs=3, impl="scratch")
     forced = json.loads((out / "config.json").read_text())["resumes"][0]["forced"]
     assert forced == {"impl": ["concise", "scratch"]}

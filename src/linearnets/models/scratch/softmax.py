@@ -159,7 +159,11 @@ class SoftmaxRegressionScratch(ScratchModule):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """Return logits (B, q) for a batch ``X`` of shape (B, d) or (B, 1, H, W)."""
-        return self.flatten(X) @ self.W + self.b  # (B, d) @ (d, q) + (q,) -> (B, q)
+        X = self.flatten(X)  # (B, d)
+        # X @ W + b, computed as (Wᵀ Xᵀ)ᵀ: the same numbers, but MKL runs the (q, d) @ (d, B) product
+        # about twice as fast as (B, d) @ (d, q) for q = 10, and its backward takes the fast path too
+        # (contiguous again, so the row-wise reductions that follow, argmax and logsumexp, stay fast)
+        return (self.W.T @ X.T).T.contiguous() + self.b  # ((q, d) @ (d, B)).T + (q,) -> (B, q)
 
     @torch.no_grad()
     def analytic_backward(
