@@ -9,7 +9,7 @@ is inflated and hashed) and warm (the same cache: verified copies read directly)
 each in a fresh process (the in-process memo is empty). The gzipped files are in the OS page cache in
 both cases (read once before).
 
-Run: ``.venv/bin/python bench/bench_data.py [--repeats 5] [--out bench/RESULTS-data.md]``
+Run: ``.venv/bin/python bench/bench_data.py [--repeats 5] [--out FILE]``
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def main() -> None:
         description="book input pipeline vs linearnets, and load times"
     )
     parser.add_argument("--repeats", type=int, default=5, help="cold/warm loads to time")
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS-data.md"))
+    parser.add_argument("--out", type=Path, default=None, help="also write the report to this file")
     args = parser.parse_args()
     torch.set_num_threads(1)
     lines: list[str] = []
@@ -171,11 +171,14 @@ def main() -> None:
         "+ size/MD5 of each file, decompressed copies written); warm = same cache (copies read, "
         "no hashing)"
     )
-    args.out.write_text(
-        "# Fashion-MNIST data layer benchmark\n\n"
-        "`.venv/bin/python bench/bench_data.py` printed:\n\n```\n" + "\n".join(lines) + "\n```\n"
-    )
-    print(f"wrote {args.out}")
+    if args.out is not None:
+        args.out.write_text(
+            "# Fashion-MNIST data layer benchmark\n\n"
+            "`.venv/bin/python bench/bench_data.py` printed:\n\n```\n"
+            + "\n".join(lines)
+            + "\n```\n"
+        )
+        print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

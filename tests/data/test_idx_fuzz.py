@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from linearnets.data.idx import decompress, parse_idx
 from linearnets.errors import DatasetError
 
-EXAMPLES = 300  # per property; docs/reliability.md counts them
+EXAMPLES = 300  # per property; the README's Reliability section counts them
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LIMIT = 1 << 16  # the decompressed size a caller allows (the real reader passes the expected size)
 
