@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from linearnets._fs import fsync_dir
 from linearnets.data.files import FASHION_MNIST_FILES, read_verified
 from linearnets.data.idx import decompress
 from linearnets.errors import DatasetError, UsageError
@@ -103,19 +104,6 @@ def _reason(exc: BaseException, timeout: float) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not every platform can open a folder; the file itself was synced
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _download_one(
     name: str,
     expected: tuple[int, str],
@@ -142,7 +130,7 @@ def _download_one(
             continue
         finally:
             tmp.unlink(missing_ok=True)  # also on Ctrl-C: no partial file stays behind
-        _sync_folder(dest)
+        fsync_dir(dest)
         return mirror
     raise DatasetError(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}); {NO_NETWORK_FIX}"

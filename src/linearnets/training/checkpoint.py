@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from linearnets._fs import fsync_dir
 from linearnets.errors import CheckpointError
 from linearnets.training.callbacks import Callback
 from linearnets.training.loop import EpochMetrics, History
@@ -138,7 +139,7 @@ def save_checkpoint(
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path
 
 
@@ -150,20 +151,6 @@ def _to_cpu(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_to_cpu(v) for v in value]
     return value
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def load_checkpoint(path: Path) -> Checkpoint:
