@@ -94,6 +94,10 @@ def test_two_processes_match_one(npz: Path, tmp_path: Path, impl: str) -> None:
         assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
         assert a["test_loss"] == pytest.approx(b["test_loss"], rel=1e-5)
 
+    # rank 0 reports on the whole test set: the confusion matrix counts all 203 test examples
+    confusion = torch.load(tmp_path / "double" / "confusion.pt", weights_only=True)
+    assert int(confusion.sum()) == 203
+
     # only rank 0 prints: one JSON result line, one line per epoch
     lines = double.stdout.strip().splitlines()
     assert sum(line.startswith("{") for line in lines) == 1

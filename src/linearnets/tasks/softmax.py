@@ -19,7 +19,6 @@ from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
 from linearnets.errors import CheckpointError, DivergenceError, UsageError, UsageTypeError
 from linearnets.models.factory import Setup, build_softmax
-from linearnets.models.scratch import SGD
 from linearnets.seeding import RunGenerators, pin_threads, seed_everything
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
@@ -124,10 +123,7 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
         lr=config.lr,
         generator=gens.init,
     )
-    model = setup.net.to(device)
-    if not isinstance(model, torch.nn.Module):
-        # a scratch model's to() swaps its tensors for new ones: the optimizer must update those
-        setup.updater = SGD(model.parameters(), lr=config.lr)
+    model = setup.net.to(device)  # in place, so the optimizer keeps the same parameter tensors
     if dist.enabled and isinstance(model, torch.nn.Module):
         from torch.nn.parallel import DistributedDataParallel
 
@@ -352,7 +348,7 @@ def train_experiment(
     per_class: list[float] = []
     if main:
         save_weights(run_dir / WEIGHTS_FILE, exp)
-        if exp.test_iter is not None and exp.dist.world_size == 1:
+        if exp.test_iter is not None:
             per_class = _write_reports(exp, run_dir, plots=config.plot != "none")
     result = SoftmaxResult(
         config=config,
@@ -406,13 +402,24 @@ def _write_reports(exp: Experiment, run_dir: Path, *, plots: bool) -> list[float
         plot_confusion_matrix,
     )
 
-    matrix = confusion_counts(exp.model, exp.test_iter, len(exp.classes))
+    test_iter = exp.test_iter
+    if exp.dist.enabled:  # rank 0 reports on the whole test set, not on its shard
+        from linearnets.data.loader import ArrayLoader
+
+        test_iter = ArrayLoader(
+            test_iter.features,
+            test_iter.labels,
+            exp.config.batch_size,
+            shuffle=False,
+            resize=exp.config.resize,
+        )
+    matrix = confusion_counts(exp.model, test_iter, len(exp.classes))
     (run_dir / "per_class.txt").write_text(format_per_class_table(matrix, exp.classes) + "\n")
     torch.save(matrix, run_dir / "confusion.pt")
     if plots:
         plot_confusion_matrix(matrix, exp.classes, out=run_dir / "confusion.png")
         if exp.config.data is None:  # images: draw them titled true / predicted
-            predict(exp.model, exp.test_iter, 12, out=run_dir / "predictions.png")
+            predict(exp.model, test_iter, 12, out=run_dir / "predictions.png")
     return [float(v) for v in per_class_accuracy(matrix)]
 
 
