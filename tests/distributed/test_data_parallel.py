@@ -49,12 +49,27 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _train(npz: Path, out: Path, impl: str, nproc: int) -> subprocess.CompletedProcess[str]:
+def _train(
+    npz: Path, out: Path, impl: str, nproc: int, *, epochs: int = 2, resume: bool = False
+) -> subprocess.CompletedProcess[str]:
     args = [
-        "-m", "linearnets", "softmax", "--data", str(npz), "--impl", impl, "--epochs", "2",
+        "-m", "linearnets", "softmax", "--data", str(npz), "--impl", impl, "--epochs", str(epochs),
         "--batch-size", "64", "--lr", "0.1", "--seed", "3", "--threads", "1", "--plot", "none",
-        "--device", "cpu", "--out", str(out), "--json",
+        "--device", "cpu", "--json",
     ]  # fmt: skip
+    if resume:
+        args = [
+            "-m",
+            "linearnets",
+            "softmax",
+            "--resume",
+            str(out),
+            "--epochs",
+            str(epochs),
+            "--json",
+        ]
+    else:
+        args += ["--out", str(out)]
     if nproc > 1:
         launcher = [
             sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--nnodes=1",
@@ -104,3 +119,17 @@ def test_two_processes_match_one(npz: Path, tmp_path: Path, impl: str) -> None:
     assert sum(line.startswith("epoch ") for line in lines) == 2
     result = json.loads(lines[-1])
     assert result["epochs"] == 2 and result["impl"] == impl
+
+
+def test_distributed_run_resumes(npz: Path, tmp_path: Path) -> None:
+    single = _train(npz, tmp_path / "single", "concise", 1)
+    assert single.returncode == 0, single.stderr
+    first = _train(npz, tmp_path / "double", "concise", 2, epochs=1)
+    assert first.returncode == 0, first.stderr
+    resumed = _train(npz, tmp_path / "double", "concise", 2, epochs=2, resume=True)
+    assert resumed.returncode == 0, resumed.stderr + resumed.stdout
+    ours = torch.load(tmp_path / "double" / "model.pt", weights_only=True)["state_dict"]
+    ref = torch.load(tmp_path / "single" / "model.pt", weights_only=True)["state_dict"]
+    for key in ref:
+        torch.testing.assert_close(ours[key], ref[key], rtol=1e-5, atol=1e-6)
+    assert [m["epoch"] for m in _metrics(tmp_path / "double")] == [1, 2]
