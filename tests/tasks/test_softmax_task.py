@@ -1,0 +1,107 @@
+"""Softmax regression on the real Fashion-MNIST with the book's settings (D2L §3.6.6, §3.7.3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from linearnets.cli import main
+from linearnets.config import SoftmaxConfig
+from linearnets.tasks.softmax import SoftmaxResult, load_trained, prepare, run_softmax
+from linearnets.training.loop import train_epoch
+
+REAL_DATA = Path("/usr/share/datasets/fashion-mnist")
+pytestmark = pytest.mark.skipif(
+    not REAL_DATA.is_dir(), reason="needs the real Fashion-MNIST (Debian package)"
+)
+
+
+@pytest.fixture(scope="module", params=["scratch", "concise", "analytic"])
+def book_run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> SoftmaxResult:
+    """Ten epochs with the book's settings: lr 0.1, batch 256."""
+    out = tmp_path_factory.mktemp("book") / request.param
+    return run_softmax(
+        SoftmaxConfig(impl=request.param, plot="none", num_threads=1, device="cpu", out=out)
+    )
+
+
+def test_reaches_the_books_results(book_run: SoftmaxResult) -> None:
+    history = book_run.history
+    assert len(history.epochs) == 10
+    assert history.test_acc[2] is not None and history.test_acc[2] >= 0.80  # after 3 epochs
+    assert history.test_acc[-1] is not None and history.test_acc[-1] >= 0.82
+    assert history.train_loss[-1] <= 0.46
+    # the loss falls overall (SGD noise allows a small rise from one epoch to the next)
+    assert history.train_loss[-1] < history.train_loss[0] < 1.0
+
+
+def test_run_folder_holds_everything(book_run: SoftmaxResult) -> None:
+    run_dir = book_run.run_dir
+    for name in ("config.json", "metrics.jsonl", "metrics.csv", "model.pt", "checkpoint.pt", "results.json",
+                 "per_class.txt", "confusion.pt"):  # fmt: skip
+        assert (run_dir / name).is_file(), name
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in rows] == list(range(1, 11))
+    assert rows[-1]["test_acc"] == book_run.history.test_acc[-1]
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["config"]["seed"] == 0 and config["config"]["num_threads"] == 1
+    assert config["environment"]["torch"] == torch.__version__
+    confusion = torch.load(run_dir / "confusion.pt", weights_only=True)
+    assert int(confusion.sum()) == 10_000
+    assert int(confusion.diagonal().sum()) / 10_000 == pytest.approx(book_run.history.test_acc[-1])
+    # the saved weights reload into a model that scores the same
+    net, meta = load_trained(run_dir)
+    assert meta["impl"] == book_run.config.impl
+    exp = prepare(SoftmaxConfig(impl=meta["impl"], device="cpu"))
+    correct = sum(int((net(X).argmax(1) == y).sum()) for X, y in exp.test_iter)
+    assert correct == int(confusion.diagonal().sum())
+
+
+def _weights(net: object) -> tuple[torch.Tensor, torch.Tensor]:
+    if isinstance(net, torch.nn.Sequential):
+        return net[1].weight.detach().T, net[1].bias.detach()
+    return net.W.detach(), net.b.detach()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("other", ["concise", "analytic"])
+def test_implementations_follow_the_same_trajectory(other: str) -> None:
+    """Same seed, same batches: after an epoch the parameters agree (float32 rounding apart)."""
+    results = {}
+    for impl in ("scratch", other):
+        exp = prepare(SoftmaxConfig(impl=impl, device="cpu", num_threads=1))
+        train_epoch(exp.setup.net, exp.train_iter, exp.setup.loss, exp.setup.updater)
+        results[impl] = _weights(exp.model)
+    for ours, theirs in zip(results["scratch"], results[other], strict=True):
+        torch.testing.assert_close(ours, theirs, rtol=1e-3, atol=1e-4)
+
+
+def test_cli_json_and_predict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["softmax", "--epochs", "1", "--plot", "file", "--out", str(out), "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("epoch 1, loss ")
+    summary = json.loads(lines[-1])
+    for key in (
+        "train_loss",
+        "train_acc",
+        "test_acc",
+        "epochs",
+        "impl",
+        "seconds_per_epoch",
+        "run_dir",
+    ):
+        assert key in summary, key
+    assert (
+        summary["epochs"] == 1 and summary["impl"] == "scratch" and summary["run_dir"] == str(out)
+    )
+    for name in ("curves.png", "curves.svg", "predictions.png", "confusion.png"):
+        assert (out / name).stat().st_size > 1000, name
+    assert main(["predict", str(out), "-n", "5"]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 6 and printed[-1].endswith(f"figure: {out / 'predict-5.png'}")
+    assert (out / "predict-5.png").is_file()
