@@ -1,0 +1,39 @@
+"""The CUDA path: data moved to the GPU once, every implementation trains there like on the CPU.
+
+Skipped on machines without a CUDA GPU (this project's CI has none); run wherever one is present.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from linearnets.config import SoftmaxConfig
+from linearnets.tasks.softmax import prepare
+from linearnets.training.loop import evaluate, train_epoch
+
+pytestmark = [
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
+    pytest.mark.skipif(
+        not Path("/usr/share/datasets/fashion-mnist").is_dir(),
+        reason="needs the real Fashion-MNIST",
+    ),
+]
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+def test_trains_on_the_gpu_like_on_the_cpu(impl: str) -> None:
+    results = {}
+    for device in ("cpu", "cuda"):
+        exp = prepare(SoftmaxConfig(impl=impl, device=device, num_threads=1))
+        if device == "cuda":  # the whole set lives on the GPU: batches are sliced there
+            assert exp.train_iter.features.is_cuda and exp.test_iter.features.is_cuda
+            assert all(p.is_cuda for p in exp.model.parameters())
+        train_epoch(exp.setup.net, exp.train_iter, exp.setup.loss, exp.setup.updater)
+        _, acc = evaluate(exp.setup.net, exp.test_iter)
+        results[device] = (acc, [p.detach().cpu() for p in exp.model.parameters()])
+    assert results["cuda"][0] == pytest.approx(results["cpu"][0], abs=0.005)
+    for gpu, cpu in zip(results["cuda"][1], results["cpu"][1], strict=True):
+        torch.testing.assert_close(gpu, cpu, rtol=1e-3, atol=1e-4)
