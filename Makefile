@@ -26,3 +26,4 @@ bench: setup-dev
 	$(PY) bench/bench_linreg.py
 	$(PY) bench/bench_data.py
 	$(PY) bench/bench_softmax.py
+	$(PY) bench/bench_scale.py
