@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import torch
 
-from linearnets.training.loop import EpochMetrics, History
+from linearnets.training.history import EpochMetrics, History
 
 __all__ = ["Callback", "ConsoleLogger", "CurvesCallback", "MetricsWriter", "format_epoch"]
 

@@ -23,7 +23,7 @@ import torch
 from linearnets._fs import fsync_dir
 from linearnets.errors import CheckpointError
 from linearnets.training.callbacks import Callback
-from linearnets.training.loop import EpochMetrics, History
+from linearnets.training.history import EpochMetrics, History
 
 __all__ = [
     "CHECKPOINT_FILE",

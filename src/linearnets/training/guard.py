@@ -16,7 +16,7 @@ import torch
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
-from linearnets.training.loop import EpochMetrics
+from linearnets.training.history import EpochMetrics
 from linearnets.validation import check_positive_float, check_positive_int
 
 __all__ = ["DivergenceGuard"]

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from linearnets.training.callbacks import Callback
-from linearnets.training.loop import EpochMetrics
+from linearnets.training.history import EpochMetrics
 
 __all__ = ["GracefulInterrupt", "TrainingInterrupted"]
 
