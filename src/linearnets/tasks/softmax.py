@@ -17,9 +17,10 @@ import torch
 
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
-from linearnets.errors import CheckpointError, DivergenceError, UsageError, UsageTypeError
+from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.models.factory import Setup, build_softmax
 from linearnets.seeding import RunGenerators, pin_threads, seed_everything
+from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
 from linearnets.training.distributed import DistContext
@@ -38,8 +39,6 @@ __all__ = [
     "train_experiment",
     "write_run_config",
 ]
-
-WEIGHTS_FILE = "model.pt"
 
 
 @dataclass
@@ -189,22 +188,6 @@ def _load_data(config: SoftmaxConfig) -> _Data:
         side * side,
         str(fm.found.source),
     )
-
-
-def save_weights(path: Path, exp: Experiment) -> None:
-    """Save the trained weights with what is needed to rebuild the model (read with weights_only)."""
-    net = exp.model
-    payload = {
-        "impl": exp.config.impl,
-        "num_inputs": exp.num_inputs,
-        "num_outputs": len(exp.classes),
-        "resize": exp.config.resize,
-        "classes": exp.classes,
-        "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
-    }
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
 
 
 def run_softmax(
@@ -421,28 +404,3 @@ def _write_reports(exp: Experiment, run_dir: Path, *, plots: bool) -> list[float
         if exp.config.data is None:  # images: draw them titled true / predicted
             predict(exp.model, test_iter, 12, out=run_dir / "predictions.png")
     return [float(v) for v in per_class_accuracy(matrix)]
-
-
-def load_trained(run_dir: Path) -> tuple[Any, dict[str, Any]]:
-    """Rebuild the trained model saved in ``run_dir`` and return it with its saved metadata."""
-
-    path = Path(run_dir) / WEIGHTS_FILE
-    if not path.is_file():
-        from linearnets.errors import UsageError
-
-        raise UsageError(
-            f"RUN_DIR must hold the trained weights {WEIGHTS_FILE}, got {run_dir} without them; "
-            "pass a folder written by a finished 'linearnets softmax' run"
-        )
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        setup = build_softmax(
-            payload["impl"], num_inputs=payload["num_inputs"], num_outputs=payload["num_outputs"]
-        )
-        setup.net.load_state_dict(payload["state_dict"])
-    except Exception as exc:  # a truncated or foreign file: name it instead of a pickle traceback
-        raise CheckpointError(
-            f"{path} is not a linearnets weights file or is damaged ({type(exc).__name__}: {exc}); "
-            "re-run training to recreate it"
-        ) from None
-    return setup.net, payload
