@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from linearnets.errors import UsageError
-from linearnets.validation import check_label_tensor
+from linearnets.validation import check_label_tensor, check_positive_int
 
 __all__ = ["Accumulator", "accuracy", "correct_count"]
 
@@ -58,7 +58,7 @@ class Accumulator:
     """
 
     def __init__(self, n: int) -> None:
-        self.data = [0.0] * n
+        self.data = [0.0] * check_positive_int("n", n)
 
     def add(self, *args: float) -> None:
         """Add one value to each total."""

@@ -252,7 +252,11 @@ def fit(
     See D2L §3.6.6.
     """
     num_epochs = check_positive_int("num_epochs", num_epochs)
-    if not 0 <= start_epoch <= num_epochs:
+    if (
+        isinstance(start_epoch, bool)
+        or not isinstance(start_epoch, int)
+        or not 0 <= start_epoch <= num_epochs
+    ):
         raise UsageError(f"start_epoch must be in [0, {num_epochs}], got {start_epoch}")
     history = history if history is not None else History()
     batch_hooks = [cb.on_batch_end for cb in callbacks if hasattr(cb, "on_batch_end")]
