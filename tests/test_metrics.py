@@ -119,6 +119,6 @@ def test_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.parametrize("n", [0, -1, 2.5])
-def test_accumulator_needs_a_positive_count(n: object) -> None:
+def test_accumulator_rejects_a_non_positive_count(n: object) -> None:
     with pytest.raises(ValueError, match=r"n must be a positive integer"):
         Accumulator(n)  # type: ignore[arg-type]
