@@ -133,3 +133,36 @@ def test_distributed_run_resumes(npz: Path, tmp_path: Path) -> None:
     for key in ref:
         torch.testing.assert_close(ours[key], ref[key], rtol=1e-5, atol=1e-6)
     assert [m["epoch"] for m in _metrics(tmp_path / "double")] == [1, 2]
+
+
+def test_two_nodes_by_rendezvous_match_one_process(npz: Path, tmp_path: Path) -> None:
+    """Two torchrun agents (--nnodes=2, one process each) meeting at a c10d rendezvous, as two machines do."""
+    single = _train(npz, tmp_path / "single", "scratch", 1)
+    assert single.returncode == 0, single.stderr
+    endpoint = f"127.0.0.1:{_free_port()}"
+    args = [
+        "-m", "linearnets", "softmax", "--data", str(npz), "--impl", "scratch", "--epochs", "2",
+        "--batch-size", "64", "--lr", "0.1", "--seed", "3", "--threads", "1", "--plot", "none",
+        "--device", "cpu", "--out", str(tmp_path / "nodes"), "--json",
+    ]  # fmt: skip
+    launcher = [
+        sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
+        "--rdzv_backend=c10d", f"--rdzv_endpoint={endpoint}", "--rdzv_id=linearnets-test",
+    ]  # fmt: skip
+    agents = [
+        subprocess.Popen(
+            [*launcher, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
+        for _ in range(2)
+    ]
+    outputs = [agent.communicate(timeout=180) for agent in agents]
+    assert all(agent.returncode == 0 for agent in agents), outputs
+    ours = torch.load(tmp_path / "nodes" / "model.pt", weights_only=True)["state_dict"]
+    ref = torch.load(tmp_path / "single" / "model.pt", weights_only=True)["state_dict"]
+    for key in ref:
+        torch.testing.assert_close(ours[key], ref[key], rtol=1e-5, atol=1e-6)
+    assert sum(out.count('"run_dir"') for out, _ in outputs) == 1  # one rank 0 in the whole job
