@@ -1,8 +1,9 @@
 """A softmax-regression run on Fashion-MNIST from a :class:`~linearnets.config.SoftmaxConfig` (D2L §3.6–3.7).
 
-:func:`prepare` builds everything a run needs (data, model, optimizer, generators); :func:`run_softmax`
-trains it inside a run folder and writes the config, metrics, curves, predictions, confusion matrix and
-weights there.
+:func:`run_softmax` prepares the run (:mod:`linearnets.tasks.experiment`), trains it inside a run folder
+and writes the config, metrics, checkpoints, curves, predictions, confusion matrix and weights
+(:mod:`linearnets.tasks.weights`) there. ``prepare``, ``Experiment``, ``save_weights`` and
+``load_trained`` are re-exported here.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from typing import Any
 import torch
 
 from linearnets.config import SoftmaxConfig
-from linearnets.device import resolve_device
-from linearnets.errors import DivergenceError, UsageError, UsageTypeError
-from linearnets.models.factory import Setup, build_softmax
-from linearnets.seeding import RunGenerators, pin_threads, seed_everything
+from linearnets.errors import DivergenceError, UsageTypeError
+from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
@@ -39,23 +38,6 @@ __all__ = [
     "train_experiment",
     "write_run_config",
 ]
-
-
-@dataclass
-class Experiment:
-    """Everything one softmax run trains with, built from its config."""
-
-    config: SoftmaxConfig
-    setup: Setup
-    model: Any  # the bare model (``setup.net`` may wrap it in DistributedDataParallel)
-    generators: RunGenerators
-    train_iter: Any
-    test_iter: Any
-    classes: list[str]
-    data_source: str
-    num_inputs: int
-    device: torch.device
-    dist: DistContext
 
 
 @dataclass
@@ -84,110 +66,6 @@ class SoftmaxResult:
             "data_source": self.data_source,
             "per_class_acc": dict(zip(self.classes, self.per_class_acc, strict=False)),
         }
-
-
-def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:
-    """Seed, pin threads, load the data onto the device and build the model for ``config``."""
-    from linearnets.data.loader import ArrayLoader
-
-    dist = dist or DistContext()
-    pin_threads(config.num_threads)
-    gens = seed_everything(config.seed)
-    device = resolve_device(config.device, local_rank=dist.local_rank)
-    data = _load_data(config)
-    shard: dict[str, Any] = {"rank": dist.rank, "world_size": dist.world_size, "device": device}
-    train_iter = ArrayLoader(
-        data.X,
-        data.y,
-        config.batch_size,
-        shuffle=True,
-        generator=gens.data,
-        resize=config.resize,
-        **shard,
-    )
-    test_iter = None
-    if data.X_test is not None and data.y_test is not None:
-        test_iter = ArrayLoader(
-            data.X_test,
-            data.y_test,
-            config.batch_size,
-            shuffle=False,
-            resize=config.resize,
-            **shard,
-        )
-    setup = build_softmax(
-        config.impl,
-        num_inputs=data.num_inputs,
-        num_outputs=len(data.classes),
-        lr=config.lr,
-        generator=gens.init,
-    )
-    model = setup.net.to(device)  # in place, so the optimizer keeps the same parameter tensors
-    if dist.enabled and isinstance(model, torch.nn.Module):
-        from torch.nn.parallel import DistributedDataParallel
-
-        setup.net = DistributedDataParallel(
-            model, device_ids=[device] if device.type == "cuda" else None
-        )
-    return Experiment(
-        config=config,
-        setup=setup,
-        model=model,
-        generators=gens,
-        train_iter=train_iter,
-        test_iter=test_iter,
-        classes=data.classes,
-        data_source=data.source,
-        num_inputs=data.num_inputs,
-        device=device,
-        dist=dist,
-    )
-
-
-@dataclass
-class _Data:
-    X: torch.Tensor
-    y: torch.Tensor
-    X_test: torch.Tensor | None
-    y_test: torch.Tensor | None
-    classes: list[str]
-    num_inputs: int
-    source: str
-
-
-def _load_data(config: SoftmaxConfig) -> _Data:
-    """Return Fashion-MNIST (uint8 images) or the user's ``--data`` file (float features)."""
-    if config.data is not None:
-        from linearnets.data.arrays import load_classification_file
-
-        if config.resize is not None:
-            raise UsageError(
-                f"--resize applies to Fashion-MNIST images only, got --resize {config.resize} with "
-                f"--data {config.data}; drop one of them"
-            )
-        arrays = load_classification_file(config.data)
-        return _Data(
-            arrays.X,
-            arrays.y,
-            arrays.X_test,
-            arrays.y_test,
-            [str(c) for c in range(arrays.num_classes)],
-            arrays.num_features,
-            f"{config.data} ({arrays.X.shape[0]} examples, {arrays.num_features} features)",
-        )
-    from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
-
-    fm = read_fashion_mnist(config.data_dir)
-    side = config.resize or 28
-    return _Data(
-        fm.train_images,
-        fm.train_labels,
-        fm.test_images,
-        fm.test_labels,
-        list(TEXT_LABELS),
-        side * side,
-        str(fm.found.source),
-    )
 
 
 def run_softmax(

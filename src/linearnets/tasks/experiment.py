@@ -1,0 +1,142 @@
+"""What one softmax run trains with: data on its device, model, optimizer, generators (D2L §3.6–3.7).
+
+:func:`prepare` turns a :class:`~linearnets.config.SoftmaxConfig` into an :class:`Experiment`; training
+it is :mod:`linearnets.tasks.softmax`'s job, resuming it :mod:`linearnets.tasks.resume`'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from linearnets.config import SoftmaxConfig
+from linearnets.device import resolve_device
+from linearnets.errors import UsageError
+from linearnets.models.factory import Setup, build_softmax
+from linearnets.seeding import RunGenerators, pin_threads, seed_everything
+from linearnets.training.distributed import DistContext
+
+__all__ = ["Experiment", "prepare"]
+
+
+@dataclass
+class Experiment:
+    """Everything one softmax run trains with, built from its config."""
+
+    config: SoftmaxConfig
+    setup: Setup
+    model: Any  # the bare model (``setup.net`` may wrap it in DistributedDataParallel)
+    generators: RunGenerators
+    train_iter: Any
+    test_iter: Any
+    classes: list[str]
+    data_source: str
+    num_inputs: int
+    device: torch.device
+    dist: DistContext
+
+
+def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:
+    """Seed, pin threads, load the data onto the device and build the model for ``config``."""
+    from linearnets.data.loader import ArrayLoader
+
+    dist = dist or DistContext()
+    pin_threads(config.num_threads)
+    gens = seed_everything(config.seed)
+    device = resolve_device(config.device, local_rank=dist.local_rank)
+    data = _load_data(config)
+    shard: dict[str, Any] = {"rank": dist.rank, "world_size": dist.world_size, "device": device}
+    train_iter = ArrayLoader(
+        data.X,
+        data.y,
+        config.batch_size,
+        shuffle=True,
+        generator=gens.data,
+        resize=config.resize,
+        **shard,
+    )
+    test_iter = None
+    if data.X_test is not None and data.y_test is not None:
+        test_iter = ArrayLoader(
+            data.X_test,
+            data.y_test,
+            config.batch_size,
+            shuffle=False,
+            resize=config.resize,
+            **shard,
+        )
+    setup = build_softmax(
+        config.impl,
+        num_inputs=data.num_inputs,
+        num_outputs=len(data.classes),
+        lr=config.lr,
+        generator=gens.init,
+    )
+    model = setup.net.to(device)  # in place, so the optimizer keeps the same parameter tensors
+    if dist.enabled and isinstance(model, torch.nn.Module):
+        from torch.nn.parallel import DistributedDataParallel
+
+        setup.net = DistributedDataParallel(
+            model, device_ids=[device] if device.type == "cuda" else None
+        )
+    return Experiment(
+        config=config,
+        setup=setup,
+        model=model,
+        generators=gens,
+        train_iter=train_iter,
+        test_iter=test_iter,
+        classes=data.classes,
+        data_source=data.source,
+        num_inputs=data.num_inputs,
+        device=device,
+        dist=dist,
+    )
+
+
+@dataclass
+class _Data:
+    X: torch.Tensor
+    y: torch.Tensor
+    X_test: torch.Tensor | None
+    y_test: torch.Tensor | None
+    classes: list[str]
+    num_inputs: int
+    source: str
+
+
+def _load_data(config: SoftmaxConfig) -> _Data:
+    """Return Fashion-MNIST (uint8 images) or the user's ``--data`` file (float features)."""
+    if config.data is not None:
+        from linearnets.data.arrays import load_classification_file
+
+        if config.resize is not None:
+            raise UsageError(
+                f"--resize applies to Fashion-MNIST images only, got --resize {config.resize} with "
+                f"--data {config.data}; drop one of them"
+            )
+        arrays = load_classification_file(config.data)
+        return _Data(
+            arrays.X,
+            arrays.y,
+            arrays.X_test,
+            arrays.y_test,
+            [str(c) for c in range(arrays.num_classes)],
+            arrays.num_features,
+            f"{config.data} ({arrays.X.shape[0]} examples, {arrays.num_features} features)",
+        )
+    from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
+
+    fm = read_fashion_mnist(config.data_dir)
+    side = config.resize or 28
+    return _Data(
+        fm.train_images,
+        fm.train_labels,
+        fm.test_images,
+        fm.test_labels,
+        list(TEXT_LABELS),
+        side * side,
+        str(fm.found.source),
+    )
