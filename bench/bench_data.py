@@ -5,9 +5,9 @@ tensor as torchvision's ``ToTensor()`` does, behind ``DataLoader(batch_size=256,
 num_workers=0)``. (b) linearnets: the train iterator of ``load_data_fashion_mnist(256)``, batches
 sliced from the whole set in memory. Both make one pass over the 60000 training images, starting from
 the same arrays in memory. Then loading the four files: cold (a fresh verification cache, so every file
-is inflated and hashed) and warm (the same cache: verified copies read directly), each with the
-each in a fresh process (the in-process memo is empty). The gzipped files are in the OS page cache in
-both cases (read once before).
+is inflated and hashed) and warm (the same cache: verified copies read directly, no hashing), each in a
+fresh process, so the in-process memo is empty. The gzipped files are in the OS page cache in both cases
+(read once before).
 
 Run: ``.venv/bin/python bench/bench_data.py [--repeats 5] [--out FILE]``
 """
@@ -168,8 +168,8 @@ def main() -> None:
         )
     say(
         "each load in a fresh process (imports excluded); cold = fresh LINEARNETS_CACHE_DIR (inflate "
-        "+ size/MD5 of each file, decompressed copies written); warm = same cache (copies read, "
-        "no hashing)"
+        "+ size/MD5 of each file, decompressed copies written); warm = same cache (copies read "
+        "back and CRC-32-checked, no MD5)"
     )
     if args.out is not None:
         args.out.write_text(

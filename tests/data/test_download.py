@@ -15,7 +15,8 @@ import pytest
 from linearnets.cli import main
 from linearnets.data import download
 from linearnets.data.download import DEFAULT_MIRRORS, download_fashion_mnist
-from linearnets.data.files import find_fashion_mnist, read_verified
+from linearnets.data.files import find_fashion_mnist
+from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError
 
 from .conftest import Tiny
@@ -95,7 +96,9 @@ def _all_files(root: Path) -> list[Path]:
 
 
 def _get(root: Path, tiny: Tiny, mirrors: list[str], **kwargs: Any) -> Path:
-    return download_fashion_mnist(root, mirrors=mirrors, files=tiny.files, progress=False, **kwargs)
+    return download_fashion_mnist(
+        root, mirrors=mirrors, checksums=tiny.files, progress=False, **kwargs
+    )
 
 
 def test_falls_over_to_the_good_mirror(
@@ -105,7 +108,7 @@ def test_falls_over_to_the_good_mirror(
     folder = _get(tmp_path / "root", tiny, mirrors)
     assert folder == tmp_path / "root" / "FashionMNIST" / "raw"
     assert _all_files(tmp_path / "root") == sorted(folder / f"{n}.gz" for n in tiny.files)
-    found = find_fashion_mnist(tmp_path / "root", files=tiny.files)
+    found = find_fashion_mnist(tmp_path / "root", checksums=tiny.files)
     for name, path in found.paths.items():
         assert read_verified(path, name, expected=tiny.files[name])[0] == tiny.raw[name]
     first = next(iter(tiny.files))
@@ -173,7 +176,7 @@ def test_corrupt_files_are_replaced(server: Server, tiny: Tiny, tmp_path: Path) 
         "/good/train-labels-idx1-ubyte.gz",
     ]
     assert not (raw / "t10k-labels-idx1-ubyte").exists()
-    found = find_fashion_mnist(tmp_path / "root", files=tiny.files)
+    found = find_fashion_mnist(tmp_path / "root", checksums=tiny.files)
     for name, path in found.paths.items():
         assert read_verified(path, name, expected=tiny.files[name])[0] == tiny.raw[name]
 
@@ -194,7 +197,7 @@ def test_progress_bar_goes_to_stderr(
     server: Server, tiny: Tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     download_fashion_mnist(
-        tmp_path, mirrors=[server.mirror("good")], files=tiny.files, progress=True
+        tmp_path, mirrors=[server.mirror("good")], checksums=tiny.files, progress=True
     )
     captured = capsys.readouterr()
     assert captured.out == "" and "train-images-idx3-ubyte.gz" in captured.err

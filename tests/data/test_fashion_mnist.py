@@ -101,6 +101,8 @@ def test_labels_in_both_languages() -> None:
     assert get_fashion_mnist_labels(torch.tensor([[1], [2]]), lang="zh") == ["裤子", "套衫"]
     assert len(TEXT_LABELS) == len(TEXT_LABELS_ZH) == len(CLASSES) == 10
     assert get_fashion_mnist_labels([]) == []
+    assert get_fashion_mnist_labels(np.array([8, 5])) == ["bag", "sandal"]  # NumPy integers too
+    assert get_fashion_mnist_labels(range(10)) == list(TEXT_LABELS)
 
 
 BAD_LABELS = [
@@ -177,20 +179,57 @@ def tiny_table(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[i
     return table
 
 
-def test_tiny_files_read_and_memoised(tiny: Tiny, tiny_table: Any, tmp_path: Path) -> None:
-    root = tiny.write(tmp_path / "root")
-    arrays = read_fashion_mnist(root)
-    assert arrays.hashed and tuple(arrays.train_images.shape) == (5, 28, 28)
-    assert np.array_equal(arrays.test_images.numpy(), tiny.arrays["t10k-images-idx3-ubyte"])
-    again = read_fashion_mnist(root)  # the memo: the same tensors, no reading
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])
+def test_tiny_files_read_and_memoised(tiny: Tiny, tmp_path: Path, gz: bool) -> None:
+    root = tiny.write(tmp_path / "root", gz=gz)
+    arrays = read_fashion_mnist(root, checksums=tiny.files)
+    assert arrays.hashed and arrays.verified and tuple(arrays.train_images.shape) == (5, 28, 28)
+    for name, field in zip(
+        tiny.files, ("train_images", "train_labels", "test_images", "test_labels"), strict=True
+    ):
+        assert np.array_equal(getattr(arrays, field).numpy(), tiny.arrays[name])
+    assert arrays.train_labels.dtype == torch.int64 and arrays.train_images.dtype == torch.uint8
+    again = read_fashion_mnist(root, checksums=tiny.files)  # the memo: the same tensors, no reading
     assert again.train_images is arrays.train_images and again.found == arrays.found
+    assert not again.hashed
     (tmp_path / "link").symlink_to(root)
-    via_env = read_fashion_mnist(tmp_path / "link")  # same files, another route: its own source
-    assert (
-        via_env.test_labels is arrays.test_labels and via_env.found.directory == tmp_path / "link"
-    )
+    via_link = read_fashion_mnist(tmp_path / "link", checksums=tiny.files)  # another route
+    assert via_link.test_labels is arrays.test_labels
+    assert via_link.found.directory == tmp_path / "link"  # reports its own source
     fashion_mnist._MEMO.clear()
-    assert not read_fashion_mnist(root).hashed  # verified before: the cache answers
+    assert not read_fashion_mnist(root, checksums=tiny.files).hashed  # the verified cache answers
+
+
+def test_verify_false_reads_without_checksums(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashes: list[int] = []
+    monkeypatch.setattr(fashion_mnist, "read_verified", lambda *a, **k: hashes.append(1))
+    root = tiny.write(tmp_path / "root")
+    arrays = read_fashion_mnist(root, verify=False)  # the real table: tiny files would fail it
+    assert not arrays.verified and not arrays.hashed and hashes == []
+    assert np.array_equal(arrays.test_images.numpy(), tiny.arrays["t10k-images-idx3-ubyte"])
+
+
+def test_an_unverified_memo_does_not_answer_a_verified_read(tiny: Tiny, tmp_path: Path) -> None:
+    root = tiny.write(tmp_path / "root")
+    unverified = read_fashion_mnist(root, verify=False, checksums=tiny.files)
+    verified = read_fashion_mnist(root, checksums=tiny.files)
+    assert verified.verified and verified.hashed
+    assert read_fashion_mnist(root, verify=False, checksums=tiny.files).train_images is (
+        verified.train_images  # a verified memo answers either
+    )
+    assert unverified.train_images is not verified.train_images
+    with pytest.raises(DatasetError, match=r"expected 47040016 bytes of train-images"):
+        read_fashion_mnist(root)  # the real checksums: refused, whatever the memo holds
+
+
+def test_verify_false_still_refuses_malformed_files(tiny: Tiny, tmp_path: Path) -> None:
+    root = tiny.write(tmp_path / "root")
+    path = root / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(tiny.gz["t10k-images-idx3-ubyte"][:-20])
+    with pytest.raises(DatasetError, match=rf"^{path}: .*the gzip stream is truncated"):
+        read_fashion_mnist(root, verify=False)
 
 
 def test_download_true_with_files_present_fetches_nothing(

@@ -1,9 +1,7 @@
-"""Finding the files (each search location, in order) and verifying them once (the verified cache)."""
+"""Finding the files: each search location, in order, and the errors when they are nowhere."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,7 +10,7 @@ from typing import Any
 import pytest
 
 from linearnets.data import files
-from linearnets.data.files import cache_dir, find_fashion_mnist, read_verified
+from linearnets.data.files import find_fashion_mnist
 from linearnets.errors import DatasetError, UsageError
 
 from .conftest import Tiny
@@ -54,7 +52,7 @@ LABELS = {
 def test_each_location_in_order(places: dict[str, Path], tiny: Tiny, first: int) -> None:
     for where in LOCATIONS[first:]:  # every later location holds the files too: the earliest wins
         tiny.write(places[where])
-    found = find_fashion_mnist(files=tiny.files)
+    found = find_fashion_mnist(checksums=tiny.files)
     where = LOCATIONS[first]
     assert LABELS[where] in found.source
     assert found.directory.resolve() in (
@@ -69,14 +67,14 @@ def test_explicit_root_comes_first(places: dict[str, Path], tiny: Tiny, tmp_path
     for where in LOCATIONS:
         tiny.write(places[where])
     root = tiny.write(tmp_path / "mine", gz=False)
-    found = find_fashion_mnist(root, files=tiny.files)
+    found = find_fashion_mnist(root, checksums=tiny.files)
     assert found.source == f"--data-dir {root}"
     assert found.paths["train-images-idx3-ubyte"] == root / "train-images-idx3-ubyte"
 
 
 def test_root_with_torchvision_layout(places: dict[str, Path], tiny: Tiny, tmp_path: Path) -> None:
     tiny.write(tmp_path / "root" / "FashionMNIST" / "raw")
-    found = find_fashion_mnist(tmp_path / "root", files=tiny.files)
+    found = find_fashion_mnist(tmp_path / "root", checksums=tiny.files)
     assert (
         found.paths["t10k-labels-idx1-ubyte"].parent == tmp_path / "root" / "FashionMNIST" / "raw"
     )
@@ -88,14 +86,14 @@ def test_unset_env_and_missing_debian_are_skipped(
     monkeypatch.delenv("LINEARNETS_DATA")
     monkeypatch.setattr(files, "_debian_dir", lambda: None)
     tiny.write(places["keras"])
-    assert "Keras" in find_fashion_mnist(files=tiny.files).source
+    assert "Keras" in find_fashion_mnist(checksums=tiny.files).source
 
 
 def test_a_location_missing_one_file_is_passed_over(places: dict[str, Path], tiny: Tiny) -> None:
     tiny.write(places["env"])
     (places["env"] / "t10k-labels-idx1-ubyte.gz").unlink()
     tiny.write(places["keras"])
-    assert "Keras" in find_fashion_mnist(files=tiny.files).source
+    assert "Keras" in find_fashion_mnist(checksums=tiny.files).source
 
 
 def test_explicit_root_missing_files_lists_them(tiny: Tiny, tmp_path: Path) -> None:
@@ -105,7 +103,7 @@ def test_explicit_root_missing_files_lists_them(tiny: Tiny, tmp_path: Path) -> N
     with pytest.raises(
         UsageError, match=r"missing train-labels-idx1-ubyte, t10k-images-idx3-ubyte;"
     ):
-        find_fashion_mnist(root, files=tiny.files)
+        find_fashion_mnist(root, checksums=tiny.files)
 
 
 def test_explicit_root_not_a_folder(tmp_path: Path) -> None:
@@ -115,7 +113,7 @@ def test_explicit_root_not_a_folder(tmp_path: Path) -> None:
 
 def test_nothing_found_says_how_to_get_it(places: dict[str, Path], tiny: Tiny) -> None:
     with pytest.raises(DatasetError) as info:
-        find_fashion_mnist(files=tiny.files)
+        find_fashion_mnist(checksums=tiny.files)
     message = str(info.value)
     assert "was not found" in message
     assert "apt-get install dataset-fashion-mnist" in message
@@ -150,133 +148,53 @@ def test_debian_dir_when_dpkg_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert files._debian_dir() is None
 
 
-def test_cache_dir_honours_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(tmp_path / "c"))
-    assert cache_dir() == tmp_path / "c"
-    monkeypatch.delenv("LINEARNETS_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert cache_dir() == tmp_path / "xdg" / "linearnets"
-
-
-# --- verification ---------------------------------------------------------------------------------
-
-NAME = "train-images-idx3-ubyte"
-
-
-@pytest.fixture
-def md5_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the MD5 computations read_verified makes."""
-    calls: list[int] = []
-
-    def counting(data: bytes, **kwargs: Any) -> Any:
-        calls.append(len(data))
-        return hashlib.md5(data, **kwargs)
-
-    monkeypatch.setattr(files, "hashlib", SimpleNamespace(md5=counting))
-    return calls
-
-
-@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])
-def test_verified_once_then_read_from_the_cache(
-    tiny: Tiny, tmp_path: Path, md5_calls: list[int], gz: bool
-) -> None:
-    path = tiny.write(tmp_path / "d", gz=gz) / (f"{NAME}.gz" if gz else NAME)
-    cache = tmp_path / "cache"
-    data, hashed = read_verified(path, NAME, expected=tiny.files[NAME], cache=cache)
-    assert (data, hashed) == (tiny.raw[NAME], True)
-    assert len(md5_calls) == 1
-    data, hashed = read_verified(path, NAME, expected=tiny.files[NAME], cache=cache)
-    assert (data, hashed) == (tiny.raw[NAME], False)
-    assert len(md5_calls) == 1  # not hashed again
-    assert (cache / "verified.json").is_file()
-    assert (cache / "fashion-mnist" / NAME).is_file() == gz  # decompressed copy of a .gz only
-
-
-def test_new_mtime_means_hashing_again(tiny: Tiny, tmp_path: Path, md5_calls: list[int]) -> None:
-    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
-    read_verified(path, NAME, expected=tiny.files[NAME], cache=tmp_path / "cache")
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    _, hashed = read_verified(path, NAME, expected=tiny.files[NAME], cache=tmp_path / "cache")
-    assert hashed and len(md5_calls) == 2
-
-
-def test_default_cache_is_linearnets_cache_dir(tiny: Tiny, tmp_path: Path) -> None:
-    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
-    read_verified(path, NAME, expected=tiny.files[NAME])
-    assert (tmp_path / "cache" / "verified.json").is_file()  # the per-test LINEARNETS_CACHE_DIR
-
-
-@pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""])
-def test_corrupt_index_is_ignored(
-    tiny: Tiny, tmp_path: Path, md5_calls: list[int], content: str
-) -> None:
-    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
-    cache = tmp_path / "cache"
-    read_verified(path, NAME, expected=tiny.files[NAME], cache=cache)
-    (cache / "verified.json").write_text(content)
-    data, hashed = read_verified(path, NAME, expected=tiny.files[NAME], cache=cache)
-    assert data == tiny.raw[NAME] and hashed and len(md5_calls) == 2
-    _, hashed = read_verified(path, NAME, expected=tiny.files[NAME], cache=cache)
-    assert not hashed  # the index was rewritten
-
-
-def test_missing_copy_means_hashing_again(tiny: Tiny, tmp_path: Path, md5_calls: list[int]) -> None:
-    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
-    cache = tmp_path / "cache"
-    read_verified(path, NAME, expected=tiny.files[NAME], cache=cache)
-    (cache / "fashion-mnist" / NAME).write_bytes(b"short")
-    data, hashed = read_verified(path, NAME, expected=tiny.files[NAME], cache=cache)
-    assert data == tiny.raw[NAME] and hashed
-
-
-def test_another_expectation_is_verified_anew(tiny: Tiny, tmp_path: Path) -> None:
-    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
-    cache = tmp_path / "cache"
-    read_verified(path, NAME, expected=tiny.files[NAME], cache=cache)
-    size, _ = tiny.files[NAME]
-    with pytest.raises(DatasetError, match=r"expected MD5 0{32}"):
-        read_verified(path, NAME, expected=(size, "0" * 32), cache=cache)
-
-
-def test_read_only_cache_is_not_an_error(tiny: Tiny, tmp_path: Path) -> None:
-    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
-    cache = tmp_path / "file-not-folder"
-    cache.write_text("")
-    data, hashed = read_verified(path, NAME, expected=tiny.files[NAME], cache=cache)
-    assert data == tiny.raw[NAME] and hashed
-
-
-MISMATCH = [
-    ("wrong size", lambda size, md5: (size + 1, md5), r"expected \d+ bytes of train-images-idx3-ubyte once decompressed, got \d+"),
-    ("wrong MD5", lambda size, md5: (size, "f" * 32), r"expected MD5 f{32} for the decompressed train-images-idx3-ubyte, got [0-9a-f]{32}"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("change", "pattern"), [m[1:] for m in MISMATCH], ids=[m[0] for m in MISMATCH]
-)
-def test_mismatch_names_the_file(tiny: Tiny, tmp_path: Path, change: Any, pattern: str) -> None:
-    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
-    with pytest.raises(DatasetError, match=pattern) as info:
-        read_verified(path, NAME, expected=change(*tiny.files[NAME]), cache=tmp_path / "cache")
-    assert str(info.value).startswith(str(path))
-    assert "apt-get install dataset-fashion-mnist" in str(info.value)
-
-
-def test_corrupt_file_is_refused_and_not_remembered(tiny: Tiny, tmp_path: Path) -> None:
-    folder = tiny.write(tmp_path / "d", gz=False)
-    path = folder / NAME
-    data = bytearray(tiny.raw[NAME])
-    data[100] ^= 0xFF  # same size, one byte flipped
-    path.write_bytes(bytes(data))
-    for _ in range(2):  # refused every time: a failed check leaves nothing in the cache
-        with pytest.raises(DatasetError, match=f"{path}: expected MD5"):
-            read_verified(path, NAME, expected=tiny.files[NAME], cache=tmp_path / "cache")
-
-
 def test_missing_files_are_listed_for_the_torchvision_layout(tiny: Tiny, tmp_path: Path) -> None:
     raw = tiny.write(tmp_path / "root" / "FashionMNIST" / "raw")
     (raw / "t10k-images-idx3-ubyte.gz").unlink()
     with pytest.raises(UsageError, match=r"missing t10k-images-idx3-ubyte;"):
-        find_fashion_mnist(tmp_path / "root", files=tiny.files)
+        find_fashion_mnist(tmp_path / "root", checksums=tiny.files)
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])
+def test_torchvision_layout_under_the_env_folder(
+    places: dict[str, Path], tiny: Tiny, gz: bool
+) -> None:
+    tiny.write(places["env"] / "FashionMNIST" / "raw", gz=gz)
+    tiny.write(places["keras"])
+    found = find_fashion_mnist(checksums=tiny.files)
+    assert found.source.startswith("$LINEARNETS_DATA") and found.directory == places["env"]
+    suffix = ".gz" if gz else ""
+    assert found.paths["train-images-idx3-ubyte"] == (
+        places["env"] / "FashionMNIST" / "raw" / f"train-images-idx3-ubyte{suffix}"
+    )
+
+
+def test_plain_file_is_preferred_to_its_gzip(tiny: Tiny, tmp_path: Path) -> None:
+    root = tiny.write(tmp_path / "root")
+    tiny.write(root, gz=False)
+    found = find_fashion_mnist(root, checksums=tiny.files)
+    assert all(p.suffix != ".gz" for p in found.paths.values())
+
+
+def test_keras_cache_follows_home(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "fake-home"))  # Path.home() reads HOME
+    tiny.write(tmp_path / "fake-home" / ".keras" / "datasets" / "fashion-mnist")
+    found = find_fashion_mnist(checksums=tiny.files)
+    assert found.directory == tmp_path / "fake-home" / ".keras" / "datasets" / "fashion-mnist"
+
+
+def test_debian_location_redirected_by_constants(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever this machine has installed: an unknown package name falls back to DEBIAN_DIR."""
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(files, "DEBIAN_PACKAGE", "linearnets-no-such-package")
+    monkeypatch.setattr(files, "DEBIAN_DIR", tiny.write(tmp_path / "debian"))
+    found = find_fashion_mnist(checksums=tiny.files)
+    assert found.source == f"Debian package linearnets-no-such-package: {tmp_path / 'debian'}"

@@ -1,47 +1,94 @@
-"""The IDX reader on valid files and on every kind of corruption, written as a table."""
+"""The IDX reader on valid files and on every kind of corruption, written as tables.
+
+The expected arrays come from NumPy arrays encoded by the fixture's own writer; gzip streams are made by
+Python's ``gzip`` module. Fuzzing (hypothesis) lives in ``test_idx_fuzz.py``.
+"""
 
 from __future__ import annotations
 
 import gzip
 import struct
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 import torch
 
-from linearnets.data.idx import decompress, parse_idx
+from linearnets.data.idx import decompress, inflate_chunks, parse_idx
 from linearnets.errors import DatasetError
 
 from .conftest import idx_bytes
 
 IMAGES = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+LABELS = np.array([3, 1, 4, 1, 5], dtype=np.uint8)
 VALID = idx_bytes(IMAGES)  # header 16 bytes + 24 data bytes
 LIMIT = 1 << 12
 
 
-def _read(raw: bytes, ndim: int | None = 3) -> torch.Tensor:
+def _via_decompress(raw: bytes, ndim: int | None = 3) -> torch.Tensor:
+    """The verified path: inflate with the caller's size cap, then parse."""
     return parse_idx(decompress(raw, name="f.idx", limit=LIMIT), name="f.idx", ndim=ndim)
 
 
-@pytest.mark.parametrize("gz", [False, True])
-def test_parses_images_and_labels(gz: bool) -> None:
-    labels = np.array([3, 1, 4, 1, 5], dtype=np.uint8)
-    for array, ndim in ((IMAGES, 3), (labels, 1)):
+def _direct(raw: bytes, ndim: int | None = 3) -> torch.Tensor:
+    """The direct path: parse_idx inflates by itself, capped by the header."""
+    return parse_idx(raw, name="f.idx", ndim=ndim)
+
+
+READERS = [_via_decompress, _direct]
+
+
+@pytest.mark.parametrize("read", READERS)
+@pytest.mark.parametrize("gz", [False, True], ids=["raw", "gzip"])
+def test_parses_images_and_labels(gz: bool, read: Callable[..., torch.Tensor]) -> None:
+    for array, ndim in ((IMAGES, 3), (LABELS, 1)):
         raw = idx_bytes(array)
-        result = _read(gzip.compress(raw) if gz else raw, ndim=ndim)
+        result = read(gzip.compress(raw) if gz else raw, ndim=ndim)
         assert result.dtype == torch.uint8 and tuple(result.shape) == array.shape
         assert np.array_equal(result.numpy(), array)
 
 
+def test_magic_numbers_are_2051_and_2049() -> None:
+    assert struct.unpack(">I", idx_bytes(IMAGES)[:4])[0] == 2051
+    assert struct.unpack(">I", idx_bytes(LABELS)[:4])[0] == 2049
+
+
 def test_result_is_writable_and_independent() -> None:
     raw = bytearray(VALID)
-    result = parse_idx(bytes(raw), name="f.idx")
+    result = parse_idx(raw, name="f.idx")
     result[0, 0, 0] = 255
-    assert parse_idx(bytes(raw), name="f.idx")[0, 0, 0] == 0
+    assert raw[16] == 0 and parse_idx(bytes(raw), name="f.idx")[0, 0, 0] == 0
+
+
+def test_no_copy_shares_a_writable_buffer() -> None:
+    raw = bytearray(VALID)
+    result = parse_idx(raw, name="f.idx", copy=False)
+    raw[16] = 7
+    assert int(result[0, 0, 0]) == 7  # a view of the caller's buffer
+    view = memoryview(bytearray(VALID))
+    assert parse_idx(view, name="f.idx", copy=False).data_ptr() != 0
+    readonly = parse_idx(VALID, name="f.idx", copy=False)  # bytes: still copied
+    readonly[0, 0, 0] = 9
+    assert VALID[16] == 0
 
 
 def test_any_ndim_when_not_given() -> None:
-    assert tuple(_read(VALID, ndim=None).shape) == (2, 3, 4)
+    assert tuple(_direct(VALID, ndim=None).shape) == (2, 3, 4)
+
+
+@pytest.mark.parametrize("read", READERS)
+def test_gzip_members_and_zero_padding_are_read_like_gzip_does(
+    read: Callable[..., torch.Tensor],
+) -> None:
+    members = gzip.compress(VALID[:7]) + gzip.compress(VALID[7:30]) + gzip.compress(VALID[30:])
+    for raw in (members, gzip.compress(VALID) + bytes(5)):
+        assert gzip.decompress(raw) == VALID  # the oracle accepts both
+        assert np.array_equal(read(raw).numpy(), IMAGES)
+
+
+def test_inflate_chunks_respects_the_chunk_size() -> None:
+    chunks = list(inflate_chunks(gzip.compress(VALID), name="f", limit=LIMIT, chunk_size=5))
+    assert b"".join(chunks) == VALID and max(map(len, chunks)) == 5
 
 
 def _with_sizes(*sizes: int) -> bytes:
@@ -49,30 +96,51 @@ def _with_sizes(*sizes: int) -> bytes:
 
 
 CORRUPT = [
-    ("wrong magic", b"\x01\x00\x08\x03" + VALID[4:], r"expected the IDX magic 00 00 08 xx.*01 00 08 03"),
+    ("wrong magic", b"\x01\x00\x08\x03" + VALID[4:], r"expected the IDX magic 2051 = 00 00 08 03 \(unsigned bytes\), got 01 00 08 03"),
     ("wrong type byte", b"\x00\x00\x0d\x03" + VALID[4:], r"unsigned bytes.*got 00 00 0d 03"),
-    ("wrong ndim", idx_bytes(np.zeros(24, np.uint8)), r"expected 3 dimensions in the IDX header, got 1"),
-    ("zero ndim", b"\x00\x00\x08\x00", r"expected 3 dimensions in the IDX header, got 0"),
+    ("labels, not images", idx_bytes(np.zeros(24, np.uint8)), r"expected 3 dimensions in the IDX header \(magic 2051 = 00 00 08 03\), got 1"),
+    ("zero ndim", b"\x00\x00\x08\x00", r"expected 3 dimensions in the IDX header.*got 0"),
     ("too short for a magic", b"\x00\x00", r"expected an IDX header of at least 4 bytes, got 2 bytes"),
     ("truncated header", VALID[:10], r"expected a 16-byte IDX header, got only 10 bytes"),
     ("truncated data", VALID[:-5], r"expected 24 data bytes for sizes \[2, 3, 4\], got 19 \(the file is truncated\)"),
-    ("trailing bytes", VALID + b"\x00\x00", r"expected 24 data bytes.*got 26 \(the file is followed by extra bytes\)"),
+    ("trailing bytes", VALID + b"\x00\x00", r"expected 24 data bytes.*\(the file is followed by extra bytes\)"),
     ("zero dims", _with_sizes(2, 0, 4), r"expected non-empty data, got sizes \[2, 0, 4\]"),
-    ("huge sizes", _with_sizes(2**31, 2**31, 2) + bytes(10), r"got 10 \(the file is truncated\)"),
-    ("bad gzip", b"\x1f\x8b" + b"not deflate at all", r"the gzip stream is corrupt"),
+    ("huge sizes", _with_sizes(2**31, 2**31, 2) + bytes(10), r"expected 9223372036854775808 data bytes .*\(the file is truncated\)"),
+    ("bad gzip", b"\x1f\x8b" + b"not deflate at all", r"expected a valid gzip stream, got a corrupt one"),
     ("truncated gzip", gzip.compress(VALID)[:-12], r"the gzip stream is truncated"),
-    ("gzip over limit", gzip.compress(bytes(LIMIT * 4)), rf"expected at most {LIMIT} bytes once decompressed"),
+    ("gzip magic only", b"\x1f\x8b", r"the gzip stream is truncated"),
+    ("gzip, bad CRC", gzip.compress(VALID)[:-8] + bytes(8), r"corrupt one \(.*incorrect data check"),
+    ("junk after gzip", gzip.compress(VALID) + b"junk", r"expected nothing after the gzip stream, got 4 extra bytes \(starting 6a 75 6e 6b\)"),
+    ("gzip of a truncated file", gzip.compress(VALID[:-1]), r"got 23 \(the file is truncated\)"),
+    ("gzip of a longer file", gzip.compress(VALID + b"\x00"), r"(got more|got 25) \(the file is followed by extra bytes\)"),
     ("empty file", b"", r"at least 4 bytes, got 0"),
 ]  # fmt: skip
 
 
+@pytest.mark.parametrize("read", READERS)
 @pytest.mark.parametrize(("raw", "pattern"), [c[1:] for c in CORRUPT], ids=[c[0] for c in CORRUPT])
-def test_corruption_is_refused_with_a_message_naming_the_file(raw: bytes, pattern: str) -> None:
+def test_corruption_is_refused_with_a_message_naming_the_file(
+    raw: bytes, pattern: str, read: Callable[..., torch.Tensor]
+) -> None:
     with pytest.raises(DatasetError, match=pattern) as info:
-        _read(raw)
+        read(raw)
     message = str(info.value)
     assert message.startswith("f.idx: ")
     assert "get it again" in message  # every message says what to do
+
+
+HUGE = [
+    ("header beyond deflate's ratio", _direct, gzip.compress(_with_sizes(60000, 28, 28)), r"expected 47040000 data bytes for sizes \[60000, 28, 28\], got a \d+-byte gzip file that cannot hold them"),
+    ("gzip over the caller's limit", _via_decompress, gzip.compress(bytes(LIMIT * 4)), rf"expected at most {LIMIT} bytes once decompressed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("read", "raw", "pattern"), [c[1:] for c in HUGE], ids=[c[0] for c in HUGE]
+)
+def test_size_caps(read: Callable[..., torch.Tensor], raw: bytes, pattern: str) -> None:
+    with pytest.raises(DatasetError, match=pattern):
+        read(raw)
 
 
 def test_decompress_passes_raw_bytes_through() -> None:

@@ -145,6 +145,30 @@ def test_a_rank_with_nothing_left_still_yields(images: torch.Tensor) -> None:
     assert [loader.global_batch_size(s) for s in range(2)] == [4, 1]
 
 
+def test_attributes(images: torch.Tensor, labels: torch.Tensor) -> None:
+    loader = ArrayLoader(images, labels, 5, shuffle=False)
+    assert (loader.num_examples, loader.batch_size, len(loader)) == (N, 5, 5)
+    assert loader.num_classes == 10 and loader.feature_shape == (1, 6, 5)
+    assert ArrayLoader(images, labels % 3, 5, shuffle=False).num_classes == 3  # largest label + 1
+    assert ArrayLoader(images, labels, 5, shuffle=False, num_classes=12).num_classes == 12
+    floats = ArrayLoader(torch.zeros(N, 4), torch.zeros(N, 1), 5, shuffle=False)
+    assert floats.num_classes is None and floats.feature_shape == (4,)
+
+
+def test_no_shuffle_batches_are_views(images: torch.Tensor, labels: torch.Tensor) -> None:
+    loader = ArrayLoader(images.float(), labels, 5, shuffle=False)
+    X, y = next(iter(loader))
+    assert X.data_ptr() == loader.features.data_ptr() and y.data_ptr() == loader.labels.data_ptr()
+
+
+def test_the_generator_draws_one_permutation_per_epoch(images: torch.Tensor) -> None:
+    gen = torch.Generator().manual_seed(11)
+    loader = ArrayLoader(images, torch.arange(N), 4, shuffle=True, generator=gen)
+    epochs = [_indices(loader) for _ in range(3)]
+    reference = torch.Generator().manual_seed(11)
+    assert epochs == [torch.randperm(N, generator=reference).tolist() for _ in range(3)]
+
+
 U8 = torch.zeros(4, 3, 3, dtype=torch.uint8)
 Y = torch.zeros(4, dtype=torch.long)
 BAD = [
@@ -161,6 +185,9 @@ BAD = [
     ("resize floats", dict(features=U8.float(), labels=Y, batch_size=2, resize=8), UsageError, r"resize applies to uint8 images \(N, H, W\)"),
     ("rank too big", dict(features=U8, labels=Y, batch_size=2, rank=2, world_size=2), UsageError, r"rank must be in \[0, 2\), got 2"),
     ("world size 0", dict(features=U8, labels=Y, batch_size=2, world_size=0), UsageError, r"world_size must be a positive integer"),
+    ("negative label", dict(features=U8, labels=Y - 1, batch_size=2), UsageError, r"labels must be class indices >= 0, got -1"),
+    ("num_classes too small", dict(features=U8, labels=Y + 3, batch_size=2, num_classes=3), UsageError, r"num_classes must exceed every label, got num_classes=3 and a label 3; pass num_classes=4"),
+    ("num_classes 0", dict(features=U8, labels=Y, batch_size=2, num_classes=0), UsageError, r"num_classes must be a positive integer"),
 ]  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""ToTensor, Resize and Compose against oracles: Pillow's pixels, F.interpolate, ArrayLoader."""
+"""ToTensor, Resize, Normalize and Compose against oracles: Pillow's pixels, F.interpolate, ArrayLoader."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from linearnets.data.loader import ArrayLoader
-from linearnets.data.transforms import Compose, Resize, ToTensor
+from linearnets.data.transforms import Compose, Normalize, Resize, ToTensor
 from linearnets.errors import UsageError, UsageTypeError
 
 from .conftest import as_float_images
@@ -113,7 +113,31 @@ def test_compose_order_and_repr() -> None:
     assert "Resize(size=64)" in repr(Compose([Resize(64), ToTensor()]))
 
 
+def test_normalize_per_channel() -> None:
+    x = torch.rand(2, 3, 4, 5, generator=torch.Generator().manual_seed(0))  # (B, C, H, W)
+    mean, std = (0.1, 0.2, 0.3), (0.5, 1.0, 2.0)
+    out = Normalize(mean, std)(x)
+    for c in range(3):
+        assert torch.allclose(out[:, c], (x[:, c] - mean[c]) / std[c])
+    single = Normalize(0.5, 0.25)(x[0])  # one value for every channel, (C, H, W)
+    assert torch.allclose(single, (x[0] - 0.5) / 0.25)
+    assert torch.equal(x, torch.rand(2, 3, 4, 5, generator=torch.Generator().manual_seed(0)))
+    assert repr(Normalize(0.5, 0.25)) == "Normalize(mean=[0.5], std=[0.25])"
+
+
+def test_normalize_after_to_tensor_matches_the_formula(gray: np.ndarray) -> None:
+    out = Compose([ToTensor(), Normalize((0.2860,), (0.3530,))])(gray)
+    expected = (torch.from_numpy(gray).float() / 255 - 0.2860) / 0.3530
+    assert torch.allclose(out[0], expected)
+
+
 BAD_ARGS = [
+    ("normalize std 0", lambda: Normalize(0.5, 0), UsageError, r"std must hold values > 0, got 0"),
+    ("normalize nan mean", lambda: Normalize(float("nan"), 1), UsageTypeError, r"mean must be a finite number or a non-empty list"),
+    ("normalize empty", lambda: Normalize([], 1), UsageTypeError, r"mean must be a finite number or a non-empty list of them, got \[\]"),
+    ("normalize string", lambda: Normalize("0.5", 1), UsageTypeError, r"mean must be a finite number"),
+    ("normalize uint8", lambda: Normalize(0.5, 1)(torch.zeros(1, 2, 2, dtype=torch.uint8)), UsageTypeError, r"tensor must be a float tensor \(C, H, W\).*apply ToTensor\(\) first"),
+    ("normalize channels", lambda: Normalize((0.1, 0.2), (1, 1))(torch.zeros(3, 2, 2)), UsageError, r"mean and std must have 1 or 3 values \(the channels\), got 2 and 2"),
     ("resize zero", lambda: Resize(0), UsageError, r"size must be a positive integer \(>= 1\), got 0"),
     ("resize float", lambda: Resize(2.5), UsageTypeError, r"size must be a positive int or a pair \(h, w\), got 2.5"),  # type: ignore[arg-type]
     ("resize triple", lambda: Resize((1, 2, 3)), UsageTypeError, r"got \(1, 2, 3\)"),

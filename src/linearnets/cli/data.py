@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
-    from linearnets.data.files import cache_dir
+    from linearnets.data.verify import cache_dir
 
     arrays = read_fashion_mnist(args.data_dir)
     print(f"found: {arrays.found.source}")

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from linearnets._fs import fsync_dir
-from linearnets.data.files import FASHION_MNIST_FILES, read_verified
+from linearnets.data.files import FASHION_MNIST_FILES
 from linearnets.data.idx import decompress
+from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError
 from linearnets.validation import check_positive_float
 
@@ -141,7 +142,7 @@ def download_fashion_mnist(
     root: str | Path,
     *,
     mirrors: Sequence[str] = DEFAULT_MIRRORS,
-    files: dict[str, tuple[int, str]] | None = None,
+    checksums: dict[str, tuple[int, str]] | None = None,
     timeout: float = 30.0,
     progress: bool = True,
 ) -> Path:
@@ -154,7 +155,7 @@ def download_fashion_mnist(
         root: the folder to download into; created if missing.
         mirrors: base URLs (http or https) tried in order for each file; the one that served the
             last file is tried first for the next.
-        files: each file name with its decompressed (size, MD5); default: the real Fashion-MNIST.
+        checksums: each file name with its decompressed (size, MD5); default: the real Fashion-MNIST.
         timeout: seconds to wait for a mirror to answer.
         progress: show a progress bar per file (tqdm, on stderr).
 
@@ -167,7 +168,7 @@ def download_fashion_mnist(
 
     See D2L §3.5.1.
     """
-    names = files or FASHION_MNIST_FILES
+    names = checksums or FASHION_MNIST_FILES
     timeout = check_positive_float("timeout", timeout, fix="pass e.g. timeout=30")
     if isinstance(mirrors, str) or not mirrors:
         raise UsageError(

@@ -5,19 +5,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
 from torch.utils.data import Dataset
 
-from linearnets.data.files import FASHION_MNIST_FILES, Found, find_fashion_mnist, read_verified
+from linearnets.data.files import FASHION_MNIST_FILES, Found, find_fashion_mnist
 from linearnets.data.idx import parse_idx
 from linearnets.data.loader import ArrayLoader
-from linearnets.errors import DatasetError, UsageError
+from linearnets.data.verify import read_verified
+from linearnets.errors import DatasetError, UsageError, UsageTypeError
 
 __all__ = [
     "CLASSES",
+    "FASHION_MNIST_FILES",
     "TEXT_LABELS",
     "TEXT_LABELS_ZH",
     "FashionMNIST",
@@ -28,50 +31,57 @@ __all__ = [
 ]
 
 # torchvision's class names, then the book's text labels (English and Chinese editions)
-CLASSES = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
-TEXT_LABELS = (
-    "t-shirt",
-    "trouser",
-    "pullover",
-    "dress",
-    "coat",
-    "sandal",
-    "shirt",
-    "sneaker",
-    "bag",
-    "ankle boot",
-)
+CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")  # fmt: skip
+TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")  # fmt: skip
 TEXT_LABELS_ZH = ("T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴")
 
 
 @dataclass(frozen=True)
 class FashionMNISTArrays:
-    """The whole dataset in memory: images uint8 (N, 28, 28), labels int64 (N,)."""
+    """The whole dataset in memory: images uint8 (N, 28, 28), labels int64 (N,), and where it came from."""
 
     train_images: torch.Tensor
     train_labels: torch.Tensor
     test_images: torch.Tensor
     test_labels: torch.Tensor
     found: Found
-    hashed: bool  # whether any file was hashed now (False: every file came verified from the cache)
+    verified: bool  # size and MD5 checked, now or on an earlier run (False: read with verify=False)
+    hashed: bool  # some file was hashed now (False: every file came verified from the cache, or unverified)
 
 
-_MEMO: dict[tuple[str, ...], FashionMNISTArrays] = {}
+_MEMO: dict[tuple[str, ...], FashionMNISTArrays] = {}  # per process, keyed by the files' identity
 
 
-def read_fashion_mnist(root: str | Path | None = None) -> FashionMNISTArrays:
+def _read_file(
+    path: Path, name: str, expected: tuple[int, str], verify: bool
+) -> tuple[torch.Tensor, bool]:
+    """Return one file's array and whether it was hashed now."""
+    ndim = 3 if "images" in name else 1
+    if not verify:
+        return parse_idx(path.read_bytes(), name=str(path), ndim=ndim), False
+    data, hashed = read_verified(path, name, expected=expected)
+    return parse_idx(data, name=str(path), ndim=ndim, copy=False), hashed  # data is ours: no copy
+
+
+def read_fashion_mnist(
+    root: str | Path | None = None,
+    *,
+    verify: bool = True,
+    checksums: dict[str, tuple[int, str]] | None = None,
+) -> FashionMNISTArrays:
     """Find, verify and parse the four Fashion-MNIST files; a second call in the same process is free.
+
+    Args:
+        root: folder holding the files (``--data-dir``); ``None`` searches the usual places
+            (see :func:`~linearnets.data.files.find_fashion_mnist`).
+        verify: check each file's decompressed size and MD5 (remembered between runs); ``False`` only
+            checks that the files are well-formed IDX.
+        checksums: each file name with its (size, MD5); default :data:`FASHION_MNIST_FILES`, the real
+            dataset's (tests pass their tiny files').
+
+    Returns:
+        The arrays: images uint8 (60000, 28, 28) and (10000, 28, 28), labels int64 (60000,) and
+        (10000,), with where they were found and whether they were hashed.
 
     Raises:
         UsageError: ``root`` is not a folder holding the files.
@@ -79,37 +89,49 @@ def read_fashion_mnist(root: str | Path | None = None) -> FashionMNISTArrays:
 
     See D2L §3.5.1.
     """
-    found = find_fashion_mnist(root)
-    key = tuple(str(p.resolve()) + f":{p.stat().st_mtime_ns}" for p in found.paths.values())
-    if key in _MEMO:  # the same files, perhaps found another way: report this search's source
-        return dataclasses.replace(_MEMO[key], found=found)
+    if not isinstance(verify, bool):
+        raise UsageTypeError(f"verify must be True or False, got {verify!r}")
+    table = checksums or FASHION_MNIST_FILES
+    found = find_fashion_mnist(root, checksums=table)
+    key = tuple(f"{p.resolve()}:{p.stat().st_mtime_ns}" for p in found.paths.values())
+    key += tuple(f"{n}:{s}:{m}" for n, (s, m) in table.items())
+    memo = _MEMO.get(key)
+    if memo is not None and (memo.verified or not verify):
+        # the same files, perhaps found another way: report this search's source
+        return dataclasses.replace(memo, found=found, hashed=False)
     arrays: dict[str, torch.Tensor] = {}
     hashed = False
     for name, path in found.paths.items():
-        data, did_hash = read_verified(path, name, expected=FASHION_MNIST_FILES[name])
+        arrays[name], did_hash = _read_file(path, name, table[name], verify)
         hashed |= did_hash
-        arrays[name] = parse_idx(data, name=str(path), ndim=3 if "images" in name else 1)
     result = FashionMNISTArrays(
         train_images=arrays["train-images-idx3-ubyte"],
         train_labels=arrays["train-labels-idx1-ubyte"].long(),
         test_images=arrays["t10k-images-idx3-ubyte"],
         test_labels=arrays["t10k-labels-idx1-ubyte"].long(),
         found=found,
+        verified=verify,
         hashed=hashed,
     )
+    _check_splits(result)
+    _MEMO[key] = result
+    return result
+
+
+def _check_splits(arrays: FashionMNISTArrays) -> None:
+    """Raise DatasetError unless each split is images (N, 28, 28) with N labels in [0, 10)."""
     for split in ("train", "test"):
-        images, labels = getattr(result, f"{split}_images"), getattr(result, f"{split}_labels")
+        images, labels = getattr(arrays, f"{split}_images"), getattr(arrays, f"{split}_labels")
         if (
             images.shape[0] != labels.shape[0]
             or images.shape[1:] != (28, 28)
             or int(labels.max()) > 9
         ):
             raise DatasetError(
-                f"{found.directory}: the {split} images {tuple(images.shape)} and labels "
-                f"{tuple(labels.shape)} do not form Fashion-MNIST; get the files again"
+                f"{arrays.found.directory}: expected {split} images (N, 28, 28) with N labels in [0, 10), "
+                f"got images {tuple(images.shape)} and labels {tuple(labels.shape)} up to "
+                f"{int(labels.max())}; these files do not form Fashion-MNIST — get them again"
             )
-    _MEMO[key] = result
-    return result
 
 
 class FashionMNIST(Dataset[tuple[Any, Any]]):
@@ -232,10 +254,14 @@ def get_fashion_mnist_labels(
     values = labels.reshape(-1).tolist() if isinstance(labels, torch.Tensor) else list(labels)
     out = []
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(names):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, Integral)
+            or not 0 <= int(value) < len(names)
+        ):
             raise UsageError(
                 f"labels must be class indices in [0, {len(names)}), got {value!r}; "
                 "pass Fashion-MNIST labels such as y from a batch"
             )
-        out.append(names[value])
+        out.append(names[int(value)])
     return out

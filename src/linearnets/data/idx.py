@@ -1,100 +1,182 @@
 """Reading IDX files (the MNIST family's format), raw or gzipped, safely: pure functions, no file system.
 
-An IDX file is a 4-byte magic number ``0x00 0x00 <type> <ndim>``, ``ndim`` big-endian uint32 sizes, then
-the data. Every malformed input raises :class:`~linearnets.errors.DatasetError`; nothing is allocated
-beyond what the bytes at hand can fill (sizes are checked against the payload before any array is made,
-and gzip streams are inflated with a cap).
+An IDX file is a 4-byte magic number ``0x00 0x00 <type> <ndim>`` (2051 = ``00 00 08 03`` for images,
+2049 = ``00 00 08 01`` for labels), ``ndim`` big-endian uint32 sizes, then the data. Every malformed input
+raises :class:`~linearnets.errors.DatasetError` naming the file, what was expected, what was found and the
+fix. Nothing is allocated beyond what the bytes at hand can fill: sizes are checked against the payload
+before any array is made, and gzip streams are inflated with a cap (the header's size, itself no more
+than deflate's 1032:1 ratio allows for the compressed bytes).
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 import torch
 
 from linearnets.errors import DatasetError
 
-__all__ = ["GZIP_MAGIC", "decompress", "parse_idx"]
+__all__ = ["GZIP_MAGIC", "decompress", "inflate_chunks", "parse_idx"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 UINT8 = 0x08
+MAX_HEADER = 4 + 4 * 255  # the magic and up to 255 sizes
+MAX_RATIO = 1032  # deflate cannot inflate one byte into more than ~1032
+FIX = "delete it and get it again (apt-get install --reinstall dataset-fashion-mnist, or linearnets data download)"
+
+
+def inflate_chunks(
+    raw: bytes | bytearray | memoryview, *, name: str, limit: int, chunk_size: int = 1 << 20
+) -> Iterator[bytes]:
+    """Yield the content of the gzip stream ``raw`` in chunks; stop once more than ``limit`` bytes came out.
+
+    Concatenated gzip members are read one after another; zero padding after the last one is allowed
+    (as ``gzip`` allows it), anything else after it is refused.
+
+    Raises:
+        DatasetError: the stream is corrupt, truncated, or followed by bytes that are not gzip.
+    """
+    produced, rest = 0, raw
+    while True:
+        inflater, pending = zlib.decompressobj(wbits=31), rest
+        while True:
+            want = min(chunk_size, limit + 1 - produced)  # never 0: 0 would mean "no limit"
+            try:
+                out = inflater.decompress(pending, want)
+            except zlib.error as exc:
+                raise DatasetError(
+                    f"{name}: expected a valid gzip stream, got a corrupt one ({exc}); {FIX}"
+                ) from None
+            pending = inflater.unconsumed_tail
+            if out:
+                produced += len(out)
+                yield out
+            if produced > limit:
+                return
+            if inflater.eof:
+                break
+            if not pending and len(out) < want:  # every input byte used, no output held back
+                raise DatasetError(
+                    f"{name}: expected a complete gzip stream, got one cut short after {produced} "
+                    f"decompressed bytes (the gzip stream is truncated); {FIX}"
+                )
+        rest = inflater.unused_data.lstrip(b"\x00")
+        if not rest:
+            return
+        if not rest.startswith(GZIP_MAGIC):
+            raise DatasetError(
+                f"{name}: expected nothing after the gzip stream, got {len(rest)} extra bytes "
+                f"(starting {rest[:4].hex(' ')}); {FIX}"
+            )
 
 
 def decompress(raw: bytes, *, name: str, limit: int) -> bytes:
     """Return ``raw`` inflated if it is a gzip stream (at most ``limit`` bytes), else ``raw`` itself.
 
     Raises:
-        DatasetError: the stream is corrupt or truncated, or inflates beyond ``limit`` bytes.
+        DatasetError: the stream is corrupt, truncated, or inflates beyond ``limit`` bytes.
     """
     if not raw.startswith(GZIP_MAGIC):
         return raw
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        data = inflater.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise DatasetError(
-            f"{name}: the gzip stream is corrupt ({exc}); delete the file and get it again "
-            "(apt-get install --reinstall dataset-fashion-mnist, or linearnets data download)"
-        ) from None
+    data = b"".join(inflate_chunks(raw, name=name, limit=limit, chunk_size=limit + 1))
     if len(data) > limit:
         raise DatasetError(
             f"{name}: expected at most {limit} bytes once decompressed, got more; "
             "this is not the file it is named after — delete it and get it again"
         )
-    if not inflater.eof:
+    return data
+
+
+def _header(
+    head: bytes | bytearray | memoryview, *, name: str, ndim: int | None
+) -> tuple[list[int], int]:
+    """Return the sizes and the header length of an IDX file whose first bytes are ``head``."""
+    magic = f"{2048 + ndim} = 00 00 08 {ndim:02x}" if ndim is not None else "00 00 08 xx"
+    if len(head) < 4:
         raise DatasetError(
-            f"{name}: the gzip stream is truncated (ended after {len(data)} decompressed bytes); "
-            "the download was cut short — delete the file and get it again"
+            f"{name}: expected an IDX header of at least 4 bytes, got {len(head)} bytes; {FIX}"
+        )
+    if head[0] != 0 or head[1] != 0 or head[2] != UINT8:
+        raise DatasetError(
+            f"{name}: expected the IDX magic {magic} (unsigned bytes), got {bytes(head[:4]).hex(' ')}; "
+            f"this is not an IDX file of unsigned bytes — {FIX}"
+        )
+    found_ndim = head[3]
+    if found_ndim == 0 or (ndim is not None and found_ndim != ndim):
+        expected = f"{ndim}" if ndim is not None else "at least 1"
+        raise DatasetError(
+            f"{name}: expected {expected} dimensions in the IDX header (magic {magic}), "
+            f"got {found_ndim}; {FIX}"
+        )
+    size = 4 + 4 * found_ndim
+    if len(head) < size:
+        raise DatasetError(
+            f"{name}: expected a {size}-byte IDX header, got only {len(head)} bytes; {FIX}"
+        )
+    shape = [int.from_bytes(head[4 + 4 * i : 8 + 4 * i], "big") for i in range(found_ndim)]
+    if 0 in shape:
+        raise DatasetError(
+            f"{name}: expected non-empty data, got sizes {shape} in the IDX header; {FIX}"
+        )
+    return shape, size
+
+
+def _inflate_idx(raw: bytes | bytearray | memoryview, *, name: str, ndim: int | None) -> bytes:
+    """Inflate a gzipped IDX file, reading its header first so at most the declared size is made."""
+    head = b"".join(inflate_chunks(raw, name=name, limit=MAX_HEADER, chunk_size=MAX_HEADER + 1))
+    shape, size = _header(head, name=name, ndim=ndim)
+    total = size + int(np.prod(shape, dtype=object))
+    if total > MAX_RATIO * len(raw):
+        raise DatasetError(
+            f"{name}: expected {total - size} data bytes for sizes {shape}, got a {len(raw)}-byte gzip "
+            f"file that cannot hold them (the file is truncated); {FIX}"
+        )
+    data = b"".join(inflate_chunks(raw, name=name, limit=total, chunk_size=total + 1))
+    if len(data) > total:
+        raise DatasetError(
+            f"{name}: expected {total - size} data bytes for sizes {shape}, got more "
+            f"(the file is followed by extra bytes); {FIX}"
         )
     return data
 
 
-def parse_idx(data: bytes, *, name: str, ndim: int | None = None) -> torch.Tensor:
-    """Return the uint8 array an IDX file holds, shape given by its header, sharing no memory with ``data``.
+def parse_idx(
+    raw: bytes | bytearray | memoryview, *, name: str, ndim: int | None = None, copy: bool = True
+) -> torch.Tensor:
+    """Return the uint8 array an IDX file holds, its shape given by the header; gzip is inflated first.
 
     Args:
-        data: the decompressed file content.
+        raw: the file's bytes, gzipped (they start with ``1f 8b``) or not.
         name: the file's name, for error messages.
         ndim: the number of dimensions expected (3 for images, 1 for labels), or ``None`` for any.
+        copy: ``False`` lets the result share memory with ``raw`` when ``raw`` is a writable buffer
+            (``bytearray``, writable ``memoryview``) the caller gives up; otherwise the result is an
+            independent copy.
+
+    Returns:
+        uint8 tensor of the header's shape, e.g. images (N, 28, 28) or labels (N,).
 
     Raises:
-        DatasetError: bad magic, wrong type or dimensionality, or a payload whose size does not match.
+        DatasetError: bad magic, wrong type or dimensionality, zero sizes, a payload whose size does
+            not match the header, or a corrupt or truncated gzip stream.
+
+    See D2L §3.5.1.
     """
-    fix = "delete it and get it again (apt-get install --reinstall dataset-fashion-mnist, or linearnets data download)"
-    if len(data) < 4:
-        raise DatasetError(
-            f"{name}: expected an IDX header of at least 4 bytes, got {len(data)} bytes; {fix}"
-        )
-    if data[0] != 0 or data[1] != 0 or data[2] != UINT8:
-        raise DatasetError(
-            f"{name}: expected the IDX magic 00 00 08 xx (unsigned bytes), got {data[:4].hex(' ')}; "
-            f"this is not an IDX file of unsigned bytes — {fix}"
-        )
-    found_ndim = data[3]
-    if found_ndim == 0 or (ndim is not None and found_ndim != ndim):
-        expected = f"{ndim}" if ndim is not None else "at least 1"
-        raise DatasetError(
-            f"{name}: expected {expected} dimensions in the IDX header, got {found_ndim}; {fix}"
-        )
-    header = 4 + 4 * found_ndim
-    if len(data) < header:
-        raise DatasetError(
-            f"{name}: expected a {header}-byte IDX header, got only {len(data)} bytes; {fix}"
-        )
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(found_ndim)]
-    count = 1
-    for size in shape:
-        count *= size
-    if count == 0:
-        raise DatasetError(
-            f"{name}: expected non-empty data, got sizes {shape} in the IDX header; {fix}"
-        )
-    payload = len(data) - header
+    if raw[:2] == GZIP_MAGIC:
+        raw, copy = _inflate_idx(raw, name=name, ndim=ndim), True
+    shape, size = _header(raw[:MAX_HEADER], name=name, ndim=ndim)
+    count = int(np.prod(shape, dtype=object))  # exact: no overflow for 2**32-sized headers
+    payload = len(raw) - size
     if payload != count:
         what = "truncated" if payload < count else "followed by extra bytes"
         raise DatasetError(
-            f"{name}: expected {count} data bytes for sizes {shape}, got {payload} (the file is {what}); {fix}"
+            f"{name}: expected {count} data bytes for sizes {shape}, got {payload} (the file is {what}); {FIX}"
         )
-    array = np.frombuffer(data, dtype=np.uint8, count=count, offset=header).reshape(shape)
-    return torch.from_numpy(array.copy())  # one copy, writable, independent of ``data``
+    if not copy and (
+        isinstance(raw, bytearray) or (isinstance(raw, memoryview) and not raw.readonly)
+    ):
+        return torch.frombuffer(raw, dtype=torch.uint8, count=count, offset=size).view(shape)
+    array = np.frombuffer(raw, dtype=np.uint8, count=count, offset=size).reshape(shape)
+    return torch.from_numpy(array.copy())  # one copy, writable, independent of ``raw``

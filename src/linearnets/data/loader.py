@@ -18,6 +18,24 @@ from linearnets.validation import check_positive_int
 __all__ = ["ArrayLoader"]
 
 
+def _num_classes(labels: torch.Tensor, num_classes: int | None) -> int | None:
+    """Return ``num_classes`` checked against the labels, or the largest label + 1 when not given."""
+    if labels.is_floating_point():
+        return None if num_classes is None else check_positive_int("num_classes", num_classes)
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0:
+        raise UsageError(f"labels must be class indices >= 0, got {low}; relabel classes as 0..C-1")
+    if num_classes is None:
+        return high + 1
+    check_positive_int("num_classes", num_classes)
+    if high >= num_classes:
+        raise UsageError(
+            f"num_classes must exceed every label, got num_classes={num_classes} and a label {high}; "
+            f"pass num_classes={high + 1} or more"
+        )
+    return num_classes
+
+
 class ArrayLoader:
     """Iterate over ``(X, y)`` minibatches of in-memory tensors; reshuffles every epoch when ``shuffle``.
 
@@ -33,9 +51,13 @@ class ArrayLoader:
             torchvision's ``Resize`` does on tensors).
         device: where the data lives; moved there once, so no copy per batch.
         rank, world_size: this process's share: rank r takes rows r, r + world_size, ... of each batch.
+        num_classes: the number of classes (default: the largest label + 1); ``None`` for float
+            (regression) targets.
 
-    ``len()`` is the number of (global) batches, the same on every rank. A rank whose share of the last
-    batch is empty still yields it (an empty batch), so every rank takes part in every step.
+    ``len()`` is the number of (global) batches, the same on every rank, and every rank yields exactly
+    that many. A rank whose share of the last batch is empty (fewer rows left than ranks) still yields it,
+    as an empty batch (0 rows): skipping it would leave that rank one step short while the others wait
+    in the step's gradient all-reduce. The training loop accepts empty batches in data-parallel runs.
 
     See D2L §3.5.3.
     """
@@ -52,6 +74,7 @@ class ArrayLoader:
         device: str | torch.device | None = None,
         rank: int = 0,
         world_size: int = 1,
+        num_classes: int | None = None,
     ) -> None:
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.world_size = check_positive_int("world_size", world_size)
@@ -81,6 +104,7 @@ class ArrayLoader:
                 raise UsageError(
                     f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}"
                 )
+        self.num_classes = _num_classes(labels, num_classes)
         self.resize = resize
         self.device = torch.device(device) if device is not None else features.device
         self.features = features.to(self.device).contiguous()

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_positive_int, describe
 
-__all__ = ["Compose", "Resize", "ToTensor"]
+__all__ = ["Compose", "Normalize", "Resize", "ToTensor"]
 
 
 class ToTensor:
@@ -114,6 +114,63 @@ class Resize:
 
     def __repr__(self) -> str:
         return f"Resize(size={self.size})"
+
+
+class Normalize:
+    """Standardize a float tensor (C, H, W) or (B, C, H, W) per channel: ``(x - mean) / std``.
+
+    Args:
+        mean: one value per channel (or one for all).
+        std: one positive value per channel (or one for all).
+
+    See D2L §3.5.1.
+    """
+
+    def __init__(self, mean: float | Sequence[float], std: float | Sequence[float]) -> None:
+        self.mean = _per_channel("mean", mean)
+        self.std = _per_channel("std", std)
+        if any(not s > 0 for s in self.std):
+            raise UsageError(f"std must hold values > 0, got {describe(std)}; pass e.g. std=(0.5,)")
+
+    def __call__(self, tensor: torch.Tensor) -> torch.Tensor:
+        """Return ``tensor`` standardized, as a new tensor of the same shape."""
+        if (
+            not isinstance(tensor, torch.Tensor)
+            or not tensor.is_floating_point()
+            or tensor.ndim < 3
+        ):
+            raise UsageTypeError(
+                f"tensor must be a float tensor (C, H, W) or (B, C, H, W), got {describe(tensor)}; "
+                "apply ToTensor() first"
+            )
+        channels = tensor.shape[-3]
+        if len(self.mean) not in (1, channels) or len(self.std) not in (1, channels):
+            raise UsageError(
+                f"mean and std must have 1 or {channels} values (the channels), "
+                f"got {len(self.mean)} and {len(self.std)}"
+            )
+        mean = torch.tensor(self.mean, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
+        std = torch.tensor(self.std, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
+        return (tensor - mean) / std  # (C, 1, 1) broadcasts over (..., C, H, W)
+
+    def __repr__(self) -> str:
+        return f"Normalize(mean={list(self.mean)}, std={list(self.std)})"
+
+
+def _per_channel(name: str, value: float | Sequence[float]) -> tuple[float, ...]:
+    values = (value,) if isinstance(value, int | float) else value
+    if (
+        isinstance(value, bool)
+        or not isinstance(values, Sequence)
+        or not values
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        or not all(np.isfinite(v) for v in values)
+    ):
+        raise UsageTypeError(
+            f"{name} must be a finite number or a non-empty list of them, got {describe(value)}; "
+            f"pass e.g. {name}=(0.5,)"
+        )
+    return tuple(float(v) for v in values)
 
 
 class Compose:

@@ -1,0 +1,217 @@
+"""Verifying the files once: size and MD5 checked, remembered by path, size and mtime (the verified cache)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from linearnets.data import verify
+from linearnets.data.verify import cache_dir, read_verified
+from linearnets.errors import DatasetError
+
+from .conftest import Tiny
+
+NAME = "train-images-idx3-ubyte"
+
+
+def test_cache_dir_honours_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(tmp_path / "c"))
+    assert cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("LINEARNETS_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "linearnets"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == tmp_path / "home" / ".cache" / "linearnets"
+
+
+@pytest.fixture
+def md5_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the MD5 computations read_verified starts."""
+    calls: list[int] = []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return hashlib.md5(*args, **kwargs)
+
+    monkeypatch.setattr(verify, "hashlib", SimpleNamespace(md5=counting))
+    return calls
+
+
+def _read(path: Path, tiny: Tiny, cache: Path, **kwargs: Any) -> tuple[bytes, bool]:
+    data, hashed = read_verified(path, NAME, expected=tiny.files[NAME], cache=cache, **kwargs)
+    return bytes(data), hashed
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])
+def test_verified_once_then_read_from_the_cache(
+    tiny: Tiny, tmp_path: Path, md5_calls: list[int], gz: bool
+) -> None:
+    path = tiny.write(tmp_path / "d", gz=gz) / (f"{NAME}.gz" if gz else NAME)
+    cache = tmp_path / "cache"
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    assert len(md5_calls) == 1
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], False)
+    assert len(md5_calls) == 1  # not hashed again
+    entry = json.loads((cache / "verified.json").read_text())[str(path.resolve())]
+    stat = path.stat()
+    assert entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns
+    assert entry["md5"] == tiny.files[NAME][1]
+    copy = cache / "fashion-mnist" / NAME
+    assert copy.is_file() == gz  # a decompressed copy of a .gz only
+    assert not gz or copy.read_bytes() == tiny.raw[NAME]
+    assert sorted(p.name for p in cache.rglob(".*")) == []  # no temporary file left
+
+
+def test_the_buffer_is_writable_and_new(tiny: Tiny, tmp_path: Path) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    for _ in range(2):  # hashed, then from the cache
+        data, _ = read_verified(path, NAME, expected=tiny.files[NAME], cache=tmp_path / "c")
+        assert not data.readonly
+        data[0] = 0xFF
+    assert _read(path, tiny, tmp_path / "c")[0] == tiny.raw[NAME]
+
+
+def test_new_mtime_means_hashing_again(tiny: Tiny, tmp_path: Path, md5_calls: list[int]) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    _read(path, tiny, tmp_path / "cache")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert _read(path, tiny, tmp_path / "cache")[1] and len(md5_calls) == 2
+
+
+def test_a_file_changed_in_place_is_refused(tiny: Tiny, tmp_path: Path) -> None:
+    path = tiny.write(tmp_path / "d", gz=False) / NAME
+    _read(path, tiny, tmp_path / "cache")
+    data = bytearray(tiny.raw[NAME])
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))  # same size, new mtime
+    with pytest.raises(DatasetError, match="expected MD5"):
+        _read(path, tiny, tmp_path / "cache")
+
+
+def test_default_cache_is_linearnets_cache_dir(tiny: Tiny, tmp_path: Path) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    read_verified(path, NAME, expected=tiny.files[NAME])
+    assert (tmp_path / "cache" / "verified.json").is_file()  # the per-test LINEARNETS_CACHE_DIR
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", "", '{"x": 1}'])
+def test_corrupt_index_is_ignored(
+    tiny: Tiny, tmp_path: Path, md5_calls: list[int], content: str
+) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    _read(path, tiny, cache)
+    (cache / "verified.json").write_text(content)
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True) and len(md5_calls) == 2
+    assert not _read(path, tiny, cache)[1]  # the index was rewritten
+
+
+def test_corrupt_entry_is_ignored(tiny: Tiny, tmp_path: Path) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    (cache).mkdir()
+    (cache / "verified.json").write_text(json.dumps({str(path.resolve()): [1, 2, 3]}))
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+
+
+@pytest.mark.parametrize("damage", ["short", "same size", "missing"])
+def test_damaged_copy_means_hashing_again(
+    tiny: Tiny, tmp_path: Path, md5_calls: list[int], damage: str
+) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    _read(path, tiny, cache)
+    copy = cache / "fashion-mnist" / NAME
+    if damage == "missing":
+        copy.unlink()
+    elif damage == "short":
+        copy.write_bytes(b"short")
+    else:  # a flipped byte: caught by the copy's CRC-32
+        data = bytearray(copy.read_bytes())
+        data[-1] ^= 0x01
+        copy.write_bytes(bytes(data))
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True) and len(md5_calls) == 2
+    assert copy.read_bytes() == tiny.raw[NAME]  # the copy was rewritten
+
+
+def test_another_expectation_is_verified_anew(tiny: Tiny, tmp_path: Path) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    _read(path, tiny, cache)
+    size, _ = tiny.files[NAME]
+    with pytest.raises(DatasetError, match=r"expected MD5 0{32}"):
+        read_verified(path, NAME, expected=(size, "0" * 32), cache=cache)
+
+
+def test_read_only_cache_is_not_an_error(tiny: Tiny, tmp_path: Path) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "file-not-folder"
+    cache.write_text("")
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+
+
+def test_multi_member_gzip_is_read_whole(tiny: Tiny, tmp_path: Path) -> None:
+    raw = tiny.raw[NAME]
+    path = tmp_path / f"{NAME}.gz"
+    path.write_bytes(gzip.compress(raw[:1000]) + gzip.compress(raw[1000:]))
+    assert _read(path, tiny, tmp_path / "cache") == (raw, True)
+
+
+def test_chunked_inflating_matches(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify, "CHUNK", 7)  # many chunks: order and offsets in the hashing thread
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    assert _read(path, tiny, tmp_path / "cache") == (tiny.raw[NAME], True)
+    assert (tmp_path / "cache" / "fashion-mnist" / NAME).read_bytes() == tiny.raw[NAME]
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    out = bytearray(data)
+    out[at] ^= 0xFF
+    return bytes(out)
+
+
+# (file content from the tiny file's raw IDX bytes r and its gzip g, error pattern)
+MISMATCH = [
+    ("gzip, wrong MD5", lambda r, g: gzip.compress(_flip(r, 100)), r"expected MD5 [0-9a-f]{32} for the decompressed train-images-idx3-ubyte, got [0-9a-f]{32}"),
+    ("plain, wrong MD5", lambda r, g: _flip(r, 100), r"expected MD5 [0-9a-f]{32} for the decompressed train-images-idx3-ubyte, got"),
+    ("gzip, too short", lambda r, g: gzip.compress(r[:-1]), r"expected \d+ bytes of train-images-idx3-ubyte once decompressed, got \d+"),
+    ("gzip, too long", lambda r, g: gzip.compress(r + b"\0"), r"expected \d+ bytes of train-images-idx3-ubyte once decompressed, got more"),
+    ("plain, too short", lambda r, g: r[:-1], r"expected \d+ bytes of train-images-idx3-ubyte once decompressed, got \d+"),
+    ("plain, too long", lambda r, g: r + b"\0", r"expected \d+ bytes .* got \d+"),
+    ("gzip cut short", lambda r, g: g[: len(g) // 2], r"the gzip stream is truncated"),
+    ("gzip corrupt", lambda r, g: g[:20] + bytes(len(g) - 20), r"expected a valid gzip stream, got a corrupt one"),
+    ("gzip bad CRC", lambda r, g: g[:-8] + bytes(4) + g[-4:], r"corrupt one \(.*incorrect data check"),
+    ("junk after gzip", lambda r, g: g + b"junk", r"expected nothing after the gzip stream, got 4 extra bytes"),
+    ("empty file", lambda r, g: b"", r"expected \d+ bytes .* got 0"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("make", "pattern"), [m[1:] for m in MISMATCH], ids=[m[0] for m in MISMATCH]
+)
+def test_mismatch_names_the_file_and_the_fix(
+    tiny: Tiny, tmp_path: Path, make: Any, pattern: str
+) -> None:
+    path = tmp_path / "d" / f"{NAME}.gz"
+    path.parent.mkdir()
+    path.write_bytes(make(tiny.raw[NAME], tiny.gz[NAME]))
+    cache = tmp_path / "cache"
+    for _ in range(2):  # refused every time: a failed check leaves nothing in the cache
+        with pytest.raises(DatasetError, match=pattern) as info:
+            _read(path, tiny, cache)
+        message = str(info.value)
+        assert message.startswith(str(path))
+        assert "apt-get install" in message and "linearnets data download" in message
+    assert not (cache / "verified.json").exists()
+    assert [p for p in cache.rglob("*") if p.is_file()] == []  # no copy, no temporary file
