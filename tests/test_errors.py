@@ -347,7 +347,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "resume-changed-impl": (
             lambda: resume_softmax(_run_folder(tmp), impl="concise"),
             UsageError,
-            r"--impl changed from scratch to concise",
+            r"--impl changed from analytic to concise",
         ),
         "resume-finished": (
             lambda: resume_softmax(_run_folder(tmp), epochs=1),
@@ -502,7 +502,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--resume", "{tmp}/run", "--lr", "0.5"], Setup(_run_folder), 2, r"--lr changed from 0.1 to 0.5 .*--force", id="resume-changed-lr"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--batch-size", "64"], Setup(_run_folder), 2, r"--batch-size changed from 256 to 64", id="resume-changed-batch"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--seed", "1"], Setup(_run_folder), 2, r"--seed changed from 0 to 1", id="resume-changed-seed"),
-    pytest.param(["softmax", "--resume", "{tmp}/run", "--impl", "concise"], Setup(_run_folder), 2, r"--impl changed from scratch to concise", id="resume-changed-impl"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--impl", "concise"], Setup(_run_folder), 2, r"--impl changed from analytic to concise", id="resume-changed-impl"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--epochs", "1"], Setup(_run_folder), 2, r"--epochs must be more than", id="resume-finished"),
     # predict
     pytest.param(["predict", "{tmp}"], None, 2, r"RUN_DIR must hold the trained weights model.pt", id="predict-no-weights"),

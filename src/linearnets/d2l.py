@@ -109,7 +109,7 @@ def get_dataloader_workers() -> int:
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Return the *number* of correct predictions, as the book's ``accuracy`` does (D2L §3.6.5)."""
     if y_hat.ndim > 1 and y_hat.shape[1] > 1:
-        y_hat = y_hat.argmax(dim=1)
+        y_hat = y_hat.max(dim=1).indices  # argmax, fast on transposed views too
     cmp = y_hat.type(y.dtype) == y
     return float(cmp.type(y.dtype).sum())
 

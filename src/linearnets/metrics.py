@@ -26,7 +26,7 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
             f"y_hat must be scores of shape (B, C) or labels of shape (B,), got shape "
             f"{tuple(y_hat.shape)}; reshape it to (B, C)"
         )
-    pred = y_hat.argmax(dim=1) if y_hat.ndim > 1 and y_hat.shape[1] > 1 else y_hat.reshape(-1)
+    pred = y_hat.max(dim=1).indices if y_hat.ndim > 1 and y_hat.shape[1] > 1 else y_hat.reshape(-1)
     if pred.shape[0] != y.shape[0]:
         raise UsageError(
             f"y_hat and y must have the same number of rows, got {pred.shape[0]} and {y.shape[0]}; "

@@ -110,7 +110,7 @@ def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None)
     if value.ndim != 1:
         _fail(name, "1-dimensional (B,)", value, f"use {name}.reshape(-1)")
     if num_classes is not None and value.numel() > 0:
-        low, high = int(value.min()), int(value.max())
+        low, high = (int(v) for v in torch.aminmax(value))  # one pass, not two
         if low < 0 or high >= num_classes:
             bad = low if low < 0 else high
             raise UsageError(

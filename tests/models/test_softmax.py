@@ -228,6 +228,43 @@ def test_analytic_backward_equals_autograd_of_the_mean(
     assert not analytic.W.requires_grad and analytic.W.grad.dtype == dtype
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("weight_scale", [1.0, 1e3])  # 1e3: logits of ±1e4, exp overflows unshifted
+def test_analytic_step_equals_forward_loss_and_autograd(
+    dtype: torch.dtype, weight_scale: float, gen: torch.Generator
+) -> None:
+    W = torch.randn(784, 10, generator=gen, dtype=dtype) * weight_scale
+    b = torch.randn(10, generator=gen, dtype=dtype)
+    X = torch.rand(13, 1, 28, 28, generator=gen, dtype=dtype)
+    y = torch.randint(0, 10, (13,), generator=gen)
+    auto, analytic = SoftmaxRegressionScratch(), SoftmaxRegressionScratch(analytic=True)
+    _set_params(auto, W, b)  # row-major W: the fused step does not rely on the column-major layout
+    _set_params(analytic, W, b)
+    O, l = analytic.analytic_step(X, y, scale=1 / 13)
+    # the oracle: torch's own linear layer and cross-entropy, differentiated by autograd
+    O_ref = F.linear(X.reshape(13, 784), W.T, b)
+    l_ref = F.cross_entropy(O_ref, y, reduction="none")
+    # float32 sums of 784 products differ with the summation order: allow for it, scaled to the logits
+    tol = {"rtol": 1e-4, "atol": 3e-5 * weight_scale} if dtype == torch.float32 else {}
+    torch.testing.assert_close(O, O_ref, **tol)
+    torch.testing.assert_close(l, l_ref, **tol)
+    assert torch.isfinite(l).all()
+    cross_entropy_logits(auto(X), y).mean().backward()
+    torch.testing.assert_close(analytic.W.grad, auto.W.grad)
+    torch.testing.assert_close(analytic.b.grad, auto.b.grad)
+
+
+def test_analytic_step_rejects_bad_labels(gen: torch.Generator) -> None:
+    net = SoftmaxRegressionScratch(analytic=True, generator=gen)
+    X = torch.rand(4, 784, generator=gen)
+    with pytest.raises(UsageError, match=r"y must hold class indices in \[0, 10\), got 10"):
+        net.analytic_step(X, torch.tensor([0, 1, 2, 10]), scale=0.25)
+    with pytest.raises(
+        UsageError, match=r"y must hold one label per row of X: X has 4 rows, y has 3"
+    ):
+        net.analytic_step(X, torch.tensor([0, 1, 2]), scale=0.25)
+
+
 # --- concise -------------------------------------------------------------------------------------
 
 

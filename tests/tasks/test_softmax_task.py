@@ -97,7 +97,7 @@ def test_cli_json_and_predict(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ):
         assert key in summary, key
     assert (
-        summary["epochs"] == 1 and summary["impl"] == "scratch" and summary["run_dir"] == str(out)
+        summary["epochs"] == 1 and summary["impl"] == "analytic" and summary["run_dir"] == str(out)
     )
     for name in ("curves.png", "curves.svg", "predictions.png", "confusion.png"):
         assert (out / name).stat().st_size > 1000, name

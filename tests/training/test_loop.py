@@ -23,6 +23,7 @@ from linearnets.models.scratch import (
 from linearnets.training.loop import (
     EpochMetrics,
     History,
+    _predicted,
     evaluate,
     evaluate_accuracy,
     fit,
@@ -146,6 +147,39 @@ def test_evaluate_matches_the_whole_set_at_once(gen: torch.Generator) -> None:
     assert mean_loss == pytest.approx(F.cross_entropy(O, y).item(), rel=1e-6)
     assert acc == pytest.approx(accuracy(O, y))
     assert evaluate(net, _batches(X, y, 5)) == (None, acc)  # without a loss
+
+
+def test_predictions_are_argmax_first_on_ties_also_for_transposed_views(
+    gen: torch.Generator,
+) -> None:
+    O = torch.randint(0, 4, (64, 10), generator=gen).float()  # many ties in every row
+    O_t = O.T.contiguous().T  # the same values, stored (q, B) as the scratch model returns them
+    first_max = torch.tensor([row.tolist().index(max(row.tolist())) for row in O])  # oracle
+    assert torch.equal(_predicted(O), first_max) and torch.equal(_predicted(O_t), first_max)
+    assert torch.equal(O_t.argmax(dim=1), first_max)
+
+
+def test_analytic_model_falls_back_to_its_backward_with_another_loss(gen: torch.Generator) -> None:
+    X = torch.randn(40, 784, generator=gen)
+    y = torch.randint(0, 10, (40,), generator=gen)
+    nets = [
+        SoftmaxRegressionScratch(analytic=True, generator=torch.Generator().manual_seed(1))
+        for _ in "ab"
+    ]
+    wrapped_calls = []
+
+    def wrapped(O: torch.Tensor, target: torch.Tensor) -> torch.Tensor:  # not the model's own loss
+        wrapped_calls.append(len(target))
+        return cross_entropy_logits(O, target)
+
+    fused = train_epoch(
+        nets[0], _batches(X, y, 8), cross_entropy_logits, SGD(nets[0].parameters(), lr=0.5)
+    )
+    plain = train_epoch(nets[1], _batches(X, y, 8), wrapped, SGD(nets[1].parameters(), lr=0.5))
+    assert wrapped_calls == [8] * 5  # the loss given was used, through analytic_backward
+    assert fused[0] == pytest.approx(plain[0], rel=1e-6) and fused[1] == plain[1]
+    torch.testing.assert_close(nets[0].W, nets[1].W)
+    torch.testing.assert_close(nets[0].b, nets[1].b)
 
 
 def test_evaluate_accuracy_is_a_ratio() -> None:

@@ -82,10 +82,16 @@ def train_step(
     """Run one update and return ``(y_hat, l)``, both detached; ``l`` holds per-example losses.
 
     ``scale`` turns the summed loss into the objective whose gradient is applied: ``1 / B`` gives the
-    batch mean, as ``loss.mean().backward()`` does. In a data-parallel run ``scale`` is
+    batch mean, as ``loss.mean().backward()`` does. An ``analytic`` model trained on its own loss
+    (``net.analytic_loss``) runs its fused ``analytic_step``; with another loss, its
+    ``analytic_backward``. In a data-parallel run ``scale`` is
     ``world_size / global_B``, so that averaging the gradients over processes gives the global mean.
     """
-    if getattr(net, "analytic", False):
+    if getattr(net, "analytic", False) and loss is getattr(net, "analytic_loss", None):
+        # the model computes output, losses and gradient in one pass (one softmax, not two)
+        updater.zero_grad()
+        y_hat, l = net.analytic_step(X, y, scale=scale)  # type: ignore[attr-defined]
+    elif getattr(net, "analytic", False):
         with torch.no_grad():
             y_hat = net(X)
             l = loss(y_hat, y)
@@ -173,6 +179,15 @@ def evaluate(
     return (mean_loss if loss is not None else None), acc
 
 
+def _predicted(y_hat: torch.Tensor) -> torch.Tensor:
+    """Return the argmax class of each row of ``y_hat`` (B, q), first one on ties.
+
+    ``max(dim=1).indices`` rather than ``argmax``: the same indices, but ~5x faster when ``y_hat`` is a
+    transposed view (the scratch model's logits), where ``argmax`` takes a slow strided path.
+    """
+    return y_hat.max(dim=1).indices
+
+
 class _Totals:
     """Running (loss sum, correct, count) of an epoch, kept as tensors so no step waits on a device."""
 
@@ -185,13 +200,13 @@ class _Totals:
     def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
         if l is not None:
             # a loss reduced to its mean (e.g. nn.MSELoss()) still counts once per example
-            self.loss_sum = (
-                self.loss_sum + (l.detach().sum() if l.ndim else l.detach() * y.shape[0]).double()
+            self.loss_sum = self.loss_sum + (
+                l.detach().sum(dtype=torch.float64) if l.ndim else l.detach().double() * y.shape[0]
             )
         if _is_classification(y):
             self.classification = True
             if y.shape[0]:
-                self.correct = self.correct + (y_hat.detach().argmax(dim=1) == y).sum()
+                self.correct = self.correct + (_predicted(y_hat.detach()) == y).sum()
         self.count += y.shape[0]
 
     def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:

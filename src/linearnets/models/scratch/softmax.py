@@ -160,10 +160,16 @@ class SoftmaxRegressionScratch(ScratchModule):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """Return logits (B, q) for a batch ``X`` of shape (B, d) or (B, 1, H, W)."""
         X = self.flatten(X)  # (B, d)
-        # X @ W + b, computed as (Wᵀ Xᵀ)ᵀ: the same numbers, but MKL runs the (q, d) @ (d, B) product
-        # about twice as fast as (B, d) @ (d, q) for q = 10, and its backward takes the fast path too
-        # (contiguous again, so the row-wise reductions that follow, argmax and logsumexp, stay fast)
-        return (self.W.T @ X.T).T.contiguous() + self.b  # ((q, d) @ (d, B)).T + (q,) -> (B, q)
+        return self._logits_t(X).T  # (q, B) -> a (B, q) view
+
+    def _logits_t(self, X: torch.Tensor) -> torch.Tensor:
+        """Return the transposed logits ``Oᵀ = Wᵀ Xᵀ + b`` (q, B) for flattened ``X`` (B, d).
+
+        The same numbers as ``X @ W + b``, but MKL runs the (q, d) @ (d, B) product about twice as
+        fast as (B, d) @ (d, q) for q = 10 columns, and reductions over the q classes then run
+        vectorized across the batch. One ``addmm`` is one autograd node.
+        """
+        return torch.addmm(self.b.unsqueeze(1), self.W.T, X.T)  # (q, 1) + (q, d) @ (d, B)
 
     @torch.no_grad()
     def analytic_backward(
@@ -181,3 +187,48 @@ class SoftmaxRegressionScratch(ScratchModule):
             G.T @ self.flatten(X)
         ).T  # ((q, B) @ (B, d)).T -> (d, q), column-major like W
         self.b.grad = G.sum(dim=0)  # (q,)
+
+    analytic_loss = staticmethod(cross_entropy_logits)  # the loss analytic_step computes
+
+    @torch.no_grad()
+    def analytic_step(
+        self, X: torch.Tensor, y: torch.Tensor, *, scale: float
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Forward pass, per-example cross-entropy and its gradient, sharing one softmax.
+
+        What :meth:`forward`, :func:`cross_entropy_logits` and :meth:`analytic_backward` compute one
+        after the other, in one pass: the shifted logits give both the loss, ``log Σ exp(o − m) −
+        (o_y − m)``, and the softmax of the gradient ``G = softmax(O) − onehot(y)``. Works in the
+        (q, B) layout, so every reduction over the q classes runs across the batch.
+
+        Args:
+            X: a batch (B, d) or (B, 1, H, W).
+            y: class indices, int64 (B,).
+            scale: the factor on the summed gradient (``1 / B`` for the batch mean).
+
+        Returns:
+            ``(O, l)``: logits (B, q) and per-example losses (B,). ``scale · Σ_i ∂l_i/∂θ`` is written
+            into ``W.grad`` (d, q) and ``b.grad`` (q,).
+
+        See D2L §3.4.6.2 and §3.7.2.
+        """
+        X = self.flatten(X)  # (B, d)
+        B = X.shape[0]
+        check_label_tensor("y", y, num_classes=self.num_outputs)
+        if y.shape[0] != B:
+            raise UsageError(
+                f"y must hold one label per row of X: X has {B} rows, y has {y.shape[0]}; "
+                f"pass labels of shape ({B},)"
+            )
+        OT = self._logits_t(X)  # (q, B)
+        shifted = OT - OT.amax(dim=0, keepdim=True)  # (q, B), each column's max is 0
+        E = shifted.exp()  # (q, B), entries in (0, 1]
+        S = E.sum(dim=0)  # (B,), each >= 1
+        losses = S.log() - shifted.gather(0, y.reshape(1, B)).reshape(B)  # (B,)
+        G = E.div_(S)  # (q, B): softmax, one column per example
+        # − onehot(y): one scatter, ~2x cheaper than G[y, arange(B)] -= 1 (gather, sub, index_put)
+        G.scatter_add_(0, y.reshape(1, B), torch.full((1, B), -1.0, dtype=G.dtype, device=G.device))
+        G.mul_(scale)
+        self.W.grad = (G @ X).T  # ((q, B) @ (B, d)).T -> (d, q), column-major like W
+        self.b.grad = G.sum(dim=1)  # (q,)
+        return OT.T, losses
