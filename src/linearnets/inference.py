@@ -11,7 +11,7 @@ import torch
 from linearnets.errors import UsageError
 from linearnets.validation import check_positive_int
 
-__all__ = ["confusion_counts", "predict", "predict_labels"]
+__all__ = ["confusion_counts", "predict", "predict_labels", "prediction_samples"]
 
 Net = Callable[[torch.Tensor], torch.Tensor]
 
@@ -42,6 +42,34 @@ def confusion_counts(
     return counts.reshape(num_classes, num_classes)
 
 
+def prediction_samples(
+    net: Net, test_iter: Iterable[Sequence[torch.Tensor]], n: int = 6, *, lang: str = "en"
+) -> tuple[torch.Tensor, list[str], list[str]]:
+    """Return the first ``n`` test images (n, H, W) with their true and predicted label names.
+
+    What :func:`predict` draws, without drawing it (e.g. to draw it in another process).
+    """
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels
+
+    n = check_positive_int("n", n)
+    images, labels = [], []
+    for X, y in test_iter:
+        images.append(X)
+        labels.append(y)
+        if sum(len(b) for b in labels) >= n:
+            break
+    if not images:
+        raise UsageError("test_iter must yield at least one batch, got none")
+    X, y = torch.cat(images)[:n], torch.cat(labels)[:n]
+    pred = predict_labels(net, X)
+    side = round(X[0].numel() ** 0.5)
+    return (
+        X.reshape(-1, side, side).cpu(),
+        get_fashion_mnist_labels(y.cpu(), lang=lang),
+        get_fashion_mnist_labels(pred.cpu(), lang=lang),
+    )
+
+
 def predict(
     net: Net,
     test_iter: Iterable[Sequence[torch.Tensor]],
@@ -56,24 +84,7 @@ def predict(
 
     See D2L §3.6.7.
     """
-    from linearnets.data.fashion_mnist import get_fashion_mnist_labels
     from linearnets.plotting import plot_predictions
 
-    n = check_positive_int("n", n)
-    images, labels = [], []
-    for X, y in test_iter:
-        images.append(X)
-        labels.append(y)
-        if sum(len(b) for b in labels) >= n:
-            break
-    if not images:
-        raise UsageError("test_iter must yield at least one batch, got none")
-    X, y = torch.cat(images)[:n], torch.cat(labels)[:n]
-    pred = predict_labels(net, X)
-    side = round(X[0].numel() ** 0.5)
-    return plot_predictions(
-        X.reshape(-1, side, side).cpu(),
-        get_fashion_mnist_labels(y.cpu(), lang=lang),
-        get_fashion_mnist_labels(pred.cpu(), lang=lang),
-        out=out,
-    )
+    images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
+    return plot_predictions(images, true_labels, pred_labels, out=out)

@@ -105,3 +105,23 @@ def test_cli_json_and_predict(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     printed = capsys.readouterr().out.strip().splitlines()
     assert len(printed) == 6 and printed[-1].endswith(f"figure: {out / 'predict-5.png'}")
     assert (out / "predict-5.png").is_file()
+
+
+def _no_font(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("no usable font")
+
+
+def test_a_figure_that_fails_to_draw_loses_no_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.plotting.confusion
+
+    monkeypatch.setattr(linearnets.plotting.confusion, "plot_confusion_matrix", _no_font)
+    out = tmp_path / "run"
+    assert main(["softmax", "--epochs", "1", "--plot", "file", "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "_no_font failed with RuntimeError: no usable font" in err[0]
+    for name in ("model.pt", "checkpoint.pt", "metrics.jsonl", "per_class.txt", "results.json",
+                 "curves.png", "curves.svg", "predictions.png"):  # fmt: skip
+        assert (out / name).is_file(), name  # everything but the figure that failed
+    assert not (out / "confusion.png").exists()

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -27,6 +27,9 @@ from linearnets.training.guard import DivergenceGuard
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.loop import History, fit
 from linearnets.training.runs import CONFIG_FILE, create_run_dir, environment, write_json_atomic
+
+if TYPE_CHECKING:
+    from linearnets.plotting.background import PlotProcess
 
 __all__ = [
     "Experiment",
@@ -165,9 +168,10 @@ def train_experiment(
     checkpoint = CheckpointCallback(
         run_dir, get_state=lambda: _checkpoint_state(exp, history, guard)
     )
+    plotter = _plot_process(config) if main else None
     if main:
         own.append(MetricsWriter(run_dir))
-        curves = _live_curves(config, run_dir)
+        curves = _live_curves(config, run_dir, plotter)
         if curves is not None:
             own.append(CurvesCallback(curves))
             for metrics in history.epochs:  # redraw the epochs before a resume
@@ -176,7 +180,40 @@ def train_experiment(
         own.append(checkpoint)
     interrupt = GracefulInterrupt(enabled=not exp.dist.enabled)
     own.append(interrupt)
-    setup = exp.setup
+    try:
+        result = _train(
+            exp,
+            run_dir,
+            callbacks=own,
+            interrupt=interrupt,
+            checkpoint=checkpoint,
+            start_epoch=start_epoch,
+            history=history,
+            plotter=plotter,
+        )
+    except BaseException:
+        if plotter is not None:  # keep what the epochs saved drew; the error that stopped us wins
+            plotter.close(raise_errors=False)
+        raise
+    if plotter is not None:
+        plotter.close()  # the figures are complete when the command returns
+    exp.dist.barrier()
+    return result
+
+
+def _train(
+    exp: Experiment,
+    run_dir: Path,
+    *,
+    callbacks: list[Any],
+    interrupt: GracefulInterrupt,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+    history: History,
+    plotter: PlotProcess | None,
+) -> SoftmaxResult:
+    """Run :func:`fit` with ``callbacks``, then save the weights, reports and results."""
+    config, main, setup = exp.config, exp.dist.is_main, exp.setup
     start = time.perf_counter()
     try:
         with interrupt:
@@ -187,7 +224,7 @@ def train_experiment(
                 setup.updater,
                 config.epochs,
                 test_iter=exp.test_iter,
-                callbacks=own,
+                callbacks=callbacks,
                 start_epoch=start_epoch,
                 history=history,
                 dist=exp.dist,
@@ -210,7 +247,7 @@ def train_experiment(
     if main:
         save_weights(run_dir / WEIGHTS_FILE, exp)
         if exp.test_iter is not None:
-            per_class = _write_reports(exp, run_dir, plots=config.plot != "none")
+            per_class = _write_reports(exp, run_dir, plots=config.plot != "none", plotter=plotter)
     result = SoftmaxResult(
         config=config,
         history=history,
@@ -222,7 +259,6 @@ def train_experiment(
     )
     if main:
         write_json_atomic(run_dir / "results.json", result.summary())
-    exp.dist.barrier()
     return result
 
 
@@ -239,29 +275,50 @@ def _run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> Path:
     return Path(names[0])
 
 
-def _live_curves(config: SoftmaxConfig, run_dir: Path) -> Any:
+def _plot_process(config: SoftmaxConfig) -> PlotProcess | None:
+    """Start a plotting process when the figures go to files (not to a notebook, not nowhere)."""
+    from linearnets.plotting.live import resolve_mode
+
+    if config.plot == "none" or resolve_mode(config.plot, has_out=True) != "file":
+        return None
+    from linearnets.plotting.background import start_plot_process
+
+    return start_plot_process()
+
+
+def _live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | None) -> Any:
     if config.plot == "none":
         return None
+    # the PNG is redrawn every epoch; the SVG, a second full draw, once when training ends
+    kwargs: dict[str, Any] = {
+        "out_dir": run_dir,
+        "num_epochs": config.epochs,
+        "formats": ("png",),
+        "final_formats": ("svg",),
+    }
+    if plotter is not None:
+        from linearnets.plotting.background import RemoteCurves
+
+        return RemoteCurves(plotter, **kwargs)
     from linearnets.plotting import LiveCurves
 
-    # the PNG is redrawn every epoch; the SVG, a second full draw, once when training ends
-    return LiveCurves(
-        out_dir=run_dir,
-        mode=config.plot,
-        num_epochs=config.epochs,
-        formats=("png",),
-        final_formats=("svg",),
-    )
+    return LiveCurves(mode=config.plot, **kwargs)
 
 
-def _write_reports(exp: Experiment, run_dir: Path, *, plots: bool) -> list[float]:
-    """Write the per-class table, and (with ``plots``) the confusion matrix and prediction grid."""
-    from linearnets.inference import confusion_counts, predict
-    from linearnets.plotting import (
+def _write_reports(
+    exp: Experiment, run_dir: Path, *, plots: bool, plotter: PlotProcess | None
+) -> list[float]:
+    """Write the per-class table, and (with ``plots``) the confusion matrix and prediction grid.
+
+    With a ``plotter`` the two figures are drawn in the plotting process.
+    """
+    from linearnets.inference import confusion_counts, prediction_samples
+    from linearnets.plotting.confusion import (
         format_per_class_table,
         per_class_accuracy,
         plot_confusion_matrix,
     )
+    from linearnets.plotting.images import plot_predictions
 
     test_iter = exp.test_iter
     if exp.dist.enabled:  # rank 0 reports on the whole test set, not on its shard
@@ -278,7 +335,15 @@ def _write_reports(exp: Experiment, run_dir: Path, *, plots: bool) -> list[float
     (run_dir / "per_class.txt").write_text(format_per_class_table(matrix, exp.classes) + "\n")
     torch.save(matrix, run_dir / "confusion.pt")
     if plots:
-        plot_confusion_matrix(matrix, exp.classes, out=run_dir / "confusion.png")
+        draw = plotter.call if plotter is not None else _call_here
+        draw(plot_confusion_matrix, matrix, list(exp.classes), out=run_dir / "confusion.png")
         if exp.config.data is None:  # images: draw them titled true / predicted
-            predict(exp.model, test_iter, 12, out=run_dir / "predictions.png")
+            images, true_labels, pred_labels = prediction_samples(exp.model, test_iter, 12)
+            draw(
+                plot_predictions, images, true_labels, pred_labels, out=run_dir / "predictions.png"
+            )
     return [float(v) for v in per_class_accuracy(matrix)]
+
+
+def _call_here(fn: Any, /, *args: Any, **kwargs: Any) -> None:
+    fn(*args, **kwargs)

@@ -1,0 +1,126 @@
+"""The plotting process: calls run in order in a forked child, failures surface at close, files match."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from linearnets.plotting import LiveCurves
+from linearnets.plotting.background import (
+    PlotError,
+    PlotProcess,
+    RemoteCurves,
+    start_plot_process,
+)
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the plotting process forks (Linux only)"
+)
+
+
+def _record(path: str, value: int) -> None:
+    with open(path, "a") as f:
+        f.write(f"{os.getpid()} {value}\n")
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _die() -> None:
+    os._exit(3)
+
+
+def test_calls_run_in_order_in_another_process(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    plots = start_plot_process()
+    assert isinstance(plots, PlotProcess)
+    for value in range(20):
+        plots.call(_record, str(log), value)
+    plots.close()
+    rows = [line.split() for line in log.read_text().splitlines()]
+    assert [int(v) for _, v in rows] == list(range(20))  # all of them, in order, done at close
+    assert {int(pid) for pid, _ in rows} != {os.getpid()} and len({pid for pid, _ in rows}) == 1
+
+
+def test_failed_calls_are_reported_at_close_and_the_others_still_run(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    plots = PlotProcess()
+    plots.call(_record, str(log), 1)
+    plots.call(_fail, "no such font")
+    plots.call(_record, str(log), 2)
+    plots.call(_fail, "again")
+    plots.call(_fail, "and again")
+    with pytest.raises(
+        PlotError,
+        match=r"_fail failed with ValueError: no such font \(and 2 more\); the other files",
+    ):
+        plots.close()
+    assert log.read_text().split()[1::2] == ["1", "2"]
+
+
+def test_close_without_raising_and_twice(tmp_path: Path) -> None:
+    plots = PlotProcess()
+    plots.call(_fail, "boom")
+    plots.close(raise_errors=False)
+    plots.close()  # a second close does nothing
+    with pytest.raises(PlotError, match="the plotting process is closed"):
+        plots.call(_record, str(tmp_path / "log.txt"), 1)
+
+
+def test_a_dead_child_is_reported() -> None:
+    plots = PlotProcess()
+    plots.call(_die)
+    with pytest.raises(PlotError, match=r"the plotting process died \(exit code 3\)"):
+        plots.close()
+
+
+def test_the_child_ignores_ctrl_c(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    plots = PlotProcess()
+    plots.call(_record, str(log), 1)
+    pid = plots._process.pid
+    assert pid is not None
+    deadline = time.monotonic() + 30
+    while not log.exists() and time.monotonic() < deadline:  # the child is past its set-up
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGINT)  # what a Ctrl-C in the terminal sends to the whole process group
+    plots.call(_record, str(log), 2)
+    plots.close()
+    assert log.read_text().split()[1::2] == ["1", "2"]
+
+
+def test_remote_curves_write_the_same_files_as_live_curves(tmp_path: Path) -> None:
+    values = [
+        {"train loss": 0.8, "train acc": 0.7, "test acc": 0.75},
+        {"train loss": 0.6, "train acc": 0.8, "test acc": 0.79},
+        {"train loss": 0.5, "train acc": 0.83, "test acc": 0.81},
+    ]
+    settings = {"num_epochs": 3, "formats": ("png",), "final_formats": ("svg",)}
+    here = LiveCurves(out_dir=tmp_path / "here", mode="file", **settings)
+    plots = PlotProcess()
+    remote = RemoteCurves(plots, out_dir=tmp_path / "there", **settings)
+    for epoch, row in enumerate(values, start=1):
+        here.update(epoch, row)
+        remote.update(epoch, row)
+    here.close()
+    remote.close()
+    plots.close()
+    for name in ("curves.png", "curves.svg"):
+        assert (tmp_path / "there" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
+
+
+def test_bad_curves_settings_surface_at_close(tmp_path: Path) -> None:
+    plots = PlotProcess()
+    RemoteCurves(plots, out_dir=tmp_path, metrics=["loss", "loss"]).update(1, {"loss": 1.0})
+    with pytest.raises(PlotError, match=r"metrics must be a non-empty sequence of distinct names"):
+        plots.close()
+    other = PlotProcess()
+    with pytest.raises(PlotError, match="RemoteCurves needs out_dir"):
+        RemoteCurves(other)
+    other.close()
