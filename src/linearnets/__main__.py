@@ -1,6 +1,6 @@
 """``python -m linearnets``: the same as the ``linearnets`` command."""
 
-from linearnets.cli import main
+from linearnets.cli import entry
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

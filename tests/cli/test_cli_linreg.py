@@ -75,3 +75,14 @@ def test_subprocess_module_entry_is_deterministic() -> None:
         for row in r["history"]:
             row.pop("seconds")
     assert a == b
+
+
+def test_subprocess_exit_status_and_one_line_on_bad_input() -> None:
+    # the entry point leaves through os._exit: the status and the flushed message must survive it
+    done = subprocess.run(
+        [sys.executable, "-m", "linearnets", "linreg", "--batch-size", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "--batch-size" in done.stderr
