@@ -101,8 +101,12 @@ def train_step(
         y_hat = net(X)
         l = loss(y_hat, y)
         updater.zero_grad()
-        objective = l.sum() * scale if l.ndim else l * (y.shape[0] * scale)
-        objective.backward()  # DistributedDataParallel averages the gradients over processes here
+        # d(scale · Σ l_i)/d l_i = scale: seeding backward with it spares the sum and product nodes
+        if l.ndim:
+            l.backward(torch.full_like(l, scale))
+        else:  # a loss already reduced to the batch mean
+            (l * (y.shape[0] * scale)).backward()
+        # (DistributedDataParallel averages the gradients over processes during backward)
     if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()

@@ -30,7 +30,7 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
             f"X must have {w.shape[0]} features (columns) to match w of shape {tuple(w.shape)}, "
             f"got X of shape {tuple(X.shape)}; reshape X to (batch, {w.shape[0]})"
         )
-    return X @ w + b  # (B, d) @ (d, 1) + (1,) -> (B, 1)
+    return torch.addmm(b, X, w)  # (1,) + (B, d) @ (d, 1) -> (B, 1): one op, one autograd node
 
 
 def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -108,3 +108,35 @@ class LinearRegressionScratch(ScratchModule):
         r = (y_hat - y.reshape(y_hat.shape)) * scale  # (B, 1)
         self.w.grad = X.T @ r  # (d, B) @ (B, 1) -> (d, 1)
         self.b.grad = r.sum(dim=0)  # (1,)
+
+    analytic_loss = staticmethod(squared_loss)  # the loss analytic_step computes
+
+    @torch.no_grad()
+    def analytic_step(
+        self, X: torch.Tensor, y: torch.Tensor, *, scale: float
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Forward pass, per-example squared loss and its gradient, sharing the residuals.
+
+        What :meth:`forward`, :func:`squared_loss` and :meth:`analytic_backward` compute one after the
+        other, in one pass: ``r = ŷ − y`` gives both ``l = ½ r²`` and the gradient.
+
+        Args:
+            X: features (B, d).
+            y: targets (B, 1) or (B,).
+            scale: the factor on the summed gradient (``1 / B`` for the batch mean).
+
+        Returns:
+            ``(y_hat, l)``, both (B, 1). ``scale · Σ_i ∂l_i/∂θ`` is written into ``w.grad`` (d, 1) and
+            ``b.grad`` (1,).
+
+        See D2L §3.1.1.2.
+        """
+        y_hat = self.forward(X)  # (B, 1)
+        if y.numel() != y_hat.numel():
+            squared_loss(y_hat, y)  # raises the loss's own error for mismatched targets
+        r = y_hat - y.reshape(y_hat.shape)  # (B, 1)
+        losses = r.square().div_(2)  # (B, 1), the same rounding as (ŷ − y) ** 2 / 2
+        r.mul_(scale)
+        self.w.grad = X.T @ r  # (d, B) @ (B, 1) -> (d, 1)
+        self.b.grad = r.sum(dim=0)  # (1,)
+        return y_hat, losses
