@@ -154,6 +154,30 @@ def test_analytic_backward_equals_autograd(gen: torch.Generator) -> None:
     assert not analytic.w.requires_grad
 
 
+@pytest.mark.parametrize("target_shape", [(12, 1), (12,)])
+def test_analytic_step_equals_the_closed_form_gradient(
+    target_shape: tuple[int, ...], gen: torch.Generator
+) -> None:
+    X = torch.randn(12, 3, generator=gen, dtype=torch.float64)
+    y = torch.randn(target_shape, generator=gen, dtype=torch.float64)
+    net = LinearRegressionScratch(3, analytic=True)
+    net.w = torch.randn(3, 1, generator=gen, dtype=torch.float64)
+    net.b = torch.randn(1, generator=gen, dtype=torch.float64)
+    y_hat, l = net.analytic_step(X, y, scale=1 / 12)
+    # the oracle: mean of ½(Xw + b − y)², its gradient (1/B) Xᵀr and (1/B) Σ r by hand
+    r = X @ net.w + net.b - y.reshape(12, 1)
+    torch.testing.assert_close(y_hat, X @ net.w + net.b)
+    torch.testing.assert_close(l, r**2 / 2)
+    torch.testing.assert_close(net.w.grad, X.T @ r / 12)
+    torch.testing.assert_close(net.b.grad, r.sum(dim=0) / 12)
+
+
+def test_analytic_step_rejects_mismatched_targets(gen: torch.Generator) -> None:
+    net = LinearRegressionScratch(2, analytic=True, generator=gen)
+    with pytest.raises(UsageError, match=r"y must hold one target per prediction"):
+        net.analytic_step(torch.randn(5, 2, generator=gen), torch.randn(4, 1), scale=0.2)
+
+
 def test_to_keeps_the_parameter_objects_an_optimizer_holds(gen: torch.Generator) -> None:
     net = LinearRegressionScratch(2, generator=gen)
     opt = SGD(net.parameters(), lr=0.1)
