@@ -7,7 +7,7 @@ and ``evaluate_accuracy``. linearnets: ``load_data_fashion_mnist`` batches slice
 ``linearnets.fit``, for each implementation. Same epochs, lr 0.1, batch 256; an epoch = train + test
 evaluation. Then the whole ``linearnets softmax`` command is timed from start to printed result.
 
-Run: ``.venv/bin/python bench/bench_softmax.py [--epochs 3] [--book-workers 4]``
+Run: ``.venv/bin/python bench/bench_softmax.py [--epochs 3] [--book-workers 4] [--threads N] [--repeats 5]``
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -143,6 +144,9 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=torch.get_num_threads(), help="torch threads for both sides"
     )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="runs of each linearnets implementation"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     read_fashion_mnist()  # both sides start from data in memory
@@ -162,14 +166,25 @@ def main() -> None:
     print(
         f"{'book (workers=' + str(args.book_workers) + ')':>18}: {book_s:7.3f} s/epoch  test acc {book_acc:.4f}"
     )
-    for impl in ("concise", "scratch", "analytic"):
-        ours_s, acc = run_ours(impl, args.epochs)
+    impls = ("concise", "scratch", "analytic")
+    times: dict[str, list[float]] = {impl: [] for impl in impls}
+    accs: dict[str, float] = {}
+    for _ in range(args.repeats):  # interleaved, so a noisy moment hits every implementation alike
+        for impl in impls:
+            seconds, accs[impl] = run_ours(impl, args.epochs)
+            times[impl].append(seconds)
+    for impl in impls:
+        ours_s, fastest = statistics.median(times[impl]), min(times[impl])
         print(
-            f"{'linearnets ' + impl:>18}: {ours_s:7.3f} s/epoch  test acc {acc:.4f}  {book_s / ours_s:5.1f}x faster"
+            f"{'linearnets ' + impl:>18}: {ours_s:7.3f} s/epoch  test acc {accs[impl]:.4f}  "
+            f"{book_s / ours_s:5.1f}x faster (median of {args.repeats}; fastest {fastest:.3f} s, "
+            f"{book_s / fastest:.1f}x)"
         )
-    seconds, final = time_command()
+    runs = [time_command() for _ in range(3)]
+    walls = sorted(seconds for seconds, _ in runs)
     print(
-        f"whole 'linearnets softmax' command (10 epochs, plots, run folder): {seconds:.2f} s -> {final}"
+        f"whole 'linearnets softmax' command (10 epochs, plots, run folder), 3 runs: median "
+        f"{walls[1]:.2f} s (from {walls[0]:.2f} to {walls[2]:.2f}) -> {runs[-1][1]}"
     )
 
 
