@@ -289,20 +289,15 @@ def _plot_process(config: SoftmaxConfig) -> PlotProcess | None:
 def _live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | None) -> Any:
     if config.plot == "none":
         return None
-    # the PNG is redrawn every epoch; the SVG, a second full draw, once when training ends
-    kwargs: dict[str, Any] = {
-        "out_dir": run_dir,
-        "num_epochs": config.epochs,
-        "formats": ("png",),
-        "final_formats": ("svg",),
-    }
-    if plotter is not None:
+    kwargs: dict[str, Any] = {"out_dir": run_dir, "num_epochs": config.epochs}
+    if plotter is not None:  # drawn on the other core: both files every epoch cost training nothing
         from linearnets.plotting.background import RemoteCurves
 
-        return RemoteCurves(plotter, **kwargs)
+        return RemoteCurves(plotter, formats=("png", "svg"), **kwargs)
     from linearnets.plotting import LiveCurves
 
-    return LiveCurves(mode=config.plot, **kwargs)
+    # drawn here: the PNG every epoch; the SVG, a second full draw, once when training ends
+    return LiveCurves(mode=config.plot, formats=("png",), final_formats=("svg",), **kwargs)
 
 
 def _write_reports(
