@@ -12,6 +12,7 @@ __all__ = [
     "DatasetError",
     "DivergenceError",
     "LinearnetsError",
+    "PlotError",
     "UsageError",
     "UsageTypeError",
 ]
@@ -39,3 +40,7 @@ class CheckpointError(LinearnetsError):
 
 class DivergenceError(LinearnetsError):
     """Training blew up: the loss became non-finite or grew far beyond its starting value."""
+
+
+class PlotError(LinearnetsError):
+    """A figure could not be drawn (in the plotting process); the run's other outputs are saved."""

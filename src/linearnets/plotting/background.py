@@ -21,14 +21,10 @@ from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
-from linearnets.errors import LinearnetsError
+from linearnets.errors import PlotError
 from linearnets.plotting.live import LiveCurves
 
 __all__ = ["PlotError", "PlotProcess", "RemoteCurves", "start_plot_process"]
-
-
-class PlotError(LinearnetsError):
-    """A figure could not be drawn in the plotting process (the run's other outputs are saved)."""
 
 
 def start_plot_process() -> PlotProcess | None:
@@ -45,9 +41,8 @@ class PlotProcess:
     """A forked child that runs plotting calls in order while the parent goes on.
 
     Calls that fail are reported by :meth:`close` (the first one, and how many more); the others still
-    run. The
-    child ignores Ctrl-C (the parent handles it and then closes the child) and exits when the parent
-    does, even if the parent dies without closing it.
+    run. The child ignores Ctrl-C (the parent handles it, then closes the child) and exits when the
+    parent does, even if the parent dies without closing it.
     """
 
     def __init__(self) -> None:
@@ -65,7 +60,7 @@ class PlotProcess:
         self._closed = False
 
     def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
-        """Queue ``fn(*args, **kwargs)`` for the child; returns at once."""
+        """Queue ``fn(*args, **kwargs)`` for the child; returns at once (the pipe holds ~64 KiB)."""
         if self._closed:
             raise PlotError("the plotting process is closed; start a new one")
         with contextlib.suppress(BrokenPipeError, EOFError, OSError):  # child gone: close() says so
