@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DivergenceError, UsageTypeError
 from linearnets.tasks.experiment import Experiment, prepare
+from linearnets.tasks.reports import live_curves, plot_process, write_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
@@ -168,10 +167,10 @@ def train_experiment(
     checkpoint = CheckpointCallback(
         run_dir, get_state=lambda: _checkpoint_state(exp, history, guard)
     )
-    plotter = _plot_process(config) if main else None
+    plotter = plot_process(config) if main else None
     if main:
         own.append(MetricsWriter(run_dir))
-        curves = _live_curves(config, run_dir, plotter)
+        curves = live_curves(config, run_dir, plotter)
         if curves is not None:
             own.append(CurvesCallback(curves))
             for metrics in history.epochs:  # redraw the epochs before a resume
@@ -247,7 +246,7 @@ def _train(
     if main:
         save_weights(run_dir / WEIGHTS_FILE, exp)
         if exp.test_iter is not None:
-            per_class = _write_reports(exp, run_dir, plots=config.plot != "none", plotter=plotter)
+            per_class = write_reports(exp, run_dir, plots=config.plot != "none", plotter=plotter)
     result = SoftmaxResult(
         config=config,
         history=history,
@@ -273,72 +272,3 @@ def _run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> Path:
     ]
     torch_dist.broadcast_object_list(names, src=0)
     return Path(names[0])
-
-
-def _plot_process(config: SoftmaxConfig) -> PlotProcess | None:
-    """Start a plotting process when the figures go to files (not to a notebook, not nowhere)."""
-    from linearnets.plotting.live import resolve_mode
-
-    if config.plot == "none" or resolve_mode(config.plot, has_out=True) != "file":
-        return None
-    from linearnets.plotting.background import start_plot_process
-
-    return start_plot_process()
-
-
-def _live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | None) -> Any:
-    if config.plot == "none":
-        return None
-    kwargs: dict[str, Any] = {"out_dir": run_dir, "num_epochs": config.epochs}
-    if plotter is not None:  # drawn on the other core: both files every epoch cost training nothing
-        from linearnets.plotting.background import RemoteCurves
-
-        return RemoteCurves(plotter, formats=("png", "svg"), **kwargs)
-    from linearnets.plotting import LiveCurves
-
-    # drawn here: the PNG every epoch; the SVG, a second full draw, once when training ends
-    return LiveCurves(mode=config.plot, formats=("png",), final_formats=("svg",), **kwargs)
-
-
-def _write_reports(
-    exp: Experiment, run_dir: Path, *, plots: bool, plotter: PlotProcess | None
-) -> list[float]:
-    """Write the per-class table, and (with ``plots``) the confusion matrix and prediction grid.
-
-    With a ``plotter`` the two figures are drawn in the plotting process.
-    """
-    from linearnets.inference import confusion_counts, prediction_samples
-    from linearnets.plotting.confusion import (
-        format_per_class_table,
-        per_class_accuracy,
-        plot_confusion_matrix,
-    )
-    from linearnets.plotting.images import plot_predictions
-
-    test_iter = exp.test_iter
-    if exp.dist.enabled:  # rank 0 reports on the whole test set, not on its shard
-        from linearnets.data.loader import ArrayLoader
-
-        test_iter = ArrayLoader(
-            test_iter.features,
-            test_iter.labels,
-            exp.config.batch_size,
-            shuffle=False,
-            resize=exp.config.resize,
-        )
-    matrix = confusion_counts(exp.model, test_iter, len(exp.classes))
-    (run_dir / "per_class.txt").write_text(format_per_class_table(matrix, exp.classes) + "\n")
-    torch.save(matrix, run_dir / "confusion.pt")
-    if plots:
-        draw = plotter.call if plotter is not None else _call_here
-        draw(plot_confusion_matrix, matrix, list(exp.classes), out=run_dir / "confusion.png")
-        if exp.config.data is None:  # images: draw them titled true / predicted
-            images, true_labels, pred_labels = prediction_samples(exp.model, test_iter, 12)
-            draw(
-                plot_predictions, images, true_labels, pred_labels, out=run_dir / "predictions.png"
-            )
-    return [float(v) for v in per_class_accuracy(matrix)]
-
-
-def _call_here(fn: Any, /, *args: Any, **kwargs: Any) -> None:
-    fn(*args, **kwargs)

@@ -1,0 +1,91 @@
+"""A softmax run's figures and reports: live curves, confusion matrix, prediction grid, per-class table.
+
+Where the figures go to files they are drawn by a forked plotting process
+(:mod:`linearnets.plotting.background`) while the run trains; in a notebook, or where no process can be
+forked, they are drawn here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from linearnets.config import SoftmaxConfig
+from linearnets.tasks.experiment import Experiment
+
+if TYPE_CHECKING:
+    from linearnets.plotting.background import PlotProcess
+
+__all__ = ["live_curves", "plot_process", "write_reports"]
+
+
+def plot_process(config: SoftmaxConfig) -> PlotProcess | None:
+    """Start a plotting process when the figures go to files (not to a notebook, not nowhere)."""
+    from linearnets.plotting.live import resolve_mode
+
+    if config.plot == "none" or resolve_mode(config.plot, has_out=True) != "file":
+        return None
+    from linearnets.plotting.background import start_plot_process
+
+    return start_plot_process()
+
+
+def live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | None) -> Any:
+    """Return the run's live curves (``None`` with ``--plot none``): drawn by ``plotter`` if given."""
+    if config.plot == "none":
+        return None
+    kwargs: dict[str, Any] = {"out_dir": run_dir, "num_epochs": config.epochs}
+    if plotter is not None:  # drawn on the other core: both files every epoch cost training nothing
+        from linearnets.plotting.background import RemoteCurves
+
+        return RemoteCurves(plotter, formats=("png", "svg"), **kwargs)
+    from linearnets.plotting import LiveCurves
+
+    # drawn here: the PNG every epoch; the SVG, a second full draw, once when training ends
+    return LiveCurves(mode=config.plot, formats=("png",), final_formats=("svg",), **kwargs)
+
+
+def write_reports(
+    exp: Experiment, run_dir: Path, *, plots: bool, plotter: PlotProcess | None
+) -> list[float]:
+    """Write the per-class table, and (with ``plots``) the confusion matrix and prediction grid.
+
+    With a ``plotter`` the two figures are drawn in the plotting process.
+    """
+    from linearnets.inference import confusion_counts, prediction_samples
+    from linearnets.plotting.confusion import (
+        format_per_class_table,
+        per_class_accuracy,
+        plot_confusion_matrix,
+    )
+    from linearnets.plotting.images import plot_predictions
+
+    test_iter = exp.test_iter
+    if exp.dist.enabled:  # rank 0 reports on the whole test set, not on its shard
+        from linearnets.data.loader import ArrayLoader
+
+        test_iter = ArrayLoader(
+            test_iter.features,
+            test_iter.labels,
+            exp.config.batch_size,
+            shuffle=False,
+            resize=exp.config.resize,
+        )
+    matrix = confusion_counts(exp.model, test_iter, len(exp.classes))
+    (run_dir / "per_class.txt").write_text(format_per_class_table(matrix, exp.classes) + "\n")
+    torch.save(matrix, run_dir / "confusion.pt")
+    if plots:
+        draw = plotter.call if plotter is not None else _call_here
+        draw(plot_confusion_matrix, matrix, list(exp.classes), out=run_dir / "confusion.png")
+        if exp.config.data is None:  # images: draw them titled true / predicted
+            images, true_labels, pred_labels = prediction_samples(exp.model, test_iter, 12)
+            draw(
+                plot_predictions, images, true_labels, pred_labels, out=run_dir / "predictions.png"
+            )
+    return [float(v) for v in per_class_accuracy(matrix)]
+
+
+def _call_here(fn: Any, /, *args: Any, **kwargs: Any) -> None:
+    fn(*args, **kwargs)
