@@ -149,6 +149,37 @@ def test_evaluate_matches_the_whole_set_at_once(gen: torch.Generator) -> None:
     assert evaluate(net, _batches(X, y, 5)) == (None, acc)  # without a loss
 
 
+@pytest.mark.parametrize(
+    "num_examples,batch_size,num_classes",
+    [
+        (1000, 3, 10),  # 334 steps: several reductions at the step bound, a short last batch
+        (40000, 3000, 4),  # 14 steps of 3000 rows: reductions at the row bound
+        (6000, 500, 1000),  # 12 steps of 500 000 outputs: a reduction every few steps (value bound)
+    ],
+    ids=["many-steps", "many-rows", "many-values"],
+)
+def test_epoch_metrics_are_exact_however_the_steps_are_grouped(
+    num_examples: int, batch_size: int, num_classes: int, gen: torch.Generator
+) -> None:
+    # the loop folds its per-step metrics in groups; the result must be that of the whole set
+    X = torch.randn(num_examples, 5, generator=gen)
+    y = torch.randint(0, num_classes, (num_examples,), generator=gen)
+    net = nn.Linear(5, num_classes)
+    batches = _batches(X, y, batch_size)
+    with torch.no_grad():
+        O = net(X)
+    expected_loss = F.cross_entropy(O.double(), y).item()
+    expected_acc = (O.argmax(dim=1) == y).double().mean().item()
+    loss = nn.CrossEntropyLoss(reduction="none")
+    for mean_loss, acc in (
+        evaluate(net, batches, loss),
+        train_epoch(net, batches, loss, NoUpdate()),
+        train_epoch(net, batches, nn.CrossEntropyLoss(), NoUpdate()),  # batch means, reweighted
+    ):
+        assert mean_loss == pytest.approx(expected_loss, rel=1e-5)
+        assert acc == pytest.approx(expected_acc, abs=1e-12)
+
+
 def test_predictions_are_argmax_first_on_ties_also_for_transposed_views(
     gen: torch.Generator,
 ) -> None:
