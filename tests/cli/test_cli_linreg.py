@@ -86,3 +86,33 @@ def test_subprocess_exit_status_and_one_line_on_bad_input() -> None:
     )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "--batch-size" in done.stderr
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    # `linearnets linreg | head -1`: the reader leaves after one line; the command must stop at its
+    # next write with 141 (as a process stopped by SIGPIPE), not print a broken-pipe error
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linearnets", "linreg", "--epochs", "2000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"epoch 1, loss ")
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141
+    assert err == b""
+
+
+def test_a_broken_pipe_elsewhere_is_still_an_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import linearnets.cli.linreg as linreg_cmd
+
+    def broken(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")  # e.g. a child process that died
+
+    monkeypatch.setattr(linreg_cmd, "run", broken)
+    assert main(["linreg"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("linearnets linreg: error: ") and "Broken pipe" in err

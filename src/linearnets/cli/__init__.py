@@ -2,7 +2,8 @@
 
 Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``.
 Usage errors exit 2, runtime errors exit 1, an interrupt exits 130; each prints one line, no traceback
-unless ``--debug`` is given.
+unless ``--debug`` is given. Output piped into a reader that stops early (``| head``) ends the command
+quietly with 141, as a process stopped by SIGPIPE would.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import select
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -18,7 +20,7 @@ from linearnets.errors import LinearnetsError, UsageError
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -63,10 +65,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"linearnets {args.command}: {detail or 'interrupted'}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
+        if isinstance(exc, BrokenPipeError) and _output_closed():
+            # `| head` has read what it wanted: nothing more to say, and nowhere to say it
+            return EXIT_BROKEN_PIPE
         if debug:
             raise
         print(f"linearnets {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return _exit_status(exc)
+
+
+def _output_closed() -> bool:
+    """Return whether the reader of stdout or stderr has gone (a pipe whose other end is closed).
+
+    A broken pipe to a child process (the plotting process) is a real error; one on the command's own
+    output only means the reader (``head``) had enough. ``poll`` tells them apart: it flags the write
+    end of a pipe without readers with ``POLLERR``.
+    """
+    if not hasattr(
+        select, "poll"
+    ):  # Windows: no poll; there, any broken pipe counts as the output's
+        return True
+    poller = select.poll()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            poller.register(stream.fileno(), select.POLLOUT)
+        except (AttributeError, OSError, ValueError):  # replaced or closed streams (e.g. pytest's)
+            continue
+    return any(events & select.POLLERR for _, events in poller.poll(0))
 
 
 def _exit_status(exc: Exception) -> int:
