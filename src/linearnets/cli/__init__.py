@@ -81,10 +81,8 @@ def _output_closed() -> bool:
     output only means the reader (``head``) had enough. ``poll`` tells them apart: it flags the write
     end of a pipe without readers with ``POLLERR``.
     """
-    if not hasattr(
-        select, "poll"
-    ):  # Windows: no poll; there, any broken pipe counts as the output's
-        return True
+    if not hasattr(select, "poll"):
+        return True  # Windows has no poll: there, any broken pipe counts as the output's
     poller = select.poll()
     for stream in (sys.stdout, sys.stderr):
         try:
