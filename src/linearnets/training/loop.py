@@ -196,6 +196,11 @@ def _predicted(y_hat: torch.Tensor) -> torch.Tensor:
     return y_hat.max(dim=1).indices
 
 
+def _joined(parts: list[torch.Tensor]) -> torch.Tensor:
+    """Return the tensors concatenated along dim 0 (the one tensor itself, uncopied, if alone)."""
+    return parts[0] if len(parts) == 1 else torch.cat(parts)
+
+
 class _Totals:
     """Running (loss sum, correct, count) of an epoch, kept as tensors so no step waits on a device.
 
@@ -245,12 +250,10 @@ class _Totals:
     def _reduce(self) -> None:
         """Fold the stashed steps into the running sums."""
         if self._losses:
-            losses = self._losses[0] if len(self._losses) == 1 else torch.cat(self._losses)
-            self.loss_sum = self.loss_sum + losses.sum(dtype=torch.float64)
+            self.loss_sum = self.loss_sum + _joined(self._losses).sum(dtype=torch.float64)
         if self._outputs:
-            outputs = self._outputs[0] if len(self._outputs) == 1 else torch.cat(self._outputs)
-            labels = self._labels[0] if len(self._labels) == 1 else torch.cat(self._labels)
-            self.correct = self.correct + (_predicted(outputs) == labels).sum()
+            predicted = _predicted(_joined(self._outputs))
+            self.correct = self.correct + (predicted == _joined(self._labels)).sum()
         self._losses, self._outputs, self._labels = [], [], []
         self._rows = self._values = 0
 
