@@ -287,6 +287,23 @@ def test_analytic_step_rejects_bad_labels(gen: torch.Generator) -> None:
         UsageError, match=r"y must hold one label per row of X: X has 4 rows, y has 3"
     ):
         net.analytic_step(X, torch.tensor([0, 1, 2]), scale=0.25)
+    assert net.W.grad is None and net.b.grad is None  # a rejected step writes no gradient
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int16, torch.int32])
+def test_any_integer_labels_work_like_int64(dtype: torch.dtype, gen: torch.Generator) -> None:
+    X = torch.rand(6, 784, generator=gen)
+    y = torch.tensor([0, 9, 3, 3, 1, 7])
+    net = SoftmaxRegressionScratch(generator=gen)
+    O = net(X)
+    torch.testing.assert_close(cross_entropy_logits(O, y.to(dtype)), cross_entropy_logits(O, y))
+    analytic = SoftmaxRegressionScratch(analytic=True)
+    _set_params(analytic, net.W.detach(), net.b.detach())
+    _, l = analytic.analytic_step(X, y.to(dtype), scale=1 / 6)
+    W_grad = analytic.W.grad
+    _, l_ref = analytic.analytic_step(X, y, scale=1 / 6)
+    torch.testing.assert_close(l, l_ref)
+    torch.testing.assert_close(W_grad, analytic.W.grad)
 
 
 # --- concise -------------------------------------------------------------------------------------
@@ -386,6 +403,30 @@ BAD_INPUT = [
         lambda: cross_entropy_logits(_logits(), torch.tensor([0, 1, 2, 3])),
         UsageError,
         r"y must hold class indices in \[0, 3\), got 3",
+    ),
+    (
+        lambda: cross_entropy_logits(_logits(), torch.tensor([0, -1, 2, 0])),
+        UsageError,
+        r"y must hold class indices in \[0, 3\), got -1",
+    ),
+    (  # the scratch model's layout: (B, C) logits that are a view of a contiguous (C, B) tensor
+        lambda: cross_entropy_logits(torch.zeros(3, 4).T, torch.tensor([0, 1, 2, 3])),
+        UsageError,
+        r"y must hold class indices in \[0, 3\), got 3",
+    ),
+    (
+        lambda: SoftmaxRegressionScratch(analytic=True).analytic_step(
+            torch.zeros(2, 784), torch.tensor([-1, 0], dtype=torch.int32), scale=0.5
+        ),
+        UsageError,
+        r"y must hold class indices in \[0, 10\), got -1",
+    ),
+    (
+        lambda: SoftmaxRegressionScratch(analytic=True).analytic_step(
+            torch.zeros(2, 784), torch.tensor([0.0, 1.0]), scale=0.5
+        ),
+        TypeError,
+        r"y must be an integer tensor of class indices",
     ),
     (
         lambda: cross_entropy(softmax(_logits()), torch.tensor([0, -1, 2, 0])),

@@ -154,12 +154,13 @@ class ArrayLoader:
         order = (
             torch.randperm(n, generator=self.generator).to(self.device) if self.shuffle else None
         )
+        labels, convert, rank, step = self.labels, self._convert, self.rank, self.world_size
         for start in range(0, n, size):
             if order is None:
-                rows = slice(start + self.rank, min(start + size, n), self.world_size)
-                X, y = flat[rows], self.labels[rows]  # views, no copy
+                rows = slice(start + rank, min(start + size, n), step)
+                X, y = flat[rows], labels[rows]  # views, no copy
             else:
                 # index_select on 2-d rows is ~3x faster than advanced indexing of (B, H, W)
-                idx = order[start + self.rank : start + size : self.world_size]
-                X, y = flat.index_select(0, idx), self.labels.index_select(0, idx)
-            yield self._convert(X), y
+                idx = order[start + rank : start + size : step]
+                X, y = flat.index_select(0, idx), labels.index_select(0, idx)
+            yield convert(X), y

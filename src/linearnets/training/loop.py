@@ -110,7 +110,13 @@ def train_step(
     if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()
-    return y_hat.detach(), l.detach()
+    return _detached(y_hat), _detached(l)
+
+
+def _detached(t: torch.Tensor) -> torch.Tensor:
+    """Return ``t`` cut from the autograd graph; a tensor outside any graph is returned as is (a
+    ``detach()`` per step is a dispatched op, and the analytic path's outputs have no graph)."""
+    return t.detach() if t.requires_grad else t
 
 
 def _global_batch_size(train_iter: Batches, step: int, local: int, dist: DistContext | None) -> int:
@@ -229,13 +235,15 @@ class _Totals:
 
     def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
         if l is not None:
-            l = l.detach()
+            l = _detached(l)
             # a loss reduced to its mean (e.g. nn.MSELoss()) still counts once per example
-            self._losses.append(l.reshape(-1) if l.ndim else l.double().mul(y.shape[0]).reshape(1))
+            if l.ndim != 1:
+                l = l.reshape(-1) if l.ndim else l.double().mul(y.shape[0]).reshape(1)
+            self._losses.append(l)
         if _is_classification(y):
             self.classification = True
             if y.shape[0]:
-                self._outputs.append(y_hat.detach())
+                self._outputs.append(_detached(y_hat))
                 self._labels.append(y)
                 self._values += y_hat.numel()
         self.count += y.shape[0]

@@ -38,14 +38,35 @@ def softmax(X: torch.Tensor) -> torch.Tensor:
     return X_exp / X_exp.sum(dim=1, keepdim=True)
 
 
-def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str) -> None:
+def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str, *, ranged: bool = True) -> None:
+    """Check ``y_hat`` (B, C) and the labels ``y`` (B,); ``ranged=False`` leaves the labels' range to
+    :func:`_pick`, which checks it for free."""
     check_float_tensor(what, y_hat, ndim=2)
-    check_label_tensor("y", y, num_classes=y_hat.shape[1])
+    check_label_tensor("y", y, num_classes=y_hat.shape[1] if ranged else None)
     if y.shape[0] != y_hat.shape[0]:
         raise UsageError(
             f"y must hold one label per row of {what}: {what} has {y_hat.shape[0]} rows, "
             f"y has {y.shape[0]}; pass labels of shape ({y_hat.shape[0]},)"
         )
+
+
+def _as_index(y: torch.Tensor) -> torch.Tensor:
+    """Return integer labels as a dtype ``gather`` and ``scatter`` index with (int64 or int32)."""
+    return y if y.dtype in (torch.int64, torch.int32) else y.long()
+
+
+def _pick(values: torch.Tensor, classes: int, y: torch.Tensor) -> torch.Tensor:
+    """Return each example's entry for its label: ``values`` is (C, B) (``classes=0``) or (B, C).
+
+    ``gather`` checks every index, so a label out of ``[0, C)`` costs no extra pass over ``y``: it
+    fails the gather, which is then reported as the labels' own error.
+    """
+    index = y.reshape(1, -1) if classes == 0 else y.reshape(-1, 1)
+    try:
+        return values.gather(classes, index).reshape(-1)
+    except RuntimeError:
+        check_label_tensor("y", y, num_classes=values.shape[classes])  # raises the readable error
+        raise
 
 
 def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -80,18 +101,18 @@ def cross_entropy_logits(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     See D2L §3.7.2.
     """
-    _check_targets(O, y, "O")
+    _check_targets(O, y, "O", ranged=False)
+    y = _as_index(y)
     # The scratch model's logits are a (B, C) view of a contiguous (C, B) tensor: work on that tensor,
     # over its dim 0, so each reduction over the C classes runs vectorized across the batch (forward
     # and backward ~15% faster than reducing the strided rows).
     classes = 0 if O.shape[1] > 1 and O.T.is_contiguous() else 1
     logits = O.T if classes == 0 else O  # (C, B) or (B, C)
-    picks = y.reshape(1, -1) if classes == 0 else y.reshape(-1, 1)
     # shift by the max first: the loss is unchanged, but logsumexp(O) − o_y would cancel two numbers
     # as large as the logits (at ±1e4 in float32 that costs ~1e-3 absolute). The shift is a constant
     # per example, so it needs no gradient.
     shifted = logits - logits.amax(dim=classes, keepdim=True).detach()  # each example's max is 0
-    return torch.logsumexp(shifted, dim=classes) - shifted.gather(classes, picks).reshape(-1)
+    return torch.logsumexp(shifted, dim=classes) - _pick(shifted, classes, y)
 
 
 def softmax_cross_entropy_grad(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -220,7 +241,7 @@ class SoftmaxRegressionScratch(ScratchModule):
         """
         X = self.flatten(X)  # (B, d)
         B = X.shape[0]
-        check_label_tensor("y", y, num_classes=self.num_outputs)
+        y = _as_index(check_label_tensor("y", y))  # the range is checked by _pick's gather
         if y.shape[0] != B:
             raise UsageError(
                 f"y must hold one label per row of X: X has {B} rows, y has {y.shape[0]}; "
@@ -228,12 +249,13 @@ class SoftmaxRegressionScratch(ScratchModule):
             )
         OT = self._logits_t(X)  # (q, B)
         shifted = OT - OT.amax(dim=0, keepdim=True)  # (q, B), each column's max is 0
+        losses = _pick(shifted, 0, y)  # (B,) o_y − m, and every label is now known to be in range
         E = shifted.exp()  # (q, B), entries in (0, 1]
         S = E.sum(dim=0)  # (B,), each >= 1
-        losses = S.log() - shifted.gather(0, y.reshape(1, B)).reshape(B)  # (B,)
+        losses = S.log().sub_(losses)  # (B,) log Σ exp(o − m) − (o_y − m)
         G = E.div_(S)  # (q, B): softmax, one column per example
         # − onehot(y): one scatter, ~2x cheaper than G[y, arange(B)] -= 1 (gather, sub, index_put)
-        G.scatter_add_(0, y.reshape(1, B), torch.full((1, B), -1.0, dtype=G.dtype, device=G.device))
+        G.scatter_(0, y.reshape(1, B), -1.0, reduce="add")
         G.mul_(scale)
         self.W.grad = (G @ X).T  # ((q, B) @ (B, d)).T -> (d, q), column-major like W
         self.b.grad = G.sum(dim=1)  # (q,)
