@@ -37,3 +37,17 @@ def test_trains_on_the_gpu_like_on_the_cpu(impl: str) -> None:
     assert results["cuda"][0] == pytest.approx(results["cpu"][0], abs=0.005)
     for gpu, cpu in zip(results["cuda"][1], results["cpu"][1], strict=True):
         torch.testing.assert_close(gpu, cpu, rtol=1e-3, atol=1e-4)
+
+
+def test_labels_out_of_range_are_caught_before_any_gpu_kernel() -> None:
+    """On a GPU an out-of-range gather index is a device-side assert that ruins the context."""
+    from linearnets.errors import UsageError
+    from linearnets.models.scratch.softmax import SoftmaxRegressionScratch, cross_entropy_logits
+
+    net = SoftmaxRegressionScratch(analytic=True).to("cuda")
+    X, y = torch.rand(2, 784, device="cuda"), torch.tensor([0, 10], device="cuda")
+    with pytest.raises(UsageError, match=r"y must hold class indices in \[0, 10\), got 10"):
+        net.analytic_step(X, y, scale=0.5)
+    with pytest.raises(UsageError, match=r"got 10"):
+        cross_entropy_logits(net(X), y)
+    torch.cuda.synchronize()  # the device is still usable

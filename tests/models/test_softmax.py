@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import pytest
@@ -288,6 +289,24 @@ def test_analytic_step_rejects_bad_labels(gen: torch.Generator) -> None:
     ):
         net.analytic_step(X, torch.tensor([0, 1, 2]), scale=0.25)
     assert net.W.grad is None and net.b.grad is None  # a rejected step writes no gradient
+
+
+def test_labels_are_range_checked_first_where_gather_does_not(monkeypatch, gen) -> None:  # type: ignore[no-untyped-def]
+    """Where a gather does not raise for a bad index (a GPU), the labels are checked before it."""
+    # the package re-exports the function softmax under the submodule's name: fetch the module itself
+    module = importlib.import_module("linearnets.models.scratch.softmax")
+
+    def no_gather(*args: object) -> None:
+        raise AssertionError("the labels reached the gather unchecked")
+
+    monkeypatch.setattr(module, "_gather_checks_range", lambda t: False)
+    monkeypatch.setattr(module, "_pick", no_gather)
+    net = SoftmaxRegressionScratch(analytic=True, generator=gen)
+    X, y = torch.rand(2, 784, generator=gen), torch.tensor([0, 10])
+    with pytest.raises(UsageError, match=r"y must hold class indices in \[0, 10\), got 10"):
+        net.analytic_step(X, y, scale=0.5)
+    with pytest.raises(UsageError, match=r"got 10"):
+        cross_entropy_logits(net(X), y)
 
 
 @pytest.mark.parametrize("dtype", [torch.uint8, torch.int16, torch.int32])

@@ -55,11 +55,21 @@ def _as_index(y: torch.Tensor) -> torch.Tensor:
     return y if y.dtype in (torch.int64, torch.int32) else y.long()
 
 
+def _gather_checks_range(t: torch.Tensor) -> bool:
+    """Whether a ``gather`` on ``t``'s device raises for an index out of range.
+
+    On the CPU it raises a ``RuntimeError``, which :func:`_pick` turns into the labels' own error,
+    so the range needs no pass of its own. On a GPU it is a device-side assert that leaves the device
+    unusable, so there the labels are checked before any kernel reads them.
+    """
+    return t.device.type == "cpu"
+
+
 def _pick(values: torch.Tensor, classes: int, y: torch.Tensor) -> torch.Tensor:
     """Return each example's entry for its label: ``values`` is (C, B) (``classes=0``) or (B, C).
 
-    ``gather`` checks every index, so a label out of ``[0, C)`` costs no extra pass over ``y``: it
-    fails the gather, which is then reported as the labels' own error.
+    On the CPU ``gather`` checks every index, so a label out of ``[0, C)`` costs no extra pass over
+    ``y``: it fails the gather, which is then reported as the labels' own error.
     """
     index = y.reshape(1, -1) if classes == 0 else y.reshape(-1, 1)
     try:
@@ -101,7 +111,7 @@ def cross_entropy_logits(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     See D2L §3.7.2.
     """
-    _check_targets(O, y, "O", ranged=False)
+    _check_targets(O, y, "O", ranged=not _gather_checks_range(O))
     y = _as_index(y)
     # The scratch model's logits are a (B, C) view of a contiguous (C, B) tensor: work on that tensor,
     # over its dim 0, so each reduction over the C classes runs vectorized across the batch (forward
@@ -241,7 +251,9 @@ class SoftmaxRegressionScratch(ScratchModule):
         """
         X = self.flatten(X)  # (B, d)
         B = X.shape[0]
-        y = _as_index(check_label_tensor("y", y))  # the range is checked by _pick's gather
+        # on the CPU the range is checked by _pick's gather, for free
+        classes = None if _gather_checks_range(X) else self.num_outputs
+        y = _as_index(check_label_tensor("y", y, num_classes=classes))
         if y.shape[0] != B:
             raise UsageError(
                 f"y must hold one label per row of X: X has {B} rows, y has {y.shape[0]}; "
