@@ -22,7 +22,7 @@ def _losses(value: float, n: int) -> torch.Tensor:
 
 
 def test_nan_loss_trips_at_once_naming_step_loss_and_lr() -> None:
-    guard = DivergenceGuard(0.5)
+    guard = DivergenceGuard(0.5, check_every=1)
     guard.on_epoch_start(epoch=2, num_batches=10)
     guard(0, _losses(2.0, 8))
     with pytest.raises(DivergenceError) as info:
@@ -33,7 +33,7 @@ def test_nan_loss_trips_at_once_naming_step_loss_and_lr() -> None:
 
 
 def test_growth_beyond_factor_trips_but_a_drop_never_does() -> None:
-    guard = DivergenceGuard(0.1, factor=100)
+    guard = DivergenceGuard(0.1, factor=100, check_every=1)
     guard(0, _losses(2.3, 256))
     guard(1, _losses(1e-6, 256))  # linear regression's loss falls 10^4-fold and more: fine
     guard(2, _losses(229.0, 256))
@@ -54,7 +54,7 @@ def test_one_hard_example_in_a_tiny_batch_is_not_a_blow_up() -> None:
 
 
 def test_reference_window_is_not_inflated_by_a_blow_up() -> None:
-    guard = DivergenceGuard(10.0, min_examples=30)
+    guard = DivergenceGuard(10.0, min_examples=30, check_every=1)
     guard(0, _losses(16.0, 10))
     guard(1, _losses(16.0 * 81, 10))
     guard(2, _losses(16.0 * 81**2, 10))  # the reference window ends here
@@ -75,7 +75,7 @@ def test_state_round_trip_keeps_the_reference() -> None:
     guard = DivergenceGuard(0.1)
     guard(0, _losses(2.0, 100))
     guard(1, _losses(1.0, 100))
-    restored = DivergenceGuard(0.1)
+    restored = DivergenceGuard(0.1, check_every=1)
     restored.load_state_dict(guard.state_dict())
     assert restored.state_dict() == guard.state_dict()
     with pytest.raises(DivergenceError, match="starting value 2,"):
@@ -156,6 +156,49 @@ def test_batched_checks_still_name_the_exact_step() -> None:
     guard(2, _losses(2.0, 64))
     with pytest.raises(DivergenceError, match=r"epoch 1, step 2: the batch loss is nan"):
         guard(3, _losses(2.0, 64))
+
+
+def test_by_default_a_cpu_run_is_checked_in_groups_of_16_steps_naming_the_exact_one() -> None:
+    guard = DivergenceGuard(0.1)
+    guard(0, _losses(2.0, 64))
+    guard(1, _losses(math.inf, 64))
+    for step in range(2, 15):  # nothing read back yet: no sync, no op per step
+        guard(step, _losses(2.0, 64))
+    with pytest.raises(DivergenceError, match=r"epoch 1, step 2: the batch loss is inf"):
+        guard(15, _losses(2.0, 64))
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        [(64,)] * 5,  # full batches, per-example losses
+        [(10, 1)] * 3,  # linear regression's (B, 1) losses
+        [()] * 4,  # mean-reduced losses
+        [(64,), (64,), (17,)],  # an epoch's short last batch
+        [(8,), (0,), (8,)],  # an empty shard of a data-parallel batch
+        [(0,), (0,)],
+    ],
+)
+def test_a_group_of_steps_is_checked_on_the_same_sums_as_step_by_step(shapes) -> None:  # type: ignore[no-untyped-def]
+    gen = torch.Generator().manual_seed(0)
+    steps = [torch.rand(shape, generator=gen) * 3 for shape in shapes]
+    grouped, single = (
+        DivergenceGuard(0.1, check_every=len(steps)),
+        DivergenceGuard(0.1, check_every=1),
+    )
+    for step, losses in enumerate(steps):
+        grouped(step, losses)
+        single(step, losses)
+    assert grouped.state_dict() == single.state_dict()
+    # and those sums are the steps' own, summed independently in float64 (empty steps are skipped)
+    counted = [(float(l.double().sum()), l.shape[0] if l.ndim else 1) for l in steps]
+    counted = [(total, count) for total, count in counted if count]
+    recent = grouped.state_dict()["recent"]  # the latest steps, [sum, count] each
+    assert 0 < len(recent) <= len(counted) or not counted
+    for (total, count), (expected_total, expected_count) in zip(
+        recent, counted[len(counted) - len(recent) :], strict=True
+    ):
+        assert count == expected_count and total == pytest.approx(expected_total, rel=1e-12)
 
 
 def test_epoch_end_checks_the_steps_not_read_back_yet() -> None:
