@@ -158,8 +158,17 @@ def test_batched_checks_still_name_the_exact_step() -> None:
         guard(3, _losses(2.0, 64))
 
 
-def test_by_default_a_cpu_run_is_checked_in_groups_of_16_steps_naming_the_exact_one() -> None:
+def test_called_alone_on_the_cpu_it_checks_every_step() -> None:
+    guard = DivergenceGuard(0.1)  # no fit around it: nothing would check the steps left at the end
+    guard(0, _losses(2.0, 64))
+    with pytest.raises(DivergenceError, match=r"epoch 1, step 2: the batch loss is inf"):
+        guard(1, _losses(math.inf, 64))
+
+
+def test_as_a_fit_callback_a_cpu_run_is_checked_in_groups_of_16_naming_the_exact_step() -> None:
     guard = DivergenceGuard(0.1)
+    guard.on_fit_start(num_epochs=1, start_epoch=0)
+    guard.on_epoch_start(epoch=1, num_batches=None)
     guard(0, _losses(2.0, 64))
     guard(1, _losses(math.inf, 64))
     for step in range(2, 15):  # nothing read back yet: no sync, no op per step

@@ -32,19 +32,20 @@ class DivergenceGuard(Callback):
     example in a batch of 1 does not count as a blow-up. A healthy run's loss drops (linear
     regression's 10⁴-fold), so only growth is checked, never the size of a drop.
 
-    Use it as a callback of :func:`~linearnets.training.loop.fit` (it then knows the epoch), or as its
-    ``on_step`` function. In a data-parallel run pass ``dist`` so every process takes the same decision.
+    Use it as a callback of :func:`~linearnets.training.loop.fit` (it then knows the epoch, and checks
+    the steps left at each epoch's end), or call it after each step (as ``fit``'s ``on_step``
+    function, say). In a data-parallel run pass ``dist`` so every process takes the same decision.
 
     Args:
         lr: the learning rate, named in the message with a smaller one to try.
         factor: how many times the starting loss counts as blown up (> 1).
         min_examples: how many examples set the starting loss.
-        check_every: check the losses every this many steps (``None``: every 16 on the CPU, every
-            32 on an accelerator, where each read waits for the device). Checking a group costs about
-            what checking one step does, and on a CPU a per-step check costs ~10% of a small model's
-            step. The step named in the message is exact either way; training may run up to
-            ``check_every − 1`` steps past it, and never past the end of the epoch. Pass 1 to stop
-            at the very step.
+        check_every: check the losses every this many steps. ``None``: every 32 on an accelerator,
+            where each read waits for the device; on the CPU every 16 as a ``fit`` callback (a group
+            costs about what one step's check does, and a per-step check ~10% of a small model's
+            step), else every step. The step named in the message is exact either way; training
+            may run up to ``check_every − 1`` steps past it, and as a callback never past the end of
+            the epoch. Pass 1 to stop at the very step; call :meth:`flush` to check the steps left.
         dist: the data-parallel context, if any.
     """
 
@@ -73,12 +74,18 @@ class DivergenceGuard(Callback):
         self._count = 0
         self._recent: deque[tuple[float, int]] = deque()
         self._recent_count = 0
-        self._pending: list[tuple[int, int, torch.Tensor]] = []  # (epoch, step, [sum, count])
+        self._pending: list[tuple[int, int, torch.Tensor]] = []  # (epoch, step, losses)
+        self._epoch_ends = False  # whether on_epoch_end will check the steps left in an epoch
 
     # -- hooks ---------------------------------------------------------------------------------
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        """Note that ``fit`` will call :meth:`on_epoch_end`, so CPU steps may be checked in groups."""
+        self._epoch_ends = True
+
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
         """Remember the epoch, for the message."""
         self.epoch = epoch
+        self._epoch_ends = True
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
         """Check the step's per-example losses (the ``fit`` callback hook)."""
@@ -105,7 +112,9 @@ class DivergenceGuard(Callback):
         # kept as they are (no op per step), like the training loop's metrics: a step's losses are a
         # new tensor, not overwritten by later steps
         self._pending.append((self.epoch, step, l))
-        every = self.check_every or (16 if l.device.type == "cpu" else 32)
+        every = self.check_every or (
+            32 if l.device.type != "cpu" else 16 if self._epoch_ends else 1
+        )
         if len(self._pending) >= every:
             self.flush()
 
