@@ -180,6 +180,22 @@ def test_epoch_metrics_are_exact_however_the_steps_are_grouped(
         assert acc == pytest.approx(expected_acc, abs=1e-12)
 
 
+def test_losses_of_mixed_shapes_are_each_counted_once_per_example(gen: torch.Generator) -> None:
+    # the stash keeps each step's losses as they come: (B,), (B, 1) and batch means may all appear
+    X, y = torch.randn(30, 2, generator=gen), torch.randn(30, 1, generator=gen)
+    net = LinearRegressionScratch(2, sigma=1.0, generator=gen)
+    shapes = iter(["column", "flat", "mean"] * 4)
+
+    def shifting_loss(y_hat: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        l = squared_loss(y_hat, target)  # (B, 1)
+        shape = next(shapes)
+        return l if shape == "column" else l.reshape(-1) if shape == "flat" else l.mean()
+
+    expected = squared_loss(net(X), y).mean().item()
+    mean_loss, _ = evaluate(net, _batches(X, y, 4), shifting_loss)  # 8 steps, the last of 2 rows
+    assert mean_loss == pytest.approx(expected, rel=1e-6)
+
+
 def test_predictions_are_argmax_first_on_ties_also_for_transposed_views(
     gen: torch.Generator,
 ) -> None:

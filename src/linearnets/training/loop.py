@@ -79,7 +79,11 @@ def train_step(
     scale: float,
     dist: DistContext | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run one update and return ``(y_hat, l)``, both detached; ``l`` holds per-example losses.
+    """Run one update and return ``(y_hat, l)``; ``l`` holds per-example losses, detached.
+
+    ``y_hat`` may still name its ``grad_fn`` (its graph was consumed by ``backward``, so it holds no
+    saved tensors): detaching it costs an op per step, and only a classifier's metrics keep it (they
+    detach it then).
 
     ``scale`` turns the summed loss into the objective whose gradient is applied: ``1 / B`` gives the
     batch mean, as ``loss.mean().backward()`` does. An ``analytic`` model trained on its own loss
@@ -110,7 +114,7 @@ def train_step(
     if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()
-    return _detached(y_hat), _detached(l)
+    return y_hat, _detached(l)
 
 
 def _detached(t: torch.Tensor) -> torch.Tensor:
@@ -207,6 +211,14 @@ def _joined(parts: list[torch.Tensor]) -> torch.Tensor:
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
+def _flat(parts: list[torch.Tensor]) -> torch.Tensor:
+    """Return the tensors' values in one tensor: one ``cat`` when they share their trailing shape."""
+    first = parts[0]
+    if all(p.shape[1:] == first.shape[1:] for p in parts):
+        return _joined(parts)
+    return torch.cat([p.reshape(-1) for p in parts])
+
+
 class _Totals:
     """Running (loss sum, correct, count) of an epoch, kept as tensors so no step waits on a device.
 
@@ -236,10 +248,9 @@ class _Totals:
     def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
         if l is not None:
             l = _detached(l)
-            # a loss reduced to its mean (e.g. nn.MSELoss()) still counts once per example
-            if l.ndim != 1:
-                l = l.reshape(-1) if l.ndim else l.double().mul(y.shape[0]).reshape(1)
-            self._losses.append(l)
+            # a loss reduced to its mean (e.g. nn.MSELoss()) still counts once per example; other
+            # shapes ((B,), (B, 1), ...) are stashed as they are and flattened when folded
+            self._losses.append(l if l.ndim else l.double().mul(y.shape[0]).reshape(1))
         if _is_classification(y):
             self.classification = True
             if y.shape[0]:
@@ -258,7 +269,7 @@ class _Totals:
     def _reduce(self) -> None:
         """Fold the stashed steps into the running sums."""
         if self._losses:
-            self.loss_sum = self.loss_sum + _joined(self._losses).sum(dtype=torch.float64)
+            self.loss_sum = self.loss_sum + _flat(self._losses).sum(dtype=torch.float64)
         if self._outputs:
             predicted = _predicted(_joined(self._outputs))
             self.correct = self.correct + (predicted == _joined(self._labels)).sum()
