@@ -42,8 +42,8 @@ class DivergenceGuard(Callback):
         min_examples: how many examples set the starting loss.
         check_every: check the losses every this many steps. ``None``: every 32 on an accelerator,
             where each read waits for the device; on the CPU every 16 as a ``fit`` callback (a group
-            costs about what one step's check does, and a per-step check ~10% of a small model's
-            step), else every step. The step named in the message is exact either way; training
+            costs about what one step's check does; per step it cost 34 µs here, 18% of a
+            linear-regression scratch step), else every step. The step named in the message is exact either way; training
             may run up to ``check_every − 1`` steps past it, and as a callback never past the end of
             the epoch. Pass 1 to stop at the very step; call :meth:`flush` to check the steps left.
         dist: the data-parallel context, if any.
@@ -85,7 +85,6 @@ class DivergenceGuard(Callback):
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
         """Remember the epoch, for the message."""
         self.epoch = epoch
-        self._epoch_ends = True
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
         """Check the step's per-example losses (the ``fit`` callback hook)."""

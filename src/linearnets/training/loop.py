@@ -239,7 +239,7 @@ class _Totals:
         self.correct: torch.Tensor | int = 0
         self.count = 0
         self.classification = False
-        self._losses: list[torch.Tensor] = []  # flattened per-example losses (float)
+        self._losses: list[torch.Tensor] = []  # per-example losses, each in its own shape
         self._outputs: list[torch.Tensor] = []  # y_hat (B, q)
         self._labels: list[torch.Tensor] = []  # y (B,)
         self._rows = 0

@@ -252,8 +252,8 @@ class SoftmaxRegressionScratch(ScratchModule):
         X = self.flatten(X)  # (B, d)
         B = X.shape[0]
         # on the CPU the range is checked by _pick's gather, for free
-        classes = None if _gather_checks_range(X) else self.num_outputs
-        y = _as_index(check_label_tensor("y", y, num_classes=classes))
+        num_classes = None if _gather_checks_range(X) else self.num_outputs
+        y = _as_index(check_label_tensor("y", y, num_classes=num_classes))
         if y.shape[0] != B:
             raise UsageError(
                 f"y must hold one label per row of X: X has {B} rows, y has {y.shape[0]}; "
@@ -261,10 +261,10 @@ class SoftmaxRegressionScratch(ScratchModule):
             )
         OT = self._logits_t(X)  # (q, B)
         shifted = OT - OT.amax(dim=0, keepdim=True)  # (q, B), each column's max is 0
-        losses = _pick(shifted, 0, y)  # (B,) o_y − m, and every label is now known to be in range
+        picked = _pick(shifted, 0, y)  # (B,) o_y − m, and every label is now known to be in range
         E = shifted.exp()  # (q, B), entries in (0, 1]
         S = E.sum(dim=0)  # (B,), each >= 1
-        losses = S.log().sub_(losses)  # (B,) log Σ exp(o − m) − (o_y − m)
+        losses = S.log().sub_(picked)  # (B,) log Σ exp(o − m) − (o_y − m)
         G = E.div_(S)  # (q, B): softmax, one column per example
         # − onehot(y): one scatter, ~2x cheaper than G[y, arange(B)] -= 1 (gather, sub, index_put)
         G.scatter_(0, y.reshape(1, B), -1.0, reduce="add")
