@@ -62,16 +62,20 @@ def _gather_checks_range(t: torch.Tensor) -> bool:
     so the range needs no pass of its own. On a GPU it is a device-side assert that leaves the device
     unusable, so there the labels are checked before any kernel reads them.
     """
-    return t.device.type == "cpu"
+    return t.is_cpu
 
 
-def _pick(values: torch.Tensor, classes: int, y: torch.Tensor) -> torch.Tensor:
+def _pick(
+    values: torch.Tensor, classes: int, y: torch.Tensor, index: torch.Tensor | None = None
+) -> torch.Tensor:
     """Return each example's entry for its label: ``values`` is (C, B) (``classes=0``) or (B, C).
 
-    On the CPU ``gather`` checks every index, so a label out of ``[0, C)`` costs no extra pass over
-    ``y``: it fails the gather, which is then reported as the labels' own error.
+    ``index`` is ``y`` already shaped as (1, B) or (B, 1), when the caller has it. On the CPU
+    ``gather`` checks every index, so a label out of ``[0, C)`` costs no extra pass over ``y``: it
+    fails the gather, which is then reported as the labels' own error.
     """
-    index = y.reshape(1, -1) if classes == 0 else y.reshape(-1, 1)
+    if index is None:
+        index = y.reshape(1, -1) if classes == 0 else y.reshape(-1, 1)
     try:
         return values.gather(classes, index).reshape(-1)
     except RuntimeError:
@@ -264,13 +268,14 @@ class SoftmaxRegressionScratch(ScratchModule):
             )
         OT = self._logits_t(X)  # (q, B)
         shifted = OT - OT.amax(dim=0, keepdim=True)  # (q, B), each column's max is 0
-        picked = _pick(shifted, 0, y)  # (B,) o_y − m, and every label is now known to be in range
+        index = y.reshape(1, B)  # read by the gather and by the scatter
+        picked = _pick(shifted, 0, y, index)  # (B,) o_y − m; every label is now known in range
         E = shifted.exp()  # (q, B), entries in (0, 1]
         S = E.sum(dim=0)  # (B,), each >= 1
         losses = S.log().sub_(picked)  # (B,) log Σ exp(o − m) − (o_y − m)
         G = E.div_(S)  # (q, B): softmax, one column per example
         # − onehot(y): one scatter, ~2x cheaper than G[y, arange(B)] -= 1 (gather, sub, index_put)
-        G.scatter_(0, y.reshape(1, B), -1.0, reduce="add")
+        G.scatter_(0, index, -1.0, reduce="add")
         G.mul_(scale)
         self.W.grad = (G @ X).T  # ((q, B) @ (B, d)).T -> (d, q), column-major like W
         self.b.grad = G.sum(dim=1)  # (q,)
