@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import pytest
@@ -167,6 +168,19 @@ def test_the_generator_draws_one_permutation_per_epoch(images: torch.Tensor) -> 
     epochs = [_indices(loader) for _ in range(3)]
     reference = torch.Generator().manual_seed(11)
     assert epochs == [torch.randperm(N, generator=reference).tolist() for _ in range(3)]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_a_yielded_batch_is_held_by_its_consumer_alone(
+    images: torch.Tensor, labels: torch.Tensor, shuffle: bool
+) -> None:
+    # the training loop frees each batch before asking for the next, so its memory can be reused
+    batches = iter(ArrayLoader(images, labels, 5, shuffle=shuffle))
+    X, _ = next(batches)
+    alive = weakref.ref(X)
+    del X, _
+    next(batches)
+    assert alive() is None
 
 
 U8 = torch.zeros(4, 3, 3, dtype=torch.uint8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from torch import nn
 from linearnets.errors import UsageError
 from linearnets.metrics import accuracy
 from linearnets.models.concise import linreg_concise, softmax_concise
+from linearnets.models.factory import build_softmax
 from linearnets.models.scratch import (
     SGD,
     LinearRegressionScratch,
@@ -435,6 +437,37 @@ def test_on_step_sees_each_batch_once_with_its_losses(gen: torch.Generator) -> N
     assert [tuple(l.shape) for _, l in seen] == [(4,), (4,), (3,)]
     assert not any(l.requires_grad for _, l in seen)
     assert sum(l.sum().item() for _, l in seen) / 11 == pytest.approx(train_loss)
+
+
+class _ReleaseChecker:
+    """Yields (X, y) batches and records, at each request, whether the previous X is still alive."""
+
+    def __init__(self, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        self.batches = batches
+        self.alive: list[bool] = []
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        previous: weakref.ref[torch.Tensor] | None = None
+        for X, y in self.batches:
+            if previous is not None:
+                self.alive.append(previous() is not None)
+            X = X.clone()  # a tensor only the loop holds once yielded
+            previous = weakref.ref(X)
+            yield X, y
+            del X
+
+
+@pytest.mark.parametrize("impl", ["concise", "scratch", "analytic"])
+def test_the_loop_lets_go_of_each_batch_before_asking_for_the_next(
+    impl: str, gen: torch.Generator
+) -> None:
+    # so the allocator can hand the next batch the block just freed, still in cache
+    setup = build_softmax(impl, num_inputs=3, num_outputs=2, lr=0.1, generator=gen)
+    batches = _ReleaseChecker(_classification(gen, n=11, batch_size=4))
+    train_epoch(setup.net, batches, setup.loss, setup.updater)
+    assert batches.alive == [False, False]
+    evaluate(setup.net, batches, setup.loss)
+    assert batches.alive == [False] * 4
 
 
 def test_history_properties() -> None:
