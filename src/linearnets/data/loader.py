@@ -163,4 +163,7 @@ class ArrayLoader:
                 # index_select on 2-d rows is ~3x faster than advanced indexing of (B, H, W)
                 idx = order[start + rank : start + size : step]
                 X, y = flat.index_select(0, idx), labels.index_select(0, idx)
-            yield convert(X), y
+            batch = convert(X), y
+            del X  # the gathered rows are spent: their block is free for the next gather
+            yield batch
+            del batch  # hold nothing the consumer was given (it may then free the batch)
