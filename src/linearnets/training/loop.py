@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from linearnets.errors import UsageError
+from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics, History
 from linearnets.training.updaters import Updater, streamlined
@@ -98,9 +99,8 @@ def train_step(
         y_hat = net(X)
         l = loss(y_hat, y)
         updater.zero_grad()
-        # d(scale · Σ l_i)/d l_i = scale: seeding backward with it spares the sum and product nodes
         if l.ndim:
-            l.backward(torch.full_like(l, scale))
+            backward_scaled(l, scale)  # l.backward(full_like(l, scale)), minus its Python checks
         else:  # a loss already reduced to the batch mean
             (l * (y.shape[0] * scale)).backward()
         # (DistributedDataParallel averages the gradients over processes during backward)
