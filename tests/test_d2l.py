@@ -1,0 +1,104 @@
+"""linearnets.d2l's training functions against the book's own loop, written out here (D2L §3.6.6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import torch
+from torch import nn
+
+from linearnets import d2l
+from linearnets.models.scratch import SGD
+
+Batches = list[tuple[torch.Tensor, torch.Tensor]]
+
+
+def _batches(seed: int = 0) -> Batches:
+    g = torch.Generator().manual_seed(seed)
+    X = torch.rand(70, 1, 4, 4, generator=g)
+    y = torch.randint(0, 3, (70,), generator=g)
+    return [(X[i : i + 16], y[i : i + 16]) for i in range(0, 70, 16)]  # the last batch is short
+
+
+def book_train_epoch_ch3(net, train_iter, loss, updater):  # type: ignore[no-untyped-def]
+    """The book's train_epoch_ch3 (D2L §3.6.6), verbatim but for its Accumulator."""
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = [0.0, 0.0, 0.0]
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        correct = float((y_hat.argmax(axis=1).type(y.dtype) == y).type(y.dtype).sum())
+        metric = [metric[0] + float(l.detach().sum()), metric[1] + correct, metric[2] + y.numel()]
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def _concise(seed: int = 3) -> nn.Module:
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    nn.init.normal_(net[1].weight, std=0.5)
+    return net
+
+
+Updater = Callable[[nn.Module], object]
+OPTIMIZERS: dict[str, Updater] = {
+    "torch.optim.SGD": lambda net: torch.optim.SGD(net.parameters(), lr=0.5),
+    "torch.optim.SGD with momentum": lambda net: torch.optim.SGD(
+        net.parameters(), lr=0.5, momentum=0.9
+    ),
+    "the scratch SGD": lambda net: SGD(net.parameters(), lr=0.5),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_train_epoch_ch3_with_an_optimizer_matches_the_books_loop(name: str) -> None:
+    ours, theirs = _concise(), _concise()
+    loss = nn.CrossEntropyLoss(reduction="none")
+    got = d2l.train_epoch_ch3(ours, _batches(), loss, OPTIMIZERS[name](ours))
+    their_updater = OPTIMIZERS[name](theirs)
+    if isinstance(
+        their_updater, SGD
+    ):  # the book's loop knows torch optimizers, not the scratch SGD
+        their_updater = torch.optim.SGD(theirs.parameters(), lr=0.5)  # whose steps it matches
+    expected = book_train_epoch_ch3(theirs, _batches(), loss, their_updater)
+    assert got == pytest.approx(expected, rel=1e-6)
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_train_epoch_ch3_with_the_books_updater_function_matches_the_books_loop() -> None:
+    def scratch() -> tuple[torch.Tensor, torch.Tensor]:
+        g = torch.Generator().manual_seed(4)
+        W = torch.normal(0, 0.5, (16, 3), generator=g).requires_grad_()
+        return W, torch.zeros(3, requires_grad=True)
+
+    def run(train: Callable[..., tuple[float, float]]) -> tuple[tuple[float, float], torch.Tensor]:
+        W, b = scratch()
+
+        def net(X: torch.Tensor) -> torch.Tensor:
+            return torch.softmax(X.reshape((-1, W.shape[0])) @ W + b, dim=1)
+
+        def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return -torch.log(y_hat[range(len(y_hat)), y])
+
+        def updater(batch_size: int) -> None:
+            d2l.sgd([W, b], 0.5, batch_size)
+
+        return train(net, _batches(), cross_entropy, updater), W.detach()
+
+    (got, W_got), (expected, W_expected) = run(d2l.train_epoch_ch3), run(book_train_epoch_ch3)
+    assert got == pytest.approx(expected, rel=1e-6)
+    assert torch.equal(W_got, W_expected)  # the very same loop
+
+
+def test_accuracy_counts_like_the_book() -> None:
+    y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
+    assert d2l.accuracy(y_hat, torch.tensor([0, 2])) == 1.0  # a count, not a ratio
