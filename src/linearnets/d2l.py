@@ -2,8 +2,9 @@
 
 Swap ``from d2l import torch as d2l`` for ``from linearnets import d2l``: the chapter's code keeps working,
 in a script as in a notebook, and trains at linearnets' speed (Fashion-MNIST batches are sliced from one
-in-memory tensor, and an optimizer is run by linearnets' own loop). Differences, all deliberate: ``train_ch3`` prints one line per epoch outside Jupyter
-instead of asserting on the final accuracy, and ``predict_ch3`` also saves its figure when headless.
+in-memory tensor, and an optimizer is run by linearnets' own loop). Differences, all deliberate:
+``train_ch3`` prints one line per epoch outside Jupyter instead of asserting on the final accuracy, and
+``predict_ch3`` also saves its figure when headless.
 
 See D2L chapter 3.
 """

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import torch
 from torch import nn
+from torch.optim import optimizer as optim_base
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from linearnets.models.scratch import SGD
@@ -99,6 +100,21 @@ FALLBACKS: dict[str, Callable[[Any], Any]] = {
 def test_anything_but_a_plain_sgd_keeps_its_own_methods(name: str) -> None:
     opt = FALLBACKS[name](_net().parameters())
     assert streamlined(opt) is opt
+
+
+def test_an_option_it_does_not_know_keeps_torchs_step() -> None:
+    opt = torch.optim.SGD(_net().parameters(), lr=0.1)
+    opt.param_groups[0]["some_future_option"] = True  # e.g. an option of a later torch
+    assert streamlined(opt) is opt
+
+
+def test_a_torch_that_keeps_its_hooks_elsewhere_keeps_torchs_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opt = torch.optim.SGD(_net().parameters(), lr=0.1)
+    assert isinstance(streamlined(opt), PlainSGDStep)
+    monkeypatch.delattr(optim_base, "_global_optimizer_pre_hooks")
+    assert streamlined(opt) is opt  # hooks it cannot see might be registered
 
 
 def test_a_global_optimizer_hook_keeps_torchs_step() -> None:

@@ -27,7 +27,8 @@ class Updater(Protocol):
     def step(self) -> None: ...
 
 
-# the options under which torch.optim.SGD's step is exactly p -= lr * p.grad
+# the options under which torch.optim.SGD's step is exactly p -= lr * p.grad; a group with any other
+# key (an option of a later torch, or one added by a scheduler) keeps torch's own step
 _PLAIN = {
     "momentum": 0,
     "dampening": 0,
@@ -36,6 +37,10 @@ _PLAIN = {
     "maximize": False,
     "differentiable": False,
 }
+_KNOWN = {*_PLAIN, "params", "lr", "foreach", "fused"}
+# where torch keeps step hooks (private names: if this torch lacks one, nothing is streamlined)
+_INSTANCE_HOOKS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks")
+_GLOBAL_HOOKS = ("_global_optimizer_pre_hooks", "_global_optimizer_post_hooks")
 
 
 class PlainSGDStep:
@@ -72,16 +77,15 @@ def _is_plain_sgd(optimizer: Any) -> bool:
     if type(optimizer) is not torch.optim.SGD:  # a subclass may change step or zero_grad
         return False
     patched = vars(optimizer).keys() & {"step", "zero_grad"}  # e.g. an LR scheduler wraps step
-    hooks = (
-        optimizer._optimizer_step_pre_hooks,
-        optimizer._optimizer_step_post_hooks,
-        optim_base._global_optimizer_pre_hooks,
-        optim_base._global_optimizer_post_hooks,
-    )
-    if patched or any(hooks) or getattr(optimizer, "grad_scale", None) is not None:
+    hooks = [getattr(optimizer, name, None) for name in _INSTANCE_HOOKS]
+    hooks += [getattr(optim_base, name, None) for name in _GLOBAL_HOOKS]
+    if patched or any(h is None or h for h in hooks):  # hooks unknown or registered
+        return False
+    if getattr(optimizer, "grad_scale", None) is not None:
         return False
     return all(
-        all(group.get(key, value) == value for key, value in _PLAIN.items())
+        group.keys() <= _KNOWN
+        and all(group.get(key, value) == value for key, value in _PLAIN.items())
         and not group.get("fused")
         and isinstance(group["lr"], float | int)
         and not isinstance(group["lr"], bool)
