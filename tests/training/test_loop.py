@@ -26,6 +26,7 @@ from linearnets.training.loop import (
     EpochMetrics,
     History,
     _predicted,
+    _Totals,
     evaluate,
     evaluate_accuracy,
     fit,
@@ -196,6 +197,29 @@ def test_losses_of_mixed_shapes_are_each_counted_once_per_example(gen: torch.Gen
     expected = squared_loss(net(X), y).mean().item()
     mean_loss, _ = evaluate(net, _batches(X, y, 4), shifting_loss)  # 8 steps, the last of 2 rows
     assert mean_loss == pytest.approx(expected, rel=1e-6)
+
+
+def test_an_empty_shards_mean_loss_counts_for_nothing() -> None:
+    # a data-parallel rank with no rows left computes nn.MSELoss() over nothing: NaN, 0 examples
+    totals = _Totals()
+    totals.add(torch.zeros(4, 1), torch.zeros(4, 1), torch.tensor(2.5))  # mean 2.5 over 4
+    totals.add(torch.zeros(0, 1), torch.zeros(0, 1), torch.tensor(float("nan")))
+    totals.add(torch.zeros(2, 1), torch.zeros(2, 1), torch.tensor(1.0))
+    mean_loss, acc = totals.result("train_iter", None)
+    assert mean_loss == pytest.approx((2.5 * 4 + 1.0 * 2) / 6) and acc is None
+
+
+def test_a_mean_loss_trains_as_its_per_example_form(gen: torch.Generator) -> None:
+    X, y = torch.randn(30, 2, generator=gen), torch.randn(30, 1, generator=gen)
+    runs = []
+    for loss in (squared_loss, lambda y_hat, t: squared_loss(y_hat, t).mean()):
+        net = LinearRegressionScratch(2, generator=torch.Generator().manual_seed(1))
+        mean_loss, _ = train_epoch(net, _batches(X, y, 4), loss, SGD(net.parameters(), lr=0.1))
+        runs.append((mean_loss, net.w.detach().clone(), net.b.detach().clone()))
+    (l_a, w_a, b_a), (l_b, w_b, b_b) = runs
+    assert l_a == pytest.approx(l_b, rel=1e-6)
+    torch.testing.assert_close(w_a, w_b, rtol=0, atol=1e-7)
+    torch.testing.assert_close(b_a, b_b, rtol=0, atol=1e-7)
 
 
 def test_predictions_are_argmax_first_on_ties_also_for_transposed_views(

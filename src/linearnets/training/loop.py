@@ -99,10 +99,9 @@ def train_step(
         y_hat = net(X)
         l = loss(y_hat, y)
         updater.zero_grad()
-        if l.ndim:
-            backward_scaled(l, scale)  # l.backward(full_like(l, scale)), minus its Python checks
-        else:  # a loss already reduced to the batch mean
-            (l * (y.shape[0] * scale)).backward()
+        # l.backward(full_like(l, scale)), minus its Python checks; a loss already reduced to the
+        # batch mean (0-d) is scaled back to the sum first: d(scale · B · mean)/d mean = scale · B
+        backward_scaled(l, scale if l.ndim else y.shape[0] * scale)
         # (DistributedDataParallel averages the gradients over processes during backward)
     if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
@@ -240,6 +239,8 @@ class _Totals:
         self.count = 0
         self.classification = False
         self._losses: list[torch.Tensor] = []  # per-example losses, each in its own shape
+        self._means: list[torch.Tensor] = []  # losses already reduced to their batch mean (0-d)
+        self._mean_counts: list[int] = []  # the examples behind each of them
         self._outputs: list[torch.Tensor] = []  # y_hat (B, q)
         self._labels: list[torch.Tensor] = []  # y (B,)
         self._rows = 0
@@ -248,9 +249,11 @@ class _Totals:
     def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
         if l is not None:
             l = _detached(l)
-            # a loss reduced to its mean (e.g. nn.MSELoss()) still counts once per example; other
-            # shapes ((B,), (B, 1), ...) are stashed as they are and flattened when folded
-            self._losses.append(l if l.ndim else l.double().mul(y.shape[0]).reshape(1))
+            if l.ndim:  # (B,), (B, 1), ...: stashed as they are, flattened when folded
+                self._losses.append(l)
+            elif y.shape[0]:  # reduced to its mean (e.g. nn.MSELoss()): once per example
+                self._means.append(l)  # (an empty shard's mean is NaN and counts for nothing)
+                self._mean_counts.append(y.shape[0])
         if _is_classification(y):
             self.classification = True
             if y.shape[0]:
@@ -262,7 +265,7 @@ class _Totals:
         if (
             self._rows >= self._STASH_ROWS
             or self._values >= self._STASH_VALUES
-            or max(len(self._losses), len(self._outputs)) >= self._STASH_STEPS
+            or max(len(self._losses), len(self._means), len(self._outputs)) >= self._STASH_STEPS
         ):
             self._reduce()
 
@@ -270,6 +273,11 @@ class _Totals:
         """Fold the stashed steps into the running sums."""
         if self._losses:
             self.loss_sum = self.loss_sum + _flat(self._losses).sum(dtype=torch.float64)
+        if self._means:  # Σ mean_i · B_i, in float64
+            means = torch.stack(self._means).double()
+            counts = torch.tensor(self._mean_counts, dtype=torch.float64, device=means.device)
+            self.loss_sum = self.loss_sum + means.dot(counts)
+            self._means, self._mean_counts = [], []
         if self._outputs:
             predicted = _predicted(_joined(self._outputs))
             self.correct = self.correct + (predicted == _joined(self._labels)).sum()
