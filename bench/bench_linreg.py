@@ -16,6 +16,7 @@ import time
 import torch
 
 from linearnets.config import LinregConfig
+from linearnets.models.scratch import squared_loss
 from linearnets.tasks.linreg import run_linreg
 from linearnets.training.backward import backward_scaled
 
@@ -74,8 +75,8 @@ def time_iterators(repeats: int) -> tuple[float, float]:
 def time_bare_steps(repeats: int) -> tuple[float, float]:
     """Return microseconds per step of a bare autograd loop: with ``l.backward``, and as linearnets runs it.
 
-    Nothing but the step itself: ``index_select`` batches, ``addmm``, the squared loss, ``backward``
-    seeded with the batch scale and two ``add_`` updates, no trainer. The first figure calls the
+    Nothing but the step itself: ``index_select`` batches, ``addmm``, linearnets' ``squared_loss``,
+    ``backward`` seeded with the batch scale and two ``add_`` updates, no trainer. The first figure calls the
     public ``l.backward(seed)``; the second :func:`~linearnets.training.backward.backward_scaled`,
     which the trainer uses (autograd's engine called as ``torch.autograd.backward`` calls it, without
     its argument checks). That is the most any autograd scratch run can gain here.
@@ -88,7 +89,7 @@ def time_bare_steps(repeats: int) -> tuple[float, float]:
     def epoch(ours: bool) -> None:
         for start in range(0, 1000, 10):
             idx = order[start : start + 10]
-            l = (torch.addmm(b, X.index_select(0, idx), w) - y.index_select(0, idx)) ** 2 / 2
+            l = squared_loss(torch.addmm(b, X.index_select(0, idx), w), y.index_select(0, idx))
             if ours:
                 backward_scaled(l, 0.1)
             else:

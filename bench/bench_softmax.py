@@ -92,17 +92,22 @@ def book_epoch(
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
+def book_model() -> tuple[nn.Module, nn.Module, torch.optim.Optimizer]:
+    """The book's §3.7 model, loss and optimizer, seeded: the same start for both pipelines."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    nn.init.normal_(net[1].weight, std=0.01)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    return net, loss, torch.optim.SGD(net.parameters(), lr=0.1)
+
+
 def run_book(epochs: int, workers: int) -> tuple[float, float]:
     arrays = read_fashion_mnist()
     train = BookFashionMNIST(arrays.train_images, arrays.train_labels)
     test = BookFashionMNIST(arrays.test_images, arrays.test_labels)
     train_iter = DataLoader(train, 256, shuffle=True, num_workers=workers)
     test_iter = DataLoader(test, 256, shuffle=False, num_workers=workers)
-    torch.manual_seed(0)
-    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-    nn.init.normal_(net[1].weight, std=0.01)
-    loss = nn.CrossEntropyLoss(reduction="none")
-    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    net, loss, trainer = book_model()
     start = time.perf_counter()
     for _ in range(epochs):
         book_epoch(net, train_iter, loss, trainer)
@@ -124,11 +129,7 @@ def run_book_code_on_ours(epochs: int) -> tuple[float, float]:
     from linearnets import d2l
 
     train_iter, test_iter = d2l.load_data_fashion_mnist(256)
-    torch.manual_seed(0)
-    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-    nn.init.normal_(net[1].weight, std=0.01)
-    loss = nn.CrossEntropyLoss(reduction="none")
-    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    net, loss, trainer = book_model()
     start = time.perf_counter()
     for _ in range(epochs):  # train_ch3 without its Animator, as the book pipeline runs it
         d2l.train_epoch_ch3(net, train_iter, loss, trainer)

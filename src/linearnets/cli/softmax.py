@@ -57,7 +57,7 @@ def add_parser(sub: Any) -> None:
         "--threads",
         type=positive_int,
         help=f"torch threads (default: {d.num_threads}); results are bit-identical at a fixed count; "
-        "more speed training up only while a core stays free for drawing the figures",
+        "more threads speed training up only while a core stays free for drawing the figures",
     )
     p.add_argument("--resize", type=positive_int, help="resize images to N×N")
     p.add_argument("--data-dir", type=Path, help="folder holding the Fashion-MNIST files")

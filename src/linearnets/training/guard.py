@@ -43,9 +43,10 @@ class DivergenceGuard(Callback):
         check_every: check the losses every this many steps. ``None``: every 32 on an accelerator,
             where each read waits for the device; on the CPU every 16 as a ``fit`` callback (a group
             costs about what one step's check does; per step it cost 34 µs here, 18% of a
-            linear-regression scratch step), else every step. The step named in the message is exact either way; training
-            may run up to ``check_every − 1`` steps past it, and as a callback never past the end of
-            the epoch. Pass 1 to stop at the very step; call :meth:`flush` to check the steps left.
+            linear-regression scratch step), else every step. The step named in the message is
+            exact either way; training may run up to ``check_every − 1`` steps past it, and as a
+            callback never past the end of the epoch. Pass 1 to stop at the very step; call
+            :meth:`flush` to check the steps left.
         dist: the data-parallel context, if any.
     """
 
