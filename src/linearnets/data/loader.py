@@ -7,7 +7,9 @@ its identically seeded generator and takes its share of each global batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -15,7 +17,10 @@ import torch.nn.functional as F
 from linearnets.errors import UsageError
 from linearnets.validation import check_positive_int
 
-__all__ = ["ArrayLoader"]
+__all__ = ["ArrayLoader", "evaluation_batches"]
+
+#: the float32 features an evaluation batch may hold (see :meth:`ArrayLoader.evaluation_batches`)
+EVAL_BATCH_BYTES = 32 << 20
 
 
 def _num_classes(labels: torch.Tensor, num_classes: int | None) -> int | None:
@@ -149,11 +154,34 @@ class ArrayLoader:
         return X
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        n, size = self.num_examples, self.batch_size
-        flat = self.features.view(n, -1)  # (N, H*W): one contiguous row per example
-        order = (
-            torch.randperm(n, generator=self.generator).to(self.device) if self.shuffle else None
+        order = (  # drawn when the first batch is asked for, as a DataLoader does
+            torch.randperm(self.num_examples, generator=self.generator).to(self.device)
+            if self.shuffle
+            else None
         )
+        yield from self._batches(self.batch_size, order)
+
+    def evaluation_batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Yield every example once, in order, in batches of up to ~32 MiB of float32 features.
+
+        For an evaluation pass, where the batch size changes only the speed (and the rounding of a
+        summed loss): the whole Fashion-MNIST test set (10000 × 784) is one batch, so the per-batch
+        work of the model, the loss and the metrics is paid once instead of 40 times (see
+        ``bench/RESULTS.md``). Each rank still takes its share (every ``world_size``-th row). A shuffled loader yields its usual batches instead, drawing
+        its next permutation as iterating it would, so evaluating never changes its random stream.
+        """
+        if self.shuffle:
+            return iter(self)
+        per_row = 4 * max(1, math.prod(self.feature_shape))  # bytes of one float32 example
+        rows = max(self.batch_size, EVAL_BATCH_BYTES // per_row)
+        return self._batches(rows, None)
+
+    def _batches(
+        self, size: int, order: torch.Tensor | None
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Yield batches of ``size`` rows (this rank's share), in ``order`` or as stored."""
+        n = self.num_examples
+        flat = self.features.view(n, -1)  # (N, H*W): one contiguous row per example
         labels, convert, rank, step = self.labels, self._convert, self.rank, self.world_size
         for start in range(0, n, size):
             if order is None:
@@ -167,3 +195,13 @@ class ArrayLoader:
             del X  # the gathered rows are spent: their block is free for the next gather
             yield batch
             del batch  # hold nothing the consumer was given (it may then free the batch)
+
+
+def evaluation_batches(data_iter: Iterable[Any]) -> Iterable[Any]:
+    """Return the batches an evaluation pass over ``data_iter`` should read.
+
+    An iterator that offers ``evaluation_batches()`` (an :class:`ArrayLoader`) gives those: the same
+    examples in fewer, larger batches. Any other iterable is returned as it is.
+    """
+    offered = getattr(data_iter, "evaluation_batches", None)
+    return offered() if callable(offered) else data_iter

@@ -1,0 +1,72 @@
+"""Predicted labels, the confusion matrix and prediction samples (D2L §3.6.7), against hand counts."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from linearnets.data.loader import ArrayLoader
+from linearnets.errors import UsageError
+from linearnets.inference import confusion_counts, predict_labels, prediction_samples
+from linearnets.models.scratch import SoftmaxRegressionScratch
+
+
+@pytest.fixture
+def data(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    images = torch.randint(0, 256, (57, 28, 28), dtype=torch.uint8, generator=gen)
+    return images, torch.randint(0, 10, (57,), generator=gen)
+
+
+def test_predict_labels_is_the_argmax_and_keeps_the_mode(gen: torch.Generator) -> None:
+    net = SoftmaxRegressionScratch(sigma=0.1, generator=gen)
+    X = torch.rand(9, 1, 28, 28, generator=gen)
+    expected = [row.index(max(row)) for row in net(X).tolist()]
+    assert predict_labels(net, X).tolist() == expected
+    assert net.training  # evaluated in eval mode, then put back
+
+
+def test_confusion_counts_match_a_hand_count(
+    data: tuple[torch.Tensor, torch.Tensor], gen: torch.Generator
+) -> None:
+    images, labels = data
+    net = SoftmaxRegressionScratch(sigma=0.1, generator=gen)
+    pred = net(images.float().div(255)).detach().argmax(dim=1).tolist()
+    by_hand = torch.zeros(10, 10, dtype=torch.int64)
+    for true, guess in zip(labels.tolist(), pred, strict=True):
+        by_hand[true, guess] += 1
+    loader = ArrayLoader(images, labels, 8, shuffle=False)  # read in one evaluation batch
+    assert torch.equal(confusion_counts(net, loader, 10), by_hand)
+    assert torch.equal(confusion_counts(net, list(loader), 10), by_hand)  # 8 batches
+    assert int(by_hand.sum()) == 57
+
+
+def test_prediction_samples_are_the_first_images_with_their_names(
+    data: tuple[torch.Tensor, torch.Tensor], gen: torch.Generator
+) -> None:
+    images, labels = data
+    net = SoftmaxRegressionScratch(sigma=0.1, generator=gen)
+    X, true_names, pred_names = prediction_samples(
+        net, ArrayLoader(images, labels, 4, shuffle=False), 6
+    )
+    assert torch.equal(X, images[:6].float().div(255))  # across two batches of 4
+    names = [
+        "t-shirt",
+        "trouser",
+        "pullover",
+        "dress",
+        "coat",
+        "sandal",
+        "shirt",
+        "sneaker",
+        "bag",
+        "ankle boot",
+    ]
+    assert true_names == [names[i] for i in labels[:6].tolist()]
+    pred = net(images[:6].float().div(255)).detach().argmax(dim=1).tolist()
+    assert pred_names == [names[i] for i in pred]
+
+
+def test_prediction_samples_need_a_batch(gen: torch.Generator) -> None:
+    net = SoftmaxRegressionScratch(generator=gen)
+    with pytest.raises(UsageError, match="test_iter must yield at least one batch, got none"):
+        prediction_samples(net, [], 3)
