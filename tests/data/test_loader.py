@@ -240,10 +240,11 @@ def test_evaluation_batches_hold_the_same_examples_in_fewer_batches(
 def test_evaluation_batches_stay_within_the_byte_budget(
     images: torch.Tensor, labels: torch.Tensor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a budget of 7 float32 images of 6 x 5 -> batches of 7 rows; never fewer rows than batch_size
+    # a budget of 7 float32 images of 6 x 5: 23 rows need 4 batches, spread as 6 + 6 + 6 + 5;
+    # never fewer rows than batch_size
     monkeypatch.setattr(loader_module, "EVAL_BATCH_BYTES", 7 * 4 * 6 * 5)
     X, y, sizes = _concat(ArrayLoader(images, labels, 4, shuffle=False).evaluation_batches())
-    assert sizes == [7, 7, 7, 2]
+    assert sizes == [6, 6, 6, 5]
     assert torch.equal(X, images.float().div(255).unsqueeze(1)) and torch.equal(y, labels)
     _, _, sizes = _concat(ArrayLoader(images, labels, 10, shuffle=False).evaluation_batches())
     assert sizes == [10, 10, 3]
