@@ -137,28 +137,6 @@ def run_book_code_on_ours(epochs: int) -> tuple[float, float]:
     return (time.perf_counter() - start) / epochs, test_acc
 
 
-def time_test_pass(rounds: int) -> tuple[float, float, int]:
-    """Milliseconds of the test pass right after a training epoch (as ``fit`` runs it), ``analytic``.
-
-    Alternates the test loader's own batches of 256 (what ``evaluate`` read before) with its
-    evaluation batches (what it reads now); returns the two medians and the evaluation batch count.
-    """
-    from linearnets.training.loop import evaluate, train_epoch
-
-    train_iter, test_iter = load_data_fashion_mnist(256, generator=torch.Generator().manual_seed(0))
-    setup = build_softmax("analytic", lr=0.1, generator=torch.Generator().manual_seed(0))
-    own: list[float] = []
-    larger: list[float] = []
-    for _ in range(rounds):
-        for times, batches in ((own, (b for b in test_iter)), (larger, test_iter)):
-            train_epoch(setup.net, train_iter, setup.loss, setup.updater)
-            start = time.perf_counter()
-            evaluate(setup.net, batches, setup.loss)
-            times.append(time.perf_counter() - start)
-    count = sum(1 for _ in test_iter.evaluation_batches())
-    return statistics.median(own) * 1e3, statistics.median(larger) * 1e3, count
-
-
 def time_command(*extra: str) -> tuple[float, str]:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
@@ -235,11 +213,6 @@ def main() -> None:
             f"{book_s / ours_s:5.1f}x faster (median of {args.repeats}; fastest {fastest:.3f} s, "
             f"{book_s / fastest:.1f}x)"
         )
-    own, larger, count = time_test_pass(7)
-    print(
-        f"test pass after a training epoch (analytic, median of 7): {len(load_data_fashion_mnist(256)[1])} "
-        f"batches of 256 {own:.1f} ms, {count} evaluation batches {larger:.1f} ms ({own / larger:.2f}x)"
-    )
     runs = [time_command() for _ in range(3)]
     walls = sorted(seconds for seconds, _ in runs)
     print(

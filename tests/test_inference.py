@@ -34,9 +34,8 @@ def test_confusion_counts_match_a_hand_count(
     by_hand = torch.zeros(10, 10, dtype=torch.int64)
     for true, guess in zip(labels.tolist(), pred, strict=True):
         by_hand[true, guess] += 1
-    loader = ArrayLoader(images, labels, 8, shuffle=False)  # read in one evaluation batch
+    loader = ArrayLoader(images, labels, 8, shuffle=False)  # 8 batches, the last one short
     assert torch.equal(confusion_counts(net, loader, 10), by_hand)
-    assert torch.equal(confusion_counts(net, list(loader), 10), by_hand)  # 8 batches
     assert int(by_hand.sum()) == 57
 
 

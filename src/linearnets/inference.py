@@ -8,7 +8,6 @@ from typing import Any
 
 import torch
 
-from linearnets.data.loader import evaluation_batches
 from linearnets.errors import UsageError
 from linearnets.validation import check_positive_int
 
@@ -37,7 +36,7 @@ def confusion_counts(
     """Return the confusion matrix (C, C), int64: row = true class, column = predicted class."""
     num_classes = check_positive_int("num_classes", num_classes)
     counts = torch.zeros(num_classes * num_classes, dtype=torch.int64)
-    for X, y in evaluation_batches(data_iter):  # an ArrayLoader's larger batches, when it has them
+    for X, y in data_iter:
         pred = predict_labels(net, X).cpu()
         counts += torch.bincount(y.cpu() * num_classes + pred, minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes)

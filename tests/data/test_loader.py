@@ -9,8 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from linearnets.data import loader as loader_module
-from linearnets.data.loader import ArrayLoader, evaluation_batches
+from linearnets.data.loader import ArrayLoader
 from linearnets.errors import UsageError, UsageTypeError
 
 N = 23  # not a multiple of the batch size: the last batch is short
@@ -212,66 +211,3 @@ BAD = [
 def test_bad_inputs(kwargs: dict[str, Any], error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         ArrayLoader(**{"shuffle": False, **kwargs})
-
-
-def _concat(batches: Any) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
-    pairs = list(batches)
-    return (
-        torch.cat([X for X, _ in pairs]),
-        torch.cat([y for _, y in pairs]),
-        [len(y) for _, y in pairs],
-    )
-
-
-@pytest.mark.parametrize("float_features", [False, True])
-def test_evaluation_batches_hold_the_same_examples_in_fewer_batches(
-    images: torch.Tensor, labels: torch.Tensor, float_features: bool
-) -> None:
-    features = images.float() if float_features else images
-    loader = ArrayLoader(features, labels, 4, shuffle=False)
-    X, y, sizes = _concat(loader.evaluation_batches())
-    X_ref, y_ref, ref_sizes = _concat(loader)
-    assert ref_sizes == [4, 4, 4, 4, 4, 3]
-    assert sizes == [N]  # 23 tiny images fit one evaluation batch
-    assert torch.equal(X, X_ref) and torch.equal(y, y_ref)
-    assert evaluation_batches(loader) is not loader  # what evaluate() reads
-
-
-def test_evaluation_batches_stay_within_the_byte_budget(
-    images: torch.Tensor, labels: torch.Tensor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # a budget of 7 float32 images of 6 x 5: 23 rows need 4 batches, spread as 6 + 6 + 6 + 5;
-    # never fewer rows than batch_size
-    monkeypatch.setattr(loader_module, "EVAL_BATCH_BYTES", 7 * 4 * 6 * 5)
-    X, y, sizes = _concat(ArrayLoader(images, labels, 4, shuffle=False).evaluation_batches())
-    assert sizes == [6, 6, 6, 5]
-    assert torch.equal(X, images.float().div(255).unsqueeze(1)) and torch.equal(y, labels)
-    _, _, sizes = _concat(ArrayLoader(images, labels, 10, shuffle=False).evaluation_batches())
-    assert sizes == [10, 10, 3]
-
-
-def test_evaluation_batches_of_a_shuffled_loader_are_its_next_epoch(images: torch.Tensor) -> None:
-    # same permutation as iterating, and the generator advances the same: evaluating a shuffled
-    # loader leaves the training run's random stream as it was
-    loaders = [
-        ArrayLoader(
-            images, torch.arange(N), 4, shuffle=True, generator=torch.Generator().manual_seed(3)
-        )
-        for _ in range(2)
-    ]
-    assert _indices(loaders[0]) == [int(i) for _, y in loaders[1].evaluation_batches() for i in y]
-    assert _indices(loaders[0]) == _indices(loaders[1])
-
-
-def test_evaluation_batches_keep_each_ranks_share(images: torch.Tensor) -> None:
-    shares = [
-        ArrayLoader(images, torch.arange(N), 4, shuffle=False, rank=r, world_size=3)
-        for r in range(3)
-    ]
-    seen = [[int(i) for _, y in s.evaluation_batches() for i in y] for s in shares]
-    assert seen == [list(range(r, N, 3)) for r in range(3)]
-
-
-def test_evaluation_batches_pass_any_other_iterable_through(labels: torch.Tensor) -> None:
-    batches = [(torch.zeros(3, 2), labels[:3])]
-    assert evaluation_batches(batches) is batches

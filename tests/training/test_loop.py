@@ -11,7 +11,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from linearnets.data.loader import ArrayLoader
 from linearnets.errors import UsageError
 from linearnets.metrics import accuracy
 from linearnets.models.concise import linreg_concise, softmax_concise
@@ -619,22 +618,3 @@ def test_bad_input(call, pattern) -> None:  # type: ignore[no-untyped-def]
 def test_fit_rejects_a_non_integer_num_epochs() -> None:
     with pytest.raises(TypeError, match=r"num_epochs must be a positive integer, got 2.5"):
         fit(_net(), _ok(), squared_loss, NoUpdate(), 2.5)  # type: ignore[arg-type]
-
-
-def test_evaluate_reads_an_array_loader_in_larger_batches_with_the_same_result(
-    gen: torch.Generator,
-) -> None:
-    images = torch.randint(0, 256, (301, 28, 28), dtype=torch.uint8, generator=gen)
-    labels = torch.randint(0, 10, (301,), generator=gen)
-    loader = ArrayLoader(images, labels, 16, shuffle=False)
-    net = SoftmaxRegressionScratch(sigma=0.1, generator=gen)
-    seen: list[int] = []
-    real_forward = net.forward
-    net.forward = lambda X: seen.append(X.shape[0]) or real_forward(X)  # type: ignore[method-assign]
-    mean_loss, acc = evaluate(net, loader, cross_entropy_logits)
-    assert seen == [301]  # one batch, not 19
-    batchwise = evaluate(net, list(loader), cross_entropy_logits)  # the loader's own batches of 16
-    assert acc == batchwise[1]
-    assert mean_loss == pytest.approx(batchwise[0], rel=1e-6)
-    O = net(images.float().div(255)).detach()
-    assert mean_loss == pytest.approx(F.cross_entropy(O, labels).item(), rel=1e-6)

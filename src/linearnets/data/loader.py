@@ -7,9 +7,7 @@ its identically seeded generator and takes its share of each global batch.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -17,12 +15,7 @@ import torch.nn.functional as F
 from linearnets.errors import UsageError
 from linearnets.validation import check_positive_int
 
-__all__ = ["ArrayLoader", "evaluation_batches"]
-
-#: the float32 features an evaluation batch may hold (see :meth:`ArrayLoader.evaluation_batches`):
-#: large enough that per-batch work is paid rarely, small enough to stay in cache and to reuse the
-#: memory training freed (a test set in one 31 MB batch was slower right after an epoch)
-EVAL_BATCH_BYTES = 4 << 20
+__all__ = ["ArrayLoader"]
 
 
 def _num_classes(labels: torch.Tensor, num_classes: int | None) -> int | None:
@@ -156,38 +149,11 @@ class ArrayLoader:
         return X
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        order = (  # drawn when the first batch is asked for, as a DataLoader does
-            torch.randperm(self.num_examples, generator=self.generator).to(self.device)
-            if self.shuffle
-            else None
-        )
-        yield from self._batches(self.batch_size, order)
-
-    def evaluation_batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Yield every example once, in order, in batches of up to 4 MiB of float32 features.
-
-        For an evaluation pass, where the batch size changes only the speed (and the rounding of a
-        summed loss): the Fashion-MNIST test set (10000 × 784) is read in 8 batches of 1250 rows
-        rather than 40 of 256, so the per-batch work of the model, the loss and the metrics is
-        paid 8 times (see ``bench/RESULTS.md``). The rows are spread evenly over the batches, never
-        fewer than ``batch_size`` to a batch. Each rank still takes its share (every
-        ``world_size``-th row). A shuffled loader yields its usual batches instead, drawing its next
-        permutation as iterating it would, so evaluating never changes its random stream.
-        """
-        if self.shuffle:
-            return iter(self)
-        per_row = 4 * max(1, math.prod(self.feature_shape))  # bytes of one float32 example
-        rows = max(self.batch_size, EVAL_BATCH_BYTES // per_row)  # the most the budget allows
-        count = -(-self.num_examples // rows)  # batches needed
-        rows = max(self.batch_size, -(-self.num_examples // count))  # spread evenly over them
-        return self._batches(rows, None)
-
-    def _batches(
-        self, size: int, order: torch.Tensor | None
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Yield batches of ``size`` rows (this rank's share), in ``order`` or as stored."""
-        n = self.num_examples
+        n, size = self.num_examples, self.batch_size
         flat = self.features.view(n, -1)  # (N, H*W): one contiguous row per example
+        order = (
+            torch.randperm(n, generator=self.generator).to(self.device) if self.shuffle else None
+        )
         labels, convert, rank, step = self.labels, self._convert, self.rank, self.world_size
         for start in range(0, n, size):
             if order is None:
@@ -201,13 +167,3 @@ class ArrayLoader:
             del X  # the gathered rows are spent: their block is free for the next gather
             yield batch
             del batch  # hold nothing the consumer was given (it may then free the batch)
-
-
-def evaluation_batches(data_iter: Iterable[Any]) -> Iterable[Any]:
-    """Return the batches an evaluation pass over ``data_iter`` should read.
-
-    An iterator that offers ``evaluation_batches()`` (an :class:`ArrayLoader`) gives those: the same
-    examples in fewer, larger batches. Any other iterable is returned as it is.
-    """
-    offered = getattr(data_iter, "evaluation_batches", None)
-    return offered() if callable(offered) else data_iter

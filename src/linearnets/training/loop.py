@@ -15,7 +15,6 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from linearnets.data.loader import evaluation_batches
 from linearnets.errors import UsageError
 from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
@@ -181,17 +180,12 @@ def evaluate(
 ) -> tuple[float | None, float | None]:
     """Return ``(mean loss or None, accuracy or None)`` of ``net`` over ``data_iter``, in eval mode.
 
-    An :class:`~linearnets.data.loader.ArrayLoader` is read in its larger evaluation batches (see
-    :meth:`~linearnets.data.loader.ArrayLoader.evaluation_batches`): an eval-mode model treats each
-    example on its own, so only the speed changes (and the last bits of the summed loss).
-
     See D2L §3.6.5.
     """
     was_training = _set_mode(net, False)
     totals = _Totals()
     try:
-        # an ArrayLoader's examples in fewer, larger batches: the batch size changes only the speed
-        for batch in evaluation_batches(data_iter):
+        for batch in data_iter:
             X, y = _unpack(batch, allow_empty=dist is not None and dist.enabled)
             y_hat = net(X)
             totals.add(y_hat, y, loss(y_hat, y) if loss is not None else None)
