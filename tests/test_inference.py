@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from linearnets.data.loader import ArrayLoader
 from linearnets.errors import UsageError
@@ -17,12 +18,17 @@ def data(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     return images, torch.randint(0, 10, (57,), generator=gen)
 
 
-def test_predict_labels_is_the_argmax_and_keeps_the_mode(gen: torch.Generator) -> None:
-    net = SoftmaxRegressionScratch(sigma=0.1, generator=gen)
+@pytest.mark.parametrize("start_in_train", [True, False])
+def test_predict_labels_is_the_eval_mode_argmax_and_keeps_the_mode(
+    start_in_train: bool, gen: torch.Generator
+) -> None:
+    torch.manual_seed(7)  # nn.Linear's own initialisation (not seed 0: the same stream as X)
+    net = nn.Sequential(nn.Flatten(), nn.Dropout(0.9), nn.Linear(784, 10))
+    net.train(start_in_train)
     X = torch.rand(9, 1, 28, 28, generator=gen)
-    expected = [row.index(max(row)) for row in net(X).tolist()]
+    expected = [row.index(max(row)) for row in net[2](X.reshape(9, 784)).tolist()]  # no dropout
     assert predict_labels(net, X).tolist() == expected
-    assert net.training  # evaluated in eval mode, then put back
+    assert net.training is start_in_train  # evaluated in eval mode, then put back
 
 
 def test_confusion_counts_match_a_hand_count(
