@@ -102,3 +102,44 @@ def test_train_epoch_ch3_with_the_books_updater_function_matches_the_books_loop(
 def test_accuracy_counts_like_the_book() -> None:
     y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
     assert d2l.accuracy(y_hat, torch.tensor([0, 2])) == 1.0  # a count, not a ratio
+
+
+def test_set_axes_configures_an_axes_as_the_books_does() -> None:
+    """``d2l.set_axes`` (D2L §2.4.2), which the book's own ``Animator`` class calls."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        ax.plot([1, 2], [3, 4])
+        d2l.set_axes(ax, "epoch", "loss", [1, 10], [0.3, 0.9], "linear", "log", ["train loss"])
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("epoch", "loss")
+        assert tuple(ax.get_xlim()) == (1, 10) and tuple(ax.get_ylim()) == (0.3, 0.9)
+        assert ax.get_yscale() == "log"
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train loss"]
+    finally:
+        plt.close(fig)
+
+
+def test_linreg_takes_the_books_number_bias_and_1d_weights() -> None:
+    """The book's ``linreg`` is ``torch.matmul(X, w) + b``: a float bias and the 1-d ``true_w`` work."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(5, 2, generator=g)
+    true_w = torch.tensor([2, -3.4])
+    assert torch.equal(d2l.linreg(X, true_w, 4.2), torch.matmul(X, true_w) + 4.2)  # (5,)
+    w = true_w.reshape(2, 1)
+    torch.testing.assert_close(d2l.linreg(X, w, 4.2), torch.matmul(X, w) + 4.2)  # (5, 1)
+    torch.testing.assert_close(d2l.linreg(X, w, torch.tensor([4.2])), torch.matmul(X, w) + 4.2)
+
+
+def test_numpy_scalars_pass_where_python_numbers_do() -> None:
+    import numpy as np
+
+    X, y = d2l.synthetic_data(torch.tensor([2, -3.4]), np.float32(4.2), np.int64(5))
+    assert X.shape == (5, 2) and y.shape == (5, 1)
+    w = torch.zeros(2, 1, requires_grad=True)
+    (X @ w).sum().backward()
+    d2l.sgd([w], np.float32(0.5), np.int64(5))
+    torch.testing.assert_close(w.detach(), -0.5 * X.sum(0, keepdim=True).T / 5)

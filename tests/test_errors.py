@@ -2,7 +2,7 @@
 
 Every public function rejects a bad value at the boundary with one message naming the argument, the
 rule, the value and the fix; every CLI option does the same in one line on stderr, exit 2 for usage
-errors and 1 for runtime errors, never a traceback. docs/reliability.md reports how many cases run here.
+errors and 1 for runtime errors, never a traceback. The README's reliability section reports how many cases run here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import torch
 
+from linearnets import d2l
 from linearnets.cli import main
 from linearnets.config import LinregConfig, SoftmaxConfig
 from linearnets.data.fashion_mnist import read_fashion_mnist
@@ -33,6 +34,7 @@ from linearnets.errors import (
     UsageTypeError,
 )
 from linearnets.metrics import Accumulator, accuracy
+from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.models.factory import build_softmax
 from linearnets.models.scratch import (
@@ -65,6 +67,11 @@ IMAGES_U8 = torch.randint(0, 256, (B, 28, 28), dtype=torch.uint8)  # (B, 28, 28)
 
 def _scratch_softmax() -> SoftmaxRegressionScratch:
     return SoftmaxRegressionScratch(generator=torch.Generator().manual_seed(0))
+
+
+def _fit_with_updater(updater: Any) -> Any:
+    net = _scratch_softmax()
+    return fit(net, [(IMAGES, LABELS)], cross_entropy_logits, updater, 1)
 
 
 def _fit(batches: list[Any], *, epochs: int = 1) -> Any:
@@ -145,7 +152,7 @@ API_CASES: list[Any] = [
     pytest.param(lambda: next(data_iter(2, torch.tensor([[1.0], [math.nan]]), torch.zeros(2, 1))),
                  UsageError, r"features must hold only finite values, got 1 NaN/inf", id="data_iter-nan"),
     pytest.param(lambda: load_array((torch.zeros(3, 2), [1, 2, 3]), 2), UsageError,
-                 r"data_arrays\[1\] must be a torch.Tensor, got list", id="load_array-list"),
+                 r"data_arrays\[1\] must be a torch.Tensor, got \[1, 2, 3\]; convert it", id="load_array-list"),
     pytest.param(lambda: load_array((torch.zeros(0, 2), torch.zeros(0)), 2), UsageError,
                  r"data_arrays must hold at least one example", id="load_array-empty"),
     pytest.param(lambda: load_array(torch.zeros(3, 2), 2), UsageError,
@@ -235,6 +242,128 @@ API_CASES: list[Any] = [
                  r"resize applies to uint8 images", id="loader-resize-float"),
     pytest.param(lambda: ArrayLoader(IMAGES_U8, LABELS, 2, shuffle=False, rank=2, world_size=2),
                  UsageError, r"rank must be in \[0, 2\), got 2", id="loader-rank"),
+    # metrics: labels (B, 1) would broadcast against (B,) predictions and count up to B² rows;
+    # out-of-range labels would silently count as misses
+    pytest.param(lambda: evaluate_accuracy(_scratch_softmax(), [(IMAGES, LABELS.reshape(-1, 1))]),
+                 UsageError, r"y must be 1-dimensional \(B,\).*\(4, 1\).*y.reshape\(-1\)", id="eval-labels-(B,1)"),
+    pytest.param(lambda: evaluate_accuracy(_scratch_softmax(), [(IMAGES, LABELS + 7)]), UsageError,
+                 r"y must hold class indices in \[0, 10\), got 16", id="eval-labels-range"),
+    pytest.param(lambda: evaluate_accuracy(_scratch_softmax(), [(IMAGES, LABELS > 2)]), UsageTypeError,
+                 r"y must be an integer tensor of class indices.*torch.bool", id="eval-labels-bool"),
+    pytest.param(lambda: evaluate_accuracy(lambda X: torch.zeros(X.shape[0], 10, 1), [(IMAGES, LABELS)]),
+                 UsageError, r"output must be scores of shape \(B, C\).*\(4, 10, 1\) for 4 labels",
+                 id="eval-output-3d"),
+    pytest.param(lambda: evaluate_accuracy(_scratch_softmax(), [(IMAGES, LABELS[:2])]), UsageError,
+                 r"one label per example, got X of shape \(4, 1, 28, 28\) and y of shape \(2,\)",
+                 id="eval-rows"),
+    pytest.param(lambda: evaluate_accuracy(_scratch_softmax(), [(IMAGES.numpy(), LABELS)]), UsageTypeError,
+                 r"each batch must be a pair of tensors \(X, y\), got \(ndarray, Tensor\)", id="eval-numpy"),
+    pytest.param(lambda: accuracy(LOGITS, LABELS + 7), UsageError, r"y must hold class indices in \[0, 10\)",
+                 id="accuracy-range"),
+    pytest.param(lambda: accuracy(LOGITS.tolist(), LABELS), UsageTypeError,
+                 r"y_hat must be a torch.Tensor.*got list", id="accuracy-list"),
+    pytest.param(lambda: d2l.accuracy(LOGITS, LABELS.reshape(-1, 1)), UsageError,
+                 r"y must be 1-dimensional \(B,\)", id="d2l-accuracy-(B,1)"),
+    pytest.param(lambda: Accumulator(2).add("1.5", 2), UsageTypeError,
+                 r"add\(\) takes numbers, got '1.5' as value 1", id="accumulator-str"),
+    # the book's function updater belongs to d2l.train_epoch_ch3; fit needs zero_grad()/step()
+    pytest.param(lambda: _fit_with_updater(lambda batch_size: None), UsageTypeError,
+                 r"updater must have zero_grad\(\) and step\(\).*got function.*d2l.train_epoch_ch3",
+                 id="fit-function-updater"),
+    pytest.param(lambda: d2l.train_ch3(_scratch_softmax(), [], [], cross_entropy_logits, 0, None), UsageError,
+                 r"num_epochs must be a positive integer \(>= 1\), got 0", id="train_ch3-epochs-0"),
+    pytest.param(lambda: d2l.train_ch3(_scratch_softmax(), [], [], cross_entropy_logits, 1, 0.1),
+                 UsageTypeError, r"updater must be an optimizer.*got float", id="train_ch3-updater"),
+    pytest.param(lambda: d2l.Timer().avg(), UsageError, r"Timer.avg\(\) needs a recorded time; call stop\(\)",
+                 id="timer-avg"),
+    # the closed form: one solution or an error, never garbage
+    pytest.param(lambda: closed_form(torch.ones(20, 2), torch.rand(20, 1)), UsageError,
+                 r"X must have linearly independent columns.*got rank 1 < 3", id="closed-form-rank"),
+    pytest.param(lambda: closed_form(torch.rand(2, 3), torch.rand(2, 1)), UsageError,
+                 r"got rank 2 < 4 for X of shape \(2, 3\); use more examples than features",
+                 id="closed-form-few-rows"),
+    pytest.param(lambda: closed_form(torch.zeros(0, 2), torch.zeros(0, 1)), UsageError,
+                 r"rank 0 < 3", id="closed-form-empty"),
+    pytest.param(lambda: closed_form(torch.tensor([[1.0, math.nan]] * 5), torch.rand(5, 1)), UsageError,
+                 r"X must hold only finite values, got 5 NaN/inf entries", id="closed-form-nan"),
+    pytest.param(lambda: closed_form(torch.rand(5, 2), torch.rand(5, 2)), UsageError,
+                 r"y must hold one target per row of X, shape \(5, 1\) or \(5,\), got shape \(5, 2\)",
+                 id="closed-form-y-2-columns"),
+    # optimizers: a bare tensor would be iterated row by row, views that never get a .grad
+    pytest.param(lambda: SGD(torch.zeros(2, 1, requires_grad=True), 0.1), UsageTypeError,
+                 r"params must be an iterable of tensors, got a tensor of shape \(2, 1\).*wrap it in a list", id="SGD-tensor"),
+    pytest.param(lambda: sgd(torch.zeros(2, 1, requires_grad=True), 0.1, 10), UsageTypeError,
+                 r"params must be an iterable of tensors, got a tensor of shape \(2, 1\)", id="sgd-tensor"),
+    pytest.param(lambda: sgd([], 0.1, 10), UsageError, r"params must hold at least one tensor", id="sgd-empty"),
+    pytest.param(lambda: SGD([torch.zeros(2, requires_grad=True) * 2], 0.1), UsageError,
+                 r"params\[0\] must be a leaf tensor.*computed by MulBackward0", id="SGD-non-leaf"),
+    pytest.param(lambda: SGD([torch.zeros(2, requires_grad=True)], 0.1).load_state_dict({}), UsageError,
+                 r"state must be a dict with key 'lr'", id="SGD-state"),
+    # targets: only (B,) against (B, 1) is matched element-wise; other equal counts are refused
+    pytest.param(lambda: squared_loss(torch.zeros(2, 2), torch.zeros(4, 1)), UsageError,
+                 r"y must hold one target per prediction: y_hat has shape \(2, 2\), y has shape \(4, 1\)",
+                 id="targets-(2,2)-(4,1)"),
+    pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(1, B)), UsageError,
+                 r"y_hat has shape \(4, 1\), y has shape \(1, 4\)", id="targets-row"),
+    pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(B, 1, dtype=torch.bool)), UsageTypeError,
+                 r"y must be a floating-point tensor.*torch.bool", id="targets-bool"),
+    # models: the input's shape and dtype, the initial weights' sigma, the analytic flag
+    pytest.param(lambda: linreg_concise(2)(torch.rand(B, 1, 2)), UsageError,
+                 r"X must hold 2 features per example, shape \(B, 2\), got shape \(4, 1, 2\)",
+                 id="linreg-concise-3d"),
+    pytest.param(lambda: linreg_concise(2)(torch.rand(B, 2, dtype=torch.float64)), UsageTypeError,
+                 r"X must have the model's dtype torch.float32, got torch.float64", id="linreg-concise-f64"),
+    pytest.param(lambda: softmax_concise()(IMAGES.double()), UsageTypeError,
+                 r"X must have the model's dtype torch.float32, got torch.float64", id="softmax-concise-f64"),
+    pytest.param(lambda: _scratch_softmax()(IMAGES.double()), UsageTypeError,
+                 r"X must have the model's dtype torch.float32, got torch.float64.*X.to\(torch.float32\)",
+                 id="softmax-scratch-f64"),
+    pytest.param(lambda: linreg(torch.rand(B, 2), torch.zeros(2, 1, dtype=torch.float64), torch.zeros(1)),
+                 UsageTypeError, r"X must have w's dtype torch.float64, got torch.float32", id="linreg-dtypes"),
+    pytest.param(lambda: linreg(torch.rand(B, 2), torch.zeros(2, 2), torch.zeros(1)), UsageError,
+                 r"w must be a column of weights, shape \(d, 1\) or \(d,\), got shape \(2, 2\)", id="linreg-w-2d"),
+    pytest.param(lambda: linreg(torch.rand(B, 2), torch.zeros(2, 1), torch.zeros(2)), UsageError,
+                 r"b must be a one-element floating-point tensor or a number, got a tensor of shape \(2,\)",
+                 id="linreg-b-2"),
+    pytest.param(lambda: linreg(torch.rand(B, 2), torch.zeros(2, 1), "0"), UsageTypeError,
+                 r"b must be a one-element tensor or a number, got '0'", id="linreg-b-str"),
+    pytest.param(lambda: LinearRegressionScratch(2, sigma=math.nan), UsageError,
+                 r"sigma must be a finite number >= 0, got nan", id="linreg-sigma-nan"),
+    pytest.param(lambda: SoftmaxRegressionScratch(sigma=-0.01), UsageError,
+                 r"sigma must be a finite number >= 0, got -0.01", id="softmax-sigma-negative"),
+    pytest.param(lambda: LinearRegressionScratch(2, analytic="no"), UsageTypeError,
+                 r"analytic must be True or False, got 'no'", id="analytic-str"),
+    pytest.param(lambda: LinearRegressionScratch(2, generator=0), UsageTypeError,
+                 r"generator must be a torch.Generator or None, got 0; pass e.g.", id="model-generator"),
+    pytest.param(lambda: softmax_concise(generator="seed"), UsageTypeError,
+                 r"generator must be a torch.Generator or None, got 'seed'", id="concise-generator"),
+    # synthetic data and iterators: non-finite or non-real values, wrong types
+    pytest.param(lambda: synthetic_data([2.0, math.nan], 4.2, 10), UsageError,
+                 r"w must hold only finite values, got 1 NaN/inf", id="synthetic-w-nan"),
+    pytest.param(lambda: synthetic_data([2.0], math.inf, 10), UsageError,
+                 r"b must be a finite number, got inf", id="synthetic-b-inf"),
+    pytest.param(lambda: synthetic_data(torch.tensor([1 + 1j, 2]), 4.2, 10), UsageTypeError,
+                 r"w must hold real numbers, got dtype torch.complex64", id="synthetic-w-complex"),
+    pytest.param(lambda: synthetic_data("ab", 4.2, 10), UsageTypeError,
+                 r"w must be a 1-d tensor or sequence of numbers, got 'ab'", id="synthetic-w-str"),
+    pytest.param(lambda: synthetic_data([2.0], torch.tensor([1.0, 2.0]), 10), UsageTypeError,
+                 r"b must be a number, got tensor", id="synthetic-b-2"),
+    pytest.param(lambda: synthetic_data([2.0], 4.2, 10, generator=1), UsageTypeError,
+                 r"generator must be a torch.Generator or None, got 1", id="synthetic-generator"),
+    pytest.param(lambda: data_iter(0, torch.zeros(3, 2), torch.zeros(3, 1)), UsageError,
+                 r"batch_size must be a positive integer \(>= 1\), got 0", id="data_iter-checks-on-call"),
+    pytest.param(lambda: data_iter(2, torch.zeros(3, 2), torch.tensor([[0.0], [math.nan], [1.0]])), UsageError,
+                 r"labels must hold only finite values, got 1 NaN/inf", id="data_iter-labels-nan"),
+    pytest.param(lambda: data_iter(2, torch.tensor(1.0), torch.tensor(1.0)), UsageError,
+                 r"features must be a tensor with one row per example \(n, \.\.\.\), got a tensor of shape \(\)",
+                 id="data_iter-0d"),
+    pytest.param(lambda: load_array((torch.tensor([[math.inf]]), torch.zeros(1, 1)), 2), UsageError,
+                 r"data_arrays\[0\] must hold only finite values, got 1 NaN/inf", id="load_array-inf"),
+    pytest.param(lambda: load_array((torch.zeros(3, 2), torch.zeros(3, 1)), 2, "no"), UsageTypeError,
+                 r"is_train must be True or False, got 'no'", id="load_array-is_train-str"),
+    # plotting: a string legend would be split into one entry per character
+    pytest.param(lambda: d2l.Animator(legend="train loss"), UsageTypeError,
+                 r"legend must be a sequence of labels.*pass legend=\['train loss'\]", id="animator-legend-str"),
     # divergence: lr 10 on linear regression (lr 1e4 on softmax: see the CLI table)
     pytest.param(lambda: run_linreg(LinregConfig(lr=10.0)), DivergenceError,
                  r"diverged at epoch 1, step \d+: .* at lr 10; try a smaller learning rate", id="linreg-lr-10"),
@@ -561,7 +690,7 @@ def test_unexpected_errors_are_one_line_too(
 
 
 def count_cases() -> int:
-    """Return how many bad inputs this module tries (docs/reliability.md quotes it)."""
+    """Return how many bad inputs this module tries (the README quotes it)."""
     return len(API_CASES) + len(FILE_CASE_IDS) + len(CLI_CASES)
 
 

@@ -4,7 +4,8 @@ Swap ``from d2l import torch as d2l`` for ``from linearnets import d2l``: the ch
 in a script as in a notebook, and trains at linearnets' speed (Fashion-MNIST batches are sliced from one
 in-memory tensor, and an optimizer is run by linearnets' own loop). Differences, all deliberate:
 ``train_ch3`` prints one line per epoch outside Jupyter instead of asserting on the final accuracy, and
-``predict_ch3`` also saves its figure when headless.
+outside Jupyter ``train_ch3`` and ``predict_ch3`` also save their figures (``train_ch3.png``/``.svg`` and
+``predict_ch3.png`` in the working directory).
 
 See D2L chapter 3.
 """
@@ -21,17 +22,21 @@ import torch
 
 from linearnets.data.synthetic import load_array as load_array
 from linearnets.data.synthetic import synthetic_data as synthetic_data
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.metrics import Accumulator as Accumulator
+from linearnets.metrics import correct_count
 from linearnets.models.scratch import linreg as linreg
 from linearnets.models.scratch import sgd as sgd
 from linearnets.models.scratch import squared_loss as squared_loss
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
+from linearnets.validation import check_positive_int
 
 _LAZY = {
     "Animator": "linearnets.plotting",
     "plot": "linearnets.plotting",
     "set_figsize": "linearnets.plotting",
+    "set_axes": "linearnets.plotting",
     "use_svg_display": "linearnets.plotting",
     "show_images": "linearnets.plotting",
     "get_fashion_mnist_labels": "linearnets.data.fashion_mnist",
@@ -91,6 +96,8 @@ class Timer:
 
     def avg(self) -> float:
         """Return the average time."""
+        if not self.times:
+            raise UsageError("Timer.avg() needs a recorded time; call stop() first")
         return sum(self.times) / len(self.times)
 
     def sum(self) -> float:
@@ -108,11 +115,21 @@ def get_dataloader_workers() -> int:
 
 
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
-    """Return the *number* of correct predictions, as the book's ``accuracy`` does (D2L §3.6.5)."""
-    if y_hat.ndim > 1 and y_hat.shape[1] > 1:
-        y_hat = y_hat.max(dim=1).indices  # argmax, fast on transposed views too
-    cmp = y_hat.type(y.dtype) == y
-    return float(cmp.type(y.dtype).sum())
+    """Return the *number* of correct predictions, as the book's ``accuracy`` does (D2L §3.6.5).
+
+    Unlike the book's, it checks its input: labels of shape (B, 1) would broadcast against (B,)
+    predictions and count up to B² "correct" rows, and a label outside the C classes never matches.
+    """
+    return float(correct_count(y_hat, y))
+
+
+def _check_updater(updater: Any) -> None:
+    """Raise unless ``updater`` is an optimizer (``zero_grad``/``step``) or the book's ``updater(batch_size)``."""
+    if not (hasattr(updater, "zero_grad") and hasattr(updater, "step")) and not callable(updater):
+        raise UsageTypeError(
+            f"updater must be an optimizer (e.g. torch.optim.SGD) or a function updater(batch_size), "
+            f"got {type(updater).__name__}; pass e.g. torch.optim.SGD(net.parameters(), lr=0.1)"
+        )
 
 
 def train_epoch_ch3(
@@ -128,6 +145,7 @@ def train_epoch_ch3(
     and ``step``, the scratch ``SGD`` too) is run by linearnets' own loop: the same updates, with
     metrics read without a sync per step: an epoch of the book's concise model in ~25% less time.
     """
+    _check_updater(updater)
     if hasattr(updater, "zero_grad") and hasattr(updater, "step"):
         train_loss, train_acc = train_epoch(net, train_iter, loss, updater)
         return train_loss, (train_acc if train_acc is not None else float("nan"))
@@ -161,17 +179,23 @@ def train_ch3(
 ) -> tuple[float, float, float]:
     """Train a model and draw the curves; print one line per epoch outside Jupyter (D2L §3.6.6).
 
+    Outside Jupyter the curves are also written to ``train_ch3.png`` (and ``.svg``) in the working
+    directory, rewritten after each epoch.
+
     Returns (train loss, train acc, test acc) of the last epoch (the book returns nothing).
     """
     from linearnets.plotting import Animator
 
+    num_epochs = check_positive_int("num_epochs", num_epochs)
+    _check_updater(updater)
+    notebook = _in_notebook()
     animator = Animator(
         xlabel="epoch",
         xlim=[1, num_epochs],
         ylim=[0.3, 0.9],
         legend=["train loss", "train acc", "test acc"],
+        out=None if notebook else "train_ch3.png",
     )
-    notebook = _in_notebook()
     train_loss = train_acc = test_acc = float("nan")
     for epoch in range(num_epochs):
         start = time.perf_counter()

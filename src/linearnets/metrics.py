@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 
-from linearnets.errors import UsageError
-from linearnets.validation import check_label_tensor, check_positive_int
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import check_label_tensor, check_positive_int, describe
 
 __all__ = ["Accumulator", "accuracy", "correct_count"]
 
@@ -20,13 +22,21 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
     See D2L §3.6.5.
     """
     check_label_tensor("y", y)
+    if not isinstance(y_hat, torch.Tensor):
+        raise UsageTypeError(
+            f"y_hat must be a torch.Tensor of scores (B, C) or labels (B,), got "
+            f"{type(y_hat).__name__}; convert it with torch.as_tensor(y_hat)"
+        )
     if y_hat.ndim not in (1, 2):
         # a (B, C, 1) input would broadcast against y (B,) and count up to B² "correct" rows
         raise UsageError(
             f"y_hat must be scores of shape (B, C) or labels of shape (B,), got shape "
             f"{tuple(y_hat.shape)}; reshape it to (B, C)"
         )
-    pred = y_hat.max(dim=1).indices if y_hat.ndim > 1 and y_hat.shape[1] > 1 else y_hat.reshape(-1)
+    scores = y_hat.ndim > 1 and y_hat.shape[1] > 1
+    if scores:  # a label outside [0, C) can never match: an error, not a silent miss
+        check_label_tensor("y", y, num_classes=y_hat.shape[1])
+    pred = y_hat.max(dim=1).indices if scores else y_hat.reshape(-1)
     if pred.shape[0] != y.shape[0]:
         raise UsageError(
             f"y_hat and y must have the same number of rows, got {pred.shape[0]} and {y.shape[0]}; "
@@ -63,7 +73,18 @@ class Accumulator:
     def add(self, *args: float) -> None:
         """Add one value to each total."""
         if len(args) != len(self.data):
-            raise UsageError(f"add() needs {len(self.data)} values, got {len(args)}")
+            raise UsageError(
+                f"add() needs {len(self.data)} values, got {len(args)}; pass one number per "
+                f"total ({len(self.data)})"
+            )
+        for i, value in enumerate(args):
+            if isinstance(value, torch.Tensor) and value.numel() == 1:
+                continue  # a one-element tensor: float() reads it
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise UsageTypeError(
+                    f"add() takes numbers, got {describe(value)} as value {i + 1}; pass a number "
+                    "(a one-element tensor also works, e.g. l.sum())"
+                )
         self.data = [a + float(b) for a, b in zip(self.data, args, strict=True)]
 
     def reset(self) -> None:

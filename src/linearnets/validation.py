@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,9 +12,11 @@ import torch
 from linearnets.errors import UsageError, UsageTypeError
 
 __all__ = [
+    "check_bool",
     "check_choice",
     "check_finite",
     "check_float_tensor",
+    "check_generator",
     "check_label_tensor",
     "check_non_negative_float",
     "check_positive_float",
@@ -39,8 +42,9 @@ def _fail(
 
 
 def check_positive_int(name: str, value: Any, *, fix: str = "") -> int:
-    """Return ``value`` if it is an int ≥ 1 (bools rejected), else raise :class:`UsageError`."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    """Return ``value`` as an int if it is an integer ≥ 1 (a NumPy integer too; bools rejected), else
+    raise :class:`UsageError`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         _fail(name, "a positive integer", value, fix or f"pass e.g. {name}=1", kind=UsageTypeError)
     if value < 1:
         _fail(name, "a positive integer (>= 1)", value, fix or f"pass e.g. {name}=1")
@@ -48,21 +52,48 @@ def check_positive_int(name: str, value: Any, *, fix: str = "") -> int:
 
 
 def check_positive_float(name: str, value: Any, *, fix: str = "") -> float:
-    """Return ``value`` as a float if it is a finite number > 0, else raise :class:`UsageError`."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """Return ``value`` as a float if it is a finite real number > 0 (a NumPy scalar too), else raise
+    :class:`UsageError`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a positive number", value, fix, kind=UsageTypeError)
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(float(value)) or value <= 0:
         _fail(name, "a finite number > 0", value, fix)
     return float(value)
 
 
 def check_non_negative_float(name: str, value: Any, *, fix: str = "") -> float:
-    """Return ``value`` as a float if it is a finite number ≥ 0, else raise :class:`UsageError`."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """Return ``value`` as a float if it is a finite real number ≥ 0 (a NumPy scalar too), else raise
+    :class:`UsageError`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a non-negative number", value, fix, kind=UsageTypeError)
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(float(value)) or value < 0:
         _fail(name, "a finite number >= 0", value, fix)
     return float(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool (a NumPy bool too), else raise :class:`UsageTypeError`.
+
+    Truthiness is not enough: ``analytic="no"`` would otherwise mean True.
+    """
+    if not isinstance(value, bool) and type(value).__name__ != "bool_":
+        _fail(
+            name, "True or False", value, f"pass {name}=True or {name}=False", kind=UsageTypeError
+        )
+    return bool(value)
+
+
+def check_generator(name: str, value: Any) -> torch.Generator | None:
+    """Return ``value`` if it is a ``torch.Generator`` or ``None``, else raise :class:`UsageTypeError`."""
+    if value is not None and not isinstance(value, torch.Generator):
+        _fail(
+            name,
+            "a torch.Generator or None",
+            value,
+            f"pass e.g. {name}=torch.Generator().manual_seed(0)",
+            kind=UsageTypeError,
+        )
+    return value
 
 
 def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
@@ -133,7 +164,20 @@ def check_finite(name: str, value: torch.Tensor) -> torch.Tensor:
 
 def check_same_length(names: Sequence[str], values: Sequence[torch.Tensor]) -> int:
     """Return the common first dimension of ``values``, else raise :class:`UsageError`."""
-    lengths = [int(v.shape[0]) if v.ndim else 0 for v in values]
+    for name, value in zip(names, values, strict=True):
+        if not isinstance(value, torch.Tensor):
+            _fail(
+                name,
+                "a torch.Tensor",
+                value,
+                f"convert it with torch.as_tensor({name})",
+                kind=UsageTypeError,
+            )
+        if value.ndim == 0:
+            _fail(
+                name, "a tensor with one row per example (n, ...)", value, f"use {name}.reshape(1)"
+            )
+    lengths = [int(v.shape[0]) for v in values]
     if len(set(lengths)) != 1:
         pairs = ", ".join(f"{n} has {k}" for n, k in zip(names, lengths, strict=True))
         raise UsageError(

@@ -120,6 +120,9 @@ def test_softmax_from_scratch_36(tmp_path: Path) -> None:
     assert [line.split(",")[0] for line in lines[1:3]] == ["epoch 1", "epoch 2"]
     assert float(lines[-1].split()[1]) > 0.75  # unseeded, as in the book: typically 0.79–0.82
     assert (tmp_path / "predict_ch3.png").stat().st_size > 1000
+    # headless, train_ch3's curves are saved too, as the issue's "headless: a PNG (and SVG)" asks
+    assert (tmp_path / "train_ch3.png").stat().st_size > 1000
+    assert b"<svg" in (tmp_path / "train_ch3.svg").read_bytes()[:2000]
 
 
 @needs_data

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+from torch.utils.data import DataLoader, TensorDataset
 
 from linearnets.config import LinregConfig
 from linearnets.data.synthetic import load_array, synthetic_data
@@ -119,7 +120,8 @@ def test_nan_in_the_data_stops_training_at_its_step() -> None:
     net = linreg_concise(2, generator=gen)
     loss = torch.nn.MSELoss(reduction="none")
     updater = torch.optim.SGD(net.parameters(), lr=0.03)
-    train_iter = load_array((X, y), 10, is_train=False)
+    # a plain DataLoader: load_array would refuse the NaN before training starts
+    train_iter = DataLoader(TensorDataset(X, y), 10, shuffle=False)
     with pytest.raises(DivergenceError, match=r"epoch 1, step 4: the batch loss is nan"):
         fit(net, train_iter, loss, updater, 2, callbacks=[DivergenceGuard(0.03)])
 

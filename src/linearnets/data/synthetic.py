@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_finite,
     check_float_tensor,
+    check_generator,
     check_non_negative_float,
     check_positive_int,
     check_same_length,
@@ -41,7 +45,30 @@ def synthetic_data(
 
     See D2L §3.2.1.
     """
-    w = torch.as_tensor(w)
+    w = _weights(w)
+    num_examples = check_positive_int("num_examples", num_examples)
+    noise_std = check_non_negative_float("noise_std", noise_std)
+    b = _bias(b)
+    check_generator("generator", generator)
+    X = torch.randn(num_examples, w.numel(), generator=generator, dtype=w.dtype)  # (n, d)
+    y = X @ w + float(b)  # (n,)
+    y += noise_std * torch.randn(y.shape, generator=generator, dtype=w.dtype)
+    return X, y.reshape(-1, 1)  # (n, d), (n, 1)
+
+
+def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
+    """Return the true weights as a finite, real floating-point (d,) tensor, or raise."""
+    try:
+        w = torch.as_tensor(w)
+    except (TypeError, ValueError, RuntimeError):
+        raise UsageTypeError(
+            f"w must be a 1-d tensor or sequence of numbers, got {w!r:.60}; "
+            "pass e.g. w=torch.tensor([2, -3.4])"
+        ) from None
+    if w.dtype == torch.bool or w.is_complex():
+        raise UsageTypeError(
+            f"w must hold real numbers, got dtype {w.dtype}; pass e.g. w=torch.tensor([2, -3.4])"
+        )
     if not w.is_floating_point():
         w = w.float()
     if w.ndim != 1 or w.numel() == 0:
@@ -49,26 +76,33 @@ def synthetic_data(
             f"w must be a non-empty 1-d tensor of weights (d,), got shape {tuple(w.shape)}; "
             "pass e.g. w=torch.tensor([2, -3.4])"
         )
-    num_examples = check_positive_int("num_examples", num_examples)
-    noise_std = check_non_negative_float("noise_std", noise_std)
-    if isinstance(b, bool) or not isinstance(b, int | float | torch.Tensor):
-        raise UsageError(f"b must be a number, got {b!r}; pass e.g. b=4.2")
-    X = torch.randn(num_examples, w.numel(), generator=generator, dtype=w.dtype)  # (n, d)
-    y = X @ w + float(b)  # (n,)
-    y += noise_std * torch.randn(y.shape, generator=generator, dtype=w.dtype)
-    return X, y.reshape(-1, 1)  # (n, d), (n, 1)
+    return check_finite("w", w)
+
+
+def _bias(b: Any) -> float:
+    """Return the true bias as a finite float: a real number or a one-element real tensor."""
+    if (
+        isinstance(b, torch.Tensor)
+        and b.numel() == 1
+        and not (b.dtype == torch.bool or b.is_complex())
+    ):
+        b = b.item()
+    if isinstance(b, bool) or not isinstance(b, numbers.Real):
+        raise UsageTypeError(f"b must be a number, got {b!r:.60}; pass e.g. b=4.2")
+    if not math.isfinite(float(b)):
+        raise UsageError(f"b must be a finite number, got {b!r}; pass e.g. b=4.2")
+    return float(b)
 
 
 def _check_arrays(features: torch.Tensor, labels: torch.Tensor) -> int:
     check_float_tensor("features", features)
-    if not isinstance(labels, torch.Tensor):
-        raise UsageError(f"labels must be a torch.Tensor, got {type(labels).__name__}")
     n = check_same_length(("features", "labels"), (features, labels))
     if n == 0:
         raise UsageError(
             "features must hold at least one example, got 0 rows; pass a non-empty dataset"
         )
     check_finite("features", features)
+    check_finite("labels", labels)
     return n
 
 
@@ -97,6 +131,18 @@ def data_iter(
     """
     batch_size = check_positive_int("batch_size", batch_size)
     n = _check_arrays(features, labels)
+    check_generator("generator", generator)
+    # checked here, when called, not at the first next(): the generator below holds the loop
+    return _batches(batch_size, features, labels, n, generator)
+
+
+def _batches(
+    batch_size: int,
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    n: int,
+    generator: torch.Generator | None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     order = torch.randperm(n, generator=generator)  # (n,)
     for start in range(0, n, batch_size):
         idx = order[start : start + batch_size]  # a view: (B,)
@@ -131,10 +177,15 @@ def load_array(
             "pass e.g. (features, labels)"
         )
     names = tuple(f"data_arrays[{i}]" for i in range(len(data_arrays)))
-    for name, array in zip(names, data_arrays, strict=True):
-        if not isinstance(array, torch.Tensor):
-            raise UsageError(f"{name} must be a torch.Tensor, got {type(array).__name__}")
     if check_same_length(names, data_arrays) == 0:
         raise UsageError("data_arrays must hold at least one example, got 0 rows")
+    for name, array in zip(names, data_arrays, strict=True):
+        check_finite(name, array)
+    if not isinstance(is_train, bool):
+        raise UsageTypeError(
+            f"is_train must be True or False, got {is_train!r:.60}; pass is_train=False for "
+            "batches in a fixed order"
+        )
+    check_generator("generator", generator)
     dataset = TensorDataset(*data_arrays)
     return DataLoader(dataset, batch_size, shuffle=is_train, generator=generator)

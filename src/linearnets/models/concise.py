@@ -10,8 +10,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from linearnets.errors import UsageError
-from linearnets.validation import check_float_tensor, check_positive_int
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import (
+    check_float_tensor,
+    check_generator,
+    check_non_negative_float,
+    check_positive_int,
+)
 
 __all__ = ["init_weights", "linreg_concise", "softmax_concise"]
 
@@ -25,6 +30,8 @@ def init_weights(
 
     See D2L §3.7.1.
     """
+    std = check_non_negative_float("std", std, fix="pass e.g. std=0.01")
+    check_generator("generator", generator)
     if isinstance(m, nn.Linear):
         with torch.no_grad():
             m.weight.normal_(0.0, std, generator=generator)
@@ -32,15 +39,28 @@ def init_weights(
                 m.bias.zero_()
 
 
-def _check_input(num_inputs: int) -> Callable[[nn.Module, tuple[Any, ...]], None]:
-    """Return a forward pre-hook that names a wrong input instead of letting a matmul fail deep inside."""
+def _check_input(
+    num_inputs: int, *, flattens: bool
+) -> Callable[[nn.Module, tuple[Any, ...]], None]:
+    """Return a forward pre-hook that names a wrong input instead of letting a matmul fail deep inside.
+
+    ``flattens``: the model starts with ``nn.Flatten``, so any (B, ...) shape with ``num_inputs``
+    values per example is accepted; otherwise the input must be exactly (B, num_inputs).
+    """
 
     def hook(module: nn.Module, args: tuple[Any, ...]) -> None:
         X = check_float_tensor("X", args[0])
-        if X.ndim < 2 or math.prod(X.shape[1:]) != num_inputs:
+        if X.ndim < 2 or math.prod(X.shape[1:]) != num_inputs or (not flattens and X.ndim != 2):
             raise UsageError(
-                f"X must hold {num_inputs} features per example, e.g. shape (B, {num_inputs}), "
-                f"got shape {tuple(X.shape)}; check the data matches the model's num_inputs"
+                f"X must hold {num_inputs} features per example, shape (B, {num_inputs})"
+                f"{' or (B, 1, H, W)' if flattens else ''}, got shape {tuple(X.shape)}; check the "
+                "data matches the model's num_inputs"
+            )
+        dtype = module[-1].weight.dtype  # type: ignore[index]
+        if X.dtype != dtype:
+            raise UsageTypeError(
+                f"X must have the model's dtype {dtype}, got {X.dtype}; convert the batch with "
+                f"X.to({dtype}) (or the model with net.to({X.dtype}))"
             )
 
     return hook
@@ -56,7 +76,7 @@ def linreg_concise(
     num_inputs = check_positive_int("num_inputs", num_inputs)
     net = nn.Sequential(nn.Linear(num_inputs, 1))
     net.apply(functools.partial(init_weights, generator=generator))
-    net.register_forward_pre_hook(_check_input(num_inputs))
+    net.register_forward_pre_hook(_check_input(num_inputs, flattens=False))
     return net
 
 
@@ -73,5 +93,5 @@ def softmax_concise(
     num_outputs = check_positive_int("num_outputs", num_outputs)
     net = nn.Sequential(nn.Flatten(), nn.Linear(num_inputs, num_outputs))
     net.apply(functools.partial(init_weights, generator=generator))
-    net.register_forward_pre_hook(_check_input(num_inputs))
+    net.register_forward_pre_hook(_check_input(num_inputs, flattens=True))
     return net

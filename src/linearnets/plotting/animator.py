@@ -74,6 +74,11 @@ class Animator:
             png = check_out_path("out", out, (".png", ".svg"))
             paths = [png.with_suffix(".png"), png.with_suffix(".svg")]
         self._output = LiveOutput(self.mode, paths)
+        if isinstance(legend, str):  # list("abc") would make three entries, "a", "b" and "c"
+            raise UsageTypeError(
+                f"legend must be a sequence of labels, one per line, got the string {legend!r}; "
+                f"pass legend=[{legend!r}]"
+            )
         self.legend = list(legend or [])
         self.fmts = tuple(fmts)
         self.X: list[list[float]] | None = None

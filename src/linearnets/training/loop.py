@@ -15,12 +15,12 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics, History
 from linearnets.training.updaters import Updater, streamlined
-from linearnets.validation import check_positive_int
+from linearnets.validation import check_label_tensor, check_positive_int
 
 __all__ = [
     "EpochMetrics",
@@ -58,6 +58,16 @@ def _unpack(
             f"{len(batch) if hasattr(batch, '__len__') else '?'}; yield (features, labels) from the iterator"
         )
     X, y = batch
+    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise UsageTypeError(
+            f"each batch must be a pair of tensors (X, y), got ({type(X).__name__}, "
+            f"{type(y).__name__}); convert them with torch.as_tensor"
+        )
+    if X.ndim == 0 or y.ndim == 0 or X.shape[0] != y.shape[0]:
+        raise UsageError(
+            f"each batch must hold one label per example, got X of shape {tuple(X.shape)} and y of "
+            f"shape {tuple(y.shape)}; yield (features, labels) of the same examples"
+        )
     if X.shape[0] == 0 and not allow_empty:
         raise UsageError("each batch must hold at least one example, got an empty batch (0 rows)")
     return X, y
@@ -196,6 +206,21 @@ def evaluate(
     return (mean_loss if loss is not None else None), acc
 
 
+def _check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Check a classifier's output (B, C) against its labels (B,) before they are stashed.
+
+    Shapes only, no tensor op: labels (B, 1) would broadcast against the predictions (B,) and count
+    up to B² "correct" rows.
+    """
+    if y.ndim != 1 or y.dtype == torch.bool:
+        check_label_tensor("y", y)  # raises the readable error
+    if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
+        raise UsageError(
+            f"a classifier's output must be scores of shape (B, C), one row per label, got shape "
+            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return one row of C scores per example"
+        )
+
+
 def _predicted(y_hat: torch.Tensor) -> torch.Tensor:
     """Return the argmax class of each row of ``y_hat`` (B, q), first one on ties.
 
@@ -255,6 +280,7 @@ class _Totals:
                 self._means.append(l)  # (an empty shard's mean is NaN and counts for nothing)
                 self._mean_counts.append(y.shape[0])
         if _is_classification(y):
+            _check_scores(y_hat, y)
             self.classification = True
             if y.shape[0]:
                 self._outputs.append(_detached(y_hat))
@@ -279,8 +305,13 @@ class _Totals:
             self.loss_sum = self.loss_sum + means.dot(counts)
             self._means, self._mean_counts = [], []
         if self._outputs:
-            predicted = _predicted(_joined(self._outputs))
-            self.correct = self.correct + (predicted == _joined(self._labels)).sum()
+            scores, labels = _joined(self._outputs), _joined(self._labels)
+            self.correct = self.correct + (_predicted(scores) == labels).sum()
+            # a label outside [0, C) would silently count as a miss: checked here, once per
+            # group of steps (the loss, if any, already rejected it)
+            low, high = torch.aminmax(labels)
+            if low < 0 or high >= scores.shape[1]:
+                check_label_tensor("y", labels, num_classes=scores.shape[1])
         self._losses, self._outputs, self._labels = [], [], []
         self._rows = self._values = 0
 

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import torch
 from torch.optim import optimizer as optim_base
 
+from linearnets.errors import UsageTypeError
+
 __all__ = ["PlainSGDStep", "Updater", "streamlined"]
 
 
@@ -101,4 +103,14 @@ def streamlined(updater: Updater) -> Updater:
     is returned unchanged. Decided once per epoch: an optimizer hook registered mid-epoch takes
     effect from the next one.
     """
+    if not (hasattr(updater, "zero_grad") and hasattr(updater, "step")):
+        hint = (
+            "; the book's function updater(batch_size) runs with linearnets.d2l.train_epoch_ch3"
+            if callable(updater)
+            else ""
+        )
+        raise UsageTypeError(
+            f"updater must have zero_grad() and step(), e.g. torch.optim.SGD or linearnets.SGD, got "
+            f"{type(updater).__name__}{hint}"
+        )
     return PlainSGDStep(updater) if _is_plain_sgd(updater) else updater  # type: ignore[arg-type]

@@ -2,35 +2,67 @@
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch.module import ScratchModule
-from linearnets.validation import check_float_tensor, check_positive_int
+from linearnets.validation import (
+    check_bool,
+    check_float_tensor,
+    check_generator,
+    check_non_negative_float,
+    check_positive_int,
+    describe,
+)
 
 __all__ = ["LinearRegressionScratch", "linreg", "squared_loss"]
 
 
-def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.Tensor:
     """Return the linear model's prediction ``Xw + b``.
 
     Args:
         X: features, shape (B, d).
-        w: weights, shape (d, 1).
-        b: bias, shape (1,).
+        w: weights, shape (d, 1) (or (d,), as the book's ``true_w``, giving predictions (B,)).
+        b: bias, a one-element tensor (1,) or a number.
 
     Returns:
-        ``y_hat`` of shape (B, 1).
+        ``y_hat`` of shape (B, 1) ((B,) for a 1-d ``w``).
 
     See D2L §3.2.3.
     """
     check_float_tensor("X", X, ndim=2)
+    check_float_tensor("w", w)
+    if w.ndim not in (1, 2) or w.shape[1:] not in ((), (1,)):
+        raise UsageError(
+            f"w must be a column of weights, shape (d, 1) or (d,), got shape {tuple(w.shape)}; "
+            "reshape it with w.reshape(-1, 1)"
+        )
     if X.shape[1] != w.shape[0]:
         raise UsageError(
             f"X must have {w.shape[0]} features (columns) to match w of shape {tuple(w.shape)}, "
             f"got X of shape {tuple(X.shape)}; reshape X to (batch, {w.shape[0]})"
         )
-    return torch.addmm(b, X, w)  # (1,) + (B, d) @ (d, 1) -> (B, 1): one op, one autograd node
+    if w.dtype != X.dtype:
+        raise UsageTypeError(
+            f"X must have w's dtype {w.dtype}, got {X.dtype}; convert the batch with X.to({w.dtype})"
+        )
+    if isinstance(b, torch.Tensor) and b.numel() == 1 and b.dtype == X.dtype and w.ndim == 2:
+        return torch.addmm(b, X, w)  # (1,) + (B, d) @ (d, 1) -> (B, 1): one op, one autograd node
+    if isinstance(b, torch.Tensor):
+        if b.numel() != 1 or not b.is_floating_point():
+            raise UsageError(
+                f"b must be a one-element floating-point tensor or a number, got {describe(b)}; "
+                "pass e.g. torch.zeros(1, requires_grad=True)"
+            )
+    elif isinstance(b, bool) or not isinstance(b, numbers.Real):
+        raise UsageTypeError(
+            f"b must be a one-element tensor or a number, got {describe(b)}; pass e.g. "
+            "torch.zeros(1, requires_grad=True)"
+        )
+    return X @ w + b  # the book's torch.matmul(X, w) + b
 
 
 def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -48,17 +80,31 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     See D2L §3.2.4.
     """
-    if y.numel() != y_hat.numel():
+    if (
+        not isinstance(y_hat, torch.Tensor)
+        or not isinstance(y, torch.Tensor)
+        or y.dtype == torch.bool
+        or (
+            y.shape != y_hat.shape
+            and not (_is_column(y) and _is_column(y_hat) and len(y) == len(y_hat))
+        )
+    ):
+        check_float_tensor("y_hat", y_hat)
+        check_float_tensor("y", y)
         raise UsageError(
-            f"y must hold one target per prediction: y_hat has shape {tuple(y_hat.shape)} "
-            f"({y_hat.numel()} values), y has shape {tuple(y.shape)} ({y.numel()} values); "
-            "pass targets of shape (batch, 1)"
+            f"y must hold one target per prediction: y_hat has shape {tuple(y_hat.shape)}, y has "
+            f"shape {tuple(y.shape)}; pass targets of shape (batch, 1) (or (batch,))"
         )
     diff = y_hat - y.reshape(y_hat.shape)  # (B, 1)
     # the book's (ŷ − y)² / 2, value and gradient bit for bit: d * d is what pow(d, 2) computes and
     # halving is exact, and at batch 10 it saves ~9 µs of the loss's forward and backward (``**`` goes
     # through a Python wrapper, and a division node costs more than a product)
     return diff * diff * 0.5
+
+
+def _is_column(t: torch.Tensor) -> bool:
+    """Whether ``t`` is a column of values: shape (B,) or (B, 1)."""
+    return t.ndim == 1 or (t.ndim == 2 and t.shape[1] == 1)
 
 
 class LinearRegressionScratch(ScratchModule):
@@ -85,7 +131,9 @@ class LinearRegressionScratch(ScratchModule):
         analytic: bool = False,
     ) -> None:
         num_inputs = check_positive_int("num_inputs", num_inputs)
-        self.analytic = bool(analytic)
+        sigma = check_non_negative_float("sigma", sigma, fix="pass e.g. sigma=0.01")
+        check_generator("generator", generator)
+        self.analytic = check_bool("analytic", analytic)
         self.w = (torch.randn(num_inputs, 1, generator=generator) * sigma).requires_grad_(
             not analytic
         )

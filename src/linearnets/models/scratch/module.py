@@ -6,7 +6,8 @@ from collections.abc import Iterator, Mapping
 
 import torch
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import describe
 
 __all__ = ["ScratchModule"]
 
@@ -73,6 +74,11 @@ class ScratchModule:
         with torch.no_grad():
             for name, param in self.named_parameters():
                 value = state[name]
+                if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+                    raise UsageTypeError(
+                        f"state[{name!r}] must be a floating-point tensor, got {describe(value)}; "
+                        "load a state saved by state_dict()"
+                    )
                 if value.shape != param.shape:
                     raise UsageError(
                         f"state[{name!r}] must have shape {tuple(param.shape)}, "

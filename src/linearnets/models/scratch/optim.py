@@ -7,8 +7,8 @@ from typing import Any
 
 import torch
 
-from linearnets.errors import UsageError
-from linearnets.validation import check_positive_float, check_positive_int
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import check_positive_float, check_positive_int, describe
 
 __all__ = ["SGD", "sgd"]
 
@@ -22,12 +22,51 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
     """
     lr = check_positive_float("lr", lr)
     batch_size = check_positive_int("batch_size", batch_size)
+    params = _param_list(params)
     with torch.no_grad():
         for param in params:
             if param.grad is None:
                 continue
             param -= lr * param.grad / batch_size
             param.grad.zero_()
+
+
+def _param_list(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
+    """Return ``params`` as a non-empty list of leaf tensors, or raise.
+
+    A single tensor is refused rather than iterated: its rows are views that never get a ``.grad``,
+    so the update would silently do nothing.
+    """
+    if isinstance(params, torch.Tensor):
+        raise UsageTypeError(
+            f"params must be an iterable of tensors, got {describe(params)} (a single tensor "
+            "would be taken row by row); wrap it in a list, e.g. [w, b]"
+        )
+    try:
+        params = list(params)
+    except TypeError:
+        raise UsageTypeError(
+            f"params must be an iterable of tensors, got {describe(params)}; pass e.g. [w, b] or "
+            "net.parameters()"
+        ) from None
+    if not params:
+        raise UsageError(
+            "params must hold at least one tensor, got an empty list; pass e.g. [w, b] or "
+            "net.parameters()"
+        )
+    for i, param in enumerate(params):
+        if not isinstance(param, torch.Tensor):
+            raise UsageTypeError(
+                f"params[{i}] must be a torch.Tensor, got {describe(param)}; pass the model's "
+                "parameter tensors"
+            )
+        if not param.is_leaf:  # a computed tensor: backward never fills its .grad
+            raise UsageError(
+                f"params[{i}] must be a leaf tensor (created, not computed from others), got "
+                f"{describe(param)} computed by {type(param.grad_fn).__name__}; pass the tensors "
+                "you created with requires_grad=True"
+            )
+    return params
 
 
 class SGD:
@@ -44,13 +83,10 @@ class SGD:
     """
 
     def __init__(self, params: Iterable[torch.Tensor], lr: float) -> None:
-        self.params = list(params)
-        if not self.params:
-            raise UsageError(
-                "params must hold at least one tensor, got an empty list; pass net.parameters()"
-            )
+        self.params = _param_list(params)
         self.lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.1")
-        # torch.optim's shape, so schedulers and loggers that read param_groups keep working
+        # torch.optim's shape, so code that reads or sets param_groups[0]["lr"] keeps working (a
+        # torch.optim.lr_scheduler needs a real torch.optim.Optimizer: use torch.optim.SGD there)
         self.param_groups: list[dict[str, Any]] = [{"params": self.params, "lr": self.lr}]
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -77,5 +113,9 @@ class SGD:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the state saved by :meth:`state_dict`."""
+        if not isinstance(state, dict) or "lr" not in state:
+            raise UsageError(
+                f"state must be a dict with key 'lr', as state_dict() returns, got {describe(state)}"
+            )
         self.lr = check_positive_float("lr", state["lr"])
         self.param_groups[0]["lr"] = self.lr

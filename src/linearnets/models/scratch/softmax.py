@@ -6,9 +6,16 @@ import math
 
 import torch
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch.module import ScratchModule
-from linearnets.validation import check_float_tensor, check_label_tensor, check_positive_int
+from linearnets.validation import (
+    check_bool,
+    check_float_tensor,
+    check_generator,
+    check_label_tensor,
+    check_non_negative_float,
+    check_positive_int,
+)
 
 __all__ = [
     "SoftmaxRegressionScratch",
@@ -178,7 +185,9 @@ class SoftmaxRegressionScratch(ScratchModule):
     ) -> None:
         self.num_inputs = check_positive_int("num_inputs", num_inputs)
         self.num_outputs = check_positive_int("num_outputs", num_outputs)
-        self.analytic = bool(analytic)
+        sigma = check_non_negative_float("sigma", sigma, fix="pass e.g. sigma=0.01")
+        check_generator("generator", generator)
+        self.analytic = check_bool("analytic", analytic)
         # W is (d, q) as in the book, stored column-major (the transpose of a contiguous (q, d)):
         # MKL's X @ W and its backward run ~3x faster in that layout for q = 10 columns
         W = (torch.randn(self.num_outputs, self.num_inputs, generator=generator) * sigma).T
@@ -198,6 +207,11 @@ class SoftmaxRegressionScratch(ScratchModule):
                 f"X must hold {self.num_inputs} features per example, e.g. shape (B, {self.num_inputs}) "
                 f"or (B, 1, 28, 28), got shape {tuple(X.shape)}; check the image size (resize) matches "
                 "the model's num_inputs"
+            )
+        if X.dtype != self.W.dtype:
+            raise UsageTypeError(
+                f"X must have the model's dtype {self.W.dtype}, got {X.dtype}; convert the batch "
+                f"with X.to({self.W.dtype})"
             )
         return X.reshape(X.shape[0], self.num_inputs)  # (B, d)
 
