@@ -74,7 +74,7 @@ def _fit_with_updater(updater: Any) -> Any:
     return fit(net, [(IMAGES, LABELS)], cross_entropy_logits, updater, 1)
 
 
-def _fit(batches: list[Any], *, epochs: int = 1) -> Any:
+def _fit(batches: list[Any], *, epochs: int = 1, callbacks: Any = ()) -> Any:
     net = linreg_concise(2)
     return fit(
         net,
@@ -82,7 +82,12 @@ def _fit(batches: list[Any], *, epochs: int = 1) -> Any:
         torch.nn.MSELoss(reduction="none"),
         torch.optim.SGD(net.parameters(), lr=0.1),
         epochs,
+        callbacks=callbacks,
     )
+
+
+def _linreg_batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    return [(torch.rand(B, 2), torch.rand(B, 1))]
 
 
 # -- the API table: (call, error type, message pattern) -------------------------------------------
@@ -364,6 +369,20 @@ API_CASES: list[Any] = [
     # plotting: a string legend would be split into one entry per character
     pytest.param(lambda: d2l.Animator(legend="train loss"), UsageTypeError,
                  r"legend must be a sequence of labels.*pass legend=\['train loss'\]", id="animator-legend-str"),
+    pytest.param(lambda: softmax(torch.zeros(2, 0)), UsageError,
+                 r"X must hold at least one logit per row, got shape \(2, 0\)", id="softmax-no-classes"),
+    pytest.param(lambda: _fit(_linreg_batches(), callbacks=5), UsageTypeError,
+                 r"callbacks must be a list of callback objects, got int", id="fit-callbacks-int"),
+    pytest.param(lambda: d2l.show_images(IMAGES_U8, 1, 4, titles="abcd"), UsageTypeError,
+                 r"titles must be a sequence of titles, one per image, got the string 'abcd'", id="titles-str"),
+    pytest.param(lambda: ArrayLoader(IMAGES_U8, LABELS, 2, shuffle="yes"), UsageTypeError,
+                 r"shuffle must be True or False, got 'yes'", id="loader-shuffle-str"),
+    pytest.param(lambda: ArrayLoader(IMAGES_U8, LABELS, 2, shuffle=True, device="gpu"), UsageError,
+                 r"device must be one of auto, cpu, cuda, cuda:N, mps, got 'gpu'", id="loader-device-gpu"),
+    pytest.param(lambda: ArrayLoader(IMAGES_U8, LABELS, 2, shuffle=True, generator=0), UsageTypeError,
+                 r"generator must be a torch.Generator or None, got 0", id="loader-generator"),
+    pytest.param(lambda: d2l.load_data_fashion_mnist(256, root=5), UsageTypeError,
+                 r"root must be a folder path \(str or Path\), got 5", id="fashion-root-int"),
     # divergence: lr 10 on linear regression (lr 1e4 on softmax: see the CLI table)
     pytest.param(lambda: run_linreg(LinregConfig(lr=10.0)), DivergenceError,
                  r"diverged at epoch 1, step \d+: .* at lr 10; try a smaller learning rate", id="linreg-lr-10"),

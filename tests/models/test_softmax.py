@@ -316,6 +316,13 @@ def test_any_integer_labels_work_like_int64(dtype: torch.dtype, gen: torch.Gener
     net = SoftmaxRegressionScratch(generator=gen)
     O = net(X)
     torch.testing.assert_close(cross_entropy_logits(O, y.to(dtype)), cross_entropy_logits(O, y))
+    # the book's picking form and the explicit gradient too (uint8 must not index as a mask)
+    P = softmax(O.detach())
+    torch.testing.assert_close(cross_entropy(P, y.to(dtype)), cross_entropy(P, y))
+    torch.testing.assert_close(
+        softmax_cross_entropy_grad(O.detach(), y.to(dtype)),
+        softmax_cross_entropy_grad(O.detach(), y),
+    )
     analytic = SoftmaxRegressionScratch(analytic=True)
     _set_params(analytic, net.W.detach(), net.b.detach())
     _, l = analytic.analytic_step(X, y.to(dtype), scale=1 / 6)

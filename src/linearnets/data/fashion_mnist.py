@@ -17,6 +17,7 @@ from linearnets.data.idx import parse_idx
 from linearnets.data.loader import ArrayLoader
 from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
+from linearnets.validation import check_bool
 
 __all__ = [
     "CLASSES",
@@ -169,6 +170,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
             from linearnets.data.download import download_fashion_mnist
 
             download_fashion_mnist(Path(root))
+        train = check_bool("train", train)
         arrays = read_fashion_mnist(root)
         self.root = str(arrays.found.directory)
         self.train = train

@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, UsageError, UsageTypeError
 
 __all__ = ["DEBIAN_DIR", "FASHION_MNIST_FILES", "HOW_TO_GET", "Found", "find_fashion_mnist"]
 
@@ -114,6 +114,11 @@ def find_fashion_mnist(
     """
     names = checksums or FASHION_MNIST_FILES
     if root is not None:
+        if not isinstance(root, str | os.PathLike):
+            raise UsageTypeError(
+                f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. "
+                "root='~/data' (--data-dir on the command line)"
+            )
         root = Path(root).expanduser()
         if not root.is_dir():
             raise UsageError(f"--data-dir must be an existing folder, got {root}; {HOW_TO_GET}")

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 
+from linearnets.device import resolve_device
 from linearnets.errors import UsageError
-from linearnets.validation import check_positive_int
+from linearnets.validation import check_bool, check_generator, check_positive_int
 
 __all__ = ["ArrayLoader"]
 
@@ -106,12 +107,13 @@ class ArrayLoader:
                 )
         self.num_classes = _num_classes(labels, num_classes)
         self.resize = resize
-        self.device = torch.device(device) if device is not None else features.device
+        self.device = resolve_device(device) if device is not None else features.device
+        check_generator("generator", generator)
         self.features = features.to(self.device).contiguous()
         self.labels = (
             labels.to(self.device) if labels.is_floating_point() else labels.long().to(self.device)
         )
-        self.shuffle = bool(shuffle)
+        self.shuffle = check_bool("shuffle", shuffle)
         self.generator = generator
         self.rank = rank
         self.num_examples = int(features.shape[0])

@@ -75,6 +75,11 @@ def draw_images(
     num_cols = check_positive_int("num_cols", num_cols)
     scale = check_positive_float("scale", scale)
     arrays = _image_list(imgs, num_rows * num_cols)
+    if isinstance(titles, str):  # each character would become a title
+        raise UsageTypeError(
+            f"titles must be a sequence of titles, one per image, got the string {titles!r:.40}; "
+            "pass e.g. titles=get_fashion_mnist_labels(y)"
+        )
     if titles is not None and len(titles) < len(arrays):
         raise UsageError(
             f"titles must hold one title per image drawn ({len(arrays)}), got {len(titles)}; "

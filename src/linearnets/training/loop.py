@@ -380,6 +380,16 @@ def fit(
         or not 0 <= start_epoch <= num_epochs
     ):
         raise UsageError(f"start_epoch must be in [0, {num_epochs}], got {start_epoch}")
+    if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
+        raise UsageTypeError(
+            f"callbacks must be a list of callback objects, got {type(callbacks).__name__}; pass "
+            "e.g. callbacks=[ConsoleLogger()]"
+        )
+    if history is not None and not isinstance(history, History):
+        raise UsageTypeError(
+            f"history must be the History of the epochs so far, got {type(history).__name__}; "
+            "pass the History a previous fit returned (or leave it out)"
+        )
     history = history if history is not None else History()
     batch_hooks = [cb.on_batch_end for cb in callbacks if hasattr(cb, "on_batch_end")]
     if on_step is not None:

@@ -41,6 +41,10 @@ def softmax(X: torch.Tensor) -> torch.Tensor:
     See D2L §3.6.2 and §3.7.2.
     """
     check_float_tensor("X", X, ndim=2)
+    if X.shape[1] == 0:
+        raise UsageError(
+            f"X must hold at least one logit per row, got shape {tuple(X.shape)}; pass logits (B, C)"
+        )
     X_exp = torch.exp(X - X.amax(dim=1, keepdim=True))  # (B, C), entries in (0, 1]
     return X_exp / X_exp.sum(dim=1, keepdim=True)
 
@@ -106,6 +110,7 @@ def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     See D2L §3.6.3.
     """
     _check_targets(y_hat, y, "y_hat")
+    y = _as_index(y)  # uint8 labels would index as a boolean mask
     picked = y_hat[torch.arange(y_hat.shape[0], device=y_hat.device), y]  # (B,)
     return -torch.log(picked.clamp_min(torch.finfo(y_hat.dtype).tiny))
 
@@ -153,7 +158,7 @@ def softmax_cross_entropy_grad(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor
     """
     _check_targets(O, y, "O")
     G = softmax(O)  # (B, C)
-    G[torch.arange(O.shape[0], device=O.device), y] -= 1
+    G[torch.arange(O.shape[0], device=O.device), _as_index(y)] -= 1
     return G
 
 
