@@ -612,6 +612,17 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "x,y\n1,2\n3,nan\n")), 1, r"holds NaN or inf values", id="linreg-data-nan"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a;b\n1;2\n")), 1, r"is not a numeric CSV", id="linreg-data-not-csv"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "1\n2\n")), 1, r"must have at least 2 columns", id="linreg-data-one-column"),
+    # huge values are refused by name, not left to overflow inside torch; too few examples for a
+    # unique closed form are refused before training
+    pytest.param(["linreg", "--seed", str(2**64 - 1)], None, 2, r"seed must be a non-negative integer \(at most 2\*\*62\), got 18446744073709551615", id="linreg-seed-huge"),
+    pytest.param(["linreg", "--threads", str(2**31)], None, 2, r"num_threads must be an integer in \[1, 1024\], got 2147483648", id="linreg-threads-huge"),
+    pytest.param(["linreg", "--num-examples", "1" + "0" * 30], None, 2, r"num_examples must be an integer in \[1, 100000000\]", id="linreg-n-huge"),
+    pytest.param(["linreg", "--impl", "concise", "--batch-size", "1" + "0" * 30], None, 2, r"batch_size must be an integer in \[1, \d+\], got 1000", id="linreg-batch-huge"),
+    pytest.param(["linreg", "--noise-std", "1e30"], None, 2, r"noise_std must be a number in \[0, 1e\+15\], got 1e\+30", id="linreg-noise-huge"),
+    pytest.param(["linreg", "--num-examples", "2"], None, 2, r"num_examples must be at least 3 \(one more than the 2 weights, for a unique least-squares solution\), got 2", id="linreg-n-2"),
+    pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a,b,y\n1,1,2\n2,2,3\n3,3,5\n")), 2, r"data .*d.csv: X must have linearly independent columns.*got rank 2 < 3", id="linreg-data-rank"),
+    # the guard: on a dataset smaller than its 64-example window the blow-up is caught at epoch end
+    pytest.param(["linreg", "--epochs", "1", "--lr", "10.5", "--num-examples", "50"], None, 1, r"training diverged in epoch 1: the training loss after the epoch is 1.696e\+12, more than 100× its starting value", id="linreg-small-data-diverges"),
     # softmax options
     pytest.param(["softmax", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="softmax-impl"),
     pytest.param(["softmax", "--lr", "0"], None, 2, r"argument --lr: must be a finite number > 0", id="softmax-lr-0"),

@@ -24,9 +24,22 @@ PLOT_MODES = ("auto", "file", "none")
 RESULT_SETTINGS = ("impl", "lr", "batch_size", "seed", "resize", "data")
 
 
+# Upper limits, so that a huge value is refused here with its name rather than overflowing deep
+# inside torch: a seed torch's generators take after the data stream's offset, a thread count far past
+# any machine, sizes a 64-bit index holds, and noise whose squared errors stay finite in float32.
+MAX_SEED = 2**62
+MAX_THREADS = 1024
+MAX_SIZE = 2**62
+MAX_EXAMPLES = 10**8  # 10⁸ examples of a few features is already gigabytes of float32
+MAX_NOISE_STD = 1e15
+MAX_RESIZE = 4096  # a 4096² float32 image is 64 MiB; a batch of them is already too much
+
+
 def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UsageError(f"seed must be a non-negative integer, got {seed!r}; pass e.g. seed=0")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise UsageError(
+            f"seed must be a non-negative integer (at most 2**62), got {seed!r:.40}; pass e.g. seed=0"
+        )
     return seed
 
 
@@ -66,18 +79,26 @@ class LinregConfig:
 
     def __post_init__(self) -> None:
         check_choice("impl", self.impl, IMPLS)
-        check_positive_int("epochs", self.epochs)
+        check_positive_int("epochs", self.epochs, maximum=MAX_SIZE)
         check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03")
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_int("num_examples", self.num_examples)
-        check_non_negative_float("noise_std", self.noise_std)
-        check_positive_int("num_threads", self.num_threads)
+        check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE)
+        check_positive_int("num_examples", self.num_examples, maximum=MAX_EXAMPLES)
+        check_non_negative_float("noise_std", self.noise_std, maximum=MAX_NOISE_STD)
+        check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS)
         _check_seed(self.seed)
         _check_bool("guard", self.guard)
         object.__setattr__(self, "data", _check_path("data", self.data))
         if not self.true_w:
             raise UsageError("true_w must hold at least one weight, got (); pass e.g. (2.0, -3.4)")
         object.__setattr__(self, "true_w", tuple(float(v) for v in self.true_w))
+        if self.data is None and self.num_examples <= len(self.true_w):
+            # d weights and a bias: fewer than d + 1 examples leave the least-squares solution
+            # the run is compared with not unique
+            raise UsageError(
+                f"num_examples must be at least {len(self.true_w) + 1} (one more than the "
+                f"{len(self.true_w)} weights, for a unique least-squares solution), got "
+                f"{self.num_examples}; pass e.g. num_examples=1000"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values."""
@@ -107,15 +128,15 @@ class SoftmaxConfig:
 
     def __post_init__(self) -> None:
         check_choice("impl", self.impl, SOFTMAX_IMPLS)
-        check_positive_int("epochs", self.epochs)
+        check_positive_int("epochs", self.epochs, maximum=MAX_SIZE)
         check_positive_float("lr", self.lr, fix="pass e.g. lr=0.1")
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_int("num_threads", self.num_threads)
+        check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE)
+        check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS)
         check_choice("plot", self.plot, PLOT_MODES)
         _check_seed(self.seed)
         _check_bool("guard", self.guard)
         if self.resize is not None:
-            check_positive_int("resize", self.resize)
+            check_positive_int("resize", self.resize, maximum=MAX_RESIZE)
         for key in ("data_dir", "data", "out"):
             object.__setattr__(self, key, _check_path(key, getattr(self, key)))
 

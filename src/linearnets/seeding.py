@@ -37,10 +37,13 @@ def seed_everything(seed: int) -> RunGenerators:
     initialisation and data order do not share a stream (changing the batch size must not change
     the initial weights).
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**62:
         from linearnets.errors import UsageError
 
-        raise UsageError(f"seed must be a non-negative integer, got {seed!r}; pass e.g. seed=0")
+        # the bound leaves room for the data stream's offset in torch's 64-bit seeds
+        raise UsageError(
+            f"seed must be a non-negative integer (at most 2**62), got {seed!r:.40}; pass e.g. seed=0"
+        )
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

@@ -41,13 +41,15 @@ def _fail(
     raise kind(f"{message}; {fix}" if fix else message)
 
 
-def check_positive_int(name: str, value: Any, *, fix: str = "") -> int:
+def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | None = None) -> int:
     """Return ``value`` as an int if it is an integer ≥ 1 (a NumPy integer too; bools rejected), else
     raise :class:`UsageError`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         _fail(name, "a positive integer", value, fix or f"pass e.g. {name}=1", kind=UsageTypeError)
     if value < 1:
         _fail(name, "a positive integer (>= 1)", value, fix or f"pass e.g. {name}=1")
+    if maximum is not None and value > maximum:
+        _fail(name, f"an integer in [1, {maximum}]", value, fix or f"pass at most {maximum}")
     return int(value)
 
 
@@ -61,13 +63,17 @@ def check_positive_float(name: str, value: Any, *, fix: str = "") -> float:
     return float(value)
 
 
-def check_non_negative_float(name: str, value: Any, *, fix: str = "") -> float:
+def check_non_negative_float(
+    name: str, value: Any, *, fix: str = "", maximum: float | None = None
+) -> float:
     """Return ``value`` as a float if it is a finite real number ≥ 0 (a NumPy scalar too), else raise
     :class:`UsageError`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a non-negative number", value, fix, kind=UsageTypeError)
     if not math.isfinite(float(value)) or value < 0:
         _fail(name, "a finite number >= 0", value, fix)
+    if maximum is not None and value > maximum:
+        _fail(name, f"a number in [0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")
     return float(value)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+from linearnets._json import dumps_strict
 from linearnets.cli._options import (
     non_negative_float,
     non_negative_int,
@@ -111,5 +111,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         summary = result.summary()
         summary["config"] = config.to_dict()
-        print(json.dumps(summary))
+        print(dumps_strict(summary))
     return 0

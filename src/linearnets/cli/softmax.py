@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+from linearnets._json import dumps_strict
 from linearnets.cli._options import non_negative_int, positive_float, positive_int
 from linearnets.config import PLOT_MODES, SOFTMAX_IMPLS, SoftmaxConfig
 from linearnets.errors import UsageError
@@ -157,5 +157,5 @@ def run(args: argparse.Namespace) -> int:
         print("hardest classes: " + ", ".join(f"{name} {acc:.3f}" for name, acc in worst))
     print(f"run folder: {result.run_dir}")
     if args.json:
-        print(json.dumps(summary))
+        print(dumps_strict(summary))
     return 0

@@ -11,7 +11,7 @@ from torch import nn
 
 from linearnets.config import LinregConfig
 from linearnets.data.synthetic import data_iter, load_array, synthetic_data
-from linearnets.errors import UsageTypeError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
@@ -117,6 +117,14 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
             noise_std=config.noise_std,
             generator=gens.data,
         )
+    # the reference first, before any training: data with no unique least-squares solution
+    # (too few rows, repeated or constant columns) is refused up front
+    try:
+        closed_w, closed_b = closed_form(features, labels)
+    except UsageError as exc:
+        if config.data is None:
+            raise
+        raise UsageError(f"data {config.data}: {exc}") from None
     num_inputs = features.shape[1]
     net: Any
     train_iter: Any
@@ -145,7 +153,6 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
         callbacks=[DivergenceGuard(config.lr), *callbacks] if config.guard else callbacks,
     )
     w, b = _weights(net)
-    closed_w, closed_b = closed_form(features, labels)
     return LinregResult(
         impl=config.impl,
         epochs=config.epochs,

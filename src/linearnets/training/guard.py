@@ -92,7 +92,8 @@ class DivergenceGuard(Callback):
         self(step, losses)
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
-        """Check the steps not read back yet, then refuse an epoch evaluated to a non-finite loss."""
+        """Check the steps not read back yet, then refuse an epoch whose loss is non-finite or has
+        grown ``factor`` times past the start."""
         self.flush()
         for name, value in (("training", metrics.train_loss), ("test", metrics.test_loss)):
             if value is not None and not math.isfinite(value):
@@ -100,6 +101,16 @@ class DivergenceGuard(Callback):
                     f"training diverged in epoch {metrics.epoch}: the {name} loss after the epoch "
                     f"is {value} at lr {self.lr:g}; {self._suggestion()}"
                 )
+        # On a dataset smaller than min_examples the reference window is still open after the
+        # epoch, so no step was checked: the untrained model's first loss is the reference then.
+        reference = self.start_loss if self.start_loss is not None else self.first_loss
+        if reference is not None and metrics.train_loss > self.factor * max(reference, 1e-12):
+            start = min(reference, self.first_loss or reference)  # named as the per-step check does
+            raise DivergenceError(
+                f"training diverged in epoch {metrics.epoch}: the training loss after the epoch is "
+                f"{metrics.train_loss:.4g}, more than {self.factor:g}× its starting value "
+                f"{start:.4g}, at lr {self.lr:g}; {self._suggestion()}"
+            )
 
     def __call__(self, step: int, losses: torch.Tensor) -> None:
         """Check one step: ``step`` counts from 0 within the epoch, ``losses`` are per-example."""

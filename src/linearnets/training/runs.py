@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from linearnets._json import dumps_strict
 from linearnets.errors import UsageError
 
 __all__ = ["CONFIG_FILE", "create_run_dir", "environment", "read_config", "write_json_atomic"]
@@ -70,7 +71,7 @@ def create_run_dir(out: Path | None, *, name: str) -> Path:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as JSON to ``path`` through a temporary file and a rename."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    tmp.write_text(dumps_strict(data, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)
 
 

@@ -1,0 +1,47 @@
+"""Standard JSON out of results holding NaN or inf: ``null``, which every JSON reader accepts."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+from linearnets._json import dumps_strict
+
+
+def _strict_loads(text: str) -> object:
+    """Parse as JavaScript's JSON.parse would: the bare words NaN/Infinity are errors."""
+
+    def refuse(word: str) -> None:
+        raise ValueError(f"not standard JSON: {word}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_non_finite_floats_become_null_at_any_depth() -> None:
+    value = {"loss": math.inf, "w": [math.nan, 1.5, (-math.inf, 2)], "n": 3, "ok": None, "s": "NaN"}
+    assert _strict_loads(dumps_strict(value)) == {
+        "loss": None,
+        "w": [None, 1.5, [None, 2]],
+        "n": 3,
+        "ok": None,
+        "s": "NaN",
+    }
+    assert dumps_strict({"a": 1.0}, indent=2) == json.dumps({"a": 1.0}, indent=2)
+
+
+def test_the_cli_json_of_a_blown_up_run_is_standard_json() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "linearnets", "linreg", "--epochs", "2", "--lr", "1e6", "--no-guard",
+         "--num-examples", "50", "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result = _strict_loads(done.stdout.splitlines()[-1])
+    assert isinstance(result, dict)
+    assert result["loss"] is None  # NaN in Python's own JSON
+    assert result["w"] == [None, None]  # NaN weights
+    assert done.stdout.splitlines()[:2] == [
+        "epoch 1, loss inf",
+        "epoch 2, loss nan",
+    ]  # said in text
