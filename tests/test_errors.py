@@ -623,6 +623,16 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a,b,y\n1,1,2\n2,2,3\n3,3,5\n")), 2, r"data .*d.csv: X must have linearly independent columns.*got rank 2 < 3", id="linreg-data-rank"),
     # the guard: on a dataset smaller than its 64-example window the blow-up is caught at epoch end
     pytest.param(["linreg", "--epochs", "1", "--lr", "10.5", "--num-examples", "50"], None, 1, r"training diverged in epoch 1: the training loss after the epoch is 1.696e\+12, more than 100× its starting value", id="linreg-small-data-diverges"),
+    # negative numbers in any float spelling reach the option's own check
+    pytest.param(["linreg", "--lr", "-1e-3"], None, 2, r"argument --lr: must be a finite number > 0, got -1e-3", id="linreg-lr-negative-exponent"),
+    pytest.param(["linreg", "--noise-std", "-inf"], None, 2, r"argument --noise-std: must be a finite number >= 0, got -inf", id="linreg-noise-minus-inf"),
+    # an unknown option is named by the subcommand that got it, with that subcommand's --help
+    pytest.param(["linreg", "--bogus"], None, 2, r"^linearnets linreg: error: unrecognized arguments: --bogus \(see linearnets linreg --help\)$", id="linreg-unknown-option"),
+    # data show: --out checked before the dataset is read (here: a folder with no dataset)
+    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/x.txt"], None, 2, r"--out must end with one of .png, .svg, .pdf, got '.*x.txt'; pass e.g. --out figure.png", id="data-show-out-suffix"),
+    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}"], None, 2, r"--out must end with one of", id="data-show-out-folder"),
+    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/f/x.png"], Setup(lambda t: (t / "f").write_text("")), 2, r"--out .*f/x.png cannot be written: .*/f is a file, not a folder", id="data-show-out-parent-file"),
+    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/d.png"], Setup(lambda t: (t / "d.png").mkdir()), 2, r"--out .*d.png is a folder; pass a file name in it", id="data-show-out-is-folder"),
     # softmax options
     pytest.param(["softmax", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="softmax-impl"),
     pytest.param(["softmax", "--lr", "0"], None, 2, r"argument --lr: must be a finite number > 0", id="softmax-lr-0"),
@@ -699,9 +709,14 @@ def test_cli_prints_one_line_and_exits(
     assert re.search(pattern, lines[0]), lines[0]
 
 
-def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [["--debug", "linreg", "--lr", "10"], ["linreg", "--lr", "10", "--debug"]],
+    ids=["before", "after"],
+)
+def test_debug_shows_the_traceback(argv: list[str]) -> None:
     with pytest.raises(DivergenceError):
-        main(["--debug", "linreg", "--lr", "10"])
+        main(argv)
 
 
 def test_unexpected_errors_are_one_line_too(

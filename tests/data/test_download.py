@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -193,14 +195,31 @@ def test_an_interrupted_download_leaves_nothing(
     assert _all_files(tmp_path / "root") == []
 
 
-def test_progress_bar_goes_to_stderr(
-    server: Server, tiny: Tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_goes_to_stderr_on_a_terminal_only(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # stderr captured to a pipe or file: no bar, whose carriage returns would run into the next line
     download_fashion_mnist(
-        tmp_path, mirrors=[server.mirror("good")], checksums=tiny.files, progress=True
+        tmp_path / "a", mirrors=[server.mirror("good")], checksums=tiny.files, progress=True
     )
     captured = capsys.readouterr()
-    assert captured.out == "" and "train-images-idx3-ubyte.gz" in captured.err
+    assert captured.out == "" and captured.err == ""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    download_fashion_mnist(
+        tmp_path / "b", mirrors=[server.mirror("good")], checksums=tiny.files, progress=True
+    )
+    assert "train-images-idx3-ubyte.gz" in terminal.getvalue()
+    assert capsys.readouterr().out == ""
 
 
 def test_cli_download(

@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import select
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from linearnets.errors import LinearnetsError, UsageError
 
@@ -23,8 +24,26 @@ __all__ = ["main"]
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
 
+# argparse takes "-1" and "-0.5" as values but "-1e-3", "-inf" and "-nan" as unknown options, so
+# "--lr -1e-3" failed with "expected one argument" instead of naming the value and the rule
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+)
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line naming the problem, then exit 2."""
+    """An ``ArgumentParser`` whose errors are one line naming the problem, then exit 2.
+
+    Any negative number, in any float spelling, is read as an option's value (which the option's
+    type then checks), not as an unknown option.
+    """
+
+    subcommands: dict[str, argparse.ArgumentParser]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER  # argparse's own attribute, widened
+        self.subcommands = {}
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -48,13 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module in (linreg_cmd, softmax_cmd, predict_cmd, data_cmd):
         module.add_parser(sub)
+    parser.subcommands = dict(sub.choices)
+    for command in parser.subcommands.values():
+        # --debug after the subcommand too; SUPPRESS: left out, it must not reset a --debug given first
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # named by the subcommand that was given them, which has the --help to read
+        command = getattr(parser, "subcommands", {}).get(getattr(args, "command", None), parser)
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
     debug = bool(getattr(args, "debug", False))
     try:
         return int(args.func(args))

@@ -7,6 +7,7 @@ an ``.npz``, or a ``.csv`` whose last column is ``y`` (a header row is skipped).
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,10 @@ def _open_npz(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
+    except PermissionError as exc:
+        raise UsageError(
+            f"--data {path} cannot be read ({exc.strerror}); check the file's permissions"
+        ) from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise DatasetError(
             f"--data {path} is not a readable .npz file ({exc}); save it with numpy.savez(path, X=..., y=...)"
@@ -52,8 +57,11 @@ def _features(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
             f"reshape it with {name}.reshape(len({name}), -1)"
         )
     if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-        raise DatasetError(f"{path}: {name} must hold numbers, got dtype {array.dtype}")
-    X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+        raise DatasetError(
+            f"{path}: {name} must hold real numbers, got dtype {array.dtype}; save it as floats"
+        )
+    with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused just below
+        X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
     if not bool(torch.isfinite(X).all()):
         raise DatasetError(f"{path}: {name} holds NaN or inf values; clean or impute them first")
     return X
@@ -135,22 +143,66 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         raise DatasetError(
             f"{path}: y must hold one target per row of X ({X.shape[0]}), got shape {y_raw.shape}"
         )
-    y = _features(path, "y", np.asarray(y_raw, dtype=np.float64).reshape(-1, 1))
+    y = _features(path, "y", y_raw.reshape(-1, 1))
     return X, y
 
 
-def _read_csv(path: Path) -> np.ndarray:
+def _number(text: str) -> float | None:
+    """Return the cell as a float, or ``None`` when it is not a number."""
     try:
-        table = np.loadtxt(path, delimiter=",", ndmin=2)
+        return float(text)
     except ValueError:
-        try:  # a header row
-            table = np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)
-        except ValueError as exc:
-            raise DatasetError(
-                f"{path} is not a numeric CSV ({exc}); the last column must be y"
-            ) from None
-    if table.shape[1] < 2:
+        return None
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    """Return a numeric CSV as an (N, columns) float64 array; a first row of names is a header.
+
+    A row is a header only when *none* of its cells is a number: a first row with one bad cell is
+    bad data, reported by line, not silently skipped. Blank lines are skipped; every other row must
+    have the header's (or first row's) number of columns. A UTF-8 byte-order mark is dropped.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = [(line, row) for line, row in enumerate(csv.reader(f), start=1) if row]
+    except PermissionError as exc:
+        raise UsageError(
+            f"--data {path} cannot be read ({exc.strerror}); check the file's permissions"
+        ) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise DatasetError(
-            f"{path} must have at least 2 columns (features, then y), got {table.shape[1]}"
-        )
+            f"{path} is not a UTF-8 CSV text file ({exc}); save it as CSV (UTF-8), comma-separated"
+        ) from None
+    rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
+    if rows and all(_number(cell) is None for cell in rows[0][1]):
+        header, rows = rows[0][1], rows[1:]
+        columns = len(header)
+    else:
+        columns = len(rows[0][1]) if rows else 0
+    if not rows:
+        raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
+    if columns < 2:
+        first = rows[0][1][0].strip()
+        for sep in (";", "\t", " "):
+            if sep in first:
+                raise DatasetError(
+                    f"{path} is not a numeric CSV: its values are separated by {sep!r}, not commas; "
+                    "save it comma-separated"
+                )
+        raise DatasetError(f"{path} must have at least 2 columns (features, then y), got {columns}")
+    table = np.empty((len(rows), columns))
+    for i, (line, row) in enumerate(rows):
+        if len(row) != columns:
+            raise DatasetError(
+                f"{path}: line {line} has {len(row)} columns, the others {columns}; every row "
+                "must hold the same features, then y"
+            )
+        for j, cell in enumerate(row):
+            value = _number(cell)
+            if value is None:
+                raise DatasetError(
+                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
+                    "every cell must be a number (a first row of column names is allowed)"
+                )
+            table[i, j] = value
     return table

@@ -67,7 +67,14 @@ def _fetch(url: str, tmp: Path, *, timeout: float, progress: bool, desc: str) ->
         total = int(length) if length and length.isdigit() else None
         received = 0
         with tqdm(
-            total=total, unit="B", unit_scale=True, desc=desc, disable=not progress, leave=False
+            total=total,
+            unit="B",
+            unit_scale=True,
+            desc=desc,
+            # None: tqdm's "only on a terminal", so a log file or pipe gets no bar
+            # glued to the next line
+            disable=None if progress else True,
+            leave=False,
         ) as bar:
             while chunk := response.read(CHUNK):
                 f.write(chunk)
@@ -157,7 +164,7 @@ def download_fashion_mnist(
             last file is tried first for the next.
         checksums: each file name with its decompressed (size, MD5); default: the real Fashion-MNIST.
         timeout: seconds to wait for a mirror to answer.
-        progress: show a progress bar per file (tqdm, on stderr).
+        progress: show a progress bar per file (tqdm, on stderr, when stderr is a terminal).
 
     Returns:
         The folder holding the four verified files.

@@ -80,12 +80,26 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
     """Return ``out`` as a :class:`Path` if its extension is one of ``formats``, else raise UsageError."""
     if not isinstance(out, str | os.PathLike):
         raise UsageError(f"{name} must be a path (str or pathlib.Path), got {out!r}")
+    example = f"{name} figure.png" if name.startswith("--") else f"{name}='figure.png'"
+    if not str(out):
+        raise UsageError(f"{name} must be a file name, got an empty string; pass e.g. {example}")
     path = Path(out)
     if path.suffix.lower() not in formats:
         raise UsageError(
-            f"{name} must end with one of {', '.join(formats)}, got {str(path)!r}; "
-            f"pass e.g. {name}='figure.png'"
+            f"{name} must end with one of {', '.join(formats)}, got {str(path)!r}; pass e.g. {example}"
         )
+    if path.is_dir():
+        raise UsageError(
+            f"{name} {path} is a folder; pass a file name in it, e.g. {path / 'figure.png'}"
+        )
+    for parent in path.parents:  # the nearest existing folder on the path must be a folder
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(
+                    f"{name} {path} cannot be written: {parent} is a file, not a folder; pass a "
+                    "path in a folder"
+                )
+            break
     return path
 
 
@@ -97,12 +111,19 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True) -> Path:
     """
     from matplotlib import rc_context
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     fmt = path.suffix.lower().lstrip(".")
     # same folder, so the rename is atomic; opened normally, so the file gets the umask's permissions
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     try:
-        with open(tmp, "xb") as f, rc_context({"svg.hashsalt": "linearnets"}):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(tmp, "xb")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the figure {path}: {_reason(exc, path)}; pass a path in a folder you can "
+            "write to"
+        ) from None
+    try:
+        with f, rc_context({"svg.hashsalt": "linearnets"}):
             fig.savefig(
                 f,
                 format=fmt,
@@ -110,10 +131,24 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True) -> Path:
                 bbox_inches="tight" if tight else None,
             )
         os.replace(tmp, path)
+    except IsADirectoryError:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(
+            f"cannot write the figure {path}: it is a folder; pass a file name in it"
+        ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _reason(exc: OSError, path: Path) -> str:
+    """Say why a figure's folder or file could not be made, without the temporary file's name."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return "a part of its folder path is a file, not a folder"
+    if isinstance(exc, PermissionError):
+        return f"the folder {path.parent} is not writable"
+    return exc.strerror or type(exc).__name__
 
 
 def as_numpy(value: Any) -> np.ndarray:
