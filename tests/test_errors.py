@@ -21,6 +21,7 @@ import torch
 from linearnets import d2l
 from linearnets.cli import main
 from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.data.arrays import load_classification_file
 from linearnets.data.fashion_mnist import read_fashion_mnist
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.loader import ArrayLoader
@@ -399,8 +400,11 @@ def test_api_rejects_bad_input(
 
 
 # -- run folders and checkpoints, which need files -------------------------------------------------
-def _run_folder(tmp: Path, *, checkpoint: bytes | None = None, **config: Any) -> Path:
-    """A run folder as an interrupted run leaves it: config.json and a checkpoint (or these bytes)."""
+def _run_folder(
+    tmp: Path, *, checkpoint: bytes | None = None, finished: bool = False, **config: Any
+) -> Path:
+    """A run folder as an interrupted run leaves it: config.json and a checkpoint (or these bytes);
+    ``finished``: also the weights and results a run writes after its last epoch."""
     run = tmp / "run"
     run.mkdir()
     cfg = SoftmaxConfig(epochs=3, out=run, **config).to_dict()
@@ -420,6 +424,9 @@ def _run_folder(tmp: Path, *, checkpoint: bytes | None = None, **config: Any) ->
         (run / "checkpoint.pt").write_bytes(checkpoint)
     else:  # a finished run whose checkpoint was deleted
         (run / "model.pt").write_bytes(b"weights")
+    if finished:
+        (run / "model.pt").write_bytes(b"weights")
+        (run / "results.json").write_text("{}")
     return run
 
 
@@ -498,7 +505,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
             r"--impl changed from analytic to concise",
         ),
         "resume-finished": (
-            lambda: resume_softmax(_run_folder(tmp), epochs=1),
+            lambda: resume_softmax(_run_folder(tmp, finished=True), epochs=1),
             UsageError,
             r"--epochs must be more than the epochs the run .* already finished \(1\), got 1",
         ),
@@ -535,7 +542,90 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
             CheckpointError,
             r"f.pt is not a linearnets checkpoint",
         ),
+        # another tool's config.json is neither resumed nor overwritten
+        "resume-foreign-config": (
+            lambda: resume_softmax(_with_config(tmp, '{"model_type": "bert"}')),
+            UsageError,
+            r"config.json is not a linearnets run config \(it has no 'config' section\)",
+        ),
+        "resume-config-not-an-object": (
+            lambda: resume_softmax(_with_config(tmp, '{"config": [1]}')),
+            UsageError,
+            r"is not a linearnets run config",
+        ),
+        "resume-binary-config": (
+            lambda: resume_softmax(_with_config(tmp, b"\xff\xfe\x00garbage")),
+            UsageError,
+            r"config.json is not a readable JSON config \(.*codec can't decode",
+        ),
+        "resume-read-only": (
+            lambda: _read_only_resume(tmp),
+            UsageError,
+            r"--resume .*run is not writable, and resuming rewrites its files",
+        ),
+        "out-holds-weights-only": (
+            lambda: create_run_dir(_with_files(tmp, "model.pt", "notes.txt"), name="x"),
+            UsageError,
+            r"--out .* already holds a run \(it has model.pt\); continue it with --resume",
+        ),
+        "data-npy-named-npz": (
+            lambda: load_classification_file(_npy_as_npz(tmp)),
+            DatasetError,
+            r"is not a readable .npz file \(not a zip archive: a .npy array",
+        ),
+        "data-huge-label": (
+            lambda: load_classification_file(_labels_npz(tmp, [0, 10**9, 0, 10**9])),
+            DatasetError,
+            r"labels must be class indices 0..C-1 with C at most 100000, got the label 1000000000 "
+            r"among 2 distinct classes; relabel",
+        ),
     }
+
+
+def _with_config(tmp: Path, content: str | bytes) -> Path:
+    run = _folder(tmp / "foreign")
+    path = run / "config.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return run
+
+
+def _with_files(tmp: Path, *names: str) -> Path:
+    run = _folder(tmp / "partial")
+    for name in names:
+        (run / name).write_bytes(b"x")
+    return run
+
+
+def _read_only_resume(tmp: Path) -> Any:
+    import linearnets.tasks.resume as resume
+
+    run = _run_folder(tmp)
+    real = resume.os.access
+    resume.os.access = lambda path, mode: False if Path(path) == run else real(path, mode)  # type: ignore[assignment]
+    try:  # (as root every folder is writable: the permission check itself is what is tested)
+        return resume_softmax(run, epochs=5)
+    finally:
+        resume.os.access = real  # type: ignore[assignment]
+
+
+def _data_run(tmp: Path) -> None:
+    """A finished run trained on --data (not Fashion-MNIST)."""
+    _npz(tmp, **BLOBS)
+    config = SoftmaxConfig(epochs=1, data=tmp / "d.npz", plot="none", device="cpu", out=tmp / "run")
+    run_softmax(config)
+
+
+def _npy_as_npz(tmp: Path) -> Path:
+    path = tmp / "renamed.npz"
+    np.save(tmp / "a.npy", np.zeros((3, 2)))
+    (tmp / "a.npy").rename(path)
+    return path
+
+
+def _labels_npz(tmp: Path, labels: list[int]) -> Path:
+    path = tmp / "labels.npz"
+    np.savez(path, X=np.zeros((len(labels), 2), dtype=np.float32), y=np.array(labels))
+    return path
 
 
 FILE_CASE_IDS = [
@@ -555,6 +645,13 @@ FILE_CASE_IDS = [
     "data-dir-a-file",
     "data-dir-truncated-files",
     "checkpoint-foreign",
+    "resume-foreign-config",
+    "resume-config-not-an-object",
+    "resume-binary-config",
+    "resume-read-only",
+    "out-holds-weights-only",
+    "data-npy-named-npz",
+    "data-huge-label",
 ]
 
 
@@ -614,12 +711,12 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "1\n2\n")), 1, r"must have at least 2 columns", id="linreg-data-one-column"),
     # huge values are refused by name, not left to overflow inside torch; too few examples for a
     # unique closed form are refused before training
-    pytest.param(["linreg", "--seed", str(2**64 - 1)], None, 2, r"seed must be a non-negative integer \(at most 2\*\*62\), got 18446744073709551615", id="linreg-seed-huge"),
-    pytest.param(["linreg", "--threads", str(2**31)], None, 2, r"num_threads must be an integer in \[1, 1024\], got 2147483648", id="linreg-threads-huge"),
-    pytest.param(["linreg", "--num-examples", "1" + "0" * 30], None, 2, r"num_examples must be an integer in \[1, 100000000\]", id="linreg-n-huge"),
-    pytest.param(["linreg", "--impl", "concise", "--batch-size", "1" + "0" * 30], None, 2, r"batch_size must be an integer in \[1, \d+\], got 1000", id="linreg-batch-huge"),
-    pytest.param(["linreg", "--noise-std", "1e30"], None, 2, r"noise_std must be a number in \[0, 1e\+15\], got 1e\+30", id="linreg-noise-huge"),
-    pytest.param(["linreg", "--num-examples", "2"], None, 2, r"num_examples must be at least 3 \(one more than the 2 weights, for a unique least-squares solution\), got 2", id="linreg-n-2"),
+    pytest.param(["linreg", "--seed", str(2**64 - 1)], None, 2, r"--seed must be a non-negative integer \(at most 2\*\*62\), got 18446744073709551615; pass e.g. --seed 0", id="linreg-seed-huge"),
+    pytest.param(["linreg", "--threads", str(2**31)], None, 2, r"--threads must be an integer in \[1, 1024\], got 2147483648", id="linreg-threads-huge"),
+    pytest.param(["linreg", "--num-examples", "1" + "0" * 30], None, 2, r"--num-examples must be an integer in \[1, 100000000\]", id="linreg-n-huge"),
+    pytest.param(["linreg", "--impl", "concise", "--batch-size", "1" + "0" * 30], None, 2, r"--batch-size must be an integer in \[1, \d+\], got 1000", id="linreg-batch-huge"),
+    pytest.param(["linreg", "--noise-std", "1e30"], None, 2, r"--noise-std must be a number in \[0, 1e\+15\], got 1e\+30", id="linreg-noise-huge"),
+    pytest.param(["linreg", "--num-examples", "2"], None, 2, r"--num-examples must be at least 3 \(one more than the 2 weights, for a unique least-squares solution\), got 2", id="linreg-n-2"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a,b,y\n1,1,2\n2,2,3\n3,3,5\n")), 2, r"data .*d.csv: X must have linearly independent columns.*got rank 2 < 3", id="linreg-data-rank"),
     # the guard: on a dataset smaller than its 64-example window the blow-up is caught at epoch end
     pytest.param(["linreg", "--epochs", "1", "--lr", "10.5", "--num-examples", "50"], None, 1, r"training diverged in epoch 1: the training loss after the epoch is 1.696e\+12, more than 100× its starting value", id="linreg-small-data-diverges"),
@@ -666,13 +763,19 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--force"], None, 2, r"--force only applies with --resume", id="softmax-force-alone"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--out", "{tmp}/b"], Setup(_run_folder), 2, r"--out cannot be combined with --resume", id="resume-with-out"),
     pytest.param(["softmax", "--resume", "{tmp}"], None, 2, r"RUN_DIR must be a run folder holding config.json", id="resume-not-a-run"),
+    # refused before the run folder is made: an lr beyond float32, batches too big for memory
+    pytest.param(["softmax", "--lr", "1e39", "--out", "{tmp}/run"], None, 2, r"--lr must be a number in \(0, 3.4e\+38\], got 1e\+39; pass e.g. --lr 0.1", id="softmax-lr-beyond-float32"),
+    pytest.param(["softmax", "--resize", "4096", "--out", "{tmp}/run"], None, 2, r"batch_size × resize² float32 values must fit in 2 GiB per batch, got 256 × 4096² \(16.0 GiB\)", id="softmax-resize-batch-memory"),
+    pytest.param(["predict", "{tmp}/run"], Setup(lambda t: _data_run(t)), 2, r"predict draws Fashion-MNIST test images, but the run in .*run was trained on --data .*d.npz", id="predict-data-run"),
+    pytest.param(["predict", "{tmp}", "-n", "101"], None, 2, r"-n must be at most 100 images, got 101", id="predict-n-too-many"),
+    pytest.param(["predict", "{tmp}", "--out", "{tmp}/p.txt"], None, 2, r"--out must end with one of .png, .svg, .pdf", id="predict-out-suffix"),
     pytest.param(["softmax", "--resume", "{tmp}/run"], Setup(lambda t: _run_folder(t, checkpoint=b"")), 1, r"checkpoint .*checkpoint.pt does not exist", id="resume-no-checkpoint"),
     pytest.param(["softmax", "--resume", "{tmp}/run"], Setup(lambda t: _run_folder(t, checkpoint=b"\x80\x04garbage")), 1, r"checkpoint .*checkpoint.pt cannot be read", id="resume-garbage-checkpoint"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--lr", "0.5"], Setup(_run_folder), 2, r"--lr changed from 0.1 to 0.5 .*--force", id="resume-changed-lr"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--batch-size", "64"], Setup(_run_folder), 2, r"--batch-size changed from 256 to 64", id="resume-changed-batch"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--seed", "1"], Setup(_run_folder), 2, r"--seed changed from 0 to 1", id="resume-changed-seed"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--impl", "concise"], Setup(_run_folder), 2, r"--impl changed from analytic to concise", id="resume-changed-impl"),
-    pytest.param(["softmax", "--resume", "{tmp}/run", "--epochs", "1"], Setup(_run_folder), 2, r"--epochs must be more than", id="resume-finished"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--epochs", "1"], Setup(lambda t: _run_folder(t, finished=True)), 2, r"--epochs must be more than", id="resume-finished"),
     # predict
     pytest.param(["predict", "{tmp}"], None, 2, r"RUN_DIR must hold the trained weights model.pt", id="predict-no-weights"),
     pytest.param(["predict", "{tmp}"], Setup(lambda t: (t / "model.pt").write_bytes(b"PK\x03\x04")), 1, r"model.pt is not a linearnets weights file or is damaged", id="predict-damaged-weights"),
@@ -717,6 +820,17 @@ def test_cli_prints_one_line_and_exits(
 def test_debug_shows_the_traceback(argv: list[str]) -> None:
     with pytest.raises(DivergenceError):
         main(argv)
+
+
+def test_ctrl_c_while_starting_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt  # as Ctrl-C lands during the imports of build_parser
+
+    monkeypatch.setattr("linearnets.cli.build_parser", interrupted)
+    assert main(["softmax"]) == 130
+    assert capsys.readouterr().err == "linearnets: interrupted while starting\n"
 
 
 def test_unexpected_errors_are_one_line_too(

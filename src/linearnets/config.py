@@ -32,6 +32,8 @@ MAX_THREADS = 1024
 MAX_SIZE = 2**62
 MAX_EXAMPLES = 10**8  # 10⁸ examples of a few features is already gigabytes of float32
 MAX_NOISE_STD = 1e15
+MAX_LR = 3.4e38  # float32's largest value: the parameters and their updates are float32
+MAX_BATCH_BYTES = 2**31  # one batch of float32 images (batch_size × resize²) at most 2 GiB
 MAX_RESIZE = 4096  # a 4096² float32 image is 64 MiB; a batch of them is already too much
 
 
@@ -80,7 +82,7 @@ class LinregConfig:
     def __post_init__(self) -> None:
         check_choice("impl", self.impl, IMPLS)
         check_positive_int("epochs", self.epochs, maximum=MAX_SIZE)
-        check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03")
+        check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03", maximum=MAX_LR)
         check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE)
         check_positive_int("num_examples", self.num_examples, maximum=MAX_EXAMPLES)
         check_non_negative_float("noise_std", self.noise_std, maximum=MAX_NOISE_STD)
@@ -129,7 +131,7 @@ class SoftmaxConfig:
     def __post_init__(self) -> None:
         check_choice("impl", self.impl, SOFTMAX_IMPLS)
         check_positive_int("epochs", self.epochs, maximum=MAX_SIZE)
-        check_positive_float("lr", self.lr, fix="pass e.g. lr=0.1")
+        check_positive_float("lr", self.lr, fix="pass e.g. lr=0.1", maximum=MAX_LR)
         check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE)
         check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS)
         check_choice("plot", self.plot, PLOT_MODES)
@@ -137,6 +139,13 @@ class SoftmaxConfig:
         _check_bool("guard", self.guard)
         if self.resize is not None:
             check_positive_int("resize", self.resize, maximum=MAX_RESIZE)
+            size = self.batch_size * self.resize**2 * 4
+            if size > MAX_BATCH_BYTES:
+                raise UsageError(
+                    f"batch_size × resize² float32 values must fit in 2 GiB per batch, got "
+                    f"{self.batch_size} × {self.resize}² ({size / 2**30:.1f} GiB); lower --resize or "
+                    "--batch-size"
+                )
         for key in ("data_dir", "data", "out"):
             object.__setattr__(self, key, _check_path(key, getattr(self, key)))
 

@@ -53,13 +53,17 @@ def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | N
     return int(value)
 
 
-def check_positive_float(name: str, value: Any, *, fix: str = "") -> float:
+def check_positive_float(
+    name: str, value: Any, *, fix: str = "", maximum: float | None = None
+) -> float:
     """Return ``value`` as a float if it is a finite real number > 0 (a NumPy scalar too), else raise
     :class:`UsageError`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a positive number", value, fix, kind=UsageTypeError)
     if not math.isfinite(float(value)) or value <= 0:
         _fail(name, "a finite number > 0", value, fix)
+    if maximum is not None and value > maximum:
+        _fail(name, f"a number in (0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")
     return float(value)
 
 

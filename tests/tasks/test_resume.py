@@ -164,3 +164,22 @@ def test_a_run_stopped_before_its_first_checkpoint_starts_over(tmp_path: Path) -
     (out / "config.json").write_text(json.dumps({"config": config.to_dict()}))
     result = resume_softmax(out)
     assert len(result.history.epochs) == 1 and (out / "model.pt").is_file()
+
+
+def test_a_run_stopped_after_its_last_epoch_writes_its_reports_on_resume(tmp_path: Path) -> None:
+    """Ctrl-C after the last checkpoint but before model.pt and results.json: the resume the
+    message advises trains nothing and writes them, with the checkpoint's metrics."""
+    out = tmp_path / "run"
+    done = run_softmax(SoftmaxConfig(epochs=1, num_threads=1, plot="none", device="cpu", out=out))
+    weights = _weights(out)
+    for name in ("model.pt", "results.json", "per_class.txt"):
+        (out / name).unlink()
+    result = resume_softmax(out)
+    assert result.history.train_loss == done.history.train_loss
+    assert all(torch.equal(weights[k], _weights(out)[k]) for k in weights)
+    summary = json.loads((out / "results.json").read_text())
+    assert summary["test_acc"] == done.history.last.test_acc and summary["epochs"] == 1
+    assert summary["seconds_per_epoch"] == pytest.approx(done.history.last.seconds)
+    assert (out / "per_class.txt").is_file()
+    with pytest.raises(LinearnetsError, match=r"--epochs must be more than the epochs the run"):
+        resume_softmax(out)  # now finished: nothing left to do

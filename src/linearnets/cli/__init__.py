@@ -78,8 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
-    parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
+    try:
+        parser = build_parser()  # imports torch: the slow part of starting up
+        args, unknown = parser.parse_known_args(argv)
+    except KeyboardInterrupt:
+        print("linearnets: interrupted while starting", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if unknown:  # named by the subcommand that was given them, which has the --help to read
         command = getattr(parser, "subcommands", {}).get(getattr(args, "command", None), parser)
         command.error(f"unrecognized arguments: {' '.join(unknown)}")
@@ -125,9 +129,35 @@ def _exit_status(exc: Exception) -> int:
     return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_RUNTIME
 
 
+# settings checked by the library under their Python names, and the options that set them
+_OPTIONS = {
+    "epochs": "--epochs",
+    "lr": "--lr",
+    "batch_size": "--batch-size",
+    "num_examples": "--num-examples",
+    "noise_std": "--noise-std",
+    "num_threads": "--threads",
+    "seed": "--seed",
+    "resize": "--resize",
+    "out": "--out",
+}
+
+
+def _cli_spelling(text: str) -> str:
+    """Return a usage error in the command line's words: ``lr must ...; pass e.g. lr=0.1`` becomes
+    ``--lr must ...; pass e.g. --lr 0.1``."""
+    for name, option in _OPTIONS.items():
+        if text.startswith(f"{name} must"):
+            text = option + text[len(name) :]
+        text = re.sub(rf"\bpass e\.g\. {name}=(\S+)", rf"pass e.g. {option} \1", text)
+    return text
+
+
 def _one_line(exc: Exception) -> str:
     """Return the error as one line; an unexpected error also says how to see the traceback."""
     text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, UsageError):
+        return _cli_spelling(text)
     if isinstance(exc, LinearnetsError):
         return text
     if isinstance(exc, OSError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
+MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
+
 
 def positive_int(text: str) -> int:
     """Parse an integer ≥ 1."""

@@ -11,10 +11,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from linearnets.cli._options import positive_int
+from linearnets.cli._options import MAX_SHOW, positive_int
 from linearnets.errors import UsageError
 
-MAX_SHOW = 100  # a grid beyond this is unreadable
 SEARCH_HELP = "folder holding the Fashion-MNIST files (default: search the usual places)"
 
 

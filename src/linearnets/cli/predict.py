@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from linearnets.cli._options import positive_int
+from linearnets.cli._options import MAX_SHOW, positive_int
+from linearnets.errors import UsageError
 
 
 def add_parser(sub: Any) -> None:
@@ -21,7 +22,10 @@ def add_parser(sub: Any) -> None:
         "run_dir", type=Path, metavar="RUN_DIR", help="folder written by 'linearnets softmax'"
     )
     p.add_argument(
-        "-n", type=positive_int, default=6, help="number of test images (default: %(default)s)"
+        "-n",
+        type=positive_int,
+        default=6,
+        help=f"number of test images, at most {MAX_SHOW} (default: %(default)s)",
     )
     p.add_argument(
         "--out", type=Path, default=None, help="image file (default: RUN_DIR/predict-N.png)"
@@ -40,9 +44,23 @@ def run(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
     from linearnets.data.loader import ArrayLoader
     from linearnets.inference import predict, predict_labels
+    from linearnets.plotting._mpl import check_out_path
     from linearnets.tasks.softmax import load_trained
+    from linearnets.training.runs import CONFIG_FILE, read_config
 
+    if args.n > MAX_SHOW:
+        raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
+    out = args.out or Path(args.run_dir) / f"predict-{args.n}.png"
+    check_out_path("--out", out)
     net, meta = load_trained(args.run_dir)
+    config_file = Path(args.run_dir) / CONFIG_FILE
+    data = read_config(args.run_dir)["config"].get("data") if config_file.is_file() else None
+    if data is not None:
+        raise UsageError(
+            f"predict draws Fashion-MNIST test images, but the run in {args.run_dir} was trained on "
+            f"--data {data}; evaluate that model on its own data from Python (linearnets.tasks.softmax."
+            "load_trained)"
+        )
     arrays = read_fashion_mnist(args.data_dir)
     test_iter = ArrayLoader(
         arrays.test_images[: args.n],
@@ -51,7 +69,6 @@ def run(args: argparse.Namespace) -> int:
         shuffle=False,
         resize=meta["resize"],
     )
-    out = args.out or Path(args.run_dir) / f"predict-{args.n}.png"
     predict(net, test_iter, args.n, out=out, lang=args.lang)
     X, y = next(iter(test_iter))
     pred = predict_labels(net, X)

@@ -19,6 +19,8 @@ from linearnets.errors import DatasetError, UsageError
 
 __all__ = ["ClassificationArrays", "load_classification_file", "load_regression_file"]
 
+MAX_CLASSES = 100_000  # 784 features × 10⁵ classes is already 300 MB of float32 weights
+
 
 @dataclass(frozen=True)
 class ClassificationArrays:
@@ -36,6 +38,12 @@ def _open_npz(path: Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise UsageError(
             f"--data {path} does not exist or is not a file; pass an existing .npz file"
+        )
+    if not zipfile.is_zipfile(path):  # np.load would read a .npy or complain about pickles instead
+        raise DatasetError(
+            f"--data {path} is not a readable .npz file (not a zip archive: a .npy array, text or a "
+            "damaged file); save it with "
+            "numpy.savez(path, X=..., y=...)"
         )
     try:
         with np.load(path, allow_pickle=False) as npz:
@@ -73,7 +81,11 @@ def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
             f"{path}: {name} must be a 1-d array of {n} labels, got shape {array.shape}"
         )
     if not np.issubdtype(array.dtype, np.integer):
-        if np.issubdtype(array.dtype, np.floating) and np.all(np.mod(array, 1) == 0):
+        if (
+            np.issubdtype(array.dtype, np.floating)
+            and np.isfinite(array).all()
+            and np.all(np.mod(array, 1) == 0)
+        ):
             array = array.astype(np.int64)
         else:
             raise DatasetError(
@@ -113,6 +125,13 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
     if num_classes < 2:
         raise DatasetError(f"{path}: y must hold at least 2 classes, got only class 0")
+    if num_classes > MAX_CLASSES:  # the model would hold D × (largest label + 1) weights
+        distinct = len(torch.unique(torch.cat([y, y_test]) if y_test is not None else y))
+        raise DatasetError(
+            f"{path}: labels must be class indices 0..C-1 with C at most {MAX_CLASSES}, got the "
+            f"label {num_classes - 1} among {distinct} distinct classes; relabel them as 0..C-1, "
+            "e.g. with numpy.unique(y, return_inverse=True)"
+        )
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
 
 

@@ -9,6 +9,7 @@ resumed run ends bit-identical to an uninterrupted one (at the same thread count
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from pathlib import Path
@@ -34,7 +35,7 @@ from linearnets.training.checkpoint import (
     set_global_rng_state,
 )
 from linearnets.training.distributed import DistContext
-from linearnets.training.runs import CONFIG_FILE, environment, read_config
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, environment, read_config
 
 __all__ = ["resume_softmax"]
 
@@ -54,7 +55,9 @@ def resume_softmax(
     setting (e.g. ``epochs=20`` to train further); a setting that changes the result (impl, lr,
     batch_size, seed, resize, data) is refused unless ``force=True``.
 
-    A run stopped before its first epoch ended has no checkpoint: it starts over in ``run_dir``.
+    A run stopped before its first epoch ended has no checkpoint: it starts over in ``run_dir``. A run
+    stopped after its last epoch but before its weights and reports were written trains nothing and
+    writes them.
 
     Raises:
         UsageError: ``run_dir`` is not a run folder, a setting changed without ``force``, or the run
@@ -63,6 +66,11 @@ def resume_softmax(
     """
     run_dir = Path(run_dir)
     saved = read_config(run_dir)
+    if not os.access(run_dir, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"--resume {run_dir} is not writable, and resuming rewrites its files; make it "
+            "writable (chmod u+w) or copy the run folder somewhere you can write"
+        )
     if not (run_dir / CHECKPOINT_FILE).exists() and not (run_dir / WEIGHTS_FILE).exists():
         return _start_over(run_dir, saved, callbacks=callbacks, dist=dist, overrides=overrides)
     ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
@@ -83,7 +91,8 @@ def resume_softmax(
             f"the option to continue the same run, or pass --force (force=True) to continue with "
             f"the new value"
         )
-    if ckpt.epoch >= new.epochs:
+    finished = (run_dir / WEIGHTS_FILE).exists() and (run_dir / RESULTS_FILE).exists()
+    if ckpt.epoch > new.epochs or (ckpt.epoch == new.epochs and finished):
         raise UsageError(
             f"--epochs must be more than the epochs the run in {run_dir} already finished "
             f"({ckpt.epoch}), got {new.epochs}; pass e.g. --epochs {ckpt.epoch + 5} to train further"

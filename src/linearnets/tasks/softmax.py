@@ -25,7 +25,13 @@ from linearnets.training.distributed import DistContext
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.loop import History, fit
-from linearnets.training.runs import CONFIG_FILE, create_run_dir, environment, write_json_atomic
+from linearnets.training.runs import (
+    CONFIG_FILE,
+    RESULTS_FILE,
+    create_run_dir,
+    environment,
+    write_json_atomic,
+)
 
 if TYPE_CHECKING:
     from linearnets.plotting.background import PlotProcess
@@ -251,13 +257,18 @@ def _train(
         config=config,
         history=history,
         run_dir=run_dir,
-        seconds_per_epoch=elapsed / max(config.epochs - start_epoch, 1),
+        seconds_per_epoch=(
+            elapsed / (config.epochs - start_epoch)
+            if config.epochs > start_epoch
+            # nothing left to train (a resume that only writes the reports): the epochs' own times
+            else sum(m.seconds for m in history.epochs) / max(len(history.epochs), 1)
+        ),
         data_source=exp.data_source,
         per_class_acc=per_class,
         classes=exp.classes,
     )
     if main:
-        write_json_atomic(run_dir / "results.json", result.summary())
+        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
     return result
 
 

@@ -9,13 +9,12 @@ import torch
 
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.models.factory import build_softmax
+from linearnets.training.runs import WEIGHTS_FILE
 
 if TYPE_CHECKING:
     from linearnets.tasks.softmax import Experiment
 
 __all__ = ["WEIGHTS_FILE", "load_trained", "save_weights"]
-
-WEIGHTS_FILE = "model.pt"
 
 
 def save_weights(path: Path, exp: Experiment) -> None:

@@ -13,10 +13,24 @@ import torch
 
 from linearnets._json import dumps_strict
 from linearnets.errors import UsageError
+from linearnets.training.checkpoint import CHECKPOINT_FILE
 
-__all__ = ["CONFIG_FILE", "create_run_dir", "environment", "read_config", "write_json_atomic"]
+__all__ = [
+    "CONFIG_FILE",
+    "RESULTS_FILE",
+    "RUN_FILES",
+    "WEIGHTS_FILE",
+    "create_run_dir",
+    "environment",
+    "read_config",
+    "write_json_atomic",
+]
 
 CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.pt"  # the trained weights
+RESULTS_FILE = "results.json"  # the final summary, as --json prints it
+# a folder holding any of these holds (part of) a run: a new run there would overwrite it
+RUN_FILES = (CONFIG_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, RESULTS_FILE)
 
 
 def environment() -> dict[str, Any]:
@@ -52,9 +66,10 @@ def create_run_dir(out: Path | None, *, name: str) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a folder, got the file {out}; pass a new folder name")
-    if (out / CONFIG_FILE).exists():
+    held = [name for name in RUN_FILES if (out / name).exists()]
+    if held:
         raise UsageError(
-            f"--out {out} already holds a run (it has {CONFIG_FILE}); "
+            f"--out {out} already holds a run (it has {', '.join(held)}); "
             f"continue it with --resume {out}, or pass a new folder"
         )
     try:
@@ -84,11 +99,17 @@ def read_config(run_dir: Path) -> dict[str, Any]:
             "pass the folder a 'linearnets softmax' run wrote"
         )
     try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(
             f"{path} is not a readable JSON config ({exc}); the run folder is damaged"
         ) from None
     if not isinstance(data, dict):
         raise UsageError(f"{path} must hold a JSON object, got {type(data).__name__}")
+    if not isinstance(data.get("config"), dict):
+        # another tool's config.json (a model hub's, say): not a run to resume or overwrite
+        raise UsageError(
+            f"{path} is not a linearnets run config (it has no 'config' section); pass the "
+            "folder a 'linearnets softmax' run wrote"
+        )
     return data
