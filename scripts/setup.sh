@@ -27,6 +27,18 @@ if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1 && command -v apt-get >/dev/n
     fi
 fi
 
+# 1b. A font with Chinese glyphs for --lang zh labels (optional: without it --lang zh is refused).
+if ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo="skip"; fi
+    fi
+    if [ "$sudo" != skip ]; then
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 \
+            || echo "setup: could not install fonts-wqy-microhei; --lang zh figures need a Chinese font" >&2
+    fi
+fi
+
 # 2. A virtual environment with a CPU build of torch installed first, so the package's torch>= is met.
 if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"

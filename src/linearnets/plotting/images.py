@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.plotting._mpl import as_numpy, check_out_path, in_notebook, new_figure, save_figure
+from linearnets.plotting._mpl import (
+    as_numpy,
+    check_out_path,
+    in_notebook,
+    new_figure,
+    save_figure,
+    title_font,
+)
 from linearnets.validation import check_positive_float, check_positive_int
 
 if TYPE_CHECKING:
@@ -85,6 +92,7 @@ def draw_images(
             f"titles must hold one title per image drawn ({len(arrays)}), got {len(titles)}; "
             "pass as many titles as images, or titles=None"
         )
+    font = title_font([str(t) for t in titles[: len(arrays)]]) if titles is not None else {}
     fig = new_figure((num_cols * scale, num_rows * scale), managed=managed)
     axes = fig.subplots(num_rows, num_cols, squeeze=False).flatten()
     for i, ax in enumerate(axes):
@@ -95,7 +103,7 @@ def draw_images(
         ax.get_xaxis().set_visible(False)
         ax.get_yaxis().set_visible(False)
         if titles is not None:
-            ax.set_title(str(titles[i]))
+            ax.set_title(str(titles[i]), **font)
     return fig, axes
 
 
