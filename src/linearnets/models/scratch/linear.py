@@ -34,6 +34,25 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
     See D2L §3.2.3.
     """
     check_float_tensor("X", X, ndim=2)
+    if (
+        isinstance(w, torch.Tensor)
+        and isinstance(b, torch.Tensor)
+        and w.ndim == 2
+        and w.shape[1] == 1
+        and X.dtype == w.dtype == b.dtype
+        and b.numel() == 1
+    ):
+        # the model's own parameters, every step: one op, one autograd node; a mismatched X fails
+        # addmm and is then named below
+        try:
+            return torch.addmm(b, X, w)  # (1,) + (B, d) @ (d, 1) -> (B, 1)
+        except RuntimeError:
+            pass
+    return _linreg_checked(X, w, b)
+
+
+def _linreg_checked(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.Tensor:
+    """:func:`linreg` for any other input: each problem named, or the book's ``X @ w + b``."""
     check_float_tensor("w", w)
     if w.ndim not in (1, 2) or w.shape[1:] not in ((), (1,)):
         raise UsageError(
@@ -49,8 +68,6 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
         raise UsageTypeError(
             f"X must have w's dtype {w.dtype}, got {X.dtype}; convert the batch with X.to({w.dtype})"
         )
-    if isinstance(b, torch.Tensor) and b.numel() == 1 and b.dtype == X.dtype and w.ndim == 2:
-        return torch.addmm(b, X, w)  # (1,) + (B, d) @ (d, 1) -> (B, 1): one op, one autograd node
     if isinstance(b, torch.Tensor):
         if b.numel() != 1 or not b.is_floating_point():
             raise UsageError(
