@@ -46,10 +46,12 @@ def _check_seed(seed: Any) -> int:
 
 
 def _check_path(name: str, value: Any) -> Path | None:
-    if value is None or isinstance(value, Path):
+    if value is None:
         return value
+    if isinstance(value, Path):
+        return value.expanduser()
     if isinstance(value, str) and value:
-        return Path(value)
+        return Path(value).expanduser()  # "~/runs/a" as the shell would have expanded it
     raise UsageTypeError(
         f"{name} must be a path (str or pathlib.Path) or None, got {value!r}; pass e.g. {name}=Path('runs/a')"
     )

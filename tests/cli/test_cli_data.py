@@ -93,7 +93,8 @@ def _status(argv: list[str]) -> int:
         (["data", "show", "-n", "101", "--data-dir", "{empty}"], 2, r"-n must be at most 100 images, got 101"),
         (["data", "show", "--lang", "fr"], 2, r"argument --lang: invalid choice: 'fr'"),
         (["data", "unpack"], 2, r"invalid choice: 'unpack'"),
-        (["data", "download", "--mirror", "ftp://x/", "--data-dir", "{empty}"], 2, r"each mirror must be an http:// or https:// URL"),
+        (["data", "download", "--mirror", "ftp://x/", "--data-dir", "{empty}"], 2, r"--mirror must be http:// or https:// URLs with a host"),
+        (["data", "download", "--data-dir", "/proc/version/x"], 2, r"--data-dir must be a folder that can hold the download, got /proc/version/x \(Not a directory\)"),
     ],
 )  # fmt: skip
 def test_errors_are_one_line(

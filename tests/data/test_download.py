@@ -267,7 +267,10 @@ def test_cli_download(
 BAD = [
     ("no mirrors", dict(mirrors=[]), r"mirrors must be a non-empty list of base URLs, got \[\]"),
     ("a string", dict(mirrors="http://x/"), r"mirrors must be a non-empty list"),
-    ("ftp", dict(mirrors=["ftp://x/"]), r"each mirror must be an http:// or https:// URL, got 'ftp://x/'"),
+    ("ftp", dict(mirrors=["ftp://x/"]), r"mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'ftp://x/'"),
+    ("no host", dict(mirrors=["http://"]), r"mirrors must be http:// or https:// URLs with a host.*got 'http://'"),
+    ("bad IPv6", dict(mirrors=["http://[::1"]), r"got 'http://\[::1'"),
+    ("port out of range", dict(mirrors=["http://127.0.0.1:99999/"]), r"got 'http://127.0.0.1:99999/'"),
     ("timeout", dict(timeout=0), r"timeout must be a finite number > 0, got 0"),
 ]  # fmt: skip
 
@@ -282,6 +285,17 @@ def test_root_must_not_be_a_file(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("")
     with pytest.raises(UsageError, match="root must be a folder to download into"):
         download_fashion_mnist(tmp_path / "f")
+    with pytest.raises(
+        UsageError,
+        match=r"root must be a folder that can hold the download, got .*f/sub \(Not a directory\)",
+    ):
+        download_fashion_mnist(tmp_path / "f" / "sub")  # a file on the path
+
+
+def test_a_bad_mirror_is_refused_before_any_folder_is_made(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"mirrors must be http"):
+        download_fashion_mnist(tmp_path / "root", mirrors=["http://"])
+    assert not (tmp_path / "root").exists()
 
 
 def test_default_mirrors() -> None:

@@ -257,3 +257,21 @@ def test_labels_out_of_range_are_refused(tiny: Tiny, tiny_table: Any, tmp_path: 
     tiny_table[name] = (len(raw), hashlib.md5(raw).hexdigest())
     with pytest.raises(DatasetError, match="do not form Fashion-MNIST"):
         read_fashion_mnist(tmp_path / "root")
+
+
+def test_an_unreadable_file_is_named_with_the_reason(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root every file is readable, so the permission error is raised where the file is read."""
+
+    def denied(path: Path, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(fashion_mnist, "read_verified", denied)
+    root = tiny.write(tmp_path / "root")
+    with pytest.raises(
+        DatasetError,
+        match=r"train-images-idx3-ubyte.gz cannot be read \(Permission denied\); check the file's "
+        r"permissions, or pass another --data-dir",
+    ):
+        read_fashion_mnist(root, checksums=tiny.files)

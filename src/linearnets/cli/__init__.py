@@ -140,6 +140,8 @@ _OPTIONS = {
     "seed": "--seed",
     "resize": "--resize",
     "out": "--out",
+    "root": "--data-dir",
+    "mirrors": "--mirror",
 }
 
 

@@ -22,7 +22,7 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "linreg",
         help="train linear regression on synthetic data y = Xw + b + noise",
-        description="Train linear regression (scratch or concise) on the book's synthetic data and "
+        description="Train linear regression (scratch, analytic or concise) on the book's synthetic data and "
         "compare the learned w and b with the truth and with the closed-form least-squares solution.",
     )
     p.add_argument(

@@ -13,6 +13,7 @@ import http.client
 import os
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +57,18 @@ def _is_valid(path: Path, name: str, expected: tuple[int, str]) -> bool:
     except (DatasetError, OSError):
         return False
     return True
+
+
+def _is_http_url(mirror: object) -> bool:
+    """Whether ``mirror`` is an http(s) URL with a host and, if given, a port in range."""
+    if not isinstance(mirror, str):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(mirror)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _fetch(url: str, tmp: Path, *, timeout: float, progress: bool, desc: str) -> None:
@@ -183,16 +196,29 @@ def download_fashion_mnist(
             f"pass e.g. mirrors={list(DEFAULT_MIRRORS)!r}"
         )
     for mirror in mirrors:
-        if not isinstance(mirror, str) or not mirror.startswith(("http://", "https://")):
+        if not _is_http_url(mirror):
             raise UsageError(
-                f"each mirror must be an http:// or https:// URL, got {mirror!r}; "
-                f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
+                f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
+                f"{mirror!r}; pass e.g. {DEFAULT_MIRRORS[1]!r}"
             )
     root = Path(root).expanduser()
-    if root.exists() and not root.is_dir():
-        raise UsageError(f"root must be a folder to download into, got the file {root}")
-    dest = _destination(root, names)
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        if root.exists() and not root.is_dir():
+            raise UsageError(
+                f"root must be a folder to download into, got the file {root}; pass a folder path"
+            )
+        dest = _destination(root, names)
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a symlink loop, a file on the path, a folder that cannot be written
+        raise UsageError(
+            f"root must be a folder that can hold the download, got {root} "
+            f"({exc.strerror or type(exc).__name__}); pass a folder you can write to"
+        ) from None
+    if not os.access(dest, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"root must be a folder that can hold the download, got {root} (not writable); pass "
+            "a folder you can write to"
+        )
     order = list(mirrors)
     for name, expected in names.items():
         current = _current(dest, name)

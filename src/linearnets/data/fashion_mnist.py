@@ -58,9 +58,15 @@ def _read_file(
 ) -> tuple[torch.Tensor, bool]:
     """Return one file's array and whether it was hashed now."""
     ndim = 3 if "images" in name else 1
-    if not verify:
-        return parse_idx(path.read_bytes(), name=str(path), ndim=ndim), False
-    data, hashed = read_verified(path, name, expected=expected)
+    try:
+        if not verify:
+            return parse_idx(path.read_bytes(), name=str(path), ndim=ndim), False
+        data, hashed = read_verified(path, name, expected=expected)
+    except OSError as exc:  # unreadable (permissions), vanished, or an I/O error on the disk
+        raise DatasetError(
+            f"{path} cannot be read ({exc.strerror or type(exc).__name__}); check the file's "
+            "permissions, or pass another --data-dir"
+        ) from None
     return parse_idx(data, name=str(path), ndim=ndim, copy=False), hashed  # data is ours: no copy
 
 
