@@ -101,13 +101,13 @@ def test_explicit_root_missing_files_lists_them(tiny: Tiny, tmp_path: Path) -> N
     (root / "train-labels-idx1-ubyte.gz").unlink()
     (root / "t10k-images-idx3-ubyte.gz").unlink()
     with pytest.raises(
-        UsageError, match=r"missing train-labels-idx1-ubyte, t10k-images-idx3-ubyte;"
+        UsageError, match=r"which lacks train-labels-idx1-ubyte, t10k-images-idx3-ubyte;"
     ):
         find_fashion_mnist(root, checksums=tiny.files)
 
 
 def test_explicit_root_not_a_folder(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match=r"--data-dir must be an existing folder, got .*nowhere"):
+    with pytest.raises(UsageError, match=r"root must be an existing folder, got .*nowhere"):
         find_fashion_mnist(tmp_path / "nowhere")
 
 
@@ -151,7 +151,7 @@ def test_debian_dir_when_dpkg_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_missing_files_are_listed_for_the_torchvision_layout(tiny: Tiny, tmp_path: Path) -> None:
     raw = tiny.write(tmp_path / "root" / "FashionMNIST" / "raw")
     (raw / "t10k-images-idx3-ubyte.gz").unlink()
-    with pytest.raises(UsageError, match=r"missing t10k-images-idx3-ubyte;"):
+    with pytest.raises(UsageError, match=r"which lacks t10k-images-idx3-ubyte;"):
         find_fashion_mnist(tmp_path / "root", checksums=tiny.files)
 
 

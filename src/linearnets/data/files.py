@@ -121,12 +121,13 @@ def find_fashion_mnist(
             )
         root = Path(root).expanduser()
         if not root.is_dir():
-            raise UsageError(f"--data-dir must be an existing folder, got {root}; {HOW_TO_GET}")
+            # "root" is --data-dir on the command line (the CLI names it so)
+            raise UsageError(f"root must be an existing folder, got {root}; {HOW_TO_GET}")
         paths = _files_in(root, names)
         if paths is None:
             raise UsageError(
-                f"--data-dir {root} must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), "
-                f"missing {', '.join(_missing(root, names))}; {HOW_TO_GET}"
+                f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got {root}, "
+                f"which lacks {', '.join(_missing(root, names))}; {HOW_TO_GET}"
             )
         return Found(root, f"--data-dir {root}", paths)
     searched = []
