@@ -113,8 +113,7 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     return str(value)
 
 
-def check_float_tensor(name: str, value: Any, *, ndim: int | None = None) -> torch.Tensor:
-    """Return ``value`` if it is a floating-point tensor (of ``ndim`` dimensions when given)."""
+def _check_tensor(name: str, value: Any) -> None:
     if not isinstance(value, torch.Tensor):
         _fail(
             name,
@@ -123,6 +122,11 @@ def check_float_tensor(name: str, value: Any, *, ndim: int | None = None) -> tor
             f"convert it with torch.as_tensor({name})",
             kind=UsageTypeError,
         )
+
+
+def check_float_tensor(name: str, value: Any, *, ndim: int | None = None) -> torch.Tensor:
+    """Return ``value`` if it is a floating-point tensor (of ``ndim`` dimensions when given)."""
+    _check_tensor(name, value)
     if not value.is_floating_point():
         _fail(
             name,
@@ -175,14 +179,7 @@ def check_finite(name: str, value: torch.Tensor) -> torch.Tensor:
 def check_same_length(names: Sequence[str], values: Sequence[torch.Tensor]) -> int:
     """Return the common first dimension of ``values``, else raise :class:`UsageError`."""
     for name, value in zip(names, values, strict=True):
-        if not isinstance(value, torch.Tensor):
-            _fail(
-                name,
-                "a torch.Tensor",
-                value,
-                f"convert it with torch.as_tensor({name})",
-                kind=UsageTypeError,
-            )
+        _check_tensor(name, value)
         if value.ndim == 0:
             _fail(
                 name, "a tensor with one row per example (n, ...)", value, f"use {name}.reshape(1)"
