@@ -221,6 +221,15 @@ def _check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
         )
 
 
+def _check_label_range(low: int, high: int, classes: int) -> None:
+    """Raise unless every label, whose extremes are ``low`` and ``high``, is in ``[0, classes)``."""
+    if low < 0 or high >= classes:
+        raise UsageError(
+            f"y must hold class indices in [0, {classes}), got {low if low < 0 else high}; "
+            "check the labels match the model's number of outputs"
+        )
+
+
 def _predicted(y_hat: torch.Tensor) -> torch.Tensor:
     """Return the argmax class of each row of ``y_hat`` (B, q), first one on ties.
 
@@ -270,6 +279,7 @@ class _Totals:
         self._labels: list[torch.Tensor] = []  # y (B,)
         self._rows = 0
         self._values = 0
+        self._ranges: list[tuple[torch.Tensor, torch.Tensor, int]] = []  # labels' (min, max, C)
 
     def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
         if l is not None:
@@ -307,16 +317,21 @@ class _Totals:
         if self._outputs:
             scores, labels = _joined(self._outputs), _joined(self._labels)
             self.correct = self.correct + (_predicted(scores) == labels).sum()
-            # a label outside [0, C) would silently count as a miss: checked here, once per
-            # group of steps (the loss, if any, already rejected it)
+            # a label outside [0, C) would silently count as a miss: checked once per group of
+            # steps (the loss, if any, already rejected it); on a device, read back with the
+            # epoch's totals rather than waiting on the device here
             low, high = torch.aminmax(labels)
-            if low < 0 or high >= scores.shape[1]:
-                check_label_tensor("y", labels, num_classes=scores.shape[1])
+            if labels.is_cpu:
+                _check_label_range(int(low), int(high), scores.shape[1])
+            else:
+                self._ranges.append((low, high, scores.shape[1]))
         self._losses, self._outputs, self._labels = [], [], []
         self._rows = self._values = 0
 
     def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
         self._reduce()
+        for low, high, classes in self._ranges:
+            _check_label_range(int(low), int(high), classes)
         packed = torch.tensor(
             [float(self.loss_sum), float(self.correct), float(self.count)], dtype=torch.float64
         )
