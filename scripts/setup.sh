@@ -39,7 +39,7 @@ if ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1 && command -v apt-get >/dev/null
     fi
 fi
 
-# 2. A virtual environment with a CPU build of torch installed first, so the package's torch>= is met.
+# 2. A virtual environment with torch installed first, so the package's torch>= is met.
 if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
@@ -48,7 +48,15 @@ want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     exit 0
 fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check "$TORCH_SPEC"
+# TORCH_INDEX_URL (e.g. https://download.pytorch.org/whl/cpu) picks where torch comes from: PyPI's
+# Linux wheel is the multi-GB CUDA build, unless pip is configured otherwise (as on this project's VM,
+# where torch==2.13.0 resolves to a local CPU wheel).
+if [ -n "${TORCH_INDEX_URL:-}" ]; then
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        --index-url "$TORCH_INDEX_URL" --extra-index-url https://pypi.org/simple "$TORCH_SPEC"
+else
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$TORCH_SPEC"
+fi
 if [ "$extra" = dev ]; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]"
 else
