@@ -183,3 +183,18 @@ def test_a_run_stopped_after_its_last_epoch_writes_its_reports_on_resume(tmp_pat
     assert (out / "per_class.txt").is_file()
     with pytest.raises(LinearnetsError, match=r"--epochs must be more than the epochs the run"):
         resume_softmax(out)  # now finished: nothing left to do
+
+
+def test_results_json_comes_last_so_lost_figures_are_redrawn_on_resume(tmp_path: Path) -> None:
+    """Ctrl-C while the final figures are drawn: results.json, written once everything else is
+    complete, is missing too, so --resume draws them again."""
+    out = tmp_path / "run"
+    config = SoftmaxConfig(epochs=1, num_threads=1, plot="file", device="cpu", out=out)
+    run_softmax(config)
+    stamps = {name: (out / name).stat().st_mtime_ns for name in ("results.json", "confusion.png")}
+    assert stamps["results.json"] >= stamps["confusion.png"]  # the last file written
+    for name in ("results.json", "predictions.png", "confusion.png"):
+        (out / name).unlink()
+    resume_softmax(out)
+    for name in ("results.json", "predictions.png", "confusion.png", "curves.png"):
+        assert (out / name).stat().st_size > 0

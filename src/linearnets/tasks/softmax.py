@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import DivergenceError, UsageTypeError
+from linearnets.errors import DivergenceError, PlotError, UsageTypeError
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import live_curves, plot_process, write_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
@@ -200,8 +200,17 @@ def train_experiment(
         if plotter is not None:  # keep what the epochs saved drew; the error that stopped us wins
             plotter.close(raise_errors=False)
         raise
-    if plotter is not None:
-        plotter.close()  # the figures are complete when the command returns
+    # results.json is written last, once every other file is complete: a run stopped before this point
+    # (even while its figures were drawn) is finished by --resume. A figure that failed to draw is
+    # reported after it (PlotError): that attempt is complete.
+    try:
+        if plotter is not None:
+            plotter.close()  # the figures are complete when the command returns
+    except PlotError:
+        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
+        raise
+    if main:
+        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
     exp.dist.barrier()
     return result
 
@@ -267,8 +276,6 @@ def _train(
         per_class_acc=per_class,
         classes=exp.classes,
     )
-    if main:
-        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
     return result
 
 
