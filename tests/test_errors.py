@@ -566,18 +566,23 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "out-holds-weights-only": (
             lambda: create_run_dir(_with_files(tmp, "model.pt", "notes.txt"), name="x"),
             UsageError,
-            r"--out .* already holds a run \(it has model.pt\); continue it with --resume",
+            r"--out .* already holds a run \(it has model.pt\); it has no config.json, so --resume cannot continue it",
         ),
         "data-npy-named-npz": (
             lambda: load_classification_file(_npy_as_npz(tmp)),
             DatasetError,
             r"is not a readable .npz file \(not a zip archive: a .npy array",
         ),
+        "data-float-label-beyond-int64": (
+            lambda: load_classification_file(_labels_npz(tmp, [0.0, 1e19, 1.0, 0.0])),
+            DatasetError,
+            r"got the label 1e\+19 in y among 3 distinct labels",  # was a wrapped -9223372036854775808
+        ),
         "data-huge-label": (
             lambda: load_classification_file(_labels_npz(tmp, [0, 10**9, 0, 10**9])),
             DatasetError,
-            r"labels must be class indices 0..C-1 with C at most 100000, got the label 1000000000 "
-            r"among 2 distinct classes; relabel",
+            r"labels must be class indices 0..C-1 with C at most 100000, got the label 1e\+09 in y "
+            r"among 2 distinct labels; relabel",
         ),
     }
 
@@ -622,7 +627,7 @@ def _npy_as_npz(tmp: Path) -> Path:
     return path
 
 
-def _labels_npz(tmp: Path, labels: list[int]) -> Path:
+def _labels_npz(tmp: Path, labels: list[float]) -> Path:
     path = tmp / "labels.npz"
     np.savez(path, X=np.zeros((len(labels), 2), dtype=np.float32), y=np.array(labels))
     return path
@@ -652,6 +657,7 @@ FILE_CASE_IDS = [
     "out-holds-weights-only",
     "data-npy-named-npz",
     "data-huge-label",
+    "data-float-label-beyond-int64",
 ]
 
 
@@ -717,7 +723,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--impl", "concise", "--batch-size", "1" + "0" * 30], None, 2, r"--batch-size must be an integer in \[1, \d+\], got 1000", id="linreg-batch-huge"),
     pytest.param(["linreg", "--noise-std", "1e30"], None, 2, r"--noise-std must be a number in \[0, 1e\+15\], got 1e\+30", id="linreg-noise-huge"),
     pytest.param(["linreg", "--num-examples", "2"], None, 2, r"--num-examples must be at least 3 \(one more than the 2 weights, for a unique least-squares solution\), got 2", id="linreg-n-2"),
-    pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a,b,y\n1,1,2\n2,2,3\n3,3,5\n")), 2, r"data .*d.csv: X must have linearly independent columns.*got rank 2 < 3", id="linreg-data-rank"),
+    pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a,b,y\n1,1,2\n2,2,3\n3,3,5\n")), 1, r"--data .*d.csv: X must have linearly independent columns.*got rank 2 < 3", id="linreg-data-rank"),
     # the guard: on a dataset smaller than its 64-example window the blow-up is caught at epoch end
     pytest.param(["linreg", "--epochs", "1", "--lr", "10.5", "--num-examples", "50"], None, 1, r"training diverged in epoch 1: the training loss after the epoch is 1.696e\+12, more than 100× its starting value", id="linreg-small-data-diverges"),
     # negative numbers in any float spelling reach the option's own check
@@ -759,7 +765,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--data-dir", "{tmp}/other", "--device", "cpu"], Setup(_other_files), 2, r"must hold the Fashion-MNIST files .*which lacks train-labels", id="softmax-data-dir-other-files"),
     pytest.param(["softmax", "--data-dir", "{tmp}/missing", "--device", "cpu"], None, 2, r"--data-dir must be an existing folder", id="softmax-data-dir-missing"),
     pytest.param(["softmax", "--data-dir", "{tmp}/fake", "--device", "cpu", "--out", "{tmp}/run"], Setup(_fake_fashion_mnist), 1, r"expected 47040016 bytes .* got 100", id="softmax-data-dir-truncated"),
-    pytest.param(["softmax", "--lr", "1e4", "--device", "cpu", "--plot", "none", "--out", "{tmp}/run"], None, 1, r"diverged at epoch 1, step \d+: the batch loss is .* at lr 10000; try a smaller learning rate, e.g. lr 1000 .*no epoch had finished", id="softmax-lr-1e4-diverges", marks=REAL_DATA),
+    pytest.param(["softmax", "--lr", "1e4", "--device", "cpu", "--plot", "none", "--out", "{tmp}/run"], None, 1, r"diverged at epoch 1, step \d+: the batch loss is .* at lr 10000; try a smaller learning rate \(--lr\), e.g. 1000 .*no epoch had finished", id="softmax-lr-1e4-diverges", marks=REAL_DATA),
     pytest.param(["softmax", "--force"], None, 2, r"--force only applies with --resume", id="softmax-force-alone"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--out", "{tmp}/b"], Setup(_run_folder), 2, r"--out cannot be combined with --resume", id="resume-with-out"),
     pytest.param(["softmax", "--resume", "{tmp}"], None, 2, r"RUN_DIR must be a run folder holding config.json", id="resume-not-a-run"),
@@ -767,6 +773,8 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--lr", "1e39", "--out", "{tmp}/run"], None, 2, r"--lr must be a number in \(0, 3.4e\+38\], got 1e\+39; pass e.g. --lr 0.1", id="softmax-lr-beyond-float32"),
     pytest.param(["softmax", "--resize", "4096", "--out", "{tmp}/run"], None, 2, r"batch_size × resize² float32 values must fit in 2 GiB per batch, got 256 × 4096² \(16.0 GiB\)", id="softmax-resize-batch-memory"),
     pytest.param(["predict", "{tmp}/run"], Setup(lambda t: _data_run(t)), 2, r"predict draws Fashion-MNIST test images, but the run in .*run was trained on --data .*d.npz", id="predict-data-run"),
+    pytest.param(["predict", "{tmp}/f"], Setup(lambda t: (t / "f").write_text("")), 2, r"RUN_DIR must be a run folder, got .*/f, which is not a folder", id="predict-run-dir-a-file"),
+    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/" + "x" * 300 + ".png"], None, 2, r"--out .*x\.png cannot be written \(File name too long\)", id="data-show-out-name-too-long"),
     pytest.param(["predict", "{tmp}", "-n", "101"], None, 2, r"-n must be at most 100 images, got 101", id="predict-n-too-many"),
     pytest.param(["predict", "{tmp}", "--out", "{tmp}/p.txt"], None, 2, r"--out must end with one of .png, .svg, .pdf", id="predict-out-suffix"),
     pytest.param(["softmax", "--resume", "{tmp}/run"], Setup(lambda t: _run_folder(t, checkpoint=b"")), 1, r"checkpoint .*checkpoint.pt does not exist", id="resume-no-checkpoint"),

@@ -271,6 +271,7 @@ BAD = [
     ("no host", dict(mirrors=["http://"]), r"mirrors must be http:// or https:// URLs with a host.*got 'http://'"),
     ("bad IPv6", dict(mirrors=["http://[::1"]), r"got 'http://\[::1'"),
     ("port out of range", dict(mirrors=["http://127.0.0.1:99999/"]), r"got 'http://127.0.0.1:99999/'"),
+    ("a space", dict(mirrors=["http://a b/"]), r"got 'http://a b/'"),
     ("timeout", dict(timeout=0), r"timeout must be a finite number > 0, got 0"),
 ]  # fmt: skip
 

@@ -151,7 +151,7 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
     assert re.search(
         r"diverged at epoch 2, step \d+: the batch loss is [\d.e+]+, more than 100", message
     )
-    assert "at lr 10000; try a smaller learning rate, e.g. lr 1000" in message
+    assert "at lr 10000; try a smaller learning rate (--lr), e.g. 1000" in message
     assert f"the checkpoint of epoch 1 is kept in {out}" in message
     assert (out / "checkpoint.pt").read_bytes() == before
     assert len(_metrics(out)) == 1  # the blown-up epoch was not logged

@@ -30,7 +30,7 @@ def test_nan_loss_trips_at_once_naming_step_loss_and_lr() -> None:
         guard(4, torch.tensor([1.0, math.nan]))
     message = str(info.value)
     assert "epoch 2, step 5" in message and "nan (not finite)" in message
-    assert "lr 0.5" in message and "smaller learning rate, e.g. lr 0.05" in message
+    assert "lr 0.5" in message and "smaller learning rate (--lr), e.g. 0.05" in message
 
 
 def test_growth_beyond_factor_trips_but_a_drop_never_does() -> None:
@@ -98,7 +98,9 @@ def test_bad_settings_are_refused(kwargs: dict[str, float], pattern: str) -> Non
 
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
 def test_linreg_lr_10_trips_in_the_first_epoch(impl: str) -> None:
-    with pytest.raises(DivergenceError, match=r"at epoch 1, step \d+: .* at lr 10; .*lr 1 "):
+    with pytest.raises(
+        DivergenceError, match=r"at epoch 1, step \d+: .* at lr 10; .*\(--lr\), e.g. 1 "
+    ):
         run_linreg(LinregConfig(impl=impl, lr=10.0))
 
 

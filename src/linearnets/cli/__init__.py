@@ -142,6 +142,7 @@ _OPTIONS = {
     "out": "--out",
     "root": "--data-dir",
     "mirrors": "--mirror",
+    "device": "--device",
 }
 
 
@@ -152,7 +153,7 @@ def _cli_spelling(text: str) -> str:
         if text.startswith(f"{name} must"):
             text = option + text[len(name) :]
         text = re.sub(rf"\bpass e\.g\. {name}=(\S+)", rf"pass e.g. {option} \1", text)
-    return text
+    return text.replace(" (force=True)", "")
 
 
 def _one_line(exc: Exception) -> str:

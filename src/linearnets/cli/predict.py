@@ -48,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
     from linearnets.tasks.softmax import load_trained
     from linearnets.training.runs import CONFIG_FILE, read_config
 
+    if not Path(args.run_dir).is_dir():
+        raise UsageError(
+            f"RUN_DIR must be a run folder, got {args.run_dir}, which is not a folder; pass the "
+            "folder a 'linearnets softmax' run wrote"
+        )
     if args.n > MAX_SHOW:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
     out = args.out or Path(args.run_dir) / f"predict-{args.n}.png"

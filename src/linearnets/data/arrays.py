@@ -71,7 +71,10 @@ def _features(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
     with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused just below
         X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
     if not bool(torch.isfinite(X).all()):
-        raise DatasetError(f"{path}: {name} holds NaN or inf values; clean or impute them first")
+        raise DatasetError(
+            f"{path}: {name} holds NaN or inf values (or values beyond float32's ±3.4e38); clean, "
+            "impute or rescale them first"
+        )
     return X
 
 
@@ -86,14 +89,22 @@ def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
             and np.isfinite(array).all()
             and np.all(np.mod(array, 1) == 0)
         ):
-            array = array.astype(np.int64)
+            pass  # whole numbers: cast below, once their range is known to fit
         else:
             raise DatasetError(
                 f"{path}: {name} must hold integer class labels, got dtype {array.dtype}; "
                 f"use {name}.astype(int)"
             )
     if array.min() < 0:
-        raise DatasetError(f"{path}: {name} must hold labels >= 0, got {int(array.min())}")
+        raise DatasetError(f"{path}: {name} must hold labels >= 0, got {array.min():g}")
+    # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
+    # uint64 label would wrap around to a negative one
+    if array.max() >= MAX_CLASSES:
+        raise DatasetError(
+            f"{path}: labels must be class indices 0..C-1 with C at most {MAX_CLASSES}, got the "
+            f"label {array.max():g} in {name} among {len(np.unique(array))} distinct labels; "
+            "relabel them as 0..C-1, e.g. with numpy.unique(y, return_inverse=True)"
+        )
     return torch.from_numpy(array.astype(np.int64))
 
 
@@ -125,13 +136,6 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
     if num_classes < 2:
         raise DatasetError(f"{path}: y must hold at least 2 classes, got only class 0")
-    if num_classes > MAX_CLASSES:  # the model would hold D × (largest label + 1) weights
-        distinct = len(torch.unique(torch.cat([y, y_test]) if y_test is not None else y))
-        raise DatasetError(
-            f"{path}: labels must be class indices 0..C-1 with C at most {MAX_CLASSES}, got the "
-            f"label {num_classes - 1} among {distinct} distinct classes; relabel them as 0..C-1, "
-            "e.g. with numpy.unique(y, return_inverse=True)"
-        )
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
 
 

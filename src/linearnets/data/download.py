@@ -61,7 +61,7 @@ def _is_valid(path: Path, name: str, expected: tuple[int, str]) -> bool:
 
 def _is_http_url(mirror: object) -> bool:
     """Whether ``mirror`` is an http(s) URL with a host and, if given, a port in range."""
-    if not isinstance(mirror, str):
+    if not isinstance(mirror, str) or any(ch.isspace() or ord(ch) < 32 for ch in mirror):
         return False
     try:
         parts = urllib.parse.urlsplit(mirror)

@@ -158,18 +158,23 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
         raise UsageError(
             f"{name} must end with one of {', '.join(formats)}, got {str(path)!r}; pass e.g. {example}"
         )
-    if path.is_dir():
+    try:
+        if path.is_dir():
+            raise UsageError(
+                f"{name} {path} is a folder; pass a file name in it, e.g. {path / 'figure.png'}"
+            )
+        for parent in path.parents:  # the nearest existing folder on the path must be a folder
+            if parent.exists():
+                if not parent.is_dir():
+                    raise UsageError(
+                        f"{name} {path} cannot be written: {parent} is a file, not a folder; pass a "
+                        "path in a folder"
+                    )
+                break
+    except OSError as exc:  # a path too long, or a folder on it that cannot be looked into
         raise UsageError(
-            f"{name} {path} is a folder; pass a file name in it, e.g. {path / 'figure.png'}"
-        )
-    for parent in path.parents:  # the nearest existing folder on the path must be a folder
-        if parent.exists():
-            if not parent.is_dir():
-                raise UsageError(
-                    f"{name} {path} cannot be written: {parent} is a file, not a folder; pass a "
-                    "path in a folder"
-                )
-            break
+            f"{name} {path} cannot be written ({exc.strerror or type(exc).__name__}); pass another path"
+        ) from None
     return path
 
 

@@ -11,7 +11,7 @@ from torch import nn
 
 from linearnets.config import LinregConfig
 from linearnets.data.synthetic import data_iter, load_array, synthetic_data
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
@@ -124,7 +124,7 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
     except UsageError as exc:
         if config.data is None:
             raise
-        raise UsageError(f"data {config.data}: {exc}") from None
+        raise DatasetError(f"--data {config.data}: {exc}") from None
     num_inputs = features.shape[1]
     net: Any
     train_iter: Any

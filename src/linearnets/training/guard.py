@@ -208,7 +208,7 @@ class DivergenceGuard(Callback):
         self._recent_count = sum(c for _, c in self._recent)
 
     def _suggestion(self) -> str:
-        return f"try a smaller learning rate, e.g. lr {self.lr / 10:g} (a tenth)"
+        return f"try a smaller learning rate (--lr), e.g. {self.lr / 10:g} (a tenth)"
 
 
 def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:

@@ -68,10 +68,13 @@ def create_run_dir(out: Path | None, *, name: str) -> Path:
         raise UsageError(f"--out must be a folder, got the file {out}; pass a new folder name")
     held = [name for name in RUN_FILES if (out / name).exists()]
     if held:
-        raise UsageError(
-            f"--out {out} already holds a run (it has {', '.join(held)}); "
+        advice = (
             f"continue it with --resume {out}, or pass a new folder"
+            if CONFIG_FILE in held
+            else "it has no config.json, so --resume cannot continue it: pass a new folder, or "
+            "move those files away"
         )
+        raise UsageError(f"--out {out} already holds a run (it has {', '.join(held)}); {advice}")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
