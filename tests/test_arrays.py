@@ -172,3 +172,12 @@ def test_regression_npz_targets_must_be_real_float32_numbers(
         warnings.simplefilter("error")  # numpy's cast warnings would reach the user's terminal
         with pytest.raises(DatasetError, match=pattern):
             load_regression_file(path)
+
+
+def test_upper_case_suffixes_are_read(tmp_path: Path) -> None:
+    (tmp_path / "T.CSV").write_text("x,y\n1,2\n3,4\n")
+    X, y = load_regression_file(tmp_path / "T.CSV")
+    assert X.tolist() == [[1], [3]] and y.reshape(-1).tolist() == [2, 4]
+    np.savez(tmp_path / "c.npz", X=np.eye(2, dtype=np.float32), y=np.array([0, 1]))
+    (tmp_path / "c.npz").rename(tmp_path / "C.NPZ")
+    assert load_classification_file(tmp_path / "C.NPZ").num_classes == 2

@@ -761,6 +761,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"].reshape(40, 5, 1), y=BLOBS["y"])), 1, r"X must be a non-empty 2-d array \(N, D\), got shape \(40, 5, 1\)", id="softmax-data-3d-features"),
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"], y=np.zeros(40, dtype=int))), 1, r"y must hold at least 2 classes", id="softmax-data-one-class"),
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--resize", "14", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--resize applies to Fashion-MNIST images only", id="softmax-resize-with-data"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--data-dir", "{tmp}", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--data-dir finds Fashion-MNIST, got --data-dir .* with --data .*d.npz, which replaces it; drop one of them", id="softmax-data-dir-with-data"),
     pytest.param(["softmax", "--data-dir", "{tmp}", "--device", "cpu"], None, 2, r"--data-dir must hold the Fashion-MNIST files .*got ", id="softmax-data-dir-empty"),
     pytest.param(["softmax", "--data-dir", "{tmp}/other", "--device", "cpu"], Setup(_other_files), 2, r"must hold the Fashion-MNIST files .*which lacks train-labels", id="softmax-data-dir-other-files"),
     pytest.param(["softmax", "--data-dir", "{tmp}/missing", "--device", "cpu"], None, 2, r"--data-dir must be an existing folder", id="softmax-data-dir-missing"),

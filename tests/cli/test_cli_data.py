@@ -93,6 +93,9 @@ def _status(argv: list[str]) -> int:
         (["data", "show", "-n", "101", "--data-dir", "{empty}"], 2, r"-n must be at most 100 images, got 101"),
         (["data", "show", "--lang", "fr"], 2, r"argument --lang: invalid choice: 'fr'"),
         (["data", "unpack"], 2, r"invalid choice: 'unpack'"),
+        # an unknown option is named by the action that got it, whose --help lists its options
+        (["data", "show", "--bogus"], 2, r"^linearnets data show: error: unrecognized arguments: --bogus \(see linearnets data show --help\)$"),
+        (["data", "download", "--bogus"], 2, r"^linearnets data download: error: unrecognized arguments: --bogus"),
         (["data", "download", "--mirror", "ftp://x/", "--data-dir", "{empty}"], 2, r"--mirror must be http:// or https:// URLs with a host"),
         (["data", "download", "--data-dir", "/proc/version/x"], 2, r"--data-dir must be a folder that can hold the download, got /proc/version/x \(Not a directory\)"),
     ],
@@ -108,3 +111,10 @@ def test_errors_are_one_line(
     assert _status([a.replace("{empty}", str(tmp_path / "empty")) for a in argv]) == status
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and re.search(pattern, err[0]), err
+
+
+def test_debug_after_an_action_shows_the_traceback(tmp_path: Path) -> None:
+    from linearnets.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"root must be an existing folder"):
+        main(["data", "show", "--data-dir", str(tmp_path / "nope"), "--debug"])

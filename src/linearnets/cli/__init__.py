@@ -38,18 +38,38 @@ class OneLineParser(argparse.ArgumentParser):
     type then checks), not as an unknown option.
     """
 
-    subcommands: dict[str, argparse.ArgumentParser]
+    subcommands: dict[str, argparse.ArgumentParser]  # its subcommands (or actions) by name
+    subcommand_dest: str  # the attribute of the parsed arguments that names the one given
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_NUMBER  # argparse's own attribute, widened
         self.subcommands = {}
+        self.subcommand_dest = ""
+
+    def add_debug_everywhere(self) -> None:
+        """Accept ``--debug`` after every subcommand and action too, not only before them."""
+        for command in self.subcommands.values():
+            # SUPPRESS: left out, it must not reset a --debug given earlier
+            command.add_argument(
+                "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+            )
+            if isinstance(command, OneLineParser):
+                command.add_debug_everywhere()
+
+    def given(self, args: argparse.Namespace) -> argparse.ArgumentParser:
+        """Return the innermost subcommand (or action) ``args`` were parsed by: it has the --help."""
+        name = getattr(args, self.subcommand_dest, None) if self.subcommand_dest else None
+        command = self.subcommands.get(name) if isinstance(name, str) else None
+        if command is None:
+            return self
+        return command.given(args) if isinstance(command, OneLineParser) else command
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> OneLineParser:
     """Return the parser of the ``linearnets`` command with every subcommand registered."""
     from linearnets import __version__
     from linearnets.cli import data as data_cmd
@@ -67,12 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module in (linreg_cmd, softmax_cmd, predict_cmd, data_cmd):
         module.add_parser(sub)
-    parser.subcommands = dict(sub.choices)
-    for command in parser.subcommands.values():
-        # --debug after the subcommand too; SUPPRESS: left out, it must not reset a --debug given first
-        command.add_argument(
-            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-        )
+    parser.subcommands, parser.subcommand_dest = dict(sub.choices), "command"
+    parser.add_debug_everywhere()
     return parser
 
 
@@ -85,8 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("linearnets: interrupted while starting", file=sys.stderr)
         return EXIT_INTERRUPTED
     if unknown:  # named by the subcommand that was given them, which has the --help to read
-        command = getattr(parser, "subcommands", {}).get(getattr(args, "command", None), parser)
-        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+        parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
     debug = bool(getattr(args, "debug", False))
     try:
         return int(args.func(args))

@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from linearnets.cli import OneLineParser
 from linearnets.cli._options import MAX_SHOW, positive_int
 from linearnets.errors import UsageError
 
@@ -61,6 +62,8 @@ def add_parser(sub: Any) -> None:
         default=argparse.SUPPRESS,
         help="folder to download into (default: ./data, searched later without --data-dir)",
     )
+    if isinstance(p, OneLineParser):  # so an unknown option is named by 'data show', say
+        p.subcommands, p.subcommand_dest = dict(actions.choices), "action"
     download.add_argument(
         "--mirror",
         action="extend",

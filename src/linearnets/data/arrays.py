@@ -111,7 +111,7 @@ def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
 def load_classification_file(path: Path) -> ClassificationArrays:
     """Read and check a classification ``.npz``: ``X`` (N, D), ``y`` (N,), optional ``X_test``/``y_test``."""
     path = Path(path)
-    if path.suffix != ".npz":
+    if path.suffix.lower() != ".npz":
         raise UsageError(f"--data must be a .npz file for softmax regression, got {path}")
     arrays = _open_npz(path)
     missing = [k for k in ("X", "y") if k not in arrays]
@@ -142,7 +142,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
 def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     """Read and check regression data: ``X`` (N, D) and ``y`` (N, 1), float32, from ``.npz`` or ``.csv``."""
     path = Path(path)
-    if path.suffix == ".npz":
+    if path.suffix.lower() == ".npz":
         arrays = _open_npz(path)
         if "X" not in arrays or "y" not in arrays:
             raise DatasetError(f"{path} must hold arrays X and y, found {sorted(arrays)}")
@@ -152,7 +152,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
             if arrays["y"].ndim == 2 and arrays["y"].shape[1] == 1
             else arrays["y"]
         )
-    elif path.suffix == ".csv":
+    elif path.suffix.lower() == ".csv":
         if not path.is_file():
             raise UsageError(
                 f"--data {path} does not exist or is not a file; pass an existing .csv file"

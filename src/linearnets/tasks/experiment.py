@@ -117,6 +117,11 @@ def _load_data(config: SoftmaxConfig) -> _Data:
                 f"--resize applies to Fashion-MNIST images only, got --resize {config.resize} with "
                 f"--data {config.data}; drop one of them"
             )
+        if config.data_dir is not None:  # it would be ignored: say so rather than train on --data
+            raise UsageError(
+                f"--data-dir finds Fashion-MNIST, got --data-dir {config.data_dir} with --data "
+                f"{config.data}, which replaces it; drop one of them"
+            )
         arrays = load_classification_file(config.data)
         return _Data(
             arrays.X,
