@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
@@ -143,3 +144,23 @@ def test_numpy_scalars_pass_where_python_numbers_do() -> None:
     (X @ w).sum().backward()
     d2l.sgd([w], np.float32(0.5), np.int64(5))
     torch.testing.assert_close(w.detach(), -0.5 * X.sum(0, keepdim=True).T / 5)
+
+
+def test_train_ch3_for_one_epoch_draws_its_points_without_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    monkeypatch.chdir(tmp_path)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warned of identical xlims [1, 1]
+        d2l.train_ch3(
+            net,
+            _batches(),
+            _batches(1),
+            nn.CrossEntropyLoss(),
+            1,
+            torch.optim.SGD(net.parameters(), lr=0.1),
+        )
+    assert (tmp_path / "train_ch3.png").stat().st_size > 1000

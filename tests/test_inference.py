@@ -75,3 +75,18 @@ def test_prediction_samples_need_a_batch(gen: torch.Generator) -> None:
     net = SoftmaxRegressionScratch(generator=gen)
     with pytest.raises(UsageError, match="test_iter must yield at least one batch, got none"):
         prediction_samples(net, [], 3)
+
+
+def test_prediction_samples_keep_the_images_shape() -> None:
+    first10 = lambda X: X.reshape(len(X), -1)[:, :10]  # noqa: E731  (a net of 10 scores)
+    y = torch.arange(4)
+    images, _, _ = prediction_samples(first10, [(torch.rand(4, 1, 28, 20), y)], 4)
+    assert images.shape == (4, 28, 20)  # not squared: 560 values are no square
+    images, _, _ = prediction_samples(first10, [(torch.rand(4, 3, 8, 8), y)], 4)
+    assert images.shape == (4, 3, 8, 8)
+    images, _, _ = prediction_samples(first10, [(torch.rand(4, 784), y)], 4)
+    assert images.shape == (4, 28, 28)  # flattened Fashion-MNIST rows
+    with pytest.raises(
+        UsageError, match=r"test_iter must yield images .*got a batch of shape \(4, 10\)"
+    ):
+        prediction_samples(first10, [(torch.rand(4, 10), y)], 4)

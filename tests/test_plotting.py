@@ -465,3 +465,21 @@ def warnings_as_errors() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         yield
+
+
+def test_an_animator_line_of_one_point_is_marked_then_drawn_as_its_format() -> None:
+    animator = Animator(xlim=[0.5, 1.5], legend=["train loss"], mode="none")
+    animator.add(1, 0.6)
+    assert animator.lines[0].get_marker() == "o"  # one point: no line length to see
+    animator.add(2, 0.5)
+    assert animator.lines[0].get_marker() == "None"  # the book's "-": a plain line again
+
+
+def test_channels_last_tensors_are_drawn_as_images() -> None:
+    rgb = torch.rand(2, 28, 20, 3)  # (N, H, W, C), as the book would pass to imshow
+    axes = show_images(rgb, 1, 2)
+    assert axes[0].images[0].get_array().shape == (28, 20, 3)
+    assert np.allclose(axes[1].images[0].get_array(), rgb[1].numpy())
+    axes = show_images(rgb.permute(0, 3, 1, 2), 1, 2)  # (N, C, H, W): the same pictures
+    assert np.allclose(axes[1].images[0].get_array(), rgb[1].numpy())
+    plt.close("all")

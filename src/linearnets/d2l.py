@@ -12,7 +12,6 @@ See D2L chapter 3.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -162,11 +161,11 @@ def train_epoch_ch3(
 
 
 def _in_notebook() -> bool:
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    shell = ipython.get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    # the plotting package's test (Colab's and VS Code's shells subclass Jupyter's), so train_ch3's
+    # printing and saving agree with where its Animator draws
+    from linearnets.plotting._mpl import in_notebook
+
+    return in_notebook()
 
 
 def train_ch3(
@@ -191,7 +190,8 @@ def train_ch3(
     notebook = _in_notebook()
     animator = Animator(
         xlabel="epoch",
-        xlim=[1, num_epochs],
+        # the book's [1, num_epochs]; for one epoch that range is empty (matplotlib warns), so widen it
+        xlim=[1, num_epochs] if num_epochs > 1 else [0.5, 1.5],
         ylim=[0.3, 0.9],
         legend=["train loss", "train acc", "test acc"],
         out=None if notebook else "train_ch3.png",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,30 @@ def prediction_samples(
         raise UsageError("test_iter must yield at least one batch, got none")
     X, y = torch.cat(images)[:n], torch.cat(labels)[:n]
     pred = predict_labels(net, X)
-    side = round(X[0].numel() ** 0.5)
     return (
-        X.reshape(-1, side, side).cpu(),
+        _as_images(X).cpu(),
         get_fashion_mnist_labels(y.cpu(), lang=lang),
         get_fashion_mnist_labels(pred.cpu(), lang=lang),
     )
+
+
+def _as_images(X: torch.Tensor) -> torch.Tensor:
+    """Return a batch as images to draw: (B, H, W) for one channel, (B, C, H, W) for colour.
+
+    Flattened rows (B, d) are taken as square images when d is a square (784 → 28 × 28).
+    """
+    if X.ndim == 4:
+        return X[:, 0] if X.shape[1] == 1 else X
+    if X.ndim == 3:
+        return X
+    side = math.isqrt(X[0].numel()) if X.ndim == 2 and X.shape[0] else 0
+    if X.ndim != 2 or side * side != X.shape[1]:
+        raise UsageError(
+            f"test_iter must yield images (B, 1, H, W), (B, H, W) or square ones flattened to "
+            f"(B, H*W), got a batch of shape {tuple(X.shape)}; predictions can only be drawn for "
+            "images"
+        )
+    return X.reshape(-1, side, side)
 
 
 def predict(

@@ -86,6 +86,7 @@ class Animator:
         self.fig = self._output.new_figure(figsize)
         self.axes = list(self.fig.subplots(nrows, ncols, squeeze=False).flat)
         self.lines: list[Any] = []
+        self._markers: list[Any] = []  # each line's own marker (from its format string)
         self._settings = (xlabel, ylabel, xlim, ylim, xscale, yscale)
         self.config_axes()
 
@@ -125,12 +126,16 @@ class Animator:
         ax = self.axes[0]
         if len(self.lines) < len(X):
             fmts = itertools.islice(itertools.cycle(self.fmts), len(self.lines), len(X))
-            self.lines += [ax.plot([], [], fmt)[0] for fmt in fmts]
+            new = [ax.plot([], [], fmt)[0] for fmt in fmts]
+            self._markers += [line.get_marker() for line in new]
+            self.lines += new
             self.config_axes()  # the legend now has lines to label
             # margins fitted to the labels once, not on every save (that would cost a second draw)
             self.fig.tight_layout()
-        for line, xs, ys in zip(self.lines, X, Y, strict=True):
+        for line, marker, xs, ys in zip(self.lines, self._markers, X, Y, strict=True):
             line.set_data(xs, ys)
+            # a line of one point (after one epoch) has no length to draw: mark the point
+            line.set_marker("o" if len(xs) == 1 else marker)
         ax.relim()
         ax.autoscale_view()  # only the axes whose limits were not fixed by xlim/ylim
         self._output.publish(self.fig)

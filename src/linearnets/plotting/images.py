@@ -33,14 +33,19 @@ MISTAKE_COLOR = "tab:red"
 
 
 def _image_array(img: Any, index: int) -> np.ndarray:
-    """Return one image as (H, W) or (H, W, C) for ``imshow``; tensors are taken as (C, H, W)."""
-    channels_first = hasattr(img, "detach")  # torch's layout
+    """Return one image as (H, W) or (H, W, C) for ``imshow``.
+
+    A 3-d image is (C, H, W) or (H, W, C), C in {1, 3, 4}: whichever end holds such a size (a leading
+    1 always); when both do, a tensor is taken as channels-first (torch's layout), NumPy and PIL as
+    channels-last.
+    """
     arr = as_numpy(img)
-    if arr.ndim == 3 and not channels_first:  # NumPy and PIL are (H, W, C) unless clearly not
-        channels_first = arr.shape[0] == 1 or (
-            arr.shape[0] in (3, 4) and arr.shape[-1] not in (1, 3, 4)
-        )
-    if arr.ndim == 3 and channels_first:
+    channels_first = False
+    if arr.ndim == 3:
+        first, last = arr.shape[0] in (1, 3, 4), arr.shape[-1] in (1, 3, 4)
+        # a leading 1 is always one channel: an image one pixel high is no image
+        channels_first = arr.shape[0] == 1 or (first and (not last or hasattr(img, "detach")))
+    if channels_first:
         arr = np.moveaxis(arr, 0, -1)  # (C, H, W) -> (H, W, C)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
