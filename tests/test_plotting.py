@@ -422,7 +422,52 @@ BAD_INPUT: list[Any] = [
     (lambda: per_class_accuracy(-torch.ones(2, 2)), UsageError, r"counts >= 0"),
     (lambda: format_per_class_table(torch.eye(2), ["a"]), UsageError, r"class_names must hold"),
     (lambda: plot_confusion_matrix(torch.eye(2), "ab"), UsageError, r"class_names must hold"),
-    (lambda: plot([1.0, 2.0], [[1.0], [2.0]] * 2, fmts=()), UsageError, r"fmts must hold"),
+    (
+        lambda: plot([1.0, 2.0], [[1.0], [2.0]] * 2, fmts=()),
+        UsageError,
+        r"fmts must be a non-empty sequence of format strings, got \(\)",
+    ),
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], fmts="--"),
+        UsageError,
+        r"fmts must be a non-empty sequence.*got '--'",
+    ),
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], legend="f(x)"),
+        UsageTypeError,
+        r"legend must be a sequence of labels.*\['f\(x\)'\]",
+    ),
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], xlim=5),
+        UsageTypeError,
+        r"xlim must be two numbers \(low, high\), got 5",
+    ),
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], ylim=[1, 1]),
+        UsageError,
+        r"ylim must be two different finite numbers",
+    ),
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], xscale="bogus"),
+        UsageError,
+        r"xscale must be one of linear, log, symlog, logit, got 'bogus'",
+    ),
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], axes="ax"),
+        UsageTypeError,
+        r"axes must be a matplotlib Axes, got str",
+    ),
+    (lambda: set_figsize(5), UsageTypeError, r"figsize must be \(width, height\) in inches, got 5"),
+    (
+        lambda: set_figsize((-1, 2)),
+        UsageError,
+        r"figsize must be \(width, height\) in inches, each in \(0, 100\], got \(-1, 2\)",
+    ),
+    (
+        lambda: Animator(figsize=(0, 0)),
+        UsageError,
+        r"figsize must be \(width, height\) in inches, each in",
+    ),
     (lambda: plot([[1.0], [2.0]], [[1.0], [2.0], [3.0]]), UsageError, r"same number of curves"),
     (lambda: Animator(mode="window"), UsageError, r"mode must be one of"),
     (lambda: Animator(mode="file"), UsageError, r"mode='file' needs .*out"),

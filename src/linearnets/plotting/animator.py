@@ -12,7 +12,7 @@ from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import as_numpy, check_out_path, pyplot
-from linearnets.plotting.axes import BOOK_FMTS, set_axes
+from linearnets.plotting.axes import BOOK_FMTS, check_figsize, set_axes
 from linearnets.plotting.live import LiveOutput, resolve_mode
 from linearnets.validation import check_positive_int
 
@@ -64,6 +64,7 @@ class Animator:
         out: str | Path | None = None,
         mode: str = "auto",
     ) -> None:
+        figsize = check_figsize("figsize", figsize)
         nrows = check_positive_int("nrows", nrows)
         ncols = check_positive_int("ncols", ncols)
         if isinstance(fmts, str) or not fmts:

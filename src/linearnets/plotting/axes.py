@@ -6,10 +6,11 @@ See D2L §2.4.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import as_numpy, in_notebook, pyplot
 
 __all__ = ["BOOK_FMTS", "plot", "set_axes", "set_figsize", "use_svg_display"]
@@ -38,6 +39,7 @@ def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
     """
     import matplotlib
 
+    figsize = check_figsize("figsize", figsize)
     use_svg_display()
     matplotlib.rcParams["figure.figsize"] = figsize
 
@@ -58,6 +60,19 @@ def set_axes(
 
     See D2L §2.4.
     """
+    if not hasattr(axes, "set_xlabel"):
+        raise UsageTypeError(
+            f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
+        )
+    xlim, ylim = _check_limits("xlim", xlim), _check_limits("ylim", ylim)
+    for name, scale in (("xscale", xscale), ("yscale", yscale)):
+        if scale not in _SCALES:
+            raise UsageError(f"{name} must be one of {', '.join(_SCALES)}, got {scale!r}")
+    if isinstance(legend, str):  # list("abc") would label three lines "a", "b" and "c"
+        raise UsageTypeError(
+            f"legend must be a sequence of labels, one per line, got the string {legend!r}; "
+            f"pass legend=[{legend!r}]"
+        )
     axes.set_xlabel(xlabel or "")
     axes.set_ylabel(ylabel or "")
     axes.set_xscale(xscale)
@@ -70,6 +85,44 @@ def set_axes(
         axes.legend(legend)
     # the book calls grid() with no argument, which toggles; on a reused Axes that would flicker
     axes.grid(True)
+
+
+_SCALES = ("linear", "log", "symlog", "logit")
+
+
+def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
+    """Return ``figsize`` as (width, height) in inches if both are finite and > 0, else raise."""
+    try:
+        width, height = (float(v) for v in figsize)
+    except (TypeError, ValueError):
+        raise UsageTypeError(
+            f"{name} must be (width, height) in inches, got {figsize!r:.40}; pass e.g. "
+            f"{name}=(3.5, 2.5)"
+        ) from None
+    if not all(math.isfinite(v) and 0 < v <= 100 for v in (width, height)):
+        raise UsageError(
+            f"{name} must be (width, height) in inches, each in (0, 100], got {figsize!r:.40}; "
+            f"pass e.g. {name}=(3.5, 2.5)"
+        )
+    return width, height
+
+
+def _check_limits(name: str, limits: Any) -> Any:
+    """Return axis limits if they are None or two finite, different numbers (low, high), else raise."""
+    if limits is None:
+        return None
+    try:
+        low, high = (float(v) for v in limits)
+    except (TypeError, ValueError):
+        raise UsageTypeError(
+            f"{name} must be two numbers (low, high), got {limits!r:.40}; pass e.g. {name}=[0, 1]"
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high)) or low == high:
+        raise UsageError(
+            f"{name} must be two different finite numbers (low, high), got {limits!r:.40}; pass "
+            f"e.g. {name}=[0, 1]"
+        )
+    return low, high
 
 
 def _has_one_axis(X: Any) -> bool:
@@ -117,11 +170,18 @@ def plot(
             f"X and Y must hold the same number of curves (or X just one), got {len(X)} and "
             f"{len(Y)}; pass one x sequence per y sequence"
         )
-    if not fmts:
-        raise UsageError("fmts must hold at least one format string, got an empty sequence")
+    if isinstance(fmts, str) or not fmts:  # a string would be cycled character by character
+        raise UsageError(
+            f"fmts must be a non-empty sequence of format strings, got {fmts!r}; pass e.g. "
+            "fmts=('-', 'm--')"
+        )
     set_figsize(figsize)
     if axes is None:
         axes = pyplot().gca()
+    elif not hasattr(axes, "cla"):
+        raise UsageTypeError(
+            f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
+        )
     axes.cla()
     for x, y, fmt in zip(X, Y, itertools.cycle(fmts)):
         x, y = as_numpy(x), as_numpy(y)
