@@ -166,3 +166,59 @@ def test_two_nodes_by_rendezvous_match_one_process(npz: Path, tmp_path: Path) ->
     for key in ref:
         torch.testing.assert_close(ours[key], ref[key], rtol=1e-5, atol=1e-6)
     assert sum(out.count('"run_dir"') for out, _ in outputs) == 1  # one rank 0 in the whole job
+
+
+def _torchrun(*args: str) -> subprocess.CompletedProcess[str]:
+    launcher = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
+        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
+    ]  # fmt: skip
+    return subprocess.run(
+        [*launcher, "-m", "linearnets", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=_env(),
+    )
+
+
+def _our_lines(stderr: str) -> list[str]:
+    """linearnets' own lines on stderr, without torchrun's report of the failed workers."""
+    return [
+        line
+        for line in stderr.splitlines()
+        if line.startswith("linearnets ") and line != "linearnets FAILED"  # torchrun's headline
+    ]
+
+
+def test_errors_under_torchrun_are_said_once_by_rank_0(npz: Path, tmp_path: Path) -> None:
+    # a bad option: every rank parses it, rank 0 alone says so
+    done = _torchrun("softmax", "--lr", "0", "--device", "cpu")
+    assert done.returncode != 0
+    assert _our_lines(done.stderr) == [
+        "linearnets softmax: error: argument --lr: must be a finite number > 0, got 0 "
+        "(see linearnets softmax --help)"
+    ]
+    # an --out only rank 0 checks: the other rank gets the same error, not a broken connection
+    assert _train(npz, tmp_path / "run", "analytic", 1, epochs=1).returncode == 0
+    done = _torchrun(
+        "softmax",
+        "--data",
+        str(npz),
+        "--device",
+        "cpu",
+        "--plot",
+        "none",
+        "--out",
+        str(tmp_path / "run"),
+    )
+    lines = _our_lines(done.stderr)
+    assert len(lines) == 1 and "already holds a run" in lines[0], done.stderr
+    assert "Connection reset" not in done.stderr
+    # commands that do not split their work refuse, once
+    done = _torchrun("linreg", "--epochs", "1")
+    assert _our_lines(done.stderr) == [
+        "linearnets linreg: error: linreg runs in one process, got 2 processes (torchrun); run it "
+        "without torchrun (only 'linearnets softmax' trains data-parallel)"
+    ]
+    assert done.stdout == ""

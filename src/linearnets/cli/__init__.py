@@ -66,7 +66,11 @@ class OneLineParser(argparse.ArgumentParser):
         return command.given(args) if isinstance(command, OneLineParser) else command
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        # under torchrun every rank parses the same argv: rank 0 alone says what is wrong
+        self.exit(
+            EXIT_USAGE,
+            f"{self.prog}: error: {message} (see {self.prog} --help)\n" if _rank() == 0 else None,
+        )
 
 
 def build_parser() -> OneLineParser:
@@ -117,8 +121,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_BROKEN_PIPE
         if debug:
             raise
-        print(f"linearnets {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        rank = _rank()
+        if rank == 0:
+            print(f"linearnets {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        elif not isinstance(exc, LinearnetsError):
+            # the library's own errors are the same on every rank and said once, by rank 0; an
+            # unexpected one may be this rank's alone
+            print(
+                f"linearnets {args.command} (rank {rank}): error: {_one_line(exc)}", file=sys.stderr
+            )
         return _exit_status(exc)
+
+
+def _rank() -> int:
+    """Return this process's rank under torchrun (from its environment), 0 otherwise."""
+    try:
+        return int(os.environ.get("RANK", "0") or 0)
+    except ValueError:
+        return 0
+
+
+def refuse_data_parallel(command: str) -> None:
+    """Raise unless this is a single process: ``command`` does not split its work over processes."""
+    try:
+        world = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    except ValueError:
+        world = 1
+    if world > 1:
+        raise UsageError(
+            f"{command} runs in one process, got {world} processes (torchrun); run it "
+            f"without torchrun (only 'linearnets softmax' trains data-parallel)"
+        )
 
 
 def _output_closed() -> bool:

@@ -79,6 +79,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets linreg``; return the exit status."""
+    from linearnets.cli import refuse_data_parallel
+
+    refuse_data_parallel("linreg")
     from linearnets.tasks.linreg import run_linreg
     from linearnets.training.callbacks import ConsoleLogger
 

@@ -41,6 +41,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets predict``; return the exit status."""
+    from linearnets.cli import refuse_data_parallel
+
+    refuse_data_parallel("predict")
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
     from linearnets.data.loader import ArrayLoader
     from linearnets.inference import predict, predict_labels

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import DivergenceError, PlotError, UsageTypeError
+from linearnets.errors import DivergenceError, PlotError, UsageError, UsageTypeError
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import live_curves, plot_process, write_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
@@ -280,13 +280,23 @@ def _train(
 
 
 def _run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> Path:
-    """Create the run folder on rank 0 and tell every other rank its name."""
+    """Create the run folder on rank 0 and tell every other rank its name, or why it failed.
+
+    A refused ``--out`` then stops every rank with the same error, rather than rank 0 alone while
+    the others wait in the broadcast and fail with a broken connection.
+    """
     if not dist.enabled:
         return create_run_dir(config.out, name=f"softmax-{config.impl}")
     import torch.distributed as torch_dist
 
-    names: list[Any] = [
-        str(create_run_dir(config.out, name=f"softmax-{config.impl}")) if dist.is_main else None
-    ]
+    names: list[Any] = [None]
+    if dist.is_main:
+        try:
+            names = [("ok", str(create_run_dir(config.out, name=f"softmax-{config.impl}")))]
+        except UsageError as exc:
+            names = [("error", str(exc))]
     torch_dist.broadcast_object_list(names, src=0)
-    return Path(names[0])
+    status, value = names[0]
+    if status == "error":
+        raise UsageError(value)
+    return Path(value)
