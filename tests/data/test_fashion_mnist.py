@@ -103,12 +103,15 @@ def test_labels_in_both_languages() -> None:
     assert get_fashion_mnist_labels([]) == []
     assert get_fashion_mnist_labels(np.array([8, 5])) == ["bag", "sandal"]  # NumPy integers too
     assert get_fashion_mnist_labels(range(10)) == list(TEXT_LABELS)
+    # whole-number floats are classes, as the book's text_labels[int(i)] reads them
+    assert get_fashion_mnist_labels(torch.tensor([9.0, 0.0])) == ["ankle boot", "t-shirt"]
 
 
 BAD_LABELS = [
     ("too big", [10], "en", r"labels must be class indices in \[0, 10\), got 10"),
     ("negative", torch.tensor([-1]), "en", r"got -1; pass Fashion-MNIST labels"),
-    ("float", [1.0], "en", r"got 1.0"),
+    ("fraction", [1.5], "en", r"got 1.5"),
+    ("nan", [float("nan")], "en", r"got nan"),
     ("bool", [True], "en", r"got True"),
     ("language", [0], "fr", r"lang must be 'en' or 'zh', got 'fr'"),
 ]

@@ -262,6 +262,8 @@ def get_fashion_mnist_labels(
     values = labels.reshape(-1).tolist() if isinstance(labels, torch.Tensor) else list(labels)
     out = []
     for value in values:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 9.0 is class 9, as the book's text_labels[int(i)] reads it
         if (
             isinstance(value, bool)
             or not isinstance(value, Integral)
