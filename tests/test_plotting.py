@@ -301,6 +301,9 @@ def test_animator_none_mode_writes_nothing(tmp_path: Path) -> None:
 @pytest.fixture
 def fake_notebook(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """Pretend to run in a Jupyter kernel; return the list of display calls made."""
+    # pyplot hooks itself into the IPython it finds when its first figure is made: make that
+    # happen here, outside the fake, as it does when another test drew first
+    plt.close(plt.figure())
     calls: list[tuple[Any, ...]] = []
 
     class ZMQInteractiveShell:
@@ -358,6 +361,17 @@ def test_live_curves_file_mode_writes_every_update(tmp_path: Path) -> None:
     low, high = curves.ax.get_xlim()
     assert low <= 1 and high >= 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png", "curves.svg"]
+    curves.close()
+
+
+def test_live_curves_of_one_epoch_tick_it_as_1(tmp_path: Path) -> None:
+    curves = LiveCurves(out_dir=tmp_path, mode="file", num_epochs=1)
+    curves.update(1, {"train loss": 0.5, "train acc": 0.8, "test acc": 0.8})
+    curves.fig.canvas.draw()
+    ticks = [
+        t for t in curves.ax.get_xticks() if curves.ax.get_xlim()[0] <= t <= curves.ax.get_xlim()[1]
+    ]
+    assert ticks == [1.0]  # one integer tick, not 0.96, 0.975, ... 1.05
     curves.close()
 
 

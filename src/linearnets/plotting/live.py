@@ -172,14 +172,16 @@ class LiveCurves:
 
         self.ax.set_xlabel("epoch")
         self.ax.grid(True)
-        self.ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         self._set_xlim()
         # fixed margins: a layout engine would cost a second draw on every save
         self.fig.subplots_adjust(left=0.14, right=0.97, bottom=0.15, top=0.92)  # room for 1e-5
 
     def _set_xlim(self) -> None:
         if self.num_epochs is not None:
-            pad = 0.05 * max(self._xmax - 1, 1)  # so the end markers are not cut in half
+            # so the end markers are not cut in half; one epoch gets a range of one epoch around it,
+            # where the integer tick locator can put its single tick "1" (not 0.96, 0.975, ...)
+            pad = 0.05 * (self._xmax - 1) if self._xmax > 1 else 0.5
             self.ax.set_xlim(1 - pad, self._xmax + pad)
 
     def update(self, epoch: int, values: Mapping[str, float]) -> None:
