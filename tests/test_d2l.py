@@ -164,3 +164,18 @@ def test_train_ch3_for_one_epoch_draws_its_points_without_warnings(
             torch.optim.SGD(net.parameters(), lr=0.1),
         )
     assert (tmp_path / "train_ch3.png").stat().st_size > 1000
+
+
+def test_plot_and_predict_ch3_return_none_as_the_books_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notebook cell ending in them must show the figure, not echo an Axes object as well."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(tmp_path)
+    assert d2l.plot([0.0, 1.0, 2.0], [[0.0, 1.0, 4.0]], "x", "f(x)", legend=["f(x)"]) is None
+    assert plt.gca().get_xlabel() == "x" and len(plt.gca().lines) == 1
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    assert d2l.predict_ch3(net, _batches(), n=4) is None
+    assert (tmp_path / "predict_ch3.png").stat().st_size > 1000
+    plt.close("all")

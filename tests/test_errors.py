@@ -771,6 +771,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--resume", "{tmp}/run", "--out", "{tmp}/b"], Setup(_run_folder), 2, r"--out cannot be combined with --resume", id="resume-with-out"),
     pytest.param(["softmax", "--resume", "{tmp}"], None, 2, r"RUN_DIR must be a run folder holding config.json", id="resume-not-a-run"),
     # refused before the run folder is made: an lr beyond float32, batches too big for memory
+    pytest.param(["softmax", "--lr", "1e-40", "--out", "{tmp}/run"], None, 2, r"--lr must be at least 1.2e-38 \(float32's smallest normal number", id="softmax-lr-underflows"),
     pytest.param(["softmax", "--lr", "1e39", "--out", "{tmp}/run"], None, 2, r"--lr must be a number in \(0, 3.4e\+38\], got 1e\+39; pass e.g. --lr 0.1", id="softmax-lr-beyond-float32"),
     pytest.param(["softmax", "--resize", "4096", "--out", "{tmp}/run"], None, 2, r"batch_size × resize² float32 values must fit in 2 GiB per batch, got 256 × 4096² \(16.0 GiB\)", id="softmax-resize-batch-memory"),
     pytest.param(["predict", "{tmp}/run"], Setup(lambda t: _data_run(t)), 2, r"predict draws Fashion-MNIST test images, but the run in .*run was trained on --data .*d.npz", id="predict-data-run"),

@@ -6,8 +6,11 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 from linearnets._json import dumps_strict
+from linearnets.training.callbacks import MetricsWriter
+from linearnets.training.history import EpochMetrics
 
 
 def _strict_loads(text: str) -> object:
@@ -45,3 +48,16 @@ def test_the_cli_json_of_a_blown_up_run_is_standard_json() -> None:
         "epoch 1, loss inf",
         "epoch 2, loss nan",
     ]  # said in text
+
+
+def test_metrics_files_of_a_blown_up_epoch_are_standard_json(tmp_path: Path) -> None:
+    writer = MetricsWriter(tmp_path)
+    writer.on_fit_start(num_epochs=2, start_epoch=0)
+    writer.on_epoch_end(metrics=EpochMetrics(1, math.nan, 0.5, math.inf, 0.25, 0.1))
+    rows = [_strict_loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert rows == [
+        {"epoch": 1, "train_loss": None, "train_acc": 0.5, "test_loss": None, "test_acc": 0.25,
+         "seconds": 0.1}
+    ]  # fmt: skip
+    writer.on_fit_start(num_epochs=3, start_epoch=1)  # a resume reads the rows back and keeps them
+    assert _strict_loads((tmp_path / "metrics.jsonl").read_text().splitlines()[0]) == rows[0]

@@ -33,8 +33,17 @@ MAX_SIZE = 2**62
 MAX_EXAMPLES = 10**8  # 10⁸ examples of a few features is already gigabytes of float32
 MAX_NOISE_STD = 1e15
 MAX_LR = 3.4e38  # float32's largest value: the parameters and their updates are float32
+MIN_LR = 1.2e-38  # float32's smallest normal value: below it lr × gradient underflows to nothing
 MAX_BATCH_BYTES = 2**31  # one batch of float32 images (batch_size × resize²) at most 2 GiB
 MAX_RESIZE = 4096  # a 4096² float32 image is 64 MiB; a batch of them is already too much
+
+
+def _check_lr_floor(lr: float, example: str) -> None:
+    if lr < MIN_LR:
+        raise UsageError(
+            f"lr must be at least {MIN_LR:g} (float32's smallest normal number; the updates would "
+            f"underflow to nothing), got {lr:g}; pass e.g. lr={example}"
+        )
 
 
 def _check_seed(seed: Any) -> int:
@@ -85,6 +94,7 @@ class LinregConfig:
         check_choice("impl", self.impl, IMPLS)
         check_positive_int("epochs", self.epochs, maximum=MAX_SIZE)
         check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03", maximum=MAX_LR)
+        _check_lr_floor(self.lr, "0.03")
         check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE)
         check_positive_int("num_examples", self.num_examples, maximum=MAX_EXAMPLES)
         check_non_negative_float("noise_std", self.noise_std, maximum=MAX_NOISE_STD)
@@ -134,6 +144,7 @@ class SoftmaxConfig:
         check_choice("impl", self.impl, SOFTMAX_IMPLS)
         check_positive_int("epochs", self.epochs, maximum=MAX_SIZE)
         check_positive_float("lr", self.lr, fix="pass e.g. lr=0.1", maximum=MAX_LR)
+        _check_lr_floor(self.lr, "0.1")
         check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE)
         check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS)
         check_choice("plot", self.plot, PLOT_MODES)

@@ -33,7 +33,6 @@ from linearnets.validation import check_positive_int
 
 _LAZY = {
     "Animator": "linearnets.plotting",
-    "plot": "linearnets.plotting",
     "set_figsize": "linearnets.plotting",
     "set_axes": "linearnets.plotting",
     "use_svg_display": "linearnets.plotting",
@@ -52,6 +51,7 @@ __all__ = sorted(
         "get_dataloader_workers",
         "linreg",
         "load_array",
+        "plot",
         "predict_ch3",
         "sgd",
         "squared_loss",
@@ -210,15 +210,41 @@ def train_ch3(
     return train_loss, train_acc, test_acc
 
 
+def plot(
+    X: Any,
+    Y: Any = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    legend: Sequence[str] | None = None,
+    xlim: Sequence[float] | None = None,
+    ylim: Sequence[float] | None = None,
+    xscale: str = "linear",
+    yscale: str = "linear",
+    fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
+    figsize: tuple[float, float] = (3.5, 2.5),
+    axes: Any = None,
+) -> None:
+    """Plot data points on ``axes`` (default: the current axes) (D2L §2.4).
+
+    Returns ``None``, as the book's does, so a notebook cell ending in it shows only the figure;
+    :func:`linearnets.plotting.plot` returns the axes.
+    """
+    from linearnets.plotting import plot as draw
+
+    draw(X, Y, xlabel, ylabel, legend, xlim, ylim, xscale, yscale, fmts, figsize, axes)
+
+
 def predict_ch3(
     net: Callable[[torch.Tensor], torch.Tensor],
     test_iter: Iterable[Sequence[torch.Tensor]],
     n: int = 6,
-) -> Any:
+) -> None:
     """Show the first ``n`` test images with true and predicted labels (D2L §3.6.7).
 
-    Outside Jupyter the figure is also saved to ``predict_ch3.png`` in the working directory.
+    Outside Jupyter the figure is also saved to ``predict_ch3.png`` in the working directory. Returns
+    ``None``, as the book's does (a notebook cell ending in it shows the figure and nothing else);
+    :func:`linearnets.inference.predict` returns the axes.
     """
     from linearnets.inference import predict
 
-    return predict(net, test_iter, n, out=None if _in_notebook() else "predict_ch3.png")
+    predict(net, test_iter, n, out=None if _in_notebook() else "predict_ch3.png")

@@ -8,7 +8,6 @@ resumed run ends bit-identical to an uninterrupted one (at the same thread count
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import fields, replace
@@ -17,6 +16,7 @@ from typing import Any
 
 import torch
 
+from linearnets._json import dumps_strict
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.softmax import (
@@ -112,7 +112,7 @@ def resume_softmax(
         write_run_config(run_dir, exp, resumes=resumes)
         # the checkpoint's rows are the truth: a crash may have left metrics a row ahead of it
         (run_dir / "metrics.jsonl").write_text(
-            "".join(json.dumps(m.as_dict()) + "\n" for m in history.epochs)
+            "".join(dumps_strict(m.as_dict()) + "\n" for m in history.epochs)
         )
     return train_experiment(
         exp,

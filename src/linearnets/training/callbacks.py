@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 import torch
 
+from linearnets._json import dumps_strict
 from linearnets.training.history import EpochMetrics, History
 
 __all__ = ["Callback", "ConsoleLogger", "CurvesCallback", "MetricsWriter", "format_epoch"]
@@ -109,7 +110,7 @@ class MetricsWriter(Callback):
                     row = json.loads(line)
                     if row["epoch"] <= start_epoch:
                         rows.append(row)
-        self.jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        self.jsonl.write_text("".join(dumps_strict(r) + "\n" for r in rows))
         with self.csv.open("w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=self.FIELDS)
             writer.writeheader()
@@ -118,7 +119,7 @@ class MetricsWriter(Callback):
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         row = metrics.as_dict()
         with self.jsonl.open("a") as f:
-            f.write(json.dumps(row) + "\n")
+            f.write(dumps_strict(row) + "\n")
         with self.csv.open("a", newline="") as f:
             csv.DictWriter(f, fieldnames=self.FIELDS).writerow(row)
 
