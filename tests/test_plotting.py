@@ -542,3 +542,18 @@ def test_channels_last_tensors_are_drawn_as_images() -> None:
     axes = show_images(rgb.permute(0, 3, 1, 2), 1, 2)  # (N, C, H, W): the same pictures
     assert np.allclose(axes[1].images[0].get_array(), rgb[1].numpy())
     plt.close("all")
+
+
+def test_confusion_matrix_with_chinese_names_and_an_empty_matrix() -> None:
+    from linearnets.plotting._mpl import cjk_family
+
+    family = cjk_family()
+    if family is not None:  # Chinese class names in the tick labels, drawn without a glyph warning
+        with warnings_as_errors():
+            ax = plot_confusion_matrix(torch.eye(2, dtype=torch.long), ["T恤", "短靴"])
+            ax.figure.canvas.draw()
+        assert ax.get_xticklabels()[0].get_fontfamily() == [family]
+        plt.close(ax.figure)
+    ax = plot_confusion_matrix(torch.zeros(2, 2, dtype=torch.long), ["a", "b"], normalize=False)
+    assert ax.images[0].get_clim() == (0.0, 1.0)  # zero counts drawn white, not mid-blue
+    plt.close(ax.figure)

@@ -67,10 +67,10 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         # under torchrun every rank parses the same argv: rank 0 alone says what is wrong
-        self.exit(
-            EXIT_USAGE,
-            f"{self.prog}: error: {message} (see {self.prog} --help)\n" if _rank() == 0 else None,
-        )
+        if _rank() != 0:
+            _let_rank_0_speak()
+            self.exit(EXIT_USAGE)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> OneLineParser:
@@ -130,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"linearnets {args.command} (rank {rank}): error: {_one_line(exc)}", file=sys.stderr
             )
+        else:
+            _let_rank_0_speak()
         return _exit_status(exc)
 
 
@@ -139,6 +141,17 @@ def _rank() -> int:
         return int(os.environ.get("RANK", "0") or 0)
     except ValueError:
         return 0
+
+
+def _let_rank_0_speak(seconds: float = 2.0) -> None:
+    """Wait a moment before a silent rank exits with an error.
+
+    torchrun stops every worker as soon as one fails: a rank other than 0 that left first could
+    have rank 0 stopped before it printed the one line that explains the failure.
+    """
+    import time
+
+    time.sleep(seconds)
 
 
 def refuse_data_parallel(command: str) -> None:

@@ -122,10 +122,17 @@ def plot_confusion_matrix(
     Returns:
         The matplotlib ``Axes`` of the heatmap.
     """
-    from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
+    from linearnets.plotting._mpl import (
+        check_out_path,
+        in_notebook,
+        new_figure,
+        save_figure,
+        title_font,
+    )
 
     m = _check_matrix(matrix).to(torch.float64)
     names = _check_names(class_names, m.shape[0])
+    font = title_font([str(name) for name in names])  # Chinese class names need a CJK font
     path = None if out is None else check_out_path("out", out)
     if normalize:
         m = m / m.sum(dim=1, keepdim=True).clamp(min=1)
@@ -133,11 +140,13 @@ def plot_confusion_matrix(
     size = max(3.0, 0.6 * len(names) + 1.5)
     fig = new_figure((size + 1.0, size), managed=out is None or in_notebook())
     ax = fig.subplots()
-    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=1.0 if normalize else None)
+    # counts: vmax at least 1, so an all-zero matrix is drawn empty (white), not mid-blue
+    vmax = 1.0 if normalize else max(float(values.max()) if values.size else 0.0, 1.0)
+    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ticks = range(len(names))
-    ax.set_xticks(ticks, names, rotation=45, ha="right", rotation_mode="anchor")
-    ax.set_yticks(ticks, names)
+    ax.set_xticks(ticks, names, rotation=45, ha="right", rotation_mode="anchor", **font)
+    ax.set_yticks(ticks, names, **font)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title("confusion matrix" + (" (rows sum to 1)" if normalize else " (counts)"))
