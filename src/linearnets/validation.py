@@ -17,6 +17,7 @@ __all__ = [
     "check_finite",
     "check_float_tensor",
     "check_generator",
+    "check_label_range",
     "check_label_tensor",
     "check_non_negative_float",
     "check_positive_float",
@@ -156,13 +157,17 @@ def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None)
         _fail(name, "1-dimensional (B,)", value, f"use {name}.reshape(-1)")
     if num_classes is not None and value.numel() > 0:
         low, high = (int(v) for v in torch.aminmax(value))  # one pass, not two
-        if low < 0 or high >= num_classes:
-            bad = low if low < 0 else high
-            raise UsageError(
-                f"{name} must hold class indices in [0, {num_classes}), got {bad}; "
-                "check the labels match the model's number of outputs"
-            )
+        check_label_range(name, low, high, num_classes)
     return value
+
+
+def check_label_range(name: str, low: int, high: int, num_classes: int) -> None:
+    """Raise :class:`UsageError` unless labels whose extremes are ``low``/``high`` lie in [0, C)."""
+    if low < 0 or high >= num_classes:
+        raise UsageError(
+            f"{name} must hold class indices in [0, {num_classes}), got {low if low < 0 else high}; "
+            "check the labels match the model's number of outputs"
+        )
 
 
 def check_finite(name: str, value: torch.Tensor) -> torch.Tensor:

@@ -137,9 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _rank() -> int:
     """Return this process's rank under torchrun (from its environment), 0 otherwise."""
+    from linearnets.training.distributed import env_int
+
     try:
-        return int(os.environ.get("RANK", "0") or 0)
-    except ValueError:
+        return env_int("RANK", 0)
+    except UsageError:  # a malformed RANK: speak, rather than fail while reporting an error
         return 0
 
 
@@ -156,10 +158,9 @@ def _let_rank_0_speak(seconds: float = 2.0) -> None:
 
 def refuse_data_parallel(command: str) -> None:
     """Raise unless this is a single process: ``command`` does not split its work over processes."""
-    try:
-        world = int(os.environ.get("WORLD_SIZE", "1") or 1)
-    except ValueError:
-        world = 1
+    from linearnets.training.distributed import env_int
+
+    world = env_int("WORLD_SIZE", 1)
     if world > 1:
         raise UsageError(
             f"{command} runs in one process, got {world} processes (torchrun); run it "

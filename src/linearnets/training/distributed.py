@@ -16,7 +16,7 @@ import torch.distributed as dist
 
 from linearnets.errors import UsageError
 
-__all__ = ["DistContext", "init_distributed", "shutdown_distributed"]
+__all__ = ["DistContext", "env_int", "init_distributed", "shutdown_distributed"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,10 @@ def init_distributed(*, device: torch.device | None = None) -> DistContext:
     Reads ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK`` (and torchrun's rendezvous variables through the
     ``env://`` method). The backend is NCCL when ``device`` is CUDA, gloo otherwise.
     """
-    world_size = _env_int("WORLD_SIZE", 1)
+    world_size = env_int("WORLD_SIZE", 1)
     if world_size <= 1:
         return DistContext()
-    rank, local_rank = _env_int("RANK", 0), _env_int("LOCAL_RANK", 0)
+    rank, local_rank = env_int("RANK", 0), env_int("LOCAL_RANK", 0)
     if not dist.is_available():
         raise UsageError(
             "WORLD_SIZE > 1 asks for distributed training, but this torch build lacks it"
@@ -90,7 +90,8 @@ def shutdown_distributed() -> None:
         dist.destroy_process_group()
 
 
-def _env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
+    """Return the integer environment variable ``name`` (torchrun's ``RANK``, ``WORLD_SIZE``, ...)."""
     value = os.environ.get(name)
     if value is None or value == "":
         return default

@@ -20,7 +20,7 @@ from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics, History
 from linearnets.training.updaters import Updater, streamlined
-from linearnets.validation import check_label_tensor, check_positive_int
+from linearnets.validation import check_label_range, check_label_tensor, check_positive_int
 
 __all__ = [
     "EpochMetrics",
@@ -221,15 +221,6 @@ def _check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
         )
 
 
-def _check_label_range(low: int, high: int, classes: int) -> None:
-    """Raise unless every label, whose extremes are ``low`` and ``high``, is in ``[0, classes)``."""
-    if low < 0 or high >= classes:
-        raise UsageError(
-            f"y must hold class indices in [0, {classes}), got {low if low < 0 else high}; "
-            "check the labels match the model's number of outputs"
-        )
-
-
 def _predicted(y_hat: torch.Tensor) -> torch.Tensor:
     """Return the argmax class of each row of ``y_hat`` (B, q), first one on ties.
 
@@ -322,7 +313,7 @@ class _Totals:
             # epoch's totals rather than waiting on the device here
             low, high = torch.aminmax(labels)
             if labels.is_cpu:
-                _check_label_range(int(low), int(high), scores.shape[1])
+                check_label_range("y", int(low), int(high), scores.shape[1])
             else:
                 self._ranges.append((low, high, scores.shape[1]))
         self._losses, self._outputs, self._labels = [], [], []
@@ -331,7 +322,7 @@ class _Totals:
     def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
         self._reduce()
         for low, high, classes in self._ranges:
-            _check_label_range(int(low), int(high), classes)
+            check_label_range("y", int(low), int(high), classes)
         packed = torch.tensor(
             [float(self.loss_sum), float(self.correct), float(self.count)], dtype=torch.float64
         )
