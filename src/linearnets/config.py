@@ -9,6 +9,7 @@ from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
+    check_bool,
     check_choice,
     check_non_negative_float,
     check_positive_float,
@@ -66,12 +67,6 @@ def _check_path(name: str, value: Any) -> Path | None:
     )
 
 
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise UsageError(f"{name} must be True or False, got {value!r}; pass e.g. {name}=True")
-    return value
-
-
 @dataclass(frozen=True)
 class LinregConfig:
     """Settings of a linear-regression run; the defaults are the book's (D2L §3.2–3.3)."""
@@ -100,7 +95,7 @@ class LinregConfig:
         check_non_negative_float("noise_std", self.noise_std, maximum=MAX_NOISE_STD)
         check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS)
         _check_seed(self.seed)
-        _check_bool("guard", self.guard)
+        check_bool("guard", self.guard)
         object.__setattr__(self, "data", _check_path("data", self.data))
         if not self.true_w:
             raise UsageError("true_w must hold at least one weight, got (); pass e.g. (2.0, -3.4)")
@@ -149,7 +144,7 @@ class SoftmaxConfig:
         check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS)
         check_choice("plot", self.plot, PLOT_MODES)
         _check_seed(self.seed)
-        _check_bool("guard", self.guard)
+        check_bool("guard", self.guard)
         if self.resize is not None:
             check_positive_int("resize", self.resize, maximum=MAX_RESIZE)
             size = self.batch_size * self.resize**2 * 4

@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
+    check_bool,
     check_finite,
     check_float_tensor,
     check_generator,
@@ -181,11 +182,7 @@ def load_array(
         raise UsageError("data_arrays must hold at least one example, got 0 rows")
     for name, array in zip(names, data_arrays, strict=True):
         check_finite(name, array)
-    if not isinstance(is_train, bool):
-        raise UsageTypeError(
-            f"is_train must be True or False, got {is_train!r:.60}; pass is_train=False for "
-            "batches in a fixed order"
-        )
+    is_train = check_bool("is_train", is_train)
     check_generator("generator", generator)
     dataset = TensorDataset(*data_arrays)
     return DataLoader(dataset, batch_size, shuffle=is_train, generator=generator)
