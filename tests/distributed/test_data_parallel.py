@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -166,6 +168,55 @@ def test_two_nodes_by_rendezvous_match_one_process(npz: Path, tmp_path: Path) ->
     for key in ref:
         torch.testing.assert_close(ours[key], ref[key], rtol=1e-5, atol=1e-6)
     assert sum(out.count('"run_dir"') for out, _ in outputs) == 1  # one rank 0 in the whole job
+
+
+def test_ctrl_c_under_torchrun_stops_every_rank_after_one_step_and_resumes_bit_for_bit(
+    npz: Path, tmp_path: Path
+) -> None:
+    epochs = 30
+    whole = _train(npz, tmp_path / "whole", "concise", 2, epochs=epochs)
+    assert whole.returncode == 0, whole.stderr
+    # a terminal's Ctrl-C: SIGINT to torchrun and both workers (one process group); torchrun passes
+    # it on to the workers once more
+    launcher = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
+        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
+    ]  # fmt: skip
+    args = [
+        "-m", "linearnets", "softmax", "--data", str(npz), "--impl", "concise", "--epochs",
+        str(epochs), "--batch-size", "64", "--lr", "0.1", "--seed", "3", "--threads", "1",
+        "--plot", "none", "--device", "cpu", "--out", str(tmp_path / "cut"),
+    ]  # fmt: skip
+    job = subprocess.Popen(
+        [*launcher, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        start_new_session=True,
+    )
+    metrics = tmp_path / "cut" / "metrics.jsonl"
+    deadline = time.monotonic() + 120
+    while not (metrics.exists() and metrics.read_text().count("\n") >= 1):
+        assert job.poll() is None and time.monotonic() < deadline, job.communicate()
+        time.sleep(0.01)
+    os.killpg(job.pid, signal.SIGINT)
+    _, err = job.communicate(timeout=120)
+    assert job.returncode != 0, "the run ended before the signal: make it longer"
+    lines = _our_lines(err)
+    assert len(lines) == 1, err  # said once, by rank 0
+    assert lines[0].startswith("linearnets softmax: interrupted by SIGINT at ")
+    assert lines[0].endswith(
+        f"resume with: linearnets softmax --resume {tmp_path / 'cut'}, launched by torchrun as before"
+    )
+    done = metrics.read_text().count("\n")
+    assert 1 <= done < epochs
+    resumed = _train(npz, tmp_path / "cut", "concise", 2, epochs=epochs, resume=True)
+    assert resumed.returncode == 0, resumed.stderr
+    ours = torch.load(tmp_path / "cut" / "model.pt", weights_only=True)["state_dict"]
+    ref = torch.load(tmp_path / "whole" / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(ours[key], ref[key]) for key in ref)
+    assert _metrics(tmp_path / "cut") == _metrics(tmp_path / "whole")
 
 
 def _torchrun(*args: str) -> subprocess.CompletedProcess[str]:

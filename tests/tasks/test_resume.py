@@ -198,3 +198,24 @@ def test_results_json_comes_last_so_lost_figures_are_redrawn_on_resume(tmp_path:
     resume_softmax(out)
     for name in ("results.json", "predictions.png", "confusion.png", "curves.png"):
         assert (out / name).stat().st_size > 0
+
+
+def test_a_new_thread_count_on_resume_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(120, 6)).astype(np.float32), rng.integers(0, 3, size=120)
+    np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X[:30], y_test=y[:30])
+    run = tmp_path / "run"
+    common = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--batch-size", "32"]
+    assert main(["softmax", *common, "--epochs", "1", "--threads", "1", "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", "--threads", "1"]) == 0
+    assert "note:" not in capsys.readouterr().err  # the same count: nothing to say
+    assert main(["softmax", "--resume", str(run), "--epochs", "3", "--threads", "2"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "linearnets softmax: note: --threads 2 differs from the 1 the run last ran with; it "
+        "resumes, but then matches an uninterrupted run to rounding, not bit for bit"
+    ]

@@ -15,6 +15,8 @@ import pytest
 import torch
 
 from linearnets.cli import main
+from linearnets.training.distributed import DistContext
+from linearnets.training.history import EpochMetrics
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.loop import fit
 
@@ -123,3 +125,70 @@ def test_cli_exits_130_with_the_hint(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert f"resume with: linearnets softmax --resume {tmp_path}" in err
+
+
+class _TwoRanks(DistContext):
+    """Rank 0 of a 2-process run whose all-reduce adds the other rank's flags (no processes)."""
+
+    other: torch.Tensor
+    calls: list[int]
+
+    def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
+        self.calls.append(1)
+        return tensor.add_(self.other)
+
+
+def _two_ranks(other_got: str | None) -> _TwoRanks:
+    dist = _TwoRanks(rank=0, world_size=2)
+    other = torch.zeros(2)
+    if other_got is not None:
+        other[("SIGINT", "SIGTERM").index(other_got)] = 1.0
+    object.__setattr__(dist, "other", other)
+    object.__setattr__(dist, "calls", [])
+    return dist
+
+
+def test_data_parallel_processes_stop_together_when_another_was_signalled() -> None:
+    dist = _two_ranks(None)
+    interrupt = GracefulInterrupt(dist=dist)
+    interrupt.on_fit_start(num_epochs=5, start_epoch=0)
+    assert len(dist.calls) == 0
+    interrupt.on_epoch_start(epoch=1, num_batches=20)  # an agreement: nobody was signalled
+    assert len(dist.calls) == 1
+    dist.other[1] = 1.0  # the other rank gets SIGTERM
+    for step in range(7):  # no collective between agreements
+        interrupt.on_batch_end(step, torch.zeros(1))
+    assert len(dist.calls) == 1
+    with pytest.raises(TrainingInterrupted) as info:
+        interrupt.on_batch_end(7, torch.zeros(1))  # the 8th step: every rank agrees here
+    assert len(dist.calls) == 2
+    assert (info.value.signal_name, info.value.epoch, info.value.step) == ("SIGTERM", 1, 8)
+    # and at the end of an epoch (after its checkpoint)
+    with pytest.raises(TrainingInterrupted, match=r"SIGTERM at the end of epoch 1$"):
+        interrupt.on_epoch_end(metrics=EpochMetrics(1, 0.5, 0.9, None, None, 0.1))
+
+
+def test_data_parallel_own_signal_stops_at_the_next_agreement_and_a_repeat_does_not_abort() -> None:
+    dist = _two_ranks(None)
+    with GracefulInterrupt(dist=dist) as interrupt:
+        interrupt.on_fit_start(num_epochs=2, start_epoch=0)
+        interrupt.on_epoch_start(epoch=1, num_batches=20)
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)  # torchrun passing on the terminal's Ctrl-C: no abort
+        assert interrupt.requested == "SIGINT"
+        for step in range(7):
+            interrupt.on_batch_end(step, torch.zeros(1))  # the others would still be training
+        with pytest.raises(TrainingInterrupted) as info:
+            interrupt.on_batch_end(7, torch.zeros(1))
+    assert (info.value.signal_name, info.value.step) == ("SIGINT", 8)
+    # at an agreement nobody was signalled: no stop
+    quiet = GracefulInterrupt(dist=_two_ranks(None))
+    quiet.on_epoch_end(metrics=EpochMetrics(1, 0.5, 0.9, None, None, 0.1))
+
+
+def test_message_names_the_launcher_to_resume_with(tmp_path: Path) -> None:
+    exc = TrainingInterrupted(signal_name="SIGINT", epoch=2, step=0)
+    exc.run_dir, exc.checkpoint_epoch, exc.launcher = tmp_path, 2, "torchrun"
+    assert str(exc).endswith(
+        f"resume with: linearnets softmax --resume {tmp_path}, launched by torchrun as before"
+    )

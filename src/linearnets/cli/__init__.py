@@ -112,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
         if debug:
             raise
+        if _rank() != 0:  # every rank stopped after the same step: rank 0 says where
+            _let_rank_0_speak()
+            return EXIT_INTERRUPTED
         detail = str(exc) if type(exc) is not KeyboardInterrupt else ""
         print(f"linearnets {args.command}: {detail or 'interrupted'}", file=sys.stderr)
         return EXIT_INTERRUPTED

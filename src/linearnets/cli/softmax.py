@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,13 +108,11 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets softmax``; return the exit status."""
-    import os
-
     from linearnets.device import resolve_device
     from linearnets.tasks.resume import resume_softmax
     from linearnets.tasks.softmax import run_softmax
     from linearnets.training.callbacks import ConsoleLogger
-    from linearnets.training.distributed import init_distributed, shutdown_distributed
+    from linearnets.training.distributed import env_int, init_distributed, shutdown_distributed
     from linearnets.training.runs import read_config
 
     given = _given(args)
@@ -129,8 +128,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         saved = read_config(args.resume).get("config", {})
         device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
-    device = resolve_device(device_name, local_rank=int(os.environ.get("LOCAL_RANK", "0") or 0))
+    device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
     dist = init_distributed(device=device)
+    if args.resume is not None and dist.is_main:
+        was, now = saved.get("num_threads"), given.get("num_threads")
+        if now is not None and was is not None and now != was:
+            print(
+                f"linearnets softmax: note: --threads {now} differs from the {was} the run last ran "
+                "with; it resumes, but then matches an uninterrupted run to rounding, not bit for bit",
+                file=sys.stderr,
+            )
     logger = ConsoleLogger()
     try:
         if args.resume is None:

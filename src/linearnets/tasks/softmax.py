@@ -183,7 +183,7 @@ def train_experiment(
                 own[-1].on_epoch_end(metrics=metrics)
         own.extend(callbacks)
         own.append(checkpoint)
-    interrupt = GracefulInterrupt(enabled=not exp.dist.enabled)
+    interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
     own.append(interrupt)
     try:
         result = _train(
@@ -245,6 +245,7 @@ def _train(
             )
     except TrainingInterrupted as exc:
         exc.run_dir, exc.command = run_dir, "linearnets softmax"
+        exc.launcher = "torchrun" if exp.dist.enabled else ""
         exc.checkpoint_epoch = checkpoint.last_epoch or (start_epoch or None)
         raise
     except DivergenceError as exc:
