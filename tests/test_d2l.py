@@ -155,7 +155,7 @@ def test_train_ch3_for_one_epoch_draws_its_points_without_warnings(
     net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warned of identical xlims [1, 1]
-        d2l.train_ch3(
+        returned = d2l.train_ch3(
             net,
             _batches(),
             _batches(1),
@@ -163,7 +163,17 @@ def test_train_ch3_for_one_epoch_draws_its_points_without_warnings(
             1,
             torch.optim.SGD(net.parameters(), lr=0.1),
         )
+    assert returned is None  # as the book's: a notebook cell ending in it echoes nothing
     assert (tmp_path / "train_ch3.png").stat().st_size > 1000
+
+
+def test_tab_completion_offers_the_books_names_not_the_imports() -> None:
+    names = dir(d2l)
+    for book_name in ("Animator", "show_images", "load_data_fashion_mnist", "train_ch3", "plt"):
+        assert book_name in names
+    for internal in ("Any", "UsageError", "check_positive_int", "format_epoch", "annotations"):
+        assert internal not in names
+    assert all(hasattr(d2l, name) for name in names)
 
 
 def test_plot_and_predict_ch3_return_none_as_the_books_do(

@@ -404,6 +404,20 @@ def test_live_curves_auto_mode(tmp_path: Path, fake_notebook: list[tuple[Any, ..
     assert (tmp_path / "curves.png").is_file()
 
 
+def test_only_the_books_animator_switches_the_notebook_to_svg(
+    monkeypatch: pytest.MonkeyPatch, fake_notebook: list[tuple[Any, ...]]
+) -> None:
+    """The book's Animator calls use_svg_display; linearnets' own LiveCurves keeps the user's format."""
+    import linearnets.plotting.live as live
+
+    switched: list[str] = []
+    monkeypatch.setattr(live, "use_svg_display", lambda: switched.append("svg"))
+    LiveCurves(mode="notebook").update(1, {"train loss": 0.5})
+    assert switched == []
+    Animator(legend=["loss"]).add(1, 0.5)
+    assert switched == ["svg"]
+
+
 # ---------------------------------------------------------------- bad input
 
 BAD_INPUT: list[Any] = [

@@ -39,6 +39,10 @@ _EXPORTS: dict[str, str] = {
     "evaluate": "linearnets.training.loop",
     "fit": "linearnets.training.loop",
     "History": "linearnets.training.loop",
+    # what fit shows while it trains: callbacks (printing, live curves)
+    "ConsoleLogger": "linearnets.training.callbacks",
+    "CurvesCallback": "linearnets.training.callbacks",
+    "LiveCurves": "linearnets.plotting",
     # data (§3.5)
     "FashionMNIST": "linearnets.data.fashion_mnist",
     "load_data_fashion_mnist": "linearnets.data.fashion_mnist",

@@ -77,6 +77,11 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def __dir__() -> list[str]:
+    # the book's names, loaded or not, so a notebook's `d2l.<Tab>` offers them (and not the imports)
+    return sorted([*__all__, "plt"])
+
+
 class Timer:
     """Record several running times (D2L §3.1.2)."""
 
@@ -175,13 +180,15 @@ def train_ch3(
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     num_epochs: int,
     updater: Any,
-) -> tuple[float, float, float]:
+) -> None:
     """Train a model and draw the curves; print one line per epoch outside Jupyter (D2L §3.6.6).
 
     Outside Jupyter the curves are also written to ``train_ch3.png`` (and ``.svg``) in the working
     directory, rewritten after each epoch.
 
-    Returns (train loss, train acc, test acc) of the last epoch (the book returns nothing).
+    Returns ``None``, as the book's does, so a notebook cell ending in it shows only the figure. The
+    book's closing asserts on the final metrics are left out: the curves (and, outside Jupyter, the
+    printed lines) show them, and :func:`linearnets.fit` returns them as a history.
     """
     from linearnets.plotting import Animator
 
@@ -196,7 +203,6 @@ def train_ch3(
         legend=["train loss", "train acc", "test acc"],
         out=None if notebook else "train_ch3.png",
     )
-    train_loss = train_acc = test_acc = float("nan")
     for epoch in range(num_epochs):
         start = time.perf_counter()
         train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater)
@@ -207,7 +213,6 @@ def train_ch3(
                 epoch + 1, train_loss, train_acc, None, test_acc, time.perf_counter() - start
             )
             print(format_epoch(metrics), flush=True)
-    return train_loss, train_acc, test_acc
 
 
 def plot(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +12,7 @@ import torch
 
 from linearnets.validation import check_positive_int
 
-__all__ = ["RunGenerators", "pin_threads", "seed_everything"]
+__all__ = ["RunGenerators", "kept_global_state", "pin_threads", "seed_everything"]
 
 
 @dataclass
@@ -58,3 +60,25 @@ def pin_threads(num_threads: int) -> int:
     num_threads = check_positive_int("num_threads", num_threads)
     torch.set_num_threads(num_threads)
     return num_threads
+
+
+@contextmanager
+def kept_global_state() -> Iterator[None]:
+    """Give back torch's thread count and the global generators' states on exit (also as a decorator).
+
+    A run seeds the global generators and pins the thread count for its own sake; called from Python
+    (a notebook, say), it must not leave the caller's session reseeded or on another thread count.
+    Python's, NumPy's and torch's generators are restored, and CUDA's where CUDA was started.
+    """
+    threads = torch.get_num_threads()
+    states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        torch.set_rng_state(states[2])
+        if cuda is not None:
+            torch.cuda.set_rng_state_all(cuda)

@@ -101,7 +101,7 @@ def test_signal_between_epochs_stops_before_the_next_one() -> None:
 
 def test_message_tells_how_to_resume(tmp_path: Path) -> None:
     exc = TrainingInterrupted(signal_name="SIGINT", epoch=3, step=120)
-    exc.run_dir, exc.checkpoint_epoch = tmp_path, 2
+    exc.run_dir, exc.checkpoint_epoch, exc.from_cli = tmp_path, 2, True
     assert str(exc) == (
         f"interrupted by SIGINT at epoch 3 step 120; the checkpoint of epoch 2 is kept in "
         f"{tmp_path}; resume with: linearnets softmax --resume {tmp_path}"
@@ -109,6 +109,14 @@ def test_message_tells_how_to_resume(tmp_path: Path) -> None:
     exc.checkpoint_epoch = None
     assert str(exc).endswith(
         f"before the first checkpoint; start it over with: linearnets softmax --resume {tmp_path}"
+    )
+
+
+def test_called_from_python_the_message_names_the_python_call(tmp_path: Path) -> None:
+    exc = TrainingInterrupted(signal_name="SIGINT", epoch=3, step=0)
+    exc.run_dir, exc.checkpoint_epoch = tmp_path, 3
+    assert str(exc).endswith(
+        f"resume with: resume_softmax({str(tmp_path)!r}) (from linearnets.tasks.resume)"
     )
 
 
@@ -189,6 +197,7 @@ def test_data_parallel_own_signal_stops_at_the_next_agreement_and_a_repeat_does_
 def test_message_names_the_launcher_to_resume_with(tmp_path: Path) -> None:
     exc = TrainingInterrupted(signal_name="SIGINT", epoch=2, step=0)
     exc.run_dir, exc.checkpoint_epoch, exc.launcher = tmp_path, 2, "torchrun"
+    exc.from_cli = True
     assert str(exc).endswith(
         f"resume with: linearnets softmax --resume {tmp_path}, launched by torchrun as before"
     )

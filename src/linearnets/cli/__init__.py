@@ -115,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _rank() != 0:  # every rank stopped after the same step: rank 0 says where
             _let_rank_0_speak()
             return EXIT_INTERRUPTED
+        from linearnets.training.interrupt import TrainingInterrupted
+
+        if isinstance(exc, TrainingInterrupted):
+            exc.from_cli = True  # the hint names the command, not the Python call
         detail = str(exc) if type(exc) is not KeyboardInterrupt else ""
         print(f"linearnets {args.command}: {detail or 'interrupted'}", file=sys.stderr)
         return EXIT_INTERRUPTED

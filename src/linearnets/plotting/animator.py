@@ -74,7 +74,7 @@ class Animator:
         if out is not None:
             png = check_out_path("out", out, (".png", ".svg"))
             paths = [png.with_suffix(".png"), png.with_suffix(".svg")]
-        self._output = LiveOutput(self.mode, paths)
+        self._output = LiveOutput(self.mode, paths, svg=True)  # the book's Animator draws SVG
         if isinstance(legend, str):  # list("abc") would make three entries, "a", "b" and "c"
             raise UsageTypeError(
                 f"legend must be a sequence of labels, one per line, got the string {legend!r}; "

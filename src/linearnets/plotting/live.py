@@ -54,17 +54,23 @@ def resolve_mode(mode: str, *, has_out: bool, out_name: str = "out") -> str:
 
 
 class LiveOutput:
-    """Where a live figure goes after each redraw: a notebook display, files, or nowhere."""
+    """Where a live figure goes after each redraw: a notebook display, files, or nowhere.
 
-    def __init__(self, mode: str, paths: Sequence[Path]) -> None:
+    ``svg=True`` switches the notebook's figures to SVG first, as the book's ``Animator`` does (it
+    calls ``use_svg_display``); otherwise the notebook's own format setting is left alone.
+    """
+
+    def __init__(self, mode: str, paths: Sequence[Path], *, svg: bool = False) -> None:
         self.mode = mode
         self.paths = tuple(paths) if mode != "none" else ()
+        self.svg = svg
         self.display_id: str | None = None
 
     def new_figure(self, figsize: tuple[float, float]) -> Figure:
         if self.mode != "notebook":
             return new_figure(figsize, managed=False)  # never a window, never kept by pyplot
-        use_svg_display()
+        if self.svg:
+            use_svg_display()
         fig = new_figure(figsize, managed=True)  # the notebook's canvas and formatters
         # closed at once: the cell end must not show it a second time below the live display
         pyplot().close(fig)

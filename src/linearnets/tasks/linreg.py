@@ -15,7 +15,7 @@ from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
-from linearnets.seeding import pin_threads, seed_everything
+from linearnets.seeding import kept_global_state, pin_threads, seed_everything
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import History, fit
 
@@ -87,6 +87,7 @@ class Reiterable:
         return self.make()
 
 
+@kept_global_state()
 def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> LinregResult:
     """Generate the book's synthetic data, train ``config.impl`` on it and compare with the closed form.
 

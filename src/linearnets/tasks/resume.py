@@ -19,6 +19,7 @@ import torch
 from linearnets._json import dumps_strict
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
+from linearnets.seeding import kept_global_state
 from linearnets.tasks.softmax import (
     WEIGHTS_FILE,
     Experiment,
@@ -40,6 +41,7 @@ from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, environment, rea
 __all__ = ["resume_softmax"]
 
 
+@kept_global_state()
 def resume_softmax(
     run_dir: Path,
     *,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DivergenceError, PlotError, UsageError, UsageTypeError
+from linearnets.seeding import kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import live_curves, plot_process, write_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
@@ -76,6 +77,7 @@ class SoftmaxResult:
         }
 
 
+@kept_global_state()
 def run_softmax(
     config: SoftmaxConfig, *, callbacks: Sequence[Any] = (), dist: DistContext | None = None
 ) -> SoftmaxResult:

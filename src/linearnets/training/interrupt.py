@@ -45,6 +45,8 @@ class TrainingInterrupted(KeyboardInterrupt):
         run_dir: the run folder to resume, when the run has one.
         checkpoint_epoch: epochs the kept checkpoint holds (``None``: no checkpoint yet).
         command: the subcommand that resumes it, e.g. "linearnets softmax".
+        function: the Python function that resumes it, e.g. "resume_softmax".
+        from_cli: name the command (the CLI sets it) rather than the function in the hint.
     """
 
     def __init__(self, *, signal_name: str, epoch: int, step: int) -> None:
@@ -55,6 +57,8 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.run_dir: Path | None = None
         self.checkpoint_epoch: int | None = None
         self.command = "linearnets softmax"
+        self.function = "resume_softmax"
+        self.from_cli = False
         self.launcher = ""  # how the processes were started, when not by hand (e.g. "torchrun")
 
     def __str__(self) -> str:
@@ -65,7 +69,10 @@ class TrainingInterrupted(KeyboardInterrupt):
         text = f"interrupted by {self.signal_name} at {where}"
         if self.run_dir is None:
             return text
-        again = f"{self.command} --resume {self.run_dir}"
+        if self.from_cli:
+            again = f"{self.command} --resume {self.run_dir}"
+        else:  # called from Python (a notebook, say): the call that resumes it
+            again = f"{self.function}({str(self.run_dir)!r}) (from linearnets.tasks.resume)"
         if self.launcher:
             again += f", launched by {self.launcher} as before"
         if self.checkpoint_epoch is None:

@@ -1,0 +1,41 @@
+"""The README's Python example runs as printed (on the real Fashion-MNIST) and shows what it says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from linearnets.errors import LinearnetsError
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+pytestmark = [pytest.mark.slow, pytest.mark.realdata]
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_the_python_example_trains_prints_and_draws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+
+    try:
+        read_fashion_mnist(None)
+    except LinearnetsError as exc:
+        pytest.skip(f"Fashion-MNIST not found: {exc}")
+    monkeypatch.chdir(tmp_path)
+    code = _python_blocks()[0]
+    assert "ln.fit(" in code and "callbacks=shown" in code
+    namespace: dict[str, object] = {}
+    exec(compile(code, str(README), "exec"), namespace)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in out[:-1]] == [f"epoch {e}" for e in range(1, 11)]
+    assert float(out[-1]) >= 0.82  # history.test_acc[-1], the book's bar after 10 epochs
+    curves = namespace["shown"][1].curves  # type: ignore[index]
+    assert curves.mode == "none"  # a script without out_dir: no window, no file
+    assert [len(curves.values[m]) for m in curves.metrics] == [10, 10, 10]
+    assert list(tmp_path.iterdir()) == []
