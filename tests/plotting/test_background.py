@@ -124,3 +124,34 @@ def test_bad_curves_settings_surface_at_close(tmp_path: Path) -> None:
     with pytest.raises(PlotError, match="RemoteCurves needs out_dir"):
         RemoteCurves(other)
     other.close()
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` has exited (a zombie nobody reaped counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_the_child_exits_when_the_parent_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the parent (or the OOM killer) must not leave the child holding stdout open."""
+    import subprocess
+
+    script = (
+        "import os, signal, sys\n"
+        "from linearnets.plotting.background import PlotProcess\n"
+        "plots = PlotProcess()\n"
+        "print(plots._process.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    parent = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert parent.returncode == -signal.SIGKILL
+    child = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(child), f"the plotting process {child} outlived its parent"

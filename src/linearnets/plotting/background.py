@@ -49,7 +49,7 @@ class PlotProcess:
         context = multiprocessing.get_context("fork")
         self._conn, child_conn = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child_conn,), name="linearnets-plots", daemon=True
+            target=_serve, args=(child_conn, self._conn), name="linearnets-plots", daemon=True
         )
         with warnings.catch_warnings():
             # Python >= 3.12 warns about forking a process that has threads (torch's); the child only
@@ -91,8 +91,14 @@ class PlotProcess:
             )
 
 
-def _serve(conn: Connection) -> None:
-    """The child's loop: run each call received until ``None``, then send back the first error."""
+def _serve(conn: Connection, parent_end: Connection) -> None:
+    """The child's loop: run each call received until ``None``, then send back the first error.
+
+    The fork gave the child the parent's end of the pipe too: it closes it first, so that the pipe
+    reports end-of-file when the parent dies without closing it (``kill -9``, the OOM killer), and
+    the child exits instead of waiting forever, holding the run's stdout open.
+    """
+    parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch = sys.modules.get("torch")
     if torch is not None:
