@@ -162,3 +162,91 @@ def test_softmax_concise_37_and_dataset_35(tmp_path: Path) -> None:
     lines = out.strip().splitlines()
     assert lines[0] == "torch.Size([256, 1, 28, 28]) torch.float32 torch.Size([256]) torch.int64"
     assert float(lines[-1].split()[1]) > 0.75  # unseeded, as in the book: typically 0.79–0.82
+
+
+@needs_data
+def test_dataset_35_as_printed_with_linearnets_torchvision(tmp_path: Path) -> None:
+    """§3.5 imports torchvision itself: two more swapped imports, and download=True works offline."""
+    out = run_book(
+        """
+        import torch
+        from linearnets import torchvision
+        from torch.utils import data
+        from linearnets.torchvision import transforms
+        from linearnets import d2l
+
+        d2l.use_svg_display()
+
+        trans = transforms.ToTensor()
+        mnist_train = torchvision.datasets.FashionMNIST(
+            root="../data", train=True, transform=trans, download=True)
+        mnist_test = torchvision.datasets.FashionMNIST(
+            root="../data", train=False, transform=trans, download=True)
+
+        print(len(mnist_train), len(mnist_test))
+        print(mnist_train[0][0].shape)
+
+        def get_fashion_mnist_labels(labels):  #@save
+            text_labels = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+                           'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
+            return [text_labels[int(i)] for i in labels]
+
+        def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):  #@save
+            figsize = (num_cols * scale, num_rows * scale)
+            _, axes = d2l.plt.subplots(num_rows, num_cols, figsize=figsize)
+            axes = axes.flatten()
+            for i, (ax, img) in enumerate(zip(axes, imgs)):
+                if torch.is_tensor(img):
+                    ax.imshow(img.numpy())
+                else:
+                    ax.imshow(img)
+                ax.axes.get_xaxis().set_visible(False)
+                ax.axes.get_yaxis().set_visible(False)
+                if titles:
+                    ax.set_title(titles[i])
+            return axes
+
+        X, y = next(iter(data.DataLoader(mnist_train, batch_size=18)))
+        show_images(X.reshape(18, 28, 28), 2, 9, titles=get_fashion_mnist_labels(y));
+        print(get_fashion_mnist_labels(y[:3]))
+
+        batch_size = 256
+
+        def get_dataloader_workers():  #@save
+            return 4
+
+        train_iter = data.DataLoader(mnist_train, batch_size, shuffle=True,
+                                     num_workers=get_dataloader_workers())
+
+        timer = d2l.Timer()
+        for X, y in train_iter:
+            continue
+        print(f'{timer.stop():.2f} sec')
+
+        def load_data_fashion_mnist(batch_size, resize=None):  #@save
+            trans = [transforms.ToTensor()]
+            if resize:
+                trans.insert(0, transforms.Resize(resize))
+            trans = transforms.Compose(trans)
+            mnist_train = torchvision.datasets.FashionMNIST(
+                root="../data", train=True, transform=trans, download=True)
+            mnist_test = torchvision.datasets.FashionMNIST(
+                root="../data", train=False, transform=trans, download=True)
+            return (data.DataLoader(mnist_train, batch_size, shuffle=True,
+                                    num_workers=get_dataloader_workers()),
+                    data.DataLoader(mnist_test, batch_size, shuffle=False,
+                                    num_workers=get_dataloader_workers()))
+
+        train_iter, test_iter = load_data_fashion_mnist(32, resize=64)
+        for X, y in train_iter:
+            print(X.shape, X.dtype, y.shape, y.dtype)
+            break
+        """,
+        tmp_path,
+    )
+    lines = out.strip().splitlines()
+    assert lines[0] == "60000 10000"
+    assert lines[1] == "torch.Size([1, 28, 28])"
+    assert lines[2] == "['ankle boot', 't-shirt', 't-shirt']"  # the first training labels: 9, 0, 0
+    assert lines[-1] == "torch.Size([32, 1, 64, 64]) torch.float32 torch.Size([32]) torch.int64"
+    assert not (tmp_path.parent / "data").exists()  # read offline: nothing was downloaded

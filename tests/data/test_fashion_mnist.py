@@ -248,6 +248,38 @@ def _no_network(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("no download expected")
 
 
+def test_download_true_reads_this_machines_copy_offline_when_root_lacks_the_files(
+    tiny: Tiny, tiny_table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The book's FashionMNIST(root="../data", ..., download=True) on a machine without a network."""
+    local = tiny.write(tmp_path / "local")  # e.g. the Debian package's copy
+    monkeypatch.setenv("LINEARNETS_DATA", str(local))
+    monkeypatch.setattr(download.urllib.request, "urlopen", _no_network)
+    (tmp_path / "data").mkdir()
+    ds = FashionMNIST(tmp_path / "data", train=True, download=True)
+    assert len(ds) == 5 and ds.root == str(local)
+    assert list((tmp_path / "data").iterdir()) == []  # nothing created where nothing was fetched
+
+
+def test_a_root_without_the_files_says_what_to_pass_in_python(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as info:
+        FashionMNIST(tmp_path, train=True)
+    message = str(info.value)
+    assert "pass download=True" in message and "root=None" in message
+    assert "--data-dir" not in message  # a Python call, not the command line
+
+
+def test_each_dataset_has_its_own_tensors(tiny: Tiny, tiny_table: Any, tmp_path: Path) -> None:
+    root = tiny.write(tmp_path / "root")
+    first = FashionMNIST(root, train=True)
+    first.data[0].zero_()
+    first.targets[:2] = 3
+    second = FashionMNIST(root, train=True)  # read from the same in-process memo
+    images, labels = tiny.arrays["train-images-idx3-ubyte"], tiny.arrays["train-labels-idx1-ubyte"]
+    assert torch.equal(second.data[0], torch.from_numpy(images[0]))
+    assert second.targets[:2].tolist() == labels[:2].tolist()
+
+
 def test_download_true_needs_a_root() -> None:
     with pytest.raises(UsageError, match="root must be given with download=True"):
         FashionMNIST(download=True)

@@ -97,6 +97,28 @@ def test_a_file_changed_in_place_is_refused(tiny: Tiny, tmp_path: Path) -> None:
         _read(path, tiny, tmp_path / "cache")
 
 
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])
+def test_a_same_size_change_with_its_time_put_back_is_never_read(
+    tiny: Tiny, tmp_path: Path, gz: bool
+) -> None:
+    """touch -r, cp -p or rsync -t of another file of the same size: size and mtime alone match."""
+    path = tiny.write(tmp_path / "d", gz=gz) / (f"{NAME}.gz" if gz else NAME)
+    _read(path, tiny, tmp_path / "cache")
+    stat = path.stat()
+    content = bytearray(tiny.raw[NAME])
+    content[-1] ^= 0xFF
+    path.write_bytes(gzip.compress(bytes(content), mtime=0) if gz else bytes(content))
+    if gz:  # the same compressed size too, or the size alone would tell
+        assert path.stat().st_size == stat.st_size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_mtime_ns == stat.st_mtime_ns
+    if gz:  # what is read is the verified, CRC-checked copy: still the right content
+        assert _read(path, tiny, tmp_path / "cache") == (tiny.raw[NAME], False)
+        return
+    with pytest.raises(DatasetError, match="expected MD5"):  # the file itself: checked again
+        _read(path, tiny, tmp_path / "cache")
+
+
 def test_default_cache_is_linearnets_cache_dir(tiny: Tiny, tmp_path: Path) -> None:
     path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
     read_verified(path, NAME, expected=tiny.files[NAME])

@@ -88,7 +88,8 @@ def read_fashion_mnist(
 
     Returns:
         The arrays: images uint8 (60000, 28, 28) and (10000, 28, 28), labels int64 (60000,) and
-        (10000,), with where they were found and whether they were hashed.
+        (10000,), with where they were found and whether they were hashed. Later reads of the same
+        files in this process return the same tensors: clone one before changing it in place.
 
     Raises:
         UsageError: ``root`` is not a folder holding the files.
@@ -153,7 +154,11 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         train: the 60000-image training split, else the 10000-image test split.
         transform: applied to each image.
         target_transform: applied to each label.
-        download: fetch the files into ``root`` first if they are missing (needs a network).
+        download: make sure the files can be read: those in ``root`` are verified (and fetched again
+            if corrupt); if ``root`` lacks them, a verified copy elsewhere on this machine (the Debian
+            package, ``$LINEARNETS_DATA``, ...) is read instead, offline; only without one are they
+            downloaded into ``root/FashionMNIST/raw``. So the book's
+            ``FashionMNIST(root="../data", train=True, transform=trans, download=True)`` works offline.
 
     See D2L §3.5.1.
     """
@@ -173,17 +178,19 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                 raise UsageError(
                     "root must be given with download=True: the folder to download into"
                 )
-            from linearnets.data.download import download_fashion_mnist
-
-            download_fashion_mnist(Path(root))
+            root = _readable(root)
+        elif root is not None:
+            _check_holds_files(root)
         train = check_bool("train", train)
         arrays = read_fashion_mnist(root)
         self.root = str(arrays.found.directory)
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
-        self.data = arrays.train_images if train else arrays.test_images  # uint8 (N, 28, 28)
-        self.targets = arrays.train_labels if train else arrays.test_labels  # int64 (N,)
+        # its own copies, as torchvision's datasets have: the arrays read are shared by every later
+        # read in this process, so editing ds.data in place must not change the next dataset's
+        self.data = (arrays.train_images if train else arrays.test_images).clone()  # uint8 (N, 28, 28)
+        self.targets = (arrays.train_labels if train else arrays.test_labels).clone()  # int64 (N,)
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
 
     def __len__(self) -> int:
@@ -199,6 +206,40 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         if self.target_transform is not None:
             target = self.target_transform(target)
         return image, target
+
+
+def _root_holds_files(root: str | Path) -> bool:
+    """Return whether ``root`` (or its FashionMNIST/raw) holds the four files; a bad path raises."""
+    try:
+        find_fashion_mnist(root)
+    except UsageTypeError:
+        raise
+    except UsageError:
+        return False
+    return True
+
+
+def _readable(root: str | Path) -> Path:
+    """Return where ``FashionMNIST(root, download=True)`` reads: see the class's ``download``."""
+    from linearnets.data.download import download_fashion_mnist
+
+    if not _root_holds_files(root):
+        try:
+            return find_fashion_mnist(None).directory  # this machine's copy: no network needed
+        except DatasetError:
+            pass  # none: download it
+    download_fashion_mnist(Path(root))  # verifies what is there; fetches what is not
+    return Path(root)  # read from there (its FashionMNIST/raw, as torchvision lays it out)
+
+
+def _check_holds_files(root: str | Path) -> None:
+    """Raise a UsageError saying what to pass in Python when ``root`` lacks the files."""
+    if not _root_holds_files(root):
+        raise UsageError(
+            f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got {root}; "
+            "pass download=True (reads this machine's verified copy, else downloads into root), "
+            "or root=None to search the usual places"
+        )
 
 
 def _to_pil(image: torch.Tensor) -> Any:

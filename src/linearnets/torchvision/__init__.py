@@ -1,0 +1,15 @@
+"""torchvision's names for the few pieces of it chapter 3 uses, so §3.5 runs without torchvision.
+
+torchvision costs gigabytes here and is not a dependency. The book's §3.5 imports it twice; swap
+``import torchvision`` for ``from linearnets import torchvision`` and ``from torchvision import
+transforms`` for ``from linearnets.torchvision import transforms``, and its code runs as printed:
+``torchvision.datasets.FashionMNIST(root="../data", train=True, transform=trans, download=True)``
+(read offline and verified; see :class:`linearnets.data.fashion_mnist.FashionMNIST`) and
+``transforms.ToTensor``/``Resize``/``Compose``/``Normalize``, which give torchvision's values.
+
+See D2L §3.5.1.
+"""
+
+from linearnets.torchvision import datasets, transforms
+
+__all__ = ["datasets", "transforms"]

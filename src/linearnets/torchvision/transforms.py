@@ -1,0 +1,5 @@
+"""``torchvision.transforms``: the transforms chapter 3 uses, with torchvision's values (D2L §3.5)."""
+
+from linearnets.data.transforms import Compose, Normalize, Resize, ToTensor
+
+__all__ = ["Compose", "Normalize", "Resize", "ToTensor"]
