@@ -55,7 +55,7 @@ from linearnets.tasks.softmax import run_softmax
 from linearnets.training.checkpoint import load_checkpoint, save_checkpoint
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import evaluate_accuracy, fit
-from linearnets.training.runs import create_run_dir
+from linearnets.training.runs import claim_run_dir
 
 # -- inputs ---------------------------------------------------------------------------------------
 B = 4
@@ -460,17 +460,17 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
     a_file.write_text("x")
     return {
         "out-is-a-file": (
-            lambda: create_run_dir(a_file, name="x"),
+            lambda: claim_run_dir(a_file, name="x"),
             UsageError,
             r"--out must be a folder, got the file",
         ),
         "out-holds-a-run": (
-            lambda: create_run_dir(_run_folder(tmp), name="x"),
+            lambda: claim_run_dir(_run_folder(tmp), name="x"),
             UsageError,
             r"already holds a run .*continue it with --resume",
         ),
         "out-not-creatable": (
-            lambda: create_run_dir(Path("/proc/linearnets-forbidden"), name="x"),
+            lambda: claim_run_dir(Path("/proc/linearnets-forbidden"), name="x"),
             UsageError,
             r"--out /proc/linearnets-forbidden cannot be created .* pass a writable folder",
         ),
@@ -564,7 +564,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
             r"--resume .*run is not writable, and resuming rewrites its files",
         ),
         "out-holds-weights-only": (
-            lambda: create_run_dir(_with_files(tmp, "model.pt", "notes.txt"), name="x"),
+            lambda: claim_run_dir(_with_files(tmp, "model.pt", "notes.txt"), name="x"),
             UsageError,
             r"--out .* already holds a run \(it has model.pt\); it has no config.json, so --resume cannot continue it",
         ),

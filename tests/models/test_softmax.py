@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import math
+from typing import Any
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import UsageError
-from linearnets.models.concise import softmax_concise
+from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.models.scratch import (
     SGD,
     SoftmaxRegressionScratch,
@@ -350,6 +351,19 @@ def test_concise_seeded_twice_is_identical() -> None:
     a = softmax_concise(generator=torch.Generator().manual_seed(3))
     b = softmax_concise(generator=torch.Generator().manual_seed(3))
     assert torch.equal(a[1].weight, b[1].weight)
+    # the weights are the generator's first normal draws, times 0.01: nothing drawn before them
+    expected = torch.empty(10, 784).normal_(0.0, 0.01, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(a[1].weight, expected)
+    assert a[1].weight.requires_grad and a[1].bias.requires_grad
+
+
+@pytest.mark.parametrize("build", [lambda g: softmax_concise(generator=g), lambda g: linreg_concise(2, generator=g)], ids=["softmax", "linreg"])  # fmt: skip
+def test_a_seeded_concise_model_leaves_the_global_generator_alone(build: Any) -> None:
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    build(torch.Generator().manual_seed(0))
+    assert torch.equal(torch.rand(3), expected)
 
 
 @pytest.mark.parametrize(

@@ -219,3 +219,25 @@ def test_a_new_thread_count_on_resume_is_named(
         "linearnets softmax: note: --threads 2 differs from the 1 the run last ran with; it "
         "resumes, but then matches an uninterrupted run to rounding, not bit for bit"
     ]
+
+
+def test_a_run_whose_checkpoint_went_missing_is_not_silently_started_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 2, size=80)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    run = tmp_path / "run"
+    assert main(["softmax", "--data", str(tmp_path / "d.npz"), "--plot", "none", "--epochs", "3",
+                 "--out", str(run)]) == 0  # fmt: skip
+    for name in ("checkpoint.pt", "model.pt", "results.json"):
+        (run / name).unlink()
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "4"]) == 1
+    err = capsys.readouterr().err
+    assert "logged 3 finished epochs in metrics.jsonl but has no checkpoint.pt" in err
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 3  # nothing overwritten
+    assert main(["softmax", "--resume", str(run), "--epochs", "4", "--force"]) == 0
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 4  # started over, as asked

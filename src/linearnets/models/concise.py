@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -66,6 +65,21 @@ def _check_input(
     return hook
 
 
+def _linear(num_inputs: int, num_outputs: int, generator: torch.Generator | None) -> nn.Linear:
+    """Return ``nn.Linear(num_inputs, num_outputs)`` initialised by :func:`init_weights`.
+
+    With a ``generator`` the layer is made without ``nn.Linear``'s own random initialisation (which
+    would draw from torch's global generator, only to be overwritten): seeding a model must not
+    move the caller's global random stream. Without one, as the book does.
+    """
+    if generator is None:
+        layer = nn.Linear(num_inputs, num_outputs)
+    else:
+        layer = nn.Linear(num_inputs, num_outputs, device="meta").to_empty(device="cpu")
+    init_weights(layer, generator=generator)
+    return layer
+
+
 def linreg_concise(
     num_inputs: int = 2, *, generator: torch.Generator | None = None
 ) -> nn.Sequential:
@@ -74,8 +88,7 @@ def linreg_concise(
     See D2L §3.3.3–3.3.4.
     """
     num_inputs = check_positive_int("num_inputs", num_inputs)
-    net = nn.Sequential(nn.Linear(num_inputs, 1))
-    net.apply(functools.partial(init_weights, generator=generator))
+    net = nn.Sequential(_linear(num_inputs, 1, generator))
     net.register_forward_pre_hook(_check_input(num_inputs, flattens=False))
     return net
 
@@ -91,7 +104,6 @@ def softmax_concise(
     """
     num_inputs = check_positive_int("num_inputs", num_inputs)
     num_outputs = check_positive_int("num_outputs", num_outputs)
-    net = nn.Sequential(nn.Flatten(), nn.Linear(num_inputs, num_outputs))
-    net.apply(functools.partial(init_weights, generator=generator))
+    net = nn.Sequential(nn.Flatten(), _linear(num_inputs, num_outputs, generator))
     net.register_forward_pre_hook(_check_input(num_inputs, flattens=True))
     return net

@@ -24,6 +24,7 @@ from linearnets.tasks.softmax import (
     WEIGHTS_FILE,
     Experiment,
     SoftmaxResult,
+    on_rank_0,
     prepare,
     train_experiment,
     write_run_config,
@@ -36,7 +37,13 @@ from linearnets.training.checkpoint import (
     set_global_rng_state,
 )
 from linearnets.training.distributed import DistContext
-from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, environment, read_config
+from linearnets.training.runs import (
+    CONFIG_FILE,
+    RESULTS_FILE,
+    RunLock,
+    environment,
+    read_config,
+)
 
 __all__ = ["resume_softmax"]
 
@@ -73,7 +80,40 @@ def resume_softmax(
             f"--resume {run_dir} is not writable, and resuming rewrites its files; make it "
             "writable (chmod u+w) or copy the run folder somewhere you can write"
         )
+    locks: list[RunLock] = []
+
+    def lock() -> str:  # one writer per folder: a second resume (or run) there is refused
+        locks.append(RunLock(run_dir).acquire())
+        return ""
+
+    on_rank_0(dist or DistContext(), lock)
+    try:
+        return _resume(run_dir, saved, force=force, callbacks=callbacks, dist=dist, **overrides)
+    finally:
+        for held in locks:
+            held.release()
+
+
+def _resume(
+    run_dir: Path,
+    saved: dict[str, Any],
+    *,
+    force: bool,
+    callbacks: Sequence[Any],
+    dist: DistContext | None,
+    **overrides: Any,
+) -> SoftmaxResult:
+    """:func:`resume_softmax` once the folder is checked and locked."""
     if not (run_dir / CHECKPOINT_FILE).exists() and not (run_dir / WEIGHTS_FILE).exists():
+        done = _epochs_logged(run_dir)
+        # one row may come from a crash between an epoch's metrics row and its first checkpoint;
+        # more mean the checkpoint went missing, and starting over would throw those epochs away
+        if done > 1 and not force:
+            raise CheckpointError(
+                f"the run in {run_dir} logged {done} finished epochs in "
+                f"metrics.jsonl but has no {CHECKPOINT_FILE} to continue from; put the checkpoint "
+                "back, or pass --force (force=True) to start the run over, replacing its metrics"
+            )
         return _start_over(run_dir, saved, callbacks=callbacks, dist=dist, overrides=overrides)
     ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
     try:
@@ -124,6 +164,15 @@ def resume_softmax(
         history=history,
         guard_state=ckpt.extra.get("guard"),
     )
+
+
+def _epochs_logged(run_dir: Path) -> int:
+    """Return how many epoch rows ``metrics.jsonl`` holds (0 when it is missing or unreadable)."""
+    try:
+        text = (run_dir / "metrics.jsonl").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 0
+    return sum(1 for line in text.splitlines() if line.strip())
 
 
 def _start_over(

@@ -9,7 +9,7 @@ and writes the config, metrics, checkpoints, curves, predictions, confusion matr
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,8 @@ from linearnets.training.loop import History, fit
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
-    create_run_dir,
+    RunLock,
+    claim_run_dir,
     environment,
     write_json_atomic,
 )
@@ -100,16 +101,22 @@ def run_softmax(
     dist = dist or DistContext()
     # the folder first: a bad --out fails before a second is spent loading data
     existed = config.out is not None and Path(config.out).is_dir()
-    run_dir = _run_dir_everywhere(config, dist)
+    run_dir, lock = _run_dir_everywhere(config, dist)
     try:
-        exp = prepare(config, dist=dist)
-    except BaseException:
-        if dist.is_main and not existed and not any(run_dir.iterdir()):
-            run_dir.rmdir()  # leave no empty run folder behind a run that never started
-        raise
-    if exp.dist.is_main:
-        write_run_config(run_dir, exp, resumes=[])
-    return train_experiment(exp, run_dir, callbacks=callbacks)
+        try:
+            exp = prepare(config, dist=dist)
+        except BaseException:
+            if lock is not None and not existed:
+                lock.release(remove=True)
+                if not any(run_dir.iterdir()):
+                    run_dir.rmdir()  # leave no empty run folder behind a run that never started
+            raise
+        if exp.dist.is_main:
+            write_run_config(run_dir, exp, resumes=[])
+        return train_experiment(exp, run_dir, callbacks=callbacks)
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def write_run_config(run_dir: Path, exp: Experiment, *, resumes: list[dict[str, Any]]) -> None:
@@ -282,24 +289,38 @@ def _train(
     return result
 
 
-def _run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> Path:
-    """Create the run folder on rank 0 and tell every other rank its name, or why it failed.
+def _run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> tuple[Path, RunLock | None]:
+    """Create and lock the run folder on rank 0 and tell every other rank its name, or why it failed.
 
-    A refused ``--out`` then stops every rank with the same error, rather than rank 0 alone while
-    the others wait in the broadcast and fail with a broken connection.
+    Returns the folder and, on rank 0, its held lock. A refused ``--out`` then stops every rank with
+    the same error, rather than rank 0 alone while the others wait in the broadcast and fail with a
+    broken connection.
     """
+    name = f"softmax-{config.impl}"
+    locks: list[RunLock] = []
+
+    def claim() -> str:
+        locks.append(claim_run_dir(config.out, name=name))
+        return str(locks[0].run_dir)
+
+    run_dir = Path(on_rank_0(dist, claim))
+    return run_dir, (locks[0] if locks else None)
+
+
+def on_rank_0(dist: DistContext, work: Callable[[], str]) -> str:
+    """Run ``work`` on rank 0 and return its result on every rank; its UsageError is raised on all."""
     if not dist.enabled:
-        return create_run_dir(config.out, name=f"softmax-{config.impl}")
+        return work()
     import torch.distributed as torch_dist
 
     names: list[Any] = [None]
     if dist.is_main:
         try:
-            names = [("ok", str(create_run_dir(config.out, name=f"softmax-{config.impl}")))]
+            names = [("ok", work())]
         except UsageError as exc:
             names = [("error", str(exc))]
     torch_dist.broadcast_object_list(names, src=0)
     status, value = names[0]
     if status == "error":
         raise UsageError(value)
-    return Path(value)
+    return str(value)

@@ -20,7 +20,8 @@ __all__ = [
     "RESULTS_FILE",
     "RUN_FILES",
     "WEIGHTS_FILE",
-    "create_run_dir",
+    "RunLock",
+    "claim_run_dir",
     "environment",
     "read_config",
     "write_json_atomic",
@@ -31,6 +32,7 @@ WEIGHTS_FILE = "model.pt"  # the trained weights
 RESULTS_FILE = "results.json"  # the final summary, as --json prints it
 # a folder holding any of these holds (part of) a run: a new run there would overwrite it
 RUN_FILES = (CONFIG_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, RESULTS_FILE)
+LOCK_FILE = ".lock"  # held (flock) by the one process writing the folder
 
 
 def environment() -> dict[str, Any]:
@@ -50,31 +52,77 @@ def environment() -> dict[str, Any]:
     }
 
 
-def create_run_dir(out: Path | None, *, name: str) -> Path:
-    """Create and return the run folder: ``out`` itself, or ``runs/<name>-<timestamp>`` when ``None``.
+class RunLock:
+    """One process's exclusive hold on a run folder while it writes it (``with`` or :meth:`release`).
+
+    An advisory ``flock`` on ``.lock`` in the folder: a second run or resume in the same folder is
+    refused instead of mixing its files with the first's, and the operating system lets go of the
+    lock when the process ends in any way (even ``kill -9``), so a dead run never blocks the folder.
+    Where ``fcntl`` does not exist (Windows) nothing is locked.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = Path(run_dir)
+        self._fd: int | None = None
+
+    def acquire(self) -> RunLock:
+        """Take the lock, or raise UsageError naming the process that holds it."""
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            return self
+        path = self.run_dir / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UsageError(
+                f"{self.run_dir} cannot be written ({exc.strerror or type(exc).__name__}); pass a "
+                "folder you can write to"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise UsageError(
+                f"{self.run_dir} is being written by another linearnets run (process {holder}); "
+                "wait for it to end, or pass another folder"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self, *, remove: bool = False) -> None:
+        """Let go of the lock; ``remove`` also deletes the lock file (before removing the folder)."""
+        if self._fd is None:
+            return
+        if remove:
+            (self.run_dir / LOCK_FILE).unlink(missing_ok=True)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
+    """Create the run folder and lock it: ``out`` itself, or a new ``runs/<name>-<timestamp>``.
+
+    Returns the held :class:`RunLock` (its ``run_dir`` is the folder); release it when the run ends.
 
     Raises:
-        UsageError: ``out`` is a file, is not writable, or already holds a run (resume it instead).
+        UsageError: ``out`` is a file, is not writable, already holds a run (resume it instead), or
+            another run is writing it.
     """
     if out is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{name}-{stamp}"
-        suffix = 1
-        while out.exists():
-            suffix += 1
-            out = Path("runs") / f"{name}-{stamp}-{suffix}"
+        out = _new_default_dir(name)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a folder, got the file {out}; pass a new folder name")
-    held = [name for name in RUN_FILES if (out / name).exists()]
-    if held:
-        advice = (
-            f"continue it with --resume {out}, or pass a new folder"
-            if CONFIG_FILE in held
-            else "it has no config.json, so --resume cannot continue it: pass a new folder, or "
-            "move those files away"
-        )
-        raise UsageError(f"--out {out} already holds a run (it has {', '.join(held)}); {advice}")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -83,7 +131,42 @@ def create_run_dir(out: Path | None, *, name: str) -> Path:
         ) from None
     if not os.access(out, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out} is not writable; pass a folder you can write to")
-    return out
+    lock = RunLock(out).acquire()
+    # checked under the lock: a run that finished between a check and the lock is not overwritten
+    held = [name for name in RUN_FILES if (out / name).exists()]
+    if held:
+        lock.release()
+        advice = (
+            f"continue it with --resume {out}, or pass a new folder"
+            if CONFIG_FILE in held
+            else "it has no config.json, so --resume cannot continue it: pass a new folder, or "
+            "move those files away"
+        )
+        raise UsageError(f"--out {out} already holds a run (it has {', '.join(held)}); {advice}")
+    return lock
+
+
+def _new_default_dir(name: str) -> Path:
+    """Create and return ``runs/<name>-<timestamp>[-N]``, a folder no other process took."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    try:
+        Path("runs").mkdir(exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"runs/ cannot be created here ({exc.strerror or type(exc).__name__}); pass --out DIR"
+        ) from None
+    for suffix in range(1, 10_000):
+        out = Path("runs") / (f"{name}-{stamp}" if suffix == 1 else f"{name}-{stamp}-{suffix}")
+        try:
+            out.mkdir()  # atomic: of two runs started in the same second, one gets -2
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UsageError(
+                f"runs/ cannot hold a new run folder ({exc.strerror}); pass --out DIR"
+            ) from None
+        return out
+    raise UsageError(f"runs/ has no free name for {name}-{stamp}; pass --out DIR")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

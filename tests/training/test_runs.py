@@ -1,0 +1,100 @@
+"""Run folders: one writer at a time (a lock the OS drops with the process), fresh default names."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from linearnets.cli import main
+from linearnets.errors import UsageError
+from linearnets.training import runs
+from linearnets.training.runs import LOCK_FILE, RunLock, claim_run_dir
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+
+HOLD = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from linearnets.training.runs import RunLock\n"
+    "RunLock(Path(sys.argv[1])).acquire()\n"
+    "print('held', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def _holder(folder: Path) -> subprocess.Popen[str]:
+    """Another process holding ``folder``'s lock, as a second run writing it would."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(folder)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    return proc
+
+
+def test_a_folder_another_process_writes_is_refused_until_it_dies(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    proc = _holder(folder)
+    try:
+        with pytest.raises(UsageError, match=rf"being written by another linearnets run \(process {proc.pid}\)"):  # fmt: skip
+            claim_run_dir(folder, name="x")
+    finally:
+        proc.send_signal(signal.SIGKILL)  # kill -9: no clean-up code runs
+        proc.wait()
+    lock = claim_run_dir(folder, name="x")  # the OS let go of the dead process's lock
+    assert (folder / LOCK_FILE).read_text() == f"{os.getpid()}\n"
+    lock.release()
+
+
+def test_one_process_cannot_hold_a_folder_twice_and_release_frees_it(tmp_path: Path) -> None:
+    with RunLock(tmp_path), pytest.raises(UsageError, match="being written by another"):
+        RunLock(tmp_path).acquire()
+    RunLock(tmp_path).acquire().release()
+
+
+def test_default_names_started_in_the_same_second_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(runs.time, "strftime", lambda fmt: "20261130-101010")
+    claimed = [claim_run_dir(None, name="softmax-scratch") for _ in range(3)]
+    names = [lock.run_dir.name for lock in claimed]
+    assert names == ["softmax-scratch-20261130-101010", "softmax-scratch-20261130-101010-2",
+                     "softmax-scratch-20261130-101010-3"]  # fmt: skip
+    for lock in claimed:
+        lock.release()
+
+
+def test_a_second_run_or_resume_in_a_folder_being_written_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)).astype(np.float32), rng.integers(0, 2, size=60)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    run = tmp_path / "run"
+    common = ["--data", str(tmp_path / "d.npz"), "--plot", "none"]
+    assert main(["softmax", *common, "--epochs", "1", "--out", str(run)]) == 0
+    proc = _holder(run)  # e.g. a resume still running
+    try:
+        capsys.readouterr()
+        assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+        err = capsys.readouterr().err
+        assert f"is being written by another linearnets run (process {proc.pid})" in err
+        assert main(["softmax", *common, "--out", str(run)]) == 2
+        assert "being written by another linearnets run" in capsys.readouterr().err
+    finally:
+        proc.kill()
+        proc.wait()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
+
+
+def test_a_run_that_fails_to_start_leaves_no_folder(tmp_path: Path) -> None:
+    out = tmp_path / "new"
+    assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--out", str(out)]) == 2
+    assert not out.exists()  # nor its lock file
