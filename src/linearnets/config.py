@@ -156,6 +156,10 @@ class SoftmaxConfig:
                 )
         for key in ("data_dir", "data", "out"):
             object.__setattr__(self, key, _check_path(key, getattr(self, key)))
+        for key in ("data_dir", "data"):  # absolute: a resume from another folder finds the same
+            path = getattr(self, key)
+            if path is not None:
+                object.__setattr__(self, key, path.absolute())
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values."""

@@ -241,3 +241,44 @@ def test_a_run_whose_checkpoint_went_missing_is_not_silently_started_over(
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 3  # nothing overwritten
     assert main(["softmax", "--resume", str(run), "--epochs", "4", "--force"]) == 0
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 4  # started over, as asked
+
+
+def _blobs(path: Path, seed: int) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 2, size=80)
+    np.savez(path, X=X, y=y)
+
+
+def test_resume_reads_the_data_file_the_run_started_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A relative --data is kept as an absolute path, and its content is checked on resume."""
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    _blobs(tmp_path / "a" / "blobs.npz", 1)
+    _blobs(tmp_path / "b" / "blobs.npz", 2)  # same name, other content, in another folder
+    common = ["--data", "blobs.npz", "--plot", "none", "--threads", "1"]
+    monkeypatch.chdir(tmp_path / "a")
+    assert main(["softmax", *common, "--epochs", "3", "--out", str(tmp_path / "whole")]) == 0
+    assert main(["softmax", *common, "--epochs", "2", "--out", str(tmp_path / "cut")]) == 0
+    saved = json.loads((tmp_path / "cut" / "config.json").read_text())
+    assert saved["config"]["data"] == str(tmp_path / "a" / "blobs.npz")
+    assert len(saved["data_sha256"]) == 64
+    monkeypatch.chdir(tmp_path / "b")
+    assert main(["softmax", "--resume", str(tmp_path / "cut"), "--epochs", "3"]) == 0
+    _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")
+    # the file itself changed: refused, unless forced (and then recorded)
+    _blobs(tmp_path / "a" / "blobs.npz", 3)
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(tmp_path / "cut"), "--epochs", "4"]) == 2
+    assert "changed since the run in" in capsys.readouterr().err
+    assert main(["softmax", "--resume", str(tmp_path / "cut"), "--epochs", "4", "--force"]) == 0
+    resumes = json.loads((tmp_path / "cut" / "config.json").read_text())["resumes"]
+    assert list(resumes[-1]["forced"]) == ["data_sha256"]
+
+
+def _assert_same_weights_and_metrics(run: Path, reference: Path) -> None:
+    a, b = _weights(run), _weights(reference)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert _metrics(run) == _metrics(reference)

@@ -6,7 +6,9 @@ it is :mod:`linearnets.tasks.softmax`'s job, resuming it :mod:`linearnets.tasks.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -36,6 +38,7 @@ class Experiment:
     num_inputs: int
     device: torch.device
     dist: DistContext
+    data_sha256: str | None = None  # the --data file's content, so a resume can tell it changed
 
 
 def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:
@@ -93,6 +96,7 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
         num_inputs=data.num_inputs,
         device=device,
         dist=dist,
+        data_sha256=data.sha256,
     )
 
 
@@ -105,6 +109,16 @@ class _Data:
     classes: list[str]
     num_inputs: int
     source: str
+    sha256: str | None = None
+
+
+def _sha256(path: Path) -> str:
+    """Return the SHA-256 of the file at ``path`` (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _load_data(config: SoftmaxConfig) -> _Data:
@@ -131,6 +145,7 @@ def _load_data(config: SoftmaxConfig) -> _Data:
             [str(c) for c in range(arrays.num_classes)],
             arrays.num_features,
             f"{config.data} ({arrays.X.shape[0]} examples, {arrays.num_features} features)",
+            sha256=_sha256(config.data),
         )
     from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
 

@@ -140,6 +140,16 @@ def _resume(
             f"({ckpt.epoch}), got {new.epochs}; pass e.g. --epochs {ckpt.epoch + 5} to train further"
         )
     exp = prepare(new, dist=dist)
+    was = saved.get("data_sha256")
+    if isinstance(was, str) and exp.data_sha256 is not None and was != exp.data_sha256:
+        if not force:
+            raise UsageError(
+                f"--data {new.data} changed since the run in {run_dir} started (SHA-256 "
+                f"{was[:12]}… then, {exp.data_sha256[:12]}… now), which would change its result; "
+                "put the original file back, or pass --force (force=True) to continue on the new "
+                "content"
+            )
+        changed["data_sha256"] = (was, exp.data_sha256)
     _restore(exp, ckpt, old, changed)
     history = history_from_rows(ckpt.history)
     if exp.dist.is_main:

@@ -129,6 +129,7 @@ def write_run_config(run_dir: Path, exp: Experiment, *, resumes: list[dict[str, 
             "data_source": exp.data_source,
             "device": str(exp.device),
             "world_size": exp.dist.world_size,
+            "data_sha256": exp.data_sha256,
             "resumes": resumes,
         },
     )
