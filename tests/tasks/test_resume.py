@@ -282,3 +282,34 @@ def _assert_same_weights_and_metrics(run: Path, reference: Path) -> None:
     a, b = _weights(run), _weights(reference)
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert _metrics(run) == _metrics(reference)
+
+
+class _SignalAt:
+    """A callback that sends SIGINT when an epoch starts, as a Ctrl-C during that epoch would."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        if epoch == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_the_advised_resume_keeps_the_options_of_the_resume_it_interrupted(tmp_path: Path) -> None:
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    _blobs(tmp_path / "d.npz", 4)
+    base = {"data": tmp_path / "d.npz", "plot": "none", "batch_size": 16}
+    # the reference: 2 epochs, then a forced lr 0.05 up to 5 epochs, uninterrupted
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
+    resume_softmax(tmp_path / "whole", epochs=5, lr=0.05, force=True)
+    # the same, but Ctrl-C in the resume's first epoch (3): only the checkpoint of epoch 2, lr 0.1
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "cut"))
+    with pytest.raises(TrainingInterrupted) as info:
+        resume_softmax(tmp_path / "cut", epochs=5, lr=0.05, force=True, callbacks=[_SignalAt(3)])
+    assert str(info.value).endswith(
+        f"resume_softmax({str(tmp_path / 'cut')!r}) (from linearnets.tasks.resume)"
+    )
+    result = resume_softmax(tmp_path / "cut")  # as advised: no options
+    assert result.config.epochs == 5 and result.config.lr == 0.05
+    _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")

@@ -189,8 +189,9 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         self.target_transform = target_transform
         # its own copies, as torchvision's datasets have: the arrays read are shared by every later
         # read in this process, so editing ds.data in place must not change the next dataset's
-        self.data = (arrays.train_images if train else arrays.test_images).clone()  # uint8 (N, 28, 28)
-        self.targets = (arrays.train_labels if train else arrays.test_labels).clone()  # int64 (N,)
+        split = "train" if train else "test"
+        self.data = getattr(arrays, f"{split}_images").clone()  # uint8 (N, 28, 28)
+        self.targets = getattr(arrays, f"{split}_labels").clone()  # int64 (N,)
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
 
     def __len__(self) -> int:

@@ -120,13 +120,17 @@ def _resume(
         old = SoftmaxConfig.from_dict(ckpt.config)
     except (UsageError, TypeError) as exc:
         raise CheckpointError(f"checkpoint {ckpt.path} holds an unusable config: {exc}") from None
-    new = _resumed_config(old, overrides, run_dir)
+    # the settings last asked for: an earlier resume's options (--epochs 6, a forced --lr) are in
+    # config.json before its first checkpoint is, so the plain "--resume DIR" its interrupt
+    # message advises carries them on
+    new = _resumed_config(_last_asked(saved, old), overrides, run_dir)
     changed = {k: (getattr(old, k), getattr(new, k)) for k in RESULT_SETTINGS}
     changed = {k: v for k, v in changed.items() if v[0] != v[1]}
-    if changed and not force:
+    unforced = {k: v for k, v in changed.items() if str(v[1]) not in _forced_before(saved, k)}
+    if unforced and not force:
         what = "; ".join(
             f"--{key.replace('_', '-')} changed from {was} to {now}"
-            for key, (was, now) in changed.items()
+            for key, (was, now) in unforced.items()
         )
         raise UsageError(
             f"{what} since the run in {run_dir} started, which would change its result; drop "
@@ -174,6 +178,25 @@ def _resume(
         history=history,
         guard_state=ckpt.extra.get("guard"),
     )
+
+
+def _last_asked(saved: dict[str, Any], checkpointed: SoftmaxConfig) -> SoftmaxConfig:
+    """Return the settings ``config.json`` holds (the last run or resume's), else the checkpoint's."""
+    try:
+        return SoftmaxConfig.from_dict(saved.get("config", {}))
+    except (UsageError, TypeError):
+        return checkpointed
+
+
+def _forced_before(saved: dict[str, Any], key: str) -> set[str]:
+    """Return the values an earlier resume of this run forced ``key`` to (as recorded, strings)."""
+    values = set()
+    for entry in saved.get("resumes", []):
+        forced = entry.get("forced") if isinstance(entry, dict) else None
+        pair = forced.get(key) if isinstance(forced, dict) else None
+        if isinstance(pair, list) and len(pair) == 2:
+            values.add(str(pair[1]))
+    return values
 
 
 def _epochs_logged(run_dir: Path) -> int:
