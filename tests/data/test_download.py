@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
 import socket
+import stat
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -23,13 +27,18 @@ from linearnets.errors import DatasetError, UsageError
 
 from .conftest import Tiny
 
+PACES = {"trickle": (1, 0.05), "drip": (1024, 0.05)}  # kind: (bytes, seconds) per write
+
 
 class Server:
     """A local server: /good/ serves the files, /broken/ a truncated copy, /short/ fewer bytes than
-    announced, /wrong/ another file, /missing/ 404, /slow/ answers late."""
+    announced, /wrong/ another file, /missing/ 404, /slow/ answers late, /plain/ the file not gzipped,
+    /huge/ announces 10**12 bytes, /endless/ sends the file then zeros without end (no length),
+    /trickle/ one byte every 50 ms, /drip/ 1 KiB every 50 ms."""
 
     def __init__(self, tiny: Tiny) -> None:
         self.requests: list[str] = []
+        self.closed = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,13 +60,36 @@ class Server:
                     length = len(body)
                 elif kind == "slow":
                     time.sleep(1.0)
+                elif kind == "plain":
+                    body = tiny.raw[file.removesuffix(".gz")]
+                    length = len(body)
+                elif kind == "huge":
+                    length = 10**12
                 try:
                     self.send_response(200)
-                    self.send_header("Content-Length", str(length))
+                    if kind != "endless":
+                        self.send_header("Content-Length", str(length))
                     self.end_headers()
-                    self.wfile.write(body)
+                    if kind == "endless":
+                        self.endless(body)
+                    elif kind in PACES:
+                        self.paced(body, *PACES[kind])
+                    else:
+                        self.wfile.write(body)
                 except ConnectionError:
-                    pass  # the client gave up (the slow mirror)
+                    pass  # the client gave up (the slow, endless or trickling mirror)
+
+            def endless(self, body: bytes) -> None:
+                self.wfile.write(body)
+                while not owner.closed.is_set():
+                    self.wfile.write(bytes(1 << 16))
+
+            def paced(self, body: bytes, size: int, pause: float) -> None:
+                for start in range(0, len(body), size):
+                    if owner.closed.is_set():
+                        return
+                    self.wfile.write(body[start : start + size])
+                    time.sleep(pause)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -73,6 +105,7 @@ class Server:
         return f"{self.base}/{kind}/"
 
     def close(self) -> None:
+        self.closed.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -133,7 +166,7 @@ def test_only_bad_mirrors_leave_nothing(
     assert f"{dead}train-images-idx3-ubyte.gz: " in message and "refused" in message
     assert f"{server.mirror(kind)}train-images-idx3-ubyte.gz: " in message
     assert "apt-get install dataset-fashion-mnist" in message and "--data-dir" in message
-    assert _all_files(tmp_path / "root") == []  # no final file, no temporary file
+    assert not (tmp_path / "root").exists()  # no file, no temporary file, no empty folder
 
 
 REASONS = {
@@ -153,7 +186,7 @@ def test_each_failure_is_explained(server: Server, tiny: Tiny, tmp_path: Path, k
 def test_a_slow_mirror_times_out(server: Server, tiny: Tiny, tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"no answer within 0.2 s \(timed out\)"):
         _get(tmp_path / "root", tiny, [server.mirror("slow")], timeout=0.2)
-    assert _all_files(tmp_path / "root") == []
+    assert not (tmp_path / "root").exists()
 
 
 def test_present_valid_files_are_skipped(server: Server, tiny: Tiny, tmp_path: Path) -> None:
@@ -192,7 +225,7 @@ def test_an_interrupted_download_leaves_nothing(
     monkeypatch.setattr(download, "_check", interrupt)  # Ctrl-C after the bytes arrived
     with pytest.raises(KeyboardInterrupt):
         _get(tmp_path / "root", tiny, [server.mirror("good")])
-    assert _all_files(tmp_path / "root") == []
+    assert not (tmp_path / "root").exists()
 
 
 class _Terminal(io.StringIO):
@@ -304,3 +337,198 @@ def test_default_mirrors() -> None:
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         "https://ossci-datasets.s3.amazonaws.com/fashion-mnist/",
     )
+
+
+FIRST = "train-images-idx3-ubyte"
+
+
+@pytest.mark.parametrize("kind", ["endless", "huge"])
+def test_a_mirror_sending_too_much_is_given_up(
+    server: Server, tiny: Tiny, tmp_path: Path, kind: str
+) -> None:
+    folder = _get(tmp_path / "a", tiny, [server.mirror(kind), server.mirror("good")])
+    assert _all_files(tmp_path / "a") == sorted(folder / f"{n}.gz" for n in tiny.files)
+    assert server.requests[:2] == [f"/{kind}/{FIRST}.gz", f"/good/{FIRST}.gz"]
+    size = tiny.files[FIRST][0]
+    bound = size + size // 100 + 65536  # a gzip of the file is never meaningfully bigger
+    reason = {
+        "endless": f"sent more than {bound} bytes for a file of {size} bytes",
+        "huge": f"announced 1000000000000 bytes, more than {bound} for a file of {size} bytes",
+    }[kind]
+    with pytest.raises(
+        DatasetError, match=rf"{server.mirror(kind)}{FIRST}.gz: {reason} \(too big\)"
+    ):
+        _get(tmp_path / "b", tiny, [server.mirror(kind)])
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_plain_file_under_the_gz_name_is_within_the_bound(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    folder = _get(tmp_path, tiny, [server.mirror("plain")])
+    for name in tiny.files:
+        assert (folder / f"{name}.gz").read_bytes() == tiny.raw[name]
+
+
+def test_a_trickling_mirror_is_given_up(server: Server, tiny: Tiny, tmp_path: Path) -> None:
+    start = time.monotonic()
+    _get(tmp_path / "a", tiny, [server.mirror("trickle"), server.mirror("good")], timeout=0.2)
+    assert time.monotonic() - start < 5  # each read returns what arrived: the window ends on time
+    assert server.requests[:2] == [f"/trickle/{FIRST}.gz", f"/good/{FIRST}.gz"]
+    with pytest.raises(
+        DatasetError, match=rf"trickle/{FIRST}.gz: slower than 1 KiB/s for 0.2 s \(stalled\)"
+    ):
+        _get(tmp_path / "b", tiny, [server.mirror("trickle")], timeout=0.2)
+    assert not (tmp_path / "b").exists()
+
+
+def test_the_minimum_speed_is_a_module_constant(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _get(tmp_path / "a", tiny, [server.mirror("drip")], timeout=0.1)  # 20 KiB/s: fast enough
+    monkeypatch.setattr(download, "MIN_BYTES_PER_SECOND", 1 << 20)
+    with pytest.raises(DatasetError, match=r"slower than 1024 KiB/s for 0.1 s \(stalled\)"):
+        _get(tmp_path / "b", tiny, [server.mirror("drip")], timeout=0.1)
+
+
+def _part(folder: Path, name: str) -> Path:
+    """Make a temporary file as a download of ``name`` does (a killed one leaves it behind)."""
+    fd, path = tempfile.mkstemp(prefix=f".{name}.gz.", suffix=".part", dir=folder)
+    os.close(fd)
+    return Path(path)
+
+
+def test_stale_temporary_files_are_removed(server: Server, tiny: Tiny, tmp_path: Path) -> None:
+    raw = tmp_path / "root" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    stale = [
+        _part(raw, FIRST),
+        _part(raw, "t10k-labels-idx1-ubyte"),
+        raw / f".{FIRST}.gz.ab_12xyz.part",
+    ]
+    stale[2].write_bytes(b"partial")
+    others = [
+        f".{FIRST}.gz.abc.part",  # not mkstemp's 8 characters
+        f".{FIRST}.gz.ABCDEFGH.part",
+        f".{FIRST}.gz.abcdefgh.part.bak",
+        f"{FIRST}.gz.abcdefgh.part",
+        ".other-file.gz.abcdefgh.part",  # not a file of this download
+        "notes.part",
+    ]
+    for name in others:
+        (raw / name).write_text("the user's")
+    (raw / f".{FIRST}.gz.dirdirdi.part").mkdir()
+    (tmp_path / "target").write_text("kept")
+    (raw / f".{FIRST}.gz.linklink.part").symlink_to(tmp_path / "target")
+    running = _part(raw, "train-labels-idx1-ubyte")
+    with running.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another download is writing it
+        _get(tmp_path / "root", tiny, [server.mirror("good")])
+    assert not any(p.exists() for p in stale)
+    assert running.exists() and (tmp_path / "target").read_text() == "kept"
+    assert all((raw / name).read_text() == "the user's" for name in others)
+    assert (raw / f".{FIRST}.gz.dirdirdi.part").is_dir()
+    assert (raw / f".{FIRST}.gz.linklink.part").is_symlink()
+
+
+@pytest.mark.parametrize("proc", [True, False], ids=["proc", "no-proc"])
+@pytest.mark.parametrize(
+    ("umask", "mode"),
+    [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)],
+    ids=["umask-022", "umask-002", "umask-077"],
+)
+def test_files_get_the_usual_permissions(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    umask: int,
+    mode: int,
+    proc: bool,
+) -> None:
+    if not proc:  # where /proc is missing, the umask is read by setting it
+        monkeypatch.setattr(download, "PROC_STATUS", tmp_path / "no-such-file")
+    saved = os.umask(umask)
+    try:
+        folder = download_fashion_mnist(
+            tmp_path, mirrors=[server.mirror("good")], checksums=tiny.files, progress=False
+        )
+        assert os.umask(saved) == umask  # left as it was
+    finally:
+        os.umask(saved)
+    assert [stat.S_IMODE(p.stat().st_mode) for p in _all_files(folder)] == [mode] * 4
+
+
+LAYOUTS = [  # (folder holding some files, how many, folder holding all files or None) -> where
+    ("root", 2, None, "root"),
+    ("root", 1, None, "root"),
+    ("raw", 2, None, "raw"),
+    ("root", 2, "raw", "raw"),  # a complete layout is the one find_fashion_mnist reads
+    ("raw", 2, "root", "root"),
+]
+
+
+@pytest.mark.parametrize(("some", "count", "complete", "where"), LAYOUTS)
+def test_a_partial_layout_is_completed_where_it_is(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    some: str,
+    count: int,
+    complete: str | None,
+    where: str,
+) -> None:
+    folders = {"root": tmp_path, "raw": tmp_path / "FashionMNIST" / "raw"}
+    if complete is not None:
+        tiny.write(folders[complete])
+    names = list(tiny.files)
+    folders[some].mkdir(parents=True, exist_ok=True)
+    for name in names[:count]:
+        (folders[some] / name).write_bytes(tiny.raw[name])  # plain files count too
+    assert _get(tmp_path, tiny, [server.mirror("good")]) == folders[where]
+    missing = [] if complete else names[count:]
+    assert sorted(server.requests) == sorted(f"/good/{n}.gz" for n in missing)
+    assert find_fashion_mnist(tmp_path, checksums=tiny.files).directory == tmp_path
+    assert set(find_fashion_mnist(tmp_path, checksums=tiny.files).paths.values()) <= set(
+        folders[where].iterdir()
+    )
+
+
+def test_cli_download_completes_the_data_dir(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(download, "FASHION_MNIST_FILES", tiny.files)
+    tiny.write(tmp_path)
+    for name in list(tiny.files)[2:]:
+        (tmp_path / f"{name}.gz").unlink()
+    argv = ["data", "download", "--data-dir", str(tmp_path), "--mirror", server.mirror("good")]
+    assert main(argv) == 0
+    assert f"verified in {tmp_path};" in capsys.readouterr().out
+    assert not (tmp_path / "FashionMNIST").exists()
+
+
+@pytest.mark.parametrize(
+    ("made", "gone"),
+    [("", "root"), ("root", "root/FashionMNIST"), ("root/FashionMNIST", "root/FashionMNIST/raw")],
+)
+def test_a_failed_download_removes_the_empty_folders_it_made(
+    server: Server, tiny: Tiny, tmp_path: Path, made: str, gone: str
+) -> None:
+    (tmp_path / made).mkdir(parents=True, exist_ok=True)
+    with pytest.raises(DatasetError, match="HTTP 404"):
+        _get(tmp_path / "root", tiny, [server.mirror("missing")])
+    assert (tmp_path / made).is_dir() and not (tmp_path / gone).exists()
+
+
+def test_a_failed_download_keeps_what_it_got(server: Server, tiny: Tiny, tmp_path: Path) -> None:
+    checksums = {**tiny.files, "no-such-file": (1, "0" * 32)}  # the server has no such file
+    with pytest.raises(DatasetError, match=r"could not download no-such-file\.gz"):
+        download_fashion_mnist(
+            tmp_path / "root", mirrors=[server.mirror("good")], checksums=checksums, progress=False
+        )
+    raw = tmp_path / "root" / "FashionMNIST" / "raw"
+    assert _all_files(tmp_path / "root") == sorted(raw / f"{n}.gz" for n in tiny.files)
