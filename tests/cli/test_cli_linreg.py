@@ -116,3 +116,18 @@ def test_a_broken_pipe_elsewhere_is_still_an_error(
     assert main(["linreg"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("linearnets linreg: error: ") and "Broken pipe" in err
+
+
+def test_a_full_disk_is_said_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("linearnets.tasks.linreg.run_linreg", full)
+    assert main(["linreg"]) == 1
+    assert capsys.readouterr().err == (
+        "linearnets linreg: error: [Errno 28] No space left on device (OSError): the disk is full; "
+        "free some space and run it again (a softmax run keeps its last checkpoint: continue it "
+        "with --resume RUN_DIR)\n"
+    )

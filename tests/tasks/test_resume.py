@@ -219,6 +219,9 @@ def test_a_new_thread_count_on_resume_is_named(
         "linearnets softmax: note: --threads 2 differs from the 1 the run last ran with; it "
         "resumes, but then matches an uninterrupted run to rounding, not bit for bit"
     ]
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["environment"]["num_threads"] == 1  # where the run started stays recorded
+    assert [r["environment"]["num_threads"] for r in saved["resumes"]] == [1, 2]
 
 
 def test_a_run_whose_checkpoint_went_missing_is_not_silently_started_over(
@@ -313,3 +316,13 @@ def test_the_advised_resume_keeps_the_options_of_the_resume_it_interrupted(tmp_p
     result = resume_softmax(tmp_path / "cut")  # as advised: no options
     assert result.config.epochs == 5 and result.config.lr == 0.05
     _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")
+
+
+def test_a_resume_without_figures_removes_the_stale_ones(tmp_path: Path) -> None:
+    _blobs(tmp_path / "d.npz", 5)
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="file", out=run))
+    assert (run / "curves.png").is_file() and (run / "curves.svg").is_file()
+    resume_softmax(run, epochs=2, plot="none")
+    assert not list(run.glob("*.png")) and not list(run.glob("*.svg"))
+    assert (run / "model.pt").is_file() and len(_metrics(run)) == 2

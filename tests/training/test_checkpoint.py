@@ -120,11 +120,29 @@ def test_crash_mid_write_keeps_the_previous_checkpoint(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", crash)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: the disk is full \(\d+ KiB free\); the previous checkpoint is kept; fix that and continue with --resume"):  # fmt: skip
         save_checkpoint(path, epoch=2, **_state())
     assert path.read_bytes() == before
     assert load_checkpoint(path).epoch == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.pt"]  # no temp file left behind
+
+
+def test_a_full_disk_that_torch_reports_as_a_runtime_error_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    def crash(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(
+            "[enforce fail at inline_container.cc:672] . unexpected pos 5760 vs 5654"
+        )
+
+    monkeypatch.setattr(torch, "save", crash)
+    usage = shutil.disk_usage(tmp_path)._replace(free=4096)  # a disk with 4 KiB left
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage)
+    with pytest.raises(CheckpointError, match=r"the disk is full \(4 KiB free\); no earlier checkpoint exists"):  # fmt: skip
+        save_checkpoint(tmp_path / "c.pt", epoch=1, **_state())
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_write_goes_through_fsync_and_rename(

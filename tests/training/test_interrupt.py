@@ -112,6 +112,12 @@ def test_message_tells_how_to_resume(tmp_path: Path) -> None:
     )
 
 
+def test_the_command_in_the_message_is_quoted_for_the_shell(tmp_path: Path) -> None:
+    exc = TrainingInterrupted(signal_name="SIGINT", epoch=1, step=0)
+    exc.run_dir, exc.checkpoint_epoch, exc.from_cli = tmp_path / "my run", 1, True
+    assert str(exc).endswith(f"resume with: linearnets softmax --resume '{tmp_path}/my run'")
+
+
 def test_called_from_python_the_message_names_the_python_call(tmp_path: Path) -> None:
     exc = TrainingInterrupted(signal_name="SIGINT", epoch=3, step=0)
     exc.run_dir, exc.checkpoint_epoch = tmp_path, 3

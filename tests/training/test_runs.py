@@ -98,3 +98,8 @@ def test_a_run_that_fails_to_start_leaves_no_folder(tmp_path: Path) -> None:
     out = tmp_path / "new"
     assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--out", str(out)]) == 2
     assert not out.exists()  # nor its lock file
+
+
+def test_an_out_name_too_long_for_the_file_system_names_the_option(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"--out .* cannot be created \(File name too long\)"):
+        claim_run_dir(tmp_path / ("x" * 300), name="x")

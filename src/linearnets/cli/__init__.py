@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import re
 import select
@@ -233,6 +234,11 @@ def _one_line(exc: Exception) -> str:
     if isinstance(exc, LinearnetsError):
         return text
     if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return (
+                f"{text} ({type(exc).__name__}): the disk is full; free some space and run it "
+                "again (a softmax run keeps its last checkpoint: continue it with --resume RUN_DIR)"
+            )
         return f"{text} ({type(exc).__name__})"
     return f"unexpected {type(exc).__name__}: {text} (re-run with --debug for the traceback)"
 

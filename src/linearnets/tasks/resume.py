@@ -47,6 +47,9 @@ from linearnets.training.runs import (
 
 __all__ = ["resume_softmax"]
 
+# the figures a run draws (see tasks.reports); a resume with plot="none" removes them
+FIGURES = ("curves.png", "curves.svg", "curves.pdf", "predictions.png", "confusion.png")
+
 
 @kept_global_state()
 def resume_softmax(
@@ -165,7 +168,10 @@ def _resume(
                 "environment": environment(),
             }
         )
-        write_run_config(run_dir, exp, resumes=resumes)
+        write_run_config(run_dir, exp, resumes=resumes, started=_started(saved))
+        if new.plot == "none":  # not redrawn: they would show the model of an earlier epoch
+            for figure in FIGURES:
+                (run_dir / figure).unlink(missing_ok=True)
         # the checkpoint's rows are the truth: a crash may have left metrics a row ahead of it
         (run_dir / "metrics.jsonl").write_text(
             "".join(dumps_strict(m.as_dict()) + "\n" for m in history.epochs)
@@ -199,6 +205,12 @@ def _forced_before(saved: dict[str, Any], key: str) -> set[str]:
     return values
 
 
+def _started(saved: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the environment the run started in, as its config.json recorded it."""
+    started = saved.get("environment")
+    return started if isinstance(started, dict) else None
+
+
 def _epochs_logged(run_dir: Path) -> int:
     """Return how many epoch rows ``metrics.jsonl`` holds (0 when it is missing or unreadable)."""
     try:
@@ -224,7 +236,7 @@ def _start_over(
     exp = prepare(_resumed_config(old, overrides, run_dir), dist=dist)
     if exp.dist.is_main:
         resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
-        write_run_config(run_dir, exp, resumes=resumes)
+        write_run_config(run_dir, exp, resumes=resumes, started=_started(saved))
     return train_experiment(exp, run_dir, callbacks=callbacks)
 
 

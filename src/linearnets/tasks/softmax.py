@@ -119,13 +119,22 @@ def run_softmax(
             lock.release()
 
 
-def write_run_config(run_dir: Path, exp: Experiment, *, resumes: list[dict[str, Any]]) -> None:
-    """Write ``config.json``: the effective config, seed, threads, versions, data source, resumes."""
+def write_run_config(
+    run_dir: Path,
+    exp: Experiment,
+    *,
+    resumes: list[dict[str, Any]],
+    started: dict[str, Any] | None = None,
+) -> None:
+    """Write ``config.json``: the effective config, seed, threads, versions, data source, resumes.
+
+    ``started``: the environment the run started in (a resume keeps it; its own is in ``resumes``).
+    """
     write_json_atomic(
         run_dir / CONFIG_FILE,
         {
             "config": exp.config.to_dict(),
-            "environment": environment(),
+            "environment": started if started is not None else environment(),
             "data_source": exp.data_source,
             "device": str(exp.device),
             "world_size": exp.dist.world_size,

@@ -8,8 +8,10 @@ the previous checkpoint intact. It is read with ``torch.load(weights_only=True)`
 
 from __future__ import annotations
 
+import errno
 import os
 import random
+import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Mapping
@@ -136,11 +138,32 @@ def save_checkpoint(
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp_name, path)
+    except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
+        Path(tmp_name).unlink(missing_ok=True)
+        raise CheckpointError(_unwritten(path, exc)) from exc
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
     return path
+
+
+def _unwritten(path: Path, exc: BaseException) -> str:
+    """Say why ``path`` could not be written, naming a full disk, and that the old file is kept."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        free = None
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
+        free is not None and free < (1 << 20)
+    )
+    reason = (
+        f"the disk is full ({free // 1024 if free is not None else 0} KiB free)"
+        if full
+        else " ".join(str(exc).split())[:200]
+    )
+    kept = "the previous checkpoint is kept" if path.exists() else "no earlier checkpoint exists"
+    return f"{path} could not be written: {reason}; {kept}; fix that and continue with --resume"
 
 
 def _to_cpu(value: Any) -> Any:

@@ -14,6 +14,7 @@ and it kills the workers itself if they have not stopped within its timeout (30 
 
 from __future__ import annotations
 
+import shlex
 import signal
 import threading
 from pathlib import Path
@@ -69,8 +70,8 @@ class TrainingInterrupted(KeyboardInterrupt):
         text = f"interrupted by {self.signal_name} at {where}"
         if self.run_dir is None:
             return text
-        if self.from_cli:
-            again = f"{self.command} --resume {self.run_dir}"
+        if self.from_cli:  # quoted for the shell: "my run" is one argument
+            again = f"{self.command} --resume {shlex.quote(str(self.run_dir))}"
         else:  # called from Python (a notebook, say): the call that resumes it
             again = f"{self.function}({str(self.run_dir)!r}) (from linearnets.tasks.resume)"
         if self.launcher:

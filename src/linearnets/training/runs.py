@@ -121,11 +121,11 @@ def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
     if out is None:
         out = _new_default_dir(name)
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out must be a folder, got the file {out}; pass a new folder name")
     try:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out must be a folder, got the file {out}; pass a new folder name")
         out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    except OSError as exc:  # a name too long for the file system, a file on the path, no permission
         raise UsageError(
             f"--out {out} cannot be created ({exc.strerror}); pass a writable folder"
         ) from None
