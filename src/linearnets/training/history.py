@@ -52,6 +52,18 @@ class History:
         """Test accuracy per epoch (``None`` without a test set or for regression)."""
         return [m.test_acc for m in self.epochs]
 
+    def __repr__(self) -> str:
+        """One short line (a notebook cell ending in a history shows it), the last epoch's figures."""
+        if not self.epochs:
+            return "History(no epochs)"
+        m = self.epochs[-1]
+        shown = [f"train loss {m.train_loss:.4g}"]
+        for name, value in (("train acc", m.train_acc), ("test acc", m.test_acc)):
+            if value is not None:
+                shown.append(f"{name} {value:.4g}")
+        count = len(self.epochs)
+        return f"History({count} epoch{'s' if count > 1 else ''}; epoch {m.epoch}: {', '.join(shown)})"
+
     @property
     def last(self) -> EpochMetrics:
         """The latest epoch's metrics."""
