@@ -62,7 +62,9 @@ class History:
             if value is not None:
                 shown.append(f"{name} {value:.4g}")
         count = len(self.epochs)
-        return f"History({count} epoch{'s' if count > 1 else ''}; epoch {m.epoch}: {', '.join(shown)})"
+        return (
+            f"History({count} epoch{'s' if count > 1 else ''}; epoch {m.epoch}: {', '.join(shown)})"
+        )
 
     @property
     def last(self) -> EpochMetrics:
