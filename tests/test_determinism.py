@@ -74,7 +74,9 @@ def test_thread_counts_agree_closely(tmp_path: Path) -> None:
         torch.testing.assert_close(w1[key], w2[key], rtol=1e-4, atol=1e-5)
     assert one.history.train_loss == pytest.approx(two.history.train_loss, rel=1e-5)
     assert one.history.test_acc == pytest.approx(two.history.test_acc, abs=2e-4)
-    assert torch.get_num_threads() == 2  # the run pinned what it was told
+    saved = json.loads((two.run_dir / "config.json").read_text())
+    assert saved["environment"]["num_threads"] == 2  # the run trained with what it was told
+    assert torch.get_num_threads() == 1  # and gave the caller's count back
 
 
 def test_run_folder_records_seed_threads_and_versions(tmp_path: Path) -> None:
