@@ -326,3 +326,21 @@ def test_a_resume_without_figures_removes_the_stale_ones(tmp_path: Path) -> None
     resume_softmax(run, epochs=2, plot="none")
     assert not list(run.glob("*.png")) and not list(run.glob("*.svg"))
     assert (run / "model.pt").is_file() and len(_metrics(run)) == 2
+
+
+def test_a_run_whose_config_json_went_missing_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    _blobs(tmp_path / "d.npz", 6)
+    base = {"data": tmp_path / "d.npz", "plot": "none"}
+    run_softmax(SoftmaxConfig(**base, epochs=3, out=tmp_path / "whole"))
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "cut"))
+    (tmp_path / "cut" / "config.json").unlink()
+    resume_softmax(tmp_path / "cut", epochs=3)
+    assert json.loads((tmp_path / "cut" / "config.json").read_text())["config"]["epochs"] == 3
+    _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")
+
+
+def test_resume_of_a_folder_that_does_not_exist_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["softmax", "--resume", str(tmp_path / "nope")]) == 2
+    assert f"{tmp_path / 'nope'}, which does not exist" in capsys.readouterr().err

@@ -77,7 +77,7 @@ def resume_softmax(
         CheckpointError: ``checkpoint.pt`` is damaged or foreign, or missing beside trained weights.
     """
     run_dir = Path(run_dir)
-    saved = read_config(run_dir)
+    saved = _saved_config(run_dir)
     if not os.access(run_dir, os.W_OK | os.X_OK):
         raise UsageError(
             f"--resume {run_dir} is not writable, and resuming rewrites its files; make it "
@@ -184,6 +184,18 @@ def _resume(
         history=history,
         guard_state=ckpt.extra.get("guard"),
     )
+
+
+def _saved_config(run_dir: Path) -> dict[str, Any]:
+    """Return the run's ``config.json``; if it is gone, what the checkpoint holds (its config)."""
+    if run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists():
+        try:
+            ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
+        except CheckpointError:
+            pass  # no usable checkpoint either: read_config says what is missing
+        else:
+            return {"config": ckpt.config, "resumes": []}  # config.json is rewritten on resume
+    return read_config(run_dir)
 
 
 def _last_asked(saved: dict[str, Any], checkpointed: SoftmaxConfig) -> SoftmaxConfig:

@@ -179,6 +179,12 @@ def write_json_atomic(path: Path, data: Any) -> None:
 def read_config(run_dir: Path) -> dict[str, Any]:
     """Return the ``config.json`` of ``run_dir``, with a clear error when it is missing or unreadable."""
     path = Path(run_dir) / CONFIG_FILE
+    if not Path(run_dir).is_dir():
+        raise UsageError(
+            f"RUN_DIR must be a run folder, got {run_dir}, which "
+            f"{'is a file' if Path(run_dir).exists() else 'does not exist'}; pass the folder a "
+            "'linearnets softmax' run wrote (it printed 'run folder: ...')"
+        )
     if not path.is_file():
         raise UsageError(
             f"RUN_DIR must be a run folder holding {CONFIG_FILE}, got {run_dir} without one; "
