@@ -344,3 +344,31 @@ def test_resume_of_a_folder_that_does_not_exist_says_so(
 ) -> None:
     assert main(["softmax", "--resume", str(tmp_path / "nope")]) == 2
     assert f"{tmp_path / 'nope'}, which does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_reports_are_written_gives_the_resume_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: int
+) -> None:
+    import linearnets.tasks.softmax as softmax_task
+
+    _blobs(tmp_path / "d.npz", 7)
+    run = tmp_path / "run"
+    saved = softmax_task.save_weights
+
+    def signalled(*args: Any, **kwargs: Any) -> None:
+        saved(*args, **kwargs)
+        os.kill(os.getpid(), signum)  # after the last epoch, while the run's files are written
+
+    monkeypatch.setattr(softmax_task, "save_weights", signalled)
+    args = ["softmax", "--data", str(tmp_path / "d.npz"), "--plot", "none", "--epochs", "2"]
+    assert main([*args, "--out", str(run)]) == 130
+    name = signal.Signals(signum).name
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: interrupted by {name} at the end of epoch 2; the checkpoint of "
+        f"epoch 2 is kept in {run}; resume with: linearnets softmax --resume {run}\n"
+    )
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is given back
+    monkeypatch.setattr(softmax_task, "save_weights", saved)
+    assert main(["softmax", "--resume", str(run)]) == 0  # trains nothing, writes the reports
+    assert (run / "results.json").is_file() and len(_metrics(run)) == 2

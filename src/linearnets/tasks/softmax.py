@@ -8,10 +8,14 @@ and writes the config, metrics, checkpoints, curves, predictions, confusion matr
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from linearnets.config import SoftmaxConfig
@@ -205,6 +209,35 @@ def train_experiment(
     interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
     own.append(interrupt)
     try:
+        with _sigterm_as_keyboard_interrupt():
+            return _train_and_report(
+                exp, run_dir, own, interrupt, checkpoint, start_epoch, history, plotter
+            )
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, TrainingInterrupted) or len(history.epochs) < config.epochs:
+            raise  # stopped during training: said by the interrupt (or a second, aborting signal)
+        # stopped after the last epoch, while the weights, reports or figures were written: the
+        # resume the message advises trains nothing and writes them
+        stopped = TrainingInterrupted(
+            signal_name=str(exc.args[0]) if exc.args else "SIGINT", epoch=config.epochs, step=0
+        )
+        stopped.run_dir, stopped.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch
+        stopped.launcher = "torchrun" if exp.dist.enabled else ""
+        raise stopped from None
+
+
+def _train_and_report(
+    exp: Experiment,
+    run_dir: Path,
+    own: list[Any],
+    interrupt: GracefulInterrupt,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+    history: History,
+    plotter: PlotProcess | None,
+) -> SoftmaxResult:
+    """Train (see :func:`_train`), then finish the figures and write ``results.json`` last."""
+    try:
         result = _train(
             exp,
             run_dir,
@@ -228,10 +261,31 @@ def train_experiment(
     except PlotError:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
         raise
-    if main:
+    if exp.dist.is_main:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
     exp.dist.barrier()
     return result
+
+
+@contextlib.contextmanager
+def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
+    """Let SIGTERM stop the run as Ctrl-C does (a KeyboardInterrupt) outside the training loop.
+
+    During :func:`fit` the :class:`GracefulInterrupt` handles both signals itself; before and after
+    it, SIGTERM would otherwise end the process at once, without a word and without the resume hint.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _train(
