@@ -227,11 +227,7 @@ def test_a_new_thread_count_on_resume_is_named(
 def test_a_run_whose_checkpoint_went_missing_is_not_silently_started_over(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import numpy as np
-
-    rng = np.random.default_rng(1)
-    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 2, size=80)
-    np.savez(tmp_path / "d.npz", X=X, y=y)
+    _blobs(tmp_path / "d.npz", 1)
     run = tmp_path / "run"
     assert main(["softmax", "--data", str(tmp_path / "d.npz"), "--plot", "none", "--epochs", "3",
                  "--out", str(run)]) == 0  # fmt: skip

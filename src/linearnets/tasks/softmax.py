@@ -208,63 +208,66 @@ def train_experiment(
         own.append(checkpoint)
     interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
     own.append(interrupt)
+    with _resume_hint_after_training(exp, run_dir, history, checkpoint, start_epoch):
+        try:
+            result = _train(
+                exp,
+                run_dir,
+                callbacks=own,
+                interrupt=interrupt,
+                checkpoint=checkpoint,
+                start_epoch=start_epoch,
+                history=history,
+                plotter=plotter,
+            )
+        except BaseException:
+            # keep what the epochs saved drew; the error that stopped us wins
+            if plotter is not None:
+                plotter.close(raise_errors=False)
+            raise
+        # results.json is written last, once every other file is complete: a run stopped before this
+        # point (even while its figures were drawn) is finished by --resume. A figure that failed to
+        # draw is reported after it (PlotError): that attempt is complete.
+        try:
+            if plotter is not None:
+                plotter.close()  # the figures are complete when the command returns
+        except PlotError:
+            write_json_atomic(run_dir / RESULTS_FILE, result.summary())
+            raise
+        if main:
+            write_json_atomic(run_dir / RESULTS_FILE, result.summary())
+        exp.dist.barrier()
+        return result
+
+
+@contextlib.contextmanager
+def _resume_hint_after_training(
+    exp: Experiment,
+    run_dir: Path,
+    history: History,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+) -> Iterator[None]:
+    """Turn a Ctrl-C or SIGTERM after the last epoch into a :class:`TrainingInterrupted` with its hint.
+
+    It would stop the run while the weights, reports or figures are written; the resume the message
+    advises trains nothing and writes them. During training the interrupt says where it stopped
+    itself (or a second, aborting signal does).
+    """
     try:
         with _sigterm_as_keyboard_interrupt():
-            return _train_and_report(
-                exp, run_dir, own, interrupt, checkpoint, start_epoch, history, plotter
-            )
+            yield
     except KeyboardInterrupt as exc:
-        if isinstance(exc, TrainingInterrupted) or len(history.epochs) < config.epochs:
-            raise  # stopped during training: said by the interrupt (or a second, aborting signal)
-        # stopped after the last epoch, while the weights, reports or figures were written: the
-        # resume the message advises trains nothing and writes them
+        if isinstance(exc, TrainingInterrupted) or len(history.epochs) < exp.config.epochs:
+            raise
         stopped = TrainingInterrupted(
-            signal_name=str(exc.args[0]) if exc.args else "SIGINT", epoch=config.epochs, step=0
+            signal_name=str(exc.args[0]) if exc.args else "SIGINT",
+            epoch=exp.config.epochs,
+            step=0,
         )
         stopped.run_dir, stopped.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch
         stopped.launcher = "torchrun" if exp.dist.enabled else ""
         raise stopped from None
-
-
-def _train_and_report(
-    exp: Experiment,
-    run_dir: Path,
-    own: list[Any],
-    interrupt: GracefulInterrupt,
-    checkpoint: CheckpointCallback,
-    start_epoch: int,
-    history: History,
-    plotter: PlotProcess | None,
-) -> SoftmaxResult:
-    """Train (see :func:`_train`), then finish the figures and write ``results.json`` last."""
-    try:
-        result = _train(
-            exp,
-            run_dir,
-            callbacks=own,
-            interrupt=interrupt,
-            checkpoint=checkpoint,
-            start_epoch=start_epoch,
-            history=history,
-            plotter=plotter,
-        )
-    except BaseException:
-        if plotter is not None:  # keep what the epochs saved drew; the error that stopped us wins
-            plotter.close(raise_errors=False)
-        raise
-    # results.json is written last, once every other file is complete: a run stopped before this point
-    # (even while its figures were drawn) is finished by --resume. A figure that failed to draw is
-    # reported after it (PlotError): that attempt is complete.
-    try:
-        if plotter is not None:
-            plotter.close()  # the figures are complete when the command returns
-    except PlotError:
-        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
-        raise
-    if exp.dist.is_main:
-        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
-    exp.dist.barrier()
-    return result
 
 
 @contextlib.contextmanager
