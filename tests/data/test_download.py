@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from linearnets import _fs
 from linearnets.cli import main
 from linearnets.data import download
 from linearnets.data.download import DEFAULT_MIRRORS, download_fashion_mnist
@@ -447,7 +448,7 @@ def test_files_get_the_usual_permissions(
     proc: bool,
 ) -> None:
     if not proc:  # where /proc is missing, the umask is read by setting it
-        monkeypatch.setattr(download, "PROC_STATUS", tmp_path / "no-such-file")
+        monkeypatch.setattr(_fs, "PROC_STATUS", tmp_path / "no-such-file")
     saved = os.umask(umask)
     try:
         folder = download_fashion_mnist(

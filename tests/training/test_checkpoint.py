@@ -239,3 +239,16 @@ def test_callback_writes_each_epoch(tmp_path: Path) -> None:
         cb.on_epoch_end(metrics=EpochMetrics(**(ROW | {"epoch": epoch})))
         assert load_checkpoint(tmp_path / CHECKPOINT_FILE).epoch == epoch
     assert cb.last_epoch == 2
+
+
+def test_a_checkpoint_gets_the_usual_permissions(tmp_path: Path) -> None:
+    """Not mkstemp's 0o600: the other files of a run folder are readable by its group and others."""
+    import os
+    import stat
+
+    saved = os.umask(0o022)
+    try:
+        path = save_checkpoint(tmp_path / "c.pt", epoch=1, **_state())
+    finally:
+        os.umask(saved)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

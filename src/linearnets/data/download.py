@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from linearnets._fs import fsync_dir
+from linearnets._fs import fsync_dir, new_file_mode
 from linearnets.data.files import FASHION_MNIST_FILES
 from linearnets.data.idx import decompress
 from linearnets.data.verify import read_verified
@@ -45,7 +45,6 @@ DEFAULT_MIRRORS = (
 )
 CHUNK = 1 << 16
 MIN_BYTES_PER_SECOND = 1 << 10  # over any `timeout` seconds; a slower mirror is given up
-PROC_STATUS = Path("/proc/self/status")  # Linux: the umask, read without changing it
 PART_SUFFIX = ".part"  # temporary files: .NAME.gz.XXXXXXXX.part (mkstemp's 8 characters)
 NO_NETWORK_FIX = (
     "without a network, install the Debian package ('sudo apt-get install dataset-fashion-mnist'), "
@@ -138,17 +137,6 @@ def _is_stale(path: Path) -> bool:
         return False  # never open a link or a FIFO
     with path.open("rb") as f:
         return _lock(f)
-
-
-def _new_file_mode() -> int:
-    """Return the mode ``open()`` gives a new file here: ``0o666`` less the umask."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in PROC_STATUS.read_text().splitlines():
-            if line.startswith("Umask:"):
-                return 0o666 & ~int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 def _copy_body(
@@ -245,7 +233,7 @@ def _try_mirror(
             _lock(f)  # held until the rename: another call's clean-up leaves this file alone
             _fetch(url, f, size=expected[0], timeout=timeout, progress=progress, desc=f"{name}.gz")
             _check(tmp, name, expected)
-            os.chmod(tmp, _new_file_mode())  # not mkstemp's 0o600: a shared folder is readable
+            os.chmod(tmp, new_file_mode())  # not mkstemp's 0o600: a shared folder is readable
             if sys.platform != "win32":
                 os.replace(tmp, dest / f"{name}.gz")
         if sys.platform == "win32":  # where only a closed file can be renamed (or deleted)

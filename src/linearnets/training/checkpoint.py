@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from linearnets._fs import fsync_dir
+from linearnets._fs import fsync_dir, new_file_mode
 from linearnets.errors import CheckpointError
 from linearnets.training.callbacks import Callback
 from linearnets.training.history import EpochMetrics, History
@@ -137,6 +137,7 @@ def save_checkpoint(
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp_name, new_file_mode())  # not mkstemp's 0o600, like the run's other files
         os.replace(tmp_name, path)
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
         Path(tmp_name).unlink(missing_ok=True)
