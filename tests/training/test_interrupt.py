@@ -207,3 +207,20 @@ def test_message_names_the_launcher_to_resume_with(tmp_path: Path) -> None:
     assert str(exc).endswith(
         f"resume with: linearnets softmax --resume {tmp_path}, launched by torchrun as before"
     )
+
+
+def test_a_signal_during_an_agreement_waits_for_the_next_one() -> None:
+    """The decision rests on the all-reduced flags alone: a flag set while they were summed (by a
+    signal landing then) is not in the peers' sums, so this process must not stop on it either."""
+    dist = _two_ranks(None)
+    interrupt = GracefulInterrupt(dist=dist)
+
+    def sum_while_signalled(tensor: torch.Tensor) -> torch.Tensor:
+        dist.calls.append(1)
+        interrupt.requested = "SIGINT"  # the handler ran during the collective
+        return tensor.add_(dist.other)
+
+    object.__setattr__(dist, "all_reduce_sum", sum_while_signalled)
+    interrupt.on_epoch_start(epoch=1, num_batches=20)  # the peers saw no flag: go on
+    with pytest.raises(TrainingInterrupted):  # the next agreement carries it, for everyone
+        interrupt.on_epoch_end(metrics=EpochMetrics(1, 0.5, 0.9, None, None, 0.1))

@@ -145,14 +145,17 @@ class GracefulInterrupt(Callback):
         Every process must call this at the same points of training: it is a collective.
         """
         assert self.dist is not None
+        # read once: a signal landing during the all-reduce must wait for the next agreement, or
+        # this process would stop on a flag its peers never saw and leave them in a collective
+        mine = self.requested
         flags = torch.zeros(len(_SIGNALS), device=self.device)  # how many processes got each signal
-        if self.requested is not None:
-            flags[_SIGNALS.index(self.requested)] = 1.0
+        if mine is not None:
+            flags[_SIGNALS.index(mine)] = 1.0
         self.dist.all_reduce_sum(flags)
-        if self.requested is not None:
-            return self.requested
         got = [name for name, count in zip(_SIGNALS, flags.tolist(), strict=True) if count > 0]
-        return got[0] if got else None
+        if not got:
+            return None
+        return mine if mine is not None else got[0]
 
     # -- fit callback hooks ----------------------------------------------------------------------
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
