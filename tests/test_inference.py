@@ -90,3 +90,27 @@ def test_prediction_samples_keep_the_images_shape() -> None:
         UsageError, match=r"test_iter must yield images .*got a batch of shape \(4, 10\)"
     ):
         prediction_samples(first10, [(torch.rand(4, 10), y)], 4)
+
+
+class _Fixed(nn.Module):
+    """A model whose scores put row i's maximum on ``classes[i]``."""
+
+    def __init__(self, classes: list[int], num_outputs: int) -> None:
+        super().__init__()
+        self.classes, self.num_outputs = classes, num_outputs
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        scores = torch.zeros(X.shape[0], self.num_outputs)
+        scores[torch.arange(X.shape[0]), torch.tensor(self.classes[: X.shape[0]])] = 1.0
+        return scores
+
+
+def test_confusion_counts_of_uint8_labels_with_many_classes_do_not_overflow() -> None:
+    y = torch.arange(30, dtype=torch.uint8)  # y · 30 overflows uint8 from class 9 on
+    counts = confusion_counts(_Fixed(list(range(30)), 30), [(torch.zeros(30, 2), y)], 30)
+    assert torch.equal(counts, torch.eye(30, dtype=torch.int64))  # a perfect classifier
+
+
+def test_confusion_counts_refuse_fewer_classes_than_the_model_predicts() -> None:
+    with pytest.raises(UsageError, match=r"num_classes must cover the model's outputs, got num_classes=10 and a predicted class 10"):  # fmt: skip
+        confusion_counts(_Fixed([10], 11), [(torch.zeros(1, 2), torch.tensor([1]))], 10)

@@ -122,3 +122,25 @@ def test_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def
 def test_accumulator_rejects_a_non_positive_count(n: object) -> None:
     with pytest.raises(ValueError, match=r"n must be a positive integer"):
         Accumulator(n)  # type: ignore[arg-type]
+
+
+def test_predictions_are_compared_without_wrapping_to_the_labels_dtype() -> None:
+    """uint8 labels against 300-class predictions: 257 must not wrap around to 1."""
+    labels = torch.tensor([1, 3], dtype=torch.uint8)
+    assert correct_count(torch.tensor([257, 3]), labels) == 1
+    scores = torch.zeros(2, 300)
+    scores[0, 257], scores[1, 3] = 1.0, 1.0
+    assert accuracy(scores, labels.long()) == 0.5
+
+
+def test_nan_scores_are_refused_not_counted_as_right() -> None:
+    """NaN is every row's maximum: a blown-up model would score its labels' share as accuracy."""
+    from linearnets.errors import DivergenceError
+    from linearnets.training.loop import evaluate
+
+    scores = torch.tensor([[float("nan"), 1.0, 0.0], [0.0, float("nan"), 5.0]])
+    labels = torch.tensor([0, 1])
+    with pytest.raises(DivergenceError, match="scores hold NaN"):
+        accuracy(scores, labels)
+    with pytest.raises(DivergenceError, match="scores hold NaN"):
+        evaluate(lambda X: scores, [(torch.zeros(2, 1), labels)])

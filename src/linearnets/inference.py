@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from linearnets.errors import UsageError
-from linearnets.validation import check_positive_int
+from linearnets.validation import check_label_tensor, check_positive_int
 
 __all__ = ["confusion_counts", "predict", "predict_labels", "prediction_samples"]
 
@@ -39,7 +39,13 @@ def confusion_counts(
     counts = torch.zeros(num_classes * num_classes, dtype=torch.int64)
     for X, y in data_iter:
         pred = predict_labels(net, X).cpu()
-        counts += torch.bincount(y.cpu() * num_classes + pred, minlength=num_classes * num_classes)
+        y = check_label_tensor("y", y.cpu(), num_classes=num_classes).long()  # uint8 · C overflows
+        if pred.numel() and int(pred.max()) >= num_classes:  # it would land in the next row
+            raise UsageError(
+                f"num_classes must cover the model's outputs, got num_classes={num_classes} and a "
+                f"predicted class {int(pred.max())}; pass the model's number of outputs"
+            )
+        counts += torch.bincount(y * num_classes + pred, minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes)
 
 

@@ -7,7 +7,12 @@ import numbers
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import check_label_tensor, check_positive_int, describe
+from linearnets.validation import (
+    check_label_tensor,
+    check_no_nan_scores,
+    check_positive_int,
+    describe,
+)
 
 __all__ = ["Accumulator", "accuracy", "correct_count"]
 
@@ -36,13 +41,16 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
     scores = y_hat.ndim > 1 and y_hat.shape[1] > 1
     if scores:  # a label outside [0, C) can never match: an error, not a silent miss
         check_label_tensor("y", y, num_classes=y_hat.shape[1])
+    if scores:
+        check_no_nan_scores(y_hat.isnan().any())
     pred = y_hat.max(dim=1).indices if scores else y_hat.reshape(-1)
     if pred.shape[0] != y.shape[0]:
         raise UsageError(
             f"y_hat and y must have the same number of rows, got {pred.shape[0]} and {y.shape[0]}; "
             "pass predictions and labels of the same batch"
         )
-    return int((pred.to(y.dtype) == y).sum())
+    # compared as int64: converting a prediction to y's dtype would wrap (uint8 labels, class 257 → 1)
+    return int((pred.long() == y.long()).sum())
 
 
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:

@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 
 __all__ = [
     "check_bool",
@@ -19,6 +19,7 @@ __all__ = [
     "check_generator",
     "check_label_range",
     "check_label_tensor",
+    "check_no_nan_scores",
     "check_non_negative_float",
     "check_positive_float",
     "check_positive_int",
@@ -197,3 +198,16 @@ def check_same_length(names: Sequence[str], values: Sequence[torch.Tensor]) -> i
             f"got {pairs}; pass matching arrays"
         )
     return lengths[0]
+
+
+def check_no_nan_scores(nan: torch.Tensor | bool) -> None:
+    """Raise DivergenceError if a model's scores held NaN (``nan``: whether they did).
+
+    A NaN score is every row's maximum, so a NaN model would count as right on its class: its
+    accuracy would mean nothing.
+    """
+    if bool(nan):
+        raise DivergenceError(
+            "the model's scores hold NaN, so no accuracy can be computed: its weights blew up; "
+            "train again with a smaller lr (the divergence guard, on by default, stops that early)"
+        )

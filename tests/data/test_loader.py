@@ -146,6 +146,17 @@ def test_a_rank_with_nothing_left_still_yields(images: torch.Tensor) -> None:
     assert [loader.global_batch_size(s) for s in range(2)] == [4, 1]
 
 
+@pytest.mark.parametrize("resize", [None, 14])
+def test_an_empty_shard_has_the_shape_of_the_others(
+    images: torch.Tensor, resize: int | None
+) -> None:
+    """A resized run's empty shard must be (0, 1, r, r) too, or the model refuses it."""
+    loader = ArrayLoader(images[:5], torch.arange(5), 4, shuffle=False, rank=1, world_size=2, resize=resize)  # fmt: skip
+    shapes = [tuple(X.shape) for X, _ in loader]
+    h, w = (resize, resize) if resize else tuple(images.shape[1:])
+    assert shapes == [(2, 1, h, w), (0, 1, h, w)]
+
+
 def test_attributes(images: torch.Tensor, labels: torch.Tensor) -> None:
     loader = ArrayLoader(images, labels, 5, shuffle=False)
     assert (loader.num_examples, loader.batch_size, len(loader)) == (N, 5, 5)

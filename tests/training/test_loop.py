@@ -249,10 +249,63 @@ def test_analytic_model_falls_back_to_its_backward_with_another_loss(gen: torch.
         nets[0], _batches(X, y, 8), cross_entropy_logits, SGD(nets[0].parameters(), lr=0.5)
     )
     plain = train_epoch(nets[1], _batches(X, y, 8), wrapped, SGD(nets[1].parameters(), lr=0.5))
-    assert wrapped_calls == [8] * 5  # the loss given was used, through analytic_backward
+    # the loss given was used, through analytic_backward (and once more on the first batch, to
+    # check it gives the model's own loss values)
+    assert wrapped_calls == [8] * 6
     assert fused[0] == pytest.approx(plain[0], rel=1e-6) and fused[1] == plain[1]
     torch.testing.assert_close(nets[0].W, nets[1].W)
     torch.testing.assert_close(nets[0].b, nets[1].b)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        nn.L1Loss(reduction="none"),
+        nn.MSELoss(),  # twice the book's squared loss: twice its gradient
+        lambda y_hat, y: 10 * squared_loss(y_hat, y),
+    ],
+    ids=["L1Loss", "MSELoss", "10x"],
+)
+def test_an_analytic_model_refuses_a_loss_whose_gradient_it_would_not_apply(
+    loss: Any, gen: torch.Generator
+) -> None:
+    X = torch.randn(40, 3, generator=gen)
+    y = X @ torch.tensor([[2.0], [-3.4], [1.0]]) + 4.2
+    net = LinearRegressionScratch(3, generator=gen, analytic=True)
+    before = net.w.clone()
+    with pytest.raises(UsageError, match=r"loss must give the analytic model's own loss \(squared_loss\).*analytic=False"):  # fmt: skip
+        train_epoch(net, [(X, y)], loss, SGD(net.parameters(), lr=0.01))
+    assert torch.equal(net.w, before)  # refused before any step
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_an_analytic_softmax_model_trains_on_torchs_cross_entropy_as_on_its_own(
+    reduction: str, gen: torch.Generator
+) -> None:
+    X = torch.randn(40, 784, generator=gen)
+    y = torch.randint(0, 10, (40,), generator=gen)
+    nets = [SoftmaxRegressionScratch(analytic=True, generator=torch.Generator().manual_seed(1)) for _ in "ab"]  # fmt: skip
+    own = train_epoch(nets[0], _batches(X, y, 8), cross_entropy_logits, SGD(nets[0].parameters(), lr=0.5))  # fmt: skip
+    torch_ce = nn.CrossEntropyLoss(reduction=reduction)
+    theirs = train_epoch(nets[1], _batches(X, y, 8), torch_ce, SGD(nets[1].parameters(), lr=0.5))
+    assert own[0] == pytest.approx(theirs[0], rel=1e-5) and own[1] == theirs[1]
+    torch.testing.assert_close(nets[0].W, nets[1].W)
+
+
+def test_a_summed_loss_reports_the_mean_per_example(gen: torch.Generator) -> None:
+    """reduction="sum": the book's gradient (the sum's) and the book's report (sum / examples)."""
+    X = torch.randn(40, 5, generator=gen)
+    y = torch.randint(0, 3, (40,), generator=gen)
+    nets = [nn.Linear(5, 3) for _ in "ab"]
+    nets[1].load_state_dict(nets[0].state_dict())
+    per_example = nn.CrossEntropyLoss(reduction="none")
+    with torch.no_grad():
+        expected = float(per_example(nets[0](X), y).mean())
+    summed, _ = train_epoch(nets[0], [(X, y)], nn.CrossEntropyLoss(reduction="sum"),
+                            torch.optim.SGD(nets[0].parameters(), lr=0.01))  # fmt: skip
+    assert summed == pytest.approx(expected, rel=1e-6)
+    loss, _ = evaluate(nets[1], [(X, y)], nn.CrossEntropyLoss(reduction="sum"))
+    assert loss == pytest.approx(expected, rel=1e-6)
 
 
 def test_evaluate_accuracy_is_a_ratio() -> None:
@@ -618,3 +671,26 @@ def test_bad_input(call, pattern) -> None:  # type: ignore[no-untyped-def]
 def test_fit_rejects_a_non_integer_num_epochs() -> None:
     with pytest.raises(TypeError, match=r"num_epochs must be a positive integer, got 2.5"):
         fit(_net(), _ok(), squared_loss, NoUpdate(), 2.5)  # type: ignore[arg-type]
+
+
+def test_regression_targets_that_would_broadcast_in_the_loss_are_refused(
+    gen: torch.Generator,
+) -> None:
+    X = torch.randn(20, 2, generator=gen)
+    y = X @ torch.tensor([2.0, -3.4]) + 4.2  # (20,): nn.Linear(2, 1) outputs (20, 1)
+    net = nn.Linear(2, 1)
+    with pytest.raises(UsageError, match=r"targets y must have the model's output shape \(20, 1\), got \(20,\), which would broadcast to \(20, 20\)"):  # fmt: skip
+        train_epoch(net, [(X, y)], nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.03))
+    with pytest.raises(UsageError, match="would broadcast"):
+        evaluate(net, [(X, y)], nn.MSELoss())
+    train_epoch(net, [(X, y.reshape(-1, 1))], nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.03))  # fmt: skip
+
+
+def test_the_books_squared_loss_reshapes_the_targets_itself(gen: torch.Generator) -> None:
+    """linreg with the book's 1-d w outputs (B,); squared_loss reshapes y (B, 1) to it."""
+    X = torch.randn(20, 2, generator=gen)
+    y = (X @ torch.tensor([2.0, -3.4]) + 4.2).reshape(-1, 1)
+    w = torch.zeros(2, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    loss, _ = train_epoch(lambda X: X @ w + b, [(X, y)], squared_loss, SGD([w, b], lr=0.03))
+    assert loss == pytest.approx(float((y**2 / 2).mean()), rel=1e-6)

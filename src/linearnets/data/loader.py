@@ -140,7 +140,9 @@ class ArrayLoader:
         X = (
             X.to(torch.float32).div_(255).view(X.shape[0], 1, *self.features.shape[1:])
         )  # (B, 1, H, W)
-        if self.resize is not None and X.shape[0]:
+        if self.resize is not None and not X.shape[0]:  # an empty shard: the shape it would have
+            return X.new_empty((0, 1, self.resize, self.resize))
+        if self.resize is not None:
             X = F.interpolate(
                 X,
                 size=(self.resize, self.resize),

@@ -20,7 +20,12 @@ from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics, History
 from linearnets.training.updaters import Updater, streamlined
-from linearnets.validation import check_label_range, check_label_tensor, check_positive_int
+from linearnets.validation import (
+    check_label_range,
+    check_label_tensor,
+    check_no_nan_scores,
+    check_positive_int,
+)
 
 __all__ = [
     "EpochMetrics",
@@ -107,6 +112,8 @@ def train_step(
         net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
     else:
         y_hat = net(X)
+        if y.is_floating_point() and y_hat.shape != y.shape and isinstance(loss, nn.Module):
+            _check_targets_shape(y_hat, y)
         l = loss(y_hat, y)
         updater.zero_grad()
         # l.backward(full_like(l, scale)), minus its Python checks; a loss already reduced to the
@@ -117,6 +124,54 @@ def train_step(
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()
     return y_hat, _detached(l)
+
+
+def _check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Raise if regression outputs and targets of different shapes would broadcast in the loss.
+
+    ``nn.MSELoss`` on outputs (B, 1) and targets (B,) compares every output with every target,
+    (B, B) pairs, with only a warning: the model then learns the targets' mean. Checked for torch's
+    loss modules; a loss function (the book's ``squared_loss`` reshapes y itself) answers for its own.
+    """
+    try:
+        shape = torch.broadcast_shapes(y_hat.shape, y.shape)
+    except RuntimeError:
+        return  # the loss will say the shapes do not fit
+    if shape != y_hat.shape or shape != y.shape:
+        raise UsageError(
+            f"the targets y must have the model's output shape {tuple(y_hat.shape)}, got "
+            f"{tuple(y.shape)}, which would broadcast to {tuple(shape)} in the loss; reshape them "
+            f"with y.reshape({', '.join(str(d) for d in y_hat.shape)}) (e.g. labels.reshape(-1, 1))"
+        )
+
+
+@torch.no_grad()
+def _check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> None:
+    """Raise unless ``loss`` gives an analytic model's own loss values on this batch.
+
+    The model applies the gradient of its own loss whatever loss is passed (which then only reports):
+    a wrapper of the same loss, or ``nn.CrossEntropyLoss()`` for softmax, trains the same model, but
+    ``nn.L1Loss``, ``nn.MSELoss`` (twice the book's squared loss), a weighted or smoothed
+    cross-entropy or a summed loss would report one objective while following another.
+    """
+    if not X.shape[0]:
+        return
+    own_loss = net.analytic_loss  # type: ignore[attr-defined]
+    y_hat = net(X)
+    given, own = loss(y_hat, y), own_loss(y_hat, y)
+    if given.ndim == 0:
+        own = own.mean()
+    if given.shape != own.shape or not torch.allclose(
+        given.double(), own.double(), rtol=1e-4, atol=1e-6
+    ):
+        name = getattr(loss, "__name__", type(loss).__name__)
+        raise UsageError(
+            f"loss must give the analytic model's own loss ({own_loss.__name__}), whose gradient it "
+            f"applies whatever loss is passed; got {name}, which differs on the first batch "
+            f"({float(given.double().mean()):.4g} against {float(own.double().mean()):.4g}); pass "
+            "loss=net.analytic_loss, or build the model with analytic=False to train this loss "
+            "with autograd"
+        )
 
 
 def _detached(t: torch.Tensor) -> torch.Tensor:
@@ -161,14 +216,17 @@ def train_epoch(
     See D2L §3.6.6.
     """
     was_training = _set_mode(net, True)
-    totals = _Totals()
+    totals = _Totals(summed=getattr(loss, "reduction", None) == "sum")
     allow_empty = dist is not None and dist.enabled
+    other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
     try:  # restore the mode even when a batch or a hook (e.g. the divergence guard) raises
         step = -1
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
             step += 1
             X, y = _unpack(batch, allow_empty=allow_empty)
+            if other_loss and step == 0:
+                _check_same_loss(net, loss, X, y)
             scale = 1.0 / max(_global_batch_size(train_iter, step, y.shape[0], dist), 1)
             if dist is not None:
                 scale *= dist.world_size
@@ -193,11 +251,13 @@ def evaluate(
     See D2L §3.6.5.
     """
     was_training = _set_mode(net, False)
-    totals = _Totals()
+    totals = _Totals(summed=getattr(loss, "reduction", None) == "sum")
     try:
         for batch in data_iter:
             X, y = _unpack(batch, allow_empty=dist is not None and dist.enabled)
             y_hat = net(X)
+            if y.is_floating_point() and y_hat.shape != y.shape and isinstance(loss, nn.Module):
+                _check_targets_shape(y_hat, y)
             totals.add(y_hat, y, loss(y_hat, y) if loss is not None else None)
             del batch, X, y, y_hat  # free the batch's block for the next one (see train_epoch)
     finally:
@@ -258,7 +318,8 @@ class _Totals:
     _STASH_ROWS = 16384
     _STASH_VALUES = 1 << 20
 
-    def __init__(self) -> None:
+    def __init__(self, *, summed: bool = False) -> None:
+        self.summed = summed  # a 0-d loss is the batch's sum (reduction="sum"), not its mean
         self.loss_sum: torch.Tensor | float = 0.0
         self.correct: torch.Tensor | int = 0
         self.count = 0
@@ -271,6 +332,7 @@ class _Totals:
         self._rows = 0
         self._values = 0
         self._ranges: list[tuple[torch.Tensor, torch.Tensor, int]] = []  # labels' (min, max, C)
+        self._nan: torch.Tensor | bool = False  # whether a score was NaN
 
     def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
         if l is not None:
@@ -278,8 +340,9 @@ class _Totals:
             if l.ndim:  # (B,), (B, 1), ...: stashed as they are, flattened when folded
                 self._losses.append(l)
             elif y.shape[0]:  # reduced to its mean (e.g. nn.MSELoss()): once per example
-                self._means.append(l)  # (an empty shard's mean is NaN and counts for nothing)
-                self._mean_counts.append(y.shape[0])
+                # (an empty shard's mean is NaN and counts for nothing); a sum counts once
+                self._means.append(l)
+                self._mean_counts.append(1 if self.summed else y.shape[0])
         if _is_classification(y):
             _check_scores(y_hat, y)
             self.classification = True
@@ -308,12 +371,15 @@ class _Totals:
         if self._outputs:
             scores, labels = _joined(self._outputs), _joined(self._labels)
             self.correct = self.correct + (_predicted(scores) == labels).sum()
+            # a NaN score is every row's maximum: a NaN model would count as right on its class
+            self._nan = self._nan | scores.isnan().any()
             # a label outside [0, C) would silently count as a miss: checked once per group of
             # steps (the loss, if any, already rejected it); on a device, read back with the
             # epoch's totals rather than waiting on the device here
             low, high = torch.aminmax(labels)
             if labels.is_cpu:
                 check_label_range("y", int(low), int(high), scores.shape[1])
+                check_no_nan_scores(self._nan)
             else:
                 self._ranges.append((low, high, scores.shape[1]))
         self._losses, self._outputs, self._labels = [], [], []
@@ -323,6 +389,7 @@ class _Totals:
         self._reduce()
         for low, high, classes in self._ranges:
             check_label_range("y", int(low), int(high), classes)
+        check_no_nan_scores(self._nan)
         packed = torch.tensor(
             [float(self.loss_sum), float(self.correct), float(self.count)], dtype=torch.float64
         )
