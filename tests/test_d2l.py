@@ -189,3 +189,19 @@ def test_plot_and_predict_ch3_return_none_as_the_books_do(
     assert d2l.predict_ch3(net, _batches(), n=4) is None
     assert (tmp_path / "predict_ch3.png").stat().st_size > 1000
     plt.close("all")
+
+
+def test_train_ch3_in_a_read_only_folder_trains_and_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as a read-only folder answers
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    before = net[1].weight.detach().clone()
+    with pytest.warns(UserWarning, match="the working folder is not writable, so train_ch3.png is not saved"):  # fmt: skip
+        d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), 1,
+                      torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
+    assert not torch.equal(net[1].weight, before)  # it trained
+    assert list(tmp_path.iterdir()) == []

@@ -12,7 +12,9 @@ See D2L chapter 3.
 
 from __future__ import annotations
 
+import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -165,6 +167,24 @@ def train_epoch_ch3(
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
+def _figure_file(name: str, notebook: bool) -> str | None:
+    """Return where a figure is saved outside Jupyter: ``name`` in the working folder if writable.
+
+    The file is a convenience the book's functions do not have: a read-only folder only skips it
+    (with a warning), it does not stop the training or prediction the book's code asked for.
+    """
+    if notebook:
+        return None
+    if not os.access(".", os.W_OK | os.X_OK):
+        warnings.warn(
+            f"the working folder is not writable, so {name} is not saved; run from a folder you "
+            "can write to for the file",
+            stacklevel=3,
+        )
+        return None
+    return name
+
+
 def _in_notebook() -> bool:
     # the plotting package's test (Colab's and VS Code's shells subclass Jupyter's), so train_ch3's
     # printing and saving agree with where its Animator draws
@@ -201,7 +221,7 @@ def train_ch3(
         xlim=[1, num_epochs] if num_epochs > 1 else [0.5, 1.5],
         ylim=[0.3, 0.9],
         legend=["train loss", "train acc", "test acc"],
-        out=None if notebook else "train_ch3.png",
+        out=_figure_file("train_ch3.png", notebook),
     )
     for epoch in range(num_epochs):
         start = time.perf_counter()
@@ -252,4 +272,4 @@ def predict_ch3(
     """
     from linearnets.inference import predict
 
-    predict(net, test_iter, n, out=None if _in_notebook() else "predict_ch3.png")
+    predict(net, test_iter, n, out=_figure_file("predict_ch3.png", _in_notebook()))

@@ -144,13 +144,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _rank() -> int:
-    """Return this process's rank under torchrun (from its environment), 0 otherwise."""
+    """Return this process's rank under torchrun (from its environment), 0 otherwise.
+
+    A ``RANK`` left in the environment of a single process (no ``WORLD_SIZE`` above 1), or outside
+    ``[0, WORLD_SIZE)``, is ignored: that process must still say what went wrong.
+    """
     from linearnets.training.distributed import env_int
 
     try:
-        return env_int("RANK", 0)
-    except UsageError:  # a malformed RANK: speak, rather than fail while reporting an error
+        rank, world = env_int("RANK", 0), env_int("WORLD_SIZE", 1)
+    except UsageError:  # a malformed RANK or WORLD_SIZE: speak, rather than fail while reporting
         return 0
+    return rank if 0 <= rank < world else 0
 
 
 def _let_rank_0_speak(seconds: float = 2.0) -> None:
@@ -236,8 +241,9 @@ def _one_line(exc: Exception) -> str:
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
             return (
-                f"{text} ({type(exc).__name__}): the disk is full; free some space and run it "
-                "again (a softmax run keeps its last checkpoint: continue it with --resume RUN_DIR)"
+                f"{text} ({type(exc).__name__}): a device is full (the disk, or where the output "
+                "goes); free some space and run it again (a softmax run keeps the checkpoint of its "
+                "last finished epoch: continue it with --resume RUN_DIR)"
             )
         return f"{text} ({type(exc).__name__})"
     return f"unexpected {type(exc).__name__}: {text} (re-run with --debug for the traceback)"
@@ -252,9 +258,23 @@ def entry() -> NoReturn:
     output and leaves with ``os._exit``, skipping that teardown. With ``--debug`` an error's traceback
     is raised out of :func:`main` and printed as usual.
     """
+    try:
+        os.getcwd()
+    except OSError:  # torch's MKL cannot even load from a deleted folder
+        print(
+            "linearnets: error: the working folder no longer exists; cd to a folder that does "
+            "and run it again",
+            file=sys.stderr,
+        )
+        os._exit(EXIT_RUNTIME)
+    for stream in (sys.stdout, sys.stderr):
+        # a terminal or pipe that cannot encode a run folder's name or a Chinese label (an ASCII
+        # locale) shows it escaped rather than failing a finished run
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     code = main()
     for stream in (sys.stdout, sys.stderr):
-        # a closed pipe (``| head``) or stream: nothing more can be shown
-        with contextlib.suppress(OSError, ValueError):
+        # a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing more can be shown
+        with contextlib.suppress(AttributeError, OSError, ValueError):
             stream.flush()
     os._exit(code)

@@ -51,11 +51,29 @@ def _backend_chosen(matplotlib: Any) -> bool:
         return True
 
 
+def matplotlib_module() -> Any:
+    """Return ``matplotlib``, importing it; a bad ``MPLBACKEND`` (which fails the import) is named.
+
+    Raises:
+        UsageError: ``MPLBACKEND`` names no backend matplotlib knows.
+    """
+    try:
+        import matplotlib
+    except ValueError as exc:
+        backend = os.environ.get("MPLBACKEND")
+        if backend is None or "backend" not in str(exc):
+            raise
+        raise UsageError(
+            f"MPLBACKEND must name a matplotlib backend, got {backend!r}; unset it, set "
+            "MPLBACKEND=Agg to draw into files, or pass --plot none"
+        ) from None
+    return matplotlib
+
+
 def pyplot() -> Any:
     """Return ``matplotlib.pyplot``, switching to Agg first when headless and no backend was chosen."""
     if "matplotlib.pyplot" not in sys.modules:
-        import matplotlib
-
+        matplotlib = matplotlib_module()
         if not _backend_chosen(matplotlib) and not in_notebook() and not _has_display():
             matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -71,6 +89,7 @@ def new_figure(figsize: tuple[float, float], *, managed: bool) -> Figure:
     """
     if managed:
         return pyplot().figure(figsize=figsize)
+    matplotlib_module()
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize)

@@ -7,6 +7,7 @@ forked, they are drawn here.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,18 @@ from linearnets.tasks.experiment import Experiment
 if TYPE_CHECKING:
     from linearnets.plotting.background import PlotProcess
 
-__all__ = ["live_curves", "plot_process", "write_reports"]
+__all__ = ["check_backend", "live_curves", "plot_process", "write_reports"]
+
+
+def check_backend(config: SoftmaxConfig) -> None:
+    """Refuse a bad ``MPLBACKEND`` before a run starts, not when its first figure fails to draw.
+
+    Only when it is set (matplotlib is then imported here, ~0.1 s) and the run draws figures.
+    """
+    if config.plot != "none" and os.environ.get("MPLBACKEND"):
+        from linearnets.plotting._mpl import matplotlib_module
+
+        matplotlib_module()
 
 
 def plot_process(config: SoftmaxConfig) -> PlotProcess | None:

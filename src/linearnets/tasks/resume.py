@@ -20,6 +20,7 @@ from linearnets._json import dumps_strict
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.seeding import kept_global_state
+from linearnets.tasks.reports import check_backend
 from linearnets.tasks.softmax import (
     WEIGHTS_FILE,
     Experiment,
@@ -107,6 +108,7 @@ def _resume(
     **overrides: Any,
 ) -> SoftmaxResult:
     """:func:`resume_softmax` once the folder is checked and locked."""
+    check_backend(_resumed_config(_last_asked(saved, SoftmaxConfig()), overrides, run_dir))
     if not (run_dir / CHECKPOINT_FILE).exists() and not (run_dir / WEIGHTS_FILE).exists():
         done = _epochs_logged(run_dir)
         # one row may come from a crash between an epoch's metrics row and its first checkpoint;

@@ -22,7 +22,7 @@ from linearnets.config import SoftmaxConfig
 from linearnets.errors import DivergenceError, PlotError, UsageError, UsageTypeError
 from linearnets.seeding import kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
-from linearnets.tasks.reports import live_curves, plot_process, write_reports
+from linearnets.tasks.reports import check_backend, live_curves, plot_process, write_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
@@ -103,6 +103,7 @@ def run_softmax(
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
     dist = dist or DistContext()
+    check_backend(config)
     # the folder first: a bad --out fails before a second is spent loading data
     existed = config.out is not None and Path(config.out).is_dir()
     run_dir, lock = _run_dir_everywhere(config, dist)
@@ -174,8 +175,9 @@ def train_experiment(
     """Train epochs ``start_epoch + 1 … config.epochs`` in ``run_dir``, then write the reports.
 
     Callbacks, in order: the divergence guard (so a blown-up epoch is neither logged nor saved), the
-    metrics files, the curves, ``callbacks``, the checkpoint, and the interrupt check (so a signal during
-    an epoch's evaluation stops the run only once that epoch is saved).
+    checkpoint (so an epoch is saved before anything can fail to print or draw it), the metrics files,
+    the curves, ``callbacks``, and the interrupt check (so a signal during an epoch's evaluation stops
+    the run only once that epoch is saved).
 
     Args:
         exp: the prepared run (its model, optimizer and generators already restored when resuming).
@@ -198,6 +200,9 @@ def train_experiment(
     )
     plotter = plot_process(config) if main else None
     if main:
+        # the checkpoint first: an epoch is kept even if printing its line (stdout gone, `| head`)
+        # or drawing it fails afterwards
+        own.append(checkpoint)
         own.append(MetricsWriter(run_dir))
         curves = live_curves(config, run_dir, plotter)
         if curves is not None:
@@ -205,7 +210,6 @@ def train_experiment(
             for metrics in history.epochs:  # redraw the epochs before a resume
                 own[-1].on_epoch_end(metrics=metrics)
         own.extend(callbacks)
-        own.append(checkpoint)
     interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
     own.append(interrupt)
     with _resume_hint_after_training(exp, run_dir, history, checkpoint, start_epoch):

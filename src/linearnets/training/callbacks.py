@@ -69,7 +69,7 @@ class ConsoleLogger(Callback):
         self._bar: Any = None
 
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
-        show = self.progress if self.progress is not None else sys.stderr.isatty()
+        show = self.progress if self.progress is not None else _is_terminal(sys.stderr)
         if show:
             from tqdm import tqdm
 
@@ -88,6 +88,14 @@ class ConsoleLogger(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    """Whether ``stream`` is a terminal (``None``, as a closed ``2>&-`` leaves it, is not)."""
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stream
+        return False
 
 
 class MetricsWriter(Callback):

@@ -71,6 +71,7 @@ def init_distributed(*, device: torch.device | None = None) -> DistContext:
     world_size = env_int("WORLD_SIZE", 1)
     if world_size <= 1:
         return DistContext()
+    _check_launched(world_size)
     rank, local_rank = env_int("RANK", 0), env_int("LOCAL_RANK", 0)
     if not dist.is_available():
         raise UsageError(
@@ -82,6 +83,26 @@ def init_distributed(*, device: torch.device | None = None) -> DistContext:
             torch.cuda.set_device(device)
         dist.init_process_group(backend=backend, init_method="env://")
     return DistContext(rank=rank, world_size=world_size, local_rank=local_rank)
+
+
+def _check_launched(world_size: int) -> None:
+    """Raise unless the variables a launcher such as torchrun sets for ``world_size`` processes are all
+    there and consistent (set by hand, ``WORLD_SIZE`` alone would fail deep in torch or hang)."""
+    fix = (
+        f"start the {world_size} processes with torchrun (e.g. torchrun --nproc_per_node="
+        f"{world_size} -m linearnets softmax ...), or unset WORLD_SIZE for a single process"
+    )
+    missing = [name for name in ("RANK", "MASTER_ADDR", "MASTER_PORT") if not os.environ.get(name)]
+    if missing:
+        raise UsageError(
+            f"WORLD_SIZE={world_size} asks for a data-parallel run, but {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not set; {fix}"
+        )
+    rank = env_int("RANK", 0)
+    if not 0 <= rank < world_size:
+        raise UsageError(
+            f"RANK must be in [0, {world_size}) for WORLD_SIZE={world_size}, got {rank}; {fix}"
+        )
 
 
 def shutdown_distributed() -> None:

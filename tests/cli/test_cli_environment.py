@@ -1,0 +1,131 @@
+"""The command in unusual but real environments: closed or full output, ASCII locales, stray
+torchrun variables, a deleted working folder. Each runs the real command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.cli import main
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX shell")
+
+
+def _sh(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` with ``$LN`` the command (``python -m linearnets``)."""
+    environ = {**os.environ, "LN": f"{sys.executable} -m linearnets", "MPLBACKEND": "Agg", **env}
+    return subprocess.run(
+        ["sh", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120, env=environ
+    )
+
+
+@pytest.fixture
+def npz(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)).astype(np.float32), rng.integers(0, 2, size=60)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    return tmp_path / "d.npz"
+
+
+def test_an_epoch_is_saved_before_its_line_is_printed(tmp_path: Path, npz: Path) -> None:
+    """stdout on a full device: the first print fails, but the epoch it reports is already kept."""
+    done = _sh(f"$LN softmax --data {npz} --epochs 3 --plot none --out run >/dev/full", tmp_path)
+    assert done.returncode == 1
+    assert "a device is full (the disk, or where the output goes)" in done.stderr
+    ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    assert ckpt["epoch"] == 1  # the epoch whose line could not be printed
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-"])
+def test_a_closed_output_stream_is_no_error(tmp_path: Path, closed: str) -> None:
+    done = _sh(f"$LN linreg --epochs 1 {closed}", tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_an_ascii_terminal_gets_escaped_names_not_a_failed_run(tmp_path: Path, npz: Path) -> None:
+    done = _sh(
+        f"$LN softmax --data {npz} --epochs 1 --plot none --out 日本 && $LN softmax --help",
+        tmp_path,
+        PYTHONIOENCODING="ascii",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "run folder: \\u65e5\\u672c" in done.stdout
+    assert (tmp_path / "日本" / "results.json").is_file()
+
+
+def test_a_deleted_working_folder_is_one_line(tmp_path: Path) -> None:
+    done = _sh("mkdir gone && cd gone && rmdir ../gone && exec $LN --version", tmp_path)
+    assert (done.returncode, done.stderr) == (
+        1,
+        "linearnets: error: the working folder no longer exists; cd to a folder that does and "
+        "run it again\n",
+    )
+
+
+def test_a_stray_rank_without_world_size_still_says_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    with pytest.raises(SystemExit) as info:  # argparse's exit
+        main(["linreg", "--lr", "-1"])
+    assert info.value.code == 2
+    assert "argument --lr: must be a finite number > 0, got -1" in capsys.readouterr().err
+    assert main(["softmax", "--data", "/nonexistent.npz"]) == 2  # a check after parsing
+    assert "/nonexistent.npz" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("env", "pattern"),
+    [
+        (
+            {"WORLD_SIZE": "2"},
+            r"WORLD_SIZE=2 asks for a data-parallel run, but RANK, MASTER_ADDR, MASTER_PORT are not set; start the 2 processes with torchrun",
+        ),
+        (
+            {"WORLD_SIZE": "2", "RANK": "5", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"},
+            r"RANK must be in \[0, 2\) for WORLD_SIZE=2, got 5",
+        ),
+    ],
+    ids=["world-size-alone", "rank-too-big"],
+)
+def test_torchrun_variables_set_by_hand_are_named(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    pattern: str,
+) -> None:
+    import re
+
+    for name in ("RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("linearnets.cli._let_rank_0_speak", lambda seconds=2.0: None)
+    assert main(["softmax", "--data", "/nonexistent.npz", "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert re.search(pattern, err), err
+
+
+def test_a_bad_mplbackend_is_named_before_a_run_starts(tmp_path: Path, npz: Path) -> None:
+    done = _sh(
+        f"$LN softmax --data {npz} --epochs 1 --out run; echo $?; $LN data show --out g.png; echo $?",
+        tmp_path,
+        MPLBACKEND="nonsense",
+    )
+    message = (
+        "error: MPLBACKEND must name a matplotlib backend, got 'nonsense'; unset it, set "
+        "MPLBACKEND=Agg to draw into files, or pass --plot none"
+    )
+    assert done.stdout.split() == ["2", "2"]
+    assert done.stderr.count(message) == 2, done.stderr
+    assert not (tmp_path / "run").exists()  # refused before the run folder was made
+    assert _sh(f"$LN softmax --data {npz} --epochs 1 --plot none --out run", tmp_path,
+               MPLBACKEND="nonsense").returncode == 0  # fmt: skip
