@@ -27,9 +27,10 @@ def test_cuda_without_gpu_is_a_usage_error(name: str) -> None:
         resolve_device(name)
 
 
-@pytest.mark.parametrize("name", ["gpu", "tpu:0", "cuda:x", ""])
+@pytest.mark.parametrize("name", ["gpu", "tpu:0", "cuda:x", "", "xla", "meta"])
 def test_unknown_names(name: str) -> None:
-    with pytest.raises(UsageError, match=r"device must be one of auto, cpu, cuda, cuda:N, mps"):
+    """Unknown to torch, or known to torch (xla, meta) but not a device to train on: the same fix."""
+    with pytest.raises(UsageError, match=r"device must be one of auto, cpu, cuda, cuda:N, mps, got .*; pass e.g. --device auto"):  # fmt: skip
         resolve_device(name)
 
 

@@ -54,5 +54,8 @@ def resolve_device(
             )
         return resolved
     if resolved.type != "cpu":
-        raise UsageError(f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}")
+        raise UsageError(
+            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; pass e.g. "
+            "--device auto"
+        )
     return resolved

@@ -129,3 +129,11 @@ def test_a_bad_mplbackend_is_named_before_a_run_starts(tmp_path: Path, npz: Path
     assert not (tmp_path / "run").exists()  # refused before the run folder was made
     assert _sh(f"$LN softmax --data {npz} --epochs 1 --plot none --out run", tmp_path,
                MPLBACKEND="nonsense").returncode == 0  # fmt: skip
+
+
+def test_the_predict_table_aligns_chinese_labels_by_terminal_columns() -> None:
+    from linearnets.cli.predict import _right_aligned
+
+    assert _right_aligned("T恤", 12) == " " * 9 + "T恤"  # 1 + 2 columns
+    assert _right_aligned("t-shirt", 12) == " " * 5 + "t-shirt"
+    assert _right_aligned("ankle boot and more", 12) == "ankle boot and more"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,13 @@ def run(args: argparse.Namespace) -> int:
         get_fashion_mnist_labels(pred, lang=args.lang),
         strict=True,
     ):
-        print(f"{true:>12} -> {guess}{'' if true == guess else '   (wrong)'}")
+        print(f"{_right_aligned(true, 12)} -> {guess}{'' if true == guess else '   (wrong)'}")
     correct = int((pred == y).sum())
     print(f"{correct}/{len(y)} correct; figure: {out}")
     return 0
+
+
+def _right_aligned(text: str, width: int) -> str:
+    """Pad ``text`` on the left to ``width`` terminal columns (a Chinese character takes two)."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return " " * max(width - columns, 0) + text
