@@ -41,7 +41,6 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
     scores = y_hat.ndim > 1 and y_hat.shape[1] > 1
     if scores:  # a label outside [0, C) can never match: an error, not a silent miss
         check_label_tensor("y", y, num_classes=y_hat.shape[1])
-    if scores:
         check_no_nan_scores(y_hat.isnan().any())
     pred = y_hat.max(dim=1).indices if scores else y_hat.reshape(-1)
     if pred.shape[0] != y.shape[0]:

@@ -208,6 +208,7 @@ def check_no_nan_scores(nan: torch.Tensor | bool) -> None:
     """
     if bool(nan):
         raise DivergenceError(
-            "the model's scores hold NaN, so no accuracy can be computed: its weights blew up; "
-            "train again with a smaller lr (the divergence guard, on by default, stops that early)"
+            "the model's scores hold NaN, so no accuracy can be computed: its weights or its "
+            "inputs hold NaN (weights blow up when the lr is too large: train again with a smaller "
+            "one; the CLI's divergence guard, on by default, stops such a run early)"
         )

@@ -74,6 +74,8 @@ def test_a_stray_rank_without_world_size_still_says_what_is_wrong(
 ) -> None:
     monkeypatch.setenv("RANK", "1")
     monkeypatch.delenv("WORLD_SIZE", raising=False)
+    for name in ("MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(SystemExit) as info:  # argparse's exit
         main(["linreg", "--lr", "-1"])
     assert info.value.code == 2
@@ -90,11 +92,15 @@ def test_a_stray_rank_without_world_size_still_says_what_is_wrong(
             r"WORLD_SIZE=2 asks for a data-parallel run, but RANK, MASTER_ADDR, MASTER_PORT are not set; start the 2 processes with torchrun",
         ),
         (
+            {"WORLD_SIZE": "2", "RANK": "1"},  # as if rank 1 of two, but no launcher: it speaks
+            r"WORLD_SIZE=2 asks for a data-parallel run, but MASTER_ADDR, MASTER_PORT are not set",
+        ),
+        (
             {"WORLD_SIZE": "2", "RANK": "5", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"},
             r"RANK must be in \[0, 2\) for WORLD_SIZE=2, got 5",
         ),
     ],
-    ids=["world-size-alone", "rank-too-big"],
+    ids=["world-size-alone", "rank-1-by-hand", "rank-too-big"],
 )
 def test_torchrun_variables_set_by_hand_are_named(
     monkeypatch: pytest.MonkeyPatch,

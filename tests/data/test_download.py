@@ -392,10 +392,13 @@ def test_the_minimum_speed_is_a_module_constant(
         _get(tmp_path / "b", tiny, [server.mirror("drip")], timeout=0.1)
 
 
-def _part(folder: Path, name: str) -> Path:
-    """Make a temporary file as a download of ``name`` does (a killed one leaves it behind)."""
+def _part(folder: Path, name: str, *, age: float = 120.0) -> Path:
+    """Make a temporary file as a download of ``name`` does (a killed one leaves it behind),
+    last written ``age`` seconds ago."""
     fd, path = tempfile.mkstemp(prefix=f".{name}.gz.", suffix=".part", dir=folder)
     os.close(fd)
+    then = time.time() - age
+    os.utime(path, (then, then))
     return Path(path)
 
 
@@ -408,6 +411,8 @@ def test_stale_temporary_files_are_removed(server: Server, tiny: Tiny, tmp_path:
         raw / f".{FIRST}.gz.ab_12xyz.part",
     ]
     stale[2].write_bytes(b"partial")
+    os.utime(stale[2], (time.time() - 120, time.time() - 120))
+    starting = _part(raw, "t10k-images-idx3-ubyte", age=1.0)  # just made, not locked yet
     others = [
         f".{FIRST}.gz.abc.part",  # not mkstemp's 8 characters
         f".{FIRST}.gz.ABCDEFGH.part",
@@ -426,7 +431,7 @@ def test_stale_temporary_files_are_removed(server: Server, tiny: Tiny, tmp_path:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another download is writing it
         _get(tmp_path / "root", tiny, [server.mirror("good")])
     assert not any(p.exists() for p in stale)
-    assert running.exists() and (tmp_path / "target").read_text() == "kept"
+    assert running.exists() and starting.exists() and (tmp_path / "target").read_text() == "kept"
     assert all((raw / name).read_text() == "the user's" for name in others)
     assert (raw / f".{FIRST}.gz.dirdirdi.part").is_dir()
     assert (raw / f".{FIRST}.gz.linklink.part").is_symlink()

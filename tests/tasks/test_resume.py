@@ -330,7 +330,7 @@ def test_a_run_whose_config_json_went_missing_resumes_from_its_checkpoint(tmp_pa
     run_softmax(SoftmaxConfig(**base, epochs=3, out=tmp_path / "whole"))
     run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "cut"))
     (tmp_path / "cut" / "config.json").unlink()
-    resume_softmax(tmp_path / "cut", epochs=3)
+    assert main(["softmax", "--resume", str(tmp_path / "cut"), "--epochs", "3"]) == 0  # the CLI
     assert json.loads((tmp_path / "cut" / "config.json").read_text())["config"]["epochs"] == 3
     _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")
 
@@ -368,3 +368,17 @@ def test_a_signal_while_the_reports_are_written_gives_the_resume_hint(
     monkeypatch.setattr(softmax_task, "save_weights", saved)
     assert main(["softmax", "--resume", str(run)]) == 0  # trains nothing, writes the reports
     assert (run / "results.json").is_file() and len(_metrics(run)) == 2
+
+
+def test_a_value_forced_for_other_epochs_needs_force_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _blobs(tmp_path / "d.npz", 8)
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", plot="none", epochs=1, out=run))
+    resume_softmax(run, epochs=2, lr=0.2, force=True)  # epoch 2 at lr 0.2
+    resume_softmax(run, epochs=3, lr=0.1, force=True)  # epoch 3 back at 0.1
+    capsys.readouterr()
+    # 0.2 was forced from epoch 1 once; from epoch 3 it is a new change again
+    assert main(["softmax", "--resume", str(run), "--epochs", "4", "--lr", "0.2"]) == 2
+    assert "--lr changed from 0.1 to 0.2" in capsys.readouterr().err

@@ -103,3 +103,36 @@ def test_a_run_that_fails_to_start_leaves_no_folder(tmp_path: Path) -> None:
 def test_an_out_name_too_long_for_the_file_system_names_the_option(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"--out .* cannot be created \(File name too long\)"):
         claim_run_dir(tmp_path / ("x" * 300), name="x")
+
+
+def test_a_forked_child_does_not_keep_the_parents_lock(tmp_path: Path) -> None:
+    """The plotting process is forked while the run holds its folder: it must not hold it on."""
+    lock = RunLock(tmp_path).acquire()
+    ready_r, ready_w = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child (past the fork hooks): say so, then outlive the parent's hold
+        os.write(ready_w, b"1")
+        signal.pause()
+        os._exit(0)
+    try:
+        assert os.read(ready_r, 1) == b"1"
+        lock.release()
+        RunLock(tmp_path).acquire().release()  # free, although the child still runs
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        os.close(ready_r), os.close(ready_w)
+
+
+def test_a_file_system_without_locks_runs_unlocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import fcntl
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    lock = claim_run_dir(tmp_path / "run", name="x")  # not "being written by another run"
+    lock.release()

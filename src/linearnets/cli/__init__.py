@@ -146,8 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _rank() -> int:
     """Return this process's rank under torchrun (from its environment), 0 otherwise.
 
-    A ``RANK`` left in the environment of a single process (no ``WORLD_SIZE`` above 1), or outside
-    ``[0, WORLD_SIZE)``, is ignored: that process must still say what went wrong.
+    A ``RANK`` that no launcher set (no ``WORLD_SIZE`` above 1, no ``MASTER_ADDR``/``MASTER_PORT``,
+    or outside ``[0, WORLD_SIZE)``) is ignored: that process must still say what went wrong.
     """
     from linearnets.training.distributed import env_int
 
@@ -155,7 +155,8 @@ def _rank() -> int:
         rank, world = env_int("RANK", 0), env_int("WORLD_SIZE", 1)
     except UsageError:  # a malformed RANK or WORLD_SIZE: speak, rather than fail while reporting
         return 0
-    return rank if 0 <= rank < world else 0
+    launched = all(os.environ.get(name) for name in ("MASTER_ADDR", "MASTER_PORT"))
+    return rank if launched and 0 <= rank < world else 0
 
 
 def _let_rank_0_speak(seconds: float = 2.0) -> None:

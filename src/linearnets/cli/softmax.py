@@ -109,11 +109,10 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets softmax``; return the exit status."""
     from linearnets.device import resolve_device
-    from linearnets.tasks.resume import resume_softmax
+    from linearnets.tasks.resume import resume_softmax, saved_config
     from linearnets.tasks.softmax import run_softmax
     from linearnets.training.callbacks import ConsoleLogger
     from linearnets.training.distributed import env_int, init_distributed, shutdown_distributed
-    from linearnets.training.runs import read_config
 
     given = _given(args)
     if args.resume is not None and args.out is not None:
@@ -126,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         config = SoftmaxConfig(**given)
         device_name = config.device
     else:
-        saved = read_config(args.resume).get("config", {})
+        saved = saved_config(args.resume).get("config", {})
         device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
     device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
     dist = init_distributed(device=device)

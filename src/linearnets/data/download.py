@@ -45,6 +45,7 @@ DEFAULT_MIRRORS = (
 )
 CHUNK = 1 << 16
 MIN_BYTES_PER_SECOND = 1 << 10  # over any `timeout` seconds; a slower mirror is given up
+STALE_AFTER = 60.0  # seconds: a temporary file younger than this may be a starting download's
 PART_SUFFIX = ".part"  # temporary files: .NAME.gz.XXXXXXXX.part (mkstemp's 8 characters)
 NO_NETWORK_FIX = (
     "without a network, install the Debian package ('sudo apt-get install dataset-fashion-mnist'), "
@@ -132,9 +133,15 @@ def _remove_stale_parts(folder: Path, names: Iterable[str]) -> None:
 
 
 def _is_stale(path: Path) -> bool:
-    """Whether ``path`` is a regular file that no running download holds locked."""
-    if not stat.S_ISREG(path.lstat().st_mode):
+    """Whether ``path`` is a regular file, older than a minute, that no running download holds locked.
+
+    The age rule covers the moment between a download creating its file and locking it.
+    """
+    info = path.lstat()
+    if not stat.S_ISREG(info.st_mode):
         return False  # never open a link or a FIFO
+    if time.time() - info.st_mtime < STALE_AFTER:
+        return False
     with path.open("rb") as f:
         return _lock(f)
 

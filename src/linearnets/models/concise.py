@@ -75,7 +75,8 @@ def _linear(num_inputs: int, num_outputs: int, generator: torch.Generator | None
     if generator is None:
         layer = nn.Linear(num_inputs, num_outputs)
     else:
-        layer = nn.Linear(num_inputs, num_outputs, device="meta").to_empty(device="cpu")
+        device = torch.empty(0).device  # torch's default device (torch.set_default_device)
+        layer = nn.Linear(num_inputs, num_outputs, device="meta").to_empty(device=device)
     init_weights(layer, generator=generator)
     return layer
 

@@ -25,7 +25,6 @@ from linearnets.tasks.softmax import (
     WEIGHTS_FILE,
     Experiment,
     SoftmaxResult,
-    on_rank_0,
     prepare,
     train_experiment,
     write_run_config,
@@ -37,7 +36,7 @@ from linearnets.training.checkpoint import (
     load_checkpoint,
     set_global_rng_state,
 )
-from linearnets.training.distributed import DistContext
+from linearnets.training.distributed import DistContext, on_rank_0
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -46,7 +45,7 @@ from linearnets.training.runs import (
     read_config,
 )
 
-__all__ = ["resume_softmax"]
+__all__ = ["resume_softmax", "saved_config"]
 
 # the figures a run draws (see tasks.reports); a resume with plot="none" removes them
 FIGURES = ("curves.png", "curves.svg", "curves.pdf", "predictions.png", "confusion.png")
@@ -78,7 +77,7 @@ def resume_softmax(
         CheckpointError: ``checkpoint.pt`` is damaged or foreign, or missing beside trained weights.
     """
     run_dir = Path(run_dir)
-    saved = _saved_config(run_dir)
+    saved = saved_config(run_dir)
     if not os.access(run_dir, os.W_OK | os.X_OK):
         raise UsageError(
             f"--resume {run_dir} is not writable, and resuming rewrites its files; make it "
@@ -111,11 +110,11 @@ def _resume(
     check_backend(_resumed_config(_last_asked(saved, SoftmaxConfig()), overrides, run_dir))
     if not (run_dir / CHECKPOINT_FILE).exists() and not (run_dir / WEIGHTS_FILE).exists():
         done = _epochs_logged(run_dir)
-        # one row may come from a crash between an epoch's metrics row and its first checkpoint;
-        # more mean the checkpoint went missing, and starting over would throw those epochs away
-        if done > 1 and not force:
+        # each epoch's checkpoint is written before its metrics row: a logged epoch means a
+        # checkpoint went missing, and starting over would throw that work away
+        if done and not force:
             raise CheckpointError(
-                f"the run in {run_dir} logged {done} finished epochs in "
+                f"the run in {run_dir} logged {done} finished epoch{'s' if done > 1 else ''} in "
                 f"metrics.jsonl but has no {CHECKPOINT_FILE} to continue from; put the checkpoint "
                 "back, or pass --force (force=True) to start the run over, replacing its metrics"
             )
@@ -131,7 +130,8 @@ def _resume(
     new = _resumed_config(_last_asked(saved, old), overrides, run_dir)
     changed = {k: (getattr(old, k), getattr(new, k)) for k in RESULT_SETTINGS}
     changed = {k: v for k, v in changed.items() if v[0] != v[1]}
-    unforced = {k: v for k, v in changed.items() if str(v[1]) not in _forced_before(saved, k)}
+    forced_before = _forced_since(saved, ckpt.epoch)
+    unforced = {k: v for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())}
     if unforced and not force:
         what = "; ".join(
             f"--{key.replace('_', '-')} changed from {was} to {now}"
@@ -174,7 +174,7 @@ def _resume(
         if new.plot == "none":  # not redrawn: they would show the model of an earlier epoch
             for figure in FIGURES:
                 (run_dir / figure).unlink(missing_ok=True)
-        # the checkpoint's rows are the truth: a crash may have left metrics a row ahead of it
+        # the checkpoint's rows are the truth: a crash right after it leaves metrics a row behind
         (run_dir / "metrics.jsonl").write_text(
             "".join(dumps_strict(m.as_dict()) + "\n" for m in history.epochs)
         )
@@ -188,8 +188,9 @@ def _resume(
     )
 
 
-def _saved_config(run_dir: Path) -> dict[str, Any]:
+def saved_config(run_dir: str | Path) -> dict[str, Any]:
     """Return the run's ``config.json``; if it is gone, what the checkpoint holds (its config)."""
+    run_dir = Path(run_dir)
     if run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists():
         try:
             ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
@@ -208,14 +209,20 @@ def _last_asked(saved: dict[str, Any], checkpointed: SoftmaxConfig) -> SoftmaxCo
         return checkpointed
 
 
-def _forced_before(saved: dict[str, Any], key: str) -> set[str]:
-    """Return the values an earlier resume of this run forced ``key`` to (as recorded, strings)."""
-    values = set()
+def _forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
+    """Return the values earlier resumes from ``epoch`` forced, per setting (as recorded, strings).
+
+    Only those: a resume interrupted before its first checkpoint left the checkpoint at ``epoch``
+    with the old value, and its --force carries on; a value forced for other epochs does not.
+    """
+    values: dict[str, set[str]] = {}
     for entry in saved.get("resumes", []):
-        forced = entry.get("forced") if isinstance(entry, dict) else None
-        pair = forced.get(key) if isinstance(forced, dict) else None
-        if isinstance(pair, list) and len(pair) == 2:
-            values.add(str(pair[1]))
+        if not isinstance(entry, dict) or entry.get("from_epoch") != epoch:
+            continue
+        forced = entry.get("forced")
+        for key, pair in forced.items() if isinstance(forced, dict) else ():
+            if isinstance(pair, list) and len(pair) == 2:
+                values.setdefault(key, set()).add(str(pair[1]))
     return values
 
 

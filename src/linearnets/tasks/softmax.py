@@ -12,21 +12,21 @@ import contextlib
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import DivergenceError, PlotError, UsageError, UsageTypeError
+from linearnets.errors import DivergenceError, PlotError, UsageTypeError
 from linearnets.seeding import kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend, live_curves, plot_process, write_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
-from linearnets.training.distributed import DistContext
+from linearnets.training.distributed import DistContext, on_rank_0
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.loop import History, fit
@@ -376,22 +376,3 @@ def _run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> tuple[Path,
 
     run_dir = Path(on_rank_0(dist, claim))
     return run_dir, (locks[0] if locks else None)
-
-
-def on_rank_0(dist: DistContext, work: Callable[[], str]) -> str:
-    """Run ``work`` on rank 0 and return its result on every rank; its UsageError is raised on all."""
-    if not dist.enabled:
-        return work()
-    import torch.distributed as torch_dist
-
-    names: list[Any] = [None]
-    if dist.is_main:
-        try:
-            names = [("ok", work())]
-        except UsageError as exc:
-            names = [("error", str(exc))]
-    torch_dist.broadcast_object_list(names, src=0)
-    status, value = names[0]
-    if status == "error":
-        raise UsageError(value)
-    return str(value)

@@ -8,6 +8,7 @@ NCCL on CUDA) and the loop uses the context to scale the loss, average gradients
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ import torch.distributed as dist
 
 from linearnets.errors import UsageError
 
-__all__ = ["DistContext", "env_int", "init_distributed", "shutdown_distributed"]
+__all__ = ["DistContext", "env_int", "init_distributed", "on_rank_0", "shutdown_distributed"]
 
 
 @dataclass(frozen=True)
@@ -120,3 +121,20 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise UsageError(f"environment variable {name} must be an integer, got {value!r}") from None
+
+
+def on_rank_0(context: DistContext, work: Callable[[], str]) -> str:
+    """Run ``work`` on rank 0 and return its result on every rank; its UsageError is raised on all."""
+    if not context.enabled:
+        return work()
+    names: list[Any] = [None]
+    if context.is_main:
+        try:
+            names = [("ok", work())]
+        except UsageError as exc:
+            names = [("error", str(exc))]
+    dist.broadcast_object_list(names, src=0)
+    status, value = names[0]
+    if status == "error":
+        raise UsageError(value)
+    return str(value)

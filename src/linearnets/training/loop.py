@@ -204,7 +204,10 @@ def train_epoch(
     Args:
         net: a callable with ``parameters()``: a scratch model or an ``nn.Module``.
         train_iter: yields ``(X, y)`` batches.
-        loss: per-example loss (``reduction='none'``); a mean-reduced loss also works.
+        loss: per-example loss (``reduction='none'``); a mean-reduced loss also works, and a torch
+            loss with ``reduction='sum'`` trains with the sum's gradient, as the book's does, and
+            reports the mean per example (in one process; data-parallel runs need per-example or
+            mean losses).
         updater: ``torch.optim.SGD``, the scratch ``SGD``, or anything with ``zero_grad``/``step``.
         on_step: called after each step with (step index, per-example losses), e.g. a divergence guard.
         dist: the data-parallel context; metrics are then summed over every process.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import platform
@@ -52,6 +54,25 @@ def environment() -> dict[str, Any]:
     }
 
 
+_HELD: set[int] = set()  # the lock files this process holds open
+
+
+def _close_held_in_child() -> None:
+    """In a forked child (the plotting process), let go of the parent's locks.
+
+    A flock belongs to the open file, which a fork shares: a child still drawing would otherwise
+    hold the folder after its parent died.
+    """
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
 class RunLock:
     """One process's exclusive hold on a run folder while it writes it (``with`` or :meth:`release`).
 
@@ -81,16 +102,21 @@ class RunLock:
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                os.close(fd)  # a file system without locks (ENOLCK, EOPNOTSUPP): run unlocked
+                return self
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
             raise UsageError(
                 f"{self.run_dir} is being written by another linearnets run (process {holder}); "
                 "wait for it to end, or pass another folder"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # the holder's pid is for the message only
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
+        _HELD.add(fd)
         return self
 
     def release(self, *, remove: bool = False) -> None:
@@ -99,6 +125,7 @@ class RunLock:
             return
         if remove:
             (self.run_dir / LOCK_FILE).unlink(missing_ok=True)
+        _HELD.discard(self._fd)
         os.close(self._fd)
         self._fd = None
 
