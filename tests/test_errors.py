@@ -717,7 +717,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "1\n2\n")), 1, r"must have at least 2 columns", id="linreg-data-one-column"),
     # huge values are refused by name, not left to overflow inside torch; too few examples for a
     # unique closed form are refused before training
-    pytest.param(["linreg", "--seed", str(2**64 - 1)], None, 2, r"--seed must be a non-negative integer \(at most 2\*\*62\), got 18446744073709551615; pass e.g. --seed 0", id="linreg-seed-huge"),
+    pytest.param(["linreg", "--seed", str(2**64 - 1)], None, 2, r"--seed must be a non-negative integer \(at most 2\*\*31 - 1\), got 18446744073709551615; pass e.g. --seed 0", id="linreg-seed-huge"),
     pytest.param(["linreg", "--threads", str(2**31)], None, 2, r"--threads must be an integer in \[1, 1024\], got 2147483648", id="linreg-threads-huge"),
     pytest.param(["linreg", "--num-examples", "1" + "0" * 30], None, 2, r"--num-examples must be an integer in \[1, 100000000\]", id="linreg-n-huge"),
     pytest.param(["linreg", "--impl", "concise", "--batch-size", "1" + "0" * 30], None, 2, r"--batch-size must be an integer in \[1, \d+\], got 1000", id="linreg-batch-huge"),

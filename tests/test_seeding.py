@@ -62,3 +62,21 @@ def test_kept_global_state_restores_on_error() -> None:
         torch.set_num_threads(torch.get_num_threads() + 1)
         raise RuntimeError("stopped")
     assert float(torch.rand(1)) == expected
+
+
+def test_every_accepted_seed_gives_its_own_streams() -> None:
+    """torch keeps a seed's low 32 bits only: 2**32 would silently repeat seed 0, so it is refused."""
+    from linearnets.errors import UsageError
+    from linearnets.seeding import seed_everything
+
+    def draws(seed: int) -> tuple[list[float], list[float]]:
+        gens = seed_everything(seed)
+        return torch.randn(3, generator=gens.init).tolist(), torch.randn(
+            3, generator=gens.data
+        ).tolist()
+
+    top = draws(2**31 - 1)
+    assert top != draws(0) and top[0] != top[1]
+    for seed in (2**31, 2**32):
+        with pytest.raises(UsageError, match=r"seed must be a non-negative integer \(at most 2\*\*31 - 1\)"):  # fmt: skip
+            seed_everything(seed)

@@ -26,9 +26,10 @@ RESULT_SETTINGS = ("impl", "lr", "batch_size", "seed", "resize", "data")
 
 
 # Upper limits, so that a huge value is refused here with its name rather than overflowing deep
-# inside torch: a seed torch's generators take after the data stream's offset, a thread count far past
-# any machine, sizes a 64-bit index holds, and noise whose squared errors stay finite in float32.
-MAX_SEED = 2**62
+# inside torch: a seed torch's generators keep whole (they use its low 32 bits only, so 2**32 would
+# repeat seed 0) with room for the data stream's offset, a thread count far past any machine, sizes a
+# 64-bit index holds, and noise whose squared errors stay finite in float32.
+MAX_SEED = 2**31 - 1
 MAX_THREADS = 1024
 MAX_SIZE = 2**62
 MAX_EXAMPLES = 10**8  # 10⁸ examples of a few features is already gigabytes of float32
@@ -50,7 +51,8 @@ def _check_lr_floor(lr: float, example: str) -> None:
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise UsageError(
-            f"seed must be a non-negative integer (at most 2**62), got {seed!r:.40}; pass e.g. seed=0"
+            f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r:.40}; pass e.g. "
+            "seed=0"
         )
     return seed
 

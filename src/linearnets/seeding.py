@@ -39,12 +39,14 @@ def seed_everything(seed: int) -> RunGenerators:
     initialisation and data order do not share a stream (changing the batch size must not change
     the initial weights).
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**62:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
         from linearnets.errors import UsageError
 
-        # the bound leaves room for the data stream's offset in torch's 64-bit seeds
+        # torch's CPU generator keeps a seed's low 32 bits only (2**32 repeats seed 0); below 2**31
+        # the data stream's offset stays inside them too, so every seed gives its own two streams
         raise UsageError(
-            f"seed must be a non-negative integer (at most 2**62), got {seed!r:.40}; pass e.g. seed=0"
+            f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r:.40}; pass e.g. "
+            "seed=0"
         )
     random.seed(seed)
     np.random.seed(seed % 2**32)

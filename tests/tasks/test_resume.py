@@ -119,7 +119,8 @@ def test_sigterm_then_resume_in_process(tmp_path: Path, reference: Path) -> None
     status, err = _start_and_signal(out, signal.SIGTERM)
     assert status == 130, err
     assert "interrupted by SIGTERM" in err and f"--resume {out}" in err
-    # a crash between the metrics row and the checkpoint leaves metrics a row ahead: harmless
+    # metrics.jsonl holding a row the checkpoint does not (a damaged or hand-edited file): the
+    # checkpoint's rows win
     with (out / "metrics.jsonl").open("a") as f:
         f.write(json.dumps({"epoch": 9, "train_loss": 0.0}) + "\n")
     assert main(["softmax", "--resume", str(out)]) == 0
