@@ -65,11 +65,14 @@ def resume_softmax(
     Model, optimizer, every generator, the history and the metrics files are restored, so the result
     is bit-identical to an uninterrupted run (at the same thread count). ``overrides`` may change any
     setting (e.g. ``epochs=20`` to train further); a setting that changes the result (impl, lr,
-    batch_size, seed, resize, data) is refused unless ``force=True``.
+    batch_size, seed, resize, data, or the ``--data`` file's content) is refused unless
+    ``force=True``. Without overrides the run goes on with the settings last asked for (those of an
+    earlier resume that was stopped before its first checkpoint included).
 
     A run stopped before its first epoch ended has no checkpoint: it starts over in ``run_dir``. A run
     stopped after its last epoch but before its weights and reports were written trains nothing and
-    writes them.
+    writes them. A lost ``config.json`` is rebuilt from the checkpoint. The folder is locked while
+    the resume writes it.
 
     Raises:
         UsageError: ``run_dir`` is not a run folder, a setting changed without ``force``, or the run
