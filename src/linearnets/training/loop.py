@@ -112,8 +112,7 @@ def train_step(
         net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
     else:
         y_hat = net(X)
-        if y.is_floating_point() and y_hat.shape != y.shape and isinstance(loss, nn.Module):
-            _check_targets_shape(y_hat, y)
+        _check_targets_shape(y_hat, y, loss)
         l = loss(y_hat, y)
         updater.zero_grad()
         # l.backward(full_like(l, scale)), minus its Python checks; a loss already reduced to the
@@ -126,13 +125,15 @@ def train_step(
     return y_hat, _detached(l)
 
 
-def _check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+def _check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor, loss: Loss | None) -> None:
     """Raise if regression outputs and targets of different shapes would broadcast in the loss.
 
     ``nn.MSELoss`` on outputs (B, 1) and targets (B,) compares every output with every target,
     (B, B) pairs, with only a warning: the model then learns the targets' mean. Checked for torch's
     loss modules; a loss function (the book's ``squared_loss`` reshapes y itself) answers for its own.
     """
+    if not y.is_floating_point() or y_hat.shape == y.shape or not isinstance(loss, nn.Module):
+        return  # class labels, matching shapes, or a loss function: nothing to check
     try:
         shape = torch.broadcast_shapes(y_hat.shape, y.shape)
     except RuntimeError:
@@ -219,7 +220,7 @@ def train_epoch(
     See D2L §3.6.6.
     """
     was_training = _set_mode(net, True)
-    totals = _Totals(summed=getattr(loss, "reduction", None) == "sum")
+    totals = _Totals.for_loss(loss)
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
@@ -254,13 +255,12 @@ def evaluate(
     See D2L §3.6.5.
     """
     was_training = _set_mode(net, False)
-    totals = _Totals(summed=getattr(loss, "reduction", None) == "sum")
+    totals = _Totals.for_loss(loss)
     try:
         for batch in data_iter:
             X, y = _unpack(batch, allow_empty=dist is not None and dist.enabled)
             y_hat = net(X)
-            if y.is_floating_point() and y_hat.shape != y.shape and isinstance(loss, nn.Module):
-                _check_targets_shape(y_hat, y)
+            _check_targets_shape(y_hat, y, loss)
             totals.add(y_hat, y, loss(y_hat, y) if loss is not None else None)
             del batch, X, y, y_hat  # free the batch's block for the next one (see train_epoch)
     finally:
@@ -320,6 +320,11 @@ class _Totals:
     _STASH_STEPS = 64
     _STASH_ROWS = 16384
     _STASH_VALUES = 1 << 20
+
+    @classmethod
+    def for_loss(cls, loss: Loss | None) -> _Totals:
+        """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means."""
+        return cls(summed=getattr(loss, "reduction", None) == "sum")
 
     def __init__(self, *, summed: bool = False) -> None:
         self.summed = summed  # a 0-d loss is the batch's sum (reduction="sum"), not its mean
