@@ -20,7 +20,7 @@ import pytest
 
 from linearnets import _fs
 from linearnets.cli import main
-from linearnets.data import download
+from linearnets.data import download, fetch
 from linearnets.data.download import DEFAULT_MIRRORS, download_fashion_mnist
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.verify import read_verified
@@ -223,7 +223,7 @@ def test_an_interrupted_download_leaves_nothing(
     def interrupt(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(download, "_check", interrupt)  # Ctrl-C after the bytes arrived
+    monkeypatch.setattr(fetch, "_check", interrupt)  # Ctrl-C after the bytes arrived
     with pytest.raises(KeyboardInterrupt):
         _get(tmp_path / "root", tiny, [server.mirror("good")])
     assert not (tmp_path / "root").exists()
@@ -387,7 +387,7 @@ def test_the_minimum_speed_is_a_module_constant(
     server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _get(tmp_path / "a", tiny, [server.mirror("drip")], timeout=0.1)  # 20 KiB/s: fast enough
-    monkeypatch.setattr(download, "MIN_BYTES_PER_SECOND", 1 << 20)
+    monkeypatch.setattr(fetch, "MIN_BYTES_PER_SECOND", 1 << 20)
     with pytest.raises(DatasetError, match=r"slower than 1024 KiB/s for 0.1 s \(stalled\)"):
         _get(tmp_path / "b", tiny, [server.mirror("drip")], timeout=0.1)
 

@@ -25,13 +25,12 @@ from linearnets.models.scratch import (
 from linearnets.training.loop import (
     EpochMetrics,
     History,
-    _predicted,
-    _Totals,
     evaluate,
     evaluate_accuracy,
     fit,
     train_epoch,
 )
+from linearnets.training.totals import EpochTotals, predicted
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -201,7 +200,7 @@ def test_losses_of_mixed_shapes_are_each_counted_once_per_example(gen: torch.Gen
 
 def test_an_empty_shards_mean_loss_counts_for_nothing() -> None:
     # a data-parallel rank with no rows left computes nn.MSELoss() over nothing: NaN, 0 examples
-    totals = _Totals()
+    totals = EpochTotals()
     totals.add(torch.zeros(4, 1), torch.zeros(4, 1), torch.tensor(2.5))  # mean 2.5 over 4
     totals.add(torch.zeros(0, 1), torch.zeros(0, 1), torch.tensor(float("nan")))
     totals.add(torch.zeros(2, 1), torch.zeros(2, 1), torch.tensor(1.0))
@@ -228,7 +227,7 @@ def test_predictions_are_argmax_first_on_ties_also_for_transposed_views(
     O = torch.randint(0, 4, (64, 10), generator=gen).float()  # many ties in every row
     O_t = O.T.contiguous().T  # the same values, stored (q, B) as the scratch model returns them
     first_max = torch.tensor([row.tolist().index(max(row.tolist())) for row in O])  # oracle
-    assert torch.equal(_predicted(O), first_max) and torch.equal(_predicted(O_t), first_max)
+    assert torch.equal(predicted(O), first_max) and torch.equal(predicted(O_t), first_max)
     assert torch.equal(O_t.argmax(dim=1), first_max)
 
 

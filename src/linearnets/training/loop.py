@@ -1,8 +1,9 @@
 """The one training loop every model shares: scratch or concise, regression or classification (D2L §3.6.6).
 
-A step reads top to bottom: forward → per-example loss → zero_grad → backward (autograd, or the model's
-analytic gradient) → step. The loop returns a :class:`History`; printing, plotting and saving happen in
-callbacks (:mod:`linearnets.training.callbacks`).
+An epoch is a pass of :func:`~linearnets.training.step.train_step` (forward → per-example loss →
+zero_grad → backward → step) over the batches, its loss and accuracy kept by
+:class:`~linearnets.training.totals.EpochTotals`. The loop returns a :class:`History`; printing,
+plotting and saving happen in callbacks (:mod:`linearnets.training.callbacks`).
 """
 
 from __future__ import annotations
@@ -13,19 +14,14 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.parallel import DistributedDataParallel
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics, History
+from linearnets.training.step import check_same_loss, check_targets_shape, train_step, unpack
+from linearnets.training.totals import EpochTotals
 from linearnets.training.updaters import Updater, streamlined
-from linearnets.validation import (
-    check_label_range,
-    check_label_tensor,
-    check_no_nan_scores,
-    check_positive_int,
-)
+from linearnets.validation import check_positive_int
 
 __all__ = [
     "EpochMetrics",
@@ -48,137 +44,6 @@ def _set_mode(net: Net, training: bool) -> bool:
     if hasattr(net, "train"):
         net.train(training)
     return was
-
-
-def _is_classification(y: torch.Tensor) -> bool:
-    return not y.is_floating_point()
-
-
-def _unpack(
-    batch: Sequence[torch.Tensor], *, allow_empty: bool = False
-) -> tuple[torch.Tensor, torch.Tensor]:
-    if not isinstance(batch, list | tuple) or len(batch) != 2:
-        raise UsageError(
-            f"each batch must be a pair (X, y), got {type(batch).__name__} of length "
-            f"{len(batch) if hasattr(batch, '__len__') else '?'}; yield (features, labels) from the iterator"
-        )
-    X, y = batch
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise UsageTypeError(
-            f"each batch must be a pair of tensors (X, y), got ({type(X).__name__}, "
-            f"{type(y).__name__}); convert them with torch.as_tensor"
-        )
-    if X.ndim == 0 or y.ndim == 0 or X.shape[0] != y.shape[0]:
-        raise UsageError(
-            f"each batch must hold one label per example, got X of shape {tuple(X.shape)} and y of "
-            f"shape {tuple(y.shape)}; yield (features, labels) of the same examples"
-        )
-    if X.shape[0] == 0 and not allow_empty:
-        raise UsageError("each batch must hold at least one example, got an empty batch (0 rows)")
-    return X, y
-
-
-def train_step(
-    net: Net,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    loss: Loss,
-    updater: Updater,
-    *,
-    scale: float,
-    dist: DistContext | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run one update and return ``(y_hat, l)``; ``l`` holds per-example losses, detached.
-
-    ``y_hat`` may still name its ``grad_fn`` (its graph was consumed by ``backward``, so it holds no
-    saved tensors): detaching it costs an op per step, and only a classifier's metrics keep it (they
-    detach it then).
-
-    ``scale`` turns the summed loss into the objective whose gradient is applied: ``1 / B`` gives the
-    batch mean, as ``loss.mean().backward()`` does. An ``analytic`` model trained on its own loss
-    (``net.analytic_loss``) runs its fused ``analytic_step``; with another loss, its
-    ``analytic_backward``. In a data-parallel run ``scale`` is
-    ``world_size / global_B``, so that averaging the gradients over processes gives the global mean.
-    """
-    if getattr(net, "analytic", False) and loss is getattr(net, "analytic_loss", None):
-        # the model computes output, losses and gradient in one pass (one softmax, not two)
-        updater.zero_grad()
-        y_hat, l = net.analytic_step(X, y, scale=scale)  # type: ignore[attr-defined]
-    elif getattr(net, "analytic", False):
-        with torch.no_grad():
-            y_hat = net(X)
-            l = loss(y_hat, y)
-        updater.zero_grad()
-        net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
-    else:
-        y_hat = net(X)
-        _check_targets_shape(y_hat, y, loss)
-        l = loss(y_hat, y)
-        updater.zero_grad()
-        # l.backward(full_like(l, scale)), minus its Python checks; a loss already reduced to the
-        # batch mean (0-d) is scaled back to the sum first: d(scale · B · mean)/d mean = scale · B
-        backward_scaled(l, scale if l.ndim else y.shape[0] * scale)
-        # (DistributedDataParallel averages the gradients over processes during backward)
-    if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
-        dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
-    updater.step()
-    return y_hat, _detached(l)
-
-
-def _check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor, loss: Loss | None) -> None:
-    """Raise if regression outputs and targets of different shapes would broadcast in the loss.
-
-    ``nn.MSELoss`` on outputs (B, 1) and targets (B,) compares every output with every target,
-    (B, B) pairs, with only a warning: the model then learns the targets' mean. Checked for torch's
-    loss modules; a loss function (the book's ``squared_loss`` reshapes y itself) answers for its own.
-    """
-    if not y.is_floating_point() or y_hat.shape == y.shape or not isinstance(loss, nn.Module):
-        return  # class labels, matching shapes, or a loss function: nothing to check
-    try:
-        shape = torch.broadcast_shapes(y_hat.shape, y.shape)
-    except RuntimeError:
-        return  # the loss will say the shapes do not fit
-    if shape != y_hat.shape or shape != y.shape:
-        raise UsageError(
-            f"the targets y must have the model's output shape {tuple(y_hat.shape)}, got "
-            f"{tuple(y.shape)}, which would broadcast to {tuple(shape)} in the loss; reshape them "
-            f"with y.reshape({', '.join(str(d) for d in y_hat.shape)}) (e.g. labels.reshape(-1, 1))"
-        )
-
-
-@torch.no_grad()
-def _check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> None:
-    """Raise unless ``loss`` gives an analytic model's own loss values on this batch.
-
-    The model applies the gradient of its own loss whatever loss is passed (which then only reports):
-    a wrapper of the same loss, or ``nn.CrossEntropyLoss()`` for softmax, trains the same model, but
-    ``nn.L1Loss``, ``nn.MSELoss`` (twice the book's squared loss), a weighted or smoothed
-    cross-entropy or a summed loss would report one objective while following another.
-    """
-    if not X.shape[0]:
-        return
-    own_loss = net.analytic_loss  # type: ignore[attr-defined]
-    y_hat = net(X)
-    given, own = loss(y_hat, y), own_loss(y_hat, y)
-    if given.ndim == 0:
-        own = own.mean()
-    if given.shape != own.shape or not torch.allclose(
-        given.double(), own.double(), rtol=1e-4, atol=1e-6
-    ):
-        name = getattr(loss, "__name__", type(loss).__name__)
-        raise UsageError(
-            f"loss must give the analytic model's own loss ({own_loss.__name__}), whose gradient it "
-            f"applies whatever loss is passed; got {name}, which differs on the first batch "
-            f"({float(given.double().mean()):.4g} against {float(own.double().mean()):.4g}); pass "
-            "loss=net.analytic_loss, or build the model with analytic=False to train this loss "
-            "with autograd"
-        )
-
-
-def _detached(t: torch.Tensor) -> torch.Tensor:
-    """Return ``t`` cut from the autograd graph; a tensor outside any graph is returned as is (a
-    ``detach()`` per step is a dispatched op, and the analytic path's outputs have no graph)."""
-    return t.detach() if t.requires_grad else t
 
 
 def _global_batch_size(train_iter: Batches, step: int, local: int, dist: DistContext | None) -> int:
@@ -213,14 +78,14 @@ def train_epoch(
         on_step: called after each step with (step index, per-example losses), e.g. a divergence guard.
         dist: the data-parallel context; metrics are then summed over every process.
 
-    The loss and accuracy of a step are read a few steps later (in groups, see ``_Totals``), so an
+    The loss and accuracy of a step are read a few steps later (in groups, see :class:`EpochTotals`), so an
     iterator must not overwrite a batch it has yielded in place, nor a model its previous output;
     none of PyTorch's or linearnets' do.
 
     See D2L §3.6.6.
     """
     was_training = _set_mode(net, True)
-    totals = _Totals.for_loss(loss)
+    totals = EpochTotals.for_loss(loss)
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
@@ -228,9 +93,9 @@ def train_epoch(
         step = -1
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
             step += 1
-            X, y = _unpack(batch, allow_empty=allow_empty)
+            X, y = unpack(batch, allow_empty=allow_empty)
             if other_loss and step == 0:
-                _check_same_loss(net, loss, X, y)
+                check_same_loss(net, loss, X, y)
             scale = 1.0 / max(_global_batch_size(train_iter, step, y.shape[0], dist), 1)
             if dist is not None:
                 scale *= dist.world_size
@@ -255,160 +120,18 @@ def evaluate(
     See D2L §3.6.5.
     """
     was_training = _set_mode(net, False)
-    totals = _Totals.for_loss(loss)
+    totals = EpochTotals.for_loss(loss)
     try:
         for batch in data_iter:
-            X, y = _unpack(batch, allow_empty=dist is not None and dist.enabled)
+            X, y = unpack(batch, allow_empty=dist is not None and dist.enabled)
             y_hat = net(X)
-            _check_targets_shape(y_hat, y, loss)
+            check_targets_shape(y_hat, y, loss)
             totals.add(y_hat, y, loss(y_hat, y) if loss is not None else None)
             del batch, X, y, y_hat  # free the batch's block for the next one (see train_epoch)
     finally:
         _set_mode(net, was_training)
     mean_loss, acc = totals.result("data_iter", dist)
     return (mean_loss if loss is not None else None), acc
-
-
-def _check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
-    """Check a classifier's output (B, C) against its labels (B,) before they are stashed.
-
-    Shapes only, no tensor op: labels (B, 1) would broadcast against the predictions (B,) and count
-    up to B² "correct" rows.
-    """
-    if y.ndim != 1 or y.dtype == torch.bool:
-        check_label_tensor("y", y)  # raises the readable error
-    if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
-        raise UsageError(
-            f"a classifier's output must be scores of shape (B, C), one row per label, got shape "
-            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return one row of C scores per example"
-        )
-
-
-def _predicted(y_hat: torch.Tensor) -> torch.Tensor:
-    """Return the argmax class of each row of ``y_hat`` (B, q), first one on ties.
-
-    ``max(dim=1).indices`` rather than ``argmax``: the same indices, but ~5x faster when ``y_hat`` is a
-    transposed view (the scratch model's logits), where ``argmax`` takes a slow strided path.
-    """
-    return y_hat.max(dim=1).indices
-
-
-def _joined(parts: list[torch.Tensor]) -> torch.Tensor:
-    """Return the tensors concatenated along dim 0 (the one tensor itself, uncopied, if alone)."""
-    return parts[0] if len(parts) == 1 else torch.cat(parts)
-
-
-def _flat(parts: list[torch.Tensor]) -> torch.Tensor:
-    """Return the tensors' values in one tensor: one ``cat`` when they share their trailing shape."""
-    first = parts[0]
-    if all(p.shape[1:] == first.shape[1:] for p in parts):
-        return _joined(parts)
-    return torch.cat([p.reshape(-1) for p in parts])
-
-
-class _Totals:
-    """Running (loss sum, correct, count) of an epoch, kept as tensors so no step waits on a device.
-
-    A step only stashes its per-example losses, outputs and labels (no tensor op); every
-    ``_STASH_STEPS`` steps, ``_STASH_ROWS`` examples or ``_STASH_VALUES`` output values, whichever
-    comes first, the stash is reduced in one go: one ``cat`` and one float64 sum for the losses, one
-    argmax over all the stashed rows for the accuracy. That costs a fraction of the five small
-    reductions a step would otherwise pay (~25 µs a step on a CPU, about a tenth of a softmax step),
-    and bounds the outputs held at a time.
-    """
-
-    _STASH_STEPS = 64
-    _STASH_ROWS = 16384
-    _STASH_VALUES = 1 << 20
-
-    @classmethod
-    def for_loss(cls, loss: Loss | None) -> _Totals:
-        """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means."""
-        return cls(summed=getattr(loss, "reduction", None) == "sum")
-
-    def __init__(self, *, summed: bool = False) -> None:
-        self.summed = summed  # a 0-d loss is the batch's sum (reduction="sum"), not its mean
-        self.loss_sum: torch.Tensor | float = 0.0
-        self.correct: torch.Tensor | int = 0
-        self.count = 0
-        self.classification = False
-        self._losses: list[torch.Tensor] = []  # per-example losses, each in its own shape
-        self._means: list[torch.Tensor] = []  # losses already reduced to their batch mean (0-d)
-        self._mean_counts: list[int] = []  # the examples behind each of them
-        self._outputs: list[torch.Tensor] = []  # y_hat (B, q)
-        self._labels: list[torch.Tensor] = []  # y (B,)
-        self._rows = 0
-        self._values = 0
-        self._ranges: list[tuple[torch.Tensor, torch.Tensor, int]] = []  # labels' (min, max, C)
-        self._nan: torch.Tensor | bool = False  # whether a score was NaN
-
-    def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
-        if l is not None:
-            l = _detached(l)
-            if l.ndim:  # (B,), (B, 1), ...: stashed as they are, flattened when folded
-                self._losses.append(l)
-            elif y.shape[0]:  # reduced to its mean (e.g. nn.MSELoss()): once per example
-                # (an empty shard's mean is NaN and counts for nothing); a sum counts once
-                self._means.append(l)
-                self._mean_counts.append(1 if self.summed else y.shape[0])
-        if _is_classification(y):
-            _check_scores(y_hat, y)
-            self.classification = True
-            if y.shape[0]:
-                self._outputs.append(_detached(y_hat))
-                self._labels.append(y)
-                self._values += y_hat.numel()
-        self.count += y.shape[0]
-        self._rows += y.shape[0]
-        if (
-            self._rows >= self._STASH_ROWS
-            or self._values >= self._STASH_VALUES
-            or max(len(self._losses), len(self._means), len(self._outputs)) >= self._STASH_STEPS
-        ):
-            self._reduce()
-
-    def _reduce(self) -> None:
-        """Fold the stashed steps into the running sums."""
-        if self._losses:
-            self.loss_sum = self.loss_sum + _flat(self._losses).sum(dtype=torch.float64)
-        if self._means:  # Σ mean_i · B_i, in float64
-            means = torch.stack(self._means).double()
-            counts = torch.tensor(self._mean_counts, dtype=torch.float64, device=means.device)
-            self.loss_sum = self.loss_sum + means.dot(counts)
-            self._means, self._mean_counts = [], []
-        if self._outputs:
-            scores, labels = _joined(self._outputs), _joined(self._labels)
-            self.correct = self.correct + (_predicted(scores) == labels).sum()
-            # a NaN score is every row's maximum: a NaN model would count as right on its class
-            self._nan = self._nan | scores.isnan().any()
-            # a label outside [0, C) would silently count as a miss: checked once per group of
-            # steps (the loss, if any, already rejected it); on a device, read back with the
-            # epoch's totals rather than waiting on the device here
-            low, high = torch.aminmax(labels)
-            if labels.is_cpu:
-                check_label_range("y", int(low), int(high), scores.shape[1])
-                check_no_nan_scores(self._nan)
-            else:
-                self._ranges.append((low, high, scores.shape[1]))
-        self._losses, self._outputs, self._labels = [], [], []
-        self._rows = self._values = 0
-
-    def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
-        self._reduce()
-        for low, high, classes in self._ranges:
-            check_label_range("y", int(low), int(high), classes)
-        check_no_nan_scores(self._nan)
-        packed = torch.tensor(
-            [float(self.loss_sum), float(self.correct), float(self.count)], dtype=torch.float64
-        )
-        if dist is not None and dist.enabled:
-            dist.all_reduce_sum(packed)
-        loss_sum, correct, count = packed.tolist()
-        if count == 0:
-            raise UsageError(
-                f"{name} must yield at least one example, got none; check the dataset is not empty"
-            )
-        return loss_sum / count, (correct / count if self.classification else None)
 
 
 def evaluate_accuracy(net: Net, data_iter: Batches) -> float:

@@ -1,0 +1,144 @@
+"""One training step, the same for every model: forward → per-example loss → zero_grad → backward
+(autograd, or the model's analytic gradient) → step; and the checks on a batch before it is used
+(D2L §3.6.6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.training.backward import backward_scaled
+from linearnets.training.distributed import DistContext
+from linearnets.training.totals import detached
+from linearnets.training.updaters import Updater
+
+__all__ = ["check_same_loss", "check_targets_shape", "train_step", "unpack"]
+
+Net = Callable[[torch.Tensor], torch.Tensor]
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def unpack(
+    batch: Sequence[torch.Tensor], *, allow_empty: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    if not isinstance(batch, list | tuple) or len(batch) != 2:
+        raise UsageError(
+            f"each batch must be a pair (X, y), got {type(batch).__name__} of length "
+            f"{len(batch) if hasattr(batch, '__len__') else '?'}; yield (features, labels) from the iterator"
+        )
+    X, y = batch
+    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise UsageTypeError(
+            f"each batch must be a pair of tensors (X, y), got ({type(X).__name__}, "
+            f"{type(y).__name__}); convert them with torch.as_tensor"
+        )
+    if X.ndim == 0 or y.ndim == 0 or X.shape[0] != y.shape[0]:
+        raise UsageError(
+            f"each batch must hold one label per example, got X of shape {tuple(X.shape)} and y of "
+            f"shape {tuple(y.shape)}; yield (features, labels) of the same examples"
+        )
+    if X.shape[0] == 0 and not allow_empty:
+        raise UsageError("each batch must hold at least one example, got an empty batch (0 rows)")
+    return X, y
+
+
+def train_step(
+    net: Net,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss: Loss,
+    updater: Updater,
+    *,
+    scale: float,
+    dist: DistContext | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run one update and return ``(y_hat, l)``; ``l`` holds per-example losses, detached.
+
+    ``y_hat`` may still name its ``grad_fn`` (its graph was consumed by ``backward``, so it holds no
+    saved tensors): detaching it costs an op per step, and only a classifier's metrics keep it (they
+    detach it then).
+
+    ``scale`` turns the summed loss into the objective whose gradient is applied: ``1 / B`` gives the
+    batch mean, as ``loss.mean().backward()`` does. An ``analytic`` model trained on its own loss
+    (``net.analytic_loss``) runs its fused ``analytic_step``; with another loss, its
+    ``analytic_backward``. In a data-parallel run ``scale`` is
+    ``world_size / global_B``, so that averaging the gradients over processes gives the global mean.
+    """
+    if getattr(net, "analytic", False) and loss is getattr(net, "analytic_loss", None):
+        # the model computes output, losses and gradient in one pass (one softmax, not two)
+        updater.zero_grad()
+        y_hat, l = net.analytic_step(X, y, scale=scale)  # type: ignore[attr-defined]
+    elif getattr(net, "analytic", False):
+        with torch.no_grad():
+            y_hat = net(X)
+            l = loss(y_hat, y)
+        updater.zero_grad()
+        net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
+    else:
+        y_hat = net(X)
+        check_targets_shape(y_hat, y, loss)
+        l = loss(y_hat, y)
+        updater.zero_grad()
+        # l.backward(full_like(l, scale)), minus its Python checks; a loss already reduced to the
+        # batch mean (0-d) is scaled back to the sum first: d(scale · B · mean)/d mean = scale · B
+        backward_scaled(l, scale if l.ndim else y.shape[0] * scale)
+        # (DistributedDataParallel averages the gradients over processes during backward)
+    if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
+        dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
+    updater.step()
+    return y_hat, detached(l)
+
+
+def check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor, loss: Loss | None) -> None:
+    """Raise if regression outputs and targets of different shapes would broadcast in the loss.
+
+    ``nn.MSELoss`` on outputs (B, 1) and targets (B,) compares every output with every target,
+    (B, B) pairs, with only a warning: the model then learns the targets' mean. Checked for torch's
+    loss modules; a loss function (the book's ``squared_loss`` reshapes y itself) answers for its own.
+    """
+    if not y.is_floating_point() or y_hat.shape == y.shape or not isinstance(loss, nn.Module):
+        return  # class labels, matching shapes, or a loss function: nothing to check
+    try:
+        shape = torch.broadcast_shapes(y_hat.shape, y.shape)
+    except RuntimeError:
+        return  # the loss will say the shapes do not fit
+    if shape != y_hat.shape or shape != y.shape:
+        raise UsageError(
+            f"the targets y must have the model's output shape {tuple(y_hat.shape)}, got "
+            f"{tuple(y.shape)}, which would broadcast to {tuple(shape)} in the loss; reshape them "
+            f"with y.reshape({', '.join(str(d) for d in y_hat.shape)}) (e.g. labels.reshape(-1, 1))"
+        )
+
+
+@torch.no_grad()
+def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> None:
+    """Raise unless ``loss`` gives an analytic model's own loss values on this batch.
+
+    The model applies the gradient of its own loss whatever loss is passed (which then only reports):
+    a wrapper of the same loss, or ``nn.CrossEntropyLoss()`` for softmax, trains the same model, but
+    ``nn.L1Loss``, ``nn.MSELoss`` (twice the book's squared loss), a weighted or smoothed
+    cross-entropy or a summed loss would report one objective while following another.
+    """
+    if not X.shape[0]:
+        return
+    own_loss = net.analytic_loss  # type: ignore[attr-defined]
+    y_hat = net(X)
+    given, own = loss(y_hat, y), own_loss(y_hat, y)
+    if given.ndim == 0:
+        own = own.mean()
+    if given.shape != own.shape or not torch.allclose(
+        given.double(), own.double(), rtol=1e-4, atol=1e-6
+    ):
+        name = getattr(loss, "__name__", type(loss).__name__)
+        raise UsageError(
+            f"loss must give the analytic model's own loss ({own_loss.__name__}), whose gradient it "
+            f"applies whatever loss is passed; got {name}, which differs on the first batch "
+            f"({float(given.double().mean()):.4g} against {float(own.double().mean()):.4g}); pass "
+            "loss=net.analytic_loss, or build the model with analytic=False to train this loss "
+            "with autograd"
+        )

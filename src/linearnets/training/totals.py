@@ -1,0 +1,168 @@
+"""An epoch's running loss and accuracy, kept as tensors and folded in groups of steps (D2L §3.6.6).
+
+The loop hands each step's per-example losses, outputs and labels to :class:`EpochTotals`, which reads
+nothing back from them until a group of steps is full: a step then costs no reduction of its own and
+never waits on a device. The same totals serve training and evaluation, regression and classification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from linearnets.errors import UsageError
+from linearnets.training.distributed import DistContext
+from linearnets.validation import check_label_range, check_label_tensor, check_no_nan_scores
+
+__all__ = ["EpochTotals", "detached", "predicted"]
+
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def detached(t: torch.Tensor) -> torch.Tensor:
+    """Return ``t`` cut from the autograd graph; a tensor outside any graph is returned as is (a
+    ``detach()`` per step is a dispatched op, and the analytic path's outputs have no graph)."""
+    return t.detach() if t.requires_grad else t
+
+
+def _check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Check a classifier's output (B, C) against its labels (B,) before they are stashed.
+
+    Shapes only, no tensor op: labels (B, 1) would broadcast against the predictions (B,) and count
+    up to B² "correct" rows.
+    """
+    if y.ndim != 1 or y.dtype == torch.bool:
+        check_label_tensor("y", y)  # raises the readable error
+    if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
+        raise UsageError(
+            f"a classifier's output must be scores of shape (B, C), one row per label, got shape "
+            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return one row of C scores per example"
+        )
+
+
+def predicted(y_hat: torch.Tensor) -> torch.Tensor:
+    """Return the argmax class of each row of ``y_hat`` (B, q), first one on ties.
+
+    ``max(dim=1).indices`` rather than ``argmax``: the same indices, but ~5x faster when ``y_hat`` is a
+    transposed view (the scratch model's logits), where ``argmax`` takes a slow strided path.
+    """
+    return y_hat.max(dim=1).indices
+
+
+def _joined(parts: list[torch.Tensor]) -> torch.Tensor:
+    """Return the tensors concatenated along dim 0 (the one tensor itself, uncopied, if alone)."""
+    return parts[0] if len(parts) == 1 else torch.cat(parts)
+
+
+def _flat(parts: list[torch.Tensor]) -> torch.Tensor:
+    """Return the tensors' values in one tensor: one ``cat`` when they share their trailing shape."""
+    first = parts[0]
+    if all(p.shape[1:] == first.shape[1:] for p in parts):
+        return _joined(parts)
+    return torch.cat([p.reshape(-1) for p in parts])
+
+
+class EpochTotals:
+    """Running (loss sum, correct, count) of an epoch, kept as tensors so no step waits on a device.
+
+    A step only stashes its per-example losses, outputs and labels (no tensor op); every
+    ``_STASH_STEPS`` steps, ``_STASH_ROWS`` examples or ``_STASH_VALUES`` output values, whichever
+    comes first, the stash is reduced in one go: one ``cat`` and one float64 sum for the losses, one
+    argmax over all the stashed rows for the accuracy. That costs a fraction of the five small
+    reductions a step would otherwise pay (~25 µs a step on a CPU, about a tenth of a softmax step),
+    and bounds the outputs held at a time.
+    """
+
+    _STASH_STEPS = 64
+    _STASH_ROWS = 16384
+    _STASH_VALUES = 1 << 20
+
+    @classmethod
+    def for_loss(cls, loss: Loss | None) -> EpochTotals:
+        """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means."""
+        return cls(summed=getattr(loss, "reduction", None) == "sum")
+
+    def __init__(self, *, summed: bool = False) -> None:
+        self.summed = summed  # a 0-d loss is the batch's sum (reduction="sum"), not its mean
+        self.loss_sum: torch.Tensor | float = 0.0
+        self.correct: torch.Tensor | int = 0
+        self.count = 0
+        self.classification = False
+        self._losses: list[torch.Tensor] = []  # per-example losses, each in its own shape
+        self._means: list[torch.Tensor] = []  # losses already reduced to their batch mean (0-d)
+        self._mean_counts: list[int] = []  # the examples behind each of them
+        self._outputs: list[torch.Tensor] = []  # y_hat (B, q)
+        self._labels: list[torch.Tensor] = []  # y (B,)
+        self._rows = 0
+        self._values = 0
+        self._ranges: list[tuple[torch.Tensor, torch.Tensor, int]] = []  # labels' (min, max, C)
+        self._nan: torch.Tensor | bool = False  # whether a score was NaN
+
+    def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
+        if l is not None:
+            l = detached(l)
+            if l.ndim:  # (B,), (B, 1), ...: stashed as they are, flattened when folded
+                self._losses.append(l)
+            elif y.shape[0]:  # reduced to its mean (e.g. nn.MSELoss()): once per example
+                # (an empty shard's mean is NaN and counts for nothing); a sum counts once
+                self._means.append(l)
+                self._mean_counts.append(1 if self.summed else y.shape[0])
+        if not y.is_floating_point():  # class labels
+            _check_scores(y_hat, y)
+            self.classification = True
+            if y.shape[0]:
+                self._outputs.append(detached(y_hat))
+                self._labels.append(y)
+                self._values += y_hat.numel()
+        self.count += y.shape[0]
+        self._rows += y.shape[0]
+        if (
+            self._rows >= self._STASH_ROWS
+            or self._values >= self._STASH_VALUES
+            or max(len(self._losses), len(self._means), len(self._outputs)) >= self._STASH_STEPS
+        ):
+            self._reduce()
+
+    def _reduce(self) -> None:
+        """Fold the stashed steps into the running sums."""
+        if self._losses:
+            self.loss_sum = self.loss_sum + _flat(self._losses).sum(dtype=torch.float64)
+        if self._means:  # Σ mean_i · B_i, in float64
+            means = torch.stack(self._means).double()
+            counts = torch.tensor(self._mean_counts, dtype=torch.float64, device=means.device)
+            self.loss_sum = self.loss_sum + means.dot(counts)
+            self._means, self._mean_counts = [], []
+        if self._outputs:
+            scores, labels = _joined(self._outputs), _joined(self._labels)
+            self.correct = self.correct + (predicted(scores) == labels).sum()
+            # a NaN score is every row's maximum: a NaN model would count as right on its class
+            self._nan = self._nan | scores.isnan().any()
+            # a label outside [0, C) would silently count as a miss: checked once per group of
+            # steps (the loss, if any, already rejected it); on a device, read back with the
+            # epoch's totals rather than waiting on the device here
+            low, high = torch.aminmax(labels)
+            if labels.is_cpu:
+                check_label_range("y", int(low), int(high), scores.shape[1])
+                check_no_nan_scores(self._nan)
+            else:
+                self._ranges.append((low, high, scores.shape[1]))
+        self._losses, self._outputs, self._labels = [], [], []
+        self._rows = self._values = 0
+
+    def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
+        self._reduce()
+        for low, high, classes in self._ranges:
+            check_label_range("y", int(low), int(high), classes)
+        check_no_nan_scores(self._nan)
+        packed = torch.tensor(
+            [float(self.loss_sum), float(self.correct), float(self.count)], dtype=torch.float64
+        )
+        if dist is not None and dist.enabled:
+            dist.all_reduce_sum(packed)
+        loss_sum, correct, count = packed.tolist()
+        if count == 0:
+            raise UsageError(
+                f"{name} must yield at least one example, got none; check the dataset is not empty"
+            )
+        return loss_sum / count, (correct / count if self.classification else None)
