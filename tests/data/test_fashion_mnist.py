@@ -94,6 +94,10 @@ def test_book_style_resize_pipeline(real_memo: FashionMNISTArrays) -> None:
     ds = FashionMNIST(REAL_DIR, transform=Compose([Resize(64), ToTensor()]))
     x, _ = ds[0]
     assert x.dtype == torch.float32 and tuple(x.shape) == (1, 64, 64)
+    # the oracle: Pillow's own bilinear resize of the raw image, then / 255 (what torchvision gives)
+    resized = Image.fromarray(ds.data[0].numpy(), mode="L").resize((64, 64), Image.BILINEAR)
+    expected = torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255).unsqueeze(0)
+    assert torch.equal(x, expected)
 
 
 def test_labels_in_both_languages() -> None:

@@ -44,6 +44,8 @@ def test_to_tensor_of_arrays(gray: np.ndarray, kind: str) -> None:
         assert tuple(x.shape) == (channels, 5, 7) and x.is_contiguous()
         assert float(x.min()) >= 0 and float(x.max()) <= 1
         assert torch.equal(x[0], torch.from_numpy(gray.astype(np.float32) / 255))
+        # every channel, in order: the last one of hwc is 255 − gray
+        assert torch.equal(x[-1], torch.from_numpy(pic[..., -1] if pic.ndim == 3 else pic) / 255)
 
 
 BAD_PICS = [
@@ -78,6 +80,12 @@ def test_resize_int_keeps_the_aspect_ratio() -> None:
     assert tuple(Resize(10)(x.transpose(1, 2)).shape) == (3, 20, 10)
     img = Image.new("L", (40, 20))  # PIL sizes are (width, height)
     assert Resize(10)(img).size == (20, 10)
+    # a ratio that is not whole: torchvision truncates the longer side, int(10 · 47 / 30) = 15 (not 16)
+    odd = torch.rand(1, 30, 47)
+    assert tuple(Resize(10)(odd).shape) == (1, 10, 15)
+    assert tuple(Resize(10)(odd.transpose(1, 2)).shape) == (1, 15, 10)
+    assert Resize(10)(Image.new("L", (47, 30))).size == (15, 10)
+    assert Resize(10)(Image.new("L", (30, 47))).size == (10, 15)
 
 
 def test_resize_uint8_tensor_stays_uint8() -> None:

@@ -84,6 +84,42 @@ def test_scratch_sgd_class_equals_torch_sgd(gen: torch.Generator) -> None:
     assert ours.grad is None
 
 
+def test_scratch_sgd_reads_the_lr_of_param_groups_at_every_step_as_torch_does(
+    gen: torch.Generator,
+) -> None:
+    p0, grad = torch.randn(5, generator=gen), torch.randn(5, generator=gen)
+    ours, theirs = p0.clone().requires_grad_(), p0.clone().requires_grad_()
+    opt_ours, opt_theirs = SGD([ours], lr=0.1), torch.optim.SGD([theirs], lr=0.1)
+    for step in range(4):
+        if step == 1:  # what a schedule does between steps
+            opt_ours.param_groups[0]["lr"] = opt_theirs.param_groups[0]["lr"] = 0.5
+        if step == 3:  # a restored state sets the lr the next step uses
+            opt_ours.load_state_dict({"lr": 0.02})
+            opt_theirs.param_groups[0]["lr"] = 0.02
+        for opt, p in ((opt_ours, ours), (opt_theirs, theirs)):
+            opt.zero_grad()
+            (p * grad).sum().backward()
+            opt.step()
+    torch.testing.assert_close(ours, theirs, atol=1e-6, rtol=0)
+    # and not the constructor's lr: 0.1 four times would end elsewhere
+    assert not torch.allclose(ours, p0 - 4 * 0.1 * grad, atol=1e-3)
+    assert opt_ours.state_dict() == {"lr": 0.02}
+
+
+def test_scratch_sgd_zero_grad_without_set_to_none_zeroes_in_place_as_torch_does(
+    gen: torch.Generator,
+) -> None:
+    p0, grad = torch.randn(5, generator=gen), torch.randn(5, generator=gen)
+    ours, theirs = p0.clone().requires_grad_(), p0.clone().requires_grad_()
+    for opt, p in ((SGD([ours], lr=0.1), ours), (torch.optim.SGD([theirs], lr=0.1), theirs)):
+        (p * grad).sum().backward()
+        held = p.grad
+        opt.zero_grad(set_to_none=False)
+        assert p.grad is held  # the same tensor, zeroed in place
+    torch.testing.assert_close(ours.grad, theirs.grad, atol=0, rtol=0)
+    assert torch.equal(ours.grad, torch.zeros(5))
+
+
 def test_closed_form_recovers_noiseless_weights(gen: torch.Generator) -> None:
     X = torch.randn(50, 3, generator=gen)
     w_true = torch.tensor([1.0, -2.0, 0.5])

@@ -14,7 +14,13 @@ from torch import nn
 
 from linearnets.models.concise import softmax_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
-from linearnets.training.callbacks import Callback, ConsoleLogger, MetricsWriter, format_epoch
+from linearnets.training.callbacks import (
+    Callback,
+    ConsoleLogger,
+    CurvesCallback,
+    MetricsWriter,
+    format_epoch,
+)
 from linearnets.training.loop import EpochMetrics, History, fit
 
 
@@ -179,6 +185,42 @@ def test_metrics_writer_resume_without_files_starts_empty(tmp_path: Path) -> Non
     writer.on_fit_start(num_epochs=5, start_epoch=2)
     assert (tmp_path / "metrics.jsonl").read_text() == ""
     assert _csv(tmp_path) == []
+
+
+# --- CurvesCallback ------------------------------------------------------------------------------
+
+
+class CurvesRecorder:
+    """Stands in for LiveCurves (the drawing is tested elsewhere): records what it is given."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[int, dict[str, float]]] = []
+        self.closed = 0
+
+    def update(self, x: int, values: dict[str, float]) -> None:
+        self.points.append((x, dict(values)))
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_curves_callback_plots_each_epochs_metrics_and_closes_once(gen: torch.Generator) -> None:
+    curves = CurvesRecorder()
+    history = _fit_softmax(gen, 3, callbacks=[CurvesCallback(curves)])
+    expected = [
+        (m.epoch, {"train loss": m.train_loss, "train acc": m.train_acc, "test acc": m.test_acc})
+        for m in history.epochs
+    ]
+    assert curves.points == expected
+    assert all(acc is not None for _, v in curves.points for acc in v.values())
+    assert curves.closed == 1
+
+
+def test_curves_callback_plots_only_the_loss_of_a_regression(gen: torch.Generator) -> None:
+    curves = CurvesRecorder()
+    history = _fit_linreg(gen, 2, callbacks=[CurvesCallback(curves)])
+    assert curves.points == [(m.epoch, {"train loss": m.train_loss}) for m in history.epochs]
+    assert curves.closed == 1
 
 
 def test_base_callback_hooks_do_nothing() -> None:

@@ -83,6 +83,44 @@ def test_state_round_trip_keeps_the_reference() -> None:
         restored(0, _losses(1000.0, 100))
 
 
+def test_epoch_end_refuses_a_training_loss_grown_past_factor_times_the_start() -> None:
+    guard = DivergenceGuard(0.1, factor=100, min_examples=16, check_every=1)
+    guard(0, _losses(2.0, 16))  # the reference: 2
+    guard.on_epoch_end(metrics=EpochMetrics(1, 199.0, None, None, None, 0.1))  # under 100 × 2
+    with pytest.raises(
+        DivergenceError,
+        match=r"epoch 2: the training loss after the epoch is 201, more than 100× its starting "
+        r"value 2, at lr 0.1",
+    ):
+        guard.on_epoch_end(metrics=EpochMetrics(2, 201.0, None, None, None, 0.1))
+
+
+def test_a_dataset_smaller_than_min_examples_is_judged_against_the_first_loss() -> None:
+    guard = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
+    guard(0, _losses(3.0, 10))  # 10 examples: the reference window never closes
+    guard(1, _losses(400.0, 10))  # no step is checked against a reference still open
+    assert guard.state_dict()["start_loss"] is None
+    with pytest.raises(DivergenceError, match=r"loss after the epoch is 350, .* starting value 3,"):
+        guard.on_epoch_end(metrics=EpochMetrics(1, 350.0, None, None, None, 0.1))
+
+
+def test_a_restored_guard_carries_on_exactly_as_the_original() -> None:
+    """The window of the latest steps (sums and counts) survives a checkpoint, not just its list."""
+    guard = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
+    for step in range(4):  # batches of 32: the reference (2) over the first 64, then a window
+        guard(step, _losses(2.0, 32))
+    restored = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
+    restored.load_state_dict(guard.state_dict())
+    # the window is the last 64 examples: (2·32 + 300·32) / 64 = 151, under 100 × 2
+    for g in (guard, restored):
+        g(4, _losses(300.0, 32))
+    assert restored.state_dict() == guard.state_dict()
+    assert restored.state_dict()["recent"] == [[64.0, 32], [9600.0, 32]]
+    for g in (guard, restored):  # (300·32 + 500·32) / 64 = 400: both trip at the same step
+        with pytest.raises(DivergenceError, match=r"epoch 1, step 6: the loss of the latest steps is 400"):  # fmt: skip
+            g(5, _losses(500.0, 32))
+
+
 @pytest.mark.parametrize(
     "kwargs,pattern",
     [

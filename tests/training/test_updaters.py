@@ -87,6 +87,7 @@ FALLBACKS: dict[str, Callable[[Any], Any]] = {
     "weight_decay": lambda params: torch.optim.SGD(params, lr=0.1, weight_decay=1e-3),
     "maximize": lambda params: torch.optim.SGD(params, lr=0.1, maximize=True),
     "tensor lr": lambda params: torch.optim.SGD(params, lr=torch.tensor(0.1)),
+    "fused": lambda params: torch.optim.SGD(params, lr=0.1, fused=True),  # its own kernel and AMP
     "step pre-hook": lambda params: _with_pre_hook(torch.optim.SGD(params, lr=0.1)),
     "step post-hook": lambda params: _with_post_hook(torch.optim.SGD(params, lr=0.1)),
     "LR scheduler": lambda params: _with_scheduler(torch.optim.SGD(params, lr=0.1)),
