@@ -95,13 +95,33 @@ def test_epoch_end_refuses_a_training_loss_grown_past_factor_times_the_start() -
         guard.on_epoch_end(metrics=EpochMetrics(2, 201.0, None, None, None, 0.1))
 
 
-def test_a_dataset_smaller_than_min_examples_is_judged_against_the_first_loss() -> None:
+def test_a_dataset_smaller_than_min_examples_is_judged_against_its_mean_so_far() -> None:
     guard = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
     guard(0, _losses(3.0, 10))  # 10 examples: the reference window never closes
-    guard(1, _losses(400.0, 10))  # no step is checked against a reference still open
+    guard(1, _losses(5.0, 10))  # no step is checked against a reference still open
     assert guard.state_dict()["start_loss"] is None
-    with pytest.raises(DivergenceError, match=r"loss after the epoch is 350, .* starting value 3,"):
-        guard.on_epoch_end(metrics=EpochMetrics(1, 350.0, None, None, None, 0.1))
+    guard.on_epoch_end(metrics=EpochMetrics(1, 399.0, None, None, None, 0.1))  # < 100 x mean 4
+    assert guard.state_dict()["start_loss"] == 4.0  # the first epoch closed the window
+    with pytest.raises(DivergenceError, match=r"loss after the epoch is 401, .* starting value 3,"):
+        guard.on_epoch_end(metrics=EpochMetrics(1, 401.0, None, None, None, 0.1))
+
+
+def test_one_lucky_first_example_is_no_reference_for_a_tiny_dataset() -> None:
+    # 3 examples at batch 1 (`linearnets linreg --num-examples 3 --batch-size 1 --seed 0`): the
+    # first example's loss was 0.0136, the others' ~20, the loss after the epoch 22.45; judged
+    # against the first step alone, that healthy run "diverged"
+    guard = DivergenceGuard(0.03, factor=100, min_examples=64, check_every=1)
+    for step, loss in enumerate((0.0136, 25.0, 20.0)):
+        guard(step, _losses(loss, 1))
+    guard.on_epoch_end(metrics=EpochMetrics(1, 22.45, None, None, None, 0.1))
+    assert guard.state_dict()["start_loss"] == pytest.approx(45.0136 / 3)  # the window is closed
+    # from then on each step is checked: a real blow-up in the next epoch trips at its first step,
+    # the mean of the latest steps (0.0136 + 25 + 20 + 1e4) / 4 = 2511 > 100 x 15.0
+    guard.on_epoch_start(epoch=2, num_batches=3)
+    with pytest.raises(
+        DivergenceError, match=r"epoch 2, step 1: the loss of the latest steps is 2511"
+    ):
+        guard(0, _losses(1e4, 1))
 
 
 def test_a_restored_guard_carries_on_exactly_as_the_original() -> None:

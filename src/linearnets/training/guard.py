@@ -26,7 +26,8 @@ class DivergenceGuard(Callback):
     """Raise :class:`DivergenceError` when the loss is non-finite or grows far past its start.
 
     The starting loss is the mean per-example loss over the first ``min_examples`` training examples
-    (the first batch alone when it is that large: the loss of the untrained model). From then on a
+    (the first batch alone when it is that large: the loss of the untrained model; the whole first
+    epoch, closed at its end, when the training set is smaller). From then on a
     mean loss above ``factor × start`` stops training; the mean is the batch's, or with batches smaller
     than ``min_examples`` that of the latest steps holding ``min_examples`` examples, so that one hard
     example in a batch of 1 does not count as a blow-up. A healthy run's loss drops (linear
@@ -102,8 +103,12 @@ class DivergenceGuard(Callback):
                     f"is {value} at lr {self.lr:g}; {self._suggestion()}"
                 )
         # On a dataset smaller than min_examples the reference window is still open after the
-        # epoch, so no step was checked: the untrained model's first loss is the reference then.
-        reference = self.start_loss if self.start_loss is not None else self.first_loss
+        # first epoch, so no step was checked: the mean over that epoch's examples (the whole
+        # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
+        # whose loss may be a hundredth of the others' in a run that is fine.
+        if self.start_loss is None and self._count:
+            self.start_loss = self._sum / self._count
+        reference = self.start_loss
         if reference is not None and metrics.train_loss > self.factor * max(reference, 1e-12):
             start = min(reference, self.first_loss or reference)  # named as the per-step check does
             raise DivergenceError(
