@@ -1,0 +1,132 @@
+"""The book's code and the README's example in a real Jupyter kernel (D2L §3.6 and §3.7).
+
+The other tests fake a notebook (``IPython.display`` stubbed); these run the cells in an ipykernel
+through ``nbclient``, as Jupyter does, and read what the kernel sent: the live curves must be one
+figure shown once and then updated in place (``update_display_data``), one update per later epoch,
+never a new figure per epoch; nothing may be written to the working folder (that is the headless
+behaviour); and no cell may fail.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+REAL_DATA = Path("/usr/share/datasets/fashion-mnist")
+pytestmark = pytest.mark.skipif(
+    not REAL_DATA.is_dir(), reason="needs the real Fashion-MNIST (Debian package)"
+)
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+class RecordingClient(nbclient.NotebookClient):  # type: ignore[misc]
+    """Runs a notebook and counts the kernel's messages per cell, by type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.messages: dict[int, Counter[str]] = {}
+
+    def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+        self.messages.setdefault(cell_index, Counter())[msg["msg_type"]] += 1
+        return super().process_message(msg, cell, cell_index)
+
+
+def run_notebook(cells: list[str], cwd: Path) -> tuple[Any, RecordingClient]:
+    """Execute ``cells`` in a fresh kernel of this Python, in ``cwd``, as a notebook would."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    client = RecordingClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
+    # a notebook's own environment: no MPLBACKEND (the kernel's inline backend), one thread
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["OMP_NUM_THREADS"] = "1"
+    client.execute(env=env)
+    return nb, client
+
+
+def _outputs(cell: Any, kind: str) -> list[Any]:
+    return [o for o in cell.outputs if o["output_type"] == kind]
+
+
+def _stdout(cell: Any) -> str:
+    return "".join(o["text"] for o in cell.outputs if o.get("name") == "stdout")
+
+
+def test_the_books_softmax_from_scratch_in_a_notebook(tmp_path: Path) -> None:
+    nb, client = run_notebook(
+        [
+            "import sys\nprint(sys.executable)",
+            # §3.6 as printed, with `from linearnets import d2l` for the book's import
+            """
+import torch
+from IPython import display
+from linearnets import d2l
+
+batch_size = 256
+train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
+num_inputs = 784
+num_outputs = 10
+W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)
+b = torch.zeros(num_outputs, requires_grad=True)
+
+def softmax(X):
+    X_exp = torch.exp(X)
+    partition = X_exp.sum(1, keepdim=True)
+    return X_exp / partition
+
+def net(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+def cross_entropy(y_hat, y):
+    return - torch.log(y_hat[range(len(y_hat)), y])
+
+lr = 0.1
+
+def updater(batch_size):
+    return d2l.sgd([W, b], lr, batch_size)
+""",
+            "num_epochs = 3\nd2l.train_ch3(net, train_iter, test_iter, cross_entropy, num_epochs, updater)",
+            "d2l.predict_ch3(net, test_iter)",
+            "print(d2l.evaluate_accuracy(net, test_iter))",
+        ],
+        tmp_path,
+    )
+    assert _stdout(nb.cells[0]).strip() == sys.executable  # the kernel runs this environment
+    train = client.messages[2]
+    # one figure, shown at the first epoch and updated in place at each of the two others
+    assert train["display_data"] == 1 and train["update_display_data"] == 2
+    (shown,) = _outputs(nb.cells[2], "display_data")
+    assert "<svg" in shown["data"]["image/svg+xml"]  # the book's use_svg_display()
+    assert not _outputs(nb.cells[2], "execute_result")  # train_ch3 returns None: no echo
+    (grid,) = _outputs(nb.cells[3], "display_data")  # predict_ch3: the images, once
+    assert "<svg" in grid["data"]["image/svg+xml"]
+    assert not _outputs(nb.cells[3], "execute_result")
+    assert float(_stdout(nb.cells[4])) > 0.75  # unseeded, as in the book: typically 0.79-0.82
+    assert not any(tmp_path.iterdir())  # in Jupyter the figures are shown, not saved
+
+
+def test_the_readme_example_in_a_notebook(tmp_path: Path) -> None:
+    example = README.read_text().split("```python\n", 1)[1].split("```", 1)[0]
+    assert "ln.fit(" in example and "LiveCurves(num_epochs=10)" in example  # the example it was
+    example = example.replace("LiveCurves(num_epochs=10)", "LiveCurves(num_epochs=3)")
+    example = example.replace("updater, 10,", "updater, 3,")
+    assert "updater, 3," in example
+    nb, client = run_notebook([example], tmp_path)
+    cell = nb.cells[0]
+    assert client.messages[0]["display_data"] == 1
+    assert client.messages[0]["update_display_data"] == 2
+    (shown,) = _outputs(cell, "display_data")
+    assert shown["data"]["image/png"]  # LiveCurves keeps matplotlib's inline PNG
+    lines = _stdout(cell).strip().splitlines()
+    assert [line.split(",")[0] for line in lines[:3]] == ["epoch 1", "epoch 2", "epoch 3"]
+    assert 0.78 < float(lines[-1]) < 0.85  # the test accuracy after 3 epochs
+    assert not any(tmp_path.iterdir())
