@@ -34,10 +34,14 @@ def _env() -> dict[str, str]:
     return dict(os.environ, MPLBACKEND="Agg")
 
 
-def test_a_terminal_gets_a_bar_per_epoch_then_its_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [(24, 100), (0, 0)], ids=["24x100", "size-unknown"])
+def test_a_terminal_gets_a_bar_per_epoch_then_its_line(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     controller, terminal = pty.openpty()
-    # a terminal window of 24 rows x 100 columns (a new pseudo-terminal has 0 x 0)
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    # the terminal's window; a new pseudo-terminal reports 0 x 0, as a container started before its
+    # window was sized can (tqdm alone then shows no bar at all)
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
     proc = subprocess.Popen(
         _command(tmp_path), stdin=terminal, stdout=terminal, stderr=terminal, env=_env()
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -73,7 +74,13 @@ class ConsoleLogger(Callback):
         if show:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=num_batches, desc=f"epoch {epoch}", leave=False, unit="batch")
+            self._bar = tqdm(
+                total=num_batches,
+                desc=f"epoch {epoch}",
+                leave=False,
+                unit="batch",
+                **_size_if_unknown(sys.stderr),
+            )
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
         if self._bar is not None:
@@ -88,6 +95,17 @@ class ConsoleLogger(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def _size_if_unknown(stream: TextIO) -> dict[str, int]:
+    """Return an 80 x 24 size for tqdm when the terminal reports none (a new pseudo-terminal, a
+    container started before its window was sized, a serial console report 0 x 0): tqdm then
+    hides its bar entirely, as it hides bars below a screen's last row."""
+    try:
+        columns, lines = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return {}
+    return {} if columns and lines else {"ncols": columns or 80, "nrows": lines or 24}
 
 
 def _is_terminal(stream: TextIO | None) -> bool:
