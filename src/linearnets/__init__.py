@@ -48,6 +48,13 @@ _EXPORTS: dict[str, str] = {
     "load_data_fashion_mnist": "linearnets.data.fashion_mnist",
     "get_fashion_mnist_labels": "linearnets.data.fashion_mnist",
     "show_images": "linearnets.plotting",
+    "predict": "linearnets.inference",
+    # whole runs, as the command does them: a run folder, checkpoints, reports, exact resume
+    "LinregConfig": "linearnets.config",
+    "SoftmaxConfig": "linearnets.config",
+    "run_linreg": "linearnets.tasks.linreg",
+    "run_softmax": "linearnets.tasks.softmax",
+    "resume_softmax": "linearnets.tasks.resume",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -9,7 +9,9 @@ behaviour); and no cell may fail.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -40,11 +42,24 @@ class RecordingClient(nbclient.NotebookClient):  # type: ignore[misc]
         return super().process_message(msg, cell, cell_index)
 
 
-def run_notebook(cells: list[str], cwd: Path) -> tuple[Any, RecordingClient]:
-    """Execute ``cells`` in a fresh kernel of this Python, in ``cwd``, as a notebook would."""
+def run_notebook(
+    cells: list[str], cwd: Path, *, interrupt_after: dict[int, int] | None = None
+) -> tuple[Any, RecordingClient]:
+    """Execute ``cells`` in a fresh kernel of this Python, in ``cwd``, as a notebook would.
+
+    ``interrupt_after``: cell index -> seconds after which the kernel is interrupted (Jupyter's
+    "Interrupt the kernel", a SIGINT); that cell's error is kept and the next cells still run.
+    """
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    timeouts = {nb.cells[i].id: seconds for i, seconds in (interrupt_after or {}).items()}
     client = RecordingClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+        nb,
+        timeout=300,
+        timeout_func=lambda cell: timeouts.get(cell.id, 300),
+        interrupt_on_timeout=bool(timeouts),
+        allow_errors=bool(timeouts),
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
     )
     # a notebook's own environment: no MPLBACKEND (the kernel's inline backend), one thread
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
@@ -130,3 +145,27 @@ def test_the_readme_example_in_a_notebook(tmp_path: Path) -> None:
     assert [line.split(",")[0] for line in lines[:3]] == ["epoch 1", "epoch 2", "epoch 3"]
     assert 0.78 < float(lines[-1]) < 0.85  # the test accuracy after 3 epochs
     assert not any(tmp_path.iterdir())
+
+
+def test_a_run_interrupted_in_a_notebook_resumes_where_it_stopped(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    nb, _ = run_notebook(
+        [
+            "import linearnets as ln",
+            # long enough to be interrupted mid-way (~0.15 s an epoch); the kernel gets a SIGINT
+            f"ln.run_softmax(ln.SoftmaxConfig(epochs=40, plot='none', out={str(run_dir)!r}))",
+            f"result = ln.resume_softmax({str(run_dir)!r})\n"
+            "print(len(result.history.epochs), result.history.last.epoch)",
+        ],
+        tmp_path,
+        interrupt_after={1: 3},
+    )
+    (error,) = _outputs(nb.cells[1], "error")
+    assert error["ename"] == "TrainingInterrupted"
+    # one readable line that says where it stopped and gives the call that resumes it
+    assert re.search(r"interrupted by SIGINT at epoch \d+", error["evalue"]), error["evalue"]
+    assert f"resume with: linearnets.resume_softmax({str(run_dir)!r})" in error["evalue"]
+    assert not _outputs(nb.cells[2], "error")
+    assert _stdout(nb.cells[2]).split() == ["40", "40"]  # every epoch, once
+    metrics = (run_dir / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in metrics] == list(range(1, 41))

@@ -73,7 +73,7 @@ class TrainingInterrupted(KeyboardInterrupt):
         if self.from_cli:  # quoted for the shell: "my run" is one argument
             again = f"{self.command} --resume {shlex.quote(str(self.run_dir))}"
         else:  # called from Python (a notebook, say): the call that resumes it
-            again = f"{self.function}({str(self.run_dir)!r}) (from linearnets.tasks.resume)"
+            again = f"linearnets.{self.function}({str(self.run_dir)!r})"
         if self.launcher:
             again += f", launched by {self.launcher} as before"
         if self.checkpoint_epoch is None:
