@@ -205,3 +205,95 @@ def test_train_ch3_in_a_read_only_folder_trains_and_warns(
                       torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
     assert not torch.equal(net[1].weight, before)  # it trained
     assert list(tmp_path.iterdir()) == []
+
+
+def test_timer_records_sums_and_averages_its_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from linearnets.errors import UsageError
+
+    clock = iter([10.0, 11.0, 11.0, 13.0, 13.0, 16.0])  # intervals of 1, 2 and 3 s
+    monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
+    timer = d2l.Timer()
+    with pytest.raises(
+        UsageError, match=r"Timer.avg\(\) needs a recorded time; call stop\(\) first"
+    ):
+        timer.avg()
+    assert timer.stop() == 1.0
+    timer.start()
+    assert timer.stop() == 2.0
+    timer.start()
+    assert timer.stop() == 3.0
+    assert timer.times == [1.0, 2.0, 3.0] and timer.sum() == 6.0 and timer.avg() == 2.0
+    assert timer.cumsum() == [1.0, 3.0, 6.0]
+
+
+def test_train_ch3_draws_on_the_books_axes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import linearnets.plotting
+
+    made: list[dict[str, object]] = []
+    points: list[tuple[int, tuple[float, ...]]] = []
+
+    class Recorder:
+        def __init__(self, **kwargs: object) -> None:
+            made.append(kwargs)
+
+        def add(self, x: int, y: tuple[float, ...]) -> None:
+            points.append((x, y))
+
+    monkeypatch.setattr(linearnets.plotting, "Animator", Recorder)
+    monkeypatch.chdir(tmp_path)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), 2,
+                  torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
+    ((kwargs,),) = [made]
+    assert {k: kwargs[k] for k in ("xlabel", "xlim", "ylim", "legend")} == {
+        "xlabel": "epoch",
+        "xlim": [1, 2],
+        "ylim": [0.3, 0.9],
+        "legend": ["train loss", "train acc", "test acc"],
+    }  # fmt: skip  (D2L §3.6.6)
+    assert kwargs["out"] == "train_ch3.png"
+    assert [x for x, _ in points] == [1, 2]
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines] == ["epoch 1", "epoch 2"]
+    from linearnets.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"num_epochs must be a positive integer \(>= 1\), got 0"):
+        d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), 0,
+                      torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
+
+
+def test_predict_ch3_draws_the_first_n_test_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.plotting
+
+    drawn: list[tuple[torch.Tensor, list[str], list[str], object]] = []
+    monkeypatch.setattr(
+        linearnets.plotting,
+        "plot_predictions",
+        lambda images, true, pred, *, out: drawn.append((images, true, pred, out)),
+    )
+    monkeypatch.chdir(tmp_path)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    d2l.predict_ch3(net, _batches(), n=20)  # across two batches of 16
+    ((images, true, pred, out),) = drawn
+    X = torch.cat([X for X, _ in _batches()])[:20]
+    y = torch.cat([y for _, y in _batches()])[:20]
+    assert torch.equal(images, X[:, 0])
+    names = ["t-shirt", "trouser", "pullover"]
+    assert true == [names[i] for i in y.tolist()]
+    assert pred == [names[i] for i in net(X).argmax(dim=1).tolist()]
+    assert out == "predict_ch3.png"
+
+
+def test_train_epoch_ch3_with_the_books_updater_puts_a_module_in_training_mode() -> None:
+    net = _concise()
+    net.eval()
+    params = list(net.parameters())
+    d2l.train_epoch_ch3(net, _batches(), nn.CrossEntropyLoss(reduction="none"),
+                        lambda batch_size: d2l.sgd(params, 0.1, batch_size))  # fmt: skip
+    assert net.training  # as the book's loop: dropout and the like train as they should

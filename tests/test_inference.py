@@ -114,3 +114,12 @@ def test_confusion_counts_of_uint8_labels_with_many_classes_do_not_overflow() ->
 def test_confusion_counts_refuse_fewer_classes_than_the_model_predicts() -> None:
     with pytest.raises(UsageError, match=r"num_classes must cover the model's outputs, got num_classes=10 and a predicted class 10"):  # fmt: skip
         confusion_counts(_Fixed([10], 11), [(torch.zeros(1, 2), torch.tensor([1]))], 10)
+
+
+def test_counts_below_one_are_refused_by_name(gen: torch.Generator) -> None:
+    net = SoftmaxRegressionScratch(generator=gen)
+    batch = [(torch.zeros(2, 28, 28), torch.tensor([0, 1]))]
+    with pytest.raises(UsageError, match=r"num_classes must be a positive integer \(>= 1\), got 0"):
+        confusion_counts(net, batch, 0)
+    with pytest.raises(UsageError, match=r"n must be a positive integer \(>= 1\), got 0"):
+        prediction_samples(net, batch, 0)

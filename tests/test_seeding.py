@@ -80,3 +80,16 @@ def test_every_accepted_seed_gives_its_own_streams() -> None:
     for seed in (2**31, 2**32):
         with pytest.raises(UsageError, match=r"seed must be a non-negative integer \(at most 2\*\*31 - 1\)"):  # fmt: skip
             seed_everything(seed)
+
+
+def test_a_bool_is_no_seed_and_a_thread_count_below_one_is_refused() -> None:
+    from linearnets.errors import UsageError
+    from linearnets.seeding import pin_threads, seed_everything
+
+    with pytest.raises(UsageError, match=r"seed must be a non-negative integer .*got True"):
+        seed_everything(True)  # type: ignore[arg-type]
+    threads = torch.get_num_threads()
+    with pytest.raises(UsageError, match=r"num_threads must be a positive integer \(>= 1\), got 0"):
+        pin_threads(0)
+    assert torch.get_num_threads() == threads
+    assert pin_threads(2) == 2 and torch.get_num_threads() == 2

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from linearnets.cli import main
@@ -118,3 +121,87 @@ def test_debug_after_an_action_shows_the_traceback(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match=r"root must be an existing folder"):
         main(["data", "show", "--data-dir", str(tmp_path / "nope"), "--debug"])
+
+
+# the book's text labels (D2L §3.5.1), in class order
+BOOK_LABELS = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
+               "bag", "ankle boot"]  # fmt: skip
+BOOK_LABELS_ZH = ["T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴"]
+
+
+def _idx(path: Path, count: int) -> np.ndarray:
+    """Read the first ``count`` items of a gzipped IDX file with numpy alone: an oracle independent
+    of the library's reader."""
+    with gzip.open(path) as f:
+        ndim = f.read(4)[3]
+        shape = [int.from_bytes(f.read(4), "big") for _ in range(ndim)]
+        size = int(np.prod(shape[1:], dtype=np.int64))
+        return np.frombuffer(f.read(count * size), dtype=np.uint8).reshape(count, *shape[1:])
+
+
+def test_show_draws_the_first_training_images_with_their_labels(
+    real: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.plotting
+
+    drawn: list[tuple[Any, ...]] = []
+
+    def record(imgs: Any, num_rows: int, num_cols: int, *, titles: Any, out: Any) -> None:
+        drawn.append((np.asarray(imgs), num_rows, num_cols, list(titles), out))
+
+    monkeypatch.setattr(linearnets.plotting, "show_images", record)
+    images = _idx(real / "train-images-idx3-ubyte.gz", 18)
+    labels = _idx(real / "train-labels-idx1-ubyte.gz", 18)
+    assert main(["data", "show"]) == 0  # the book's 18 images in 2 rows of 9, English labels
+    assert main(["data", "show", "-n", "11", "--out", "g.svg"]) == 0
+    assert main(["data", "show", "-n", "4", "--lang", "zh"]) == 0
+    (imgs, rows, cols, titles, out), (imgs11, rows11, cols11, _, out11), zh = drawn
+    assert np.array_equal(imgs, images[:18]) and (rows, cols) == (2, 9)
+    assert titles == [BOOK_LABELS[i] for i in labels[:18]]
+    assert out == Path("fashion-mnist.png") and out11 == Path("g.svg")
+    assert np.array_equal(imgs11, images[:11]) and (rows11, cols11) == (2, 9)
+    assert zh[1:4] == (1, 4, [BOOK_LABELS_ZH[i] for i in labels[:4]])  # one row of 4
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == [f"wrote fashion-mnist.png (18 training images from {real})",
+                           f"wrote g.svg (11 training images from {real})"]  # fmt: skip
+
+
+def test_a_data_dir_given_before_show_is_the_one_shown(
+    real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'data --data-dir DIR show' reads DIR, not whatever a search would find."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):  # fmt: skip
+        (copy / name).symlink_to(real / name)
+    monkeypatch.setattr(files, "_debian_dir", lambda: tmp_path / "nowhere")  # a search finds none
+    assert main(["data", "--data-dir", str(copy), "show", "-n", "2", "--out", "g.png"]) == 0
+    assert capsys.readouterr().out == f"wrote g.png (2 training images from {copy})\n"
+
+
+def test_download_goes_to_data_from_the_official_mirrors_unless_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.data.download as download
+
+    calls: list[tuple[Path, tuple[str, ...]]] = []
+
+    def fake(root: Path, *, mirrors: Any) -> Path:  # no network here: record what was asked
+        calls.append((Path(root), tuple(mirrors)))
+        return Path(root) / "FashionMNIST" / "raw"
+
+    monkeypatch.setattr(download, "download_fashion_mnist", fake)
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "download"]) == 0
+    assert main(["data", "--data-dir", "d1", "download"]) == 0
+    assert main(["data", "download", "--data-dir", "d2", "--mirror", "https://a/", "--mirror",
+                 "https://b/", "https://c/"]) == 0  # fmt: skip
+    assert calls == [
+        (Path("data"), download.DEFAULT_MIRRORS),
+        (Path("d1"), download.DEFAULT_MIRRORS),
+        (Path("d2"), ("https://a/", "https://b/", "https://c/")),
+    ]
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"Fashion-MNIST is verified in {Path('data/FashionMNIST/raw')}; use it with --data-dir data"
+    )

@@ -143,3 +143,63 @@ def test_the_predict_table_aligns_chinese_labels_by_terminal_columns() -> None:
     assert _right_aligned("T恤", 12) == " " * 9 + "T恤"  # 1 + 2 columns
     assert _right_aligned("t-shirt", 12) == " " * 5 + "t-shirt"
     assert _right_aligned("ankle boot and more", 12) == "ankle boot and more"
+
+
+@pytest.mark.parametrize("command", ["linreg", "predict"])
+def test_commands_that_run_in_one_process_refuse_torchrun(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    command: str,
+) -> None:
+    for name, value in {"RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    argv = [command] if command == "linreg" else [command, str(tmp_path)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets {command}: error: {command} runs in one process, got 2 processes (torchrun); "
+        "run it without torchrun (only 'linearnets softmax' trains data-parallel)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"RANK": "first", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"},
+        {"RANK": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"},
+        {"RANK": "-1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"},
+        {"RANK": "1", "MASTER_ADDR": "127.0.0.1"},  # no MASTER_PORT: no launcher set this
+    ],
+    ids=["malformed", "rank-equals-world-size", "negative", "no-master-port"],
+)
+def test_a_rank_no_launcher_could_set_still_says_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    """RANK malformed, outside [0, WORLD_SIZE) or without a launcher: the error must be said."""
+    monkeypatch.delenv("MASTER_PORT", raising=False)
+    for name, value in {"WORLD_SIZE": "2", **env}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("linearnets.cli._let_rank_0_speak", lambda seconds=2.0: None)
+    with pytest.raises(SystemExit) as info:
+        main(["linreg", "--lr", "-1"])
+    assert info.value.code == 2
+    assert "argument --lr: must be a finite number > 0, got -1" in capsys.readouterr().err
+
+
+def test_a_broken_pipe_elsewhere_is_an_error_while_the_output_is_open(tmp_path: Path) -> None:
+    """Only a closed reader of the command's own output ends it quietly with 141."""
+    script = (
+        "import sys\n"
+        "import linearnets.cli.linreg as cmd\n"
+        "from linearnets.cli import main\n"
+        "def broken(args):\n"
+        "    raise BrokenPipeError(32, 'Broken pipe')  # e.g. a child process that died\n"
+        "cmd.run = broken\n"
+        "sys.exit(main(['linreg']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 1
+    assert done.stderr == "linearnets linreg: error: [Errno 32] Broken pipe (BrokenPipeError)\n"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -51,6 +53,8 @@ def test_same_seed_same_output(capsys: pytest.CaptureFixture[str], impl: str) ->
         ),
         (["--impl", "fast"], r"argument --impl: invalid choice: 'fast'"),
         (["--seed", "-1"], r"argument --seed: must be a non-negative integer"),
+        (["--noise-std", "inf"], r"argument --noise-std: must be a finite number >= 0, got inf"),
+        (["--lr", "inf"], r"argument --lr: must be a finite number > 0, got inf"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(
@@ -67,8 +71,12 @@ def test_bad_options_exit_2_with_one_line(
 
 def test_subprocess_module_entry_is_deterministic() -> None:
     cmd = [sys.executable, "-m", "linearnets", "linreg", "--json", "--epochs", "1", "--seed", "5"]
+    # block-buffered stdout, as a pipe has without PYTHONUNBUFFERED: the entry point leaves
+    # through os._exit, so it must flush the results itself
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     outs = [
-        subprocess.run(cmd, capture_output=True, text=True, check=True).stdout for _ in range(2)
+        subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+        for _ in range(2)
     ]
     a, b = (json.loads(o.strip().splitlines()[-1]) for o in outs)
     for r in (a, b):
@@ -131,3 +139,113 @@ def test_a_full_disk_is_said_so(
         "(the disk, or where the output goes); free some space and run it again (a softmax run "
         "keeps the checkpoint of its last finished epoch: continue it with --resume RUN_DIR)\n"
     )
+
+
+# the book's settings (D2L §3.2.1 and §3.2.7): what a plain `linearnets linreg` must train with
+BOOK_CONFIG = {
+    "impl": "scratch",
+    "epochs": 3,
+    "lr": 0.03,
+    "batch_size": 10,
+    "num_examples": 1000,
+    "noise_std": 0.01,
+    "true_w": [2.0, -3.4],
+    "true_b": 4.2,
+    "seed": 0,
+    "num_threads": 1,
+    "data": None,
+    "device": "cpu",
+    "guard": True,
+}
+
+
+def test_the_defaults_are_the_books_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    _, result = _run_json(capsys)
+    assert result["config"] == BOOK_CONFIG
+    assert len(result["history"]) == 3
+
+
+def test_every_option_reaches_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    from linearnets.config import LinregConfig
+    from linearnets.tasks.linreg import run_linreg
+
+    lines, result = _run_json(
+        capsys,
+        "--impl", "concise", "--epochs", "2", "--lr", "0.05", "--batch-size", "20",
+        "--num-examples", "300", "--noise-std", "0.1", "--seed", "4", "--threads", "2",
+        "--no-guard",
+    )  # fmt: skip
+    given = {"impl": "concise", "epochs": 2, "lr": 0.05, "batch_size": 20, "num_examples": 300,
+             "noise_std": 0.1, "seed": 4, "num_threads": 2, "guard": False}  # fmt: skip
+    assert result.pop("config") == BOOK_CONFIG | given
+    # the same run through the Python API, which the CLI must only spell differently
+    api = run_linreg(LinregConfig(**given)).summary()
+    for summary in (result, api):
+        for row in summary["history"]:
+            row.pop("seconds")
+    assert result == api
+    assert [line.split(",")[0] for line in lines[:2]] == ["epoch 1", "epoch 2"]
+
+
+def _printed_numbers(line: str) -> list[float]:
+    import re
+
+    return [float(v) for v in re.findall(r"[-+]?\d+\.\d+(?:e[-+]\d+)?", line)]
+
+
+def test_the_printed_results_are_the_learned_values_and_their_errors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    lines, result = _run_json(capsys, "--seed", "2")
+    w_line, truth_line, closed_line = lines[3:6]
+    assert w_line.startswith("w: [") and _printed_numbers(w_line) == pytest.approx(
+        [*result["w"], result["b"]], abs=5e-7
+    )  # printed to 6 decimals
+    # errors against the book's truth w = [2, -3.4], b = 4.2, computed here
+    truth = [2.0 - result["w"][0], -3.4 - result["w"][1], 4.2 - result["b"]]
+    assert truth_line.startswith("error vs truth:       w [")
+    assert _printed_numbers(truth_line) == pytest.approx(truth, rel=6e-3)
+    closed = [
+        result["closed_form_w"][0] - result["w"][0],
+        result["closed_form_w"][1] - result["w"][1],
+        result["closed_form_b"] - result["b"],
+    ]
+    assert [*result["w_error_closed_form"], result["b_error_closed_form"]] == pytest.approx(
+        closed, abs=1e-7
+    )
+    assert [*result["w_error"], result["b_error"]] == pytest.approx(truth, abs=1e-6)
+    assert closed_line.startswith("error vs closed form: w [")
+    assert _printed_numbers(closed_line) == pytest.approx(closed, rel=6e-3)
+
+
+def test_data_from_a_file_is_compared_with_numpys_least_squares(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 3))
+    y = X @ np.array([1.5, -2.0, 0.5]) + 0.7 + rng.normal(scale=0.05, size=200)
+    np.savez(tmp_path / "d.npz", X=X.astype(np.float32), y=y.astype(np.float32))
+    lines, result = _run_json(capsys, "--data", str(tmp_path / "d.npz"), "--epochs", "20")
+    coef = np.linalg.lstsq(np.c_[X, np.ones(200)].astype(np.float32), y.astype(np.float32),
+                           rcond=None)[0]  # fmt: skip
+    assert result["closed_form_w"] == pytest.approx(coef[:3], abs=1e-4)
+    assert result["closed_form_b"] == pytest.approx(coef[3], abs=1e-4)
+    assert result["w_error"] is None and result["b_error"] is None  # no truth to compare with
+    assert result["config"]["data"] == str(tmp_path / "d.npz")
+    assert "error vs truth:       n/a (--data has no known truth)" in lines
+    assert [*result["w"], result["b"]] == pytest.approx(coef, abs=0.01)  # it trained on the file
+
+
+def test_an_error_without_a_message_is_named_by_its_type(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linearnets.errors import DatasetError
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise DatasetError()
+
+    monkeypatch.setattr("linearnets.tasks.linreg.run_linreg", failing)
+    assert main(["linreg"]) == 1
+    assert capsys.readouterr().err == "linearnets linreg: error: DatasetError\n"

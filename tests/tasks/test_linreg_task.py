@@ -60,3 +60,30 @@ def test_analytic_gradient_follows_autograd() -> None:
     analytic = run_linreg(LinregConfig(impl="analytic", seed=3))
     assert analytic.w == pytest.approx(autograd.w, abs=1e-6)
     assert analytic.b == pytest.approx(autograd.b, abs=1e-6)
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_the_noise_and_the_learning_rate_are_the_configs(impl: str) -> None:
+    # σ = 0.1: the loss ends near ½σ² (scratch) or σ² (MSELoss), a hundred times the default's
+    noisy = run_linreg(LinregConfig(impl=impl, noise_std=0.1))
+    floor = 1e-2 if impl == "concise" else 0.5e-2
+    assert floor * 0.5 < noisy.loss < floor * 2
+    # a learning rate too small to move: one epoch leaves w near its N(0, 0.01²) start
+    still = run_linreg(LinregConfig(impl=impl, lr=1e-6, epochs=1))
+    assert still.w == pytest.approx([0.0, 0.0], abs=0.05)
+
+
+def test_the_run_trains_on_the_configs_thread_count_and_gives_the_callers_back() -> None:
+    import torch
+
+    from linearnets.training.callbacks import Callback
+
+    seen: list[int] = []
+
+    class Threads(Callback):
+        def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+            seen.append(torch.get_num_threads())
+
+    assert torch.get_num_threads() == 1  # the suite's
+    run_linreg(LinregConfig(epochs=2, num_threads=2), callbacks=[Threads()])
+    assert seen == [2, 2] and torch.get_num_threads() == 1

@@ -1,0 +1,127 @@
+"""``linearnets predict RUN_DIR`` against a model whose predictions numpy computes independently."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.cli import main
+
+REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
+pytestmark = pytest.mark.skipif(
+    not REAL_DIR.is_dir(), reason="needs the real Fashion-MNIST (Debian package)"
+)
+# the book's text labels (D2L §3.5.1), in class order
+BOOK_LABELS = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
+               "bag", "ankle boot"]  # fmt: skip
+
+
+def _idx(path: Path, count: int) -> np.ndarray:
+    """The first ``count`` items of a gzipped IDX file, read with numpy alone."""
+    with gzip.open(path) as f:
+        ndim = f.read(4)[3]
+        shape = [int.from_bytes(f.read(4), "big") for _ in range(ndim)]
+        size = int(np.prod(shape[1:], dtype=np.int64))
+        return np.frombuffer(f.read(count * size), dtype=np.uint8).reshape(count, *shape[1:])
+
+
+def _write_model(run: Path, *, side: int = 28, resize: int | None = None) -> tuple[Any, Any]:
+    """A run folder holding a concise model with random weights; return (W, b) as numpy."""
+    g = torch.Generator().manual_seed(5)
+    W, b = torch.randn(10, side * side, generator=g), torch.randn(10, generator=g)
+    run.mkdir()
+    torch.save(
+        {"impl": "concise", "num_inputs": side * side, "num_outputs": 10, "resize": resize,
+         "classes": BOOK_LABELS, "state_dict": {"1.weight": W, "1.bias": b}},
+        run / "model.pt",
+    )  # fmt: skip
+    return W.numpy().astype(np.float64), b.numpy().astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
+    """The real files found by searching (Debian folder first), with a private verification cache."""
+    from linearnets.data import files
+
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(cache))
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setattr(files, "_debian_dir", lambda: REAL_DIR)
+
+
+def _expected(W: Any, b: Any, n: int) -> tuple[list[str], int]:
+    X = _idx(REAL_DIR / "t10k-images-idx3-ubyte.gz", n).reshape(n, -1) / 255.0
+    y = _idx(REAL_DIR / "t10k-labels-idx1-ubyte.gz", n)
+    scores = X @ W.T + b
+    top2 = np.sort(scores, axis=1)[:, -2:]
+    assert (top2[:, 1] - top2[:, 0]).min() > 1e-3  # no near-ties: float32 agrees with float64
+    pred = scores.argmax(axis=1)
+    lines = [
+        f"{BOOK_LABELS[t]:>12} -> {BOOK_LABELS[p]}" + ("" if t == p else "   (wrong)")
+        for t, p in zip(y, pred, strict=True)
+    ]
+    return lines, int((pred == y).sum())
+
+
+def test_predict_prints_each_true_and_predicted_label_and_the_count(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    assert main(["predict", str(run)]) == 0  # the book's 6 images
+    lines, correct = _expected(W, b, 6)
+    out = run / "predict-6.png"
+    assert capsys.readouterr().out.splitlines() == [*lines, f"{correct}/6 correct; figure: {out}"]
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["predict", str(run), "-n", "20", "--out", str(tmp_path / "p.png")]) == 0
+    lines, correct = _expected(W, b, 20)
+    assert 0 < correct < 20  # both kinds of line are checked
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [*lines, f"{correct}/20 correct; figure: {tmp_path / 'p.png'}"]
+    assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_predict_draws_the_first_test_images_titled_true_and_predicted(
+    env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.plotting
+
+    drawn: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(
+        linearnets.plotting,
+        "plot_predictions",
+        lambda images, true, pred, *, out: drawn.append((np.asarray(images), true, pred, out)),
+    )
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    assert main(["predict", str(run), "-n", "9"]) == 0
+    ((images, true, pred, out),) = drawn
+    X = _idx(REAL_DIR / "t10k-images-idx3-ubyte.gz", 9)
+    np.testing.assert_allclose(images, X / 255.0, rtol=0, atol=1e-7)
+    lines, _ = _expected(W, b, 9)
+    assert [f"{t:>12} -> {p}" for t, p in zip(true, pred, strict=True)] == [
+        line.removesuffix("   (wrong)") for line in lines
+    ]
+    assert out == run / "predict-9.png"
+
+
+def test_predict_resizes_as_the_model_was_trained(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    _write_model(run, side=14, resize=14)  # trained on 14×14 images: 196 inputs
+    assert main(["predict", str(run), "-n", "3"]) == 0
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[-1]
+        .endswith(f"/3 correct; figure: {run / 'predict-3.png'}")
+    )

@@ -1,0 +1,81 @@
+"""Run settings: the book's defaults, the limits at their exact edges, and the JSON round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.errors import UsageError
+
+
+def test_softmax_defaults_are_the_books_settings() -> None:
+    # D2L §3.6.6/§3.7: lr 0.1, batch 256, 10 epochs; the fastest implementation, drawn where it can
+    assert SoftmaxConfig().to_dict() == {
+        "impl": "analytic", "epochs": 10, "lr": 0.1, "batch_size": 256, "seed": 0,
+        "num_threads": 1, "data_dir": None, "data": None, "out": None, "plot": "auto",
+        "resize": None, "device": "auto", "guard": True,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("settings", "pattern"),
+    [
+        ({"seed": 2**31}, r"seed must be a non-negative integer \(at most 2\*\*31 - 1\), got 2147483648"),
+        ({"lr": 1e-38}, r"lr must be at least 1.2e-38 .*got 1e-38"),
+        ({"resize": 4097, "batch_size": 1}, r"resize must be an integer in \[1, 4096\], got 4097"),
+        # 129 × 2048² float32 values are just over 2 GiB
+        ({"resize": 2048, "batch_size": 129}, r"must fit in 2 GiB per batch, got 129 × 2048² \(2.0 GiB\)"),
+        ({"plot": "png"}, r"plot must be one of"),
+    ],
+)  # fmt: skip
+def test_softmax_limits_are_refused_just_past_their_edge(
+    settings: dict[str, object], pattern: str
+) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        SoftmaxConfig(**settings)  # type: ignore[arg-type]
+
+
+def test_softmax_limits_are_accepted_at_their_edge() -> None:
+    SoftmaxConfig(seed=2**31 - 1, lr=1.2e-38, resize=2048, batch_size=128)  # exactly 2 GiB
+    SoftmaxConfig(resize=4096, batch_size=32)  # exactly 2 GiB too
+
+
+def test_linreg_needs_one_example_more_than_weights() -> None:
+    assert LinregConfig(num_examples=3).num_examples == 3  # 2 weights and a bias: 3 rows suffice
+    with pytest.raises(UsageError, match=r"num_examples must be at least 4 .*got 3"):
+        LinregConfig(true_w=(1.0, 2.0, 3.0), num_examples=3)
+    assert LinregConfig(num_examples=2, data=Path("d.csv")).num_examples == 2  # its rows decide
+
+
+def test_paths_are_expanded_and_data_paths_made_absolute(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    config = SoftmaxConfig(data="~/d.npz", data_dir="fm", out="~/runs/a")
+    assert config.data == tmp_path / "home" / "d.npz"
+    assert config.data_dir == tmp_path / "fm"  # a resume from another folder finds the same
+    assert config.out == tmp_path / "home" / "runs" / "a"
+    assert LinregConfig(data=Path("~/x.csv")).data == tmp_path / "home" / "x.csv"
+    with pytest.raises(
+        UsageError, match=r"data must be a path \(str or pathlib.Path\) or None, got ''"
+    ):
+        SoftmaxConfig(data="")
+
+
+def test_a_config_survives_its_json_round_trip(tmp_path: Path) -> None:
+    import json
+
+    config = SoftmaxConfig(data=tmp_path / "d.npz", out=tmp_path / "run", lr=0.05, seed=3)
+    saved = json.loads(json.dumps(config.to_dict()))
+    assert saved["data"] == str(tmp_path / "d.npz") and saved["out"] == str(tmp_path / "run")
+    assert SoftmaxConfig.from_dict(saved) == config
+    with pytest.raises(UsageError, match=r"config has settings this linearnets does not know: "
+                       r"colour, momentum; it was written by another version"):  # fmt: skip
+        SoftmaxConfig.from_dict({**saved, "momentum": 0.9, "colour": "red"})
+    linreg = LinregConfig(data=tmp_path / "d.csv")
+    assert json.loads(json.dumps(linreg.to_dict()))["data"] == str(tmp_path / "d.csv")
+    assert dataclasses.replace(linreg, epochs=4).epochs == 4
