@@ -101,6 +101,16 @@ BAD_CLASSIFICATION = [
         DatasetError,
         r"X_test must have the 2 features of X, got 3",
     ),
+    (
+        lambda p: _write(p, X=np.ones((4, 0)), y=np.array([0, 1, 0, 1])),
+        DatasetError,
+        r"X must be a non-empty 2-d array \(N, D\), got shape \(4, 0\)",
+    ),
+    (
+        lambda p: _write(p, X=np.ones((2, 2)), y=np.array([0, 100_000])),
+        DatasetError,
+        r"C at most 100000, got the label 100000",
+    ),
     (lambda p: p / "missing.npz", UsageError, r"does not exist or is not a file"),
     (lambda p: _touch(p / "x.txt"), UsageError, r"must be a .npz file"),
 ]
@@ -151,7 +161,7 @@ def test_csv_with_a_byte_order_mark_keeps_its_first_row(tmp_path: Path) -> None:
 
 
 def test_csv_blank_lines_are_skipped(tmp_path: Path) -> None:
-    (tmp_path / "b.csv").write_text("x1,x2,y\n\n1,2,3\n\n4,5,6\n")
+    (tmp_path / "b.csv").write_text("x1,x2,y\n\n1,2,3\n  \n4,5,6\n, ,\n")
     X, y = load_regression_file(tmp_path / "b.csv")
     assert X.tolist() == [[1, 2], [4, 5]] and y.reshape(-1).tolist() == [3, 6]
 
@@ -181,3 +191,18 @@ def test_upper_case_suffixes_are_read(tmp_path: Path) -> None:
     np.savez(tmp_path / "c.npz", X=np.eye(2, dtype=np.float32), y=np.array([0, 1]))
     (tmp_path / "c.npz").rename(tmp_path / "C.NPZ")
     assert load_classification_file(tmp_path / "C.NPZ").num_classes == 2
+    np.savez(tmp_path / "r.npz", X=np.eye(2), y=np.array([5.0, 6.0]))
+    (tmp_path / "r.npz").rename(tmp_path / "R.NPZ")
+    X, y = load_regression_file(tmp_path / "R.NPZ")
+    assert X.tolist() == [[1, 0], [0, 1]] and y.reshape(-1).tolist() == [5, 6]
+
+
+def test_the_largest_label_allowed_is_max_classes_minus_one(tmp_path: Path) -> None:
+    path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([0, 99_999]))
+    assert load_classification_file(path).num_classes == 100_000
+
+
+def test_regression_targets_must_match_the_rows_of_x(tmp_path: Path) -> None:
+    path = _write(tmp_path, X=np.ones((3, 2)), y=np.array([1.0, 2.0]))
+    with pytest.raises(DatasetError, match=r"y must hold one target per row of X \(3\), got shape \(2,\)"):  # fmt: skip
+        load_regression_file(path)

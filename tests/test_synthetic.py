@@ -156,3 +156,17 @@ BAD_INPUT = [
 def test_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_integer_weights_give_float32_data() -> None:
+    X, y = synthetic_data(torch.tensor([2, -3]), 4, 50, generator=torch.Generator().manual_seed(0))
+    Xf, yf = synthetic_data(torch.tensor([2.0, -3.0]), 4.0, 50, generator=torch.Generator().manual_seed(0))  # fmt: skip
+    assert X.dtype == y.dtype == torch.float32
+    assert torch.equal(X, Xf) and torch.equal(y, yf)
+
+
+def test_float64_weights_give_float64_data() -> None:
+    w = torch.tensor([2.0, -3.4], dtype=torch.float64)
+    X, y = synthetic_data(w, 4.2, 50, noise_std=0.0, generator=torch.Generator().manual_seed(0))
+    assert X.dtype == y.dtype == torch.float64
+    torch.testing.assert_close(y, (X @ w + 4.2).reshape(-1, 1), rtol=0, atol=1e-12)

@@ -222,3 +222,25 @@ BAD = [
 def test_bad_inputs(kwargs: dict[str, Any], error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         ArrayLoader(**{"shuffle": False, **kwargs})
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.uint8])
+def test_labels_of_any_integer_type_are_yielded_as_int64(
+    images: torch.Tensor, labels: torch.Tensor, dtype: torch.dtype
+) -> None:
+    """cross_entropy wants int64 class indices: int32 labels (NumPy's on Windows) must train too."""
+    loader = ArrayLoader(images, labels.to(dtype), 5, shuffle=False)
+    ys = [y for _, y in loader]
+    assert all(y.dtype == torch.int64 for y in ys)
+    assert torch.equal(torch.cat(ys), labels)
+
+
+def test_non_contiguous_features_yield_their_own_rows(images: torch.Tensor) -> None:
+    """A transposed or strided view (e.g. images.transpose(1, 2)) is read as the view shows it."""
+    view = images.transpose(1, 2)  # (N, 5, 6), not contiguous
+    assert not view.is_contiguous()
+    X = torch.cat([X for X, _ in ArrayLoader(view, torch.arange(N), 4, shuffle=False)])
+    torch.testing.assert_close(X, view.unsqueeze(1).float() / 255, rtol=0, atol=0)
+    floats = torch.randn(N, 8)[:, ::2]  # (N, 4), every other column
+    X = torch.cat([X for X, _ in ArrayLoader(floats, torch.arange(N), 4, shuffle=True)])
+    assert sorted(X.tolist()) == sorted(floats.tolist())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,3 +47,61 @@ def test_without_fork_the_figures_are_drawn_in_process(
     assert started == []  # no process: everything below was drawn here
     for name in FIGURES:
         assert (out / name).stat().st_size > 1000, name
+
+
+def _features_file(path: Path) -> Path:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)).astype(np.float32), rng.integers(0, 3, size=60)
+    np.savez(path, X=X, y=y, X_test=X[:20], y_test=y[:20])
+    return path
+
+
+def test_a_run_on_features_draws_no_image_grid(tmp_path: Path) -> None:
+    """--data rows are not images: the confusion matrix is drawn, the prediction grid is not."""
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=_features_file(tmp_path / "d.npz"), epochs=1, plot="file", out=out)
+    run_softmax(config)
+    assert (out / "confusion.png").stat().st_size > 1000
+    assert (out / "curves.png").is_file() and (out / "per_class.txt").is_file()
+    assert not (out / "predictions.png").exists()
+
+
+def test_a_bad_mplbackend_does_not_stop_a_run_that_draws_nothing(tmp_path: Path) -> None:
+    """In a fresh process, where the bad backend would fail matplotlib's import."""
+    import os
+    import subprocess
+
+    data, out = _features_file(tmp_path / "d.npz"), tmp_path / "run"
+    cmd = [sys.executable, "-m", "linearnets", "softmax", "--data", str(data), "--epochs", "1"]
+    env = dict(os.environ, MPLBACKEND="no_such_backend")
+    proc = subprocess.run(
+        [*cmd, "--plot", "none", "--out", str(out)], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "results.json").is_file()
+
+
+def test_a_resumed_run_redraws_the_epochs_before_the_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The curves of a resumed run start at epoch 1, not at the first epoch trained after it."""
+    import linearnets.tasks.softmax
+    from linearnets.tasks.resume import resume_softmax
+    from linearnets.training.callbacks import CurvesCallback
+
+    drawn: list[int] = []
+
+    class Recording(CurvesCallback):
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            drawn.append(metrics.epoch)
+            super().on_epoch_end(metrics=metrics)
+
+    out = tmp_path / "run"
+    data = _features_file(tmp_path / "d.npz")
+    run_softmax(SoftmaxConfig(data=data, epochs=1, plot="file", out=out))
+    monkeypatch.setattr(linearnets.tasks.softmax, "CurvesCallback", Recording)
+    resume_softmax(out, epochs=3)
+    assert drawn == [1, 2, 3]
+    assert (out / "curves.png").stat().st_size > 1000

@@ -127,6 +127,13 @@ def test_sigterm_then_resume_in_process(tmp_path: Path, reference: Path) -> None
     _assert_same_run(out, reference)
     config = json.loads((out / "config.json").read_text())
     assert config["resumes"][0]["from_epoch"] >= 1 and config["resumes"][0]["forced"] == {}
+    # seconds per epoch of the resume: its training time over the epochs it trained, not all three
+    done = config["resumes"][0]["from_epoch"]
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    resumed = [row["seconds"] for row in rows if row["epoch"] > done]
+    if resumed:
+        results = json.loads((out / "results.json").read_text())
+        assert results["seconds_per_epoch"] >= sum(resumed) / len(resumed)
 
 
 def test_forced_change_is_recorded_and_continues(tmp_path: Path, reference: Path) -> None:
@@ -153,7 +160,11 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
         r"diverged at epoch 2, step \d+: the batch loss is [\d.e+]+, more than 100", message
     )
     assert "at lr 10000; try a smaller learning rate (--lr), e.g. 1000" in message
-    assert f"the checkpoint of epoch 1 is kept in {out}" in message
+    # the reference is the untrained model's loss, ln 10, kept in the checkpoint across the resume
+    # (not the trained model's, ~0.6, that a guard starting afresh would take)
+    start = re.search(r"its starting value ([\d.]+)", message)
+    assert start is not None and float(start.group(1)) == pytest.approx(2.3026, abs=0.05)
+    assert f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: --resume {out} --lr 1000 --force)" in message  # fmt: skip
     assert (out / "checkpoint.pt").read_bytes() == before
     assert len(_metrics(out)) == 1  # the blown-up epoch was not logged
 
@@ -381,3 +392,16 @@ def test_a_value_forced_for_other_epochs_needs_force_again(
     # 0.2 was forced from epoch 1 once; from epoch 3 it is a new change again
     assert main(["softmax", "--resume", str(run), "--epochs", "4", "--lr", "0.2"]) == 2
     assert "--lr changed from 0.1 to 0.2" in capsys.readouterr().err
+
+
+def test_a_finished_run_folder_summarises_its_last_epoch_and_draws_nothing_with_plot_none(
+    reference: Path,
+) -> None:
+    rows = [json.loads(line) for line in (reference / "metrics.jsonl").read_text().splitlines()]
+    results = json.loads((reference / "results.json").read_text())
+    assert results["epochs"] == 3 == rows[-1]["epoch"]
+    for key in ("train_loss", "train_acc", "test_acc"):
+        assert results[key] == rows[-1][key]
+    assert rows[0]["train_loss"] != rows[-1]["train_loss"]
+    assert sorted(p.name for p in reference.iterdir() if p.suffix in (".png", ".svg")) == []
+    assert (reference / "confusion.pt").is_file() and (reference / "per_class.txt").is_file()

@@ -125,3 +125,19 @@ def test_a_figure_that_fails_to_draw_loses_no_work(
                  "curves.png", "curves.svg", "predictions.png"):  # fmt: skip
         assert (out / name).is_file(), name  # everything but the figure that failed
     assert not (out / "confusion.png").exists()
+
+
+def test_a_resized_run_trains_and_saves_a_model_of_the_resized_images(tmp_path: Path) -> None:
+    """--resize 14: 196 inputs, both loaders resample, and model.pt says so for predict."""
+    out = tmp_path / "run"
+    config = SoftmaxConfig(epochs=1, resize=14, plot="none", num_threads=1, device="cpu", out=out)
+    result = run_softmax(config)
+    assert 0.7 < result.history.last.test_acc < 0.9
+    model, meta = load_trained(out)
+    assert meta["resize"] == 14 and meta["num_inputs"] == 196
+    assert meta["classes"][:2] == ["t-shirt", "trouser"] and len(meta["classes"]) == 10
+    exp = prepare(config)  # the same test images, resampled as training saw them
+    X, y = next(iter(exp.test_iter))
+    assert X.shape[1:] == (1, 14, 14)
+    with torch.no_grad():
+        assert (model(X).argmax(dim=1) == y).float().mean() > 0.6

@@ -17,6 +17,7 @@ from linearnets.models.scratch import SGD, SoftmaxRegressionScratch
 from linearnets.seeding import seed_everything
 from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
+    FORMAT_VERSION,
     CheckpointCallback,
     global_rng_state,
     history_from_rows,
@@ -69,6 +70,9 @@ def test_round_trip_restores_every_state(tmp_path: Path) -> None:
 def test_generators_continue_exactly(tmp_path: Path) -> None:
     gens = seed_everything(5)
     torch.randn(3, generator=gens.data)
+    # one normal each: NumPy and Python then hold the pair's second half in a cache
+    np.random.normal()
+    random.gauss(0.0, 1.0)
     state = _state(gens)
     save_checkpoint(tmp_path / "c.pt", epoch=1, **state)
     expected = (
@@ -78,6 +82,7 @@ def test_generators_continue_exactly(tmp_path: Path) -> None:
         np.random.rand(4),
         [random.random() for _ in range(4)],
     )
+    cached = (np.random.normal(), random.gauss(0.0, 1.0))
     other = seed_everything(99)
     ckpt = load_checkpoint(tmp_path / "c.pt")
     other.load_state_dict(ckpt.generators_state["run"])
@@ -87,6 +92,7 @@ def test_generators_continue_exactly(tmp_path: Path) -> None:
     assert torch.equal(torch.randn(4), expected[2])
     assert np.array_equal(np.random.rand(4), expected[3])
     assert [random.random() for _ in range(4)] == expected[4]
+    assert (np.random.normal(), random.gauss(0.0, 1.0)) == cached
 
 
 def test_scratch_model_and_optimizer_round_trip(tmp_path: Path) -> None:
@@ -192,6 +198,17 @@ def _newer_format(path: Path) -> None:
     torch.save(payload | {"format_version": 99}, path)
 
 
+def _next_format(path: Path) -> None:
+    payload = torch.load(path, weights_only=True)
+    torch.save(payload | {"format_version": FORMAT_VERSION + 1}, path)
+
+
+def _no_format_version(path: Path) -> None:
+    payload = torch.load(path, weights_only=True)
+    del payload["format_version"]
+    torch.save(payload, path)
+
+
 def _missing_keys(path: Path) -> None:
     payload = torch.load(path, weights_only=True)
     del payload["generators_state"]
@@ -212,6 +229,8 @@ def _text(path: Path) -> None:
         (_foreign_torch_file, r"is not a linearnets checkpoint"),
         (_not_a_dict, r"is not a linearnets checkpoint"),
         (_newer_format, r"format version 99, this linearnets reads up to 1"),
+        (_next_format, r"format version 2, this linearnets reads up to 1"),
+        (_no_format_version, r"format version None, this linearnets reads up to 1"),
         (_missing_keys, r"is incomplete: it lacks generators_state"),
     ],
 )

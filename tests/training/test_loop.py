@@ -672,3 +672,60 @@ def test_the_books_squared_loss_reshapes_the_targets_itself(gen: torch.Generator
     b = torch.zeros(1, requires_grad=True)
     loss, _ = train_epoch(lambda X: X @ w + b, [(X, y)], squared_loss, SGD([w, b], lr=0.03))
     assert loss == pytest.approx(float((y**2 / 2).mean()), rel=1e-6)
+
+
+def test_regression_targets_with_fewer_columns_than_outputs_are_refused(
+    gen: torch.Generator,
+) -> None:
+    """(B, 1) targets against (B, 3) outputs broadcast to the outputs' shape: still refused."""
+    X = torch.randn(20, 2, generator=gen)
+    y = torch.randn(20, 1, generator=gen)
+    net = nn.Linear(2, 3)
+    with pytest.raises(UsageError, match=r"model's output shape \(20, 3\), got \(20, 1\), which would broadcast to \(20, 3\)"):  # fmt: skip
+        train_epoch(net, [(X, y)], nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.03))
+    with pytest.raises(UsageError, match="would broadcast"):
+        evaluate(net, [(X, y)], nn.MSELoss())
+
+
+def test_an_analytic_softmax_model_refuses_label_smoothed_cross_entropy(
+    gen: torch.Generator,
+) -> None:
+    """Smoothing changes each example's loss by a few hundredths: not the model's own loss."""
+    X = torch.randn(40, 784, generator=gen)
+    y = torch.randint(0, 10, (40,), generator=gen)
+    net = SoftmaxRegressionScratch(analytic=True, generator=gen)
+    smoothed = nn.CrossEntropyLoss(reduction="none", label_smoothing=0.1)
+    with torch.no_grad():
+        gap = (smoothed(net(X), y) - cross_entropy_logits(net(X), y)).abs().max()
+    assert gap > 1e-2  # far beyond the check's tolerance (1e-4 relative)
+    before = net.W.clone()
+    with pytest.raises(UsageError, match=r"loss must give the analytic model's own loss"):
+        train_epoch(net, [(X, y)], smoothed, SGD(net.parameters(), lr=0.1))
+    assert torch.equal(net.W, before)
+
+
+def test_each_epochs_seconds_cover_its_steps(gen: torch.Generator) -> None:
+    import time
+
+    X = torch.randn(12, 2, generator=gen)
+    y = X @ torch.tensor([[2.0], [-3.4]]) + 4.2
+    net = LinearRegressionScratch(2, generator=gen)
+    start = time.perf_counter()
+    history = fit(
+        net,
+        _batches(X, y, 4),
+        squared_loss,
+        SGD(net.parameters(), lr=0.03),
+        2,
+        on_step=lambda step, losses: time.sleep(0.01),
+    )
+    elapsed = time.perf_counter() - start
+    assert all(m.seconds >= 0.03 for m in history.epochs)  # 3 steps of >= 10 ms each
+    assert sum(m.seconds for m in history.epochs) <= elapsed
+
+
+def test_scores_with_fewer_rows_than_labels_are_refused() -> None:
+    """One row of scores for four labels would broadcast and count every label against it."""
+    y = torch.tensor([0, 0, 1, 0])
+    with pytest.raises(UsageError, match=r"scores of shape \(B, C\), one row per label, got shape \(1, 2\) for 4 labels"):  # fmt: skip
+        evaluate_accuracy(lambda X: torch.tensor([[1.0, 0.0]]), [(torch.zeros(4, 3), y)])

@@ -136,3 +136,28 @@ def test_a_file_system_without_locks_runs_unlocked(
     monkeypatch.setattr(fcntl, "flock", no_locks)
     lock = claim_run_dir(tmp_path / "run", name="x")  # not "being written by another run"
     lock.release()
+
+
+def test_a_folder_refused_for_holding_a_run_is_not_left_locked(tmp_path: Path) -> None:
+    """In a notebook, the --resume the refusal advises then runs in the same process."""
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(UsageError, match="already holds a run"):
+        claim_run_dir(tmp_path, name="x")
+    RunLock(tmp_path).acquire().release()  # not "being written by another linearnets run"
+
+
+def test_the_lock_file_holds_only_this_process_id(tmp_path: Path) -> None:
+    (tmp_path / LOCK_FILE).write_text("4000000000\n")  # left by a dead run with a longer pid
+    lock = claim_run_dir(tmp_path, name="x")
+    try:
+        assert (tmp_path / LOCK_FILE).read_text() == f"{os.getpid()}\n"
+    finally:
+        lock.release()
+
+
+def test_a_run_that_fails_to_start_keeps_the_folder_the_user_made(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()  # empty, made by the user for this run
+    assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--out", str(out)]) == 2
+    assert out.is_dir()
+    RunLock(out).acquire().release()  # and not left locked

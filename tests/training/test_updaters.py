@@ -82,6 +82,12 @@ class _SubclassedSGD(torch.optim.SGD):
     pass
 
 
+def _with_patched_step(opt: torch.optim.SGD) -> torch.optim.SGD:
+    step = opt.step
+    opt.step = lambda *args, **kwargs: step(*args, **kwargs)  # type: ignore[method-assign]
+    return opt
+
+
 FALLBACKS: dict[str, Callable[[Any], Any]] = {
     "momentum": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
     "weight_decay": lambda params: torch.optim.SGD(params, lr=0.1, weight_decay=1e-3),
@@ -92,6 +98,7 @@ FALLBACKS: dict[str, Callable[[Any], Any]] = {
     "step post-hook": lambda params: _with_post_hook(torch.optim.SGD(params, lr=0.1)),
     "LR scheduler": lambda params: _with_scheduler(torch.optim.SGD(params, lr=0.1)),
     "subclass": lambda params: _SubclassedSGD(params, lr=0.1),
+    "patched step": lambda params: _with_patched_step(torch.optim.SGD(params, lr=0.1)),
     "another optimizer": lambda params: torch.optim.Adam(params, lr=0.1),
     "scratch SGD": lambda params: SGD(params, lr=0.1),
 }
@@ -159,3 +166,19 @@ def test_train_epoch_with_torch_sgd_equals_torchs_own_steps() -> None:
         opt.step()
     for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-7)
+
+
+def test_a_step_the_user_replaced_runs_at_every_step() -> None:
+    """e.g. a step wrapped to clip or log: the loop calls the optimizer's own (patched) step."""
+    net = _net()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    calls: list[int] = []
+    step = opt.step
+
+    def counted_step(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return step(*args, **kwargs)
+
+    opt.step = counted_step  # type: ignore[method-assign]
+    train_epoch(net, _data(), nn.CrossEntropyLoss(reduction="none"), opt)
+    assert len(calls) == len(_data())

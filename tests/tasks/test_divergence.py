@@ -1,0 +1,49 @@
+"""A softmax run whose loss blows up: stopped by the guard (keeping its checkpoint), or not, as asked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from linearnets.config import SoftmaxConfig
+from linearnets.errors import DivergenceError
+from linearnets.tasks.softmax import run_softmax
+from linearnets.training.checkpoint import load_checkpoint
+
+
+def _noise(path: Path) -> Path:
+    """Random labels on wide features: lr 1e4 finishes epoch 1, then the loss blows up."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(256, 4)).astype(np.float32) * 10
+    np.savez(path, X=X, y=rng.integers(0, 3, size=256))
+    return path
+
+
+def test_a_run_that_diverges_after_its_first_epoch_names_that_epochs_checkpoint(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=_noise(tmp_path / "d.npz"), epochs=2, lr=1e4, plot="none", out=out)
+    with pytest.raises(DivergenceError) as info:
+        run_softmax(config)
+    message = str(info.value)
+    assert re.search(r"diverged at epoch 2, step 1:", message)
+    assert message.endswith(
+        f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: "
+        f"--resume {out} --lr 1000 --force)"
+    )
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 1
+
+
+def test_without_the_guard_the_same_run_trains_to_the_end(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    config = SoftmaxConfig(
+        data=_noise(tmp_path / "d.npz"), epochs=2, lr=1e4, guard=False, plot="none", out=out
+    )
+    result = run_softmax(config)
+    assert len(result.history.epochs) == 2
+    assert result.history.train_loss[1] > 100 * result.history.train_loss[0]  # it did blow up
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 2
