@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from .chapter3 import SOFTMAX_SCRATCH_MODEL, SOFTMAX_SCRATCH_UPDATER
+
 REAL_DATA = Path("/usr/share/datasets/fashion-mnist")
 needs_data = pytest.mark.skipif(
     not REAL_DATA.is_dir(), reason="needs the real Fashion-MNIST (Debian package)"
@@ -78,41 +80,16 @@ def test_linear_regression_concise_33(tmp_path: Path) -> None:
 @needs_data
 def test_softmax_from_scratch_36(tmp_path: Path) -> None:
     out = run_book(
-        """
-        import torch
-        from linearnets import d2l
-
-        batch_size = 256
-        train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
-
-        num_inputs = 784
-        num_outputs = 10
-        W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)
-        b = torch.zeros(num_outputs, requires_grad=True)
-
-        def softmax(X):
-            X_exp = torch.exp(X)
-            partition = X_exp.sum(1, keepdim=True)
-            return X_exp / partition
-
-        def net(X):
-            return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
-
-        def cross_entropy(y_hat, y):
-            return - torch.log(y_hat[range(len(y_hat)), y])
-
-        print(d2l.evaluate_accuracy(net, test_iter))
-
-        lr = 0.1
-
-        def updater(batch_size):
-            return d2l.sgd([W, b], lr, batch_size)
-
-        num_epochs = 2
-        d2l.train_ch3(net, train_iter, test_iter, cross_entropy, num_epochs, updater)
-        d2l.predict_ch3(net, test_iter)
-        print("ACC", d2l.evaluate_accuracy(net, test_iter))
-        """,
+        "import torch\nfrom linearnets import d2l\n"
+        + SOFTMAX_SCRATCH_MODEL
+        + "\nprint(d2l.evaluate_accuracy(net, test_iter))\n"
+        + SOFTMAX_SCRATCH_UPDATER
+        + """
+num_epochs = 2
+d2l.train_ch3(net, train_iter, test_iter, cross_entropy, num_epochs, updater)
+d2l.predict_ch3(net, test_iter)
+print("ACC", d2l.evaluate_accuracy(net, test_iter))
+""",
         tmp_path,
     )
     lines = out.strip().splitlines()

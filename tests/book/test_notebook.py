@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from .chapter3 import SOFTMAX_SCRATCH_MODEL, SOFTMAX_SCRATCH_UPDATER
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
@@ -81,34 +83,9 @@ def test_the_books_softmax_from_scratch_in_a_notebook(tmp_path: Path) -> None:
         [
             "import sys\nprint(sys.executable)",
             # §3.6 as printed, with `from linearnets import d2l` for the book's import
-            """
-import torch
-from IPython import display
-from linearnets import d2l
-
-batch_size = 256
-train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
-num_inputs = 784
-num_outputs = 10
-W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)
-b = torch.zeros(num_outputs, requires_grad=True)
-
-def softmax(X):
-    X_exp = torch.exp(X)
-    partition = X_exp.sum(1, keepdim=True)
-    return X_exp / partition
-
-def net(X):
-    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
-
-def cross_entropy(y_hat, y):
-    return - torch.log(y_hat[range(len(y_hat)), y])
-
-lr = 0.1
-
-def updater(batch_size):
-    return d2l.sgd([W, b], lr, batch_size)
-""",
+            "import torch\nfrom IPython import display\nfrom linearnets import d2l\n"
+            + SOFTMAX_SCRATCH_MODEL
+            + SOFTMAX_SCRATCH_UPDATER,
             "num_epochs = 3\nd2l.train_ch3(net, train_iter, test_iter, cross_entropy, num_epochs, updater)",
             "d2l.predict_ch3(net, test_iter)",
             "print(d2l.evaluate_accuracy(net, test_iter))",
