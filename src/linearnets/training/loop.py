@@ -18,8 +18,8 @@ from torch import nn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics, History
-from linearnets.training.step import check_same_loss, check_targets_shape, train_step, unpack
-from linearnets.training.totals import EpochTotals
+from linearnets.training.step import Net, check_same_loss, check_targets_shape, train_step, unpack
+from linearnets.training.totals import EpochTotals, Loss
 from linearnets.training.updaters import Updater, streamlined
 from linearnets.validation import check_positive_int
 
@@ -33,8 +33,6 @@ __all__ = [
     "train_epoch",
 ]
 
-Net = Callable[[torch.Tensor], torch.Tensor]
-Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Batches = Iterable[Sequence[torch.Tensor]]
 
 

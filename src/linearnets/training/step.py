@@ -14,13 +14,12 @@ from torch.nn.parallel import DistributedDataParallel
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
-from linearnets.training.totals import detached
+from linearnets.training.totals import Loss, detached
 from linearnets.training.updaters import Updater
 
 __all__ = ["check_same_loss", "check_targets_shape", "train_step", "unpack"]
 
 Net = Callable[[torch.Tensor], torch.Tensor]
-Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def unpack(
