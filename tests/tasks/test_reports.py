@@ -87,7 +87,7 @@ def test_a_resumed_run_redraws_the_epochs_before_the_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The curves of a resumed run start at epoch 1, not at the first epoch trained after it."""
-    import linearnets.tasks.softmax
+    import linearnets.tasks.training_run
     from linearnets.tasks.resume import resume_softmax
     from linearnets.training.callbacks import CurvesCallback
 
@@ -101,7 +101,7 @@ def test_a_resumed_run_redraws_the_epochs_before_the_resume(
     out = tmp_path / "run"
     data = _features_file(tmp_path / "d.npz")
     run_softmax(SoftmaxConfig(data=data, epochs=1, plot="file", out=out))
-    monkeypatch.setattr(linearnets.tasks.softmax, "CurvesCallback", Recording)
+    monkeypatch.setattr(linearnets.tasks.training_run, "CurvesCallback", Recording)
     resume_softmax(out, epochs=3)
     assert drawn == [1, 2, 3]
     assert (out / "curves.png").stat().st_size > 1000

@@ -356,7 +356,7 @@ def test_resume_of_a_folder_that_does_not_exist_says_so(
 def test_a_signal_while_the_reports_are_written_gives_the_resume_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: int
 ) -> None:
-    import linearnets.tasks.softmax as softmax_task
+    import linearnets.tasks.training_run as softmax_task
 
     _blobs(tmp_path / "d.npz", 7)
     run = tmp_path / "run"

@@ -17,7 +17,11 @@ import torch
 from linearnets.cli import main
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
-from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
+from linearnets.training.interrupt import (
+    GracefulInterrupt,
+    TrainingInterrupted,
+    sigterm_as_keyboard_interrupt,
+)
 from linearnets.training.loop import fit
 
 
@@ -27,6 +31,31 @@ def test_handlers_are_installed_then_restored() -> None:
         for s in before:
             assert signal.getsignal(s) == interrupt._handle
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_sigterm_outside_training_is_a_keyboard_interrupt_then_the_handler_comes_back() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt) as info, sigterm_as_keyboard_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)  # delivered to the main thread before kill returns
+    assert info.value.args == ("SIGTERM",)
+    assert signal.getsignal(signal.SIGTERM) is before
+    with sigterm_as_keyboard_interrupt():
+        pass  # no signal: nothing raised, and the handler is restored all the same
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_sigterm_outside_the_main_thread_is_left_alone() -> None:
+    seen: list[object] = []
+
+    def run() -> None:
+        with sigterm_as_keyboard_interrupt():
+            seen.append(signal.getsignal(signal.SIGTERM))
+
+    before = signal.getsignal(signal.SIGTERM)
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen == [before]  # no handler set (none can be, off the main thread), nothing raised
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

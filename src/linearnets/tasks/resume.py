@@ -20,15 +20,11 @@ from linearnets._json import dumps_strict
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.seeding import kept_global_state
+from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
-from linearnets.tasks.softmax import (
-    WEIGHTS_FILE,
-    Experiment,
-    SoftmaxResult,
-    prepare,
-    train_experiment,
-    write_run_config,
-)
+from linearnets.tasks.softmax import write_run_config
+from linearnets.tasks.training_run import SoftmaxResult, train_experiment
+from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
     Checkpoint,
