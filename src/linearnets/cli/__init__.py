@@ -2,8 +2,10 @@
 
 Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``.
 Usage errors exit 2, runtime errors exit 1, an interrupt exits 130; each prints one line, no traceback
-unless ``--debug`` is given. Output piped into a reader that stops early (``| head``) ends the command
-quietly with 141, as a process stopped by SIGPIPE would.
+unless ``--debug`` is given. With ``--json`` that line also ends stdout as a JSON object
+(``{"error": ..., "error_type": ..., "exit_status": ...}``), so a script reading the last line as JSON
+gets the failure there, not an empty line. Output piped into a reader that stops early (``| head``)
+ends the command quietly with 141, as a process stopped by SIGPIPE would.
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2,
 _NEGATIVE_NUMBER = re.compile(
     r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
 )
+
+
+class UsageExit(SystemExit):
+    """The ``SystemExit`` of a command line that did not parse; ``message`` is what was printed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(EXIT_USAGE)
+        self.message = message
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -71,7 +81,9 @@ class OneLineParser(argparse.ArgumentParser):
         if _rank() != 0:
             _let_rank_0_speak()
             self.exit(EXIT_USAGE)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        text = f"{message} (see {self.prog} --help)"
+        self._print_message(f"{self.prog}: error: {text}\n", sys.stderr)
+        raise UsageExit(text)
 
 
 def build_parser() -> OneLineParser:
@@ -98,16 +110,28 @@ def build_parser() -> OneLineParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit status.
+
+    A command line that does not parse raises ``SystemExit(2)`` (:class:`UsageExit`), as argparse
+    does, after printing its one line.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # decided from the words given, so that a command line that does not parse reports in JSON too
+    json_errors = "--json" in argv
     try:
         parser = build_parser()  # imports torch: the slow part of starting up
         args, unknown = parser.parse_known_args(argv)
+        if unknown:  # named by the subcommand that was given them, which has the --help to read
+            parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
     except KeyboardInterrupt:
         print("linearnets: interrupted while starting", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if unknown:  # named by the subcommand that was given them, which has the --help to read
-        parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    except UsageExit as exc:
+        if json_errors and _rank() == 0:
+            _print_json_error(exc.message, "UsageError", EXIT_USAGE)
+        raise
     debug = bool(getattr(args, "debug", False))
+    json_errors = bool(getattr(args, "json", False))
     try:
         return int(args.func(args))
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
@@ -122,6 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             exc.from_cli = True  # the hint names the command, not the Python call
         detail = str(exc) if type(exc) is not KeyboardInterrupt else ""
         print(f"linearnets {args.command}: {detail or 'interrupted'}", file=sys.stderr)
+        if json_errors:
+            run_dir = getattr(exc, "run_dir", None)
+            _print_json_error(
+                detail or "interrupted",
+                type(exc).__name__,
+                EXIT_INTERRUPTED,
+                run_dir=None if run_dir is None else str(run_dir),
+            )
         return EXIT_INTERRUPTED
     except Exception as exc:
         if isinstance(exc, BrokenPipeError) and _output_closed():
@@ -132,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rank = _rank()
         if rank == 0:
             print(f"linearnets {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+            if json_errors:
+                _print_json_error(_one_line(exc), type(exc).__name__, _exit_status(exc))
         elif not isinstance(exc, LinearnetsError):
             # the library's own errors are the same on every rank and said once, by rank 0; an
             # unexpected one may be this rank's alone
@@ -141,6 +175,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             _let_rank_0_speak()
         return _exit_status(exc)
+
+
+def _print_json_error(message: str, error_type: str, status: int, **extra: Any) -> None:
+    """End stdout with the failure as one JSON object (``--json``), as a success ends it with results.
+
+    A reader that has gone (``| head`` done) gets nothing: the line on stderr has said it all.
+    """
+    from linearnets._json import dumps_strict
+
+    fields = {"error": message, "error_type": error_type, "exit_status": status, **extra}
+    with contextlib.suppress(OSError, ValueError):
+        print(dumps_strict({k: v for k, v in fields.items() if v is not None}), flush=True)
 
 
 def _rank() -> int:
