@@ -105,3 +105,35 @@ def test_a_resumed_run_redraws_the_epochs_before_the_resume(
     resume_softmax(out, epochs=3)
     assert drawn == [1, 2, 3]
     assert (out / "curves.png").stat().st_size > 1000
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_a_run_that_fails_closes_its_plotting_process_and_keeps_the_figures_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A divergence after epoch 1: the curves drawn are on disk and no plotting child is left."""
+    import multiprocessing
+
+    from linearnets.errors import DivergenceError
+    from linearnets.tasks.resume import resume_softmax
+
+    started: list[PlotProcess] = []
+    real_start = linearnets.plotting.background.start_plot_process
+
+    def recording() -> PlotProcess | None:
+        plotter = real_start()
+        if plotter is not None:
+            started.append(plotter)
+        return plotter
+
+    monkeypatch.setattr(linearnets.plotting.background, "start_plot_process", recording)
+    out = tmp_path / "run"
+    data = _features_file(tmp_path / "d.npz")
+    run_softmax(SoftmaxConfig(data=data, epochs=1, plot="file", out=out))
+    (out / "curves.png").unlink()  # the resume redraws epoch 1 before it trains epoch 2
+    with pytest.raises(DivergenceError, match="training diverged at epoch [23]"):
+        resume_softmax(out, epochs=3, lr=1e4, force=True)
+    assert len(started) == 2  # the run's and the resume's
+    assert all(p._closed and p._process.exitcode is not None for p in started)
+    assert not [c for c in multiprocessing.active_children() if c.name == "linearnets-plots"]
+    assert (out / "curves.png").stat().st_size > 1000  # epoch 1, drawn before the blow-up
