@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
@@ -25,17 +24,11 @@ def _sh(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture
-def npz(tmp_path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(60, 4)).astype(np.float32), rng.integers(0, 2, size=60)
-    np.savez(tmp_path / "d.npz", X=X, y=y)
-    return tmp_path / "d.npz"
-
-
-def test_an_epoch_is_saved_before_its_line_is_printed(tmp_path: Path, npz: Path) -> None:
+def test_an_epoch_is_saved_before_its_line_is_printed(tmp_path: Path, blobs_npz: Path) -> None:
     """stdout on a full device: the first print fails, but the epoch it reports is already kept."""
-    done = _sh(f"$LN softmax --data {npz} --epochs 3 --plot none --out run >/dev/full", tmp_path)
+    done = _sh(
+        f"$LN softmax --data {blobs_npz} --epochs 3 --plot none --out run >/dev/full", tmp_path
+    )
     assert done.returncode == 1
     assert "a device is full (the disk, or where the output goes)" in done.stderr
     ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
@@ -49,9 +42,11 @@ def test_a_closed_output_stream_is_no_error(tmp_path: Path, closed: str) -> None
     assert "Traceback" not in done.stdout + done.stderr
 
 
-def test_an_ascii_terminal_gets_escaped_names_not_a_failed_run(tmp_path: Path, npz: Path) -> None:
+def test_an_ascii_terminal_gets_escaped_names_not_a_failed_run(
+    tmp_path: Path, blobs_npz: Path
+) -> None:
     done = _sh(
-        f"$LN softmax --data {npz} --epochs 1 --plot none --out 日本 && $LN softmax --help",
+        f"$LN softmax --data {blobs_npz} --epochs 1 --plot none --out 日本 && $LN softmax --help",
         tmp_path,
         PYTHONIOENCODING="ascii",
     )
@@ -120,9 +115,9 @@ def test_torchrun_variables_set_by_hand_are_named(
     assert re.search(pattern, err), err
 
 
-def test_a_bad_mplbackend_is_named_before_a_run_starts(tmp_path: Path, npz: Path) -> None:
+def test_a_bad_mplbackend_is_named_before_a_run_starts(tmp_path: Path, blobs_npz: Path) -> None:
     done = _sh(
-        f"$LN softmax --data {npz} --epochs 1 --out run; echo $?; $LN data show --out g.png; echo $?",
+        f"$LN softmax --data {blobs_npz} --epochs 1 --out run; echo $?; $LN data show --out g.png; echo $?",
         tmp_path,
         MPLBACKEND="nonsense",
     )
@@ -133,7 +128,7 @@ def test_a_bad_mplbackend_is_named_before_a_run_starts(tmp_path: Path, npz: Path
     assert done.stdout.split() == ["2", "2"]
     assert done.stderr.count(message) == 2, done.stderr
     assert not (tmp_path / "run").exists()  # refused before the run folder was made
-    assert _sh(f"$LN softmax --data {npz} --epochs 1 --plot none --out run", tmp_path,
+    assert _sh(f"$LN softmax --data {blobs_npz} --epochs 1 --plot none --out run", tmp_path,
                MPLBACKEND="nonsense").returncode == 0  # fmt: skip
 
 

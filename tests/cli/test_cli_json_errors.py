@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from linearnets.cli import main
@@ -32,14 +31,6 @@ def _error_text(err: str, command: str) -> str:
     (line,) = err.strip().splitlines()
     assert line.startswith(prefix), line
     return line[len(prefix) :]
-
-
-@pytest.fixture
-def npz(tmp_path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(60, 4)).astype(np.float32), rng.integers(0, 2, size=60)
-    np.savez(tmp_path / "d.npz", X=X, y=y)
-    return tmp_path / "d.npz"
 
 
 @pytest.mark.parametrize(
@@ -91,7 +82,10 @@ def test_a_runtime_error_exits_1_with_its_type(capsys: pytest.CaptureFixture[str
 
 
 def test_an_interrupted_run_names_its_folder(
-    tmp_path: Path, npz: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    blobs_npz: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import linearnets.tasks.training_run as training_run
 
@@ -105,7 +99,7 @@ def test_an_interrupted_run_names_its_folder(
 
     monkeypatch.setattr(training_run, "save_weights", signalled)
     run = tmp_path / "run"
-    argv = ["softmax", "--data", str(npz), "--plot", "none", "--epochs", "1", "--json"]
+    argv = ["softmax", "--data", str(blobs_npz), "--plot", "none", "--epochs", "1", "--json"]
     assert main([*argv, "--out", str(run)]) == 130
     out, err = capsys.readouterr()
     error = _last_json(out)
