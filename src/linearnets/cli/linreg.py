@@ -73,7 +73,9 @@ def add_parser(sub: Any) -> None:
         action="store_false",
         help="do not stop when the loss blows up (see the divergence guard)",
     )
-    p.add_argument("--json", action="store_true", help="end with one JSON object of the results")
+    p.add_argument(
+        "--json", action="store_true", help="end with one JSON object of the results (or the error)"
+    )
     p.set_defaults(func=run)
 
 

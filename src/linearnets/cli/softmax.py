@@ -97,7 +97,9 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="with --resume: accept changed --impl/--lr/--batch-size/--seed/--resize/--data",
     )
-    p.add_argument("--json", action="store_true", help="end with one JSON object of the results")
+    p.add_argument(
+        "--json", action="store_true", help="end with one JSON object of the results (or the error)"
+    )
     p.set_defaults(func=run)
 
 
