@@ -31,10 +31,15 @@ from .conftest import Tiny
 PACES = {"trickle": (1, 0.05), "drip": (1024, 0.05)}  # kind: (bytes, seconds) per write
 
 
+ENDLESS_CHUNKS = 1024  # 64 KiB each: the "endless" mirror stops after 64 MiB
+
+
 class Server:
     """A local server: /good/ serves the files, /broken/ a truncated copy, /short/ fewer bytes than
     announced, /wrong/ another file, /missing/ 404, /slow/ answers late, /plain/ the file not gzipped,
-    /huge/ announces 10**12 bytes, /endless/ sends the file then zeros without end (no length),
+    /huge/ announces 10**12 bytes, /endless/ sends the file then zeros with no length (64 MiB of them at
+    most: far past any bound the client should keep, but a client that keeps everything fails the test
+    rather than filling the disk),
     /trickle/ one byte every 50 ms, /drip/ 1 KiB every 50 ms."""
 
     def __init__(self, tiny: Tiny) -> None:
@@ -82,7 +87,9 @@ class Server:
 
             def endless(self, body: bytes) -> None:
                 self.wfile.write(body)
-                while not owner.closed.is_set():
+                for _ in range(ENDLESS_CHUNKS):
+                    if owner.closed.is_set():
+                        return
                     self.wfile.write(bytes(1 << 16))
 
             def paced(self, body: bytes, size: int, pause: float) -> None:
