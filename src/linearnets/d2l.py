@@ -5,7 +5,8 @@ in a script as in a notebook, and trains at linearnets' speed (Fashion-MNIST bat
 in-memory tensor, and an optimizer is run by linearnets' own loop). Differences, all deliberate:
 ``train_ch3`` prints one line per epoch outside Jupyter instead of asserting on the final accuracy, and
 outside Jupyter ``train_ch3`` and ``predict_ch3`` also save their figures (``train_ch3.png``/``.svg`` and
-``predict_ch3.png`` in the working directory).
+``predict_ch3.png`` in the working directory). The tensor names ``d2l.torch`` defines for code shared
+between frameworks (``d2l.normal``, ``d2l.matmul``, ``d2l.argmax``, ``d2l.reduce_sum``, …) are here too.
 
 See D2L chapter 3.
 """
@@ -21,6 +22,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from linearnets import _d2l_aliases
+from linearnets._d2l_aliases import *  # noqa: F403 (d2l.torch's tensor names: d2l.normal, …)
 from linearnets.data.synthetic import load_array as load_array
 from linearnets.data.synthetic import synthetic_data as synthetic_data
 from linearnets.errors import UsageError, UsageTypeError
@@ -61,6 +64,7 @@ __all__ = sorted(
         "train_ch3",
         "train_epoch_ch3",
         *_LAZY,
+        *_d2l_aliases.__all__,
     ]
 )
 

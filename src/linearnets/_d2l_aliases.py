@@ -1,0 +1,121 @@
+"""The framework-neutral tensor names of the book's ``d2l.torch`` (``d2l.normal``, ``d2l.argmax``, …).
+
+The d2l library's own functions, and the book's cells shared between frameworks, write tensor
+operations through these names rather than through ``torch``; :mod:`linearnets.d2l` re-exports them so
+such code runs unchanged. Each is PyTorch's own function, or a method call on the tensor passed first,
+exactly as ``d2l.torch`` defines it.
+
+See D2L §2.1 (the aliases are introduced with the tensor basics) and chapter 3.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+__all__ = [
+    "abs",
+    "arange",
+    "argmax",
+    "astype",
+    "concat",
+    "cos",
+    "cosh",
+    "exp",
+    "eye",
+    "float32",
+    "int32",
+    "int64",
+    "linspace",
+    "log",
+    "matmul",
+    "meshgrid",
+    "normal",
+    "numpy",
+    "ones",
+    "rand",
+    "randn",
+    "reduce_mean",
+    "reduce_sum",
+    "reshape",
+    "sin",
+    "sinh",
+    "size",
+    "stack",
+    "tanh",
+    "tensor",
+    "to",
+    "transpose",
+    "zeros",
+]
+
+abs = torch.abs  # the book's name: it shadows the builtin in d2l.torch too
+arange = torch.arange
+concat = torch.cat
+cos = torch.cos
+cosh = torch.cosh
+exp = torch.exp
+eye = torch.eye
+float32 = torch.float32
+int32 = torch.int32
+int64 = torch.int64
+linspace = torch.linspace
+log = torch.log
+matmul = torch.matmul
+meshgrid = torch.meshgrid
+normal = torch.normal
+ones = torch.ones
+rand = torch.rand
+randn = torch.randn
+sin = torch.sin
+sinh = torch.sinh
+stack = torch.stack
+tanh = torch.tanh
+tensor = torch.tensor
+zeros = torch.zeros
+
+
+def numpy(x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+    """Return ``x`` as a NumPy array, cut from the autograd graph (``x.detach().numpy()``)."""
+    return x.detach().numpy(*args, **kwargs)
+
+
+def size(x: torch.Tensor, *args: Any, **kwargs: Any) -> int:
+    """Return the number of elements of ``x`` (``x.numel()``), not its shape."""
+    return x.numel(*args, **kwargs)
+
+
+def reshape(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.reshape(*args)``."""
+    return x.reshape(*args, **kwargs)
+
+
+def to(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.to(*args)`` (a device or dtype)."""
+    return x.to(*args, **kwargs)
+
+
+def reduce_sum(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.sum(*args)``."""
+    return x.sum(*args, **kwargs)
+
+
+def reduce_mean(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.mean(*args)``."""
+    return x.mean(*args, **kwargs)
+
+
+def argmax(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.argmax(*args)``: ``d2l.argmax(y_hat, axis=1)`` as the book writes it."""
+    return x.argmax(*args, **kwargs)
+
+
+def astype(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.type(dtype)``: ``d2l.astype(cmp, y.dtype)`` as the book writes it."""
+    return x.type(*args, **kwargs)
+
+
+def transpose(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.t()``, the transpose of a matrix."""
+    return x.t(*args, **kwargs)
