@@ -85,3 +85,29 @@ def test_an_interrupt_on_another_rank_exits_130_silently(
     monkeypatch.setattr(linreg_cmd, "run", interrupted)
     assert main(["linreg"]) == 130
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["softmax", "--out", ""],
+        ["softmax", "--data", ""],
+        ["softmax", "--data-dir", ""],
+        ["softmax", "--resume", ""],
+        ["linreg", "--data", ""],
+        ["data", "--data-dir", ""],
+        ["data", "show", "--out", ""],
+    ],
+)
+def test_an_empty_path_is_refused_not_taken_for_this_folder(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert f"argument {argv[-2]}: must be a path, got an empty string" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing written into the working folder

@@ -60,6 +60,12 @@ def test_run_folder_holds_everything(book_run: SoftmaxResult) -> None:
     exp = prepare(SoftmaxConfig(impl=meta["impl"], device="cpu"))
     correct = sum(int((net(X).argmax(1) == y).sum()) for X, y in exp.test_iter)
     assert correct == int(confusion.diagonal().sum())
+    # as the README says: torch.load gives a dict whose state_dict loads into a fresh model
+    saved = torch.load(run_dir / "model.pt", weights_only=True)
+    assert {"impl", "num_inputs", "num_outputs", "resize", "classes", "state_dict"} <= saved.keys()
+    fresh = prepare(SoftmaxConfig(impl=saved["impl"], device="cpu")).model
+    fresh.load_state_dict(saved["state_dict"])
+    assert all(torch.equal(a, b) for a, b in zip(_weights(fresh), _weights(net), strict=True))
 
 
 def _weights(net: object) -> tuple[torch.Tensor, torch.Tensor]:

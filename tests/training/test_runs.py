@@ -161,3 +161,45 @@ def test_a_run_that_fails_to_start_keeps_the_folder_the_user_made(tmp_path: Path
     assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--out", str(out)]) == 2
     assert out.is_dir()
     RunLock(out).acquire().release()  # and not left locked
+
+
+@pytest.mark.parametrize("name", [n for n in runs.RUN_OUTPUTS if n not in runs.RUN_FILES])
+def test_a_folder_with_a_file_the_run_would_overwrite_is_refused_and_left_as_it_was(
+    tmp_path: Path, name: str
+) -> None:
+    """A user's own metrics.csv (say) in --out is neither overwritten nor joined by a .lock."""
+    (tmp_path / name).write_text("precious\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(UsageError, match=rf"already has files a run writes \({name}\), which"):
+        claim_run_dir(tmp_path, name="x")
+    assert (tmp_path / name).read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "notes.txt"])
+
+
+def test_files_a_run_does_not_write_are_no_obstacle(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    claim_run_dir(tmp_path, name="x").release()
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_real_run_writes_only_files_the_list_names(tmp_path: Path) -> None:
+    """RUN_OUTPUTS is every file a run writes (figures, reports, weights): the list cannot drift."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 4)).astype(np.float32)
+    y = rng.integers(0, 3, size=80)
+    np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    out = tmp_path / "run"
+    args = ["softmax", "--data", str(tmp_path / "d.npz"), "--plot", "file", "--epochs", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    written = {p.name for p in out.iterdir()} - {LOCK_FILE}
+    # a --data run draws no image grid (its rows are not images): predictions.png is the only one
+    assert written == set(runs.RUN_OUTPUTS) - {"predictions.png"}
+
+
+def test_a_cli_run_into_a_folder_with_its_files_exits_2_and_keeps_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "metrics.csv").write_text("precious\n")
+    assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--out", str(tmp_path)]) == 2
+    assert "already has files a run writes (metrics.csv)" in capsys.readouterr().err
+    assert (tmp_path / "metrics.csv").read_text() == "precious\n"

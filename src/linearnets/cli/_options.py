@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
 MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
 
@@ -50,3 +51,12 @@ def non_negative_float(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
     return value
+
+
+def path_arg(text: str) -> Path:
+    """Parse a file or folder path: any non-empty string (``Path("")`` would silently mean ``.``)."""
+    if not text:
+        raise argparse.ArgumentTypeError(
+            "must be a path, got an empty string; pass a file or folder name (. for this folder)"
+        )
+    return Path(text)

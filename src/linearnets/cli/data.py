@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from linearnets.cli import OneLineParser
-from linearnets.cli._options import MAX_SHOW, positive_int
+from linearnets.cli._options import MAX_SHOW, path_arg, positive_int
 from linearnets.errors import UsageError
 
 SEARCH_HELP = "folder holding the Fashion-MNIST files (default: search the usual places)"
 
 
 def _data_dir(parser: argparse.ArgumentParser, *, default: Any, help: str = SEARCH_HELP) -> None:
-    parser.add_argument("--data-dir", type=Path, default=default, metavar="DIR", help=help)
+    parser.add_argument("--data-dir", type=path_arg, default=default, metavar="DIR", help=help)
 
 
 def add_parser(sub: Any) -> None:
@@ -43,7 +43,7 @@ def add_parser(sub: Any) -> None:
     )
     show.add_argument(
         "--out",
-        type=Path,
+        type=path_arg,
         default=Path("fashion-mnist.png"),
         help="image file, PNG, SVG or PDF (default: %(default)s)",
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from linearnets._json import dumps_strict
 from linearnets.cli._options import (
     non_negative_float,
     non_negative_int,
+    path_arg,
     positive_float,
     positive_int,
 )
@@ -63,7 +63,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--data",
-        type=Path,
+        type=path_arg,
         default=None,
         help="train on FILE.npz or FILE.csv instead of synthetic data",
     )

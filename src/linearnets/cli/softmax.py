@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from linearnets._json import dumps_strict
-from linearnets.cli._options import non_negative_int, positive_float, positive_int
+from linearnets.cli._options import non_negative_int, path_arg, positive_float, positive_int
 from linearnets.config import PLOT_MODES, SOFTMAX_IMPLS, SoftmaxConfig
 from linearnets.errors import UsageError
 
@@ -61,17 +60,17 @@ def add_parser(sub: Any) -> None:
         "more threads speed training up only while a core stays free for drawing the figures",
     )
     p.add_argument("--resize", type=positive_int, help="resize images to N×N")
-    p.add_argument("--data-dir", type=Path, help="folder holding the Fashion-MNIST files")
+    p.add_argument("--data-dir", type=path_arg, help="folder holding the Fashion-MNIST files")
     p.add_argument(
         "--data",
-        type=Path,
+        type=path_arg,
         help="train on FILE.npz (arrays X, y, optionally X_test, y_test) instead of Fashion-MNIST",
     )
     p.add_argument(
         "--device", help=f"auto, cpu, cuda, cuda:N or mps (default: {d.device}: the fastest here)"
     )
     p.add_argument(
-        "--out", type=Path, help="run folder to create (default: runs/softmax-IMPL-TIME)"
+        "--out", type=path_arg, help="run folder to create (default: runs/softmax-IMPL-TIME)"
     )
     p.add_argument(
         "--plot",
@@ -87,7 +86,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--resume",
-        type=Path,
+        type=path_arg,
         metavar="RUN_DIR",
         help="continue the run in RUN_DIR from its last checkpoint (other options override its "
         "settings, e.g. --epochs 20)",

@@ -21,6 +21,7 @@ __all__ = [
     "CONFIG_FILE",
     "RESULTS_FILE",
     "RUN_FILES",
+    "RUN_OUTPUTS",
     "WEIGHTS_FILE",
     "RunLock",
     "claim_run_dir",
@@ -34,6 +35,19 @@ WEIGHTS_FILE = "model.pt"  # the trained weights
 RESULTS_FILE = "results.json"  # the final summary, as --json prints it
 # a folder holding any of these holds (part of) a run: a new run there would overwrite it
 RUN_FILES = (CONFIG_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, RESULTS_FILE)
+# every file a softmax run writes in its folder: a new run refuses a folder holding any of them,
+# rather than overwrite a file of the user's that happens to share a name
+RUN_OUTPUTS = (
+    *RUN_FILES,
+    "metrics.jsonl",
+    "metrics.csv",
+    "curves.png",
+    "curves.svg",
+    "predictions.png",
+    "confusion.png",
+    "confusion.pt",
+    "per_class.txt",
+)
 LOCK_FILE = ".lock"  # held (flock) by the one process writing the folder
 
 
@@ -158,18 +172,26 @@ def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
         ) from None
     if not os.access(out, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out} is not writable; pass a folder you can write to")
+    had_lock_file = (out / LOCK_FILE).exists()
     lock = RunLock(out).acquire()
     # checked under the lock: a run that finished between a check and the lock is not overwritten
-    held = [name for name in RUN_FILES if (out / name).exists()]
+    held = [name for name in RUN_OUTPUTS if (out / name).exists()]
     if held:
-        lock.release()
-        advice = (
-            f"continue it with --resume {out}, or pass a new folder"
-            if CONFIG_FILE in held
-            else "it has no config.json, so --resume cannot continue it: pass a new folder, or "
-            "move those files away"
+        lock.release(remove=not had_lock_file)  # a refused run leaves nothing in the folder
+        if any(name in RUN_FILES for name in held):
+            advice = (
+                f"continue it with --resume {out}, or pass a new folder"
+                if CONFIG_FILE in held
+                else "it has no config.json, so --resume cannot continue it: pass a new folder, "
+                "or move those files away"
+            )
+            raise UsageError(
+                f"--out {out} already holds a run (it has {', '.join(held)}); {advice}"
+            )
+        raise UsageError(
+            f"--out {out} already has files a run writes ({', '.join(held)}), which the run would "
+            "overwrite; pass a new folder, or move those files away"
         )
-        raise UsageError(f"--out {out} already holds a run (it has {', '.join(held)}); {advice}")
     return lock
 
 
