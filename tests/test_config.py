@@ -79,3 +79,62 @@ def test_a_config_survives_its_json_round_trip(tmp_path: Path) -> None:
     linreg = LinregConfig(data=tmp_path / "d.csv")
     assert json.loads(json.dumps(linreg.to_dict()))["data"] == str(tmp_path / "d.csv")
     assert dataclasses.replace(linreg, epochs=4).epochs == 4
+
+
+def test_numpy_scalars_are_stored_as_plain_numbers_that_write_as_json() -> None:
+    """A sweep over np.arange values: the config keeps Python numbers, so the run's JSON is written."""
+    import json
+
+    import numpy as np
+
+    config = SoftmaxConfig(
+        lr=np.float32(0.5), batch_size=np.int64(64), seed=np.int64(3), epochs=np.int32(2),
+        num_threads=np.int16(1), resize=np.int64(14),
+    )  # fmt: skip
+    for name, kind in [("lr", float), ("batch_size", int), ("seed", int), ("epochs", int),
+                       ("num_threads", int), ("resize", int)]:  # fmt: skip
+        assert type(getattr(config, name)) is kind, name
+    assert json.loads(json.dumps(config.to_dict()))["batch_size"] == 64
+    assert config.lr == 0.5 and config == SoftmaxConfig(
+        lr=0.5, batch_size=64, seed=3, epochs=2, resize=14
+    )
+    linreg = LinregConfig(
+        lr=np.float64(0.03), true_w=np.array([2.0, -3.4]), true_b=np.float32(4.25),
+        num_examples=np.int64(100), noise_std=np.float32(0.5), seed=np.uint8(1),
+    )  # fmt: skip
+    assert json.loads(json.dumps(linreg.to_dict()))["true_w"] == [2.0, -3.4]
+    assert type(linreg.true_b) is float and linreg.true_b == 4.25
+    assert type(linreg.noise_std) is float and type(linreg.num_examples) is int
+
+
+def test_a_run_from_a_numpy_config_writes_its_folder(tmp_path: Path) -> None:
+    import numpy as np
+
+    from linearnets.tasks.softmax import run_softmax
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", X=rng.normal(size=(40, 3)).astype(np.float32),
+             y=rng.integers(0, 2, size=40))  # fmt: skip
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=tmp_path / "d.npz", lr=np.float32(0.1), batch_size=np.int64(8),
+                           epochs=1, plot="none", out=out)  # fmt: skip
+    result = run_softmax(config)
+    assert (out / "config.json").is_file() and (out / "results.json").is_file()
+    assert len(result.history.epochs) == 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "pattern"),
+    [
+        ({"true_w": "ab"}, r"true_w must be a sequence of numbers, got 'ab'"),
+        ({"true_w": 5}, r"true_w must be a sequence of numbers, got 5"),
+        ({"true_w": (1.0, "x")}, r"true_w must hold numbers, got 'x' in it"),
+        ({"true_w": (1.0, float("inf"))}, r"true_w must hold finite numbers, got inf"),
+        ({"true_w": ()}, r"true_w must hold at least one weight"),
+        ({"true_b": "4.2"}, r"true_b must be a number, got '4.2'"),
+        ({"true_b": float("nan")}, r"true_b must be a finite number, got nan"),
+    ],
+)
+def test_linreg_truth_is_checked(settings: dict[str, object], pattern: str) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        LinregConfig(**settings)  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -49,12 +51,43 @@ def _check_lr_floor(lr: float, example: str) -> None:
 
 
 def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= int(seed) <= MAX_SEED
+    ):
         raise UsageError(
             f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r:.40}; pass e.g. "
             "seed=0"
         )
-    return seed
+    return int(seed)
+
+
+def _set(config: Any, **values: Any) -> None:
+    """Store checked values on a frozen config: plain ``int``/``float`` even when a NumPy scalar
+    (``np.float32(0.1)``, a value of ``np.arange``) was passed, so the config writes as JSON."""
+    for name, value in values.items():
+        object.__setattr__(config, name, value)
+
+
+def _check_weights(true_w: Any) -> tuple[float, ...]:
+    """Return ``true_w`` as a tuple of finite floats, or raise naming it."""
+    if isinstance(true_w, str | bytes) or not hasattr(true_w, "__iter__"):
+        raise UsageTypeError(
+            f"true_w must be a sequence of numbers, got {true_w!r:.40}; pass e.g. (2.0, -3.4)"
+        )
+    weights = []
+    for value in true_w:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise UsageTypeError(
+                f"true_w must hold numbers, got {value!r:.40} in it; pass e.g. (2.0, -3.4)"
+            )
+        if not math.isfinite(float(value)):
+            raise UsageError(f"true_w must hold finite numbers, got {value}; pass e.g. (2.0, -3.4)")
+        weights.append(float(value))
+    if not weights:
+        raise UsageError("true_w must hold at least one weight, got (); pass e.g. (2.0, -3.4)")
+    return tuple(weights)
 
 
 def _check_path(name: str, value: Any) -> Path | None:
@@ -89,19 +122,27 @@ class LinregConfig:
 
     def __post_init__(self) -> None:
         check_choice("impl", self.impl, IMPLS)
-        check_positive_int("epochs", self.epochs, maximum=MAX_SIZE)
-        check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03", maximum=MAX_LR)
+        _set(
+            self,
+            epochs=check_positive_int("epochs", self.epochs, maximum=MAX_SIZE),
+            lr=check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03", maximum=MAX_LR),
+            batch_size=check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE),
+            num_examples=check_positive_int(
+                "num_examples", self.num_examples, maximum=MAX_EXAMPLES
+            ),
+            noise_std=check_non_negative_float("noise_std", self.noise_std, maximum=MAX_NOISE_STD),
+            num_threads=check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS),
+            seed=_check_seed(self.seed),
+            true_w=_check_weights(self.true_w),
+            data=_check_path("data", self.data),
+        )
         _check_lr_floor(self.lr, "0.03")
-        check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE)
-        check_positive_int("num_examples", self.num_examples, maximum=MAX_EXAMPLES)
-        check_non_negative_float("noise_std", self.noise_std, maximum=MAX_NOISE_STD)
-        check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS)
-        _check_seed(self.seed)
         check_bool("guard", self.guard)
-        object.__setattr__(self, "data", _check_path("data", self.data))
-        if not self.true_w:
-            raise UsageError("true_w must hold at least one weight, got (); pass e.g. (2.0, -3.4)")
-        object.__setattr__(self, "true_w", tuple(float(v) for v in self.true_w))
+        if isinstance(self.true_b, bool) or not isinstance(self.true_b, numbers.Real):
+            raise UsageTypeError(f"true_b must be a number, got {self.true_b!r:.40}; pass e.g. 4.2")
+        if not math.isfinite(float(self.true_b)):
+            raise UsageError(f"true_b must be a finite number, got {self.true_b}; pass e.g. 4.2")
+        _set(self, true_b=float(self.true_b))
         if self.data is None and self.num_examples <= len(self.true_w):
             # d weights and a bias: fewer than d + 1 examples leave the least-squares solution
             # the run is compared with not unique
@@ -139,16 +180,19 @@ class SoftmaxConfig:
 
     def __post_init__(self) -> None:
         check_choice("impl", self.impl, SOFTMAX_IMPLS)
-        check_positive_int("epochs", self.epochs, maximum=MAX_SIZE)
-        check_positive_float("lr", self.lr, fix="pass e.g. lr=0.1", maximum=MAX_LR)
+        _set(
+            self,
+            epochs=check_positive_int("epochs", self.epochs, maximum=MAX_SIZE),
+            lr=check_positive_float("lr", self.lr, fix="pass e.g. lr=0.1", maximum=MAX_LR),
+            batch_size=check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE),
+            num_threads=check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS),
+            seed=_check_seed(self.seed),
+        )
         _check_lr_floor(self.lr, "0.1")
-        check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE)
-        check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS)
         check_choice("plot", self.plot, PLOT_MODES)
-        _check_seed(self.seed)
         check_bool("guard", self.guard)
         if self.resize is not None:
-            check_positive_int("resize", self.resize, maximum=MAX_RESIZE)
+            _set(self, resize=check_positive_int("resize", self.resize, maximum=MAX_RESIZE))
             size = self.batch_size * self.resize**2 * 4
             if size > MAX_BATCH_BYTES:
                 raise UsageError(
