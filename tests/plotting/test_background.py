@@ -58,7 +58,7 @@ def test_failed_calls_are_reported_at_close_and_the_others_still_run(tmp_path: P
     plots.call(_fail, "and again")
     with pytest.raises(
         PlotError,
-        match=r"_fail failed with ValueError: no such font \(and 2 more\); the other files",
+        match=r"drawing fail failed with ValueError: no such font \(and 2 more\); the other files",
     ):
         plots.close()
     assert log.read_text().split()[1::2] == ["1", "2"]
@@ -78,6 +78,18 @@ def test_a_dead_child_is_reported() -> None:
     plots.call(_die)
     with pytest.raises(PlotError, match=r"the plotting process died \(exit code 3\)"):
         plots.close()
+
+
+def test_a_parent_that_stops_waiting_gets_no_traceback_from_the_child(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """SIGTERM while the parent waits for the child's report: the parent closes its end first."""
+    plots = PlotProcess()
+    plots._conn.send(None)  # what close() sends, but the parent leaves before the child answers
+    plots._conn.close()
+    plots._process.join(timeout=30)
+    assert plots._process.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_the_child_ignores_ctrl_c(tmp_path: Path) -> None:
@@ -118,7 +130,10 @@ def test_remote_curves_write_the_same_files_as_live_curves(tmp_path: Path) -> No
 def test_bad_curves_settings_surface_at_close(tmp_path: Path) -> None:
     plots = PlotProcess()
     RemoteCurves(plots, out_dir=tmp_path, metrics=["loss", "loss"]).update(1, {"loss": 1.0})
-    with pytest.raises(PlotError, match=r"metrics must be a non-empty sequence of distinct names"):
+    with pytest.raises(
+        PlotError,
+        match=r"drawing the curves failed with .*metrics must be a non-empty sequence of distinct",
+    ):
         plots.close()
     other = PlotProcess()
     with pytest.raises(PlotError, match="RemoteCurves needs out_dir"):

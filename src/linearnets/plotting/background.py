@@ -113,7 +113,9 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
         except (EOFError, OSError):
             return  # the parent is gone
         if message is None:
-            conn.send(error)
+            # a parent stopped while it waited here (a signal) has closed its end: nothing to tell
+            with contextlib.suppress(OSError):  # BrokenPipeError included
+                conn.send(error)
             return
         fn, args, kwargs = message
         try:
@@ -121,9 +123,20 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
         except Exception as exc:  # reported to the parent, which decides; the other figures go on
             failed += 1
             if error is None:
-                error = f"{getattr(fn, '__name__', fn)} failed with {type(exc).__name__}: {exc}"
+                error = f"drawing {_drawing(fn)} failed with {type(exc).__name__}: {exc}"
             else:
                 error = error.split(" (and ")[0] + f" (and {failed - 1} more)"
+
+
+def _drawing(fn: Any) -> str:
+    """Return what a queued call draws, in the user's words (not a private function's name)."""
+    name = getattr(fn, "__name__", str(fn))
+    if name in ("_new_curves", "_update_curves", "_close_curves"):
+        return "the curves"
+    return {
+        "plot_confusion_matrix": "the confusion matrix",
+        "plot_predictions": "the predictions",
+    }.get(name, name.strip("_").replace("_", " "))
 
 
 _CURVES: dict[int, LiveCurves] = {}  # the child's live figures, by the id RemoteCurves gave them
