@@ -126,7 +126,7 @@ def test_a_figure_that_fails_to_draw_loses_no_work(
     out = tmp_path / "run"
     assert main(["softmax", "--epochs", "1", "--plot", "file", "--out", str(out)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "_no_font failed with RuntimeError: no usable font" in err[0]
+    assert len(err) == 1 and "drawing no font failed with RuntimeError: no usable font" in err[0]
     for name in ("model.pt", "checkpoint.pt", "metrics.jsonl", "per_class.txt", "results.json",
                  "curves.png", "curves.svg", "predictions.png"):  # fmt: skip
         assert (out / name).is_file(), name  # everything but the figure that failed
