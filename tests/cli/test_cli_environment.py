@@ -4,6 +4,7 @@ torchrun variables, a deleted working folder. Each runs the real command in a su
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -198,3 +199,59 @@ def test_a_broken_pipe_elsewhere_is_an_error_while_the_output_is_open(tmp_path: 
     )
     assert done.returncode == 1
     assert done.stderr == "linearnets linreg: error: [Errno 32] Broken pipe (BrokenPipeError)\n"
+
+
+def test_sigterm_stops_a_download_like_ctrl_c_leaving_no_partial_files(tmp_path: Path) -> None:
+    """SIGTERM (a container stopped, `timeout`) while a mirror keeps the command waiting: exit 130
+    with one line, and the half-made download folder cleaned up as after a Ctrl-C."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    asked = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept_and_say_nothing() -> None:
+        conn, _ = listener.accept()
+        held.append(conn)
+        conn.recv(4096)  # the request arrived: the command now waits for an answer
+        asked.set()
+
+    threading.Thread(target=accept_and_say_nothing, daemon=True).start()
+    mirror = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "linearnets",
+            "data",
+            "download",
+            "--data-dir",
+            "dl",
+            "--mirror",
+            mirror,
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert asked.wait(60), "the command never asked the mirror"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert proc.returncode == 130
+    assert err.splitlines() == ["linearnets data: interrupted by SIGTERM"]
+    leftovers = (
+        [p for p in (tmp_path / "dl").rglob("*") if p.is_file()]
+        if (tmp_path / "dl").exists()
+        else []
+    )
+    assert leftovers == []

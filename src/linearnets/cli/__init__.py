@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from linearnets._signals import sigterm_as_keyboard_interrupt
 from linearnets.errors import LinearnetsError, UsageError
 
 __all__ = ["main"]
@@ -113,9 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit status.
 
     A command line that does not parse raises ``SystemExit(2)`` (:class:`UsageExit`), as argparse
-    does, after printing its one line.
+    does, after printing its one line. SIGTERM stops the command as Ctrl-C does (exit 130, one
+    line), so that what it was writing is cleaned up or kept, not cut off mid-way.
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
+    with sigterm_as_keyboard_interrupt():
+        return _main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     # decided from the words given, so that a command line that does not parse reports in JSON too
     json_errors = "--json" in argv
     try:
@@ -123,8 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, unknown = parser.parse_known_args(argv)
         if unknown:  # named by the subcommand that was given them, which has the --help to read
             parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
-    except KeyboardInterrupt:
-        print("linearnets: interrupted while starting", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"linearnets: {_signal_name(exc) or 'interrupted'} while starting", file=sys.stderr)
         return EXIT_INTERRUPTED
     except UsageExit as exc:
         if json_errors and _rank() == 0:
@@ -144,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(exc, TrainingInterrupted):
             exc.from_cli = True  # the hint names the command, not the Python call
-        detail = str(exc) if type(exc) is not KeyboardInterrupt else ""
+        detail = str(exc) if type(exc) is not KeyboardInterrupt else _signal_name(exc)
         print(f"linearnets {args.command}: {detail or 'interrupted'}", file=sys.stderr)
         if json_errors:
             run_dir = getattr(exc, "run_dir", None)
@@ -175,6 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             _let_rank_0_speak()
         return _exit_status(exc)
+
+
+def _signal_name(exc: KeyboardInterrupt) -> str:
+    """Return "interrupted by SIGTERM" for the SIGTERM turned into an interrupt, "" for a Ctrl-C."""
+    return "interrupted by SIGTERM" if exc.args == ("SIGTERM",) else ""
 
 
 def _print_json_error(message: str, error_type: str, status: int, **extra: Any) -> None:

@@ -14,17 +14,16 @@ and it kills the workers itself if they have not stopped within its timeout (30 
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 import signal
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import torch
 
+from linearnets._signals import sigterm_as_keyboard_interrupt
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
@@ -179,25 +178,3 @@ class GracefulInterrupt(Callback):
         """Stop after the epoch's checkpoint if a signal arrived during evaluation."""
         self.step = 0
         self.check()
-
-
-@contextlib.contextmanager
-def sigterm_as_keyboard_interrupt() -> Iterator[None]:
-    """Let SIGTERM stop a run as Ctrl-C does (a ``KeyboardInterrupt("SIGTERM")``) outside training.
-
-    During ``fit`` the :class:`GracefulInterrupt` handles both signals itself; before and after it,
-    SIGTERM would otherwise end the process at once, without a word and without the resume hint.
-    Outside the main thread (where no handler can be set) it changes nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt("SIGTERM")
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

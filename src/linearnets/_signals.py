@@ -1,0 +1,38 @@
+"""SIGTERM as Ctrl-C: a ``KeyboardInterrupt`` the code's ``finally`` blocks and handlers see.
+
+Python's default for SIGTERM ends the process at once: no ``finally`` runs, so a half-downloaded
+file, a lock-only run folder or a run without its resume hint is left behind. Kept free of torch, so
+the command can set it before anything heavy is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+__all__ = ["sigterm_as_keyboard_interrupt"]
+
+
+@contextlib.contextmanager
+def sigterm_as_keyboard_interrupt() -> Iterator[None]:
+    """Let SIGTERM stop a run as Ctrl-C does (a ``KeyboardInterrupt("SIGTERM")``) outside training.
+
+    During ``fit`` the :class:`GracefulInterrupt` handles both signals itself; before and after it,
+    SIGTERM would otherwise end the process at once, without a word and without the resume hint.
+    Outside the main thread (where no handler can be set) it changes nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
