@@ -817,7 +817,9 @@ def test_cli_prints_one_line_and_exits(
     assert status == code, err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith(f"linearnets {argv[0]}: error: "), err
+    # named as the subcommand (and action: "data show") that was given, as argparse names it
+    action = argv[1:2] if argv[0] == "data" and argv[1:2] in (["show"], ["download"]) else []
+    assert lines[0].startswith(f"linearnets {' '.join([argv[0], *action])}: error: "), err
     assert "Traceback" not in err
     assert re.search(pattern, lines[0]), lines[0]
 

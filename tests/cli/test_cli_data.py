@@ -205,3 +205,14 @@ def test_download_goes_to_data_from_the_official_mirrors_unless_told(
     assert capsys.readouterr().out.splitlines()[0] == (
         f"Fashion-MNIST is verified in {Path('data/FashionMNIST/raw')}; use it with --data-dir data"
     )
+
+
+def test_an_action_error_found_while_running_names_the_action(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The same prefix as argparse's own errors for that action: 'linearnets data show'."""
+    assert main(["data", "show", "-n", "1000"]) == 2
+    assert capsys.readouterr().err.startswith("linearnets data show: error: -n must be at most 100")
+    with pytest.raises(SystemExit):
+        main(["data", "show", "-n", "0"])
+    assert capsys.readouterr().err.startswith("linearnets data show: error: argument -n:")

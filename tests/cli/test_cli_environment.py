@@ -248,7 +248,7 @@ def test_sigterm_stops_a_download_like_ctrl_c_leaving_no_partial_files(tmp_path:
         for conn in held:
             conn.close()
     assert proc.returncode == 130
-    assert err.splitlines() == ["linearnets data: interrupted by SIGTERM"]
+    assert err.splitlines() == ["linearnets data download: interrupted by SIGTERM"]
     leftovers = (
         [p for p in (tmp_path / "dl").rglob("*") if p.is_file()]
         if (tmp_path / "dl").exists()

@@ -302,7 +302,9 @@ def test_cli_download(
         == 1
     )
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("linearnets data: error: could not download")
+    assert len(err) == 1 and err[0].startswith(
+        "linearnets data download: error: could not download"
+    )
 
 
 BAD = [

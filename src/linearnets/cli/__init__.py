@@ -138,6 +138,7 @@ def _main(argv: list[str]) -> int:
         raise
     debug = bool(getattr(args, "debug", False))
     json_errors = bool(getattr(args, "json", False))
+    prog = parser.given(args).prog  # "linearnets data show": as its own usage errors name it
     try:
         return int(args.func(args))
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
@@ -151,7 +152,7 @@ def _main(argv: list[str]) -> int:
         if isinstance(exc, TrainingInterrupted):
             exc.from_cli = True  # the hint names the command, not the Python call
         detail = str(exc) if type(exc) is not KeyboardInterrupt else _signal_name(exc)
-        print(f"linearnets {args.command}: {detail or 'interrupted'}", file=sys.stderr)
+        print(f"{prog}: {detail or 'interrupted'}", file=sys.stderr)
         if json_errors:
             run_dir = getattr(exc, "run_dir", None)
             _print_json_error(
@@ -169,15 +170,13 @@ def _main(argv: list[str]) -> int:
             raise
         rank = _rank()
         if rank == 0:
-            print(f"linearnets {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
             if json_errors:
                 _print_json_error(_one_line(exc), type(exc).__name__, _exit_status(exc))
         elif not isinstance(exc, LinearnetsError):
             # the library's own errors are the same on every rank and said once, by rank 0; an
             # unexpected one may be this rank's alone
-            print(
-                f"linearnets {args.command} (rank {rank}): error: {_one_line(exc)}", file=sys.stderr
-            )
+            print(f"{prog} (rank {rank}): error: {_one_line(exc)}", file=sys.stderr)
         else:
             _let_rank_0_speak()
         return _exit_status(exc)

@@ -39,7 +39,10 @@ def add_parser(sub: Any) -> None:
         description="Draw the first N training images, each titled with its text label.",
     )
     show.add_argument(
-        "-n", type=positive_int, default=18, help="number of images (default: %(default)s)"
+        "-n",
+        type=positive_int,
+        default=18,
+        help=f"number of images, at most {MAX_SHOW} (default: %(default)s)",
     )
     show.add_argument(
         "--out",

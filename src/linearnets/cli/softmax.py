@@ -75,7 +75,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--plot",
         choices=PLOT_MODES,
-        help="auto: live figure in Jupyter, files elsewhere; file: PNG/SVG in the run folder; none",
+        help="auto: live figure in Jupyter, files elsewhere; file: PNG/SVG in the run folder; "
+        "none (default: auto)",
     )
     p.add_argument(
         "--no-guard",
@@ -159,8 +160,10 @@ def run(args: argparse.Namespace) -> int:
         f"test acc {test_acc}, {summary['seconds_per_epoch']:.3f} s/epoch"
         + (f" on {dist.world_size} processes" if dist.enabled else "")
     )
-    if summary["per_class_acc"]:
-        worst = sorted(summary["per_class_acc"].items(), key=lambda kv: kv[1])[:3]
+    # a class with no test example has no accuracy (NaN): it is not among the hardest
+    scored = [(name, acc) for name, acc in summary["per_class_acc"].items() if acc == acc]
+    if scored:
+        worst = sorted(scored, key=lambda kv: kv[1])[:3]
         print("hardest classes: " + ", ".join(f"{name} {acc:.3f}" for name, acc in worst))
     print(f"run folder: {result.run_dir}")
     if args.json:
