@@ -23,7 +23,7 @@ import torch
 
 from linearnets.cli import main
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import DivergenceError, LinearnetsError
+from linearnets.errors import CheckpointError, DivergenceError, LinearnetsError
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
 from linearnets.training.checkpoint import load_checkpoint
@@ -405,3 +405,109 @@ def test_a_finished_run_folder_summarises_its_last_epoch_and_draws_nothing_with_
     assert rows[0]["train_loss"] != rows[-1]["train_loss"]
     assert sorted(p.name for p in reference.iterdir() if p.suffix in (".png", ".svg")) == []
     assert (reference / "confusion.pt").is_file() and (reference / "per_class.txt").is_file()
+
+
+def _edit_checkpoint(run: Path, **changes: Any) -> None:
+    """Change values of the run's checkpoint as a hand edit (or another tool) would: it still loads."""
+    payload = torch.load(run / "checkpoint.pt", weights_only=True)
+    for key, value in changes.items():
+        payload[key] = value(payload) if callable(value) else value
+    torch.save(payload, run / "checkpoint.pt")
+
+
+def _renamed(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"V": payload["model_state"]["W"], "c": payload["model_state"]["b"]}
+
+
+DAMAGED = {
+    "epoch-text": (
+        {"epoch": "abc"},
+        (),
+        r"its epoch must be the number of finished epochs, an integer >= 1, got str 'abc'",
+    ),
+    "epoch-negative": ({"epoch": -3}, (), r"its epoch must be .*, got int -3"),
+    "history-int": (
+        {"history": 5},
+        (),
+        r"its history must be a list of one dict per finished epoch, got int 5",
+    ),
+    "row-without-loss": (
+        {"history": lambda p: [{k: v for k, v in p["history"][0].items() if k != "train_loss"}]},
+        (),
+        r"its history\[0\] must be a dict with the keys .* \(it lacks train_loss\)",
+    ),
+    "row-a-list": (
+        {"history": [[1, 2]]},
+        (),
+        r"its history\[0\] must be a dict of the epoch's metrics, got list \[1, 2\]",
+    ),
+    "config-int": ({"config": 7}, (), r"its config must be a dict, got int 7"),
+    "config-bad-value": (
+        {"config": lambda p: p["config"] | {"lr": "fast"}},
+        (),
+        r"holds an unusable config: lr must be a positive number.*'fast'.*; restore checkpoint.pt from a copy",
+    ),
+    "guard-text": (
+        {"extra": {"guard": "zzz"}},
+        (),
+        r"its extra\['guard'\] must be the divergence guard's state, a dict, got str 'zzz'",
+    ),
+    # epoch 1 with no row: resuming would rewrite metrics.jsonl without epoch 1's row
+    "history-short": (
+        {"history": []},
+        (),
+        r"its history must hold one row per finished epoch \(1\), got 0",
+    ),
+    "model-renamed": (
+        {"model_state": _renamed},
+        (),
+        r"its model_state must be the weights \['W', 'b'\] of this run's --impl analytic model, got list \['V', 'c'\]",
+    ),
+    "model-renamed-impl-changed": (
+        {"model_state": _renamed},
+        ("--impl", "concise", "--force"),
+        r"its model_state must be the weights \['W', 'b'\] of an --impl analytic run, to convert to --impl concise, got dict \{'V': \(4, 2\), 'c': \(2,\)\}",
+    ),
+    "model-shape": (
+        {"model_state": lambda p: {"W": torch.zeros(5, 2), "b": torch.zeros(2)}},
+        (),
+        r"holds model weights that do not fit this run: 'W' has shape \(5, 2\), this run's model needs \(4, 2\)",
+    ),
+    "optimizer-lr-text": (
+        {"optimizer_state": {"lr": "fast"}},
+        (),
+        r"its optimizer or generator states do not fit this run \(UsageTypeError: lr must be",
+    ),
+    "generators-missing": (
+        {"generators_state": {}},
+        (),
+        r"its optimizer or generator states do not fit this run \(KeyError: 'run'\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(DAMAGED))
+def test_a_checkpoint_holding_bad_values_is_refused_and_nothing_is_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A checkpoint.pt that loads but holds values linearnets never writes: a CheckpointError
+    naming the file, the value and the fix (exit 1, not "unexpected ..."); no file is rewritten."""
+    changes, options, pattern = DAMAGED[name]
+    _blobs(tmp_path / "d.npz", 9)
+    run = tmp_path / "run"
+    common = ["--data", str(tmp_path / "d.npz"), "--plot", "none"]
+    assert main(["softmax", *common, "--epochs", "1", "--out", str(run)]) == 0
+    _edit_checkpoint(run, **changes)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    resume = ["softmax", "--resume", str(run), "--epochs", "2", *options]
+    path = re.escape(str(run / "checkpoint.pt"))
+    with pytest.raises(CheckpointError, match=rf"^checkpoint {path} (is damaged: )?{pattern}"):
+        main([*resume, "--debug"])
+    capsys.readouterr()
+    assert main(resume) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "unexpected" not in err, err
+    assert re.search(r"; (restore checkpoint.pt from a copy of the run, or delete it and resume with --force to start the run over|resume with the run's own --data and --resize, or start a new run)$", err.strip())  # fmt: skip
+    assert {
+        p.name: p.read_bytes() for p in run.iterdir()
+    } == before  # nothing rewritten, no lock left

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
     FORMAT_VERSION,
     CheckpointCallback,
+    checkpoint_history,
     global_rng_state,
     history_from_rows,
     load_checkpoint,
@@ -219,6 +221,26 @@ def _text(path: Path) -> None:
     path.write_text("epoch = 3\n")
 
 
+def _edited(**changes: Any) -> Any:
+    """A damage: the checkpoint still loads, but ``changes`` replaced some of its values."""
+
+    def edit(path: Path) -> None:
+        payload = torch.load(path, weights_only=True)
+        for key, value in changes.items():
+            payload[key] = value(payload) if callable(value) else value
+        torch.save(payload, path)
+
+    return edit
+
+
+def _row(**changes: Any) -> Any:
+    return lambda payload: [ROW | changes]
+
+
+def _row_without(key: str) -> Any:
+    return lambda payload: [{k: v for k, v in ROW.items() if k != key}]
+
+
 @pytest.mark.parametrize(
     "damage,pattern",
     [
@@ -232,6 +254,81 @@ def _text(path: Path) -> None:
         (_next_format, r"format version 2, this linearnets reads up to 1"),
         (_no_format_version, r"format version None, this linearnets reads up to 1"),
         (_missing_keys, r"is incomplete: it lacks generators_state"),
+        # values a hand edit (or another tool) left: refused when read, each named with its fix
+        (
+            _edited(epoch="abc"),
+            r"is damaged: its epoch must be the number of finished epochs, an integer >= 1, got str 'abc'; restore checkpoint.pt from a copy of the run, or delete it and resume with --force",
+        ),
+        (_edited(epoch=-3), r"its epoch must be .*, got int -3;"),
+        (_edited(epoch=0), r"its epoch must be .*, got int 0;"),
+        (_edited(epoch=True), r"its epoch must be .*, got bool True;"),
+        (_edited(epoch=1.0), r"its epoch must be .*, got float 1.0;"),
+        (
+            _edited(history=5),
+            r"its history must be a list of one dict per finished epoch, got int 5",
+        ),
+        (
+            _edited(history=_row_without("train_loss")),
+            r"its history\[0\] must be a dict with the keys epoch, train_loss, .* \(it lacks train_loss\)",
+        ),
+        (
+            _edited(history=lambda p: [[1, 2]]),
+            r"its history\[0\] must be a dict of the epoch's metrics, got list \[1, 2\]",
+        ),
+        (
+            _edited(history=_row(epoch=2)),
+            r"its history\[0\]\['epoch'\] must be 1, its place in the list, got int 2",
+        ),
+        (
+            _edited(history=_row(train_loss="0.5")),
+            r"its history\[0\]\['train_loss'\] must be a number, got str '0.5'",
+        ),
+        (
+            _edited(history=_row(test_acc=[0.7])),
+            r"its history\[0\]\['test_acc'\] must be a number or None, got list",
+        ),
+        (_edited(config=7), r"its config must be a dict, got int 7"),
+        (
+            _edited(optimizer_state=[0.1]),
+            r"its optimizer_state must be a dict, got list \[0.1\]",
+        ),
+        (
+            _edited(generators_state=None),
+            r"its generators_state must be a dict, got NoneType None",
+        ),
+        (
+            _edited(model_state=[1]),
+            r"its model_state must be a dict of the model's weights by name",
+        ),
+        (
+            _edited(model_state={"weight": 1.5}),
+            r"its model_state\['weight'\] must be a floating-point tensor, got float 1.5",
+        ),
+        (
+            _edited(model_state={"weight": torch.zeros(2, dtype=torch.int64)}),
+            r"its model_state\['weight'\] must be a floating-point tensor, got a tensor of shape \(2,\) and dtype torch.int64",
+        ),
+        (_edited(extra="guard"), r"its extra must be a dict \(or None\), got str 'guard'"),
+        (
+            _edited(extra={"guard": "zzz"}),
+            r"its extra\['guard'\] must be the divergence guard's state, a dict, got str 'zzz'",
+        ),
+        (
+            _edited(extra={"guard": {"start_loss": "2.3"}}),
+            r"its extra\['guard'\]\['start_loss'\] must be a number, got str '2.3'",
+        ),
+        (
+            _edited(extra={"guard": {"sum": None}}),
+            r"its extra\['guard'\]\['sum'\] must be a number, got NoneType None",
+        ),
+        (
+            _edited(extra={"guard": {"count": -1}}),
+            r"its extra\['guard'\]\['count'\] must be an integer >= 0, got int -1",
+        ),
+        (
+            _edited(extra={"guard": {"recent": [[1.0]]}}),
+            r"its extra\['guard'\]\['recent'\] must be a list of \[loss sum, count\] pairs",
+        ),
     ],
 )
 def test_bad_files_raise_checkpoint_error_naming_the_file(
@@ -243,6 +340,28 @@ def test_bad_files_raise_checkpoint_error_naming_the_file(
         load_checkpoint(path)
     assert str(path) in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_saved_guard_state_and_no_extra_are_read(tmp_path: Path) -> None:
+    """What the divergence guard saves (None before its reference is set) and older files without
+    ``extra`` pass the checks."""
+    guard = {"start_loss": None, "first_loss": None, "sum": 0.0, "count": 0, "recent": []}
+    path = save_checkpoint(tmp_path / "c.pt", epoch=1, **(_state() | {"extra": {"guard": guard}}))
+    assert load_checkpoint(path).extra == {"guard": guard}
+    _edited(extra=None)(path)
+    assert load_checkpoint(path).extra == {}
+
+
+@pytest.mark.parametrize("rows", [0, 2])
+def test_a_history_without_one_row_per_epoch_is_refused(tmp_path: Path, rows: int) -> None:
+    """Resuming rewrites metrics.jsonl from the checkpoint's rows: a missing row would be lost."""
+    history = [ROW | {"epoch": i + 1} for i in range(rows)]
+    path = save_checkpoint(tmp_path / CHECKPOINT_FILE, epoch=1, **(_state() | {"history": history}))
+    ckpt = load_checkpoint(path)
+    with pytest.raises(CheckpointError, match=rf"checkpoint {re.escape(str(path))} is damaged: its history must hold one row per finished epoch \(1\), got {rows}; restore checkpoint.pt from a copy"):  # fmt: skip
+        checkpoint_history(ckpt)
+    good = load_checkpoint(save_checkpoint(path, epoch=1, **_state()))
+    assert checkpoint_history(good).epochs == [EpochMetrics(**ROW)]
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:

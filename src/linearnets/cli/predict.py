@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from linearnets.inference import predict, predict_labels
     from linearnets.plotting._mpl import check_out_path
     from linearnets.tasks.softmax import load_trained
-    from linearnets.training.runs import CONFIG_FILE, read_config
+    from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE, read_config
 
     if not Path(args.run_dir).is_dir():
         raise UsageError(
@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
             f"--data {data}; evaluate that model on its own data from Python (linearnets.tasks.softmax."
             "load_trained)"
         )
+    _check_fits_fashion_mnist(Path(args.run_dir) / WEIGHTS_FILE, meta)
     arrays = read_fashion_mnist(args.data_dir)
     test_iter = ArrayLoader(
         arrays.test_images[: args.n],
@@ -90,6 +91,20 @@ def run(args: argparse.Namespace) -> int:
     correct = int((pred == y).sum())
     print(f"{correct}/{len(y)} correct; figure: {out}")
     return 0
+
+
+def _check_fits_fashion_mnist(path: Path, meta: dict[str, Any]) -> None:
+    """Refuse a model that cannot take Fashion-MNIST's images (at its resize) or give its classes."""
+    from linearnets.errors import CheckpointError
+
+    side = meta.get("resize") or 28
+    if meta["num_inputs"] != side * side or meta["num_outputs"] != 10:
+        raise CheckpointError(
+            f"{path} holds a model of {meta['num_inputs']} inputs and {meta['num_outputs']} "
+            f"outputs (resize={meta.get('resize')!r}), but predict needs {side * side} for "
+            f"Fashion-MNIST's {side}×{side} images and 10 for its classes; it was trained on "
+            "other data (--data), or the file is damaged: re-run training to recreate it"
+        )
 
 
 def _right_aligned(text: str, width: int) -> str:

@@ -28,7 +28,8 @@ from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
     Checkpoint,
-    history_from_rows,
+    checkpoint_history,
+    damaged_checkpoint,
     load_checkpoint,
     set_global_rng_state,
 )
@@ -122,7 +123,10 @@ def _resume(
     try:
         old = SoftmaxConfig.from_dict(ckpt.config)
     except (UsageError, TypeError) as exc:
-        raise CheckpointError(f"checkpoint {ckpt.path} holds an unusable config: {exc}") from None
+        raise CheckpointError(
+            f"checkpoint {ckpt.path} holds an unusable config: {exc}; restore {CHECKPOINT_FILE} "
+            "from a copy of the run, or delete it and resume with --force to start the run over"
+        ) from None
     # the settings last asked for: an earlier resume's options (--epochs 6, a forced --lr) are in
     # config.json before its first checkpoint is, so the plain "--resume DIR" its interrupt
     # message advises carries them on
@@ -147,6 +151,7 @@ def _resume(
             f"--epochs must be more than the epochs the run in {run_dir} already finished "
             f"({ckpt.epoch}), got {new.epochs}; pass e.g. --epochs {ckpt.epoch + 5} to train further"
         )
+    history = checkpoint_history(ckpt)  # before any file is rewritten from it
     exp = prepare(new, dist=dist)
     was = saved.get("data_sha256")
     if isinstance(was, str) and exp.data_sha256 is not None and was != exp.data_sha256:
@@ -159,7 +164,6 @@ def _resume(
             )
         changed["data_sha256"] = (was, exp.data_sha256)
     _restore(exp, ckpt, old, changed)
-    history = history_from_rows(ckpt.history)
     if exp.dist.is_main:
         resumes = [*saved.get("resumes", [])]
         resumes.append(
@@ -278,7 +282,8 @@ def _restore(
     """Load the checkpoint's model, optimizer and generator states into a freshly prepared run."""
     state = ckpt.model_state
     if "impl" in changed:
-        state = _convert_state(state, old.impl, exp.config.impl)
+        state = _convert_state(ckpt, old.impl, exp.config.impl)
+    _check_model_state(ckpt, state, exp)
     try:
         exp.model.load_state_dict(state)
         if "impl" not in changed:
@@ -286,10 +291,13 @@ def _restore(
         if "seed" not in changed:  # a forced new seed draws a new data order from here on
             exp.generators.load_state_dict(ckpt.generators_state["run"])
             set_global_rng_state(ckpt.generators_state["global"])
-    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+    except (AttributeError, IndexError, KeyError, RuntimeError, TypeError, ValueError) as exc:
+        # the model state fits (checked above): the optimizer's or a generator's state is damaged
         raise CheckpointError(
-            f"checkpoint {ckpt.path} does not fit this run ({type(exc).__name__}: "
-            f"{' '.join(str(exc).split())[:200]}); was it written for other data or image size?"
+            f"checkpoint {ckpt.path} is damaged: its optimizer or generator states do not fit this "
+            f"run ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); restore "
+            f"{CHECKPOINT_FILE} from a copy of the run, or delete it and resume with --force to "
+            "start the run over"
         ) from None
     updater = exp.setup.updater
     for group in updater.param_groups:  # the new lr, when forced
@@ -298,11 +306,41 @@ def _restore(
         updater.lr = exp.config.lr
 
 
-def _convert_state(state: dict[str, torch.Tensor], old: str, new: str) -> dict[str, torch.Tensor]:
+def _check_model_state(ckpt: Checkpoint, state: dict[str, torch.Tensor], exp: Experiment) -> None:
+    """Refuse weights whose names or shapes are not those of the model this run builds."""
+    wanted = {k: tuple(v.shape) for k, v in exp.model.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in state.items()}
+    if found.keys() != wanted.keys():
+        raise damaged_checkpoint(
+            ckpt.path,
+            "model_state",
+            f"the weights {sorted(wanted)} of this run's --impl {exp.config.impl} model",
+            sorted(found),
+        )
+    for name, shape in wanted.items():
+        if found[name] != shape:
+            raise CheckpointError(
+                f"checkpoint {ckpt.path} holds model weights that do not fit this run: "
+                f"{name!r} has shape {found[name]}, this run's model needs {shape}, so they were "
+                "trained on other data or another image size; resume with the run's own --data "
+                "and --resize, or start a new run"
+            )
+
+
+def _convert_state(ckpt: Checkpoint, old: str, new: str) -> dict[str, torch.Tensor]:
     """Translate weights between the scratch layout (W (d, q), b) and nn.Linear's (weight (q, d), bias)."""
     scratch = ("scratch", "analytic")
+    state = ckpt.model_state
     if (old in scratch) == (new in scratch):
         return state
+    names = ("1.weight", "1.bias") if old == "concise" else ("W", "b")
+    if sorted(state) != sorted(names) or state[names[0]].ndim != 2:
+        raise damaged_checkpoint(
+            ckpt.path,
+            "model_state",
+            f"the weights {sorted(names)} of an --impl {old} run, to convert to --impl {new}",
+            {k: tuple(v.shape) for k, v in state.items()},
+        )
     if new == "concise":
         return {"1.weight": state["W"].T.contiguous(), "1.bias": state["b"]}
     return {"W": state["1.weight"].T.contiguous(), "b": state["1.bias"]}

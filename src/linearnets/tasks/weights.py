@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from linearnets.config import MAX_RESIZE, MAX_SIZE, SOFTMAX_IMPLS
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.models.factory import build_softmax
 from linearnets.training.runs import WEIGHTS_FILE
@@ -38,7 +39,7 @@ def load_trained(run_dir: Path) -> tuple[Any, dict[str, Any]]:
 
     Raises:
         UsageError: ``run_dir`` holds no ``model.pt``.
-        CheckpointError: the file is truncated, foreign or damaged.
+        CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf.
     """
     path = Path(run_dir) / WEIGHTS_FILE
     if not path.is_file():
@@ -48,13 +49,78 @@ def load_trained(run_dir: Path) -> tuple[Any, dict[str, Any]]:
         )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-        setup = build_softmax(
-            payload["impl"], num_inputs=payload["num_inputs"], num_outputs=payload["num_outputs"]
-        )
-        setup.net.load_state_dict(payload["state_dict"])
     except Exception as exc:  # a truncated or foreign file: name it instead of a pickle traceback
         raise CheckpointError(
-            f"{path} is not a linearnets weights file or is damaged ({type(exc).__name__}: {exc}); "
-            "re-run training to recreate it"
+            f"{path} is not a linearnets weights file or is damaged ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:200]}); re-run training to recreate it"
+        ) from None
+    _check_payload(path, payload)
+    setup = build_softmax(
+        payload["impl"], num_inputs=payload["num_inputs"], num_outputs=payload["num_outputs"]
+    )
+    try:
+        setup.net.load_state_dict(payload["state_dict"])
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"{path} is damaged: its state_dict does not fit a {payload['impl']} model of "
+            f"{payload['num_inputs']} inputs and {payload['num_outputs']} outputs "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); re-run training to "
+            "recreate it"
         ) from None
     return setup.net, payload
+
+
+def _damaged(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
+    text = " ".join(repr(value).split())
+    return CheckpointError(
+        f"{path} is damaged: its {field} must be {rule}, got {text[:60]}; re-run training to "
+        "recreate it"
+    )
+
+
+def _check_payload(path: Path, payload: Any) -> None:
+    """Refuse a ``model.pt`` whose values are not those :func:`save_weights` writes."""
+    if not isinstance(payload, dict) or not {"impl", "state_dict"} <= payload.keys():
+        raise CheckpointError(
+            f"{path} is not a linearnets weights file (no impl and state_dict); re-run training "
+            "to recreate it"
+        )
+    if payload["impl"] not in SOFTMAX_IMPLS:
+        raise _damaged(path, "impl", f"one of {', '.join(SOFTMAX_IMPLS)}", payload["impl"])
+    for key in ("num_inputs", "num_outputs"):
+        value = payload.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
+            raise _damaged(path, key, "a positive integer", value)
+    resize = payload.get("resize")
+    if resize is not None:
+        if isinstance(resize, bool) or not isinstance(resize, int) or not 1 <= resize <= MAX_RESIZE:
+            raise _damaged(path, "resize", f"None or an image side in [1, {MAX_RESIZE}]", resize)
+        if resize * resize != payload["num_inputs"]:  # resized images are 1 × resize × resize
+            raise _damaged(
+                path,
+                "resize",
+                f"the side of the model's {payload['num_inputs']}-pixel input images",
+                resize,
+            )
+    state = payload["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise _damaged(path, "state_dict", "a dict of weight tensors", state)
+    size = payload["num_inputs"] * payload["num_outputs"] + payload["num_outputs"]
+    if sum(v.numel() for v in state.values()) != size:  # checked before building a model that big
+        shapes = {k: tuple(v.shape) for k, v in state.items()}
+        raise _damaged(
+            path,
+            "state_dict",
+            f"weights for {payload['num_inputs']} inputs and {payload['num_outputs']} outputs",
+            shapes,
+        )
+    for name, value in state.items():
+        if not value.is_floating_point():
+            raise _damaged(path, f"state_dict[{name!r}]", "a floating-point tensor", value.dtype)
+        if not torch.isfinite(value).all():
+            bad = int((~torch.isfinite(value)).sum())
+            raise CheckpointError(
+                f"{path} holds non-finite weights: {bad} of the {value.numel()} values of "
+                f"{name!r} are NaN or inf, so every prediction would be meaningless; the run "
+                "diverged (trained with the guard off?): retrain with a smaller --lr"
+            )

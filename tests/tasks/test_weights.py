@@ -1,0 +1,145 @@
+"""``model.pt``: a trained model reloads exactly; a damaged one is refused, named, before any prediction."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.cli import main
+from linearnets.errors import CheckpointError
+from linearnets.tasks.weights import load_trained
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+def test_a_trained_model_reloads_and_predicts_as_it_did(tmp_path: Path, impl: str) -> None:
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)).astype(np.float32), rng.integers(0, 3, size=60)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    run = tmp_path / "run"
+    args = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--epochs", "2", "--impl", impl]
+    assert main(["softmax", *args, "--out", str(run)]) == 0
+    net, meta = load_trained(run)
+    assert meta["impl"] == impl and meta["num_inputs"] == 4 and meta["num_outputs"] == 3
+    assert meta["resize"] is None
+    saved = torch.load(run / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(net.state_dict()[k], saved[k]) for k in saved)
+
+
+def _model(run: Path, **changes: Any) -> None:
+    """Write a Fashion-MNIST model.pt as ``save_weights`` does, with ``changes`` applied."""
+    g = torch.Generator().manual_seed(0)
+    payload = {
+        "impl": "concise",
+        "num_inputs": 784,
+        "num_outputs": 10,
+        "resize": None,
+        "classes": [str(i) for i in range(10)],
+        "state_dict": {"1.weight": torch.randn(10, 784, generator=g), "1.bias": torch.zeros(10)},
+    }
+    for key, value in changes.items():
+        payload[key] = value(payload) if callable(value) else value
+    run.mkdir()
+    torch.save(payload, run / "model.pt")
+
+
+def _with(name: str, value: float) -> Any:
+    def change(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
+        state = dict(payload["state_dict"])
+        state[name] = state[name].clone()
+        state[name].view(-1)[3] = value
+        return state
+
+    return change
+
+
+BAD_WEIGHTS = {
+    # a run that diverged with the guard off: every prediction would be argmax of NaN
+    "nan-weight": (
+        {"state_dict": _with("1.weight", float("nan"))},
+        r"holds non-finite weights: 1 of the 7840 values of '1\.weight' are NaN or inf, so every prediction would be meaningless; the run diverged \(trained with the guard off\?\): retrain with a smaller --lr",
+    ),
+    "inf-bias": (
+        {"state_dict": _with("1.bias", float("inf"))},
+        r"holds non-finite weights: 1 of the 10 values of '1\.bias'",
+    ),
+    # the stored resize, not a --resize the user never gave
+    "resize-negative": (
+        {"resize": -1},
+        r"is damaged: its resize must be None or an image side in \[1, 4096\], got -1; re-run training to recreate it",
+    ),
+    "resize-bool": (
+        {"resize": True},
+        r"is damaged: its resize must be None or an image side in \[1, 4096\], got True",
+    ),
+    "resize-not-the-inputs": (
+        {"resize": 7},
+        r"is damaged: its resize must be the side of the model's 784-pixel input images, got 7",
+    ),
+    "impl-unknown": (
+        {"impl": "mlp"},
+        r"is damaged: its impl must be one of scratch, concise, analytic, got 'mlp'",
+    ),
+    "num-inputs-text": (
+        {"num_inputs": "784"},
+        r"is damaged: its num_inputs must be a positive integer, got '784'",
+    ),
+    "num-outputs-huge": (
+        {"num_outputs": 10**12},
+        r"is damaged: its state_dict must be weights for 784 inputs and 1000000000000 outputs, got \{'1\.weight': \(10, 784\), '1\.bias': \(10,\)\}",
+    ),
+    "state-transposed": (
+        {
+            "state_dict": lambda p: {
+                "1.weight": p["state_dict"]["1.weight"].T,
+                "1.bias": p["state_dict"]["1.bias"],
+            }
+        },
+        r"is damaged: its state_dict does not fit a concise model of 784 inputs and 10 outputs \(RuntimeError: .*size mismatch for 1\.weight",
+    ),
+    "state-integers": (
+        {"state_dict": lambda p: {k: v.long() for k, v in p["state_dict"].items()}},
+        r"is damaged: its state_dict\['1\.weight'\] must be a floating-point tensor, got torch\.int64",
+    ),
+    "not-a-dict": (
+        {"state_dict": [1, 2]},
+        r"is damaged: its state_dict must be a dict of weight tensors, got \[1, 2\]",
+    ),
+    "trained-on-other-data": (
+        {
+            "num_inputs": 49,
+            "state_dict": {"1.weight": torch.zeros(10, 49), "1.bias": torch.zeros(10)},
+        },
+        r"holds a model of 49 inputs and 10 outputs \(resize=None\), but predict needs 784 for Fashion-MNIST's 28×28 images and 10 for its classes",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_WEIGHTS))
+def test_predict_refuses_a_damaged_model_naming_model_pt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """Refused before any image is read (no Fashion-MNIST needed): exit 1, one line naming the
+    file, what is wrong with the value found and the fix; never a --resize option not given."""
+    changes, pattern = BAD_WEIGHTS[name]
+    run = tmp_path / "run"
+    _model(run, **changes)
+    path = re.escape(str(run / "model.pt"))
+    with pytest.raises(CheckpointError, match=rf"^{path} {pattern}"):
+        main(["predict", str(run), "-n", "3", "--debug"])
+    capsys.readouterr()
+    assert main(["predict", str(run), "-n", "3"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "unexpected" not in err and "--resize must" not in err
+    assert not (run / "predict-3.png").exists()
+
+
+def test_a_model_pt_that_is_not_a_dict_is_named(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    torch.save([torch.zeros(2)], tmp_path / "run" / "model.pt")
+    with pytest.raises(CheckpointError, match=r"model\.pt is not a linearnets weights file \(no impl and state_dict\); re-run training"):  # fmt: skip
+        load_trained(tmp_path / "run")
