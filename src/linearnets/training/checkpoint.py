@@ -25,6 +25,12 @@ import torch
 from linearnets._fs import fsync_dir, new_file_mode
 from linearnets.errors import CheckpointError
 from linearnets.training.callbacks import Callback
+from linearnets.training.checkpoint_values import (
+    ROW_FIELDS,
+    check_values,
+    damaged_checkpoint,
+    restore_hint,
+)
 from linearnets.training.history import EpochMetrics, History
 
 __all__ = [
@@ -217,7 +223,7 @@ def load_checkpoint(path: Path) -> Checkpoint:
     missing = [k for k in _KEYS if k not in payload]
     if missing:
         raise CheckpointError(f"checkpoint {path} is incomplete: it lacks {', '.join(missing)}")
-    _check_values(path, payload)
+    check_values(path, payload)
     return Checkpoint(
         path=path,
         model_state=payload["model_state"],
@@ -231,118 +237,6 @@ def load_checkpoint(path: Path) -> Checkpoint:
     )
 
 
-def damaged_checkpoint(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
-    """Return the error for a checkpoint that loads but holds a bad value (edited by hand, say)."""
-    return CheckpointError(
-        f"checkpoint {path} is damaged: its {field} must be {rule}, got {_describe(value)}; "
-        f"{_fix(path)}"
-    )
-
-
-def _fix(path: Path) -> str:
-    return (
-        f"restore {path.name} from a copy of the run, or delete it and resume with --force to "
-        "start the run over"
-    )
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
-    text = " ".join(repr(value).split())
-    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _check_values(path: Path, payload: dict[str, Any]) -> None:
-    """Refuse a checkpoint whose values are not those :func:`save_checkpoint` writes.
-
-    A file edited by hand or by another tool still loads; checked once here, its values cannot fail
-    later with a bare ``KeyError`` deep inside a resume, after some of the run's files were rewritten.
-    """
-    epoch = payload["epoch"]
-    if not _is_int(epoch) or epoch < 1:
-        raise damaged_checkpoint(
-            path, "epoch", "the number of finished epochs, an integer >= 1", epoch
-        )
-    model = payload["model_state"]
-    if not isinstance(model, dict) or not model:
-        raise damaged_checkpoint(
-            path, "model_state", "a dict of the model's weights by name", model
-        )
-    for name, value in model.items():
-        if not isinstance(value, torch.Tensor) or not value.is_floating_point():
-            raise damaged_checkpoint(
-                path, f"model_state[{name!r}]", "a floating-point tensor", value
-            )
-    for key in ("optimizer_state", "generators_state", "config"):
-        if not isinstance(payload[key], dict):
-            raise damaged_checkpoint(path, key, "a dict", payload[key])
-    extra = payload.get("extra")
-    if extra is not None and not isinstance(extra, dict):
-        raise damaged_checkpoint(path, "extra", "a dict (or None)", extra)
-    _check_guard(path, (extra or {}).get("guard"))
-    _check_history(path, payload["history"])
-
-
-_ROW_FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
-
-
-def _check_history(path: Path, history: Any) -> None:
-    """Check the rows: a list of dicts, one per epoch from 1 in order, each with every metric."""
-    if not isinstance(history, list):
-        raise damaged_checkpoint(path, "history", "a list of one dict per finished epoch", history)
-    for i, row in enumerate(history):
-        field = f"history[{i}]"
-        if not isinstance(row, dict):
-            raise damaged_checkpoint(path, field, "a dict of the epoch's metrics", row)
-        missing = [k for k in _ROW_FIELDS if k not in row]
-        if missing:
-            rule = f"a dict with the keys {', '.join(_ROW_FIELDS)} (it lacks {', '.join(missing)})"
-            raise damaged_checkpoint(path, field, rule, row)
-        if row["epoch"] != i + 1 or not _is_int(row["epoch"]):
-            raise damaged_checkpoint(
-                path, f"{field}['epoch']", f"{i + 1}, its place in the list", row["epoch"]
-            )
-        for key in _ROW_FIELDS[1:]:
-            value = row[key]
-            optional = key in ("train_acc", "test_loss", "test_acc")
-            if not (_is_number(value) or (optional and value is None)):
-                rule = "a number" + (" or None" if optional else "")
-                raise damaged_checkpoint(path, f"{field}[{key!r}]", rule, value)
-
-
-def _check_guard(path: Path, guard: Any) -> None:
-    """Check the divergence guard's saved state (``DivergenceGuard.state_dict()``), if any."""
-    if guard is None:
-        return
-    if not isinstance(guard, dict):
-        raise damaged_checkpoint(
-            path, "extra['guard']", "the divergence guard's state, a dict", guard
-        )
-    for key in ("start_loss", "first_loss", "sum"):
-        if key in guard and not (_is_number(guard[key]) or (guard[key] is None and key != "sum")):
-            raise damaged_checkpoint(path, f"extra['guard'][{key!r}]", "a number", guard[key])
-    if "count" in guard and (not _is_int(guard["count"]) or guard["count"] < 0):
-        raise damaged_checkpoint(path, "extra['guard']['count']", "an integer >= 0", guard["count"])
-    recent = guard.get("recent", [])
-    pairs = isinstance(recent, list) and all(
-        isinstance(p, list | tuple) and len(p) == 2 and _is_number(p[0]) and _is_int(p[1])
-        for p in recent
-    )
-    if not pairs:
-        raise damaged_checkpoint(
-            path, "extra['guard']['recent']", "a list of [loss sum, count] pairs", recent
-        )
-
-
 def checkpoint_history(ckpt: Checkpoint) -> History:
     """Return the checkpoint's history, refusing one that lacks rows of its finished epochs.
 
@@ -351,14 +245,14 @@ def checkpoint_history(ckpt: Checkpoint) -> History:
     if len(ckpt.history) != ckpt.epoch:
         raise CheckpointError(
             f"checkpoint {ckpt.path} is damaged: its history must hold one row per finished epoch "
-            f"({ckpt.epoch}), got {len(ckpt.history)}; {_fix(ckpt.path)}"
+            f"({ckpt.epoch}), got {len(ckpt.history)}; {restore_hint(ckpt.path)}"
         )
     return history_from_rows(ckpt.history)
 
 
 def history_from_rows(rows: list[dict[str, Any]]) -> History:
     """Rebuild a :class:`History` from the rows a checkpoint stores."""
-    return History([EpochMetrics(**{k: row[k] for k in _ROW_FIELDS}) for row in rows])
+    return History([EpochMetrics(**{k: row[k] for k in ROW_FIELDS}) for row in rows])
 
 
 class CheckpointCallback(Callback):
