@@ -507,7 +507,8 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "resume-finished": (
             lambda: resume_softmax(_run_folder(tmp, finished=True), epochs=1),
             UsageError,
-            r"--epochs must be more than the epochs the run .* already finished \(1\), got 1",
+            r"^epochs must be more than the epochs the run .* already finished \(1\), got 1; "
+            r"pass e.g. epochs=6",
         ),
         "resume-unknown-setting": (
             lambda: resume_softmax(_run_folder(tmp), learning_rate=0.1),
@@ -785,7 +786,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--resume", "{tmp}/run", "--batch-size", "64"], Setup(_run_folder), 2, r"--batch-size changed from 256 to 64", id="resume-changed-batch"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--seed", "1"], Setup(_run_folder), 2, r"--seed changed from 0 to 1", id="resume-changed-seed"),
     pytest.param(["softmax", "--resume", "{tmp}/run", "--impl", "concise"], Setup(_run_folder), 2, r"--impl changed from analytic to concise", id="resume-changed-impl"),
-    pytest.param(["softmax", "--resume", "{tmp}/run", "--epochs", "1"], Setup(lambda t: _run_folder(t, finished=True)), 2, r"--epochs must be more than", id="resume-finished"),
+    pytest.param(["softmax", "--resume", "{tmp}/run", "--epochs", "1"], Setup(lambda t: _run_folder(t, finished=True)), 2, r"error: --epochs must be more than .* got 1; pass e.g. --epochs 6 to", id="resume-finished"),
     # predict
     pytest.param(["predict", "{tmp}"], None, 2, r"RUN_DIR must hold the trained weights model.pt", id="predict-no-weights"),
     pytest.param(["predict", "{tmp}"], Setup(lambda t: (t / "model.pt").write_bytes(b"PK\x03\x04")), 1, r"model.pt is not a linearnets weights file or is damaged", id="predict-damaged-weights"),

@@ -193,8 +193,12 @@ def test_a_run_stopped_after_its_last_epoch_writes_its_reports_on_resume(tmp_pat
     assert summary["test_acc"] == done.history.last.test_acc and summary["epochs"] == 1
     assert summary["seconds_per_epoch"] == pytest.approx(done.history.last.seconds)
     assert (out / "per_class.txt").is_file()
-    with pytest.raises(LinearnetsError, match=r"--epochs must be more than the epochs the run"):
-        resume_softmax(out)  # now finished: nothing left to do
+    with pytest.raises(
+        LinearnetsError,
+        match=r"^epochs must be more than the epochs the run .* already finished \(1\), got 1, "
+        r"the run's own \(none was given\); pass e.g. epochs=6 to train further$",
+    ):
+        resume_softmax(out)  # now finished: nothing left to do (in the API's words, not --epochs)
 
 
 def test_results_json_comes_last_so_lost_figures_are_redrawn_on_resume(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from linearnets.cli._options import MAX_SHOW, positive_int
+from linearnets.cli._options import MAX_SHOW, path_arg, positive_int
 from linearnets.errors import UsageError
 
 
@@ -20,7 +20,7 @@ def add_parser(sub: Any) -> None:
         "images, print true/predicted labels and draw them titled 'true / predicted'.",
     )
     p.add_argument(
-        "run_dir", type=Path, metavar="RUN_DIR", help="folder written by 'linearnets softmax'"
+        "run_dir", type=path_arg, metavar="RUN_DIR", help="folder written by 'linearnets softmax'"
     )
     p.add_argument(
         "-n",
@@ -29,10 +29,10 @@ def add_parser(sub: Any) -> None:
         help=f"number of test images, at most {MAX_SHOW} (default: %(default)s)",
     )
     p.add_argument(
-        "--out", type=Path, default=None, help="image file (default: RUN_DIR/predict-N.png)"
+        "--out", type=path_arg, default=None, help="image file (default: RUN_DIR/predict-N.png)"
     )
     p.add_argument(
-        "--data-dir", type=Path, default=None, help="folder holding the Fashion-MNIST files"
+        "--data-dir", type=path_arg, default=None, help="folder holding the Fashion-MNIST files"
     )
     p.add_argument(
         "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"

@@ -147,9 +147,12 @@ def _resume(
         )
     finished = (run_dir / WEIGHTS_FILE).exists() and (run_dir / RESULTS_FILE).exists()
     if ckpt.epoch > new.epochs or (ckpt.epoch == new.epochs and finished):
+        # in the API's words; the command line says --epochs (linearnets.cli spells it)
+        given = "" if "epochs" in overrides else ", the run's own (none was given)"
         raise UsageError(
-            f"--epochs must be more than the epochs the run in {run_dir} already finished "
-            f"({ckpt.epoch}), got {new.epochs}; pass e.g. --epochs {ckpt.epoch + 5} to train further"
+            f"epochs must be more than the epochs the run in {run_dir} already finished "
+            f"({ckpt.epoch}), got {new.epochs}{given}; pass e.g. epochs={ckpt.epoch + 5} to train "
+            "further"
         )
     history = checkpoint_history(ckpt)  # before any file is rewritten from it
     exp = prepare(new, dist=dist)

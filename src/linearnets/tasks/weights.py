@@ -43,9 +43,17 @@ def load_trained(run_dir: Path) -> tuple[Any, dict[str, Any]]:
     """
     path = Path(run_dir) / WEIGHTS_FILE
     if not path.is_file():
+        from linearnets.training.checkpoint import CHECKPOINT_FILE
+
+        unfinished = (Path(run_dir) / CHECKPOINT_FILE).is_file()
         raise UsageError(
             f"RUN_DIR must hold the trained weights {WEIGHTS_FILE}, got {run_dir} without them; "
-            "pass a folder written by a finished 'linearnets softmax' run"
+            + (
+                f"its run stopped before it finished: finish it with linearnets softmax --resume "
+                f"{run_dir} (linearnets.resume_softmax in Python), then predict"
+                if unfinished
+                else "pass a folder written by a finished 'linearnets softmax' run"
+            )
         )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
