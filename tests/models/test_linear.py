@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 from torch import nn
@@ -118,6 +120,35 @@ def test_scratch_sgd_zero_grad_without_set_to_none_zeroes_in_place_as_torch_does
         assert p.grad is held  # the same tensor, zeroed in place
     torch.testing.assert_close(ours.grad, theirs.grad, atol=0, rtol=0)
     assert torch.equal(ours.grad, torch.zeros(5))
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        lambda params: SGD(params, lr=0.1),
+        lambda params: sgd(params, lr=0.1, batch_size=1),
+    ],
+    ids=["SGD", "sgd"],
+)
+def test_a_parameter_listed_twice_is_refused_by_both_optimizers(update: Any) -> None:
+    """SGD([p, p]) stepped p twice per step() (−0.2 for lr 0.1), sgd([p, p]) once: both now refuse."""
+    p, q = torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)
+    p.grad, q.grad = torch.ones(2), torch.ones(3)
+    with pytest.raises(
+        UsageError,
+        match=r"params must list each tensor once, got params\[2\] the same tensor as params\[0\] "
+        r"\(a tensor of shape \(2,\).*pass each parameter once, e\.g\. net\.parameters\(\)",
+    ):
+        update([p, q, p])
+    assert torch.equal(p, torch.zeros(2))  # nothing moved
+
+
+def test_distinct_tensors_of_equal_values_are_not_duplicates() -> None:
+    """Duplicates are the same tensor object; two zero tensors are two parameters."""
+    w, b = torch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
+    w.grad, b.grad = torch.ones(2), torch.ones(2)
+    SGD([w, b], lr=0.1).step()
+    assert torch.equal(w, torch.full((2,), -0.1)) and torch.equal(b, torch.full((2,), -0.1))
 
 
 def test_closed_form_recovers_noiseless_weights(gen: torch.Generator) -> None:

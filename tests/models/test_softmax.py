@@ -107,6 +107,44 @@ def test_cross_entropy_of_an_underflowed_probability_is_finite() -> None:
     assert O.grad is not None and bool(torch.isfinite(O.grad).all())
 
 
+@pytest.mark.parametrize(
+    "y_hat,value,row",
+    [
+        ([[2.5, 0.1, -1.0], [0.2, 0.3, 0.5]], r"2\.5", 0),  # logits: −log 2.5 < 0
+        ([[0.2, 0.3, 0.5], [0.1, 0.2, -0.7]], r"-0\.7", 1),
+        ([[0.2, 0.3, 0.5], [0.1, 0.2, math.nan]], r"nan", 1),
+    ],
+    ids=["logit-above-1", "negative", "nan"],
+)
+def test_cross_entropy_refuses_values_that_are_not_probabilities(
+    y_hat: list[list[float]], value: str, row: int
+) -> None:
+    """Logits handed to the book's cross_entropy gave negative losses, silently."""
+    with pytest.raises(
+        UsageError,
+        match=rf"y_hat must be probabilities \(rows of softmax outputs, in \[0, 1\]\), got {value} "
+        rf"for the true class of row {row} .*pass softmax\(O\), or use cross_entropy_logits\(O, y\)",
+    ):
+        cross_entropy(torch.tensor(y_hat), torch.tensor([0, 2]))
+
+
+def test_cross_entropy_checks_only_the_true_class_and_allows_rounding_above_one() -> None:
+    # a value > 1 in another class is not read; a softmax rounded a few ulps above 1 is a probability
+    y_hat = torch.tensor([[5.0, 1.0 + 4e-7], [0.0, 1.0]], dtype=torch.float32)
+    l = cross_entropy(y_hat, torch.tensor([1, 1]))
+    assert l.shape == (2,) and bool((l.abs() < 1e-6).all())
+    assert cross_entropy(torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64)).shape == (0,)
+
+
+def test_cross_entropy_of_probabilities_still_backpropagates_float64(gen: torch.Generator) -> None:
+    O = torch.randn(4, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+    y = torch.randint(0, 5, (4,), generator=gen)
+    assert torch.autograd.gradcheck(lambda O: cross_entropy(softmax(O), y), (O,))
+    cross_entropy(softmax(O), y).sum().backward()
+    assert O.grad is not None
+    torch.testing.assert_close(O.grad, softmax_cross_entropy_grad(O.detach(), y))
+
+
 def _laid_out(O: torch.Tensor, layout: str) -> torch.Tensor:
     """Return ``O`` (B, C) as rows (contiguous) or as columns: a view of a contiguous (C, B) tensor,
     the scratch model's layout, which ``cross_entropy_logits`` reduces along the other dimension."""

@@ -729,3 +729,101 @@ def test_scores_with_fewer_rows_than_labels_are_refused() -> None:
     y = torch.tensor([0, 0, 1, 0])
     with pytest.raises(UsageError, match=r"scores of shape \(B, C\), one row per label, got shape \(1, 2\) for 4 labels"):  # fmt: skip
         evaluate_accuracy(lambda X: torch.tensor([[1.0, 0.0]]), [(torch.zeros(4, 3), y)])
+
+
+# --- class labels that do not fit torch's cross-entropy (the README's quick-start setup) -------
+
+_B = 6
+_LABELS = torch.tensor([8, 0, 3, 9, 1, 5])
+
+BAD_LABELS = [
+    (
+        _LABELS.float(),
+        r"y must be an integer tensor of class indices, got a tensor of shape \(6,\) and dtype "
+        r"torch\.float32; use y\.long\(\)",
+        RuntimeError,
+    ),
+    (
+        _LABELS[:, None],
+        r"y must be 1-dimensional \(B,\), got a tensor of shape \(6, 1\).*use y\.reshape\(-1\)",
+        RuntimeError,
+    ),
+    (
+        _LABELS.float()[:, None],  # not refused before the loss as regression targets would be
+        r"y must be class indices of shape \(6,\) and an integer dtype.*got a tensor of shape "
+        r"\(6, 1\) and dtype torch\.float32; use y\.reshape\(-1\)\.long\(\)",
+        RuntimeError,
+    ),
+    (
+        _LABELS + 10,
+        r"y must hold class indices in \[0, 10\) for the model's 10 outputs, got 19; relabel the "
+        r"classes 0\.\.9",
+        IndexError,
+    ),
+    (
+        _LABELS - 1,
+        r"y must hold class indices in \[0, 10\).*got -1; relabel the classes 0\.\.9",
+        IndexError,
+    ),
+    (
+        F.one_hot(_LABELS, 10),
+        r"y must be class indices of shape \(6,\), or float class probabilities.*\(one-hot "
+        r"labels\?\); use y\.argmax\(dim=1\)",
+        RuntimeError,
+    ),
+    (
+        _LABELS.int(),
+        r"y must be int64 class indices for CrossEntropyLoss, got .*torch\.int32; use y\.long\(\)",
+        RuntimeError,
+    ),
+]
+BAD_LABEL_IDS = ["float", "column", "float-column", "above-C", "negative", "one-hot", "int32"]
+
+
+def _images(gen: torch.Generator) -> torch.Tensor:
+    return torch.randn(_B, 1, 28, 28, generator=gen)
+
+
+@pytest.mark.parametrize("y,pattern,cause", BAD_LABELS, ids=BAD_LABEL_IDS)
+def test_fit_with_torch_cross_entropy_explains_bad_labels(  # type: ignore[no-untyped-def]
+    y, pattern, cause, gen: torch.Generator
+) -> None:
+    net = softmax_concise(generator=gen)
+    before = [p.detach().clone() for p in net.parameters()]
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(UsageError, match=pattern) as info:
+        fit(net, [(_images(gen), y)], loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert isinstance(info.value.__cause__, cause)  # chained from torch's own error
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("y,pattern,cause", BAD_LABELS, ids=BAD_LABEL_IDS)
+def test_evaluate_with_torch_cross_entropy_explains_bad_labels(  # type: ignore[no-untyped-def]
+    y, pattern, cause, gen: torch.Generator
+) -> None:
+    net = softmax_concise(generator=gen)
+    with pytest.raises(UsageError, match=pattern) as info:
+        evaluate(net, [(_images(gen), y)], nn.CrossEntropyLoss(reduction="none"))
+    assert isinstance(info.value.__cause__, cause)
+
+
+@pytest.mark.parametrize("analytic", [False, True], ids=["autograd", "analytic"])
+def test_scratch_softmax_with_torch_cross_entropy_explains_float_labels(
+    analytic: bool, gen: torch.Generator
+) -> None:
+    """The analytic model first compares the loss with its own (check_same_loss): same error."""
+    net = SoftmaxRegressionScratch(analytic=analytic, generator=gen)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(UsageError, match=r"y must be an integer tensor.*use y\.long\(\)") as info:
+        train_epoch(net, [(_images(gen), _LABELS.float())], loss, SGD(net.parameters(), lr=0.1))
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_torch_cross_entropy_still_takes_class_probabilities(gen: torch.Generator) -> None:
+    """Float targets of the scores' shape (B, C) are probabilities: trained on, not refused."""
+    net = softmax_concise(generator=gen)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    probs = F.one_hot(_LABELS, 10).float() * 0.9 + 0.01  # smoothed labels, rows sum to 1
+    history = fit(net, [(_images(gen), probs)], loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert history.last.train_loss > 0 and history.last.train_acc is None
+    assert evaluate(net, [(_images(gen), probs)], loss)[0] is not None

@@ -18,7 +18,15 @@ from torch import nn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics, History
-from linearnets.training.step import Net, check_same_loss, check_targets_shape, train_step, unpack
+from linearnets.training.step import (
+    LOSS_ERRORS,
+    Net,
+    check_same_loss,
+    check_targets_shape,
+    raise_loss_error,
+    train_step,
+    unpack,
+)
 from linearnets.training.totals import EpochTotals, Loss
 from linearnets.training.updaters import Updater, streamlined
 from linearnets.validation import check_positive_int
@@ -123,9 +131,15 @@ def evaluate(
         for batch in data_iter:
             X, y = unpack(batch, allow_empty=dist is not None and dist.enabled)
             y_hat = net(X)
-            check_targets_shape(y_hat, y, loss)
-            totals.add(y_hat, y, loss(y_hat, y) if loss is not None else None)
-            del batch, X, y, y_hat  # free the batch's block for the next one (see train_epoch)
+            l = None
+            if loss is not None:
+                check_targets_shape(y_hat, y, loss)
+                try:  # labels are examined only if the loss raises (see explain_loss_error)
+                    l = loss(y_hat, y)
+                except LOSS_ERRORS as err:
+                    raise_loss_error(loss, y_hat, y, err)
+            totals.add(y_hat, y, l)
+            del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
     finally:
         _set_mode(net, was_training)
     mean_loss, acc = totals.result("data_iter", dist)

@@ -6,18 +6,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import LinearnetsError, UsageError, UsageTypeError
 from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
 from linearnets.training.totals import Loss, detached
 from linearnets.training.updaters import Updater
+from linearnets.validation import check_label_tensor, describe
 
-__all__ = ["check_same_loss", "check_targets_shape", "train_step", "unpack"]
+__all__ = [
+    "check_same_loss",
+    "check_targets_shape",
+    "explain_loss_error",
+    "raise_loss_error",
+    "train_step",
+    "unpack",
+]
+
+# torch's losses that take class indices (B,) against scores (B, C) and never broadcast
+_CLASS_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
+# what torch's losses raise on targets that do not fit (a batch-size mismatch is a ValueError)
+LOSS_ERRORS = (RuntimeError, IndexError, ValueError)
 
 Net = Callable[[torch.Tensor], torch.Tensor]
 
@@ -75,13 +89,19 @@ def train_step(
     elif getattr(net, "analytic", False):
         with torch.no_grad():
             y_hat = net(X)
-            l = loss(y_hat, y)
+            try:
+                l = loss(y_hat, y)
+            except LOSS_ERRORS as err:
+                raise_loss_error(loss, y_hat, y, err)
         updater.zero_grad()
         net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
     else:
         y_hat = net(X)
         check_targets_shape(y_hat, y, loss)
-        l = loss(y_hat, y)
+        try:  # free when the loss succeeds: the labels are only examined once it has raised
+            l = loss(y_hat, y)
+        except LOSS_ERRORS as err:
+            raise_loss_error(loss, y_hat, y, err)
         updater.zero_grad()
         # l.backward(full_like(l, scale)), minus its Python checks; a loss already reduced to the
         # batch mean (0-d) is scaled back to the sum first: d(scale · B · mean)/d mean = scale · B
@@ -102,6 +122,8 @@ def check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor, loss: Loss | None)
     """
     if not y.is_floating_point() or y_hat.shape == y.shape or not isinstance(loss, nn.Module):
         return  # class labels, matching shapes, or a loss function: nothing to check
+    if isinstance(loss, _CLASS_LOSSES):
+        return  # float labels for a classification loss: explain_loss_error says what to do
     try:
         shape = torch.broadcast_shapes(y_hat.shape, y.shape)
     except RuntimeError:
@@ -127,7 +149,11 @@ def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> N
         return
     own_loss = net.analytic_loss  # type: ignore[attr-defined]
     y_hat = net(X)
-    given, own = loss(y_hat, y), own_loss(y_hat, y)
+    try:
+        given = loss(y_hat, y)
+    except LOSS_ERRORS as err:
+        raise_loss_error(loss, y_hat, y, err)
+    own = own_loss(y_hat, y)
     if given.ndim == 0:
         own = own.mean()
     if given.shape != own.shape or not torch.allclose(
@@ -141,3 +167,75 @@ def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> N
             "loss=net.analytic_loss, or build the model with analytic=False to train this loss "
             "with autograd"
         )
+
+
+def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exception) -> NoReturn:
+    """Raise the readable error for ``err``, which ``loss(y_hat, y)`` raised, chained from it; or, when
+    :func:`explain_loss_error` finds no cause in the inputs, ``err`` itself, unchanged."""
+    usage = None if isinstance(err, LinearnetsError) else explain_loss_error(loss, y_hat, y)
+    if usage is None:
+        raise err
+    raise usage from err
+
+
+def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:
+    """Return the error that says why ``loss(y_hat, y)`` failed, or ``None`` if the inputs look fine.
+
+    Run only once the loss has raised, so a batch that trains pays nothing for it. torch's
+    cross-entropy on a classifier's scores (B, C) reports bad labels in its own terms ("expected
+    target dtype to be Long", "0D or 1D target tensor expected", "Target 18 is out of bounds"); this
+    names the labels, the rule and the fix instead. Float targets of the scores' shape (B, C) are
+    class probabilities, which ``nn.CrossEntropyLoss`` takes: not labels, so not diagnosed.
+
+    See D2L §3.7.
+    """
+    if not isinstance(y_hat, torch.Tensor) or y_hat.ndim == 0 or y.ndim == 0:
+        return None
+    if y_hat.shape[0] != y.shape[0]:
+        return UsageError(
+            f"y must hold one label per row of the model's output: the output has shape "
+            f"{tuple(y_hat.shape)}, y has {y.shape[0]} rows; make the model return one row of "
+            "scores per example"
+        )
+    is_torch_loss = isinstance(loss, nn.Module) and type(loss).__module__.startswith("torch.nn.")
+    if (
+        y_hat.ndim != 2
+        or y_hat.shape[1] < 2
+        or (is_torch_loss and not isinstance(loss, _CLASS_LOSSES))
+    ):
+        return None  # not scores (B, C) of a classifier, or a torch regression loss
+    B, C = y_hat.shape
+    if y.is_floating_point() and y.shape == y_hat.shape:
+        return None  # class probabilities (B, C)
+    if y.is_floating_point() and y.ndim != 1:
+        return UsageTypeError(
+            f"y must be class indices of shape ({B},) and an integer dtype (or class probabilities "
+            f"of the output's shape ({B}, {C})), got {describe(y)}; use y.reshape(-1).long()"
+        )
+    if y.shape == y_hat.shape and not (y.dtype == torch.bool or y.is_complex()):
+        return UsageTypeError(
+            f"y must be class indices of shape ({B},), or float class probabilities of the "
+            f"output's shape ({B}, {C}), got {describe(y)} (one-hot labels?); use y.argmax(dim=1) "
+            "(or y.float() as probabilities)"
+        )
+    try:
+        check_label_tensor("y", y)  # an integer dtype, shape (B,)
+    except UsageError as usage:
+        return usage
+    if y.numel():
+        try:
+            low, high = (int(v) for v in torch.aminmax(y))
+        except RuntimeError:  # a device left unusable by the failed kernel: keep the loss's error
+            return None
+        if low < 0 or high >= C:
+            return UsageError(
+                f"y must hold class indices in [0, {C}) for the model's {C} outputs, got "
+                f"{low if low < 0 else high}; relabel the classes 0..{C - 1}, or give the model "
+                "one output per class"
+            )
+    if isinstance(loss, _CLASS_LOSSES) and y.dtype not in (torch.int64, torch.uint8):
+        return UsageTypeError(
+            f"y must be int64 class indices for {type(loss).__name__}, got {describe(y)}; use "
+            "y.long()"
+        )
+    return None

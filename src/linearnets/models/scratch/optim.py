@@ -32,10 +32,12 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
 
 
 def _param_list(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
-    """Return ``params`` as a non-empty list of leaf tensors, or raise.
+    """Return ``params`` as a non-empty list of distinct leaf tensors, or raise.
 
     A single tensor is refused rather than iterated: its rows are views that never get a ``.grad``,
-    so the update would silently do nothing.
+    so the update would silently do nothing. A tensor listed twice is refused, as ``torch.optim``
+    refuses it: :class:`SGD` would step it twice per ``step()``, :func:`sgd` once (it zeroes the
+    gradient after the first update), so the two would silently disagree.
     """
     if isinstance(params, torch.Tensor):
         raise UsageTypeError(
@@ -65,6 +67,15 @@ def _param_list(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
                 f"params[{i}] must be a leaf tensor (created, not computed from others), got "
                 f"{describe(param)} computed by {type(param.grad_fn).__name__}; pass the tensors "
                 "you created with requires_grad=True"
+            )
+    first: dict[int, int] = {}  # id(tensor) -> its first index (tensors compare by value, not id)
+    for i, param in enumerate(params):
+        j = first.setdefault(id(param), i)
+        if j != i:
+            raise UsageError(
+                f"params must list each tensor once, got params[{i}] the same tensor as "
+                f"params[{j}] ({describe(param)}); it would be stepped once per listing: pass each "
+                "parameter once, e.g. net.parameters()"
             )
     return params
 

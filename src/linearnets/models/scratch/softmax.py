@@ -112,7 +112,36 @@ def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     _check_targets(y_hat, y, "y_hat")
     y = _as_index(y)  # uint8 labels would index as a boolean mask
     picked = y_hat[torch.arange(y_hat.shape[0], device=y_hat.device), y]  # (B,)
+    _check_probabilities(picked)
     return -torch.log(picked.clamp_min(torch.finfo(y_hat.dtype).tiny))
+
+
+def _check_probabilities(picked: torch.Tensor) -> None:
+    """Raise unless each picked true-class value (B,) is a probability in [0, 1] (not NaN).
+
+    Logits passed where probabilities are expected give ``−log o_y < 0`` for any o_y > 1: negative
+    losses, silently. Only the B picked values are checked (one reduction), not all B × C; a
+    softmax rounds a probability to at most a few ulps above 1, hence the tolerance.
+    """
+    if not picked.numel():
+        return
+    picked = picked.detach()  # the check is no part of the loss: no autograd node
+    top = 1 + max(1e-6, 8 * torch.finfo(picked.dtype).eps)
+    low, high = (float(v) for v in torch.aminmax(picked))  # NaN propagates into both
+    if low >= 0 and high <= top:
+        return
+    row = int(((picked < 0) | (picked > top) | picked.isnan()).nonzero()[0, 0])
+    value = float(picked[row])
+    why = (
+        "NaN: the model's outputs hold NaN (diverged weights? lower the lr)"
+        if math.isnan(value)
+        else "logits? they give negative or meaningless losses"
+    )
+    raise UsageError(
+        f"y_hat must be probabilities (rows of softmax outputs, in [0, 1]), got {value:.6g} for "
+        f"the true class of row {row} ({why}); pass softmax(O), or use cross_entropy_logits(O, y) "
+        "on the logits O"
+    )
 
 
 def cross_entropy_logits(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

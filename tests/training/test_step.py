@@ -1,0 +1,94 @@
+"""One training step's error handling: a loss that raises is explained from its inputs (D2L §3.6.6)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.errors import UsageError
+from linearnets.models.scratch import cross_entropy_logits
+from linearnets.training.step import explain_loss_error, raise_loss_error, train_step
+
+LABELS = torch.tensor([2, 0, 1, 2])
+
+
+class NoUpdate:
+    def zero_grad(self) -> None:
+        pass
+
+    def step(self) -> None:
+        pass
+
+
+def _loss_error(loss: nn.Module, y_hat: torch.Tensor, y: torch.Tensor) -> Exception:
+    try:
+        loss(y_hat, y)
+    except Exception as err:  # the error under test, whatever torch raises
+        return err
+    raise AssertionError("the loss did not raise")
+
+
+def test_an_error_the_inputs_do_not_explain_is_re_raised_unchanged() -> None:
+    """Labels fine, the loss misconfigured (3 classes, 5 weights): torch's own error, the same object."""
+    loss = nn.CrossEntropyLoss(weight=torch.ones(5), reduction="none")
+    y_hat = torch.zeros(4, 3)
+    err = _loss_error(loss, y_hat, LABELS)
+    assert explain_loss_error(loss, y_hat, LABELS) is None
+    with pytest.raises(RuntimeError, match=r"weight tensor should be defined") as info:
+        raise_loss_error(loss, y_hat, LABELS, err)
+    assert info.value is err and info.value.__cause__ is None
+
+
+def test_train_step_re_raises_an_unexplained_loss_error_as_torch_raised_it() -> None:
+    net = nn.Linear(3, 3)
+    loss = nn.CrossEntropyLoss(weight=torch.ones(5), reduction="none")
+    with pytest.raises(RuntimeError, match=r"weight tensor should be defined") as info:
+        train_step(net, torch.zeros(4, 3), LABELS, loss, NoUpdate(), scale=0.25)
+    assert not isinstance(info.value, UsageError)
+
+
+def test_linearnets_own_errors_pass_through_unchanged() -> None:
+    y = LABELS.float()
+    with pytest.raises(UsageError) as raised:
+        cross_entropy_logits(torch.zeros(4, 3), y)
+    with pytest.raises(UsageError) as info:
+        raise_loss_error(cross_entropy_logits, torch.zeros(4, 3), y, raised.value)
+    assert info.value is raised.value
+
+
+def test_a_function_loss_gets_the_same_explanation_as_torchs_module() -> None:
+    """A function around F.cross_entropy (not an nn.Module) is diagnosed too."""
+
+    def loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(y_hat, y, reduction="none")
+
+    with pytest.raises(UsageError, match=r"y must hold class indices in \[0, 3\).*got 7") as info:
+        train_step(nn.Linear(3, 3), torch.zeros(4, 3), LABELS + 5, loss, NoUpdate(), scale=0.25)
+    assert isinstance(info.value.__cause__, IndexError)
+
+
+def test_a_model_returning_fewer_rows_than_labels_is_explained() -> None:
+    """torch says "Expected input batch_size (2) to match target batch_size (4)"."""
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(
+        UsageError,
+        match=r"y must hold one label per row of the model's output: the output has shape "
+        r"\(2, 3\), y has 4 rows; make the model return one row of scores per example",
+    ) as info:
+        train_step(lambda X: X[:2], torch.zeros(4, 3), LABELS, loss, NoUpdate(), scale=0.25)
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_a_torch_regression_loss_is_not_explained_as_class_labels() -> None:
+    """MSELoss on (B, C) outputs and (B,) float targets is a regression mistake, not labels."""
+    loss = nn.MSELoss(reduction="none")
+    y_hat, y = torch.zeros(4, 3), torch.zeros(4)
+    assert explain_loss_error(loss, y_hat, y) is None
+    assert explain_loss_error(nn.CrossEntropyLoss(), y_hat, y) is not None
+
+
+def test_class_probabilities_are_not_explained_as_labels() -> None:
+    probs = torch.full((4, 3), 1 / 3, dtype=torch.float64)  # (B, C): whatever failed, not labels
+    assert explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(4, 3), probs) is None
