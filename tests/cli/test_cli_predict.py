@@ -125,3 +125,21 @@ def test_predict_resizes_as_the_model_was_trained(
         .out.splitlines()[-1]
         .endswith(f"/3 correct; figure: {run / 'predict-3.png'}")
     )
+
+
+def test_an_unfinished_run_is_pointed_at_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run stopped before its weights were saved has a checkpoint: finish it, then predict."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "checkpoint.pt").write_bytes(b"x")  # what an interrupted run leaves (no model.pt)
+    assert main(["predict", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"its run stopped before it finished: finish it with linearnets softmax --resume {run}"
+        in err
+    )
+    (run / "checkpoint.pt").unlink()
+    assert main(["predict", str(run)]) == 2
+    assert "pass a folder written by a finished 'linearnets softmax' run" in capsys.readouterr().err
