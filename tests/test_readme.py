@@ -36,6 +36,6 @@ def test_the_python_example_trains_prints_and_draws(
     assert [line.split(",")[0] for line in out[:-1]] == [f"epoch {e}" for e in range(1, 11)]
     assert float(out[-1]) >= 0.82  # history.test_acc[-1], the book's bar after 10 epochs
     curves = namespace["shown"][1].curves  # type: ignore[index]
-    assert curves.mode == "none"  # a script without out_dir: no window, no file
+    assert curves.mode == "file"  # a script: no window, the files
     assert [len(curves.values[m]) for m in curves.metrics] == [10, 10, 10]
-    assert list(tmp_path.iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "curves").iterdir()) == ["curves.png", "curves.svg"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -172,6 +173,12 @@ class LiveCurves:
         self._xmax = self.num_epochs or 1
         self._setup_axes()
         self.ax.set_yscale(check_choice("yscale", yscale, ("linear", "log", "symlog", "logit")))
+        if mode == "auto" and self.mode == "none":  # a script asked for curves it would never see
+            warnings.warn(
+                "LiveCurves draws nothing here: this is not Jupyter and no out_dir was given; pass "
+                "out_dir=... for curves.png rewritten each epoch, or mode='none' to say so",
+                stacklevel=2,
+            )
 
     def _setup_axes(self) -> None:
         from matplotlib.ticker import MaxNLocator
