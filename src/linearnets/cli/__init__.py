@@ -12,20 +12,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import os
 import re
-import select
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from linearnets._signals import sigterm_as_keyboard_interrupt
+from linearnets.cli._report import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    EXIT_RUNTIME,
+    EXIT_USAGE,
+    exit_status,
+    one_line,
+    output_closed,
+    print_json_error,
+    signal_name,
+)
 from linearnets.errors import LinearnetsError, UsageError
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
 
 # argparse takes "-1" and "-0.5" as values but "-1e-3", "-inf" and "-nan" as unknown options, so
@@ -130,11 +137,11 @@ def _main(argv: list[str]) -> int:
         if unknown:  # named by the subcommand that was given them, which has the --help to read
             parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
     except KeyboardInterrupt as exc:
-        print(f"linearnets: {_signal_name(exc) or 'interrupted'} while starting", file=sys.stderr)
+        print(f"linearnets: {signal_name(exc) or 'interrupted'} while starting", file=sys.stderr)
         return EXIT_INTERRUPTED
     except UsageExit as exc:
         if json_errors and _rank() == 0:
-            _print_json_error(exc.message, "UsageError", EXIT_USAGE)
+            print_json_error(exc.message, "UsageError", EXIT_USAGE)
         raise
     debug = bool(getattr(args, "debug", False))
     json_errors = bool(getattr(args, "json", False))
@@ -151,11 +158,11 @@ def _main(argv: list[str]) -> int:
 
         if isinstance(exc, TrainingInterrupted):
             exc.from_cli = True  # the hint names the command, not the Python call
-        detail = str(exc) if type(exc) is not KeyboardInterrupt else _signal_name(exc)
+        detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
         print(f"{prog}: {detail or 'interrupted'}", file=sys.stderr)
         if json_errors:
             run_dir = getattr(exc, "run_dir", None)
-            _print_json_error(
+            print_json_error(
                 detail or "interrupted",
                 type(exc).__name__,
                 EXIT_INTERRUPTED,
@@ -163,40 +170,23 @@ def _main(argv: list[str]) -> int:
             )
         return EXIT_INTERRUPTED
     except Exception as exc:
-        if isinstance(exc, BrokenPipeError) and _output_closed():
+        if isinstance(exc, BrokenPipeError) and output_closed():
             # `| head` has read what it wanted: nothing more to say, and nowhere to say it
             return EXIT_BROKEN_PIPE
         if debug:
             raise
         rank = _rank()
         if rank == 0:
-            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+            print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
             if json_errors:
-                _print_json_error(_one_line(exc), type(exc).__name__, _exit_status(exc))
+                print_json_error(one_line(exc), type(exc).__name__, exit_status(exc))
         elif not isinstance(exc, LinearnetsError):
             # the library's own errors are the same on every rank and said once, by rank 0; an
             # unexpected one may be this rank's alone
-            print(f"{prog} (rank {rank}): error: {_one_line(exc)}", file=sys.stderr)
+            print(f"{prog} (rank {rank}): error: {one_line(exc)}", file=sys.stderr)
         else:
             _let_rank_0_speak()
-        return _exit_status(exc)
-
-
-def _signal_name(exc: KeyboardInterrupt) -> str:
-    """Return "interrupted by SIGTERM" for the SIGTERM turned into an interrupt, "" for a Ctrl-C."""
-    return "interrupted by SIGTERM" if exc.args == ("SIGTERM",) else ""
-
-
-def _print_json_error(message: str, error_type: str, status: int, **extra: Any) -> None:
-    """End stdout with the failure as one JSON object (``--json``), as a success ends it with results.
-
-    A reader that has gone (``| head`` done) gets nothing: the line on stderr has said it all.
-    """
-    from linearnets._json import dumps_strict
-
-    fields = {"error": message, "error_type": error_type, "exit_status": status, **extra}
-    with contextlib.suppress(OSError, ValueError):
-        print(dumps_strict({k: v for k, v in fields.items() if v is not None}), flush=True)
+        return exit_status(exc)
 
 
 def _rank() -> int:
@@ -236,74 +226,6 @@ def refuse_data_parallel(command: str) -> None:
             f"{command} runs in one process, got {world} processes (torchrun); run it "
             f"without torchrun (only 'linearnets softmax' trains data-parallel)"
         )
-
-
-def _output_closed() -> bool:
-    """Return whether the reader of stdout or stderr has gone (a pipe whose other end is closed).
-
-    A broken pipe to a child process (the plotting process) is a real error; one on the command's own
-    output only means the reader (``head``) had enough. ``poll`` tells them apart: it flags the write
-    end of a pipe without readers with ``POLLERR``.
-    """
-    if not hasattr(select, "poll"):
-        return True  # Windows has no poll: there, any broken pipe counts as the output's
-    poller = select.poll()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            poller.register(stream.fileno(), select.POLLOUT)
-        except (AttributeError, OSError, ValueError):  # replaced or closed streams (e.g. pytest's)
-            continue
-    return any(events & select.POLLERR for _, events in poller.poll(0))
-
-
-def _exit_status(exc: Exception) -> int:
-    """Return 2 for a usage error, 1 for any other failure."""
-    return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_RUNTIME
-
-
-# settings checked by the library under their Python names, and the options that set them
-_OPTIONS = {
-    "epochs": "--epochs",
-    "lr": "--lr",
-    "batch_size": "--batch-size",
-    "num_examples": "--num-examples",
-    "noise_std": "--noise-std",
-    "num_threads": "--threads",
-    "seed": "--seed",
-    "resize": "--resize",
-    "out": "--out",
-    "root": "--data-dir",
-    "mirrors": "--mirror",
-    "device": "--device",
-}
-
-
-def _cli_spelling(text: str) -> str:
-    """Return a usage error in the command line's words: ``lr must ...; pass e.g. lr=0.1`` becomes
-    ``--lr must ...; pass e.g. --lr 0.1``."""
-    for name, option in _OPTIONS.items():
-        if text.startswith(f"{name} must"):
-            text = option + text[len(name) :]
-        text = re.sub(rf"\bpass e\.g\. {name}=(\S+)", rf"pass e.g. {option} \1", text)
-    return text.replace(" (force=True)", "")
-
-
-def _one_line(exc: Exception) -> str:
-    """Return the error as one line; an unexpected error also says how to see the traceback."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, UsageError):
-        return _cli_spelling(text)
-    if isinstance(exc, LinearnetsError):
-        return text
-    if isinstance(exc, OSError):
-        if exc.errno == errno.ENOSPC:
-            return (
-                f"{text} ({type(exc).__name__}): a device is full (the disk, or where the output "
-                "goes); free some space and run it again (a softmax run keeps the checkpoint of its "
-                "last finished epoch: continue it with --resume RUN_DIR)"
-            )
-        return f"{text} ({type(exc).__name__})"
-    return f"unexpected {type(exc).__name__}: {text} (re-run with --debug for the traceback)"
 
 
 def entry() -> NoReturn:
