@@ -14,24 +14,20 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from linearnets._json import dumps_strict
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.seeding import kept_global_state
-from linearnets.tasks.experiment import Experiment, prepare
+from linearnets.tasks.experiment import prepare
 from linearnets.tasks.reports import check_backend
+from linearnets.tasks.restore import restore_states
 from linearnets.tasks.softmax import write_run_config
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
-    Checkpoint,
     checkpoint_history,
-    damaged_checkpoint,
     load_checkpoint,
-    set_global_rng_state,
 )
 from linearnets.training.distributed import DistContext, on_rank_0
 from linearnets.training.runs import (
@@ -166,7 +162,7 @@ def _resume(
                 "content"
             )
         changed["data_sha256"] = (was, exp.data_sha256)
-    _restore(exp, ckpt, old, changed)
+    restore_states(exp, ckpt, old, changed)
     if exp.dist.is_main:
         resumes = [*saved.get("resumes", [])]
         resumes.append(
@@ -277,73 +273,3 @@ def _resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path
             f"{sorted(allowed)}"
         )
     return replace(old, **overrides, out=run_dir)
-
-
-def _restore(
-    exp: Experiment, ckpt: Checkpoint, old: SoftmaxConfig, changed: dict[str, Any]
-) -> None:
-    """Load the checkpoint's model, optimizer and generator states into a freshly prepared run."""
-    state = ckpt.model_state
-    if "impl" in changed:
-        state = _convert_state(ckpt, old.impl, exp.config.impl)
-    _check_model_state(ckpt, state, exp)
-    try:
-        exp.model.load_state_dict(state)
-        if "impl" not in changed:
-            exp.setup.updater.load_state_dict(ckpt.optimizer_state)
-        if "seed" not in changed:  # a forced new seed draws a new data order from here on
-            exp.generators.load_state_dict(ckpt.generators_state["run"])
-            set_global_rng_state(ckpt.generators_state["global"])
-    except (AttributeError, IndexError, KeyError, RuntimeError, TypeError, ValueError) as exc:
-        # the model state fits (checked above): the optimizer's or a generator's state is damaged
-        raise CheckpointError(
-            f"checkpoint {ckpt.path} is damaged: its optimizer or generator states do not fit this "
-            f"run ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); restore "
-            f"{CHECKPOINT_FILE} from a copy of the run, or delete it and resume with --force to "
-            "start the run over"
-        ) from None
-    updater = exp.setup.updater
-    for group in updater.param_groups:  # the new lr, when forced
-        group["lr"] = exp.config.lr
-    if hasattr(updater, "lr"):
-        updater.lr = exp.config.lr
-
-
-def _check_model_state(ckpt: Checkpoint, state: dict[str, torch.Tensor], exp: Experiment) -> None:
-    """Refuse weights whose names or shapes are not those of the model this run builds."""
-    wanted = {k: tuple(v.shape) for k, v in exp.model.state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in state.items()}
-    if found.keys() != wanted.keys():
-        raise damaged_checkpoint(
-            ckpt.path,
-            "model_state",
-            f"the weights {sorted(wanted)} of this run's --impl {exp.config.impl} model",
-            sorted(found),
-        )
-    for name, shape in wanted.items():
-        if found[name] != shape:
-            raise CheckpointError(
-                f"checkpoint {ckpt.path} holds model weights that do not fit this run: "
-                f"{name!r} has shape {found[name]}, this run's model needs {shape}, so they were "
-                "trained on other data or another image size; resume with the run's own --data "
-                "and --resize, or start a new run"
-            )
-
-
-def _convert_state(ckpt: Checkpoint, old: str, new: str) -> dict[str, torch.Tensor]:
-    """Translate weights between the scratch layout (W (d, q), b) and nn.Linear's (weight (q, d), bias)."""
-    scratch = ("scratch", "analytic")
-    state = ckpt.model_state
-    if (old in scratch) == (new in scratch):
-        return state
-    names = ("1.weight", "1.bias") if old == "concise" else ("W", "b")
-    if sorted(state) != sorted(names) or state[names[0]].ndim != 2:
-        raise damaged_checkpoint(
-            ckpt.path,
-            "model_state",
-            f"the weights {sorted(names)} of an --impl {old} run, to convert to --impl {new}",
-            {k: tuple(v.shape) for k, v in state.items()},
-        )
-    if new == "concise":
-        return {"1.weight": state["W"].T.contiguous(), "1.bias": state["b"]}
-    return {"W": state["1.weight"].T.contiguous(), "b": state["1.bias"]}
