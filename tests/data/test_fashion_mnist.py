@@ -15,7 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
-from linearnets.data import download, fashion_mnist, files
+from linearnets.data import download, fashion_mnist, files, http_deadline
 from linearnets.data.fashion_mnist import (
     CLASSES,
     TEXT_LABELS,
@@ -74,6 +74,21 @@ def test_items_equal_pillow_and_to_tensor(real_memo: FashionMNISTArrays, train: 
         assert torch.equal(with_transform[i][0], expected), i
 
 
+def test_repr_is_torchvisions_summary(real_memo: FashionMNISTArrays) -> None:
+    ds = FashionMNIST(REAL_DIR, train=False, transform=Compose([Resize(64), ToTensor()]))
+    assert repr(ds).splitlines() == [
+        "Dataset FashionMNIST",
+        "    Number of datapoints: 10000",
+        f"    Root location: {REAL_DIR}",
+        "    Split: Test",
+        "    Transform: Compose([",
+        "        Resize(size=64),",
+        "        ToTensor(),",
+        "    ])",
+    ]
+    assert repr(FashionMNIST(REAL_DIR)).splitlines()[-1] == "    Split: Train"
+
+
 def test_transform_receives_a_pil_image(real_memo: FashionMNISTArrays) -> None:
     seen: list[Any] = []
 
@@ -109,6 +124,9 @@ def test_labels_in_both_languages() -> None:
     assert get_fashion_mnist_labels(range(10)) == list(TEXT_LABELS)
     # whole-number floats are classes, as the book's text_labels[int(i)] reads them
     assert get_fashion_mnist_labels(torch.tensor([9.0, 0.0])) == ["ankle boot", "t-shirt"]
+    # one label, a Python or NumPy int as a 0-d tensor: a list of one name
+    assert get_fashion_mnist_labels(3) == get_fashion_mnist_labels(torch.tensor(3)) == ["dress"]
+    assert get_fashion_mnist_labels(np.int64(9), lang="zh") == ["短靴"]
 
 
 BAD_LABELS = [
@@ -118,6 +136,14 @@ BAD_LABELS = [
     ("nan", [float("nan")], "en", r"got nan"),
     ("bool", [True], "en", r"got True"),
     ("language", [0], "fr", r"lang must be 'en' or 'zh', got 'fr'"),
+    (
+        "a string",
+        "ab",
+        "en",
+        r"labels must be class indices \(a tensor, list or one int\), got str 'ab'",
+    ),
+    ("None", None, "en", r"got NoneType None; pass e.g. y from a batch, or \[3\]"),
+    ("one bool", True, "en", r"got bool True"),
 ]
 
 
@@ -166,6 +192,22 @@ def test_seeded_generator_same_order(real_memo: FashionMNISTArrays) -> None:
         for _ in range(2)
     ]
     assert torch.equal(batches[0][0], batches[1][0]) and torch.equal(batches[0][1], batches[1][1])
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "resize", "images"),
+    [(60000, 400, "60,000 images of 400×400"), (10**6, 200, "60,000 images of 200×200")],
+)
+def test_load_data_refuses_batches_over_2_gib(
+    real_memo: FashionMNISTArrays, batch_size: int, resize: int, images: str
+) -> None:
+    """Not torch's allocator error (38 GB at 60000 × 400²), nor 9.6 GB per batch quietly."""
+    with pytest.raises(
+        UsageError,
+        match=rf"batch_size and resize must keep each batch of float32 images within 2 GiB .*got "
+        rf"batch_size={batch_size}.* and resize={resize}: {images} pixels take .*lower batch_size",
+    ):
+        load_data_fashion_mnist(batch_size, resize=resize)
 
 
 @pytest.mark.parametrize("workers", [-1, 1.5, True])
@@ -244,6 +286,7 @@ def test_download_true_with_files_present_fetches_nothing(
 ) -> None:
     tiny.write(tmp_path / "root" / "FashionMNIST" / "raw")
     monkeypatch.setattr(download.urllib.request, "urlopen", _no_network)
+    monkeypatch.setattr(http_deadline, "urlopen", _no_network)  # what downloads call
     ds = FashionMNIST(tmp_path / "root", train=False, download=True)
     assert len(ds) == 3 and ds.root == str(tmp_path / "root")
 
@@ -259,6 +302,7 @@ def test_download_true_reads_this_machines_copy_offline_when_root_lacks_the_file
     local = tiny.write(tmp_path / "local")  # e.g. the Debian package's copy
     monkeypatch.setenv("LINEARNETS_DATA", str(local))
     monkeypatch.setattr(download.urllib.request, "urlopen", _no_network)
+    monkeypatch.setattr(http_deadline, "urlopen", _no_network)  # what downloads call
     (tmp_path / "data").mkdir()
     ds = FashionMNIST(tmp_path / "data", train=True, download=True)
     assert len(ds) == 5 and ds.root == str(local)

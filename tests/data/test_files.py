@@ -34,6 +34,7 @@ def places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
         "parent-data": tmp_path / "project" / "data" / "FashionMNIST" / "raw",
         "keras": home / ".keras" / "datasets" / "fashion-mnist",
     }
+    folders["env"].mkdir()  # LINEARNETS_DATA must name a folder; an empty one is passed over
     monkeypatch.setenv("LINEARNETS_DATA", str(folders["env"]))
     monkeypatch.setattr(files, "_debian_dir", lambda: folders["debian"])
     return folders
@@ -198,3 +199,36 @@ def test_debian_location_redirected_by_constants(
     monkeypatch.setattr(files, "DEBIAN_DIR", tiny.write(tmp_path / "debian"))
     found = find_fashion_mnist(checksums=tiny.files)
     assert found.source == f"Debian package linearnets-no-such-package: {tmp_path / 'debian'}"
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_linearnets_data_naming_no_folder_is_refused(
+    places: dict[str, Path], tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Set on purpose, so not quietly replaced by the Debian copy (which holds the files here)."""
+    tiny.write(places["debian"])
+    target = tmp_path / "nowhere"
+    if kind == "file":
+        target.write_text("")
+    monkeypatch.setenv("LINEARNETS_DATA", str(target))
+    what = "does not exist" if kind == "missing" else "is not a folder"
+    with pytest.raises(
+        UsageError,
+        match=rf"LINEARNETS_DATA must name an existing folder holding the Fashion-MNIST files, got "
+        rf"'{target}', which {what}; point it at the folder .*, or unset it \(unset "
+        r"LINEARNETS_DATA\) to search the usual places",
+    ):
+        find_fashion_mnist(checksums=tiny.files)
+    root = tiny.write(tmp_path / "root")  # an explicit root needs no search: the setting is moot
+    assert find_fashion_mnist(root, checksums=tiny.files).directory == root
+
+
+def test_nothing_found_says_what_linearnets_data_lacks(places: dict[str, Path], tiny: Tiny) -> None:
+    tiny.write(places["env"])
+    (places["env"] / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(
+        DatasetError,
+        match=rf"searched {places['env']} \(from \$LINEARNETS_DATA, which lacks "
+        r"t10k-labels-idx1-ubyte\), ",
+    ):
+        find_fashion_mnist(checksums=tiny.files)

@@ -244,3 +244,62 @@ def test_non_contiguous_features_yield_their_own_rows(images: torch.Tensor) -> N
     floats = torch.randn(N, 8)[:, ::2]  # (N, 4), every other column
     X = torch.cat([X for X, _ in ArrayLoader(floats, torch.arange(N), 4, shuffle=True)])
     assert sorted(X.tolist()) == sorted(floats.tolist())
+
+
+def _fashion_sized(n: int) -> torch.Tensor:
+    """``n`` blank 28x28 uint8 images as a broadcast view: no memory for them, none for the batches."""
+    return torch.zeros(1, 28, 28, dtype=torch.uint8).expand(n, 28, 28)
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "resize", "pattern"),
+    [
+        (
+            60000,
+            400,
+            r"batch_size and resize must keep each batch of float32 images within 2 GiB "
+            r"\(2,147,483,648 bytes\), got batch_size=60000 and resize=400: 60,000 images of "
+            r"400×400 pixels take 38,400,000,000 bytes \(35.76 GiB\); lower batch_size to 3355 or "
+            r"less at resize=400, or lower resize",
+        ),
+        (
+            10**6,
+            200,
+            r"got batch_size=1000000 \(capped at the 60,000 images there are\) and resize=200: "
+            r"60,000 images of 200×200 pixels take 9,600,000,000 bytes",
+        ),
+        (1, 10**6, r"got batch_size=1 and resize=1000000: .*; lower resize to 23170 or less"),
+    ],
+)
+def test_a_batch_over_2_gib_is_refused_before_allocating(
+    batch_size: int, resize: int, pattern: str
+) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        ArrayLoader(
+            _fashion_sized(60000),
+            torch.zeros(60000, dtype=torch.long),
+            batch_size,
+            shuffle=False,
+            resize=resize,
+        )
+
+
+def test_the_largest_batch_is_capped_by_the_dataset() -> None:
+    """2 GiB is min(batch_size, N) images: 3355 images of 400x400 fit, one more does not."""
+    y = torch.zeros(3356, dtype=torch.long)
+    loader = ArrayLoader(_fashion_sized(3355), y[:3355], 10**6, shuffle=False, resize=400)
+    assert len(loader) == 1
+    with pytest.raises(UsageError, match=r"capped at the 3,356 images there are"):
+        ArrayLoader(_fashion_sized(3356), y, 10**6, shuffle=False, resize=400)
+    ArrayLoader(_fashion_sized(3356), y, 3355, shuffle=False, resize=400)
+
+
+def test_images_too_large_as_float32_are_refused_without_resize() -> None:
+    big = torch.zeros(1, 1, 1, dtype=torch.uint8).expand(100, 3000, 3000)
+    with pytest.raises(
+        UsageError,
+        match=r"batch_size must keep each batch of float32 images within 2 GiB .*got "
+        r"batch_size=100: 100 images of 3000×3000 pixels take 3,600,000,000 bytes .*; lower "
+        r"batch_size to 59 or less",
+    ):
+        ArrayLoader(big, torch.zeros(100, dtype=torch.long), 100, shuffle=False)

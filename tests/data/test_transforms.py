@@ -162,3 +162,27 @@ BAD_ARGS = [
 def test_bad_arguments(make: Any, error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         make()
+
+
+@pytest.mark.parametrize(
+    ("img", "size", "output"),
+    [
+        (torch.zeros(1, 28, 28), 10**6, r"a tensor of shape \(1, 1000000, 1000000\)"),
+        (
+            torch.zeros(1, 28, 28, dtype=torch.uint8),
+            (10**5, 10**5),
+            r"a tensor of shape \(1, 100000, 100000\)",
+        ),
+        (torch.zeros(4, 1, 28, 28), 10**5, r"a tensor of shape \(4, 1, 100000, 100000\)"),
+        (Image.new("RGB", (28, 56)), 10**6, r"a 1000000×2000000 image of 3 channel\(s\)"),
+    ],
+    ids=["float", "uint8", "batch", "pil"],
+)
+def test_resize_refuses_an_output_over_2_gib(img: Any, size: Any, output: str) -> None:
+    with pytest.raises(
+        UsageError,
+        match=rf"size must keep the resized image within 2 GiB \(2,147,483,648 bytes\) of float32 "
+        rf"values, got Resize\(size=.*\) of .*, which would make {output}: [\d,]+ bytes .*; pass a "
+        r"smaller size",
+    ):
+        Resize(size)(img)

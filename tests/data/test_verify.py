@@ -6,13 +6,17 @@ import gzip
 import hashlib
 import json
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import torch
 
 from linearnets.data import verify
+from linearnets.data.fashion_mnist import read_fashion_mnist
 from linearnets.data.verify import cache_dir, read_verified
 from linearnets.errors import DatasetError
 
@@ -237,3 +241,76 @@ def test_mismatch_names_the_file_and_the_fix(
         assert "apt-get install" in message and "linearnets data download" in message
     assert not (cache / "verified.json").exists()
     assert [p for p in cache.rglob("*") if p.is_file()] == []  # no copy, no temporary file
+
+
+@pytest.fixture
+def alarm() -> Iterator[None]:
+    """Fail, rather than hang, a test whose open() of a FIFO would block (5 s)."""
+
+    def fail(*args: Any) -> None:
+        pytest.fail("blocked opening a cache entry")  # not an OSError: nothing swallows it
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(5)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_an_empty_folder_in_place_of_the_copy_is_replaced(
+    tiny: Tiny, tmp_path: Path, md5_calls: list[int]
+) -> None:
+    """The tester's ``mkdir -p $LINEARNETS_CACHE_DIR/fashion-mnist/NAME``: not the data file's fault."""
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    copy = cache / "fashion-mnist" / NAME
+    copy.mkdir(parents=True)
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    assert copy.read_bytes() == tiny.raw[NAME]  # the folder gave way to the copy
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], False) and len(md5_calls) == 1
+
+
+def test_a_folder_with_content_in_place_of_the_copy_is_left_and_ignored(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    copy = cache / "fashion-mnist" / NAME
+    (copy / "someone's").mkdir(parents=True)
+    for _ in range(2):  # verified each time, from the data file: the cache cannot hold its copy
+        assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    assert (copy / "someone's").is_dir()
+    assert sorted(p.name for p in copy.parent.iterdir()) == [NAME]  # no temporary file left
+
+
+def test_a_folder_in_place_of_the_index_is_replaced(tiny: Tiny, tmp_path: Path) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    (cache / "verified.json").mkdir(parents=True)
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], False)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("entry", ["verified.json", f"fashion-mnist/{NAME}"])
+def test_a_fifo_in_the_cache_does_not_hang_a_run(
+    tiny: Tiny, tmp_path: Path, alarm: None, entry: str
+) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    _read(path, tiny, cache)
+    (cache / entry).unlink()
+    os.mkfifo(cache / entry)
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    assert (cache / entry).is_file()  # replaced by the real entry
+
+
+def test_a_bad_cache_entry_is_not_blamed_on_the_data_file(tiny: Tiny, tmp_path: Path) -> None:
+    """The whole read, as ``linearnets data --data-dir GOOD`` does it."""
+    root = tiny.write(tmp_path / "good")
+    for name in tiny.files:  # the per-test LINEARNETS_CACHE_DIR
+        (tmp_path / "cache" / "fashion-mnist" / name).mkdir(parents=True)
+    arrays = read_fashion_mnist(root, checksums=tiny.files)
+    assert torch.equal(
+        arrays.test_labels, torch.from_numpy(tiny.arrays["t10k-labels-idx1-ubyte"]).long()
+    )

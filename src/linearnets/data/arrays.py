@@ -8,7 +8,9 @@ an ``.npz``, or a ``.csv`` whose last column is ``y`` (a header row is skipped).
 from __future__ import annotations
 
 import csv
+import math
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +36,12 @@ class ClassificationArrays:
     num_classes: int
 
 
-def _open_npz(path: Path) -> dict[str, np.ndarray]:
+def _open_npz(path: Path, wanted: tuple[str, ...]) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Return the arrays of ``wanted`` that the ``.npz`` at ``path`` holds, and the names of all it holds.
+
+    Only the wanted members are read, each checked before anything is allocated (see
+    :func:`_read_member`); the others are only listed, for the messages.
+    """
     if not path.is_file():
         raise UsageError(
             f"--data {path} does not exist or is not a file; pass an existing .npz file"
@@ -46,8 +53,18 @@ def _open_npz(path: Path) -> dict[str, np.ndarray]:
             "numpy.savez(path, X=..., y=...)"
         )
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
+        with zipfile.ZipFile(path) as archive:
+            # np.load's naming: a member "X.npy" (or "X") is the array X; the last of a name wins
+            members = {
+                info.filename.removesuffix(".npy"): info
+                for info in archive.infolist()
+                if not info.is_dir()
+            }
+            arrays = {
+                key: _read_member(path, archive, members[key], key)
+                for key in wanted
+                if key in members
+            }
     except PermissionError as exc:
         raise UsageError(
             f"--data {path} cannot be read ({exc.strerror}); check the file's permissions"
@@ -56,6 +73,78 @@ def _open_npz(path: Path) -> dict[str, np.ndarray]:
         raise DatasetError(
             f"--data {path} is not a readable .npz file ({exc}); save it with numpy.savez(path, X=..., y=...)"
         ) from None
+    return arrays, sorted(members)
+
+
+def _read_member(
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str
+) -> np.ndarray:
+    """Return the array ``key`` of the archive, its .npy header checked against the member's size first.
+
+    A header may claim any shape: one that needs more bytes than the member holds (or a member
+    bigger than the archive could inflate to) is refused before numpy allocates the array.
+    """
+    where = f"{path}: array {key} (member {info.filename})"
+    fix = "save it again with numpy.savez(path, X=..., y=...)"
+    try:
+        with archive.open(info) as f:
+            try:
+                version = np.lib.format.read_magic(f)
+            except ValueError:
+                raise DatasetError(
+                    f"{where} is not a NumPy .npy array (it lacks the .npy header); {fix}"
+                ) from None
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            else:  # versions 2.0 and 3.0 share the layout; other versions are refused by numpy
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            available = info.file_size - f.tell()
+        if dtype.hasobject:
+            raise DatasetError(
+                f"{where} holds Python objects (dtype {dtype}), which are not read (they would "
+                f"need pickle); save numbers instead, e.g. {key}.astype(numpy.float32)"
+            )
+        if info.file_size > _most_inflated(path, info):
+            raise DatasetError(
+                f"{where} claims {info.file_size:,} bytes once decompressed, more than its "
+                f"{info.compress_size:,} compressed bytes can hold; the file is damaged: {fix}"
+            )
+        needed = math.prod(shape) * dtype.itemsize
+        if needed > available:
+            raise DatasetError(
+                f"{where} claims shape {shape} of {dtype} ({needed:,} bytes), more than the "
+                f"archive holds for it ({max(available, 0):,} bytes); the file is truncated or "
+                f"damaged: {fix}"
+            )
+        with archive.open(info) as f:
+            return np.lib.format.read_array(f, allow_pickle=False)
+    except MemoryError:
+        raise DatasetError(
+            f"{where} is too large to load into this machine's memory; use fewer rows or features"
+        ) from None
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+        NotImplementedError,  # a compression method zipfile lacks
+        RuntimeError,  # an encrypted member
+    ) as exc:
+        if isinstance(exc, PermissionError):
+            raise
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise DatasetError(f"{where} cannot be read ({reason}); {fix}") from None
+
+
+def _most_inflated(path: Path, info: zipfile.ZipInfo) -> float:
+    """Return the most bytes ``info`` can decompress to, from its compressed size in the archive."""
+    compressed = min(info.compress_size, path.stat().st_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return compressed
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return compressed * 1032 + 1024  # deflate's largest ratio is about 1032:1
+    return math.inf  # bzip2, lzma: unbounded here; a false size fails while reading
 
 
 def _features(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
@@ -64,12 +153,21 @@ def _features(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
             f"{path}: {name} must be a non-empty 2-d array (N, D), got shape {array.shape}; "
             f"reshape it with {name}.reshape(len({name}), -1)"
         )
-    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+    # kinds b, i, u, f: bool, int, uint, float; not complex, dates, durations (numpy counts
+    # timedelta64 as an integer), strings or objects
+    if array.dtype.kind not in "biuf":
         raise DatasetError(
-            f"{path}: {name} must hold real numbers, got dtype {array.dtype}; save it as floats"
+            f"{path}: {name} must hold real numbers, got dtype {array.dtype}; only bool, integer "
+            "and float arrays are read: convert it first, e.g. with numpy.asarray(..., dtype=float)"
         )
-    with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused just below
-        X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+    try:
+        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused just below
+            X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+    except MemoryError:
+        raise DatasetError(
+            f"{path}: {name} of shape {array.shape} is too large to hold as float32 "
+            f"({array.size * 4:,} bytes) in this machine's memory; use fewer rows or features"
+        ) from None
     if not bool(torch.isfinite(X).all()):
         raise DatasetError(
             f"{path}: {name} holds NaN or inf values (or values beyond float32's ±3.4e38); clean, "
@@ -83,7 +181,7 @@ def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
         raise DatasetError(
             f"{path}: {name} must be a 1-d array of {n} labels, got shape {array.shape}"
         )
-    if not np.issubdtype(array.dtype, np.integer):
+    if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one
         if (
             np.issubdtype(array.dtype, np.floating)
             and np.isfinite(array).all()
@@ -113,19 +211,15 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     path = Path(path)
     if path.suffix.lower() != ".npz":
         raise UsageError(f"--data must be a .npz file for softmax regression, got {path}")
-    arrays = _open_npz(path)
+    arrays, names = _open_npz(path, ("X", "y", "X_test", "y_test"))
     missing = [k for k in ("X", "y") if k not in arrays]
     if missing:
-        raise DatasetError(
-            f"{path} must hold arrays X and y, missing {missing}; found {sorted(arrays)}"
-        )
+        raise DatasetError(f"{path} must hold arrays X and y, missing {missing}; found {names}")
     X = _features(path, "X", arrays["X"])
     y = _labels(path, "y", arrays["y"], X.shape[0])
     X_test = y_test = None
     if ("X_test" in arrays) != ("y_test" in arrays):
-        raise DatasetError(
-            f"{path} must hold both X_test and y_test or neither, found {sorted(arrays)}"
-        )
+        raise DatasetError(f"{path} must hold both X_test and y_test or neither, found {names}")
     if "X_test" in arrays:
         X_test = _features(path, "X_test", arrays["X_test"])
         y_test = _labels(path, "y_test", arrays["y_test"], X_test.shape[0])
@@ -143,9 +237,9 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     """Read and check regression data: ``X`` (N, D) and ``y`` (N, 1), float32, from ``.npz`` or ``.csv``."""
     path = Path(path)
     if path.suffix.lower() == ".npz":
-        arrays = _open_npz(path)
+        arrays, names = _open_npz(path, ("X", "y"))
         if "X" not in arrays or "y" not in arrays:
-            raise DatasetError(f"{path} must hold arrays X and y, found {sorted(arrays)}")
+            raise DatasetError(f"{path} must hold arrays X and y, found {names}")
         X = _features(path, "X", arrays["X"])
         y_raw = (
             arrays["y"].reshape(-1)
@@ -192,9 +286,14 @@ def _read_csv(path: Path) -> np.ndarray:
         raise UsageError(
             f"--data {path} cannot be read ({exc.strerror}); check the file's permissions"
         ) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
         raise DatasetError(
             f"{path} is not a UTF-8 CSV text file ({exc}); save it as CSV (UTF-8), comma-separated"
+        ) from None
+    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB limit
+        raise DatasetError(
+            f"{path} is not a readable CSV file ({exc}); save it as CSV (UTF-8), comma-separated, "
+            "one number per cell"
         ) from None
     rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
     if rows and all(_number(cell) is None for cell in rows[0][1]):

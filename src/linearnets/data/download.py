@@ -198,8 +198,9 @@ def download_fashion_mnist(
     The files go where some of them already are: ``root`` itself or ``root/FashionMNIST/raw``
     (torchvision's layout, found later without arguments when ``root`` is ``data`` or ``../data``),
     which is also where they go when ``root`` holds none. A mirror fails, and the next is tried, when
-    it does not answer within ``timeout``, sends fewer than ``MIN_BYTES_PER_SECOND * timeout`` bytes
-    in ``timeout`` seconds, sends more than a gzip of the file can hold, or sends the wrong file.
+    it does not answer (or finish its response headers) within ``timeout``, sends fewer than
+    ``MIN_BYTES_PER_SECOND * timeout`` bytes in ``timeout`` seconds, sends more than a gzip of the
+    file can hold, or sends the wrong file.
 
     Args:
         root: the folder to download into; created if missing (and removed again, if still empty,

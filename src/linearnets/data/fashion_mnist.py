@@ -197,6 +197,22 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
     def __len__(self) -> int:
         return int(self.data.shape[0])
 
+    def __repr__(self) -> str:
+        """torchvision's summary: datapoints, root, split and the transforms."""
+        lines = [
+            f"Dataset {type(self).__name__}",
+            f"    Number of datapoints: {len(self)}",
+            f"    Root location: {self.root}",
+            f"    Split: {'Train' if self.train else 'Test'}",
+        ]
+        for name, fn in (
+            ("Transform", self.transform),
+            ("Target transform", self.target_transform),
+        ):
+            if fn is not None:
+                lines.append(f"    {name}: " + repr(fn).replace("\n", "\n    "))
+        return "\n".join(lines)
+
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         image: Any = self.data[index]
         target: Any = int(self.targets[index])
@@ -296,12 +312,25 @@ def get_fashion_mnist_labels(
 ) -> list[str]:
     """Return the book's text label of each class index; ``lang="zh"`` gives the Chinese edition's.
 
+    ``labels`` is a tensor (any shape, read in order), a sequence of ints, or one int (a list of one
+    name comes back).
+
     See D2L §3.5.1.
     """
     names = {"en": TEXT_LABELS, "zh": TEXT_LABELS_ZH}.get(lang)
     if names is None:
         raise UsageError(f"lang must be 'en' or 'zh', got {lang!r}")
-    values = labels.reshape(-1).tolist() if isinstance(labels, torch.Tensor) else list(labels)
+    if isinstance(labels, torch.Tensor):
+        values = labels.reshape(-1).tolist()
+    elif isinstance(labels, Integral | float) and not isinstance(labels, bool):
+        values = [labels]  # one label, as a 0-d tensor gives: a list of one name
+    elif isinstance(labels, str | bytes) or not hasattr(labels, "__iter__"):
+        raise UsageTypeError(
+            f"labels must be class indices (a tensor, list or one int), got "
+            f"{type(labels).__name__} {labels!r:.40}; pass e.g. y from a batch, or [3]"
+        )
+    else:
+        values = list(labels)
     out = []
     for value in values:
         if isinstance(value, float) and value.is_integer():

@@ -3,8 +3,9 @@
 The file is streamed into a temporary file next to its destination, checked (decompressed size and
 MD5), synced to disk and only then renamed into place with the usual permissions (``0o666`` less the
 umask), so an interrupted or corrupt download never leaves a file that looks valid. The transfer
-fails when the mirror sends more than a gzip of the file can hold or sends slower than
-:data:`MIN_BYTES_PER_SECOND`; :func:`failure_reason` says why in a few words. Temporary files of a download
+fails when the mirror has not sent its whole response headers within ``timeout`` seconds, sends
+more than a gzip of the file can hold, or sends slower than :data:`MIN_BYTES_PER_SECOND`;
+:func:`failure_reason` (or the error itself) says why in a few words. Temporary files of a download
 that was killed are removed by the next one (:func:`remove_stale_parts`).
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from linearnets._fs import new_file_mode
+from linearnets.data import http_deadline
 from linearnets.data.idx import decompress
 from linearnets.errors import DatasetError
 
@@ -125,7 +127,7 @@ def _fetch(url: str, f: BinaryIO, *, size: int, timeout: float, progress: bool, 
     """Stream ``url`` into ``f``; raise if the body is too big, too slow, or shorter than announced."""
     from tqdm import tqdm
 
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    with http_deadline.urlopen(url, timeout=timeout) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         if total is not None and total > _max_body(size):

@@ -6,6 +6,11 @@ Search order: an explicit ``root`` (``--data-dir``); ``$LINEARNETS_DATA``; the D
 ``~/.keras/datasets/fashion-mnist``. Each folder may hold the four files gzipped or not, directly or in
 ``FashionMNIST/raw``. Tests redirect the Debian location with :data:`DEBIAN_PACKAGE`/:data:`DEBIAN_DIR`
 (or by replacing ``_debian_dir``) and the Keras one through ``HOME``.
+
+``$LINEARNETS_DATA`` is one search place, like the others: a folder of it that lacks some files is
+passed over (the error, when no place has them, says what it lacked). A value that names no folder
+at all is refused, though: it is a typo or a stale setting, and searching on would quietly read
+another copy than the one the user pointed at.
 """
 
 from __future__ import annotations
@@ -78,10 +83,26 @@ def _debian_dir() -> Path | None:
     return DEBIAN_DIR if DEBIAN_DIR.is_dir() else None
 
 
-def _candidates() -> list[tuple[str, Path | None]]:
+def _env_dir() -> Path | None:
+    """Return the folder ``$LINEARNETS_DATA`` names (``None`` when unset or empty); refuse a non-folder."""
     env = os.environ.get("LINEARNETS_DATA")
+    if not env:
+        return None
+    path = Path(env).expanduser()
+    if not path.is_dir():
+        what = "is not a folder" if path.exists() else "does not exist"
+        raise UsageError(
+            f"LINEARNETS_DATA must name an existing folder holding the Fashion-MNIST files, got "
+            f"{env!r}, which {what}; point it at the folder with the four *-ubyte.gz files (or "
+            "their FashionMNIST/raw), or unset it (unset LINEARNETS_DATA) to search the usual "
+            "places"
+        )
+    return path
+
+
+def _candidates() -> list[tuple[str, Path | None]]:
     return [
-        ("$LINEARNETS_DATA", Path(env).expanduser() if env else None),
+        ("$LINEARNETS_DATA", _env_dir()),
         (f"Debian package {DEBIAN_PACKAGE}", _debian_dir()),
         ("torchvision-style data/FashionMNIST/raw", Path("data")),
         ("torchvision-style ../data/FashionMNIST/raw (the book's root)", Path("..") / "data"),
@@ -107,7 +128,8 @@ def find_fashion_mnist(
             :data:`FASHION_MNIST_FILES`.
 
     Raises:
-        UsageError: ``root`` is given but is not a folder, or lacks some of the files (listed).
+        UsageError: ``root`` is given but is not a folder, or lacks some of the files (listed); or
+            ``$LINEARNETS_DATA`` names no existing folder.
         DatasetError: no location holds the files; the message says where it looked and how to get them.
 
     See D2L §3.5.1.
@@ -134,10 +156,14 @@ def find_fashion_mnist(
     for label, directory in _candidates():
         if directory is None:
             continue
-        searched.append(str(directory))
         paths = _files_in(directory, names)
         if paths is not None:
             return Found(directory, f"{label}: {directory}", paths)
+        if label == "$LINEARNETS_DATA":  # set on purpose: say why it was not used
+            lacks = ", ".join(_missing(directory, names))
+            searched.append(f"{directory} (from $LINEARNETS_DATA, which lacks {lacks})")
+        else:
+            searched.append(str(directory))
     raise DatasetError(
         f"Fashion-MNIST was not found (searched {', '.join(searched)}); {HOW_TO_GET}"
     )

@@ -7,11 +7,13 @@ its identically seeded generator and takes its share of each global batch.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
 
+from linearnets.config import MAX_BATCH_BYTES
 from linearnets.device import resolve_device
 from linearnets.errors import UsageError
 from linearnets.validation import check_bool, check_generator, check_positive_int
@@ -35,6 +37,42 @@ def _num_classes(labels: torch.Tensor, num_classes: int | None) -> int | None:
             f"pass num_classes={high + 1} or more"
         )
     return num_classes
+
+
+def _check_batch_bytes(images: torch.Tensor, batch_size: int, resize: int | None) -> None:
+    """Refuse a loader whose largest float32 batch of uint8 ``images`` would pass 2 GiB.
+
+    The largest batch holds min(batch_size, N) images, converted to float32 at their own size and
+    then, with ``resize``, resized: both must fit in :data:`~linearnets.config.MAX_BATCH_BYTES`.
+    """
+    n, image = images.shape[0], tuple(images.shape[1:])
+    rows = min(batch_size, n)
+    sizes = [(math.prod(image), "×".join(map(str, image)), False)]
+    if resize is not None:
+        sizes.append((resize * resize, f"{resize}×{resize}", True))
+    for pixels, shape, resized in sizes:
+        nbytes = rows * pixels * 4
+        if nbytes <= MAX_BATCH_BYTES:
+            continue
+        most = MAX_BATCH_BYTES // (pixels * 4)
+        names, given = "batch_size", f"batch_size={batch_size}"
+        if rows < batch_size:
+            given += f" (capped at the {n:,} images there are)"
+        if resized:
+            names, given = "batch_size and resize", f"{given} and resize={resize}"
+        if resized and most:
+            fix = f"lower batch_size to {most} or less at resize={resize}, or lower resize"
+        elif resized:
+            fix = f"lower resize to {math.isqrt(MAX_BATCH_BYTES // 4)} or less"
+        elif most:
+            fix = f"lower batch_size to {most} or less"
+        else:  # converted to float32 before any resize
+            fix = "shrink the images before building the loader"
+        raise UsageError(
+            f"{names} must keep each batch of float32 images within 2 GiB ({MAX_BATCH_BYTES:,} "
+            f"bytes), got {given}: {rows:,} images of {shape} pixels take {nbytes:,} bytes "
+            f"({nbytes / 2**30:.2f} GiB); {fix}"
+        )
 
 
 class ArrayLoader:
@@ -105,6 +143,8 @@ class ArrayLoader:
                 raise UsageError(
                     f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}"
                 )
+        if features.dtype == torch.uint8:  # yielded as float32: 4 bytes per pixel
+            _check_batch_bytes(features, self.batch_size, resize)
         self.num_classes = _num_classes(labels, num_classes)
         self.resize = resize
         self.device = resolve_device(device) if device is not None else features.device

@@ -7,6 +7,7 @@ torchvision installed. See D2L §3.5.1.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from linearnets.config import MAX_BATCH_BYTES
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_positive_int, describe
 
@@ -88,22 +90,42 @@ class Resize:
             return self.size, int(self.size * width / height)
         return int(self.size * height / width), self.size
 
+    def _check_output(self, given: str, output: str, values: int) -> None:
+        """Refuse an output of more than :data:`~linearnets.config.MAX_BATCH_BYTES` as float32."""
+        nbytes = values * 4
+        if nbytes <= MAX_BATCH_BYTES:
+            return
+        raise UsageError(
+            f"size must keep the resized image within 2 GiB ({MAX_BATCH_BYTES:,} bytes) of float32 "
+            f"values, got Resize(size={self.size}) of {given}, which would make {output}: "
+            f"{nbytes:,} bytes ({nbytes / 2**30:.2f} GiB); pass a smaller size, e.g. Resize(224)"
+        )
+
     def __call__(self, img: Any) -> Any:
         """Return ``img`` resampled, of the same kind (PIL image or tensor, dtype kept)."""
         if hasattr(img, "getbands"):
             from PIL import Image
 
             h, w = self._output_size(img.height, img.width)
+            bands = len(img.getbands())
+            self._check_output(
+                f"a {img.width}×{img.height} {img.mode} image",
+                f"a {w}×{h} image of {bands} channel(s)",
+                bands * h * w,
+            )
             return img.resize((w, h), Image.Resampling.BILINEAR)
         if not isinstance(img, torch.Tensor) or img.ndim not in (3, 4):
             raise UsageTypeError(
                 f"img must be a PIL image or a tensor (C, H, W) or (B, C, H, W), got {describe(img)}"
             )
         batch = img if img.ndim == 4 else img.unsqueeze(0)  # (B, C, H, W)
+        size = self._output_size(*img.shape[-2:])
+        shape = (*img.shape[:-2], *size)
+        self._check_output(describe(img), f"a tensor of shape {shape}", math.prod(shape))
         x = batch if batch.is_floating_point() else batch.to(torch.float32)
         out = F.interpolate(
             x,
-            size=self._output_size(*img.shape[-2:]),
+            size=size,
             mode="bilinear",
             antialias=True,
             align_corners=False,

@@ -3,7 +3,8 @@
 A verified file is remembered in ``<cache>/verified.json`` by resolved path, size and mtime, so later
 runs skip the hash. For a gzipped file its decompressed bytes are kept too (``<cache>/fashion-mnist/``,
 checked by CRC-32 when read back), so later runs skip inflating. A missing, corrupt or read-only cache
-only costs a re-verification, never an error. The cache folder is ``$LINEARNETS_CACHE_DIR``, else
+only costs a re-verification, never an error; so does an entry of the wrong kind (a folder or a FIFO
+where a file belongs), replaced when it can be (an empty folder) and else left alone. The cache folder is ``$LINEARNETS_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/linearnets``, else ``~/.cache/linearnets``.
 
 Inflating dominates a first load, so it runs in this thread while a second one hashes, copies and
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
+import stat
 import tempfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -43,10 +46,14 @@ def cache_dir() -> Path:
 
 
 def _load_index(path: Path) -> dict[str, Any]:
+    f = _open_regular(path)
+    if f is None:
+        return {}  # a missing index (or something else in its place) only costs a re-verification
     try:
-        index = json.loads(path.read_text())
+        with f:
+            index = json.loads(f.read())
     except (OSError, ValueError):
-        return {}  # a missing or corrupt index only costs a re-verification
+        return {}  # so does a corrupt one
     return index if isinstance(index, dict) else {}
 
 
@@ -62,10 +69,33 @@ def _save_index(path: Path, key: str, entry: dict[str, Any]) -> None:
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(index, f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        return
+    _replace_entry(Path(tmp), path)
+
+
+def _replace_entry(tmp: Path, entry: Path) -> None:
+    """Move ``tmp`` to the cache entry ``entry``; if that fails, drop ``tmp`` (never an error).
+
+    Whatever stands at ``entry`` is replaced when it can be: a file by the rename itself, an empty
+    folder (e.g. made by mistake) by removing it first. Anything else keeps its place, and the cache
+    simply goes without this entry.
+    """
+    for attempt in range(2):
+        try:
+            os.replace(tmp, entry)
+            return
+        except OSError:
+            if attempt or not entry.is_dir() or entry.is_symlink():
+                break
+            try:
+                entry.rmdir()  # only an empty folder; one with content is not ours to delete
+            except OSError:
+                break
+    with contextlib.suppress(OSError):
+        tmp.unlink()
 
 
 def _buffer(size: int) -> memoryview:
@@ -73,10 +103,32 @@ def _buffer(size: int) -> memoryview:
     return np.empty(size, dtype=np.uint8).data
 
 
-def _read_exact(path: Path, size: int) -> memoryview | None:
-    """Return the content of ``path`` in a new writable buffer if it is exactly ``size`` bytes."""
+def _open_regular(path: Path) -> io.FileIO | None:
+    """Open ``path`` unbuffered for reading if it is a regular file, else return ``None``.
+
+    Opened without blocking, then checked, so a FIFO left where a cache entry should be cannot hang
+    a run; a missing, unreadable or other kind of entry is ``None`` too.
+    """
     try:
-        with path.open("rb", buffering=0) as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return io.FileIO(fd, "rb")
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _read_exact(path: Path, size: int) -> memoryview | None:
+    """Return the content of ``path`` in a new writable buffer if it is a file of exactly ``size`` bytes."""
+    f = _open_regular(path)
+    if f is None:
+        return None
+    try:
+        with f:
             buf = _buffer(size)
             if f.readinto(buf) != size or f.read(1):
                 return None
@@ -179,8 +231,14 @@ def _verify(
                 f"the file is corrupt — {HOW_TO_GET}"
             )
         if opened is not None:
-            opened[0].close()
-            os.replace(opened[1], copy)  # the copy appears only once its content is verified
+            try:
+                opened[0].close()
+            except OSError:  # a full disk at the last flush only loses the copy
+                opened[1].unlink(missing_ok=True)
+            else:
+                # the copy appears only once its content is verified; a cache that cannot take
+                # it (a folder in the way, a read-only cache) costs the next run an inflate only
+                _replace_entry(opened[1], copy)
     except BaseException:
         if opened is not None:
             opened[0].close()
