@@ -4,8 +4,9 @@ A verified file is remembered in ``<cache>/verified.json`` by resolved path, siz
 runs skip the hash. For a gzipped file its decompressed bytes are kept too (``<cache>/fashion-mnist/``,
 checked by CRC-32 when read back), so later runs skip inflating. A missing, corrupt or read-only cache
 only costs a re-verification, never an error; so does an entry of the wrong kind (a folder or a FIFO
-where a file belongs), replaced when it can be (an empty folder) and else left alone. The cache folder is ``$LINEARNETS_CACHE_DIR``, else
-``$XDG_CACHE_HOME/linearnets``, else ``~/.cache/linearnets``.
+where a file belongs), replaced when it can be (an empty folder) and else left alone. The cache
+folder is ``$LINEARNETS_CACHE_DIR``, else ``$XDG_CACHE_HOME/linearnets``, else
+``~/.cache/linearnets``.
 
 Inflating dominates a first load, so it runs in this thread while a second one hashes, copies and
 writes each chunk (zlib and hashlib release the GIL).
