@@ -23,10 +23,18 @@ def test_every_alias_is_reachable_and_listed() -> None:
         ("concat", "cat"),
         ("exp", "exp"),
         ("zeros", "zeros"),
+        ("ones_like", "ones_like"),
+        ("zeros_like", "zeros_like"),
+        ("sigmoid", "sigmoid"),
+        ("batch_matmul", "bmm"),
     ],
 )
 def test_function_aliases_are_torchs_own(name: str, torch_name: str) -> None:
     assert getattr(d2l, name) is getattr(torch, torch_name)
+
+
+def test_nn_module_is_torchs() -> None:
+    assert d2l.nn_Module is torch.nn.Module
 
 
 def test_method_aliases_call_the_tensors_method() -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "arange",
     "argmax",
     "astype",
+    "batch_matmul",
     "concat",
     "cos",
     "cosh",
@@ -31,14 +32,17 @@ __all__ = [
     "log",
     "matmul",
     "meshgrid",
+    "nn_Module",
     "normal",
     "numpy",
     "ones",
+    "ones_like",
     "rand",
     "randn",
     "reduce_mean",
     "reduce_sum",
     "reshape",
+    "sigmoid",
     "sin",
     "sinh",
     "size",
@@ -48,10 +52,12 @@ __all__ = [
     "to",
     "transpose",
     "zeros",
+    "zeros_like",
 ]
 
 abs = torch.abs  # the book's name: it shadows the builtin in d2l.torch too
 arange = torch.arange
+batch_matmul = torch.bmm
 concat = torch.cat
 cos = torch.cos
 cosh = torch.cosh
@@ -64,16 +70,20 @@ linspace = torch.linspace
 log = torch.log
 matmul = torch.matmul
 meshgrid = torch.meshgrid
+nn_Module = torch.nn.Module  # noqa: N816 (d2l.torch's own name)
 normal = torch.normal
 ones = torch.ones
+ones_like = torch.ones_like
 rand = torch.rand
 randn = torch.randn
+sigmoid = torch.sigmoid
 sin = torch.sin
 sinh = torch.sinh
 stack = torch.stack
 tanh = torch.tanh
 tensor = torch.tensor
 zeros = torch.zeros
+zeros_like = torch.zeros_like
 
 
 def numpy(x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
