@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -21,16 +23,31 @@ def test_cpu_and_auto() -> None:
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on machines without CUDA")
 @pytest.mark.parametrize("name", ["cuda", "cuda:0", "cuda:3"])
 def test_cuda_without_gpu_is_a_usage_error(name: str) -> None:
+    # in the API's words (the command line says --device auto)
     with pytest.raises(
-        UsageError, match=r"needs CUDA, but no CUDA GPU is available here.*--device cpu"
+        UsageError,
+        match=r"needs CUDA, but no CUDA GPU is available here.*; pass e.g. device='auto'",
     ):
         resolve_device(name)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on machines without CUDA")
+def test_the_command_line_names_the_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linearnets.cli import main
+
+    monkeypatch.chdir(tmp_path)  # a run folder, if one were left, goes there
+
+    assert main(["softmax", "--device", "cuda", "--epochs", "1", "--plot", "none"]) == 2
+    assert "needs CUDA, but no CUDA GPU is available here" in (err := capsys.readouterr().err)
+    assert "pass e.g. --device auto (CUDA when there is one, else the CPU)" in err
 
 
 @pytest.mark.parametrize("name", ["gpu", "tpu:0", "cuda:x", "", "xla", "meta"])
 def test_unknown_names(name: str) -> None:
     """Unknown to torch, or known to torch (xla, meta) but not a device to train on: the same fix."""
-    with pytest.raises(UsageError, match=r"device must be one of auto, cpu, cuda, cuda:N, mps, got .*; pass e.g. --device auto"):  # fmt: skip
+    with pytest.raises(UsageError, match=r"device must be one of auto, cpu, cuda, cuda:N, mps, got .*; pass e.g. device='auto'"):  # fmt: skip
         resolve_device(name)
 
 

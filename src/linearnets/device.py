@@ -31,13 +31,14 @@ def resolve_device(
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
         raise UsageError(
-            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; pass e.g. --device auto"
+            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; pass e.g. device='auto'"
         ) from None
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise UsageError(
                 f"device {device!r} needs CUDA, but no CUDA GPU is available here "
-                f"(torch {torch.__version__}); pass --device cpu or --device auto"
+                f"(torch {torch.__version__}); pass e.g. device='auto' (CUDA when there is one, else the "
+                "CPU)"
             )
         index = resolved.index if resolved.index is not None else local_rank
         if index >= torch.cuda.device_count():
@@ -50,12 +51,12 @@ def resolve_device(
         mps = getattr(torch.backends, "mps", None)
         if mps is None or not mps.is_available():
             raise UsageError(
-                f"device {device!r} needs Apple's MPS, not available here; pass --device cpu"
+                f"device {device!r} needs Apple's MPS, not available here; pass e.g. device='auto'"
             )
         return resolved
     if resolved.type != "cpu":
         raise UsageError(
             f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; pass e.g. "
-            "--device auto"
+            "device='auto'"
         )
     return resolved

@@ -91,7 +91,8 @@ def _cli_spelling(text: str) -> str:
     for name, option in _OPTIONS.items():
         if text.startswith(f"{name} must"):
             text = option + text[len(name) :]
-        text = re.sub(rf"\bpass e\.g\. {name}=(\S+)", rf"pass e.g. {option} \1", text)
+        # pass e.g. lr=0.1 / device='auto' -> pass e.g. --lr 0.1 / --device auto
+        text = re.sub(rf"\bpass e\.g\. {name}='?([^\s';,]+)'?", rf"pass e.g. {option} \1", text)
     return text.replace(" (force=True)", "")
 
 
