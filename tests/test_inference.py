@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 import torch
 from torch import nn
@@ -123,3 +126,43 @@ def test_counts_below_one_are_refused_by_name(gen: torch.Generator) -> None:
         confusion_counts(net, batch, 0)
     with pytest.raises(UsageError, match=r"n must be a positive integer \(>= 1\), got 0"):
         prediction_samples(net, batch, 0)
+
+
+class _NeverRead:
+    """A test_iter that fails if a batch is read: the bound on n is checked first."""
+
+    def __iter__(self) -> Any:
+        raise AssertionError("test_iter was read")
+
+
+@pytest.mark.parametrize("call", ["predict", "predict_ch3"])
+def test_predicting_more_images_than_a_figure_shows_is_refused_before_any_work(
+    call: str, gen: torch.Generator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """n=20000 drew all 10,000 test images in minutes, into a PNG too large for PIL to open."""
+    from linearnets import d2l
+    from linearnets.inference import predict
+
+    monkeypatch.chdir(tmp_path)
+    net = SoftmaxRegressionScratch(generator=gen)
+    draw = (
+        (lambda n: predict(net, _NeverRead(), n, out="p.png"))
+        if call == "predict"
+        else (lambda n: d2l.predict_ch3(net, _NeverRead(), n))
+    )
+    with pytest.raises(
+        UsageError,
+        match=r"n must be an integer in \[1, 100\], got 20000; a figure of more images is "
+        r"unreadable and slow to draw: pass at most 100 \(linearnets\.plotting\.images\.MAX_SHOW\)",
+    ):
+        draw(20000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_predict_draws_up_to_the_bound(gen: torch.Generator, tmp_path: Path) -> None:
+    from linearnets.inference import predict
+
+    images = torch.randint(0, 256, (100, 28, 28), dtype=torch.uint8, generator=gen)
+    loader = ArrayLoader(images, torch.zeros(100, dtype=torch.long), 64, shuffle=False)
+    axes = predict(SoftmaxRegressionScratch(generator=gen), loader, 100, out=tmp_path / "p.png")
+    assert len(axes) == 100 and (tmp_path / "p.png").is_file()

@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # headless, before anything imports pyplot
 
+import itertools
 import subprocess
 import sys
 import types
@@ -571,3 +572,77 @@ def test_confusion_matrix_with_chinese_names_and_an_empty_matrix() -> None:
     ax = plot_confusion_matrix(torch.zeros(2, 2, dtype=torch.long), ["a", "b"], normalize=False)
     assert ax.images[0].get_clim() == (0.0, 1.0)  # zero counts drawn white, not mid-blue
     plt.close(ax.figure)
+
+
+# ---------------------------------------------------------------- inputs checked at the boundary
+
+BOUNDARY_INPUT: list[Any] = [
+    (lambda: plot([1, 2, 3], [4, 5]), UsageError, r"X\[0\] and Y\[0\] must have the same length \(one x per y\), got 3 and 2"),
+    (lambda: plot(torch.arange(3.0), [torch.ones(3), torch.ones(4)]), UsageError, r"X\[1\] and Y\[1\] must have the same length .*got 3 and 4"),
+    (lambda: plot(None), UsageTypeError, r"X must be a list, array or tensor of numbers, or a list of them \(one per curve\), got None"),
+    (lambda: plot(3.0), UsageTypeError, r"X must be a list, array or tensor of numbers.*got 3\.0"),
+    (lambda: plot(torch.tensor(3.0)), UsageTypeError, r"X must be .*got a tensor of shape \(\)"),
+    (lambda: plot([1, 2], {1: 2}), UsageTypeError, r"Y must be a list, array or tensor of numbers.*got \{1: 2\}"),
+    (lambda: plot([1, 2], [[1, 2], [1, "a"]]), UsageTypeError, r"Y\[1\] must be a 1-d list, array or tensor of real numbers, got \[1, 'a'\]"),
+    (lambda: plot([1, 2], [torch.tensor([1, 2j])]), UsageTypeError, r"Y\[0\] must be .*real numbers, got a tensor .*complex64"),
+    (lambda: plot([1, 2], [3, 4], fmts=["-", "zz"]), UsageError, r"fmts\[1\] must be a matplotlib format string .*got 'zz' \(unrecognized character 'z'\)"),
+    (lambda: Animator(fmts=["zz"], mode="none"), UsageError, r"fmts\[0\] must be a matplotlib format string .*got 'zz'"),
+    (lambda: Animator(fmts=["-", 3], mode="none"), UsageTypeError, r"fmts\[1\] must be a matplotlib format string .*got 3 \(not a string\)"),
+    (lambda: Animator(mode="none").add(1, ["a"]), UsageTypeError, r"y\[0\] must be a real number or None, got 'a'"),
+    (lambda: Animator(mode="none").add(1, 1j), UsageTypeError, r"y must be a real number or None, got 1j"),
+    (lambda: Animator(mode="none").add(1, {1: 2}), UsageTypeError, r"y must be a number or a sequence of numbers \(one per line\), got \{1: 2\}"),
+    (lambda: Animator(mode="none").add({0: 1}, 2), UsageTypeError, r"x must be a number or a sequence"),
+    (lambda: Animator(mode="none").add(1, [torch.ones(2)]), UsageTypeError, r"y\[0\] must be a real number or None, got a tensor of shape \(2,\)"),
+    (lambda: show_images(torch.rand(2, 4, 4, dtype=torch.complex64), 1, 2), UsageTypeError, r"imgs\[0\] must hold real pixel values .*got dtype torch\.complex64"),
+    (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=3), UsageTypeError, r"titles must be an iterable of titles, one per image, got 3"),
+    (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles="ab"), UsageTypeError, r"titles must be a sequence of titles, one per image, got the string 'ab'"),
+    (lambda: plot_predictions(torch.rand(101, 4, 4), ["a"] * 101, ["a"] * 101), UsageError, r"images must be at most 100 \(linearnets\.plotting\.images\.MAX_SHOW\) when n is not given, got 101; pass e\.g\. n=18"),
+    (lambda: plot_predictions(torch.rand(2, 4, 4), ["a"] * 2, ["a"] * 2, n=0), UsageError, r"n must be a positive integer \(>= 1\), got 0; pass e\.g\. n=1$"),
+    (lambda: plot_predictions(torch.rand(200, 4, 4), ["a"] * 200, ["a"] * 200, n=150), UsageError, r"n must be an integer in \[1, 100\], got 150"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "error", "match"), BOUNDARY_INPUT)
+def test_inputs_are_checked_before_matplotlib_sees_them(
+    call: Callable[[], Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_animator_takes_tensors_and_numpy_numbers_and_skips_none_as_the_book_does() -> None:
+    animator = Animator(legend=["a", "b"], mode="none")
+    animator.add(1, (torch.tensor(0.5), None))  # the book: a None point is skipped
+    animator.add(np.float32(2), np.array([0.25, 0.75]))
+    animator.add(torch.tensor(3), [None, np.float64(0.125)])
+    assert animator.X == [[1.0, 2.0], [2.0, 3.0]]
+    assert animator.Y == [[0.5, 0.25], [0.75, 0.125]]
+    assert all(type(v) is float for line in animator.X + animator.Y for v in line)
+
+
+def test_plot_keeps_the_books_forms() -> None:
+    x = np.arange(4.0)
+    ax = plot(x, torch.stack([torch.arange(4.0), torch.ones(4)]))  # a 2-d Y: one curve per row
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), np.ones(4))
+    ax = plot([x, x[:2]], [x**2, [5.0, 6.0]])  # one x per curve, of its own length
+    np.testing.assert_array_equal(ax.lines[1].get_xdata(), [0.0, 1.0])
+    ax = plot((1, 2, 3))  # a tuple of y values alone, against 0, 1, 2
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0, 1, 2])
+
+
+def test_show_images_takes_titles_from_any_iterable() -> None:
+    axes = show_images(torch.rand(6, 4, 4), 2, 3, titles=(str(i) for i in range(6)))
+    assert [ax.get_title() for ax in axes] == ["0", "1", "2", "3", "4", "5"]
+    axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=itertools.count(7))  # read 2, not forever
+    assert [ax.get_title() for ax in axes] == ["7", "8"]
+    axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=torch.tensor([3, 9]))
+    assert [ax.get_title() for ax in axes] == ["3", "9"]  # not "tensor(3)"
+
+
+def test_the_api_bound_on_drawn_images_is_the_commands() -> None:
+    from linearnets.cli._options import MAX_SHOW as CLI_MAX_SHOW
+    from linearnets.plotting.images import MAX_SHOW
+
+    assert MAX_SHOW == CLI_MAX_SHOW == 100
+    axes = plot_predictions(torch.rand(100, 2, 2), [0] * 100, [0] * 100)  # the bound itself draws
+    assert len(axes) == 100

@@ -105,11 +105,15 @@ def predict(
 ) -> Any:
     """Show the first ``n`` test images titled "true / predicted" (the book's ``predict_ch3``).
 
-    Returns the matplotlib axes; saves the figure to ``out`` when given (headless use).
+    ``n`` is at most :data:`~linearnets.plotting.images.MAX_SHOW` (100, the CLI's ``-n`` bound): one
+    row of more images is unreadable and slow to draw. Returns the matplotlib axes; saves the figure
+    to ``out`` when given (headless use).
 
     See D2L §3.6.7.
     """
     from linearnets.plotting import plot_predictions
+    from linearnets.plotting.images import check_show_count
 
+    n = check_show_count("n", n)  # before reading any batch: 20,000 would take minutes to draw
     images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
     return plot_predictions(images, true_labels, pred_labels, out=out)

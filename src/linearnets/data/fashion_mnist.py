@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from numbers import Integral
@@ -182,6 +183,12 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         elif root is not None:
             _check_holds_files(root)
         train = check_bool("train", train)
+        for name, fn in (("transform", transform), ("target_transform", target_transform)):
+            if fn is not None and not callable(fn):  # else the first ds[i] fails far from here
+                raise UsageTypeError(
+                    f"{name} must be callable (a function or a transform) or None, got "
+                    f"{fn!r:.40}; pass e.g. {name}=ToTensor() or Compose([...])"
+                )
         arrays = read_fashion_mnist(root)
         self.root = str(arrays.found.directory)
         self.train = train
@@ -214,8 +221,15 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         return "\n".join(lines)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image: Any = self.data[index]
-        target: Any = int(self.targets[index])
+        """Return item ``index`` (an int in [-len, len), negative from the end) as (image, label).
+
+        Raises:
+            UsageTypeError: ``index`` is not an integer (a slice, a float, a list).
+            IndexError: ``index`` is out of range (what ends ``for item in ds``).
+        """
+        i = self._position(index)
+        image: Any = self.data[i]
+        target: Any = int(self.targets[i])
         if self.transform is None:
             image = (image.to(torch.float32) / 255).unsqueeze(0)  # (1, 28, 28), as ToTensor() gives
         else:
@@ -223,6 +237,27 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         if self.target_transform is not None:
             target = self.target_transform(target)
         return image, target
+
+    def _position(self, index: Any) -> int:
+        """Return ``index`` as a position in [0, len), or raise naming it and the valid range."""
+        try:
+            if isinstance(index, bool):  # True would be item 1
+                raise TypeError
+            i = operator.index(index)  # an int, a NumPy integer or a one-element integer tensor
+        except TypeError:
+            raise UsageTypeError(
+                f"index must be an int, got {type(index).__name__} {index!r:.40}; for several items "
+                "pass a list comprehension [ds[i] for i in range(2)] or torch.utils.data.Subset(ds, "
+                "indices)"
+            ) from None
+        n = len(self)
+        if not -n <= i < n:
+            # an IndexError, not a UsageError: Python's old iteration protocol stops on it
+            raise IndexError(
+                f"index must be in [-{n}, {n}) (the {'training' if self.train else 'test'} split "
+                f"holds {n} images), got {i}; pass e.g. index {n - 1} for the last image"
+            )
+        return i % n
 
 
 def _root_holds_files(root: str | Path) -> bool:

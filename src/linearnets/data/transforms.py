@@ -8,6 +8,7 @@ torchvision installed. See D2L §3.5.1.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,17 +26,25 @@ __all__ = ["Compose", "Normalize", "Resize", "ToTensor"]
 class ToTensor:
     """Turn a PIL image or a uint8 array/tensor (H, W) or (H, W, C) into float32 (C, H, W) in [0, 1].
 
+    Arrays and tensors must be channels last, so that no (C, H, W) input is silently transposed:
+    a 3-d one is read as (H, W, C) only when C is a channel count (1, 2, 3 or 4: L, LA, RGB, RGBA),
+    and a tensor (torch's layout is (C, H, W)) only when H and W are also > 4. A tensor such as
+    ``ds.data[:1]`` (1, 28, 28) is refused: it already is channels-first, so ``.float() / 255`` is
+    what converts it. torchvision refuses tensors altogether; linearnets takes (H, W) and (H, W, C)
+    ones because its ``FashionMNIST`` hands a transform the uint8 tensor (28, 28) when Pillow is
+    missing.
+
     See D2L §3.5.1.
     """
 
     def __call__(self, pic: Any) -> torch.Tensor:
         """Return ``pic`` as float32 (C, H, W), each value divided by 255."""
         if isinstance(pic, torch.Tensor):
-            array = pic.detach().cpu()
+            array, kind = pic.detach().cpu(), "tensor"
         elif hasattr(pic, "getbands"):  # a PIL image, without importing PIL
-            array = torch.from_numpy(np.array(pic))
+            array, kind = torch.from_numpy(np.array(pic)), "PIL image"
         elif isinstance(pic, np.ndarray):
-            array = torch.from_numpy(np.ascontiguousarray(pic))
+            array, kind = torch.from_numpy(np.ascontiguousarray(pic)), "array"
         else:
             raise UsageTypeError(
                 f"pic must be a PIL image, a NumPy array or a tensor, got {type(pic).__name__}"
@@ -52,10 +61,40 @@ class ToTensor:
                 f"pic must be an image (H, W) or (H, W, C), got {describe(array)}; "
                 "pass one image, not a batch"
             )
+        # PIL's layout is known; an array's or a tensor's is read from its shape
+        if kind != "PIL image":
+            _check_channels_last(tuple(array.shape), kind)
         return array.permute(2, 0, 1).to(torch.float32).div_(255).contiguous()  # (C, H, W)
 
     def __repr__(self) -> str:
         return "ToTensor()"
+
+
+_CHANNELS = (1, 2, 3, 4)  # L, LA, RGB, RGBA
+_MIN_SIDE = 4  # a tensor's H and W must exceed this: (3, 4, 4) could be (C, H, W) as well
+
+
+def _check_channels_last(shape: tuple[int, ...], kind: str) -> None:
+    """Raise a UsageError unless ``shape`` (3-d) can only be (H, W, C); see :class:`ToTensor`."""
+    height, width, channels = shape
+    tensor = kind == "tensor"
+    if channels in _CHANNELS and (not tensor or min(height, width) > _MIN_SIDE):
+        return
+    convert = "pic.float() / 255" if tensor else "torch.from_numpy(pic).float() / 255"
+    if shape[0] in _CHANNELS and channels in _CHANNELS:  # a small tensor: either layout fits
+        fix = (
+            f"a {kind} this small could be (C, H, W) or (H, W, C): for (C, H, W) use {convert}, "
+            f"for (H, W, C) use {convert.replace('float()', 'permute(2, 0, 1).float()')}"
+        )
+    elif shape[0] in _CHANNELS:
+        fix = f"it already is channels-first (C, H, W): convert it with {convert}, not ToTensor()"
+    else:
+        fix = "pass one image, e.g. a uint8 (28, 28) tensor"
+    sides = f" and H, W > {_MIN_SIDE}" if tensor else ""
+    raise UsageError(
+        f"pic must be an image (H, W) or (H, W, C), channels last with C in {_CHANNELS}{sides}, "
+        f"got a uint8 {kind} of shape {shape}; {fix}"
+    )
 
 
 class Resize:
@@ -63,6 +102,8 @@ class Resize:
 
     Tensors (C, H, W) or (B, C, H, W) use antialiased bilinear interpolation, as torchvision does and as
     :class:`~linearnets.data.loader.ArrayLoader` does per batch; PIL images use PIL's bilinear filter.
+    Integer tensors are rounded back into their dtype's range; bool and complex ones are refused (as
+    torchvision does).
 
     Args:
         size: the output (h, w), or the length of the shorter side.
@@ -118,6 +159,11 @@ class Resize:
             raise UsageTypeError(
                 f"img must be a PIL image or a tensor (C, H, W) or (B, C, H, W), got {describe(img)}"
             )
+        if img.dtype == torch.bool or img.is_complex():  # torchvision refuses them too
+            raise UsageTypeError(
+                f"img must hold real pixel values (float or integer), got {describe(img)}; "
+                "convert a mask with img.to(torch.uint8) * 255, or img.float()"
+            )
         batch = img if img.ndim == 4 else img.unsqueeze(0)  # (B, C, H, W)
         size = self._output_size(*img.shape[-2:])
         shape = (*img.shape[:-2], *size)
@@ -130,8 +176,9 @@ class Resize:
             antialias=True,
             align_corners=False,
         )
-        if not batch.is_floating_point():
-            out = out.round_().clamp_(0, 255).to(batch.dtype)
+        if not batch.is_floating_point():  # integer pixels: rounded into the dtype's range
+            info = torch.iinfo(batch.dtype)
+            out = out.round_().clamp_(info.min, info.max).to(batch.dtype)
         return out if img.ndim == 4 else out.squeeze(0)
 
     def __repr__(self) -> str:
@@ -142,13 +189,18 @@ class Normalize:
     """Standardize a float tensor (C, H, W) or (B, C, H, W) per channel: ``(x - mean) / std``.
 
     Args:
-        mean: one value per channel (or one for all).
-        std: one positive value per channel (or one for all).
+        mean: one value per channel (or one for all): real numbers of any kind (Python, NumPy, a 0-d
+            tensor), a sequence of them, or a 1-d tensor or array.
+        std: the same, each value > 0.
 
     See D2L §3.5.1.
     """
 
-    def __init__(self, mean: float | Sequence[float], std: float | Sequence[float]) -> None:
+    def __init__(
+        self,
+        mean: float | Sequence[float] | torch.Tensor,
+        std: float | Sequence[float] | torch.Tensor,
+    ) -> None:
         self.mean = _per_channel("mean", mean)
         self.std = _per_channel("std", std)
         if any(not s > 0 for s in self.std):
@@ -167,9 +219,12 @@ class Normalize:
             )
         channels = tensor.shape[-3]
         if len(self.mean) not in (1, channels) or len(self.std) not in (1, channels):
+            one = "1 value (the image has 1 channel)"
+            rule = one if channels == 1 else f"1 or {channels} values (the channels)"
             raise UsageError(
-                f"mean and std must have 1 or {channels} values (the channels), "
-                f"got {len(self.mean)} and {len(self.std)}"
+                f"mean and std must have {rule}, got {len(self.mean)} and {len(self.std)} for a "
+                f"tensor of shape {tuple(tensor.shape)}; pass one value per channel, or one for "
+                f"all, e.g. Normalize({(0.5,) * channels}, {(0.5,) * channels})"
             )
         mean = torch.tensor(self.mean, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
         std = torch.tensor(self.std, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
@@ -179,14 +234,21 @@ class Normalize:
         return f"Normalize(mean={list(self.mean)}, std={list(self.std)})"
 
 
-def _per_channel(name: str, value: float | Sequence[float]) -> tuple[float, ...]:
-    values = (value,) if isinstance(value, int | float) else value
+def _per_channel(name: str, value: Any) -> tuple[float, ...]:
+    """Return ``value`` as one float per channel: a real number (Python, NumPy or a 0-d tensor), or a
+    sequence or 1-d tensor/array of them, as torchvision accepts."""
+    values = value
+    if isinstance(value, torch.Tensor | np.ndarray) and value.ndim <= 1:
+        values = value.tolist()  # bool or complex elements are refused below
+    if isinstance(values, numbers.Real):
+        values = (values,)
     if (
         isinstance(value, bool)
         or not isinstance(values, Sequence)
+        or isinstance(values, str)
         or not values
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-        or not all(np.isfinite(v) for v in values)
+        or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
+        or not all(math.isfinite(v) for v in values)
     ):
         raise UsageTypeError(
             f"{name} must be a finite number or a non-empty list of them, got {describe(value)}; "

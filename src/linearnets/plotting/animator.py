@@ -5,30 +5,54 @@ See D2L §3.6.6 and :mod:`linearnets.plotting.live` for the modes.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Sequence
+import numbers
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import as_numpy, check_out_path, pyplot
-from linearnets.plotting.axes import BOOK_FMTS, check_figsize, set_axes
+from linearnets.plotting.axes import BOOK_FMTS, check_figsize, check_fmts, set_axes
 from linearnets.plotting.live import LiveOutput, resolve_mode
-from linearnets.validation import check_positive_int
+from linearnets.validation import check_positive_int, describe
 
 __all__ = ["Animator"]
 
 
-def _as_list(value: Any, name: str) -> list[Any]:
-    """Return a scalar, a sequence, a tensor or an array as a flat list (a 0-d value gives one item)."""
-    if isinstance(value, str):
-        raise UsageTypeError(f"{name} must be a number or a sequence of numbers, got {value!r}")
-    if hasattr(value, "ndim"):
-        arr = as_numpy(value)
-        return [arr.item()] if arr.ndim == 0 else arr.reshape(-1).tolist()
-    if hasattr(value, "__len__"):
-        return list(value)
-    return [value]
+def _as_list(value: Any, name: str) -> list[float | None]:
+    """Return a number, a sequence, a tensor or an array as a flat list of floats and ``None``s.
+
+    A 0-d value gives one item; ``None`` items are kept (``add`` skips them, as the book does).
+    """
+    if isinstance(value, str | bytes | Mapping):  # a dict would be iterated by its keys
+        raise UsageTypeError(
+            f"{name} must be a number or a sequence of numbers (one per line), got "
+            f"{value!r:.60}; pass e.g. add(epoch, (loss, acc))"
+        )
+    if hasattr(value, "ndim") and value.ndim > 0:
+        items = as_numpy(value).reshape(-1).tolist()
+    elif hasattr(value, "__len__") and not hasattr(value, "ndim"):
+        items = list(value)
+    else:
+        return [_number(name, value)]
+    return [_number(f"{name}[{i}]", v) for i, v in enumerate(items)]
+
+
+def _number(name: str, value: Any) -> float | None:
+    """Return ``value`` (a real number, a one-element tensor or array) as a float; ``None`` stays."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):  # a tensor or NumPy scalar of one element
+        with contextlib.suppress(ValueError, RuntimeError):  # not one element: refused below
+            value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise UsageTypeError(
+            f"{name} must be a real number or None, got {describe(value)}; pass e.g. "
+            "add(epoch, (loss, acc)) with one number per line"
+        )
+    return float(value)
 
 
 class Animator:
@@ -67,8 +91,7 @@ class Animator:
         figsize = check_figsize("figsize", figsize)
         nrows = check_positive_int("nrows", nrows)
         ncols = check_positive_int("ncols", ncols)
-        if isinstance(fmts, str) or not fmts:
-            raise UsageError(f"fmts must be a non-empty sequence of format strings, got {fmts!r}")
+        fmts = check_fmts("fmts", fmts)
         self.mode = resolve_mode(mode, has_out=out is not None)
         paths: list[Path] = []
         if out is not None:
@@ -81,7 +104,7 @@ class Animator:
                 f"pass legend=[{legend!r}]"
             )
         self.legend = list(legend or [])
-        self.fmts = tuple(fmts)
+        self.fmts = fmts
         self.X: list[list[float]] | None = None
         self.Y: list[list[float]] | None = None
         self.fig = self._output.new_figure(figsize)
@@ -118,8 +141,8 @@ class Animator:
             Y.append([])
         for i, (a, b) in enumerate(zip(xs, ys, strict=True)):
             if a is not None and b is not None:
-                X[i].append(float(a))
-                Y[i].append(float(b))
+                X[i].append(a)
+                Y[i].append(b)
         self.X, self.Y = X, Y
         self._redraw(X, Y)
 

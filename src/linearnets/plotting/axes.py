@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import as_numpy, in_notebook, pyplot
+from linearnets.validation import describe
 
 __all__ = ["BOOK_FMTS", "plot", "set_axes", "set_figsize", "use_svg_display"]
 
@@ -107,6 +110,38 @@ def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
     return width, height
 
 
+def check_fmts(name: str, fmts: Any) -> tuple[str, ...]:
+    """Return ``fmts`` as a tuple if it is a non-empty sequence of matplotlib format strings, else raise."""
+    # a string would be cycled character by character
+    if isinstance(fmts, str) or not isinstance(fmts, Sequence) or not fmts:
+        raise UsageError(
+            f"{name} must be a non-empty sequence of format strings, got {fmts!r:.60}; pass e.g. "
+            f"{name}=('-', 'm--')"
+        )
+    for i, fmt in enumerate(fmts):
+        reason = "not a string" if not isinstance(fmt, str) else _fmt_error(fmt)
+        if reason:
+            raise (UsageError if isinstance(fmt, str) else UsageTypeError)(
+                f"{name}[{i}] must be a matplotlib format string such as '-', 'm--' or 'g-.', got "
+                f"{fmt!r:.40} ({reason}); pass e.g. {name}=('-', 'm--')"
+            )
+    return tuple(fmts)
+
+
+def _fmt_error(fmt: str) -> str:
+    """Return why matplotlib refuses the format string ``fmt``, or "" if it is valid."""
+    try:
+        from matplotlib.axes._base import _process_plot_format  # type: ignore[attr-defined]
+    except ImportError:  # the helper moved: matplotlib will say it when drawing
+        return ""
+    try:
+        _process_plot_format(fmt)
+    except ValueError as exc:
+        text = str(exc)
+        return text[text.find("(") + 1 : text.rfind(")")] if "(" in text else text
+    return ""
+
+
 def _check_limits(name: str, limits: Any) -> Any:
     """Return axis limits if they are None or two finite, different numbers (low, high), else raise."""
     if limits is None:
@@ -129,6 +164,61 @@ def _has_one_axis(X: Any) -> bool:
     if hasattr(X, "ndim"):
         return bool(X.ndim == 1)
     return isinstance(X, list | tuple) and len(X) > 0 and not hasattr(X[0], "__len__")
+
+
+def _check_many(name: str, value: Any) -> None:
+    """Raise unless ``value`` is a list/array/tensor of numbers or a list of them (not a number)."""
+    if isinstance(value, str | bytes | Mapping) or not (
+        hasattr(value, "__len__") and getattr(value, "ndim", 1) >= 1
+    ):
+        raise UsageTypeError(
+            f"{name} must be a list, array or tensor of numbers, or a list of them (one per curve), "
+            f"got {describe(value)}; pass e.g. plot([1, 2, 3], [4, 5, 6])"
+        )
+
+
+def _curve(name: str, values: Any) -> np.ndarray:
+    """Return one curve's values as a 1-d NumPy array of real numbers, or raise naming ``name``."""
+    try:
+        arr = as_numpy(values)
+    except (TypeError, ValueError, RuntimeError):  # ragged lists, tensors needing grad, ...
+        arr = np.asarray(None)
+    if arr.dtype.kind not in "biuf" or arr.ndim != 1:
+        raise UsageTypeError(
+            f"{name} must be a 1-d list, array or tensor of real numbers, got {describe(values)}; "
+            "pass one sequence of numbers per curve"
+        )
+    return arr
+
+
+def _curves(X: Any, Y: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return (x, y) per curve, the book's way: one X for every Y, Y alone against its indices."""
+    _check_many("X", X)
+    if Y is not None:
+        _check_many("Y", Y)
+    if _has_one_axis(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif _has_one_axis(Y):
+        Y = [Y]
+    if len(X) == 1 and len(Y) > 1:
+        X = list(X) * len(Y)
+    if len(X) != len(Y):
+        raise UsageError(
+            f"X and Y must hold the same number of curves (or X just one), got {len(X)} and "
+            f"{len(Y)}; pass one x sequence per y sequence"
+        )
+    curves = []
+    for i, (x, y) in enumerate(zip(X, Y, strict=True)):
+        xs, ys = _curve(f"X[{i}]", x), _curve(f"Y[{i}]", y)
+        if len(xs) and len(xs) != len(ys):
+            raise UsageError(
+                f"X[{i}] and Y[{i}] must have the same length (one x per y), got {len(xs)} and "
+                f"{len(ys)}; pass as many x values as y values"
+            )
+        curves.append((xs, ys))
+    return curves
 
 
 def plot(
@@ -157,24 +247,8 @@ def plot(
 
     See D2L §2.4.
     """
-    if _has_one_axis(X):
-        X = [X]
-    if Y is None:
-        X, Y = [[]] * len(X), X
-    elif _has_one_axis(Y):
-        Y = [Y]
-    if len(X) == 1 and len(Y) > 1:
-        X = list(X) * len(Y)
-    if len(X) != len(Y):
-        raise UsageError(
-            f"X and Y must hold the same number of curves (or X just one), got {len(X)} and "
-            f"{len(Y)}; pass one x sequence per y sequence"
-        )
-    if isinstance(fmts, str) or not fmts:  # a string would be cycled character by character
-        raise UsageError(
-            f"fmts must be a non-empty sequence of format strings, got {fmts!r}; pass e.g. "
-            "fmts=('-', 'm--')"
-        )
+    fmts = check_fmts("fmts", fmts)
+    curves = _curves(X, Y)
     set_figsize(figsize)
     if axes is None:
         axes = pyplot().gca()
@@ -183,8 +257,7 @@ def plot(
             f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
         )
     axes.cla()
-    for x, y, fmt in zip(X, Y, itertools.cycle(fmts)):
-        x, y = as_numpy(x), as_numpy(y)
+    for (x, y), fmt in zip(curves, itertools.cycle(fmts)):
         if len(x):
             axes.plot(x, y, fmt)
         else:

@@ -27,9 +27,12 @@ if TYPE_CHECKING:
     import torch
     from matplotlib.figure import Figure
 
-__all__ = ["MISTAKE_COLOR", "plot_predictions", "show_images"]
+__all__ = ["MAX_SHOW", "MISTAKE_COLOR", "check_show_count", "plot_predictions", "show_images"]
 
 MISTAKE_COLOR = "tab:red"
+# images in one row of predictions: the CLI's -n bound (linearnets.cli._options.MAX_SHOW); wider
+# figures are unreadable, slow (10,000 images: minutes) and too large for PIL to open
+MAX_SHOW = 100
 
 
 def _image_array(img: Any, index: int) -> np.ndarray:
@@ -40,6 +43,11 @@ def _image_array(img: Any, index: int) -> np.ndarray:
     channels-last.
     """
     arr = as_numpy(img)
+    if arr.dtype.kind not in "biuf":  # complex, object, strings: imshow has no colour for them
+        raise UsageTypeError(
+            f"imgs[{index}] must hold real pixel values (float, integer or bool), got dtype "
+            f"{getattr(img, 'dtype', arr.dtype)}; pass e.g. x.abs() for a complex image"
+        )
     channels_first = False
     if arr.ndim == 3:
         first, last = arr.shape[0] in (1, 3, 4), arr.shape[-1] in (1, 3, 4)
@@ -72,11 +80,34 @@ def _image_list(imgs: Any, limit: int) -> list[np.ndarray]:
     return arrays
 
 
+def _title_list(titles: Any, limit: int) -> list[Any] | None:
+    """Return the first ``limit`` of ``titles`` (any iterable, a generator too) as a list; ``None`` stays."""
+    if titles is None:
+        return None
+    if isinstance(titles, str | bytes):  # each character would become a title
+        raise UsageTypeError(
+            f"titles must be a sequence of titles, one per image, got the string {titles!r:.40}; "
+            "pass e.g. titles=get_fashion_mnist_labels(y)"
+        )
+    if not isinstance(titles, Iterable):
+        raise UsageTypeError(
+            f"titles must be an iterable of titles, one per image, got {titles!r:.40}; "
+            "pass e.g. titles=get_fashion_mnist_labels(y)"
+        )
+    if hasattr(titles, "ndim") and titles.ndim == 0:  # a 0-d tensor or array: iter() would fail
+        raise UsageTypeError(
+            f"titles must be an iterable of titles, one per image, got {titles!r:.40}; "
+            "pass e.g. titles=[str(y.item())]"
+        )
+    # an endless generator is read only this far; a label tensor's items print as "3", not "tensor(3)"
+    return [_scalar(t) for t in itertools.islice(titles, limit)]
+
+
 def draw_images(
     imgs: Any,
     num_rows: int,
     num_cols: int,
-    titles: Sequence[str] | None,
+    titles: Iterable[Any] | None,
     scale: float,
     *,
     managed: bool,
@@ -87,17 +118,13 @@ def draw_images(
     num_cols = check_positive_int("num_cols", num_cols)
     scale = check_positive_float("scale", scale)
     arrays = _image_list(imgs, num_rows * num_cols)
-    if isinstance(titles, str):  # each character would become a title
-        raise UsageTypeError(
-            f"titles must be a sequence of titles, one per image, got the string {titles!r:.40}; "
-            "pass e.g. titles=get_fashion_mnist_labels(y)"
-        )
-    if titles is not None and len(titles) < len(arrays):
+    names = _title_list(titles, len(arrays))
+    if names is not None and len(names) < len(arrays):
         raise UsageError(
-            f"titles must hold one title per image drawn ({len(arrays)}), got {len(titles)}; "
+            f"titles must hold one title per image drawn ({len(arrays)}), got {len(names)}; "
             "pass as many titles as images, or titles=None"
         )
-    font = title_font([str(t) for t in titles[: len(arrays)]]) if titles is not None else {}
+    font = title_font([str(t) for t in names]) if names is not None else {}
     fig = new_figure((num_cols * scale, num_rows * scale), managed=managed)
     axes = fig.subplots(num_rows, num_cols, squeeze=False).flatten()
     for i, ax in enumerate(axes):
@@ -107,8 +134,8 @@ def draw_images(
         ax.imshow(arrays[i], cmap=cmap)
         ax.get_xaxis().set_visible(False)
         ax.get_yaxis().set_visible(False)
-        if titles is not None:
-            ax.set_title(str(titles[i]), **font)
+        if names is not None:
+            ax.set_title(str(names[i]), **font)
     return fig, axes
 
 
@@ -121,7 +148,7 @@ def show_images(
     imgs: Any,
     num_rows: int,
     num_cols: int,
-    titles: Sequence[str] | None = None,
+    titles: Iterable[Any] | None = None,
     scale: float = 1.5,
     *,
     out: str | Path | None = None,
@@ -137,7 +164,8 @@ def show_images(
         imgs: a tensor (N, H, W) or (N, 1, H, W), float or uint8, or a list of tensors (H, W)/(C, H, W),
             NumPy arrays (H, W)/(H, W, C) or PIL images.
         num_rows, num_cols: the grid's shape, each ≥ 1.
-        titles: one title per drawn image (at least as many as images drawn).
+        titles: one title per drawn image (at least as many as images drawn): a list, a tuple, a
+            generator, any iterable; only the titles of the images drawn are read.
         scale: inches per grid cell.
         out: save the figure there too; PNG, SVG or PDF by the extension. Outside Jupyter the figure
             is then not kept by pyplot, so saving many figures does not grow memory.
@@ -169,7 +197,7 @@ def plot_predictions(
         images: what :func:`show_images` accepts, at least ``n`` images.
         true_labels, pred_labels: label names (or class indices), one per image.
         out: save the figure there too (PNG, SVG or PDF by the extension).
-        n: how many images to draw (default: all of them).
+        n: how many images to draw, at most :data:`MAX_SHOW` (default: all of them).
 
     Returns:
         The flat array of ``n`` matplotlib ``Axes``.
@@ -182,7 +210,12 @@ def plot_predictions(
             f"images, true_labels and pred_labels must have the same length, got {total}, "
             f"{len(true_labels)} and {len(pred_labels)}; pass one label of each kind per image"
         )
-    n = total if n is None else check_positive_int("n", n)
+    if n is None and total > MAX_SHOW:
+        raise UsageError(
+            f"images must be at most {MAX_SHOW} (linearnets.plotting.images.MAX_SHOW) when n is not "
+            f"given, got {total}; pass e.g. n=18 to draw the first ones"
+        )
+    n = check_show_count("n", total if n is None else n)
     if n > total:
         raise UsageError(f"n must be at most the number of images ({total}), got {n}")
     true = [str(_scalar(t)) for t in true_labels][:n]
@@ -195,6 +228,18 @@ def plot_predictions(
             ax.title.set_color(MISTAKE_COLOR)
     _finish(fig, out)
     return axes
+
+
+def check_show_count(name: str, n: Any) -> int:
+    """Return ``n`` if it is an integer in [1, :data:`MAX_SHOW`], the images one figure draws."""
+    n = check_positive_int(name, n)
+    if n > MAX_SHOW:
+        raise UsageError(
+            f"{name} must be an integer in [1, {MAX_SHOW}], got {n}; a figure of more images is "
+            f"unreadable and slow to draw: pass at most {MAX_SHOW} (linearnets.plotting.images."
+            f"MAX_SHOW), e.g. {name}=18, and draw the rest in more figures"
+        )
+    return n
 
 
 def _scalar(label: Any) -> Any:

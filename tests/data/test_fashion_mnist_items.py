@@ -1,0 +1,90 @@
+"""FashionMNIST items: indices as torchvision takes them, refusals that name the index, transforms
+checked when the dataset is made (D2L §3.5.1). Uses the tiny fixture files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.data import download, fashion_mnist, files
+from linearnets.data.fashion_mnist import FashionMNIST
+from linearnets.data.transforms import ToTensor
+from linearnets.errors import UsageError, UsageTypeError
+
+from .conftest import NUM_TEST, NUM_TRAIN, Tiny
+
+
+@pytest.fixture
+def root(tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The tiny files in a folder, with their checksums the expected ones."""
+    for module in (files, fashion_mnist, download):
+        monkeypatch.setattr(module, "FASHION_MNIST_FILES", dict(tiny.files))
+    return tiny.write(tmp_path / "root")
+
+
+def test_negative_and_numpy_and_tensor_indices_work_as_in_torchvision(root: Path) -> None:
+    ds = FashionMNIST(root)
+    last, first = ds[NUM_TRAIN - 1], ds[0]
+    for index, expected in ((-1, last), (-NUM_TRAIN, first), (np.int64(0), first), (torch.tensor(0), first)):  # fmt: skip
+        image, label = ds[index]
+        assert torch.equal(image, expected[0]) and label == expected[1]
+
+
+@pytest.mark.parametrize(
+    ("train", "index", "n", "split"),
+    [(True, NUM_TRAIN, NUM_TRAIN, "training"), (False, -NUM_TEST - 1, NUM_TEST, "test")],
+)
+def test_an_index_out_of_range_is_an_index_error_naming_the_range(
+    root: Path, train: bool, index: int, n: int, split: str
+) -> None:
+    ds = FashionMNIST(root, train=train)
+    with pytest.raises(
+        IndexError,
+        match=rf"index must be in \[-{n}, {n}\) \(the {split} split holds {n} images\), got "
+        rf"{index}; pass e.g. index {n - 1}",
+    ) as info:
+        ds[index]
+    assert not isinstance(info.value, UsageError)  # a plain IndexError, as iteration expects
+
+
+def test_iterating_stops_at_the_end(root: Path) -> None:
+    """``Dataset`` has no ``__iter__``: ``for item in ds`` stops on __getitem__'s IndexError."""
+    assert len(list(FashionMNIST(root, train=False))) == NUM_TEST
+
+
+@pytest.mark.parametrize(
+    ("index", "kind"),
+    [(slice(0, 2), "slice"), (1.0, "float"), (True, "bool"), ([0, 1], "list")],
+)
+def test_an_index_that_is_no_int_is_refused_by_type(root: Path, index: Any, kind: str) -> None:
+    with pytest.raises(
+        UsageTypeError, match=rf"index must be an int, got {kind} .*torch\.utils\.data\.Subset"
+    ):
+        FashionMNIST(root)[index]
+
+
+@pytest.mark.parametrize("name", ["transform", "target_transform"])
+def test_a_transform_that_cannot_be_called_is_refused_when_the_dataset_is_made(
+    root: Path, name: str
+) -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"{name} must be callable \(a function or a transform\) or None, got 3",
+    ):
+        FashionMNIST(root, **{name: 3})
+
+
+def test_without_pillow_to_tensor_gets_the_uint8_tensor_and_gives_the_default_item(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "PIL", None)  # import PIL now raises ImportError
+    seen: list[Any] = []
+    ds = FashionMNIST(root, transform=lambda img: seen.append(img) or ToTensor()(img))
+    image, _ = ds[1]
+    assert isinstance(seen[0], torch.Tensor) and seen[0].shape == (28, 28)
+    assert torch.equal(image, FashionMNIST(root)[1][0])  # float32 (1, 28, 28), as without one

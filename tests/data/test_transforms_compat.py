@@ -1,0 +1,116 @@
+"""The transforms where torchvision's rules meet linearnets': layouts ToTensor can tell, the values
+Normalize takes, the dtypes Resize refuses (D2L §3.5.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.torchvision.transforms import Normalize, Resize, ToTensor
+
+
+def _pixels(*shape: int) -> torch.Tensor:
+    return torch.randint(
+        0, 256, shape, dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
+
+
+def test_to_tensor_keeps_reading_hw_and_hwc_tensors() -> None:
+    """FashionMNIST hands a transform the uint8 tensor (28, 28) when Pillow is missing."""
+    gray = _pixels(28, 28)
+    assert torch.equal(ToTensor()(gray), gray.float().div(255).unsqueeze(0))
+    rgb = _pixels(28, 20, 3)
+    assert torch.equal(ToTensor()(rgb), rgb.permute(2, 0, 1).float().div(255))
+
+
+@pytest.mark.parametrize(
+    ("pic", "convert"),
+    [
+        (_pixels(1, 28, 28), r"pic\.float\(\) / 255"),
+        (_pixels(3, 28, 28), r"pic\.float\(\) / 255"),
+        (_pixels(1, 28, 28).numpy(), r"torch\.from_numpy\(pic\)\.float\(\) / 255"),
+    ],
+    ids=["tensor (1,28,28)", "tensor (3,28,28)", "array (1,28,28)"],
+)
+def test_to_tensor_refuses_channels_first_input_instead_of_transposing_it(
+    pic: Any, convert: str
+) -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"pic must be an image \(H, W\) or \(H, W, C\), channels last with C in "
+        rf"\(1, 2, 3, 4\).*, got a uint8 \w+ of shape \({pic.shape[0]}, 28, 28\); it already is "
+        rf"channels-first \(C, H, W\): convert it with {convert}",
+    ):
+        ToTensor()(pic)
+
+
+@pytest.mark.parametrize("shape", [(4, 4, 3), (3, 4, 4)])
+def test_to_tensor_refuses_a_tensor_too_small_to_tell_its_layout(shape: tuple[int, ...]) -> None:
+    with pytest.raises(
+        UsageError, match=r"and H, W > 4, got .*could be \(C, H, W\) or \(H, W, C\)"
+    ):
+        ToTensor()(_pixels(*shape))
+
+
+def test_to_tensor_still_reads_a_small_channels_last_array() -> None:
+    """NumPy's (and PIL's) layout is (H, W, C): a 4×4 RGB array is one."""
+    rgb = _pixels(4, 4, 3).numpy()
+    assert torch.equal(ToTensor()(rgb), torch.from_numpy(rgb).permute(2, 0, 1).float() / 255)
+
+
+def test_normalize_names_the_one_channel_rule() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"mean and std must have 1 value \(the image has 1 channel\), got 3 and 3 for a "
+        r"tensor of shape \(1, 4, 4\); .*Normalize\(\(0\.5,\), \(0\.5,\)\)",
+    ):
+        Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))(torch.rand(1, 4, 4))
+
+
+@pytest.mark.parametrize(
+    ("mean", "std"),
+    [
+        (np.float32(0.25), torch.tensor(0.5)),
+        (torch.tensor([0.25, 0.5, 0.75]), np.array([0.5, 1.0, 2.0])),
+        ([np.float64(0.25), torch.tensor(0.5).item(), 0.75], (np.int64(1), 2, 4)),
+    ],
+    ids=["numpy and 0-d tensor", "1-d tensor and array", "sequences of numpy numbers"],
+)
+def test_normalize_takes_real_numbers_of_any_kind(mean: Any, std: Any) -> None:
+    """As torchvision does; the values are exact in float32, so the results are equal."""
+    x = torch.rand(3, 4, 5, generator=torch.Generator().manual_seed(1))
+    as_floats = [np.asarray(v, dtype=np.float64).reshape(-1).tolist() for v in (mean, std)]
+    expected = Normalize(*(tuple(float(v) for v in vs) for vs in as_floats))(x)
+    assert torch.equal(Normalize(mean, std)(x), expected)
+
+
+@pytest.mark.parametrize(
+    "mean",
+    [torch.tensor([True]), torch.tensor([1j]), torch.ones(2, 2), np.bool_(True), [0.5, "a"]],
+    ids=["bool tensor", "complex tensor", "2-d tensor", "numpy bool", "a string inside"],
+)
+def test_normalize_still_refuses_what_is_no_real_number(mean: Any) -> None:
+    with pytest.raises(UsageTypeError, match=r"mean must be a finite number or a non-empty list"):
+        Normalize(mean, 1.0)
+
+
+@pytest.mark.parametrize("dtype", [torch.bool, torch.complex64])
+def test_resize_refuses_bool_and_complex_images(dtype: torch.dtype) -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"img must hold real pixel values \(float or integer\), got a tensor of shape "
+        rf"\(1, 4, 4\) and dtype {dtype}",
+    ):
+        Resize(8)(torch.zeros(1, 4, 4, dtype=dtype))
+
+
+def test_resize_keeps_integer_pixels_beyond_uint8_range() -> None:
+    """An int32 image of 1000s stays 1000s (it was clamped to 255 as if it were uint8)."""
+    out = Resize(8)(torch.full((1, 4, 4), 1000, dtype=torch.int32))
+    assert out.dtype == torch.int32 and torch.equal(
+        out, torch.full((1, 8, 8), 1000, dtype=torch.int32)
+    )
