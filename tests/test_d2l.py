@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 from torch import nn
 
 from linearnets import d2l
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch import SGD
 
 Batches = list[tuple[torch.Tensor, torch.Tensor]]
@@ -297,3 +299,155 @@ def test_train_epoch_ch3_with_the_books_updater_puts_a_module_in_training_mode()
     d2l.train_epoch_ch3(net, _batches(), nn.CrossEntropyLoss(reduction="none"),
                         lambda batch_size: d2l.sgd(params, 0.1, batch_size))  # fmt: skip
     assert net.training  # as the book's loop: dropout and the like train as they should
+
+
+# --- the loss the book reports, whatever the loss returns (D2L §3.6.6) ---------------------------
+
+_ce = nn.CrossEntropyLoss(reduction="none")
+LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "per-example": _ce,
+    "0-d sum": lambda y_hat, y: _ce(y_hat, y).sum(),  # the book reports sum / B
+    "0-d mean": nn.CrossEntropyLoss(),  # the book reports mean / B (its quirk, matched)
+}
+
+
+def _function_updater(net: nn.Module) -> Callable[[int], None]:
+    params = list(net.parameters())
+    return lambda batch_size: d2l.sgd(params, 0.5, batch_size)
+
+
+UPDATERS: dict[str, Callable[[nn.Module], Any]] = {
+    "torch.optim.SGD": lambda net: torch.optim.SGD(net.parameters(), lr=0.5),
+    "updater(batch_size)": _function_updater,
+}
+
+
+@pytest.mark.parametrize("updater", UPDATERS)
+@pytest.mark.parametrize("loss", LOSSES)
+def test_train_epoch_ch3_reports_what_the_books_loop_reports_for_every_loss(
+    loss: str, updater: str
+) -> None:
+    ours, theirs = _concise(), _concise()
+    got = d2l.train_epoch_ch3(ours, _batches(), LOSSES[loss], UPDATERS[updater](ours))
+    expected = book_train_epoch_ch3(theirs, _batches(), LOSSES[loss], UPDATERS[updater](theirs))
+    assert got == pytest.approx(expected, rel=1e-6)
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_train_ch3_plots_the_books_loss_for_a_summed_loss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.plotting
+
+    points: list[tuple[float, ...]] = []
+
+    class Recorder:
+        def __init__(self, **kwargs: object) -> None:
+            pass
+
+        def add(self, x: int, y: tuple[float, ...]) -> None:
+            points.append(y)
+
+    monkeypatch.setattr(linearnets.plotting, "Animator", Recorder)
+    monkeypatch.chdir(tmp_path)
+    ours, theirs = _concise(), _concise()
+    loss = LOSSES["0-d sum"]
+    d2l.train_ch3(ours, _batches(), _batches(1), loss, 2,
+                  torch.optim.SGD(ours.parameters(), lr=0.05))  # fmt: skip
+    updater = torch.optim.SGD(theirs.parameters(), lr=0.05)
+    expected = [book_train_epoch_ch3(theirs, _batches(), loss, updater) for _ in range(2)]
+    got = [p[:2] for p in points]  # (train loss, train acc) of each epoch
+    assert [v for pair in got for v in pair] == pytest.approx(
+        [v for pair in expected for v in pair], rel=1e-6
+    )
+    assert got[0][0] < 2.0  # a mean per example (the summed loss divided by B would be ~16x)
+
+
+# --- the book's function updater gets the optimizer path's checks (D2L §3.6.6) ------------------
+
+
+def _sgd_of(net: nn.Module) -> Callable[[int], None]:
+    return _function_updater(net)
+
+
+FUNCTION_PATH_ERRORS = [
+    ([], UsageError, r"train_iter must yield at least one example, got none"),
+    (
+        [(X, y.float()) for X, y in _batches()],
+        UsageTypeError,
+        r"y must be an integer tensor of class indices, got a tensor of shape \(16,\) and dtype "
+        r"torch\.float32; use y\.long\(\)",
+    ),
+    (
+        [(X, y + 3) for X, y in _batches()],
+        UsageError,
+        r"y must hold class indices in \[0, 3\) for the model's 3 outputs, got 5",
+    ),
+    (
+        [(X, y[:, None]) for X, y in _batches()],
+        UsageError,
+        r"y must be 1-dimensional \(B,\), got a tensor of shape \(16, 1\).*use y\.reshape\(-1\)",
+    ),
+    (
+        [(X, y.to(torch.uint16)) for X, y in _batches()],
+        UsageTypeError,
+        r"y must be class indices of a signed integer dtype or uint8.*torch\.uint16; use y\.long\(\)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "batches,error,pattern",
+    FUNCTION_PATH_ERRORS,
+    ids=["empty", "float-labels", "out-of-range", "column-labels", "uint16"],
+)
+def test_train_epoch_ch3_with_a_function_updater_explains_bad_batches(
+    batches: Batches, error: type[Exception], pattern: str
+) -> None:
+    net = _concise()
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(error, match=pattern):
+        d2l.train_epoch_ch3(net, batches, nn.CrossEntropyLoss(reduction="none"), _sgd_of(net))
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+def test_a_function_updater_that_takes_no_batch_size_is_refused_before_training() -> None:
+    net = _concise()
+    with pytest.raises(
+        UsageTypeError,
+        match=r"updater must be an optimizer or a function called as updater\(batch_size\), the "
+        r"book's signature \(D2L §3\.6\.6\), got <lambda>\(\), which cannot take one argument",
+    ):
+        d2l.train_epoch_ch3(net, _batches(), nn.CrossEntropyLoss(reduction="none"), lambda: None)
+    assert all(p.grad is None for p in net.parameters())  # refused before the first batch
+    with pytest.raises(UsageTypeError, match=r"updater\(batch_size\)"):
+        d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), 1, lambda a, b: None)
+
+
+def test_a_function_updater_on_a_frozen_model_is_explained() -> None:
+    net = _concise().requires_grad_(False)
+    with pytest.raises(
+        UsageError,
+        match=r"the loss does not depend on any parameter that requires grad: the model has no "
+        r"trainable parameter \(all 2 have requires_grad=False\); unfreeze them with "
+        r"net\.requires_grad_\(\)",
+    ) as info:
+        d2l.train_epoch_ch3(net, _batches(), nn.CrossEntropyLoss(reduction="none"), _sgd_of(net))
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_train_ch3_with_a_regression_loss_on_a_classifier_names_the_mistake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    net = _concise()
+    with pytest.raises(
+        UsageError,
+        match=r"loss MSELoss is a regression loss, which compares the outputs \(16, 3\) with "
+        r"targets of that shape, but y holds class labels .*; train a classifier with "
+        r"nn\.CrossEntropyLoss\(\), or give MSELoss one-hot targets: "
+        r"torch\.nn\.functional\.one_hot\(y, 3\)\.float\(\)",
+    ):
+        d2l.train_ch3(net, _batches(), _batches(1), nn.MSELoss(), 1,
+                      torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip

@@ -106,6 +106,15 @@ BAD_INPUT = [
         UsageError,
         r"y_hat must be scores of shape \(B, C\) or labels of shape \(B,\), got shape \(5, 3, 1\)",
     ),
+    *[
+        (  # torch has no aminmax, comparison or promotion for them
+            lambda dtype=dtype: accuracy(SCORES, LABELS.to(dtype)),
+            TypeError,
+            r"y must be class indices of a signed integer dtype or uint8 \(torch has no "
+            rf"arithmetic for uint16/uint32/uint64\), got .*dtype {dtype}; use y\.long\(\)",
+        )
+        for dtype in (torch.uint16, torch.uint32, torch.uint64)
+    ],
     (lambda: Accumulator(2).add(1.0), UsageError, r"add\(\) needs 2 values, got 1"),
     (lambda: Accumulator(2).add(1.0, 2.0, 3.0), UsageError, r"add\(\) needs 2 values, got 3"),
     (lambda: Accumulator(2)[2], IndexError, r"out of range"),

@@ -13,6 +13,7 @@ See D2L chapter 3.
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 import warnings
@@ -34,6 +35,8 @@ from linearnets.models.scratch import sgd as sgd
 from linearnets.models.scratch import squared_loss as squared_loss
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
+from linearnets.training.step import compute_loss, raise_backward_error, unpack
+from linearnets.training.totals import EpochTotals
 from linearnets.validation import check_positive_int
 
 _LAZY = {
@@ -133,13 +136,32 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     return float(correct_count(y_hat, y))
 
 
+def _is_optimizer(updater: Any) -> bool:
+    return hasattr(updater, "zero_grad") and hasattr(updater, "step")
+
+
 def _check_updater(updater: Any) -> None:
     """Raise unless ``updater`` is an optimizer (``zero_grad``/``step``) or the book's ``updater(batch_size)``."""
-    if not (hasattr(updater, "zero_grad") and hasattr(updater, "step")) and not callable(updater):
+    if _is_optimizer(updater):
+        return
+    if not callable(updater):
         raise UsageTypeError(
             f"updater must be an optimizer (e.g. torch.optim.SGD) or a function updater(batch_size), "
             f"got {type(updater).__name__}; pass e.g. torch.optim.SGD(net.parameters(), lr=0.1)"
         )
+    try:
+        signature = inspect.signature(updater)
+    except (TypeError, ValueError):  # a builtin without a signature: its call will tell
+        return
+    try:
+        signature.bind(1)
+    except TypeError:
+        name = getattr(updater, "__name__", type(updater).__name__)
+        raise UsageTypeError(
+            f"updater must be an optimizer or a function called as updater(batch_size), the book's "
+            f"signature (D2L §3.6.6), got {name}{signature}, which cannot take one argument; define "
+            "it as `def updater(batch_size): return d2l.sgd([W, b], lr, batch_size)`"
+        ) from None
 
 
 def train_epoch_ch3(
@@ -148,27 +170,49 @@ def train_epoch_ch3(
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     updater: Any,
 ) -> tuple[float, float]:
-    """Train for one epoch; return (mean loss, accuracy) (D2L §3.6.6).
+    """Train for one epoch; return (mean loss, accuracy), the numbers the book's returns (D2L §3.6.6).
 
     ``updater`` is a ``torch.optim.Optimizer`` (mean loss) or the book's function ``updater(batch_size)``
     (summed loss, the function divides by the batch size). An optimizer (anything with ``zero_grad``
     and ``step``, the scratch ``SGD`` too) is run by linearnets' own loop: the same updates, with
     metrics read without a sync per step: an epoch of the book's concise model in ~25% less time.
+    The loss reported is the book's, the epoch's ``float(l.sum())`` over its examples, whatever the
+    loss returns: a loss reduced to a 0-d batch mean (``nn.CrossEntropyLoss()``) reports mean / B
+    there, as the book's does (:func:`linearnets.fit` reports the mean). Both paths refuse bad
+    batches, labels and losses with the same errors.
     """
     _check_updater(updater)
-    if hasattr(updater, "zero_grad") and hasattr(updater, "step"):
-        train_loss, train_acc = train_epoch(net, train_iter, loss, updater)
-        return train_loss, (train_acc if train_acc is not None else float("nan"))
+    if _is_optimizer(updater):
+        # "sum": the book adds float(l.sum()) whatever the loss, so a 0-d loss counts once
+        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, scalar_loss="sum")
+    else:
+        train_loss, train_acc = _train_epoch_with_function(net, train_iter, loss, updater)
+    return train_loss, (train_acc if train_acc is not None else float("nan"))
+
+
+def _train_epoch_with_function(
+    net: Callable[[torch.Tensor], torch.Tensor],
+    train_iter: Iterable[Sequence[torch.Tensor]],
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    updater: Callable[[int], Any],
+) -> tuple[float, float | None]:
+    """The book's loop for a function ``updater(batch_size)``: backward of the summed loss, then the
+    update, which divides by the batch size; with the optimizer path's checks (D2L §3.6.6)."""
     if isinstance(net, torch.nn.Module):
         net.train()
-    metric = Accumulator(3)  # loss sum, correct count, examples
-    for X, y in train_iter:
+    totals = EpochTotals(summed=True)  # the book's float(l.sum()): a 0-d loss counts once
+    for batch in train_iter:
+        X, y = unpack(batch)
         y_hat = net(X)
-        l = loss(y_hat, y)
-        l.sum().backward()
+        l = compute_loss(loss, y_hat, y)
+        try:
+            l.sum().backward()
+        except RuntimeError as err:
+            raise_backward_error(net, err)
         updater(X.shape[0])
-        metric.add(float(l.detach().sum()), accuracy(y_hat.detach(), y), y.numel())
-    return metric[0] / metric[2], metric[1] / metric[2]
+        totals.add(y_hat, y, l)
+        del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
+    return totals.result("train_iter", None)
 
 
 def _figure_file(name: str, notebook: bool) -> str | None:

@@ -28,6 +28,14 @@ __all__ = [
 ]
 
 
+# unsigned integer dtypes torch stores but barely computes with (no promotion, no aminmax on a CPU)
+_WIDE_UNSIGNED = frozenset(
+    dtype
+    for dtype in (getattr(torch, name, None) for name in ("uint16", "uint32", "uint64"))
+    if dtype is not None
+)
+
+
 def describe(value: Any) -> str:
     """Return a short description of ``value`` for error messages (tensors by shape and dtype)."""
     if isinstance(value, torch.Tensor):
@@ -150,6 +158,15 @@ def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None)
         _fail(
             name,
             "an integer tensor of class indices",
+            value,
+            f"use {name}.long()",
+            kind=UsageTypeError,
+        )
+    if value.dtype in _WIDE_UNSIGNED:  # torch compares, promotes and reduces none of them
+        _fail(
+            name,
+            "class indices of a signed integer dtype or uint8 (torch has no arithmetic for "
+            "uint16/uint32/uint64)",
             value,
             f"use {name}.long()",
             kind=UsageTypeError,

@@ -129,16 +129,17 @@ def test_a_run_interrupted_in_a_notebook_resumes_where_it_stopped(tmp_path: Path
     run_dir = tmp_path / "run"
     nb, _ = run_notebook(
         [
-            # epochs of at least 0.2 s whatever the machine: the interrupt lands mid-run
-            "import time\nimport linearnets as ln\n\n"
-            "class Slow:\n    def on_epoch_end(self, metrics):\n        time.sleep(0.2)",
+            # the data read before the run (in this kernel's memory) and epochs of at least 0.3 s
+            # whatever the machine: the interrupt lands mid-run even on a loaded one
+            "import time\nimport linearnets as ln\n\nln.load_data_fashion_mnist(256)\n\n"
+            "class Slow:\n    def on_epoch_end(self, metrics):\n        time.sleep(0.3)",
             f"ln.run_softmax(ln.SoftmaxConfig(epochs=20, plot='none', out={str(run_dir)!r}), "
             "callbacks=[Slow()])",
             f"result = ln.resume_softmax({str(run_dir)!r})\n"
             "print(len(result.history.epochs), result.history.last.epoch)",
         ],
         tmp_path,
-        interrupt_after={1: 2},  # Jupyter's "Interrupt the kernel": a SIGINT
+        interrupt_after={1: 3},  # Jupyter's "Interrupt the kernel": a SIGINT
     )
     (error,) = _outputs(nb.cells[1], "error")
     assert error["ename"] == "TrainingInterrupted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ import pytest
 import torch
 from torch import nn
 
+from linearnets.errors import UsageTypeError
 from linearnets.models.concise import softmax_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
+from linearnets.plotting import LiveCurves
 from linearnets.training.callbacks import (
     Callback,
     ConsoleLogger,
@@ -231,3 +234,18 @@ def test_base_callback_hooks_do_nothing() -> None:
     cb.on_batch_end(0, torch.zeros(1))
     cb.on_epoch_end(metrics=metrics)
     cb.on_fit_end(history=History([metrics]))
+
+
+@pytest.mark.parametrize(
+    "curves,shown",
+    [(None, "None"), (3, "3"), (LiveCurves, "<class 'linearnets.plotting.live.LiveCurves'>")],
+    ids=["None", "int", "the class"],
+)
+def test_curves_callback_refuses_what_cannot_draw_curves(curves: object, shown: str) -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=r"curves must be a live-curves object with update\(epoch, values\), got "
+        + re.escape(shown)
+        + r"; pass an instance, e.g\. CurvesCallback\(LiveCurves\(num_epochs=10\)\)",
+    ):
+        CurvesCallback(curves)

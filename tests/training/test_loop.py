@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.metrics import accuracy
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.models.factory import build_softmax
@@ -22,9 +23,11 @@ from linearnets.models.scratch import (
     cross_entropy_logits,
     squared_loss,
 )
+from linearnets.training.callbacks import ConsoleLogger
 from linearnets.training.loop import (
     EpochMetrics,
     History,
+    check_updater_params,
     evaluate,
     evaluate_accuracy,
     fit,
@@ -777,7 +780,22 @@ BAD_LABELS = [
         RuntimeError,
     ),
 ]
+BAD_LABELS += [
+    (
+        _LABELS.to(dtype),
+        r"y must be class indices of a signed integer dtype or uint8 \(torch has no arithmetic "
+        rf"for uint16/uint32/uint64\), got a tensor of shape \(6,\) and dtype torch\.{name}; use "
+        r"y\.long\(\)",
+        RuntimeError,
+    )
+    for name, dtype in [
+        ("uint16", torch.uint16),
+        ("uint32", torch.uint32),
+        ("uint64", torch.uint64),
+    ]
+]
 BAD_LABEL_IDS = ["float", "column", "float-column", "above-C", "negative", "one-hot", "int32"]
+BAD_LABEL_IDS += ["uint16", "uint32", "uint64"]
 
 
 def _images(gen: torch.Generator) -> torch.Tensor:
@@ -827,3 +845,211 @@ def test_torch_cross_entropy_still_takes_class_probabilities(gen: torch.Generato
     history = fit(net, [(_images(gen), probs)], loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
     assert history.last.train_loss > 0 and history.last.train_acc is None
     assert evaluate(net, [(_images(gen), probs)], loss)[0] is not None
+
+
+@pytest.mark.parametrize("dtype", [torch.uint16, torch.uint32, torch.uint64])
+def test_accuracy_without_a_loss_refuses_wide_unsigned_labels(
+    dtype: torch.dtype, gen: torch.Generator
+) -> None:
+    """No loss to raise first: the totals' own check (a dtype comparison) names the labels."""
+    net = softmax_concise(generator=gen)
+    with pytest.raises(UsageTypeError, match=rf"dtype torch\.{str(dtype)[6:]}; use y\.long\(\)"):
+        evaluate_accuracy(net, [(_images(gen), _LABELS.to(dtype))])
+    with pytest.raises(UsageTypeError, match=r"uint8 \(torch has no arithmetic"):
+        fit(net, [(_images(gen), _LABELS.to(dtype))], lambda y_hat, y: y_hat.sum(1) * 0 + 1.0,
+            torch.optim.SGD(net.parameters(), lr=0.1), 1)  # fmt: skip
+
+
+# --- losses and outputs that do not fit the batch ------------------------------------------------
+
+_X16 = torch.randn(16, 3, generator=torch.Generator().manual_seed(5))
+_Y16 = torch.randint(0, 2, (16,), generator=torch.Generator().manual_seed(6))
+
+WRONG_SHAPED_LOSSES = {
+    "sliced": (lambda y_hat, y: cross_entropy_logits(y_hat, y)[:3], r"got shape \(3,\)"),
+    "broadcast": (
+        lambda y_hat, y: cross_entropy_logits(y_hat, y)[:, None] * torch.ones(len(y)),
+        r"got shape \(16, 16\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_SHAPED_LOSSES)
+def test_a_loss_that_drops_or_broadcasts_examples_is_refused(name: str) -> None:
+    loss, got = WRONG_SHAPED_LOSSES[name]
+    net = nn.Linear(3, 2)
+    before = [p.detach().clone() for p in net.parameters()]
+    pattern = (
+        r"loss must return one loss per example, shape \(16,\) \(or one per output value, "
+        rf"\(16, 2\), or a 0-d mean or sum\), {got} for a batch of 16 examples"
+    )
+    with pytest.raises(UsageError, match=pattern):
+        fit(net, [(_X16, _Y16)], loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+    with pytest.raises(UsageError, match=pattern):
+        evaluate(net, [(_X16, _Y16)], loss)
+
+
+def test_a_multi_output_loss_per_value_is_accepted(gen: torch.Generator) -> None:
+    """nn.MSELoss(reduction="none") on (B, k) outputs gives (B, k): one loss per output value."""
+    X, Y = torch.randn(10, 2, generator=gen), torch.randn(10, 3, generator=gen)
+    net = nn.Linear(2, 3)
+    mean_loss, acc = evaluate(net, _batches(X, Y, 4), nn.MSELoss(reduction="none"))
+    with torch.no_grad():
+        expected = float(((net(X) - Y) ** 2).sum(dim=1).double().mean())  # summed per example
+    assert mean_loss == pytest.approx(expected, rel=1e-6) and acc is None
+
+
+NOT_TENSORS = {
+    "tuple": (lambda X: (X, X), r"got tuple; return one tensor from the model"),
+    "numpy": (lambda X: X.numpy(), r"got ndarray; compute the output with torch operations"),
+}
+
+
+@pytest.mark.parametrize("name", NOT_TENSORS)
+def test_a_model_that_returns_no_tensor_is_refused(name: str) -> None:
+    net, fix = NOT_TENSORS[name]
+    pattern = r"the model \(net\) must return a torch\.Tensor of outputs \(B, q\), " + fix
+    with pytest.raises(UsageTypeError, match=pattern):
+        evaluate_accuracy(net, [(_X16, _Y16)])
+    with pytest.raises(UsageTypeError, match=pattern):
+        evaluate(net, [(_X16, _Y16)], nn.CrossEntropyLoss())
+    with pytest.raises(UsageTypeError, match=pattern):
+        train_epoch(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate())
+
+
+def test_a_loss_that_returns_no_tensor_is_refused() -> None:
+    net = nn.Linear(3, 2)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"loss must return a torch\.Tensor \(per-example losses \(B,\) or their 0-d mean\), "
+        r"got 1\.0; compute it with torch operations on y_hat and y",
+    ):
+        fit(net, [(_X16, _Y16)], lambda y_hat, y: 1.0, torch.optim.SGD(net.parameters(), lr=0.1), 1)  # type: ignore[arg-type,return-value]  # fmt: skip
+
+
+def test_fit_refuses_a_callback_class_for_an_instance() -> None:
+    net = nn.Linear(3, 2)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"callbacks\[1\] must be a callback object, got the class ConsoleLogger; pass an "
+        r"instance: ConsoleLogger\(\)",
+    ):
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 1,
+            callbacks=[ConsoleLogger(progress=False), ConsoleLogger])  # fmt: skip
+
+
+# --- parameters that do not train -----------------------------------------------------------------
+
+
+def test_a_frozen_model_is_named_when_backward_fails() -> None:
+    net = nn.Linear(3, 2).requires_grad_(False)
+    with pytest.raises(
+        UsageError,
+        match=r"the loss does not depend on any parameter that requires grad: the model has no "
+        r"trainable parameter \(all 2 have requires_grad=False\); unfreeze them with "
+        r"net\.requires_grad_\(\)",
+    ) as info:
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)  # fmt: skip
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_a_loss_computed_outside_the_graph_is_named() -> None:
+    net = nn.Linear(3, 2)
+    with pytest.raises(
+        UsageError,
+        match=r"the loss does not depend on any parameter that requires grad: it was computed "
+        r"outside autograd's graph \(from y_hat\.detach\(\)",
+    ):
+        fit(net, [(_X16, _Y16)], lambda y_hat, y: cross_entropy_logits(y_hat.detach(), y),
+            torch.optim.SGD(net.parameters(), lr=0.1), 1)  # fmt: skip
+
+
+UPDATERS_FOR_ANOTHER_MODEL = {
+    "torch.optim.SGD": (lambda: nn.Linear(3, 2), lambda other: torch.optim.SGD(other.parameters(), lr=0.1)),
+    "scratch SGD": (
+        lambda: SoftmaxRegressionScratch(3, 2),
+        lambda other: SGD(other.parameters(), lr=0.1),
+    ),
+    "a model without parameters": (
+        lambda: nn.Identity(),
+        lambda other: torch.optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", UPDATERS_FOR_ANOTHER_MODEL)
+def test_an_updater_built_for_another_model_is_refused(name: str) -> None:
+    make_net, make_updater = UPDATERS_FOR_ANOTHER_MODEL[name]
+    net = make_net()
+    before = [p.detach().clone() for p in net.parameters()]
+    updater = make_updater(make_net())
+    with pytest.raises(
+        UsageError,
+        match=r"updater must update the model's parameters, but (none of its \d+ parameters is "
+        r"one of net's \d+|net has none): it was built for another model",
+    ):
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), updater, 3)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+def test_an_updater_sharing_any_parameter_with_the_model_is_accepted() -> None:
+    net = nn.Linear(3, 2)
+    extra = torch.zeros(1, requires_grad=True)  # e.g. a learned temperature in the loss
+    check_updater_params(net, torch.optim.SGD([*net.parameters(), extra], lr=0.1))
+    check_updater_params(net, torch.optim.SGD([net.bias], lr=0.1))
+    check_updater_params(lambda X: X, torch.optim.SGD([extra], lr=0.1))  # no parameters() to list
+    check_updater_params(net, NoUpdate())  # no param_groups to list
+
+
+def test_an_updater_of_a_data_parallel_models_module_is_accepted(tmp_path: Path) -> None:
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    if not dist.is_available() or dist.is_initialized():
+        pytest.skip("needs torch.distributed, not already initialised")
+    dist.init_process_group(
+        "gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1
+    )
+    try:
+        model = nn.Linear(3, 2)
+        ddp = DistributedDataParallel(model)
+        check_updater_params(ddp, torch.optim.SGD(model.parameters(), lr=0.1))
+        check_updater_params(ddp, torch.optim.SGD(ddp.parameters(), lr=0.1))
+        with pytest.raises(UsageError, match=r"updater must update the model's parameters"):
+            check_updater_params(ddp, torch.optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1))
+    finally:
+        dist.destroy_process_group()
+
+
+# --- a regression loss on a classifier (the book's §3.6 setup with nn.MSELoss) -----------------
+
+
+@pytest.mark.parametrize("classes", [3, 16], ids=["C<B", "C=B"])  # C = B used to train silently
+def test_a_regression_loss_on_class_labels_is_named(classes: int) -> None:
+    net = nn.Linear(3, classes)
+    y = torch.randint(0, classes, (16,), generator=torch.Generator().manual_seed(0))
+    pattern = (
+        rf"loss MSELoss is a regression loss, which compares the outputs \(16, {classes}\) with "
+        r"targets of that shape, but y holds class labels \(a tensor of shape \(16,\) and dtype "
+        rf"torch\.int64\) for a classifier's {classes} scores"
+    )
+    with pytest.raises(UsageError, match=pattern):
+        fit(net, [(_X16, y)], nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    with pytest.raises(UsageError, match=pattern):
+        evaluate(net, [(_X16, y)], nn.MSELoss())
+
+
+def test_a_summed_loss_is_counted_once_with_scalar_loss_sum(gen: torch.Generator) -> None:
+    """linearnets.d2l's option: a 0-d loss is the batch's sum, as the book counts float(l.sum())."""
+    X, y = torch.randn(10, 3, generator=gen), torch.randint(0, 2, (10,), generator=gen)
+    net = nn.Linear(3, 2)
+    with torch.no_grad():
+        expected = float(F.cross_entropy(net(X), y, reduction="sum")) / 10  # the oracle
+    summed = lambda y_hat, t: cross_entropy_logits(y_hat, t).sum()  # noqa: E731
+    mean_loss, _ = train_epoch(net, _batches(X, y, 4), summed, NoUpdate(), scalar_loss="sum")
+    assert mean_loss == pytest.approx(expected, rel=1e-6)
+    default, _ = train_epoch(net, _batches(X, y, 4), summed, NoUpdate())  # fit's: a 0-d mean
+    assert default != pytest.approx(expected, rel=1e-3)
+    with pytest.raises(UsageError, match=r"scalar_loss must be one of 'mean', 'sum', got 'total'"):
+        train_epoch(net, _batches(X, y, 4), summed, NoUpdate(), scalar_loss="total")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from linearnets.errors import DivergenceError, UsageError
+from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.training.totals import EpochTotals, predicted
 
 
@@ -69,6 +69,16 @@ def test_labels_that_would_broadcast_are_refused(gen: torch.Generator) -> None:
         EpochTotals().add(scores, labels.reshape(8, 1), losses)
 
 
+@pytest.mark.parametrize("dtype", [torch.uint16, torch.uint32, torch.uint64])
+def test_wide_unsigned_labels_are_refused_when_added(
+    gen: torch.Generator, dtype: torch.dtype
+) -> None:
+    """torch compares uint16/32/64 with nothing: refused at once, by a dtype check, not at the fold."""
+    scores, labels, losses = _steps(gen, [8])[0]
+    with pytest.raises(UsageTypeError, match=rf"dtype {dtype}; use y\.long\(\)"):
+        EpochTotals().add(scores, labels.to(dtype), losses)
+
+
 def test_no_examples_is_an_error() -> None:
     with pytest.raises(UsageError, match="data_iter must yield at least one example, got none"):
         EpochTotals().result("data_iter", None)
@@ -92,3 +102,14 @@ def test_predictions_are_argmax_first_on_ties_also_for_transposed_views(
     first_max = torch.tensor([row.tolist().index(max(row.tolist())) for row in O])  # oracle
     assert torch.equal(predicted(O), first_max) and torch.equal(predicted(O_t), first_max)
     assert torch.equal(O_t.argmax(dim=1), first_max)
+
+
+def test_for_loss_takes_a_0d_loss_as_a_sum_when_told() -> None:
+    """summed=True (linearnets.d2l's): every 0-d loss is its batch's sum, whatever the reduction."""
+    mean_reduced = torch.nn.CrossEntropyLoss()
+    assert not EpochTotals.for_loss(mean_reduced).summed
+    assert EpochTotals.for_loss(torch.nn.CrossEntropyLoss(reduction="sum")).summed
+    totals = EpochTotals.for_loss(mean_reduced, summed=True)
+    totals.add(torch.zeros(4, 1), torch.zeros(4, 1), torch.tensor(8.0))
+    totals.add(torch.zeros(2, 1), torch.zeros(2, 1), torch.tensor(1.0))
+    assert totals.result("train_iter", None) == (pytest.approx(9.0 / 6), None)

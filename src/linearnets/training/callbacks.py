@@ -17,7 +17,9 @@ from typing import Any, TextIO
 import torch
 
 from linearnets._json import dumps_strict
+from linearnets.errors import UsageTypeError
 from linearnets.training.history import EpochMetrics, History
+from linearnets.validation import describe
 
 __all__ = ["Callback", "ConsoleLogger", "CurvesCallback", "MetricsWriter", "format_epoch"]
 
@@ -158,6 +160,12 @@ class CurvesCallback(Callback):
     """
 
     def __init__(self, curves: Any) -> None:
+        if isinstance(curves, type) or not callable(getattr(curves, "update", None)):
+            raise UsageTypeError(
+                f"curves must be a live-curves object with update(epoch, values), got "
+                f"{describe(curves)}; pass an instance, e.g. "
+                "CurvesCallback(LiveCurves(num_epochs=10))"
+            )
         self.curves = curves
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:

@@ -19,17 +19,16 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics, History
 from linearnets.training.step import (
-    LOSS_ERRORS,
     Net,
     check_same_loss,
-    check_targets_shape,
-    raise_loss_error,
+    compute_loss,
+    raise_output_error,
     train_step,
     unpack,
 )
 from linearnets.training.totals import EpochTotals, Loss
 from linearnets.training.updaters import Updater, streamlined
-from linearnets.validation import check_positive_int
+from linearnets.validation import check_choice, check_positive_int
 
 __all__ = [
     "EpochMetrics",
@@ -70,6 +69,7 @@ def train_epoch(
     *,
     on_step: Callable[[int, torch.Tensor], None] | None = None,
     dist: DistContext | None = None,
+    scalar_loss: str | None = None,
 ) -> tuple[float, float | None]:
     """Train ``net`` for one pass over ``train_iter``; return (mean loss, accuracy or ``None``).
 
@@ -83,6 +83,11 @@ def train_epoch(
         updater: ``torch.optim.SGD``, the scratch ``SGD``, or anything with ``zero_grad``/``step``.
         on_step: called after each step with (step index, per-example losses), e.g. a divergence guard.
         dist: the data-parallel context; metrics are then summed over every process.
+        scalar_loss: how a loss reduced to one number (0-d) is reported: ``"mean"`` (the batch's
+            mean, counted once per example) or ``"sum"`` (counted once, as the book's
+            ``train_epoch_ch3`` counts ``float(l.sum())`` whatever the loss; ``linearnets.d2l``
+            passes it). Default: ``"sum"`` for a loss with ``reduction="sum"``, else ``"mean"``.
+            The gradient applied is the same either way.
 
     The loss and accuracy of a step are read a few steps later (in groups, see :class:`EpochTotals`), so an
     iterator must not overwrite a batch it has yielded in place, nor a model its previous output;
@@ -90,8 +95,14 @@ def train_epoch(
 
     See D2L §3.6.6.
     """
+    summed = (
+        None
+        if scalar_loss is None
+        else check_choice("scalar_loss", scalar_loss, ("mean", "sum")) == "sum"
+    )
+    check_updater_params(net, updater)
     was_training = _set_mode(net, True)
-    totals = EpochTotals.for_loss(loss)
+    totals = EpochTotals.for_loss(loss, summed=summed)
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
@@ -131,19 +142,46 @@ def evaluate(
         for batch in data_iter:
             X, y = unpack(batch, allow_empty=dist is not None and dist.enabled)
             y_hat = net(X)
-            l = None
-            if loss is not None:
-                check_targets_shape(y_hat, y, loss)
-                try:  # labels are examined only if the loss raises (see explain_loss_error)
-                    l = loss(y_hat, y)
-                except LOSS_ERRORS as err:
-                    raise_loss_error(loss, y_hat, y, err)
+            if not isinstance(y_hat, torch.Tensor):
+                raise_output_error(y_hat)
+            # labels are examined only if the loss raises (see explain_loss_error)
+            l = compute_loss(loss, y_hat, y) if loss is not None else None
             totals.add(y_hat, y, l)
             del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
     finally:
         _set_mode(net, was_training)
     mean_loss, acc = totals.result("data_iter", dist)
     return (mean_loss if loss is not None else None), acc
+
+
+def check_updater_params(net: Net, updater: Any) -> None:
+    """Raise if ``updater`` updates none of ``net``'s parameters (an optimizer built for another model).
+
+    Such an optimizer steps parameters the model never uses: the model trains not at all, the loss
+    stays the same every epoch. Checked once per epoch, by identity, where both sides can be
+    listed: ``net.parameters()`` (``nn.Module``, ``DistributedDataParallel``, whose ``parameters()``
+    are its module's, and the scratch models) and ``updater.param_groups`` (``torch.optim``, the
+    scratch ``SGD``).
+    """
+    groups = getattr(updater, "param_groups", None)
+    if groups is None or not callable(getattr(net, "parameters", None)):
+        return
+    try:
+        theirs = [p for group in groups for p in group["params"]]
+        ours = {id(p) for p in net.parameters()}  # type: ignore[attr-defined]
+    except (KeyError, TypeError):  # not torch's layout: nothing to compare
+        return
+    if theirs and not any(id(p) in ours for p in theirs):
+        held = (
+            f"none of its {len(theirs)} parameters is one of net's {len(ours)}"
+            if ours
+            else "net has none"
+        )
+        raise UsageError(
+            f"updater must update the model's parameters, but {held}: it was built for another "
+            "model (or for tensors the model no longer holds), so training would change nothing; "
+            "build it from this model, e.g. torch.optim.SGD(net.parameters(), lr=0.1)"
+        )
 
 
 def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
@@ -206,6 +244,12 @@ def fit(
             f"history must be the History of the epochs so far, got {type(history).__name__}; "
             "pass the History a previous fit returned (or leave it out)"
         )
+    for i, cb in enumerate(callbacks):
+        if isinstance(cb, type):  # the class itself: its hooks would be called without `self`
+            raise UsageTypeError(
+                f"callbacks[{i}] must be a callback object, got the class {cb.__name__}; pass an "
+                f"instance: {cb.__name__}()"
+            )
     history = history if history is not None else History()
     batch_hooks = [cb.on_batch_end for cb in callbacks if hasattr(cb, "on_batch_end")]
     if on_step is not None:

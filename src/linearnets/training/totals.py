@@ -26,13 +26,17 @@ def detached(t: torch.Tensor) -> torch.Tensor:
     return t.detach() if t.requires_grad else t
 
 
+# the dtypes class labels may have: torch compares uint16/32/64 with nothing (no type promotion)
+_LABEL_DTYPES = frozenset({torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8})
+
+
 def _check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
     """Check a classifier's output (B, C) against its labels (B,) before they are stashed.
 
-    Shapes only, no tensor op: labels (B, 1) would broadcast against the predictions (B,) and count
-    up to B² "correct" rows.
+    Shapes and dtypes only, no tensor op: labels (B, 1) would broadcast against the predictions (B,)
+    and count up to B² "correct" rows; bool or uint16 labels would fail deep inside torch.
     """
-    if y.ndim != 1 or y.dtype == torch.bool:
+    if y.ndim != 1 or y.dtype not in _LABEL_DTYPES:
         check_label_tensor("y", y)  # raises the readable error
     if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
         raise UsageError(
@@ -79,9 +83,15 @@ class EpochTotals:
     _STASH_VALUES = 1 << 20
 
     @classmethod
-    def for_loss(cls, loss: Loss | None) -> EpochTotals:
-        """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means."""
-        return cls(summed=getattr(loss, "reduction", None) == "sum")
+    def for_loss(cls, loss: Loss | None, *, summed: bool | None = None) -> EpochTotals:
+        """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means.
+
+        ``summed`` overrides that: ``True`` takes every 0-d loss as its batch's sum, counted once
+        (the book's ``train_epoch_ch3`` adds ``float(l.sum())`` whatever the loss returns).
+        """
+        if summed is None:
+            summed = getattr(loss, "reduction", None) == "sum"
+        return cls(summed=summed)
 
     def __init__(self, *, summed: bool = False) -> None:
         self.summed = summed  # a 0-d loss is the batch's sum (reduction="sum"), not its mean
