@@ -117,7 +117,7 @@ class LinregConfig:
     seed: int = 0
     num_threads: int = 1
     data: Path | None = None
-    device: str = "cpu"
+    device: str = "cpu"  # the only one: linear regression trains on the CPU
     guard: bool = True
 
     def __post_init__(self) -> None:
@@ -138,6 +138,12 @@ class LinregConfig:
         )
         _check_lr_floor(self.lr, "0.03")
         check_bool("guard", self.guard)
+        if self.device != "cpu":
+            raise UsageError(
+                f"device must be 'cpu' for linear regression, got {self.device!r:.40}: it trains "
+                "on the CPU (the book's thousand examples take milliseconds there; a GPU would add "
+                "only transfers); pass device='cpu' or leave it out"
+            )
         if isinstance(self.true_b, bool) or not isinstance(self.true_b, numbers.Real):
             raise UsageTypeError(f"true_b must be a number, got {self.true_b!r:.40}; pass e.g. 4.2")
         if not math.isfinite(float(self.true_b)):

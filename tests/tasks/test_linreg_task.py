@@ -87,3 +87,11 @@ def test_the_run_trains_on_the_configs_thread_count_and_gives_the_callers_back()
     assert torch.get_num_threads() == 1  # the suite's
     run_linreg(LinregConfig(epochs=2, num_threads=2), callbacks=[Threads()])
     assert seen == [2, 2] and torch.get_num_threads() == 1
+
+
+@pytest.mark.parametrize("device", ["cuda", "mps", 3])
+def test_linear_regression_trains_on_the_cpu_only(device: object) -> None:
+    """LinregConfig.device was once accepted and ignored: a run asked for 'cuda' ran on the CPU."""
+    with pytest.raises(UsageError, match=r"device must be 'cpu' for linear regression, got"):
+        LinregConfig(device=device)  # type: ignore[arg-type]
+    assert LinregConfig(device="cpu").device == "cpu"

@@ -95,10 +95,19 @@ class SGD:
 
     def __init__(self, params: Iterable[torch.Tensor], lr: float) -> None:
         self.params = _param_list(params)
-        self.lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.1")
         # torch.optim's shape, so code that reads or sets param_groups[0]["lr"] keeps working (a
         # torch.optim.lr_scheduler needs a real torch.optim.Optimizer: use torch.optim.SGD there)
-        self.param_groups: list[dict[str, Any]] = [{"params": self.params, "lr": self.lr}]
+        self.param_groups: list[dict[str, Any]] = [{"params": self.params, "lr": 0.0}]
+        self.lr = lr
+
+    @property
+    def lr(self) -> float:
+        """The learning rate: ``param_groups[0]["lr"]``, so either spelling reads and sets the same."""
+        return float(self.param_groups[0]["lr"])
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.param_groups[0]["lr"] = check_positive_float("lr", value, fix="pass e.g. lr=0.1")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of every parameter."""
@@ -128,5 +137,4 @@ class SGD:
             raise UsageError(
                 f"state must be a dict with key 'lr', as state_dict() returns, got {describe(state)}"
             )
-        self.lr = check_positive_float("lr", state["lr"])
-        self.param_groups[0]["lr"] = self.lr
+        self.lr = state["lr"]
