@@ -44,3 +44,12 @@ def test_load_state_dict_sets_the_same_lr() -> None:
     optimizer = SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     optimizer.load_state_dict({"lr": 0.25})
     assert optimizer.lr == optimizer.param_groups[0]["lr"] == 0.25
+
+
+def test_the_books_sgd_says_what_lr_to_pass() -> None:
+    from linearnets.models.scratch import sgd
+
+    with pytest.raises(
+        UsageError, match=r"lr must be a finite number > 0, got 0; pass e.g. lr=0.03"
+    ):
+        sgd([torch.zeros(1, requires_grad=True)], 0, 10)

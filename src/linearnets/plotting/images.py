@@ -116,7 +116,7 @@ def draw_images(
     """Draw the grid and return (figure, flat axes); :func:`show_images` without the saving."""
     num_rows = check_positive_int("num_rows", num_rows)
     num_cols = check_positive_int("num_cols", num_cols)
-    scale = check_positive_float("scale", scale)
+    scale = check_positive_float("scale", scale, fix="pass e.g. scale=1.5 (the book's)")
     arrays = _image_list(imgs, num_rows * num_cols)
     names = _title_list(titles, len(arrays))
     if names is not None and len(names) < len(arrays):

@@ -20,7 +20,7 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
 
     See D2L §3.2.6.
     """
-    lr = check_positive_float("lr", lr)
+    lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.03 (the book's, D2L §3.2)")
     batch_size = check_positive_int("batch_size", batch_size)
     params = _param_list(params)
     with torch.no_grad():
