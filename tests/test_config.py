@@ -133,8 +133,39 @@ def test_a_run_from_a_numpy_config_writes_its_folder(tmp_path: Path) -> None:
         ({"true_w": ()}, r"true_w must hold at least one weight"),
         ({"true_b": "4.2"}, r"true_b must be a number, got '4.2'"),
         ({"true_b": float("nan")}, r"true_b must be a finite number, got nan"),
+        # bytes iterate as ints and bools are ints: neither is a weight someone meant
+        ({"true_w": b"ab"}, r"true_w must be a sequence of numbers, got b'ab'"),
+        ({"true_w": (True, 2.0)}, r"true_w must hold numbers, got True in it"),
+        ({"true_b": True}, r"true_b must be a number, got True"),
+        ({"seed": True}, r"seed must be a non-negative integer \(at most 2\*\*31 - 1\), got True"),
     ],
 )
 def test_linreg_truth_is_checked(settings: dict[str, object], pattern: str) -> None:
     with pytest.raises(UsageError, match=pattern):
         LinregConfig(**settings)  # type: ignore[arg-type]
+
+
+def test_a_bool_seed_is_refused_by_softmax_too() -> None:
+    with pytest.raises(UsageError, match=r"seed must be a non-negative integer .*got False"):
+        SoftmaxConfig(seed=False)
+
+
+def test_linreg_numpy_settings_are_stored_as_plain_numbers() -> None:
+    """Every linear-regression setting a sweep passes as a NumPy scalar or array is stored as a
+    Python int or float (the weights as a tuple of floats), so its JSON is written."""
+    import json
+
+    import numpy as np
+
+    config = LinregConfig(
+        lr=np.float32(0.5), epochs=np.int32(2), batch_size=np.int64(5), num_threads=np.int16(1),
+        seed=np.int64(3), true_w=np.array([1.5, -2.0], dtype=np.float32),
+    )  # fmt: skip
+    for name, kind, value in [("lr", float, 0.5), ("epochs", int, 2), ("batch_size", int, 5),
+                              ("num_threads", int, 1), ("seed", int, 3)]:  # fmt: skip
+        assert type(getattr(config, name)) is kind and getattr(config, name) == value, name
+    assert type(config.true_w) is tuple and config.true_w == (1.5, -2.0)
+    assert all(type(w) is float for w in config.true_w)
+    assert json.loads(json.dumps(config.to_dict()))["true_w"] == [1.5, -2.0]
+    assert LinregConfig(true_w=[2, -3]).true_w == (2.0, -3.0)
+    assert hash(config) == hash(dataclasses.replace(config))  # a frozen config stays hashable

@@ -255,3 +255,61 @@ def test_sigterm_stops_a_download_like_ctrl_c_leaving_no_partial_files(tmp_path:
         else []
     )
     assert leftovers == []
+
+
+def test_sigterm_while_starting_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def terminated() -> None:
+        raise KeyboardInterrupt("SIGTERM")  # what the command's SIGTERM handler raises
+
+    monkeypatch.setattr("linearnets.cli.build_parser", terminated)
+    assert main(["softmax"]) == 130
+    assert capsys.readouterr().err == "linearnets: interrupted by SIGTERM while starting\n"
+
+
+def test_an_unexpected_error_on_another_rank_is_named_with_its_command_and_rank(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It may be that rank's alone: it says so itself, prefixed as rank 0's line would be."""
+    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+
+    def broken(args: object) -> int:
+        raise RuntimeError("CUDA error: an illegal memory access")
+
+    monkeypatch.setattr("linearnets.cli.linreg.run", broken)
+    assert main(["linreg", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert err == (
+        "linearnets linreg (rank 1): error: unexpected RuntimeError: CUDA error: an illegal memory "
+        "access (re-run with --debug for the traceback)\n"
+    )
+    assert out == ""  # rank 0 alone ends stdout with the object
+
+
+def test_the_command_runs_outside_the_main_thread_and_gives_back_sigterm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A notebook's or a GUI's worker thread, where no signal handler can be set: the command runs
+    as usual; in the main thread its SIGTERM handler is there only while it runs."""
+    import threading
+
+    before = signal.getsignal(signal.SIGTERM)
+    missing = str(tmp_path / "missing.npz")
+    statuses: list[object] = []
+
+    def command() -> None:
+        try:
+            statuses.append(main(["linreg", "--data", missing]))
+        except BaseException as exc:  # what the thread would otherwise swallow
+            statuses.append(exc)
+
+    worker = threading.Thread(target=command)
+    worker.start()
+    worker.join(timeout=60)
+    assert statuses == [2]
+    assert main(["linreg", "--data", missing]) == 2  # and in the main thread
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert capsys.readouterr().err.count(f"--data {missing} does not exist") == 2

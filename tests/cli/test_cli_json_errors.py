@@ -139,3 +139,85 @@ def test_the_real_command_ends_stdout_with_the_object(tmp_path: Path) -> None:
         "exit_status": 2,
     }
     assert "--batch-size" in error["error"]
+
+
+def _interrupting(exc: KeyboardInterrupt) -> Any:
+    def run(args: object) -> int:
+        raise exc  # as Ctrl-C or SIGTERM lands while the command runs, outside training
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("exc", "detail"),
+    [
+        (KeyboardInterrupt(), "interrupted"),
+        (KeyboardInterrupt("SIGTERM"), "interrupted by SIGTERM"),
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_an_interrupt_without_a_run_folder_gives_an_object_without_run_dir(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exc: KeyboardInterrupt,
+    detail: str,
+) -> None:
+    """No run folder to name: the key is left out, not written as null."""
+    monkeypatch.setattr("linearnets.cli.linreg.run", _interrupting(exc))
+    assert main(["linreg", "--json"]) == 130
+    out, err = capsys.readouterr()
+    assert err == f"linearnets linreg: {detail}\n"
+    assert out.strip().splitlines()[-1] == json.dumps(
+        {"error": detail, "error_type": "KeyboardInterrupt", "exit_status": 130}
+    )
+
+
+def test_an_abbreviated_json_option_still_ends_stdout_with_the_object(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse takes --js for --json: an error found while running is reported as --json asks."""
+    missing = tmp_path / "missing.npz"
+    assert main(["linreg", "--js", "--data", str(missing)]) == 2
+    out, err = capsys.readouterr()
+    assert _last_json(out) == {
+        "error": _error_text(err, "linreg"),
+        "error_type": "UsageError",
+        "exit_status": 2,
+    }
+
+
+def test_an_object_that_cannot_be_written_is_no_second_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """stdout on a full device: the line on stderr has said it all; no traceback, same status."""
+    import errno
+
+    class FullDevice:
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    missing = tmp_path / "missing.npz"
+    monkeypatch.setattr(sys, "stdout", FullDevice())
+    assert main(["linreg", "--data", str(missing), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"linearnets linreg: error: --data {missing} does not exist or is not a file; pass an "
+        "existing .npz file\n"
+    )
+
+
+def test_an_error_without_a_message_still_names_itself(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def run(args: object) -> int:
+        raise KeyError()
+
+    monkeypatch.setattr("linearnets.cli.linreg.run", run)
+    assert main(["linreg", "--json"]) == 1
+    out, err = capsys.readouterr()
+    text = "unexpected KeyError: KeyError (re-run with --debug for the traceback)"
+    assert err == f"linearnets linreg: error: {text}\n"
+    assert _last_json(out) == {"error": text, "error_type": "KeyError", "exit_status": 1}

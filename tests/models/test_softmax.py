@@ -626,3 +626,47 @@ CONCISE_BAD_INPUT = [
 def test_concise_rejects_bad_input(call, error, pattern) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=pattern):
         call()
+
+
+@pytest.mark.parametrize(
+    ("dtype", "accepted", "refused"),
+    [
+        # 8 ulps above 1 where an ulp is coarse; at least 1e-6 where it is fine
+        (torch.float16, 1 + 8 * 2.0**-10, 1 + 9 * 2.0**-10),
+        (torch.float32, 1 + 8 * 2.0**-23, 1 + 9 * 2.0**-23),
+        (torch.float64, 1 + 1e-6, 1 + 2e-6),
+    ],
+)
+def test_cross_entropy_allows_rounding_above_one_up_to_its_edge(
+    dtype: torch.dtype, accepted: float, refused: float
+) -> None:
+    y = torch.tensor([0])
+    l = cross_entropy(torch.tensor([[accepted, 0.0]], dtype=dtype), y)
+    assert float(l) == pytest.approx(-math.log(accepted), rel=1e-2)
+    with pytest.raises(UsageError, match=r"y_hat must be probabilities .* row 0 \(logits\?"):
+        cross_entropy(torch.tensor([[refused, 0.0]], dtype=dtype), y)
+
+
+def test_cross_entropy_names_the_first_row_past_the_tolerance() -> None:
+    """A row rounded just above 1 is a probability: the row named is the one that is not."""
+    y_hat = torch.tensor([[0.0, 1.0 + 2.0**-23], [0.0, 1.5], [0.0, 3.0]])
+    with pytest.raises(UsageError, match=r"got 1\.5 for the true class of row 1 "):
+        cross_entropy(y_hat, torch.tensor([1, 1, 1]))
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (math.nan, "NaN: the model's outputs hold NaN (diverged weights? lower the lr)"),
+        (-0.25, "logits? they give negative or meaningless losses"),
+    ],
+    ids=["nan", "negative"],
+)
+def test_cross_entropy_says_why_a_value_is_no_probability(value: float, why: str) -> None:
+    with pytest.raises(UsageError) as info:
+        cross_entropy(torch.tensor([[0.5, 0.5], [0.5, value]]), torch.tensor([0, 1]))
+    assert str(info.value) == (
+        f"y_hat must be probabilities (rows of softmax outputs, in [0, 1]), got {value:.6g} for "
+        f"the true class of row 1 ({why}); pass softmax(O), or use cross_entropy_logits(O, y) on "
+        "the logits O"
+    )

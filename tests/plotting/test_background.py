@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from linearnets.plotting import LiveCurves
+from linearnets.plotting import LiveCurves, plot_confusion_matrix, plot_predictions
 from linearnets.plotting.background import (
     PlotError,
     PlotProcess,
     RemoteCurves,
+    _close_curves,
+    _update_curves,
     start_plot_process,
 )
 
@@ -170,3 +175,33 @@ def test_the_child_exits_when_the_parent_is_killed(tmp_path: Path) -> None:
     while not _gone(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _gone(child), f"the plotting process {child} outlived its parent"
+
+
+def _draw_loss_landscape() -> None:
+    raise ValueError("no data")
+
+
+def _failure(call: Any) -> str:
+    """The PlotError a plotting process reports for ``call(plots)``, the one failed call."""
+    plots = PlotProcess()
+    call(plots)
+    with pytest.raises(PlotError) as info:
+        plots.close()
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda p: p.call(_update_curves, 10**6, 1, {"loss": 1.0}), r"drawing the curves failed with KeyError: 1000000"),
+        (lambda p: p.call(_close_curves, 10**6), r"drawing the curves failed with KeyError: 1000000"),
+        (lambda p: p.call(plot_confusion_matrix, "counts", ["a"]), r"drawing the confusion matrix failed with "),
+        (lambda p: p.call(plot_predictions, "images", ["a"], ["b"]), r"drawing the predictions failed with "),
+        (lambda p: p.call(_draw_loss_landscape), r"drawing draw loss landscape failed with ValueError: no data"),
+        # no __name__: named by what it is
+        (lambda p: p.call(functools.partial(_fail, "bad font")), r"drawing functools\.partial\(.*\) failed with ValueError: bad font"),
+    ],
+    ids=["curves-update", "curves-close", "confusion", "predictions", "own-function", "partial"],
+)  # fmt: skip
+def test_a_failed_drawing_is_named_by_what_it_draws(call: Any, pattern: str) -> None:
+    assert re.match(rf"the figures were not all drawn: {pattern}", _failure(call))

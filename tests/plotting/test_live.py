@@ -37,3 +37,11 @@ def test_no_warning_where_the_curves_go_somewhere_or_nowhere_on_purpose(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         LiveCurves(num_epochs=2, **kwargs).close()  # type: ignore[arg-type]
+
+
+def test_the_warning_points_at_the_scripts_own_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shown with the caller's file and line (stacklevel), where the out_dir is to be added."""
+    monkeypatch.setattr("linearnets.plotting.live.in_notebook", lambda: False)
+    with pytest.warns(UserWarning, match="LiveCurves draws nothing here") as record:
+        LiveCurves(num_epochs=2).close()
+    assert [(w.filename, w.category) for w in record] == [(__file__, UserWarning)]

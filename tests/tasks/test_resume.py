@@ -323,6 +323,10 @@ def test_the_advised_resume_keeps_the_options_of_the_resume_it_interrupted(tmp_p
     with pytest.raises(TrainingInterrupted) as info:
         resume_softmax(tmp_path / "cut", epochs=5, lr=0.05, force=True, callbacks=[_SignalAt(3)])
     assert str(info.value).endswith(f"linearnets.resume_softmax({str(tmp_path / 'cut')!r})")
+    # the resume's own epochs had saved nothing yet: the checkpoint it started from is kept
+    assert f"; the checkpoint of epoch 2 is kept in {tmp_path / 'cut'}; resume with:" in str(
+        info.value
+    )
     result = resume_softmax(tmp_path / "cut")  # as advised: no options
     assert result.config.epochs == 5 and result.config.lr == 0.05
     _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")
@@ -472,6 +476,11 @@ DAMAGED = {
         ("--impl", "concise", "--force"),
         r"its model_state must be the weights \['W', 'b'\] of an --impl analytic run, to convert to --impl concise, got dict \{'V': \(4, 2\), 'c': \(2,\)\}",
     ),
+    "model-1d-impl-changed": (
+        {"model_state": lambda p: {"W": torch.zeros(4), "b": torch.zeros(2)}},
+        ("--impl", "concise", "--force"),
+        r"its model_state must be the weights \['W', 'b'\] of an --impl analytic run, to convert to --impl concise, got dict \{'W': \(4,\), 'b': \(2,\)\}",
+    ),
     "model-shape": (
         {"model_state": lambda p: {"W": torch.zeros(5, 2), "b": torch.zeros(2)}},
         (),
@@ -515,3 +524,114 @@ def test_a_checkpoint_holding_bad_values_is_refused_and_nothing_is_lost(
     assert {
         p.name: p.read_bytes() for p in run.iterdir()
     } == before  # nothing rewritten, no lock left
+
+
+def test_a_forced_new_seed_draws_a_new_data_order(tmp_path: Path) -> None:
+    """The checkpoint's generators are for the old seed: with a new one forced they are not loaded."""
+    _blobs(tmp_path / "d.npz", 10)
+    base = {"data": tmp_path / "d.npz", "plot": "none", "batch_size": 16}
+    for name in ("same", "reseeded"):
+        run_softmax(SoftmaxConfig(**base, epochs=1, out=tmp_path / name))
+    resume_softmax(tmp_path / "same", epochs=2)
+    resume_softmax(tmp_path / "reseeded", epochs=2, seed=1, force=True)
+    same, reseeded = _weights(tmp_path / "same"), _weights(tmp_path / "reseeded")
+    assert _metrics(tmp_path / "same")[0] == _metrics(tmp_path / "reseeded")[0]  # epoch 1 shared
+    assert not torch.equal(same["W"], reseeded["W"])  # epoch 2 saw the batches in another order
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_a_forced_switch_of_impl_continues_the_same_model(tmp_path: Path, impl: str) -> None:
+    """scratch keeps analytic's W (d, q) and b; concise gets them as nn.Linear's weight (q, d) and
+    bias: either way the same model goes on, close to the run never switched."""
+    _blobs(tmp_path / "d.npz", 11)
+    base = {"data": tmp_path / "d.npz", "plot": "none", "batch_size": 16, "impl": "analytic"}
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
+    run_softmax(SoftmaxConfig(**base, epochs=1, out=tmp_path / "cut"))
+    resume_softmax(tmp_path / "cut", epochs=2, impl=impl, force=True)
+    forced = json.loads((tmp_path / "cut" / "config.json").read_text())["resumes"][0]["forced"]
+    assert forced == {"impl": ["analytic", impl]}
+    whole, cut = _weights(tmp_path / "whole"), _weights(tmp_path / "cut")
+    if impl == "concise":
+        cut = {"W": cut["1.weight"].T, "b": cut["1.bias"]}
+    assert sorted(cut) == ["W", "b"]
+    assert all(torch.allclose(cut[k], whole[k], rtol=1e-4, atol=1e-6) for k in whole)
+
+
+def test_a_resumed_run_draws_the_curves_of_every_epoch(tmp_path: Path) -> None:
+    """The epochs before the resume are redrawn: its curves.png is the uninterrupted run's."""
+    _blobs(tmp_path / "d.npz", 12)
+    base = {"data": tmp_path / "d.npz", "plot": "file", "batch_size": 16}
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
+    run_softmax(SoftmaxConfig(**base, epochs=1, out=tmp_path / "cut"))
+    resume_softmax(tmp_path / "cut", epochs=2)
+    _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")
+    png = (tmp_path / "cut" / "curves.png").read_bytes()
+    assert png == (tmp_path / "whole" / "curves.png").read_bytes()
+
+
+def test_a_run_stopped_by_an_error_closes_its_plotting_process(tmp_path: Path) -> None:
+    """The figures of the epochs saved are finished and the drawing process is gone."""
+    import multiprocessing
+
+    _blobs(tmp_path / "d.npz", 13)
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", plot="file", epochs=1, out=run))
+    with pytest.raises(DivergenceError):
+        resume_softmax(run, force=True, epochs=3, lr=1e6)
+    assert multiprocessing.active_children() == []
+    assert (run / "curves.png").stat().st_size > 0
+
+
+def _no_confusion_matrix(*args: Any, **kwargs: Any) -> None:
+    raise ValueError("no usable font")
+
+
+def test_a_figure_that_fails_is_reported_once_the_run_is_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PlotError comes after results.json: the run is finished, only that figure is missing."""
+    import numpy as np
+
+    import linearnets.plotting.confusion as confusion
+    from linearnets.errors import PlotError
+
+    rng = np.random.default_rng(14)
+    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 2, size=80)
+    np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    monkeypatch.setattr(confusion, "plot_confusion_matrix", _no_confusion_matrix)
+    run = tmp_path / "run"
+    with pytest.raises(
+        PlotError, match=r"drawing no confusion matrix failed with ValueError: no usable font"
+    ):
+        run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", plot="file", epochs=1, out=run))
+    assert json.loads((run / "results.json").read_text())["epochs"] == 1
+    assert (run / "model.pt").is_file() and not (run / "confusion.png").exists()
+
+
+class _GlobalDraws:
+    """A callback drawing from torch's, NumPy's and Python's global generators as each epoch starts."""
+
+    def __init__(self) -> None:
+        self.draws: dict[int, tuple[float, float, float]] = {}
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        import random
+
+        import numpy as np
+
+        self.draws[epoch] = (float(torch.rand(())), float(np.random.rand()), random.random())
+
+
+def test_a_resume_gives_the_global_generators_back_their_checkpointed_state(
+    tmp_path: Path,
+) -> None:
+    """Code drawing from the global generators during training (a callback, a model with dropout)
+    draws in epoch 2 of a resume what it drew in epoch 2 of the run never stopped."""
+    _blobs(tmp_path / "d.npz", 15)
+    base = {"data": tmp_path / "d.npz", "plot": "none", "batch_size": 16}
+    whole, cut = _GlobalDraws(), _GlobalDraws()
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"), callbacks=[whole])
+    run_softmax(SoftmaxConfig(**base, epochs=1, out=tmp_path / "cut"), callbacks=[cut])
+    resume_softmax(tmp_path / "cut", epochs=2, callbacks=[cut])
+    assert cut.draws == whole.draws
+    assert whole.draws[1] != whole.draws[2]

@@ -105,6 +105,26 @@ BAD_WEIGHTS = {
         {"state_dict": lambda p: {k: v.long() for k, v in p["state_dict"].items()}},
         r"is damaged: its state_dict\['1\.weight'\] must be a floating-point tensor, got torch\.int64",
     ),
+    "num-inputs-bool": (
+        {"num_inputs": True},
+        r"is damaged: its num_inputs must be a positive integer, got True; re-run training",
+    ),
+    "num-outputs-zero": (
+        {"num_outputs": 0},
+        r"is damaged: its num_outputs must be a positive integer, got 0;",
+    ),
+    "num-outputs-text": (
+        {"num_outputs": "10"},
+        r"is damaged: its num_outputs must be a positive integer, got '10';",
+    ),
+    "resize-too-big": (
+        {"resize": 4097},
+        r"is damaged: its resize must be None or an image side in \[1, 4096\], got 4097;",
+    ),
+    "state-a-list-value": (
+        {"state_dict": lambda p: {"1.weight": [0.5], "1.bias": p["state_dict"]["1.bias"]}},
+        r"is damaged: its state_dict must be a dict of weight tensors, got \{'1\.weight': \[0\.5\], '1\.bias': tensor",
+    ),
     "not-a-dict": (
         {"state_dict": [1, 2]},
         r"is damaged: its state_dict must be a dict of weight tensors, got \[1, 2\]",
@@ -143,3 +163,28 @@ def test_a_model_pt_that_is_not_a_dict_is_named(tmp_path: Path) -> None:
     torch.save([torch.zeros(2)], tmp_path / "run" / "model.pt")
     with pytest.raises(CheckpointError, match=r"model\.pt is not a linearnets weights file \(no impl and state_dict\); re-run training"):  # fmt: skip
         load_trained(tmp_path / "run")
+
+
+def test_a_model_pt_without_its_state_dict_is_named(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    torch.save({"impl": "concise", "num_inputs": 784}, tmp_path / "run" / "model.pt")
+    with pytest.raises(CheckpointError, match=r"model\.pt is not a linearnets weights file \(no impl and state_dict\); re-run training"):  # fmt: skip
+        load_trained(tmp_path / "run")
+
+
+class _NotWeights:
+    """An object of a class torch's weights_only loader does not allow."""
+
+
+def test_a_model_pt_torch_refuses_to_load_is_named_in_one_short_line(tmp_path: Path) -> None:
+    """torch's weights_only refusal runs to a thousand characters over many lines: cut to one."""
+    run = tmp_path / "run"
+    run.mkdir()
+    torch.save({"impl": _NotWeights()}, run / "model.pt")  # an object weights_only refuses
+    with pytest.raises(CheckpointError) as info:
+        load_trained(run)
+    message = str(info.value)
+    prefix = f"{run / 'model.pt'} is not a linearnets weights file or is damaged (UnpicklingError: "
+    assert message.startswith(prefix) and "\n" not in message
+    assert message.endswith("); re-run training to recreate it")
+    assert len(message) == len(prefix) + 200 + len("); re-run training to recreate it")

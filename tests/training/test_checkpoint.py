@@ -329,6 +329,48 @@ def _row_without(key: str) -> Any:
             _edited(extra={"guard": {"recent": [[1.0]]}}),
             r"its extra\['guard'\]\['recent'\] must be a list of \[loss sum, count\] pairs",
         ),
+        (
+            _edited(model_state={}),
+            r"its model_state must be a dict of the model's weights by name, got dict \{\}",
+        ),
+        # equal to the row's place, but not an integer: True == 1 and 1.0 == 1 in Python
+        (
+            _edited(history=_row(epoch=True)),
+            r"its history\[0\]\['epoch'\] must be 1, its place in the list, got bool True",
+        ),
+        (
+            _edited(history=_row(epoch=1.0)),
+            r"its history\[0\]\['epoch'\] must be 1, its place in the list, got float 1.0",
+        ),
+        (
+            _edited(extra={"guard": {"first_loss": "2.3"}}),
+            r"its extra\['guard'\]\['first_loss'\] must be a number, got str '2.3'",
+        ),
+        (
+            _edited(extra={"guard": {"count": 1.5}}),
+            r"its extra\['guard'\]\['count'\] must be an integer >= 0, got float 1.5",
+        ),
+        (
+            _edited(extra={"guard": {"start_loss": True}}),
+            r"its extra\['guard'\]\['start_loss'\] must be a number, got bool True",
+        ),
+        (
+            _edited(extra={"guard": {"recent": [[1.0, 2.5]]}}),
+            r"its extra\['guard'\]\['recent'\] must be a list of \[loss sum, count\] pairs, got list \[\[1.0, 2.5\]\]",
+        ),
+        (
+            _edited(extra={"guard": {"recent": [["1.0", 2]]}}),
+            r"its extra\['guard'\]\['recent'\] must be a list of \[loss sum, count\] pairs, got list \[\['1.0', 2\]\]",
+        ),
+        (
+            _edited(extra={"guard": {"recent": {}}}),
+            r"its extra\['guard'\]\['recent'\] must be a list of \[loss sum, count\] pairs, got dict \{\}",
+        ),
+        # a long value is cut, so the message stays one readable line
+        (
+            _edited(history=lambda p: [list(range(40))]),
+            r"its history\[0\] must be a dict of the epoch's metrics, got list \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16\.\.\.; restore",
+        ),
     ],
 )
 def test_bad_files_raise_checkpoint_error_naming_the_file(

@@ -203,3 +203,47 @@ def test_a_cli_run_into_a_folder_with_its_files_exits_2_and_keeps_them(
     assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--out", str(tmp_path)]) == 2
     assert "already has files a run writes (metrics.csv)" in capsys.readouterr().err
     assert (tmp_path / "metrics.csv").read_text() == "precious\n"
+
+
+def test_a_refused_folder_keeps_the_lock_file_an_earlier_run_left(tmp_path: Path) -> None:
+    """Only a lock file the refused claim made itself is removed: the folder is left as it was."""
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / LOCK_FILE).write_text("4000000000\n")  # left by the run that wrote config.json
+    with pytest.raises(UsageError, match="already holds a run"):
+        claim_run_dir(tmp_path, name="x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_FILE, "config.json"]
+    RunLock(tmp_path).acquire().release()  # and not left locked
+
+
+def test_a_stopped_run_is_refused_with_the_resume_that_continues_it(tmp_path: Path) -> None:
+    """A run stopped mid-way holds its config and metrics: every file is named, then the fix."""
+    for name in ("metrics.jsonl", "checkpoint.pt", "config.json"):
+        (tmp_path / name).write_text("x")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"--out {tmp_path} already holds a run (it has config.json, checkpoint.pt, "
+        f"metrics.jsonl); continue it with --resume {tmp_path}, or pass a new folder"
+    )
+
+
+def test_a_run_without_its_config_is_refused_without_advising_resume(tmp_path: Path) -> None:
+    for name in ("metrics.csv", "model.pt"):
+        (tmp_path / name).write_text("x")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"--out {tmp_path} already holds a run (it has model.pt, metrics.csv); it has no "
+        "config.json, so --resume cannot continue it: pass a new folder, or move those files away"
+    )
+
+
+def test_every_file_the_run_would_overwrite_is_named(tmp_path: Path) -> None:
+    for name in ("per_class.txt", "curves.png", "metrics.jsonl"):
+        (tmp_path / name).write_text("mine\n")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"--out {tmp_path} already has files a run writes (metrics.jsonl, curves.png, "
+        "per_class.txt), which the run would overwrite; pass a new folder, or move those files away"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -92,3 +94,93 @@ def test_a_torch_regression_loss_is_not_explained_as_class_labels() -> None:
 def test_class_probabilities_are_not_explained_as_labels() -> None:
     probs = torch.full((4, 3), 1 / 3, dtype=torch.float64)  # (B, C): whatever failed, not labels
     assert explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(4, 3), probs) is None
+
+
+def test_an_analytic_model_explains_bad_labels_its_reporting_loss_raises_on() -> None:
+    """analytic=True with torch's cross-entropy, which only reports: a batch with a label out of
+    range is explained as for autograd, before any update (fit checks only the first batch)."""
+    from linearnets.models.scratch import SoftmaxRegressionScratch
+
+    net = SoftmaxRegressionScratch(
+        num_inputs=3, num_outputs=3, analytic=True, generator=torch.Generator().manual_seed(0)
+    )
+    before = [p.detach().clone() for p in net.parameters()]
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(
+        UsageError,
+        match=r"^y must hold class indices in \[0, 3\) for the model's 3 outputs, got 3;",
+    ) as info:
+        train_step(net, torch.zeros(4, 3), torch.tensor([0, 3, 1, 2]), loss, NoUpdate(), scale=0.25)
+    assert isinstance(info.value.__cause__, IndexError)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+def test_a_label_equal_to_the_number_of_classes_is_out_of_range() -> None:
+    err = explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(4, 3), torch.tensor([0, 1, 2, 3]))
+    assert isinstance(err, UsageError)
+    assert str(err) == (
+        "y must hold class indices in [0, 3) for the model's 3 outputs, got 3; relabel the "
+        "classes 0..2, or give the model one output per class"
+    )
+
+
+def test_a_users_own_loss_module_is_explained_as_a_classification_loss() -> None:
+    """Only torch's own regression losses are left alone: a user's nn.Module around
+    F.cross_entropy gets the labels' explanation."""
+
+    class SmoothedCrossEntropy(nn.Module):
+        def forward(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return F.cross_entropy(y_hat, y, reduction="none", label_smoothing=0.1)
+
+    with pytest.raises(UsageError, match=r"y must hold class indices in \[0, 3\).*got 7"):
+        train_step(
+            nn.Linear(3, 3),
+            torch.zeros(4, 3),
+            LABELS + 5,
+            SmoothedCrossEntropy(),
+            NoUpdate(),
+            scale=0.25,
+        )
+
+
+def _function_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(y_hat, y, reduction="none")
+
+
+@pytest.mark.parametrize(
+    ("loss", "y_hat", "y"),
+    [
+        # labels fine, the loss misconfigured: torch's error stands, not a dtype lecture
+        (nn.CrossEntropyLoss(weight=torch.ones(5)), torch.zeros(4, 3), LABELS.to(torch.uint8)),
+        (_function_loss, torch.zeros(4, 3), LABELS.int()),  # only torch's losses need int64
+        (_function_loss, torch.zeros(4, 1), torch.zeros(4)),  # one output: not class scores
+        (nn.CrossEntropyLoss(), torch.zeros(4, 3), torch.tensor(1)),  # 0-d labels: no rows
+    ],
+    ids=["uint8-labels", "int32-function-loss", "one-output", "0-d-labels"],
+)
+def test_inputs_that_do_not_explain_the_error_give_none(
+    loss: Any, y_hat: torch.Tensor, y: torch.Tensor
+) -> None:
+    assert explain_loss_error(loss, y_hat, y) is None
+
+
+def test_empty_int32_labels_for_torchs_cross_entropy_are_explained() -> None:
+    err = explain_loss_error(
+        nn.CrossEntropyLoss(), torch.zeros(0, 3), torch.zeros(0, dtype=torch.int32)
+    )
+    assert str(err) == (
+        "y must be int64 class indices for CrossEntropyLoss, got a tensor of shape (0,) and dtype "
+        "torch.int32; use y.long()"
+    )
+
+
+def test_a_device_left_unusable_keeps_the_losss_own_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GPU's device-side assert makes reading the labels fail too: no explanation, torch's error."""
+    y = LABELS + 5
+    assert explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(4, 3), y) is not None
+
+    def unusable(t: torch.Tensor) -> Any:
+        raise RuntimeError("CUDA error: device-side assert triggered")
+
+    monkeypatch.setattr(torch, "aminmax", unusable)
+    assert explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(4, 3), y) is None
