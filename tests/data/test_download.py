@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import io
 import os
+import signal
 import socket
 import stat
 import sys
@@ -40,7 +41,9 @@ class Server:
     /huge/ announces 10**12 bytes, /endless/ sends the file then zeros with no length (64 MiB of them at
     most: far past any bound the client should keep, but a client that keeps everything fails the test
     rather than filling the disk),
-    /trickle/ one byte every 50 ms, /drip/ 1 KiB every 50 ms."""
+    /trickle/ one byte every 50 ms, /drip/ 1 KiB every 50 ms, /burst/ half the file at once then
+    16 bytes every 50 ms, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
+    bytes a mirror may send (announced, or not)."""
 
     def __init__(self, tiny: Tiny) -> None:
         self.requests: list[str] = []
@@ -54,6 +57,10 @@ class Server:
                 body = tiny.gz.get(file.removesuffix(".gz"))
                 if body is None or kind == "missing":
                     self.send_error(404)
+                    return
+                if kind == "chunked-short":  # then hangs up (an HTTP/1.0 handler closes)
+                    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n"
+                    self.wfile.write(head + body[:10])
                     return
                 length = len(body)
                 if kind == "broken":
@@ -71,15 +78,22 @@ class Server:
                     length = len(body)
                 elif kind == "huge":
                     length = 10**12
+                elif kind.startswith("limit"):
+                    size = tiny.files[file.removesuffix(".gz")][0]
+                    body += bytes(size + size // 100 + 65536 - len(body))
+                    length = len(body)
                 try:
                     self.send_response(200)
-                    if kind != "endless":
+                    if kind not in ("endless", "limit-unannounced"):
                         self.send_header("Content-Length", str(length))
                     self.end_headers()
                     if kind == "endless":
                         self.endless(body)
                     elif kind in PACES:
                         self.paced(body, *PACES[kind])
+                    elif kind == "burst":
+                        self.wfile.write(body[: len(body) // 2])
+                        self.paced(body[len(body) // 2 :], 16, 0.05)
                     else:
                         self.wfile.write(body)
                 except ConnectionError:
@@ -123,6 +137,31 @@ def server(tiny: Tiny) -> Iterator[Server]:
     s = Server(tiny)
     yield s
     s.close()
+
+
+@pytest.fixture
+def unanswered() -> Iterator[str]:
+    """A mirror whose queue of connections to accept is full: a new one is never established."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    queued = []
+    for _ in range(8):  # Linux queues one connection for listen(0); the next ones wait
+        client = socket.socket()
+        client.settimeout(0.1)
+        try:
+            client.connect(address)
+        except TimeoutError:
+            client.close()
+            break
+        queued.append(client)
+    else:
+        pytest.skip("this system accepts every connection: none waits")
+    yield f"http://127.0.0.1:{address[1]}/"
+    for client in queued:
+        client.close()
+    listener.close()
 
 
 @pytest.fixture
@@ -179,7 +218,8 @@ def test_only_bad_mirrors_leave_nothing(
 
 REASONS = {
     "broken": "the gzip stream is truncated",
-    "short": "truncated",
+    "chunked-short": r"the connection closed after \d+ bytes \(truncated\)",
+    "short": r"the transfer stopped after \d+ of \d+ bytes \(truncated\)",
     "wrong": "expected \\d+ bytes once decompressed",
     "missing": "HTTP 404",
 }
@@ -194,6 +234,17 @@ def test_each_failure_is_explained(server: Server, tiny: Tiny, tmp_path: Path, k
 def test_a_slow_mirror_times_out(server: Server, tiny: Tiny, tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"no answer within 0.2 s \(timed out\)"):
         _get(tmp_path / "root", tiny, [server.mirror("slow")], timeout=0.2)
+    assert not (tmp_path / "root").exists()
+
+
+def test_a_mirror_that_never_connects_times_out(
+    unanswered: str, tiny: Tiny, tmp_path: Path
+) -> None:
+    """urllib wraps a connection's timeout in a URLError: still "no answer", said in those words."""
+    with pytest.raises(
+        DatasetError, match=rf"{unanswered}{FIRST}\.gz: no answer within 0\.2 s \(timed out\)\)"
+    ):
+        _get(tmp_path / "root", tiny, [unanswered], timeout=0.2)
     assert not (tmp_path / "root").exists()
 
 
@@ -547,3 +598,59 @@ def test_a_failed_download_keeps_what_it_got(server: Server, tiny: Tiny, tmp_pat
         )
     raw = tmp_path / "root" / "FashionMNIST" / "raw"
     assert _all_files(tmp_path / "root") == sorted(raw / f"{n}.gz" for n in tiny.files)
+
+
+def test_a_fast_start_buys_no_slack_later(server: Server, tiny: Tiny, tmp_path: Path) -> None:
+    """The minimum speed holds over each window of ``timeout`` seconds, not on average."""
+    start = time.monotonic()
+    with pytest.raises(
+        DatasetError, match=rf"burst/{FIRST}.gz: slower than 1 KiB/s for 0.2 s \(stalled\)"
+    ):
+        _get(tmp_path / "a", tiny, [server.mirror("burst")], timeout=0.2)
+    assert time.monotonic() - start < 3  # the second window (not after all ~6 s of it)
+
+
+@pytest.mark.parametrize("kind", ["limit", "limit-unannounced"])
+def test_a_body_of_exactly_the_limit_is_received(
+    server: Server, tiny: Tiny, tmp_path: Path, kind: str
+) -> None:
+    """The bound itself is allowed (zero padding after a gzip stream is, too: tapes add it)."""
+    folder = _get(tmp_path / "a", tiny, [server.mirror(kind)])
+    for name, (size, _) in tiny.files.items():
+        assert (folder / f"{name}.gz").stat().st_size == size + size // 100 + 65536
+        assert (
+            read_verified(folder / f"{name}.gz", name, expected=tiny.files[name])[0]
+            == tiny.raw[name]
+        )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_stale_link_folder_or_fifo_named_like_a_part_is_never_opened(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """Only regular files are temporary files: a link's target is not locked (nor its link removed),
+    and opening a FIFO would block the download."""
+
+    def fail(*args: Any) -> None:
+        pytest.fail("blocked opening a FIFO named like a temporary file")  # not an OSError
+
+    raw = tmp_path / "root" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    (tmp_path / "target").write_text("kept")
+    link, folder, fifo = (raw / f".{FIRST}.gz.{k * 4}.part" for k in ("ln", "dr", "ff"))
+    link.symlink_to(tmp_path / "target")
+    folder.mkdir()
+    os.mkfifo(fifo)
+    then = time.time() - 120  # all of them old enough to be a killed download's
+    for path in (tmp_path / "target", folder, fifo):
+        os.utime(path, (then, then))
+    os.utime(link, (then, then), follow_symlinks=False)
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(5)
+    try:
+        _get(tmp_path / "root", tiny, [server.mirror("good")])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert link.is_symlink() and folder.is_dir() and stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert (tmp_path / "target").read_text() == "kept"

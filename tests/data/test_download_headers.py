@@ -6,14 +6,21 @@ without a deadline for the whole status line and headers such a mirror holds a d
 
 from __future__ import annotations
 
+import io
+import shutil
 import socketserver
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from linearnets.data import http_deadline
 from linearnets.data.download import download_fashion_mnist
 from linearnets.errors import DatasetError
 
@@ -28,14 +35,19 @@ GIVE_UP_AFTER = (
 
 class Mirrors:
     """A local server: /stall/ sends its status line and headers one byte at a time and never ends
-    them; /good/ serves the files."""
+    them; /good/ serves the files. Over TLS with ``context`` (an https:// mirror)."""
 
-    def __init__(self, tiny: Tiny) -> None:
+    def __init__(self, tiny: Tiny, context: ssl.SSLContext | None = None) -> None:
         self.closed = threading.Event()
         self.requests: list[str] = []
         owner = self
 
         class Handler(socketserver.StreamRequestHandler):
+            def setup(self) -> None:
+                if context is not None:
+                    self.request = context.wrap_socket(self.request, server_side=True)
+                super().setup()
+
             def handle(self) -> None:
                 path = self.rfile.readline().split()[1].decode()
                 while self.rfile.readline() not in (b"\r\n", b"\n", b""):
@@ -64,7 +76,8 @@ class Mirrors:
 
         socketserver.ThreadingTCPServer.daemon_threads = True
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http" if context is None else "https"
+        self.base = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         ).start()
@@ -119,3 +132,100 @@ def test_only_a_trickling_mirror_fails_in_one_line_and_leaves_nothing(
         )
     assert time.monotonic() - start < 3
     assert not (tmp_path / "root").exists()  # no .part file, no empty folder
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A self-signed certificate for 127.0.0.1 (its key next to it), made with the openssl tool."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl tool makes the test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"),
+         "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    return folder / "cert.pem"
+
+
+def test_an_https_mirror_trickling_its_headers_is_given_up(
+    certificate: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second default mirror is https: its responses have the same deadline."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # trusted by urllib's default context
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, certificate.with_name("key.pem"))
+    mirrors = Mirrors(tiny, context)
+    try:
+        start = time.monotonic()
+        folder = download_fashion_mnist(
+            tmp_path / "a",
+            mirrors=[mirrors.mirror("stall"), mirrors.mirror("good")],
+            checksums=tiny.files,
+            timeout=0.3,
+            progress=False,
+        )
+        assert time.monotonic() - start < 3
+        assert mirrors.requests[:2] == [f"/stall/{FIRST}.gz", f"/good/{FIRST}.gz"]
+        assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.gz" for n in tiny.files)
+        with pytest.raises(
+            DatasetError, match=rf"{FIRST}\.gz: no response headers within 0\.3 s \(stalled\)\)"
+        ):
+            download_fashion_mnist(
+                tmp_path / "b",
+                mirrors=[mirrors.mirror("stall")],
+                checksums=tiny.files,
+                timeout=0.3,
+                progress=False,
+            )
+    finally:
+        mirrors.close()
+
+
+class _Flowing(io.RawIOBase):
+    """A socket file with a byte ready at every read: no read ever waits, so none times out."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        b[0] = ord("x")
+        return 1
+
+
+class _Socket:
+    """Records the timeouts set on it."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeouts = [timeout]
+
+    def gettimeout(self) -> float:
+        return self.timeouts[-1]
+
+    def settimeout(self, timeout: float) -> None:
+        self.timeouts.append(timeout)
+
+
+def test_the_deadline_holds_for_headers_that_never_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bytes may come faster than any read times out: the deadline is checked at each read too.
+
+    On a clock of its own: each read waits at most what is left, and the socket gets its own
+    timeout back for the body once the headers are in.
+    """
+    now = [1000.0]
+    monkeypatch.setattr(http_deadline, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    sock = _Socket(1.0)
+    reader = http_deadline._HeaderDeadline(_Flowing(), sock)  # type: ignore[arg-type]
+    buf = bytearray(4)
+    assert reader.readinto(buf) == 1
+    now[0] += 0.75
+    assert reader.readinto(buf) == 1
+    assert sock.timeouts[-2:] == [0.25, 1.0]  # what was left for this read; then its own again
+    now[0] += 0.25
+    with pytest.raises(DatasetError, match=r"^no response headers within 1 s \(stalled\)$"):
+        reader.readinto(buf)
+    assert sock.gettimeout() == 1.0
+    reader.deadline = None  # the headers are in (as the response sets it): no deadline for the body
+    now[0] += 60
+    assert reader.readinto(buf) == 1 and sock.gettimeout() == 1.0

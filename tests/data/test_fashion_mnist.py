@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +91,22 @@ def test_repr_is_torchvisions_summary(real_memo: FashionMNISTArrays) -> None:
     assert repr(FashionMNIST(REAL_DIR)).splitlines()[-1] == "    Split: Train"
 
 
+def test_repr_names_the_target_transform(real_memo: FashionMNISTArrays) -> None:
+    class OneHot:
+        def __call__(self, label: int) -> int:
+            return label
+
+        def __repr__(self) -> str:
+            return "OneHot(\n  num_classes=10)"
+
+    ds = FashionMNIST(REAL_DIR, train=False, target_transform=OneHot())
+    assert repr(ds).splitlines()[3:] == [
+        "    Split: Test",
+        "    Target transform: OneHot(",
+        "      num_classes=10)",
+    ]
+
+
 def test_transform_receives_a_pil_image(real_memo: FashionMNISTArrays) -> None:
     seen: list[Any] = []
 
@@ -127,6 +145,7 @@ def test_labels_in_both_languages() -> None:
     # one label, a Python or NumPy int as a 0-d tensor: a list of one name
     assert get_fashion_mnist_labels(3) == get_fashion_mnist_labels(torch.tensor(3)) == ["dress"]
     assert get_fashion_mnist_labels(np.int64(9), lang="zh") == ["短靴"]
+    assert get_fashion_mnist_labels(9.0) == ["ankle boot"]  # one whole-number float, as in a list
 
 
 BAD_LABELS = [
@@ -144,6 +163,14 @@ BAD_LABELS = [
     ),
     ("None", None, "en", r"got NoneType None; pass e.g. y from a batch, or \[3\]"),
     ("one bool", True, "en", r"got bool True"),
+    ("bytes", b"\x03", "en", r"\(a tensor, list or one int\), got bytes b'\\x03'; pass e\.g\."),
+    ("one fraction", 2.5, "en", r"labels must be class indices in \[0, 10\), got 2\.5"),
+    (
+        "a long repr",
+        Decimal("1." + "1" * 60),
+        "en",
+        re.escape(f"got Decimal {Decimal('1.' + '1' * 60)!r:.40}; pass e.g. y from a batch"),
+    ),
 ]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from linearnets.data import files
-from linearnets.data.files import find_fashion_mnist
+from linearnets.data.files import HOW_TO_GET, find_fashion_mnist
 from linearnets.errors import DatasetError, UsageError
 
 from .conftest import Tiny
@@ -232,3 +232,37 @@ def test_nothing_found_says_what_linearnets_data_lacks(places: dict[str, Path], 
         r"t10k-labels-idx1-ubyte\), ",
     ):
         find_fashion_mnist(checksums=tiny.files)
+
+
+def test_an_empty_linearnets_data_is_unset(
+    places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LINEARNETS_DATA= (set, but empty) is no folder to search: not '.', which holds files here."""
+    monkeypatch.setenv("LINEARNETS_DATA", "")
+    tiny.write(Path.cwd())
+    tiny.write(places["keras"])
+    assert find_fashion_mnist(checksums=tiny.files).source.startswith("Keras cache")
+
+
+def test_linearnets_data_may_start_with_a_tilde(
+    places: dict[str, Path], tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LINEARNETS_DATA", "~/fm")
+    folder = tiny.write(tmp_path / "home" / "fm")
+    found = find_fashion_mnist(checksums=tiny.files)
+    assert found.directory == folder and found.source == f"$LINEARNETS_DATA: {folder}"
+
+
+def test_nothing_found_names_every_place_searched(places: dict[str, Path], tiny: Tiny) -> None:
+    tiny.write(places["env"])
+    (places["env"] / "train-images-idx3-ubyte.gz").unlink()
+    (places["env"] / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DatasetError) as info:
+        find_fashion_mnist(checksums=tiny.files)
+    keras = places["keras"]
+    assert str(info.value) == (
+        f"Fashion-MNIST was not found (searched {places['env']} (from $LINEARNETS_DATA, which "
+        f"lacks train-images-idx3-ubyte, t10k-labels-idx1-ubyte), {places['debian']}, data, "
+        f"../data, {keras}); {HOW_TO_GET}"
+    )

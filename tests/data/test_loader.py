@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from linearnets.data import loader as loader_module
 from linearnets.data.loader import ArrayLoader
 from linearnets.errors import UsageError, UsageTypeError
 
@@ -303,3 +304,40 @@ def test_images_too_large_as_float32_are_refused_without_resize() -> None:
         r"batch_size to 59 or less",
     ):
         ArrayLoader(big, torch.zeros(100, dtype=torch.long), 100, shuffle=False)
+
+
+def test_a_batch_of_exactly_2_gib_is_allowed() -> None:
+    """2 images resized to 16384x16384 are 2**31 bytes as float32: the limit itself fits."""
+    y = torch.zeros(2, dtype=torch.long)
+    assert len(ArrayLoader(_fashion_sized(2), y, 2, shuffle=False, resize=16384)) == 1
+    with pytest.raises(
+        UsageError,
+        match=r"2 images of 16385×16385 pixels take 2,147,745,800 bytes \(2\.00 GiB\); lower "
+        r"batch_size to 1 or less at resize=16385, or lower resize$",
+    ):
+        ArrayLoader(_fashion_sized(2), y, 2, shuffle=False, resize=16385)
+
+
+def test_one_image_over_2_gib_is_refused_with_its_own_fix() -> None:
+    """No batch size helps: even one such image is over 2 GiB as float32."""
+    big = torch.zeros(1, 1, 1, dtype=torch.uint8).expand(1, 30000, 30000)
+    with pytest.raises(UsageError) as info:
+        ArrayLoader(big, torch.zeros(1, dtype=torch.long), 8, shuffle=False)
+    assert str(info.value) == (
+        "batch_size must keep each batch of float32 images within 2 GiB (2,147,483,648 bytes), got "
+        "batch_size=8 (capped at the 1 images there are): 1 images of 30000×30000 pixels take "
+        "3,600,000,000 bytes (3.35 GiB); shrink the images before building the loader"
+    )
+
+
+def test_the_images_must_fit_before_they_are_resized(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch is float32 at the images' own size first, then resized: a small resize is no help."""
+    monkeypatch.setattr(loader_module, "MAX_BATCH_BYTES", 2 * 28 * 28 * 4)  # two 28x28 images
+    y = torch.zeros(3, dtype=torch.long)
+    assert len(ArrayLoader(_fashion_sized(3), y, 2, shuffle=False, resize=14)) == 2
+    with pytest.raises(
+        UsageError,
+        match=r"got batch_size=3: 3 images of 28×28 pixels take 9,408 bytes \(0\.00 GiB\); lower "
+        r"batch_size to 2 or less$",
+    ):
+        ArrayLoader(_fashion_sized(3), y, 3, shuffle=False, resize=14)

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from linearnets.data import transforms
 from linearnets.data.loader import ArrayLoader
 from linearnets.data.transforms import Compose, Normalize, Resize, ToTensor
 from linearnets.errors import UsageError, UsageTypeError
@@ -186,3 +187,27 @@ def test_resize_refuses_an_output_over_2_gib(img: Any, size: Any, output: str) -
         r"smaller size",
     ):
         Resize(size)(img)
+
+
+def test_resize_names_the_output_and_its_bytes() -> None:
+    with pytest.raises(UsageError) as info:
+        Resize(10**6)(Image.new("RGB", (28, 56)))  # 28 wide, 56 high: the width becomes 10**6
+    assert str(info.value) == (
+        "size must keep the resized image within 2 GiB (2,147,483,648 bytes) of float32 values, got "
+        "Resize(size=1000000) of a 28×56 RGB image, which would make a 1000000×2000000 image of 3 "
+        "channel(s): 24,000,000,000,000 bytes (22351.74 GiB); pass a smaller size, e.g. Resize(224)"
+    )
+
+
+def test_resize_allows_an_output_of_exactly_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transforms, "MAX_BATCH_BYTES", 10 * 10 * 4)  # one 10x10 float32 image
+    assert Resize(10)(torch.zeros(1, 28, 28)).shape == (1, 10, 10)
+    with pytest.raises(UsageError, match=r"a tensor of shape \(1, 10, 11\): 440 bytes"):
+        Resize((10, 11))(torch.zeros(1, 28, 28))
+
+
+def test_resize_counts_every_image_of_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transforms, "MAX_BATCH_BYTES", 2 * 10 * 10 * 4)  # two 10x10 images
+    assert Resize(10)(torch.zeros(2, 1, 28, 28)).shape == (2, 1, 10, 10)
+    with pytest.raises(UsageError, match=r"a tensor of shape \(3, 1, 10, 10\): 1,200 bytes"):
+        Resize(10)(torch.zeros(3, 1, 28, 28))

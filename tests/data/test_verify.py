@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import json
@@ -64,7 +65,9 @@ def test_verified_once_then_read_from_the_cache(
     assert len(md5_calls) == 1
     assert _read(path, tiny, cache) == (tiny.raw[NAME], False)
     assert len(md5_calls) == 1  # not hashed again
-    entry = json.loads((cache / "verified.json").read_text())[str(path.resolve())]
+    index = json.loads((cache / "verified.json").read_text())
+    assert list(index) == [str(path.resolve())]  # one entry: nothing else comes into the index
+    entry = index[str(path.resolve())]
     stat = path.stat()
     assert entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns
     assert entry["md5"] == tiny.files[NAME][1]
@@ -314,3 +317,65 @@ def test_a_bad_cache_entry_is_not_blamed_on_the_data_file(tiny: Tiny, tmp_path: 
     assert torch.equal(
         arrays.test_labels, torch.from_numpy(tiny.arrays["t10k-labels-idx1-ubyte"]).long()
     )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_is_never_read_as_the_index(tiny: Tiny, tmp_path: Path, alarm: None) -> None:
+    """Not even one whose writer has put a valid index in it: only a regular file is an entry."""
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    _read(path, tiny, cache)
+    index = (cache / "verified.json").read_bytes()
+    (cache / "verified.json").unlink()
+    os.mkfifo(cache / "verified.json")
+    reader = os.open(cache / "verified.json", os.O_RDONLY | os.O_NONBLOCK)
+    writer = os.open(cache / "verified.json", os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(writer, index)  # waiting in the pipe
+        assert _read(path, tiny, cache) == (tiny.raw[NAME], True)  # hashed: the FIFO was not read
+    finally:
+        os.close(writer)
+        os.close(reader)
+    assert (cache / "verified.json").is_file()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts this process's open files")
+def test_an_entry_of_the_wrong_kind_is_closed_again(tiny: Tiny, tmp_path: Path) -> None:
+    """A folder in place of the index is opened (to be checked), then closed: no file is leaked."""
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    (cache / "verified.json" / "someone's").mkdir(parents=True)  # not empty: left in place
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    assert len(os.listdir("/proc/self/fd")) <= before
+
+
+def test_a_full_disk_at_the_copys_last_flush_only_loses_the_copy(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    open_sink = verify._open_sink
+
+    class FullAtClose:
+        def __init__(self, f: Any) -> None:
+            self.f = f
+
+        def write(self, data: bytes) -> int:
+            return int(self.f.write(data))
+
+        def close(self) -> None:
+            self.f.close()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def sink(copy: Path) -> Any:
+        opened = open_sink(copy)
+        assert opened is not None
+        return FullAtClose(opened[0]), opened[1]
+
+    monkeypatch.setattr(verify, "_open_sink", sink)
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    assert list((cache / "fashion-mnist").iterdir()) == []  # no copy, no temporary file
+    index = json.loads((cache / "verified.json").read_text())
+    assert index[str(path.resolve())]["md5"] == tiny.files[NAME][1]  # the file itself is verified
