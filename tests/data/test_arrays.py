@@ -383,3 +383,17 @@ def test_of_two_members_of_one_name_the_last_is_read(tmp_path: Path) -> None:
             archive.writestr("X.npy", _npy(np.full((2, 2), value)))
         archive.writestr("y.npy", _npy(np.arange(2)))
     assert load_classification_file(path).X.tolist() == np.load(path)["X"].tolist() == [[1, 1]] * 2
+
+
+def test_a_member_named_exactly_x_wins_over_x_npy_as_in_np_load(tmp_path: Path) -> None:
+    """np.load's rule: the array X is the member "X" when there is one, whatever the order."""
+    exact, suffixed = np.full((4, 2), 1.0, np.float32), np.full((4, 2), 2.0, np.float32)
+    y = _npy(np.arange(4) % 2)
+    for order in (("X", "X.npy"), ("X.npy", "X")):
+        members = {"X": _npy(exact), "X.npy": _npy(suffixed)}
+        path = _zip(
+            tmp_path / f"{order[0]}.npz", {name: members[name] for name in order} | {"y.npy": y}
+        )
+        expected = np.load(path)["X"]
+        assert np.array_equal(expected, exact)  # the oracle agrees with the rule
+        assert np.array_equal(load_classification_file(path).X.numpy(), expected)

@@ -140,12 +140,14 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("openssl") is None:
         pytest.skip("the openssl tool makes the test certificate")
     folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(
+    made = subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
          "-nodes", "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"),
          "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=30,
+        capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
+    if made.returncode != 0:  # e.g. an openssl before 1.1.1, without -addext
+        pytest.skip(f"openssl could not make the test certificate: {made.stderr.strip()[:200]}")
     return folder / "cert.pem"
 
 

@@ -399,7 +399,13 @@ def test_a_value_forced_for_other_epochs_needs_force_again(
     capsys.readouterr()
     # 0.2 was forced from epoch 1 once; from epoch 3 it is a new change again
     assert main(["softmax", "--resume", str(run), "--epochs", "4", "--lr", "0.2"]) == 2
-    assert "--lr changed from 0.1 to 0.2" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--lr changed from 0.1 to 0.2" in err
+    # in the command line's words only: not the Python API's force=True
+    assert err.endswith(
+        "; drop the option to continue the same run, or pass --force to continue with the new "
+        "value\n"
+    )
 
 
 def test_a_finished_run_folder_summarises_its_last_epoch_and_draws_nothing_with_plot_none(

@@ -54,12 +54,11 @@ def _open_npz(path: Path, wanted: tuple[str, ...]) -> tuple[dict[str, np.ndarray
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            # np.load's naming: a member "X.npy" (or "X") is the array X; the last of a name wins
-            members = {
-                info.filename.removesuffix(".npy"): info
-                for info in archive.infolist()
-                if not info.is_dir()
-            }
+            # np.load's naming: the array X is the member "X" if there is one, else "X.npy"; of
+            # two members of one name, the last (as zipfile reads it)
+            by_name = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+            members = {name.removesuffix(".npy"): info for name, info in by_name.items()}
+            members.update({name: info for name, info in by_name.items() if name in members})
             arrays = {
                 key: _read_member(path, archive, members[key], key)
                 for key in wanted
@@ -105,9 +104,11 @@ def _read_member(
                 f"need pickle); save numbers instead, e.g. {key}.astype(numpy.float32)"
             )
         if info.file_size > _most_inflated(path, info):
+            # the bound counts no more compressed bytes than the archive holds: name those
+            compressed = min(info.compress_size, path.stat().st_size)
             raise DatasetError(
                 f"{where} claims {info.file_size:,} bytes once decompressed, more than its "
-                f"{info.compress_size:,} compressed bytes can hold; the file is damaged: {fix}"
+                f"{compressed:,} compressed bytes can hold; the file is damaged: {fix}"
             )
         needed = math.prod(shape) * dtype.itemsize
         if needed > available:
