@@ -221,3 +221,13 @@ def test_an_error_without_a_message_still_names_itself(
     text = "unexpected KeyError: KeyError (re-run with --debug for the traceback)"
     assert err == f"linearnets linreg: error: {text}\n"
     assert _last_json(out) == {"error": text, "error_type": "KeyError", "exit_status": 1}
+
+
+def test_an_abbreviated_json_reports_a_parse_error_in_json_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """argparse takes --jso for --json: a command line that does not parse reports in JSON then too."""
+    with pytest.raises(SystemExit):
+        main(["linreg", "--jso", "--epochs", "zero"])
+    out, err = capsys.readouterr()
+    assert _last_json(out)["error"] == _error_text(err, "linreg")

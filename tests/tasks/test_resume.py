@@ -253,6 +253,7 @@ def test_a_run_whose_checkpoint_went_missing_is_not_silently_started_over(
     assert main(["softmax", "--resume", str(run), "--epochs", "4"]) == 1
     err = capsys.readouterr().err
     assert "logged 3 finished epochs in metrics.jsonl but has no checkpoint.pt" in err
+    assert "or pass --force to start the run over" in err and "force=True" not in err  # CLI words
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 3  # nothing overwritten
     assert main(["softmax", "--resume", str(run), "--epochs", "4", "--force"]) == 0
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 4  # started over, as asked

@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     # decided from the words given, so that a command line that does not parse reports in JSON too
-    json_errors = "--json" in argv
+    json_errors = any(len(word) > 2 and "--json".startswith(word) for word in argv)  # --js too
     try:
         parser = build_parser()  # imports torch: the slow part of starting up
         args, unknown = parser.parse_known_args(argv)

@@ -102,7 +102,7 @@ def one_line(exc: Exception) -> str:
     if isinstance(exc, UsageError):
         return _cli_spelling(text)
     if isinstance(exc, LinearnetsError):
-        return text
+        return text.replace(" (force=True)", "")  # the Python spelling of --force
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
             return (

@@ -130,7 +130,7 @@ def _check_probabilities(picked: torch.Tensor) -> None:
         else "logits? they give negative or meaningless losses"
     )
     raise UsageError(
-        f"y_hat must be probabilities (rows of softmax outputs, in [0, 1]), got {value:.6g} for "
+        f"y_hat must be probabilities (rows of softmax outputs, in [0, 1]), got {value:.9g} for "
         f"the true class of row {row} ({why}); pass softmax(O), or use cross_entropy_logits(O, y) "
         "on the logits O"
     )
