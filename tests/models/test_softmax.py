@@ -674,5 +674,5 @@ def test_cross_entropy_says_why_a_value_is_no_probability(value: float, why: str
 
 def test_a_value_just_past_the_tolerance_is_shown_as_it_is() -> None:
     """Not rounded to "got 1", which would read as a valid probability."""
-    with pytest.raises(UsageError, match=r"got 1\.00000119 for the true class of row 0"):
+    with pytest.raises(UsageError, match=r"got 1\.0000012 for the true class of row 0"):
         cross_entropy(torch.tensor([[1.0000012, 0.0]]), torch.tensor([0]))

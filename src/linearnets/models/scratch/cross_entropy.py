@@ -130,10 +130,20 @@ def _check_probabilities(picked: torch.Tensor) -> None:
         else "logits? they give negative or meaningless losses"
     )
     raise UsageError(
-        f"y_hat must be probabilities (rows of softmax outputs, in [0, 1]), got {value:.9g} for "
+        f"y_hat must be probabilities (rows of softmax outputs, in [0, 1]), got {_shortest(value, picked.dtype)} for "
         f"the true class of row {row} ({why}); pass softmax(O), or use cross_entropy_logits(O, y) "
         "on the logits O"
     )
+
+
+def _shortest(value: float, dtype: torch.dtype) -> str:
+    """Return ``value`` as the shortest text that reads back to it in ``dtype`` (-0.7, not
+    -0.699999988 for float32; 1.0000012, not a rounded 1)."""
+    if dtype == torch.float64 or math.isnan(value):
+        return repr(value)
+    import numpy as np
+
+    return str(np.float32(value))  # float16/bfloat16 values are float32 values too
 
 
 def cross_entropy_logits(O: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
