@@ -97,8 +97,13 @@ def test_a_damaged_member_is_named(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(
         DatasetError, match=rf"array X \(member X\.npy\) cannot be read \(Bad CRC-32.*{FIX}"
-    ):
+    ) as info:
         load_classification_file(path)
+    # the reason is quoted whole
+    assert str(info.value) == (
+        f"{path}: array X (member X.npy) cannot be read (Bad CRC-32 for file 'X.npy'); save it "
+        "again with numpy.savez(path, X=..., y=...)"
+    )
 
 
 @pytest.mark.parametrize("dtype", ["timedelta64[s]", "datetime64[s]", "complex64", "<U3"], ids=str)
@@ -241,21 +246,6 @@ def test_a_compressed_size_beyond_the_file_is_no_licence(tmp_path: Path, compres
         rf"[\d,]+ compressed bytes can hold; the file is damaged: {FIX}",
     ):
         load_classification_file(path)
-
-
-def test_the_reason_a_member_cannot_be_read_is_quoted(tmp_path: Path) -> None:
-    path = _zip(
-        tmp_path / "d.npz", {"y.npy": _npy(np.arange(20) % 2), "X.npy": _npy(np.ones((20, 2)))}
-    )
-    data = bytearray(path.read_bytes())
-    data[-300] ^= 0xFF  # a byte of X's data (the last member, before the directory)
-    path.write_bytes(bytes(data))
-    with pytest.raises(DatasetError) as info:
-        load_classification_file(path)
-    assert str(info.value) == (
-        f"{path}: array X (member X.npy) cannot be read (Bad CRC-32 for file 'X.npy'); save it "
-        "again with numpy.savez(path, X=..., y=...)"
-    )
 
 
 def test_a_long_reason_is_cut_to_200_characters(tmp_path: Path) -> None:

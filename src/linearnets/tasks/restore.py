@@ -48,10 +48,8 @@ def restore_states(
             "start the run over"
         ) from None
     updater = exp.setup.updater
-    for group in updater.param_groups:  # the new lr, when forced
+    for group in updater.param_groups:  # the new lr, when forced (the scratch SGD's lr reads it)
         group["lr"] = exp.config.lr
-    if hasattr(updater, "lr"):
-        updater.lr = exp.config.lr
 
 
 def _check_model_state(ckpt: Checkpoint, state: dict[str, torch.Tensor], exp: Experiment) -> None:

@@ -142,10 +142,12 @@ def evaluate(
         for batch in data_iter:
             X, y = unpack(batch, allow_empty=dist is not None and dist.enabled)
             y_hat = net(X)
-            if not isinstance(y_hat, torch.Tensor):
+            if loss is not None:  # checks the output too; labels only if the loss raises
+                l = compute_loss(loss, y_hat, y)
+            elif not isinstance(y_hat, torch.Tensor):
                 raise_output_error(y_hat)
-            # labels are examined only if the loss raises (see explain_loss_error)
-            l = compute_loss(loss, y_hat, y) if loss is not None else None
+            else:
+                l = None
             totals.add(y_hat, y, l)
             del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
     finally:
