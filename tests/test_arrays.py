@@ -123,49 +123,6 @@ def test_bad_classification_files(tmp_path: Path, make, error, pattern) -> None:
         load_classification_file(path)
 
 
-def test_corrupt_npz(tmp_path: Path) -> None:
-    (tmp_path / "c.npz").write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(DatasetError, match=r"not a readable .npz file"):
-        load_classification_file(tmp_path / "c.npz")
-
-
-@pytest.mark.parametrize(
-    "text,pattern",
-    [
-        ("1,2\n3,x\n", r"not a numeric CSV: line 2, column 2 holds 'x'"),
-        ("1\n2\n", r"at least 2 columns"),
-        # a first row with one bad cell is bad data, not a header to drop
-        ("1,2,x\n3,4,5\n5,6,7\n", r"not a numeric CSV: line 1, column 3 holds 'x'"),
-        # the line is counted in the file, header included
-        ("a,b,y\n1,2,3\n4,5,6\n7,8,x\n", r"line 4, column 3 holds 'x'"),
-        ("a,b,y\n1,2,3\n4,5\n", r"line 3 has 2 columns, the others 3"),
-        ("1,2,3\n4,5\n", r"line 2 has 2 columns, the others 3"),
-        ("", r"holds no data rows"),
-        ("\n\n", r"holds no data rows"),
-        ("a,b,y\n", r"holds no data rows"),
-        ("a;b\n1;2\n", r"separated by ';', not commas"),
-        ("1\t2\n3\t4\n", r"separated by '\\t', not commas"),
-    ],
-)
-def test_bad_csv(tmp_path: Path, text: str, pattern: str) -> None:
-    (tmp_path / "b.csv").write_text(text)
-    with pytest.raises(DatasetError, match=pattern):
-        load_regression_file(tmp_path / "b.csv")
-
-
-def test_csv_with_a_byte_order_mark_keeps_its_first_row(tmp_path: Path) -> None:
-    """Excel's "CSV UTF-8" starts with a byte-order mark; the first row is data, not a header."""
-    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf1,2,3\n4,5,6\n7,8,9\n")
-    X, y = load_regression_file(tmp_path / "bom.csv")
-    assert X.tolist() == [[1, 2], [4, 5], [7, 8]] and y.reshape(-1).tolist() == [3, 6, 9]
-
-
-def test_csv_blank_lines_are_skipped(tmp_path: Path) -> None:
-    (tmp_path / "b.csv").write_text("x1,x2,y\n\n1,2,3\n  \n4,5,6\n, ,\n")
-    X, y = load_regression_file(tmp_path / "b.csv")
-    assert X.tolist() == [[1, 2], [4, 5]] and y.reshape(-1).tolist() == [3, 6]
-
-
 @pytest.mark.parametrize(
     "y,pattern",
     [

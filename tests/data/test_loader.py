@@ -206,6 +206,7 @@ BAD = [
     ("length mismatch", dict(features=U8, labels=Y[:3], batch_size=2), UsageError, r"share a non-zero first dimension, got shapes \(4, 3, 3\) and \(3,\)"),
     ("empty", dict(features=U8[:0], labels=Y[:0], batch_size=2), UsageError, r"non-zero first dimension"),
     ("1-d features", dict(features=Y.float(), labels=Y, batch_size=2), UsageError, r"non-zero first dimension"),
+    ("0-d labels", dict(features=U8.float(), labels=torch.tensor(1.0), batch_size=2), UsageError, r"share a non-zero first dimension, got shapes \(4, 3, 3\) and \(\)"),
     ("2-d class labels", dict(features=U8, labels=Y[:, None], batch_size=2), UsageError, r"labels must be 1-d class indices \(N,\), got shape \(4, 1\)"),
     ("resize 0", dict(features=U8, labels=Y, batch_size=2, resize=0), UsageError, r"resize must be a positive integer"),
     ("resize floats", dict(features=U8.float(), labels=Y, batch_size=2, resize=8), UsageError, r"resize applies to uint8 images \(N, H, W\)"),

@@ -356,7 +356,7 @@ def test_a_full_disk_at_the_copys_last_flush_only_loses_the_copy(
 ) -> None:
     path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
     cache = tmp_path / "cache"
-    open_sink = verify._open_sink
+    open_sink = verify.open_sink
 
     class FullAtClose:
         def __init__(self, f: Any) -> None:
@@ -374,7 +374,7 @@ def test_a_full_disk_at_the_copys_last_flush_only_loses_the_copy(
         assert opened is not None
         return FullAtClose(opened[0]), opened[1]
 
-    monkeypatch.setattr(verify, "_open_sink", sink)
+    monkeypatch.setattr(verify, "open_sink", sink)
     assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
     assert list((cache / "fashion-mnist").iterdir()) == []  # no copy, no temporary file
     index = json.loads((cache / "verified.json").read_text())

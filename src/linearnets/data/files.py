@@ -136,22 +136,32 @@ def find_fashion_mnist(
     """
     names = checksums or FASHION_MNIST_FILES
     if root is not None:
-        if not isinstance(root, str | os.PathLike):
-            raise UsageTypeError(
-                f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. "
-                "root='~/data' (--data-dir on the command line)"
-            )
-        root = Path(root).expanduser()
-        if not root.is_dir():
-            # "root" is --data-dir on the command line (the CLI names it so)
-            raise UsageError(f"root must be an existing folder, got {root}; {HOW_TO_GET}")
-        paths = _files_in(root, names)
-        if paths is None:
-            raise UsageError(
-                f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got {root}, "
-                f"which lacks {', '.join(_missing(root, names))}; {HOW_TO_GET}"
-            )
-        return Found(root, f"--data-dir {root}", paths)
+        return _find_in_root(root, names)
+    return _search(names)
+
+
+def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
+    """Return the files in the folder ``root`` (``--data-dir``); refuse one that is not a folder or lacks some."""
+    if not isinstance(root, str | os.PathLike):
+        raise UsageTypeError(
+            f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. "
+            "root='~/data' (--data-dir on the command line)"
+        )
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        # "root" is --data-dir on the command line (the CLI names it so)
+        raise UsageError(f"root must be an existing folder, got {root}; {HOW_TO_GET}")
+    paths = _files_in(root, names)
+    if paths is None:
+        raise UsageError(
+            f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got {root}, "
+            f"which lacks {', '.join(_missing(root, names))}; {HOW_TO_GET}"
+        )
+    return Found(root, f"--data-dir {root}", paths)
+
+
+def _search(names: dict[str, tuple[int, str]]) -> Found:
+    """Return the files from the first search location that holds them all (see the module doc)."""
     searched = []
     for label, directory in _candidates():
         if directory is None:

@@ -11,7 +11,7 @@ than deflate's 1032:1 ratio allows for the compressed bytes).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import numpy as np
 import torch
@@ -40,35 +40,53 @@ def inflate_chunks(
     """
     produced, rest = 0, raw
     while True:
-        inflater, pending = zlib.decompressobj(wbits=31), rest
-        while True:
-            want = min(chunk_size, limit + 1 - produced)  # never 0: 0 would mean "no limit"
-            try:
-                out = inflater.decompress(pending, want)
-            except zlib.error as exc:
-                raise DatasetError(
-                    f"{name}: expected a valid gzip stream, got a corrupt one ({exc}); {FIX}"
-                ) from None
-            pending = inflater.unconsumed_tail
-            if out:
-                produced += len(out)
-                yield out
-            if produced > limit:
-                return
-            if inflater.eof:
-                break
-            if not pending and len(out) < want:  # every input byte used, no output held back
-                raise DatasetError(
-                    f"{name}: expected a complete gzip stream, got one cut short after {produced} "
-                    f"decompressed bytes (the gzip stream is truncated); {FIX}"
-                )
-        rest = inflater.unused_data.lstrip(b"\x00")
+        produced, after = yield from _inflate_member(
+            rest, name=name, limit=limit, chunk_size=chunk_size, produced=produced
+        )
+        if produced > limit:
+            return
+        rest = after.lstrip(b"\x00")
         if not rest:
             return
         if not rest.startswith(GZIP_MAGIC):
             raise DatasetError(
                 f"{name}: expected nothing after the gzip stream, got {len(rest)} extra bytes "
                 f"(starting {rest[:4].hex(' ')}); {FIX}"
+            )
+
+
+def _inflate_member(
+    pending: bytes | bytearray | memoryview,
+    *,
+    name: str,
+    limit: int,
+    chunk_size: int,
+    produced: int,
+) -> Generator[bytes, None, tuple[int, bytes]]:
+    """Yield the chunks of the gzip member at the start of ``pending``, until its end or ``limit``.
+
+    ``produced`` bytes came out of the members before this one. Returns the count after this one
+    (more than ``limit`` when the member was cut short there) and the bytes that follow the member.
+    """
+    inflater = zlib.decompressobj(wbits=31)
+    while True:
+        want = min(chunk_size, limit + 1 - produced)  # never 0: 0 would mean "no limit"
+        try:
+            out = inflater.decompress(pending, want)
+        except zlib.error as exc:
+            raise DatasetError(
+                f"{name}: expected a valid gzip stream, got a corrupt one ({exc}); {FIX}"
+            ) from None
+        pending = inflater.unconsumed_tail
+        if out:
+            produced += len(out)
+            yield out
+        if produced > limit or inflater.eof:
+            return produced, inflater.unused_data
+        if not pending and len(out) < want:  # every input byte used, no output held back
+            raise DatasetError(
+                f"{name}: expected a complete gzip stream, got one cut short after {produced} "
+                f"decompressed bytes (the gzip stream is truncated); {FIX}"
             )
 
 

@@ -75,6 +75,37 @@ def _check_batch_bytes(images: torch.Tensor, batch_size: int, resize: int | None
         )
 
 
+def _check_tensors(features: torch.Tensor, labels: torch.Tensor, resize: int | None) -> None:
+    """Refuse features (N, ...) and labels (N,) :class:`ArrayLoader` cannot batch, or a bad ``resize``."""
+    if not isinstance(features, torch.Tensor) or not isinstance(labels, torch.Tensor):
+        raise UsageError(
+            "features and labels must be torch tensors; convert them with torch.as_tensor"
+        )
+    if features.dtype != torch.uint8 and not features.is_floating_point():
+        raise UsageError(
+            f"features must be uint8 images or a floating-point tensor, got dtype {features.dtype}; "
+            "convert with .float()"
+        )
+    if (
+        features.ndim < 2
+        or labels.ndim < 1
+        or features.shape[0] != labels.shape[0]
+        or features.shape[0] == 0
+    ):
+        raise UsageError(
+            f"features and labels must share a non-zero first dimension, got shapes "
+            f"{tuple(features.shape)} and {tuple(labels.shape)}"
+        )
+    if not labels.is_floating_point() and labels.ndim != 1:
+        raise UsageError(f"labels must be 1-d class indices (N,), got shape {tuple(labels.shape)}")
+    if resize is not None:
+        check_positive_int("resize", resize)
+        if features.dtype != torch.uint8 or features.ndim != 3:
+            raise UsageError(
+                f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}"
+            )
+
+
 class ArrayLoader:
     """Iterate over ``(X, y)`` minibatches of in-memory tensors; reshuffles every epoch when ``shuffle``.
 
@@ -119,30 +150,7 @@ class ArrayLoader:
         self.world_size = check_positive_int("world_size", world_size)
         if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < world_size:
             raise UsageError(f"rank must be in [0, {world_size}), got {rank!r}")
-        if not isinstance(features, torch.Tensor) or not isinstance(labels, torch.Tensor):
-            raise UsageError(
-                "features and labels must be torch tensors; convert them with torch.as_tensor"
-            )
-        if features.dtype != torch.uint8 and not features.is_floating_point():
-            raise UsageError(
-                f"features must be uint8 images or a floating-point tensor, got dtype {features.dtype}; "
-                "convert with .float()"
-            )
-        if features.ndim < 2 or features.shape[0] != labels.shape[0] or features.shape[0] == 0:
-            raise UsageError(
-                f"features and labels must share a non-zero first dimension, got shapes "
-                f"{tuple(features.shape)} and {tuple(labels.shape)}"
-            )
-        if not labels.is_floating_point() and labels.ndim != 1:
-            raise UsageError(
-                f"labels must be 1-d class indices (N,), got shape {tuple(labels.shape)}"
-            )
-        if resize is not None:
-            check_positive_int("resize", resize)
-            if features.dtype != torch.uint8 or features.ndim != 3:
-                raise UsageError(
-                    f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}"
-                )
+        _check_tensors(features, labels, resize)
         if features.dtype == torch.uint8:  # yielded as float32: 4 bytes per pixel
             _check_batch_bytes(features, self.batch_size, resize)
         self.num_classes = _num_classes(labels, num_classes)

@@ -1,0 +1,164 @@
+"""Reading the arrays of a user's ``.npz`` archive without trusting it.
+
+Only the members asked for are read, each ``.npy`` header checked against the bytes the archive really
+holds before numpy allocates anything; a bad archive or member raises a
+:class:`~linearnets.errors.DatasetError` that names it and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from linearnets.errors import DatasetError, UsageError
+
+__all__ = ["open_npz"]
+
+_FIX = "save it again with numpy.savez(path, X=..., y=...)"
+
+
+def open_npz(path: Path, wanted: tuple[str, ...]) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Return the arrays of ``wanted`` that the ``.npz`` at ``path`` holds, and the names of all it holds.
+
+    Only the wanted members are read, each checked before anything is allocated (see
+    :func:`_read_member`); the others are only listed, for the messages.
+    """
+    _check_is_zip(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = _members(archive)
+            arrays = {
+                key: _read_member(path, archive, members[key], key)
+                for key in wanted
+                if key in members
+            }
+    except PermissionError as exc:
+        raise UsageError(
+            f"--data {path} cannot be read ({exc.strerror}); check the file's permissions"
+        ) from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise DatasetError(
+            f"--data {path} is not a readable .npz file ({exc}); save it with numpy.savez(path, X=..., y=...)"
+        ) from None
+    return arrays, sorted(members)
+
+
+def _check_is_zip(path: Path) -> None:
+    """Refuse a ``path`` that is not an existing file, or not a zip archive."""
+    if not path.is_file():
+        raise UsageError(
+            f"--data {path} does not exist or is not a file; pass an existing .npz file"
+        )
+    if not zipfile.is_zipfile(path):  # np.load would read a .npy or complain about pickles instead
+        raise DatasetError(
+            f"--data {path} is not a readable .npz file (not a zip archive: a .npy array, text or a "
+            "damaged file); save it with "
+            "numpy.savez(path, X=..., y=...)"
+        )
+
+
+def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """Return the archive's files by the array name ``np.load`` gives them (folders left out)."""
+    # np.load's naming: the array X is the member "X" if there is one, else "X.npy"; of two
+    # members of one name, the last (as zipfile reads it)
+    by_name = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+    members = {name.removesuffix(".npy"): info for name, info in by_name.items()}
+    members.update({name: info for name, info in by_name.items() if name in members})
+    return members
+
+
+def _read_member(
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str
+) -> np.ndarray:
+    """Return the array ``key`` of the archive, its .npy header checked against the member's size first.
+
+    A header may claim any shape: one that needs more bytes than the member holds (or a member
+    bigger than the archive could inflate to) is refused before numpy allocates the array.
+    """
+    where = f"{path}: array {key} (member {info.filename})"
+    try:
+        shape, dtype, available = _read_header(archive, info, where)
+        _check_header(path, info, key, where, shape=shape, dtype=dtype, available=available)
+        with archive.open(info) as f:
+            return np.lib.format.read_array(f, allow_pickle=False)
+    except MemoryError:
+        raise DatasetError(
+            f"{where} is too large to load into this machine's memory; use fewer rows or features"
+        ) from None
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+        NotImplementedError,  # a compression method zipfile lacks
+        RuntimeError,  # an encrypted member
+    ) as exc:
+        if isinstance(exc, PermissionError):
+            raise
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise DatasetError(f"{where} cannot be read ({reason}); {_FIX}") from None
+
+
+def _read_header(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str
+) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Return the shape and dtype a member's .npy header claims, and the bytes the member has after it."""
+    with archive.open(info) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+        except ValueError:
+            raise DatasetError(
+                f"{where} is not a NumPy .npy array (it lacks the .npy header); {_FIX}"
+            ) from None
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+        else:  # versions 2.0 and 3.0 share the layout; other versions are refused by numpy
+            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+        return shape, dtype, info.file_size - f.tell()
+
+
+def _check_header(
+    path: Path,
+    info: zipfile.ZipInfo,
+    key: str,
+    where: str,
+    *,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    available: int,
+) -> None:
+    """Refuse a member of objects, or one whose sizes claim more bytes than the archive can hold."""
+    if dtype.hasobject:
+        raise DatasetError(
+            f"{where} holds Python objects (dtype {dtype}), which are not read (they would "
+            f"need pickle); save numbers instead, e.g. {key}.astype(numpy.float32)"
+        )
+    if info.file_size > _most_inflated(path, info):
+        # the bound counts no more compressed bytes than the archive holds: name those
+        compressed = min(info.compress_size, path.stat().st_size)
+        raise DatasetError(
+            f"{where} claims {info.file_size:,} bytes once decompressed, more than its "
+            f"{compressed:,} compressed bytes can hold; the file is damaged: {_FIX}"
+        )
+    needed = math.prod(shape) * dtype.itemsize
+    if needed > available:
+        raise DatasetError(
+            f"{where} claims shape {shape} of {dtype} ({needed:,} bytes), more than the "
+            f"archive holds for it ({max(available, 0):,} bytes); the file is truncated or "
+            f"damaged: {_FIX}"
+        )
+
+
+def _most_inflated(path: Path, info: zipfile.ZipInfo) -> float:
+    """Return the most bytes ``info`` can decompress to, from its compressed size in the archive."""
+    compressed = min(info.compress_size, path.stat().st_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return compressed
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return compressed * 1032 + 1024  # deflate's largest ratio is about 1032:1
+    return math.inf  # bzip2, lzma: unbounded here; a false size fails while reading
