@@ -107,7 +107,7 @@ def _copy_body(
     limit, least = _max_body(size), MIN_BYTES_PER_SECOND * timeout
     received, window_start, window_received = 0, time.monotonic(), 0
     # read1 returns what has arrived: no call waits longer than the socket timeout
-    while chunk := response.read1(CHUNK):
+    while chunk := _read_some(response, received):
         received += len(chunk)
         if received > limit:
             raise DatasetError(f"sent more than {limit} bytes for a file of {size} bytes (too big)")
@@ -121,6 +121,20 @@ def _copy_body(
                 )
             window_start, window_received = now, received
     return received
+
+
+def _read_some(response: http.client.HTTPResponse, received: int) -> bytes:
+    """Return the next bytes that have arrived (``b""`` at the end of the body).
+
+    A chunked body cut off mid-chunk raises ``IncompleteRead`` holding only that call's bytes: the
+    error names the whole count received instead.
+    """
+    try:
+        return response.read1(CHUNK)
+    except http.client.IncompleteRead as exc:
+        raise DatasetError(
+            f"the connection closed after {received + len(exc.partial)} bytes (truncated)"
+        ) from None
 
 
 def _fetch(url: str, f: BinaryIO, *, size: int, timeout: float, progress: bool, desc: str) -> None:
