@@ -101,6 +101,17 @@ BAD_INPUT = [
         UsageError,
         r"y must be 1-dimensional",
     ),
+    (  # one-hot rows: one message with the fix that works (.long() then .reshape(-1) would not)
+        lambda: accuracy(SCORES, torch.nn.functional.one_hot(LABELS, 3).bool()),
+        TypeError,
+        r"y must be an integer tensor of class indices, got .*shape \(5, 3\).*torch\.bool; "
+        r"use y\.argmax\(dim=1\) \(one-hot rows to class indices\)",
+    ),
+    (
+        lambda: accuracy(SCORES, torch.nn.functional.one_hot(LABELS, 3)),
+        UsageError,
+        r"y must be 1-dimensional \(B,\), got .*shape \(5, 3\).*; use y\.argmax\(dim=1\)",
+    ),
     (  # (B, C, 1) would broadcast against (B,) and count more rows than there are
         lambda: correct_count(SCORES.unsqueeze(-1), LABELS),
         UsageError,

@@ -154,12 +154,15 @@ def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None)
     """Return ``value`` if it is a 1-d integer tensor of class indices in ``[0, num_classes)``."""
     if not isinstance(value, torch.Tensor):
         _fail(name, "a torch.Tensor of class indices", value, "", kind=UsageTypeError)
+    # rows of C > 1 scores or flags are one-hot (or soft) labels: .long() or .reshape(-1) would not do
+    one_hot = value.ndim == 2 and value.shape[1] > 1
+    to_index = f"use {name}.argmax(dim=1) (one-hot rows to class indices)"
     if value.is_floating_point() or value.dtype == torch.bool or value.is_complex():
         _fail(
             name,
             "an integer tensor of class indices",
             value,
-            f"use {name}.long()",
+            to_index if one_hot else f"use {name}.long()",
             kind=UsageTypeError,
         )
     if value.dtype in _WIDE_UNSIGNED:  # torch compares, promotes and reduces none of them
@@ -172,7 +175,7 @@ def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None)
             kind=UsageTypeError,
         )
     if value.ndim != 1:
-        _fail(name, "1-dimensional (B,)", value, f"use {name}.reshape(-1)")
+        _fail(name, "1-dimensional (B,)", value, to_index if one_hot else f"use {name}.reshape(-1)")
     if num_classes is not None and value.numel() > 0:
         low, high = (int(v) for v in torch.aminmax(value))  # one pass, not two
         check_label_range(name, low, high, num_classes)

@@ -529,7 +529,7 @@ BAD_INPUT = [
     (  # one-hot labels (B, C) where indices (B,) are expected
         lambda: cross_entropy_logits(_logits(), torch.eye(3, dtype=torch.int64)[[0, 1, 2, 0]]),
         UsageError,
-        r"y must be 1-dimensional \(B,\).*y\.reshape\(-1\)",
+        r"y must be 1-dimensional \(B,\).*y\.argmax\(dim=1\) \(one-hot rows to class indices\)",
     ),
     (  # logits (B,) where (B, C) is expected
         lambda: cross_entropy_logits(torch.zeros(4), torch.tensor([0, 1, 2, 0])),
