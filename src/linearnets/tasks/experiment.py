@@ -43,13 +43,40 @@ class Experiment:
 
 def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:
     """Seed, pin threads, load the data onto the device and build the model for ``config``."""
-    from linearnets.data.loader import ArrayLoader
-
     dist = dist or DistContext()
     pin_threads(config.num_threads)
     gens = seed_everything(config.seed)
     device = resolve_device(config.device, local_rank=dist.local_rank)
     data = _load_data(config)
+    train_iter, test_iter = _loaders(config, data, gens, dist=dist, device=device)
+    setup, model = _model(config, data, gens, dist=dist, device=device)
+    return Experiment(
+        config=config,
+        setup=setup,
+        model=model,
+        generators=gens,
+        train_iter=train_iter,
+        test_iter=test_iter,
+        classes=data.classes,
+        data_source=data.source,
+        num_inputs=data.num_inputs,
+        device=device,
+        dist=dist,
+        data_sha256=data.sha256,
+    )
+
+
+def _loaders(
+    config: SoftmaxConfig,
+    data: _Data,
+    gens: RunGenerators,
+    *,
+    dist: DistContext,
+    device: torch.device,
+) -> tuple[Any, Any]:
+    """Return the shuffled training loader and the test loader (``None`` without a test set)."""
+    from linearnets.data.loader import ArrayLoader
+
     shard: dict[str, Any] = {"rank": dist.rank, "world_size": dist.world_size, "device": device}
     train_iter = ArrayLoader(
         data.X,
@@ -70,6 +97,21 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
             resize=config.resize,
             **shard,
         )
+    return train_iter, test_iter
+
+
+def _model(
+    config: SoftmaxConfig,
+    data: _Data,
+    gens: RunGenerators,
+    *,
+    dist: DistContext,
+    device: torch.device,
+) -> tuple[Setup, Any]:
+    """Build ``config.impl`` on ``device``; return its setup and the bare model.
+
+    In a distributed run ``setup.net`` wraps the model in DistributedDataParallel.
+    """
     setup = build_softmax(
         config.impl,
         num_inputs=data.num_inputs,
@@ -84,24 +126,13 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
         setup.net = DistributedDataParallel(
             model, device_ids=[device] if device.type == "cuda" else None
         )
-    return Experiment(
-        config=config,
-        setup=setup,
-        model=model,
-        generators=gens,
-        train_iter=train_iter,
-        test_iter=test_iter,
-        classes=data.classes,
-        data_source=data.source,
-        num_inputs=data.num_inputs,
-        device=device,
-        dist=dist,
-        data_sha256=data.sha256,
-    )
+    return setup, model
 
 
 @dataclass
 class _Data:
+    """A run's examples (``X`` (n, ...), ``y`` (n,)), test split if any, and what they are."""
+
     X: torch.Tensor
     y: torch.Tensor
     X_test: torch.Tensor | None
@@ -124,29 +155,7 @@ def _sha256(path: Path) -> str:
 def _load_data(config: SoftmaxConfig) -> _Data:
     """Return Fashion-MNIST (uint8 images) or the user's ``--data`` file (float features)."""
     if config.data is not None:
-        from linearnets.data.arrays import load_classification_file
-
-        if config.resize is not None:
-            raise UsageError(
-                f"--resize applies to Fashion-MNIST images only, got --resize {config.resize} with "
-                f"--data {config.data}; drop one of them"
-            )
-        if config.data_dir is not None:  # it would be ignored: say so rather than train on --data
-            raise UsageError(
-                f"--data-dir finds Fashion-MNIST, got --data-dir {config.data_dir} with --data "
-                f"{config.data}, which replaces it; drop one of them"
-            )
-        arrays = load_classification_file(config.data)
-        return _Data(
-            arrays.X,
-            arrays.y,
-            arrays.X_test,
-            arrays.y_test,
-            [str(c) for c in range(arrays.num_classes)],
-            arrays.num_features,
-            f"{config.data} ({arrays.X.shape[0]} examples, {arrays.num_features} features)",
-            sha256=_sha256(config.data),
-        )
+        return _load_file(config, config.data)
     from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
 
     fm = read_fashion_mnist(config.data_dir)
@@ -159,4 +168,31 @@ def _load_data(config: SoftmaxConfig) -> _Data:
         list(TEXT_LABELS),
         side * side,
         str(fm.found.source),
+    )
+
+
+def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
+    """Return the ``--data`` file at ``path``, refusing options only Fashion-MNIST takes."""
+    from linearnets.data.arrays import load_classification_file
+
+    if config.resize is not None:
+        raise UsageError(
+            f"--resize applies to Fashion-MNIST images only, got --resize {config.resize} with "
+            f"--data {path}; drop one of them"
+        )
+    if config.data_dir is not None:  # it would be ignored: say so rather than train on --data
+        raise UsageError(
+            f"--data-dir finds Fashion-MNIST, got --data-dir {config.data_dir} with --data "
+            f"{path}, which replaces it; drop one of them"
+        )
+    arrays = load_classification_file(path)
+    return _Data(
+        arrays.X,
+        arrays.y,
+        arrays.X_test,
+        arrays.y_test,
+        [str(c) for c in range(arrays.num_classes)],
+        arrays.num_features,
+        f"{path} ({arrays.X.shape[0]} examples, {arrays.num_features} features)",
+        sha256=_sha256(path),
     )

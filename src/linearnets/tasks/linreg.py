@@ -15,7 +15,7 @@ from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
-from linearnets.seeding import kept_global_state, pin_threads, seed_everything
+from linearnets.seeding import RunGenerators, kept_global_state, pin_threads, seed_everything
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import History, fit
 
@@ -103,47 +103,9 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
         )
     pin_threads(config.num_threads)
     gens = seed_everything(config.seed)
-    if config.data is not None:
-        from linearnets.data.arrays import load_regression_file
-
-        features, labels = load_regression_file(config.data)
-        true_w: list[float] | None = None
-        true_b: float | None = None
-    else:
-        true_w, true_b = list(config.true_w), config.true_b
-        features, labels = synthetic_data(
-            torch.tensor(true_w),
-            true_b,
-            config.num_examples,
-            noise_std=config.noise_std,
-            generator=gens.data,
-        )
-    # the reference first, before any training: data with no unique least-squares solution
-    # (too few rows, repeated or constant columns) is refused up front
-    try:
-        closed_w, closed_b = closed_form(features, labels)
-    except UsageError as exc:
-        if config.data is None:
-            raise
-        raise DatasetError(f"--data {config.data}: {exc}") from None
-    num_inputs = features.shape[1]
-    net: Any
-    train_iter: Any
-    if config.impl in ("scratch", "analytic"):
-        # the hand-written iterator (§3.2.2), made re-iterable so each epoch reshuffles
-        train_iter = Reiterable(
-            lambda: data_iter(config.batch_size, features, labels, generator=gens.data)
-        )
-        net = LinearRegressionScratch(
-            num_inputs, generator=gens.init, analytic=config.impl == "analytic"
-        )
-        loss: Any = squared_loss
-        updater: Any = SGD(net.parameters(), lr=config.lr)
-    else:
-        train_iter = load_array((features, labels), config.batch_size, generator=gens.data)
-        net = linreg_concise(num_inputs, generator=gens.init)
-        loss = nn.MSELoss(reduction="none")
-        updater = torch.optim.SGD(net.parameters(), lr=config.lr)
+    features, labels, true_w, true_b = _data(config, gens)
+    closed_w, closed_b = _closed_form(config, features, labels)
+    net, train_iter, loss, updater = _training_setup(config, features, labels, gens)
     history = fit(
         net,
         train_iter,
@@ -168,7 +130,65 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
     )
 
 
+def _data(
+    config: LinregConfig, gens: RunGenerators
+) -> tuple[torch.Tensor, torch.Tensor, list[float] | None, float | None]:
+    """Return the features (n, d), labels (n, 1) and the true w and b (``None`` for ``--data``).
+
+    See D2L §3.2.1 (the synthetic data: ``y = Xw + b + noise``).
+    """
+    if config.data is not None:
+        from linearnets.data.arrays import load_regression_file
+
+        features, labels = load_regression_file(config.data)
+        return features, labels, None, None
+    true_w, true_b = list(config.true_w), config.true_b
+    features, labels = synthetic_data(
+        torch.tensor(true_w),
+        true_b,
+        config.num_examples,
+        noise_std=config.noise_std,
+        generator=gens.data,
+    )
+    return features, labels, true_w, true_b
+
+
+def _closed_form(
+    config: LinregConfig, features: torch.Tensor, labels: torch.Tensor
+) -> tuple[torch.Tensor, float]:
+    """Return the least-squares w (d,) and b, refusing data that has no unique solution."""
+    # the reference first, before any training: data with no unique least-squares solution
+    # (too few rows, repeated or constant columns) is refused up front
+    try:
+        return closed_form(features, labels)
+    except UsageError as exc:
+        if config.data is None:
+            raise
+        raise DatasetError(f"--data {config.data}: {exc}") from None
+
+
+def _training_setup(
+    config: LinregConfig, features: torch.Tensor, labels: torch.Tensor, gens: RunGenerators
+) -> tuple[Any, Any, Any, Any]:
+    """Return ``config.impl``'s (net, train_iter, loss, updater) for ``features`` (n, d)."""
+    num_inputs = features.shape[1]
+    if config.impl in ("scratch", "analytic"):
+        # the hand-written iterator (§3.2.2), made re-iterable so each epoch reshuffles
+        train_iter: Any = Reiterable(
+            lambda: data_iter(config.batch_size, features, labels, generator=gens.data)
+        )
+        net: Any = LinearRegressionScratch(
+            num_inputs, generator=gens.init, analytic=config.impl == "analytic"
+        )
+        return net, train_iter, squared_loss, SGD(net.parameters(), lr=config.lr)
+    train_iter = load_array((features, labels), config.batch_size, generator=gens.data)
+    net = linreg_concise(num_inputs, generator=gens.init)
+    loss = nn.MSELoss(reduction="none")
+    return net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=config.lr)
+
+
 def _weights(net: Any) -> tuple[list[float], float]:
+    """Return the trained w (flattened to a list) and b of either implementation."""
     if isinstance(net, LinearRegressionScratch):
         return net.w.detach().reshape(-1).tolist(), float(net.b.detach())
     linear = net[0]

@@ -74,17 +74,7 @@ def write_reports(
     )
     from linearnets.plotting.images import plot_predictions
 
-    test_iter = exp.test_iter
-    if exp.dist.enabled:  # rank 0 reports on the whole test set, not on its shard
-        from linearnets.data.loader import ArrayLoader
-
-        test_iter = ArrayLoader(
-            test_iter.features,
-            test_iter.labels,
-            exp.config.batch_size,
-            shuffle=False,
-            resize=exp.config.resize,
-        )
+    test_iter = _whole_test_set(exp)
     matrix = confusion_counts(exp.model, test_iter, len(exp.classes))
     (run_dir / "per_class.txt").write_text(format_per_class_table(matrix, exp.classes) + "\n")
     torch.save(matrix, run_dir / "confusion.pt")
@@ -99,5 +89,21 @@ def write_reports(
     return [float(v) for v in per_class_accuracy(matrix)]
 
 
+def _whole_test_set(exp: Experiment) -> Any:
+    """Return the run's test loader; distributed, one over the whole set rather than a shard."""
+    if not exp.dist.enabled:
+        return exp.test_iter
+    from linearnets.data.loader import ArrayLoader
+
+    return ArrayLoader(
+        exp.test_iter.features,
+        exp.test_iter.labels,
+        exp.config.batch_size,
+        shuffle=False,
+        resize=exp.config.resize,
+    )
+
+
 def _call_here(fn: Any, /, *args: Any, **kwargs: Any) -> None:
+    """Call ``fn`` in this process: how a figure is drawn without a plotting process."""
     fn(*args, **kwargs)

@@ -49,8 +49,8 @@ def run_softmax(
     """Train softmax regression as ``config`` says, in a new run folder, and report what happened.
 
     Every epoch ends with ``checkpoint.pt`` in the run folder, so
-    :func:`linearnets.tasks.resume.resume_softmax` can continue an interrupted run. In a data-parallel run every process trains; only rank 0 prints, plots and
-    writes files.
+    :func:`linearnets.tasks.resume.resume_softmax` can continue an interrupted run. In a
+    data-parallel run every process trains; only rank 0 prints, plots and writes files.
 
     Raises:
         DivergenceError: the loss blew up (unless ``config.guard`` is off); the last checkpoint stays.

@@ -2,15 +2,14 @@
 
 :func:`train_experiment` wires the run's own callbacks (divergence guard, checkpoint, metrics files,
 curves, interrupt) around :func:`~linearnets.training.loop.fit`, then saves the weights and reports
-and writes ``results.json``; :class:`SoftmaxResult` is what it returns. A signal after the last epoch
-becomes a :class:`~linearnets.training.interrupt.TrainingInterrupted` with the resume hint.
+and writes ``results.json``; :class:`SoftmaxResult` is what it returns. What a run that stops early
+says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,15 +18,12 @@ from linearnets.config import SoftmaxConfig
 from linearnets.errors import DivergenceError, PlotError
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.reports import live_curves, plot_process, write_reports
+from linearnets.tasks.stopping import diverged, name_resume, resume_hint_after_training
 from linearnets.tasks.weights import WEIGHTS_FILE, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
 from linearnets.training.guard import DivergenceGuard
-from linearnets.training.interrupt import (
-    GracefulInterrupt,
-    TrainingInterrupted,
-    sigterm_as_keyboard_interrupt,
-)
+from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.loop import History, fit
 from linearnets.training.runs import RESULTS_FILE, write_json_atomic
 
@@ -103,32 +99,18 @@ def train_experiment(
         history: their metrics.
         guard_state: the divergence guard's state saved with the checkpoint.
     """
-    config, main = exp.config, exp.dist.is_main
     history = history if history is not None else History()
-    own: list[Any] = []
-    guard = DivergenceGuard(config.lr, dist=exp.dist) if config.guard else None
-    if guard is not None:
-        if guard_state:
-            guard.load_state_dict(guard_state)
-        own.append(guard)
+    guard = DivergenceGuard(exp.config.lr, dist=exp.dist) if exp.config.guard else None
+    if guard is not None and guard_state:
+        guard.load_state_dict(guard_state)
     checkpoint = CheckpointCallback(
         run_dir, get_state=lambda: _checkpoint_state(exp, history, guard)
     )
-    plotter = plot_process(config) if main else None
-    if main:
-        # the checkpoint first: an epoch is kept even if printing its line (stdout gone, `| head`)
-        # or drawing it fails afterwards
-        own.append(checkpoint)
-        own.append(MetricsWriter(run_dir))
-        curves = live_curves(config, run_dir, plotter)
-        if curves is not None:
-            own.append(CurvesCallback(curves))
-            for metrics in history.epochs:  # redraw the epochs before a resume
-                own[-1].on_epoch_end(metrics=metrics)
-        own.extend(callbacks)
+    plotter = plot_process(exp.config) if exp.dist.is_main else None
+    own = _run_callbacks(exp, run_dir, guard, checkpoint, plotter, history, callbacks)
     interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
     own.append(interrupt)
-    with _resume_hint_after_training(exp, run_dir, history, checkpoint, start_epoch):
+    with resume_hint_after_training(exp, run_dir, history, checkpoint, start_epoch):
         try:
             result = _train(
                 exp,
@@ -145,49 +127,53 @@ def train_experiment(
             if plotter is not None:
                 plotter.close(raise_errors=False)
             raise
-        # results.json is written last, once every other file is complete: a run stopped before this
-        # point (even while its figures were drawn) is finished by --resume. A figure that failed to
-        # draw is reported after it (PlotError): that attempt is complete.
-        try:
-            if plotter is not None:
-                plotter.close()  # the figures are complete when the command returns
-        except PlotError:
-            write_json_atomic(run_dir / RESULTS_FILE, result.summary())
-            raise
-        if main:
-            write_json_atomic(run_dir / RESULTS_FILE, result.summary())
-        exp.dist.barrier()
+        _finish(exp, run_dir, result, plotter)
         return result
 
 
-@contextlib.contextmanager
-def _resume_hint_after_training(
+def _run_callbacks(
     exp: Experiment,
     run_dir: Path,
-    history: History,
+    guard: DivergenceGuard | None,
     checkpoint: CheckpointCallback,
-    start_epoch: int,
-) -> Iterator[None]:
-    """Turn a Ctrl-C or SIGTERM after the last epoch into a :class:`TrainingInterrupted` with its hint.
+    plotter: PlotProcess | None,
+    history: History,
+    callbacks: Sequence[Any],
+) -> list[Any]:
+    """Return the callbacks before the interrupt check: the guard, then (rank 0) the writers."""
+    own: list[Any] = [] if guard is None else [guard]
+    if not exp.dist.is_main:
+        return own
+    # the checkpoint first: an epoch is kept even if printing its line (stdout gone, `| head`)
+    # or drawing it fails afterwards
+    own.append(checkpoint)
+    own.append(MetricsWriter(run_dir))
+    curves = live_curves(exp.config, run_dir, plotter)
+    if curves is not None:
+        own.append(CurvesCallback(curves))
+        for metrics in history.epochs:  # redraw the epochs before a resume
+            own[-1].on_epoch_end(metrics=metrics)
+    own.extend(callbacks)
+    return own
 
-    It would stop the run while the weights, reports or figures are written; the resume the message
-    advises trains nothing and writes them. During training the interrupt says where it stopped
-    itself (or a second, aborting signal does).
+
+def _finish(
+    exp: Experiment, run_dir: Path, result: SoftmaxResult, plotter: PlotProcess | None
+) -> None:
+    """Wait for the figures, then write ``results.json``: last, once every other file is complete.
+
+    A run stopped before this point (even while its figures were drawn) is finished by --resume. A
+    figure that failed to draw is reported after it (PlotError): that attempt is complete.
     """
     try:
-        with sigterm_as_keyboard_interrupt():
-            yield
-    except KeyboardInterrupt as exc:
-        if isinstance(exc, TrainingInterrupted) or len(history.epochs) < exp.config.epochs:
-            raise
-        stopped = TrainingInterrupted(
-            signal_name=str(exc.args[0]) if exc.args else "SIGINT",
-            epoch=exp.config.epochs,
-            step=0,
-        )
-        stopped.run_dir, stopped.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch
-        stopped.launcher = "torchrun" if exp.dist.enabled else ""
-        raise stopped from None
+        if plotter is not None:
+            plotter.close()  # the figures are complete when the command returns
+    except PlotError:
+        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
+        raise
+    if exp.dist.is_main:
+        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
+    exp.dist.barrier()
 
 
 def _train(
@@ -201,8 +187,8 @@ def _train(
     history: History,
     plotter: PlotProcess | None,
 ) -> SoftmaxResult:
-    """Run :func:`fit` with ``callbacks``, then save the weights, reports and results."""
-    config, main, setup = exp.config, exp.dist.is_main, exp.setup
+    """Run :func:`fit` with ``callbacks``, then save the weights and reports (rank 0)."""
+    config, setup = exp.config, exp.setup
     start = time.perf_counter()
     try:
         with interrupt:
@@ -219,37 +205,37 @@ def _train(
                 dist=exp.dist,
             )
     except TrainingInterrupted as exc:
-        exc.run_dir, exc.command = run_dir, "linearnets softmax"
-        exc.launcher = "torchrun" if exp.dist.enabled else ""
-        exc.checkpoint_epoch = checkpoint.last_epoch or (start_epoch or None)
+        name_resume(exc, exp, run_dir, checkpoint, start_epoch)
         raise
     except DivergenceError as exc:
-        kept = checkpoint.last_epoch or start_epoch
-        where = (
-            f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
-            f"--resume {run_dir} --lr {config.lr / 10:g} --force)"
-            if kept
-            else "no epoch had finished, so no checkpoint was written"
-        )
-        raise DivergenceError(f"{exc}; {where}") from None
+        raise diverged(exc, exp, run_dir, checkpoint, start_epoch) from None
     elapsed = time.perf_counter() - start
-    per_class: list[float] = []
-    if main:
-        save_weights(run_dir / WEIGHTS_FILE, exp)
-        if exp.test_iter is not None:
-            per_class = write_reports(exp, run_dir, plots=config.plot != "none", plotter=plotter)
-    result = SoftmaxResult(
+    return SoftmaxResult(
         config=config,
         history=history,
         run_dir=run_dir,
-        seconds_per_epoch=(
-            elapsed / (config.epochs - start_epoch)
-            if config.epochs > start_epoch
-            # nothing left to train (a resume that only writes the reports): the epochs' own times
-            else sum(m.seconds for m in history.epochs) / max(len(history.epochs), 1)
-        ),
+        seconds_per_epoch=_seconds_per_epoch(elapsed, config, start_epoch, history),
         data_source=exp.data_source,
-        per_class_acc=per_class,
+        per_class_acc=_write_outputs(exp, run_dir, plotter),
         classes=exp.classes,
     )
-    return result
+
+
+def _write_outputs(exp: Experiment, run_dir: Path, plotter: PlotProcess | None) -> list[float]:
+    """Save the weights and (with a test set) the reports, on rank 0; return per-class accuracy."""
+    if not exp.dist.is_main:
+        return []
+    save_weights(run_dir / WEIGHTS_FILE, exp)
+    if exp.test_iter is None:
+        return []
+    return write_reports(exp, run_dir, plots=exp.config.plot != "none", plotter=plotter)
+
+
+def _seconds_per_epoch(
+    elapsed: float, config: SoftmaxConfig, start_epoch: int, history: History
+) -> float:
+    """Return the mean epoch time: ``elapsed`` over the epochs after ``start_epoch``."""
+    if config.epochs > start_epoch:
+        return elapsed / (config.epochs - start_epoch)
+    # nothing left to train (a resume that only writes the reports): the epochs' own times
+    return sum(m.seconds for m in history.epochs) / max(len(history.epochs), 1)

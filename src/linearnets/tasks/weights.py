@@ -43,18 +43,7 @@ def load_trained(run_dir: Path) -> tuple[Any, dict[str, Any]]:
     """
     path = Path(run_dir) / WEIGHTS_FILE
     if not path.is_file():
-        from linearnets.training.checkpoint import CHECKPOINT_FILE
-
-        unfinished = (Path(run_dir) / CHECKPOINT_FILE).is_file()
-        raise UsageError(
-            f"RUN_DIR must hold the trained weights {WEIGHTS_FILE}, got {run_dir} without them; "
-            + (
-                f"its run stopped before it finished: finish it with linearnets softmax --resume "
-                f"{run_dir} (linearnets.resume_softmax in Python), then predict"
-                if unfinished
-                else "pass a folder written by a finished 'linearnets softmax' run"
-            )
-        )
+        raise _no_weights(run_dir)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a truncated or foreign file: name it instead of a pickle traceback
@@ -78,7 +67,24 @@ def load_trained(run_dir: Path) -> tuple[Any, dict[str, Any]]:
     return setup.net, payload
 
 
+def _no_weights(run_dir: Path) -> UsageError:
+    """Return the error for a ``run_dir`` without ``model.pt``, saying how to finish its run."""
+    from linearnets.training.checkpoint import CHECKPOINT_FILE
+
+    unfinished = (Path(run_dir) / CHECKPOINT_FILE).is_file()
+    return UsageError(
+        f"RUN_DIR must hold the trained weights {WEIGHTS_FILE}, got {run_dir} without them; "
+        + (
+            f"its run stopped before it finished: finish it with linearnets softmax --resume "
+            f"{run_dir} (linearnets.resume_softmax in Python), then predict"
+            if unfinished
+            else "pass a folder written by a finished 'linearnets softmax' run"
+        )
+    )
+
+
 def _damaged(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
+    """Return the error for a ``model.pt`` whose ``field`` breaks ``rule``, quoting ``value``."""
     text = " ".join(repr(value).split())
     return CheckpointError(
         f"{path} is damaged: its {field} must be {rule}, got {text[:60]}; re-run training to "
@@ -95,31 +101,41 @@ def _check_payload(path: Path, payload: Any) -> None:
         )
     if payload["impl"] not in SOFTMAX_IMPLS:
         raise _damaged(path, "impl", f"one of {', '.join(SOFTMAX_IMPLS)}", payload["impl"])
+    _check_sizes(path, payload)
+    _check_state(path, payload["state_dict"], payload["num_inputs"], payload["num_outputs"])
+
+
+def _check_sizes(path: Path, payload: dict[str, Any]) -> None:
+    """Refuse input and output counts that are not positive integers, or a resize that misfits."""
     for key in ("num_inputs", "num_outputs"):
         value = payload.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
             raise _damaged(path, key, "a positive integer", value)
     resize = payload.get("resize")
-    if resize is not None:
-        if isinstance(resize, bool) or not isinstance(resize, int) or not 1 <= resize <= MAX_RESIZE:
-            raise _damaged(path, "resize", f"None or an image side in [1, {MAX_RESIZE}]", resize)
-        if resize * resize != payload["num_inputs"]:  # resized images are 1 × resize × resize
-            raise _damaged(
-                path,
-                "resize",
-                f"the side of the model's {payload['num_inputs']}-pixel input images",
-                resize,
-            )
-    state = payload["state_dict"]
+    if resize is None:
+        return
+    if isinstance(resize, bool) or not isinstance(resize, int) or not 1 <= resize <= MAX_RESIZE:
+        raise _damaged(path, "resize", f"None or an image side in [1, {MAX_RESIZE}]", resize)
+    if resize * resize != payload["num_inputs"]:  # resized images are 1 × resize × resize
+        raise _damaged(
+            path,
+            "resize",
+            f"the side of the model's {payload['num_inputs']}-pixel input images",
+            resize,
+        )
+
+
+def _check_state(path: Path, state: Any, num_inputs: int, num_outputs: int) -> None:
+    """Refuse a state_dict that is not finite float weights for ``num_inputs`` × ``num_outputs``."""
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise _damaged(path, "state_dict", "a dict of weight tensors", state)
-    size = payload["num_inputs"] * payload["num_outputs"] + payload["num_outputs"]
+    size = num_inputs * num_outputs + num_outputs
     if sum(v.numel() for v in state.values()) != size:  # checked before building a model that big
         shapes = {k: tuple(v.shape) for k, v in state.items()}
         raise _damaged(
             path,
             "state_dict",
-            f"weights for {payload['num_inputs']} inputs and {payload['num_outputs']} outputs",
+            f"weights for {num_inputs} inputs and {num_outputs} outputs",
             shapes,
         )
     for name, value in state.items():

@@ -1,0 +1,193 @@
+"""What a resume may continue with: the settings last asked for, its overrides, what they change.
+
+A resume rebuilds its config from the run's ``config.json`` (or, when it is lost, the checkpoint's)
+with the caller's overrides applied; a setting that changes the result (impl, lr, batch_size, seed,
+resize, data, or the ``--data`` file's content) is refused here unless forced, and so is a resume
+with no epochs left to train. Used by :mod:`linearnets.tasks.resume`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
+from linearnets.errors import CheckpointError, UsageError
+from linearnets.tasks.weights import WEIGHTS_FILE
+from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, read_config
+
+if TYPE_CHECKING:
+    from linearnets.tasks.experiment import Experiment
+
+__all__ = [
+    "changed_settings",
+    "check_epochs_left",
+    "check_logged_epochs",
+    "checkpoint_config",
+    "data_change",
+    "last_asked",
+    "resumed_config",
+    "saved_config",
+    "started_environment",
+]
+
+
+def saved_config(run_dir: str | Path) -> dict[str, Any]:
+    """Return the run's ``config.json``; if it is gone, what the checkpoint holds (its config)."""
+    run_dir = Path(run_dir)
+    if run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists():
+        try:
+            ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
+        except CheckpointError:
+            pass  # no usable checkpoint either: read_config says what is missing
+        else:
+            return {"config": ckpt.config, "resumes": []}  # config.json is rewritten on resume
+    return read_config(run_dir)
+
+
+def last_asked(saved: dict[str, Any], checkpointed: SoftmaxConfig) -> SoftmaxConfig:
+    """Return the settings ``config.json`` holds (the last run or resume's), else the checkpoint's."""
+    try:
+        return SoftmaxConfig.from_dict(saved.get("config", {}))
+    except (UsageError, TypeError):
+        return checkpointed
+
+
+def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path) -> SoftmaxConfig:
+    """Return the old config with ``overrides`` applied and ``out`` set to the run folder."""
+    allowed = {f.name for f in fields(SoftmaxConfig)} - {"out"}
+    unknown = sorted(set(overrides) - allowed)
+    if unknown:
+        raise UsageError(
+            f"resume_softmax got unknown settings {unknown}; pass SoftmaxConfig fields among "
+            f"{sorted(allowed)}"
+        )
+    return replace(old, **overrides, out=run_dir)
+
+
+def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
+    """Return the config the checkpoint was trained with, refusing one that cannot be read."""
+    try:
+        return SoftmaxConfig.from_dict(ckpt.config)
+    except (UsageError, TypeError) as exc:
+        raise CheckpointError(
+            f"checkpoint {ckpt.path} holds an unusable config: {exc}; restore {CHECKPOINT_FILE} "
+            "from a copy of the run, or delete it and resume with --force to start the run over"
+        ) from None
+
+
+def started_environment(saved: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the environment the run started in, as its config.json recorded it."""
+    started = saved.get("environment")
+    return started if isinstance(started, dict) else None
+
+
+def check_logged_epochs(run_dir: Path, *, force: bool) -> None:
+    """Refuse to start over a run with no checkpoint whose metrics logged finished epochs."""
+    done = _epochs_logged(run_dir)
+    # each epoch's checkpoint is written before its metrics row: a logged epoch means a
+    # checkpoint went missing, and starting over would throw that work away
+    if done and not force:
+        raise CheckpointError(
+            f"the run in {run_dir} logged {done} finished epoch{'s' if done > 1 else ''} in "
+            f"metrics.jsonl but has no {CHECKPOINT_FILE} to continue from; put the checkpoint "
+            "back, or pass --force (force=True) to start the run over, replacing its metrics"
+        )
+
+
+def changed_settings(
+    old: SoftmaxConfig,
+    new: SoftmaxConfig,
+    *,
+    saved: dict[str, Any],
+    epoch: int,
+    run_dir: Path,
+    force: bool,
+) -> dict[str, tuple[Any, Any]]:
+    """Return the result settings ``new`` changes from ``old``, as (old, new) pairs.
+
+    Raises:
+        UsageError: a change not forced now, nor by an earlier resume from ``epoch``.
+    """
+    changed = {k: (getattr(old, k), getattr(new, k)) for k in RESULT_SETTINGS}
+    changed = {k: v for k, v in changed.items() if v[0] != v[1]}
+    forced_before = _forced_since(saved, epoch)
+    unforced = {k: v for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())}
+    if unforced and not force:
+        what = "; ".join(
+            f"--{key.replace('_', '-')} changed from {was} to {now}"
+            for key, (was, now) in unforced.items()
+        )
+        raise UsageError(
+            f"{what} since the run in {run_dir} started, which would change its result; drop "
+            f"the option to continue the same run, or pass --force (force=True) to continue with "
+            f"the new value"
+        )
+    return changed
+
+
+def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: bool) -> None:
+    """Refuse a resume with nothing to do: no epochs left, and the weights and reports written.
+
+    Args:
+        epoch: the epochs the checkpoint finished.
+        given: whether the caller passed ``epochs`` (else ``new.epochs`` is the run's own).
+    """
+    finished = (run_dir / WEIGHTS_FILE).exists() and (run_dir / RESULTS_FILE).exists()
+    if epoch > new.epochs or (epoch == new.epochs and finished):
+        # in the API's words; the command line says --epochs (linearnets.cli spells it)
+        own = "" if given else ", the run's own (none was given)"
+        raise UsageError(
+            f"epochs must be more than the epochs the run in {run_dir} already finished "
+            f"({epoch}), got {new.epochs}{own}; pass e.g. epochs={epoch + 5} to train "
+            "further"
+        )
+
+
+def data_change(
+    saved: dict[str, Any], exp: Experiment, run_dir: Path, *, force: bool
+) -> tuple[str, str] | None:
+    """Return the ``--data`` file's (old, new) SHA-256 when its content changed, else ``None``.
+
+    Raises:
+        UsageError: it changed and ``force`` is off.
+    """
+    was = saved.get("data_sha256")
+    if not (isinstance(was, str) and exp.data_sha256 is not None and was != exp.data_sha256):
+        return None
+    if not force:
+        raise UsageError(
+            f"--data {exp.config.data} changed since the run in {run_dir} started (SHA-256 "
+            f"{was[:12]}… then, {exp.data_sha256[:12]}… now), which would change its result; "
+            "put the original file back, or pass --force (force=True) to continue on the new "
+            "content"
+        )
+    return was, exp.data_sha256
+
+
+def _forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
+    """Return the values earlier resumes from ``epoch`` forced, per setting (as recorded, strings).
+
+    Only those: a resume interrupted before its first checkpoint left the checkpoint at ``epoch``
+    with the old value, and its --force carries on; a value forced for other epochs does not.
+    """
+    values: dict[str, set[str]] = {}
+    for entry in saved.get("resumes", []):
+        if not isinstance(entry, dict) or entry.get("from_epoch") != epoch:
+            continue
+        forced = entry.get("forced")
+        for key, pair in forced.items() if isinstance(forced, dict) else ():
+            if isinstance(pair, list) and len(pair) == 2:
+                values.setdefault(key, set()).add(str(pair[1]))
+    return values
+
+
+def _epochs_logged(run_dir: Path) -> int:
+    """Return how many epoch rows ``metrics.jsonl`` holds (0 when it is missing or unreadable)."""
+    try:
+        text = (run_dir / "metrics.jsonl").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 0
+    return sum(1 for line in text.splitlines() if line.strip())

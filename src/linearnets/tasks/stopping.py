@@ -1,0 +1,81 @@
+"""What a softmax run that stops early says: where its last checkpoint is and how to continue it.
+
+A signal (SIGINT, SIGTERM) or a diverged loss stops
+:func:`~linearnets.tasks.training_run.train_experiment`; the error it raises names the run folder,
+the epoch its checkpoint holds and the ``--resume`` command that continues it (D2L §3.6.6).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from linearnets.errors import DivergenceError
+from linearnets.tasks.experiment import Experiment
+from linearnets.training.checkpoint import CheckpointCallback
+from linearnets.training.interrupt import TrainingInterrupted, sigterm_as_keyboard_interrupt
+from linearnets.training.loop import History
+
+__all__ = ["diverged", "name_resume", "resume_hint_after_training"]
+
+
+@contextlib.contextmanager
+def resume_hint_after_training(
+    exp: Experiment,
+    run_dir: Path,
+    history: History,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+) -> Iterator[None]:
+    """Turn a Ctrl-C or SIGTERM after the last epoch into a :class:`TrainingInterrupted` with its hint.
+
+    It would stop the run while the weights, reports or figures are written; the resume the message
+    advises trains nothing and writes them. During training the interrupt says where it stopped
+    itself (or a second, aborting signal does).
+    """
+    try:
+        with sigterm_as_keyboard_interrupt():
+            yield
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, TrainingInterrupted) or len(history.epochs) < exp.config.epochs:
+            raise
+        stopped = TrainingInterrupted(
+            signal_name=str(exc.args[0]) if exc.args else "SIGINT",
+            epoch=exp.config.epochs,
+            step=0,
+        )
+        stopped.run_dir, stopped.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch
+        stopped.launcher = "torchrun" if exp.dist.enabled else ""
+        raise stopped from None
+
+
+def name_resume(
+    exc: TrainingInterrupted,
+    exp: Experiment,
+    run_dir: Path,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+) -> None:
+    """Tell an interrupt stopping training where the run is, so its message gives the resume."""
+    exc.run_dir, exc.command = run_dir, "linearnets softmax"
+    exc.launcher = "torchrun" if exp.dist.enabled else ""
+    exc.checkpoint_epoch = checkpoint.last_epoch or (start_epoch or None)
+
+
+def diverged(
+    exc: DivergenceError,
+    exp: Experiment,
+    run_dir: Path,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+) -> DivergenceError:
+    """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr."""
+    kept = checkpoint.last_epoch or start_epoch
+    where = (
+        f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
+        f"--resume {run_dir} --lr {exp.config.lr / 10:g} --force)"
+        if kept
+        else "no epoch had finished, so no checkpoint was written"
+    )
+    return DivergenceError(f"{exc}; {where}")
