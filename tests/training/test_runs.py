@@ -52,12 +52,6 @@ def test_a_folder_another_process_writes_is_refused_until_it_dies(tmp_path: Path
     lock.release()
 
 
-def test_one_process_cannot_hold_a_folder_twice_and_release_frees_it(tmp_path: Path) -> None:
-    with RunLock(tmp_path), pytest.raises(UsageError, match="being written by another"):
-        RunLock(tmp_path).acquire()
-    RunLock(tmp_path).acquire().release()
-
-
 def test_default_names_started_in_the_same_second_differ(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -103,25 +97,6 @@ def test_a_run_that_fails_to_start_leaves_no_folder(tmp_path: Path) -> None:
 def test_an_out_name_too_long_for_the_file_system_names_the_option(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"--out .* cannot be created \(File name too long\)"):
         claim_run_dir(tmp_path / ("x" * 300), name="x")
-
-
-def test_a_forked_child_does_not_keep_the_parents_lock(tmp_path: Path) -> None:
-    """The plotting process is forked while the run holds its folder: it must not hold it on."""
-    lock = RunLock(tmp_path).acquire()
-    ready_r, ready_w = os.pipe()
-    child = os.fork()
-    if child == 0:  # the child (past the fork hooks): say so, then outlive the parent's hold
-        os.write(ready_w, b"1")
-        signal.pause()
-        os._exit(0)
-    try:
-        assert os.read(ready_r, 1) == b"1"
-        lock.release()
-        RunLock(tmp_path).acquire().release()  # free, although the child still runs
-    finally:
-        os.kill(child, signal.SIGKILL)
-        os.waitpid(child, 0)
-        os.close(ready_r), os.close(ready_w)
 
 
 def test_a_file_system_without_locks_runs_unlocked(
@@ -247,3 +222,44 @@ def test_every_file_the_run_would_overwrite_is_named(tmp_path: Path) -> None:
         f"--out {tmp_path} already has files a run writes (metrics.jsonl, curves.png, "
         "per_class.txt), which the run would overwrite; pass a new folder, or move those files away"
     )
+
+
+def test_json_is_synced_before_the_rename_and_the_folder_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """config.json and results.json are written as checkpoints are: a crash leaves old or new."""
+    target = tmp_path / "config.json"
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync dir" if os.path.isdir(f"/proc/self/fd/{fd}") else "fsync file")
+        real_fsync(fd)
+
+    def replace(src: str | Path, dst: str | Path) -> None:
+        events.append("replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    runs.write_json_atomic(target, {"lr": 0.1, "epochs": 3})
+    assert events == ["fsync file", "replace", "fsync dir"]
+    assert target.read_text(encoding="utf-8") == '{\n  "epochs": 3,\n  "lr": 0.1\n}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]
+
+
+def test_a_json_write_that_fails_keeps_the_old_file_and_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "results.json"
+    runs.write_json_atomic(target, {"test_acc": 0.8})
+    before = target.read_bytes()
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        runs.write_json_atomic(target, {"test_acc": 0.9})
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]

@@ -3,26 +3,20 @@
 A checkpoint holds the model and optimizer state, the number of epochs done, every random-generator
 state the run uses, the history so far, the config and the library version. It is written to a temporary
 file in the same folder, flushed and fsync'ed, then renamed over the old one, so a crash mid-write leaves
-the previous checkpoint intact. It is read with ``torch.load(weights_only=True)``: no pickled code runs.
+the previous checkpoint intact (:mod:`linearnets.training.checkpoint_write`). It is read with
+``torch.load(weights_only=True)``: no pickled code runs.
 """
 
 from __future__ import annotations
 
-import errno
-import os
-import random
-import shutil
-import tempfile
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from linearnets._fs import fsync_dir, new_file_mode
 from linearnets.errors import CheckpointError
 from linearnets.training.callbacks import Callback
 from linearnets.training.checkpoint_values import (
@@ -31,7 +25,9 @@ from linearnets.training.checkpoint_values import (
     damaged_checkpoint,
     restore_hint,
 )
+from linearnets.training.checkpoint_write import write_atomic
 from linearnets.training.history import EpochMetrics, History
+from linearnets.training.rng_state import global_rng_state, set_global_rng_state
 
 __all__ = [
     "CHECKPOINT_FILE",
@@ -67,33 +63,6 @@ class Checkpoint:
     config: dict[str, Any]
     version: str
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def global_rng_state() -> dict[str, Any]:
-    """Return the states of torch's, NumPy's and Python's global generators, as weights_only-safe data."""
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
-    version, internal, gauss_next = random.getstate()
-    return {
-        "torch": torch.get_rng_state(),
-        "numpy": {
-            "kind": str(kind),
-            "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
-            "pos": int(pos),
-            "has_gauss": int(has_gauss),
-            "cached": float(cached),
-        },
-        "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
-    }
-
-
-def set_global_rng_state(state: Mapping[str, Any]) -> None:
-    """Restore the global generators from :func:`global_rng_state`'s result."""
-    torch.set_rng_state(state["torch"])
-    nps = state["numpy"]
-    keys = nps["keys"].numpy().astype(np.uint32)
-    np.random.set_state((nps["kind"], keys, nps["pos"], nps["has_gauss"], nps["cached"]))
-    py = state["python"]
-    random.setstate((py["version"], tuple(py["internal"]), py["gauss_next"]))
 
 
 def save_checkpoint(
@@ -139,40 +108,8 @@ def save_checkpoint(
         "config": dict(config),
         "extra": dict(extra or {}),
     }
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp_name, new_file_mode())  # not mkstemp's 0o600, like the run's other files
-        os.replace(tmp_name, path)
-    except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
-        Path(tmp_name).unlink(missing_ok=True)
-        raise CheckpointError(_unwritten(path, exc)) from exc
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
+    write_atomic(path, payload)
     return path
-
-
-def _unwritten(path: Path, exc: BaseException) -> str:
-    """Say why ``path`` could not be written, naming a full disk, and that the old file is kept."""
-    try:
-        free = shutil.disk_usage(path.parent).free
-    except OSError:
-        free = None
-    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
-        free is not None and free < (1 << 20)
-    )
-    reason = (
-        f"the disk is full ({free // 1024 if free is not None else 0} KiB free)"
-        if full
-        else " ".join(str(exc).split())[:200]
-    )
-    kept = "the previous checkpoint is kept" if path.exists() else "no earlier checkpoint exists"
-    return f"{path} could not be written: {reason}; {kept}; fix that and continue with --resume"
 
 
 def _to_cpu(value: Any) -> Any:
@@ -193,6 +130,24 @@ def load_checkpoint(path: Path) -> Checkpoint:
             format; the message names the file.
     """
     path = Path(path)
+    payload = _read_payload(path)
+    _check_format(path, payload)
+    check_values(path, payload)
+    return Checkpoint(
+        path=path,
+        model_state=payload["model_state"],
+        optimizer_state=payload["optimizer_state"],
+        epoch=payload["epoch"],
+        generators_state=payload["generators_state"],
+        history=list(payload["history"]),
+        config=dict(payload["config"]),
+        version=str(payload.get("version", "?")),
+        extra=dict(payload.get("extra") or {}),
+    )
+
+
+def _read_payload(path: Path) -> Any:
+    """Return what ``torch.load(weights_only=True)`` reads from ``path``; raise naming the file."""
     if not path.is_file():
         raise CheckpointError(
             f"checkpoint {path} does not exist: the run never finished an epoch, or the file was "
@@ -209,6 +164,11 @@ def load_checkpoint(path: Path) -> Checkpoint:
             f"checkpoint {path} cannot be read: it is truncated, damaged or not a torch file "
             f"({type(exc).__name__}: {reason[:200]}); delete it to resume from scratch, or restore a copy"
         ) from None
+    return payload
+
+
+def _check_format(path: Path, payload: Any) -> None:
+    """Raise unless ``payload`` is a linearnets checkpoint of a format this version reads, complete."""
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(
             f"checkpoint {path} is not a linearnets checkpoint (no '{FORMAT}' format marker); "
@@ -223,18 +183,6 @@ def load_checkpoint(path: Path) -> Checkpoint:
     missing = [k for k in _KEYS if k not in payload]
     if missing:
         raise CheckpointError(f"checkpoint {path} is incomplete: it lacks {', '.join(missing)}")
-    check_values(path, payload)
-    return Checkpoint(
-        path=path,
-        model_state=payload["model_state"],
-        optimizer_state=payload["optimizer_state"],
-        epoch=payload["epoch"],
-        generators_state=payload["generators_state"],
-        history=list(payload["history"]),
-        config=dict(payload["config"]),
-        version=str(payload.get("version", "?")),
-        extra=dict(payload.get("extra") or {}),
-    )
 
 
 def checkpoint_history(ckpt: Checkpoint) -> History:

@@ -3,32 +3,28 @@
 An epoch is a pass of :func:`~linearnets.training.step.train_step` (forward → per-example loss →
 zero_grad → backward → step) over the batches, its loss and accuracy kept by
 :class:`~linearnets.training.totals.EpochTotals`. The loop returns a :class:`History`; printing,
-plotting and saving happen in callbacks (:mod:`linearnets.training.callbacks`).
+plotting and saving happen in callbacks (:mod:`linearnets.training.callbacks`). Evaluation
+(:mod:`linearnets.training.evaluation`) and the checks made once before any step
+(:mod:`linearnets.training.loop_checks`) live apart and are re-exported here.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
-from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
+from linearnets.training.evaluation import Batches, evaluate, evaluate_accuracy, set_mode
 from linearnets.training.history import EpochMetrics, History
-from linearnets.training.step import (
-    Net,
-    check_same_loss,
-    compute_loss,
-    raise_output_error,
-    train_step,
-    unpack,
-)
+from linearnets.training.loop_checks import check_fit_args, check_updater_params
+from linearnets.training.step import Net, check_same_loss, train_step, unpack
 from linearnets.training.totals import EpochTotals, Loss
 from linearnets.training.updaters import Updater, streamlined
-from linearnets.validation import check_choice, check_positive_int
+from linearnets.validation import check_choice
 
 __all__ = [
     "EpochMetrics",
@@ -40,16 +36,6 @@ __all__ = [
     "train_epoch",
 ]
 
-Batches = Iterable[Sequence[torch.Tensor]]
-
-
-def _set_mode(net: Net, training: bool) -> bool:
-    """Switch ``net`` to train/eval mode if it has one; return the mode it was in."""
-    was = bool(getattr(net, "training", True))
-    if hasattr(net, "train"):
-        net.train(training)
-    return was
-
 
 def _global_batch_size(train_iter: Batches, step: int, local: int, dist: DistContext | None) -> int:
     """Return the number of examples in this step summed over every process."""
@@ -59,6 +45,13 @@ def _global_batch_size(train_iter: Batches, step: int, local: int, dist: DistCon
     if known is not None:
         return int(known(step))
     return int(dist.all_reduce_sum(torch.tensor([local]))[0])
+
+
+def _summed(scalar_loss: str | None) -> bool | None:
+    """Return ``scalar_loss`` as :meth:`EpochTotals.for_loss`'s ``summed`` (``None``: the loss decides)."""
+    if scalar_loss is None:
+        return None
+    return check_choice("scalar_loss", scalar_loss, ("mean", "sum")) == "sum"
 
 
 def train_epoch(
@@ -95,13 +88,9 @@ def train_epoch(
 
     See D2L §3.6.6.
     """
-    summed = (
-        None
-        if scalar_loss is None
-        else check_choice("scalar_loss", scalar_loss, ("mean", "sum")) == "sum"
-    )
+    summed = _summed(scalar_loss)
     check_updater_params(net, updater)
-    was_training = _set_mode(net, True)
+    was_training = set_mode(net, True)
     totals = EpochTotals.for_loss(loss, summed=summed)
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
@@ -124,77 +113,8 @@ def train_epoch(
             # hand it the block just freed, still in cache (~5% of a softmax epoch on a CPU)
             del batch, X, y, y_hat, l
     finally:
-        _set_mode(net, was_training)
+        set_mode(net, was_training)
     return totals.result("train_iter", dist)
-
-
-@torch.no_grad()
-def evaluate(
-    net: Net, data_iter: Batches, loss: Loss | None = None, *, dist: DistContext | None = None
-) -> tuple[float | None, float | None]:
-    """Return ``(mean loss or None, accuracy or None)`` of ``net`` over ``data_iter``, in eval mode.
-
-    See D2L §3.6.5.
-    """
-    was_training = _set_mode(net, False)
-    totals = EpochTotals.for_loss(loss)
-    try:
-        for batch in data_iter:
-            X, y = unpack(batch, allow_empty=dist is not None and dist.enabled)
-            y_hat = net(X)
-            if loss is not None:  # checks the output too; labels only if the loss raises
-                l = compute_loss(loss, y_hat, y)
-            elif not isinstance(y_hat, torch.Tensor):
-                raise_output_error(y_hat)
-            else:
-                l = None
-            totals.add(y_hat, y, l)
-            del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
-    finally:
-        _set_mode(net, was_training)
-    mean_loss, acc = totals.result("data_iter", dist)
-    return (mean_loss if loss is not None else None), acc
-
-
-def check_updater_params(net: Net, updater: Any) -> None:
-    """Raise if ``updater`` updates none of ``net``'s parameters (an optimizer built for another model).
-
-    Such an optimizer steps parameters the model never uses: the model trains not at all, the loss
-    stays the same every epoch. Checked once per epoch, by identity, where both sides can be
-    listed: ``net.parameters()`` (``nn.Module``, ``DistributedDataParallel``, whose ``parameters()``
-    are its module's, and the scratch models) and ``updater.param_groups`` (``torch.optim``, the
-    scratch ``SGD``).
-    """
-    groups = getattr(updater, "param_groups", None)
-    if groups is None or not callable(getattr(net, "parameters", None)):
-        return
-    try:
-        theirs = [p for group in groups for p in group["params"]]
-        ours = {id(p) for p in net.parameters()}  # type: ignore[attr-defined]
-    except (KeyError, TypeError):  # not torch's layout: nothing to compare
-        return
-    if theirs and not any(id(p) in ours for p in theirs):
-        held = (
-            f"none of its {len(theirs)} parameters is one of net's {len(ours)}"
-            if ours
-            else "net has none"
-        )
-        raise UsageError(
-            f"updater must update the model's parameters, but {held}: it was built for another "
-            "model (or for tensors the model no longer holds), so training would change nothing; "
-            "build it from this model, e.g. torch.optim.SGD(net.parameters(), lr=0.1)"
-        )
-
-
-def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
-    """Return the accuracy of ``net`` over ``data_iter``, a ratio in [0, 1].
-
-    See D2L §3.6.5.
-    """
-    _, acc = evaluate(net, data_iter)
-    if acc is None:
-        raise UsageError("evaluate_accuracy needs integer class labels, got floating-point targets")
-    return acc
 
 
 def fit(
@@ -229,34 +149,11 @@ def fit(
 
     See D2L §3.6.6.
     """
-    num_epochs = check_positive_int("num_epochs", num_epochs)
-    if (
-        isinstance(start_epoch, bool)
-        or not isinstance(start_epoch, int)
-        or not 0 <= start_epoch <= num_epochs
-    ):
-        raise UsageError(f"start_epoch must be in [0, {num_epochs}], got {start_epoch}")
-    if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
-        raise UsageTypeError(
-            f"callbacks must be a list of callback objects, got {type(callbacks).__name__}; pass "
-            "e.g. callbacks=[ConsoleLogger()]"
-        )
-    if history is not None and not isinstance(history, History):
-        raise UsageTypeError(
-            f"history must be the History of the epochs so far, got {type(history).__name__}; "
-            "pass the History a previous fit returned (or leave it out)"
-        )
-    for i, cb in enumerate(callbacks):
-        if isinstance(cb, type):  # the class itself: its hooks would be called without `self`
-            raise UsageTypeError(
-                f"callbacks[{i}] must be a callback object, got the class {cb.__name__}; pass an "
-                f"instance: {cb.__name__}()"
-            )
+    num_epochs = check_fit_args(
+        num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
+    )
     history = history if history is not None else History()
-    batch_hooks = [cb.on_batch_end for cb in callbacks if hasattr(cb, "on_batch_end")]
-    if on_step is not None:
-        batch_hooks.insert(0, lambda step, losses: on_step(step, losses))
-    step_hook = _chain(batch_hooks) if batch_hooks else None
+    step_hook = _step_hook(callbacks, on_step)
     for cb in callbacks:
         _call(cb, "on_fit_start", num_epochs=num_epochs, start_epoch=start_epoch)
     for epoch in range(start_epoch + 1, num_epochs + 1):
@@ -287,6 +184,16 @@ def _call(callback: Any, hook: str, **kwargs: Any) -> None:
     method = getattr(callback, hook, None)
     if method is not None:
         method(**kwargs)
+
+
+def _step_hook(
+    callbacks: Sequence[Any], on_step: Callable[[int, torch.Tensor], None] | None
+) -> Callable[[int, torch.Tensor], None] | None:
+    """Return the one hook run after each step: ``on_step``, then each callback's ``on_batch_end``."""
+    batch_hooks = [cb.on_batch_end for cb in callbacks if hasattr(cb, "on_batch_end")]
+    if on_step is not None:
+        batch_hooks.insert(0, lambda step, losses: on_step(step, losses))
+    return _chain(batch_hooks) if batch_hooks else None
 
 
 def _chain(hooks: list[Callable[[int, torch.Tensor], None]]) -> Callable[[int, torch.Tensor], None]:

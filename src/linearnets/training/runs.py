@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import os
 import platform
@@ -13,9 +11,11 @@ from typing import Any
 
 import torch
 
+from linearnets._fs import fsync_dir
 from linearnets._json import dumps_strict
 from linearnets.errors import UsageError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.run_lock import LOCK_FILE, RunLock
 
 __all__ = [
     "CONFIG_FILE",
@@ -48,7 +48,6 @@ RUN_OUTPUTS = (
     "confusion.pt",
     "per_class.txt",
 )
-LOCK_FILE = ".lock"  # held (flock) by the one process writing the folder
 
 
 def environment() -> dict[str, Any]:
@@ -68,88 +67,6 @@ def environment() -> dict[str, Any]:
     }
 
 
-_HELD: set[int] = set()  # the lock files this process holds open
-
-
-def _close_held_in_child() -> None:
-    """In a forked child (the plotting process), let go of the parent's locks.
-
-    A flock belongs to the open file, which a fork shares: a child still drawing would otherwise
-    hold the folder after its parent died.
-    """
-    for fd in _HELD:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _HELD.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_close_held_in_child)
-
-
-class RunLock:
-    """One process's exclusive hold on a run folder while it writes it (``with`` or :meth:`release`).
-
-    An advisory ``flock`` on ``.lock`` in the folder: a second run or resume in the same folder is
-    refused instead of mixing its files with the first's, and the operating system lets go of the
-    lock when the process ends in any way (even ``kill -9``), so a dead run never blocks the folder.
-    Where ``fcntl`` does not exist (Windows) nothing is locked.
-    """
-
-    def __init__(self, run_dir: Path) -> None:
-        self.run_dir = Path(run_dir)
-        self._fd: int | None = None
-
-    def acquire(self) -> RunLock:
-        """Take the lock, or raise UsageError naming the process that holds it."""
-        try:
-            import fcntl
-        except ImportError:  # Windows
-            return self
-        path = self.run_dir / LOCK_FILE
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise UsageError(
-                f"{self.run_dir} cannot be written ({exc.strerror or type(exc).__name__}); pass a "
-                "folder you can write to"
-            ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                os.close(fd)  # a file system without locks (ENOLCK, EOPNOTSUPP): run unlocked
-                return self
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            os.close(fd)
-            raise UsageError(
-                f"{self.run_dir} is being written by another linearnets run (process {holder}); "
-                "wait for it to end, or pass another folder"
-            ) from None
-        with contextlib.suppress(OSError):  # the holder's pid is for the message only
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._fd = fd
-        _HELD.add(fd)
-        return self
-
-    def release(self, *, remove: bool = False) -> None:
-        """Let go of the lock; ``remove`` also deletes the lock file (before removing the folder)."""
-        if self._fd is None:
-            return
-        if remove:
-            (self.run_dir / LOCK_FILE).unlink(missing_ok=True)
-        _HELD.discard(self._fd)
-        os.close(self._fd)
-        self._fd = None
-
-    def __enter__(self) -> RunLock:
-        return self.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
 def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
     """Create the run folder and lock it: ``out`` itself, or a new ``runs/<name>-<timestamp>``.
 
@@ -162,6 +79,19 @@ def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
     if out is None:
         out = _new_default_dir(name)
     out = Path(out)
+    _make_writable_dir(out)
+    had_lock_file = (out / LOCK_FILE).exists()
+    lock = RunLock(out).acquire()
+    # checked under the lock: a run that finished between a check and the lock is not overwritten
+    held = [name for name in RUN_OUTPUTS if (out / name).exists()]
+    if held:
+        lock.release(remove=not had_lock_file)  # a refused run leaves nothing in the folder
+        raise _already_used(out, held)
+    return lock
+
+
+def _make_writable_dir(out: Path) -> None:
+    """Create the folder ``out`` (and its parents), or raise UsageError naming ``--out``."""
     try:
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out must be a folder, got the file {out}; pass a new folder name")
@@ -172,27 +102,22 @@ def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
         ) from None
     if not os.access(out, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out} is not writable; pass a folder you can write to")
-    had_lock_file = (out / LOCK_FILE).exists()
-    lock = RunLock(out).acquire()
-    # checked under the lock: a run that finished between a check and the lock is not overwritten
-    held = [name for name in RUN_OUTPUTS if (out / name).exists()]
-    if held:
-        lock.release(remove=not had_lock_file)  # a refused run leaves nothing in the folder
-        if any(name in RUN_FILES for name in held):
-            advice = (
-                f"continue it with --resume {out}, or pass a new folder"
-                if CONFIG_FILE in held
-                else "it has no config.json, so --resume cannot continue it: pass a new folder, "
-                "or move those files away"
-            )
-            raise UsageError(
-                f"--out {out} already holds a run (it has {', '.join(held)}); {advice}"
-            )
-        raise UsageError(
-            f"--out {out} already has files a run writes ({', '.join(held)}), which the run would "
-            "overwrite; pass a new folder, or move those files away"
+
+
+def _already_used(out: Path, held: list[str]) -> UsageError:
+    """Return the error for ``out``, which holds ``held``: (part of) a run, or files a run writes."""
+    if any(name in RUN_FILES for name in held):
+        advice = (
+            f"continue it with --resume {out}, or pass a new folder"
+            if CONFIG_FILE in held
+            else "it has no config.json, so --resume cannot continue it: pass a new folder, "
+            "or move those files away"
         )
-    return lock
+        return UsageError(f"--out {out} already holds a run (it has {', '.join(held)}); {advice}")
+    return UsageError(
+        f"--out {out} already has files a run writes ({', '.join(held)}), which the run would "
+        "overwrite; pass a new folder, or move those files away"
+    )
 
 
 def _new_default_dir(name: str) -> Path:
@@ -219,10 +144,22 @@ def _new_default_dir(name: str) -> Path:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON to ``path`` through a temporary file and a rename."""
+    """Write ``data`` as JSON to ``path`` through a synced temporary file and a rename.
+
+    As a checkpoint is written: a crash leaves the old file or the new one, never a short or empty
+    one, and a failed write leaves no temporary file behind.
+    """
+    text = dumps_strict(data, indent=2, sort_keys=True) + "\n"
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(dumps_strict(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename makes it visible
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)  # the rename itself survives a crash
 
 
 def read_config(run_dir: Path) -> dict[str, Any]:

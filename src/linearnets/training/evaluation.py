@@ -1,0 +1,69 @@
+"""Evaluation: a model's mean loss and accuracy over a data set, in eval mode, without gradients
+(D2L §3.6.5).
+
+Batches, outputs and losses are checked as a training step checks them
+(:mod:`linearnets.training.step_checks`) and counted by the same
+:class:`~linearnets.training.totals.EpochTotals`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import torch
+
+from linearnets.errors import UsageError
+from linearnets.training.distributed import DistContext
+from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
+from linearnets.training.totals import EpochTotals, Loss
+
+__all__ = ["evaluate", "evaluate_accuracy"]
+
+Batches = Iterable[Sequence[torch.Tensor]]
+
+
+def set_mode(net: Net, training: bool) -> bool:
+    """Switch ``net`` to train/eval mode if it has one; return the mode it was in."""
+    was = bool(getattr(net, "training", True))
+    if hasattr(net, "train"):
+        net.train(training)
+    return was
+
+
+@torch.no_grad()
+def evaluate(
+    net: Net, data_iter: Batches, loss: Loss | None = None, *, dist: DistContext | None = None
+) -> tuple[float | None, float | None]:
+    """Return ``(mean loss or None, accuracy or None)`` of ``net`` over ``data_iter``, in eval mode.
+
+    See D2L §3.6.5.
+    """
+    was_training = set_mode(net, False)
+    totals = EpochTotals.for_loss(loss)
+    try:
+        for batch in data_iter:
+            X, y = unpack(batch, allow_empty=dist is not None and dist.enabled)
+            y_hat = net(X)
+            if loss is not None:  # checks the output too; labels only if the loss raises
+                l = compute_loss(loss, y_hat, y)
+            elif not isinstance(y_hat, torch.Tensor):
+                raise_output_error(y_hat)
+            else:
+                l = None
+            totals.add(y_hat, y, l)
+            del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
+    finally:
+        set_mode(net, was_training)
+    mean_loss, acc = totals.result("data_iter", dist)
+    return (mean_loss if loss is not None else None), acc
+
+
+def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
+    """Return the accuracy of ``net`` over ``data_iter``, a ratio in [0, 1].
+
+    See D2L §3.6.5.
+    """
+    _, acc = evaluate(net, data_iter)
+    if acc is None:
+        raise UsageError("evaluate_accuracy needs integer class labels, got floating-point targets")
+    return acc

@@ -1,0 +1,81 @@
+"""The checks the training loop makes once, before any step: :func:`~linearnets.training.loop.fit`'s
+arguments, and an updater built for the model it trains (D2L §3.6.6).
+
+Each error names the argument, the rule, the value received and the fix; nothing here runs per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.training.history import History
+from linearnets.training.step import Net
+from linearnets.validation import check_positive_int
+
+__all__ = ["check_fit_args", "check_updater_params"]
+
+
+def check_fit_args(
+    num_epochs: int, *, start_epoch: int, callbacks: Sequence[Any], history: History | None
+) -> int:
+    """Raise unless :func:`~linearnets.training.loop.fit`'s epochs, callbacks and history fit together.
+
+    Returns:
+        ``num_epochs``, checked to be a positive int.
+    """
+    num_epochs = check_positive_int("num_epochs", num_epochs)
+    if (
+        isinstance(start_epoch, bool)
+        or not isinstance(start_epoch, int)
+        or not 0 <= start_epoch <= num_epochs
+    ):
+        raise UsageError(f"start_epoch must be in [0, {num_epochs}], got {start_epoch}")
+    if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
+        raise UsageTypeError(
+            f"callbacks must be a list of callback objects, got {type(callbacks).__name__}; pass "
+            "e.g. callbacks=[ConsoleLogger()]"
+        )
+    if history is not None and not isinstance(history, History):
+        raise UsageTypeError(
+            f"history must be the History of the epochs so far, got {type(history).__name__}; "
+            "pass the History a previous fit returned (or leave it out)"
+        )
+    for i, cb in enumerate(callbacks):
+        if isinstance(cb, type):  # the class itself: its hooks would be called without `self`
+            raise UsageTypeError(
+                f"callbacks[{i}] must be a callback object, got the class {cb.__name__}; pass an "
+                f"instance: {cb.__name__}()"
+            )
+    return num_epochs
+
+
+def check_updater_params(net: Net, updater: Any) -> None:
+    """Raise if ``updater`` updates none of ``net``'s parameters (an optimizer built for another model).
+
+    Such an optimizer steps parameters the model never uses: the model trains not at all, the loss
+    stays the same every epoch. Checked once per epoch, by identity, where both sides can be
+    listed: ``net.parameters()`` (``nn.Module``, ``DistributedDataParallel``, whose ``parameters()``
+    are its module's, and the scratch models) and ``updater.param_groups`` (``torch.optim``, the
+    scratch ``SGD``).
+    """
+    groups = getattr(updater, "param_groups", None)
+    if groups is None or not callable(getattr(net, "parameters", None)):
+        return
+    try:
+        theirs = [p for group in groups for p in group["params"]]
+        ours = {id(p) for p in net.parameters()}  # type: ignore[attr-defined]
+    except (KeyError, TypeError):  # not torch's layout: nothing to compare
+        return
+    if theirs and not any(id(p) in ours for p in theirs):
+        held = (
+            f"none of its {len(theirs)} parameters is one of net's {len(ours)}"
+            if ours
+            else "net has none"
+        )
+        raise UsageError(
+            f"updater must update the model's parameters, but {held}: it was built for another "
+            "model (or for tensors the model no longer holds), so training would change nothing; "
+            "build it from this model, e.g. torch.optim.SGD(net.parameters(), lr=0.1)"
+        )

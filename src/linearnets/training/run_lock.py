@@ -1,0 +1,100 @@
+"""One process's exclusive hold on a run folder while it writes it: an advisory ``flock`` on ``.lock``.
+
+A second run or resume in the same folder is refused instead of mixing its files with the first's;
+the operating system lets go of the lock when the process ends in any way, and a forked child (the
+plotting process) lets go of its parent's locks at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from pathlib import Path
+
+from linearnets.errors import UsageError
+
+__all__ = ["LOCK_FILE", "RunLock"]
+
+LOCK_FILE = ".lock"  # held (flock) by the one process writing the folder
+
+_HELD: set[int] = set()  # the lock files this process holds open
+
+
+def _close_held_in_child() -> None:
+    """In a forked child (the plotting process), let go of the parent's locks.
+
+    A flock belongs to the open file, which a fork shares: a child still drawing would otherwise
+    hold the folder after its parent died.
+    """
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
+class RunLock:
+    """One process's exclusive hold on a run folder while it writes it (``with`` or :meth:`release`).
+
+    An advisory ``flock`` on ``.lock`` in the folder: a second run or resume in the same folder is
+    refused instead of mixing its files with the first's, and the operating system lets go of the
+    lock when the process ends in any way (even ``kill -9``), so a dead run never blocks the folder.
+    Where ``fcntl`` does not exist (Windows) nothing is locked.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = Path(run_dir)
+        self._fd: int | None = None
+
+    def acquire(self) -> RunLock:
+        """Take the lock, or raise UsageError naming the process that holds it."""
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            return self
+        path = self.run_dir / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UsageError(
+                f"{self.run_dir} cannot be written ({exc.strerror or type(exc).__name__}); pass a "
+                "folder you can write to"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                os.close(fd)  # a file system without locks (ENOLCK, EOPNOTSUPP): run unlocked
+                return self
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise UsageError(
+                f"{self.run_dir} is being written by another linearnets run (process {holder}); "
+                "wait for it to end, or pass another folder"
+            ) from None
+        with contextlib.suppress(OSError):  # the holder's pid is for the message only
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        _HELD.add(fd)
+        return self
+
+    def release(self, *, remove: bool = False) -> None:
+        """Let go of the lock; ``remove`` also deletes the lock file (before removing the folder)."""
+        if self._fd is None:
+            return
+        if remove:
+            (self.run_dir / LOCK_FILE).unlink(missing_ok=True)
+        _HELD.discard(self._fd)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

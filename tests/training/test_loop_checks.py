@@ -1,0 +1,102 @@
+"""The checks the loop makes once, before any step: fit's arguments and an updater for this model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.models.scratch import SGD, SoftmaxRegressionScratch
+from linearnets.training.callbacks import ConsoleLogger
+from linearnets.training.loop import fit
+from linearnets.training.loop_checks import check_updater_params
+
+_X16 = torch.randn(16, 3, generator=torch.Generator().manual_seed(5))
+_Y16 = torch.randint(0, 2, (16,), generator=torch.Generator().manual_seed(6))
+
+
+class NoUpdate:
+    """An updater that never moves the parameters, so every batch sees the same model."""
+
+    def zero_grad(self) -> None:
+        pass
+
+    def step(self) -> None:
+        pass
+
+
+# --- fit's arguments -----------------------------------------------------------------------------
+
+
+def test_fit_refuses_a_callback_class_for_an_instance() -> None:
+    net = nn.Linear(3, 2)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"callbacks\[1\] must be a callback object, got the class ConsoleLogger; pass an "
+        r"instance: ConsoleLogger\(\)",
+    ):
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 1,
+            callbacks=[ConsoleLogger(progress=False), ConsoleLogger])  # fmt: skip
+
+
+# --- an updater built for another model ----------------------------------------------------------
+
+
+UPDATERS_FOR_ANOTHER_MODEL = {
+    "torch.optim.SGD": (lambda: nn.Linear(3, 2), lambda other: torch.optim.SGD(other.parameters(), lr=0.1)),
+    "scratch SGD": (
+        lambda: SoftmaxRegressionScratch(3, 2),
+        lambda other: SGD(other.parameters(), lr=0.1),
+    ),
+    "a model without parameters": (
+        lambda: nn.Identity(),
+        lambda other: torch.optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", UPDATERS_FOR_ANOTHER_MODEL)
+def test_an_updater_built_for_another_model_is_refused(name: str) -> None:
+    make_net, make_updater = UPDATERS_FOR_ANOTHER_MODEL[name]
+    net = make_net()
+    before = [p.detach().clone() for p in net.parameters()]
+    updater = make_updater(make_net())
+    with pytest.raises(
+        UsageError,
+        match=r"updater must update the model's parameters, but (none of its \d+ parameters is "
+        r"one of net's \d+|net has none): it was built for another model",
+    ):
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), updater, 3)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+def test_an_updater_sharing_any_parameter_with_the_model_is_accepted() -> None:
+    net = nn.Linear(3, 2)
+    extra = torch.zeros(1, requires_grad=True)  # e.g. a learned temperature in the loss
+    check_updater_params(net, torch.optim.SGD([*net.parameters(), extra], lr=0.1))
+    check_updater_params(net, torch.optim.SGD([net.bias], lr=0.1))
+    check_updater_params(lambda X: X, torch.optim.SGD([extra], lr=0.1))  # no parameters() to list
+    check_updater_params(net, NoUpdate())  # no param_groups to list
+
+
+def test_an_updater_of_a_data_parallel_models_module_is_accepted(tmp_path: Path) -> None:
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    if not dist.is_available() or dist.is_initialized():
+        pytest.skip("needs torch.distributed, not already initialised")
+    dist.init_process_group(
+        "gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1
+    )
+    try:
+        model = nn.Linear(3, 2)
+        ddp = DistributedDataParallel(model)
+        check_updater_params(ddp, torch.optim.SGD(model.parameters(), lr=0.1))
+        check_updater_params(ddp, torch.optim.SGD(ddp.parameters(), lr=0.1))
+        with pytest.raises(UsageError, match=r"updater must update the model's parameters"):
+            check_updater_params(ddp, torch.optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1))
+    finally:
+        dist.destroy_process_group()
