@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
-from torch import nn
 
 from linearnets.training.distributed import DistContext
 from linearnets.training.evaluation import Batches, evaluate, evaluate_accuracy, set_mode
@@ -209,8 +208,3 @@ def _len_or_none(iterable: Batches) -> int | None:
         return len(iterable)  # type: ignore[arg-type]
     except TypeError:
         return None
-
-
-def is_module(net: Net) -> bool:
-    """Return whether ``net`` is an ``nn.Module`` (so it has real train/eval modes)."""
-    return isinstance(net, nn.Module)
