@@ -137,34 +137,6 @@ def test_show_images_without_out_stays_in_pyplot() -> None:
 # ---------------------------------------------------------------- plot_predictions
 
 
-def test_chinese_titles_are_drawn_with_a_font_that_has_their_glyphs() -> None:
-    from linearnets.data.fashion_mnist import get_fashion_mnist_labels
-    from linearnets.plotting._mpl import cjk_family
-
-    family = cjk_family()
-    if family is None:
-        pytest.skip("no font with Chinese glyphs installed (scripts/setup.sh installs one)")
-    titles = get_fashion_mnist_labels(torch.tensor([0, 9]), lang="zh")
-    with warnings_as_errors():  # DejaVu Sans would warn once per missing glyph
-        axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=titles)
-        axes[0].figure.canvas.draw()
-    assert [ax.get_title() for ax in axes] == ["T恤", "短靴"]
-    assert axes[0].title.get_fontfamily() == [family]
-    plt.close(axes[0].figure)
-
-
-def test_chinese_titles_without_such_a_font_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    import linearnets.plotting._mpl as mpl
-
-    monkeypatch.setattr(mpl, "cjk_family", lambda: None)
-    with pytest.raises(UsageError, match=r"titles hold Chinese characters, but no installed font"):
-        show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "短靴"])
-    show_images(
-        torch.rand(2, 4, 4), 1, 2, titles=["T-shirt", "ankle boot"]
-    )  # English: no font needed
-    plt.close("all")
-
-
 def test_plot_predictions_titles_true_then_predicted_and_marks_mistakes(tmp_path: Path) -> None:
     true = ["shirt", "bag", "boot", "coat"]
     pred = ["shirt", "sandal", "boot", "pullover"]
@@ -560,7 +532,7 @@ def test_channels_last_tensors_are_drawn_as_images() -> None:
 
 
 def test_confusion_matrix_with_chinese_names_and_an_empty_matrix() -> None:
-    from linearnets.plotting._mpl import cjk_family
+    from linearnets.plotting._fonts import cjk_family
 
     family = cjk_family()
     if family is not None:  # Chinese class names in the tick labels, drawn without a glyph warning

@@ -110,7 +110,7 @@ def test_torchrun_variables_set_by_hand_are_named(
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr("linearnets.cli._let_rank_0_speak", lambda seconds=2.0: None)
+    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: None)
     assert main(["softmax", "--data", "/nonexistent.npz", "--device", "cpu"]) == 2
     err = capsys.readouterr().err
     assert re.search(pattern, err), err
@@ -176,7 +176,7 @@ def test_a_rank_no_launcher_could_set_still_says_what_is_wrong(
     monkeypatch.delenv("MASTER_PORT", raising=False)
     for name, value in {"WORLD_SIZE": "2", **env}.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr("linearnets.cli._let_rank_0_speak", lambda seconds=2.0: None)
+    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: None)
     with pytest.raises(SystemExit) as info:
         main(["linreg", "--lr", "-1"])
     assert info.value.code == 2

@@ -13,12 +13,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from linearnets._signals import sigterm_as_keyboard_interrupt
+from linearnets.cli import _ranks
+from linearnets.cli._parser import OneLineParser as OneLineParser
+from linearnets.cli._parser import UsageExit as UsageExit
+from linearnets.cli._ranks import refuse_data_parallel as refuse_data_parallel
 from linearnets.cli._report import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -30,68 +33,9 @@ from linearnets.cli._report import (
     print_json_error,
     signal_name,
 )
-from linearnets.errors import LinearnetsError, UsageError
+from linearnets.errors import LinearnetsError
 
 __all__ = ["main"]
-
-
-# argparse takes "-1" and "-0.5" as values but "-1e-3", "-inf" and "-nan" as unknown options, so
-# "--lr -1e-3" failed with "expected one argument" instead of naming the value and the rule
-_NEGATIVE_NUMBER = re.compile(
-    r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
-)
-
-
-class UsageExit(SystemExit):
-    """The ``SystemExit`` of a command line that did not parse; ``message`` is what was printed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(EXIT_USAGE)
-        self.message = message
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line naming the problem, then exit 2.
-
-    Any negative number, in any float spelling, is read as an option's value (which the option's
-    type then checks), not as an unknown option.
-    """
-
-    subcommands: dict[str, argparse.ArgumentParser]  # its subcommands (or actions) by name
-    subcommand_dest: str  # the attribute of the parsed arguments that names the one given
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._negative_number_matcher = _NEGATIVE_NUMBER  # argparse's own attribute, widened
-        self.subcommands = {}
-        self.subcommand_dest = ""
-
-    def add_debug_everywhere(self) -> None:
-        """Accept ``--debug`` after every subcommand and action too, not only before them."""
-        for command in self.subcommands.values():
-            # SUPPRESS: left out, it must not reset a --debug given earlier
-            command.add_argument(
-                "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-            )
-            if isinstance(command, OneLineParser):
-                command.add_debug_everywhere()
-
-    def given(self, args: argparse.Namespace) -> argparse.ArgumentParser:
-        """Return the innermost subcommand (or action) ``args`` were parsed by: it has the --help."""
-        name = getattr(args, self.subcommand_dest, None) if self.subcommand_dest else None
-        command = self.subcommands.get(name) if isinstance(name, str) else None
-        if command is None:
-            return self
-        return command.given(args) if isinstance(command, OneLineParser) else command
-
-    def error(self, message: str) -> NoReturn:
-        # under torchrun every rank parses the same argv: rank 0 alone says what is wrong
-        if _rank() != 0:
-            _let_rank_0_speak()
-            self.exit(EXIT_USAGE)
-        text = f"{message} (see {self.prog} --help)"
-        self._print_message(f"{self.prog}: error: {text}\n", sys.stderr)
-        raise UsageExit(text)
 
 
 def build_parser() -> OneLineParser:
@@ -132,15 +76,12 @@ def _main(argv: list[str]) -> int:
     # decided from the words given, so that a command line that does not parse reports in JSON too
     json_errors = any(len(word) > 2 and "--json".startswith(word) for word in argv)  # --js too
     try:
-        parser = build_parser()  # imports torch: the slow part of starting up
-        args, unknown = parser.parse_known_args(argv)
-        if unknown:  # named by the subcommand that was given them, which has the --help to read
-            parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
+        parser, args = _parse(argv)
     except KeyboardInterrupt as exc:
         print(f"linearnets: {signal_name(exc) or 'interrupted'} while starting", file=sys.stderr)
         return EXIT_INTERRUPTED
     except UsageExit as exc:
-        if json_errors and _rank() == 0:
+        if json_errors and _ranks.rank() == 0:
             print_json_error(exc.message, "UsageError", EXIT_USAGE)
         raise
     debug = bool(getattr(args, "debug", False))
@@ -151,81 +92,61 @@ def _main(argv: list[str]) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
         if debug:
             raise
-        if _rank() != 0:  # every rank stopped after the same step: rank 0 says where
-            _let_rank_0_speak()
-            return EXIT_INTERRUPTED
-        from linearnets.training.interrupt import TrainingInterrupted
-
-        if isinstance(exc, TrainingInterrupted):
-            exc.from_cli = True  # the hint names the command, not the Python call
-        detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
-        print(f"{prog}: {detail or 'interrupted'}", file=sys.stderr)
-        if json_errors:
-            run_dir = getattr(exc, "run_dir", None)
-            print_json_error(
-                detail or "interrupted",
-                type(exc).__name__,
-                EXIT_INTERRUPTED,
-                run_dir=None if run_dir is None else str(run_dir),
-            )
-        return EXIT_INTERRUPTED
+        return _report_interrupt(exc, prog, json_errors=json_errors)
     except Exception as exc:
         if isinstance(exc, BrokenPipeError) and output_closed():
             # `| head` has read what it wanted: nothing more to say, and nowhere to say it
             return EXIT_BROKEN_PIPE
         if debug:
             raise
-        rank = _rank()
-        if rank == 0:
-            print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
-            if json_errors:
-                print_json_error(one_line(exc), type(exc).__name__, exit_status(exc))
-        elif not isinstance(exc, LinearnetsError):
-            # the library's own errors are the same on every rank and said once, by rank 0; an
-            # unexpected one may be this rank's alone
-            print(f"{prog} (rank {rank}): error: {one_line(exc)}", file=sys.stderr)
-        else:
-            _let_rank_0_speak()
-        return exit_status(exc)
+        return _report_error(exc, prog, json_errors=json_errors)
 
 
-def _rank() -> int:
-    """Return this process's rank under torchrun (from its environment), 0 otherwise.
-
-    A ``RANK`` that no launcher set (no ``WORLD_SIZE`` above 1, no ``MASTER_ADDR``/``MASTER_PORT``,
-    or outside ``[0, WORLD_SIZE)``) is ignored: that process must still say what went wrong.
-    """
-    from linearnets.training.distributed import env_int
-
-    try:
-        rank, world = env_int("RANK", 0), env_int("WORLD_SIZE", 1)
-    except UsageError:  # a malformed RANK or WORLD_SIZE: speak, rather than fail while reporting
-        return 0
-    launched = all(os.environ.get(name) for name in ("MASTER_ADDR", "MASTER_PORT"))
-    return rank if launched and 0 <= rank < world else 0
+def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
+    """Return the parser and the arguments it parsed from ``argv``; an unknown word is a usage error."""
+    parser = build_parser()  # imports torch: the slow part of starting up
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # named by the subcommand that was given them, which has the --help to read
+        parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return parser, args
 
 
-def _let_rank_0_speak(seconds: float = 2.0) -> None:
-    """Wait a moment before a silent rank exits with an error.
+def _report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) -> int:
+    """Say where the command was stopped (rank 0 only) and return the exit status 130."""
+    if _ranks.rank() != 0:  # every rank stopped after the same step: rank 0 says where
+        _ranks.let_rank_0_speak()
+        return EXIT_INTERRUPTED
+    from linearnets.training.interrupt import TrainingInterrupted
 
-    torchrun stops every worker as soon as one fails: a rank other than 0 that left first could
-    have rank 0 stopped before it printed the one line that explains the failure.
-    """
-    import time
-
-    time.sleep(seconds)
-
-
-def refuse_data_parallel(command: str) -> None:
-    """Raise unless this is a single process: ``command`` does not split its work over processes."""
-    from linearnets.training.distributed import env_int
-
-    world = env_int("WORLD_SIZE", 1)
-    if world > 1:
-        raise UsageError(
-            f"{command} runs in one process, got {world} processes (torchrun); run it "
-            f"without torchrun (only 'linearnets softmax' trains data-parallel)"
+    if isinstance(exc, TrainingInterrupted):
+        exc.from_cli = True  # the hint names the command, not the Python call
+    detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
+    print(f"{prog}: {detail or 'interrupted'}", file=sys.stderr)
+    if json_errors:
+        run_dir = getattr(exc, "run_dir", None)
+        print_json_error(
+            detail or "interrupted",
+            type(exc).__name__,
+            EXIT_INTERRUPTED,
+            run_dir=None if run_dir is None else str(run_dir),
         )
+    return EXIT_INTERRUPTED
+
+
+def _report_error(exc: Exception, prog: str, *, json_errors: bool) -> int:
+    """Say what failed in one line (once, under torchrun) and return the exit status: 2 or 1."""
+    rank = _ranks.rank()
+    if rank == 0:
+        print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
+        if json_errors:
+            print_json_error(one_line(exc), type(exc).__name__, exit_status(exc))
+    elif not isinstance(exc, LinearnetsError):
+        # the library's own errors are the same on every rank and said once, by rank 0; an
+        # unexpected one may be this rank's alone
+        print(f"{prog} (rank {rank}): error: {one_line(exc)}", file=sys.stderr)
+    else:
+        _ranks.let_rank_0_speak()
+    return exit_status(exc)
 
 
 def entry() -> NoReturn:

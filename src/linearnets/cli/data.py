@@ -33,6 +33,14 @@ def add_parser(sub: Any) -> None:
     _data_dir(p, default=None)
     p.set_defaults(func=run, action=None)
     actions = p.add_subparsers(dest="action", metavar="[ACTION]", parser_class=type(p))
+    _add_show(actions)
+    _add_download(actions)
+    if isinstance(p, OneLineParser):  # so an unknown option is named by 'data show', say
+        p.subcommands, p.subcommand_dest = dict(actions.choices), "action"
+
+
+def _add_show(actions: Any) -> None:
+    """Register ``data show``: -n, --out, --lang and --data-dir."""
     show = actions.add_parser(
         "show",
         help="draw a labelled grid of the first N training images",
@@ -54,6 +62,10 @@ def add_parser(sub: Any) -> None:
         "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
     )
     _data_dir(show, default=argparse.SUPPRESS)  # so 'data --data-dir DIR show' keeps DIR
+
+
+def _add_download(actions: Any) -> None:
+    """Register ``data download``: --data-dir (where to) and --mirror."""
     download = actions.add_parser(
         "download",
         help="download the files (needs a network)",
@@ -65,8 +77,6 @@ def add_parser(sub: Any) -> None:
         default=argparse.SUPPRESS,
         help="folder to download into (default: ./data, searched later without --data-dir)",
     )
-    if isinstance(p, OneLineParser):  # so an unknown option is named by 'data show', say
-        p.subcommands, p.subcommand_dest = dict(actions.choices), "action"
     download.add_argument(
         "--mirror",
         action="extend",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
 from linearnets.cli._options import (
@@ -14,6 +14,9 @@ from linearnets.cli._options import (
     positive_int,
 )
 from linearnets.config import IMPLS, LinregConfig
+
+if TYPE_CHECKING:
+    from linearnets.tasks.linreg import LinregResult
 
 
 def add_parser(sub: Any) -> None:
@@ -100,6 +103,16 @@ def run(args: argparse.Namespace) -> int:
         guard=args.guard,
     )
     result = run_linreg(config, callbacks=[ConsoleLogger(progress=False)])
+    _print_errors(result)
+    if args.json:
+        summary = result.summary()
+        summary["config"] = config.to_dict()
+        print(dumps_strict(summary))
+    return 0
+
+
+def _print_errors(result: LinregResult) -> None:
+    """Print the learned w and b, then how far they are from the truth and the closed form."""
     fmt = ", ".join
     print(f"w: [{fmt(f'{v:.6f}' for v in result.w)}]  b: {result.b:.6f}")
     if result.w_error is None or result.b_error is None:
@@ -113,8 +126,3 @@ def run(args: argparse.Namespace) -> int:
         f"error vs closed form: w [{fmt(f'{v:+.2e}' for v in result.w_error_closed)}]"
         f"  b {result.b_error_closed:+.2e}"
     )
-    if args.json:
-        summary = result.summary()
-        summary["config"] = config.to_dict()
-        print(dumps_strict(summary))
-    return 0

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linearnets.cli._options import MAX_SHOW, path_arg, positive_int
 from linearnets.errors import UsageError
+
+if TYPE_CHECKING:
+    from linearnets.data.loader import ArrayLoader
 
 
 def add_parser(sub: Any) -> None:
@@ -45,12 +48,28 @@ def run(args: argparse.Namespace) -> int:
     from linearnets.cli import refuse_data_parallel
 
     refuse_data_parallel("predict")
-    from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
+    from linearnets.data.fashion_mnist import read_fashion_mnist
     from linearnets.data.loader import ArrayLoader
-    from linearnets.inference import predict, predict_labels
+    from linearnets.inference import predict
+
+    out = _checked_out(args)
+    net, meta = _load_fashion_mnist_model(args.run_dir)
+    arrays = read_fashion_mnist(args.data_dir)
+    test_iter = ArrayLoader(
+        arrays.test_images[: args.n],
+        arrays.test_labels[: args.n],
+        args.n,
+        shuffle=False,
+        resize=meta["resize"],
+    )
+    predict(net, test_iter, args.n, out=out, lang=args.lang)
+    _print_predictions(net, test_iter, out, lang=args.lang)
+    return 0
+
+
+def _checked_out(args: argparse.Namespace) -> Path:
+    """Return the figure's path once RUN_DIR, -n and --out are valid; nothing is read before."""
     from linearnets.plotting._mpl import check_out_path
-    from linearnets.tasks.softmax import load_trained
-    from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE, read_config
 
     if not Path(args.run_dir).is_dir():
         raise UsageError(
@@ -61,36 +80,42 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
     out = args.out or Path(args.run_dir) / f"predict-{args.n}.png"
     check_out_path("--out", out)
-    net, meta = load_trained(args.run_dir)
-    config_file = Path(args.run_dir) / CONFIG_FILE
-    data = read_config(args.run_dir)["config"].get("data") if config_file.is_file() else None
+    return out
+
+
+def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any]]:
+    """Return the run's model and its metadata; refuse a run that was not trained on Fashion-MNIST."""
+    from linearnets.tasks.softmax import load_trained
+    from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE, read_config
+
+    net, meta = load_trained(run_dir)
+    config_file = Path(run_dir) / CONFIG_FILE
+    data = read_config(run_dir)["config"].get("data") if config_file.is_file() else None
     if data is not None:
         raise UsageError(
-            f"predict draws Fashion-MNIST test images, but the run in {args.run_dir} was trained on "
+            f"predict draws Fashion-MNIST test images, but the run in {run_dir} was trained on "
             f"--data {data}; evaluate that model on its own data from Python (linearnets.tasks.softmax."
             "load_trained)"
         )
-    _check_fits_fashion_mnist(Path(args.run_dir) / WEIGHTS_FILE, meta)
-    arrays = read_fashion_mnist(args.data_dir)
-    test_iter = ArrayLoader(
-        arrays.test_images[: args.n],
-        arrays.test_labels[: args.n],
-        args.n,
-        shuffle=False,
-        resize=meta["resize"],
-    )
-    predict(net, test_iter, args.n, out=out, lang=args.lang)
+    _check_fits_fashion_mnist(Path(run_dir) / WEIGHTS_FILE, meta)
+    return net, meta
+
+
+def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str) -> None:
+    """Print each image's true and predicted label, then the count of correct ones."""
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels
+    from linearnets.inference import predict_labels
+
     X, y = next(iter(test_iter))
     pred = predict_labels(net, X)
     for true, guess in zip(
-        get_fashion_mnist_labels(y, lang=args.lang),
-        get_fashion_mnist_labels(pred, lang=args.lang),
+        get_fashion_mnist_labels(y, lang=lang),
+        get_fashion_mnist_labels(pred, lang=lang),
         strict=True,
     ):
         print(f"{_right_aligned(true, 12)} -> {guess}{'' if true == guess else '   (wrong)'}")
     correct = int((pred == y).sum())
     print(f"{correct}/{len(y)} correct; figure: {out}")
-    return 0
 
 
 def _check_fits_fashion_mnist(path: Path, meta: dict[str, Any]) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
 from linearnets.cli._options import non_negative_int, path_arg, positive_float, positive_int
 from linearnets.config import PLOT_MODES, SOFTMAX_IMPLS, SoftmaxConfig
 from linearnets.errors import UsageError
+
+if TYPE_CHECKING:
+    from linearnets.tasks.training_run import SoftmaxResult
+    from linearnets.training.distributed import DistContext
 
 # argparse destination -> SoftmaxConfig field; every option defaults to None so that a resumed run
 # can tell the settings given on the command line from the ones it keeps
@@ -32,7 +36,6 @@ _FIELDS = {
 
 def add_parser(sub: Any) -> None:
     """Register the ``softmax`` subcommand."""
-    d = SoftmaxConfig()
     p = sub.add_parser(
         "softmax",
         help="train softmax regression on Fashion-MNIST",
@@ -40,6 +43,16 @@ def add_parser(sub: Any) -> None:
         "per-epoch metrics and checkpoints, curves, predictions, confusion matrix and weights. "
         "Ctrl-C stops after the current step and keeps the last epoch's checkpoint; --resume continues.",
     )
+    defaults = SoftmaxConfig()  # shown in the help; the options default to None (see _FIELDS)
+    # in this order in --help: what is trained, on what and where to, then how a run continues
+    _add_training_options(p, defaults)
+    _add_data_and_output_options(p, defaults)
+    _add_resume_options(p)
+    p.set_defaults(func=run)
+
+
+def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
+    """Add the options of the model and its training: --impl, --epochs, --lr, ..., --resize."""
     p.add_argument(
         "--impl",
         choices=SOFTMAX_IMPLS,
@@ -60,6 +73,10 @@ def add_parser(sub: Any) -> None:
         "more threads speed training up only while a core stays free for drawing the figures",
     )
     p.add_argument("--resize", type=positive_int, help="resize images to N×N")
+
+
+def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
+    """Add the options of the data, the device and the run folder: --data-dir ... --no-guard."""
     p.add_argument("--data-dir", type=path_arg, help="folder holding the Fashion-MNIST files")
     p.add_argument(
         "--data",
@@ -85,6 +102,10 @@ def add_parser(sub: Any) -> None:
         const=False,
         help="do not stop when the loss blows up (NaN, or 100× its starting value)",
     )
+
+
+def _add_resume_options(p: argparse.ArgumentParser) -> None:
+    """Add --resume and --force, which continue a run, and --json."""
     p.add_argument(
         "--resume",
         type=path_arg,
@@ -100,7 +121,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--json", action="store_true", help="end with one JSON object of the results (or the error)"
     )
-    p.set_defaults(func=run)
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
@@ -111,47 +131,82 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets softmax``; return the exit status."""
     from linearnets.device import resolve_device
-    from linearnets.tasks.resume import resume_softmax, saved_config
-    from linearnets.tasks.softmax import run_softmax
-    from linearnets.training.callbacks import ConsoleLogger
-    from linearnets.training.distributed import env_int, init_distributed, shutdown_distributed
+    from linearnets.training.distributed import env_int, init_distributed
 
     given = _given(args)
+    _check_resume_options(args)
+    config, saved = _settings(args, given)
+    if config is not None:
+        device_name = config.device
+    else:
+        device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
+    device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
+    dist = init_distributed(device=device)
+    if args.resume is not None and dist.is_main:
+        _note_changed_threads(saved, given)
+    result = _train(args, config, given, dist)
+    if not dist.is_main:
+        return 0
+    _print_summary(result, dist, as_json=args.json)
+    return 0
+
+
+def _check_resume_options(args: argparse.Namespace) -> None:
+    """Refuse --out with --resume (the run continues in its folder) and --force without it."""
     if args.resume is not None and args.out is not None:
         raise UsageError(
             f"--out cannot be combined with --resume: the run continues in {args.resume}; drop --out"
         )
     if args.force and args.resume is None:
         raise UsageError("--force only applies with --resume RUN_DIR; drop --force")
+
+
+def _settings(
+    args: argparse.Namespace, given: dict[str, Any]
+) -> tuple[SoftmaxConfig | None, dict[str, Any]]:
+    """Return (the new run's config, {}) or, with --resume, (None, the config the run saved)."""
     if args.resume is None:
-        config = SoftmaxConfig(**given)
-        device_name = config.device
-    else:
-        saved = saved_config(args.resume).get("config", {})
-        device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
-    device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
-    dist = init_distributed(device=device)
-    if args.resume is not None and dist.is_main:
-        was, now = saved.get("num_threads"), given.get("num_threads")
-        if now is not None and was is not None and now != was:
-            print(
-                f"linearnets softmax: note: --threads {now} differs from the {was} the run last ran "
-                "with; it resumes, but then matches an uninterrupted run to rounding, not bit for bit",
-                file=sys.stderr,
-            )
+        return SoftmaxConfig(**given), {}
+    from linearnets.tasks.resume import saved_config
+
+    return None, saved_config(args.resume).get("config", {})
+
+
+def _note_changed_threads(saved: dict[str, Any], given: dict[str, Any]) -> None:
+    """Warn that a resumed run given another --threads than it ran with is no longer bit-exact."""
+    was, now = saved.get("num_threads"), given.get("num_threads")
+    if now is not None and was is not None and now != was:
+        print(
+            f"linearnets softmax: note: --threads {now} differs from the {was} the run last ran "
+            "with; it resumes, but then matches an uninterrupted run to rounding, not bit for bit",
+            file=sys.stderr,
+        )
+
+
+def _train(
+    args: argparse.Namespace,
+    config: SoftmaxConfig | None,
+    given: dict[str, Any],
+    dist: DistContext,
+) -> SoftmaxResult:
+    """Run or resume the training on every rank, logging each epoch; return its result."""
+    from linearnets.tasks.resume import resume_softmax
+    from linearnets.tasks.softmax import run_softmax
+    from linearnets.training.callbacks import ConsoleLogger
+    from linearnets.training.distributed import shutdown_distributed
+
     logger = ConsoleLogger()
     try:
-        if args.resume is None:
-            result = run_softmax(config, callbacks=[logger], dist=dist)
-        else:
-            result = resume_softmax(
-                args.resume, force=args.force, callbacks=[logger], dist=dist, **given
-            )
+        if config is not None:
+            return run_softmax(config, callbacks=[logger], dist=dist)
+        return resume_softmax(args.resume, force=args.force, callbacks=[logger], dist=dist, **given)
     finally:
         logger.close()
         shutdown_distributed()
-    if not dist.is_main:
-        return 0
+
+
+def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -> None:
+    """Print the data, the final metrics, the hardest classes and the run folder (and --json)."""
     summary = result.summary()
     print(f"data: {result.data_source}")
     test_acc = "n/a" if summary["test_acc"] is None else f"{summary['test_acc']:.3f}"
@@ -166,6 +221,5 @@ def run(args: argparse.Namespace) -> int:
         worst = sorted(scored, key=lambda kv: kv[1])[:3]
         print("hardest classes: " + ", ".join(f"{name} {acc:.3f}" for name, acc in worst))
     print(f"run folder: {result.run_dir}")
-    if args.json:
+    if as_json:
         print(dumps_strict(summary))
-    return 0

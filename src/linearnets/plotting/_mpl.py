@@ -10,11 +10,13 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from linearnets.errors import UsageError
+from linearnets.plotting._fonts import cjk_family as cjk_family
+from linearnets.plotting._fonts import title_font as title_font
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -95,76 +97,6 @@ def new_figure(figsize: tuple[float, float], *, managed: bool) -> Figure:
     return Figure(figsize=figsize)
 
 
-# fonts holding the Chinese glyphs of lang="zh" labels; matplotlib's default DejaVu Sans has none
-_CJK_FAMILIES = (
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
-    "Source Han Sans SC",
-    "Droid Sans Fallback",
-    "AR PL UMing CN",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Heiti SC",
-    "Arial Unicode MS",
-)
-_CJK_FILES = (
-    "wqymicrohei",
-    "wqyzenhei",
-    "notosanscjk",
-    "sourcehansans",
-    "droidsansfallback",
-    "uming",
-)
-
-
-def _has_cjk(text: str) -> bool:
-    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
-
-
-def cjk_family() -> str | None:
-    """Return the family name of an installed font with Chinese glyphs, or ``None``.
-
-    matplotlib's font list is cached from its first run, so a font installed since then is looked
-    for among the system's font files and added.
-    """
-    from matplotlib import font_manager
-
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    found = next((family for family in _CJK_FAMILIES if family in installed), None)
-    if found is not None:
-        return found
-    for path in font_manager.findSystemFonts():
-        if any(part in Path(path).name.lower().replace("-", "") for part in _CJK_FILES):
-            try:
-                font_manager.fontManager.addfont(path)
-                return str(font_manager.FontProperties(fname=path).get_name())
-            except (OSError, RuntimeError, ValueError):
-                continue
-    return None
-
-
-def title_font(texts: Sequence[str]) -> dict[str, Any]:
-    """Return the ``set_title`` keyword arguments that draw ``texts``: a CJK font for Chinese ones.
-
-    Raises:
-        UsageError: a text holds Chinese characters and no installed font has them (the figure
-            would show empty boxes, with a warning per missing glyph).
-    """
-    if not any(_has_cjk(text) for text in texts):
-        return {}
-    family = cjk_family()
-    if family is None:
-        raise UsageError(
-            "titles hold Chinese characters, but no installed font has them (the figure would show "
-            "empty boxes); install one, e.g. 'sudo apt-get install fonts-wqy-microhei', or use "
-            "English labels (lang='en', --lang en)"
-        )
-    return {"fontfamily": family}
-
-
 def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FORMATS) -> Path:
     """Return ``out`` as a :class:`Path` if its extension is one of ``formats``, else raise UsageError."""
     if not isinstance(out, str | os.PathLike):
@@ -206,16 +138,7 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True) -> Path:
     from matplotlib import rc_context
 
     fmt = path.suffix.lower().lstrip(".")
-    # same folder, so the rename is atomic; opened normally, so the file gets the umask's permissions
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(tmp, "xb")  # noqa: SIM115 (closed by the with below)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write the figure {path}: {_reason(exc, path)}; pass a path in a folder you can "
-            "write to"
-        ) from None
+    tmp, f = _open_temporary(path)
     try:
         with f, rc_context({"svg.hashsalt": "linearnets"}):
             fig.savefig(
@@ -234,6 +157,20 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _open_temporary(path: Path) -> tuple[Path, BinaryIO]:
+    """Create ``path``'s folder and a new temporary file next to ``path``; return its name and it."""
+    # same folder, so the rename is atomic; opened normally, so the file gets the umask's permissions
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return tmp, open(tmp, "xb")  # closed by the with in save_figure
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the figure {path}: {_reason(exc, path)}; pass a path in a folder you can "
+            "write to"
+        ) from None
 
 
 def _reason(exc: OSError, path: Path) -> str:

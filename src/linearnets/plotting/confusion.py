@@ -8,12 +8,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from linearnets.errors import UsageError
 from linearnets.validation import check_label_tensor, check_positive_int, check_same_length
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "confusion_matrix",
@@ -122,13 +127,8 @@ def plot_confusion_matrix(
     Returns:
         The matplotlib ``Axes`` of the heatmap.
     """
-    from linearnets.plotting._mpl import (
-        check_out_path,
-        in_notebook,
-        new_figure,
-        save_figure,
-        title_font,
-    )
+    from linearnets.plotting._fonts import title_font
+    from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
 
     m = _check_matrix(matrix).to(torch.float64)
     names = _check_names(class_names, m.shape[0])
@@ -140,6 +140,22 @@ def plot_confusion_matrix(
     size = max(3.0, 0.6 * len(names) + 1.5)
     fig = new_figure((size + 1.0, size), managed=out is None or in_notebook())
     ax = fig.subplots()
+    _draw_heatmap(fig, ax, values, names, font=font, normalize=normalize)
+    if path is not None:
+        save_figure(fig, path)
+    return ax
+
+
+def _draw_heatmap(
+    fig: Figure,
+    ax: Axes,
+    values: np.ndarray,
+    names: list[str],
+    *,
+    font: dict[str, Any],
+    normalize: bool,
+) -> None:
+    """Draw ``values`` (C, C) on ``ax``: cells coloured and numbered, a colour bar, class ticks."""
     # counts: vmax at least 1, so an all-zero matrix is drawn empty (white), not mid-blue
     vmax = 1.0 if normalize else max(float(values.max()) if values.size else 0.0, 1.0)
     image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax)
@@ -156,9 +172,6 @@ def plot_confusion_matrix(
         text = f"{v:.2f}" if normalize else f"{v:g}"
         color = "white" if v > threshold else "black"  # readable on dark cells
         ax.text(j, i, text, ha="center", va="center", color=color, fontsize=fontsize)
-    if path is not None:
-        save_figure(fig, path)
-    return ax
 
 
 def _count(x: float) -> str:

@@ -13,14 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.plotting._mpl import (
-    as_numpy,
-    check_out_path,
-    in_notebook,
-    new_figure,
-    save_figure,
-    title_font,
-)
+from linearnets.plotting._fonts import title_font
+from linearnets.plotting._mpl import as_numpy, check_out_path, in_notebook, new_figure, save_figure
 from linearnets.validation import check_positive_float, check_positive_int
 
 if TYPE_CHECKING:

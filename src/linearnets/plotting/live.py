@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["MODES", "LiveCurves", "LiveOutput", "resolve_mode"]
 
 MODES: tuple[str, ...] = ("auto", "notebook", "file", "none")
+_FORMATS = ("png", "svg", "pdf")  # the files LiveCurves can write
 
 
 def resolve_mode(mode: str, *, has_out: bool, out_name: str = "out") -> str:
@@ -111,6 +112,21 @@ def _check_names(
     return tuple(str(n) for n in names)
 
 
+def _curve_files(
+    out_dir: Path | str | None, formats: Sequence[str], final_formats: Sequence[str]
+) -> tuple[list[Path], list[Path]]:
+    """Return the ``curves.<format>`` files written per update and those written once at the end."""
+    formats = _check_names("formats", formats, "('png',)", allowed=_FORMATS)
+    finals = _check_names(
+        "final_formats", final_formats, "('svg',)", allowed=_FORMATS, empty_ok=True
+    )
+    if out_dir is None:
+        return [], []
+    per_update = [Path(out_dir) / f"curves.{f}" for f in formats]
+    at_close = [Path(out_dir) / f"curves.{f}" for f in finals]
+    return per_update, at_close
+
+
 class LiveCurves:
     """Redraw training curves (one line per metric, x = epoch) after each epoch, used by the trainer.
 
@@ -151,14 +167,7 @@ class LiveCurves:
             None if num_epochs is None else check_positive_int("num_epochs", num_epochs)
         )
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
-        formats = _check_names("formats", formats, "('png',)", allowed=("png", "svg", "pdf"))
-        paths = [] if out_dir is None else [Path(out_dir) / f"curves.{f}" for f in formats]
-        finals = _check_names(
-            "final_formats", final_formats, "('svg',)", allowed=("png", "svg", "pdf"), empty_ok=True
-        )
-        self._final_paths = (
-            [] if out_dir is None else [Path(out_dir) / f"curves.{f}" for f in finals]
-        )
+        paths, self._final_paths = _curve_files(out_dir, formats, final_formats)
         self._output = LiveOutput(self.mode, paths)
         self.epochs: dict[str, list[int]] = {m: [] for m in self.metrics}
         self.values: dict[str, list[float]] = {m: [] for m in self.metrics}

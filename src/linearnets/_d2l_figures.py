@@ -1,0 +1,85 @@
+"""The book's figure functions for :mod:`linearnets.d2l`: ``plot``, ``predict_ch3``, and where their files go.
+
+Outside Jupyter a figure of the book's functions is also saved in the working folder, so a script
+shows its results too. matplotlib loads on the first figure, not with this module.
+
+See D2L §2.4 and §3.6.7.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import torch
+
+__all__ = ["figure_file", "in_notebook", "plot", "predict_ch3"]
+
+
+def figure_file(name: str, notebook: bool) -> str | None:
+    """Return where a figure is saved outside Jupyter: ``name`` in the working folder if writable.
+
+    The file is a convenience the book's functions do not have: a read-only folder only skips it
+    (with a warning), it does not stop the training or prediction the book's code asked for.
+    """
+    if notebook:
+        return None
+    if not os.access(".", os.W_OK | os.X_OK):
+        warnings.warn(
+            f"the working folder is not writable, so {name} is not saved; run from a folder you "
+            "can write to for the file",
+            stacklevel=3,  # the caller of train_ch3 or predict_ch3, which call this
+        )
+        return None
+    return name
+
+
+def in_notebook() -> bool:
+    """Return whether code runs in a Jupyter kernel, by the plotting package's test."""
+    # the plotting package's test (Colab's and VS Code's shells subclass Jupyter's), so train_ch3's
+    # printing and saving agree with where its Animator draws
+    from linearnets.plotting._mpl import in_notebook
+
+    return in_notebook()
+
+
+def plot(
+    X: Any,
+    Y: Any = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    legend: Sequence[str] | None = None,
+    xlim: Sequence[float] | None = None,
+    ylim: Sequence[float] | None = None,
+    xscale: str = "linear",
+    yscale: str = "linear",
+    fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
+    figsize: tuple[float, float] = (3.5, 2.5),
+    axes: Any = None,
+) -> None:
+    """Plot data points on ``axes`` (default: the current axes) (D2L §2.4).
+
+    Returns ``None``, as the book's does, so a notebook cell ending in it shows only the figure;
+    :func:`linearnets.plotting.plot` returns the axes.
+    """
+    from linearnets.plotting import plot as draw
+
+    draw(X, Y, xlabel, ylabel, legend, xlim, ylim, xscale, yscale, fmts, figsize, axes)
+
+
+def predict_ch3(
+    net: Callable[[torch.Tensor], torch.Tensor],
+    test_iter: Iterable[Sequence[torch.Tensor]],
+    n: int = 6,
+) -> None:
+    """Show the first ``n`` test images with true and predicted labels (D2L §3.6.7).
+
+    Outside Jupyter the figure is also saved to ``predict_ch3.png`` in the working directory. Returns
+    ``None``, as the book's does (a notebook cell ending in it shows the figure and nothing else);
+    :func:`linearnets.inference.predict` returns the axes.
+    """
+    from linearnets.inference import predict
+
+    predict(net, test_iter, n, out=figure_file("predict_ch3.png", in_notebook()))

@@ -1,0 +1,74 @@
+"""The command's argument parser: one line per usage error, negative numbers read as values.
+
+See :func:`linearnets.cli.build_parser` for the ``linearnets`` command assembled from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import Any, NoReturn
+
+from linearnets.cli import _ranks
+from linearnets.cli._report import EXIT_USAGE
+
+__all__ = ["OneLineParser", "UsageExit"]
+
+# argparse takes "-1" and "-0.5" as values but "-1e-3", "-inf" and "-nan" as unknown options, so
+# "--lr -1e-3" failed with "expected one argument" instead of naming the value and the rule
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+)
+
+
+class UsageExit(SystemExit):
+    """The ``SystemExit`` of a command line that did not parse; ``message`` is what was printed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(EXIT_USAGE)
+        self.message = message
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line naming the problem, then exit 2.
+
+    Any negative number, in any float spelling, is read as an option's value (which the option's
+    type then checks), not as an unknown option.
+    """
+
+    subcommands: dict[str, argparse.ArgumentParser]  # its subcommands (or actions) by name
+    subcommand_dest: str  # the attribute of the parsed arguments that names the one given
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER  # argparse's own attribute, widened
+        self.subcommands = {}
+        self.subcommand_dest = ""
+
+    def add_debug_everywhere(self) -> None:
+        """Accept ``--debug`` after every subcommand and action too, not only before them."""
+        for command in self.subcommands.values():
+            # SUPPRESS: left out, it must not reset a --debug given earlier
+            command.add_argument(
+                "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+            )
+            if isinstance(command, OneLineParser):
+                command.add_debug_everywhere()
+
+    def given(self, args: argparse.Namespace) -> argparse.ArgumentParser:
+        """Return the innermost subcommand (or action) ``args`` were parsed by: it has the --help."""
+        name = getattr(args, self.subcommand_dest, None) if self.subcommand_dest else None
+        command = self.subcommands.get(name) if isinstance(name, str) else None
+        if command is None:
+            return self
+        return command.given(args) if isinstance(command, OneLineParser) else command
+
+    def error(self, message: str) -> NoReturn:
+        # under torchrun every rank parses the same argv: rank 0 alone says what is wrong
+        if _ranks.rank() != 0:
+            _ranks.let_rank_0_speak()
+            self.exit(EXIT_USAGE)
+        text = f"{message} (see {self.prog} --help)"
+        self._print_message(f"{self.prog}: error: {text}\n", sys.stderr)
+        raise UsageExit(text)

@@ -1,0 +1,152 @@
+"""Checks of the book's plotting arguments: figure size, format strings, limits, and plot's X and Y.
+
+Each refuses a bad value with the parameter's name, the rule and an example, before anything is
+drawn; :func:`curves` turns ``plot``'s X and Y into one (x, y) pair of arrays per curve, the book's
+way. matplotlib is imported only to ask it whether a format string is valid.
+
+See D2L §2.4.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting._mpl import as_numpy
+from linearnets.validation import describe
+
+__all__ = ["SCALES", "check_figsize", "check_fmts", "check_limits", "curves"]
+
+SCALES = ("linear", "log", "symlog", "logit")  # the axis scales set_axes accepts
+
+
+def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
+    """Return ``figsize`` as (width, height) in inches if both are finite and > 0, else raise."""
+    try:
+        width, height = (float(v) for v in figsize)
+    except (TypeError, ValueError):
+        raise UsageTypeError(
+            f"{name} must be (width, height) in inches, got {figsize!r:.40}; pass e.g. "
+            f"{name}=(3.5, 2.5)"
+        ) from None
+    if not all(math.isfinite(v) and 0 < v <= 100 for v in (width, height)):
+        raise UsageError(
+            f"{name} must be (width, height) in inches, each in (0, 100], got {figsize!r:.40}; "
+            f"pass e.g. {name}=(3.5, 2.5)"
+        )
+    return width, height
+
+
+def check_fmts(name: str, fmts: Any) -> tuple[str, ...]:
+    """Return ``fmts`` as a tuple if it is a non-empty sequence of matplotlib format strings, else raise."""
+    # a string would be cycled character by character
+    if isinstance(fmts, str) or not isinstance(fmts, Sequence) or not fmts:
+        raise UsageError(
+            f"{name} must be a non-empty sequence of format strings, got {fmts!r:.60}; pass e.g. "
+            f"{name}=('-', 'm--')"
+        )
+    for i, fmt in enumerate(fmts):
+        reason = "not a string" if not isinstance(fmt, str) else _fmt_error(fmt)
+        if reason:
+            raise (UsageError if isinstance(fmt, str) else UsageTypeError)(
+                f"{name}[{i}] must be a matplotlib format string such as '-', 'm--' or 'g-.', got "
+                f"{fmt!r:.40} ({reason}); pass e.g. {name}=('-', 'm--')"
+            )
+    return tuple(fmts)
+
+
+def _fmt_error(fmt: str) -> str:
+    """Return why matplotlib refuses the format string ``fmt``, or "" if it is valid."""
+    try:
+        from matplotlib.axes._base import _process_plot_format  # type: ignore[attr-defined]
+    except ImportError:  # the helper moved: matplotlib will say it when drawing
+        return ""
+    try:
+        _process_plot_format(fmt)
+    except ValueError as exc:
+        text = str(exc)
+        return text[text.find("(") + 1 : text.rfind(")")] if "(" in text else text
+    return ""
+
+
+def check_limits(name: str, limits: Any) -> Any:
+    """Return axis limits if they are None or two finite, different numbers (low, high), else raise."""
+    if limits is None:
+        return None
+    try:
+        low, high = (float(v) for v in limits)
+    except (TypeError, ValueError):
+        raise UsageTypeError(
+            f"{name} must be two numbers (low, high), got {limits!r:.40}; pass e.g. {name}=[0, 1]"
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high)) or low == high:
+        raise UsageError(
+            f"{name} must be two different finite numbers (low, high), got {limits!r:.40}; pass "
+            f"e.g. {name}=[0, 1]"
+        )
+    return low, high
+
+
+def _has_one_axis(X: Any) -> bool:
+    if hasattr(X, "ndim"):
+        return bool(X.ndim == 1)
+    return isinstance(X, list | tuple) and len(X) > 0 and not hasattr(X[0], "__len__")
+
+
+def _check_many(name: str, value: Any) -> None:
+    """Raise unless ``value`` is a list/array/tensor of numbers or a list of them (not a number)."""
+    if isinstance(value, str | bytes | Mapping) or not (
+        hasattr(value, "__len__") and getattr(value, "ndim", 1) >= 1
+    ):
+        raise UsageTypeError(
+            f"{name} must be a list, array or tensor of numbers, or a list of them (one per curve), "
+            f"got {describe(value)}; pass e.g. plot([1, 2, 3], [4, 5, 6])"
+        )
+
+
+def _curve(name: str, values: Any) -> np.ndarray:
+    """Return one curve's values as a 1-d NumPy array of real numbers, or raise naming ``name``."""
+    try:
+        arr = as_numpy(values)
+    except (TypeError, ValueError, RuntimeError):  # ragged lists, tensors needing grad, ...
+        arr = np.asarray(None)
+    if arr.dtype.kind not in "biuf" or arr.ndim != 1:
+        raise UsageTypeError(
+            f"{name} must be a 1-d list, array or tensor of real numbers, got {describe(values)}; "
+            "pass one sequence of numbers per curve"
+        )
+    return arr
+
+
+def curves(X: Any, Y: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return (x, y) per curve, the book's way: one X for every Y, Y alone against its indices."""
+    _check_many("X", X)
+    if Y is not None:
+        _check_many("Y", Y)
+    if _has_one_axis(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif _has_one_axis(Y):
+        Y = [Y]
+    if len(X) == 1 and len(Y) > 1:
+        X = list(X) * len(Y)
+    if len(X) != len(Y):
+        raise UsageError(
+            f"X and Y must hold the same number of curves (or X just one), got {len(X)} and "
+            f"{len(Y)}; pass one x sequence per y sequence"
+        )
+    curves = []
+    for i, (x, y) in enumerate(zip(X, Y, strict=True)):
+        xs, ys = _curve(f"X[{i}]", x), _curve(f"Y[{i}]", y)
+        if len(xs) and len(xs) != len(ys):
+            raise UsageError(
+                f"X[{i}] and Y[{i}] must have the same length (one x per y), got {len(xs)} and "
+                f"{len(ys)}; pass as many x values as y values"
+            )
+        curves.append((xs, ys))
+    return curves
