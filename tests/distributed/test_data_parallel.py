@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -115,6 +116,8 @@ def test_two_processes_match_one(npz: Path, tmp_path: Path, impl: str) -> None:
     confusion = torch.load(tmp_path / "double" / "confusion.pt", weights_only=True)
     assert int(confusion.sum()) == 203
 
+    # torchrun started the processes together: nothing to wait for, nothing said about it
+    assert "waiting for all" not in double.stderr
     # only rank 0 prints: one JSON result line, one line per epoch
     lines = double.stdout.strip().splitlines()
     assert sum(line.startswith("{") for line in lines) == 1
@@ -273,3 +276,49 @@ def test_errors_under_torchrun_are_said_once_by_rank_0(npz: Path, tmp_path: Path
         "without torchrun (only 'linearnets softmax' trains data-parallel)"
     ]
     assert done.stdout == ""
+
+
+def _by_hand(npz: Path, out: Path, rank: int, port: int) -> subprocess.Popen[str]:
+    """One process of a 2-process run started without torchrun, as the variables' docs describe."""
+    env = _env()
+    env.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
+               MASTER_PORT=str(port))  # fmt: skip
+    cmd = [
+        sys.executable, "-m", "linearnets", "softmax", "--data", str(npz), "--epochs", "1",
+        "--batch-size", "64", "--seed", "3", "--threads", "1", "--plot", "none", "--device", "cpu",
+        "--out", str(out),
+    ]  # fmt: skip
+    return subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+
+
+def _waiting(rank: int, port: int) -> str:
+    return (
+        f"rank {rank} of 2: waiting for all 2 processes to join at 127.0.0.1:{port} (started "
+        "without torchrun: each needs its own RANK in 0..1 and the same WORLD_SIZE, MASTER_ADDR and "
+        "MASTER_PORT; torch waits up to 30 minutes)\n"
+    )
+
+
+def test_a_process_started_by_hand_says_what_it_waits_for(npz: Path, tmp_path: Path) -> None:
+    """torch waits silently for the missing processes: the command says for what, before it waits."""
+    port = _free_port()
+    alone = _by_hand(npz, tmp_path / "run", 0, port)
+    try:
+        assert alone.stderr is not None
+        # (a process that waits without a word would hang readline(): give it 60 s to speak)
+        assert select.select([alone.stderr], [], [], 60)[0], "nothing said on stderr in 60 s"
+        assert alone.stderr.readline() == _waiting(0, port)
+        time.sleep(1.0)
+        assert alone.poll() is None  # still waiting for rank 1
+    finally:
+        alone.kill()
+        alone.communicate(timeout=30)
+    # both started by hand: each says so once, then they train together
+    port = _free_port()
+    ranks = [_by_hand(npz, tmp_path / "both", rank, port) for rank in (0, 1)]
+    done = [proc.communicate(timeout=180) for proc in ranks]
+    for rank, (proc, (_, err)) in enumerate(zip(ranks, done, strict=True)):
+        assert proc.returncode == 0, err
+        assert err.count("waiting for all") == 1 and _waiting(rank, port) in err
+    assert "test acc" in done[0][0] and done[1][0] == ""  # rank 0 alone prints the results
+    assert (tmp_path / "both" / "model.pt").is_file()

@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
     device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
-    dist = init_distributed(device=device)
+    dist = init_distributed(device=device, announce=lambda line: print(line, file=sys.stderr))
     if args.resume is not None and dist.is_main:
         _note_changed_threads(saved, given)
     result = _train(args, config, given, dist)

@@ -17,7 +17,14 @@ import torch.distributed as dist
 
 from linearnets.errors import UsageError
 
-__all__ = ["DistContext", "env_int", "init_distributed", "on_rank_0", "shutdown_distributed"]
+__all__ = [
+    "DistContext",
+    "env_int",
+    "init_distributed",
+    "on_rank_0",
+    "shutdown_distributed",
+    "waiting_line",
+]
 
 
 @dataclass(frozen=True)
@@ -63,11 +70,18 @@ class DistContext:
             dist.barrier()
 
 
-def init_distributed(*, device: torch.device | None = None) -> DistContext:
+def init_distributed(
+    *, device: torch.device | None = None, announce: Callable[[str], None] | None = None
+) -> DistContext:
     """Join the process group described by torchrun's environment, or return a single-process context.
 
     Reads ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK`` (and torchrun's rendezvous variables through the
     ``env://`` method). The backend is NCCL when ``device`` is CUDA, gloo otherwise.
+
+    Args:
+        device: where this process trains (picks the backend).
+        announce: told, in one line, what a process started without torchrun waits for before it
+            waits (torch waits silently, up to 30 minutes, for processes that may never come).
     """
     world_size = env_int("WORLD_SIZE", 1)
     if world_size <= 1:
@@ -80,6 +94,8 @@ def init_distributed(*, device: torch.device | None = None) -> DistContext:
         )
     if not dist.is_initialized():
         backend = "nccl" if device is not None and device.type == "cuda" else "gloo"
+        if announce is not None and not os.environ.get("TORCHELASTIC_RUN_ID"):
+            announce(waiting_line(rank, world_size, backend=backend))
         if backend == "nccl" and device is not None:
             torch.cuda.set_device(device)
         dist.init_process_group(backend=backend, init_method="env://")
@@ -104,6 +120,17 @@ def _check_launched(world_size: int) -> None:
         raise UsageError(
             f"RANK must be in [0, {world_size}) for WORLD_SIZE={world_size}, got {rank}; {fix}"
         )
+
+
+def waiting_line(rank: int, world_size: int, *, backend: str = "gloo") -> str:
+    """Return what a process started by hand (not by torchrun) waits for, and what the others need."""
+    where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
+    minutes = 10 if backend == "nccl" else 30  # torch's default process-group timeouts
+    return (
+        f"rank {rank} of {world_size}: waiting for all {world_size} processes to join at {where} "
+        f"(started without torchrun: each needs its own RANK in 0..{world_size - 1} and the same "
+        f"WORLD_SIZE, MASTER_ADDR and MASTER_PORT; torch waits up to {minutes} minutes)"
+    )
 
 
 def shutdown_distributed() -> None:
