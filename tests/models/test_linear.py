@@ -6,12 +6,21 @@ from typing import Any
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import UsageError
 from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise
-from linearnets.models.scratch import SGD, LinearRegressionScratch, linreg, sgd, squared_loss
+from linearnets.models.scratch import (
+    SGD,
+    LinearRegressionScratch,
+    SoftmaxRegressionScratch,
+    linreg,
+    sgd,
+    squared_loss,
+)
+from linearnets.training.step import train_step
 
 
 def test_linreg_is_xw_plus_b() -> None:
@@ -208,6 +217,76 @@ BAD_INPUT = [
         UsageError,
         r"same number of examples",
     ),
+    (  # a matrix of weights would give (B, 2) predictions
+        lambda: linreg(torch.randn(4, 2), torch.randn(2, 2), torch.zeros(1)),
+        UsageError,
+        r"w must be a column of weights, shape \(d, 1\) or \(d,\), got shape \(2, 2\)",
+    ),
+    (
+        lambda: linreg(torch.randn(4, 2), torch.tensor(2.0), 0.0),
+        UsageError,
+        r"w must be a column of weights.*got shape \(\)",
+    ),
+    (
+        lambda: linreg(torch.randn(4, 2, dtype=torch.float64), torch.randn(2, 1), torch.zeros(1)),
+        TypeError,
+        r"X must have w's dtype torch\.float32, got torch\.float64; .*X\.to\(torch\.float32\)",
+    ),
+    (  # one bias per row would broadcast silently, on either path
+        lambda: linreg(torch.randn(4, 2), torch.randn(2, 1), torch.zeros(4, 1)),
+        UsageError,
+        r"b must be a one-element floating-point tensor or a number, got a tensor of shape \(4, 1\)",
+    ),
+    (
+        lambda: linreg(torch.randn(4, 2), torch.randn(2, 1), torch.zeros(2)),
+        UsageError,
+        r"b must be a one-element floating-point tensor.*shape \(2,\)",
+    ),
+    (
+        lambda: linreg(torch.randn(4, 2), torch.randn(2, 1), torch.tensor([1])),
+        UsageError,
+        r"b must be a one-element floating-point tensor.*dtype torch\.int64",
+    ),
+    (
+        lambda: linreg(torch.randn(4, 2), torch.randn(2, 1), True),
+        TypeError,
+        r"b must be a one-element tensor or a number, got True",
+    ),
+    (
+        lambda: linreg(torch.randn(4, 2), torch.randn(2, 1), "1"),  # type: ignore[arg-type]
+        TypeError,
+        r"b must be a one-element tensor or a number, got '1'",
+    ),
+    (
+        lambda: squared_loss(torch.zeros(2, 1), torch.tensor([[True], [False]])),
+        TypeError,
+        r"y must be a floating-point tensor",
+    ),
+    (
+        lambda: squared_loss([[1.0]], torch.zeros(1, 1)),  # type: ignore[arg-type]
+        TypeError,
+        r"y_hat must be a torch\.Tensor",
+    ),
+    (  # two targets per prediction: not a column, whatever the lengths
+        lambda: squared_loss(torch.zeros(4, 1), torch.zeros(4, 2)),
+        UsageError,
+        r"y must hold one target per prediction: y_hat has shape \(4, 1\), y has shape \(4, 2\)",
+    ),
+    (
+        lambda: LinearRegressionScratch(2, sigma=-1.0),
+        UsageError,
+        r"sigma must be a finite number >= 0, got -1\.0; pass e\.g\. sigma=0\.01",
+    ),
+    (
+        lambda: LinearRegressionScratch(2, generator=0),  # type: ignore[arg-type]
+        TypeError,
+        r"generator must be a torch\.Generator or None, got 0",
+    ),
+    (
+        lambda: LinearRegressionScratch(2, analytic=1),  # type: ignore[arg-type]
+        TypeError,
+        r"analytic must be True or False, got 1",
+    ),
 ]
 
 
@@ -257,6 +336,31 @@ def test_analytic_step_rejects_mismatched_targets(gen: torch.Generator) -> None:
         net.analytic_step(torch.randn(5, 2, generator=gen), torch.randn(4, 1), scale=0.2)
 
 
+@pytest.mark.parametrize(
+    ("y", "pattern"),
+    [
+        (torch.ones(1, 4), r"y must hold one target per prediction: y_hat has shape \(4, 1\), y has shape \(1, 4\)"),
+        (torch.ones(2, 2), r"y must hold one target per prediction: y_hat has shape \(4, 1\), y has shape \(2, 2\)"),
+        (torch.ones(4, 1, dtype=torch.bool), r"y must be a floating-point tensor, got .*dtype torch\.bool"),
+    ],
+    ids=["row (1, 4)", "square (2, 2)", "bool (4, 1)"],
+)  # fmt: skip
+@pytest.mark.parametrize("analytic", [False, True])
+def test_both_paths_refuse_targets_that_only_match_by_count(
+    analytic: bool, y: torch.Tensor, pattern: str
+) -> None:
+    """4 targets for 4 predictions, but not one per row (or not numbers): the analytic step refuses
+    exactly what squared_loss does, before any parameter moves."""
+    net = LinearRegressionScratch(2, analytic=analytic)
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(UsageError, match=pattern):
+        train_step(
+            net, torch.randn(4, 2), y, squared_loss, SGD(net.parameters(), lr=0.1), scale=0.25
+        )
+    for p, old in zip(net.parameters(), before, strict=True):
+        assert torch.equal(p, old)
+
+
 def test_to_keeps_the_parameter_objects_an_optimizer_holds(gen: torch.Generator) -> None:
     net = LinearRegressionScratch(2, generator=gen)
     opt = SGD(net.parameters(), lr=0.1)
@@ -266,3 +370,110 @@ def test_to_keeps_the_parameter_objects_an_optimizer_holds(gen: torch.Generator)
     squared_loss(net(torch.ones(4, 2)), torch.zeros(4, 1)).mean().backward()
     opt.step()
     assert not torch.equal(net.w, before)
+
+
+def test_linreg_with_the_books_1d_weights_and_a_number_bias() -> None:
+    """The other path (the book's ``true_w`` and a float ``b``): predictions (B,), checked by hand."""
+    X = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    w = torch.tensor([0.5, -1.0])
+    y_hat = linreg(X, w, 2.0)
+    torch.testing.assert_close(y_hat, torch.tensor([0.5, -0.5]))
+    torch.testing.assert_close(y_hat, F.linear(X, w.reshape(1, 2), torch.tensor([2.0])).reshape(2))
+
+
+@pytest.mark.parametrize("analytic", [False, True])
+def test_parameters_are_w_then_b_and_track_gradients_unless_analytic(analytic: bool) -> None:
+    net = LinearRegressionScratch(3, analytic=analytic)
+    assert [name for name, _ in net.named_parameters()] == ["w", "b"]
+    assert [p.requires_grad for p in net.parameters()] == [not analytic, not analytic]
+
+
+# --- the contract both scratch models share with nn.Module ---------------------------------------
+
+SCRATCH_MODELS = [
+    pytest.param(lambda g: LinearRegressionScratch(3, generator=g), id="linreg"),
+    pytest.param(lambda g: SoftmaxRegressionScratch(3, 4, generator=g), id="softmax"),
+]
+
+
+def _weight(net: Any) -> torch.Tensor:
+    """The (d, q) weight matrix of either scratch model."""
+    return net.w if isinstance(net, LinearRegressionScratch) else net.W
+
+
+@pytest.mark.parametrize("build", SCRATCH_MODELS)
+def test_parameters_are_the_models_own_tensors_in_order(build: Any, gen: torch.Generator) -> None:
+    net = build(gen)
+    names = net.param_names()
+    assert [p for p in net.parameters()] == [getattr(net, n) for n in names]
+    assert all(p is getattr(net, n) for p, n in zip(net.parameters(), names, strict=True))
+    assert all(p is getattr(net, n) for n, p in net.named_parameters())
+    assert names[0] in ("w", "W")  # weights first, as nn.Linear lists them
+
+
+@pytest.mark.parametrize("build", SCRATCH_MODELS)
+def test_train_and_eval_set_the_mode_as_nn_module_does(build: Any, gen: torch.Generator) -> None:
+    net, module = build(gen), nn.Linear(3, 1)
+    assert net.training is module.training is True
+    assert net.eval() is net and module.eval() is module
+    assert net.training is module.training is False
+    assert net.train() is net and net.training is True
+    assert net.train(False) is net and net.training is False
+
+
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda",
+        marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+    ),
+]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("build", SCRATCH_MODELS)
+def test_to_moves_every_parameter_in_place(build: Any, device: str, gen: torch.Generator) -> None:
+    net = build(gen)
+    before = [(p, p.detach().clone()) for p in net.parameters()]
+    assert net.to(device) is net  # chained as net = Model(...).to(device)
+    assert [p.device.type for p in net.parameters()] == [device, device]
+    for (old, value), new in zip(before, net.parameters(), strict=True):
+        assert old is new and torch.equal(new.cpu(), value)
+
+
+@pytest.mark.parametrize("build", SCRATCH_MODELS)
+def test_state_dict_is_a_detached_copy(build: Any, gen: torch.Generator) -> None:
+    net = build(gen)
+    state = net.state_dict()
+    saved = {k: v.clone() for k, v in state.items()}
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(1.0)  # training goes on after the save
+    assert all(torch.equal(state[k], saved[k]) for k in saved)
+    assert not any(v.requires_grad for v in state.values())
+
+
+@pytest.mark.parametrize("build", SCRATCH_MODELS)
+def test_load_state_dict_refuses_integer_tensors(build: Any, gen: torch.Generator) -> None:
+    net = build(gen)
+    state = {k: v.long() for k, v in net.state_dict().items()}
+    name = net.param_names()[0]
+    with pytest.raises(
+        TypeError,
+        match=rf"state\['{name}'\] must be a floating-point tensor, got a tensor of shape .* "
+        r"dtype torch\.int64; load a state saved by state_dict\(\)",
+    ):
+        net.load_state_dict(state)
+
+
+@pytest.mark.parametrize("build", SCRATCH_MODELS)
+def test_calling_the_model_passes_gradients_to_its_input(build: Any, gen: torch.Generator) -> None:
+    """As an nn.Module's call does (input saliency): the oracle is autograd through F.linear."""
+    net = build(gen)
+    X = torch.randn(5, 3, generator=gen, requires_grad=True)
+    net(X).sum().backward()
+    ref = X.detach().clone().requires_grad_()
+    W = _weight(net).detach()
+    F.linear(ref, W.T, net.b.detach()).sum().backward()
+    assert X.grad is not None
+    torch.testing.assert_close(X.grad, ref.grad)

@@ -598,6 +598,31 @@ BAD_INPUT = [
         r"state\['W'\] must have shape \(784, 10\)",
     ),
     (lambda: softmax_concise(0), UsageError, r"num_inputs must be a positive integer"),
+    (
+        lambda: SoftmaxRegressionScratch(sigma=-0.01),
+        UsageError,
+        r"sigma must be a finite number >= 0, got -0\.01; pass e\.g\. sigma=0\.01",
+    ),
+    (
+        lambda: SoftmaxRegressionScratch(generator=0),  # type: ignore[arg-type]
+        TypeError,
+        r"generator must be a torch\.Generator or None, got 0",
+    ),
+    (  # a truthy string is not a yes
+        lambda: SoftmaxRegressionScratch(analytic="no"),  # type: ignore[arg-type]
+        TypeError,
+        r"analytic must be True or False, got 'no'",
+    ),
+    (  # one feature per example still needs the batch dimension: (B,) is not (B, 1)
+        lambda: SoftmaxRegressionScratch(1, 3)(torch.zeros(5)),
+        UsageError,
+        r"X must hold 1 features per example.*got shape \(5,\)",
+    ),
+    (
+        lambda: SoftmaxRegressionScratch()(torch.zeros(2, 784, dtype=torch.float64)),
+        TypeError,
+        r"X must have the model's dtype torch\.float32, got torch\.float64; .*X\.to\(torch\.float32\)",
+    ),
 ]
 
 

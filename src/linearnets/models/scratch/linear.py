@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import torch
 
@@ -97,15 +98,7 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     See D2L §3.2.4.
     """
-    if (
-        not isinstance(y_hat, torch.Tensor)
-        or not isinstance(y, torch.Tensor)
-        or y.dtype == torch.bool
-        or (
-            y.shape != y_hat.shape
-            and not (_is_column(y) and _is_column(y_hat) and len(y) == len(y_hat))
-        )
-    ):
+    if not _targets_fit(y_hat, y):
         check_float_tensor("y_hat", y_hat)
         check_float_tensor("y", y)
         raise UsageError(
@@ -117,6 +110,19 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     # halving is exact, and at batch 10 it saves ~9 µs of the loss's forward and backward (``**`` goes
     # through a Python wrapper, and a division node costs more than a product)
     return diff * diff * 0.5
+
+
+def _targets_fit(y_hat: Any, y: Any) -> bool:
+    """Whether ``y`` holds one (non-bool) target per prediction of ``y_hat``: the same shape, or
+    both columns (B,) / (B, 1) of the same length."""
+    return (
+        isinstance(y_hat, torch.Tensor)
+        and isinstance(y, torch.Tensor)
+        and y.dtype != torch.bool
+        and (
+            y.shape == y_hat.shape or (_is_column(y) and _is_column(y_hat) and len(y) == len(y_hat))
+        )
+    )
 
 
 def _is_column(t: torch.Tensor) -> bool:
@@ -201,7 +207,7 @@ class LinearRegressionScratch(ScratchModule):
         See D2L §3.1.1.2.
         """
         y_hat = self.forward(X)  # (B, 1)
-        if y.numel() != y_hat.numel():
+        if not _targets_fit(y_hat, y):
             squared_loss(y_hat, y)  # raises the loss's own error for mismatched targets
         r = y_hat - y.reshape(y_hat.shape)  # (B, 1)
         losses = r.square().div_(2)  # (B, 1), the same rounding as (ŷ − y) ** 2 / 2

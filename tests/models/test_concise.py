@@ -1,0 +1,108 @@
+"""The concise models (D2L §3.3, §3.7): init_weights and the input checks run before nn.Linear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.errors import UsageError
+from linearnets.models.concise import init_weights, linreg_concise, softmax_concise
+
+
+def test_init_weights_leaves_other_modules_untouched(gen: torch.Generator) -> None:
+    """Only nn.Linear layers are re-initialised, even where another module has a weight and a bias."""
+    conv = nn.Conv2d(1, 2, 3)
+    before = {k: v.clone() for k, v in conv.state_dict().items()}
+    init_weights(conv, generator=gen)
+    assert all(torch.equal(conv.state_dict()[k], v) for k, v in before.items())
+
+
+def test_init_weights_handles_a_linear_layer_without_bias() -> None:
+    layer = nn.Linear(5, 3, bias=False)
+    init_weights(layer, std=0.5, generator=torch.Generator().manual_seed(2))
+    expected = torch.empty(3, 5).normal_(0.0, 0.5, generator=torch.Generator().manual_seed(2))
+    assert torch.equal(layer.weight, expected) and layer.bias is None
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,pattern",
+    [
+        ({"std": -0.01}, UsageError, r"std must be a finite number >= 0, got -0\.01; pass e\.g\. std=0\.01"),
+        ({"generator": 0}, TypeError, r"generator must be a torch\.Generator or None, got 0"),
+    ],
+    ids=["std", "generator"],
+)  # fmt: skip
+def test_init_weights_refuses_bad_options(
+    kwargs: dict[str, Any], error: type[Exception], pattern: str
+) -> None:
+    with pytest.raises(error, match=pattern):
+        init_weights(nn.Linear(2, 1), **kwargs)
+
+
+BAD_INPUT = [
+    (  # the linear model takes (B, d) only: no flattening
+        lambda: linreg_concise(2)(torch.zeros(4, 3)),
+        UsageError,
+        r"X must hold 2 features per example, shape \(B, 2\), got shape \(4, 3\); check the data",
+    ),
+    (
+        lambda: linreg_concise(4)(torch.zeros(3, 2, 2)),
+        UsageError,
+        r"X must hold 4 features per example, shape \(B, 4\), got shape \(3, 2, 2\)",
+    ),
+    (  # one feature per example still needs the batch dimension
+        lambda: softmax_concise(1, 3)(torch.zeros(5)),
+        UsageError,
+        r"X must hold 1 features per example, shape \(B, 1\) or \(B, 1, H, W\), got shape \(5,\)",
+    ),
+    (
+        lambda: linreg_concise(2)(torch.zeros(4, 2, dtype=torch.float64)),
+        TypeError,
+        r"X must have the model's dtype torch\.float32, got torch\.float64; .*net\.to\(torch\.float64\)",
+    ),
+    (
+        lambda: softmax_concise().double()(torch.zeros(4, 784)),
+        TypeError,
+        r"X must have the model's dtype torch\.float64, got torch\.float32",
+    ),
+    (
+        lambda: linreg_concise(2)(torch.zeros(4, 2, dtype=torch.int64)),
+        TypeError,
+        r"X must be a floating-point tensor",
+    ),
+    (
+        lambda: linreg_concise(0),
+        UsageError,
+        r"num_inputs must be a positive integer \(>= 1\), got 0",
+    ),
+    (
+        lambda: softmax_concise(784, 0),
+        UsageError,
+        r"num_outputs must be a positive integer \(>= 1\), got 0",
+    ),
+]
+
+
+@pytest.mark.parametrize("call,error,pattern", BAD_INPUT)
+def test_bad_input(call: Any, error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_a_float64_model_takes_float64_batches(gen: torch.Generator) -> None:
+    net = softmax_concise(generator=gen).double()
+    X = torch.rand(3, 1, 28, 28, generator=gen, dtype=torch.float64)
+    torch.testing.assert_close(net(X), F.linear(X.reshape(3, 784), net[1].weight, net[1].bias))
+
+
+def test_linreg_concise_is_one_seeded_linear_layer(gen: torch.Generator) -> None:
+    net = linreg_concise(3, generator=torch.Generator().manual_seed(4))
+    assert isinstance(net, nn.Sequential) and len(net) == 1 and isinstance(net[0], nn.Linear)
+    expected = torch.empty(1, 3).normal_(0.0, 0.01, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(net[0].weight, expected) and torch.equal(net[0].bias, torch.zeros(1))
+    X = torch.randn(5, 3, generator=gen)
+    torch.testing.assert_close(net(X), X @ expected.T)
