@@ -166,3 +166,77 @@ def test_predict_draws_up_to_the_bound(gen: torch.Generator, tmp_path: Path) -> 
     loader = ArrayLoader(images, torch.zeros(100, dtype=torch.long), 64, shuffle=False)
     axes = predict(SoftmaxRegressionScratch(generator=gen), loader, 100, out=tmp_path / "p.png")
     assert len(axes) == 100 and (tmp_path / "p.png").is_file()
+
+
+def test_confusion_counts_skip_an_empty_batch() -> None:
+    """A batch of no rows (e.g. an empty shard) adds nothing; it has no largest prediction."""
+    net = lambda X: X  # noqa: E731  (the inputs are the scores)
+    batches = [
+        (torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64)),
+        (
+            torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),
+            torch.tensor([2, 1, 0]),
+        ),
+    ]
+    expected = torch.zeros(3, 3, dtype=torch.int64)
+    for true, guess in ((2, 2), (1, 0), (0, 2)):  # (true, predicted) per row, by hand
+        expected[true, guess] += 1
+    assert torch.equal(confusion_counts(net, batches, 3), expected)
+
+
+@pytest.mark.parametrize("label", [3, -1])
+def test_confusion_counts_refuse_a_label_outside_the_classes(label: int) -> None:
+    """Row y · C + pred of a label ≥ C lands in no row (or in another one): refused by name."""
+    batch = [(torch.zeros(2, 2), torch.tensor([0, label]))]
+    with pytest.raises(UsageError, match=rf"y must hold class indices in \[0, 3\), got {label}"):
+        confusion_counts(_Fixed([0, 1], 3), batch, 3)
+
+
+def test_prediction_samples_read_no_batch_past_the_first_n_images() -> None:
+    """A test set of 10,000 images must not be read to the end for 4 of them."""
+    first10 = lambda X: X.reshape(len(X), -1)[:, :10]  # noqa: E731  (a net of 10 scores)
+
+    def two_batches() -> Any:
+        yield torch.rand(4, 1, 28, 28), torch.arange(4)
+        raise AssertionError("a second batch was read")
+
+    images, true_names, _ = prediction_samples(first10, two_batches(), 4)
+    assert images.shape == (4, 28, 28)
+    assert true_names == ["t-shirt", "trouser", "pullover", "dress"]
+
+
+def test_prediction_samples_keep_unflattened_single_channel_images() -> None:
+    first10 = lambda X: X.reshape(len(X), -1)[:, :10]  # noqa: E731
+    X = torch.rand(3, 5, 7)  # (B, H, W), not square
+    images, _, _ = prediction_samples(first10, [(X, torch.arange(3))], 3)
+    assert torch.equal(images, X)
+
+
+@pytest.mark.parametrize(("batches", "said"), [(1, "1 empty batch;"), (2, "2 empty batches;")])
+def test_prediction_samples_refuse_a_test_set_without_examples(batches: int, said: str) -> None:
+    """Empty batches are no images to draw: the message says so, not that their shape is wrong."""
+    first10 = lambda X: X[:, :10]  # noqa: E731
+    empty = [(torch.zeros(0, 784), torch.zeros(0, dtype=torch.int64))] * batches
+    with pytest.raises(
+        UsageError, match=rf"test_iter must yield at least one example, got {said} "
+    ):
+        prediction_samples(first10, empty, 2)
+
+
+# the Chinese edition's labels (D2L zh §3.5.1), written out here as the oracle
+_ZH = ["T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴"]
+
+
+def test_prediction_samples_and_predict_name_classes_in_the_language_asked(
+    tmp_path: Path,
+) -> None:
+    from linearnets.inference import predict
+
+    net = _Fixed([9, 1, 0], 10)
+    batch = [(torch.rand(3, 1, 4, 4), torch.tensor([9, 3, 0]))]
+    _, true_names, pred_names = prediction_samples(net, batch, 3, lang="zh")
+    assert true_names == [_ZH[9], _ZH[3], _ZH[0]] and pred_names == [_ZH[9], _ZH[1], _ZH[0]]
+    axes = predict(net, batch, 3, out=tmp_path / "p.png", lang="zh")
+    assert [ax.get_title() for ax in axes] == [
+        f"{_ZH[t]}\n{_ZH[p]}" for t, p in ((9, 9), (3, 1), (0, 0))
+    ]

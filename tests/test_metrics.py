@@ -126,6 +126,42 @@ BAD_INPUT = [
         )
         for dtype in (torch.uint16, torch.uint32, torch.uint64)
     ],
+    (  # a label the scores have no column for can never be predicted: an error, not a miss
+        lambda: accuracy(SCORES, torch.tensor([0, 2, 0, 3, 0])),
+        UsageError,
+        r"y must hold class indices in \[0, 3\), got 3; check the labels match",
+    ),
+    (
+        lambda: correct_count(SCORES, torch.tensor([0, 2, -1, 2, 0])),
+        UsageError,
+        r"y must hold class indices in \[0, 3\), got -1",
+    ),
+    (  # labels are checked also against predicted labels (B,), not only against scores
+        lambda: correct_count(SCORES.argmax(dim=1), LABELS.float()),
+        TypeError,
+        r"y must be an integer tensor of class indices, got .*torch\.float32; use y\.long\(\)",
+    ),
+    (
+        lambda: correct_count(SCORES.argmax(dim=1), [0, 2, 0, 2, 0]),
+        TypeError,
+        r"y must be a torch\.Tensor of class indices, got \[0, 2, 0, 2, 0\]",
+    ),
+    (
+        lambda: correct_count(SCORES.tolist(), LABELS),
+        TypeError,
+        r"y_hat must be a torch\.Tensor of scores \(B, C\) or labels \(B,\), got list; "
+        r"convert it with torch\.as_tensor\(y_hat\)",
+    ),
+    (
+        lambda: Accumulator(2).add(1.0, True),
+        TypeError,
+        r"add\(\) takes numbers, got True as value 2",
+    ),
+    (  # float("0.5") would accept it: a string is refused, not parsed
+        lambda: Accumulator(2).add("0.5", 1.0),
+        TypeError,
+        r"add\(\) takes numbers, got '0\.5' as value 1; pass a number",
+    ),
     (lambda: Accumulator(2).add(1.0), UsageError, r"add\(\) needs 2 values, got 1"),
     (lambda: Accumulator(2).add(1.0, 2.0, 3.0), UsageError, r"add\(\) needs 2 values, got 3"),
     (lambda: Accumulator(2)[2], IndexError, r"out of range"),
@@ -164,3 +200,18 @@ def test_nan_scores_are_refused_not_counted_as_right() -> None:
         accuracy(scores, labels)
     with pytest.raises(DivergenceError, match="scores hold NaN"):
         evaluate(lambda X: scores, [(torch.zeros(2, 1), labels)])
+
+
+def test_a_column_of_predicted_labels_is_read_as_labels() -> None:
+    """(B, 1) holds one predicted label per row, not one score: it is compared as labels."""
+    pred = torch.tensor([[2], [1], [0], [2]])
+    assert correct_count(pred, torch.tensor([2, 0, 0, 1])) == 2  # rows 0 and 2, by hand
+    assert accuracy(pred, torch.tensor([2, 1, 0, 2])) == 1.0
+
+
+def test_accumulator_totals_are_floats_before_any_add_and_after_reset() -> None:
+    acc = Accumulator(2)
+    assert [type(acc[0]), type(acc[1])] == [float, float]
+    acc.add(3, 4)
+    acc.reset()
+    assert [type(v) for v in acc.data] == [float, float] and acc.data == [0.0, 0.0]

@@ -68,6 +68,11 @@ def prediction_samples(
     if not images:
         raise UsageError("test_iter must yield at least one batch, got none")
     X, y = torch.cat(images)[:n], torch.cat(labels)[:n]
+    if not len(y):
+        raise UsageError(
+            f"test_iter must yield at least one example, got {len(images)} empty batch"
+            f"{'es' if len(images) > 1 else ''}; check the test set is not empty"
+        )
     pred = predict_labels(net, X)
     return (
         _as_images(X).cpu(),

@@ -106,3 +106,23 @@ def test_an_active_torch_function_mode_takes_the_public_path(
 def test_a_loss_without_a_graph_fails_as_torch_does() -> None:
     with pytest.raises(RuntimeError, match="does not require grad"):
         backward_scaled(torch.ones(3), 0.5)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_batch_mean_scale_of_one_ninth_gives_the_public_gradients_bit_for_bit(name: str) -> None:
+    """scale = 1/9 (the mean of 9 losses) seeds in the losses' dtype, as full_like(l, 1/9) does."""
+    expected = _grads(CASES[name], lambda l: l.backward(torch.full_like(l, 1 / 9)))
+    got = _grads(CASES[name], lambda l: backward_scaled(l, 1 / 9))
+    for a, b in zip(got, expected, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_the_graph_is_freed_as_a_plain_backward_frees_it() -> None:
+    """retain_graph=False: a step's graph is not kept alive (nor backward through twice)."""
+    params, l = _softmax_scratch(torch.Generator().manual_seed(3))
+    backward_scaled(l, 0.5)
+    assert all(
+        p.grad is not None and not p.grad.requires_grad for p in params
+    )  # no 2nd-order graph
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        backward_scaled(l, 0.5)

@@ -4,6 +4,8 @@ healthy runs at the book's settings."""
 from __future__ import annotations
 
 import math
+import weakref
+from dataclasses import dataclass
 
 import pytest
 import torch
@@ -14,6 +16,7 @@ from linearnets.data.synthetic import load_array, synthetic_data
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.tasks.linreg import run_linreg
+from linearnets.training.distributed import DistContext
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import EpochMetrics, fit
 
@@ -147,6 +150,7 @@ def test_a_restored_guard_carries_on_exactly_as_the_original() -> None:
         ({"lr": 0.0}, r"lr must be a finite number > 0, got 0.0"),
         ({"lr": 0.1, "factor": 1.0}, r"factor must be > 1, got 1.0"),
         ({"lr": 0.1, "min_examples": 0}, r"min_examples must be a positive integer"),
+        ({"lr": 0.1, "check_every": 0}, r"check_every must be a positive integer \(>= 1\), got 0"),
     ],
 )
 def test_bad_settings_are_refused(kwargs: dict[str, float], pattern: str) -> None:
@@ -244,6 +248,7 @@ def test_as_a_fit_callback_a_cpu_run_is_checked_in_groups_of_16_naming_the_exact
     [
         [(64,)] * 5,  # full batches, per-example losses
         [(10, 1)] * 3,  # linear regression's (B, 1) losses
+        [(6, 3)] * 3,  # several outputs per example: a row's losses are one example's
         [()] * 4,  # mean-reduced losses
         [(64,), (64,), (17,)],  # an epoch's short last batch
         [(8,), (0,), (8,)],  # an empty shard of a data-parallel batch
@@ -278,3 +283,80 @@ def test_epoch_end_checks_the_steps_not_read_back_yet() -> None:
     guard(0, _losses(math.inf, 8))
     with pytest.raises(DivergenceError, match=r"epoch 4, step 1: the batch loss is inf"):
         guard.on_epoch_end(metrics=EpochMetrics(4, 0.5, 0.8, 0.6, 0.8, 0.1))
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_a_non_finite_training_loss_after_an_epoch_trips(value: float) -> None:
+    guard = DivergenceGuard(0.2)  # no step seen: only the epoch's own figure can tell
+    with pytest.raises(
+        DivergenceError,
+        match=rf"epoch 3: the training loss after the epoch is {value} at lr 0.2; try a smaller",
+    ):
+        guard.on_epoch_end(metrics=EpochMetrics(3, value, None, None, None, 0.1))
+
+
+def test_exactly_factor_times_the_start_is_not_yet_more_than_it() -> None:
+    guard = DivergenceGuard(0.1, factor=100, min_examples=16, check_every=1)
+    guard(0, _losses(2.0, 16))  # the reference: 2
+    guard(1, _losses(200.0, 16))  # 100 × 2: not more than that
+    guard.on_epoch_end(metrics=EpochMetrics(1, 200.0, None, None, None, 0.1))
+    with pytest.raises(DivergenceError, match=r"step 3: the batch loss is 200\.5, more than 100×"):
+        guard(2, _losses(200.5, 16))
+
+
+def test_a_batch_of_exactly_min_examples_is_judged_as_a_batch() -> None:
+    guard = DivergenceGuard(0.1, factor=10, min_examples=32, check_every=1)
+    guard(0, _losses(1.0, 32))
+    with pytest.raises(DivergenceError, match=r"step 2: the batch loss is 50, more than 10×"):
+        guard(1, _losses(50.0, 32))
+
+
+def test_a_start_at_zero_loss_is_not_blown_up_by_rounding_noise() -> None:
+    """A model that starts on the data exactly (loss 0): 1e-12 later is noise, 1 is a blow-up."""
+    guard = DivergenceGuard(0.1, factor=100, min_examples=8, check_every=1)
+    guard(0, _losses(0.0, 8))
+    guard(1, _losses(1e-12, 8))
+    guard.on_epoch_end(metrics=EpochMetrics(1, 1e-12, None, None, None, 0.1))
+    with pytest.raises(DivergenceError, match=r"step 3: the batch loss is 1, .*starting value 0,"):
+        guard(2, _losses(1.0, 8))
+
+
+def test_a_checkpoint_includes_the_steps_not_read_back_yet() -> None:
+    guard = DivergenceGuard(0.1, min_examples=8, check_every=100)
+    guard(0, _losses(3.0, 4))
+    guard(1, _losses(5.0, 4))
+    state = guard.state_dict()  # pending steps are checked first, so they are not lost
+    assert state["start_loss"] == 4.0 and state["first_loss"] == 3.0
+    assert state["recent"] == [[12.0, 4], [20.0, 4]]
+
+
+def test_pending_steps_hold_no_graph_that_keeps_a_batch_alive() -> None:
+    w = torch.ones(3, 1, requires_grad=True)
+    X = torch.rand(4, 3)
+    batch = weakref.ref(X)
+    losses = (X @ w).reshape(-1) ** 2  # the graph saves X for the gradient of w
+    guard = DivergenceGuard(0.1, check_every=100)
+    guard(0, losses)
+    del X, losses
+    assert batch() is None
+
+
+@dataclass(frozen=True)
+class _RankOfTwo(DistContext):
+    """Rank 0 of a 2-process run; the other rank's (loss sum, count) of each step is given."""
+
+    other: tuple[float, float] = (0.0, 0.0)
+
+    def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
+        return tensor.add_(torch.tensor(self.other, dtype=tensor.dtype))
+
+
+def test_in_a_data_parallel_run_every_rank_decides_on_the_sums_of_all() -> None:
+    dist = _RankOfTwo(rank=0, world_size=2, other=(12.0, 4.0))  # 4 examples, loss sum 12
+    guard = DivergenceGuard(0.1, factor=10, min_examples=8, check_every=1, dist=dist)
+    guard(0, torch.ones(4, 2))  # 4 examples of 2 outputs each: loss sum 8
+    state = guard.state_dict()
+    assert state["start_loss"] == (8.0 + 12.0) / (4 + 4) and state["recent"] == [[20.0, 8]]
+    # this rank's 4 examples at 200 (sum 800) and the other's 12: 812 / 8 = 101.5 > 10 × 2.5
+    with pytest.raises(DivergenceError, match=r"step 2: the batch loss is 101\.5, more than 10×"):
+        guard(1, torch.full((4, 2), 100.0))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from linearnets.errors import UsageError
 from linearnets.training.history import EpochMetrics, History
 
 
@@ -15,3 +18,32 @@ def test_repr_is_one_short_line_of_the_last_epoch() -> None:
     regression = History([EpochMetrics(1, 5.2e-5, None, None, None, 0.01)])
     assert repr(regression) == "History(1 epoch; epoch 1: train loss 5.2e-05)"
     assert history.test_acc == [0.79] * 10 and history.train_loss[1] == 0.5
+
+
+def test_lists_follow_the_epochs_field_by_field() -> None:
+    epochs = [
+        EpochMetrics(1, 0.9, 0.6, 0.8, 0.65, 1.0),
+        EpochMetrics(2, 0.5, 0.7, 0.55, 0.72, 1.1),
+    ]
+    history = History(epochs)
+    assert history.train_loss == [0.9, 0.5] and history.train_acc == [0.6, 0.7]
+    assert history.test_loss == [0.8, 0.55] and history.test_acc == [0.65, 0.72]
+    assert history.last is epochs[1]
+    assert epochs[0].as_dict() == {
+        "epoch": 1,
+        "train_loss": 0.9,
+        "train_acc": 0.6,
+        "test_loss": 0.8,
+        "test_acc": 0.65,
+        "seconds": 1.0,
+    }
+
+
+def test_repr_shows_four_significant_digits() -> None:
+    history = History([EpochMetrics(3, 0.123456, 0.876543, 0.2, 0.812345, 2.0)])
+    assert repr(history) == "History(1 epoch; epoch 3: train loss 0.1235, train acc 0.8765, test acc 0.8123)"  # fmt: skip
+
+
+def test_last_of_an_empty_history_is_refused() -> None:
+    with pytest.raises(UsageError, match="history is empty: no epoch has finished yet"):
+        _ = History().last

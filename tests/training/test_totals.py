@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import weakref
+from dataclasses import dataclass
+
 import pytest
 import torch
 
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
-from linearnets.training.totals import EpochTotals, predicted
+from linearnets.training.distributed import DistContext
+from linearnets.training.totals import EpochTotals, detached, predicted
 
 
 def _steps(
@@ -113,3 +118,128 @@ def test_for_loss_takes_a_0d_loss_as_a_sum_when_told() -> None:
     totals.add(torch.zeros(4, 1), torch.zeros(4, 1), torch.tensor(8.0))
     totals.add(torch.zeros(2, 1), torch.zeros(2, 1), torch.tensor(1.0))
     assert totals.result("train_iter", None) == (pytest.approx(9.0 / 6), None)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [(8, 10, 1), (8,)],  # (B, C, 1) would count up to B² rows; (B,) holds no scores
+)
+def test_an_output_that_is_not_one_row_of_scores_per_label_is_refused(
+    gen: torch.Generator, shape: tuple[int, ...]
+) -> None:
+    _, labels, losses = _steps(gen, [8])[0]
+    with pytest.raises(
+        UsageError,
+        match=rf"a classifier's output must be scores of shape \(B, C\), one row per label, got "
+        rf"shape {re.escape(str(shape))} for 8 labels",
+    ):
+        EpochTotals().add(torch.randn(shape, generator=gen), labels, losses)
+
+
+def test_empty_classification_shards_count_for_nothing(gen: torch.Generator) -> None:
+    """A data-parallel rank left with no rows: (0, C) scores and (0,) labels add nothing."""
+    empty = (torch.zeros(0, 10), torch.zeros(0, dtype=torch.int64), torch.zeros(0))
+    alone = EpochTotals()
+    alone.add(*empty)
+    with pytest.raises(UsageError, match="train_iter must yield at least one example, got none"):
+        alone.result("train_iter", None)
+    steps = _steps(gen, [6, 4])
+    totals = EpochTotals()
+    for step in (steps[0], empty, steps[1]):
+        totals.add(*step)
+    hits = sum(int((s.argmax(dim=1) == y).sum()) for s, y, _ in steps)
+    losses = torch.cat([l for _, _, l in steps]).double()
+    assert totals.result("train_iter", None) == (pytest.approx(float(losses.mean())), hits / 10)
+
+
+# (steps, rows per step, classes): each fills a group of steps exactly at its last step
+_GROUPS = {
+    "steps": (EpochTotals._STASH_STEPS, 1, 3),
+    "rows": (1, EpochTotals._STASH_ROWS, 2),
+    "values": (2, 512, EpochTotals._STASH_VALUES // 1024),
+}
+
+
+@pytest.mark.parametrize("bad_group", [0, 1])
+@pytest.mark.parametrize("group", _GROUPS)
+def test_on_the_cpu_a_bad_label_stops_the_epoch_when_its_group_of_steps_is_full(
+    group: str, bad_group: int, gen: torch.Generator
+) -> None:
+    """Not only at the epoch's end (an epoch would train on labels past the model), nor at every
+    step (a read-back each): the bad group's first label is one too many, and the add that fills
+    that group raises."""
+    num_steps, rows, classes = _GROUPS[group]
+    totals = EpochTotals()
+    last = (bad_group + 1) * num_steps - 1
+    for step in range(last + 1):
+        labels = torch.zeros(rows, dtype=torch.int64)
+        labels[0] = classes if step == bad_group * num_steps else 0
+        args = (torch.randn(rows, classes, generator=gen), labels, torch.rand(rows, generator=gen))
+        if step < last:
+            totals.add(*args)  # the group is not full yet: nothing is read back
+            continue
+        with pytest.raises(UsageError, match=rf"y must hold class indices in \[0, {classes}\), got {classes}"):  # fmt: skip
+            totals.add(*args)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_on_a_gpu_bad_labels_and_nan_scores_are_refused_with_the_epochs_totals() -> None:
+    """On a device the group's checks are read back at result(), not when the group is full."""
+    bad = EpochTotals()
+    bad.add(torch.zeros(2, 3, device="cuda"), torch.tensor([0, 3], device="cuda"), None)
+    with pytest.raises(UsageError, match=r"y must hold class indices in \[0, 3\), got 3"):
+        bad.result("train_iter", None)
+    nan = EpochTotals()
+    scores = torch.tensor([[0.0, float("nan"), 1.0]], device="cuda")
+    nan.add(scores, torch.tensor([1], device="cuda"), None)
+    with pytest.raises(DivergenceError, match="scores hold NaN"):
+        nan.result("train_iter", None)
+
+
+def test_detached_cuts_a_tensor_from_its_graph_and_returns_others_as_they_are() -> None:
+    w = torch.ones(3, requires_grad=True)
+    l = w * 2
+    cut = detached(l)
+    assert not cut.requires_grad and cut.grad_fn is None and torch.equal(cut, torch.full((3,), 2.0))
+    plain = torch.ones(3)
+    assert detached(plain) is plain
+
+
+@pytest.mark.parametrize("hold", ["scores", "losses"])
+def test_the_stash_holds_no_graph_that_keeps_a_batch_alive(hold: str) -> None:
+    """Outputs and losses are stashed detached: a step's graph (and the batch it saved) is freed."""
+    w = torch.ones(3, 2, requires_grad=True)
+    X = torch.rand(4, 3)
+    batch = weakref.ref(X)
+    y_hat = X @ w  # the graph saves X for the gradient of w
+    l = torch.nn.functional.cross_entropy(y_hat, torch.tensor([0, 1, 1, 0]), reduction="none")
+    totals = EpochTotals()
+    if hold == "scores":
+        totals.add(y_hat, torch.tensor([0, 1, 1, 0]), None)
+    else:
+        totals.add(torch.zeros(4, 1), torch.zeros(4, 1), l)
+    del X, y_hat, l
+    assert batch() is None
+
+
+@dataclass(frozen=True)
+class _RankOfTwo(DistContext):
+    """Rank 0 of a 2-process run whose other rank's totals are given: all-reduce adds them."""
+
+    other: tuple[float, ...] = ()
+
+    def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
+        return tensor.add_(torch.tensor(self.other, dtype=tensor.dtype))
+
+
+def test_a_data_parallel_epoch_combines_every_ranks_totals(gen: torch.Generator) -> None:
+    steps = _steps(gen, [5, 3])
+    totals = EpochTotals()
+    for step in steps:
+        totals.add(*step)
+    # the other rank saw 4 examples, loss sum 10, 1 right
+    dist = _RankOfTwo(rank=0, world_size=2, other=(10.0, 1.0, 4.0))
+    loss_sum = float(torch.cat([l for _, _, l in steps]).double().sum())
+    hits = sum(int((s.argmax(dim=1) == y).sum()) for s, y, _ in steps)
+    mean_loss, acc = totals.result("train_iter", dist)
+    assert mean_loss == pytest.approx((loss_sum + 10.0) / 12) and acc == (hits + 1) / 12

@@ -88,6 +88,24 @@ def _with_patched_step(opt: torch.optim.SGD) -> torch.optim.SGD:
     return opt
 
 
+def _with_patched_zero_grad(opt: torch.optim.SGD) -> torch.optim.SGD:
+    zero_grad = opt.zero_grad
+    opt.zero_grad = lambda *args, **kwargs: zero_grad(*args, **kwargs)  # type: ignore[method-assign]
+    return opt
+
+
+def _with_grad_scale(opt: torch.optim.SGD) -> torch.optim.SGD:
+    opt.grad_scale = torch.tensor(
+        1.0
+    )  # what torch.amp.GradScaler.step sets; torch's step refuses it
+    return opt
+
+
+def _momentum_in_second_group(params: Any) -> torch.optim.SGD:
+    weight, bias = list(params)
+    return torch.optim.SGD([{"params": [weight]}, {"params": [bias], "momentum": 0.9}], lr=0.1)
+
+
 FALLBACKS: dict[str, Callable[[Any], Any]] = {
     "momentum": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
     "weight_decay": lambda params: torch.optim.SGD(params, lr=0.1, weight_decay=1e-3),
@@ -99,6 +117,9 @@ FALLBACKS: dict[str, Callable[[Any], Any]] = {
     "LR scheduler": lambda params: _with_scheduler(torch.optim.SGD(params, lr=0.1)),
     "subclass": lambda params: _SubclassedSGD(params, lr=0.1),
     "patched step": lambda params: _with_patched_step(torch.optim.SGD(params, lr=0.1)),
+    "patched zero_grad": lambda params: _with_patched_zero_grad(torch.optim.SGD(params, lr=0.1)),
+    "grad_scale set": lambda params: _with_grad_scale(torch.optim.SGD(params, lr=0.1)),
+    "momentum in a later group": _momentum_in_second_group,
     "another optimizer": lambda params: torch.optim.Adam(params, lr=0.1),
     "scratch SGD": lambda params: SGD(params, lr=0.1),
 }
@@ -182,3 +203,23 @@ def test_a_step_the_user_replaced_runs_at_every_step() -> None:
     opt.step = counted_step  # type: ignore[method-assign]
     train_epoch(net, _data(), nn.CrossEntropyLoss(reduction="none"), opt)
     assert len(calls) == len(_data())
+
+
+class _StepOnly:
+    def step(self) -> None: ...
+
+
+@pytest.mark.parametrize(
+    "updater,pattern",
+    [
+        (_StepOnly(), r"updater must have zero_grad\(\) and step\(\), .*got _StepOnly$"),
+        (  # the book's updater(batch_size) function: pointed at the loop that takes it
+            lambda batch_size: None,
+            r"got function; the book's function updater\(batch_size\) runs with "
+            r"linearnets\.d2l\.train_epoch_ch3$",
+        ),
+    ],
+)
+def test_an_updater_without_zero_grad_and_step_is_refused(updater: Any, pattern: str) -> None:
+    with pytest.raises(TypeError, match=pattern):
+        streamlined(updater)
