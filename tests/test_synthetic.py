@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from linearnets.data.synthetic import data_iter, load_array, synthetic_data
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 
 TRUE_W = torch.tensor([2.0, -3.4])
 
@@ -170,3 +170,65 @@ def test_float64_weights_give_float64_data() -> None:
     X, y = synthetic_data(w, 4.2, 50, noise_std=0.0, generator=torch.Generator().manual_seed(0))
     assert X.dtype == y.dtype == torch.float64
     torch.testing.assert_close(y, (X @ w + 4.2).reshape(-1, 1), rtol=0, atol=1e-12)
+
+
+def test_one_element_tensor_bias_equals_the_number(gen: torch.Generator) -> None:
+    """A bias given as a 0-d or one-element tensor (e.g. a fitted ``b``) is the number it holds."""
+    for b in (
+        torch.tensor(4.25),
+        torch.tensor([4.25]),
+        torch.tensor([[4.25]], dtype=torch.float64),
+    ):
+        X, y = synthetic_data(
+            TRUE_W, b, 20, noise_std=0.0, generator=torch.Generator().manual_seed(6)
+        )
+        torch.testing.assert_close(y.reshape(-1), X @ TRUE_W + 4.25, rtol=0, atol=1e-6)
+
+
+BAD_W_OR_B: list[tuple[object, object, type[Exception], str]] = [
+    ([True, False], 1.0, UsageTypeError, r"w must hold real numbers, got dtype torch\.bool"),
+    (torch.tensor([1j, 2j]), 1.0, UsageTypeError, r"w must hold real numbers, got dtype torch\.complex64"),
+    (torch.tensor(2.0), 1.0, UsageError, r"w must be a non-empty 1-d tensor of weights \(d,\), got shape \(\)"),
+    (torch.tensor([]), 1.0, UsageError, r"w must be a non-empty 1-d tensor of weights \(d,\), got shape \(0,\)"),
+    ([2.0, float("nan")], 1.0, UsageError, r"w must hold only finite values, got 1 NaN/inf"),
+    ("ab", 1.0, UsageTypeError, r"w must be a 1-d tensor or sequence of numbers, got 'ab'"),  # TypeError in torch
+    ([[1.0, 2.0], [3.0]], 1.0, UsageTypeError, r"w must be a 1-d tensor or sequence of numbers"),  # ValueError
+    (None, 1.0, UsageTypeError, r"w must be a 1-d tensor or sequence of numbers, got None"),  # RuntimeError
+    (TRUE_W, True, UsageTypeError, r"b must be a number, got True"),
+    (TRUE_W, torch.tensor(True), UsageTypeError, r"b must be a number, got tensor\(True\)"),
+    (TRUE_W, torch.tensor(1j), UsageTypeError, r"b must be a number, got tensor\(0\.\+1\.j\)"),
+    (TRUE_W, torch.tensor([1.0, 2.0]), UsageTypeError, r"b must be a number, got tensor\(\[1\., 2\.\]\)"),
+    (TRUE_W, "4.2", UsageTypeError, r"b must be a number, got '4\.2'"),
+    (TRUE_W, float("inf"), UsageError, r"b must be a finite number, got inf"),
+    (TRUE_W, torch.tensor(float("nan")), UsageError, r"b must be a finite number, got nan"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("w", "b", "error", "pattern"), BAD_W_OR_B)
+def test_synthetic_data_refuses_bad_weights_and_bias(
+    w: object, b: object, error: type[Exception], pattern: str
+) -> None:
+    with pytest.raises(error, match=pattern):
+        synthetic_data(w, b, 10)  # type: ignore[arg-type]
+
+
+NAN = torch.tensor([[float("nan")], [1.0]])
+LAZY_BAD_INPUT = [
+    (lambda: synthetic_data(TRUE_W, 1.0, 10, generator=3), UsageTypeError, r"generator must be a torch\.Generator or None, got 3"),  # type: ignore[arg-type]
+    (lambda: data_iter(0, torch.randn(3, 2), torch.randn(3, 1)), UsageError, r"batch_size must be a positive integer \(>= 1\), got 0"),
+    (lambda: data_iter(2, NAN, torch.randn(2, 1)), UsageError, r"features must hold only finite values, got 1 NaN/inf"),
+    (lambda: data_iter(2, torch.randn(2, 1), NAN), UsageError, r"labels must hold only finite values, got 1 NaN/inf"),
+    (lambda: data_iter(2, torch.randn(2, 1), torch.randn(2, 1), generator=3), UsageTypeError, r"generator must be a torch\.Generator or None, got 3"),  # type: ignore[arg-type]
+    (lambda: load_array((torch.randn(0, 2), torch.randn(0)), 2), UsageError, r"data_arrays must hold at least one example, got 0 rows"),
+    (lambda: load_array((torch.randn(2, 1), NAN), 2), UsageError, r"data_arrays\[1\] must hold only finite values"),
+    (lambda: load_array((torch.randn(2, 1),), 2, "no"), UsageTypeError, r"is_train must be True or False, got 'no'"),  # type: ignore[arg-type]
+    (lambda: load_array((torch.randn(2, 1),), 2, generator=1), UsageTypeError, r"generator must be a torch\.Generator or None, got 1"),  # type: ignore[arg-type]
+    (lambda: load_array(torch.randn(2, 1), 2), UsageError, r"data_arrays must be a non-empty tuple of tensors, got Tensor"),  # type: ignore[arg-type]
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("call,error,pattern", LAZY_BAD_INPUT)
+def test_bad_input_is_refused_when_called_not_at_the_first_batch(call, error, pattern) -> None:  # type: ignore[no-untyped-def]
+    """No ``next()``: data_iter checks its arguments when called, like load_array and DataLoader."""
+    with pytest.raises(error, match=pattern):
+        call()

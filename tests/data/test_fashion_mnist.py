@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ import torch
 from PIL import Image
 
 from linearnets.data import download, fashion_mnist, files, http_deadline
+from linearnets.data import loader as loader_module
 from linearnets.data.fashion_mnist import (
     CLASSES,
     TEXT_LABELS,
@@ -29,9 +31,9 @@ from linearnets.data.fashion_mnist import (
     read_fashion_mnist,
 )
 from linearnets.data.transforms import Compose, Resize, ToTensor
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, UsageError, UsageTypeError
 
-from .conftest import REAL_DIR, Tiny
+from .conftest import REAL_DIR, Tiny, idx_bytes
 
 
 def _pillow_reference(arr: np.ndarray) -> torch.Tensor:
@@ -385,3 +387,95 @@ def test_an_unreadable_file_is_named_with_the_reason(
         r"permissions, or pass another --data-dir",
     ):
         read_fashion_mnist(root, checksums=tiny.files)
+
+
+def test_verify_must_be_true_or_false(tiny: Tiny, tmp_path: Path) -> None:
+    """``verify="no"`` is truthy: taken as is, it would hash the files the caller asked not to."""
+    root = tiny.write(tmp_path / "root")
+    with pytest.raises(UsageTypeError, match=r"verify must be True or False, got 'no'"):
+        read_fashion_mnist(root, verify="no", checksums=tiny.files)  # type: ignore[arg-type]
+
+
+def test_unverified_reads_are_memoised_too(tiny: Tiny, tmp_path: Path) -> None:
+    root = tiny.write(tmp_path / "root")
+    first = read_fashion_mnist(root, verify=False, checksums=tiny.files)
+    again = read_fashion_mnist(root, verify=False, checksums=tiny.files)
+    assert again.train_images is first.train_images and again.test_labels is first.test_labels
+
+
+def test_a_file_rewritten_on_disk_is_read_again(tiny: Tiny, tmp_path: Path) -> None:
+    """The memo is keyed by each file's path and mtime: new content at the same path is not missed."""
+    root = tiny.write(tmp_path / "root")
+    name = "t10k-labels-idx1-ubyte"
+    before = read_fashion_mnist(root, verify=False)
+    assert before.test_labels.tolist() == tiny.arrays[name].tolist()
+    path = root / f"{name}.gz"
+    new_labels = (tiny.arrays[name] + 1) % 10
+    path.write_bytes(gzip.compress(idx_bytes(new_labels)))
+    stat = path.stat()
+    os.utime(
+        path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9)
+    )  # a later mtime, whatever the clock
+    after = read_fashion_mnist(root, verify=False)
+    assert after.test_labels.tolist() == new_labels.tolist()
+
+
+def test_hashed_is_true_when_any_one_file_was_hashed_now(tiny: Tiny, tmp_path: Path) -> None:
+    """Three files answered by the verified cache and one hashed again (its mtime changed): hashed."""
+    root = tiny.write(tmp_path / "root")
+    assert read_fashion_mnist(root, checksums=tiny.files).hashed  # all four hashed and remembered
+    fashion_mnist._MEMO.clear()
+    assert not read_fashion_mnist(root, checksums=tiny.files).hashed  # all four from the cache
+    fashion_mnist._MEMO.clear()
+    path = root / f"{next(iter(tiny.files))}.gz"  # the first file read
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    arrays = read_fashion_mnist(root, checksums=tiny.files)
+    assert arrays.hashed and arrays.verified
+
+
+@pytest.mark.parametrize(
+    ("name", "array", "got"),
+    [
+        ("train-labels-idx1-ubyte", np.arange(4, dtype=np.uint8), r"got images \(5, 28, 28\) and labels \(4,\)"),
+        ("t10k-images-idx3-ubyte", np.zeros((3, 28, 27), np.uint8), r"got images \(3, 28, 27\) and labels \(3,\)"),
+    ],
+    ids=["4 labels for 5 images", "28x27 images"],
+)  # fmt: skip
+def test_files_that_do_not_form_fashion_mnist_are_refused(
+    tiny: Tiny, tmp_path: Path, name: str, array: np.ndarray, got: str
+) -> None:
+    root = tiny.write(tmp_path / "root")
+    (root / f"{name}.gz").write_bytes(gzip.compress(idx_bytes(array)))
+    with pytest.raises(
+        DatasetError, match=rf"expected \w+ images \(N, 28, 28\) with N labels.*{got}"
+    ):
+        read_fashion_mnist(root, verify=False)
+
+
+def test_load_data_reads_the_root_it_is_given(
+    tiny: Tiny, tiny_table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)  # nothing else to find
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    root = tiny.write(tmp_path / "root")
+    _, test_iter = load_data_fashion_mnist(2, root=root)
+    X = torch.cat([X for X, _ in test_iter])
+    images = tiny.arrays["t10k-images-idx3-ubyte"]
+    assert torch.equal(X, torch.from_numpy(images.astype(np.float32) / 255).unsqueeze(1))
+
+
+def test_load_data_puts_both_iterators_on_the_device(
+    real_memo: FashionMNISTArrays, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a GPU here, where the device goes is observed at its one door, resolve_device."""
+    asked: list[Any] = []
+
+    def resolve(device: Any) -> torch.device:
+        asked.append(device)
+        return torch.device("cpu")
+
+    monkeypatch.setattr(loader_module, "resolve_device", resolve)
+    train_iter, test_iter = load_data_fashion_mnist(256, device="cuda:1")
+    assert asked == ["cuda:1", "cuda:1"]
+    assert train_iter.device == test_iter.device == torch.device("cpu")

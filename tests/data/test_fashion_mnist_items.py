@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from linearnets.data import download, fashion_mnist, files
+from linearnets.data import download, fashion_mnist, files, http_deadline
 from linearnets.data.fashion_mnist import FashionMNIST
 from linearnets.data.transforms import ToTensor
 from linearnets.errors import UsageError, UsageTypeError
@@ -88,3 +88,70 @@ def test_without_pillow_to_tensor_gets_the_uint8_tensor_and_gives_the_default_it
     image, _ = ds[1]
     assert isinstance(seen[0], torch.Tensor) and seen[0].shape == (28, 28)
     assert torch.equal(image, FashionMNIST(root)[1][0])  # float32 (1, 28, 28), as without one
+
+
+def test_train_must_be_true_or_false(root: Path) -> None:
+    """``train="test"`` is truthy: taken as is, it would give the training split."""
+    with pytest.raises(UsageTypeError, match=r"train must be True or False, got 'test'"):
+        FashionMNIST(root, train="test")  # type: ignore[arg-type]
+
+
+def test_root_names_the_folder_found_by_searching(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LINEARNETS_DATA", str(root))
+    ds = FashionMNIST(train=False)
+    assert ds.root == str(root) and f"Root location: {root}" in repr(ds)
+
+
+def test_a_root_that_is_no_path_is_refused_by_type(root: Path) -> None:
+    for download_ in (False, True):
+        with pytest.raises(
+            UsageTypeError, match=r"root must be a folder path \(str or Path\), got 3"
+        ):
+            FashionMNIST(3, download=download_)  # type: ignore[arg-type]
+
+
+def test_download_true_without_any_local_copy_downloads_into_root(
+    tiny: Tiny, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No copy anywhere on this machine: the files are fetched into root/FashionMNIST/raw, then read."""
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no Keras cache
+    monkeypatch.chdir(tmp_path / "root")  # no data/ here; ../data is the target, not made yet
+    fetched: list[Path] = []
+
+    def fake_download(target: Path) -> None:  # what the network would bring
+        fetched.append(target)
+        tiny.write(target / "FashionMNIST" / "raw")
+
+    monkeypatch.setattr(download, "download_fashion_mnist", fake_download)
+    target = tmp_path / "data"
+    ds = FashionMNIST(target, train=False, download=True)
+    assert fetched == [target] and ds.root == str(target)
+    images = tiny.arrays["t10k-images-idx3-ubyte"]
+    assert torch.equal(ds[2][0], torch.from_numpy(images[2].astype(np.float32) / 255)[None])
+
+
+def test_the_books_code_runs_through_linearnets_torchvision(
+    tiny: Tiny, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """D2L §3.5.1 as printed, with ``import torchvision`` swapped for linearnets' module."""
+    from linearnets import torchvision
+    from linearnets.torchvision import transforms
+
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("no download expected: root holds the files")
+
+    monkeypatch.setattr(download.urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(http_deadline, "urlopen", no_network)  # what downloads call
+    trans = transforms.ToTensor()
+    mnist_test = torchvision.datasets.FashionMNIST(
+        root=str(root), train=False, transform=trans, download=True
+    )
+    assert len(mnist_test) == NUM_TEST
+    images = tiny.arrays["t10k-images-idx3-ubyte"]
+    x, y = mnist_test[1]
+    assert torch.equal(x, torch.from_numpy(images[1].astype(np.float32) / 255)[None])
+    assert y == int(tiny.arrays["t10k-labels-idx1-ubyte"][1])

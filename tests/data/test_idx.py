@@ -149,3 +149,78 @@ def test_decompress_passes_raw_bytes_through() -> None:
 
 def test_gzip_exactly_at_the_limit_is_accepted() -> None:
     assert decompress(gzip.compress(VALID), name="f", limit=len(VALID)) == VALID
+
+
+# --- files longer than the header pass (MAX_HEADER = 1024 bytes) read so far: the data pass alone checks them
+
+BIG = np.arange(3 * 28 * 28, dtype=np.int64).astype(np.uint8).reshape(3, 28, 28)
+BIG_RAW = idx_bytes(BIG)  # 2368 bytes: beyond the 1024 the header pass inflates
+
+
+@pytest.mark.parametrize(
+    ("raw", "pattern"),
+    [
+        (gzip.compress(BIG_RAW) + b"junk", r"expected nothing after the gzip stream, got 4 extra bytes"),
+        (gzip.compress(BIG_RAW)[:-8] + bytes(8), r"corrupt one \(.*incorrect data check"),
+        (gzip.compress(BIG_RAW)[:-8], r"cut short after 2368 decompressed bytes \(the gzip stream is truncated\)"),
+        (gzip.compress(BIG_RAW)[:-3], r"cut short after 2368 decompressed bytes \(the gzip stream is truncated\)"),
+    ],
+    ids=["junk after", "bad CRC", "no CRC", "CRC, no full size"],
+)  # fmt: skip
+def test_a_stream_that_ends_exactly_at_the_size_is_still_checked_to_its_end(
+    raw: bytes, pattern: str
+) -> None:
+    """The declared (or caller's) size is reached exactly: the CRC and what follows must still be read."""
+    assert np.array_equal(parse_idx(gzip.compress(BIG_RAW), name="f.idx").numpy(), BIG)
+    with pytest.raises(DatasetError, match=pattern):
+        parse_idx(raw, name="f.idx", ndim=3)  # capped at the header's size, 2368 bytes
+    with pytest.raises(DatasetError, match=pattern):
+        decompress(raw, name="f.idx", limit=len(BIG_RAW))  # capped at exactly the size inflated
+
+
+def test_zero_dimensions_are_refused_when_any_ndim_is_allowed() -> None:
+    """``00 00 08 00`` and one byte would otherwise be a 0-d array of that byte."""
+    for raw in (b"\x00\x00\x08\x00\x07", gzip.compress(b"\x00\x00\x08\x00\x07")):
+        with pytest.raises(DatasetError, match=r"expected at least 1 dimensions .*got 0"):
+            parse_idx(raw, name="f.idx", ndim=None)
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["raw", "gzip"])
+def test_headers_longer_than_three_sizes_are_read(gz: bool) -> None:
+    """IDX allows up to 255 sizes: a 5-d file's 24-byte header is read whole, raw or gzipped."""
+    array = np.arange(2 * 1 * 3 * 2 * 2, dtype=np.uint8).reshape(2, 1, 3, 2, 2)
+    raw = idx_bytes(array)
+    data = gzip.compress(raw) if gz else raw
+    for ndim in (None, 5):
+        result = parse_idx(data, name="f.idx", ndim=ndim)
+        assert tuple(result.shape) == array.shape and np.array_equal(result.numpy(), array)
+
+
+def test_deflate_ratio_bound_is_1032_to_1() -> None:
+    """A header claiming one byte more than 1032 × the gzip size is refused before inflating; a real
+    stream of zeros (about 1000:1, near deflate's limit) is read."""
+    header = b""
+    sizes = 1
+    for _ in range(5):  # the gzip size barely depends on the size written in the header
+        header = _with_sizes(sizes)
+        sizes = 1032 * len(gzip.compress(header, mtime=0)) + 1 - 8
+    raw = gzip.compress(_with_sizes(sizes), mtime=0)
+    assert 8 + sizes == 1032 * len(raw) + 1
+    with pytest.raises(
+        DatasetError, match=rf"got a {len(raw)}-byte gzip file that cannot hold them"
+    ):
+        parse_idx(raw, name="f.idx", ndim=1)
+    zeros = gzip.compress(_with_sizes(1 << 20) + bytes(1 << 20), mtime=0)
+    assert (1 << 20) / len(zeros) > 900  # the oracle: gzip's own ratio on this input
+    assert int(parse_idx(zeros, name="f.idx", ndim=1).count_nonzero()) == 0
+
+
+def test_no_copy_shares_a_writable_memoryview_and_copies_a_readonly_one() -> None:
+    buffer = bytearray(VALID)
+    shared = parse_idx(memoryview(buffer), name="f.idx", copy=False)
+    buffer[16 + 5] = 200
+    assert int(shared.reshape(-1)[5]) == 200  # a view of the caller's writable buffer
+    data = bytes(bytearray(VALID))  # a fresh immutable object: writing into it would corrupt it
+    own = parse_idx(memoryview(data), name="f.idx", copy=False)
+    own[0, 0, 0] = 9
+    assert data[16] == 0 and np.array_equal(own.numpy().reshape(-1)[1:], IMAGES.reshape(-1)[1:])

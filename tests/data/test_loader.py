@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import torch
@@ -342,3 +342,85 @@ def test_the_images_must_fit_before_they_are_resized(monkeypatch: pytest.MonkeyP
         r"batch_size to 2 or less$",
     ):
         ArrayLoader(_fashion_sized(3), y, 3, shuffle=False, resize=14)
+
+
+class _GatherSpy(torch.Tensor):
+    """Features that count, at each row gather, how many earlier gathers' results (and yielded
+    batches, which the test adds) are still alive."""
+
+    gathered: ClassVar[list[weakref.ref[torch.Tensor]]] = []
+    alive_at_gather: ClassVar[list[int]] = []
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def,override]
+        if func is torch.Tensor.index_select:
+            cls.alive_at_gather.append(sum(ref() is not None for ref in cls.gathered))
+            out = super().__torch_function__(func, types, args, kwargs or {})
+            cls.gathered.append(weakref.ref(out))
+            return out
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def test_the_loader_frees_a_spent_batch_before_gathering_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The previous batch is dead when the next gather starts, not only once the next one is yielded:
+    the two are never in memory together (a 2 GiB batch would otherwise take 4 GiB at the peak)."""
+    monkeypatch.setattr(_GatherSpy, "gathered", [])
+    monkeypatch.setattr(_GatherSpy, "alive_at_gather", [])
+    features = torch.rand(12, 3, 2).as_subclass(_GatherSpy)
+    batches = iter(ArrayLoader(features, torch.arange(12), 4, shuffle=True))
+    for _ in range(3):
+        X, y = next(batches)
+        assert tuple(X.shape) == (4, 3, 2)
+        _GatherSpy.gathered.append(weakref.ref(X))  # the yielded images (labels are small)
+        del X, y  # the training loop's habit: nothing kept from the last step
+    assert _GatherSpy.alive_at_gather == [0, 0, 0]
+
+
+def test_float_features_keep_their_shape(gen: torch.Generator) -> None:
+    """Float features (N, 6, 5) come back as (B, 6, 5) rows, shuffled or not."""
+    features = torch.rand(N, 6, 5, generator=gen)
+    for shuffle in (False, True):
+        loader = ArrayLoader(features, torch.arange(N), 5, shuffle=shuffle, generator=gen)
+        for X, y in loader:
+            assert torch.equal(X, features[y])
+
+
+def test_float_features_are_not_held_to_the_uint8_batch_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The 2 GiB check is for uint8 images converted per batch; float rows are yielded as they are."""
+    monkeypatch.setattr(
+        loader_module, "MAX_BATCH_BYTES", 4 * 4
+    )  # less than one 6x5 image as float32
+    floats = torch.zeros(4, 6, 5)
+    assert len(ArrayLoader(floats, torch.zeros(4, dtype=torch.long), 2, shuffle=False)) == 2
+    with pytest.raises(UsageError, match=r"batch_size must keep each batch of float32 images"):
+        ArrayLoader(floats.to(torch.uint8), torch.zeros(4, dtype=torch.long), 2, shuffle=False)
+
+
+def test_num_classes_for_float_targets_is_kept_and_checked() -> None:
+    X, y = torch.zeros(N, 4), torch.zeros(N, 1)
+    assert ArrayLoader(X, y, 5, shuffle=False, num_classes=3).num_classes == 3
+    with pytest.raises(UsageError, match=r"num_classes must be a positive integer \(>= 1\), got 0"):
+        ArrayLoader(X, y, 5, shuffle=False, num_classes=0)
+
+
+MORE_BAD = [
+    ("labels a list", dict(features=U8, labels=[0, 1, 2, 3]), UsageError, r"features and labels must be torch tensors"),
+    ("resize 4-d uint8", dict(features=U8[:, None], resize=8), UsageError, r"resize applies to uint8 images \(N, H, W\), got \(4, 1, 3, 3\)"),
+    ("rank bool", dict(rank=True, world_size=2), UsageError, r"rank must be in \[0, 2\), got True"),
+    ("rank negative", dict(rank=-1, world_size=2), UsageError, r"rank must be in \[0, 2\), got -1"),
+    ("rank float", dict(rank=1.0, world_size=2), UsageError, r"rank must be in \[0, 2\), got 1\.0"),
+    ("generator", dict(generator=3), UsageTypeError, r"generator must be a torch\.Generator or None, got 3"),
+    ("shuffle a string", dict(shuffle="no"), UsageTypeError, r"shuffle must be True or False, got 'no'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"), [b[1:] for b in MORE_BAD], ids=[b[0] for b in MORE_BAD]
+)
+def test_more_bad_inputs(kwargs: dict[str, Any], error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        ArrayLoader(**{"features": U8, "labels": Y, "batch_size": 2, "shuffle": False, **kwargs})

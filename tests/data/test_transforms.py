@@ -90,11 +90,37 @@ def test_resize_int_keeps_the_aspect_ratio() -> None:
 
 
 def test_resize_uint8_tensor_stays_uint8() -> None:
-    x = torch.randint(0, 256, (1, 28, 28), dtype=torch.uint8)
+    x = torch.randint(
+        0, 256, (1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
     y = Resize(56)(x)
     assert y.dtype == torch.uint8 and tuple(y.shape) == (1, 56, 56)
     ref = F.interpolate(x[None].float(), size=(56, 56), mode="bilinear", antialias=True)[0]
     assert torch.equal(y, ref.round().clamp(0, 255).to(torch.uint8))
+
+
+@pytest.mark.parametrize(
+    ("dtype", "value"),
+    [
+        (torch.int32, 2**31 - 1),
+        (torch.int32, -(2**31)),
+        (torch.int32, 2**24 + 1),  # the first integer float32 cannot hold
+        (torch.int64, -(2**63)),
+        (torch.int16, 2**15 - 1),
+    ],
+)
+def test_resize_keeps_a_constant_integer_image_exactly(dtype: torch.dtype, value: int) -> None:
+    """Resampling a constant image gives the same constant: no overflow at the dtype's ends, no
+    float32 rounding of a wide integer."""
+    y = Resize(8)(torch.full((1, 4, 4), value, dtype=dtype))
+    assert y.dtype == dtype and torch.equal(y, torch.full((1, 8, 8), value, dtype=dtype))
+
+
+def test_resize_int32_matches_float64_resampling_rounded() -> None:
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(-(2**31), 2**31 - 1, (1, 6, 6), dtype=torch.int32, generator=gen)
+    ref = F.interpolate(x[None].double(), size=(9, 9), mode="bilinear", antialias=True)[0]
+    assert torch.equal(Resize(9)(x), ref.round().clamp(-(2**31), 2**31 - 1).to(torch.int32))
 
 
 def test_resize_pil_uses_pil_bilinear(gray: np.ndarray) -> None:
@@ -150,7 +176,7 @@ BAD_ARGS = [
     ("resize zero", lambda: Resize(0), UsageError, r"size must be a positive integer \(>= 1\), got 0"),
     ("resize float", lambda: Resize(2.5), UsageTypeError, r"size must be a positive int or a pair \(h, w\), got 2.5"),  # type: ignore[arg-type]
     ("resize triple", lambda: Resize((1, 2, 3)), UsageTypeError, r"got \(1, 2, 3\)"),
-    ("resize bool", lambda: Resize(True), UsageTypeError, r"size must be a positive int"),
+    ("resize bool", lambda: Resize(True), UsageTypeError, r"size must be a positive int or a pair \(h, w\), got True"),
     ("resize 2-d tensor", lambda: Resize(4)(torch.zeros(3, 3)), UsageTypeError, r"img must be a PIL image or a tensor \(C, H, W\)"),
     ("compose not a list", lambda: Compose(ToTensor()), UsageTypeError, r"transforms must be a list"),  # type: ignore[arg-type]
     ("compose not callable", lambda: Compose([ToTensor(), 3]), UsageTypeError, r"transforms\[1\] must be callable, got 3"),  # type: ignore[list-item]
@@ -211,3 +237,54 @@ def test_resize_counts_every_image_of_a_batch(monkeypatch: pytest.MonkeyPatch) -
     assert Resize(10)(torch.zeros(2, 1, 28, 28)).shape == (2, 1, 10, 10)
     with pytest.raises(UsageError, match=r"a tensor of shape \(3, 1, 10, 10\): 1,200 bytes"):
         Resize(10)(torch.zeros(3, 1, 28, 28))
+
+
+def test_to_tensor_of_an_array_with_negative_strides(gray: np.ndarray) -> None:
+    """``np.fliplr(img)`` is a view with a negative stride, which torch.from_numpy cannot take."""
+    x = ToTensor()(np.fliplr(gray))
+    assert torch.equal(x[0], torch.from_numpy(gray[:, ::-1].astype(np.float32) / 255))
+
+
+def test_resize_keeps_a_float64_tensor_float64() -> None:
+    x = torch.rand(1, 28, 28, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    out = Resize(14)(x)
+    expected = F.interpolate(x[None], size=(14, 14), mode="bilinear", antialias=True)[0]
+    assert out.dtype == torch.float64 and torch.equal(out, expected)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16])
+def test_normalize_is_exact_in_the_tensors_own_dtype(dtype: torch.dtype) -> None:
+    """The mean and std are cast to the tensor's dtype, as torchvision does: (x - m) / s per channel,
+    in that dtype, with no float32 rounding of m and s and no promotion of float16."""
+    x = torch.rand(2, 3, 4, 5, generator=torch.Generator().manual_seed(0)).to(dtype)
+    mean, std = (0.1, 0.2, 0.3), (0.3, 0.7, 1.1)
+    out = Normalize(mean, std)(x)
+    assert out.dtype == dtype
+    for c in range(3):
+        m = torch.tensor(mean[c], dtype=dtype)
+        s = torch.tensor(std[c], dtype=dtype)
+        assert torch.equal(out[:, c], (x[:, c] - m) / s)
+
+
+def test_normalize_values_are_python_floats() -> None:
+    """One float per channel, whatever was given (ints, NumPy scalars and arrays, tensors)."""
+    n = Normalize((0, np.float32(0.5)), np.array([1, 2]))
+    assert n.mean == (0.0, 0.5) and n.std == (1.0, 2.0)
+    assert all(type(v) is float for v in n.mean + n.std)
+    assert repr(n) == "Normalize(mean=[0.0, 0.5], std=[1.0, 2.0])"
+
+
+MORE_BAD_ARGS = [
+    ("normalize 2-d tensor", lambda: Normalize(0.5, 0.5)(torch.rand(4, 4)), UsageTypeError, r"tensor must be a float tensor \(C, H, W\) or \(B, C, H, W\), got a tensor of shape \(4, 4\)"),
+    ("normalize std channels", lambda: Normalize(0.5, (1.0, 2.0))(torch.zeros(3, 2, 2)), UsageError, r"mean and std must have 1 or 3 values \(the channels\), got 1 and 2"),
+    ("normalize mean channels", lambda: Normalize((0.1, 0.2), 1.0)(torch.zeros(3, 2, 2)), UsageError, r"mean and std must have 1 or 3 values \(the channels\), got 2 and 1"),
+    ("normalize std string", lambda: Normalize(0.5, "a"), UsageTypeError, r"std must be a finite number or a non-empty list of them, got 'a'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "pattern"), [b[1:] for b in MORE_BAD_ARGS], ids=[b[0] for b in MORE_BAD_ARGS]
+)
+def test_more_bad_arguments(make: Any, error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        make()

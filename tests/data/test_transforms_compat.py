@@ -48,7 +48,7 @@ def test_to_tensor_refuses_channels_first_input_instead_of_transposing_it(
         ToTensor()(pic)
 
 
-@pytest.mark.parametrize("shape", [(4, 4, 3), (3, 4, 4)])
+@pytest.mark.parametrize("shape", [(4, 4, 3), (3, 4, 4), (3, 28, 3)])
 def test_to_tensor_refuses_a_tensor_too_small_to_tell_its_layout(shape: tuple[int, ...]) -> None:
     with pytest.raises(
         UsageError, match=r"and H, W > 4, got .*could be \(C, H, W\) or \(H, W, C\)"
@@ -114,3 +114,29 @@ def test_resize_keeps_integer_pixels_beyond_uint8_range() -> None:
     assert out.dtype == torch.int32 and torch.equal(
         out, torch.full((1, 8, 8), 1000, dtype=torch.int32)
     )
+
+
+def test_the_books_compose_through_linearnets_torchvision() -> None:
+    """D2L §3.5's ``transforms.Compose([transforms.Resize(64), transforms.ToTensor()])``, against Pillow."""
+    from PIL import Image
+
+    from linearnets.torchvision import transforms
+
+    pixels = _pixels(28, 28).numpy()
+    trans = transforms.Compose([transforms.Resize(64), transforms.ToTensor()])
+    out = trans(Image.fromarray(pixels, mode="L"))
+    resized = Image.fromarray(pixels, mode="L").resize((64, 64), Image.Resampling.BILINEAR)
+    assert torch.equal(out, torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255)[None])
+
+
+def test_the_package_exports_its_two_modules_under_torchvisions_names() -> None:
+    """``from linearnets import torchvision`` then ``torchvision.transforms.ToTensor()``, as the book
+    reads it: the package itself (re-run here) must bind both names to the right modules."""
+    import importlib
+
+    import linearnets.torchvision as tv
+    from linearnets.data.fashion_mnist import FashionMNIST
+
+    tv = importlib.reload(tv)
+    assert tv.transforms.ToTensor is ToTensor and tv.transforms.Resize is Resize
+    assert tv.datasets.FashionMNIST is FashionMNIST

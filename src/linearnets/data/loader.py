@@ -216,6 +216,6 @@ class ArrayLoader:
                 idx = order[start + rank : start + size : step]
                 X, y = flat.index_select(0, idx), labels.index_select(0, idx)
             batch = convert(X), y
-            del X  # the gathered rows are spent: their block is free for the next gather
+            del X, y  # the gathered rows are spent: their block is free for the next gather
             yield batch
             del batch  # hold nothing the consumer was given (it may then free the batch)

@@ -177,7 +177,7 @@ class Resize:
         size = self._output_size(*img.shape[-2:])
         shape = (*img.shape[:-2], *size)
         self._check_output(describe(img), f"a tensor of shape {shape}", math.prod(shape))
-        x = batch if batch.is_floating_point() else batch.to(torch.float32)
+        x = batch if batch.is_floating_point() else batch.to(_float_for(batch.dtype))
         out = F.interpolate(
             x,
             size=size,
@@ -187,11 +187,21 @@ class Resize:
         )
         if not batch.is_floating_point():  # integer pixels: rounded into the dtype's range
             info = torch.iinfo(batch.dtype)
-            out = out.round_().clamp_(info.min, info.max).to(batch.dtype)
+            # the largest float at most info.max: float(2**63 - 1) rounds up, and would overflow
+            high = (
+                float(info.max) if int(float(info.max)) <= info.max else math.nextafter(info.max, 0)
+            )
+            out = out.round_().clamp_(info.min, high).to(batch.dtype)
         return out if img.ndim == 4 else out.squeeze(0)
 
     def __repr__(self) -> str:
         return f"Resize(size={self.size})"
+
+
+def _float_for(dtype: torch.dtype) -> torch.dtype:
+    """Return the float dtype integer pixels are resampled in: float32, as torchvision does, where it
+    holds every value exactly (8 and 16 bits), float64 for int32 and int64."""
+    return torch.float32 if torch.iinfo(dtype).bits <= 16 else torch.float64
 
 
 class Compose:
