@@ -102,6 +102,15 @@ def _check_path(name: str, value: Any) -> Path | None:
     )
 
 
+def _check_bias(true_b: Any) -> float:
+    """Return the true bias as a plain float if it is a finite real number, else raise."""
+    if isinstance(true_b, bool) or not isinstance(true_b, numbers.Real):
+        raise UsageTypeError(f"true_b must be a number, got {true_b!r:.40}; pass e.g. 4.2")
+    if not math.isfinite(float(true_b)):
+        raise UsageError(f"true_b must be a finite number, got {true_b}; pass e.g. 4.2")
+    return float(true_b)
+
+
 @dataclass(frozen=True)
 class LinregConfig:
     """Settings of a linear-regression run; the defaults are the book's (D2L §3.2–3.3)."""
@@ -144,11 +153,7 @@ class LinregConfig:
                 "on the CPU (the book's thousand examples take milliseconds there; a GPU would add "
                 "only transfers); pass device='cpu' or leave it out"
             )
-        if isinstance(self.true_b, bool) or not isinstance(self.true_b, numbers.Real):
-            raise UsageTypeError(f"true_b must be a number, got {self.true_b!r:.40}; pass e.g. 4.2")
-        if not math.isfinite(float(self.true_b)):
-            raise UsageError(f"true_b must be a finite number, got {self.true_b}; pass e.g. 4.2")
-        _set(self, true_b=float(self.true_b))
+        _set(self, true_b=_check_bias(self.true_b))
         if self.data is None and self.num_examples <= len(self.true_w):
             # d weights and a bias: fewer than d + 1 examples leave the least-squares solution
             # the run is compared with not unique

@@ -39,6 +39,15 @@ def _param_list(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
     refuses it: :class:`SGD` would step it twice per ``step()``, :func:`sgd` once (it zeroes the
     gradient after the first update), so the two would silently disagree.
     """
+    params = _as_list(params)
+    for i, param in enumerate(params):
+        _check_param(i, param)
+    _check_distinct(params)
+    return params
+
+
+def _as_list(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
+    """Return ``params`` as a non-empty list; a single tensor or a non-iterable is refused."""
     if isinstance(params, torch.Tensor):
         raise UsageTypeError(
             f"params must be an iterable of tensors, got {describe(params)} (a single tensor "
@@ -56,19 +65,27 @@ def _param_list(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
             "params must hold at least one tensor, got an empty list; pass e.g. [w, b] or "
             "net.parameters()"
         )
-    for i, param in enumerate(params):
-        if not isinstance(param, torch.Tensor):
-            raise UsageTypeError(
-                f"params[{i}] must be a torch.Tensor, got {describe(param)}; pass the model's "
-                "parameter tensors"
-            )
-        if not param.is_leaf:  # a computed tensor: backward never fills its .grad
-            raise UsageError(
-                f"params[{i}] must be a leaf tensor (created, not computed from others), got "
-                f"{describe(param)} computed by {type(param.grad_fn).__name__}; pass the tensors "
-                "you created with requires_grad=True"
-            )
-    first: dict[int, int] = {}  # id(tensor) -> its first index (tensors compare by value, not id)
+    return params
+
+
+def _check_param(i: int, param: object) -> None:
+    """Raise unless ``params[i]`` is a leaf tensor (backward fills only a leaf's ``.grad``)."""
+    if not isinstance(param, torch.Tensor):
+        raise UsageTypeError(
+            f"params[{i}] must be a torch.Tensor, got {describe(param)}; pass the model's "
+            "parameter tensors"
+        )
+    if not param.is_leaf:  # a computed tensor: backward never fills its .grad
+        raise UsageError(
+            f"params[{i}] must be a leaf tensor (created, not computed from others), got "
+            f"{describe(param)} computed by {type(param.grad_fn).__name__}; pass the tensors "
+            "you created with requires_grad=True"
+        )
+
+
+def _check_distinct(params: list[torch.Tensor]) -> None:
+    """Raise if a tensor is listed twice (by identity: tensors compare by value)."""
+    first: dict[int, int] = {}  # id(tensor) -> its first index
     for i, param in enumerate(params):
         j = first.setdefault(id(param), i)
         if j != i:
@@ -77,7 +94,6 @@ def _param_list(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
                 f"params[{j}] ({describe(param)}); it would be stepped once per listing: pass each "
                 "parameter once, e.g. net.parameters()"
             )
-    return params
 
 
 class SGD:
