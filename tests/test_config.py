@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from linearnets.config import LinregConfig, SoftmaxConfig
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 
 
 def test_softmax_defaults_are_the_books_settings() -> None:
@@ -89,20 +89,22 @@ def test_numpy_scalars_are_stored_as_plain_numbers_that_write_as_json() -> None:
 
     config = SoftmaxConfig(
         lr=np.float32(0.5), batch_size=np.int64(64), seed=np.int64(3), epochs=np.int32(2),
-        num_threads=np.int16(1), resize=np.int64(14),
+        num_threads=np.int16(1), resize=np.int64(14), guard=np.bool_(False),
     )  # fmt: skip
     for name, kind in [("lr", float), ("batch_size", int), ("seed", int), ("epochs", int),
-                       ("num_threads", int), ("resize", int)]:  # fmt: skip
+                       ("num_threads", int), ("resize", int), ("guard", bool)]:  # fmt: skip
         assert type(getattr(config, name)) is kind, name
     assert json.loads(json.dumps(config.to_dict()))["batch_size"] == 64
     assert config.lr == 0.5 and config == SoftmaxConfig(
-        lr=0.5, batch_size=64, seed=3, epochs=2, resize=14
+        lr=0.5, batch_size=64, seed=3, epochs=2, resize=14, guard=False
     )
     linreg = LinregConfig(
         lr=np.float64(0.03), true_w=np.array([2.0, -3.4]), true_b=np.float32(4.25),
         num_examples=np.int64(100), noise_std=np.float32(0.5), seed=np.uint8(1),
+        guard=np.bool_(True),
     )  # fmt: skip
     assert json.loads(json.dumps(linreg.to_dict()))["true_w"] == [2.0, -3.4]
+    assert linreg.guard is True
     assert type(linreg.true_b) is float and linreg.true_b == 4.25
     assert type(linreg.noise_std) is float and type(linreg.num_examples) is int
 
@@ -169,3 +171,42 @@ def test_linreg_numpy_settings_are_stored_as_plain_numbers() -> None:
     assert json.loads(json.dumps(config.to_dict()))["true_w"] == [1.5, -2.0]
     assert LinregConfig(true_w=[2, -3]).true_w == (2.0, -3.0)
     assert hash(config) == hash(dataclasses.replace(config))  # a frozen config stays hashable
+
+
+def test_linreg_defaults_are_the_books_settings() -> None:
+    # D2L §3.2: 1000 examples from w = [2, -3.4], b = 4.2 and noise σ = 0.01; lr 0.03, batch 10, 3 epochs
+    assert LinregConfig().to_dict() == {
+        "impl": "scratch", "epochs": 3, "lr": 0.03, "batch_size": 10, "num_examples": 1000,
+        "noise_std": 0.01, "true_w": [2.0, -3.4], "true_b": 4.2, "seed": 0, "num_threads": 1,
+        "data": None, "device": "cpu", "guard": True,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("settings", "kind", "pattern"),
+    [
+        ({"lr": 1e-38}, UsageError, r"^lr must be at least 1.2e-38 .*got 1e-38; pass e.g. lr=0.03$"),
+        ({"lr": 3.5e38}, UsageError, r"^lr must be a number in \(0, 3.4e\+38\], got 3.5e\+38"),
+        ({"guard": "no"}, UsageTypeError, r"^guard must be True or False, got 'no'"),
+        ({"device": "cuda"}, UsageError, r"^device must be 'cpu' for linear regression, got 'cuda'"),
+        ({"epochs": 2**62 + 1}, UsageError, r"^epochs must be an integer in \[1, 4611686018427387904\]"),
+    ],
+)  # fmt: skip
+def test_linreg_limits_are_refused_just_past_their_edge(
+    settings: dict[str, object], kind: type[Exception], pattern: str
+) -> None:
+    with pytest.raises(kind, match=pattern):
+        LinregConfig(**settings)  # type: ignore[arg-type]
+
+
+def test_linreg_limits_are_accepted_at_their_edge() -> None:
+    config = LinregConfig(lr=1.2e-38, epochs=2**62)
+    assert config.lr == 1.2e-38 and config.epochs == 2**62
+    assert LinregConfig(lr=3.4e38).lr == 3.4e38  # float32's largest value
+
+
+def test_the_batch_limit_counts_bytes_not_values() -> None:
+    # 2**29 + 1 float32 values are 2**31 + 4 bytes: four bytes past 2 GiB
+    with pytest.raises(UsageError, match=r"must fit in 2 GiB per batch, got 536870913 × 1²"):
+        SoftmaxConfig(resize=1, batch_size=2**29 + 1)
+    assert SoftmaxConfig(resize=1, batch_size=2**29).batch_size == 2**29  # exactly 2 GiB

@@ -55,3 +55,62 @@ def test_unknown_names(name: str) -> None:
 def test_cuda_index_out_of_range() -> None:
     with pytest.raises(UsageError, match=r"names GPU 99"):
         resolve_device("cuda:99")
+
+
+@pytest.fixture
+def two_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend this machine has two CUDA GPUs (torch.device objects need no GPU to be built)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+
+
+@pytest.mark.parametrize(
+    ("device", "local_rank", "expected"),
+    [
+        ("auto", 0, "cuda:0"),
+        (None, 1, "cuda:1"),
+        ("auto", 3, "cuda:1"),  # torchrun on two nodes of two GPUs: rank 3 is this node's GPU 1
+        ("cuda", 0, "cuda:0"),
+        ("cuda", 1, "cuda:1"),  # a bare "cuda" under torchrun: this process's own GPU
+        ("cuda:1", 0, "cuda:1"),  # an explicit index wins over the rank
+        (torch.device("cuda", 0), 1, "cuda:0"),
+    ],
+)
+def test_cuda_is_picked_per_process(
+    two_gpus: None, device: str | torch.device | None, local_rank: int, expected: str
+) -> None:
+    assert resolve_device(device, local_rank=local_rank) == torch.device(expected)
+
+
+def test_the_defaults_are_auto_and_rank_zero(two_gpus: None) -> None:
+    assert resolve_device() == torch.device("cuda", 0)
+    assert resolve_device("cuda") == torch.device("cuda", 0)
+
+
+def test_a_gpu_past_the_last_is_named(two_gpus: None) -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"^device 'cuda:2' names GPU 2, but this machine has 2; pass cuda:0 … cuda:1$",
+    ):
+        resolve_device("cuda:2")
+
+
+def test_mps_is_picked_after_cuda_and_refused_where_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    with pytest.raises(UsageError, match=r"^device 'mps' needs Apple's MPS, not available here"):
+        resolve_device("mps")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("mps")
+    assert resolve_device("mps") == torch.device("mps")
+
+
+@pytest.mark.parametrize("name", [1.5, ["cpu"]])
+def test_a_device_of_the_wrong_type_is_a_usage_error(name: object) -> None:
+    with pytest.raises(
+        UsageError, match=r"device must be one of auto, cpu, cuda, cuda:N, mps, got"
+    ):
+        resolve_device(name)  # type: ignore[arg-type]

@@ -146,7 +146,7 @@ class LinregConfig:
             data=_check_path("data", self.data),
         )
         _check_lr_floor(self.lr, "0.03")
-        check_bool("guard", self.guard)
+        _set(self, guard=check_bool("guard", self.guard))
         if self.device != "cpu":
             raise UsageError(
                 f"device must be 'cpu' for linear regression, got {self.device!r:.40}: it trains "
@@ -201,7 +201,7 @@ class SoftmaxConfig:
         )
         _check_lr_floor(self.lr, "0.1")
         check_choice("plot", self.plot, PLOT_MODES)
-        check_bool("guard", self.guard)
+        _set(self, guard=check_bool("guard", self.guard))
         if self.resize is not None:
             _set(self, resize=check_positive_int("resize", self.resize, maximum=MAX_RESIZE))
             size = self.batch_size * self.resize**2 * 4

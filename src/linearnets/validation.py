@@ -7,6 +7,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
@@ -96,7 +97,7 @@ def check_bool(name: str, value: Any) -> bool:
 
     Truthiness is not enough: ``analytic="no"`` would otherwise mean True.
     """
-    if not isinstance(value, bool) and type(value).__name__ != "bool_":
+    if not isinstance(value, (bool, np.bool_)):  # (NumPy 2 names np.bool_'s class "bool")
         _fail(
             name, "True or False", value, f"pass {name}=True or {name}=False", kind=UsageTypeError
         )

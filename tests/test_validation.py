@@ -1,0 +1,310 @@
+"""The boundary checks themselves: each accepts exactly its rule's edge, refuses one step past it with
+the argument, the rule, the value and the fix, and hands back plain Python values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.errors import DivergenceError, UsageError, UsageTypeError
+from linearnets.validation import (
+    check_bool,
+    check_choice,
+    check_finite,
+    check_float_tensor,
+    check_generator,
+    check_label_range,
+    check_label_tensor,
+    check_no_nan_scores,
+    check_non_negative_float,
+    check_positive_float,
+    check_positive_int,
+    check_same_length,
+    describe,
+)
+
+
+def test_describe_names_a_tensor_by_shape_and_dtype_and_shortens_long_reprs() -> None:
+    assert describe(torch.zeros(2, 3)) == "a tensor of shape (2, 3) and dtype torch.float32"
+    assert (
+        describe(torch.zeros((), dtype=torch.int64)) == "a tensor of shape () and dtype torch.int64"
+    )
+    assert describe("abc") == "'abc'"
+    at_limit = "x" * 58  # repr adds two quotes: 60 characters, kept whole
+    assert describe(at_limit) == repr(at_limit) and len(repr(at_limit)) == 60
+    past_limit = "y" * 59  # 61 characters: cut to 57 and an ellipsis, 60 in all
+    assert describe(past_limit) == repr(past_limit)[:57] + "..."
+    assert len(describe(past_limit)) == 60
+
+
+def _raises(kind: type[Exception], pattern: str, check: Any, *args: Any, **kwargs: Any) -> None:
+    """Assert ``check(*args)`` raises exactly ``kind`` (not a subclass) with ``pattern``."""
+    with pytest.raises(kind, match=pattern) as info:
+        check(*args, **kwargs)
+    assert type(info.value) is kind, type(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "kind", "pattern"),
+    [
+        (0, {}, UsageError, r"^n must be a positive integer \(>= 1\), got 0; pass e.g. n=1$"),
+        (-3, {"fix": "pass n=2"}, UsageError, r"^n must be a positive integer \(>= 1\), got -3; pass n=2$"),
+        (4, {"maximum": 3}, UsageError, r"^n must be an integer in \[1, 3\], got 4; pass at most 3$"),
+        (True, {}, UsageTypeError, r"^n must be a positive integer, got True; pass e.g. n=1$"),
+        (2.0, {}, UsageTypeError, r"^n must be a positive integer, got 2.0; pass e.g. n=1$"),
+        ("2", {}, UsageTypeError, r"^n must be a positive integer, got '2'"),
+    ],
+)  # fmt: skip
+def test_check_positive_int_refuses(
+    value: object, kwargs: dict[str, Any], kind: type[Exception], pattern: str
+) -> None:
+    _raises(kind, pattern, check_positive_int, "n", value, **kwargs)
+
+
+def test_check_positive_int_accepts_its_edges_and_returns_a_plain_int() -> None:
+    assert check_positive_int("n", 1) == 1
+    assert check_positive_int("n", 3, maximum=3) == 3
+    value = check_positive_int("n", np.int64(7))
+    assert type(value) is int and value == 7
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "kind", "pattern"),
+    [
+        (0.0, {}, UsageError, r"^lr must be a finite number > 0, got 0.0$"),
+        (-1e-300, {"fix": "pass lr=0.1"}, UsageError, r"^lr must be a finite number > 0, got -1e-300; pass lr=0.1$"),
+        (float("inf"), {}, UsageError, r"^lr must be a finite number > 0, got inf$"),
+        (float("nan"), {}, UsageError, r"^lr must be a finite number > 0, got nan$"),
+        (2.5, {"maximum": 2.0}, UsageError, r"^lr must be a number in \(0, 2\], got 2.5; pass at most 2$"),
+        (True, {}, UsageTypeError, r"^lr must be a positive number, got True$"),
+        ("0.1", {}, UsageTypeError, r"^lr must be a positive number, got '0.1'$"),
+    ],
+)  # fmt: skip
+def test_check_positive_float_refuses(
+    value: object, kwargs: dict[str, Any], kind: type[Exception], pattern: str
+) -> None:
+    _raises(kind, pattern, check_positive_float, "lr", value, **kwargs)
+
+
+def test_check_positive_float_accepts_its_edges_and_returns_a_plain_float() -> None:
+    assert check_positive_float("lr", 5e-324) == 5e-324  # the smallest positive double
+    assert check_positive_float("lr", 2.0, maximum=2.0) == 2.0
+    for value, expected in [(np.float32(0.5), 0.5), (3, 3.0), (np.int64(2), 2.0)]:
+        result = check_positive_float("lr", value)
+        assert type(result) is float and result == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "kind", "pattern"),
+    [
+        (-5e-324, {}, UsageError, r"^s must be a finite number >= 0, got -5e-324$"),
+        (float("inf"), {}, UsageError, r"^s must be a finite number >= 0, got inf$"),
+        (float("nan"), {"fix": "pass s=0"}, UsageError, r"^s must be a finite number >= 0, got nan; pass s=0$"),
+        (1.5, {"maximum": 1.0}, UsageError, r"^s must be a number in \[0, 1\], got 1.5; pass at most 1$"),
+        (False, {}, UsageTypeError, r"^s must be a non-negative number, got False$"),
+        (None, {}, UsageTypeError, r"^s must be a non-negative number, got None$"),
+    ],
+)  # fmt: skip
+def test_check_non_negative_float_refuses(
+    value: object, kwargs: dict[str, Any], kind: type[Exception], pattern: str
+) -> None:
+    _raises(kind, pattern, check_non_negative_float, "s", value, **kwargs)
+
+
+def test_check_non_negative_float_accepts_zero_and_its_maximum_as_plain_floats() -> None:
+    for value, kwargs, expected in [(0, {}, 0.0), (1.0, {"maximum": 1.0}, 1.0),
+                                    (np.float32(0.25), {}, 0.25)]:  # fmt: skip
+        result = check_non_negative_float("s", value, **kwargs)
+        assert type(result) is float and result == expected
+
+
+def test_check_bool_takes_only_bools_and_returns_a_plain_bool() -> None:
+    assert check_bool("guard", True) is True and check_bool("guard", False) is False
+    for value in ("no", 1, None, torch.tensor(True)):
+        _raises(
+            UsageTypeError,
+            r"^guard must be True or False, got .*; pass guard=True or guard=False$",
+            check_bool,
+            "guard",
+            value,
+        )
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_check_bool_takes_a_numpy_bool_as_its_docstring_promises(flag: bool) -> None:
+    value = check_bool("guard", np.bool_(flag))  # a value of a NumPy mask, say
+    assert value is flag  # stored as Python's bool, so a config writes as JSON
+
+
+def test_check_generator_takes_a_generator_or_none() -> None:
+    gen = torch.Generator().manual_seed(0)
+    assert check_generator("generator", gen) is gen
+    assert check_generator("generator", None) is None
+    _raises(
+        UsageTypeError,
+        r"^generator must be a torch.Generator or None, got 0; "
+        r"pass e.g. generator=torch.Generator\(\).manual_seed\(0\)$",
+        check_generator,
+        "generator",
+        0,
+    )
+
+
+def test_check_choice_lists_the_choices_and_returns_a_plain_str() -> None:
+    assert check_choice("impl", "b", ("a", "b")) == "b"
+    value = check_choice("impl", np.str_("a"), ("a", "b"))
+    assert type(value) is str and value == "a"
+    _raises(
+        UsageError,
+        r"^impl must be one of 'a', 'b', got 'c'$",
+        check_choice,
+        "impl",
+        "c",
+        ("a", "b"),
+    )
+
+
+def test_check_float_tensor() -> None:
+    X = torch.zeros(2, 3)
+    assert check_float_tensor("X", X) is X and check_float_tensor("X", X, ndim=2) is X
+    _raises(
+        UsageTypeError,
+        r"^X must be a torch.Tensor, got \[1.0\]; convert it with torch.as_tensor\(X\)$",
+        check_float_tensor,
+        "X",
+        [1.0],
+    )
+    _raises(
+        UsageTypeError,
+        r"^X must be a floating-point tensor, got a tensor of shape \(2,\) and dtype torch.uint8; "
+        r"convert it with X.float\(\) \(images: X.float\(\) / 255\)$",
+        check_float_tensor,
+        "X",
+        torch.zeros(2, dtype=torch.uint8),
+    )
+    _raises(
+        UsageError,
+        r"^X must be 3-dimensional, got a tensor of shape \(2, 3\) and dtype torch.float32$",
+        check_float_tensor,
+        "X",
+        X,
+        ndim=3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("y", "kind", "pattern"),
+    [
+        ([0, 1], UsageTypeError, r"^y must be a torch.Tensor of class indices, got \[0, 1\]$"),
+        (torch.tensor([0.0, 1.0]), UsageTypeError, r"an integer tensor of class indices, .*; use y.long\(\)$"),
+        # one-hot rows: .long() would keep them 2-d; argmax turns them into indices
+        (torch.eye(3), UsageTypeError, r"an integer tensor of class indices, .*; use y.argmax\(dim=1\) \(one-hot"),
+        (torch.ones(3, 1), UsageTypeError, r"an integer tensor of class indices, .*; use y.long\(\)$"),
+        (torch.tensor([True, False]), UsageTypeError, r"an integer tensor of class indices, .*torch.bool; use y.long\(\)$"),
+        (torch.tensor([1j]), UsageTypeError, r"an integer tensor of class indices, .*torch.complex64; use y.long\(\)$"),
+        (torch.eye(3, dtype=torch.long), UsageError, r"^y must be 1-dimensional \(B,\), .*; use y.argmax\(dim=1\)"),
+        (torch.eye(3, dtype=torch.long)[:1], UsageError, r"^y must be 1-dimensional \(B,\), .*; use y.argmax\(dim=1\)"),
+        (torch.zeros(3, 1, dtype=torch.long), UsageError, r"^y must be 1-dimensional \(B,\), .*; use y.reshape\(-1\)$"),
+        (torch.tensor(1), UsageError, r"^y must be 1-dimensional \(B,\), got a tensor of shape \(\) .*; use y.reshape\(-1\)$"),
+        (torch.tensor([0, 3]), UsageError, r"^y must hold class indices in \[0, 3\), got 3; check the labels"),
+        (torch.tensor([-1, 2]), UsageError, r"^y must hold class indices in \[0, 3\), got -1; check the labels"),
+        (torch.tensor([-1, 5]), UsageError, r"^y must hold class indices in \[0, 3\), got -1; check the labels"),
+    ],
+)  # fmt: skip
+def test_check_label_tensor_refuses(y: object, kind: type[Exception], pattern: str) -> None:
+    _raises(kind, pattern, check_label_tensor, "y", y, num_classes=3)
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "uint32", "uint64"])
+def test_check_label_tensor_refuses_the_wide_unsigned_dtypes(dtype: str) -> None:
+    y = torch.tensor([0, 1], dtype=torch.int32).to(getattr(torch, dtype))
+    _raises(
+        UsageTypeError,
+        rf"signed integer dtype or uint8 .*torch.{dtype}; use y.long\(\)$",
+        check_label_tensor,
+        "y",
+        y,
+        num_classes=3,
+    )
+
+
+def test_check_label_tensor_accepts_every_valid_index_and_no_labels() -> None:
+    for y in (torch.tensor([0, 2, 1]), torch.tensor([2, 0], dtype=torch.uint8),
+              torch.tensor([1], dtype=torch.int8)):  # fmt: skip
+        assert check_label_tensor("y", y, num_classes=3) is y
+    empty = torch.zeros(0, dtype=torch.long)
+    assert check_label_tensor("y", empty, num_classes=3) is empty  # nothing to range-check
+    big = torch.tensor([7])
+    assert check_label_tensor("y", big) is big  # no num_classes: no range
+
+
+def test_check_label_range_edges() -> None:
+    check_label_range("y", 0, 2, 3)  # both edges inside [0, 3)
+    _raises(UsageError, r"in \[0, 3\), got 3;", check_label_range, "y", 0, 3, 3)
+    _raises(UsageError, r"in \[0, 3\), got -1;", check_label_range, "y", -1, 1, 3)
+
+
+def test_check_finite_counts_every_non_finite_entry() -> None:
+    x = torch.tensor([1.0, 2.0])
+    assert check_finite("X", x) is x
+    ints = torch.tensor([1, 2])
+    assert check_finite("X", ints) is ints
+    bad = torch.tensor([1.0, float("nan"), float("inf"), -float("inf"), 0.0])
+    _raises(
+        UsageError,
+        r"^X must hold only finite values, got 3 NaN/inf entries in a tensor of shape \(5,\) and "
+        r"dtype torch.float32; clean or impute the data first$",
+        check_finite,
+        "X",
+        bad,
+    )
+
+
+def test_check_same_length() -> None:
+    X, y = torch.zeros(3, 2), torch.zeros(3)
+    assert check_same_length(("X", "y"), (X, y)) == 3
+    assert check_same_length(("X", "y"), (torch.zeros(0, 5), torch.zeros(0))) == 0
+    _raises(
+        UsageError,
+        r"^X and y must have the same number of examples \(first dimension\), got X has 3, "
+        r"y has 2; pass matching arrays$",
+        check_same_length,
+        ("X", "y"),
+        (X, torch.zeros(2)),
+    )
+    _raises(
+        UsageError,
+        r"got a has 3, b has 2, c has 2;",
+        check_same_length,
+        ("a", "b", "c"),
+        (torch.zeros(3), torch.zeros(2), torch.zeros(2)),
+    )
+    _raises(
+        UsageError,
+        r"^y must be a tensor with one row per example \(n, ...\), .*; use y.reshape\(1\)$",
+        check_same_length,
+        ("X", "y"),
+        (X, torch.tensor(1.0)),
+    )
+    _raises(
+        UsageTypeError,
+        r"^y must be a torch.Tensor, got \[0, 1, 2\]",
+        check_same_length,
+        ("X", "y"),
+        (X, [0, 1, 2]),
+    )
+
+
+def test_check_no_nan_scores() -> None:
+    check_no_nan_scores(False)
+    check_no_nan_scores(torch.tensor(False))
+    scores = torch.tensor([[0.0, float("nan")]])
+    _raises(
+        DivergenceError,
+        r"the model's scores hold NaN, so no accuracy can be computed",
+        check_no_nan_scores,
+        torch.isnan(scores).any(),
+    )
