@@ -432,3 +432,121 @@ def test_a_checkpoint_gets_the_usual_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(saved)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_saved_tensors_are_detached_copies_wherever_they_sit(tmp_path: Path) -> None:
+    """Tensors that require grad (a ``keep_vars`` state dict, an optimizer's buffers) come back as
+    plain data, however deeply a dict, list or tuple holds them."""
+    net = torch.nn.Linear(4, 3)
+    buf = torch.arange(3.0).requires_grad_()
+    state = _state() | {
+        "model_state": net.state_dict(keep_vars=True),  # the nn.Parameters themselves
+        "optimizer_state": {
+            "state": {0: {"momentum_buffer": buf}},
+            "bufs": [buf],
+            "pair": (buf, 1),
+        },
+        "generators_state": {"run": (buf,), "global": {"torch": buf}},
+    }
+    ckpt = load_checkpoint(save_checkpoint(tmp_path / "c.pt", epoch=1, **state))
+    loaded = [
+        *ckpt.model_state.values(),
+        ckpt.optimizer_state["state"][0]["momentum_buffer"],
+        ckpt.optimizer_state["bufs"][0],
+        ckpt.optimizer_state["pair"][0],
+        ckpt.generators_state["run"][0],
+        ckpt.generators_state["global"]["torch"],
+    ]
+    assert [t.requires_grad for t in loaded] == [False] * 7
+    assert all(type(t) is torch.Tensor for t in loaded)  # not nn.Parameter
+    assert torch.equal(ckpt.model_state["weight"], net.weight.detach())
+    assert all(torch.equal(t, torch.tensor([0.0, 1.0, 2.0])) for t in loaded[2:])
+
+
+def test_a_view_saves_only_its_own_elements(tmp_path: Path) -> None:
+    """Weights and buffers that are views into one flat buffer (4 MB of float32): the file holds
+    their 15 floats, not the whole buffer once or twice."""
+    flat = torch.arange(1_000_000, dtype=torch.float32)
+    state = _state() | {
+        "model_state": {"weight": flat[:12].view(3, 4)},
+        "optimizer_state": {"state": {0: {"momentum_buffer": flat[12:15]}}},
+    }
+    path = save_checkpoint(tmp_path / "c.pt", epoch=1, **state)
+    assert path.stat().st_size < 4 * 1_000_000 // 10
+    ckpt = load_checkpoint(path)
+    assert torch.equal(ckpt.model_state["weight"], torch.arange(12.0).view(3, 4))
+    assert torch.equal(
+        ckpt.optimizer_state["state"][0]["momentum_buffer"], torch.tensor([12.0, 13.0, 14.0])
+    )
+
+
+def test_a_numpy_epoch_count_is_stored_as_an_int(tmp_path: Path) -> None:
+    """weights_only refuses NumPy scalars: an epoch counted by NumPy must still load."""
+    path = save_checkpoint(tmp_path / "c.pt", epoch=np.int64(2), **_state())  # type: ignore[arg-type]
+    ckpt = load_checkpoint(path)
+    assert ckpt.epoch == 2 and type(ckpt.epoch) is int
+
+
+def test_a_pickle_that_would_run_code_is_refused_and_never_runs(tmp_path: Path) -> None:
+    """A file with every field right but one object whose unpickling runs code: nothing runs."""
+    ran = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+            return (Path.touch, (ran,))
+
+    path = save_checkpoint(tmp_path / "c.pt", epoch=1, **_state())
+    payload = torch.load(path, weights_only=True)
+    torch.save(payload | {"extra": {"note": Payload()}}, path)
+    with pytest.raises(CheckpointError, match=r"c.pt cannot be read: it is truncated, damaged or not a torch file \(UnpicklingError: "):  # fmt: skip
+        load_checkpoint(path)
+    assert not ran.exists()
+
+
+def _foreign_object(path: Path) -> None:
+    """A fraction in ``extra``: weights_only refuses the global, in a message of several lines."""
+    from fractions import Fraction
+
+    payload = torch.load(path, weights_only=True)
+    torch.save(payload | {"extra": {"scale": Fraction(1, 2)}}, path)
+
+
+@pytest.mark.parametrize("damage", [_truncated, _empty, _pickle, _foreign_object])
+def test_an_unreadable_file_names_torchs_reason_on_one_line(tmp_path: Path, damage: Any) -> None:
+    """The reason is torch's own error (its first line, or its type when it has no text)."""
+    path = save_checkpoint(tmp_path / "checkpoint.pt", epoch=1, **_state())
+    damage(path)
+    import warnings
+
+    with pytest.raises(Exception) as oracle, warnings.catch_warnings():  # torch's own words
+        warnings.simplefilter("ignore")
+        torch.load(path, weights_only=True)
+    text = str(oracle.value).strip()
+    reason = text.splitlines()[0][:200] if text else type(oracle.value).__name__
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert f"({type(oracle.value).__name__}: {reason}); delete it" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_foreign_pickle_is_refused_without_a_warning(tmp_path: Path) -> None:
+    """torch warns about the pickle's protocol before failing: the error alone says it all."""
+    import warnings
+
+    path = tmp_path / "checkpoint.pt"
+    _pickle(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(CheckpointError, match="cannot be read"):
+            load_checkpoint(path)
+    assert [str(w.message) for w in caught] == []
+
+
+def test_a_history_of_several_epochs_is_rebuilt_row_by_row(tmp_path: Path) -> None:
+    rows = [ROW | {"epoch": i, "train_loss": 1.0 / i} for i in (1, 2, 3)]
+    ckpt = load_checkpoint(
+        save_checkpoint(tmp_path / "c.pt", epoch=3, **(_state() | {"history": rows}))
+    )
+    expected = [EpochMetrics(**row) for row in rows]
+    assert checkpoint_history(ckpt).epochs == expected
+    assert history_from_rows(rows).epochs == expected

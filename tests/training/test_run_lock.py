@@ -38,3 +38,53 @@ def test_a_forked_child_does_not_keep_the_parents_lock(tmp_path: Path) -> None:
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
         os.close(ready_r), os.close(ready_w)
+
+
+def test_the_lock_is_a_hidden_file_holding_the_pid_and_outlives_a_plain_release(
+    tmp_path: Path,
+) -> None:
+    """Deleting a lock file others may have opened would let two runs lock two different files."""
+    lock = RunLock(tmp_path).acquire()
+    assert (tmp_path / ".lock").read_text() == f"{os.getpid()}\n"
+    lock.release()
+    lock.release()  # a second release is a no-op
+    assert os.listdir(tmp_path) == [".lock"]
+    RunLock(tmp_path).acquire().release(remove=True)
+    assert os.listdir(tmp_path) == []
+
+
+def _open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists open files through /proc")
+def test_a_refused_acquire_leaves_no_file_open(tmp_path: Path) -> None:
+    with RunLock(tmp_path):
+        before = _open_fds()
+        for _ in range(3):
+            with pytest.raises(UsageError, match="being written by another"):
+                RunLock(tmp_path).acquire()
+        assert _open_fds() == before
+
+
+def test_a_child_forked_after_a_release_keeps_the_files_it_inherits(tmp_path: Path) -> None:
+    """A released lock's descriptor number is reused (by a pipe here): a forked child must not
+    close it as if it were still the lock."""
+    lock = RunLock(tmp_path).acquire()
+    fd = lock._fd
+    lock.release()
+    ready_r, ready_w = os.pipe()  # the lowest free numbers: one is the lock's old one
+    assert fd in (ready_r, ready_w)
+    child = os.fork()
+    if child == 0:  # the child (past the fork hooks): both ends open, write through one
+        try:
+            os.fstat(ready_r)
+            os.write(ready_w, b"1")
+        finally:
+            os._exit(0)
+    try:
+        os.close(ready_w)
+        assert os.read(ready_r, 1) == b"1"  # b"" had the child lost either end
+    finally:
+        os.waitpid(child, 0)
+        os.close(ready_r)

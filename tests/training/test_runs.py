@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -263,3 +265,148 @@ def test_a_json_write_that_fails_keeps_the_old_file_and_leaves_no_temporary(
         runs.write_json_atomic(target, {"test_acc": 0.9})
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+
+
+def test_a_folder_with_only_a_results_file_holds_a_run(tmp_path: Path) -> None:
+    """results.json is a finished run's summary: the folder holds a run, not a user's stray file."""
+    (tmp_path / "results.json").write_text("{}")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"--out {tmp_path} already holds a run (it has results.json); it has no config.json, so "
+        "--resume cannot continue it: pass a new folder, or move those files away"
+    )
+
+
+def test_the_environment_records_the_versions_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thread count and CUDA version as this process has them (set here: the suite pins one
+    thread, and a CPU build has no CUDA version to tell apart from a missing one)."""
+    import platform
+
+    import torch
+
+    import linearnets
+
+    monkeypatch.setattr(torch.version, "cuda", "12.4")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        env = runs.environment()
+    finally:
+        torch.set_num_threads(threads)
+    assert env == {
+        "linearnets": linearnets.__version__,
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "num_threads": 3,
+        "cuda": "12.4",
+    }
+
+
+def test_an_out_that_is_a_file_is_refused_naming_the_option(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(UsageError, match=r"--out must be a folder, got the file .*notes.txt; pass a new folder name"):  # fmt: skip
+        claim_run_dir(tmp_path / "notes.txt", name="x")
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_an_out_with_missing_parents_is_created(tmp_path: Path) -> None:
+    out = tmp_path / "a" / "b" / "run"
+    lock = claim_run_dir(out, name="x")
+    try:
+        assert lock.run_dir == out and out.is_dir()
+    finally:
+        lock.release()
+
+
+def test_an_out_that_cannot_be_written_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root every folder is writable, so the permission check itself is made to say no."""
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: False)
+    with pytest.raises(
+        UsageError, match=r"--out .* is not writable; pass a folder you can write to"
+    ):
+        claim_run_dir(tmp_path / "run", name="x")
+    assert not (tmp_path / "run" / LOCK_FILE).exists()
+
+
+def test_a_default_name_is_the_name_and_the_local_time_to_the_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.chdir(tmp_path)
+    before = time.time()
+    lock = claim_run_dir(None, name="softmax-concise")
+    after = time.time()
+    lock.release()
+    match = re.fullmatch(r"softmax-concise-(\d{8}-\d{6})", lock.run_dir.name)
+    assert match is not None and lock.run_dir.parent == Path("runs")
+    started = time.mktime(time.strptime(match.group(1), "%Y%m%d-%H%M%S"))
+    assert int(before) <= started <= after
+
+
+def _config_dir(tmp_path: Path, content: bytes) -> Path:
+    (tmp_path / "config.json").write_bytes(content)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "make,pattern",
+    [
+        (lambda p: p / "nope", r"RUN_DIR must be a run folder, got .*nope, which does not exist;"),
+        (
+            lambda p: (p / "f.txt", (p / "f.txt").write_text("x"))[0],
+            r"RUN_DIR must be a run folder, got .*f.txt, which is a file;",
+        ),
+        (lambda p: p, r"RUN_DIR must be a run folder holding config.json, got .* without one;"),
+        (
+            lambda p: _config_dir(p, b"{not json"),
+            r"config.json is not a readable JSON config \(.*\); the run folder is damaged",
+        ),
+        (
+            lambda p: _config_dir(p, b'{"config": "\xff\xfe"}'),
+            r"config.json is not a readable JSON config \(.*utf-8.*\); the run folder is damaged",
+        ),
+        (lambda p: _config_dir(p, b"[1, 2]"), r"config.json must hold a JSON object, got list"),
+        (
+            lambda p: _config_dir(p, b'{"config": 3}'),
+            r"config.json is not a linearnets run config \(it has no 'config' section\)",
+        ),
+        (
+            lambda p: _config_dir(p, b'{"model_type": "bert"}'),
+            r"config.json is not a linearnets run config \(it has no 'config' section\)",
+        ),
+    ],
+    ids=["missing", "file", "no-config", "bad-json", "not-utf8", "list", "config-3", "foreign"],
+)
+def test_read_config_refuses_what_is_not_a_run_folder(
+    tmp_path: Path, make: Any, pattern: str
+) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        runs.read_config(make(tmp_path))
+
+
+def test_read_config_returns_the_json_as_written(tmp_path: Path) -> None:
+    data = {"config": {"lr": 0.1, "out": "runs/é"}, "environment": {"python": "3.11"}}
+    runs.write_json_atomic(tmp_path / "config.json", data)
+    assert runs.read_config(tmp_path) == data
+
+
+def test_json_is_written_through_a_hidden_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash mid-write leaves a dot-file beside the run's files, never one that looks like them."""
+    seen: list[list[str]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        seen.append(sorted(os.listdir(tmp_path)))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    runs.write_json_atomic(tmp_path / "results.json", {"test_acc": 0.8})
+    assert seen[0] == [".results.json.tmp"]

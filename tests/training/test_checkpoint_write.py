@@ -1,0 +1,144 @@
+"""How a checkpoint reaches the disk: synced whole before the rename, or not at all, the reason named."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from linearnets.errors import CheckpointError
+from linearnets.training.checkpoint_write import write_atomic
+
+PAYLOAD = {"w": torch.arange(10_000, dtype=torch.float32)}  # 40 kB: more than a write buffer
+
+
+def test_all_the_data_are_written_before_the_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A buffered tail not yet flushed at fsync time would not be durable."""
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_size)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = tmp_path / "c.pt"
+    write_atomic(path, PAYLOAD)
+    assert synced[0] == path.stat().st_size
+    assert torch.equal(torch.load(path, weights_only=True)["w"], PAYLOAD["w"])
+
+
+def test_the_temporary_is_hidden_and_gone_after_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mid-write the folder shows the old file and one hidden ``.c.pt.*.tmp``; then the new file only."""
+    seen: list[list[str]] = []
+    real_save = torch.save
+
+    def save(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        seen.append(sorted(os.listdir(tmp_path)))
+        real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", save)
+    (tmp_path / "c.pt").write_bytes(b"old")
+    write_atomic(tmp_path / "c.pt", PAYLOAD)
+    [during] = seen
+    assert during[1] == "c.pt" and re.fullmatch(r"\.c\.pt\..+\.tmp", during[0]), during
+    assert os.listdir(tmp_path) == ["c.pt"]
+
+
+def test_an_interrupt_mid_write_keeps_the_old_file_and_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during the save: the interrupt goes on, the folder is as it was."""
+
+    def interrupted(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        f.write(b"PK\x03\x04 half")
+        raise KeyboardInterrupt
+
+    (tmp_path / "c.pt").write_bytes(b"old")
+    monkeypatch.setattr(torch, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
+    assert os.listdir(tmp_path) == ["c.pt"]
+    assert (tmp_path / "c.pt").read_bytes() == b"old"
+
+
+def _failing_save(exc: BaseException) -> Any:
+    def save(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        raise exc
+
+    return save
+
+
+def _free(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, free: int) -> None:
+    usage = shutil.disk_usage(tmp_path)._replace(free=free)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage)
+
+
+def test_free_space_is_given_in_kib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _free(monkeypatch, tmp_path, 1_000_000)  # under 1 MiB: full; 1e6 / 1024 = 976.6
+    monkeypatch.setattr(torch, "save", _failing_save(RuntimeError("unexpected pos 5760 vs 5654")))
+    with pytest.raises(CheckpointError, match=r"the disk is full \(976 KiB free\);"):
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
+
+
+def test_a_disk_with_a_mebibyte_free_is_not_called_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _free(monkeypatch, tmp_path, 1 << 20)
+    monkeypatch.setattr(torch, "save", _failing_save(RuntimeError("unexpected pos 5760 vs 5654")))
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: unexpected pos 5760 vs 5654; no earlier checkpoint exists; fix that and continue with --resume$"):  # fmt: skip
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
+
+
+def test_another_error_is_named_on_one_line_and_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _free(monkeypatch, tmp_path, 10 << 30)
+    long = "first line\n  second   line " + "x" * 300
+    monkeypatch.setattr(torch, "save", _failing_save(RuntimeError(long)))
+    with pytest.raises(CheckpointError) as info:
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
+    reason = ("first line second line " + "x" * 300)[:200]
+    assert str(info.value) == (
+        f"{tmp_path / 'c.pt'} could not be written: {reason}; no earlier checkpoint exists; "
+        "fix that and continue with --resume"
+    )
+
+
+def test_a_permission_error_is_named_and_kept_as_the_cause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _free(monkeypatch, tmp_path, 10 << 30)
+    denied = PermissionError(errno.EACCES, "Permission denied")
+    monkeypatch.setattr(torch, "save", _failing_save(denied))
+    with pytest.raises(CheckpointError, match=r"could not be written: \[Errno 13\] Permission denied; no earlier") as info:  # fmt: skip
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
+    assert info.value.__cause__ is denied
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_unknown_free_space_does_not_make_a_disk_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the free space cannot be read, only the error itself can say the disk is full."""
+
+    def no_usage(p: Any) -> Any:
+        raise OSError(errno.ENOSYS, "not supported")
+
+    monkeypatch.setattr(shutil, "disk_usage", no_usage)
+    monkeypatch.setattr(torch, "save", _failing_save(OSError(errno.EIO, "Input/output error")))
+    with pytest.raises(CheckpointError, match=r"could not be written: \[Errno 5\] Input/output error;"):  # fmt: skip
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
+    monkeypatch.setattr(torch, "save", _failing_save(OSError(errno.ENOSPC, "No space left")))
+    with pytest.raises(CheckpointError, match=r"could not be written: the disk is full"):
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
