@@ -11,15 +11,9 @@ import torch
 from linearnets.errors import CheckpointError
 from linearnets.training.checkpoint_values import check_values
 
+from .test_checkpoint import ROW  # one epoch's metrics row, as the checkpoint tests save it
+
 PATH = Path("run/checkpoint.pt")
-ROW = {
-    "epoch": 1,
-    "train_loss": 0.5,
-    "train_acc": 0.8,
-    "test_loss": 0.6,
-    "test_acc": 0.79,
-    "seconds": 0.1,
-}
 
 
 def _payload(
