@@ -263,6 +263,20 @@ def test_check_finite_counts_every_non_finite_entry() -> None:
     )
 
 
+def test_check_finite_checks_complex_values_too() -> None:
+    z = torch.tensor([1 + 2j, 3 - 1j])
+    assert check_finite("X", z) is z
+    bad = torch.tensor([complex(1, float("inf")), complex(float("nan"), 0), 2j])
+    assert torch.isfinite(bad).tolist() == [False, False, True]  # the oracle: torch's own test
+    _raises(
+        UsageError,
+        r"^X must hold only finite values, got 2 NaN/inf entries",
+        check_finite,
+        "X",
+        bad,
+    )
+
+
 def test_check_same_length() -> None:
     X, y = torch.zeros(3, 2), torch.zeros(3)
     assert check_same_length(("X", "y"), (X, y)) == 3

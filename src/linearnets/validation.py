@@ -194,7 +194,7 @@ def check_label_range(name: str, low: int, high: int, num_classes: int) -> None:
 
 def check_finite(name: str, value: torch.Tensor) -> torch.Tensor:
     """Return ``value`` if every entry is finite, else raise :class:`UsageError`."""
-    if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+    if (value.is_floating_point() or value.is_complex()) and not bool(torch.isfinite(value).all()):
         count = int((~torch.isfinite(value)).sum())
         raise UsageError(
             f"{name} must hold only finite values, got {count} NaN/inf entries in {describe(value)}; "

@@ -442,6 +442,24 @@ def test_to_moves_every_parameter_in_place(build: Any, device: str, gen: torch.G
 
 
 @pytest.mark.parametrize("build", SCRATCH_MODELS)
+def test_to_meta_replaces_the_parameters_as_nn_module_does(
+    build: Any, gen: torch.Generator
+) -> None:
+    """A tensor's data cannot be swapped for a meta tensor's: like ``nn.Module.to("meta")``, the
+    model then holds new parameters, of the same shapes and ``requires_grad``."""
+    net = build(gen)
+    before = list(net.parameters())
+    reference = torch.nn.Linear(2, 1).to("meta")  # the oracle: what nn.Module does
+    assert reference.weight.device.type == "meta"
+    assert net.to("meta") is net
+    after = list(net.parameters())
+    assert [p.device.type for p in after] == ["meta", "meta"]
+    assert [p.shape for p in after] == [p.shape for p in before]
+    assert [p.requires_grad for p in after] == [p.requires_grad for p in before]
+    assert [p.device.type for p in before] == ["cpu", "cpu"]  # the old tensors are untouched
+
+
+@pytest.mark.parametrize("build", SCRATCH_MODELS)
 def test_state_dict_is_a_detached_copy(build: Any, gen: torch.Generator) -> None:
     net = build(gen)
     state = net.state_dict()

@@ -53,10 +53,17 @@ class ScratchModule:
     def to(self, device: torch.device | str) -> ScratchModule:
         """Move every parameter to ``device`` in place, as ``nn.Module.to`` does.
 
-        The parameter objects stay the same, so an optimizer built before the move keeps updating them.
+        The parameter objects stay the same, so an optimizer built before the move keeps updating them;
+        where torch cannot swap a tensor's data across the two devices (e.g. to ``"meta"``), each
+        parameter is replaced by a moved copy, as ``nn.Module.to`` then does.
         """
-        for param in self.parameters():
-            param.data = param.data.to(device)
+        for name in self.param_names():
+            param = getattr(self, name)
+            moved = param.data.to(device)
+            try:
+                param.data = moved
+            except RuntimeError:  # an incompatible tensor type: a new tensor, as nn.Module makes
+                setattr(self, name, moved.requires_grad_(param.requires_grad))
         return self
 
     def state_dict(self) -> dict[str, torch.Tensor]:
