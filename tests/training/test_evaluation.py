@@ -48,3 +48,44 @@ def test_evaluate_turns_dropout_off(gen: torch.Generator) -> None:
     first, second = (evaluate(net, batches, nn.CrossEntropyLoss())[0] for _ in range(2))
     assert first == second  # no random masks in eval mode
     assert net.training
+
+
+class _GradRecorder(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(3, 2)
+        self.grad_enabled: list[bool] = []
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        self.grad_enabled.append(torch.is_grad_enabled())
+        return self.linear(X)
+
+
+def test_evaluate_builds_no_graph(gen: torch.Generator) -> None:
+    net = _GradRecorder()
+    evaluate(net, _classification(gen), nn.CrossEntropyLoss())
+    assert net.grad_enabled == [False, False, False] and torch.is_grad_enabled()
+
+
+class _ModeOnly:
+    """A model with train(mode) but no ``training`` attribute: taken to be in training mode."""
+
+    def __init__(self) -> None:
+        self.modes: list[bool] = []
+
+    def train(self, mode: bool) -> None:
+        self.modes.append(mode)
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        return X[:, :2]
+
+
+def test_evaluate_puts_a_model_without_a_training_flag_back_in_training_mode(
+    gen: torch.Generator,
+) -> None:
+    net = _ModeOnly()
+    batches = _classification(gen)
+    _, acc = evaluate(net, batches)
+    assert net.modes == [False, True]
+    X, y = torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
+    assert acc == pytest.approx(accuracy(X[:, :2], y))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from linearnets.models.scratch import (
     cross_entropy_logits,
     squared_loss,
 )
+from linearnets.training.distributed import DistContext
 from linearnets.training.loop import (
     EpochMetrics,
     History,
@@ -956,3 +958,114 @@ def test_a_summed_loss_is_counted_once_with_scalar_loss_sum(gen: torch.Generator
     assert default != pytest.approx(expected, rel=1e-3)
     with pytest.raises(UsageError, match=r"scalar_loss must be one of 'mean', 'sum', got 'total'"):
         train_epoch(net, _batches(X, y, 4), summed, NoUpdate(), scalar_loss="total")
+
+
+# --- a batch of one, a separate train_eval_iter, data-parallel runs ------------------------------
+
+
+def test_a_batch_of_one_example_takes_its_own_full_gradient() -> None:
+    """B = 1: x = [1, 2], y = 1, w = 0, b = 0, r = −1; ∂(½r²)/∂w = x·r = [−1, −2], ∂/∂b = −1, lr 0.1."""
+    net, params, updater = _scratch(False)
+    mean_loss, _ = train_epoch(net, [(X_HAND[:1], Y_HAND[:1])], squared_loss, updater)
+    assert mean_loss == pytest.approx(0.5)
+    torch.testing.assert_close(params(net).detach(), torch.tensor([0.1, 0.2, 0.1]))
+
+
+def test_fit_reports_the_train_loss_over_train_eval_iter_not_over_train_iter(
+    gen: torch.Generator,
+) -> None:
+    train = _regression(gen, n=8, batch_size=4)
+    X_eval, y_eval = torch.randn(6, 2, generator=gen), torch.randn(6, 1, generator=gen)
+    net = nn.Linear(2, 1)
+    history = fit(net, train, nn.MSELoss(), NoUpdate(), 1, train_eval_iter=[(X_eval, y_eval)])
+    with torch.no_grad():
+        expected = float(F.mse_loss(net(X_eval), y_eval))  # the oracle, on the eval set only
+    assert history.train_loss == [pytest.approx(expected, rel=1e-6)]
+
+
+class _Sized(list[Batch]):
+    """Batches that know each step's global batch size, as the sharded FashionMNIST loader does."""
+
+    def __init__(self, batches: list[Batch], global_sizes: list[int]) -> None:
+        super().__init__(batches)
+        self.global_sizes = global_sizes
+
+    def global_batch_size(self, step: int) -> int:
+        return self.global_sizes[step]
+
+
+def _twin_rank(monkeypatch: pytest.MonkeyPatch) -> DistContext:
+    """Rank 0 of two whose twin holds the same batches: torch.distributed's all_reduce(SUM) doubles."""
+
+    def all_reduce(tensor: torch.Tensor, op: Any = None) -> None:
+        tensor.mul_(2)
+
+    monkeypatch.setattr(torch.distributed, "all_reduce", all_reduce)
+    return DistContext(rank=0, world_size=2)
+
+
+@pytest.mark.parametrize("sized", [False, True], ids=["all-reduced-size", "loader-size"])
+def test_twin_data_parallel_ranks_train_as_one_process_on_the_batch(
+    monkeypatch: pytest.MonkeyPatch, sized: bool
+) -> None:
+    """Two ranks on the same batch: the global mean gradient is the batch's own (see the quadratic above)."""
+    net, params, updater = _scratch(False)
+    batches = _Sized([(X_HAND, Y_HAND)], [4]) if sized else [(X_HAND, Y_HAND)]
+    mean_loss, _ = train_epoch(net, batches, squared_loss, updater, dist=_twin_rank(monkeypatch))
+    assert mean_loss == pytest.approx(1.25)
+    torch.testing.assert_close(params(net).detach(), torch.tensor([0.35, 0.5, 0.15]))
+
+
+def test_each_steps_global_batch_size_scales_its_gradient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 2 and 1 on each of two twin ranks (4 and 2 examples in all): each step applies
+    its own batch's mean gradient, as torch.optim.SGD on loss.mean() does in one process."""
+    X = torch.tensor([[1.0, 2.0], [3.0, 4.0], [-1.0, 0.5]])
+    y = torch.tensor([[1.0], [2.0], [0.5]])
+    batches = [(X[:2], y[:2]), (X[2:], y[2:])]
+    oracle = nn.Linear(2, 1)
+    with torch.no_grad():
+        oracle.weight.zero_()
+        oracle.bias.zero_()
+    opt = torch.optim.SGD(oracle.parameters(), lr=0.1)
+    for Xb, yb in batches:
+        opt.zero_grad()
+        (0.5 * (oracle(Xb) - yb) ** 2).mean().backward()
+        opt.step()
+    net, params, updater = _scratch(False)
+    train_epoch(net, _Sized(batches, [4, 2]), squared_loss, updater, dist=_twin_rank(monkeypatch))
+    expected = torch.cat([oracle.weight.reshape(-1), oracle.bias]).detach()
+    torch.testing.assert_close(params(net).detach(), expected)
+
+
+@dataclass(frozen=True)
+class _RankOfTwo(DistContext):
+    """Rank 0 of two whose other rank's totals (loss sum, hits, examples) are given."""
+
+    other: tuple[float, ...] = ()
+
+    def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
+        return tensor.add_(torch.tensor(self.other, dtype=tensor.dtype))
+
+    def average_gradients(self, params: Any) -> None:
+        pass  # the updater never steps
+
+
+def test_a_data_parallel_epoch_reports_the_metrics_of_every_ranks_examples(
+    gen: torch.Generator,
+) -> None:
+    X, y = torch.randn(10, 3, generator=gen), torch.randint(0, 2, (10,), generator=gen)
+    net = nn.Linear(3, 2)
+    with torch.no_grad():  # the oracle: every example of both ranks at once
+        losses = F.cross_entropy(net(X), y, reduction="none")
+        hits = (net(X).argmax(dim=1) == y).float()
+    other = (float(losses[6:].sum()), float(hits[6:].sum()), 4.0)  # rank 1 holds the last 4
+    dist = _RankOfTwo(rank=0, world_size=2, other=other)
+    mine = _Sized(_batches(X[:6], y[:6], 3), [6, 6])
+    loss = nn.CrossEntropyLoss(reduction="none")
+    mean_loss, acc = train_epoch(net, mine, loss, NoUpdate(), dist=dist)
+    assert mean_loss == pytest.approx(float(losses.mean()), rel=1e-6)
+    assert acc == pytest.approx(float(hits.mean()))
+    assert evaluate(net, mine, loss, dist=dist) == (
+        pytest.approx(float(losses.mean()), rel=1e-6),
+        pytest.approx(float(hits.mean())),
+    )

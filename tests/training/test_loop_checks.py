@@ -100,3 +100,81 @@ def test_an_updater_of_a_data_parallel_models_module_is_accepted(tmp_path: Path)
             check_updater_params(ddp, torch.optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1))
     finally:
         dist.destroy_process_group()
+
+
+@pytest.mark.parametrize(
+    "start_epoch", [True, 1.0, 1.5, "1"], ids=["bool", "float", "fraction", "str"]
+)
+def test_fit_refuses_a_start_epoch_that_is_not_an_int(start_epoch: object) -> None:
+    with pytest.raises(UsageError, match=rf"^start_epoch must be in \[0, 2\], got {start_epoch}$"):
+        fit(nn.Linear(3, 2), [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 2,
+            start_epoch=start_epoch)  # type: ignore[arg-type]  # fmt: skip
+
+
+class _Logger:
+    def on_epoch_end(self, metrics: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("callbacks", "got"),
+    [("logger", "str"), (_Logger(), "_Logger"), ({_Logger()}, "set"), (iter([_Logger()]), "list_iterator")],
+    ids=["str", "one-object", "set", "iterator"],
+)  # fmt: skip
+def test_fit_refuses_callbacks_that_are_not_a_list(callbacks: object, got: str) -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^callbacks must be a list of callback objects, got {got}; pass e.g. "
+        r"callbacks=\[ConsoleLogger\(\)\]$",
+    ):
+        fit(nn.Linear(3, 2), [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 1,
+            callbacks=callbacks)  # type: ignore[arg-type]  # fmt: skip
+
+
+@pytest.mark.parametrize("history", [[], {"epochs": []}], ids=["list", "dict"])
+def test_fit_refuses_a_history_that_is_not_a_history(history: object) -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^history must be the History of the epochs so far, got {type(history).__name__};",
+    ):
+        fit(nn.Linear(3, 2), [(_X16, _Y16)], nn.CrossEntropyLoss(), NoUpdate(), 1,
+            history=history)  # type: ignore[arg-type]  # fmt: skip
+
+
+class _Groups:
+    """An updater whose param_groups are not torch's layout: nothing to compare against."""
+
+    def __init__(self, groups: object) -> None:
+        self.param_groups = groups
+
+    def zero_grad(self) -> None:
+        pass
+
+    def step(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [[{"lr": 0.1}], ["params"], [None], 3, [{"params": []}]],
+    ids=["no-params-key", "str-group", "none-group", "not-iterable", "empty-group"],
+)
+def test_param_groups_of_another_layout_or_empty_are_not_compared(groups: object) -> None:
+    check_updater_params(nn.Linear(3, 2), _Groups(groups))
+
+
+@pytest.mark.parametrize(
+    ("net", "held"),
+    [
+        (nn.Linear(3, 2), "none of its 2 parameters is one of net's 2"),  # weight and bias each
+        (nn.Identity(), "net has none"),
+    ],
+    ids=["another-model", "no-parameters"],
+)
+def test_an_updater_for_another_model_says_how_many_parameters_each_holds(
+    net: nn.Module, held: str
+) -> None:
+    with pytest.raises(
+        UsageError, match=rf"^updater must update the model's parameters, but {held}: "
+    ):
+        check_updater_params(net, torch.optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1))

@@ -184,3 +184,21 @@ def test_a_device_left_unusable_keeps_the_losss_own_error(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(torch, "aminmax", unusable)
     assert explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(4, 3), y) is None
+
+
+def test_each_step_applies_only_its_own_batchs_gradient() -> None:
+    """Two steps: the second must not add the first batch's gradient again (zero_grad each step);
+    the oracle is the same two steps written out with torch.optim.SGD on loss.mean()."""
+    X = torch.tensor([[1.0, 2.0], [3.0, 4.0], [-1.0, 0.5], [2.0, -1.0]])
+    y = torch.tensor([0, 1, 1, 0])
+    nets = [nn.Linear(2, 2) for _ in "ab"]
+    nets[1].load_state_dict(nets[0].state_dict())
+    opts = [torch.optim.SGD(n.parameters(), lr=0.1) for n in nets]
+    for rows in (slice(0, 2), slice(2, 4)):
+        opts[0].zero_grad()
+        F.cross_entropy(nets[0](X[rows]), y[rows]).backward()
+        opts[0].step()
+        loss = nn.CrossEntropyLoss(reduction="none")
+        train_step(nets[1], X[rows], y[rows], loss, opts[1], scale=0.5)
+    for expected, got in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
+        torch.testing.assert_close(got, expected)

@@ -1,0 +1,281 @@
+"""The data-parallel context outside a process group: single-process no-ops, torchrun's environment,
+and the combining steps with torch.distributed's collectives replaced by an identical second rank."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from linearnets.errors import UsageError
+from linearnets.training.distributed import (
+    DistContext,
+    env_int,
+    init_distributed,
+    on_rank_0,
+    shutdown_distributed,
+    waiting_line,
+)
+
+TORCHRUN_VARS = (
+    "WORLD_SIZE",
+    "RANK",
+    "LOCAL_RANK",
+    "MASTER_ADDR",
+    "MASTER_PORT",
+    "TORCHELASTIC_RUN_ID",
+)
+
+
+@pytest.fixture
+def no_torchrun(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No launcher variables, and a process group that must not be joined for real."""
+    for name in TORCHRUN_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+    def no_group(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("init_process_group must not be called")
+
+    monkeypatch.setattr(dist, "init_process_group", no_group)
+    return monkeypatch
+
+
+def _twin_rank_all_reduce(tensor: torch.Tensor, op: Any = None) -> None:
+    """all_reduce(SUM) when the other rank holds the same tensor: every value doubles."""
+    assert op == dist.ReduceOp.SUM
+    tensor.mul_(2)
+
+
+@pytest.mark.parametrize(
+    ("context", "enabled", "is_main"),
+    [
+        (DistContext(), False, True),
+        (DistContext(rank=0, world_size=1), False, True),
+        (DistContext(rank=0, world_size=2), True, True),
+        (DistContext(rank=1, world_size=2, local_rank=1), True, False),
+    ],
+)
+def test_enabled_needs_two_processes_and_rank_0_is_main(
+    context: DistContext, enabled: bool, is_main: bool
+) -> None:
+    assert context.enabled is enabled and context.is_main is is_main
+
+
+def test_a_single_process_context_touches_no_process_group() -> None:
+    """Without a process group every collective would raise: the single-process context calls none."""
+    assert not dist.is_initialized()
+    context = DistContext()
+    t = torch.tensor([1.0, 2.0])
+    assert context.all_reduce_sum(t) is t and torch.equal(t, torch.tensor([1.0, 2.0]))
+    net = nn.Linear(2, 1)
+    net(torch.ones(3, 2)).sum().backward()
+    grads = [p.grad.clone() for p in net.parameters() if p.grad is not None]
+    context.average_gradients(net.parameters())
+    assert all(torch.equal(g, p.grad) for g, p in zip(grads, net.parameters(), strict=True))
+    context.barrier()
+    shutdown_distributed()  # nothing joined: nothing to leave
+
+
+def test_averaging_over_identical_ranks_keeps_each_gradient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two ranks with the same gradient g: the sum 2g over world size 2 is g; a missing grad is skipped."""
+    monkeypatch.setattr(dist, "all_reduce", _twin_rank_all_reduce)
+    w = torch.tensor([1.0, -2.0], requires_grad=True)
+    frozen = torch.zeros(2, requires_grad=True)  # grad None: nothing to reduce
+    (3 * w).sum().backward()
+    DistContext(rank=0, world_size=2).average_gradients([w, frozen])
+    assert torch.equal(w.grad, torch.tensor([3.0, 3.0])) and frozen.grad is None
+    t = torch.tensor([2.0, 5.0])
+    assert torch.equal(
+        DistContext(rank=0, world_size=2).all_reduce_sum(t), torch.tensor([4.0, 10.0])
+    )
+
+
+@pytest.mark.parametrize("world_size", [None, "", "1"])
+def test_without_a_data_parallel_world_size_the_context_is_single_process(
+    no_torchrun: pytest.MonkeyPatch, world_size: str | None
+) -> None:
+    if world_size is not None:
+        no_torchrun.setenv("WORLD_SIZE", world_size)
+    assert init_distributed() == DistContext(rank=0, world_size=1, local_rank=0)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {},
+            r"^WORLD_SIZE=2 asks for a data-parallel run, but RANK, MASTER_ADDR, MASTER_PORT are not set;",
+        ),
+        (
+            {"RANK": "0", "MASTER_ADDR": "localhost"},
+            r"^WORLD_SIZE=2 .*, but MASTER_PORT is not set; start",
+        ),
+        (
+            {"RANK": "0", "MASTER_PORT": "29500"},
+            r"^WORLD_SIZE=2 .*, but MASTER_ADDR is not set; start",
+        ),
+        (
+            {"RANK": "2", "MASTER_ADDR": "localhost", "MASTER_PORT": "29500"},
+            r"^RANK must be in \[0, 2\) for WORLD_SIZE=2, got 2; start the 2 processes with torchrun "
+            r"\(e\.g\. torchrun --nproc_per_node=2 -m linearnets softmax \.\.\.\)",
+        ),
+        (
+            {"RANK": "-1", "MASTER_ADDR": "localhost", "MASTER_PORT": "29500"},
+            r"^RANK must be in \[0, 2\) for WORLD_SIZE=2, got -1;",
+        ),
+    ],
+    ids=["nothing-set", "no-port", "no-addr", "rank-too-high", "rank-negative"],
+)
+def test_a_world_size_without_a_launchers_variables_is_refused(
+    no_torchrun: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    no_torchrun.setenv("WORLD_SIZE", "2")
+    for name, value in env.items():
+        no_torchrun.setenv(name, value)
+    with pytest.raises(UsageError, match=message):
+        init_distributed()
+
+
+def _joining(monkeypatch: pytest.MonkeyPatch, rank: int) -> list[dict[str, Any]]:
+    """Set a launched rank's variables; record init_process_group's arguments instead of joining."""
+    for name, value in {"WORLD_SIZE": "2", "RANK": str(rank), "LOCAL_RANK": "0",
+                        "MASTER_ADDR": "node0", "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(dist, "init_process_group", lambda **kwargs: calls.append(kwargs))
+    return calls
+
+
+def test_a_rank_started_by_hand_says_what_it_waits_for_then_joins_with_gloo_on_cpu(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    calls = _joining(no_torchrun, rank=1)  # rank 1 on the first node's GPU 0 (LOCAL_RANK 0)
+    said: list[str] = []
+    context = init_distributed(device=torch.device("cpu"), announce=said.append)
+    assert context == DistContext(rank=1, world_size=2, local_rank=0)
+    assert calls == [{"backend": "gloo", "init_method": "env://"}]
+    assert said == [waiting_line(1, 2, backend="gloo")]
+
+
+def test_a_rank_started_by_torchrun_joins_without_a_word(no_torchrun: pytest.MonkeyPatch) -> None:
+    calls = _joining(no_torchrun, rank=0)
+    no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
+    said: list[str] = []
+    assert init_distributed(announce=said.append) == DistContext(rank=0, world_size=2)
+    assert said == [] and calls == [{"backend": "gloo", "init_method": "env://"}]
+
+
+def test_a_cuda_rank_selects_its_device_then_joins_with_nccl(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    calls = _joining(no_torchrun, rank=0)
+    selected: list[torch.device] = []
+    no_torchrun.setattr(torch.cuda, "set_device", selected.append)
+    device = torch.device("cuda", 0)
+    said: list[str] = []
+    init_distributed(device=device, announce=said.append)
+    assert selected == [device] and calls == [{"backend": "nccl", "init_method": "env://"}]
+    assert said == [waiting_line(0, 2, backend="nccl")]
+
+
+def test_the_waiting_line_names_the_address_the_ranks_and_torchs_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MASTER_ADDR", "node0")
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    gloo_minutes = int(dist.constants.default_pg_timeout / timedelta(minutes=1))  # torch's default
+    assert waiting_line(2, 4) == (
+        "rank 2 of 4: waiting for all 4 processes to join at node0:29500 (started without "
+        "torchrun: each needs its own RANK in 0..3 and the same WORLD_SIZE, MASTER_ADDR and "
+        f"MASTER_PORT; torch waits up to {gloo_minutes} minutes)"
+    )
+    # NCCL's default timeout is 10 minutes (torch.distributed's init_process_group docs)
+    assert waiting_line(0, 2, backend="nccl").endswith("torch waits up to 10 minutes)")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, 7), ("", 7), ("0", 0), ("3", 3), ("-1", -1)]
+)
+def test_env_int_reads_an_integer_or_the_default(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: int
+) -> None:
+    monkeypatch.delenv("LINEARNETS_TEST_INT", raising=False)
+    if value is not None:
+        monkeypatch.setenv("LINEARNETS_TEST_INT", value)
+    assert env_int("LINEARNETS_TEST_INT", 7) == expected
+
+
+def test_env_int_refuses_a_non_integer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RANK", "first")
+    with pytest.raises(
+        UsageError, match=r"^environment variable RANK must be an integer, got 'first'$"
+    ):
+        env_int("RANK", 0)
+
+
+def test_on_rank_0_in_one_process_just_runs_the_work() -> None:
+    assert on_rank_0(DistContext(), lambda: "runs/3") == "runs/3"
+    with pytest.raises(UsageError, match=r"^taken$"):
+        on_rank_0(DistContext(), _raise_taken)
+
+
+def _raise_taken() -> str:
+    raise UsageError("taken")
+
+
+def _broadcast_from_rank_0(sent: list[Any] | None, seen: list[list[Any]]) -> Any:
+    """broadcast_object_list(src=0): rank 0 sends its list (recorded in ``seen``); another rank
+    receives ``sent``."""
+
+    def broadcast(objects: list[Any], src: int) -> None:
+        assert src == 0
+        if sent is None:
+            seen.append(list(objects))
+        else:
+            objects[:] = sent
+
+    return broadcast
+
+
+@pytest.mark.parametrize(
+    ("work", "shared"), [(lambda: "runs/3", ("ok", "runs/3")), (_raise_taken, ("error", "taken"))]
+)
+def test_on_rank_0_runs_the_work_on_rank_0_and_shares_its_outcome(
+    monkeypatch: pytest.MonkeyPatch, work: Any, shared: tuple[str, str]
+) -> None:
+    """The outcome, an error included, is broadcast before rank 0 raises: the others never hang."""
+    seen: list[list[Any]] = []
+    monkeypatch.setattr(dist, "broadcast_object_list", _broadcast_from_rank_0(None, seen))
+    if shared[0] == "error":
+        with pytest.raises(UsageError, match=r"^taken$"):
+            on_rank_0(DistContext(rank=0, world_size=2), work)
+    else:
+        assert on_rank_0(DistContext(rank=0, world_size=2), work) == "runs/3"
+    assert seen == [[shared]]
+
+
+@pytest.mark.parametrize("outcome", [("ok", "runs/3"), ("error", "runs/3 is taken")])
+def test_other_ranks_take_rank_0s_outcome_without_running_the_work(
+    monkeypatch: pytest.MonkeyPatch, outcome: tuple[str, str]
+) -> None:
+    monkeypatch.setattr(dist, "broadcast_object_list", _broadcast_from_rank_0([outcome], []))
+    ran: list[int] = []
+
+    def work() -> str:
+        ran.append(1)
+        return "runs/4"
+
+    context = DistContext(rank=1, world_size=2)
+    if outcome[0] == "error":
+        with pytest.raises(UsageError, match=r"^runs/3 is taken$"):
+            on_rank_0(context, work)
+    else:
+        assert on_rank_0(context, work) == "runs/3"
+    assert ran == []

@@ -1,0 +1,235 @@
+"""The diagnosis of a loss or backward that raised (D2L §3.7): which input broke which rule, and the fix.
+
+Every case is built from what torch itself raises on the same inputs, so a diagnosis is checked
+against a real failure, not a made-up one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.training.loss_diagnosis import (
+    explain_loss_error,
+    raise_backward_error,
+    raise_loss_error,
+    regression_loss_error,
+)
+
+
+def _backward_error(loss: torch.Tensor) -> RuntimeError:
+    try:
+        loss.backward()
+    except RuntimeError as err:  # the error under test, as torch raises it
+        return err
+    raise AssertionError("backward did not raise")
+
+
+def _no_grad_error() -> RuntimeError:
+    return _backward_error(torch.zeros(3).sum())
+
+
+# --- backward ------------------------------------------------------------------------------------
+
+
+def test_a_backward_error_of_another_kind_is_re_raised_as_it_is() -> None:
+    err = RuntimeError("Trying to backward through the graph a second time")
+    with pytest.raises(RuntimeError) as info:
+        raise_backward_error(nn.Linear(2, 1), err)
+    assert info.value is err
+
+
+def _frozen() -> nn.Module:
+    return nn.Linear(2, 1).requires_grad_(False)
+
+
+class _BrokenParameters:
+    def parameters(self) -> Any:
+        raise TypeError("parameters() needs an argument")
+
+
+@pytest.mark.parametrize(
+    ("net", "what"),
+    [
+        (_frozen(), r"the model has no trainable parameter \(all 2 have requires_grad=False\); unfreeze"),
+        (nn.Identity(), r"the model has no parameters; unfreeze them with net.requires_grad_\(\)"),
+        (nn.Linear(2, 1), r"it was computed outside autograd's graph \(from y_hat.detach\(\).*\); compute the loss with torch operations on the model's output y_hat and on y$"),
+        (lambda X: X, r"it was computed outside autograd's graph .*, or the model's weights do not require grad; .* and create the weights with requires_grad=True"),
+        (_BrokenParameters(), r"it was computed outside autograd's graph .*, or the model's weights do not require grad;"),
+    ],
+    ids=["frozen", "no-parameters", "trainable", "function-model", "broken-parameters"],
+)  # fmt: skip
+def test_a_loss_without_a_gradient_names_the_cause(net: Any, what: str) -> None:
+    err = _no_grad_error()
+    with pytest.raises(UsageError, match=r"^the loss does not depend on any parameter that requires grad: " + what) as info:  # fmt: skip
+        raise_backward_error(net, err)
+    assert info.value.__cause__ is err
+
+
+def test_one_trainable_parameter_among_frozen_ones_points_at_the_loss() -> None:
+    net = nn.Sequential(nn.Linear(2, 2).requires_grad_(False), nn.Linear(2, 1))
+    with pytest.raises(UsageError, match=r"it was computed outside autograd's graph"):
+        raise_backward_error(net, _no_grad_error())
+
+
+# --- regression losses ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("y_hat", "y", "broadcast"),
+    [
+        (torch.zeros(3, 1), torch.zeros(3), r"got \(3,\), which would broadcast to \(3, 3\)"),
+        (torch.zeros(3), torch.zeros(3, 1), r"got \(3, 1\), which would broadcast to \(3, 3\)"),
+        (torch.zeros(3, 1), torch.zeros(1, 3), r"got \(1, 3\), which would broadcast to \(3, 3\)"),
+        (torch.zeros(3, 1), torch.zeros(3, dtype=torch.long), r"got \(3,\), which would broadcast"),
+        (torch.zeros(3, 1), torch.zeros(3, 3), r"got \(3, 3\), which would broadcast to \(3, 3\)"),
+    ],
+    ids=["column-vs-row", "row-vs-column", "transposed", "int-labels-one-output", "outputs-widen"],
+)
+def test_targets_that_broadcast_against_the_outputs_are_named(
+    y_hat: torch.Tensor, y: torch.Tensor, broadcast: str
+) -> None:
+    # the oracle: torch would compare every output with every target
+    assert torch.broadcast_shapes(y_hat.shape, y.shape) == (3, 3)
+    err = regression_loss_error(nn.MSELoss(), y_hat, y)
+    assert isinstance(err, UsageError)
+    assert str(err).startswith(
+        f"the targets y must have the model's output shape {tuple(y_hat.shape)}"
+    )
+    assert re.search(broadcast, str(err))
+    assert f"y.reshape({', '.join(str(d) for d in y_hat.shape)})" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("y_hat", "y"),
+    [
+        (torch.zeros(3, 1), torch.zeros(3, 1)),  # the same shape
+        (torch.zeros(3, 2), torch.zeros(4)),  # do not broadcast at all: the loss says so
+        (torch.zeros(3, 2), torch.zeros(3, 2, dtype=torch.long)),  # int targets of the same shape
+    ],
+    ids=["same", "incompatible", "int-same-shape"],
+)
+def test_targets_that_do_not_broadcast_give_none(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    assert regression_loss_error(nn.MSELoss(), y_hat, y) is None
+
+
+@pytest.mark.parametrize("C", [2, 4])
+def test_class_labels_for_a_classifiers_scores_name_one_hot(C: int) -> None:
+    y = torch.tensor([0, 1, 1])
+    err = regression_loss_error(nn.L1Loss(), torch.zeros(3, C), y)
+    assert isinstance(err, UsageError)
+    assert str(err) == (
+        f"loss L1Loss is a regression loss, which compares the outputs (3, {C}) with targets of "
+        f"that shape, but y holds class labels (a tensor of shape (3,) and dtype torch.int64) for "
+        f"a classifier's {C} scores; train a classifier with nn.CrossEntropyLoss(), or give L1Loss "
+        f"one-hot targets: torch.nn.functional.one_hot(y, {C}).float()"
+    )
+    assert F.one_hot(y, C).shape == (3, C)  # the fix gives targets of the outputs' shape
+
+
+@pytest.mark.parametrize("loss", [nn.MSELoss(), nn.L1Loss(), nn.SmoothL1Loss(), nn.HuberLoss()])
+def test_every_torch_regression_loss_on_class_labels_is_explained(loss: nn.Module) -> None:
+    y_hat, y = torch.zeros(3, 4), torch.tensor([0, 1, 3])
+    err = explain_loss_error(loss, y_hat, y)
+    assert isinstance(err, UsageError) and "is a regression loss" in str(err)
+
+
+def test_a_float_target_of_the_outputs_rows_for_a_regression_loss_is_not_explained() -> None:
+    assert explain_loss_error(nn.MSELoss(), torch.zeros(3, 4), torch.zeros(3, 4)) is None
+
+
+# --- class labels --------------------------------------------------------------------------------
+
+
+def _explained(loss: Any, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError:
+    with pytest.raises((RuntimeError, IndexError, ValueError)) as raised:  # torch refuses them
+        F.cross_entropy(y_hat, y)
+    with pytest.raises(UsageError) as info:
+        raise_loss_error(loss, y_hat, y, raised.value)
+    assert info.value.__cause__ is raised.value
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("y", "kind", "message"),
+    [
+        (torch.tensor([0.0, 1.0, 1.0]), UsageTypeError, r"^y must be an integer tensor of class indices, got a tensor of shape \(3,\) and dtype torch.float32; use y.long\(\)$"),
+        (torch.tensor([[0.0], [1.0], [1.0]]), UsageTypeError, r"^y must be class indices of shape \(3,\) and an integer dtype \(or class probabilities of the output's shape \(3, 2\)\), got a tensor of shape \(3, 1\) and dtype torch.float32; use y.reshape\(-1\).long\(\)$"),
+        (torch.tensor([[1, 0], [0, 1], [0, 1]]), UsageTypeError, r"^y must be class indices of shape \(3,\), or float class probabilities .*\(one-hot labels\?\); use y.argmax\(dim=1\)"),
+        (torch.tensor([[True, False], [False, True], [False, True]]), UsageTypeError, r"^y must be an integer tensor of class indices, got .*torch.bool; use y.argmax\(dim=1\)"),
+        (torch.tensor([[0], [1], [1]]), UsageError, r"^y must be 1-dimensional \(B,\), got a tensor of shape \(3, 1\)"),
+        (torch.tensor([0, -1, 1]), UsageError, r"^y must hold class indices in \[0, 2\) for the model's 2 outputs, got -1; relabel the classes 0..1,"),
+        (torch.tensor([0, 2, 1]), UsageError, r"^y must hold class indices in \[0, 2\) for the model's 2 outputs, got 2;"),
+        (torch.tensor([-3, 5, 1]), UsageError, r"in \[0, 2\) for the model's 2 outputs, got -3;"),
+    ],
+    ids=["float-labels", "float-column", "one-hot", "bool-one-hot", "int-column", "negative", "equal-to-C", "both-sides"],
+)  # fmt: skip
+def test_labels_a_classifier_cannot_take_are_explained(
+    y: torch.Tensor, kind: type[Exception], message: str
+) -> None:
+    err = _explained(nn.CrossEntropyLoss(), torch.zeros(3, 2), y)
+    assert type(err) is kind
+    assert re.search(message, str(err))
+
+
+@pytest.mark.parametrize(
+    "loss", [nn.CrossEntropyLoss(), nn.NLLLoss()], ids=lambda l: type(l).__name__
+)
+def test_torchs_class_losses_need_int64_labels(loss: nn.Module) -> None:
+    y = torch.tensor([0, 1, 1], dtype=torch.int32)
+    err = explain_loss_error(loss, torch.zeros(3, 2), y)
+    assert isinstance(err, UsageTypeError)
+    assert str(err) == (
+        f"y must be int64 class indices for {type(loss).__name__}, got a tensor of shape (3,) and "
+        "dtype torch.int32; use y.long()"
+    )
+
+
+def test_uint8_labels_in_range_are_not_blamed() -> None:
+    """torch's cross-entropy takes uint8 labels (byte targets): whatever failed, not the labels."""
+    y = torch.tensor([0, 1, 1], dtype=torch.uint8)
+    F.cross_entropy(torch.zeros(3, 2), y)  # the oracle: torch accepts them
+    assert explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(3, 2), y) is None
+
+
+def test_two_classes_and_more_rows_than_labels_are_explained() -> None:
+    """Scores of 2 classes are a classifier's; 5 rows of output for 3 labels is the model's fault."""
+    err = explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(5, 2), torch.tensor([0, 1, 1]))
+    assert isinstance(err, UsageError)
+    assert str(err).startswith(
+        "y must hold one label per row of the model's output: the output has shape (5, 2), y has 3 rows"
+    )
+
+
+@pytest.mark.parametrize(
+    ("y_hat", "y"),
+    [
+        (torch.tensor(0.0), torch.tensor([0, 1])),  # 0-d output
+        (torch.zeros(3, 2), torch.tensor(1)),  # 0-d labels
+        (torch.zeros(3, 2, 2), torch.tensor([0, 5, 1])),  # not (B, C) scores
+        (torch.zeros(3), torch.tensor([0, 5, 1])),  # one output per example, 1-d
+        ((torch.zeros(3, 2),), torch.tensor([0, 5, 1])),  # not a tensor
+    ],
+    ids=["0d-output", "0d-labels", "3d-output", "1d-output", "tuple-output"],
+)
+def test_inputs_that_are_not_a_classifiers_scores_and_labels_give_none(
+    y_hat: Any, y: torch.Tensor
+) -> None:
+    assert explain_loss_error(nn.CrossEntropyLoss(), y_hat, y) is None
+
+
+def test_empty_labels_are_not_read() -> None:
+    assert explain_loss_error(nn.CrossEntropyLoss(), torch.zeros(0, 3), torch.zeros(0, dtype=torch.long)) is None  # fmt: skip
+
+
+def test_an_unexplained_error_is_re_raised_as_it_is() -> None:
+    err = ValueError("something else")
+    with pytest.raises(ValueError) as info:
+        raise_loss_error(nn.CrossEntropyLoss(), torch.zeros(3, 2), torch.tensor([0, 1, 1]), err)
+    assert info.value is err

@@ -1,0 +1,195 @@
+"""The checks around a training step (D2L §3.6.6): the batch, the model's output, the targets'
+shape and the loss's value, each refused with the rule and the fix before anything trains wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.models.scratch import squared_loss
+from linearnets.training.step_checks import (
+    check_loss_value,
+    check_targets_shape,
+    compute_loss,
+    raise_output_error,
+    unpack,
+)
+
+X3 = torch.zeros(3, 2)
+Y3 = torch.zeros(3, 1)
+
+
+# --- unpack: one (X, y) pair per batch -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("batch", "kind", "message"),
+    [
+        ((X3, [0.0, 0.0, 0.0]), UsageTypeError, r"pair of tensors \(X, y\), got \(Tensor, list\)"),
+        (([0.0, 0.0, 0.0], Y3), UsageTypeError, r"pair of tensors \(X, y\), got \(list, Tensor\)"),
+        ((X3, torch.zeros(2)), UsageError, r"one label per example, got X of shape \(3, 2\) and y of shape \(2,\)"),
+        ((torch.tensor(1.0), Y3), UsageError, r"one label per example, got X of shape \(\) and y"),
+        ((X3, torch.tensor(1.0)), UsageError, r"one label per example, got X of shape \(3, 2\) and y of shape \(\)"),
+        ((X3, Y3, Y3), UsageError, r"^each batch must be a pair \(X, y\), got tuple of length 3;"),
+        ({"X": X3, "y": Y3}, UsageError, r"^each batch must be a pair \(X, y\), got dict of length 2;"),
+    ],
+    ids=["y-list", "X-list", "rows-differ", "X-0d", "y-0d", "triple", "dict"],
+)  # fmt: skip
+def test_unpack_refuses_anything_but_a_pair_of_tensors_with_one_row_per_example(
+    batch: Any, kind: type[Exception], message: str
+) -> None:
+    with pytest.raises(kind, match=message):
+        unpack(batch)
+
+
+def test_unpack_returns_the_pair_and_takes_an_empty_batch_only_when_allowed() -> None:
+    X, y = unpack([X3, Y3])
+    assert X is X3 and y is Y3
+    X1, y1 = unpack((X3[:1], Y3[:1]))  # one example is a batch
+    assert X1.shape == (1, 2) and y1.shape == (1, 1)
+    empty = (torch.zeros(0, 2), torch.zeros(0, 1))
+    assert unpack(empty, allow_empty=True) == empty  # a data-parallel rank may get none
+    with pytest.raises(UsageError, match=r"^each batch must hold at least one example"):
+        unpack(empty)
+
+
+# --- the model's output --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("y_hat", "fix"),
+    [
+        ((torch.zeros(3, 2), torch.zeros(3, 2)), r"tuple; return one tensor from the model"),
+        ([torch.zeros(3, 2)], r"list; return one tensor from the model"),
+        (np.zeros((3, 2)), r"ndarray; compute the output with torch operations"),
+    ],
+    ids=["tuple", "list", "numpy"],
+)
+def test_an_output_that_is_not_a_tensor_is_refused_with_its_fix(y_hat: Any, fix: str) -> None:
+    pattern = r"^the model \(net\) must return a torch.Tensor of outputs \(B, q\), got " + fix
+    with pytest.raises(UsageTypeError, match=pattern):
+        raise_output_error(y_hat)
+    with pytest.raises(UsageTypeError, match=pattern):
+        compute_loss(squared_loss, y_hat, Y3)
+
+
+# --- the loss's value ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "l",
+    [torch.tensor(0.5), torch.zeros(3), torch.zeros(3, 1), torch.zeros(3, 4)],
+    ids=["0-d", "per-example", "per-example-column", "per-output-value"],
+)
+def test_a_loss_per_example_or_per_output_value_or_0d_is_accepted(l: torch.Tensor) -> None:
+    check_loss_value(l, torch.zeros(3, 4), torch.zeros(3, 4))
+
+
+@pytest.mark.parametrize(
+    ("l", "shape"),
+    [
+        (torch.zeros(2), r"\(2,\)"),  # drops an example
+        (torch.zeros(4), r"\(4,\)"),  # an example too many
+        (torch.zeros(3, 3), r"\(3, 3\)"),  # (B, B): targets broadcast against outputs
+        (torch.zeros(3, 1, 3), r"\(3, 1, 3\)"),  # 9 values for 3 examples of 1 output
+        (torch.zeros(3, 2, 2), r"\(3, 2, 2\)"),  # (B, ...) with neither B nor B·q values
+    ],
+)
+def test_a_loss_of_another_shape_is_refused(l: torch.Tensor, shape: str) -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"^loss must return one loss per example, shape \(3,\) \(or one per output value, "
+        r"\(3, 1\), or a 0-d mean or sum\), got shape " + shape + r" for a batch of 3 examples",
+    ):
+        check_loss_value(l, torch.zeros(3, 1), Y3)
+
+
+def test_a_loss_that_returns_a_number_is_refused() -> None:
+    with pytest.raises(UsageTypeError, match=r"^loss must return a torch.Tensor .*got 0\.5;"):
+        check_loss_value(0.5, torch.zeros(3, 1), Y3)
+
+
+def test_compute_loss_checks_the_value_the_loss_returns() -> None:
+    with pytest.raises(UsageError, match=r"got shape \(2,\) for a batch of 3 examples"):
+        compute_loss(lambda y_hat, y: squared_loss(y_hat, y).reshape(-1)[:2], X3[:, :1], Y3)
+    l = compute_loss(squared_loss, torch.tensor([[1.0], [2.0], [3.0]]), Y3)
+    torch.testing.assert_close(l.reshape(-1), torch.tensor([0.5, 2.0, 4.5]))  # ½(ŷ − y)²
+
+
+# --- targets that would broadcast in a torch loss ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [nn.MSELoss(), nn.L1Loss(), nn.SmoothL1Loss(), nn.HuberLoss()],
+    ids=lambda l: type(l).__name__,
+)
+def test_regression_targets_that_would_broadcast_are_refused_for_every_torch_regression_loss(
+    loss: nn.Module,
+) -> None:
+    with pytest.raises(UsageError, match=r"^the targets y must have the model's output shape \(3, 1\), got \(3,\), which would broadcast to \(3, 3\)"):  # fmt: skip
+        compute_loss(loss, torch.zeros(3, 1), torch.zeros(3))
+
+
+def test_class_labels_for_a_regression_loss_are_refused_before_the_loss_runs() -> None:
+    called: list[int] = []
+
+    class CountingMSE(nn.MSELoss):
+        def forward(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            called.append(1)
+            return super().forward(y_hat, y)
+
+    with pytest.raises(UsageError, match=r"loss CountingMSE is a regression loss.*one_hot\(y, 4\)"):
+        check_targets_shape(torch.zeros(3, 4), torch.tensor([0, 1, 3]), CountingMSE())
+    assert called == []
+
+
+@pytest.mark.parametrize(
+    ("loss", "y_hat", "y"),
+    [
+        (squared_loss, torch.zeros(3, 1), torch.zeros(3)),  # a function: it reshapes y itself
+        (nn.CrossEntropyLoss(), torch.zeros(3, 4), torch.zeros(3)),  # float labels: the loss says
+        (nn.MSELoss(), torch.zeros(3, 1), torch.zeros(3, 1)),  # shapes match
+        (nn.CrossEntropyLoss(), torch.zeros(3, 4), torch.tensor([0, 1, 3])),  # class labels
+        (None, torch.zeros(3, 1), torch.zeros(3)),  # no loss (accuracy only)
+    ],
+    ids=["function", "float-labels-for-ce", "same-shape", "labels-for-ce", "no-loss"],
+)
+def test_targets_a_loss_answers_for_pass_the_shape_check(
+    loss: Any, y_hat: torch.Tensor, y: torch.Tensor
+) -> None:
+    check_targets_shape(y_hat, y, loss)
+
+
+def test_compute_loss_gives_the_losss_own_value() -> None:
+    y_hat = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0]])
+    y = torch.tensor([0, 2])
+    l = compute_loss(nn.CrossEntropyLoss(reduction="none"), y_hat, y)
+    torch.testing.assert_close(l, F.cross_entropy(y_hat, y, reduction="none"))
+
+
+class _UserLoss(nn.Module):
+    """A loss module of the user's own (not one of torch's): element-wise, so it broadcasts."""
+
+    def forward(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return (y_hat - y).abs()
+
+
+def test_float_targets_a_users_loss_module_would_broadcast_are_refused() -> None:
+    assert _UserLoss()(torch.zeros(3, 1), torch.zeros(3)).shape == (
+        3,
+        3,
+    )  # the oracle: it broadcasts
+    with pytest.raises(UsageError, match=r"^the targets y must have the model's output shape \(3, 1\), got \(3,\)"):  # fmt: skip
+        check_targets_shape(torch.zeros(3, 1), torch.zeros(3), _UserLoss())
+
+
+def test_class_labels_for_a_users_loss_module_are_its_own_business() -> None:
+    """Integer targets are refused only for torch's regression losses; a user's module answers for them."""
+    check_targets_shape(torch.zeros(3, 1), torch.tensor([0, 1, 1]), _UserLoss())
