@@ -216,3 +216,20 @@ def test_an_action_error_found_while_running_names_the_action(
     with pytest.raises(SystemExit):
         main(["data", "show", "-n", "0"])
     assert capsys.readouterr().err.startswith("linearnets data show: error: argument -n:")
+
+
+def test_show_draws_at_most_100_images_in_rows_of_9(
+    real: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.plotting
+
+    drawn: list[tuple[int, int, int]] = []
+
+    def record(imgs: Any, num_rows: int, num_cols: int, *, titles: Any, out: Any) -> None:
+        drawn.append((len(imgs), num_rows, num_cols))
+
+    monkeypatch.setattr(linearnets.plotting, "show_images", record)
+    assert main(["data", "show", "-n", "100"]) == 0
+    assert drawn == [(100, 12, 9)]  # 11 full rows of 9 and one of 1
+    assert main(["data", "show", "-n", "101"]) == 2
+    assert "-n must be at most 100 images, got 101" in capsys.readouterr().err

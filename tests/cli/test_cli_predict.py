@@ -143,3 +143,76 @@ def test_an_unfinished_run_is_pointed_at_resume(
     (run / "checkpoint.pt").unlink()
     assert main(["predict", str(run)]) == 2
     assert "pass a folder written by a finished 'linearnets softmax' run" in capsys.readouterr().err
+
+
+BOOK_LABELS_ZH = ["T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴"]
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # no CJK font on the machine
+def test_chinese_labels_are_right_aligned_in_terminal_columns(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Chinese character takes two columns, an ASCII one one: each true label ends at column 12."""
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    assert main(["predict", str(run), "-n", "8", "--lang", "zh"]) == 0
+    X = _idx(REAL_DIR / "t10k-images-idx3-ubyte.gz", 8).reshape(8, -1) / 255.0
+    y = _idx(REAL_DIR / "t10k-labels-idx1-ubyte.gz", 8)
+    pred = (X @ W.T + b).argmax(axis=1)
+    columns = [sum(1 if ch.isascii() else 2 for ch in BOOK_LABELS_ZH[t]) for t in y]
+    expected = [
+        " " * (12 - c)
+        + f"{BOOK_LABELS_ZH[t]} -> {BOOK_LABELS_ZH[p]}"
+        + ("" if t == p else "   (wrong)")
+        for c, t, p in zip(columns, y, pred, strict=True)
+    ]
+    assert capsys.readouterr().out.splitlines()[:-1] == expected
+
+
+def test_at_most_100_images_are_predicted(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.plotting
+
+    drawn: list[int] = []
+    monkeypatch.setattr(
+        linearnets.plotting,
+        "plot_predictions",
+        lambda images, true, pred, *, out: drawn.append(len(true)),
+    )
+    run = tmp_path / "run"
+    _write_model(run)
+    assert main(["predict", str(run), "-n", "100"]) == 0
+    assert drawn == [100] and len(capsys.readouterr().out.splitlines()) == 101
+    assert main(["predict", str(run), "-n", "101"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets predict: error: -n must be at most 100 images, got 101; pass e.g. -n 18\n"
+    )
+
+
+def test_a_run_dir_that_is_no_folder_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "file").write_text("x")
+    for run in (tmp_path / "nope", tmp_path / "file"):
+        assert main(["predict", str(run)]) == 2
+        assert capsys.readouterr().err == (
+            f"linearnets predict: error: RUN_DIR must be a run folder, got {run}, which is not a "
+            "folder; pass the folder a 'linearnets softmax' run wrote\n"
+        )
+
+
+def test_a_model_trained_on_a_data_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Even one whose sizes happen to fit Fashion-MNIST's: its inputs were other features."""
+    import json
+
+    run = tmp_path / "run"
+    _write_model(run)
+    (run / "config.json").write_text(json.dumps({"config": {"data": "pixels.npz"}}))
+    assert main(["predict", str(run)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"linearnets predict: error: predict draws Fashion-MNIST test images, but the run in {run} "
+        "was trained on --data pixels.npz; evaluate that model on its own data from Python"
+    )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 import torch
 
 from linearnets.config import SoftmaxConfig
+from linearnets.errors import UsageError
 from linearnets.tasks.experiment import prepare
 
 
@@ -47,3 +51,52 @@ def test_the_seed_chooses_the_initial_weights_and_the_data_order(tmp_path: Path)
     orders = [_rows(e.train_iter) for e in runs]
     assert torch.equal(weights[0], weights[1]) and orders[0] == orders[1]
     assert not torch.equal(weights[0], weights[2]) and orders[0] != orders[2]
+
+
+def _four_classes(path: Path) -> Path:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    np.savez(path, X=X, y=np.arange(40) % 4)  # every class of 0..3 present
+    return path
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+def test_the_model_has_the_files_inputs_and_classes_and_the_configs_learning_rate(
+    tmp_path: Path, impl: str
+) -> None:
+    exp = prepare(SoftmaxConfig(data=_four_classes(tmp_path / "d.npz"), impl=impl, lr=0.25))
+    assert exp.classes == ["0", "1", "2", "3"] and exp.num_inputs == 3
+    with torch.no_grad():
+        assert tuple(exp.model(torch.zeros(5, 3)).shape) == (5, 4)  # one logit per class
+    assert [group["lr"] for group in exp.setup.updater.param_groups] == [0.25]
+
+
+def test_the_data_file_is_named_counted_and_fingerprinted(tmp_path: Path) -> None:
+    """data_sha256 lets a resume tell the file changed; compared with hashlib over the whole file."""
+    path = _data(tmp_path / "d.npz")
+    exp = prepare(SoftmaxConfig(data=path))
+    assert exp.data_source == f"{path} (64 examples, 3 features)"
+    assert exp.data_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_prepare_pins_the_configs_thread_count(tmp_path: Path) -> None:
+    assert torch.get_num_threads() == 1  # the suite's
+    try:
+        prepare(SoftmaxConfig(data=_data(tmp_path / "d.npz"), num_threads=2))
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize(
+    ("changes", "pattern"),
+    [
+        ({"resize": 14}, r"^--resize applies to Fashion-MNIST images only, got --resize 14 with --data .*d\.npz; drop one of them$"),
+        ({"data_dir": Path("fm")}, r"^--data-dir finds Fashion-MNIST, got --data-dir \S*fm with --data .*d\.npz, which replaces it; drop one of them$"),
+    ],
+)  # fmt: skip
+def test_options_only_fashion_mnist_takes_are_refused_with_a_data_file(
+    tmp_path: Path, changes: dict[str, Any], pattern: str
+) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        prepare(SoftmaxConfig(data=_data(tmp_path / "d.npz"), **changes))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from linearnets.config import LinregConfig
-from linearnets.errors import UsageError
+from linearnets.errors import DatasetError, DivergenceError, UsageError
 from linearnets.tasks.linreg import run_linreg
 
 
@@ -22,6 +26,9 @@ def test_recovers_truth_and_agrees_with_closed_form(impl: str) -> None:
     floor = 1e-4 if impl == "concise" else 0.5e-4
     assert floor * 0.5 < result.loss < floor * 2
     assert len(result.history.epochs) == 3
+    # the errors are truth minus learned (the book's w = [2, -3.4], b = 4.2), computed here
+    assert result.w_error == pytest.approx([2.0 - result.w[0], -3.4 - result.w[1]], abs=1e-12)
+    assert result.b_error == pytest.approx(4.2 - result.b, abs=1e-12)
 
 
 @pytest.mark.parametrize("impl", ["scratch", "concise"])
@@ -95,3 +102,70 @@ def test_linear_regression_trains_on_the_cpu_only(device: object) -> None:
     with pytest.raises(UsageError, match=r"device must be 'cpu' for linear regression, got"):
         LinregConfig(device=device)  # type: ignore[arg-type]
     assert LinregConfig(device="cpu").device == "cpu"
+
+
+def _regression_file(path: Path, X: np.ndarray, y: np.ndarray) -> Path:
+    np.savez(path, X=X.astype(np.float32), y=y.astype(np.float32))
+    return path
+
+
+@pytest.mark.parametrize(("impl", "half"), [("scratch", 0.5), ("analytic", 0.5), ("concise", 1.0)])
+def test_the_reported_loss_is_the_whole_datas_loss_at_the_learned_weights(
+    tmp_path: Path, impl: str, half: float
+) -> None:
+    """Not the mean of the batch losses seen while the weights moved: ½ mean squared residual
+    (the book's squared loss) or the mean squared residual (MSELoss), computed here in float64."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 2))
+    y = X @ np.array([1.0, -2.0]) + 0.5 + rng.normal(scale=0.3, size=50)
+    path = _regression_file(tmp_path / "d.npz", X, y)
+    result = run_linreg(LinregConfig(impl=impl, data=path, epochs=2, batch_size=5))
+    Xf, yf = X.astype(np.float32).astype(np.float64), y.astype(np.float32).astype(np.float64)
+    residual = Xf @ np.array(result.w) + result.b - yf
+    assert result.loss == pytest.approx(half * np.mean(residual**2), rel=1e-4)
+    assert result.loss == result.history.last.train_loss
+
+
+def test_a_data_file_without_a_unique_solution_is_a_dataset_error_naming_it(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(20, 2))
+    X[:, 1] = X[:, 0]  # a repeated column: no unique least-squares solution
+    path = _regression_file(tmp_path / "d.npz", X, X[:, 0] + 1.0)
+    with pytest.raises(
+        DatasetError,
+        match=rf"^--data {re.escape(str(path))}: X must have linearly independent columns, .*"
+        r"got rank 2 < 3",
+    ):
+        run_linreg(LinregConfig(data=path))
+
+
+def test_the_guard_stops_a_run_whose_loss_blows_up_unless_it_is_off() -> None:
+    with pytest.raises(
+        DivergenceError, match=r"^training diverged at epoch 1, step \d+: .* at lr 10;"
+    ):
+        run_linreg(LinregConfig(lr=10.0, epochs=1))
+    unguarded = run_linreg(LinregConfig(lr=10.0, epochs=1, guard=False))
+    assert math.isnan(unguarded.loss) and all(math.isnan(v) for v in unguarded.w)
+
+
+@pytest.mark.parametrize(("impl", "analytic"), [("scratch", False), ("analytic", True)])
+def test_the_impl_chooses_autograd_or_the_explicit_gradient(
+    monkeypatch: pytest.MonkeyPatch, impl: str, analytic: bool
+) -> None:
+    """Both give the same numbers (see above), so the model built is what tells them apart."""
+    import linearnets.tasks.linreg as task
+    from linearnets.models.scratch import LinearRegressionScratch
+
+    built: list[LinearRegressionScratch] = []
+
+    class Recorded(LinearRegressionScratch):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            built.append(self)
+
+    monkeypatch.setattr(task, "LinearRegressionScratch", Recorded)
+    run_linreg(LinregConfig(impl=impl, epochs=1))
+    assert [m.analytic for m in built] == [analytic]
+    assert built[0].w.requires_grad is not analytic  # the explicit gradient needs no graph

@@ -16,6 +16,9 @@ from linearnets.tasks.softmax import run_softmax
 
 REAL_DATA = Path("/usr/share/datasets/fashion-mnist")
 FIGURES = ("curves.png", "curves.svg", "confusion.png", "predictions.png")
+# the book's text labels (D2L §3.5.1), in class order
+BOOK_LABELS = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
+               "bag", "ankle boot"]  # fmt: skip
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
@@ -39,14 +42,30 @@ def test_a_notebook_draws_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_without_fork_the_figures_are_drawn_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import gzip
+
+    import linearnets.plotting.images
+
     monkeypatch.setattr(linearnets.plotting.background, "start_plot_process", lambda: None)
     started = []
     monkeypatch.setattr(PlotProcess, "__init__", lambda self: started.append(self))
+    grids: list[list[str]] = []
+    real_plot = linearnets.plotting.images.plot_predictions
+
+    def recorded(images: Any, true: Any, pred: Any, **kwargs: Any) -> None:
+        grids.append(list(true))
+        real_plot(images, true, pred, **kwargs)
+
+    monkeypatch.setattr(linearnets.plotting.images, "plot_predictions", recorded)
     out = tmp_path / "run"
     run_softmax(SoftmaxConfig(epochs=1, plot="file", num_threads=1, device="cpu", out=out))
     assert started == []  # no process: everything below was drawn here
     for name in FIGURES:
         assert (out / name).stat().st_size > 1000, name
+    # the grid shows the first 12 test images, titled with their labels read here from the file
+    with gzip.open(REAL_DATA / "t10k-labels-idx1-ubyte.gz") as f:
+        first = list(f.read(8 + 12)[8:])
+    assert grids == [[BOOK_LABELS[i] for i in first]]
 
 
 def _features_file(path: Path) -> Path:
@@ -65,6 +84,7 @@ def test_a_run_on_features_draws_no_image_grid(tmp_path: Path) -> None:
     run_softmax(config)
     assert (out / "confusion.png").stat().st_size > 1000
     assert (out / "curves.png").is_file() and (out / "per_class.txt").is_file()
+    assert (out / "curves.svg").stat().st_size > 1000  # the plotting process draws both formats
     assert not (out / "predictions.png").exists()
 
 

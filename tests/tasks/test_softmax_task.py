@@ -147,3 +147,26 @@ def test_a_resized_run_trains_and_saves_a_model_of_the_resized_images(tmp_path: 
     assert X.shape[1:] == (1, 14, 14)
     with torch.no_grad():
         assert (model(X).argmax(dim=1) == y).float().mean() > 0.6
+
+
+def test_a_run_that_fails_to_start_leaves_no_new_folder_and_keeps_the_users(
+    tmp_path: Path,
+) -> None:
+    """--resize with --data is refused once the folder is claimed: the folder made for the run goes
+    again, a folder the user made (even empty) stays, and both then take a run."""
+    import numpy as np
+
+    from linearnets.errors import UsageError
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", X=rng.normal(size=(30, 4)).astype(np.float32), y=np.arange(30) % 3)
+    new, mine = tmp_path / "new", tmp_path / "mine"
+    mine.mkdir()
+    for out in (new, mine):
+        config = SoftmaxConfig(data=tmp_path / "d.npz", resize=14, plot="none", out=out)
+        with pytest.raises(UsageError, match=r"^--resize applies to Fashion-MNIST images only"):
+            run_softmax(config)
+    assert not new.exists() and mine.is_dir()
+    for out in (new, mine):
+        run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
+        assert (out / "results.json").is_file()

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from linearnets.cli import main
-from linearnets.errors import CheckpointError
+from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.weights import load_trained
 
 
@@ -125,6 +125,26 @@ BAD_WEIGHTS = {
         {"state_dict": lambda p: {"1.weight": [0.5], "1.bias": p["state_dict"]["1.bias"]}},
         r"is damaged: its state_dict must be a dict of weight tensors, got \{'1\.weight': \[0\.5\], '1\.bias': tensor",
     ),
+    "num-outputs-beyond-the-largest": (
+        {"num_outputs": 2**62 + 1},
+        r"is damaged: its num_outputs must be a positive integer, got 4611686018427387905;",
+    ),
+    "resize-zero": (
+        {"resize": 0},
+        r"is damaged: its resize must be None or an image side in \[1, 4096\], got 0;",
+    ),
+    # the largest side allowed passes the range check and fails the next: 4096² is not 784
+    "resize-the-largest-side": (
+        {"resize": 4096},
+        r"is damaged: its resize must be the side of the model's 784-pixel input images, got 4096;",
+    ),
+    "not-ten-classes": (
+        {
+            "num_outputs": 3,
+            "state_dict": {"1.weight": torch.zeros(3, 784), "1.bias": torch.zeros(3)},
+        },
+        r"holds a model of 784 inputs and 3 outputs \(resize=None\), but predict needs 784 for Fashion-MNIST's 28×28 images and 10 for its classes",
+    ),
     "not-a-dict": (
         {"state_dict": [1, 2]},
         r"is damaged: its state_dict must be a dict of weight tensors, got \[1, 2\]",
@@ -188,3 +208,21 @@ def test_a_model_pt_torch_refuses_to_load_is_named_in_one_short_line(tmp_path: P
     assert message.startswith(prefix) and "\n" not in message
     assert message.endswith("); re-run training to recreate it")
     assert len(message) == len(prefix) + 200 + len("); re-run training to recreate it")
+
+
+@pytest.mark.parametrize("unfinished", [False, True])
+def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
+    tmp_path: Path, unfinished: bool
+) -> None:
+    if unfinished:
+        (tmp_path / "checkpoint.pt").write_bytes(b"x")  # what an interrupted run leaves
+    advice = (
+        rf"its run stopped before it finished: finish it with linearnets softmax --resume {re.escape(str(tmp_path))} "
+        if unfinished
+        else r"pass a folder written by a finished 'linearnets softmax' run$"
+    )
+    with pytest.raises(
+        UsageError,
+        match=rf"^RUN_DIR must hold the trained weights model\.pt, got {re.escape(str(tmp_path))} without them; {advice}",
+    ):
+        load_trained(tmp_path)

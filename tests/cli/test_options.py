@@ -1,0 +1,66 @@
+"""The ``type=`` converters: every value on both sides of each rule, and the one line a bad one gets."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linearnets.cli._options import (
+    non_negative_float,
+    non_negative_int,
+    path_arg,
+    positive_float,
+    positive_int,
+)
+
+ACCEPTED = [
+    (positive_int, "1", 1),
+    (positive_int, "250", 250),
+    (non_negative_int, "0", 0),
+    (non_negative_int, "7", 7),
+    (positive_float, "1e-300", 1e-300),
+    (positive_float, "0.03", 0.03),
+    (non_negative_float, "0", 0.0),
+    (non_negative_float, "0.5", 0.5),
+    (path_arg, ".", Path(".")),
+    (path_arg, "runs/a", Path("runs/a")),
+]
+
+
+@pytest.mark.parametrize(("convert", "text", "expected"), ACCEPTED)
+def test_values_that_keep_the_rule_are_converted(
+    convert: Callable[[str], Any], text: str, expected: object
+) -> None:
+    value = convert(text)
+    assert value == expected and type(value) is type(expected)
+
+
+REFUSED = [
+    (positive_int, "0", r"^must be a positive integer \(>= 1\), got 0$"),
+    (positive_int, "-3", r"^must be a positive integer \(>= 1\), got -3$"),
+    (positive_int, "2.0", r"^must be a positive integer, got '2\.0'$"),
+    (non_negative_int, "-1", r"^must be a non-negative integer \(>= 0\), got -1$"),
+    (non_negative_int, "x", r"^must be a non-negative integer, got 'x'$"),
+    (positive_float, "0", r"^must be a finite number > 0, got 0$"),
+    (positive_float, "-0.0", r"^must be a finite number > 0, got -0\.0$"),
+    (positive_float, "inf", r"^must be a finite number > 0, got inf$"),
+    (positive_float, "nan", r"^must be a finite number > 0, got nan$"),
+    (positive_float, "fast", r"^must be a positive number, got 'fast'$"),
+    (non_negative_float, "-1e-9", r"^must be a finite number >= 0, got -1e-9$"),
+    (non_negative_float, "inf", r"^must be a finite number >= 0, got inf$"),
+    (non_negative_float, "nan", r"^must be a finite number >= 0, got nan$"),
+    (non_negative_float, "", r"^must be a non-negative number, got ''$"),
+    (path_arg, "", r"^must be a path, got an empty string; pass a file or folder name \(\. for this folder\)$"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("convert", "text", "pattern"), REFUSED)
+def test_values_that_break_the_rule_are_refused_naming_it(
+    convert: Callable[[str], Any], text: str, pattern: str
+) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=pattern):
+        convert(text)

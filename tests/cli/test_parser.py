@@ -1,0 +1,70 @@
+"""The command's parser: negative numbers are values, errors are one line, --debug goes anywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from linearnets.cli import UsageExit, build_parser
+from linearnets.cli import _ranks as ranks
+
+
+@pytest.mark.parametrize("value", ["-1e-3", "-1E+2", "-.5", "-2.", "-inf", "-Infinity", "-NaN"])
+def test_a_negative_number_in_any_spelling_is_the_options_value(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read as --lr's value, so --lr's own rule names it (argparse alone says "expected one argument")."""
+    with pytest.raises(UsageExit) as info:
+        build_parser().parse_args(["linreg", "--lr", value])
+    assert info.value.code == 2
+    assert info.value.message == (
+        f"argument --lr: must be a finite number > 0, got {value} (see linearnets linreg --help)"
+    )
+    assert capsys.readouterr().err == f"linearnets linreg: error: {info.value.message}\n"
+
+
+@pytest.mark.parametrize("word", ["-e3", "-x", "--1"])
+def test_a_word_that_is_no_number_stays_an_option(word: str) -> None:
+    with pytest.raises(UsageExit) as info:
+        build_parser().parse_args(["linreg", "--lr", word])
+    assert info.value.message.startswith("argument --lr: expected one argument")
+
+
+@pytest.mark.parametrize(
+    ("argv", "prog"),
+    [
+        (["linreg"], "linearnets linreg"),
+        (["data"], "linearnets data"),
+        (["data", "show"], "linearnets data show"),
+        (["data", "download"], "linearnets data download"),
+        (["predict", "run"], "linearnets predict"),
+    ],
+)
+def test_given_is_the_innermost_command_parsed(argv: list[str], prog: str) -> None:
+    parser = build_parser()
+    assert parser.given(parser.parse_args(argv)).prog == prog
+
+
+@pytest.mark.parametrize(
+    ("argv", "debug"),
+    [
+        (["data", "show"], False),
+        (["--debug", "data", "show"], True),  # not reset by the action's own --debug default
+        (["data", "--debug", "show"], True),
+        (["data", "show", "--debug"], True),
+        (["linreg", "--debug"], True),
+    ],
+)
+def test_debug_is_taken_before_or_after_any_command(argv: list[str], debug: bool) -> None:
+    assert build_parser().parse_args(argv).debug is debug
+
+
+def test_a_rank_other_than_0_exits_2_in_silence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    waited: list[bool] = []
+    monkeypatch.setattr(ranks, "rank", lambda: 1)
+    monkeypatch.setattr(ranks, "let_rank_0_speak", lambda: waited.append(True))
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["linreg", "--epochs", "0"])
+    assert info.value.code == 2 and not isinstance(info.value, UsageExit)
+    assert waited == [True] and capsys.readouterr().err == ""

@@ -1,0 +1,91 @@
+"""How the command reports a failure: the one line, its exit status, and the JSON object."""
+
+from __future__ import annotations
+
+import errno
+import json
+
+import pytest
+
+from linearnets.cli import _report as report
+from linearnets.errors import CheckpointError, DatasetError, UsageError, UsageTypeError
+
+
+def test_the_exit_statuses_are_the_shells() -> None:
+    assert (report.EXIT_OK, report.EXIT_RUNTIME, report.EXIT_USAGE) == (0, 1, 2)
+    assert (report.EXIT_INTERRUPTED, report.EXIT_BROKEN_PIPE) == (
+        128 + 2,
+        128 + 13,
+    )  # SIGINT, SIGPIPE
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (UsageError("x"), 2),
+        (UsageTypeError("x"), 2),
+        (DatasetError("x"), 1),
+        (CheckpointError("x"), 1),
+        (RuntimeError("x"), 1),
+        (OSError("x"), 1),
+    ],
+)
+def test_a_usage_error_exits_2_any_other_failure_1(exc: Exception, status: int) -> None:
+    assert report.exit_status(exc) == status
+
+
+def test_signal_name_tells_sigterm_from_ctrl_c() -> None:
+    assert report.signal_name(KeyboardInterrupt("SIGTERM")) == "interrupted by SIGTERM"
+    assert report.signal_name(KeyboardInterrupt()) == ""
+    assert report.signal_name(KeyboardInterrupt("SIGINT")) == ""
+
+
+def test_the_json_error_is_one_object_without_empty_fields(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report.print_json_error("boom", "DatasetError", 1, run_dir=None, epoch=3)
+    report.print_json_error("stop", "KeyboardInterrupt", 130, run_dir="runs/a")
+    first, second = capsys.readouterr().out.splitlines()
+    assert json.loads(first) == {
+        "error": "boom",
+        "error_type": "DatasetError",
+        "exit_status": 1,
+        "epoch": 3,
+    }
+    assert json.loads(second) == {
+        "error": "stop",
+        "error_type": "KeyboardInterrupt",
+        "exit_status": 130,
+        "run_dir": "runs/a",
+    }
+
+
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        # the library's Python names become the command line's options
+        (UsageError("lr must be a finite number > 0, got 0; pass e.g. lr=0.1"),
+         "--lr must be a finite number > 0, got 0; pass e.g. --lr 0.1"),
+        (UsageError("num_threads must be at most 4, got 9; pass e.g. num_threads=4"),
+         "--threads must be at most 4, got 9; pass e.g. --threads 4"),
+        (UsageError("root must be an existing folder, got /x"), "--data-dir must be an existing folder, got /x"),
+        (UsageError("device must be one of 'auto', 'cpu', got 'tpu'; pass e.g. device='auto'"),
+         "--device must be one of 'auto', 'cpu', got 'tpu'; pass e.g. --device auto"),
+        # only a leading name is an option's; other words are left alone
+        (UsageError("the lr must be smaller"), "the lr must be smaller"),
+        (UsageError("epochs must be more than 3; resume with force=True (force=True)"),
+         "--epochs must be more than 3; resume with force=True"),
+        (CheckpointError("start over (force=True)\n  or keep it"), "start over or keep it"),
+        (DatasetError(), "DatasetError"),
+        (OSError(errno.EACCES, "Permission denied"), "[Errno 13] Permission denied (PermissionError)"),
+        (RuntimeError("boom\nagain"), "unexpected RuntimeError: boom again (re-run with --debug for the traceback)"),
+    ],
+)  # fmt: skip
+def test_one_line_speaks_the_command_lines_words(exc: Exception, line: str) -> None:
+    assert report.one_line(exc) == line
+
+
+def test_a_full_disk_says_what_to_do() -> None:
+    line = report.one_line(OSError(errno.ENOSPC, "No space left on device"))
+    assert line.startswith("[Errno 28] No space left on device (OSError): a device is full")
+    assert line.endswith("continue it with --resume RUN_DIR)")

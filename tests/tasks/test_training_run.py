@@ -1,0 +1,89 @@
+"""What a finished softmax run reports: ``results.json`` against the saved model, and its timing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.config import SoftmaxConfig
+from linearnets.tasks.resume import resume_softmax
+from linearnets.tasks.softmax import run_softmax
+
+
+def _blobs(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Three overlapping Gaussian blobs in 4 features, with a test split; return the test split."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=1.5, size=(3, 4))
+    y = np.arange(120) % 3
+    X = (centres[y] + rng.normal(size=(120, 4))).astype(np.float32)
+    np.savez(path, X=X[:90], y=y[:90], X_test=X[90:], y_test=y[90:])
+    return X[90:].astype(np.float64), y[90:]
+
+
+def _rows(run: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_results_json_holds_the_last_epoch_and_the_saved_models_test_accuracy(
+    tmp_path: Path,
+) -> None:
+    """The oracle: the saved weights applied with numpy to the test split, per class and overall."""
+    X_test, y_test = _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    run_softmax(
+        SoftmaxConfig(data=tmp_path / "d.npz", impl="concise", epochs=2, plot="none", out=out)
+    )
+    summary = json.loads((out / "results.json").read_text())
+    last = _rows(out)[-1]
+    assert summary["epochs"] == 2 and summary["impl"] == "concise"
+    assert (summary["train_loss"], summary["train_acc"]) == (last["train_loss"], last["train_acc"])
+    state = torch.load(out / "model.pt", weights_only=True)["state_dict"]
+    scores = X_test @ state["1.weight"].double().numpy().T + state["1.bias"].double().numpy()
+    top2 = np.sort(scores, axis=1)[:, -2:]
+    assert (top2[:, 1] - top2[:, 0]).min() > 1e-4  # no near-ties: float32 agrees with float64
+    right = scores.argmax(axis=1) == y_test
+    assert 0 < right.mean() < 1  # a test that could tell the classes apart
+    assert summary["test_acc"] == pytest.approx(right.mean())
+    per_class = {str(c): right[y_test == c].mean() for c in range(3)}
+    assert len(set(per_class.values())) == 3  # distinct: a mix-up of classes would show
+    assert summary["per_class_acc"] == pytest.approx(per_class)
+
+
+def _clock(monkeypatch: pytest.MonkeyPatch, *times: float) -> None:
+    """Make the run's own timer (only its) read ``times`` in turn."""
+    import linearnets.tasks.training_run as training_run
+
+    readings = iter(times)
+    monkeypatch.setattr(training_run, "time", SimpleNamespace(perf_counter=lambda: next(readings)))
+
+
+def test_seconds_per_epoch_is_the_time_trained_over_the_epochs_trained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    _clock(monkeypatch, 100.0, 112.0)
+    result = run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=3, plot="none", out=out))
+    assert result.seconds_per_epoch == 4.0  # 12 s over 3 epochs
+    _clock(monkeypatch, 200.0, 209.0)
+    resumed = resume_softmax(out, epochs=6)
+    assert resumed.seconds_per_epoch == 3.0  # 9 s over the 3 epochs after the resume
+    assert json.loads((out / "results.json").read_text())["seconds_per_epoch"] == 3.0
+
+
+def test_a_resume_that_trains_nothing_reports_the_mean_of_the_epochs_own_times(
+    tmp_path: Path,
+) -> None:
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=2, plot="none", out=out))
+    for name in ("model.pt", "results.json"):  # stopped after its last checkpoint
+        (out / name).unlink()
+    seconds = [row["seconds"] for row in _rows(out)]
+    assert resume_softmax(out).seconds_per_epoch == pytest.approx(sum(seconds) / 2)
