@@ -153,7 +153,8 @@ def test_a_run_that_fails_to_start_leaves_no_new_folder_and_keeps_the_users(
     tmp_path: Path,
 ) -> None:
     """--resize with --data is refused once the folder is claimed: the folder made for the run goes
-    again, a folder the user made (even empty) stays, and both then take a run."""
+    again, a folder the user made (even empty) stays as it was, without the run's lock file, and
+    both then take a run."""
     import numpy as np
 
     from linearnets.errors import UsageError
@@ -167,6 +168,11 @@ def test_a_run_that_fails_to_start_leaves_no_new_folder_and_keeps_the_users(
         with pytest.raises(UsageError, match=r"^--resize applies to Fashion-MNIST images only"):
             run_softmax(config)
     assert not new.exists() and mine.is_dir()
+    assert list(mine.iterdir()) == []
+    (mine / ".lock").touch()  # left by an earlier run that was killed: not ours to remove
+    with pytest.raises(UsageError, match=r"^--resize applies to Fashion-MNIST images only"):
+        run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", resize=14, plot="none", out=mine))
+    assert [p.name for p in mine.iterdir()] == [".lock"]
     for out in (new, mine):
         run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
         assert (out / "results.json").is_file()

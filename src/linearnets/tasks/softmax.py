@@ -21,6 +21,7 @@ from linearnets.tasks.reports import check_backend
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.distributed import DistContext, on_rank_0
+from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (
     CONFIG_FILE,
     RunLock,
@@ -65,16 +66,18 @@ def run_softmax(
     dist = dist or DistContext()
     check_backend(config)
     # the folder first: a bad --out fails before a second is spent loading data
-    existed = config.out is not None and Path(config.out).is_dir()
+    out = Path(config.out) if config.out is not None else None
+    existed = out is not None and out.is_dir()
+    had_lock_file = out is not None and (out / LOCK_FILE).exists()  # a stale one is kept
     run_dir, lock = _run_dir_everywhere(config, dist)
     try:
         try:
             exp = prepare(config, dist=dist)
         except BaseException:
-            if lock is not None and not existed:
-                lock.release(remove=True)
-                if not any(run_dir.iterdir()):
-                    run_dir.rmdir()  # leave no empty run folder behind a run that never started
+            if lock is not None:  # a run that never started leaves the folder as it found it
+                lock.release(remove=not had_lock_file)
+                if not existed and not any(run_dir.iterdir()):
+                    run_dir.rmdir()
             raise
         if exp.dist.is_main:
             write_run_config(run_dir, exp, resumes=[])
