@@ -205,3 +205,39 @@ def _failure(call: Any) -> str:
 )  # fmt: skip
 def test_a_failed_drawing_is_named_by_what_it_draws(call: Any, pattern: str) -> None:
     assert re.match(rf"the figures were not all drawn: {pattern}", _failure(call))
+
+
+def test_calls_after_the_child_died_are_dropped_and_close_says_so(tmp_path: Path) -> None:
+    plots = PlotProcess()
+    plots.call(_die)
+    plots._process.join(timeout=30)  # the child is gone: the pipe is broken
+    for value in range(3):
+        plots.call(_record, str(tmp_path / "log.txt"), value)  # no BrokenPipeError here
+    with pytest.raises(PlotError, match=r"the plotting process died \(exit code 3\)"):
+        plots.close()
+    assert not (tmp_path / "log.txt").exists()
+
+
+def test_remote_curves_always_write_files_and_keep_apart(tmp_path: Path) -> None:
+    plots = PlotProcess()
+    first = RemoteCurves(plots, out_dir=tmp_path / "a", mode="none", formats=("png",))
+    second = RemoteCurves(plots, out_dir=tmp_path / "b", metrics=["loss"], formats=("png",))
+    assert first.metrics == ("train loss", "train acc", "test acc")  # LiveCurves' defaults
+    assert second.metrics == ("loss",)
+    first.update(1, {"train loss": 0.5})
+    second.update(1, {"loss": 0.25})
+    first.close()
+    second.close()
+    plots.close()
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["curves.png"]  # "file", whatever mode
+    assert [p.name for p in (tmp_path / "b").iterdir()] == ["curves.png"]
+
+
+def test_closed_curves_are_released_in_the_child(tmp_path: Path) -> None:
+    from linearnets.plotting import background
+
+    background._new_curves(-1, {"out_dir": tmp_path, "mode": "file", "formats": ("png",)})
+    background._update_curves(-1, 1, {"train loss": 0.5})
+    background._close_curves(-1)
+    assert -1 not in background._CURVES  # a run's figure does not outlive it
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]

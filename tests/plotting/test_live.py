@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+import torch
 
+from linearnets.errors import UsageError
+from linearnets.plotting import Animator
 from linearnets.plotting.live import LiveCurves
 
 
@@ -45,3 +51,186 @@ def test_the_warning_points_at_the_scripts_own_line(monkeypatch: pytest.MonkeyPa
     with pytest.warns(UserWarning, match="LiveCurves draws nothing here") as record:
         LiveCurves(num_epochs=2).close()
     assert [(w.filename, w.category) for w in record] == [(__file__, UserWarning)]
+
+
+def test_live_curves_file_mode_writes_every_update(tmp_path: Path) -> None:
+    curves = LiveCurves(out_dir=tmp_path, mode="file", num_epochs=3)
+    history = [(0.8, 0.70, 0.68), (0.6, 0.78, 0.75), (0.5, 0.80, 0.79)]
+    previous = b""
+    for epoch, (loss, train_acc, test_acc) in enumerate(history, start=1):
+        curves.update(epoch, {"train loss": loss, "train acc": train_acc, "test acc": test_acc})
+        png = (tmp_path / "curves.png").read_bytes()
+        assert png != previous and (tmp_path / "curves.svg").stat().st_size > 0
+        previous = png
+    for i, name in enumerate(curves.metrics):
+        np.testing.assert_array_equal(curves.lines[name].get_xdata(), [1, 2, 3])
+        np.testing.assert_array_equal(curves.lines[name].get_ydata(), [row[i] for row in history])
+    low, high = curves.ax.get_xlim()
+    assert low <= 1 and high >= 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png", "curves.svg"]
+    curves.close()
+
+
+def test_live_curves_of_one_epoch_tick_it_as_1(tmp_path: Path) -> None:
+    curves = LiveCurves(out_dir=tmp_path, mode="file", num_epochs=1)
+    curves.update(1, {"train loss": 0.5, "train acc": 0.8, "test acc": 0.8})
+    curves.fig.canvas.draw()
+    ticks = [
+        t for t in curves.ax.get_xticks() if curves.ax.get_xlim()[0] <= t <= curves.ax.get_xlim()[1]
+    ]
+    assert ticks == [1.0]  # one integer tick, not 0.96, 0.975, ... 1.05
+    curves.close()
+
+
+def test_live_curves_handles_a_missing_metric_and_longer_training(tmp_path: Path) -> None:
+    curves = LiveCurves(out_dir=tmp_path, mode="file", num_epochs=2)
+    for epoch in range(1, 4):  # one epoch more than announced, only the loss (linear regression)
+        curves.update(epoch, {"train loss": 1.0 / epoch})
+    assert len(curves.lines["test acc"].get_xdata()) == 0
+    assert [t.get_text() for t in curves.ax.get_legend().texts] == ["train loss"]
+    assert curves.ax.get_xlim()[1] >= 3
+
+
+def test_live_curves_writes_only_the_formats_asked_for(tmp_path: Path) -> None:
+    curves = LiveCurves(out_dir=tmp_path, mode="file", formats=("png",))
+    curves.update(1, {"train loss": 0.5})
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
+
+
+def test_live_curves_none_mode_writes_nothing(tmp_path: Path) -> None:
+    curves = LiveCurves(out_dir=tmp_path, mode="none")
+    curves.update(1, {"train loss": 0.5})
+    assert curves.values["train loss"] == [0.5]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_live_curves_auto_mode(tmp_path: Path, fake_notebook: list[tuple[Any, ...]]) -> None:
+    curves = LiveCurves(out_dir=tmp_path)  # a notebook with a run folder: display and files
+    curves.update(1, {"train loss": 0.5})
+    assert curves.mode == "notebook" and [c[0] for c in fake_notebook] == ["display"]
+    assert (tmp_path / "curves.png").is_file()
+
+
+def test_only_the_books_animator_switches_the_notebook_to_svg(
+    monkeypatch: pytest.MonkeyPatch, fake_notebook: list[tuple[Any, ...]]
+) -> None:
+    """The book's Animator calls use_svg_display; linearnets' own LiveCurves keeps the user's format."""
+    import linearnets.plotting.live as live
+
+    switched: list[str] = []
+    monkeypatch.setattr(live, "use_svg_display", lambda: switched.append("svg"))
+    LiveCurves(mode="notebook").update(1, {"train loss": 0.5})
+    assert switched == []
+    Animator(legend=["loss"]).add(1, 0.5)
+    assert switched == ["svg"]
+
+
+def test_live_curves_final_formats_are_written_on_close(tmp_path: Path) -> None:
+    curves = LiveCurves(
+        out_dir=tmp_path, mode="file", formats=("png",), final_formats=("svg",), num_epochs=3
+    )
+    curves.update(1, {"train loss": 0.9, "train acc": 0.6})
+    assert (tmp_path / "curves.png").is_file()
+    assert not (tmp_path / "curves.svg").exists()
+    curves.close()
+    assert (tmp_path / "curves.svg").read_text().lstrip().startswith("<?xml")
+
+
+BAD_INPUT: list[Any] = [
+    (lambda: LiveCurves(mode="gui"), UsageError, r"mode must be one of"),
+    (lambda: LiveCurves(mode="file"), UsageError, r"mode='file' needs .*out_dir"),
+    (lambda: LiveCurves(metrics=("loss", "loss")), UsageError, r"metrics must be .* distinct"),
+    (lambda: LiveCurves(num_epochs=0), UsageError, r"num_epochs must be a positive"),
+    (lambda: LiveCurves(formats=("jpg",)), UsageError, r"formats must be .* among \('png'"),
+    (lambda: LiveCurves(yscale="exp"), UsageError, r"yscale must be one of 'linear'"),
+    (lambda: LiveCurves(mode="none").update(0, {}), UsageError, r"epoch must be a positive"),
+    (lambda: LiveCurves(mode="none").update(1, {"loss": 1.0}), UsageError, r"among \['train loss'"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), BAD_INPUT)
+def test_bad_input_is_rejected_with_a_helpful_message(
+    call: Callable[[], Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ---------------------------------------------------------------- axes, values and the last files
+
+
+def test_live_curves_x_range_is_the_epochs_with_a_5_percent_margin(tmp_path: Path) -> None:
+    curves = LiveCurves(mode="none", num_epochs=3)
+    assert curves.ax.get_xlim() == pytest.approx((0.9, 3.1))  # [1, 3] widened by 5% of 2 each side
+    for epoch in range(1, 6):  # two epochs more than announced: the range grows with them
+        curves.update(epoch, {"train loss": 1.0})
+    assert curves.ax.get_xlim() == pytest.approx((0.8, 5.2))
+    assert curves.ax.get_xlabel() == "epoch"
+
+
+def test_live_curves_y_range_follows_the_values() -> None:
+    curves = LiveCurves(mode="none", yscale="log")
+    for epoch, loss in enumerate([100.0, 1.0, 0.001], start=1):
+        curves.update(epoch, {"train loss": loss})
+    low, high = curves.ax.get_ylim()
+    assert low <= 0.001 and high >= 100.0 and curves.ax.get_yscale() == "log"
+
+
+def test_live_curves_store_plain_floats() -> None:
+    curves = LiveCurves(mode="none")
+    curves.update(1, {"train loss": torch.tensor(0.5), "test acc": np.float32(0.25)})
+    assert curves.values == {"train loss": [0.5], "train acc": [], "test acc": [0.25]}
+    assert all(type(v) is float for v in curves.values["train loss"] + curves.values["test acc"])
+
+
+def test_live_curves_draw_any_number_of_metrics() -> None:
+    names = ("a", "b", "c", "d", "e")  # more than the book's four formats: they are cycled
+    curves = LiveCurves(mode="none", metrics=names)
+    assert [curves.lines[m].get_linestyle() for m in names] == ["-", "--", "-.", ":", "-"]
+
+
+@pytest.mark.parametrize("setting", ["metrics", "formats"])
+def test_live_curves_need_at_least_one_metric_and_format(setting: str) -> None:
+    with pytest.raises(UsageError, match=rf"{setting} must be a non-empty sequence of distinct"):
+        LiveCurves(mode="none", **{setting: ()})  # type: ignore[arg-type]
+
+
+def test_live_curves_close_without_data_writes_nothing(tmp_path: Path) -> None:
+    LiveCurves(out_dir=tmp_path, mode="file", final_formats=("svg",)).close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_live_curves_in_a_notebook_write_the_final_files_too(
+    tmp_path: Path, fake_notebook: list[tuple[Any, ...]]
+) -> None:
+    curves = LiveCurves(out_dir=tmp_path, formats=("png",), final_formats=("svg",))
+    curves.update(1, {"train loss": 0.5})
+    curves.close()
+    assert curves.mode == "notebook"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png", "curves.svg"]
+
+
+def test_a_bad_yscale_is_refused_before_any_figure_is_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    import linearnets.plotting.live as live
+
+    made: list[Any] = []
+    real = live.new_figure
+    monkeypatch.setattr(live, "new_figure", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    with pytest.raises(UsageError, match=r"yscale must be one of 'linear'"):
+        LiveCurves(mode="none", yscale="exp")
+    assert made == []  # refused at the boundary, as every other argument is
+
+
+@pytest.mark.parametrize("mode", ["none", "file"])
+def test_outside_a_notebook_the_figures_never_go_through_pyplot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """pyplot.figure would open a window under a GUI backend; a bare Figure never does."""
+    import matplotlib.pyplot as plt
+
+    def no_window(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a pyplot figure was made")
+
+    monkeypatch.setattr(plt, "figure", no_window)
+    LiveCurves(out_dir=tmp_path, mode=mode).update(1, {"train loss": 0.5})
+    Animator(out=tmp_path / "a.png", mode=mode).add(1, 0.5)

@@ -1,0 +1,195 @@
+"""Tests of linearnets.plotting.animator: the book's Animator in a terminal, a file, a notebook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting import (
+    Animator,
+)
+
+
+def test_animator_accumulates_like_the_book() -> None:
+    animator = Animator(xlabel="epoch", legend=["loss", "acc", "test"], mode="none")
+    animator.add(1, (0.9, 0.5, None))  # None: no point for that line
+    animator.add(2, (0.6, 0.7, 0.65))
+    assert animator.X == [[1.0, 2.0], [1.0, 2.0], [2.0]]
+    assert animator.Y == [[0.9, 0.6], [0.5, 0.7], [0.65]]
+    assert len(animator.lines) == 3
+    np.testing.assert_array_equal(animator.lines[0].get_ydata(), [0.9, 0.6])
+    assert [t.get_text() for t in animator.axes[0].get_legend().texts] == ["loss", "acc", "test"]
+    animator.add(torch.tensor(3), torch.tensor(0.5))  # 0-d tensors, one line
+    assert animator.Y[0][-1] == 0.5
+
+
+def test_animator_defaults_to_keeping_data_only_in_a_terminal(tmp_path: Path) -> None:
+    assert Animator().mode == "none"
+    assert Animator(out=tmp_path / "a.png").mode == "file"
+    assert plt.get_fignums() == []  # nothing for a GUI backend to pop up
+
+
+def test_animator_file_mode_rewrites_png_and_svg_atomically(tmp_path: Path) -> None:
+    animator = Animator(legend=["loss"], out=tmp_path / "anim.png", mode="file")
+    animator.add(1, 1.0)
+    png, svg = tmp_path / "anim.png", tmp_path / "anim.svg"
+    first = png.read_bytes(), svg.read_bytes()
+    animator.add(2, 0.5)
+    assert png.read_bytes() != first[0] and svg.read_bytes() != first[1]
+    with Image.open(png) as image:
+        assert image.format == "PNG"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anim.png", "anim.svg"]
+
+
+def test_animator_none_mode_writes_nothing(tmp_path: Path) -> None:
+    animator = Animator(out=tmp_path / "anim.png", mode="none")
+    animator.add(1, (1.0, 2.0))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_animator_in_a_notebook_updates_one_display_in_place(
+    fake_notebook: list[tuple[Any, ...]],
+) -> None:
+    animator = Animator(legend=["loss"])
+    assert animator.mode == "notebook"
+    for epoch in range(1, 4):
+        animator.add(epoch, 1.0 / epoch)
+    kinds = [call[0] for call in fake_notebook]
+    assert kinds == ["display", "update", "update"]
+    assert {call[1] for call in fake_notebook} == {animator.fig}  # one figure, updated
+    assert len({call[2] for call in fake_notebook}) == 1  # one display id
+    assert animator.fig.number not in plt.get_fignums()  # not shown again at the cell's end
+
+
+def test_an_animator_line_of_one_point_is_marked_then_drawn_as_its_format() -> None:
+    animator = Animator(xlim=[0.5, 1.5], legend=["train loss"], mode="none")
+    animator.add(1, 0.6)
+    assert animator.lines[0].get_marker() == "o"  # one point: no line length to see
+    animator.add(2, 0.5)
+    assert animator.lines[0].get_marker() == "None"  # the book's "-": a plain line again
+
+
+def test_animator_takes_tensors_and_numpy_numbers_and_skips_none_as_the_book_does() -> None:
+    animator = Animator(legend=["a", "b"], mode="none")
+    animator.add(1, (torch.tensor(0.5), None))  # the book: a None point is skipped
+    animator.add(np.float32(2), np.array([0.25, 0.75]))
+    animator.add(torch.tensor(3), [None, np.float64(0.125)])
+    assert animator.X == [[1.0, 2.0], [2.0, 3.0]]
+    assert animator.Y == [[0.5, 0.25], [0.75, 0.125]]
+    assert all(type(v) is float for line in animator.X + animator.Y for v in line)
+
+
+BAD_INPUT: list[Any] = [
+    (
+        lambda: Animator(figsize=(0, 0)),
+        UsageError,
+        r"figsize must be \(width, height\) in inches, each in",
+    ),
+    (lambda: Animator(mode="window"), UsageError, r"mode must be one of"),
+    (lambda: Animator(mode="file"), UsageError, r"mode='file' needs .*out"),
+    (lambda: Animator(nrows=0), UsageError, r"nrows must be a positive"),
+    (lambda: Animator(out="curves.txt"), UsageError, r"out must end with one of \.png, \.svg"),
+    (lambda: Animator(mode="none").add((1, 2, 3), (1, 2)), UsageError, r"x must be one number"),
+    (lambda: Animator(mode="none").add(1, "0.5"), UsageTypeError, r"y must be a number"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), BAD_INPUT)
+def test_bad_input_is_rejected_with_a_helpful_message(
+    call: Callable[[], Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+BOUNDARY_INPUT: list[Any] = [
+    (lambda: Animator(fmts=["zz"], mode="none"), UsageError, r"fmts\[0\] must be a matplotlib format string .*got 'zz'"),
+    (lambda: Animator(fmts=["-", 3], mode="none"), UsageTypeError, r"fmts\[1\] must be a matplotlib format string .*got 3 \(not a string\)"),
+    (lambda: Animator(mode="none").add(1, ["a"]), UsageTypeError, r"y\[0\] must be a real number or None, got 'a'"),
+    (lambda: Animator(mode="none").add(1, 1j), UsageTypeError, r"y must be a real number or None, got 1j"),
+    (lambda: Animator(mode="none").add(1, {1: 2}), UsageTypeError, r"y must be a number or a sequence of numbers \(one per line\), got \{1: 2\}"),
+    (lambda: Animator(mode="none").add({0: 1}, 2), UsageTypeError, r"x must be a number or a sequence"),
+    (lambda: Animator(mode="none").add(1, [torch.ones(2)]), UsageTypeError, r"y\[0\] must be a real number or None, got a tensor of shape \(2,\)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "error", "match"), BOUNDARY_INPUT)
+def test_inputs_are_checked_before_matplotlib_sees_them(
+    call: Callable[[], Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ---------------------------------------------------------------- points, lines and limits
+
+
+def test_a_later_add_may_bring_more_lines() -> None:
+    animator = Animator(legend=["loss", "train acc", "test acc"], mode="none")
+    animator.add(1, 0.9)  # the loss alone first
+    animator.add(2, (0.6, 0.7, 0.65))
+    assert animator.X == [[1.0, 2.0], [2.0], [2.0]]
+    assert [line.get_linestyle() for line in animator.lines] == [
+        "-",
+        "--",
+        "-.",
+    ]  # "-", "m--", "g-."
+    assert [t.get_text() for t in animator.axes[0].get_legend().texts] == [
+        "loss",
+        "train acc",
+        "test acc",
+    ]
+
+
+def test_a_none_x_skips_that_lines_point() -> None:
+    animator = Animator(mode="none")
+    animator.add((1, None), (0.5, 0.6))
+    animator.add((2, 3), (0.25, 0.75))
+    assert animator.X == [[1.0, 2.0], [3.0]]
+    assert animator.Y == [[0.5, 0.25], [0.75]]
+
+
+def test_a_2d_tensor_is_one_point_per_value() -> None:
+    animator = Animator(mode="none")
+    animator.add(1, torch.tensor([[0.5, 0.25]]))
+    assert animator.Y == [[0.5], [0.25]]
+
+
+def test_a_bool_is_not_a_point() -> None:
+    with pytest.raises(UsageTypeError, match=r"y must be a real number or None, got True"):
+        Animator(mode="none").add(1, True)
+
+
+def test_the_axes_follow_the_data_unless_fixed() -> None:
+    animator = Animator(mode="none")
+    for epoch, value in ((1, 5.0), (2, 50.0), (3, -20.0)):
+        animator.add(epoch, value)
+    low, high = animator.axes[0].get_ylim()
+    assert low <= -20.0 and high >= 50.0  # every point in view
+    assert animator.axes[0].get_xlim()[1] >= 3.0
+    fixed = Animator(ylim=[0, 1], mode="none")
+    fixed.add(1, 5.0)
+    assert fixed.axes[0].get_ylim() == (0.0, 1.0)
+
+
+def test_the_grid_has_nrows_by_ncols_axes_drawn_on_the_first() -> None:
+    animator = Animator(nrows=2, ncols=3, mode="none")
+    animator.add(1, 0.5)
+    assert len(animator.axes) == 6
+    assert animator.axes[0].get_subplotspec().get_geometry()[:2] == (2, 3)
+    assert [len(ax.lines) for ax in animator.axes] == [1, 0, 0, 0, 0, 0]
+
+
+def test_no_legend_before_there_are_lines_to_label() -> None:
+    animator = Animator(legend=["loss"], mode="none")
+    assert animator.axes[0].get_legend() is None  # an empty legend box would cover the axes
+    animator.add(1, 0.5)
+    assert [t.get_text() for t in animator.axes[0].get_legend().texts] == ["loss"]

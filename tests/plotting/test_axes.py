@@ -1,0 +1,135 @@
+"""Tests of linearnets.plotting.axes: the book's plot, set_axes and set_figsize."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+import linearnets.plotting.axes as axes_module
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting import (
+    plot,
+    set_axes,
+    set_figsize,
+    use_svg_display,
+)
+
+
+def test_plot_draws_one_line_per_y_with_a_shared_x() -> None:
+    x = torch.arange(0, 3, 0.5)
+    ax = plot(x, [x**2, 2 * x - 3], "x", "f(x)", legend=["f(x)", "tangent"])
+    assert len(ax.lines) == 2
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), (2 * x - 3).numpy())
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), x.numpy())
+    assert ax.get_xlabel() == "x" and [t.get_text() for t in ax.get_legend().texts] == [
+        "f(x)",
+        "tangent",
+    ]
+
+
+def test_plot_with_y_only_uses_indices_and_cycles_formats() -> None:
+    ax = plot([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], fmts=("-", "r:"))
+    assert [line.get_linestyle() for line in ax.lines] == ["-", ":", "-"]
+    np.testing.assert_array_equal(ax.lines[2].get_xdata(), [0, 1])
+
+
+def test_set_axes_and_set_figsize() -> None:
+    with matplotlib.rc_context():
+        set_figsize((5.0, 2.0))
+        assert tuple(matplotlib.rcParams["figure.figsize"]) == (5.0, 2.0)
+    _, ax = plt.subplots()
+    ax.plot([1, 10], [1, 100])
+    set_axes(ax, "x", "y", [1, 10], [1, 100], "log", "linear", ["data"])
+    assert ax.get_xscale() == "log" and ax.get_xlim() == (1, 10) and ax.get_ylabel() == "y"
+
+
+def test_plot_keeps_the_books_forms() -> None:
+    x = np.arange(4.0)
+    ax = plot(x, torch.stack([torch.arange(4.0), torch.ones(4)]))  # a 2-d Y: one curve per row
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), np.ones(4))
+    ax = plot([x, x[:2]], [x**2, [5.0, 6.0]])  # one x per curve, of its own length
+    np.testing.assert_array_equal(ax.lines[1].get_xdata(), [0.0, 1.0])
+    ax = plot((1, 2, 3))  # a tuple of y values alone, against 0, 1, 2
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0, 1, 2])
+
+
+BAD_INPUT: list[Any] = [
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], legend="f(x)"),
+        UsageTypeError,
+        r"legend must be a sequence of labels.*\['f\(x\)'\]",
+    ),
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], xscale="bogus"),
+        UsageError,
+        r"xscale must be one of linear, log, symlog, logit, got 'bogus'",
+    ),
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], axes="ax"),
+        UsageTypeError,
+        r"axes must be a matplotlib Axes, got str",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), BAD_INPUT)
+def test_bad_input_is_rejected_with_a_helpful_message(
+    call: Callable[[], Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ---------------------------------------------------------------- each setting reaches the axes
+
+
+@pytest.fixture
+def svg_switches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the inline formats set through a fake matplotlib-inline."""
+    calls: list[str] = []
+    inline = types.SimpleNamespace(set_matplotlib_formats=calls.append)
+    monkeypatch.setitem(
+        sys.modules, "matplotlib_inline", types.SimpleNamespace(backend_inline=inline)
+    )
+    monkeypatch.setitem(sys.modules, "matplotlib_inline.backend_inline", inline)
+    return calls
+
+
+@pytest.mark.parametrize("notebook", [True, False])
+def test_use_svg_display_switches_only_a_notebook_to_svg(
+    monkeypatch: pytest.MonkeyPatch, svg_switches: list[str], notebook: bool
+) -> None:
+    monkeypatch.setattr(axes_module, "in_notebook", lambda: notebook)
+    use_svg_display()
+    with matplotlib.rc_context():
+        set_figsize((2.0, 1.0))  # the book's set_figsize switches too
+    assert svg_switches == (["svg", "svg"] if notebook else [])
+
+
+def test_set_axes_sets_every_setting_and_keeps_the_grid_on() -> None:
+    _, ax = plt.subplots()
+    ax.plot([1, 10], [1, 100])
+    for _ in range(2):  # a second call on the same axes: the grid stays on (the book toggles it)
+        set_axes(ax, "x", "y", [2, 8], [10, 50], "linear", "log", ["only line"])
+    assert (ax.get_xlim(), ax.get_ylim()) == ((2.0, 8.0), (10.0, 50.0))
+    assert (ax.get_xscale(), ax.get_yscale()) == ("linear", "log")
+    assert [t.get_text() for t in ax.get_legend().texts] == ["only line"]
+    ax.figure.canvas.draw()
+    assert all(line.get_visible() for line in ax.get_xgridlines() + ax.get_ygridlines())
+
+
+def test_plot_redraws_the_axes_it_is_given() -> None:
+    _, ax = plt.subplots()
+    plot([0.0, 1.0], [[5.0, 6.0], [7.0, 8.0]], axes=ax)
+    plot([0.0, 1.0], [2.0, 3.0], axes=ax, yscale="log", ylim=[1, 4])  # replaces, not adds
+    assert len(ax.lines) == 1
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [2.0, 3.0])
+    assert ax.get_yscale() == "log" and ax.get_ylim() == (1.0, 4.0)

@@ -1,0 +1,181 @@
+"""Tests of linearnets.plotting.confusion: counts, per-class accuracy, the table, the heatmap."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting import (
+    confusion_matrix,
+    format_per_class_table,
+    per_class_accuracy,
+    plot_confusion_matrix,
+)
+
+
+def test_confusion_matrix_matches_numpy_oracle() -> None:
+    gen = torch.Generator().manual_seed(0)
+    y_true = torch.randint(0, 5, (500,), generator=gen)
+    y_pred = torch.randint(0, 5, (500,), generator=gen)
+    oracle = np.zeros((5, 5), dtype=np.int64)
+    np.add.at(oracle, (y_true.numpy(), y_pred.numpy()), 1)
+    matrix = confusion_matrix(y_true, y_pred, 5)
+    assert matrix.dtype == torch.int64 and matrix.shape == (5, 5)
+    np.testing.assert_array_equal(matrix.numpy(), oracle)
+    assert int(matrix.sum()) == 500
+
+
+def test_per_class_accuracy_is_diagonal_over_row_sums_and_nan_for_empty_rows() -> None:
+    matrix = torch.tensor([[3, 1, 0], [2, 2, 0], [0, 0, 0]])
+    acc = per_class_accuracy(matrix)
+    assert acc.dtype == torch.float64
+    torch.testing.assert_close(acc[:2], torch.tensor([0.75, 0.5], dtype=torch.float64))
+    assert torch.isnan(acc[2])  # no examples of class 2: undefined, not 0
+
+
+def test_format_per_class_table_lists_every_class_and_overall() -> None:
+    matrix = torch.tensor([[3, 1, 0], [2, 2, 0], [0, 0, 0]])
+    table = format_per_class_table(matrix, ["T-shirt/top", "Trouser", "Bag"])
+    lines = table.splitlines()
+    assert len(lines) == 5  # header, 3 classes, overall
+    assert "T-shirt/top" in lines[1] and lines[1].split()[-3:] == ["3", "4", "0.750"]
+    assert "Trouser" in lines[2] and lines[2].endswith("0.500")
+    assert "Bag" in lines[3] and lines[3].endswith("n/a")
+    assert lines[4].split() == ["overall", "5", "8", "0.625"]
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_plot_confusion_matrix_annotates_every_cell(tmp_path: Path, normalize: bool) -> None:
+    matrix = torch.tensor([[3, 1], [0, 4]])
+    out = tmp_path / "confusion.svg"
+    ax = plot_confusion_matrix(matrix, ["cat", "dog"], out=out, normalize=normalize)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("predicted", "true")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["cat", "dog"]
+    expected = ["0.75", "0.25", "0.00", "1.00"] if normalize else ["3", "1", "0", "4"]
+    assert [t.get_text() for t in ax.texts] == expected
+    assert "<svg" in out.read_text()
+
+
+@contextmanager
+def warnings_as_errors() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def test_confusion_matrix_with_chinese_names_and_an_empty_matrix() -> None:
+    from linearnets.plotting._fonts import cjk_family
+
+    family = cjk_family()
+    if family is not None:  # Chinese class names in the tick labels, drawn without a glyph warning
+        with warnings_as_errors():
+            ax = plot_confusion_matrix(torch.eye(2, dtype=torch.long), ["T恤", "短靴"])
+            ax.figure.canvas.draw()
+        assert ax.get_xticklabels()[0].get_fontfamily() == [family]
+        plt.close(ax.figure)
+    ax = plot_confusion_matrix(torch.zeros(2, 2, dtype=torch.long), ["a", "b"], normalize=False)
+    assert ax.images[0].get_clim() == (0.0, 1.0)  # zero counts drawn white, not mid-blue
+    plt.close(ax.figure)
+
+
+BAD_INPUT: list[Any] = [
+    (
+        lambda: confusion_matrix(torch.tensor([0, 3]), torch.tensor([0, 1]), 3),
+        UsageError,
+        "in \\[0, 3\\)",
+    ),
+    (
+        lambda: confusion_matrix(torch.tensor([0.0]), torch.tensor([0]), 2),
+        UsageTypeError,
+        "integer",
+    ),
+    (
+        lambda: confusion_matrix(torch.tensor([0]), torch.tensor([0, 1]), 2),
+        UsageError,
+        "same number",
+    ),
+    (lambda: per_class_accuracy(torch.zeros(2, 3)), UsageError, r"square \(C, C\)"),
+    (lambda: per_class_accuracy(-torch.ones(2, 2)), UsageError, r"counts >= 0"),
+    (lambda: format_per_class_table(torch.eye(2), ["a"]), UsageError, r"class_names must hold"),
+    (lambda: plot_confusion_matrix(torch.eye(2), "ab"), UsageError, r"class_names must hold"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), BAD_INPUT)
+def test_bad_input_is_rejected_with_a_helpful_message(
+    call: Callable[[], Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ---------------------------------------------------------------- counts, table and heatmap, cell by cell
+
+
+def test_confusion_matrix_is_c_by_c_even_when_the_last_classes_never_occur() -> None:
+    matrix = confusion_matrix(torch.tensor([0, 1]), torch.tensor([0, 0]), 3)
+    expected = torch.tensor([[1, 0, 0], [1, 0, 0], [0, 0, 0]])  # counted by hand
+    assert torch.equal(matrix, expected)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: confusion_matrix(torch.tensor([0, 1]), torch.tensor([0, 3]), 3), r"y_pred.*\[0, 3\)"),
+        (lambda: confusion_matrix(torch.tensor([0, -1]), torch.tensor([0, 1]), 3), r"y_true.*\[0, 3\)"),
+        (lambda: per_class_accuracy(torch.ones(3)), r"matrix must be a square \(C, C\) confusion matrix, got shape \(3,\)"),
+        (lambda: per_class_accuracy(torch.tensor([[1.0, math.nan], [0.0, 1.0]])), r"matrix must hold finite counts"),
+    ],
+    ids=["y_pred out of range", "negative y_true", "1-d matrix", "NaN count"],
+)  # fmt: skip
+def test_more_bad_confusion_input(call: Callable[[], Any], match: str) -> None:
+    with pytest.raises(UsageError, match=match):
+        call()
+
+
+def test_format_per_class_table_of_no_examples_and_of_fractional_counts() -> None:
+    lines = format_per_class_table(torch.zeros(2, 2, dtype=torch.long), ["a", "b"]).splitlines()
+    assert lines[-1].split() == ["overall", "0", "0", "n/a"]  # 0 of 0: undefined, not 0.000
+    averaged = torch.tensor([[2.5, 0.5], [1.0, 1.0]])  # e.g. the mean of two runs' matrices
+    lines = format_per_class_table(averaged, ["a", "b"]).splitlines()
+    assert lines[1].split() == ["a", "2.5", "3", "0.833"]  # 2.5 / 3
+    assert lines[-1].split() == ["overall", "3.5", "5", "0.700"]
+
+
+def test_plot_confusion_matrix_normalized_keeps_an_empty_row_at_zero() -> None:
+    ax = plot_confusion_matrix(torch.tensor([[0, 0], [1, 3]]), ["a", "b"])
+    assert [t.get_text() for t in ax.texts] == ["0.00", "0.00", "0.25", "0.75"]
+    assert ax.get_title() == "confusion matrix (rows sum to 1)"
+    assert ax.images[0].get_clim() == (0.0, 1.0)
+
+
+def test_plot_confusion_matrix_of_counts_cell_by_cell() -> None:
+    ax = plot_confusion_matrix(torch.tensor([[3, 1], [2, 4]]), ["cat", "dog"], normalize=False)
+    assert ax.get_title() == "confusion matrix (counts)"
+    assert ax.images[0].get_clim() == (0.0, 4.0)  # white is 0 counts, the darkest the largest
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["cat", "dog"]
+    cells = [(t.get_position(), t.get_text(), t.get_color()) for t in ax.texts]
+    assert cells == [  # (x = predicted column, y = true row); white on cells darker than half
+        ((0, 0), "3", "white"),
+        ((1, 0), "1", "black"),
+        ((0, 1), "2", "black"),
+        ((1, 1), "4", "white"),
+    ]
+
+
+def test_plot_confusion_matrix_saved_outside_a_notebook_is_not_kept(tmp_path: Path) -> None:
+    ax = plot_confusion_matrix(torch.eye(2), ["a", "b"], out=tmp_path / "m.png")
+    assert plt.get_fignums() == [] and ax.figure is not None
+    with Image.open(tmp_path / "m.png") as image:
+        assert image.format == "PNG"

@@ -1,0 +1,242 @@
+"""Tests of linearnets.plotting.images: image grids, predictions, their bad input."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.colors import to_rgba
+from PIL import Image
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting import (
+    plot_predictions,
+    show_images,
+)
+from linearnets.plotting.images import MISTAKE_COLOR
+
+
+def _no_temp_files(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
+
+
+def _grid_inputs() -> list[Any]:
+    gen = torch.Generator().manual_seed(0)
+    batch = torch.rand(6, 5, 4, generator=gen)  # (N, H, W)
+    return [
+        pytest.param(batch, batch, id="float (N,H,W)"),
+        pytest.param(batch[:, None], batch, id="float (N,1,H,W)"),
+        pytest.param((batch * 255).to(torch.uint8), (batch * 255).to(torch.uint8), id="uint8"),
+        pytest.param(list(batch), batch, id="list of tensors"),
+        pytest.param(batch.to(torch.bfloat16), batch.to(torch.bfloat16).float(), id="bfloat16"),
+        pytest.param([img.numpy() for img in batch[:, None]], batch, id="list of (1,H,W) arrays"),
+        pytest.param(
+            [Image.fromarray((img * 255).to(torch.uint8).numpy()) for img in batch],
+            (batch * 255).to(torch.uint8),
+            id="PIL images",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("imgs", "expected"), _grid_inputs())
+def test_show_images_draws_each_image_with_its_title(imgs: Any, expected: torch.Tensor) -> None:
+    titles = [f"img {i}" for i in range(6)]
+    axes = show_images(imgs, 2, 3, titles=titles)
+    assert len(axes) == 6
+    assert [ax.get_title() for ax in axes] == titles
+    for ax, img in zip(axes, expected, strict=True):
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.numpy())
+
+
+def test_show_images_draws_only_the_images_that_exist() -> None:
+    axes = show_images(torch.rand(3, 4, 4), 2, 3)
+    assert len(axes) == 6
+    assert [len(ax.images) for ax in axes] == [1, 1, 1, 0, 0, 0]
+    assert not axes[5].axison  # empty cells show nothing
+    axes = show_images(torch.rand(10, 4, 4), 1, 2)  # more images than cells: the first ones
+    assert [len(ax.images) for ax in axes] == [1, 1]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_show_images_saves_png_and_svg(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / "sub" / f"grid{suffix}"
+    axes = show_images(torch.rand(18, 28, 28), 2, 9, titles=list("abcdefghijklmnopqr"), out=out)
+    assert len(axes) == 18
+    assert plt.get_fignums() == []  # headless and saved: pyplot keeps nothing
+    assert _no_temp_files(out.parent)
+    if suffix == ".png":
+        with Image.open(out) as image:
+            assert image.format == "PNG"
+            width, height = image.size
+        assert 500 < width < 2500 and 150 < height < 800 and width > 2 * height  # 9 x 2 cells
+    else:
+        text = out.read_text()
+        assert text.lstrip().startswith("<?xml") and "<svg" in text and "</svg>" in text
+
+
+def test_show_images_without_out_stays_in_pyplot() -> None:
+    axes = show_images(torch.rand(2, 4, 4), 1, 2)
+    assert plt.get_fignums() == [axes[0].figure.number]
+
+
+def test_plot_predictions_titles_true_then_predicted_and_marks_mistakes(tmp_path: Path) -> None:
+    true = ["shirt", "bag", "boot", "coat"]
+    pred = ["shirt", "sandal", "boot", "pullover"]
+    out = tmp_path / "pred.png"
+    axes = plot_predictions(torch.rand(4, 1, 8, 8), true, pred, out=out, n=3)
+    assert [ax.get_title() for ax in axes] == ["shirt\nshirt", "bag\nsandal", "boot\nboot"]
+    red = to_rgba(MISTAKE_COLOR)
+    assert [to_rgba(ax.title.get_color()) == red for ax in axes] == [False, True, False]
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+
+
+def test_plot_predictions_accepts_class_indices() -> None:
+    axes = plot_predictions(torch.rand(2, 8, 8), torch.tensor([3, 1]), torch.tensor([3, 2]))
+    assert [ax.get_title() for ax in axes] == ["3\n3", "1\n2"]
+
+
+def test_channels_last_tensors_are_drawn_as_images() -> None:
+    rgb = torch.rand(2, 28, 20, 3)  # (N, H, W, C), as the book would pass to imshow
+    axes = show_images(rgb, 1, 2)
+    assert axes[0].images[0].get_array().shape == (28, 20, 3)
+    assert np.allclose(axes[1].images[0].get_array(), rgb[1].numpy())
+    axes = show_images(rgb.permute(0, 3, 1, 2), 1, 2)  # (N, C, H, W): the same pictures
+    assert np.allclose(axes[1].images[0].get_array(), rgb[1].numpy())
+    plt.close("all")
+
+
+def test_show_images_takes_titles_from_any_iterable() -> None:
+    axes = show_images(torch.rand(6, 4, 4), 2, 3, titles=(str(i) for i in range(6)))
+    assert [ax.get_title() for ax in axes] == ["0", "1", "2", "3", "4", "5"]
+    axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=itertools.count(7))  # read 2, not forever
+    assert [ax.get_title() for ax in axes] == ["7", "8"]
+    axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=torch.tensor([3, 9]))
+    assert [ax.get_title() for ax in axes] == ["3", "9"]  # not "tensor(3)"
+
+
+def test_the_api_bound_on_drawn_images_is_the_commands() -> None:
+    from linearnets.cli._options import MAX_SHOW as CLI_MAX_SHOW
+    from linearnets.plotting.images import MAX_SHOW
+
+    assert MAX_SHOW == CLI_MAX_SHOW == 100
+    axes = plot_predictions(torch.rand(100, 2, 2), [0] * 100, [0] * 100)  # the bound itself draws
+    assert len(axes) == 100
+
+
+BAD_INPUT: list[Any] = [
+    (lambda: show_images(torch.rand(2, 4, 4), 0, 2), UsageError, r"num_rows must be a positive"),
+    (lambda: show_images(torch.rand(2, 4, 4), 1, "2"), UsageTypeError, r"num_cols must be"),
+    (lambda: show_images(torch.rand(2, 4, 4), 1, 2, scale=0), UsageError, r"scale must be"),
+    (lambda: show_images(torch.rand(3, 4, 4), 1, 3, ["a"]), UsageError, r"titles must hold one"),
+    (lambda: show_images(torch.rand(4, 4), 1, 1), UsageError, r"imgs must be a batch"),
+    (lambda: show_images([], 1, 1), UsageError, r"at least one image"),
+    (lambda: show_images([torch.rand(2, 2, 4, 4)], 1, 1), UsageError, r"imgs\[0\] must be"),
+    (lambda: show_images(torch.rand(1, 4, 4), 1, 1, out="a.jpg"), UsageError, r"out must end"),
+    (lambda: plot_predictions(torch.rand(2, 4, 4), ["a"], ["a", "b"]), UsageError, "same length"),
+    (lambda: plot_predictions(torch.rand(1, 4, 4), [1], [1], n=2), UsageError, r"n must be at"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), BAD_INPUT)
+def test_bad_input_is_rejected_with_a_helpful_message(
+    call: Callable[[], Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+BOUNDARY_INPUT: list[Any] = [
+    (lambda: show_images(torch.rand(2, 4, 4, dtype=torch.complex64), 1, 2), UsageTypeError, r"imgs\[0\] must hold real pixel values .*got dtype torch\.complex64"),
+    (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=3), UsageTypeError, r"titles must be an iterable of titles, one per image, got 3"),
+    (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles="ab"), UsageTypeError, r"titles must be a sequence of titles, one per image, got the string 'ab'"),
+    (lambda: plot_predictions(torch.rand(101, 4, 4), ["a"] * 101, ["a"] * 101), UsageError, r"images must be at most 100 \(linearnets\.plotting\.images\.MAX_SHOW\) when n is not given, got 101; pass e\.g\. n=18"),
+    (lambda: plot_predictions(torch.rand(2, 4, 4), ["a"] * 2, ["a"] * 2, n=0), UsageError, r"n must be a positive integer \(>= 1\), got 0; pass e\.g\. n=1$"),
+    (lambda: plot_predictions(torch.rand(200, 4, 4), ["a"] * 200, ["a"] * 200, n=150), UsageError, r"n must be an integer in \[1, 100\], got 150"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "error", "match"), BOUNDARY_INPUT)
+def test_inputs_are_checked_before_matplotlib_sees_them(
+    call: Callable[[], Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ---------------------------------------------------------------- layouts, settings and more checks
+
+
+def test_an_ambiguous_3d_image_is_channels_first_for_a_tensor_and_last_for_an_array() -> None:
+    img = torch.rand(3, 4, 3)  # (C, H, W) or (H, W, C): both ends hold a channel count
+    (ax,) = show_images([img], 1, 1)
+    np.testing.assert_array_equal(ax.images[0].get_array(), img.permute(1, 2, 0).numpy())
+    (ax,) = show_images([img.numpy()], 1, 1)  # NumPy and PIL images are (H, W, C)
+    np.testing.assert_array_equal(ax.images[0].get_array(), img.numpy())
+
+
+def test_only_the_images_drawn_are_read() -> None:
+    axes = show_images([torch.rand(4, 4), "not an image"], 1, 1)
+    assert len(axes) == 1 and len(axes[0].images) == 1
+
+
+def test_show_images_applies_the_colormap_and_hides_the_ticks() -> None:
+    (ax,) = show_images(torch.rand(1, 4, 4), 1, 1, cmap="gray")
+    assert ax.images[0].get_cmap().name == "gray"
+    assert not ax.xaxis.get_visible() and not ax.yaxis.get_visible()
+    axes = plot_predictions(torch.rand(1, 4, 4), [0], [1], cmap="gray")
+    assert axes[0].images[0].get_cmap().name == "gray"
+
+
+def test_mistakes_are_titled_in_red() -> None:
+    axes = plot_predictions(torch.rand(2, 4, 4), ["bag", "coat"], ["bag", "shirt"])
+    right, wrong = (to_rgba(ax.title.get_color()) for ax in axes)
+    assert wrong[0] > 0.6 and wrong[1] < 0.4 and wrong[2] < 0.4  # red dominates
+    assert right[:3] != wrong[:3]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda: show_images(5, 1, 1),
+            UsageTypeError,
+            r"imgs must be a tensor, an array or a list",
+        ),
+        (
+            lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=torch.tensor(3)),
+            UsageTypeError,
+            r"titles must be an iterable of titles, one per image, got tensor\(3\)",
+        ),
+        (
+            lambda: show_images(torch.rand(3, 4, 4), 1, 3, titles=["a", "b"]),
+            UsageError,
+            r"titles must hold one title per image drawn \(3\), got 2",
+        ),
+        (
+            lambda: plot_predictions(torch.rand(2, 4, 4), ["a", "b"], ["a"]),
+            UsageError,
+            r"images, true_labels and pred_labels must have the same length, got 2, 2 and 1",
+        ),
+    ],
+    ids=["number", "0-d titles", "titles short by one", "pred_labels short"],
+)
+def test_more_bad_image_input(call: Callable[[], Any], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_in_a_notebook_a_saved_figure_still_shows_inline(
+    tmp_path: Path, fake_notebook: list[tuple[Any, ...]]
+) -> None:
+    axes = show_images(torch.rand(1, 4, 4), 1, 1, out=tmp_path / "grid.png")
+    assert axes[0].figure.number in plt.get_fignums()  # pyplot shows it at the cell's end
+    axes = plot_predictions(torch.rand(1, 4, 4), [0], [0], out=tmp_path / "pred.png")
+    assert axes[0].figure.number in plt.get_fignums()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.png", "pred.png"]

@@ -1,0 +1,292 @@
+"""Tests of linearnets.plotting._mpl: cheap import, the headless backend choice."""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from linearnets.errors import UsageError
+from linearnets.plotting import _mpl
+
+
+def test_import_is_cheap_and_headless_defaults_to_agg() -> None:
+    code = (
+        "import sys, torch, linearnets, linearnets.plotting as p\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'\n"
+        "p.show_images(torch.rand(2, 4, 4), 1, 2)\n"
+        "import matplotlib; print(matplotlib.get_backend().lower())\n"
+    )
+    headless = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY")}
+    chosen = {**headless, "MPLBACKEND": "svg"}
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for env in (headless, chosen)
+    ]
+    outputs = [run.communicate(timeout=60)[0].strip() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert outputs == ["agg", "svg"]  # Agg when headless; an explicit choice is kept
+
+
+# ---------------------------------------------------------------- where the code runs
+
+
+def _fake_ipython(monkeypatch: pytest.MonkeyPatch, shell: object) -> None:
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+
+
+class ZMQInteractiveShell:  # Jupyter's kernel shell, by name
+    pass
+
+
+class Shell(ZMQInteractiveShell):  # Colab's and VS Code's shells subclass it
+    pass
+
+
+class TerminalInteractiveShell:  # `ipython` in a terminal
+    pass
+
+
+@pytest.mark.parametrize(
+    ("shell", "expected"),
+    [
+        (ZMQInteractiveShell(), True),
+        (Shell(), True),
+        (TerminalInteractiveShell(), False),
+        (None, False),  # IPython imported by a plain script: no shell
+    ],
+    ids=["jupyter", "colab", "terminal-ipython", "no-shell"],
+)
+def test_in_notebook_is_true_only_in_a_jupyter_kernel(
+    monkeypatch: pytest.MonkeyPatch, shell: object, expected: bool
+) -> None:
+    _fake_ipython(monkeypatch, shell)
+    assert _mpl.in_notebook() is expected
+
+
+def test_in_notebook_without_ipython_is_false(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    assert _mpl.in_notebook() is False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="DISPLAY is read on Linux only")
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({}, False), ({"DISPLAY": ":0"}, True), ({"WAYLAND_DISPLAY": "wayland-0"}, True)],
+    ids=["none", "x11", "wayland"],
+)
+def test_a_display_is_x11_or_wayland(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: bool
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert _mpl._has_display() is expected
+
+
+def test_a_backend_counts_as_chosen_when_matplotlib_knows_of_one() -> None:
+    def rc(backend: str | None) -> Any:
+        return types.SimpleNamespace(
+            rcParams=types.SimpleNamespace(_get_backend_or_none=lambda: backend)
+        )
+
+    assert _mpl._backend_chosen(rc(None)) is False
+    assert _mpl._backend_chosen(rc("svg")) is True
+    # a matplotlib without the private helper: the user's choice is assumed, never overridden
+    assert _mpl._backend_chosen(types.SimpleNamespace(rcParams=object())) is True
+
+
+class _FakePyplotFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serve a blank module for ``matplotlib.pyplot``, so pyplot() runs its first-import branch."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != "matplotlib.pyplot":
+            return None
+        return importlib.util.spec_from_loader(name, self)
+
+    def create_module(self, spec: Any) -> Any:
+        return types.ModuleType(spec.name)
+
+    def exec_module(self, module: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("chosen", "notebook", "display", "switched"),
+    [
+        (False, False, False, ["Agg"]),  # headless script: Agg, never a failing GUI backend
+        (True, False, False, []),  # MPLBACKEND, matplotlibrc or matplotlib.use: kept
+        (False, True, False, []),  # Jupyter: its inline backend
+        (False, False, True, []),  # a desktop: matplotlib's own choice of window
+    ],
+    ids=["headless", "chosen", "notebook", "display"],
+)
+def test_pyplot_switches_to_agg_only_when_headless_and_nothing_was_chosen(
+    monkeypatch: pytest.MonkeyPatch,
+    chosen: bool,
+    notebook: bool,
+    display: bool,
+    switched: list[str],
+) -> None:
+    import matplotlib
+
+    used: list[str] = []
+    monkeypatch.setattr(matplotlib, "pyplot", sys.modules["matplotlib.pyplot"])  # restored after
+    monkeypatch.delitem(sys.modules, "matplotlib.pyplot")  # as before the first figure
+    monkeypatch.setattr(sys, "meta_path", [_FakePyplotFinder(), *sys.meta_path])
+    monkeypatch.setattr(matplotlib, "use", used.append)
+    monkeypatch.setattr(_mpl, "_backend_chosen", lambda _: chosen)
+    monkeypatch.setattr(_mpl, "in_notebook", lambda: notebook)
+    monkeypatch.setattr(_mpl, "_has_display", lambda: display)
+    _mpl.pyplot()
+    assert used == switched
+
+
+def test_a_bad_mplbackend_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """matplotlib's import fails on an unknown MPLBACKEND; the message says which variable to fix."""
+    import builtins
+
+    real_import = builtins.__import__
+    error = "'bogus' is not a valid value for backend; supported values are ['agg', 'svg']"
+
+    def failing_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "matplotlib":
+            raise ValueError(error)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", failing_import)
+    monkeypatch.setenv("MPLBACKEND", "bogus")
+    with pytest.raises(UsageError, match=r"MPLBACKEND must name a matplotlib backend, got 'bogus'"):
+        _mpl.matplotlib_module()
+    error = "some other failure"  # not about the backend: matplotlib's own error, unchanged
+    with pytest.raises(ValueError, match=r"^some other failure$"):
+        _mpl.matplotlib_module()
+    monkeypatch.delenv("MPLBACKEND")
+    error = "'bogus' is not a valid value for backend"  # from matplotlibrc, not the variable
+    with pytest.raises(ValueError, match="not a valid value for backend"):
+        _mpl.matplotlib_module()
+
+
+# ---------------------------------------------------------------- where figures are written
+
+
+@pytest.mark.parametrize(
+    ("out", "match"),
+    [
+        (3, r"out must be a path \(str or pathlib\.Path\), got 3"),
+        ("", r"out must be a file name, got an empty string; pass e\.g\. out='figure\.png'"),
+        ("fig.jpg", r"out must end with one of \.png, \.svg, \.pdf, got 'fig\.jpg'"),
+    ],
+)
+def test_check_out_path_refuses_what_is_not_a_figure_file(out: Any, match: str) -> None:
+    with pytest.raises(UsageError, match=match):
+        _mpl.check_out_path("out", out)
+
+
+def test_check_out_path_takes_upper_case_suffixes_and_refuses_folders(tmp_path: Path) -> None:
+    assert _mpl.check_out_path("out", tmp_path / "A.PNG") == tmp_path / "A.PNG"
+    assert (
+        _mpl.check_out_path("--out", str(tmp_path / "new" / "b.svg")) == tmp_path / "new" / "b.svg"
+    )
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(UsageError, match=r"out .*dir\.png is a folder; pass a file name in it"):
+        _mpl.check_out_path("out", tmp_path / "dir.png")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UsageError, match=r"cannot be written: .*file is a file, not a folder"):
+        _mpl.check_out_path("out", tmp_path / "file" / "sub" / "fig.png")
+
+
+def _small_figure() -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2.0, 1.0), dpi=50)
+    fig.subplots().plot([0, 1], [0, 1])
+    return fig
+
+
+def test_save_figure_without_tight_keeps_the_figure_size(tmp_path: Path) -> None:
+    fig = _small_figure()
+    _mpl.save_figure(fig, tmp_path / "whole.png", tight=False)
+    _mpl.save_figure(fig, tmp_path / "tight.png")
+    with Image.open(tmp_path / "whole.png") as image:
+        assert image.size == (100, 50)  # figsize x dpi, to the pixel
+    with Image.open(tmp_path / "tight.png") as image:
+        assert image.size != (100, 50)  # cropped (or grown) to the drawing's bounding box
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".pdf"])
+def test_save_figure_writes_the_same_bytes_twice(tmp_path: Path, suffix: str) -> None:
+    """No date (an SVG's is to the microsecond) and fixed ids: the same figure, the same bytes."""
+    first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    _mpl.save_figure(_small_figure(), first)
+    _mpl.save_figure(_small_figure(), second)
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes().startswith(b"<?xml" if suffix == ".svg" else b"%PDF")
+
+
+def test_save_figure_creates_missing_folders(tmp_path: Path) -> None:
+    path = _mpl.save_figure(_small_figure(), tmp_path / "a" / "b" / "c.png")
+    assert path.is_file() and sorted(p.name for p in path.parent.iterdir()) == ["c.png"]
+
+
+def test_a_failed_save_leaves_no_temporary_file(tmp_path: Path) -> None:
+    fig = _small_figure()
+
+    def broken_savefig(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    fig.savefig = broken_savefig  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        _mpl.save_figure(fig, tmp_path / "fig.png")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "taken.png").mkdir()  # the rename onto a folder fails
+    with pytest.raises(UsageError, match=r"cannot write the figure .*taken\.png: it is a folder"):
+        _mpl.save_figure(_small_figure(), tmp_path / "taken.png")
+    assert [p.name for p in tmp_path.iterdir()] == ["taken.png"]
+
+
+@pytest.mark.parametrize("parts", [("file", "fig.png"), ("file", "sub", "fig.png")])
+def test_a_file_in_the_folder_path_is_named_as_such(tmp_path: Path, parts: tuple[str, ...]) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(
+        UsageError,
+        match=r"cannot write the figure .*: a part of its folder path is a file, not a folder; pass",
+    ):
+        _mpl.save_figure(_small_figure(), tmp_path.joinpath(*parts))
+
+
+def test_as_numpy_detaches_and_widens_half_precision() -> None:
+    x = torch.tensor([0.5, 1.5], requires_grad=True)
+    np.testing.assert_array_equal(_mpl.as_numpy(x * 2), np.array([1.0, 3.0], dtype=np.float32))
+    half = _mpl.as_numpy(torch.tensor([0.25, 2.0], dtype=torch.bfloat16))
+    assert half.dtype == np.float32
+    np.testing.assert_array_equal(half, [0.25, 2.0])
+    assert _mpl.as_numpy([1, 2]).tolist() == [1, 2]
+
+
+def test_a_folder_without_write_permission_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(_mpl, "open", refused, raising=False)  # root may write anywhere: faked
+    with pytest.raises(
+        UsageError,
+        match=rf"cannot write the figure .*fig\.png: the folder {re.escape(str(tmp_path))} is not "
+        "writable; pass a path in a folder you can write to",
+    ):
+        _mpl.save_figure(_small_figure(), tmp_path / "fig.png")
+    assert list(tmp_path.iterdir()) == []
