@@ -166,6 +166,7 @@ class LiveCurves:
         self.num_epochs = (
             None if num_epochs is None else check_positive_int("num_epochs", num_epochs)
         )
+        yscale = check_choice("yscale", yscale, ("linear", "log", "symlog", "logit"))
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
         paths, self._final_paths = _curve_files(out_dir, formats, final_formats)
         self._output = LiveOutput(self.mode, paths)
@@ -181,7 +182,7 @@ class LiveCurves:
         self._legend_for: tuple[str, ...] = ()
         self._xmax = self.num_epochs or 1
         self._setup_axes()
-        self.ax.set_yscale(check_choice("yscale", yscale, ("linear", "log", "symlog", "logit")))
+        self.ax.set_yscale(yscale)
         if mode == "auto" and self.mode == "none":  # a script asked for curves it would never see
             warnings.warn(
                 "LiveCurves draws nothing here: this is not Jupyter and no out_dir was given; pass "
