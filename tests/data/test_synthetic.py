@@ -232,3 +232,27 @@ def test_bad_input_is_refused_when_called_not_at_the_first_batch(call, error, pa
     """No ``next()``: data_iter checks its arguments when called, like load_array and DataLoader."""
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_load_array_takes_a_list_and_any_number_of_aligned_arrays(gen: torch.Generator) -> None:
+    """``data_arrays`` may be a list, and every array it holds comes back, rows kept together."""
+    n = 7
+    ids = torch.arange(n)
+    arrays = [ids.float().reshape(n, 1), ids, ids * 10, ids.double() / 2]
+    batches = list(load_array(arrays, 3, generator=gen))
+    assert [len(b) for b in batches] == [4, 4, 4]  # a tuple of four tensors per batch
+    assert [len(b[0]) for b in batches] == [3, 3, 1]
+    rows = [torch.cat([b[k] for b in batches]) for k in range(4)]
+    assert sorted(rows[1].tolist()) == list(range(n))
+    torch.testing.assert_close(rows[0].reshape(-1), rows[1].float(), rtol=0, atol=0)
+    torch.testing.assert_close(rows[2], rows[1] * 10, rtol=0, atol=0)
+    torch.testing.assert_close(rows[3], rows[1].double() / 2, rtol=0, atol=0)
+
+
+def test_float64_noise_is_drawn_in_float64() -> None:
+    """With w = 0 and b = 0, y is the noise itself: float64 draws, not float32 ones cast up."""
+    w = torch.zeros(1, dtype=torch.float64)
+    _, y = synthetic_data(w, 0.0, 1000, noise_std=1.0, generator=torch.Generator().manual_seed(8))
+    assert y.dtype == torch.float64
+    assert (y.float().double() != y).float().mean().item() > 0.99  # float32 drops the low bits
+    assert y.std().item() == pytest.approx(1.0, abs=0.1)

@@ -1,0 +1,246 @@
+"""The cache of verified files: where it lives, its index, and entries read and written safely."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linearnets.data import cache
+from linearnets.data.cache import (
+    cache_dir,
+    load_index,
+    new_buffer,
+    open_regular,
+    open_sink,
+    read_exact,
+    replace_entry,
+    save_index,
+)
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """Fail (instead of hanging the suite) if opening something blocks for 5 s."""
+
+    def fail(*args: Any) -> None:
+        pytest.fail("blocked opening a FIFO")
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(5)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize(
+    ("env", "xdg", "expected"),
+    [
+        ("~/mine", "/xdg", "HOME/mine"),
+        ("/abs/cache", None, "/abs/cache"),
+        ("", "/xdg", "/xdg/linearnets"),  # empty: as if unset
+        (None, "/xdg", "/xdg/linearnets"),
+        (None, "", "HOME/.cache/linearnets"),
+        (None, None, "HOME/.cache/linearnets"),
+    ],
+)
+def test_cache_dir_follows_the_environment(
+    env: str | None,
+    xdg: str | None,
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name, value in (("LINEARNETS_CACHE_DIR", env), ("XDG_CACHE_HOME", xdg)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert cache_dir() == Path(expected.replace("HOME", str(tmp_path)))
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"a": {"size": 1}}', {"a": {"size": 1}}),
+        ("{not json", {}),
+        ("[1, 2]", {}),  # valid JSON, but no index
+        (b"\xff\xfe", {}),  # not UTF-8
+        ("", {}),
+    ],
+)
+def test_load_index_reads_a_dict_or_gives_an_empty_one(
+    content: str | bytes, expected: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "verified.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    assert load_index(path) == expected
+
+
+@needs_fifo
+def test_load_index_of_a_missing_folder_or_fifo_is_empty(tmp_path: Path, no_hang: None) -> None:
+    assert load_index(tmp_path / "missing.json") == {}
+    (tmp_path / "dir.json").mkdir()
+    assert load_index(tmp_path / "dir.json") == {}
+    os.mkfifo(tmp_path / "fifo.json")
+    assert load_index(tmp_path / "fifo.json") == {}
+
+
+def test_save_index_adds_to_what_is_there_in_a_new_folder(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "verified.json"
+    save_index(path, "x", {"size": 1})
+    save_index(path, "w", {"size": 2})
+    assert json.loads(path.read_text()) == {"w": {"size": 2}, "x": {"size": 1}}
+    assert path.read_text() == json.dumps(
+        {"w": {"size": 2}, "x": {"size": 1}}, indent=1, sort_keys=True
+    )
+    assert _leftovers(path.parent) == []
+
+
+def test_save_index_keeps_entries_another_process_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "verified.json"
+    path.write_text(json.dumps({"other": {"size": 3}}))
+    save_index(path, "mine", {"size": 4})
+    assert json.loads(path.read_text()) == {"mine": {"size": 4}, "other": {"size": 3}}
+
+
+def test_save_index_in_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("in the way")
+    save_index(tmp_path / "file" / "verified.json", "k", {})  # its folder cannot be made
+    assert (tmp_path / "file").read_text() == "in the way"
+
+
+def test_save_index_that_fails_while_writing_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache.json, "dump", full)
+    save_index(tmp_path / "verified.json", "k", {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_index_replaces_an_empty_folder_in_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "verified.json"
+    path.mkdir()
+    save_index(path, "k", {"size": 5})
+    assert json.loads(path.read_text()) == {"k": {"size": 5}}
+
+
+def test_replace_entry_keeps_a_folder_with_content_and_drops_the_temporary_file(
+    tmp_path: Path,
+) -> None:
+    entry = tmp_path / "entry"
+    (entry / "inside").mkdir(parents=True)
+    tmp = tmp_path / "new.tmp"
+    tmp.write_bytes(b"new")
+    replace_entry(tmp, entry)
+    assert (entry / "inside").is_dir() and not tmp.exists()
+
+
+def test_replace_entry_replaces_a_file(tmp_path: Path) -> None:
+    entry, tmp = tmp_path / "entry", tmp_path / "new.tmp"
+    entry.write_bytes(b"old")
+    tmp.write_bytes(b"new")
+    replace_entry(tmp, entry)
+    assert entry.read_bytes() == b"new" and not tmp.exists()
+
+
+def test_replace_entry_whose_move_fails_drops_the_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[Any, Any]] = []
+
+    def refuse(src: Any, dst: Any) -> None:
+        calls.append((src, dst))
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(cache.os, "replace", refuse)
+    (tmp_path / "empty").mkdir()
+    tmp = tmp_path / "new.tmp"
+    tmp.write_bytes(b"new")
+    replace_entry(tmp, tmp_path / "empty")
+    # the empty folder was removed and the move tried once more, then given up
+    assert len(calls) == 2 and not (tmp_path / "empty").exists() and not tmp.exists()
+
+
+def test_new_buffer_is_writable_and_of_the_size_asked() -> None:
+    buf = new_buffer(10)
+    assert len(buf) == 10 and buf.nbytes == 10 and not buf.readonly
+    buf[:] = bytes(range(10))
+    assert bytes(buf) == bytes(range(10))
+
+
+def test_read_exact_gives_the_content_of_a_file_of_that_size(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"0123456789")
+    buf = read_exact(path, 10)
+    assert buf is not None and bytes(buf) == b"0123456789" and not buf.readonly
+    assert read_exact(path, 11) is None  # shorter than expected
+    assert read_exact(path, 9) is None  # longer than expected
+    assert read_exact(tmp_path / "missing", 1) is None
+
+
+def test_read_exact_of_a_file_that_fails_to_read_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken(io.RawIOBase):
+        def readinto(self, b: Any) -> int:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(cache, "open_regular", lambda path: Broken())
+    assert read_exact(tmp_path / "f", 3) is None
+
+
+@needs_fifo
+def test_open_regular_opens_only_regular_files_and_closes_the_rest(
+    tmp_path: Path, no_hang: None
+) -> None:
+    (tmp_path / "file").write_bytes(b"data")
+    (tmp_path / "dir").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    f = open_regular(tmp_path / "file")
+    assert f is not None
+    with f:
+        assert f.read() == b"data"
+    before = _open_fds()
+    for name in ("dir", "fifo", "missing"):
+        assert open_regular(tmp_path / name) is None
+    assert _open_fds() == before  # what was opened to be checked is closed again
+
+
+def test_open_sink_gives_a_temporary_file_next_to_the_copy(tmp_path: Path) -> None:
+    copy = tmp_path / "a" / "b" / "copy.bin"
+    sink = open_sink(copy)
+    assert sink is not None
+    f, tmp = sink
+    with f:
+        f.write(b"bytes")
+    assert tmp.parent == copy.parent and tmp.name.startswith(".copy.bin.")
+    assert tmp.name.endswith(".tmp") and tmp.read_bytes() == b"bytes" and not copy.exists()
+
+
+def test_open_sink_in_a_cache_that_cannot_be_written_is_none(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("in the way")
+    assert open_sink(tmp_path / "file" / "copy.bin") is None

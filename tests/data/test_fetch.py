@@ -1,0 +1,329 @@
+"""One file from one mirror: the body's bounds, the reasons given, locking and clean-up (D2L §3.5.1).
+
+Downloads go to a server started on 127.0.0.1 in the test; the unit tests feed ``_copy_body`` and
+``_read_some`` a response object of their own, on a clock of their own.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import hashlib
+import http.client
+import io
+import os
+import sys
+import threading
+import time
+import urllib.error
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from linearnets.data import fetch
+from linearnets.data.fetch import failure_reason, remove_stale_parts, try_mirror
+from linearnets.errors import DatasetError
+
+from .conftest import Tiny
+
+FIRST = "train-images-idx3-ubyte"
+
+
+class Mirror:
+    """A local server: GET /<name>.gz answers with ``headers`` and the tiny gzip of <name>."""
+
+    def __init__(self, tiny: Tiny, headers: dict[str, str] | None = None) -> None:
+        owner = self
+        self.headers = headers
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = tiny.gz[self.path.strip("/").removesuffix(".gz")]
+                self.send_response(200)
+                for key, value in (owner.headers or {"Content-Length": str(len(body))}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def mirror(tiny: Tiny) -> Iterator[Mirror]:
+    m = Mirror(tiny)
+    yield m
+    m.close()
+
+
+def _try(mirror: Mirror, tiny: Tiny, dest: Path, **kwargs: Any) -> None:
+    options: dict[str, Any] = {"timeout": 5.0, "progress": False, **kwargs}
+    try_mirror(f"{mirror.base}/{FIRST}.gz", FIRST, tiny.files[FIRST], dest, **options)
+
+
+def _age(path: Path, seconds: float = 120.0) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then), follow_symlinks=False)
+
+
+class _Response:
+    """What ``_copy_body`` reads: ``read1`` gives the next chunk, each read advancing the clock."""
+
+    def __init__(self, chunks: list[bytes], clock: list[float], step: float = 0.0) -> None:
+        self.chunks, self.clock, self.step = list(chunks), clock, step
+
+    def read1(self, n: int) -> bytes:
+        self.clock[0] += self.step
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+def _ignore(n: int) -> None:
+    pass
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    now = [100.0]
+    monkeypatch.setattr(fetch, "time", SimpleNamespace(monotonic=lambda: now[0], time=time.time))
+    return now
+
+
+def test_copy_body_writes_every_chunk_and_reports_each(clock: list[float]) -> None:
+    out, seen = io.BytesIO(), []
+    chunks = [b"abc", b"de", b"fghij"]
+    received = fetch._copy_body(
+        _Response(chunks, clock),
+        out,
+        seen.append,
+        size=10,
+        timeout=1.0,  # type: ignore[arg-type]
+    )
+    assert received == 10 and out.getvalue() == b"abcdefghij" and seen == [3, 2, 5]
+
+
+def test_copy_body_allows_the_bound_and_refuses_one_byte_more(clock: list[float]) -> None:
+    size = 1000
+    bound = size + size // 100 + 65536  # a gzip is never meaningfully bigger than the file
+    out = io.BytesIO()
+    body = [bytes(bound)]
+    assert fetch._copy_body(_Response(body, clock), out, _ignore, size=size, timeout=1.0) == bound  # type: ignore[arg-type]
+    with pytest.raises(DatasetError, match=rf"^sent more than {bound} bytes for a file of {size} bytes \(too big\)$"):  # fmt: skip
+        fetch._copy_body(_Response([bytes(bound), b"x"], clock), io.BytesIO(), _ignore, size=size, timeout=1.0)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_the_minimum_speed_is_per_second_over_each_window(clock: list[float]) -> None:
+    """At 1 KiB/s over 2 s windows, 2048 bytes per window pass and 2047 do not."""
+    assert fetch.MIN_BYTES_PER_SECOND == 1024
+    # each read takes 1 s: the window of 2 s ends after every second chunk
+    fast = [bytes(1024)] * 6  # exactly 2048 per window
+    assert fetch._copy_body(_Response(fast, clock, 1.0), io.BytesIO(), _ignore, size=10**6, timeout=2.0) == 6144  # type: ignore[arg-type]  # fmt: skip
+    slow = [bytes(1024), bytes(1024), bytes(1024), bytes(1023)]  # the second window holds 2047
+    with pytest.raises(DatasetError, match=r"^slower than 1 KiB/s for 2 s \(stalled\)$"):
+        fetch._copy_body(_Response(slow, clock, 1.0), io.BytesIO(), _ignore, size=10**6, timeout=2.0)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_window_ends_when_exactly_timeout_seconds_have_passed(clock: list[float]) -> None:
+    """A window is judged at its end (``>= timeout``), not one read later."""
+    chunks = [b"x"]  # 1 byte in the first 2 s window, the last one at its very end: too slow
+    with pytest.raises(DatasetError, match="stalled"):
+        fetch._copy_body(_Response(chunks, clock, 2.0), io.BytesIO(), _ignore, size=100, timeout=2.0)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_body_cut_mid_chunk_names_every_byte_received(clock: list[float]) -> None:
+    class Cut(_Response):
+        def read1(self, n: int) -> bytes:
+            if self.chunks:
+                return self.chunks.pop(0)
+            raise http.client.IncompleteRead(b"xyz", 100)
+
+    with pytest.raises(DatasetError, match=r"^the connection closed after 8 bytes \(truncated\)$"):
+        fetch._copy_body(Cut([b"abcde"], clock), io.BytesIO(), _ignore, size=100, timeout=1.0)  # type: ignore[arg-type]  # fmt: skip
+
+
+REASONS = [
+    (urllib.error.HTTPError("u", 404, "Not Found", {}, None), "HTTP 404 Not Found"),  # type: ignore[arg-type]
+    (TimeoutError(), "no answer within 0.5 s (timed out)"),
+    (urllib.error.URLError("timed out"), "no answer within 0.5 s (timed out)"),
+    (urllib.error.URLError(ConnectionRefusedError(111, "Connection refused")), "[Errno 111] Connection refused"),
+    (http.client.IncompleteRead(b"abcd", 10), "the connection closed after 4 bytes (truncated)"),
+    (DatasetError("expected  MD5\n x"), "expected MD5 x"),
+    (http.client.RemoteDisconnected(""), "RemoteDisconnected"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("exc", "reason"), REASONS, ids=[type(r[0]).__name__ + str(i) for i, r in enumerate(REASONS)])  # fmt: skip
+def test_failure_reason_says_why_in_one_line(exc: BaseException, reason: str) -> None:
+    assert failure_reason(exc, 0.5) == reason
+
+
+def test_a_download_lands_verified_under_the_gz_name_and_synced(
+    mirror: Mirror, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_size)
+        real_fsync(fd)
+
+    monkeypatch.setattr(fetch.os, "fsync", fsync)
+    _try(mirror, tiny, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{FIRST}.gz"]
+    assert (tmp_path / f"{FIRST}.gz").read_bytes() == tiny.gz[FIRST]
+    assert synced == [len(tiny.gz[FIRST])]  # the whole file on disk before the rename
+
+
+@pytest.mark.parametrize("length", ["12abc", "-5", ""])
+def test_a_content_length_that_is_no_count_is_ignored(
+    tiny: Tiny, tmp_path: Path, length: str
+) -> None:
+    m = Mirror(tiny, {"Content-Length": length, "Connection": "close"})
+    try:
+        _try(m, tiny, tmp_path)
+    finally:
+        m.close()
+    assert (tmp_path / f"{FIRST}.gz").read_bytes() == tiny.gz[FIRST]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_no_progress_bar_without_progress_even_on_a_terminal(
+    mirror: Mirror, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    _try(mirror, tiny, tmp_path, progress=False)
+    assert terminal.getvalue() == ""
+    (tmp_path / "b").mkdir()
+    _try(mirror, tiny, tmp_path / "b", progress=True)
+    assert f"{FIRST}.gz" in terminal.getvalue()
+
+
+def test_a_running_download_keeps_its_temporary_file_from_another_clean_up(
+    mirror: Mirror, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another download cleaning the folder while this one checks its file: the file is locked."""
+    real_check = fetch._check
+    cleaned: list[list[str]] = []
+
+    def check_while_another_cleans(tmp: Path, name: str, expected: tuple[int, str]) -> None:
+        _age(tmp)  # as old as a killed download's file
+        remove_stale_parts(tmp.parent, [FIRST])
+        cleaned.append(sorted(p.name for p in tmp.parent.iterdir()))
+        real_check(tmp, name, expected)
+
+    monkeypatch.setattr(fetch, "_check", check_while_another_cleans)
+    _try(mirror, tiny, tmp_path)
+    assert len(cleaned) == 1 and len(cleaned[0]) == 1 and cleaned[0][0].endswith(".part")
+    assert (tmp_path / f"{FIRST}.gz").read_bytes() == tiny.gz[FIRST]
+
+
+def test_a_file_locked_by_a_download_is_not_stale_and_is_kept(tmp_path: Path) -> None:
+    part = tmp_path / f".{FIRST}.gz.abcd1234.part"
+    part.write_bytes(b"partial")
+    _age(part)
+    with part.open("rb") as held:
+        assert fetch._lock(held)  # held as a running download holds it
+        with part.open("rb") as other:
+            assert not fetch._lock(other)  # another open file cannot take it
+        remove_stale_parts(tmp_path, [FIRST])
+        assert part.exists()
+    remove_stale_parts(tmp_path, [FIRST])  # its download was killed: the lock went with it
+    assert not part.exists()
+
+
+def test_only_this_modules_temporary_file_names_are_removed(tmp_path: Path) -> None:
+    """All of these are old enough and unlocked: only the names mkstemp gave a download go."""
+    stale = [f".{FIRST}.gz.abcd_123.part", f".{FIRST}.gz.z9z9z9z9.part", ".t10k-labels-idx1-ubyte.gz.abcdefgh.part"]  # fmt: skip
+    kept = [
+        f".{FIRST}.gz.abc.part",  # not mkstemp's 8 characters
+        f".{FIRST}.gz.abcdefg.part",  # 7
+        f".{FIRST}.gz.abcdefghi.part",  # 9
+        f".{FIRST}.gz.ABCDEFGH.part",  # mkstemp's are lower case
+        f".{FIRST}.gz.abcd-123.part",
+        f".{FIRST}.gz.abcdefgh.part.bak",
+        f"{FIRST}.gz.abcdefgh.part",
+        f".{FIRST}.abcdefgh.part",
+        f".{FIRST}xgz.abcdefgh.part",  # the dot is a dot
+        ".other-file.gz.abcdefgh.part",
+    ]
+    for name in stale + kept:
+        (tmp_path / name).write_text("x")
+        _age(tmp_path / name)
+    remove_stale_parts(tmp_path, [FIRST, "t10k-labels-idx1-ubyte"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
+
+
+def test_a_file_younger_than_a_minute_is_kept(tmp_path: Path) -> None:
+    young, old = tmp_path / f".{FIRST}.gz.aaaaaaaa.part", tmp_path / f".{FIRST}.gz.bbbbbbbb.part"
+    for path, age in ((young, 50.0), (old, 70.0)):
+        path.write_text("x")
+        _age(path, age)
+    remove_stale_parts(tmp_path, [FIRST])
+    assert young.exists() and not old.exists()
+
+
+def test_a_folder_that_cannot_be_listed_is_nothing_to_clean(tmp_path: Path) -> None:
+    remove_stale_parts(tmp_path / "missing", [FIRST])
+    (tmp_path / "file").write_text("x")
+    remove_stale_parts(tmp_path / "file", [FIRST])
+    assert (tmp_path / "file").read_text() == "x"
+
+
+def test_a_lock_refused_by_the_file_system_keeps_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    part = tmp_path / f".{FIRST}.gz.abcdefgh.part"
+    part.write_text("x")
+    _age(part)
+    remove_stale_parts(tmp_path, [FIRST])
+    assert part.exists()
+
+
+@pytest.mark.parametrize("extra", [1, 1000])
+def test_a_file_bigger_than_expected_is_not_inflated_past_its_size(
+    tmp_path: Path, extra: int
+) -> None:
+    """A gzip bomb under the right name: inflating stops at the expected size, plus nothing."""
+    size = 100
+    tmp = tmp_path / "download.part"
+    tmp.write_bytes(gzip.compress(bytes(size + extra), mtime=0))
+    expected = (size, hashlib.md5(bytes(size)).hexdigest())
+    with pytest.raises(
+        DatasetError, match=rf"expected at most {size} bytes once decompressed, got more"
+    ):
+        fetch._check(tmp, "x", expected)
+
+
+def test_a_file_smaller_or_other_than_expected_is_refused(tmp_path: Path) -> None:
+    tmp = tmp_path / "download.part"
+    tmp.write_bytes(gzip.compress(bytes(99), mtime=0))
+    with pytest.raises(DatasetError, match=r"^expected 100 bytes once decompressed, got 99$"):
+        fetch._check(tmp, "x", (100, hashlib.md5(bytes(100)).hexdigest()))
+    tmp.write_bytes(gzip.compress(b"\x01" * 100, mtime=0))
+    md5 = hashlib.md5(bytes(100)).hexdigest()
+    found = hashlib.md5(b"\x01" * 100).hexdigest()
+    with pytest.raises(DatasetError, match=rf"^expected MD5 {md5} once decompressed, got {found}$"):
+        fetch._check(tmp, "x", (100, md5))
+    fetch._check(tmp, "x", (100, found))  # the right file passes

@@ -1,0 +1,141 @@
+"""Normalize against NumPy's per-channel ``(x - mean) / std``, and its refusals (D2L §3.5.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.data.normalize import Normalize
+from linearnets.errors import UsageError, UsageTypeError
+
+MEAN, STD = (0.1, 0.5, -0.3), (0.2, 4.0, 0.5)
+
+
+def _oracle(x: torch.Tensor, mean: Any, std: Any) -> np.ndarray:
+    """NumPy in float64: channel c is (x[..., c, :, :] - mean[c]) / std[c]."""
+    a = x.double().numpy()
+    m = np.broadcast_to(np.asarray(mean, dtype=np.float64), (a.shape[-3],))
+    s = np.broadcast_to(np.asarray(std, dtype=np.float64), (a.shape[-3],))
+    out = np.empty_like(a)
+    for c in range(a.shape[-3]):
+        out[..., c, :, :] = (a[..., c, :, :] - m[c]) / s[c]
+    return out
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 5), (2, 3, 4, 5)], ids=["CHW", "BCHW"])
+def test_each_channel_is_standardized_with_its_own_mean_and_std(
+    shape: tuple[int, ...], gen: torch.Generator
+) -> None:
+    x = torch.rand(shape, generator=gen, dtype=torch.float64)
+    before = x.clone()
+    out = Normalize(MEAN, STD)(x)
+    assert out.shape == x.shape and out.dtype == torch.float64
+    np.testing.assert_allclose(out.numpy(), _oracle(x, MEAN, STD), rtol=1e-12, atol=1e-12)
+    assert torch.equal(x, before)  # the input is left as it was
+
+
+def test_float64_input_uses_float64_mean_and_std(gen: torch.Generator) -> None:
+    """0.1 is not a float32: a float32 mean would be off by ~1e-9 in float64."""
+    x = torch.rand(1, 2, 2, generator=gen, dtype=torch.float64)
+    out = Normalize(0.1, 0.3)(x)
+    np.testing.assert_array_equal(out.numpy(), (x.numpy() - 0.1) / 0.3)
+
+
+def test_a_batch_with_as_many_images_as_channels_uses_the_channel_axis(
+    gen: torch.Generator,
+) -> None:
+    """(B, C, H, W) with B == 2 and C == 1: one value for every channel, not per image."""
+    x = torch.rand(2, 1, 3, 3, generator=gen, dtype=torch.float64)
+    out = Normalize((0.5,), (0.25,))(x)
+    np.testing.assert_allclose(out.numpy(), (x.numpy() - 0.5) / 0.25, rtol=1e-12)
+    y = torch.rand(3, 2, 3, 3, generator=gen, dtype=torch.float64)
+    np.testing.assert_allclose(
+        Normalize((0.5, 0.1), (0.25, 2.0))(y).numpy(), _oracle(y, (0.5, 0.1), (0.25, 2.0))
+    )
+
+
+def test_one_value_serves_every_channel(gen: torch.Generator) -> None:
+    x = torch.rand(3, 2, 2, generator=gen, dtype=torch.float64)
+    np.testing.assert_allclose(Normalize(0.5, STD)(x).numpy(), _oracle(x, 0.5, STD), rtol=1e-12)
+    np.testing.assert_allclose(Normalize(MEAN, 2.0)(x).numpy(), _oracle(x, MEAN, 2.0), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "mean",
+    [np.float32(0.25), torch.tensor(0.25), torch.tensor([0.25]), np.array([0.25]), 1],
+    ids=["numpy-scalar", "0-d-tensor", "1-d-tensor", "1-d-array", "python-int"],
+)
+def test_means_of_any_real_kind_are_plain_floats(mean: Any) -> None:
+    norm = Normalize(mean, 1)
+    assert norm.mean == (float(np.asarray(mean).reshape(-1)[0]),)
+    assert all(type(v) is float for v in norm.mean + norm.std)
+    assert repr(norm) == f"Normalize(mean=[{float(np.asarray(mean).reshape(-1)[0])}], std=[1.0])"
+
+
+def test_repr_lists_mean_then_std() -> None:
+    assert repr(Normalize((0.1, 0.2), (3, 4))) == "Normalize(mean=[0.1, 0.2], std=[3.0, 4.0])"
+
+
+BAD = [
+    ("std negative", lambda: Normalize(0.0, (1.0, -1.0)), UsageError, r"std must hold values > 0, got \(1\.0, -1\.0\)"),
+    ("std zero in a list", lambda: Normalize(0.0, [2.0, 0.0]), UsageError, r"std must hold values > 0"),
+    ("bool mean", lambda: Normalize(True, 1.0), UsageTypeError, r"mean must be a finite number or a non-empty list of them, got True"),
+    ("bool in list", lambda: Normalize([0.5, False], 1.0), UsageTypeError, r"mean must be a finite number or a non-empty list"),
+    ("bool std", lambda: Normalize(0.5, True), UsageTypeError, r"std must be a finite number or a non-empty list of them"),
+    ("inf std", lambda: Normalize(0.5, [float("inf")]), UsageTypeError, r"std must be a finite number or a non-empty list"),
+    ("empty std", lambda: Normalize(0.5, ()), UsageTypeError, r"std must be a finite number or a non-empty list of them"),
+    ("string std", lambda: Normalize(0.5, "1"), UsageTypeError, r"std must be a finite number or a non-empty list"),
+    ("2-d tensor", lambda: Normalize(torch.ones(1, 1), 1.0), UsageTypeError, r"mean must be a finite number or a non-empty list"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "pattern"), [b[1:] for b in BAD], ids=[b[0] for b in BAD]
+)
+def test_bad_mean_or_std_is_refused_when_made(
+    make: Any, error: type[Exception], pattern: str
+) -> None:
+    with pytest.raises(error, match=pattern):
+        make()
+
+
+BAD_TENSORS = [
+    ("int", torch.zeros(1, 2, 2, dtype=torch.uint8)),
+    ("2-d", torch.zeros(2, 2)),
+    ("list", [[[0.0]]]),
+]
+
+
+@pytest.mark.parametrize("tensor", [b[1] for b in BAD_TENSORS], ids=[b[0] for b in BAD_TENSORS])
+def test_only_float_tensors_of_three_or_four_dims_are_normalized(tensor: Any) -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=r"tensor must be a float tensor \(C, H, W\) or \(B, C, H, W\), got .*; apply ToTensor\(\) first",
+    ):
+        Normalize(0.5, 0.5)(tensor)
+
+
+@pytest.mark.parametrize(
+    ("mean", "std", "shape", "pattern"),
+    [
+        ((0.5, 0.5), (0.5,), (1, 2, 2), r"mean and std must have 1 value \(the image has 1 channel\), got 2 and 1 for a tensor of shape \(1, 2, 2\); .*Normalize\(\(0\.5,\), \(0\.5,\)\)"),
+        ((0.5,), (0.5, 0.5), (3, 2, 2), r"mean and std must have 1 or 3 values \(the channels\), got 1 and 2 for a tensor of shape \(3, 2, 2\); .*Normalize\(\(0\.5, 0\.5, 0\.5\), \(0\.5, 0\.5, 0\.5\)\)"),
+        ((0.5, 0.5), (0.5,), (4, 3, 2, 2), r"got 2 and 1 for a tensor of shape \(4, 3, 2, 2\)"),
+    ],
+)  # fmt: skip
+def test_channel_counts_must_match(
+    mean: Any, std: Any, shape: tuple[int, ...], pattern: str
+) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        Normalize(mean, std)(torch.zeros(shape))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_gpu_tensor_is_normalized_on_the_gpu(gen: torch.Generator) -> None:
+    x = torch.rand(2, 3, 4, 5, generator=gen, dtype=torch.float64)
+    out = Normalize(MEAN, STD)(x.cuda())
+    assert out.device.type == "cuda"
+    np.testing.assert_allclose(out.cpu().numpy(), _oracle(x, MEAN, STD), rtol=1e-12, atol=1e-12)
