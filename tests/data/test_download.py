@@ -42,7 +42,7 @@ class Server:
     most: far past any bound the client should keep, but a client that keeps everything fails the test
     rather than filling the disk),
     /trickle/ one byte every 50 ms, /drip/ 1 KiB every 50 ms, /burst/ half the file at once then
-    16 bytes every 50 ms, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
+    16 bytes every 50 ms, /garbage/ no HTTP status line, /bad-redirect/ a redirect to a malformed URL, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
     bytes a mirror may send (announced, or not)."""
 
     def __init__(self, tiny: Tiny) -> None:
@@ -57,6 +57,15 @@ class Server:
                 body = tiny.gz.get(file.removesuffix(".gz"))
                 if body is None or kind == "missing":
                     self.send_error(404)
+                    return
+                if kind == "bad-redirect":  # to a URL urllib cannot parse
+                    self.send_response(302)
+                    self.send_header("Location", "http://[::1/x.gz")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if kind == "garbage":  # no HTTP status line at all, then hangs up
+                    self.wfile.write(b"garbage\r\n\r\n")
                     return
                 if kind == "chunked-short":  # then hangs up (an HTTP/1.0 handler closes)
                     head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n"
@@ -654,3 +663,149 @@ def test_a_stale_link_folder_or_fifo_named_like_a_part_is_never_opened(
         signal.signal(signal.SIGALRM, previous)
     assert link.is_symlink() and folder.is_dir() and stat.S_ISFIFO(fifo.lstat().st_mode)
     assert (tmp_path / "target").read_text() == "kept"
+
+
+def test_each_failure_is_listed_in_order_in_one_message(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    mirrors = [server.mirror("missing"), server.mirror("garbage")]
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, mirrors)
+    assert str(info.value).startswith(
+        f"could not download {FIRST}.gz from any mirror ({mirrors[0]}{FIRST}.gz: HTTP 404 "
+        f"Not Found; {mirrors[1]}{FIRST}.gz: "
+    )
+    assert str(info.value).endswith(f"); {download.NO_NETWORK_FIX}")
+
+
+def test_a_mirror_that_does_not_speak_http_is_given_up(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """http.client's BadStatusLine is an HTTPException, not an OSError: still the next mirror."""
+    folder = _get(tmp_path, tiny, [server.mirror("garbage"), server.mirror("good")])
+    assert server.requests[:2] == [f"/garbage/{FIRST}.gz", f"/good/{FIRST}.gz"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.gz" for n in tiny.files)
+
+
+def test_a_url_that_http_client_refuses_is_a_failure_not_a_crash(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """A space in the file name makes http.client raise InvalidURL, an HTTPException."""
+    checksums = {"a file": (1, "0" * 32)}
+    with pytest.raises(DatasetError, match=r"could not download a file\.gz from any mirror"):
+        download_fashion_mnist(
+            tmp_path, mirrors=[server.mirror("good")], checksums=checksums, progress=False
+        )
+
+
+@pytest.mark.parametrize(
+    "mirror", ["http://a\x01b/", "http://a\x1fb/"], ids=["control-1", "control-31"]
+)
+def test_control_characters_in_a_mirror_are_refused(mirror: str, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"mirrors must be http:// or https:// URLs with a host"):
+        download_fashion_mnist(tmp_path, mirrors=[mirror])
+
+
+def test_https_mirrors_are_accepted() -> None:
+    download._check_mirrors(["https://example.org/fashion-mnist/", "http://[::1]:8080/"])
+
+
+def test_a_root_under_home_is_expanded(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)  # were "~" taken literally, the folder "~" lands here
+    folder = _get(Path("~/data"), tiny, [server.mirror("good")])
+    assert folder == tmp_path / "home" / "data" / "FashionMNIST" / "raw"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.gz" for n in tiny.files)
+
+
+def test_a_corrupt_plain_file_next_to_a_valid_gz_is_replaced(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """find_fashion_mnist reads the plain file first, so it is the one checked (and removed)."""
+    raw = tiny.write(tmp_path / "FashionMNIST" / "raw")
+    (raw / FIRST).write_bytes(b"corrupt")
+    _get(tmp_path, tiny, [server.mirror("good")])
+    assert server.requests == [f"/good/{FIRST}.gz"] and not (raw / FIRST).exists()
+    assert (
+        read_verified(raw / f"{FIRST}.gz", FIRST, expected=tiny.files[FIRST])[0] == tiny.raw[FIRST]
+    )
+
+
+def test_a_folder_named_like_a_file_is_no_file(server: Server, tiny: Tiny, tmp_path: Path) -> None:
+    (tmp_path / FIRST).mkdir()  # e.g. an archive unpacked into a folder of that name
+    folder = _get(tmp_path, tiny, [server.mirror("good")])
+    assert folder == tmp_path / "FashionMNIST" / "raw" and (tmp_path / FIRST).is_dir()
+    assert sorted(server.requests) == sorted(f"/good/{n}.gz" for n in tiny.files)
+
+
+def test_a_present_file_that_cannot_be_read_is_downloaded_again(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = tiny.write(tmp_path / "FashionMNIST" / "raw")
+    real = download.read_verified
+
+    def unreadable(path: Path, name: str, **kwargs: Any) -> Any:
+        if name == FIRST:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, name, **kwargs)
+
+    monkeypatch.setattr(download, "read_verified", unreadable)
+    assert _get(tmp_path, tiny, [server.mirror("good")]) == raw
+    assert server.requests == [f"/good/{FIRST}.gz"]
+
+
+def test_a_folder_that_cannot_be_written_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(download.os, "access", lambda path, mode: False)
+    with pytest.raises(
+        UsageError,
+        match=r"root must be a folder that can hold the download, got .* \(not writable\)",
+    ):
+        download_fashion_mnist(tmp_path / "root", mirrors=["http://127.0.0.1:9/"])
+
+
+def test_folders_made_before_a_failing_mkdir_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_mkdir = Path.mkdir
+
+    def fail_at_raw(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self.name == "raw":
+            real_mkdir(self.parent, parents=True, exist_ok=True)
+            raise OSError(28, "No space left on device", str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", fail_at_raw)
+    with pytest.raises(UsageError, match=r"got .*root \(No space left on device\)"):
+        download_fashion_mnist(tmp_path / "root", mirrors=["http://127.0.0.1:9/"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_each_rename_is_made_durable(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder is synced after each file lands, so a crash cannot lose a verified file."""
+    synced: list[list[str]] = []
+
+    def fsync_dir(folder: Path) -> None:
+        synced.append(sorted(p.name for p in folder.iterdir()))
+
+    monkeypatch.setattr(download, "fsync_dir", fsync_dir)
+    _get(tmp_path, tiny, [server.mirror("good")])
+    names = [f"{n}.gz" for n in tiny.files]
+    assert synced == [sorted(names[: i + 1]) for i in range(len(names))]
+
+
+def test_a_redirect_to_a_malformed_url_is_given_up(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """urllib raises a bare ValueError there: the next mirror is tried all the same."""
+    folder = _get(tmp_path / "a", tiny, [server.mirror("bad-redirect"), server.mirror("good")])
+    assert server.requests[:2] == [f"/bad-redirect/{FIRST}.gz", f"/good/{FIRST}.gz"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.gz" for n in tiny.files)
+    with pytest.raises(DatasetError, match=rf"bad-redirect/{FIRST}\.gz: Invalid IPv6 URL\)"):
+        _get(tmp_path / "b", tiny, [server.mirror("bad-redirect")])
+    assert not (tmp_path / "b").exists()

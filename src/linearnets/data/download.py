@@ -135,8 +135,10 @@ def _remove_empty(folders: list[Path]) -> None:
     for folder in folders:
         try:
             folder.rmdir()
+        except FileNotFoundError:
+            continue  # never made (a mkdir failed part-way): its parents may still be empty
         except OSError:
-            return  # not empty (or gone): its parents are not empty either
+            return  # not empty: its parents are not empty either
 
 
 def _prepare(root: Path, names: dict[str, tuple[int, str]]) -> tuple[Path, list[Path]]:
