@@ -451,3 +451,82 @@ def test_train_ch3_with_a_regression_loss_on_a_classifier_names_the_mistake(
     ):
         d2l.train_ch3(net, _batches(), _batches(1), nn.MSELoss(), 1,
                       torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
+
+
+# --- the module's names: what `from linearnets.d2l import *` and `d2l.<name>` give ---------------
+
+# the d2l names chapter 3 (and the chapter 2 cells it builds on) calls or defines with #@save
+BOOK_CHAPTER_3_NAMES = [
+    "Accumulator", "Animator", "Timer", "accuracy", "evaluate_accuracy", "get_dataloader_workers",
+    "get_fashion_mnist_labels", "linreg", "load_array", "load_data_fashion_mnist", "plot",
+    "predict_ch3", "set_axes", "set_figsize", "sgd", "show_images", "squared_loss", "synthetic_data",
+    "train_ch3", "train_epoch_ch3", "use_svg_display",
+]  # fmt: skip
+
+
+def test_a_star_import_gives_the_books_chapter_3_names() -> None:
+    namespace: dict[str, object] = {}
+    exec("from linearnets.d2l import *", namespace)
+    for name in BOOK_CHAPTER_3_NAMES:
+        assert name in namespace, name
+        assert namespace[name] is getattr(d2l, name)
+        assert callable(namespace[name]), name  # a function or class, not the module it lives in
+    assert d2l.__all__ == sorted(d2l.__all__)
+
+
+def test_the_lazily_loaded_names_are_the_packages_own() -> None:
+    import linearnets.data.fashion_mnist as fashion_mnist
+    import linearnets.plotting as plotting
+
+    for name in ("Animator", "set_figsize", "set_axes", "use_svg_display", "show_images"):
+        assert getattr(d2l, name) is getattr(plotting, name)
+    for name in ("get_fashion_mnist_labels", "load_data_fashion_mnist"):
+        assert getattr(d2l, name) is getattr(fashion_mnist, name)
+    assert d2l.get_fashion_mnist_labels([0, 9]) == [
+        "t-shirt",
+        "ankle boot",
+    ]  # the book's text_labels
+
+
+def test_a_name_the_module_lacks_is_an_attribute_error() -> None:
+    with pytest.raises(
+        AttributeError, match=r"^module 'linearnets.d2l' has no attribute 'train_ch4'$"
+    ):
+        d2l.train_ch4  # noqa: B018
+    assert not hasattr(d2l, "try_gpu")  # a later chapter's name: absent, not None
+
+
+def test_get_dataloader_workers_is_zero_so_a_dataloader_loads_in_process() -> None:
+    """The book returns 4; batches here are slices of one in-memory tensor, so no worker processes."""
+    assert d2l.get_dataloader_workers() == 0
+    data = torch.utils.data.TensorDataset(torch.arange(6.0))
+    loader = torch.utils.data.DataLoader(
+        data, batch_size=4, num_workers=d2l.get_dataloader_workers()
+    )
+    assert [b.tolist() for (b,) in loader] == [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0]]
+
+
+def test_timer_start_restarts_the_clock_and_a_stop_without_it_counts_from_the_last_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The book's Timer: ``stop`` records now - the last ``start`` (or creation); ``sum`` adds them,
+    ``avg`` is their mean, ``cumsum`` their running sums."""
+    import time
+
+    clock = iter([100.0, 100.5, 104.0, 104.25, 110.0])
+    monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
+    timer = d2l.Timer()  # starts at 100.0
+    assert timer.stop() == 0.5
+    assert timer.stop() == 4.0  # no new start: from 100.0 again
+    timer.start()  # 104.25
+    assert timer.stop() == 5.75
+    assert timer.times == [0.5, 4.0, 5.75]
+    assert timer.sum() == 10.25 and timer.avg() == pytest.approx(10.25 / 3)
+    assert timer.cumsum() == [0.5, 4.5, 10.25]
+
+
+def test_accuracy_is_a_count_of_argmax_matches_in_float() -> None:
+    """The book's ``accuracy``: ``float(cmp.type(y.dtype).sum())`` of argmax(y_hat) == y."""
+    y_hat = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.5, 0.4]])
+    got = d2l.accuracy(y_hat, torch.tensor([0, 1, 1, 1, 0]))
+    assert type(got) is float and got == 4.0

@@ -254,3 +254,113 @@ def test_a_signal_during_an_agreement_waits_for_the_next_one() -> None:
         pytest.fail("stopped on a flag the other processes did not see")
     with pytest.raises(TrainingInterrupted):  # the next agreement carries it, for everyone
         interrupt.on_epoch_end(metrics=EpochMetrics(1, 0.5, 0.9, None, None, 0.1))
+
+
+@pytest.mark.parametrize(
+    ("epoch", "step", "where"),
+    [(0, 0, "the start"), (2, 0, "the end of epoch 2"), (2, 1, "epoch 2 step 1")],
+)
+def test_message_says_where_training_stopped(epoch: int, step: int, where: str) -> None:
+    exc = TrainingInterrupted(signal_name="SIGTERM", epoch=epoch, step=step)
+    assert str(exc) == f"interrupted by SIGTERM at {where}"
+
+
+def test_a_signal_before_the_first_epoch_stops_at_the_start() -> None:
+    interrupt = GracefulInterrupt()
+    interrupt.on_fit_start(num_epochs=3, start_epoch=0)
+    interrupt.requested = "SIGINT"
+    with pytest.raises(TrainingInterrupted, match=r"^interrupted by SIGINT at the start$"):
+        interrupt.on_epoch_start(epoch=1, num_batches=4)
+
+
+def test_second_signal_puts_the_previous_handlers_back_before_aborting() -> None:
+    """Once the user has insisted, a third Ctrl-C during the clean-up acts as Python's usual one."""
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    with GracefulInterrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert {s: signal.getsignal(s) for s in before} == before  # still inside the `with`
+
+
+def test_a_one_process_context_is_not_data_parallel() -> None:
+    """world_size 1 (a plain run): no agreement, no collective, and a second signal aborts."""
+    single = _TwoRanks(rank=0, world_size=1)
+    object.__setattr__(single, "other", torch.zeros(2))
+    object.__setattr__(single, "calls", [])
+    with GracefulInterrupt(dist=single) as interrupt:
+        interrupt.on_epoch_start(epoch=1, num_batches=20)
+        os.kill(os.getpid(), signal.SIGINT)
+        with pytest.raises(TrainingInterrupted) as info:
+            interrupt.on_batch_end(0, torch.zeros(1))  # not held back to the 8th step
+        assert info.value.step == 1
+        with pytest.raises(KeyboardInterrupt) as abort:
+            os.kill(os.getpid(), signal.SIGINT)
+        assert type(abort.value) is KeyboardInterrupt
+    assert single.calls == []
+
+
+@pytest.mark.parametrize(("mine", "peer"), [("SIGTERM", "SIGINT"), ("SIGINT", "SIGTERM")])
+def test_data_parallel_each_process_reports_its_own_signal_first(mine: str, peer: str) -> None:
+    interrupt = GracefulInterrupt(dist=_two_ranks(peer))
+    interrupt.requested = mine
+    with pytest.raises(TrainingInterrupted) as info:
+        interrupt.on_epoch_start(epoch=1, num_batches=20)
+    assert info.value.signal_name == mine
+
+
+def test_data_parallel_a_signal_during_the_agreement_does_not_rename_the_peers_one() -> None:
+    """The peers stopped on SIGTERM; SIGINT landing here during the all-reduce was in nobody's sums."""
+    dist = _two_ranks("SIGTERM")
+    interrupt = GracefulInterrupt(dist=dist)
+
+    def sum_while_signalled(tensor: torch.Tensor) -> torch.Tensor:
+        interrupt.requested = "SIGINT"
+        return tensor.add_(dist.other)
+
+    object.__setattr__(dist, "all_reduce_sum", sum_while_signalled)
+    with pytest.raises(TrainingInterrupted) as info:
+        interrupt.on_epoch_start(epoch=1, num_batches=20)
+    assert info.value.signal_name == "SIGTERM"
+
+
+def test_data_parallel_agreement_runs_on_the_models_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NCCL all-reduces CUDA tensors only: the flags are made on the device given (recorded here, as
+    this machine may have no GPU, and made on the CPU so the test runs)."""
+    asked: list[object] = []
+    real_zeros = torch.zeros
+
+    def zeros(*size: int, device: object = None) -> torch.Tensor:
+        asked.append(device)
+        return real_zeros(*size)
+
+    dist = _two_ranks("SIGINT")
+    interrupt = GracefulInterrupt(dist=dist, device=torch.device("meta"))
+    monkeypatch.setattr(torch, "zeros", zeros)
+    with pytest.raises(TrainingInterrupted):
+        interrupt.on_epoch_end(metrics=EpochMetrics(1, 0.5, 0.9, None, None, 0.1))
+    assert asked == [torch.device("meta")]
+    assert GracefulInterrupt().device == torch.device("cpu")  # gloo's, the default
+
+
+@pytest.mark.parametrize("got", ["SIGINT", "SIGTERM"])
+def test_data_parallel_a_peer_that_got_no_signal_stops_on_the_one_another_got(got: str) -> None:
+    """Two ranks in one process: rank 0 was signalled, rank 1 not; rank 1's all-reduce adds what
+    rank 0 put in, and rank 1 stops naming rank 0's signal."""
+    sent: list[torch.Tensor] = []
+    rank0 = GracefulInterrupt(dist=_two_ranks(None))
+    rank0.requested = got
+
+    def send(tensor: torch.Tensor) -> torch.Tensor:  # rank 0's side of the sum
+        sent.append(tensor.clone())
+        return tensor
+
+    object.__setattr__(rank0.dist, "all_reduce_sum", send)
+    with pytest.raises(TrainingInterrupted) as info0:
+        rank0.on_epoch_start(epoch=1, num_batches=20)
+    ((flags0,),) = [sent]
+    rank1 = GracefulInterrupt(dist=_two_ranks(None))
+    object.__setattr__(rank1.dist, "all_reduce_sum", lambda tensor: tensor.add_(flags0))
+    with pytest.raises(TrainingInterrupted) as info1:
+        rank1.on_epoch_start(epoch=1, num_batches=20)
+    assert info0.value.signal_name == info1.value.signal_name == got

@@ -1,0 +1,243 @@
+"""linearnets._d2l_training (``d2l.train_epoch_ch3``, ``d2l.train_ch3``) against the book's definitions.
+
+The book's ``train_epoch_ch3`` returns ``(metric[0] / metric[2], metric[1] / metric[2])``: the summed
+loss and the number of correct predictions, each over the number of examples; its ``train_ch3`` draws
+(train loss, train acc, test acc) per epoch, the test accuracy by ``evaluate_accuracy`` (D2L §3.6.6).
+The comparisons with the book's whole loop are in tests/test_d2l.py.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import re
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import linearnets.plotting
+from linearnets import d2l
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.models.scratch import SGD
+
+Batches = list[tuple[torch.Tensor, torch.Tensor]]
+
+
+def _batches(seed: int = 0) -> Batches:
+    g = torch.Generator().manual_seed(seed)
+    X = torch.rand(70, 1, 4, 4, generator=g)
+    y = torch.randint(0, 3, (70,), generator=g)
+    return [(X[i : i + 16], y[i : i + 16]) for i in range(0, 70, 16)]  # 16, 16, 16, 16, 6 rows
+
+
+def _net(seed: int = 3) -> nn.Sequential:
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    nn.init.normal_(net[1].weight, std=0.5)
+    return net
+
+
+def _book_metrics(net: nn.Module, batches: Batches) -> tuple[float, float]:
+    """(summed cross-entropy / n, correct / n) of a fixed model: the book's metric[0]/metric[2], metric[1]/metric[2]."""
+    with torch.no_grad():
+        X = torch.cat([X for X, _ in batches])
+        y = torch.cat([y for _, y in batches])
+        logits = net(X)
+        loss = F.cross_entropy(logits.double(), y, reduction="sum").item() / len(y)
+        correct = sum(int(row.argmax()) == int(label) for row, label in zip(logits, y, strict=True))
+    return loss, correct / len(y)
+
+
+def test_the_books_updater_is_called_with_each_batch_size_and_a_builtin_without_signature_passes() -> (
+    None
+):
+    """``deque.append`` has no inspectable signature: it is let through, and its call records what the
+    book's loop passes, ``updater(X.shape[0])`` once per batch (the short last batch too)."""
+    net = _net()
+    sizes: collections.deque[int] = collections.deque()
+    loss, acc = d2l.train_epoch_ch3(
+        net, _batches(), nn.CrossEntropyLoss(reduction="none"), sizes.append
+    )
+    assert list(sizes) == [16, 16, 16, 16, 6]
+    # nothing updated the model: the epoch's numbers are those of the fixed model, by the book's formula
+    expected_loss, expected_acc = _book_metrics(net, _batches())
+    assert loss == pytest.approx(expected_loss, rel=1e-6)
+    assert acc == pytest.approx(expected_acc, abs=1e-12)
+
+
+def test_an_updater_function_object_with_a_step_attribute_is_called_not_stepped() -> None:
+    """An optimizer has both ``zero_grad`` and ``step``; a callable that merely counts its steps in
+    ``.step`` is the book's ``updater(batch_size)`` and trains as the book's ``d2l.sgd`` does."""
+
+    class CountingUpdater:
+        def __init__(self, params: list[torch.Tensor], lr: float) -> None:
+            self.params, self.lr, self.step = params, lr, 0
+
+        def __call__(self, batch_size: int) -> None:
+            d2l.sgd(self.params, self.lr, batch_size)
+            self.step += 1
+
+    ours, theirs = _net(), _net()
+    updater = CountingUpdater(list(ours.parameters()), 0.5)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    d2l.train_epoch_ch3(ours, _batches(), loss, updater)
+    assert updater.step == 5
+    # the book's loop by hand: backward of the summed loss, then params -= lr * grad / batch_size
+    for X, y in _batches():
+        loss(theirs(X), y).sum().backward()
+        with torch.no_grad():
+            for p in theirs.parameters():
+                p -= 0.5 * p.grad / X.shape[0]
+                p.grad.zero_()
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        assert torch.allclose(
+            a, b, rtol=1e-6, atol=1e-7
+        )  # (assert_close's first call imports ~2 s)
+
+
+@pytest.mark.parametrize("updater", [0.1, "sgd", None], ids=["a-float", "a-string", "None"])
+def test_an_updater_that_is_neither_an_optimizer_nor_callable_is_refused(updater: object) -> None:
+    net = _net()
+    with pytest.raises(
+        UsageTypeError,
+        match=r"updater must be an optimizer \(e\.g\. torch\.optim\.SGD\) or a function "
+        rf"updater\(batch_size\), got {type(updater).__name__}; pass e\.g\. "
+        r"torch\.optim\.SGD\(net\.parameters\(\), lr=0\.1\)",
+    ):
+        d2l.train_epoch_ch3(net, _batches(), nn.CrossEntropyLoss(reduction="none"), updater)
+    assert all(p.grad is None for p in net.parameters())  # refused before the first batch
+
+
+def test_a_regression_epoch_reports_the_books_loss_and_no_accuracy() -> None:
+    """Linear regression through ``train_epoch_ch3`` (the book's ``linreg``/``squared_loss``/``sgd``):
+    the loss is the book's sum over examples / n, each batch's taken before its update; accuracy has no
+    meaning for real-valued targets, so it is NaN rather than a count of exact float matches."""
+    g = torch.Generator().manual_seed(1)
+    X = torch.randn(40, 2, generator=g)
+    y = (X @ torch.tensor([2.0, -3.4]) + 4.2).reshape(-1, 1)
+    batches = [(X[i : i + 10], y[i : i + 10]) for i in range(0, 40, 10)]
+    w = torch.zeros(2, 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    loss, acc = d2l.train_epoch_ch3(
+        lambda X: d2l.linreg(X, w, b), batches, d2l.squared_loss,
+        lambda batch_size: d2l.sgd([w, b], 0.1, batch_size),
+    )  # fmt: skip
+    # the same epoch by hand: squared loss (y_hat - y)^2 / 2, then w -= lr * grad / B
+    w_ref, b_ref, total = torch.zeros(2, 1), torch.zeros(1), 0.0
+    for Xb, yb in batches:
+        err = Xb @ w_ref + b_ref - yb  # (B, 1)
+        total += float((err**2 / 2).sum())
+        w_ref = w_ref - 0.1 * (Xb.T @ err) / len(Xb)
+        b_ref = b_ref - 0.1 * err.sum(0) / len(Xb)
+    assert loss == pytest.approx(total / 40, rel=1e-5)
+    assert math.isnan(acc)
+    assert torch.allclose(w.detach(), w_ref, rtol=1e-5, atol=1e-6)
+    assert torch.allclose(b.detach(), b_ref, rtol=1e-5, atol=1e-6)
+
+
+def test_a_function_updater_gets_the_batch_checks_a_bad_batch_shape_is_explained() -> None:
+    net = _net()
+    batches = [(X, y, y) for X, y in _batches()]
+    with pytest.raises(
+        UsageError, match=r"each batch must be a pair \(X, y\), got tuple of length 3"
+    ):
+        d2l.train_epoch_ch3(net, batches, nn.CrossEntropyLoss(reduction="none"),  # type: ignore[arg-type]
+                            lambda batch_size: None)  # fmt: skip
+
+
+def test_a_function_updater_with_a_regression_loss_on_a_classifier_names_the_mistake() -> None:
+    net = _net()
+    params = list(net.parameters())
+    with pytest.raises(
+        UsageError,
+        match=r"loss MSELoss is a regression loss, which compares the outputs \(16, 3\) with "
+        r"targets of that shape, but y holds class labels",
+    ):
+        d2l.train_epoch_ch3(net, _batches(), nn.MSELoss(),
+                            lambda batch_size: d2l.sgd(params, 0.1, batch_size))  # fmt: skip
+
+
+class _Recorder:
+    """Stands in for the Animator: keeps its settings and the points added."""
+
+    made: list[dict[str, object]]
+    points: list[tuple[int, tuple[float, ...]]]
+
+    def __init__(self, **kwargs: object) -> None:
+        type(self).made.append(kwargs)
+
+    def add(self, x: int, y: tuple[float, ...]) -> None:
+        type(self).points.append((x, y))
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> type[_Recorder]:
+    monkeypatch.setattr(_Recorder, "made", [], raising=False)
+    monkeypatch.setattr(_Recorder, "points", [], raising=False)
+    monkeypatch.setattr(linearnets.plotting, "Animator", _Recorder)
+    monkeypatch.chdir(tmp_path)
+    return _Recorder
+
+
+def test_train_ch3_draws_and_prints_train_loss_train_acc_and_test_acc_of_each_epoch(
+    recorder: type[_Recorder], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Per epoch: the book's loop by hand for (train loss, train acc), then the test accuracy of the
+    model so far (correct / n on the *test* batches), drawn and printed with the epoch's seconds."""
+    ours, theirs = _net(), _net()
+    # linearnets' SGD (zero_grad/step, p -= lr * grad): the optimizer path, without torch.optim's
+    # first-use import (~3 s); the book's steps are written out below
+    d2l.train_ch3(ours, _batches(), _batches(1), nn.CrossEntropyLoss(reduction="none"), 2,
+                  SGD(ours.parameters(), lr=0.5))  # fmt: skip
+    expected: list[tuple[float, float, float]] = []
+    for _ in range(2):
+        total = correct = 0.0
+        for X, y in _batches():
+            y_hat = theirs(X)
+            l = F.cross_entropy(y_hat, y, reduction="none")
+            theirs.zero_grad()
+            l.mean().backward()
+            with torch.no_grad():
+                for p in theirs.parameters():
+                    p -= 0.5 * p.grad
+            total += float(l.detach().sum())
+            correct += float((y_hat.argmax(dim=1) == y).sum())
+        test_acc = _book_metrics(theirs, _batches(1))[1]
+        expected.append((total / 70, correct / 70, test_acc))
+    assert [x for x, _ in recorder.points] == [1, 2]
+    got = [v for _, point in recorder.points for v in point]
+    assert got == pytest.approx([v for row in expected for v in row], rel=1e-5)
+    assert expected[0][2] != expected[0][1]  # the test accuracy is not the train one here
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    for epoch, (line, (loss, acc, test_acc)) in enumerate(zip(lines, expected, strict=True), 1):
+        numbers = re.fullmatch(
+            rf"epoch {epoch}, loss (\d+\.\d{{4}}), train acc (\d\.\d{{3}}), "
+            r"test acc (\d\.\d{3}), (\d+\.\d\d) s",
+            line,
+        )
+        assert numbers is not None, line
+        printed = [float(v) for v in numbers.groups()]
+        assert printed[:3] == pytest.approx([loss, acc, test_acc], abs=6e-4)
+        assert 0 <= printed[3] < 60  # the epoch's wall time, from its own start
+
+
+def test_train_ch3_refuses_a_bad_updater_before_drawing(recorder: type[_Recorder]) -> None:
+    net = _net()
+    with pytest.raises(UsageTypeError, match=r"which cannot take one argument"):
+        d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), 2, lambda: None)
+    assert recorder.made == [] and recorder.points == []  # no empty figure left behind
+
+
+def test_train_ch3_trains_the_number_of_epochs_asked(recorder: type[_Recorder]) -> None:
+    seen: list[int] = []
+
+    d2l.train_ch3(
+        _net(), _batches(), _batches(1), nn.CrossEntropyLoss(reduction="none"), 3, seen.append
+    )
+    assert seen == [16, 16, 16, 16, 6] * 3
+    assert [x for x, _ in recorder.points] == [1, 2, 3]
+    assert recorder.made[0]["xlim"] == [1, 3]

@@ -1,0 +1,69 @@
+"""linearnets._signals: SIGTERM as a ``KeyboardInterrupt`` outside training, and whatever ran before back.
+
+The first tests (a real SIGTERM, the main-thread rule) are in tests/training/test_interrupt.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+import pytest
+
+from linearnets._signals import sigterm_as_keyboard_interrupt
+
+
+@pytest.fixture
+def custom_sigterm() -> Iterator[list[int]]:
+    """A SIGTERM handler of the caller's own (recording the signals), restored after the test."""
+    received: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    before = signal.signal(signal.SIGTERM, handler)
+    yield received
+    signal.signal(signal.SIGTERM, before)
+
+
+def test_the_callers_own_handler_comes_back_and_works_again(custom_sigterm: list[int]) -> None:
+    mine = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt, match="SIGTERM"), sigterm_as_keyboard_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert custom_sigterm == []  # the context's handler took that one
+    assert signal.getsignal(signal.SIGTERM) is mine
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert custom_sigterm == [signal.SIGTERM]
+
+
+def test_the_handler_comes_back_when_the_body_raises(custom_sigterm: list[int]) -> None:
+    mine = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(ValueError, match="boom"), sigterm_as_keyboard_interrupt():
+        raise ValueError("boom")
+    assert signal.getsignal(signal.SIGTERM) is mine
+
+
+def test_sigint_is_left_alone() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    with sigterm_as_keyboard_interrupt():
+        assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_off_the_main_thread_the_body_runs_once_and_nothing_raises() -> None:
+    errors: list[BaseException] = []
+    runs: list[int] = []
+
+    def run() -> None:
+        try:
+            with sigterm_as_keyboard_interrupt():
+                runs.append(1)
+        except BaseException as err:  # a thread's exception would otherwise only be printed
+            errors.append(err)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert errors == [] and runs == [1]
