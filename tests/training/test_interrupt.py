@@ -364,3 +364,18 @@ def test_data_parallel_a_peer_that_got_no_signal_stops_on_the_one_another_got(go
     with pytest.raises(TrainingInterrupted) as info1:
         rank1.on_epoch_start(epoch=1, num_batches=20)
     assert info0.value.signal_name == info1.value.signal_name == got
+
+
+def test_an_interrupt_survives_pickling_with_its_resume_hint() -> None:
+    """A run in a process pool hands its exception back pickled: the copy says the same."""
+    import pickle
+
+    exc = TrainingInterrupted(signal_name="SIGTERM", epoch=2, step=5)
+    exc.run_dir, exc.checkpoint_epoch, exc.from_cli = Path("runs/my run"), 1, True
+    copy = pickle.loads(pickle.dumps(exc))
+    assert type(copy) is TrainingInterrupted and isinstance(copy, KeyboardInterrupt)
+    assert vars(copy) == vars(exc) and copy.args == exc.args
+    assert str(copy) == (
+        "interrupted by SIGTERM at epoch 2 step 5; the checkpoint of epoch 1 is kept in runs/my run; "
+        "resume with: linearnets softmax --resume 'runs/my run'"
+    )

@@ -84,6 +84,20 @@ class TrainingInterrupted(KeyboardInterrupt):
             f"resume with: {again}"
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the keyword-only __init__ defeats the default pickling of exceptions (a run in a process
+        # pool hands its exception back pickled): rebuilt from the attributes instead
+        return (_rebuilt, (dict(self.__dict__),))
+
+
+def _rebuilt(state: dict[str, Any]) -> TrainingInterrupted:
+    """Return the :class:`TrainingInterrupted` whose attributes are ``state`` (for unpickling)."""
+    exc = TrainingInterrupted(
+        signal_name=state["signal_name"], epoch=state["epoch"], step=state["step"]
+    )
+    exc.__dict__.update(state)
+    return exc
+
 
 class GracefulInterrupt(Callback):
     """Turn SIGINT/SIGTERM into a clean stop after the current step, for the duration of a ``with``.
