@@ -479,3 +479,46 @@ def test_load_data_puts_both_iterators_on_the_device(
     train_iter, test_iter = load_data_fashion_mnist(256, device="cuda:1")
     assert asked == ["cuda:1", "cuda:1"]
     assert train_iter.device == test_iter.device == torch.device("cpu")
+
+
+@pytest.mark.parametrize(
+    ("name", "array", "split"),
+    [
+        ("train-labels-idx1-ubyte", np.array([1, 2, 3, 4], np.uint8), "train"),
+        ("t10k-images-idx3-ubyte", np.zeros((3, 28, 27), np.uint8), "test"),
+    ],
+    ids=["train: 4 labels for 5 images", "test: 28x27 images"],
+)
+def test_the_split_that_does_not_form_fashion_mnist_is_named_in_full(
+    tiny: Tiny, tmp_path: Path, name: str, array: np.ndarray, split: str
+) -> None:
+    """The message names the folder, the split, both shapes and that split's largest label."""
+    root = tiny.write(tmp_path / "root")
+    (root / f"{name}.gz").write_bytes(gzip.compress(idx_bytes(array)))
+    prefix = "train" if split == "train" else "t10k"
+    images = array if "images" in name else tiny.arrays[f"{prefix}-images-idx3-ubyte"]
+    labels = array if "labels" in name else tiny.arrays[f"{prefix}-labels-idx1-ubyte"]
+    assert labels.min() != labels.max()  # the message must say the largest, not any label
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(root, verify=False)
+    assert str(info.value) == (
+        f"{root}: expected {split} images (N, 28, 28) with N labels in [0, 10), got images "
+        f"{images.shape} and labels {labels.shape} up to {labels.max()}; these files do not "
+        "form Fashion-MNIST — get them again"
+    )
+
+
+def test_pixels_and_labels_equal_an_independent_numpy_read(real: FashionMNISTArrays) -> None:
+    """The oracle: each .gz inflated by gzip and its IDX payload read by NumPy after the header
+    (every test image and label, every training label, the first 5,000 training images)."""
+    for field, name, header, count in [
+        ("train_images", "train-images-idx3-ubyte", 16, 5000 * 28 * 28),
+        ("train_labels", "train-labels-idx1-ubyte", 8, 60000),
+        ("test_images", "t10k-images-idx3-ubyte", 16, 10000 * 28 * 28),
+        ("test_labels", "t10k-labels-idx1-ubyte", 8, 10000),
+    ]:
+        with gzip.open(REAL_DIR / f"{name}.gz") as f:
+            raw = f.read(header + count)
+        expected = np.frombuffer(raw, np.uint8, offset=header)
+        assert len(expected) == count
+        assert np.array_equal(getattr(real, field).numpy().reshape(-1)[:count], expected), field

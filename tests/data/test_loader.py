@@ -424,3 +424,50 @@ MORE_BAD = [
 def test_more_bad_inputs(kwargs: dict[str, Any], error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         ArrayLoader(**{"features": U8, "labels": Y, "batch_size": 2, "shuffle": False, **kwargs})
+
+
+def test_the_data_is_moved_to_the_device_given(
+    images: torch.Tensor, labels: torch.Tensor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a GPU here, the device is observed at its one door, resolve_device; no device given
+    keeps the features' own device and asks nothing."""
+    asked: list[Any] = []
+
+    def resolve(device: Any) -> torch.device:
+        asked.append(device)
+        return torch.device("meta")  # a device the tensors are not on: moving is observable
+
+    monkeypatch.setattr(loader_module, "resolve_device", resolve)
+    loader = ArrayLoader(images, labels, 5, shuffle=False, device="cuda:1")
+    assert asked == ["cuda:1"] and loader.device == torch.device("meta")
+    assert loader.features.device == loader.labels.device == torch.device("meta")
+    assert ArrayLoader(images, labels, 5, shuffle=False).device == images.device and asked == [
+        "cuda:1"
+    ]
+
+
+def _triangle_weights(n_in: int, n_out: int) -> torch.Tensor:
+    """Antialiased bilinear resampling as Pillow defines it: (n_out, n_in) float64 weights.
+
+    Each output pixel averages the input pixels under a triangle filter centred on it, widened by the
+    scale when shrinking (so every input pixel counts), normalised to sum to 1.
+    """
+    scale = n_in / n_out
+    support = max(scale, 1.0)
+    centres = (torch.arange(n_out, dtype=torch.float64) + 0.5) * scale  # (n_out,)
+    inputs = torch.arange(n_in, dtype=torch.float64) + 0.5  # (n_in,)
+    weights = (1 - (inputs[None, :] - centres[:, None]).abs() / support).clamp(min=0)
+    return weights / weights.sum(dim=1, keepdim=True)
+
+
+@pytest.mark.parametrize(("shape", "resize"), [((12, 10), 4), ((6, 5), 9)], ids=["down", "up"])
+def test_resize_is_antialiased_bilinear(
+    gen: torch.Generator, shape: tuple[int, int], resize: int
+) -> None:
+    """Shrinking must average every input pixel (antialias), not sample two of them."""
+    images = torch.randint(0, 256, (3, *shape), dtype=torch.uint8, generator=gen)
+    X, _ = next(iter(ArrayLoader(images, torch.arange(3), 3, shuffle=False, resize=resize)))
+    rows, cols = _triangle_weights(shape[0], resize), _triangle_weights(shape[1], resize)
+    expected = rows @ (images.double() / 255) @ cols.T  # (3, resize, resize)
+    assert X.dtype == torch.float32 and tuple(X.shape) == (3, 1, resize, resize)
+    torch.testing.assert_close(X[:, 0].double(), expected, rtol=0, atol=1e-6)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
+import os
 import re
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from linearnets.errors import UsageTypeError
 from linearnets.models.concise import softmax_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
 from linearnets.plotting import LiveCurves
+from linearnets.training import callbacks
 from linearnets.training.callbacks import (
     Callback,
     ConsoleLogger,
@@ -249,3 +253,187 @@ def test_curves_callback_refuses_what_cannot_draw_curves(curves: object, shown: 
         + r"; pass an instance, e.g\. CurvesCallback\(LiveCurves\(num_epochs=10\)\)",
     ):
         CurvesCallback(curves)
+
+
+# --- mutation audit: where the bar is shown, how it ends, what the files hold -------------------
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+class _NoTerminalMethods:
+    """A replaced stream with neither isatty nor fileno (e.g. a logging shim)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _closed() -> io.StringIO:
+    stream = io.StringIO()
+    stream.close()
+    return stream
+
+
+def _one_epoch(logger: ConsoleLogger, num_batches: int = 2) -> None:
+    logger.on_epoch_start(epoch=1, num_batches=num_batches)
+    for step in range(num_batches):
+        logger.on_batch_end(step, torch.zeros(2))
+    logger.on_epoch_end(metrics=EpochMetrics(1, 0.5, None, None, None, 0.0))
+
+
+@pytest.mark.parametrize(
+    ("stderr", "stdout", "shown"),
+    [
+        (_Terminal(), io.StringIO(), True),
+        (io.StringIO(), _Terminal(), False),  # stdout a terminal, stderr redirected: no bar
+        (_closed(), io.StringIO(), False),
+        (_NoTerminalMethods(), io.StringIO(), False),
+        (None, io.StringIO(), False),  # python started with 2>&-
+    ],
+    ids=["stderr a terminal", "only stdout a terminal", "closed", "no isatty", "None"],
+)
+def test_progress_none_shows_a_bar_only_when_stderr_is_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, stderr: Any, stdout: io.StringIO, shown: bool
+) -> None:
+    monkeypatch.setattr("sys.stderr", stderr)
+    monkeypatch.setattr("sys.stdout", stdout)
+    logger = ConsoleLogger(stream=io.StringIO())
+    logger.on_epoch_start(epoch=1, num_batches=2)
+    assert (logger._bar is not None) is shown
+    logger.close()
+    if shown:
+        assert "epoch 1:" in stderr.getvalue()
+
+
+def test_the_bar_counts_batches_and_is_erased_when_the_epoch_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """leave=False: the finished bar is overwritten by blanks, so the epoch line starts clean."""
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    logger = ConsoleLogger(progress=True, stream=io.StringIO())
+    logger.on_epoch_start(epoch=1, num_batches=3)
+    bar = logger._bar
+    assert bar is not None
+    for step in range(3):
+        logger.on_batch_end(step, torch.zeros(2))
+    assert (bar.n, bar.total) == (3, 3)
+    logger.on_epoch_end(metrics=EpochMetrics(1, 0.5, None, None, None, 0.0))
+    text = err.getvalue()
+    assert "batch/s" in text  # the unit is batches, not tqdm's "it"
+    assert "\n" not in text and text.endswith("\r")
+    assert text.split("\r")[-2].strip() == ""  # the last thing drawn is a blank line
+
+
+def test_the_epoch_line_is_flushed_as_it_is_printed() -> None:
+    """Piped to a file or `tee`, each epoch's line must appear when it is printed, not at exit."""
+
+    class Buffered(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.flushed: list[str] = []
+
+        def flush(self) -> None:
+            self.flushed.append(self.getvalue())
+
+    stream = Buffered()
+    _one_epoch(ConsoleLogger(stream=stream, progress=False))
+    line = format_epoch(EpochMetrics(1, 0.5, None, None, None, 0.0))
+    assert stream.flushed and stream.flushed[-1] == line + "\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "expected"),
+    [
+        (0, 0, {"ncols": 80, "nrows": 24}),  # a new pseudo-terminal: tqdm would hide its bar
+        (30, 100, {}),
+        (0, 100, {"ncols": 100, "nrows": 24}),
+        (30, 0, {"ncols": 80, "nrows": 30}),
+    ],
+)
+def test_a_terminal_without_a_size_gets_80_by_24(
+    monkeypatch: pytest.MonkeyPatch, rows: int, columns: int, expected: dict[str, int]
+) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    termios = pytest.importorskip("termios")
+    master, slave = os.openpty()
+    with os.fdopen(master, "wb", buffering=0), os.fdopen(slave, "w") as terminal:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        assert os.get_terminal_size(slave) == (columns, rows)
+        assert callbacks._size_if_unknown(terminal) == expected
+        monkeypatch.setattr("sys.stderr", terminal)
+        logger = ConsoleLogger(progress=True, stream=io.StringIO())
+        logger.on_epoch_start(epoch=1, num_batches=2)
+        if expected:  # the size handed to tqdm, which then draws (a sized terminal: tqdm's own)
+            assert (logger._bar.ncols, logger._bar.nrows) == (expected["ncols"], expected["nrows"])
+        logger.close()
+
+
+@pytest.mark.parametrize("stream", [io.StringIO(), _NoTerminalMethods(), _closed()])
+def test_a_stream_without_a_terminal_size_asks_tqdm_for_nothing(stream: Any) -> None:
+    assert callbacks._size_if_unknown(stream) == {}
+
+
+def test_metrics_writer_resume_skips_blank_lines(tmp_path: Path) -> None:
+    """A hand-edited or concatenated metrics.jsonl may hold blank lines: they are not rows."""
+    rows = [EpochMetrics(e, 1.0 / e, 0.5, 0.9, 0.4, 1.0).as_dict() for e in (1, 2, 3)]
+    (tmp_path / "metrics.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in rows[:2]) + "\n\n  \n" + json.dumps(rows[2]) + "\n\n"
+    )
+    MetricsWriter(tmp_path).on_fit_start(num_epochs=5, start_epoch=2)
+    assert _jsonl(tmp_path) == rows[:2]
+    assert _csv(tmp_path) == [{k: str(v) for k, v in r.items()} for r in rows[:2]]
+
+
+def test_metrics_writer_writes_non_finite_values_as_standard_json_null(tmp_path: Path) -> None:
+    """A run with the guard off can end an epoch with a NaN or inf loss: jq and JSON.parse refuse
+    the bare words NaN and Infinity, so the file holds null."""
+    writer = MetricsWriter(tmp_path)
+    writer.on_fit_start(num_epochs=2, start_epoch=0)
+    writer.on_epoch_end(metrics=EpochMetrics(1, float("nan"), None, float("inf"), None, 0.5))
+
+    def refuse(word: str) -> Any:
+        raise ValueError(f"non-standard JSON: {word}")
+
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line, parse_constant=refuse) for line in lines] == [
+        {"epoch": 1, "train_loss": None, "train_acc": None, "test_loss": None, "test_acc": None, "seconds": 0.5}
+    ]  # fmt: skip
+
+
+def test_curves_without_close_are_fine() -> None:
+    """close() is optional: an object with only update(epoch, values) is enough."""
+    seen: list[tuple[int, dict[str, float]]] = []
+
+    class UpdateOnly:
+        def update(self, epoch: int, values: dict[str, float]) -> None:
+            seen.append((epoch, values))
+
+    callback = CurvesCallback(UpdateOnly())
+    metrics = EpochMetrics(1, 0.5, None, None, None, 0.0)
+    callback.on_epoch_end(metrics=metrics)
+    callback.on_fit_end(history=History([metrics]))
+    assert seen == [(1, {"train loss": 0.5})]
+
+
+def test_metrics_csv_columns_follow_the_epoch_metrics_fields(tmp_path: Path) -> None:
+    """The header is EpochMetrics' own field order (epoch first), for readers that go by position."""
+    writer = MetricsWriter(tmp_path)
+    writer.on_fit_start(num_epochs=1, start_epoch=0)
+    writer.on_epoch_end(metrics=EpochMetrics(1, 0.25, 0.5, 0.75, 0.125, 2.0))
+    header, row = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert header.split(",") == [f.name for f in dataclasses.fields(EpochMetrics)]
+    assert row == "1,0.25,0.5,0.75,0.125,2.0"
+
+
+def test_curves_of_a_classification_without_a_test_set_have_no_test_acc() -> None:
+    curves = CurvesRecorder()
+    CurvesCallback(curves).on_epoch_end(metrics=EpochMetrics(2, 0.5, 0.75, None, None, 1.0))
+    assert curves.points == [(2, {"train loss": 0.5, "train acc": 0.75})]
