@@ -3,6 +3,7 @@ torchrun variables, a deleted working folder. Each runs the real command in a su
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 import torch
 
 from linearnets.cli import main
+from linearnets.errors import UsageError
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX shell")
 
@@ -313,3 +315,105 @@ def test_the_command_runs_outside_the_main_thread_and_gives_back_sigterm(
     assert main(["linreg", "--data", missing]) == 2  # and in the main thread
     assert signal.getsignal(signal.SIGTERM) is before
     assert capsys.readouterr().err.count(f"--data {missing} does not exist") == 2
+
+
+def _without_unbuffered() -> dict[str, str]:
+    """The environment with Python's own block buffering of a piped stdout (CI may set it off)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def test_buffered_output_is_flushed_before_the_fast_exit(tmp_path: Path) -> None:
+    """The command leaves with os._exit: what a piped stdout still buffers must be written first."""
+    done = subprocess.run(
+        [sys.executable, "-m", "linearnets", "linreg", "--epochs", "1", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_without_unbuffered(),
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-2].startswith("error vs closed form: w [")
+    result = json.loads(lines[-1])
+    assert result["epochs"] == 1 and result["config"]["epochs"] == 1
+
+
+def test_a_reader_gone_before_the_first_write_ends_quietly_with_141(tmp_path: Path) -> None:
+    """``| true``: the pipe has no reader at all; the final flush must fail quietly, not trace back."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "linearnets", "linreg", "--epochs", "1"],
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env=_without_unbuffered(),
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "err"),
+    [
+        (BrokenPipeError(32, "Broken pipe"), 141, ""),
+        (
+            OSError(28, "No space left on device"),
+            1,
+            "linearnets linreg: error: [Errno 28] No space left on device (OSError): a device is "
+            "full",
+        ),
+    ],
+    ids=["broken-pipe", "other-os-error"],
+)
+def test_only_a_broken_pipe_to_a_gone_reader_is_quiet(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exc: OSError,
+    status: int,
+    err: str,
+) -> None:
+    """The reader has gone (``| head``): a BrokenPipeError is 141 and silent; any other error is said."""
+
+    def failing(args: object) -> int:
+        raise exc
+
+    monkeypatch.setattr("linearnets.cli.output_closed", lambda: True)
+    monkeypatch.setattr("linearnets.cli.linreg.run", failing)
+    assert main(["linreg"]) == status
+    out, said = capsys.readouterr()
+    assert out == "" and said.startswith(err) and (said == "") == (err == "")
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [(KeyboardInterrupt(), 130), (UsageError("bad"), 2)],
+    ids=["interrupt", "library-error"],
+)
+def test_a_silent_rank_waits_for_rank_0_to_speak(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exc: BaseException,
+    status: int,
+) -> None:
+    """torchrun stops every worker once one exits: rank 1 waits so that rank 0's line gets out."""
+    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    waits: list[float] = []
+    monkeypatch.setattr(
+        "linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: waits.append(seconds)
+    )
+
+    def failing(args: object) -> int:
+        raise exc
+
+    monkeypatch.setattr("linearnets.cli.linreg.run", failing)
+    assert main(["linreg"]) == status
+    assert waits == [2.0]
+    assert capsys.readouterr() == ("", "")

@@ -231,3 +231,61 @@ def test_an_abbreviated_json_reports_a_parse_error_in_json_too(
         main(["linreg", "--jso", "--epochs", "zero"])
     out, err = capsys.readouterr()
     assert _last_json(out)["error"] == _error_text(err, "linreg")
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """``linearnets`` alone: argparse's exit 2 naming what is missing, not a failure while running."""
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == (
+        "linearnets: error: the following arguments are required: COMMAND (see linearnets --help)\n"
+    )
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_raises_the_error_itself_before_or_after_the_command(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linearnets.errors import UsageError
+
+    missing = str(tmp_path / "missing.npz")
+    argv = ["linreg", "--data", missing]
+    argv = ["--debug", *argv] if where == "before" else [*argv, "--debug"]
+    with pytest.raises(UsageError, match=r"missing\.npz does not exist or is not a file"):
+        main(argv)
+    assert capsys.readouterr().err == ""  # the traceback is Python's to print, not one line
+
+
+def test_debug_lets_an_interrupt_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("linearnets.cli.linreg.run", _interrupting(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        main(["linreg", "--debug"])
+
+
+def test_the_subcommands_status_is_the_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("linearnets.cli.linreg.run", lambda args: 3)
+    assert main(["linreg"]) == 3
+
+
+def test_a_double_dash_is_no_abbreviation_of_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--`` is a prefix of ``--json`` but ends the options: a parse error stays off stdout."""
+    with pytest.raises(SystemExit) as info:
+        main(["linreg", "--epochs", "zero", "--"])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "argument --epochs: must be a positive integer, got 'zero'" in err
+
+
+def test_the_shortest_json_abbreviation_reports_a_parse_error_in_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["linreg", "--j", "--epochs", "zero"])  # --j: the shortest
+    out, err = capsys.readouterr()
+    assert _last_json(out) == {
+        "error": _error_text(err, "linreg"),
+        "error_type": "UsageError",
+        "exit_status": 2,
+    }

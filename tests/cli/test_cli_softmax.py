@@ -51,6 +51,8 @@ def test_every_option_reaches_the_run(
         f"final: train loss {summary['train_loss']:.4f}, train acc {summary['train_acc']:.3f}, "
         f"test acc {summary['test_acc']:.3f}, "
     )
+    # one process: the line ends with the time, not "on N processes"
+    assert lines[-4].endswith(f", {summary['seconds_per_epoch']:.3f} s/epoch")
     hardest = sorted(summary["per_class_acc"].items(), key=lambda kv: kv[1])[:3]
     assert lines[-3] == "hardest classes: " + ", ".join(f"{c} {a:.3f}" for c, a in hardest)
     assert lines[-2] == f"run folder: {run}"
@@ -64,8 +66,10 @@ def test_without_a_test_set_the_test_accuracy_is_na(
     np.savez(tmp_path / "d.npz", X=X, y=(X[:, 0] > 0).astype(int))
     assert main(["softmax", "--data", str(tmp_path / "d.npz"), "--epochs", "1", "--plot", "none",
                  "--out", str(tmp_path / "run")]) == 0  # fmt: skip
-    final = [line for line in capsys.readouterr().out.splitlines() if line.startswith("final: ")]
+    out = capsys.readouterr().out.splitlines()
+    final = [line for line in out if line.startswith("final: ")]
     assert len(final) == 1 and ", test acc n/a, " in final[0]
+    assert not any(line.startswith("hardest classes") for line in out)  # no class was scored
 
 
 def test_an_interrupt_on_another_rank_exits_130_silently(
@@ -111,3 +115,160 @@ def test_an_empty_path_is_refused_not_taken_for_this_folder(
     assert info.value.code == 2
     assert f"argument {argv[-2]}: must be a path, got an empty string" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # nothing written into the working folder
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "rule"),
+    [
+        ("--impl", "bogus", "invalid choice: 'bogus'"),
+        ("--plot", "bogus", "invalid choice: 'bogus'"),
+        ("--epochs", "0", "must be a positive integer (>= 1), got 0"),
+        ("--batch-size", "0", "must be a positive integer (>= 1), got 0"),
+        ("--seed", "-1", "must be a non-negative integer (>= 0), got -1"),
+        ("--threads", "0", "must be a positive integer (>= 1), got 0"),
+        ("--resize", "0", "must be a positive integer (>= 1), got 0"),
+        ("--lr", "nan", "must be a finite number > 0, got nan"),
+    ],
+)
+def test_a_bad_value_is_refused_while_parsing(
+    option: str, value: str, rule: str, npz: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse's exit 2 naming the option, before any run starts (main returns nothing)."""
+    with pytest.raises(SystemExit) as info:
+        main(["softmax", "--data", str(npz), option, value])
+    assert info.value.code == 2
+    assert f"linearnets softmax: error: argument {option}: {rule}" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/datasets/fashion-mnist").is_dir(),
+    reason="needs the real Fashion-MNIST (Debian package)",
+)
+def test_data_dir_resize_and_threads_reach_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The options test_every_option_reaches_the_run cannot give with an .npz file, or gives at their
+    default: the images resized to 14×14 make a (196, 10) weight matrix."""
+    root, run = "/usr/share/datasets/fashion-mnist", tmp_path / "run"
+    assert main(["softmax", "--data-dir", root, "--resize", "14", "--threads", "2", "--epochs",
+                 "1", "--batch-size", "1024", "--plot", "none", "--out", str(run)]) == 0  # fmt: skip
+    saved = json.loads((run / "config.json").read_text())["config"]
+    assert (saved["data_dir"], saved["resize"], saved["num_threads"]) == (root, 14, 2)
+    state = torch.load(run / "model.pt", weights_only=True)["state_dict"]
+    assert state["W"].shape == (14 * 14, 10)
+    assert capsys.readouterr().out.splitlines()[-1] == f"run folder: {run}"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--out", "elsewhere"], "--out cannot be combined with --resume: the run continues in "),
+        (["--force"], "--force only applies with --resume RUN_DIR; drop --force"),
+    ],
+    ids=["out-with-resume", "force-without-resume"],
+)
+def test_resume_options_that_contradict_each_other_are_refused(
+    extra: list[str], message: str, npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    assert main(["softmax", "--data", str(npz), "--epochs", "1", "--plot", "none",
+                 "--out", str(run)]) == 0  # fmt: skip
+    capsys.readouterr()
+    resume = ["--resume", str(run)] if extra[0] == "--out" else ["--data", str(npz)]
+    assert main(["softmax", *resume, *extra]) == 2
+    assert capsys.readouterr().err.startswith(f"linearnets softmax: error: {message}")
+    assert json.loads((run / "results.json").read_text())["epochs"] == 1  # the run is untouched
+
+
+def test_a_device_that_does_not_exist_is_refused(
+    npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["softmax", "--data", str(npz), "--device", "bogus", "--plot", "none",
+                 "--out", str(tmp_path / "run")]) == 2  # fmt: skip
+    assert capsys.readouterr().err == (
+        "linearnets softmax: error: --device must be one of auto, cpu, cuda, cuda:N, mps, got "
+        "'bogus'; pass e.g. --device auto\n"
+    )
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_device_comes_from_the_command_line_else_from_the_run_resumed(
+    npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.device
+
+    asked: list[tuple[str, int]] = []
+    resolve = linearnets.device.resolve_device
+
+    def recording(name: str, *, local_rank: int) -> torch.device:
+        asked.append((name, local_rank))
+        return resolve(name, local_rank=local_rank)
+
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    monkeypatch.setattr(linearnets.device, "resolve_device", recording)
+    run = tmp_path / "run"
+    common = ["--plot", "none", "--threads", "1"]
+    assert main(["softmax", "--data", str(npz), "--epochs", "1", *common, "--out", str(run)]) == 0
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", "--device", "cpu", *common]) == 0
+    assert main(["softmax", "--resume", str(run), "--epochs", "3", *common]) == 0  # as last asked
+    # the default, then the option given, then the one the run was last resumed with
+    assert asked == [("auto", 0), ("cpu", 0), ("cpu", 0)]
+
+
+@pytest.mark.parametrize(("threads", "noted"), [("2", True), ("1", False)])
+def test_resuming_with_other_threads_notes_it_is_no_longer_bit_exact(
+    threads: str, noted: bool, npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    common = ["--plot", "none"]
+    assert main(["softmax", "--data", str(npz), "--epochs", "1", "--threads", "1", *common,
+                 "--out", str(run)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert (
+        main(["softmax", "--resume", str(run), "--epochs", "2", "--threads", threads, *common]) == 0
+    )
+    note = (
+        f"linearnets softmax: note: --threads {threads} differs from the 1 the run last ran with; "
+        "it resumes, but then matches an uninterrupted run to rounding, not bit for bit\n"
+    )
+    out, err = capsys.readouterr()
+    assert (note in err) is noted and "note:" not in out
+
+
+def test_a_class_missing_from_the_test_set_is_null_and_not_among_the_hardest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its accuracy is 0/0 (NaN): standard JSON has no NaN, and it is no "hardest" class."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(150, 4)).astype(np.float32)
+    y = np.arange(150) % 5  # five classes to train on
+    test = y[100:] != 2  # the test set has none of class 2
+    np.savez(tmp_path / "d.npz", X=X[:100], y=y[:100], X_test=X[100:][test], y_test=y[100:][test])
+    assert main(["softmax", "--data", str(tmp_path / "d.npz"), "--epochs", "1", "--plot", "none",
+                 "--out", str(tmp_path / "run"), "--json"]) == 0  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+
+    def refuse(word: str) -> None:
+        raise AssertionError(f"{word} is not standard JSON")
+
+    assert sum(line.startswith("epoch 1, loss ") for line in lines) == 1  # the logger was given
+    per_class = json.loads(lines[-1], parse_constant=refuse)["per_class_acc"]
+    assert len(per_class) == 5 and list(per_class.values())[2] is None
+    scored = sorted(((c, a) for c, a in per_class.items() if a is not None), key=lambda kv: kv[1])
+    assert len(scored) == 4  # the three lowest of the four scored are shown
+    assert lines[-3] == "hardest classes: " + ", ".join(f"{c} {a:.3f}" for c, a in scored[:3])
+
+
+def test_force_lets_a_resumed_run_change_a_setting_that_changes_its_result(
+    npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    assert main(["softmax", "--data", str(npz), "--epochs", "1", "--lr", "0.1", "--plot", "none",
+                 "--out", str(run)]) == 0  # fmt: skip
+    changed = ["softmax", "--resume", str(run), "--epochs", "2", "--lr", "0.2"]
+    assert main(changed) == 2
+    assert "error: --lr changed from 0.1 to 0.2 since the run in" in capsys.readouterr().err
+    assert main([*changed, "--force"]) == 0
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["config"]["lr"], saved["config"]["epochs"]) == (0.2, 2)
+    assert saved["resumes"][-1]["forced"] == {"lr": ["0.1", "0.2"]}
