@@ -193,3 +193,36 @@ def test_no_legend_before_there_are_lines_to_label() -> None:
     assert animator.axes[0].get_legend() is None  # an empty legend box would cover the axes
     animator.add(1, 0.5)
     assert [t.get_text() for t in animator.axes[0].get_legend().texts] == ["loss"]
+
+
+def test_the_first_lines_fit_the_margins_to_the_labels_once() -> None:
+    """The layout after the first add is matplotlib's tight layout (limits fixed: the ticks stay put)."""
+    animator = Animator(
+        xlabel="epoch", ylabel="a long y label", legend=["loss"], xlim=[1, 3], ylim=[0, 1]
+    )
+    default = animator.axes[0].get_position().bounds
+    animator.add(1, 0.5)
+    fitted = animator.axes[0].get_position().bounds
+    animator.fig.tight_layout()  # the oracle: matplotlib's own fit of the same figure
+    np.testing.assert_allclose(fitted, animator.axes[0].get_position().bounds, atol=1e-6)
+    assert not np.allclose(fitted, default)  # the fit moved the axes off matplotlib's defaults
+
+
+def test_two_animators_in_a_notebook_keep_separate_displays(
+    fake_notebook: list[tuple[Any, ...]],
+) -> None:
+    first, second = Animator(legend=["a"]), Animator(legend=["b"])
+    first.add(1, 0.5)
+    second.add(1, 0.5)
+    first.add(2, 0.25)
+    ids = {call[1]: call[2] for call in fake_notebook if call[0] == "display"}
+    assert set(ids) == {first.fig, second.fig} and ids[first.fig] != ids[second.fig]
+    assert fake_notebook[-1] == ("update", first.fig, ids[first.fig])  # not the second's output
+
+
+def test_animator_file_mode_writes_the_whole_figure(tmp_path: Path) -> None:
+    animator = Animator(legend=["loss"], figsize=(3.0, 2.0), out=tmp_path / "a.png")
+    animator.add(1, 0.5)
+    width, height = animator.fig.get_size_inches() * animator.fig.dpi
+    with Image.open(tmp_path / "a.png") as image:
+        assert image.size == (round(width), round(height)) == (300, 200)

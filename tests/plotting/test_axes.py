@@ -133,3 +133,10 @@ def test_plot_redraws_the_axes_it_is_given() -> None:
     assert len(ax.lines) == 1
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), [2.0, 3.0])
     assert ax.get_yscale() == "log" and ax.get_ylim() == (1.0, 4.0)
+
+
+def test_set_axes_with_an_empty_legend_draws_no_legend() -> None:
+    _, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    set_axes(ax, None, None, None, None, "linear", "linear", [])
+    assert ax.get_legend() is None

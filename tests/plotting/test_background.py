@@ -241,3 +241,47 @@ def test_closed_curves_are_released_in_the_child(tmp_path: Path) -> None:
     background._close_curves(-1)
     assert -1 not in background._CURVES  # a run's figure does not outlive it
     assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
+
+
+def test_close_returns_only_once_the_child_has_exited(tmp_path: Path) -> None:
+    """No zombie and no child left drawing: close() reaps it, with exit code 0 (read at once)."""
+    plots = PlotProcess()
+    plots.call(_record, str(tmp_path / "log.txt"), 1)
+    plots.close()
+    assert plots._process.exitcode == 0  # polled without waiting: set only once the child is reaped
+    assert not plots._process.is_alive()
+
+
+def test_a_script_that_exits_without_closing_is_not_held_up_by_the_child() -> None:
+    """The child is a daemon: at the parent's exit it is stopped, not waited for (it would wait forever)."""
+    import subprocess
+
+    script = (
+        "from linearnets.plotting.background import PlotProcess\n"
+        "plots = PlotProcess()\n"
+        "print(plots._process.pid, flush=True)\n"
+    )
+    parent = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+    )
+    assert parent.returncode == 0, parent.stderr
+    child = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(child)
+
+
+def _close_pipe_then_die(code: int) -> None:
+    """A child whose end of the pipe closes a moment before it exits (a slow interpreter teardown)."""
+    os.closerange(3, 1024)
+    time.sleep(0.2)
+    os._exit(code)
+
+
+def test_a_dead_child_is_reported_with_its_exit_code_even_after_an_early_end_of_file() -> None:
+    """close() reaps the dead child before reading its exit code, so the code is never None."""
+    plots = PlotProcess()
+    plots.call(_close_pipe_then_die, 9)
+    with pytest.raises(PlotError, match=r"the plotting process died \(exit code 9\)"):
+        plots.close()  # end-of-file before the exit: close() waits for the code, never says None

@@ -179,3 +179,41 @@ def test_plot_confusion_matrix_saved_outside_a_notebook_is_not_kept(tmp_path: Pa
     assert plt.get_fignums() == [] and ax.figure is not None
     with Image.open(tmp_path / "m.png") as image:
         assert image.format == "PNG"
+
+
+def test_plot_confusion_matrix_colour_scale_colorbar_and_ticks() -> None:
+    """Blues from 0 (white) to the largest count, a colour bar of that scale, one tick per cell."""
+    import matplotlib
+
+    counts = torch.tensor([[5, 0, 1], [2, 3, 0], [0, 0, 4]])
+    ax = plot_confusion_matrix(counts, ["cat", "dog", "fox"], normalize=False)
+    image = ax.images[0]
+    blues = matplotlib.colormaps["Blues"]
+    np.testing.assert_allclose(image.to_rgba(np.array([0.0, 5.0])), blues([0.0, 1.0]))
+    colorbar = image.colorbar
+    assert colorbar is not None and colorbar.ax in ax.figure.axes and colorbar.ax is not ax
+    assert colorbar.ax.get_ylim() == (0.0, 5.0)
+    assert len(ax.figure.axes) == 2  # the heatmap and its colour bar, nothing else
+    left, _, _, top = image.get_extent()  # cell j spans [j - 0.5, j + 0.5]
+    centres = np.arange(3.0)
+    np.testing.assert_array_equal(ax.get_xticks(), centres + left + 0.5)
+    np.testing.assert_array_equal(ax.get_yticks(), centres + top + 0.5)
+    xlabels = ax.get_xticklabels()
+    assert [t.get_text() for t in xlabels] == ["cat", "dog", "fox"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["cat", "dog", "fox"]
+    # slanted so long names do not overlap, each ending under its own column
+    assert {(t.get_rotation(), t.get_horizontalalignment()) for t in xlabels} == {(45.0, "right")}
+    assert {t.get_rotation() for t in ax.get_yticklabels()} == {0.0}
+
+
+def test_plot_confusion_matrix_figure_grows_with_the_classes_and_leaves_room_for_the_bar() -> None:
+    small = plot_confusion_matrix(torch.eye(2), ["a", "b"]).figure
+    many = plot_confusion_matrix(torch.eye(20), [f"c{i}" for i in range(20)])
+    for fig in (small, many.figure):
+        width, height = fig.get_size_inches()
+        assert width == height + 1.0  # a square heatmap plus an inch for the colour bar
+    assert tuple(small.get_size_inches()) == (4.0, 3.0)  # never smaller than 3 inches
+    assert many.figure.get_size_inches()[1] / 20 >= 0.5  # half an inch per class at least
+    # twenty numbers to a row: a smaller font than two get, so they stay inside their cells
+    many_size = max(t.get_fontsize() for t in many.texts)
+    assert many_size < min(t.get_fontsize() for t in small.axes[0].texts)

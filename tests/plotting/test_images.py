@@ -240,3 +240,28 @@ def test_in_a_notebook_a_saved_figure_still_shows_inline(
     axes = plot_predictions(torch.rand(1, 4, 4), [0], [0], out=tmp_path / "pred.png")
     assert axes[0].figure.number in plt.get_fignums()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.png", "pred.png"]
+
+
+def test_show_images_grid_is_rows_by_cols_in_reading_order_at_scale_inches_a_cell() -> None:
+    imgs = torch.arange(5 * 4, dtype=torch.float32).reshape(5, 2, 2)  # five distinct images
+    axes = show_images(imgs, 2, 3, scale=2.0)
+    fig = axes[0].figure
+    assert tuple(fig.get_size_inches()) == (6.0, 4.0)  # (cols, rows) x scale
+    assert fig.axes == list(axes)  # one figure, nothing but the grid's cells
+    cells = [
+        (ax.get_subplotspec().rowspan.start, ax.get_subplotspec().colspan.start) for ax in axes
+    ]
+    assert cells == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]  # row by row
+    assert all(ax.get_subplotspec().get_geometry()[:2] == (2, 3) for ax in axes)
+    for ax, img in zip(axes[:5], imgs, strict=True):
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.numpy())
+        assert ax.axison and not ax.xaxis.get_visible() and not ax.yaxis.get_visible()
+    assert (
+        not axes[5].axison and len(axes[5].images) == 0
+    )  # the empty cell draws no frame, no ticks
+
+
+def test_plot_predictions_is_one_row_of_one_and_a_half_inch_cells() -> None:
+    axes = plot_predictions(torch.rand(4, 3, 3), [0, 1, 2, 3], [0, 1, 2, 0])
+    assert tuple(axes[0].figure.get_size_inches()) == (6.0, 1.5)  # the book's scale=1.5
+    assert all(ax.get_subplotspec().get_geometry()[:2] == (1, 4) for ax in axes)

@@ -234,3 +234,56 @@ def test_outside_a_notebook_the_figures_never_go_through_pyplot(
     monkeypatch.setattr(plt, "figure", no_window)
     LiveCurves(out_dir=tmp_path, mode=mode).update(1, {"train loss": 0.5})
     Animator(out=tmp_path / "a.png", mode=mode).add(1, 0.5)
+
+
+def _pixels(fig: Any) -> tuple[int, int]:
+    """The PNG size matplotlib gives ``fig`` untrimmed: its inches times its dpi."""
+    width, height = fig.get_size_inches() * fig.dpi
+    return round(width), round(height)
+
+
+def test_live_curves_files_keep_the_whole_figure_every_update_and_at_close(tmp_path: Path) -> None:
+    """Fixed margins, no tight bbox: the image keeps its size as the tick labels change."""
+    from PIL import Image
+
+    curves = LiveCurves(
+        out_dir=tmp_path,
+        mode="file",
+        formats=("png",),
+        final_formats=("svg", "pdf"),
+        figsize=(3.0, 2.0),
+    )
+    curves.update(1, {"train loss": 0.5})
+    with Image.open(tmp_path / "curves.png") as image:
+        assert image.size == _pixels(curves.fig) == (300, 200)
+    curves.close()
+    assert (tmp_path / "curves.svg").read_bytes().startswith(b"<?xml")
+    assert (tmp_path / "curves.pdf").read_bytes().startswith(b"%PDF")
+    final = LiveCurves(
+        out_dir=tmp_path / "final", mode="file", formats=("svg",), final_formats=("png",)
+    )
+    final.update(1, {"train loss": 0.5})
+    final.close()
+    with Image.open(tmp_path / "final" / "curves.png") as image:
+        assert image.size == _pixels(final.fig)
+
+
+def test_live_curves_legend_sits_at_the_centre_right_whatever_the_data() -> None:
+    curves = LiveCurves(mode="none", metrics=("train loss",), num_epochs=3)
+    for epoch, value in ((1, 1.0), (2, 0.0), (3, 0.5)):  # the last point sits at the centre right
+        curves.update(epoch, {"train loss": value})
+    curves.fig.canvas.draw()
+    legend = curves.ax.get_legend().get_window_extent()
+    box = curves.ax.get_window_extent()
+    assert abs((legend.y0 + legend.y1) / 2 - (box.y0 + box.y1) / 2) < 1.0  # vertically centred
+    assert box.x1 - 30 < legend.x1 < box.x1  # against the right edge, inside the axes
+    assert [t.get_text() for t in curves.ax.get_legend().get_texts()] == ["train loss"]
+
+
+def test_live_curves_legend_lists_the_metrics_in_their_order_not_the_updates() -> None:
+    curves = LiveCurves(mode="none", metrics=("train loss", "train acc", "test acc"))
+    curves.update(1, {"test acc": 0.7, "train loss": 0.9})  # a dict in another order, one missing
+    labels = [t.get_text() for t in curves.ax.get_legend().get_texts()]
+    assert labels == ["train loss", "test acc"]
+    handles = curves.ax.get_legend().legend_handles
+    assert [h.get_color() for h in handles] == [curves.lines[m].get_color() for m in labels]

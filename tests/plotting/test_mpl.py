@@ -290,3 +290,23 @@ def test_a_folder_without_write_permission_is_named(
     ):
         _mpl.save_figure(_small_figure(), tmp_path / "fig.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_saved_pdf_carries_no_creation_date(tmp_path: Path) -> None:
+    """Same bytes only within one second is not enough: the PDF's info dictionary holds no date."""
+    path = _mpl.save_figure(_small_figure(), tmp_path / "fig.pdf")
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF") and b"/Producer" in data  # the info dictionary is there
+    assert b"/CreationDate" not in data
+
+
+@pytest.mark.parametrize(
+    ("suffix", "date_key"), [(".SVG", b"<dc:date>"), (".Pdf", b"/CreationDate")]
+)
+def test_an_upper_case_suffix_still_saves_without_a_date(
+    tmp_path: Path, suffix: str, date_key: bytes
+) -> None:
+    path = _mpl.save_figure(_small_figure(), _mpl.check_out_path("out", tmp_path / f"fig{suffix}"))
+    data = path.read_bytes()
+    assert data.startswith(b"<?xml" if suffix == ".SVG" else b"%PDF")
+    assert date_key not in data
