@@ -109,6 +109,51 @@ def test_predictions_are_argmax_first_on_ties_also_for_transposed_views(
     assert torch.equal(O_t.argmax(dim=1), first_max)
 
 
+def _first_max_hits(scores: torch.Tensor, labels: torch.Tensor) -> int:
+    """The oracle: rows whose first maximal score (in plain Python) is at the label."""
+    return sum(
+        row.index(max(row)) == y for row, y in zip(scores.tolist(), labels.tolist(), strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "layouts",
+    [
+        ["t"] * 150,  # transposed views only, across the 64-step groups
+        ["t", "c"] * 40,  # both layouts in every group
+        ["t"] * 63 + ["row"],  # a last batch of one row: (1, q), whose transpose is contiguous too
+    ],
+)
+def test_accuracy_takes_the_first_maximum_whatever_the_outputs_layout(
+    gen: torch.Generator, layouts: list[str]
+) -> None:
+    totals, hits, count = EpochTotals(), 0, 0
+    for layout in layouts:
+        rows = 1 if layout == "row" else 5
+        scores = torch.randint(0, 3, (rows, 10), generator=gen).float()  # ties in most rows
+        labels = torch.randint(0, 10, (rows,), generator=gen)
+        # "t": stored (q, B) and handed over as its (B, q) view, as the scratch models do
+        given = scores.T.contiguous().T if layout == "t" else scores
+        totals.add(given, labels, torch.ones(rows))
+        hits, count = hits + _first_max_hits(scores, labels), count + rows
+    _, acc = totals.result("train_iter", None)
+    assert 0 < hits < count  # the check has both hits and misses to get right
+    assert acc == hits / count
+
+
+@pytest.mark.parametrize("transposed", [True, False])
+def test_a_nan_score_below_its_rows_maximum_is_found(
+    gen: torch.Generator, transposed: bool
+) -> None:
+    scores, labels, losses = _steps(gen, [8])[0]
+    scores[2] = torch.arange(10.0)  # the maximum is class 9 ...
+    scores[2, 4] = float("nan")  # ... and a NaN sits elsewhere in the row
+    totals = EpochTotals()
+    totals.add(scores.T.contiguous().T if transposed else scores, labels, losses)
+    with pytest.raises(DivergenceError, match="scores hold NaN"):
+        totals.result("train_iter", None)
+
+
 def test_for_loss_takes_a_0d_loss_as_a_sum_when_told() -> None:
     """summed=True (linearnets.d2l's): every 0-d loss is its batch's sum, whatever the reduction."""
     mean_reduced = torch.nn.CrossEntropyLoss()
