@@ -138,6 +138,30 @@ def test_a_regression_epoch_reports_the_books_loss_and_no_accuracy() -> None:
     assert torch.allclose(b.detach(), b_ref, rtol=1e-5, atol=1e-6)
 
 
+def test_a_loss_of_one_value_per_class_trains_and_reports_as_the_books_loop() -> None:
+    """A squared loss on one-hot targets, (B, C) per batch, with an optimizer: the book's loop steps
+    on ``l.mean()``, the mean over all B · C values, and reports ``float(l.sum())`` over the examples."""
+    batches = _batches()
+
+    def loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return (y_hat - F.one_hot(y, 3).float()) ** 2 / 2  # (B, 3)
+
+    net, oracle = _net(), _net()
+    train_loss, _ = d2l.train_epoch_ch3(
+        net, batches, loss, torch.optim.SGD(net.parameters(), lr=0.5)
+    )
+    updater, total = torch.optim.SGD(oracle.parameters(), lr=0.5), 0.0
+    for X, y in batches:  # the book's train_epoch_ch3, optimizer branch
+        l = loss(oracle(X), y)
+        updater.zero_grad()
+        l.mean().backward()
+        updater.step()
+        total += float(l.sum())
+    for p, q in zip(net.parameters(), oracle.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=0, atol=1e-7)
+    assert train_loss == pytest.approx(total / 70, rel=1e-6)
+
+
 def test_a_function_updater_gets_the_batch_checks_a_bad_batch_shape_is_explained() -> None:
     net = _net()
     batches = [(X, y, y) for X, y in _batches()]
@@ -230,6 +254,32 @@ def test_train_ch3_refuses_a_bad_updater_before_drawing(recorder: type[_Recorder
     with pytest.raises(UsageTypeError, match=r"which cannot take one argument"):
         d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(), 2, lambda: None)
     assert recorder.made == [] and recorder.points == []  # no empty figure left behind
+
+
+@pytest.mark.parametrize("which", ["train_iter", "test_iter"])
+def test_train_ch3_refuses_a_generator_for_several_epochs_before_training(
+    recorder: type[_Recorder], which: str
+) -> None:
+    """The book calls data_iter(...) anew each epoch; a generator passed once would be empty in
+    epoch 2, after the first epoch's training and drawing."""
+    net = _net()
+    before = [p.detach().clone() for p in net.parameters()]
+    iters = {"train_iter": _batches(), "test_iter": _batches(1)}
+    iters[which] = (batch for batch in iters[which])
+    with pytest.raises(
+        UsageTypeError, match=rf"{which} must give its batches again in every epoch"
+    ):
+        d2l.train_ch3(net, iters["train_iter"], iters["test_iter"], nn.CrossEntropyLoss(), 2,
+                      torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
+    assert recorder.made == [] and recorder.points == []
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+def test_train_epoch_ch3_refuses_an_optimizer_class() -> None:
+    with pytest.raises(
+        UsageTypeError, match=r"updater must be an optimizer object, got the class SGD"
+    ):
+        d2l.train_epoch_ch3(_net(), _batches(), nn.CrossEntropyLoss(), torch.optim.SGD)
 
 
 def test_train_ch3_trains_the_number_of_epochs_asked(recorder: type[_Recorder]) -> None:

@@ -240,3 +240,21 @@ def test_prediction_samples_and_predict_name_classes_in_the_language_asked(
     assert [ax.get_title() for ax in axes] == [
         f"{_ZH[t]}\n{_ZH[p]}" for t, p in ((9, 9), (3, 1), (0, 0))
     ]
+
+
+def test_predict_labels_leaves_a_models_own_train_and_eval_methods_alone() -> None:
+    calls: list[str] = []
+
+    class Learner:  # a learner's class: train() runs epochs, eval() evaluates
+        def __call__(self, X: torch.Tensor) -> torch.Tensor:
+            return X
+
+        def train(self, num_epochs: int = 1) -> None:
+            calls.append("train")
+
+        def eval(self) -> None:
+            calls.append("eval")
+
+    X = torch.tensor([[0.1, 0.9, 0.0], [2.0, 1.0, 3.0]])
+    assert predict_labels(Learner(), X).tolist() == [1, 2]
+    assert calls == []

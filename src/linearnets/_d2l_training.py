@@ -20,6 +20,7 @@ from linearnets._d2l_figures import figure_file, in_notebook
 from linearnets.errors import UsageTypeError
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
+from linearnets.training.loop_checks import check_batches, check_updater_object
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
 from linearnets.training.totals import EpochTotals
 from linearnets.validation import check_positive_int
@@ -33,6 +34,7 @@ def _is_optimizer(updater: Any) -> bool:
 
 def _check_updater(updater: Any) -> None:
     """Raise unless ``updater`` is an optimizer (``zero_grad``/``step``) or the book's ``updater(batch_size)``."""
+    check_updater_object(updater)
     if _is_optimizer(updater):
         return
     if not callable(updater):
@@ -127,6 +129,8 @@ def train_ch3(
 
     num_epochs = check_positive_int("num_epochs", num_epochs)
     _check_updater(updater)
+    check_batches("train_iter", train_iter, passes=num_epochs)
+    check_batches("test_iter", test_iter, passes=num_epochs)
     notebook = in_notebook()
     animator = Animator(
         xlabel="epoch",

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from linearnets.errors import UsageError
+from linearnets.training.evaluation import set_mode
 from linearnets.validation import check_label_tensor, check_positive_int
 
 __all__ = ["confusion_counts", "predict", "predict_labels", "prediction_samples"]
@@ -20,14 +21,11 @@ Net = Callable[[torch.Tensor], torch.Tensor]
 @torch.no_grad()
 def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
     """Return the predicted class of each example: ``argmax`` of the scores, int64 (B,)."""
-    was = getattr(net, "training", None)
-    if hasattr(net, "eval"):
-        net.eval()
+    was = set_mode(net, False)
     try:
         return net(X).max(dim=1).indices  # argmax; fast also on a transposed (B, q) view
     finally:
-        if was and hasattr(net, "train"):
-            net.train(True)
+        set_mode(net, was)
 
 
 @torch.no_grad()

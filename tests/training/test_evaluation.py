@@ -9,7 +9,7 @@ from torch import nn
 
 from linearnets.metrics import accuracy
 from linearnets.models.scratch import SoftmaxRegressionScratch, cross_entropy_logits
-from linearnets.training.evaluation import evaluate, evaluate_accuracy
+from linearnets.training.evaluation import evaluate, evaluate_accuracy, set_mode
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -68,7 +68,7 @@ def test_evaluate_builds_no_graph(gen: torch.Generator) -> None:
 
 
 class _ModeOnly:
-    """A model with train(mode) but no ``training`` attribute: taken to be in training mode."""
+    """A model with train(mode) but no ``training`` attribute: no nn.Module protocol, so no modes."""
 
     def __init__(self) -> None:
         self.modes: list[bool] = []
@@ -80,12 +80,49 @@ class _ModeOnly:
         return X[:, :2]
 
 
-def test_evaluate_puts_a_model_without_a_training_flag_back_in_training_mode(
-    gen: torch.Generator,
-) -> None:
+def test_evaluate_leaves_a_model_without_a_training_flag_alone(gen: torch.Generator) -> None:
+    """Its ``train`` may be anything (the book calls ``net.eval()`` only on an nn.Module); a model
+    with modes has the flag (nn.Module, the scratch models: see set_mode's test below)."""
     net = _ModeOnly()
     batches = _classification(gen)
     _, acc = evaluate(net, batches)
-    assert net.modes == [False, True]
+    assert net.modes == []
     X, y = torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
     assert acc == pytest.approx(accuracy(X[:, :2], y))
+
+
+class _Learner:
+    """A learner's own model class, as the book's readers write them: a ``train`` method that runs
+    training epochs, not nn.Module's mode switch, and no ``training`` attribute."""
+
+    def __init__(self) -> None:
+        self.W = torch.zeros(4, 3)
+        self.calls: list[tuple[str, object]] = []
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        return X.reshape(len(X), -1) @ self.W
+
+    def train(self, num_epochs: object = None) -> None:
+        self.calls.append(("train", num_epochs))
+
+    def eval(self) -> None:
+        self.calls.append(("eval", None))
+
+
+def test_a_models_own_train_method_is_not_taken_for_a_mode_switch() -> None:
+    """The book switches modes only on an nn.Module (``if isinstance(net, torch.nn.Module)``)."""
+    net = _Learner()
+    X, y = torch.rand(5, 4), torch.tensor([0, 1, 2, 0, 1])
+    assert evaluate_accuracy(net, [(X, y)]) == pytest.approx(2 / 5)  # all scores 0: class 0 wins
+    assert evaluate(net, [(X, y)], F.cross_entropy)[0] == pytest.approx(
+        float(torch.log(torch.tensor(3.0)))
+    )
+    assert net.calls == []
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_set_mode_switches_and_restores_a_module_protocol_model(training: bool) -> None:
+    net = SoftmaxRegressionScratch(4, 3)
+    net.train(training)
+    assert set_mode(net, not training) is training and net.training is (not training)
+    assert set_mode(_Learner(), False) is True  # no modes: reported as training, left alone

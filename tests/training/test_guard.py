@@ -198,13 +198,18 @@ def _blobs(n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     return X, y
 
 
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
 @pytest.mark.parametrize("lr,diverges", [(1e4, True), (0.1, False)])
-def test_softmax_blow_up_trips_though_its_loss_stays_finite(lr: float, diverges: bool) -> None:
+def test_softmax_blow_up_trips_though_its_loss_stays_finite(
+    lr: float, diverges: bool, reduction: str
+) -> None:
+    """The same verdict whatever the reduction: a 0-d batch loss counts as the batch's B examples
+    (a summed loss's gradient is B = 256 times the mean's, so it takes lr / 256 for the same steps)."""
     gen = torch.Generator().manual_seed(0)
     X, y = _blobs(2048, gen)
     net = softmax_concise(generator=gen)
-    loss = torch.nn.CrossEntropyLoss(reduction="none")
-    updater = torch.optim.SGD(net.parameters(), lr=lr)
+    loss = torch.nn.CrossEntropyLoss(reduction=reduction)
+    updater = torch.optim.SGD(net.parameters(), lr=lr / 256 if reduction == "sum" else lr)
     train_iter = load_array((X, y), 256, generator=gen)
     guard = DivergenceGuard(lr)
     if diverges:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -470,6 +471,29 @@ def test_on_step_sees_each_batch_once_with_its_losses(gen: torch.Generator) -> N
     assert sum(l.sum().item() for _, l in seen) / 11 == pytest.approx(train_loss)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_on_step_sees_a_reduced_loss_as_one_value_per_example(
+    gen: torch.Generator, reduction: str
+) -> None:
+    """A 0-d batch mean reaches the hook repeated B times, a batch sum shared out: B values that
+    add up to the batch's summed loss, as the per-example losses would."""
+    seen: list[torch.Tensor] = []
+    batches = _classification(gen, n=11, batch_size=4)
+    net = softmax_concise(3, 2, generator=gen)
+    train_epoch(
+        net,
+        batches,
+        nn.CrossEntropyLoss(reduction=reduction),
+        NoUpdate(),  # the model stays as it is, so the oracle below sees the same outputs
+        on_step=lambda step, losses: seen.append(losses),
+    )
+    with torch.no_grad():
+        per_batch = [F.cross_entropy(net(X), y, reduction="sum") for X, y in batches]
+    assert [tuple(l.shape) for l in seen] == [(4,), (4,), (3,)]
+    for l, total, (_, y) in zip(seen, per_batch, batches, strict=True):
+        torch.testing.assert_close(l, (total / len(y)).expand(len(y)))
+
+
 class _ReleaseChecker:
     """Yields (X, y) batches and records, at each request, whether the previous X is still alive."""
 
@@ -864,13 +888,38 @@ def test_a_loss_that_drops_or_broadcasts_examples_is_refused(name: str) -> None:
 
 
 def test_a_multi_output_loss_per_value_is_accepted(gen: torch.Generator) -> None:
-    """nn.MSELoss(reduction="none") on (B, k) outputs gives (B, k): one loss per output value."""
+    """nn.MSELoss(reduction="none") on (B, k) outputs gives (B, k): one loss per output value,
+    reported as their mean, the number nn.MSELoss() gives."""
     X, Y = torch.randn(10, 2, generator=gen), torch.randn(10, 3, generator=gen)
     net = nn.Linear(2, 3)
     mean_loss, acc = evaluate(net, _batches(X, Y, 4), nn.MSELoss(reduction="none"))
     with torch.no_grad():
-        expected = float(((net(X) - Y) ** 2).sum(dim=1).double().mean())  # summed per example
+        expected = float(((net(X) - Y) ** 2).double().mean())  # over all 10 × 3 values
     assert mean_loss == pytest.approx(expected, rel=1e-6) and acc is None
+
+
+def test_a_multi_output_loss_trains_on_the_mean_of_all_its_values(gen: torch.Generator) -> None:
+    """(B, k) losses train as l.mean().backward() does (the book's train_epoch_ch3, torch's mean)."""
+    X, Y = torch.randn(12, 2, generator=gen), torch.randn(12, 3, generator=gen)
+    start = nn.Linear(2, 3)
+    nets = {}
+    for name in ("none", "mean"):
+        net = copy.deepcopy(start)
+        updater = torch.optim.SGD(net.parameters(), lr=0.1)
+        loss, _ = train_epoch(net, _batches(X, Y, 5), nn.MSELoss(reduction=name), updater)
+        nets[name] = (net, loss)
+    oracle = copy.deepcopy(start)  # the book's loop with a torch optimizer
+    updater = torch.optim.SGD(oracle.parameters(), lr=0.1)
+    for Xb, Yb in _batches(X, Y, 5):
+        l = nn.MSELoss(reduction="none")(oracle(Xb), Yb)  # (B, 3)
+        updater.zero_grad()
+        l.mean().backward()
+        updater.step()
+    for net, _ in nets.values():
+        for p, q in zip(net.parameters(), oracle.parameters(), strict=True):
+            torch.testing.assert_close(p, q, rtol=0, atol=1e-7)
+    # the running mean over every value: the same number whichever reduction was passed
+    assert nets["none"][1] == pytest.approx(nets["mean"][1], rel=1e-6)
 
 
 NOT_TENSORS = {

@@ -11,7 +11,7 @@ from torch import nn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch import SGD, SoftmaxRegressionScratch
 from linearnets.training.callbacks import ConsoleLogger
-from linearnets.training.loop import fit
+from linearnets.training.loop import evaluate, fit
 from linearnets.training.loop_checks import check_updater_params
 
 _X16 = torch.randn(16, 3, generator=torch.Generator().manual_seed(5))
@@ -178,3 +178,90 @@ def test_an_updater_for_another_model_says_how_many_parameters_each_holds(
         UsageError, match=rf"^updater must update the model's parameters, but {held}: "
     ):
         check_updater_params(net, torch.optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1))
+
+
+# --- batches that cannot last every epoch, and classes passed for objects -------------------------
+
+
+def _pairs() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    return [(_X16[:8], _Y16[:8]), (_X16[8:], _Y16[8:])]
+
+
+@pytest.mark.parametrize("name", ["train_iter", "test_iter", "train_eval_iter"])
+def test_fit_refuses_a_generator_it_would_need_again_before_training(name: str) -> None:
+    net = nn.Linear(3, 2)
+    before = [p.detach().clone() for p in net.parameters()]
+    iters = {"train_iter": _pairs(), "test_iter": _pairs(), "train_eval_iter": None}
+    iters[name] = (batch for batch in _pairs())  # a one-shot generator
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"{name} must give its batches again in every epoch, got a one-shot generator .*"
+        r"for 2 epochs; pass a DataLoader, a list of \(X, y\) pairs",
+    ):
+        fit(
+            net,
+            iters["train_iter"],
+            nn.CrossEntropyLoss(reduction="none"),
+            torch.optim.SGD(net.parameters(), lr=0.1),
+            2,
+            test_iter=iters["test_iter"],
+            train_eval_iter=iters["train_eval_iter"],
+        )
+    # refused before any step: the first epoch's work is not trained and then lost
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+def test_a_generator_serves_one_epoch_and_the_last_epoch_of_a_resumed_run() -> None:
+    net = nn.Linear(3, 2)
+    loss, updater = nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1)
+    history = fit(net, iter(_pairs()), loss, updater, 1, test_iter=iter(_pairs()))
+    assert len(history.epochs) == 1 and history.test_acc[0] is not None
+    history = fit(net, iter(_pairs()), loss, updater, 3, start_epoch=2, history=history)
+    assert [m.epoch for m in history.epochs] == [1, 3]
+
+
+def test_fit_tells_to_call_a_function_passed_for_its_batches() -> None:
+    net = nn.Linear(3, 2)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"train_iter must be an iterable of \(X, y\) batches, got function; call it to get "
+        r"the batches, or a DataLoader",
+    ):
+        fit(net, _pairs, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["test_iter", "train_eval_iter"])
+def test_fit_names_the_evaluation_iterator_that_yields_nothing(name: str) -> None:
+    net = nn.Linear(3, 2)
+    with pytest.raises(UsageError, match=rf"^{name} must yield at least one example, got none"):
+        fit(
+            net,
+            _pairs(),
+            nn.CrossEntropyLoss(reduction="none"),
+            torch.optim.SGD(net.parameters(), lr=0.1),
+            1,
+            **{name: []},
+        )
+
+
+def test_a_loss_class_passed_for_a_loss_is_refused_by_fit_and_evaluate() -> None:
+    net = nn.Linear(3, 2)
+    pattern = (
+        r"loss must be a loss function or object, got the class CrossEntropyLoss; pass an "
+        r"instance: CrossEntropyLoss\(reduction='none'\)"
+    )
+    with pytest.raises(UsageTypeError, match=pattern):
+        fit(net, _pairs(), nn.CrossEntropyLoss, torch.optim.SGD(net.parameters(), lr=0.1), 1)  # type: ignore[arg-type]
+    with pytest.raises(UsageTypeError, match=pattern):
+        evaluate(net, _pairs(), nn.CrossEntropyLoss)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cls", [torch.optim.SGD, SGD])
+def test_an_optimizer_class_passed_for_an_optimizer_is_refused(cls: type) -> None:
+    net = nn.Linear(3, 2)
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"updater must be an optimizer object, got the class {cls.__name__}; build it for "
+        rf"the model's parameters: {cls.__name__}\(net\.parameters\(\), lr=0\.1\)",
+    ):
+        fit(net, _pairs(), nn.CrossEntropyLoss(reduction="none"), cls, 1)

@@ -11,26 +11,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import torch
+from torch import nn
 
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
+from linearnets.training.loop_checks import check_loss_object
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, Loss
 
-__all__ = ["evaluate", "evaluate_accuracy"]
+__all__ = ["evaluate", "evaluate_accuracy", "evaluate_named", "set_mode"]
 
 Batches = Iterable[Sequence[torch.Tensor]]
 
 
 def set_mode(net: Net, training: bool) -> bool:
-    """Switch ``net`` to train/eval mode if it has one; return the mode it was in."""
-    was = bool(getattr(net, "training", True))
-    if hasattr(net, "train"):
-        net.train(training)
+    """Switch ``net`` to train/eval mode if it has modes; return the mode it was in.
+
+    A model has modes when it is an ``nn.Module`` or follows its protocol: a bool ``training``
+    attribute and a ``train(mode)`` method (the scratch models do). Any other ``train`` is the
+    user's own method, say a learner's ``def train(self, num_epochs)``, and is left alone: the book
+    switches modes only on an ``nn.Module``.
+    """
+    if not (isinstance(net, nn.Module) or isinstance(getattr(net, "training", None), bool)):
+        return True
+    was = bool(net.training)  # type: ignore[attr-defined]
+    net.train(training)  # type: ignore[attr-defined]
     return was
 
 
-@torch.no_grad()
 def evaluate(
     net: Net, data_iter: Batches, loss: Loss | None = None, *, dist: DistContext | None = None
 ) -> tuple[float | None, float | None]:
@@ -38,6 +46,21 @@ def evaluate(
 
     See D2L §3.6.5.
     """
+    return evaluate_named("data_iter", net, data_iter, loss, dist=dist)
+
+
+@torch.no_grad()
+def evaluate_named(
+    name: str,
+    net: Net,
+    data_iter: Batches,
+    loss: Loss | None = None,
+    *,
+    dist: DistContext | None = None,
+) -> tuple[float | None, float | None]:
+    """:func:`evaluate`, naming ``data_iter`` as ``name`` in its errors (``fit``'s ``test_iter``)."""
+    if loss is not None:
+        check_loss_object(loss)
     was_training = set_mode(net, False)
     totals = EpochTotals.for_loss(loss)
     try:
@@ -54,7 +77,7 @@ def evaluate(
             del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
     finally:
         set_mode(net, was_training)
-    mean_loss, acc = totals.result("data_iter", dist)
+    mean_loss, acc = totals.result(name, dist)
     return (mean_loss if loss is not None else None), acc
 
 

@@ -17,9 +17,21 @@ from typing import Any
 import torch
 
 from linearnets.training.distributed import DistContext
-from linearnets.training.evaluation import Batches, evaluate, evaluate_accuracy, set_mode
+from linearnets.training.evaluation import (
+    Batches,
+    evaluate,
+    evaluate_accuracy,
+    evaluate_named,
+    set_mode,
+)
 from linearnets.training.history import EpochMetrics, History
-from linearnets.training.loop_checks import check_fit_args, check_updater_params
+from linearnets.training.loop_checks import (
+    check_batches,
+    check_fit_args,
+    check_loss_object,
+    check_updater_object,
+    check_updater_params,
+)
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
 from linearnets.training.totals import EpochTotals, Loss
 from linearnets.training.updaters import Updater, streamlined
@@ -44,6 +56,15 @@ def _global_batch_size(train_iter: Batches, step: int, local: int, dist: DistCon
     if known is not None:
         return int(known(step))
     return int(dist.all_reduce_sum(torch.tensor([local]))[0])
+
+
+def _spread(l: torch.Tensor, batch: int, *, summed: bool) -> torch.Tensor:
+    """Return a 0-d loss as per-example losses (B,) for the step hooks: each example its share.
+
+    A batch mean is every example's value; a batch sum (``summed``) is shared out evenly. A hook
+    (the divergence guard) then counts the batch's B examples, not one value per step.
+    """
+    return (l / batch if summed and batch else l).expand(batch)
 
 
 def _summed(scalar_loss: str | None) -> bool | None:
@@ -73,7 +94,9 @@ def train_epoch(
             reports the mean per example (in one process; data-parallel runs need per-example or
             mean losses).
         updater: ``torch.optim.SGD``, the scratch ``SGD``, or anything with ``zero_grad``/``step``.
-        on_step: called after each step with (step index, per-example losses), e.g. a divergence guard.
+        on_step: called after each step with (step index, per-example losses), e.g. a divergence
+            guard; a loss reduced to one number reaches it as B per-example values (a mean repeated,
+            a sum shared out).
         dist: the data-parallel context; metrics are then summed over every process.
         scalar_loss: how a loss reduced to one number (0-d) is reported: ``"mean"`` (the batch's
             mean, counted once per example) or ``"sum"`` (counted once, as the book's
@@ -88,6 +111,8 @@ def train_epoch(
     See D2L §3.6.6.
     """
     summed = _summed(scalar_loss)
+    check_loss_object(loss)
+    check_updater_object(updater)
     check_updater_params(net, updater)
     was_training = set_mode(net, True)
     totals = EpochTotals.for_loss(loss, summed=summed)
@@ -106,7 +131,7 @@ def train_epoch(
                 scale *= dist.world_size
             y_hat, l = train_step(net, X, y, loss, updater, scale=scale, dist=dist)
             if on_step is not None:
-                on_step(step, l)
+                on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
             totals.add(y_hat, y, l)
             # let go of the batch before the iterator builds the next one: the allocator can then
             # hand it the block just freed, still in cache (~5% of a softmax epoch on a CPU)
@@ -151,6 +176,10 @@ def fit(
     num_epochs = check_fit_args(
         num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
     )
+    check_batches("train_iter", train_iter, passes=num_epochs - start_epoch)
+    for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):
+        if batches is not None:
+            check_batches(name, batches, passes=num_epochs - start_epoch)
     history = history if history is not None else History()
     step_hook = _step_hook(callbacks, on_step)
     for cb in callbacks:
@@ -163,10 +192,12 @@ def fit(
             net, train_iter, loss, updater, on_step=step_hook, dist=dist
         )
         if train_eval_iter is not None:
-            eval_loss, _ = evaluate(net, train_eval_iter, loss, dist=dist)
+            eval_loss, _ = evaluate_named("train_eval_iter", net, train_eval_iter, loss, dist=dist)
             train_loss = eval_loss if eval_loss is not None else train_loss
         test_loss, test_acc = (
-            evaluate(net, test_iter, loss, dist=dist) if test_iter is not None else (None, None)
+            evaluate_named("test_iter", net, test_iter, loss, dist=dist)
+            if test_iter is not None
+            else (None, None)
         )
         metrics = EpochMetrics(
             epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start

@@ -6,15 +6,23 @@ Each error names the argument, the rule, the value received and the fix; nothing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.history import History
 from linearnets.training.step import Net
 from linearnets.validation import check_positive_int
 
-__all__ = ["check_fit_args", "check_updater_params"]
+__all__ = [
+    "check_batches",
+    "check_fit_args",
+    "check_loss_object",
+    "check_updater_object",
+    "check_updater_params",
+]
 
 
 def check_fit_args(
@@ -49,6 +57,53 @@ def check_fit_args(
                 f"instance: {cb.__name__}()"
             )
     return num_epochs
+
+
+def check_batches(name: str, batches: Any, *, passes: int) -> None:
+    """Raise unless ``batches`` can be iterated ``passes`` times (once per epoch).
+
+    A generator or any other iterator yields its batches once: a second epoch would find it empty
+    (and the first epoch's work would be lost to the error). Nothing is iterated here: a
+    ``DataLoader`` would start its workers.
+    """
+    if not (hasattr(batches, "__iter__") or hasattr(batches, "__getitem__")):
+        called = "; call it to get the batches, or" if callable(batches) else "; pass"
+        raise UsageTypeError(
+            f"{name} must be an iterable of (X, y) batches, got {type(batches).__name__}{called} "
+            "a DataLoader, a list of (X, y) pairs or load_array((X, y), batch_size)"
+        )
+    if passes > 1 and isinstance(batches, Iterator):
+        raise UsageTypeError(
+            f"{name} must give its batches again in every epoch, got a one-shot "
+            f"{type(batches).__name__} (a generator or iterator is used up after one pass), for "
+            f"{passes} epochs; pass a DataLoader, a list of (X, y) pairs or "
+            "load_array((X, y), batch_size), or list(...) of the iterator"
+        )
+
+
+def check_loss_object(loss: Any) -> None:
+    """Raise if ``loss`` is a loss *class* (``nn.CrossEntropyLoss``) rather than a loss to call.
+
+    Called with ``(y_hat, y)``, the class would build a loss module with them as its ``weight`` and
+    ``size_average``, and fail deep inside torch.
+    """
+    if isinstance(loss, type) and issubclass(loss, nn.Module):
+        raise UsageTypeError(
+            f"loss must be a loss function or object, got the class {loss.__name__}; pass an "
+            f"instance: {loss.__name__}(reduction='none')"
+        )
+
+
+def check_updater_object(updater: Any) -> None:
+    """Raise if ``updater`` is an optimizer *class* (``torch.optim.SGD``) rather than an optimizer.
+
+    Its ``zero_grad`` and ``step`` are then plain functions, which fail for want of ``self``.
+    """
+    if isinstance(updater, type):
+        raise UsageTypeError(
+            f"updater must be an optimizer object, got the class {updater.__name__}; build it for "
+            f"the model's parameters: {updater.__name__}(net.parameters(), lr=0.1)"
+        )
 
 
 def check_updater_params(net: Net, updater: Any) -> None:

@@ -7,6 +7,7 @@ in :mod:`linearnets.training.step_checks` and are re-exported here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -40,6 +41,7 @@ __all__ = [
     "raise_output_error",
     "train_step",
     "unpack",
+    "value_scale",
 ]
 
 Net = Callable[[torch.Tensor], torch.Tensor]
@@ -61,8 +63,9 @@ def train_step(
     saved tensors): detaching it costs an op per step, and only a classifier's metrics keep it (they
     detach it then).
 
-    ``scale`` turns the summed loss into the objective whose gradient is applied: ``1 / B`` gives the
-    batch mean, as ``loss.mean().backward()`` does. An ``analytic`` model trained on its own loss
+    ``scale`` turns the summed per-example losses into the objective whose gradient is applied:
+    ``1 / B`` gives the batch mean, as ``loss.mean().backward()`` does (a loss of k values per example,
+    (B, k), is averaged over all B · k of them, as that call averages it: see :func:`value_scale`). An ``analytic`` model trained on its own loss
     (``net.analytic_loss``) runs its fused ``analytic_step``; with another loss, its
     ``analytic_backward``. In a data-parallel run ``scale`` is
     ``world_size / global_B``, so that averaging the gradients over processes gives the global mean.
@@ -82,9 +85,8 @@ def train_step(
         l = compute_loss(loss, y_hat, y)
         updater.zero_grad()
         try:  # free unless backward raises (try costs nothing in Python 3.11)
-            # l.backward(full_like(l, scale)), minus its Python checks; a loss already reduced to the
-            # batch mean (0-d) is scaled back to the sum first: d(scale · B · mean)/d mean = scale · B
-            backward_scaled(l, scale if l.ndim else y.shape[0] * scale)
+            # l.backward(full_like(l, value_scale(l, B, scale))), minus its Python checks
+            backward_scaled(l, value_scale(l, y.shape[0], scale))
         except RuntimeError as err:
             raise_backward_error(net, err)
         # (DistributedDataParallel averages the gradients over processes during backward)
@@ -92,6 +94,19 @@ def train_step(
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()
     return y_hat, detached(l)
+
+
+def value_scale(l: torch.Tensor, batch: int, scale: float) -> float:
+    """Return the gradient seed of each value of the loss ``l`` for ``scale`` per example.
+
+    Per-example losses (B,) or (B, 1) take ``scale`` each. A loss with k values per example (B, k) (e.g.
+    ``nn.MSELoss(reduction="none")`` on k outputs) is averaged over all of them, as
+    ``reduction="mean"`` and the book's ``l.mean().backward()`` do: ``scale / k`` each. A loss already
+    reduced to the batch mean (0-d) is scaled back to the sum: d(scale · B · mean)/d mean = scale · B.
+    """
+    if not l.ndim:
+        return batch * scale
+    return scale / max(math.prod(l.shape[1:]), 1)
 
 
 @torch.no_grad()

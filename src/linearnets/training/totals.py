@@ -7,6 +7,7 @@ never waits on a device. The same totals serve training and evaluation, regressi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -99,15 +100,19 @@ class EpochTotals:
     def for_loss(cls, loss: Loss | None, *, summed: bool | None = None) -> EpochTotals:
         """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means.
 
-        ``summed`` overrides that: ``True`` takes every 0-d loss as its batch's sum, counted once
-        (the book's ``train_epoch_ch3`` adds ``float(l.sum())`` whatever the loss returns).
+        ``summed`` overrides that: ``True`` takes every 0-d loss as its batch's sum, counted once,
+        and sums a loss of k values per example (B, k) over them (the book's ``train_epoch_ch3`` adds
+        ``float(l.sum())`` whatever the loss returns). Otherwise such a loss counts the mean of each
+        example's k values, so the epoch's loss is the mean over all values, as ``reduction="mean"``
+        gives it.
         """
         if summed is None:
             summed = getattr(loss, "reduction", None) == "sum"
         return cls(summed=summed)
 
     def __init__(self, *, summed: bool = False) -> None:
-        self.summed = summed  # a 0-d loss is the batch's sum (reduction="sum"), not its mean
+        # a 0-d loss is the batch's sum (reduction="sum"), not its mean; (B, k) values are summed
+        self.summed = summed
         self.loss_sum: torch.Tensor | float = 0.0
         self.correct: torch.Tensor | int = 0
         self.count = 0
@@ -126,6 +131,10 @@ class EpochTotals:
         if l is not None:
             l = detached(l)
             if l.ndim:  # (B,), (B, 1), ...: stashed as they are, flattened when folded
+                if not self.summed and math.prod(l.shape[1:]) > 1:
+                    # k values per example (B, k): each example's loss is their mean, so the epoch
+                    # reports the mean over all values, as reduction="mean" (and the gradient) takes it
+                    l = l.flatten(1).mean(dim=1)
                 self._losses.append(l)
             elif y.shape[0]:  # reduced to its mean (e.g. nn.MSELoss()): once per example
                 # (an empty shard's mean is NaN and counts for nothing); a sum counts once
@@ -188,6 +197,8 @@ class EpochTotals:
         loss_sum, correct, count = packed.tolist()
         if count == 0:
             raise UsageError(
-                f"{name} must yield at least one example, got none; check the dataset is not empty"
+                f"{name} must yield at least one example, got none; check the dataset is not "
+                "empty, and that it is no generator or iterator used up by an earlier pass (pass a "
+                "list or a DataLoader)"
             )
         return loss_sum / count, (correct / count if self.classification else None)
