@@ -239,10 +239,21 @@ def test_load_data_refuses_batches_over_2_gib(
         load_data_fashion_mnist(batch_size, resize=resize)
 
 
-@pytest.mark.parametrize("workers", [-1, 1.5, True])
-def test_load_data_rejects_bad_workers(workers: Any) -> None:
-    with pytest.raises(UsageError, match="num_workers must be a non-negative integer"):
+@pytest.mark.parametrize(
+    "workers, got",
+    [(-1, "-1"), (1.5, "1.5"), (True, "True"), ("4", "'4'")],
+)
+def test_load_data_rejects_bad_workers(workers: Any, got: str) -> None:
+    with pytest.raises(
+        UsageError,
+        match=rf"num_workers must be an integer >= 0, got {got}; pass e.g. num_workers=4",
+    ):
         load_data_fashion_mnist(256, num_workers=workers)
+
+
+def test_load_data_takes_numpy_integers_for_workers_as_for_the_batch_size() -> None:
+    train_iter, test_iter = load_data_fashion_mnist(np.int64(256), num_workers=np.int64(4))
+    assert train_iter.batch_size == 256 and len(test_iter) == 40
 
 
 # --- tiny fixture files: no real data needed ----------------------------------------------------

@@ -642,3 +642,21 @@ def test_a_resume_gives_the_global_generators_back_their_checkpointed_state(
     resume_softmax(tmp_path / "cut", epochs=2, callbacks=[cut])
     assert cut.draws == whole.draws
     assert whole.draws[1] != whole.draws[2]
+
+
+@pytest.mark.parametrize(
+    "run_dir, got",
+    [(SoftmaxConfig(epochs=1), r"SoftmaxConfig\("), (None, "None"), (3, "3")],
+)
+def test_resume_refuses_anything_but_a_folder_path(run_dir: Any, got: str) -> None:
+    with pytest.raises(
+        LinearnetsError,
+        match=rf"run_dir must be the path of a run folder, got {got}.*; pass e.g. "
+        r"resume_softmax\('runs/a'\) \(a new run from a config is run_softmax\(config\)\)",
+    ):
+        resume_softmax(run_dir)
+
+
+def test_resume_refuses_a_force_that_is_not_a_bool(tmp_path: Path) -> None:
+    with pytest.raises(LinearnetsError, match=r"force must be True or False, got 'yes'"):
+        resume_softmax(tmp_path, force="yes")  # type: ignore[arg-type]

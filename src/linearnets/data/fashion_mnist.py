@@ -7,6 +7,7 @@ labels (:mod:`linearnets.data.labels`) are re-exported here.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,8 +156,15 @@ def load_data_fashion_mnist(
 
     See D2L §3.5.3.
     """
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
-        raise UsageError(f"num_workers must be a non-negative integer, got {num_workers!r}")
+    if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral):
+        raise UsageTypeError(
+            f"num_workers must be an integer >= 0, got {num_workers!r}; pass e.g. num_workers=4, "
+            "the book's (it is accepted for the book's signature: slicing needs no workers)"
+        )
+    if num_workers < 0:
+        raise UsageError(
+            f"num_workers must be an integer >= 0, got {num_workers}; pass e.g. num_workers=4"
+        )
     arrays = read_fashion_mnist(root)
     train_iter = ArrayLoader(
         arrays.train_images,
