@@ -67,6 +67,25 @@ def test_classes_and_class_to_idx_are_torchvisions(root: Path) -> None:
     assert ds.class_to_idx["Ankle boot"] == 9 and ds.class_to_idx["T-shirt/top"] == 0
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("train_labels", "targets"), ("test_labels", "targets"), ("train_data", "data"),
+     ("test_data", "data")],
+)  # fmt: skip
+def test_torchvisions_old_attribute_names_answer_with_its_warning(
+    root: Path, old: str, new: str
+) -> None:
+    ds = FashionMNIST(root, train=False)
+    with pytest.warns(UserWarning, match=rf"^{old} has been renamed {new}$"):  # torchvision's text
+        value = getattr(ds, old)
+    assert value is getattr(ds, new)
+
+
+def test_raw_folder_is_the_folder_the_files_were_read_from(root: Path) -> None:
+    ds = FashionMNIST(root)
+    assert Path(ds.raw_folder) == root and sorted(p.name for p in Path(ds.raw_folder).iterdir())
+
+
 def test_editing_one_datasets_tensors_leaves_the_next_dataset_alone(root: Path, tiny: Tiny) -> None:
     first = FashionMNIST(root, train=False)
     first.data.zero_()

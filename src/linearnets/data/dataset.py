@@ -8,6 +8,7 @@ reads (``linearnets.torchvision.datasets`` exports it under torchvision's name).
 from __future__ import annotations
 
 import operator
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -85,6 +86,33 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
 
     def __len__(self) -> int:
         return int(self.data.shape[0])
+
+    @property
+    def raw_folder(self) -> str:
+        """The folder holding the four IDX files: ``root`` here (torchvision's is
+        ``root/FashionMNIST/raw``, which is where ``download=True`` puts them)."""
+        return self.root
+
+    # torchvision's old names, which it still answers with a warning
+    @property
+    def train_labels(self) -> torch.Tensor:
+        return self._renamed("train_labels", "targets")
+
+    @property
+    def test_labels(self) -> torch.Tensor:
+        return self._renamed("test_labels", "targets")
+
+    @property
+    def train_data(self) -> torch.Tensor:
+        return self._renamed("train_data", "data")
+
+    @property
+    def test_data(self) -> torch.Tensor:
+        return self._renamed("test_data", "data")
+
+    def _renamed(self, old: str, new: str) -> torch.Tensor:
+        warnings.warn(f"{old} has been renamed {new}", stacklevel=3)
+        return getattr(self, new)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         """torchvision's summary: datapoints, root, split and the transforms."""
