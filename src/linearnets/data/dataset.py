@@ -112,7 +112,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
 
     def _renamed(self, old: str, new: str) -> torch.Tensor:
         warnings.warn(f"{old} has been renamed {new}", stacklevel=3)
-        return getattr(self, new)  # type: ignore[no-any-return]
+        return getattr(self, new)
 
     def __repr__(self) -> str:
         """torchvision's summary: datapoints, root, split and the transforms."""
