@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
+import numpy as np
 import pytest
 import torch
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.metrics import Accumulator, accuracy, correct_count
 
 SCORES = torch.tensor(
@@ -215,3 +219,53 @@ def test_accumulator_totals_are_floats_before_any_add_and_after_reset() -> None:
     acc.add(3, 4)
     acc.reset()
     assert [type(v) for v in acc.data] == [float, float] and acc.data == [0.0, 0.0]
+
+
+class BookAccumulator:
+    """The book's Accumulator (D2L §3.6.5), verbatim: the oracle."""
+
+    def __init__(self, n: int) -> None:
+        self.data = [0.0] * n
+
+    def add(self, *args: Any) -> None:
+        self.data = [a + float(b) for a, b in zip(self.data, args)]  # noqa: B905
+
+
+def test_accumulator_adds_0d_numpy_values_as_the_books_float_does() -> None:
+    l = torch.tensor([0.75, 1.5, 0.25], requires_grad=True) * 2
+    batches = [
+        (l.sum().detach().numpy(), np.array(3), np.float32(0.5)),  # 0-d float32 and int64 arrays
+        (np.array(2.5, dtype=np.float64), np.array(7, dtype=np.uint8), np.int64(2)),
+        (l.detach().sum(), 4, 1.0),  # tensors and numbers, as before
+    ]
+    ours, book = Accumulator(3), BookAccumulator(3)
+    for args in batches:
+        ours.add(*args)
+        book.add(*args)
+    assert ours.data == book.data == [5.0 + 2.5 + 5.0, 3 + 7 + 4, 0.5 + 2 + 1]
+    assert all(type(v) is float for v in ours.data)
+
+
+def test_accumulator_adds_a_one_element_array_as_it_adds_a_one_element_tensor() -> None:
+    """float(torch.tensor([[2.5]])) works; NumPy 2's float() takes 0-d arrays only: taken alike."""
+    acc = Accumulator(2)
+    acc.add(np.array([2.5], dtype=np.float32), np.array([[3]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # float() of a tensor needing grad warns; a total needs none
+        acc.add(torch.tensor([[2.5]], requires_grad=True), torch.tensor([3]))
+    assert acc.data == [5.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    ("value", "pattern"),
+    [
+        (np.array([1.0, 2.0]), r"got array\(\[1\., 2\.\]\) as value 1; pass a number \(a one-element tensor or array also works"),
+        (np.array(True), r"got array\(True\) as value 1;"),
+        (np.array("1.5"), r"got array\('1\.5', dtype='<U3'\) as value 1;"),
+        (np.zeros(0), r"got array\(\[\], dtype=float64\) as value 1;"),
+    ],
+    ids=["two values", "bool", "string", "empty"],
+)  # fmt: skip
+def test_accumulator_refuses_arrays_that_are_not_one_number(value: Any, pattern: str) -> None:
+    with pytest.raises(UsageTypeError, match=r"^add\(\) takes numbers, " + pattern):
+        Accumulator(2).add(value, 1.0)

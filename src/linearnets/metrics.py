@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
@@ -78,21 +79,30 @@ class Accumulator:
         self.data = [0.0] * check_positive_int("n", n)
 
     def add(self, *args: float) -> None:
-        """Add one value to each total."""
+        """Add one value to each total: a number, or a one-element tensor or NumPy array.
+
+        What the book's ``float(b)`` reads is taken: e.g. ``l.sum()`` or ``l.sum().detach().numpy()``.
+        """
         if len(args) != len(self.data):
             raise UsageError(
                 f"add() needs {len(self.data)} values, got {len(args)}; pass one number per "
                 f"total ({len(self.data)})"
             )
+        values: list[float] = []
         for i, value in enumerate(args):
             if isinstance(value, torch.Tensor) and value.numel() == 1:
-                continue  # a one-element tensor: float() reads it
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                values.append(float(value.detach()))  # a total needs no graph (and no warning)
+            elif isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+                # NumPy 2's float() takes 0-d arrays only; a one-value tensor of any shape passes
+                values.append(float(value.reshape(())))
+            elif isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise UsageTypeError(
                     f"add() takes numbers, got {describe(value)} as value {i + 1}; pass a number "
-                    "(a one-element tensor also works, e.g. l.sum())"
+                    "(a one-element tensor or array also works, e.g. l.sum())"
                 )
-        self.data = [a + float(b) for a, b in zip(self.data, args, strict=True)]
+            else:
+                values.append(float(value))
+        self.data = [a + b for a, b in zip(self.data, values, strict=True)]
 
     def reset(self) -> None:
         """Set every total back to 0."""

@@ -3,9 +3,14 @@ book's ``get_fashion_mnist_labels`` (D2L §3.5.1, English and Chinese editions),
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+import pytest
 import torch
 
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
+from linearnets.errors import UsageError
 
 # torchvision/datasets/mnist.py, class FashionMNIST
 TORCHVISION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]  # fmt: skip
@@ -20,3 +25,44 @@ def test_every_class_name_in_order() -> None:
     everything = torch.arange(10)
     assert get_fashion_mnist_labels(everything) == BOOK_EN
     assert get_fashion_mnist_labels(everything.flip(0), lang="zh") == BOOK_ZH[::-1]
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        # 0-d tensors, as list(y) or [ds[i][1] for i ...] give; the book's int(i) reads each
+        (list(torch.tensor([3, 1, 9])), ["dress", "trouser", "ankle boot"]),
+        ([torch.tensor([3]), torch.tensor([[1]])], ["dress", "trouser"]),  # int() takes these too
+        ([torch.tensor(3, dtype=torch.uint8), torch.tensor(9.0)], ["dress", "ankle boot"]),
+        ([np.int64(3), np.uint8(1), np.float32(9.0)], ["dress", "trouser", "ankle boot"]),
+        ([np.array(3), np.array([1])], ["dress", "trouser"]),  # as the one-value tensors above
+        (np.array(3), ["dress"]),  # one label, as a 0-d tensor gives
+    ],
+    ids=["0-d tensors", "1-value tensors", "uint8 and float", "numpy scalars", "numpy arrays", "0-d array"],
+)  # fmt: skip
+def test_one_value_tensors_and_arrays_in_a_list_are_indices_as_int_reads_them(
+    labels: Any, expected: list[str]
+) -> None:
+    assert get_fashion_mnist_labels(labels) == expected
+    assert get_fashion_mnist_labels(labels, lang="zh") == [
+        BOOK_ZH[BOOK_EN.index(e)] for e in expected
+    ]
+
+
+@pytest.mark.parametrize(
+    ("labels", "error", "pattern"),
+    [
+        ([torch.tensor(12)], UsageError, r"^labels must be class indices in \[0, 10\), got 12; pass"),
+        ([torch.tensor(1.5)], UsageError, r"^labels must be class indices in \[0, 10\), got 1\.5;"),
+        ([torch.tensor(True)], UsageError, r"^labels must be class indices in \[0, 10\), got True;"),
+        ([np.array(-1)], UsageError, r"^labels must be class indices in \[0, 10\), got -1;"),
+        ([0, torch.tensor([3, 4])], UsageError, r"^labels\[1\] must be one class index, got a Tensor of shape \(2,\); pass one index per label"),
+        ([np.zeros((0,))], UsageError, r"^labels\[0\] must be one class index, got a ndarray of shape \(0,\);"),
+    ],
+    ids=["too big", "fraction", "bool", "negative", "two values", "no value"],
+)  # fmt: skip
+def test_what_is_no_class_index_is_refused_by_its_value(
+    labels: Any, error: type[Exception], pattern: str
+) -> None:
+    with pytest.raises(error, match=pattern):
+        get_fashion_mnist_labels(labels)

@@ -50,8 +50,12 @@ def test_to_tensor_of_arrays(gray: np.ndarray, kind: str) -> None:
 
 
 BAD_PICS = [
-    ("float array", np.zeros((2, 2), np.float32), UsageTypeError, r"pic must hold uint8 pixels"),
-    ("float PIL", Image.new("F", (2, 2)), UsageTypeError, r"convert a PIL image with img.convert"),
+    ("int16 array", np.zeros((2, 2), np.int16), UsageTypeError, r"^pic must hold uint8 or float pixels, got an array of shape \(2, 2\) and dtype int16; convert it with pic.astype\(np.uint8\)"),
+    ("string array", np.array([["a"]]), UsageTypeError, r"^pic must hold uint8 or float pixels, got an array of shape \(1, 1\) and dtype <U1;"),
+    ("int32 PIL", Image.new("I", (2, 2)), UsageTypeError, r"^pic must hold uint8 or float pixels, got a PIL image of shape \(2, 2\) and dtype int32; convert a PIL image with img.convert"),
+    ("float tensor", torch.zeros(28, 28), UsageTypeError, r"^pic must hold uint8 pixels, got a tensor of shape \(28, 28\) and dtype torch.float32; a float tensor \(C, H, W\) needs no ToTensor"),
+    ("float batch", np.zeros((2, 2, 2, 1), np.float32), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(2, 2, 2, 1\); pass one image"),
+    ("float channels first", np.zeros((1, 28, 28), np.float32), UsageError, r"got a float array of shape \(1, 28, 28\); it already is channels-first \(C, H, W\): convert it with torch.from_numpy\(pic\), not ToTensor"),
     ("batch", np.zeros((2, 2, 2, 1), np.uint8), UsageError, r"pic must be an image \(H, W\) or \(H, W, C\)"),
     ("1-d", torch.zeros(4, dtype=torch.uint8), UsageError, r"got a tensor of shape \(4,\)"),
     ("list", [[0, 1]], UsageTypeError, r"pic must be a PIL image, a NumPy array or a tensor, got list"),
@@ -66,6 +70,38 @@ def test_to_tensor_rejects(pic: Any, error: type[Exception], pattern: str) -> No
         ToTensor()(pic)
 
 
+def torchvision_to_tensor(pic: np.ndarray) -> torch.Tensor:
+    """torchvision's to_tensor for an ndarray, written out: HW -> HW1, HWC -> CHW, only uint8 / 255."""
+    if pic.ndim == 2:
+        pic = pic[:, :, None]
+    img = torch.from_numpy(pic.transpose((2, 0, 1))).contiguous()
+    return img.float().div(255) if img.dtype == torch.uint8 else img
+
+
+@pytest.mark.parametrize(
+    "pic",
+    [
+        np.random.default_rng(2).random((28, 28, 1), dtype=np.float32) * 3 - 1,  # beyond [0, 1] too
+        np.random.default_rng(3).random((5, 7, 3)),  # float64
+        np.random.default_rng(4).random((5, 7), dtype=np.float32),
+        np.random.default_rng(5).random((6, 4, 2)).astype(np.float16),
+    ],
+    ids=["float32 HWC", "float64 HWC", "float32 HW", "float16 HWC"],
+)
+def test_to_tensor_keeps_a_float_arrays_values_as_torchvision_does(pic: np.ndarray) -> None:
+    x = ToTensor()(pic)
+    expected = torchvision_to_tensor(pic)
+    assert x.dtype == expected.dtype == torch.from_numpy(pic).dtype and x.is_contiguous()
+    assert tuple(x.shape) == ((1, *pic.shape) if pic.ndim == 2 else (pic.shape[2], *pic.shape[:2]))
+    assert torch.equal(x, expected)
+
+
+def test_to_tensor_keeps_a_float_pil_images_values(gray: np.ndarray) -> None:
+    values = gray.astype(np.float32) * 1.5  # mode "F" holds float32 values, not 0..255 pixels
+    x = ToTensor()(Image.fromarray(values, mode="F"))
+    assert x.dtype == torch.float32 and torch.equal(x, torch.from_numpy(values)[None])
+
+
 def test_resize_tensor_is_antialiased_bilinear() -> None:
     x = torch.rand(1, 28, 28, generator=torch.Generator().manual_seed(0))
     expected = F.interpolate(x[None], size=(64, 64), mode="bilinear", antialias=True)[0]
@@ -73,6 +109,41 @@ def test_resize_tensor_is_antialiased_bilinear() -> None:
     assert torch.equal(Resize((64, 64))(x[None]), expected[None])  # batches too
     down = F.interpolate(x[None], size=(14, 9), mode="bilinear", antialias=True)[0]
     assert torch.equal(Resize((14, 9))(x), down)
+
+
+@pytest.mark.parametrize("antialias", [True, False, None])
+@pytest.mark.parametrize("size", [(14, 9), (64, 64)], ids=["down", "up"])
+def test_resize_takes_torchvisions_antialias(antialias: bool | None, size: tuple[int, int]) -> None:
+    x = torch.rand(2, 28, 28, generator=torch.Generator().manual_seed(3))
+    # torchvision: True antialiases tensors; False does not, and None is False for tensors
+    expected = F.interpolate(x[None], size=size, mode="bilinear", antialias=bool(antialias))[0]
+    assert torch.equal(Resize(size, antialias=antialias)(x), expected)
+    if size == (14, 9):  # downsampling is where the two differ
+        plain = F.interpolate(x[None], size=size, mode="bilinear", antialias=False)[0]
+        smooth = F.interpolate(x[None], size=size, mode="bilinear", antialias=True)[0]
+        assert not torch.allclose(plain, smooth)
+
+
+def test_resize_without_antialias_keeps_integer_pixels_rounded() -> None:
+    x = torch.randint(
+        0, 256, (1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(4)
+    )
+    ref = F.interpolate(x[None].float(), size=(10, 10), mode="bilinear", antialias=False)[0]
+    out = Resize((10, 10), antialias=False)(x)
+    assert out.dtype == torch.uint8 and torch.equal(out, ref.round().clamp(0, 255).to(torch.uint8))
+
+
+def test_resize_pil_is_antialiased_whatever_antialias_says(gray: np.ndarray) -> None:
+    img = Image.fromarray(gray, mode="L")
+    expected = np.asarray(img.resize((3, 2), Image.Resampling.BILINEAR))  # PIL has no other
+    for antialias in (True, False, None):
+        assert np.array_equal(np.asarray(Resize((2, 3), antialias=antialias)(img)), expected)
+
+
+def test_resize_repr_names_antialias_when_it_is_not_the_default() -> None:
+    assert repr(Resize(64, antialias=True)) == "Resize(size=64)"
+    assert repr(Resize((2, 3), antialias=False)) == "Resize(size=(2, 3), antialias=False)"
+    assert repr(Resize(8, antialias=None)) == "Resize(size=8, antialias=None)"
 
 
 def test_resize_int_keeps_the_aspect_ratio() -> None:
@@ -177,6 +248,8 @@ BAD_ARGS = [
     ("resize float", lambda: Resize(2.5), UsageTypeError, r"size must be a positive int or a pair \(h, w\), got 2.5"),  # type: ignore[arg-type]
     ("resize triple", lambda: Resize((1, 2, 3)), UsageTypeError, r"got \(1, 2, 3\)"),
     ("resize bool", lambda: Resize(True), UsageTypeError, r"size must be a positive int or a pair \(h, w\), got True"),
+    ("resize antialias string", lambda: Resize(64, antialias="yes"), UsageTypeError, r"^antialias must be True, False or None, got 'yes'; pass e.g. Resize\(64, antialias=True\)"),  # type: ignore[arg-type]
+    ("resize antialias int", lambda: Resize(64, antialias=1), UsageTypeError, r"^antialias must be True, False or None, got 1;"),  # type: ignore[arg-type]
     ("resize 2-d tensor", lambda: Resize(4)(torch.zeros(3, 3)), UsageTypeError, r"img must be a PIL image or a tensor \(C, H, W\)"),
     ("compose not a list", lambda: Compose(ToTensor()), UsageTypeError, r"transforms must be a list"),  # type: ignore[arg-type]
     ("compose not callable", lambda: Compose([ToTensor(), 3]), UsageTypeError, r"transforms\[1\] must be callable, got 3"),  # type: ignore[list-item]

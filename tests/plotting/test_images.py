@@ -121,6 +121,32 @@ def test_show_images_takes_titles_from_any_iterable() -> None:
     assert [ax.get_title() for ax in axes] == ["3", "9"]  # not "tensor(3)"
 
 
+def book_show_images(imgs: Any, num_rows: int, num_cols: int, titles: Any = None) -> Any:
+    """The book's show_images (D2L §3.5.1), written out: the oracle."""
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * 1.5, num_rows * 1.5))
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs, strict=False)):
+        ax.imshow(img.numpy() if torch.is_tensor(img) else img)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+@pytest.mark.parametrize(
+    "empty", [[], (), np.array([]), torch.tensor([])], ids=["list", "tuple", "array", "tensor"]
+)
+def test_empty_titles_draw_no_titles_as_the_books_if_titles_does(empty: Any) -> None:
+    imgs = torch.rand(4, 28, 28, generator=torch.Generator().manual_seed(5))
+    book = [ax.get_title() for ax in book_show_images(imgs, 2, 2, titles=[])]
+    axes = show_images(imgs, 2, 2, titles=empty)
+    assert [ax.get_title() for ax in axes] == book == ["", "", "", ""]
+    assert all(
+        np.allclose(ax.images[0].get_array(), img.numpy())
+        for ax, img in zip(axes, imgs, strict=True)
+    )
+    plt.close("all")
+
+
 def test_the_api_bound_on_drawn_images_is_the_commands() -> None:
     from linearnets.cli._options import MAX_SHOW as CLI_MAX_SHOW
     from linearnets.plotting.images import MAX_SHOW

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -34,9 +35,9 @@ BAD_INPUT: list[Any] = [
         r"xlim must be two numbers \(low, high\), got 5",
     ),
     (
-        lambda: plot([1.0, 2.0], [3.0, 4.0], ylim=[1, 1]),
+        lambda: plot([1.0, 2.0], [3.0, 4.0], ylim=[1, math.nan]),
         UsageError,
-        r"ylim must be two different finite numbers",
+        r"ylim must be two finite numbers \(low, high\), got \[1, nan\]",
     ),
     (lambda: set_figsize(5), UsageTypeError, r"figsize must be \(width, height\) in inches, got 5"),
     (
@@ -117,10 +118,65 @@ def test_check_limits_keeps_low_and_high_in_order(limits: Any, expected: Any) ->
     assert check_limits("xlim", limits) == expected  # (high, low) flips the axis, as in matplotlib
 
 
-@pytest.mark.parametrize("limits", [(1, 1), (0, math.inf), (math.nan, 1), (-math.inf, 0)])
-def test_check_limits_refuses_equal_or_infinite_limits(limits: Any) -> None:
-    with pytest.raises(UsageError, match=r"xlim must be two different finite numbers"):
+@pytest.mark.parametrize("limits", [(0, math.inf), (math.nan, 1), (-math.inf, 0)])
+def test_check_limits_refuses_infinite_limits(limits: Any) -> None:
+    with pytest.raises(UsageError, match=r"^xlim must be two finite numbers \(low, high\), got"):
         check_limits("xlim", limits)
+
+
+def test_check_limits_refuses_what_is_not_two_numbers() -> None:
+    for bad in (5, [1, 2, 3], ["a", "b"], "ab"):
+        with pytest.raises(UsageTypeError, match=r"^xlim must be two numbers \(low, high\), got"):
+            check_limits("xlim", bad)
+
+
+# matplotlib's set_xlim(v, v) warns "Attempting to set identical low and high xlims" and widens the
+# limits by its locator's nonsingular(): 5% of |v| each side on a linear axis (0.05 at 0), a decade
+# each side on a log axis; worked out by hand from matplotlib.transforms.nonsingular
+SAME_LIMITS = [((1, 1), "linear", (0.95, 1.05)), ((0, 0), "linear", (-0.05, 0.05)),
+               ((-2, -2), "linear", (-2.1, -1.9)), ((10, 10), "log", (1.0, 100.0))]  # fmt: skip
+
+
+@pytest.mark.parametrize(("limits", "scale", "widened"), SAME_LIMITS)
+def test_equal_limits_are_widened_as_matplotlib_widens_them(
+    limits: tuple[int, int], scale: str, widened: tuple[float, float]
+) -> None:
+    import matplotlib.pyplot as plt
+
+    assert check_limits("xlim", limits) == (float(limits[0]), float(limits[1]))
+    oracle = plt.figure().add_subplot()
+    oracle.set_xscale(scale)
+    with pytest.warns(UserWarning, match="identical low and high xlims"):
+        oracle.set_xlim(limits)  # what the book's set_axes does with them
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ours = plot([1.0, 10.0], [1.0, 10.0], xlim=limits, ylim=limits, xscale=scale, yscale=scale)
+    assert [str(w.message)[:46] for w in caught] == [
+        f"Attempting to set identical low and high {axis}lims" for axis in "xy"
+    ]  # the book's warnings, no more
+    assert ours.get_xlim() == ours.get_ylim() == pytest.approx(widened)
+    assert ours.get_xlim() == pytest.approx(oracle.get_xlim())
+    plt.close("all")
+
+
+def test_an_animator_over_one_epoch_keeps_the_books_xlim() -> None:
+    import matplotlib.pyplot as plt
+
+    from linearnets import d2l
+
+    num_epochs = 1  # the book's train_ch3 passes xlim=[1, num_epochs]
+    with pytest.warns(UserWarning, match="identical low and high xlims"):
+        animator = d2l.Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=[0.3, 0.9],
+                                legend=["train loss", "train acc", "test acc"], mode="none")  # fmt: skip
+        animator.add(1, (0.5, 0.8, 0.79))
+    assert animator.axes[0].get_xlim() == pytest.approx((0.95, 1.05))
+    assert animator.axes[0].get_ylim() == pytest.approx((0.3, 0.9))
+    assert [line.get_xydata().tolist() for line in animator.lines] == [
+        [[1, 0.5]],
+        [[1, 0.8]],
+        [[1, 0.79]],
+    ]
+    plt.close("all")
 
 
 def test_curves_pairs_each_y_with_its_x() -> None:
@@ -157,3 +213,51 @@ def test_check_fmts_says_which_format_is_not_a_string() -> None:
         UsageError, match=r"fmts\[0\] must be .*got 'q' \(unrecognized character 'q'\)"
     ):
         check_fmts("fmts", ["q"])
+
+
+def _drawn(axes: Any) -> list[tuple[list[list[float]], str, str]]:
+    from matplotlib.colors import to_hex
+
+    return [
+        (ln.get_xydata().tolist(), ln.get_linestyle(), to_hex(ln.get_color())) for ln in axes.lines
+    ]
+
+
+W = torch.tensor(1.0, requires_grad=True)
+ONE_CURVE = [
+    ((range(3), [1.0, 2.0, 3.0]), ([0.0, 1.0, 2.0], [1.0, 2.0, 3.0])),
+    ((range(3), None), ([0.0, 1.0, 2.0], None)),
+    ((range(1, 4), np.array([1.0, 2.0, 3.0])), ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])),
+    ((np.arange(3.0), range(1, 4)), ([0.0, 1.0, 2.0], [1, 2, 3])),
+    (((0.0, 1.0, 2.0), (1.0, 2.0, 3.0)), ([0.0, 1.0, 2.0], [1.0, 2.0, 3.0])),
+    # numbers as 0-d tensors, some needing grad, as [l.mean() for ...] gives
+    (([1, 2, 3], [W * 1, W * 2, W * 3]), ([1, 2, 3], [1.0, 2.0, 3.0])),
+    (([torch.tensor(0), torch.tensor(1)], None), ([0.0, 1.0], None)),
+]
+
+
+@pytest.mark.parametrize(("args", "as_floats"), ONE_CURVE, ids=[
+    "range and list", "range alone", "range and array", "array and range", "tuples",
+    "0-d tensors needing grad", "0-d tensors alone",
+])  # fmt: skip
+def test_any_sequence_of_numbers_is_one_curve_as_a_list_of_floats_is(
+    args: tuple[Any, Any], as_floats: tuple[list[float], Any]
+) -> None:
+    import matplotlib.pyplot as plt
+
+    ours = _drawn(plot(*args, axes=plt.figure().add_subplot()))
+    floats = _drawn(plot(*as_floats, axes=plt.figure().add_subplot()))
+    # the book's plot draws one line, x against y (y against its indices when Y is None), fmt "-"
+    x, y = as_floats if as_floats[1] is not None else (range(len(as_floats[0])), as_floats[0])
+    expected = [[float(a), float(b)] for a, b in zip(x, y, strict=True)]
+    assert ours == floats == [(expected, "-", "#1f77b4")]
+    plt.close("all")
+
+
+def test_curves_reads_a_range_or_0d_tensors_as_one_curve() -> None:
+    ((x, y),) = curves(range(3), [1.0, 2.0, 3.0])
+    assert (x.tolist(), y.tolist()) == ([0, 1, 2], [1.0, 2.0, 3.0])
+    ((x, y),) = curves([torch.tensor(2.0), torch.tensor(5.0)], None)
+    assert (x.tolist(), y.tolist()) == ([], [2.0, 5.0])
+    pairs = curves(range(2), [range(2), [torch.tensor(3.0), torch.tensor(4.0)]])  # two curves
+    assert [(x.tolist(), y.tolist()) for x, y in pairs] == [([0, 1], [0, 1]), ([0, 1], [3.0, 4.0])]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from numbers import Integral
+from typing import Any
 
+import numpy as np
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
@@ -19,19 +21,25 @@ TEXT_LABELS_ZH = ("T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "
 
 
 def get_fashion_mnist_labels(
-    labels: Iterable[int] | torch.Tensor, *, lang: str = "en"
+    labels: Iterable[Any] | torch.Tensor | np.ndarray, *, lang: str = "en"
 ) -> list[str]:
     """Return the book's text label of each class index; ``lang="zh"`` gives the Chinese edition's.
 
-    ``labels`` is a tensor (any shape, read in order), a sequence of ints, or one int (a list of one
-    name comes back).
+    Args:
+        labels: class indices in [0, 10): a tensor or NumPy array (any shape, read in order), a
+            sequence of ints (or of one-value tensors/arrays, as ``list(y)`` gives), or one int (a
+            list of one name comes back). Whole-number floats count, as ``int(i)`` reads them.
+        lang: "en" for the English edition's labels, "zh" for the Chinese edition's.
+
+    Returns:
+        One label per index, in order.
 
     See D2L §3.5.1.
     """
     names = {"en": TEXT_LABELS, "zh": TEXT_LABELS_ZH}.get(lang)
     if names is None:
         raise UsageError(f"lang must be 'en' or 'zh', got {lang!r}")
-    if isinstance(labels, torch.Tensor):
+    if isinstance(labels, torch.Tensor | np.ndarray):
         values = labels.reshape(-1).tolist()
     elif isinstance(labels, Integral | float) and not isinstance(labels, bool):
         values = [labels]  # one label, as a 0-d tensor gives: a list of one name
@@ -41,7 +49,7 @@ def get_fashion_mnist_labels(
             f"{type(labels).__name__} {labels!r:.40}; pass e.g. y from a batch, or [3]"
         )
     else:
-        values = list(labels)
+        values = [_one_value(i, value) for i, value in enumerate(labels)]
     out = []
     for value in values:
         if isinstance(value, float) and value.is_integer():
@@ -57,3 +65,19 @@ def get_fashion_mnist_labels(
             )
         out.append(names[int(value)])
     return out
+
+
+def _one_value(i: int, value: Any) -> Any:
+    """Return the number a one-value tensor or NumPy array/scalar holds, as ``int(i)`` reads it."""
+    if isinstance(value, torch.Tensor):
+        count = value.numel()
+    elif isinstance(value, np.ndarray | np.generic):
+        count = value.size
+    else:
+        return value
+    if count == 1:
+        return value.item()  # a Python int, float or bool, then checked like any other label
+    raise UsageError(
+        f"labels[{i}] must be one class index, got a {type(value).__name__} of shape "
+        f"{tuple(value.shape)}; pass one index per label, e.g. y.reshape(-1) or torch.cat(ys)"
+    )

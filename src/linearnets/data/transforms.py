@@ -1,9 +1,9 @@
 """The few torchvision transforms the book uses on Fashion-MNIST: ``ToTensor``, ``Resize``, ``Compose``.
 
-They behave like torchvision's for the images this package meets (PIL images, uint8 arrays and float
-tensors), so ``FashionMNIST(transform=Compose([Resize(64), ToTensor()]))`` reads as in the book without
-torchvision installed. ``Normalize`` (from :mod:`linearnets.data.normalize`) is importable from here
-too. See D2L §3.5.1.
+They behave like torchvision's for the images this package meets (PIL images, uint8 and float
+arrays, float tensors), so ``FashionMNIST(transform=Compose([Resize(64), ToTensor()]))`` reads as in
+the book without torchvision installed. ``Normalize`` (from :mod:`linearnets.data.normalize`) is
+importable from here too. See D2L §3.5.1.
 """
 
 from __future__ import annotations
@@ -25,76 +25,112 @@ __all__ = ["Compose", "Normalize", "Resize", "ToTensor"]
 
 
 class ToTensor:
-    """Turn a PIL image or a uint8 array/tensor (H, W) or (H, W, C) into float32 (C, H, W) in [0, 1].
+    """Turn a PIL image, NumPy array or uint8 tensor (H, W) or (H, W, C) into a tensor (C, H, W).
 
-    Arrays and tensors must be channels last, so that no (C, H, W) input is silently transposed:
-    a 3-d one is read as (H, W, C) only when C is a channel count (1, 2, 3 or 4: L, LA, RGB, RGBA),
-    and a tensor (torch's layout is (C, H, W)) only when H and W are also > 4. A tensor such as
-    ``ds.data[:1]`` (1, 28, 28) is refused: it already is channels-first, so ``.float() / 255`` is
-    what converts it. torchvision refuses tensors altogether; linearnets takes (H, W) and (H, W, C)
-    ones because its ``FashionMNIST`` hands a transform the uint8 tensor (28, 28) when Pillow is
-    missing.
+    uint8 pixels become float32 in [0, 1] (divided by 255); float pixels (a float array or a mode "F"
+    PIL image) keep their values and dtype, as torchvision keeps them. Arrays and tensors must be
+    channels last, so that no (C, H, W) input is silently transposed: a 3-d one is read as (H, W, C)
+    only when C is a channel count (1, 2, 3 or 4: L, LA, RGB, RGBA), and a tensor (torch's layout is
+    (C, H, W)) only when H and W are also > 4. A tensor such as ``ds.data[:1]`` (1, 28, 28) is
+    refused: it already is channels-first, so ``.float() / 255`` is what converts it. torchvision
+    refuses tensors altogether; linearnets takes uint8 (H, W) and (H, W, C) ones because its
+    ``FashionMNIST`` hands a transform the uint8 tensor (28, 28) when Pillow is missing.
 
     See D2L §3.5.1.
     """
 
     def __call__(self, pic: Any) -> torch.Tensor:
-        """Return ``pic`` as float32 (C, H, W), each value divided by 255."""
+        """Return ``pic`` as (C, H, W): uint8 pixels as float32 / 255, float pixels as they are."""
         if isinstance(pic, torch.Tensor):
             array, kind = pic.detach().cpu(), "tensor"
         elif hasattr(pic, "getbands"):  # a PIL image, without importing PIL
-            array, kind = torch.from_numpy(np.array(pic)), "PIL image"
+            array, kind = _from_numpy(np.array(pic), "PIL image"), "PIL image"
         elif isinstance(pic, np.ndarray):
-            array, kind = torch.from_numpy(np.ascontiguousarray(pic)), "array"
+            array, kind = _from_numpy(np.ascontiguousarray(pic), "array"), "array"
         else:
             raise UsageTypeError(
                 f"pic must be a PIL image, a NumPy array or a tensor, got {type(pic).__name__}"
             )
-        if array.dtype != torch.uint8:
-            raise UsageTypeError(
-                f"pic must hold uint8 pixels, got {describe(array)}; convert a PIL image with "
-                "img.convert('L') or 'RGB', or skip ToTensor for float tensors"
-            )
+        # torchvision keeps a float array's values; a float tensor needs no ToTensor at all
+        keep = array.is_floating_point() and kind != "tensor"
+        if array.dtype != torch.uint8 and not keep:
+            raise UsageTypeError(_dtype_refusal(kind, tuple(array.shape), str(array.dtype)))
         if array.ndim == 2:
             array = array.unsqueeze(-1)  # (H, W) -> (H, W, 1)
         if array.ndim != 3:
             raise UsageError(
-                f"pic must be an image (H, W) or (H, W, C), got {describe(array)}; "
-                "pass one image, not a batch"
+                f"pic must be an image (H, W) or (H, W, C), got {_a(kind)} of shape "
+                f"{tuple(array.shape)}; pass one image, not a batch"
             )
         # PIL's layout is known; an array's or a tensor's is read from its shape
         if kind != "PIL image":
-            _check_channels_last(tuple(array.shape), kind)
-        return array.permute(2, 0, 1).to(torch.float32).div_(255).contiguous()  # (C, H, W)
+            _check_channels_last(tuple(array.shape), kind, scale=not keep)
+        chw = array.permute(2, 0, 1)  # (C, H, W)
+        if keep:
+            return chw.contiguous()
+        return chw.to(torch.float32).div_(255).contiguous()
 
     def __repr__(self) -> str:
         return "ToTensor()"
+
+
+_PIXEL_DTYPES = (np.uint8, np.float16, np.float32, np.float64)  # those ToTensor converts
+
+
+def _from_numpy(array: np.ndarray, kind: str) -> torch.Tensor:
+    """Return ``array`` as a tensor sharing its memory, or refuse a dtype ToTensor does not convert."""
+    if array.dtype not in _PIXEL_DTYPES:  # also those torch cannot hold: strings, objects, ...
+        raise UsageTypeError(_dtype_refusal(kind, array.shape, str(array.dtype)))
+    return torch.from_numpy(array)
+
+
+def _dtype_refusal(kind: str, shape: tuple[int, ...], dtype: str) -> str:
+    """Return the message refusing a ``kind`` of pixels of ``dtype``, with the conversion to use."""
+    rule = "uint8 pixels" if kind == "tensor" else "uint8 or float pixels"
+    if kind == "tensor":
+        fix = "a float tensor (C, H, W) needs no ToTensor: use it as it is"
+    elif kind == "array":
+        fix = "convert it with pic.astype(np.uint8) (pixels 0..255) or pic.astype(np.float32)"
+    else:
+        fix = "convert a PIL image with img.convert('L') or 'RGB'"
+    return f"pic must hold {rule}, got {_a(kind)} of shape {tuple(shape)} and dtype {dtype}; {fix}"
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind == "array" else f"a {kind}"
 
 
 _CHANNELS = (1, 2, 3, 4)  # L, LA, RGB, RGBA
 _MIN_SIDE = 4  # a tensor's H and W must exceed this: (3, 4, 4) could be (C, H, W) as well
 
 
-def _check_channels_last(shape: tuple[int, ...], kind: str) -> None:
-    """Raise a UsageError unless ``shape`` (3-d) can only be (H, W, C); see :class:`ToTensor`."""
+def _check_channels_last(shape: tuple[int, ...], kind: str, *, scale: bool = True) -> None:
+    """Raise a UsageError unless ``shape`` (3-d) can only be (H, W, C); see :class:`ToTensor`.
+
+    ``scale`` says whether the pixels are uint8 (divided by 255) or float (kept as they are).
+    """
     height, width, channels = shape
     tensor = kind == "tensor"
     if channels in _CHANNELS and (not tensor or min(height, width) > _MIN_SIDE):
         return
     convert = "pic.float() / 255" if tensor else "torch.from_numpy(pic).float() / 255"
+    if not scale:
+        convert = "torch.from_numpy(pic)"
     if shape[0] in _CHANNELS and channels in _CHANNELS:  # a small tensor: either layout fits
+        hwc = convert.replace("float()", "permute(2, 0, 1).float()")
         fix = (
             f"a {kind} this small could be (C, H, W) or (H, W, C): for (C, H, W) use {convert}, "
-            f"for (H, W, C) use {convert.replace('float()', 'permute(2, 0, 1).float()')}"
+            f"for (H, W, C) use {hwc}"
         )
     elif shape[0] in _CHANNELS:
         fix = f"it already is channels-first (C, H, W): convert it with {convert}, not ToTensor()"
     else:
         fix = "pass one image, e.g. a uint8 (28, 28) tensor"
     sides = f" and H, W > {_MIN_SIDE}" if tensor else ""
+    pixels = "uint8" if scale else "float"
     raise UsageError(
         f"pic must be an image (H, W) or (H, W, C), channels last with C in {_CHANNELS}{sides}, "
-        f"got a uint8 {kind} of shape {shape}; {fix}"
+        f"got a {pixels} {kind} of shape {shape}; {fix}"
     )
 
 
@@ -108,11 +144,15 @@ class Resize:
 
     Args:
         size: the output (h, w), or the length of the shorter side.
+        antialias: torchvision's switch, for tensors only: True (the default) antialiases; False or
+            None (torchvision's legacy value, False for tensors) interpolates plainly, as
+            ``F.interpolate(..., antialias=False)``. PIL images are always antialiased, as in
+            torchvision, since PIL offers no other bilinear filter.
 
     See D2L §3.5.1.
     """
 
-    def __init__(self, size: int | Sequence[int]) -> None:
+    def __init__(self, size: int | Sequence[int], *, antialias: bool | None = True) -> None:
         if isinstance(size, int) and not isinstance(size, bool):
             self.size: int | tuple[int, int] = check_positive_int("size", size)
         elif isinstance(size, Sequence) and len(size) == 2:
@@ -123,6 +163,12 @@ class Resize:
                 f"size must be a positive int or a pair (h, w), got {describe(size)}; "
                 "pass e.g. Resize(64)"
             )
+        if antialias is not None and not isinstance(antialias, bool):
+            raise UsageTypeError(
+                f"antialias must be True, False or None, got {describe(antialias)}; pass e.g. "
+                "Resize(64, antialias=True)"
+            )
+        self.antialias = antialias
 
     def _output_size(self, height: int, width: int) -> tuple[int, int]:
         if isinstance(self.size, tuple):
@@ -182,7 +228,7 @@ class Resize:
             x,
             size=size,
             mode="bilinear",
-            antialias=True,
+            antialias=bool(self.antialias),  # None is torchvision's False for tensors
             align_corners=False,
         )
         if not batch.is_floating_point():  # integer pixels: rounded into the dtype's range
@@ -195,7 +241,8 @@ class Resize:
         return out if img.ndim == 4 else out.squeeze(0)
 
     def __repr__(self) -> str:
-        return f"Resize(size={self.size})"
+        extra = "" if self.antialias is True else f", antialias={self.antialias}"
+        return f"Resize(size={self.size}{extra})"
 
 
 def _float_for(dtype: torch.dtype) -> torch.dtype:

@@ -74,7 +74,11 @@ def _fmt_error(fmt: str) -> str:
 
 
 def check_limits(name: str, limits: Any) -> Any:
-    """Return axis limits if they are None or two finite, different numbers (low, high), else raise."""
+    """Return axis limits as (low, high) floats if they are None or two finite numbers, else raise.
+
+    Equal limits pass: matplotlib warns and widens them (e.g. (1, 1) to (0.95, 1.05)), as it does
+    for the book's ``xlim=[1, num_epochs]`` with one epoch.
+    """
     if limits is None:
         return None
     try:
@@ -83,18 +87,26 @@ def check_limits(name: str, limits: Any) -> Any:
         raise UsageTypeError(
             f"{name} must be two numbers (low, high), got {limits!r:.40}; pass e.g. {name}=[0, 1]"
         ) from None
-    if not (math.isfinite(low) and math.isfinite(high)) or low == high:
+    if not (math.isfinite(low) and math.isfinite(high)):
         raise UsageError(
-            f"{name} must be two different finite numbers (low, high), got {limits!r:.40}; pass "
+            f"{name} must be two finite numbers (low, high), got {limits!r:.40}; pass "
             f"e.g. {name}=[0, 1]"
         )
     return low, high
 
 
 def _has_one_axis(X: Any) -> bool:
+    """Return whether ``X`` is one curve: a 1-d array/tensor, or a sequence whose first item is a number.
+
+    The book's rule, for any sequence (a range, a tuple, a list of 0-d tensors), not lists alone.
+    """
     if hasattr(X, "ndim"):
         return bool(X.ndim == 1)
-    return isinstance(X, list | tuple) and len(X) > 0 and not hasattr(X[0], "__len__")
+    if isinstance(X, str | bytes | Mapping) or not hasattr(X, "__len__") or len(X) == 0:
+        return False
+    first = next(iter(X))
+    # a 0-d tensor has __len__ (that raises), yet it is one number
+    return getattr(first, "ndim", None) == 0 or not hasattr(first, "__len__")
 
 
 def _check_many(name: str, value: Any) -> None:
@@ -110,6 +122,13 @@ def _check_many(name: str, value: Any) -> None:
 
 def _curve(name: str, values: Any) -> np.ndarray:
     """Return one curve's values as a 1-d NumPy array of real numbers, or raise naming ``name``."""
+    if (
+        not hasattr(values, "ndim")
+        and isinstance(values, Sequence)
+        and not isinstance(values, str | bytes)
+    ):
+        # numbers that are 0-d tensors (e.g. [l.mean() for ...]) may need grad or sit on a GPU
+        values = [as_numpy(v) if hasattr(v, "detach") else v for v in values]
     try:
         arr = as_numpy(values)
     except (TypeError, ValueError, RuntimeError):  # ragged lists, tensors needing grad, ...

@@ -6,7 +6,7 @@ See D2L §3.5 and §3.6.7.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +75,8 @@ def _image_list(imgs: Any, limit: int) -> list[np.ndarray]:
 
 
 def _title_list(titles: Any, limit: int) -> list[Any] | None:
-    """Return the first ``limit`` of ``titles`` (any iterable, a generator too) as a list; ``None`` stays."""
+    """Return the first ``limit`` of ``titles`` (any iterable, a generator too) as a list; ``None`` and
+    an empty sequence give ``None``."""
     if titles is None:
         return None
     if isinstance(titles, str | bytes):  # each character would become a title
@@ -93,6 +94,8 @@ def _title_list(titles: Any, limit: int) -> list[Any] | None:
             f"titles must be an iterable of titles, one per image, got {titles!r:.40}; "
             "pass e.g. titles=[str(y.item())]"
         )
+    if isinstance(titles, Sized) and len(titles) == 0:
+        return None  # the book's `if titles:` draws no titles for titles=[]
     # an endless generator is read only this far; a label tensor's items print as "3", not "tensor(3)"
     return [_scalar(t) for t in itertools.islice(titles, limit)]
 
@@ -159,7 +162,8 @@ def show_images(
             NumPy arrays (H, W)/(H, W, C) or PIL images.
         num_rows, num_cols: the grid's shape, each ≥ 1.
         titles: one title per drawn image (at least as many as images drawn): a list, a tuple, a
-            generator, any iterable; only the titles of the images drawn are read.
+            generator, any iterable; only the titles of the images drawn are read. An empty one
+            (``[]``) draws no titles, as the book's ``if titles:`` does.
         scale: inches per grid cell.
         out: save the figure there too; PNG, SVG or PDF by the extension. Outside Jupyter the figure
             is then not kept by pyplot, so saving many figures does not grow memory.
