@@ -160,6 +160,15 @@ def test_resize_int_keeps_the_aspect_ratio() -> None:
     assert Resize(10)(Image.new("L", (30, 47))).size == (10, 15)
 
 
+@pytest.mark.parametrize("size", [[10], (10,)])
+def test_resize_reads_a_one_item_sequence_as_the_shorter_side(size: Any) -> None:
+    """torchvision: "if size is a sequence of length 1, it will be interpreted as (size[0], )",
+    the shorter side, as an int is."""
+    x = torch.rand(1, 30, 47)
+    assert torch.equal(Resize(size)(x), Resize(10)(x))
+    assert tuple(Resize(size)(x).shape) == (1, 10, 15)
+
+
 def test_resize_uint8_tensor_stays_uint8() -> None:
     x = torch.randint(
         0, 256, (1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)

@@ -143,7 +143,7 @@ class Resize:
     torchvision does).
 
     Args:
-        size: the output (h, w), or the length of the shorter side.
+        size: the output (h, w), or the length of the shorter side (an int, or a sequence of one).
         antialias: torchvision's switch, for tensors only: True (the default) antialiases; False or
             None (torchvision's legacy value, False for tensors) interpolates plainly, as
             ``F.interpolate(..., antialias=False)``. PIL images are always antialiased, as in
@@ -153,6 +153,8 @@ class Resize:
     """
 
     def __init__(self, size: int | Sequence[int], *, antialias: bool | None = True) -> None:
+        if isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 1:
+            size = size[0]  # torchvision reads a one-item sequence as the shorter side's length
         if isinstance(size, int) and not isinstance(size, bool):
             self.size: int | tuple[int, int] = check_positive_int("size", size)
         elif isinstance(size, Sequence) and len(size) == 2:
