@@ -20,8 +20,10 @@ from linearnets.data.cache import (
     open_regular,
     open_sink,
     read_exact,
+    remove_stale_temps,
     replace_entry,
     save_index,
+    try_lock,
 )
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
@@ -244,3 +246,26 @@ def test_open_sink_gives_a_temporary_file_next_to_the_copy(tmp_path: Path) -> No
 def test_open_sink_in_a_cache_that_cannot_be_written_is_none(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("in the way")
     assert open_sink(tmp_path / "file" / "copy.bin") is None
+
+
+def test_open_sink_holds_its_file_locked_and_removes_a_killed_runs(tmp_path: Path) -> None:
+    copy = tmp_path / "fashion-mnist" / "copy.bin"
+    copy.parent.mkdir()
+    killed = copy.parent / ".copy.bin.abcd1234.tmp"  # left by kill -9: nobody holds it
+    killed.write_bytes(b"part")
+    sink = open_sink(copy)
+    assert sink is not None and not killed.exists()
+    f, tmp = sink
+    with f, tmp.open("rb") as other:
+        assert not try_lock(other)  # held by its writer until it is closed
+        remove_stale_temps(copy.parent, cache.COPY_TEMP)
+        assert tmp.exists()
+    remove_stale_temps(copy.parent, cache.COPY_TEMP)  # its writer is done with it
+    assert not tmp.exists()
+
+
+def test_save_index_removes_a_killed_runs_temporary_index(tmp_path: Path) -> None:
+    killed = tmp_path / ".verified.json.x1y2z3_4.tmp"
+    killed.write_text("{")
+    save_index(tmp_path / "verified.json", "k", {"size": 1})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["verified.json"]

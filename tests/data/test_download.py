@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gzip
 import io
 import os
 import signal
@@ -42,7 +43,7 @@ class Server:
     most: far past any bound the client should keep, but a client that keeps everything fails the test
     rather than filling the disk),
     /trickle/ one byte every 50 ms, /drip/ 1 KiB every 50 ms, /burst/ half the file at once then
-    16 bytes every 50 ms, /garbage/ no HTTP status line, /bad-redirect/ a redirect to a malformed URL, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
+    16 bytes every 50 ms, /hang/ half the file then nothing, /garbage/ no HTTP status line, /bad-redirect/ a redirect to a malformed URL, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
     bytes a mirror may send (announced, or not)."""
 
     def __init__(self, tiny: Tiny) -> None:
@@ -100,6 +101,10 @@ class Server:
                         self.endless(body)
                     elif kind in PACES:
                         self.paced(body, *PACES[kind])
+                    elif kind == "hang":  # half the file, then silence (until the test ends)
+                        self.wfile.write(body[: len(body) // 2])
+                        self.wfile.flush()
+                        owner.closed.wait(10)
                     elif kind == "burst":
                         self.wfile.write(body[: len(body) // 2])
                         self.paced(body[len(body) // 2 :], 16, 0.05)
@@ -432,12 +437,18 @@ def test_a_mirror_sending_too_much_is_given_up(
     assert not (tmp_path / "b").exists()
 
 
-def test_a_plain_file_under_the_gz_name_is_within_the_bound(
+def test_a_plain_file_served_under_the_gz_name_is_saved_gzipped(
     server: Server, tiny: Tiny, tmp_path: Path
 ) -> None:
+    """Within the bound, and saved as a real gzip: gzip tools (and Keras, mnist_reader) read it."""
     folder = _get(tmp_path, tiny, [server.mirror("plain")])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.gz" for n in tiny.files)
     for name in tiny.files:
-        assert (folder / f"{name}.gz").read_bytes() == tiny.raw[name]
+        with gzip.open(folder / f"{name}.gz") as f:  # the oracle: Python's gzip module
+            assert f.read() == tiny.raw[name]
+    found = find_fashion_mnist(tmp_path, checksums=tiny.files)
+    for name, path in found.paths.items():
+        assert read_verified(path, name, expected=tiny.files[name])[0] == tiny.raw[name]
 
 
 def test_a_trickling_mirror_is_given_up(server: Server, tiny: Tiny, tmp_path: Path) -> None:
@@ -481,7 +492,7 @@ def test_stale_temporary_files_are_removed(server: Server, tiny: Tiny, tmp_path:
     ]
     stale[2].write_bytes(b"partial")
     os.utime(stale[2], (time.time() - 120, time.time() - 120))
-    starting = _part(raw, "t10k-images-idx3-ubyte", age=1.0)  # just made, not locked yet
+    killed_now = _part(raw, "t10k-images-idx3-ubyte", age=1.0)  # killed a second ago: unlocked
     others = [
         f".{FIRST}.gz.abc.part",  # not mkstemp's 8 characters
         f".{FIRST}.gz.ABCDEFGH.part",
@@ -499,8 +510,8 @@ def test_stale_temporary_files_are_removed(server: Server, tiny: Tiny, tmp_path:
     with running.open("rb") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another download is writing it
         _get(tmp_path / "root", tiny, [server.mirror("good")])
-    assert not any(p.exists() for p in stale)
-    assert running.exists() and starting.exists() and (tmp_path / "target").read_text() == "kept"
+    assert not any(p.exists() for p in stale) and not killed_now.exists()
+    assert running.exists() and (tmp_path / "target").read_text() == "kept"
     assert all((raw / name).read_text() == "the user's" for name in others)
     assert (raw / f".{FIRST}.gz.dirdirdi.part").is_dir()
     assert (raw / f".{FIRST}.gz.linklink.part").is_symlink()
@@ -809,3 +820,88 @@ def test_a_redirect_to_a_malformed_url_is_given_up(
     with pytest.raises(DatasetError, match=rf"bad-redirect/{FIRST}\.gz: Invalid IPv6 URL\)"):
         _get(tmp_path / "b", tiny, [server.mirror("bad-redirect")])
     assert not (tmp_path / "b").exists()
+
+
+def test_a_mirror_silent_after_part_of_the_body_stalled(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """It answered (headers and bytes came): not "no answer", but stalled after what it sent."""
+    half = len(tiny.gz[FIRST]) // 2
+    with pytest.raises(
+        DatasetError,
+        match=rf"hang/{FIRST}\.gz: sent its headers and {half} bytes, then nothing for 0\.3 s "
+        r"\(stalled\)\)",
+    ):
+        _get(tmp_path / "a", tiny, [server.mirror("hang")], timeout=0.3)
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_read_only_folder_holding_every_valid_file_is_not_written(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """torchvision's FashionMNIST(download=True) skips the download when the files are there, so
+    nothing needs writing: a read-only folder (here: os.access says so) is fine."""
+    raw = tiny.write(tmp_path / "FashionMNIST" / "raw")
+    monkeypatch.setattr(download.os, "access", lambda path, mode: False)
+    assert _get(tmp_path, tiny, [server.mirror("good")]) == raw
+    monkeypatch.setattr(download, "FASHION_MNIST_FILES", tiny.files)
+    assert main(["data", "download", "--data-dir", str(tmp_path), "--mirror", server.mirror("good")]) == 0  # fmt: skip
+    assert f"verified in {raw}" in capsys.readouterr().out
+    assert server.requests == []
+    (raw / f"{FIRST}.gz").unlink()  # now something must be written: refused as before
+    with pytest.raises(UsageError, match=r"got .* \(not writable\)"):
+        _get(tmp_path, tiny, [server.mirror("good")])
+
+
+def test_a_folder_in_the_way_stops_at_once_naming_it(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """No mirror can fix a local problem: one message, no mirror tried, nothing blamed on them."""
+    raw = tiny.write(tmp_path / "FashionMNIST" / "raw")
+    (raw / f"{FIRST}.gz").unlink()
+    (raw / f"{FIRST}.gz" / "sub").mkdir(parents=True)
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path, tiny, [server.mirror("good"), server.mirror("good2")])
+    assert str(info.value) == (
+        f"cannot save the download as {raw / FIRST}.gz (Is a directory: a folder is in the way); "
+        f"move {raw / FIRST}.gz away, or pass another --data-dir"
+    )
+    assert server.requests == [] and (raw / f"{FIRST}.gz" / "sub").is_dir()
+
+
+def test_a_full_disk_stops_at_once_naming_the_file(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fetch.os, "fsync", full)
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror("good"), server.mirror("good2")])
+    raw = tmp_path / "root" / "FashionMNIST" / "raw"
+    assert str(info.value) == (
+        f"cannot save the download as {raw / FIRST}.gz (No space left on device); free some space "
+        f"on the disk that holds {raw}, or pass another --data-dir"
+    )
+    assert server.requests == [f"/good/{FIRST}.gz"]  # the second mirror is not blamed too
+    assert not (tmp_path / "root").exists()  # no temporary file, no empty folder
+
+
+def test_a_rejected_local_file_is_named_when_every_mirror_fails(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    raw = tiny.write(tmp_path / "FashionMNIST" / "raw")
+    (raw / f"{FIRST}.gz").write_bytes(tiny.gz[FIRST][:-100])  # truncated
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path, tiny, [server.mirror("missing")])
+    message = str(info.value)
+    assert message.startswith(f"could not download {FIRST}.gz from any mirror (")
+    assert (
+        f"; it was needed because the file there was rejected: {raw / FIRST}.gz: expected a "
+        "complete gzip stream, got one cut short" in message
+    )
+    assert message.endswith(download.NO_NETWORK_FIX)

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from linearnets.data import fetch
+from linearnets.data import cache, fetch
 from linearnets.data.fetch import failure_reason, remove_stale_parts, try_mirror
 from linearnets.errors import DatasetError
 
@@ -271,13 +271,38 @@ def test_only_this_modules_temporary_file_names_are_removed(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
 
 
-def test_a_file_younger_than_a_minute_is_kept(tmp_path: Path) -> None:
-    young, old = tmp_path / f".{FIRST}.gz.aaaaaaaa.part", tmp_path / f".{FIRST}.gz.bbbbbbbb.part"
-    for path, age in ((young, 50.0), (old, 70.0)):
-        path.write_text("x")
-        _age(path, age)
-    remove_stale_parts(tmp_path, [FIRST])
-    assert young.exists() and not old.exists()
+def test_a_killed_downloads_file_is_removed_however_recent(tmp_path: Path) -> None:
+    """kill -9, then the retry at once: the part is seconds old, but nobody holds it locked."""
+    part = tmp_path / f".{FIRST}.gz.aaaaaaaa.part"
+    part.write_text("x")  # just written
+    with part.open("rb") as held:
+        assert fetch._lock(held)  # a live download's
+        remove_stale_parts(tmp_path, [FIRST])
+        assert part.exists()
+    remove_stale_parts(tmp_path, [FIRST])  # its writer is gone
+    assert not part.exists()
+
+
+def test_a_file_removed_before_its_writer_locked_it_is_made_again(
+    mirror: Mirror, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another download's clean-up runs between mkstemp and the lock: the download makes a new file."""
+    real_mkstemp = cache.tempfile.mkstemp
+    made: list[str] = []
+
+    def mkstemp_then_cleanup(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        fd, name = real_mkstemp(*args, **kwargs)
+        made.append(name)
+        if len(made) == 1:
+            remove_stale_parts(tmp_path, [FIRST])  # not locked yet: taken for a killed one's
+            assert not Path(name).exists()
+        return fd, name
+
+    monkeypatch.setattr(cache.tempfile, "mkstemp", mkstemp_then_cleanup)
+    _try(mirror, tiny, tmp_path)
+    assert len(made) == 2  # the first was removed, so a second was made
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{FIRST}.gz"]
+    assert (tmp_path / f"{FIRST}.gz").read_bytes() == tiny.gz[FIRST]
 
 
 def test_a_folder_that_cannot_be_listed_is_nothing_to_clean(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -265,4 +266,38 @@ def test_nothing_found_names_every_place_searched(places: dict[str, Path], tiny:
         f"Fashion-MNIST was not found (searched {places['env']} (from $LINEARNETS_DATA, which "
         f"lacks train-images-idx3-ubyte, t10k-labels-idx1-ubyte), {places['debian']}, data, "
         f"../data, {keras}); {HOW_TO_GET}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda p: (p / "sub").mkdir(parents=True), "a folder"),
+        (lambda p: os.mkfifo(p), "a FIFO"),
+        (lambda p: p.symlink_to(p.parent / "gone"), "a broken link"),
+    ],
+    ids=["folder", "fifo", "broken-link"],
+)
+def test_what_stands_in_place_of_a_file_is_named(
+    tiny: Tiny, tmp_path: Path, make: Any, what: str
+) -> None:
+    root = tiny.write(tmp_path / "root")
+    (root / "t10k-labels-idx1-ubyte.gz").unlink()
+    make(root / "t10k-labels-idx1-ubyte.gz")
+    with pytest.raises(
+        UsageError,
+        match=rf"which lacks t10k-labels-idx1-ubyte \(t10k-labels-idx1-ubyte\.gz there is {what}\);",
+    ):
+        find_fashion_mnist(root, checksums=tiny.files)
+
+
+def test_a_data_file_passed_as_the_folder_is_told_to_pass_its_folder(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    root = tiny.write(tmp_path / "root")
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(root / "train-images-idx3-ubyte.gz", checksums=tiny.files)
+    assert str(info.value) == (
+        f"root must be an existing folder, got the file {root}/train-images-idx3-ubyte.gz; pass "
+        f"the folder that holds it ({root}) instead"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import weakref
 from typing import Any, ClassVar
 
@@ -168,10 +169,24 @@ def test_attributes(images: torch.Tensor, labels: torch.Tensor) -> None:
     assert floats.num_classes is None and floats.feature_shape == (4,)
 
 
-def test_no_shuffle_batches_are_views(images: torch.Tensor, labels: torch.Tensor) -> None:
-    loader = ArrayLoader(images.float(), labels, 5, shuffle=False)
-    X, y = next(iter(loader))
-    assert X.data_ptr() == loader.features.data_ptr() and y.data_ptr() == loader.labels.data_ptr()
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("kind", ["uint8", "float"])
+def test_a_batch_changed_in_place_leaves_the_data_alone(
+    images: torch.Tensor, labels: torch.Tensor, shuffle: bool, kind: str
+) -> None:
+    """torch's DataLoader yields new tensors (the oracle): zeroing a batch changes no later epoch."""
+    features = images if kind == "uint8" else images.float()
+    dataset = torch.utils.data.TensorDataset(features.clone(), labels.clone())
+    for batches in (
+        torch.utils.data.DataLoader(dataset, batch_size=5, shuffle=False),
+        ArrayLoader(features, labels, 5, shuffle=shuffle),
+    ):
+        for X, y in batches:
+            X.zero_()
+            y.zero_()
+        assert sorted(int(i) for _, y in batches for i in y) == sorted(labels.tolist())
+        assert sum(float(X.sum()) for X, _ in batches) > 0
+    assert torch.equal(dataset.tensors[1], labels)  # the oracle's data: untouched as well
 
 
 def test_the_generator_draws_one_permutation_per_epoch(images: torch.Tensor) -> None:
@@ -271,6 +286,7 @@ def _fashion_sized(n: int) -> torch.Tensor:
             r"60,000 images of 200×200 pixels take 9,600,000,000 bytes",
         ),
         (1, 10**6, r"got batch_size=1 and resize=1000000: .*; lower resize to 23170 or less"),
+        (256, 30000, r"got batch_size=256 and resize=30000: .*; lower resize to 1448 or less$"),
     ],
 )
 def test_a_batch_over_2_gib_is_refused_before_allocating(
@@ -284,6 +300,34 @@ def test_a_batch_over_2_gib_is_refused_before_allocating(
             shuffle=False,
             resize=resize,
         )
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "resize"), [(256, 30000), (256, 2000), (1, 10**6), (60000, 400), (10**6, 200)]
+)
+def test_every_value_the_error_suggests_is_accepted(batch_size: int, resize: int) -> None:
+    """Feed each suggested batch_size or resize back: accepted; one more: refused again."""
+    y = torch.zeros(60000, dtype=torch.long)
+    with pytest.raises(UsageError) as info:
+        ArrayLoader(_fashion_sized(60000), y, batch_size, shuffle=False, resize=resize)
+    suggested = re.findall(r"lower (batch_size|resize) to (\d+) or less", str(info.value))
+    assert suggested
+    for name, value in suggested:
+        options = {"batch_size": batch_size, "resize": resize, name: int(value)}
+        ArrayLoader(_fashion_sized(60000), y, options["batch_size"], shuffle=False, resize=options["resize"])  # fmt: skip
+        options[name] += 1
+        with pytest.raises(UsageError):
+            ArrayLoader(_fashion_sized(60000), y, options["batch_size"], shuffle=False, resize=options["resize"])  # fmt: skip
+
+
+def test_resize_0_is_told_to_use_none() -> None:
+    """The book's `if resize:` reads 0 as "no resize": the fix names resize=None (or a size)."""
+    with pytest.raises(
+        UsageError,
+        match=r"resize must be a positive integer \(>= 1\), got 0; pass resize=None to keep the "
+        r"images' own size \(28×28 for Fashion-MNIST\), or a size such as resize=64",
+    ):
+        ArrayLoader(U8, Y, 2, shuffle=False, resize=0)
 
 
 def test_the_largest_batch_is_capped_by_the_dataset() -> None:
@@ -314,7 +358,7 @@ def test_a_batch_of_exactly_2_gib_is_allowed() -> None:
     with pytest.raises(
         UsageError,
         match=r"2 images of 16385×16385 pixels take 2,147,745,800 bytes \(2\.00 GiB\); lower "
-        r"batch_size to 1 or less at resize=16385, or lower resize$",
+        r"batch_size to 1 or less at resize=16385, or lower resize to 16384 or less$",
     ):
         ArrayLoader(_fashion_sized(2), y, 2, shuffle=False, resize=16385)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import gzip
 import hashlib
 import json
 import os
 import signal
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -119,11 +121,29 @@ def test_a_same_size_change_with_its_time_put_back_is_never_read(
         assert path.stat().st_size == stat.st_size
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert path.stat().st_mtime_ns == stat.st_mtime_ns
-    if gz:  # what is read is the verified, CRC-checked copy: still the right content
-        assert _read(path, tiny, tmp_path / "cache") == (tiny.raw[NAME], False)
-        return
-    with pytest.raises(DatasetError, match="expected MD5"):  # the file itself: checked again
+    # the file itself is checked again, a .gz too (not only the copy of its content in the cache);
+    # its stored block holds the content verbatim, so the CRC-32 of the whole .gz would not change
+    with pytest.raises(DatasetError, match="expected MD5"):
         _read(path, tiny, tmp_path / "cache")
+
+
+def test_a_gz_with_a_byte_damaged_and_its_time_put_back_is_verified_again(
+    tiny: Tiny, tmp_path: Path, md5_calls: list[int]
+) -> None:
+    """Bit rot in a .gz that was verified (then cached): ``gzip -t`` refuses it, and so must we."""
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    assert _read(path, tiny, tmp_path / "cache") == (tiny.raw[NAME], True)
+    assert _read(path, tiny, tmp_path / "cache") == (tiny.raw[NAME], False)  # warm: no MD5
+    stat = path.stat()
+    damaged = bytearray(tiny.gz[NAME])
+    damaged[len(damaged) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(gzip.BadGzipFile):  # the oracle: Python's gzip module
+        gzip.decompress(bytes(damaged))
+    with pytest.raises(DatasetError, match=rf"{NAME}\.gz: expected a valid gzip stream"):
+        _read(path, tiny, tmp_path / "cache")
+    assert len(md5_calls) == 2  # verified again, not served from the cache
 
 
 def test_default_cache_is_linearnets_cache_dir(tiny: Tiny, tmp_path: Path) -> None:
@@ -241,7 +261,9 @@ def test_mismatch_names_the_file_and_the_fix(
             _read(path, tiny, cache)
         message = str(info.value)
         assert message.startswith(str(path))
-        assert "apt-get install" in message and "linearnets data download" in message
+        # the file is there, so the package is installed: a plain install would do nothing
+        assert "apt-get install --reinstall dataset-fashion-mnist" in message
+        assert "linearnets data download" in message
     assert not (cache / "verified.json").exists()
     assert [p for p in cache.rglob("*") if p.is_file()] == []  # no copy, no temporary file
 
@@ -358,12 +380,18 @@ def test_a_full_disk_at_the_copys_last_flush_only_loses_the_copy(
     cache = tmp_path / "cache"
     open_sink = verify.open_sink
 
-    class FullAtClose:
+    class FullAtFlush:
         def __init__(self, f: Any) -> None:
             self.f = f
 
         def write(self, data: bytes) -> int:
             return int(self.f.write(data))
+
+        def fileno(self) -> int:
+            return int(self.f.fileno())
+
+        def flush(self) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
 
         def close(self) -> None:
             self.f.close()
@@ -372,10 +400,71 @@ def test_a_full_disk_at_the_copys_last_flush_only_loses_the_copy(
     def sink(copy: Path) -> Any:
         opened = open_sink(copy)
         assert opened is not None
-        return FullAtClose(opened[0]), opened[1]
+        return FullAtFlush(opened[0]), opened[1]
 
     monkeypatch.setattr(verify, "open_sink", sink)
     assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
     assert list((cache / "fashion-mnist").iterdir()) == []  # no copy, no temporary file
     index = json.loads((cache / "verified.json").read_text())
     assert index[str(path.resolve())]["md5"] == tiny.files[NAME][1]  # the file itself is verified
+
+
+def test_a_full_disk_mid_copy_never_puts_a_partial_copy_in_place(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(verify, "CHUNK", 1000)  # several chunks: the disk fills after the first
+    open_sink = verify.open_sink
+
+    class FullAfterOne:
+        def __init__(self, f: Any) -> None:
+            self.f, self.writes = f, 0
+
+        def write(self, data: bytes) -> int:
+            self.writes += 1
+            if self.writes > 1:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return int(self.f.write(data))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.f, name)
+
+    def sink(copy: Path) -> Any:
+        opened = open_sink(copy)
+        assert opened is not None
+        return FullAfterOne(opened[0]), opened[1]
+
+    monkeypatch.setattr(verify, "open_sink", sink)
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    assert list((cache / "fashion-mnist").iterdir()) == []  # no partial copy, no temporary file
+
+
+def _temp(folder: Path, name: str) -> Path:
+    """Make a copy's temporary file as a run killed mid-copy (kill -9) leaves it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, made = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.write(fd, b"part of a copy")
+    os.close(fd)
+    return Path(made)
+
+
+def test_temporary_files_of_a_killed_run_are_removed_and_a_live_ones_kept(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """As a download's .part files: only one that no live process holds locked is removed."""
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    copies = cache / "fashion-mnist"
+    killed = [_temp(copies, NAME), _temp(copies, "t10k-images-idx3-ubyte")]
+    killed.append(_temp(cache, "verified.json"))
+    live = _temp(copies, "t10k-labels-idx1-ubyte")
+    kept = [copies / "notes.tmp", cache / ".verified.json.abc.tmp"]  # not mkstemp's names
+    for other in kept:
+        other.write_text("the user's")
+    with live.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another run is writing it
+        assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    assert not any(p.exists() for p in killed) and live.exists()
+    assert all(p.read_text() == "the user's" for p in kept)
+    assert sorted(p.name for p in copies.iterdir()) == sorted([NAME, live.name, "notes.tmp"])

@@ -5,6 +5,11 @@ The cache folder is ``$LINEARNETS_CACHE_DIR``, else ``$XDG_CACHE_HOME/linearnets
 :mod:`linearnets.data.verify` keeps. A missing, corrupt or read-only cache only costs a
 re-verification, never an error; so does an entry of the wrong kind (a folder or a FIFO where a file
 belongs), replaced when it can be (an empty folder) and else left alone.
+
+Temporary files (the cache's, and a download's ``.part`` files) are locked (``flock``) from the moment
+they are made until they are renamed or removed: one that nobody holds locked was left by a killed
+process (the system drops the locks of a dead one), and the next run removes it, at once, while
+files that live writers hold are kept (:func:`remove_stale_temps`).
 """
 
 from __future__ import annotations
@@ -13,23 +18,42 @@ import contextlib
 import io
 import json
 import os
+import re
 import stat
+import sys
 import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 
+if sys.platform != "win32":
+    import fcntl
+
 __all__ = [
     "cache_dir",
+    "commit_temp",
     "load_index",
     "new_buffer",
+    "open_locked_temp",
     "open_regular",
     "open_sink",
     "read_exact",
+    "remove_stale_temps",
     "replace_entry",
     "save_index",
+    "temp_pattern",
+    "try_lock",
 ]
+
+
+def temp_pattern(prefix: str, suffix: str) -> re.Pattern[str]:
+    """Return the pattern of the names ``mkstemp(prefix=prefix, suffix=suffix)`` gives (8 of [a-z0-9_])."""
+    return re.compile(rf"{re.escape(prefix)}[a-z0-9_]{{8}}{re.escape(suffix)}")
+
+
+# any copy's ".NAME.XXXXXXXX.tmp": the copies' folder holds nothing else
+COPY_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
 def cache_dir() -> Path:
@@ -60,17 +84,36 @@ def save_index(path: Path, key: str, entry: dict[str, Any]) -> None:
     index[key] = entry
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".verified.", suffix=".tmp", dir=path.parent)
+        prefix = f".{path.name}."
+        remove_stale_temps(path.parent, temp_pattern(prefix, ".tmp"))
+        f, tmp = open_locked_temp(path.parent, prefix=prefix, suffix=".tmp")
     except OSError:
         return  # a read-only cache is not an error: the next run verifies again
+    text = io.TextIOWrapper(f, encoding="utf-8")
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(index, f, indent=1, sort_keys=True)
+        json.dump(index, text, indent=1, sort_keys=True)
+        text.flush()
     except OSError:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            tmp.unlink()
+        with contextlib.suppress(OSError):
+            text.close()
         return
-    replace_entry(Path(tmp), path)
+    commit_temp(text, tmp, path)
+
+
+def commit_temp(f: IO[Any], tmp: Path, entry: Path) -> None:
+    """Move the flushed temporary file ``f`` at ``tmp`` to ``entry`` and close it; never an error.
+
+    Renamed while still open where the system allows it (not Windows), so the lock keeps another
+    run's clean-up off the file until it has its final name.
+    """
+    if sys.platform == "win32":  # where only a closed file can be renamed
+        with contextlib.suppress(OSError):
+            f.close()
+    replace_entry(tmp, entry)
+    with contextlib.suppress(OSError):
+        f.close()
 
 
 def replace_entry(tmp: Path, entry: Path) -> None:
@@ -135,10 +178,67 @@ def read_exact(path: Path, size: int) -> memoryview | None:
 
 
 def open_sink(copy: Path) -> tuple[BinaryIO, Path] | None:
-    """Return a temporary file next to ``copy`` and its path, or ``None`` if the cache is not writable."""
+    """Return a locked temporary file next to ``copy`` and its path, or ``None`` if the cache is not
+    writable; stale temporary files of killed runs in that folder are removed first."""
     try:
         copy.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{copy.name}.", suffix=".tmp", dir=copy.parent)
+        remove_stale_temps(copy.parent, COPY_TEMP)
+        return open_locked_temp(copy.parent, prefix=f".{copy.name}.", suffix=".tmp")
     except OSError:
         return None
-    return os.fdopen(fd, "wb"), Path(tmp)
+
+
+def try_lock(f: BinaryIO, *, wait: bool = False) -> bool:
+    """Lock the open file ``f`` (``flock``, exclusive); return False if another holds it or the file
+    system has no locks. ``wait``: wait for a holder to let go instead of returning False."""
+    if sys.platform == "win32":
+        return True  # a file open elsewhere cannot be deleted there anyway
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError:
+        return False  # held by a live writer, or a file system without locks: keep it
+    return True
+
+
+def open_locked_temp(folder: Path, *, prefix: str, suffix: str) -> tuple[BinaryIO, Path]:
+    """Create a temporary file in ``folder``, locked while it stays open; return it and its path.
+
+    Between its creation and the lock another run's :func:`remove_stale_temps` may take it for a
+    killed run's file and remove it (holding the lock, which this waits for): then another is made.
+
+    Raises:
+        OSError: the folder cannot take a new file.
+    """
+    while True:
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+        f = os.fdopen(fd, "wb")
+        if not try_lock(f, wait=True) or os.fstat(fd).st_nlink:
+            return f, Path(name)  # still linked (or no locks here: nobody removes it either)
+        f.close()
+
+
+def remove_stale_temps(folder: Path, pattern: re.Pattern[str]) -> None:
+    """Remove the regular files in ``folder`` whose names match ``pattern`` and that no live process
+    holds locked (see the module doc); links, folders, FIFOs and failures are left alone."""
+    try:
+        names = [p for p in folder.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return  # a folder that cannot be listed: nothing to clean
+    for path in names:
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to delete
+            _remove_if_unlocked(path)
+
+
+def _remove_if_unlocked(path: Path) -> None:
+    """Remove ``path`` if it is a regular file nobody holds locked; hold the lock while removing it."""
+    if sys.platform == "win32":
+        return  # no flock: a live writer's file cannot be told from a dead one's
+    # O_NOFOLLOW: a link's target is never locked; O_NONBLOCK: a FIFO never blocks the open
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or not try_lock(f):
+            return
+        now = path.lstat()  # the same file still (not renamed away and another made)?
+        if (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
+            path.unlink()

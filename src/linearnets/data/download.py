@@ -6,7 +6,10 @@ file, the last good one first; :mod:`linearnets.data.fetch` moves one file from 
 place, verified and atomically. A mirror fails, and the next one is tried, when it sends more than a
 gzip of the file can hold or sends slower than :data:`MIN_BYTES_PER_SECOND`. Temporary files of a
 download that was killed are removed by the next one; a failed call also removes the empty folders
-it made. Files already present and valid are not downloaded again.
+it made. Files already present and valid are not downloaded again, and then nothing is written:
+a read-only folder holding the four valid files is fine (torchvision skips the download too). A
+failure on this machine (a full disk, a folder where a file goes) stops the download at once: no
+other mirror can fix it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from linearnets._fs import fsync_dir
 from linearnets.data.fetch import (
     MIN_BYTES_PER_SECOND,
+    LocalFileError,
     failure_reason,
     remove_stale_parts,
     try_mirror,
@@ -61,12 +65,15 @@ def _current(folder: Path, name: str) -> Path | None:
     return next((p for p in (folder / name, folder / f"{name}.gz") if p.is_file()), None)
 
 
-def _is_valid(path: Path, name: str, expected: tuple[int, str]) -> bool:
+def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
+    """Return why the present file ``path`` is not a valid ``name`` (``None``: it is valid)."""
     try:
         read_verified(path, name, expected=expected)
-    except (DatasetError, OSError):
-        return False
-    return True
+    except DatasetError as exc:
+        return str(exc)  # names the file and what is wrong with it
+    except OSError as exc:
+        return f"{path} cannot be read ({exc.strerror or type(exc).__name__})"
+    return None
 
 
 def _is_http_url(mirror: object) -> bool:
@@ -89,20 +96,28 @@ def _download_one(
     *,
     timeout: float,
     progress: bool,
+    defect: str | None = None,
 ) -> str:
-    """Download ``name`` into ``dest`` from the first mirror that serves it intact; return that mirror."""
+    """Download ``name`` into ``dest`` from the first mirror that serves it intact; return that mirror.
+
+    ``defect`` says why the file present there was rejected, for the error when every mirror fails.
+    """
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + f"/{name}.gz"
         try:
             try_mirror(url, name, expected, dest, timeout=timeout, progress=progress)
+        except LocalFileError:
+            raise  # this machine's problem (a full disk, a folder in the way): no mirror can help
         except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
             failures.append(f"{url}: {failure_reason(exc, timeout)}")
             continue
         fsync_dir(dest)
         return mirror
+    why = f"; it was needed because the file there was rejected: {defect}" if defect else ""
     raise DatasetError(
-        f"could not download {name}.gz from any mirror ({'; '.join(failures)}); {NO_NETWORK_FIX}"
+        f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
+        f"{NO_NETWORK_FIX}"
     )
 
 
@@ -141,18 +156,40 @@ def _remove_empty(folders: list[Path]) -> None:
             return  # not empty: its parents are not empty either
 
 
-def _prepare(root: Path, names: dict[str, tuple[int, str]]) -> tuple[Path, list[Path]]:
-    """Return the folder to download into, made and writable, with the folders made for it."""
-    created: list[Path] = []
+def _locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
+    """Return the folder the files are (or go) in under ``root``; refuse a ``root`` that is a file."""
     try:
         if root.exists() and not root.is_dir():
             raise UsageError(
                 f"root must be a folder to download into, got the file {root}; pass a folder path"
             )
-        dest = _destination(root, names)
+        return _destination(root, names)
+    except OSError as exc:  # a symlink loop, a folder that cannot be searched
+        raise UsageError(
+            f"root must be a folder that can hold the download, got {root} "
+            f"({exc.strerror or type(exc).__name__}); pass a folder you can write to"
+        ) from None
+
+
+def _defects(dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | None]:
+    """Return each file that must be downloaded into ``dest``, with why the one there was rejected
+    (``None``: there is none)."""
+    needed: dict[str, str | None] = {}
+    for name, expected in names.items():
+        current = _current(dest, name)
+        defect = None if current is None else _defect(current, name, expected)
+        if current is None or defect is not None:
+            needed[name] = defect
+    return needed
+
+
+def _prepare(root: Path, dest: Path) -> list[Path]:
+    """Make ``dest`` (under ``root``) if missing and check it can be written; return the folders made."""
+    created: list[Path] = []
+    try:
         created = _missing_folders(dest)
         dest.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a symlink loop, a file on the path, a folder that cannot be written
+    except OSError as exc:  # a file on the path, a folder that cannot be written
         _remove_empty(created)
         raise UsageError(
             f"root must be a folder that can hold the download, got {root} "
@@ -163,24 +200,25 @@ def _prepare(root: Path, names: dict[str, tuple[int, str]]) -> tuple[Path, list[
             f"root must be a folder that can hold the download, got {root} (not writable); pass "
             "a folder you can write to"
         )
-    return dest, created
+    return created
 
 
-def _download_missing(
+def _download_needed(
     dest: Path,
     names: dict[str, tuple[int, str]],
+    needed: dict[str, str | None],
     mirrors: Sequence[str],
     *,
     timeout: float,
     progress: bool,
 ) -> None:
-    """Download each file that is missing or corrupt in ``dest``, the last good mirror first."""
+    """Download each file in ``needed`` (missing or rejected) into ``dest``, the last good mirror first."""
     order = list(mirrors)
-    for name, expected in names.items():
+    for name, defect in needed.items():
         current = _current(dest, name)
-        if current is not None and _is_valid(current, name, expected):
-            continue
-        good = _download_one(name, expected, dest, order, timeout=timeout, progress=progress)
+        good = _download_one(
+            name, names[name], dest, order, timeout=timeout, progress=progress, defect=defect
+        )
         if current is not None and current.name == name:
             current.unlink()  # a corrupt plain file would shadow the new .gz
         order.remove(good)
@@ -217,18 +255,25 @@ def download_fashion_mnist(
         The folder holding the four verified files.
 
     Raises:
-        UsageError: ``root`` is not a folder, or a mirror is not an http(s) URL.
-        DatasetError: every mirror failed for some file; the message lists each failure and the fix.
+        UsageError: ``root`` is not a folder, or cannot be written while some file is missing.
+        DatasetError: every mirror failed for some file (the message lists each failure, the local
+            file rejected if one was, and the fix), or the file cannot be saved on this machine
+            (a full disk, a folder in the way; :class:`~linearnets.data.fetch.LocalFileError`).
 
     See D2L §3.5.1.
     """
     names = checksums or FASHION_MNIST_FILES
     timeout = check_positive_float("timeout", timeout, fix="pass e.g. timeout=30")
     _check_mirrors(mirrors)
-    dest, created = _prepare(Path(root).expanduser(), names)
+    root = Path(root).expanduser()
+    dest = _locate(root, names)
+    remove_stale_parts(dest, names)  # nothing to clean (or no right to) is no error
+    needed = _defects(dest, names)
+    if not needed:
+        return dest  # nothing to write: the folder need not be writable
+    created = _prepare(root, dest)
     try:
-        remove_stale_parts(dest, names)
-        _download_missing(dest, names, mirrors, timeout=timeout, progress=progress)
+        _download_needed(dest, names, needed, mirrors, timeout=timeout, progress=progress)
     except BaseException:
         _remove_empty(created)  # no empty FashionMNIST/raw stays behind (also on Ctrl-C)
         raise

@@ -5,41 +5,84 @@ MD5), synced to disk and only then renamed into place with the usual permissions
 umask), so an interrupted or corrupt download never leaves a file that looks valid. The transfer
 fails when the mirror has not sent its whole response headers within ``timeout`` seconds, sends
 more than a gzip of the file can hold, or sends slower than :data:`MIN_BYTES_PER_SECOND`;
-:func:`failure_reason` (or the error itself) says why in a few words. Temporary files of a download
-that was killed are removed by the next one (:func:`remove_stale_parts`).
+:func:`failure_reason` (or the error itself) says why in a few words. A mirror that serves the file
+not gzipped has it gzipped here, so every download is a ``.gz`` that gzip tools read. Temporary files
+are locked while written, so the next download removes those of a killed one at once
+(:func:`remove_stale_parts`). A failure on this machine (a full disk, a folder in the way) is a
+:class:`LocalFileError`, which no other mirror can fix.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import gzip
 import hashlib
 import http.client
 import os
 import re
-import stat
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from linearnets._fs import new_file_mode
 from linearnets.data import http_deadline
-from linearnets.data.idx import decompress
+from linearnets.data.cache import open_locked_temp, remove_stale_temps, try_lock
+from linearnets.data.idx import GZIP_MAGIC, decompress
 from linearnets.errors import DatasetError
 
-if sys.platform != "win32":
-    import fcntl
-
-__all__ = ["MIN_BYTES_PER_SECOND", "failure_reason", "remove_stale_parts", "try_mirror"]
+__all__ = [
+    "MIN_BYTES_PER_SECOND",
+    "LocalFileError",
+    "failure_reason",
+    "remove_stale_parts",
+    "try_mirror",
+]
 
 CHUNK = 1 << 16
 MIN_BYTES_PER_SECOND = 1 << 10  # over any `timeout` seconds; a slower mirror is given up
-STALE_AFTER = 60.0  # seconds: a temporary file younger than this may be a starting download's
 PART_SUFFIX = ".part"  # temporary files: .NAME.gz.XXXXXXXX.part (mkstemp's 8 characters)
+_lock = try_lock  # a download's temporary file is locked until it is renamed (or removed)
+
+
+class LocalFileError(DatasetError):
+    """Saving a download on this machine failed (a full disk, a folder in the way): no mirror's fault."""
+
+
+class _DiskError(Exception):
+    """An OSError of a local write, sync or rename, told apart from the network's own OSErrors."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@contextlib.contextmanager
+def _on_disk() -> Iterator[None]:
+    """Mark an OSError raised inside as this machine's (see :class:`_DiskError`)."""
+    try:
+        yield
+    except OSError as exc:
+        raise _DiskError(exc) from exc
+
+
+def local_error(exc: OSError, target: Path) -> LocalFileError:
+    """Return the error for a failure to save ``target``: the path, the problem and the fix."""
+    problem, other = exc.strerror or type(exc).__name__, "or pass another --data-dir"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = f"free some space on the disk that holds {target.parent}, {other}"
+    elif exc.errno in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+        problem = f"{problem}: a folder is in the way" if target.is_dir() else problem
+        fix = f"move {target} away, {other}"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "pass a --data-dir you can write to"
+    else:
+        fix = f"check that disk, {other}"
+    return LocalFileError(f"cannot save the download as {target} ({problem}); {fix}")
 
 
 def _max_body(size: int) -> int:
@@ -51,48 +94,16 @@ def _max_body(size: int) -> int:
     return size + size // 100 + (64 << 10)
 
 
-def _lock(f: BinaryIO) -> bool:
-    """Lock ``f`` for this open file without waiting; return False if another holds the lock.
-
-    A download holds the lock on its temporary file until the rename, so only the file of a killed
-    download (whose locks the system released) can be locked by another.
-    """
-    if sys.platform == "win32":
-        return True  # a file open elsewhere cannot be deleted there anyway
-    try:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False  # held by a running download, or a file system without locks: keep it
-    return True
-
-
 def remove_stale_parts(folder: Path, names: Iterable[str]) -> None:
-    """Delete this module's temporary files in ``folder`` left by killed downloads (SIGTERM, kill -9)."""
+    """Delete this module's temporary files in ``folder`` left by killed downloads (SIGTERM, kill -9).
+
+    A running download holds its file locked from creation to rename, so any such file nobody holds
+    is a dead one's, however recent; links, folders and FIFOs named like one are left alone.
+    """
     pattern = re.compile(
         "|".join(rf"\.{re.escape(n)}\.gz\.[a-z0-9_]{{8}}{re.escape(PART_SUFFIX)}" for n in names)
     )
-    try:
-        parts = [p for p in folder.iterdir() if pattern.fullmatch(p.name)]
-    except OSError:
-        return  # a folder that cannot be listed: nothing to clean
-    for path in parts:
-        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to delete
-            if _is_stale(path):
-                path.unlink()
-
-
-def _is_stale(path: Path) -> bool:
-    """Whether ``path`` is a regular file, older than a minute, that no running download holds locked.
-
-    The age rule covers the moment between a download creating its file and locking it.
-    """
-    info = path.lstat()
-    if not stat.S_ISREG(info.st_mode):
-        return False  # never open a link or a FIFO
-    if time.time() - info.st_mtime < STALE_AFTER:
-        return False
-    with path.open("rb") as f:
-        return _lock(f)
+    remove_stale_temps(folder, pattern)
 
 
 def _copy_body(
@@ -107,11 +118,12 @@ def _copy_body(
     limit, least = _max_body(size), MIN_BYTES_PER_SECOND * timeout
     received, window_start, window_received = 0, time.monotonic(), 0
     # read1 returns what has arrived: no call waits longer than the socket timeout
-    while chunk := _read_some(response, received):
+    while chunk := _read_some(response, received, timeout):
         received += len(chunk)
         if received > limit:
             raise DatasetError(f"sent more than {limit} bytes for a file of {size} bytes (too big)")
-        f.write(chunk)
+        with _on_disk():
+            f.write(chunk)
         update(len(chunk))
         now = time.monotonic()
         if now - window_start >= timeout:
@@ -123,17 +135,22 @@ def _copy_body(
     return received
 
 
-def _read_some(response: http.client.HTTPResponse, received: int) -> bytes:
+def _read_some(response: http.client.HTTPResponse, received: int, timeout: float) -> bytes:
     """Return the next bytes that have arrived (``b""`` at the end of the body).
 
     A chunked body cut off mid-chunk raises ``IncompleteRead`` holding only that call's bytes: the
-    error names the whole count received instead.
+    error names the whole count received instead. A mirror silent for ``timeout`` s after its
+    headers answered, but stalled: the error says after how many bytes.
     """
     try:
         return response.read1(CHUNK)
     except http.client.IncompleteRead as exc:
         raise DatasetError(
             f"the connection closed after {received + len(exc.partial)} bytes (truncated)"
+        ) from None
+    except TimeoutError:
+        raise DatasetError(
+            f"sent its headers and {received} bytes, then nothing for {timeout:g} s (stalled)"
         ) from None
 
 
@@ -164,25 +181,43 @@ def _fetch(url: str, f: BinaryIO, *, size: int, timeout: float, progress: bool, 
             raise DatasetError(
                 f"the transfer stopped after {received} of {total} bytes (truncated)"
             )
-    f.flush()
-    os.fsync(f.fileno())  # on disk before the rename makes it visible
+    with _on_disk():
+        f.flush()
 
 
-def _check(tmp: Path, name: str, expected: tuple[int, str]) -> None:
-    """Raise DatasetError unless ``tmp`` holds ``name`` (decompressed size and MD5)."""
+def _check(tmp: Path, name: str, expected: tuple[int, str]) -> bytes | None:
+    """Raise DatasetError unless ``tmp`` holds ``name`` (decompressed size and MD5); return its
+    content if ``tmp`` is not gzipped (``None`` if it is)."""
     size, md5 = expected
-    data = decompress(tmp.read_bytes(), name="the downloaded file", limit=size)
+    with _on_disk():
+        body = tmp.read_bytes()
+    data = decompress(body, name="the downloaded file", limit=size)
     if len(data) != size:
         raise DatasetError(f"expected {size} bytes once decompressed, got {len(data)}")
     found = hashlib.md5(data, usedforsecurity=False).hexdigest()
     if found != md5:
         raise DatasetError(f"expected MD5 {md5} once decompressed, got {found}")
+    return None if body.startswith(GZIP_MAGIC) else data
+
+
+def _gzip_into(f: BinaryIO, data: bytes) -> None:
+    """Replace the content of ``f`` by ``data`` gzipped.
+
+    A mirror that serves the plain file would otherwise leave it under the ``.gz`` name, which
+    gzip, Keras and the Debian package's ``mnist_reader`` cannot read; gzipped, it is the same
+    kind of file every other mirror gives.
+    """
+    f.seek(0)
+    f.truncate()
+    f.write(gzip.compress(data, compresslevel=6, mtime=0))
+    f.flush()
 
 
 def failure_reason(exc: BaseException, timeout: float) -> str:
     """Return a short description of why one mirror failed."""
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}"
+    # a TimeoutError here came before the headers were in (one in the body says "stalled")
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return f"no answer within {timeout:g} s (timed out)"
     if isinstance(exc, urllib.error.URLError):
@@ -195,18 +230,47 @@ def failure_reason(exc: BaseException, timeout: float) -> str:
 def try_mirror(
     url: str, name: str, expected: tuple[int, str], dest: Path, *, timeout: float, progress: bool
 ) -> None:
-    """Download ``url`` into ``dest/name.gz`` through a locked temporary file; raise if it fails."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.gz.", suffix=PART_SUFFIX, dir=dest)
-    tmp = Path(tmp_name)
+    """Download ``url`` into ``dest/name.gz`` through a locked temporary file; raise if it fails.
+
+    Raises:
+        LocalFileError: the file cannot be saved in ``dest`` (a full disk, a folder in its place).
+        DatasetError, OSError, http.client.HTTPException, ValueError: the mirror failed.
+    """
+    target = dest / f"{name}.gz"
+    if target.is_dir() and not target.is_symlink():  # known before any byte is fetched
+        raise local_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), target)
     try:
-        with os.fdopen(fd, "wb") as f:
-            _lock(f)  # held until the rename: another call's clean-up leaves this file alone
+        _save(url, name, expected, dest, target, timeout=timeout, progress=progress)
+    except _DiskError as exc:
+        raise local_error(exc.error, target) from None
+
+
+def _save(
+    url: str,
+    name: str,
+    expected: tuple[int, str],
+    dest: Path,
+    target: Path,
+    *,
+    timeout: float,
+    progress: bool,
+) -> None:
+    """Download ``url`` into ``target``; local OSErrors come out as :class:`_DiskError`."""
+    with _on_disk():
+        f, tmp = open_locked_temp(dest, prefix=f".{name}.gz.", suffix=PART_SUFFIX)
+    try:
+        with f:  # locked until the rename: another call's clean-up leaves this file alone
             _fetch(url, f, size=expected[0], timeout=timeout, progress=progress, desc=f"{name}.gz")
-            _check(tmp, name, expected)
-            os.chmod(tmp, new_file_mode())  # not mkstemp's 0o600: a shared folder is readable
-            if sys.platform != "win32":
-                os.replace(tmp, dest / f"{name}.gz")
+            plain = _check(tmp, name, expected)
+            with _on_disk():
+                if plain is not None:
+                    _gzip_into(f, plain)
+                os.fsync(f.fileno())  # on disk before the rename makes it visible
+                os.chmod(tmp, new_file_mode())  # not mkstemp's 0o600: a shared folder is readable
+                if sys.platform != "win32":
+                    os.replace(tmp, target)
         if sys.platform == "win32":  # where only a closed file can be renamed (or deleted)
-            os.replace(tmp, dest / f"{name}.gz")
+            with _on_disk():
+                os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)  # also on Ctrl-C: no partial file stays behind

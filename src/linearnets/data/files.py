@@ -16,13 +16,21 @@ another copy than the one the user pointed at.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
 
-__all__ = ["DEBIAN_DIR", "FASHION_MNIST_FILES", "HOW_TO_GET", "Found", "find_fashion_mnist"]
+__all__ = [
+    "DEBIAN_DIR",
+    "FASHION_MNIST_FILES",
+    "HOW_TO_GET",
+    "HOW_TO_REPLACE",
+    "Found",
+    "find_fashion_mnist",
+]
 
 # decompressed size and MD5 of each file (Debian re-gzipped them, so .gz hashes differ from upstream)
 FASHION_MNIST_FILES: dict[str, tuple[int, str]] = {
@@ -39,6 +47,12 @@ KERAS_DIR = Path(".keras") / "datasets" / "fashion-mnist"  # under the home fold
 HOW_TO_GET = (
     "get it with 'sudo apt-get install dataset-fashion-mnist', or 'linearnets data download --data-dir DIR' "
     "where a network exists, then pass --data-dir DIR (or set LINEARNETS_DATA)"
+)
+# for a file that is there but damaged: a plain "apt-get install" does nothing for an installed package
+HOW_TO_REPLACE = (
+    "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the Debian "
+    "package's files; elsewhere 'linearnets data download --data-dir DIR' replaces a damaged file "
+    "where a network exists"
 )
 
 
@@ -111,10 +125,33 @@ def _candidates() -> list[tuple[str, Path | None]]:
 
 
 def _missing(root: Path, names: dict[str, tuple[int, str]]) -> list[str]:
-    """Return the files ``root`` lacks, in whichever layout holds more of them."""
-    return min(
-        ([n for n in names if _file(folder, n) is None] for folder in _layouts(root)), key=len
+    """Return the files ``root`` lacks, in whichever layout holds more of them, each with what stands
+    in its place, if anything (e.g. ``t10k-labels-idx1-ubyte (t10k-labels-idx1-ubyte.gz there is a
+    folder)``)."""
+    folder, lacking = min(
+        ((f, [n for n in names if _file(f, n) is None]) for f in _layouts(root)),
+        key=lambda found: len(found[1]),
     )
+    return [_in_the_way(folder, name) for name in lacking]
+
+
+def _in_the_way(folder: Path, name: str) -> str:
+    """Return ``name``, with what is in ``folder`` under its name (or its .gz) that is no file."""
+    for path in (folder / name, folder / f"{name}.gz"):
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            continue  # nothing there
+        if stat.S_ISLNK(mode):
+            kind = "a link to something that is no file" if path.exists() else "a broken link"
+        elif stat.S_ISDIR(mode):
+            kind = "a folder"
+        elif stat.S_ISFIFO(mode):
+            kind = "a FIFO"
+        else:
+            kind = "no regular file"
+        return f"{name} ({path.name} there is {kind})"
+    return name
 
 
 def find_fashion_mnist(
@@ -148,6 +185,11 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
             "root='~/data' (--data-dir on the command line)"
         )
     root = Path(root).expanduser()
+    if root.exists() and not root.is_dir():  # e.g. one of the data files itself
+        raise UsageError(
+            f"root must be an existing folder, got the file {root}; pass the folder that holds "
+            f"it ({root.parent}) instead"
+        )
     if not root.is_dir():
         # "root" is --data-dir on the command line (the CLI names it so)
         raise UsageError(f"root must be an existing folder, got {root}; {HOW_TO_GET}")

@@ -1,7 +1,8 @@
 """The fast iterator: the whole dataset as one tensor in memory, batches sliced from it (D2L §3.5.3).
 
-No per-item Python work: each batch is one index gather (or a view when not shuffling), converted to
-float32 and resized as a whole batch. In a data-parallel run every rank draws the same permutation from
+No per-item Python work: each batch is one index gather (or one slice copy when not shuffling),
+converted to float32 and resized as a whole batch; like torch's ``DataLoader``, every batch is new
+memory, never a view of the dataset. In a data-parallel run every rank draws the same permutation from
 its identically seeded generator and takes its share of each global batch.
 """
 
@@ -60,10 +61,13 @@ def _check_batch_bytes(images: torch.Tensor, batch_size: int, resize: int | None
             given += f" (capped at the {n:,} images there are)"
         if resized:
             names, given = "batch_size and resize", f"{given} and resize={resize}"
+        # the largest side whose batch of `rows` images fits: every value suggested is accepted
+        side = math.isqrt(MAX_BATCH_BYTES // (4 * rows))
         if resized and most:
             fix = f"lower batch_size to {most} or less at resize={resize}, or lower resize"
+            fix += f" to {side} or less" if side else ""
         elif resized:
-            fix = f"lower resize to {math.isqrt(MAX_BATCH_BYTES // 4)} or less"
+            fix = f"lower resize to {side} or less" if side else "lower batch_size and resize"
         elif most:
             fix = f"lower batch_size to {most} or less"
         else:  # converted to float32 before any resize
@@ -99,7 +103,13 @@ def _check_tensors(features: torch.Tensor, labels: torch.Tensor, resize: int | N
     if not labels.is_floating_point() and labels.ndim != 1:
         raise UsageError(f"labels must be 1-d class indices (N,), got shape {tuple(labels.shape)}")
     if resize is not None:
-        check_positive_int("resize", resize)
+        # the book's `if resize:` takes 0 for "no resize"; here that is None
+        check_positive_int(
+            "resize",
+            resize,
+            fix="pass resize=None to keep the images' own size (28×28 for Fashion-MNIST), or a "
+            "size such as resize=64",
+        )
         if features.dtype != torch.uint8 or features.ndim != 3:
             raise UsageError(
                 f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}"
@@ -207,10 +217,14 @@ class ArrayLoader:
             torch.randperm(n, generator=self.generator).to(self.device) if self.shuffle else None
         )
         labels, convert, rank, step = self.labels, self._convert, self.rank, self.world_size
+        convert_copies = self.features.dtype == torch.uint8
         for start in range(0, n, size):
             if order is None:
                 rows = slice(start + rank, min(start + size, n), step)
-                X, y = flat[rows], labels[rows]  # views, no copy
+                # copies, as torch's DataLoader yields: a batch changed in place (y.zero_()) must
+                # not change the dataset; uint8 rows are copied by their conversion to float32
+                X = flat[rows] if convert_copies else flat[rows].clone()
+                y = labels[rows].clone()
             else:
                 # index_select on 2-d rows is ~3x faster than advanced indexing of (B, H, W)
                 idx = order[start + rank : start + size : step]

@@ -1,9 +1,11 @@
 """Verifying the Fashion-MNIST files once: decompressed size and MD5, remembered between runs (D2L §3.5.1).
 
-A verified file is remembered in ``<cache>/verified.json`` by resolved path, size and mtime, so later
-runs skip the hash. For a gzipped file its decompressed bytes are kept too (``<cache>/fashion-mnist/``,
-checked by CRC-32 when read back), so later runs skip inflating. Where the cache is, and why a broken
-one never fails a run: :mod:`linearnets.data.cache`.
+A verified file is remembered in ``<cache>/verified.json`` by resolved path, size and mtime, with the
+CRC-32 of its content, so later runs skip the hash. For a gzipped file its decompressed bytes are kept
+too (``<cache>/fashion-mnist/``, checked by CRC-32 when read back), so later runs skip inflating; the
+``.gz`` itself is checksummed (Adler-32, a few GB/s, alongside reading the copy) on every run all
+the same, so a byte damaged in it with its size and time unchanged is caught. Where the cache is, and why a
+broken one never fails a run: :mod:`linearnets.data.cache`.
 
 Inflating dominates a first load, so it runs in this thread while a second one hashes, copies and
 writes each chunk (zlib and hashlib release the GIL).
@@ -11,7 +13,9 @@ writes each chunk (zlib and hashlib release the GIL).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,33 +23,62 @@ from typing import Any, BinaryIO
 
 from linearnets.data.cache import (
     cache_dir,
+    commit_temp,
     load_index,
     new_buffer,
+    open_regular,
     open_sink,
     read_exact,
-    replace_entry,
     save_index,
 )
-from linearnets.data.files import HOW_TO_GET
+from linearnets.data.files import HOW_TO_REPLACE
 from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
 from linearnets.errors import DatasetError
 
 __all__ = ["cache_dir", "read_verified"]
 
 CHUNK = 2 << 20  # inflate this much, then hand it to the hashing thread
+SUM_CHUNK = 1 << 20  # read the .gz in pieces this big: one buffer, reused, stays in the CPU cache
+
+
+def _file_sum(path: Path) -> int | None:
+    """Return the Adler-32 of the bytes of the regular file ``path`` (``None``: it cannot be read).
+
+    Not CRC-32: a gzip file ends with the CRC-32 of its content, so for stored (incompressible)
+    blocks an edit together with its new trailer leaves the CRC-32 of the whole file unchanged.
+    """
+    f = open_regular(path)
+    if f is None:
+        return None
+    total, buf = 1, bytearray(SUM_CHUNK)  # 1: Adler-32's starting value
+    view = memoryview(buf)
+    try:
+        with f:
+            while n := f.readinto(buf):
+                total = zlib.adler32(view[:n], total)
+    except OSError:
+        return None
+    return total
 
 
 def _remembered(path: Path, copy: Path, size: int, entry: dict[str, Any]) -> memoryview | None:
     """Return the verified content without the MD5: the plain file itself, or the checked copy.
 
-    Either is CRC-32-checked against the value recorded when it was verified (~20 ms for the
-    training images, against ~70 ms for the MD5): a same-size file edited with its time put back
-    (``touch -r``, ``cp -p`` or ``rsync -t`` of another file, bit rot) is verified again.
+    The content is CRC-32-checked against the value recorded when it was verified (~20 ms for the
+    training images, against ~70 ms for the MD5), and a ``.gz`` itself is Adler-32-checked (in
+    another thread meanwhile): a same-size file edited with its time put back (``touch -r``,
+    ``cp -p`` or ``rsync -t`` of another file, bit rot) is verified again.
     """
-    data = read_exact(path if not entry.get("gzip") else copy, size)
-    if data is None or zlib.crc32(data) != entry.get("crc32"):
-        return None  # no copy, or a changed or damaged one: verify the file again
-    return data
+    if not entry.get("gzip"):
+        data = read_exact(path, size)
+        return data if data is not None and zlib.crc32(data) == entry.get("crc32") else None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linearnets-sum") as pool:
+        own = pool.submit(_file_sum, path)
+        data = read_exact(copy, size)
+        intact = data is not None and zlib.crc32(data) == entry.get("crc32")
+        if own.result() != entry.get("gz_adler32"):
+            return None  # the .gz changed (or an entry from before its sum was kept): verify it
+    return data if intact else None  # no copy, or a damaged one: verify the file again
 
 
 class _Digest:
@@ -71,8 +104,9 @@ class _Digest:
 
 def _inflate_hashed(
     raw: bytes, path: Path, name: str, size: int, sink: BinaryIO | None
-) -> tuple[memoryview, str, int]:
-    """Return the inflated content of ``raw`` with its MD5 and CRC-32, writing it to ``sink`` too."""
+) -> tuple[memoryview, str, int, bool]:
+    """Return the inflated content of ``raw`` with its MD5 and CRC-32, writing it to ``sink`` too;
+    the last value says whether every chunk reached ``sink``."""
     digest = _Digest(size, sink)
     produced = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linearnets-md5") as pool:
@@ -86,9 +120,9 @@ def _inflate_hashed(
         found = "more" if produced > size else str(produced)
         raise DatasetError(
             f"{path}: expected {size} bytes of {name} once decompressed, got {found}; "
-            f"the file is truncated or another file — {HOW_TO_GET}"
+            f"the file is truncated or another file — {HOW_TO_REPLACE}"
         )
-    return digest.buf, digest.md5.hexdigest(), digest.crc
+    return digest.buf, digest.md5.hexdigest(), digest.crc, digest.sink is not None
 
 
 def _verify(
@@ -97,27 +131,36 @@ def _verify(
     """Read ``path``, check its decompressed size and MD5, keep a copy if gzipped; return it and its entry."""
     with path.open("rb") as f:
         gz = f.read(2) == GZIP_MAGIC
-    opened = open_sink(copy) if gz else None
+    if not gz:
+        data, found, crc = _hash_plain(path, name, size)
+        _check_md5(path, name, md5, found)
+        return data, {"md5": md5, "gzip": False, "crc32": crc}
+    raw = path.read_bytes()
+    opened = open_sink(copy)
     try:
-        if gz:
-            data, found, crc = _inflate_hashed(
-                path.read_bytes(), path, name, size, opened[0] if opened else None
-            )
-        else:
-            data, found, crc = _hash_plain(path, name, size)
-        if found != md5:
-            raise DatasetError(
-                f"{path}: expected MD5 {md5} for the decompressed {name}, got {found}; "
-                f"the file is corrupt — {HOW_TO_GET}"
-            )
+        data, found, crc, complete = _inflate_hashed(
+            raw, path, name, size, opened[0] if opened else None
+        )
+        _check_md5(path, name, md5, found)
         if opened is not None:
-            _keep_copy(*opened, copy)
+            _keep_copy(*opened, copy, size=size if complete else -1)
     except BaseException:
         if opened is not None:
-            opened[0].close()
-            opened[1].unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                opened[1].unlink()
+            with contextlib.suppress(OSError):
+                opened[0].close()
         raise
-    return data, {"md5": md5, "gzip": gz, "crc32": crc}
+    return data, {"md5": md5, "gzip": True, "crc32": crc, "gz_adler32": zlib.adler32(raw)}
+
+
+def _check_md5(path: Path, name: str, md5: str, found: str) -> None:
+    """Raise DatasetError if the MD5 ``found`` for the content of ``path`` is not ``md5``."""
+    if found != md5:
+        raise DatasetError(
+            f"{path}: expected MD5 {md5} for the decompressed {name}, got {found}; "
+            f"the file is corrupt — {HOW_TO_REPLACE}"
+        )
 
 
 def _hash_plain(path: Path, name: str, size: int) -> tuple[memoryview, str, int]:
@@ -127,21 +170,32 @@ def _hash_plain(path: Path, name: str, size: int) -> tuple[memoryview, str, int]
     if plain is None:
         raise DatasetError(
             f"{path}: expected {size} bytes of {name} once decompressed, got {file_size}; "
-            f"the file is truncated or another file — {HOW_TO_GET}"
+            f"the file is truncated or another file — {HOW_TO_REPLACE}"
         )
     return plain, hashlib.md5(plain, usedforsecurity=False).hexdigest(), zlib.crc32(plain)
 
 
-def _keep_copy(sink: BinaryIO, tmp: Path, copy: Path) -> None:
-    """Close the verified copy written to ``sink`` at ``tmp`` and move it to ``copy``; never an error."""
+def _keep_copy(sink: BinaryIO, tmp: Path, copy: Path, *, size: int) -> None:
+    """Move the verified copy written to ``sink`` at ``tmp`` to ``copy`` if it holds all ``size``
+    bytes, else drop it; never an error.
+
+    The copy is flushed and its size checked before the rename, so a write lost to a full disk never
+    puts a partial copy in place.
+    """
     try:
-        sink.close()
+        sink.flush()
+        whole = os.fstat(sink.fileno()).st_size == size
     except OSError:  # a full disk at the last flush only loses the copy
-        tmp.unlink(missing_ok=True)
-    else:
-        # the copy appears only once its content is verified; a cache that cannot take it (a
-        # folder in the way, a read-only cache) costs the next run an inflate only
-        replace_entry(tmp, copy)
+        whole = False
+    if whole:
+        # a cache that cannot take it (a folder in the way, a read-only cache) costs the next run
+        # an inflate only
+        commit_temp(sink, tmp, copy)
+        return
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+    with contextlib.suppress(OSError):
+        sink.close()
 
 
 def read_verified(
