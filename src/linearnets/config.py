@@ -203,7 +203,10 @@ class SoftmaxConfig:
         check_choice("plot", self.plot, PLOT_MODES)
         _set(self, guard=check_bool("guard", self.guard))
         if self.resize is not None:
-            _set(self, resize=check_positive_int("resize", self.resize, maximum=MAX_RESIZE))
+            fix = f"pass a side from 1 to {MAX_RESIZE}, e.g. resize=64, or None for the images' own"
+            _set(
+                self, resize=check_positive_int("resize", self.resize, maximum=MAX_RESIZE, fix=fix)
+            )
             size = self.batch_size * self.resize**2 * 4
             if size > MAX_BATCH_BYTES:
                 raise UsageError(
