@@ -225,7 +225,7 @@ def test_fit_tells_to_call_a_function_passed_for_its_batches() -> None:
     with pytest.raises(
         UsageTypeError,
         match=r"train_iter must be an iterable of \(X, y\) batches, got function; call it to get "
-        r"the batches, or a DataLoader",
+        r"the batches, or pass a DataLoader",
     ):
         fit(net, _pairs, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)  # type: ignore[arg-type]
 

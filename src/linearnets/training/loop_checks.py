@@ -67,7 +67,7 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
     ``DataLoader`` would start its workers.
     """
     if not (hasattr(batches, "__iter__") or hasattr(batches, "__getitem__")):
-        called = "; call it to get the batches, or" if callable(batches) else "; pass"
+        called = "; call it to get the batches, or pass" if callable(batches) else "; pass"
         raise UsageTypeError(
             f"{name} must be an iterable of (X, y) batches, got {type(batches).__name__}{called} "
             "a DataLoader, a list of (X, y) pairs or load_array((X, y), batch_size)"
