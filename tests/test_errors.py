@@ -582,7 +582,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "data-huge-label": (
             lambda: load_classification_file(_labels_npz(tmp, [0, 10**9, 0, 10**9])),
             DatasetError,
-            r"labels must be class indices 0..C-1 with C at most 100000, got the label 1e\+09 in y "
+            r"labels must be class indices 0..C-1 with C at most 100000, got the label 1000000000 in y "
             r"among 2 distinct labels; relabel",
         ),
     }
@@ -754,12 +754,12 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--out", "{tmp}/run", "--device", "cpu"], Setup(_run_folder), 2, r"already holds a run .*--resume", id="softmax-out-holds-run"),
     pytest.param(["softmax", "--data", "{tmp}/missing.npz", "--device", "cpu"], None, 2, r"--data .*missing.npz does not exist", id="softmax-data-missing"),
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: (t / "d.npz").write_bytes(b"not a zip")), 1, r"is not a readable .npz file", id="softmax-data-not-npz"),
-    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"], y=BLOBS["y"] + 0.5)), 1, r"d.npz: y must hold integer class labels, got dtype float64; use y.astype\(int\)", id="softmax-data-float-labels"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"], y=BLOBS["y"] + 0.5)), 1, r"d.npz: y must hold integer class labels, got 0.5 at index 0 \(40 such values\); fix or drop those examples", id="softmax-data-float-labels"),
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"], y=BLOBS["y"] - 1)), 1, r"d.npz: y must hold labels >= 0, got -1", id="softmax-data-negative-label"),
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=np.full((4, 2), np.nan), y=np.arange(4) % 2)), 1, r"NaN or inf", id="softmax-data-nan"),
-    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=np.zeros((0, 5)), y=np.zeros(0, dtype=int))), 1, r"non-empty 2-d array", id="softmax-data-empty"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=np.zeros((0, 5)), y=np.zeros(0, dtype=int))), 1, r"X must hold at least one example and one feature, got shape \(0, 5\): no examples", id="softmax-data-empty"),
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, features=BLOBS["X"])), 1, r"must hold arrays X and y", id="softmax-data-wrong-names"),
-    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"].reshape(40, 5, 1), y=BLOBS["y"])), 1, r"X must be a non-empty 2-d array \(N, D\), got shape \(40, 5, 1\)", id="softmax-data-3d-features"),
+    pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"].reshape(40, 5, 1), y=BLOBS["y"])), 1, r"X must be a 2-d array \(N, D\), got shape \(40, 5, 1\); reshape it to one row per example", id="softmax-data-3d-features"),
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, X=BLOBS["X"], y=np.zeros(40, dtype=int))), 1, r"y must hold at least 2 classes", id="softmax-data-one-class"),
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--resize", "14", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--resize applies to Fashion-MNIST images only", id="softmax-resize-with-data"),
     pytest.param(["softmax", "--data", "{tmp}/d.npz", "--data-dir", "{tmp}", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--data-dir finds Fashion-MNIST, got --data-dir .* with --data .*d.npz, which replaces it; drop one of them", id="softmax-data-dir-with-data"),

@@ -111,7 +111,7 @@ BAD_CLASSIFICATION = [
     (
         lambda p: _write(p, X=np.ones(4), y=np.zeros(4, int)),
         DatasetError,
-        r"X must be a non-empty 2-d array",
+        r"X must be a 2-d array \(N, D\), got shape \(4,\); store one row of features per example",
     ),
     (
         lambda p: _write(p, X=np.ones((4, 2)), y=np.zeros(3, int)),
@@ -157,7 +157,7 @@ BAD_CLASSIFICATION = [
     (
         lambda p: _write(p, X=np.ones((4, 0)), y=np.array([0, 1, 0, 1])),
         DatasetError,
-        r"X must be a non-empty 2-d array \(N, D\), got shape \(4, 0\)",
+        r"X must hold at least one example and one feature, got shape \(4, 0\): no features",
     ),
     (
         lambda p: _write(p, X=np.ones((2, 2)), y=np.array([0, 100_000])),
@@ -222,20 +222,25 @@ def test_regression_targets_must_match_the_rows_of_x(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("X", "y", "shape"),
-    [(np.ones((2, 2, 2)), np.array([0, 1]), "(2, 2, 2)"), (np.ones((0, 2)), np.zeros(0, int), "(0, 2)")],
+    ("X", "y", "message"),
+    [
+        (np.ones((2, 2, 2)), np.array([0, 1]),
+         "X must be a 2-d array (N, D), got shape (2, 2, 2); reshape it to one row per example, "
+         "e.g. X.reshape(len(X), -1)"),
+        (np.ones((0, 2)), np.zeros(0, int),
+         "X must hold at least one example and one feature, got shape (0, 2): no examples (N = 0); "
+         "save the data with its rows and columns"),
+    ],
     ids=["3-d", "no rows"],
 )  # fmt: skip
 def test_x_must_be_a_non_empty_matrix_and_the_message_names_the_file(
-    tmp_path: Path, X: np.ndarray, y: np.ndarray, shape: str
+    tmp_path: Path, X: np.ndarray, y: np.ndarray, message: str
 ) -> None:
+    """A reshape fixes a 3-d X, not an empty one: each gets its own fix."""
     path = _write(tmp_path, X=X, y=y)
     with pytest.raises(DatasetError) as info:
         load_classification_file(path)
-    assert str(info.value) == (
-        f"{path}: X must be a non-empty 2-d array (N, D), got shape {shape}; "
-        "reshape it with X.reshape(len(X), -1)"
-    )
+    assert str(info.value) == f"{path}: {message}"
 
 
 def test_class_labels_must_be_one_dimensional(tmp_path: Path) -> None:
@@ -268,8 +273,25 @@ def test_non_finite_float_labels_are_refused_without_a_numpy_warning(
     path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([0.0, bad]))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # np.mod(inf, 1) warns "invalid value" before the check
-        with pytest.raises(DatasetError, match=r"y must hold integer class labels, got dtype float64"):  # fmt: skip
+        with pytest.raises(
+            DatasetError,
+            match=rf"y must hold integer class labels, got {re.escape(repr(bad))} at index 1 \(1 "
+            r"such values\); fix or drop those examples: a cast to int would change them silently",
+        ):
             load_classification_file(path)
+
+
+def test_fractional_labels_are_named_by_value_not_blamed_on_their_dtype(tmp_path: Path) -> None:
+    """y.astype(int) would truncate 0.5 to class 0 silently: the message names the value instead."""
+    path = _write(tmp_path, X=np.ones((3, 2)), y=np.array([0.0, 0.5, 1.5], dtype=np.float32))
+    with pytest.raises(DatasetError, match=r"y must hold integer class labels, got 0\.5 at index 1 \(2 such values\)"):  # fmt: skip
+        load_classification_file(path)
+
+
+def test_a_large_label_is_shown_as_received(tmp_path: Path) -> None:
+    path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([0, 1234567]))
+    with pytest.raises(DatasetError, match=r"got the label 1234567 in y"):
+        load_classification_file(path)
 
 
 def test_y_test_without_x_test_is_refused(tmp_path: Path) -> None:

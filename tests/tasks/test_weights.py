@@ -197,7 +197,8 @@ class _NotWeights:
 
 
 def test_a_model_pt_torch_refuses_to_load_is_named_in_one_short_line(tmp_path: Path) -> None:
-    """torch's weights_only refusal runs to a thousand characters over many lines: cut to one."""
+    """torch's weights_only refusal runs to a thousand characters over many lines, most of them
+    advice for its caller (weights_only=False would run the file's code): its first sentence only."""
     run = tmp_path / "run"
     run.mkdir()
     torch.save({"impl": _NotWeights()}, run / "model.pt")  # an object weights_only refuses
@@ -206,8 +207,7 @@ def test_a_model_pt_torch_refuses_to_load_is_named_in_one_short_line(tmp_path: P
     message = str(info.value)
     prefix = f"{run / 'model.pt'} is not a linearnets weights file or is damaged (UnpicklingError: "
     assert message.startswith(prefix) and "\n" not in message
-    assert message.endswith("); re-run training to recreate it")
-    assert len(message) == len(prefix) + 200 + len("); re-run training to recreate it")
+    assert message == prefix + "Weights only load failed.); re-run training to recreate it"
 
 
 @pytest.mark.parametrize("unfinished", [False, True])

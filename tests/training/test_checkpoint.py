@@ -513,7 +513,8 @@ def _foreign_object(path: Path) -> None:
 
 @pytest.mark.parametrize("damage", [_truncated, _empty, _pickle, _foreign_object])
 def test_an_unreadable_file_names_torchs_reason_on_one_line(tmp_path: Path, damage: Any) -> None:
-    """The reason is torch's own error (its first line, or its type when it has no text)."""
+    """The reason is torch's own error: its type and the start of its text, up to the end of its
+    first sentence (the rest is advice for torch.load's caller, e.g. weights_only=False)."""
     path = save_checkpoint(tmp_path / "checkpoint.pt", epoch=1, **_state())
     damage(path)
     import warnings
@@ -521,12 +522,18 @@ def test_an_unreadable_file_names_torchs_reason_on_one_line(tmp_path: Path, dama
     with pytest.raises(Exception) as oracle, warnings.catch_warnings():  # torch's own words
         warnings.simplefilter("ignore")
         torch.load(path, weights_only=True)
-    text = str(oracle.value).strip()
-    reason = text.splitlines()[0][:200] if text else type(oracle.value).__name__
+    text = " ".join(str(oracle.value).split())
     with pytest.raises(CheckpointError) as info:
         load_checkpoint(path)
-    assert f"({type(oracle.value).__name__}: {reason}); delete it" in str(info.value)
-    assert "\n" not in str(info.value)
+    message = str(info.value)
+    assert "\n" not in message and "weights_only=False" not in message
+    found = re.search(rf"\({type(oracle.value).__name__}(: (.*))?\); delete it", message)
+    assert found is not None
+    reason = found.group(2) or ""
+    kept = reason.removesuffix("...")
+    assert len(reason) <= 200 and text.startswith(kept)
+    # whole sentences (or, for a long one, whole words) of torch's text
+    assert kept == text or (reason.endswith((".", "!", "?", "...")) and text[len(kept)] == " ")
 
 
 def test_a_foreign_pickle_is_refused_without_a_warning(tmp_path: Path) -> None:
@@ -550,3 +557,18 @@ def test_a_history_of_several_epochs_is_rebuilt_row_by_row(tmp_path: Path) -> No
     expected = [EpochMetrics(**row) for row in rows]
     assert checkpoint_history(ckpt).epochs == expected
     assert history_from_rows(rows).epochs == expected
+
+
+def test_load_failure_keeps_the_first_sentence_and_whole_words() -> None:
+    from linearnets.training.checkpoint import load_failure
+
+    advice = RuntimeError(
+        "Weights only load failed. This file can still be loaded:\n (1) re-run torch.load with "
+        "weights_only set to False"
+    )
+    assert load_failure(advice) == "RuntimeError: Weights only load failed."
+    assert load_failure(KeyError("101")) == "KeyError: '101'"
+    assert load_failure(ValueError("")) == "ValueError"
+    long = load_failure(ValueError("abcdefghi " * 30))  # 300 characters, no sentence end
+    reason = long.removeprefix("ValueError: ")
+    assert reason.endswith("abcdefghi...") and len(reason) <= 200

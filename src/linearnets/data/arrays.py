@@ -37,10 +37,20 @@ class ClassificationArrays:
 
 def _features(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
     """Return ``array`` (N, D) as float32 (N, D), refusing empty, non-real or non-finite values."""
-    if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+    if array.ndim != 2:
+        fix = (
+            f"reshape it to one row per example, e.g. {name}.reshape(len({name}), -1)"
+            if name.isidentifier() and array.ndim > 2
+            else "store one row of features per example"
+        )
         raise DatasetError(
-            f"{path}: {name} must be a non-empty 2-d array (N, D), got shape {array.shape}; "
-            f"reshape it with {name}.reshape(len({name}), -1)"
+            f"{path}: {name} must be a 2-d array (N, D), got shape {array.shape}; {fix}"
+        )
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        missing = "no examples (N = 0)" if array.shape[0] == 0 else "no features (D = 0)"
+        raise DatasetError(
+            f"{path}: {name} must hold at least one example and one feature, got shape "
+            f"{array.shape}: {missing}; save the data with its rows and columns"
         )
     # kinds b, i, u, f: bool, int, uint, float; not complex, dates, durations (numpy counts
     # timedelta64 as an integer), strings or objects
@@ -80,20 +90,37 @@ def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
             pass  # whole numbers: cast below, once their range is known to fit
         else:
             raise DatasetError(
-                f"{path}: {name} must hold integer class labels, got dtype {array.dtype}; "
-                f"use {name}.astype(int)"
+                f"{path}: {name} must hold integer class labels, {_not_whole(name, array)}"
             )
     if array.min() < 0:
-        raise DatasetError(f"{path}: {name} must hold labels >= 0, got {array.min():g}")
+        raise DatasetError(f"{path}: {name} must hold labels >= 0, got {array.min().item()!r}")
     # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
     # uint64 label would wrap around to a negative one
     if array.max() >= MAX_CLASSES:
         raise DatasetError(
             f"{path}: labels must be class indices 0..C-1 with C at most {MAX_CLASSES}, got the "
-            f"label {array.max():g} in {name} among {len(np.unique(array))} distinct labels; "
+            f"label {array.max().item()!r} in {name} among {len(np.unique(array))} distinct labels; "
             "relabel them as 0..C-1, e.g. with numpy.unique(y, return_inverse=True)"
         )
     return torch.from_numpy(array.astype(np.int64))
+
+
+def _not_whole(name: str, array: np.ndarray) -> str:
+    """Say what keeps ``array`` from being class labels: its dtype, or its first value that is no
+    whole number (a cast would truncate 0.5 to 0 and turn NaN into a huge negative index)."""
+    if array.dtype.kind == "b":
+        return f"got dtype bool; use {name}.astype(int) (False is class 0, True class 1)"
+    if not np.issubdtype(array.dtype, np.floating):
+        return (
+            f"got dtype {array.dtype}; store the labels as integers 0..C-1 (numpy.unique(y, "
+            "return_inverse=True) numbers any labels that way)"
+        )
+    bad = ~np.isfinite(array) | (np.mod(np.nan_to_num(array), 1) != 0)
+    i = int(np.flatnonzero(bad)[0])
+    return (
+        f"got {array[i].item()!r} at index {i} ({int(bad.sum())} such values); fix or drop those "
+        "examples: a cast to int would change them silently"
+    )
 
 
 def load_classification_file(path: Path) -> ClassificationArrays:

@@ -10,6 +10,7 @@ import torch
 from linearnets.config import MAX_RESIZE, MAX_SIZE, SOFTMAX_IMPLS
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.models.factory import build_softmax
+from linearnets.training.checkpoint import load_failure
 from linearnets.training.runs import WEIGHTS_FILE
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ def load_trained(run_dir: Path) -> tuple[Any, dict[str, Any]]:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a truncated or foreign file: name it instead of a pickle traceback
         raise CheckpointError(
-            f"{path} is not a linearnets weights file or is damaged ({type(exc).__name__}: "
-            f"{' '.join(str(exc).split())[:200]}); re-run training to recreate it"
+            f"{path} is not a linearnets weights file or is damaged ({load_failure(exc)}); "
+            "re-run training to recreate it"
         ) from None
     _check_payload(path, payload)
     setup = build_softmax(

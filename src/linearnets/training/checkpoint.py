@@ -9,6 +9,7 @@ the previous checkpoint intact (:mod:`linearnets.training.checkpoint_write`). It
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ __all__ = [
     "global_rng_state",
     "history_from_rows",
     "load_checkpoint",
+    "load_failure",
     "save_checkpoint",
     "set_global_rng_state",
 ]
@@ -159,12 +161,25 @@ def _read_payload(path: Path) -> Any:
             warnings.simplefilter("ignore")
             payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a truncated zip, a pickle: name the file, not pickle's internals
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(
             f"checkpoint {path} cannot be read: it is truncated, damaged or not a torch file "
-            f"({type(exc).__name__}: {reason[:200]}); delete it to resume from scratch, or restore a copy"
+            f"({load_failure(exc)}); delete it to resume from scratch, or restore a copy"
         ) from None
     return payload
+
+
+def load_failure(exc: BaseException) -> str:
+    """Return why ``torch.load`` failed, as its error's type and first sentence (at most ~200
+    characters, cut at a word).
+
+    The rest of torch's text is advice for its own caller (e.g. to load with
+    ``weights_only=False``, which would run the file's code): not for a damaged file.
+    """
+    text = " ".join(str(exc).split())
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    if len(first) > 200:
+        first = first[:197].rsplit(" ", 1)[0] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _check_format(path: Path, payload: Any) -> None:
