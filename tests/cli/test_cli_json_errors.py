@@ -289,3 +289,181 @@ def test_the_shortest_json_abbreviation_reports_a_parse_error_in_json(
         "error_type": "UsageError",
         "exit_status": 2,
     }
+
+
+@pytest.mark.parametrize(
+    ("exc", "detail"),
+    [
+        (KeyboardInterrupt(), "interrupted while starting"),
+        (KeyboardInterrupt("SIGTERM"), "interrupted by SIGTERM while starting"),
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_an_interrupt_while_starting_still_ends_stdout_with_the_object(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exc: KeyboardInterrupt,
+    detail: str,
+) -> None:
+    """Stopped while the parser is built (torch imported): the same object as a later interrupt."""
+
+    def interrupted(argv: list[str]) -> Any:
+        raise exc
+
+    monkeypatch.setattr("linearnets.cli._parse", interrupted)
+    assert main(["softmax", "--epochs", "1", "--json"]) == 130
+    out, err = capsys.readouterr()
+    assert err == f"linearnets: {detail}\n"
+    error = {"error": detail, "error_type": "KeyboardInterrupt", "exit_status": 130}
+    assert out == json.dumps(error) + "\n"
+    assert main(["softmax", "--epochs", "1"]) == 130  # without --json: the line alone
+    assert capsys.readouterr() == ("", f"linearnets: {detail}\n")
+
+
+# the console command, with a SIGTERM that lands while it parses its command line: sent before the
+# parse starts, it is raised by the handler the command set, within that parse
+_SIGTERM_WHILE_STARTING = """
+import os, signal, sys
+import linearnets.cli as cli
+parse = cli._parse
+def parse_signalled(argv):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return parse(argv)
+cli._parse = parse_signalled
+sys.argv = ["linearnets", "linreg", "--json"]
+cli.entry()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
+def test_the_real_command_stopped_while_starting_ends_stdout_with_the_object(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_WHILE_STARTING],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 130
+    assert done.stderr == "linearnets: interrupted by SIGTERM while starting\n"
+    assert _last_json(done.stdout) == {
+        "error": "interrupted by SIGTERM while starting",
+        "error_type": "KeyboardInterrupt",
+        "exit_status": 130,
+    }
+
+
+class _ExitedError(Exception):
+    """``os._exit`` of the console command, caught to read its status."""
+
+
+def _run_entry(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    from linearnets.cli import entry
+
+    def exit_now(status: int) -> None:
+        raise _ExitedError(status)
+
+    monkeypatch.setattr(sys, "argv", ["linearnets", *argv])
+    monkeypatch.setattr(os, "_exit", exit_now)
+    try:
+        entry()
+    except _ExitedError as exited:
+        status = exited.args[0]
+        assert isinstance(status, int)
+        return status
+    except KeyboardInterrupt:  # an interrupt let out would stop pytest itself
+        pytest.fail("the command let the interrupt out instead of reporting it")
+    pytest.fail("the command returned instead of leaving with os._exit")
+
+
+@pytest.mark.parametrize(
+    ("argv", "interrupted", "error_type", "status"),
+    [
+        (["--debug", "linreg", "--data", "missing.npz", "--json"], False, "UsageError", 2),
+        (["linreg", "--lr", "10", "--json", "--debug"], False, "DivergenceError", 1),
+        (["linreg", "--debug", "--json"], True, "KeyboardInterrupt", 130),
+    ],
+    ids=["usage", "runtime", "interrupt"],
+)
+def test_debug_adds_the_traceback_and_keeps_the_status_and_the_object(
+    argv: list[str],
+    interrupted: bool,
+    error_type: str,
+    status: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The console command with --debug: the traceback, then what it says without --debug."""
+    monkeypatch.chdir(tmp_path)
+    if interrupted:
+        monkeypatch.setattr("linearnets.cli.linreg.run", _interrupting(KeyboardInterrupt()))
+    assert _run_entry([word for word in argv if word != "--debug"], monkeypatch) == status
+    plain_out, plain_err = capsys.readouterr()
+    assert _run_entry(argv, monkeypatch) == status
+    out, err = capsys.readouterr()
+    traceback, line = err[: -len(plain_err)], err[-len(plain_err) :]
+    assert traceback.startswith("Traceback (most recent call last):\n")
+    raised = "KeyboardInterrupt" if interrupted else f"linearnets.errors.{error_type}: "
+    assert traceback.splitlines()[-1].startswith(raised)
+    assert line == plain_err  # the one line, after the traceback
+    error = _last_json(out)
+    assert error == _last_json(plain_out)
+    assert (error["error_type"], error["exit_status"]) == (error_type, status)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX process")
+def test_the_real_command_with_debug_keeps_its_status_and_object(tmp_path: Path) -> None:
+    argv = ["linreg", "--data", "missing.npz", "--json", "--debug"]
+    done = subprocess.run(
+        [sys.executable, "-m", "linearnets", *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("Traceback (most recent call last):\n")
+    line = done.stderr.splitlines()[-1]
+    assert line.startswith("linearnets linreg: error: --data missing.npz does not exist")
+    assert _last_json(done.stdout) == {
+        "error": line.removeprefix("linearnets linreg: error: "),
+        "error_type": "UsageError",
+        "exit_status": 2,
+    }
+
+
+def test_json_before_the_command_is_its_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``linearnets --json linreg`` is ``linearnets linreg --json``: results, or the error."""
+    assert main(["--json", "linreg", "--epochs", "1", "--seed", "5"]) == 0
+    before = _last_json(capsys.readouterr().out)
+    assert main(["linreg", "--epochs", "1", "--seed", "5", "--json"]) == 0
+    after = _last_json(capsys.readouterr().out)
+    for results in (before, after):
+        results["history"][0].pop("seconds")
+    assert before == after and before["epochs"] == 1
+    missing = tmp_path / "missing.npz"
+    assert main(["--js", "linreg", "--data", str(missing)]) == 2  # abbreviated, as after it
+    out, err = capsys.readouterr()
+    assert _last_json(out) == {
+        "error": _error_text(err, "linreg"),
+        "error_type": "UsageError",
+        "exit_status": 2,
+    }
+
+
+def test_json_before_a_command_without_it_is_named_unrecognized(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--json", "data", "show"])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert _error_text(err, "data show") == (
+        "unrecognized arguments: --json (see linearnets data show --help)"
+    )
+    assert _last_json(out)["error"] == _error_text(err, "data show")

@@ -660,3 +660,84 @@ def test_resume_refuses_anything_but_a_folder_path(run_dir: Any, got: str) -> No
 def test_resume_refuses_a_force_that_is_not_a_bool(tmp_path: Path) -> None:
     with pytest.raises(LinearnetsError, match=r"force must be True or False, got 'yes'"):
         resume_softmax(tmp_path, force="yes")  # type: ignore[arg-type]
+
+
+def _files(run: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in run.iterdir()}
+
+
+def test_a_new_image_size_is_refused_even_forced_and_nothing_is_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Weights for 28 × 28 = 784 inputs cannot take 14 × 14 = 196: --force cannot help either."""
+    run = tmp_path / "run"
+    settings = ["--threads", "1", "--plot", "none", "--device", "cpu"]
+    assert main(["softmax", *settings, "--epochs", "1", "--out", str(run)]) == 0
+    before = _files(run)
+    capsys.readouterr()
+    for force in ([], ["--force"]):
+        assert (
+            main(["softmax", "--resume", str(run), "--epochs", "2", "--resize", "14", *force]) == 2
+        )
+        assert capsys.readouterr().err == (
+            "linearnets softmax: error: --resize changed from none (28×28) to 14 since the run "
+            f"in {run} started: the model would take 196 inputs (14×14 pixels) into 10 classes and "
+            "the checkpoint's weights take 784 inputs into 10 classes, so they cannot carry over, "
+            "not even with --force; resume without --resize, or start a new run in another folder "
+            "(--out NEW_DIR)\n"
+        )
+        assert _files(run) == before
+
+
+def test_a_data_file_of_the_same_shape_may_be_forced_another_shape_never(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    _blobs(tmp_path / "a.npz", 1)  # 4 features, 2 classes
+    _blobs(tmp_path / "b.npz", 2)  # the same shape
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(80, 5)).astype(np.float32), rng.integers(0, 2, size=80)
+    np.savez(tmp_path / "c.npz", X=X, y=y)  # 5 features
+    run = tmp_path / "run"
+    common = ["--plot", "none", "--threads", "1", "--out", str(run), "--epochs", "1"]
+    assert main(["softmax", "--data", str(tmp_path / "a.npz"), *common]) == 0
+    capsys.readouterr()
+    resume = ["softmax", "--resume", str(run), "--epochs", "2", "--data"]
+    assert main([*resume, str(tmp_path / "c.npz"), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"--data changed from {tmp_path / 'a.npz'} to {tmp_path / 'c.npz'} since the run in {run} "
+        "started: the model would take 5 inputs into 2 classes and the checkpoint's weights take "
+        "4 inputs into 2 classes, so they cannot carry over, not even with --force; resume "
+        "without --data, or start a new run in another folder (--out NEW_DIR)\n"
+    ) in err
+    assert main([*resume, str(tmp_path / "b.npz")]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"--data changed from {tmp_path / 'a.npz'} to {tmp_path / 'b.npz'} since the run in {run} "
+        "started, which would change its result; drop the option to continue the same run, or "
+        "pass --force to continue with the new value\n"
+    )
+    assert main([*resume, str(tmp_path / "b.npz"), "--force"]) == 0
+    forced = json.loads((run / "config.json").read_text())["resumes"][-1]["forced"]
+    assert forced["data"] == [str(tmp_path / "a.npz"), str(tmp_path / "b.npz")]
+
+
+def test_a_checkpoint_copied_from_another_run_is_named_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No --lr was given: the option is not what changed, the checkpoint is (another run's)."""
+    _blobs(tmp_path / "d.npz", 4)
+    common = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--epochs", "1"]
+    assert main(["softmax", *common, "--lr", "0.1", "--out", str(tmp_path / "mine")]) == 0
+    assert main(["softmax", *common, "--lr", "0.2", "--out", str(tmp_path / "other")]) == 0
+    copied = (tmp_path / "other" / "checkpoint.pt").read_bytes()
+    (tmp_path / "mine" / "checkpoint.pt").write_bytes(copied)
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(tmp_path / "mine"), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: {tmp_path / 'mine' / 'checkpoint.pt'} was trained with --lr "
+        f"0.2, but {tmp_path / 'mine' / 'config.json'} asks for --lr 0.1 (a checkpoint from "
+        "another run?), which would change its result; put the run's own checkpoint.pt back, or "
+        "pass --force to continue with the settings of config.json\n"
+    )

@@ -2,7 +2,8 @@
 
 Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``.
 Usage errors exit 2, runtime errors exit 1, an interrupt exits 130; each prints one line, no traceback
-unless ``--debug`` is given. With ``--json`` that line also ends stdout as a JSON object
+unless ``--debug`` is given, which adds it (and keeps the status). With ``--json`` (before or after
+the subcommand) that line also ends stdout as a JSON object
 (``{"error": ..., "error_type": ..., "exit_status": ...}``), so a script reading the last line as JSON
 gets the failure there, not an empty line. Output piped into a reader that stops early (``| head``)
 ends the command quietly with 141, as a process stopped by SIGPIPE would.
@@ -14,6 +15,7 @@ import argparse
 import contextlib
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -52,6 +54,13 @@ def build_parser() -> OneLineParser:
     )
     parser.add_argument("--version", action="version", version=f"linearnets {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument(
+        "--json",
+        dest="json_before_command",  # a subcommand's own --json default would reset "json"
+        action="store_true",
+        help="the softmax and linreg option, also taken here: end with one JSON object of the "
+        "results (or the error)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
     for module in (linreg_cmd, softmax_cmd, predict_cmd, data_cmd):
@@ -66,49 +75,75 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     A command line that does not parse raises ``SystemExit(2)`` (:class:`UsageExit`), as argparse
     does, after printing its one line. SIGTERM stops the command as Ctrl-C does (exit 130, one
-    line), so that what it was writing is cleaned up or kept, not cut off mid-way.
+    line), so that what it was writing is cleaned up or kept, not cut off mid-way. With ``--debug``
+    an error or interrupt is raised, for the caller to see it whole.
     """
     with sigterm_as_keyboard_interrupt():
-        return _main(list(sys.argv[1:] if argv is None else argv))
+        return _main(list(sys.argv[1:] if argv is None else argv), debug_raises=True)
 
 
-def _main(argv: list[str]) -> int:
+def _main(argv: list[str], *, debug_raises: bool) -> int:
+    """:func:`main`; with ``--debug`` and not ``debug_raises``, print the traceback, then report."""
     # decided from the words given, so that a command line that does not parse reports in JSON too
     json_errors = any(len(word) > 2 and "--json".startswith(word) for word in argv)  # --js too
     try:
         parser, args = _parse(argv)
-    except KeyboardInterrupt as exc:
-        print(f"linearnets: {signal_name(exc) or 'interrupted'} while starting", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        debug = bool(getattr(args, "debug", False))
+        json_errors = bool(getattr(args, "json", False))
+        prog = parser.given(args).prog  # "linearnets data show": as its own usage errors name it
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM while torch is imported
+        return _report_start_interrupted(exc, json_errors=json_errors)
     except UsageExit as exc:
         if json_errors and _ranks.rank() == 0:
             print_json_error(exc.message, "UsageError", EXIT_USAGE)
         raise
-    debug = bool(getattr(args, "debug", False))
-    json_errors = bool(getattr(args, "json", False))
-    prog = parser.given(args).prog  # "linearnets data show": as its own usage errors name it
     try:
         return int(args.func(args))
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
         if debug:
-            raise
+            if debug_raises:
+                raise
+            _print_traceback()  # then the line, the --json object and the status, as without it
         return _report_interrupt(exc, prog, json_errors=json_errors)
     except Exception as exc:
         if isinstance(exc, BrokenPipeError) and output_closed():
             # `| head` has read what it wanted: nothing more to say, and nowhere to say it
             return EXIT_BROKEN_PIPE
         if debug:
-            raise
+            if debug_raises:
+                raise
+            _print_traceback()  # then the line, the --json object and the status, as without it
         return _report_error(exc, prog, json_errors=json_errors)
+
+
+def _print_traceback() -> None:
+    """Print the traceback of the error being handled on stderr, if stderr is still there."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # closed, or None (2>&-)
+        traceback.print_exc()
 
 
 def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     """Return the parser and the arguments it parsed from ``argv``; an unknown word is a usage error."""
     parser = build_parser()  # imports torch: the slow part of starting up
     args, unknown = parser.parse_known_args(argv)
+    if args.json_before_command and not hasattr(args, "json"):
+        unknown.insert(0, "--json")  # "linearnets --json data show": data show has no --json
     if unknown:  # named by the subcommand that was given them, which has the --help to read
         parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.json_before_command:
+        args.json = True  # "linearnets --json softmax" as "linearnets softmax --json"
+    del args.json_before_command
     return parser, args
+
+
+def _report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> int:
+    """Say that the command was stopped while starting (and in JSON, if asked); return 130."""
+    # every rank says so: finding the rank would import torch, whose import this may have cut short
+    detail = f"{signal_name(exc) or 'interrupted'} while starting"
+    print(f"linearnets: {detail}", file=sys.stderr)
+    if json_errors:
+        print_json_error(detail, type(exc).__name__, EXIT_INTERRUPTED)
+    return EXIT_INTERRUPTED
 
 
 def _report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) -> int:
@@ -155,8 +190,8 @@ def entry() -> NoReturn:
     Tearing down an interpreter that has imported torch takes about 0.4 s here (Python frees every
     module's objects one by one), a tenth of a whole training run. By the time :func:`main` returns,
     every file the command wrote is closed and any child process joined, so the command flushes its
-    output and leaves with ``os._exit``, skipping that teardown. With ``--debug`` an error's traceback
-    is raised out of :func:`main` and printed as usual.
+    output and leaves with ``os._exit``, skipping that teardown. ``--debug`` prints the traceback of
+    an error or interrupt, then reports it as without ``--debug`` (line, status, ``--json`` object).
     """
     try:
         os.getcwd()
@@ -172,7 +207,8 @@ def entry() -> NoReturn:
         # locale) shows it escaped rather than failing a finished run
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    code = main()
+    with sigterm_as_keyboard_interrupt():
+        code = _main(sys.argv[1:], debug_raises=False)
     for stream in (sys.stdout, sys.stderr):
         # a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing more can be shown
         with contextlib.suppress(AttributeError, OSError, ValueError):

@@ -116,7 +116,9 @@ def _add_resume_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="with --resume: accept changed --impl/--lr/--batch-size/--seed/--resize/--data",
+        help="with --resume: accept changed --impl/--lr/--batch-size/--seed, or a --data file of "
+        "the same shape (a new image size or number of features or classes is refused: the "
+        "weights cannot carry over)",
     )
     p.add_argument(
         "--json", action="store_true", help="end with one JSON object of the results (or the error)"

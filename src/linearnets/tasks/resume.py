@@ -24,6 +24,7 @@ from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_settings import (
     changed_settings,
     check_epochs_left,
+    check_inputs_fit,
     check_logged_epochs,
     checkpoint_config,
     data_change,
@@ -62,8 +63,9 @@ def resume_softmax(
     is bit-identical to an uninterrupted run (at the same thread count). ``overrides`` may change any
     setting (e.g. ``epochs=20`` to train further); a setting that changes the result (impl, lr,
     batch_size, seed, resize, data, or the ``--data`` file's content) is refused unless
-    ``force=True``. Without overrides the run goes on with the settings last asked for (those of an
-    earlier resume that was stopped before its first checkpoint included).
+    ``force=True``, and a new image size or data shape even then (the weights cannot carry over).
+    Without overrides the run goes on with the settings last asked for (those of an earlier resume
+    that was stopped before its first checkpoint included).
 
     A run stopped before its first epoch ended has no checkpoint: it starts over in ``run_dir``. A run
     stopped after its last epoch but before its weights and reports were written trains nothing and
@@ -71,8 +73,8 @@ def resume_softmax(
     the resume writes it.
 
     Raises:
-        UsageError: ``run_dir`` is not a run folder, a setting changed without ``force``, or the run
-            already finished its epochs.
+        UsageError: ``run_dir`` is not a run folder, a setting changed without ``force`` (or one the
+            weights cannot follow), or the run already finished its epochs.
         CheckpointError: ``checkpoint.pt`` is damaged or foreign, or missing beside trained weights.
     """
     if not isinstance(run_dir, str | os.PathLike):
@@ -122,8 +124,9 @@ def _resume(
     # config.json before its first checkpoint is, so the plain "--resume DIR" its interrupt
     # message advises carries them on
     new = resumed_config(last_asked(saved, old), overrides, run_dir)
+    check_inputs_fit(ckpt, old, new, given=overrides, run_dir=run_dir)
     changed = changed_settings(
-        old, new, saved=saved, epoch=ckpt.epoch, run_dir=run_dir, force=force
+        old, new, saved=saved, epoch=ckpt.epoch, run_dir=run_dir, force=force, given=overrides
     )
     check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     history = checkpoint_history(ckpt)  # before any file is rewritten from it
