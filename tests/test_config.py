@@ -49,7 +49,7 @@ def test_linreg_needs_one_example_more_than_weights() -> None:
     assert LinregConfig(num_examples=3).num_examples == 3  # 2 weights and a bias: 3 rows suffice
     with pytest.raises(UsageError, match=r"num_examples must be at least 4 .*got 3"):
         LinregConfig(true_w=(1.0, 2.0, 3.0), num_examples=3)
-    assert LinregConfig(num_examples=2, data=Path("d.csv")).num_examples == 2  # its rows decide
+    assert LinregConfig(data=Path("d.csv")).num_examples is None  # the file's rows decide
 
 
 def test_paths_are_expanded_and_data_paths_made_absolute(
@@ -212,3 +212,60 @@ def test_the_batch_limit_counts_bytes_not_values() -> None:
     with pytest.raises(UsageError, match=r"must fit in 2 GiB per batch, got 536870913 × 1²"):
         SoftmaxConfig(resize=1, batch_size=2**29 + 1)
     assert SoftmaxConfig(resize=1, batch_size=2**29).batch_size == 2**29  # exactly 2 GiB
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"num_examples": 5}, "num_examples sets"),
+        ({"noise_std": 0.01}, "noise_std sets"),  # the book's value, given: it would be ignored
+        ({"true_w": (1.0,), "true_b": 0.0}, "true_w and true_b set"),
+    ],
+)
+def test_linreg_refuses_synthetic_settings_with_data(
+    settings: dict[str, object], named: str
+) -> None:
+    """They were once ignored silently while the run's config recorded them as applied."""
+    with pytest.raises(
+        UsageError,
+        match=rf"^{named} the synthetic data and cannot be given with data='d.csv' \(the file "
+        r"decides the examples\); leave .* out, or pass data=None$",
+    ):
+        LinregConfig(data="d.csv", **settings)  # type: ignore[arg-type]
+
+
+def test_linreg_records_no_synthetic_settings_with_data() -> None:
+    saved = LinregConfig(data=Path("d.csv"), epochs=2).to_dict()
+    assert [saved[k] for k in ("num_examples", "noise_std", "true_w", "true_b")] == [None] * 4
+    assert saved["data"] == "d.csv" and saved["epochs"] == 2
+
+
+def test_linreg_takes_the_books_tensors_as_plain_floats() -> None:
+    """D2L §3.2.1 writes ``true_w = torch.tensor([2, -3.4])``; the values stored are the tensor's
+    own float32 values, as Python floats (so the config writes as JSON)."""
+    import json
+
+    import numpy as np
+    import torch
+
+    config = LinregConfig(
+        true_w=torch.tensor([2, -3.4]),  # type: ignore[arg-type]
+        true_b=torch.tensor(4.2),  # type: ignore[arg-type]
+        noise_std=torch.tensor(0.1),  # type: ignore[arg-type]
+    )
+    assert config.true_w == (2.0, float(np.float32(-3.4)))
+    assert config.true_b == float(np.float32(4.2)) and config.noise_std == float(np.float32(0.1))
+    assert all(type(v) is float for v in (*config.true_w, config.true_b, config.noise_std))
+    json.dumps(config.to_dict())
+    # a column (d, 1), a one-element bias and a list of 0-d tensors are the same weights
+    column = LinregConfig(true_w=torch.tensor([[2.0], [-3.4]]), true_b=torch.tensor([4.2]))  # type: ignore[arg-type]
+    assert column.true_w == config.true_w and column.true_b == config.true_b
+    assert LinregConfig(true_w=[torch.tensor(2.0), torch.tensor(-3.4)]).true_w == config.true_w  # type: ignore[list-item]
+    with pytest.raises(
+        UsageError, match=r"true_w must be 1-d \(d,\) or a column \(d, 1\), got shape \(1, 2\)"
+    ):
+        LinregConfig(true_w=torch.tensor([[2.0, -3.4]]))  # type: ignore[arg-type]
+    with pytest.raises(
+        UsageTypeError, match=r"true_b must be a number, got tensor\(\[1\., 2\.\]\)"
+    ):
+        LinregConfig(true_b=torch.tensor([1.0, 2.0]))  # type: ignore[arg-type]

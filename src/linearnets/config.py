@@ -70,14 +70,33 @@ def _set(config: Any, **values: Any) -> None:
         object.__setattr__(config, name, value)
 
 
+def _plain_number(value: Any) -> Any:
+    """Return a one-element tensor's or array's number (``torch.tensor(4.2)`` gives 4.2), so that
+    the book's tensors are taken; anything else as given, for the checks to judge."""
+    if isinstance(value, numbers.Number) or not hasattr(value, "item"):
+        return value
+    size = value.numel() if hasattr(value, "numel") else getattr(value, "size", None)
+    return value.item() if size == 1 else value
+
+
 def _check_weights(true_w: Any) -> tuple[float, ...]:
     """Return ``true_w`` as a tuple of finite floats, or raise naming it."""
+    if hasattr(true_w, "ndim") and hasattr(true_w, "tolist"):  # a tensor or an array
+        shape = tuple(true_w.shape)
+        if len(shape) == 2 and shape[1] == 1:  # a column (d, 1), as synthetic_data takes
+            true_w = true_w.reshape(-1)
+        if true_w.ndim != 1:
+            raise UsageError(
+                f"true_w must be 1-d (d,) or a column (d, 1), got shape {shape}; pass e.g. "
+                "(2.0, -3.4) or torch.tensor([2, -3.4])"
+            )
+        true_w = true_w.tolist()  # plain Python numbers (bools and complex stay, to be refused)
     if isinstance(true_w, str | bytes) or not hasattr(true_w, "__iter__"):
         raise UsageTypeError(
             f"true_w must be a sequence of numbers, got {true_w!r:.40}; pass e.g. (2.0, -3.4)"
         )
     weights = []
-    for value in true_w:
+    for value in map(_plain_number, true_w):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise UsageTypeError(
                 f"true_w must hold numbers, got {value!r:.40} in it; pass e.g. (2.0, -3.4)"
@@ -104,11 +123,20 @@ def _check_path(name: str, value: Any) -> Path | None:
 
 def _check_bias(true_b: Any) -> float:
     """Return the true bias as a plain float if it is a finite real number, else raise."""
+    true_b = _plain_number(true_b)
     if isinstance(true_b, bool) or not isinstance(true_b, numbers.Real):
         raise UsageTypeError(f"true_b must be a number, got {true_b!r:.40}; pass e.g. 4.2")
     if not math.isfinite(float(true_b)):
         raise UsageError(f"true_b must be a finite number, got {true_b}; pass e.g. 4.2")
     return float(true_b)
+
+
+# LinregConfig's settings of the synthetic data, meaningless (and refused) with a data file
+SYNTHETIC_SETTINGS = ("num_examples", "noise_std", "true_w", "true_b")
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
 @dataclass(frozen=True)
@@ -119,10 +147,12 @@ class LinregConfig:
     epochs: int = 3
     lr: float = 0.03
     batch_size: int = 10
-    num_examples: int = 1000
-    noise_std: float = 0.01
-    true_w: tuple[float, ...] = (2.0, -3.4)
-    true_b: float = 4.2
+    # the synthetic data's settings: None means the book's (1000, 0.01, (2, -3.4), 4.2), resolved
+    # when built; with ``data`` they must be left out, and stay None (the file decides)
+    num_examples: int | None = None
+    noise_std: float | None = None
+    true_w: tuple[float, ...] | None = None
+    true_b: float | None = None
     seed: int = 0
     num_threads: int = 1
     data: Path | None = None
@@ -136,15 +166,11 @@ class LinregConfig:
             epochs=check_positive_int("epochs", self.epochs, maximum=MAX_SIZE),
             lr=check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03", maximum=MAX_LR),
             batch_size=check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE),
-            num_examples=check_positive_int(
-                "num_examples", self.num_examples, maximum=MAX_EXAMPLES
-            ),
-            noise_std=check_non_negative_float("noise_std", self.noise_std, maximum=MAX_NOISE_STD),
             num_threads=check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS),
             seed=_check_seed(self.seed),
-            true_w=_check_weights(self.true_w),
             data=_check_path("data", self.data),
         )
+        self._resolve_synthetic()
         _check_lr_floor(self.lr, "0.03")
         _set(self, guard=check_bool("guard", self.guard))
         if self.device != "cpu":
@@ -153,21 +179,64 @@ class LinregConfig:
                 "on the CPU (the book's thousand examples take milliseconds there; a GPU would add "
                 "only transfers); pass device='cpu' or leave it out"
             )
-        _set(self, true_b=_check_bias(self.true_b))
-        if self.data is None and self.num_examples <= len(self.true_w):
+
+    def _resolve_synthetic(self) -> None:
+        """Check the synthetic data's settings and fill in the book's; with ``data``, refuse them."""
+        if self.data is not None:
+            given = [name for name in SYNTHETIC_SETTINGS if getattr(self, name) is not None]
+            if given:
+                # the file's rows and values decide: a setting given here would be ignored
+                raise UsageError(
+                    f"{' and '.join(given)} {'sets' if len(given) == 1 else 'set'} the synthetic "
+                    f"data and cannot be given with data={str(self.data)!r:.60} (the file decides "
+                    f"the examples); leave {' and '.join(given)} out, or pass data=None"
+                )
+            return
+        _set(
+            self,
+            num_examples=check_positive_int(
+                "num_examples", _or(self.num_examples, 1000), maximum=MAX_EXAMPLES
+            ),
+            noise_std=check_non_negative_float(
+                "noise_std", _plain_number(_or(self.noise_std, 0.01)), maximum=MAX_NOISE_STD
+            ),
+            true_w=_check_weights(_or(self.true_w, (2.0, -3.4))),
+            true_b=_check_bias(_or(self.true_b, 4.2)),
+        )
+        true_w, _, num_examples, _ = self.synthetic()
+        num_weights = len(true_w)
+        if num_examples <= num_weights:
             # d weights and a bias: fewer than d + 1 examples leave the least-squares solution
             # the run is compared with not unique
             raise UsageError(
-                f"num_examples must be at least {len(self.true_w) + 1} (one more than the "
-                f"{len(self.true_w)} weights, for a unique least-squares solution), got "
+                f"num_examples must be at least {num_weights + 1} (one more than the "
+                f"{num_weights} weights, for a unique least-squares solution), got "
                 f"{self.num_examples}; pass e.g. num_examples=1000"
             )
 
+    def synthetic(self) -> tuple[tuple[float, ...], float, int, float]:
+        """Return the synthetic data's ``(true_w, true_b, num_examples, noise_std)``.
+
+        Raises:
+            UsageError: with ``data``, which has no synthetic settings.
+        """
+        if (
+            self.true_w is None
+            or self.true_b is None
+            or self.num_examples is None
+            or self.noise_std is None
+        ):
+            raise UsageError(
+                f"a run on data={str(self.data)!r:.60} has no synthetic data settings; read the "
+                "file instead"
+            )
+        return self.true_w, self.true_b, self.num_examples, self.noise_std
+
     def to_dict(self) -> dict[str, Any]:
-        """Return the settings as JSON-ready values."""
+        """Return the settings as JSON-ready values (the synthetic ones null with ``data``)."""
         d = asdict(self)
         d["data"] = str(self.data) if self.data is not None else None
-        d["true_w"] = list(self.true_w)
+        d["true_w"] = list(self.true_w) if self.true_w is not None else None
         return d
 
 

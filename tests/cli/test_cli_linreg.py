@@ -249,3 +249,45 @@ def test_an_error_without_a_message_is_named_by_its_type(
     monkeypatch.setattr("linearnets.tasks.linreg.run_linreg", failing)
     assert main(["linreg"]) == 1
     assert capsys.readouterr().err == "linearnets linreg: error: DatasetError\n"
+
+
+def _plain_csv(path: Path) -> Path:
+    path.write_text("x1,x2,y\n" + "".join(f"{i},{i * i % 7},{2 * i + 1}\n" for i in range(20)))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--num-examples", "5"], "--num-examples"),
+        (["--noise-std", "3"], "--noise-std"),
+        # the book's values given explicitly count as given: they too would be ignored
+        (["--num-examples", "1000", "--noise-std", "0.01"], "--num-examples and --noise-std"),
+    ],
+)
+def test_synthetic_data_options_are_refused_with_data(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, options: list[str], named: str
+) -> None:
+    """They were once ignored silently while --json recorded them as if they had applied."""
+    path = _plain_csv(tmp_path / "d.csv")
+    assert main(["linreg", "--data", str(path), *options]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"linearnets linreg: error: {named} {'set' if ' and ' in named else 'sets'} the synthetic "
+        f"data and cannot be combined with --data {path} (the file decides the examples); drop "
+        f"{named}, or drop --data\n"
+    )
+
+
+def test_a_run_on_data_records_no_synthetic_settings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _plain_csv(tmp_path / "d.csv")
+    _, result = _run_json(capsys, "--data", str(path), "--epochs", "1", "--lr", "0.001")
+    synthetic = {"num_examples": None, "noise_std": None, "true_w": None, "true_b": None}
+    assert result["config"] == BOOK_CONFIG | synthetic | {
+        "epochs": 1,
+        "lr": 0.001,
+        "data": str(path),
+    }

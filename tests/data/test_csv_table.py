@@ -54,3 +54,56 @@ def test_a_csv_cell_over_the_csv_limit_is_named(tmp_path: Path) -> None:
     (tmp_path / "r.csv").write_text("1," + "9" * 200_000 + ",3\n")
     with pytest.raises(DatasetError, match=r"r\.csv is not a readable CSV file \(field larger"):
         load_regression_file(tmp_path / "r.csv")
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        # Excel in a decimal-comma locale: ';' between values, ',' inside them; the csv module
+        # splits the data rows at the commas, so only the header shows the ';'
+        ("x1;x2;y\n1,5;2,25;7,1\n0,5;-1,0;3,2\n",
+         " is not a numeric CSV: its values are separated by ';', not commas; save it "
+         "comma-separated, with '.' as the decimal point (it has decimal commas)"),
+        ("x1;x2;y\n1.5;2.25;7.1\n0.5;-1.0;3.2\n",
+         " is not a numeric CSV: its values are separated by ';', not commas; save it "
+         "comma-separated"),
+        # a title above the table: its spaces are not the table's separator
+        ("# measured 2026-11-30\nx1,x2,y\n1,2,3\n2,3,4\n",
+         ": line 1 has 1 column, the other lines 3: a title or comment line above the table "
+         "('# measured 2026-11-30')? delete it, so that the file starts with the column names or "
+         "the data"),
+        ("My data\n1,2,3\n2,3,4\n", ": line 1 has 1 column, the other lines 3"),
+        ("y\n1\n2\n", " must have at least 2 columns (features, then y), got 1"),
+    ],
+)  # fmt: skip
+def test_a_one_cell_first_line_is_named_for_what_it_is(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """Each was once reported "must have at least 2 columns ..., got 1"."""
+    path = tmp_path / "b.csv"
+    path.write_text(text)
+    with pytest.raises(DatasetError) as caught:
+        load_regression_file(path)
+    assert str(caught.value).startswith(f"{path}{message}")
+
+
+def test_a_pandas_index_column_is_refused(tmp_path: Path) -> None:
+    """``pd.DataFrame({"x1": ..., "x2": ..., "y": ...}).to_csv(path)`` writes this: an unnamed
+    index column first (pandas' documented default ``index=True``); read as a feature, the row
+    numbers made the run diverge."""
+    path = tmp_path / "p.csv"
+    path.write_text(",x1,x2,y\n0,0.5,1.0,2.0\n1,1.5,-1.0,3.0\n2,2.5,0.0,1.0\n")
+    with pytest.raises(
+        DatasetError,
+        match=r"p\.csv has an unnamed first column \(its header starts with an empty cell\), as "
+        r"pandas' to_csv\(\) writes its index: it would be read as a feature; save with "
+        r"df\.to_csv\(path, index=False\) or drop that column$",
+    ):
+        load_regression_file(path)
+    # without a header, an empty first cell is a bad cell of data, named as before
+    path.write_text("1,2,3\n,5,6\n")
+    with pytest.raises(DatasetError, match=r"line 2, column 1 holds ''"):
+        load_regression_file(path)
+    path.write_text("0,0.5,1.0\n1,1.5,-1.0\n2,2.5,0.0\n")  # headerless: every column is data
+    X, y = load_regression_file(path)
+    assert X.tolist() == [[0, 0.5], [1, 1.5], [2, 2.5]] and y.reshape(-1).tolist() == [1, -1, 0]

@@ -256,3 +256,50 @@ def test_float64_noise_is_drawn_in_float64() -> None:
     assert y.dtype == torch.float64
     assert (y.float().double() != y).float().mean().item() > 0.99  # float32 drops the low bits
     assert y.std().item() == pytest.approx(1.0, abs=0.1)
+
+
+def _books_synthetic_data(
+    w: torch.Tensor, b: float, num_examples: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """D2L §3.2.1's synthetic_data, written out: it takes w of shape (d,) or (d, 1)."""
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b
+    y += torch.normal(0, 0.01, y.shape)
+    return X, y.reshape((-1, 1))
+
+
+@pytest.mark.parametrize("shape", [(2,), (2, 1)])
+def test_column_weights_give_the_books_data(shape: tuple[int, ...]) -> None:
+    """The book's code and our ``linreg`` take w of shape (d, 1); it was once refused here."""
+    w = TRUE_W.reshape(shape)
+    torch.manual_seed(11)
+    X_book, y_book = _books_synthetic_data(w, 4.2, 30)
+    torch.manual_seed(11)
+    X, y = synthetic_data(w, 4.2, 30)
+    assert X.shape == (30, 2) and y.shape == (30, 1)
+    assert torch.equal(X, X_book)
+    torch.testing.assert_close(y, y_book, rtol=0, atol=1e-6)
+
+
+def test_a_tensor_noise_std_is_the_number_it_holds() -> None:
+    X, y = synthetic_data(
+        TRUE_W, 4.2, 20, noise_std=torch.tensor(0.5), generator=torch.Generator().manual_seed(4)
+    )  # type: ignore[arg-type]
+    X2, y2 = synthetic_data(TRUE_W, 4.2, 20, noise_std=float(torch.tensor(0.5)), generator=torch.Generator().manual_seed(4))  # fmt: skip
+    assert torch.equal(X, X2) and torch.equal(y, y2)
+
+
+def test_labels_that_overflow_the_weights_dtype_are_refused() -> None:
+    """float16 ends at 65504: b = 70000 is finite as a Python float, but every label is inf."""
+    w = torch.tensor([2, -3.4], dtype=torch.float16)
+    assert torch.isinf(
+        torch.tensor(70000.0, dtype=torch.float16)
+    )  # the overflow, in torch's own terms
+    with pytest.raises(
+        UsageError,
+        match=r"^y = Xw \+ b \+ noise must be finite in w's dtype torch\.float16, got 3 of 3 labels "
+        r"infinite or NaN \(past its largest value, 65504\); pass w as float32, e\.g\. w\.float\(\)",
+    ):
+        synthetic_data(w, 70000.0, 3)
+    _, y = synthetic_data(w.float(), 70000.0, 3)  # the fix named
+    assert torch.isfinite(y).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -84,3 +85,35 @@ BAD_INPUT = [
 def test_bad_input(call: Any, error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_a_column_huge_next_to_its_spread_is_named() -> None:
+    """Unix timestamps (1.7e9 ± a few days) are neither constant nor repeated, yet in float64 the
+    column is the bias's column of ones times 1.7e9 to within rounding: NumPy's matrix_rank, the
+    oracle here, finds rank 1 too."""
+    import numpy as np
+
+    t = 1.7e9 + np.linspace(0.0, 3 * 86400.0, 1000)  # (1000,)
+    assert np.linalg.matrix_rank(np.c_[t, np.ones(1000)]) == 1
+    X = torch.tensor(t).reshape(-1, 1)
+    with pytest.raises(
+        UsageError,
+        match=r"got rank 1 < 2 for X of shape \(1000, 1\): column 1's values \(mean 1\.7e\+09, std "
+        + re.escape(f"{t.std():.3g}")
+        + r"\) are huge next to their spread; use more examples than features, drop "
+        r"constant or repeated columns, or centre/rescale columns whose values are huge next to "
+        r"their spread$",
+    ):
+        closed_form(X, X - 1.7e9)
+    w, b = closed_form(X - X.mean(), X - 1.7e9)  # the fix named: centred, it is solved
+    assert w.item() == pytest.approx(1.0) and b == pytest.approx(float(t.mean() - 1.7e9))
+
+
+def test_columns_scaled_far_past_the_bias_name_rescaling(gen: torch.Generator) -> None:
+    """Features of size 1e14 next to the bias's ones: NumPy's matrix_rank finds rank 2 of 3 too."""
+    import numpy as np
+
+    X = torch.randn(1000, 2, generator=gen, dtype=torch.float64) * 1e14
+    assert np.linalg.matrix_rank(np.c_[X.numpy(), np.ones(1000)]) == 2
+    with pytest.raises(UsageError, match=r"got rank 2 < 3 .*or centre/rescale columns whose"):
+        closed_form(X, torch.zeros(1000, dtype=torch.float64))

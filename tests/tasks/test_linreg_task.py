@@ -169,3 +169,40 @@ def test_the_impl_chooses_autograd_or_the_explicit_gradient(
     run_linreg(LinregConfig(impl=impl, epochs=1))
     assert [m.analytic for m in built] == [analytic]
     assert built[0].w.requires_grad is not analytic  # the explicit gradient needs no graph
+
+
+@pytest.mark.parametrize("guard", [True, False])
+@pytest.mark.parametrize(
+    ("callbacks", "got"), [("logger", "ConsoleLogger"), (None, "NoneType"), ("x", "str")]
+)
+def test_callbacks_not_in_a_list_are_refused_as_fit_refuses_them(
+    guard: bool, callbacks: object, got: str
+) -> None:
+    """With the guard on they once hit a raw TypeError (``[guard, *callbacks]``), and a string
+    was spread into one-letter "callbacks"; fit's own message, whatever the guard."""
+    from linearnets.errors import UsageTypeError
+    from linearnets.training.callbacks import ConsoleLogger
+
+    if callbacks == "logger":
+        callbacks = ConsoleLogger()
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^callbacks must be a list of callback objects, got {got}; pass e\.g\. "
+        r"callbacks=\[ConsoleLogger\(\)\]$",
+    ):
+        run_linreg(LinregConfig(epochs=1, guard=guard), callbacks=callbacks)  # type: ignore[arg-type]
+
+
+def test_the_book_tensors_in_the_config_give_the_books_run() -> None:
+    """``true_w=torch.tensor([2, -3.4])`` (D2L §3.2.1) trains on the same data as the floats the
+    tensor holds, and the result's truth is those floats."""
+    import torch
+
+    tensors = run_linreg(
+        LinregConfig(true_w=torch.tensor([2, -3.4]), true_b=torch.tensor(4.2), epochs=1)  # type: ignore[arg-type]
+    )
+    floats = run_linreg(
+        LinregConfig(true_w=(2.0, float(np.float32(-3.4))), true_b=float(np.float32(4.2)), epochs=1)
+    )
+    assert tensors.w == floats.w and tensors.closed_w == floats.closed_w
+    assert tensors.true_w == [2.0, float(np.float32(-3.4))]

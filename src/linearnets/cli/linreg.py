@@ -14,6 +14,7 @@ from linearnets.cli._options import (
     positive_int,
 )
 from linearnets.config import IMPLS, LinregConfig
+from linearnets.errors import UsageError
 
 if TYPE_CHECKING:
     from linearnets.tasks.linreg import LinregResult
@@ -43,17 +44,19 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--batch-size", type=positive_int, default=defaults.batch_size, help="default: %(default)s"
     )
+    # None when not given: the config fills in the book's, and --data refuses a value given
     p.add_argument(
         "--num-examples",
         type=positive_int,
-        default=defaults.num_examples,
-        help="default: %(default)s",
+        default=None,
+        help=f"synthetic examples (default: {defaults.num_examples}; not with --data)",
     )
     p.add_argument(
         "--noise-std",
         type=non_negative_float,
-        default=defaults.noise_std,
-        help="standard deviation of the noise (default: %(default)s)",
+        default=None,
+        help=f"standard deviation of the synthetic noise (default: {defaults.noise_std}; not "
+        "with --data)",
     )
     p.add_argument(
         "--seed", type=non_negative_int, default=defaults.seed, help="default: %(default)s"
@@ -87,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from linearnets.cli import refuse_data_parallel
 
     refuse_data_parallel("linreg")
+    _refuse_synthetic_options_with_data(args)
     from linearnets.tasks.linreg import run_linreg
     from linearnets.training.callbacks import ConsoleLogger
 
@@ -109,6 +113,24 @@ def run(args: argparse.Namespace) -> int:
         summary["config"] = config.to_dict()
         print(dumps_strict(summary))
     return 0
+
+
+def _refuse_synthetic_options_with_data(args: argparse.Namespace) -> None:
+    """Refuse --num-examples or --noise-std given with --data, whose file decides the examples."""
+    given = [
+        option
+        for option, value in (
+            ("--num-examples", args.num_examples),
+            ("--noise-std", args.noise_std),
+        )
+        if value is not None
+    ]
+    if args.data is not None and given:
+        raise UsageError(
+            f"{' and '.join(given)} {'sets' if len(given) == 1 else 'set'} the synthetic data and "
+            f"cannot be combined with --data {args.data} (the file decides the examples); drop "
+            f"{' and '.join(given)}, or drop --data"
+        )
 
 
 def _print_errors(result: LinregResult) -> None:

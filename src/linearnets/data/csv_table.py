@@ -8,6 +8,7 @@ have the header's (or first row's) number of columns. A UTF-8 byte-order mark is
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 from typing import NoReturn
 
@@ -28,16 +29,16 @@ def read_csv(path: Path) -> np.ndarray:
     """
     rows = _read_rows(path)
     rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
-    if rows and all(_number(cell) is None for cell in rows[0][1]):
-        header, rows = rows[0][1], rows[1:]
-        columns = len(header)
-    else:
-        columns = len(rows[0][1]) if rows else 0
-    if not rows:
+    first = rows[0] if rows else None
+    if first is not None and all(_number(cell) is None for cell in first[1]):
+        rows = rows[1:]  # a header
+        if not first[1][0].strip():
+            _refuse_unnamed_first_column(path)
+    if not rows or first is None:
         raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
-    if columns < 2:
-        _refuse_one_column(path, rows[0][1][0], columns)
-    return _table(path, rows, columns)
+    if len(first[1]) < 2:
+        _refuse_one_column(path, first, [row for _, row in rows if row is not first[1]])
+    return _table(path, rows, len(first[1]))
 
 
 def _number(text: str) -> float | None:
@@ -68,16 +69,43 @@ def _read_rows(path: Path) -> _Rows:
         ) from None
 
 
-def _refuse_one_column(path: Path, first_cell: str, columns: int) -> NoReturn:
-    """Refuse a table of fewer than 2 columns, naming the separator when it is not a comma."""
-    first = first_cell.strip()
+def _refuse_unnamed_first_column(path: Path) -> NoReturn:
+    """Refuse a header whose first cell is empty: most likely a pandas index, not a feature."""
+    raise DatasetError(
+        f"{path} has an unnamed first column (its header starts with an empty cell), as pandas' "
+        "to_csv() writes its index: it would be read as a feature; save with "
+        "df.to_csv(path, index=False) or drop that column"
+    )
+
+
+def _refuse_one_column(
+    path: Path, first: tuple[int, list[str]], others: list[list[str]]
+) -> NoReturn:
+    """Refuse a first line of fewer than 2 columns, naming why: another separator than the comma
+    (seen in the first line and the next), or a title or comment line above the table."""
+    line, row = first
+    # the csv module split the next line at its commas (decimal commas too): join it back
+    following = ",".join(others[0]) if others else ""
     for sep in (";", "\t", " "):
-        if sep in first:
+        if sep in row[0] and (sep in following or not others):
+            decimal = (
+                ", with '.' as the decimal point (it has decimal commas)"
+                if "," in following
+                else ""
+            )
             raise DatasetError(
                 f"{path} is not a numeric CSV: its values are separated by {sep!r}, not commas; "
-                "save it comma-separated"
+                f"save it comma-separated{decimal}"
             )
-    raise DatasetError(f"{path} must have at least 2 columns (features, then y), got {columns}")
+    counts = Counter(len(cells) for cells in others)
+    if counts and counts.most_common(1)[0][0] > len(row):
+        wider = counts.most_common(1)[0][0]
+        raise DatasetError(
+            f"{path}: line {line} has {len(row)} column, the other lines {wider}: a title or "
+            f"comment line above the table ({row[0].strip()!r:.40})? delete it, so that the file "
+            "starts with the column names or the data"
+        )
+    raise DatasetError(f"{path} must have at least 2 columns (features, then y), got {len(row)}")
 
 
 def _table(path: Path, rows: _Rows, columns: int) -> np.ndarray:

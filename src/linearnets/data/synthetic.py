@@ -35,10 +35,11 @@ def synthetic_data(
     """Generate ``y = Xw + b + ε`` with ``X ~ N(0, 1)`` and ``ε ~ N(0, noise_std²)``.
 
     Args:
-        w: true weights, shape (d,).
-        b: true bias.
+        w: true weights, shape (d,) or (d, 1) (as the book's ``linreg`` takes them).
+        b: true bias, a number or a one-element tensor.
         num_examples: n, the number of rows.
-        noise_std: standard deviation σ of the Gaussian noise (not the variance).
+        noise_std: standard deviation σ of the Gaussian noise (not the variance), a number or a
+            one-element tensor.
         generator: source of randomness; ``None`` uses torch's global generator.
 
     Returns:
@@ -48,13 +49,33 @@ def synthetic_data(
     """
     w = _weights(w)
     num_examples = check_positive_int("num_examples", num_examples)
+    if isinstance(noise_std, torch.Tensor) and noise_std.numel() == 1:
+        noise_std = noise_std.item()  # the book's torch.tensor(0.01) as a number
     noise_std = check_non_negative_float("noise_std", noise_std)
     b = _bias(b)
     check_generator("generator", generator)
     X = torch.randn(num_examples, w.numel(), generator=generator, dtype=w.dtype)  # (n, d)
     y = X @ w + float(b)  # (n,)
     y += noise_std * torch.randn(y.shape, generator=generator, dtype=w.dtype)
+    _check_finite_result(y, w.dtype)
     return X, y.reshape(-1, 1)  # (n, d), (n, 1)
+
+
+def _check_finite_result(y: torch.Tensor, dtype: torch.dtype) -> None:
+    """Refuse labels that overflowed ``w``'s dtype (float16 ends at 65504): finite w and b can still
+    give an infinite ``Xw + b``."""
+    if not bool(torch.isfinite(y).all()):
+        largest = torch.finfo(dtype).max
+        fix = (
+            "pass w as float32, e.g. w.float(), or smaller w, b and noise_std"
+            if largest < torch.finfo(torch.float32).max
+            else "pass smaller w, b and noise_std"
+        )
+        raise UsageError(
+            f"y = Xw + b + noise must be finite in w's dtype {dtype}, got "
+            f"{int((~torch.isfinite(y)).sum())} of {y.numel()} labels infinite or NaN (past its "
+            f"largest value, {largest:g}); {fix}"
+        )
 
 
 def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
@@ -72,10 +93,14 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         )
     if not w.is_floating_point():
         w = w.float()
+    if w.ndim == 2 and w.shape[1] == 1:
+        # a column (d, 1), as the book's synthetic_data takes it (its matmul gives y of shape
+        # (n, 1), then reshaped): the same draws and labels as the (d,) weights
+        w = w.reshape(-1)
     if w.ndim != 1 or w.numel() == 0:
         raise UsageError(
             f"w must be a non-empty 1-d tensor of weights (d,), got shape {tuple(w.shape)}; "
-            "pass e.g. w=torch.tensor([2, -3.4])"
+            "pass e.g. w=torch.tensor([2, -3.4]) (a column (d, 1) is taken too)"
         )
     return check_finite("w", w)
 

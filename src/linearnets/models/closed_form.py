@@ -38,8 +38,25 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
         raise UsageError(
             f"X must have linearly independent columns, with a column of ones for the bias, to have "
             f"one least-squares solution, got rank {rank} < {A.shape[1]} for X of shape "
-            f"{tuple(X.shape)}; use more examples than features and drop constant or repeated columns"
+            f"{tuple(X.shape)}{_offset_columns(A[:, :-1])}; use more examples than features, drop "
+            "constant or repeated columns, or centre/rescale columns whose values are huge next "
+            "to their spread"
         )
     # QR (gels) rather than the default gelsy: same bits on every call
     solution = torch.linalg.lstsq(A, y.double().reshape(-1, 1), driver="gels").solution.reshape(-1)
     return solution[:-1].to(X.dtype), float(solution[-1])
+
+
+def _offset_columns(X: torch.Tensor) -> str:
+    """Name the columns of ``X`` (n, d) whose values sit far from zero next to their spread (a Unix
+    timestamp's 1.7e9 ± a few days): within rounding they equal the bias's column of ones times a
+    constant, so the rank counts them as repeated."""
+    if X.shape[0] < 2:  # no spread to compare with
+        return ""
+    mean, std = X.mean(dim=0), X.std(dim=0, correction=0)  # (d,), (d,)
+    named = [
+        f"column {j + 1}'s values (mean {mean[j].item():.3g}, std {std[j].item():.3g})"
+        for j in range(X.shape[1])
+        if 0 < std[j] < 1e-3 * mean[j].abs()
+    ]
+    return f": {', '.join(named)} are huge next to their spread" if named else ""

@@ -101,6 +101,12 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
         raise UsageTypeError(
             f"config must be a LinregConfig, got {type(config).__name__}; pass LinregConfig(...)"
         )
+    # checked here, as fit checks them: the guard is put in front of them before fit sees them
+    if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
+        raise UsageTypeError(
+            f"callbacks must be a list of callback objects, got {type(callbacks).__name__}; pass "
+            "e.g. callbacks=[ConsoleLogger()]"
+        )
     pin_threads(config.num_threads)
     gens = seed_everything(config.seed)
     features, labels, true_w, true_b = _data(config, gens)
@@ -142,15 +148,11 @@ def _data(
 
         features, labels = load_regression_file(config.data)
         return features, labels, None, None
-    true_w, true_b = list(config.true_w), config.true_b
+    weights, true_b, num_examples, noise_std = config.synthetic()
     features, labels = synthetic_data(
-        torch.tensor(true_w),
-        true_b,
-        config.num_examples,
-        noise_std=config.noise_std,
-        generator=gens.data,
+        torch.tensor(weights), true_b, num_examples, noise_std=noise_std, generator=gens.data
     )
-    return features, labels, true_w, true_b
+    return features, labels, list(weights), true_b
 
 
 def _closed_form(
