@@ -467,3 +467,77 @@ def test_json_before_a_command_without_it_is_named_unrecognized(
         "unrecognized arguments: --json (see linearnets data show --help)"
     )
     assert _last_json(out)["error"] == _error_text(err, "data show")
+
+
+_RANK_1_OF_2 = {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
+
+
+def test_a_silent_rank_stopped_while_starting_says_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """torchrun stops rank 1 while it starts (rank 0 failed first): only rank 0's object ends stdout."""
+
+    def interrupted(argv: list[str]) -> Any:
+        raise KeyboardInterrupt("SIGTERM")
+
+    for name, value in _RANK_1_OF_2.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("linearnets.cli._parse", interrupted)
+    assert main(["softmax", "--epochs", "1", "--json"]) == 130
+    assert capsys.readouterr() == ("", "")
+
+
+def _sigterm_instead_of_sleep(seconds: float) -> None:
+    """torchrun's SIGTERM, landing while a silent rank waits for rank 0 to speak."""
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [
+        (["softmax", "--lr", "0", "--json"], 2),  # the parser's usage error
+        (["linreg", "--epochs", "1", "--json"], 2),  # a UsageError while running: one process only
+    ],
+    ids=["parse", "run"],
+)
+def test_a_silent_rank_stopped_while_waiting_exits_with_its_status_in_silence(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    status: int,
+) -> None:
+    import time
+
+    for name, value in _RANK_1_OF_2.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(time, "sleep", _sigterm_instead_of_sleep)
+    try:
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse's way out of a command line that does not parse
+            code = exc.code
+    except KeyboardInterrupt:  # let out, it would stop pytest itself
+        pytest.fail("the silent rank let the SIGTERM out")
+    assert code == status
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_silent_rank_stopped_after_an_interrupt_stays_silent(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    from linearnets._signals import sigterm_as_keyboard_interrupt
+    from linearnets.cli import _report_interrupt
+
+    for name, value in _RANK_1_OF_2.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(time, "sleep", _sigterm_instead_of_sleep)
+    try:
+        with sigterm_as_keyboard_interrupt():
+            code = _report_interrupt(KeyboardInterrupt(), "linearnets softmax", json_errors=True)
+    except KeyboardInterrupt:
+        pytest.fail("the silent rank let the SIGTERM out")
+    assert code == 130
+    assert capsys.readouterr() == ("", "")

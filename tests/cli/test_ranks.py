@@ -71,3 +71,37 @@ def test_several_processes_are_refused_naming_the_command(
         r"torchrun \(only 'linearnets softmax' trains data-parallel\)$",
     ):
         ranks.refuse_data_parallel("linreg")
+
+
+def test_the_rank_is_read_without_importing_torch() -> None:
+    """An interrupt that cut torch's import short is reported by rank 0 alone: the rank costs no torch."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys; from linearnets.cli import _ranks; print(_ranks.rank(), 'torch' in sys.modules)"
+    env = {**os.environ, "RANK": "1", "WORLD_SIZE": "2", **LAUNCHER}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert done.stdout == "1 False\n", done.stderr
+
+
+def test_a_signal_ends_a_silent_ranks_wait_quietly() -> None:
+    """torchrun's SIGTERM once rank 0 has spoken ends the wait: no interrupt escapes, no 30 s lost."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from linearnets._signals import sigterm_as_keyboard_interrupt
+
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM))
+    start = time.monotonic()
+    try:
+        with sigterm_as_keyboard_interrupt():
+            timer.start()
+            assert ranks.let_rank_0_speak(30.0) is None
+    except KeyboardInterrupt:  # let out, it would stop pytest itself
+        pytest.fail("the silent rank let the SIGTERM out as an interrupt to report")
+    assert time.monotonic() - start < 10.0

@@ -237,22 +237,28 @@ def _torchrun(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _our_lines(stderr: str) -> list[str]:
-    """linearnets' own lines on stderr, without torchrun's report of the failed workers."""
+    """The workers' lines on stderr, without torchrun's report of the failed workers.
+
+    Kept: linearnets' own lines ("linearnets softmax: ...", "linearnets: ...") and whatever a worker
+    let out as a traceback, which torch prefixes with "[rankN]:".
+    """
     return [
         line
         for line in stderr.splitlines()
-        if line.startswith("linearnets ") and line != "linearnets FAILED"  # torchrun's headline
+        if (line.startswith("linearnets") and line != "linearnets FAILED")  # torchrun's headline
+        or line.startswith("[rank")
     ]
 
 
 def test_errors_under_torchrun_are_said_once_by_rank_0(npz: Path, tmp_path: Path) -> None:
     # a bad option: every rank parses it, rank 0 alone says so
-    done = _torchrun("softmax", "--lr", "0", "--device", "cpu")
+    done = _torchrun("softmax", "--lr", "0", "--device", "cpu", "--json")
     assert done.returncode != 0
-    assert _our_lines(done.stderr) == [
-        "linearnets softmax: error: argument --lr: must be a finite number > 0, got 0 "
-        "(see linearnets softmax --help)"
-    ]
+    said = "argument --lr: must be a finite number > 0, got 0 (see linearnets softmax --help)"
+    assert _our_lines(done.stderr) == [f"linearnets softmax: error: {said}"]
+    # the other rank, stopped by torchrun while it waits or still starts, adds no object of its own
+    error = {"error": said, "error_type": "UsageError", "exit_status": 2}
+    assert done.stdout == json.dumps(error) + "\n"
     # an --out only rank 0 checks: the other rank gets the same error, not a broken connection
     assert _train(npz, tmp_path / "run", "analytic", 1, epochs=1).returncode == 0
     done = _torchrun(
@@ -322,3 +328,76 @@ def test_a_process_started_by_hand_says_what_it_waits_for(npz: Path, tmp_path: P
         assert err.count("waiting for all") == 1 and _waiting(rank, port) in err
     assert "test acc" in done[0][0] and done[1][0] == ""  # rank 0 alone prints the results
     assert (tmp_path / "both" / "model.pt").is_file()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
+@pytest.mark.parametrize(
+    ("signum", "line"),
+    [
+        (signal.SIGTERM, "linearnets softmax: interrupted by SIGTERM\n"),
+        (signal.SIGINT, "linearnets softmax: interrupted\n"),
+    ],
+    ids=["sigterm", "sigint"],
+)
+def test_a_process_waiting_for_its_peers_stops_on_a_signal(
+    npz: Path, tmp_path: Path, signum: int, line: str
+) -> None:
+    """torch waits for the peers in C++, where no Python handler runs: the wait must not hide signals.
+
+    Plain torch in that wait dies of SIGTERM (status 143) and ignores Ctrl-C for up to 30 minutes; the
+    command stops as it does anywhere else: one line, status 130.
+    """
+    port = _free_port()
+    alone = _by_hand(npz, tmp_path / "run", 0, port)
+    try:
+        assert alone.stderr is not None
+        assert select.select([alone.stderr], [], [], 60)[0], "nothing said on stderr in 60 s"
+        assert alone.stderr.readline() == _waiting(0, port)
+        time.sleep(0.5)  # inside init_process_group by now
+        alone.send_signal(signum)
+        _, err = alone.communicate(timeout=20)
+    finally:
+        if alone.poll() is None:
+            alone.kill()
+            alone.communicate(timeout=30)
+    assert (alone.returncode, err) == (130, line)
+    assert not (tmp_path / "run").exists()  # no folder claimed before the group was joined
+
+
+# run_softmax called by a script that torchrun started, with no dist: the group comes from torchrun's
+# environment, as the command's does
+_API_SCRIPT = """
+import json, os, sys
+import linearnets as ln
+r = ln.run_softmax(ln.SoftmaxConfig(epochs=1, plot="none", data=sys.argv[1], batch_size=64,
+                                    seed=3, num_threads=1, device="cpu", out=None))
+import torch.distributed as dist
+print(json.dumps({"rank": os.environ["RANK"], "run_dir": str(r.run_dir),
+                  "still_joined": dist.is_initialized()}))
+"""
+
+
+def test_run_softmax_in_a_torchrun_script_trains_one_run_on_every_process(
+    npz: Path, tmp_path: Path
+) -> None:
+    script = tmp_path / "train.py"
+    script.write_text(_API_SCRIPT)
+    launcher = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
+        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
+    ]  # fmt: skip
+    done = subprocess.run(
+        [*launcher, str(script), str(npz)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    said = sorted((json.loads(line) for line in done.stdout.splitlines()), key=lambda r: r["rank"])
+    assert [r["rank"] for r in said] == ["0", "1"]
+    (run_dir,) = {r["run_dir"] for r in said}  # one run, the same folder named on both ranks
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == [Path(run_dir).name]
+    assert json.loads((tmp_path / run_dir / "config.json").read_text())["world_size"] == 2
+    assert not any(r["still_joined"] for r in said)  # the group joined for the call is left

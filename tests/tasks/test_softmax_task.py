@@ -176,3 +176,25 @@ def test_a_run_that_fails_to_start_leaves_no_new_folder_and_keeps_the_users(
     for out in (new, mine):
         run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
         assert (out / "results.json").is_file()
+
+
+def test_a_resume_keeps_the_device_and_world_size_the_run_started_with(tmp_path: Path) -> None:
+    """A run started on 2 processes and resumed on 1: config.json says both, neither overwritten."""
+    from types import SimpleNamespace
+
+    from linearnets.tasks.softmax import write_run_config
+    from linearnets.training.distributed import DistContext
+
+    def exp(world_size: int, device: str) -> object:
+        return SimpleNamespace(
+            config=SoftmaxConfig(), data_source="blobs.npz", data_sha256="0" * 64,
+            device=torch.device(device), dist=DistContext(world_size=world_size),
+        )  # fmt: skip
+
+    write_run_config(tmp_path, exp(2, "cpu"), resumes=[])  # type: ignore[arg-type]
+    started = json.loads((tmp_path / "config.json").read_text())["environment"]
+    entry = {"from_epoch": 1, "forced": {}, "environment": started}
+    write_run_config(tmp_path, exp(1, "meta"), resumes=[entry], started=started)  # type: ignore[arg-type]
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert (saved["world_size"], saved["device"]) == (2, "cpu")
+    assert saved["resumes"] == [{**entry, "world_size": 1, "device": "meta"}]

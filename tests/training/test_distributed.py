@@ -181,7 +181,9 @@ def test_a_cuda_rank_selects_its_device_then_joins_with_nccl(
     device = torch.device("cuda", 0)
     said: list[str] = []
     init_distributed(device=device, announce=said.append)
-    assert selected == [device] and calls == [{"backend": "nccl", "init_method": "env://"}]
+    # the current CUDA device is per thread: set for training (main) and for the joining helper
+    assert selected == [device, device]
+    assert calls == [{"backend": "nccl", "init_method": "env://"}]
     assert said == [waiting_line(0, 2, backend="nccl")]
 
 

@@ -137,8 +137,12 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
 
 
 def _report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> int:
-    """Say that the command was stopped while starting (and in JSON, if asked); return 130."""
-    # every rank says so: finding the rank would import torch, whose import this may have cut short
+    """Say that the command was stopped while starting (and in JSON, if asked; rank 0 only); return 130."""
+    # the rank comes from the environment alone (no torch, whose import this may have cut short);
+    # under torchrun the others were stopped with rank 0, or by it: when it failed first (a usage
+    # error), torchrun stops them while they still start, and stdout must end with its object
+    if _ranks.rank() != 0:
+        return EXIT_INTERRUPTED
     detail = f"{signal_name(exc) or 'interrupted'} while starting"
     print(f"linearnets: {detail}", file=sys.stderr)
     if json_errors:

@@ -6,6 +6,7 @@ failure is said once. Commands that do not split their work refuse to run in sev
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from linearnets.errors import UsageError
@@ -17,27 +18,30 @@ def rank() -> int:
     """Return this process's rank under torchrun (from its environment), 0 otherwise.
 
     A ``RANK`` that no launcher set (no ``WORLD_SIZE`` above 1, no ``MASTER_ADDR``/``MASTER_PORT``,
-    or outside ``[0, WORLD_SIZE)``) is ignored: that process must still say what went wrong.
+    or outside ``[0, WORLD_SIZE)``) is ignored: that process must still say what went wrong. Reads
+    nothing but ``os.environ``: it decides who reports an interrupt that may have cut torch's import
+    short.
     """
-    from linearnets.training.distributed import env_int
-
     try:
-        rank, world = env_int("RANK", 0), env_int("WORLD_SIZE", 1)
-    except UsageError:  # a malformed RANK or WORLD_SIZE: speak, rather than fail while reporting
+        rank, world = int(os.environ.get("RANK") or 0), int(os.environ.get("WORLD_SIZE") or 1)
+    except ValueError:  # a malformed RANK or WORLD_SIZE: speak, rather than fail while reporting
         return 0
     launched = all(os.environ.get(name) for name in ("MASTER_ADDR", "MASTER_PORT"))
     return rank if launched and 0 <= rank < world else 0
 
 
 def let_rank_0_speak(seconds: float = 2.0) -> None:
-    """Wait a moment before a silent rank exits with an error.
+    """Wait a moment before a silent rank exits with an error; a signal ends the wait, quietly.
 
     torchrun stops every worker as soon as one fails: a rank other than 0 that left first could
-    have rank 0 stopped before it printed the one line that explains the failure.
+    have rank 0 stopped before it printed the one line that explains the failure. Once rank 0 has
+    said it and exited, torchrun stops the others (SIGTERM, raised here as a ``KeyboardInterrupt``):
+    the end of the wait, not news to report, so the rank goes on to exit with its own status.
     """
     import time
 
-    time.sleep(seconds)
+    with contextlib.suppress(KeyboardInterrupt):
+        time.sleep(seconds)
 
 
 def refuse_data_parallel(command: str) -> None:

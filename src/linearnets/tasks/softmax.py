@@ -20,7 +20,14 @@ from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
-from linearnets.training.distributed import DistContext, on_rank_0
+from linearnets.training.distributed import (
+    DistContext,
+    env_int,
+    in_process_group,
+    init_distributed,
+    on_rank_0,
+    shutdown_distributed,
+)
 from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (
     CONFIG_FILE,
@@ -53,6 +60,18 @@ def run_softmax(
     :func:`linearnets.tasks.resume.resume_softmax` can continue an interrupted run. In a
     data-parallel run every process trains; only rank 0 prints, plots and writes files.
 
+    Args:
+        config: the run's settings.
+        callbacks: more ``fit`` callbacks (rank 0 only), e.g. a console logger.
+        dist: the data-parallel context of this process. ``None``: the one torchrun's environment
+            describes, as the command does: a script started by ``torchrun --nproc_per_node=N``
+            joins its process group here (and leaves it on return) and trains one run on N
+            processes; without torchrun (no ``WORLD_SIZE`` above 1), a single process.
+
+    Returns:
+        The run's history, folder and per-class accuracy (on every rank; ``per_class_acc`` is
+        empty on the others).
+
     Raises:
         DivergenceError: the loss blew up (unless ``config.guard`` is off); the last checkpoint stays.
         TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays.
@@ -63,8 +82,32 @@ def run_softmax(
         raise UsageTypeError(
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
-    dist = dist or DistContext()
     check_backend(config)
+    if dist is not None:
+        return _run(config, callbacks, dist)
+    joined_here = not in_process_group()
+    context = _context_from_environment(config)
+    try:
+        return _run(config, callbacks, context)
+    finally:
+        if joined_here:  # a group the caller had joined stays theirs
+            shutdown_distributed()
+
+
+def _context_from_environment(config: SoftmaxConfig) -> DistContext:
+    """Return the data-parallel context torchrun's environment describes, joining its group."""
+    if env_int("WORLD_SIZE", 1) <= 1:
+        return DistContext()
+    from linearnets.device import resolve_device
+
+    # the device picks the backend (NCCL on CUDA), and each local rank its own GPU, as in the command
+    return init_distributed(
+        device=resolve_device(config.device, local_rank=env_int("LOCAL_RANK", 0))
+    )
+
+
+def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> SoftmaxResult:
+    """:func:`run_softmax` in the data-parallel context ``dist`` (one process or the group's)."""
     # the folder first: a bad --out fails before a second is spent loading data
     out = Path(config.out) if config.out is not None else None
     existed = out is not None and out.is_dir()
@@ -97,19 +140,38 @@ def write_run_config(
     """Write ``config.json``: the effective config, seed, threads, versions, data source, resumes.
 
     ``started``: the environment the run started in (a resume keeps it; its own is in ``resumes``).
+    A resume (``started`` given) also keeps the ``device`` and ``world_size`` the run started with at
+    the top level and records its own in its entry, the last of ``resumes``.
     """
+    here = {"device": str(exp.device), "world_size": exp.dist.world_size}
+    first = here
+    if started is not None and resumes:
+        resumes = [*resumes[:-1], {**resumes[-1], **here}]
+        first = {**here, **_started_on(run_dir)}
     write_json_atomic(
         run_dir / CONFIG_FILE,
         {
             "config": exp.config.to_dict(),
             "environment": started if started is not None else environment(),
             "data_source": exp.data_source,
-            "device": str(exp.device),
-            "world_size": exp.dist.world_size,
+            **first,
             "data_sha256": exp.data_sha256,
             "resumes": resumes,
         },
     )
+
+
+def _started_on(run_dir: Path) -> dict[str, Any]:
+    """Return the ``device`` and ``world_size`` the run's ``config.json`` holds ({} if unreadable)."""
+    import json
+
+    try:
+        saved = json.loads((run_dir / CONFIG_FILE).read_text())
+    except (OSError, ValueError):  # lost or damaged: rebuilt from this resume's
+        return {}
+    if not isinstance(saved, dict):
+        return {}
+    return {key: saved[key] for key in ("device", "world_size") if key in saved}
 
 
 def _run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> tuple[Path, RunLock | None]:

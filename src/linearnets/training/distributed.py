@@ -8,6 +8,7 @@ NCCL on CUDA) and the loop uses the context to scale the loss, average gradients
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from linearnets.errors import UsageError
 __all__ = [
     "DistContext",
     "env_int",
+    "in_process_group",
     "init_distributed",
     "on_rank_0",
     "shutdown_distributed",
@@ -96,10 +98,38 @@ def init_distributed(
         backend = "nccl" if device is not None and device.type == "cuda" else "gloo"
         if announce is not None and not os.environ.get("TORCHELASTIC_RUN_ID"):
             announce(waiting_line(rank, world_size, backend=backend))
-        if backend == "nccl" and device is not None:
-            torch.cuda.set_device(device)
-        dist.init_process_group(backend=backend, init_method="env://")
+        _join_group(backend, device if backend == "nccl" else None)
     return DistContext(rank=rank, world_size=world_size, local_rank=local_rank)
+
+
+def _join_group(backend: str, cuda_device: torch.device | None) -> None:
+    """Join the process group in a helper thread, waiting on it in short slices to stay interruptible.
+
+    ``init_process_group`` blocks in C++ until every process has joined (up to 30 minutes), and Python
+    runs signal handlers only between bytecodes of the main thread: SIGTERM (the command's
+    ``KeyboardInterrupt``) and Ctrl-C would wait as long. Joining a thread in 0.1 s slices lets them
+    run; their ``KeyboardInterrupt`` leaves the helper (a daemon) blocked, for the exiting process
+    to drop. Its own error (a refused connection, a timeout) is raised here.
+    """
+    failed: list[BaseException] = []
+
+    def join() -> None:
+        try:
+            # the current CUDA device is per thread: NCCL reads this one
+            if cuda_device is not None:
+                torch.cuda.set_device(cuda_device)
+            dist.init_process_group(backend=backend, init_method="env://")
+        except BaseException as exc:  # handed to the main thread, which reports it
+            failed.append(exc)
+
+    if cuda_device is not None:
+        torch.cuda.set_device(cuda_device)  # and the main thread's, for the training
+    helper = threading.Thread(target=join, name="linearnets-join-process-group", daemon=True)
+    helper.start()
+    while helper.is_alive():
+        helper.join(0.1)
+    if failed:
+        raise failed[0]
 
 
 def _check_launched(world_size: int) -> None:
@@ -133,9 +163,14 @@ def waiting_line(rank: int, world_size: int, *, backend: str = "gloo") -> str:
     )
 
 
+def in_process_group() -> bool:
+    """Return whether this process has joined a process group (its own call, or a caller's)."""
+    return dist.is_available() and dist.is_initialized()
+
+
 def shutdown_distributed() -> None:
     """Leave the process group if one was joined."""
-    if dist.is_available() and dist.is_initialized():
+    if in_process_group():
         dist.destroy_process_group()
 
 
