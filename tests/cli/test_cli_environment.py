@@ -119,17 +119,28 @@ def test_torchrun_variables_set_by_hand_are_named(
 
 
 def test_a_bad_mplbackend_is_named_before_a_run_starts(tmp_path: Path, blobs_npz: Path) -> None:
+    """Each command gives the fixes it has: only softmax has --plot none (predict and data show
+    advised it too before, and refused it as an unknown option when it was taken)."""
+    (tmp_path / "empty").mkdir()  # predict names the backend before it reads the run folder
     done = _sh(
-        f"$LN softmax --data {blobs_npz} --epochs 1 --out run; echo $?; $LN data show --out g.png; echo $?",
+        f"$LN softmax --data {blobs_npz} --epochs 1 --out run; echo $?; "
+        "$LN data show --out g.png; echo $?; $LN predict empty --out p.png; echo $?",
         tmp_path,
         MPLBACKEND="nonsense",
     )
-    message = (
-        "error: MPLBACKEND must name a matplotlib backend, got 'nonsense'; unset it, set "
-        "MPLBACKEND=Agg to draw into files, or pass --plot none"
-    )
-    assert done.stdout.split() == ["2", "2"]
-    assert done.stderr.count(message) == 2, done.stderr
+    named = "error: MPLBACKEND must name a matplotlib backend, got 'nonsense'; "
+    softmax = named + "unset it, set MPLBACKEND=Agg to draw into files, or pass --plot none"
+    others = named + "unset it or set MPLBACKEND=Agg to draw into files\n"
+    assert done.stdout.split() == ["2", "2", "2"]
+    lines = done.stderr.splitlines(keepends=True)
+    assert [line.split(":")[0] for line in lines] == [
+        "linearnets softmax",
+        "linearnets data show",
+        "linearnets predict",
+    ], done.stderr
+    assert lines[0].endswith(softmax + "\n") and lines[1].endswith(others), done.stderr
+    assert lines[2].endswith(others), done.stderr
+    assert "--plot" not in "".join(lines[1:])
     assert not (tmp_path / "run").exists()  # refused before the run folder was made
     assert _sh(f"$LN softmax --data {blobs_npz} --epochs 1 --plot none --out run", tmp_path,
                MPLBACKEND="nonsense").returncode == 0  # fmt: skip

@@ -217,3 +217,21 @@ def test_plot_confusion_matrix_figure_grows_with_the_classes_and_leaves_room_for
     # twenty numbers to a row: a smaller font than two get, so they stay inside their cells
     many_size = max(t.get_fontsize() for t in many.texts)
     assert many_size < min(t.get_fontsize() for t in small.axes[0].texts)
+
+
+def test_plot_confusion_matrix_of_many_classes_has_no_numbers_and_a_capped_size() -> None:
+    """Up to 30 classes every cell is numbered; above, the heatmap alone, in the 30-class figure
+    (0.6 * 30 + 1.5 = 19.5 inches), with every k-th class named (k = ceil(C / 30))."""
+    thirty = plot_confusion_matrix(torch.eye(30), [f"c{i}" for i in range(30)])
+    assert len(thirty.texts) == 30 * 30
+    assert tuple(thirty.figure.get_size_inches()) == (20.5, 19.5)
+    many = plot_confusion_matrix(torch.eye(200), [f"c{i}" for i in range(200)])
+    assert len(many.texts) == 0  # 40,000 numbers took 76 s and 4.6 GB
+    assert tuple(many.figure.get_size_inches()) == (20.5, 19.5)
+    assert many.images[0].get_array().shape == (200, 200)  # every class is still a cell
+    names = [f"c{i}" for i in range(0, 200, 7)]  # ceil(200 / 30) = 7: 29 names
+    assert [t.get_text() for t in many.get_xticklabels()] == names
+    assert [t.get_text() for t in many.get_yticklabels()] == names
+    np.testing.assert_array_equal(many.get_xticks(), np.arange(0, 200, 7))
+    thirty_one = plot_confusion_matrix(torch.eye(31), [f"c{i}" for i in range(31)])
+    assert len(thirty_one.texts) == 0 and len(thirty_one.get_xticks()) == 16  # ceil(31 / 30) = 2

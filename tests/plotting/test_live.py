@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting import Animator
 from linearnets.plotting.live import LiveCurves
 
@@ -287,3 +287,105 @@ def test_live_curves_legend_lists_the_metrics_in_their_order_not_the_updates() -
     assert labels == ["train loss", "test acc"]
     handles = curves.ax.get_legend().legend_handles
     assert [h.get_color() for h in handles] == [curves.lines[m].get_color() for m in labels]
+
+
+# ---------------------------------------------------------------- arguments refused at the boundary
+
+FIGSIZE_RULE = r"figsize must be \(width, height\) in inches"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        # PIL's "cannot write empty image" at the first update, before
+        ({"figsize": (0, 3)}, UsageError, FIGSIZE_RULE + r", each in \(0, 100\], got \(0, 3\)"),
+        ({"figsize": "big"}, UsageTypeError, FIGSIZE_RULE + r", got 'big'"),
+        ({"out_dir": 123}, UsageTypeError, r"out_dir must be a folder path .*got 123; pass e\.g\."),
+        ({"out_dir": ""}, UsageError, r"out_dir must be a folder path, got an empty string"),
+    ],
+    ids=["figsize 0", "figsize str", "out_dir int", "out_dir empty"],
+)
+def test_live_curves_refuse_a_bad_figure_size_or_folder_when_made(
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    match: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # out_dir="" meant the current folder: nothing may land there
+    with pytest.raises(error, match=match):
+        LiveCurves(mode="file" if "out_dir" in kwargs else "none", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_live_curves_refuse_an_out_dir_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(UsageError, match=r"out_dir .*taken.* is a file, not a folder"):
+        LiveCurves(out_dir=tmp_path / "taken" / "curves", mode="file")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("abc", "'abc'"),
+        ("0.5", "'0.5'"),
+        (torch.tensor([1.0, 2.0]), r"a tensor of shape \(2,\) and dtype torch\.float32"),
+        (None, "None"),
+        (1 + 2j, r"\(1\+2j\)"),
+    ],
+    ids=["str", "numeric str", "2-element tensor", "None", "complex"],
+)
+def test_live_curves_update_refuses_what_is_not_one_number(value: object, shown: str) -> None:
+    curves = LiveCurves(mode="none")
+    with pytest.raises(
+        UsageTypeError,
+        match=r"values\['train loss'\] must be one real number, got " + shown + r"; pass e\.g\.",
+    ):
+        curves.update(1, {"test acc": 0.5, "train loss": value})  # type: ignore[dict-item]
+    # nothing half-recorded: the good value of the same update was not kept either
+    assert curves.values == {"train loss": [], "train acc": [], "test acc": []}
+
+
+def test_live_curves_still_take_non_finite_and_one_element_values() -> None:
+    """A diverged run's NaN and inf are data to show (float() keeps them as they are)."""
+    curves = LiveCurves(mode="none")
+    curves.update(1, {"train loss": torch.tensor([float("inf")]), "test acc": float("nan")})
+    assert curves.values["train loss"] == [float("inf")] and np.isnan(curves.values["test acc"][0])
+
+
+# ---------------------------------------------------------------- a second fit in a new cell
+
+
+def test_curves_reused_after_close_start_a_new_display(
+    fake_notebook: list[tuple[Any, ...]],
+) -> None:
+    """fit() closes the curves at its end; a later fit with them runs in a later cell, where the
+    user looks: it must display there (a new display id), not update the earlier cell's output."""
+    curves = LiveCurves(mode="notebook")
+    curves.update(1, {"train loss": 0.5})
+    curves.update(2, {"train loss": 0.4})
+    curves.close()  # the end of the first fit
+    curves.update(3, {"train loss": 0.3})  # the second fit, start_epoch=2
+    curves.update(4, {"train loss": 0.2})
+    kinds = [c[0] for c in fake_notebook]
+    ids = [c[2] for c in fake_notebook]
+    assert kinds == ["display", "update", "display", "update"]
+    assert ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]
+    assert curves.values["train loss"] == [0.5, 0.4, 0.3, 0.2]  # one figure, the whole history
+
+
+def test_a_bad_mplbackend_gives_api_users_no_command_line_option() -> None:
+    """In a fresh process, where the bad backend fails matplotlib's import: the fix is the
+    variable (mode='none' would not help, it still makes a figure), not softmax's --plot none."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from linearnets.plotting import LiveCurves; LiveCurves(mode='none')"
+    env = dict(os.environ, MPLBACKEND="nonsense")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 1
+    assert done.stderr.rstrip().endswith(
+        "UsageError: MPLBACKEND must name a matplotlib backend, got 'nonsense'; unset it or set "
+        "MPLBACKEND=Agg to draw into files"
+    ), done.stderr

@@ -168,8 +168,18 @@ def test_a_bad_mplbackend_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(builtins, "__import__", failing_import)
     monkeypatch.setenv("MPLBACKEND", "bogus")
-    with pytest.raises(UsageError, match=r"MPLBACKEND must name a matplotlib backend, got 'bogus'"):
+    with pytest.raises(
+        UsageError,
+        match=r"^MPLBACKEND must name a matplotlib backend, got 'bogus'; unset it or set "
+        r"MPLBACKEND=Agg to draw into files$",  # no --plot: only softmax has that option
+    ):
         _mpl.matplotlib_module()
+    with pytest.raises(
+        UsageError,
+        match=r"^MPLBACKEND must name a matplotlib backend, got 'bogus'; unset it, set "
+        r"MPLBACKEND=Agg to draw into files, or pass --plot none$",
+    ):
+        _mpl.matplotlib_module(alternative="pass --plot none")
     error = "some other failure"  # not about the backend: matplotlib's own error, unchanged
     with pytest.raises(ValueError, match=r"^some other failure$"):
         _mpl.matplotlib_module()

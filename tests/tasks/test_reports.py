@@ -157,3 +157,58 @@ def test_a_run_that_fails_closes_its_plotting_process_and_keeps_the_figures_draw
     assert all(p._closed and p._process.exitcode is not None for p in started)
     assert not [c for c in multiprocessing.active_children() if c.name == "linearnets-plots"]
     assert (out / "curves.png").stat().st_size > 1000  # epoch 1, drawn before the blow-up
+
+
+def _write_results(run: Path, num_classes: int) -> None:
+    import json
+
+    run.mkdir(exist_ok=True)
+    per_class = {f"c{i}": 0.5 for i in range(num_classes)}
+    (run / "results.json").write_text(json.dumps({"per_class_acc": per_class}))
+
+
+@pytest.mark.parametrize(
+    ("plot", "data", "num_classes", "expected"),
+    [
+        ("none", None, 10, []),
+        ("file", None, 10, ["curves.png", "curves.svg", "confusion.png", "predictions.png"]),
+        ("auto", "d.npz", 3, ["curves.png", "curves.svg", "confusion.png"]),  # no image grid
+        ("file", "d.npz", 0, ["curves.png", "curves.svg"]),  # no test set: no reports
+        ("file", "d.npz", 200, ["curves.png", "curves.svg", "confusion.png"]),
+        ("file", "d.npz", 201, ["curves.png", "curves.svg"]),  # too many classes to draw
+    ],
+)
+def test_missing_figures_are_those_the_run_draws(
+    tmp_path: Path, plot: str, data: str | None, num_classes: int, expected: list[str]
+) -> None:
+    from linearnets.tasks.reports import missing_figures
+
+    config = SoftmaxConfig(plot=plot, data=None if data is None else tmp_path / data)
+    _write_results(tmp_path, num_classes)
+    assert missing_figures(config, tmp_path) == expected
+    for name in expected:
+        (tmp_path / name).write_bytes(b"x")
+    assert missing_figures(config, tmp_path) == []
+
+
+def test_a_run_of_too_many_classes_skips_the_confusion_figure_and_says_so(tmp_path: Path) -> None:
+    """201 classes: no confusion.png (it took 76 s and 4.6 GB at 200 before), the table says why,
+    and confusion.pt keeps every count."""
+    import numpy as np
+    import torch
+
+    C = 201
+    rng = np.random.default_rng(0)
+    y = np.arange(2 * C) % C
+    X = rng.normal(size=(2 * C, 4)).astype(np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X[:C], y_test=y[:C])
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="file", out=out))
+    assert not (out / "confusion.png").exists() and (out / "curves.png").is_file()
+    table = (out / "per_class.txt").read_text()
+    assert table.rstrip().endswith(
+        "no confusion.png: 201 classes are more than the 200 a heatmap can show; confusion.pt "
+        "holds the whole matrix (torch.load)"
+    )
+    matrix = torch.load(out / "confusion.pt")
+    assert matrix.shape == (C, C) and int(matrix.sum()) == C  # every test example counted

@@ -741,3 +741,46 @@ def test_a_checkpoint_copied_from_another_run_is_named_so(
         "another run?), which would change its result; put the run's own checkpoint.pt back, or "
         "pass --force to continue with the settings of config.json\n"
     )
+
+
+def _dies_drawing(*args: Any, **kwargs: Any) -> None:
+    os._exit(3)  # in the plotting process: as if it were killed (the OOM killer, kill -9)
+
+
+def test_a_run_whose_plotting_process_died_gets_its_figures_from_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """results.json is written, but the figures are missing: the error names --resume, and that
+    resume trains nothing and draws them (it said "no epochs left" before)."""
+    import numpy as np
+
+    import linearnets.plotting.confusion as confusion
+    from linearnets.errors import PlotError
+
+    rng = np.random.default_rng(16)
+    X, y = rng.normal(size=(80, 4)).astype(np.float32), rng.integers(0, 3, size=80)
+    np.savez(tmp_path / "d.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    config = SoftmaxConfig(data=tmp_path / "d.npz", plot="file", epochs=2, out=tmp_path / "run")
+    with monkeypatch.context() as patch:
+        patch.setattr(confusion, "plot_confusion_matrix", _dies_drawing)
+        with pytest.raises(
+            PlotError,
+            match=r"the plotting process died \(exit code 3\); the other files of the run are "
+            r"saved; linearnets softmax --resume .*run draws them$",
+        ):
+            run_softmax(config)
+    run = tmp_path / "run"
+    before = json.loads((run / "results.json").read_text())
+    weights = _weights(run)
+    assert not (run / "confusion.png").exists()
+    result = resume_softmax(run)
+    assert [m.epoch for m in result.history.epochs] == [1, 2]  # nothing trained again
+    assert all(torch.equal(weights[k], _weights(run)[k]) for k in weights)
+    after = json.loads((run / "results.json").read_text())
+    assert {k: v for k, v in after.items() if k != "seconds_per_epoch"} == {
+        k: v for k, v in before.items() if k != "seconds_per_epoch"
+    }
+    for name in ("confusion.png", "curves.png", "curves.svg"):
+        assert (run / name).stat().st_size > 1000, name
+    with pytest.raises(LinearnetsError, match=r"already finished \(2\), got 2"):
+        resume_softmax(run)  # now complete: nothing left to do

@@ -278,3 +278,18 @@ def test_unchanged_inputs_or_a_damaged_model_state_are_left_to_the_restore(tmp_p
     check_inputs_fit(
         _checkpoint(OLD.to_dict(), {}), OLD, resized, given={"resize"}, run_dir=tmp_path
     )
+
+
+def test_a_finished_run_missing_its_figures_may_be_resumed_to_draw_them(tmp_path: Path) -> None:
+    """A run whose plotting process died wrote model.pt and results.json but not its figures."""
+    drawn = SoftmaxConfig(epochs=3, plot="file", device="cpu")
+    (tmp_path / "model.pt").write_bytes(b"x")
+    (tmp_path / "results.json").write_text('{"per_class_acc": {"a": 0.5, "b": 1.0}}')
+    for name in ("curves.png", "curves.svg", "predictions.png"):
+        (tmp_path / name).write_bytes(b"x")
+    check_epochs_left(tmp_path, 3, drawn, given=False)  # confusion.png is missing: allowed
+    with pytest.raises(UsageError, match=r"already finished \(3\), got 3"):
+        check_epochs_left(tmp_path, 3, OLD, given=False)  # plot="none" wants no figures
+    (tmp_path / "confusion.png").write_bytes(b"x")
+    with pytest.raises(UsageError, match=r"already finished \(3\), got 3"):
+        check_epochs_left(tmp_path, 3, drawn, given=False)

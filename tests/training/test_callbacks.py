@@ -16,7 +16,7 @@ import pytest
 import torch
 from torch import nn
 
-from linearnets.errors import UsageTypeError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.concise import softmax_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
 from linearnets.plotting import LiveCurves
@@ -437,3 +437,35 @@ def test_curves_of_a_classification_without_a_test_set_have_no_test_acc() -> Non
     curves = CurvesRecorder()
     CurvesCallback(curves).on_epoch_end(metrics=EpochMetrics(2, 0.5, 0.75, None, None, 1.0))
     assert curves.points == [(2, {"train loss": 0.5, "train acc": 0.75})]
+
+
+# --- arguments and metric subsets ----------------------------------------------------------------
+
+
+def test_curves_callback_sends_only_the_metrics_the_curves_plot(gen: torch.Generator) -> None:
+    """LiveCurves(metrics=("train loss", "test acc")) is a legitimate choice: the fit runs and each
+    epoch gives exactly those two points (it crashed with "values must name metrics" before)."""
+    curves = LiveCurves(mode="none", metrics=("train loss", "test acc"))
+    history = _fit_softmax(gen, 2, callbacks=[CurvesCallback(curves)])
+    assert curves.epochs == {"train loss": [1, 2], "test acc": [1, 2]}
+    assert curves.values == {
+        "train loss": [m.train_loss for m in history.epochs],
+        "test acc": [m.test_acc for m in history.epochs],
+    }
+
+
+def test_live_curves_called_directly_still_refuse_an_unplotted_metric() -> None:
+    curves = LiveCurves(mode="none", metrics=("train loss",))
+    with pytest.raises(UsageError, match=r"values must name metrics among \['train loss'\]"):
+        curves.update(1, {"train loss": 0.5, "train acc": 0.25})
+
+
+@pytest.mark.parametrize("stream", ["log.txt", Path("log.txt"), 3], ids=["str", "Path", "int"])
+def test_console_logger_refuses_a_stream_it_cannot_write_to_when_made(stream: object) -> None:
+    """Before, a file name failed only after a whole epoch (str has no attribute 'write')."""
+    with pytest.raises(
+        UsageTypeError,
+        match=r"stream must be a text stream with write\(\), such as sys\.stdout, got .*; to log "
+        r"to a file pass stream=open\('log\.txt', 'w'\)",
+    ):
+        ConsoleLogger(stream=stream)  # type: ignore[arg-type]

@@ -122,11 +122,12 @@ def _report(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
     from linearnets.plotting import show_images
-    from linearnets.plotting._mpl import check_out_path
+    from linearnets.plotting._mpl import check_out_path, matplotlib_module
 
     if args.n > MAX_SHOW:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
     check_out_path("--out", args.out)  # before the dataset is read
+    matplotlib_module()  # so is a bad MPLBACKEND
     arrays = read_fashion_mnist(args.data_dir)
     images = arrays.train_images[: args.n]  # (n, 28, 28)
     titles = get_fashion_mnist_labels(arrays.train_labels[: args.n], lang=args.lang)

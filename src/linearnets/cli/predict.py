@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _checked_out(args: argparse.Namespace) -> Path:
     """Return the figure's path once RUN_DIR, -n and --out are valid; nothing is read before."""
-    from linearnets.plotting._mpl import check_out_path
+    from linearnets.plotting._mpl import check_out_path, matplotlib_module
 
     if not Path(args.run_dir).is_dir():
         raise UsageError(
@@ -80,6 +80,7 @@ def _checked_out(args: argparse.Namespace) -> Path:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
     out = args.out or Path(args.run_dir) / f"predict-{args.n}.png"
     check_out_path("--out", out)
+    matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
 
 

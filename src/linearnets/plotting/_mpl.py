@@ -53,8 +53,12 @@ def _backend_chosen(matplotlib: Any) -> bool:
         return True
 
 
-def matplotlib_module() -> Any:
+def matplotlib_module(*, alternative: str = "") -> Any:
     """Return ``matplotlib``, importing it; a bad ``MPLBACKEND`` (which fails the import) is named.
+
+    Args:
+        alternative: the caller's own way around a bad backend, added to the fixes the message
+            gives, e.g. "pass --plot none" (only ``softmax`` has that option).
 
     Raises:
         UsageError: ``MPLBACKEND`` names no backend matplotlib knows.
@@ -65,9 +69,11 @@ def matplotlib_module() -> Any:
         backend = os.environ.get("MPLBACKEND")
         if backend is None or "backend" not in str(exc):
             raise
+        fixes = "unset it or set MPLBACKEND=Agg to draw into files"
+        if alternative:
+            fixes = f"unset it, set MPLBACKEND=Agg to draw into files, or {alternative}"
         raise UsageError(
-            f"MPLBACKEND must name a matplotlib backend, got {backend!r}; unset it, set "
-            "MPLBACKEND=Agg to draw into files, or pass --plot none"
+            f"MPLBACKEND must name a matplotlib backend, got {backend!r}; {fixes}"
         ) from None
     return matplotlib
 

@@ -21,11 +21,21 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "MAX_DRAWN_CLASSES",
+    "MAX_NUMBERED_CLASSES",
     "confusion_matrix",
     "format_per_class_table",
     "per_class_accuracy",
     "plot_confusion_matrix",
 ]
+
+# Above 30 classes the cells are not numbered and the figure stops growing: a number needs about
+# 0.6 inch of cell, so 30 numbered classes already make a 19.5-inch figure (~1 s to draw), and the
+# drawing time and memory grow with the C² numbers (200 classes: 40,000 texts, 76 s, 4.6 GB).
+MAX_NUMBERED_CLASSES = 30
+# Above 200 classes a run draws no heatmap at all: in the capped figure a cell is then under
+# ~7 pixels, resampled away; the per-class table and confusion.pt keep every count.
+MAX_DRAWN_CLASSES = 200
 
 
 def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -117,6 +127,10 @@ def plot_confusion_matrix(
 ) -> Any:
     """Draw the confusion matrix as an annotated heatmap and return its ``Axes`` (``ax.figure``).
 
+    Up to :data:`MAX_NUMBERED_CLASSES` classes every cell is numbered and the figure grows with the
+    classes; above, the heatmap alone is drawn in a figure of the 30-class size, with at most 30
+    class names on each axis.
+
     Args:
         matrix: confusion counts (C, C), rows = true class, columns = predicted class.
         class_names: C names, for the tick labels.
@@ -137,7 +151,7 @@ def plot_confusion_matrix(
     if normalize:
         m = m / m.sum(dim=1, keepdim=True).clamp(min=1)
     values = m.numpy()
-    size = max(3.0, 0.6 * len(names) + 1.5)
+    size = min(max(3.0, 0.6 * len(names) + 1.5), 0.6 * MAX_NUMBERED_CLASSES + 1.5)
     fig = new_figure((size + 1.0, size), managed=out is None or in_notebook())
     ax = fig.subplots()
     _draw_heatmap(fig, ax, values, names, font=font, normalize=normalize)
@@ -155,17 +169,21 @@ def _draw_heatmap(
     font: dict[str, Any],
     normalize: bool,
 ) -> None:
-    """Draw ``values`` (C, C) on ``ax``: cells coloured and numbered, a colour bar, class ticks."""
+    """Draw ``values`` (C, C) on ``ax``: cells coloured (and numbered up to 30), a colour bar, class
+    ticks (every k-th beyond 30, so at most 30 names fit the capped figure)."""
     # counts: vmax at least 1, so an all-zero matrix is drawn empty (white), not mid-blue
     vmax = 1.0 if normalize else max(float(values.max()) if values.size else 0.0, 1.0)
     image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    ticks = range(len(names))
-    ax.set_xticks(ticks, names, rotation=45, ha="right", rotation_mode="anchor", **font)
-    ax.set_yticks(ticks, names, **font)
+    ticks = range(0, len(names), math.ceil(len(names) / MAX_NUMBERED_CLASSES) or 1)
+    shown = [names[i] for i in ticks]
+    ax.set_xticks(ticks, shown, rotation=45, ha="right", rotation_mode="anchor", **font)
+    ax.set_yticks(ticks, shown, **font)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title("confusion matrix" + (" (rows sum to 1)" if normalize else " (counts)"))
+    if len(names) > MAX_NUMBERED_CLASSES:
+        return
     threshold = values.max() / 2 if values.size else 0.0
     fontsize = 8 if len(names) <= 12 else 6
     for (i, j), v in _cells(values):

@@ -17,21 +17,24 @@ See D2L §3.6.6.
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import (
+    check_out_path,
     in_notebook,
     new_figure,
     pyplot,
     save_figure,
 )
+from linearnets.plotting._plot_args import check_figsize
 from linearnets.plotting.axes import BOOK_FMTS, use_svg_display
-from linearnets.validation import check_choice, check_positive_int
+from linearnets.validation import check_choice, check_positive_int, describe
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -90,6 +93,10 @@ class LiveOutput:
             else:
                 update_display(fig, display_id=self.display_id)
 
+    def forget_display(self) -> None:
+        """Let the next :meth:`publish` start a new display (in the cell running then)."""
+        self.display_id = None
+
 
 def _check_names(
     name: str,
@@ -122,6 +129,18 @@ def _curve_files(
     )
     if out_dir is None:
         return [], []
+    if not isinstance(out_dir, str | os.PathLike):
+        raise UsageTypeError(
+            f"out_dir must be a folder path (str or pathlib.Path), got {describe(out_dir)}; pass "
+            "e.g. out_dir='runs/curves'"
+        )
+    if not str(out_dir):  # Path("") is the current folder: most likely a mistake
+        raise UsageError(
+            "out_dir must be a folder path, got an empty string; pass e.g. out_dir='runs/curves', "
+            "or out_dir='.' for the current folder"
+        )
+    for path in (Path(out_dir) / f"curves.{f}" for f in (*formats, *finals)):
+        check_out_path("out_dir", path)  # a folder named curves.png, or out_dir a file, fails now
     per_update = [Path(out_dir) / f"curves.{f}" for f in formats]
     at_close = [Path(out_dir) / f"curves.{f}" for f in finals]
     return per_update, at_close
@@ -163,6 +182,7 @@ class LiveCurves:
         final_formats: Sequence[str] = (),
     ) -> None:
         self.metrics = _check_names("metrics", metrics, "('train loss', 'test acc')")
+        figsize = check_figsize("figsize", figsize)
         self.num_epochs = (
             None if num_epochs is None else check_positive_int("num_epochs", num_epochs)
         )
@@ -221,9 +241,10 @@ class LiveCurves:
                 f"values must name metrics among {list(self.metrics)}, got {unknown}; "
                 "pass LiveCurves(metrics=...) with every metric you will plot"
             )
-        for name, value in values.items():
+        points = {name: _check_value(name, value) for name, value in values.items()}
+        for name, value in points.items():
             self.epochs[name].append(epoch)
-            self.values[name].append(float(value))
+            self.values[name].append(value)
             self.lines[name].set_data(self.epochs[name], self.values[name])
         shown = tuple(m for m in self.metrics if self.epochs[m])
         if shown != self._legend_for:
@@ -244,3 +265,19 @@ class LiveCurves:
                 save_figure(self.fig, path, tight=False)
         if self.mode == "notebook":
             pyplot().close(self.fig)
+            # a later fit (same curves, a new cell) must show in its own cell, not update this one
+            self._output.forget_display()
+
+
+def _check_value(name: str, value: object) -> float:
+    """Return a metric's ``value`` as a float if it is one real number (NaN and inf too), else raise."""
+    # a string is refused even if it reads as a number: it is a mix-up, e.g. a formatted line
+    if not isinstance(value, str):
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError, RuntimeError):  # e.g. a tensor of several elements
+            pass
+    raise UsageTypeError(
+        f"values[{name!r}] must be one real number, got {describe(value)}; pass e.g. "
+        f"values={{{name!r}: 0.5}} (a one-element tensor is fine)"
+    )

@@ -7,6 +7,7 @@ forked, they are drawn here.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from linearnets.tasks.experiment import Experiment
 if TYPE_CHECKING:
     from linearnets.plotting.background import PlotProcess
 
-__all__ = ["check_backend", "live_curves", "plot_process", "write_reports"]
+__all__ = ["check_backend", "live_curves", "missing_figures", "plot_process", "write_reports"]
 
 
 def check_backend(config: SoftmaxConfig) -> None:
@@ -30,7 +31,7 @@ def check_backend(config: SoftmaxConfig) -> None:
     if config.plot != "none" and os.environ.get("MPLBACKEND"):
         from linearnets.plotting._mpl import matplotlib_module
 
-        matplotlib_module()
+        matplotlib_module(alternative="pass --plot none")
 
 
 def plot_process(config: SoftmaxConfig) -> PlotProcess | None:
@@ -64,10 +65,13 @@ def write_reports(
 ) -> list[float]:
     """Write the per-class table, and (with ``plots``) the confusion matrix and prediction grid.
 
-    With a ``plotter`` the two figures are drawn in the plotting process.
+    With a ``plotter`` the two figures are drawn in the plotting process. Above
+    :data:`~linearnets.plotting.confusion.MAX_DRAWN_CLASSES` classes no confusion figure is drawn,
+    and the table says so.
     """
     from linearnets.inference import confusion_counts, prediction_samples
     from linearnets.plotting.confusion import (
+        MAX_DRAWN_CLASSES,
         format_per_class_table,
         per_class_accuracy,
         plot_confusion_matrix,
@@ -76,17 +80,50 @@ def write_reports(
 
     test_iter = _whole_test_set(exp)
     matrix = confusion_counts(exp.model, test_iter, len(exp.classes))
-    (run_dir / "per_class.txt").write_text(format_per_class_table(matrix, exp.classes) + "\n")
+    table = format_per_class_table(matrix, exp.classes)
+    drawn = len(exp.classes) <= MAX_DRAWN_CLASSES
+    if plots and not drawn:
+        table += (
+            f"\n\nno confusion.png: {len(exp.classes)} classes are more than the "
+            f"{MAX_DRAWN_CLASSES} a heatmap can show; confusion.pt holds the whole matrix "
+            "(torch.load)"
+        )
+    (run_dir / "per_class.txt").write_text(table + "\n")
     torch.save(matrix, run_dir / "confusion.pt")
     if plots:
         draw = plotter.call if plotter is not None else _call_here
-        draw(plot_confusion_matrix, matrix, list(exp.classes), out=run_dir / "confusion.png")
+        if drawn:
+            draw(plot_confusion_matrix, matrix, list(exp.classes), out=run_dir / "confusion.png")
         if exp.config.data is None:  # images: draw them titled true / predicted
             images, true_labels, pred_labels = prediction_samples(exp.model, test_iter, 12)
             draw(
                 plot_predictions, images, true_labels, pred_labels, out=run_dir / "predictions.png"
             )
     return [float(v) for v in per_class_accuracy(matrix)]
+
+
+def missing_figures(config: SoftmaxConfig, run_dir: Path) -> list[str]:
+    """Return the figures a finished run in ``run_dir`` should have drawn (with ``config``) but lacks.
+
+    A run whose plotting process died still writes ``results.json``; its figures are what tells that
+    it is not complete. The reports' figures are expected only where ``results.json`` shows a test
+    set (a per-class accuracy), the confusion matrix only up to ``MAX_DRAWN_CLASSES`` classes.
+    """
+    if config.plot == "none":
+        return []
+    from linearnets.plotting.confusion import MAX_DRAWN_CLASSES
+    from linearnets.training.runs import RESULTS_FILE
+
+    expected = ["curves.png", "curves.svg"]
+    try:
+        per_class = json.loads((run_dir / RESULTS_FILE).read_text()).get("per_class_acc") or {}
+    except (OSError, ValueError, AttributeError):  # unreadable: let the resume redraw everything
+        per_class = {"?": None}
+    if per_class and len(per_class) <= MAX_DRAWN_CLASSES:
+        expected.append("confusion.png")
+    if per_class and config.data is None:
+        expected.append("predictions.png")
+    return [name for name in expected if not (run_dir / name).is_file()]
 
 
 def _whole_test_set(exp: Experiment) -> Any:

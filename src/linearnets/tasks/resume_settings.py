@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
+from linearnets.tasks.reports import missing_figures
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, read_config
@@ -174,13 +175,15 @@ def check_inputs_fit(
 
 
 def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: bool) -> None:
-    """Refuse a resume with nothing to do: no epochs left, and the weights and reports written.
+    """Refuse a resume with nothing to do: no epochs left, and the weights, reports and figures written.
 
     Args:
         epoch: the epochs the checkpoint finished.
         given: whether the caller passed ``epochs`` (else ``new.epochs`` is the run's own).
     """
     finished = (run_dir / WEIGHTS_FILE).exists() and (run_dir / RESULTS_FILE).exists()
+    # a run whose plotting process died is finished but for its figures: the resume draws them
+    finished = finished and not missing_figures(new, run_dir)
     if epoch > new.epochs or (epoch == new.epochs and finished):
         # in the API's words; the command line says --epochs (linearnets.cli spells it)
         own = "" if given else ", the run's own (none was given)"

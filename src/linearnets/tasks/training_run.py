@@ -163,14 +163,16 @@ def _finish(
     """Wait for the figures, then write ``results.json``: last, once every other file is complete.
 
     A run stopped before this point (even while its figures were drawn) is finished by --resume. A
-    figure that failed to draw is reported after it (PlotError): that attempt is complete.
+    figure that failed to draw is reported after it (PlotError), with the --resume that draws the
+    figures still missing.
     """
     try:
         if plotter is not None:
             plotter.close()  # the figures are complete when the command returns
-    except PlotError:
+    except PlotError as exc:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
-        raise
+        # the figures missing keep the run open to --resume, which draws them without training
+        raise PlotError(f"{exc}; linearnets softmax --resume {run_dir} draws them") from None
     if exp.dist.is_main:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
     exp.dist.barrier()

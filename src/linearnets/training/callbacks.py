@@ -67,6 +67,12 @@ class ConsoleLogger(Callback):
     """
 
     def __init__(self, *, stream: TextIO | None = None, progress: bool | None = None) -> None:
+        # checked now: a file name would otherwise fail only after the whole first epoch
+        if stream is not None and not callable(getattr(stream, "write", None)):
+            raise UsageTypeError(
+                f"stream must be a text stream with write(), such as sys.stdout, got "
+                f"{describe(stream)}; to log to a file pass stream=open('log.txt', 'w')"
+            )
         self.stream = stream
         self.progress = progress
         self._bar: Any = None
@@ -155,6 +161,9 @@ class MetricsWriter(Callback):
 class CurvesCallback(Callback):
     """Redraw the live curves (train loss, train acc, test acc) after each epoch.
 
+    Only the metrics the curves plot are sent: ``LiveCurves(metrics=("train loss", "test acc"))``
+    gets no "train acc" (curves without a ``metrics`` attribute get all three).
+
     Args:
         curves: a :class:`linearnets.plotting.LiveCurves` (notebook, file or none mode).
     """
@@ -174,6 +183,9 @@ class CurvesCallback(Callback):
             values["train acc"] = metrics.train_acc
         if metrics.test_acc is not None:
             values["test acc"] = metrics.test_acc
+        plotted = getattr(self.curves, "metrics", None)
+        if plotted is not None:  # a subset of the lines is a choice, not a mistake
+            values = {k: v for k, v in values.items() if k in plotted}
         self.curves.update(metrics.epoch, values)
 
     def on_fit_end(self, *, history: History) -> None:
