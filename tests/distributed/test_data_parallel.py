@@ -372,8 +372,12 @@ import linearnets as ln
 r = ln.run_softmax(ln.SoftmaxConfig(epochs=1, plot="none", data=sys.argv[1], batch_size=64,
                                     seed=3, num_threads=1, device="cpu", out=None))
 import torch.distributed as dist
-print(json.dumps({"rank": os.environ["RANK"], "run_dir": str(r.run_dir),
-                  "still_joined": dist.is_initialized()}))
+joined = dist.is_initialized()
+again = ln.resume_softmax(r.run_dir, epochs=2)  # the same group again, for the resume
+# a file per rank: two ranks printing at once may interleave their lines on the shared stdout
+open(f"rank{os.environ['RANK']}.json", "w").write(json.dumps({"rank": os.environ["RANK"], "run_dir": str(r.run_dir),
+                  "still_joined": joined and dist.is_initialized(),
+                  "epochs": len(again.history.epochs), "test_acc": again.history.test_acc[-1]}))
 """
 
 
@@ -395,9 +399,13 @@ def test_run_softmax_in_a_torchrun_script_trains_one_run_on_every_process(
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    said = sorted((json.loads(line) for line in done.stdout.splitlines()), key=lambda r: r["rank"])
+    said = [json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1)]
     assert [r["rank"] for r in said] == ["0", "1"]
     (run_dir,) = {r["run_dir"] for r in said}  # one run, the same folder named on both ranks
     assert [p.name for p in (tmp_path / "runs").iterdir()] == [Path(run_dir).name]
-    assert json.loads((tmp_path / run_dir / "config.json").read_text())["world_size"] == 2
-    assert not any(r["still_joined"] for r in said)  # the group joined for the call is left
+    config = json.loads((tmp_path / run_dir / "config.json").read_text())
+    assert config["world_size"] == 2 and config["resumes"][0]["world_size"] == 2
+    # joined once, kept: leaving and joining again in one process races with the other's rendezvous
+    assert all(r["still_joined"] for r in said)
+    # resume_softmax too trained one run over both processes: the same two epochs on each rank
+    assert [r["epochs"] for r in said] == [2, 2] and said[0]["test_acc"] == said[1]["test_acc"]

@@ -19,9 +19,10 @@ from linearnets.training.interrupt import TrainingInterrupted
 from linearnets.training.loop import History
 
 
-def _exp(*, enabled: bool = False) -> Any:
+def _exp(*, enabled: bool = False, is_main: bool = True) -> Any:
     return SimpleNamespace(
-        config=SoftmaxConfig(epochs=2, lr=0.5), dist=SimpleNamespace(enabled=enabled)
+        config=SoftmaxConfig(epochs=2, lr=0.5),
+        dist=SimpleNamespace(enabled=enabled, is_main=is_main),
     )
 
 
@@ -78,3 +79,19 @@ def test_a_signal_during_training_is_left_alone() -> None:
     ):
         raise KeyboardInterrupt("SIGINT")
     assert not isinstance(info.value, TrainingInterrupted)
+
+
+@pytest.mark.parametrize(
+    ("epoch", "step", "start_epoch", "kept"),
+    [(3, 5, 0, 2), (2, 0, 0, 2), (1, 4, 0, None), (2, 1, 1, 1), (1, 0, 0, 1)],
+)
+def test_a_rank_that_writes_no_checkpoint_names_the_one_rank_0_kept(
+    epoch: int, step: int, start_epoch: int, kept: int | None
+) -> None:
+    """Rank 0 writes a checkpoint after each epoch and every rank stops after the same step, so
+    another rank knows it without its own: the last epoch finished (the one running had ``step``
+    steps done; 0 means it had finished)."""
+    exc = TrainingInterrupted(signal_name="SIGINT", epoch=epoch, step=step)
+    exp = _exp(enabled=True, is_main=False)
+    name_resume(exc, exp, Path("run"), _checkpoint(None), start_epoch)
+    assert exc.checkpoint_epoch == kept

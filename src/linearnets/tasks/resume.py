@@ -33,7 +33,7 @@ from linearnets.tasks.resume_settings import (
     saved_config,
     started_environment,
 )
-from linearnets.tasks.softmax import write_run_config
+from linearnets.tasks.softmax import environment_group, write_run_config
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
@@ -96,7 +96,9 @@ def resume_softmax(
         locks.append(RunLock(run_dir).acquire())
         return ""
 
-    on_rank_0(dist or DistContext(), lock)
+    device = overrides.get("device", saved.get("config", {}).get("device", "auto"))
+    dist = environment_group(str(device), dist)  # torchrun's group, in a script too
+    on_rank_0(dist, lock)
     try:
         return _resume(run_dir, saved, force=force, callbacks=callbacks, dist=dist, **overrides)
     finally:

@@ -23,10 +23,8 @@ from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.distributed import (
     DistContext,
     env_int,
-    in_process_group,
     init_distributed,
     on_rank_0,
-    shutdown_distributed,
 )
 from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (
@@ -41,6 +39,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "Experiment",
     "SoftmaxResult",
+    "environment_group",
     "load_trained",
     "prepare",
     "run_softmax",
@@ -65,8 +64,9 @@ def run_softmax(
         callbacks: more ``fit`` callbacks (rank 0 only), e.g. a console logger.
         dist: the data-parallel context of this process. ``None``: the one torchrun's environment
             describes, as the command does: a script started by ``torchrun --nproc_per_node=N``
-            joins its process group here (and leaves it on return) and trains one run on N
-            processes; without torchrun (no ``WORLD_SIZE`` above 1), a single process.
+            joins its process group here (and stays in it, for later calls such as
+            :func:`resume_softmax`) and trains one run on N processes; without torchrun (no
+            ``WORLD_SIZE`` above 1), a single process.
 
     Returns:
         The run's history, folder and per-class accuracy (on every rank; ``per_class_acc`` is
@@ -83,27 +83,24 @@ def run_softmax(
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
     check_backend(config)
+    return _run(config, callbacks, environment_group(config.device, dist))
+
+
+def environment_group(device: str, dist: DistContext | None) -> DistContext:
+    """Return ``dist``, or else the data-parallel context torchrun's environment describes.
+
+    Without ``dist``, a script started by torchrun joins the group as the command does (the
+    ``device`` picks the backend: NCCL on CUDA, each local rank its own GPU) and stays in it, so a
+    later call (a resume) finds it joined: leaving and joining again in one process races with the
+    other processes' rendezvous. In one process the context is a single process's.
+    """
     if dist is not None:
-        return _run(config, callbacks, dist)
-    joined_here = not in_process_group()
-    context = _context_from_environment(config)
-    try:
-        return _run(config, callbacks, context)
-    finally:
-        if joined_here:  # a group the caller had joined stays theirs
-            shutdown_distributed()
-
-
-def _context_from_environment(config: SoftmaxConfig) -> DistContext:
-    """Return the data-parallel context torchrun's environment describes, joining its group."""
+        return dist
     if env_int("WORLD_SIZE", 1) <= 1:
         return DistContext()
     from linearnets.device import resolve_device
 
-    # the device picks the backend (NCCL on CUDA), and each local rank its own GPU, as in the command
-    return init_distributed(
-        device=resolve_device(config.device, local_rank=env_int("LOCAL_RANK", 0))
-    )
+    return init_distributed(device=resolve_device(device, local_rank=env_int("LOCAL_RANK", 0)))
 
 
 def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> SoftmaxResult:

@@ -60,7 +60,11 @@ def name_resume(
     """Tell an interrupt stopping training where the run is, so its message gives the resume."""
     exc.run_dir, exc.command = run_dir, "linearnets softmax"
     exc.launcher = "torchrun" if exp.dist.enabled else ""
-    exc.checkpoint_epoch = checkpoint.last_epoch or (start_epoch or None)
+    if exp.dist.is_main:
+        exc.checkpoint_epoch = checkpoint.last_epoch or (start_epoch or None)
+    else:  # rank 0 writes the checkpoints; every rank stopped after the same step
+        finished = exc.epoch if not exc.step else exc.epoch - 1
+        exc.checkpoint_epoch = max(finished, start_epoch) or None
 
 
 def diverged(
