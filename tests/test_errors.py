@@ -404,7 +404,8 @@ def _run_folder(
     tmp: Path, *, checkpoint: bytes | None = None, finished: bool = False, **config: Any
 ) -> Path:
     """A run folder as an interrupted run leaves it: config.json and a checkpoint (or these bytes);
-    ``finished``: also the weights and results a run writes after its last epoch."""
+    ``finished``: also the weights, results and curves a run writes after its last epoch (a run
+    missing its figures is not finished: --resume draws them)."""
     run = tmp / "run"
     run.mkdir()
     cfg = SoftmaxConfig(epochs=3, out=run, **config).to_dict()
@@ -427,6 +428,8 @@ def _run_folder(
     if finished:
         (run / "model.pt").write_bytes(b"weights")
         (run / "results.json").write_text("{}")
+        for figure in ("curves.png", "curves.svg"):
+            (run / figure).write_bytes(b"figure")
     return run
 
 
