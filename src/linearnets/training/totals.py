@@ -55,19 +55,6 @@ def predicted(y_hat: torch.Tensor) -> torch.Tensor:
     return y_hat.max(dim=1).indices
 
 
-def _row_maxima(outputs: list[torch.Tensor]) -> torch.return_types.max:
-    """Return the maximum and its class (first one on ties) of every row of the stashed outputs.
-
-    Outputs that are transposed views of contiguous (q, B) tensors (the scratch models' logits) are
-    joined along their contiguous dimension into one (q, N) tensor and reduced over its q rows,
-    vectorized across the N examples: no strided copy into (N, q) first (~4% of a softmax epoch).
-    Any other outputs are joined as (N, q) and reduced over each row.
-    """
-    if all(o.T.is_contiguous() for o in outputs):
-        return torch.cat([o.T for o in outputs], dim=1).max(dim=0)  # (q, N) -> (N,), (N,)
-    return _joined(outputs).max(dim=1)
-
-
 def _joined(parts: list[torch.Tensor]) -> torch.Tensor:
     """Return the tensors concatenated along dim 0 (the one tensor itself, uncopied, if alone)."""
     return parts[0] if len(parts) == 1 else torch.cat(parts)
@@ -166,11 +153,12 @@ class EpochTotals:
             self.loss_sum = self.loss_sum + means.dot(counts)
             self._means, self._mean_counts = [], []
         if self._outputs:
-            top, labels = _row_maxima(self._outputs), _joined(self._labels)
+            # one max over each row (as predicted() takes it) gives the predictions and, since max
+            # propagates NaN, any NaN score (an isnan over all N × q scores added ~10% to a fold)
+            top, labels = _joined(self._outputs).max(dim=1), _joined(self._labels)
             classes = self._outputs[0].shape[1]  # the same in every output, or the join failed
             self.correct = self.correct + (top.indices == labels).sum()
-            # a NaN score is its row's maximum (max propagates NaN), so a NaN model would count
-            # as right on its class: one look at the N maxima finds any NaN among the N × q scores
+            # a NaN score is its row's maximum, so a NaN model would count as right on its class
             self._nan = self._nan | top.values.isnan().any()
             # a label outside [0, C) would silently count as a miss: checked once per group of
             # steps (the loss, if any, already rejected it); on a device, read back with the
