@@ -4,7 +4,8 @@ The checkpoint (:mod:`linearnets.training.checkpoint`) holds the model, optimize
 the history and the config. Resuming rebuilds the run from that config, loads the states, rewrites the
 metrics files from the checkpoint's history and trains the remaining epochs, so an interrupted and
 resumed run ends bit-identical to an uninterrupted one (at the same thread count). Which settings
-it continues with, and which changes it refuses, is :mod:`linearnets.tasks.resume_settings`'s job.
+it continues with is :mod:`linearnets.tasks.resume_settings`'s job, which changes it refuses
+:mod:`linearnets.tasks.resume_changes`'s.
 """
 
 from __future__ import annotations
@@ -21,13 +22,11 @@ from linearnets.seeding import kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
+from linearnets.tasks.resume_changes import changed_settings, check_inputs_fit, data_change
 from linearnets.tasks.resume_settings import (
-    changed_settings,
     check_epochs_left,
-    check_inputs_fit,
     check_logged_epochs,
     checkpoint_config,
-    data_change,
     last_asked,
     resumed_config,
     saved_config,

@@ -1,20 +1,18 @@
-"""What a resume may continue with: the settings last asked for, its overrides, what they change.
+"""What a resume continues with: the settings last asked for, with its overrides applied.
 
 A resume rebuilds its config from the run's ``config.json`` (or, when it is lost, the checkpoint's)
-with the caller's overrides applied; a setting that changes the result (impl, lr, batch_size, seed,
-resize, data, or the ``--data`` file's content) is refused here unless forced, and so is a resume
-with no epochs left to train. A new image size or data shape is refused even forced: the weights
-cannot carry over. Used by :mod:`linearnets.tasks.resume`.
+with the caller's overrides applied, and is refused when it has nothing to do (no epochs left to
+train) or would throw logged epochs away. What those settings change, and whether it may:
+:mod:`linearnets.tasks.resume_changes`. Used by :mod:`linearnets.tasks.resume`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
+from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.reports import missing_figures
 from linearnets.tasks.weights import WEIGHTS_FILE
@@ -22,15 +20,12 @@ from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_che
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, read_config
 
 if TYPE_CHECKING:
-    from linearnets.tasks.experiment import Experiment
+    pass
 
 __all__ = [
-    "changed_settings",
     "check_epochs_left",
-    "check_inputs_fit",
     "check_logged_epochs",
     "checkpoint_config",
-    "data_change",
     "last_asked",
     "resumed_config",
     "saved_config",
@@ -101,79 +96,6 @@ def check_logged_epochs(run_dir: Path, *, force: bool) -> None:
         )
 
 
-def changed_settings(
-    old: SoftmaxConfig,
-    new: SoftmaxConfig,
-    *,
-    saved: dict[str, Any],
-    epoch: int,
-    run_dir: Path,
-    force: bool,
-    given: Collection[str],
-) -> dict[str, tuple[Any, Any]]:
-    """Return the result settings ``new`` changes from ``old``, as (old, new) pairs.
-
-    Args:
-        old: the checkpoint's settings.
-        new: the settings to continue with: ``config.json``'s with the caller's overrides applied.
-        given: the settings the caller passed; a change in another one is ``config.json``
-            disagreeing with the checkpoint, and is named so.
-
-    Raises:
-        UsageError: a change not forced now, nor by an earlier resume from ``epoch``.
-    """
-    changed = {k: (getattr(old, k), getattr(new, k)) for k in RESULT_SETTINGS}
-    changed = {k: v for k, v in changed.items() if v[0] != v[1]}
-    forced_before = _forced_since(saved, epoch)
-    unforced = [k for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())]
-    if unforced and not force:
-        raise _unforced_change(unforced, old, new, given=given, run_dir=run_dir)
-    return changed
-
-
-def check_inputs_fit(
-    ckpt: Checkpoint,
-    old: SoftmaxConfig,
-    new: SoftmaxConfig,
-    *,
-    given: Collection[str],
-    run_dir: Path,
-) -> None:
-    """Refuse, even forced, a new resize or data whose model the checkpoint's weights do not fit.
-
-    Another image size, or a ``--data`` file with other numbers of features or classes, makes a
-    model whose weights have another shape: none of the run's training could carry over. A
-    ``--data`` file of the same shape may be forced (:func:`changed_settings`).
-
-    Args:
-        ckpt: the checkpoint, whose weights are ``W`` (d, q) or ``nn.Linear``'s (q, d).
-        old: the checkpoint's settings.
-        new: the settings to continue with (a changed ``data`` file is read for its shape).
-        given: the settings the caller passed (see :func:`changed_settings`).
-
-    Raises:
-        UsageError: the model of ``new`` does not take the checkpoint's inputs and classes.
-    """
-    keys = [k for k in ("resize", "data") if getattr(old, k) != getattr(new, k)]
-    trained = _trained_shape(ckpt.model_state)
-    if not keys or trained is None:
-        return  # a mismatch without these changes is the checkpoint's: restore_states names it
-    wanted = _model_shape(new)
-    if wanted is None or wanted == trained:
-        return
-    asked = [_OPTIONS[k] for k in keys if k in given]
-    fix = f"resume without {' and '.join(asked)}" if asked else ""
-    if len(asked) < len(keys):
-        fix += f"{' and ' if fix else ''}put the run's own {CHECKPOINT_FILE} back"
-    side = f" ({new.resize or 28}×{new.resize or 28} pixels)" if new.data is None else ""
-    raise UsageError(
-        f"{_differences(keys, old, new, given=given, run_dir=run_dir)}: the model would take "
-        f"{wanted[0]} inputs{side} into {wanted[1]} classes and the checkpoint's weights take "
-        f"{trained[0]} inputs into {trained[1]} classes, so they cannot carry over, not even with "
-        f"--force (force=True); {fix}, or start a new run in another folder (--out NEW_DIR)"
-    )
-
-
 def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: bool) -> None:
     """Refuse a resume with nothing to do: no epochs left, and the weights, reports and figures written.
 
@@ -194,44 +116,6 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
         )
 
 
-def data_change(
-    saved: dict[str, Any], exp: Experiment, run_dir: Path, *, force: bool
-) -> tuple[str, str] | None:
-    """Return the ``--data`` file's (old, new) SHA-256 when its content changed, else ``None``.
-
-    Raises:
-        UsageError: it changed and ``force`` is off.
-    """
-    was = saved.get("data_sha256")
-    if not (isinstance(was, str) and exp.data_sha256 is not None and was != exp.data_sha256):
-        return None
-    if not force:
-        raise UsageError(
-            f"--data {exp.config.data} changed since the run in {run_dir} started (SHA-256 "
-            f"{was[:12]}… then, {exp.data_sha256[:12]}… now), which would change its result; "
-            "put the original file back, or pass --force (force=True) to continue on the new "
-            "content"
-        )
-    return was, exp.data_sha256
-
-
-def _forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
-    """Return the values earlier resumes from ``epoch`` forced, per setting (as recorded, strings).
-
-    Only those: a resume interrupted before its first checkpoint left the checkpoint at ``epoch``
-    with the old value, and its --force carries on; a value forced for other epochs does not.
-    """
-    values: dict[str, set[str]] = {}
-    for entry in saved.get("resumes", []):
-        if not isinstance(entry, dict) or entry.get("from_epoch") != epoch:
-            continue
-        forced = entry.get("forced")
-        for key, pair in forced.items() if isinstance(forced, dict) else ():
-            if isinstance(pair, list) and len(pair) == 2:
-                values.setdefault(key, set()).add(str(pair[1]))
-    return values
-
-
 def _epochs_logged(run_dir: Path) -> int:
     """Return how many epoch rows ``metrics.jsonl`` holds (0 when it is missing or unreadable)."""
     try:
@@ -239,92 +123,3 @@ def _epochs_logged(run_dir: Path) -> int:
     except OSError:
         return 0
     return sum(1 for line in text.splitlines() if line.strip())
-
-
-# the command line's names of the result settings, for messages a user of either reads
-_OPTIONS = {key: "--" + key.replace("_", "-") for key in RESULT_SETTINGS}
-
-
-def _shown(key: str, config: SoftmaxConfig) -> str:
-    """Return ``config``'s ``key`` in the command line's words: ``none (28×28)``, not ``None``."""
-    value = getattr(config, key)
-    if value is not None:
-        return str(value)
-    if key == "resize" and config.data is None:
-        return "none (28×28)"
-    return "none (Fashion-MNIST)" if key == "data" else "none"
-
-
-def _differences(
-    keys: Sequence[str],
-    old: SoftmaxConfig,
-    new: SoftmaxConfig,
-    *,
-    given: Collection[str],
-    run_dir: Path,
-) -> str:
-    """Name each change: as an option the caller gave, or as ``config.json`` and the checkpoint
-    disagreeing (a checkpoint copied in from another run)."""
-    parts = []
-    asked = [k for k in keys if k in given]
-    if asked:
-        changes = "; ".join(
-            f"{_OPTIONS[k]} changed from {_shown(k, old)} to {_shown(k, new)}" for k in asked
-        )
-        parts.append(f"{changes} since the run in {run_dir} started")
-    found = [k for k in keys if k not in given]
-    if found:
-        was = " and ".join(f"{_OPTIONS[k]} {_shown(k, old)}" for k in found)
-        now = " and ".join(f"{_OPTIONS[k]} {_shown(k, new)}" for k in found)
-        parts.append(
-            f"{run_dir / CHECKPOINT_FILE} was trained with {was}, but {run_dir / CONFIG_FILE} "
-            f"asks for {now} (a checkpoint from another run?)"
-        )
-    return "; ".join(parts)
-
-
-def _unforced_change(
-    keys: Sequence[str],
-    old: SoftmaxConfig,
-    new: SoftmaxConfig,
-    *,
-    given: Collection[str],
-    run_dir: Path,
-) -> UsageError:
-    """Return the error refusing the changes of ``keys``, with the ways out that fit them."""
-    asked = [k for k in keys if k in given]
-    fixes = ["drop the option to continue the same run"] if asked else []
-    if len(asked) < len(keys):
-        fixes.append(f"put the run's own {CHECKPOINT_FILE} back")
-    if len(asked) == len(keys):
-        values = "the new value"
-    else:
-        values = "the new values" if asked else f"the settings of {CONFIG_FILE}"
-    return UsageError(
-        f"{_differences(keys, old, new, given=given, run_dir=run_dir)}, which would change its "
-        f"result; {' and '.join(fixes)}, or pass --force (force=True) to continue with {values}"
-    )
-
-
-def _trained_shape(state: dict[str, Any]) -> tuple[int, int] | None:
-    """Return (inputs, classes) of a model state: ``W`` (d, q) or ``1.weight`` (q, d); else None."""
-    for name, flipped in (("W", False), ("1.weight", True)):
-        shape = tuple(getattr(state.get(name), "shape", ()))
-        if len(shape) == 2:
-            return (int(shape[1]), int(shape[0])) if flipped else (int(shape[0]), int(shape[1]))
-    return None
-
-
-def _model_shape(config: SoftmaxConfig) -> tuple[int, int] | None:
-    """Return the (inputs, classes) of ``config``'s model; None where ``prepare`` refuses it."""
-    if config.data is None:
-        from linearnets.data.labels import TEXT_LABELS
-
-        side = config.resize or 28  # Fashion-MNIST's images are 28×28
-        return side * side, len(TEXT_LABELS)
-    if config.resize is not None:
-        return None  # --resize with --data: prepare names the pair
-    from linearnets.data.arrays import load_classification_file
-
-    arrays = load_classification_file(config.data)  # read again by prepare: a rare resume
-    return arrays.num_features, arrays.num_classes

@@ -1,0 +1,205 @@
+"""What a resume's settings change from its checkpoint's, refused unless forced (or even forced).
+
+Unit tests of :mod:`linearnets.tasks.resume_changes` on configs and folders built by hand; the
+end-to-end resumes are in ``test_resume.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.config import SoftmaxConfig
+from linearnets.errors import UsageError
+from linearnets.tasks.resume_changes import changed_settings, check_inputs_fit, data_change
+from linearnets.tasks.resume_settings import resumed_config
+
+from .test_resume_settings import OLD, _checkpoint
+
+# Fashion-MNIST's 28×28 images flattened: 784 inputs, 10 classes; W is (inputs, classes)
+SCRATCH_784 = {"W": torch.zeros(784, 10), "b": torch.zeros(10)}
+CONCISE_784 = {"1.weight": torch.zeros(10, 784), "1.bias": torch.zeros(10)}  # nn.Linear: (q, d)
+
+
+def test_an_unchanged_config_changes_nothing(tmp_path: Path) -> None:
+    kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}
+    new = resumed_config(OLD, {"epochs": 6}, tmp_path)
+    assert changed_settings(OLD, new, given={"epochs"}, **kwargs) == {}
+
+
+def test_a_result_setting_changes_only_with_force(tmp_path: Path) -> None:
+    new = resumed_config(OLD, {"lr": 0.05, "batch_size": 64}, tmp_path)
+    kwargs: dict[str, Any] = {
+        "saved": {},
+        "epoch": 2,
+        "run_dir": tmp_path,
+        "given": {"lr", "batch_size"},
+    }
+    with pytest.raises(
+        UsageError,
+        match=r"^--lr changed from 0\.1 to 0\.05; --batch-size changed from 256 to 64 since the run",
+    ):
+        changed_settings(OLD, new, force=False, **kwargs)
+    assert changed_settings(OLD, new, force=True, **kwargs) == {
+        "lr": (0.1, 0.05),
+        "batch_size": (256, 64),
+    }
+
+
+@pytest.mark.parametrize(("from_epoch", "refused"), [(2, False), (1, True)])
+def test_a_value_forced_before_carries_on_only_from_the_same_epoch(
+    tmp_path: Path, from_epoch: int, refused: bool
+) -> None:
+    saved = {"resumes": [{"from_epoch": from_epoch, "forced": {"lr": ["0.1", "0.05"]}}]}
+    new = resumed_config(OLD, {"lr": 0.05}, tmp_path)
+    kwargs: dict[str, Any] = {"saved": saved, "epoch": 2, "run_dir": tmp_path, "force": False}
+    kwargs["given"] = {"lr"}
+    if refused:
+        with pytest.raises(UsageError, match=r"--lr changed from 0\.1 to 0\.05"):
+            changed_settings(OLD, new, **kwargs)
+    else:
+        assert changed_settings(OLD, new, **kwargs) == {"lr": (0.1, 0.05)}
+
+
+def test_a_changed_data_file_is_refused_unless_forced(tmp_path: Path) -> None:
+    exp: Any = SimpleNamespace(config=SoftmaxConfig(data=tmp_path / "d.npz"), data_sha256="b" * 64)
+    assert data_change({"data_sha256": "b" * 64}, exp, tmp_path, force=False) is None
+    assert data_change({"data_sha256": None}, exp, tmp_path, force=False) is None
+    with pytest.raises(
+        UsageError, match=r"d\.npz changed since the run .* \(SHA-256 aaaaaaaaaaaa…"
+    ):
+        data_change({"data_sha256": "a" * 64}, exp, tmp_path, force=False)
+    assert data_change({"data_sha256": "a" * 64}, exp, tmp_path, force=True) == ("a" * 64, "b" * 64)
+
+
+def _refusal(tmp_path: Path, **settings: Any) -> str:
+    """Return the error refusing OLD's resume with ``settings`` from config.json, not forced."""
+    new = resumed_config(OLD, settings, tmp_path)
+    kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}
+    with pytest.raises(UsageError) as info:
+        changed_settings(OLD, new, given=(), **kwargs)
+    return str(info.value)
+
+
+def test_a_setting_that_only_config_json_changes_is_named_as_the_checkpoints(
+    tmp_path: Path,
+) -> None:
+    """No option given: the checkpoint (another run's?) and config.json disagree, say so."""
+    ckpt, config = tmp_path / "checkpoint.pt", tmp_path / "config.json"
+    assert _refusal(tmp_path, lr=0.2) == (
+        f"{ckpt} was trained with --lr 0.1, but {config} asks for --lr 0.2 (a checkpoint from "
+        "another run?), which would change its result; put the run's own checkpoint.pt back, or "
+        "pass --force (force=True) to continue with the settings of config.json"
+    )
+    new = resumed_config(OLD, {"lr": 0.2, "seed": 3}, tmp_path)
+    kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}
+    with pytest.raises(UsageError) as info:
+        changed_settings(OLD, new, given={"lr"}, **kwargs)  # --lr given, the seed config.json's
+    assert str(info.value) == (
+        f"--lr changed from 0.1 to 0.2 since the run in {tmp_path} started; {ckpt} was trained "
+        f"with --seed 0, but {config} asks for --seed 3 (a checkpoint from another run?), which "
+        "would change its result; drop the option to continue the same run and put the run's "
+        "own checkpoint.pt back, or pass --force (force=True) to continue with the new values"
+    )
+
+
+def test_no_value_is_shown_in_the_command_lines_words(tmp_path: Path) -> None:
+    """Not Python's None: no --resize is the images' own 28×28, no --data is Fashion-MNIST."""
+    config, data = tmp_path / "config.json", tmp_path / "d.npz"
+    resized, other = _refusal(tmp_path, resize=28), _refusal(tmp_path, data=data)
+    assert f"with --resize none (28×28), but {config} asks for --resize 28 (" in resized
+    assert f"with --data none (Fashion-MNIST), but {config} asks for --data {data} (" in other
+    assert "None" not in resized + other
+
+
+@pytest.mark.parametrize("state", [SCRATCH_784, CONCISE_784], ids=["scratch", "concise"])
+def test_a_new_image_size_is_refused_even_forced(tmp_path: Path, state: dict[str, Any]) -> None:
+    """Images resized to 14×14 give 14 × 14 = 196 inputs, not the weights' 784: nothing fits."""
+    ckpt = _checkpoint(OLD.to_dict(), state)
+    new = resumed_config(OLD, {"resize": 14}, tmp_path)
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(ckpt, OLD, new, given={"resize"}, run_dir=tmp_path)
+    assert str(info.value) == (
+        f"--resize changed from none (28×28) to 14 since the run in {tmp_path} started: the "
+        "model would take 196 inputs (14×14 pixels) into 10 classes and the checkpoint's weights "
+        "take 784 inputs into 10 classes, so they cannot carry over, not even with --force "
+        "(force=True); resume without --resize, or start a new run in another folder (--out "
+        "NEW_DIR)"
+    )
+    # a checkpoint of 14×14 images, in a run whose config.json has no --resize
+    ckpt = _checkpoint(new.to_dict(), {"W": torch.zeros(196, 10), "b": torch.zeros(10)})
+    back = resumed_config(new, {"resize": None}, tmp_path)
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(ckpt, new, back, given=(), run_dir=tmp_path)
+    assert str(info.value) == (
+        f"{tmp_path / 'checkpoint.pt'} was trained with --resize 14, but "
+        f"{tmp_path / 'config.json'} asks for --resize none (28×28) (a checkpoint from another "
+        "run?): the model would take 784 inputs (28×28 pixels) into 10 classes and the "
+        "checkpoint's weights take 196 inputs into 10 classes, so they cannot carry over, not even "
+        "with --force (force=True); put the run's own checkpoint.pt back, or start a new run in "
+        "another folder (--out NEW_DIR)"
+    )
+
+
+def test_a_resize_to_the_images_own_size_may_be_forced(tmp_path: Path) -> None:
+    """--resize 28 keeps 28 × 28 = 784 inputs: the weights fit, so --force may continue with it."""
+    new = resumed_config(OLD, {"resize": 28}, tmp_path)
+    check_inputs_fit(
+        _checkpoint(OLD.to_dict(), SCRATCH_784), OLD, new, given={"resize"}, run_dir=tmp_path
+    )
+    kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "given": {"resize"}}
+    assert changed_settings(OLD, new, force=True, **kwargs) == {"resize": (None, 28)}
+
+
+def _npz(path: Path, features: int, classes: int) -> Path:
+    rng = np.random.default_rng(0)
+    y = np.arange(30) % classes  # every class present: the file has `classes` classes
+    np.savez(path, X=rng.normal(size=(30, features)).astype(np.float32), y=y)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("features", "classes", "refused"),
+    [(4, 2, False), (5, 2, True), (4, 3, True)],
+    ids=["same-shape", "more-features", "more-classes"],
+)
+def test_a_data_file_of_another_shape_is_refused_even_forced(
+    tmp_path: Path, features: int, classes: int, refused: bool
+) -> None:
+    """The run's weights take 4 features into 2 classes: a file of that shape may be forced only."""
+    old = SoftmaxConfig(data=_npz(tmp_path / "a.npz", 4, 2), plot="none", device="cpu")
+    state = {"W": torch.zeros(4, 2), "b": torch.zeros(2)}
+    other = _npz(tmp_path / "b.npz", features, classes)
+    new = resumed_config(old, {"data": other}, tmp_path)
+    if not refused:
+        check_inputs_fit(
+            _checkpoint(old.to_dict(), state), old, new, given={"data"}, run_dir=tmp_path
+        )
+        return
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(
+            _checkpoint(old.to_dict(), state), old, new, given={"data"}, run_dir=tmp_path
+        )
+    assert str(info.value) == (
+        f"--data changed from {old.data} to {other} since the run in {tmp_path} started: the "
+        f"model would take {features} inputs into {classes} classes and the checkpoint's weights "
+        "take 4 inputs into 2 classes, so they cannot carry over, not even with --force "
+        "(force=True); resume without --data, or start a new run in another folder (--out "
+        "NEW_DIR)"
+    )
+
+
+def test_unchanged_inputs_or_a_damaged_model_state_are_left_to_the_restore(tmp_path: Path) -> None:
+    """Only a new --resize or --data is checked here; other mismatches are the checkpoint's."""
+    odd = {"W": torch.zeros(5, 2)}  # no image size gives 5 inputs: restore_states names it
+    new = resumed_config(OLD, {"epochs": 6}, tmp_path)
+    check_inputs_fit(_checkpoint(OLD.to_dict(), odd), OLD, new, given={"epochs"}, run_dir=tmp_path)
+    resized = resumed_config(OLD, {"resize": 14}, tmp_path)
+    check_inputs_fit(
+        _checkpoint(OLD.to_dict(), {}), OLD, resized, given={"resize"}, run_dir=tmp_path
+    )
