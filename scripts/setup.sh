@@ -11,43 +11,75 @@ VENV="${VENV:-.venv}"
 TORCH_SPEC="${TORCH_SPEC:-torch==2.13.0}"
 extra="${1:-}"
 
-# 1. Fashion-MNIST from Debian, when this machine allows apt-get (root, or password-less sudo).
-if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-    sudo=""
-    if [ "$(id -u)" != 0 ]; then
-        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo="skip"; fi
-    fi
-    if [ "$sudo" != skip ]; then
-        echo "setup: installing dataset-fashion-mnist with apt-get"
-        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 \
-            || { $sudo apt-get update -q >/dev/null 2>&1 \
-                 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; } \
-            || echo "setup: could not install dataset-fashion-mnist; see 'linearnets data download'" >&2
-    else
-        echo "setup: not root and no sudo: skipping apt-get dataset-fashion-mnist" >&2
-    fi
+if [ $# -gt 1 ] || { [ -n "$extra" ] && [ "$extra" != dev ]; }; then
+    echo "setup: the argument must be nothing (the runtime) or 'dev' (the dev tools too), got '$*';" \
+        "run scripts/setup.sh or scripts/setup.sh dev" >&2
+    exit 2
 fi
 
-# 1b. A font with Chinese glyphs for --lang zh labels (optional: without it --lang zh is refused).
-if ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-    sudo=""
-    if [ "$(id -u)" != 0 ]; then
-        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo="skip"; fi
-    fi
-    if [ "$sudo" != skip ]; then
-        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 \
-            || echo "setup: could not install fonts-wqy-microhei; --lang zh figures need a Chinese font" >&2
-    fi
+# Python >= 3.10 (pyproject's requires-python): said plainly, before pip would blame torch's versions
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; then
+    found="no such command"
+    command -v "$PYTHON" >/dev/null 2>&1 && found="$("$PYTHON" --version 2>&1 | head -1)"
+    echo "setup: linearnets needs Python 3.10 or later, got '$found' from PYTHON=$PYTHON;" \
+        "install a newer python3 (and python3-venv), or point PYTHON= at one" >&2
+    exit 1
 fi
 
-# 2. A virtual environment with torch installed first, so the package's torch>= is met.
-if [ ! -x "$VENV/bin/python" ]; then
-    "$PYTHON" -m venv "$VENV"
+# 1. Debian packages, when this machine allows apt-get (root, or password-less sudo): each is tried
+# until it fails once; the failure is kept in $VENV/.apt-failed-PKG (remove it to try again).
+apt_install() {  # apt_install PKG WHAT-IT-IS-FOR
+    local pkg="$1" why="$2" mark="$VENV/.apt-failed-$1" sudo="" err
+    if dpkg -s "$pkg" >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || [ -f "$mark" ]; then
+        return 0
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+            echo "setup: not root and no sudo: skipping apt-get $pkg ($why)" >&2
+            return 0
+        fi
+    fi
+    echo "setup: installing $pkg with apt-get"
+    if err="$($sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg" 2>&1)" \
+        || err="$({ $sudo apt-get update -q && $sudo env DEBIAN_FRONTEND=noninteractive \
+                    apt-get install -y -q "$pkg"; } 2>&1)"; then
+        return 0
+    fi
+    mkdir -p "$VENV"
+    printf '%s\n' "$err" > "$mark"
+    echo "setup: could not install $pkg ($(printf '%s\n' "$err" | grep -v '^[[:space:]]*$' | tail -1));" \
+        "$why; remove $mark to try again" >&2
+}
+apt_install dataset-fashion-mnist "without it, 'linearnets data download' fetches Fashion-MNIST"
+apt_install fonts-wqy-microhei "--lang zh figures need a Chinese font"
+
+# 2. A virtual environment with torch installed first, so the package's torch>= is met. One whose
+# Python no longer runs (or is too old) is made again.
+if ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; then
+    [ -e "$VENV/bin" ] && echo "setup: $VENV holds no working Python 3.10+: making it again" >&2
+    "$PYTHON" -m venv --clear "$VENV"
 fi
+healthy() {  # the install in $VENV is this checkout's and whole (a moved or copied clone's is not)
+    local script="$VENV/bin/linearnets" interpreter
+    [ -f "$script" ] || return 1
+    interpreter="$(head -1 "$script")"
+    [ -x "${interpreter#\#!}" ] || return 1
+    "$VENV/bin/python" - "$PWD/src" <<'EOF' >/dev/null 2>&1
+import importlib.util, os, sys
+ours, torch = importlib.util.find_spec("linearnets"), importlib.util.find_spec("torch")
+here = os.path.realpath(sys.argv[1]) + os.sep
+sys.exit(0 if ours and torch and os.path.realpath(ours.origin).startswith(here) else 1)
+EOF
+}
 stamp="$VENV/.stamp-${extra:-run}"
 want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && healthy; then
     exit 0
+fi
+if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+    # a venv made while python3-venv was missing has no pip: Debian's advice is to make it again
+    echo "setup: $VENV has no pip: making it again" >&2
+    "$PYTHON" -m venv --clear "$VENV"
 fi
 # TORCH_INDEX_URL (e.g. https://download.pytorch.org/whl/cpu) picks where torch comes from: PyPI's
 # Linux wheel is the multi-GB CUDA build, unless pip is configured otherwise (as on this project's VM,
