@@ -47,8 +47,15 @@ def test_softmax_limits_are_accepted_at_their_edge() -> None:
 
 def test_linreg_needs_one_example_more_than_weights() -> None:
     assert LinregConfig(num_examples=3).num_examples == 3  # 2 weights and a bias: 3 rows suffice
-    with pytest.raises(UsageError, match=r"num_examples must be at least 4 .*got 3"):
+    with pytest.raises(
+        UsageError, match=r"num_examples must be an integer in \[4, 100000000\] .*got 3"
+    ):
         LinregConfig(true_w=(1.0, 2.0, 3.0), num_examples=3)
+    # the range named is the whole one, also for a value past its top
+    with pytest.raises(
+        UsageError, match=r"num_examples must be an integer in \[4, 100000000\] .*got 100000001"
+    ):
+        LinregConfig(true_w=(1.0, 2.0, 3.0), num_examples=100_000_001)
     assert LinregConfig(data=Path("d.csv")).num_examples is None  # the file's rows decide
 
 

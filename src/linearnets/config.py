@@ -192,27 +192,30 @@ class LinregConfig:
                     f"the examples); leave {' and '.join(given)} out, or pass data=None"
                 )
             return
+        true_w = _check_weights(_or(self.true_w, (2.0, -3.4)))
+        # d weights and a bias: fewer than d + 1 examples leave the least-squares solution the run
+        # is compared with not unique
+        fewest = len(true_w) + 1
+        num_examples = check_positive_int(
+            "num_examples",
+            _or(self.num_examples, 1000),
+            fix=f"pass e.g. num_examples=1000 (from {fewest} to {MAX_EXAMPLES})",
+        )
+        if not fewest <= num_examples <= MAX_EXAMPLES:
+            raise UsageError(
+                f"num_examples must be an integer in [{fewest}, {MAX_EXAMPLES}] (at least one more "
+                f"than the {fewest - 1} weights, for a unique least-squares solution), got "
+                f"{num_examples}; pass e.g. num_examples=1000"
+            )
         _set(
             self,
-            num_examples=check_positive_int(
-                "num_examples", _or(self.num_examples, 1000), maximum=MAX_EXAMPLES
-            ),
+            num_examples=num_examples,
             noise_std=check_non_negative_float(
                 "noise_std", _plain_number(_or(self.noise_std, 0.01)), maximum=MAX_NOISE_STD
             ),
-            true_w=_check_weights(_or(self.true_w, (2.0, -3.4))),
+            true_w=true_w,
             true_b=_check_bias(_or(self.true_b, 4.2)),
         )
-        true_w, _, num_examples, _ = self.synthetic()
-        num_weights = len(true_w)
-        if num_examples <= num_weights:
-            # d weights and a bias: fewer than d + 1 examples leave the least-squares solution
-            # the run is compared with not unique
-            raise UsageError(
-                f"num_examples must be at least {num_weights + 1} (one more than the "
-                f"{num_weights} weights, for a unique least-squares solution), got "
-                f"{self.num_examples}; pass e.g. num_examples=1000"
-            )
 
     def synthetic(self) -> tuple[tuple[float, ...], float, int, float]:
         """Return the synthetic data's ``(true_w, true_b, num_examples, noise_std)``.
