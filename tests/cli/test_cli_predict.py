@@ -30,16 +30,18 @@ def _idx(path: Path, count: int) -> np.ndarray:
         return np.frombuffer(f.read(count * size), dtype=np.uint8).reshape(count, *shape[1:])
 
 
-def _write_model(run: Path, *, side: int = 28, resize: int | None = None) -> tuple[Any, Any]:
-    """A run folder holding a concise model with random weights; return (W, b) as numpy."""
+def _write_model(
+    run: Path, *, side: int = 28, resize: int | None = None, **payload: Any
+) -> tuple[Any, Any]:
+    """A run folder holding a concise model with random weights; return (W, b) as numpy.
+
+    ``payload`` replaces entries of model.pt."""
     g = torch.Generator().manual_seed(5)
     W, b = torch.randn(10, side * side, generator=g), torch.randn(10, generator=g)
     run.mkdir()
-    torch.save(
-        {"impl": "concise", "num_inputs": side * side, "num_outputs": 10, "resize": resize,
-         "classes": BOOK_LABELS, "state_dict": {"1.weight": W, "1.bias": b}},
-        run / "model.pt",
-    )  # fmt: skip
+    saved = {"impl": "concise", "num_inputs": side * side, "num_outputs": 10, "resize": resize,
+             "classes": BOOK_LABELS, "state_dict": {"1.weight": W, "1.bias": b}} | payload  # fmt: skip
+    torch.save(saved, run / "model.pt")
     return W.numpy().astype(np.float64), b.numpy().astype(np.float64)
 
 
@@ -215,4 +217,33 @@ def test_a_model_trained_on_a_data_file_is_refused(
     assert capsys.readouterr().err.startswith(
         f"linearnets predict: error: predict draws Fashion-MNIST test images, but the run in {run} "
         "was trained on --data pixels.npz; evaluate that model on its own data from Python"
+    )
+
+
+@pytest.mark.realdata
+def test_a_model_pt_without_its_resize_entry_is_a_28_by_28_model(
+    tmp_path: Path, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """load_trained takes a model.pt without "resize" (an older file): so does predict."""
+    W, b = _write_model(tmp_path / "run", resize=None)
+    payload = torch.load(tmp_path / "run" / "model.pt", weights_only=True)
+    assert "resize" in payload
+    del payload["resize"]
+    torch.save(payload, tmp_path / "run" / "model.pt")
+    assert main(["predict", str(tmp_path / "run"), "-n", "4"]) == 0
+    lines, correct = _expected(W, b, 4)
+    out = capsys.readouterr().out.splitlines()
+    assert out[:4] == lines and out[4].startswith(f"{correct}/4 correct")
+
+
+def test_a_model_of_other_classes_is_refused_without_its_config_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --data run's model.pt names its own classes: with config.json gone, they still tell."""
+    run = tmp_path / "run"
+    _write_model(run, classes=[str(i) for i in range(10)])
+    assert main(["predict", str(run)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"linearnets predict: error: predict draws Fashion-MNIST test images, but the model in "
+        f"{run} was trained on other classes (0, 1, 2, 3, ...): --data;"
     )

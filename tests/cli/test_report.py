@@ -89,3 +89,11 @@ def test_a_full_disk_says_what_to_do() -> None:
     line = report.one_line(OSError(errno.ENOSPC, "No space left on device"))
     assert line.startswith("[Errno 28] No space left on device (OSError): a device is full")
     assert line.endswith("continue it with --resume RUN_DIR)")
+
+
+def test_an_unexpected_error_points_at_debug_unless_its_traceback_was_shown() -> None:
+    exc = KeyError("resize")
+    assert report.one_line(exc) == (
+        "unexpected KeyError: 'resize' (re-run with --debug for the traceback)"
+    )
+    assert report.one_line(exc, traceback_shown=True) == "unexpected KeyError: 'resize'"

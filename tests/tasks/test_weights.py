@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from linearnets.cli import main
-from linearnets.errors import CheckpointError, UsageError
+from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.tasks.weights import load_trained
 
 
@@ -226,3 +226,21 @@ def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
         match=rf"^RUN_DIR must hold the trained weights model\.pt, got {re.escape(str(tmp_path))} without them; {advice}",
     ):
         load_trained(tmp_path)
+
+
+@pytest.mark.parametrize("run_dir, got", [(None, "None"), (123, "123")])
+def test_load_trained_refuses_what_is_no_path(run_dir: Any, got: str) -> None:
+    with pytest.raises(
+        UsageTypeError, match=rf"^run_dir must be the path of a run folder, got {got}; pass e\.g\."
+    ):
+        load_trained(run_dir)
+
+
+def test_load_trained_given_the_weights_file_names_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    with pytest.raises(
+        UsageError,
+        match=rf"^run_dir must be the run folder, got the file {re.escape(str(tmp_path / 'model.pt'))}; "
+        rf"pass the folder that holds it: {re.escape(str(tmp_path))}$",
+    ):
+        load_trained(tmp_path / "model.pt")

@@ -113,7 +113,7 @@ def _main(argv: list[str], *, debug_raises: bool) -> int:
             if debug_raises:
                 raise
             _print_traceback()  # then the line, the --json object and the status, as without it
-        return _report_error(exc, prog, json_errors=json_errors)
+        return _report_error(exc, prog, json_errors=json_errors, traceback_shown=debug)
 
 
 def _print_traceback() -> None:
@@ -172,17 +172,20 @@ def _report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) -
     return EXIT_INTERRUPTED
 
 
-def _report_error(exc: Exception, prog: str, *, json_errors: bool) -> int:
+def _report_error(
+    exc: Exception, prog: str, *, json_errors: bool, traceback_shown: bool = False
+) -> int:
     """Say what failed in one line (once, under torchrun) and return the exit status: 2 or 1."""
     rank = _ranks.rank()
+    line = one_line(exc, traceback_shown=traceback_shown)
     if rank == 0:
-        print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
+        print(f"{prog}: error: {line}", file=sys.stderr)
         if json_errors:
-            print_json_error(one_line(exc), type(exc).__name__, exit_status(exc))
+            print_json_error(line, type(exc).__name__, exit_status(exc))
     elif not isinstance(exc, LinearnetsError):
         # the library's own errors are the same on every rank and said once, by rank 0; an
         # unexpected one may be this rank's alone
-        print(f"{prog} (rank {rank}): error: {one_line(exc)}", file=sys.stderr)
+        print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
     else:
         _ranks.let_rank_0_speak()
     return exit_status(exc)

@@ -96,8 +96,9 @@ def _cli_spelling(text: str) -> str:
     return text.replace(" (force=True)", "")
 
 
-def one_line(exc: Exception) -> str:
-    """Return the error as one line; an unexpected error also says how to see the traceback."""
+def one_line(exc: Exception, *, traceback_shown: bool = False) -> str:
+    """Return the error as one line; an unexpected error also says how to see the traceback
+    (unless ``traceback_shown``: ``--debug`` has printed it)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, UsageError):
         return _cli_spelling(text)
@@ -111,4 +112,5 @@ def one_line(exc: Exception) -> str:
                 "last finished epoch: continue it with --resume RUN_DIR)"
             )
         return f"{text} ({type(exc).__name__})"
-    return f"unexpected {type(exc).__name__}: {text} (re-run with --debug for the traceback)"
+    hint = "" if traceback_shown else " (re-run with --debug for the traceback)"
+    return f"unexpected {type(exc).__name__}: {text}{hint}"

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         arrays.test_labels[: args.n],
         args.n,
         shuffle=False,
-        resize=meta["resize"],
+        resize=meta.get("resize"),  # a model.pt without it was trained on 28×28 images
     )
     predict(net, test_iter, args.n, out=out, lang=args.lang)
     _print_predictions(net, test_iter, out, lang=args.lang)
@@ -86,6 +86,7 @@ def _checked_out(args: argparse.Namespace) -> Path:
 
 def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any]]:
     """Return the run's model and its metadata; refuse a run that was not trained on Fashion-MNIST."""
+    from linearnets.data.labels import TEXT_LABELS
     from linearnets.tasks.softmax import load_trained
     from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE, read_config
 
@@ -99,6 +100,14 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any]]:
             "load_trained)"
         )
     _check_fits_fashion_mnist(Path(run_dir) / WEIGHTS_FILE, meta)
+    classes = meta.get("classes")
+    if classes is not None and list(classes) != list(TEXT_LABELS):
+        # config.json may be gone: the model's own class names say what it was trained on
+        raise UsageError(
+            f"predict draws Fashion-MNIST test images, but the model in {run_dir} was trained on "
+            f"other classes ({', '.join(map(str, list(classes)[:4]))}, ...): --data; evaluate "
+            "that model on its own data from Python (linearnets.tasks.softmax.load_trained)"
+        )
     return net, meta
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from linearnets.config import MAX_RESIZE, MAX_SIZE, SOFTMAX_IMPLS
-from linearnets.errors import CheckpointError, UsageError
+from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.models.factory import build_softmax
 from linearnets.training.checkpoint import load_failure
 from linearnets.training.runs import WEIGHTS_FILE
+from linearnets.validation import describe
 
 if TYPE_CHECKING:
     from linearnets.tasks.softmax import Experiment
@@ -35,14 +37,25 @@ def save_weights(path: Path, exp: Experiment) -> None:
     tmp.replace(path)
 
 
-def load_trained(run_dir: Path) -> tuple[Any, dict[str, Any]]:
+def load_trained(run_dir: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
     """Rebuild the trained model saved in ``run_dir`` and return it with its saved metadata.
 
     Raises:
         UsageError: ``run_dir`` holds no ``model.pt``.
         CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf.
     """
-    path = Path(run_dir) / WEIGHTS_FILE
+    if not isinstance(run_dir, str | os.PathLike):
+        raise UsageTypeError(
+            f"run_dir must be the path of a run folder, got {describe(run_dir)}; pass e.g. "
+            "load_trained('runs/a')"
+        )
+    run_dir = Path(run_dir)
+    if run_dir.is_file():
+        raise UsageError(
+            f"run_dir must be the run folder, got the file {run_dir}; pass the folder that holds "
+            f"it: {run_dir.parent}"
+        )
+    path = run_dir / WEIGHTS_FILE
     if not path.is_file():
         raise _no_weights(run_dir)
     try:
