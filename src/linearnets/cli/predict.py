@@ -86,9 +86,8 @@ def _checked_out(args: argparse.Namespace) -> Path:
 
 def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any]]:
     """Return the run's model and its metadata; refuse a run that was not trained on Fashion-MNIST."""
-    from linearnets.data.labels import TEXT_LABELS
     from linearnets.tasks.softmax import load_trained
-    from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE, read_config
+    from linearnets.training.runs import CONFIG_FILE, read_config
 
     net, meta = load_trained(run_dir)
     config_file = Path(run_dir) / CONFIG_FILE
@@ -99,15 +98,7 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any]]:
             f"--data {data}; evaluate that model on its own data from Python (linearnets.tasks.softmax."
             "load_trained)"
         )
-    _check_fits_fashion_mnist(Path(run_dir) / WEIGHTS_FILE, meta)
-    classes = meta.get("classes")
-    if classes is not None and list(classes) != list(TEXT_LABELS):
-        # config.json may be gone: the model's own class names say what it was trained on
-        raise UsageError(
-            f"predict draws Fashion-MNIST test images, but the model in {run_dir} was trained on "
-            f"other classes ({', '.join(map(str, list(classes)[:4]))}, ...): --data; evaluate "
-            "that model on its own data from Python (linearnets.tasks.softmax.load_trained)"
-        )
+    _check_fits_fashion_mnist(run_dir, meta)
     return net, meta
 
 
@@ -128,17 +119,30 @@ def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str
     print(f"{correct}/{len(y)} correct; figure: {out}")
 
 
-def _check_fits_fashion_mnist(path: Path, meta: dict[str, Any]) -> None:
-    """Refuse a model that cannot take Fashion-MNIST's images (at its resize) or give its classes."""
+def _check_fits_fashion_mnist(run_dir: Path, meta: dict[str, Any]) -> None:
+    """Refuse a model that cannot take Fashion-MNIST's images (at its resize) or give its classes.
+
+    The model's own metadata decides, so this holds with ``config.json`` gone too.
+    """
+    from linearnets.data.labels import TEXT_LABELS
     from linearnets.errors import CheckpointError
+    from linearnets.training.runs import WEIGHTS_FILE
 
     side = meta.get("resize") or 28
     if meta["num_inputs"] != side * side or meta["num_outputs"] != 10:
         raise CheckpointError(
-            f"{path} holds a model of {meta['num_inputs']} inputs and {meta['num_outputs']} "
-            f"outputs (resize={meta.get('resize')!r}), but predict needs {side * side} for "
-            f"Fashion-MNIST's {side}×{side} images and 10 for its classes; it was trained on "
-            "other data (--data), or the file is damaged: re-run training to recreate it"
+            f"{Path(run_dir) / WEIGHTS_FILE} holds a model of {meta['num_inputs']} inputs and "
+            f"{meta['num_outputs']} outputs (resize={meta.get('resize')!r}), but predict needs "
+            f"{side * side} for Fashion-MNIST's {side}×{side} images and 10 for its classes; it "
+            "was trained on other data (--data), or the file is damaged: re-run training to "
+            "recreate it"
+        )
+    classes = meta.get("classes")
+    if classes is not None and list(classes) != list(TEXT_LABELS):
+        raise UsageError(
+            f"predict draws Fashion-MNIST test images, but the model in {run_dir} was trained on "
+            f"other classes ({', '.join(map(str, list(classes)[:4]))}, ...): --data; evaluate "
+            "that model on its own data from Python (linearnets.tasks.softmax.load_trained)"
         )
 
 

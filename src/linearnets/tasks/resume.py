@@ -17,7 +17,7 @@ from typing import Any
 
 from linearnets._json import dumps_strict
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import UsageError
 from linearnets.seeding import kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
@@ -38,8 +38,8 @@ from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.distributed import DistContext, on_rank_0
 from linearnets.training.loop import History
-from linearnets.training.runs import CONFIG_FILE, RunLock, environment
-from linearnets.validation import check_bool, describe
+from linearnets.training.runs import CONFIG_FILE, RunLock, environment, run_dir_path
+from linearnets.validation import check_bool
 
 __all__ = ["resume_softmax", "saved_config"]
 
@@ -76,13 +76,10 @@ def resume_softmax(
             weights cannot follow), or the run already finished its epochs.
         CheckpointError: ``checkpoint.pt`` is damaged or foreign, or missing beside trained weights.
     """
-    if not isinstance(run_dir, str | os.PathLike):
-        raise UsageTypeError(
-            f"run_dir must be the path of a run folder, got {describe(run_dir)}; pass e.g. "
-            "resume_softmax('runs/a') (a new run from a config is run_softmax(config))"
-        )
+    run_dir = run_dir_path(
+        run_dir, example="resume_softmax('runs/a') (a new run from a config is run_softmax(config))"
+    )
     force = check_bool("force", force)
-    run_dir = Path(run_dir)
     saved = saved_config(run_dir)
     if not os.access(run_dir, os.W_OK | os.X_OK):
         raise UsageError(

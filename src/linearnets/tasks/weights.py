@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from linearnets.config import MAX_RESIZE, MAX_SIZE, SOFTMAX_IMPLS
-from linearnets.errors import CheckpointError, UsageError, UsageTypeError
+from linearnets.errors import CheckpointError, UsageError
 from linearnets.models.factory import build_softmax
 from linearnets.training.checkpoint import load_failure
-from linearnets.training.runs import WEIGHTS_FILE
-from linearnets.validation import describe
+from linearnets.training.runs import WEIGHTS_FILE, run_dir_path
 
 if TYPE_CHECKING:
     from linearnets.tasks.softmax import Experiment
@@ -44,12 +43,7 @@ def load_trained(run_dir: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
         UsageError: ``run_dir`` holds no ``model.pt``.
         CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf.
     """
-    if not isinstance(run_dir, str | os.PathLike):
-        raise UsageTypeError(
-            f"run_dir must be the path of a run folder, got {describe(run_dir)}; pass e.g. "
-            "load_trained('runs/a')"
-        )
-    run_dir = Path(run_dir)
+    run_dir = run_dir_path(run_dir, example="load_trained('runs/a')")
     if run_dir.is_file():
         raise UsageError(
             f"run_dir must be the run folder, got the file {run_dir}; pass the folder that holds "

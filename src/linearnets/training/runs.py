@@ -13,9 +13,10 @@ import torch
 
 from linearnets._fs import fsync_dir
 from linearnets._json import dumps_strict
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_lock import LOCK_FILE, RunLock
+from linearnets.validation import describe
 
 __all__ = [
     "CONFIG_FILE",
@@ -27,6 +28,7 @@ __all__ = [
     "claim_run_dir",
     "environment",
     "read_config",
+    "run_dir_path",
     "write_json_atomic",
 ]
 
@@ -191,3 +193,13 @@ def read_config(run_dir: Path) -> dict[str, Any]:
             "folder a 'linearnets softmax' run wrote"
         )
     return data
+
+
+def run_dir_path(run_dir: Any, *, example: str) -> Path:
+    """Return ``run_dir`` as a Path, refusing what is no path (a config, None) with ``example``,
+    the call to make instead (e.g. ``"load_trained('runs/a')"``)."""
+    if not isinstance(run_dir, str | os.PathLike):
+        raise UsageTypeError(
+            f"run_dir must be the path of a run folder, got {describe(run_dir)}; pass e.g. {example}"
+        )
+    return Path(run_dir)
