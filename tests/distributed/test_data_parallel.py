@@ -297,6 +297,23 @@ def _by_hand(npz: Path, out: Path, rank: int, port: int) -> subprocess.Popen[str
     return subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
 
 
+def _rank_0_alone(npz: Path, out: Path) -> subprocess.Popen[str]:
+    """Rank 0 of a 2-process run started by hand, once it has said what it waits for (rank 1 never
+    comes); the caller stops it."""
+    port = _free_port()
+    alone = _by_hand(npz, out, 0, port)
+    try:
+        assert alone.stderr is not None
+        # (a process that waits without a word would hang readline(): give it 60 s to speak)
+        assert select.select([alone.stderr], [], [], 60)[0], "nothing said on stderr in 60 s"
+        assert alone.stderr.readline() == _waiting(0, port)
+    except BaseException:
+        alone.kill()
+        alone.communicate(timeout=30)
+        raise
+    return alone
+
+
 def _waiting(rank: int, port: int) -> str:
     return (
         f"rank {rank} of 2: waiting for all 2 processes to join at 127.0.0.1:{port} (started "
@@ -307,13 +324,8 @@ def _waiting(rank: int, port: int) -> str:
 
 def test_a_process_started_by_hand_says_what_it_waits_for(npz: Path, tmp_path: Path) -> None:
     """torch waits silently for the missing processes: the command says for what, before it waits."""
-    port = _free_port()
-    alone = _by_hand(npz, tmp_path / "run", 0, port)
+    alone = _rank_0_alone(npz, tmp_path / "run")
     try:
-        assert alone.stderr is not None
-        # (a process that waits without a word would hang readline(): give it 60 s to speak)
-        assert select.select([alone.stderr], [], [], 60)[0], "nothing said on stderr in 60 s"
-        assert alone.stderr.readline() == _waiting(0, port)
         time.sleep(1.0)
         assert alone.poll() is None  # still waiting for rank 1
     finally:
@@ -347,12 +359,8 @@ def test_a_process_waiting_for_its_peers_stops_on_a_signal(
     Plain torch in that wait dies of SIGTERM (status 143) and ignores Ctrl-C for up to 30 minutes; the
     command stops as it does anywhere else: one line, status 130.
     """
-    port = _free_port()
-    alone = _by_hand(npz, tmp_path / "run", 0, port)
+    alone = _rank_0_alone(npz, tmp_path / "run")
     try:
-        assert alone.stderr is not None
-        assert select.select([alone.stderr], [], [], 60)[0], "nothing said on stderr in 60 s"
-        assert alone.stderr.readline() == _waiting(0, port)
         time.sleep(0.5)  # inside init_process_group by now
         alone.send_signal(signum)
         _, err = alone.communicate(timeout=20)
