@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 
-from linearnets.config import MAX_BATCH_BYTES
+from linearnets.config_checks import MAX_BATCH_BYTES
 from linearnets.device import resolve_device
 from linearnets.errors import UsageError
 from linearnets.validation import check_bool, check_generator, check_positive_int
@@ -44,7 +44,7 @@ def _check_batch_bytes(images: torch.Tensor, batch_size: int, resize: int | None
     """Refuse a loader whose largest float32 batch of uint8 ``images`` would pass 2 GiB.
 
     The largest batch holds min(batch_size, N) images, converted to float32 at their own size and
-    then, with ``resize``, resized: both must fit in :data:`~linearnets.config.MAX_BATCH_BYTES`.
+    then, with ``resize``, resized: both must fit in :data:`~linearnets.config_checks.MAX_BATCH_BYTES`.
     """
     n, image = images.shape[0], tuple(images.shape[1:])
     rows = min(batch_size, n)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from linearnets.config import MAX_BATCH_BYTES
+from linearnets.config_checks import MAX_BATCH_BYTES
 from linearnets.data.normalize import Normalize
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_positive_int, describe
@@ -181,7 +181,7 @@ class Resize:
         return int(self.size * height / width), self.size
 
     def _check_output(self, given: str, output: str, values: int) -> None:
-        """Refuse an output of more than :data:`~linearnets.config.MAX_BATCH_BYTES` as float32."""
+        """Refuse an output of more than :data:`~linearnets.config_checks.MAX_BATCH_BYTES` as float32."""
         nbytes = values * 4
         if nbytes <= MAX_BATCH_BYTES:
             return

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from linearnets.config import MAX_RESIZE, MAX_SIZE, SOFTMAX_IMPLS
+from linearnets.config import SOFTMAX_IMPLS
+from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.models.factory import build_softmax
 from linearnets.training.checkpoint import load_failure

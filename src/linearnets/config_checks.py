@@ -1,0 +1,130 @@
+"""The limits and checks of run settings that the configs share (:mod:`linearnets.config`).
+
+Each check returns the plain value (a NumPy or one-element tensor number taken as a Python one) or raises a
+:class:`~linearnets.errors.UsageError` naming the setting, the rule, the value and a fix.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from pathlib import Path
+from typing import Any
+
+from linearnets.errors import UsageError, UsageTypeError
+
+__all__ = [
+    "MAX_BATCH_BYTES",
+    "MAX_EXAMPLES",
+    "MAX_LR",
+    "MAX_NOISE_STD",
+    "MAX_RESIZE",
+    "MAX_SEED",
+    "MAX_SIZE",
+    "MAX_THREADS",
+    "MIN_LR",
+    "check_bias",
+    "check_lr_floor",
+    "check_path",
+    "check_seed",
+    "check_weights",
+    "plain_number",
+]
+
+# Upper limits, so that a huge value is refused here with its name rather than overflowing deep
+# inside torch: a seed torch's generators keep whole (they use its low 32 bits only, so 2**32 would
+# repeat seed 0) with room for the data stream's offset, a thread count far past any machine, sizes a
+# 64-bit index holds, and noise whose squared errors stay finite in float32.
+MAX_SEED = 2**31 - 1
+MAX_THREADS = 1024
+MAX_SIZE = 2**62
+MAX_EXAMPLES = 10**8  # 10⁸ examples of a few features is already gigabytes of float32
+MAX_NOISE_STD = 1e15
+MAX_LR = 3.4e38  # float32's largest value: the parameters and their updates are float32
+MIN_LR = 1.2e-38  # float32's smallest normal value: below it lr × gradient underflows to nothing
+MAX_BATCH_BYTES = 2**31  # one batch of float32 images (batch_size × resize²) at most 2 GiB
+MAX_RESIZE = 4096  # a 4096² float32 image is 64 MiB; a batch of them is already too much
+
+
+def check_lr_floor(lr: float, example: str) -> None:
+    """Refuse an ``lr`` below float32's smallest normal number; ``example`` is the fix's value."""
+    if lr < MIN_LR:
+        raise UsageError(
+            f"lr must be at least {MIN_LR:g} (float32's smallest normal number; the updates would "
+            f"underflow to nothing), got {lr:g}; pass e.g. lr={example}"
+        )
+
+
+def check_seed(seed: Any) -> int:
+    """Return ``seed`` as a plain ``int`` in [0, 2**31 - 1], or raise naming it."""
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= int(seed) <= MAX_SEED
+    ):
+        raise UsageError(
+            f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r:.40}; pass e.g. "
+            "seed=0"
+        )
+    return int(seed)
+
+
+def plain_number(value: Any) -> Any:
+    """Return a one-element tensor's or array's number (``torch.tensor(4.2)`` gives 4.2), so that
+    the book's tensors are taken; anything else as given, for the checks to judge."""
+    if isinstance(value, numbers.Number) or not hasattr(value, "item"):
+        return value
+    size = value.numel() if hasattr(value, "numel") else getattr(value, "size", None)
+    return value.item() if size == 1 else value
+
+
+def check_weights(true_w: Any) -> tuple[float, ...]:
+    """Return ``true_w`` as a tuple of finite floats, or raise naming it."""
+    if hasattr(true_w, "ndim") and hasattr(true_w, "tolist"):  # a tensor or an array
+        shape = tuple(true_w.shape)
+        if len(shape) == 2 and shape[1] == 1:  # a column (d, 1), as synthetic_data takes
+            true_w = true_w.reshape(-1)
+        if true_w.ndim != 1:
+            raise UsageError(
+                f"true_w must be 1-d (d,) or a column (d, 1), got shape {shape}; pass e.g. "
+                "(2.0, -3.4) or torch.tensor([2, -3.4])"
+            )
+        true_w = true_w.tolist()  # plain Python numbers (bools and complex stay, to be refused)
+    if isinstance(true_w, str | bytes) or not hasattr(true_w, "__iter__"):
+        raise UsageTypeError(
+            f"true_w must be a sequence of numbers, got {true_w!r:.40}; pass e.g. (2.0, -3.4)"
+        )
+    weights = []
+    for value in map(plain_number, true_w):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise UsageTypeError(
+                f"true_w must hold numbers, got {value!r:.40} in it; pass e.g. (2.0, -3.4)"
+            )
+        if not math.isfinite(float(value)):
+            raise UsageError(f"true_w must hold finite numbers, got {value}; pass e.g. (2.0, -3.4)")
+        weights.append(float(value))
+    if not weights:
+        raise UsageError("true_w must hold at least one weight, got (); pass e.g. (2.0, -3.4)")
+    return tuple(weights)
+
+
+def check_path(name: str, value: Any) -> Path | None:
+    if value is None:
+        return value
+    if isinstance(value, Path):
+        return value.expanduser()
+    if isinstance(value, str) and value:
+        return Path(value).expanduser()  # "~/runs/a" as the shell would have expanded it
+    raise UsageTypeError(
+        f"{name} must be a path (str or pathlib.Path) or None, got {value!r}; pass e.g. {name}=Path('runs/a')"
+    )
+
+
+def check_bias(true_b: Any) -> float:
+    """Return the true bias as a plain float if it is a finite real number, else raise."""
+    true_b = plain_number(true_b)
+    if isinstance(true_b, bool) or not isinstance(true_b, numbers.Real):
+        raise UsageTypeError(f"true_b must be a number, got {true_b!r:.40}; pass e.g. 4.2")
+    if not math.isfinite(float(true_b)):
+        raise UsageError(f"true_b must be a finite number, got {true_b}; pass e.g. 4.2")
+    return float(true_b)
