@@ -276,3 +276,64 @@ def test_linreg_takes_the_books_tensors_as_plain_floats() -> None:
         UsageTypeError, match=r"true_b must be a number, got tensor\(\[1\., 2\.\]\)"
     ):
         LinregConfig(true_b=torch.tensor([1.0, 2.0]))  # type: ignore[arg-type]
+
+
+def test_numpy_strings_and_a_torch_device_are_stored_as_plain_strings(tmp_path: Path) -> None:
+    """A loop over np.array(["scratch", "concise"]) gives np.str_ values: once stored as given, they
+    made the run's checkpoint.pt and model.pt unreadable with torch.load(weights_only=True)."""
+    import numpy as np
+    import torch
+
+    config = SoftmaxConfig(
+        impl=np.str_("concise"), plot=np.str_("none"), device=torch.device("cpu")
+    )
+    assert [type(v) for v in (config.impl, config.plot, config.device)] == [str] * 3
+    assert (config.impl, config.plot, config.device) == ("concise", "none", "cpu")
+    torch.save({"config": config.to_dict()}, tmp_path / "c.pt")
+    assert torch.load(tmp_path / "c.pt", weights_only=True)["config"]["impl"] == "concise"
+    linreg = LinregConfig(impl=np.str_("analytic"), device=torch.device("cpu"))
+    assert type(linreg.impl) is str and type(linreg.device) is str and linreg.device == "cpu"
+
+
+@pytest.mark.parametrize("device", ["gpu", None, 3, "cuda:x", ""])
+def test_softmax_device_names_are_checked_when_built(device: object) -> None:
+    """They once passed the config and failed (or, None, passed) only once the run started."""
+    with pytest.raises(
+        UsageError,
+        match=r"^device must be one of auto, cpu, cuda, cuda:N, mps, got .*; pass e\.g\. "
+        r"device='auto'$",
+    ):
+        SoftmaxConfig(device=device)  # type: ignore[arg-type]
+
+
+def test_a_device_name_is_not_checked_for_this_machine_when_built() -> None:
+    """A config may be written here for a GPU machine; the run checks the device is there."""
+    assert SoftmaxConfig(device="cuda:1").device == "cuda:1"
+
+
+def test_replace_with_a_data_file_drops_the_synthetic_settings_filled_in() -> None:
+    """dataclasses.replace passes the book's values filled in when built, which were then taken as
+    given: replace(LinregConfig(), data=...) was refused for settings the user never set."""
+    config = dataclasses.replace(LinregConfig(epochs=2), data="d.csv")
+    assert (config.num_examples, config.noise_std, config.true_w, config.true_b) == (None,) * 4
+    assert config.epochs == 2 and config.data == Path("d.csv")
+    back = dataclasses.replace(config, data=None)
+    assert back == LinregConfig(epochs=2) and back.true_w == (2.0, -3.4)
+    twice = dataclasses.replace(dataclasses.replace(LinregConfig(), seed=1), data="d.csv")
+    assert twice.num_examples is None
+    assert "_defaulted" not in config.to_dict()
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        LinregConfig(num_examples=500),
+        dataclasses.replace(LinregConfig(), num_examples=500),
+        dataclasses.replace(LinregConfig(), noise_std=0.5),
+    ],
+)
+def test_replace_with_a_data_file_still_refuses_a_synthetic_setting_given(
+    config: LinregConfig,
+) -> None:
+    with pytest.raises(UsageError, match=r"^(num_examples|noise_std) sets the synthetic data"):
+        dataclasses.replace(config, data="d.csv")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from linearnets.config_checks import (
     MAX_BATCH_BYTES,
@@ -22,6 +24,7 @@ from linearnets.config_checks import (
     check_weights,
     plain_number,
 )
+from linearnets.device import check_device_name
 from linearnets.errors import UsageError
 from linearnets.validation import (
     check_bool,
@@ -49,6 +52,12 @@ def _set(config: Any, **values: Any) -> None:
 
 # LinregConfig's settings of the synthetic data, meaningless (and refused) with a data file
 SYNTHETIC_SETTINGS = ("num_examples", "noise_std", "true_w", "true_b")
+BOOK_SYNTHETIC: dict[str, Any] = {
+    "num_examples": 1000,
+    "noise_std": 0.01,
+    "true_w": (2.0, -3.4),
+    "true_b": 4.2,
+}
 
 
 def _or(value: Any, default: Any) -> Any:
@@ -74,11 +83,14 @@ class LinregConfig:
     data: Path | None = None
     device: str = "cpu"  # the only one: linear regression trains on the CPU
     guard: bool = True
+    # the synthetic settings filled in with the book's values rather than given, carried over by
+    # dataclasses.replace: replace(LinregConfig(), data=path) does not count them as given
+    _defaulted: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check_choice("impl", self.impl, IMPLS)
         _set(
             self,
+            impl=check_choice("impl", self.impl, IMPLS),  # a NumPy string saved as a plain str
             epochs=check_positive_int("epochs", self.epochs, maximum=MAX_SIZE),
             lr=check_positive_float("lr", self.lr, fix="pass e.g. lr=0.03", maximum=MAX_LR),
             batch_size=check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE),
@@ -89,17 +101,24 @@ class LinregConfig:
         self._resolve_synthetic()
         check_lr_floor(self.lr, "0.03")
         _set(self, guard=check_bool("guard", self.guard))
-        if self.device != "cpu":
+        if not (isinstance(self.device, str | torch.device) and str(self.device) == "cpu"):
             raise UsageError(
                 f"device must be 'cpu' for linear regression, got {self.device!r:.40}: it trains "
                 "on the CPU (the book's thousand examples take milliseconds there; a GPU would add "
                 "only transfers); pass device='cpu' or leave it out"
             )
+        _set(self, device="cpu")  # a plain str, also for torch.device("cpu")
+
+    def _is_default(self, name: str) -> bool:
+        """Whether the synthetic setting ``name`` was left out (or kept the value filled in for it)."""
+        value = getattr(self, name)
+        return value is None or (name in self._defaulted and value == BOOK_SYNTHETIC[name])
 
     def _resolve_synthetic(self) -> None:
         """Check the synthetic data's settings and fill in the book's; with ``data``, refuse them."""
         if self.data is not None:
-            given = [name for name in SYNTHETIC_SETTINGS if getattr(self, name) is not None]
+            given = [name for name in SYNTHETIC_SETTINGS if not self._is_default(name)]
+            _set(self, _defaulted=frozenset(), **dict.fromkeys(SYNTHETIC_SETTINGS))
             if given:
                 # the file's rows and values decide: a setting given here would be ignored
                 raise UsageError(
@@ -108,13 +127,14 @@ class LinregConfig:
                     f"the examples); leave {' and '.join(given)} out, or pass data=None"
                 )
             return
-        true_w = check_weights(_or(self.true_w, (2.0, -3.4)))
+        _set(self, _defaulted=frozenset(n for n in SYNTHETIC_SETTINGS if self._is_default(n)))
+        true_w = check_weights(_or(self.true_w, BOOK_SYNTHETIC["true_w"]))
         # d weights and a bias: fewer than d + 1 examples leave the least-squares solution the run
         # is compared with not unique
         fewest = len(true_w) + 1
         num_examples = check_positive_int(
             "num_examples",
-            _or(self.num_examples, 1000),
+            _or(self.num_examples, BOOK_SYNTHETIC["num_examples"]),
             fix=f"pass e.g. num_examples=1000 (from {fewest} to {MAX_EXAMPLES})",
         )
         if not fewest <= num_examples <= MAX_EXAMPLES:
@@ -127,10 +147,12 @@ class LinregConfig:
             self,
             num_examples=num_examples,
             noise_std=check_non_negative_float(
-                "noise_std", plain_number(_or(self.noise_std, 0.01)), maximum=MAX_NOISE_STD
+                "noise_std",
+                plain_number(_or(self.noise_std, BOOK_SYNTHETIC["noise_std"])),
+                maximum=MAX_NOISE_STD,
             ),
             true_w=true_w,
-            true_b=check_bias(_or(self.true_b, 4.2)),
+            true_b=check_bias(_or(self.true_b, BOOK_SYNTHETIC["true_b"])),
         )
 
     def synthetic(self) -> tuple[tuple[float, ...], float, int, float]:
@@ -154,6 +176,7 @@ class LinregConfig:
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values (the synthetic ones null with ``data``)."""
         d = asdict(self)
+        del d["_defaulted"]
         d["data"] = str(self.data) if self.data is not None else None
         d["true_w"] = list(self.true_w) if self.true_w is not None else None
         return d
@@ -178,9 +201,11 @@ class SoftmaxConfig:
     guard: bool = True
 
     def __post_init__(self) -> None:
-        check_choice("impl", self.impl, SOFTMAX_IMPLS)
         _set(
             self,
+            impl=check_choice("impl", self.impl, SOFTMAX_IMPLS),  # np.str_ stored as str
+            plot=check_choice("plot", self.plot, PLOT_MODES),
+            device=check_device_name(self.device),  # a torch.device stored by its name
             epochs=check_positive_int("epochs", self.epochs, maximum=MAX_SIZE),
             lr=check_positive_float("lr", self.lr, fix="pass e.g. lr=0.1", maximum=MAX_LR),
             batch_size=check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE),
@@ -188,7 +213,6 @@ class SoftmaxConfig:
             seed=check_seed(self.seed),
         )
         check_lr_floor(self.lr, "0.1")
-        check_choice("plot", self.plot, PLOT_MODES)
         _set(self, guard=check_bool("guard", self.guard))
         if self.resize is not None:
             fix = f"pass a side from 1 to {MAX_RESIZE}, e.g. resize=64, or None for the images' own"

@@ -6,7 +6,7 @@ import torch
 
 from linearnets.errors import UsageError
 
-__all__ = ["resolve_device"]
+__all__ = ["check_device_name", "resolve_device"]
 
 
 def resolve_device(
@@ -38,6 +38,30 @@ def resolve_device(
             "device='auto'"
         )
     return resolved
+
+
+def check_device_name(value: object) -> str:
+    """Return ``value`` as a device name ("auto", "cpu", "cuda", "cuda:N" or "mps"), or raise.
+
+    A ``torch.device`` is taken by its name. Only the name is checked here (a config may be built on
+    another machine than the one that trains); :func:`resolve_device` checks that it is available.
+    """
+    if isinstance(value, torch.device):
+        return str(value)
+    if isinstance(value, str) and value == "auto":
+        return "auto"
+    try:
+        if not isinstance(value, str):
+            raise TypeError
+        kind = torch.device(value).type
+    except (RuntimeError, TypeError):
+        kind = ""
+    if kind not in ("cpu", "cuda", "mps"):
+        raise UsageError(
+            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {value!r:.40}; pass e.g. "
+            "device='auto'"
+        )
+    return str(value)
 
 
 def _mps_available() -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CheckpointError",
+    "DataWarning",
     "DatasetError",
     "DivergenceError",
     "LinearnetsError",
@@ -44,3 +45,7 @@ class DivergenceError(LinearnetsError):
 
 class PlotError(LinearnetsError):
     """A figure could not be drawn (in the plotting process); the run's other outputs are saved."""
+
+
+class DataWarning(UserWarning):
+    """Data that loads and trains but is probably not what was meant (the CLI prints it on one line)."""

@@ -272,3 +272,25 @@ def test_force_lets_a_resumed_run_change_a_setting_that_changes_its_result(
     saved = json.loads((run / "config.json").read_text())
     assert (saved["config"]["lr"], saved["config"]["epochs"]) == (0.2, 2)
     assert saved["resumes"][-1]["forced"] == {"lr": ["0.1", "0.2"]}
+
+
+def test_a_data_warning_is_one_line_and_the_run_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Test labels the training set never has: allowed, said once on one line (no source line)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=rng.integers(0, 2, size=40), X_test=X[:8],
+             y_test=np.array([0, 1, 2, 2, 0, 1, 0, 1]))  # fmt: skip
+    out = tmp_path / "run"
+    args = ["softmax", "--data", str(tmp_path / "d.npz"), "--epochs", "1", "--plot", "none"]
+    assert main([*args, "--out", str(out)]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warned == [
+        f"linearnets: warning: {tmp_path / 'd.npz'}: y_test holds labels that y never has (2; "
+        "y's go up to 1): the model cannot learn those classes and every such example counts as "
+        "a mistake; if the two sets number their labels differently, renumber them together "
+        "(numpy.unique on both, with return_inverse=True)"
+    ]

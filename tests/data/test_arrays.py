@@ -24,10 +24,56 @@ def test_x_must_hold_real_numbers(tmp_path: Path, dtype: str) -> None:
         load_classification_file(tmp_path / "d.npz")
 
 
-@pytest.mark.parametrize("dtype", ["bool", "uint8", "int64", "float16", "float64"])
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint16", "int64", "float16", "float64"])
 def test_bool_integer_and_float_features_are_read(tmp_path: Path, dtype: str) -> None:
     np.savez(tmp_path / "d.npz", X=np.array([[1, 0], [0, 1]]).astype(dtype), y=np.array([0, 1]))
     assert load_classification_file(tmp_path / "d.npz").X.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_uint8_images_are_scaled_to_the_unit_interval(tmp_path: Path) -> None:
+    """As ToTensor and the Fashion-MNIST path scale them: raw 0..255 features once made the
+    book's lr 0.1 diverge (and the guard's lr 0.01 too) on the same images."""
+    pixels = np.array([[0, 51, 255], [255, 102, 1]], dtype=np.uint8)
+    np.savez(tmp_path / "d.npz", X=pixels, y=np.array([0, 1]), X_test=pixels[::-1],
+             y_test=np.array([1, 0]))  # fmt: skip
+    arrays = load_classification_file(tmp_path / "d.npz")
+    expected = torch.tensor([[0.0, 0.2, 1.0], [1.0, 0.4, 1 / 255]])
+    assert torch.allclose(arrays.X, expected) and arrays.X.dtype == torch.float32
+    assert arrays.X_test is not None and torch.allclose(arrays.X_test, expected.flip(0))
+    # regression features are no pixels: kept as they are
+    np.savez(tmp_path / "r.npz", X=pixels, y=np.array([0.5, 1.5]))
+    assert load_regression_file(tmp_path / "r.npz")[0].tolist() == pixels.tolist()
+
+
+def test_uint8_training_and_other_test_features_are_refused(tmp_path: Path) -> None:
+    """One scaled and one not would test the model on features 255 times too large."""
+    np.savez(tmp_path / "d.npz", X=np.ones((2, 2), np.uint8), y=np.array([0, 1]),
+             X_test=np.ones((2, 2)), y_test=np.array([0, 1]))  # fmt: skip
+    with pytest.raises(
+        DatasetError, match=r"X and X_test must both be uint8 images .*got uint8 and float64"
+    ):
+        load_classification_file(tmp_path / "d.npz")
+
+
+def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
+    """Test labels numbered from 1 once trained a model with a class too many and scored 0 on
+    it without a word; such classes stay allowed (they count as mistakes), with a warning."""
+    from linearnets.errors import DataWarning
+
+    np.savez(tmp_path / "d.npz", X=np.eye(3), y=np.array([0, 1, 2]), X_test=np.eye(3),
+             y_test=np.array([1, 2, 3]))  # fmt: skip
+    with pytest.warns(
+        DataWarning,
+        match=r"y_test holds labels that y never has \(3; y's go up to 2\): the model cannot "
+        r"learn those classes",
+    ):
+        arrays = load_classification_file(tmp_path / "d.npz")
+    assert arrays.num_classes == 4
+    np.savez(tmp_path / "ok.npz", X=np.eye(3), y=np.array([0, 2, 2]), X_test=np.eye(3),
+             y_test=np.array([1, 1, 0]))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a class missing from y below its largest label: silent
+        assert load_classification_file(tmp_path / "ok.npz").num_classes == 3
 
 
 def test_duration_labels_are_refused(tmp_path: Path) -> None:
@@ -67,11 +113,14 @@ def test_bool_labels_are_refused(tmp_path: Path) -> None:
 
 
 def test_classification_npz_round_trip(tmp_path: Path) -> None:
+    from linearnets.errors import DataWarning
+
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(30, 4)), rng.integers(0, 3, size=30)
     Xt, yt = rng.normal(size=(10, 4)), np.array([0, 1, 2, 3, 0, 1, 2, 3, 0, 1])
     np.savez(tmp_path / "d.npz", X=X, y=y, X_test=Xt, y_test=yt)
-    arrays = load_classification_file(tmp_path / "d.npz")
+    with pytest.warns(DataWarning, match=r"y_test holds labels that y never has \(3;"):
+        arrays = load_classification_file(tmp_path / "d.npz")
     assert torch.equal(arrays.X, torch.from_numpy(X.astype(np.float32)))
     assert torch.equal(arrays.y, torch.from_numpy(y))
     assert arrays.X_test is not None and arrays.X_test.shape == (10, 4)

@@ -19,7 +19,17 @@ from linearnets.errors import DatasetError
         ("1,2\n3,x\n", r"not a numeric CSV: line 2, column 2 holds 'x'"),
         ("1\n2\n", r"at least 2 columns"),
         # a first row with one bad cell is bad data, not a header to drop
-        ("1,2,x\n3,4,5\n5,6,7\n", r"not a numeric CSV: line 1, column 3 holds 'x'"),
+        (
+            "1,2,x\n3,4,5\n5,6,7\n",
+            r"line 1 holds both numbers \('1', '2'\) and text \('x'\): .*; if it is data, fix 'x'$",
+        ),
+        # column names that read as numbers: the fix is to rename them, not "a header is allowed"
+        (
+            "id,2019,nan,y\n1,2,3,4\n5,6,7,8\n",
+            r"line 1 holds both numbers \('2019', 'nan'\) and text \('id', 'y'\): if it names the columns, rename those that read as numbers \(e\.g\. 'x2019'",
+        ),
+        # numpy and pandas read no 1_000 (Python's float() does)
+        ("a,y\n1_000,2\n3,4\n", r"line 2, column 1 holds '1_000'; every cell must be a number"),
         # the line is counted in the file, header included
         ("a,b,y\n1,2,3\n4,5,6\n7,8,x\n", r"line 4, column 3 holds 'x'"),
         ("a,b,y\n1,2,3\n4,5\n", r"line 3 has 2 columns, the others 3"),

@@ -100,3 +100,32 @@ def test_options_only_fashion_mnist_takes_are_refused_with_a_data_file(
 ) -> None:
     with pytest.raises(UsageError, match=pattern):
         prepare(SoftmaxConfig(data=_data(tmp_path / "d.npz"), **changes))
+
+
+@pytest.mark.parametrize("config", [{"data_dir": "x"}, "LinregConfig"])
+def test_prepare_refuses_what_is_no_softmax_config(config: object) -> None:
+    """Once an AttributeError from inside (no attribute 'num_threads' / 'data_dir')."""
+    from linearnets.config import LinregConfig
+    from linearnets.errors import UsageTypeError
+
+    given = LinregConfig() if config == "LinregConfig" else config
+    with pytest.raises(
+        UsageTypeError, match=r"^config must be a SoftmaxConfig, got (dict|LinregConfig)"
+    ):
+        prepare(given)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("folder", "pattern"),
+    [
+        ("missing", r"^data_dir must be an existing folder, got .*missing"),
+        ("empty", r"^data_dir must hold the Fashion-MNIST files"),
+    ],
+)
+def test_a_bad_data_dir_is_named_as_the_config_names_it(
+    tmp_path: Path, folder: str, pattern: str
+) -> None:
+    """The reader's own parameter, root, was named: a SoftmaxConfig has none."""
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match=pattern):
+        prepare(SoftmaxConfig(data_dir=tmp_path / folder, device="cpu"))

@@ -198,3 +198,54 @@ def test_a_resume_keeps_the_device_and_world_size_the_run_started_with(tmp_path:
     saved = json.loads((tmp_path / "config.json").read_text())
     assert (saved["world_size"], saved["device"]) == (2, "cpu")
     assert saved["resumes"] == [{**entry, "world_size": 1, "device": "meta"}]
+
+
+def _tiny_data(path: Path) -> Path:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    np.savez(path, X=rng.normal(size=(40, 3)).astype(np.float32), y=rng.integers(0, 2, size=40))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("callbacks", "pattern"),
+    [
+        ("logger", r"^callbacks must be a list of callback objects, got ConsoleLogger;"),
+        (None, r"^callbacks must be a list of callback objects, got NoneType;"),
+        ("abc", r"^callbacks must be a list of callback objects, got str;"),
+        # the user's own index: the run's callbacks (guard, writers, curves) came first in fit's
+        ("class", r"^callbacks\[0\] must be a callback object, got the class ConsoleLogger;"),
+    ],
+)
+def test_callbacks_are_checked_before_the_run_claims_its_folder(
+    tmp_path: Path, callbacks: object, pattern: str
+) -> None:
+    """They once failed in fit (a raw TypeError, or another index), after config.json was written:
+    the folder then refused the same run with its callbacks fixed ("already holds a run")."""
+    from linearnets.errors import UsageTypeError
+    from linearnets.training.callbacks import ConsoleLogger
+
+    given = {"logger": ConsoleLogger(), "class": [ConsoleLogger]}.get(str(callbacks), callbacks)
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), epochs=1, plot="none", out=out)
+    with pytest.raises(UsageTypeError, match=pattern):
+        run_softmax(config, callbacks=given)  # type: ignore[arg-type]
+    assert not out.exists()
+    assert run_softmax(config, callbacks=[ConsoleLogger()]).run_dir == out
+
+
+def test_a_resume_with_bad_callbacks_leaves_the_run_as_it_was(tmp_path: Path) -> None:
+    """The resume once recorded itself (and its epochs) in config.json before failing in fit."""
+    from linearnets.errors import UsageTypeError
+    from linearnets.tasks.resume import resume_softmax
+    from linearnets.training.callbacks import ConsoleLogger
+
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), epochs=1, plot="none", out=out)
+    run_softmax(config)
+    before = (out / "config.json").read_bytes()
+    with pytest.raises(UsageTypeError, match=r"^callbacks must be a list of callback objects"):
+        resume_softmax(out, epochs=2, callbacks=ConsoleLogger())  # type: ignore[arg-type]
+    assert (out / "config.json").read_bytes() == before
+    assert len(resume_softmax(out, epochs=2).history.epochs) == 2

@@ -16,8 +16,9 @@ import contextlib
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from linearnets._signals import sigterm_as_keyboard_interrupt
 from linearnets.cli import _ranks
@@ -35,7 +36,7 @@ from linearnets.cli._report import (
     print_json_error,
     signal_name,
 )
-from linearnets.errors import LinearnetsError
+from linearnets.errors import DataWarning, LinearnetsError
 
 __all__ = ["main"]
 
@@ -78,7 +79,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     line), so that what it was writing is cleaned up or kept, not cut off mid-way. With ``--debug``
     an error or interrupt is raised, for the caller to see it whole.
     """
-    with sigterm_as_keyboard_interrupt():
+    with sigterm_as_keyboard_interrupt(), warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def one_line(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            if issubclass(category, DataWarning):  # ours: a line like the errors', no source line
+                print(f"linearnets: warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = one_line
         return _main(list(sys.argv[1:] if argv is None else argv), debug_raises=True)
 
 

@@ -80,6 +80,7 @@ _OPTIONS = {
     "resize": "--resize",
     "out": "--out",
     "root": "--data-dir",
+    "data_dir": "--data-dir",
     "mirrors": "--mirror",
     "device": "--device",
 }

@@ -1,13 +1,15 @@
 """The user's own data: ``.npz`` (and ``.csv`` for regression) files checked and turned into tensors.
 
 ``linearnets softmax --data FILE.npz`` needs arrays ``X`` (N, D) and integer ``y`` (N,), optionally
-``X_test`` and ``y_test``; ``linearnets linreg --data FILE`` needs ``X`` (N, D) and ``y`` (N,) or (N, 1) in
-an ``.npz``, or a ``.csv`` whose last column is ``y`` (a header row is skipped). The files are read by
+``X_test`` and ``y_test`` (a test label past ``y``'s warns); uint8 ``X`` are 8-bit pixels, scaled to [0, 1].
+``linearnets linreg --data FILE`` needs ``X`` (N, D) and ``y`` (N,) or (N, 1) in an ``.npz``, or a
+``.csv`` whose last column is ``y`` (a header row is skipped). The files are read by
 :mod:`linearnets.data.npz` and :mod:`linearnets.data.csv_table`; this module checks what they hold.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import torch
 
 from linearnets.data.csv_table import read_csv
 from linearnets.data.npz import open_npz
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, DataWarning, UsageError
 
 __all__ = ["ClassificationArrays", "load_classification_file", "load_regression_file"]
 
@@ -132,22 +134,54 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     missing = [k for k in ("X", "y") if k not in arrays]
     if missing:
         raise DatasetError(f"{path} must hold arrays X and y, missing {missing}; found {names}")
-    X = _features(path, "X", arrays["X"])
+    X = _pixels(path, "X", arrays["X"])
     y = _labels(path, "y", arrays["y"], X.shape[0])
     X_test = y_test = None
     if ("X_test" in arrays) != ("y_test" in arrays):
         raise DatasetError(f"{path} must hold both X_test and y_test or neither, found {names}")
     if "X_test" in arrays:
-        X_test = _features(path, "X_test", arrays["X_test"])
+        if (arrays["X"].dtype == np.uint8) != (arrays["X_test"].dtype == np.uint8):
+            raise DatasetError(
+                f"{path}: X and X_test must both be uint8 images (scaled to [0, 1]) or both not, "
+                f"got {arrays['X'].dtype} and {arrays['X_test'].dtype}; store them with one dtype"
+            )
+        X_test = _pixels(path, "X_test", arrays["X_test"])
         y_test = _labels(path, "y_test", arrays["y_test"], X_test.shape[0])
         if X_test.shape[1] != X.shape[1]:
             raise DatasetError(
                 f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}"
             )
+        _warn_unseen(path, y, y_test)
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
     if num_classes < 2:
         raise DatasetError(f"{path}: y must hold at least 2 classes, got only class 0")
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
+
+
+def _warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
+    """Warn of test labels past every training label: the model gets their classes but cannot
+    learn them, which is allowed (they count as mistakes) but mostly a labelling slip."""
+    unseen = torch.unique(y_test[y_test > y.max()]).tolist()
+    if unseen:
+        shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
+        warnings.warn(
+            f"{path}: y_test holds labels that y never has ({shown}; y's go up to "
+            f"{int(y.max())}): the model cannot learn those classes and every such example counts "
+            "as a mistake; if the two sets number their labels differently, renumber them together "
+            "(numpy.unique on both, with return_inverse=True)",
+            DataWarning,
+            stacklevel=3,
+        )
+
+
+def _pixels(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
+    """Return features as :func:`_features` does, uint8 ones (8-bit pixels) divided by 255.
+
+    uint8 images are scaled to [0, 1] as ``ToTensor`` and the built-in Fashion-MNIST path scale them:
+    raw values up to 255 make the book's learning rate diverge.
+    """
+    X = _features(path, name, array)
+    return X.div_(255) if array.dtype == np.uint8 else X
 
 
 def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,7 +1,8 @@
 """Reading a user's numeric ``.csv`` file into one float64 table, every bad row or cell named by line.
 
-A first row of names is a header only when *none* of its cells is a number: a first row with one bad
-cell is bad data, reported by line, not silently skipped. Blank lines are skipped; every other row must
+A first row of names is a header only when *none* of its cells is a number: a first row of numbers and
+text (names such as 2019 or nan, or data with one bad cell) is refused with the fix for either, never
+silently skipped. A cell is a number as numpy and pandas read one (``1_000`` is not). Blank lines are skipped; every other row must
 have the header's (or first row's) number of columns. A UTF-8 byte-order mark is dropped.
 """
 
@@ -34,6 +35,8 @@ def read_csv(path: Path) -> np.ndarray:
         rows = rows[1:]  # a header
         if not first[1][0].strip():
             _refuse_unnamed_first_column(path)
+    elif first is not None and _mixed(first[1]):
+        _refuse_mixed_first_row(path, *first)
     if not rows or first is None:
         raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
     if len(first[1]) < 2:
@@ -43,6 +46,8 @@ def read_csv(path: Path) -> np.ndarray:
 
 def _number(text: str) -> float | None:
     """Return the cell as a float, or ``None`` when it is not a number."""
+    if "_" in text:  # Python's float() reads 1_000 as 1000; CSV readers (numpy, pandas) do not
+        return None
     try:
         return float(text)
     except ValueError:
@@ -126,3 +131,26 @@ def _table(path: Path, rows: _Rows, columns: int) -> np.ndarray:
                 )
             table[i, j] = value
     return table
+
+
+def _mixed(row: list[str]) -> bool:
+    """Whether a first row holds names and numbers: a header whose names include numbers."""
+    numbers = [_number(cell) is not None for cell in row]
+    return any(numbers) and not all(numbers)
+
+
+def _refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
+    """Refuse a first row of numbers and text: column names some of which read as numbers (2019,
+    inf, nan), or a first data row with a bad cell; say what fixes either."""
+    numbers = [cell.strip() for cell in row if _number(cell) is not None]
+    others = [cell.strip() for cell in row if _number(cell) is None]
+
+    def shown(cells: list[str]) -> str:
+        return ", ".join(repr(c)[:30] for c in cells[:3]) + (", …" if len(cells) > 3 else "")
+
+    raise DatasetError(
+        f"{path}: line {line} holds both numbers ({shown(numbers)}) and text ({shown(others)}): "
+        "if it names the columns, rename those that read as numbers (e.g. "
+        f"{'x' + numbers[0]!r:.30}; a first row is skipped as names only when none of its cells "
+        f"is a number); if it is data, fix {shown(others)}"
+    )

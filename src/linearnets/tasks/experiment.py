@@ -15,7 +15,7 @@ import torch
 
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.factory import Setup, build_softmax
 from linearnets.seeding import RunGenerators, pin_threads, seed_everything
 from linearnets.training.distributed import DistContext
@@ -43,6 +43,10 @@ class Experiment:
 
 def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:
     """Seed, pin threads, load the data onto the device and build the model for ``config``."""
+    if not isinstance(config, SoftmaxConfig):
+        raise UsageTypeError(
+            f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
+        )
     dist = dist or DistContext()
     pin_threads(config.num_threads)
     gens = seed_everything(config.seed)
@@ -158,7 +162,14 @@ def _load_data(config: SoftmaxConfig) -> _Data:
         return _load_file(config, config.data)
     from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
 
-    fm = read_fashion_mnist(config.data_dir)
+    try:
+        fm = read_fashion_mnist(config.data_dir)
+    except UsageError as err:  # the reader's parameter is root; the config's is data_dir
+        text = str(err)
+        if not text.startswith("root must"):
+            raise
+        text = "data_dir" + text[len("root") :].replace("root=", "data_dir=")
+        raise type(err)(text) from None
     side = config.resize or 28
     return _Data(
         fm.train_images,

@@ -18,6 +18,7 @@ from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
 from linearnets.seeding import RunGenerators, kept_global_state, pin_threads, seed_everything
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import History, fit
+from linearnets.training.loop_checks import check_callbacks
 
 __all__ = ["LinregResult", "run_linreg"]
 
@@ -101,12 +102,8 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
         raise UsageTypeError(
             f"config must be a LinregConfig, got {type(config).__name__}; pass LinregConfig(...)"
         )
-    # checked here, as fit checks them: the guard is put in front of them before fit sees them
-    if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
-        raise UsageTypeError(
-            f"callbacks must be a list of callback objects, got {type(callbacks).__name__}; pass "
-            "e.g. callbacks=[ConsoleLogger()]"
-        )
+    # checked here, in the user's numbering: the guard is put in front of them before fit sees them
+    callbacks = check_callbacks(callbacks)
     pin_threads(config.num_threads)
     gens = seed_everything(config.seed)
     features, labels, true_w, true_b = _data(config, gens)

@@ -38,6 +38,7 @@ from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.distributed import DistContext, on_rank_0
 from linearnets.training.loop import History
+from linearnets.training.loop_checks import check_callbacks
 from linearnets.training.runs import CONFIG_FILE, RunLock, environment, run_dir_path
 from linearnets.validation import check_bool
 
@@ -80,6 +81,7 @@ def resume_softmax(
         run_dir, example="resume_softmax('runs/a') (a new run from a config is run_softmax(config))"
     )
     force = check_bool("force", force)
+    callbacks = check_callbacks(callbacks)  # before config.json records the resume
     saved = saved_config(run_dir)
     if not os.access(run_dir, os.W_OK | os.X_OK):
         raise UsageError(

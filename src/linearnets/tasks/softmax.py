@@ -26,6 +26,7 @@ from linearnets.training.distributed import (
     init_distributed,
     on_rank_0,
 )
+from linearnets.training.loop_checks import check_callbacks
 from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (
     CONFIG_FILE,
@@ -82,6 +83,7 @@ def run_softmax(
         raise UsageTypeError(
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
+    callbacks = check_callbacks(callbacks)  # before the folder is claimed, in the user's numbering
     check_backend(config)
     return _run(config, callbacks, environment_group(config.device, dist))
 

@@ -18,6 +18,7 @@ from linearnets.validation import check_positive_int
 
 __all__ = [
     "check_batches",
+    "check_callbacks",
     "check_fit_args",
     "check_loss_object",
     "check_updater_object",
@@ -40,15 +41,25 @@ def check_fit_args(
         or not 0 <= start_epoch <= num_epochs
     ):
         raise UsageError(f"start_epoch must be in [0, {num_epochs}], got {start_epoch}")
-    if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
-        raise UsageTypeError(
-            f"callbacks must be a list of callback objects, got {type(callbacks).__name__}; pass "
-            "e.g. callbacks=[ConsoleLogger()]"
-        )
+    check_callbacks(callbacks)
     if history is not None and not isinstance(history, History):
         raise UsageTypeError(
             f"history must be the History of the epochs so far, got {type(history).__name__}; "
             "pass the History a previous fit returned (or leave it out)"
+        )
+    return num_epochs
+
+
+def check_callbacks(callbacks: Any) -> list[Any]:
+    """Return ``callbacks`` as a list if it is a sequence of callback objects, else raise naming it.
+
+    The runs (``run_softmax``, ``resume_softmax``, ``run_linreg``) check theirs before they claim a
+    folder or load data, and in the user's own numbering (their own callbacks come first in ``fit``).
+    """
+    if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
+        raise UsageTypeError(
+            f"callbacks must be a list of callback objects, got {type(callbacks).__name__}; pass "
+            "e.g. callbacks=[ConsoleLogger()]"
         )
     for i, cb in enumerate(callbacks):
         if isinstance(cb, type):  # the class itself: its hooks would be called without `self`
@@ -56,7 +67,7 @@ def check_fit_args(
                 f"callbacks[{i}] must be a callback object, got the class {cb.__name__}; pass an "
                 f"instance: {cb.__name__}()"
             )
-    return num_epochs
+    return list(callbacks)
 
 
 def check_batches(name: str, batches: Any, *, passes: int) -> None:
