@@ -187,12 +187,36 @@ def test_check_float_tensor() -> None:
     )
     _raises(
         UsageError,
-        r"^X must be 3-dimensional, got a tensor of shape \(2, 3\) and dtype torch.float32$",
+        r"^X must be 3-dimensional, got a tensor of shape \(2, 3\) and dtype torch.float32; add the "
+        r"missing leading dimensions with X.reshape\(1, \*X.shape\)$",
         check_float_tensor,
         "X",
         X,
         ndim=3,
     )
+    assert check_float_tensor("X", X.reshape(1, *X.shape), ndim=3).shape == (1, 2, 3)  # the fix
+
+
+@pytest.mark.parametrize(
+    ("shape", "fix", "apply"),
+    [
+        ((3,), r"for one example use X\.reshape\(1, -1\), a batch of one", lambda X: X.reshape(1, -1)),
+        ((), r"add the missing leading dimensions with X\.reshape\(1, 1, \*X\.shape\)", lambda X: X.reshape(1, 1, *X.shape)),
+        ((4, 1, 28, 28), r"flatten each example's trailing dimensions with X\.flatten\(1\)", lambda X: X.flatten(1)),
+        ((0, 1, 2), r"flatten each example's trailing dimensions with X\.flatten\(1\)", lambda X: X.flatten(1)),
+    ],
+    ids=["one-example", "scalar", "images", "empty-batch"],
+)  # fmt: skip
+def test_a_wrong_number_of_dimensions_ends_with_a_fix_that_works(
+    shape: tuple[int, ...], fix: str, apply: Any
+) -> None:
+    """The message used to stop at the rule; its fix (``apply``, as the message spells it) now
+    passes the check, keeping the batch's rows (an empty batch too, where reshape(0, -1) fails)."""
+    X = torch.zeros(shape)
+    with pytest.raises(UsageError, match=rf"^X must be 2-dimensional, got .*; {fix}$"):
+        check_float_tensor("X", X, ndim=2)
+    fixed = check_float_tensor("X", apply(X), ndim=2)
+    assert fixed.shape[0] == (shape[0] if len(shape) > 2 else 1)
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ __all__ = [
     "check_positive_int",
     "check_same_length",
     "describe",
+    "is_column",
 ]
 
 
@@ -43,6 +44,11 @@ def describe(value: Any) -> str:
         return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def is_column(t: torch.Tensor) -> bool:
+    """Whether ``t`` holds one value per example: shape (B,) or (B, 1)."""
+    return t.ndim == 1 or (t.ndim == 2 and t.shape[1] == 1)
 
 
 def _fail(
@@ -147,8 +153,21 @@ def check_float_tensor(name: str, value: Any, *, ndim: int | None = None) -> tor
             kind=UsageTypeError,
         )
     if ndim is not None and value.ndim != ndim:
-        _fail(name, f"{ndim}-dimensional", value, "")
+        _fail(name, f"{ndim}-dimensional", value, _reshape_fix(name, value.ndim, ndim))
     return value
+
+
+def _reshape_fix(name: str, got: int, ndim: int) -> str:
+    """Return the reshape that most likely gives a ``got``-dimensional ``name`` its ``ndim`` dimensions."""
+    if ndim == 0:
+        return f"pass one value, e.g. {name}.reshape(()) for a one-element tensor"
+    if got > ndim:
+        # e.g. images (B, 1, 28, 28) for a function of (B, n); flatten(1) keeps B, even B = 0
+        return f"flatten each example's trailing dimensions with {name}.flatten({ndim - 1})"
+    if ndim == 2 and got == 1:  # most often one example's values, for a function of a batch (B, n)
+        return f"for one example use {name}.reshape(1, -1), a batch of one"
+    ones = ", ".join(["1"] * (ndim - got))
+    return f"add the missing leading dimensions with {name}.reshape({ones}, *{name}.shape)"
 
 
 def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None) -> torch.Tensor:

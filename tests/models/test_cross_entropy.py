@@ -4,13 +4,20 @@ checks a label's range, and which row an error names."""
 from __future__ import annotations
 
 import importlib
+import math
+from typing import Any
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from linearnets.errors import UsageError
-from linearnets.models.scratch import cross_entropy, cross_entropy_logits, softmax
+from linearnets.models.scratch import (
+    cross_entropy,
+    cross_entropy_logits,
+    softmax,
+    softmax_cross_entropy_grad,
+)
 
 # the package re-exports the function cross_entropy under the submodule's name: fetch the module itself
 ce_module = importlib.import_module("linearnets.models.scratch.cross_entropy")
@@ -81,3 +88,81 @@ def test_a_value_exactly_at_the_tolerance_is_a_probability_and_is_not_the_row_na
     y_hat = torch.tensor([[top, 0.0], [2.0, 0.0]], dtype=torch.float16)
     with pytest.raises(UsageError, match=r"got 2\.0 for the true class of row 1 "):
         cross_entropy(y_hat, torch.tensor([0, 0]))
+
+
+# --- the clamp: a finite loss and gradient, and in float16/bfloat16 the true value ---------------
+
+# true-class probabilities the dtypes hold: subnormal in float16 (1e-7, 1e-5), below float16's tiny
+# (6.1e-5), ordinary ones, 1, and bfloat16's smallest subnormal (1e-40 rounds to it)
+_PROBS = [1e-40, 1e-7, 1e-5, 6e-5, 1e-3, 0.25, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_half_precision_loss_is_the_float64_value_rounded_once(dtype: torch.dtype) -> None:
+    """The log is taken in float32: p = 1e-5 in float16 gives 11.51, where the float16 clamp at its
+    tiny (6.1e-5) gave 9.70. The oracle: −log p in float64 of the probability the dtype holds,
+    rounded to the dtype (within one of its ulps: float32's log is rounded twice)."""
+    p = torch.tensor(_PROBS, dtype=dtype)
+    p = p[p > 0]  # 1e-40 is 0 in float16, a subnormal in bfloat16
+    y_hat = torch.stack([p, 1 - p], dim=1)  # (B, 2)
+    loss = cross_entropy(y_hat, torch.zeros(len(p), dtype=torch.int64))
+    expected = (-torch.log(p.double())).to(dtype)
+    assert loss.dtype == dtype
+    eps = torch.finfo(dtype).eps
+    torch.testing.assert_close(loss, expected, rtol=eps, atol=0)
+    if dtype == torch.float16:  # the bug hunt's case
+        one = torch.tensor([[1e-5, 1 - 1e-5]], dtype=dtype)
+        assert float(cross_entropy(one, torch.tensor([0]))) == pytest.approx(11.51, abs=0.01)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_the_loss_and_its_gradient_stay_finite_with_the_gradient_the_docstring_gives(
+    dtype: torch.dtype,
+) -> None:
+    """−1/p for p ≥ finfo.tiny, 0 below it (1/p would overflow float16 at p = 1e-5), by hand."""
+    p = torch.tensor([0.0, *_PROBS], dtype=dtype)
+    y_hat = torch.stack([p, 1 - p], dim=1).requires_grad_()  # (B, 2)
+    loss = cross_entropy(y_hat, torch.zeros(len(p), dtype=torch.int64))
+    loss.sum().backward()
+    assert y_hat.grad is not None
+    assert bool(torch.isfinite(loss).all()) and bool(torch.isfinite(y_hat.grad).all())
+    tiny = torch.finfo(dtype).tiny
+    held = p.double()
+    expected = torch.where(held >= tiny, -1 / held, torch.zeros_like(held)).to(dtype)
+    torch.testing.assert_close(y_hat.grad[:, 0], expected, rtol=torch.finfo(dtype).eps, atol=0)
+    assert torch.equal(y_hat.grad[:, 1], torch.zeros(len(p), dtype=dtype))
+
+
+def test_a_probability_of_zero_counts_as_the_dtypes_smallest_positive_value() -> None:
+    """float16: −log(2⁻²⁴) = 16.64 (its smallest subnormal); float32 keeps its clamp at tiny, 87.34."""
+    zero = torch.tensor([[0.0, 1.0]])
+    y = torch.tensor([0])
+    assert float(cross_entropy(zero.half(), y)) == pytest.approx(24 * math.log(2), rel=1e-3)
+    assert float(cross_entropy(zero, y)) == pytest.approx(-math.log(torch.finfo().tiny), rel=1e-6)
+
+
+# --- no class at all -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [3, 0])
+@pytest.mark.parametrize(
+    ("call", "name", "kind"),
+    [
+        (cross_entropy_logits, "O", "logit"),
+        (softmax_cross_entropy_grad, "O", "logit"),
+        (cross_entropy, "y_hat", "probability"),
+    ],
+    ids=["cross_entropy_logits", "softmax_cross_entropy_grad", "cross_entropy"],
+)
+def test_scores_of_no_class_are_refused_as_softmax_refuses_them(
+    call: Any, name: str, kind: str, rows: int
+) -> None:
+    """cross_entropy_logits raised torch's IndexError from amax(); the others named a label range
+    [0, 0). softmax's wording (above) is the model."""
+    O = torch.zeros(rows, 0)
+    with pytest.raises(
+        UsageError,
+        match=rf"^{name} must hold at least one {kind} per row \(one per class\), got shape "
+        rf"\({rows}, 0\); pass {name} of shape \(B, C\) with C >= 1$",
+    ):
+        call(O, torch.zeros(rows, dtype=torch.int64))

@@ -330,6 +330,32 @@ def test_analytic_step_equals_the_closed_form_gradient(
     torch.testing.assert_close(net.b.grad, r.sum(dim=0) / 12)
 
 
+@pytest.mark.parametrize("y_dtype", [torch.float64, torch.float16])
+@pytest.mark.parametrize("fused", [True, False], ids=["analytic_step", "analytic_backward"])
+def test_targets_of_another_float_dtype_train_as_autograd_trains_them(
+    y_dtype: torch.dtype, fused: bool, gen: torch.Generator
+) -> None:
+    """float64 targets (torch.tensor of a NumPy array) with a float32 model: the analytic path
+    crashed in Xᵀr (float @ double); it now steps exactly as autograd does, whose loss is float64
+    and whose gradient comes back to the float32 parameters (the oracle: the same steps, autograd)."""
+    X = torch.randn(40, 2, generator=gen)
+    y = (X.double() @ torch.tensor([2.0, -3.4], dtype=torch.float64) + 4.2).to(y_dtype)
+    init = torch.Generator().manual_seed(1)
+    ours = LinearRegressionScratch(2, analytic=True, generator=init)
+    autograd = LinearRegressionScratch(2, generator=init.manual_seed(1))
+    loss = squared_loss if fused else (lambda y_hat, y: squared_loss(y_hat, y))  # not its own
+    ours_opt, autograd_opt = SGD(ours.parameters(), lr=0.03), SGD(autograd.parameters(), lr=0.03)
+    for i in range(0, 40, 10):
+        Xb, yb = X[i : i + 10], y[i : i + 10]
+        _, l_ours = train_step(ours, Xb, yb, loss, ours_opt, scale=0.1)
+        _, l_autograd = train_step(autograd, Xb, yb, squared_loss, autograd_opt, scale=0.1)
+        assert l_ours.dtype == l_autograd.dtype == torch.promote_types(torch.float32, y_dtype)
+        assert torch.equal(l_ours, l_autograd)
+    for a, b in zip(ours.parameters(), autograd.parameters(), strict=True):
+        assert a.dtype == torch.float32
+        torch.testing.assert_close(a, b.detach(), rtol=1e-6, atol=1e-7)
+
+
 def test_analytic_step_rejects_mismatched_targets(gen: torch.Generator) -> None:
     net = LinearRegressionScratch(2, analytic=True, generator=gen)
     with pytest.raises(UsageError, match=r"y must hold one target per prediction"):

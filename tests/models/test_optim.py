@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import torch
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch import SGD
 
 
@@ -69,6 +69,45 @@ def test_the_books_sgd_skips_a_parameter_without_a_gradient() -> None:
     sgd([used, unused], lr=0.5, batch_size=2)
     assert torch.equal(used, torch.full((2,), -1.0))  # 0 − 0.5 · 4 / 2
     assert torch.equal(unused, torch.ones(2)) and unused.grad is None
+
+
+def _books_sgd(params: list[torch.Tensor], lr: float, batch_size: int) -> None:
+    """The book's sgd, D2L §3.2.6, verbatim: the oracle for a call before any backward."""
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size  # type: ignore[operator]
+            param.grad.zero_()  # type: ignore[union-attr]
+
+
+def test_the_books_sgd_before_any_backward_is_a_type_error_that_names_the_cause() -> None:
+    """The book's §3.2 loop with l.sum().backward() forgotten trained nothing, silently: no tensor
+    has a .grad. The book's sgd raises TypeError there; ours too, saying why."""
+    from linearnets import d2l
+    from linearnets.models.scratch import sgd
+
+    w, b = torch.zeros(2, 1, requires_grad=True), torch.zeros(1, requires_grad=True)
+    with pytest.raises(TypeError):  # the oracle
+        _books_sgd([w, b], 0.03, 10)
+    for update in (sgd, d2l.sgd):
+        with pytest.raises(
+            UsageTypeError,
+            match=r"^params must have gradients to step by, got 2 tensor\(s\), none with a \.grad "
+            r"\(was backward\(\) not called before sgd\?\); call l\.sum\(\)\.backward\(\)",
+        ):
+            update([w, b], 0.03, 10)
+    assert torch.equal(w, torch.zeros(2, 1)) and torch.equal(b, torch.zeros(1))
+    # the fix: backward first, as the book's loop does; then it steps
+    (w.sum() + b.sum()).backward()
+    sgd([w, b], 0.03, 10)
+    assert torch.equal(w, torch.full((2, 1), -0.003)) and torch.equal(b, torch.full((1,), -0.003))
+
+
+def test_the_scratch_sgd_class_still_steps_nothing_without_gradients_as_torch_does() -> None:
+    """SGD keeps torch.optim.SGD's semantics: a step before any backward is no error."""
+    ours, theirs = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    SGD([ours], lr=0.1).step()
+    torch.optim.SGD([theirs], lr=0.1).step()  # the oracle: no error, nothing moves
+    assert torch.equal(ours, theirs) and torch.equal(ours, torch.ones(2))
 
 
 @pytest.mark.parametrize("set_to_none", [True, False])
@@ -147,3 +186,26 @@ def test_load_state_dict_validates_the_lr_it_restores(bad: float) -> None:
     with pytest.raises(UsageError, match=r"lr must be a finite number > 0"):
         optimizer.load_state_dict({"lr": bad})
     assert optimizer.lr == 0.1
+
+
+# --- what the docstring says matches torch.optim.SGD, and what does not --------------------------
+
+
+def test_what_the_docstring_says_differs_from_torch_optim_sgd_does() -> None:
+    """The docstring (and the README) promise step/zero_grad/param_groups[0]["lr"] only: an LR
+    scheduler needs a real torch.optim.Optimizer, and the state dicts do not load each other."""
+    p = torch.zeros(2, requires_grad=True)
+    ours, theirs = SGD([p], lr=0.1), torch.optim.SGD([p], lr=0.1)
+    assert ours.param_groups[0]["lr"] == theirs.param_groups[0]["lr"] == 0.1
+    assert SGD.__doc__ is not None and "lr_scheduler" in SGD.__doc__
+    with pytest.raises(TypeError, match="is not an Optimizer"):  # torch's own refusal
+        torch.optim.lr_scheduler.StepLR(ours, step_size=1)  # type: ignore[arg-type]
+    torch.optim.lr_scheduler.StepLR(theirs, step_size=1)
+    assert ours.state_dict() == {"lr": 0.1} and set(theirs.state_dict()) == {
+        "state",
+        "param_groups",
+    }
+    with pytest.raises(KeyError):
+        theirs.load_state_dict(ours.state_dict())
+    with pytest.raises(UsageError, match="state must be a dict with key 'lr'"):
+        ours.load_state_dict(theirs.state_dict())

@@ -72,6 +72,61 @@ def test_a_loss_without_a_gradient_names_the_cause(net: Any, what: str) -> None:
     assert info.value.__cause__ is err
 
 
+def _book_updater(params: list[torch.Tensor]) -> Any:
+    """The book's function updater (D2L §3.6.6), calling linearnets' d2l.sgd."""
+    from linearnets import d2l
+
+    return lambda batch_size: d2l.sgd(params, 0.1, batch_size)
+
+
+def test_an_analytic_model_in_the_books_function_updater_loop_gets_fixes_that_work() -> None:
+    """analytic=True builds no autograd graph: the old advice (net.requires_grad_()) names a method
+    scratch models lack; both fixes the message gives are run here and train the model."""
+    from linearnets import d2l
+    from linearnets.models.scratch import SGD, SoftmaxRegressionScratch, cross_entropy_logits
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(64, 12, generator=gen), torch.randint(0, 4, (64,), generator=gen)
+
+    def model(analytic: bool) -> SoftmaxRegressionScratch:
+        return SoftmaxRegressionScratch(12, 4, analytic=analytic, generator=torch.Generator())
+
+    net = model(analytic=True)
+    assert not hasattr(net, "requires_grad_")  # the old fix did not exist
+    with pytest.raises(
+        UsageError,
+        match=r"^the loss does not depend on any parameter that requires grad: the model was built "
+        r"with analytic=True, so it computes its own gradient and builds no autograd graph .*; "
+        r"build it with analytic=False .*, or pass an optimizer object as the updater, such as "
+        r"linearnets' SGD\(net\.parameters\(\), lr\) or torch\.optim\.SGD\(net\.parameters\(\), lr\)",
+    ) as info:
+        d2l.train_epoch_ch3(net, [(X, y)], cross_entropy_logits, _book_updater([net.W, net.b]))
+    assert isinstance(info.value.__cause__, RuntimeError)
+    # fix 1: analytic=False, the same function updater
+    autograd_net = model(analytic=False)
+    before = autograd_net.W.detach().clone()
+    d2l.train_epoch_ch3(
+        autograd_net,
+        [(X, y)],
+        cross_entropy_logits,
+        _book_updater([autograd_net.W, autograd_net.b]),
+    )
+    assert not torch.equal(autograd_net.W.detach(), before)
+    # fix 2: an optimizer object, linearnets' or torch's, in train_epoch_ch3 and in fit
+    import linearnets as ln
+
+    for make in (SGD, torch.optim.SGD):
+        for train in ("train_epoch_ch3", "fit"):
+            net = model(analytic=True)
+            before = net.W.detach().clone()
+            optimizer = make(net.parameters(), lr=0.1)
+            if train == "fit":
+                ln.fit(net, [(X, y)], cross_entropy_logits, optimizer, 1)
+            else:
+                d2l.train_epoch_ch3(net, [(X, y)], cross_entropy_logits, optimizer)
+            assert not torch.equal(net.W, before), (make, train)
+
+
 def test_one_trainable_parameter_among_frozen_ones_points_at_the_loss() -> None:
     net = nn.Sequential(nn.Linear(2, 2).requires_grad_(False), nn.Linear(2, 1))
     with pytest.raises(UsageError, match=r"it was computed outside autograd's graph"):
@@ -103,7 +158,32 @@ def test_targets_that_broadcast_against_the_outputs_are_named(
         f"the targets y must have the model's output shape {tuple(y_hat.shape)}"
     )
     assert re.search(broadcast, str(err))
-    assert f"y.reshape({', '.join(str(d) for d in y_hat.shape)})" in str(err)
+    reshape = f"y.reshape({', '.join(str(d) for d in y_hat.shape)})"
+    # integer targets of a one-output model are a regression's: the reshape alone leaves them labels
+    float_fix = f"{reshape}.float() (float targets for a regression)"
+    assert (float_fix if not y.is_floating_point() else f"{reshape} (") in str(err)
+
+
+def test_following_the_fix_for_integer_targets_of_a_regression_trains() -> None:
+    """The bug hunt's ping-pong: (B, 1) int targets were told reshape(-1), then (B,) reshape(B, 1).
+    The fix now given for (B,) is reshape and float, and following it trains."""
+    import linearnets as ln
+    from linearnets.models.concise import linreg_concise
+
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(10, 2, generator=gen)
+    y = (X @ torch.tensor([2.0, -3.4]) + 4.2).round().long()  # integer-valued targets (10,)
+    net = linreg_concise(2)
+    loss = nn.MSELoss(reduction="none")
+
+    def run(targets: torch.Tensor) -> Any:
+        optimizer = torch.optim.SGD(net.parameters(), lr=0.03)
+        return ln.fit(net, ln.load_array((X, targets), 10), loss, optimizer, 1)
+
+    with pytest.raises(UsageError, match=r"reshape them with y\.reshape\(10, 1\)\.float\(\)"):
+        run(y)
+    history = run(y.reshape(10, 1).float())  # the fix, verbatim
+    assert history.epochs[-1].train_acc is None
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,8 +11,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import UsageError
-from linearnets.models.scratch import cross_entropy_logits
-from linearnets.training.step import explain_loss_error, raise_loss_error, train_step
+from linearnets.models.scratch import SoftmaxRegressionScratch, cross_entropy_logits
+from linearnets.training.step import (
+    check_same_loss,
+    explain_loss_error,
+    raise_loss_error,
+    train_step,
+)
 
 LABELS = torch.tensor([2, 0, 1, 2])
 
@@ -202,3 +208,27 @@ def test_each_step_applies_only_its_own_batchs_gradient() -> None:
         train_step(nets[1], X[rows], y[rows], loss, opts[1], scale=0.5)
     for expected, got in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
         torch.testing.assert_close(got, expected)
+
+
+# --- check_same_loss: a loss that is not the analytic model's own --------------------------------
+
+
+def test_a_loss_that_differs_slightly_is_shown_with_numbers_that_differ() -> None:
+    """A smoothed cross-entropy differs from the model's own by ~1e-3 on a loss of ~1.39: printed
+    to 4 digits both read 1.388. The oracle: both means and the largest gap, by hand in float64."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(256, 12, generator=gen), torch.randint(0, 4, (256,), generator=gen)
+    net = SoftmaxRegressionScratch(12, 4, analytic=True, generator=gen)
+    loss = nn.CrossEntropyLoss(reduction="none", label_smoothing=0.01)
+    with torch.no_grad():
+        given = loss(net(X), y).double()
+        own = F.cross_entropy(net(X).double(), y, reduction="none")
+    with pytest.raises(UsageError, match="differs on the first batch") as info:
+        check_same_loss(net, loss, X, y)
+    found = re.search(r"\(mean (\S+) against (\S+); largest difference (\S+)\)", str(info.value))
+    assert found is not None, str(info.value)
+    shown_given, shown_own, gap = found.groups()
+    assert shown_given != shown_own  # visibly different
+    assert float(shown_given) == pytest.approx(float(given.mean()), rel=1e-5)
+    assert float(shown_own) == pytest.approx(float(own.mean()), rel=1e-5)
+    assert float(gap) == pytest.approx(float((given - own).abs().max()), rel=1e-2)

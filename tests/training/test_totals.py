@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import torch
@@ -167,7 +169,7 @@ def test_for_loss_takes_a_0d_loss_as_a_sum_when_told() -> None:
 
 @pytest.mark.parametrize(
     "shape",
-    [(8, 10, 1), (8,)],  # (B, C, 1) would count up to B² rows; (B,) holds no scores
+    [(8, 10, 1), (4, 10)],  # (B, C, 1) would count up to B² rows; (4, C) holds too few rows
 )
 def test_an_output_that_is_not_one_row_of_scores_per_label_is_refused(
     gen: torch.Generator, shape: tuple[int, ...]
@@ -288,3 +290,74 @@ def test_a_data_parallel_epoch_combines_every_ranks_totals(gen: torch.Generator)
     hits = sum(int((s.argmax(dim=1) == y).sum()) for s, y, _ in steps)
     mean_loss, acc = totals.result("train_iter", dist)
     assert mean_loss == pytest.approx((loss_sum + 10.0) / 12) and acc == (hits + 1) / 12
+
+
+# --- integer targets of a one-output model: a regression, whose fix is y.float() -----------------
+
+_FLOAT_FIX = (
+    r"^y must be float targets for a regression \(the model gives one output per example, y_hat "
+    r"of shape \({shape}\); integer or bool targets would be taken as class labels\), got a "
+    r"tensor of shape .* and dtype {dtype}; convert them with y\.float\(\)"
+)
+
+
+@pytest.mark.parametrize("out_shape", [(8, 1), (8,)])
+@pytest.mark.parametrize("y_shape", [(8,), (8, 1)])
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.bool])
+def test_integer_targets_of_a_one_output_model_are_refused_with_float_as_the_fix(
+    gen: torch.Generator, out_shape: tuple[int, ...], y_shape: tuple[int, ...], dtype: torch.dtype
+) -> None:
+    """Integer-valued regression targets (counts, ratings) were taken as the labels of one class,
+    refused as "class indices in [0, 1)" or told to reshape; the fix is float targets."""
+    y_hat = torch.randn(out_shape, generator=gen)
+    y = torch.randint(-5, 6, y_shape, generator=gen).to(dtype)
+    losses = torch.rand(8, generator=gen)
+    pattern = _FLOAT_FIX.format(shape=re.escape(str(out_shape)[1:-1]), dtype=re.escape(str(dtype)))
+    with pytest.raises(UsageTypeError, match=pattern):
+        totals = EpochTotals()
+        totals.add(y_hat, y, losses)
+        totals.result("train_iter", None)
+    # the fix: float targets are a regression's, with no accuracy (the oracle: the plain mean)
+    totals = EpochTotals()
+    totals.add(y_hat, y.float(), losses)
+    assert totals.result("train_iter", None) == (pytest.approx(float(losses.double().mean())), None)
+
+
+def test_a_multi_output_classifier_still_takes_integer_labels(gen: torch.Generator) -> None:
+    """Two or more scores per example: integer targets stay class labels, as before."""
+    scores, labels = torch.randn(8, 2, generator=gen), torch.randint(0, 2, (8,), generator=gen)
+    totals = EpochTotals()
+    totals.add(scores, labels, torch.ones(8))
+    assert totals.result("train_iter", None)[1] == float((scores.argmax(1) == labels).sum()) / 8
+
+
+def _int_regression_fit(impl: str, y_shape: tuple[int, ...]) -> Any:
+    """Fit one epoch of linear regression on integer-valued targets, as the bug hunt did."""
+    import linearnets as ln
+    from linearnets.models.concise import linreg_concise
+    from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
+
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(40, 2, generator=gen)
+    y = (X @ torch.tensor([2.0, -3.4]) + 4.2).round().long().reshape(y_shape)
+    if impl == "concise":
+        net: Any = linreg_concise(2)
+        loss: Any = torch.nn.MSELoss(reduction="none")
+        updater: Any = torch.optim.SGD(net.parameters(), lr=0.03)
+    else:
+        net = LinearRegressionScratch(2, analytic=impl == "analytic", generator=gen)
+        loss, updater = squared_loss, SGD(net.parameters(), lr=0.03)
+    return lambda targets: ln.fit(net, ln.load_array((X, targets), 10), loss, updater, 1), y
+
+
+@pytest.mark.parametrize(
+    ("impl", "y_shape"), [("scratch", (40,)), ("analytic", (40,)), ("concise", (40, 1))]
+)
+def test_fit_on_integer_regression_targets_names_y_float_and_the_fix_trains(
+    impl: str, y_shape: tuple[int, ...]
+) -> None:
+    run, y = _int_regression_fit(impl, y_shape)
+    with pytest.raises(UsageTypeError, match=r"y must be float targets for a regression.*y\.float\(\)"):  # fmt: skip
+        run(y)
+    history = run(y.float())  # the fix the message gives
+    assert history.epochs[-1].train_acc is None and math.isfinite(history.epochs[-1].train_loss)

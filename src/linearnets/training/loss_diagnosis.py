@@ -15,7 +15,7 @@ from torch import nn
 
 from linearnets.errors import LinearnetsError, UsageError, UsageTypeError
 from linearnets.training.totals import Loss
-from linearnets.validation import check_label_tensor, describe
+from linearnets.validation import check_label_tensor, describe, is_column
 
 __all__ = [
     "CLASS_LOSSES",
@@ -35,11 +35,21 @@ REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
 def raise_backward_error(net: Any, err: RuntimeError) -> NoReturn:
     """Raise the readable error for ``err``, which backward raised, chained from it; or ``err`` itself.
 
-    torch's "element 0 of tensors does not require grad" is named: the model's parameters are frozen
-    (or it has none), or the loss was computed outside autograd's graph.
+    torch's "element 0 of tensors does not require grad" is named: the model computes its own
+    gradient (``analytic=True``), its parameters are frozen (or it has none), or the loss was
+    computed outside autograd's graph.
     """
     if "does not require grad" not in str(err):
         raise err
+    if getattr(net, "analytic", False) is True:  # a scratch model built with analytic=True
+        raise UsageError(
+            "the loss does not depend on any parameter that requires grad: the model was built "
+            "with analytic=True, so it computes its own gradient and builds no autograd graph for "
+            "backward() to follow; build it with analytic=False to train it with autograd, or "
+            "pass an optimizer object as the updater, such as linearnets' "
+            "SGD(net.parameters(), lr) or torch.optim.SGD(net.parameters(), lr), with which "
+            "fit and train_epoch_ch3 apply the model's own gradient"
+        ) from err
     try:
         params = list(net.parameters()) if callable(getattr(net, "parameters", None)) else None
     except Exception:  # a parameters() that fails: say what holds in general
@@ -87,10 +97,16 @@ def regression_loss_error(
     except RuntimeError:
         return None  # the loss will say the shapes do not fit
     if shape != y_hat.shape or shape != y.shape:
+        reshape = f"y.reshape({', '.join(str(d) for d in y_hat.shape)})"
+        if not y.is_floating_point() and is_column(y_hat):
+            # integer targets of a one-output model: the reshape alone would leave them class labels
+            fix = f"{reshape}.float() (float targets for a regression)"
+        else:
+            fix = f"{reshape} (e.g. labels.reshape(-1, 1))"
         return UsageError(
             f"the targets y must have the model's output shape {tuple(y_hat.shape)}, got "
             f"{tuple(y.shape)}, which would broadcast to {tuple(shape)} in the loss; reshape them "
-            f"with y.reshape({', '.join(str(d) for d in y_hat.shape)}) (e.g. labels.reshape(-1, 1))"
+            f"with {fix}"
         )
     return None
 

@@ -136,7 +136,22 @@ def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> N
         raise UsageError(
             f"loss must give the analytic model's own loss ({own_loss.__name__}), whose gradient it "
             f"applies whatever loss is passed; got {name}, which differs on the first batch "
-            f"({float(given.double().mean()):.4g} against {float(own.double().mean()):.4g}); pass "
-            "loss=net.analytic_loss, or build the model with analytic=False to train this loss "
-            "with autograd"
+            f"({_difference(given.double(), own.double())}); pass loss=net.analytic_loss, or build "
+            "the model with analytic=False to train this loss with autograd"
         )
+
+
+def _difference(given: torch.Tensor, own: torch.Tensor) -> str:
+    """Return how the losses ``given`` and ``own`` differ, in numbers that visibly do.
+
+    The means are printed with as many digits as it takes to tell them apart (a smoothed
+    cross-entropy is off by ~1e-3 of a loss of ~1.4); the largest difference of one value, when
+    the shapes agree, shows the gap whatever the means do.
+    """
+    a, b = float(given.mean()), float(own.mean())
+    digits = next((d for d in range(4, 18) if f"{a:.{d}g}" != f"{b:.{d}g}"), 17)
+    text = f"mean {a:.{digits}g} against {b:.{digits}g}"
+    if given.shape != own.shape:
+        return f"{text}, shape {tuple(given.shape)} against {tuple(own.shape)}"
+    gap = float((given - own).abs().max()) if given.numel() else 0.0
+    return f"{text}; largest difference {gap:.3g}"

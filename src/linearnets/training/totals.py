@@ -12,9 +12,15 @@ from collections.abc import Callable
 
 import torch
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
-from linearnets.validation import check_label_range, check_label_tensor, check_no_nan_scores
+from linearnets.validation import (
+    check_label_range,
+    check_label_tensor,
+    check_no_nan_scores,
+    describe,
+    is_column,
+)
 
 __all__ = ["EpochTotals", "detached", "predicted"]
 
@@ -35,8 +41,17 @@ def _check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
     """Check a classifier's output (B, C) against its labels (B,) before they are stashed.
 
     Shapes and dtypes only, no tensor op: labels (B, 1) would broadcast against the predictions (B,)
-    and count up to B² "correct" rows; bool or uint16 labels would fail deep inside torch.
+    and count up to B² "correct" rows; bool or uint16 labels would fail deep inside torch. A model
+    of one output per example, (B, 1) or (B,), is a regression: its integer targets are refused
+    with the fix, float targets, rather than taken as the labels of a single class.
     """
+    if is_column(y_hat) and y_hat.shape[0] == y.shape[0] and not y.is_complex():
+        raise UsageTypeError(
+            f"y must be float targets for a regression (the model gives one output per example, "
+            f"y_hat of shape {tuple(y_hat.shape)}; integer or bool targets would be taken as "
+            f"class labels), got {describe(y)}; convert them with y.float() (a classifier must "
+            "return one score per class, (B, C))"
+        )
     if y.ndim != 1 or y.dtype not in _LABEL_DTYPES:
         check_label_tensor("y", y)  # raises the readable error
     if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:

@@ -45,6 +45,12 @@ def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str, *, ranged: b
     """Check ``y_hat`` (B, C) and the labels ``y`` (B,); ``ranged=False`` leaves the labels' range to
     :func:`_pick`, which checks it for free."""
     check_float_tensor(what, y_hat, ndim=2)
+    if y_hat.shape[1] == 0:  # no class to pick: amax and gather would fail in torch's terms
+        kind = "logit" if what == "O" else "probability"
+        raise UsageError(
+            f"{what} must hold at least one {kind} per row (one per class), got shape "
+            f"{tuple(y_hat.shape)}; pass {what} of shape (B, C) with C >= 1"
+        )
     check_label_tensor("y", y, num_classes=y_hat.shape[1] if ranged else None)
     if y.shape[0] != y_hat.shape[0]:
         raise UsageError(
@@ -89,15 +95,21 @@ def _pick(
 def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Return the per-example cross-entropy ``−log ŷ[i, y_i]`` from probabilities, as the book picks it.
 
-    A true-class probability that underflowed to 0 is clamped to the smallest positive float, so the
-    loss is large but finite (≈ 87 in float32) rather than inf.
+    The picked probability p is clamped below at ``torch.finfo(dtype).tiny``, the dtype's smallest
+    normal number (1.2e-38 in float32, 2.2e-308 in float64), so that neither the loss nor its
+    gradient −1/p is ever infinite: a p that underflowed to 0, or a subnormal one, gives the loss
+    −log(tiny) (87.3 in float32) and the gradient 0. float16 and bfloat16 probabilities are taken
+    to float32 for the log, so the loss is −log p for every p > 0 they hold (p = 1e-5 in float16
+    gives 11.51, where its own log would give 9.70 at its tiny, 6.1e-5; p = 0 counts as the dtype's
+    smallest positive value), returned in the input dtype; their gradient still follows the clamp
+    at their own tiny, since −1/p below it would overflow them (float16 holds no 1e5).
 
     Args:
         y_hat: probabilities, shape (B, C).
         y: class indices, int64 shape (B,).
 
     Returns:
-        Losses of shape (B,).
+        Losses of shape (B,), in ``y_hat``'s dtype.
 
     See D2L §3.6.3.
     """
@@ -105,7 +117,17 @@ def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     y = _as_index(y)  # uint8 labels would index as a boolean mask
     picked = y_hat[torch.arange(y_hat.shape[0], device=y_hat.device), y]  # (B,)
     _check_probabilities(picked)
-    return -torch.log(picked.clamp_min(torch.finfo(y_hat.dtype).tiny))
+    finfo = torch.finfo(picked.dtype)
+    clamped = -torch.log(picked.clamp_min(finfo.tiny))  # (B,), finite loss and gradient
+    if picked.dtype not in (torch.float16, torch.bfloat16):
+        return clamped
+    # −log p in float32, exact for every p > 0 these dtypes hold (their smallest positive value is
+    # tiny · eps: 6e-8 in float16, 9e-41 in bfloat16, both held by float32)
+    exact = -torch.log(picked.detach().float().clamp_min(finfo.tiny * finfo.eps)).to(picked.dtype)
+    if not clamped.requires_grad:
+        return exact
+    # the exact value with the clamped loss's gradient: clamped − clamped.detach() is exactly 0
+    return exact + (clamped - clamped.detach())
 
 
 def _check_probabilities(picked: torch.Tensor) -> None:

@@ -16,6 +16,7 @@ from linearnets.validation import (
     check_non_negative_float,
     check_positive_int,
     describe,
+    is_column,
 )
 
 __all__ = ["LinearRegressionScratch", "linreg", "squared_loss"]
@@ -119,15 +120,8 @@ def _targets_fit(y_hat: Any, y: Any) -> bool:
         isinstance(y_hat, torch.Tensor)
         and isinstance(y, torch.Tensor)
         and y.dtype != torch.bool
-        and (
-            y.shape == y_hat.shape or (_is_column(y) and _is_column(y_hat) and len(y) == len(y_hat))
-        )
+        and (y.shape == y_hat.shape or (is_column(y) and is_column(y_hat) and len(y) == len(y_hat)))
     )
-
-
-def _is_column(t: torch.Tensor) -> bool:
-    """Whether ``t`` is a column of values: shape (B,) or (B, 1)."""
-    return t.ndim == 1 or (t.ndim == 2 and t.shape[1] == 1)
 
 
 class LinearRegressionScratch(ScratchModule):
@@ -177,10 +171,21 @@ class LinearRegressionScratch(ScratchModule):
         """Write ``scale · Σ_i ∂l_i/∂θ`` into ``.grad`` for ``l_i = ½(ŷ_i − y_i)²``, without autograd.
 
         With residuals ``r = ŷ − y`` (B, 1): ``∂/∂w = Xᵀ r`` (d, 1) and ``∂/∂b = Σ_i r_i`` (1,).
+        Targets of another dtype (float64 ``y`` for a float32 model) are handled as autograd
+        handles them: ``r`` in the promoted dtype, the gradient summed in the parameters' dtype.
 
         See D2L §3.1.1.2.
         """
-        r = (y_hat - y.reshape(y_hat.shape)) * scale  # (B, 1)
+        r = (y_hat - y.reshape(y_hat.shape)) * scale  # (B, 1), in the promoted dtype
+        self._set_grads(X, r)
+
+    def _set_grads(self, X: torch.Tensor, r: torch.Tensor) -> None:
+        """Write ``Xᵀ r`` and ``Σ r`` into ``w.grad`` and ``b.grad``, ``r`` (B, 1) the scaled residuals.
+
+        ``r`` is first taken to the parameters' dtype, as autograd casts the gradient it sends back
+        through ``ŷ − y`` to ``ŷ``'s dtype.
+        """
+        r = r.to(self.w.dtype)  # (B, 1); no copy when the dtypes already agree
         self.w.grad = X.T @ r  # (d, B) @ (B, 1) -> (d, 1)
         self.b.grad = r.sum(dim=0)  # (1,)
 
@@ -201,7 +206,8 @@ class LinearRegressionScratch(ScratchModule):
             scale: the factor on the summed gradient (``1 / B`` for the batch mean).
 
         Returns:
-            ``(y_hat, l)``, both (B, 1). ``scale · Σ_i ∂l_i/∂θ`` is written into ``w.grad`` (d, 1) and
+            ``(y_hat, l)``, both (B, 1); ``l`` in the dtype ``ŷ − y`` promotes to, as
+            :func:`squared_loss` gives it. ``scale · Σ_i ∂l_i/∂θ`` is written into ``w.grad`` (d, 1) and
             ``b.grad`` (1,).
 
         See D2L §3.1.1.2.
@@ -209,9 +215,7 @@ class LinearRegressionScratch(ScratchModule):
         y_hat = self.forward(X)  # (B, 1)
         if not _targets_fit(y_hat, y):
             squared_loss(y_hat, y)  # raises the loss's own error for mismatched targets
-        r = y_hat - y.reshape(y_hat.shape)  # (B, 1)
+        r = y_hat - y.reshape(y_hat.shape)  # (B, 1), in the promoted dtype, as squared_loss's
         losses = r.square().div_(2)  # (B, 1), the same rounding as (ŷ − y) ** 2 / 2
-        r.mul_(scale)
-        self.w.grad = X.T @ r  # (d, B) @ (B, 1) -> (d, 1)
-        self.b.grad = r.sum(dim=0)  # (1,)
+        self._set_grads(X, r.mul_(scale))
         return y_hat, losses

@@ -17,12 +17,24 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
     """Update ``params`` in place by ``-lr * grad / batch_size`` and zero their gradients.
 
     The book's form: the loss was *summed* over the batch, so its gradient is divided by the batch size.
+    A tensor without a ``.grad`` (frozen, or unused by the loss) is left as it is, as
+    ``torch.optim.SGD`` leaves it; if no tensor has one, backward was not run and
+    :class:`UsageTypeError` says so (a ``TypeError``, as the book's ``sgd`` raises there).
 
     See D2L §3.2.6.
     """
     lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.03 (the book's, D2L §3.2)")
     batch_size = check_positive_int("batch_size", batch_size)
     params = _param_list(params)
+    if all(param.grad is None for param in params):
+        # the book's sgd fails here too (TypeError on lr * None), hence a TypeError still: silently
+        # skipping every tensor would leave a loop that forgot backward() training nothing
+        raise UsageTypeError(
+            f"params must have gradients to step by, got {len(params)} tensor(s), none with a "
+            ".grad (was backward() not called before sgd?); call l.sum().backward() on the "
+            "loss, computed from tensors created with requires_grad=True, before "
+            "sgd(params, lr, batch_size), as the book's loop does (D2L §3.2.7)"
+        )
     with torch.no_grad():
         for param in params:
             if param.grad is None:
@@ -97,10 +109,17 @@ def _check_distinct(params: list[torch.Tensor]) -> None:
 
 
 class SGD:
-    """Plain minibatch SGD with ``torch.optim.SGD``'s contract: ``zero_grad()``, ``step()``, state dicts.
+    """Plain minibatch SGD that steps like ``torch.optim.SGD(params, lr)``.
 
     The loss is expected to be the batch *mean*, as with ``torch.optim.SGD``, so ``step()`` applies
-    ``p -= lr * p.grad``.
+    ``p -= lr * p.grad``. What matches ``torch.optim.SGD``: ``step()`` (a parameter without a
+    ``.grad`` is skipped), ``zero_grad(set_to_none=True)``, and ``param_groups[0]["lr"]`` (read or
+    set, also as ``lr``). What does not: it is no ``torch.optim.Optimizer``, so an
+    ``lr_scheduler`` refuses it (use ``torch.optim.SGD`` there); its ``state_dict()`` is
+    ``{"lr": lr}``, not torch's ``{"state", "param_groups"}``, and neither loads the other's; it
+    has one parameter group of tensors (no dicts of groups, no ``add_param_group``), no
+    ``state`` or ``defaults``, no momentum, weight decay or other options, and ``step()`` takes
+    no closure.
 
     Args:
         params: tensors with ``requires_grad`` (e.g. ``net.parameters()``).
