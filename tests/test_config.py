@@ -25,9 +25,9 @@ def test_softmax_defaults_are_the_books_settings() -> None:
     [
         ({"seed": 2**31}, r"seed must be a non-negative integer \(at most 2\*\*31 - 1\), got 2147483648"),
         ({"lr": 1e-38}, r"lr must be at least 1.2e-38 .*got 1e-38"),
-        ({"resize": 4097, "batch_size": 1}, r"resize must be an integer in \[1, 4096\], got 4097; pass a side from 1 to 4096"),
+        ({"resize": 4097, "batch_size": 1}, r"resize must be an integer in \[1, 4096\], got 4097; pass e.g. resize=64 \(a side from 1 to 4096\)"),
         # the book's `if resize:` reads 0 as "no resize": here that is None
-        ({"resize": 0}, r"resize must be a positive integer \(>= 1\), got 0; pass a side from 1 to 4096, e.g. resize=64, or None for the images' own"),
+        ({"resize": 0}, r"resize must be a positive integer \(>= 1\), got 0; pass e.g. resize=64 \(a side from 1 to 4096\), or resize=None for the images' own size$"),
         # 129 × 2048² float32 values are just over 2 GiB
         ({"resize": 2048, "batch_size": 129}, r"must fit in 2 GiB per batch, got 129 × 2048² \(2.0 GiB\)"),
         ({"plot": "png"}, r"plot must be one of"),

@@ -749,6 +749,10 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--seed", "-1"], None, 2, r"argument --seed: must be a non-negative integer", id="softmax-seed"),
     pytest.param(["softmax", "--threads", "0"], None, 2, r"argument --threads: must be a positive integer", id="softmax-threads"),
     pytest.param(["softmax", "--resize", "0"], None, 2, r"argument --resize: must be a positive integer", id="softmax-resize"),
+    # in the command's words: no resize=64 or None on a command line
+    pytest.param(["softmax", "--resize", "4097"], None, 2, r"--resize must be an integer in \[1, 4096\], got 4097; pass e\.g\. --resize 64 \(a side from 1 to 4096\), or leave --resize out for the images' own size$", id="softmax-resize-too-large"),
+    # another command's option is no abbreviation of this one's (--data once read as --data-dir)
+    pytest.param(["predict", "{tmp}", "--data", "x.npz"], None, 2, r"error: unrecognized arguments: --data x\.npz \(see linearnets predict --help\)$", id="predict-data"),
     pytest.param(["softmax", "--plot", "png"], None, 2, r"argument --plot: invalid choice: 'png'", id="softmax-plot"),
     pytest.param(["softmax", "--device", "tpu"], None, 2, r"device must be one of auto, cpu, cuda, cuda:N, mps, got 'tpu'", id="softmax-device"),
     pytest.param(["softmax", "--out", "/proc/linearnets-forbidden", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out /proc/linearnets-forbidden cannot be created", id="softmax-out-forbidden"),

@@ -215,7 +215,10 @@ class SoftmaxConfig:
         check_lr_floor(self.lr, "0.1")
         _set(self, guard=check_bool("guard", self.guard))
         if self.resize is not None:
-            fix = f"pass a side from 1 to {MAX_RESIZE}, e.g. resize=64, or None for the images' own"
+            fix = (
+                f"pass e.g. resize=64 (a side from 1 to {MAX_RESIZE}), or resize=None for the "
+                "images' own size"
+            )
             _set(
                 self, resize=check_positive_int("resize", self.resize, maximum=MAX_RESIZE, fix=fix)
             )

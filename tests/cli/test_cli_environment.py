@@ -428,3 +428,41 @@ def test_a_silent_rank_waits_for_rank_0_to_speak(
     assert main(["linreg"]) == status
     assert waits == [2.0]
     assert capsys.readouterr() == ("", "")
+
+
+def test_the_command_shows_a_data_warning_on_one_line(tmp_path: Path) -> None:
+    """The real entry point (os._exit after it), not only main(): Python's own format would add
+    the library's file, line and source line to the user's terminal."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=rng.integers(0, 2, size=40), X_test=X[:8],
+             y_test=np.array([0, 1, 2, 2, 0, 1, 0, 1]))  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "linearnets",
+            "softmax",
+            "--data",
+            "d.npz",
+            "--epochs",
+            "1",
+            "--plot",
+            "none",
+            "--out",
+            "run",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"linearnets: warning: {tmp_path / 'd.npz'}: y_test holds labels that y never has (2; y's go up to 1): "
+        "the model cannot learn those classes and every such example counts as a mistake; if "
+        "the two sets number their labels differently, renumber them together (numpy.unique on "
+        "both, with return_inverse=True)"
+    ]

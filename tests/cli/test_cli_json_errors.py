@@ -456,17 +456,23 @@ def test_json_before_the_command_is_its_json(
     }
 
 
-def test_json_before_a_command_without_it_is_named_unrecognized(
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize("command", [["data"], ["data", "show"], ["predict", "runs/a"]])
+def test_json_before_a_command_without_it_says_where_json_applies(
+    capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
+    """Once "unrecognized arguments: --json", though the top-level --help lists --json: it
+    applies to softmax and linreg only, which the line now says (and the JSON object, as asked)."""
     with pytest.raises(SystemExit) as info:
-        main(["--json", "data", "show"])
+        main(["--json", *command])
     assert info.value.code == 2
     out, err = capsys.readouterr()
-    assert _error_text(err, "data show") == (
-        "unrecognized arguments: --json (see linearnets data show --help)"
+    name = " ".join(command[:2] if command[0] == "data" else command[:1])
+    prog = f"linearnets {name}"
+    assert _error_text(err, name) == (
+        f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
+        f"object of their results); {prog} has no JSON output: drop --json (see {prog} --help)"
     )
-    assert _last_json(out)["error"] == _error_text(err, "data show")
+    assert _last_json(out)["error"] == _error_text(err, name)
 
 
 _RANK_1_OF_2 = {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}

@@ -68,3 +68,43 @@ def test_a_rank_other_than_0_exits_2_in_silence(
         build_parser().parse_args(["linreg", "--epochs", "0"])
     assert info.value.code == 2 and not isinstance(info.value, UsageExit)
     assert waited == [True] and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["linreg"], ["softmax"], ["predict"], ["data"], ["data", "show"], ["data", "download"]],
+)
+def test_every_command_lists_debug_in_its_help(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It is taken after every command, and the README says every --help lists all its options."""
+    import re
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*command, "--help"])
+    help_text = capsys.readouterr().out
+    assert re.search(r"\n  --debug +add the traceback of an error to its line\n", help_text)
+
+
+@pytest.mark.parametrize(
+    ("argv", "taken"),
+    [
+        (["softmax", "--epoch", "2"], ("epochs", 2)),  # an abbreviation of the command's own option
+        (["data", "show", "--data-d", "d"], ("data_dir", "d")),
+    ],
+)
+def test_abbreviations_of_a_commands_own_options_still_work(
+    argv: list[str], taken: tuple[str, object]
+) -> None:
+    args = build_parser().parse_args(argv)
+    assert str(getattr(args, taken[0])) == str(taken[1])
+
+
+@pytest.mark.parametrize("command", [["predict", "runs/a"], ["data", "show"]])
+def test_another_commands_whole_option_is_no_abbreviation(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--data`` is softmax's and linreg's (a file); read as --data-dir it drew a wrong error."""
+    with pytest.raises(UsageExit) as info:
+        build_parser().parse_args([*command, "--data", "x.npz"])
+    assert info.value.message.startswith("unrecognized arguments: --data x.npz")

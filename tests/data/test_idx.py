@@ -127,6 +127,13 @@ def test_corruption_is_refused_with_a_message_naming_the_file(
     message = str(info.value)
     assert message.startswith("f.idx: ")
     assert "get it again" in message  # every message says what to do
+    # ... in a way that reaches the file's own folder: a plain "linearnets data download" writes to
+    # ./data, and reinstalling the package restores only the package's copy
+    assert message.endswith(
+        "delete it and get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' "
+        "restores the Debian package's files; elsewhere 'linearnets data download --data-dir DIR' "
+        "replaces a damaged file where a network exists"
+    )
 
 
 HUGE = [

@@ -17,7 +17,7 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn, TextIO
 
 from linearnets._signals import sigterm_as_keyboard_interrupt
@@ -68,6 +68,7 @@ def build_parser() -> OneLineParser:
         module.add_parser(sub)
     parser.subcommands, parser.subcommand_dest = dict(sub.choices), "command"
     parser.add_debug_everywhere()
+    parser.refuse_other_commands_options()
     return parser
 
 
@@ -79,7 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     line), so that what it was writing is cleaned up or kept, not cut off mid-way. With ``--debug``
     an error or interrupt is raised, for the caller to see it whole.
     """
-    with sigterm_as_keyboard_interrupt(), warnings.catch_warnings():
+    with sigterm_as_keyboard_interrupt(), _data_warnings_on_one_line():
+        return _main(list(sys.argv[1:] if argv is None else argv), debug_raises=True)
+
+
+@contextlib.contextmanager
+def _data_warnings_on_one_line() -> Iterator[None]:
+    """Show the library's :class:`~linearnets.errors.DataWarning` as a line like the errors', with
+    no source line; other warnings as Python shows them."""
+    with warnings.catch_warnings():
         shown = warnings.showwarning
 
         def one_line(
@@ -90,13 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file: TextIO | None = None,
             line: str | None = None,
         ) -> None:
-            if issubclass(category, DataWarning):  # ours: a line like the errors', no source line
+            if issubclass(category, DataWarning):
                 print(f"linearnets: warning: {message}", file=sys.stderr)
             else:
                 shown(message, category, filename, lineno, file, line)
 
         warnings.showwarning = one_line
-        return _main(list(sys.argv[1:] if argv is None else argv), debug_raises=True)
+        yield
 
 
 def _main(argv: list[str], *, debug_raises: bool) -> int:
@@ -143,8 +152,12 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     """Return the parser and the arguments it parsed from ``argv``; an unknown word is a usage error."""
     parser = build_parser()  # imports torch: the slow part of starting up
     args, unknown = parser.parse_known_args(argv)
-    if args.json_before_command and not hasattr(args, "json"):
-        unknown.insert(0, "--json")  # "linearnets --json data show": data show has no --json
+    if args.json_before_command and not hasattr(args, "json"):  # "linearnets --json data show"
+        given = parser.given(args)
+        given.error(
+            f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
+            f"object of their results); {given.prog} has no JSON output: drop --json"
+        )
     if unknown:  # named by the subcommand that was given them, which has the --help to read
         parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.json_before_command:
@@ -231,7 +244,7 @@ def entry() -> NoReturn:
         # locale) shows it escaped rather than failing a finished run
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    with sigterm_as_keyboard_interrupt():
+    with sigterm_as_keyboard_interrupt(), _data_warnings_on_one_line():
         code = _main(sys.argv[1:], debug_raises=False)
     for stream in (sys.stdout, sys.stderr):
         # a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing more can be shown

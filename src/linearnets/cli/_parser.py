@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 from linearnets.cli import _ranks
@@ -45,16 +46,41 @@ class OneLineParser(argparse.ArgumentParser):
         self._negative_number_matcher = _NEGATIVE_NUMBER  # argparse's own attribute, widened
         self.subcommands = {}
         self.subcommand_dest = ""
+        self.whole_options: set[str] = set()
 
     def add_debug_everywhere(self) -> None:
         """Accept ``--debug`` after every subcommand and action too, not only before them."""
         for command in self.subcommands.values():
             # SUPPRESS: left out, it must not reset a --debug given earlier
             command.add_argument(
-                "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+                "--debug",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help="add the traceback of an error to its line",
             )
             if isinstance(command, OneLineParser):
                 command.add_debug_everywhere()
+
+    def refuse_other_commands_options(self) -> None:
+        """Take no word that is a whole option of another subcommand as an abbreviation of one
+        here: ``predict --data`` (softmax's option, a file) once read as ``--data-dir``, and the
+        error then named --data-dir and a fix that failed again; it is now unrecognized here."""
+        parsers = list(self._tree())
+        whole = {name for parser in parsers for name in parser._option_string_actions}
+        for parser in parsers:
+            parser.whole_options = whole
+
+    def _tree(self) -> Iterator[OneLineParser]:
+        yield self
+        for command in self.subcommands.values():
+            if isinstance(command, OneLineParser):
+                yield from command._tree()
+
+    def _get_option_tuples(self, option_string: str) -> Any:
+        word = option_string.split("=", 1)[0]
+        if word in self.whole_options and word not in self._option_string_actions:
+            return []  # another command's option, not an abbreviation of one of ours
+        return super()._get_option_tuples(option_string)
 
     def given(self, args: argparse.Namespace) -> argparse.ArgumentParser:
         """Return the innermost subcommand (or action) ``args`` were parsed by: it has the --help."""

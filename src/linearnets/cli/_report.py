@@ -94,6 +94,8 @@ def _cli_spelling(text: str) -> str:
             text = option + text[len(name) :]
         # pass e.g. lr=0.1 / device='auto' -> pass e.g. --lr 0.1 / --device auto
         text = re.sub(rf"\bpass e\.g\. {name}='?([^\s';,]+)'?", rf"pass e.g. {option} \1", text)
+        # or resize=None -> or leave --resize out: a command line has no None
+        text = text.replace(f"or {name}=None", f"or leave {option} out")
     return text.replace(" (force=True)", "")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Generator, Iterator
 import numpy as np
 import torch
 
+from linearnets.data.files import HOW_TO_REPLACE
 from linearnets.errors import DatasetError
 
 __all__ = ["GZIP_MAGIC", "decompress", "inflate_chunks", "parse_idx"]
@@ -24,7 +25,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 UINT8 = 0x08
 MAX_HEADER = 4 + 4 * 255  # the magic and up to 255 sizes
 MAX_RATIO = 1032  # deflate cannot inflate one byte into more than ~1032
-FIX = "delete it and get it again (apt-get install --reinstall dataset-fashion-mnist, or linearnets data download)"
+# the fix of a damaged file: a plain "linearnets data download" writes to ./data, not the file's folder
+FIX = f"delete it and {HOW_TO_REPLACE}"
 
 
 def inflate_chunks(
