@@ -294,3 +294,46 @@ def test_a_data_warning_is_one_line_and_the_run_goes_on(
         "a mistake; if the two sets number their labels differently, renumber them together "
         "(numpy.unique on both, with return_inverse=True)"
     ]
+
+
+def test_a_second_ctrl_c_still_names_the_run_folder_and_its_resume(
+    npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Two Ctrl-C in epoch 2: the second aborts at once (exit 130), and still says where the run
+    is and how to resume it; --json carries run_dir, as for one Ctrl-C."""
+    import os
+    import signal
+
+    import linearnets.training.loop as loop
+
+    train_epoch, calls = loop.train_epoch, []
+
+    def ctrl_c_twice_in_epoch_2(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # the clean stop, after the step
+            os.kill(os.getpid(), signal.SIGINT)  # the user insists: at once
+        return train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_epoch", ctrl_c_twice_in_epoch_2)
+    run = tmp_path / "run"
+    args = ["softmax", "--data", str(npz), "--epochs", "3", "--plot", "none", "--json"]
+    assert main([*args, "--out", str(run)]) == 130
+    captured = capsys.readouterr()
+    hint = (
+        f"aborted by a second SIGINT during epoch 2; the checkpoint of epoch 1 is kept in {run}; "
+        f"resume with: linearnets softmax --resume {run}"
+    )
+    assert captured.err == f"linearnets softmax: {hint}\n"
+    assert json.loads(captured.out.strip().splitlines()[-1]) == {
+        "error": hint,
+        "error_type": "TrainingInterrupted",
+        "exit_status": 130,
+        "run_dir": str(run),
+    }
+    monkeypatch.setattr(loop, "train_epoch", train_epoch)
+    assert main(["softmax", "--resume", str(run)]) == 0  # the resume it gives works
+    assert json.loads((run / "results.json").read_text())["epochs"] == 3

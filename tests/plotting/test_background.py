@@ -285,3 +285,51 @@ def test_a_dead_child_is_reported_with_its_exit_code_even_after_an_early_end_of_
     plots.call(_close_pipe_then_die, 9)
     with pytest.raises(PlotError, match=r"the plotting process died \(exit code 9\)"):
         plots.close()  # end-of-file before the exit: close() waits for the code, never says None
+
+
+# a parent that takes SIGTERM as Ctrl-C (as every linearnets command does) forks the plotting
+# process, whose first call marks that it is past its set-up, and whose second keeps it busy
+_TERM_PARENT = """
+import pathlib, sys, time
+from linearnets._signals import sigterm_as_keyboard_interrupt
+from linearnets.plotting.background import PlotProcess
+marker = pathlib.Path(sys.argv[1])
+with sigterm_as_keyboard_interrupt():
+    plots = PlotProcess()
+    plots.call(pathlib.Path.touch, marker)
+    plots.call(time.sleep, 60)
+    while not marker.exists():
+        time.sleep(0.01)
+    print("drawing", flush=True)
+    if sys.argv[2] == "group":
+        try:
+            time.sleep(60)  # until the SIGTERM to the process group
+        except KeyboardInterrupt:
+            plots.close(raise_errors=False)
+            print("stopped", flush=True)
+# "exit": leave without closing; multiprocessing stops the daemon child with SIGTERM
+"""
+
+
+@pytest.mark.parametrize("how", ["group", "exit"])
+def test_sigterm_ends_the_child_without_a_traceback(tmp_path: Path, how: str) -> None:
+    """SIGTERM to the whole process group (systemd, Slurm's scancel, kill -TERM -PGID), or the one
+    multiprocessing sends the daemon child at the parent's exit, ends the child quietly: the
+    parent's SIGTERM handler, copied by the fork, would raise KeyboardInterrupt there."""
+    import subprocess
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _TERM_PARENT, str(tmp_path / "ready"), how],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a service's or a batch job's
+    )
+    assert parent.stdout is not None
+    assert parent.stdout.readline() == "drawing\n"
+    if how == "group":
+        os.killpg(parent.pid, signal.SIGTERM)  # parent and child alike
+    out, err = parent.communicate(timeout=60)
+    assert parent.returncode == 0, err
+    assert out == ("stopped\n" if how == "group" else "")
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err

@@ -6,6 +6,7 @@ end-to-end resumes are in ``test_resume.py``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -203,3 +204,48 @@ def test_unchanged_inputs_or_a_damaged_model_state_are_left_to_the_restore(tmp_p
     check_inputs_fit(
         _checkpoint(OLD.to_dict(), {}), OLD, resized, given={"resize"}, run_dir=tmp_path
     )
+
+
+def test_a_data_file_that_moved_is_no_change(tmp_path: Path) -> None:
+    """A new --data path whose bytes have the SHA-256 config.json recorded: the same data, moved
+    (hashlib's digest of the file is the oracle). Other bytes there are still a change."""
+    import hashlib
+
+    np.savez(tmp_path / "moved.npz", X=np.zeros((4, 2), np.float32), y=np.zeros(4, np.int64))
+    digest = hashlib.sha256((tmp_path / "moved.npz").read_bytes()).hexdigest()
+    old = SoftmaxConfig(data=tmp_path / "gone.npz", plot="none", device="cpu")
+    new = resumed_config(old, {"data": tmp_path / "moved.npz"}, tmp_path)
+    kwargs: dict[str, Any] = {"epoch": 1, "run_dir": tmp_path, "force": False, "given": {"data"}}
+    assert changed_settings(old, new, saved={"data_sha256": digest}, **kwargs) == {}
+    for saved in ({"data_sha256": "0" * 64}, {}):  # other content, or none recorded to compare
+        with pytest.raises(UsageError, match=r"^--data changed from .*gone.npz to .*moved.npz"):
+            changed_settings(old, new, saved=saved, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("saved", "fix"),
+    [
+        ({"data_sha256": "a" * 64}, r"\(its SHA-256 is checked: the same content continues the run, without --force\)"),
+        ({}, r"with --force \(the run recorded no SHA-256 to check the content against\)"),
+    ],
+    ids=["recorded-sha", "no-sha"],
+)  # fmt: skip
+def test_a_recorded_data_file_that_is_gone_is_named_as_the_runs(
+    tmp_path: Path, saved: dict[str, Any], fix: str
+) -> None:
+    """The user passed no --data: the path is the run's config's, and the fix is --data NEWPATH."""
+    from linearnets.tasks.resume_changes import check_recorded_data
+
+    config = SoftmaxConfig(data=tmp_path / "gone.npz", plot="none", device="cpu")
+    run, gone = re.escape(str(tmp_path)), re.escape(str(tmp_path / "gone.npz"))
+    with pytest.raises(
+        UsageError,
+        match=rf"^the run in {run} was trained on --data {gone}, as the run's "
+        rf"config records, which does not exist or is not a file now; if the file moved, pass "
+        rf"--data NEWPATH {fix}$",
+    ):
+        check_recorded_data(config, saved, given=set(), run_dir=tmp_path)
+    # passed by the caller: the data reader's own error names it; a file that is there passes
+    check_recorded_data(config, saved, given={"data"}, run_dir=tmp_path)
+    (tmp_path / "gone.npz").write_bytes(b"")
+    check_recorded_data(config, saved, given=set(), run_dir=tmp_path)

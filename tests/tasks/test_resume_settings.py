@@ -6,6 +6,8 @@ end-to-end resumes are in ``test_resume.py``.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from linearnets.tasks.resume_settings import (
     checkpoint_config,
     last_asked,
     resumed_config,
+    saved_config,
     started_environment,
 )
 from linearnets.training.checkpoint import Checkpoint
@@ -78,9 +81,23 @@ def test_a_resume_needs_epochs_left_or_reports_to_write(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"already finished \(4\), got 3, the run's own"):
         check_epochs_left(tmp_path, 4, OLD, given=False)
     (tmp_path / "model.pt").write_bytes(b"x")
-    (tmp_path / "results.json").write_text("{}")
+    (tmp_path / "results.json").write_text('{"epochs": 3}')
     with pytest.raises(UsageError, match=r"already finished \(3\), got 3; pass e\.g\. epochs=8"):
         check_epochs_left(tmp_path, 3, OLD, given=True)
+    (tmp_path / "results.json").write_text("{}")  # names no epoch count: taken as the run's
+    with pytest.raises(UsageError, match=r"already finished \(3\), got 3"):
+        check_epochs_left(tmp_path, 3, OLD, given=True)
+
+
+@pytest.mark.parametrize("results", ['{"epochs": 1}', "{"], ids=["stale", "damaged"])
+def test_weights_and_results_of_another_epoch_are_not_a_finished_run(
+    tmp_path: Path, results: str
+) -> None:
+    """A resume for 3 epochs of a finished 1-epoch run, stopped after epoch 3's checkpoint: the
+    model.pt and results.json of epoch 1 are stale, and the plain resume writes them again."""
+    (tmp_path / "model.pt").write_bytes(b"x")
+    (tmp_path / "results.json").write_text(results)
+    check_epochs_left(tmp_path, 3, OLD, given=False)  # nothing raised: the resume writes them
 
 
 def test_logged_epochs_without_a_checkpoint_are_not_thrown_away(tmp_path: Path) -> None:
@@ -95,7 +112,7 @@ def test_a_finished_run_missing_its_figures_may_be_resumed_to_draw_them(tmp_path
     """A run whose plotting process died wrote model.pt and results.json but not its figures."""
     drawn = SoftmaxConfig(epochs=3, plot="file", device="cpu")
     (tmp_path / "model.pt").write_bytes(b"x")
-    (tmp_path / "results.json").write_text('{"per_class_acc": {"a": 0.5, "b": 1.0}}')
+    (tmp_path / "results.json").write_text('{"epochs": 3, "per_class_acc": {"a": 0.5, "b": 1.0}}')
     for name in ("curves.png", "curves.svg", "predictions.png"):
         (tmp_path / name).write_bytes(b"x")
     check_epochs_left(tmp_path, 3, drawn, given=False)  # confusion.png is missing: allowed
@@ -104,3 +121,30 @@ def test_a_finished_run_missing_its_figures_may_be_resumed_to_draw_them(tmp_path
     (tmp_path / "confusion.png").write_bytes(b"x")
     with pytest.raises(UsageError, match=r"already finished \(3\), got 3"):
         check_epochs_left(tmp_path, 3, drawn, given=False)
+
+
+def _config_with_resumes(run_dir: Path, resumes: Any) -> Path:
+    (run_dir / "config.json").write_text(json.dumps({"config": OLD.to_dict(), "resumes": resumes}))
+    return run_dir
+
+
+def test_resumes_written_as_null_are_none_recorded(tmp_path: Path) -> None:
+    assert saved_config(_config_with_resumes(tmp_path, None))["resumes"] == []
+    assert saved_config(_config_with_resumes(tmp_path, [{"from_epoch": 1}]))["resumes"] == [
+        {"from_epoch": 1}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("resumes", "got"), [(5, "int 5"), ({"a": 1}, "dict {'a': 1}"), ("[]", "str '[]'")]
+)
+def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
+    tmp_path: Path, resumes: Any, got: str
+) -> None:
+    path = re.escape(str(tmp_path / "config.json"))
+    with pytest.raises(
+        UsageError,
+        match=rf"^{path}: 'resumes' must be a list of the run's resumes, got {re.escape(got)}; "
+        r"set it to \[\] .*, or delete config.json: a resume rebuilds it from checkpoint.pt$",
+    ):
+        saved_config(_config_with_resumes(tmp_path, resumes))

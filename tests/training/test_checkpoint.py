@@ -527,13 +527,27 @@ def test_an_unreadable_file_names_torchs_reason_on_one_line(tmp_path: Path, dama
         load_checkpoint(path)
     message = str(info.value)
     assert "\n" not in message and "weights_only=False" not in message
-    found = re.search(rf"\({type(oracle.value).__name__}(: (.*))?\); delete it", message)
+    found = re.search(rf"\({type(oracle.value).__name__}(: (.*))?\); restore ", message)
     assert found is not None
     reason = found.group(2) or ""
     kept = reason.removesuffix("...")
     assert len(reason) <= 200 and text.startswith(kept)
     # whole sentences (or, for a long one, whole words) of torch's text
     assert kept == text or (reason.endswith((".", "!", "?", "...")) and text[len(kept)] == " ")
+
+
+def test_an_unreadable_file_gets_the_fix_of_any_damaged_checkpoint(tmp_path: Path) -> None:
+    """Delete it and resume with --force (the resume then starts the run over), or restore a copy:
+    the advice of every damaged checkpoint (restore_hint). "Delete it to resume from scratch" alone
+    led to another refusal: a run with logged epochs or weights starts over only with --force."""
+    path = save_checkpoint(tmp_path / "checkpoint.pt", epoch=1, **_state())
+    _truncated(path)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert str(info.value).endswith(
+        "; restore checkpoint.pt from a copy of the run, or delete it and resume with --force to "
+        "start the run over"
+    )
 
 
 def test_a_foreign_pickle_is_refused_without_a_warning(tmp_path: Path) -> None:

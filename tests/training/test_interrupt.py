@@ -74,11 +74,24 @@ def test_first_signal_sets_a_flag_the_next_check_raises(signum: int) -> None:
 
 
 def test_second_signal_aborts_at_once() -> None:
-    with GracefulInterrupt():
+    """The abort is still a TrainingInterrupted (a KeyboardInterrupt: exit 130), so the run says
+    where it is; it is marked aborted, since it did not wait for the step to finish."""
+    with GracefulInterrupt() as interrupt:
+        interrupt.on_fit_start(num_epochs=5, start_epoch=0)
+        interrupt.on_epoch_start(epoch=2, num_batches=10)
+        interrupt.on_batch_end(3, torch.zeros(1))
         os.kill(os.getpid(), signal.SIGINT)
-        with pytest.raises(KeyboardInterrupt) as info:
-            os.kill(os.getpid(), signal.SIGINT)
-        assert type(info.value) is KeyboardInterrupt
+        with pytest.raises(TrainingInterrupted) as info:
+            os.kill(os.getpid(), signal.SIGTERM)  # raised in the handler, before kill returns
+    exc = info.value
+    assert isinstance(exc, KeyboardInterrupt) and exc.aborted
+    assert (exc.signal_name, exc.epoch, exc.step) == ("SIGTERM", 2, 4)
+    assert str(exc) == "aborted by a second SIGTERM during epoch 2"
+    exc.run_dir, exc.checkpoint_epoch, exc.from_cli = Path("runs/a"), 1, True
+    assert str(exc) == (
+        "aborted by a second SIGTERM during epoch 2; the checkpoint of epoch 1 is kept in runs/a; "
+        "resume with: linearnets softmax --resume runs/a"
+    )
 
 
 def test_nothing_is_installed_outside_the_main_thread_or_when_disabled() -> None:
@@ -294,9 +307,9 @@ def test_a_one_process_context_is_not_data_parallel() -> None:
         with pytest.raises(TrainingInterrupted) as info:
             interrupt.on_batch_end(0, torch.zeros(1))  # not held back to the 8th step
         assert info.value.step == 1
-        with pytest.raises(KeyboardInterrupt) as abort:
+        with pytest.raises(TrainingInterrupted) as abort:
             os.kill(os.getpid(), signal.SIGINT)
-        assert type(abort.value) is KeyboardInterrupt
+        assert abort.value.aborted
     assert single.calls == []
 
 

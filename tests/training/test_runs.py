@@ -410,3 +410,24 @@ def test_json_is_written_through_a_hidden_temporary(
     monkeypatch.setattr(os, "fsync", fsync)
     runs.write_json_atomic(tmp_path / "results.json", {"test_acc": 0.8})
     assert seen[0] == [".results.json.tmp"]
+
+
+@pytest.mark.parametrize("content", [b"{", b"[1, 2]"], ids=["not-json", "a-list"])
+@pytest.mark.parametrize("checkpoint", [True, False], ids=["with-checkpoint", "without"])
+def test_a_damaged_config_json_names_the_fix_that_works_for_its_folder(
+    tmp_path: Path, content: bytes, checkpoint: bool
+) -> None:
+    """Beside a checkpoint, deleting config.json works (a resume rebuilds it from the checkpoint,
+    tests/tasks/test_resume_recovery.py); without one, nothing could rebuild it."""
+    if checkpoint:
+        (tmp_path / "checkpoint.pt").write_bytes(b"a checkpoint")
+    fix = (
+        r"delete it \(--resume rebuilds it from checkpoint.pt; the record of earlier resumes is "
+        r"lost\), or restore it from a copy of the run"
+        if checkpoint
+        else r"restore it from a copy of the run, or start a new run in another folder"
+    )
+    with pytest.raises(
+        UsageError, match=rf"config.json (is not a readable|must hold a).*[:;] {fix}$"
+    ):
+        runs.read_config(_config_dir(tmp_path, content))

@@ -41,8 +41,8 @@ class PlotProcess:
     """A forked child that runs plotting calls in order while the parent goes on.
 
     Calls that fail are reported by :meth:`close` (the first one, and how many more); the others still
-    run. The child ignores Ctrl-C (the parent handles it, then closes the child) and exits when the
-    parent does, even if the parent dies without closing it.
+    run. The child ignores Ctrl-C (the parent handles it, then closes the child), ends quietly on
+    SIGTERM, and exits when the parent does, even if the parent dies without closing it.
     """
 
     def __init__(self) -> None:
@@ -100,6 +100,10 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
     """
     parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # the fork copied the parent's SIGTERM handler, which raises KeyboardInterrupt: here it would
+    # print a traceback on a SIGTERM to the process group (systemd, scancel) or when multiprocessing
+    # stops this daemon at the parent's exit. Not ignored either: that exit would then wait forever
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(

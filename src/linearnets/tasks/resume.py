@@ -17,12 +17,17 @@ from typing import Any
 
 from linearnets._json import dumps_strict
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import UsageError
+from linearnets.errors import CheckpointError, UsageError
 from linearnets.seeding import kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
-from linearnets.tasks.resume_changes import changed_settings, check_inputs_fit, data_change
+from linearnets.tasks.resume_changes import (
+    changed_settings,
+    check_inputs_fit,
+    check_recorded_data,
+    data_change,
+)
 from linearnets.tasks.resume_settings import (
     check_epochs_left,
     check_logged_epochs,
@@ -39,13 +44,29 @@ from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, 
 from linearnets.training.distributed import DistContext, on_rank_0
 from linearnets.training.loop import History
 from linearnets.training.loop_checks import check_callbacks
-from linearnets.training.runs import CONFIG_FILE, RunLock, environment, run_dir_path
+from linearnets.training.runs import (
+    CONFIG_FILE,
+    RESULTS_FILE,
+    RunLock,
+    environment,
+    run_dir_path,
+)
 from linearnets.validation import check_bool
 
 __all__ = ["resume_softmax", "saved_config"]
 
 # the figures a run draws (see tasks.reports); a resume with plot="none" removes them
 FIGURES = ("curves.png", "curves.svg", "curves.pdf", "predictions.png", "confusion.png")
+# what a run writes once its last epoch is done (results.json last): a resume that trains removes
+# them, results.json first, so that the folder never shows an earlier, shorter run as finished
+FINAL_OUTPUTS = (
+    RESULTS_FILE,
+    WEIGHTS_FILE,
+    "per_class.txt",
+    "confusion.pt",
+    "predictions.png",
+    "confusion.png",
+)
 
 
 @kept_global_state()
@@ -67,15 +88,20 @@ def resume_softmax(
     Without overrides the run goes on with the settings last asked for (those of an earlier resume
     that was stopped before its first checkpoint included).
 
-    A run stopped before its first epoch ended has no checkpoint: it starts over in ``run_dir``. A run
-    stopped after its last epoch but before its weights and reports were written trains nothing and
-    writes them. A lost ``config.json`` is rebuilt from the checkpoint. The folder is locked while
-    the resume writes it.
+    A run stopped before its first epoch ended has no checkpoint: it starts over in ``run_dir``
+    (as does, with ``force``, one whose checkpoint is lost). A run stopped after its last epoch but
+    before its weights and reports were written trains nothing and writes them. A resume that
+    trains removes the weights and reports of the epochs before (written again at its end), so a
+    stop after its last checkpoint is finished by the same plain resume. A lost ``config.json`` is
+    rebuilt from the checkpoint; a ``--data`` file that moved (same SHA-256) may be passed at its
+    new path. The folder is locked while the resume writes it.
 
     Raises:
         UsageError: ``run_dir`` is not a run folder, a setting changed without ``force`` (or one the
-            weights cannot follow), or the run already finished its epochs.
-        CheckpointError: ``checkpoint.pt`` is damaged or foreign, or missing beside trained weights.
+            weights cannot follow), the run's ``--data`` file is gone, or the run already finished
+            its epochs.
+        CheckpointError: ``checkpoint.pt`` is damaged or foreign, or missing beside trained weights
+            (or logged epochs) without ``force``.
     """
     run_dir = run_dir_path(
         run_dir, example="resume_softmax('runs/a') (a new run from a config is run_softmax(config))"
@@ -115,8 +141,8 @@ def _resume(
 ) -> SoftmaxResult:
     """:func:`resume_softmax` once the folder is checked and locked."""
     check_backend(resumed_config(last_asked(saved, SoftmaxConfig()), overrides, run_dir))
-    if not (run_dir / CHECKPOINT_FILE).exists() and not (run_dir / WEIGHTS_FILE).exists():
-        check_logged_epochs(run_dir, force=force)
+    if not (run_dir / CHECKPOINT_FILE).exists():
+        _check_nothing_lost(run_dir, force=force)
         return _start_over(run_dir, saved, callbacks=callbacks, dist=dist, overrides=overrides)
     ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
     old = checkpoint_config(ckpt)
@@ -124,6 +150,7 @@ def _resume(
     # config.json before its first checkpoint is, so the plain "--resume DIR" its interrupt
     # message advises carries them on
     new = resumed_config(last_asked(saved, old), overrides, run_dir)
+    check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     check_inputs_fit(ckpt, old, new, given=overrides, run_dir=run_dir)
     changed = changed_settings(
         old, new, saved=saved, epoch=ckpt.epoch, run_dir=run_dir, force=force, given=overrides
@@ -149,6 +176,25 @@ def _resume(
     )
 
 
+def _check_nothing_lost(run_dir: Path, *, force: bool) -> None:
+    """Refuse to start over, unless ``force``, a run without a checkpoint that has trained weights or
+    logged epochs: its checkpoint went missing, and starting over would throw that work away."""
+    if (run_dir / WEIGHTS_FILE).exists() and not force:
+        raise CheckpointError(
+            f"checkpoint {run_dir / CHECKPOINT_FILE} does not exist, but the trained weights "
+            f"{WEIGHTS_FILE} do: the run finished, and training it further needs its checkpoint; "
+            "put the checkpoint back, or pass --force (force=True) to start the run over, "
+            "replacing its weights and metrics"
+        )
+    check_logged_epochs(run_dir, force=force)
+
+
+def _drop_final_outputs(run_dir: Path) -> None:
+    """Remove the weights, summary and reports of an earlier end: they would outlive a stop."""
+    for name in FINAL_OUTPUTS:
+        (run_dir / name).unlink(missing_ok=True)
+
+
 def _rewrite_run_files(
     run_dir: Path,
     exp: Experiment,
@@ -168,6 +214,8 @@ def _rewrite_run_files(
         }
     )
     write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
+    if from_epoch < exp.config.epochs:  # rewritten at the end, once the new epochs are trained
+        _drop_final_outputs(run_dir)
     if exp.config.plot == "none":  # not redrawn: they would show the model of an earlier epoch
         for figure in FIGURES:
             (run_dir / figure).unlink(missing_ok=True)
@@ -190,8 +238,11 @@ def _start_over(
         old = SoftmaxConfig.from_dict(saved.get("config", {}))
     except (UsageError, TypeError) as exc:
         raise UsageError(f"{run_dir / CONFIG_FILE} holds an unusable config: {exc}") from None
-    exp = prepare(resumed_config(old, overrides, run_dir), dist=dist)
+    new = resumed_config(old, overrides, run_dir)
+    check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
+    exp = prepare(new, dist=dist)
     if exp.dist.is_main:
         resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
         write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
+        _drop_final_outputs(run_dir)  # a lost checkpoint's run, started over with --force
     return train_experiment(exp, run_dir, callbacks=callbacks)

@@ -2,12 +2,14 @@
 
 A setting that changes the result (impl, lr, batch_size, seed, resize, data, or the ``--data`` file's
 content) is refused unless forced; a new image size or data shape is refused even forced, since the
-weights cannot carry over. A change the caller did not ask for is ``config.json`` disagreeing with the
+weights cannot carry over. A ``--data`` file that moved (a new path, the SHA-256 the run recorded) is
+no change. A change the caller did not ask for is ``config.json`` disagreeing with the
 checkpoint (one copied in from another run), and is named so. Used by :mod:`linearnets.tasks.resume`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +22,7 @@ from linearnets.training.runs import CONFIG_FILE
 if TYPE_CHECKING:
     from linearnets.tasks.experiment import Experiment
 
-__all__ = ["changed_settings", "check_inputs_fit", "data_change"]
+__all__ = ["changed_settings", "check_inputs_fit", "check_recorded_data", "data_change"]
 
 
 def changed_settings(
@@ -35,9 +37,13 @@ def changed_settings(
 ) -> dict[str, tuple[Any, Any]]:
     """Return the result settings ``new`` changes from ``old``, as (old, new) pairs.
 
+    A new ``data`` path whose file has the SHA-256 ``config.json`` recorded is the same data,
+    moved: no change (the new path is recorded with the resume).
+
     Args:
         old: the checkpoint's settings.
         new: the settings to continue with: ``config.json``'s with the caller's overrides applied.
+        saved: the run's ``config.json`` (its ``data_sha256`` and earlier ``resumes``).
         given: the settings the caller passed; a change in another one is ``config.json``
             disagreeing with the checkpoint, and is named so.
 
@@ -46,6 +52,8 @@ def changed_settings(
     """
     changed = {k: (getattr(old, k), getattr(new, k)) for k in RESULT_SETTINGS}
     changed = {k: v for k, v in changed.items() if v[0] != v[1]}
+    if "data" in changed and _same_content(saved, new):
+        del changed["data"]
     forced_before = _forced_since(saved, epoch)
     unforced = [k for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())]
     if unforced and not force:
@@ -96,6 +104,28 @@ def check_inputs_fit(
     )
 
 
+def check_recorded_data(
+    config: SoftmaxConfig, saved: dict[str, Any], *, given: Collection[str], run_dir: Path
+) -> None:
+    """Refuse a ``--data`` file the run's config names (not the caller) that is no longer there.
+
+    Raises:
+        UsageError: naming where the path comes from and the fix, ``--data NEWPATH``.
+    """
+    if config.data is None or "data" in given or Path(config.data).is_file():
+        return
+    checked = isinstance(saved.get("data_sha256"), str)
+    raise UsageError(
+        f"the run in {run_dir} was trained on --data {config.data}, as the run's config records, "
+        "which does not exist or is not a file now; if the file moved, pass --data NEWPATH"
+        + (
+            " (its SHA-256 is checked: the same content continues the run, without --force)"
+            if checked
+            else " with --force (the run recorded no SHA-256 to check the content against)"
+        )
+    )
+
+
 def data_change(
     saved: dict[str, Any], exp: Experiment, run_dir: Path, *, force: bool
 ) -> tuple[str, str] | None:
@@ -132,6 +162,21 @@ def _forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
             if isinstance(pair, list) and len(pair) == 2:
                 values.setdefault(key, set()).add(str(pair[1]))
     return values
+
+
+def _same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
+    """Return whether ``new.data`` is a file with the SHA-256 the run recorded (the file, moved)."""
+    was = saved.get("data_sha256")
+    if not isinstance(was, str) or new.data is None or not Path(new.data).is_file():
+        return False
+    digest = hashlib.sha256()
+    try:
+        with Path(new.data).open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError:  # unreadable: a change, and reading the data names the problem
+        return False
+    return digest.hexdigest() == was
 
 
 # the command line's names of the result settings, for messages a user of either reads

@@ -8,9 +8,10 @@ train) or would throw logged epochs away. What those settings change, and whethe
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
@@ -18,9 +19,7 @@ from linearnets.tasks.reports import missing_figures
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, read_config
-
-if TYPE_CHECKING:
-    pass
+from linearnets.validation import describe
 
 __all__ = [
     "check_epochs_left",
@@ -34,7 +33,13 @@ __all__ = [
 
 
 def saved_config(run_dir: str | Path) -> dict[str, Any]:
-    """Return the run's ``config.json``; if it is gone, what the checkpoint holds (its config)."""
+    """Return the run's ``config.json``; if it is gone, what the checkpoint holds (its config).
+
+    Its ``resumes`` is a list (a ``null`` written by hand is taken as none recorded).
+
+    Raises:
+        UsageError: ``config.json`` is unreadable, or its ``resumes`` is neither a list nor null.
+    """
     run_dir = Path(run_dir)
     if run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists():
         try:
@@ -43,7 +48,17 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
             pass  # no usable checkpoint either: read_config says what is missing
         else:
             return {"config": ckpt.config, "resumes": []}  # config.json is rewritten on resume
-    return read_config(run_dir)
+    saved = read_config(run_dir)
+    resumes = saved.get("resumes")
+    if resumes is None:  # a hand edit's null, or a config.json older than resumes: none recorded
+        saved["resumes"] = []
+    elif not isinstance(resumes, list):
+        raise UsageError(
+            f"{run_dir / CONFIG_FILE}: 'resumes' must be a list of the run's resumes, got "
+            f"{type(resumes).__name__} {describe(resumes)}; set it to [] (the record of earlier resumes is lost, the run "
+            f"is not), or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}"
+        )
+    return saved
 
 
 def last_asked(saved: dict[str, Any], checkpointed: SoftmaxConfig) -> SoftmaxConfig:
@@ -99,11 +114,15 @@ def check_logged_epochs(run_dir: Path, *, force: bool) -> None:
 def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: bool) -> None:
     """Refuse a resume with nothing to do: no epochs left, and the weights, reports and figures written.
 
+    Finished means ``model.pt`` and ``results.json`` of the checkpoint's epoch: those of an earlier,
+    shorter run (a resume for more epochs stopped after its last checkpoint) are stale, and the
+    resume writes them again.
+
     Args:
         epoch: the epochs the checkpoint finished.
         given: whether the caller passed ``epochs`` (else ``new.epochs`` is the run's own).
     """
-    finished = (run_dir / WEIGHTS_FILE).exists() and (run_dir / RESULTS_FILE).exists()
+    finished = (run_dir / WEIGHTS_FILE).exists() and _summarizes(run_dir, epoch)
     # a run whose plotting process died is finished but for its figures: the resume draws them
     finished = finished and not missing_figures(new, run_dir)
     if epoch > new.epochs or (epoch == new.epochs and finished):
@@ -114,6 +133,17 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
             f"({epoch}), got {new.epochs}{own}; pass e.g. epochs={epoch + 5} to train "
             "further"
         )
+
+
+def _summarizes(run_dir: Path, epoch: int) -> bool:
+    """Return whether ``results.json`` is readable and names no other epoch count than ``epoch``."""
+    try:
+        epochs = json.loads((run_dir / RESULTS_FILE).read_text(encoding="utf-8")).get(
+            "epochs", epoch
+        )
+    except (OSError, ValueError, AttributeError):  # missing, or damaged: the resume rewrites it
+        return False
+    return bool(epochs == epoch)
 
 
 def _epochs_logged(run_dir: Path) -> int:

@@ -163,7 +163,7 @@ def _read_payload(path: Path) -> Any:
     except Exception as exc:  # a truncated zip, a pickle: name the file, not pickle's internals
         raise CheckpointError(
             f"checkpoint {path} cannot be read: it is truncated, damaged or not a torch file "
-            f"({load_failure(exc)}); delete it to resume from scratch, or restore a copy"
+            f"({load_failure(exc)}); {restore_hint(path)}"
         ) from None
     return payload
 

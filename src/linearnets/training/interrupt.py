@@ -3,7 +3,8 @@
 :class:`GracefulInterrupt` is a context manager that, in the main thread, replaces the SIGINT and SIGTERM
 handlers for the duration of training: the first signal only sets a flag, and the training loop raises
 :class:`TrainingInterrupted` after the step that is running (use the object as a ``fit`` callback). A
-second signal aborts at once with a plain ``KeyboardInterrupt``. The previous handlers come back on exit.
+second signal aborts at once, with a :class:`TrainingInterrupted` marked ``aborted`` (so the run still
+says where it is and how to resume). The previous handlers come back on exit.
 
 In a data-parallel run every process must stop after the same step, or the others would wait forever in
 the next gradient all-reduce. So there the processes agree: every few steps, and at each epoch's start
@@ -44,6 +45,7 @@ class TrainingInterrupted(KeyboardInterrupt):
         signal_name: "SIGINT" or "SIGTERM".
         epoch: the epoch that was running (its partial work is dropped).
         step: steps finished in that epoch (0 when stopped between epochs).
+        aborted: a second signal stopped it at once, wherever it was (not after a step).
         run_dir: the run folder to resume, when the run has one.
         checkpoint_epoch: epochs the kept checkpoint holds (``None``: no checkpoint yet).
         command: the subcommand that resumes it, e.g. "linearnets softmax".
@@ -56,6 +58,7 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.signal_name = signal_name
         self.epoch = epoch
         self.step = step
+        self.aborted = False
         self.run_dir: Path | None = None
         self.checkpoint_epoch: int | None = None
         self.command = "linearnets softmax"
@@ -64,11 +67,15 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.launcher = ""  # how the processes were started, when not by hand (e.g. "torchrun")
 
     def __str__(self) -> str:
-        if self.step:
-            where = f"epoch {self.epoch} step {self.step}"
+        if self.aborted:  # mid-step, mid-evaluation: only the epoch is known
+            where = f"during epoch {self.epoch}" if self.epoch else "at the start"
+            text = f"aborted by a second {self.signal_name} {where}"
         else:
-            where = f"the end of epoch {self.epoch}" if self.epoch else "the start"
-        text = f"interrupted by {self.signal_name} at {where}"
+            if self.step:
+                where = f"epoch {self.epoch} step {self.step}"
+            else:
+                where = f"the end of epoch {self.epoch}" if self.epoch else "the start"
+            text = f"interrupted by {self.signal_name} at {where}"
         if self.run_dir is None:
             return text
         if self.from_cli:  # quoted for the shell: "my run" is one argument
@@ -145,7 +152,12 @@ class GracefulInterrupt(Callback):
             if self.dist is not None:  # torchrun passing on the terminal's Ctrl-C: already stopping
                 return
             self.__exit__()  # a second signal: the user means it, stop now
-            raise KeyboardInterrupt
+            # still a TrainingInterrupted, so the run names its folder and resume (exit 130)
+            aborted = TrainingInterrupted(
+                signal_name=signal.Signals(signum).name, epoch=self.epoch, step=self.step
+            )
+            aborted.aborted = True
+            raise aborted
         self.requested = signal.Signals(signum).name
 
     def check(self) -> None:

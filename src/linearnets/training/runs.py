@@ -182,10 +182,13 @@ def read_config(run_dir: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(
-            f"{path} is not a readable JSON config ({exc}); the run folder is damaged"
+            f"{path} is not a readable JSON config ({exc}); the run folder is damaged: "
+            f"{_config_fix(Path(run_dir))}"
         ) from None
     if not isinstance(data, dict):
-        raise UsageError(f"{path} must hold a JSON object, got {type(data).__name__}")
+        raise UsageError(
+            f"{path} must hold a JSON object, got {type(data).__name__}; {_config_fix(Path(run_dir))}"
+        )
     if not isinstance(data.get("config"), dict):
         # another tool's config.json (a model hub's, say): not a run to resume or overwrite
         raise UsageError(
@@ -193,6 +196,17 @@ def read_config(run_dir: Path) -> dict[str, Any]:
             "folder a 'linearnets softmax' run wrote"
         )
     return data
+
+
+def _config_fix(run_dir: Path) -> str:
+    """Return the fix for a damaged ``config.json``: a resume rebuilds it from the checkpoint."""
+    if (run_dir / CHECKPOINT_FILE).is_file():
+        return (
+            f"delete it (--resume rebuilds it from {CHECKPOINT_FILE}; the record of earlier "
+            "resumes is lost), or restore it from a copy of the run"
+        )
+    # a run stopped before its first checkpoint: nothing to rebuild it from
+    return "restore it from a copy of the run, or start a new run in another folder"
 
 
 def run_dir_path(run_dir: Any, *, example: str) -> Path:

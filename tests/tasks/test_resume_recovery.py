@@ -1,0 +1,262 @@
+"""A run stopped or damaged mid-way is finished by the resume its message advises (D2L §3.6.6).
+
+End-to-end on a small ``--data`` file (no Fashion-MNIST needed): a stop after the last epoch of a
+resume for more epochs, a ``kill -9`` after a checkpoint, a moved data file, a truncated checkpoint,
+a damaged ``config.json``. The oracle is the run never stopped: the same weights (``torch.equal``)
+and metrics at one thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.cli import main
+from linearnets.config import SoftmaxConfig
+from linearnets.tasks.resume import resume_softmax
+from linearnets.tasks.softmax import run_softmax
+from linearnets.training.checkpoint import load_checkpoint
+from linearnets.training.interrupt import TrainingInterrupted
+
+
+def _data(path: Path, seed: int = 0) -> Path:
+    """100 training and 30 test rows of 4 features, 3 classes."""
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(130, 4)).astype(np.float32), rng.integers(0, 3, size=130)
+    np.savez(path, X=X[:100], y=y[:100], X_test=X[100:], y_test=y[100:])
+    return path
+
+
+def _base(data: Path) -> dict[str, Any]:
+    return {"data": data, "plot": "none", "batch_size": 16, "num_threads": 1, "device": "cpu"}
+
+
+def _assert_same_run(run: Path, reference: Path) -> None:
+    """The weights, every metric but the timings, the summary and the per-class table."""
+    ours = torch.load(run / "model.pt", weights_only=True)["state_dict"]
+    theirs = torch.load(reference / "model.pt", weights_only=True)["state_dict"]
+    assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
+
+    def rows(folder: Path) -> list[dict[str, Any]]:
+        lines = (folder / "metrics.jsonl").read_text().splitlines()
+        return [{k: v for k, v in json.loads(line).items() if k != "seconds"} for line in lines]
+
+    assert rows(run) == rows(reference)
+
+    def summary(folder: Path) -> dict[str, Any]:
+        data = json.loads((folder / "results.json").read_text())
+        return {
+            k: v
+            for k, v in data.items()
+            if k not in ("seconds_per_epoch", "run_dir", "data_source")
+        }
+
+    assert summary(run) == summary(reference)
+    assert (run / "per_class.txt").read_text() == (reference / "per_class.txt").read_text()
+
+
+class _SignalAtEnd:
+    """A callback sending SIGINT at the end of an epoch, after its checkpoint (a Ctrl-C then)."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, *, metrics: Any) -> None:
+        if metrics.epoch == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_a_ctrl_c_after_the_last_epoch_of_a_longer_resume_is_finished_by_the_plain_resume(
+    tmp_path: Path,
+) -> None:
+    """A finished 1-epoch run resumed to 3 epochs, Ctrl-C at the end of epoch 3: the resume the
+    message gives finishes it (it was refused, as if the epoch-1 model.pt were current)."""
+    base = _base(_data(tmp_path / "d.npz"))
+    run_softmax(SoftmaxConfig(**base, epochs=3, out=tmp_path / "whole"))
+    run = tmp_path / "cut"
+    run_softmax(SoftmaxConfig(**base, epochs=1, out=run))
+    stale = {name: (run / name).read_bytes() for name in ("model.pt", "results.json")}
+    with pytest.raises(TrainingInterrupted) as info:
+        resume_softmax(run, epochs=3, callbacks=[_SignalAtEnd(3)])
+    assert str(info.value) == (
+        f"interrupted by SIGINT at the end of epoch 3; the checkpoint of epoch 3 is kept in {run}; "
+        f"resume with: linearnets.resume_softmax({str(run)!r})"
+    )
+    # the weights and summary of epoch 1 did not survive as if they were the run's
+    assert not (run / "model.pt").exists() and not (run / "results.json").exists()
+    assert main(["softmax", "--resume", str(run)]) == 0  # as advised, no options
+    _assert_same_run(run, tmp_path / "whole")
+    # a folder left so by an earlier linearnets (epoch 1's files beside epoch 3's checkpoint):
+    # results.json names another epoch count than the checkpoint, so the resume writes them again
+    for name, content in stale.items():
+        (run / name).write_bytes(content)
+    assert main(["softmax", "--resume", str(run)]) == 0
+    _assert_same_run(run, tmp_path / "whole")
+
+
+_KILLED_RESUME = """
+import os, signal, sys
+from linearnets.tasks.resume import resume_softmax
+
+class Kill:
+    def on_epoch_end(self, *, metrics):
+        if metrics.epoch == 2:  # after epoch 2's checkpoint, before model.pt and results.json
+            os.kill(os.getpid(), signal.SIGKILL)
+
+resume_softmax(sys.argv[1], epochs=2, callbacks=[Kill()])
+"""
+
+
+def test_a_resume_killed_after_its_last_checkpoint_is_finished_by_the_plain_resume(
+    tmp_path: Path,
+) -> None:
+    base = _base(_data(tmp_path / "d.npz"))
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
+    run = tmp_path / "cut"
+    run_softmax(SoftmaxConfig(**base, epochs=1, out=run))
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_RESUME, str(run)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert load_checkpoint(run / "checkpoint.pt").epoch == 2
+    result = resume_softmax(run)  # trains nothing: writes the weights, reports and summary
+    assert [m.epoch for m in result.history.epochs] == [1, 2]
+    _assert_same_run(run, tmp_path / "whole")
+
+
+def test_a_data_file_that_moved_is_resumed_from_its_new_path_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same bytes (SHA-256) elsewhere: no result changes, so no --force; the new path is
+    recorded. Without --data, the error says the missing path is the run's, and how to go on."""
+    data = _data(tmp_path / "d.npz")
+    run_softmax(SoftmaxConfig(**_base(data), epochs=2, out=tmp_path / "whole"))
+    (tmp_path / "mdata").mkdir()
+    old = shutil.copy(data, tmp_path / "mdata" / "a.npz")
+    run = tmp_path / "cut"
+    run_softmax(SoftmaxConfig(**_base(Path(old)), epochs=1, out=run))
+    (tmp_path / "mdata" / "new").mkdir()
+    new = Path(shutil.move(old, tmp_path / "mdata" / "new" / "a.npz"))
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: the run in {run} was trained on --data {old}, as the run's "
+        "config records, which does not exist or is not a file now; if the file moved, pass "
+        "--data NEWPATH (its SHA-256 is checked: the same content continues the run, without "
+        "--force)\n"
+    )
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", "--data", str(new)]) == 0
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["config"]["data"] == str(new) and saved["resumes"][-1]["forced"] == {}
+    _assert_same_run(run, tmp_path / "whole")
+    # other bytes at the new path are still a change: refused without --force
+    _data(new, seed=1)
+    assert main(["softmax", "--resume", str(run), "--epochs", "3"]) == 2
+    assert "changed since the run in" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("finished", [True, False], ids=["finished", "interrupted"])
+def test_a_truncated_checkpoint_gets_advice_that_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], finished: bool
+) -> None:
+    """Delete it and resume with --force: the run starts over (with model.pt there too), ending as
+    a run never stopped; without --force, the follow-up error says to pass it."""
+    base = _base(_data(tmp_path / "d.npz"))
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
+    run = tmp_path / "cut"
+    if finished:
+        run_softmax(SoftmaxConfig(**base, epochs=2, out=run))
+    else:
+        with pytest.raises(TrainingInterrupted):
+            run_softmax(SoftmaxConfig(**base, epochs=2, out=run), callbacks=[_SignalAtEnd(1)])
+    ckpt = run / "checkpoint.pt"
+    ckpt.write_bytes(ckpt.read_bytes()[:300])
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run)]) == 1
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        rf"linearnets softmax: error: checkpoint {re.escape(str(ckpt))} cannot be read: it is "
+        r"truncated, damaged or not a torch file \(.*\); restore checkpoint.pt from a copy of the "
+        r"run, or delete it and resume with --force to start the run over\n",
+        err,
+    ), err
+    ckpt.unlink()  # as advised, but forgetting --force
+    assert main(["softmax", "--resume", str(run)]) == 1
+    err = capsys.readouterr().err
+    if finished:
+        assert err == (
+            f"linearnets softmax: error: checkpoint {ckpt} does not exist, but the trained weights "
+            "model.pt do: the run finished, and training it further needs its checkpoint; put "
+            "the checkpoint back, or pass --force to start the run over, replacing its weights "
+            "and metrics\n"
+        )
+    else:
+        assert "logged 1 finished epoch in metrics.jsonl but has no checkpoint.pt" in err
+        assert err.endswith("or pass --force to start the run over, replacing its metrics\n")
+    assert main(["softmax", "--resume", str(run), "--force"]) == 0
+    _assert_same_run(run, tmp_path / "whole")
+
+
+@pytest.mark.parametrize("content", ["{", "[1, 2]"], ids=["not-json", "a-list"])
+def test_a_damaged_config_json_names_the_fix_that_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    base = _base(_data(tmp_path / "d.npz"))
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
+    run = tmp_path / "cut"
+    run_softmax(SoftmaxConfig(**base, epochs=1, out=run))
+    (run / "config.json").write_text(content)
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "delete it (--resume rebuilds it from checkpoint.pt; the record of earlier resumes is "
+        "lost), or restore it from a copy of the run\n"
+    )
+    (run / "config.json").unlink()  # as advised
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
+    _assert_same_run(run, tmp_path / "whole")
+
+
+@pytest.mark.parametrize(
+    ("resumes", "got"),
+    [(5, "int 5"), ({"from_epoch": 1}, "dict {'from_epoch': 1}"), ("x", "str 'x'")],
+)
+def test_resumes_that_are_not_a_list_are_named_in_config_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], resumes: Any, got: str
+) -> None:
+    """A hand edit of config.json's "resumes" (it crashed with "unexpected TypeError"); the fix
+    given works. A null is taken as no resumes recorded."""
+    base = _base(_data(tmp_path / "d.npz"))
+    run_softmax(SoftmaxConfig(**base, epochs=3, out=tmp_path / "whole"))
+    run = tmp_path / "cut"
+    run_softmax(SoftmaxConfig(**base, epochs=1, out=run))
+    path = run / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "resumes": resumes}))
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: {path}: 'resumes' must be a list of the run's resumes, got "
+        f"{got}; set it to [] (the record of earlier resumes is lost, the run is not), or delete "
+        "config.json: a resume rebuilds it from checkpoint.pt\n"
+    )
+    path.write_text(json.dumps({**saved, "resumes": None}))  # null: none recorded
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
+    assert [r["from_epoch"] for r in json.loads(path.read_text())["resumes"]] == [1]
+    path.write_text(json.dumps({**json.loads(path.read_text()), "resumes": []}))  # as advised
+    assert main(["softmax", "--resume", str(run), "--epochs", "3"]) == 0
+    _assert_same_run(run, tmp_path / "whole")
