@@ -6,6 +6,9 @@ documented class names, not from the dataset under test.
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +17,13 @@ import pytest
 import torch
 from PIL import Image
 
-from linearnets.data import download, fashion_mnist, files, http_deadline
+from linearnets.data import dataset, download, fashion_mnist, files, http_deadline
 from linearnets.data.dataset import FashionMNIST
+from linearnets.data.transforms import ToTensor
 from linearnets.errors import UsageError, UsageTypeError
 
 from .conftest import NUM_TEST, NUM_TRAIN, Tiny
+from .test_download import Server
 
 # torchvision.datasets.FashionMNIST.classes, as torchvision documents them
 TORCHVISION_CLASSES = [
@@ -84,6 +89,126 @@ def test_torchvisions_old_attribute_names_answer_with_its_warning(
 def test_raw_folder_is_the_folder_the_files_were_read_from(root: Path) -> None:
     ds = FashionMNIST(root)
     assert Path(ds.raw_folder) == root and sorted(p.name for p in Path(ds.raw_folder).iterdir())
+
+
+def _torchvision_raw_folder(root: str) -> str:
+    """torchvision's MNIST.raw_folder, written out: os.path.join(root, class name, "raw")."""
+    return os.path.join(root, "FashionMNIST", "raw")
+
+
+def test_raw_folder_in_torchvisions_layout_is_its_raw_folder(
+    root: Path, tiny: Tiny, tmp_path: Path
+) -> None:
+    tv_root = tmp_path / "tv"
+    tiny.write(tv_root / "FashionMNIST" / "raw")
+    ds = FashionMNIST(str(tv_root), train=False)
+    assert ds.root == str(tv_root)
+    assert ds.raw_folder == _torchvision_raw_folder(str(tv_root))
+    assert sorted(os.listdir(ds.raw_folder)) == sorted(f"{name}.gz" for name in tiny.files)
+    assert ds.processed_folder == os.path.join(str(tv_root), "FashionMNIST", "processed")
+
+
+def test_download_true_from_a_mirror_sets_root_and_raw_folder_as_torchvision(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No copy on this machine: the files come from a mirror on 127.0.0.1 into root/FashionMNIST/raw."""
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    root.rename(tmp_path / "gone")
+    server = Server(tiny)
+    try:
+        monkeypatch.setattr(
+            download,
+            "download_fashion_mnist",
+            functools.partial(
+                download.download_fashion_mnist,
+                mirrors=[server.mirror("good")],
+                checksums=tiny.files,
+                progress=False,
+            ),
+        )
+        target = str(tmp_path / "target")
+        ds = FashionMNIST(target, train=False, download=True)
+    finally:
+        server.close()
+    assert server.requests  # really fetched
+    assert ds.root == target and ds.raw_folder == _torchvision_raw_folder(target)
+    assert sorted(os.listdir(ds.raw_folder)) == sorted(f"{name}.gz" for name in tiny.files)
+    assert torch.equal(ds.data, torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"]))
+
+
+def test_root_is_the_one_passed_with_tilde_expanded(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # os.path.expanduser reads HOME
+    ds = FashionMNIST("~/root", train=False)
+    assert ds.root == str(root) and ds.raw_folder == str(root)
+
+
+@pytest.mark.parametrize("download_", ["False", 0, None])
+def test_download_must_be_true_or_false(tmp_path: Path, download_: Any) -> None:
+    """``download="False"`` is truthy: taken as is, it would download (train= is checked alike)."""
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"download must be True or False, got {download_!r}; pass download=True or "
+        "download=False",
+    ):
+        FashionMNIST(tmp_path / "nowhere", download=download_)
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_torchvisions_class_attributes() -> None:
+    # torchvision's FashionMNIST.resources: the upstream files and the MD5s Zalando publishes
+    assert FashionMNIST.resources == [
+        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+    ]
+    # torchvision's one mirror comes first, as download=True tries them
+    assert FashionMNIST.mirrors[0] == "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+    assert (FashionMNIST.training_file, FashionMNIST.test_file) == ("training.pt", "test.pt")
+
+
+def test_transforms_is_none_without_transforms(root: Path) -> None:
+    assert FashionMNIST(root).transforms is None
+
+
+def test_transforms_applies_transform_and_target_transform_as_torchvisions(
+    root: Path, tiny: Tiny
+) -> None:
+    ds = FashionMNIST(root, train=False, transform=ToTensor(), target_transform=lambda t: t + 100)
+    assert isinstance(ds.transforms, dataset.StandardTransform)
+    image = Image.fromarray(tiny.arrays["t10k-images-idx3-ubyte"][0], mode="L")
+    x, y = ds.transforms(image, 3)
+    expected = torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"][0].astype(np.float32) / 255)
+    assert torch.equal(x, expected[None]) and y == 103
+    assert dataset.StandardTransform(target_transform=str)(image, 3) == (image, "3")
+    # torchvision's StandardTransform repr: the class name, then one line per transform, a
+    # multi-line repr continued under its head
+    assert repr(ds.transforms).splitlines()[:2] == ["StandardTransform", "Transform: ToTensor()"]
+    two = dataset.StandardTransform(target_transform=_TwoLines())
+    assert (
+        repr(two)
+        == "StandardTransform\nTarget transform: TwoLines(\n                      a\n                  )"
+    )
+
+
+class _TwoLines:
+    def __call__(self, x: Any) -> Any:
+        return x
+
+    def __repr__(self) -> str:
+        return "TwoLines(\n    a\n)"
+
+
+@pytest.mark.parametrize(("train", "split"), [(True, "Train"), (False, "Test")])
+def test_extra_repr_is_the_split_line(root: Path, train: bool, split: str) -> None:
+    ds = FashionMNIST(root, train=train)
+    assert ds.extra_repr() == f"Split: {split}"
+    assert f"    Split: {split}" in repr(ds).splitlines()
 
 
 def test_editing_one_datasets_tensors_leaves_the_next_dataset_alone(root: Path, tiny: Tiny) -> None:
@@ -200,3 +325,20 @@ def test_download_true_without_files_anywhere_downloads_into_root(
     target = tmp_path / "target"
     ds = FashionMNIST(str(target), download=True)
     assert fetched == [target] and ds.root == str(target) and len(ds) == NUM_TRAIN
+
+
+def test_the_books_resize_pipeline_runs_without_pillow(
+    root: Path, tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Pillow the transform gets the uint8 (28, 28) tensor, which Resize must take."""
+    import torch.nn.functional as F
+
+    from linearnets.data.transforms import Compose, Resize
+
+    monkeypatch.setitem(sys.modules, "PIL", None)  # import PIL now raises ImportError
+    ds = FashionMNIST(root, train=False, transform=Compose([Resize(64), ToTensor()]))
+    image, _ = ds[0]
+    pixels = torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"][0]).float()[None, None]
+    # tensors are resampled antialiased-bilinear, uint8 rounded back, then / 255 by ToTensor
+    resized = F.interpolate(pixels, size=(64, 64), mode="bilinear", antialias=True)[0]
+    assert torch.equal(image, resized.round().clamp(0, 255) / 255)

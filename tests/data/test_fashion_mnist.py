@@ -345,7 +345,8 @@ def test_download_true_reads_this_machines_copy_offline_when_root_lacks_the_file
     monkeypatch.setattr(http_deadline, "urlopen", _no_network)  # what downloads call
     (tmp_path / "data").mkdir()
     ds = FashionMNIST(tmp_path / "data", train=True, download=True)
-    assert len(ds) == 5 and ds.root == str(local)
+    # torchvision's root is the one passed; raw_folder names the copy actually read
+    assert len(ds) == 5 and ds.root == str(tmp_path / "data") and ds.raw_folder == str(local)
     assert list((tmp_path / "data").iterdir()) == []  # nothing created where nothing was fetched
 
 
@@ -474,6 +475,47 @@ def test_load_data_reads_the_root_it_is_given(
     X = torch.cat([X for X, _ in test_iter])
     images = tiny.arrays["t10k-images-idx3-ubyte"]
     assert torch.equal(X, torch.from_numpy(images.astype(np.float32) / 255).unsqueeze(1))
+
+
+@pytest.mark.parametrize(
+    ("resize", "shape"),
+    [((20, 12), (20, 12)), ([14], (14, 14)), (64, (64, 64))],
+    ids=["pair (h, w)", "[n]", "int n"],
+)
+def test_load_data_takes_every_size_transforms_resize_takes(
+    tiny: Tiny,
+    tiny_table: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    resize: Any,
+    shape: tuple[int, int],
+) -> None:
+    """The book hands resize to transforms.Resize: its batches must be Resize's images."""
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    root = tiny.write(tmp_path / "root")
+    train_iter, test_iter = load_data_fashion_mnist(2, resize=resize, root=root)
+    X = torch.cat([X for X, _ in test_iter])
+    images = torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"]).float().div(255)[:, None]
+    assert tuple(X.shape) == (3, 1, *shape) and next(iter(train_iter))[0].shape[-2:] == shape
+    assert torch.equal(X, Resize(resize)(images))  # the book's transform, on the same images
+
+
+@pytest.mark.parametrize(
+    ("resize", "error", "got"),
+    [((0, 5), UsageError, r"\(0, 5\)"), ((64, 32, 3), UsageTypeError, r"\(64, 32, 3\)"),
+     ([64.0], UsageTypeError, r"\[64\.0\]")],
+)  # fmt: skip
+def test_load_data_refuses_a_bad_pair_naming_all_of_it(
+    tiny: Tiny, tiny_table: Any, tmp_path: Path, resize: Any, error: type[Exception], got: str
+) -> None:
+    root = tiny.write(tmp_path / "root")
+    with pytest.raises(
+        error,
+        match=rf"^resize must be a positive integer or a pair \(h, w\) of them, got {got}; pass "
+        r"resize=None .* resize=64 or resize=\(64, 32\)$",
+    ):
+        load_data_fashion_mnist(2, resize=resize, root=root)
 
 
 def test_load_data_puts_both_iterators_on_the_device(

@@ -82,6 +82,19 @@ def test_root_with_torchvision_layout(places: dict[str, Path], tiny: Tiny, tmp_p
     )
 
 
+@pytest.mark.parametrize("layout", ["flat", "torchvision"])
+def test_found_folder_is_the_folder_holding_the_files(
+    tiny: Tiny, tmp_path: Path, layout: str
+) -> None:
+    """``directory`` is the root searched; ``folder`` the layout folder the four files are in."""
+    root = tmp_path / "root"
+    holder = root if layout == "flat" else root / "FashionMNIST" / "raw"
+    tiny.write(holder)
+    found = find_fashion_mnist(root, checksums=tiny.files)
+    assert found.directory == root and found.folder == holder
+    assert sorted(p.name for p in found.folder.iterdir()) == sorted(f"{n}.gz" for n in tiny.files)
+
+
 def test_unset_env_and_missing_debian_are_skipped(
     places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
 ) -> None:

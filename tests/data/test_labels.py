@@ -66,3 +66,48 @@ def test_what_is_no_class_index_is_refused_by_its_value(
 ) -> None:
     with pytest.raises(error, match=pattern):
         get_fashion_mnist_labels(labels)
+
+
+# the book's body, written out: d2l-en §3.5.1 get_fashion_mnist_labels
+def _book(labels: Any) -> list[str]:
+    return [BOOK_EN[int(i)] for i in labels]
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [torch.tensor([9, 2, 0]), torch.tensor([[9], [2], [0]]), [9, 2, 0], np.array([9, 2, 0]),
+     np.array([[9], [2], [0]])],
+    ids=["(N,) tensor", "(N, 1) tensor", "list", "(N,) array", "(N, 1) array"],
+)  # fmt: skip
+def test_what_the_books_version_accepts_gives_its_labels(labels: Any) -> None:
+    # as a tensor: NumPy 2's int() no longer reads a one-value (1,) array, torch's still does
+    book = _book(torch.as_tensor(labels))
+    assert get_fashion_mnist_labels(labels) == book == ["ankle boot", "pullover", "t-shirt"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "kind", "fix"),
+    [(torch.nn.functional.one_hot(torch.tensor([9, 2]), 10).float(), "tensor", r"labels\.argmax\(dim=1\)"),
+     (np.eye(10)[[9, 2]], "array", r"labels\.argmax\(axis=1\)")],
+    ids=["one-hot tensor", "one-hot array"],
+)  # fmt: skip
+def test_rows_of_several_values_are_refused_as_the_books_version_refuses_them(
+    labels: Any, kind: str, fix: str
+) -> None:
+    with pytest.raises((TypeError, ValueError)):  # the book's int() of a 10-value row
+        _book(labels)
+    with pytest.raises(
+        UsageError,
+        match=rf"^labels must be class indices \(N,\) or \(N, 1\), one per row, got a {kind} of "
+        rf"shape \(2, 10\), whose rows hold 10 values; pass {fix} for one-hot labels",
+    ):
+        get_fashion_mnist_labels(labels)
+    # the fix it gives reads each row's class
+    assert get_fashion_mnist_labels(labels.argmax(1)) == ["ankle boot", "pullover"]
+
+
+def test_a_list_of_one_hot_rows_is_told_to_take_their_argmax() -> None:
+    rows = list(torch.nn.functional.one_hot(torch.tensor([9, 2]), 10))
+    with pytest.raises(UsageError, match=r"torch\.stack\(rows\)\.argmax\(dim=1\) for one-hot"):
+        get_fashion_mnist_labels(rows)
+    assert get_fashion_mnist_labels(torch.stack(rows).argmax(dim=1)) == ["ankle boot", "pullover"]

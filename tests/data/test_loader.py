@@ -92,6 +92,29 @@ def test_resize_equals_per_image_interpolate(images: torch.Tensor, labels: torch
         start += X.shape[0]
 
 
+@pytest.mark.parametrize(
+    ("resize", "size"), [((9, 4), (9, 4)), ([7], (7, 7))], ids=["(h, w)", "[n]"]
+)
+def test_resize_takes_a_pair_and_a_one_item_list(
+    images: torch.Tensor, labels: torch.Tensor, resize: Any, size: tuple[int, int]
+) -> None:
+    loader = ArrayLoader(images, labels, 8, shuffle=False, resize=resize)
+    assert loader.feature_shape == (1, *size)
+    X = torch.cat([X for X, _ in loader])
+    ref = F.interpolate(
+        images.float().div(255)[:, None],
+        size=size,
+        mode="bilinear",
+        antialias=True,
+        align_corners=False,
+    )  # (N, 1, h, w), image by image
+    assert torch.equal(X, ref)
+    shard = ArrayLoader(
+        images[:5], labels[:5], 4, shuffle=False, rank=1, world_size=2, resize=resize
+    )
+    assert [tuple(X.shape) for X, _ in shard][-1] == (0, 1, *size)  # an empty shard keeps the shape
+
+
 def test_seeded_generator_gives_the_same_order(images: torch.Tensor) -> None:
     orders = [
         _indices(ArrayLoader(images, torch.arange(N), 5, shuffle=True, generator=torch.Generator().manual_seed(7)))

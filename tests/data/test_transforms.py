@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,7 @@ def test_to_tensor_of_arrays(gray: np.ndarray, kind: str) -> None:
 BAD_PICS = [
     ("int16 array", np.zeros((2, 2), np.int16), UsageTypeError, r"^pic must hold uint8 or float pixels, got an array of shape \(2, 2\) and dtype int16; convert it with pic.astype\(np.uint8\)"),
     ("string array", np.array([["a"]]), UsageTypeError, r"^pic must hold uint8 or float pixels, got an array of shape \(1, 1\) and dtype <U1;"),
-    ("int32 PIL", Image.new("I", (2, 2)), UsageTypeError, r"^pic must hold uint8 or float pixels, got a PIL image of shape \(2, 2\) and dtype int32; convert a PIL image with img.convert"),
+    ("int32 PIL", Image.new("I", (2, 2)), UsageTypeError, r"^pic must hold uint8 or float pixels, got a PIL image of mode I of shape \(2, 2\) and dtype int32; convert it with img.convert\('F'\), which keeps the values"),
     ("float tensor", torch.zeros(28, 28), UsageTypeError, r"^pic must hold uint8 pixels, got a tensor of shape \(28, 28\) and dtype torch.float32; a float tensor \(C, H, W\) needs no ToTensor"),
     ("float batch", np.zeros((2, 2, 2, 1), np.float32), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(2, 2, 2, 1\); pass one image"),
     ("float channels first", np.zeros((1, 28, 28), np.float32), UsageError, r"got a float array of shape \(1, 28, 28\); it already is channels-first \(C, H, W\): convert it with torch.from_numpy\(pic\), not ToTensor"),
@@ -68,6 +69,37 @@ BAD_PICS = [
 def test_to_tensor_rejects(pic: Any, error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         ToTensor()(pic)
+
+
+SIXTEEN_BIT = np.array([[0, 1000], [30000, 65535]], dtype=np.uint16)
+
+
+@pytest.mark.parametrize(
+    ("img", "mode"),
+    [(Image.fromarray(SIXTEEN_BIT), "I;16"), (Image.fromarray(SIXTEEN_BIT.astype(np.int32)), "I")],
+    ids=["I;16", "I"],
+)
+def test_to_tensor_refuses_16_and_32_bit_images_with_a_fix_that_keeps_their_values(
+    img: Any, mode: str
+) -> None:
+    assert img.mode == mode
+    with pytest.raises(
+        UsageTypeError, match=rf"of mode {re.escape(mode)} .*img\.convert\('F'\)"
+    ) as info:
+        ToTensor()(img)
+    assert "ToTensor()(img.convert('F')) / 65535" in str(info.value)
+    fixed = ToTensor()(img.convert("F")) / 65535  # the fix the message gives
+    expected = torch.from_numpy(SIXTEEN_BIT.astype(np.float32) / 65535)[None]  # by hand
+    assert torch.equal(fixed, expected) and fixed.unique().numel() == 4  # all four kept apart
+
+
+def test_to_tensor_refuses_a_one_bit_image_with_a_fix_that_keeps_it_two_valued() -> None:
+    img = Image.fromarray(np.array([[True, False], [False, True]]))
+    with pytest.raises(
+        UsageTypeError, match=r"of mode 1 .*img\.convert\('L'\), which makes its pixels 0 and 255"
+    ):
+        ToTensor()(img)
+    assert ToTensor()(img.convert("L")).flatten().tolist() == [1.0, 0.0, 0.0, 1.0]
 
 
 def torchvision_to_tensor(pic: np.ndarray) -> torch.Tensor:
@@ -122,6 +154,48 @@ def test_resize_takes_torchvisions_antialias(antialias: bool | None, size: tuple
         plain = F.interpolate(x[None], size=size, mode="bilinear", antialias=False)[0]
         smooth = F.interpolate(x[None], size=size, mode="bilinear", antialias=True)[0]
         assert not torch.allclose(plain, smooth)
+
+
+@pytest.mark.parametrize("antialias", [True, False])
+@pytest.mark.parametrize("size", [(14, 9), (64, 64)], ids=["down", "up"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_resize_half_precision_resamples_in_float32_and_casts_back(
+    dtype: torch.dtype, size: tuple[int, int], antialias: bool
+) -> None:
+    """torchvision casts what is not float32/float64 to float32, interpolates, and casts back."""
+    x = torch.rand(2, 28, 28, generator=torch.Generator().manual_seed(5)).to(dtype)
+    expected = F.interpolate(
+        x[None].float(), size=size, mode="bilinear", antialias=antialias, align_corners=False
+    )[0].to(dtype)
+    out = Resize(size, antialias=antialias)(x)
+    assert out.dtype == dtype and torch.equal(out, expected)
+
+
+def test_resize_takes_a_2d_tensor_as_one_plane() -> None:
+    """torchvision's tensors are [..., H, W]: (H, W) is one channel, and comes back (h, w)."""
+    x = torch.rand(28, 20, generator=torch.Generator().manual_seed(6))
+    # the shorter side (20) becomes 14, the longer int(14 * 28 / 20) = 19
+    expected = F.interpolate(x[None, None], size=(19, 14), mode="bilinear", antialias=True)[0, 0]
+    assert torch.equal(Resize(14)(x), expected)
+    pixels = torch.randint(
+        0, 256, (28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(7)
+    )
+    resized = F.interpolate(
+        pixels[None, None].float(), size=(64, 64), mode="bilinear", antialias=True
+    )
+    out = Resize(64)(pixels)
+    assert out.dtype == torch.uint8 and torch.equal(
+        out, resized[0, 0].round().clamp(0, 255).to(torch.uint8)
+    )
+    # the book's Compose([Resize(n), ToTensor()]) on what FashionMNIST hands it without Pillow
+    book = Compose([Resize(64), ToTensor()])(pixels)
+    assert torch.equal(book, resized[0].round().clamp(0, 255) / 255)
+
+
+def test_resize_folds_every_leading_dimension() -> None:
+    x = torch.rand(2, 3, 1, 10, 12, generator=torch.Generator().manual_seed(8))
+    expected = F.interpolate(x.reshape(6, 1, 10, 12), size=(5, 6), mode="bilinear", antialias=True)
+    assert torch.equal(Resize(5)(x), expected.reshape(2, 3, 1, 5, 6))
 
 
 def test_resize_without_antialias_keeps_integer_pixels_rounded() -> None:
@@ -259,7 +333,7 @@ BAD_ARGS = [
     ("resize bool", lambda: Resize(True), UsageTypeError, r"size must be a positive int or a pair \(h, w\), got True"),
     ("resize antialias string", lambda: Resize(64, antialias="yes"), UsageTypeError, r"^antialias must be True, False or None, got 'yes'; pass e.g. Resize\(64, antialias=True\)"),  # type: ignore[arg-type]
     ("resize antialias int", lambda: Resize(64, antialias=1), UsageTypeError, r"^antialias must be True, False or None, got 1;"),  # type: ignore[arg-type]
-    ("resize 2-d tensor", lambda: Resize(4)(torch.zeros(3, 3)), UsageTypeError, r"img must be a PIL image or a tensor \(C, H, W\)"),
+    ("resize 1-d tensor", lambda: Resize(4)(torch.zeros(3)), UsageTypeError, r"img must be a PIL image or a tensor \[\.\.\., H, W\] such as \(H, W\), \(C, H, W\) or \(B, C, H, W\), got a tensor of shape \(3,\)"),
     ("compose not a list", lambda: Compose(ToTensor()), UsageTypeError, r"transforms must be a list"),  # type: ignore[arg-type]
     ("compose not callable", lambda: Compose([ToTensor(), 3]), UsageTypeError, r"transforms\[1\] must be callable, got 3"),  # type: ignore[list-item]
 ]  # fmt: skip

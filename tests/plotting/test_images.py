@@ -291,3 +291,100 @@ def test_plot_predictions_is_one_row_of_one_and_a_half_inch_cells() -> None:
     axes = plot_predictions(torch.rand(4, 3, 3), [0, 1, 2, 3], [0, 1, 2, 0])
     assert tuple(axes[0].figure.get_size_inches()) == (6.0, 1.5)  # the book's scale=1.5
     assert all(ax.get_subplotspec().get_geometry()[:2] == (1, 4) for ax in axes)
+
+
+# ---------------------------------------------------------------- flattened batches, huge grids
+
+
+def test_a_flattened_batch_is_told_to_reshape_and_the_fix_draws_its_images() -> None:
+    batch = torch.rand(3, 4, 4, generator=torch.Generator().manual_seed(1))
+    flat = batch.reshape(3, 16)  # what a model takes as input
+    with pytest.raises(
+        UsageError,
+        match=r"^imgs must be a batch of images \(N, H, W\) or \(N, C, H, W\), got shape \(3, 16\); "
+        r"if it holds 3 flattened images of 4×4 pixels \(a model's input\), pass "
+        r"imgs\.reshape\(-1, 4, 4\); if it is one image of 3×16 pixels, pass imgs\[None\]$",
+    ):
+        show_images(flat, 1, 3)
+    axes = show_images(flat.reshape(-1, 4, 4), 1, 3)  # the fix: each cell is one original image
+    for ax, img in zip(axes, batch, strict=True):
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), img.numpy())
+
+
+def test_a_2d_image_that_cannot_be_flattened_squares_is_told_to_add_the_batch_axis() -> None:
+    with pytest.raises(
+        UsageError, match=r"got shape \(4, 5\); for one image of 4×5 pixels pass imgs\[None\]$"
+    ):
+        show_images(torch.rand(4, 5), 1, 1)
+
+
+def test_plot_predictions_names_its_own_parameter() -> None:
+    with pytest.raises(
+        UsageError, match=r"^images must be a batch .*pass images\.reshape\(-1, 4, 4\)"
+    ):
+        plot_predictions(torch.rand(2, 16), [0, 1], [0, 1])
+    with pytest.raises(UsageError, match=r"^images\[0\] must be an image"):
+        plot_predictions([torch.rand(2, 2, 4, 4)], [0], [0])
+
+
+def test_a_grid_of_the_image_size_is_refused_with_a_grid_that_fits() -> None:
+    """The learner's mix-up: the images' 28×28 passed as the grid's shape (784 cells, ~13 s)."""
+    images = torch.rand(18, 28, 28)
+    with pytest.raises(
+        UsageError,
+        match=r"^num_rows and num_cols must make a grid of at most 400 cells \(4 × "
+        r"linearnets\.plotting\.images\.MAX_SHOW\), got num_rows=28, num_cols=28 \(they shape the "
+        r"grid, not each image: the images are 28×28 already\): 784 cells for 18 images; pass a "
+        r"grid that fits them, e.g\. num_rows=2, num_cols=9$",
+    ):
+        show_images(images, 28, 28)
+    assert len(show_images(images, 2, 9)) == 18  # the fix, which is the book's grid
+
+
+def test_the_cell_bound_itself_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    from linearnets.plotting import images as images_module
+
+    assert images_module.MAX_CELLS == 4 * images_module.MAX_SHOW == 400
+    monkeypatch.setattr(images_module, "MAX_CELLS", 6)  # 400 axes take seconds to draw
+    assert len(show_images(torch.rand(6, 2, 2), 2, 3)) == 6
+    with pytest.raises(UsageError, match=r"got num_rows=1, num_cols=7: 7 cells for 6 images"):
+        show_images(torch.rand(6, 2, 2), 1, 7)
+
+
+def test_a_figure_too_large_to_render_is_refused_with_the_largest_scale_that_fits() -> None:
+    import matplotlib
+
+    images = torch.rand(18, 4, 4)
+    with matplotlib.rc_context({"figure.dpi": 100, "savefig.dpi": "figure"}):
+        # by hand: 2 × 9 cells of s inches at 100 dpi hold 18 × (100 s)² pixels <= 10**8 when
+        # s <= sqrt(10**8 / 18) / 100 = 23.57..., and 9 × 100 s <= 65535 when s <= 72.8
+        with pytest.raises(
+            UsageError,
+            match=r"^num_rows, num_cols and scale must keep the figure within 65,535 pixels a side "
+            r"and 100,000,000 in all, got num_rows=2, num_cols=9, scale=1000: a 9000×2000-inch "
+            r"figure of 900,000×200,000 pixels at 100 dpi; lower scale to 23\.57 or less",
+        ):
+            show_images(images, 2, 9, scale=1000)
+        assert len(show_images(images, 2, 9, scale=23.57)) == 18  # not rendered: cheap
+        with pytest.raises(UsageError, match=r"scale=23\.58"):
+            show_images(images, 2, 9, scale=23.58)
+        # one row past Agg's 2**16 pixels a side (70,000), though under 10**8 in all (49 million):
+        # 100 × 100 s <= 65535 when s <= 6.5535
+        with pytest.raises(
+            UsageError,
+            match=r"num_cols=100, scale=7: .* of 70,000×700 pixels .*; lower scale to 6\.55 or",
+        ):
+            show_images(images, 1, 100, scale=7)
+        assert len(show_images(images, 2, 9)) == 18  # the book's scale=1.5
+
+
+def test_out_in_the_home_folder_is_written_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    show_images(torch.rand(1, 4, 4), 1, 1, out="~/grid.png")
+    plot_predictions(torch.rand(1, 4, 4), [0], [0], out="~/pred.png")
+    assert sorted(p.name for p in (tmp_path / "home").iterdir()) == ["grid.png", "pred.png"]
+    assert list((tmp_path / "work").iterdir()) == []  # no folder literally named "~"

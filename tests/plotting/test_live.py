@@ -389,3 +389,17 @@ def test_a_bad_mplbackend_gives_api_users_no_command_line_option() -> None:
         "UsageError: MPLBACKEND must name a matplotlib backend, got 'nonsense'; unset it or set "
         "MPLBACKEND=Agg to draw into files"
     ), done.stderr
+
+
+def test_live_curves_in_the_home_folder_are_written_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``out_dir="~/curves"`` once made a folder literally named "~" in the working folder."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    curves = LiveCurves(num_epochs=2, out_dir="~/curves", mode="file")
+    curves.update(1, {"train loss": 0.5})
+    curves.close()
+    assert (tmp_path / "home" / "curves" / "curves.png").is_file()
+    assert list((tmp_path / "work").iterdir()) == []

@@ -320,3 +320,37 @@ def test_an_upper_case_suffix_still_saves_without_a_date(
     data = path.read_bytes()
     assert data.startswith(b"<?xml" if suffix == ".SVG" else b"%PDF")
     assert date_key not in data
+
+
+def test_check_out_path_expands_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root= and the configs' out= do: "~/grid.png" is in the home folder, not in a folder "~"."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    expected = Path(os.path.expanduser("~/figs/grid.png"))  # the oracle: Python's expansion
+    assert expected == tmp_path / "home" / "figs" / "grid.png"
+    assert _mpl.check_out_path("out", "~/figs/grid.png") == expected
+    assert _mpl.check_out_path("out", Path("~/figs/grid.png")) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "out", "suggestion"),
+    [
+        ("out", ".png", "out='figure.png'"),
+        ("out", "figs/.svg", "out='figs/figure.svg'"),
+        ("--out", ".PDF", "--out figure.PDF"),
+    ],
+)
+def test_a_name_that_is_only_an_extension_is_told_it_lacks_a_file_name(
+    name: str, out: str, suggestion: str
+) -> None:
+    with pytest.raises(
+        UsageError,
+        match=rf"^{re.escape(name)} must name a file, got {re.escape(repr(out))}, which has only "
+        rf"an extension \({re.escape(Path(out).name)}\) and no file name; pass e\.g\. "
+        rf"{re.escape(suggestion)}$",
+    ):
+        _mpl.check_out_path(name, out)
+    fixed = suggestion.split("=", 1)[-1].strip("'").removeprefix("--out ")
+    assert _mpl.check_out_path(name, fixed) == Path(fixed)  # the suggestion is accepted

@@ -8,6 +8,7 @@ reads (``linearnets.torchvision.datasets`` exports it under torchvision's name).
 from __future__ import annotations
 
 import operator
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -16,12 +17,13 @@ from typing import Any, ClassVar
 import torch
 from torch.utils.data import Dataset
 
+from linearnets.data.download import DEFAULT_MIRRORS
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.labels import CLASSES
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.validation import check_bool
 
-__all__ = ["FashionMNIST"]
+__all__ = ["FashionMNIST", "StandardTransform"]
 
 
 class FashionMNIST(Dataset[tuple[Any, Any]]):
@@ -31,21 +33,40 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
     [0, 1], exactly what torchvision's ``ToTensor()`` gives; with a transform, the transform receives a
     PIL image (when Pillow is installed, as in torchvision) or else the uint8 tensor (28, 28).
 
+    Its attributes are torchvision's: ``root`` (the one passed, as a str), ``raw_folder`` (the folder
+    holding the files read), ``processed_folder``, ``train``, ``transform``, ``target_transform``,
+    ``transforms``, ``data``, ``targets``, ``classes``, ``class_to_idx``, ``resources``, ``mirrors``,
+    ``training_file``, ``test_file`` and ``extra_repr()``.
+
     Args:
-        root: folder holding the files (``None``: search the usual places).
+        root: folder holding the files, directly or in ``FashionMNIST/raw`` (``None``: search the
+            usual places).
         train: the 60000-image training split, else the 10000-image test split.
         transform: applied to each image.
         target_transform: applied to each label.
-        download: make sure the files can be read: those in ``root`` are verified (and fetched again
-            if corrupt); if ``root`` lacks them, a verified copy elsewhere on this machine (the Debian
-            package, ``$LINEARNETS_DATA``, ...) is read instead, offline; only without one are they
-            downloaded into ``root/FashionMNIST/raw``. So the book's
+        download: True or False; True makes sure the files can be read: those in ``root`` are
+            verified (and fetched again if corrupt); if ``root`` lacks them, a verified copy
+            elsewhere on this machine (the Debian package, ``$LINEARNETS_DATA``, ...) is read
+            instead, offline; only without one are they downloaded into ``root/FashionMNIST/raw``.
+            So the book's
             ``FashionMNIST(root="../data", train=True, transform=trans, download=True)`` works offline.
 
     See D2L §3.5.1.
     """
 
     classes: ClassVar[list[str]] = list(CLASSES)
+    # torchvision's class attributes, for code that reads them: its upstream .gz files with their MD5s
+    # (linearnets verifies the decompressed files against FASHION_MNIST_FILES instead: Debian's .gz
+    # differ), the mirrors download=True tries, and the legacy cache files it never writes
+    resources: ClassVar[list[tuple[str, str]]] = [
+        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+    ]
+    mirrors: ClassVar[list[str]] = list(DEFAULT_MIRRORS)
+    training_file: ClassVar[str] = "training.pt"
+    test_file: ClassVar[str] = "test.pt"
 
     def __init__(
         self,
@@ -55,28 +76,38 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         target_transform: Callable[[Any], Any] | None = None,
         download: bool = False,
     ) -> None:
-        if download:
-            if root is None:
-                raise UsageError(
-                    "root must be given with download=True: the folder to download into"
-                )
-            root = _readable(root)
-        elif root is not None:
-            _check_holds_files(root)
+        # every argument checked before anything is downloaded
         train = check_bool("train", train)
+        download = check_bool("download", download)  # download="False" is truthy
         for name, fn in (("transform", transform), ("target_transform", target_transform)):
             if fn is not None and not callable(fn):  # else the first ds[i] fails far from here
                 raise UsageTypeError(
                     f"{name} must be callable (a function or a transform) or None, got "
                     f"{fn!r:.40}; pass e.g. {name}=ToTensor() or Compose([...])"
                 )
+        read_from: str | Path | None = root
+        if download:
+            if root is None:
+                raise UsageError(
+                    "root must be given with download=True: the folder to download into"
+                )
+            read_from = _readable(root)
+        elif root is not None:
+            _check_holds_files(root)
         from linearnets.data.fashion_mnist import read_fashion_mnist  # it re-exports this class
 
-        arrays = read_fashion_mnist(root)
-        self.root = str(arrays.found.directory)
+        arrays = read_fashion_mnist(read_from)
+        if root is None:  # searched: the place the files were found in
+            self.root = str(arrays.found.directory)
+        else:  # torchvision's: the root passed (as a str, ~ expanded), wherever the files were
+            self.root = os.path.expanduser(os.fspath(root))
+        self._raw_folder = str(arrays.found.folder)
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
+        self.transforms: StandardTransform | None = None
+        if transform is not None or target_transform is not None:
+            self.transforms = StandardTransform(transform, target_transform)
         # its own copies, as torchvision's datasets have: the arrays read are shared by every later
         # read in this process, so editing ds.data in place must not change the next dataset's
         split = "train" if train else "test"
@@ -89,9 +120,20 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
 
     @property
     def raw_folder(self) -> str:
-        """The folder holding the four IDX files: ``root`` here (torchvision's is
-        ``root/FashionMNIST/raw``, which is where ``download=True`` puts them)."""
-        return self.root
+        """The folder holding the four IDX files read, as torchvision's: ``root/FashionMNIST/raw``
+        in its layout (where ``download=True`` puts them), ``root`` itself in the flat one, or this
+        machine's copy that ``download=True`` read when ``root`` lacked them."""
+        return self._raw_folder
+
+    @property
+    def processed_folder(self) -> str:
+        """torchvision's ``root/FashionMNIST/processed``, where it looks for legacy ``.pt`` caches
+        (linearnets neither reads nor writes it)."""
+        return os.path.join(self.root, type(self).__name__, "processed")
+
+    def extra_repr(self) -> str:
+        """Return the split line of the summary, as torchvision's ``extra_repr``."""
+        return f"Split: {'Train' if self.train else 'Test'}"
 
     # torchvision's old names, which it still answers with a warning
     @property
@@ -120,7 +162,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
             f"Dataset {type(self).__name__}",
             f"    Number of datapoints: {len(self)}",
             f"    Root location: {self.root}",
-            f"    Split: {'Train' if self.train else 'Test'}",
+            *(f"    {line}" for line in self.extra_repr().splitlines()),
         ]
         for name, fn in (
             ("Transform", self.transform),
@@ -210,3 +252,41 @@ def _to_pil(image: torch.Tensor) -> Any:
     except ImportError:
         return image
     return Image.fromarray(image.numpy(), mode="L")
+
+
+class StandardTransform:
+    """Apply ``transform`` to an image and ``target_transform`` to its label, as torchvision's does.
+
+    ``FashionMNIST(...).transforms`` is one of these when either is given (else ``None``).
+
+    Args:
+        transform: applied to the image (``None``: kept as it is).
+        target_transform: applied to the label (``None``: kept as it is).
+    """
+
+    def __init__(
+        self,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.transform = transform
+        self.target_transform = target_transform
+
+    def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
+        """Return ``(transform(input), target_transform(target))``, each only where it is given."""
+        if self.transform is not None:
+            input = self.transform(input)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return input, target
+
+    def __repr__(self) -> str:
+        lines = [type(self).__name__]
+        for head, fn in (
+            ("Transform: ", self.transform),
+            ("Target transform: ", self.target_transform),
+        ):
+            if fn is not None:
+                first, *rest = repr(fn).splitlines() or [""]
+                lines += [head + first, *(" " * len(head) + line for line in rest)]
+        return "\n".join(lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +142,7 @@ def _check_splits(arrays: FashionMNISTArrays) -> None:
 
 def load_data_fashion_mnist(
     batch_size: int,
-    resize: int | None = None,
+    resize: int | Sequence[int] | None = None,
     *,
     root: str | Path | None = None,
     num_workers: int = 0,
@@ -150,9 +151,11 @@ def load_data_fashion_mnist(
 ) -> tuple[ArrayLoader, ArrayLoader]:
     """Return ``(train_iter, test_iter)`` over Fashion-MNIST: train shuffled each epoch, test in order.
 
-    Batches are ``X`` float32 (B, 1, 28, 28) in [0, 1] (or (B, 1, resize, resize)) and ``y`` int64 (B,),
-    sliced from the whole set held in memory (on ``device`` when given) and converted per batch.
-    ``num_workers`` is accepted for the book's signature; slicing needs no worker processes.
+    Batches are ``X`` float32 (B, 1, 28, 28) in [0, 1] and ``y`` int64 (B,), sliced from the whole
+    set held in memory (on ``device`` when given) and converted per batch. ``resize`` is what the
+    book hands ``transforms.Resize``: an int n (or ``[n]``) gives (B, 1, n, n), a pair (h, w) gives
+    (B, 1, h, w). ``num_workers`` is accepted for the book's signature; slicing needs no worker
+    processes.
 
     See D2L §3.5.3.
     """

@@ -64,6 +64,12 @@ class Found:
     source: str
     paths: dict[str, Path]
 
+    @property
+    def folder(self) -> Path:
+        """The folder that holds the files: ``directory`` itself or its ``FashionMNIST/raw``."""
+        # one layout holds all four (see _files_in), so any file's parent names it
+        return next(iter(self.paths.values())).parent
+
 
 def _layouts(directory: Path) -> tuple[Path, Path]:
     return directory, directory / "FashionMNIST" / "raw"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from numbers import Integral
 from typing import Any
@@ -26,9 +27,11 @@ def get_fashion_mnist_labels(
     """Return the book's text label of each class index; ``lang="zh"`` gives the Chinese edition's.
 
     Args:
-        labels: class indices in [0, 10): a tensor or NumPy array (any shape, read in order), a
-            sequence of ints (or of one-value tensors/arrays, as ``list(y)`` gives), or one int (a
-            list of one name comes back). Whole-number floats count, as ``int(i)`` reads them.
+        labels: class indices in [0, 10): a tensor or NumPy array (N,) or (N, 1) (one value per
+            row, as the book's ``int(i)`` reads each), a sequence of ints (or of one-value
+            tensors/arrays, as ``list(y)`` gives), or one int (a list of one name comes back).
+            Whole-number floats count, as ``int(i)`` reads them. Rows of several values (one-hot
+            labels, scores) are refused: pass ``labels.argmax(dim=1)``.
         lang: "en" for the English edition's labels, "zh" for the Chinese edition's.
 
     Returns:
@@ -40,6 +43,7 @@ def get_fashion_mnist_labels(
     if names is None:
         raise UsageError(f"lang must be 'en' or 'zh', got {lang!r}")
     if isinstance(labels, torch.Tensor | np.ndarray):
+        _check_one_per_row(labels)
         values = labels.reshape(-1).tolist()
     elif isinstance(labels, Integral | float) and not isinstance(labels, bool):
         values = [labels]  # one label, as a 0-d tensor gives: a list of one name
@@ -67,6 +71,26 @@ def get_fashion_mnist_labels(
     return out
 
 
+def _check_one_per_row(labels: torch.Tensor | np.ndarray) -> None:
+    """Refuse a tensor or array whose rows hold several values (one-hot labels, scores), which the
+    book's ``int(i)`` refuses too, rather than reading every value as a label."""
+    shape = tuple(labels.shape)
+    if len(shape) < 2 or math.prod(shape[1:]) == 1:
+        return
+    kind, dim = ("tensor", "dim=1") if isinstance(labels, torch.Tensor) else ("array", "axis=1")
+    if len(shape) == 2:
+        fix = (
+            f"pass labels.argmax({dim}) for one-hot labels or class scores (each row's class), or "
+            "labels.reshape(-1) if every value is a label"
+        )
+    else:
+        fix = "pass one class index per image, e.g. the argmax over the class dimension"
+    raise UsageError(
+        f"labels must be class indices (N,) or (N, 1), one per row, got a {kind} of shape {shape}, "
+        f"whose rows hold {math.prod(shape[1:])} values; {fix}"
+    )
+
+
 def _one_value(i: int, value: Any) -> Any:
     """Return the number a one-value tensor or NumPy array/scalar holds, as ``int(i)`` reads it."""
     if isinstance(value, torch.Tensor):
@@ -77,7 +101,12 @@ def _one_value(i: int, value: Any) -> Any:
         return value
     if count == 1:
         return value.item()  # a Python int, float or bool, then checked like any other label
+    if isinstance(value, torch.Tensor):
+        cat, stack, dim = "torch.cat", "torch.stack", "dim=1"
+    else:
+        cat, stack, dim = "np.concatenate", "np.stack", "axis=1"
     raise UsageError(
         f"labels[{i}] must be one class index, got a {type(value).__name__} of shape "
-        f"{tuple(value.shape)}; pass one index per label, e.g. y.reshape(-1) or torch.cat(ys)"
+        f"{tuple(value.shape)}; pass one index per label, e.g. {cat}(ys) for a list of label "
+        f"batches, or {stack}(rows).argmax({dim}) for one-hot or score rows"
     )

@@ -9,15 +9,16 @@ its identically seeded generator and takes its share of each global batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from linearnets.config_checks import MAX_BATCH_BYTES
 from linearnets.device import resolve_device
-from linearnets.errors import UsageError
-from linearnets.validation import check_bool, check_generator, check_positive_int
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import check_bool, check_generator, check_positive_int, describe
 
 __all__ = ["ArrayLoader"]
 
@@ -40,17 +41,42 @@ def _num_classes(labels: torch.Tensor, num_classes: int | None) -> int | None:
     return num_classes
 
 
-def _check_batch_bytes(images: torch.Tensor, batch_size: int, resize: int | None) -> None:
+def _resize_size(resize: Any) -> tuple[int, int] | None:
+    """Return the (h, w) images are resampled to: ``None`` keeps them; an int n (or ``[n]``) is
+    (n, n), a pair (h, w) itself, as ``transforms.Resize`` reads them on square images."""
+    if resize is None:
+        return None
+    fix = (
+        "pass resize=None to keep the images' own size (28×28 for Fashion-MNIST), or a size such "
+        "as resize=64 or resize=(64, 32)"
+    )
+    if isinstance(resize, Sequence) and not isinstance(resize, str | bytes):
+        rule = "a positive integer or a pair (h, w) of them"
+        if len(resize) not in (1, 2):
+            raise UsageTypeError(f"resize must be {rule}, got {describe(resize)}; {fix}")
+        try:
+            sides = tuple(check_positive_int("resize", side) for side in resize)
+        except UsageError as exc:  # UsageTypeError for a float side: the same kind, the whole value
+            raise type(exc)(f"resize must be {rule}, got {describe(resize)}; {fix}") from None
+        return (sides[0], sides[-1])  # [n] is a square, as for an int
+    side = check_positive_int("resize", resize, fix=fix)  # the book's `if resize:` takes 0 as None
+    return (side, side)
+
+
+def _check_batch_bytes(
+    images: torch.Tensor, batch_size: int, resize: Any, size: tuple[int, int] | None
+) -> None:
     """Refuse a loader whose largest float32 batch of uint8 ``images`` would pass 2 GiB.
 
     The largest batch holds min(batch_size, N) images, converted to float32 at their own size and
-    then, with ``resize``, resized: both must fit in :data:`~linearnets.config_checks.MAX_BATCH_BYTES`.
+    then resized to ``size`` (what ``resize`` means): both must fit in
+    :data:`~linearnets.config_checks.MAX_BATCH_BYTES`.
     """
     n, image = images.shape[0], tuple(images.shape[1:])
     rows = min(batch_size, n)
     sizes = [(math.prod(image), "×".join(map(str, image)), False)]
-    if resize is not None:
-        sizes.append((resize * resize, f"{resize}×{resize}", True))
+    if size is not None:
+        sizes.append((size[0] * size[1], f"{size[0]}×{size[1]}", True))
     for pixels, shape, resized in sizes:
         nbytes = rows * pixels * 4
         if nbytes <= MAX_BATCH_BYTES:
@@ -60,11 +86,11 @@ def _check_batch_bytes(images: torch.Tensor, batch_size: int, resize: int | None
         if rows < batch_size:
             given += f" (capped at the {n:,} images there are)"
         if resized:
-            names, given = "batch_size and resize", f"{given} and resize={resize}"
+            names, given = "batch_size and resize", f"{given} and resize={resize!r}"
         # the largest side whose batch of `rows` images fits: every value suggested is accepted
         side = math.isqrt(MAX_BATCH_BYTES // (4 * rows))
         if resized and most:
-            fix = f"lower batch_size to {most} or less at resize={resize}, or lower resize"
+            fix = f"lower batch_size to {most} or less at resize={resize!r}, or lower resize"
             fix += f" to {side} or less" if side else ""
         elif resized:
             fix = f"lower resize to {side} or less" if side else "lower batch_size and resize"
@@ -79,8 +105,11 @@ def _check_batch_bytes(images: torch.Tensor, batch_size: int, resize: int | None
         )
 
 
-def _check_tensors(features: torch.Tensor, labels: torch.Tensor, resize: int | None) -> None:
-    """Refuse features (N, ...) and labels (N,) :class:`ArrayLoader` cannot batch, or a bad ``resize``."""
+def _check_tensors(
+    features: torch.Tensor, labels: torch.Tensor, size: tuple[int, int] | None
+) -> None:
+    """Refuse features (N, ...) and labels (N,) :class:`ArrayLoader` cannot batch, or resizing
+    (to ``size``) what is not uint8 images."""
     if not isinstance(features, torch.Tensor) or not isinstance(labels, torch.Tensor):
         raise UsageError(
             "features and labels must be torch tensors; convert them with torch.as_tensor"
@@ -102,18 +131,8 @@ def _check_tensors(features: torch.Tensor, labels: torch.Tensor, resize: int | N
         )
     if not labels.is_floating_point() and labels.ndim != 1:
         raise UsageError(f"labels must be 1-d class indices (N,), got shape {tuple(labels.shape)}")
-    if resize is not None:
-        # the book's `if resize:` takes 0 for "no resize"; here that is None
-        check_positive_int(
-            "resize",
-            resize,
-            fix="pass resize=None to keep the images' own size (28×28 for Fashion-MNIST), or a "
-            "size such as resize=64",
-        )
-        if features.dtype != torch.uint8 or features.ndim != 3:
-            raise UsageError(
-                f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}"
-            )
+    if size is not None and (features.dtype != torch.uint8 or features.ndim != 3):
+        raise UsageError(f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}")
 
 
 class ArrayLoader:
@@ -127,8 +146,9 @@ class ArrayLoader:
             about B / world_size rows of each batch.
         shuffle: draw a new permutation from ``generator`` at the start of each epoch.
         generator: source of the permutations (``None``: torch's global generator).
-        resize: resample images to (resize, resize), a whole batch at once (antialiased bilinear, as
-            torchvision's ``Resize`` does on tensors).
+        resize: resample images to (resize, resize) for an int (or ``[resize]``), to (h, w) for a
+            pair, a whole batch at once (antialiased bilinear, as torchvision's ``Resize`` does on
+            tensors).
         device: where the data lives; moved there once, so no copy per batch.
         rank, world_size: this process's share: rank r takes rows r, r + world_size, ... of each batch.
         num_classes: the number of classes (default: the largest label + 1); ``None`` for float
@@ -150,7 +170,7 @@ class ArrayLoader:
         *,
         shuffle: bool,
         generator: torch.Generator | None = None,
-        resize: int | None = None,
+        resize: int | Sequence[int] | None = None,
         device: str | torch.device | None = None,
         rank: int = 0,
         world_size: int = 1,
@@ -160,11 +180,13 @@ class ArrayLoader:
         self.world_size = check_positive_int("world_size", world_size)
         if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < world_size:
             raise UsageError(f"rank must be in [0, {world_size}), got {rank!r}")
-        _check_tensors(features, labels, resize)
+        size = _resize_size(resize)
+        _check_tensors(features, labels, size)
         if features.dtype == torch.uint8:  # yielded as float32: 4 bytes per pixel
-            _check_batch_bytes(features, self.batch_size, resize)
+            _check_batch_bytes(features, self.batch_size, resize, size)
         self.num_classes = _num_classes(labels, num_classes)
-        self.resize = resize
+        self.resize = resize  # as given
+        self.resize_to = size  # the (h, w) it means, or None
         self.device = resolve_device(device) if device is not None else features.device
         check_generator("generator", generator)
         self.features = features.to(self.device).contiguous()
@@ -180,8 +202,7 @@ class ArrayLoader:
     def feature_shape(self) -> tuple[int, ...]:
         """Shape of one yielded example, e.g. (1, 28, 28)."""
         if self.features.dtype == torch.uint8:
-            side = self.features.shape[1:]
-            return (1, self.resize, self.resize) if self.resize else (1, *side)
+            return (1, *(self.resize_to or self.features.shape[1:]))
         return tuple(self.features.shape[1:])
 
     def __len__(self) -> int:
@@ -198,12 +219,12 @@ class ArrayLoader:
         X = (
             X.to(torch.float32).div_(255).view(X.shape[0], 1, *self.features.shape[1:])
         )  # (B, 1, H, W)
-        if self.resize is not None and not X.shape[0]:  # an empty shard: the shape it would have
-            return X.new_empty((0, 1, self.resize, self.resize))
-        if self.resize is not None:
+        if self.resize_to is not None and not X.shape[0]:  # an empty shard: the shape it would have
+            return X.new_empty((0, 1, *self.resize_to))
+        if self.resize_to is not None:
             X = F.interpolate(
                 X,
-                size=(self.resize, self.resize),
+                size=self.resize_to,
                 mode="bilinear",
                 antialias=True,
                 align_corners=False,

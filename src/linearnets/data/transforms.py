@@ -28,7 +28,9 @@ class ToTensor:
     """Turn a PIL image, NumPy array or uint8 tensor (H, W) or (H, W, C) into a tensor (C, H, W).
 
     uint8 pixels become float32 in [0, 1] (divided by 255); float pixels (a float array or a mode "F"
-    PIL image) keep their values and dtype, as torchvision keeps them. Arrays and tensors must be
+    PIL image) keep their values and dtype, as torchvision keeps them. 16- and 32-bit PIL images
+    (modes I;16, I) are refused with a conversion that keeps their values (torchvision returns them
+    unscaled as int16, wrapping values over 32767, or int32). Arrays and tensors must be
     channels last, so that no (C, H, W) input is silently transposed: a 3-d one is read as (H, W, C)
     only when C is a channel count (1, 2, 3 or 4: L, LA, RGB, RGBA), and a tensor (torch's layout is
     (C, H, W)) only when H and W are also > 4. A tensor such as ``ds.data[:1]`` (1, 28, 28) is
@@ -44,7 +46,8 @@ class ToTensor:
         if isinstance(pic, torch.Tensor):
             array, kind = pic.detach().cpu(), "tensor"
         elif hasattr(pic, "getbands"):  # a PIL image, without importing PIL
-            array, kind = _from_numpy(np.array(pic), "PIL image"), "PIL image"
+            array = _from_numpy(np.array(pic), "PIL image", mode=str(getattr(pic, "mode", "")))
+            kind = "PIL image"
         elif isinstance(pic, np.ndarray):
             array, kind = _from_numpy(np.ascontiguousarray(pic), "array"), "array"
         else:
@@ -77,23 +80,35 @@ class ToTensor:
 _PIXEL_DTYPES = (np.uint8, np.float16, np.float32, np.float64)  # those ToTensor converts
 
 
-def _from_numpy(array: np.ndarray, kind: str) -> torch.Tensor:
+def _from_numpy(array: np.ndarray, kind: str, *, mode: str = "") -> torch.Tensor:
     """Return ``array`` as a tensor sharing its memory, or refuse a dtype ToTensor does not convert."""
     if array.dtype not in _PIXEL_DTYPES:  # also those torch cannot hold: strings, objects, ...
-        raise UsageTypeError(_dtype_refusal(kind, array.shape, str(array.dtype)))
+        raise UsageTypeError(_dtype_refusal(kind, array.shape, str(array.dtype), mode=mode))
     return torch.from_numpy(array)
 
 
-def _dtype_refusal(kind: str, shape: tuple[int, ...], dtype: str) -> str:
-    """Return the message refusing a ``kind`` of pixels of ``dtype``, with the conversion to use."""
+def _dtype_refusal(kind: str, shape: tuple[int, ...], dtype: str, *, mode: str = "") -> str:
+    """Return the message refusing a ``kind`` of pixels of ``dtype``, with a conversion that keeps
+    their values (``mode``: a PIL image's)."""
     rule = "uint8 pixels" if kind == "tensor" else "uint8 or float pixels"
     if kind == "tensor":
         fix = "a float tensor (C, H, W) needs no ToTensor: use it as it is"
     elif kind == "array":
         fix = "convert it with pic.astype(np.uint8) (pixels 0..255) or pic.astype(np.float32)"
+    elif dtype == "bool":  # mode "1": one bit per pixel
+        fix = "convert it with img.convert('L'), which makes its pixels 0 and 255"
     else:
-        fix = "convert a PIL image with img.convert('L') or 'RGB'"
-    return f"pic must hold {rule}, got {_a(kind)} of shape {tuple(shape)} and dtype {dtype}; {fix}"
+        # 16- and 32-bit pixels (modes I, I;16, ...): convert('L') would clip them all to 255;
+        # torchvision gives them unscaled as int16 (wrapping 16-bit values over 32767) or int32
+        fix = (
+            "convert it with img.convert('F'), which keeps the values as float32 (ToTensor keeps "
+            "float pixels as they are), then scale them, e.g. ToTensor()(img.convert('F')) / 65535 "
+            "for 16-bit pixels"
+        )
+    got = (
+        f"{_a(kind)}{f' of mode {mode}' if mode else ''} of shape {tuple(shape)} and dtype {dtype}"
+    )
+    return f"pic must hold {rule}, got {got}; {fix}"
 
 
 def _a(kind: str) -> str:
@@ -137,10 +152,11 @@ def _check_channels_last(shape: tuple[int, ...], kind: str, *, scale: bool = Tru
 class Resize:
     """Resample an image to ``size``: (h, w), or an int for the shorter side (aspect ratio kept).
 
-    Tensors (C, H, W) or (B, C, H, W) use antialiased bilinear interpolation, as torchvision does and as
-    :class:`~linearnets.data.loader.ArrayLoader` does per batch; PIL images use PIL's bilinear filter.
-    Integer tensors are rounded back into their dtype's range; bool and complex ones are refused (as
-    torchvision does).
+    Tensors [..., H, W] ((H, W), (C, H, W), (B, C, H, W), ...) use antialiased bilinear interpolation,
+    as torchvision does and as :class:`~linearnets.data.loader.ArrayLoader` does per batch; PIL images
+    use PIL's bilinear filter. float16 and bfloat16 tensors are resampled in float32 and cast back,
+    integer ones rounded back into their dtype's range (as torchvision does); bool and complex ones
+    are refused (as torchvision does).
 
     Args:
         size: the output (h, w), or the length of the shorter side (an int, or a sequence of one).
@@ -195,9 +211,10 @@ class Resize:
         """Return ``img`` resampled, of the same kind (PIL image or tensor, dtype kept)."""
         if hasattr(img, "getbands"):
             return self._resize_image(img)
-        if not isinstance(img, torch.Tensor) or img.ndim not in (3, 4):
+        if not isinstance(img, torch.Tensor) or img.ndim < 2:
             raise UsageTypeError(
-                f"img must be a PIL image or a tensor (C, H, W) or (B, C, H, W), got {describe(img)}"
+                "img must be a PIL image or a tensor [..., H, W] such as (H, W), (C, H, W) or "
+                f"(B, C, H, W), got {describe(img)}"
             )
         if img.dtype == torch.bool or img.is_complex():  # torchvision refuses them too
             raise UsageTypeError(
@@ -220,12 +237,18 @@ class Resize:
         return img.resize((w, h), Image.Resampling.BILINEAR)
 
     def _resize_tensor(self, img: torch.Tensor) -> torch.Tensor:
-        """Return the real tensor ``img`` (C, H, W) or (B, C, H, W) resampled, its dtype kept."""
-        batch = img if img.ndim == 4 else img.unsqueeze(0)  # (B, C, H, W)
+        """Return the real tensor ``img`` [..., H, W] resampled, its dtype kept."""
         size = self._output_size(*img.shape[-2:])
         shape = (*img.shape[:-2], *size)
         self._check_output(describe(img), f"a tensor of shape {shape}", math.prod(shape))
-        x = batch if batch.is_floating_point() else batch.to(_float_for(batch.dtype))
+        # each (H, W) plane is resampled on its own, so every leading dimension folds into one
+        planes = img.reshape(-1, 1, *img.shape[-2:])  # (B*C, 1, H, W)
+        if img.dtype in (torch.float32, torch.float64):
+            x = planes
+        elif img.is_floating_point():
+            x = planes.to(torch.float32)  # float16/bfloat16, as torchvision: CPU kernels lack them
+        else:
+            x = planes.to(_float_for(img.dtype))
         out = F.interpolate(
             x,
             size=size,
@@ -233,14 +256,14 @@ class Resize:
             antialias=bool(self.antialias),  # None is torchvision's False for tensors
             align_corners=False,
         )
-        if not batch.is_floating_point():  # integer pixels: rounded into the dtype's range
-            info = torch.iinfo(batch.dtype)
+        if not img.is_floating_point():  # integer pixels: rounded into the dtype's range
+            info = torch.iinfo(img.dtype)
             # the largest float at most info.max: float(2**63 - 1) rounds up, and would overflow
             high = (
                 float(info.max) if int(float(info.max)) <= info.max else math.nextafter(info.max, 0)
             )
-            out = out.round_().clamp_(info.min, high).to(batch.dtype)
-        return out if img.ndim == 4 else out.squeeze(0)
+            out = out.round_().clamp_(info.min, high)
+        return out.to(img.dtype).reshape(shape)
 
     def __repr__(self) -> str:
         extra = "" if self.antialias is True else f", antialias={self.antialias}"

@@ -104,13 +104,21 @@ def new_figure(figsize: tuple[float, float], *, managed: bool) -> Figure:
 
 
 def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FORMATS) -> Path:
-    """Return ``out`` as a :class:`Path` if its extension is one of ``formats``, else raise UsageError."""
+    """Return ``out`` as a :class:`Path` (``~`` expanded) if it names a file with one of ``formats``'
+    extensions, else raise UsageError."""
     if not isinstance(out, str | os.PathLike):
         raise UsageError(f"{name} must be a path (str or pathlib.Path), got {out!r}")
     example = f"{name} figure.png" if name.startswith("--") else f"{name}='figure.png'"
     if not str(out):
         raise UsageError(f"{name} must be a file name, got an empty string; pass e.g. {example}")
-    path = Path(out)
+    path = Path(out).expanduser()  # as root= and the configs' out= do: "~/grid.png" is at home
+    if path.name.lower() in formats:  # ".png": Path takes it for a hidden file with no suffix
+        fixed = path.with_name(f"figure{path.name}")
+        suggestion = f"{name} {fixed}" if name.startswith("--") else f"{name}={str(fixed)!r}"
+        raise UsageError(
+            f"{name} must name a file, got {str(out)!r}, which has only an extension ({path.name}) "
+            f"and no file name; pass e.g. {suggestion}"
+        )
     if path.suffix.lower() not in formats:
         raise UsageError(
             f"{name} must end with one of {', '.join(formats)}, got {str(path)!r}; pass e.g. {example}"

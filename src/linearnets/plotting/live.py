@@ -139,10 +139,11 @@ def _curve_files(
             "out_dir must be a folder path, got an empty string; pass e.g. out_dir='runs/curves', "
             "or out_dir='.' for the current folder"
         )
-    for path in (Path(out_dir) / f"curves.{f}" for f in (*formats, *finals)):
+    out_dir = Path(out_dir).expanduser()  # as check_out_path expands it: no folder named "~"
+    for path in (out_dir / f"curves.{f}" for f in (*formats, *finals)):
         check_out_path("out_dir", path)  # a folder named curves.png, or out_dir a file, fails now
-    per_update = [Path(out_dir) / f"curves.{f}" for f in formats]
-    at_close = [Path(out_dir) / f"curves.{f}" for f in finals]
+    per_update = [out_dir / f"curves.{f}" for f in formats]
+    at_close = [out_dir / f"curves.{f}" for f in finals]
     return per_update, at_close
 
 
