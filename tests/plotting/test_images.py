@@ -342,10 +342,10 @@ def test_a_grid_of_the_image_size_is_refused_with_a_grid_that_fits() -> None:
 
 
 def test_the_cell_bound_itself_draws(monkeypatch: pytest.MonkeyPatch) -> None:
-    from linearnets.plotting import images as images_module
+    from linearnets.plotting import _image_args, images
 
-    assert images_module.MAX_CELLS == 4 * images_module.MAX_SHOW == 400
-    monkeypatch.setattr(images_module, "MAX_CELLS", 6)  # 400 axes take seconds to draw
+    assert images.MAX_CELLS == 4 * images.MAX_SHOW == 400
+    monkeypatch.setattr(_image_args, "MAX_CELLS", 6)  # 400 axes take seconds to draw
     assert len(show_images(torch.rand(6, 2, 2), 2, 3)) == 6
     with pytest.raises(UsageError, match=r"got num_rows=1, num_cols=7: 7 cells for 6 images"):
         show_images(torch.rand(6, 2, 2), 1, 7)

@@ -1,0 +1,210 @@
+"""The checks of image-grid arguments: images, titles, grid and figure size, counts (D2L §3.5.1).
+
+:mod:`linearnets.plotting.images` draws; this module turns what it is given into arrays and titles
+``imshow`` takes, or refuses it naming the parameter, the rule, the value and a fix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sized
+from typing import Any
+
+import numpy as np
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting._mpl import as_numpy, matplotlib_module
+from linearnets.validation import check_positive_int
+
+__all__ = [
+    "MAX_CELLS",
+    "MAX_FIGURE_PIXELS",
+    "MAX_FIGURE_SIDE",
+    "MAX_SHOW",
+    "check_figure_size",
+    "check_grid",
+    "check_show_count",
+    "grid_images",
+    "image_list",
+    "scalar",
+    "title_list",
+]
+
+# images in one row of predictions: the CLI's -n bound (linearnets.cli._options.MAX_SHOW); wider
+# figures are unreadable, slow (10,000 images: minutes) and too large for PIL to open
+MAX_SHOW = 100
+# cells in one grid of show_images: a 20×20 grid at most; more are unreadable and slow (a 28×28 grid,
+# the image size passed as the grid's shape, takes ~13 s to draw), and a million crash the process
+MAX_CELLS = 4 * MAX_SHOW
+# pixels of one figure at its dpi: each side below Agg's 2**16 limit, and 100 megapixels in all
+# (400 MB as RGBA) where scale=1000 asked for terabytes and died in the renderer
+MAX_FIGURE_SIDE = 2**16 - 1
+MAX_FIGURE_PIXELS = 10**8
+
+
+def image_array(img: Any, index: int, name: str = "imgs") -> np.ndarray:
+    """Return one image as (H, W) or (H, W, C) for ``imshow``.
+
+    A 3-d image is (C, H, W) or (H, W, C), C in {1, 3, 4}: whichever end holds such a size (a leading
+    1 always); when both do, a tensor is taken as channels-first (torch's layout), NumPy and PIL as
+    channels-last.
+    """
+    arr = as_numpy(img)
+    if arr.dtype.kind not in "biuf":  # complex, object, strings: imshow has no colour for them
+        raise UsageTypeError(
+            f"{name}[{index}] must hold real pixel values (float, integer or bool), got dtype "
+            f"{getattr(img, 'dtype', arr.dtype)}; pass e.g. x.abs() for a complex image"
+        )
+    channels_first = False
+    if arr.ndim == 3:
+        first, last = arr.shape[0] in (1, 3, 4), arr.shape[-1] in (1, 3, 4)
+        # a leading 1 is always one channel: an image one pixel high is no image
+        channels_first = arr.shape[0] == 1 or (first and (not last or hasattr(img, "detach")))
+    if channels_first:
+        arr = np.moveaxis(arr, 0, -1)  # (C, H, W) -> (H, W, C)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim != 2 and not (arr.ndim == 3 and arr.shape[-1] in (3, 4)):
+        raise UsageError(
+            f"{name}[{index}] must be an image (H, W), (1, H, W) or (H, W, 3), got shape "
+            f"{arr.shape}; pass a batch as (N, H, W) or (N, 1, H, W)"
+        )
+    return arr
+
+
+def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
+    """Return the first ``limit`` images of ``imgs`` (the caller's parameter ``name``) for ``imshow``."""
+    if hasattr(imgs, "ndim") and hasattr(imgs, "shape"):  # one tensor or array holding a batch
+        if imgs.ndim not in (3, 4):
+            raise UsageError(
+                f"{name} must be a batch of images (N, H, W) or (N, C, H, W), got shape "
+                f"{tuple(imgs.shape)}{_batch_fix(name, tuple(imgs.shape))}"
+            )
+    elif not isinstance(imgs, Iterable):
+        raise UsageTypeError(f"{name} must be a tensor, an array or a list of images, got {imgs!r}")
+    arrays = [image_array(img, i, name) for i, img in enumerate(itertools.islice(imgs, limit))]
+    if not arrays:
+        raise UsageError(f"{name} must hold at least one image, got none")
+    return arrays
+
+
+def _batch_fix(name: str, shape: tuple[int, ...]) -> str:
+    """Return "; pass ..." for a batch of the wrong rank: flattened images (the model's input,
+    (N, s*s)) are reshaped, one 2-D image gets its batch axis; where both could be, both are named."""
+    side = math.isqrt(shape[-1]) if shape and shape[-1] > 0 else 0
+    square = side > 1 and side * side == shape[-1]
+    if len(shape) == 2 and square:
+        return (
+            f"; if it holds {shape[0]} flattened images of {side}×{side} pixels (a model's input), "
+            f"pass {name}.reshape(-1, {side}, {side}); if it is one image of {shape[0]}×{shape[1]} "
+            f"pixels, pass {name}[None]"
+        )
+    if len(shape) == 2:
+        return f"; for one image of {shape[0]}×{shape[1]} pixels pass {name}[None]"
+    if len(shape) == 1 and square:
+        return f"; for one flattened image of {side}×{side} pixels pass {name}.reshape(1, {side}, {side})"
+    return ""
+
+
+def title_list(titles: Any, limit: int) -> list[Any] | None:
+    """Return the first ``limit`` of ``titles`` (any iterable, a generator too) as a list; ``None`` and
+    an empty sequence give ``None``."""
+    if titles is None:
+        return None
+    if isinstance(titles, str | bytes):  # each character would become a title
+        raise UsageTypeError(
+            f"titles must be a sequence of titles, one per image, got the string {titles!r:.40}; "
+            "pass e.g. titles=get_fashion_mnist_labels(y)"
+        )
+    if not isinstance(titles, Iterable):
+        raise UsageTypeError(
+            f"titles must be an iterable of titles, one per image, got {titles!r:.40}; "
+            "pass e.g. titles=get_fashion_mnist_labels(y)"
+        )
+    if hasattr(titles, "ndim") and titles.ndim == 0:  # a 0-d tensor or array: iter() would fail
+        raise UsageTypeError(
+            f"titles must be an iterable of titles, one per image, got {titles!r:.40}; "
+            "pass e.g. titles=[str(y.item())]"
+        )
+    if isinstance(titles, Sized) and len(titles) == 0:
+        return None  # the book's `if titles:` draws no titles for titles=[]
+    # an endless generator is read only this far; a label tensor's items print as "3", not "tensor(3)"
+    return [scalar(t) for t in itertools.islice(titles, limit)]
+
+
+def grid_images(imgs: Any, num_rows: int, num_cols: int, name: str = "imgs") -> list[np.ndarray]:
+    """Return the images a ``num_rows`` × ``num_cols`` grid draws, refusing a grid past :data:`MAX_CELLS`.
+
+    At most ``MAX_CELLS + 1`` images are read: enough to tell a grid that fits them from one that
+    does not.
+    """
+    arrays = image_list(imgs, min(num_rows * num_cols, MAX_CELLS + 1), name)
+    check_grid(num_rows, num_cols, arrays)
+    return arrays
+
+
+def check_grid(num_rows: int, num_cols: int, arrays: list[np.ndarray]) -> None:
+    """Refuse a grid of more than :data:`MAX_CELLS` cells, suggesting one that fits the images."""
+    cells = num_rows * num_cols
+    if cells <= MAX_CELLS:
+        return
+    count = len(arrays)  # at most MAX_CELLS + 1: how many there are beyond that does not matter
+    if count > MAX_CELLS:
+        side = math.isqrt(MAX_CELLS)
+        have = f"{MAX_CELLS}+ images"
+        fix = f"draw at most {MAX_CELLS} per figure, e.g. num_rows={side}, num_cols={side}"
+    else:
+        rows = -(-count // 10)  # rows of at most 10, as evenly filled as they can be (18: 2×9)
+        have = f"{count} image{'s' * (count > 1)}"
+        fix = f"pass a grid that fits them, e.g. num_rows={rows}, num_cols={-(-count // rows)}"
+    mixup = ""
+    if arrays and (num_rows, num_cols) == arrays[0].shape[:2]:
+        mixup = (
+            f" (they shape the grid, not each image: the images are {num_rows}×{num_cols} already)"
+        )
+    raise UsageError(
+        f"num_rows and num_cols must make a grid of at most {MAX_CELLS} cells "
+        f"(4 × linearnets.plotting.images.MAX_SHOW), got num_rows={num_rows}, num_cols={num_cols}"
+        f"{mixup}: {cells:,} cells for {have}; {fix}"
+    )
+
+
+def check_figure_size(num_rows: int, num_cols: int, scale: float) -> None:
+    """Refuse a figure of more pixels than :data:`MAX_FIGURE_SIDE` a side or :data:`MAX_FIGURE_PIXELS`
+    in all at the dpi it is drawn and saved at; the fix is the largest scale that fits."""
+    rc = matplotlib_module().rcParams
+    dpis = [rc["figure.dpi"], rc["savefig.dpi"]]  # savefig.dpi may be "figure"
+    dpi = max(float(d) for d in dpis if isinstance(d, int | float))
+    width, height = num_cols * scale * dpi, num_rows * scale * dpi
+    if max(width, height) <= MAX_FIGURE_SIDE and width * height <= MAX_FIGURE_PIXELS:
+        return
+    largest = min(
+        MAX_FIGURE_SIDE / (max(num_rows, num_cols) * dpi),
+        math.sqrt(MAX_FIGURE_PIXELS / (num_rows * num_cols)) / dpi,
+    )
+    most = math.floor(largest * 100) / 100  # rounded down: the value suggested is accepted
+    fix = f"lower scale to {most:g} or less (the book's is 1.5)" if most else "lower the dpi"
+    raise UsageError(
+        f"num_rows, num_cols and scale must keep the figure within {MAX_FIGURE_SIDE:,} pixels a "
+        f"side and {MAX_FIGURE_PIXELS:,} in all, got num_rows={num_rows}, num_cols={num_cols}, "
+        f"scale={scale:g}: a {num_cols * scale:g}×{num_rows * scale:g}-inch figure of "
+        f"{width:,.0f}×{height:,.0f} pixels at {dpi:g} dpi; {fix}"
+    )
+
+
+def check_show_count(name: str, n: Any) -> int:
+    """Return ``n`` if it is an integer in [1, :data:`MAX_SHOW`], the images one figure draws."""
+    n = check_positive_int(name, n)
+    if n > MAX_SHOW:
+        raise UsageError(
+            f"{name} must be an integer in [1, {MAX_SHOW}], got {n}; a figure of more images is "
+            f"unreadable and slow to draw: pass at most {MAX_SHOW} (linearnets.plotting.images."
+            f"MAX_SHOW), e.g. {name}=18, and draw the rest in more figures"
+        )
+    return n
+
+
+def scalar(label: Any) -> Any:
+    """Return a 0-d tensor or NumPy scalar as a Python value so it prints as ``3``, not ``tensor(3)``."""
+    return label.item() if hasattr(label, "item") else label
