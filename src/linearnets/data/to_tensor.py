@@ -1,0 +1,141 @@
+"""torchvision's ``ToTensor`` for the images this package meets: PIL images, arrays, uint8 tensors.
+
+Re-exported by :mod:`linearnets.data.transforms` (and ``linearnets.torchvision.transforms``), where the
+book imports it. See D2L §3.5.1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from linearnets.errors import UsageError, UsageTypeError
+
+__all__ = ["ToTensor"]
+
+
+class ToTensor:
+    """Turn a PIL image, NumPy array or uint8 tensor (H, W) or (H, W, C) into a tensor (C, H, W).
+
+    uint8 pixels become float32 in [0, 1] (divided by 255); float pixels (a float array or a mode "F"
+    PIL image) keep their values and dtype, as torchvision keeps them. 16- and 32-bit PIL images
+    (modes I;16, I) are refused with a conversion that keeps their values (torchvision returns them
+    unscaled as int16, wrapping values over 32767, or int32). Arrays and tensors must be
+    channels last, so that no (C, H, W) input is silently transposed: a 3-d one is read as (H, W, C)
+    only when C is a channel count (1, 2, 3 or 4: L, LA, RGB, RGBA), and a tensor (torch's layout is
+    (C, H, W)) only when H and W are also > 4. A tensor such as ``ds.data[:1]`` (1, 28, 28) is
+    refused: it already is channels-first, so ``.float() / 255`` is what converts it. torchvision
+    refuses tensors altogether; linearnets takes uint8 (H, W) and (H, W, C) ones because its
+    ``FashionMNIST`` hands a transform the uint8 tensor (28, 28) when Pillow is missing.
+
+    See D2L §3.5.1.
+    """
+
+    def __call__(self, pic: Any) -> torch.Tensor:
+        """Return ``pic`` as (C, H, W): uint8 pixels as float32 / 255, float pixels as they are."""
+        if isinstance(pic, torch.Tensor):
+            array, kind = pic.detach().cpu(), "tensor"
+        elif hasattr(pic, "getbands"):  # a PIL image, without importing PIL
+            array = _from_numpy(np.array(pic), "PIL image", mode=str(getattr(pic, "mode", "")))
+            kind = "PIL image"
+        elif isinstance(pic, np.ndarray):
+            array, kind = _from_numpy(np.ascontiguousarray(pic), "array"), "array"
+        else:
+            raise UsageTypeError(
+                f"pic must be a PIL image, a NumPy array or a tensor, got {type(pic).__name__}"
+            )
+        # torchvision keeps a float array's values; a float tensor needs no ToTensor at all
+        keep = array.is_floating_point() and kind != "tensor"
+        if array.dtype != torch.uint8 and not keep:
+            raise UsageTypeError(_dtype_refusal(kind, tuple(array.shape), str(array.dtype)))
+        if array.ndim == 2:
+            array = array.unsqueeze(-1)  # (H, W) -> (H, W, 1)
+        if array.ndim != 3:
+            raise UsageError(
+                f"pic must be an image (H, W) or (H, W, C), got {_a(kind)} of shape "
+                f"{tuple(array.shape)}; pass one image, not a batch"
+            )
+        # PIL's layout is known; an array's or a tensor's is read from its shape
+        if kind != "PIL image":
+            _check_channels_last(tuple(array.shape), kind, scale=not keep)
+        chw = array.permute(2, 0, 1)  # (C, H, W)
+        if keep:
+            return chw.contiguous()
+        return chw.to(torch.float32).div_(255).contiguous()
+
+    def __repr__(self) -> str:
+        return "ToTensor()"
+
+
+_PIXEL_DTYPES = (np.uint8, np.float16, np.float32, np.float64)  # those ToTensor converts
+
+
+def _from_numpy(array: np.ndarray, kind: str, *, mode: str = "") -> torch.Tensor:
+    """Return ``array`` as a tensor sharing its memory, or refuse a dtype ToTensor does not convert."""
+    if array.dtype not in _PIXEL_DTYPES:  # also those torch cannot hold: strings, objects, ...
+        raise UsageTypeError(_dtype_refusal(kind, array.shape, str(array.dtype), mode=mode))
+    return torch.from_numpy(array)
+
+
+def _dtype_refusal(kind: str, shape: tuple[int, ...], dtype: str, *, mode: str = "") -> str:
+    """Return the message refusing a ``kind`` of pixels of ``dtype``, with a conversion that keeps
+    their values (``mode``: a PIL image's)."""
+    rule = "uint8 pixels" if kind == "tensor" else "uint8 or float pixels"
+    if kind == "tensor":
+        fix = "a float tensor (C, H, W) needs no ToTensor: use it as it is"
+    elif kind == "array":
+        fix = "convert it with pic.astype(np.uint8) (pixels 0..255) or pic.astype(np.float32)"
+    elif dtype == "bool":  # mode "1": one bit per pixel
+        fix = "convert it with img.convert('L'), which makes its pixels 0 and 255"
+    else:
+        # 16- and 32-bit pixels (modes I, I;16, ...): convert('L') would clip them all to 255;
+        # torchvision gives them unscaled as int16 (wrapping 16-bit values over 32767) or int32
+        fix = (
+            "convert it with img.convert('F'), which keeps the values as float32 (ToTensor keeps "
+            "float pixels as they are), then scale them, e.g. ToTensor()(img.convert('F')) / 65535 "
+            "for 16-bit pixels"
+        )
+    got = (
+        f"{_a(kind)}{f' of mode {mode}' if mode else ''} of shape {tuple(shape)} and dtype {dtype}"
+    )
+    return f"pic must hold {rule}, got {got}; {fix}"
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind == "array" else f"a {kind}"
+
+
+_CHANNELS = (1, 2, 3, 4)  # L, LA, RGB, RGBA
+_MIN_SIDE = 4  # a tensor's H and W must exceed this: (3, 4, 4) could be (C, H, W) as well
+
+
+def _check_channels_last(shape: tuple[int, ...], kind: str, *, scale: bool = True) -> None:
+    """Raise a UsageError unless ``shape`` (3-d) can only be (H, W, C); see :class:`ToTensor`.
+
+    ``scale`` says whether the pixels are uint8 (divided by 255) or float (kept as they are).
+    """
+    height, width, channels = shape
+    tensor = kind == "tensor"
+    if channels in _CHANNELS and (not tensor or min(height, width) > _MIN_SIDE):
+        return
+    convert = "pic.float() / 255" if tensor else "torch.from_numpy(pic).float() / 255"
+    if not scale:
+        convert = "torch.from_numpy(pic)"
+    if shape[0] in _CHANNELS and channels in _CHANNELS:  # a small tensor: either layout fits
+        hwc = convert.replace("float()", "permute(2, 0, 1).float()")
+        fix = (
+            f"a {kind} this small could be (C, H, W) or (H, W, C): for (C, H, W) use {convert}, "
+            f"for (H, W, C) use {hwc}"
+        )
+    elif shape[0] in _CHANNELS:
+        fix = f"it already is channels-first (C, H, W): convert it with {convert}, not ToTensor()"
+    else:
+        fix = "pass one image, e.g. a uint8 (28, 28) tensor"
+    sides = f" and H, W > {_MIN_SIDE}" if tensor else ""
+    pixels = "uint8" if scale else "float"
+    raise UsageError(
+        f"pic must be an image (H, W) or (H, W, C), channels last with C in {_CHANNELS}{sides}, "
+        f"got a {pixels} {kind} of shape {shape}; {fix}"
+    )
