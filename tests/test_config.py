@@ -337,3 +337,68 @@ def test_replace_with_a_data_file_still_refuses_a_synthetic_setting_given(
 ) -> None:
     with pytest.raises(UsageError, match=r"^(num_examples|noise_std) sets the synthetic data"):
         dataclasses.replace(config, data="d.csv")
+
+
+def test_a_tilde_user_that_does_not_exist_is_refused_naming_the_setting() -> None:
+    """pathlib raised RuntimeError ("Could not determine home directory") from the config."""
+    import os
+
+    path = "~linearnets-nobody/runs/a"
+    if os.path.expanduser(path) != path:  # the oracle: Python knows no such user either
+        pytest.skip("this machine has a user named linearnets-nobody")
+    for key in ("out", "data_dir", "data"):
+        with pytest.raises(
+            UsageError,
+            match=rf"^{key} must be a path whose ~linearnets-nobody can be expanded, got "
+            r"'~linearnets-nobody/runs/a', but the user database knows no user "
+            r"'linearnets-nobody'; write the path out in full \(e\.g\. "
+            r"/home/linearnets-nobody/runs/a\), or pass \./~linearnets-nobody/runs/a for a "
+            r"folder named ~linearnets-nobody here$",
+        ):
+            SoftmaxConfig(**{key: path})  # type: ignore[arg-type]
+
+
+def test_a_tilde_without_a_home_folder_is_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No HOME and no user-database entry (a bare uid under env -i): pathlib cannot expand ~."""
+    pwd = pytest.importorskip("pwd")
+
+    def unknown(*args: object) -> None:
+        raise KeyError(args)
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    with pytest.raises(RuntimeError, match="Could not determine home directory"):
+        Path.home()  # the oracle: pathlib itself cannot tell a home folder
+    with pytest.raises(
+        UsageError,
+        match=r"^out must be a path whose ~ can be expanded, got '~/runs', but HOME is not set "
+        r"and the user database has no entry for this user; write the path out in full "
+        r"\(e\.g\. /home/me/runs\), or set HOME$",
+    ):
+        SoftmaxConfig(out="~/runs")  # type: ignore[arg-type]
+    assert SoftmaxConfig(out="runs/~a").out == Path("runs/~a")  # only a leading ~ is expanded
+
+
+def test_link_problem_names_the_link_that_leads_nowhere(tmp_path: Path) -> None:
+    import os
+
+    from linearnets.config_checks import link_problem
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "good").symlink_to(tmp_path / "real")
+    (tmp_path / "broken").symlink_to("gone")
+    (tmp_path / "loop").symlink_to("loop")
+    assert link_problem(tmp_path / "good" / "a" / "b.png") is None  # a missing file is no link's
+    assert link_problem(tmp_path / "broken" / "a" / "b.png") == (
+        f"{tmp_path / 'broken'} is a symbolic link to gone, which does not exist"
+    )
+    assert link_problem(tmp_path / "loop") == (
+        f"{tmp_path / 'loop'} is a symbolic link that loops back to itself"
+    )
+    # the oracle: the system itself refuses to go through them
+    with pytest.raises(FileNotFoundError):
+        os.stat(tmp_path / "broken")
+    with pytest.raises(OSError, match="Too many levels of symbolic links"):
+        os.stat(tmp_path / "loop")

@@ -6,8 +6,10 @@ Each check returns the plain value (a NumPy or one-element tensor number taken a
 
 from __future__ import annotations
 
+import errno
 import math
 import numbers
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ __all__ = [
     "check_path",
     "check_seed",
     "check_weights",
+    "expand_user",
+    "link_problem",
     "plain_number",
 ]
 
@@ -108,13 +112,61 @@ def check_weights(true_w: Any) -> tuple[float, ...]:
     return tuple(weights)
 
 
+def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
+    """Return ``path`` with a leading ``~`` or ``~user`` expanded as the shell would; refuse one that
+    cannot be, naming the setting ``name`` (e.g. ``out``, ``LINEARNETS_DATA``).
+
+    Raises:
+        UsageError: the home folder is unknown: ``~`` with no ``HOME`` and no user-database entry
+            (``env -i``, a container's bare uid), or ``~user`` for a user that does not exist.
+    """
+    path = Path(path)
+    try:
+        return path.expanduser()
+    except RuntimeError:  # pathlib's "Could not determine home directory."
+        head = path.parts[0]
+        user = head[1:]
+    why = (
+        f"the user database knows no user {user!r}"
+        if user
+        else "HOME is not set and the user database has no entry for this user"
+    )
+    rest = Path(*path.parts[1:]) if len(path.parts) > 1 else Path()
+    fix = f"write the path out in full (e.g. {Path('/home', user or 'me', rest)})"
+    fix += f", or pass ./{path} for a folder named {head} here" if user else ", or set HOME"
+    raise UsageError(
+        f"{name} must be a path whose {head} can be expanded, got {str(path)!r}, but {why}; {fix}"
+    )
+
+
+def link_problem(path: Path) -> str | None:
+    """Return what blocks ``path`` at a symbolic link: the first link on it (``path`` included) that
+    points nowhere or loops, e.g. ``runs is a symbolic link to /mnt/gone, which does not exist``;
+    ``None`` when no link does."""
+    for part in (*reversed(path.parents), path):
+        try:
+            if not part.is_symlink():
+                continue
+            os.stat(part)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return f"{part} is a symbolic link that loops back to itself"
+            if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+                return None  # a folder that cannot be searched: not a link's fault
+            try:
+                target = os.readlink(part)
+            except OSError:  # replaced meanwhile
+                return f"{part} is a symbolic link to something that does not exist"
+            return f"{part} is a symbolic link to {target}, which does not exist"
+    return None
+
+
 def check_path(name: str, value: Any) -> Path | None:
+    """Return ``value`` as a :class:`Path` with ``~`` expanded (``None`` stays), or raise naming ``name``."""
     if value is None:
         return value
-    if isinstance(value, Path):
-        return value.expanduser()
-    if isinstance(value, str) and value:
-        return Path(value).expanduser()  # "~/runs/a" as the shell would have expanded it
+    if isinstance(value, Path | str) and str(value):
+        return expand_user(name, value)  # "~/runs/a" as the shell would have expanded it
     raise UsageTypeError(
         f"{name} must be a path (str or pathlib.Path) or None, got {value!r}; pass e.g. {name}=Path('runs/a')"
     )

@@ -205,6 +205,9 @@ def test_download_goes_to_data_from_the_official_mirrors_unless_told(
     assert capsys.readouterr().out.splitlines()[0] == (
         f"Fashion-MNIST is verified in {Path('data/FashionMNIST/raw')}; use it with --data-dir data"
     )
+    # the option it advises can be pasted into a shell, whatever the folder's name
+    assert main(["data", "download", "--data-dir", "my data"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith("use it with --data-dir 'my data'")
 
 
 def test_an_action_error_found_while_running_names_the_action(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import errno
 import json
+import shlex
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +100,42 @@ def test_an_unexpected_error_points_at_debug_unless_its_traceback_was_shown() ->
         "unexpected KeyError: 'resize' (re-run with --debug for the traceback)"
     )
     assert report.one_line(exc, traceback_shown=True) == "unexpected KeyError: 'resize'"
+
+
+def test_one_line_keeps_the_spaces_inside_a_line() -> None:
+    """Every run of spaces was collapsed: "--resume 'two  sp'" became "--resume 'two sp'", a command
+    for another folder. Only the line breaks go, with the blanks around them."""
+    exc = CheckpointError(
+        "kept in two  sp  \n   resume with: linearnets softmax --resume 'two  sp'\n"
+    )
+    line = report.one_line(exc)
+    assert line == "kept in two  sp resume with: linearnets softmax --resume 'two  sp'"
+    # the oracle: the shell reads the folder back as it was named
+    assert shlex.split(line.split("resume with: ")[1])[-1] == "two  sp"
+    assert "\t" in report.one_line(UsageError("a\tb"))  # a tab inside a line is kept too
+
+
+def test_one_line_names_the_option_of_a_data_file_that_cannot_be_used() -> None:
+    exc = UsageError("data must be a path whose ~x can be expanded, got '~x/d.npz'")
+    assert report.one_line(exc) == "--data must be a path whose ~x can be expanded, got '~x/d.npz'"
+
+
+def test_a_figure_that_cannot_be_written_names_out_in_the_command_lines_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """predict's figure in a read-only run folder said only "pass a path in a folder you can write
+    to": --out, which moves it, went unnamed."""
+    from matplotlib.figure import Figure
+
+    from linearnets.plotting import _mpl
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(_mpl, "open", refused, raising=False)  # root may write anywhere: faked
+    with pytest.raises(UsageError) as info:
+        _mpl.save_figure(Figure(), tmp_path / "predict-9.png")
+    assert report.one_line(info.value) == (
+        f"--out must be a file in a folder you can write to, got {tmp_path / 'predict-9.png'}, but "
+        f"the folder {tmp_path} is not writable; pass e.g. --out figure.png"
+    )

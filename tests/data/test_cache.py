@@ -25,6 +25,10 @@ from linearnets.data.cache import (
     save_index,
     try_lock,
 )
+from linearnets.data.verify import read_verified
+from linearnets.errors import UsageError
+
+from .conftest import Tiny
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 
@@ -269,3 +273,58 @@ def test_save_index_removes_a_killed_runs_temporary_index(tmp_path: Path) -> Non
     killed.write_text("{")
     save_index(tmp_path / "verified.json", "k", {"size": 1})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["verified.json"]
+
+
+@pytest.fixture
+def no_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No home folder, as for a uid without a user-database entry under ``env -i``: HOME unset and
+    the user database knowing nobody."""
+    pwd = pytest.importorskip("pwd")  # POSIX
+
+    def unknown(*args: object) -> Any:
+        raise KeyError(args)
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    monkeypatch.setattr(pwd, "getpwnam", unknown)
+    # the oracle: pathlib itself cannot tell a home folder then
+    with pytest.raises(RuntimeError, match="Could not determine home directory"):
+        Path.home()
+
+
+def test_without_a_home_folder_the_cache_goes_without(
+    no_home: None, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a read-only cache does: nothing is remembered, and nothing fails (it raised
+    "Could not determine home directory" before any file was read)."""
+    monkeypatch.delenv("LINEARNETS_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    folder = cache_dir()
+    assert folder == cache.NO_CACHE
+    save_index(folder / "verified.json", "key", {"md5": "x"})
+    assert load_index(folder / "verified.json") == {}
+    assert open_sink(folder / "fashion-mnist" / "train-images-idx3-ubyte") is None
+    assert not os.path.isdir(folder)
+    name = "t10k-labels-idx1-ubyte"
+    path = tiny.write(tmp_path / "fm") / f"{name}.gz"
+    for _ in range(2):  # hashed both times: there is no cache to remember it in
+        data, hashed = read_verified(path, name, expected=tiny.files[name])
+        assert bytes(data) == tiny.raw[name] and hashed
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # needs no home folder
+    assert cache_dir() == tmp_path / "linearnets"
+
+
+def test_a_cache_dir_whose_tilde_cannot_be_expanded_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = "~linearnets-nobody/cache"
+    if os.path.expanduser(path) != path:  # the oracle: Python knows no such user either
+        pytest.skip("this machine has a user named linearnets-nobody")
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", path)
+    with pytest.raises(
+        UsageError,
+        match=r"^LINEARNETS_CACHE_DIR must be a path whose ~linearnets-nobody can be expanded, got "
+        r"'~linearnets-nobody/cache', but the user database knows no user 'linearnets-nobody'; "
+        r"write the path out in full \(e\.g\. /home/linearnets-nobody/cache\)",
+    ):
+        cache_dir()

@@ -6,6 +6,7 @@ import fcntl
 import gzip
 import io
 import os
+import re
 import signal
 import socket
 import stat
@@ -905,3 +906,39 @@ def test_a_rejected_local_file_is_named_when_every_mirror_fails(
         "complete gzip stream, got one cut short" in message
     )
     assert message.endswith(download.NO_NETWORK_FIX)
+
+
+@pytest.mark.parametrize("kind", ["broken", "loop"])
+def test_a_link_to_nowhere_as_the_root_is_named(tmp_path: Path, kind: str) -> None:
+    """mkdir reports a link to nowhere as "File exists", which named nothing to fix."""
+    link = tmp_path / "dl"
+    link.symlink_to(tmp_path / "gone" if kind == "broken" else link)
+    what = (
+        f"{link} is a symbolic link to {tmp_path / 'gone'}, which does not exist"
+        if kind == "broken"
+        else f"{link} is a symbolic link that loops back to itself"
+    )
+    with pytest.raises(
+        UsageError,
+        match="^"
+        + re.escape(
+            f"root must be a folder that can hold the download, got {link} ({what}); pass a "
+            "folder you can write to"
+        )
+        + "$",
+    ):
+        download_fashion_mnist(link, mirrors=["http://127.0.0.1:9/"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dl"]  # nothing made
+
+
+def test_a_root_whose_tilde_cannot_be_expanded_is_refused(tmp_path: Path) -> None:
+    """pathlib raised RuntimeError ("Could not determine home directory")."""
+    path = "~linearnets-nobody/data"
+    if os.path.expanduser(path) != path:  # the oracle: Python knows no such user either
+        pytest.skip("this machine has a user named linearnets-nobody")
+    with pytest.raises(
+        UsageError,
+        match=r"^root must be a path whose ~linearnets-nobody can be expanded, got "
+        r"'~linearnets-nobody/data', but the user database knows no user 'linearnets-nobody'",
+    ):
+        download_fashion_mnist(path, mirrors=["http://127.0.0.1:9/"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -314,3 +315,108 @@ def test_a_data_file_passed_as_the_folder_is_told_to_pass_its_folder(
         f"root must be an existing folder, got the file {root}/train-images-idx3-ubyte.gz; pass "
         f"the folder that holds it ({root}) instead"
     )
+
+
+@pytest.fixture
+def no_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No home folder, as for a uid without a user-database entry under ``env -i``: HOME unset and
+    the user database knowing nobody."""
+    pwd = pytest.importorskip("pwd")  # POSIX
+
+    def unknown(*args: object) -> Any:
+        raise KeyError(args)
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    monkeypatch.setattr(pwd, "getpwnam", unknown)
+    # the oracle: pathlib itself cannot tell a home folder then
+    with pytest.raises(RuntimeError, match="Could not determine home directory"):
+        Path.home()
+
+
+def test_a_search_without_a_home_folder_skips_the_keras_cache(
+    no_home: None, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It crashed with "Could not determine home directory" before looking anywhere."""
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatasetError) as info:
+        find_fashion_mnist(checksums=tiny.files)
+    assert str(info.value) == (
+        f"Fashion-MNIST was not found (searched data, ../data); {HOW_TO_GET}"
+    )
+    tiny.write(tmp_path / "data" / "FashionMNIST" / "raw")
+    assert find_fashion_mnist(checksums=tiny.files).source.startswith("torchvision-style data/")
+
+
+def test_a_search_looks_a_place_up_only_when_it_gets_there(
+    places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Debian copy found, neither dpkg's listing after it nor the home folder is needed."""
+    asked: list[str] = []
+    monkeypatch.setattr(files, "_debian_dir", lambda: asked.append("debian") or places["debian"])
+    monkeypatch.setattr(
+        Path, "home", classmethod(lambda cls: asked.append("home") or places["env"])
+    )
+    tiny.write(places["debian"])
+    assert find_fashion_mnist(checksums=tiny.files).source.startswith("Debian package")
+    assert asked == ["debian"]
+
+
+def _unknown_user(path: str) -> str:
+    """Return ``path``, after checking that ``os.path.expanduser`` leaves its ``~user`` as it is."""
+    if os.path.expanduser(path) != path:  # the oracle: Python knows no such user either
+        pytest.skip("this machine has a user named linearnets-nobody")
+    return path
+
+
+def test_a_tilde_user_that_does_not_exist_is_refused_naming_the_setting(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _unknown_user("~linearnets-nobody/fm")
+    message = (
+        r"must be a path whose ~linearnets-nobody can be expanded, got '~linearnets-nobody/fm', "
+        r"but the user database knows no user 'linearnets-nobody'; write the path out in full "
+        r"\(e\.g\. /home/linearnets-nobody/fm\), or pass \./~linearnets-nobody/fm for a folder "
+        r"named ~linearnets-nobody here$"
+    )
+    with pytest.raises(UsageError, match=rf"^root {message}"):
+        find_fashion_mnist(path, checksums=tiny.files)
+    monkeypatch.setenv("LINEARNETS_DATA", path)
+    with pytest.raises(UsageError, match=rf"^LINEARNETS_DATA {message}"):
+        find_fashion_mnist(checksums=tiny.files)
+
+
+def test_a_tilde_without_a_home_folder_is_refused_naming_the_setting(
+    no_home: None, tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LINEARNETS_DATA", "~/fm")
+    with pytest.raises(
+        UsageError,
+        match=r"^LINEARNETS_DATA must be a path whose ~ can be expanded, got '~/fm', but HOME is "
+        r"not set and the user database has no entry for this user; write the path out in full "
+        r"\(e\.g\. /home/me/fm\), or set HOME$",
+    ):
+        find_fashion_mnist(checksums=tiny.files)
+
+
+@pytest.mark.parametrize("kind", ["broken", "loop"])
+def test_a_link_to_nowhere_given_as_the_folder_is_named(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    link = tmp_path / "fm"
+    link.symlink_to(tmp_path / "gone" if kind == "broken" else link)
+    what = (
+        f"{link} is a symbolic link to {tmp_path / 'gone'}, which does not exist"
+        if kind == "broken"
+        else f"{link} is a symbolic link that loops back to itself"
+    )
+    with pytest.raises(
+        UsageError,
+        match="^" + re.escape(f"root must be an existing folder, got {link}, but {what}; get it"),
+    ):
+        find_fashion_mnist(link, checksums=tiny.files)
+    monkeypatch.setenv("LINEARNETS_DATA", str(link))
+    with pytest.raises(UsageError, match=re.escape(f"got '{link}', but {what}; point it at")):
+        find_fashion_mnist(checksums=tiny.files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -403,3 +404,14 @@ def test_live_curves_in_the_home_folder_are_written_there(
     curves.close()
     assert (tmp_path / "home" / "curves" / "curves.png").is_file()
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_live_curves_refuse_a_tilde_they_cannot_expand() -> None:
+    """Once a raw RuntimeError from pathlib ("Could not determine home directory")."""
+    out_dir = "~linearnets-nobody/curves"
+    if os.path.expanduser(out_dir) != out_dir:  # the oracle: Python knows no such user either
+        pytest.skip("this machine has a user named linearnets-nobody")
+    with pytest.raises(
+        UsageError, match=r"^out_dir must be a path whose ~linearnets-nobody can be expanded"
+    ):
+        LiveCurves(num_epochs=2, out_dir=out_dir, mode="file")

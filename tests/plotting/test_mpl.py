@@ -262,7 +262,9 @@ def test_a_failed_save_leaves_no_temporary_file(tmp_path: Path) -> None:
         _mpl.save_figure(fig, tmp_path / "fig.png")
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "taken.png").mkdir()  # the rename onto a folder fails
-    with pytest.raises(UsageError, match=r"cannot write the figure .*taken\.png: it is a folder"):
+    with pytest.raises(
+        UsageError, match=r"^out must be a figure file, got .*taken\.png, which is a folder; pass"
+    ):
         _mpl.save_figure(_small_figure(), tmp_path / "taken.png")
     assert [p.name for p in tmp_path.iterdir()] == ["taken.png"]
 
@@ -272,7 +274,8 @@ def test_a_file_in_the_folder_path_is_named_as_such(tmp_path: Path, parts: tuple
     (tmp_path / "file").write_text("")
     with pytest.raises(
         UsageError,
-        match=r"cannot write the figure .*: a part of its folder path is a file, not a folder; pass",
+        match=rf"^out must be a file in a folder you can write to, got .*, but a part of its "
+        rf"folder path \({re.escape(str(tmp_path / 'file'))}\) is a file, not a folder; pass",
     ):
         _mpl.save_figure(_small_figure(), tmp_path.joinpath(*parts))
 
@@ -295,8 +298,8 @@ def test_a_folder_without_write_permission_is_named(
     monkeypatch.setattr(_mpl, "open", refused, raising=False)  # root may write anywhere: faked
     with pytest.raises(
         UsageError,
-        match=rf"cannot write the figure .*fig\.png: the folder {re.escape(str(tmp_path))} is not "
-        "writable; pass a path in a folder you can write to",
+        match=rf"^out must be a file in a folder you can write to, got .*fig\.png, but the folder "
+        rf"{re.escape(str(tmp_path))} is not writable; pass e\.g\. out='figure\.png'$",
     ):
         _mpl.save_figure(_small_figure(), tmp_path / "fig.png")
     assert list(tmp_path.iterdir()) == []
@@ -354,3 +357,61 @@ def test_a_name_that_is_only_an_extension_is_told_it_lacks_a_file_name(
         _mpl.check_out_path(name, out)
     fixed = suggestion.split("=", 1)[-1].strip("'").removeprefix("--out ")
     assert _mpl.check_out_path(name, fixed) == Path(fixed)  # the suggestion is accepted
+
+
+@pytest.mark.parametrize("stem", ["p" * 246, "é" * 123], ids=["ascii", "two-byte"])
+def test_a_file_name_of_250_bytes_is_written(tmp_path: Path, stem: str) -> None:
+    """The temporary name (.NAME.PID-XXXXXXXX.tmp) was ~20 bytes longer than NAME: names of
+    236-255 bytes failed with "File name too long"."""
+    name = f"{stem}.png"
+    assert len(os.fsencode(name)) == 250
+    (tmp_path / name).write_bytes(b"")  # the oracle: the file system takes the name itself
+    (tmp_path / name).unlink()
+    path = _mpl.save_figure(_small_figure(), _mpl.check_out_path("out", tmp_path / name))
+    assert path.read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+    temporary = _mpl._temporary_name(name)
+    assert temporary.startswith(f".{name[:50]}") and temporary.endswith(".tmp")
+    assert len(os.fsencode(temporary)) <= 255  # NAME_MAX on Linux and macOS
+
+
+@pytest.mark.parametrize("kind", ["broken", "loop"])
+def test_a_link_to_nowhere_in_the_folder_path_is_named(tmp_path: Path, kind: str) -> None:
+    """mkdir reports such a link as "File exists": it was called "a file, not a folder"."""
+    link = tmp_path / "figs"
+    link.symlink_to(tmp_path / "gone" if kind == "broken" else link)
+    what = re.escape(
+        f"{link} is a symbolic link to {tmp_path / 'gone'}, which does not exist"
+        if kind == "broken"
+        else f"{link} is a symbolic link that loops back to itself"
+    )
+    with pytest.raises(UsageError, match=rf"^out must be a file in a folder .*, but {what}; pass"):
+        _mpl.save_figure(_small_figure(), link / "fig.png")
+    with pytest.raises(UsageError, match=rf"^--out .*fig\.png cannot be written: {what}; repair"):
+        _mpl.check_out_path("--out", link / "sub" / "fig.png")
+
+
+def test_a_figure_that_cannot_be_written_names_the_setting_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """predict's figure in a read-only run folder said "pass a path in a folder you can write to"
+    without naming --out (the command line spells out as --out)."""
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(_mpl, "open", refused, raising=False)  # root may write anywhere: faked
+    with pytest.raises(UsageError, match=r"^out_dir must be a file in a folder .*out_dir='figure"):
+        _mpl.save_figure(_small_figure(), tmp_path / "curves.svg", name="out_dir")
+
+
+def test_check_out_path_refuses_a_tilde_it_cannot_expand() -> None:
+    path = "~linearnets-nobody/grid.png"
+    if os.path.expanduser(path) != path:  # the oracle: Python knows no such user either
+        pytest.skip("this machine has a user named linearnets-nobody")
+    with pytest.raises(
+        UsageError,
+        match=r"^--out must be a path whose ~linearnets-nobody can be expanded, got "
+        r"'~linearnets-nobody/grid\.png', but the user database knows no user",
+    ):
+        _mpl.check_out_path("--out", path)

@@ -6,6 +6,7 @@ runs are in ``test_resume.py`` and ``test_divergence.py``.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -95,3 +96,12 @@ def test_a_rank_that_writes_no_checkpoint_names_the_one_rank_0_kept(
     exp = _exp(enabled=True, is_main=False)
     name_resume(exc, exp, Path("run"), _checkpoint(None), start_epoch)
     assert exc.checkpoint_epoch == kept
+
+
+@pytest.mark.parametrize("run_dir", ["two  sp", "it's", "runs/ü x"])
+def test_the_resume_a_divergence_advises_can_be_pasted_into_a_shell(run_dir: str) -> None:
+    """It read "--resume two sp --lr 0.05 --force": two arguments where the folder is one."""
+    error = diverged(DivergenceError("loss is nan"), _exp(), Path(run_dir), _checkpoint(2), 0)
+    command = str(error).split("(continue it with a smaller lr: ", 1)[1].removesuffix(")")
+    # the oracle: the shell's own word splitting (POSIX rules, as shlex implements them)
+    assert shlex.split(command) == ["--resume", run_dir, "--lr", "0.05", "--force"]

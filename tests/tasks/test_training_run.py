@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -87,3 +88,27 @@ def test_a_resume_that_trains_nothing_reports_the_mean_of_the_epochs_own_times(
         (out / name).unlink()
     seconds = [row["seconds"] for row in _rows(out)]
     assert resume_softmax(out).seconds_per_epoch == pytest.approx(sum(seconds) / 2)
+
+
+@pytest.mark.parametrize("run_dir", ["two  sp", "it's"])
+def test_the_resume_a_figure_failure_advises_can_be_pasted_into_a_shell(
+    tmp_path: Path, run_dir: str
+) -> None:
+    """It read "linearnets softmax --resume two sp draws them": two arguments where the folder is one."""
+    from linearnets.errors import PlotError
+    from linearnets.tasks.training_run import _finish
+
+    def failed() -> None:
+        raise PlotError("curves.png could not be drawn")
+
+    out = tmp_path / run_dir
+    out.mkdir()
+    plotter: Any = SimpleNamespace(close=failed)
+    result: Any = SimpleNamespace(summary=lambda: {"epochs": 1})
+    exp: Any = SimpleNamespace()  # not reached: the failed figure is reported first
+    with pytest.raises(PlotError) as info:
+        _finish(exp, out, result, plotter)
+    command = str(info.value).split("; ", 1)[1].removesuffix(" draws them")
+    # the oracle: the shell's own word splitting (POSIX rules, as shlex implements them)
+    assert shlex.split(command) == ["linearnets", "softmax", "--resume", str(out)]
+    assert json.loads((out / "results.json").read_text()) == {"epochs": 1}

@@ -586,3 +586,30 @@ def test_load_failure_keeps_the_first_sentence_and_whole_words() -> None:
     long = load_failure(ValueError("abcdefghi " * 30))  # 300 characters, no sentence end
     reason = long.removeprefix("ValueError: ")
     assert reason.endswith("abcdefghi...") and len(reason) <= 200
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda p: p.mkdir(), "is a folder, not a checkpoint file"),
+        (lambda p: os.mkfifo(p), "is a FIFO, not a checkpoint file"),
+        (lambda p: p.symlink_to(p), "cannot be read: {path} is a symbolic link that loops back"),
+    ],
+    ids=["folder", "fifo", "loop"],
+)
+def test_what_stands_in_place_of_the_checkpoint_is_named(
+    tmp_path: Path, make: Any, what: str
+) -> None:
+    """A folder there was reported as "does not exist: ... start a new run", which throws the run
+    away; the fix is the one for a damaged checkpoint."""
+    path = tmp_path / CHECKPOINT_FILE
+    make(path)
+    assert not path.is_file()  # the oracle: the file system's own word on it
+    with pytest.raises(
+        CheckpointError,
+        match="^"
+        + re.escape(f"checkpoint {path} {what.format(path=path)}")
+        + r".*; restore checkpoint\.pt from a copy of the run, or delete it and resume with "
+        r"--force to start the run over$",
+    ):
+        load_checkpoint(path)

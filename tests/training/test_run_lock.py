@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +90,45 @@ def test_a_child_forked_after_a_release_keeps_the_files_it_inherits(tmp_path: Pa
     finally:
         os.waitpid(child, 0)
         os.close(ready_r)
+
+
+def test_a_folder_in_place_of_the_lock_file_is_named(tmp_path: Path) -> None:
+    """It said the run folder "cannot be written (Is a directory)", though the folder can be."""
+    (tmp_path / ".lock").mkdir()
+    with pytest.raises(
+        UsageError,
+        match=rf"^{re.escape(str(tmp_path / '.lock'))} is a folder, where the run's lock file "
+        "belongs; move it out of the run folder and run again$",
+    ):
+        RunLock(tmp_path).acquire()
+
+
+def test_a_read_only_lock_file_in_a_writable_folder_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run copied from a read-only share: its folder is writable, its files are not. It said the
+    folder "cannot be written (Permission denied)"."""
+    folder = tmp_path / "my run"
+    folder.mkdir()
+    lock = folder / ".lock"
+    lock.write_text("")
+    lock.chmod(0o444)
+    real_open = os.open
+
+    def as_without_root(path: Any, flags: int, *args: Any) -> int:
+        # root (CAP_DAC_OVERRIDE) opens it anyway: refuse as the system does for everyone else
+        if Path(path) == lock and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", as_without_root)
+    assert os.access(folder, os.W_OK)  # the folder is not the problem
+    with pytest.raises(UsageError) as info:
+        RunLock(folder).acquire()
+    assert str(info.value) == (
+        f"{lock} is read-only, though its folder is writable; make it writable "
+        f"(chmod u+w '{lock}') and run again"
+    )
+    monkeypatch.setattr(os, "open", real_open)
+    lock.chmod(0o644)  # the fix given works
+    RunLock(folder).acquire().release()

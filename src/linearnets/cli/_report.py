@@ -82,6 +82,7 @@ _OPTIONS = {
     "root": "--data-dir",
     "data_dir": "--data-dir",
     "mirrors": "--mirror",
+    "data": "--data",
     "device": "--device",
 }
 
@@ -102,7 +103,9 @@ def _cli_spelling(text: str) -> str:
 def one_line(exc: Exception, *, traceback_shown: bool = False) -> str:
     """Return the error as one line; an unexpected error also says how to see the traceback
     (unless ``traceback_shown``: ``--debug`` has printed it)."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    # only the line breaks go (with the blanks around them): runs of spaces inside a path stay, so
+    # the commands the messages give can be pasted
+    text = re.sub(r"\s*[\r\n]\s*", " ", str(exc)).strip() or type(exc).__name__
     if isinstance(exc, UsageError):
         return _cli_spelling(text)
     if isinstance(exc, LinearnetsError):

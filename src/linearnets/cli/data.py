@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -142,5 +143,5 @@ def _download(args: argparse.Namespace) -> int:
 
     root = args.data_dir if args.data_dir is not None else Path("data")
     folder = download_fashion_mnist(root, mirrors=args.mirror or DEFAULT_MIRRORS)
-    print(f"Fashion-MNIST is verified in {folder}; use it with --data-dir {root}")
+    print(f"Fashion-MNIST is verified in {folder}; use it with --data-dir {shlex.quote(str(root))}")
     return 0

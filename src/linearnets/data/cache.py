@@ -3,8 +3,9 @@
 The cache folder is ``$LINEARNETS_CACHE_DIR``, else ``$XDG_CACHE_HOME/linearnets``, else
 ``~/.cache/linearnets``; it holds the index ``verified.json`` and the decompressed copies that
 :mod:`linearnets.data.verify` keeps. A missing, corrupt or read-only cache only costs a
-re-verification, never an error; so does an entry of the wrong kind (a folder or a FIFO where a file
-belongs), replaced when it can be (an empty folder) and else left alone.
+re-verification, never an error; so does no cache at all (:data:`NO_CACHE`: the default folder needs
+a home folder, which a bare uid under ``env -i`` lacks), and an entry of the wrong kind (a folder or
+a FIFO where a file belongs), replaced when it can be (an empty folder) and else left alone.
 
 Temporary files (the cache's, and a download's ``.part`` files) are locked (``flock``) from the moment
 they are made until they are renamed or removed: one that nobody holds locked was left by a killed
@@ -27,10 +28,13 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
+from linearnets.config_checks import expand_user
+
 if sys.platform != "win32":
     import fcntl
 
 __all__ = [
+    "NO_CACHE",
     "cache_dir",
     "commit_temp",
     "load_index",
@@ -56,13 +60,28 @@ def temp_pattern(prefix: str, suffix: str) -> re.Pattern[str]:
 COPY_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
+# where no cache can be: every read and write under the null device fails (ENOTDIR), so the cache
+# goes without, as a read-only one does
+NO_CACHE = Path(os.devnull) / "linearnets"
+
+
 def cache_dir() -> Path:
-    """Return the folder for linearnets' cache: ``$LINEARNETS_CACHE_DIR``, else the XDG cache folder."""
+    """Return the folder for linearnets' cache: ``$LINEARNETS_CACHE_DIR``, else the XDG cache folder
+    (:data:`NO_CACHE` when that needs a home folder and there is none).
+
+    Raises:
+        UsageError: ``$LINEARNETS_CACHE_DIR`` starts with a ``~`` or ``~user`` that cannot be expanded.
+    """
     env = os.environ.get("LINEARNETS_CACHE_DIR")
     if env:
-        return Path(env).expanduser()
+        return expand_user("LINEARNETS_CACHE_DIR", env)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "linearnets"
+    if xdg:
+        return Path(xdg) / "linearnets"
+    try:
+        return Path.home() / ".cache" / "linearnets"
+    except RuntimeError:  # no HOME and no user-database entry (env -i, a container's bare uid)
+        return NO_CACHE
 
 
 def load_index(path: Path) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from linearnets._fs import fsync_dir
+from linearnets.config_checks import expand_user, link_problem
 from linearnets.data.fetch import (
     MIN_BYTES_PER_SECOND,
     LocalFileError,
@@ -167,8 +168,14 @@ def _locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
     except OSError as exc:  # a symlink loop, a folder that cannot be searched
         raise UsageError(
             f"root must be a folder that can hold the download, got {root} "
-            f"({exc.strerror or type(exc).__name__}); pass a folder you can write to"
+            f"({_why(exc, root)}); pass a folder you can write to"
         ) from None
+
+
+def _why(exc: OSError, folder: Path) -> str:
+    """Say why ``folder`` cannot be used: a broken or looping link on its path, else the error's reason."""
+    # a link to nowhere fails mkdir with "File exists": the link is what to fix
+    return link_problem(folder) or exc.strerror or type(exc).__name__
 
 
 def _defects(dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | None]:
@@ -193,7 +200,7 @@ def _prepare(root: Path, dest: Path) -> list[Path]:
         _remove_empty(created)
         raise UsageError(
             f"root must be a folder that can hold the download, got {root} "
-            f"({exc.strerror or type(exc).__name__}); pass a folder you can write to"
+            f"({_why(exc, dest)}); pass a folder you can write to"
         ) from None
     if not os.access(dest, os.W_OK | os.X_OK):
         raise UsageError(
@@ -265,7 +272,7 @@ def download_fashion_mnist(
     names = checksums or FASHION_MNIST_FILES
     timeout = check_positive_float("timeout", timeout, fix="pass e.g. timeout=30")
     _check_mirrors(mirrors)
-    root = Path(root).expanduser()
+    root = expand_user("root", root)
     dest = _locate(root, names)
     remove_stale_parts(dest, names)  # nothing to clean (or no right to) is no error
     needed = _defects(dest, names)

@@ -3,8 +3,9 @@
 Search order: an explicit ``root`` (``--data-dir``); ``$LINEARNETS_DATA``; the Debian package
 ``dataset-fashion-mnist`` (asked with ``dpkg -L``, else :data:`DEBIAN_DIR`); a torchvision-style
 ``data/FashionMNIST/raw`` in the working folder or its parent (the book's ``../data``); the Keras cache
-``~/.keras/datasets/fashion-mnist``. Each folder may hold the four files gzipped or not, directly or in
-``FashionMNIST/raw``. Tests redirect the Debian location with :data:`DEBIAN_PACKAGE`/:data:`DEBIAN_DIR`
+``~/.keras/datasets/fashion-mnist`` (skipped where there is no home folder). Each folder may hold the
+four files gzipped or not, directly or in ``FashionMNIST/raw``. Locations are looked up in turn, as
+they are reached. Tests redirect the Debian location with :data:`DEBIAN_PACKAGE`/:data:`DEBIAN_DIR`
 (or by replacing ``_debian_dir``) and the Keras one through ``HOME``.
 
 ``$LINEARNETS_DATA`` is one search place, like the others: a folder of it that lacks some files is
@@ -18,9 +19,11 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from linearnets.config_checks import expand_user, link_problem
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
 
 __all__ = [
@@ -108,26 +111,37 @@ def _env_dir() -> Path | None:
     env = os.environ.get("LINEARNETS_DATA")
     if not env:
         return None
-    path = Path(env).expanduser()
+    path = expand_user("LINEARNETS_DATA", env)
     if not path.is_dir():
-        what = "is not a folder" if path.exists() else "does not exist"
+        what = "which is not a folder" if path.exists() else "which does not exist"
+        problem = link_problem(path)
+        if problem:  # exists() is False for a link to nowhere: name the link
+            what = f"but {problem}"
         raise UsageError(
             f"LINEARNETS_DATA must name an existing folder holding the Fashion-MNIST files, got "
-            f"{env!r}, which {what}; point it at the folder with the four *-ubyte.gz files (or "
+            f"{env!r}, {what}; point it at the folder with the four *-ubyte.gz files (or "
             "their FashionMNIST/raw), or unset it (unset LINEARNETS_DATA) to search the usual "
             "places"
         )
     return path
 
 
-def _candidates() -> list[tuple[str, Path | None]]:
-    return [
-        ("$LINEARNETS_DATA", _env_dir()),
-        (f"Debian package {DEBIAN_PACKAGE}", _debian_dir()),
-        ("torchvision-style data/FashionMNIST/raw", Path("data")),
-        ("torchvision-style ../data/FashionMNIST/raw (the book's root)", Path("..") / "data"),
-        ("Keras cache ~/.keras/datasets/fashion-mnist", Path.home() / KERAS_DIR),
-    ]
+def _keras_dir() -> Path | None:
+    """Return the Keras cache folder under the home folder; ``None`` where there is no home folder."""
+    try:
+        return Path.home() / KERAS_DIR
+    except RuntimeError:  # no HOME and no user-database entry (env -i, a container's bare uid)
+        return None
+
+
+def _candidates() -> Iterator[tuple[str, Path | None]]:
+    """Yield each search location in order, looked up only when reached: once one holds the files,
+    the later ones cost nothing (no ``dpkg`` run, no home folder needed)."""
+    yield "$LINEARNETS_DATA", _env_dir()
+    yield f"Debian package {DEBIAN_PACKAGE}", _debian_dir()
+    yield "torchvision-style data/FashionMNIST/raw", Path("data")
+    yield "torchvision-style ../data/FashionMNIST/raw (the book's root)", Path("..") / "data"
+    yield "Keras cache ~/.keras/datasets/fashion-mnist", _keras_dir()
 
 
 def _missing(root: Path, names: dict[str, tuple[int, str]]) -> list[str]:
@@ -190,7 +204,7 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
             f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. "
             "root='~/data' (--data-dir on the command line)"
         )
-    root = Path(root).expanduser()
+    root = expand_user("root", root)
     if root.exists() and not root.is_dir():  # e.g. one of the data files itself
         raise UsageError(
             f"root must be an existing folder, got the file {root}; pass the folder that holds "
@@ -198,7 +212,9 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
         )
     if not root.is_dir():
         # "root" is --data-dir on the command line (the CLI names it so)
-        raise UsageError(f"root must be an existing folder, got {root}; {HOW_TO_GET}")
+        problem = link_problem(root)
+        why = f", but {problem}" if problem else ""
+        raise UsageError(f"root must be an existing folder, got {root}{why}; {HOW_TO_GET}")
     paths = _files_in(root, names)
     if paths is None:
         raise UsageError(

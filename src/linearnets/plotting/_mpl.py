@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
+from linearnets.config_checks import expand_user, link_problem
 from linearnets.errors import UsageError
 from linearnets.plotting._fonts import cjk_family as cjk_family
 from linearnets.plotting._fonts import title_font as title_font
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["as_numpy", "check_out_path", "in_notebook", "new_figure", "pyplot", "save_figure"]
 
 SAVE_FORMATS = (".png", ".svg", ".pdf")
+NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems (ext4, APFS, tmpfs)
 # dates make files differ on every run
 _NO_DATE: dict[str, dict[str, Any]] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
@@ -111,7 +113,7 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
     example = f"{name} figure.png" if name.startswith("--") else f"{name}='figure.png'"
     if not str(out):
         raise UsageError(f"{name} must be a file name, got an empty string; pass e.g. {example}")
-    path = Path(out).expanduser()  # as root= and the configs' out= do: "~/grid.png" is at home
+    path = expand_user(name, out)  # as root= and the configs' out= do: "~/grid.png" is at home
     if path.name.lower() in formats:  # ".png": Path takes it for a hidden file with no suffix
         fixed = path.with_name(f"figure{path.name}")
         suggestion = f"{name} {fixed}" if name.startswith("--") else f"{name}={str(fixed)!r}"
@@ -128,6 +130,12 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
             raise UsageError(
                 f"{name} {path} is a folder; pass a file name in it, e.g. {path / 'figure.png'}"
             )
+        problem = link_problem(path.parent)
+        if problem:  # exists() is False for it, so the search for a folder below would pass it
+            raise UsageError(
+                f"{name} {path} cannot be written: {problem}; repair or remove the link, or pass a "
+                "path in a folder"
+            )
         for parent in path.parents:  # the nearest existing folder on the path must be a folder
             if parent.exists():
                 if not parent.is_dir():
@@ -143,16 +151,26 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
     return path
 
 
-def save_figure(fig: Figure, path: Path, *, tight: bool = True) -> Path:
+def save_figure(fig: Figure, path: Path, *, tight: bool = True, name: str = "out") -> Path:
     """Write ``fig`` to ``path`` (format from the extension) atomically: temp file, then rename.
 
     Readers (an image viewer refreshing the file, a browser) never see a half-written image. SVGs carry
     no date and fixed ids, so the same figure gives the same bytes.
+
+    Args:
+        fig: the figure.
+        path: the file, as :func:`check_out_path` returns it.
+        tight: crop the figure to what is drawn (``bbox_inches="tight"``).
+        name: the setting that gave ``path``, named when it cannot be written (the command line
+            spells ``out`` as ``--out``).
+
+    Raises:
+        UsageError: ``path`` is a folder, or cannot be written (the reason is given).
     """
     from matplotlib import rc_context
 
     fmt = path.suffix.lower().lstrip(".")
-    tmp, f = _open_temporary(path)
+    tmp, f = _open_temporary(path, name)
     try:
         with f, rc_context({"svg.hashsalt": "linearnets"}):
             fig.savefig(
@@ -165,7 +183,8 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True) -> Path:
     except IsADirectoryError:
         tmp.unlink(missing_ok=True)
         raise UsageError(
-            f"cannot write the figure {path}: it is a folder; pass a file name in it"
+            f"{name} must be a figure file, got {path}, which is a folder; pass a file name in it, "
+            f"e.g. {path / ('figure' + path.suffix)}"
         ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -173,27 +192,52 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True) -> Path:
     return path
 
 
-def _open_temporary(path: Path) -> tuple[Path, BinaryIO]:
+def _open_temporary(path: Path, name: str) -> tuple[Path, BinaryIO]:
     """Create ``path``'s folder and a new temporary file next to ``path``; return its name and it."""
     # same folder, so the rename is atomic; opened normally, so the file gets the umask's permissions
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(_temporary_name(path.name))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return tmp, open(tmp, "xb")  # closed by the with in save_figure
     except OSError as exc:
         raise UsageError(
-            f"cannot write the figure {path}: {_reason(exc, path)}; pass a path in a folder you can "
-            "write to"
+            f"{name} must be a file in a folder you can write to, got {path}, but "
+            f"{_reason(exc, path)}; pass e.g. {name}='figure{path.suffix}'"
         ) from None
+
+
+def _temporary_name(name: str) -> str:
+    """Return a new name ``.NAME.PID-XXXXXXXX.tmp`` for a temporary file, with ``NAME`` cut short
+    enough that the whole stays within :data:`NAME_MAX` bytes (any valid ``name`` can be written)."""
+    tail = f".{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    room = NAME_MAX - 1 - len(tail)
+    encoded = os.fsencode(name)
+    if len(encoded) > room:
+        # a character cut in two drops out: the name need only be unique (the tail) and legible
+        name = encoded[:room].decode("utf-8", "ignore")
+    return f".{name}{tail}"
 
 
 def _reason(exc: OSError, path: Path) -> str:
     """Say why a figure's folder or file could not be made, without the temporary file's name."""
+    problem = link_problem(path.parent)
+    if problem:  # mkdir reports a link to nowhere as "File exists"
+        return problem
+    nearest = _nearest_existing(path.parent)
     if isinstance(exc, FileExistsError | NotADirectoryError):
-        return "a part of its folder path is a file, not a folder"
-    if isinstance(exc, PermissionError):
-        return f"the folder {path.parent} is not writable"
+        where = f" ({nearest})" if nearest is not None and not nearest.is_dir() else ""
+        return f"a part of its folder path{where} is a file, not a folder"
+    if isinstance(exc, PermissionError):  # the folder to be made in may be further up
+        return f"the folder {nearest or path.parent} is not writable"
     return exc.strerror or type(exc).__name__
+
+
+def _nearest_existing(folder: Path) -> Path | None:
+    """Return ``folder`` or its nearest parent that exists; ``None`` if that cannot be told."""
+    try:
+        return next((p for p in (folder, *folder.parents) if p.exists()), None)
+    except OSError:  # a folder on the way that cannot be searched
+        return None
 
 
 def as_numpy(value: Any) -> np.ndarray:

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from linearnets.config_checks import expand_user
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import (
     check_out_path,
@@ -139,7 +140,7 @@ def _curve_files(
             "out_dir must be a folder path, got an empty string; pass e.g. out_dir='runs/curves', "
             "or out_dir='.' for the current folder"
         )
-    out_dir = Path(out_dir).expanduser()  # as check_out_path expands it: no folder named "~"
+    out_dir = expand_user("out_dir", out_dir)  # as check_out_path does: no folder named "~"
     for path in (out_dir / f"curves.{f}" for f in (*formats, *finals)):
         check_out_path("out_dir", path)  # a folder named curves.png, or out_dir a file, fails now
     per_update = [out_dir / f"curves.{f}" for f in formats]

@@ -8,6 +8,7 @@ the epoch its checkpoint holds and the ``--resume`` command that continues it (D
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def diverged(
     kept = checkpoint.last_epoch or start_epoch
     where = (
         f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
-        f"--resume {run_dir} --lr {exp.config.lr / 10:g} --force)"
+        # quoted for the shell, as the interrupt's message does: "my run" is one argument
+        f"--resume {shlex.quote(str(run_dir))} --lr {exp.config.lr / 10:g} --force)"
         if kept
         else "no epoch had finished, so no checkpoint was written"
     )

@@ -8,6 +8,7 @@ says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job.
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -172,7 +173,8 @@ def _finish(
     except PlotError as exc:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
         # the figures missing keep the run open to --resume, which draws them without training
-        raise PlotError(f"{exc}; linearnets softmax --resume {run_dir} draws them") from None
+        again = f"linearnets softmax --resume {shlex.quote(str(run_dir))}"  # pasted into a shell
+        raise PlotError(f"{exc}; {again} draws them") from None
     if exp.dist.is_main:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
     exp.dist.barrier()

@@ -10,6 +10,7 @@ the previous checkpoint intact (:mod:`linearnets.training.checkpoint_write`). It
 from __future__ import annotations
 
 import re
+import stat
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 import torch
 
+from linearnets.config_checks import link_problem
 from linearnets.errors import CheckpointError
 from linearnets.training.callbacks import Callback
 from linearnets.training.checkpoint_values import (
@@ -151,10 +153,7 @@ def load_checkpoint(path: Path) -> Checkpoint:
 def _read_payload(path: Path) -> Any:
     """Return what ``torch.load(weights_only=True)`` reads from ``path``; raise naming the file."""
     if not path.is_file():
-        raise CheckpointError(
-            f"checkpoint {path} does not exist: the run never finished an epoch, or the file was "
-            "deleted; start a new run"
-        )
+        raise CheckpointError(f"checkpoint {path} {_not_a_file(path)}")
     try:
         # torch warns about foreign pickles before failing: the error below says it all
         with warnings.catch_warnings():
@@ -166,6 +165,24 @@ def _read_payload(path: Path) -> Any:
             f"({load_failure(exc)}); {restore_hint(path)}"
         ) from None
     return payload
+
+
+def _not_a_file(path: Path) -> str:
+    """Say what stands at ``path`` instead of a checkpoint file, with the fix."""
+    problem = link_problem(path)
+    if problem:
+        return f"cannot be read: {problem}; {restore_hint(path)}"
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # nothing there (or a folder on the way that cannot be searched)
+        return (
+            "does not exist: the run never finished an epoch, or the file was deleted; start a "
+            "new run"
+        )
+    kind = (
+        "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a special file"
+    )
+    return f"is {kind}, not a checkpoint file; {restore_hint(path)}"
 
 
 def load_failure(exc: BaseException) -> str:

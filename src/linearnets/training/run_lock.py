@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shlex
 from pathlib import Path
 
+from linearnets.config_checks import link_problem
 from linearnets.errors import UsageError
 
 __all__ = ["LOCK_FILE", "RunLock"]
@@ -37,6 +39,32 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_close_held_in_child)
 
 
+def _unopenable(path: Path, exc: OSError) -> str:
+    """Say why the lock file ``path`` cannot be opened: the file itself, or its folder."""
+    problem = link_problem(path)
+    if problem:  # O_CREAT fails through a link to nowhere too
+        return f"{path} cannot be opened: {problem}; repair or remove the link and run again"
+    if isinstance(exc, IsADirectoryError):
+        return (
+            f"{path} is a folder, where the run's lock file belongs; move it out of the run "
+            "folder and run again"
+        )
+    try:
+        # e.g. a run copied from a read-only share: the folder can be written, its files not
+        read_only = path.is_file() and os.access(path.parent, os.W_OK | os.X_OK)
+    except OSError:  # a folder that cannot be searched: the folder's fault, said below
+        read_only = False
+    if isinstance(exc, PermissionError) and read_only:
+        return (
+            f"{path} is read-only, though its folder is writable; make it writable "
+            f"(chmod u+w {shlex.quote(str(path))}) and run again"
+        )
+    return (
+        f"{path.parent} cannot be written ({exc.strerror or type(exc).__name__}); pass a folder "
+        "you can write to"
+    )
+
+
 class RunLock:
     """One process's exclusive hold on a run folder while it writes it (``with`` or :meth:`release`).
 
@@ -60,10 +88,7 @@ class RunLock:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise UsageError(
-                f"{self.run_dir} cannot be written ({exc.strerror or type(exc).__name__}); pass a "
-                "folder you can write to"
-            ) from None
+            raise UsageError(_unopenable(path, exc)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
