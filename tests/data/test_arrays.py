@@ -425,3 +425,19 @@ def test_too_many_classes_names_the_largest_label_and_the_distinct_count(tmp_pat
         "in y among 3 distinct labels; relabel them as 0..C-1, e.g. with "
         "numpy.unique(y, return_inverse=True)"
     )
+
+
+def test_a_model_past_2_gib_of_weights_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    """A 0.8 MB file once asked torch's allocator for 40 GB (its text, not ours, named the cause):
+    10⁵ features × 10⁵ classes × 4 bytes, by hand."""
+    X = np.zeros((2, 100_000), np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=np.array([0, 99_999]))
+    with pytest.raises(
+        DatasetError,
+        match=r"X's 100,000 features × y's 100,000 classes make a model of 10,000,000,000 float32 "
+        r"weights \(37\.3 GiB\), more than the 2 GiB a run allows",
+    ):
+        load_classification_file(tmp_path / "d.npz")
+    # just within: 2**29 weights of 4 bytes are the 2 GiB themselves
+    np.savez(tmp_path / "ok.npz", X=np.zeros((2, 2**14), np.float32), y=np.array([0, 2**15 - 1]))
+    assert load_classification_file(tmp_path / "ok.npz").num_classes == 2**15

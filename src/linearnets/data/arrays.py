@@ -23,6 +23,8 @@ from linearnets.errors import DatasetError, DataWarning, UsageError
 __all__ = ["ClassificationArrays", "load_classification_file", "load_regression_file"]
 
 MAX_CLASSES = 100_000  # 784 features × 10⁵ classes is already 300 MB of float32 weights
+# the model's D × C float32 weights; training holds their gradient (and a copy per step) too
+MAX_WEIGHT_BYTES = 2**31
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,20 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
     if num_classes < 2:
         raise DatasetError(f"{path}: y must hold at least 2 classes, got only class 0")
+    _check_model_size(path, X.shape[1], num_classes)
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
+
+
+def _check_model_size(path: Path, features: int, classes: int) -> None:
+    """Refuse data whose softmax model, D × C float32 weights, passes :data:`MAX_WEIGHT_BYTES`."""
+    nbytes = features * classes * 4
+    if nbytes > MAX_WEIGHT_BYTES:
+        raise DatasetError(
+            f"{path}: X's {features:,} features × y's {classes:,} classes make a model of "
+            f"{features * classes:,} float32 weights ({nbytes / 2**30:.1f} GiB), more than the "
+            f"{MAX_WEIGHT_BYTES // 2**30} GiB a run allows (training holds their gradient too); "
+            "use fewer features (e.g. a smaller image size) or fewer classes"
+        )
 
 
 def _warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
