@@ -86,19 +86,94 @@ def test_plot_passes_every_argument_on_and_returns_none(monkeypatch: pytest.Monk
                         ("-", "m--", "g-.", "r:"), (3.5, 2.5), None)  # fmt: skip
 
 
+def _fake_prediction(monkeypatch: pytest.MonkeyPatch, draw: Any) -> list[tuple[Any, ...]]:
+    """Stand in for the samples (recording the calls) and the drawing (``draw``)."""
+    import linearnets.inference
+    import linearnets.plotting
+
+    calls: list[tuple[Any, ...]] = []
+
+    def samples(net: Any, it: Any, n: int) -> tuple[torch.Tensor, list[str], list[str]]:
+        calls.append((net, it, n))
+        return torch.zeros(n, 2, 2), ["a"] * n, ["b"] * n
+
+    monkeypatch.setattr(linearnets.inference, "prediction_samples", samples)
+    monkeypatch.setattr(linearnets.plotting, "plot_predictions", draw)
+    return calls
+
+
 @pytest.mark.parametrize(("notebook", "out"), [(False, "predict_ch3.png"), (True, None)])
 def test_predict_ch3_draws_n_images_and_saves_them_outside_jupyter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, notebook: bool, out: str | None
 ) -> None:
-    import linearnets.inference
-
-    calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(
-        linearnets.inference, "predict", lambda net, it, n, *, out: calls.append((net, it, n, out))
+    drawn: list[tuple[int, Any]] = []
+    calls = _fake_prediction(
+        monkeypatch, lambda images, true, pred, *, out: drawn.append((len(images), out))
     )
     monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: notebook)
     monkeypatch.chdir(tmp_path)
     net, batches = torch.nn.Identity(), [(torch.zeros(1, 4), torch.zeros(1))]
     assert _d2l_figures.predict_ch3(net, batches, n=9) is None
     _d2l_figures.predict_ch3(net, batches)
-    assert calls == [(net, batches, 9, out), (net, batches, 6, out)]  # the book's n=6 by default
+    assert calls == [(net, batches, 9), (net, batches, 6)]  # the book's n=6 by default
+    assert drawn == [(9, out), (6, out)]
+
+
+def _predict_like() -> str | None:
+    return figure_file("predict_ch3.png", notebook=False)  # as predict_ch3 calls it
+
+
+def test_a_folder_named_as_the_figure_skips_the_file_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "predict_ch3.png").mkdir()
+    with pytest.warns(UserWarning, match=r"^predict_ch3\.png is a folder in the working folder, so the figure is not saved there; rename that folder for the file$") as record:  # fmt: skip
+        line = sys._getframe().f_lineno + 1
+        assert _predict_like() is None
+    assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
+
+
+def test_predict_ch3_goes_on_with_a_warning_when_its_file_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk at the save (matplotlib's OSError): the book's predict_ch3 has no file, so ours
+    costs the file only, told by a warning pointed at the caller."""
+    import errno
+
+    import linearnets.plotting.images
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(linearnets.plotting.images, "save_figure", full)
+    monkeypatch.chdir(tmp_path)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    batches = [(torch.rand(4, 1, 4, 4), torch.tensor([0, 1, 2, 0]))]
+    with pytest.warns(UserWarning) as record:
+        line = sys._getframe().f_lineno + 1
+        assert _d2l_figures.predict_ch3(net, batches, n=4) is None
+    assert [str(w.message) for w in record] == [
+        "predict_ch3.png could not be written (No space left on device), so it is not saved; the "
+        "book's code goes on without it (free some space, or run from a folder you can write to, "
+        "for the file)"
+    ]
+    assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_predict_ch3_still_raises_an_error_that_is_not_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a failure to write the file is turned into a warning: a drawing error stays an error."""
+    from linearnets.errors import UsageError
+
+    def bad(*args: Any, **kwargs: Any) -> None:
+        raise UsageError("images must be (N, H, W) or (N, 1, H, W), got (4, 3, 2, 2)")
+
+    _fake_prediction(monkeypatch, bad)
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UsageError, match=r"^images must be"):
+            _d2l_figures.predict_ch3(torch.nn.Identity(), [], n=4)

@@ -291,3 +291,70 @@ def test_train_ch3_trains_the_number_of_epochs_asked(recorder: type[_Recorder]) 
     assert seen == [16, 16, 16, 16, 6] * 3
     assert [x for x, _ in recorder.points] == [1, 2, 3]
     assert recorder.made[0]["xlim"] == [1, 3]
+
+
+def _train_ch3_twice() -> tuple[nn.Sequential, torch.Tensor]:
+    """The book's §3.7 call for 2 epochs; returns the net and its weight before training."""
+    net = _net()
+    before = net[1].weight.detach().clone()
+    d2l.train_ch3(net, _batches(), _batches(1), nn.CrossEntropyLoss(reduction="none"), 2,
+                  torch.optim.SGD(net.parameters(), lr=0.1))  # fmt: skip
+    return net, before
+
+
+def test_train_ch3_goes_on_with_one_warning_when_its_figure_file_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The working folder's disk full (OSError ENOSPC from the save, each epoch): the file is the
+    convenience the book's train_ch3 lacks, so it costs the file, not the run."""
+    import errno
+
+    import linearnets.plotting.live
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(linearnets.plotting.live, "save_figure", full)
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning) as record:
+        net, before = _train_ch3_twice()
+    assert [str(w.message) for w in record] == [
+        "train_ch3.png could not be written (No space left on device), so it is not saved; the "
+        "book's code goes on without it (free some space, or run from a folder you can write to, "
+        "for the file)"
+    ]  # once, not once per epoch
+    assert record[0].filename == __file__  # pointed at the caller of train_ch3
+    assert not torch.equal(net[1].weight, before)  # it trained
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines] == ["epoch 1", "epoch 2"]
+
+
+def test_train_ch3_skips_a_figure_file_whose_name_is_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """train_ch3.png a folder: it was "UsageError: out train_ch3.png is a folder", naming an out
+    parameter train_ch3 does not have."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "train_ch3.png").mkdir()
+    with pytest.warns(UserWarning, match=r"^train_ch3\.png is a folder in the working folder, so the figure is not saved there; rename that folder for the file$"):  # fmt: skip
+        net, before = _train_ch3_twice()
+    assert not torch.equal(net[1].weight, before)
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train_ch3.png"]
+    assert list((tmp_path / "train_ch3.png").iterdir()) == []
+
+
+def test_train_ch3_with_its_svg_name_a_folder_saves_the_png_and_warns_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "train_ch3.svg").mkdir()
+    with pytest.warns(UserWarning) as record:
+        _train_ch3_twice()
+    assert [str(w.message) for w in record] == [
+        "train_ch3.png could not be written (train_ch3.svg is a folder), so it is not saved; the "
+        "book's code goes on without it (free some space, or run from a folder you can write to, "
+        "for the file)"
+    ]
+    assert (tmp_path / "train_ch3.png").stat().st_size > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train_ch3.png", "train_ch3.svg"]

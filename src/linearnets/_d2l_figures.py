@@ -15,14 +15,17 @@ from typing import Any
 
 import torch
 
-__all__ = ["figure_file", "in_notebook", "plot", "predict_ch3"]
+from linearnets.errors import UsageError
+
+__all__ = ["figure_file", "file_failure", "in_notebook", "plot", "predict_ch3", "warn_unsaved"]
 
 
 def figure_file(name: str, notebook: bool) -> str | None:
     """Return where a figure is saved outside Jupyter: ``name`` in the working folder if writable.
 
-    The file is a convenience the book's functions do not have: a read-only folder only skips it
-    (with a warning), it does not stop the training or prediction the book's code asked for.
+    The file is a convenience the book's functions do not have: a read-only folder, or a folder
+    named ``name``, only skips it (with a warning), it does not stop the training or prediction the
+    book's code asked for (nor does a failure to write it later: see :func:`file_failure`).
     """
     if notebook:
         return None
@@ -33,7 +36,42 @@ def figure_file(name: str, notebook: bool) -> str | None:
             stacklevel=3,  # the caller of train_ch3 or predict_ch3, which call this
         )
         return None
+    if os.path.isdir(name):
+        warnings.warn(
+            f"{name} is a folder in the working folder, so the figure is not saved there; rename "
+            "that folder for the file",
+            stacklevel=3,
+        )
+        return None
     return name
+
+
+def file_failure(exc: BaseException, name: str) -> bool:
+    """Return whether ``exc`` is a failure to write the figure file ``name`` (or its ``.svg``).
+
+    An OSError (a full disk) or a UsageError naming the file (a folder put in its place): the
+    book's code then goes on without the file. Any other error is the code's own, and is raised.
+    """
+    return isinstance(exc, OSError) or (
+        isinstance(exc, UsageError) and os.path.splitext(name)[0] in str(exc)
+    )
+
+
+def warn_unsaved(name: str, exc: BaseException) -> None:
+    """Warn, for the caller of train_ch3 or predict_ch3, that the figure file ``name`` is not saved."""
+    # in our words: the plotting package's message advises an out= these functions do not have
+    folders = [p for p in (name, os.path.splitext(name)[0] + ".svg") if os.path.isdir(p)]
+    if folders:
+        reason = f"{folders[0]} is a folder"
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or " ".join(str(exc).split())
+    else:
+        reason = " ".join(str(exc).split(";")[0].split())
+    warnings.warn(
+        f"{name} could not be written ({reason}), so it is not saved; the book's code goes on "
+        "without it (free some space, or run from a folder you can write to, for the file)",
+        stacklevel=3,  # the caller of train_ch3 or predict_ch3, which call this
+    )
 
 
 def in_notebook() -> bool:
@@ -76,10 +114,21 @@ def predict_ch3(
 ) -> None:
     """Show the first ``n`` test images with true and predicted labels (D2L §3.6.7).
 
-    Outside Jupyter the figure is also saved to ``predict_ch3.png`` in the working directory. Returns
+    Outside Jupyter the figure is also saved to ``predict_ch3.png`` in the working directory (a
+    failure to write it is a warning, not an error: the file is not the book's). Returns
     ``None``, as the book's does (a notebook cell ending in it shows the figure and nothing else);
     :func:`linearnets.inference.predict` returns the axes.
     """
-    from linearnets.inference import predict
+    from linearnets.inference import prediction_samples
+    from linearnets.plotting import plot_predictions
+    from linearnets.plotting.images import check_show_count
 
-    predict(net, test_iter, n, out=figure_file("predict_ch3.png", in_notebook()))
+    out = figure_file("predict_ch3.png", in_notebook())
+    n = check_show_count("n", n)  # before reading any batch, as linearnets.inference.predict
+    images, true_labels, pred_labels = prediction_samples(net, test_iter, n)
+    try:
+        plot_predictions(images, true_labels, pred_labels, out=out)
+    except (OSError, UsageError) as exc:
+        if out is None or not file_failure(exc, out):
+            raise
+        warn_unsaved(out, exc)

@@ -16,8 +16,8 @@ from typing import Any
 
 import torch
 
-from linearnets._d2l_figures import figure_file, in_notebook
-from linearnets.errors import UsageTypeError
+from linearnets._d2l_figures import figure_file, file_failure, in_notebook, warn_unsaved
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
 from linearnets.training.loop_checks import check_batches, check_updater_object
@@ -119,7 +119,8 @@ def train_ch3(
     """Train a model and draw the curves; print one line per epoch outside Jupyter (D2L §3.6.6).
 
     Outside Jupyter the curves are also written to ``train_ch3.png`` (and ``.svg``) in the working
-    directory, rewritten after each epoch.
+    directory, rewritten after each epoch; a failure to write them (a full disk) is one warning, and
+    the training goes on.
 
     Returns ``None``, as the book's does, so a notebook cell ending in it shows only the figure. The
     book's closing asserts on the final metrics are left out: the curves (and, outside Jupyter, the
@@ -132,19 +133,29 @@ def train_ch3(
     check_batches("train_iter", train_iter, passes=num_epochs)
     check_batches("test_iter", test_iter, passes=num_epochs)
     notebook = in_notebook()
+    out = figure_file("train_ch3.png", notebook)
     animator = Animator(
         xlabel="epoch",
         # the book's [1, num_epochs]; for one epoch that range is empty (matplotlib warns), so widen it
         xlim=[1, num_epochs] if num_epochs > 1 else [0.5, 1.5],
         ylim=[0.3, 0.9],
         legend=["train loss", "train acc", "test acc"],
-        out=figure_file("train_ch3.png", notebook),
+        out=out,
     )
+    warned = False
     for epoch in range(num_epochs):
         start = time.perf_counter()
         train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater)
         test_acc = evaluate_accuracy(net, test_iter)
-        animator.add(epoch + 1, (train_loss, train_acc, test_acc))
+        try:
+            animator.add(epoch + 1, (train_loss, train_acc, test_acc))
+        except (OSError, UsageError) as exc:
+            # the file is our convenience, not the book's: a full disk costs the file, not the run
+            if out is None or not file_failure(exc, out):
+                raise
+            if not warned:
+                warn_unsaved(out, exc)
+                warned = True
         if not notebook:
             metrics = EpochMetrics(
                 epoch + 1, train_loss, train_acc, None, test_acc, time.perf_counter() - start

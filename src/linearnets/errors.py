@@ -14,6 +14,7 @@ __all__ = [
     "DivergenceError",
     "LinearnetsError",
     "PlotError",
+    "RunFileError",
     "UsageError",
     "UsageTypeError",
 ]
@@ -37,6 +38,14 @@ class DatasetError(LinearnetsError):
 
 class CheckpointError(LinearnetsError):
     """A checkpoint file cannot be read, is foreign, or does not match the run resuming it."""
+
+
+class RunFileError(LinearnetsError, OSError):
+    """A file of a run folder (config, metrics, results, weights, a report) could not be written.
+
+    The message names the file, the reason (a full disk as such) and the fix that works for the run:
+    ``--resume`` where a checkpoint is kept. An :class:`OSError` as well, as the failed write was.
+    """
 
 
 class DivergenceError(LinearnetsError):

@@ -212,3 +212,33 @@ def test_a_run_of_too_many_classes_skips_the_confusion_figure_and_says_so(tmp_pa
     )
     matrix = torch.load(out / "confusion.pt")
     assert matrix.shape == (C, C) and int(matrix.sum()) == C  # every test example counted
+
+
+def test_a_confusion_matrix_on_a_full_disk_names_the_file_and_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The matrix (a tensor; checkpoints and weights are dicts) fails as torch's zip writer does on
+    a full disk: the run's error names confusion.pt and the --resume that writes it again."""
+    import re
+    import shutil
+
+    import torch
+
+    from linearnets.errors import RunFileError
+
+    real_save = torch.save
+
+    def full_for_tensors(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(obj, torch.Tensor):
+            raise RuntimeError("[enforce fail at inline_container.cc:588] . open file failed")
+        real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", full_for_tensors)
+    usage = shutil.disk_usage(tmp_path)._replace(free=100 << 20)  # not full: the error is named
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage)
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=_features_file(tmp_path / "d.npz"), epochs=1, plot="none", out=out)
+    with pytest.raises(RunFileError, match=rf"^{re.escape(str(out / 'confusion.pt'))} could not be written: \[enforce fail at inline_container.cc:588\] . open file failed; the checkpoint of the run's last finished epoch is kept: fix that and continue it with --resume {re.escape(str(out))}$"):  # fmt: skip
+        run_softmax(config)
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert not (out / "results.json").exists()  # the run is not shown finished

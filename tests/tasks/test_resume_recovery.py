@@ -24,6 +24,7 @@ import torch
 
 from linearnets.cli import main
 from linearnets.config import SoftmaxConfig
+from linearnets.errors import UsageError
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
 from linearnets.training.checkpoint import load_checkpoint
@@ -259,4 +260,67 @@ def test_resumes_that_are_not_a_list_are_named_in_config_json(
     assert [r["from_epoch"] for r in json.loads(path.read_text())["resumes"]] == [1]
     path.write_text(json.dumps({**json.loads(path.read_text()), "resumes": []}))  # as advised
     assert main(["softmax", "--resume", str(run), "--epochs", "3"]) == 0
+    _assert_same_run(run, tmp_path / "whole")
+
+
+KEPT = ("model.pt", "results.json", "config.json", "per_class.txt", "confusion.pt", "checkpoint.pt")
+
+
+def _finished(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A finished 1-epoch run and the bytes of the files a failed resume must leave as they were."""
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    return run, {name: (run / name).read_bytes() for name in KEPT}
+
+
+@pytest.mark.parametrize("name", ["metrics.jsonl", "metrics.csv", "per_class.txt"])
+def test_a_resume_refuses_a_folder_where_it_replaces_a_file_before_removing_anything(
+    tmp_path: Path, name: str
+) -> None:
+    """metrics.jsonl a folder: the resume removed model.pt, results.json and the reports, rewrote
+    config.json, then failed (IsADirectoryError), leaving a finished run "stopped before it
+    finished". Now it is refused up front, the file named, the run as it was."""
+    run, before = _finished(tmp_path)
+    (run / name).unlink()
+    (run / name).mkdir()
+    before.pop(name, None)
+    with pytest.raises(UsageError, match=rf"^--resume {re.escape(str(run))} holds a folder {re.escape(str(run / name))} where the run keeps a file, which resuming replaces; move that folder out of the run folder, then resume$"):  # fmt: skip
+        resume_softmax(run, epochs=2)
+    assert {n: (run / n).read_bytes() for n in before} == before
+
+
+def test_a_resume_whose_metrics_cannot_be_written_keeps_the_finished_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """metrics.jsonl's replacement refused (an immutable file: chattr +i) or a full disk there: the
+    error names it, and the finished run's weights, summary, reports and config.json stay."""
+    from linearnets.errors import RunFileError
+
+    run, before = _finished(tmp_path)
+    real_replace = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        if os.path.basename(dst) == "metrics.jsonl":
+            raise PermissionError(13, "Permission denied", str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(RunFileError, match=rf"^{re.escape(str(run / 'metrics.jsonl'))} could not be written: \[Errno 13\] Permission denied: .*; the checkpoint of the run's last finished epoch is kept: fix that and continue it with --resume {re.escape(str(run))}$"):  # fmt: skip
+        resume_softmax(run, epochs=2)
+    assert {n: (run / n).read_bytes() for n in before} == before
+    assert not [p.name for p in run.iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0  # the advice works
+
+
+def test_a_resume_replaces_read_only_files_of_a_writable_folder(tmp_path: Path) -> None:
+    """Files copied from a read-only share: every file the resume rewrites is replaced by a rename
+    (the folder's permission only), so it trains on; as root too, the bits do not matter."""
+    base = _base(_data(tmp_path / "d.npz"))
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
+    run, _ = _finished(tmp_path)
+    for path in run.iterdir():
+        if path.name != ".lock":
+            path.chmod(0o444)
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
     _assert_same_run(run, tmp_path / "whole")

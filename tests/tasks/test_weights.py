@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -244,3 +245,61 @@ def test_load_trained_given_the_weights_file_names_its_folder(tmp_path: Path) ->
         rf"pass the folder that holds it: {re.escape(str(tmp_path))}$",
     ):
         load_trained(tmp_path / "model.pt")
+
+
+def _experiment() -> Any:
+    """What save_weights reads of an Experiment: the model, its config and its sizes."""
+    from types import SimpleNamespace
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
+    config = SimpleNamespace(impl="concise", resize=None)
+    return SimpleNamespace(model=model, config=config, num_inputs=4, classes=["a", "b", "c"])
+
+
+def test_weights_on_a_full_disk_name_the_file_and_leave_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """torch's zip writer on a full disk raised "unexpected RuntimeError: [enforce fail at
+    inline_container.cc:672] ..." and left .model.pt.tmp; now the checkpoint's kind of error,
+    with the resume that finishes the run (its last checkpoint is there), quoted for the shell."""
+    import shutil
+
+    from linearnets.errors import RunFileError
+    from linearnets.tasks.weights import save_weights
+
+    run = tmp_path / "my run"
+    run.mkdir()
+    (run / "checkpoint.pt").write_bytes(b"the last epoch's")
+    (run / "model.pt").write_bytes(b"an earlier model")
+    usage = shutil.disk_usage(tmp_path)._replace(free=8192)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage)
+    real_save = torch.save
+
+    def full(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        real_save(obj, io.BytesIO())  # as far as torch gets, elsewhere
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 1024 vs 918")
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(RunFileError, match=rf"^{re.escape(str(run / 'model.pt'))} could not be written: the disk is full \(8 KiB free\); the checkpoint of the run's last finished epoch is kept: fix that and continue it with --resume '{re.escape(str(run))}'$"):  # fmt: skip
+        save_weights(run / "model.pt", _experiment())
+    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.pt", "model.pt"]
+    assert (run / "model.pt").read_bytes() == b"an earlier model"
+
+
+def test_weights_are_written_atomically_and_reload(tmp_path: Path) -> None:
+    from linearnets.tasks.weights import save_weights
+
+    exp = _experiment()
+    save_weights(tmp_path / "model.pt", exp)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+    payload = torch.load(tmp_path / "model.pt", weights_only=True)
+    assert payload["num_inputs"] == 4 and payload["classes"] == ["a", "b", "c"]
+    assert torch.equal(payload["state_dict"]["1.weight"], exp.model[1].weight.detach())
+
+
+def test_the_resume_that_finishes_a_run_is_quoted_for_the_shell(tmp_path: Path) -> None:
+    run = tmp_path / "two  sp"
+    run.mkdir()
+    (run / "checkpoint.pt").write_bytes(b"epoch 1")
+    with pytest.raises(UsageError, match=rf"finish it with linearnets softmax --resume '{re.escape(str(run))}' \(linearnets.resume_softmax in Python\), then predict$"):  # fmt: skip
+        load_trained(run)

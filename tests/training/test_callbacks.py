@@ -194,6 +194,84 @@ def test_metrics_writer_resume_without_files_starts_empty(tmp_path: Path) -> Non
     assert _csv(tmp_path) == []
 
 
+def _metrics(epoch: int) -> EpochMetrics:
+    return EpochMetrics(epoch, 0.5, 0.75, None, 0.7, 0.01)
+
+
+@pytest.mark.parametrize(
+    ("files", "fix"),
+    [
+        (
+            ("checkpoint.pt", "config.json"),
+            "the checkpoint of the run's last finished epoch is kept: fix that and continue it with --resume DIR",
+        ),
+        (
+            ("config.json",),
+            "the run has no checkpoint yet: fix that and start it over with --resume DIR",
+        ),
+        ((), "the run has no checkpoint to continue from: fix that and run it again"),
+    ],
+    ids=["beside-a-checkpoint", "config-only", "nothing"],
+)
+def test_a_metrics_file_that_cannot_be_appended_to_is_named(
+    tmp_path: Path, files: tuple[str, ...], fix: str
+) -> None:
+    """metrics.csv replaced by a folder mid-run (the same path as a full disk at the flush): the
+    error names the file; --resume is advised only where it works (a checkpoint to continue from,
+    or a config.json to start the run over from: resume_softmax's start-over)."""
+    from linearnets.errors import RunFileError
+
+    writer = MetricsWriter(tmp_path)
+    writer.on_fit_start(num_epochs=2, start_epoch=0)
+    for name in files:
+        (tmp_path / name).write_bytes(b"{}")
+    (tmp_path / "metrics.csv").unlink()
+    (tmp_path / "metrics.csv").mkdir()
+    with pytest.raises(RunFileError) as info:
+        writer.on_epoch_end(metrics=_metrics(1))
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'metrics.csv'} could not be written: [Errno 21] Is a directory")  # fmt: skip
+    assert message.endswith("; " + fix.replace("DIR", str(tmp_path)))
+    assert _jsonl(tmp_path) == [_metrics(1).as_dict()]  # the file before it was written
+
+
+def test_a_metrics_rewrite_on_a_full_disk_keeps_the_files_and_names_the_one_that_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rewrite at a resume's start is atomic, as config.json's is: a full disk leaves both
+    files whole (it once left metrics.jsonl truncated to nothing) and no temporary file."""
+    import errno
+
+    from linearnets.errors import RunFileError
+
+    writer = MetricsWriter(tmp_path)
+    writer.on_fit_start(num_epochs=2, start_epoch=0)
+    writer.on_epoch_end(metrics=_metrics(1))
+    writer.on_epoch_end(metrics=_metrics(2))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(RunFileError, match=r"metrics.jsonl could not be written: the disk is full"):
+        MetricsWriter(tmp_path).on_fit_start(num_epochs=3, start_epoch=1)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_rewrite_replaces_a_read_only_file_by_a_rename(tmp_path: Path) -> None:
+    """A read-only metrics.jsonl (copied from a read-only share) in a writable folder no longer
+    stops the rewrite: the rename needs only the folder's permission (root or not)."""
+    writer = MetricsWriter(tmp_path)
+    writer.on_fit_start(num_epochs=2, start_epoch=0)
+    writer.on_epoch_end(metrics=_metrics(1))
+    (tmp_path / "metrics.jsonl").chmod(0o444)
+    writer.rewrite([_metrics(1).as_dict()])
+    assert _jsonl(tmp_path) == [_metrics(1).as_dict()]
+    assert (tmp_path / "metrics.jsonl").stat().st_mode & 0o200  # a new file, writable by its owner
+    assert _csv(tmp_path) == [_as_csv_row(_metrics(1))]
+
+
 # --- CurvesCallback ------------------------------------------------------------------------------
 
 

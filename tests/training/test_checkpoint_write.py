@@ -6,6 +6,7 @@ import errno
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,84 @@ def test_an_unknown_free_space_does_not_make_a_disk_full(
     monkeypatch.setattr(torch, "save", _failing_save(OSError(errno.ENOSPC, "No space left")))
     with pytest.raises(CheckpointError, match=r"could not be written: the disk is full"):
         write_atomic(tmp_path / "c.pt", PAYLOAD)
+
+
+def test_a_temporary_file_that_cannot_be_created_is_named_as_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mkstemp's own failure (a path past PATH_MAX: ENAMETOOLONG) gets the same clear error."""
+    _free(monkeypatch, tmp_path, 10 << 30)
+
+    def too_long(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENAMETOOLONG, "File name too long")
+
+    monkeypatch.setattr(tempfile, "mkstemp", too_long)
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: \[Errno 36\] File name too long; no earlier checkpoint exists; fix that and continue with --resume$"):  # fmt: skip
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_exceeded_quota_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EDQUOT leaves the disk with free space: it is the user's share that is used up."""
+    _free(monkeypatch, tmp_path, 10 << 30)
+    quota = OSError(errno.EDQUOT, "Disk quota exceeded")
+    monkeypatch.setattr(torch, "save", _failing_save(quota))
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: the disk quota is used up; no earlier"):  # fmt: skip
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
+    assert os.listdir(tmp_path) == []
+
+
+TORCH_FULL = "[enforce fail at inline_container.cc:672] . unexpected pos 1024 vs 918"
+
+
+@pytest.mark.parametrize("checkpoint", [True, False], ids=["beside-a-checkpoint", "without"])
+def test_a_run_file_on_a_full_disk_names_it_and_the_fix_that_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checkpoint: bool
+) -> None:
+    """model.pt as torch's zip writer fails on a full disk: named, no temporary file left, and
+    --resume (quoted for the shell) advised only where a checkpoint can continue the run."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.checkpoint_write import save_run_file
+
+    run = tmp_path / "my  run"  # two spaces: a shell would split it unquoted
+    run.mkdir()
+    if checkpoint:
+        (run / "checkpoint.pt").write_bytes(b"epoch 2")
+    _free(monkeypatch, run, 20_000)  # 19 KiB: 20000 // 1024
+    monkeypatch.setattr(torch, "save", _failing_save(RuntimeError(TORCH_FULL)))
+    fix = (
+        rf"the checkpoint of the run's last finished epoch is kept: fix that and continue it "
+        rf"with --resume '{re.escape(str(run))}'$"
+        if checkpoint
+        else r"the run has no checkpoint to continue from: fix that and run it again$"
+    )
+    with pytest.raises(RunFileError, match=rf"model.pt could not be written: the disk is full \(19 KiB free\); {fix}"):  # fmt: skip
+        save_run_file(run / "model.pt", {"w": torch.zeros(3)})
+    assert sorted(os.listdir(run)) == (["checkpoint.pt"] if checkpoint else [])
+
+
+def test_a_text_file_is_replaced_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk at the fsync keeps the old file and leaves no temporary; the error is an OSError
+    too (code catching the write's OSError still catches it) and keeps the cause."""
+    from linearnets.errors import RunFileError
+    from linearnets.training.checkpoint_write import write_text_atomic
+
+    target = tmp_path / "metrics.csv"
+    write_text_atomic(target, "epoch\r\n1\r\n")
+    assert target.read_bytes() == b"epoch\r\n1\r\n"  # written as given: csv's line ends kept
+    _free(monkeypatch, tmp_path, 10 << 30)
+    full = OSError(errno.ENOSPC, "No space left on device")
+
+    def fsync(fd: int) -> None:
+        raise full
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(RunFileError, match=r"metrics.csv could not be written: the disk is full") as info:  # fmt: skip
+        write_text_atomic(target, "epoch\r\n1\r\n2\r\n")
+    assert isinstance(info.value, OSError) and info.value.__cause__ is full
+    assert target.read_bytes() == b"epoch\r\n1\r\n"
+    assert os.listdir(tmp_path) == ["metrics.csv"]

@@ -261,7 +261,7 @@ def test_a_json_write_that_fails_keeps_the_old_file_and_leaves_no_temporary(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full_disk)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OSError, match=r"results\.json could not be written: the disk is full"):
         runs.write_json_atomic(target, {"test_acc": 0.9})
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
@@ -431,3 +431,132 @@ def test_a_damaged_config_json_names_the_fix_that_works_for_its_folder(
         UsageError, match=rf"config.json (is not a readable|must hold a).*[:;] {fix}$"
     ):
         runs.read_config(_config_dir(tmp_path, content))
+
+
+@pytest.mark.parametrize("checkpoint", [True, False], ids=["beside-a-checkpoint", "without"])
+def test_a_json_file_on_a_full_disk_names_it_and_advises_resume_only_with_a_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checkpoint: bool
+) -> None:
+    """The CLI's generic full-disk line advised --resume where no checkpoint existed (a new run's
+    config.json); the run's own error names the file and the fix that works there."""
+    import errno
+
+    from linearnets.errors import RunFileError
+
+    run = tmp_path / "a run"
+    run.mkdir()
+    if checkpoint:
+        (run / "checkpoint.pt").write_bytes(b"epoch 1")
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(RunFileError) as info:
+        runs.write_json_atomic(run / "config.json", {"lr": 0.1})
+    message = str(info.value)
+    assert message.startswith(f"{run / 'config.json'} could not be written: the disk is full (")
+    if checkpoint:  # quoted for the shell: the folder's name has a space
+        assert message.endswith(f"continue it with --resume '{run}'")
+    else:
+        assert "--resume" not in message
+        assert message.endswith("the run has no checkpoint to continue from: fix that and run it again")  # fmt: skip
+    assert sorted(p.name for p in run.iterdir()) == (["checkpoint.pt"] if checkpoint else [])
+
+
+def test_a_cli_run_whose_config_cannot_be_written_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the command: the file is named and no checkpoint that does not exist is advised."""
+    import errno
+
+    data = _npz(tmp_path / "d.npz")
+    real_fsync = os.fsync
+
+    def full_disk(fd: int) -> None:
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")) == ".config.json.tmp":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    out = tmp_path / "run"
+    args = ["softmax", "--data", str(data), "--plot", "none", "--out", str(out)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert f"error: {out / 'config.json'} could not be written: the disk is full" in err
+    assert "--resume" not in err and "run it again" in err
+
+
+def test_an_out_too_long_for_the_runs_files_is_refused_before_any_folder_is_made(
+    tmp_path: Path,
+) -> None:
+    """A 4,070-byte --out fits mkdir but not the checkpoint's temporary file beside it
+    (PATH_MAX 4096 with its NUL): refused at once instead of failing after the first epoch."""
+    path_max = os.pathconf(tmp_path, "PC_PATH_MAX")
+    out = tmp_path
+    while len(str(out)) < path_max - 26 - 250:  # components of 200 bytes, under NAME_MAX
+        out = out / ("d" * 200)
+    out = Path(str(out) + "/" + "e" * (path_max - 26 - len(str(out)) - 1))
+    assert (
+        len(os.fsencode(out)) == path_max - 26
+    )  # room for "/.lock", not for ".checkpoint.pt.*.tmp"
+    with pytest.raises(UsageError, match=rf"^--out .* is too long a path \({path_max - 26} bytes\): the files a run writes in it would need {path_max - 26 + 38} bytes, past the file system's limit of {path_max - 1}; pass a shorter path"):  # fmt: skip
+        claim_run_dir(out, name="x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refused_out_leaves_none_of_the_parents_it_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: False)
+    with pytest.raises(UsageError, match="is not writable"):
+        claim_run_dir(tmp_path / "a" / "b" / "run", name="x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _npz(path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    np.savez(path, X=rng.normal(size=(20, 3)).astype(np.float32), y=rng.integers(0, 2, 20))
+    return path
+
+
+def test_a_run_refused_before_it_starts_removes_the_parents_it_made(tmp_path: Path) -> None:
+    """softmax --data MISSING --out keep/a/b/c once left keep/a/b behind (only c was removed)."""
+    (tmp_path / "keep").mkdir()
+    out = tmp_path / "keep" / "a" / "b" / "c"
+    args = ["softmax", "--data", str(tmp_path / "missing.npz"), "--plot", "none", "--out", str(out)]
+    assert main(args) == 2
+    assert list(tmp_path.iterdir()) == [tmp_path / "keep"]
+    assert list((tmp_path / "keep").iterdir()) == []  # the folder that existed stays
+
+
+def test_a_run_refused_before_it_starts_removes_the_default_runs_folder_it_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--plot", "none"]) == 2
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "runs").mkdir()  # one the user had: it stays, empty
+    assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--plot", "none"]) == 2
+    assert list(tmp_path.iterdir()) == [tmp_path / "runs"]
+    assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_a_dangling_link_or_a_loop_as_out_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(UsageError, match=rf"^--out {re.escape(str(tmp_path))}/dangling cannot be created: .*/dangling is a dangling symbolic link: its target .*/nowhere does not exist; create the target first, or pass another folder$"):  # fmt: skip
+        claim_run_dir(tmp_path / "dangling", name="x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    with pytest.raises(UsageError, match=r"cannot be created: .*/loop is a symbolic link that loops \(it leads back to itself\)"):  # fmt: skip
+        claim_run_dir(tmp_path / "loop" / "run", name="x")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_the_resume_a_refusal_advises_is_quoted_for_the_shell(tmp_path: Path) -> None:
+    """A folder with two spaces: pasted unquoted, --resume would get two arguments."""
+    out = tmp_path / "two  sp"
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(out, name="x")
+    assert str(info.value).endswith(f"continue it with --resume '{out}', or pass a new folder")

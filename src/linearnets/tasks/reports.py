@@ -12,10 +12,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from linearnets.config import SoftmaxConfig
 from linearnets.tasks.experiment import Experiment
+from linearnets.training.checkpoint_write import save_run_file, write_text_atomic
 
 if TYPE_CHECKING:
     from linearnets.plotting.background import PlotProcess
@@ -67,7 +66,11 @@ def write_reports(
 
     With a ``plotter`` the two figures are drawn in the plotting process. Above
     :data:`~linearnets.plotting.confusion.MAX_DRAWN_CLASSES` classes no confusion figure is drawn,
-    and the table says so.
+    and the table says so. ``per_class.txt`` and ``confusion.pt`` are written atomically.
+
+    Raises:
+        RunFileError: ``per_class.txt`` or ``confusion.pt`` could not be written (a full disk named
+            as such); no temporary file is left.
     """
     from linearnets.inference import confusion_counts, prediction_samples
     from linearnets.plotting.confusion import (
@@ -88,8 +91,9 @@ def write_reports(
             f"{MAX_DRAWN_CLASSES} a heatmap can show; confusion.pt holds the whole matrix "
             "(torch.load)"
         )
-    (run_dir / "per_class.txt").write_text(table + "\n")
-    torch.save(matrix, run_dir / "confusion.pt")
+    # atomic, as the weights: a full disk names the file instead of leaving half of it
+    write_text_atomic(run_dir / "per_class.txt", table + "\n")
+    save_run_file(run_dir / "confusion.pt", matrix)
     if plots:
         draw = plotter.call if plotter is not None else _call_here
         if drawn:

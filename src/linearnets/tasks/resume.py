@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from linearnets._json import dumps_strict
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.seeding import kept_global_state
@@ -40,6 +39,7 @@ from linearnets.tasks.resume_settings import (
 from linearnets.tasks.softmax import environment_group, write_run_config
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
+from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.distributed import DistContext, on_rank_0
 from linearnets.training.loop import History
@@ -67,6 +67,7 @@ FINAL_OUTPUTS = (
     "predictions.png",
     "confusion.png",
 )
+METRICS_FILES = ("metrics.jsonl", "metrics.csv")  # rewritten from the checkpoint's history
 
 
 @kept_global_state()
@@ -114,6 +115,7 @@ def resume_softmax(
             f"--resume {run_dir} is not writable, and resuming rewrites its files; make it "
             "writable (chmod u+w) or copy the run folder somewhere you can write"
         )
+    _check_replaceable(run_dir)
     locks: list[RunLock] = []
 
     def lock() -> str:  # one writer per folder: a second resume (or run) there is refused
@@ -189,6 +191,22 @@ def _check_nothing_lost(run_dir: Path, *, force: bool) -> None:
     check_logged_epochs(run_dir, force=force)
 
 
+def _check_replaceable(run_dir: Path) -> None:
+    """Refuse, before anything is rewritten, a folder where a file the resume replaces or removes is
+    a folder: the rename or removal would fail half-way, after the earlier end's outputs are gone.
+
+    Read-only files are no obstacle: each is replaced by a rename, which only the folder's write
+    permission allows or forbids.
+    """
+    for name in (CONFIG_FILE, CHECKPOINT_FILE, *METRICS_FILES, *FINAL_OUTPUTS, *FIGURES):
+        path = run_dir / name
+        if path.is_dir() and not path.is_symlink():
+            raise UsageError(
+                f"--resume {run_dir} holds a folder {path} where the run keeps a file, which "
+                "resuming replaces; move that folder out of the run folder, then resume"
+            )
+
+
 def _drop_final_outputs(run_dir: Path) -> None:
     """Remove the weights, summary and reports of an earlier end: they would outlive a stop."""
     for name in FINAL_OUTPUTS:
@@ -204,7 +222,11 @@ def _rewrite_run_files(
     changed: dict[str, tuple[Any, Any]],
     history: History,
 ) -> None:
-    """Record this resume in ``config.json``; bring metrics and figures back to ``from_epoch``."""
+    """Record this resume in ``config.json``; bring metrics and figures back to ``from_epoch``.
+
+    What can fail (the metrics files, then ``config.json``, each written atomically) is written
+    before the earlier end's outputs are removed: a failed resume leaves the finished run as it was.
+    """
     resumes = [*saved.get("resumes", [])]
     resumes.append(
         {
@@ -213,16 +235,14 @@ def _rewrite_run_files(
             "environment": environment(),
         }
     )
+    # the checkpoint's rows are the truth: a crash right after it leaves metrics a row behind
+    MetricsWriter(run_dir).rewrite([m.as_dict() for m in history.epochs])
     write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
     if from_epoch < exp.config.epochs:  # rewritten at the end, once the new epochs are trained
         _drop_final_outputs(run_dir)
     if exp.config.plot == "none":  # not redrawn: they would show the model of an earlier epoch
         for figure in FIGURES:
             (run_dir / figure).unlink(missing_ok=True)
-    # the checkpoint's rows are the truth: a crash right after it leaves metrics a row behind
-    (run_dir / "metrics.jsonl").write_text(
-        "".join(dumps_strict(m.as_dict()) + "\n" for m in history.epochs)
-    )
 
 
 def _start_over(

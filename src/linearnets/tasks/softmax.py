@@ -33,6 +33,8 @@ from linearnets.training.runs import (
     RunLock,
     claim_run_dir,
     environment,
+    missing_folders,
+    remove_empty_folders,
     write_json_atomic,
 )
 
@@ -110,16 +112,17 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
     # the folder first: a bad --out fails before a second is spent loading data
     out = Path(config.out) if config.out is not None else None
     existed = out is not None and out.is_dir()
+    made = missing_folders(out)  # its parents, or runs/: made by the claim below
     had_lock_file = out is not None and (out / LOCK_FILE).exists()  # a stale one is kept
     run_dir, lock = _run_dir_everywhere(config, dist)
     try:
         try:
             exp = prepare(config, dist=dist)
         except BaseException:
-            if lock is not None:  # a run that never started leaves the folder as it found it
+            if lock is not None:  # a run that never started leaves the folders as it found them
                 lock.release(remove=not had_lock_file)
-                if not existed and not any(run_dir.iterdir()):
-                    run_dir.rmdir()
+                if not existed:
+                    remove_empty_folders([run_dir, *made])
             raise
         if exp.dist.is_main:
             write_run_config(run_dir, exp, resumes=[])

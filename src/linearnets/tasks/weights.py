@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.models.factory import build_softmax
 from linearnets.training.checkpoint import load_failure
+from linearnets.training.checkpoint_write import save_run_file
 from linearnets.training.runs import WEIGHTS_FILE, run_dir_path
 
 if TYPE_CHECKING:
@@ -22,7 +24,14 @@ __all__ = ["WEIGHTS_FILE", "load_trained", "save_weights"]
 
 
 def save_weights(path: Path, exp: Experiment) -> None:
-    """Save the trained weights with what is needed to rebuild the model (read with weights_only)."""
+    """Save the trained weights with what is needed to rebuild the model (read with weights_only).
+
+    Written as a checkpoint is: a temporary file in the folder, fsync'ed, renamed over ``path``.
+
+    Raises:
+        RunFileError: ``path`` could not be written (a full disk named as such); no temporary file
+            is left, and the message says how to finish the run.
+    """
     net = exp.model
     payload = {
         "impl": exp.config.impl,
@@ -32,9 +41,7 @@ def save_weights(path: Path, exp: Experiment) -> None:
         "classes": exp.classes,
         "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    save_run_file(path, payload)
 
 
 def load_trained(run_dir: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
@@ -84,8 +91,9 @@ def _no_weights(run_dir: Path) -> UsageError:
     return UsageError(
         f"RUN_DIR must hold the trained weights {WEIGHTS_FILE}, got {run_dir} without them; "
         + (
+            # quoted: the command is pasted into a shell, and a space would split the path
             f"its run stopped before it finished: finish it with linearnets softmax --resume "
-            f"{run_dir} (linearnets.resume_softmax in Python), then predict"
+            f"{shlex.quote(str(run_dir))} (linearnets.resume_softmax in Python), then predict"
             if unfinished
             else "pass a folder written by a finished 'linearnets softmax' run"
         )

@@ -8,6 +8,7 @@ A callback is any object with some of these methods, called by :func:`linearnets
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ import torch
 
 from linearnets._json import dumps_strict
 from linearnets.errors import UsageTypeError
+from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
 from linearnets.training.history import EpochMetrics, History
 from linearnets.validation import describe
 
@@ -128,6 +130,7 @@ class MetricsWriter(Callback):
     """Append each epoch's metrics to ``metrics.jsonl`` and ``metrics.csv`` in ``run_dir``.
 
     Resuming a run truncates both files to the epochs already done, so they never hold an epoch twice.
+    A file that cannot be written raises :class:`~linearnets.errors.RunFileError` naming it.
     """
 
     FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
@@ -144,18 +147,38 @@ class MetricsWriter(Callback):
                     row = json.loads(line)
                     if row["epoch"] <= start_epoch:
                         rows.append(row)
-        self.jsonl.write_text("".join(dumps_strict(r) + "\n" for r in rows))
-        with self.csv.open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=self.FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
+        self.rewrite(rows)
+
+    def rewrite(self, rows: list[dict[str, Any]]) -> None:
+        """Replace both files with ``rows`` (one dict of :attr:`FIELDS` per epoch), atomically.
+
+        A crash or a full disk leaves each file whole, as it was or as it is meant to be.
+        """
+        write_text_atomic(self.jsonl, "".join(dumps_strict(r) + "\n" for r in rows))
+        write_text_atomic(self.csv, self._csv_text(rows, header=True))
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         row = metrics.as_dict()
-        with self.jsonl.open("a") as f:
-            f.write(dumps_strict(row) + "\n")
-        with self.csv.open("a", newline="") as f:
-            csv.DictWriter(f, fieldnames=self.FIELDS).writerow(row)
+        self._append(self.jsonl, dumps_strict(row) + "\n")
+        self._append(self.csv, self._csv_text([row], header=False))
+
+    def _csv_text(self, rows: list[dict[str, Any]], *, header: bool) -> str:
+        """Return ``rows`` as CSV lines (``\\r\\n``-terminated, as :mod:`csv` writes them)."""
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=self.FIELDS)
+        if header:
+            writer.writeheader()
+        writer.writerows(rows)
+        return text.getvalue()
+
+    @staticmethod
+    def _append(path: Path, text: str) -> None:
+        """Append ``text`` to ``path``; a failure (a full disk, say) names the file."""
+        try:
+            with path.open("a", newline="") as f:
+                f.write(text)
+        except OSError as exc:  # raised at the write or only at the close's flush: both named
+            raise run_file_error(path, exc) from exc
 
 
 class CurvesCallback(Callback):

@@ -1,59 +1,149 @@
-"""How a checkpoint reaches the disk: atomically, or not at all, with the reason named.
+"""How a run's files reach the disk: atomically, or not at all, with the reason named.
 
-The file is written to a temporary file in the same folder, flushed and fsync'ed, then renamed over
-the old one (and the folder fsync'ed), so a crash mid-write leaves the previous checkpoint intact. A
-write that fails names a full disk as such and says whether an earlier checkpoint is kept.
+A file is written to a temporary file in the same folder, flushed and fsync'ed, then renamed over
+the old one (and the folder fsync'ed), so a crash mid-write leaves the previous file intact. A write
+that fails, even to create its temporary file (a path too long), leaves no temporary file, names a
+full disk as such and says what is kept: for a checkpoint, whether an earlier one is; for the run's
+other files, whether ``--resume`` can continue the run or start it over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import shlex
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import torch
 
 from linearnets._fs import fsync_dir, new_file_mode
-from linearnets.errors import CheckpointError
+from linearnets.errors import CheckpointError, RunFileError
 
-__all__ = ["write_atomic"]
+__all__ = ["run_file_error", "save_run_file", "write_atomic", "write_text_atomic"]
+
+# errors that say a disk (or the user's share of it) has no room left
+_FULL = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up"}
 
 
 def write_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Save ``payload`` to ``path`` through a temporary file in its folder, fsync'ed, then renamed."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Save the checkpoint ``payload`` to ``path`` through a temporary file, fsync'ed, then renamed.
+
+    Raises:
+        CheckpointError: it could not be written; the message says whether an earlier one is kept.
+    """
+    _replace(
+        path, lambda f: torch.save(payload, f), lambda exc: CheckpointError(_unwritten(path, exc))
+    )
+
+
+def save_run_file(path: Path, obj: Any) -> None:
+    """Save ``obj`` with ``torch.save`` to ``path`` (``model.pt``, ``confusion.pt``), atomically.
+
+    Raises:
+        RunFileError: it could not be written; the message names the file and the fix.
+    """
+    _replace(path, lambda f: torch.save(obj, f), lambda exc: run_file_error(path, exc))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through the hidden ``.NAME.tmp`` beside it, atomically.
+
+    The name is fixed: the folder's lock allows one writer, and a crash leaves one dot-file at most.
+
+    Raises:
+        RunFileError: it could not be written; the message names the file and the fix.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
     try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:  # the bytes as given (CSV's \r\n)
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename makes it visible
+        os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a folder in the file's place, a name too long
+        _remove(tmp)
+        raise run_file_error(path, exc) from exc
+    except BaseException:
+        _remove(tmp)
+        raise
+    fsync_dir(path.parent)  # the rename itself survives a crash
+
+
+def _replace(
+    path: Path, write: Callable[[IO[bytes]], None], failure: Callable[[BaseException], Exception]
+) -> None:
+    """Write ``path`` with ``write`` through a ``mkstemp`` file beside it; raise ``failure(exc)``."""
+    tmp_name: str | None = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp_name, new_file_mode())  # not mkstemp's 0o600, like the run's other files
         os.replace(tmp_name, path)
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
-        Path(tmp_name).unlink(missing_ok=True)
-        raise CheckpointError(_unwritten(path, exc)) from exc
+        _remove(tmp_name)
+        raise failure(exc) from exc
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        _remove(tmp_name)
         raise
     fsync_dir(path.parent)
 
 
-def _unwritten(path: Path, exc: BaseException) -> str:
-    """Say why ``path`` could not be written, naming a full disk, and that the old file is kept."""
+def _remove(tmp: str | Path | None) -> None:
+    """Delete the temporary file ``tmp`` if it was made; a failure to is not the error to report."""
+    if tmp is not None:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _reason(path: Path, exc: BaseException) -> str:
+    """Say why ``path`` could not be written, on one line: a full disk as such, else the error."""
     try:
-        free = shutil.disk_usage(path.parent).free
+        free: int | None = shutil.disk_usage(path.parent).free
     except OSError:
         free = None
-    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
-        free is not None and free < (1 << 20)
-    )
-    reason = (
-        f"the disk is full ({free // 1024 if free is not None else 0} KiB free)"
-        if full
-        else " ".join(str(exc).split())[:200]
-    )
+    code = exc.errno if isinstance(exc, OSError) else None
+    if code == errno.EDQUOT:
+        return _FULL[code]
+    # torch's zip writer reports a full disk as "unexpected pos …": the free space tells
+    if code == errno.ENOSPC or (free is not None and free < (1 << 20)):
+        return f"{_FULL[errno.ENOSPC]} ({free // 1024 if free is not None else 0} KiB free)"
+    return " ".join(str(exc).split())[:200]
+
+
+def _unwritten(path: Path, exc: BaseException) -> str:
+    """Say why the checkpoint ``path`` could not be written, and that the old one is kept."""
     kept = "the previous checkpoint is kept" if path.exists() else "no earlier checkpoint exists"
-    return f"{path} could not be written: {reason}; {kept}; fix that and continue with --resume"
+    return f"{path} could not be written: {_reason(path, exc)}; {kept}; fix that and continue with --resume"
+
+
+def run_file_error(path: Path, exc: BaseException) -> RunFileError:
+    """Return the error for a file of the run folder ``path.parent`` that could not be written.
+
+    It names the file and the reason, and advises ``--resume`` only where it works: to continue
+    the run from its checkpoint, or, before the first one, to start it over in place (which needs
+    the run's ``config.json``).
+    """
+    from linearnets.training.checkpoint import CHECKPOINT_FILE  # imports this module
+
+    run_dir = path.parent
+    resume = (
+        f"--resume {shlex.quote(str(run_dir))}"  # pasted into a shell: a space must not split it
+    )
+    if (run_dir / CHECKPOINT_FILE).is_file():
+        advice = (
+            "the checkpoint of the run's last finished epoch is kept: fix that and continue it "
+            f"with {resume}"
+        )
+    elif (run_dir / "config.json").is_file():
+        advice = f"the run has no checkpoint yet: fix that and start it over with {resume}"
+    else:
+        advice = "the run has no checkpoint to continue from: fix that and run it again"
+    return RunFileError(f"{path} could not be written: {_reason(path, exc)}; {advice}")

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import platform
+import shlex
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from linearnets._fs import fsync_dir
 from linearnets._json import dumps_strict
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.checkpoint_write import write_text_atomic
 from linearnets.training.run_lock import LOCK_FILE, RunLock
 from linearnets.validation import describe
 
@@ -27,7 +30,9 @@ __all__ = [
     "RunLock",
     "claim_run_dir",
     "environment",
+    "missing_folders",
     "read_config",
+    "remove_empty_folders",
     "run_dir_path",
     "write_json_atomic",
 ]
@@ -50,6 +55,9 @@ RUN_OUTPUTS = (
     "confusion.pt",
     "per_class.txt",
 )
+# the longest name a run gives a file in its folder: a figure's temporary file
+# (plotting._mpl: ".NAME.<pid, at most 7 digits>-<8 hex digits>.tmp")
+LONGEST_NAME = ".predictions.png.4194304-0123abcd.tmp"
 
 
 def environment() -> dict[str, Any]:
@@ -73,17 +81,24 @@ def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
     """Create the run folder and lock it: ``out`` itself, or a new ``runs/<name>-<timestamp>``.
 
     Returns the held :class:`RunLock` (its ``run_dir`` is the folder); release it when the run ends.
+    A refused ``out`` leaves no folder the claim created (its parents and ``runs/`` included).
 
     Raises:
-        UsageError: ``out`` is a file, is not writable, already holds a run (resume it instead), or
-            another run is writing it.
+        UsageError: ``out`` is a file or a broken link, is not writable, is too long a path for the
+            run's files, already holds a run (resume it instead), or another run is writing it.
     """
-    if out is None:
-        out = _new_default_dir(name)
-    out = Path(out)
-    _make_writable_dir(out)
-    had_lock_file = (out / LOCK_FILE).exists()
-    lock = RunLock(out).acquire()
+    made = missing_folders(out)
+    try:
+        if out is None:
+            out = _new_default_dir(name)
+            made.insert(0, out)
+        out = Path(out)
+        _make_writable_dir(out)
+        had_lock_file = (out / LOCK_FILE).exists()
+        lock = RunLock(out).acquire()
+    except BaseException:
+        remove_empty_folders(made)
+        raise
     # checked under the lock: a run that finished between a check and the lock is not overwritten
     held = [name for name in RUN_OUTPUTS if (out / name).exists()]
     if held:
@@ -92,13 +107,40 @@ def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
     return lock
 
 
+def missing_folders(out: Path | None) -> list[Path]:
+    """Return the folders that claiming ``out`` would create, the innermost first.
+
+    For ``out=None``: ``runs/`` if it does not exist (the run folder in it is always new). A run
+    refused before it starts removes them with :func:`remove_empty_folders`.
+    """
+    if out is None:
+        return [] if os.path.lexists("runs") else [Path("runs")]
+    missing = []
+    for folder in (Path(out), *Path(out).parents):
+        if os.path.lexists(folder) or folder.name in ("", ".", ".."):
+            break
+        missing.append(folder)
+    return missing
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove each of ``folders`` (innermost first) that is empty; keep any that is not, or is gone."""
+    for folder in folders:
+        with contextlib.suppress(OSError):  # not empty (another process's files stay), or gone
+            folder.rmdir()
+
+
 def _make_writable_dir(out: Path) -> None:
     """Create the folder ``out`` (and its parents), or raise UsageError naming ``--out``."""
     try:
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out must be a folder, got the file {out}; pass a new folder name")
+        _check_path_length(out)
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a name too long for the file system, a file on the path, no permission
+        link = _broken_link(out)
+        if link:
+            raise UsageError(f"--out {out} cannot be created: {link}") from None
         raise UsageError(
             f"--out {out} cannot be created ({exc.strerror}); pass a writable folder"
         ) from None
@@ -106,11 +148,54 @@ def _make_writable_dir(out: Path) -> None:
         raise UsageError(f"--out {out} is not writable; pass a folder you can write to")
 
 
+def _check_path_length(out: Path) -> None:
+    """Refuse an ``out`` in which the run's longest file name would pass the file system's limits.
+
+    Checked before any folder is made: otherwise the run would train an epoch and then fail to
+    create its checkpoint's temporary file (``File name too long``).
+    """
+    existing = next((p for p in (out, *out.parents) if p.is_dir()), Path("."))
+    try:
+        path_max = os.pathconf(existing, "PC_PATH_MAX")  # counts the terminating NUL
+        name_max = os.pathconf(existing, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no limit given
+        return
+    length = len(os.fsencode(out / LONGEST_NAME))
+    if length >= path_max or len(LONGEST_NAME) > name_max:
+        raise UsageError(
+            f"--out {out} is too long a path ({len(os.fsencode(out))} bytes): the files a run "
+            f"writes in it would need {length} bytes, past the file system's limit of "
+            f"{path_max - 1}; pass a shorter path, e.g. a relative one or a folder nearer the root"
+        )
+
+
+def _broken_link(out: Path) -> str:
+    """Say which symbolic link on ``out``'s path is dangling or loops, and the fix ("" if none)."""
+    for folder in (out, *out.parents):
+        if not os.path.islink(folder):  # False, not an error, for a name too long
+            continue
+        try:
+            folder.stat()
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return (
+                    f"{folder} is a symbolic link that loops (it leads back to itself); remove or "
+                    "fix the link, or pass another folder"
+                )
+            target = os.readlink(folder)
+            return (
+                f"{folder} is a dangling symbolic link: its target {target} does not exist; "
+                "create the target first, or pass another folder"
+            )
+    return ""
+
+
 def _already_used(out: Path, held: list[str]) -> UsageError:
     """Return the error for ``out``, which holds ``held``: (part of) a run, or files a run writes."""
     if any(name in RUN_FILES for name in held):
         advice = (
-            f"continue it with --resume {out}, or pass a new folder"
+            # quoted: the command is pasted into a shell, and a space would split the path
+            f"continue it with --resume {shlex.quote(str(out))}, or pass a new folder"
             if CONFIG_FILE in held
             else "it has no config.json, so --resume cannot continue it: pass a new folder, "
             "or move those files away"
@@ -150,18 +235,12 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
     As a checkpoint is written: a crash leaves the old file or the new one, never a short or empty
     one, and a failed write leaves no temporary file behind.
+
+    Raises:
+        RunFileError: it could not be written; the message names the file, the reason and the fix
+            (``--resume`` only where it can continue the run, or start it over).
     """
-    text = dumps_strict(data, indent=2, sort_keys=True) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())  # on disk before the rename makes it visible
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsync_dir(path.parent)  # the rename itself survives a crash
+    write_text_atomic(path, dumps_strict(data, indent=2, sort_keys=True) + "\n")
 
 
 def read_config(run_dir: Path) -> dict[str, Any]:
