@@ -32,9 +32,15 @@ def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
 def confusion_counts(
     net: Net, data_iter: Iterable[Sequence[torch.Tensor]], num_classes: int
 ) -> torch.Tensor:
-    """Return the confusion matrix (C, C), int64: row = true class, column = predicted class."""
+    """Return the confusion matrix (C, C), int64: row = true class, column = predicted class.
+
+    Above :data:`~linearnets.plotting.confusion.MAX_DENSE_CLASSES` classes it is a sparse COO
+    tensor of the nonzero cells, as :func:`~linearnets.plotting.confusion.confusion_matrix` gives.
+    """
+    from linearnets.plotting.confusion import confusion_matrix
+
     num_classes = check_positive_int("num_classes", num_classes)
-    counts = torch.zeros(num_classes * num_classes, dtype=torch.int64)
+    trues, preds = [], []
     for X, y in data_iter:
         pred = predict_labels(net, X).cpu()
         y = check_label_tensor("y", y.cpu(), num_classes=num_classes).long()  # uint8 · C overflows
@@ -43,8 +49,10 @@ def confusion_counts(
                 f"num_classes must cover the model's outputs, got num_classes={num_classes} and a "
                 f"predicted class {int(pred.max())}; pass the model's number of outputs"
             )
-        counts += torch.bincount(y * num_classes + pred, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes)
+        trues.append(y)
+        preds.append(pred)
+    empty = torch.zeros(0, dtype=torch.int64)
+    return confusion_matrix(torch.cat(trues or [empty]), torch.cat(preds or [empty]), num_classes)
 
 
 def prediction_samples(

@@ -235,3 +235,41 @@ def test_plot_confusion_matrix_of_many_classes_has_no_numbers_and_a_capped_size(
     np.testing.assert_array_equal(many.get_xticks(), np.arange(0, 200, 7))
     thirty_one = plot_confusion_matrix(torch.eye(31), [f"c{i}" for i in range(31)])
     assert len(thirty_one.texts) == 0 and len(thirty_one.get_xticks()) == 16  # ceil(31 / 30) = 2
+
+
+def test_above_the_dense_limit_the_matrix_is_sparse_and_the_same_counts() -> None:
+    """A dense int64 matrix of 10⁵ classes is 80 GB (a run within the --data limit once died
+    asking for it); the sparse one holds the same counts, and the table reads the same."""
+    from linearnets.plotting.confusion import MAX_DENSE_CLASSES, format_per_class_table
+
+    c = MAX_DENSE_CLASSES + 1
+    y_true = torch.tensor([0, 0, 5, c - 1, c - 1, 7])
+    y_pred = torch.tensor([0, 3, 5, c - 1, 0, 7])
+    sparse = confusion_matrix(y_true, y_pred, c)
+    assert sparse.is_sparse and sparse.shape == (c, c)
+    dense = torch.zeros(c, c, dtype=torch.int64)  # the oracle, counted by hand
+    for t, p in zip(y_true.tolist(), y_pred.tolist(), strict=True):
+        dense[t, p] += 1
+    assert torch.equal(sparse.to_dense(), dense)
+    names = [f"c{i}" for i in range(c)]
+    assert format_per_class_table(sparse, names) == format_per_class_table(dense, names)
+    acc = per_class_accuracy(sparse)
+    assert acc[0].item() == 0.5 and acc[5].item() == 1.0 and acc[c - 1].item() == 0.5
+    assert torch.isnan(acc[1])
+
+
+def test_a_run_of_the_largest_class_count_writes_its_reports(tmp_path: Path) -> None:
+    import numpy as np
+
+    from linearnets.config import SoftmaxConfig
+    from linearnets.tasks.softmax import run_softmax
+
+    X = np.eye(8, 10, dtype=np.float32)
+    y = np.array([0, 1, 2, 3, 99_999, 99_998, 5, 6])
+    np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X, y_test=y)
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
+    matrix = torch.load(out / "confusion.pt", weights_only=True)
+    assert matrix.is_sparse and matrix.shape == (100_000, 100_000)
+    assert int(matrix.coalesce().values().sum()) == 8  # every test example counted once
+    assert (out / "results.json").is_file()

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "MAX_DENSE_CLASSES",
     "MAX_DRAWN_CLASSES",
     "MAX_NUMBERED_CLASSES",
     "confusion_matrix",
+    "diagonal_and_totals",
     "format_per_class_table",
     "per_class_accuracy",
     "plot_confusion_matrix",
@@ -36,6 +38,10 @@ MAX_NUMBERED_CLASSES = 30
 # Above 200 classes a run draws no heatmap at all: in the capped figure a cell is then under
 # ~7 pixels, resampled away; the per-class table and confusion.pt keep every count.
 MAX_DRAWN_CLASSES = 200
+# Above 1024 classes the matrix is a sparse COO tensor of its nonzero cells: a dense int64 one is
+# 8 MiB at 1024 classes but 800 MB at 10⁴ and 80 GB at the 10⁵ classes a --data file may have,
+# while a test set of N examples fills at most N cells.
+MAX_DENSE_CLASSES = 1024
 
 
 def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -47,16 +53,41 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: in
         num_classes: C, the number of classes; every label must be in [0, C).
 
     Returns:
-        int64 (C, C): entry [i, j] counts examples of true class i predicted as class j.
+        int64 (C, C): entry [i, j] counts examples of true class i predicted as class j; above
+        :data:`MAX_DENSE_CLASSES` classes a coalesced sparse COO tensor of the nonzero cells
+        (``.to_dense()`` gives the matrix where it fits in memory).
     """
     num_classes = check_positive_int("num_classes", num_classes)
     check_label_tensor("y_true", y_true, num_classes=num_classes)
     check_label_tensor("y_pred", y_pred, num_classes=num_classes)
     check_same_length(["y_true", "y_pred"], [y_true, y_pred])
     flat = y_true.long().cpu() * num_classes + y_pred.long().cpu()  # (N,) cell index i * C + j
+    if num_classes > MAX_DENSE_CLASSES:
+        cells, counts = torch.unique(flat, return_counts=True)  # sorted: already coalesced
+        rows = torch.stack([cells // num_classes, cells % num_classes])  # (2, nnz)
+        with torch.sparse.check_sparse_tensor_invariants(False):  # built valid: no checks
+            return torch.sparse_coo_tensor(
+                rows, counts, (num_classes, num_classes), is_coalesced=True
+            )
     return torch.bincount(flat, minlength=num_classes * num_classes).reshape(
         num_classes, num_classes
     )
+
+
+def diagonal_and_totals(matrix: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return each class's correct count (the diagonal) and its examples (row sums), both (C,).
+
+    For a dense or a sparse (COO) confusion matrix alike.
+    """
+    m = _check_matrix(matrix)
+    if not m.is_sparse:
+        return m.diagonal(), m.sum(dim=1)
+    m = m.coalesce()
+    (rows, cols), values = m.indices(), m.values()
+    totals = torch.zeros(m.shape[0], dtype=values.dtype).index_add_(0, rows, values)
+    hit = rows == cols
+    diagonal = torch.zeros_like(totals).index_add_(0, rows[hit], values[hit])
+    return diagonal, totals
 
 
 def _check_matrix(matrix: Any) -> torch.Tensor:
@@ -66,9 +97,10 @@ def _check_matrix(matrix: Any) -> torch.Tensor:
             f"matrix must be a square (C, C) confusion matrix, got shape {tuple(m.shape)}; "
             "build one with confusion_matrix(y_true, y_pred, num_classes)"
         )
-    if m.is_floating_point() and not bool(torch.isfinite(m).all()):
+    values = m.coalesce().values() if m.is_sparse else m
+    if values.is_floating_point() and not bool(torch.isfinite(values).all()):
         raise UsageError("matrix must hold finite counts, got NaN or inf entries")
-    if bool((m < 0).any()):
+    if bool((values < 0).any()):
         raise UsageError("matrix must hold counts >= 0, got negative entries")
     return m
 
@@ -92,9 +124,9 @@ def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
     Returns:
         float64 (C,); NaN for a class with no examples (its accuracy is undefined, not 0).
     """
-    m = _check_matrix(matrix).to(torch.float64)
-    totals = m.sum(dim=1)  # (C,) examples per true class
-    return m.diagonal() / totals  # a class without examples has 0 on its diagonal: 0/0 = NaN
+    diagonal, totals = diagonal_and_totals(matrix)  # (C,) correct, examples per true class
+    # a class without examples has 0 on its diagonal: 0/0 = NaN
+    return diagonal.to(torch.float64) / totals.to(torch.float64)
 
 
 def format_per_class_table(matrix: torch.Tensor, class_names: Sequence[str]) -> str:
@@ -102,16 +134,14 @@ def format_per_class_table(matrix: torch.Tensor, class_names: Sequence[str]) -> 
 
     Classes without examples show ``n/a`` as their accuracy.
     """
-    m = _check_matrix(matrix)
-    names = _check_names(class_names, m.shape[0])
-    acc = per_class_accuracy(m)
+    diagonal, totals = diagonal_and_totals(matrix)
+    names = _check_names(class_names, len(totals))
+    acc = per_class_accuracy(matrix)
     width = max(len("overall"), len("class"), *(len(n) for n in names))
     lines = [f"{'class':<{width}}  {'correct':>9}  {'total':>9}  {'accuracy':>8}"]
-    rows = [(n, m[i, i].item(), m[i].sum().item(), acc[i].item()) for i, n in enumerate(names)]
-    total = m.sum().item()
-    rows.append(
-        ("overall", m.trace().item(), total, m.trace().item() / total if total else math.nan)
-    )
+    rows = list(zip(names, diagonal.tolist(), totals.tolist(), acc.tolist(), strict=True))
+    correct, total = diagonal.sum().item(), totals.sum().item()
+    rows.append(("overall", correct, total, correct / total if total else math.nan))
     for name, correct, count, ratio in rows:
         shown = "n/a" if math.isnan(ratio) else f"{ratio:.3f}"
         lines.append(f"{name:<{width}}  {_count(correct):>9}  {_count(count):>9}  {shown:>8}")

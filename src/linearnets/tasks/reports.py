@@ -89,7 +89,7 @@ def write_reports(
         table += (
             f"\n\nno confusion.png: {len(exp.classes)} classes are more than the "
             f"{MAX_DRAWN_CLASSES} a heatmap can show; confusion.pt holds the whole matrix "
-            "(torch.load)"
+            "(torch.load" + ("; a sparse tensor of the nonzero cells)" if matrix.is_sparse else ")")
         )
     # atomic, as the weights: a full disk names the file instead of leaving half of it
     write_text_atomic(run_dir / "per_class.txt", table + "\n")
