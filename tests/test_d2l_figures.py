@@ -154,9 +154,8 @@ def test_predict_ch3_goes_on_with_a_warning_when_its_file_cannot_be_written(
         line = sys._getframe().f_lineno + 1
         assert _d2l_figures.predict_ch3(net, batches, n=4) is None
     assert [str(w.message) for w in record] == [
-        "predict_ch3.png could not be written (No space left on device), so it is not saved; the "
-        "book's code goes on without it (free some space, or run from a folder you can write to, "
-        "for the file)"
+        "predict_ch3.png could not be written (No space left on device); the book's code goes on "
+        "without it (free some space, for the file)"
     ]
     assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
     assert list(tmp_path.iterdir()) == []

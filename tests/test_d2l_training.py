@@ -319,9 +319,8 @@ def test_train_ch3_goes_on_with_one_warning_when_its_figure_file_cannot_be_writt
     with pytest.warns(UserWarning) as record:
         net, before = _train_ch3_twice()
     assert [str(w.message) for w in record] == [
-        "train_ch3.png could not be written (No space left on device), so it is not saved; the "
-        "book's code goes on without it (free some space, or run from a folder you can write to, "
-        "for the file)"
+        "train_ch3.png could not be written (No space left on device); the book's code goes on "
+        "without it (free some space, for the file)"
     ]  # once, not once per epoch
     assert record[0].filename == __file__  # pointed at the caller of train_ch3
     assert not torch.equal(net[1].weight, before)  # it trained
@@ -352,9 +351,9 @@ def test_train_ch3_with_its_svg_name_a_folder_saves_the_png_and_warns_once(
     with pytest.warns(UserWarning) as record:
         _train_ch3_twice()
     assert [str(w.message) for w in record] == [
-        "train_ch3.png could not be written (train_ch3.svg is a folder), so it is not saved; the "
-        "book's code goes on without it (free some space, or run from a folder you can write to, "
-        "for the file)"
+        # the PNG is saved: the file that failed is named, with the fix for its cause
+        "train_ch3.svg could not be written (a folder has its name); the book's code goes on "
+        "without it (rename or move the folder train_ch3.svg, for the file)"
     ]
     assert (tmp_path / "train_ch3.png").stat().st_size > 1000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train_ch3.png", "train_ch3.svg"]

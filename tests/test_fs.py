@@ -139,3 +139,27 @@ def test_new_file_mode_with_an_unreadable_umask_line_falls_back_to_the_umask(
     os.umask(0o077)
     assert _fs.new_file_mode() == 0o600
     assert _current_umask() == 0o077
+
+
+def test_missing_folders_are_what_mkdir_parents_makes_and_are_removed_while_empty(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "a" / "b" / "c"
+    made = _fs.missing_folders(target)
+    assert made == [target, tmp_path / "a" / "b", tmp_path / "a"]  # innermost first
+    target.mkdir(parents=True)
+    (tmp_path / "a" / "keep.txt").write_text("another process's file")
+    _fs.remove_empty_folders(made)
+    assert not (tmp_path / "a" / "b").exists()  # emptied and removed
+    assert (tmp_path / "a" / "keep.txt").is_file()  # a folder that is not empty stays
+    assert _fs.missing_folders(tmp_path) == []
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere")
+    assert _fs.missing_folders(tmp_path / "link") == []  # a link exists, even dangling
+
+
+def test_sha256_file_is_hashlibs_digest_of_the_bytes(tmp_path: Path) -> None:
+    import hashlib
+
+    data = os.urandom(3 << 20 | 5)  # several 1 MiB chunks and a tail
+    (tmp_path / "f").write_bytes(data)
+    assert _fs.sha256_file(tmp_path / "f") == hashlib.sha256(data).hexdigest()

@@ -8,6 +8,7 @@ See D2L §2.4 and §3.6.7.
 
 from __future__ import annotations
 
+import errno
 import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -58,18 +59,24 @@ def file_failure(exc: BaseException, name: str) -> bool:
 
 
 def warn_unsaved(name: str, exc: BaseException) -> None:
-    """Warn, for the caller of train_ch3 or predict_ch3, that the figure file ``name`` is not saved."""
+    """Warn, for the caller of train_ch3 or predict_ch3, that the figure file ``name`` (or the SVG
+    beside it) could not be written, naming the file that failed and a fix for its cause."""
     # in our words: the plotting package's message advises an out= these functions do not have
-    folders = [p for p in (name, os.path.splitext(name)[0] + ".svg") if os.path.isdir(p)]
+    svg = os.path.splitext(name)[0] + ".svg"
+    folders = [p for p in (name, svg) if os.path.isdir(p)]
+    failed = folders[0] if folders else str(getattr(exc, "filename", None) or name)
     if folders:
-        reason = f"{folders[0]} is a folder"
+        reason, fix = "a folder has its name", f"rename or move the folder {failed}"
+    elif isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason, fix = exc.strerror or "the disk is full", "free some space"
     elif isinstance(exc, OSError):
-        reason = exc.strerror or " ".join(str(exc).split())
+        reason, fix = exc.strerror or str(exc), "run from a folder you can write to"
     else:
         reason = " ".join(str(exc).split(";")[0].split())
+        fix = "run from a folder you can write to"
     warnings.warn(
-        f"{name} could not be written ({reason}), so it is not saved; the book's code goes on "
-        "without it (free some space, or run from a folder you can write to, for the file)",
+        f"{failed} could not be written ({reason}); the book's code goes on without it ({fix}, "
+        "for the file)",
         stacklevel=3,  # the caller of train_ch3 or predict_ch3, which call this
     )
 

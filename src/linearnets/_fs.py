@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["fsync_dir", "new_file_mode"]
+__all__ = [
+    "fsync_dir",
+    "missing_folders",
+    "new_file_mode",
+    "remove_empty_folders",
+    "sha256_file",
+]
 
 PROC_STATUS = Path("/proc/self/status")  # Linux: the umask, read without changing it
 
@@ -34,3 +41,38 @@ def new_file_mode() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """Return ``folder`` and those of its parents that do not exist yet, the innermost first.
+
+    What a ``mkdir(parents=True)`` of ``folder`` would create: a command that then fails removes them
+    with :func:`remove_empty_folders`, leaving the file system as it found it.
+    """
+    missing = []
+    for part in (folder, *folder.parents):
+        if os.path.lexists(part) or part.name in ("", ".", ".."):
+            break
+        missing.append(part)
+    return missing
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove ``folders`` (innermost first) while they are empty; keep one that is not, and its
+    parents (another process's files stay)."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            continue  # never made (a mkdir failed part-way): its parents may still be empty
+        except OSError:
+            return  # not empty: its parents are not empty either
+
+
+def sha256_file(path: Path) -> str:
+    """Return the SHA-256 of the file at ``path`` as hex (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -521,3 +521,24 @@ def test_calling_the_model_passes_gradients_to_its_input(build: Any, gen: torch.
     F.linear(ref, W.T, net.b.detach()).sum().backward()
     assert X.grad is not None
     torch.testing.assert_close(X.grad, ref.grad)
+
+
+@pytest.mark.parametrize(
+    ("n", "d", "fix", "shape"),
+    [
+        (100, 1, "X.reshape(-1, 1)", (-1, 1)),  # one feature per example: a column
+        (2, 2, "X.reshape(1, -1)", (1, -1)),  # as many values as features: one example
+        (6, 2, "X.reshape(-1, 2)", (-1, 2)),
+    ],
+)
+def test_a_flat_x_gets_the_reshape_that_its_weights_call_for_and_it_works(
+    n: int, d: int, fix: str, shape: tuple[int, int]
+) -> None:
+    """A one-feature model was told X.reshape(1, -1), which then failed on its width."""
+    X, w, b = torch.linspace(0, 1, n), torch.ones(d, 1), torch.zeros(1)
+    with pytest.raises(UsageError) as info:
+        linreg(X, w, b)
+    assert str(info.value).startswith(f"X must be 2-dimensional (B, d), d = {d} ")
+    assert fix in str(info.value)
+    fixed = X.reshape(*shape)  # the advised reshape
+    assert torch.allclose(linreg(fixed, w, b), fixed @ w + b)  # the oracle: Xw + b by hand

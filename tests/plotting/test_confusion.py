@@ -273,3 +273,30 @@ def test_a_run_of_the_largest_class_count_writes_its_reports(tmp_path: Path) -> 
     assert matrix.is_sparse and matrix.shape == (100_000, 100_000)
     assert int(matrix.coalesce().values().sum()) == 8  # every test example counted once
     assert (out / "results.json").is_file()
+
+
+def test_the_sparse_matrix_confusion_matrix_returns_is_drawn_as_its_dense_form() -> None:
+    """plot_confusion_matrix crashed in torch (aten::clamp on SparseCPU) on the matrix
+    confusion_matrix gives past MAX_DENSE_CLASSES classes."""
+    from linearnets.plotting.confusion import MAX_DENSE_CLASSES
+
+    c = MAX_DENSE_CLASSES + 1
+    y = torch.arange(c)
+    sparse = confusion_matrix(y, y.roll(1), c)
+    names = [str(i) for i in range(c)]
+    for normalize in (True, False):
+        ax = plot_confusion_matrix(sparse, names, normalize=normalize)
+        drawn = ax.images[0].get_array()
+        assert drawn.shape == (c, c) and float(drawn.sum()) == float(c)  # one per row, by hand
+        plt.close(ax.figure)
+
+
+def test_a_sparse_matrix_too_large_to_draw_is_refused_by_name() -> None:
+    from linearnets.plotting.confusion import MAX_DRAWN_DENSE
+
+    c = MAX_DRAWN_DENSE + 1
+    sparse = confusion_matrix(torch.tensor([0]), torch.tensor([0]), c)
+    with pytest.raises(
+        UsageError, match=rf"^matrix must have at most {MAX_DRAWN_DENSE} classes to be drawn"
+    ):
+        plot_confusion_matrix(sparse, [str(i) for i in range(c)])

@@ -20,7 +20,7 @@ import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from linearnets._fs import fsync_dir
+from linearnets._fs import fsync_dir, missing_folders, remove_empty_folders
 from linearnets.config_checks import expand_user, link_problem
 from linearnets.data.fetch import (
     MIN_BYTES_PER_SECOND,
@@ -137,26 +137,6 @@ def _check_mirrors(mirrors: Sequence[str]) -> None:
             )
 
 
-def _missing_folders(folder: Path) -> list[Path]:
-    """Return ``folder`` and those of its parents that do not exist yet, deepest first."""
-    missing = []
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    return missing
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    """Remove ``folders`` (deepest first) while they are empty."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except FileNotFoundError:
-            continue  # never made (a mkdir failed part-way): its parents may still be empty
-        except OSError:
-            return  # not empty: its parents are not empty either
-
-
 def _locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
     """Return the folder the files are (or go) in under ``root``; refuse a ``root`` that is a file."""
     try:
@@ -194,10 +174,10 @@ def _prepare(root: Path, dest: Path) -> list[Path]:
     """Make ``dest`` (under ``root``) if missing and check it can be written; return the folders made."""
     created: list[Path] = []
     try:
-        created = _missing_folders(dest)
+        created = missing_folders(dest)
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file on the path, a folder that cannot be written
-        _remove_empty(created)
+        remove_empty_folders(created)
         raise UsageError(
             f"root must be a folder that can hold the download, got {root} "
             f"({_why(exc, dest)}); pass a folder you can write to"
@@ -282,6 +262,6 @@ def download_fashion_mnist(
     try:
         _download_needed(dest, names, needed, mirrors, timeout=timeout, progress=progress)
     except BaseException:
-        _remove_empty(created)  # no empty FashionMNIST/raw stays behind (also on Ctrl-C)
+        remove_empty_folders(created)  # no empty FashionMNIST/raw stays behind (also on Ctrl-C)
         raise
     return dest

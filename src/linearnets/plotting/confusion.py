@@ -42,6 +42,8 @@ MAX_DRAWN_CLASSES = 200
 # 8 MiB at 1024 classes but 800 MB at 10⁴ and 80 GB at the 10⁵ classes a --data file may have,
 # while a test set of N examples fills at most N cells.
 MAX_DENSE_CLASSES = 1024
+# a sparse matrix is drawn densely up to this many classes (a float64 copy of 128 MiB)
+MAX_DRAWN_DENSE = 4096
 
 
 def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -174,7 +176,16 @@ def plot_confusion_matrix(
     from linearnets.plotting._fonts import title_font
     from linearnets.plotting._mpl import check_out_path, in_notebook, new_figure, save_figure
 
-    m = _check_matrix(matrix).to(torch.float64)
+    m = _check_matrix(matrix)
+    if m.is_sparse:  # confusion_matrix's form past MAX_DENSE_CLASSES classes
+        if m.shape[0] > MAX_DRAWN_DENSE:
+            raise UsageError(
+                f"matrix must have at most {MAX_DRAWN_DENSE} classes to be drawn, got a sparse one "
+                f"of {m.shape[0]}: a heatmap of so many cells shows nothing; read its counts "
+                "(per_class_accuracy, format_per_class_table) or draw a slice of its .to_dense()"
+            )
+        m = m.to_dense()
+    m = m.to(torch.float64)
     names = _check_names(class_names, m.shape[0])
     font = title_font([str(name) for name in names])  # Chinese class names need a CJK font
     path = None if out is None else check_out_path("out", out)

@@ -6,13 +6,13 @@ it is :mod:`linearnets.tasks.softmax`'s job, resuming it :mod:`linearnets.tasks.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from linearnets._fs import sha256_file
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
 from linearnets.errors import UsageError, UsageTypeError
@@ -147,15 +147,6 @@ class _Data:
     sha256: str | None = None
 
 
-def _sha256(path: Path) -> str:
-    """Return the SHA-256 of the file at ``path`` (read in 1 MiB chunks)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _load_data(config: SoftmaxConfig) -> _Data:
     """Return Fashion-MNIST (uint8 images) or the user's ``--data`` file (float features)."""
     if config.data is not None:
@@ -205,5 +196,5 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
         [str(c) for c in range(arrays.num_classes)],
         arrays.num_features,
         f"{path} ({arrays.X.shape[0]} examples, {arrays.num_features} features)",
-        sha256=_sha256(path),
+        sha256=sha256_file(path),
     )

@@ -9,11 +9,11 @@ checkpoint (one copied in from another run), and is named so. Used by :mod:`line
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linearnets._fs import sha256_file
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import UsageError
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
@@ -169,14 +169,10 @@ def _same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
     was = saved.get("data_sha256")
     if not isinstance(was, str) or new.data is None or not Path(new.data).is_file():
         return False
-    digest = hashlib.sha256()
     try:
-        with Path(new.data).open("rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
+        return sha256_file(Path(new.data)) == was
     except OSError:  # unreadable: a change, and reading the data names the problem
         return False
-    return digest.hexdigest() == was
 
 
 # the command line's names of the result settings, for messages a user of either reads

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from linearnets import _fs
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import UsageTypeError
 from linearnets.seeding import kept_global_state
@@ -34,7 +35,6 @@ from linearnets.training.runs import (
     claim_run_dir,
     environment,
     missing_folders,
-    remove_empty_folders,
     write_json_atomic,
 )
 
@@ -122,7 +122,7 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
             if lock is not None:  # a run that never started leaves the folders as it found them
                 lock.release(remove=not had_lock_file)
                 if not existed:
-                    remove_empty_folders([run_dir, *made])
+                    _fs.remove_empty_folders([run_dir, *made])
             raise
         if exp.dist.is_main:
             write_run_config(run_dir, exp, resumes=[])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import os
 import platform
@@ -14,7 +12,9 @@ from typing import Any
 
 import torch
 
+from linearnets import _fs
 from linearnets._json import dumps_strict
+from linearnets.config_checks import link_problem
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.checkpoint_write import write_text_atomic
@@ -32,7 +32,6 @@ __all__ = [
     "environment",
     "missing_folders",
     "read_config",
-    "remove_empty_folders",
     "run_dir_path",
     "write_json_atomic",
 ]
@@ -97,7 +96,7 @@ def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
         had_lock_file = (out / LOCK_FILE).exists()
         lock = RunLock(out).acquire()
     except BaseException:
-        remove_empty_folders(made)
+        _fs.remove_empty_folders(made)
         raise
     # checked under the lock: a run that finished between a check and the lock is not overwritten
     held = [name for name in RUN_OUTPUTS if (out / name).exists()]
@@ -111,23 +110,9 @@ def missing_folders(out: Path | None) -> list[Path]:
     """Return the folders that claiming ``out`` would create, the innermost first.
 
     For ``out=None``: ``runs/`` if it does not exist (the run folder in it is always new). A run
-    refused before it starts removes them with :func:`remove_empty_folders`.
+    refused before it starts removes them with :func:`~linearnets._fs.remove_empty_folders`.
     """
-    if out is None:
-        return [] if os.path.lexists("runs") else [Path("runs")]
-    missing = []
-    for folder in (Path(out), *Path(out).parents):
-        if os.path.lexists(folder) or folder.name in ("", ".", ".."):
-            break
-        missing.append(folder)
-    return missing
-
-
-def remove_empty_folders(folders: list[Path]) -> None:
-    """Remove each of ``folders`` (innermost first) that is empty; keep any that is not, or is gone."""
-    for folder in folders:
-        with contextlib.suppress(OSError):  # not empty (another process's files stay), or gone
-            folder.rmdir()
+    return _fs.missing_folders(Path("runs") if out is None else Path(out))
 
 
 def _make_writable_dir(out: Path) -> None:
@@ -138,9 +123,12 @@ def _make_writable_dir(out: Path) -> None:
         _check_path_length(out)
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a name too long for the file system, a file on the path, no permission
-        link = _broken_link(out)
+        link = link_problem(out)
         if link:
-            raise UsageError(f"--out {out} cannot be created: {link}") from None
+            raise UsageError(
+                f"--out {out} cannot be created: {link}; fix or remove the link, or pass another "
+                "folder"
+            ) from None
         raise UsageError(
             f"--out {out} cannot be created ({exc.strerror}); pass a writable folder"
         ) from None
@@ -167,27 +155,6 @@ def _check_path_length(out: Path) -> None:
             f"writes in it would need {length} bytes, past the file system's limit of "
             f"{path_max - 1}; pass a shorter path, e.g. a relative one or a folder nearer the root"
         )
-
-
-def _broken_link(out: Path) -> str:
-    """Say which symbolic link on ``out``'s path is dangling or loops, and the fix ("" if none)."""
-    for folder in (out, *out.parents):
-        if not os.path.islink(folder):  # False, not an error, for a name too long
-            continue
-        try:
-            folder.stat()
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                return (
-                    f"{folder} is a symbolic link that loops (it leads back to itself); remove or "
-                    "fix the link, or pass another folder"
-                )
-            target = os.readlink(folder)
-            return (
-                f"{folder} is a dangling symbolic link: its target {target} does not exist; "
-                "create the target first, or pass another folder"
-            )
-    return ""
 
 
 def _already_used(out: Path, held: list[str]) -> UsageError:

@@ -35,6 +35,8 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
 
     See D2L §3.2.3.
     """
+    if isinstance(X, torch.Tensor) and X.ndim == 1 and isinstance(w, torch.Tensor) and w.ndim:
+        _refuse_flat_features(X, w)
     check_float_tensor("X", X, ndim=2)
     if (
         isinstance(w, torch.Tensor)
@@ -82,6 +84,22 @@ def _linreg_checked(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -
             "torch.zeros(1, requires_grad=True)"
         )
     return X @ w + b  # the book's torch.matmul(X, w) + b
+
+
+def _refuse_flat_features(X: torch.Tensor, w: torch.Tensor) -> None:
+    """Refuse a 1-d ``X`` with the reshape ``w``'s d features call for: one feature per example
+    (d = 1) makes it a column, d values one example; the generic guess was wrong for d = 1."""
+    d = w.shape[0]
+    if d == 1:
+        fix = "for one feature per example make it a column with X.reshape(-1, 1)"
+    elif len(X) == d:
+        fix = "for one example of its d features use X.reshape(1, -1), a batch of one"
+    else:
+        fix = f"pass a batch (B, {d}): X.reshape(-1, {d}) if it holds whole examples"
+    raise UsageError(
+        f"X must be 2-dimensional (B, d), d = {d} feature{'s' * (d != 1)} to match w of shape "
+        f"{tuple(w.shape)}, got a tensor of shape {tuple(X.shape)}; {fix}"
+    )
 
 
 def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
