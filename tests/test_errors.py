@@ -8,7 +8,10 @@ errors and 1 for runtime errors, never a traceback. The README's reliability sec
 from __future__ import annotations
 
 import math
+import os
 import re
+import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -851,6 +854,31 @@ def test_ctrl_c_while_starting_is_one_line(
     monkeypatch.setattr("linearnets.cli.build_parser", interrupted)
     assert main(["softmax"]) == 130
     assert capsys.readouterr().err == "linearnets: interrupted while starting\n"
+
+
+@pytest.mark.parametrize(
+    ("signum", "said"), [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "interrupted by SIGTERM")]
+)
+def test_a_signal_an_import_swallows_still_stops_the_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: int, said: str
+) -> None:
+    """numpy's import now and then swallows a KeyboardInterrupt: the command then trained to its
+    end (exit 0). The signal is held through the imports and raised once they are done."""
+    from linearnets import cli
+
+    real = cli.build_parser
+
+    def swallowing() -> Any:
+        try:  # what an import that catches the interrupt does
+            os.kill(os.getpid(), signum)
+            time.sleep(0.05)
+        except KeyboardInterrupt:
+            pass
+        return real()
+
+    monkeypatch.setattr("linearnets.cli.build_parser", swallowing)
+    assert main(["linreg", "--epochs", "1"]) == 130
+    assert capsys.readouterr().err == f"linearnets: {said} while starting\n"
 
 
 def test_unexpected_errors_are_one_line_too(

@@ -67,3 +67,26 @@ def test_off_the_main_thread_the_body_runs_once_and_nothing_raises() -> None:
     thread.start()
     thread.join()
     assert errors == [] and runs == [1]
+
+
+@pytest.mark.parametrize(("signum", "args"), [(signal.SIGINT, ()), (signal.SIGTERM, ("SIGTERM",))])
+def test_held_signals_raise_after_the_block_as_the_interrupt_they_were(
+    signum: int, args: tuple[str, ...]
+) -> None:
+    from linearnets._signals import held_signals
+
+    finished = False
+    with pytest.raises(KeyboardInterrupt) as info, held_signals(raise_after=True):
+        os.kill(os.getpid(), signum)  # delivered here, but only recorded
+        finished = True
+    assert finished and info.value.args == args
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers put back
+
+
+def test_held_signals_without_raise_after_let_the_block_finish_quietly() -> None:
+    from linearnets._signals import held_signals
+
+    with held_signals(raise_after=False):
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["sigterm_as_keyboard_interrupt"]
+__all__ = ["held_signals", "sigterm_as_keyboard_interrupt"]
 
 
 @contextlib.contextmanager
@@ -36,3 +36,31 @@ def sigterm_as_keyboard_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def held_signals(*, raise_after: bool) -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while the block runs; with ``raise_after``, one that came is raised
+    at its end as the ``KeyboardInterrupt`` it would have been.
+
+    For code a ``KeyboardInterrupt`` must not cut: numpy's import swallows one now and then (the
+    command then ran to its end, or failed with "numpy has no attribute multiply"), and the line and
+    JSON object that report a stop must be printed whole (``raise_after=False``: the process is
+    stopping anyway). Outside the main thread it changes nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+
+    def record(signum: int, frame: FrameType | None) -> None:
+        came.append(signum)
+
+    previous = {sig: signal.signal(sig, record) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if came and raise_after:
+        raise KeyboardInterrupt("SIGTERM") if came[0] == signal.SIGTERM else KeyboardInterrupt()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -193,7 +195,7 @@ def _failure(call: Any) -> str:
 @pytest.mark.parametrize(
     ("call", "pattern"),
     [
-        (lambda p: p.call(_update_curves, 10**6, 1, {"loss": 1.0}), r"drawing the curves failed with KeyError: 1000000"),
+        (lambda p: p.call(_update_curves, 10**6, [(1, {"loss": 1.0})]), r"drawing the curves failed with KeyError: 1000000"),
         (lambda p: p.call(_close_curves, 10**6), r"drawing the curves failed with KeyError: 1000000"),
         (lambda p: p.call(plot_confusion_matrix, "counts", ["a"]), r"drawing the confusion matrix failed with "),
         (lambda p: p.call(plot_predictions, "images", ["a"], ["b"]), r"drawing the predictions failed with "),
@@ -237,7 +239,7 @@ def test_closed_curves_are_released_in_the_child(tmp_path: Path) -> None:
     from linearnets.plotting import background
 
     background._new_curves(-1, {"out_dir": tmp_path, "mode": "file", "formats": ("png",)})
-    background._update_curves(-1, 1, {"train loss": 0.5})
+    background._update_curves(-1, [(1, {"train loss": 0.5})])
     background._close_curves(-1)
     assert -1 not in background._CURVES  # a run's figure does not outlive it
     assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
@@ -300,13 +302,15 @@ with sigterm_as_keyboard_interrupt():
     plots.call(time.sleep, 60)
     while not marker.exists():
         time.sleep(0.01)
-    print("drawing", flush=True)
     if sys.argv[2] == "group":
-        try:
+        try:  # said from in here: the SIGTERM may come before print() has returned
+            print("drawing", flush=True)
             time.sleep(60)  # until the SIGTERM to the process group
         except KeyboardInterrupt:
             plots.close(raise_errors=False)
             print("stopped", flush=True)
+    else:
+        print("drawing", flush=True)
 # "exit": leave without closing; multiprocessing stops the daemon child with SIGTERM
 """
 
@@ -333,3 +337,188 @@ def test_sigterm_ends_the_child_without_a_traceback(tmp_path: Path, how: str) ->
     assert parent.returncode == 0, err
     assert out == ("stopped\n" if how == "group" else "")
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def _wait_for(path: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert path.exists(), f"{path.name} never appeared"
+
+
+def _log_draws(log: Path, seconds: float) -> Any:
+    """A ``LiveOutput.publish`` that takes ``seconds`` and logs each line's values (in the child)."""
+
+    def publish(self: Any, fig: Any) -> None:
+        time.sleep(seconds)
+        with open(log, "a") as f:
+            f.write(json.dumps([[float(v) for v in ln.get_ydata()] for ln in fig.axes[0].lines]))
+            f.write("\n")
+
+    return publish
+
+
+def test_curve_updates_queued_during_a_slow_draw_are_drawn_once_in_their_newest_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One full redraw per queued update made a long run wait for its figures (30 s at the end)."""
+    from linearnets.plotting.live import LiveOutput
+
+    log = tmp_path / "draws.jsonl"
+    monkeypatch.setattr(LiveOutput, "publish", _log_draws(log, 0.2))  # before the fork: the child's
+    plots = PlotProcess()
+    curves = RemoteCurves(plots, out_dir=tmp_path, metrics=["loss", "acc"], formats=("png",))
+    sent = [{"loss": 1.0 / epoch, "acc": epoch / 100} for epoch in range(1, 31)]
+    for epoch, values in enumerate(sent, start=1):
+        curves.update(epoch, values)
+    curves.close()
+    plots.close()
+    draws = [json.loads(line) for line in log.read_text().splitlines()]
+    assert 1 <= len(draws) < len(sent)
+    assert draws[-1] == [[v["loss"] for v in sent], [v["acc"] for v in sent]]  # every point
+
+
+def test_remote_extend_sends_many_epochs_drawn_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linearnets.plotting.live import LiveOutput
+
+    log = tmp_path / "draws.jsonl"
+    monkeypatch.setattr(LiveOutput, "publish", _log_draws(log, 0))
+    plots = PlotProcess()
+    curves = RemoteCurves(plots, out_dir=tmp_path, metrics=["loss"], formats=("png",))
+    curves.extend([(epoch, {"loss": 2.0**-epoch}) for epoch in range(1, 51)])
+    plots.close()
+    assert [json.loads(line) for line in log.read_text().splitlines()] == [
+        [[2.0**-epoch for epoch in range(1, 51)]]
+    ]
+
+
+def test_the_parent_never_waits_for_a_slow_draw(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the pipe's 64 KiB were full, each epoch waited for a redraw (0.2-0.3 s an epoch)."""
+    from linearnets.plotting.live import LiveOutput
+
+    monkeypatch.setattr(LiveOutput, "publish", lambda self, fig: time.sleep(0.5))
+    plots = PlotProcess()
+    curves = RemoteCurves(plots, out_dir=tmp_path, formats=("png",))
+    values = {"train loss": 0.5, "train acc": 0.8, "test acc": 0.75}
+
+    def train() -> None:  # 3000 epochs of updates: several times what the pipe holds
+        for epoch in range(1, 3001):
+            curves.update(epoch, values)
+
+    sender = threading.Thread(target=train, daemon=True)
+    sender.start()
+    sender.join(timeout=10)
+    try:
+        assert not sender.is_alive(), "the parent waited for the drawing"
+    finally:
+        if sender.is_alive():  # release it: its send fails once the child is gone
+            plots._process.kill()
+            sender.join(timeout=30)
+        plots.close(raise_errors=False)
+
+
+def test_sigterm_while_a_figure_is_written_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """SIGTERM to the process group (systemd, scancel) left a 0-byte .curves.png.*.tmp behind."""
+    from matplotlib.figure import Figure
+
+    writing = tmp_path / "writing"
+
+    def slow_savefig(self: Figure, fname: Any, **kwargs: Any) -> None:
+        fname.write(b"half a figure")
+        writing.touch()
+        time.sleep(60)
+
+    monkeypatch.setattr(Figure, "savefig", slow_savefig)
+    out = tmp_path / "run"
+    plots = PlotProcess()
+    RemoteCurves(plots, out_dir=out, formats=("png",)).update(1, {"train loss": 0.5})
+    _wait_for(writing)
+    assert [p.suffix for p in out.iterdir()] == [".tmp"]  # the write under way
+    os.kill(plots._process.pid or 0, signal.SIGTERM)
+    plots._process.join(timeout=10)
+    assert plots._process.exitcode == 128 + signal.SIGTERM  # its own exit, not killed by it
+    assert list(out.iterdir()) == []
+    plots.close(raise_errors=False)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+# a parent killed while its child draws, with more updates queued behind that drawing
+_KILLED_PARENT = """
+import os, pathlib, signal, sys, time
+from matplotlib.figure import Figure
+from linearnets.plotting.background import PlotProcess, RemoteCurves
+out, log = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+def slow_savefig(self, fname, **kwargs):
+    with open(log, "a") as f:
+        f.write("draw\\n")
+    time.sleep(60)
+Figure.savefig = slow_savefig
+plots = PlotProcess()
+curves = RemoteCurves(plots, out_dir=out, formats=("png",))
+curves.update(1, {"train loss": 0.5})
+while not log.exists():
+    time.sleep(0.01)
+for epoch in range(2, 50):
+    curves.update(epoch, {"train loss": 0.5})
+print(plots._process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_child_whose_parent_is_killed_stops_drawing_at_once(tmp_path: Path) -> None:
+    """It drew every update still queued into the run folder after the command had gone."""
+    import subprocess
+
+    out, log = tmp_path / "run", tmp_path / "draws.txt"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_PARENT, str(out), str(log)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    with parent.stdout:  # not read to its end: a child drawing on would hold it open
+        child = int(parent.stdout.readline())
+    assert parent.wait(timeout=60) == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert _gone(child), "the plotting process drew on after its parent died"
+    finally:
+        if not _gone(child):
+            os.kill(child, signal.SIGKILL)
+    assert log.read_text() == "draw\n"  # the updates queued behind it were never drawn
+    assert list(out.iterdir()) == []  # the drawing it was in left no temporary file
+
+
+def test_a_second_ctrl_c_while_close_waits_stops_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command must not end while its plotting process goes on drawing into the run folder."""
+    from linearnets.plotting.live import LiveOutput
+
+    monkeypatch.setattr(LiveOutput, "publish", lambda self, fig: time.sleep(60))
+    plots = PlotProcess()
+    RemoteCurves(plots, out_dir=tmp_path, formats=("png",)).update(1, {"train loss": 0.5})
+    main = threading.main_thread().ident or 0
+    ctrl_c = threading.Timer(1.0, signal.pthread_kill, (main, signal.SIGINT))
+    ctrl_c.start()
+    caught: BaseException | None = None
+    try:
+        plots.close()
+    except KeyboardInterrupt as exc:
+        caught = exc
+    finally:
+        ctrl_c.cancel()
+    try:
+        assert type(caught) is KeyboardInterrupt
+        assert plots._process.exitcode is not None  # stopped before close() passed the Ctrl-C on
+    finally:
+        if plots._process.is_alive():
+            plots._process.kill()

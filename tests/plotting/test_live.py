@@ -415,3 +415,46 @@ def test_live_curves_refuse_a_tilde_they_cannot_expand() -> None:
         UsageError, match=r"^out_dir must be a path whose ~linearnets-nobody can be expanded"
     ):
         LiveCurves(num_epochs=2, out_dir=out_dir, mode="file")
+
+
+def test_extend_draws_several_epochs_once_as_updates_one_by_one_would_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resumed run's past epochs: one draw, not one per epoch (quadratic in a long run)."""
+    from linearnets.plotting.live import LiveOutput
+
+    points = [
+        (epoch, {"train loss": 1.0 / epoch, "train acc": 0.5 + epoch / 40, "test acc": 0.6})
+        for epoch in range(1, 21)
+    ]
+    settings: dict[str, Any] = {"mode": "file", "num_epochs": 30, "formats": ("png", "svg")}
+    one_by_one = LiveCurves(out_dir=tmp_path / "a", **settings)
+    for epoch, values in points:
+        one_by_one.update(epoch, values)
+    publish = LiveOutput.publish
+    shown: list[int] = []  # per draw, the points of the first line
+
+    def counted(self: LiveOutput, fig: Any) -> None:
+        shown.append(len(fig.axes[0].lines[0].get_xdata()))
+        publish(self, fig)
+
+    monkeypatch.setattr(LiveOutput, "publish", counted)
+    at_once = LiveCurves(out_dir=tmp_path / "b", **settings)
+    at_once.extend(points)
+    assert shown == [20]
+    # the oracle: the files of the same figure drawn update by update
+    for name in ("curves.png", "curves.svg"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
+
+
+def test_add_keeps_points_undrawn_until_redraw(tmp_path: Path) -> None:
+    curves = LiveCurves(out_dir=tmp_path, mode="file", num_epochs=2, formats=("png",))
+    curves.add(1, {"train loss": 0.5})
+    curves.add(2, {"train loss": 0.25, "test acc": 0.7})
+    assert list(tmp_path.iterdir()) == []  # nothing drawn yet
+    curves.redraw()
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
+    np.testing.assert_array_equal(curves.lines["train loss"].get_ydata(), [0.5, 0.25])
+    assert [t.get_text() for t in curves.ax.get_legend().texts] == ["train loss", "test acc"]
+    with pytest.raises(UsageError, match=r"values must name metrics among .*got \['loss'\]"):
+        curves.add(3, {"loss": 0.1})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from linearnets.errors import UsageError
-from linearnets.training.history import EpochMetrics, History
+from linearnets.training.history import EpochMetrics, History, HistoryRows
 
 
 def test_repr_is_one_short_line_of_the_last_epoch() -> None:
@@ -47,3 +49,36 @@ def test_repr_shows_four_significant_digits() -> None:
 def test_last_of_an_empty_history_is_refused() -> None:
     with pytest.raises(UsageError, match="history is empty: no epoch has finished yet"):
         _ = History().last
+
+
+def test_history_rows_build_each_row_once_as_the_history_grows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A checkpoint saves every row at every epoch: rebuilding them all made a long run quadratic."""
+    from dataclasses import asdict
+
+    built: list[int] = []
+    plain = EpochMetrics.as_dict
+
+    def counted(m: EpochMetrics) -> dict[str, Any]:
+        built.append(m.epoch)
+        return plain(m)
+
+    monkeypatch.setattr(EpochMetrics, "as_dict", counted)
+    history = History()
+    rows = HistoryRows(history)
+    for epoch in range(1, 6):
+        history.epochs.append(EpochMetrics(epoch, 1.0 / epoch, 0.5, None, 0.4, 0.01))
+        got = rows.rows()
+        assert got == [asdict(m) for m in history.epochs]  # the oracle: dataclasses' own dicts
+    assert built == [1, 2, 3, 4, 5]  # each epoch's row once, not 1 + 2 + ... + 5 rows
+
+
+def test_history_rows_start_again_when_the_history_is_replaced() -> None:
+    history = History([EpochMetrics(1, 0.9, None, None, None, 0.1)])
+    rows = HistoryRows(history)
+    assert [r["train_loss"] for r in rows.rows()] == [0.9]
+    history.epochs[:] = [EpochMetrics(1, 0.7, None, None, None, 0.1)]  # same length, new epoch
+    assert [r["train_loss"] for r in rows.rows()] == [0.7]
+    history.epochs.clear()
+    assert rows.rows() == []

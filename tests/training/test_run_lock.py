@@ -132,3 +132,24 @@ def test_a_read_only_lock_file_in_a_writable_folder_is_named(
     monkeypatch.setattr(os, "open", real_open)
     lock.chmod(0o644)  # the fix given works
     RunLock(folder).acquire().release()
+
+
+def test_a_release_cut_by_a_signal_never_closes_the_descriptor_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second Ctrl-C between close and forgetting the descriptor made the next release close it
+    again: "[Errno 9] Bad file descriptor" (or, reused meanwhile, another file's)."""
+    lock = RunLock(tmp_path).acquire()
+    real_close, closed = os.close, []
+
+    def close_then_interrupted(fd: int) -> None:
+        real_close(fd)
+        closed.append(fd)
+        raise KeyboardInterrupt  # the signal lands right after the close
+
+    monkeypatch.setattr(os, "close", close_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        lock.release()
+    monkeypatch.setattr(os, "close", real_close)
+    lock.release()  # the finally block's release: nothing left to close
+    assert len(closed) == 1

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import NoReturn, TextIO
 
-from linearnets._signals import sigterm_as_keyboard_interrupt
+from linearnets._signals import held_signals, sigterm_as_keyboard_interrupt
 from linearnets.cli import _ranks
 from linearnets.cli._parser import OneLineParser as OneLineParser
 from linearnets.cli._parser import UsageExit as UsageExit
@@ -150,7 +150,11 @@ def _print_traceback() -> None:
 
 def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     """Return the parser and the arguments it parsed from ``argv``; an unknown word is a usage error."""
-    parser = build_parser()  # imports torch: the slow part of starting up
+    # imports torch and numpy: the slow part of starting up, and one a KeyboardInterrupt must not
+    # cut (numpy's import may swallow it, or fail later on a half-made module): a signal then is
+    # raised once the imports are done
+    with held_signals(raise_after=True):
+        parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if args.json_before_command and not hasattr(args, "json"):  # "linearnets --json data show"
         given = parser.given(args)
@@ -168,16 +172,17 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
 
 def _report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> int:
     """Say that the command was stopped while starting (and in JSON, if asked; rank 0 only); return 130."""
-    # the rank comes from the environment alone (no torch, whose import this may have cut short);
-    # under torchrun the others were stopped with rank 0, or by it: when it failed first (a usage
-    # error), torchrun stops them while they still start, and stdout must end with its object
-    if _ranks.rank() != 0:
+    with held_signals(raise_after=False):  # the report is printed whole, a second signal or not
+        # the rank comes from the environment alone (no torch, whose import this may have cut short);
+        # under torchrun the others were stopped with rank 0, or by it: when it failed first (a usage
+        # error), torchrun stops them while they still start, and stdout must end with its object
+        if _ranks.rank() != 0:
+            return EXIT_INTERRUPTED
+        detail = f"{signal_name(exc) or 'interrupted'} while starting"
+        print(f"linearnets: {detail}", file=sys.stderr)
+        if json_errors:
+            print_json_error(detail, type(exc).__name__, EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
-    detail = f"{signal_name(exc) or 'interrupted'} while starting"
-    print(f"linearnets: {detail}", file=sys.stderr)
-    if json_errors:
-        print_json_error(detail, type(exc).__name__, EXIT_INTERRUPTED)
-    return EXIT_INTERRUPTED
 
 
 def _report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) -> int:
@@ -187,18 +192,19 @@ def _report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) -
         return EXIT_INTERRUPTED
     from linearnets.training.interrupt import TrainingInterrupted
 
-    if isinstance(exc, TrainingInterrupted):
-        exc.from_cli = True  # the hint names the command, not the Python call
-    detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
-    print(f"{prog}: {detail or 'interrupted'}", file=sys.stderr)
-    if json_errors:
-        run_dir = getattr(exc, "run_dir", None)
-        print_json_error(
-            detail or "interrupted",
-            type(exc).__name__,
-            EXIT_INTERRUPTED,
-            run_dir=None if run_dir is None else str(run_dir),
-        )
+    with held_signals(raise_after=False):  # the report is printed whole, a second signal or not
+        if isinstance(exc, TrainingInterrupted):
+            exc.from_cli = True  # the hint names the command, not the Python call
+        detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
+        print(f"{prog}: {detail or 'interrupted'}", file=sys.stderr)
+        if json_errors:
+            run_dir = getattr(exc, "run_dir", None)
+            print_json_error(
+                detail or "interrupted",
+                type(exc).__name__,
+                EXIT_INTERRUPTED,
+                run_dir=None if run_dir is None else str(run_dir),
+            )
     return EXIT_INTERRUPTED
 
 
@@ -209,9 +215,10 @@ def _report_error(
     rank = _ranks.rank()
     line = one_line(exc, traceback_shown=traceback_shown)
     if rank == 0:
-        print(f"{prog}: error: {line}", file=sys.stderr)
-        if json_errors:
-            print_json_error(line, type(exc).__name__, exit_status(exc))
+        with held_signals(raise_after=False):  # printed whole, a second signal or not
+            print(f"{prog}: error: {line}", file=sys.stderr)
+            if json_errors:
+                print_json_error(line, type(exc).__name__, exit_status(exc))
     elif not isinstance(exc, LinearnetsError):
         # the library's own errors are the same on every rank and said once, by rank 0; an
         # unexpected one may be this rank's alone

@@ -4,7 +4,9 @@ A headless run redraws its curves after every epoch and draws a confusion matrix
 at the end: over a second of matplotlib work (its import included), as long as several epochs of
 training. :class:`PlotProcess` forks a child that does the drawing while the parent trains on the other
 core: the parent sends each call down a pipe, in order, and waits only in :meth:`PlotProcess.close` for
-the drawing still queued. Where ``fork`` is unavailable (Windows; macOS, where forking is unsafe),
+the drawing still queued. The child reads the pipe all the time (a thread), so a parent that trains
+faster than the child draws is never held up; curve updates that queued up while it drew are drawn
+once, in their newest state. Where ``fork`` is unavailable (Windows; macOS, where forking is unsafe),
 :func:`start_plot_process` returns ``None`` and the caller draws in its own process.
 
 The functions sent must be importable by name (module-level), and their arguments picklable.
@@ -14,11 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import queue
 import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from multiprocessing.connection import Connection
+from types import FrameType
 from typing import Any
 
 from linearnets.errors import PlotError
@@ -41,8 +46,9 @@ class PlotProcess:
     """A forked child that runs plotting calls in order while the parent goes on.
 
     Calls that fail are reported by :meth:`close` (the first one, and how many more); the others still
-    run. The child ignores Ctrl-C (the parent handles it, then closes the child), ends quietly on
-    SIGTERM, and exits when the parent does, even if the parent dies without closing it.
+    run. The child ignores Ctrl-C (the parent handles it, then closes the child), ends on SIGTERM
+    through its normal clean-up (a figure it was writing leaves no temporary file), and stops at once,
+    drawing nothing more, when the parent is gone, even if the parent died without closing it.
     """
 
     def __init__(self) -> None:
@@ -58,16 +64,25 @@ class PlotProcess:
             self._process.start()
         child_conn.close()
         self._closed = False
+        self._torn = False  # a send was cut short by a signal: the pipe may hold half a message
 
     def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
-        """Queue ``fn(*args, **kwargs)`` for the child; returns at once (the pipe holds ~64 KiB)."""
+        """Queue ``fn(*args, **kwargs)`` for the child; returns at once (the child reads all the time)."""
         if self._closed:
             raise PlotError("the plotting process is closed; start a new one")
-        with contextlib.suppress(BrokenPipeError, EOFError, OSError):  # child gone: close() says so
+        try:
             self._conn.send((fn, args, kwargs))
+        except (BrokenPipeError, EOFError, OSError):  # child gone: close() says so
+            pass
+        except BaseException:
+            self._torn = True  # Ctrl-C mid-send: close() stops the child instead of talking to it
+            raise
 
     def close(self, *, raise_errors: bool = True) -> None:
         """Wait for the queued drawing to finish and stop the child.
+
+        Interrupted while it waits (a second Ctrl-C), it stops the child before passing the
+        interrupt on: nothing is drawn into the run folder once the command has ended.
 
         Raises:
             PlotError: a call failed or the child died (only with ``raise_errors``).
@@ -77,11 +92,18 @@ class PlotProcess:
         self._closed = True
         error: str | None
         try:
-            self._conn.send(None)
-            error = self._conn.recv()
+            if self._torn:
+                self._stop()
+                error = "a call to the plotting process was interrupted"
+            else:
+                self._conn.send(None)
+                error = self._conn.recv()
         except (BrokenPipeError, EOFError, OSError):
             self._process.join(timeout=5)
             error = f"the plotting process died (exit code {self._process.exitcode})"
+        except BaseException:
+            self._stop()
+            raise
         finally:
             self._conn.close()
         self._process.join(timeout=5)
@@ -90,52 +112,128 @@ class PlotProcess:
                 f"the figures were not all drawn: {error}; the other files of the run are saved"
             )
 
+    def _stop(self) -> None:
+        """End the child now: SIGTERM (it removes the file it was writing), then SIGKILL."""
+        self._process.terminate()
+        self._process.join(timeout=5)
+        if self._process.exitcode is None:  # stuck in C code that never returns to Python
+            self._process.kill()
+            self._process.join(timeout=5)
+
+
+_GONE = object()  # put in the child's inbox when the parent's end of the pipe is closed
+
 
 def _serve(conn: Connection, parent_end: Connection) -> None:
-    """The child's loop: run each call received until ``None``, then send back the first error.
+    """The child's loop: run the calls received until ``None``, then send back the first error.
 
-    The fork gave the child the parent's end of the pipe too: it closes it first, so that the pipe
-    reports end-of-file when the parent dies without closing it (``kill -9``, the OOM killer), and
-    the child exits instead of waiting forever, holding the run's stdout open.
+    Each turn takes every call queued so far and runs them in order; the curves they updated are
+    drawn once at the end of the turn (see :func:`_update_curves`), so a child that falls behind
+    skips the states nobody would have seen. The fork gave the child the parent's end of the pipe
+    too: it closes it first, so that the pipe reports end-of-file when the parent dies without
+    closing it (``kill -9``, the OOM killer), and the child exits instead of drawing on, or waiting
+    forever and holding the run's stdout open.
     """
     parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # the fork copied the parent's SIGTERM handler, which raises KeyboardInterrupt: here it would
-    # print a traceback on a SIGTERM to the process group (systemd, scancel) or when multiprocessing
-    # stops this daemon at the parent's exit. Not ignored either: that exit would then wait forever
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # the fork copied the parent's SIGTERM handler, which raises KeyboardInterrupt: a traceback
+    # here. Not the default either (the file being drawn would be left as a .tmp), nor ignored
+    # (multiprocessing's exit would wait forever for this daemon): the normal exit, at once
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(
             1
         )  # never enter the thread pool inherited, half-alive, from the parent
-    error: str | None = None
-    failed = 0
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    reader = threading.Thread(
+        target=_receive, args=(conn, inbox, threading.get_ident()), name="linearnets-plots-inbox"
+    )
+    reader.daemon = True  # blocked in recv() at exit: not waited for
+    reader.start()
+    failures = _Failures()
+    while True:
+        batch = [inbox.get()]
+        with contextlib.suppress(queue.Empty):
+            while True:
+                batch.append(inbox.get_nowait())
+        if any(message is _GONE for message in batch):
+            return  # the parent is gone: its run folder is no longer ours to write
+        closing = batch[-1] is None  # the reader stops after it: it comes last
+        for fn, args, kwargs in batch[:-1] if closing else batch:
+            failures.run(fn, args, kwargs)
+        for key in sorted(_UNDRAWN):
+            failures.run(_draw_curves, (key,), {})
+        if closing:
+            # a parent stopped while it waited here (a signal) has closed its end: nothing to tell
+            with contextlib.suppress(OSError):  # BrokenPipeError included
+                conn.send(failures.error)
+            return
+
+
+def _receive(conn: Connection, inbox: queue.SimpleQueue[Any], main: int) -> None:
+    """The child's reader thread: move each call from the pipe to ``inbox`` until ``None`` or the end.
+
+    Reading all the time empties the pipe while the main thread draws, so the parent's sends never
+    wait on drawing. At end-of-file (the parent is gone) it also interrupts a drawing in progress
+    in ``main``, the thread that draws.
+    """
+    # signals go to the main thread, whose handler ends the child; here they would be lost
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     while True:
         try:
             message = conn.recv()
-        except (EOFError, OSError):
-            return  # the parent is gone
-        if message is None:
-            # a parent stopped while it waited here (a signal) has closed its end: nothing to tell
-            with contextlib.suppress(OSError):  # BrokenPipeError included
-                conn.send(error)
+        except EOFError:  # the parent's end is closed: the parent is gone
+            inbox.put(_GONE)
+            # a real signal: it also cuts short a wait in C (a sleep, a read) that a drawing is in
+            signal.pthread_kill(main, signal.SIGTERM)
             return
-        fn, args, kwargs = message
+        except OSError:  # this end was closed under it (a call closing every file): stop reading
+            inbox.put(_GONE)
+            return
+        inbox.put(message)
+        if message is None:
+            return
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """End the child through its normal clean-up: ``finally`` blocks run, no traceback is printed.
+
+    ``SystemExit`` is what multiprocessing ends a child with quietly; a second SIGTERM during the
+    clean-up ends the process at once.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise SystemExit(128 + signum)
+
+
+class _Failures:
+    """The drawing calls that failed in the child: the first one's message, and how many in all."""
+
+    def __init__(self) -> None:
+        self.first: str | None = None
+        self.count = 0
+
+    def run(self, fn: Callable[..., Any], args: Iterable[Any], kwargs: Mapping[str, Any]) -> None:
+        """Call ``fn``; a failure is counted (and the first one kept), the other figures go on."""
         try:
             fn(*args, **kwargs)
-        except Exception as exc:  # reported to the parent, which decides; the other figures go on
-            failed += 1
-            if error is None:
-                error = f"drawing {_drawing(fn)} failed with {type(exc).__name__}: {exc}"
-            else:
-                error = error.split(" (and ")[0] + f" (and {failed - 1} more)"
+        except Exception as exc:  # reported to the parent, which decides
+            self.count += 1
+            if self.first is None:
+                self.first = f"drawing {_drawing(fn)} failed with {type(exc).__name__}: {exc}"
+
+    @property
+    def error(self) -> str | None:
+        """What :meth:`PlotProcess.close` reports: ``None`` when every call succeeded."""
+        if self.first is None or self.count == 1:
+            return self.first
+        return f"{self.first} (and {self.count - 1} more)"
 
 
 def _drawing(fn: Any) -> str:
     """Return what a queued call draws, in the user's words (not a private function's name)."""
     name = getattr(fn, "__name__", str(fn))
-    if name in ("_new_curves", "_update_curves", "_close_curves"):
+    if name in ("_new_curves", "_update_curves", "_draw_curves", "_close_curves"):
         return "the curves"
     return {
         "plot_confusion_matrix": "the confusion matrix",
@@ -144,22 +242,37 @@ def _drawing(fn: Any) -> str:
 
 
 _CURVES: dict[int, LiveCurves] = {}  # the child's live figures, by the id RemoteCurves gave them
+_UNDRAWN: set[int] = set()  # the keys of curves with points not drawn yet
 
 
 def _new_curves(key: int, kwargs: dict[str, Any]) -> None:
     _CURVES[key] = LiveCurves(**kwargs)
 
 
-def _update_curves(key: int, epoch: int, values: dict[str, float]) -> None:
-    _CURVES[key].update(epoch, values)
+def _update_curves(key: int, points: list[tuple[int, dict[str, float]]]) -> None:
+    """Add ``points`` to the curves ``key``; :func:`_serve` draws them once its turn's calls are done."""
+    curves = _CURVES[key]
+    _UNDRAWN.add(key)
+    for epoch, values in points:
+        curves.add(epoch, values)
+
+
+def _draw_curves(key: int) -> None:
+    _UNDRAWN.discard(key)
+    _CURVES[key].redraw()
 
 
 def _close_curves(key: int) -> None:
-    _CURVES.pop(key).close()
+    try:
+        if key in _UNDRAWN:  # the newest points, in the files the run keeps
+            _draw_curves(key)
+    finally:
+        _CURVES.pop(key).close()
 
 
 class RemoteCurves:
-    """:class:`LiveCurves` in "file" mode, drawn by a :class:`PlotProcess`: the same ``update``/``close``.
+    """:class:`LiveCurves` in "file" mode, drawn by a :class:`PlotProcess`: the same ``update``,
+    ``extend`` and ``close``.
 
     The figure is built in the child, so a bad argument is reported by :meth:`PlotProcess.close`.
 
@@ -181,9 +294,15 @@ class RemoteCurves:
         process.call(_new_curves, self._key, kwargs)
 
     def update(self, epoch: int, values: Mapping[str, float]) -> None:
-        """Queue a redraw with each metric's value at ``epoch`` (see :meth:`LiveCurves.update`)."""
-        plain = {str(k): float(v) for k, v in values.items()}  # no tensors down the pipe
-        self._process.call(_update_curves, self._key, int(epoch), plain)
+        """Queue each metric's value at ``epoch`` and a redraw (see :meth:`LiveCurves.update`)."""
+        self.extend([(epoch, values)])
+
+    def extend(self, points: Iterable[tuple[int, Mapping[str, float]]]) -> None:
+        """Queue several epochs' values, drawn together once (see :meth:`LiveCurves.extend`)."""
+        plain = [  # no tensors down the pipe
+            (int(epoch), {str(k): float(v) for k, v in values.items()}) for epoch, values in points
+        ]
+        self._process.call(_update_curves, self._key, plain)
 
     def close(self) -> None:
         """Queue the final files (``final_formats``) and release the figure."""

@@ -20,7 +20,7 @@ import itertools
 import os
 import uuid
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -236,6 +236,26 @@ class LiveCurves:
             epoch: the epoch just finished, ≥ 1.
             values: metric name → value; names must be among ``metrics``, any of them may be missing.
         """
+        self.add(epoch, values)
+        self.redraw()
+
+    def extend(self, points: Iterable[tuple[int, Mapping[str, float]]]) -> None:
+        """Append several epochs' values, then redraw once (a resumed run's past epochs: one draw).
+
+        Args:
+            points: ``(epoch, values)`` pairs, each as :meth:`update` takes them.
+        """
+        for epoch, values in points:
+            self.add(epoch, values)
+        self.redraw()
+
+    def add(self, epoch: int, values: Mapping[str, float]) -> None:
+        """Append each metric's value at ``epoch`` without redrawing (:meth:`redraw` shows them).
+
+        Args:
+            epoch: the epoch just finished, ≥ 1.
+            values: metric name → value; names must be among ``metrics``, any of them may be missing.
+        """
         epoch = check_positive_int("epoch", epoch)
         unknown = [k for k in values if k not in self.lines]
         if unknown:
@@ -247,15 +267,19 @@ class LiveCurves:
         for name, value in points.items():
             self.epochs[name].append(epoch)
             self.values[name].append(value)
-            self.lines[name].set_data(self.epochs[name], self.values[name])
+        if self.num_epochs is not None and epoch > self._xmax:
+            self._xmax = epoch
+            self._set_xlim()
+
+    def redraw(self) -> None:
+        """Draw the points added so far and show them (the files, the notebook's output)."""
+        for name, line in self.lines.items():
+            line.set_data(self.epochs[name], self.values[name])
         shown = tuple(m for m in self.metrics if self.epochs[m])
         if shown != self._legend_for:
             # a fixed place: loc="best" searches for one on every draw
             self.ax.legend(handles=[self.lines[m] for m in shown], loc="center right")
             self._legend_for = shown
-        if self.num_epochs is not None and epoch > self._xmax:
-            self._xmax = epoch
-            self._set_xlim()
         self.ax.relim()
         self.ax.autoscale_view()
         self._output.publish(self.fig)

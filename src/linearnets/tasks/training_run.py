@@ -8,9 +8,10 @@ says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job.
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from linearnets.tasks.weights import WEIGHTS_FILE, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
 from linearnets.training.guard import DivergenceGuard
+from linearnets.training.history import HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.loop import History, fit
 from linearnets.training.runs import RESULTS_FILE, write_json_atomic
@@ -63,14 +65,14 @@ class SoftmaxResult:
 
 
 def _checkpoint_state(
-    exp: Experiment, history: History, guard: DivergenceGuard | None
+    exp: Experiment, rows: HistoryRows, guard: DivergenceGuard | None
 ) -> dict[str, Any]:
     """Return what :func:`save_checkpoint` needs besides the path and epoch."""
     return {
         "model_state": exp.model.state_dict(),
         "optimizer_state": exp.setup.updater.state_dict(),
         "generators_state": {"run": exp.generators.state_dict(), "global": global_rng_state()},
-        "history": [m.as_dict() for m in history.epochs],
+        "history": rows.rows(),  # only the new epoch's row is built
         "config": exp.config.to_dict(),
         "extra": {"guard": guard.state_dict() if guard is not None else None},
     }
@@ -104,15 +106,18 @@ def train_experiment(
     guard = DivergenceGuard(exp.config.lr, dist=exp.dist) if exp.config.guard else None
     if guard is not None and guard_state:
         guard.load_state_dict(guard_state)
-    checkpoint = CheckpointCallback(
-        run_dir, get_state=lambda: _checkpoint_state(exp, history, guard)
-    )
-    plotter = plot_process(exp.config) if exp.dist.is_main else None
-    own = _run_callbacks(exp, run_dir, guard, checkpoint, plotter, history, callbacks)
+    rows = HistoryRows(history)
+    checkpoint = CheckpointCallback(run_dir, get_state=lambda: _checkpoint_state(exp, rows, guard))
     interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
-    own.append(interrupt)
+    plotter: PlotProcess | None = None
     with resume_hint_after_training(exp, run_dir, history, checkpoint, start_epoch):
         try:
+            # in here: a Ctrl-C while a resume queues the past epochs' curves closes the plotter
+            # and names the resume, as one during training does
+            with _stopped_with_resume(exp, run_dir, checkpoint, start_epoch):
+                plotter = plot_process(exp.config) if exp.dist.is_main else None
+                own = _run_callbacks(exp, run_dir, guard, checkpoint, plotter, history, callbacks)
+            own.append(interrupt)
             result = _train(
                 exp,
                 run_dir,
@@ -130,6 +135,23 @@ def train_experiment(
             raise
         _finish(exp, run_dir, result, plotter)
         return result
+
+
+@contextlib.contextmanager
+def _stopped_with_resume(
+    exp: Experiment, run_dir: Path, checkpoint: CheckpointCallback, start_epoch: int
+) -> Iterator[None]:
+    """Turn a Ctrl-C or SIGTERM before training into a :class:`TrainingInterrupted` naming the resume."""
+    try:
+        yield
+    except TrainingInterrupted:
+        raise
+    except KeyboardInterrupt as exc:  # SIGTERM too: resume_hint_after_training makes it one
+        stopped = TrainingInterrupted(
+            signal_name=str(exc.args[0]) if exc.args else "SIGINT", epoch=start_epoch, step=0
+        )
+        name_resume(stopped, exp, run_dir, checkpoint, start_epoch)
+        raise stopped from None
 
 
 def _run_callbacks(
@@ -152,10 +174,32 @@ def _run_callbacks(
     curves = live_curves(exp.config, run_dir, plotter)
     if curves is not None:
         own.append(CurvesCallback(curves))
-        for metrics in history.epochs:  # redraw the epochs before a resume
-            own[-1].on_epoch_end(metrics=metrics)
+        if history.epochs:  # a resume: the epochs before it, in one draw (not one per epoch)
+            curves.extend(_curve_points(history, getattr(curves, "metrics", None)))
     own.extend(callbacks)
     return own
+
+
+class _Points:
+    """Curves that only collect what :class:`CurvesCallback` sends them, as ``(epoch, values)``."""
+
+    def __init__(self, metrics: Sequence[str] | None) -> None:
+        self.metrics = metrics  # CurvesCallback sends only these (all, when None)
+        self.points: list[tuple[int, dict[str, float]]] = []
+
+    def update(self, epoch: int, values: dict[str, float]) -> None:
+        self.points.append((epoch, values))
+
+
+def _curve_points(
+    history: History, metrics: Sequence[str] | None
+) -> list[tuple[int, dict[str, float]]]:
+    """Return each epoch's points, as :class:`CurvesCallback` would have sent them after it."""
+    collected = _Points(metrics)
+    send = CurvesCallback(collected)
+    for metrics_of_epoch in history.epochs:
+        send.on_epoch_end(metrics=metrics_of_epoch)
+    return collected.points
 
 
 def _finish(

@@ -90,7 +90,8 @@ def save_checkpoint(
         optimizer_state: the optimizer's ``state_dict()``.
         epoch: epochs finished, counting from 1.
         generators_state: every generator's state (``RunGenerators.state_dict()`` and the global ones).
-        history: one dict per finished epoch (``EpochMetrics.as_dict()``).
+        history: one dict per finished epoch (``EpochMetrics.as_dict()``, e.g. kept ready by
+            :class:`~linearnets.training.history.HistoryRows`).
         config: the run's effective config (``SoftmaxConfig.to_dict()``).
         extra: anything else to restore, e.g. the divergence guard's reference loss.
 
@@ -108,7 +109,9 @@ def save_checkpoint(
         "optimizer_state": _to_cpu(dict(optimizer_state)),
         "epoch": int(epoch),
         "generators_state": _to_cpu(dict(generators_state)),
-        "history": [dict(row) for row in history],
+        # the caller's rows as they are (HistoryRows keeps them ready): a copy of every row at
+        # every epoch was a cost growing with the square of the epoch count
+        "history": [row if type(row) is dict else dict(row) for row in history],
         "config": dict(config),
         "extra": dict(extra or {}),
     }

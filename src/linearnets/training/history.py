@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from linearnets.errors import UsageError
 
-__all__ = ["EpochMetrics", "History"]
+__all__ = ["EpochMetrics", "History", "HistoryRows"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,11 @@ class EpochMetrics:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the metrics as a plain dict (JSON-ready)."""
-        return asdict(self)
+        # every field is a number or None: dataclasses.asdict's deep copy would only cost time
+        return {name: getattr(self, name) for name in _FIELDS}
+
+
+_FIELDS = tuple(f.name for f in fields(EpochMetrics))
 
 
 @dataclass
@@ -72,3 +76,35 @@ class History:
         if not self.epochs:
             raise UsageError("history is empty: no epoch has finished yet")
         return self.epochs[-1]
+
+
+class HistoryRows:
+    """The rows of a growing :class:`History` (``EpochMetrics.as_dict()``), each built only once.
+
+    A checkpoint saves every row at the end of every epoch: rebuilt each time, the rows cost time
+    growing with the square of the epoch count (D2L §3.6.6).
+
+    Args:
+        history: the history the rows follow; epochs are appended to it as training goes on.
+    """
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self._rows: list[dict[str, Any]] = []
+        self._last: EpochMetrics | None = None  # the epoch the last row was built from
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Return one dict per epoch of the history, building only those of the new epochs.
+
+        Returns:
+            the rows, in order; the list is kept and extended by later calls: do not change it.
+        """
+        epochs = self.history.epochs
+        done = len(self._rows)
+        if done > len(epochs) or (done and epochs[done - 1] is not self._last):
+            done = 0  # the history was cut or replaced, not only appended to: start again
+            self._rows = []
+        self._rows.extend(m.as_dict() for m in epochs[done:])
+        if epochs:
+            self._last = epochs[-1]
+        return self._rows

@@ -114,9 +114,9 @@ class RunLock:
             return
         if remove:
             (self.run_dir / LOCK_FILE).unlink(missing_ok=True)
-        _HELD.discard(self._fd)
-        os.close(self._fd)
-        self._fd = None
+        fd, self._fd = self._fd, None  # first: a signal between the two must not close it twice
+        _HELD.discard(fd)
+        os.close(fd)
 
     def __enter__(self) -> RunLock:
         return self.acquire()
