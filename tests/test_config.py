@@ -402,3 +402,47 @@ def test_link_problem_names_the_link_that_leads_nowhere(tmp_path: Path) -> None:
         os.stat(tmp_path / "broken")
     with pytest.raises(OSError, match="Too many levels of symbolic links"):
         os.stat(tmp_path / "loop")
+
+
+@pytest.mark.parametrize("cls", [LinregConfig, SoftmaxConfig])
+def test_the_signature_type_checkers_see_is_the_dataclasss_own(cls: type) -> None:
+    """Type checkers read a hand-written ``__init__`` (under ``TYPE_CHECKING``) that takes wider
+    types than the fields store (``out="runs/a"``, ``lr=np.float32(0.1)``, a ``torch.device``):
+    it must list the dataclass's fields, in order, with their defaults."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(cls))
+    (init,) = [
+        node
+        for block in tree.body[0].body  # type: ignore[attr-defined]
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in block.body
+        if isinstance(node, ast.FunctionDef) and node.name == "__init__"
+    ]
+    args = init.args.args[1:]  # after self
+    assert [a.arg for a in args] == [f.name for f in dataclasses.fields(cls)]
+    assert [ast.unparse(d) for d in init.args.defaults] == [
+        repr(f.default) for f in dataclasses.fields(cls)
+    ]
+    assert list(inspect.signature(cls).parameters) == [a.arg for a in args]  # the runtime one
+
+
+def test_any_path_like_is_taken_for_a_path_setting_and_stored_as_a_path(tmp_path: Path) -> None:
+    """The signature says ``str | os.PathLike[str]``: what ``open()`` takes, not only a Path."""
+    import os
+    from pathlib import PurePosixPath
+
+    class RunFolder:  # a PathLike of the user's own (e.g. a project's run-folder object)
+        def __fspath__(self) -> str:
+            return str(tmp_path / "runs" / "a")
+
+    assert os.fspath(RunFolder()) == str(tmp_path / "runs" / "a")  # the oracle: what it stands for
+    config = SoftmaxConfig(out=RunFolder(), data_dir=PurePosixPath(tmp_path))
+    assert config.out == tmp_path / "runs" / "a" and type(config.out) is type(tmp_path)
+    assert config.data_dir == tmp_path
+    assert LinregConfig(data=PurePosixPath("tiny.csv")).data == Path("tiny.csv")
+    with pytest.raises(
+        UsageTypeError, match=r"out must be a path \(str or pathlib\.Path\) or None"
+    ):
+        SoftmaxConfig(out=3)  # type: ignore[arg-type]

@@ -530,3 +530,27 @@ def test_accuracy_is_a_count_of_argmax_matches_in_float() -> None:
     y_hat = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.5, 0.4]])
     got = d2l.accuracy(y_hat, torch.tensor([0, 1, 1, 1, 0]))
     assert type(got) is float and got == 4.0
+
+
+def test_type_checkers_see_the_lazily_loaded_names_imported_from_their_modules() -> None:
+    """A module ``__getattr__`` makes every name ``Any`` to mypy, a misspelt one too: it is hidden
+    from type checkers, which import the lazy names instead (tests/test_typing.py runs mypy)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(d2l))
+    blocks = [
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    ]
+    assert len(blocks) == 1
+    imported = {
+        alias.name: node.module
+        for node in blocks[0].body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.asname == alias.name  # the explicit re-export form a type checker honours
+    }
+    assert imported == d2l._LAZY
+    assert set(d2l._LAZY) <= set(d2l.__all__)
+    # d2l.plt, as the book calls it: an assignment (an import alias would not be exported)
+    assert "plt = matplotlib.pyplot" in ast.unparse(blocks[0])

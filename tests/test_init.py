@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -46,3 +47,40 @@ def test_every_name_the_readme_calls_from_python_is_public() -> None:
     assert {"fit", "run_softmax", "resume_softmax", "LiveCurves"} <= named  # the examples are there
     assert named <= set(linearnets.__all__)
     assert all(callable(getattr(linearnets, name)) for name in named)
+
+
+def _type_checking_imports(module: types.ModuleType) -> dict[str, str]:
+    """Return what ``module``'s ``if TYPE_CHECKING:`` block imports: name -> module, for the names
+    re-exported as such (``from m import x as x``)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(module))
+    blocks = [
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    ]
+    assert len(blocks) == 1, "one `if TYPE_CHECKING:` block gives type checkers the lazy names"
+    return {
+        alias.name: str(node.module)
+        for node in blocks[0].body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.asname == alias.name  # the explicit re-export form a type checker honours
+    }
+
+
+def test_type_checkers_see_each_public_name_imported_from_its_module() -> None:
+    """``ln.fit`` is ``fit`` to mypy too (tests/test_typing.py runs it), not the ``Any`` a module
+    ``__getattr__`` gives: the block must import exactly the names the lazy loader serves."""
+    assert _type_checking_imports(linearnets) == linearnets._EXPORTS
+
+
+def test_the_result_and_callback_types_are_public() -> None:
+    from linearnets.tasks.linreg import LinregResult
+    from linearnets.tasks.training_run import SoftmaxResult
+    from linearnets.training.callbacks import Callback
+    from linearnets.training.history import EpochMetrics
+
+    for cls in (SoftmaxResult, LinregResult, EpochMetrics, Callback):
+        assert getattr(linearnets, cls.__name__) is cls
+        assert cls.__name__ in linearnets.__all__

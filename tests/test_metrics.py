@@ -269,3 +269,10 @@ def test_accumulator_adds_a_one_element_array_as_it_adds_a_one_element_tensor() 
 def test_accumulator_refuses_arrays_that_are_not_one_number(value: Any, pattern: str) -> None:
     with pytest.raises(UsageTypeError, match=r"^add\(\) takes numbers, " + pattern):
         Accumulator(2).add(value, 1.0)
+
+
+def test_accumulator_repr_shows_its_totals() -> None:
+    metric = Accumulator(3)
+    metric.add(1.5, 2, torch.tensor(4.0))
+    metric.add(0.5, 1, np.float32(1))
+    assert repr(metric) == "Accumulator(3 totals: [2.0, 3.0, 5.0])"  # summed by hand

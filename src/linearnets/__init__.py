@@ -1,12 +1,14 @@
 """linearnets: linear neural networks (D2L chapter 3), from scratch and concise, fast and reproducible.
 
-Importing the package is cheap: the public names below load their modules on first use.
+Importing the package is cheap: the public names below load their modules on first use. Type
+checkers see them imported from their modules (the ``TYPE_CHECKING`` block), so ``ln.fit`` has
+``fit``'s signature and a misspelt name is an error rather than ``Any``.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -39,7 +41,9 @@ _EXPORTS: dict[str, str] = {
     "evaluate": "linearnets.training.loop",
     "fit": "linearnets.training.loop",
     "History": "linearnets.training.loop",
+    "EpochMetrics": "linearnets.training.loop",
     # what fit shows while it trains: callbacks (printing, live curves)
+    "Callback": "linearnets.training.callbacks",
     "ConsoleLogger": "linearnets.training.callbacks",
     "CurvesCallback": "linearnets.training.callbacks",
     "LiveCurves": "linearnets.plotting",
@@ -53,20 +57,68 @@ _EXPORTS: dict[str, str] = {
     "LinregConfig": "linearnets.config",
     "SoftmaxConfig": "linearnets.config",
     "run_linreg": "linearnets.tasks.linreg",
+    "LinregResult": "linearnets.tasks.linreg",
     "run_softmax": "linearnets.tasks.softmax",
+    "SoftmaxResult": "linearnets.tasks.softmax",
     "resume_softmax": "linearnets.tasks.resume",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
+if TYPE_CHECKING:
+    # the same names from the same modules as _EXPORTS (tests/test_init.py checks both agree)
+    from linearnets.config import LinregConfig as LinregConfig
+    from linearnets.config import SoftmaxConfig as SoftmaxConfig
+    from linearnets.data.fashion_mnist import FashionMNIST as FashionMNIST
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels as get_fashion_mnist_labels
+    from linearnets.data.fashion_mnist import load_data_fashion_mnist as load_data_fashion_mnist
+    from linearnets.data.synthetic import data_iter as data_iter
+    from linearnets.data.synthetic import load_array as load_array
+    from linearnets.data.synthetic import synthetic_data as synthetic_data
+    from linearnets.inference import predict as predict
+    from linearnets.metrics import Accumulator as Accumulator
+    from linearnets.metrics import accuracy as accuracy
+    from linearnets.metrics import correct_count as correct_count
+    from linearnets.models.closed_form import closed_form as closed_form
+    from linearnets.models.concise import init_weights as init_weights
+    from linearnets.models.concise import linreg_concise as linreg_concise
+    from linearnets.models.concise import softmax_concise as softmax_concise
+    from linearnets.models.scratch import SGD as SGD
+    from linearnets.models.scratch import LinearRegressionScratch as LinearRegressionScratch
+    from linearnets.models.scratch import SoftmaxRegressionScratch as SoftmaxRegressionScratch
+    from linearnets.models.scratch import cross_entropy as cross_entropy
+    from linearnets.models.scratch import cross_entropy_logits as cross_entropy_logits
+    from linearnets.models.scratch import linreg as linreg
+    from linearnets.models.scratch import sgd as sgd
+    from linearnets.models.scratch import softmax as softmax
+    from linearnets.models.scratch import softmax_cross_entropy_grad as softmax_cross_entropy_grad
+    from linearnets.models.scratch import squared_loss as squared_loss
+    from linearnets.plotting import LiveCurves as LiveCurves
+    from linearnets.plotting import show_images as show_images
+    from linearnets.tasks.linreg import LinregResult as LinregResult
+    from linearnets.tasks.linreg import run_linreg as run_linreg
+    from linearnets.tasks.resume import resume_softmax as resume_softmax
+    from linearnets.tasks.softmax import SoftmaxResult as SoftmaxResult
+    from linearnets.tasks.softmax import run_softmax as run_softmax
+    from linearnets.training.callbacks import Callback as Callback
+    from linearnets.training.callbacks import ConsoleLogger as ConsoleLogger
+    from linearnets.training.callbacks import CurvesCallback as CurvesCallback
+    from linearnets.training.loop import EpochMetrics as EpochMetrics
+    from linearnets.training.loop import History as History
+    from linearnets.training.loop import evaluate as evaluate
+    from linearnets.training.loop import evaluate_accuracy as evaluate_accuracy
+    from linearnets.training.loop import fit as fit
+    from linearnets.training.loop import train_epoch as train_epoch
+else:
+    # at run time, hidden from type checkers: a module __getattr__ would make every misspelt name Any
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'linearnets' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module 'linearnets' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

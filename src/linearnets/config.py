@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import torch
 
@@ -64,9 +65,35 @@ def _or(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
+def _path(name: str, value: Any) -> Path | None:
+    """Return ``value`` checked as a path setting: any ``os.PathLike`` is taken as its path."""
+    if isinstance(value, os.PathLike) and not isinstance(value, Path):
+        value = os.fspath(value)  # the str (or bytes, refused by the check) it stands for
+    return check_path(name, value)
+
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import numpy as np
+
+    # What the settings take, wider than what they store (the constructors' signatures below):
+    # NumPy scalars (np.float32(0.1), a value of np.arange), where the checks unwrap them one-element
+    # tensors and arrays, any path-like, a torch.device. The fields keep their stored types.
+    _Int: TypeAlias = int | np.integer[Any]
+    _Float: TypeAlias = float | np.floating[Any] | np.integer[Any]
+    _PathLike: TypeAlias = str | os.PathLike[str]
+
+
 @dataclass(frozen=True)
 class LinregConfig:
-    """Settings of a linear-regression run; the defaults are the book's (D2L §3.2–3.3)."""
+    """Settings of a linear-regression run; the defaults are the book's (D2L §3.2–3.3).
+
+    Each setting takes more than its field's type says it stores: a NumPy scalar, a one-element
+    tensor for ``true_b``/``noise_std``, any sequence or tensor for ``true_w``, any path-like for
+    ``data``, a ``torch.device``; the field holds the plain value (``LinregConfig(data="d.csv").data``
+    is ``Path("d.csv")``, ``true_w`` a tuple of floats).
+    """
 
     impl: str = "scratch"
     epochs: int = 3
@@ -87,6 +114,27 @@ class LinregConfig:
     # dataclasses.replace: replace(LinregConfig(), data=path) does not count them as given
     _defaulted: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
+    if TYPE_CHECKING:
+        # the dataclass's own __init__ at run time, with what each setting takes (tests/test_config.py
+        # checks the two agree)
+        def __init__(
+            self,
+            impl: str = "scratch",
+            epochs: _Int = 3,
+            lr: _Float = 0.03,
+            batch_size: _Int = 10,
+            num_examples: _Int | None = None,
+            noise_std: SupportsFloat | None = None,
+            true_w: Iterable[SupportsFloat] | None = None,
+            true_b: SupportsFloat | None = None,
+            seed: _Int = 0,
+            num_threads: _Int = 1,
+            data: _PathLike | None = None,
+            device: str | torch.device = "cpu",
+            guard: bool | np.bool_ = True,
+            _defaulted: frozenset[str] = frozenset(),
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         _set(
             self,
@@ -96,7 +144,7 @@ class LinregConfig:
             batch_size=check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE),
             num_threads=check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS),
             seed=check_seed(self.seed),
-            data=check_path("data", self.data),
+            data=_path("data", self.data),
         )
         self._resolve_synthetic()
         check_lr_floor(self.lr, "0.03")
@@ -184,7 +232,12 @@ class LinregConfig:
 
 @dataclass(frozen=True)
 class SoftmaxConfig:
-    """Settings of a softmax-regression run; the defaults are the book's (D2L §3.6–3.7)."""
+    """Settings of a softmax-regression run; the defaults are the book's (D2L §3.6–3.7).
+
+    Each setting takes more than its field's type says it stores: a NumPy scalar, any path-like
+    for ``data_dir``/``data``/``out``, a ``torch.device``; the field holds the plain value
+    (``SoftmaxConfig(out="runs/a").out`` is ``Path("runs/a")``, ``device`` the device's name).
+    """
 
     impl: str = "analytic"  # the fastest path; "scratch" trains the same model with autograd
     epochs: int = 10
@@ -199,6 +252,26 @@ class SoftmaxConfig:
     resize: int | None = None
     device: str = "auto"
     guard: bool = True
+
+    if TYPE_CHECKING:
+        # the dataclass's own __init__ at run time, with what each setting takes (tests/test_config.py
+        # checks the two agree)
+        def __init__(
+            self,
+            impl: str = "analytic",
+            epochs: _Int = 10,
+            lr: _Float = 0.1,
+            batch_size: _Int = 256,
+            seed: _Int = 0,
+            num_threads: _Int = 1,
+            data_dir: _PathLike | None = None,
+            data: _PathLike | None = None,
+            out: _PathLike | None = None,
+            plot: str = "auto",
+            resize: _Int | None = None,
+            device: str | torch.device = "auto",
+            guard: bool | np.bool_ = True,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         _set(
@@ -230,7 +303,7 @@ class SoftmaxConfig:
                     "--batch-size"
                 )
         for key in ("data_dir", "data", "out"):
-            object.__setattr__(self, key, check_path(key, getattr(self, key)))
+            object.__setattr__(self, key, _path(key, getattr(self, key)))
         for key in ("data_dir", "data"):  # absolute: a resume from another folder finds the same
             path = getattr(self, key)
             if path is not None:

@@ -18,7 +18,7 @@ See D2L chapter 3.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -50,40 +50,65 @@ _LAZY = {
 }
 
 
-__all__ = sorted(
-    [
-        "Accumulator",
-        "Timer",
-        "accuracy",
-        "evaluate_accuracy",
-        "get_dataloader_workers",
-        "linreg",
-        "load_array",
-        "plot",
-        "predict_ch3",
-        "sgd",
-        "squared_loss",
-        "synthetic_data",
-        "train_ch3",
-        "train_epoch_ch3",
-        *_LAZY,
-        *_d2l_aliases.__all__,
-    ]
-)
+# written out (the lazy names too) rather than computed, so that type checkers read it: a star
+# import then gives them every name
+__all__ = [
+    "Accumulator",
+    "Animator",
+    "Timer",
+    "accuracy",
+    "evaluate_accuracy",
+    "get_dataloader_workers",
+    "get_fashion_mnist_labels",
+    "linreg",
+    "load_array",
+    "load_data_fashion_mnist",
+    "plot",
+    "predict_ch3",
+    "set_axes",
+    "set_figsize",
+    "sgd",
+    "show_images",
+    "squared_loss",
+    "synthetic_data",
+    "train_ch3",
+    "train_epoch_ch3",
+    "use_svg_display",
+]
+__all__ += _d2l_aliases.__all__
+__all__.sort()
 
 
-def __getattr__(name: str) -> Any:
-    # matplotlib and the dataset code load on first use, so `from linearnets import d2l` stays cheap
-    if name == "plt":
-        import matplotlib.pyplot as plt
+if TYPE_CHECKING:
+    # type checkers see the lazy names with their real types (tests/test_d2l.py checks these match
+    # _LAZY), and a misspelt one as an error
+    import matplotlib.pyplot
 
-        return plt
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'linearnets.d2l' has no attribute {name!r}")
-    import importlib
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels as get_fashion_mnist_labels
+    from linearnets.data.fashion_mnist import load_data_fashion_mnist as load_data_fashion_mnist
+    from linearnets.plotting import Animator as Animator
+    from linearnets.plotting import set_axes as set_axes
+    from linearnets.plotting import set_figsize as set_figsize
+    from linearnets.plotting import show_images as show_images
+    from linearnets.plotting import use_svg_display as use_svg_display
 
-    return getattr(importlib.import_module(module), name)
+    plt = matplotlib.pyplot  # d2l.plt, as the book calls it (an alias: an import is not exported)
+else:
+    # at run time, hidden from type checkers: a module __getattr__ would make every misspelt name Any
+
+    def __getattr__(name: str) -> Any:
+        # matplotlib and the dataset code load on first use, so `from linearnets import d2l` stays
+        # cheap
+        if name == "plt":
+            import matplotlib.pyplot as plt
+
+            return plt
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'linearnets.d2l' has no attribute {name!r}")
+        import importlib
+
+        return getattr(importlib.import_module(module), name)
 
 
 def __dir__() -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import torch
 
 from linearnets.errors import UsageError
@@ -113,12 +113,13 @@ def predict(
     *,
     out: str | Path | None = None,
     lang: str = "en",
-) -> Any:
+) -> np.ndarray:
     """Show the first ``n`` test images titled "true / predicted" (the book's ``predict_ch3``).
 
     ``n`` is at most :data:`~linearnets.plotting.images.MAX_SHOW` (100, the CLI's ``-n`` bound): one
-    row of more images is unreadable and slow to draw. Returns the matplotlib axes; saves the figure
-    to ``out`` when given (headless use).
+    row of more images is unreadable and slow to draw. Returns the matplotlib axes, a NumPy array
+    (n,) of ``Axes`` as ``plt.subplots`` gives them; saves the figure to ``out`` when given
+    (headless use).
 
     See D2L §3.6.7.
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import SupportsFloat
 
 import numpy as np
 import torch
@@ -78,10 +79,11 @@ class Accumulator:
     def __init__(self, n: int) -> None:
         self.data = [0.0] * check_positive_int("n", n)
 
-    def add(self, *args: float) -> None:
+    def add(self, *args: SupportsFloat) -> None:
         """Add one value to each total: a number, or a one-element tensor or NumPy array.
 
-        What the book's ``float(b)`` reads is taken: e.g. ``l.sum()`` or ``l.sum().detach().numpy()``.
+        What the book's ``float(b)`` reads is taken (hence ``SupportsFloat``): e.g. ``l.sum()`` or
+        ``l.sum().detach().numpy()``.
         """
         if len(args) != len(self.data):
             raise UsageError(
@@ -110,3 +112,6 @@ class Accumulator:
 
     def __getitem__(self, idx: int) -> float:
         return self.data[idx]
+
+    def __repr__(self) -> str:
+        return f"Accumulator({len(self.data)} totals: {self.data})"

@@ -538,3 +538,16 @@ def test_resize_is_antialiased_bilinear(
     expected = rows @ (images.double() / 255) @ cols.T  # (3, resize, resize)
     assert X.dtype == torch.float32 and tuple(X.shape) == (3, 1, resize, resize)
     torch.testing.assert_close(X[:, 0].double(), expected, rtol=0, atol=1e-6)
+
+
+def test_repr_names_the_batches_the_batch_size_shuffle_and_device() -> None:
+    images = torch.zeros(10, 4, 4, dtype=torch.uint8)
+    labels = torch.arange(10) % 3
+    # 10 examples in batches of 4: 4, 4, 2 (a hand count)
+    assert repr(ArrayLoader(images, labels, 4, shuffle=True)) == (
+        "ArrayLoader(3 batches of 10 examples, batch_size=4, shuffle=True, device=cpu)"
+    )
+    assert repr(ArrayLoader(images, labels, 10, shuffle=False, resize=8, rank=1, world_size=2)) == (
+        "ArrayLoader(1 batch of 10 examples, batch_size=10, shuffle=False, device=cpu, resize=8, "
+        "rank=1 of world_size=2)"
+    )

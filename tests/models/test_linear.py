@@ -504,7 +504,7 @@ def test_load_state_dict_refuses_integer_tensors(build: Any, gen: torch.Generato
     name = net.param_names()[0]
     with pytest.raises(
         TypeError,
-        match=rf"state\['{name}'\] must be a floating-point tensor, got a tensor of shape .* "
+        match=rf"state_dict\['{name}'\] must be a floating-point tensor, got a tensor of shape .* "
         r"dtype torch\.int64; load a state saved by state_dict\(\)",
     ):
         net.load_state_dict(state)

@@ -209,3 +209,14 @@ def test_what_the_docstring_says_differs_from_torch_optim_sgd_does() -> None:
         theirs.load_state_dict(ours.state_dict())
     with pytest.raises(UsageError, match="state must be a dict with key 'lr'"):
         ours.load_state_dict(theirs.state_dict())
+
+
+def test_repr_is_one_line_with_the_lr_and_the_parameter_count() -> None:
+    w, b = torch.zeros(2, 1, requires_grad=True), torch.zeros(1, requires_grad=True)
+    # torch.optim.SGD's repr shows its lr too (in a block of every option this one lacks)
+    assert "lr: 0.03" in repr(torch.optim.SGD([w, b], lr=0.03))
+    optimizer = SGD([w, b], lr=0.03)
+    assert repr(optimizer) == "SGD(lr=0.03, 2 parameter tensors)"
+    optimizer.param_groups[0]["lr"] = 0.5  # the lr it steps by, however it was set
+    assert repr(optimizer) == "SGD(lr=0.5, 2 parameter tensors)"
+    assert repr(SGD([w], lr=1e-4)) == "SGD(lr=0.0001, 1 parameter tensor)"

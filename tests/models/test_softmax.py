@@ -595,7 +595,7 @@ BAD_INPUT = [
             {"W": torch.zeros(10, 784), "b": torch.zeros(10)}
         ),
         UsageError,
-        r"state\['W'\] must have shape \(784, 10\)",
+        r"state_dict\['W'\] must have shape \(784, 10\)",
     ),
     (lambda: softmax_concise(0), UsageError, r"num_inputs must be a positive integer"),
     (

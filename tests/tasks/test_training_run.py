@@ -209,3 +209,38 @@ def test_a_signal_while_a_resume_redraws_the_past_epochs_names_the_resume(
     )
     assert plotter.closed == [False]  # closed, its errors left unsaid: the interrupt is the news
     assert torch.load(out / "checkpoint.pt", weights_only=True)["epoch"] == 3
+
+
+def test_a_second_ctrl_c_while_the_figures_close_keeps_the_first_stops_resume_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two Ctrl-Cs 10 ms apart: the second landed in PlotProcess.close, and its plain
+    KeyboardInterrupt replaced the first's TrainingInterrupted ("interrupted", no run folder)."""
+    from linearnets.plotting.background import PlotProcess
+    from linearnets.training.callbacks import Callback
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    class StopAfterFirstEpoch(Callback):
+        def on_epoch_end(self, **kwargs: Any) -> None:
+            raise TrainingInterrupted(signal_name="SIGINT", epoch=1, step=0)
+
+    real_close = PlotProcess.close
+
+    def close_cut_short(self: PlotProcess, **kwargs: Any) -> None:
+        real_close(self, **kwargs)
+        raise KeyboardInterrupt  # the second Ctrl-C, while the figures close
+
+    monkeypatch.setattr(PlotProcess, "close", close_cut_short)
+    _blobs(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    caught: BaseException | None = None
+    try:  # not pytest.raises: a plain KeyboardInterrupt escaping it would stop the test session
+        run_softmax(
+            SoftmaxConfig(data=tmp_path / "d.npz", epochs=3, plot="file", out=out),
+            callbacks=[StopAfterFirstEpoch()],
+        )
+    except KeyboardInterrupt as exc:
+        caught = exc
+    assert isinstance(caught, TrainingInterrupted), repr(caught)
+    assert caught.run_dir == out
+    assert "resume with: linearnets.resume_softmax(" in str(caught)

@@ -547,3 +547,28 @@ def test_console_logger_refuses_a_stream_it_cannot_write_to_when_made(stream: ob
         r"to a file pass stream=open\('log\.txt', 'w'\)",
     ):
         ConsoleLogger(stream=stream)  # type: ignore[arg-type]
+
+
+def test_console_logger_and_curves_callback_reprs_say_what_they_do(tmp_path: Path) -> None:
+    assert (
+        repr(ConsoleLogger()) == "ConsoleLogger(to stdout, progress bar when stderr is a terminal)"
+    )
+    with (tmp_path / "log.txt").open("w") as f:
+        assert repr(ConsoleLogger(stream=f, progress=False)) == (
+            f"ConsoleLogger(to {tmp_path / 'log.txt'}, progress bar never)"
+        )
+    curves = LiveCurves(mode="none", metrics=("train loss", "test acc"))
+    assert (
+        repr(CurvesCallback(curves))
+        == "CurvesCallback(LiveCurves(metrics=['train loss', 'test acc']))"
+    )
+
+    class Points:
+        def update(self, epoch: int, values: dict[str, float]) -> None:
+            pass
+
+        def __repr__(self) -> str:
+            return "Points()"
+
+    # curves with a repr of their own are shown by it
+    assert repr(CurvesCallback(Points())) == "CurvesCallback(Points())"

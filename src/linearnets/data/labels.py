@@ -22,7 +22,7 @@ TEXT_LABELS_ZH = ("T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "
 
 
 def get_fashion_mnist_labels(
-    labels: Iterable[Any] | torch.Tensor | np.ndarray, *, lang: str = "en"
+    labels: Iterable[Any] | torch.Tensor | np.ndarray | int | np.integer[Any], *, lang: str = "en"
 ) -> list[str]:
     """Return the book's text label of each class index; ``lang="zh"`` gives the Chinese edition's.
 

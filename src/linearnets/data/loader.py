@@ -208,6 +208,21 @@ class ArrayLoader:
     def __len__(self) -> int:
         return -(-self.num_examples // self.batch_size)
 
+    def __repr__(self) -> str:
+        # what a notebook cell ending in `train_iter` should say: not the address, nor the data
+        count = len(self)
+        shown = [
+            f"{count} batch{'es' if count != 1 else ''} of {self.num_examples} examples",
+            f"batch_size={self.batch_size}",
+            f"shuffle={self.shuffle}",
+            f"device={self.device}",
+        ]
+        if self.resize is not None:
+            shown.append(f"resize={self.resize!r}")
+        if self.world_size > 1:
+            shown.append(f"rank={self.rank} of world_size={self.world_size}")
+        return f"ArrayLoader({', '.join(shown)})"
+
     def global_batch_size(self, step: int) -> int:
         """Return the number of examples in batch ``step`` summed over every rank."""
         return min(self.batch_size, self.num_examples - step * self.batch_size)

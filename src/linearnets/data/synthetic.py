@@ -26,10 +26,10 @@ __all__ = ["data_iter", "load_array", "synthetic_data"]
 
 def synthetic_data(
     w: torch.Tensor | Sequence[float],
-    b: float,
+    b: float | torch.Tensor,
     num_examples: int,
     *,
-    noise_std: float = 0.01,
+    noise_std: float | torch.Tensor = 0.01,
     generator: torch.Generator | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Generate ``y = Xw + b + ε`` with ``X ~ N(0, 1)`` and ``ε ~ N(0, noise_std²)``.

@@ -128,11 +128,14 @@ def train_experiment(
                 history=history,
                 plotter=plotter,
             )
-        except BaseException:
+        except BaseException as exc:
             # keep what the epochs saved drew; the error that stopped us wins
             if plotter is not None:
-                plotter.close(raise_errors=False)
-            raise
+                # a second Ctrl-C while the figures close stops the plotting child; the first
+                # stop, with its resume hint, is the one told
+                with contextlib.suppress(KeyboardInterrupt):
+                    plotter.close(raise_errors=False)
+            raise exc
         _finish(exp, run_dir, result, plotter)
         return result
 

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
+from torch import nn
 
 from linearnets.config import SOFTMAX_IMPLS
 from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.models.factory import build_softmax
+from linearnets.models.scratch import SoftmaxRegressionScratch
 from linearnets.training.checkpoint import load_failure
 from linearnets.training.checkpoint_write import save_run_file
 from linearnets.training.runs import WEIGHTS_FILE, run_dir_path
@@ -44,8 +46,16 @@ def save_weights(path: Path, exp: Experiment) -> None:
     save_run_file(path, payload)
 
 
-def load_trained(run_dir: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
+def load_trained(
+    run_dir: str | os.PathLike[str],
+) -> tuple[SoftmaxRegressionScratch | nn.Sequential, dict[str, Any]]:
     """Rebuild the trained model saved in ``run_dir`` and return it with its saved metadata.
+
+    Returns:
+        The model, as the run's ``impl`` builds it (:class:`SoftmaxRegressionScratch` for
+        "scratch" and "analytic", ``nn.Sequential(nn.Flatten(), nn.Linear(d, q))`` for
+        "concise"), and ``model.pt``'s dict (``impl``, ``num_inputs``, ``num_outputs``,
+        ``resize``, ``classes``, ``state_dict``).
 
     Raises:
         UsageError: ``run_dir`` holds no ``model.pt``.

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import torch
 
@@ -23,7 +23,7 @@ from linearnets.training.checkpoint_write import run_file_error, write_text_atom
 from linearnets.training.history import EpochMetrics, History
 from linearnets.validation import describe
 
-__all__ = ["Callback", "ConsoleLogger", "CurvesCallback", "MetricsWriter", "format_epoch"]
+__all__ = ["Callback", "ConsoleLogger", "Curves", "CurvesCallback", "MetricsWriter", "format_epoch"]
 
 
 class Callback:
@@ -78,6 +78,13 @@ class ConsoleLogger(Callback):
         self.stream = stream
         self.progress = progress
         self._bar: Any = None
+
+    def __repr__(self) -> str:
+        stream = "stdout" if self.stream is None else getattr(self.stream, "name", self.stream)
+        progress = {None: "when stderr is a terminal", True: "always", False: "never"}.get(
+            self.progress, repr(self.progress)
+        )
+        return f"ConsoleLogger(to {stream}, progress bar {progress})"
 
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
         show = self.progress if self.progress is not None else _is_terminal(sys.stderr)
@@ -181,6 +188,17 @@ class MetricsWriter(Callback):
             raise run_file_error(path, exc) from exc
 
 
+class Curves(Protocol):
+    """What :class:`CurvesCallback` draws on: ``update(epoch, values)`` after each epoch.
+
+    :class:`linearnets.plotting.LiveCurves` is one. Also used when present: a ``metrics`` attribute
+    (the names plotted; the others are not sent) and ``close()`` (called when training ends).
+    """
+
+    def update(self, epoch: int, values: dict[str, float], /) -> None:
+        """Add one point per metric in ``values`` at ``epoch`` and redraw."""
+
+
 class CurvesCallback(Callback):
     """Redraw the live curves (train loss, train acc, test acc) after each epoch.
 
@@ -188,10 +206,11 @@ class CurvesCallback(Callback):
     gets no "train acc" (curves without a ``metrics`` attribute get all three).
 
     Args:
-        curves: a :class:`linearnets.plotting.LiveCurves` (notebook, file or none mode).
+        curves: a :class:`linearnets.plotting.LiveCurves` (notebook, file or none mode), or any
+            :class:`Curves`.
     """
 
-    def __init__(self, curves: Any) -> None:
+    def __init__(self, curves: Curves) -> None:
         if isinstance(curves, type) or not callable(getattr(curves, "update", None)):
             raise UsageTypeError(
                 f"curves must be a live-curves object with update(epoch, values), got "
@@ -199,6 +218,14 @@ class CurvesCallback(Callback):
                 "CurvesCallback(LiveCurves(num_epochs=10))"
             )
         self.curves = curves
+
+    def __repr__(self) -> str:
+        curves = self.curves
+        if type(curves).__repr__ is object.__repr__:  # not its address: its kind and its lines
+            metrics = getattr(curves, "metrics", None)
+            shown = f"metrics={list(metrics)}" if metrics is not None else ""
+            return f"CurvesCallback({type(curves).__name__}({shown}))"
+        return f"CurvesCallback({curves!r})"
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         values = {"train loss": metrics.train_loss}

@@ -178,6 +178,12 @@ class LinearRegressionScratch(ScratchModule):
         """Return the parameters' attribute names, in :meth:`parameters` order."""
         return ("w", "b")
 
+    def extra_repr(self) -> str:
+        """Return the size, ``analytic`` when set, and the dtype, e.g. for
+        ``LinearRegressionScratch(num_inputs=2, dtype=torch.float32)``."""
+        analytic = ", analytic=True" if self.analytic else ""
+        return f"num_inputs={self.w.shape[0]}{analytic}, {self._dtype_device()}"
+
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """Return predictions (B, 1) for features ``X`` (B, d)."""
         return linreg(X, self.w, self.b)

@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import describe
+from linearnets.validation import check_bool, describe
 
-__all__ = ["ScratchModule"]
+__all__ = ["IncompatibleKeys", "ScratchModule"]
+
+# the model's own class, as nn.Module's Self: SoftmaxRegressionScratch().to("cpu").W type-checks
+_M = TypeVar("_M", bound="ScratchModule")
+
+
+class IncompatibleKeys(NamedTuple):
+    """The names :meth:`ScratchModule.load_state_dict` could not match, as ``nn.Module`` returns them.
+
+    Attributes:
+        missing_keys: the model's parameters the state did not hold (left as they were).
+        unexpected_keys: the state's entries that are no parameter of the model (ignored).
+    """
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"  # nn.Module's words
+        return (
+            f"IncompatibleKeys(missing_keys={self.missing_keys}, "
+            f"unexpected_keys={self.unexpected_keys})"
+        )
 
 
 class ScratchModule:
@@ -41,54 +65,138 @@ class ScratchModule:
         for name in self.param_names():
             yield name, getattr(self, name)
 
-    def train(self, mode: bool = True) -> ScratchModule:
-        """Set training mode (kept for ``nn.Module`` parity; these models behave the same in both)."""
-        self.training = mode
+    def train(self: _M, mode: bool = True) -> _M:
+        """Set training mode (kept for ``nn.Module`` parity; these models behave the same in both).
+
+        Returns:
+            The model itself, as ``nn.Module.train`` returns it.
+        """
+        self.training = check_bool("mode", mode)  # train("no") must not mean True
         return self
 
-    def eval(self) -> ScratchModule:
-        """Set evaluation mode."""
+    def eval(self: _M) -> _M:
+        """Set evaluation mode; return the model itself, as ``nn.Module.eval`` does."""
         return self.train(False)
 
-    def to(self, device: torch.device | str) -> ScratchModule:
-        """Move every parameter to ``device`` in place, as ``nn.Module.to`` does.
+    def to(
+        self: _M,
+        device: torch.device | str | torch.dtype | None = None,
+        dtype: torch.dtype | None = None,
+        *,
+        non_blocking: bool = False,
+    ) -> _M:
+        """Move and/or cast every parameter in place, as ``nn.Module.to`` does; return the model.
 
-        The parameter objects stay the same, so an optimizer built before the move keeps updating them;
-        where torch cannot swap a tensor's data across the two devices (e.g. to ``"meta"``), each
-        parameter is replaced by a moved copy, as ``nn.Module.to`` then does.
+        Called as ``nn.Module.to`` is: ``to("cuda")``, ``to(torch.float64)``, ``to("cuda",
+        torch.float64)`` or with keywords. The parameter objects stay the same, so an optimizer
+        built before the move keeps updating them; where torch cannot swap a tensor's data across
+        the two devices (e.g. to ``"meta"``), each parameter is replaced by a moved copy, as
+        ``nn.Module.to`` then does.
+
+        Args:
+            device: where the parameters go (``None``: where they are), or a dtype (``to(dtype)``).
+            dtype: a floating-point dtype to cast the parameters to (``None``: keep theirs).
+            non_blocking: copy asynchronously where torch can (pinned memory to a GPU).
+
+        Raises:
+            UsageTypeError: a dtype that is not floating point (a gradient needs one), or two.
         """
+        if isinstance(device, torch.dtype):  # to(torch.float64), as nn.Module.to takes it
+            if dtype is not None:
+                raise UsageTypeError(
+                    f"to() takes one dtype, got {device} and dtype={dtype}; pass e.g. "
+                    f"to('cpu', {dtype}) or to({dtype})"
+                )
+            device, dtype = None, device
+        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            # nn.Module.to refuses them too (a TypeError): an integer weight has no gradient
+            raise UsageTypeError(
+                f"dtype must be a floating-point torch.dtype, got {describe(dtype)}; pass e.g. "
+                "torch.float32 or torch.float64"
+            )
         for name in self.param_names():
             param = getattr(self, name)
-            moved = param.data.to(device)
+            moved = param.data.to(device, dtype, non_blocking=non_blocking)
             try:
                 param.data = moved
             except RuntimeError:  # an incompatible tensor type: a new tensor, as nn.Module makes
                 setattr(self, name, moved.requires_grad_(param.requires_grad))
         return self
 
+    def extra_repr(self) -> str:
+        """Return what :meth:`__repr__` shows inside the parentheses (``nn.Module``'s hook).
+
+        By default each parameter's shape, then their dtype (and device, off the CPU).
+        """
+        shapes = [f"{name}={tuple(p.shape)}" for name, p in self.named_parameters()]
+        return ", ".join([*shapes, self._dtype_device()])
+
+    def _dtype_device(self) -> str:
+        """Return ``dtype=…`` of the first parameter, with ``device=…`` when it is not the CPU."""
+        first = next(self.parameters())
+        where = "" if first.device.type == "cpu" else f", device={first.device}"
+        return f"dtype={first.dtype}{where}"
+
+    def __repr__(self) -> str:
+        # like nn.Linear's "Linear(in_features=784, out_features=10, bias=True)": sizes, not values
+        return f"{type(self).__name__}({self.extra_repr()})"
+
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Return a copy of the parameters by name."""
         return {name: param.detach().clone() for name, param in self.named_parameters()}
 
-    def load_state_dict(self, state: Mapping[str, torch.Tensor]) -> None:
-        """Copy tensors from ``state`` into the parameters, checking names and shapes."""
-        names = set(self.param_names())
-        if set(state) != names:
-            raise UsageError(
-                f"state must hold exactly the parameters {sorted(names)}, got {sorted(state)}; "
-                "load a state saved from the same kind of model"
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
+        """Copy tensors from ``state_dict`` into the parameters, as ``nn.Module.load_state_dict``.
+
+        Args:
+            state_dict: parameter name -> floating-point tensor of the parameter's shape, as
+                :meth:`state_dict` returns.
+            strict: require exactly the model's parameter names; with ``False`` the names both
+                share are loaded, the others reported.
+
+        Returns:
+            ``(missing_keys, unexpected_keys)``, both empty when every name matched.
+
+        Raises:
+            UsageError: with ``strict``, names that differ; a tensor of another shape (strict or
+                not, as ``nn.Module`` refuses it).
+            UsageTypeError: a value that is not a floating-point tensor.
+        """
+        strict = check_bool("strict", strict)
+        if not isinstance(state_dict, Mapping):
+            raise UsageTypeError(
+                f"state_dict must be a mapping of parameter names to tensors, got "
+                f"{describe(state_dict)}; pass what state_dict() returns"
             )
+        names = self.param_names()
+        missing = [name for name in names if name not in state_dict]
+        unexpected = [key for key in state_dict if key not in names]
+        if strict and (missing or unexpected):
+            raise UsageError(
+                f"the state must hold exactly the parameters {sorted(names)}, got a state_dict "
+                f"of {sorted(state_dict)}; load a state saved from the same kind of model, or "
+                "pass strict=False to load the names both share"
+            )
+        loaded = [(name, param) for name, param in self.named_parameters() if name in state_dict]
+        for name, param in loaded:  # all checked before any is copied: no half-loaded model
+            _check_value(name, state_dict[name], param)
         with torch.no_grad():
-            for name, param in self.named_parameters():
-                value = state[name]
-                if not isinstance(value, torch.Tensor) or not value.is_floating_point():
-                    raise UsageTypeError(
-                        f"state[{name!r}] must be a floating-point tensor, got {describe(value)}; "
-                        "load a state saved by state_dict()"
-                    )
-                if value.shape != param.shape:
-                    raise UsageError(
-                        f"state[{name!r}] must have shape {tuple(param.shape)}, "
-                        f"got {tuple(value.shape)}; load a state saved from the same model size"
-                    )
-                param.copy_(value)
+            for name, param in loaded:
+                param.copy_(state_dict[name])
+        return IncompatibleKeys(missing, unexpected)
+
+
+def _check_value(name: str, value: Any, param: torch.Tensor) -> None:
+    """Raise unless ``value`` can be copied into the parameter ``name``."""
+    if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+        raise UsageTypeError(
+            f"state_dict[{name!r}] must be a floating-point tensor, got {describe(value)}; "
+            "load a state saved by state_dict()"
+        )
+    if value.shape != param.shape:
+        raise UsageError(
+            f"state_dict[{name!r}] must have shape {tuple(param.shape)}, got "
+            f"{tuple(value.shape)}; load a state saved from the same model size"
+        )

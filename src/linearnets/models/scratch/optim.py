@@ -135,6 +135,11 @@ class SGD:
         self.param_groups: list[dict[str, Any]] = [{"params": self.params, "lr": 0.0}]
         self.lr = lr
 
+    def __repr__(self) -> str:
+        # one line, where torch.optim.SGD prints a block of every option it has (this has none)
+        count = len(self.params)
+        return f"SGD(lr={self.lr:g}, {count} parameter tensor{'s' if count > 1 else ''})"
+
     @property
     def lr(self) -> float:
         """The learning rate: ``param_groups[0]["lr"]``, so either spelling reads and sets the same."""

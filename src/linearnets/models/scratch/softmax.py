@@ -80,6 +80,15 @@ class SoftmaxRegressionScratch(ScratchModule):
         """Return the parameters' attribute names, in :meth:`parameters` order."""
         return ("W", "b")
 
+    def extra_repr(self) -> str:
+        """Return the sizes, ``analytic`` when set, and the dtype, e.g. for
+        ``SoftmaxRegressionScratch(num_inputs=784, num_outputs=10, dtype=torch.float32)``."""
+        analytic = ", analytic=True" if self.analytic else ""
+        return (
+            f"num_inputs={self.num_inputs}, num_outputs={self.num_outputs}{analytic}, "
+            f"{self._dtype_device()}"
+        )
+
     def flatten(self, X: torch.Tensor) -> torch.Tensor:
         """Return ``X`` as a (B, d) matrix, checking it holds d features per example."""
         check_float_tensor("X", X)

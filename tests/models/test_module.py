@@ -1,0 +1,175 @@
+"""The ``nn.Module`` contract the scratch models share: ``to``, ``train``/``eval``, state dicts, repr.
+
+The oracle is ``nn.Module`` itself: a twin module holding parameters of the same names and shapes is
+given the same calls, and the two must agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.models.scratch import LinearRegressionScratch, SoftmaxRegressionScratch
+from linearnets.models.scratch.module import ScratchModule
+
+
+class Twin(nn.Module):
+    """An ``nn.Module`` with the scratch model's parameters: same names, shapes and values."""
+
+    def __init__(self, net: ScratchModule) -> None:
+        super().__init__()
+        for name, param in net.named_parameters():
+            self.register_parameter(name, nn.Parameter(param.detach().clone()))
+
+
+SCRATCH = {
+    "softmax": lambda: SoftmaxRegressionScratch(6, 3, generator=torch.Generator().manual_seed(0)),
+    "linreg": lambda: LinearRegressionScratch(4, generator=torch.Generator().manual_seed(0)),
+}
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+def test_to_train_and_eval_return_the_model_itself_as_nn_modules_do(
+    build: Callable[[], ScratchModule],
+) -> None:
+    net, twin = build(), Twin(build())
+    assert twin.to("cpu") is twin and twin.eval() is twin and twin.train() is twin  # the oracle
+    assert net.to("cpu") is net and net.eval() is net and net.train() is net
+    assert net.eval().training is twin.eval().training is False
+    assert net.train().training is twin.train().training is True
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.to(torch.float64),
+        lambda m: m.to(dtype=torch.float64),
+        lambda m: m.to("cpu", torch.float64),
+        lambda m: m.to(device="cpu", dtype=torch.float16),
+        lambda m: m.to("cpu"),
+    ],
+    ids=["dtype", "dtype=", "device-dtype", "keywords", "device"],
+)
+def test_to_casts_as_nn_module_to_does_keeping_the_parameter_objects(
+    build: Callable[[], ScratchModule], call: Callable[[Any], Any]
+) -> None:
+    net, twin = build(), Twin(build())
+    before = list(net.parameters())
+    call(net)
+    call(twin)
+    for (name, mine), theirs in zip(net.named_parameters(), twin.parameters(), strict=True):
+        assert mine.dtype == theirs.dtype and mine.device == theirs.device, name
+        assert torch.equal(mine.detach(), theirs.detach()), name
+    # an optimizer built before the move keeps updating them
+    assert all(a is b for a, b in zip(before, net.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool])
+def test_to_refuses_a_dtype_that_is_not_floating_point_as_nn_module_does(
+    dtype: torch.dtype,
+) -> None:
+    with pytest.raises(TypeError):  # the oracle
+        nn.Linear(2, 1).to(dtype)
+    net = SoftmaxRegressionScratch(6, 3)
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"dtype must be a floating-point torch\.dtype, got {dtype}; pass e\.g\. "
+        r"torch\.float32 or torch\.float64",
+    ):
+        net.to(dtype)
+    assert net.W.dtype == torch.float32  # left as it was
+
+
+def test_to_refuses_two_dtypes() -> None:
+    with pytest.raises(UsageTypeError, match=r"to\(\) takes one dtype, got torch\.float64 and"):
+        SoftmaxRegressionScratch(6, 3).to(torch.float64, torch.float32)
+
+
+def test_train_refuses_a_mode_that_is_not_a_bool_as_nn_module_does() -> None:
+    with pytest.raises(ValueError, match="training mode is expected to be boolean"):  # the oracle
+        nn.Linear(2, 1).train("no")  # type: ignore[arg-type]
+    with pytest.raises(UsageTypeError, match=r"mode must be True or False, got 'no'"):
+        SoftmaxRegressionScratch(6, 3).train("no")  # type: ignore[arg-type]
+
+
+# state dicts: (what is loaded, what nn.Module's load_state_dict(strict=False) reports)
+STATES: dict[str, Callable[[dict[str, torch.Tensor]], dict[str, Any]]] = {
+    "all": lambda sd: dict(sd),
+    "one missing": lambda sd: {k: v for k, v in list(sd.items())[:1]},
+    "one extra": lambda sd: {**sd, "extra": torch.zeros(2)},
+    "missing and extra": lambda sd: {"extra": torch.zeros(2), **dict(list(sd.items())[1:])},
+    "none": lambda sd: {},
+}
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+@pytest.mark.parametrize("state", STATES.values(), ids=STATES)
+def test_load_state_dict_not_strict_loads_the_shared_names_and_reports_the_rest_as_nn_module(
+    build: Callable[[], ScratchModule], state: Callable[[dict[str, torch.Tensor]], dict[str, Any]]
+) -> None:
+    net, twin = build(), Twin(build())
+    source = {k: v + 1 for k, v in build().state_dict().items()}  # other values than the models'
+    given = state(source)
+    theirs = twin.load_state_dict(given, strict=False)
+    mine = net.load_state_dict(given, strict=False)
+    assert mine.missing_keys == theirs.missing_keys
+    assert mine.unexpected_keys == theirs.unexpected_keys
+    assert tuple(mine) == tuple(theirs)  # a (missing_keys, unexpected_keys) pair, as torch's
+    assert repr(mine).startswith("<All keys") == repr(theirs).startswith("<All keys")
+    for (name, a), b in zip(net.named_parameters(), twin.parameters(), strict=True):
+        assert torch.equal(a.detach(), b.detach()), name
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+def test_load_state_dict_strict_returns_no_incompatible_keys_as_nn_module(
+    build: Callable[[], ScratchModule],
+) -> None:
+    net, twin = build(), Twin(build())
+    theirs = twin.load_state_dict(twin.state_dict())
+    mine = net.load_state_dict(net.state_dict())
+    assert tuple(mine) == tuple(theirs) == ([], [])
+    assert repr(mine) == repr(theirs) == "<All keys matched successfully>"
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_load_state_dict_refuses_a_wrong_shape_strict_or_not_as_nn_module(strict: bool) -> None:
+    net = SoftmaxRegressionScratch(6, 3)
+    bad = {"W": torch.zeros(3, 6), "b": torch.ones(3)}
+    with pytest.raises(RuntimeError, match="size mismatch"):  # the oracle refuses it either way
+        Twin(net).load_state_dict(bad, strict=strict)
+    with pytest.raises(
+        UsageError, match=r"state_dict\['W'\] must have shape \(6, 3\), got \(3, 6\)"
+    ):
+        net.load_state_dict(bad, strict=strict)
+    assert not bool((net.b == 1).any())  # checked before anything is copied
+
+
+def test_load_state_dict_strict_names_the_names_and_the_way_out() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"the state must hold exactly the parameters \['W', 'b'\], got a state_dict of "
+        r"\['W'\]; .* or pass strict=False to load the names both share",
+    ):
+        SoftmaxRegressionScratch(6, 3).load_state_dict({"W": torch.zeros(6, 3)})
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (lambda: SoftmaxRegressionScratch(), "SoftmaxRegressionScratch(num_inputs=784, num_outputs=10, dtype=torch.float32)"),
+        (lambda: SoftmaxRegressionScratch(6, 3, analytic=True).to(torch.float64), "SoftmaxRegressionScratch(num_inputs=6, num_outputs=3, analytic=True, dtype=torch.float64)"),
+        (lambda: LinearRegressionScratch(2), "LinearRegressionScratch(num_inputs=2, dtype=torch.float32)"),
+    ],
+)  # fmt: skip
+def test_repr_shows_the_sizes_and_dtype_as_nn_linears_does(
+    build: Callable[[], ScratchModule], expected: str
+) -> None:
+    # the oracle's form: sizes by keyword, no values, no address
+    assert repr(nn.Linear(784, 10)) == "Linear(in_features=784, out_features=10, bias=True)"
+    assert repr(build()) == expected

@@ -1,0 +1,166 @@
+"""What a type checker sees of the public API: one ``mypy --strict`` run over a user's script.
+
+The script uses linearnets as the README does (``import linearnets as ln``, ``from linearnets import
+d2l``). Its lines are marked with what mypy must say of them: ``# E: code`` an error of that code
+(``# E: code, code`` several), ``# R: text`` a revealed type holding ``text``; every other line must
+get no error. The oracle is mypy itself, reading the package this test imports.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import linearnets
+
+# section -> code; one script, so one mypy run (a cold one reads torch's stubs: ~20 s)
+SECTIONS = {
+    # ln.X and d2l.X have their modules' types (they were Any), and a misspelt name is an error
+    "public names": """
+import linearnets as ln
+from linearnets import d2l, fit
+reveal_type(ln.fit)  # R: -> linearnets.training.history.History
+reveal_type(fit)  # R: -> linearnets.training.history.History
+reveal_type(ln.SoftmaxConfig)  # R: -> linearnets.config.SoftmaxConfig
+reveal_type(d2l.load_data_fashion_mnist)  # R: -> tuple[linearnets.data.loader.ArrayLoader, linearnets.data.loader.ArrayLoader]
+reveal_type(d2l.plt.plot)  # R: -> list[matplotlib.lines.Line2D]
+reveal_type(d2l.Timer().stop())  # R: float
+cfg = ln.SoftmaxConfig(epoch=10)  # E: call-arg
+hist = ln.fit("net", 1, 2, 3, "ten")  # E: arg-type
+acc: str = hist.test_acc[-1]  # E: assignment
+ln.run_softmaxx(cfg)  # E: attr-defined
+d2l.load_data_fashion_mnst(256)  # E: attr-defined
+d2l.plt.plott  # E: attr-defined
+class Quiet(ln.ConsoleLogger):  # a subclass of Any was an error under --strict
+    pass
+""",
+    # what the docs (README, docstrings, error messages) say is taken, type-checks; imported from
+    # the defining modules, so that these lines test the signatures, not the package's names
+    "documented inputs": """
+import pathlib
+import numpy as np
+import torch
+from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.data.fashion_mnist import get_fashion_mnist_labels
+from linearnets.data.synthetic import synthetic_data
+from linearnets.metrics import Accumulator
+SoftmaxConfig(epochs=np.int64(1), out="runs/x", data_dir=pathlib.PurePosixPath("/data"))
+SoftmaxConfig(device=torch.device("cpu"), lr=np.float32(0.1), resize=np.int64(32))
+LinregConfig(data="tiny.csv", device=torch.device("cpu"))
+LinregConfig(true_w=[2.0, -3.4], true_b=torch.tensor(4.2), noise_std=np.float32(0.01))
+LinregConfig(true_w=torch.tensor([2.0, -3.4]), num_examples=np.int64(100))
+reveal_type(SoftmaxConfig().out)  # R: pathlib.Path | None
+reveal_type(LinregConfig().lr)  # R: float
+SoftmaxConfig(out=3)  # E: arg-type
+LinregConfig(lr="0.1")  # E: arg-type
+X, y = synthetic_data(torch.tensor([2.0, -3.4]), torch.tensor(4.2), 10, noise_std=torch.tensor(0.01))
+Accumulator(2).add(torch.ones(3).sum(), np.array([1.0]))
+Accumulator(2).add(np.float32(1), 2)
+Accumulator(1).add("1")  # E: arg-type
+names: list[str] = get_fashion_mnist_labels(3)
+get_fashion_mnist_labels(np.int64(3))
+""",
+    # scratch models keep their own type through to/train/eval, as nn.Module's Self does
+    "scratch models": """
+import torch
+from linearnets.models.scratch import LinearRegressionScratch, SoftmaxRegressionScratch
+net = SoftmaxRegressionScratch(784, 10).to("cpu")
+W: torch.Tensor = net.W
+reveal_type(net.to(torch.float64).eval().train())  # R: linearnets.models.scratch.softmax.SoftmaxRegressionScratch
+reveal_type(LinearRegressionScratch(2).to("cpu", torch.float64))  # R: linearnets.models.scratch.linear.LinearRegressionScratch
+keys = net.load_state_dict(net.state_dict(), strict=False)
+reveal_type(keys.missing_keys)  # R: list[str]
+net.to("cpu", torch.float32, True)  # E: call-arg
+""",
+    # concrete types where they are known, and the result types public
+    "results": """
+import linearnets as ln
+from linearnets.inference import predict
+from linearnets.plotting import LiveCurves
+from linearnets.tasks.softmax import load_trained
+from linearnets.training.callbacks import CurvesCallback
+from linearnets.training.history import History
+reveal_type(predict)  # R: -> numpy.ndarray
+reveal_type(load_trained)  # R: tuple[linearnets.models.scratch.softmax.SoftmaxRegressionScratch | torch.nn.modules.container.Sequential
+def report(r: ln.SoftmaxResult, q: ln.LinregResult, m: ln.EpochMetrics, c: ln.Callback) -> float:
+    return r.seconds_per_epoch + q.loss + m.train_loss + r.history.last.seconds
+CurvesCallback(LiveCurves(num_epochs=2))
+CurvesCallback(History())  # E: arg-type
+""",
+}
+
+LINE = re.compile(r"^user\.py:(\d+): (error|note): (.*?)(?:  \[([\w-]+)\])?$")
+
+
+def _script() -> tuple[str, dict[str, range]]:
+    """Return the script and the lines (1-based) of each section."""
+    lines: list[str] = []
+    spans = {}
+    for name, code in SECTIONS.items():
+        body = code.strip("\n").splitlines()
+        spans[name] = range(len(lines) + 1, len(lines) + len(body) + 1)
+        lines += body
+    return "\n".join(lines) + "\n", spans
+
+
+def _mypy_path() -> dict[str, str]:
+    """Return MYPYPATH naming the folder this test imports linearnets from (a checkout's src, or
+    one given by PYTHONPATH), so mypy reads that copy; none for an installed one."""
+    root = Path(linearnets.__file__).resolve().parents[1]
+    return {} if root.name in ("site-packages", "dist-packages") else {"MYPYPATH": str(root)}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[int, list[tuple[str, str, str]]]:
+    """Run mypy once; return, per line, its (kind, message, code) reports."""
+    pytest.importorskip("mypy", reason="mypy is a dev tool (installed by `make test`)")
+    folder = tmp_path_factory.mktemp("typing")
+    script, _ = _script()
+    (folder / "user.py").write_text(script, encoding="utf-8")
+    (folder / "mypy.ini").write_text("[mypy]\n", encoding="utf-8")  # not the repository's settings
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "mypy", "--strict", "--config-file", "mypy.ini"),
+            *("--cache-dir", str(folder / ".mypy_cache"), "--follow-imports=silent"),
+            *("--show-error-codes", "--no-error-summary", "--no-pretty", "user.py"),
+        ],
+        cwd=folder,
+        env={**os.environ, **_mypy_path()},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode in (0, 1), done.stdout + done.stderr  # 2: mypy itself failed
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    for text in done.stdout.splitlines():
+        match = LINE.match(text)
+        if match:
+            line, kind, message, code = match.groups()
+            found.setdefault(int(line), []).append((kind, message, code or ""))
+    return found
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_each_line_gets_what_it_is_marked_with(
+    section: str, report: dict[int, list[tuple[str, str, str]]]
+) -> None:
+    script, spans = _script()
+    lines = script.splitlines()
+    for number in spans[section]:
+        code = lines[number - 1]
+        got = report.get(number, [])
+        errors = sorted({c for kind, _, c in got if kind == "error"})
+        marked = re.search(r"# E: ([\w, -]+)$", code)
+        expected = sorted(c.strip() for c in marked.group(1).split(",")) if marked else []
+        assert errors == expected, (code, got)
+        revealed = re.search(r"# R: (.+)$", code)
+        if revealed:
+            notes = [m for kind, m, _ in got if kind == "note" and m.startswith("Revealed type")]
+            # "builtins.float" in some mypy versions, "float" in others
+            shown = notes[0].replace("builtins.", "") if len(notes) == 1 else ""
+            assert revealed.group(1) in shown, (code, got)
