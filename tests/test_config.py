@@ -70,7 +70,7 @@ def test_paths_are_expanded_and_data_paths_made_absolute(
     assert config.out == tmp_path / "home" / "runs" / "a"
     assert LinregConfig(data=Path("~/x.csv")).data == tmp_path / "home" / "x.csv"
     with pytest.raises(
-        UsageError, match=r"data must be a path \(str or pathlib.Path\) or None, got ''"
+        UsageError, match=r"data must be a path \(str, pathlib.Path or another os.PathLike\) or None, got ''"
     ):
         SoftmaxConfig(data="")
 

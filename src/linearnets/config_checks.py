@@ -168,7 +168,7 @@ def check_path(name: str, value: Any) -> Path | None:
     if isinstance(value, Path | str) and str(value):
         return expand_user(name, value)  # "~/runs/a" as the shell would have expanded it
     raise UsageTypeError(
-        f"{name} must be a path (str or pathlib.Path) or None, got {value!r}; pass e.g. {name}=Path('runs/a')"
+        f"{name} must be a path (str, pathlib.Path or another os.PathLike) or None, got {value!r}; pass e.g. {name}=Path('runs/a')"
     )
 
 

@@ -458,3 +458,18 @@ def test_add_keeps_points_undrawn_until_redraw(tmp_path: Path) -> None:
     assert [t.get_text() for t in curves.ax.get_legend().texts] == ["train loss", "test acc"]
     with pytest.raises(UsageError, match=r"values must name metrics among .*got \['loss'\]"):
         curves.add(3, {"loss": 0.1})
+
+
+def test_a_curves_file_that_cannot_be_written_names_out_dir(tmp_path: Path) -> None:
+    """It said "out must be a figure file …; pass a file name in it": LiveCurves has no out, and
+    always writes curves.png in out_dir."""
+    curves = LiveCurves(num_epochs=2, out_dir=tmp_path, mode="file", formats=("png",))
+    curves.update(1, {"train loss": 0.5})
+    (tmp_path / "curves.png").unlink()
+    (tmp_path / "curves.png").mkdir()  # a folder where the file goes
+    with pytest.raises(UsageError, match=r"^out_dir must be"):
+        curves.update(2, {"train loss": torch.tensor(0.25)})  # a one-element tensor is a value
+    assert repr(curves) == (
+        "LiveCurves(mode='file', metrics=['train loss', 'train acc', 'test acc'], num_epochs=2, "
+        "points=2)"
+    )

@@ -22,7 +22,7 @@ import uuid
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsFloat
 
 from linearnets.config_checks import expand_user
 from linearnets.errors import UsageError, UsageTypeError
@@ -84,7 +84,7 @@ class LiveOutput:
 
     def publish(self, fig: Figure) -> None:
         for path in self.paths:
-            save_figure(fig, path, tight=False)
+            save_figure(fig, path, tight=False, name="out_dir")
         if self.mode == "notebook":
             from IPython.display import display, update_display
 
@@ -212,6 +212,13 @@ class LiveCurves:
                 stacklevel=2,
             )
 
+    def __repr__(self) -> str:
+        shown = sum(len(epochs) for epochs in self.epochs.values())
+        return (
+            f"LiveCurves(mode={self.mode!r}, metrics={list(self.metrics)!r}, "
+            f"num_epochs={self.num_epochs}, points={shown})"
+        )
+
     def _setup_axes(self) -> None:
         from matplotlib.ticker import MaxNLocator
 
@@ -229,7 +236,7 @@ class LiveCurves:
             pad = 0.05 * (self._xmax - 1) if self._xmax > 1 else 0.5
             self.ax.set_xlim(1 - pad, self._xmax + pad)
 
-    def update(self, epoch: int, values: Mapping[str, float]) -> None:
+    def update(self, epoch: int, values: Mapping[str, SupportsFloat]) -> None:
         """Append each metric's value at ``epoch`` and redraw.
 
         Args:
@@ -239,7 +246,7 @@ class LiveCurves:
         self.add(epoch, values)
         self.redraw()
 
-    def extend(self, points: Iterable[tuple[int, Mapping[str, float]]]) -> None:
+    def extend(self, points: Iterable[tuple[int, Mapping[str, SupportsFloat]]]) -> None:
         """Append several epochs' values, then redraw once (a resumed run's past epochs: one draw).
 
         Args:
@@ -249,7 +256,7 @@ class LiveCurves:
             self.add(epoch, values)
         self.redraw()
 
-    def add(self, epoch: int, values: Mapping[str, float]) -> None:
+    def add(self, epoch: int, values: Mapping[str, SupportsFloat]) -> None:
         """Append each metric's value at ``epoch`` without redrawing (:meth:`redraw` shows them).
 
         Args:
@@ -288,7 +295,7 @@ class LiveCurves:
         """Write the ``final_formats`` files (file and notebook modes), then release the figure."""
         if self.mode in ("file", "notebook") and any(self.epochs.values()):
             for path in self._final_paths:
-                save_figure(self.fig, path, tight=False)
+                save_figure(self.fig, path, tight=False, name="out_dir")
         if self.mode == "notebook":
             pyplot().close(self.fig)
             # a later fit (same curves, a new cell) must show in its own cell, not update this one
