@@ -70,7 +70,8 @@ def test_paths_are_expanded_and_data_paths_made_absolute(
     assert config.out == tmp_path / "home" / "runs" / "a"
     assert LinregConfig(data=Path("~/x.csv")).data == tmp_path / "home" / "x.csv"
     with pytest.raises(
-        UsageError, match=r"data must be a path \(str, pathlib.Path or another os.PathLike\) or None, got ''"
+        UsageError,
+        match=r"data must be a path \(str, pathlib.Path or another os.PathLike\) or None, got ''",
     ):
         SoftmaxConfig(data="")
 
@@ -443,6 +444,6 @@ def test_any_path_like_is_taken_for_a_path_setting_and_stored_as_a_path(tmp_path
     assert config.data_dir == tmp_path
     assert LinregConfig(data=PurePosixPath("tiny.csv")).data == Path("tiny.csv")
     with pytest.raises(
-        UsageTypeError, match=r"out must be a path \(str or pathlib\.Path\) or None"
+        UsageTypeError, match=r"out must be a path \(str, pathlib\.Path or another os\.PathLike\) or None"
     ):
         SoftmaxConfig(out=3)  # type: ignore[arg-type]
