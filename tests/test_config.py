@@ -444,6 +444,7 @@ def test_any_path_like_is_taken_for_a_path_setting_and_stored_as_a_path(tmp_path
     assert config.data_dir == tmp_path
     assert LinregConfig(data=PurePosixPath("tiny.csv")).data == Path("tiny.csv")
     with pytest.raises(
-        UsageTypeError, match=r"out must be a path \(str, pathlib\.Path or another os\.PathLike\) or None"
+        UsageTypeError,
+        match=r"out must be a path \(str, pathlib\.Path or another os\.PathLike\) or None",
     ):
         SoftmaxConfig(out=3)  # type: ignore[arg-type]
