@@ -551,7 +551,9 @@ def test_console_logger_refuses_a_stream_it_cannot_write_to_when_made(stream: ob
 
 def test_console_logger_and_curves_callback_reprs_say_what_they_do(tmp_path: Path) -> None:
     assert (
-        repr(ConsoleLogger()) == "ConsoleLogger(to stdout, progress bar when stderr is a terminal)"
+        repr(ConsoleLogger())
+        == "ConsoleLogger(to stdout, progress bar when stderr is a terminal and the lines go to no "
+        "pipe)"
     )
     with (tmp_path / "log.txt").open("w") as f:
         assert repr(ConsoleLogger(stream=f, progress=False)) == (
@@ -560,7 +562,8 @@ def test_console_logger_and_curves_callback_reprs_say_what_they_do(tmp_path: Pat
     curves = LiveCurves(mode="none", metrics=("train loss", "test acc"))
     assert (
         repr(CurvesCallback(curves))
-        == "CurvesCallback(LiveCurves(metrics=['train loss', 'test acc']))"
+        == "CurvesCallback(LiveCurves(mode='none', metrics=['train loss', 'test acc'], "
+        "num_epochs=None, points=0))"
     )
 
     class Points:
@@ -572,3 +575,26 @@ def test_console_logger_and_curves_callback_reprs_say_what_they_do(tmp_path: Pat
 
     # curves with a repr of their own are shown by it
     assert repr(CurvesCallback(Points())) == "CurvesCallback(Points())"
+
+
+@pytest.mark.parametrize(("into", "shown"), [("pipe", False), ("file", True)])
+def test_no_bar_when_the_lines_go_into_a_pipe(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, into: str, shown: bool
+) -> None:
+    """``| tee log``: the lines reached the terminal through the pipe late and landed inside the
+    next epoch's bar; a file (``> log``) keeps them apart, so the bar stays."""
+    monkeypatch.setattr("sys.stderr", _Terminal())
+    if into == "pipe":
+        read_end, write_end = os.pipe()
+        stream = os.fdopen(write_end, "w")
+    else:
+        stream = (tmp_path / "log.txt").open("w")
+    try:
+        logger = ConsoleLogger(stream=stream)
+        logger.on_epoch_start(epoch=1, num_batches=2)
+        assert (logger._bar is not None) is shown
+        logger.close()
+    finally:
+        stream.close()
+        if into == "pipe":
+            os.close(read_end)

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -65,7 +66,9 @@ class ConsoleLogger(Callback):
 
     Args:
         stream: where lines go (default stdout).
-        progress: show a tqdm bar; ``None`` means only when stderr is a terminal.
+        progress: show a tqdm bar; ``None`` means only when stderr is a terminal and the lines do
+            not go into a pipe (``| tee log``: the piped lines would reach the terminal late,
+            through another stream, and land inside a later epoch's bar).
     """
 
     def __init__(self, *, stream: TextIO | None = None, progress: bool | None = None) -> None:
@@ -81,13 +84,17 @@ class ConsoleLogger(Callback):
 
     def __repr__(self) -> str:
         stream = "stdout" if self.stream is None else getattr(self.stream, "name", self.stream)
-        progress = {None: "when stderr is a terminal", True: "always", False: "never"}.get(
-            self.progress, repr(self.progress)
-        )
+        progress = {
+            None: "when stderr is a terminal and the lines go to no pipe",
+            True: "always",
+            False: "never",
+        }.get(self.progress, repr(self.progress))
         return f"ConsoleLogger(to {stream}, progress bar {progress})"
 
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
-        show = self.progress if self.progress is not None else _is_terminal(sys.stderr)
+        show = self.progress
+        if show is None:
+            show = _is_terminal(sys.stderr) and not _is_pipe(self.stream or sys.stdout)
         if show:
             from tqdm import tqdm
 
@@ -123,6 +130,15 @@ def _size_if_unknown(stream: TextIO) -> dict[str, int]:
     except (AttributeError, OSError, ValueError):
         return {}
     return {} if columns and lines else {"ncols": columns or 80, "nrows": lines or 24}
+
+
+def _is_pipe(stream: TextIO | None) -> bool:
+    """Whether ``stream`` writes into a pipe (or socket): ``| tee``, ``| less``; not a file."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode  # type: ignore[union-attr]
+    except (AttributeError, OSError, ValueError):  # no file descriptor: a StringIO, a notebook's
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def _is_terminal(stream: TextIO | None) -> bool:
