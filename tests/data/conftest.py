@@ -12,6 +12,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -107,3 +108,33 @@ def real_memo(real: FashionMNISTArrays, monkeypatch: pytest.MonkeyPatch) -> Fash
 def as_float_images(images: torch.Tensor) -> torch.Tensor:
     """Return uint8 (N, H, W) as float32 (N, 1, H, W) in [0, 1]."""
     return images.to(torch.float32).div(255).unsqueeze(1)
+
+
+@pytest.fixture
+def no_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No home folder, as for a uid without a user-database entry under ``env -i``: HOME unset and
+    the user database knowing nobody."""
+    pwd = pytest.importorskip("pwd")  # POSIX
+
+    def unknown(*args: object) -> Any:
+        raise KeyError(args)
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    monkeypatch.setattr(pwd, "getpwnam", unknown)
+    # the oracle: pathlib itself cannot tell a home folder then
+    with pytest.raises(RuntimeError, match="Could not determine home directory"):
+        Path.home()
+
+
+def broken_link(folder: Path, name: str, kind: str) -> tuple[Path, str]:
+    """Make ``folder/name`` a symbolic link to nowhere (``kind`` "broken") or to itself ("loop");
+    return it and what the library's messages say of it (config_checks.link_problem's words)."""
+    link = folder / name
+    link.symlink_to(folder / "gone" if kind == "broken" else link)
+    what = (
+        f"{link} is a symbolic link to {folder / 'gone'}, which does not exist"
+        if kind == "broken"
+        else f"{link} is a symbolic link that loops back to itself"
+    )
+    return link, what

@@ -275,23 +275,6 @@ def test_save_index_removes_a_killed_runs_temporary_index(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["verified.json"]
 
 
-@pytest.fixture
-def no_home(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No home folder, as for a uid without a user-database entry under ``env -i``: HOME unset and
-    the user database knowing nobody."""
-    pwd = pytest.importorskip("pwd")  # POSIX
-
-    def unknown(*args: object) -> Any:
-        raise KeyError(args)
-
-    monkeypatch.delenv("HOME", raising=False)
-    monkeypatch.setattr(pwd, "getpwuid", unknown)
-    monkeypatch.setattr(pwd, "getpwnam", unknown)
-    # the oracle: pathlib itself cannot tell a home folder then
-    with pytest.raises(RuntimeError, match="Could not determine home directory"):
-        Path.home()
-
-
 def test_without_a_home_folder_the_cache_goes_without(
     no_home: None, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

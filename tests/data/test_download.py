@@ -29,7 +29,7 @@ from linearnets.data.files import find_fashion_mnist
 from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError
 
-from .conftest import Tiny
+from .conftest import Tiny, broken_link
 
 PACES = {"trickle": (1, 0.05), "drip": (1024, 0.05)}  # kind: (bytes, seconds) per write
 
@@ -911,13 +911,7 @@ def test_a_rejected_local_file_is_named_when_every_mirror_fails(
 @pytest.mark.parametrize("kind", ["broken", "loop"])
 def test_a_link_to_nowhere_as_the_root_is_named(tmp_path: Path, kind: str) -> None:
     """mkdir reports a link to nowhere as "File exists", which named nothing to fix."""
-    link = tmp_path / "dl"
-    link.symlink_to(tmp_path / "gone" if kind == "broken" else link)
-    what = (
-        f"{link} is a symbolic link to {tmp_path / 'gone'}, which does not exist"
-        if kind == "broken"
-        else f"{link} is a symbolic link that loops back to itself"
-    )
+    link, what = broken_link(tmp_path, "dl", kind)
     with pytest.raises(
         UsageError,
         match="^"

@@ -15,7 +15,7 @@ from linearnets.data import files
 from linearnets.data.files import HOW_TO_GET, find_fashion_mnist
 from linearnets.errors import DatasetError, UsageError
 
-from .conftest import Tiny
+from .conftest import Tiny, broken_link
 
 LOCATIONS = ["env", "debian", "data", "parent-data", "keras"]
 
@@ -317,23 +317,6 @@ def test_a_data_file_passed_as_the_folder_is_told_to_pass_its_folder(
     )
 
 
-@pytest.fixture
-def no_home(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No home folder, as for a uid without a user-database entry under ``env -i``: HOME unset and
-    the user database knowing nobody."""
-    pwd = pytest.importorskip("pwd")  # POSIX
-
-    def unknown(*args: object) -> Any:
-        raise KeyError(args)
-
-    monkeypatch.delenv("HOME", raising=False)
-    monkeypatch.setattr(pwd, "getpwuid", unknown)
-    monkeypatch.setattr(pwd, "getpwnam", unknown)
-    # the oracle: pathlib itself cannot tell a home folder then
-    with pytest.raises(RuntimeError, match="Could not determine home directory"):
-        Path.home()
-
-
 def test_a_search_without_a_home_folder_skips_the_keras_cache(
     no_home: None, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -405,13 +388,7 @@ def test_a_tilde_without_a_home_folder_is_refused_naming_the_setting(
 def test_a_link_to_nowhere_given_as_the_folder_is_named(
     tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    link = tmp_path / "fm"
-    link.symlink_to(tmp_path / "gone" if kind == "broken" else link)
-    what = (
-        f"{link} is a symbolic link to {tmp_path / 'gone'}, which does not exist"
-        if kind == "broken"
-        else f"{link} is a symbolic link that loops back to itself"
-    )
+    link, what = broken_link(tmp_path, "fm", kind)
     with pytest.raises(
         UsageError,
         match="^" + re.escape(f"root must be an existing folder, got {link}, but {what}; get it"),
