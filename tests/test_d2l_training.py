@@ -309,11 +309,14 @@ def test_train_ch3_goes_on_with_one_warning_when_its_figure_file_cannot_be_writt
     convenience the book's train_ch3 lacks, so it costs the file, not the run."""
     import errno
 
+    import linearnets.plotting._live_output
     import linearnets.plotting.live
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    # each epoch's files (the live output) and the final ones (the curves' close)
+    monkeypatch.setattr(linearnets.plotting._live_output, "save_figure", full)
     monkeypatch.setattr(linearnets.plotting.live, "save_figure", full)
     monkeypatch.chdir(tmp_path)
     with pytest.warns(UserWarning) as record:

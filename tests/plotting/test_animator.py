@@ -226,3 +226,14 @@ def test_animator_file_mode_writes_the_whole_figure(tmp_path: Path) -> None:
     width, height = animator.fig.get_size_inches() * animator.fig.dpi
     with Image.open(tmp_path / "a.png") as image:
         assert image.size == (round(width), round(height)) == (300, 200)
+
+
+def test_an_animator_file_that_cannot_be_written_names_out(tmp_path: Path) -> None:
+    """The book's Animator takes ``out``: a write failure names it (LiveCurves' names out_dir)."""
+    out = tmp_path / "anim.png"
+    anim = Animator(xlabel="epoch", xlim=[1, 2], legend=["a"], out=out)
+    anim.add(1, 0.5)
+    out.unlink()
+    out.mkdir()  # a folder where the figure goes
+    with pytest.raises(UsageError, match=r"^out must be"):
+        anim.add(2, 0.25)

@@ -18,7 +18,7 @@ from linearnets.plotting.live import LiveCurves
 
 def test_auto_mode_with_nowhere_to_draw_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     """A script's LiveCurves() without out_dir would draw nothing, silently: it warns instead."""
-    monkeypatch.setattr("linearnets.plotting.live.in_notebook", lambda: False)
+    monkeypatch.setattr("linearnets.plotting._live_output.in_notebook", lambda: False)
     with pytest.warns(UserWarning, match=r"LiveCurves draws nothing here: this is not Jupyter"):
         curves = LiveCurves(num_epochs=2)
     assert curves.mode == "none"
@@ -31,9 +31,9 @@ def test_no_warning_where_the_curves_go_somewhere_or_nowhere_on_purpose(
 ) -> None:
     import warnings
 
-    monkeypatch.setattr("linearnets.plotting.live.in_notebook", lambda: where == "notebook")
+    monkeypatch.setattr("linearnets.plotting._live_output.in_notebook", lambda: where == "notebook")
     if where == "notebook":  # what the notebook mode calls, without a kernel
-        monkeypatch.setattr("linearnets.plotting.live.use_svg_display", lambda: None)
+        monkeypatch.setattr("linearnets.plotting._live_output.use_svg_display", lambda: None)
     kwargs = (
         {"out_dir": tmp_path}
         if where == "out_dir"
@@ -48,7 +48,7 @@ def test_no_warning_where_the_curves_go_somewhere_or_nowhere_on_purpose(
 
 def test_the_warning_points_at_the_scripts_own_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shown with the caller's file and line (stacklevel), where the out_dir is to be added."""
-    monkeypatch.setattr("linearnets.plotting.live.in_notebook", lambda: False)
+    monkeypatch.setattr("linearnets.plotting._live_output.in_notebook", lambda: False)
     with pytest.warns(UserWarning, match="LiveCurves draws nothing here") as record:
         LiveCurves(num_epochs=2).close()
     assert [(w.filename, w.category) for w in record] == [(__file__, UserWarning)]
@@ -116,10 +116,10 @@ def test_only_the_books_animator_switches_the_notebook_to_svg(
     monkeypatch: pytest.MonkeyPatch, fake_notebook: list[tuple[Any, ...]]
 ) -> None:
     """The book's Animator calls use_svg_display; linearnets' own LiveCurves keeps the user's format."""
-    import linearnets.plotting.live as live
+    import linearnets.plotting._live_output as live_output
 
     switched: list[str] = []
-    monkeypatch.setattr(live, "use_svg_display", lambda: switched.append("svg"))
+    monkeypatch.setattr(live_output, "use_svg_display", lambda: switched.append("svg"))
     LiveCurves(mode="notebook").update(1, {"train loss": 0.5})
     assert switched == []
     Animator(legend=["loss"]).add(1, 0.5)
@@ -212,11 +212,13 @@ def test_live_curves_in_a_notebook_write_the_final_files_too(
 
 
 def test_a_bad_yscale_is_refused_before_any_figure_is_made(monkeypatch: pytest.MonkeyPatch) -> None:
-    import linearnets.plotting.live as live
+    import linearnets.plotting._live_output as live_output
 
     made: list[Any] = []
-    real = live.new_figure
-    monkeypatch.setattr(live, "new_figure", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    real = live_output.new_figure
+    monkeypatch.setattr(
+        live_output, "new_figure", lambda *a, **k: made.append(real(*a, **k)) or made[-1]
+    )
     with pytest.raises(UsageError, match=r"yscale must be one of 'linear'"):
         LiveCurves(mode="none", yscale="exp")
     assert made == []  # refused at the boundary, as every other argument is

@@ -34,7 +34,7 @@ def test_no_plots_no_process() -> None:
 
 
 def test_a_notebook_draws_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("linearnets.plotting.live.in_notebook", lambda: True)
+    monkeypatch.setattr("linearnets.plotting._live_output.in_notebook", lambda: True)
     assert plot_process(SoftmaxConfig(plot="auto")) is None
 
 

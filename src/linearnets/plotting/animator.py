@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting._live_output import LiveOutput, resolve_mode
 from linearnets.plotting._mpl import as_numpy, check_out_path, pyplot
 from linearnets.plotting._plot_args import check_figsize, check_fmts
 from linearnets.plotting.axes import BOOK_FMTS, set_axes
-from linearnets.plotting.live import LiveOutput, resolve_mode
 from linearnets.validation import check_positive_int, describe
 
 __all__ = ["Animator"]

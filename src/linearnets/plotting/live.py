@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import uuid
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -26,77 +25,22 @@ from typing import TYPE_CHECKING, SupportsFloat
 
 from linearnets.config_checks import expand_user
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode
 from linearnets.plotting._mpl import (
     check_out_path,
-    in_notebook,
-    new_figure,
     pyplot,
     save_figure,
 )
 from linearnets.plotting._plot_args import check_figsize
-from linearnets.plotting.axes import BOOK_FMTS, use_svg_display
+from linearnets.plotting.axes import BOOK_FMTS
 from linearnets.validation import check_choice, check_positive_int, describe
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 
 __all__ = ["MODES", "LiveCurves", "LiveOutput", "resolve_mode"]
 
-MODES: tuple[str, ...] = ("auto", "notebook", "file", "none")
 _FORMATS = ("png", "svg", "pdf")  # the files LiveCurves can write
-
-
-def resolve_mode(mode: str, *, has_out: bool, out_name: str = "out") -> str:
-    """Return the concrete mode ("notebook", "file" or "none") that ``mode`` means here."""
-    check_choice("mode", mode, MODES)
-    if mode == "auto":
-        return "notebook" if in_notebook() else "file" if has_out else "none"
-    if mode == "file" and not has_out:
-        raise UsageError(
-            f"mode='file' needs a place to write, got {out_name}=None; pass {out_name}=... "
-            "or use mode='none'"
-        )
-    return mode
-
-
-class LiveOutput:
-    """Where a live figure goes after each redraw: a notebook display, files, or nowhere.
-
-    ``svg=True`` switches the notebook's figures to SVG first, as the book's ``Animator`` does (it
-    calls ``use_svg_display``); otherwise the notebook's own format setting is left alone.
-    """
-
-    def __init__(self, mode: str, paths: Sequence[Path], *, svg: bool = False) -> None:
-        self.mode = mode
-        self.paths = tuple(paths) if mode != "none" else ()
-        self.svg = svg
-        self.display_id: str | None = None
-
-    def new_figure(self, figsize: tuple[float, float]) -> Figure:
-        if self.mode != "notebook":
-            return new_figure(figsize, managed=False)  # never a window, never kept by pyplot
-        if self.svg:
-            use_svg_display()
-        fig = new_figure(figsize, managed=True)  # the notebook's canvas and formatters
-        # closed at once: the cell end must not show it a second time below the live display
-        pyplot().close(fig)
-        return fig
-
-    def publish(self, fig: Figure) -> None:
-        for path in self.paths:
-            save_figure(fig, path, tight=False, name="out_dir")
-        if self.mode == "notebook":
-            from IPython.display import display, update_display
-
-            if self.display_id is None:
-                self.display_id = uuid.uuid4().hex
-                display(fig, display_id=self.display_id)
-            else:
-                update_display(fig, display_id=self.display_id)
-
-    def forget_display(self) -> None:
-        """Let the next :meth:`publish` start a new display (in the cell running then)."""
-        self.display_id = None
 
 
 def _check_names(
@@ -191,7 +135,7 @@ class LiveCurves:
         yscale = check_choice("yscale", yscale, ("linear", "log", "symlog", "logit"))
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
         paths, self._final_paths = _curve_files(out_dir, formats, final_formats)
-        self._output = LiveOutput(self.mode, paths)
+        self._output = LiveOutput(self.mode, paths, name="out_dir")
         self.epochs: dict[str, list[int]] = {m: [] for m in self.metrics}
         self.values: dict[str, list[float]] = {m: [] for m in self.metrics}
         self.fig = self._output.new_figure(figsize)

@@ -1,0 +1,82 @@
+"""Where a live figure goes after each redraw (D2L §3.6.6): the *mode* and its output.
+
+:func:`resolve_mode` turns ``"auto"`` into ``"notebook"``, ``"file"`` or ``"none"``; a
+:class:`LiveOutput` then shows each redraw there. Shared by :class:`~linearnets.plotting.live.LiveCurves`
+and the book's :class:`~linearnets.plotting.Animator`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from linearnets.errors import UsageError
+from linearnets.plotting._mpl import in_notebook, new_figure, pyplot, save_figure
+from linearnets.plotting.axes import use_svg_display
+from linearnets.validation import check_choice
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["MODES", "LiveOutput", "resolve_mode"]
+
+MODES: tuple[str, ...] = ("auto", "notebook", "file", "none")
+
+
+def resolve_mode(mode: str, *, has_out: bool, out_name: str = "out") -> str:
+    """Return the concrete mode ("notebook", "file" or "none") that ``mode`` means here."""
+    check_choice("mode", mode, MODES)
+    if mode == "auto":
+        return "notebook" if in_notebook() else "file" if has_out else "none"
+    if mode == "file" and not has_out:
+        raise UsageError(
+            f"mode='file' needs a place to write, got {out_name}=None; pass {out_name}=... "
+            "or use mode='none'"
+        )
+    return mode
+
+
+class LiveOutput:
+    """Where a live figure goes after each redraw: a notebook display, files, or nowhere.
+
+    ``svg=True`` switches the notebook's figures to SVG first, as the book's ``Animator`` does (it
+    calls ``use_svg_display``); otherwise the notebook's own format setting is left alone. ``name``
+    is the caller's parameter for the files (``out``, ``out_dir``), named when one cannot be written.
+    """
+
+    def __init__(
+        self, mode: str, paths: Sequence[Path], *, svg: bool = False, name: str = "out"
+    ) -> None:
+        self.mode = mode
+        self.name = name  # the caller's parameter for the files, named when one cannot be written
+        self.paths = tuple(paths) if mode != "none" else ()
+        self.svg = svg
+        self.display_id: str | None = None
+
+    def new_figure(self, figsize: tuple[float, float]) -> Figure:
+        if self.mode != "notebook":
+            return new_figure(figsize, managed=False)  # never a window, never kept by pyplot
+        if self.svg:
+            use_svg_display()
+        fig = new_figure(figsize, managed=True)  # the notebook's canvas and formatters
+        # closed at once: the cell end must not show it a second time below the live display
+        pyplot().close(fig)
+        return fig
+
+    def publish(self, fig: Figure) -> None:
+        for path in self.paths:
+            save_figure(fig, path, tight=False, name=self.name)
+        if self.mode == "notebook":
+            from IPython.display import display, update_display
+
+            if self.display_id is None:
+                self.display_id = uuid.uuid4().hex
+                display(fig, display_id=self.display_id)
+            else:
+                update_display(fig, display_id=self.display_id)
+
+    def forget_display(self) -> None:
+        """Let the next :meth:`publish` start a new display (in the cell running then)."""
+        self.display_id = None
