@@ -108,15 +108,21 @@ def test_raw_folder_in_torchvisions_layout_is_its_raw_folder(
     assert ds.processed_folder == os.path.join(str(tv_root), "FashionMNIST", "processed")
 
 
-def test_download_true_from_a_mirror_sets_root_and_raw_folder_as_torchvision(
-    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """No copy on this machine: the files come from a mirror on 127.0.0.1 into root/FashionMNIST/raw."""
+def _no_copy_anywhere(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leave this machine without Fashion-MNIST: no $LINEARNETS_DATA, no Debian package, an empty
+    home and working folder, and ``root`` (the tiny copy) moved away."""
     monkeypatch.delenv("LINEARNETS_DATA", raising=False)
     monkeypatch.setattr(files, "_debian_dir", lambda: None)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
     root.rename(tmp_path / "gone")
+
+
+def test_download_true_from_a_mirror_sets_root_and_raw_folder_as_torchvision(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No copy on this machine: the files come from a mirror on 127.0.0.1 into root/FashionMNIST/raw."""
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
     server = Server(tiny)
     try:
         monkeypatch.setattr(
@@ -310,11 +316,7 @@ def test_download_true_with_a_corrupt_file_in_root_fetches_it_again(
 def test_download_true_without_files_anywhere_downloads_into_root(
     tiny: Tiny, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
-    monkeypatch.setattr(files, "_debian_dir", lambda: None)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-    root.rename(tmp_path / "gone")
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
     fetched: list[Path] = []
 
     def fake_download(target: Path) -> None:
