@@ -153,6 +153,13 @@ def test_root_is_the_one_passed_with_tilde_expanded(
     assert ds.root == str(root) and ds.raw_folder == str(root)
 
 
+def test_a_path_root_is_kept_as_the_path_passed(root: Path) -> None:
+    """torchvision's ``VisionDataset`` expands a str and keeps any other root as it is."""
+    ds = FashionMNIST(root, train=False)
+    assert type(ds.root) is type(root) and ds.root == root
+    assert ds.processed_folder == str(root / "FashionMNIST" / "processed")
+
+
 @pytest.mark.parametrize("download_", ["False", 0, None])
 def test_download_must_be_true_or_false(tmp_path: Path, download_: Any) -> None:
     """``download="False"`` is truthy: taken as is, it would download (train= is checked alike)."""
@@ -294,7 +301,7 @@ def test_download_true_with_the_files_in_root_reads_root_not_another_copy(
     monkeypatch.setenv("LINEARNETS_DATA", str(tiny.write(tmp_path / "local")))
     monkeypatch.setattr(http_deadline, "urlopen", _no_network)
     ds = FashionMNIST(root, train=False, download=True)
-    assert ds.root == str(root) and len(ds) == NUM_TEST
+    assert ds.root == root and len(ds) == NUM_TEST
 
 
 def test_download_true_with_a_corrupt_file_in_root_fetches_it_again(
@@ -310,7 +317,7 @@ def test_download_true_with_a_corrupt_file_in_root_fetches_it_again(
 
     monkeypatch.setattr(download, "download_fashion_mnist", fake_download)
     ds = FashionMNIST(root, train=False, download=True)
-    assert fetched == [root] and ds.root == str(root)
+    assert fetched == [root] and ds.root == root
 
 
 def test_download_true_without_files_anywhere_downloads_into_root(

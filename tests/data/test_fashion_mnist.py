@@ -55,7 +55,7 @@ def test_counts_dtypes_and_range(real: FashionMNISTArrays) -> None:
 def test_torchvision_attributes(real_memo: FashionMNISTArrays, train: bool) -> None:
     ds = FashionMNIST(REAL_DIR, train=train)
     n = 60000 if train else 10000
-    assert len(ds) == n and ds.train is train and ds.root == str(REAL_DIR)
+    assert len(ds) == n and ds.train is train and ds.root == REAL_DIR
     assert ds.data.dtype == torch.uint8 and tuple(ds.data.shape) == (n, 28, 28)
     assert ds.targets.dtype == torch.int64 and tuple(ds.targets.shape) == (n,)
     assert ds.classes == list(CLASSES) and ds.class_to_idx["Ankle boot"] == 9
@@ -328,7 +328,7 @@ def test_download_true_with_files_present_fetches_nothing(
     monkeypatch.setattr(download.urllib.request, "urlopen", _no_network)
     monkeypatch.setattr(http_deadline, "urlopen", _no_network)  # what downloads call
     ds = FashionMNIST(tmp_path / "root", train=False, download=True)
-    assert len(ds) == 3 and ds.root == str(tmp_path / "root")
+    assert len(ds) == 3 and ds.root == tmp_path / "root"
 
 
 def _no_network(*args: Any, **kwargs: Any) -> Any:
@@ -346,7 +346,7 @@ def test_download_true_reads_this_machines_copy_offline_when_root_lacks_the_file
     (tmp_path / "data").mkdir()
     ds = FashionMNIST(tmp_path / "data", train=True, download=True)
     # torchvision's root is the one passed; raw_folder names the copy actually read
-    assert len(ds) == 5 and ds.root == str(tmp_path / "data") and ds.raw_folder == str(local)
+    assert len(ds) == 5 and ds.root == tmp_path / "data" and ds.raw_folder == str(local)
     assert list((tmp_path / "data").iterdir()) == []  # nothing created where nothing was fetched
 
 

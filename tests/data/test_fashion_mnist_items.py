@@ -129,7 +129,7 @@ def test_download_true_without_any_local_copy_downloads_into_root(
     monkeypatch.setattr(download, "download_fashion_mnist", fake_download)
     target = tmp_path / "data"
     ds = FashionMNIST(target, train=False, download=True)
-    assert fetched == [target] and ds.root == str(target)
+    assert fetched == [target] and ds.root == target
     images = tiny.arrays["t10k-images-idx3-ubyte"]
     assert torch.equal(ds[2][0], torch.from_numpy(images[2].astype(np.float32) / 255)[None])
 

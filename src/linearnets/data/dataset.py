@@ -33,7 +33,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
     [0, 1], exactly what torchvision's ``ToTensor()`` gives; with a transform, the transform receives a
     PIL image (when Pillow is installed, as in torchvision) or else the uint8 tensor (28, 28).
 
-    Its attributes are torchvision's: ``root`` (the one passed, as a str), ``raw_folder`` (the folder
+    Its attributes are torchvision's: ``root`` (the one passed: a str with ``~`` expanded, or the Path), ``raw_folder`` (the folder
     holding the files read), ``processed_folder``, ``train``, ``transform``, ``target_transform``,
     ``transforms``, ``data``, ``targets``, ``classes``, ``class_to_idx``, ``resources``, ``mirrors``,
     ``training_file``, ``test_file`` and ``extra_repr()``.
@@ -97,10 +97,11 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         from linearnets.data.fashion_mnist import read_fashion_mnist  # it re-exports this class
 
         arrays = read_fashion_mnist(read_from)
+        self.root: str | Path
         if root is None:  # searched: the place the files were found in
             self.root = str(arrays.found.directory)
-        else:  # torchvision's: the root passed (as a str, ~ expanded), wherever the files were
-            self.root = os.path.expanduser(os.fspath(root))
+        else:  # torchvision's: the root passed (a str ~-expanded, a Path as it is), wherever the files were
+            self.root = os.path.expanduser(root) if isinstance(root, str) else root
         self._raw_folder = str(arrays.found.folder)
         self.train = train
         self.transform = transform
