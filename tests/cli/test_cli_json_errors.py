@@ -547,3 +547,59 @@ def test_a_silent_rank_stopped_after_an_interrupt_stays_silent(
         pytest.fail("the silent rank let the SIGTERM out")
     assert code == 130
     assert capsys.readouterr() == ("", "")
+
+
+def _stopped_in_prepare(*args: object, **kwargs: object) -> Any:
+    raise KeyboardInterrupt("SIGTERM")  # as a SIGTERM lands while the data is read
+
+
+def test_a_resume_stopped_before_training_names_the_folder_and_the_same_command(
+    blobs_npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Stopped while the resume reads its data: the folder keeps its checkpoint, and the same
+    command, run again, trains the epochs asked for."""
+    run = tmp_path / "run"
+    common = ["--data", str(blobs_npz), "--plot", "none", "--batch-size", "20"]
+    assert main(["softmax", *common, "--epochs", "1", "--out", str(run)]) == 0
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    capsys.readouterr()
+    again = ["softmax", "--resume", str(run), "--epochs", "2", "--json"]
+    with monkeypatch.context() as m:
+        m.setattr("linearnets.tasks.resume.prepare", _stopped_in_prepare)
+        assert main(again) == 130
+    out, err = capsys.readouterr()
+    detail = (
+        f"interrupted by SIGTERM before training began; nothing was trained: resume {run} "
+        "with the same command"
+    )
+    assert err == f"linearnets softmax: {detail}\n"
+    assert json.loads(out.strip().splitlines()[-1]) == {
+        "error": detail,
+        "error_type": "StoppedBeforeTraining",
+        "exit_status": 130,
+        "run_dir": str(run),
+    }
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    assert main(again) == 0
+    assert _last_json(capsys.readouterr().out)["epochs"] == 2
+
+
+def test_a_new_run_stopped_before_training_leaves_no_folder(
+    blobs_npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run = tmp_path / "run"
+    monkeypatch.setattr("linearnets.tasks.softmax.prepare", _stopped_in_prepare)
+    argv = ["softmax", "--data", str(blobs_npz), "--plot", "none", "--out", str(run)]
+    assert main(argv) == 130
+    detail = (
+        "interrupted by SIGTERM before training began; nothing was trained or kept: run the same "
+        "command again"
+    )
+    assert capsys.readouterr() == ("", f"linearnets softmax: {detail}\n")
+    assert not run.exists()

@@ -202,9 +202,31 @@ def _train(
         if config is not None:
             return run_softmax(config, callbacks=[logger], dist=dist)
         return resume_softmax(args.resume, force=args.force, callbacks=[logger], dist=dist, **given)
+    except KeyboardInterrupt as exc:
+        if type(exc) is not KeyboardInterrupt:  # training's own stop, which names the resume
+            raise
+        raise StoppedBeforeTraining(exc, resume=args.resume) from None
     finally:
         logger.close()
         shutdown_distributed()
+
+
+class StoppedBeforeTraining(KeyboardInterrupt):
+    """A Ctrl-C or SIGTERM while the run was prepared (data read, checkpoint checked), before any
+    epoch: nothing was trained, a new run's folder is removed again and a resumed one keeps its
+    checkpoint, so the same command starts it, or resumes it, again."""
+
+    def __init__(self, exc: KeyboardInterrupt, *, resume: str | None) -> None:
+        super().__init__(*exc.args)
+        self.signal_name = str(exc.args[0]) if exc.args else "SIGINT"
+        self.run_dir = resume
+
+    def __str__(self) -> str:
+        if self.run_dir is None:
+            after = "nothing was trained or kept: run the same command again"
+        else:
+            after = f"nothing was trained: resume {self.run_dir} with the same command"
+        return f"interrupted by {self.signal_name} before training began; {after}"
 
 
 def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -> None:
