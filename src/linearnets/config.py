@@ -12,25 +12,20 @@ import torch
 
 from linearnets.config_checks import (
     MAX_BATCH_BYTES,
-    MAX_EXAMPLES,
     MAX_LR,
-    MAX_NOISE_STD,
     MAX_RESIZE,
     MAX_SIZE,
     MAX_THREADS,
-    check_bias,
     check_lr_floor,
     check_path,
     check_seed,
-    check_weights,
-    plain_number,
 )
+from linearnets.config_synthetic import SYNTHETIC_SETTINGS, resolve_synthetic
 from linearnets.device import check_device_name
 from linearnets.errors import UsageError
 from linearnets.validation import (
     check_bool,
     check_choice,
-    check_non_negative_float,
     check_positive_float,
     check_positive_int,
 )
@@ -49,20 +44,6 @@ def _set(config: Any, **values: Any) -> None:
     (``np.float32(0.1)``, a value of ``np.arange``) was passed, so the config writes as JSON."""
     for name, value in values.items():
         object.__setattr__(config, name, value)
-
-
-# LinregConfig's settings of the synthetic data, meaningless (and refused) with a data file
-SYNTHETIC_SETTINGS = ("num_examples", "noise_std", "true_w", "true_b")
-BOOK_SYNTHETIC: dict[str, Any] = {
-    "num_examples": 1000,
-    "noise_std": 0.01,
-    "true_w": (2.0, -3.4),
-    "true_b": 4.2,
-}
-
-
-def _or(value: Any, default: Any) -> Any:
-    return default if value is None else value
 
 
 def _path(name: str, value: Any) -> Path | None:
@@ -146,7 +127,8 @@ class LinregConfig:
             seed=check_seed(self.seed),
             data=_path("data", self.data),
         )
-        self._resolve_synthetic()
+        values = {name: getattr(self, name) for name in SYNTHETIC_SETTINGS}
+        _set(self, **resolve_synthetic(values, data=self.data, defaulted=self._defaulted))
         check_lr_floor(self.lr, "0.03")
         _set(self, guard=check_bool("guard", self.guard))
         if not (isinstance(self.device, str | torch.device) and str(self.device) == "cpu"):
@@ -156,52 +138,6 @@ class LinregConfig:
                 "only transfers); pass device='cpu' or leave it out"
             )
         _set(self, device="cpu")  # a plain str, also for torch.device("cpu")
-
-    def _is_default(self, name: str) -> bool:
-        """Whether the synthetic setting ``name`` was left out (or kept the value filled in for it)."""
-        value = getattr(self, name)
-        return value is None or (name in self._defaulted and value == BOOK_SYNTHETIC[name])
-
-    def _resolve_synthetic(self) -> None:
-        """Check the synthetic data's settings and fill in the book's; with ``data``, refuse them."""
-        if self.data is not None:
-            given = [name for name in SYNTHETIC_SETTINGS if not self._is_default(name)]
-            _set(self, _defaulted=frozenset(), **dict.fromkeys(SYNTHETIC_SETTINGS))
-            if given:
-                # the file's rows and values decide: a setting given here would be ignored
-                raise UsageError(
-                    f"{' and '.join(given)} {'sets' if len(given) == 1 else 'set'} the synthetic "
-                    f"data and cannot be given with data={str(self.data)!r:.60} (the file decides "
-                    f"the examples); leave {' and '.join(given)} out, or pass data=None"
-                )
-            return
-        _set(self, _defaulted=frozenset(n for n in SYNTHETIC_SETTINGS if self._is_default(n)))
-        true_w = check_weights(_or(self.true_w, BOOK_SYNTHETIC["true_w"]))
-        # d weights and a bias: fewer than d + 1 examples leave the least-squares solution the run
-        # is compared with not unique
-        fewest = len(true_w) + 1
-        num_examples = check_positive_int(
-            "num_examples",
-            _or(self.num_examples, BOOK_SYNTHETIC["num_examples"]),
-            fix=f"pass e.g. num_examples=1000 (from {fewest} to {MAX_EXAMPLES})",
-        )
-        if not fewest <= num_examples <= MAX_EXAMPLES:
-            raise UsageError(
-                f"num_examples must be an integer in [{fewest}, {MAX_EXAMPLES}] (at least one more "
-                f"than the {fewest - 1} weights, for a unique least-squares solution), got "
-                f"{num_examples}; pass e.g. num_examples=1000"
-            )
-        _set(
-            self,
-            num_examples=num_examples,
-            noise_std=check_non_negative_float(
-                "noise_std",
-                plain_number(_or(self.noise_std, BOOK_SYNTHETIC["noise_std"])),
-                maximum=MAX_NOISE_STD,
-            ),
-            true_w=true_w,
-            true_b=check_bias(_or(self.true_b, BOOK_SYNTHETIC["true_b"])),
-        )
 
     def synthetic(self) -> tuple[tuple[float, ...], float, int, float]:
         """Return the synthetic data's ``(true_w, true_b, num_examples, noise_std)``.
