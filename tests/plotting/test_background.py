@@ -1,9 +1,8 @@
-"""The plotting process: calls run in order in a forked child, failures surface at close, files match."""
+"""The plotting process: calls run in order in a forked child, failures surface at close, signals end it."""
 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import signal
@@ -15,15 +14,9 @@ from typing import Any
 
 import pytest
 
-from linearnets.plotting import LiveCurves, plot_confusion_matrix, plot_predictions
-from linearnets.plotting.background import (
-    PlotError,
-    PlotProcess,
-    RemoteCurves,
-    _close_curves,
-    _update_curves,
-    start_plot_process,
-)
+from linearnets.plotting import plot_confusion_matrix, plot_predictions
+from linearnets.plotting.background import PlotError, PlotProcess, start_plot_process
+from linearnets.plotting.remote_curves import RemoteCurves, _close_curves, _update_curves
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the plotting process forks (Linux only)"
@@ -114,40 +107,6 @@ def test_the_child_ignores_ctrl_c(tmp_path: Path) -> None:
     assert log.read_text().split()[1::2] == ["1", "2"]
 
 
-def test_remote_curves_write_the_same_files_as_live_curves(tmp_path: Path) -> None:
-    values = [
-        {"train loss": 0.8, "train acc": 0.7, "test acc": 0.75},
-        {"train loss": 0.6, "train acc": 0.8, "test acc": 0.79},
-        {"train loss": 0.5, "train acc": 0.83, "test acc": 0.81},
-    ]
-    settings = {"num_epochs": 3, "formats": ("png",), "final_formats": ("svg",)}
-    here = LiveCurves(out_dir=tmp_path / "here", mode="file", **settings)
-    plots = PlotProcess()
-    remote = RemoteCurves(plots, out_dir=tmp_path / "there", **settings)
-    for epoch, row in enumerate(values, start=1):
-        here.update(epoch, row)
-        remote.update(epoch, row)
-    here.close()
-    remote.close()
-    plots.close()
-    for name in ("curves.png", "curves.svg"):
-        assert (tmp_path / "there" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
-
-
-def test_bad_curves_settings_surface_at_close(tmp_path: Path) -> None:
-    plots = PlotProcess()
-    RemoteCurves(plots, out_dir=tmp_path, metrics=["loss", "loss"]).update(1, {"loss": 1.0})
-    with pytest.raises(
-        PlotError,
-        match=r"drawing the curves failed with .*metrics must be a non-empty sequence of distinct",
-    ):
-        plots.close()
-    other = PlotProcess()
-    with pytest.raises(PlotError, match="RemoteCurves needs out_dir"):
-        RemoteCurves(other)
-    other.close()
-
-
 def _gone(pid: int) -> bool:
     """Whether ``pid`` has exited (a zombie nobody reaped counts as exited)."""
     try:
@@ -218,31 +177,6 @@ def test_calls_after_the_child_died_are_dropped_and_close_says_so(tmp_path: Path
     with pytest.raises(PlotError, match=r"the plotting process died \(exit code 3\)"):
         plots.close()
     assert not (tmp_path / "log.txt").exists()
-
-
-def test_remote_curves_always_write_files_and_keep_apart(tmp_path: Path) -> None:
-    plots = PlotProcess()
-    first = RemoteCurves(plots, out_dir=tmp_path / "a", mode="none", formats=("png",))
-    second = RemoteCurves(plots, out_dir=tmp_path / "b", metrics=["loss"], formats=("png",))
-    assert first.metrics == ("train loss", "train acc", "test acc")  # LiveCurves' defaults
-    assert second.metrics == ("loss",)
-    first.update(1, {"train loss": 0.5})
-    second.update(1, {"loss": 0.25})
-    first.close()
-    second.close()
-    plots.close()
-    assert [p.name for p in (tmp_path / "a").iterdir()] == ["curves.png"]  # "file", whatever mode
-    assert [p.name for p in (tmp_path / "b").iterdir()] == ["curves.png"]
-
-
-def test_closed_curves_are_released_in_the_child(tmp_path: Path) -> None:
-    from linearnets.plotting import background
-
-    background._new_curves(-1, {"out_dir": tmp_path, "mode": "file", "formats": ("png",)})
-    background._update_curves(-1, [(1, {"train loss": 0.5})])
-    background._close_curves(-1)
-    assert -1 not in background._CURVES  # a run's figure does not outlive it
-    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
 
 
 def test_close_returns_only_once_the_child_has_exited(tmp_path: Path) -> None:
@@ -346,54 +280,6 @@ def _wait_for(path: Path, seconds: float = 30) -> None:
     assert path.exists(), f"{path.name} never appeared"
 
 
-def _log_draws(log: Path, seconds: float) -> Any:
-    """A ``LiveOutput.publish`` that takes ``seconds`` and logs each line's values (in the child)."""
-
-    def publish(self: Any, fig: Any) -> None:
-        time.sleep(seconds)
-        with open(log, "a") as f:
-            f.write(json.dumps([[float(v) for v in ln.get_ydata()] for ln in fig.axes[0].lines]))
-            f.write("\n")
-
-    return publish
-
-
-def test_curve_updates_queued_during_a_slow_draw_are_drawn_once_in_their_newest_state(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """One full redraw per queued update made a long run wait for its figures (30 s at the end)."""
-    from linearnets.plotting.live import LiveOutput
-
-    log = tmp_path / "draws.jsonl"
-    monkeypatch.setattr(LiveOutput, "publish", _log_draws(log, 0.2))  # before the fork: the child's
-    plots = PlotProcess()
-    curves = RemoteCurves(plots, out_dir=tmp_path, metrics=["loss", "acc"], formats=("png",))
-    sent = [{"loss": 1.0 / epoch, "acc": epoch / 100} for epoch in range(1, 31)]
-    for epoch, values in enumerate(sent, start=1):
-        curves.update(epoch, values)
-    curves.close()
-    plots.close()
-    draws = [json.loads(line) for line in log.read_text().splitlines()]
-    assert 1 <= len(draws) < len(sent)
-    assert draws[-1] == [[v["loss"] for v in sent], [v["acc"] for v in sent]]  # every point
-
-
-def test_remote_extend_sends_many_epochs_drawn_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from linearnets.plotting.live import LiveOutput
-
-    log = tmp_path / "draws.jsonl"
-    monkeypatch.setattr(LiveOutput, "publish", _log_draws(log, 0))
-    plots = PlotProcess()
-    curves = RemoteCurves(plots, out_dir=tmp_path, metrics=["loss"], formats=("png",))
-    curves.extend([(epoch, {"loss": 2.0**-epoch}) for epoch in range(1, 51)])
-    plots.close()
-    assert [json.loads(line) for line in log.read_text().splitlines()] == [
-        [[2.0**-epoch for epoch in range(1, 51)]]
-    ]
-
-
 def test_the_parent_never_waits_for_a_slow_draw(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -452,7 +338,8 @@ def test_sigterm_while_a_figure_is_written_leaves_no_temporary_file(
 _KILLED_PARENT = """
 import os, pathlib, signal, sys, time
 from matplotlib.figure import Figure
-from linearnets.plotting.background import PlotProcess, RemoteCurves
+from linearnets.plotting.background import PlotProcess
+from linearnets.plotting.remote_curves import RemoteCurves
 out, log = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 def slow_savefig(self, fname, **kwargs):
     with open(log, "a") as f:

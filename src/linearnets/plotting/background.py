@@ -6,8 +6,9 @@ training. :class:`PlotProcess` forks a child that does the drawing while the par
 core: the parent sends each call down a pipe, in order, and waits only in :meth:`PlotProcess.close` for
 the drawing still queued. The child reads the pipe all the time (a thread), so a parent that trains
 faster than the child draws is never held up; curve updates that queued up while it drew are drawn
-once, in their newest state. Where ``fork`` is unavailable (Windows; macOS, where forking is unsafe),
-:func:`start_plot_process` returns ``None`` and the caller draws in its own process.
+once, in their newest state. The curves themselves (:class:`RemoteCurves`, re-exported here) live in
+:mod:`linearnets.plotting.remote_curves`. Where ``fork`` is unavailable (Windows; macOS, where forking
+is unsafe), :func:`start_plot_process` returns ``None`` and the caller draws in its own process.
 
 The functions sent must be importable by name (module-level), and their arguments picklable.
 """
@@ -27,7 +28,7 @@ from types import FrameType
 from typing import Any
 
 from linearnets.errors import PlotError
-from linearnets.plotting.live import LiveCurves
+from linearnets.plotting.remote_curves import RemoteCurves, _draw_curves, undrawn_keys
 
 __all__ = ["PlotError", "PlotProcess", "RemoteCurves", "start_plot_process"]
 
@@ -128,11 +129,11 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
     """The child's loop: run the calls received until ``None``, then send back the first error.
 
     Each turn takes every call queued so far and runs them in order; the curves they updated are
-    drawn once at the end of the turn (see :func:`_update_curves`), so a child that falls behind
-    skips the states nobody would have seen. The fork gave the child the parent's end of the pipe
-    too: it closes it first, so that the pipe reports end-of-file when the parent dies without
-    closing it (``kill -9``, the OOM killer), and the child exits instead of drawing on, or waiting
-    forever and holding the run's stdout open.
+    drawn once at the end of the turn (see :func:`~linearnets.plotting.remote_curves.undrawn_keys`),
+    so a child that falls behind skips the states nobody would have seen. The fork gave the child
+    the parent's end of the pipe too: it closes it first, so that the pipe reports end-of-file when
+    the parent dies without closing it (``kill -9``, the OOM killer), and the child exits instead of
+    drawing on, or waiting forever and holding the run's stdout open.
     """
     parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -162,7 +163,7 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
         closing = batch[-1] is None  # the reader stops after it: it comes last
         for fn, args, kwargs in batch[:-1] if closing else batch:
             failures.run(fn, args, kwargs)
-        for key in sorted(_UNDRAWN):
+        for key in undrawn_keys():
             failures.run(_draw_curves, (key,), {})
         if closing:
             # a parent stopped while it waited here (a signal) has closed its end: nothing to tell
@@ -239,71 +240,3 @@ def _drawing(fn: Any) -> str:
         "plot_confusion_matrix": "the confusion matrix",
         "plot_predictions": "the predictions",
     }.get(name, name.strip("_").replace("_", " "))
-
-
-_CURVES: dict[int, LiveCurves] = {}  # the child's live figures, by the id RemoteCurves gave them
-_UNDRAWN: set[int] = set()  # the keys of curves with points not drawn yet
-
-
-def _new_curves(key: int, kwargs: dict[str, Any]) -> None:
-    _CURVES[key] = LiveCurves(**kwargs)
-
-
-def _update_curves(key: int, points: list[tuple[int, dict[str, float]]]) -> None:
-    """Add ``points`` to the curves ``key``; :func:`_serve` draws them once its turn's calls are done."""
-    curves = _CURVES[key]
-    _UNDRAWN.add(key)
-    for epoch, values in points:
-        curves.add(epoch, values)
-
-
-def _draw_curves(key: int) -> None:
-    _UNDRAWN.discard(key)
-    _CURVES[key].redraw()
-
-
-def _close_curves(key: int) -> None:
-    try:
-        if key in _UNDRAWN:  # the newest points, in the files the run keeps
-            _draw_curves(key)
-    finally:
-        _CURVES.pop(key).close()
-
-
-class RemoteCurves:
-    """:class:`LiveCurves` in "file" mode, drawn by a :class:`PlotProcess`: the same ``update``,
-    ``extend`` and ``close``.
-
-    The figure is built in the child, so a bad argument is reported by :meth:`PlotProcess.close`.
-
-    Args:
-        process: the plotting process.
-        **kwargs: what :class:`LiveCurves` takes; ``mode`` is "file" and ``out_dir`` is required.
-    """
-
-    _next_key = 0
-
-    def __init__(self, process: PlotProcess, **kwargs: Any) -> None:
-        kwargs = {**kwargs, "mode": "file"}
-        if kwargs.get("out_dir") is None:
-            raise PlotError("RemoteCurves needs out_dir, the folder its files are written to")
-        self.metrics = tuple(kwargs.get("metrics", ("train loss", "train acc", "test acc")))
-        self._process = process
-        RemoteCurves._next_key += 1
-        self._key = RemoteCurves._next_key
-        process.call(_new_curves, self._key, kwargs)
-
-    def update(self, epoch: int, values: Mapping[str, float]) -> None:
-        """Queue each metric's value at ``epoch`` and a redraw (see :meth:`LiveCurves.update`)."""
-        self.extend([(epoch, values)])
-
-    def extend(self, points: Iterable[tuple[int, Mapping[str, float]]]) -> None:
-        """Queue several epochs' values, drawn together once (see :meth:`LiveCurves.extend`)."""
-        plain = [  # no tensors down the pipe
-            (int(epoch), {str(k): float(v) for k, v in values.items()}) for epoch, values in points
-        ]
-        self._process.call(_update_curves, self._key, plain)
-
-    def close(self) -> None:
-        """Queue the final files (``final_formats``) and release the figure."""
-        self._process.call(_close_curves, self._key)

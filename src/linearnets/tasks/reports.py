@@ -50,7 +50,7 @@ def live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | Non
         return None
     kwargs: dict[str, Any] = {"out_dir": run_dir, "num_epochs": config.epochs}
     if plotter is not None:  # drawn on the other core: both files every epoch cost training nothing
-        from linearnets.plotting.background import RemoteCurves
+        from linearnets.plotting.remote_curves import RemoteCurves
 
         return RemoteCurves(plotter, formats=("png", "svg"), **kwargs)
     from linearnets.plotting import LiveCurves

@@ -1,0 +1,94 @@
+"""Live curves drawn by the plotting process: :class:`RemoteCurves` in the parent, the figures in the child.
+
+:class:`RemoteCurves` has the ``update``, ``extend`` and ``close`` of :class:`LiveCurves` in "file" mode,
+but each call only queues one of this module's functions on a
+:class:`~linearnets.plotting.background.PlotProcess`, with plain numbers as arguments. In the forked
+child those functions keep the figures, by the key :class:`RemoteCurves` gave them. An update only adds
+its points; the child's loop draws the curves named by :func:`undrawn_keys` once its turn's calls are
+done, so updates that queued up while it drew are drawn once, in their newest state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from linearnets.errors import PlotError
+from linearnets.plotting.live import LiveCurves
+
+if TYPE_CHECKING:  # background imports this module: no cycle at run time
+    from linearnets.plotting.background import PlotProcess
+
+__all__ = ["RemoteCurves", "undrawn_keys"]
+
+_CURVES: dict[int, LiveCurves] = {}  # the child's live figures, by the id RemoteCurves gave them
+_UNDRAWN: set[int] = set()  # the keys of curves with points not drawn yet
+
+
+def undrawn_keys() -> list[int]:
+    """Return the keys of the child's curves with points not drawn yet, in order."""
+    return sorted(_UNDRAWN)
+
+
+def _new_curves(key: int, kwargs: dict[str, Any]) -> None:
+    _CURVES[key] = LiveCurves(**kwargs)
+
+
+def _update_curves(key: int, points: list[tuple[int, dict[str, float]]]) -> None:
+    """Add ``points`` to the curves ``key``; the child's loop draws them once its turn's calls are done."""
+    curves = _CURVES[key]
+    _UNDRAWN.add(key)
+    for epoch, values in points:
+        curves.add(epoch, values)
+
+
+def _draw_curves(key: int) -> None:
+    _UNDRAWN.discard(key)
+    _CURVES[key].redraw()
+
+
+def _close_curves(key: int) -> None:
+    try:
+        if key in _UNDRAWN:  # the newest points, in the files the run keeps
+            _draw_curves(key)
+    finally:
+        _CURVES.pop(key).close()
+
+
+class RemoteCurves:
+    """:class:`LiveCurves` in "file" mode, drawn by a :class:`PlotProcess`: the same ``update``,
+    ``extend`` and ``close``.
+
+    The figure is built in the child, so a bad argument is reported by :meth:`PlotProcess.close`.
+
+    Args:
+        process: the plotting process.
+        **kwargs: what :class:`LiveCurves` takes; ``mode`` is "file" and ``out_dir`` is required.
+    """
+
+    _next_key = 0
+
+    def __init__(self, process: PlotProcess, **kwargs: Any) -> None:
+        kwargs = {**kwargs, "mode": "file"}
+        if kwargs.get("out_dir") is None:
+            raise PlotError("RemoteCurves needs out_dir, the folder its files are written to")
+        self.metrics = tuple(kwargs.get("metrics", ("train loss", "train acc", "test acc")))
+        self._process = process
+        RemoteCurves._next_key += 1
+        self._key = RemoteCurves._next_key
+        process.call(_new_curves, self._key, kwargs)
+
+    def update(self, epoch: int, values: Mapping[str, float]) -> None:
+        """Queue each metric's value at ``epoch`` and a redraw (see :meth:`LiveCurves.update`)."""
+        self.extend([(epoch, values)])
+
+    def extend(self, points: Iterable[tuple[int, Mapping[str, float]]]) -> None:
+        """Queue several epochs' values, drawn together once (see :meth:`LiveCurves.extend`)."""
+        plain = [  # no tensors down the pipe
+            (int(epoch), {str(k): float(v) for k, v in values.items()}) for epoch, values in points
+        ]
+        self._process.call(_update_curves, self._key, plain)
+
+    def close(self) -> None:
+        """Queue the final files (``final_formats``) and release the figure."""
+        self._process.call(_close_curves, self._key)
