@@ -466,3 +466,40 @@ def test_the_command_shows_a_data_warning_on_one_line(tmp_path: Path) -> None:
         "the two sets number their labels differently, renumber them together (numpy.unique on "
         "both, with return_inverse=True)"
     ]
+
+
+def test_run_m_in_ipython_returns_to_the_session(tmp_path: Path) -> None:
+    """``%run -m linearnets`` runs the command in IPython's own process: its end must not end the
+    session (os._exit would kill a Jupyter kernel, and its work with it)."""
+    pytest.importorskip("IPython")
+    cell = (
+        "x = 42\n"
+        "%run -m linearnets linreg --epochs 1\n"
+        "%run -m linearnets linreg --epochs 0\n"
+        "print('still here', x)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "IPython", "--no-banner", "--colors=NoColor", "-c", cell],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    assert "epoch 1, loss" in done.stdout
+    # the second command's usage error, then SystemExit(2), shown by %run without argparse's chain
+    assert "argument --epochs: must be a positive integer" in done.stderr
+    assert "ArgumentError" not in done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "still here 42"  # caught by %run: the session goes on
+
+
+def test_python_i_gets_its_prompt_after_the_command(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-i", "-m", "linearnets", "linreg", "--epochs", "1"],
+        cwd=tmp_path,
+        input="print('prompt reached')\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "epoch 1, loss" in done.stdout and "prompt reached" in done.stdout

@@ -12,6 +12,7 @@ ends the command quietly with 141, as a process stopped by SIGPIPE would.
 from __future__ import annotations
 
 import argparse
+import builtins
 import contextlib
 import os
 import sys
@@ -234,8 +235,10 @@ def entry() -> NoReturn:
     Tearing down an interpreter that has imported torch takes about 0.4 s here (Python frees every
     module's objects one by one), a tenth of a whole training run. By the time :func:`main` returns,
     every file the command wrote is closed and any child process joined, so the command flushes its
-    output and leaves with ``os._exit``, skipping that teardown. ``--debug`` prints the traceback of
-    an error or interrupt, then reports it as without ``--debug`` (line, status, ``--json`` object).
+    output and leaves with ``os._exit``, skipping that teardown — unless a session goes on in this
+    process (``%run -m linearnets`` in IPython or Jupyter, ``python -i -m linearnets``): there it
+    raises ``SystemExit`` as any command does. ``--debug`` prints the traceback of an error or
+    interrupt, then reports it as without ``--debug`` (line, status, ``--json`` object).
     """
     try:
         os.getcwd()
@@ -245,16 +248,34 @@ def entry() -> NoReturn:
             "and run it again",
             file=sys.stderr,
         )
-        os._exit(EXIT_RUNTIME)
+        _leave(EXIT_RUNTIME)
     for stream in (sys.stdout, sys.stderr):
         # a terminal or pipe that cannot encode a run folder's name or a Chinese label (an ASCII
         # locale) shows it escaped rather than failing a finished run
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     with sigterm_as_keyboard_interrupt(), _data_warnings_on_one_line():
-        code = _main(sys.argv[1:], debug_raises=False)
+        try:
+            code = _main(sys.argv[1:], debug_raises=False)
+        except SystemExit as exc:  # a command line that did not parse (said), --help, --version
+            if _session_goes_on():
+                raise SystemExit(exc.code) from None  # without argparse's chain of errors
+            raise
     for stream in (sys.stdout, sys.stderr):
         # a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing more can be shown
         with contextlib.suppress(AttributeError, OSError, ValueError):
             stream.flush()
+    _leave(code)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit with ``code`` at once, or by ``SystemExit`` where a session goes on in this process."""
+    if _session_goes_on():
+        # IPython's %run catches SystemExit; os._exit would end the kernel, and its work with it
+        raise SystemExit(code)
     os._exit(code)
+
+
+def _session_goes_on() -> bool:
+    """Whether this process goes on after the command: IPython or Jupyter, ``python -i``."""
+    return bool(sys.flags.interactive or getattr(builtins, "__IPYTHON__", False))
