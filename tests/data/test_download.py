@@ -44,7 +44,7 @@ class Server:
     most: far past any bound the client should keep, but a client that keeps everything fails the test
     rather than filling the disk),
     /trickle/ one byte every 50 ms, /drip/ 1 KiB every 50 ms, /burst/ half the file at once then
-    16 bytes every 50 ms, /hang/ half the file then nothing, /garbage/ no HTTP status line, /bad-redirect/ a redirect to a malformed URL, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
+    16 bytes every 50 ms, /hang/ half the file then nothing, /garbage/ no HTTP status line, /bad-redirect/ a redirect to a malformed URL, /login-redirect/ one to a gopher:// URL with a password, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
     bytes a mirror may send (announced, or not)."""
 
     def __init__(self, tiny: Tiny) -> None:
@@ -63,6 +63,12 @@ class Server:
                 if kind == "bad-redirect":  # to a URL urllib cannot parse
                     self.send_response(302)
                     self.send_header("Location", "http://[::1/x.gz")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if kind == "login-redirect":  # to a scheme urllib refuses, a password in it
+                    self.send_response(302)
+                    self.send_header("Location", "gopher://u:secret@127.0.0.1/x.gz")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
@@ -382,6 +388,14 @@ BAD = [
     ("port out of range", dict(mirrors=["http://127.0.0.1:99999/"]), r"got 'http://127.0.0.1:99999/'"),
     ("a space", dict(mirrors=["http://a b/"]), r"got 'http://a b/'"),
     ("timeout", dict(timeout=0), r"timeout must be a finite number > 0, got 0"),
+    # a login was taken for part of the host name ("Name or service not known"), password echoed
+    ("a login", dict(mirrors=["http://u:secret@127.0.0.1:9/fm/"]), r"^mirrors must be URLs without a user name or password \(they are not used to log in, and would be printed in messages\), got 'http://u:\*\*\*@127\.0\.0\.1:9/fm/'; pass the URL of the folder that holds the files, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'; for a mirror that needs a login, download the four files \(\*-ubyte\.gz\) yourself into a folder and pass --data-dir DIR \(or set LINEARNETS_DATA\)$"),
+    ("a user alone", dict(mirrors=["http://u@127.0.0.1:9/"]), r"^mirrors must be URLs without a user name or password .*, got 'http://u@127\.0\.0\.1:9/';"),
+    ("a password holding @", dict(mirrors=["http://u:p@ss@127.0.0.1:9/"]), r"got 'http://u:\*\*\*@127\.0\.0\.1:9/';"),
+    # the file name went after the query: GET /fm/?token=abc/train-images-idx3-ubyte.gz
+    ("a query", dict(mirrors=["http://127.0.0.1:9/fm/?token=abc"]), r"^mirrors must be base URLs without a \?query or #fragment \(each file's name is appended to the URL\), got 'http://127\.0\.0\.1:9/fm/\?token=abc'; pass the URL of the folder that holds the files"),
+    ("an empty query", dict(mirrors=["http://127.0.0.1:9/fm/?"]), r"^mirrors must be base URLs without a \?query or #fragment .*, got 'http://127\.0\.0\.1:9/fm/\?';"),
+    ("a fragment", dict(mirrors=["http://127.0.0.1:9/fm/#top"]), r"^mirrors must be base URLs without a \?query or #fragment .*, got 'http://127\.0\.0\.1:9/fm/#top';"),
 ]  # fmt: skip
 
 
@@ -389,6 +403,34 @@ BAD = [
 def test_bad_arguments(kwargs: dict[str, Any], pattern: str, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=pattern):
         download_fashion_mnist(tmp_path, **kwargs)
+
+
+def test_a_mirror_with_a_password_is_refused_with_it_masked_before_any_folder_is_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was accepted, then failed as "Name or service not known" with the password on stderr."""
+    argv = ["data", "download", "--data-dir", str(tmp_path / "d"), "--mirror"]
+    assert main([*argv, "https://ossci-datasets.s3.amazonaws.com/fashion-mnist/", "http://me:s3cret@127.0.0.1:9/"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "linearnets data download: error: --mirror must be URLs without a user name or password "
+        "(they are not used to log in, and would be printed in messages), got "
+        "'http://me:***@127.0.0.1:9/'; pass the URL of the folder"
+    )
+    assert "s3cret" not in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "d").exists()
+
+
+def test_a_password_in_a_failure_is_masked(server: Server, tiny: Tiny, tmp_path: Path) -> None:
+    """urllib refuses a redirect to gopher:// quoting the target, login and all."""
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror("login-redirect")])
+    message = str(info.value)
+    assert (
+        f"{server.mirror('login-redirect')}{FIRST}.gz: HTTP 302 Found - Redirection to url "
+        "'gopher://u:***@127.0.0.1/x.gz' is not allowed)" in message
+    )
+    assert "secret" not in message
 
 
 def test_root_must_not_be_a_file(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -162,12 +163,37 @@ REASONS = [
     (http.client.IncompleteRead(b"abcd", 10), "the connection closed after 4 bytes (truncated)"),
     (DatasetError("expected  MD5\n x"), "expected MD5 x"),
     (http.client.RemoteDisconnected(""), "RemoteDisconnected"),
+    # urllib's own words for a redirect it refuses quote the target, a login included
+    (urllib.error.HTTPError("u", 302, "Found - Redirection to url 'gopher://u:pw@h/x' is not allowed", {}, None), "HTTP 302 Found - Redirection to url 'gopher://u:***@h/x' is not allowed"),  # type: ignore[arg-type]
+    (urllib.error.URLError("no host in http://me:pw@/x"), "no host in http://me:***@/x"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("exc", "reason"), REASONS, ids=[type(r[0]).__name__ + str(i) for i, r in enumerate(REASONS)])  # fmt: skip
 def test_failure_reason_says_why_in_one_line(exc: BaseException, reason: str) -> None:
     assert failure_reason(exc, 0.5) == reason
+
+
+URLS = [
+    "http://u:secret@127.0.0.1:8765/ok",
+    "https://a@b:pw@host/x",  # the user holds an @: the netloc's last @ ends the login
+    "http://u:p@ss@host/",  # the password holds one
+    "ftp://u:@host/",  # an empty password
+    "http://u@host:8080/x",  # a user, no password
+    "http://host:8080/a@b",  # an @ in the path: no login
+    "http://host/?q=u:v@w",  # nor in the query
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_mask_passwords_hides_what_urlsplit_reads_as_the_password(url: str) -> None:
+    """urllib.parse.urlsplit is the oracle: the user and host stay, the password is *** (if any)."""
+    from linearnets.data.fetch import mask_passwords
+
+    before, after = urllib.parse.urlsplit(url), urllib.parse.urlsplit(mask_passwords(url))
+    assert (after.username, after.hostname, after.path) == (before.username, before.hostname, before.path)  # fmt: skip
+    assert after.password == (None if before.password is None else "***")
+    assert mask_passwords(f"failed: {url}; {url}") == f"failed: {mask_passwords(url)}; {mask_passwords(url)}"  # fmt: skip
 
 
 def test_a_download_lands_verified_under_the_gz_name_and_synced(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +143,29 @@ BAD_WEIGHTS = {
     "not-ten-classes": (
         {
             "num_outputs": 3,
+            "classes": ["0", "1", "2"],
             "state_dict": {"1.weight": torch.zeros(3, 784), "1.bias": torch.zeros(3)},
         },
         r"holds a model of 784 inputs and 3 outputs \(resize=None\), but predict needs 784 for Fashion-MNIST's 28×28 images and 10 for its classes",
+    ),
+    # classes: save_weights writes one name (str) per output; it crashed predict with
+    # "unexpected TypeError: 'int' object is not iterable", or passed as a --data model's
+    "classes-an-int": (
+        {"classes": 5},
+        r"is damaged: its classes must be a list of 10 class names \(one string per output\), got 5; re-run training to recreate it$",
+    ),
+    "classes-one-for-ten-outputs": (
+        {"classes": ["t-shirt"]},
+        r"is damaged: its classes must be a list of 10 class names \(one string per output\), got \['t-shirt'\];",
+    ),
+    "classes-not-strings": (
+        {"classes": list(range(10))},
+        r"is damaged: its classes must be a list of 10 class names .*, got \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\];",
+    ),
+    "classes-a-string": (
+        {"classes": "t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, boot"},
+        # the value is cut at 60 characters, as every damaged value is
+        r"is damaged: its classes must be .*, got 't-shirt, trouser, pullover, dress, coat, sandal, shirt, sne; re-run",
     ),
     "not-a-dict": (
         {"state_dict": [1, 2]},
@@ -227,6 +248,73 @@ def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
         match=rf"^RUN_DIR must hold the trained weights model\.pt, got {re.escape(str(tmp_path))} without them; {advice}",
     ):
         load_trained(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "classes", [None, tuple(f"c{i}" for i in range(10))], ids=["none", "a-tuple"]
+)
+def test_classes_none_or_a_tuple_of_names_still_load(tmp_path: Path, classes: Any) -> None:
+    """The length check leaves what a weights_only load can give for names alone."""
+    _model(tmp_path / "run", classes=classes)
+    assert load_trained(tmp_path / "run")[1]["classes"] == classes
+
+
+def _training_child(run: Path) -> int:
+    """Fork a child that holds ``run``'s lock as a training run does; return its pid."""
+    import os
+    import signal
+
+    from linearnets.training.run_lock import RunLock
+
+    ready_r, ready_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            RunLock(run).acquire()
+            os.write(ready_w, b"1")
+            signal.pause()
+        finally:
+            os._exit(0)
+    os.close(ready_w)
+    assert os.read(ready_r, 1) == b"1"
+    os.close(ready_r)
+    return child
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+@pytest.mark.parametrize("checkpointed", [True, False], ids=["after-an-epoch", "first-epoch"])
+def test_a_run_still_training_is_named_with_its_process_not_sent_to_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], checkpointed: bool
+) -> None:
+    """It said the run "stopped before it finished" and to --resume it, which is refused while
+    the run is written ("being written by another linearnets run (process N)"); once that process
+    is gone (kill -9 leaves the lock file), the resume advice is right again."""
+    import os
+    import signal
+
+    run = tmp_path / "run"
+    run.mkdir()
+    if checkpointed:
+        (run / "checkpoint.pt").write_bytes(b"epoch 1")
+    child = _training_child(run)
+    try:
+        message = (
+            f"RUN_DIR must hold the trained weights model.pt, got {run} without them; its run is "
+            f"still training (linearnets process {child}), and model.pt is written when it "
+            "finishes: wait for that process to end, then predict"
+        )
+        with pytest.raises(UsageError) as info:
+            load_trained(run)
+        assert str(info.value) == message
+        assert main(["predict", str(run), "-n", "2"]) == 2
+        assert capsys.readouterr().err == f"linearnets predict: error: {message}\n"
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    assert (run / ".lock").is_file()
+    after = "its run stopped before it finished" if checkpointed else "pass a folder written by"
+    with pytest.raises(UsageError, match=after):
+        load_trained(run)
 
 
 @pytest.mark.parametrize("run_dir, got", [(None, "None"), (123, "123")])

@@ -26,6 +26,7 @@ from linearnets.data.fetch import (
     MIN_BYTES_PER_SECOND,
     LocalFileError,
     failure_reason,
+    mask_passwords,
     remove_stale_parts,
     try_mirror,
 )
@@ -89,6 +90,18 @@ def _is_http_url(mirror: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def _base_url_problem(mirror: str) -> str | None:
+    """Say why the http(s) URL ``mirror`` cannot take a file name appended (``None``: it can)."""
+    if "@" in urllib.parse.urlsplit(mirror).netloc:
+        return (
+            "URLs without a user name or password (they are not used to log in, and would be "
+            "printed in messages)"
+        )
+    if "?" in mirror or "#" in mirror:  # only a query or a fragment starts with either
+        return "base URLs without a ?query or #fragment (each file's name is appended to the URL)"
+    return None
+
+
 def _download_one(
     name: str,
     expected: tuple[int, str],
@@ -123,7 +136,11 @@ def _download_one(
 
 
 def _check_mirrors(mirrors: Sequence[str]) -> None:
-    """Raise UsageError unless ``mirrors`` is a non-empty list of http(s) URLs."""
+    """Raise UsageError unless ``mirrors`` is a non-empty list of http(s) base URLs.
+
+    A login, a query or a fragment is refused: the file name is appended to the URL, and a password
+    would be echoed in every failure.
+    """
     if isinstance(mirrors, str) or not mirrors:
         raise UsageError(
             f"mirrors must be a non-empty list of base URLs, got {mirrors!r}; "
@@ -131,9 +148,18 @@ def _check_mirrors(mirrors: Sequence[str]) -> None:
         )
     for mirror in mirrors:
         if not _is_http_url(mirror):
+            shown = mask_passwords(mirror) if isinstance(mirror, str) else mirror
             raise UsageError(
                 f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
-                f"{mirror!r}; pass e.g. {DEFAULT_MIRRORS[1]!r}"
+                f"{shown!r}; pass e.g. {DEFAULT_MIRRORS[1]!r}"
+            )
+        problem = _base_url_problem(mirror)
+        if problem:
+            raise UsageError(
+                f"mirrors must be {problem}, got {mask_passwords(mirror)!r}; pass the URL of the "
+                f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
+                "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
+                "pass --data-dir DIR (or set LINEARNETS_DATA)"
             )
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "MIN_BYTES_PER_SECOND",
     "LocalFileError",
     "failure_reason",
+    "mask_passwords",
     "remove_stale_parts",
     "try_mirror",
 ]
@@ -47,6 +48,8 @@ CHUNK = 1 << 16
 MIN_BYTES_PER_SECOND = 1 << 10  # over any `timeout` seconds; a slower mirror is given up
 PART_SUFFIX = ".part"  # temporary files: .NAME.gz.XXXXXXXX.part (mkstemp's 8 characters)
 _lock = try_lock  # a download's temporary file is locked until it is renamed (or removed)
+# scheme://user:password@host: the userinfo ends at the netloc's last @, as urlsplit reads it
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/?#\s:]*:)[^/?#\s]*@")
 
 
 class LocalFileError(DatasetError):
@@ -213,8 +216,19 @@ def _gzip_into(f: BinaryIO, data: bytes) -> None:
     f.flush()
 
 
+def mask_passwords(text: str) -> str:
+    """Return ``text`` with the password of every URL in it replaced by ``***`` (user kept)."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def failure_reason(exc: BaseException, timeout: float) -> str:
-    """Return a short description of why one mirror failed."""
+    """Return a short description of why one mirror failed, any password in a URL masked."""
+    # urllib's refusal of a redirect quotes the whole target URL, a login included
+    return mask_passwords(_reason(exc, timeout))
+
+
+def _reason(exc: BaseException, timeout: float) -> str:
+    """Return :func:`failure_reason`'s description before masking."""
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}"
     # a TimeoutError here came before the headers were in (one in the body says "stalled")

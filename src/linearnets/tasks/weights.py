@@ -58,7 +58,8 @@ def load_trained(
         ``resize``, ``classes``, ``state_dict``).
 
     Raises:
-        UsageError: ``run_dir`` holds no ``model.pt``.
+        UsageError: ``run_dir`` holds no ``model.pt`` (the message says whether its run is still
+            training, stopped before it finished, or there is none).
         CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf.
     """
     run_dir = run_dir_path(run_dir, example="load_trained('runs/a')")
@@ -96,18 +97,22 @@ def load_trained(
 def _no_weights(run_dir: Path) -> UsageError:
     """Return the error for a ``run_dir`` without ``model.pt``, saying how to finish its run."""
     from linearnets.training.checkpoint import CHECKPOINT_FILE
+    from linearnets.training.run_lock import lock_holder
 
-    unfinished = (Path(run_dir) / CHECKPOINT_FILE).is_file()
-    return UsageError(
-        f"RUN_DIR must hold the trained weights {WEIGHTS_FILE}, got {run_dir} without them; "
-        + (
-            # quoted: the command is pasted into a shell, and a space would split the path
-            f"its run stopped before it finished: finish it with linearnets softmax --resume "
-            f"{shlex.quote(str(run_dir))} (linearnets.resume_softmax in Python), then predict"
-            if unfinished
-            else "pass a folder written by a finished 'linearnets softmax' run"
+    got = f"RUN_DIR must hold the trained weights {WEIGHTS_FILE}, got {run_dir} without them; "
+    holder = lock_holder(run_dir)
+    if holder is not None:  # a resume would be refused: the run is being written
+        return UsageError(
+            f"{got}its run is still training (linearnets process {holder}), and {WEIGHTS_FILE} is "
+            "written when it finishes: wait for that process to end, then predict"
         )
-    )
+    if (Path(run_dir) / CHECKPOINT_FILE).is_file():
+        # quoted: the command is pasted into a shell, and a space would split the path
+        return UsageError(
+            f"{got}its run stopped before it finished: finish it with linearnets softmax --resume "
+            f"{shlex.quote(str(run_dir))} (linearnets.resume_softmax in Python), then predict"
+        )
+    return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
 
 
 def _damaged(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
@@ -130,6 +135,7 @@ def _check_payload(path: Path, payload: Any) -> None:
         raise _damaged(path, "impl", f"one of {', '.join(SOFTMAX_IMPLS)}", payload["impl"])
     _check_sizes(path, payload)
     _check_state(path, payload["state_dict"], payload["num_inputs"], payload["num_outputs"])
+    _check_classes(path, payload.get("classes"), payload["num_outputs"])
 
 
 def _check_sizes(path: Path, payload: dict[str, Any]) -> None:
@@ -149,6 +155,20 @@ def _check_sizes(path: Path, payload: dict[str, Any]) -> None:
             "resize",
             f"the side of the model's {payload['num_inputs']}-pixel input images",
             resize,
+        )
+
+
+def _check_classes(path: Path, classes: Any, num_outputs: int) -> None:
+    """Refuse class names that are not one string per output; None (an older file) is no names."""
+    if classes is None:
+        return
+    if (
+        not isinstance(classes, (list, tuple))
+        or len(classes) != num_outputs
+        or not all(isinstance(name, str) for name in classes)
+    ):
+        raise _damaged(
+            path, "classes", f"a list of {num_outputs} class names (one string per output)", classes
         )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from linearnets.config_checks import link_problem
 from linearnets.errors import UsageError
 
-__all__ = ["LOCK_FILE", "RunLock"]
+__all__ = ["LOCK_FILE", "RunLock", "lock_holder"]
 
 LOCK_FILE = ".lock"  # held (flock) by the one process writing the folder
 
@@ -65,6 +65,36 @@ def _unopenable(path: Path, exc: OSError) -> str:
     )
 
 
+def _holder(fd: int) -> str:
+    """Return the process id the holder of the lock file open as ``fd`` wrote in it."""
+    return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+
+
+def lock_holder(run_dir: Path) -> str | None:
+    """Return the process id of the live process holding ``run_dir``'s lock, or None if none does.
+
+    Asked as :meth:`RunLock.acquire` asks, but with a shared lock let go at once, so nothing is
+    created or written: a lock file left by a run that ended (in any way) is held by no one. Where
+    ``fcntl`` does not exist (Windows) nothing is ever locked: None.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return None
+    try:
+        # O_NONBLOCK: a FIFO named like the lock must not hang the caller until a writer comes
+        fd = os.open(Path(run_dir) / LOCK_FILE, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:  # no lock file, or none that can be read: no run is known to hold the folder
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return _holder(fd) if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN) else None
+    finally:
+        os.close(fd)  # also lets go of the shared lock just taken
+    return None
+
+
 class RunLock:
     """One process's exclusive hold on a run folder while it writes it (``with`` or :meth:`release`).
 
@@ -95,7 +125,7 @@ class RunLock:
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                 os.close(fd)  # a file system without locks (ENOLCK, EOPNOTSUPP): run unlocked
                 return self
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            holder = _holder(fd)
             os.close(fd)
             raise UsageError(
                 f"{self.run_dir} is being written by another linearnets run (process {holder}); "
