@@ -468,17 +468,17 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "out-is-a-file": (
             lambda: claim_run_dir(a_file, name="x"),
             UsageError,
-            r"--out must be a folder, got the file",
+            r"^out must be a folder, got the file",
         ),
         "out-holds-a-run": (
             lambda: claim_run_dir(_run_folder(tmp), name="x"),
             UsageError,
-            r"already holds a run .*continue it with --resume",
+            r"^out='.*' already holds a run .*continue it with linearnets\.resume_softmax\('.*'\)",
         ),
         "out-not-creatable": (
             lambda: claim_run_dir(Path("/proc/linearnets-forbidden"), name="x"),
             UsageError,
-            r"--out /proc/linearnets-forbidden cannot be created .* pass a writable folder",
+            r"^out='/proc/linearnets-forbidden' cannot be created .* pass a writable folder",
         ),
         "resume-no-config": (
             lambda: resume_softmax(tmp),
@@ -573,7 +573,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "out-holds-weights-only": (
             lambda: claim_run_dir(_with_files(tmp, "model.pt", "notes.txt"), name="x"),
             UsageError,
-            r"--out .* already holds a run \(it has model.pt\); it has no config.json, so --resume cannot continue it",
+            r"^out='.*' already holds a run \(it has model.pt\); it has no config.json, so linearnets\.resume_softmax\(\) cannot continue it",
         ),
         "data-npy-named-npz": (
             lambda: load_classification_file(_npy_as_npz(tmp)),

@@ -3,6 +3,10 @@
 Usage errors (bad arguments, bad settings) subclass :class:`ValueError`/:class:`TypeError` as well, so code
 written against plain Python conventions still catches them. The CLI maps :class:`UsageError` to exit status 2
 and every other :class:`LinearnetsError` to exit status 1.
+
+Messages speak the Python API's words: a setting by its name (``lr``, ``out='runs/a'``), a fix as the call
+to make (``linearnets.resume_softmax('runs/a')``). The command line prints them in its own (``--lr``,
+``--out runs/a``, ``--resume runs/a``): :func:`linearnets.cli._report.one_line` translates them.
 """
 
 from __future__ import annotations

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from linearnets.cli import _report as report
-from linearnets.errors import CheckpointError, DatasetError, UsageError, UsageTypeError
+from linearnets.errors import (
+    CheckpointError,
+    DatasetError,
+    DivergenceError,
+    UsageError,
+    UsageTypeError,
+)
 
 
 def test_the_exit_statuses_are_the_shells() -> None:
@@ -86,6 +92,61 @@ def test_the_json_error_is_one_object_without_empty_fields(
 )  # fmt: skip
 def test_one_line_speaks_the_command_lines_words(exc: Exception, line: str) -> None:
     assert report.one_line(exc) == line
+
+
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        # a setting given with its value: the value as the option printed it, unquoted
+        (UsageError("out='runs/a' is not writable; pass a folder you can write to"),
+         "--out runs/a is not writable; pass a folder you can write to"),
+        (UsageError("out=\"it's\" is not writable"), "--out it's is not writable"),
+        # the call that resumes a run: its folder quoted for the shell, its keywords as options
+        (UsageError("out='a b' already holds a run (it has config.json); continue it with "
+                    "linearnets.resume_softmax('a b'), or pass a new folder"),
+         "--out a b already holds a run (it has config.json); continue it with --resume 'a b', "
+         "or pass a new folder"),
+        (DivergenceError("kept in run (continue it with a smaller lr: "
+                         "linearnets.resume_softmax(\"it's\", lr=1e-05, force=True))"),
+         "kept in run (continue it with a smaller lr: --resume 'it'\"'\"'s' --lr 1e-05 --force)"),
+        (UsageError("it has no config.json, so linearnets.resume_softmax() cannot continue it"),
+         "it has no config.json, so --resume cannot continue it"),
+        # a placeholder, and a setting named in parentheses
+        (UsageError("runs/ has no free name for x-1; pass out=DIR"),
+         "runs/ has no free name for x-1; pass --out DIR"),
+        (DivergenceError("at lr 10; try a smaller learning rate (lr), e.g. 1 (a tenth)"),
+         "at lr 10; try a smaller learning rate (--lr), e.g. 1 (a tenth)"),
+        # words that are no setting of the command, or already the command's, are left alone
+        (UsageError("finish it with linearnets softmax --resume 'a b' (linearnets.resume_softmax "
+                    "in Python), then predict"),
+         "finish it with linearnets softmax --resume 'a b' (linearnets.resume_softmax in Python), "
+         "then predict"),
+        (UsageError("factor='x' is wrong (factor) (force)"), "factor='x' is wrong (factor) (force)"),
+        (UsageError("the folder out='a' is taken"), "the folder out='a' is taken"),
+        (CheckpointError("fix that and continue it with --resume 'a b'"),
+         "fix that and continue it with --resume 'a b'"),
+    ],
+)  # fmt: skip
+def test_one_line_puts_the_python_apis_words_as_the_command_lines(
+    exc: Exception, line: str
+) -> None:
+    """The library's messages speak Python (out='runs/a', linearnets.resume_softmax(...), (lr));
+    the command prints them with its options, exactly as it did when the library spoke them."""
+    assert report.one_line(exc) == line
+
+
+@pytest.mark.parametrize("name", ["run", "two  sp", "it's", 'say "hi"', "ü\\x"])
+def test_the_resume_call_becomes_a_command_the_shell_reads_back(name: str) -> None:
+    call = f"linearnets.resume_softmax({name!r}, lr=0.05, force=True)"
+    line = report.one_line(DivergenceError(f"continue it: {call}"))
+    # the oracle: the shell's own word splitting gives back the folder as one argument
+    assert shlex.split(line.removeprefix("continue it: ")) == [
+        "--resume",
+        name,
+        "--lr",
+        "0.05",
+        "--force",
+    ]
 
 
 def test_a_full_disk_says_what_to_do() -> None:

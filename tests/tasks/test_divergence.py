@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DivergenceError
 from linearnets.tasks.softmax import run_softmax
@@ -33,7 +34,13 @@ def test_a_run_that_diverges_after_its_first_epoch_names_that_epochs_checkpoint(
     assert re.search(r"diverged at epoch 2, step 1:", message)
     assert message.endswith(
         f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: "
-        f"--resume {out} --lr 1000 --force)"
+        f"linearnets.resume_softmax('{out}', lr=1000, force=True))"
+    )
+    assert "try a smaller learning rate (lr), e.g. 1000 (a tenth)" in message
+    # the command line prints the same in its words
+    assert one_line(info.value).endswith(
+        f"at lr 10000; try a smaller learning rate (--lr), e.g. 1000 (a tenth); the checkpoint of "
+        f"epoch 1 is kept in {out} (continue it with a smaller lr: --resume {out} --lr 1000 --force)"
     )
     assert load_checkpoint(out / "checkpoint.pt").epoch == 1
 

@@ -6,6 +6,7 @@ runs are in ``test_resume.py`` and ``test_divergence.py``.
 
 from __future__ import annotations
 
+import ast
 import shlex
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DivergenceError
 from linearnets.tasks.stopping import diverged, name_resume, resume_hint_after_training
@@ -38,7 +40,7 @@ def _checkpoint(last_epoch: int | None) -> Any:
             2,
             0,
             "the checkpoint of epoch 2 is kept in run (continue it with a smaller lr: "
-            "--resume run --lr 0.05 --force)",
+            "linearnets.resume_softmax('run', lr=0.05, force=True))",
         ),
         (None, 1, "the checkpoint of epoch 1 is kept in run"),
         (None, 0, "no epoch had finished, so no checkpoint was written"),
@@ -102,6 +104,24 @@ def test_a_rank_that_writes_no_checkpoint_names_the_one_rank_0_kept(
 def test_the_resume_a_divergence_advises_can_be_pasted_into_a_shell(run_dir: str) -> None:
     """It read "--resume two sp --lr 0.05 --force": two arguments where the folder is one."""
     error = diverged(DivergenceError("loss is nan"), _exp(), Path(run_dir), _checkpoint(2), 0)
-    command = str(error).split("(continue it with a smaller lr: ", 1)[1].removesuffix(")")
+    line = one_line(error)  # the command line's words
+    command = line.split("(continue it with a smaller lr: ", 1)[1].removesuffix(")")
     # the oracle: the shell's own word splitting (POSIX rules, as shlex implements them)
     assert shlex.split(command) == ["--resume", run_dir, "--lr", "0.05", "--force"]
+
+
+@pytest.mark.parametrize("run_dir", ["run", "two  sp", "it's", 'say "hi"', "runs/ü x"])
+def test_the_resume_a_divergence_advises_in_python_is_the_call_to_make(run_dir: str) -> None:
+    """From Python (a notebook) the advice was "--resume run --lr 0.05 --force", which Python
+    has not: it is the call linearnets.resume_softmax(run_dir, lr=..., force=True)."""
+    error = diverged(DivergenceError("loss is nan"), _exp(), Path(run_dir), _checkpoint(2), 0)
+    call = str(error).split("(continue it with a smaller lr: ", 1)[1].removesuffix(")")
+    # the oracle: Python's own parser, and resume_softmax's signature (a folder, then keywords)
+    parsed = ast.parse(call, mode="eval").body
+    assert isinstance(parsed, ast.Call) and ast.unparse(parsed.func) == "linearnets.resume_softmax"
+    assert [ast.literal_eval(arg) for arg in parsed.args] == [run_dir]
+    assert {kw.arg: ast.literal_eval(kw.value) for kw in parsed.keywords} == {
+        "lr": 0.05,  # a tenth of the run's 0.5
+        "force": True,
+    }
+    assert "--" not in str(error)

@@ -33,7 +33,7 @@ def test_nan_loss_trips_at_once_naming_step_loss_and_lr() -> None:
         guard(4, torch.tensor([1.0, math.nan]))
     message = str(info.value)
     assert "epoch 2, step 5" in message and "nan (not finite)" in message
-    assert "lr 0.5" in message and "smaller learning rate (--lr), e.g. 0.05" in message
+    assert "lr 0.5" in message and "smaller learning rate (lr), e.g. 0.05" in message
 
 
 def test_growth_beyond_factor_trips_but_a_drop_never_does() -> None:
@@ -161,9 +161,39 @@ def test_bad_settings_are_refused(kwargs: dict[str, float], pattern: str) -> Non
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
 def test_linreg_lr_10_trips_in_the_first_epoch(impl: str) -> None:
     with pytest.raises(
-        DivergenceError, match=r"at epoch 1, step \d+: .* at lr 10; .*\(--lr\), e.g. 1 "
+        DivergenceError, match=r"at epoch 1, step \d+: .* at lr 10; .*\(lr\), e.g. 1 "
     ):
         run_linreg(LinregConfig(impl=impl, lr=10.0))
+
+
+@pytest.mark.parametrize(
+    ("losses", "tail"),
+    [
+        (torch.tensor([1.0, math.nan]), ", and check the data holds no NaN or inf"),
+        (_losses(1e4, 8), ""),
+    ],
+    ids=["not-finite", "blown-up"],
+)
+def test_the_fix_names_the_setting_lr_and_the_command_line_its_option(
+    losses: torch.Tensor, tail: str
+) -> None:
+    """From Python (fit, run_linreg) there is no --lr: the fix names the setting lr; the command
+    line prints the same message with its option, as it did."""
+    from linearnets.cli._report import one_line
+
+    guard = DivergenceGuard(0.3, min_examples=8, check_every=1)
+    guard(0, _losses(2.0, 8))
+    with pytest.raises(DivergenceError) as info:
+        guard(1, losses)
+    message = str(info.value)
+    # the oracle: a tenth of lr 0.3, written out
+    assert message.endswith(
+        f"at lr 0.3; try a smaller learning rate (lr), e.g. 0.03 (a tenth){tail}"
+    )
+    assert "--" not in message
+    assert one_line(info.value).endswith(
+        f"at lr 0.3; try a smaller learning rate (--lr), e.g. 0.03 (a tenth){tail}"
+    )
 
 
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])

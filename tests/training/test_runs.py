@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import numpy as np
 import pytest
 
 from linearnets.cli import main
+from linearnets.cli._report import one_line
 from linearnets.errors import UsageError
 from linearnets.training import runs
 from linearnets.training.runs import LOCK_FILE, RunLock, claim_run_dir
@@ -97,8 +100,9 @@ def test_a_run_that_fails_to_start_leaves_no_folder(tmp_path: Path) -> None:
 
 
 def test_an_out_name_too_long_for_the_file_system_names_the_option(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match=r"--out .* cannot be created \(File name too long\)"):
+    with pytest.raises(UsageError, match=r"^out='.*' cannot be created \(File name too long\)") as info:  # fmt: skip
         claim_run_dir(tmp_path / ("x" * 300), name="x")
+    assert one_line(info.value).startswith(f"--out {tmp_path / ('x' * 300)} cannot be created (")
 
 
 def test_a_file_system_without_locks_runs_unlocked(
@@ -199,6 +203,11 @@ def test_a_stopped_run_is_refused_with_the_resume_that_continues_it(tmp_path: Pa
     with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path, name="x")
     assert str(info.value) == (
+        f"out='{tmp_path}' already holds a run (it has config.json, checkpoint.pt, "
+        f"metrics.jsonl); continue it with linearnets.resume_softmax('{tmp_path}'), or pass a new "
+        "folder"
+    )
+    assert one_line(info.value) == (
         f"--out {tmp_path} already holds a run (it has config.json, checkpoint.pt, "
         f"metrics.jsonl); continue it with --resume {tmp_path}, or pass a new folder"
     )
@@ -210,6 +219,11 @@ def test_a_run_without_its_config_is_refused_without_advising_resume(tmp_path: P
     with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path, name="x")
     assert str(info.value) == (
+        f"out='{tmp_path}' already holds a run (it has model.pt, metrics.csv); it has no "
+        "config.json, so linearnets.resume_softmax() cannot continue it: pass a new folder, or "
+        "move those files away"
+    )
+    assert one_line(info.value) == (
         f"--out {tmp_path} already holds a run (it has model.pt, metrics.csv); it has no "
         "config.json, so --resume cannot continue it: pass a new folder, or move those files away"
     )
@@ -221,6 +235,10 @@ def test_every_file_the_run_would_overwrite_is_named(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path, name="x")
     assert str(info.value) == (
+        f"out='{tmp_path}' already has files a run writes (metrics.jsonl, curves.png, "
+        "per_class.txt), which the run would overwrite; pass a new folder, or move those files away"
+    )
+    assert one_line(info.value) == (
         f"--out {tmp_path} already has files a run writes (metrics.jsonl, curves.png, "
         "per_class.txt), which the run would overwrite; pass a new folder, or move those files away"
     )
@@ -273,6 +291,10 @@ def test_a_folder_with_only_a_results_file_holds_a_run(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path, name="x")
     assert str(info.value) == (
+        f"out='{tmp_path}' already holds a run (it has results.json); it has no config.json, so "
+        "linearnets.resume_softmax() cannot continue it: pass a new folder, or move those files away"
+    )
+    assert one_line(info.value) == (
         f"--out {tmp_path} already holds a run (it has results.json); it has no config.json, so "
         "--resume cannot continue it: pass a new folder, or move those files away"
     )
@@ -307,8 +329,11 @@ def test_the_environment_records_the_versions_in_use(monkeypatch: pytest.MonkeyP
 
 def test_an_out_that_is_a_file_is_refused_naming_the_option(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine\n")
-    with pytest.raises(UsageError, match=r"--out must be a folder, got the file .*notes.txt; pass a new folder name"):  # fmt: skip
+    with pytest.raises(UsageError, match=r"^out must be a folder, got the file .*notes.txt; pass a new folder name$") as info:  # fmt: skip
         claim_run_dir(tmp_path / "notes.txt", name="x")
+    assert one_line(info.value) == (
+        f"--out must be a folder, got the file {tmp_path / 'notes.txt'}; pass a new folder name"
+    )
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
 
 
@@ -326,10 +351,14 @@ def test_an_out_that_cannot_be_written_is_refused(
 ) -> None:
     """As root every folder is writable, so the permission check itself is made to say no."""
     monkeypatch.setattr(runs.os, "access", lambda path, mode: False)
-    with pytest.raises(
-        UsageError, match=r"--out .* is not writable; pass a folder you can write to"
-    ):
+    with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path / "run", name="x")
+    assert str(info.value) == (
+        f"out='{tmp_path / 'run'}' is not writable; pass a folder you can write to"
+    )
+    assert one_line(info.value) == (
+        f"--out {tmp_path / 'run'} is not writable; pass a folder you can write to"
+    )
     assert not (tmp_path / "run" / LOCK_FILE).exists()
 
 
@@ -422,15 +451,17 @@ def test_a_damaged_config_json_names_the_fix_that_works_for_its_folder(
     if checkpoint:
         (tmp_path / "checkpoint.pt").write_bytes(b"a checkpoint")
     fix = (
-        r"delete it \(--resume rebuilds it from checkpoint.pt; the record of earlier resumes is "
-        r"lost\), or restore it from a copy of the run"
+        r"delete it \(linearnets\.resume_softmax\(\) rebuilds it from checkpoint.pt; the record of "
+        r"earlier resumes is lost\), or restore it from a copy of the run"
         if checkpoint
         else r"restore it from a copy of the run, or start a new run in another folder"
     )
     with pytest.raises(
         UsageError, match=rf"config.json (is not a readable|must hold a).*[:;] {fix}$"
-    ):
+    ) as info:
         runs.read_config(_config_dir(tmp_path, content))
+    if checkpoint:  # the command line names its option
+        assert "delete it (--resume rebuilds it from checkpoint.pt;" in one_line(info.value)
 
 
 @pytest.mark.parametrize("checkpoint", [True, False], ids=["beside-a-checkpoint", "without"])
@@ -500,7 +531,7 @@ def test_an_out_too_long_for_the_runs_files_is_refused_before_any_folder_is_made
     assert (
         len(os.fsencode(out)) == path_max - 26
     )  # room for "/.lock", not for ".checkpoint.pt.*.tmp"
-    with pytest.raises(UsageError, match=rf"^--out .* is too long a path \({path_max - 26} bytes\): the files a run writes in it would need {path_max - 26 + 38} bytes, past the file system's limit of {path_max - 1}; pass a shorter path"):  # fmt: skip
+    with pytest.raises(UsageError, match=rf"^out='.*' is too long a path \({path_max - 26} bytes\): the files a run writes in it would need {path_max - 26 + 38} bytes, past the file system's limit of {path_max - 1}; pass a shorter path"):  # fmt: skip
         claim_run_dir(out, name="x")
     assert list(tmp_path.iterdir()) == []
 
@@ -544,8 +575,9 @@ def test_a_run_refused_before_it_starts_removes_the_default_runs_folder_it_made(
 
 def test_a_dangling_link_or_a_loop_as_out_is_named_as_such(tmp_path: Path) -> None:
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
-    with pytest.raises(UsageError, match=rf"^--out {re.escape(str(tmp_path))}/dangling cannot be created: .*/dangling is a symbolic link to .*/nowhere, which does not exist; fix or remove the link, or pass another folder$"):  # fmt: skip
+    with pytest.raises(UsageError, match=rf"^out='{re.escape(str(tmp_path))}/dangling' cannot be created: .*/dangling is a symbolic link to .*/nowhere, which does not exist; fix or remove the link, or pass another folder$") as info:  # fmt: skip
         claim_run_dir(tmp_path / "dangling", name="x")
+    assert one_line(info.value).startswith(f"--out {tmp_path}/dangling cannot be created: ")
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     with pytest.raises(UsageError, match=r"cannot be created: .*/loop is a symbolic link that loops back to itself; fix or remove"):  # fmt: skip
         claim_run_dir(tmp_path / "loop" / "run", name="x")
@@ -559,4 +591,44 @@ def test_the_resume_a_refusal_advises_is_quoted_for_the_shell(tmp_path: Path) ->
     (out / "config.json").write_text("{}")
     with pytest.raises(UsageError) as info:
         claim_run_dir(out, name="x")
-    assert str(info.value).endswith(f"continue it with --resume '{out}', or pass a new folder")
+    line = one_line(info.value)
+    assert line.endswith(f"continue it with --resume '{out}', or pass a new folder")
+    # the oracle: the shell's own word splitting reads the folder back as one argument
+    command = line.split("continue it with ", 1)[1].removesuffix(", or pass a new folder")
+    assert shlex.split(command) == ["--resume", str(out)]
+
+
+@pytest.mark.parametrize("name", ["two  sp", "it's", 'say "hi"', "ü\\x"])
+def test_a_refused_out_speaks_pythons_words_in_python(tmp_path: Path, name: str) -> None:
+    """From a notebook run_softmax(SoftmaxConfig(out=...)) advised --out and --resume, which Python
+    has not: the message names the setting out= and the call that continues the run."""
+    out = tmp_path / name
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(out, name="x")
+    message = str(info.value)
+    assert "--" not in message
+    # the oracle: Python's own parser reads the setting and the call back as the folder given
+    setting, rest = message.split(" already holds a run ", 1)
+    assert ast.literal_eval(setting.removeprefix("out=")) == str(out)
+    call = ast.parse(rest.split("continue it with ", 1)[1].split(", or pass", 1)[0], mode="eval")
+    assert isinstance(call.body, ast.Call) and ast.unparse(call.body.func) == "linearnets.resume_softmax"  # fmt: skip
+    assert [ast.literal_eval(arg) for arg in call.body.args] == [str(out)]
+    assert shlex.split(one_line(info.value).split("continue it with ")[1].split(",")[0]) == [
+        "--resume",
+        str(out),
+    ]
+
+
+def test_a_default_folder_that_cannot_be_made_names_the_setting_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file named runs where the default folder goes: Python is told out=, the command --out."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").write_text("mine\n")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(None, name="x")
+    assert str(info.value) == "runs/ cannot be created here (File exists); pass out=DIR"
+    assert one_line(info.value) == "runs/ cannot be created here (File exists); pass --out DIR"
+    assert (tmp_path / "runs").read_text() == "mine\n"

@@ -3,10 +3,12 @@ with ``--json`` the same as a JSON object on stdout."""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import errno
 import re
 import select
+import shlex
 import sys
 from typing import Any
 
@@ -97,19 +99,82 @@ def _cli_spelling(text: str) -> str:
         text = re.sub(rf"\bpass e\.g\. {name}='?([^\s';,]+)'?", rf"pass e.g. {option} \1", text)
         # or resize=None -> or leave --resize out: a command line has no None
         text = text.replace(f"or {name}=None", f"or leave {option} out")
+    return _cli_words(text)
+
+
+# a Python string literal, as repr() writes a path
+_STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+_RESUME_CALL = re.compile(rf"linearnets\.resume_softmax\(((?:{_STRING}|[^'\"()])*)\)")
+
+
+def _cli_words(text: str) -> str:
+    """Return any of the library's messages with its Python words put as the command line's.
+
+    ``out='runs/a' already holds a run`` becomes ``--out runs/a already holds a run``;
+    ``linearnets.resume_softmax('my run', lr=0.01, force=True)`` becomes
+    ``--resume 'my run' --lr 0.01 --force`` (the path quoted for the shell), and a bare
+    ``linearnets.resume_softmax()`` ``--resume``; ``pass out=DIR`` becomes ``pass --out DIR``; a
+    setting named in parentheses, ``(lr)``, becomes its option, ``(--lr)``; " (force=True)" goes.
+    """
+
+    def leading(match: re.Match[str]) -> str:
+        try:  # the value as given, unquoted, as the option printed it
+            return f"{_OPTIONS[match[1]]} {ast.literal_eval(match[2])} "
+        except (SyntaxError, ValueError):
+            return match[0]
+
+    def placeholder(match: re.Match[str]) -> str:
+        return f"pass {_OPTIONS[match[1]]} {match[2]}"
+
+    def named(match: re.Match[str]) -> str:
+        return f"({_OPTIONS[match[1]]})"
+
+    # only the settings the command has an option for: other words are left alone
+    names = "|".join(_OPTIONS)
+    text = _RESUME_CALL.sub(_resume_command, text)
+    text = re.sub(rf"^({names})=({_STRING}) ", leading, text)
+    text = re.sub(rf"\bpass ({names})=([A-Z][A-Z_]*)\b", placeholder, text)
+    text = re.sub(rf"\(({names})\)", named, text)
     return text.replace(" (force=True)", "")
+
+
+def _resume_command(match: re.Match[str]) -> str:
+    """Return the call ``linearnets.resume_softmax(...)`` matched as the options that do the same."""
+    source = match[0]
+    try:
+        call = ast.parse(source, mode="eval").body
+        if not isinstance(call, ast.Call) or any(kw.arg is None for kw in call.keywords):
+            return source
+        words = ["--resume", *(shlex.quote(str(ast.literal_eval(arg))) for arg in call.args)]
+        for keyword in call.keywords:
+            value = ast.literal_eval(keyword.value)
+            option = _OPTIONS.get(str(keyword.arg), f"--{str(keyword.arg).replace('_', '-')}")
+            if value is True:  # force=True: a flag
+                words.append(option)
+            elif isinstance(value, str):
+                words += [option, shlex.quote(value)]
+            elif value is not False:  # a number as the message wrote it (lr=1e-05 stays 1e-05)
+                words += [option, ast.get_source_segment(source, keyword.value) or str(value)]
+    except (SyntaxError, ValueError):  # not a call of literals: left as written
+        return source
+    return " ".join(words)
+
+
+def _flat(text: str) -> str:
+    """Return ``text`` on one line."""
+    # only the line breaks go (with the blanks around them): runs of spaces inside a path stay, so
+    # the commands the messages give can be pasted
+    return re.sub(r"\s*[\r\n]\s*", " ", text).strip()
 
 
 def one_line(exc: Exception, *, traceback_shown: bool = False) -> str:
     """Return the error as one line; an unexpected error also says how to see the traceback
     (unless ``traceback_shown``: ``--debug`` has printed it)."""
-    # only the line breaks go (with the blanks around them): runs of spaces inside a path stay, so
-    # the commands the messages give can be pasted
-    text = re.sub(r"\s*[\r\n]\s*", " ", str(exc)).strip() or type(exc).__name__
+    text = _flat(str(exc)) or type(exc).__name__
     if isinstance(exc, UsageError):
-        return _cli_spelling(text)
+        return _flat(_cli_spelling(text))  # again: a path read back from its repr may hold a \n
     if isinstance(exc, LinearnetsError):
-        return text.replace(" (force=True)", "")  # the Python spelling of --force
+        return _flat(_cli_words(text))
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
             return (

@@ -2,13 +2,13 @@
 
 A signal (SIGINT, SIGTERM) or a diverged loss stops
 :func:`~linearnets.tasks.training_run.train_experiment`; the error it raises names the run folder,
-the epoch its checkpoint holds and the ``--resume`` command that continues it (D2L §3.6.6).
+the epoch its checkpoint holds and the call that continues it, ``linearnets.resume_softmax(...)``
+(on the command line ``--resume``; D2L §3.6.6).
 """
 
 from __future__ import annotations
 
 import contextlib
-import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,8 +79,9 @@ def diverged(
     kept = checkpoint.last_epoch or start_epoch
     where = (
         f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
-        # quoted for the shell, as the interrupt's message does: "my run" is one argument
-        f"--resume {shlex.quote(str(run_dir))} --lr {exp.config.lr / 10:g} --force)"
+        # the Python call; the command line prints it as --resume DIR --lr LR --force, the folder
+        # quoted for the shell, as the interrupt's message does ("my run" is one argument)
+        f"linearnets.resume_softmax({str(run_dir)!r}, lr={exp.config.lr / 10:g}, force=True))"
         if kept
         else "no epoch had finished, so no checkpoint was written"
     )

@@ -213,7 +213,9 @@ class DivergenceGuard(Callback):
         self._recent_count = sum(c for _, c in self._recent)
 
     def _suggestion(self) -> str:
-        return f"try a smaller learning rate (--lr), e.g. {self.lr / 10:g} (a tenth)"
+        """Return the fix in the Python API's words: the setting ``(lr)``, which the command line
+        prints as its option ``(--lr)`` (``linearnets.cli._report``)."""
+        return f"try a smaller learning rate (lr), e.g. {self.lr / 10:g} (a tenth)"
 
 
 def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -116,24 +115,33 @@ def missing_folders(out: Path | None) -> list[Path]:
 
 
 def _make_writable_dir(out: Path) -> None:
-    """Create the folder ``out`` (and its parents), or raise UsageError naming ``--out``."""
+    """Create the folder ``out`` (and its parents), or raise UsageError naming ``out``."""
     try:
         if out.exists() and not out.is_dir():
-            raise UsageError(f"--out must be a folder, got the file {out}; pass a new folder name")
+            raise UsageError(f"out must be a folder, got the file {out}; pass a new folder name")
         _check_path_length(out)
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a name too long for the file system, a file on the path, no permission
         link = link_problem(out)
         if link:
             raise UsageError(
-                f"--out {out} cannot be created: {link}; fix or remove the link, or pass another "
-                "folder"
+                f"{_setting(out)} cannot be created: {link}; fix or remove the link, or pass "
+                "another folder"
             ) from None
         raise UsageError(
-            f"--out {out} cannot be created ({exc.strerror}); pass a writable folder"
+            f"{_setting(out)} cannot be created ({exc.strerror}); pass a writable folder"
         ) from None
     if not os.access(out, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out} is not writable; pass a folder you can write to")
+        raise UsageError(f"{_setting(out)} is not writable; pass a folder you can write to")
+
+
+def _setting(out: Path) -> str:
+    """Return ``out`` as the setting it was given as: ``out='runs/a'``.
+
+    The messages speak the Python API's words; the command line prints ``--out runs/a`` instead
+    (``linearnets.cli._report``), as it does ``--resume`` for a ``linearnets.resume_softmax`` call.
+    """
+    return f"out={str(out)!r}"
 
 
 def _check_path_length(out: Path) -> None:
@@ -151,7 +159,7 @@ def _check_path_length(out: Path) -> None:
     length = len(os.fsencode(out / LONGEST_NAME))
     if length >= path_max or len(LONGEST_NAME) > name_max:
         raise UsageError(
-            f"--out {out} is too long a path ({len(os.fsencode(out))} bytes): the files a run "
+            f"{_setting(out)} is too long a path ({len(os.fsencode(out))} bytes): the files a run "
             f"writes in it would need {length} bytes, past the file system's limit of "
             f"{path_max - 1}; pass a shorter path, e.g. a relative one or a folder nearer the root"
         )
@@ -161,15 +169,17 @@ def _already_used(out: Path, held: list[str]) -> UsageError:
     """Return the error for ``out``, which holds ``held``: (part of) a run, or files a run writes."""
     if any(name in RUN_FILES for name in held):
         advice = (
-            # quoted: the command is pasted into a shell, and a space would split the path
-            f"continue it with --resume {shlex.quote(str(out))}, or pass a new folder"
+            # the call that continues it (on the command line --resume, the path quoted for the shell)
+            f"continue it with linearnets.resume_softmax({str(out)!r}), or pass a new folder"
             if CONFIG_FILE in held
-            else "it has no config.json, so --resume cannot continue it: pass a new folder, "
-            "or move those files away"
+            else "it has no config.json, so linearnets.resume_softmax() cannot continue it: pass a "
+            "new folder, or move those files away"
         )
-        return UsageError(f"--out {out} already holds a run (it has {', '.join(held)}); {advice}")
+        return UsageError(
+            f"{_setting(out)} already holds a run (it has {', '.join(held)}); {advice}"
+        )
     return UsageError(
-        f"--out {out} already has files a run writes ({', '.join(held)}), which the run would "
+        f"{_setting(out)} already has files a run writes ({', '.join(held)}), which the run would "
         "overwrite; pass a new folder, or move those files away"
     )
 
@@ -181,7 +191,7 @@ def _new_default_dir(name: str) -> Path:
         Path("runs").mkdir(exist_ok=True)
     except OSError as exc:
         raise UsageError(
-            f"runs/ cannot be created here ({exc.strerror or type(exc).__name__}); pass --out DIR"
+            f"runs/ cannot be created here ({exc.strerror or type(exc).__name__}); pass out=DIR"
         ) from None
     for suffix in range(1, 10_000):
         out = Path("runs") / (f"{name}-{stamp}" if suffix == 1 else f"{name}-{stamp}-{suffix}")
@@ -191,10 +201,10 @@ def _new_default_dir(name: str) -> Path:
             continue
         except OSError as exc:
             raise UsageError(
-                f"runs/ cannot hold a new run folder ({exc.strerror}); pass --out DIR"
+                f"runs/ cannot hold a new run folder ({exc.strerror}); pass out=DIR"
             ) from None
         return out
-    raise UsageError(f"runs/ has no free name for {name}-{stamp}; pass --out DIR")
+    raise UsageError(f"runs/ has no free name for {name}-{stamp}; pass out=DIR")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -248,8 +258,8 @@ def _config_fix(run_dir: Path) -> str:
     """Return the fix for a damaged ``config.json``: a resume rebuilds it from the checkpoint."""
     if (run_dir / CHECKPOINT_FILE).is_file():
         return (
-            f"delete it (--resume rebuilds it from {CHECKPOINT_FILE}; the record of earlier "
-            "resumes is lost), or restore it from a copy of the run"
+            f"delete it (linearnets.resume_softmax() rebuilds it from {CHECKPOINT_FILE}; the record "
+            "of earlier resumes is lost), or restore it from a copy of the run"
         )
     # a run stopped before its first checkpoint: nothing to rebuild it from
     return "restore it from a copy of the run, or start a new run in another folder"
