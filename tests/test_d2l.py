@@ -277,7 +277,7 @@ def test_predict_ch3_draws_the_first_n_test_images(
     monkeypatch.setattr(
         linearnets.plotting,
         "plot_predictions",
-        lambda images, true, pred, *, out: drawn.append((images, true, pred, out)),
+        lambda images, true, pred, *, out, managed: drawn.append((images, true, pred, out)),
     )
     monkeypatch.chdir(tmp_path)
     net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))

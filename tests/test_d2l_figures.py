@@ -6,6 +6,7 @@ import os
 import sys
 import types
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,15 @@ import torch
 
 from linearnets import _d2l_figures
 from linearnets._d2l_figures import figure_file
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """The book's figures stay in pyplot, as the book's do: close them, or pyplot's "More than 20
+    figures" warning comes up later in the suite."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 def test_a_figure_is_saved_in_a_writable_working_folder_only_outside_jupyter(
@@ -106,9 +116,10 @@ def _fake_prediction(monkeypatch: pytest.MonkeyPatch, draw: Any) -> list[tuple[A
 def test_predict_ch3_draws_n_images_and_saves_them_outside_jupyter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, notebook: bool, out: str | None
 ) -> None:
-    drawn: list[tuple[int, Any]] = []
+    drawn: list[tuple[int, Any, bool]] = []
     calls = _fake_prediction(
-        monkeypatch, lambda images, true, pred, *, out: drawn.append((len(images), out))
+        monkeypatch,
+        lambda images, true, pred, *, out, managed: drawn.append((len(images), out, managed)),
     )
     monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: notebook)
     monkeypatch.chdir(tmp_path)
@@ -116,7 +127,72 @@ def test_predict_ch3_draws_n_images_and_saves_them_outside_jupyter(
     assert _d2l_figures.predict_ch3(net, batches, n=9) is None
     _d2l_figures.predict_ch3(net, batches)
     assert calls == [(net, batches, 9), (net, batches, 6)]  # the book's n=6 by default
-    assert drawn == [(9, out), (6, out)]
+    assert drawn == [(9, out, True), (6, out, True)]  # kept by pyplot, as the book's figure
+
+
+def _white(png: Path) -> bool:
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(png) as image:
+        return bool((np.asarray(image.convert("RGB")) == 255).all())
+
+
+def test_in_a_script_train_ch3_leaves_its_curves_in_pyplot_and_still_saves_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The book's train_ch3 draws with its Animator on ``d2l.plt.subplots``' figure, so a script
+    ending in ``d2l.plt.savefig`` saves the curves (it saved a blank image) and ``plt.show()``
+    shows them: pyplot's current figure holds the three lines, one point per epoch."""
+    import matplotlib.pyplot as plt
+    from torch import nn
+
+    from linearnets import d2l
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: False)
+    torch.manual_seed(0)
+    X, y = torch.rand(20, 1, 4, 4), torch.randint(0, 3, (20,))
+    batches = [(X[:10], y[:10]), (X[10:], y[10:])]
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    before = len(plt.get_fignums())
+    d2l.train_ch3(net, batches, batches, nn.CrossEntropyLoss(reduction="none"), 2, updater)
+    assert len(plt.get_fignums()) == before + 1
+    ax = plt.gca()
+    assert [t.get_text() for t in ax.get_legend().texts] == ["train loss", "train acc", "test acc"]
+    assert [list(line.get_xdata()) for line in ax.lines] == [[1.0, 2.0]] * 3
+    plt.savefig(tmp_path / "shown.png")  # the book-style ending of a script
+    assert not _white(tmp_path / "shown.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "shown.png",
+        "train_ch3.png",
+        "train_ch3.svg",
+    ]
+
+
+def test_in_a_script_predict_ch3_leaves_its_images_in_pyplot_and_still_saves_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The book's predict_ch3 draws through show_images, on ``d2l.plt.subplots``' figure: pyplot's
+    current figure holds the n images, each titled "true\\npredicted"."""
+    import matplotlib.pyplot as plt
+
+    from linearnets.data.labels import get_fashion_mnist_labels
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: False)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    X, y = torch.rand(4, 1, 4, 4), torch.tensor([0, 1, 2, 0])
+    _d2l_figures.predict_ch3(net, [(X, y)], n=3)
+    true = get_fashion_mnist_labels(y[:3])
+    pred = get_fashion_mnist_labels(net(X).argmax(dim=1)[:3])
+    assert [ax.get_title() for ax in plt.gcf().axes] == [
+        f"{t}\n{p}" for t, p in zip(true, pred, strict=True)
+    ]
+    plt.savefig(tmp_path / "shown.png")
+    assert not _white(tmp_path / "shown.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["predict_ch3.png", "shown.png"]
 
 
 def _predict_like() -> str | None:

@@ -121,7 +121,8 @@ def predict_ch3(
 ) -> None:
     """Show the first ``n`` test images with true and predicted labels (D2L §3.6.7).
 
-    Outside Jupyter the figure is also saved to ``predict_ch3.png`` in the working directory (a
+    The figure is pyplot's, as the book's (``d2l.plt.show()`` or ``d2l.plt.savefig`` after it see
+    it). Outside Jupyter it is also saved to ``predict_ch3.png`` in the working directory (a
     failure to write it is a warning, not an error: the file is not the book's). Returns
     ``None``, as the book's does (a notebook cell ending in it shows the figure and nothing else);
     :func:`linearnets.inference.predict` returns the axes.
@@ -134,7 +135,7 @@ def predict_ch3(
     n = check_show_count("n", n)  # before reading any batch, as linearnets.inference.predict
     images, true_labels, pred_labels = prediction_samples(net, test_iter, n)
     try:
-        plot_predictions(images, true_labels, pred_labels, out=out)
+        plot_predictions(images, true_labels, pred_labels, out=out, managed=True)
     except (OSError, UsageError) as exc:
         if out is None or not file_failure(exc, out):
             raise

@@ -225,10 +225,12 @@ def test_a_bad_yscale_is_refused_before_any_figure_is_made(monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize("mode", ["none", "file"])
-def test_outside_a_notebook_the_figures_never_go_through_pyplot(
+def test_outside_a_notebook_the_live_curves_never_go_through_pyplot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    """pyplot.figure would open a window under a GUI backend; a bare Figure never does."""
+    """pyplot.figure would open a window under a GUI backend, and pyplot keeps every figure it
+    made (a long run, the plotting process); a bare Figure does neither. (The book's Animator is
+    pyplot's, as in the book: see the next test.)"""
     import matplotlib.pyplot as plt
 
     def no_window(*args: Any, **kwargs: Any) -> Any:
@@ -236,7 +238,58 @@ def test_outside_a_notebook_the_figures_never_go_through_pyplot(
 
     monkeypatch.setattr(plt, "figure", no_window)
     LiveCurves(out_dir=tmp_path, mode=mode).update(1, {"train loss": 0.5})
-    Animator(out=tmp_path / "a.png", mode=mode).add(1, 0.5)
+
+
+@pytest.mark.parametrize("mode", ["none", "file"])
+def test_in_a_script_the_books_animator_draws_on_a_pyplot_figure(tmp_path: Path, mode: str) -> None:
+    """The book's Animator makes its figure with ``d2l.plt.subplots(nrows, ncols, figsize=...)``:
+    it is pyplot's current figure, so a script's ``d2l.plt.savefig``/``plt.show()`` after it shows
+    the curves (it gave a blank image). The file mode still writes its own files."""
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    animator = Animator(legend=["loss"], out=tmp_path / "a.png", mode=mode)
+    for epoch, loss in ((1, 0.9), (2, 0.5), (3, 0.4)):
+        animator.add(epoch, loss)
+    assert plt.gcf() is animator.fig
+    assert len(plt.get_fignums()) == len(before) + 1
+    np.testing.assert_array_equal(plt.gca().lines[0].get_ydata(), [0.9, 0.5, 0.4])
+    saved = sorted(p.name for p in tmp_path.iterdir())
+    assert saved == (["a.png", "a.svg"] if mode == "file" else [])
+
+
+# ---------------------------------------------------------------- the notebook mode needs a notebook
+
+
+@pytest.mark.parametrize(
+    ("make", "out_name"),
+    [
+        (lambda: LiveCurves(mode="notebook", num_epochs=2), "out_dir"),
+        (lambda: Animator(mode="notebook", legend=["a"]), "out"),
+    ],
+    ids=["LiveCurves", "Animator"],
+)
+def test_the_notebook_mode_outside_jupyter_is_refused_when_made(
+    make: Callable[[], Any], out_name: str
+) -> None:
+    """This pytest process is no Jupyter kernel (the oracle: mode='auto' picks no notebook here).
+    It printed "Figure(450x300)" at each update, and without IPython failed after the first epoch."""
+    from linearnets.plotting.live import resolve_mode
+
+    assert resolve_mode("auto", has_out=False) == "none"
+    with pytest.raises(
+        UsageError,
+        match=r"^mode='notebook' needs a running Jupyter kernel \(the test mode='auto' uses to "
+        r"pick the notebook\), got mode='notebook' outside one; pass mode='auto' \(the notebook in "
+        rf"Jupyter, files elsewhere\) or mode='file' with {out_name}=\.\.\.$",
+    ):
+        make()
+
+
+def test_the_notebook_mode_in_jupyter_is_still_taken(fake_notebook: list[tuple[Any, ...]]) -> None:
+    LiveCurves(mode="notebook").update(1, {"train loss": 0.5})
+    Animator(mode="notebook", legend=["a"]).add(1, 0.5)
+    assert [c[0] for c in fake_notebook] == ["display", "display"]
 
 
 def _pixels(fig: Any) -> tuple[int, int]:
@@ -375,6 +428,56 @@ def test_curves_reused_after_close_start_a_new_display(
     assert kinds == ["display", "update", "display", "update"]
     assert ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]
     assert curves.values["train loss"] == [0.5, 0.4, 0.3, 0.2]  # one figure, the whole history
+
+
+def test_a_new_fit_from_epoch_1_starts_over_in_its_own_display(
+    fake_notebook: list[tuple[Any, ...]],
+) -> None:
+    """A fit stopped by an error (no close()) and the same fit run again in a new cell, then once
+    more: each shows in its own display, with its own points only (they were appended, 1, 2, 1,
+    2, drawn as a zigzag, and shown in the first cell's output)."""
+    curves = LiveCurves(mode="notebook", num_epochs=2)
+    curves.update(1, {"train loss": 0.9, "test acc": 0.5})  # the first fit, stopped in epoch 2
+    for losses in ((0.8, 0.6), (0.7, 0.5)):  # run again, then once more after a close()
+        for epoch, loss in enumerate(losses, start=1):
+            curves.update(epoch, {"train loss": loss})
+        curves.close()
+    assert [c[0] for c in fake_notebook] == ["display", "display", "update", "display", "update"]
+    ids = [c[2] for c in fake_notebook]
+    assert ids[1] == ids[2] and ids[3] == ids[4] and len({ids[0], ids[1], ids[3]}) == 3
+    assert curves.epochs == {"train loss": [1, 2], "train acc": [], "test acc": []}
+    assert curves.values["train loss"] == [0.7, 0.5]
+    np.testing.assert_array_equal(curves.lines["train loss"].get_xdata(), [1, 2])
+    assert len(curves.lines["test acc"].get_xdata()) == 0  # the first fit's point is gone too
+    assert [t.get_text() for t in curves.ax.get_legend().texts] == ["train loss"]
+    assert curves.ax.get_xlim() == pytest.approx((0.95, 2.05))  # [1, 2] and 5% each side
+
+
+def test_an_epoch_going_back_is_refused_not_drawn_as_a_zigzag() -> None:
+    curves = LiveCurves(mode="none")
+    for epoch in (1, 2, 3):
+        curves.update(epoch, {"train loss": 1.0 / epoch})
+    with pytest.raises(
+        UsageError,
+        match=r"^epoch must come after the last epoch of 'train loss' \(3\), got 2; continue "
+        r"from epoch 4, start a new fit from epoch 1 \(the curves start over\), or make new "
+        r"LiveCurves$",
+    ):
+        curves.update(2, {"train loss": 0.1, "test acc": 0.5})
+    with pytest.raises(UsageError, match=r"\(4\), got 3; continue from epoch 5"):
+        curves.extend([(4, {"train loss": 0.2}), (3, {"train loss": 0.1})])
+    # nothing of the refused epochs was kept (the one before them in extend() was: it is in order)
+    assert curves.epochs == {"train loss": [1, 2, 3, 4], "train acc": [], "test acc": []}
+
+
+def test_each_metric_goes_forward_on_its_own() -> None:
+    """A metric missing from an update may come in a later update of the same epoch."""
+    curves = LiveCurves(mode="none")
+    curves.update(1, {"train loss": 0.9})
+    curves.update(1, {"test acc": 0.5})
+    curves.update(3, {"train loss": 0.7})  # an epoch skipped is still forward
+    curves.update(2, {"test acc": 0.6})
+    assert curves.epochs == {"train loss": [1, 3], "train acc": [], "test acc": [1, 2]}
 
 
 def test_a_bad_mplbackend_gives_api_users_no_command_line_option() -> None:

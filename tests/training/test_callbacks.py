@@ -308,6 +308,34 @@ def test_curves_callback_plots_only_the_loss_of_a_regression(gen: torch.Generato
     assert curves.closed == 1
 
 
+class _StopAtEpoch:
+    """A callback that fails when ``epoch`` starts (an error, or a kernel interrupt, mid-fit)."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        if epoch == self.epoch:
+            raise RuntimeError(f"stopped in epoch {epoch}")
+
+
+def test_live_curves_reused_by_a_new_fit_show_that_fit_only(gen: torch.Generator) -> None:
+    """README's ``shown = [..., CurvesCallback(curves)]`` passed to fit again (a new cell, after a
+    fit that failed, then after one that finished): each new fit's curves are its history's, not
+    epochs 1, 1, 2, 1, 2 drawn as a zigzag; a fit continuing (start_epoch) extends them."""
+    curves = LiveCurves(mode="none", num_epochs=2)
+    shown = [CurvesCallback(curves)]
+    with pytest.raises(RuntimeError, match="stopped in epoch 2"):
+        _fit_softmax(gen, 2, callbacks=[*shown, _StopAtEpoch(2)])
+    for _ in range(2):
+        history = _fit_softmax(gen, 2, callbacks=shown)
+        assert curves.epochs["train loss"] == [m.epoch for m in history.epochs] == [1, 2]
+        assert curves.values["train loss"] == [m.train_loss for m in history.epochs]
+    more = _fit_softmax(gen, 3, callbacks=shown, start_epoch=2)
+    assert curves.epochs["test acc"] == [1, 2, 3]
+    assert curves.values["test acc"][-1] == more.epochs[-1].test_acc
+
+
 def test_base_callback_hooks_do_nothing() -> None:
     cb = Callback()
     metrics = EpochMetrics(1, 0.5, None, None, None, 0.0)

@@ -26,10 +26,23 @@ MODES: tuple[str, ...] = ("auto", "notebook", "file", "none")
 
 
 def resolve_mode(mode: str, *, has_out: bool, out_name: str = "out") -> str:
-    """Return the concrete mode ("notebook", "file" or "none") that ``mode`` means here."""
+    """Return the concrete mode ("notebook", "file" or "none") that ``mode`` means here.
+
+    Raises:
+        UsageError: ``mode`` is unknown; "notebook" outside a Jupyter kernel (by the test "auto"
+            uses); "file" without a place to write.
+    """
     check_choice("mode", mode, MODES)
     if mode == "auto":
         return "notebook" if in_notebook() else "file" if has_out else "none"
+    if mode == "notebook" and not in_notebook():
+        # refused now: a script would print "Figure(450x300)" each update (or, without IPython,
+        # fail at the first one, after an epoch of training)
+        raise UsageError(
+            "mode='notebook' needs a running Jupyter kernel (the test mode='auto' uses to pick "
+            "the notebook), got mode='notebook' outside one; pass mode='auto' (the notebook in "
+            f"Jupyter, files elsewhere) or mode='file' with {out_name}=..."
+        )
     if mode == "file" and not has_out:
         raise UsageError(
             f"mode='file' needs a place to write, got {out_name}=None; pass {out_name}=... "
@@ -44,20 +57,34 @@ class LiveOutput:
     ``svg=True`` switches the notebook's figures to SVG first, as the book's ``Animator`` does (it
     calls ``use_svg_display``); otherwise the notebook's own format setting is left alone. ``name``
     is the caller's parameter for the files (``out``, ``out_dir``), named when one cannot be written.
+
+    Outside a notebook the figure is kept by pyplot when ``managed`` (the default, for the book's
+    ``Animator``, whose figure comes from ``plt.subplots``: a script's ``plt.savefig`` and
+    ``plt.show()`` see it); :class:`~linearnets.plotting.live.LiveCurves` passes ``managed=False``
+    for a bare figure that pyplot never keeps (no window, no figures piling up over long runs or
+    in the plotting process).
     """
 
     def __init__(
-        self, mode: str, paths: Sequence[Path], *, svg: bool = False, name: str = "out"
+        self,
+        mode: str,
+        paths: Sequence[Path],
+        *,
+        svg: bool = False,
+        name: str = "out",
+        managed: bool = True,
     ) -> None:
         self.mode = mode
         self.name = name  # the caller's parameter for the files, named when one cannot be written
         self.paths = tuple(paths) if mode != "none" else ()
         self.svg = svg
+        self.managed = managed
         self.display_id: str | None = None
 
     def new_figure(self, figsize: tuple[float, float]) -> Figure:
+        """Return the figure to draw on: see the class's note on ``managed`` and notebooks."""
         if self.mode != "notebook":
-            return new_figure(figsize, managed=False)  # never a window, never kept by pyplot
+            return new_figure(figsize, managed=self.managed)
         if self.svg:
             use_svg_display()
         fig = new_figure(figsize, managed=True)  # the notebook's canvas and formatters

@@ -144,6 +144,7 @@ def plot_predictions(
     out: str | Path | None = None,
     n: int | None = None,
     cmap: str | None = None,
+    managed: bool | None = None,
 ) -> np.ndarray:
     """Draw ``n`` images in one row titled "true\\npredicted"; titles of mistakes are red.
 
@@ -152,6 +153,10 @@ def plot_predictions(
         true_labels, pred_labels: label names (or class indices), one per image.
         out: save the figure there too (PNG, SVG or PDF by the extension).
         n: how many images to draw, at most :data:`MAX_SHOW` (default: all of them).
+        cmap: colormap for one-channel images, as in :func:`show_images`.
+        managed: whether pyplot keeps the figure (``plt.gcf()``, ``plt.savefig``, ``plt.show()``
+            see it), as the book's ``predict_ch3`` does; by default only in Jupyter or without
+            ``out``, as :func:`show_images` (a figure saved to ``out`` is then freed).
 
     Returns:
         The flat array of ``n`` matplotlib ``Axes``.
@@ -175,7 +180,8 @@ def plot_predictions(
     true = [str(scalar(t)) for t in true_labels][:n]
     pred = [str(scalar(p)) for p in pred_labels][:n]
     titles = [f"{t}\n{p}" for t, p in zip(true, pred, strict=True)]
-    managed = out is None or in_notebook()
+    if managed is None:
+        managed = out is None or in_notebook()
     fig, axes = draw_images(
         images[:n], 1, n, titles, 1.5, managed=managed, cmap=cmap, name="images"
     )

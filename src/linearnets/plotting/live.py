@@ -4,7 +4,8 @@ The book's ``Animator`` only works in Jupyter. Here (:class:`~linearnets.plottin
 :class:`LiveCurves`) a figure is drawn once and its lines are updated in
 place (``Line2D.set_data``); each update is then shown in one of three ways, the *mode*:
 
-* ``"notebook"``: one output in the Jupyter cell, replaced on every update (a display id);
+* ``"notebook"``: one output in the Jupyter cell, replaced on every update (a display id); refused
+  outside a Jupyter kernel;
 * ``"file"``: a PNG and an SVG rewritten atomically on every update (watch them in any viewer);
 * ``"none"``: nothing is shown or written; the data and the figure stay available as attributes.
 
@@ -99,6 +100,11 @@ class LiveCurves:
     atomically after every update. A metric missing from an update (e.g. no "test acc" for linear
     regression) gets no point, and a metric that never got one stays out of the legend.
 
+    Each metric's epochs go forward: a later ``fit`` continuing the training (``start_epoch``)
+    extends the lines, while one starting again at epoch 1 starts the curves over (the earlier
+    points are dropped, and a notebook shows the figure anew in the cell running then); any other
+    epoch at or before a metric's last one is refused rather than drawn as a line going back.
+
     Args:
         out_dir: folder for ``curves.png``/``curves.svg`` (needed by "file" mode; "auto" writes there).
         mode: "auto", "notebook", "file" or "none" (see :mod:`linearnets.plotting.live`).
@@ -135,7 +141,8 @@ class LiveCurves:
         yscale = check_choice("yscale", yscale, ("linear", "log", "symlog", "logit"))
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
         paths, self._final_paths = _curve_files(out_dir, formats, final_formats)
-        self._output = LiveOutput(self.mode, paths, name="out_dir")
+        # a bare figure: pyplot would keep every one made (long runs, the plotting process)
+        self._output = LiveOutput(self.mode, paths, name="out_dir", managed=False)
         self.epochs: dict[str, list[int]] = {m: [] for m in self.metrics}
         self.values: dict[str, list[float]] = {m: [] for m in self.metrics}
         self.fig = self._output.new_figure(figsize)
@@ -184,7 +191,8 @@ class LiveCurves:
         """Append each metric's value at ``epoch`` and redraw.
 
         Args:
-            epoch: the epoch just finished, ≥ 1.
+            epoch: the epoch just finished: after the last one of each metric in ``values``, or 1
+                to start the curves over (see :meth:`add`).
             values: metric name → value; names must be among ``metrics``, any of them may be missing.
         """
         self.add(epoch, values)
@@ -203,9 +211,16 @@ class LiveCurves:
     def add(self, epoch: int, values: Mapping[str, SupportsFloat]) -> None:
         """Append each metric's value at ``epoch`` without redrawing (:meth:`redraw` shows them).
 
+        Epoch 1 for a metric that already has points starts the curves over: a new fit with the
+        same curves (every metric's points are dropped; a notebook shows the figure in a new
+        display, in the cell running then).
+
         Args:
-            epoch: the epoch just finished, ≥ 1.
+            epoch: the epoch just finished: after the last one of each metric in ``values``, or 1.
             values: metric name → value; names must be among ``metrics``, any of them may be missing.
+
+        Raises:
+            UsageError: an unknown metric, or an epoch other than 1 at or before a metric's last.
         """
         epoch = check_positive_int("epoch", epoch)
         unknown = [k for k in values if k not in self.lines]
@@ -215,12 +230,33 @@ class LiveCurves:
                 "pass LiveCurves(metrics=...) with every metric you will plot"
             )
         points = {name: _check_value(name, value) for name, value in values.items()}
+        behind = [name for name in points if self.epochs[name] and epoch <= self.epochs[name][-1]]
+        if behind and epoch == 1:
+            self._start_over()
+        elif behind:
+            last = self.epochs[behind[0]][-1]
+            # drawn, it would be a line going back over the earlier epochs (a zigzag)
+            raise UsageError(
+                f"epoch must come after the last epoch of {behind[0]!r} ({last}), got {epoch}; "
+                f"continue from epoch {last + 1}, start a new fit from epoch 1 (the curves start "
+                "over), or make new LiveCurves"
+            )
         for name, value in points.items():
             self.epochs[name].append(epoch)
             self.values[name].append(value)
         if self.num_epochs is not None and epoch > self._xmax:
             self._xmax = epoch
             self._set_xlim()
+
+    def _start_over(self) -> None:
+        """Drop every point and forget the notebook display: a new fit from epoch 1."""
+        for name in self.metrics:
+            self.epochs[name].clear()
+            self.values[name].clear()
+        self._xmax = self.num_epochs or 1
+        self._set_xlim()
+        # its own output in the cell running now, even when the last fit stopped before close()
+        self._output.forget_display()
 
     def redraw(self) -> None:
         """Draw the points added so far and show them (the files, the notebook's output)."""
