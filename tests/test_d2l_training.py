@@ -12,6 +12,7 @@ import collections
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -20,7 +21,7 @@ from torch import nn
 
 import linearnets.plotting
 from linearnets import d2l
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.models.scratch import SGD
 
 Batches = list[tuple[torch.Tensor, torch.Tensor]]
@@ -162,6 +163,111 @@ def test_a_loss_of_one_value_per_class_trains_and_reports_as_the_books_loop() ->
     assert train_loss == pytest.approx(total / 70, rel=1e-6)
 
 
+# --- a loss reduced to one number (0-d): what its loss says it is decides how it counts --------------
+
+
+def _english_pre_1_0_epoch(
+    net: nn.Module, batches: Batches, loss: nn.Module, updater: torch.optim.Optimizer
+) -> tuple[float, float]:
+    """The English releases' train_epoch_ch3 before 1.0 (d2l-en 0.16, d2l/torch.py), optimizer branch,
+    verbatim but for its Accumulator and a detach (torch warns on ``float`` of a graph's tensor):
+    ``l.backward()`` on the 0-d loss, ``float(l) * len(y)``."""
+    net.train()
+    metric = [0.0, 0.0, 0.0]
+    for X, y in batches:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        updater.zero_grad()
+        l.backward()
+        updater.step()
+        correct = float((y_hat.argmax(axis=1).type(y.dtype) == y).type(y.dtype).sum())
+        metric = [
+            metric[0] + float(l.detach()) * len(y),
+            metric[1] + correct,
+            metric[2] + y.numel(),
+        ]
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def test_a_mean_reduced_loss_reports_the_mean_per_example_as_the_english_edition_does() -> None:
+    """D2L-en before 1.0, §3.7: ``loss = nn.CrossEntropyLoss()`` (0-d mean) with torch.optim.SGD.
+    Its loop reports the mean per example, not mean / B, and takes the same steps as ours."""
+    ours, theirs = _net(), _net()
+    got = d2l.train_epoch_ch3(
+        ours, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(ours.parameters(), lr=0.5)
+    )
+    expected = _english_pre_1_0_epoch(
+        theirs, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(theirs.parameters(), lr=0.5)
+    )
+    assert got == pytest.approx(expected, rel=1e-6)
+    assert got[0] > 0.2  # a cross-entropy per example; mean / B would be ~16x smaller
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-7)
+
+
+def test_a_summed_torch_loss_reports_its_sum_over_the_examples() -> None:
+    """``reduction="sum"``: the step is the sum's gradient (the English loop's ``l.backward()``), the
+    loss reported the sum over the examples / n, the mean per example (the English loop's
+    ``float(l) * len(y)`` would give B times it)."""
+    batches = _batches()
+    ours, theirs = _net(), _net()
+    got_loss, _ = d2l.train_epoch_ch3(
+        ours, batches, nn.CrossEntropyLoss(reduction="sum"), torch.optim.SGD(ours.parameters(), lr=0.05)
+    )  # fmt: skip
+    updater, total = torch.optim.SGD(theirs.parameters(), lr=0.05), 0.0
+    for X, y in batches:
+        logits = theirs(X)
+        l = F.cross_entropy(logits, y, reduction="sum")
+        total += float(F.cross_entropy(logits.detach().double(), y, reduction="none").sum())
+        updater.zero_grad()
+        l.backward()
+        updater.step()
+    assert got_loss == pytest.approx(total / 70, rel=1e-6)
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-7)
+
+
+def test_a_mean_reduced_loss_with_the_books_function_updater_reports_the_mean_per_example() -> None:
+    """The function path takes the book's step (``l.sum().backward()``, then the updater divides by
+    B) and counts the 0-d mean once per example, as the optimizer path does."""
+    batches = _batches()
+    ours, theirs = _net(), _net()
+    params = list(ours.parameters())
+    got_loss, _ = d2l.train_epoch_ch3(
+        ours, batches, nn.CrossEntropyLoss(), lambda batch_size: d2l.sgd(params, 0.5, batch_size)
+    )
+    total = 0.0
+    for X, y in batches:
+        l = F.cross_entropy(theirs(X), y)  # the batch mean, 0-d
+        total += float(l.detach()) * len(y)
+        theirs.zero_grad()
+        l.sum().backward()
+        with torch.no_grad():
+            for p in theirs.parameters():
+                p -= 0.5 * p.grad / len(y)  # the book's sgd: param -= lr * param.grad / batch_size
+    assert got_loss == pytest.approx(total / 70, rel=1e-6)
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-7)
+
+
+def test_a_plain_functions_0d_loss_counts_once_as_the_books_float_l_sum() -> None:
+    """A function cannot say whether its 0-d value is a mean or a sum: counted once, as the book's
+    ``float(l.sum())`` counts it (a batch mean then reports mean / B, as the book's loop does)."""
+    batches = _batches()
+    net, oracle = _net(), _net()
+    got_loss, _ = d2l.train_epoch_ch3(
+        net, batches, lambda y_hat, y: F.cross_entropy(y_hat, y), torch.optim.SGD(net.parameters(), lr=0.5)
+    )  # fmt: skip
+    updater, total = torch.optim.SGD(oracle.parameters(), lr=0.5), 0.0
+    for X, y in batches:
+        l = F.cross_entropy(oracle(X), y)
+        updater.zero_grad()
+        l.mean().backward()  # the 2nd edition's (d2l 0.17) optimizer branch, as printed
+        updater.step()
+        total += float(l.detach().sum())
+    assert got_loss == pytest.approx(total / 70, rel=1e-6)
+
+
 def test_a_function_updater_gets_the_batch_checks_a_bad_batch_shape_is_explained() -> None:
     net = _net()
     batches = [(X, y, y) for X, y in _batches()]
@@ -182,6 +288,51 @@ def test_a_function_updater_with_a_regression_loss_on_a_classifier_names_the_mis
     ):
         d2l.train_epoch_ch3(net, _batches(), nn.MSELoss(),
                             lambda batch_size: d2l.sgd(params, 0.1, batch_size))  # fmt: skip
+
+
+# the book's §3.6 model as printed, in a namespace of its own (a script's globals), W[:, 0] = 100:
+# scores ~800 on images in [0, 1], whose exp is inf in float32, and inf / inf NaN
+BOOK_OVERFLOWING_SOFTMAX = """
+W = torch.zeros((16, 3), requires_grad=True)
+b = torch.zeros(3, requires_grad=True)
+with torch.no_grad():
+    W[:, 0] = 100.0
+
+def softmax(X):
+    X_exp = torch.exp(X)
+    partition = X_exp.sum(1, keepdim=True)
+    return X_exp / partition
+
+def net(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+def cross_entropy(y_hat, y):
+    return - torch.log(y_hat[range(len(y_hat)), y])
+"""
+
+
+def _book_overflowing_softmax() -> dict[str, Any]:
+    names: dict[str, Any] = {"torch": torch}
+    exec(BOOK_OVERFLOWING_SOFTMAX, names)
+    return names
+
+
+def test_train_epoch_ch3_names_an_overflow_of_finite_weights_left_finite() -> None:
+    """An updater that leaves W alone (finite, as the images are): the NaN is the softmax's own."""
+    book = _book_overflowing_softmax()
+    with pytest.raises(DivergenceError, match=r"though its parameters and its inputs are finite: its own computation overflowed"):  # fmt: skip
+        d2l.train_epoch_ch3(book["net"], _batches(), book["cross_entropy"], lambda batch_size: None)
+    assert bool(torch.isfinite(book["W"]).all())
+
+
+def test_train_epoch_ch3_says_the_weights_hold_nan_once_the_books_sgd_wrote_nan_into_them() -> None:
+    """With d2l.sgd the first step's NaN gradient is applied: the weights then do hold NaN, and the
+    error, asked only at the end, says so (telling when they turned NaN would cost a check a step)."""
+    book = _book_overflowing_softmax()
+    updater = lambda batch_size: d2l.sgd([book["W"], book["b"]], 0.1, batch_size)  # noqa: E731
+    with pytest.raises(DivergenceError, match=r"its weights or its inputs hold NaN"):
+        d2l.train_epoch_ch3(book["net"], _batches(), book["cross_entropy"], updater)
+    assert bool(torch.isnan(book["W"]).all())
 
 
 class _Recorder:

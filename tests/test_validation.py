@@ -3,6 +3,8 @@ the argument, the rule, the value and the fix, and hands back plain Python value
 
 from __future__ import annotations
 
+import ast
+import re
 from typing import Any
 
 import numpy as np
@@ -74,13 +76,13 @@ def test_check_positive_int_accepts_its_edges_and_returns_a_plain_int() -> None:
 @pytest.mark.parametrize(
     ("value", "kwargs", "kind", "pattern"),
     [
-        (0.0, {}, UsageError, r"^lr must be a finite number > 0, got 0.0$"),
+        (0.0, {}, UsageError, r"^lr must be a finite number > 0, got 0.0; pass e.g. lr=0.1$"),
         (-1e-300, {"fix": "pass lr=0.1"}, UsageError, r"^lr must be a finite number > 0, got -1e-300; pass lr=0.1$"),
-        (float("inf"), {}, UsageError, r"^lr must be a finite number > 0, got inf$"),
-        (float("nan"), {}, UsageError, r"^lr must be a finite number > 0, got nan$"),
+        (float("inf"), {}, UsageError, r"^lr must be a finite number > 0, got inf; pass e.g. lr=0.1$"),
+        (float("nan"), {"maximum": 0.05}, UsageError, r"^lr must be a finite number > 0, got nan; pass e.g. lr=0.05$"),
         (2.5, {"maximum": 2.0}, UsageError, r"^lr must be a number in \(0, 2\], got 2.5; pass at most 2$"),
-        (True, {}, UsageTypeError, r"^lr must be a positive number, got True$"),
-        ("0.1", {}, UsageTypeError, r"^lr must be a positive number, got '0.1'$"),
+        (True, {}, UsageTypeError, r"^lr must be a positive number, got True; pass e.g. lr=0.1$"),
+        ("0.1", {"fix": "pass lr=0.1"}, UsageTypeError, r"^lr must be a positive number, got '0.1'; pass lr=0.1$"),
     ],
 )  # fmt: skip
 def test_check_positive_float_refuses(
@@ -100,12 +102,12 @@ def test_check_positive_float_accepts_its_edges_and_returns_a_plain_float() -> N
 @pytest.mark.parametrize(
     ("value", "kwargs", "kind", "pattern"),
     [
-        (-5e-324, {}, UsageError, r"^s must be a finite number >= 0, got -5e-324$"),
-        (float("inf"), {}, UsageError, r"^s must be a finite number >= 0, got inf$"),
+        (-5e-324, {}, UsageError, r"^s must be a finite number >= 0, got -5e-324; pass e.g. s=0.01$"),
+        (float("inf"), {"maximum": 0.0}, UsageError, r"^s must be a finite number >= 0, got inf; pass e.g. s=0$"),
         (float("nan"), {"fix": "pass s=0"}, UsageError, r"^s must be a finite number >= 0, got nan; pass s=0$"),
         (1.5, {"maximum": 1.0}, UsageError, r"^s must be a number in \[0, 1\], got 1.5; pass at most 1$"),
-        (False, {}, UsageTypeError, r"^s must be a non-negative number, got False$"),
-        (None, {}, UsageTypeError, r"^s must be a non-negative number, got None$"),
+        (False, {}, UsageTypeError, r"^s must be a non-negative number, got False; pass e.g. s=0.01$"),
+        (None, {}, UsageTypeError, r"^s must be a non-negative number, got None; pass e.g. s=0.01$"),
     ],
 )  # fmt: skip
 def test_check_non_negative_float_refuses(
@@ -159,7 +161,7 @@ def test_check_choice_lists_the_choices_and_returns_a_plain_str() -> None:
     assert type(value) is str and value == "a"
     _raises(
         UsageError,
-        r"^impl must be one of 'a', 'b', got 'c'$",
+        r"^impl must be one of 'a', 'b', got 'c'; pass e.g. impl='a'$",
         check_choice,
         "impl",
         "c",
@@ -222,7 +224,7 @@ def test_a_wrong_number_of_dimensions_ends_with_a_fix_that_works(
 @pytest.mark.parametrize(
     ("y", "kind", "pattern"),
     [
-        ([0, 1], UsageTypeError, r"^y must be a torch.Tensor of class indices, got \[0, 1\]$"),
+        ([0, 1], UsageTypeError, r"^y must be a torch.Tensor of class indices, got \[0, 1\]; convert it with torch.as_tensor\(y\)$"),
         (torch.tensor([0.0, 1.0]), UsageTypeError, r"an integer tensor of class indices, .*; use y.long\(\)$"),
         # one-hot rows: .long() would keep them 2-d; argmax turns them into indices
         (torch.eye(3), UsageTypeError, r"an integer tensor of class indices, .*; use y.argmax\(dim=1\) \(one-hot"),
@@ -336,6 +338,38 @@ def test_check_same_length() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("check", "args", "kind"),
+    [
+        (check_positive_float, ("timeout", 0), UsageError),
+        (check_positive_float, ("timeout", "30"), UsageTypeError),
+        (check_non_negative_float, ("noise_std", -0.1), UsageError),
+        (check_non_negative_float, ("noise_std", None), UsageTypeError),
+        (check_choice, ("impl", "fast", ("scratch", "concise")), UsageError),
+        (check_label_tensor, ("y", [0, 2]), UsageTypeError),
+    ],
+    ids=["positive-value", "positive-type", "non-negative-value", "non-negative-type", "choice", "labels-list"],
+)  # fmt: skip
+def test_every_refusal_ends_with_a_fix_that_passes_the_check(
+    check: Any, args: tuple[Any, ...], kind: type[Exception]
+) -> None:
+    """The house rule: the parameter, the rule, the value received and the fix. These checks were
+    called without a fix and said none; the example each gives now is itself accepted."""
+    with pytest.raises(kind) as info:
+        check(*args)
+    fix = re.fullmatch(
+        r"\w+ must be .+, got .+; (pass e\.g\. \w+=(.+)|convert it with (.+))", str(info.value)
+    )
+    assert fix is not None, str(info.value)
+    example, conversion = fix.group(2), fix.group(3)
+    if example is not None:  # pass e.g. name=value: that value passes
+        assert check(args[0], ast.literal_eval(example), *args[2:]) == ast.literal_eval(example)
+    else:  # convert it with torch.as_tensor(y): the converted list passes, as int64 indices
+        assert conversion == "torch.as_tensor(y)"
+        fixed = check(args[0], torch.as_tensor(args[1]))
+        assert fixed.dtype == torch.int64 and fixed.tolist() == [0, 2]
+
+
 def test_check_no_nan_scores() -> None:
     check_no_nan_scores(False)
     check_no_nan_scores(torch.tensor(False))
@@ -346,3 +380,24 @@ def test_check_no_nan_scores() -> None:
         check_no_nan_scores,
         torch.isnan(scores).any(),
     )
+
+
+def test_check_no_nan_scores_from_finite_values_names_the_overflow_and_its_fix() -> None:
+    """The book's softmax on a score of 100: exp(100) is inf in float32 and inf / inf is NaN, so
+    the weights are not to blame; the fix it names, subtracting the row's max, gives finite values."""
+    o = torch.tensor([[100.0, 0.0]])
+    naive = torch.exp(o) / torch.exp(o).sum(1, keepdim=True)
+    assert torch.isinf(torch.exp(o[0, 0])) and torch.isnan(naive[0, 0])  # the overflow, written out
+    shifted = o - o.max(dim=1, keepdim=True).values
+    stable = torch.exp(shifted) / torch.exp(shifted).sum(1, keepdim=True)
+    assert bool(torch.isfinite(stable).all()) and stable[0, 0] == 1.0  # exp(0) / (1 + exp(-100))
+    check_no_nan_scores(False, from_finite=True)
+    with pytest.raises(DivergenceError) as info:
+        check_no_nan_scores(torch.isnan(naive).any(), from_finite=True)
+    said = str(info.value)
+    assert said.startswith(
+        "the model's scores hold NaN, so no accuracy can be computed, though its "
+    )
+    assert "parameters and its inputs are finite: its own computation overflowed" in said
+    assert "o - o.max(dim=1, keepdim=True).values" in said and "nn.CrossEntropyLoss" in said
+    assert "weights or its inputs hold NaN" not in said and "lr" not in said.split()

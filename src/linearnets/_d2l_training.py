@@ -21,6 +21,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
 from linearnets.training.loop_checks import check_batches, check_updater_object
+from linearnets.training.loss_diagnosis import NanScoresProbe
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
 from linearnets.training.totals import EpochTotals
 from linearnets.validation import check_positive_int
@@ -65,22 +66,43 @@ def train_epoch_ch3(
 ) -> tuple[float, float]:
     """Train for one epoch; return (mean loss, accuracy), the numbers the book's returns (D2L §3.6.6).
 
-    ``updater`` is a ``torch.optim.Optimizer`` (mean loss) or the book's function ``updater(batch_size)``
-    (summed loss, the function divides by the batch size). An optimizer (anything with ``zero_grad``
-    and ``step``, the scratch ``SGD`` too) is run by linearnets' own loop: the same updates, with
-    metrics read without a sync per step: an epoch of the book's concise model in ~25% less time.
-    The loss reported is the book's, the epoch's ``float(l.sum())`` over its examples, whatever the
-    loss returns: a loss reduced to a 0-d batch mean (``nn.CrossEntropyLoss()``) reports mean / B
-    there, as the book's does (:func:`linearnets.fit` reports the mean). Both paths refuse bad
-    batches, labels and losses with the same errors.
+    ``updater`` is a ``torch.optim.Optimizer``, stepped on the gradient of the loss's mean (of a 0-d
+    loss itself), or the book's function ``updater(batch_size)``, called after the summed loss's
+    backward (it divides by the batch size). An optimizer (anything with ``zero_grad`` and ``step``,
+    the scratch ``SGD`` too) is run by linearnets' own loop: the same updates, with metrics read
+    without a sync per step: an epoch of the book's concise model in ~25% less time.
+
+    The loss reported is the mean per example, as the book's: per-example losses (the book's
+    ``reduction="none"``) are summed, ``float(l.sum())``, over the epoch's examples, k values per
+    example (B, k) summed over them too. A 0-d loss is counted as what its loss says it is: a mean
+    (torch's default ``reduction="mean"``, as in ``nn.CrossEntropyLoss()`` of the English releases
+    before 1.0, whose loop adds ``float(l) * len(y)``) once per example, a sum
+    (``reduction="sum"``) once. A plain function's 0-d value may be either: it is counted once, as
+    the book's ``float(l.sum())`` counts it, so a function returning the batch mean reports mean / B;
+    return per-example losses from it, or use a torch loss module. Both paths refuse bad batches,
+    labels and losses with the same errors.
     """
     _check_updater(updater)
+    scalar_loss = _scalar_loss(loss)
     if _is_optimizer(updater):
-        # "sum": the book adds float(l.sum()) whatever the loss, so a 0-d loss counts once
-        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, scalar_loss="sum")
+        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, scalar_loss=scalar_loss)
     else:
-        train_loss, train_acc = _train_epoch_with_function(net, train_iter, loss, updater)
+        train_loss, train_acc = _train_epoch_with_function(
+            net, train_iter, loss, updater, summed=scalar_loss == "sum"
+        )
     return train_loss, (train_acc if train_acc is not None else float("nan"))
+
+
+def _scalar_loss(loss: Any) -> str:
+    """Return how a 0-d value of ``loss`` is counted: ``"mean"`` (once per example) or ``"sum"`` (once).
+
+    Only a torch loss says which a 0-d value is, by its ``reduction``: ``"sum"`` a batch's sum, any
+    other (``"mean"``, ``"batchmean"``) a mean per example. ``"none"`` gives no 0-d value, and
+    ``"sum"`` there keeps k values per example summed, as the book's ``float(l.sum())`` sums them;
+    so does a plain function, whose 0-d value may be either.
+    """
+    reduction = getattr(loss, "reduction", None)
+    return "mean" if isinstance(reduction, str) and reduction not in ("none", "sum") else "sum"
 
 
 def _train_epoch_with_function(
@@ -88,14 +110,19 @@ def _train_epoch_with_function(
     train_iter: Iterable[Sequence[torch.Tensor]],
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     updater: Callable[[int], Any],
+    *,
+    summed: bool,
 ) -> tuple[float, float | None]:
     """The book's loop for a function ``updater(batch_size)``: backward of the summed loss, then the
-    update, which divides by the batch size; with the optimizer path's checks (D2L §3.6.6)."""
+    update, which divides by the batch size; with the optimizer path's checks (D2L §3.6.6).
+    ``summed``: a 0-d loss is the batch's sum, counted once (see :func:`_scalar_loss`)."""
     if isinstance(net, torch.nn.Module):
         net.train()
-    totals = EpochTotals(summed=True)  # the book's float(l.sum()): a 0-d loss counts once
+    probe = NanScoresProbe(net)  # copies the first batch, to tell why scores came out NaN
+    totals = EpochTotals(summed=summed, nan_probe=probe)
     for batch in train_iter:
         X, y = unpack(batch)
+        probe.keep(X)
         y_hat = net(X)
         l = compute_loss(loss, y_hat, y)
         try:

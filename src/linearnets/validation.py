@@ -54,8 +54,7 @@ def is_column(t: torch.Tensor) -> bool:
 def _fail(
     name: str, rule: str, value: Any, fix: str, *, kind: type[Exception] = UsageError
 ) -> None:
-    message = f"{name} must be {rule}, got {describe(value)}"
-    raise kind(f"{message}; {fix}" if fix else message)
+    raise kind(f"{name} must be {rule}, got {describe(value)}; {fix}")
 
 
 def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | None = None) -> int:
@@ -74,11 +73,12 @@ def check_positive_float(
     name: str, value: Any, *, fix: str = "", maximum: float | None = None
 ) -> float:
     """Return ``value`` as a float if it is a finite real number > 0 (a NumPy scalar too), else raise
-    :class:`UsageError`."""
+    :class:`UsageError`; ``fix`` defaults to an example value."""
+    example = fix or f"pass e.g. {name}={min(0.1, maximum if maximum is not None else 0.1):g}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        _fail(name, "a positive number", value, fix, kind=UsageTypeError)
+        _fail(name, "a positive number", value, example, kind=UsageTypeError)
     if not math.isfinite(float(value)) or value <= 0:
-        _fail(name, "a finite number > 0", value, fix)
+        _fail(name, "a finite number > 0", value, example)
     if maximum is not None and value > maximum:
         _fail(name, f"a number in (0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")
     return float(value)
@@ -88,11 +88,12 @@ def check_non_negative_float(
     name: str, value: Any, *, fix: str = "", maximum: float | None = None
 ) -> float:
     """Return ``value`` as a float if it is a finite real number ≥ 0 (a NumPy scalar too), else raise
-    :class:`UsageError`."""
+    :class:`UsageError`; ``fix`` defaults to an example value."""
+    example = fix or f"pass e.g. {name}={min(0.01, maximum if maximum is not None else 0.01):g}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        _fail(name, "a non-negative number", value, fix, kind=UsageTypeError)
+        _fail(name, "a non-negative number", value, example, kind=UsageTypeError)
     if not math.isfinite(float(value)) or value < 0:
-        _fail(name, "a finite number >= 0", value, fix)
+        _fail(name, "a finite number >= 0", value, example)
     if maximum is not None and value > maximum:
         _fail(name, f"a number in [0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")
     return float(value)
@@ -126,7 +127,8 @@ def check_generator(name: str, value: Any) -> torch.Generator | None:
 def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise :class:`UsageError`."""
     if value not in choices:
-        _fail(name, "one of " + ", ".join(repr(c) for c in choices), value, "")
+        rule = "one of " + ", ".join(repr(c) for c in choices)
+        _fail(name, rule, value, f"pass e.g. {name}={choices[0]!r}")
     return str(value)
 
 
@@ -173,7 +175,13 @@ def _reshape_fix(name: str, got: int, ndim: int) -> str:
 def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None) -> torch.Tensor:
     """Return ``value`` if it is a 1-d integer tensor of class indices in ``[0, num_classes)``."""
     if not isinstance(value, torch.Tensor):
-        _fail(name, "a torch.Tensor of class indices", value, "", kind=UsageTypeError)
+        _fail(
+            name,
+            "a torch.Tensor of class indices",
+            value,
+            f"convert it with torch.as_tensor({name})",  # a list of ints gives int64 indices
+            kind=UsageTypeError,
+        )
     # rows of C > 1 scores or flags are one-hot (or soft) labels: .long() or .reshape(-1) would not do
     one_hot = value.ndim == 2 and value.shape[1] > 1
     to_index = f"use {name}.argmax(dim=1) (one-hot rows to class indices)"
@@ -240,15 +248,28 @@ def check_same_length(names: Sequence[str], values: Sequence[torch.Tensor]) -> i
     return lengths[0]
 
 
-def check_no_nan_scores(nan: torch.Tensor | bool) -> None:
+def check_no_nan_scores(nan: torch.Tensor | bool, *, from_finite: bool = False) -> None:
     """Raise DivergenceError if a model's scores held NaN (``nan``: whether they did).
 
     A NaN score is every row's maximum, so a NaN model would count as right on its class: its
-    accuracy would mean nothing.
+    accuracy would mean nothing. ``from_finite`` says the caller, once the scores were NaN, found
+    the model's parameters and a batch finite and the model's scores on that batch NaN: then the
+    model's own computation made the NaN, most often the book's softmax ``exp(o) / Σ exp(o)`` on a
+    score above ~88, whose exp is inf in float32 (inf / inf is NaN; D2L §3.6, exercise 1).
     """
-    if bool(nan):
+    if not bool(nan):
+        return
+    if from_finite:
         raise DivergenceError(
-            "the model's scores hold NaN, so no accuracy can be computed: its weights or its "
-            "inputs hold NaN (weights blow up when the lr is too large: train again with a smaller "
-            "one; the CLI's divergence guard, on by default, stops such a run early)"
+            "the model's scores hold NaN, so no accuracy can be computed, though its parameters "
+            "and its inputs are finite: its own computation overflowed, e.g. a softmax computed as "
+            "exp(o) / exp(o).sum(1) without subtracting each row's max first (exp of a score above "
+            "~88 is inf in float32, and inf / inf is NaN); subtract each row's max before exp, "
+            "o - o.max(dim=1, keepdim=True).values, or use linearnets.softmax, which does, or "
+            "return the scores themselves (logits) and train with nn.CrossEntropyLoss"
         )
+    raise DivergenceError(
+        "the model's scores hold NaN, so no accuracy can be computed: its weights or its "
+        "inputs hold NaN (weights blow up when the lr is too large: train again with a smaller "
+        "one; the CLI's divergence guard, on by default, stops such a run early)"
+    )

@@ -142,6 +142,39 @@ def test_softmax_concise_37_and_dataset_35(tmp_path: Path) -> None:
 
 
 @needs_data
+def test_softmax_concise_37_as_the_english_releases_before_1_0_print_it(tmp_path: Path) -> None:
+    """d2l-en before 1.0 (0.16), §3.7: ``loss = nn.CrossEntropyLoss()``, a 0-d batch mean, which its
+    train_epoch_ch3 counts as ``float(l) * len(y)``: the printed loss is a cross-entropy per example
+    (ln 10 ≈ 2.30 at chance, well below after an epoch), not that over the batch size of 256."""
+    out = run_book(
+        """
+        import torch
+        from torch import nn
+        from linearnets import d2l
+
+        batch_size = 256
+        train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
+        class Reshape(torch.nn.Module):
+            def forward(self, x):
+                return x.view(-1,784)
+        net = nn.Sequential(Reshape(), nn.Linear(784, 10))
+        def init_weights(m):
+            if type(m) == nn.Linear:
+                torch.nn.init.normal_(m.weight, std=0.01)
+        net.apply(init_weights)
+        loss = nn.CrossEntropyLoss()
+        trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+        num_epochs = 1
+        d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, trainer)
+        """,
+        tmp_path,
+    )
+    (line,) = out.strip().splitlines()
+    assert line.startswith("epoch 1, loss ")
+    assert 0.3 < float(line.split(",")[1].split()[1]) < 2.31  # mean / 256 would be below 0.01
+
+
+@needs_data
 def test_dataset_35_as_printed_with_linearnets_torchvision(tmp_path: Path) -> None:
     """§3.5 imports torchvision itself: two more swapped imports, and download=True works offline."""
     out = run_book(

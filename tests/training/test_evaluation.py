@@ -7,9 +7,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from linearnets.errors import DivergenceError
 from linearnets.metrics import accuracy
 from linearnets.models.scratch import SoftmaxRegressionScratch, cross_entropy_logits
 from linearnets.training.evaluation import evaluate, evaluate_accuracy, set_mode
+
+from .test_loss_diagnosis import NaiveSoftmax, book_softmax
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -126,3 +129,69 @@ def test_set_mode_switches_and_restores_a_module_protocol_model(training: bool) 
     net.train(training)
     assert set_mode(net, not training) is training and net.training is (not training)
     assert set_mode(_Learner(), False) is True  # no modes: reported as training, left alone
+
+
+# --- NaN scores: an overflow in the model, or NaN weights or inputs (D2L §3.6) -------------------
+
+OVERFLOW = r"^the model's scores hold NaN, .* though its parameters and its inputs are finite: its own computation overflowed"  # fmt: skip
+NAN_WEIGHTS_OR_INPUTS = r"^the model's scores hold NaN, so no accuracy can be computed: its weights or its inputs hold NaN"  # fmt: skip
+
+
+def _images(n: int = 12) -> list[Batch]:
+    X = torch.rand(n, 1, 4, 4, generator=torch.Generator().manual_seed(1))
+    return _batches(X, torch.arange(n) % 3, 4)
+
+
+def test_the_books_softmax_overflowing_on_finite_weights_is_named_with_its_fix() -> None:
+    """D2L §3.6's exercise 1 (exp of a large score): with W[:, 0] = 100 the scores reach ~800, exp
+    gives inf and inf / inf NaN, though W, b and every image are finite. The fix the error names,
+    subtracting each row's max, makes the same model evaluate: every row predicts class 0."""
+    book = book_softmax(100.0)
+    batches = _images()
+    assert all(bool(torch.isfinite(t).all()) for t in (book["W"], book["b"], *(X for X, _ in batches)))  # fmt: skip
+    with pytest.raises(DivergenceError, match=OVERFLOW + r".*o - o\.max\(dim=1, keepdim=True\)\.values"):  # fmt: skip
+        evaluate_accuracy(book["net"], batches)
+
+    def softmax(X: torch.Tensor) -> torch.Tensor:  # the fix, as the error words it
+        X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
+        return X_exp / X_exp.sum(1, keepdim=True)
+
+    book["softmax"] = softmax
+    assert evaluate_accuracy(book["net"], batches) == pytest.approx(
+        4 / 12
+    )  # labels 0, 1, 2, 0, ...
+
+
+def test_nan_weights_or_nan_inputs_keep_the_message_that_blames_them() -> None:
+    nan_weight = book_softmax(1.0)
+    with torch.no_grad():
+        nan_weight["W"][5, 2] = float("nan")
+    with pytest.raises(DivergenceError, match=NAN_WEIGHTS_OR_INPUTS):
+        evaluate_accuracy(nan_weight["net"], _images())
+    nan_input = _images()
+    nan_input[0][0][1, 0, 2, 2] = float("nan")
+    with pytest.raises(DivergenceError, match=NAN_WEIGHTS_OR_INPUTS):
+        evaluate_accuracy(book_softmax(1.0)["net"], nan_input)
+
+
+def test_nan_in_a_later_batch_whose_cause_the_first_cannot_show_is_not_called_an_overflow() -> None:
+    """Only the first batch is kept: its scores come out finite, so nothing is claimed."""
+    batches = _images()
+    batches[2][0][0, 0, 0, 0] = float("nan")
+    with pytest.raises(DivergenceError, match=NAN_WEIGHTS_OR_INPUTS):
+        evaluate_accuracy(book_softmax(1.0)["net"], batches)
+
+
+def test_a_module_that_overflows_is_probed_once_in_eval_mode_and_only_on_failure() -> None:
+    net = NaiveSoftmax(1.0)  # scores ~8: no overflow
+    modes: list[bool] = []
+    net.register_forward_pre_hook(lambda module, args: modes.append(module.training))
+    evaluate(net, _images(), nn.CrossEntropyLoss())
+    assert len(net.inputs) == 3  # one forward per batch: no probe on a pass that works
+    overflowing = NaiveSoftmax(100.0)
+    overflowing.register_forward_pre_hook(lambda module, args: modes.append(module.training))
+    batches = _images()
+    with pytest.raises(DivergenceError, match=OVERFLOW):
+        evaluate(overflowing, batches)
+    assert len(overflowing.inputs) == 4 and torch.equal(overflowing.inputs[-1], batches[0][0])
+    assert modes == [False] * 7 and overflowing.training  # probed in eval mode, then restored

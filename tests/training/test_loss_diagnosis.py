@@ -7,6 +7,7 @@ against a real failure, not a made-up one.
 from __future__ import annotations
 
 import re
+import traceback
 from typing import Any
 
 import pytest
@@ -16,7 +17,10 @@ from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.loss_diagnosis import (
+    NanScoresProbe,
     explain_loss_error,
+    model_tensors,
+    nan_from_finite,
     raise_backward_error,
     raise_loss_error,
     regression_loss_error,
@@ -69,7 +73,33 @@ def test_a_loss_without_a_gradient_names_the_cause(net: Any, what: str) -> None:
     err = _no_grad_error()
     with pytest.raises(UsageError, match=r"^the loss does not depend on any parameter that requires grad: " + what) as info:  # fmt: skip
         raise_backward_error(net, err)
-    assert info.value.__cause__ is err
+    assert info.value.__cause__ is None and info.value.__suppress_context__  # raised alone
+    assert info.value.__context__ is err  # torch's, kept for debugging
+
+
+@pytest.mark.parametrize("kind", ["loss", "backward"])
+def test_a_readable_error_is_shown_alone_with_torchs_kept_as_its_context(kind: str) -> None:
+    """What a notebook and ``--debug`` print (Python's traceback, which IPython mirrors): one error,
+    ours, without torch's frames and "The above exception was the direct cause" before it."""
+    from linearnets.training.step import train_step
+
+    class NoUpdate:  # the step fails before any update
+        def zero_grad(self) -> None: ...
+        def step(self) -> None: ...
+
+    net = nn.Linear(3, 3)
+    if kind == "backward":
+        net.requires_grad_(False)
+    y = torch.tensor([0, 1, 2, 0]) if kind == "backward" else torch.tensor([0.0, 1.0, 2.0, 0.0])
+    with pytest.raises(UsageError) as info:
+        train_step(net, torch.zeros(4, 3), y, nn.CrossEntropyLoss(reduction="none"), NoUpdate(), scale=0.25)  # fmt: skip
+    shown = "".join(traceback.format_exception(info.value))
+    assert shown.count("Traceback (most recent call last)") == 1
+    assert "direct cause" not in shown and "During handling" not in shown
+    torchs = info.value.__context__
+    assert isinstance(torchs, RuntimeError) and str(torchs) not in shown  # kept, not shown
+    ours = f"linearnets.errors.{type(info.value).__name__}: {info.value}"
+    assert shown.rstrip().splitlines()[-1] == ours
 
 
 def _book_updater(params: list[torch.Tensor]) -> Any:
@@ -101,7 +131,7 @@ def test_an_analytic_model_in_the_books_function_updater_loop_gets_fixes_that_wo
         r"linearnets' SGD\(net\.parameters\(\), lr\) or torch\.optim\.SGD\(net\.parameters\(\), lr\)",
     ) as info:
         d2l.train_epoch_ch3(net, [(X, y)], cross_entropy_logits, _book_updater([net.W, net.b]))
-    assert isinstance(info.value.__cause__, RuntimeError)
+    assert info.value.__suppress_context__ and isinstance(info.value.__context__, RuntimeError)
     # fix 1: analytic=False, the same function updater
     autograd_net = model(analytic=False)
     before = autograd_net.W.detach().clone()
@@ -232,7 +262,8 @@ def _explained(loss: Any, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError:
         F.cross_entropy(y_hat, y)
     with pytest.raises(UsageError) as info:
         raise_loss_error(loss, y_hat, y, raised.value)
-    assert info.value.__cause__ is raised.value
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert info.value.__context__ is raised.value
     return info.value
 
 
@@ -313,3 +344,96 @@ def test_an_unexplained_error_is_re_raised_as_it_is() -> None:
     with pytest.raises(ValueError) as info:
         raise_loss_error(nn.CrossEntropyLoss(), torch.zeros(3, 2), torch.tensor([0, 1, 1]), err)
     assert info.value is err
+
+
+# --- NaN scores: from finite parameters and inputs, or not (D2L §3.6) ----------------------------
+
+# the book's model as printed (D2L §3.6.2–3.6.3): a function of the script's global W and b
+BOOK_SOFTMAX = """
+W = torch.zeros((16, 3), requires_grad=True)
+b = torch.zeros(3, requires_grad=True)
+
+def softmax(X):
+    X_exp = torch.exp(X)
+    partition = X_exp.sum(1, keepdim=True)
+    return X_exp / partition
+
+def net(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+"""
+
+
+def book_softmax(weight: float) -> dict[str, Any]:
+    """Run the book's code in a namespace of its own, as a script's globals, with W[:, 0] = weight."""
+    names: dict[str, Any] = {"torch": torch}
+    exec(BOOK_SOFTMAX, names)
+    with torch.no_grad():
+        names["W"][:, 0] = weight
+    return names
+
+
+def test_model_tensors_lists_a_modules_parameters_and_the_tensors_a_function_names() -> None:
+    module = nn.Linear(4, 2)
+    assert [id(p) for p in model_tensors(module)] == [id(module.weight), id(module.bias)]
+    book = book_softmax(1.0)
+    assert {id(t) for t in model_tensors(book["net"])} == {id(book["W"]), id(book["b"])}
+    scale = torch.ones(2)
+
+    def closure(X: torch.Tensor) -> torch.Tensor:
+        return module(X) * scale
+
+    assert {id(t) for t in model_tensors(closure)} == {
+        id(module.weight),
+        id(module.bias),
+        id(scale),
+    }
+    assert model_tensors(lambda X: X.exp()) == []  # no tensor named: nothing to check
+    assert model_tensors(torch.exp) == []  # a builtin: nothing to inspect
+
+
+def test_the_books_softmax_overflowing_on_finite_weights_and_inputs_is_told_apart() -> None:
+    """Scores o = 100 · ΣX ≈ 800: exp(800) is inf in float32, inf / inf NaN, though W, b and X
+    are finite; NaN in W, or in X, is not an overflow."""
+    X = torch.rand(4, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+    book = book_softmax(100.0)
+    o = X.reshape(-1, 16) @ book["W"].detach()
+    assert bool((o[:, 0] > 88.8).all()) and torch.isinf(torch.exp(o[:, 0])).all()  # the oracle
+    assert nan_from_finite(book["net"], X)
+    assert not nan_from_finite(book_softmax(1.0)["net"], X)  # scores ~8: no NaN to explain
+    nan_weight = book_softmax(100.0)
+    with torch.no_grad():
+        nan_weight["W"][3, 1] = float("nan")
+    assert not nan_from_finite(nan_weight["net"], X)
+    assert not nan_from_finite(book["net"], X.index_fill(0, torch.tensor([2]), float("nan")))
+    # the same overflowing model behind a dict: its tensors are not listed, so not claimed finite
+    assert not nan_from_finite(lambda X: book["net"](X), X)
+
+
+class NaiveSoftmax(nn.Module):
+    """The book's softmax on a linear layer's scores, counting its forward passes."""
+
+    def __init__(self, weight: float) -> None:
+        super().__init__()
+        self.linear = nn.Linear(16, 3)
+        with torch.no_grad():
+            self.linear.weight.zero_()
+            self.linear.weight[0] = weight  # class 0's score: weight · ΣX
+            self.linear.bias.zero_()
+        self.inputs: list[torch.Tensor] = []
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        self.inputs.append(X)
+        X_exp = torch.exp(self.linear(X.reshape(-1, 16)))
+        return X_exp / X_exp.sum(1, keepdim=True)
+
+
+def test_the_probe_keeps_the_first_batch_and_runs_the_model_only_when_called() -> None:
+    net = NaiveSoftmax(100.0)
+    probe = NanScoresProbe(net)
+    assert probe() is False  # no batch seen: nothing to tell
+    first, second = torch.ones(2, 16), torch.zeros(2, 16)
+    probe.keep(first)
+    probe.keep(second)
+    assert net.inputs == [] and probe.X is not first and torch.equal(probe.X, first)  # a copy
+    assert probe() is True  # exp(1600) = inf: an overflow from finite weights and inputs
+    assert len(net.inputs) == 1 and torch.equal(net.inputs[0], first)

@@ -61,6 +61,35 @@ def test_nan_scores_stop_the_epoch_rather_than_count_as_right(gen: torch.Generat
         totals.result("train_iter", None)
 
 
+@pytest.mark.parametrize("steps", [1, EpochTotals._STASH_STEPS], ids=["at-result", "group-full"])
+@pytest.mark.parametrize("finite", [True, False], ids=["from-finite", "unknown"])
+def test_the_nan_probe_runs_only_on_nan_scores_and_picks_the_message(
+    gen: torch.Generator, steps: int, finite: bool
+) -> None:
+    """Whether the group fills up (CPU: checked in add) or the epoch ends (checked in result), the
+    probe is asked once, only then; its answer decides which cause the error names."""
+    calls: list[int] = []
+
+    def probe() -> bool:
+        calls.append(1)
+        return finite
+
+    fine = EpochTotals(nan_probe=probe)
+    for scores, labels, losses in _steps(gen, [8] * steps):
+        fine.add(scores, labels, losses)
+    fine.result("train_iter", None)
+    assert calls == []  # no NaN, no probe: a pass that trains pays nothing for it
+    nan = EpochTotals.for_loss(None, nan_probe=probe)
+    expected = r"though its parameters and its inputs are finite" if finite else r"its weights or its inputs hold NaN"  # fmt: skip
+    with pytest.raises(DivergenceError, match=rf"^the model's scores hold NaN.*{expected}"):
+        for step, (scores, labels, losses) in enumerate(_steps(gen, [8] * steps)):
+            if step == 0:
+                scores[0, 1] = float("nan")
+            nan.add(scores, labels, losses)
+        nan.result("train_iter", None)
+    assert calls == [1]
+
+
 def test_a_label_outside_the_classes_is_named(gen: torch.Generator) -> None:
     scores, labels, losses = _steps(gen, [8])[0]
     labels[5] = 10  # 10 classes: 0..9

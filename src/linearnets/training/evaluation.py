@@ -16,6 +16,7 @@ from torch import nn
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
 from linearnets.training.loop_checks import check_loss_object
+from linearnets.training.loss_diagnosis import NanScoresProbe
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, Loss
 
@@ -61,11 +62,17 @@ def evaluate_named(
     """:func:`evaluate`, naming ``data_iter`` as ``name`` in its errors (``fit``'s ``test_iter``)."""
     if loss is not None:
         check_loss_object(loss)
+    distributed = dist is not None and dist.enabled
     was_training = set_mode(net, False)
-    totals = EpochTotals.for_loss(loss)
+    # copies the first batch, to tell why scores came out NaN; not in a data-parallel run, where
+    # one process's forward alone could wait on the others
+    probe = None if distributed else NanScoresProbe(net)
+    totals = EpochTotals.for_loss(loss, nan_probe=probe)
     try:
         for batch in data_iter:
-            X, y = unpack(batch, allow_empty=dist is not None and dist.enabled)
+            X, y = unpack(batch, allow_empty=distributed)
+            if probe is not None:
+                probe.keep(X)
             y_hat = net(X)
             if loss is not None:  # checks the output too; labels only if the loss raises
                 l = compute_loss(loss, y_hat, y)
@@ -75,9 +82,9 @@ def evaluate_named(
                 l = None
             totals.add(y_hat, y, l)
             del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
+        mean_loss, acc = totals.result(name, dist)  # in eval mode: its NaN probe runs the model
     finally:
         set_mode(net, was_training)
-    mean_loss, acc = totals.result(name, dist)
     return (mean_loss if loss is not None else None), acc
 
 

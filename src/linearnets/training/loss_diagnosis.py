@@ -1,13 +1,15 @@
-"""The diagnosis of a loss or backward that raised: which input broke the rule, and the fix (D2L §3.7).
+"""The diagnosis of a loss or backward that raised, or of NaN scores: which input broke the rule, and
+the fix (D2L §3.6, §3.7).
 
 torch reports bad labels and a loss outside autograd's graph in its own terms ("expected target dtype
 to be Long", "element 0 of tensors does not require grad"); these name the argument, the rule, the
-value and the fix instead. They run only once something has raised, so a batch that trains pays
-nothing for them.
+value and the fix instead. They run only once something has raised (or scores came out NaN), so a
+batch that trains pays nothing for them.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, NoReturn
 
 import torch
@@ -20,7 +22,10 @@ from linearnets.validation import check_label_tensor, describe, is_column
 __all__ = [
     "CLASS_LOSSES",
     "REGRESSION_LOSSES",
+    "NanScoresProbe",
     "explain_loss_error",
+    "model_tensors",
+    "nan_from_finite",
     "raise_backward_error",
     "raise_loss_error",
     "regression_loss_error",
@@ -33,23 +38,32 @@ REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
 
 
 def raise_backward_error(net: Any, err: RuntimeError) -> NoReturn:
-    """Raise the readable error for ``err``, which backward raised, chained from it; or ``err`` itself.
+    """Raise the readable error for ``err``, which backward raised, in its place; or ``err`` itself.
 
     torch's "element 0 of tensors does not require grad" is named: the model computes its own
     gradient (``analytic=True``), its parameters are frozen (or it has none), or the loss was
-    computed outside autograd's graph.
+    computed outside autograd's graph. The readable error is raised alone (``from None``): a
+    notebook or traceback shows it without torch's frames chained before it, and ``err`` stays
+    reachable as its ``__context__``, for debugging.
     """
     if "does not require grad" not in str(err):
         raise err
+    usage = _no_grad_error(net)
+    usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
+    raise usage from None
+
+
+def _no_grad_error(net: Any) -> UsageError:
+    """Return the error for a loss that does not depend on any of ``net``'s trainable parameters."""
     if getattr(net, "analytic", False) is True:  # a scratch model built with analytic=True
-        raise UsageError(
+        return UsageError(
             "the loss does not depend on any parameter that requires grad: the model was built "
             "with analytic=True, so it computes its own gradient and builds no autograd graph for "
             "backward() to follow; build it with analytic=False to train it with autograd, or "
             "pass an optimizer object as the updater, such as linearnets' "
             "SGD(net.parameters(), lr) or torch.optim.SGD(net.parameters(), lr), with which "
             "fit and train_epoch_ch3 apply the model's own gradient"
-        ) from err
+        )
     try:
         params = list(net.parameters()) if callable(getattr(net, "parameters", None)) else None
     except Exception:  # a parameters() that fails: say what holds in general
@@ -73,9 +87,9 @@ def raise_backward_error(net: Any, err: RuntimeError) -> NoReturn:
         if params is None:  # a function model: its tensors may be frozen too
             what += ", or the model's weights do not require grad"
             fix += ", and create the weights with requires_grad=True (or call w.requires_grad_())"
-    raise UsageError(
+    return UsageError(
         f"the loss does not depend on any parameter that requires grad: {what}; {fix}"
-    ) from err
+    )
 
 
 def regression_loss_error(
@@ -112,12 +126,17 @@ def regression_loss_error(
 
 
 def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exception) -> NoReturn:
-    """Raise the readable error for ``err``, which ``loss(y_hat, y)`` raised, chained from it; or, when
-    :func:`explain_loss_error` finds no cause in the inputs, ``err`` itself, unchanged."""
+    """Raise the readable error for ``err``, which ``loss(y_hat, y)`` raised, in its place; or, when
+    :func:`explain_loss_error` finds no cause in the inputs, ``err`` itself, unchanged.
+
+    The readable error is raised alone, without torch's chained before it (in a notebook, one error
+    instead of torch's 15–20 frames first); ``err`` stays reachable as its ``__context__``.
+    """
     usage = None if isinstance(err, LinearnetsError) else explain_loss_error(loss, y_hat, y)
     if usage is None:
         raise err
-    raise usage from err
+    usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
+    raise usage from None
 
 
 def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:
@@ -193,3 +212,70 @@ def _class_label_value_error(loss: Loss, y: torch.Tensor, C: int) -> UsageError 
             "y.long()"
         )
     return None
+
+
+class NanScoresProbe:
+    """Tell, once a pass's scores came out NaN, whether finite parameters and inputs gave them.
+
+    The pass hands it every batch (:meth:`keep`); it copies the first, once per pass (not the
+    batch itself: the pass lets go of each batch before it asks for the next, so that the allocator
+    hands the next one the block just freed). Only when called, on the failure path, does it run
+    the model on that copy (see :func:`nan_from_finite`).
+    """
+
+    def __init__(self, net: Any) -> None:
+        self.net = net
+        self.X: torch.Tensor | None = None
+
+    def keep(self, X: torch.Tensor) -> None:
+        if self.X is None:
+            self.X = X.detach().clone()
+
+    def __call__(self) -> bool:
+        return self.X is not None and nan_from_finite(self.net, self.X)
+
+
+def nan_from_finite(net: Any, X: torch.Tensor) -> bool:
+    """Return whether ``net``'s scores on the batch ``X`` (B, ...) hold NaN though ``X`` and the
+    model's parameters are all finite: then the model's own computation made the NaN (an overflow).
+
+    One forward without gradients, for the failure path only. ``False`` where the parameters cannot
+    be listed (see :func:`model_tensors`), are not finite, or the forward fails: the NaN may then
+    come from the weights or the inputs. See D2L §3.6 (exercise 1: exp of a large score).
+    """
+    params = model_tensors(net)
+    if not params or not all(bool(torch.isfinite(p).all()) for p in params):
+        return False
+    if not bool(torch.isfinite(X).all()):
+        return False
+    try:
+        with torch.no_grad():
+            y_hat = net(X)
+    except Exception:  # a failure now says nothing about where the NaN came from
+        return False
+    return isinstance(y_hat, torch.Tensor) and bool(y_hat.isnan().any())
+
+
+def model_tensors(net: Any) -> list[torch.Tensor]:
+    """Return the tensors holding ``net``'s parameters, as far as they can be listed (else ``[]``).
+
+    A model with ``parameters()`` (``nn.Module``, the scratch models) lists them. The book's model
+    is a function of global tensors, ``def net(X): return softmax(torch.matmul(X.reshape((-1,
+    W.shape[0])), W) + b)`` (D2L §3.6.2): its tensors are those among the globals and closure
+    variables its code names, with the parameters of any module among them.
+    """
+    if callable(getattr(net, "parameters", None)):
+        try:
+            return list(net.parameters())
+        except Exception:  # a parameters() that fails lists nothing
+            return []
+    if not (inspect.isfunction(net) or inspect.ismethod(net)):
+        return []
+    names = inspect.getclosurevars(net)
+    found: list[torch.Tensor] = []
+    for value in (*names.nonlocals.values(), *names.globals.values()):
+        if isinstance(value, torch.Tensor):
+            found.append(value)
+        elif isinstance(value, nn.Module):
+            found.extend(value.parameters())
+    return found

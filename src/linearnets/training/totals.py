@@ -92,6 +92,11 @@ class EpochTotals:
     argmax over all the stashed rows for the accuracy. That costs a fraction of the five small
     reductions a step would otherwise pay (~25 µs a step on a CPU, about a tenth of a softmax step),
     and bounds the outputs held at a time.
+
+    A NaN score stops the epoch with :class:`~linearnets.errors.DivergenceError`. ``nan_probe``,
+    called only then, tells whether finite parameters and inputs gave it (see
+    :class:`~linearnets.training.loss_diagnosis.NanScoresProbe`): the error then names an overflow
+    in the model's own computation rather than NaN weights or inputs.
     """
 
     _STASH_STEPS = 64
@@ -99,22 +104,31 @@ class EpochTotals:
     _STASH_VALUES = 1 << 20
 
     @classmethod
-    def for_loss(cls, loss: Loss | None, *, summed: bool | None = None) -> EpochTotals:
+    def for_loss(
+        cls,
+        loss: Loss | None,
+        *,
+        summed: bool | None = None,
+        nan_probe: Callable[[], bool] | None = None,
+    ) -> EpochTotals:
         """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means.
 
         ``summed`` overrides that: ``True`` takes every 0-d loss as its batch's sum, counted once,
         and sums a loss of k values per example (B, k) over them (the book's ``train_epoch_ch3`` adds
         ``float(l.sum())`` whatever the loss returns). Otherwise such a loss counts the mean of each
         example's k values, so the epoch's loss is the mean over all values, as ``reduction="mean"``
-        gives it.
+        gives it. ``nan_probe``: as in :class:`EpochTotals`.
         """
         if summed is None:
             summed = getattr(loss, "reduction", None) == "sum"
-        return cls(summed=summed)
+        return cls(summed=summed, nan_probe=nan_probe)
 
-    def __init__(self, *, summed: bool = False) -> None:
+    def __init__(
+        self, *, summed: bool = False, nan_probe: Callable[[], bool] | None = None
+    ) -> None:
         # a 0-d loss is the batch's sum (reduction="sum"), not its mean; (B, k) values are summed
         self.summed = summed
+        self._nan_probe = nan_probe
         self.loss_sum: torch.Tensor | float = 0.0
         self.correct: torch.Tensor | int = 0
         self.count = 0
@@ -181,17 +195,23 @@ class EpochTotals:
             low, high = torch.aminmax(labels)
             if labels.is_cpu:
                 check_label_range("y", int(low), int(high), classes)
-                check_no_nan_scores(self._nan)
+                self._raise_if_nan()
             else:
                 self._ranges.append((low, high, classes))
         self._losses, self._outputs, self._labels = [], [], []
         self._rows = self._values = 0
 
+    def _raise_if_nan(self) -> None:
+        """Raise :class:`~linearnets.errors.DivergenceError` if a score was NaN."""
+        if bool(self._nan):  # only now, on the failure path, does the probe run the model
+            probe = self._nan_probe
+            check_no_nan_scores(True, from_finite=probe is not None and probe())
+
     def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
         self._reduce()
         for low, high, classes in self._ranges:
             check_label_range("y", int(low), int(high), classes)
-        check_no_nan_scores(self._nan)
+        self._raise_if_nan()
         packed = torch.tensor(
             [float(self.loss_sum), float(self.correct), float(self.count)], dtype=torch.float64
         )
