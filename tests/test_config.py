@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -69,11 +70,30 @@ def test_paths_are_expanded_and_data_paths_made_absolute(
     assert config.data_dir == tmp_path / "fm"  # a resume from another folder finds the same
     assert config.out == tmp_path / "home" / "runs" / "a"
     assert LinregConfig(data=Path("~/x.csv")).data == tmp_path / "home" / "x.csv"
-    with pytest.raises(
-        UsageError,
-        match=r"data must be a path \(str, pathlib.Path or another os.PathLike\) or None, got ''",
-    ):
+    # '' is a str: the rule broken is emptiness (Path('') would be this folder), not the type
+    with pytest.raises(UsageError, match=r"^data must be a non-empty path or None, got ''; pass a"):
         SoftmaxConfig(data="")
+
+
+@pytest.mark.parametrize(
+    ("make", "pattern"),
+    [
+        (lambda: LinregConfig(data=""), r"^data must be a non-empty path or None, got ''; pass a data file, e\.g\. data='train\.npz', or data=None$"),
+        (lambda: SoftmaxConfig(data=""), r"^data must be a non-empty path or None, got ''; pass a data file, e\.g\. data='train\.npz', or data=None$"),
+        (lambda: SoftmaxConfig(out=""), r"^out must be a non-empty path or None, got ''; pass the run folder to create, e\.g\. out='runs/a', or out=None$"),
+        (lambda: SoftmaxConfig(data_dir=""), r"^data_dir must be a non-empty path or None, got ''; pass the folder holding the Fashion-MNIST files, e\.g\. data_dir='data/fashion-mnist', or data_dir=None$"),
+        (lambda: LinregConfig(data=3), r"^data must be a path \(str, pathlib\.Path or another os\.PathLike\) or None, got 3; pass a data file, e\.g\. data='train\.npz'$"),  # type: ignore[arg-type]
+    ],
+)  # fmt: skip
+def test_a_bad_path_setting_is_told_the_path_that_setting_takes(
+    make: Callable[[], object], pattern: str
+) -> None:
+    """Each example is a value the setting takes, checked here: both configs accept data='train.npz'
+    (linear regression reads .npz as well as .csv; softmax only .npz)."""
+    with pytest.raises(UsageError, match=pattern):
+        make()
+    assert LinregConfig(data="train.npz").data == Path("train.npz")
+    assert SoftmaxConfig(data="train.npz", out="runs/a").out == Path("runs/a")
 
 
 def test_a_config_survives_its_json_round_trip(tmp_path: Path) -> None:

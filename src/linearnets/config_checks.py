@@ -17,6 +17,7 @@ from linearnets.errors import UsageError, UsageTypeError
 
 __all__ = [
     "MAX_BATCH_BYTES",
+    "MAX_DATA_BYTES",
     "MAX_EXAMPLES",
     "MAX_LR",
     "MAX_NOISE_STD",
@@ -26,6 +27,7 @@ __all__ = [
     "MAX_THREADS",
     "MIN_LR",
     "check_bias",
+    "check_data_size",
     "check_lr_floor",
     "check_path",
     "check_seed",
@@ -47,6 +49,9 @@ MAX_NOISE_STD = 1e15
 MAX_LR = 3.4e38  # float32's largest value: the parameters and their updates are float32
 MIN_LR = 1.2e-38  # float32's smallest normal value: below it lr × gradient underflows to nothing
 MAX_BATCH_BYTES = 2**31  # one batch of float32 images (batch_size × resize²) at most 2 GiB
+# synthetic features X (num_examples × d values) at most 2 GiB, as a batch of images and a softmax
+# model's weights (data.arrays.MAX_WEIGHT_BYTES): 10⁸ examples of up to 5 float32 features
+MAX_DATA_BYTES = 2**31
 MAX_RESIZE = 4096  # a 4096² float32 image is 64 MiB; a batch of them is already too much
 
 
@@ -57,6 +62,37 @@ def check_lr_floor(lr: float, example: str) -> None:
             f"lr must be at least {MIN_LR:g} (float32's smallest normal number; the updates would "
             f"underflow to nothing), got {lr:g}; pass e.g. lr={example}"
         )
+
+
+def check_data_size(
+    num_examples: int,
+    num_weights: int,
+    *,
+    weights: str,
+    dtype: str = "float32",
+    itemsize: int = 4,
+    fewest: int = 1,
+) -> None:
+    """Refuse synthetic features X, ``num_examples`` × ``num_weights`` values of ``itemsize`` bytes,
+    past :data:`MAX_DATA_BYTES`; ``weights`` names the weights' setting (``w``, ``true_w``) and
+    ``fewest`` is the fewest examples the caller takes.
+
+    Checked before anything is drawn: torch's allocator would fail with a bare byte count.
+    """
+    nbytes = num_examples * num_weights * itemsize
+    if nbytes <= MAX_DATA_BYTES:
+        return
+    most = MAX_DATA_BYTES // (num_weights * itemsize)
+    fix = (
+        f"pass num_examples={most} or fewer, or fewer weights"
+        if most >= fewest
+        else f"pass fewer weights (at most {MAX_DATA_BYTES // (fewest * itemsize)})"
+    )
+    raise UsageError(
+        f"num_examples × the {num_weights} weights of {weights} must give features X of at most "
+        f"{MAX_DATA_BYTES // 2**30} GiB of {dtype}, got {num_examples} × {num_weights} × "
+        f"{itemsize} bytes ({nbytes / 2**30:.1f} GiB); {fix}"
+    )
 
 
 def check_seed(seed: Any) -> int:
@@ -161,14 +197,37 @@ def link_problem(path: Path) -> str | None:
     return None
 
 
-def check_path(name: str, value: Any) -> Path | None:
-    """Return ``value`` as a :class:`Path` with ``~`` expanded (``None`` stays), or raise naming ``name``."""
+# what each path setting of the configs takes, for the fix of a bad one: softmax's data is a .npz,
+# linreg's a .npz or .csv, so the example is a .npz
+_PATH_WANTED = {
+    "data": "a data file, e.g. data='train.npz'",
+    "data_dir": "the folder holding the Fashion-MNIST files, e.g. data_dir='data/fashion-mnist'",
+    "out": "the run folder to create, e.g. out='runs/a'",
+}
+
+
+def check_path(name: str, value: Any, *, wanted: str | None = None) -> Path | None:
+    """Return ``value`` as a :class:`Path` with ``~`` expanded (``None`` stays), or raise naming ``name``.
+
+    Args:
+        name: the setting, e.g. ``data``.
+        value: a ``str`` or ``Path`` (the configs turn other path-likes into these first), or ``None``.
+        wanted: what the setting takes, with an example, for the fix (e.g. ``"a data file, e.g.
+            data='train.npz'"``); by default the configs' own for ``data``, ``data_dir`` and ``out``.
+    """
     if value is None:
         return value
+    wanted = wanted or _PATH_WANTED.get(name, f"a file or folder name, e.g. {name}='name'")
     if isinstance(value, Path | str) and str(value):
         return expand_user(name, value)  # "~/runs/a" as the shell would have expanded it
+    if isinstance(value, str):  # Path("") is Path("."): only a str can be empty
+        # an empty path would be this folder, which no path setting means
+        raise UsageError(
+            f"{name} must be a non-empty path or None, got ''; pass {wanted}, or {name}=None"
+        )
     raise UsageTypeError(
-        f"{name} must be a path (str, pathlib.Path or another os.PathLike) or None, got {value!r}; pass e.g. {name}=Path('runs/a')"
+        f"{name} must be a path (str, pathlib.Path or another os.PathLike) or None, got "
+        f"{value!r:.60}; pass {wanted}"
     )
 
 

@@ -11,6 +11,7 @@ from linearnets.config_checks import (
     MAX_EXAMPLES,
     MAX_NOISE_STD,
     check_bias,
+    check_data_size,
     check_weights,
     plain_number,
 )
@@ -76,6 +77,8 @@ def resolve_synthetic(
             f"than the {fewest - 1} weights, for a unique least-squares solution), got "
             f"{num_examples}; pass e.g. num_examples=1000"
         )
+    # run_linreg's features are float32 (n, d)
+    check_data_size(num_examples, len(true_w), weights="true_w", fewest=fewest)
     noise_std = check_non_negative_float(
         "noise_std", plain_number(chosen["noise_std"]), maximum=MAX_NOISE_STD
     )

@@ -13,6 +13,7 @@ from linearnets.cli._options import (
     non_negative_float,
     non_negative_int,
     path_arg,
+    path_arg_for,
     positive_float,
     positive_int,
 )
@@ -54,7 +55,8 @@ REFUSED = [
     (non_negative_float, "inf", r"^must be a finite number >= 0, got inf$"),
     (non_negative_float, "nan", r"^must be a finite number >= 0, got nan$"),
     (non_negative_float, "", r"^must be a non-negative number, got ''$"),
-    (path_arg, "", r"^must be a path, got an empty string; pass a file or folder name \(\. for this folder\)$"),
+    # not "(. for this folder)": --data . is then refused as no .npz or .csv file
+    (path_arg, "", r"^must be a path, got an empty string; pass the file or folder name the option takes$"),
 ]  # fmt: skip
 
 
@@ -64,3 +66,26 @@ def test_values_that_break_the_rule_are_refused_naming_it(
 ) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match=pattern):
         convert(text)
+
+
+@pytest.mark.parametrize(
+    ("what", "example", "fix"),
+    [
+        ("a .npz or .csv data file", "--data table.csv", "a .npz or .csv data file, e.g. --data table.csv"),
+        ("the run folder to create", "--out runs/a", "the run folder to create, e.g. --out runs/a"),
+        ("a folder holding the Fashion-MNIST files", "--data-dir data", "a folder holding the Fashion-MNIST files, e.g. --data-dir data"),
+    ],
+)  # fmt: skip
+def test_an_option_names_the_path_it_wants_when_given_an_empty_one(
+    what: str, example: str, fix: str
+) -> None:
+    """Through a real parser: argparse's own prefix names the option, the fix names its path."""
+    option = example.split()[0]
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    parser.add_argument(option, type=path_arg_for(what, example))
+    assert getattr(parser.parse_args([option, "runs/a"]), option[2:].replace("-", "_")) == Path(
+        "runs/a"
+    )
+    with pytest.raises(argparse.ArgumentError) as info:
+        parser.parse_args([option, ""])
+    assert str(info.value) == f"argument {option}: must be a path, got an empty string; pass {fix}"

@@ -441,3 +441,20 @@ def test_a_model_past_2_gib_of_weights_is_refused_before_it_is_built(tmp_path: P
     # just within: 2**29 weights of 4 bytes are the 2 GiB themselves
     np.savez(tmp_path / "ok.npz", X=np.zeros((2, 2**14), np.float32), y=np.array([0, 2**15 - 1]))
     assert load_classification_file(tmp_path / "ok.npz").num_classes == 2**15
+
+
+@pytest.mark.parametrize(
+    "X,y,pattern",
+    [
+        # the first non-finite entry in row-major order, counted from 0 as NumPy indexes it
+        (np.array([[1.0, 2.0], [3.0, np.nan], [np.inf, 4.0]]), np.zeros(3), r"X holds NaN or inf values \(or values beyond float32's ±3\.4e38\), the first at X\[1, 1\]: nan \(2 in all\); clean"),
+        (np.ones((3, 2)), np.array([0.0, 1.0, -np.inf]), r"y holds NaN or inf values .*, the first at y\[2\]: -inf; clean"),
+        (np.ones((3, 2)), np.array([[0.0], [1e300], [2.0]]), r"y holds NaN or inf values .*, the first at y\[1\]: 1e\+300; clean"),
+    ],
+)  # fmt: skip
+def test_a_non_finite_npz_value_is_named_by_its_index(
+    tmp_path: Path, X: np.ndarray, y: np.ndarray, pattern: str
+) -> None:
+    path = _write(tmp_path, X=X, y=y)
+    with pytest.raises(DatasetError, match=rf"^{re.escape(str(path))}: {pattern}"):
+        load_regression_file(path)

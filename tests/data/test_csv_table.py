@@ -117,3 +117,26 @@ def test_a_pandas_index_column_is_refused(tmp_path: Path) -> None:
     path.write_text("0,0.5,1.0\n1,1.5,-1.0\n2,2.5,0.0\n")  # headerless: every column is data
     X, y = load_regression_file(path)
     assert X.tolist() == [[0, 0.5], [1, 1.5], [2, 2.5]] and y.reshape(-1).tolist() == [1, -1, 0]
+
+
+@pytest.mark.parametrize(
+    "text,pattern",
+    [
+        # the hunter's file: 100 good rows under a header, then "1,NaN,3" on line 102; the line is
+        # counted by hand: the header is line 1, the blank line 3 is skipped but counted
+        ("a,b,y\n1,2,3\n\n" + "4,5,6\n" * 98 + "1,NaN,3\n", r"^.*b\.csv: X \(every column but the last\) holds NaN or inf values \(or values beyond float32's ±3\.4e38\), the first at line 102, column 2: nan; clean, impute or rescale them first$"),
+        # the first of several, in reading order, with their count
+        ("a,b,y\n1,inf,3\n-inf,2,3\n", r"the first at line 2, column 2: inf \(2 in all\);"),
+        # finite in the file, past float32 once read: its value shown as written
+        ("a,b,y\n1,2,3\n1e39,2,3\n", r"the first at line 3, column 1: 1e\+39;"),
+        # y is the last column, named so
+        ("a,b,y\n1,2,3\n4,5,nan\n", r"y \(the last column\) holds NaN or inf values .*, the first at line 3, column 3: nan;"),
+    ],
+)  # fmt: skip
+def test_a_non_finite_cell_is_named_by_line_and_column(
+    tmp_path: Path, text: str, pattern: str
+) -> None:
+    """As an empty or non-number cell is: the csv module and a text editor count lines from 1."""
+    (tmp_path / "b.csv").write_text(text)
+    with pytest.raises(DatasetError, match=pattern):
+        load_regression_file(tmp_path / "b.csv")

@@ -303,3 +303,25 @@ def test_labels_that_overflow_the_weights_dtype_are_refused() -> None:
         synthetic_data(w, 70000.0, 3)
     _, y = synthetic_data(w.float(), 70000.0, 3)  # the fix named
     assert torch.isfinite(y).all()
+
+
+SIZE_LIMITS = [
+    # LinregConfig's limit, 10⁸ examples: 10¹⁰ once died in torch's allocator (80 GB)
+    (lambda: synthetic_data(TRUE_W, 4.2, 10**10), r"^num_examples must be an integer in \[1, 100000000\], got 10000000000; pass e\.g\. num_examples=1000"),
+    # X of 10⁴ × 10⁵ float32 is 4·10⁹ bytes > 2³¹; 2³¹ // (10⁵ × 4) = 5368, computed by hand
+    (lambda: synthetic_data(torch.ones(10**5), 4.2, 10**4), r"^num_examples × the 100000 weights of w must give features X of at most 2 GiB of float32, got 10000 × 100000 × 4 bytes \(3\.7 GiB\); pass num_examples=5368 or fewer, or fewer weights$"),
+    # w's dtype counts: 10⁸ × 3 float64 values are 2.4·10⁹ bytes; 2³¹ // 24 = 89478485
+    (lambda: synthetic_data(torch.ones(3, dtype=torch.float64), 4.2, 10**8), r"of float64, got 100000000 × 3 × 8 bytes \(2\.2 GiB\); pass num_examples=89478485 or fewer"),
+    # a meta tensor has a shape but no values: refused by name before anything reads them
+    (lambda: synthetic_data(torch.ones(2, device="meta"), 4.2, 5), r"^w must hold values, got a tensor of shape \(2,\) on the meta device"),
+    (lambda: data_iter(5, torch.ones(5, 2, device="meta"), torch.ones(5, 1)), r"^features must hold values, got a tensor of shape \(5, 2\) on the meta device"),
+    (lambda: data_iter(5, torch.ones(5, 2), torch.ones(5, 1, device="meta")), r"^labels must hold values, got a tensor of shape \(5, 1\) on the meta device"),
+    (lambda: load_array((torch.ones(5, 2), torch.ones(5, 1, device="meta")), 2), r"^data_arrays\[1\] must hold values, got a tensor of shape \(5, 1\) on the meta device"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("call,pattern", SIZE_LIMITS)
+def test_sizes_past_the_limits_and_meta_tensors_are_refused_by_name(call, pattern) -> None:  # type: ignore[no-untyped-def]
+    """Refused before any drawing, so without allocating the gigabytes asked for."""
+    with pytest.raises(UsageError, match=pattern):
+        call()

@@ -109,11 +109,78 @@ def test_a_column_huge_next_to_its_spread_is_named() -> None:
     assert w.item() == pytest.approx(1.0) and b == pytest.approx(float(t.mean() - 1.7e9))
 
 
-def test_columns_scaled_far_past_the_bias_name_rescaling(gen: torch.Generator) -> None:
-    """Features of size 1e14 next to the bias's ones: NumPy's matrix_rank finds rank 2 of 3 too."""
+def test_columns_scaled_far_past_the_bias_name_standardising(gen: torch.Generator) -> None:
+    """Features of size 1e14 next to the bias's ones: NumPy's matrix_rank finds rank 2 of 3 too,
+    and 3 of 3 once the columns are standardised: their scale alone hid them."""
     import numpy as np
 
     X = torch.randn(1000, 2, generator=gen, dtype=torch.float64) * 1e14
-    assert np.linalg.matrix_rank(np.c_[X.numpy(), np.ones(1000)]) == 2
-    with pytest.raises(UsageError, match=r"got rank 2 < 3 .*or centre/rescale columns whose"):
+    x = X.numpy()
+    assert np.linalg.matrix_rank(np.c_[x, np.ones(1000)]) == 2
+    assert np.linalg.matrix_rank(np.c_[(x - x.mean(0)) / x.std(0), np.ones(1000)]) == 3
+    with pytest.raises(
+        UsageError,
+        match=r"got rank 2 < 3 .*: the columns differ too much in scale \(column \d's values are of "
+        r"size 1e\+14, the bias's ones are 1: a ratio of 1e\+14\).*; standardise each column",
+    ):
         closed_form(X, torch.zeros(1000, dtype=torch.float64))
+
+
+def test_independent_columns_on_far_apart_scales_are_told_to_standardise() -> None:
+    """One column in units of 1e7, another in 1e-7 (the hunter's scales.csv): NumPy's matrix_rank,
+    the oracle, finds [X, 1] of rank 2 < 3, yet 3 once standardised; the sizes named are the
+    columns' root mean squares, computed here."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.normal(size=500) * 1e7, rng.normal(size=500) * 1e-7]  # (500, 2)
+    assert np.linalg.matrix_rank(np.c_[x, np.ones(500)]) == 2
+    z = (x - x.mean(0)) / x.std(0)
+    assert np.linalg.matrix_rank(np.c_[z, np.ones(500)]) == 3
+    rms = np.sqrt((x**2).mean(0))  # (2,)
+    y = x @ np.array([1e-7, 1e7]) + 4.2  # (500,)
+    with pytest.raises(
+        UsageError,
+        match=r"got rank 2 < 3 for X of shape \(500, 2\): the columns differ too much in scale "
+        + re.escape(
+            f"(column 1's values are of size {rms[0]:.3g}, column 2's values are of size "
+            f"{rms[1]:.3g}: a ratio of {rms[0] / rms[1]:.2g})"
+        )
+        + r".*; standardise each column \(subtract its mean, divide by its standard deviation\), "
+        r"e\.g\. X = \(X - X\.mean\(0\)\) / X\.std\(0\)$",
+    ):
+        closed_form(torch.tensor(x), torch.tensor(y))
+    # the fix named solves it: standardised, the columns are independent (weights per std)
+    w, b = closed_form(torch.tensor(z), torch.tensor(y))
+    torch.testing.assert_close(w, torch.tensor(x.std(0) * [1e-7, 1e7]), rtol=1e-9, atol=0)
+    assert b == pytest.approx(4.2 + float(x.mean(0) @ [1e-7, 1e7]), rel=1e-9)
+
+
+def test_truly_dependent_columns_are_not_told_to_rescale() -> None:
+    """A repeated column stays dependent when standardised: the fix is to drop it, not rescale."""
+    with pytest.raises(
+        UsageError,
+        match=r"got rank 2 < 3 for X of shape \(6, 2\); use more examples than features, or drop "
+        r"constant or repeated columns$",
+    ):
+        closed_form(_features()[:, [0, 0]], torch.zeros(6))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_w_and_b_are_both_the_float64_solution_rounded_to_xs_dtype(
+    gen: torch.Generator, dtype: torch.dtype
+) -> None:
+    """The oracle is NumPy's float64 least squares, rounded to X's dtype here: w and b alike (b
+    was once left in float64 while w was rounded)."""
+    import numpy as np
+
+    X = torch.randn(200, 2, generator=gen).to(dtype)
+    y = X.double() @ torch.tensor([2.0, -3.4], dtype=torch.float64) + 4.2
+    y += 0.01 * torch.randn(200, generator=gen, dtype=torch.float64)
+    A = np.c_[X.double().numpy(), np.ones(200)]
+    expected = torch.tensor(np.linalg.lstsq(A, y.numpy(), rcond=None)[0]).to(dtype)  # (3,)
+    w, b = closed_form(X, y)
+    assert w.dtype == dtype
+    torch.testing.assert_close(w, expected[:2], atol=0, rtol=torch.finfo(dtype).eps)
+    assert b == float(torch.tensor(b, dtype=torch.float64).to(dtype))  # a value of X's dtype
+    assert b == pytest.approx(float(expected[2]), rel=torch.finfo(dtype).eps)

@@ -6,6 +6,7 @@ import dataclasses
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -206,3 +207,41 @@ def test_the_book_tensors_in_the_config_give_the_books_run() -> None:
     )
     assert tensors.w == floats.w and tensors.closed_w == floats.closed_w
     assert tensors.true_w == [2.0, float(np.float32(-3.4))]
+
+
+def _numbers(config: LinregConfig) -> dict[str, Any]:
+    """Return a run's summary without its timings: every number it computed."""
+    summary = run_linreg(config).summary()
+    for row in summary["history"]:
+        row.pop("seconds")
+    return summary
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+@pytest.mark.parametrize("from_file", [False, True], ids=["synthetic", "file"])
+def test_torchs_default_dtype_changes_no_number_of_the_run(
+    tmp_path: Path, impl: str, from_file: bool
+) -> None:
+    """A notebook's ``torch.set_default_dtype(torch.float64)`` once stopped a file's run (float32
+    data, float64 model) and drew other synthetic data than the command for the same seed. The
+    oracle is the run under torch's own default, float32, as the command runs it: equal bit for
+    bit, and the caller's float64 default given back."""
+    import torch
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 2))
+    path = _regression_file(tmp_path / "d.npz", X, X @ np.array([2.0, -3.4]) + 4.2)
+    config = LinregConfig(impl=impl, epochs=2, data=path if from_file else None)
+    assert torch.get_default_dtype() == torch.float32
+    expected = _numbers(config)
+    torch.set_default_dtype(torch.float64)
+    try:
+        got = _numbers(config)
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(torch.float32)
+    assert got == expected
+    # float32 throughout, the closed form included (w and b alike)
+    assert all(float(np.float32(v)) == v for v in [*got["w"], got["b"]])
+    closed = [*got["closed_form_w"], got["closed_form_b"]]
+    assert all(float(np.float32(v)) == v for v in closed)

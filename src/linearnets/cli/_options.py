@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
@@ -54,9 +55,27 @@ def non_negative_float(text: str) -> float:
 
 
 def path_arg(text: str) -> Path:
-    """Parse a file or folder path: any non-empty string (``Path("")`` would silently mean ``.``)."""
+    """Parse a file or folder path: any non-empty string (``Path("")`` would silently mean ``.``).
+
+    An option that knows which path it wants says so with :func:`path_arg_for` instead.
+    """
+    return _path(text, "the file or folder name the option takes")
+
+
+def path_arg_for(what: str, example: str) -> Callable[[str], Path]:
+    """Return a :func:`path_arg` whose error for an empty path asks for ``what``, e.g.
+    ``path_arg_for("a .npz or .csv data file", "--data table.csv")``."""
+
+    def convert(text: str) -> Path:
+        return _path(text, f"{what}, e.g. {example}")
+
+    convert.__name__ = path_arg.__name__  # argparse names the type by it in its own errors
+    return convert
+
+
+def _path(text: str, wanted: str) -> Path:
+    """Return ``text`` as a ``Path``; refuse an empty one, asking for ``wanted``."""
     if not text:
-        raise argparse.ArgumentTypeError(
-            "must be a path, got an empty string; pass a file or folder name (. for this folder)"
-        )
+        # an empty path is Path("."), this folder: never what an option naming a path wanted
+        raise argparse.ArgumentTypeError(f"must be a path, got an empty string; pass {wanted}")
     return Path(text)

@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import torch
@@ -39,8 +41,21 @@ class ClassificationArrays:
     num_classes: int
 
 
-def _features(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
-    """Return ``array`` (N, D) as float32 (N, D), refusing empty, non-real or non-finite values."""
+def _features(
+    path: Path, name: str, array: np.ndarray, *, cell: Callable[[int, int], str] | None = None
+) -> torch.Tensor:
+    """Return ``array`` (N, D) as float32 (N, D), refusing empty, non-real or non-finite values.
+
+    Args:
+        path: the file, for the messages.
+        name: what ``array`` is in the file, e.g. ``X``.
+        array: shape (N, D).
+        cell: names the cell at row ``i``, column ``j`` (from 0) in the file's terms, e.g.
+            ``line 102, column 2`` for a CSV; ``name[i, j]`` by default.
+
+    Returns:
+        ``array`` as float32, shape (N, D).
+    """
     if array.ndim != 2:
         fix = (
             f"reshape it to one row per example, e.g. {name}.reshape(len({name}), -1)"
@@ -72,11 +87,23 @@ def _features(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
             f"({array.size * 4:,} bytes) in this machine's memory; use fewer rows or features"
         ) from None
     if not bool(torch.isfinite(X).all()):
-        raise DatasetError(
-            f"{path}: {name} holds NaN or inf values (or values beyond float32's ±3.4e38); clean, "
-            "impute or rescale them first"
-        )
+        _refuse_non_finite(path, name, array, X, cell or (lambda i, j: f"{name}[{i}, {j}]"))
     return X
+
+
+def _refuse_non_finite(
+    path: Path, name: str, array: np.ndarray, X: torch.Tensor, cell: Callable[[int, int], str]
+) -> NoReturn:
+    """Refuse ``array`` (N, D), naming its first cell that is not finite as float32 ``X`` (N, D)."""
+    bad = ~torch.isfinite(X)  # (N, D); found again here, so that good data pays one pass only
+    count = int(bad.sum())
+    # argmax returns the first of the maxima: the first bad cell in row-major order
+    i, j = divmod(int(bad.view(-1).to(torch.uint8).argmax()), X.shape[1])
+    more = f" ({count} in all)" if count > 1 else ""
+    raise DatasetError(
+        f"{path}: {name} holds NaN or inf values (or values beyond float32's ±3.4e38), the first "
+        f"at {cell(i, j)}: {float(array[i, j]):g}{more}; clean, impute or rescale them first"
+    )
 
 
 def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
@@ -212,19 +239,27 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
             if arrays["y"].ndim == 2 and arrays["y"].shape[1] == 1
             else arrays["y"]
         )
+        y_cell: Callable[[int, int], str] = lambda i, j: f"y[{i}]"  # noqa: E731
     elif path.suffix.lower() == ".csv":
         if not path.is_file():
             raise UsageError(
                 f"--data {path} does not exist or is not a file; pass an existing .csv file"
             )
-        table = read_csv(path)
-        X = _features(path, "the feature columns", table[:, :-1])
+        table, lines = read_csv(path)  # (N, D + 1), (N,)
+        X = _features(
+            path,
+            "X (every column but the last)",
+            table[:, :-1],
+            cell=lambda i, j: f"line {lines[i]}, column {j + 1}",
+        )
         y_raw = table[:, -1]
+        y_cell = lambda i, j: f"line {lines[i]}, column {table.shape[1]}"  # noqa: E731
     else:
         raise UsageError(f"--data must be a .npz or .csv file, got {path}")
     if y_raw.ndim != 1 or y_raw.shape[0] != X.shape[0]:
         raise DatasetError(
             f"{path}: y must hold one target per row of X ({X.shape[0]}), got shape {y_raw.shape}"
         )
-    y = _features(path, "y", y_raw.reshape(-1, 1))
+    name = "y (the last column)" if path.suffix.lower() == ".csv" else "y"
+    y = _features(path, name, y_raw.reshape(-1, 1), cell=y_cell)
     return X, y

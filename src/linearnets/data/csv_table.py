@@ -23,10 +23,12 @@ __all__ = ["read_csv"]
 _Rows = list[tuple[int, list[str]]]
 
 
-def read_csv(path: Path) -> np.ndarray:
-    """Return a numeric CSV as an (N, columns) float64 array; a first row of names is a header.
+def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Return a numeric CSV as an (N, columns) float64 array and each row's line in the file (N,).
 
-    See the module docstring for which first row is a header, and which rows are skipped.
+    A first row of names is a header. The cells must be numbers; NaN and inf cells are read as such,
+    for the caller to refuse by their lines (as values past float32's range). See the module
+    docstring for which first row is a header, and which rows are skipped.
     """
     rows = _read_rows(path)
     rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
@@ -41,7 +43,8 @@ def read_csv(path: Path) -> np.ndarray:
         raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
     if len(first[1]) < 2:
         _refuse_one_column(path, first, [row for _, row in rows if row is not first[1]])
-    return _table(path, rows, len(first[1]))
+    lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)
+    return _table(path, rows, len(first[1])), lines
 
 
 def _number(text: str) -> float | None:

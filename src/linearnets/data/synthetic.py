@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from linearnets.config_checks import MAX_EXAMPLES, check_data_size
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_bool,
@@ -37,7 +38,7 @@ def synthetic_data(
     Args:
         w: true weights, shape (d,) or (d, 1) (as the book's ``linreg`` takes them).
         b: true bias, a number or a one-element tensor.
-        num_examples: n, the number of rows.
+        num_examples: n, the number of rows, at most 10⁸; X (n, d) may take at most 2 GiB.
         noise_std: standard deviation σ of the Gaussian noise (not the variance), a number or a
             one-element tensor.
         generator: source of randomness; ``None`` uses torch's global generator.
@@ -48,7 +49,19 @@ def synthetic_data(
     See D2L §3.2.1.
     """
     w = _weights(w)
-    num_examples = check_positive_int("num_examples", num_examples)
+    num_examples = check_positive_int(
+        "num_examples",
+        num_examples,
+        maximum=MAX_EXAMPLES,
+        fix=f"pass e.g. num_examples=1000 (at most {MAX_EXAMPLES}, as LinregConfig takes)",
+    )
+    check_data_size(
+        num_examples,
+        w.numel(),
+        weights="w",
+        dtype=str(w.dtype).removeprefix("torch."),
+        itemsize=w.element_size(),
+    )
     if isinstance(noise_std, torch.Tensor) and noise_std.numel() == 1:
         noise_std = noise_std.item()  # the book's torch.tensor(0.01) as a number
     noise_std = check_non_negative_float("noise_std", noise_std)
@@ -91,6 +104,7 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         raise UsageTypeError(
             f"w must hold real numbers, got dtype {w.dtype}; pass e.g. w=torch.tensor([2, -3.4])"
         )
+    _refuse_meta("w", w)
     if not w.is_floating_point():
         w = w.float()
     if w.ndim == 2 and w.shape[1] == 1:
@@ -120,9 +134,20 @@ def _bias(b: Any) -> float:
     return float(b)
 
 
+def _refuse_meta(name: str, tensor: torch.Tensor) -> None:
+    """Refuse a tensor on the meta device: it has a shape but no values to draw from or check."""
+    if tensor.device.type == "meta":
+        raise UsageError(
+            f"{name} must hold values, got a tensor of shape {tuple(tensor.shape)} on the meta "
+            "device (a shape without data); pass one that holds its values, on the CPU or a GPU"
+        )
+
+
 def _check_arrays(features: torch.Tensor, labels: torch.Tensor) -> int:
     check_float_tensor("features", features)
     n = check_same_length(("features", "labels"), (features, labels))
+    _refuse_meta("features", features)
+    _refuse_meta("labels", labels)
     if n == 0:
         raise UsageError(
             "features must hold at least one example, got 0 rows; pass a non-empty dataset"
@@ -206,6 +231,7 @@ def load_array(
     if check_same_length(names, data_arrays) == 0:
         raise UsageError("data_arrays must hold at least one example, got 0 rows")
     for name, array in zip(names, data_arrays, strict=True):
+        _refuse_meta(name, array)
         check_finite(name, array)
     is_train = check_bool("is_train", is_train)
     check_generator("generator", generator)

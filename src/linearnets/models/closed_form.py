@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import torch
 
 from linearnets.errors import UsageError
@@ -13,12 +15,21 @@ __all__ = ["closed_form"]
 def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
     """Return the ``(w, b)`` minimising ``‖Xw + b − y‖²``, solved with ``torch.linalg.lstsq`` in float64.
 
+    Both are then rounded to ``X``'s dtype, the values a model training on ``X`` can hold (as
+    scikit-learn's ``LinearRegression`` keeps float32 data's dtype): float64 data keep the full
+    solution, float32 data get the float32 numbers nearest to it.
+
     Args:
         X: features, shape (n, d).
         y: targets, shape (n, 1) or (n,).
 
     Returns:
-        ``w`` of shape (d,) and the bias ``b``.
+        ``w`` of shape (d,) in ``X``'s dtype, and the bias ``b``, a Python float holding a value of
+        ``X``'s dtype.
+
+    Raises:
+        UsageError: no unique solution: fewer rows than columns, constant or repeated columns, or
+            columns whose scales (or offsets) lie too far apart for float64 to tell them apart.
 
     See D2L §3.1.1.2.
     """
@@ -35,16 +46,63 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
     A = torch.cat([X.double(), torch.ones(n, 1, dtype=torch.float64)], dim=1)  # (n, d + 1)
     rank = int(torch.linalg.matrix_rank(A))
     if rank < A.shape[1]:
-        raise UsageError(
-            f"X must have linearly independent columns, with a column of ones for the bias, to have "
-            f"one least-squares solution, got rank {rank} < {A.shape[1]} for X of shape "
-            f"{tuple(X.shape)}{_offset_columns(A[:, :-1])}; use more examples than features, drop "
-            "constant or repeated columns, or centre/rescale columns whose values are huge next "
-            "to their spread"
-        )
+        _refuse_rank(X, A, rank)
     # QR (gels) rather than the default gelsy: same bits on every call
     solution = torch.linalg.lstsq(A, y.double().reshape(-1, 1), driver="gels").solution.reshape(-1)
-    return solution[:-1].to(X.dtype), float(solution[-1])
+    solution = solution.to(X.dtype)  # (d + 1,): w and b rounded alike
+    return solution[:-1], float(solution[-1])
+
+
+def _refuse_rank(X: torch.Tensor, A: torch.Tensor, rank: int) -> NoReturn:
+    """Refuse ``A`` = [X, 1] (n, d + 1) of rank < d + 1, naming the likely cause and its fix."""
+    what = (
+        f"X must have linearly independent columns, with a column of ones for the bias, to have "
+        f"one least-squares solution, got rank {rank} < {A.shape[1]} for X of shape "
+        f"{tuple(X.shape)}"
+    )
+    offsets = _offset_columns(A[:, :-1])
+    if offsets:
+        raise UsageError(
+            f"{what}{offsets}; use more examples than features, drop constant or repeated "
+            "columns, or centre/rescale columns whose values are huge next to their spread"
+        )
+    scales = _scale_gap(A)
+    if scales:
+        raise UsageError(
+            f"{what}: the columns differ too much in scale ({scales}), so that the small ones "
+            "vanish in float64 rounding next to the large ones, though they are independent; "
+            "standardise each column (subtract its mean, divide by its standard deviation), e.g. "
+            "X = (X - X.mean(0)) / X.std(0)"
+        )
+    raise UsageError(
+        f"{what}; use more examples than features, or drop constant or repeated columns"
+    )
+
+
+def _scale_gap(A: torch.Tensor) -> str:
+    """Name the largest and smallest columns of ``A`` = [X, 1] (n, d + 1), float64, when the columns
+    become independent once standardised (so only their scales, or offsets, hid it); else ``""``.
+
+    Run on the failure path only: one more rank, of the standardised copy.
+    """
+    if A.shape[0] < A.shape[1]:
+        return ""  # too few rows: dependent at any scale
+    X = A[:, :-1]
+    mean, std = X.mean(dim=0), X.std(dim=0, correction=0)  # (d,), (d,)
+    if not bool((std > 0).all()):
+        return ""  # a constant column: a multiple of the bias's ones at any scale
+    Z = torch.cat([(X - mean) / std, A[:, -1:]], dim=1)  # (n, d + 1), every column of size 1
+    if int(torch.linalg.matrix_rank(Z)) < Z.shape[1]:
+        return ""
+    size = A.norm(dim=0) / A.shape[0] ** 0.5  # (d + 1,): root mean square; the ones' is 1
+
+    def sized(j: int) -> str:
+        if j == A.shape[1] - 1:
+            return "the bias's ones are 1"
+        return f"column {j + 1}'s values are of size {size[j].item():.3g}"
+
+    big, small = int(size.argmax()), int(size.argmin())
+    return f"{sized(big)}, {sized(small)}: a ratio of {(size[big] / size[small]).item():.2g}"
 
 
 def _offset_columns(X: torch.Tensor) -> str:

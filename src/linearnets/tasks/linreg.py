@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,10 @@ from linearnets.training.loop import History, fit
 from linearnets.training.loop_checks import check_callbacks
 
 __all__ = ["LinregResult", "run_linreg"]
+
+# the run's dtype, as the book's and the command's, whatever torch.set_default_dtype says: the
+# same config gives the same numbers in a notebook set to float64 (load_regression_file's dtype too)
+_DTYPE = torch.float32
 
 
 @dataclass(frozen=True)
@@ -93,8 +98,10 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
     """Generate the book's synthetic data, train ``config.impl`` on it and compare with the closed form.
 
     With ``config.data`` the data come from that ``.npz``/``.csv`` file instead, and there is no truth to
-    compare with. Unless ``config.guard`` is off, a :class:`~linearnets.training.guard.DivergenceGuard`
-    stops a run whose loss blows up (:class:`~linearnets.errors.DivergenceError`).
+    compare with. The data, the model and the closed form are float32 whatever torch's default dtype
+    (``torch.set_default_dtype``): a config gives the same numbers in a float64 notebook. Unless
+    ``config.guard`` is off, a :class:`~linearnets.training.guard.DivergenceGuard` stops a run whose
+    loss blows up (:class:`~linearnets.errors.DivergenceError`).
 
     See D2L §3.2.7 (scratch) and §3.3.7 (concise).
     """
@@ -147,7 +154,11 @@ def _data(
         return features, labels, None, None
     weights, true_b, num_examples, noise_std = config.synthetic()
     features, labels = synthetic_data(
-        torch.tensor(weights), true_b, num_examples, noise_std=noise_std, generator=gens.data
+        torch.tensor(weights, dtype=_DTYPE),
+        true_b,
+        num_examples,
+        noise_std=noise_std,
+        generator=gens.data,
     )
     return features, labels, list(weights), true_b
 
@@ -169,21 +180,38 @@ def _closed_form(
 def _training_setup(
     config: LinregConfig, features: torch.Tensor, labels: torch.Tensor, gens: RunGenerators
 ) -> tuple[Any, Any, Any, Any]:
-    """Return ``config.impl``'s (net, train_iter, loss, updater) for ``features`` (n, d)."""
+    """Return ``config.impl``'s (net, train_iter, loss, updater) for ``features`` (n, d), float32."""
     num_inputs = features.shape[1]
     if config.impl in ("scratch", "analytic"):
         # the hand-written iterator (§3.2.2), made re-iterable so each epoch reshuffles
         train_iter: Any = Reiterable(
             lambda: data_iter(config.batch_size, features, labels, generator=gens.data)
         )
-        net: Any = LinearRegressionScratch(
-            num_inputs, generator=gens.init, analytic=config.impl == "analytic"
-        )
+        with _default_dtype(_DTYPE):
+            net: Any = LinearRegressionScratch(
+                num_inputs, generator=gens.init, analytic=config.impl == "analytic"
+            )
         return net, train_iter, squared_loss, SGD(net.parameters(), lr=config.lr)
     train_iter = load_array((features, labels), config.batch_size, generator=gens.data)
-    net = linreg_concise(num_inputs, generator=gens.init)
+    with _default_dtype(_DTYPE):
+        net = linreg_concise(num_inputs, generator=gens.init)
     loss = nn.MSELoss(reduction="none")
     return net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=config.lr)
+
+
+@contextlib.contextmanager
+def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """Make ``dtype`` torch's default while the models are built, then give the caller's back.
+
+    The models draw their initial weights in the default dtype and take no dtype of their own; a
+    float64 draw rounded to float32 afterwards is not the float32 draw, so the dtype is set before.
+    """
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
 
 
 def _weights(net: Any) -> tuple[list[float], float]:
