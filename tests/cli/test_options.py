@@ -89,3 +89,29 @@ def test_an_option_names_the_path_it_wants_when_given_an_empty_one(
     with pytest.raises(argparse.ArgumentError) as info:
         parser.parse_args([option, ""])
     assert str(info.value) == f"argument {option}: must be a path, got an empty string; pass {fix}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "wanted"),
+    [
+        (["linreg", "--data", ""], "a .npz or .csv data file, e.g. --data table.csv"),
+        (["softmax", "--data", ""], "a .npz data file, e.g. --data train.npz"),
+        (["softmax", "--out", ""], "a run folder, e.g. --out runs/a"),
+        (["softmax", "--resume", ""], "the run folder to continue, e.g. --resume runs/a"),
+        (["softmax", "--data-dir", ""], "the Fashion-MNIST files, e.g. --data-dir data"),
+        (["data", "show", "--out", ""], "an image file, e.g. --out images.png"),
+        (["data", "show", "--data-dir", ""], "the Fashion-MNIST files, e.g. --data-dir data"),
+    ],
+)
+def test_each_command_line_path_option_asks_for_its_own_kind_of_path(
+    argv: list[str], wanted: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty path is refused with the kind of path the option takes, never "." (this folder)."""
+    from linearnets.cli import main
+    from linearnets.cli._parser import UsageExit
+
+    with pytest.raises(UsageExit):
+        main(argv)
+    err = capsys.readouterr().err
+    assert f"argument {argv[-2]}: must be a path, got an empty string; pass " in err
+    assert f"{wanted} (see linearnets {' '.join(argv[:-2])} --help)" in err

@@ -13,14 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from linearnets.cli import OneLineParser
-from linearnets.cli._options import MAX_SHOW, path_arg, positive_int
+from linearnets.cli._options import MAX_SHOW, path_arg_for, positive_int
 from linearnets.errors import UsageError
 
 SEARCH_HELP = "folder holding the Fashion-MNIST files (default: search the usual places)"
 
 
 def _data_dir(parser: argparse.ArgumentParser, *, default: Any, help: str = SEARCH_HELP) -> None:
-    parser.add_argument("--data-dir", type=path_arg, default=default, metavar="DIR", help=help)
+    parser.add_argument(
+        "--data-dir",
+        type=path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data"),
+        default=default,
+        metavar="DIR",
+        help=help,
+    )
 
 
 def add_parser(sub: Any) -> None:
@@ -55,7 +61,7 @@ def _add_show(actions: Any) -> None:
     )
     show.add_argument(
         "--out",
-        type=path_arg,
+        type=path_arg_for("an image file", "--out images.png"),
         default=Path("fashion-mnist.png"),
         help="image file, PNG, SVG or PDF (default: %(default)s)",
     )

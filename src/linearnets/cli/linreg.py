@@ -9,7 +9,7 @@ from linearnets._json import dumps_strict
 from linearnets.cli._options import (
     non_negative_float,
     non_negative_int,
-    path_arg,
+    path_arg_for,
     positive_float,
     positive_int,
 )
@@ -69,7 +69,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--data",
-        type=path_arg,
+        type=path_arg_for("a .npz or .csv data file", "--data table.csv"),
         default=None,
         help="train on FILE.npz or FILE.csv instead of synthetic data",
     )

@@ -7,9 +7,16 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
-from linearnets.cli._options import non_negative_int, path_arg, positive_float, positive_int
+from linearnets.cli._options import (
+    non_negative_int,
+    path_arg_for,
+    positive_float,
+    positive_int,
+)
 from linearnets.config import PLOT_MODES, SOFTMAX_IMPLS, SoftmaxConfig
 from linearnets.errors import UsageError
+
+_FOLDER = path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data")
 
 if TYPE_CHECKING:
     from linearnets.tasks.training_run import SoftmaxResult
@@ -77,17 +84,19 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
 
 def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
     """Add the options of the data, the device and the run folder: --data-dir ... --no-guard."""
-    p.add_argument("--data-dir", type=path_arg, help="folder holding the Fashion-MNIST files")
+    p.add_argument("--data-dir", type=_FOLDER, help="folder holding the Fashion-MNIST files")
     p.add_argument(
         "--data",
-        type=path_arg,
+        type=path_arg_for("a .npz data file", "--data train.npz"),
         help="train on FILE.npz (arrays X, y, optionally X_test, y_test) instead of Fashion-MNIST",
     )
     p.add_argument(
         "--device", help=f"auto, cpu, cuda, cuda:N or mps (default: {d.device}: the fastest here)"
     )
     p.add_argument(
-        "--out", type=path_arg, help="run folder to create (default: runs/softmax-IMPL-TIME)"
+        "--out",
+        type=path_arg_for("a run folder", "--out runs/a"),
+        help="run folder to create (default: runs/softmax-IMPL-TIME)",
     )
     p.add_argument(
         "--plot",
@@ -108,7 +117,7 @@ def _add_resume_options(p: argparse.ArgumentParser) -> None:
     """Add --resume and --force, which continue a run, and --json."""
     p.add_argument(
         "--resume",
-        type=path_arg,
+        type=path_arg_for("the run folder to continue", "--resume runs/a"),
         metavar="RUN_DIR",
         help="continue the run in RUN_DIR from its last checkpoint (other options override its "
         "settings, e.g. --epochs 20)",
