@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from linearnets.config import LinregConfig, SoftmaxConfig
-from linearnets.seeding import kept_global_state
+from linearnets.seeding import default_dtype, kept_global_state
 from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
@@ -147,3 +147,15 @@ def test_kept_global_state_gives_back_cudas_generators_where_cuda_was_started(
     with kept_global_state():
         pass
     assert saved == [["state at entry"]]
+
+
+def test_default_dtype_sets_it_for_the_block_and_gives_the_callers_back_on_error() -> None:
+    torch.set_default_dtype(torch.float64)
+    try:
+        with pytest.raises(RuntimeError, match="stop"), default_dtype(torch.float32):
+            assert torch.get_default_dtype() == torch.float32
+            assert torch.randn(2, generator=torch.Generator().manual_seed(0)).dtype == torch.float32
+            raise RuntimeError("stop")
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(torch.float32)

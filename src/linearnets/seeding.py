@@ -12,7 +12,13 @@ import torch
 
 from linearnets.validation import check_positive_int
 
-__all__ = ["RunGenerators", "kept_global_state", "pin_threads", "seed_everything"]
+__all__ = [
+    "RunGenerators",
+    "default_dtype",
+    "kept_global_state",
+    "pin_threads",
+    "seed_everything",
+]
 
 
 @dataclass
@@ -84,3 +90,19 @@ def kept_global_state() -> Iterator[None]:
         torch.set_rng_state(states[2])
         if cuda is not None:
             torch.cuda.set_rng_state_all(cuda)
+
+
+@contextmanager
+def default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """Make ``dtype`` torch's default while a run builds its models, then give the caller's back.
+
+    The models draw their initial weights in the default dtype and take no dtype of their own; a
+    float64 draw rounded to float32 afterwards is not the float32 draw, so a run in a notebook set to
+    float64 (``torch.set_default_dtype``) sets it before, and draws what the command draws.
+    """
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)

@@ -129,3 +129,22 @@ def test_a_bad_data_dir_is_named_as_the_config_names_it(
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError, match=pattern):
         prepare(SoftmaxConfig(data_dir=tmp_path / folder, device="cpu"))
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise", "analytic"])
+def test_torchs_default_dtype_changes_no_weight_of_the_run(tmp_path: Path, impl: str) -> None:
+    """A notebook set to float64 (torch.set_default_dtype) builds the float32 model the command
+    builds, with the same first weights, and gets its own default dtype back."""
+    config = SoftmaxConfig(data=_data(tmp_path / "d.npz"), impl=impl, batch_size=16, plot="none")
+    expected = [p.detach().clone() for p in prepare(config).setup.net.parameters()]
+    torch.set_default_dtype(torch.float64)
+    try:
+        exp = prepare(config)
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(torch.float32)
+    got = [p.detach() for p in exp.setup.net.parameters()]
+    assert [p.dtype for p in got] == [torch.float32] * len(expected)
+    assert all(torch.equal(a, b) for a, b in zip(got, expected, strict=True))
+    X, y = next(iter(exp.train_iter))
+    exp.setup.loss(exp.setup.net(X), y)  # the batch fits the model: no dtype error

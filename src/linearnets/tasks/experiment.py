@@ -17,7 +17,7 @@ from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.factory import Setup, build_softmax
-from linearnets.seeding import RunGenerators, pin_threads, seed_everything
+from linearnets.seeding import RunGenerators, default_dtype, pin_threads, seed_everything
 from linearnets.training.distributed import DistContext
 
 __all__ = ["Experiment", "prepare"]
@@ -116,13 +116,15 @@ def _model(
 
     In a distributed run ``setup.net`` wraps the model in DistributedDataParallel.
     """
-    setup = build_softmax(
-        config.impl,
-        num_inputs=data.num_inputs,
-        num_outputs=len(data.classes),
-        lr=config.lr,
-        generator=gens.init,
-    )
+    # float32 as the data, whatever torch's default dtype (a notebook set to float64)
+    with default_dtype(torch.float32):
+        setup = build_softmax(
+            config.impl,
+            num_inputs=data.num_inputs,
+            num_outputs=len(data.classes),
+            lr=config.lr,
+            generator=gens.init,
+        )
     model = setup.net.to(device)  # in place, so the optimizer keeps the same parameter tensors
     if dist.enabled and isinstance(model, torch.nn.Module):
         from torch.nn.parallel import DistributedDataParallel

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,13 @@ from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
-from linearnets.seeding import RunGenerators, kept_global_state, pin_threads, seed_everything
+from linearnets.seeding import (
+    RunGenerators,
+    default_dtype,
+    kept_global_state,
+    pin_threads,
+    seed_everything,
+)
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import History, fit
 from linearnets.training.loop_checks import check_callbacks
@@ -187,31 +192,16 @@ def _training_setup(
         train_iter: Any = Reiterable(
             lambda: data_iter(config.batch_size, features, labels, generator=gens.data)
         )
-        with _default_dtype(_DTYPE):
+        with default_dtype(_DTYPE):
             net: Any = LinearRegressionScratch(
                 num_inputs, generator=gens.init, analytic=config.impl == "analytic"
             )
         return net, train_iter, squared_loss, SGD(net.parameters(), lr=config.lr)
     train_iter = load_array((features, labels), config.batch_size, generator=gens.data)
-    with _default_dtype(_DTYPE):
+    with default_dtype(_DTYPE):
         net = linreg_concise(num_inputs, generator=gens.init)
     loss = nn.MSELoss(reduction="none")
     return net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=config.lr)
-
-
-@contextlib.contextmanager
-def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
-    """Make ``dtype`` torch's default while the models are built, then give the caller's back.
-
-    The models draw their initial weights in the default dtype and take no dtype of their own; a
-    float64 draw rounded to float32 afterwards is not the float32 draw, so the dtype is set before.
-    """
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(previous)
 
 
 def _weights(net: Any) -> tuple[list[float], float]:
