@@ -558,7 +558,8 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "resume-config-not-an-object": (
             lambda: resume_softmax(_with_config(tmp, '{"config": [1]}')),
             UsageError,
-            r"is not a linearnets run config",
+            r"config.json: its 'config' section must be a JSON object \(the run's settings\), got "
+            r"list \[1\]; pass the folder a 'linearnets softmax' run wrote$",
         ),
         "resume-binary-config": (
             lambda: resume_softmax(_with_config(tmp, b"\xff\xfe\x00garbage")),

@@ -247,3 +247,50 @@ def test_a_model_of_other_classes_is_refused_without_its_config_json(
         f"linearnets predict: error: predict draws Fashion-MNIST test images, but the model in "
         f"{run} was trained on other classes (0, 1, 2, 3, ...): --data;"
     )
+
+
+def test_a_run_dir_under_tilde_is_the_home_folders_as_out_is(
+    env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'~/run' quoted (no shell expanded it): RUN_DIR, like --out, is read as the shell would."""
+    import os
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert os.path.expanduser("~/run") == str(tmp_path / "run")  # the oracle
+    W, b = _write_model(tmp_path / "run")
+    assert main(["predict", "~/run", "-n", "3"]) == 0
+    lines, correct = _expected(W, b, 3)
+    out = tmp_path / "run" / "predict-3.png"  # the default figure, in the expanded folder
+    assert capsys.readouterr().out.splitlines() == [*lines, f"{correct}/3 correct; figure: {out}"]
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # --out is expanded too, and the figure line names the file written
+    assert main(["predict", "~/run", "-n", "3", "--out", "~/p.png"]) == 0
+    assert capsys.readouterr().out.endswith(f"figure: {tmp_path / 'p.png'}\n")
+    assert (tmp_path / "p.png").is_file() and not Path("~").exists()
+
+
+@pytest.mark.parametrize("content", ["{bad", '{"config": 5}'])
+def test_a_damaged_config_json_is_named_with_a_fix_predict_then_follows(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    """predict needs only model.pt: deleting the damaged config.json (not the run folder) is
+    enough, which the message says; a 'config' that is no object is named as such."""
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    (run / "config.json").write_text(content)
+    assert main(["predict", str(run), "-n", "2"]) == 2
+    err = capsys.readouterr().err
+    what = (
+        " is not a readable JSON config ("
+        if content == "{bad"
+        else ": its 'config' section must be a JSON object (the run's settings), got int 5;"
+    )
+    assert err.startswith(f"linearnets predict: error: {run / 'config.json'}{what}")
+    assert err.endswith(
+        "; delete config.json alone (not the folder), or restore it from a copy of the run: the "
+        "run's weights (model.pt) do not need it, so load_trained and predict work without it\n"
+    )
+    (run / "config.json").unlink()  # as advised
+    assert main(["predict", str(run), "-n", "2"]) == 0
+    lines, _ = _expected(W, b, 2)
+    assert capsys.readouterr().out.splitlines()[:2] == lines

@@ -224,8 +224,10 @@ def test_a_damaged_config_json_names_the_fix_that_works(
     capsys.readouterr()
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
     assert capsys.readouterr().err.endswith(
-        "delete it (--resume rebuilds it from checkpoint.pt; the record of earlier resumes is "
-        "lost), or restore it from a copy of the run\n"
+        "delete config.json alone (not the folder), or restore it from a copy of the run: the "
+        "run's weights (model.pt) do not need it, so load_trained and predict work without it; a "
+        f"resume that trains further, --resume {run} --epochs 6, rebuilds it from checkpoint.pt "
+        "(without the record of earlier resumes)\n"
     )
     (run / "config.json").unlink()  # as advised
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0

@@ -391,3 +391,18 @@ def test_the_resume_that_finishes_a_run_is_quoted_for_the_shell(tmp_path: Path) 
     (run / "checkpoint.pt").write_bytes(b"epoch 1")
     with pytest.raises(UsageError, match=rf"finish it with linearnets softmax --resume '{re.escape(str(run))}' \(linearnets.resume_softmax in Python\), then predict$"):  # fmt: skip
         load_trained(run)
+
+
+def test_load_trained_expands_a_leading_tilde(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'~/run' is the home folder's run (os.path.expanduser, the shell), as out='~/…' is."""
+    import os
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert os.path.expanduser("~/run") == str(tmp_path / "run")  # the oracle
+    _model(tmp_path / "run")
+    net, meta = load_trained("~/run")
+    saved = torch.load(tmp_path / "run" / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(net.state_dict()[k], saved[k]) for k in saved)
+    assert meta["num_inputs"] == 784

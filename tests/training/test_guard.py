@@ -395,3 +395,122 @@ def test_in_a_data_parallel_run_every_rank_decides_on_the_sums_of_all() -> None:
     # this rank's 4 examples at 200 (sum 800) and the other's 12: 812 / 8 = 101.5 > 10 × 2.5
     with pytest.raises(DivergenceError, match=r"step 2: the batch loss is 101\.5, more than 10×"):
         guard(1, torch.full((4, 2), 100.0))
+
+
+def _overflowing_regression(scale: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two features and targets of about ``scale``, finite in float32 (up to 3.4e38)."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(64, 2, generator=gen)
+    y = scale * (1 + torch.rand(64, 1, generator=gen))
+    assert torch.isfinite(y).all()
+    return X, y
+
+
+def test_a_loss_that_overflows_before_any_update_is_named_a_scale_problem_not_lr() -> None:
+    """Targets of ~1e20: the untrained model's ½(ŷ − y)² is ~5e39, past float32's largest value
+    (torch.finfo: 3.4028e38), at step 1, before any update, so lr (1e-30) is no cause. Training
+    itself would go on: the gradient ŷ − y is finite."""
+    from linearnets.cli._report import one_line
+    from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
+
+    X, y = _overflowing_regression(1e20)
+    assert torch.finfo(torch.float32).max < 0.5 * (1e20) ** 2  # the hand computation
+    net = LinearRegressionScratch(2, generator=torch.Generator().manual_seed(0))
+    losses = squared_loss(net(X), y)
+    assert torch.isinf(losses).all()
+    losses.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in net.parameters())  # r is finite, r² is not
+    for p in net.parameters():
+        p.grad = None
+    train_iter = DataLoader(TensorDataset(X, y), 16, shuffle=False)
+    updater = SGD(net.parameters(), lr=1e-30)
+    with pytest.raises(DivergenceError) as info:
+        fit(net, train_iter, squared_loss, updater, 1, callbacks=[DivergenceGuard(1e-30)])
+    message = str(info.value)
+    assert message == (
+        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 1e-30: the "
+        "targets or the model's outputs are too large for float32, whose largest value is "
+        "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19), or the data hold "
+        "inf; rescale the data, e.g. standardise y (and X where its values are as large)"
+    )
+    assert "diverged" not in message and "smaller learning rate" not in message
+    assert one_line(info.value) == message  # no setting of the command line's is named
+
+
+def test_the_overflow_before_any_update_names_the_losses_own_dtype() -> None:
+    guard = DivergenceGuard(0.1, check_every=1)
+    with pytest.raises(
+        DivergenceError,
+        match=r"^the loss is inf at epoch 1, step 1, before any update, so not because of lr "
+        r"0\.1: the targets or the model's outputs are too large for float64, whose largest value "
+        r"is 1\.8e\+308 \(a squared loss overflows once \|ŷ − y\| passes about 1e\+154\)",
+    ):
+        guard(0, torch.tensor([1.0, math.inf], dtype=torch.float64))
+
+
+def test_a_nan_loss_before_any_update_points_at_the_data_not_at_lr() -> None:
+    guard = DivergenceGuard(0.1, check_every=1)
+    with pytest.raises(DivergenceError) as info:
+        guard(0, torch.tensor([1.0, math.nan]))
+    assert str(info.value) == (
+        "the loss is nan at epoch 1, step 1, before any update, so not because of lr 0.1: the data "
+        "hold NaN or inf, or the targets or the model's outputs are too large for float32; check "
+        "the data holds no NaN or inf, and rescale values too large"
+    )
+
+
+def test_after_an_update_a_non_finite_loss_is_still_a_divergence_naming_lr() -> None:
+    guard = DivergenceGuard(0.1, check_every=1)
+    guard(0, _losses(2.0, 8))  # a finite step: its update was made
+    with pytest.raises(
+        DivergenceError,
+        match=r"^training diverged at epoch 1, step 2: the batch loss is inf \(not finite\) at lr "
+        r"0\.1; try a smaller learning rate \(lr\), e.g. 0\.01 \(a tenth\)",
+    ):
+        guard(1, _losses(math.inf, 8))
+
+
+@pytest.mark.parametrize("how", ["state", "start_epoch"])
+def test_a_non_finite_loss_at_a_resumes_first_step_blames_the_updates_before_it(how: str) -> None:
+    """A resume's first loss is on the checkpoint's weights: no update of the resume (at its lr)
+    made them; the updates before the checkpoint did."""
+    before = DivergenceGuard(0.5, min_examples=8, check_every=1)
+    before(0, _losses(2.0, 8))
+    guard = DivergenceGuard(0.5, min_examples=8, check_every=1)
+    if how == "state":
+        guard.load_state_dict(before.state_dict())
+    else:
+        guard.on_fit_start(num_epochs=5, start_epoch=2)
+    guard.on_epoch_start(epoch=3, num_batches=None)
+    with pytest.raises(DivergenceError) as info:
+        guard(0, _losses(math.inf, 8))
+    assert str(info.value) == (
+        "training diverged at epoch 3, step 1: the batch loss is inf (not finite) at the first "
+        "step after resuming, before any update of this resume, so not because of lr 0.5: the "
+        "weights it resumed from give it, so the updates before its checkpoint diverged; start "
+        "the run over with a smaller learning rate (lr), e.g. 0.05 (a tenth), or rescale the data"
+    )
+    guard = DivergenceGuard(0.5, min_examples=8, check_every=1)
+    guard.load_state_dict(before.state_dict())
+    guard(0, _losses(2.0, 8))  # a resume's later step: its own updates, at its lr
+    with pytest.raises(
+        DivergenceError, match=r"step 2: the batch loss is inf \(not finite\) at lr"
+    ):
+        guard(1, _losses(math.inf, 8))
+
+
+def test_a_linreg_run_on_targets_too_large_for_float32_names_the_scale(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The command's run: a CSV whose y is ~1e20 loads (finite in float32) and stops at step 1
+    with the scale, not lr; with the guard off it trains (the loss can't be shown: inf)."""
+    import numpy as np
+
+    X, y = _overflowing_regression(1e20)
+    table = np.column_stack([X.numpy(), y.numpy()])
+    np.savetxt(tmp_path / "big.csv", table, delimiter=",", header="x1,x2,y", comments="")
+    config = LinregConfig(data=tmp_path / "big.csv", lr=1e-30)
+    with pytest.raises(DivergenceError, match=r"^the loss is inf at epoch 1, step 1, before any"):
+        run_linreg(config)
+    from dataclasses import replace
+
+    result = run_linreg(replace(config, guard=False, epochs=1))
+    assert result.loss == math.inf

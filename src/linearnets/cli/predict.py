@@ -51,9 +51,12 @@ def run(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import read_fashion_mnist
     from linearnets.data.loader import ArrayLoader
     from linearnets.inference import predict
+    from linearnets.training.runs import run_dir_path
 
-    out = _checked_out(args)
-    net, meta = _load_fashion_mnist_model(args.run_dir)
+    # "~/runs/a" (quoted, or from a script) is the shell's, as --out's and --data-dir's are
+    run_dir = run_dir_path(args.run_dir, example="runs/a", name="RUN_DIR")
+    out = _checked_out(args, run_dir)
+    net, meta = _load_fashion_mnist_model(run_dir)
     arrays = read_fashion_mnist(args.data_dir)
     test_iter = ArrayLoader(
         arrays.test_images[: args.n],
@@ -67,19 +70,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checked_out(args: argparse.Namespace) -> Path:
-    """Return the figure's path once RUN_DIR, -n and --out are valid; nothing is read before."""
+def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
+    """Return the figure's path (``~`` expanded) once ``run_dir`` (RUN_DIR, ``~`` expanded), -n and
+    --out are valid; nothing is read before."""
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
 
-    if not Path(args.run_dir).is_dir():
+    if not run_dir.is_dir():
         raise UsageError(
-            f"RUN_DIR must be a run folder, got {args.run_dir}, which is not a folder; pass the "
+            f"RUN_DIR must be a run folder, got {run_dir}, which is not a folder; pass the "
             "folder a 'linearnets softmax' run wrote"
         )
     if args.n > MAX_SHOW:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
-    out = args.out or Path(args.run_dir) / f"predict-{args.n}.png"
-    check_out_path("--out", out)
+    out = check_out_path("--out", args.out or run_dir / f"predict-{args.n}.png")
     matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
 
@@ -90,7 +93,8 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any]]:
     from linearnets.training.runs import CONFIG_FILE, read_config
 
     net, meta = load_trained(run_dir)
-    config_file = Path(run_dir) / CONFIG_FILE
+    # predict needs no config.json (the weights say what they fit); one that is there must be sound
+    config_file = run_dir / CONFIG_FILE
     data = read_config(run_dir)["config"].get("data") if config_file.is_file() else None
     if data is not None:
         raise UsageError(
@@ -131,7 +135,7 @@ def _check_fits_fashion_mnist(run_dir: Path, meta: dict[str, Any]) -> None:
     side = meta.get("resize") or 28
     if meta["num_inputs"] != side * side or meta["num_outputs"] != 10:
         raise CheckpointError(
-            f"{Path(run_dir) / WEIGHTS_FILE} holds a model of {meta['num_inputs']} inputs and "
+            f"{run_dir / WEIGHTS_FILE} holds a model of {meta['num_inputs']} inputs and "
             f"{meta['num_outputs']} outputs (resize={meta.get('resize')!r}), but predict needs "
             f"{side * side} for Fashion-MNIST's {side}×{side} images and 10 for its classes; it "
             "was trained on other data (--data), or the file is damaged: re-run training to "

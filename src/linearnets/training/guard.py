@@ -33,6 +33,11 @@ class DivergenceGuard(Callback):
     example in a batch of 1 does not count as a blow-up. A healthy run's loss drops (linear
     regression's 10⁴-fold), so only growth is checked, never the size of a drop.
 
+    A non-finite loss before any update (the untrained model's, at a fresh run's first step) stops
+    training too, as no loss could be reported, but lr is not its cause: the message names the
+    data's scale (values too large for the losses' dtype) or NaN; at a resume's first step it
+    names the updates before the checkpoint.
+
     Use it as a callback of :func:`~linearnets.training.loop.fit` (it then knows the epoch, and checks
     the steps left at each epoch's end), or call it after each step (as ``fit``'s ``on_step``
     function, say). In a data-parallel run pass ``dist`` so every process takes the same decision.
@@ -78,11 +83,19 @@ class DivergenceGuard(Callback):
         self._recent_count = 0
         self._pending: list[tuple[int, int, torch.Tensor]] = []  # (epoch, step, losses)
         self._epoch_ends = False  # whether on_epoch_end will check the steps left in an epoch
+        self._dtype = torch.float32  # the losses' dtype, whose range a non-finite loss passed
+        # A non-finite loss before any update is not the learning rate's doing: these say whether
+        # the weights were trained before this guard (a saved state, or fit's start_epoch) and
+        # whether it has let a step's update go ahead (a finite loss checked).
+        self._resumed = False
+        self._updated = False
 
     # -- hooks ---------------------------------------------------------------------------------
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
-        """Note that ``fit`` will call :meth:`on_epoch_end`, so CPU steps may be checked in groups."""
+        """Note that ``fit`` will call :meth:`on_epoch_end`, so CPU steps may be checked in groups,
+        and whether it resumes (``start_epoch`` > 0: the weights were trained before)."""
         self._epoch_ends = True
+        self._resumed = self._resumed or start_epoch > 0
 
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
         """Remember the epoch, for the message."""
@@ -120,6 +133,7 @@ class DivergenceGuard(Callback):
     def __call__(self, step: int, losses: torch.Tensor) -> None:
         """Check one step: ``step`` counts from 0 within the epoch, ``losses`` are per-example."""
         l = losses.detach() if losses.requires_grad else losses
+        self._dtype = l.dtype
         if self.dist is not None and self.dist.enabled:
             # every process decides on the same numbers: this step's sum and count over all of them
             count = l.shape[0] if l.ndim else 1  # a mean-reduced (scalar) loss counts as one value
@@ -156,10 +170,8 @@ class DivergenceGuard(Callback):
         loss = total / count
         where = f"epoch {epoch}, step {step + 1}"
         if not math.isfinite(loss):
-            raise DivergenceError(
-                f"training diverged at {where}: the batch loss is {loss} (not finite) at lr "
-                f"{self.lr:g}; {self._suggestion()}, and check the data holds no NaN or inf"
-            )
+            raise self._not_finite(where, loss, epoch=epoch)
+        self._updated = True  # the step's update goes ahead
         if self.first_loss is None:
             self.first_loss = loss
         recent = self._recent_mean(total, count)
@@ -178,6 +190,48 @@ class DivergenceGuard(Callback):
                 f"{self.factor:g}× its starting value {start:.4g}, at lr {self.lr:g}; "
                 f"{self._suggestion()}"
             )
+
+    def _not_finite(self, where: str, loss: float, *, epoch: int) -> DivergenceError:
+        """Return the error for a non-finite batch loss at ``where``.
+
+        Before any update lr cannot be the cause. On the untrained model (a fresh run's first
+        step) the data, or the model's outputs on them, are too large for the losses' dtype, or
+        hold NaN; on the weights a resume starts from, the updates before its checkpoint diverged.
+        """
+        if self._updated or not (self._resumed or epoch == 1):
+            return DivergenceError(
+                f"training diverged at {where}: the batch loss is {loss} (not finite) at lr "
+                f"{self.lr:g}; {self._suggestion()}, and check the data holds no NaN or inf"
+            )
+        if self._resumed:
+            # the same data gave finite losses while these weights were trained
+            return DivergenceError(
+                f"training diverged at {where}: the batch loss is {loss} (not finite) at the "
+                "first step after resuming, before any update of this resume, so not because of "
+                f"lr {self.lr:g}: the weights it resumed from give it, so the updates before its "
+                "checkpoint diverged; start the run over with a smaller learning rate (lr), e.g. "
+                f"{self.lr / 10:g} (a tenth), or rescale the data"
+            )
+        dtype = str(self._dtype).removeprefix("torch.")
+        largest = torch.finfo(self._dtype if self._dtype.is_floating_point else torch.float32).max
+        if math.isnan(loss):
+            why = (
+                "the data hold NaN or inf, or the targets or the model's outputs are too large "
+                f"for {dtype}"
+            )
+            fix = "check the data holds no NaN or inf, and rescale values too large"
+        else:
+            # a squared loss r² / 2 overflows from |r| = √(2 · largest), (ŷ − y)² from √largest
+            why = (
+                f"the targets or the model's outputs are too large for {dtype}, whose largest "
+                f"value is {largest:.3g} (a squared loss overflows once |ŷ − y| passes about "
+                f"{math.sqrt(largest):.0e}), or the data hold inf"
+            )
+            fix = "rescale the data, e.g. standardise y (and X where its values are as large)"
+        return DivergenceError(
+            f"the loss is {loss} at {where}, before any update, so not because of lr "
+            f"{self.lr:g}: {why}; {fix}"
+        )
 
     def _recent_mean(self, total: float, count: int) -> float:
         """Return the mean loss of the latest steps that hold at least ``min_examples`` examples.
@@ -204,7 +258,8 @@ class DivergenceGuard(Callback):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
+        """Restore what :meth:`state_dict` returned (a resume: the weights were trained before)."""
+        self._resumed = True
         self.start_loss = state.get("start_loss")
         self.first_loss = state.get("first_loss")
         self._sum = float(state.get("sum", 0.0))
