@@ -53,7 +53,13 @@ class RunFileError(LinearnetsError, OSError):
 
 
 class DivergenceError(LinearnetsError):
-    """Training blew up: the loss became non-finite or grew far beyond its starting value."""
+    """Training blew up: the loss became non-finite or grew far beyond its starting value.
+
+    ``resumable`` is ``False`` when the weights of the last checkpoint already give the blown-up
+    loss (a resume's very first step): continuing from them with a smaller lr cannot help.
+    """
+
+    resumable = True
 
 
 class PlotError(LinearnetsError):

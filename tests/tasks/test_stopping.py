@@ -56,6 +56,19 @@ def test_a_divergence_names_the_checkpoint_kept(
     assert str(error).startswith(f"loss is nan; {where}")
 
 
+def test_a_checkpoint_that_gives_the_blown_up_loss_is_not_offered_for_a_resume() -> None:
+    """The guard marks a resume's first-step blow-up not resumable: its advice is to start over,
+    and the run's message must not add "continue it with a smaller lr"."""
+    blown = DivergenceError("the weights it resumed from give it; start the run over")
+    blown.resumable = False
+    error = diverged(blown, _exp(), Path("run"), _checkpoint(None), 1)
+    assert str(error) == (
+        "the weights it resumed from give it; start the run over; the checkpoint of epoch 1 is "
+        "kept in run"
+    )
+    assert error.resumable is False
+
+
 @pytest.mark.parametrize(("enabled", "launcher"), [(False, ""), (True, "torchrun")])
 def test_an_interrupt_during_training_names_its_run(enabled: bool, launcher: str) -> None:
     exc = TrainingInterrupted(signal_name="SIGINT", epoch=1, step=3)

@@ -490,6 +490,7 @@ def test_a_non_finite_loss_at_a_resumes_first_step_blames_the_updates_before_it(
         "weights it resumed from give it, so the updates before its checkpoint diverged; start "
         "the run over with a smaller learning rate (lr), e.g. 0.05 (a tenth), or rescale the data"
     )
+    assert info.value.resumable is False  # so the run's message offers no resume from it
     guard = DivergenceGuard(0.5, min_examples=8, check_every=1)
     guard.load_state_dict(before.state_dict())
     guard(0, _losses(2.0, 8))  # a resume's later step: its own updates, at its lr

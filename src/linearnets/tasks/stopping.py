@@ -77,12 +77,17 @@ def diverged(
 ) -> DivergenceError:
     """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr."""
     kept = checkpoint.last_epoch or start_epoch
-    where = (
-        f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
-        # the Python call; the command line prints it as --resume DIR --lr LR --force, the folder
-        # quoted for the shell, as the interrupt's message does ("my run" is one argument)
-        f"linearnets.resume_softmax({str(run_dir)!r}, lr={exp.config.lr / 10:g}, force=True))"
-        if kept
-        else "no epoch had finished, so no checkpoint was written"
-    )
-    return DivergenceError(f"{exc}; {where}")
+    if not kept:
+        where = "no epoch had finished, so no checkpoint was written"
+    elif not exc.resumable:  # the checkpoint's own weights give the loss: the message said so
+        where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
+    else:
+        where = (
+            f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
+            # the Python call; the command line prints it as --resume DIR --lr LR --force, the
+            # folder quoted for the shell, as the interrupt's message does ("my run" is one argument)
+            f"linearnets.resume_softmax({str(run_dir)!r}, lr={exp.config.lr / 10:g}, force=True))"
+        )
+    stopped = DivergenceError(f"{exc}; {where}")
+    stopped.resumable = exc.resumable
+    return stopped

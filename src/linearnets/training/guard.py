@@ -205,13 +205,15 @@ class DivergenceGuard(Callback):
             )
         if self._resumed:
             # the same data gave finite losses while these weights were trained
-            return DivergenceError(
+            error = DivergenceError(
                 f"training diverged at {where}: the batch loss is {loss} (not finite) at the "
                 "first step after resuming, before any update of this resume, so not because of "
                 f"lr {self.lr:g}: the weights it resumed from give it, so the updates before its "
                 "checkpoint diverged; start the run over with a smaller learning rate (lr), e.g. "
                 f"{self.lr / 10:g} (a tenth), or rescale the data"
             )
+            error.resumable = False  # its checkpoint gives this loss: a resume from it cannot help
+            return error
         dtype = str(self._dtype).removeprefix("torch.")
         largest = torch.finfo(self._dtype if self._dtype.is_floating_point else torch.float32).max
         if math.isnan(loss):
