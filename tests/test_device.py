@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,7 @@ def two_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend this machine has two CUDA GPUs (torch.device objects need no GPU to be built)."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)  # not under torchrun
 
 
 @pytest.mark.parametrize(
@@ -69,7 +71,6 @@ def two_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("auto", 0, "cuda:0"),
         (None, 1, "cuda:1"),
-        ("auto", 3, "cuda:1"),  # torchrun on two nodes of two GPUs: rank 3 is this node's GPU 1
         ("cuda", 0, "cuda:0"),
         ("cuda", 1, "cuda:1"),  # a bare "cuda" under torchrun: this process's own GPU
         ("cuda:1", 0, "cuda:1"),  # an explicit index wins over the rank
@@ -114,3 +115,67 @@ def test_a_device_of_the_wrong_type_is_a_usage_error(name: object) -> None:
         UsageError, match=r"device must be one of auto, cpu, cuda, cuda:N, mps, got"
     ):
         resolve_device(name)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def one_gpu(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Pretend this machine has one CUDA GPU, and no torchrun around."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    return monkeypatch
+
+
+# NCCL refuses two ranks on one GPU ("Duplicate GPU detected"): torchrun's 2 processes on a 1-GPU
+# machine once both got cuda:0 ("auto" wrapped LOCAL_RANK 1 around, "cuda" said "pass cuda:0")
+_BY_TORCHRUN = (
+    "needs a GPU for each process, but torchrun started 2 processes on this machine, which has 1 "
+    "GPU; use --nproc_per_node=1, or pass e.g. device='cpu'"
+)
+_BY_HAND = (
+    "needs a GPU for each process, but LOCAL_RANK=1 says 2 or more run on this machine, which has "
+    "1 GPU; start at most 1 per machine, or pass e.g. device='cpu'"
+)
+
+
+@pytest.mark.parametrize("device", ["auto", None, "cuda", "cuda:0", torch.device("cuda", 0)])
+@pytest.mark.parametrize("local_rank", [0, 1])
+def test_more_torchrun_processes_than_gpus_are_refused_on_every_rank(
+    one_gpu: pytest.MonkeyPatch, device: str | torch.device | None, local_rank: int
+) -> None:
+    one_gpu.setenv("LOCAL_WORLD_SIZE", "2")  # torchrun --nproc_per_node=2
+    name = "auto" if device is None else str(device)
+    with pytest.raises(UsageError, match=rf"^device '{name}' {re.escape(_BY_TORCHRUN)}$"):
+        resolve_device(device, local_rank=local_rank)
+
+
+@pytest.mark.parametrize("device", ["auto", "cuda", "cuda:0"])
+def test_a_local_rank_past_the_gpus_is_refused_without_torchruns_count(
+    one_gpu: pytest.MonkeyPatch, device: str
+) -> None:
+    """Processes started by hand (or by mp.spawn) have no LOCAL_WORLD_SIZE: LOCAL_RANK 1 says two."""
+    with pytest.raises(UsageError, match=rf"^device '{device}' {re.escape(_BY_HAND)}$"):
+        resolve_device(device, local_rank=1)
+    # the argument wins over the environment, as local_rank does
+    with pytest.raises(UsageError, match=r"torchrun started 3 processes on this machine"):
+        resolve_device(device, local_rank=0, local_world_size=3)
+
+
+def test_as_many_processes_as_gpus_each_get_their_own_and_the_cpu_takes_any(
+    one_gpu: pytest.MonkeyPatch,
+) -> None:
+    one_gpu.setenv("LOCAL_WORLD_SIZE", "1")
+    assert resolve_device("auto") == resolve_device("cuda") == torch.device("cuda", 0)
+    one_gpu.setattr(torch.cuda, "device_count", lambda: 2)
+    one_gpu.setenv("LOCAL_WORLD_SIZE", "2")
+    assert resolve_device("auto", local_rank=1) == torch.device("cuda", 1)
+    one_gpu.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("cpu", local_rank=1) == torch.device("cpu")  # gloo: any number
+
+
+def test_a_malformed_local_world_size_is_named(one_gpu: pytest.MonkeyPatch) -> None:
+    one_gpu.setenv("LOCAL_WORLD_SIZE", "two")
+    with pytest.raises(
+        UsageError, match=r"^environment variable LOCAL_WORLD_SIZE must be an integer, got 'two'$"
+    ):
+        resolve_device("auto")

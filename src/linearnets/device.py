@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from linearnets.errors import UsageError
@@ -10,18 +12,30 @@ __all__ = ["check_device_name", "resolve_device"]
 
 
 def resolve_device(
-    device: str | torch.device | None = "auto", *, local_rank: int = 0
+    device: str | torch.device | None = "auto",
+    *,
+    local_rank: int = 0,
+    local_world_size: int | None = None,
 ) -> torch.device:
     """Return the ``torch.device`` for ``device``: "auto", "cpu", "cuda", "cuda:N" or "mps".
 
     Under ``torchrun`` a bare "cuda" (or "auto" on a CUDA machine) means this process's own GPU,
-    ``cuda:LOCAL_RANK``.
+    ``cuda:LOCAL_RANK``; more processes on this machine than it has GPUs are refused for any CUDA
+    device (NCCL refuses two processes on one GPU).
+
+    Args:
+        device: the device's name, or a ``torch.device``.
+        local_rank: this process's index on its machine (torchrun's ``LOCAL_RANK``).
+        local_world_size: the processes on this machine; ``None``: torchrun's
+            ``LOCAL_WORLD_SIZE``, else ``local_rank + 1`` (at least that many run).
 
     Raises:
-        UsageError: the name is unknown or the device is not available on this machine.
+        UsageError: the name is unknown, the device is not available on this machine, or this
+            machine runs more processes than it has GPUs.
     """
+    processes = _local_processes(local_rank, local_world_size)
     if device is None or device == "auto":
-        return _auto(local_rank)
+        return _auto(device, local_rank, processes)
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
@@ -29,7 +43,7 @@ def resolve_device(
             f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; pass e.g. device='auto'"
         ) from None
     if resolved.type == "cuda":
-        return _cuda(device, resolved, local_rank)
+        return _cuda(device, resolved, local_rank, processes)
     if resolved.type == "mps":
         return _mps(device, resolved)
     if resolved.type != "cpu":
@@ -69,30 +83,71 @@ def _mps_available() -> bool:
     return mps is not None and bool(mps.is_available())
 
 
-def _auto(local_rank: int) -> torch.device:
+def _local_processes(local_rank: int, local_world_size: int | None) -> tuple[int, str, str]:
+    """Return how many processes run on this machine, who says so, and how to start fewer."""
+    if local_world_size is None:
+        value = os.environ.get("LOCAL_WORLD_SIZE", "")
+        try:
+            local_world_size = int(value) if value else None
+        except ValueError:
+            raise UsageError(
+                f"environment variable LOCAL_WORLD_SIZE must be an integer, got {value!r}"
+            ) from None
+    if local_world_size is not None and local_world_size > local_rank:
+        who = f"torchrun started {local_world_size} processes on this machine"
+        return local_world_size, who, "torchrun"
+    # started by hand (no LOCAL_WORLD_SIZE): local ranks 0 … local_rank run here at least
+    count = local_rank + 1
+    return count, f"LOCAL_RANK={local_rank} says {count} or more run on this machine", ""
+
+
+def _check_one_gpu_each(device: object, processes: tuple[int, str, str]) -> None:
+    """Refuse more processes on this machine than GPUs: two would share one, which NCCL refuses."""
+    count, who, launcher = processes
+    gpus = torch.cuda.device_count()
+    if count <= gpus:
+        return
+    fewer = f"use --nproc_per_node={gpus}" if launcher else f"start at most {gpus} per machine"
+    raise UsageError(
+        f"device {str(device)!r} needs a GPU for each process, but {who}, which has {gpus} "
+        f"GPU{'s' if gpus != 1 else ''}; {fewer}, or pass e.g. device='cpu'"
+    )
+
+
+def _auto(device: object, local_rank: int, processes: tuple[int, str, str]) -> torch.device:
     """Return this process's GPU if there is one, else Apple's MPS, else the CPU."""
     if torch.cuda.is_available():
-        return torch.device("cuda", local_rank % torch.cuda.device_count())
+        _check_one_gpu_each("auto" if device is None else device, processes)
+        return torch.device("cuda", local_rank)
     if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
 
 
-def _cuda(device: str | torch.device, resolved: torch.device, local_rank: int) -> torch.device:
-    """Return ``cuda:N`` for a CUDA ``device`` (``cuda:LOCAL_RANK`` for a bare "cuda"), if it exists."""
+def _cuda(
+    device: str | torch.device,
+    resolved: torch.device,
+    local_rank: int,
+    processes: tuple[int, str, str],
+) -> torch.device:
+    """Return ``cuda:N`` for a CUDA ``device`` (``cuda:LOCAL_RANK`` for a bare "cuda"), if it exists
+    and this machine has a GPU for each of its processes."""
     if not torch.cuda.is_available():
         raise UsageError(
             f"device {device!r} needs CUDA, but no CUDA GPU is available here "
             f"(torch {torch.__version__}); pass e.g. device='auto' (CUDA when there is one, else the "
             "CPU)"
         )
-    index = resolved.index if resolved.index is not None else local_rank
-    if index >= torch.cuda.device_count():
+    if resolved.index is None:  # this process's own GPU: "pass cuda:0" would put two on it
+        _check_one_gpu_each(device, processes)
+        return torch.device("cuda", local_rank)
+    if resolved.index >= torch.cuda.device_count():
         raise UsageError(
-            f"device {device!r} names GPU {index}, but this machine has "
+            f"device {device!r} names GPU {resolved.index}, but this machine has "
             f"{torch.cuda.device_count()}; pass cuda:0 … cuda:{torch.cuda.device_count() - 1}"
         )
-    return torch.device("cuda", index)
+    _check_one_gpu_each(device, processes)
+    return resolved
 
 
 def _mps(device: str | torch.device, resolved: torch.device) -> torch.device:

@@ -337,3 +337,84 @@ def test_a_second_ctrl_c_still_names_the_run_folder_and_its_resume(
     monkeypatch.setattr(loop, "train_epoch", train_epoch)
     assert main(["softmax", "--resume", str(run)]) == 0  # the resume it gives works
     assert json.loads((run / "results.json").read_text())["epochs"] == 3
+
+
+def _torchrun_rank_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rank 0 of ``torchrun --nproc_per_node=2`` on this machine; joining the group must not happen."""
+    import torch.distributed as dist
+
+    for name, value in {"WORLD_SIZE": "2", "RANK": "0", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "2",
+                        "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500",
+                        "TORCHELASTIC_RUN_ID": "job-1"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(dist, "is_initialized", lambda: False)
+
+
+def test_two_torchrun_processes_on_one_gpu_are_refused_in_the_command_lines_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both ranks once took cuda:0, which NCCL refuses; now every rank refuses before joining."""
+    import torch.distributed as dist
+
+    _torchrun_rank_0(monkeypatch)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+
+    def no_group(**kwargs: object) -> None:
+        raise AssertionError("refused before the process group is joined")
+
+    monkeypatch.setattr(dist, "init_process_group", no_group)
+    monkeypatch.chdir(tmp_path)
+    assert main(["softmax", "--epochs", "1", "--plot", "none"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets softmax: error: device 'auto' needs a GPU for each process, but torchrun "
+        "started 2 processes on this machine, which has 1 GPU; use --nproc_per_node=1, or pass "
+        "e.g. --device cpu\n"
+    )
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_dead_peer_is_said_in_one_line_with_the_resume_in_the_command_lines_words(
+    npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The survivor printed "unexpected RuntimeError: [.../gloo/transport/tcp/pair.cc:537] Read
+    error ...: Connection reset by peer ... GLHF!" and no resume, though the checkpoint was kept."""
+    import torch.distributed as dist
+
+    import linearnets.training.loop as loop
+
+    _torchrun_rank_0(monkeypatch)
+    monkeypatch.setattr(dist, "init_process_group", lambda **kwargs: None)
+
+    def twin_gather(gathered: list[object], mine: object) -> None:
+        gathered[:] = [mine, mine]  # rank 1: started with the same options
+
+    def twin_sum(tensor: torch.Tensor, op: object = None) -> None:
+        tensor.mul_(2)
+
+    monkeypatch.setattr(dist, "all_gather_object", twin_gather)
+    monkeypatch.setattr(dist, "broadcast_object_list", lambda objects, src: None)
+    monkeypatch.setattr(dist, "all_reduce", twin_sum)
+    train_epoch, calls = loop.train_epoch, []
+
+    def peer_killed_in_epoch_2(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:  # what gloo raised in the survivor of a SIGKILL (torch 2.13)
+            raise RuntimeError(
+                "[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read "
+                "error [127.0.0.1]:12011: Connection reset by peer. This is typically caused by a "
+                "remote worker hanging or bugs in the application. Check the logs of the remote "
+                "worker before reporting an error. GLHF! 🏖️"
+            )
+        return train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_epoch", peer_killed_in_epoch_2)
+    run = tmp_path / "my run"
+    args = ["softmax", "--data", str(npz), "--impl", "scratch", "--epochs", "3", "--plot", "none"]
+    assert main([*args, "--device", "cpu", "--out", str(run)]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "linearnets softmax: error: another process of the data-parallel run stopped (lost "
+        "connection: Read error [127.0.0.1]:12011: Connection reset by peer); the checkpoint of "
+        f"epoch 1 is kept in {run}; resume with: --resume '{run}', launched by torchrun as before\n"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -284,15 +285,16 @@ def test_errors_under_torchrun_are_said_once_by_rank_0(npz: Path, tmp_path: Path
     assert done.stdout == ""
 
 
-def _by_hand(npz: Path, out: Path, rank: int, port: int) -> subprocess.Popen[str]:
-    """One process of a 2-process run started without torchrun, as the variables' docs describe."""
+def _by_hand(npz: Path, out: Path, rank: int, port: int, *extra: str) -> subprocess.Popen[str]:
+    """One process of a 2-process run started without torchrun, as the variables' docs describe
+    (``extra`` options last: they override the common ones)."""
     env = _env()
     env.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
                MASTER_PORT=str(port))  # fmt: skip
     cmd = [
         sys.executable, "-m", "linearnets", "softmax", "--data", str(npz), "--epochs", "1",
         "--batch-size", "64", "--seed", "3", "--threads", "1", "--plot", "none", "--device", "cpu",
-        "--out", str(out),
+        "--out", str(out), *extra,
     ]  # fmt: skip
     return subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
 
@@ -417,3 +419,150 @@ def test_run_softmax_in_a_torchrun_script_trains_one_run_on_every_process(
     assert all(r["still_joined"] for r in said)
     # resume_softmax too trained one run over both processes: the same two epochs on each rank
     assert [r["epochs"] for r in said] == [2, 2] and said[0]["test_acc"] == said[1]["test_acc"]
+
+
+def test_processes_started_with_other_options_are_refused_by_every_one_of_them(
+    npz: Path, tmp_path: Path
+) -> None:
+    """Another --epochs on rank 0 once left it waiting in a collective for gloo's 30 minutes (and
+    another --seed trained a silently wrong model): now each process stops at once, rank 0 says why."""
+    port = _free_port()
+    ranks = [
+        _by_hand(npz, tmp_path / "run", 0, port, "--epochs", "2"),
+        _by_hand(npz, tmp_path / "run", 1, port),
+    ]
+    try:
+        done = [proc.communicate(timeout=60) for proc in ranks]
+    finally:
+        for proc in ranks:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=30)
+    assert [proc.returncode for proc in ranks] == [2, 2], done
+    assert done[0][1] == _waiting(0, port) + (
+        "linearnets softmax: error: rank 1 was started with epochs=1, rank 0 with epochs=2; start "
+        "every process with the same options\n"
+    )
+    assert done[1][1] == _waiting(1, port)  # said once, by rank 0
+    assert not (tmp_path / "run").exists()  # refused before any folder was claimed
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux's /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _rank_of(pid: int) -> str:
+    environ = (Path("/proc") / str(pid) / "environ").read_bytes().split(b"\0")
+    return next(v.decode()[5:] for v in environ if v.startswith(b"RANK="))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and POSIX signals")
+def test_a_worker_killed_mid_run_leaves_one_line_naming_the_checkpoint_and_the_resume(
+    npz: Path, tmp_path: Path
+) -> None:
+    """SIGKILL (the OOM killer's) to rank 1: rank 0 printed gloo's raw "unexpected RuntimeError:
+    [.../gloo/transport/tcp/pair.cc:537] Read error ...: Connection reset by peer ... GLHF!"."""
+    launcher = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
+        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
+    ]  # fmt: skip
+    out = tmp_path / "cut"
+    args = [
+        "-m", "linearnets", "softmax", "--data", str(npz), "--impl", "concise", "--epochs", "1000",
+        "--batch-size", "64", "--threads", "1", "--plot", "none", "--device", "cpu", "--out", str(out),
+    ]  # fmt: skip
+    job = subprocess.Popen(
+        [*launcher, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "checkpoint.pt").exists():
+            assert job.poll() is None and time.monotonic() < deadline, job.communicate()
+            time.sleep(0.01)
+        (rank_1,) = [pid for pid in _children(job.pid) if _rank_of(pid) == "1"]
+        os.kill(rank_1, signal.SIGKILL)
+        _, err = job.communicate(timeout=60)
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+            job.communicate(timeout=30)
+    assert job.returncode != 0
+    kept = torch.load(out / "checkpoint.pt", weights_only=True)["epoch"]
+    assert 1 <= kept < 1000
+    (line,) = _our_lines(err)  # rank 0's, and nothing of gloo's
+    assert re.fullmatch(
+        r"linearnets softmax: error: another process of the data-parallel run stopped \(lost "
+        r"connection: [^;]*\); "
+        + re.escape(
+            f"the checkpoint of epoch {kept} is kept in {out}; resume with: --resume {out}, "
+            "launched by torchrun as before"
+        ),
+        line,
+    ), err
+    assert "GLHF" not in err
+
+
+# PyTorch's DDP tutorial: the script joins the group itself (rank and world size as arguments, no
+# torchrun variables), then calls run_softmax and resume_softmax with dist left at its default
+_JOINED_SCRIPT = """
+import json, sys
+import torch.distributed as dist
+import linearnets as ln
+rank, port, data, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+r = ln.run_softmax(ln.SoftmaxConfig(data=data, epochs=1, batch_size=64, seed=3, num_threads=1,
+                                    plot="none", device="cpu", out=out))
+again = ln.resume_softmax(out, epochs=2)
+open(f"rank{rank}.json", "w").write(json.dumps({"run_dir": str(r.run_dir),
+     "epochs": len(again.history.epochs), "test_acc": again.history.test_acc[-1]}))
+dist.destroy_process_group()
+"""
+
+
+def test_run_softmax_trains_in_a_process_group_its_caller_joined(npz: Path, tmp_path: Path) -> None:
+    """Each process once trained alone (two folders, world_size 1), or, with one out=, rank 0 was
+    refused: "is being written by another linearnets run"."""
+    script = tmp_path / "train.py"
+    script.write_text(_JOINED_SCRIPT)
+    env = _env()
+    for name in ("RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(name, None)
+    port, out = str(_free_port()), str(tmp_path / "run")
+    ranks = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(rank), port, str(npz), out],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        for rank in (0, 1)
+    ]
+    try:
+        done = [proc.communicate(timeout=120) for proc in ranks]
+    finally:
+        for proc in ranks:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=30)
+    assert [proc.returncode for proc in ranks] == [0, 0], done
+    said = [json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1)]
+    assert [r["run_dir"] for r in said] == [out, out] and [r["epochs"] for r in said] == [2, 2]
+    assert said[0]["test_acc"] == said[1]["test_acc"]
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["world_size"] == 2 and config["resumes"][0]["world_size"] == 2

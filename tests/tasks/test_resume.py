@@ -784,3 +784,50 @@ def test_a_run_whose_plotting_process_died_gets_its_figures_from_resume(
         assert (run / name).stat().st_size > 1000, name
     with pytest.raises(LinearnetsError, match=r"already finished \(2\), got 2"):
         resume_softmax(run)  # now complete: nothing left to do
+
+
+def _rank_1_sends(change: dict[str, Any], drop: tuple[str, ...] = ()) -> Any:
+    """all_gather_object on rank 0 of 2: rank 1 sends what rank 0 does, but with ``change`` made
+    (and the settings in ``drop`` not given at all)."""
+
+    def all_gather_object(gathered: list[Any], mine: Any) -> None:
+        status, settings = mine
+        theirs = {k: v for k, v in {**settings, **change}.items() if k not in drop}
+        gathered[:] = [mine, (status, theirs)]
+
+    return all_gather_object
+
+
+@pytest.mark.parametrize(
+    ("change", "drop", "message"),
+    [
+        ({"epochs": 3}, (), "rank 1 was started with epochs=3, rank 0 with epochs=2"),
+        ({}, ("epochs",), "rank 1 was started without epochs, rank 0 with epochs=2"),
+        ({"force": True}, (), "rank 1 was started with force=True, rank 0 with force=False"),
+    ],
+    ids=["epochs", "epochs-on-rank-0-only", "force"],
+)
+def test_a_data_parallel_resume_refuses_processes_given_other_overrides(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, Any],
+    drop: tuple[str, ...],
+    message: str,
+) -> None:
+    """Processes started by hand with another --epochs once waited on each other for 30 minutes;
+    another --force would let one process continue what the others refuse."""
+    import torch.distributed as dist
+
+    from linearnets.errors import UsageError
+    from linearnets.training.distributed import DistContext
+
+    _blobs(tmp_path / "d.npz", 0)
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=run))
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    monkeypatch.setattr(dist, "all_gather_object", _rank_1_sends(change, drop))
+    with pytest.raises(
+        UsageError, match=rf"^{message}; start every process with the same options$"
+    ):
+        resume_softmax(run, epochs=2, dist=DistContext(rank=0, world_size=2))
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before  # untouched

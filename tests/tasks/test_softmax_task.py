@@ -249,3 +249,82 @@ def test_a_resume_with_bad_callbacks_leaves_the_run_as_it_was(tmp_path: Path) ->
         resume_softmax(out, epochs=2, callbacks=ConsoleLogger())  # type: ignore[arg-type]
     assert (out / "config.json").read_bytes() == before
     assert len(resume_softmax(out, epochs=2).history.epochs) == 2
+
+
+def test_processes_share_every_setting_but_their_own_and_the_data_files_content(
+    tmp_path: Path,
+) -> None:
+    """The oracle: hashlib's SHA-256 of the file's bytes; a copy elsewhere (another node's path) is
+    the same data, another file is not, a file missing on one process is named as such."""
+    import hashlib
+    import shutil
+
+    from linearnets.tasks.softmax import shared_settings
+
+    data = _tiny_data(tmp_path / "d.npz")
+    copy = shutil.copy(data, tmp_path / "elsewhere.npz")
+    config = SoftmaxConfig(data=data, epochs=3, seed=5, out=tmp_path / "a", device="cpu")
+    shared = shared_settings(config)
+    # out, data_dir, device, num_threads and plot may differ per process (rank 0 writes and plots)
+    assert set(shared) == {"impl", "epochs", "lr", "batch_size", "seed", "data", "resize", "guard"}
+    assert (shared["epochs"], shared["seed"]) == (3, 5)
+    sha = hashlib.sha256(data.read_bytes()).hexdigest()
+    assert repr(shared["data"]) == f"{str(data)!r} (SHA-256 {sha[:12]}…)"
+    on_another_node = shared_settings(SoftmaxConfig(data=copy, num_threads=2, plot="none"))
+    assert on_another_node["data"] == shared["data"]
+    other = tmp_path / "other.npz"
+    other.write_bytes(data.read_bytes() + b"\x00")  # one byte more: another file
+    assert shared_settings(SoftmaxConfig(data=other))["data"] != shared["data"]
+    missing = shared_settings(SoftmaxConfig(data=tmp_path / "gone.npz"))["data"]
+    assert missing != shared["data"]
+    assert repr(missing) == f"{str(tmp_path / 'gone.npz')!r} (no such file or directory there)"
+    assert shared_settings(config, names={"seed", "device"}) == {"seed": 5}  # a resume's overrides
+
+
+def test_run_softmax_trains_in_the_process_group_its_caller_joined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyTorch's DDP tutorial joins the group itself (mp.spawn, init_process_group(rank=r,
+    world_size=2)) with no torchrun variables: each process trained alone, in its own folder."""
+    import torch.distributed as dist
+
+    from linearnets.tasks.softmax import environment_group
+    from linearnets.training.distributed import DistContext
+
+    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(dist, "is_initialized", lambda: True)
+    monkeypatch.setattr(dist, "get_rank", lambda: 1)
+    monkeypatch.setattr(dist, "get_world_size", lambda: 2)
+    assert environment_group("cpu", None) == DistContext(rank=1, world_size=2, local_rank=1)
+    given = DistContext(rank=0, world_size=3)
+    assert environment_group("cpu", given) is given  # a context passed in still wins
+
+
+def test_processes_given_other_settings_are_refused_before_a_folder_is_claimed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started by hand with another --seed they trained a silently wrong model; with other
+    --epochs rank 0 waited in a collective for gloo's 30 minutes."""
+    import torch.distributed as dist
+
+    from linearnets.errors import UsageError
+    from linearnets.tasks.softmax import shared_settings
+    from linearnets.training.distributed import DistContext
+
+    data = _tiny_data(tmp_path / "d.npz")
+    out = tmp_path / "run"
+    config = SoftmaxConfig(data=data, epochs=1, plot="none", out=out)
+    rank_1 = shared_settings(SoftmaxConfig(data=data, epochs=1, seed=1))
+
+    def all_gather_object(gathered: list[object], mine: object) -> None:
+        gathered[:] = [mine, ("ok", rank_1)]
+
+    monkeypatch.setattr(dist, "all_gather_object", all_gather_object)
+    with pytest.raises(
+        UsageError,
+        match=r"^rank 1 was started with seed=1, rank 0 with seed=0; start every process with the "
+        r"same options$",
+    ):
+        run_softmax(config, dist=DistContext(rank=0, world_size=2))
+    assert not out.exists()

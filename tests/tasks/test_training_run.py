@@ -244,3 +244,127 @@ def test_a_second_ctrl_c_while_the_figures_close_keeps_the_first_stops_resume_hi
     assert isinstance(caught, TrainingInterrupted), repr(caught)
     assert caught.run_dir == out
     assert "resume with: linearnets.resume_softmax(" in str(caught)
+
+
+# what gloo raised in a survivor's all_reduce once the other worker was SIGKILLed (torch 2.13, CPU)
+_GLOO_LOST = (
+    "[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error "
+    "[127.0.0.1]:12011: Connection reset by peer. This is typically caused by a remote worker "
+    "hanging or bugs in the application. Check the logs of the remote worker before reporting an "
+    "error. GLHF! 🏖️"
+)
+
+
+class _PeerDies:
+    """torch.distributed.all_reduce of a 2-process run whose other process holds the same tensors,
+    until that process dies: from then on every collective raises ``error``, as gloo's does."""
+
+    def __init__(self, error: RuntimeError, *, at_epoch: int) -> None:
+        self.error, self.at_epoch, self.dead = error, at_epoch, at_epoch <= 1
+
+    def all_reduce(self, tensor: torch.Tensor, op: Any = None) -> None:
+        if self.dead:
+            raise self.error
+        tensor.mul_(2)  # the twin's values, summed in
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        self.dead = self.dead or epoch >= self.at_epoch
+
+
+def _two_process_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, peer: _PeerDies, *, rank: int
+) -> None:
+    """Train rank ``rank`` of a 2-process run (scratch: no DistributedDataParallel) for 2 epochs."""
+    import torch.distributed as dist
+
+    from linearnets.tasks.experiment import prepare
+    from linearnets.tasks.training_run import train_experiment
+    from linearnets.training.distributed import DistContext
+
+    _blobs(tmp_path / "d.npz")
+    monkeypatch.setattr(dist, "all_reduce", peer.all_reduce)
+    config = SoftmaxConfig(data=tmp_path / "d.npz", impl="scratch", epochs=2, plot="none")
+    exp = prepare(config, dist=DistContext(rank=rank, world_size=2))
+    (tmp_path / "run").mkdir()
+    # rank 0 alone runs the user's callbacks; on rank 1 the peer dies at once (at_epoch 1)
+    train_experiment(exp, tmp_path / "run", callbacks=[peer])
+
+
+@pytest.mark.parametrize(
+    ("torchrun", "again"),
+    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
+)
+def test_a_process_that_dies_leaves_the_survivor_one_line_naming_the_checkpoint_and_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
+) -> None:
+    """It printed gloo's raw error ("unexpected RuntimeError: [.../pair.cc:537] ... GLHF!")."""
+    from linearnets.errors import LinearnetsError
+
+    if torchrun:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    run = tmp_path / "run"
+    with pytest.raises(LinearnetsError) as info:
+        _two_process_run(
+            tmp_path, monkeypatch, _PeerDies(RuntimeError(_GLOO_LOST), at_epoch=2), rank=0
+        )
+    assert type(info.value).__name__ == "PeerLostError"
+    assert str(info.value) == (
+        "another process of the data-parallel run stopped (lost connection: Read error "
+        f"[127.0.0.1]:12011: Connection reset by peer); the checkpoint of epoch 1 is kept in {run}; "
+        f"resume with: linearnets.resume_softmax({str(run)!r}){again}"
+    )
+    assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 1  # what it names
+    assert isinstance(info.value.__cause__, RuntimeError)  # gloo's own, for --debug
+
+
+def test_a_peer_lost_before_any_checkpoint_or_seen_from_rank_1_says_what_it_knows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NCCL reports a lost peer as torch.distributed's DistBackendError (a DistError)."""
+    import torch.distributed as dist
+
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
+    run = tmp_path / "run"
+    resume = f"linearnets.resume_softmax({str(run)!r}), launched by torchrun as before"
+    lost = dist.DistBackendError("NCCL error in: ProcessGroupNCCL.cpp:1: remote process exited\n…")
+    said = "another process of the data-parallel run stopped (lost connection: NCCL error in: "
+    said += "ProcessGroupNCCL.cpp:1: remote process exited); "
+    on_rank_0 = _error_of(tmp_path, monkeypatch, lost, rank=0)
+    assert type(on_rank_0).__name__ == "PeerLostError"
+    assert str(on_rank_0) == (
+        f"{said}no epoch had finished, so no checkpoint was written; start it over with: {resume}"
+    )
+    # rank 0 writes the checkpoints, and may be the process that died
+    on_rank_1 = _error_of(tmp_path, monkeypatch, lost, rank=1)
+    assert str(on_rank_1) == f"{said}rank 0 keeps the checkpoints in {run}; resume with: {resume}"
+
+
+def _error_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: RuntimeError, *, rank: int
+) -> BaseException:
+    """Return what rank ``rank`` raises when its peer is dead from the first collective on."""
+    import shutil
+
+    shutil.rmtree(tmp_path / "run", ignore_errors=True)
+    with pytest.raises(Exception) as info:
+        _two_process_run(tmp_path, monkeypatch, _PeerDies(error, at_epoch=1), rank=rank)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError(
+            "mat1 and mat2 shapes cannot be multiplied (4x3 and 5x2)"
+        ),  # a bug: not a peer
+        RuntimeError("[enforce fail at /x/gloo/gloo/allreduce.cc:1] buffer sizes differ"),
+    ],
+)
+def test_other_runtime_errors_pass_through_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: RuntimeError
+) -> None:
+    with pytest.raises(RuntimeError) as info:
+        _two_process_run(tmp_path, monkeypatch, _PeerDies(error, at_epoch=2), rank=0)
+    assert info.value is error

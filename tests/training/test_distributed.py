@@ -3,6 +3,7 @@ and the combining steps with torch.distributed's collectives replaced by an iden
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+import linearnets.training.distributed as distributed
 from linearnets.errors import UsageError
 from linearnets.training.distributed import (
     DistContext,
@@ -281,3 +283,136 @@ def test_other_ranks_take_rank_0s_outcome_without_running_the_work(
     else:
         assert on_rank_0(context, work) == "runs/3"
     assert ran == []
+
+
+# -- a process group the caller joined itself, settings compared, lost peers -----------------------
+
+
+@pytest.mark.parametrize(("local_rank", "expected"), [(None, 1), ("0", 0)])
+def test_a_group_joined_without_torchrun_gives_its_rank_and_size(
+    no_torchrun: pytest.MonkeyPatch, local_rank: str | None, expected: int
+) -> None:
+    """PyTorch's DDP tutorial: mp.spawn on one machine, init_process_group(rank=r, world_size=2), no
+    LOCAL_RANK: the local rank is the rank (its device_ids=[rank]); torchrun's LOCAL_RANK wins."""
+    no_torchrun.setattr(dist, "get_rank", lambda: 1)
+    no_torchrun.setattr(dist, "get_world_size", lambda: 2)
+    if local_rank is not None:
+        no_torchrun.setenv("LOCAL_RANK", local_rank)
+    assert distributed.group_context() == DistContext(rank=1, world_size=2, local_rank=expected)
+
+
+def _gathered(*others: Any) -> Any:
+    """all_gather_object on rank 0: its own object first, then what the other ranks send."""
+
+    def all_gather_object(out: list[Any], mine: Any) -> None:
+        assert len(out) == 1 + len(others)
+        out[:] = [mine, *others]
+
+    return all_gather_object
+
+
+_SETTINGS = {"impl": "scratch", "epochs": 2, "seed": 0}
+
+
+@pytest.mark.parametrize(
+    ("theirs", "message"),
+    [
+        (
+            {**_SETTINGS, "seed": 1},
+            "rank 1 was started with seed=1, rank 0 with seed=0; start every process with the same "
+            "options",
+        ),
+        (
+            {**_SETTINGS, "impl": "concise", "epochs": 3},  # the first in rank 0's order
+            "rank 1 was started with impl='concise', rank 0 with impl='scratch';",
+        ),
+        (
+            {"impl": "scratch", "seed": 0},
+            "rank 1 was started without epochs, rank 0 with epochs=2;",
+        ),
+        (
+            {**_SETTINGS, "force": True},
+            "rank 1 was started with force=True, rank 0 without force;",
+        ),
+    ],
+    ids=["seed", "first-differing", "missing-here", "missing-on-rank-0"],
+)
+def test_settings_that_differ_between_processes_are_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, theirs: dict[str, Any], message: str
+) -> None:
+    """Every rank gathers every rank's settings, so each raises the same error after one collective."""
+    monkeypatch.setattr(dist, "all_gather_object", _gathered(("ok", theirs)))
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}"):
+        distributed.check_same_settings(DistContext(world_size=2), lambda: dict(_SETTINGS))
+
+
+def test_the_same_settings_everywhere_pass_and_one_process_compares_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dist, "all_gather_object", _gathered(("ok", dict(_SETTINGS))))
+    distributed.check_same_settings(DistContext(rank=0, world_size=2), lambda: dict(_SETTINGS))
+
+    def never() -> dict[str, Any]:
+        raise AssertionError("a single process has nothing to compare")
+
+    distributed.check_same_settings(DistContext(), never)
+
+
+def test_a_rank_whose_settings_fail_still_gathers_so_every_rank_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Raised before the collective, the error would leave the other ranks waiting in it."""
+    sent: list[Any] = []
+
+    def all_gather_object(out: list[Any], mine: Any) -> None:
+        sent.append(mine)
+        out[:] = [("ok", dict(_SETTINGS)), mine]
+
+    monkeypatch.setattr(dist, "all_gather_object", all_gather_object)
+
+    def bad() -> dict[str, Any]:
+        raise UsageError("epochs must be a positive integer, got 0")
+
+    with pytest.raises(UsageError, match=r"^epochs must be a positive integer, got 0$"):
+        distributed.check_same_settings(DistContext(rank=1, world_size=2), bad)
+    assert sent == [("error", "epochs must be a positive integer, got 0")]
+    # rank 0 names the rank that stopped
+    monkeypatch.setattr(dist, "all_gather_object", _gathered(*sent))
+    with pytest.raises(UsageError, match=r"^rank 1 stopped: epochs must be a positive integer"):
+        distributed.check_same_settings(DistContext(world_size=2), lambda: dict(_SETTINGS))
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (  # what gloo raised in a survivor's all_reduce when its peer was SIGKILLed (torch 2.13)
+            RuntimeError(
+                "[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error "
+                "[127.0.0.1]:12011: Connection reset by peer. This is typically caused by a remote "
+                "worker hanging or bugs in the application. Check the logs of the remote worker "
+                "before reporting an error. GLHF! 🏖️"
+            ),
+            "Read error [127.0.0.1]:12011: Connection reset by peer",
+        ),
+        (
+            RuntimeError(
+                "[../third_party/gloo/gloo/transport/tcp/unbound_buffer.cc:81] Timed out waiting "
+                "1800000ms for recv operation to complete"
+            ),
+            "Timed out waiting 1800000ms for recv operation to complete",
+        ),
+        (
+            dist.DistBackendError("NCCL error: remote process exited\ndetails"),
+            "NCCL error: remote process exited",
+        ),
+        (dist.DistNetworkError("Connection refused"), "Connection refused"),
+        (RuntimeError("mat1 and mat2 shapes cannot be multiplied"), None),  # a bug of ours
+        (RuntimeError("[enforce fail at ../gloo/gloo/allreduce.cc:1] sizes differ"), None),
+        (ValueError("[/x/gloo/pair.cc:1] a ValueError"), None),
+    ],
+    ids=["gloo-reset", "gloo-timeout", "nccl", "store", "bug", "gloo-enforce", "not-runtime"],
+)
+def test_a_collective_that_lost_a_process_is_told_from_other_errors(
+    error: BaseException, reason: str | None
+) -> None:
+    assert distributed.lost_connection(error) == reason

@@ -36,12 +36,12 @@ from linearnets.tasks.resume_settings import (
     saved_config,
     started_environment,
 )
-from linearnets.tasks.softmax import environment_group, write_run_config
+from linearnets.tasks.softmax import environment_group, shared_settings, write_run_config
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
-from linearnets.training.distributed import DistContext, on_rank_0
+from linearnets.training.distributed import DistContext, check_same_settings, on_rank_0
 from linearnets.training.loop import History
 from linearnets.training.loop_checks import check_callbacks
 from linearnets.training.runs import (
@@ -99,8 +99,8 @@ def resume_softmax(
 
     Raises:
         UsageError: ``run_dir`` is not a run folder, a setting changed without ``force`` (or one the
-            weights cannot follow), the run's ``--data`` file is gone, or the run already finished
-            its epochs.
+            weights cannot follow), the run's ``--data`` file is gone, the run already finished
+            its epochs, or (data-parallel) another process was given other overrides or ``force``.
         CheckpointError: ``checkpoint.pt`` is damaged or foreign, or missing beside trained weights
             (or logged epochs) without ``force``.
     """
@@ -124,12 +124,20 @@ def resume_softmax(
 
     device = overrides.get("device", saved.get("config", {}).get("device", "auto"))
     dist = environment_group(str(device), dist)  # torchrun's group, in a script too
+    check_same_settings(dist, lambda: _shared_overrides(run_dir, overrides, force=force))
     on_rank_0(dist, lock)
     try:
         return _resume(run_dir, saved, force=force, callbacks=callbacks, dist=dist, **overrides)
     finally:
         for held in locks:
             held.release()
+
+
+def _shared_overrides(run_dir: Path, overrides: dict[str, Any], *, force: bool) -> dict[str, Any]:
+    """Return what every process of a data-parallel resume must be given alike: ``force`` and the
+    overrides (as a config holds them), but those each process may have of its own."""
+    checked = resumed_config(SoftmaxConfig(), overrides, run_dir)
+    return {"force": force, **shared_settings(checked, names=overrides)}
 
 
 def _resume(

@@ -9,7 +9,8 @@ metrics, checkpoints, curves, predictions, confusion matrix and weights
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,10 @@ from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.distributed import (
     DistContext,
+    check_same_settings,
     env_int,
+    group_context,
+    in_process_group,
     init_distributed,
     on_rank_0,
 )
@@ -47,6 +51,7 @@ __all__ = [
     "prepare",
     "run_softmax",
     "save_weights",
+    "shared_settings",
     "train_experiment",
     "write_run_config",
 ]
@@ -65,19 +70,22 @@ def run_softmax(
     Args:
         config: the run's settings.
         callbacks: more ``fit`` callbacks (rank 0 only), e.g. a console logger.
-        dist: the data-parallel context of this process. ``None``: the one torchrun's environment
-            describes, as the command does: a script started by ``torchrun --nproc_per_node=N``
-            joins its process group here (and stays in it, for later calls such as
-            :func:`resume_softmax`) and trains one run on N processes; without torchrun (no
-            ``WORLD_SIZE`` above 1), a single process.
+        dist: the data-parallel context of this process. ``None``: the process group this
+            process already joined (e.g. with ``mp.spawn`` and ``init_process_group``, as in
+            PyTorch's DDP tutorial), else the one torchrun's environment describes, as the command
+            does: a script started by ``torchrun --nproc_per_node=N`` joins its process group here
+            (and stays in it, for later calls such as :func:`resume_softmax`) and trains one run
+            on N processes; without either (no ``WORLD_SIZE`` above 1), a single process.
 
     Returns:
         The run's history, folder and per-class accuracy (on every rank; ``per_class_acc`` is
         empty on the others).
 
     Raises:
+        UsageError: in a data-parallel run, another process was given other settings.
         DivergenceError: the loss blew up (unless ``config.guard`` is off); the last checkpoint stays.
         TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays.
+        PeerLostError: another process of a data-parallel run stopped; the last checkpoint stays.
 
     See D2L §3.6.6 and §3.7.3.
     """
@@ -87,24 +95,83 @@ def run_softmax(
         )
     callbacks = check_callbacks(callbacks)  # before the folder is claimed, in the user's numbering
     check_backend(config)
-    return _run(config, callbacks, environment_group(config.device, dist))
+    dist = environment_group(config.device, dist)
+    # before anything is read or claimed: processes started with other options never train together
+    check_same_settings(dist, lambda: shared_settings(config))
+    return _run(config, callbacks, dist)
 
 
 def environment_group(device: str, dist: DistContext | None) -> DistContext:
-    """Return ``dist``, or else the data-parallel context torchrun's environment describes.
+    """Return ``dist``, or else the process group already joined, or else torchrun's.
 
-    Without ``dist``, a script started by torchrun joins the group as the command does (the
+    Without ``dist``, a process group this process has joined itself (``mp.spawn`` and
+    ``init_process_group``) is the run's: its rank and size, each local rank its own GPU as
+    ``device`` says. Else a script started by torchrun joins the group as the command does (the
     ``device`` picks the backend: NCCL on CUDA, each local rank its own GPU) and stays in it, so a
     later call (a resume) finds it joined: leaving and joining again in one process races with the
     other processes' rendezvous. In one process the context is a single process's.
     """
     if dist is not None:
         return dist
-    if env_int("WORLD_SIZE", 1) <= 1:
-        return DistContext()
     from linearnets.device import resolve_device
 
+    if in_process_group():
+        joined = group_context()
+        resolve_device(device, local_rank=joined.local_rank)  # refused before a folder is claimed
+        return joined
+    if env_int("WORLD_SIZE", 1) <= 1:
+        return DistContext()
     return init_distributed(device=resolve_device(device, local_rank=env_int("LOCAL_RANK", 0)))
+
+
+# each process of a data-parallel run may have its own: where rank 0 writes (the others write
+# nothing), where Fashion-MNIST lies on its machine (its files are checked by MD5), its device
+# (cuda:N by hand), its thread count and plots (rank 0 draws)
+_PER_PROCESS = ("out", "data_dir", "device", "num_threads", "plot")
+
+
+def shared_settings(
+    config: SoftmaxConfig, *, names: Collection[str] | None = None
+) -> dict[str, Any]:
+    """Return the settings of ``config`` every process of a data-parallel run must share.
+
+    All but ``out``, ``data_dir``, ``device``, ``num_threads`` and ``plot``; the ``data`` file by
+    its content (its SHA-256), since each machine may keep it at another path.
+
+    Args:
+        config: this process's settings.
+        names: only these (a resume's overrides); ``None``: all.
+    """
+    values = config.to_dict()
+    shared = {
+        name: value
+        for name, value in values.items()
+        if name not in _PER_PROCESS and (names is None or name in names)
+    }
+    if "data" in shared and config.data is not None:
+        shared["data"] = _DataFile.read(config.data)
+    return shared
+
+
+@dataclass(frozen=True, repr=False)
+class _DataFile:
+    """A ``data`` file as processes compare it: by content; the path only shown."""
+
+    sha256: str | None  # None: unreadable on that process
+    path: str = field(compare=False)
+    problem: str = field(default="", compare=False)
+
+    @classmethod
+    def read(cls, path: Path) -> _DataFile:
+        try:
+            return cls(_fs.sha256_file(path), str(path))
+        except OSError as exc:  # on that process only, perhaps: named, not raised alone
+            return cls(None, str(path), exc.strerror or type(exc).__name__)
+
+    def __repr__(self) -> str:
+        if self.sha256 is None:
+            return f"{self.path!r} ({self.problem.lower()} there)"
+        return f"{self.path!r} (SHA-256 {self.sha256[:12]}…)"
 
 
 def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> SoftmaxResult:

@@ -2,12 +2,16 @@
 
 Run as a single process, everything here is a no-op: :func:`init_distributed` returns a context with
 ``world_size == 1`` and no process group. Under ``torchrun`` it joins the process group (gloo on CPU,
-NCCL on CUDA) and the loop uses the context to scale the loss, average gradients and sum metrics.
+NCCL on CUDA) and the loop uses the context to scale the loss, average gradients and sum metrics. A
+group the caller joined itself is used as it is (:func:`group_context`). :func:`check_same_settings`
+refuses processes started with different options; :func:`lost_connection` tells a collective that
+lost another process from other errors.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,17 +20,25 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from linearnets.errors import UsageError
+from linearnets.errors import LinearnetsError, UsageError
 
 __all__ = [
     "DistContext",
+    "PeerLostError",
+    "check_same_settings",
     "env_int",
+    "group_context",
     "in_process_group",
     "init_distributed",
+    "lost_connection",
     "on_rank_0",
     "shutdown_distributed",
     "waiting_line",
 ]
+
+
+class PeerLostError(LinearnetsError):
+    """Another process of a data-parallel run stopped (killed, out of memory): a collective lost it."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,17 @@ def in_process_group() -> bool:
     return dist.is_available() and dist.is_initialized()
 
 
+def group_context() -> DistContext:
+    """Return this process's place in the process group it has already joined (its caller's, say).
+
+    A group joined without torchrun, as in PyTorch's DDP tutorial (``mp.spawn``, then
+    ``init_process_group("gloo", rank=rank, world_size=n)``), has no ``LOCAL_RANK``: its processes
+    run on one machine, so the local rank is the rank.
+    """
+    rank, world_size = dist.get_rank(), dist.get_world_size()
+    return DistContext(rank=rank, world_size=world_size, local_rank=env_int("LOCAL_RANK", rank))
+
+
 def shutdown_distributed() -> None:
     """Leave the process group if one was joined."""
     if in_process_group():
@@ -200,3 +223,80 @@ def on_rank_0(context: DistContext, work: Callable[[], str]) -> str:
     if status == "error":
         raise UsageError(value)
     return str(value)
+
+
+def check_same_settings(context: DistContext, settings: Callable[[], dict[str, Any]]) -> None:
+    """Refuse, on every process at once, a data-parallel run whose processes got different settings.
+
+    Processes started by hand each parse their own options: another seed trains a silently wrong
+    model, another epoch count leaves a process waiting for the others (gloo: 30 minutes). One
+    collective (``all_gather_object``) shows each process every other's settings.
+
+    Args:
+        context: this process's place in the run (nothing is compared in one process).
+        settings: returns this process's settings by name (called in a data-parallel run only);
+            values are compared with ``==`` and shown with ``repr``. A UsageError it raises stops
+            every process: this one with it, the others naming this rank.
+
+    Raises:
+        UsageError: a setting differs: the first one, with its value on that rank and on rank 0.
+    """
+    if not context.enabled:
+        return
+    own: UsageError | None = None
+    try:
+        mine: tuple[str, Any] = ("ok", settings())
+    except UsageError as exc:
+        own, mine = exc, ("error", str(exc))
+    everyone: list[Any] = [None] * context.world_size
+    dist.all_gather_object(everyone, mine)
+    if own is not None:
+        raise own
+    for rank, (status, value) in enumerate(everyone):
+        if status == "error":
+            raise UsageError(f"rank {rank} stopped: {value}")
+    first = everyone[0][1]
+    for rank, (_, theirs) in enumerate(everyone[1:], start=1):
+        name = _first_difference(first, theirs)
+        if name is not None:
+            raise UsageError(
+                f"rank {rank} was started {_as_given(name, theirs)}, rank 0 "
+                f"{_as_given(name, first)}; start every process with the same options"
+            )
+
+
+def _first_difference(ours: dict[str, Any], theirs: dict[str, Any]) -> str | None:
+    """Return the first setting (in ``ours``'s order) that differs or is given on one side only."""
+    for name in [*ours, *(name for name in theirs if name not in ours)]:
+        if name not in ours or name not in theirs or ours[name] != theirs[name]:
+            return name
+    return None
+
+
+def _as_given(name: str, settings: dict[str, Any]) -> str:
+    return f"with {name}={settings[name]!r}" if name in settings else f"without {name}"
+
+
+# gloo reports a lost peer as a plain RuntimeError whose text starts with its C++ source file, e.g.
+# "[/…/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error [127.0.0.1]:12011: Connection
+# reset by peer. This is typically caused by a remote worker hanging … GLHF!" (torch 2.13)
+_GLOO_SOURCE = re.compile(r"^\[[^\]\s]*gloo[^\]\s]*\]\s*")
+
+
+def lost_connection(exc: BaseException) -> str | None:
+    """Return, in a few words, why a collective failed for want of another process; else ``None``.
+
+    That is torch.distributed's own ``DistError`` (NCCL's ``DistBackendError``, a store's
+    ``DistNetworkError``, ...) or gloo's transport error, a plain ``RuntimeError``; any other
+    error (a bug, a bad tensor) is not one.
+    """
+    text = str(exc).strip()
+    if isinstance(exc, dist.DistError):
+        first = text.splitlines()[0] if text else type(exc).__name__
+    elif type(exc) is RuntimeError and _GLOO_SOURCE.match(text):
+        first = _GLOO_SOURCE.sub("", text.splitlines()[0])
+    else:
+        return None
+    # gloo's advice to check the other worker's logs (and its "GLHF!") is ours to give
+    first = first.split(". This is typically caused by")[0].rstrip(" .")
+    return first if len(first) <= 200 else first[:199] + "…"
