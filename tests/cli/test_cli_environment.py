@@ -302,6 +302,29 @@ def test_an_unexpected_error_on_another_rank_is_named_with_its_command_and_rank(
     assert out == ""  # rank 0 alone ends stdout with the object
 
 
+def test_a_lost_peer_is_said_by_the_rank_that_survived_even_when_rank_0_is_gone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rank 1 keeps the library's errors to itself for rank 0 to say, but not this one: rank 0 may
+    be the process that died."""
+    from linearnets.training.distributed import PeerLostError
+
+    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+
+    def lost(args: object) -> int:
+        raise PeerLostError("another process of the data-parallel run stopped (lost connection)")
+
+    monkeypatch.setattr("linearnets.cli.linreg.run", lost)
+    assert main(["linreg"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        "linearnets linreg (rank 1): error: another process of the data-parallel run stopped "
+        "(lost connection)\n",
+    )
+
+
 def test_the_command_runs_outside_the_main_thread_and_gives_back_sigterm(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

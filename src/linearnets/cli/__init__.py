@@ -214,19 +214,29 @@ def _report_error(
 ) -> int:
     """Say what failed in one line (once, under torchrun) and return the exit status: 2 or 1."""
     rank = _ranks.rank()
-    line = one_line(exc, traceback_shown=traceback_shown)
     if rank == 0:
-        with held_signals(raise_after=False):  # printed whole, a second signal or not
+        # made and printed whole, a second signal (torchrun stopping the others) or not
+        with held_signals(raise_after=False):
+            line = one_line(exc, traceback_shown=traceback_shown)
             print(f"{prog}: error: {line}", file=sys.stderr)
             if json_errors:
                 print_json_error(line, type(exc).__name__, exit_status(exc))
-    elif not isinstance(exc, LinearnetsError):
+    elif not isinstance(exc, LinearnetsError) or _lost_a_peer(exc):
         # the library's own errors are the same on every rank and said once, by rank 0; an
-        # unexpected one may be this rank's alone
-        print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
+        # unexpected one may be this rank's alone, and a lost peer may be rank 0 itself
+        with held_signals(raise_after=False):
+            line = one_line(exc, traceback_shown=traceback_shown)
+            print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
     else:
         _ranks.let_rank_0_speak()
     return exit_status(exc)
+
+
+def _lost_a_peer(exc: Exception) -> bool:
+    """Whether ``exc`` says another process of the run stopped (rank 0 may be the one gone)."""
+    from linearnets.training.distributed import PeerLostError  # torch is loaded by now
+
+    return isinstance(exc, PeerLostError)
 
 
 def entry() -> NoReturn:
