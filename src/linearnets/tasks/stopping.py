@@ -1,6 +1,6 @@
 """What a softmax run that stops early says: where its last checkpoint is and how to continue it.
 
-A signal (SIGINT, SIGTERM) or a diverged loss stops
+A signal (SIGINT, SIGTERM), a diverged loss or a lost data-parallel peer stops
 :func:`~linearnets.tasks.training_run.train_experiment`; the error it raises names the run folder,
 the epoch its checkpoint holds and the call that continues it, ``linearnets.resume_softmax(...)``
 (on the command line ``--resume``; D2L §3.6.6).
@@ -9,16 +9,18 @@ the epoch its checkpoint holds and the call that continues it, ``linearnets.resu
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
 from linearnets.training.checkpoint import CheckpointCallback
+from linearnets.training.distributed import PeerLostError
 from linearnets.training.interrupt import TrainingInterrupted, sigterm_as_keyboard_interrupt
 from linearnets.training.loop import History
 
-__all__ = ["diverged", "name_resume", "resume_hint_after_training"]
+__all__ = ["diverged", "name_resume", "peer_lost", "resume_hint_after_training"]
 
 
 @contextlib.contextmanager
@@ -91,3 +93,29 @@ def diverged(
     stopped = DivergenceError(f"{exc}; {where}")
     stopped.resumable = exc.resumable
     return stopped
+
+
+def peer_lost(
+    reason: str,
+    exp: Experiment,
+    run_dir: Path,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+) -> PeerLostError:
+    """Return the error saying another process stopped, which checkpoint is kept, and the resume."""
+    # the Python call; the command line prints it as --resume DIR, as for an interrupt
+    again = f"linearnets.resume_softmax({str(run_dir)!r})"
+    if os.environ.get("TORCHELASTIC_RUN_ID"):
+        again += ", launched by torchrun as before"
+    else:  # started by hand, or by the user's own code (mp.spawn)
+        again += f" in {exp.dist.world_size} processes, started as before"
+    kept = checkpoint.last_epoch or start_epoch
+    if not exp.dist.is_main:  # rank 0 writes the checkpoints, and may be the one that stopped
+        where = f"rank 0 keeps the checkpoints in {run_dir}; resume with: {again}"
+    elif kept:
+        where = f"the checkpoint of epoch {kept} is kept in {run_dir}; resume with: {again}"
+    else:
+        where = f"no epoch had finished, so no checkpoint was written; start it over with: {again}"
+    return PeerLostError(
+        f"another process of the data-parallel run stopped (lost connection: {reason}); {where}"
+    )

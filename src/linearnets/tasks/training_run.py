@@ -9,7 +9,6 @@ says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job.
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 import time
 from collections.abc import Iterator, Sequence
@@ -21,11 +20,16 @@ from linearnets.config import SoftmaxConfig
 from linearnets.errors import DivergenceError, PlotError
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.reports import live_curves, plot_process, write_reports
-from linearnets.tasks.stopping import diverged, name_resume, resume_hint_after_training
+from linearnets.tasks.stopping import (
+    diverged,
+    name_resume,
+    peer_lost,
+    resume_hint_after_training,
+)
 from linearnets.tasks.weights import WEIGHTS_FILE, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
 from linearnets.training.checkpoint import CheckpointCallback, global_rng_state
-from linearnets.training.distributed import PeerLostError, lost_connection
+from linearnets.training.distributed import lost_connection
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.history import HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
@@ -266,7 +270,7 @@ def _train(
         reason = lost_connection(exc) if exp.dist.enabled else None
         if reason is None:
             raise
-        raise _peer_lost(reason, exp, run_dir, checkpoint, start_epoch) from exc
+        raise peer_lost(reason, exp, run_dir, checkpoint, start_epoch) from exc
     elapsed = time.perf_counter() - start
     return SoftmaxResult(
         config=config,
@@ -276,32 +280,6 @@ def _train(
         data_source=exp.data_source,
         per_class_acc=_write_outputs(exp, run_dir, plotter),
         classes=exp.classes,
-    )
-
-
-def _peer_lost(
-    reason: str,
-    exp: Experiment,
-    run_dir: Path,
-    checkpoint: CheckpointCallback,
-    start_epoch: int,
-) -> PeerLostError:
-    """Return the error saying another process stopped, which checkpoint is kept, and the resume."""
-    # the Python call; the command line prints it as --resume DIR, as for an interrupt
-    again = f"linearnets.resume_softmax({str(run_dir)!r})"
-    if os.environ.get("TORCHELASTIC_RUN_ID"):
-        again += ", launched by torchrun as before"
-    else:  # started by hand, or by the user's own code (mp.spawn)
-        again += f" in {exp.dist.world_size} processes, started as before"
-    kept = checkpoint.last_epoch or start_epoch
-    if not exp.dist.is_main:  # rank 0 writes the checkpoints, and may be the one that stopped
-        where = f"rank 0 keeps the checkpoints in {run_dir}; resume with: {again}"
-    elif kept:
-        where = f"the checkpoint of epoch {kept} is kept in {run_dir}; resume with: {again}"
-    else:
-        where = f"no epoch had finished, so no checkpoint was written; start it over with: {again}"
-    return PeerLostError(
-        f"another process of the data-parallel run stopped (lost connection: {reason}); {where}"
     )
 
 
