@@ -498,17 +498,17 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "resume-changed-lr": (
             lambda: resume_softmax(_run_folder(tmp), lr=0.5),
             UsageError,
-            r"--lr changed from 0.1 to 0.5 .* pass --force",
+            r"^lr changed from 0.1 to 0.5 .* pass force=True",
         ),
         "resume-changed-batch-and-seed": (
             lambda: resume_softmax(_run_folder(tmp), batch_size=64, seed=3),
             UsageError,
-            r"--batch-size changed from 256 to 64; --seed changed from 0 to 3",
+            r"^batch_size changed from 256 to 64; seed changed from 0 to 3",
         ),
         "resume-changed-impl": (
             lambda: resume_softmax(_run_folder(tmp), impl="concise"),
             UsageError,
-            r"--impl changed from analytic to concise",
+            r"^impl changed from 'analytic' to 'concise'",
         ),
         "resume-finished": (
             lambda: resume_softmax(_run_folder(tmp, finished=True), epochs=1),

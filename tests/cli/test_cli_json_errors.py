@@ -252,7 +252,7 @@ def test_debug_raises_the_error_itself_before_or_after_the_command(
     missing = str(tmp_path / "missing.npz")
     argv = ["linreg", "--data", missing]
     argv = ["--debug", *argv] if where == "before" else [*argv, "--debug"]
-    with pytest.raises(UsageError, match=r"missing\.npz does not exist or is not a file"):
+    with pytest.raises(UsageError, match=r"missing\.npz' does not exist or is not a file"):
         main(argv)
     assert capsys.readouterr().err == ""  # the traceback is Python's to print, not one line
 

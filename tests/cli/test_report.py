@@ -135,6 +135,82 @@ def test_one_line_puts_the_python_apis_words_as_the_command_lines(
     assert report.one_line(exc) == line
 
 
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        # the setting a usage error is about, as its subject
+        (UsageError("resize applies to Fashion-MNIST images only, got resize=14 with data='d.npz'; "
+                    "drop one of them"),
+         "--resize applies to Fashion-MNIST images only, got --resize 14 with --data d.npz; drop "
+         "one of them"),
+        (UsageError("data_dir finds Fashion-MNIST, got data_dir='/fm' with data=\"it's.npz\""),
+         "--data-dir finds Fashion-MNIST, got --data-dir /fm with --data it's.npz"),
+        (UsageError("run_dir must hold the trained weights model.pt"),
+         "RUN_DIR must hold the trained weights model.pt"),
+        # a change, clause by clause, None with what it means as the option takes it: none
+        (UsageError("impl changed from 'analytic' to 'concise'; resize changed from None (28×28) "
+                    "to 14; lr changed from 0.1 to 1e-05 since the run in r; started"),
+         "--impl changed from analytic to concise; --resize changed from none (28×28) to 14; "
+         "--lr changed from 0.1 to 1e-05 since the run in r; started"),
+        # a setting with its value after the words that introduce one
+        (UsageError("c.pt was trained with resize=None (28×28) and data=None (Fashion-MNIST), but "
+                    "config.json asks for resize=14 and data='a b.npz' (another run?)"),
+         "c.pt was trained with --resize none (28×28) and --data none (Fashion-MNIST), but "
+         "config.json asks for --resize 14 and --data a b.npz (another run?)"),
+        (CheckpointError("the weights of this run's impl='scratch' model, got; the weights of an "
+                         "impl='concise' run, to convert to impl='analytic'"),
+         "the weights of this run's --impl scratch model, got; the weights of an --impl concise "
+         "run, to convert to --impl analytic"),
+        (CheckpointError("the run was trained on data='/d.csv', as recorded"),
+         "the run was trained on --data /d.csv, as recorded"),
+        (DatasetError("data='my data.csv': X must have linearly independent columns"),
+         "--data my data.csv: X must have linearly independent columns"),
+        (UsageError("MPLBACKEND must name a backend; unset it, or pass plot='none'"),
+         "MPLBACKEND must name a backend; unset it, or pass --plot none"),
+        # ... and not elsewhere: a validator's suggestion inside another error, a value in
+        # parentheses, after "at"
+        (CheckpointError("holds an unusable config: resize must be >= 1, got 0; pass e.g. "
+                         "resize=64, or resize=None for the images' own size; restore it"),
+         "holds an unusable config: resize must be >= 1, got 0; pass e.g. resize=64, or "
+         "resize=None for the images' own size; restore it"),
+        (CheckpointError("model.pt holds 4 outputs (resize=64), lower batch_size at resize=64"),
+         "model.pt holds 4 outputs (resize=64), lower batch_size at resize=64"),
+        # a placeholder anywhere; the flag force=True after with, without or pass
+        (UsageError("they cannot carry over, not even with force=True; start a new run in another "
+                    "folder (out=NEW_DIR)"),
+         "they cannot carry over, not even with --force; start a new run in another folder "
+         "(--out NEW_DIR)"),
+        (UsageError("if the file moved, pass data=NEWPATH (the same content continues the run, "
+                    "without force=True); or pass data=NEWPATH with force=True (no SHA-256)"),
+         "if the file moved, pass --data NEWPATH (the same content continues the run, without "
+         "--force); or pass --data NEWPATH with --force (no SHA-256)"),
+        (CheckpointError("put it back, or pass force=True to start the run over"),
+         "put it back, or pass --force to start the run over"),
+        (UsageError("the force=True flag; forced (force)"), "the force=True flag; forced (force)"),
+        # a quoted value Python cannot read back is left as written, not an error of its own
+        (UsageError("got data='\\N{x}' here"), "got --data '\\N{x}' here"),
+        # "asks for resize=None" holds no "or resize=None" ("or" inside "for")
+        (UsageError("c.pt asks for resize=None (28×28)"), "c.pt asks for --resize none (28×28)"),
+    ],
+)  # fmt: skip
+def test_one_line_puts_settings_named_mid_sentence_as_the_command_lines_options(
+    exc: Exception, line: str
+) -> None:
+    """A setting named mid-sentence in Python's words (got resize=14, changed from None,
+    force=True, out=NEW_DIR) is printed with the option, as the command printed it before the
+    library spoke Python; elsewhere (a suggestion, a parenthesis) the words are left alone."""
+    assert report.one_line(exc) == line
+
+
+@pytest.mark.parametrize("path", ["plain.npz", "it's.npz", 'say "hi".npz', "a; b to c.npz"])
+def test_a_changed_data_path_is_the_path_itself_on_the_command_line(path: str) -> None:
+    """The oracle: Python's repr of the path, read back by the rule, gives the path unchanged."""
+    exc = UsageError(f"data changed from None (Fashion-MNIST) to {path!r} since the run in r")
+    assert report.one_line(exc) == (
+        f"--data changed from none (Fashion-MNIST) to {path} since the run in r"
+    )
+
+
 @pytest.mark.parametrize("name", ["run", "two  sp", "it's", 'say "hi"', "ü\\x"])
 def test_the_resume_call_becomes_a_command_the_shell_reads_back(name: str) -> None:
     call = f"linearnets.resume_softmax({name!r}, lr=0.05, force=True)"

@@ -375,7 +375,7 @@ def test_a_missing_csv_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as info:
         load_regression_file(path)
     assert str(info.value) == (
-        f"--data {path} does not exist or is not a file; pass an existing .csv file"
+        f"data={str(path)!r} does not exist or is not a file; pass an existing .csv file"
     )
 
 
@@ -385,7 +385,7 @@ def test_regression_data_must_be_npz_or_csv(tmp_path: Path, name: str) -> None:
     with pytest.raises(UsageError) as info:
         load_regression_file(path)
     assert type(info.value) is UsageError  # a usage error (exit status 2), not a dataset error
-    assert str(info.value) == f"--data must be a .npz or .csv file, got {path}"
+    assert str(info.value) == f"data must be a .npz or .csv file, got {path}"
 
 
 def test_test_features_are_checked_under_their_own_name(tmp_path: Path) -> None:
@@ -458,3 +458,26 @@ def test_a_non_finite_npz_value_is_named_by_its_index(
     path = _write(tmp_path, X=X, y=y)
     with pytest.raises(DatasetError, match=rf"^{re.escape(str(path))}: {pattern}"):
         load_regression_file(path)
+
+
+@pytest.mark.parametrize("name", ["absent.csv", "it's absent.csv", "table.txt", "absent.npz"])
+def test_a_data_file_that_cannot_be_used_is_named_in_either_words(
+    tmp_path: Path, name: str
+) -> None:
+    """From Python "--data x.csv does not exist" named an option: the setting is data='x.csv'.
+    The command line prints --data x.csv, as it did."""
+    from linearnets.cli._report import one_line
+
+    path = tmp_path / name
+    if name == "table.txt":
+        path.write_text("1,2\n")
+    with pytest.raises(UsageError) as info:
+        load_regression_file(path)
+    if name == "table.txt":
+        assert str(info.value) == f"data must be a .npz or .csv file, got {path}"
+        assert one_line(info.value) == f"--data must be a .npz or .csv file, got {path}"
+        return
+    kind = path.suffix
+    fix = f" does not exist or is not a file; pass an existing {kind} file"
+    assert str(info.value) == f"data={str(path)!r}{fix}"
+    assert one_line(info.value) == f"--data {path}{fix}"

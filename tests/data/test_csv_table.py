@@ -140,3 +140,26 @@ def test_a_non_finite_cell_is_named_by_line_and_column(
     (tmp_path / "b.csv").write_text(text)
     with pytest.raises(DatasetError, match=pattern):
         load_regression_file(tmp_path / "b.csv")
+
+
+def test_a_csv_that_cannot_be_read_is_named_in_either_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From Python "--data d.csv cannot be read" named an option: the setting is data='d.csv'.
+    The command line prints --data d.csv, as it did (the permission error faked: root reads
+    anything)."""
+    from linearnets.cli._report import one_line
+    from linearnets.errors import UsageError
+
+    path = tmp_path / "d.csv"
+    path.write_text("1,2\n3,4\n")
+
+    def refused(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refused)
+    with pytest.raises(UsageError) as info:
+        load_regression_file(path)
+    fix = " cannot be read (Permission denied); check the file's permissions"
+    assert str(info.value) == f"data={str(path)!r}{fix}"
+    assert one_line(info.value) == f"--data {path}{fix}"

@@ -389,7 +389,7 @@ BAD = [
     ("a space", dict(mirrors=["http://a b/"]), r"got 'http://a b/'"),
     ("timeout", dict(timeout=0), r"timeout must be a finite number > 0, got 0"),
     # a login was taken for part of the host name ("Name or service not known"), password echoed
-    ("a login", dict(mirrors=["http://u:secret@127.0.0.1:9/fm/"]), r"^mirrors must be URLs without a user name or password \(they are not used to log in, and would be printed in messages\), got 'http://u:\*\*\*@127\.0\.0\.1:9/fm/'; pass the URL of the folder that holds the files, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'; for a mirror that needs a login, download the four files \(\*-ubyte\.gz\) yourself into a folder and pass --data-dir DIR \(or set LINEARNETS_DATA\)$"),
+    ("a login", dict(mirrors=["http://u:secret@127.0.0.1:9/fm/"]), r"^mirrors must be URLs without a user name or password \(they are not used to log in, and would be printed in messages\), got 'http://u:\*\*\*@127\.0\.0\.1:9/fm/'; pass the URL of the folder that holds the files, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'; for a mirror that needs a login, download the four files \(\*-ubyte\.gz\) yourself into a folder and pass root=DIR \(or set LINEARNETS_DATA\)$"),
     ("a user alone", dict(mirrors=["http://u@127.0.0.1:9/"]), r"^mirrors must be URLs without a user name or password .*, got 'http://u@127\.0\.0\.1:9/';"),
     ("a password holding @", dict(mirrors=["http://u:p@ss@127.0.0.1:9/"]), r"got 'http://u:\*\*\*@127\.0\.0\.1:9/';"),
     # the file name went after the query: GET /fm/?token=abc/train-images-idx3-ubyte.gz
@@ -978,3 +978,24 @@ def test_a_root_whose_tilde_cannot_be_expanded_is_refused(tmp_path: Path) -> Non
         r"'~linearnets-nobody/data', but the user database knows no user 'linearnets-nobody'",
     ):
         download_fashion_mnist(path, mirrors=["http://127.0.0.1:9/"])
+
+
+def test_the_folder_for_a_mirror_that_needs_a_login_is_named_in_either_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From Python "pass --data-dir DIR" named an option: the setting is root=DIR. The command
+    prints --data-dir DIR, as it did."""
+    with pytest.raises(UsageError) as info:
+        download_fashion_mnist(tmp_path, mirrors=["http://u:p@127.0.0.1:9/"])
+    assert str(info.value).endswith("into a folder and pass root=DIR (or set LINEARNETS_DATA)")
+    argv = ["data", "download", "--data-dir", str(tmp_path), "--mirror", "http://u:p@127.0.0.1:9/"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "linearnets data download: error: --mirror must be URLs without a user name or password "
+        "(they are not used to log in, and would be printed in messages), got "
+        "'http://u:***@127.0.0.1:9/'; pass the URL of the folder that holds the files, e.g. "
+        "'https://ossci-datasets.s3.amazonaws.com/fashion-mnist/'; for a mirror that needs a "
+        "login, download the four files (*-ubyte.gz) yourself into a folder and pass --data-dir "
+        "DIR (or set LINEARNETS_DATA)\n"
+    )

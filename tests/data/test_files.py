@@ -397,3 +397,19 @@ def test_a_link_to_nowhere_given_as_the_folder_is_named(
     monkeypatch.setenv("LINEARNETS_DATA", str(link))
     with pytest.raises(UsageError, match=re.escape(f"got '{link}', but {what}; point it at")):
         find_fashion_mnist(checksums=tiny.files)
+
+
+def test_a_root_that_is_no_path_suggests_root_in_pythons_words() -> None:
+    """The suggestion, pass e.g. root='~/data' (--data-dir on the command line), gave Python the
+    command line's word; the command line, which always passes a path, translates root itself."""
+    from linearnets.cli._report import one_line
+    from linearnets.errors import UsageTypeError
+
+    with pytest.raises(UsageTypeError) as info:
+        find_fashion_mnist(123)  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "root must be a folder path (str or Path), got 123; pass e.g. root='~/data'"
+    )
+    assert one_line(info.value) == (
+        "--data-dir must be a folder path (str or Path), got 123; pass e.g. --data-dir ~/data"
+    )

@@ -149,7 +149,7 @@ def test_a_file_that_is_not_a_zip_archive_is_named(tmp_path: Path) -> None:
     with pytest.raises(DatasetError) as info:
         load_classification_file(tmp_path / "d.npz")
     assert str(info.value) == (
-        f"--data {tmp_path / 'd.npz'} is not a readable .npz file (not a zip archive: a .npy "
+        f"data={str(tmp_path / 'd.npz')!r} is not a readable .npz file (not a zip archive: a .npy "
         "array, text or a damaged file); save it with numpy.savez(path, X=..., y=...)"
     )
 
@@ -163,7 +163,7 @@ def test_a_damaged_central_directory_is_named(tmp_path: Path) -> None:
     with pytest.raises(DatasetError) as info:
         load_classification_file(path)
     assert str(info.value) == (
-        f"--data {path} is not a readable .npz file (Bad magic number for central directory); "
+        f"data={str(path)!r} is not a readable .npz file (Bad magic number for central directory); "
         "save it with numpy.savez(path, X=..., y=...)"
     )
 
@@ -338,3 +338,42 @@ def test_a_member_named_exactly_x_wins_over_x_npy_as_in_np_load(tmp_path: Path) 
         expected = np.load(path)["X"]
         assert np.array_equal(expected, exact)  # the oracle agrees with the rule
         assert np.array_equal(load_classification_file(path).X.numpy(), expected)
+
+
+def test_a_data_file_that_is_no_zip_is_named_in_either_words(tmp_path: Path) -> None:
+    """From Python "--data d.npz is not a readable .npz file" named an option: the setting is
+    data='d.npz'. The command line prints --data d.npz, as it did."""
+    from linearnets.cli._report import one_line
+
+    path = tmp_path / "it's.npz"
+    path.write_text("not a zip")
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    fix = (
+        " is not a readable .npz file (not a zip archive: a .npy array, text or a damaged file); "
+        "save it with numpy.savez(path, X=..., y=...)"
+    )
+    assert str(info.value) == f"data={str(path)!r}{fix}"
+    assert one_line(info.value) == f"--data {path}{fix}"
+
+
+def test_a_data_file_that_cannot_be_read_is_named_in_either_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A permission error (faked: root reads anything) names data='d.npz', --data d.npz on the
+    command line."""
+    from linearnets.cli._report import one_line
+    from linearnets.errors import UsageError
+
+    path = tmp_path / "d.npz"
+    np.savez(path, X=np.eye(2), y=np.arange(2))
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(zipfile, "ZipFile", refused)
+    with pytest.raises(UsageError) as info:
+        load_classification_file(path)
+    fix = " cannot be read (Permission denied); check the file's permissions"
+    assert str(info.value) == f"data={str(path)!r}{fix}"
+    assert one_line(info.value) == f"--data {path}{fix}"

@@ -91,8 +91,8 @@ def test_prepare_pins_the_configs_thread_count(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("changes", "pattern"),
     [
-        ({"resize": 14}, r"^--resize applies to Fashion-MNIST images only, got --resize 14 with --data .*d\.npz; drop one of them$"),
-        ({"data_dir": Path("fm")}, r"^--data-dir finds Fashion-MNIST, got --data-dir \S*fm with --data .*d\.npz, which replaces it; drop one of them$"),
+        ({"resize": 14}, r"^resize applies to Fashion-MNIST images only, got resize=14 with data='.*d\.npz'; drop one of them$"),
+        ({"data_dir": Path("fm")}, r"^data_dir finds Fashion-MNIST, got data_dir='\S*fm' with data='.*d\.npz', which replaces it; drop one of them$"),
     ],
 )  # fmt: skip
 def test_options_only_fashion_mnist_takes_are_refused_with_a_data_file(
@@ -148,3 +148,31 @@ def test_torchs_default_dtype_changes_no_weight_of_the_run(tmp_path: Path, impl:
     assert all(torch.equal(a, b) for a, b in zip(got, expected, strict=True))
     X, y = next(iter(exp.train_iter))
     exp.setup.loss(exp.setup.net(X), y)  # the batch fits the model: no dtype error
+
+
+@pytest.mark.parametrize("changes", [{"resize": 14}, {"data_dir": Path("my fm")}])
+def test_settings_only_fashion_mnist_takes_are_named_in_either_words(
+    tmp_path: Path, changes: dict[str, Any]
+) -> None:
+    """From Python "--resize applies ..., got --resize 14 with --data d.npz" named options: the
+    settings are resize=14, data='d.npz'. The command line prints the options, as it did."""
+    from linearnets.cli._report import one_line
+
+    data = _data(tmp_path / "d.npz")
+    with pytest.raises(UsageError) as info:
+        prepare(SoftmaxConfig(data=data, **changes))
+    if "resize" in changes:
+        python = (
+            f"resize applies to Fashion-MNIST images only, got resize=14 with data={str(data)!r}"
+        )
+        command = (
+            f"--resize applies to Fashion-MNIST images only, got --resize 14 with --data {data}"
+        )
+        tail = "; drop one of them"
+    else:
+        fm = Path("my fm").absolute()
+        python = f"data_dir finds Fashion-MNIST, got data_dir={str(fm)!r} with data={str(data)!r}"
+        command = f"--data-dir finds Fashion-MNIST, got --data-dir {fm} with --data {data}"
+        tail = ", which replaces it; drop one of them"
+    assert str(info.value) == python + tail
+    assert one_line(info.value) == command + tail

@@ -136,7 +136,7 @@ def test_a_data_file_without_a_unique_solution_is_a_dataset_error_naming_it(
     path = _regression_file(tmp_path / "d.npz", X, X[:, 0] + 1.0)
     with pytest.raises(
         DatasetError,
-        match=rf"^--data {re.escape(str(path))}: X must have linearly independent columns, .*"
+        match=rf"^data='{re.escape(str(path))}': X must have linearly independent columns, .*"
         r"got rank 2 < 3",
     ):
         run_linreg(LinregConfig(data=path))
@@ -245,3 +245,19 @@ def test_torchs_default_dtype_changes_no_number_of_the_run(
     assert all(float(np.float32(v)) == v for v in [*got["w"], got["b"]])
     closed = [*got["closed_form_w"], got["closed_form_b"]]
     assert all(float(np.float32(v)) == v for v in closed)
+
+
+def test_a_data_file_without_a_unique_solution_names_data_in_either_words(
+    tmp_path: Path,
+) -> None:
+    """From Python "--data d.npz: ..." named an option: the setting is data='d.npz'. The command
+    line prints --data d.npz, as it did."""
+    from linearnets.cli._report import one_line
+
+    X = np.ones((6, 1))  # a constant column beside the bias's: rank 1 < 2
+    path = _regression_file(tmp_path / "it's.npz", X, np.arange(6.0))
+    with pytest.raises(DatasetError) as info:
+        run_linreg(LinregConfig(data=path))
+    said = str(info.value)
+    assert said.startswith(f'data="{path}": X must have linearly independent columns')
+    assert one_line(info.value) == f"--data {path}: " + said.split(": ", 1)[1]

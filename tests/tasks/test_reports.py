@@ -238,7 +238,37 @@ def test_a_confusion_matrix_on_a_full_disk_names_the_file_and_leaves_no_temporar
     monkeypatch.setattr(shutil, "disk_usage", lambda p: usage)
     out = tmp_path / "run"
     config = SoftmaxConfig(data=_features_file(tmp_path / "d.npz"), epochs=1, plot="none", out=out)
-    with pytest.raises(RunFileError, match=rf"^{re.escape(str(out / 'confusion.pt'))} could not be written: \[enforce fail at inline_container.cc:588\] . open file failed; the checkpoint of the run's last finished epoch is kept: fix that and continue it with --resume {re.escape(str(out))}$"):  # fmt: skip
+    with pytest.raises(RunFileError, match=rf"^{re.escape(str(out / 'confusion.pt'))} could not be written: \[enforce fail at inline_container.cc:588\] . open file failed; the checkpoint of the run's last finished epoch is kept: fix that and continue it with linearnets\.resume_softmax\('{re.escape(str(out))}'\)$"):  # fmt: skip
         run_softmax(config)
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert not (out / "results.json").exists()  # the run is not shown finished
+
+
+def test_a_bad_mplbackend_names_plot_in_either_words(tmp_path: Path) -> None:
+    """From Python "or pass --plot none" named an option: the setting is plot='none'. The command
+    prints --plot none, as it did. In fresh processes, where the bad backend fails the import."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, MPLBACKEND="no_such_backend")
+    code = (
+        "from linearnets.config import SoftmaxConfig\n"
+        "from linearnets.tasks.reports import check_backend\n"
+        "try:\n"
+        "    check_backend(SoftmaxConfig(plot='file'))\n"
+        "except Exception as exc:\n"
+        "    print(exc)\n"
+    )
+    said = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    fixes = "unset it, set MPLBACKEND=Agg to draw into files, or pass {}"
+    first = "MPLBACKEND must name a matplotlib backend, got 'no_such_backend'; "
+    assert said == first + fixes.format("plot='none'") + "\n"
+    data, out = _features_file(tmp_path / "d.npz"), tmp_path / "run"
+    cmd = [sys.executable, "-m", "linearnets", "softmax", "--data", str(data), "--epochs", "1"]
+    proc = subprocess.run(
+        [*cmd, "--plot", "file", "--out", str(out)], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == f"linearnets softmax: error: {first}{fixes.format('--plot none')}\n"

@@ -114,6 +114,50 @@ def test_weights_under_other_names_are_refused(tmp_path: Path) -> None:
     with pytest.raises(
         CheckpointError,
         match=rf"^checkpoint {re.escape(str(ckpt.path))} is damaged: its model_state must be the "
-        r"weights \['W', 'b'\] of this run's --impl scratch model, got",
+        r"weights \['W', 'b'\] of this run's impl='scratch' model, got",
     ):
         restore_states(prepare(config), renamed, config, {})
+
+
+@pytest.mark.parametrize(("old", "new"), [("scratch", "scratch"), ("analytic", "concise")])
+def test_the_impl_of_weights_that_do_not_fit_is_named_in_either_words(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    """From Python "this run's --impl scratch model" named an option: the setting is
+    impl='scratch', and the fix force=True. The command line prints both as it did."""
+    from linearnets.cli._report import one_line
+
+    config, ckpt = _trained(tmp_path, old)
+    renamed = dataclasses.replace(ckpt, model_state={"V": torch.zeros(4, 3)})
+    changed = {"impl": (old, new)} if old != new else {}
+    with pytest.raises(CheckpointError) as info:
+        restore_states(prepare(dataclasses.replace(config, impl=new)), renamed, config, changed)
+    if old == new:
+        python = f"of this run's impl={new!r} model"
+        command = f"of this run's --impl {new} model"
+    else:
+        python = f"of an impl={old!r} run, to convert to impl={new!r}"
+        command = f"of an --impl {old} run, to convert to --impl {new}"
+    assert python in str(info.value) and "--" not in str(info.value)
+    assert str(info.value).endswith("delete it and resume with force=True to start the run over")
+    assert one_line(info.value) == (
+        f"checkpoint {ckpt.path} is damaged: its model_state must be the weights ['W', 'b'] "
+        f"{command}, got {'list' if old == new else 'dict'} "
+        f"{['V'] if old == new else {'V': (4, 3)}}; restore checkpoint.pt from a copy of the "
+        "run, or delete it and resume with --force to start the run over"
+    )
+
+
+def test_states_that_do_not_fit_name_force_in_either_words(tmp_path: Path) -> None:
+    """The optimizer's state damaged: "resume with --force" from Python named an option; the
+    setting is force=True. The command line prints --force, as it did."""
+    from linearnets.cli._report import one_line
+
+    config, ckpt = _trained(tmp_path, "scratch")
+    damaged = dataclasses.replace(ckpt, optimizer_state={"lr": "fast"})
+    with pytest.raises(CheckpointError) as info:
+        restore_states(prepare(config), damaged, config, {})
+    fix = "or delete it and resume with {} to start the run over"
+    assert str(info.value).endswith(fix.format("force=True"))
+    assert one_line(info.value) == str(info.value).replace("force=True", "--force")
+    assert one_line(info.value).endswith(fix.format("--force"))

@@ -476,17 +476,17 @@ DAMAGED = {
     "model-renamed": (
         {"model_state": _renamed},
         (),
-        r"its model_state must be the weights \['W', 'b'\] of this run's --impl analytic model, got list \['V', 'c'\]",
+        r"its model_state must be the weights \['W', 'b'\] of this run's impl='analytic' model, got list \['V', 'c'\]",
     ),
     "model-renamed-impl-changed": (
         {"model_state": _renamed},
         ("--impl", "concise", "--force"),
-        r"its model_state must be the weights \['W', 'b'\] of an --impl analytic run, to convert to --impl concise, got dict \{'V': \(4, 2\), 'c': \(2,\)\}",
+        r"its model_state must be the weights \['W', 'b'\] of an impl='analytic' run, to convert to impl='concise', got dict \{'V': \(4, 2\), 'c': \(2,\)\}",
     ),
     "model-1d-impl-changed": (
         {"model_state": lambda p: {"W": torch.zeros(4), "b": torch.zeros(2)}},
         ("--impl", "concise", "--force"),
-        r"its model_state must be the weights \['W', 'b'\] of an --impl analytic run, to convert to --impl concise, got dict \{'W': \(4,\), 'b': \(2,\)\}",
+        r"its model_state must be the weights \['W', 'b'\] of an impl='analytic' run, to convert to impl='concise', got dict \{'W': \(4,\), 'b': \(2,\)\}",
     ),
     "model-shape": (
         {"model_state": lambda p: {"W": torch.zeros(5, 2), "b": torch.zeros(2)}},

@@ -6,7 +6,6 @@ end-to-end resumes are in ``test_resume.py``.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 
+from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_changes import changed_settings, check_inputs_fit, data_change
@@ -43,7 +43,7 @@ def test_a_result_setting_changes_only_with_force(tmp_path: Path) -> None:
     }
     with pytest.raises(
         UsageError,
-        match=r"^--lr changed from 0\.1 to 0\.05; --batch-size changed from 256 to 64 since the run",
+        match=r"^lr changed from 0\.1 to 0\.05; batch_size changed from 256 to 64 since the run",
     ):
         changed_settings(OLD, new, force=False, **kwargs)
     assert changed_settings(OLD, new, force=True, **kwargs) == {
@@ -61,7 +61,7 @@ def test_a_value_forced_before_carries_on_only_from_the_same_epoch(
     kwargs: dict[str, Any] = {"saved": saved, "epoch": 2, "run_dir": tmp_path, "force": False}
     kwargs["given"] = {"lr"}
     if refused:
-        with pytest.raises(UsageError, match=r"--lr changed from 0\.1 to 0\.05"):
+        with pytest.raises(UsageError, match=r"lr changed from 0\.1 to 0\.05"):
             changed_settings(OLD, new, **kwargs)
     else:
         assert changed_settings(OLD, new, **kwargs) == {"lr": (0.1, 0.05)}
@@ -72,9 +72,18 @@ def test_a_changed_data_file_is_refused_unless_forced(tmp_path: Path) -> None:
     assert data_change({"data_sha256": "b" * 64}, exp, tmp_path, force=False) is None
     assert data_change({"data_sha256": None}, exp, tmp_path, force=False) is None
     with pytest.raises(
-        UsageError, match=r"d\.npz changed since the run .* \(SHA-256 aaaaaaaaaaaa…"
-    ):
+        UsageError, match=r"d\.npz' changed since the run .* \(SHA-256 aaaaaaaaaaaa…"
+    ) as info:
         data_change({"data_sha256": "a" * 64}, exp, tmp_path, force=False)
+    # Python's words, then the command line's, as it printed them
+    said = (
+        "{} changed since the run in {} started (SHA-256 aaaaaaaaaaaa… then, bbbbbbbbbbbb… now), "
+        "which would change its result; put the original file back, or pass {} to continue on the "
+        "new content"
+    )
+    data = tmp_path / "d.npz"
+    assert str(info.value) == said.format(f"data={str(data)!r}", tmp_path, "force=True")
+    assert one_line(info.value) == said.format(f"--data {data}", tmp_path, "--force")
     assert data_change({"data_sha256": "a" * 64}, exp, tmp_path, force=True) == ("a" * 64, "b" * 64)
 
 
@@ -90,32 +99,93 @@ def _refusal(tmp_path: Path, **settings: Any) -> str:
 def test_a_setting_that_only_config_json_changes_is_named_as_the_checkpoints(
     tmp_path: Path,
 ) -> None:
-    """No option given: the checkpoint (another run's?) and config.json disagree, say so."""
+    """No setting given: the checkpoint (another run's?) and config.json disagree, say so."""
     ckpt, config = tmp_path / "checkpoint.pt", tmp_path / "config.json"
     assert _refusal(tmp_path, lr=0.2) == (
-        f"{ckpt} was trained with --lr 0.1, but {config} asks for --lr 0.2 (a checkpoint from "
+        f"{ckpt} was trained with lr=0.1, but {config} asks for lr=0.2 (a checkpoint from "
         "another run?), which would change its result; put the run's own checkpoint.pt back, or "
-        "pass --force (force=True) to continue with the settings of config.json"
+        "pass force=True to continue with the settings of config.json"
     )
     new = resumed_config(OLD, {"lr": 0.2, "seed": 3}, tmp_path)
     kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}
     with pytest.raises(UsageError) as info:
-        changed_settings(OLD, new, given={"lr"}, **kwargs)  # --lr given, the seed config.json's
+        changed_settings(OLD, new, given={"lr"}, **kwargs)  # lr given, the seed config.json's
     assert str(info.value) == (
+        f"lr changed from 0.1 to 0.2 since the run in {tmp_path} started; {ckpt} was trained "
+        f"with seed=0, but {config} asks for seed=3 (a checkpoint from another run?), which "
+        "would change its result; drop the option to continue the same run and put the run's "
+        "own checkpoint.pt back, or pass force=True to continue with the new values"
+    )
+    # the command line's words, as it printed them
+    assert one_line(info.value) == (
         f"--lr changed from 0.1 to 0.2 since the run in {tmp_path} started; {ckpt} was trained "
         f"with --seed 0, but {config} asks for --seed 3 (a checkpoint from another run?), which "
         "would change its result; drop the option to continue the same run and put the run's "
-        "own checkpoint.pt back, or pass --force (force=True) to continue with the new values"
+        "own checkpoint.pt back, or pass --force to continue with the new values"
     )
 
 
-def test_no_value_is_shown_in_the_command_lines_words(tmp_path: Path) -> None:
-    """Not Python's None: no --resize is the images' own 28×28, no --data is Fashion-MNIST."""
+@pytest.mark.parametrize(
+    ("settings", "python", "command"),
+    [
+        ({"impl": "concise"}, "impl changed from 'analytic' to 'concise'",
+         "--impl changed from analytic to concise"),
+        ({"lr": 1e-05, "seed": 3}, "lr changed from 0.1 to 1e-05; seed changed from 0 to 3",
+         "--lr changed from 0.1 to 1e-05; --seed changed from 0 to 3"),
+        ({"resize": 14}, "resize changed from None (28×28) to 14",
+         "--resize changed from none (28×28) to 14"),
+    ],
+    ids=["impl", "lr-and-seed", "resize"],
+)  # fmt: skip
+def test_a_change_the_caller_asked_for_is_named_in_either_words(
+    tmp_path: Path, settings: dict[str, Any], python: str, command: str
+) -> None:
+    """From Python "--lr changed from 0.1 to 0.5 ... pass --force (force=True)" named options
+    Python does not have; the command line prints them as it did."""
+    new = resumed_config(OLD, settings, tmp_path)
+    kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}
+    with pytest.raises(UsageError) as info:
+        changed_settings(OLD, new, given=set(settings), **kwargs)
+    tail = (
+        f" since the run in {tmp_path} started, which would change its result; drop the option "
+        "to continue the same run, or pass {} to continue with the new value"
+    )
+    assert str(info.value) == python + tail.format("force=True")
+    assert one_line(info.value) == command + tail.format("--force")
+
+
+def test_a_data_path_with_a_quote_is_a_python_string_and_the_commands_word(tmp_path: Path) -> None:
+    """The path is written as Python reads it back ("it's.npz", in double quotes); the command
+    line prints it as it did, unquoted."""
+    import ast
+
+    data = _npz(tmp_path / "it's.npz", 4, 2)
+    with pytest.raises(UsageError) as info:
+        changed_settings(OLD, resumed_config(OLD, {"data": data}, tmp_path), saved={}, epoch=2,
+                         run_dir=tmp_path, force=False, given={"data"})  # fmt: skip
+    literal = str(info.value).split(" to ", 1)[1].split(" since ")[0]
+    assert ast.literal_eval(literal) == str(data)  # the oracle: Python's own reading
+    assert one_line(info.value).startswith(
+        f"--data changed from none (Fashion-MNIST) to {data} since the run in {tmp_path} started"
+    )
+
+
+def test_none_is_shown_with_what_it_means(tmp_path: Path) -> None:
+    """No resize is the images' own 28×28, no data is Fashion-MNIST: said with the value, None in
+    Python's words and none in the command line's (as the option takes it)."""
     config, data = tmp_path / "config.json", tmp_path / "d.npz"
-    resized, other = _refusal(tmp_path, resize=28), _refusal(tmp_path, data=data)
-    assert f"with --resize none (28×28), but {config} asks for --resize 28 (" in resized
-    assert f"with --data none (Fashion-MNIST), but {config} asks for --data {data} (" in other
-    assert "None" not in resized + other
+    for settings, python, command in (
+        ({"resize": 28}, "resize=None (28×28)", "--resize none (28×28)"),
+        ({"data": data}, "data=None (Fashion-MNIST)", "--data none (Fashion-MNIST)"),
+    ):
+        new = resumed_config(OLD, settings, tmp_path)
+        kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}
+        with pytest.raises(UsageError) as info:
+            changed_settings(OLD, new, given=(), **kwargs)
+        (key, value), *_ = settings.items()
+        shown = repr(str(value)) if isinstance(value, Path) else repr(value)
+        assert f"with {python}, but {config} asks for {key}={shown} (" in str(info.value)
+        assert f"with {command}, but {config} asks for --{key} {value} (" in one_line(info.value)
 
 
 @pytest.mark.parametrize("state", [SCRATCH_784, CONCISE_784], ids=["scratch", "concise"])
@@ -125,26 +195,29 @@ def test_a_new_image_size_is_refused_even_forced(tmp_path: Path, state: dict[str
     new = resumed_config(OLD, {"resize": 14}, tmp_path)
     with pytest.raises(UsageError) as info:
         check_inputs_fit(ckpt, OLD, new, given={"resize"}, run_dir=tmp_path)
-    assert str(info.value) == (
-        f"--resize changed from none (28×28) to 14 since the run in {tmp_path} started: the "
-        "model would take 196 inputs (14×14 pixels) into 10 classes and the checkpoint's weights "
-        "take 784 inputs into 10 classes, so they cannot carry over, not even with --force "
-        "(force=True); resume without --resize, or start a new run in another folder (--out "
-        "NEW_DIR)"
+    said = (
+        "{} changed from {} (28×28) to 14 since the run in {} started: the model would take 196 "
+        "inputs (14×14 pixels) into 10 classes and the checkpoint's weights take 784 inputs into "
+        "10 classes, so they cannot carry over, not even with {}; resume without --resize, or "
+        "start a new run in another folder ({}NEW_DIR)"
     )
-    # a checkpoint of 14×14 images, in a run whose config.json has no --resize
+    assert str(info.value) == said.format("resize", "None", tmp_path, "force=True", "out=")
+    assert one_line(info.value) == said.format("--resize", "none", tmp_path, "--force", "--out ")
+    # a checkpoint of 14×14 images, in a run whose config.json has no resize
     ckpt = _checkpoint(new.to_dict(), {"W": torch.zeros(196, 10), "b": torch.zeros(10)})
     back = resumed_config(new, {"resize": None}, tmp_path)
     with pytest.raises(UsageError) as info:
         check_inputs_fit(ckpt, new, back, given=(), run_dir=tmp_path)
-    assert str(info.value) == (
-        f"{tmp_path / 'checkpoint.pt'} was trained with --resize 14, but "
-        f"{tmp_path / 'config.json'} asks for --resize none (28×28) (a checkpoint from another "
+    said = (
+        f"{tmp_path / 'checkpoint.pt'} was trained with {{}}14, but "
+        f"{tmp_path / 'config.json'} asks for {{}} (28×28) (a checkpoint from another "
         "run?): the model would take 784 inputs (28×28 pixels) into 10 classes and the "
         "checkpoint's weights take 196 inputs into 10 classes, so they cannot carry over, not even "
-        "with --force (force=True); put the run's own checkpoint.pt back, or start a new run in "
-        "another folder (--out NEW_DIR)"
+        "with {}; put the run's own checkpoint.pt back, or start a new run in "
+        "another folder ({}NEW_DIR)"
     )
+    assert str(info.value) == said.format("resize=", "resize=None", "force=True", "out=")
+    assert one_line(info.value) == said.format("--resize ", "--resize none", "--force", "--out ")
 
 
 def test_a_resize_to_the_images_own_size_may_be_forced(tmp_path: Path) -> None:
@@ -186,13 +259,17 @@ def test_a_data_file_of_another_shape_is_refused_even_forced(
         check_inputs_fit(
             _checkpoint(old.to_dict(), state), old, new, given={"data"}, run_dir=tmp_path
         )
-    assert str(info.value) == (
-        f"--data changed from {old.data} to {other} since the run in {tmp_path} started: the "
-        f"model would take {features} inputs into {classes} classes and the checkpoint's weights "
-        "take 4 inputs into 2 classes, so they cannot carry over, not even with --force "
-        "(force=True); resume without --data, or start a new run in another folder (--out "
-        "NEW_DIR)"
+    said = (
+        f"{{}} changed from {{}} to {{}} since the run in {tmp_path} started: the model would take "
+        f"{features} inputs into {classes} classes and the checkpoint's weights take 4 inputs into "
+        "2 classes, so they cannot carry over, not even with {}; resume without --data, or start "
+        "a new run in another folder ({}NEW_DIR)"
     )
+    old_data, new_data = str(old.data), str(other)
+    assert str(info.value) == said.format(
+        "data", repr(old_data), repr(new_data), "force=True", "out="
+    )
+    assert one_line(info.value) == said.format("--data", old_data, new_data, "--force", "--out ")
 
 
 def test_unchanged_inputs_or_a_damaged_model_state_are_left_to_the_restore(tmp_path: Path) -> None:
@@ -218,33 +295,39 @@ def test_a_data_file_that_moved_is_no_change(tmp_path: Path) -> None:
     kwargs: dict[str, Any] = {"epoch": 1, "run_dir": tmp_path, "force": False, "given": {"data"}}
     assert changed_settings(old, new, saved={"data_sha256": digest}, **kwargs) == {}
     for saved in ({"data_sha256": "0" * 64}, {}):  # other content, or none recorded to compare
-        with pytest.raises(UsageError, match=r"^--data changed from .*gone.npz to .*moved.npz"):
+        with pytest.raises(UsageError, match=r"^data changed from .*gone.npz' to .*moved.npz'"):
             changed_settings(old, new, saved=saved, **kwargs)
 
 
 @pytest.mark.parametrize(
     ("saved", "fix"),
     [
-        ({"data_sha256": "a" * 64}, r"\(its SHA-256 is checked: the same content continues the run, without --force\)"),
-        ({}, r"with --force \(the run recorded no SHA-256 to check the content against\)"),
+        ({"data_sha256": "a" * 64}, "(its SHA-256 is checked: the same content continues the run, without {})"),
+        ({}, "with {} (the run recorded no SHA-256 to check the content against)"),
     ],
     ids=["recorded-sha", "no-sha"],
 )  # fmt: skip
 def test_a_recorded_data_file_that_is_gone_is_named_as_the_runs(
     tmp_path: Path, saved: dict[str, Any], fix: str
 ) -> None:
-    """The user passed no --data: the path is the run's config's, and the fix is --data NEWPATH."""
+    """The user passed no data: the path is the run's config's, and the fix is data=NEWPATH (on
+    the command line --data NEWPATH, as it printed)."""
     from linearnets.tasks.resume_changes import check_recorded_data
 
     config = SoftmaxConfig(data=tmp_path / "gone.npz", plot="none", device="cpu")
-    run, gone = re.escape(str(tmp_path)), re.escape(str(tmp_path / "gone.npz"))
-    with pytest.raises(
-        UsageError,
-        match=rf"^the run in {run} was trained on --data {gone}, as the run's "
-        rf"config records, which does not exist or is not a file now; if the file moved, pass "
-        rf"--data NEWPATH {fix}$",
-    ):
+    said = (
+        "the run in {} was trained on {}, as the run's config records, which does not exist or is "
+        "not a file now; if the file moved, pass {} {}"
+    )
+    gone = str(tmp_path / "gone.npz")
+    with pytest.raises(UsageError) as info:
         check_recorded_data(config, saved, given=set(), run_dir=tmp_path)
+    assert str(info.value) == said.format(
+        tmp_path, f"data={gone!r}", "data=NEWPATH", fix.format("force=True")
+    )
+    assert one_line(info.value) == said.format(
+        tmp_path, f"--data {gone}", "--data NEWPATH", fix.format("--force")
+    )
     # passed by the caller: the data reader's own error names it; a file that is there passes
     check_recorded_data(config, saved, given={"data"}, run_dir=tmp_path)
     (tmp_path / "gone.npz").write_bytes(b"")

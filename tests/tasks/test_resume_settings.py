@@ -66,8 +66,26 @@ def test_the_last_asked_settings_fall_back_to_the_checkpoints() -> None:
 
 def test_a_checkpoint_with_an_unusable_config_is_named() -> None:
     assert checkpoint_config(_checkpoint(OLD.to_dict())) == OLD
-    with pytest.raises(CheckpointError, match=r"holds an unusable config: .*resume with --force"):
+    with pytest.raises(
+        CheckpointError, match=r"holds an unusable config: .*resume with force=True"
+    ):
         checkpoint_config(_checkpoint({"lr": "fast"}))
+
+
+def test_the_fix_of_an_unusable_checkpoint_config_names_force_in_either_words() -> None:
+    """From Python "resume with --force" named an option Python does not have; the setting is
+    force=True. The command line prints --force, as it did; the validator's own suggestion inside
+    (pass e.g. lr=0.1) stays as the command printed it."""
+    from linearnets.cli._report import one_line
+
+    with pytest.raises(CheckpointError) as info:
+        checkpoint_config(_checkpoint({"lr": "fast"}))
+    assert str(info.value).endswith("delete it and resume with force=True to start the run over")
+    assert one_line(info.value) == (
+        "checkpoint run/checkpoint.pt holds an unusable config: lr must be a positive number, got "
+        "'fast'; pass e.g. lr=0.1; restore checkpoint.pt from a copy of the run, or delete it and "
+        "resume with --force to start the run over"
+    )
 
 
 def test_the_started_environment_is_kept_only_when_recorded() -> None:
@@ -106,6 +124,25 @@ def test_logged_epochs_without_a_checkpoint_are_not_thrown_away(tmp_path: Path) 
     with pytest.raises(CheckpointError, match=r"logged 2 finished epochs in metrics\.jsonl"):
         check_logged_epochs(tmp_path, force=False)
     check_logged_epochs(tmp_path, force=True)
+
+
+def test_logged_epochs_name_force_in_either_words(tmp_path: Path) -> None:
+    """The fix, pass --force (force=True), gave both words to both: Python gets force=True, the
+    command line --force alone, as it printed."""
+    from linearnets.cli._report import one_line
+
+    (tmp_path / "metrics.jsonl").write_text('{"epoch": 1}\n')
+    with pytest.raises(CheckpointError) as info:
+        check_logged_epochs(tmp_path, force=False)
+    assert str(info.value).endswith(
+        "put the checkpoint back, or pass force=True to start the run over, replacing its metrics"
+    )
+    assert "--" not in str(info.value)
+    assert one_line(info.value) == (
+        f"the run in {tmp_path} logged 1 finished epoch in metrics.jsonl but has no checkpoint.pt "
+        "to continue from; put the checkpoint back, or pass --force to start the run over, "
+        "replacing its metrics"
+    )
 
 
 def test_a_finished_run_missing_its_figures_may_be_resumed_to_draw_them(tmp_path: Path) -> None:

@@ -165,12 +165,12 @@ def test_a_run_that_fails_to_start_leaves_no_new_folder_and_keeps_the_users(
     mine.mkdir()
     for out in (new, mine):
         config = SoftmaxConfig(data=tmp_path / "d.npz", resize=14, plot="none", out=out)
-        with pytest.raises(UsageError, match=r"^--resize applies to Fashion-MNIST images only"):
+        with pytest.raises(UsageError, match=r"^resize applies to Fashion-MNIST images only"):
             run_softmax(config)
     assert not new.exists() and mine.is_dir()
     assert list(mine.iterdir()) == []
     (mine / ".lock").touch()  # left by an earlier run that was killed: not ours to remove
-    with pytest.raises(UsageError, match=r"^--resize applies to Fashion-MNIST images only"):
+    with pytest.raises(UsageError, match=r"^resize applies to Fashion-MNIST images only"):
         run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", resize=14, plot="none", out=mine))
     assert [p.name for p in mine.iterdir()] == [".lock"]
     for out in (new, mine):

@@ -245,7 +245,7 @@ def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
     )
     with pytest.raises(
         UsageError,
-        match=rf"^RUN_DIR must hold the trained weights model\.pt, got {re.escape(str(tmp_path))} without them; {advice}",
+        match=rf"^run_dir must hold the trained weights model\.pt, got {re.escape(str(tmp_path))} without them; {advice}",
     ):
         load_trained(tmp_path)
 
@@ -299,15 +299,15 @@ def test_a_run_still_training_is_named_with_its_process_not_sent_to_resume(
     child = _training_child(run)
     try:
         message = (
-            f"RUN_DIR must hold the trained weights model.pt, got {run} without them; its run is "
+            f"must hold the trained weights model.pt, got {run} without them; its run is "
             f"still training (linearnets process {child}), and model.pt is written when it "
             "finishes: wait for that process to end, then predict"
         )
         with pytest.raises(UsageError) as info:
             load_trained(run)
-        assert str(info.value) == message
+        assert str(info.value) == f"run_dir {message}"  # load_trained's parameter
         assert main(["predict", str(run), "-n", "2"]) == 2
-        assert capsys.readouterr().err == f"linearnets predict: error: {message}\n"
+        assert capsys.readouterr().err == f"linearnets predict: error: RUN_DIR {message}\n"
     finally:
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
@@ -368,7 +368,7 @@ def test_weights_on_a_full_disk_name_the_file_and_leave_no_temporary(
         raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 1024 vs 918")
 
     monkeypatch.setattr(torch, "save", full)
-    with pytest.raises(RunFileError, match=rf"^{re.escape(str(run / 'model.pt'))} could not be written: the disk is full \(8 KiB free\); the checkpoint of the run's last finished epoch is kept: fix that and continue it with --resume '{re.escape(str(run))}'$"):  # fmt: skip
+    with pytest.raises(RunFileError, match=rf"^{re.escape(str(run / 'model.pt'))} could not be written: the disk is full \(8 KiB free\); the checkpoint of the run's last finished epoch is kept: fix that and continue it with linearnets\.resume_softmax\('{re.escape(str(run))}'\)$"):  # fmt: skip
         save_weights(run / "model.pt", _experiment())
     assert sorted(p.name for p in run.iterdir()) == ["checkpoint.pt", "model.pt"]
     assert (run / "model.pt").read_bytes() == b"an earlier model"
@@ -406,3 +406,21 @@ def test_load_trained_expands_a_leading_tilde(
     saved = torch.load(tmp_path / "run" / "model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(net.state_dict()[k], saved[k]) for k in saved)
     assert meta["num_inputs"] == 784
+
+
+@pytest.mark.parametrize("unfinished", [False, True])
+def test_a_folder_without_model_pt_names_run_dir_in_either_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], unfinished: bool
+) -> None:
+    """From Python, "RUN_DIR must hold ..." named the command's argument: load_trained's parameter
+    is run_dir. predict still says RUN_DIR, as its usage does."""
+    if unfinished:
+        (tmp_path / "checkpoint.pt").write_bytes(b"x")
+    with pytest.raises(UsageError) as info:
+        load_trained(tmp_path)
+    said = str(info.value)
+    assert said.startswith(f"run_dir must hold the trained weights model.pt, got {tmp_path} ")
+    assert main(["predict", str(tmp_path), "-n", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: RUN_DIR{said.removeprefix('run_dir')}\n"
+    )

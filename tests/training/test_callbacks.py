@@ -203,11 +203,11 @@ def _metrics(epoch: int) -> EpochMetrics:
     [
         (
             ("checkpoint.pt", "config.json"),
-            "the checkpoint of the run's last finished epoch is kept: fix that and continue it with --resume DIR",
+            "the checkpoint of the run's last finished epoch is kept: fix that and continue it with linearnets.resume_softmax('DIR')",
         ),
         (
             ("config.json",),
-            "the run has no checkpoint yet: fix that and start it over with --resume DIR",
+            "the run has no checkpoint yet: fix that and start it over with linearnets.resume_softmax('DIR')",
         ),
         ((), "the run has no checkpoint to continue from: fix that and run it again"),
     ],

@@ -128,7 +128,7 @@ def test_crash_mid_write_keeps_the_previous_checkpoint(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", crash)
-    with pytest.raises(CheckpointError, match=r"c.pt could not be written: the disk is full \(\d+ KiB free\); the previous checkpoint is kept; fix that and continue with --resume"):  # fmt: skip
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: the disk is full \(\d+ KiB free\); the previous checkpoint is kept; fix that and continue with linearnets\.resume_softmax\(\)"):  # fmt: skip
         save_checkpoint(path, epoch=2, **_state())
     assert path.read_bytes() == before
     assert load_checkpoint(path).epoch == 1
@@ -257,7 +257,7 @@ def _row_without(key: str) -> Any:
         # values a hand edit (or another tool) left: refused when read, each named with its fix
         (
             _edited(epoch="abc"),
-            r"is damaged: its epoch must be the number of finished epochs, an integer >= 1, got str 'abc'; restore checkpoint.pt from a copy of the run, or delete it and resume with --force",
+            r"is damaged: its epoch must be the number of finished epochs, an integer >= 1, got str 'abc'; restore checkpoint.pt from a copy of the run, or delete it and resume with force=True",
         ),
         (_edited(epoch=-3), r"its epoch must be .*, got int -3;"),
         (_edited(epoch=0), r"its epoch must be .*, got int 0;"),
@@ -545,8 +545,8 @@ def test_an_unreadable_file_gets_the_fix_of_any_damaged_checkpoint(tmp_path: Pat
     with pytest.raises(CheckpointError) as info:
         load_checkpoint(path)
     assert str(info.value).endswith(
-        "; restore checkpoint.pt from a copy of the run, or delete it and resume with --force to "
-        "start the run over"
+        "; restore checkpoint.pt from a copy of the run, or delete it and resume with force=True "
+        "to start the run over"
     )
 
 
@@ -610,6 +610,6 @@ def test_what_stands_in_place_of_the_checkpoint_is_named(
         match="^"
         + re.escape(f"checkpoint {path} {what.format(path=path)}")
         + r".*; restore checkpoint\.pt from a copy of the run, or delete it and resume with "
-        r"--force to start the run over$",
+        r"force=True to start the run over$",
     ):
         load_checkpoint(path)

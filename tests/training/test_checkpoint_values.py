@@ -79,3 +79,18 @@ def test_a_value_whose_repr_spans_lines_is_shown_on_one_line() -> None:
         check_values(PATH, _payload(model_state={"weight": [torch.zeros(2, 2)]}))
     assert "\n" not in str(info.value)
     assert "got list [tensor([[0., 0.], [0., 0.]])]; restore" in str(info.value)
+
+
+def test_the_fix_of_a_damaged_checkpoint_names_force_in_either_words() -> None:
+    """From Python "resume with --force" named an option Python does not have: the setting is
+    force=True. The command line prints --force, as before."""
+    from linearnets.cli._report import one_line
+
+    with pytest.raises(CheckpointError) as info:
+        check_values(PATH, _payload(epoch="abc"))
+    fix = "restore checkpoint.pt from a copy of the run, or delete it and resume with {} to start the run over"  # fmt: skip
+    assert str(info.value).endswith("; " + fix.format("force=True"))
+    assert one_line(info.value) == (
+        f"checkpoint {PATH} is damaged: its epoch must be the number of finished epochs, an "
+        f"integer >= 1, got str 'abc'; {fix.format('--force')}"
+    )

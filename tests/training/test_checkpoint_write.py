@@ -97,7 +97,7 @@ def test_a_disk_with_a_mebibyte_free_is_not_called_full(
 ) -> None:
     _free(monkeypatch, tmp_path, 1 << 20)
     monkeypatch.setattr(torch, "save", _failing_save(RuntimeError("unexpected pos 5760 vs 5654")))
-    with pytest.raises(CheckpointError, match=r"c.pt could not be written: unexpected pos 5760 vs 5654; no earlier checkpoint exists; fix that and continue with --resume$"):  # fmt: skip
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: unexpected pos 5760 vs 5654; no earlier checkpoint exists; fix that and continue with linearnets\.resume_softmax\(\)$"):  # fmt: skip
         write_atomic(tmp_path / "c.pt", PAYLOAD)
 
 
@@ -112,7 +112,7 @@ def test_another_error_is_named_on_one_line_and_cut(
     reason = ("first line second line " + "x" * 300)[:200]
     assert str(info.value) == (
         f"{tmp_path / 'c.pt'} could not be written: {reason}; no earlier checkpoint exists; "
-        "fix that and continue with --resume"
+        "fix that and continue with linearnets.resume_softmax()"
     )
 
 
@@ -155,7 +155,7 @@ def test_a_temporary_file_that_cannot_be_created_is_named_as_the_checkpoint(
         raise OSError(errno.ENAMETOOLONG, "File name too long")
 
     monkeypatch.setattr(tempfile, "mkstemp", too_long)
-    with pytest.raises(CheckpointError, match=r"c.pt could not be written: \[Errno 36\] File name too long; no earlier checkpoint exists; fix that and continue with --resume$"):  # fmt: skip
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: \[Errno 36\] File name too long; no earlier checkpoint exists; fix that and continue with linearnets\.resume_softmax\(\)$"):  # fmt: skip
         write_atomic(tmp_path / "c.pt", PAYLOAD)
     assert os.listdir(tmp_path) == []
 
@@ -180,7 +180,7 @@ def test_a_run_file_on_a_full_disk_names_it_and_the_fix_that_works(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checkpoint: bool
 ) -> None:
     """model.pt as torch's zip writer fails on a full disk: named, no temporary file left, and
-    --resume (quoted for the shell) advised only where a checkpoint can continue the run."""
+    the resume advised only where a checkpoint can continue the run."""
     from linearnets.errors import RunFileError
     from linearnets.training.checkpoint_write import save_run_file
 
@@ -192,7 +192,7 @@ def test_a_run_file_on_a_full_disk_names_it_and_the_fix_that_works(
     monkeypatch.setattr(torch, "save", _failing_save(RuntimeError(TORCH_FULL)))
     fix = (
         rf"the checkpoint of the run's last finished epoch is kept: fix that and continue it "
-        rf"with --resume '{re.escape(str(run))}'$"
+        rf"with linearnets\.resume_softmax\('{re.escape(str(run))}'\)$"
         if checkpoint
         else r"the run has no checkpoint to continue from: fix that and run it again$"
     )
@@ -224,3 +224,49 @@ def test_a_text_file_is_replaced_whole_or_not_at_all(
     assert isinstance(info.value, OSError) and info.value.__cause__ is full
     assert target.read_bytes() == b"epoch\r\n1\r\n"
     assert os.listdir(tmp_path) == ["metrics.csv"]
+
+
+@pytest.mark.parametrize("name", ["run", "my  run", "it's"])
+@pytest.mark.parametrize("files", [("checkpoint.pt", "config.json"), ("config.json",)])
+def test_the_resume_a_run_file_error_advises_is_the_python_call_and_the_commands_option(
+    tmp_path: Path, name: str, files: tuple[str, ...]
+) -> None:
+    """From Python, "continue it with --resume DIR" named an option Python does not have: the fix
+    is the call, linearnets.resume_softmax(DIR). The command still prints --resume DIR, the folder
+    quoted for the shell, as it did."""
+    import ast
+    import shlex
+
+    from linearnets.cli._report import one_line
+    from linearnets.training.checkpoint_write import run_file_error
+
+    run = tmp_path / name
+    run.mkdir()
+    for file in files:
+        (run / file).write_bytes(b"x")
+    exc = run_file_error(run / "metrics.jsonl", OSError(errno.EIO, "Input/output error"))
+    said, call = str(exc).rsplit(" with ", 1)
+    # the oracle for Python: the call's argument, read back by Python, is the folder
+    assert call.startswith("linearnets.resume_softmax(") and call.endswith(")")
+    assert ast.literal_eval(call.removeprefix("linearnets.resume_softmax(")[:-1]) == str(run)
+    # the oracle for the command: the shell reads back --resume and the folder, one word
+    line, words = one_line(exc).rsplit(" with ", 1)
+    assert line == said and shlex.split(words) == ["--resume", str(run)]
+
+
+def test_a_checkpoint_that_cannot_be_written_advises_the_resume_in_either_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bare "continue with --resume": linearnets.resume_softmax() from Python, --resume on the
+    command line, as before."""
+    from linearnets.cli._report import one_line
+
+    _free(monkeypatch, tmp_path, 10 << 30)
+    monkeypatch.setattr(torch, "save", _failing_save(OSError(errno.EIO, "Input/output error")))
+    with pytest.raises(CheckpointError) as info:
+        write_atomic(tmp_path / "c.pt", PAYLOAD)
+    assert str(info.value).endswith("; fix that and continue with linearnets.resume_softmax()")
+    assert one_line(info.value) == (
+        f"{tmp_path / 'c.pt'} could not be written: [Errno 5] Input/output error; no earlier "
+        "checkpoint exists; fix that and continue with --resume"
+    )

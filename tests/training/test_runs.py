@@ -680,10 +680,10 @@ def test_a_json_file_on_a_full_disk_names_it_and_advises_resume_only_with_a_chec
         runs.write_json_atomic(run / "config.json", {"lr": 0.1})
     message = str(info.value)
     assert message.startswith(f"{run / 'config.json'} could not be written: the disk is full (")
-    if checkpoint:  # quoted for the shell: the folder's name has a space
-        assert message.endswith(f"continue it with --resume '{run}'")
+    if checkpoint:  # the Python call (the command line prints --resume, quoted for the shell)
+        assert message.endswith(f"continue it with linearnets.resume_softmax('{run}')")
     else:
-        assert "--resume" not in message
+        assert "resume" not in message
         assert message.endswith("the run has no checkpoint to continue from: fix that and run it again")  # fmt: skip
     assert sorted(p.name for p in run.iterdir()) == (["checkpoint.pt"] if checkpoint else [])
 

@@ -86,25 +86,37 @@ _OPTIONS = {
     "mirrors": "--mirror",
     "data": "--data",
     "device": "--device",
+    "run_dir": "RUN_DIR",  # predict's argument, and --resume's value
 }
+# and those only the rules below that need them translate: a validator's "pass e.g. impl='scratch'"
+# stays as the command printed it
+_SETTINGS = {**_OPTIONS, "impl": "--impl", "plot": "--plot"}
 
 
 def _cli_spelling(text: str) -> str:
     """Return a usage error in the command line's words: ``lr must ...; pass e.g. lr=0.1`` becomes
-    ``--lr must ...; pass e.g. --lr 0.1``."""
+    ``--lr must ...; pass e.g. --lr 0.1``, and ``resize applies to ...`` ``--resize applies to ...``."""
+    names = "|".join(_OPTIONS)
+    # the setting a message is about, as its subject
+    text = re.sub(rf"^({names}) (?=(?:must|applies|finds)\b)", lambda m: f"{_OPTIONS[m[1]]} ", text)
     for name, option in _OPTIONS.items():
-        if text.startswith(f"{name} must"):
-            text = option + text[len(name) :]
         # pass e.g. lr=0.1 / device='auto' -> pass e.g. --lr 0.1 / --device auto
         text = re.sub(rf"\bpass e\.g\. {name}='?([^\s';,]+)'?", rf"pass e.g. {option} \1", text)
-        # or resize=None -> or leave --resize out: a command line has no None
-        text = text.replace(f"or {name}=None", f"or leave {option} out")
+        # or resize=None -> or leave --resize out: a command line has no None ("asks for
+        # resize=None (28×28)" is no "or")
+        text = re.sub(rf"\bor {name}=None\b", f"or leave {option} out", text)
     return _cli_words(text)
 
 
 # a Python string literal, as repr() writes a path
 _STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+# a setting's value as repr() writes it: a string, a number or None
+_VALUE = rf"{_STRING}|None\b|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\b"
 _RESUME_CALL = re.compile(rf"linearnets\.resume_softmax\(((?:{_STRING}|[^'\"()])*)\)")
+# the words before a setting given with its value mid-sentence ("got resize=64 with data='d.npz'",
+# "this run's impl='scratch' model"); others ("pass e.g. lr=0.1", "or resize=None", "the folder
+# out='a'") are left as they are
+_BEFORE_VALUE = r"got|with|on|and|for|an|to|pass|run's"
 
 
 def _cli_words(text: str) -> str:
@@ -115,27 +127,60 @@ def _cli_words(text: str) -> str:
     ``--resume 'my run' --lr 0.01 --force`` (the path quoted for the shell), and a bare
     ``linearnets.resume_softmax()`` ``--resume``; ``pass out=DIR`` becomes ``pass --out DIR``; a
     setting named in parentheses, ``(lr)``, becomes its option, ``(--lr)``; " (force=True)" goes.
+    A setting with its value mid-sentence, ``got resize=64 with data='d.npz'``, becomes
+    ``got --resize 64 with --data d.npz`` (None as ``none``); ``lr changed from 0.1 to 0.5``
+    ``--lr changed from 0.1 to 0.5``; ``pass force=True`` (or ``with``, ``without``) ``pass --force``.
     """
 
     def leading(match: re.Match[str]) -> str:
         try:  # the value as given, unquoted, as the option printed it
-            return f"{_OPTIONS[match[1]]} {ast.literal_eval(match[2])} "
+            return f"{_OPTIONS[match[1]]} {ast.literal_eval(match[2])}"
         except (SyntaxError, ValueError):
             return match[0]
 
     def placeholder(match: re.Match[str]) -> str:
-        return f"pass {_OPTIONS[match[1]]} {match[2]}"
+        return f"{_OPTIONS[match[1]]} {match[2]}"
 
     def named(match: re.Match[str]) -> str:
         return f"({_OPTIONS[match[1]]})"
 
+    def valued(match: re.Match[str]) -> str:
+        return f"{match[1]} {_SETTINGS[match[2]]} {_cli_value(match[3])}"
+
+    def changed(match: re.Match[str]) -> str:
+        old, meaning, new = _cli_value(match[2]), match[3] or "", _cli_value(match[4])
+        return f"{_SETTINGS[match[1]]} changed from {old}{meaning} to {new}"
+
     # only the settings the command has an option for: other words are left alone
     names = "|".join(_OPTIONS)
+    settings = "|".join(_SETTINGS)
     text = _RESUME_CALL.sub(_resume_command, text)
-    text = re.sub(rf"^({names})=({_STRING}) ", leading, text)
-    text = re.sub(rf"\bpass ({names})=([A-Z][A-Z_]*)\b", placeholder, text)
+    text = re.sub(rf"^({names})=({_STRING})(?=[ :])", leading, text)
+    # one clause per changed setting: "lr changed from 0.1 to 0.5; resize changed from None
+    # (28×28) to 14", what None means in parentheses
+    text = re.sub(
+        rf"(?:^|(?<=; ))({settings}) changed from ({_VALUE})( \([^()]*\))? to ({_VALUE})",
+        changed,
+        text,
+    )
+    text = re.sub(rf"\b({_BEFORE_VALUE}) ({settings})=({_VALUE})", valued, text)
+    text = re.sub(rf"\b({names})=([A-Z][A-Z_]*)\b", placeholder, text)
+    # a flag; "force=True (force=True)" names it twice, and is left to the line below
+    text = re.sub(r"\b(with|without|pass) force=True\b(?! \(force=True\))", r"\1 --force", text)
     text = re.sub(rf"\(({names})\)", named, text)
     return text.replace(" (force=True)", "")
+
+
+def _cli_value(literal: str) -> str:
+    """Return a setting's value written in Python (``'d.npz'``, ``None``, ``0.1``) as the option
+    takes it: ``d.npz``, ``none``, ``0.1`` (a number as the message wrote it)."""
+    try:
+        value = ast.literal_eval(literal)
+    except (SyntaxError, ValueError):  # no literal Python reads back: left as written
+        return literal
+    if value is None:
+        return "none"
+    return value if isinstance(value, str) else literal
 
 
 def _resume_command(match: re.Match[str]) -> str:

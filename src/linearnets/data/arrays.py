@@ -158,7 +158,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     """Read and check a classification ``.npz``: ``X`` (N, D), ``y`` (N,), optional ``X_test``/``y_test``."""
     path = Path(path)
     if path.suffix.lower() != ".npz":
-        raise UsageError(f"--data must be a .npz file for softmax regression, got {path}")
+        raise UsageError(f"data must be a .npz file for softmax regression, got {path}")
     arrays, names = open_npz(path, ("X", "y", "X_test", "y_test"))
     missing = [k for k in ("X", "y") if k not in arrays]
     if missing:
@@ -243,7 +243,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     elif path.suffix.lower() == ".csv":
         if not path.is_file():
             raise UsageError(
-                f"--data {path} does not exist or is not a file; pass an existing .csv file"
+                f"data={str(path)!r} does not exist or is not a file; pass an existing .csv file"
             )
         table, lines = read_csv(path)  # (N, D + 1), (N,)
         X = _features(
@@ -255,7 +255,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         y_raw = table[:, -1]
         y_cell = lambda i, j: f"line {lines[i]}, column {table.shape[1]}"  # noqa: E731
     else:
-        raise UsageError(f"--data must be a .npz or .csv file, got {path}")
+        raise UsageError(f"data must be a .npz or .csv file, got {path}")
     if y_raw.ndim != 1 or y_raw.shape[0] != X.shape[0]:
         raise DatasetError(
             f"{path}: y must hold one target per row of X ({X.shape[0]}), got shape {y_raw.shape}"

@@ -64,7 +64,7 @@ def _read_rows(path: Path) -> _Rows:
             return [(line, row) for line, row in enumerate(csv.reader(f), start=1) if row]
     except PermissionError as exc:
         raise UsageError(
-            f"--data {path} cannot be read ({exc.strerror}); check the file's permissions"
+            f"data={str(path)!r} cannot be read ({exc.strerror}); check the file's permissions"
         ) from None
     except UnicodeDecodeError as exc:
         raise DatasetError(

@@ -159,7 +159,7 @@ def _check_mirrors(mirrors: Sequence[str]) -> None:
                 f"mirrors must be {problem}, got {mask_passwords(mirror)!r}; pass the URL of the "
                 f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
                 "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
-                "pass --data-dir DIR (or set LINEARNETS_DATA)"
+                "pass root=DIR (or set LINEARNETS_DATA)"
             )
 
 

@@ -201,8 +201,7 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
     """Return the files in the folder ``root`` (``--data-dir``); refuse one that is not a folder or lacks some."""
     if not isinstance(root, str | os.PathLike):
         raise UsageTypeError(
-            f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. "
-            "root='~/data' (--data-dir on the command line)"
+            f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. root='~/data'"
         )
     root = expand_user("root", root)
     if root.exists() and not root.is_dir():  # e.g. one of the data files itself
@@ -211,7 +210,7 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
             f"it ({root.parent}) instead"
         )
     if not root.is_dir():
-        # "root" is --data-dir on the command line (the CLI names it so)
+        # "root" is --data-dir on the command line (linearnets.cli._report names it so)
         problem = link_problem(root)
         why = f", but {problem}" if problem else ""
         raise UsageError(f"root must be an existing folder, got {root}{why}; {HOW_TO_GET}")

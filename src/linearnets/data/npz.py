@@ -38,11 +38,12 @@ def open_npz(path: Path, wanted: tuple[str, ...]) -> tuple[dict[str, np.ndarray]
             }
     except PermissionError as exc:
         raise UsageError(
-            f"--data {path} cannot be read ({exc.strerror}); check the file's permissions"
+            f"data={str(path)!r} cannot be read ({exc.strerror}); check the file's permissions"
         ) from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise DatasetError(
-            f"--data {path} is not a readable .npz file ({exc}); save it with numpy.savez(path, X=..., y=...)"
+            f"data={str(path)!r} is not a readable .npz file ({exc}); save it with "
+            "numpy.savez(path, X=..., y=...)"
         ) from None
     return arrays, sorted(members)
 
@@ -51,11 +52,12 @@ def _check_is_zip(path: Path) -> None:
     """Refuse a ``path`` that is not an existing file, or not a zip archive."""
     if not path.is_file():
         raise UsageError(
-            f"--data {path} does not exist or is not a file; pass an existing .npz file"
+            f"data={str(path)!r} does not exist or is not a file; pass an existing .npz file"
         )
     if not zipfile.is_zipfile(path):  # np.load would read a .npy or complain about pickles instead
         raise DatasetError(
-            f"--data {path} is not a readable .npz file (not a zip archive: a .npy array, text or a "
+            f"data={str(path)!r} is not a readable .npz file (not a zip archive: a .npy array, "
+            "text or a "
             "damaged file); save it with "
             "numpy.savez(path, X=..., y=...)"
         )

@@ -150,7 +150,7 @@ class _Data:
 
 
 def _load_data(config: SoftmaxConfig) -> _Data:
-    """Return Fashion-MNIST (uint8 images) or the user's ``--data`` file (float features)."""
+    """Return Fashion-MNIST (uint8 images) or the user's ``data`` file (float features)."""
     if config.data is not None:
         return _load_file(config, config.data)
     from linearnets.data.fashion_mnist import TEXT_LABELS, read_fashion_mnist
@@ -176,18 +176,18 @@ def _load_data(config: SoftmaxConfig) -> _Data:
 
 
 def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
-    """Return the ``--data`` file at ``path``, refusing options only Fashion-MNIST takes."""
+    """Return the ``data`` file at ``path``, refusing settings only Fashion-MNIST takes."""
     from linearnets.data.arrays import load_classification_file
 
     if config.resize is not None:
         raise UsageError(
-            f"--resize applies to Fashion-MNIST images only, got --resize {config.resize} with "
-            f"--data {path}; drop one of them"
+            f"resize applies to Fashion-MNIST images only, got resize={config.resize!r} with "
+            f"data={str(path)!r}; drop one of them"
         )
-    if config.data_dir is not None:  # it would be ignored: say so rather than train on --data
+    if config.data_dir is not None:  # it would be ignored: say so rather than train on data
         raise UsageError(
-            f"--data-dir finds Fashion-MNIST, got --data-dir {config.data_dir} with --data "
-            f"{path}, which replaces it; drop one of them"
+            f"data_dir finds Fashion-MNIST, got data_dir={str(config.data_dir)!r} with "
+            f"data={str(path)!r}, which replaces it; drop one of them"
         )
     arrays = load_classification_file(path)
     return _Data(

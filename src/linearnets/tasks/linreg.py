@@ -148,7 +148,7 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
 def _data(
     config: LinregConfig, gens: RunGenerators
 ) -> tuple[torch.Tensor, torch.Tensor, list[float] | None, float | None]:
-    """Return the features (n, d), labels (n, 1) and the true w and b (``None`` for ``--data``).
+    """Return the features (n, d), labels (n, 1) and the true w and b (``None`` for ``data``).
 
     See D2L §3.2.1 (the synthetic data: ``y = Xw + b + noise``).
     """
@@ -179,7 +179,7 @@ def _closed_form(
     except UsageError as exc:
         if config.data is None:
             raise
-        raise DatasetError(f"--data {config.data}: {exc}") from None
+        raise DatasetError(f"data={str(config.data)!r}: {exc}") from None
 
 
 def _training_setup(

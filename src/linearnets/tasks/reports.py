@@ -30,7 +30,7 @@ def check_backend(config: SoftmaxConfig) -> None:
     if config.plot != "none" and os.environ.get("MPLBACKEND"):
         from linearnets.plotting._mpl import matplotlib_module
 
-        matplotlib_module(alternative="pass --plot none")
+        matplotlib_module(alternative="pass plot='none'")
 
 
 def plot_process(config: SoftmaxConfig) -> PlotProcess | None:
@@ -45,7 +45,7 @@ def plot_process(config: SoftmaxConfig) -> PlotProcess | None:
 
 
 def live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | None) -> Any:
-    """Return the run's live curves (``None`` with ``--plot none``): drawn by ``plotter`` if given."""
+    """Return the run's live curves (``None`` with ``plot='none'``): drawn by ``plotter`` if given."""
     if config.plot == "none":
         return None
     kwargs: dict[str, Any] = {"out_dir": run_dir, "num_epochs": config.epochs}

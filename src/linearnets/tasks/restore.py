@@ -44,8 +44,8 @@ def restore_states(
         raise CheckpointError(
             f"checkpoint {ckpt.path} is damaged: its optimizer or generator states do not fit this "
             f"run ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); restore "
-            f"{CHECKPOINT_FILE} from a copy of the run, or delete it and resume with --force to "
-            "start the run over"
+            f"{CHECKPOINT_FILE} from a copy of the run, or delete it and resume with force=True "
+            "to start the run over"
         ) from None
     updater = exp.setup.updater
     for group in updater.param_groups:  # the new lr, when forced (the scratch SGD's lr reads it)
@@ -60,7 +60,7 @@ def _check_model_state(ckpt: Checkpoint, state: dict[str, torch.Tensor], exp: Ex
         raise damaged_checkpoint(
             ckpt.path,
             "model_state",
-            f"the weights {sorted(wanted)} of this run's --impl {exp.config.impl} model",
+            f"the weights {sorted(wanted)} of this run's impl={exp.config.impl!r} model",
             sorted(found),
         )
     for name, shape in wanted.items():
@@ -84,7 +84,7 @@ def _convert_state(ckpt: Checkpoint, old: str, new: str) -> dict[str, torch.Tens
         raise damaged_checkpoint(
             ckpt.path,
             "model_state",
-            f"the weights {sorted(names)} of an --impl {old} run, to convert to --impl {new}",
+            f"the weights {sorted(names)} of an impl={old!r} run, to convert to impl={new!r}",
             {k: tuple(v.shape) for k, v in state.items()},
         )
     if new == "concise":

@@ -1,10 +1,13 @@
 """What a resume's settings change from its checkpoint's, and whether they may.
 
-A setting that changes the result (impl, lr, batch_size, seed, resize, data, or the ``--data`` file's
+A setting that changes the result (impl, lr, batch_size, seed, resize, data, or the ``data`` file's
 content) is refused unless forced; a new image size or data shape is refused even forced, since the
-weights cannot carry over. A ``--data`` file that moved (a new path, the SHA-256 the run recorded) is
+weights cannot carry over. A ``data`` file that moved (a new path, the SHA-256 the run recorded) is
 no change. A change the caller did not ask for is ``config.json`` disagreeing with the
 checkpoint (one copied in from another run), and is named so. Used by :mod:`linearnets.tasks.resume`.
+
+The messages speak the Python API's words (``lr changed from 0.1 to 0.5``, ``force=True``); the
+command line prints them with its options (``--lr``, ``--force``): :mod:`linearnets.cli._report`.
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ def check_inputs_fit(
     wanted = _model_shape(new)
     if wanted is None or wanted == trained:
         return
+    # in the command line's words: no rule tells a bare setting name from the same English word
     asked = [_OPTIONS[k] for k in keys if k in given]
     fix = f"resume without {' and '.join(asked)}" if asked else ""
     if len(asked) < len(keys):
@@ -100,28 +104,29 @@ def check_inputs_fit(
         f"{_differences(keys, old, new, given=given, run_dir=run_dir)}: the model would take "
         f"{wanted[0]} inputs{side} into {wanted[1]} classes and the checkpoint's weights take "
         f"{trained[0]} inputs into {trained[1]} classes, so they cannot carry over, not even with "
-        f"--force (force=True); {fix}, or start a new run in another folder (--out NEW_DIR)"
+        f"force=True; {fix}, or start a new run in another folder (out=NEW_DIR)"
     )
 
 
 def check_recorded_data(
     config: SoftmaxConfig, saved: dict[str, Any], *, given: Collection[str], run_dir: Path
 ) -> None:
-    """Refuse a ``--data`` file the run's config names (not the caller) that is no longer there.
+    """Refuse a ``data`` file the run's config names (not the caller) that is no longer there.
 
     Raises:
-        UsageError: naming where the path comes from and the fix, ``--data NEWPATH``.
+        UsageError: naming where the path comes from and the fix, ``data=NEWPATH``.
     """
     if config.data is None or "data" in given or Path(config.data).is_file():
         return
     checked = isinstance(saved.get("data_sha256"), str)
     raise UsageError(
-        f"the run in {run_dir} was trained on --data {config.data}, as the run's config records, "
-        "which does not exist or is not a file now; if the file moved, pass --data NEWPATH"
+        f"the run in {run_dir} was trained on data={str(config.data)!r}, as the run's config "
+        "records, which does not exist or is not a file now; if the file moved, pass "
+        "data=NEWPATH"
         + (
-            " (its SHA-256 is checked: the same content continues the run, without --force)"
+            " (its SHA-256 is checked: the same content continues the run, without force=True)"
             if checked
-            else " with --force (the run recorded no SHA-256 to check the content against)"
+            else " with force=True (the run recorded no SHA-256 to check the content against)"
         )
     )
 
@@ -129,7 +134,7 @@ def check_recorded_data(
 def data_change(
     saved: dict[str, Any], exp: Experiment, run_dir: Path, *, force: bool
 ) -> tuple[str, str] | None:
-    """Return the ``--data`` file's (old, new) SHA-256 when its content changed, else ``None``.
+    """Return the ``data`` file's (old, new) SHA-256 when its content changed, else ``None``.
 
     Raises:
         UsageError: it changed and ``force`` is off.
@@ -139,10 +144,9 @@ def data_change(
         return None
     if not force:
         raise UsageError(
-            f"--data {exp.config.data} changed since the run in {run_dir} started (SHA-256 "
+            f"data={str(exp.config.data)!r} changed since the run in {run_dir} started (SHA-256 "
             f"{was[:12]}… then, {exp.data_sha256[:12]}… now), which would change its result; "
-            "put the original file back, or pass --force (force=True) to continue on the new "
-            "content"
+            "put the original file back, or pass force=True to continue on the new content"
         )
     return was, exp.data_sha256
 
@@ -151,7 +155,7 @@ def _forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
     """Return the values earlier resumes from ``epoch`` forced, per setting (as recorded, strings).
 
     Only those: a resume interrupted before its first checkpoint left the checkpoint at ``epoch``
-    with the old value, and its --force carries on; a value forced for other epochs does not.
+    with the old value, and its force carries on; a value forced for other epochs does not.
     """
     values: dict[str, set[str]] = {}
     for entry in saved.get("resumes", []):
@@ -175,18 +179,21 @@ def _same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
         return False
 
 
-# the command line's names of the result settings, for messages a user of either reads
+# the command line's names of the result settings, for the one fix no rule translates
 _OPTIONS = {key: "--" + key.replace("_", "-") for key in RESULT_SETTINGS}
 
 
 def _shown(key: str, config: SoftmaxConfig) -> str:
-    """Return ``config``'s ``key`` in the command line's words: ``none (28×28)``, not ``None``."""
+    """Return ``config``'s ``key`` as Python writes it, with what ``None`` means: ``None (28×28)``,
+    ``'concise'``, ``0.1`` (the command line prints ``none (28×28)``, ``concise``, ``0.1``)."""
     value = getattr(config, key)
+    if isinstance(value, Path):
+        return repr(str(value))
     if value is not None:
-        return str(value)
+        return repr(value)
     if key == "resize" and config.data is None:
-        return "none (28×28)"
-    return "none (Fashion-MNIST)" if key == "data" else "none"
+        return "None (28×28)"
+    return "None (Fashion-MNIST)" if key == "data" else "None"
 
 
 def _differences(
@@ -197,19 +204,17 @@ def _differences(
     given: Collection[str],
     run_dir: Path,
 ) -> str:
-    """Name each change: as an option the caller gave, or as ``config.json`` and the checkpoint
-    disagreeing (a checkpoint copied in from another run)."""
+    """Name each change: as a setting the caller gave, ``lr changed from 0.1 to 0.5``, or as
+    ``config.json`` and the checkpoint disagreeing (a checkpoint copied in from another run)."""
     parts = []
     asked = [k for k in keys if k in given]
     if asked:
-        changes = "; ".join(
-            f"{_OPTIONS[k]} changed from {_shown(k, old)} to {_shown(k, new)}" for k in asked
-        )
+        changes = "; ".join(f"{k} changed from {_shown(k, old)} to {_shown(k, new)}" for k in asked)
         parts.append(f"{changes} since the run in {run_dir} started")
     found = [k for k in keys if k not in given]
     if found:
-        was = " and ".join(f"{_OPTIONS[k]} {_shown(k, old)}" for k in found)
-        now = " and ".join(f"{_OPTIONS[k]} {_shown(k, new)}" for k in found)
+        was = " and ".join(f"{k}={_shown(k, old)}" for k in found)
+        now = " and ".join(f"{k}={_shown(k, new)}" for k in found)
         parts.append(
             f"{run_dir / CHECKPOINT_FILE} was trained with {was}, but {run_dir / CONFIG_FILE} "
             f"asks for {now} (a checkpoint from another run?)"
@@ -236,7 +241,7 @@ def _unforced_change(
         values = "the new values" if asked else f"the settings of {CONFIG_FILE}"
     return UsageError(
         f"{_differences(keys, old, new, given=given, run_dir=run_dir)}, which would change its "
-        f"result; {' and '.join(fixes)}, or pass --force (force=True) to continue with {values}"
+        f"result; {' and '.join(fixes)}, or pass force=True to continue with {values}"
     )
 
 
@@ -257,7 +262,7 @@ def _model_shape(config: SoftmaxConfig) -> tuple[int, int] | None:
         side = config.resize or 28  # Fashion-MNIST's images are 28×28
         return side * side, len(TEXT_LABELS)
     if config.resize is not None:
-        return None  # --resize with --data: prepare names the pair
+        return None  # resize with data: prepare names the pair
     from linearnets.data.arrays import load_classification_file
 
     arrays = load_classification_file(config.data)  # read again by prepare: a rare resume

@@ -88,7 +88,8 @@ def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
     except (UsageError, TypeError) as exc:
         raise CheckpointError(
             f"checkpoint {ckpt.path} holds an unusable config: {exc}; restore {CHECKPOINT_FILE} "
-            "from a copy of the run, or delete it and resume with --force to start the run over"
+            "from a copy of the run, or delete it and resume with force=True to start the run "
+            "over"
         ) from None
 
 
@@ -107,7 +108,7 @@ def check_logged_epochs(run_dir: Path, *, force: bool) -> None:
         raise CheckpointError(
             f"the run in {run_dir} logged {done} finished epoch{'s' if done > 1 else ''} in "
             f"metrics.jsonl but has no {CHECKPOINT_FILE} to continue from; put the checkpoint "
-            "back, or pass --force (force=True) to start the run over, replacing its metrics"
+            "back, or pass force=True to start the run over, replacing its metrics"
         )
 
 

@@ -32,7 +32,7 @@ def damaged_checkpoint(path: Path, field: str, rule: str, value: Any) -> Checkpo
 def restore_hint(path: Path) -> str:
     """Return the fix for a damaged checkpoint: restore it, or delete it and start over."""
     return (
-        f"restore {path.name} from a copy of the run, or delete it and resume with --force to "
+        f"restore {path.name} from a copy of the run, or delete it and resume with force=True to "
         "start the run over"
     )
 

@@ -4,7 +4,8 @@ A file is written to a temporary file in the same folder, flushed and fsync'ed, 
 the old one (and the folder fsync'ed), so a crash mid-write leaves the previous file intact. A write
 that fails, even to create its temporary file (a path too long), leaves no temporary file, names a
 full disk as such and says what is kept: for a checkpoint, whether an earlier one is; for the run's
-other files, whether ``--resume`` can continue the run or start it over.
+other files, whether a resume (``linearnets.resume_softmax``, the command's ``--resume``) can
+continue the run or start it over.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shlex
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -121,22 +121,24 @@ def _reason(path: Path, exc: BaseException) -> str:
 def _unwritten(path: Path, exc: BaseException) -> str:
     """Say why the checkpoint ``path`` could not be written, and that the old one is kept."""
     kept = "the previous checkpoint is kept" if path.exists() else "no earlier checkpoint exists"
-    return f"{path} could not be written: {_reason(path, exc)}; {kept}; fix that and continue with --resume"
+    return (
+        f"{path} could not be written: {_reason(path, exc)}; {kept}; fix that and continue with "
+        "linearnets.resume_softmax()"
+    )
 
 
 def run_file_error(path: Path, exc: BaseException) -> RunFileError:
     """Return the error for a file of the run folder ``path.parent`` that could not be written.
 
-    It names the file and the reason, and advises ``--resume`` only where it works: to continue
-    the run from its checkpoint, or, before the first one, to start it over in place (which needs
-    the run's ``config.json``).
+    It names the file and the reason, and advises a resume only where it works: to continue the
+    run from its checkpoint, or, before the first one, to start it over in place (which needs the
+    run's ``config.json``). The resume is the Python call; the command line prints ``--resume`` with
+    the folder quoted for the shell (:mod:`linearnets.cli._report`).
     """
     from linearnets.training.checkpoint import CHECKPOINT_FILE  # imports this module
 
     run_dir = path.parent
-    resume = (
-        f"--resume {shlex.quote(str(run_dir))}"  # pasted into a shell: a space must not split it
-    )
+    resume = f"linearnets.resume_softmax({str(run_dir)!r})"
     if (run_dir / CHECKPOINT_FILE).is_file():
         advice = (
             "the checkpoint of the run's last finished epoch is kept: fix that and continue it "
