@@ -185,3 +185,22 @@ def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
         r"set it to \[\] .*, or delete config.json: a resume rebuilds it from checkpoint.pt$",
     ):
         saved_config(_config_with_resumes(tmp_path, resumes))
+
+
+def test_a_run_dir_under_tilde_without_config_json_is_read_from_its_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``softmax --resume '~/run'`` with config.json gone looked for the checkpoint in "./~/run"."""
+    import linearnets.tasks.resume_settings as resume_settings
+
+    (tmp_path / "run").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    read: list[Path] = []
+
+    def load(path: Path) -> Checkpoint:
+        read.append(path)
+        return _checkpoint(OLD.to_dict())
+
+    monkeypatch.setattr(resume_settings, "load_checkpoint", load)
+    assert saved_config("~/run") == {"config": OLD.to_dict(), "resumes": []}
+    assert read == [tmp_path / "run" / "checkpoint.pt"]

@@ -18,7 +18,7 @@ from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.reports import missing_figures
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
-from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, read_config
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, read_config, run_dir_path
 from linearnets.validation import describe
 
 __all__ = [
@@ -40,7 +40,9 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     Raises:
         UsageError: ``config.json`` is unreadable, or its ``resumes`` is neither a list nor null.
     """
-    run_dir = Path(run_dir)
+    run_dir = run_dir_path(
+        run_dir, example="resume_softmax('runs/a')"
+    )  # "~/runs/a" as out= takes it
     if run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists():
         try:
             ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
