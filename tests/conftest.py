@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -31,3 +35,34 @@ def _no_figures_left_open() -> Iterator[None]:
 def gen() -> torch.Generator:
     """A torch generator seeded with 0."""
     return torch.Generator().manual_seed(0)
+
+
+@contextlib.contextmanager
+def _lock_held_by_a_child(folder: Path) -> Iterator[int]:
+    """Fork a child that holds ``folder``'s run lock as a training run does; yield its pid once it
+    holds it, and kill it (-9: the lock file stays, stale) when the block ends."""
+    from linearnets.training.run_lock import RunLock
+
+    ready_r, ready_w = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: hold the folder until killed
+        try:
+            RunLock(folder).acquire()
+            os.write(ready_w, b"1")
+            signal.pause()
+        finally:
+            os._exit(0)
+    os.close(ready_w)
+    try:
+        assert os.read(ready_r, 1) == b"1"
+        os.close(ready_r)
+        yield child
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+
+
+@pytest.fixture
+def lock_held_by_a_child() -> Callable[[Path], AbstractContextManager[int]]:
+    """``with lock_held_by_a_child(folder) as pid:`` a live process holds ``folder``'s run lock."""
+    return _lock_held_by_a_child

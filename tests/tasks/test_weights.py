@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -259,45 +261,22 @@ def test_classes_none_or_a_tuple_of_names_still_load(tmp_path: Path, classes: An
     assert load_trained(tmp_path / "run")[1]["classes"] == classes
 
 
-def _training_child(run: Path) -> int:
-    """Fork a child that holds ``run``'s lock as a training run does; return its pid."""
-    import os
-    import signal
-
-    from linearnets.training.run_lock import RunLock
-
-    ready_r, ready_w = os.pipe()
-    child = os.fork()
-    if child == 0:
-        try:
-            RunLock(run).acquire()
-            os.write(ready_w, b"1")
-            signal.pause()
-        finally:
-            os._exit(0)
-    os.close(ready_w)
-    assert os.read(ready_r, 1) == b"1"
-    os.close(ready_r)
-    return child
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
 @pytest.mark.parametrize("checkpointed", [True, False], ids=["after-an-epoch", "first-epoch"])
 def test_a_run_still_training_is_named_with_its_process_not_sent_to_resume(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], checkpointed: bool
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    checkpointed: bool,
+    lock_held_by_a_child: Callable[[Path], AbstractContextManager[int]],
 ) -> None:
     """It said the run "stopped before it finished" and to --resume it, which is refused while
     the run is written ("being written by another linearnets run (process N)"); once that process
     is gone (kill -9 leaves the lock file), the resume advice is right again."""
-    import os
-    import signal
-
     run = tmp_path / "run"
     run.mkdir()
     if checkpointed:
         (run / "checkpoint.pt").write_bytes(b"epoch 1")
-    child = _training_child(run)
-    try:
+    with lock_held_by_a_child(run) as child:
         message = (
             f"must hold the trained weights model.pt, got {run} without them; its run is "
             f"still training (linearnets process {child}), and model.pt is written when it "
@@ -308,9 +287,6 @@ def test_a_run_still_training_is_named_with_its_process_not_sent_to_resume(
         assert str(info.value) == f"run_dir {message}"  # load_trained's parameter
         assert main(["predict", str(run), "-n", "2"]) == 2
         assert capsys.readouterr().err == f"linearnets predict: error: RUN_DIR {message}\n"
-    finally:
-        os.kill(child, signal.SIGKILL)
-        os.waitpid(child, 0)
     assert (run / ".lock").is_file()
     after = "its run stopped before it finished" if checkpointed else "pass a folder written by"
     with pytest.raises(UsageError, match=after):

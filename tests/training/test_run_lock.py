@@ -6,6 +6,8 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -155,36 +157,17 @@ def test_a_release_cut_by_a_signal_never_closes_the_descriptor_twice(
     assert len(closed) == 1
 
 
-def _held_by_a_child(folder: Path) -> int:
-    """Fork a child that takes ``folder``'s lock and waits; return its pid once it holds it."""
-    ready_r, ready_w = os.pipe()
-    child = os.fork()
-    if child == 0:  # the child: hold the folder as a running training does, until killed
-        try:
-            RunLock(folder).acquire()
-            os.write(ready_w, b"1")
-            signal.pause()
-        finally:
-            os._exit(0)
-    os.close(ready_w)
-    assert os.read(ready_r, 1) == b"1"
-    os.close(ready_r)
-    return child
-
-
-def test_lock_holder_names_a_live_holder_and_none_once_it_died(tmp_path: Path) -> None:
+def test_lock_holder_names_a_live_holder_and_none_once_it_died(
+    tmp_path: Path, lock_held_by_a_child: Callable[[Path], AbstractContextManager[int]]
+) -> None:
     """What acquire would refuse, lock_holder names: the pid the holder wrote (os.fork's); the
     same lock file left by a process killed with -9 is held by no one."""
     from linearnets.training.run_lock import lock_holder
 
-    child = _held_by_a_child(tmp_path)
-    try:
+    with lock_held_by_a_child(tmp_path) as child:
         assert lock_holder(tmp_path) == str(child)
         with pytest.raises(UsageError, match=rf"\(process {child}\)"):
             RunLock(tmp_path).acquire()  # the probe let go at once: only the child holds it
-    finally:
-        os.kill(child, signal.SIGKILL)
-        os.waitpid(child, 0)
     assert (tmp_path / ".lock").read_text() == f"{child}\n"  # stale, still there
     assert lock_holder(tmp_path) is None
     RunLock(tmp_path).acquire().release()
