@@ -476,7 +476,7 @@ def test_num_classes_for_float_targets_is_kept_and_checked() -> None:
 
 MORE_BAD = [
     ("labels a list", dict(features=U8, labels=[0, 1, 2, 3]), UsageError, r"features and labels must be torch tensors"),
-    ("resize 4-d uint8", dict(features=U8[:, None], resize=8), UsageError, r"resize applies to uint8 images \(N, H, W\), got \(4, 1, 3, 3\)"),
+    ("resize 4-d uint8", dict(features=U8[:, None], resize=8), UsageError, r"features of dtype uint8 must be grayscale images \(N, H, W\).*got shape \(4, 1, 3, 3\); pass \(N, H, W\) images, e\.g\. features\[:, 0\]"),
     ("rank bool", dict(rank=True, world_size=2), UsageError, r"rank must be in \[0, 2\), got True"),
     ("rank negative", dict(rank=-1, world_size=2), UsageError, r"rank must be in \[0, 2\), got -1"),
     ("rank float", dict(rank=1.0, world_size=2), UsageError, r"rank must be in \[0, 2\), got 1\.0"),
@@ -551,3 +551,36 @@ def test_repr_names_the_batches_the_batch_size_shuffle_and_device() -> None:
         "ArrayLoader(1 batch of 10 examples, batch_size=10, shuffle=False, device=cpu, resize=8, "
         "rank=1 of world_size=2)"
     )
+
+
+@pytest.mark.parametrize(
+    "shape", [(10, 1, 28, 28), (10, 28, 28, 3), (10, 784)], ids=["channel", "colour", "flat"]
+)
+def test_uint8_features_must_be_grayscale_images(shape: tuple[int, ...]) -> None:
+    """Only (N, H, W) gains the channel axis that makes (B, 1, H, W); others would be 5-d or 3-d."""
+    X = torch.randint(0, 256, shape, dtype=torch.uint8)
+    y = torch.arange(10) % 10
+    with pytest.raises(UsageError) as info:
+        ArrayLoader(X, y, 4, shuffle=False)
+    assert str(info.value) == (
+        "features of dtype uint8 must be grayscale images (N, H, W), yielded as float32 "
+        f"(B, 1, H, W), got shape {shape}; pass (N, H, W) images, e.g. features[:, 0] for "
+        "(N, 1, H, W), or convert to float yourself (features.float() / 255), which is yielded in "
+        "its own shape"
+    )
+
+
+def test_the_suggested_fixes_for_uint8_with_a_channel_axis_give_totensor_batches() -> None:
+    """torchvision's ToTensor turns each uint8 (H, W) image into float32 (1, H, W) = pixels / 255."""
+    X = torch.randint(
+        0, 256, (10, 1, 5, 6), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
+    y = torch.arange(10)
+    expected = torch.stack([img.to(torch.float32) / 255 for img in X[:4]])  # (4, 1, 5, 6)
+    for loader in (
+        ArrayLoader(X[:, 0], y, 4, shuffle=False),
+        ArrayLoader(X.float() / 255, y, 4, shuffle=False),
+    ):
+        batch = next(iter(loader))[0]
+        assert batch.shape == (4, 1, 5, 6) and batch.dtype == torch.float32
+        torch.testing.assert_close(batch, expected, rtol=0, atol=1e-7)

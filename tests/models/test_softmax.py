@@ -701,3 +701,24 @@ def test_a_value_just_past_the_tolerance_is_shown_as_it_is() -> None:
     """Not rounded to "got 1", which would read as a valid probability."""
     with pytest.raises(UsageError, match=r"got 1\.0000012 for the true class of row 0"):
         cross_entropy(torch.tensor([[1.0000012, 0.0]]), torch.tensor([0]))
+
+
+@pytest.mark.parametrize(
+    ("num_inputs", "shape", "example"),
+    [
+        (196, (3, 1, 28, 28), "(B, 1, 14, 14)"),  # a resize=14 model fed 28×28 images
+        (784, (3, 1, 32, 32), "(B, 1, 28, 28)"),
+        (2, (4, 5), "(B, 1, H, W) with H·W = 2"),  # 2 is no square: no concrete image size
+    ],
+    ids=["resized", "default", "not-square"],
+)
+def test_shape_error_offers_an_image_shape_that_fits_num_inputs(
+    num_inputs: int, shape: tuple[int, ...], example: str
+) -> None:
+    """The example shape must itself hold num_inputs pixels, not a fixed 28×28."""
+    with pytest.raises(UsageError) as info:
+        SoftmaxRegressionScratch(num_inputs)(torch.zeros(shape))
+    assert str(info.value) == (
+        f"X must hold {num_inputs} features per example, e.g. shape (B, {num_inputs}) or {example}, "
+        f"got shape {shape}; check the image size (resize) matches the model's num_inputs"
+    )

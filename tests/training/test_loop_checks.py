@@ -439,3 +439,80 @@ def test_a_history_of_other_epochs_than_start_epoch_is_refused_naming_both() -> 
     resumed = fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), updater, 4, start_epoch=2,
                   history=history)  # fmt: skip
     assert resumed is history and [m.epoch for m in history.epochs] == [1, 2, 3, 4]
+
+
+# --- grad mode and inference tensors -------------------------------------------------------------
+
+
+def _grad_off() -> Any:
+    return torch.set_grad_enabled(False)
+
+
+@pytest.mark.parametrize(
+    ("mode", "where"),
+    [
+        (torch.no_grad, r"inside torch\.no_grad\(\), or after torch\.set_grad_enabled\(False\)"),
+        (_grad_off, r"inside torch\.no_grad\(\), or after torch\.set_grad_enabled\(False\)"),
+        (torch.inference_mode, r"inside torch\.inference_mode\(\)"),
+    ],
+    ids=["no_grad", "set_grad_enabled", "inference_mode"],
+)
+def test_fit_with_gradients_disabled_blames_the_calling_code_not_the_loss(
+    mode: Any, where: str
+) -> None:
+    """torch records no graph with grad mode off, so backward fails whatever the loss is."""
+    net = nn.Linear(3, 2)
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(UsageError) as info, mode():
+        fit(net, _pairs(), nn.CrossEntropyLoss(reduction="none"), updater, 1)
+    message = str(info.value)
+    assert re.search(
+        rf"gradients are disabled in the calling code .*training was called {where}", message
+    )
+    assert "torch.set_grad_enabled(True)" in message
+    assert "compute the loss with torch operations" not in message
+
+
+@pytest.mark.parametrize(
+    "mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference"]
+)
+def test_an_analytic_model_trains_as_well_with_gradients_disabled(mode: Any) -> None:
+    """It needs no autograd: the same steps as with grad mode on, so it is not refused."""
+    nets = [SoftmaxRegressionScratch(3, 2, analytic=True) for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    losses = []
+    for i, net in enumerate(nets):
+        with mode() if i else torch.enable_grad():
+            history = fit(net, _pairs(), net.analytic_loss, SGD(net.parameters(), lr=0.5), 2)
+        losses.append([m.train_loss for m in history.epochs])
+    assert losses[0] == losses[1]
+    assert all(torch.equal(a, b) for a, b in zip(*(n.parameters() for n in nets), strict=True))
+
+
+@pytest.mark.parametrize("analytic", [False, True])
+def test_a_model_built_in_inference_mode_is_refused_before_any_step(analytic: bool) -> None:
+    """Its parameters are inference tensors, which torch lets no update change outside that mode."""
+    with torch.inference_mode():
+        net = SoftmaxRegressionScratch(3, 2, analytic=analytic)
+    calls = []
+
+    class Counting(NoUpdate):
+        def zero_grad(self) -> None:
+            calls.append("zero_grad")
+
+    with pytest.raises(
+        UsageError,
+        match=r"the model's parameters were created under torch\.inference_mode\(\).*build the "
+        r"model outside torch\.inference_mode\(\)",
+    ):
+        fit(net, _pairs(), net.analytic_loss, Counting(), 1)
+    assert calls == []
+
+
+def test_a_model_built_in_inference_mode_may_train_analytically_inside_it() -> None:
+    """Inside inference mode torch allows the in-place updates: nothing to refuse."""
+    with torch.inference_mode():
+        net = SoftmaxRegressionScratch(3, 2, analytic=True)
+        before = net.W.clone()
+        fit(net, _pairs(), net.analytic_loss, SGD(net.parameters(), lr=0.5), 1)
+        assert not torch.equal(before, net.W)

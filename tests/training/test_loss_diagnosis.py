@@ -437,3 +437,20 @@ def test_the_probe_keeps_the_first_batch_and_runs_the_model_only_when_called() -
     assert net.inputs == [] and probe.X is not first and torch.equal(probe.X, first)  # a copy
     assert probe() is True  # exp(1600) = inf: an overflow from finite weights and inputs
     assert len(net.inputs) == 1 and torch.equal(net.inputs[0], first)
+
+
+def test_backward_with_grad_mode_off_names_the_calling_code() -> None:
+    """A correct loss of a trainable model fails backward when grad mode is off: say so, not "the loss"."""
+    net = nn.Linear(2, 3)
+    with torch.no_grad():
+        loss = F.cross_entropy(net(torch.ones(4, 2)), torch.tensor([0, 1, 2, 0]))
+        err = _backward_error(loss)
+        with pytest.raises(UsageError) as info:
+            raise_backward_error(net, err)
+    assert str(info.value) == (
+        "the loss does not depend on any parameter that requires grad: gradients are disabled in "
+        "the calling code (torch.is_grad_enabled() is False: training was called inside "
+        "torch.no_grad(), or after torch.set_grad_enabled(False)), so autograd recorded no graph "
+        "for backward() to follow; call fit (or train_epoch_ch3) outside torch.no_grad() and "
+        "torch.inference_mode(), or run torch.set_grad_enabled(True) first"
+    )

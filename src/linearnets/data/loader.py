@@ -129,9 +129,19 @@ def _check_tensors(
             f"features and labels must share a non-zero first dimension, got shapes "
             f"{tuple(features.shape)} and {tuple(labels.shape)}"
         )
+    if features.dtype == torch.uint8 and features.ndim != 3:
+        # the channel axis is added per batch: other shapes would come out 5-d or 3-d
+        raise UsageError(
+            "features of dtype uint8 must be grayscale images (N, H, W), yielded as float32 "
+            f"(B, 1, H, W), got shape {tuple(features.shape)}; pass (N, H, W) images, e.g. "
+            "features[:, 0] for (N, 1, H, W), or convert to float yourself (features.float() / 255), "
+            "which is yielded in its own shape"
+        )
     if not labels.is_floating_point() and labels.ndim != 1:
         raise UsageError(f"labels must be 1-d class indices (N,), got shape {tuple(labels.shape)}")
-    if size is not None and (features.dtype != torch.uint8 or features.ndim != 3):
+    if (
+        size is not None and features.dtype != torch.uint8
+    ):  # uint8 ones are (N, H, W), checked above
         raise UsageError(f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}")
 
 

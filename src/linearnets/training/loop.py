@@ -29,6 +29,7 @@ from linearnets.training.loop_checks import (
     check_batches,
     check_fit_args,
     check_loss_object,
+    check_net_tensors,
     check_updater_object,
     check_updater_params,
 )
@@ -114,6 +115,7 @@ def train_epoch(
     check_loss_object(loss)
     check_updater_object(updater)
     check_updater_params(net, updater)
+    check_net_tensors(net)
     was_training = set_mode(net, True)
     totals = EpochTotals.for_loss(loss, summed=summed)
     allow_empty = dist is not None and dist.enabled

@@ -10,6 +10,7 @@ import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import torch
 from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
@@ -22,6 +23,7 @@ __all__ = [
     "check_callbacks",
     "check_fit_args",
     "check_loss_object",
+    "check_net_tensors",
     "check_updater_object",
     "check_updater_params",
 ]
@@ -251,4 +253,26 @@ def check_updater_params(net: Net, updater: Any) -> None:
             f"updater must update the model's parameters, but {held}: it was built for another "
             "model (or for tensors the model no longer holds), so training would change nothing; "
             "build it from this model, e.g. torch.optim.SGD(net.parameters(), lr=0.1)"
+        )
+
+
+def check_net_tensors(net: Net) -> None:
+    """Raise if ``net``'s parameters are inference tensors and training runs outside inference mode.
+
+    A model built inside ``torch.inference_mode()`` holds inference tensors, which no update may
+    change in place outside it: torch would fail at the first step, after a forward and backward,
+    in its own words. Inside inference mode they may be updated (an analytic model trains there).
+    """
+    if torch.is_inference_mode_enabled() or not callable(getattr(net, "parameters", None)):
+        return
+    try:
+        params = list(net.parameters())  # type: ignore[attr-defined]
+    except TypeError:  # not torch's layout: nothing to check
+        return
+    if any(isinstance(p, torch.Tensor) and p.is_inference() for p in params):
+        raise UsageError(
+            "net's parameters must be ordinary tensors, got inference tensors: the model's "
+            "parameters were created under torch.inference_mode(), and torch refuses to update "
+            "them outside it; build the model outside torch.inference_mode() (use torch.no_grad() "
+            "for a cell that only predicts)"
         )

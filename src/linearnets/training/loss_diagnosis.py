@@ -64,6 +64,19 @@ def _no_grad_error(net: Any) -> UsageError:
             "SGD(net.parameters(), lr) or torch.optim.SGD(net.parameters(), lr), with which "
             "fit and train_epoch_ch3 apply the model's own gradient"
         )
+    if not torch.is_grad_enabled():  # the caller's mode, not the loss: no graph could be built
+        where = (
+            "inside torch.inference_mode()"
+            if torch.is_inference_mode_enabled()
+            else "inside torch.no_grad(), or after torch.set_grad_enabled(False)"
+        )
+        return UsageError(
+            "the loss does not depend on any parameter that requires grad: gradients are disabled "
+            f"in the calling code (torch.is_grad_enabled() is False: training was called {where}), "
+            "so autograd recorded no graph for backward() to follow; call fit (or train_epoch_ch3) "
+            "outside torch.no_grad() and torch.inference_mode(), or run torch.set_grad_enabled(True) "
+            "first"
+        )
     try:
         params = list(net.parameters()) if callable(getattr(net, "parameters", None)) else None
     except Exception:  # a parameters() that fails: say what holds in general

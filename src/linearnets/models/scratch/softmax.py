@@ -39,6 +39,15 @@ __all__ = [
 ]
 
 
+def _image_shape(num_inputs: int) -> str:
+    """Return an image batch shape holding ``num_inputs`` pixels, e.g. ``(B, 1, 14, 14)`` for 196."""
+    side = math.isqrt(num_inputs)
+    # only a square count names a concrete size; any other count fits some (H, W) with H·W = d
+    if side * side == num_inputs:
+        return f"(B, 1, {side}, {side})"
+    return f"(B, 1, H, W) with H·W = {num_inputs}"
+
+
 class SoftmaxRegressionScratch(ScratchModule):
     """Softmax regression ``O = X W + b`` with ``W`` (d, q) ~ N(0, sigma²) and ``b`` (q,) = 0.
 
@@ -96,8 +105,8 @@ class SoftmaxRegressionScratch(ScratchModule):
         if X.ndim < 2 or math.prod(X.shape[1:]) != self.num_inputs:
             raise UsageError(
                 f"X must hold {self.num_inputs} features per example, e.g. shape (B, {self.num_inputs}) "
-                f"or (B, 1, 28, 28), got shape {tuple(X.shape)}; check the image size (resize) matches "
-                "the model's num_inputs"
+                f"or {_image_shape(self.num_inputs)}, got shape {tuple(X.shape)}; check the image size "
+                "(resize) matches the model's num_inputs"
             )
         if X.dtype != self.W.dtype:
             raise UsageTypeError(
