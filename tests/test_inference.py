@@ -258,3 +258,110 @@ def test_predict_labels_leaves_a_models_own_train_and_eval_methods_alone() -> No
     X = torch.tensor([[0.1, 0.9, 0.0], [2.0, 1.0, 3.0]])
     assert predict_labels(Learner(), X).tolist() == [1, 2]
     assert calls == []
+
+
+def _nan_linear() -> nn.Module:
+    """A classifier whose weights diverged to NaN, as a too-large lr leaves them."""
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 10))
+    with torch.no_grad():
+        net[1].weight.fill_(float("nan"))
+    return net
+
+
+_NAN_SCORES = r"the model's scores hold NaN, so no accuracy can be computed: its weights"
+
+
+@pytest.mark.parametrize("call", ["predict_labels", "confusion_counts", "prediction_samples"])
+def test_predictions_of_a_nan_model_raise_what_evaluate_accuracy_raises(call: str) -> None:
+    """torch's argmax of a row of NaN scores is 0, so each image was labelled class 0, t-shirt."""
+    from linearnets.errors import DivergenceError
+    from linearnets.training.evaluation import evaluate_accuracy
+
+    net, X, y = _nan_linear(), torch.rand(3, 4, 4), torch.tensor([1, 2, 3])
+    assert torch.equal(net(X).argmax(dim=1), torch.zeros(3, dtype=torch.int64))  # the old labels
+    with pytest.raises(DivergenceError, match=_NAN_SCORES):
+        evaluate_accuracy(net, [(X, y)])  # the oracle: what evaluation says of this model
+    with pytest.raises(DivergenceError, match=_NAN_SCORES):
+        if call == "predict_labels":
+            predict_labels(net, X)
+        elif call == "confusion_counts":
+            confusion_counts(net, [(X, y)], 10)
+        else:
+            prediction_samples(net, [(X, y)], 3)
+
+
+def test_predictions_of_an_overflowing_softmax_say_the_model_made_the_nan() -> None:
+    """The book's exp(o) / Σ exp(o) on a score of 100: exp(100) is inf in float32, inf / inf NaN."""
+    from linearnets.errors import DivergenceError
+
+    class BookSoftmax(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = nn.Linear(4, 10)
+            nn.init.zeros_(self.linear.weight)
+            nn.init.constant_(self.linear.bias, 100.0)
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            o = self.linear(X)
+            return torch.exp(o) / torch.exp(o).sum(1, keepdim=True)
+
+    net = BookSoftmax()
+    with pytest.raises(DivergenceError, match=r"though its parameters and its inputs are finite"):
+        predict_labels(net, torch.zeros(2, 4))
+
+
+def _first10(X: torch.Tensor) -> torch.Tensor:
+    """A net of 10 scores: the first 10 values of each example."""
+    return X.reshape(len(X), -1)[:, :10]
+
+
+@pytest.mark.parametrize("call", ["prediction_samples", "predict", "confusion_counts"])
+@pytest.mark.parametrize(
+    ("arg", "said"),
+    [
+        # one batch (X, y) iterates over the rows of X: each "batch" is one 3-d tensor
+        ("one batch", r"got Tensor of length 4;"),
+        # a Dataset as torchvision's FashionMNIST gives it: each item (image (1, 28, 28), int label)
+        ("dataset", r"got \(Tensor, int\);"),
+    ],
+)
+def test_predictions_check_each_batch_naming_the_argument(call: str, arg: str, said: str) -> None:
+    """Unpacked by hand, these gave "too many values to unpack" and "'int' has no len()"."""
+    from linearnets.inference import predict
+
+    batch = (torch.rand(4, 1, 28, 28), torch.arange(4))
+    data = batch if arg == "one batch" else [(torch.rand(1, 28, 28), 3), (torch.rand(1, 28, 28), 1)]
+    name = "data_iter" if call == "confusion_counts" else "test_iter"
+    match = rf"{name} must yield \(X, y\) batches: each batch must be a pair .*{said}"
+    with pytest.raises(UsageError, match=match):
+        if call == "confusion_counts":
+            confusion_counts(_first10, data, 10)  # type: ignore[arg-type]
+        elif call == "predict":
+            predict(_first10, data, 3)  # type: ignore[arg-type]
+        else:
+            prediction_samples(_first10, data, 3)  # type: ignore[arg-type]
+
+
+def test_a_dataset_of_int_labels_is_a_type_error_and_a_non_iterable_is_named() -> None:
+    from linearnets.errors import UsageTypeError
+
+    dataset = [(torch.rand(1, 28, 28), 3)]
+    with pytest.raises(UsageTypeError, match=r"test_iter must yield .*DataLoader\(dataset"):
+        prediction_samples(_first10, dataset, 1)  # type: ignore[arg-type]
+    with pytest.raises(UsageTypeError, match=r"test_iter must be an iterable of \(X, y\) batches, got int"):  # fmt: skip
+        prediction_samples(_first10, 5, 1)  # type: ignore[arg-type]
+
+
+def test_prediction_samples_blame_a_model_predicting_past_the_ten_classes() -> None:
+    """Labels [0, 1] are Fashion-MNIST classes; the prediction 11 (of 12 outputs) is not one."""
+    batch = [(torch.zeros(2, 1, 4, 4), torch.tensor([0, 1]))]
+    with pytest.raises(
+        UsageError,
+        match=r"the model's predictions must be Fashion-MNIST classes in \[0, 10\) to be named, "
+        r"got a predicted class 11; pass a model with 10 outputs",
+    ):
+        prediction_samples(_Fixed([0, 11], 12), batch, 2)
+    # a label out of range is still the labels' fault, named before the model's predictions
+    bad_label = [(torch.zeros(2, 1, 4, 4), torch.tensor([0, 10]))]
+    with pytest.raises(UsageError, match=r"labels must be class indices in \[0, 10\), got 10"):
+        prediction_samples(_Fixed([0, 11], 12), bad_label, 2)

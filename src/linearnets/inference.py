@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +11,10 @@ import torch
 
 from linearnets.errors import UsageError
 from linearnets.training.evaluation import set_mode
-from linearnets.validation import check_label_tensor, check_positive_int
+from linearnets.training.loop_checks import check_batches
+from linearnets.training.loss_diagnosis import nan_from_finite
+from linearnets.training.step import unpack
+from linearnets.validation import check_label_tensor, check_no_nan_scores, check_positive_int
 
 __all__ = ["confusion_counts", "predict", "predict_labels", "prediction_samples"]
 
@@ -20,12 +23,47 @@ Net = Callable[[torch.Tensor], torch.Tensor]
 
 @torch.no_grad()
 def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
-    """Return the predicted class of each example: ``argmax`` of the scores, int64 (B,)."""
+    """Return the predicted class of each example: ``argmax`` of the scores, in eval mode.
+
+    Args:
+        net: a classifier giving scores (B, C).
+        X: a batch of examples (B, ...).
+
+    Returns:
+        The predicted classes, int64 (B,).
+
+    Raises:
+        DivergenceError: the scores hold NaN (as :func:`~linearnets.evaluate_accuracy` raises):
+            NaN is every row's maximum, so each label would be a meaningless class 0.
+
+    See D2L §3.6.7.
+    """
     was = set_mode(net, False)
     try:
-        return net(X).max(dim=1).indices  # argmax; fast also on a transposed (B, q) view
+        top = net(X).max(dim=1)  # argmax; fast also on a transposed (B, q) view
+        # max propagates NaN, so the B maxima tell of any NaN score without a pass over B × C
+        if bool(top.values.isnan().any()):
+            check_no_nan_scores(True, from_finite=nan_from_finite(net, X))
+        return top.indices
     finally:
         set_mode(net, was)
+
+
+def _batches(
+    name: str, batches: Iterable[Sequence[torch.Tensor]]
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield the ``(X, y)`` of each batch, checked as evaluation checks them, naming ``name``."""
+    check_batches(name, batches, passes=1)
+    for batch in batches:
+        try:
+            # empty batches pass: the callers skip them, or say the whole set held no example
+            X, y = unpack(batch, allow_empty=True)
+        except UsageError as err:  # UsageTypeError too: the same type, now naming the argument
+            raise type(err)(
+                f"{name} must yield (X, y) batches: {err} (for one batch, pass [(X, y)]; for a "
+                "dataset, DataLoader(dataset, batch_size))"
+            ) from None
+        yield X, y
 
 
 @torch.no_grad()
@@ -41,7 +79,7 @@ def confusion_counts(
 
     num_classes = check_positive_int("num_classes", num_classes)
     trues, preds = [], []
-    for X, y in data_iter:
+    for X, y in _batches("data_iter", data_iter):
         pred = predict_labels(net, X).cpu()
         y = check_label_tensor("y", y.cpu(), num_classes=num_classes).long()  # uint8 · C overflows
         if pred.numel() and int(pred.max()) >= num_classes:  # it would land in the next row
@@ -63,10 +101,11 @@ def prediction_samples(
     What :func:`predict` draws, without drawing it (e.g. to draw it in another process).
     """
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels
+    from linearnets.data.labels import TEXT_LABELS
 
     n = check_positive_int("n", n)
     images, labels = [], []
-    for X, y in test_iter:
+    for X, y in _batches("test_iter", test_iter):
         images.append(X)
         labels.append(y)
         if sum(len(b) for b in labels) >= n:
@@ -79,10 +118,18 @@ def prediction_samples(
             f"test_iter must yield at least one example, got {len(images)} empty batch"
             f"{'es' if len(images) > 1 else ''}; check the test set is not empty"
         )
+    true_names = get_fashion_mnist_labels(y.cpu(), lang=lang)  # the labels' own check first
     pred = predict_labels(net, X)
+    top = int(pred.max())
+    if top >= len(TEXT_LABELS):  # the labels are fine: the model has more outputs than classes
+        raise UsageError(
+            f"the model's predictions must be Fashion-MNIST classes in [0, {len(TEXT_LABELS)}) to "
+            f"be named, got a predicted class {top}; pass a model with {len(TEXT_LABELS)} outputs, "
+            "one score per class"
+        )
     return (
         _as_images(X).cpu(),
-        get_fashion_mnist_labels(y.cpu(), lang=lang),
+        true_names,
         get_fashion_mnist_labels(pred.cpu(), lang=lang),
     )
 
