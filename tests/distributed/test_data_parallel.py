@@ -29,6 +29,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _outputs(ranks: list[subprocess.Popen[str]], *, timeout: float) -> list[tuple[str, str]]:
+    """Return each process's (stdout, stderr) once it ends; kill any still running after a failure."""
+    try:
+        return [proc.communicate(timeout=timeout) for proc in ranks]
+    finally:
+        for proc in ranks:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small separable classification set: 4 classes of 20 features, 1000 train / 203 test examples."""
@@ -431,16 +442,10 @@ def test_processes_started_with_other_options_are_refused_by_every_one_of_them(
         _by_hand(npz, tmp_path / "run", 0, port, "--epochs", "2"),
         _by_hand(npz, tmp_path / "run", 1, port),
     ]
-    try:
-        done = [proc.communicate(timeout=60) for proc in ranks]
-    finally:
-        for proc in ranks:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate(timeout=30)
+    done = _outputs(ranks, timeout=60)
     assert [proc.returncode for proc in ranks] == [2, 2], done
     assert done[0][1] == _waiting(0, port) + (
-        "linearnets softmax: error: rank 1 was started with epochs=1, rank 0 with epochs=2; start "
+        "linearnets softmax: error: rank 1 was started with --epochs 1, rank 0 with --epochs 2; start "
         "every process with the same options\n"
     )
     assert done[1][1] == _waiting(1, port)  # said once, by rank 0
@@ -553,13 +558,7 @@ def test_run_softmax_trains_in_a_process_group_its_caller_joined(npz: Path, tmp_
         )
         for rank in (0, 1)
     ]
-    try:
-        done = [proc.communicate(timeout=120) for proc in ranks]
-    finally:
-        for proc in ranks:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate(timeout=30)
+    done = _outputs(ranks, timeout=120)
     assert [proc.returncode for proc in ranks] == [0, 0], done
     said = [json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1)]
     assert [r["run_dir"] for r in said] == [out, out] and [r["epochs"] for r in said] == [2, 2]
