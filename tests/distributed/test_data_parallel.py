@@ -64,6 +64,27 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _one_machine_two_processes() -> list[str]:
+    """torchrun's command line for 2 processes on this machine, on a free port."""
+    return [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
+        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
+    ]  # fmt: skip
+
+
+def _started_alone(cmd: list[str]) -> subprocess.Popen[str]:
+    """Start ``cmd`` in a session of its own: a signal to its process group reaches torchrun and
+    its workers, as a terminal's Ctrl-C does, and not pytest."""
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        start_new_session=True,
+    )
+
+
 def _train(
     npz: Path, out: Path, impl: str, nproc: int, *, epochs: int = 2, resume: bool = False
 ) -> subprocess.CompletedProcess[str]:
@@ -193,23 +214,13 @@ def test_ctrl_c_under_torchrun_stops_every_rank_after_one_step_and_resumes_bit_f
     assert whole.returncode == 0, whole.stderr
     # a terminal's Ctrl-C: SIGINT to torchrun and both workers (one process group); torchrun passes
     # it on to the workers once more
-    launcher = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
-        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
-    ]  # fmt: skip
+    launcher = _one_machine_two_processes()
     args = [
         "-m", "linearnets", "softmax", "--data", str(npz), "--impl", "concise", "--epochs",
         str(epochs), "--batch-size", "64", "--lr", "0.1", "--seed", "3", "--threads", "1",
         "--plot", "none", "--device", "cpu", "--out", str(tmp_path / "cut"),
     ]  # fmt: skip
-    job = subprocess.Popen(
-        [*launcher, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-        start_new_session=True,
-    )
+    job = _started_alone([*launcher, *args])
     metrics = tmp_path / "cut" / "metrics.jsonl"
     deadline = time.monotonic() + 120
     while not (metrics.exists() and metrics.read_text().count("\n") >= 1):
@@ -235,10 +246,7 @@ def test_ctrl_c_under_torchrun_stops_every_rank_after_one_step_and_resumes_bit_f
 
 
 def _torchrun(*args: str) -> subprocess.CompletedProcess[str]:
-    launcher = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
-        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
-    ]  # fmt: skip
+    launcher = _one_machine_two_processes()
     return subprocess.run(
         [*launcher, "-m", "linearnets", *args],
         capture_output=True,
@@ -407,10 +415,7 @@ def test_run_softmax_in_a_torchrun_script_trains_one_run_on_every_process(
 ) -> None:
     script = tmp_path / "train.py"
     script.write_text(_API_SCRIPT)
-    launcher = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
-        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
-    ]  # fmt: skip
+    launcher = _one_machine_two_processes()
     done = subprocess.run(
         [*launcher, str(script), str(npz)],
         capture_output=True,
@@ -476,23 +481,13 @@ def test_a_worker_killed_mid_run_leaves_one_line_naming_the_checkpoint_and_the_r
 ) -> None:
     """SIGKILL (the OOM killer's) to rank 1: rank 0 printed gloo's raw "unexpected RuntimeError:
     [.../gloo/transport/tcp/pair.cc:537] Read error ...: Connection reset by peer ... GLHF!"."""
-    launcher = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1",
-        "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
-    ]  # fmt: skip
+    launcher = _one_machine_two_processes()
     out = tmp_path / "cut"
     args = [
         "-m", "linearnets", "softmax", "--data", str(npz), "--impl", "concise", "--epochs", "1000",
         "--batch-size", "64", "--threads", "1", "--plot", "none", "--device", "cpu", "--out", str(out),
     ]  # fmt: skip
-    job = subprocess.Popen(
-        [*launcher, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-        start_new_session=True,
-    )
+    job = _started_alone([*launcher, *args])
     try:
         deadline = time.monotonic() + 60
         while not (out / "checkpoint.pt").exists():
