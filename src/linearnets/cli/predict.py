@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import read_fashion_mnist
     from linearnets.data.loader import ArrayLoader
     from linearnets.inference import predict
-    from linearnets.training.runs import run_dir_path
+    from linearnets.training.run_config import run_dir_path
 
     # "~/runs/a" (quoted, or from a script) is the shell's, as --out's and --data-dir's are
     run_dir = run_dir_path(args.run_dir, example="runs/a", name="RUN_DIR")
@@ -90,7 +90,8 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
 def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any]]:
     """Return the run's model and its metadata; refuse a run that was not trained on Fashion-MNIST."""
     from linearnets.tasks.softmax import load_trained
-    from linearnets.training.runs import CONFIG_FILE, read_config
+    from linearnets.training.run_config import read_config
+    from linearnets.training.runs import CONFIG_FILE
 
     net, meta = load_trained(run_dir)
     # predict needs no config.json (the weights say what they fit); one that is there must be sound

@@ -44,13 +44,8 @@ from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, 
 from linearnets.training.distributed import DistContext, check_same_settings, on_rank_0
 from linearnets.training.loop import History
 from linearnets.training.loop_checks import check_callbacks
-from linearnets.training.runs import (
-    CONFIG_FILE,
-    RESULTS_FILE,
-    RunLock,
-    environment,
-    run_dir_path,
-)
+from linearnets.training.run_config import run_dir_path
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, RunLock, environment
 from linearnets.validation import check_bool
 
 __all__ = ["resume_softmax", "saved_config"]

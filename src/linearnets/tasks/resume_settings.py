@@ -18,7 +18,8 @@ from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.reports import missing_figures
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
-from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, read_config, run_dir_path
+from linearnets.training.run_config import read_config, run_dir_path
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE
 from linearnets.validation import describe
 
 __all__ = [

@@ -17,7 +17,8 @@ from linearnets.models.factory import build_softmax
 from linearnets.models.scratch import SoftmaxRegressionScratch
 from linearnets.training.checkpoint import load_failure
 from linearnets.training.checkpoint_write import save_run_file
-from linearnets.training.runs import WEIGHTS_FILE, run_dir_path
+from linearnets.training.run_config import run_dir_path
+from linearnets.training.runs import WEIGHTS_FILE
 
 if TYPE_CHECKING:
     from linearnets.tasks.softmax import Experiment

@@ -1,0 +1,135 @@
+"""A run folder's settings: reading its ``config.json``, and run folders given as paths.
+
+What every reader of a run folder needs (resume, predict, load_trained): the folder as a path, its
+config with a clear error and a fix fitting the folder's state when the file is damaged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from linearnets.config_checks import expand_user
+from linearnets.errors import CheckpointError, UsageError, UsageTypeError
+from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
+from linearnets.validation import describe
+
+__all__ = ["read_config", "run_dir_path"]
+
+
+def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Return the ``config.json`` of ``run_dir``, with a clear error when it is missing or unreadable.
+
+    ``run_dir`` may start with ``~``, as every path setting may (:func:`run_dir_path`).
+
+    Raises:
+        UsageError: ``run_dir`` is no folder or has no ``config.json``; the file is unreadable or
+            no JSON object, or its ``config`` section (the run's settings) is missing or no object.
+            For a damaged run the fix fits the folder (:func:`_config_fix`).
+    """
+    run_dir = run_dir_path(run_dir, example="read_config('runs/a')", name="RUN_DIR")
+    path = run_dir / CONFIG_FILE
+    if not run_dir.is_dir():
+        raise UsageError(
+            f"RUN_DIR must be a run folder, got {run_dir}, which "
+            f"{'is a file' if run_dir.exists() else 'does not exist'}; pass the folder a "
+            "'linearnets softmax' run wrote (it printed 'run folder: ...')"
+        )
+    if not path.is_file():
+        raise UsageError(
+            f"RUN_DIR must be a run folder holding {CONFIG_FILE}, got {run_dir} without one; "
+            "pass the folder a 'linearnets softmax' run wrote"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(
+            f"{path} is not a readable JSON config ({exc}); {_config_fix(run_dir)}"
+        ) from None
+    if not isinstance(data, dict):
+        raise UsageError(
+            f"{path} must hold a JSON object, got {type(data).__name__}; {_config_fix(run_dir)}"
+        )
+    if "config" in data and not isinstance(data["config"], dict):
+        section = data["config"]
+        raise UsageError(
+            f"{path}: its 'config' section must be a JSON object (the run's settings), got "
+            f"{type(section).__name__} {describe(section)}; {_config_fix(run_dir, foreign=True)}"
+        )
+    if "config" not in data:
+        # another tool's config.json (a model hub's, say): not a run to resume or overwrite
+        raise UsageError(
+            f"{path} is not a linearnets run config (it has no 'config' section); "
+            f"{_config_fix(run_dir, foreign=True)}"
+        )
+    return data
+
+
+def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
+    """Return the fix for a damaged ``config.json`` of ``run_dir``, true in the folder's state.
+
+    A finished run (``model.pt``) needs no ``config.json`` to load its weights or predict; an
+    unfinished one with a readable checkpoint gets it rebuilt by a plain resume; a finished one by
+    a resume that trains further. Only the file is ever to be deleted, never the folder.
+
+    Args:
+        foreign: the file may be another tool's (no run files beside it: not to be deleted).
+    """
+    finished = (run_dir / WEIGHTS_FILE).is_file()
+    epoch = _checkpoint_epoch(run_dir)
+    if foreign and not finished and epoch is None:
+        return "pass the folder a 'linearnets softmax' run wrote"
+    delete = f"delete {CONFIG_FILE} alone (not the folder), or restore it from a copy of the run"
+    rebuilt = f"rebuilds it from {CHECKPOINT_FILE} (without the record of earlier resumes)"
+    if not finished and epoch is not None:
+        # the call that continues it (on the command line --resume DIR, quoted for the shell)
+        return (
+            f"{delete}: linearnets.resume_softmax({str(run_dir)!r}) continues the run and {rebuilt}"
+        )
+    if finished:
+        again = (
+            f"; a resume that trains further, linearnets.resume_softmax({str(run_dir)!r}, "
+            f"epochs={epoch + 5}), {rebuilt}"
+            if epoch is not None
+            else ""
+        )
+        return (
+            f"{delete}: the run's weights ({WEIGHTS_FILE}) do not need it, so load_trained and "
+            f"predict work without it{again}"
+        )
+    # a run stopped before its first checkpoint (or with it damaged): nothing to rebuild it from
+    return "restore it from a copy of the run, or start a new run in another folder"
+
+
+def _checkpoint_epoch(run_dir: Path) -> int | None:
+    """Return the epochs ``run_dir``'s checkpoint finished, or None when it has none to resume from."""
+    if not (run_dir / CHECKPOINT_FILE).is_file():
+        return None
+    try:
+        return load_checkpoint(run_dir / CHECKPOINT_FILE).epoch
+    except CheckpointError:  # damaged: a resume could not rebuild config.json from it either
+        return None
+
+
+def run_dir_path(run_dir: Any, *, example: str, name: str = "run_dir") -> Path:
+    """Return ``run_dir`` as a Path with a leading ``~`` expanded, as every path setting has it.
+
+    Args:
+        run_dir: the run folder, a ``str`` or ``os.PathLike``.
+        example: the call to make instead of a ``run_dir`` that is no path (a config, None), e.g.
+            ``"load_trained('runs/a')"``.
+        name: the argument, as the messages name it (``RUN_DIR`` where the command line's).
+
+    Raises:
+        UsageTypeError: ``run_dir`` is no path.
+        UsageError: its ``~`` cannot be expanded (no home folder, an unknown ``~user``).
+    """
+    if not isinstance(run_dir, str | os.PathLike):
+        raise UsageTypeError(
+            f"{name} must be the path of a run folder, got {describe(run_dir)}; pass e.g. {example}"
+        )
+    # as out=, root= and the figures' out= are: "~/runs/a" is the shell's, not a folder named "~"
+    return expand_user(name, run_dir)

@@ -1,0 +1,279 @@
+"""Tests for linearnets.training.run_config: reading a run folder's config.json, its paths."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from linearnets.cli import main
+from linearnets.cli._report import one_line
+from linearnets.errors import UsageError
+from linearnets.training import run_config, runs
+
+
+def _config_dir(tmp_path: Path, content: bytes) -> Path:
+    (tmp_path / "config.json").write_bytes(content)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "make,pattern",
+    [
+        (lambda p: p / "nope", r"RUN_DIR must be a run folder, got .*nope, which does not exist;"),
+        (
+            lambda p: (p / "f.txt", (p / "f.txt").write_text("x"))[0],
+            r"RUN_DIR must be a run folder, got .*f.txt, which is a file;",
+        ),
+        (lambda p: p, r"RUN_DIR must be a run folder holding config.json, got .* without one;"),
+        (
+            lambda p: _config_dir(p, b"{not json"),
+            r"config.json is not a readable JSON config \(.*\); restore it from a copy of the run",
+        ),
+        (
+            lambda p: _config_dir(p, b'{"config": "\xff\xfe"}'),
+            r"config.json is not a readable JSON config \(.*utf-8.*\); restore it from a copy",
+        ),
+        (lambda p: _config_dir(p, b"[1, 2]"), r"config.json must hold a JSON object, got list"),
+        (
+            lambda p: _config_dir(p, b'{"config": 3}'),
+            r"config.json: its 'config' section must be a JSON object \(the run's settings\), "
+            r"got int 3; pass the folder a 'linearnets softmax' run wrote$",
+        ),
+        (
+            lambda p: _config_dir(p, b'{"model_type": "bert"}'),
+            r"config.json is not a linearnets run config \(it has no 'config' section\)",
+        ),
+    ],
+    ids=["missing", "file", "no-config", "bad-json", "not-utf8", "list", "config-3", "foreign"],
+)
+def test_read_config_refuses_what_is_not_a_run_folder(
+    tmp_path: Path, make: Any, pattern: str
+) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        run_config.read_config(make(tmp_path))
+
+
+def test_read_config_returns_the_json_as_written(tmp_path: Path) -> None:
+    data = {"config": {"lr": 0.1, "out": "runs/é"}, "environment": {"python": "3.11"}}
+    runs.write_json_atomic(tmp_path / "config.json", data)
+    assert run_config.read_config(tmp_path) == data
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A softmax run of 1 epoch on 60 examples: config.json, checkpoint.pt, model.pt and reports."""
+    tmp = tmp_path_factory.mktemp("finished")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)).astype(np.float32), rng.integers(0, 3, size=60)
+    np.savez(tmp / "d.npz", X=X, y=y)
+    args = ["--data", str(tmp / "d.npz"), "--plot", "none", "--epochs", "1"]
+    assert main(["softmax", *args, "--out", str(tmp / "run")]) == 0
+    return tmp / "run"
+
+
+def _damaged_copy(run: Path, to: Path, *, without: tuple[str, ...] = ()) -> Path:
+    """Copy ``run`` to ``to`` with config.json damaged and the files ``without`` removed."""
+    import shutil
+
+    shutil.copytree(run, to, ignore=shutil.ignore_patterns(".lock"))
+    (to / "config.json").write_text("{")
+    for name in without:
+        (to / name).unlink()
+    return to
+
+
+@pytest.mark.parametrize("content", ["{", "[1, 2]", '{"config": 5}'])
+def test_a_damaged_config_json_of_afinished_run_names_the_file_and_fixes_that_work(
+    tmp_path: Path, finished_run: Path, content: str
+) -> None:
+    """A finished run's weights need no config.json (load_trained works without it); a plain
+    resume has nothing to do there and is refused, so the fix names the resume that trains
+    further, which rebuilds the file. Only the file is to be deleted, never the folder."""
+    from linearnets.tasks.resume import resume_softmax
+    from linearnets.tasks.weights import load_trained
+
+    run = _damaged_copy(finished_run, tmp_path / "run")
+    (run / "config.json").write_text(content)
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(run)
+    fix = (
+        "delete config.json alone (not the folder), or restore it from a copy of the run: the "
+        "run's weights (model.pt) do not need it, so load_trained and predict work without it; a "
+        f"resume that trains further, linearnets.resume_softmax('{run}', epochs=6), rebuilds it "
+        "from checkpoint.pt (without the record of earlier resumes)"
+    )
+    assert str(info.value).endswith(f"; {fix}")
+    assert "the run folder is damaged" not in str(info.value)
+    assert one_line(info.value).endswith(
+        f"a resume that trains further, --resume {run} --epochs 6, rebuilds it from checkpoint.pt "
+        "(without the record of earlier resumes)"
+    )
+    (run / "config.json").unlink()  # as advised: the weights still load
+    _, meta = load_trained(run)
+    assert meta["num_inputs"] == 4 and meta["num_outputs"] == 3
+    # a plain resume would not rebuild it: the run has no epochs left to train
+    with pytest.raises(UsageError, match=r"epochs must be more than the epochs the run in"):
+        resume_softmax(run)
+    assert not (run / "config.json").exists()
+    resume_softmax(run, epochs=6)  # as advised
+    assert run_config.read_config(run)["config"]["epochs"] == 6
+
+
+def test_a_damaged_config_json_of_an_unfinished_run_is_rebuilt_by_the_resume_named(
+    tmp_path: Path, finished_run: Path
+) -> None:
+    """Stopped after its checkpoint, before its weights: a plain resume continues it and writes
+    config.json again from the checkpoint."""
+    from linearnets.tasks.resume import resume_softmax
+
+    run = _damaged_copy(finished_run, tmp_path / "my run", without=("model.pt", "results.json"))
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(run)
+    assert str(info.value).endswith(
+        "; delete config.json alone (not the folder), or restore it from a copy of the run: "
+        f"linearnets.resume_softmax('{run}') continues the run and rebuilds it from "
+        "checkpoint.pt (without the record of earlier resumes)"
+    )
+    assert one_line(info.value).endswith(
+        f"of the run: --resume '{run}' continues the run and rebuilds it from checkpoint.pt "
+        "(without the record of earlier resumes)"
+    )
+    (run / "config.json").unlink()  # as advised
+    resume_softmax(run)
+    assert run_config.read_config(run)["config"]["epochs"] == 1
+    assert (run / "model.pt").is_file()
+
+
+@pytest.mark.parametrize(
+    ("without", "checkpoint", "fix"),
+    [
+        (
+            ("checkpoint.pt",),
+            None,
+            "delete config.json alone (not the folder), or restore it from a copy of the run: "
+            "the run's weights (model.pt) do not need it, so load_trained and predict work "
+            "without it",
+        ),
+        (
+            ("checkpoint.pt", "model.pt"),
+            None,
+            "restore it from a copy of the run, or start a new run in another folder",
+        ),
+        (  # a damaged checkpoint rebuilds nothing
+            ("model.pt",),
+            b"a checkpoint",
+            "restore it from a copy of the run, or start a new run in another folder",
+        ),
+    ],
+    ids=["weights-only", "neither", "damaged-checkpoint"],
+)
+def test_a_damaged_config_json_promises_no_rebuild_without_a_readable_checkpoint(
+    tmp_path: Path,
+    finished_run: Path,
+    without: tuple[str, ...],
+    checkpoint: bytes | None,
+    fix: str,
+) -> None:
+    from linearnets.tasks.weights import load_trained
+
+    run = _damaged_copy(finished_run, tmp_path / "run", without=without)
+    if checkpoint is not None:
+        (run / "checkpoint.pt").write_bytes(checkpoint)
+    with pytest.raises(
+        UsageError, match=r"config.json is not a readable JSON config \(.*\); "
+    ) as info:
+        run_config.read_config(run)
+    assert str(info.value).endswith(f"; {fix}")
+    if "model.pt" not in without:
+        (run / "config.json").unlink()  # as advised
+        assert load_trained(run)[1]["num_outputs"] == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "rule"),
+    [
+        (
+            '{"config": 5}',
+            r"its 'config' section must be a JSON object \(the run's settings\), got int 5",
+        ),
+        (
+            '{"config": [1]}',
+            r"its 'config' section must be a JSON object \(the run's settings\), got list \[1\]",
+        ),
+        (
+            '{"model_type": "bert"}',
+            r"is not a linearnets run config \(it has no 'config' section\)",
+        ),
+    ],
+    ids=["int", "list", "no-section"],
+)
+@pytest.mark.parametrize("beside_a_run", [True, False], ids=["run-files", "alone"])
+def test_a_config_section_that_is_no_object_is_named_as_such(
+    tmp_path: Path, finished_run: Path, content: str, rule: str, beside_a_run: bool
+) -> None:
+    """A 'config' that is there but no object is not reported missing; beside a run's files the
+    file is the run's (the damaged-file fix), alone it may be another tool's (left alone)."""
+    run = _damaged_copy(finished_run, tmp_path / "run") if beside_a_run else tmp_path
+    (run / "config.json").write_text(content)
+    fix = (
+        r"delete config\.json alone \(not the folder\), or restore it from a copy of the run: "
+        if beside_a_run
+        else r"pass the folder a 'linearnets softmax' run wrote$"
+    )
+    with pytest.raises(UsageError, match=rf"config\.json:? {rule}; {fix}"):
+        run_config.read_config(run)
+
+
+def test_read_config_and_run_dir_path_expand_a_leading_tilde(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "~/run" is the home folder's run, as the shell (and os.path.expanduser) reads it."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert os.path.expanduser("~/run") == str(tmp_path / "run")  # the oracle
+    runs.write_json_atomic(_mkdir(tmp_path / "run") / "config.json", {"config": {"lr": 0.1}})
+    assert run_config.run_dir_path("~/run", example="x") == tmp_path / "run"
+    assert run_config.read_config("~/run") == {"config": {"lr": 0.1}}
+    assert run_config.read_config(Path("~") / "run") == {"config": {"lr": 0.1}}
+    with pytest.raises(
+        UsageError, match=rf"got {re.escape(str(tmp_path / 'gone'))}, which does not"
+    ):
+        run_config.read_config("~/gone")
+
+
+def test_a_tilde_that_cannot_be_expanded_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pwd
+
+    user = "linearnets-no-such-user"
+    with pytest.raises(KeyError):
+        pwd.getpwnam(user)  # the oracle: the user database knows no such user
+    with pytest.raises(
+        UsageError,
+        match=rf"^run_dir must be a path whose ~{user} can be expanded, got '~{user}/run', but "
+        rf"the user database knows no user '{user}'",
+    ):
+        run_config.run_dir_path(f"~{user}/run", example="x")
+
+
+def test_a_run_dir_under_tilde_resumes_from_python_and_the_command_line(
+    tmp_path: Path, finished_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from linearnets.tasks.resume import resume_softmax
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copytree(finished_run, tmp_path / "run", ignore=shutil.ignore_patterns(".lock"))
+    resume_softmax("~/run", epochs=2)
+    assert run_config.read_config(tmp_path / "run")["config"]["epochs"] == 2
+    assert main(["softmax", "--resume", "~/run", "--epochs", "3", "--plot", "none"]) == 0
+    assert run_config.read_config(tmp_path / "run")["config"]["epochs"] == 3
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
