@@ -41,9 +41,10 @@ from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
-from linearnets.training.distributed import DistContext, check_same_settings, on_rank_0
+from linearnets.training.distributed import DistContext
 from linearnets.training.loop import History
 from linearnets.training.loop_checks import check_callbacks
+from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_config import run_dir_path
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, RunLock, environment
 from linearnets.validation import check_bool

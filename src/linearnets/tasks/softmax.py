@@ -24,14 +24,13 @@ from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.distributed import (
     DistContext,
-    check_same_settings,
     env_int,
     group_context,
     in_process_group,
     init_distributed,
-    on_rank_0,
 )
 from linearnets.training.loop_checks import check_callbacks
+from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (
     CONFIG_FILE,
