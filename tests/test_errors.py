@@ -569,7 +569,8 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "resume-read-only": (
             lambda: _read_only_resume(tmp),
             UsageError,
-            r"--resume .*run is not writable, and resuming rewrites its files",
+            r"^linearnets\.resume_softmax\('.*run'\): the run folder is not writable, and resuming "
+            r"rewrites its files",
         ),
         "out-holds-weights-only": (
             lambda: claim_run_dir(_with_files(tmp, "model.pt", "notes.txt"), name="x"),

@@ -235,8 +235,8 @@ class SoftmaxConfig:
             if size > MAX_BATCH_BYTES:
                 raise UsageError(
                     f"batch_size × resize² float32 values must fit in 2 GiB per batch, got "
-                    f"{self.batch_size} × {self.resize}² ({size / 2**30:.1f} GiB); lower --resize or "
-                    "--batch-size"
+                    f"{self.batch_size} × {self.resize}² ({size / 2**30:.1f} GiB); lower resize or "
+                    "batch_size"
                 )
         for key in ("data_dir", "data", "out"):
             object.__setattr__(self, key, _path(key, getattr(self, key)))

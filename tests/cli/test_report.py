@@ -168,13 +168,13 @@ def test_one_line_puts_the_python_apis_words_as_the_command_lines(
         (UsageError("MPLBACKEND must name a backend; unset it, or pass plot='none'"),
          "MPLBACKEND must name a backend; unset it, or pass --plot none"),
         # ... and not elsewhere: a validator's suggestion inside another error, a value in
-        # parentheses, after "at"
+        # parentheses
         (CheckpointError("holds an unusable config: resize must be >= 1, got 0; pass e.g. "
                          "resize=64, or resize=None for the images' own size; restore it"),
          "holds an unusable config: resize must be >= 1, got 0; pass e.g. resize=64, or "
          "resize=None for the images' own size; restore it"),
-        (CheckpointError("model.pt holds 4 outputs (resize=64), lower batch_size at resize=64"),
-         "model.pt holds 4 outputs (resize=64), lower batch_size at resize=64"),
+        (CheckpointError("model.pt holds 4 outputs (resize=64)"),
+         "model.pt holds 4 outputs (resize=64)"),
         # a placeholder anywhere; the flag force=True after with, without or pass
         (UsageError("they cannot carry over, not even with force=True; start a new run in another "
                     "folder (out=NEW_DIR)"),
@@ -189,6 +189,18 @@ def test_one_line_puts_the_python_apis_words_as_the_command_lines(
         (UsageError("the force=True flag; forced (force)"), "the force=True flag; forced (force)"),
         # a quoted value Python cannot read back is left as written, not an error of its own
         (UsageError("got data='\\N{x}' here"), "got --data '\\N{x}' here"),
+        # the setting to lower, and one named with its value after "at"
+        (UsageError("2 GiB per batch, got 4 × 1000²; lower resize or batch_size"),
+         "2 GiB per batch, got 4 × 1000²; lower --resize or --batch-size"),
+        (UsageError("got batch_size=256 and resize=400: too big; lower batch_size to 23 or less "
+                    "at resize=400, or lower resize"),
+         "got --batch-size 256 and --resize 400: too big; lower --batch-size to 23 or less at "
+         "--resize 400, or lower --resize"),
+        (UsageError("too big; lower batch_size and resize"),
+         "too big; lower --batch-size and --resize"),
+        # ... but not a setting's value, nor a word that is no setting, nor "a smaller lr"
+        (UsageError("lower lr=0.1; lower seeds or batches; retrain with a smaller lr"),
+         "lower lr=0.1; lower seeds or batches; retrain with a smaller lr"),
         # "asks for resize=None" holds no "or resize=None" ("or" inside "for")
         (UsageError("c.pt asks for resize=None (28×28)"), "c.pt asks for --resize none (28×28)"),
     ],

@@ -286,7 +286,7 @@ def test_a_resume_refuses_a_folder_where_it_replaces_a_file_before_removing_anyt
     (run / name).unlink()
     (run / name).mkdir()
     before.pop(name, None)
-    with pytest.raises(UsageError, match=rf"^--resume {re.escape(str(run))} holds a folder {re.escape(str(run / name))} where the run keeps a file, which resuming replaces; move that folder out of the run folder, then resume$"):  # fmt: skip
+    with pytest.raises(UsageError, match=rf"^linearnets\.resume_softmax\({re.escape(repr(str(run)))}\): the run folder holds a folder {re.escape(str(run / name))} where the run keeps a file, which resuming replaces; move that folder out of the run folder, then resume$"):  # fmt: skip
         resume_softmax(run, epochs=2)
     assert {n: (run / n).read_bytes() for n in before} == before
 

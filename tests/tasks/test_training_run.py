@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
@@ -94,7 +95,8 @@ def test_a_resume_that_trains_nothing_reports_the_mean_of_the_epochs_own_times(
 def test_the_resume_a_figure_failure_advises_can_be_pasted_into_a_shell(
     tmp_path: Path, run_dir: str
 ) -> None:
-    """It read "linearnets softmax --resume two sp draws them": two arguments where the folder is one."""
+    """It read "linearnets softmax --resume two sp draws them": two arguments where the folder is one.
+    Python gets the call, the command line the option (``cli._report``)."""
     from linearnets.errors import PlotError
     from linearnets.tasks.training_run import _finish
 
@@ -108,9 +110,11 @@ def test_the_resume_a_figure_failure_advises_can_be_pasted_into_a_shell(
     exp: Any = SimpleNamespace()  # not reached: the failed figure is reported first
     with pytest.raises(PlotError) as info:
         _finish(exp, out, result, plotter)
-    command = str(info.value).split("; ", 1)[1].removesuffix(" draws them")
+    call = str(info.value).split("; ", 1)[1].removesuffix(" draws them")
+    assert call == f"linearnets.resume_softmax({str(out)!r})"  # Python's words, a call to paste
+    command = one_line(info.value).split("; ", 1)[1].removesuffix(" draws them")
     # the oracle: the shell's own word splitting (POSIX rules, as shlex implements them)
-    assert shlex.split(command) == ["linearnets", "softmax", "--resume", str(out)]
+    assert shlex.split(command) == ["--resume", str(out)]
     assert json.loads((out / "results.json").read_text()) == {"epochs": 1}
 
 

@@ -65,7 +65,7 @@ BAD_WEIGHTS = {
     # a run that diverged with the guard off: every prediction would be argmax of NaN
     "nan-weight": (
         {"state_dict": _with("1.weight", float("nan"))},
-        r"holds non-finite weights: 1 of the 7840 values of '1\.weight' are NaN or inf, so every prediction would be meaningless; the run diverged \(trained with the guard off\?\): retrain with a smaller --lr",
+        r"holds non-finite weights: 1 of the 7840 values of '1\.weight' are NaN or inf, so every prediction would be meaningless; the run diverged \(trained with the guard off\?\): retrain with a smaller lr",
     ),
     "inf-bias": (
         {"state_dict": _with("1.bias", float("inf"))},

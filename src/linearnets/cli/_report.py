@@ -116,7 +116,7 @@ _RESUME_CALL = re.compile(rf"linearnets\.resume_softmax\(((?:{_STRING}|[^'\"()])
 # the words before a setting given with its value mid-sentence ("got resize=64 with data='d.npz'",
 # "this run's impl='scratch' model"); others ("pass e.g. lr=0.1", "or resize=None", "the folder
 # out='a'") are left as they are
-_BEFORE_VALUE = r"got|with|on|and|for|an|to|pass|run's"
+_BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's"
 
 
 def _cli_words(text: str) -> str:
@@ -129,7 +129,8 @@ def _cli_words(text: str) -> str:
     setting named in parentheses, ``(lr)``, becomes its option, ``(--lr)``; " (force=True)" goes.
     A setting with its value mid-sentence, ``got resize=64 with data='d.npz'``, becomes
     ``got --resize 64 with --data d.npz`` (None as ``none``); ``lr changed from 0.1 to 0.5``
-    ``--lr changed from 0.1 to 0.5``; ``pass force=True`` (or ``with``, ``without``) ``pass --force``.
+    ``--lr changed from 0.1 to 0.5``; ``pass force=True`` (or ``with``, ``without``) ``pass --force``;
+    ``lower resize or batch_size`` ``lower --resize or --batch-size``.
     """
 
     def leading(match: re.Match[str]) -> str:
@@ -146,6 +147,10 @@ def _cli_words(text: str) -> str:
 
     def valued(match: re.Match[str]) -> str:
         return f"{match[1]} {_SETTINGS[match[2]]} {_cli_value(match[3])}"
+
+    def lowered(match: re.Match[str]) -> str:
+        other = f" {match[3]} {_OPTIONS[match[4]]}" if match[3] else ""
+        return f"{match[1]} {_OPTIONS[match[2]]}{other}"
 
     def changed(match: re.Match[str]) -> str:
         old, meaning, new = _cli_value(match[2]), match[3] or "", _cli_value(match[4])
@@ -168,6 +173,8 @@ def _cli_words(text: str) -> str:
     # a flag; "force=True (force=True)" names it twice, and is left to the line below
     text = re.sub(r"\b(with|without|pass) force=True\b(?! \(force=True\))", r"\1 --force", text)
     text = re.sub(rf"\(({names})\)", named, text)
+    # the settings to lower: "lower resize or batch_size" ("a smaller lr" reads as English)
+    text = re.sub(rf"\b(lower) ({names})(?: (or|and) ({names}))?\b(?!=)", lowered, text)
     return text.replace(" (force=True)", "")
 
 

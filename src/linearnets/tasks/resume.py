@@ -108,8 +108,9 @@ def resume_softmax(
     saved = saved_config(run_dir)
     if not os.access(run_dir, os.W_OK | os.X_OK):
         raise UsageError(
-            f"--resume {run_dir} is not writable, and resuming rewrites its files; make it "
-            "writable (chmod u+w) or copy the run folder somewhere you can write"
+            f"linearnets.resume_softmax({str(run_dir)!r}): the run folder is not writable, and "
+            "resuming rewrites its files; make it writable (chmod u+w) or copy the run folder "
+            "somewhere you can write"
         )
     _check_replaceable(run_dir)
     locks: list[RunLock] = []
@@ -206,8 +207,9 @@ def _check_replaceable(run_dir: Path) -> None:
         path = run_dir / name
         if path.is_dir() and not path.is_symlink():
             raise UsageError(
-                f"--resume {run_dir} holds a folder {path} where the run keeps a file, which "
-                "resuming replaces; move that folder out of the run folder, then resume"
+                f"linearnets.resume_softmax({str(run_dir)!r}): the run folder holds a folder "
+                f"{path} where the run keeps a file, which resuming replaces; move that folder "
+                "out of the run folder, then resume"
             )
 
 

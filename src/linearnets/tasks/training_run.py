@@ -9,7 +9,6 @@ says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job.
 from __future__ import annotations
 
 import contextlib
-import shlex
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -226,8 +225,8 @@ def _finish(
     except PlotError as exc:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
         # the figures missing keep the run open to --resume, which draws them without training
-        again = f"linearnets softmax --resume {shlex.quote(str(run_dir))}"  # pasted into a shell
-        raise PlotError(f"{exc}; {again} draws them") from None
+        # the call; the command line prints it as --resume DIR, quoted for the shell
+        raise PlotError(f"{exc}; linearnets.resume_softmax({str(run_dir)!r}) draws them") from None
     if exp.dist.is_main:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
     exp.dist.barrier()

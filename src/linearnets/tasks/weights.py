@@ -194,5 +194,5 @@ def _check_state(path: Path, state: Any, num_inputs: int, num_outputs: int) -> N
             raise CheckpointError(
                 f"{path} holds non-finite weights: {bad} of the {value.numel()} values of "
                 f"{name!r} are NaN or inf, so every prediction would be meaningless; the run "
-                "diverged (trained with the guard off?): retrain with a smaller --lr"
+                "diverged (trained with the guard off?): retrain with a smaller lr"
             )
