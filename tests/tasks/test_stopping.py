@@ -43,7 +43,12 @@ def _checkpoint(last_epoch: int | None) -> Any:
             "linearnets.resume_softmax('run', lr=0.05, force=True))",
         ),
         (None, 1, "the checkpoint of epoch 1 is kept in run"),
-        (None, 0, "no epoch had finished, so no checkpoint was written"),
+        (
+            None,
+            0,
+            "no epoch had finished, so no checkpoint was written; start it over with a smaller "
+            "lr: linearnets.resume_softmax('run', lr=0.05)",
+        ),
     ],
 )
 def test_a_divergence_names_the_checkpoint_kept(
@@ -67,6 +72,22 @@ def test_a_checkpoint_that_gives_the_blown_up_loss_is_not_offered_for_a_resume()
         "kept in run"
     )
     assert error.resumable is False
+
+
+def test_a_divergence_before_any_checkpoint_offers_the_start_over_unless_the_data_are_the_cause() -> (
+    None
+):
+    """A fresh run's folder holds its config.json: the same command again is refused, so the stop
+    names the resume that starts it over; a loss broken before any update (the data) gets none."""
+    scale = DivergenceError("the loss is inf at epoch 1, step 1, before any update")
+    scale.resumable = False
+    error = diverged(scale, _exp(), Path("my run"), _checkpoint(None), 0)
+    assert str(error).endswith("; no epoch had finished, so no checkpoint was written")
+    error = diverged(DivergenceError("lr 0.5"), _exp(), Path("my run"), _checkpoint(None), 0)
+    call = str(error).split("start it over with a smaller lr: ", 1)[1]
+    assert call == "linearnets.resume_softmax('my run', lr=0.05)"
+    assert ast.literal_eval(call.split("(", 1)[1].split(",")[0]) == "my run"  # the oracle: Python
+    assert one_line(error).endswith("start it over with a smaller lr: --resume 'my run' --lr 0.05")
 
 
 @pytest.mark.parametrize(("enabled", "launcher"), [(False, ""), (True, "torchrun")])

@@ -457,6 +457,7 @@ def test_a_nan_loss_before_any_update_points_at_the_data_not_at_lr() -> None:
         "hold NaN or inf, or the targets or the model's outputs are too large for float32; check "
         "the data holds no NaN or inf, and rescale values too large"
     )
+    assert info.value.resumable is False  # the data are the cause: the run's stop offers no lr
 
 
 def test_after_an_update_a_non_finite_loss_is_still_a_divergence_naming_lr() -> None:

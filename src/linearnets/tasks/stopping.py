@@ -79,8 +79,14 @@ def diverged(
 ) -> DivergenceError:
     """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr."""
     kept = checkpoint.last_epoch or start_epoch
+    smaller = f"lr={exp.config.lr / 10:g}"
     if not kept:
         where = "no epoch had finished, so no checkpoint was written"
+        if exc.resumable:  # the folder holds the run's config: a new run there would be refused
+            where += (
+                f"; start it over with a smaller lr: linearnets.resume_softmax({str(run_dir)!r}, "
+                f"{smaller})"
+            )
     elif not exc.resumable:  # the checkpoint's own weights give the loss: the message said so
         where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
     else:
@@ -88,7 +94,7 @@ def diverged(
             f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
             # the Python call; the command line prints it as --resume DIR --lr LR --force, the
             # folder quoted for the shell, as the interrupt's message does ("my run" is one argument)
-            f"linearnets.resume_softmax({str(run_dir)!r}, lr={exp.config.lr / 10:g}, force=True))"
+            f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True))"
         )
     stopped = DivergenceError(f"{exc}; {where}")
     stopped.resumable = exc.resumable

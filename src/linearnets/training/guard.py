@@ -230,10 +230,12 @@ class DivergenceGuard(Callback):
                 f"{math.sqrt(largest):.0e}), or the data hold inf"
             )
             fix = "rescale the data, e.g. standardise y (and X where its values are as large)"
-        return DivergenceError(
+        error = DivergenceError(
             f"the loss is {loss} at {where}, before any update, so not because of lr "
             f"{self.lr:g}: {why}; {fix}"
         )
+        error.resumable = False  # the data are the cause: no smaller lr, no resume helps
+        return error
 
     def _recent_mean(self, total: float, count: int) -> float:
         """Return the mean loss of the latest steps that hold at least ``min_examples`` examples.
