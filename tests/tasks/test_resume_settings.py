@@ -50,12 +50,22 @@ def test_overrides_are_applied_and_out_is_the_run_folder(tmp_path: Path) -> None
     assert (new.epochs, new.lr, new.out) == (6, OLD.lr, tmp_path)
 
 
-@pytest.mark.parametrize("overrides", [{"epoch": 6}, {"out": "elsewhere"}])
-def test_an_unknown_override_is_refused_naming_the_fields(
-    tmp_path: Path, overrides: dict[str, Any]
-) -> None:
-    with pytest.raises(UsageError, match=r"resume_softmax got unknown settings \[.*\]; pass"):
-        resumed_config(OLD, overrides, tmp_path)
+def test_an_unknown_override_is_refused_naming_the_fields(tmp_path: Path) -> None:
+    with pytest.raises(
+        UsageError, match=r"^resume_softmax got unknown settings \['epoch'\]; pass SoftmaxConfig "
+    ):
+        resumed_config(OLD, {"epoch": 6}, tmp_path)
+
+
+def test_out_is_refused_as_the_folder_the_run_stays_in(tmp_path: Path) -> None:
+    """out is a SoftmaxConfig field: "unknown setting" was false; a resume stays in its folder."""
+    with pytest.raises(
+        UsageError,
+        match=rf"^resume_softmax takes no out: the run continues in its own folder, "
+        rf"{re.escape(repr(str(tmp_path)))}; drop out= \(to continue a copy elsewhere, copy the "
+        r"run folder and resume the copy\)$",
+    ):
+        resumed_config(OLD, {"out": "elsewhere", "epochs": 6}, tmp_path)
 
 
 def test_the_last_asked_settings_fall_back_to_the_checkpoints() -> None:

@@ -75,6 +75,12 @@ def last_asked(saved: dict[str, Any], checkpointed: SoftmaxConfig) -> SoftmaxCon
 def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path) -> SoftmaxConfig:
     """Return the old config with ``overrides`` applied and ``out`` set to the run folder."""
     allowed = {f.name for f in fields(SoftmaxConfig)} - {"out"}
+    if "out" in overrides:
+        # as the command line refuses --out with --resume
+        raise UsageError(
+            f"resume_softmax takes no out: the run continues in its own folder, {str(run_dir)!r}; "
+            "drop out= (to continue a copy elsewhere, copy the run folder and resume the copy)"
+        )
     unknown = sorted(set(overrides) - allowed)
     if unknown:
         raise UsageError(
