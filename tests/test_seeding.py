@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from linearnets.config import LinregConfig, SoftmaxConfig
-from linearnets.seeding import default_dtype, kept_global_state
+from linearnets.seeding import default_dtype, grad_enabled, kept_global_state
 from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
@@ -159,3 +159,23 @@ def test_default_dtype_sets_it_for_the_block_and_gives_the_callers_back_on_error
         assert torch.get_default_dtype() == torch.float64
     finally:
         torch.set_default_dtype(torch.float32)
+
+
+@pytest.mark.parametrize(
+    "caller", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference"]
+)
+def test_grad_enabled_turns_autograd_on_for_the_block_and_gives_the_callers_mode_back(
+    caller: Callable[[], Any],
+) -> None:
+    """The oracle is torch's own state: grad on and no inference mode inside (a parameter made
+    there is a normal tensor that trains), the caller's mode again after the block, an error too."""
+    with caller():
+        with pytest.raises(RuntimeError, match="stop"), grad_enabled():
+            assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+            w = torch.ones(2, requires_grad=True)
+            (w * 3).sum().backward()
+            assert not w.is_inference() and w.grad is not None and w.grad.tolist() == [3.0, 3.0]
+            raise RuntimeError("stop")
+        assert not torch.is_grad_enabled()
+        assert torch.is_inference_mode_enabled() == (caller is torch.inference_mode)
+    assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()

@@ -1,4 +1,8 @@
-"""One place that seeds everything a run uses, and pins the thread count for bit-exact results."""
+"""One place that seeds everything a run uses, and pins the thread count for bit-exact results.
+
+A run from Python also sets, for its own duration, what else of the caller's session would change its
+numbers: torch's default dtype (:func:`default_dtype`) and autograd's grad mode (:func:`grad_enabled`).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from linearnets.validation import check_positive_int
 __all__ = [
     "RunGenerators",
     "default_dtype",
+    "grad_enabled",
     "kept_global_state",
     "pin_threads",
     "seed_everything",
@@ -106,3 +111,17 @@ def default_dtype(dtype: torch.dtype) -> Iterator[None]:
         yield
     finally:
         torch.set_default_dtype(previous)
+
+
+@contextmanager
+def grad_enabled() -> Iterator[None]:
+    """Run the block with autograd on, outside inference mode, whatever the caller's (also as a decorator).
+
+    A whole run trains the same in any notebook cell: inside the caller's ``torch.no_grad()`` the
+    autograd implementations (``scratch``, ``concise``) would find no graph to differentiate, while
+    ``analytic`` (no graph) trained; inside ``torch.inference_mode()`` the models' parameters would
+    be inference tensors, which no update may change. The caller's mode comes back on exit.
+    See D2L §2.5 (automatic differentiation).
+    """
+    with torch.inference_mode(False), torch.enable_grad():
+        yield

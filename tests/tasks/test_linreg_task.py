@@ -261,3 +261,21 @@ def test_a_data_file_without_a_unique_solution_names_data_in_either_words(
     said = str(info.value)
     assert said.startswith(f'data="{path}": X must have linearly independent columns')
     assert one_line(info.value) == f"--data {path}: " + said.split(": ", 1)[1]
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+def test_the_callers_grad_mode_changes_no_number_of_the_run(impl: str, mode: str) -> None:
+    """Inside a notebook's ``torch.no_grad()`` or ``torch.inference_mode()``, scratch and concise
+    once failed ("gradients are disabled in the calling code ... call fit ...", a call the user
+    never made) while analytic trained. The oracle is the same run outside them: equal bit for bit,
+    and the caller's mode given back."""
+    import torch
+
+    config = LinregConfig(impl=impl, epochs=2, seed=4)
+    expected = _numbers(config)
+    with getattr(torch, mode)():
+        got = _numbers(config)
+        assert not torch.is_grad_enabled()
+        assert torch.is_inference_mode_enabled() == (mode == "inference_mode")
+    assert got == expected

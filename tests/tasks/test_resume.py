@@ -358,7 +358,7 @@ def test_resume_of_a_folder_that_does_not_exist_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["softmax", "--resume", str(tmp_path / "nope")]) == 2
-    assert f"{tmp_path / 'nope'}, which does not exist" in capsys.readouterr().err
+    assert f"got {str(tmp_path / 'nope')!r}, which does not exist" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -831,3 +831,23 @@ def test_a_data_parallel_resume_refuses_processes_given_other_overrides(
     ):
         resume_softmax(run, epochs=2, dist=DistContext(rank=0, world_size=2))
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before  # untouched
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+def test_a_resume_inside_the_callers_no_grad_ends_as_the_run_never_stopped(
+    tmp_path: Path, impl: str, mode: str
+) -> None:
+    """Inside ``torch.no_grad()`` or ``torch.inference_mode()`` a scratch or concise resume once
+    failed ("gradients are disabled in the calling code"); analytic trained. The oracle is the
+    uninterrupted run outside them: the same weights and metrics, bit for bit."""
+    _blobs(tmp_path / "d.npz", 13)
+    base = {"data": tmp_path / "d.npz", "plot": "none", "batch_size": 16, "impl": impl}
+    run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
+    run_softmax(SoftmaxConfig(**base, epochs=1, out=tmp_path / "cut"))
+    with getattr(torch, mode)():
+        resume_softmax(tmp_path / "cut", epochs=2)
+        assert not torch.is_grad_enabled()
+        assert torch.is_inference_mode_enabled() == (mode == "inference_mode")
+    _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")
+    assert len(_metrics(tmp_path / "cut")) == 2

@@ -328,3 +328,34 @@ def test_processes_given_other_settings_are_refused_before_a_folder_is_claimed(
     ):
         run_softmax(config, dist=DistContext(rank=0, world_size=2))
     assert not out.exists()
+
+
+def _run_numbers(run_dir: Path) -> tuple[dict[str, torch.Tensor], list[dict[str, object]]]:
+    """Return a run folder's trained weights and its metrics rows without their timings."""
+    weights = torch.load(run_dir / "model.pt", weights_only=True)["state_dict"]
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    return weights, [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+def test_the_callers_grad_mode_changes_no_number_of_the_run(
+    tmp_path: Path, impl: str, mode: str
+) -> None:
+    """Inside a notebook's ``torch.no_grad()`` or ``torch.inference_mode()``, scratch and concise
+    once failed after claiming the folder (a fresh run there was then refused) while analytic
+    trained. The oracle is the same run outside them: the same weights and metrics, bit for bit."""
+    import dataclasses
+
+    data = _tiny_data(tmp_path / "d.npz")
+    config = SoftmaxConfig(impl=impl, data=data, epochs=2, batch_size=8, plot="none")
+    run_softmax(dataclasses.replace(config, out=tmp_path / "plain"))
+    with getattr(torch, mode)():
+        result = run_softmax(dataclasses.replace(config, out=tmp_path / "inside"))
+        assert not torch.is_grad_enabled()
+        assert torch.is_inference_mode_enabled() == (mode == "inference_mode")
+    assert result.history.last.train_loss < result.history.epochs[0].train_loss  # it trained
+    got, expected = _run_numbers(tmp_path / "inside"), _run_numbers(tmp_path / "plain")
+    assert got[0].keys() == expected[0].keys()
+    assert all(torch.equal(got[0][k], expected[0][k]) for k in got[0])
+    assert got[1] == expected[1] and len(got[1]) == 2

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from linearnets.errors import DivergenceError
+from linearnets.errors import DivergenceError, UsageError
 from linearnets.metrics import accuracy
 from linearnets.models.scratch import SoftmaxRegressionScratch, cross_entropy_logits
 from linearnets.training.evaluation import evaluate, evaluate_accuracy, set_mode
@@ -195,3 +195,26 @@ def test_a_module_that_overflows_is_probed_once_in_eval_mode_and_only_on_failure
         evaluate(overflowing, batches)
     assert len(overflowing.inputs) == 4 and torch.equal(overflowing.inputs[-1], batches[0][0])
     assert modes == [False] * 7 and overflowing.training  # probed in eval mode, then restored
+
+
+def test_evaluate_counts_a_summed_loss_function_once_with_scalar_loss_sum(
+    gen: torch.Generator,
+) -> None:
+    """A plain function returning its batch's sum: by default its 0-d value is taken as a mean
+    (each batch's sum counted B times); with scalar_loss="sum", once. The oracle is torch's mean
+    cross-entropy over the whole set."""
+    X, y = torch.randn(20, 3, generator=gen), torch.randint(0, 2, (20,), generator=gen)
+    net = nn.Linear(3, 2)
+    summed = lambda y_hat, t: F.cross_entropy(y_hat, t, reduction="sum")  # noqa: E731
+    with torch.no_grad():
+        expected = F.cross_entropy(net(X), y).item()
+    assert evaluate(net, _batches(X, y, 5), summed, scalar_loss="sum")[0] == pytest.approx(
+        expected, rel=1e-6
+    )
+    assert evaluate(net, _batches(X, y, 5), summed)[0] == pytest.approx(5 * expected, rel=1e-6)
+    mean = nn.CrossEntropyLoss()  # a mean module, told what it is
+    assert evaluate(net, _batches(X, y, 5), mean, scalar_loss="mean")[0] == pytest.approx(
+        expected, rel=1e-6
+    )
+    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'total'"):
+        evaluate(net, _batches(X, y, 5), summed, scalar_loss="total")

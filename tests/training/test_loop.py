@@ -1119,3 +1119,73 @@ def test_a_data_parallel_epoch_reports_the_metrics_of_every_ranks_examples(
         pytest.approx(float(losses.mean()), rel=1e-6),
         pytest.approx(float(hits.mean())),
     )
+
+
+def _summed_ce(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """A plain loss function returning its batch's sum, 0-d: nothing on it says it is a sum."""
+    return F.cross_entropy(y_hat, y, reduction="sum")
+
+
+def test_fit_counts_a_summed_loss_function_once_with_scalar_loss_sum(gen: torch.Generator) -> None:
+    """fit had no scalar_loss: such a function's 0-d value was counted as a batch mean, once per
+    example, and reported 25 times the loss (train and test) on batches of 25. The oracle is the
+    book's loop by hand: the sum's gradient, and every batch's sum added over the examples."""
+    X, y = torch.randn(100, 8, generator=gen), torch.randint(0, 4, (100,), generator=gen)
+    batches = _batches(X, y, 25)
+    nets = [nn.Linear(8, 4) for _ in range(3)]
+    for net in nets[1:]:
+        net.load_state_dict(nets[0].state_dict())
+    opt = torch.optim.SGD(nets[0].parameters(), lr=0.01)
+    sums = []
+    for Xb, yb in batches:
+        l = _summed_ce(nets[0](Xb), yb)
+        sums.append(float(l.detach()))
+        opt.zero_grad()
+        l.backward()
+        opt.step()
+    with torch.no_grad():
+        test_loss = F.cross_entropy(nets[0](X), y).item()  # the mean per example, at the end
+    history = fit(nets[1], batches, _summed_ce, torch.optim.SGD(nets[1].parameters(), lr=0.01), 1,
+                  test_iter=batches, scalar_loss="sum")  # fmt: skip
+    assert history.last.train_loss == pytest.approx(sum(sums) / 100, rel=1e-6)
+    assert history.last.test_loss == pytest.approx(test_loss, rel=1e-6)
+    at_end = fit(nets[2], batches, _summed_ce, torch.optim.SGD(nets[2].parameters(), lr=0.01), 1,
+                 train_eval_iter=[(X, y)], scalar_loss="sum")  # fmt: skip
+    assert at_end.last.train_loss == pytest.approx(test_loss, rel=1e-6)
+    assert torch.equal(nets[1].weight, nets[2].weight)  # the option changes the report only
+
+
+def test_fit_refuses_an_unknown_scalar_loss_before_any_update(gen: torch.Generator) -> None:
+    net = nn.Linear(3, 2)
+    before = copy.deepcopy(net.state_dict())
+    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'total'; pass e\.g\. scalar_loss="):  # fmt: skip
+        fit(net, _classification(gen), _summed_ce, torch.optim.SGD(net.parameters(), lr=0.5), 1,
+            scalar_loss="total")  # fmt: skip
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+
+
+def _int_regression_setup(impl: str) -> tuple[Any, Any, Any]:
+    gen = torch.Generator().manual_seed(2)
+    if impl == "concise":
+        net: Any = linreg_concise(2, generator=gen)
+        return net, nn.MSELoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1)
+    net = LinearRegressionScratch(2, generator=gen, analytic=impl == "analytic")
+    return net, squared_loss, SGD(net.parameters(), lr=0.1)
+
+
+@pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
+def test_integer_regression_targets_are_refused_before_the_first_update(impl: str) -> None:
+    """The refusal once came after the first step: a model fixed with y.float() and fitted again
+    started from weights already moved. The oracle: the parameters as they were, and the fit
+    after the fix equal to a fresh model's."""
+    X = torch.randn(20, 2, generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, 5, (20, 1), generator=torch.Generator().manual_seed(1))
+    net, loss, updater = _int_regression_setup(impl)
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(UsageTypeError, match=r"^y must be float targets for a regression .*convert them with y\.float\(\)"):  # fmt: skip
+        fit(net, [(X, y)], loss, updater, 1)
+    assert all(torch.equal(a, p) for a, p in zip(before, net.parameters(), strict=True))
+    fresh, fresh_loss, fresh_updater = _int_regression_setup(impl)
+    fit(net, [(X, y.float())], loss, updater, 1)
+    fit(fresh, [(X, y.float())], fresh_loss, fresh_updater, 1)
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), fresh.parameters(), strict=True))

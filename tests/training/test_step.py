@@ -232,3 +232,36 @@ def test_a_loss_that_differs_slightly_is_shown_with_numbers_that_differ() -> Non
     assert float(shown_given) == pytest.approx(float(given.mean()), rel=1e-5)
     assert float(shown_own) == pytest.approx(float(own.mean()), rel=1e-5)
     assert float(gap) == pytest.approx(float((given - own).abs().max()), rel=1e-2)
+
+
+class CountingUpdate(torch.optim.SGD):
+    """torch's SGD, counting its steps."""
+
+    steps = 0
+
+    def step(self, closure: Any = None) -> Any:
+        self.steps += 1
+        return super().step(closure)
+
+
+@pytest.mark.parametrize("analytic", [False, True], ids=["autograd", "analytic"])
+def test_check_targets_refuses_integer_regression_targets_before_the_update(
+    analytic: bool,
+) -> None:
+    """The loop asks it on an epoch's first step: the refusal once came after the update."""
+    from linearnets.errors import UsageTypeError
+    from linearnets.models.scratch import LinearRegressionScratch, squared_loss
+
+    net = LinearRegressionScratch(2, generator=torch.Generator().manual_seed(0), analytic=analytic)
+    updater = CountingUpdate(net.parameters(), lr=0.1)
+    before = [p.detach().clone() for p in net.parameters()]
+    X, y = torch.randn(4, 2), torch.tensor([[1], [0], [3], [2]])
+    with pytest.raises(UsageTypeError, match=r"^y must be float targets for a regression \(the model gives one output per example, y_hat of shape \(4, 1\).*convert them with y\.float\(\)"):  # fmt: skip
+        train_step(net, X, y, squared_loss, updater, scale=0.25, check_targets=True)
+    assert updater.steps == 0
+    assert all(torch.equal(a, p) for a, p in zip(before, net.parameters(), strict=True))
+    train_step(net, X, y.float(), squared_loss, updater, scale=0.25, check_targets=True)
+    assert updater.steps == 1  # float targets pass
+    # unchecked (a later step's): the epoch's totals refuse it, after the update
+    train_step(net, X, y, squared_loss, updater, scale=0.25)
+    assert updater.steps == 2

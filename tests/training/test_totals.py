@@ -13,7 +13,7 @@ import torch
 
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
-from linearnets.training.totals import EpochTotals, detached, predicted
+from linearnets.training.totals import EpochTotals, detached, predicted, summed_scalar_loss
 
 
 def _steps(
@@ -390,3 +390,14 @@ def test_fit_on_integer_regression_targets_names_y_float_and_the_fix_trains(
         run(y)
     history = run(y.float())  # the fix the message gives
     assert history.epochs[-1].train_acc is None and math.isfinite(history.epochs[-1].train_loss)
+
+
+def test_scalar_loss_says_whether_a_0d_loss_is_its_batchs_sum() -> None:
+    """fit, evaluate and train_epoch read their scalar_loss through it: a sum counts once."""
+    assert summed_scalar_loss("sum") is True and summed_scalar_loss("mean") is False
+    assert summed_scalar_loss(None) is None  # the loss's reduction decides
+    totals = EpochTotals.for_loss(None, summed=summed_scalar_loss("sum"))
+    totals.add(torch.zeros(4, 1), torch.zeros(4, 1), torch.tensor(6.0))  # a batch of 4 summing to 6
+    assert totals.result("data_iter", None) == (1.5, None)
+    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'Sum'; pass e\.g\. scalar_loss='mean'$"):  # fmt: skip
+        summed_scalar_loss("Sum")

@@ -18,6 +18,7 @@ from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
 from linearnets.seeding import (
     RunGenerators,
     default_dtype,
+    grad_enabled,
     kept_global_state,
     pin_threads,
     seed_everything,
@@ -99,12 +100,14 @@ class Reiterable:
 
 
 @kept_global_state()
+@grad_enabled()
 def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> LinregResult:
     """Generate the book's synthetic data, train ``config.impl`` on it and compare with the closed form.
 
     With ``config.data`` the data come from that ``.npz``/``.csv`` file instead, and there is no truth to
     compare with. The data, the model and the closed form are float32 whatever torch's default dtype
-    (``torch.set_default_dtype``): a config gives the same numbers in a float64 notebook. Unless
+    (``torch.set_default_dtype``): a config gives the same numbers in a float64 notebook, and inside
+    ``torch.no_grad()`` or ``torch.inference_mode()`` too (the run trains with autograd on). Unless
     ``config.guard`` is off, a :class:`~linearnets.training.guard.DivergenceGuard` stops a run whose
     loss blows up (:class:`~linearnets.errors.DivergenceError`).
 

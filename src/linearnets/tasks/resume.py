@@ -17,7 +17,7 @@ from typing import Any
 
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
-from linearnets.seeding import kept_global_state
+from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
@@ -67,6 +67,7 @@ METRICS_FILES = ("metrics.jsonl", "metrics.csv")  # rewritten from the checkpoin
 
 
 @kept_global_state()
+@grad_enabled()
 def resume_softmax(
     run_dir: str | os.PathLike[str],
     *,
@@ -91,7 +92,8 @@ def resume_softmax(
     trains removes the weights and reports of the epochs before (written again at its end), so a
     stop after its last checkpoint is finished by the same plain resume. A lost ``config.json`` is
     rebuilt from the checkpoint; a ``--data`` file that moved (same SHA-256) may be passed at its
-    new path. The folder is locked while the resume writes it.
+    new path. The folder is locked while the resume writes it. As :func:`run_softmax`, it trains
+    with autograd on, inside the caller's ``torch.no_grad()`` or ``torch.inference_mode()`` too.
 
     Raises:
         UsageError: ``run_dir`` is not a run folder, a setting changed without ``force`` (or one the

@@ -17,7 +17,7 @@ from typing import Any
 from linearnets import _fs
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import UsageTypeError
-from linearnets.seeding import kept_global_state
+from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
@@ -57,6 +57,7 @@ __all__ = [
 
 
 @kept_global_state()
+@grad_enabled()
 def run_softmax(
     config: SoftmaxConfig, *, callbacks: Sequence[Any] = (), dist: DistContext | None = None
 ) -> SoftmaxResult:
@@ -64,7 +65,9 @@ def run_softmax(
 
     Every epoch ends with ``checkpoint.pt`` in the run folder, so
     :func:`linearnets.tasks.resume.resume_softmax` can continue an interrupted run. In a
-    data-parallel run every process trains; only rank 0 prints, plots and writes files.
+    data-parallel run every process trains; only rank 0 prints, plots and writes files. The run
+    trains with autograd on whatever the caller's mode: inside ``torch.no_grad()`` or
+    ``torch.inference_mode()`` it gives the same numbers as outside.
 
     Args:
         config: the run's settings.

@@ -18,7 +18,7 @@ from linearnets.training.distributed import DistContext
 from linearnets.training.loop_checks import check_loss_object
 from linearnets.training.loss_diagnosis import NanScoresProbe
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
-from linearnets.training.totals import EpochTotals, Loss
+from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
 
 __all__ = ["evaluate", "evaluate_accuracy", "evaluate_named", "set_mode"]
 
@@ -41,13 +41,28 @@ def set_mode(net: Net, training: bool) -> bool:
 
 
 def evaluate(
-    net: Net, data_iter: Batches, loss: Loss | None = None, *, dist: DistContext | None = None
+    net: Net,
+    data_iter: Batches,
+    loss: Loss | None = None,
+    *,
+    dist: DistContext | None = None,
+    scalar_loss: str | None = None,
 ) -> tuple[float | None, float | None]:
     """Return ``(mean loss or None, accuracy or None)`` of ``net`` over ``data_iter``, in eval mode.
 
+    Args:
+        net: the model; ``net(X)`` gives outputs (B, q).
+        data_iter: yields ``(X, y)`` batches.
+        loss: per-example loss, as in :func:`~linearnets.training.loop.train_epoch`; ``None``: the
+            accuracy only.
+        dist: the data-parallel context; metrics are then summed over every process.
+        scalar_loss: how a loss reduced to one number (0-d) is counted: ``"mean"`` (once per
+            example) or ``"sum"`` (once: a function returning its batch's sum needs it). Default:
+            ``"sum"`` for a loss with ``reduction="sum"``, else ``"mean"``.
+
     See D2L §3.6.5.
     """
-    return evaluate_named("data_iter", net, data_iter, loss, dist=dist)
+    return evaluate_named("data_iter", net, data_iter, loss, dist=dist, scalar_loss=scalar_loss)
 
 
 @torch.no_grad()
@@ -58,8 +73,10 @@ def evaluate_named(
     loss: Loss | None = None,
     *,
     dist: DistContext | None = None,
+    scalar_loss: str | None = None,
 ) -> tuple[float | None, float | None]:
     """:func:`evaluate`, naming ``data_iter`` as ``name`` in its errors (``fit``'s ``test_iter``)."""
+    summed = summed_scalar_loss(scalar_loss)
     if loss is not None:
         check_loss_object(loss)
     distributed = dist is not None and dist.enabled
@@ -67,7 +84,7 @@ def evaluate_named(
     # copies the first batch, to tell why scores came out NaN; not in a data-parallel run, where
     # one process's forward alone could wait on the others
     probe = None if distributed else NanScoresProbe(net)
-    totals = EpochTotals.for_loss(loss, nan_probe=probe)
+    totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe)
     try:
         for batch in data_iter:
             X, y = unpack(batch, allow_empty=distributed)

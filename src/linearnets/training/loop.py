@@ -34,9 +34,8 @@ from linearnets.training.loop_checks import (
     check_updater_params,
 )
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
-from linearnets.training.totals import EpochTotals, Loss
+from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
 from linearnets.training.updaters import Updater, streamlined
-from linearnets.validation import check_choice
 
 __all__ = [
     "EpochMetrics",
@@ -66,13 +65,6 @@ def _spread(l: torch.Tensor, batch: int, *, summed: bool) -> torch.Tensor:
     (the divergence guard) then counts the batch's B examples, not one value per step.
     """
     return (l / batch if summed and batch else l).expand(batch)
-
-
-def _summed(scalar_loss: str | None) -> bool | None:
-    """Return ``scalar_loss`` as :meth:`EpochTotals.for_loss`'s ``summed`` (``None``: the loss decides)."""
-    if scalar_loss is None:
-        return None
-    return check_choice("scalar_loss", scalar_loss, ("mean", "sum")) == "sum"
 
 
 def train_epoch(
@@ -111,7 +103,7 @@ def train_epoch(
 
     See D2L §3.6.6.
     """
-    summed = _summed(scalar_loss)
+    summed = summed_scalar_loss(scalar_loss)
     check_loss_object(loss)
     check_updater_object(updater)
     check_updater_params(net, updater)
@@ -131,7 +123,9 @@ def train_epoch(
             scale = 1.0 / max(_global_batch_size(train_iter, step, y.shape[0], dist), 1)
             if dist is not None:
                 scale *= dist.world_size
-            y_hat, l = train_step(net, X, y, loss, updater, scale=scale, dist=dist)
+            y_hat, l = train_step(
+                net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0
+            )
             if on_step is not None:
                 on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
             totals.add(y_hat, y, l)
@@ -157,6 +151,7 @@ def fit(
     history: History | None = None,
     on_step: Callable[[int, torch.Tensor], None] | None = None,
     dist: DistContext | None = None,
+    scalar_loss: str | None = None,
 ) -> History:
     """Train for epochs ``start_epoch + 1 … num_epochs`` and return the history of every epoch.
 
@@ -172,12 +167,19 @@ def fit(
         history: the history so far (when resuming); extended in place.
         on_step: passed to :func:`train_epoch`.
         dist: the data-parallel context (see :mod:`linearnets.training.distributed`).
+        scalar_loss: how a loss reduced to one number (0-d) is counted, in training and in the
+            evaluation of ``test_iter`` and ``train_eval_iter`` alike: ``"mean"`` or ``"sum"``, as
+            in :func:`train_epoch`. Default: ``"sum"`` for a loss with ``reduction="sum"``, else
+            ``"mean"``; so a plain function returning its batch's sum
+            (``lambda o, y: F.cross_entropy(o, y, reduction="sum")``) needs ``scalar_loss="sum"``,
+            else its value is counted as a mean, once per example, and reported B times too large.
 
     See D2L §3.6.6.
     """
     num_epochs = check_fit_args(
         num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
     )
+    summed_scalar_loss(scalar_loss)  # refused before any epoch, not at the end of the first
     check_batches("train_iter", train_iter, passes=num_epochs - start_epoch)
     for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):
         if batches is not None:
@@ -191,13 +193,15 @@ def fit(
             _call(cb, "on_epoch_start", epoch=epoch, num_batches=_len_or_none(train_iter))
         start = time.perf_counter()
         train_loss, train_acc = train_epoch(
-            net, train_iter, loss, updater, on_step=step_hook, dist=dist
+            net, train_iter, loss, updater, on_step=step_hook, dist=dist, scalar_loss=scalar_loss
         )
         if train_eval_iter is not None:
-            eval_loss, _ = evaluate_named("train_eval_iter", net, train_eval_iter, loss, dist=dist)
+            eval_loss, _ = evaluate_named(
+                "train_eval_iter", net, train_eval_iter, loss, dist=dist, scalar_loss=scalar_loss
+            )
             train_loss = eval_loss if eval_loss is not None else train_loss
         test_loss, test_acc = (
-            evaluate_named("test_iter", net, test_iter, loss, dist=dist)
+            evaluate_named("test_iter", net, test_iter, loss, dist=dist, scalar_loss=scalar_loss)
             if test_iter is not None
             else (None, None)
         )

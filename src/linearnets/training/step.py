@@ -27,7 +27,7 @@ from linearnets.training.step_checks import (
     raise_output_error,
     unpack,
 )
-from linearnets.training.totals import Loss, detached
+from linearnets.training.totals import Loss, check_scores, detached
 from linearnets.training.updaters import Updater
 
 __all__ = [
@@ -56,6 +56,7 @@ def train_step(
     *,
     scale: float,
     dist: DistContext | None = None,
+    check_targets: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run one update and return ``(y_hat, l)``; ``l`` holds per-example losses, detached.
 
@@ -69,6 +70,12 @@ def train_step(
     (``net.analytic_loss``) runs its fused ``analytic_step``; with another loss, its
     ``analytic_backward``. In a data-parallel run ``scale`` is
     ``world_size / global_B``, so that averaging the gradients over processes gives the global mean.
+
+    ``check_targets`` checks integer targets against the output before the update
+    (:func:`~linearnets.training.totals.check_scores`: a classifier's labels (B,) for scores (B, C),
+    no class labels for a regression's one output per example), so that a refused batch leaves the
+    parameters as they were; the loop asks it on an epoch's first step only (the epoch's totals
+    check every later batch, after its step).
     """
     if getattr(net, "analytic", False) and loss is getattr(net, "analytic_loss", None):
         # the model computes output, losses and gradient in one pass (one softmax, not two)
@@ -90,6 +97,8 @@ def train_step(
         except RuntimeError as err:
             raise_backward_error(net, err)
         # (DistributedDataParallel averages the gradients over processes during backward)
+    if check_targets and not y.is_floating_point():
+        check_scores(y_hat, y)
     if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()

@@ -15,6 +15,7 @@ import torch
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
 from linearnets.validation import (
+    check_choice,
     check_label_range,
     check_label_tensor,
     check_no_nan_scores,
@@ -22,7 +23,7 @@ from linearnets.validation import (
     is_column,
 )
 
-__all__ = ["EpochTotals", "detached", "predicted"]
+__all__ = ["EpochTotals", "check_scores", "detached", "predicted", "summed_scalar_loss"]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -37,8 +38,9 @@ def detached(t: torch.Tensor) -> torch.Tensor:
 _LABEL_DTYPES = frozenset({torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8})
 
 
-def _check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
-    """Check a classifier's output (B, C) against its labels (B,) before they are stashed.
+def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Check a classifier's output (B, C) against its labels (B,) before they are stashed (and, on an
+    epoch's first step, before its update: see :func:`~linearnets.training.step.train_step`).
 
     Shapes and dtypes only, no tensor op: labels (B, 1) would broadcast against the predictions (B,)
     and count up to B² "correct" rows; bool or uint16 labels would fail deep inside torch. A model
@@ -81,6 +83,14 @@ def _flat(parts: list[torch.Tensor]) -> torch.Tensor:
     if all(p.shape[1:] == first.shape[1:] for p in parts):
         return _joined(parts)
     return torch.cat([p.reshape(-1) for p in parts])
+
+
+def summed_scalar_loss(scalar_loss: str | None) -> bool | None:
+    """Return ``scalar_loss`` (``"mean"``, ``"sum"`` or ``None``) as :meth:`EpochTotals.for_loss`'s
+    ``summed``: whether a 0-d loss is its batch's sum (``None``: the loss's ``reduction`` says)."""
+    if scalar_loss is None:
+        return None
+    return check_choice("scalar_loss", scalar_loss, ("mean", "sum")) == "sum"
 
 
 class EpochTotals:
@@ -157,7 +167,7 @@ class EpochTotals:
                 self._means.append(l)
                 self._mean_counts.append(1 if self.summed else y.shape[0])
         if not y.is_floating_point():  # class labels
-            _check_scores(y_hat, y)
+            check_scores(y_hat, y)
             self.classification = True
             if y.shape[0]:
                 self._outputs.append(detached(y_hat))
