@@ -603,3 +603,32 @@ def test_a_new_run_stopped_before_training_leaves_no_folder(
     )
     assert capsys.readouterr() == ("", f"linearnets softmax: {detail}\n")
     assert not run.exists()
+
+
+def test_a_new_run_stopped_while_writing_its_config_leaves_no_folder_and_runs_again(
+    blobs_npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A Ctrl-C in the folder's fsync after config.json's rename (a slow disk) left config.json:
+    "run the same command again" was then refused ("already holds a run")."""
+    import linearnets.tasks.softmax as softmax_task
+
+    real_write = softmax_task.write_run_config
+
+    def written_then_stopped(*args: Any, **kwargs: Any) -> None:
+        real_write(*args, **kwargs)
+        assert (run / "config.json").is_file()
+        raise KeyboardInterrupt("SIGTERM")  # as it lands in the fsync after the rename
+
+    run = tmp_path / "run"
+    argv = ["softmax", "--data", str(blobs_npz), "--plot", "none", "--out", str(run)]
+    with monkeypatch.context() as m:
+        m.setattr(softmax_task, "write_run_config", written_then_stopped)
+        assert main([*argv, "--epochs", "1"]) == 130
+    assert capsys.readouterr().err.endswith(
+        "nothing was trained or kept: run the same command again\n"
+    )
+    assert not run.exists()
+    assert main([*argv, "--epochs", "1"]) == 0  # the same command, as the line says

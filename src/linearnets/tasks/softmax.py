@@ -9,6 +9,7 @@ metrics, checkpoints, curves, predictions, confusion matrix and weights
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,14 +188,18 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
     try:
         try:
             exp = prepare(config, dist=dist)
+            if exp.dist.is_main:
+                write_run_config(run_dir, exp, resumes=[])
         except BaseException:
             if lock is not None:  # a run that never started leaves the folders as it found them
+                # its config.json too (a Ctrl-C during the write's fsync): the folder held none, or
+                # the claim would have refused it, and with it the same call again is refused
+                with contextlib.suppress(OSError):
+                    (run_dir / CONFIG_FILE).unlink(missing_ok=True)
                 lock.release(remove=not had_lock_file)
                 if not existed:
                     _fs.remove_empty_folders([run_dir, *made])
             raise
-        if exp.dist.is_main:
-            write_run_config(run_dir, exp, resumes=[])
         return train_experiment(exp, run_dir, callbacks=callbacks)
     finally:
         if lock is not None:
