@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -326,3 +327,47 @@ def test_a_resume_replaces_read_only_files_of_a_writable_folder(tmp_path: Path) 
             path.chmod(0o444)
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
     _assert_same_run(run, tmp_path / "whole")
+
+
+def test_a_resume_removes_the_temporary_files_a_killed_writer_left(tmp_path: Path) -> None:
+    """kill -9 mid-write leaves .checkpoint.pt.XXXXXXXX.tmp (mkstemp), .results.json.tmp or a
+    figure's .NAME.PID-HEX.tmp: no later write reuses the random names, so they stayed for good.
+    The resume holds the lock (no writer of the run is alive) and removes them, nothing else."""
+    run, _ = _finished(tmp_path)
+    stale = [".checkpoint.pt.rwo4302_.tmp", ".results.json.tmp", ".curves.png.4242-0123abcd.tmp"]
+    kept = [".notes.tmp", "checkpoint.pt.tmp", ".checkpoint.pt.keep"]  # not a run's temporaries
+    for name in (*stale, *kept):
+        (run / name).write_bytes(b"half written")
+    (run / ".model.pt.dir.tmp").mkdir()  # a folder is no file a writer left
+    resume_softmax(run, epochs=2)
+    names = {p.name for p in run.iterdir()}
+    assert not names & set(stale)
+    assert set(kept) | {".model.pt.dir.tmp"} <= names
+
+
+def test_a_resume_on_a_read_only_file_system_advises_only_the_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chmod u+w cannot help on a read-only mount (EROFS): only copying the run folder does. As
+    root every folder passes os.access, so the mount's answers are stood in for."""
+    import linearnets.tasks.resume as resume
+
+    run, before = _finished(tmp_path)
+    real_access, real_statvfs = os.access, os.statvfs
+    monkeypatch.setattr(
+        resume.os, "access", lambda p, m: False if Path(p) == run else real_access(p, m)
+    )
+
+    def statvfs(path: Any) -> Any:
+        if Path(path) != run:
+            return real_statvfs(path)
+        return SimpleNamespace(f_flag=os.ST_RDONLY)
+
+    monkeypatch.setattr(resume.os, "statvfs", statvfs)
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=2)
+    assert str(info.value) == (
+        f"linearnets.resume_softmax({str(run)!r}): the run folder is not writable (a read-only "
+        "file system), and resuming rewrites its files; copy the run folder somewhere you can write"
+    )
+    assert {n: (run / n).read_bytes() for n in before} == before

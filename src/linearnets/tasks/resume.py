@@ -46,7 +46,13 @@ from linearnets.training.loop import History
 from linearnets.training.loop_checks import check_callbacks
 from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_config import run_dir_path
-from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, RunLock, environment
+from linearnets.training.runs import (
+    CONFIG_FILE,
+    RESULTS_FILE,
+    RunLock,
+    environment,
+    remove_stale_temporaries,
+)
 from linearnets.validation import check_bool
 
 __all__ = ["resume_softmax", "saved_config"]
@@ -64,6 +70,8 @@ FINAL_OUTPUTS = (
     "confusion.png",
 )
 METRICS_FILES = ("metrics.jsonl", "metrics.csv")  # rewritten from the checkpoint's history
+# every file a resume may write or replace in the run folder
+RUN_FILE_NAMES = (CONFIG_FILE, CHECKPOINT_FILE, *METRICS_FILES, *FINAL_OUTPUTS, *FIGURES)
 
 
 @kept_global_state()
@@ -109,16 +117,24 @@ def resume_softmax(
     callbacks = check_callbacks(callbacks)  # before config.json records the resume
     saved = saved_config(run_dir)
     if not os.access(run_dir, os.W_OK | os.X_OK):
+        if _read_only_file_system(run_dir):  # where chmod cannot help
+            why, fix = " (a read-only file system)", "copy the run folder somewhere you can write"
+        else:
+            why, fix = (
+                "",
+                "make it writable (chmod u+w) or copy the run folder somewhere you can write",
+            )
         raise UsageError(
-            f"linearnets.resume_softmax({str(run_dir)!r}): the run folder is not writable, and "
-            "resuming rewrites its files; make it writable (chmod u+w) or copy the run folder "
-            "somewhere you can write"
+            f"linearnets.resume_softmax({str(run_dir)!r}): the run folder is not writable{why}, and "
+            f"resuming rewrites its files; {fix}"
         )
     _check_replaceable(run_dir)
     locks: list[RunLock] = []
 
     def lock() -> str:  # one writer per folder: a second resume (or run) there is refused
         locks.append(RunLock(run_dir).acquire())
+        # a writer killed mid-write (kill -9) left its temporary file: the lock says none is alive
+        remove_stale_temporaries(run_dir, names=RUN_FILE_NAMES)
         return ""
 
     device = overrides.get("device", saved.get("config", {}).get("device", "auto"))
@@ -205,7 +221,7 @@ def _check_replaceable(run_dir: Path) -> None:
     Read-only files are no obstacle: each is replaced by a rename, which only the folder's write
     permission allows or forbids.
     """
-    for name in (CONFIG_FILE, CHECKPOINT_FILE, *METRICS_FILES, *FINAL_OUTPUTS, *FIGURES):
+    for name in RUN_FILE_NAMES:
         path = run_dir / name
         if path.is_dir() and not path.is_symlink():
             raise UsageError(
@@ -274,3 +290,11 @@ def _start_over(
         write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
         _drop_final_outputs(run_dir)  # a lost checkpoint's run, started over with --force
     return train_experiment(exp, run_dir, callbacks=callbacks)
+
+
+def _read_only_file_system(path: Path) -> bool:
+    """Return whether ``path`` is on a file system mounted read-only (there chmod cannot help)."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # no statvfs (Windows)
+        return False

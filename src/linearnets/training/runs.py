@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "claim_run_dir",
     "environment",
     "missing_folders",
+    "remove_stale_temporaries",
     "write_json_atomic",
 ]
 
@@ -214,3 +216,27 @@ def write_json_atomic(path: Path, data: Any) -> None:
             (``--resume`` only where it can continue the run, or start it over).
     """
     write_text_atomic(path, dumps_strict(data, indent=2, sort_keys=True) + "\n")
+
+
+def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTPUTS) -> list[str]:
+    """Remove the temporary files a killed writer left in ``run_dir``; return their names.
+
+    Every file of a run is written through a dot-file beside it, ``.NAME.tmp`` or
+    ``.NAME.<random>.tmp``, renamed over ``NAME``; a ``kill -9`` mid-write leaves it behind, and no
+    later write reuses a random name. Call it holding the folder's lock (:class:`RunLock`): then no
+    writer of this run is alive. Other files, folders and links are left alone.
+    """
+    pattern = re.compile(rf"\.(?:{'|'.join(map(re.escape, names))})(?:\.[^/]*)?\.tmp")
+    removed = []
+    try:
+        stale = [p for p in run_dir.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return []
+    for path in stale:
+        try:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(path.name)
+        except OSError:  # gone meanwhile, or not ours to delete: not the resume's error
+            continue
+    return removed
