@@ -278,6 +278,27 @@ def test_a_function_updater_gets_the_batch_checks_a_bad_batch_shape_is_explained
                             lambda batch_size: None)  # fmt: skip
 
 
+def test_a_function_updater_refuses_integer_regression_targets_before_its_update() -> None:
+    """The book's §3.2 model and sgd with y of ints: refused, as fit refuses them, and w unmoved
+    (a retry after y.float() starts from the model as it was)."""
+    w = torch.normal(
+        0, 0.01, size=(2, 1), requires_grad=True, generator=torch.Generator().manual_seed(0)
+    )
+    b = torch.zeros(1, requires_grad=True)
+    before = w.detach().clone()
+    X, y = torch.randn(8, 2), torch.randint(0, 5, (8, 1))
+    with pytest.raises(
+        UsageTypeError, match=r"^y must be float targets for a regression .*y\.float\(\)"
+    ):
+        d2l.train_epoch_ch3(
+            lambda X: d2l.linreg(X, w, b),
+            [(X, y)],
+            d2l.squared_loss,
+            lambda bs: d2l.sgd([w, b], 0.1, bs),
+        )
+    assert torch.equal(w.detach(), before) and torch.equal(b.detach(), torch.zeros(1))
+
+
 def test_a_function_updater_with_a_regression_loss_on_a_classifier_names_the_mistake() -> None:
     net = _net()
     params = list(net.parameters())

@@ -23,7 +23,7 @@ from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoc
 from linearnets.training.loop_checks import check_batches, check_updater_object
 from linearnets.training.loss_diagnosis import NanScoresProbe
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
-from linearnets.training.totals import EpochTotals
+from linearnets.training.totals import EpochTotals, check_scores
 from linearnets.validation import check_positive_int
 
 __all__ = ["train_ch3", "train_epoch_ch3"]
@@ -120,7 +120,7 @@ def _train_epoch_with_function(
         net.train()
     probe = NanScoresProbe(net)  # copies the first batch, to tell why scores came out NaN
     totals = EpochTotals(summed=summed, nan_probe=probe)
-    for batch in train_iter:
+    for step, batch in enumerate(train_iter):
         X, y = unpack(batch)
         probe.keep(X)
         y_hat = net(X)
@@ -129,6 +129,8 @@ def _train_epoch_with_function(
             l.sum().backward()
         except RuntimeError as err:
             raise_backward_error(net, err)
+        if step == 0 and not y.is_floating_point():
+            check_scores(y_hat, y)  # integer regression targets: refused before the first update
         updater(X.shape[0])
         totals.add(y_hat, y, l)
         del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
