@@ -290,8 +290,8 @@ def test_a_data_warning_is_one_line_and_the_run_goes_on(
     warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert warned == [
         f"linearnets: warning: {tmp_path / 'd.npz'}: y_test holds labels that y never has (2; "
-        "y's go up to 1): the model cannot learn those classes and every such example counts as "
-        "a mistake; if the two sets number their labels differently, renumber them together "
+        "y's go up to 1): the model cannot learn those classes, so their examples mostly count as "
+        "mistakes; if the two sets number their labels differently, renumber them together "
         "(numpy.unique on both, with return_inverse=True)"
     ]
 

@@ -65,7 +65,7 @@ def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
     with pytest.warns(
         DataWarning,
         match=r"y_test holds labels that y never has \(3; y's go up to 2\): the model cannot "
-        r"learn those classes",
+        r"learn those classes, so their examples mostly count as mistakes; if the two sets",
     ):
         arrays = load_classification_file(tmp_path / "d.npz")
     assert arrays.num_classes == 4
@@ -295,7 +295,7 @@ def test_x_must_be_a_non_empty_matrix_and_the_message_names_the_file(
 def test_class_labels_must_be_one_dimensional(tmp_path: Path) -> None:
     """A column of labels (N, 1) would make one (N, 1) target tensor, not N class indices."""
     path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([[0], [1]]))
-    with pytest.raises(DatasetError, match=r"y must be a 1-d array of 2 labels, got shape \(2, 1\)$"):  # fmt: skip
+    with pytest.raises(DatasetError, match=r"y must be a 1-d array of 2 labels, got shape \(2, 1\); flatten it, e\.g\. y\.reshape\(-1\)$"):  # fmt: skip
         load_classification_file(path)
 
 
@@ -365,8 +365,14 @@ def test_regression_targets_must_be_one_per_row(tmp_path: Path, y: np.ndarray, s
     path = _write(tmp_path, X=np.ones((3, 2)), y=y)
     with pytest.raises(DatasetError) as info:
         load_regression_file(path)
-    assert str(info.value) == (
-        f"{path}: y must hold one target per row of X (3), got shape {shape}"
+    fix = (
+        "the model fits one target: keep one column, e.g. y[:, 0] (a run per column)"
+        if shape == "(3, 2)"
+        else "store one target per row of X, in the same order, as (N,) or (N, 1)"
+    )
+    assert (
+        str(info.value)
+        == f"{path}: y must hold one target per row of X (3), got shape {shape}; {fix}"
     )
 
 
@@ -412,7 +418,10 @@ def test_negative_labels_are_named_by_the_smallest(tmp_path: Path) -> None:
     path = _write(tmp_path, X=np.ones((4, 2)), y=np.array([0, -1, -3, 2]))
     with pytest.raises(DatasetError) as info:
         load_classification_file(path)
-    assert str(info.value) == f"{path}: y must hold labels >= 0, got -3"
+    assert str(info.value) == (
+        f"{path}: y must hold labels >= 0, got -3; relabel them as class indices 0..C-1, e.g. "
+        "with numpy.unique(y, return_inverse=True)"
+    )
 
 
 def test_too_many_classes_names_the_largest_label_and_the_distinct_count(tmp_path: Path) -> None:
@@ -481,3 +490,86 @@ def test_a_data_file_that_cannot_be_used_is_named_in_either_words(
     fix = f" does not exist or is not a file; pass an existing {kind} file"
     assert str(info.value) == f"data={str(path)!r}{fix}"
     assert one_line(info.value) == f"--data {path}{fix}"
+
+
+@pytest.mark.parametrize(
+    ("y", "y_test"),
+    [
+        (np.zeros(6, int), None),
+        (np.ones(6, int), None),  # once trained, at "test acc 1.000"
+        (np.full(6, 4), None),
+        (np.zeros(6, int), np.array([0, 1])),  # another class in the test set only: none learned
+    ],
+    ids=["all-0", "all-1", "all-4", "second-class-only-in-y_test"],
+)
+def test_labels_of_one_class_are_refused_whichever_it_is(
+    tmp_path: Path, y: np.ndarray, y_test: np.ndarray | None
+) -> None:
+    """The rule is about distinct classes; only an all-0 y was refused (C = largest label + 1)."""
+    tests = {} if y_test is None else {"X_test": np.ones((len(y_test), 2)), "y_test": y_test}
+    path = _write(tmp_path, X=np.ones((6, 2)), y=y, **tests)
+    assert len(np.unique(y)) == 1  # the oracle: one distinct label
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them apart, "
+        f"got only class {y[0]} in its 6 examples; add examples of the other classes"
+    )
+    # two distinct labels, whichever: accepted, C the largest + 1
+    assert load_classification_file(_write(tmp_path, X=np.ones((2, 2)), y=np.array([3, 1]))).num_classes == 4  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"y": np.array([[0], [1], [1]])},
+         "y must be a 1-d array of 3 labels, got shape (3, 1); flatten it, e.g. y.reshape(-1)"),
+        ({"y": np.array([[0, 1, 1]])},
+         "y must be a 1-d array of 3 labels, got shape (1, 3); flatten it, e.g. y.reshape(-1)"),
+        ({"y": np.array([0, 1])},
+         "y must be a 1-d array of 3 labels, got shape (2,); store one label per row of X, in the "
+         "same order"),
+        ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([[0], [1]])},
+         "y_test must be a 1-d array of 2 labels, got shape (2, 1); flatten it, e.g. "
+         "y_test.reshape(-1)"),
+        ({"y": np.array([0, -1, 1])},
+         "y must hold labels >= 0, got -1; relabel them as class indices 0..C-1, e.g. with "
+         "numpy.unique(y, return_inverse=True)"),
+        ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([-2, 1])},
+         "y_test must hold labels >= 0, got -2; relabel them as class indices 0..C-1, e.g. with "
+         "numpy.unique(y_test, return_inverse=True)"),
+    ],
+    ids=["column", "row", "too-few", "y_test-column", "negative", "y_test-negative"],
+)  # fmt: skip
+def test_label_refusals_give_the_fix(
+    tmp_path: Path, arrays: dict[str, np.ndarray], message: str
+) -> None:
+    path = _write(tmp_path, X=np.ones((3, 2)), **arrays)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_the_fix_a_label_refusal_gives_works(tmp_path: Path) -> None:
+    """numpy's own calls, as the messages give them, make labels the loader takes."""
+    y = np.array([[-1], [5], [5], [-1]])
+    flat = y.reshape(-1)
+    _, relabelled = np.unique(flat, return_inverse=True)
+    path = _write(tmp_path, X=np.ones((4, 2)), y=relabelled)
+    assert load_classification_file(path).y.tolist() == [0, 1, 1, 0]
+
+
+def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(tmp_path: Path) -> None:
+    from linearnets.cli._report import one_line
+
+    path = tmp_path / "ok.csv"
+    path.write_text("1,2,0\n3,4,1\n")
+    with pytest.raises(UsageError) as info:
+        load_classification_file(path)
+    fix = (
+        "; save the arrays with numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer "
+        "labels (X_test and y_test optional)"
+    )
+    said = "{} must be a .npz file for softmax regression, got {}" + fix
+    assert str(info.value) == said.format("data", path)
+    assert one_line(info.value) == said.format("--data", path)

@@ -5,8 +5,10 @@ The table is read through the public loader :func:`~linearnets.data.arrays.load_
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from linearnets.data.arrays import load_regression_file
@@ -163,3 +165,117 @@ def test_a_csv_that_cannot_be_read_is_named_in_either_words(
     fix = " cannot be read (Permission denied); check the file's permissions"
     assert str(info.value) == f"data={str(path)!r}{fix}"
     assert one_line(info.value) == f"--data {path}{fix}"
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        # Excel's decimal-comma export without a header: its first line was read as names and
+        # numbers ("rename those that read as numbers"); it is the same file as with a header
+        ("1,5;2,25;3,0\n2,5;1,0;4,5\n3,1;0,5;6,2\n",
+         " is not a numeric CSV: its values are separated by ';', not commas; save it "
+         "comma-separated, with '.' as the decimal point (it has decimal commas)"),
+        ("1.5;2.25;3.0\n2.5;1.0;4.5\n",
+         " is not a numeric CSV: its values are separated by ';', not commas; save it "
+         "comma-separated"),
+        # Excel's separator line, which the csv module reads as a first row of 2 cells
+        ("sep=,\nx1,x2,y\n1,2,3\n4,5,6\n",
+         ": line 1, 'sep=,', tells Excel which separator the file uses, and is no row of the "
+         "table; delete it, so that the file starts with the column names or the data"),
+        ("sep=;\nx1;x2;y\n1,5;2;3\n", " is not a numeric CSV: its values are separated by ';'"),
+    ],
+)  # fmt: skip
+def test_another_separator_is_named_with_or_without_a_header(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text(text)
+    with pytest.raises(DatasetError) as caught:
+        load_regression_file(path)
+    assert str(caught.value).startswith(f"{path}{message}")
+
+
+def test_whitespace_around_values_is_no_separator(tmp_path: Path) -> None:
+    """A tab or space beside a value is whitespace numpy skips, as here: not the table's separator."""
+    text = "x1,\tx2,y\n1,\t2,3\n4, 5 ,6\n"
+    (tmp_path / "w.csv").write_text(text)
+    X, y = load_regression_file(tmp_path / "w.csv")
+    oracle = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1)
+    assert (
+        X.tolist() == oracle[:, :-1].tolist() and y.reshape(-1).tolist() == oracle[:, -1].tolist()
+    )
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        # the first line is the odd one: lines 2.. all have 3 columns, and were blamed
+        ("1,2\n3,4,5\n6,7,8\n9,1,2\n", ": line 1 has 2 columns, the others 3; every row must hold "
+         "the same features, then y"),
+        ("a,b\n1,2,3\n4,5,6\n7,8,10\n", ": line 1 has 2 columns, the others 3; the column names "
+         "must name every column, y last"),
+        # the table's width is the one most rows have; "the others" only when it is all of them
+        ("a,b,y\n1,2,3\n4,5,6,7\n8,9\n", ": line 3 has 4 columns, 2 of the 4 rows 3; every row "
+         "must hold the same features, then y"),
+        ("1,2,3\n4,5,6\n7\n", ": line 3 has 1 column, the others 3;"),
+    ],
+)  # fmt: skip
+def test_a_ragged_row_is_measured_against_the_most_common_width(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text(text)
+    with pytest.raises(DatasetError) as caught:
+        load_regression_file(path)
+    assert str(caught.value).startswith(f"{path}{message}")
+
+
+def _line_of(text: str, needle: str) -> int:
+    """The oracle: the line (from 1) an editor shows ``needle`` on."""
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+@pytest.mark.parametrize(
+    "text,needle,pattern",
+    [
+        # a spreadsheet's two-line column name: the rows below it are one line further down
+        ('"height\n(cm)",weight\n1,2\n3,4\n5,x\n', "x", r"line {}, column 2 holds 'x'"),
+        ('"height\n(cm)",weight\n1,2\n3,4\n5,1e40\n', "1e40", r"the first at line {}, column 2: 1e\+40"),
+        ('a,b,y\n1,"2\n",3\n4,5,x\n', "x", r"line {}, column 3 holds 'x'"),
+        # a blank line is skipped, and counted
+        ("a,y\n\n1,2\n\r\n3,x\n", "x", r"line {}, column 2 holds 'x'"),
+    ],
+)  # fmt: skip
+def test_lines_are_counted_as_an_editor_shows_them(
+    tmp_path: Path, text: str, needle: str, pattern: str
+) -> None:
+    """A quoted cell holding a line break spans two lines: the csv module's record number was one
+    short of the line below it."""
+    (tmp_path / "q.csv").write_bytes(text.encode())
+    with pytest.raises(DatasetError, match=pattern.format(_line_of(text, needle))):
+        load_regression_file(tmp_path / "q.csv")
+
+
+@pytest.mark.parametrize(
+    "text,cell,line",
+    [
+        ("x,y\n１,２\n2,4.1\n3,5.9\n", "１", 2),  # full-width digits
+        ("x1,x2,y\n0.5,1,2\n١,٢,٣\n", "١", 3),  # Arabic-Indic digits
+        # without a header, a first row of such digits is no row of names to skip
+        ("١,٢,٣\n0.5,1,2\n", "١", 1),
+        ("١,2,3\n0.5,1,2\n", "١", 1),  # nor a row of names and numbers
+    ],
+)
+def test_digits_other_than_ascii_are_no_numbers(
+    tmp_path: Path, text: str, cell: str, line: int
+) -> None:
+    """Python's float() reads them; numpy (the oracle here) and pandas do not, nor does the reader."""
+    with pytest.raises(ValueError, match="could not convert"):
+        np.loadtxt(io.StringIO(text), delimiter=",", skiprows=int(text[0].isalpha()))
+    (tmp_path / "d.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(
+        DatasetError,
+        match=rf"line {line}, column 1 holds '{cell}'; every cell must be a number in the digits "
+        r"0-9, as numpy and pandas read them$",
+    ):
+        load_regression_file(tmp_path / "d.csv")

@@ -584,3 +584,35 @@ def test_the_suggested_fixes_for_uint8_with_a_channel_axis_give_totensor_batches
         batch = next(iter(loader))[0]
         assert batch.shape == (4, 1, 5, 6) and batch.dtype == torch.float32
         torch.testing.assert_close(batch, expected, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("bad", "name"),
+    [("features", "features"), ("inf features", "features"), ("targets", "labels")],
+)
+def test_non_finite_floats_are_refused_at_construction(bad: str, name: str) -> None:
+    """One NaN cell was found only after a whole epoch, as NaN scores blamed on the lr; the loader
+    refuses it up front, in load_array's words (the same check, the same message)."""
+    from linearnets.data.synthetic import load_array
+
+    X, y = torch.randn(100, 4), torch.randint(0, 3, (100,))
+    if bad == "features":
+        X[3, 1] = float("nan")
+    elif bad == "inf features":
+        X[3, 1], X[50, 0] = float("inf"), -float("inf")
+    else:
+        y = torch.randn(100, 1)
+        y[7] = float("nan")
+    tensor = X if name == "features" else y
+    count = int((~tensor.isfinite()).sum())  # the oracle: torch's own count
+    with pytest.raises(UsageError) as info:
+        ArrayLoader(X, y, 16, shuffle=True, generator=torch.Generator().manual_seed(0))
+    said = str(info.value)
+    assert said.startswith(
+        f"{name} must hold only finite values, got {count} NaN/inf entries in a tensor of shape "
+        f"{tuple(tensor.shape)}"
+    )
+    with pytest.raises(UsageError) as info:
+        load_array((X, y), 16)
+    index = "0" if name == "features" else "1"
+    assert str(info.value) == said.replace(name, f"data_arrays[{index}]", 1)  # the same words

@@ -153,11 +153,51 @@ def test_format_per_class_table_of_no_examples_and_of_fractional_counts() -> Non
     assert lines[-1].split() == ["overall", "3.5", "5", "0.700"]
 
 
-def test_plot_confusion_matrix_normalized_keeps_an_empty_row_at_zero() -> None:
+def test_plot_confusion_matrix_normalized_draws_an_empty_row_gray_and_n_a() -> None:
+    """A class without examples has no ratios: its row was drawn as zeros under "rows sum to 1"
+    (per_class.txt says n/a for it), as if every one of its examples had been missed."""
+    import matplotlib.colors
+
     ax = plot_confusion_matrix(torch.tensor([[0, 0], [1, 3]]), ["a", "b"])
-    assert [t.get_text() for t in ax.texts] == ["0.00", "0.00", "0.25", "0.75"]
-    assert ax.get_title() == "confusion matrix (rows sum to 1)"
-    assert ax.images[0].get_clim() == (0.0, 1.0)
+    assert [t.get_text() for t in ax.texts] == ["n/a", "n/a", "0.25", "0.75"]
+    assert ax.get_title() == "confusion matrix (rows sum to 1; gray rows: no examples)"
+    image = ax.images[0]
+    assert image.get_clim() == (0.0, 1.0)
+    rgba = image.to_rgba(image.get_array())  # (2, 2, 4): the colours drawn
+    gray, blues = matplotlib.colors.to_rgba("0.8"), matplotlib.colormaps["Blues"]
+    np.testing.assert_allclose(rgba[0], [gray, gray])
+    np.testing.assert_allclose(rgba[1], blues([0.25, 0.75]))
+    # counts have no empty ratios: an empty row is 0 counts, white, titled as before
+    counts = plot_confusion_matrix(torch.tensor([[0, 0], [1, 3]]), ["a", "b"], normalize=False)
+    assert [t.get_text() for t in counts.texts] == ["0", "0", "1", "3"]
+    assert counts.get_title() == "confusion matrix (counts)"
+    plt.close(ax.figure)
+    plt.close(counts.figure)
+
+
+def test_the_figures_n_a_rows_are_the_tables() -> None:
+    """Test labels 2..4 of a model with 5 classes (a --data file whose y_test numbers its classes
+    from 2): classes 0 and 1 have no test examples, n/a in the table and in the figure alike."""
+    y_true = torch.tensor([2, 3, 4, 2, 3, 4, 3])
+    y_pred = torch.tensor([2, 3, 1, 0, 3, 4, 2])
+    matrix = confusion_matrix(y_true, y_pred, 5)
+    names = [f"c{i}" for i in range(5)]
+    table = [line.split()[-1] for line in format_per_class_table(matrix, names).splitlines()[1:6]]
+    ax = plot_confusion_matrix(matrix, names)
+    drawn = [ax.texts[5 * i + i].get_text() for i in range(5)]  # the diagonal, row by row
+    assert (
+        [a == "n/a" for a in table]
+        == [d == "n/a" for d in drawn]
+        == [True, True, False, False, False]
+    )
+    assert all(t.get_text() == "n/a" for t in ax.texts[:10])  # rows 0 and 1, every cell
+    plt.close(ax.figure)
+
+
+def test_a_matrix_of_no_examples_at_all_is_drawn_gray() -> None:
+    ax = plot_confusion_matrix(torch.zeros(2, 2, dtype=torch.long), ["a", "b"])
+    assert [t.get_text() for t in ax.texts] == ["n/a"] * 4
+    plt.close(ax.figure)
 
 
 def test_plot_confusion_matrix_of_counts_cell_by_cell() -> None:

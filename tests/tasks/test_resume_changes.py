@@ -332,3 +332,109 @@ def test_a_recorded_data_file_that_is_gone_is_named_as_the_runs(
     check_recorded_data(config, saved, given={"data"}, run_dir=tmp_path)
     (tmp_path / "gone.npz").write_bytes(b"")
     check_recorded_data(config, saved, given=set(), run_dir=tmp_path)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()  # the oracle: hashlib's digest
+
+
+@pytest.mark.parametrize("recorded", ["given", "config.json"])
+def test_a_data_file_changed_in_place_to_another_shape_is_refused_even_forced(
+    tmp_path: Path, recorded: str
+) -> None:
+    """The run's own path, new content of 5 features: only a new path was measured, so the first
+    refusal offered force=True and the forced resume failed on the checkpoint (exit 1)."""
+    import json
+
+    data = _npz(tmp_path / "d.npz", 4, 2)
+    was = _sha256(data)
+    config = SoftmaxConfig(data=data, plot="none", device="cpu")
+    ckpt = _checkpoint(config.to_dict(), {"W": torch.zeros(4, 2), "b": torch.zeros(2)})
+    _npz(data, 5, 2)  # changed in place
+    now = _sha256(data)
+    saved: dict[str, Any] = {"data_sha256": was}
+    kwargs: dict[str, Any] = {"given": (), "run_dir": tmp_path}
+    if recorded == "given":
+        kwargs["saved"] = saved
+    else:  # as resume_softmax leaves it to be read
+        (tmp_path / "config.json").write_text(json.dumps({"config": config.to_dict(), **saved}))
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(ckpt, config, config, **kwargs)
+    said = (
+        f"{{}} changed since the run in {tmp_path} started (SHA-256 {was[:12]}… then, "
+        f"{now[:12]}… now): the model would take 5 inputs into 2 classes and the checkpoint's "
+        "weights take 4 inputs into 2 classes, so they cannot carry over, not even with {}; put "
+        "the original file back, or start a new run in another folder ({}NEW_DIR)"
+    )
+    assert str(info.value) == said.format(f"data={str(data)!r}", "force=True", "out=")
+    assert one_line(info.value) == said.format(f"--data {data}", "--force", "--out ")
+
+
+def test_a_data_file_changed_in_place_to_the_same_shape_is_left_to_data_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other values of the same shape may be forced (data_change asks); an unchanged file is the
+    data the weights were trained on, and is not read for its shape."""
+    import linearnets.data.arrays as arrays
+
+    data = _npz(tmp_path / "d.npz", 4, 2)
+    config = SoftmaxConfig(data=data, plot="none", device="cpu")
+    ckpt = _checkpoint(config.to_dict(), {"W": torch.zeros(4, 2), "b": torch.zeros(2)})
+    read: list[Path] = []
+    load = arrays.load_classification_file
+    monkeypatch.setattr(arrays, "load_classification_file", lambda p: read.append(p) or load(p))
+    check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path,
+                     saved={"data_sha256": _sha256(data)})  # fmt: skip
+    assert read == []
+    np.savez(data, X=np.ones((30, 4), np.float32), y=np.arange(30) % 2)  # same shape, new values
+    check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path,
+                     saved={"data_sha256": "0" * 64})  # fmt: skip
+    assert read == [data]
+
+
+def test_a_data_file_of_another_shape_without_a_recorded_sha_is_refused(tmp_path: Path) -> None:
+    """A run that recorded no SHA-256: the file is read for its shape, and a misfit named."""
+    data = _npz(tmp_path / "d.npz", 4, 3)
+    config = SoftmaxConfig(data=data, plot="none", device="cpu")
+    ckpt = _checkpoint(config.to_dict(), {"1.weight": torch.zeros(2, 4), "1.bias": torch.zeros(2)})
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path, saved={})
+    assert str(info.value) == (
+        f"data={str(data)!r} holds other data than the run in {tmp_path} was trained on (the run "
+        "recorded no SHA-256 of it; or checkpoint.pt is another run's): the model would take 4 "
+        "inputs into 3 classes and the checkpoint's weights take 4 inputs into 2 classes, so they "
+        "cannot carry over, not even with force=True; put the original file back, or start a new "
+        "run in another folder (out=NEW_DIR)"
+    )
+
+
+def test_the_command_line_refuses_a_reshaped_data_file_alike_with_and_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hunter's steps: one epoch on d.npz, then d.npz given a 6th feature column. Both resumes
+    exit 2 with the same line, the folder is left as it was, and the original file resumes."""
+    from linearnets.cli import main
+
+    data = tmp_path / "d.npz"
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 5)).astype(np.float32), np.arange(40) % 3
+    np.savez(data, X=X, y=y)
+    original = data.read_bytes()
+    run = tmp_path / "run"
+    assert main(["softmax", "--data", str(data), "--epochs", "1", "--plot", "none", "--out",
+                 str(run), "--device", "cpu"]) == 0  # fmt: skip
+    np.savez(data, X=np.hstack([X, X[:, :1]]), y=y)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    capsys.readouterr()
+    resume = ["softmax", "--resume", str(run), "--epochs", "2"]
+    assert main(resume) == 2
+    first = capsys.readouterr().err
+    assert main([*resume, "--force"]) == 2
+    assert capsys.readouterr().err == first
+    assert first.count("\n") == 1 and "the model would take 6 inputs into 3 classes" in first
+    assert "not even with --force; put the original file back" in first
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    data.write_bytes(original)
+    assert main([*resume, "--plot", "none"]) == 0

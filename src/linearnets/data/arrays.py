@@ -109,8 +109,14 @@ def _refuse_non_finite(
 def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
     """Return ``array`` (n,) as int64 class indices (n,), refusing non-integer or out-of-range labels."""
     if array.ndim != 1 or array.shape[0] != n:
+        rows = "X" if name == "y" else "X_test"
+        fix = (
+            f"flatten it, e.g. {name}.reshape(-1)"
+            if array.size == n and array.ndim > 1
+            else f"store one label per row of {rows}, in the same order"
+        )
         raise DatasetError(
-            f"{path}: {name} must be a 1-d array of {n} labels, got shape {array.shape}"
+            f"{path}: {name} must be a 1-d array of {n} labels, got shape {array.shape}; {fix}"
         )
     if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one
         if (
@@ -124,7 +130,10 @@ def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
                 f"{path}: {name} must hold integer class labels, {_not_whole(name, array)}"
             )
     if array.min() < 0:
-        raise DatasetError(f"{path}: {name} must hold labels >= 0, got {array.min().item()!r}")
+        raise DatasetError(
+            f"{path}: {name} must hold labels >= 0, got {array.min().item()!r}; relabel them as "
+            f"class indices 0..C-1, e.g. with numpy.unique({name}, return_inverse=True)"
+        )
     # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
     # uint64 label would wrap around to a negative one
     if array.max() >= MAX_CLASSES:
@@ -158,13 +167,23 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     """Read and check a classification ``.npz``: ``X`` (N, D), ``y`` (N,), optional ``X_test``/``y_test``."""
     path = Path(path)
     if path.suffix.lower() != ".npz":
-        raise UsageError(f"data must be a .npz file for softmax regression, got {path}")
+        raise UsageError(
+            f"data must be a .npz file for softmax regression, got {path}; save the arrays with "
+            "numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer labels (X_test and "
+            "y_test optional)"
+        )
     arrays, names = open_npz(path, ("X", "y", "X_test", "y_test"))
     missing = [k for k in ("X", "y") if k not in arrays]
     if missing:
         raise DatasetError(f"{path} must hold arrays X and y, missing {missing}; found {names}")
     X = _pixels(path, "X", arrays["X"])
     y = _labels(path, "y", arrays["y"], X.shape[0])
+    if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
+        raise DatasetError(
+            f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them "
+            f"apart, got only class {int(y.min())} in its {len(y)} examples; add examples of the "
+            "other classes"
+        )
     X_test = y_test = None
     if ("X_test" in arrays) != ("y_test" in arrays):
         raise DatasetError(f"{path} must hold both X_test and y_test or neither, found {names}")
@@ -181,9 +200,8 @@ def load_classification_file(path: Path) -> ClassificationArrays:
                 f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}"
             )
         _warn_unseen(path, y, y_test)
+    # at least 2: y holds two distinct labels, >= 0
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
-    if num_classes < 2:
-        raise DatasetError(f"{path}: y must hold at least 2 classes, got only class 0")
     _check_model_size(path, X.shape[1], num_classes)
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
 
@@ -202,14 +220,15 @@ def _check_model_size(path: Path, features: int, classes: int) -> None:
 
 def _warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     """Warn of test labels past every training label: the model gets their classes but cannot
-    learn them, which is allowed (they count as mistakes) but mostly a labelling slip."""
+    learn them, which is allowed (their examples mostly count as mistakes: an unlearned class's
+    score can still come out highest) but mostly a labelling slip."""
     unseen = torch.unique(y_test[y_test > y.max()]).tolist()
     if unseen:
         shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
         warnings.warn(
             f"{path}: y_test holds labels that y never has ({shown}; y's go up to "
-            f"{int(y.max())}): the model cannot learn those classes and every such example counts "
-            "as a mistake; if the two sets number their labels differently, renumber them together "
+            f"{int(y.max())}): the model cannot learn those classes, so their examples mostly count "
+            "as mistakes; if the two sets number their labels differently, renumber them together "
             "(numpy.unique on both, with return_inverse=True)",
             DataWarning,
             stacklevel=3,
@@ -257,8 +276,14 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     else:
         raise UsageError(f"data must be a .npz or .csv file, got {path}")
     if y_raw.ndim != 1 or y_raw.shape[0] != X.shape[0]:
+        fix = (
+            "the model fits one target: keep one column, e.g. y[:, 0] (a run per column)"
+            if y_raw.ndim == 2 and y_raw.shape[0] == X.shape[0]
+            else "store one target per row of X, in the same order, as (N,) or (N, 1)"
+        )
         raise DatasetError(
-            f"{path}: y must hold one target per row of X ({X.shape[0]}), got shape {y_raw.shape}"
+            f"{path}: y must hold one target per row of X ({X.shape[0]}), got shape "
+            f"{y_raw.shape}; {fix}"
         )
     name = "y (the last column)" if path.suffix.lower() == ".csv" else "y"
     y = _features(path, name, y_raw.reshape(-1, 1), cell=y_cell)

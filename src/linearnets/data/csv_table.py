@@ -2,8 +2,10 @@
 
 A first row of names is a header only when *none* of its cells is a number: a first row of numbers and
 text (names such as 2019 or nan, or data with one bad cell) is refused with the fix for either, never
-silently skipped. A cell is a number as numpy and pandas read one (``1_000`` is not). Blank lines are skipped; every other row must
-have the header's (or first row's) number of columns. A UTF-8 byte-order mark is dropped.
+silently skipped. A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
+other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped; every
+other row must have the table's number of columns (the one most rows have). Lines are counted as an
+editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order mark is dropped.
 """
 
 from __future__ import annotations
@@ -30,26 +32,32 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     for the caller to refuse by their lines (as values past float32's range). See the module
     docstring for which first row is a header, and which rows are skipped.
     """
-    rows = _read_rows(path)
-    rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
-    first = rows[0] if rows else None
-    if first is not None and all(_number(cell) is None for cell in first[1]):
-        rows = rows[1:]  # a header
-        if not first[1][0].strip():
-            _refuse_unnamed_first_column(path)
-    elif first is not None and _mixed(first[1]):
-        _refuse_mixed_first_row(path, *first)
-    if not rows or first is None:
+    rows = [(line, row) for line, row in _read_rows(path) if any(cell.strip() for cell in row)]
+    if not rows:
         raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
-    if len(first[1]) < 2:
-        _refuse_one_column(path, first, [row for _, row in rows if row is not first[1]])
+    _check_separator(path, rows)
+    line, first = rows[0]
+    header = all(_number(cell) is None and not _other_digits(cell) for cell in first)
+    if len(first) < 2:
+        _refuse_one_column(path, rows)
+    columns = _columns(path, rows, header=header)
+    if header:
+        rows = rows[1:]
+        if not first[0].strip():
+            _refuse_unnamed_first_column(path)
+    elif _mixed(first):
+        _refuse_mixed_first_row(path, line, first)
+    if not rows:
+        raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
     lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)
-    return _table(path, rows, len(first[1])), lines
+    return _table(path, rows, columns), lines
 
 
 def _number(text: str) -> float | None:
-    """Return the cell as a float, or ``None`` when it is not a number."""
-    if "_" in text:  # Python's float() reads 1_000 as 1000; CSV readers (numpy, pandas) do not
+    """Return the cell as a float, or ``None`` when it is not a number numpy and pandas read."""
+    # Python's float() also reads 1_000 as 1000 and any script's digits ('１', '١'): CSV readers
+    # (numpy, pandas) do not
+    if "_" in text or not text.isascii():
         return None
     try:
         return float(text)
@@ -57,11 +65,29 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _other_digits(text: str) -> bool:
+    """Return whether the cell is a number in digits other than ASCII's: no column name, nor data."""
+    if text.isascii():
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _read_rows(path: Path) -> _Rows:
-    """Return the non-empty rows of the CSV at ``path`` with their line numbers; name an unreadable file."""
+    """Return the non-empty rows of the CSV at ``path``, each with the line it starts on (from 1, as
+    an editor counts them: a quoted cell's line break starts a line); name an unreadable file."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            return [(line, row) for line, row in enumerate(csv.reader(f), start=1) if row]
+            reader, start = csv.reader(f), 1
+            rows: _Rows = []
+            for row in reader:
+                if row:
+                    rows.append((start, row))
+                start = reader.line_num + 1  # the lines the reader has read, so far
+            return rows
     except PermissionError as exc:
         raise UsageError(
             f"data={str(path)!r} cannot be read ({exc.strerror}); check the file's permissions"
@@ -86,26 +112,41 @@ def _refuse_unnamed_first_column(path: Path) -> NoReturn:
     )
 
 
-def _refuse_one_column(
-    path: Path, first: tuple[int, list[str]], others: list[list[str]]
-) -> NoReturn:
-    """Refuse a first line of fewer than 2 columns, naming why: another separator than the comma
-    (seen in the first line and the next), or a title or comment line above the table."""
-    line, row = first
-    # the csv module split the next line at its commas (decimal commas too): join it back
-    following = ",".join(others[0]) if others else ""
-    for sep in (";", "\t", " "):
-        if sep in row[0] and (sep in following or not others):
-            decimal = (
-                ", with '.' as the decimal point (it has decimal commas)"
-                if "," in following
-                else ""
-            )
+def _check_separator(path: Path, rows: _Rows) -> None:
+    """Refuse a table whose values another separator than the comma divides (Excel's ';' in a
+    decimal-comma locale, a tab), seen in the first line and the next, or Excel's ``sep=,`` line."""
+    line, row = rows[0]
+    # the csv module split the lines at their commas (decimal commas too): join them back
+    text = ",".join(row)
+    if text.strip().lower() == "sep=,":
+        raise DatasetError(
+            f"{path}: line {line}, {text.strip()!r}, tells Excel which separator the file uses, "
+            "and is no row of the table; delete it, so that the file starts with the column "
+            "names or the data"
+        )
+    following = rows[1][1] if len(rows) > 1 else None
+    # a space inside a cell divides values only where the line is one cell: names hold spaces
+    for sep in (";", "\t", " ") if len(row) < 2 else (";", "\t"):
+        if _divides(sep, row) and (following is None or _divides(sep, following)):
+            # commas split a line whose values have decimal commas
+            decimal = len(following if following is not None else row) > 1
             raise DatasetError(
                 f"{path} is not a numeric CSV: its values are separated by {sep!r}, not commas; "
-                f"save it comma-separated{decimal}"
+                "save it comma-separated"
+                + (", with '.' as the decimal point (it has decimal commas)" if decimal else "")
             )
-    counts = Counter(len(cells) for cells in others)
+
+
+def _divides(sep: str, row: list[str]) -> bool:
+    """Return whether ``sep`` stands between the values of a cell of ``row`` (not only around one)."""
+    return any(sep in cell.strip() for cell in row)
+
+
+def _refuse_one_column(path: Path, rows: _Rows) -> NoReturn:
+    """Refuse a first line of fewer than 2 columns: a title or comment line above the table, or a
+    table of one column (another separator than the comma is named before)."""
+    line, row = rows[0]
+    counts = Counter(len(cells) for _, cells in rows[1:])
     if counts and counts.most_common(1)[0][0] > len(row):
         wider = counts.most_common(1)[0][0]
         raise DatasetError(
@@ -116,30 +157,57 @@ def _refuse_one_column(
     raise DatasetError(f"{path} must have at least 2 columns (features, then y), got {len(row)}")
 
 
+def _columns(path: Path, rows: _Rows, *, header: bool) -> int:
+    """Return the table's number of columns, the one most rows have (on a tie, the first row's);
+    refuse a row of another number, naming the first (a short header or first row too)."""
+    counts = Counter(len(row) for _, row in rows)
+    columns, count = counts.most_common(1)[0]  # a tie keeps the first row's, counted first
+    if count == len(rows):
+        return columns
+    line, row = next((line, row) for line, row in rows if len(row) != columns)
+    others = "the others" if count == len(rows) - 1 else f"{count} of the {len(rows)} rows"
+    fix = (
+        "the column names must name every column, y last"
+        if header and line == rows[0][0]
+        else "every row must hold the same features, then y"
+    )
+    raise DatasetError(
+        f"{path}: line {line} has {_plural(len(row), 'column')}, {others} {columns}; {fix}"
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _table(path: Path, rows: _Rows, columns: int) -> np.ndarray:
-    """Return ``rows`` as a float64 array (len(rows), columns); refuse a ragged row or a non-number."""
+    """Return ``rows``, each of ``columns`` cells, as a float64 array (len(rows), columns); refuse a
+    cell that is not a number."""
     table = np.empty((len(rows), columns))
     for i, (line, row) in enumerate(rows):
-        if len(row) != columns:
-            raise DatasetError(
-                f"{path}: line {line} has {len(row)} columns, the others {columns}; every row "
-                "must hold the same features, then y"
-            )
         for j, cell in enumerate(row):
             value = _number(cell)
             if value is None:
+                rule = (
+                    "a number in the digits 0-9, as numpy and pandas read them"
+                    if _other_digits(cell)
+                    else "a number (a first row of column names is allowed)"
+                )
                 raise DatasetError(
                     f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
-                    "every cell must be a number (a first row of column names is allowed)"
+                    f"every cell must be {rule}"
                 )
             table[i, j] = value
     return table
 
 
 def _mixed(row: list[str]) -> bool:
-    """Whether a first row holds names and numbers: a header whose names include numbers."""
+    """Whether a first row holds names and numbers: a header whose names include numbers (a
+    number in other digits is neither: the table names it as a bad cell)."""
     numbers = [_number(cell) is not None for cell in row]
-    return any(numbers) and not all(numbers)
+    return any(numbers) and not all(
+        n or _other_digits(c) for n, c in zip(numbers, row, strict=True)
+    )
 
 
 def _refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:

@@ -18,7 +18,13 @@ import torch.nn.functional as F
 from linearnets.config_checks import MAX_BATCH_BYTES
 from linearnets.device import resolve_device
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import check_bool, check_generator, check_positive_int, describe
+from linearnets.validation import (
+    check_bool,
+    check_finite,
+    check_generator,
+    check_positive_int,
+    describe,
+)
 
 __all__ = ["ArrayLoader"]
 
@@ -108,8 +114,9 @@ def _check_batch_bytes(
 def _check_tensors(
     features: torch.Tensor, labels: torch.Tensor, size: tuple[int, int] | None
 ) -> None:
-    """Refuse features (N, ...) and labels (N,) :class:`ArrayLoader` cannot batch, or resizing
-    (to ``size``) what is not uint8 images."""
+    """Refuse features (N, ...) and labels (N,) :class:`ArrayLoader` cannot batch, NaN or inf in
+    float ones (found here once, not an epoch later as NaN scores), or resizing (to ``size``) what
+    is not uint8 images."""
     if not isinstance(features, torch.Tensor) or not isinstance(labels, torch.Tensor):
         raise UsageError(
             "features and labels must be torch tensors; convert them with torch.as_tensor"
@@ -139,6 +146,8 @@ def _check_tensors(
         )
     if not labels.is_floating_point() and labels.ndim != 1:
         raise UsageError(f"labels must be 1-d class indices (N,), got shape {tuple(labels.shape)}")
+    check_finite("features", features)  # float ones: uint8 images are finite
+    check_finite("labels", labels)  # float (regression) targets
     if (
         size is not None and features.dtype != torch.uint8
     ):  # uint8 ones are (N, H, W), checked above

@@ -168,7 +168,9 @@ def plot_confusion_matrix(
         class_names: C names, for the tick labels.
         out: save the figure there too (PNG, SVG or PDF by the extension).
         normalize: divide each row by its total, so cells are ratios and the diagonal is the
-            per-class accuracy; rows without examples stay 0. With ``False`` cells are counts.
+            per-class accuracy; a row without examples has no ratios (0/0), and is drawn gray,
+            its cells ``n/a`` (as :func:`format_per_class_table` shows its accuracy). With
+            ``False`` cells are counts.
 
     Returns:
         The matplotlib ``Axes`` of the heatmap.
@@ -190,7 +192,7 @@ def plot_confusion_matrix(
     font = title_font([str(name) for name in names])  # Chinese class names need a CJK font
     path = None if out is None else check_out_path("out", out)
     if normalize:
-        m = m / m.sum(dim=1, keepdim=True).clamp(min=1)
+        m = m / m.sum(dim=1, keepdim=True)  # (C, C); a row without examples: 0/0, NaN
     values = m.numpy()
     size = min(max(3.0, 0.6 * len(names) + 1.5), 0.6 * MAX_NUMBERED_CLASSES + 1.5)
     fig = new_figure((size + 1.0, size), managed=out is None or in_notebook())
@@ -211,10 +213,17 @@ def _draw_heatmap(
     normalize: bool,
 ) -> None:
     """Draw ``values`` (C, C) on ``ax``: cells coloured (and numbered up to 30), a colour bar, class
-    ticks (every k-th beyond 30, so at most 30 names fit the capped figure)."""
+    ticks (every k-th beyond 30, so at most 30 names fit the capped figure); NaN cells, the ratios
+    of a row without examples, gray and ``n/a``."""
+    import matplotlib
+    import numpy as np
+
+    empty = bool(np.isnan(values).any())
     # counts: vmax at least 1, so an all-zero matrix is drawn empty (white), not mid-blue
     vmax = 1.0 if normalize else max(float(values.max()) if values.size else 0.0, 1.0)
-    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax)
+    # NaN, a row without examples, gray: white is a ratio of 0
+    blues = matplotlib.colormaps["Blues"].with_extremes(bad="0.8")
+    image = ax.imshow(values, cmap=blues, vmin=0.0, vmax=vmax)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ticks = range(0, len(names), math.ceil(len(names) / MAX_NUMBERED_CLASSES) or 1)
     shown = [names[i] for i in ticks]
@@ -222,13 +231,14 @@ def _draw_heatmap(
     ax.set_yticks(ticks, shown, **font)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title("confusion matrix" + (" (rows sum to 1)" if normalize else " (counts)"))
+    what = "rows sum to 1" + ("; gray rows: no examples" if empty else "")
+    ax.set_title(f"confusion matrix ({what if normalize else 'counts'})")
     if len(names) > MAX_NUMBERED_CLASSES:
         return
-    threshold = values.max() / 2 if values.size else 0.0
+    threshold = float(np.nanmax(values)) / 2 if values.size and not np.isnan(values).all() else 0.0
     fontsize = 8 if len(names) <= 12 else 6
     for (i, j), v in _cells(values):
-        text = f"{v:.2f}" if normalize else f"{v:g}"
+        text = "n/a" if math.isnan(v) else f"{v:.2f}" if normalize else f"{v:g}"
         color = "white" if v > threshold else "black"  # readable on dark cells
         ax.text(j, i, text, ha="center", va="center", color=color, fontsize=fontsize)
 

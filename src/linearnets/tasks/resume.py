@@ -176,7 +176,7 @@ def _resume(
     # message advises carries them on
     new = resumed_config(last_asked(saved, old), overrides, run_dir)
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
-    check_inputs_fit(ckpt, old, new, given=overrides, run_dir=run_dir)
+    check_inputs_fit(ckpt, old, new, given=overrides, run_dir=run_dir, saved=saved)
     changed = changed_settings(
         old, new, saved=saved, epoch=ckpt.epoch, run_dir=run_dir, force=force, given=overrides
     )
