@@ -276,3 +276,158 @@ def test_accumulator_repr_shows_its_totals() -> None:
     metric.add(1.5, 2, torch.tensor(4.0))
     metric.add(0.5, 1, np.float32(1))
     assert repr(metric) == "Accumulator(3 totals: [2.0, 3.0, 5.0])"  # summed by hand
+
+
+# --- float predictions are labels only when whole (no silent truncation) -------------------------
+
+
+@pytest.mark.parametrize("count", [correct_count, accuracy], ids=["correct_count", "accuracy"])
+def test_a_float_column_of_one_score_per_example_is_refused_not_truncated(count: Any) -> None:
+    """A binary classifier's P(class 1), (B, 1): .long() would make every row class 0."""
+    probs = torch.tensor([[0.9], [0.8], [0.1], [0.7]])
+    with pytest.raises(
+        UsageError,
+        match=r"^y_hat must be scores of shape \(B, C\), one per class, or labels \(B,\), got a "
+        r"float column of shape \(4, 1\).*pass all C scores \(B, C\) or their argmax over "
+        r"classes, scores\.argmax\(dim=1\), or .* \(y_hat > 0\.5\)\.long\(\)\.reshape\(-1\)$",
+    ):
+        count(probs, torch.tensor([1, 1, 0, 1]))
+    # the fix the message gives counts every row right, as a hand count says
+    fixed, y = (probs > 0.5).long().reshape(-1), torch.tensor([1, 1, 0, 1])
+    assert correct_count(fixed, y) == 4 and accuracy(fixed, y) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("y_hat", "shown", "row"),
+    [
+        (torch.tensor([1.0, 0.9, 2.0]), "0.9", 1),  # float32: its shortest text, not 0.89999997
+        (torch.tensor([2.0, 1.0, 2.99], dtype=torch.float64), "2.99", 2),
+        (torch.tensor([1.0, float("nan"), 2.0]), "nan", 1),  # no label either (.long() is garbage)
+        (torch.tensor([float("inf"), 1.0, 2.0]), "inf", 0),
+        (torch.tensor([1.0, 1.0, 1.5], dtype=torch.float16), "1.5", 2),
+    ],
+    ids=["float32", "float64", "nan", "inf", "float16"],
+)
+def test_float_labels_that_are_not_whole_are_refused_naming_value_and_row(
+    y_hat: torch.Tensor, shown: str, row: int
+) -> None:
+    with pytest.raises(
+        UsageError,
+        match=rf"^y_hat of shape \(B,\) must hold class labels, whole numbers, got {shown} in "
+        rf"row {row} of a tensor of shape \(3,\) and dtype {y_hat.dtype}; pass the scores "
+        r"\(B, C\), one per class, or their argmax over classes, scores\.argmax\(dim=1\); .*"
+        r"\(y_hat > 0\.5\)\.long\(\)$",
+    ):
+        accuracy(y_hat, torch.tensor([1, 1, 2]))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_whole_float_labels_are_still_counted_as_labels(dtype: torch.dtype) -> None:
+    labels = torch.tensor([2, 0, 1, 1, 0, 2, 200])  # 200: even bfloat16 holds it exactly
+    y = torch.tensor([2, 1, 1, 0, 0, 2, 200])
+    by_hand = sum(int(a == b) for a, b in zip(labels.tolist(), y.tolist(), strict=True))
+    assert correct_count(labels.to(dtype), y) == by_hand == 5
+
+
+def test_integer_and_bool_predicted_labels_are_taken_as_before() -> None:
+    """Only floats were truncated: integer columns (B, 1) and bool labels (B,) keep their meaning."""
+    assert correct_count(torch.tensor([[1], [0], [1]]), torch.tensor([1, 1, 1])) == 2
+    assert correct_count(torch.tensor([True, False, True]), torch.tensor([1, 1, 1])) == 2
+
+
+def test_complex_predictions_are_refused_not_cut_to_their_real_part() -> None:
+    with pytest.raises(
+        TypeError, match=r"^y_hat must be real scores \(B, C\) or labels \(B,\), got .*complex64"
+    ):
+        accuracy(torch.tensor([1 + 1j, 0j]), torch.tensor([1, 0]))
+
+
+def test_whole_float_labels_cost_one_read_of_the_device_as_the_count_did(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole-number check rides on the count's own read (one .tolist() of two numbers, where
+    the count alone took one int()): no read of its own, so a loop waits on a device no longer."""
+    reads: list[str] = []
+    for name in ("item", "tolist", "__int__", "__bool__", "__float__"):
+        real = getattr(torch.Tensor, name)
+        monkeypatch.setattr(
+            torch.Tensor,
+            name,
+            lambda self, *a, _real=real, _name=name: (reads.append(_name), _real(self, *a))[1],
+        )
+    assert correct_count(torch.tensor([2.0, 0.0, 1.0]), torch.tensor([2, 1, 1])) == 2
+    assert len(reads) == 1, reads
+
+
+# --- meta tensors: the data side's refusal -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("y_hat", "y", "name", "shape"),
+    [
+        (torch.zeros(4, 3, device="meta"), torch.zeros(4, dtype=torch.long), "y_hat", r"\(4, 3\)"),
+        (torch.zeros(4, 3), torch.zeros(4, dtype=torch.long, device="meta"), "y", r"\(4,\)"),
+        (torch.zeros(4, device="meta"), torch.zeros(4, dtype=torch.long), "y_hat", r"\(4,\)"),
+    ],
+    ids=["meta scores", "meta labels", "meta predicted labels"],
+)
+def test_meta_tensors_are_refused_as_the_data_functions_refuse_them(
+    y_hat: torch.Tensor, y: torch.Tensor, name: str, shape: str
+) -> None:
+    """A shape without values gives no count: the one refusal data_iter gives, not torch's .item()."""
+    with pytest.raises(
+        UsageError,
+        match=rf"^{name} must hold values, got a tensor of shape {shape} on the meta device \(a "
+        r"shape without data\); pass one that holds its values, on the CPU or a GPU$",
+    ):
+        accuracy(y_hat, y)
+
+
+# --- Accumulator: bools alike, complex values named ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [True, np.True_, np.array(True), np.array([True]), torch.tensor(True), torch.tensor([False])],
+    ids=["python", "numpy scalar", "numpy 0-d", "numpy 1-element", "tensor 0-d", "tensor (1,)"],
+)
+def test_accumulator_refuses_a_bool_whatever_holds_it(value: Any) -> None:
+    acc = Accumulator(2)
+    with pytest.raises(UsageTypeError, match=r"^add\(\) takes numbers, got .* as value 1; pass"):
+        acc.add(value, 1.0)
+    assert acc.data == [0.0, 0.0]  # nothing added
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1 + 2j,
+        np.complex128(1 + 2j),
+        np.array([1 + 2j]),
+        torch.tensor(1 + 2j),
+        torch.tensor([3 + 0j]),
+    ],
+    ids=["python", "numpy scalar", "numpy array", "tensor", "tensor, no imaginary part"],
+)
+def test_accumulator_refuses_a_complex_value_as_not_a_number(value: Any) -> None:
+    """Not torch's false "cannot be converted to type double without overflow"."""
+    with pytest.raises(UsageTypeError, match=r"^add\(\) takes numbers, got .* as value 2; pass"):
+        Accumulator(2).add(1.0, value)
+
+
+def test_accumulator_refuses_a_meta_tensor_naming_the_value() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"^add\(\)'s value 2 must hold values, got a tensor of shape \(\) on the meta device",
+    ):
+        Accumulator(2).add(1.0, torch.tensor(1.0, device="meta"))
+
+
+def test_accumulator_still_adds_what_the_books_float_reads(gen: torch.Generator) -> None:
+    """The refusals above take nothing from the numbers it took: the book's Accumulator agrees."""
+    l = torch.randn(8, generator=gen)
+    args = (l.sum(), torch.tensor([3], dtype=torch.int64), np.float32(0.5))
+    ours, book = Accumulator(3), BookAccumulator(3)
+    ours.add(*args)
+    book.add(*args)
+    assert ours.data == book.data

@@ -18,6 +18,7 @@ from linearnets.validation import (
     check_finite,
     check_float_tensor,
     check_generator,
+    check_holds_values,
     check_label_range,
     check_label_tensor,
     check_no_nan_scores,
@@ -287,6 +288,38 @@ def test_check_finite_counts_every_non_finite_entry() -> None:
         "X",
         bad,
     )
+
+
+_META_REFUSAL = (
+    r"^{name} must hold values, got a tensor of shape {shape} on the meta device \(a shape "
+    r"without data\); pass one that holds its values, on the CPU or a GPU$"
+)
+
+
+def test_check_holds_values_refuses_only_the_meta_device() -> None:
+    x = torch.zeros(2, 3)
+    assert check_holds_values("X", x) is x
+    empty = torch.zeros(0)  # no values, but none are missing: not refused
+    assert check_holds_values("X", empty) is empty
+    pattern = _META_REFUSAL.format(name="X", shape=r"\(2, 3\)")
+    _raises(UsageError, pattern, check_holds_values, "X", torch.zeros(2, 3, device="meta"))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.complex64])
+def test_check_finite_refuses_a_meta_tensor_rather_than_fail_reading_it(dtype: torch.dtype) -> None:
+    """Not torch's "Tensor.item() cannot be called on meta tensors"; integers too, for one rule."""
+    meta = torch.zeros(4, dtype=dtype, device="meta")
+    pattern = _META_REFUSAL.format(name="y", shape=r"\(4,\)")
+    _raises(UsageError, pattern, check_finite, "y", meta)
+
+
+def test_check_label_tensor_refuses_a_meta_tensor_only_for_a_range_check() -> None:
+    """The range needs values; the dtype and shape checks do not, so they still pass meta labels."""
+    y = torch.zeros(5, dtype=torch.long, device="meta")
+    assert check_label_tensor("y", y) is y
+    pattern = _META_REFUSAL.format(name="y", shape=r"\(5,\)")
+    _raises(UsageError, pattern, check_label_tensor, "y", y, num_classes=3)
+    _raises(UsageTypeError, r"^y must be an integer tensor", check_label_tensor, "y", y.float())
 
 
 def test_check_finite_checks_complex_values_too() -> None:

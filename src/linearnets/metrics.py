@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numbers
-from typing import SupportsFloat
+from typing import Any, NoReturn, SupportsFloat
 
 import numpy as np
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
+    check_holds_values,
     check_label_tensor,
     check_no_nan_scores,
     check_positive_int,
@@ -23,23 +24,17 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
     """Return how many rows of ``y_hat`` put their largest score on the true class (the book's count).
 
     Args:
-        y_hat: scores or probabilities, shape (B, C); a (B,) tensor is taken as predicted labels.
+        y_hat: scores or probabilities, shape (B, C); or predicted labels (B,) or (B, 1), of an
+            integer dtype or whole-numbered floats (``2.0``). A float column (B, 1) (one score per
+            example) and fractional float labels (``0.9``) are refused: truncated to labels they
+            would count silently wrong rows.
         y: class indices, shape (B,).
 
     See D2L §3.6.5.
     """
     check_label_tensor("y", y)
-    if not isinstance(y_hat, torch.Tensor):
-        raise UsageTypeError(
-            f"y_hat must be a torch.Tensor of scores (B, C) or labels (B,), got "
-            f"{type(y_hat).__name__}; convert it with torch.as_tensor(y_hat)"
-        )
-    if y_hat.ndim not in (1, 2):
-        # a (B, C, 1) input would broadcast against y (B,) and count up to B² "correct" rows
-        raise UsageError(
-            f"y_hat must be scores of shape (B, C) or labels of shape (B,), got shape "
-            f"{tuple(y_hat.shape)}; reshape it to (B, C)"
-        )
+    _check_predictions(y_hat)
+    check_holds_values("y", y)
     scores = y_hat.ndim > 1 and y_hat.shape[1] > 1
     if scores:  # a label outside [0, C) can never match: an error, not a silent miss
         check_label_tensor("y", y, num_classes=y_hat.shape[1])
@@ -51,14 +46,67 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
             "pass predictions and labels of the same batch"
         )
     # compared as int64: converting a prediction to y's dtype would wrap (uint8 labels, class 257 → 1)
-    return int((pred.long() == y.long()).sum())
+    labels = pred.long()
+    hits = (labels == y.long()).sum()
+    if not pred.is_floating_point():
+        return int(hits)
+    # float labels must be whole (0.9 would truncate to 0; NaN and inf are no label either): read
+    # in the same sync as the count, so the check costs no wait of its own
+    count, fractional = torch.stack((hits, (labels.to(pred.dtype) != pred).sum())).tolist()
+    if fractional:
+        _refuse_fractional(pred, labels)
+    return int(count)
+
+
+def _check_predictions(y_hat: Any) -> None:
+    """Raise unless ``y_hat`` is a real tensor of scores (B, C) or of predicted labels (B,) / (B, 1)."""
+    if not isinstance(y_hat, torch.Tensor):
+        raise UsageTypeError(
+            f"y_hat must be a torch.Tensor of scores (B, C) or labels (B,), got "
+            f"{type(y_hat).__name__}; convert it with torch.as_tensor(y_hat)"
+        )
+    if y_hat.ndim not in (1, 2):
+        # a (B, C, 1) input would broadcast against y (B,) and count up to B² "correct" rows
+        raise UsageError(
+            f"y_hat must be scores of shape (B, C) or labels of shape (B,), got shape "
+            f"{tuple(y_hat.shape)}; reshape it to (B, C)"
+        )
+    if y_hat.is_complex():  # .long() would drop the imaginary part, max() fails in torch's words
+        raise UsageTypeError(
+            f"y_hat must be real scores (B, C) or labels (B,), got {describe(y_hat)}; pass the "
+            "model's real-valued scores"
+        )
+    if y_hat.ndim == 2 and y_hat.shape[1] == 1 and y_hat.is_floating_point():
+        raise UsageError(
+            f"y_hat must be scores of shape (B, C), one per class, or labels (B,), got a float "
+            f"column of shape {tuple(y_hat.shape)}: one score per example names no class (read "
+            "as labels, 0.9 would count as class 0); pass all C scores (B, C) or their argmax "
+            "over classes, scores.argmax(dim=1), or for a binary classifier's probabilities of "
+            "class 1 the labels (y_hat > 0.5).long().reshape(-1)"
+        )
+    check_holds_values("y_hat", y_hat)
+
+
+def _refuse_fractional(pred: torch.Tensor, labels: torch.Tensor) -> NoReturn:
+    """Refuse float predicted labels ``pred`` (B,) of which some are not whole numbers."""
+    row = int((labels.to(pred.dtype) != pred).nonzero()[0, 0])
+    value = float(pred[row])
+    # the shortest text of the value in its dtype: 0.9, not float32's 0.8999999761581421
+    shown = repr(value) if pred.dtype == torch.float64 else str(np.float32(value))
+    raise UsageError(
+        f"y_hat of shape (B,) must hold class labels, whole numbers, got {shown} in "
+        f"row {row} of {describe(pred)}; pass the scores (B, C), one per class, or their argmax "
+        "over classes, scores.argmax(dim=1); for a binary classifier's probabilities of class 1 "
+        "pass (y_hat > 0.5).long()"
+    )
 
 
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Return the fraction of rows predicted correctly, a ratio in [0, 1].
 
     Args:
-        y_hat: scores or probabilities, shape (B, C), or predicted labels (B,).
+        y_hat: scores or probabilities, shape (B, C), or predicted labels (B,), as
+            :func:`correct_count` takes them.
         y: class indices, shape (B,), B ≥ 1.
 
     See D2L §3.6.5.
@@ -90,20 +138,7 @@ class Accumulator:
                 f"add() needs {len(self.data)} values, got {len(args)}; pass one number per "
                 f"total ({len(self.data)})"
             )
-        values: list[float] = []
-        for i, value in enumerate(args):
-            if isinstance(value, torch.Tensor) and value.numel() == 1:
-                values.append(float(value.detach()))  # a total needs no graph (and no warning)
-            elif isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
-                # NumPy 2's float() takes 0-d arrays only; a one-value tensor of any shape passes
-                values.append(float(value.reshape(())))
-            elif isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise UsageTypeError(
-                    f"add() takes numbers, got {describe(value)} as value {i + 1}; pass a number "
-                    "(a one-element tensor or array also works, e.g. l.sum())"
-                )
-            else:
-                values.append(float(value))
+        values = [_number(value, i) for i, value in enumerate(args)]
         self.data = [a + b for a, b in zip(self.data, values, strict=True)]
 
     def reset(self) -> None:
@@ -115,3 +150,25 @@ class Accumulator:
 
     def __repr__(self) -> str:
         return f"Accumulator({len(self.data)} totals: {self.data})"
+
+
+def _number(value: Any, i: int) -> float:
+    """Return ``value``, :meth:`Accumulator.add`'s value ``i + 1``, as a float, or raise naming it.
+
+    A real number is taken, or one in a one-element tensor or NumPy array. A bool is refused
+    whatever holds it (Python, NumPy or a tensor: ``True`` is a flag, not a count), and so is a
+    complex value (``float`` would drop or fail on its imaginary part).
+    """
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        check_holds_values(f"add()'s value {i + 1}", value)
+        if value.dtype != torch.bool and not value.is_complex():
+            return float(value.detach())  # a total needs no graph (and no warning)
+    elif isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        # NumPy 2's float() takes 0-d arrays only; a one-value tensor of any shape passes
+        return float(value.reshape(()))
+    elif not isinstance(value, bool) and isinstance(value, numbers.Real):
+        return float(value)  # NumPy's scalars too, but for np.bool_ and complex (not Real)
+    raise UsageTypeError(
+        f"add() takes numbers, got {describe(value)} as value {i + 1}; pass a number "
+        "(a one-element tensor or array also works, e.g. l.sum())"
+    )

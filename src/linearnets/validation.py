@@ -18,6 +18,7 @@ __all__ = [
     "check_finite",
     "check_float_tensor",
     "check_generator",
+    "check_holds_values",
     "check_label_range",
     "check_label_tensor",
     "check_no_nan_scores",
@@ -205,6 +206,7 @@ def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None)
     if value.ndim != 1:
         _fail(name, "1-dimensional (B,)", value, to_index if one_hot else f"use {name}.reshape(-1)")
     if num_classes is not None and value.numel() > 0:
+        check_holds_values(name, value)  # a range needs values; see the losses' own skip of meta
         low, high = (int(v) for v in torch.aminmax(value))  # one pass, not two
         check_label_range(name, low, high, num_classes)
     return value
@@ -219,8 +221,21 @@ def check_label_range(name: str, low: int, high: int, num_classes: int) -> None:
         )
 
 
+def check_holds_values(name: str, value: torch.Tensor) -> torch.Tensor:
+    """Return ``value`` unless it is on the meta device, a shape without values, which nothing that
+    reads values (a count, a range, a finiteness check) can use: raise :class:`UsageError` then."""
+    if value.is_meta:
+        raise UsageError(
+            f"{name} must hold values, got a tensor of shape {tuple(value.shape)} on the meta "
+            "device (a shape without data); pass one that holds its values, on the CPU or a GPU"
+        )
+    return value
+
+
 def check_finite(name: str, value: torch.Tensor) -> torch.Tensor:
-    """Return ``value`` if every entry is finite, else raise :class:`UsageError`."""
+    """Return ``value`` if every entry is finite, else raise :class:`UsageError`; a tensor on the
+    meta device has no entries to check and is refused (:func:`check_holds_values`)."""
+    check_holds_values(name, value)
     if (value.is_floating_point() or value.is_complex()) and not bool(torch.isfinite(value).all()):
         count = int((~torch.isfinite(value)).sum())
         raise UsageError(

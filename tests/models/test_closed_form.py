@@ -66,6 +66,17 @@ BAD_INPUT = [
         UsageError,
         r"y must hold only finite values, got 1 NaN/inf entries",
     ),
+    (  # a shape without values has no solution: the data functions' refusal, not torch's .item()
+        lambda: closed_form(torch.zeros(6, 2, device="meta"), torch.zeros(6, device="meta")),
+        UsageError,
+        r"^X must hold values, got a tensor of shape \(6, 2\) on the meta device \(a shape "
+        r"without data\); pass one that holds its values, on the CPU or a GPU$",
+    ),
+    (
+        lambda: closed_form(_features(), torch.zeros(6, 1, device="meta")),
+        UsageError,
+        r"^y must hold values, got a tensor of shape \(6, 1\) on the meta device",
+    ),
     (  # a repeated column: many solutions, none of them the one
         lambda: closed_form(_features()[:, [0, 0]], torch.zeros(6)),
         UsageError,

@@ -166,3 +166,32 @@ def test_scores_of_no_class_are_refused_as_softmax_refuses_them(
         rf"\({rows}, 0\); pass {name} of shape \(B, C\) with C >= 1$",
     ):
         call(O, torch.zeros(rows, dtype=torch.int64))
+
+
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+def test_the_losses_give_torchs_shapes_on_the_meta_device(layout: str) -> None:
+    """Meta tensors hold shapes only: no label range or probability can be checked there, so the
+    checks are skipped (as for an empty batch) and the losses work wherever torch's own do."""
+    O = torch.zeros(4, 3, device="meta") if layout == "rows" else torch.zeros(3, 4, device="meta").T
+    y = torch.zeros(4, dtype=torch.long, device="meta")
+    oracle = F.cross_entropy(O, y, reduction="none")  # (4,) on meta
+    for loss in (cross_entropy_logits(O, y), cross_entropy(softmax(O), y)):
+        assert (loss.device, loss.shape, loss.dtype) == (oracle.device, oracle.shape, oracle.dtype)
+    grad = softmax_cross_entropy_grad(O, y)
+    assert (grad.device.type, grad.shape) == ("meta", O.shape)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [cross_entropy_logits, lambda O, y: cross_entropy(softmax(O), y), softmax_cross_entropy_grad],
+    ids=["cross_entropy_logits", "cross_entropy", "softmax_cross_entropy_grad"],
+)
+def test_meta_labels_for_scores_that_hold_values_are_refused(loss: Any) -> None:
+    """A CPU gather with a meta index reads whatever memory it points to (a loss of garbage,
+    silently): the labels' own refusal instead, as data_iter gives it."""
+    with pytest.raises(
+        UsageError,
+        match=r"^y must hold values, got a tensor of shape \(4,\) on the meta device \(a shape "
+        r"without data\); pass one that holds its values, on the CPU or a GPU$",
+    ):
+        loss(torch.zeros(4, 3), torch.zeros(4, dtype=torch.long, device="meta"))

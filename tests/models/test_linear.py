@@ -542,3 +542,46 @@ def test_a_flat_x_gets_the_reshape_that_its_weights_call_for_and_it_works(
     assert fix in str(info.value)
     fixed = X.reshape(*shape)  # the advised reshape
     assert torch.allclose(linreg(fixed, w, b), fixed @ w + b)  # the oracle: Xw + b by hand
+
+
+# --- the batch on another device than the weights ------------------------------------------------
+
+
+def test_a_cpu_batch_for_meta_weights_is_named() -> None:
+    net = LinearRegressionScratch(2).to("meta")
+    for call in (lambda X: net(X), lambda X: linreg(X, net.w, net.b)):
+        with pytest.raises(
+            UsageError,
+            match=r"^X must be on the device of w, got a batch on cpu for w on the meta device "
+            r"\(shapes without values, which compute nothing\); create w and b \(or the model\) "
+            r"again on the CPU \(the default\) or a GPU$",
+        ):
+            call(torch.zeros(4, 2))
+
+
+def test_a_meta_batch_for_weights_that_hold_values_is_refused_as_data() -> None:
+    with pytest.raises(
+        UsageError, match=r"^X must hold values, got a tensor of shape \(4, 2\) on the meta device"
+    ):
+        LinearRegressionScratch(2)(torch.zeros(4, 2, device="meta"))
+
+
+def test_meta_weights_and_a_meta_batch_still_give_torchs_shapes() -> None:
+    """Both on meta is no mismatch: shapes only, on the fast path and on the checked one."""
+    X, w = torch.zeros(4, 2, device="meta"), torch.zeros(2, 1, device="meta")
+    fast = linreg(X, w, torch.zeros(1, device="meta"))
+    checked = linreg(X, w.reshape(-1), 0.5)  # a (d,) w and a float b take the checked path
+    assert (fast.shape, fast.is_meta, checked.shape, checked.is_meta) == ((4, 1), True, (4,), True)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_cpu_batch_for_cuda_weights_names_both_devices_and_both_moves() -> None:
+    net = LinearRegressionScratch(2).to("cuda")
+    device = net.w.device
+    with pytest.raises(
+        UsageError,
+        match=rf"^X must be on the device of w, {device}, got a batch on cpu; move the batch "
+        rf"with X\.to\('{device}'\), or w and b with \.to\('cpu'\) \(a model: net\.to\('cpu'\)\)$",
+    ):
+        net(torch.zeros(4, 2))
+    assert net(torch.zeros(4, 2, device=device)).shape == (4, 1)

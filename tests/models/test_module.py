@@ -173,3 +173,22 @@ def test_repr_shows_the_sizes_and_dtype_as_nn_linears_does(
     # the oracle's form: sizes by keyword, no values, no address
     assert repr(nn.Linear(784, 10)) == "Linear(in_features=784, out_features=10, bias=True)"
     assert repr(build()) == expected
+
+
+def test_check_batch_device_names_the_holder_in_the_callers_words() -> None:
+    from linearnets.models.scratch.module import check_batch_device
+
+    words = {"of": "the thing's weights", "move": "it with t.to('{device}')", "build": "make it"}
+    cpu = torch.zeros(2)
+    check_batch_device(torch.zeros(3, 2), cpu, **words)  # same device: nothing to say
+    meta = torch.zeros(2, device="meta")
+    check_batch_device(torch.zeros(3, 2, device="meta"), meta, **words)  # shapes with shapes
+    with pytest.raises(
+        UsageError,
+        match=r"^X must be on the device of the thing's weights, got a batch on cpu for the "
+        r"thing's weights on the meta device \(shapes without values, which compute nothing\); "
+        r"make it on the CPU \(the default\) or a GPU$",
+    ):
+        check_batch_device(torch.zeros(3, 2), meta, **words)
+    with pytest.raises(UsageError, match=r"^X must hold values, got a tensor of shape \(3, 2\)"):
+        check_batch_device(torch.zeros(3, 2, device="meta"), cpu, **words)

@@ -722,3 +722,63 @@ def test_shape_error_offers_an_image_shape_that_fits_num_inputs(
         f"X must hold {num_inputs} features per example, e.g. shape (B, {num_inputs}) or {example}, "
         f"got shape {shape}; check the image size (resize) matches the model's num_inputs"
     )
+
+
+# --- the batch on another device than the model --------------------------------------------------
+
+_META_MODEL = (
+    r"^X must be on the device of the model's parameters, got a batch on cpu for the model's "
+    r"parameters on the meta device \(shapes without values, which compute nothing\); build the "
+    r"model again on the CPU \(the default\) or a GPU$"
+)
+
+
+@pytest.mark.parametrize("analytic", [False, True])
+def test_a_cpu_batch_for_a_meta_model_is_named_not_mixed_into_its_output(analytic: bool) -> None:
+    """torch's addmm would return meta logits for it (the batch's values ignored), failing later
+    in its own words: the model names the mismatch, as it names a dtype mismatch."""
+    net = SoftmaxRegressionScratch(4, 3, analytic=analytic).to("meta")
+    X, y = torch.zeros(2, 4), torch.tensor([0, 2])
+    assert torch.addmm(net.b.unsqueeze(1), net.W.T, X.T).is_meta  # what torch does unchecked
+    with pytest.raises(UsageError, match=_META_MODEL):
+        net(X)
+    with pytest.raises(UsageError, match=_META_MODEL):
+        net.analytic_step(X, y, scale=0.5)
+
+
+def test_a_meta_batch_for_a_model_that_holds_values_is_refused_as_data() -> None:
+    with pytest.raises(
+        UsageError, match=r"^X must hold values, got a tensor of shape \(2, 4\) on the meta device"
+    ):
+        SoftmaxRegressionScratch(4, 3)(torch.zeros(2, 4, device="meta"))
+
+
+def test_a_meta_model_still_computes_shapes_from_a_meta_batch() -> None:
+    """Both on meta is no mismatch: the shapes come out as nn.Linear's do there."""
+    X = torch.zeros(2, 4, device="meta")
+    out = SoftmaxRegressionScratch(4, 3).to("meta")(X)
+    oracle = nn.Linear(4, 3, device="meta")(X)
+    assert (out.device, out.shape) == (oracle.device, oracle.shape)
+    _, losses = (
+        SoftmaxRegressionScratch(4, 3, analytic=True)
+        .to("meta")
+        .analytic_step(
+            torch.zeros(2, 4, device="meta"),
+            torch.zeros(2, dtype=torch.long, device="meta"),
+            scale=0.5,
+        )
+    )
+    assert (losses.device.type, losses.shape) == ("meta", (2,))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_cpu_batch_for_a_cuda_model_names_both_devices_and_both_moves() -> None:
+    net = SoftmaxRegressionScratch(4, 3).to("cuda")
+    device = net.W.device  # cuda:0 (or the current device)
+    with pytest.raises(
+        UsageError,
+        match=rf"^X must be on the device of the model's parameters, {device}, got a batch on "
+        rf"cpu; move the batch with X\.to\('{device}'\), or the model with net\.to\('cpu'\)$",
+    ):
+        net(torch.zeros(2, 4))
+    assert net(torch.zeros(2, 4, device=device)).shape == (2, 3)  # the first fix works

@@ -516,3 +516,56 @@ def test_a_model_built_in_inference_mode_may_train_analytically_inside_it() -> N
         before = net.W.clone()
         fit(net, _pairs(), net.analytic_loss, SGD(net.parameters(), lr=0.5), 1)
         assert not torch.equal(before, net.W)
+
+
+# --- a model on the meta device ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: SoftmaxRegressionScratch(3, 2),
+        lambda: SoftmaxRegressionScratch(3, 2, analytic=True),
+        lambda: nn.Linear(3, 2),
+    ],
+    ids=["scratch", "analytic", "concise"],
+)
+@pytest.mark.parametrize("data", ["cpu", "meta"])
+def test_a_model_on_the_meta_device_is_refused_before_any_step(build: Any, data: str) -> None:
+    """Shapes without values train nothing: one refusal naming net, not torch's ".item() cannot be
+    called on meta tensors" after a whole epoch (meta data) or a device error (CPU data)."""
+    net = build().to("meta")
+    calls = []
+
+    class Counting(NoUpdate):
+        def zero_grad(self) -> None:
+            calls.append("zero_grad")
+
+    pairs = [(X.to(data), y.to(data)) for X, y in _pairs()]
+    with pytest.raises(
+        UsageError,
+        match=r"^net's parameters must hold values, got a parameter of shape \((3, 2|2, 3)\) on "
+        r"the meta device \(a shape without data, which computes nothing to count\); build the "
+        r"model on the CPU or a GPU \(an nn\.Module built on meta gets its values with "
+        r"net\.to_empty\(device='cpu'\) and then net\.load_state_dict\(\.\.\.\)\)$",
+    ):
+        fit(net, pairs, nn.CrossEntropyLoss(reduction="none"), Counting(), 1)
+    assert calls == []
+
+
+def test_the_meta_refusal_names_a_fix_that_trains() -> None:
+    """The message's nn.Module fix: to_empty, then load_state_dict, and fit then trains."""
+    net = nn.Linear(3, 2, device="meta")
+    net.to_empty(device="cpu").load_state_dict(nn.Linear(3, 2).state_dict())
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    history = fit(net, _pairs(), nn.CrossEntropyLoss(reduction="none"), updater, 1)
+    assert len(history.epochs) == 1
+
+
+def test_check_net_holds_values_passes_models_it_cannot_list() -> None:
+    from linearnets.training.loop_checks import check_net_holds_values
+
+    check_net_holds_values(lambda X: X)  # a function: no parameters() to look at
+    check_net_holds_values(nn.Linear(3, 2))
+    with pytest.raises(UsageError, match=r"^net's parameters must hold values"):
+        check_net_holds_values(nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 2, device="meta")))

@@ -23,6 +23,7 @@ __all__ = [
     "check_callbacks",
     "check_fit_args",
     "check_loss_object",
+    "check_net_holds_values",
     "check_net_tensors",
     "check_updater_object",
     "check_updater_params",
@@ -256,23 +257,50 @@ def check_updater_params(net: Net, updater: Any) -> None:
         )
 
 
+def check_net_holds_values(net: Net) -> None:
+    """Raise if any of ``net``'s parameters is on the meta device.
+
+    Such a model has shapes but no values: nothing it computes can be counted, and torch would fail
+    at the end of the epoch (or on the first batch on another device), in its own words. Checked
+    once, before any batch; a model without ``parameters()`` is not checked.
+    """
+    meta = next((p for p in _tensor_params(net) if p.is_meta), None)
+    if meta is not None:
+        raise UsageError(
+            f"net's parameters must hold values, got a parameter of shape {tuple(meta.shape)} on "
+            "the meta device (a shape without data, which computes nothing to count); build the "
+            "model on the CPU or a GPU (an nn.Module built on meta gets its values with "
+            "net.to_empty(device='cpu') and then net.load_state_dict(...))"
+        )
+
+
 def check_net_tensors(net: Net) -> None:
-    """Raise if ``net``'s parameters are inference tensors and training runs outside inference mode.
+    """Raise if ``net``'s parameters cannot be trained: on the meta device
+    (:func:`check_net_holds_values`), or inference tensors while training runs outside inference
+    mode.
 
     A model built inside ``torch.inference_mode()`` holds inference tensors, which no update may
     change in place outside it: torch would fail at the first step, after a forward and backward,
     in its own words. Inside inference mode they may be updated (an analytic model trains there).
     """
-    if torch.is_inference_mode_enabled() or not callable(getattr(net, "parameters", None)):
+    check_net_holds_values(net)
+    if torch.is_inference_mode_enabled():
         return
-    try:
-        params = list(net.parameters())  # type: ignore[attr-defined]
-    except TypeError:  # not torch's layout: nothing to check
-        return
-    if any(isinstance(p, torch.Tensor) and p.is_inference() for p in params):
+    if any(p.is_inference() for p in _tensor_params(net)):
         raise UsageError(
             "net's parameters must be ordinary tensors, got inference tensors: the model's "
             "parameters were created under torch.inference_mode(), and torch refuses to update "
             "them outside it; build the model outside torch.inference_mode() (use torch.no_grad() "
             "for a cell that only predicts)"
         )
+
+
+def _tensor_params(net: Net) -> list[torch.Tensor]:
+    """Return ``net.parameters()``'s tensors, or none where ``net`` has no such method."""
+    if not callable(getattr(net, "parameters", None)):
+        return []
+    try:
+        params = list(net.parameters())  # type: ignore[attr-defined]
+    except TypeError:  # not torch's layout: nothing to check
+        return []
+    return [p for p in params if isinstance(p, torch.Tensor)]

@@ -8,7 +8,7 @@ import math
 import torch
 
 from linearnets.errors import UsageError
-from linearnets.validation import check_float_tensor, check_label_tensor
+from linearnets.validation import check_float_tensor, check_holds_values, check_label_tensor
 
 __all__ = [
     "cross_entropy",
@@ -43,7 +43,11 @@ def softmax(X: torch.Tensor) -> torch.Tensor:
 
 def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str, *, ranged: bool = True) -> None:
     """Check ``y_hat`` (B, C) and the labels ``y`` (B,); ``ranged=False`` leaves the labels' range to
-    :func:`_pick`, which checks it for free."""
+    :func:`_pick`, which checks it for free.
+
+    On the meta device the range is not checked: its tensors hold no values, only shapes, which
+    torch computes these losses for (as ``F.cross_entropy`` does there).
+    """
     check_float_tensor(what, y_hat, ndim=2)
     if y_hat.shape[1] == 0:  # no class to pick: amax and gather would fail in torch's terms
         kind = "logit" if what == "O" else "probability"
@@ -51,12 +55,21 @@ def _check_targets(y_hat: torch.Tensor, y: torch.Tensor, what: str, *, ranged: b
             f"{what} must hold at least one {kind} per row (one per class), got shape "
             f"{tuple(y_hat.shape)}; pass {what} of shape (B, C) with C >= 1"
         )
+    ranged = ranged and not y_hat.is_meta
     check_label_tensor("y", y, num_classes=y_hat.shape[1] if ranged else None)
+    _check_label_values(y, y_hat)
     if y.shape[0] != y_hat.shape[0]:
         raise UsageError(
             f"y must hold one label per row of {what}: {what} has {y_hat.shape[0]} rows, "
             f"y has {y.shape[0]}; pass labels of shape ({y_hat.shape[0]},)"
         )
+
+
+def _check_label_values(y: torch.Tensor, values: torch.Tensor) -> None:
+    """Refuse meta labels ``y`` for ``values`` that hold values: a CPU gather would read whatever
+    memory its meta index points to and return a loss of garbage, silently."""
+    if y.is_meta and not values.is_meta:
+        check_holds_values("y", y)
 
 
 def _as_index(y: torch.Tensor) -> torch.Tensor:
@@ -137,7 +150,7 @@ def _check_probabilities(picked: torch.Tensor) -> None:
     losses, silently. Only the B picked values are checked (one reduction), not all B × C; a
     softmax rounds a probability to at most a few ulps above 1, hence the tolerance.
     """
-    if not picked.numel():
+    if not picked.numel() or picked.is_meta:  # no values to check (meta: shapes only)
         return
     picked = picked.detach()  # the check is no part of the loss: no autograd node
     top = 1 + max(1e-6, 8 * torch.finfo(picked.dtype).eps)

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.models.scratch.module import ScratchModule
+from linearnets.models.scratch.module import ScratchModule, check_batch_device
 from linearnets.validation import (
     check_bool,
     check_float_tensor,
@@ -44,6 +44,7 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
         and w.ndim == 2
         and w.shape[1] == 1
         and X.dtype == w.dtype == b.dtype
+        and X.device == w.device  # torch would mix some devices silently (a CPU X, meta w)
         and b.numel() == 1
     ):
         # the model's own parameters, every step: one op, one autograd node; a mismatched X fails
@@ -72,6 +73,13 @@ def _linreg_checked(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -
         raise UsageTypeError(
             f"X must have w's dtype {w.dtype}, got {X.dtype}; convert the batch with X.to({w.dtype})"
         )
+    check_batch_device(
+        X,
+        w,
+        of="w",
+        move="w and b with .to('{device}') (a model: net.to('{device}'))",
+        build="create w and b (or the model) again",
+    )
     if isinstance(b, torch.Tensor):
         if b.numel() != 1 or not b.is_floating_point():
             raise UsageError(

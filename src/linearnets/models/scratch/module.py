@@ -8,9 +8,9 @@ from typing import Any, NamedTuple, TypeVar
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import check_bool, describe
+from linearnets.validation import check_bool, check_holds_values, describe
 
-__all__ = ["IncompatibleKeys", "ScratchModule"]
+__all__ = ["IncompatibleKeys", "ScratchModule", "check_batch_device"]
 
 # the model's own class, as nn.Module's Self: SoftmaxRegressionScratch().to("cpu").W type-checks
 _M = TypeVar("_M", bound="ScratchModule")
@@ -123,6 +123,16 @@ class ScratchModule:
                 setattr(self, name, moved.requires_grad_(param.requires_grad))
         return self
 
+    def _check_device(self, X: torch.Tensor) -> None:
+        """Raise :class:`UsageError` if the batch ``X`` is not on the parameters' device."""
+        check_batch_device(
+            X,
+            next(self.parameters()),
+            of="the model's parameters",
+            move="the model with net.to('{device}')",
+            build="build the model again",
+        )
+
     def extra_repr(self) -> str:
         """Return what :meth:`__repr__` shows inside the parentheses (``nn.Module``'s hook).
 
@@ -200,3 +210,31 @@ def _check_value(name: str, value: Any, param: torch.Tensor) -> None:
             f"state_dict[{name!r}] must have shape {tuple(param.shape)}, got "
             f"{tuple(value.shape)}; load a state saved from the same model size"
         )
+
+
+def check_batch_device(
+    X: torch.Tensor, param: torch.Tensor, *, of: str, move: str, build: str
+) -> None:
+    """Raise :class:`UsageError` if the batch ``X`` is not on ``param``'s device.
+
+    Args:
+        X: the batch.
+        param: the parameter whose device the batch must share.
+        of: what holds the parameters, for the message, e.g. ``"the model's parameters"``.
+        move: how to move them, ``{device}`` standing for the batch's device, e.g.
+            ``"the model with net.to('{device}')"``.
+        build: how to make them anew, with values, e.g. ``"build the model again"``.
+    """
+    if X.device == param.device:
+        return
+    check_holds_values("X", X)  # a meta batch moves nowhere: it has no values to move
+    if param.is_meta:
+        raise UsageError(
+            f"X must be on the device of {of}, got a batch on {X.device} for {of} on the meta "
+            f"device (shapes without values, which compute nothing); {build} on the CPU (the "
+            "default) or a GPU"
+        )
+    raise UsageError(
+        f"X must be on the device of {of}, {param.device}, got a batch on {X.device}; move the "
+        f"batch with X.to('{param.device}'), or {move.format(device=X.device)}"
+    )

@@ -13,6 +13,7 @@ import torch
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch.cross_entropy import (
     _as_index,
+    _check_label_values,
     _gather_checks_range,
     _pick,
     cross_entropy,
@@ -99,7 +100,8 @@ class SoftmaxRegressionScratch(ScratchModule):
         )
 
     def flatten(self, X: torch.Tensor) -> torch.Tensor:
-        """Return ``X`` as a (B, d) matrix, checking it holds d features per example."""
+        """Return ``X`` as a (B, d) matrix, checking it holds d features per example, in the model's
+        dtype, on its device."""
         check_float_tensor("X", X)
         # features from the shape, not X[0], so an empty batch (0, d) (a data-parallel shard) passes
         if X.ndim < 2 or math.prod(X.shape[1:]) != self.num_inputs:
@@ -113,6 +115,8 @@ class SoftmaxRegressionScratch(ScratchModule):
                 f"X must have the model's dtype {self.W.dtype}, got {X.dtype}; convert the batch "
                 f"with X.to({self.W.dtype})"
             )
+        if X.device != self.W.device:  # torch would mix a CPU batch into a meta model's output
+            self._check_device(X)
         return X.reshape(X.shape[0], self.num_inputs)  # (B, d)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
@@ -172,9 +176,10 @@ class SoftmaxRegressionScratch(ScratchModule):
         """
         X = self.flatten(X)  # (B, d)
         B = X.shape[0]
-        # on the CPU the range is checked by _pick's gather, for free
-        num_classes = None if _gather_checks_range(X) else self.num_outputs
+        # on the CPU the range is checked by _pick's gather, for free; meta holds no labels to check
+        num_classes = None if _gather_checks_range(X) or X.is_meta else self.num_outputs
         y = _as_index(check_label_tensor("y", y, num_classes=num_classes))
+        _check_label_values(y, X)
         if y.shape[0] != B:
             raise UsageError(
                 f"y must hold one label per row of X: X has {B} rows, y has {y.shape[0]}; "
