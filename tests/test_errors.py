@@ -7,10 +7,13 @@ errors and 1 for runtime errors, never a traceback. The README's reliability sec
 
 from __future__ import annotations
 
+import atexit
+import builtins
 import math
 import os
 import re
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ from linearnets.cli import main
 from linearnets.config import LinregConfig, SoftmaxConfig
 from linearnets.data.arrays import load_classification_file
 from linearnets.data.fashion_mnist import read_fashion_mnist
+from linearnets.data.fetch import LocalFileError
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.loader import ArrayLoader
 from linearnets.data.synthetic import data_iter, load_array, synthetic_data
@@ -34,6 +38,8 @@ from linearnets.errors import (
     CheckpointError,
     DatasetError,
     DivergenceError,
+    PlotError,
+    RunFileError,
     UsageError,
     UsageTypeError,
 )
@@ -788,8 +794,8 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--lr", "1e39", "--out", "{tmp}/run"], None, 2, r"--lr must be a number in \(0, 3.4e\+38\], got 1e\+39; pass e.g. --lr 0.1", id="softmax-lr-beyond-float32"),
     pytest.param(["softmax", "--resize", "4096", "--out", "{tmp}/run"], None, 2, r"batch_size × resize² float32 values must fit in 2 GiB per batch, got 256 × 4096² \(16.0 GiB\)", id="softmax-resize-batch-memory"),
     pytest.param(["predict", "{tmp}/run"], Setup(lambda t: _data_run(t)), 2, r"predict draws Fashion-MNIST test images, but the run in .*run was trained on --data .*d.npz", id="predict-data-run"),
-    pytest.param(["predict", "{tmp}/f"], Setup(lambda t: (t / "f").write_text("")), 2, r"RUN_DIR must be a run folder, got .*/f, which is not a folder", id="predict-run-dir-a-file"),
-    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/" + "x" * 300 + ".png"], None, 2, r"--out .*x\.png cannot be written \(File name too long\)", id="data-show-out-name-too-long"),
+    pytest.param(["predict", "{tmp}/f"], Setup(lambda t: (t / "f").write_text("")), 2, r"RUN_DIR must be a run folder, got '.*/f', which is not a folder", id="predict-run-dir-a-file"),
+    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/" + "x" * 300 + ".png"], None, 2, r"--out must be a path whose every file or folder name is at most \d+ bytes \(the file system's limit\), got '.*x\.png', whose name 'x+…x+\.png' has 304 bytes; shorten that name", id="data-show-out-name-too-long"),
     pytest.param(["predict", "{tmp}", "-n", "101"], None, 2, r"-n must be at most 100 images, got 101", id="predict-n-too-many"),
     pytest.param(["predict", "{tmp}", "--out", "{tmp}/p.txt"], None, 2, r"--out must end with one of .png, .svg, .pdf", id="predict-out-suffix"),
     pytest.param(["softmax", "--resume", "{tmp}/run"], Setup(lambda t: _run_folder(t, checkpoint=b"")), 1, r"checkpoint .*checkpoint.pt does not exist", id="resume-no-checkpoint"),
@@ -905,3 +911,78 @@ def count_cases() -> int:
 
 def test_file_case_ids_match_the_table(tmp_path: Path) -> None:
     assert sorted(_file_cases(tmp_path)) == sorted(FILE_CASE_IDS)
+
+
+# ------------------------------------------------------ in IPython and Jupyter: outcomes on one line
+@pytest.fixture
+def ipython(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """An IPython shell (the one Jupyter's kernel subclasses), without the globals it would keep."""
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    for name in ("__IPYTHON__", "display"):  # the shell puts them in builtins: taken out after
+        monkeypatch.setattr(builtins, name, None, raising=False)
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])  # the shell takes it
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"
+    shell = interactiveshell.InteractiveShell(config=config)
+    atexit.unregister(shell.atexit_operations)
+    return shell
+
+
+def _raise_in_a_cell(
+    ipython: Any, capsys: pytest.CaptureFixture[str], exc: BaseException
+) -> list[str]:
+    """Run a cell whose function raises ``exc``; return the lines IPython showed."""
+    ipython.user_ns["exc"] = exc
+    result = ipython.run_cell("def train():\n    raise exc\ntrain()")
+    assert result.error_in_exec is exc
+    out, err = capsys.readouterr()
+    assert err == ""
+    return out.splitlines()
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        DivergenceError(
+            "the loss became inf at epoch 3 step 12; resume with a smaller lr: "
+            "linearnets.resume_softmax('runs/a', lr=0.01, force=True)"
+        ),
+        CheckpointError("runs/a/checkpoint.pt is truncated (812 of 31,528 bytes); ..."),
+        DatasetError("train-images-idx3-ubyte.gz: MD5 mismatch; download it again"),
+        RunFileError("runs/a/metrics.csv could not be written: the disk is full"),
+        PlotError("curves.png could not be drawn; linearnets.resume_softmax('runs/a') draws them"),
+        LocalFileError("data/train.gz could not be saved: the disk is full"),  # a DatasetError
+    ],
+    ids=lambda exc: type(exc).__name__,
+)
+def test_an_outcome_shows_in_ipython_as_its_one_line(
+    ipython: Any, capsys: pytest.CaptureFixture[str], exc: BaseException
+) -> None:
+    """A run's outcome (not a bug): its line says what happened and what to do; the traceback
+    through the library only buried it. ``%debug`` still has the frames."""
+    assert _raise_in_a_cell(ipython, capsys, exc) == [f"{type(exc).__name__}: {exc}"]
+    assert sys.last_value is exc  # what %debug and %tb start from
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        UsageError("lr must be a positive number, got -0.1; pass e.g. lr=0.1"),
+        UsageTypeError("X must be a torch.Tensor, got a list; pass torch.tensor(X)"),
+        RuntimeError("mat1 and mat2 shapes cannot be multiplied (4x3 and 2x1)"),
+    ],
+    ids=lambda exc: type(exc).__name__,
+)
+def test_a_mistake_in_a_call_or_an_unexpected_error_keeps_its_traceback(
+    ipython: Any, capsys: pytest.CaptureFixture[str], exc: BaseException
+) -> None:
+    """A usage error's first frame is the call in the cell to fix; an unexpected error's frames
+    are what there is to find the bug with."""
+    lines = _raise_in_a_cell(ipython, capsys, exc)
+    assert "Traceback (most recent call last)" in lines[1]
+    assert "----> 3 train()" in lines and "----> 2     raise exc" in lines
+    assert lines[-1] == f"{type(exc).__name__}: {exc}"

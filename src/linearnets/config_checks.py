@@ -154,14 +154,18 @@ def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
 
     Raises:
         UsageError: the home folder is unknown: ``~`` with no ``HOME`` and no user-database entry
-            (``env -i``, a container's bare uid), or ``~user`` for a user that does not exist.
+            (``env -i``, a container's bare uid), or ``~user`` for a user that does not exist; or
+            the path is longer than its file system takes (:func:`_check_lengths`).
     """
     path = Path(path)
     try:
-        return path.expanduser()
+        expanded = path.expanduser()
     except RuntimeError:  # pathlib's "Could not determine home directory."
         head = path.parts[0]
         user = head[1:]
+    else:
+        _check_lengths(name, expanded)
+        return expanded
     why = (
         f"the user database knows no user {user!r}"
         if user
@@ -173,6 +177,64 @@ def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
     raise UsageError(
         f"{name} must be a path whose {head} can be expanded, got {str(path)!r}, but {why}; {fix}"
     )
+
+
+# the limits where the system cannot say (no pathconf, as on Windows): Linux's and macOS's
+DEFAULT_NAME_MAX = 255  # bytes in one name (ext4, tmpfs, APFS)
+DEFAULT_PATH_MAX = 4096  # bytes in a whole path, its terminating NUL included
+# the least any POSIX system allows (_POSIX_NAME_MAX, _POSIX_PATH_MAX): shorter paths are not asked
+_POSIX_NAME_MAX, _POSIX_PATH_MAX = 14, 256
+
+
+def _check_lengths(name: str, path: Path) -> None:
+    """Refuse ``path``, the setting ``name``, if one of its file or folder names, or the whole, is
+    longer than its file system takes.
+
+    pathlib's ``is_dir()`` and ``exists()`` raise on such a path (``File name too long``) rather
+    than say False, so any later check would fail in the system's words, naming no setting.
+    """
+    longest = max(path.parts, key=lambda part: len(os.fsencode(part)), default="")
+    name_bytes, path_bytes = len(os.fsencode(longest)), len(os.fsencode(path))
+    if name_bytes <= _POSIX_NAME_MAX and path_bytes < _POSIX_PATH_MAX:
+        return  # within every POSIX file system's limits: no need to ask this one
+    name_max, path_max = _length_limits(path)
+    shown = repr(_shortened(str(path)))
+    if name_max is not None and name_bytes > name_max:
+        size = f" ({name_bytes} bytes)"
+        if longest != str(path):  # "runs/xxx…/a": say which name
+            size = f", whose name {_shortened(longest)!r} has {name_bytes} bytes"
+        raise UsageError(
+            f"{name} must be a path whose every file or folder name is at most {name_max} bytes "
+            f"(the file system's limit), got {shown}{size}; shorten that name"
+        )
+    if path_max is not None and path_bytes >= path_max:
+        raise UsageError(
+            f"{name} must be a path of at most {path_max - 1} bytes (the file system's limit), "
+            f"got {shown} ({path_bytes} bytes); pass a shorter path"
+        )
+
+
+def _length_limits(path: Path) -> tuple[int | None, int | None]:
+    """Return the longest name and path (in bytes, the path's NUL included) that the file system
+    of ``path``'s nearest existing folder takes; ``None`` for no limit."""
+    # os.path.isdir, unlike Path.is_dir, says False for a name too long rather than raise
+    folder = next((p for p in (path, *path.parents) if os.path.isdir(p)), Path("."))
+    limits = []
+    for key, default in (("PC_NAME_MAX", DEFAULT_NAME_MAX), ("PC_PATH_MAX", DEFAULT_PATH_MAX)):
+        try:
+            limit = os.pathconf(folder, key)
+        except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or it cannot say
+            limit = default
+        limits.append(limit if limit > 0 else None)  # -1: the system sets no limit
+    return limits[0], limits[1]
+
+
+def _shortened(text: str, most: int = 60) -> str:
+    """Return ``text``, its middle cut to ``…`` when it is longer than ``most`` characters."""
+    if len(text) <= most:
+        return text
+    tail = most // 4
+    return f"{text[: most - tail - 1]}…{text[-tail:]}"
 
 
 def link_problem(path: Path) -> str | None:

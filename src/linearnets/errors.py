@@ -7,6 +7,10 @@ and every other :class:`LinearnetsError` to exit status 1.
 Messages speak the Python API's words: a setting by its name (``lr``, ``out='runs/a'``), a fix as the call
 to make (``linearnets.resume_softmax('runs/a')``). The command line prints them in its own (``--lr``,
 ``--out runs/a``, ``--resume runs/a``): :func:`linearnets.cli._report.one_line` translates them.
+
+IPython and Jupyter show the errors that are outcomes of a run, not mistakes in a call (a stopped or
+diverged run, a bad file, a full disk, a figure not drawn), as their one line (:class:`OneLineInIPython`);
+a :class:`UsageError` keeps its traceback, whose first frame is the call in the cell to fix.
 """
 
 from __future__ import annotations
@@ -17,11 +21,28 @@ __all__ = [
     "DatasetError",
     "DivergenceError",
     "LinearnetsError",
+    "OneLineInIPython",
     "PlotError",
     "RunFileError",
     "UsageError",
     "UsageTypeError",
 ]
+
+
+class OneLineInIPython:
+    """Mixin: IPython and Jupyter show the error as its one line, ``TypeName: message``.
+
+    For the errors that are outcomes, not bugs: their message already says what happened and what
+    to do, which a traceback through the library's frames would only bury at its bottom (90 lines
+    for a stopped run). Short to show, too: rendering that traceback took 0.15-0.3 s, long enough
+    for a second "Interrupt the kernel" to replace a stopped run's message (its run folder and
+    resume call) by a bare ``KeyboardInterrupt``. ``%debug`` still reaches the frames.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        """Return the lines IPython shows instead of the traceback (its documented hook)."""
+        name, message = type(self).__name__, str(self)
+        return f"{name}: {message}".splitlines() if message else [name]
 
 
 class LinearnetsError(Exception):
@@ -36,15 +57,15 @@ class UsageTypeError(UsageError, TypeError):
     """An argument has the wrong type or dtype (CLI exit status 2)."""
 
 
-class DatasetError(LinearnetsError):
+class DatasetError(OneLineInIPython, LinearnetsError):
     """A dataset file is missing, truncated, corrupt or not the file it claims to be."""
 
 
-class CheckpointError(LinearnetsError):
+class CheckpointError(OneLineInIPython, LinearnetsError):
     """A checkpoint file cannot be read, is foreign, or does not match the run resuming it."""
 
 
-class RunFileError(LinearnetsError, OSError):
+class RunFileError(OneLineInIPython, LinearnetsError, OSError):
     """A file of a run folder (config, metrics, results, weights, a report) could not be written.
 
     The message names the file, the reason (a full disk as such) and the fix that works for the run:
@@ -52,7 +73,7 @@ class RunFileError(LinearnetsError, OSError):
     """
 
 
-class DivergenceError(LinearnetsError):
+class DivergenceError(OneLineInIPython, LinearnetsError):
     """Training blew up: the loss became non-finite or grew far beyond its starting value.
 
     ``resumable`` is ``False`` when the weights of the last checkpoint already give the blown-up
@@ -62,7 +83,7 @@ class DivergenceError(LinearnetsError):
     resumable = True
 
 
-class PlotError(LinearnetsError):
+class PlotError(OneLineInIPython, LinearnetsError):
     """A figure could not be drawn (in the plotting process); the run's other outputs are saved."""
 
 

@@ -143,6 +143,9 @@ def test_a_run_interrupted_in_a_notebook_resumes_where_it_stopped(tmp_path: Path
     )
     (error,) = _outputs(nb.cells[1], "error")
     assert error["ename"] == "TrainingInterrupted"
+    # shown as that line alone: no 90-line traceback through the library, and none to render
+    # while a second interrupt could come and replace it by a bare KeyboardInterrupt
+    assert error["traceback"] == [f"TrainingInterrupted: {error['evalue']}"]
     # one readable line that says where it stopped and gives the call that resumes it
     where = re.search(r"interrupted by SIGINT at (the end of )?epoch (\d+)", error["evalue"])
     assert where, error["evalue"]
@@ -152,3 +155,28 @@ def test_a_run_interrupted_in_a_notebook_resumes_where_it_stopped(tmp_path: Path
     assert _stdout(nb.cells[2]).split() == ["20", "20"]  # every epoch, once
     metrics = (run_dir / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["epoch"] for line in metrics] == list(range(1, 21))
+
+
+def test_a_figure_updated_from_a_later_cell_shows_in_that_cell(tmp_path: Path) -> None:
+    """The book's Animator displays its figure in the cell calling add(); the same figure used
+    again from a later cell (training some more, continuing an interrupted fit) must show there,
+    not redraw an earlier cell's output out of sight while the new cell stays empty."""
+    nb, client = run_notebook(
+        [
+            "import linearnets as ln\nfrom linearnets import d2l\n"
+            "animator = d2l.Animator(xlabel='epoch', xlim=[1, 6], legend=['loss'])\n"
+            "curves = ln.LiveCurves(num_epochs=4, metrics=['train loss'])",
+            "for epoch in range(1, 4):\n    animator.add(epoch, epoch ** -1)",
+            "for epoch in range(4, 7):\n    animator.add(epoch, epoch ** -1)",
+            "for epoch in (1, 2):\n    curves.update(epoch, {'train loss': 1 / epoch})",
+            "for epoch in (3, 4):\n    curves.update(epoch, {'train loss': 1 / epoch})",
+        ],
+        tmp_path,
+    )
+    assert "display_data" not in client.messages.get(0, {})  # made, not yet shown
+    for cell, updates in ((1, 2), (2, 2), (3, 1), (4, 1)):
+        # one figure of its own, shown once and updated in place while the cell runs
+        assert client.messages[cell]["display_data"] == 1, cell
+        assert client.messages[cell]["update_display_data"] == updates, cell
+        assert len(_outputs(nb.cells[cell], "display_data")) == 1, cell
+    assert not any(tmp_path.iterdir())

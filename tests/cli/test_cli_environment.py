@@ -485,21 +485,41 @@ def test_the_command_shows_a_data_warning_on_one_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [
         f"linearnets: warning: {tmp_path / 'd.npz'}: y_test holds labels that y never has (2; y's go up to 1): "
-        "the model cannot learn those classes and every such example counts as a mistake; if "
+        "the model cannot learn those classes, so their examples mostly count as mistakes; if "
         "the two sets number their labels differently, renumber them together (numpy.unique on "
         "both, with return_inverse=True)"
     ]
 
 
+# the command stopped (SIGTERM, as Ctrl-C) while it parses its command line: exit status 130
+_SIGNALLED_WHILE_STARTING = """\
+import os, signal
+import linearnets.cli as cli
+parse = cli._parse
+def parse_signalled(argv):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return parse(argv)
+cli._parse = parse_signalled
+"""
+
+
 def test_run_m_in_ipython_returns_to_the_session(tmp_path: Path) -> None:
     """``%run -m linearnets`` runs the command in IPython's own process: its end must not end the
-    session (os._exit would kill a Jupyter kernel, and its work with it)."""
+    session (os._exit would kill a Jupyter kernel, and its work with it). A failure is its one
+    line, as in a terminal: a SystemExit added a 20-line traceback and IPython's "Unknown failure
+    executing module"; the exit status is kept in ``_exit_code``, as a ``!`` command keeps its."""
     pytest.importorskip("IPython")
     cell = (
         "x = 42\n"
         "%run -m linearnets linreg --epochs 1\n"
+        "codes = [_exit_code]\n"
         "%run -m linearnets linreg --epochs 0\n"
-        "print('still here', x)\n"
+        "codes.append(_exit_code)\n"
+        + _SIGNALLED_WHILE_STARTING
+        + "%run -m linearnets linreg --json\n"
+        "codes.append(_exit_code)\n"
+        "cli._parse = parse\n"
+        "print('still here', x, codes)\n"
     )
     done = subprocess.run(
         [sys.executable, "-m", "IPython", "--no-banner", "--colors=NoColor", "-c", cell],
@@ -507,13 +527,21 @@ def test_run_m_in_ipython_returns_to_the_session(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "MPLBACKEND": "Agg"},
+        env={**os.environ, "MPLBACKEND": "Agg", "IPYTHONDIR": str(tmp_path / "ipython")},
     )
     assert "epoch 1, loss" in done.stdout
-    # the second command's usage error, then SystemExit(2), shown by %run without argparse's chain
-    assert "argument --epochs: must be a positive integer" in done.stderr
-    assert "ArgumentError" not in done.stdout + done.stderr
-    assert done.stdout.splitlines()[-1] == "still here 42"  # caught by %run: the session goes on
+    assert done.stderr.splitlines() == [
+        "linearnets linreg: error: argument --epochs: must be a positive integer (>= 1), got 0 "
+        "(see linearnets linreg --help)",
+        "linearnets: interrupted by SIGTERM while starting",
+    ]
+    assert json.loads(done.stdout.splitlines()[-2]) == {  # --json: the object, as in a terminal
+        "error": "interrupted by SIGTERM while starting",
+        "error_type": "KeyboardInterrupt",
+        "exit_status": 130,
+    }
+    # the session goes on, with each command's exit status
+    assert done.stdout.splitlines()[-1] == "still here 42 [0, 2, 130]"
 
 
 def test_python_i_gets_its_prompt_after_the_command(tmp_path: Path) -> None:
@@ -526,3 +554,19 @@ def test_python_i_gets_its_prompt_after_the_command(tmp_path: Path) -> None:
         timeout=120,
     )
     assert "epoch 1, loss" in done.stdout and "prompt reached" in done.stdout
+
+
+def test_python_i_gets_its_prompt_after_an_interrupted_command(tmp_path: Path) -> None:
+    """``python -i``: the status as ``SystemExit(130)``, as any script leaves, then the prompt."""
+    script = _SIGNALLED_WHILE_STARTING + "cli.entry()\n"
+    done = subprocess.run(
+        [sys.executable, "-i", "-c", script, "linreg"],
+        cwd=tmp_path,
+        input="print('prompt reached')\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stderr.startswith("linearnets: interrupted by SIGTERM while starting\n")
+    assert "SystemExit: 130\n" in done.stderr
+    assert "prompt reached" in done.stdout

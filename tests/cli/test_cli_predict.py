@@ -196,12 +196,51 @@ def test_a_run_dir_that_is_no_folder_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "file").write_text("x")
-    for run in (tmp_path / "nope", tmp_path / "file"):
+    for run, what in (
+        (tmp_path / "nope", "does not exist"),
+        (tmp_path / "file", "is not a folder"),
+    ):
         assert main(["predict", str(run)]) == 2
         assert capsys.readouterr().err == (
-            f"linearnets predict: error: RUN_DIR must be a run folder, got {run}, which is not a "
-            "folder; pass the folder a 'linearnets softmax' run wrote\n"
+            f"linearnets predict: error: RUN_DIR must be a run folder, got {str(run)!r}, which "
+            f"{what}; pass the folder a 'linearnets softmax' run wrote\n"
         )
+
+
+@pytest.mark.parametrize("folder", ["lr=0.5", "seed=3", "device=GPU", "runs/out=DIR"])
+def test_a_run_dir_named_like_a_setting_is_shown_as_given(
+    folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sweep's folder "lr=0.5" was printed as the option: "got --lr 0.5, which is not a folder"."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["predict", folder]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: RUN_DIR must be a run folder, got '{folder}', which does not "
+        "exist; pass the folder a 'linearnets softmax' run wrote\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "argument", "wanted"),
+    [
+        (["predict", ""], "RUN_DIR", "the run folder a 'linearnets softmax' run wrote, e.g. runs/a"),
+        (["predict", "r1", "--out", ""], "--out", "an image file, e.g. --out predictions.png"),
+        (["predict", "r1", "--data-dir", ""], "--data-dir",
+         "the folder holding the Fashion-MNIST files, e.g. --data-dir data"),
+    ],
+)  # fmt: skip
+def test_an_empty_path_is_refused_with_the_path_wanted(
+    argv: list[str], argument: str, wanted: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each said "pass the file or folder name the option takes", RUN_DIR (no option) too."""
+    from linearnets.cli._parser import UsageExit
+
+    with pytest.raises(UsageExit):
+        main(argv)
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: argument {argument}: must be a path, got an empty string; "
+        f"pass {wanted} (see linearnets predict --help)\n"
+    )
 
 
 def test_a_model_trained_on_a_data_file_is_refused(

@@ -243,6 +243,71 @@ def test_a_full_disk_says_what_to_do() -> None:
     assert line.endswith("continue it with --resume RUN_DIR)")
 
 
+@pytest.mark.parametrize("command", ["linearnets linreg", "linearnets data", "linearnets predict"])
+def test_a_full_disk_offers_no_resume_to_a_command_without_one(command: str) -> None:
+    """linreg's, data's and predict's full disk told them to resume a softmax checkpoint."""
+    line = report.one_line(OSError(errno.ENOSPC, "No space left on device"), command=command)
+    assert line == (
+        "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
+        "output goes); free some space and run it again"
+    )
+
+
+def test_a_full_disk_in_softmax_offers_its_resume() -> None:
+    line = report.one_line(
+        OSError(errno.ENOSPC, "No space left on device"), command="linearnets softmax"
+    )
+    assert line == (
+        "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
+        "output goes); free some space, then continue the run with --resume RUN_DIR (it keeps the "
+        "checkpoint of its last finished epoch) or run it again"
+    )
+
+
+@pytest.mark.parametrize("name", ["--x", "-x", "-- two  sp"])
+def test_a_resume_call_for_a_folder_named_like_an_option_parses_when_pasted(name: str) -> None:
+    """Path("./--x") prints as --x, and "--resume --x" was "expected one argument"."""
+    from linearnets.cli import build_parser
+
+    call = f"linearnets.resume_softmax({name!r}, data={name + '.npz'!r}, force=True)"
+    line = report.one_line(DivergenceError(f"continue it: {call}"))
+    words = shlex.split(line.removeprefix("continue it: "))
+    assert words == ["--resume", f"./{name}", "--data", f"./{name}.npz", "--force"]
+    # the oracle: the command's own parser reads the folder and the file back
+    args = build_parser().parse_args(["softmax", *words])
+    assert (args.resume, args.data, args.force) == (Path(name), Path(f"{name}.npz"), True)
+
+
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        (UsageError("out='--x' already holds a run (it has config.json); continue it with "
+                    "linearnets.resume_softmax('--x'), or pass a new folder"),
+         "--out ./--x already holds a run (it has config.json); continue it with --resume ./--x, "
+         "or pass a new folder"),
+        (UsageError("resize applies to Fashion-MNIST images only, got resize=14 with "
+                    "data='-d.npz'; drop one of them"),
+         "--resize applies to Fashion-MNIST images only, got --resize 14 with --data ./-d.npz; "
+         "drop one of them"),
+    ],
+)  # fmt: skip
+def test_a_path_named_like_an_option_is_written_as_the_parser_takes_it(
+    exc: Exception, line: str
+) -> None:
+    """Path("./--x") prints as --x, and "--out --x" reads as two options: it is written ./--x."""
+    assert report.one_line(exc) == line
+
+
+@pytest.mark.parametrize("path", ["lr=0.5", "seed=3", "device=GPU", "runs/out=DIR"])
+def test_a_quoted_path_that_looks_like_a_setting_is_left_as_written(path: str) -> None:
+    """A sweep's folder "lr=0.5", quoted by the library, was printed as the option --lr 0.5; the
+    library's own words around it are still translated."""
+    exc = UsageError(f"RUN_DIR must be a run folder, got {path!r}; pass out=DIR (lr)")
+    assert report.one_line(exc) == (
+        f"RUN_DIR must be a run folder, got {path!r}; pass --out DIR (--lr)"
+    )
+
+
 def test_an_unexpected_error_points_at_debug_unless_its_traceback_was_shown() -> None:
     exc = KeyError("resize")
     assert report.one_line(exc) == (

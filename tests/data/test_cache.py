@@ -64,6 +64,9 @@ def _leftovers(folder: Path) -> list[str]:
         (None, "/xdg", "/xdg/linearnets"),
         (None, "", "HOME/.cache/linearnets"),
         (None, None, "HOME/.cache/linearnets"),
+        # relative: ignored, as the XDG Base Directory spec says (it followed the working folder)
+        (None, "relcache", "HOME/.cache/linearnets"),
+        (None, "./x", "HOME/.cache/linearnets"),
     ],
 )
 def test_cache_dir_follows_the_environment(
@@ -311,3 +314,61 @@ def test_a_cache_dir_whose_tilde_cannot_be_expanded_is_refused(
         r"write the path out in full \(e\.g\. /home/linearnets-nobody/cache\)",
     ):
         cache_dir()
+
+
+@pytest.mark.parametrize("home", ["missing", "", "relative"])
+def test_a_home_that_names_no_existing_folder_counts_as_none_and_is_not_made(
+    home: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HOME=/nonexistent (Debian's system accounts) was made, with 53 MB of cache in it; an empty
+    HOME is "/" to pathlib, a relative one would follow the working folder."""
+    monkeypatch.delenv("LINEARNETS_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    value = {"missing": str(tmp_path / "nonexistent"), "": "", "relative": "home"}[home]
+    Path("home").mkdir()  # a relative HOME that happens to exist here is no home either
+    monkeypatch.setenv("HOME", value)
+    assert cache_dir() == cache.NO_CACHE
+    name = "t10k-labels-idx1-ubyte"
+    path = tiny.write(tmp_path / "fm") / f"{name}.gz"
+    for _ in range(2):  # hashed both times: there is no cache to remember it in
+        data, hashed = read_verified(path, name, expected=tiny.files[name])
+        assert bytes(data) == tiny.raw[name] and hashed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fm", "home"]  # nothing made
+    assert list(Path("home").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("afile", "it is not a folder"),
+        ("afile/sub", "afile is not a folder, so none can be made in it"),
+        ("gone", "gone is a symbolic link to nowhere, which does not exist"),
+    ],
+)
+def test_a_cache_dir_that_cannot_be_a_folder_is_refused(
+    given: str, problem: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It turned caching off without a word, every run verifying again; LINEARNETS_DATA naming a
+    file was already refused."""
+    monkeypatch.chdir(tmp_path)
+    Path("afile").write_text("x")
+    Path("gone").symlink_to("nowhere")
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", given)
+    with pytest.raises(
+        UsageError,
+        match=rf"^LINEARNETS_CACHE_DIR must name a folder for linearnets' cache of verified files "
+        rf"\(made if missing\), got '{given}', but {problem}; point it at a folder, or unset it "
+        r"\(unset LINEARNETS_CACHE_DIR\) for the default cache folder$",
+    ):
+        cache_dir()
+
+
+def test_a_cache_dir_that_does_not_exist_yet_is_made_when_first_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(tmp_path / "new" / "cache"))
+    folder = cache_dir()
+    assert folder == tmp_path / "new" / "cache"
+    save_index(folder / "verified.json", "k", {"size": 1})
+    assert load_index(folder / "verified.json") == {"k": {"size": 1}}

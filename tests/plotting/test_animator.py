@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,35 @@ def test_animator_in_a_notebook_updates_one_display_in_place(
     assert {call[1] for call in fake_notebook} == {animator.fig}  # one figure, updated
     assert len({call[2] for call in fake_notebook}) == 1  # one display id
     assert animator.fig.number not in plt.get_fignums()  # not shown again at the cell's end
+
+
+def _run_cell(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    """Let the fake kernel run its cell ``count`` from now on (IPython's execution count)."""
+
+    class ZMQInteractiveShell:
+        execution_count = count
+
+    monkeypatch.setattr(sys.modules["IPython"], "get_ipython", ZMQInteractiveShell)
+
+
+def test_an_animator_used_again_in_a_later_cell_shows_there_like_the_books(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The book's add() displays the figure in the cell calling it; this one updated the first
+    cell's output out of sight, and the cell that trained some more showed nothing."""
+    _run_cell(monkeypatch, 1)
+    animator = Animator(xlabel="epoch", xlim=[1, 6], legend=["loss"])
+    for epoch in range(1, 4):
+        animator.add(epoch, epoch**-1)
+    _run_cell(monkeypatch, 2)  # "train some more"
+    for epoch in range(4, 7):
+        animator.add(epoch, epoch**-1)
+    kinds = [call[0] for call in fake_notebook]
+    assert kinds == ["display", "update", "update", "display", "update", "update"]
+    ids = [call[2] for call in fake_notebook]
+    assert len(set(ids[:3])) == len(set(ids[3:])) == 1 and ids[0] != ids[3]
+    assert {call[1] for call in fake_notebook} == {animator.fig}  # the same figure, all points
+    np.testing.assert_array_equal(animator.lines[0].get_xdata(), [1, 2, 3, 4, 5, 6])
 
 
 def test_an_animator_line_of_one_point_is_marked_then_drawn_as_its_format() -> None:

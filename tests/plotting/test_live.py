@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -428,6 +429,36 @@ def test_curves_reused_after_close_start_a_new_display(
     assert kinds == ["display", "update", "display", "update"]
     assert ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]
     assert curves.values["train loss"] == [0.5, 0.4, 0.3, 0.2]  # one figure, the whole history
+
+
+def _run_cell(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    """Let the fake kernel run its cell ``count`` from now on (IPython's execution count)."""
+
+    class ZMQInteractiveShell:
+        execution_count = count
+
+    monkeypatch.setattr(sys.modules["IPython"], "get_ipython", ZMQInteractiveShell)
+
+
+def test_training_continued_in_a_new_cell_after_an_interrupt_shows_there(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fit interrupted in one cell never reaches close(); continued in the next (start_epoch),
+    its epochs redrew the first cell's figure out of sight and the new cell showed nothing."""
+    curves = LiveCurves(mode="notebook", num_epochs=4)
+    _run_cell(monkeypatch, 1)
+    curves.update(1, {"train loss": 0.9})
+    curves.update(2, {"train loss": 0.7})  # then "Interrupt the kernel": no close()
+    _run_cell(monkeypatch, 2)
+    curves.update(3, {"train loss": 0.6})  # fit(..., start_epoch=2, history=h)
+    curves.update(4, {"train loss": 0.5})
+    curves.close()
+    assert [c[0] for c in fake_notebook] == ["display", "update", "display", "update"]
+    ids = [c[2] for c in fake_notebook]
+    assert ids[0] == ids[1] != ids[2] == ids[3]
+    # the new cell's figure extends the lines: the whole training, as the docstring promises
+    np.testing.assert_array_equal(curves.lines["train loss"].get_xdata(), [1, 2, 3, 4])
+    np.testing.assert_array_equal(curves.lines["train loss"].get_ydata(), [0.9, 0.7, 0.6, 0.5])
 
 
 def test_a_new_fit_from_epoch_1_starts_over_in_its_own_display(

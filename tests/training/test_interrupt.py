@@ -5,11 +5,15 @@ The end-to-end test with a real subprocess, a real signal and a resume is in tes
 
 from __future__ import annotations
 
+import atexit
+import builtins
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -392,3 +396,86 @@ def test_an_interrupt_survives_pickling_with_its_resume_hint() -> None:
         "interrupted by SIGTERM at epoch 2 step 5; the checkpoint of epoch 1 is kept in runs/my run; "
         "resume with: linearnets softmax --resume 'runs/my run'"
     )
+
+
+# ------------------------------------------------------------- in IPython and Jupyter: one line
+@pytest.fixture
+def ipython(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """An IPython shell (the one Jupyter's kernel subclasses), without the globals it would keep."""
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    for name in ("__IPYTHON__", "display"):  # the shell puts them in builtins: taken out after
+        monkeypatch.setattr(builtins, name, None, raising=False)
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])  # the shell takes it
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"
+    shell = interactiveshell.InteractiveShell(config=config)
+    atexit.unregister(shell.atexit_operations)
+    return shell
+
+
+def _train_until_sigint(run_dir: Path) -> None:
+    """Train until a real SIGINT in epoch 2's third step; raise its stop as a run names it."""
+    net = torch.nn.Linear(2, 1)
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    steps = iter(range(100))
+
+    class Data:
+        def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+            for _ in range(5):
+                if next(steps) == 7:  # the kernel's interrupt, in epoch 2's third step
+                    os.kill(os.getpid(), signal.SIGINT)
+                yield torch.ones(4, 2), torch.zeros(4, 1)
+
+    loss = torch.nn.MSELoss(reduction="none")
+    try:
+        with GracefulInterrupt() as interrupt:
+            fit(net, Data(), loss, updater, 3, callbacks=[interrupt])
+    except TrainingInterrupted as exc:  # what tasks.stopping.name_resume adds for a run
+        exc.run_dir, exc.checkpoint_epoch = run_dir, 1
+        raise
+
+
+_STOPPED = (
+    "TrainingInterrupted: interrupted by SIGINT at epoch 2 step 3; the checkpoint of epoch 1 is "
+    "kept in runs/a; resume with: linearnets.resume_softmax('runs/a')"
+)
+
+
+def test_a_stop_in_ipython_is_its_one_line_not_a_traceback(
+    ipython: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Jupyter showed 14 frames and 90 lines of the library, with the resume call at the bottom."""
+    ipython.user_ns.update(train=_train_until_sigint, Path=Path)
+    result = ipython.run_cell("train(Path('runs/a'))")
+    assert isinstance(result.error_in_exec, TrainingInterrupted)
+    assert capsys.readouterr() == (_STOPPED + "\n", "")
+
+
+def test_a_second_interrupt_while_ipython_shows_the_stop_cannot_swallow_it(
+    ipython: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second "Interrupt the kernel" came while IPython rendered the traceback (0.15-0.3 s): it
+    caught that KeyboardInterrupt and showed only "KeyboardInterrupt", without the run folder or
+    the resume call. The stop's line no longer goes through that rendering."""
+
+    def second_interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ipython.InteractiveTB, "structured_traceback", second_interrupt)
+    ipython.user_ns.update(train=_train_until_sigint, Path=Path)
+    ipython.run_cell("train(Path('runs/a'))")
+    assert capsys.readouterr() == (_STOPPED + "\n", "")
+
+
+def test_an_unexpected_keyboard_interrupt_in_ipython_keeps_its_traceback(
+    ipython: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ipython.run_cell("def stop():\n    raise KeyboardInterrupt('elsewhere')\nstop()")
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "Traceback (most recent call last)" in lines[1] and "----> 3 stop()" in lines
+    assert lines[-1] == "KeyboardInterrupt: elsewhere"

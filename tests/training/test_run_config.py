@@ -24,12 +24,15 @@ def _config_dir(tmp_path: Path, content: bytes) -> Path:
 @pytest.mark.parametrize(
     "make,pattern",
     [
-        (lambda p: p / "nope", r"RUN_DIR must be a run folder, got .*nope, which does not exist;"),
+        (
+            lambda p: p / "nope",
+            r"RUN_DIR must be a run folder, got '.*nope', which does not exist;",
+        ),
         (
             lambda p: (p / "f.txt", (p / "f.txt").write_text("x"))[0],
-            r"RUN_DIR must be a run folder, got .*f.txt, which is a file;",
+            r"RUN_DIR must be a run folder, got '.*f.txt', which is a file;",
         ),
-        (lambda p: p, r"RUN_DIR must be a run folder holding config.json, got .* without one;"),
+        (lambda p: p, r"RUN_DIR must be a run folder holding config.json, got '.*' without one;"),
         (
             lambda p: _config_dir(p, b"{not json"),
             r"config.json is not a readable JSON config \(.*\); restore it from a copy of the run",
@@ -56,6 +59,28 @@ def test_read_config_refuses_what_is_not_a_run_folder(
 ) -> None:
     with pytest.raises(UsageError, match=pattern):
         run_config.read_config(make(tmp_path))
+
+
+@pytest.mark.parametrize("folder", ["lr=0.5", "seed=3", "batch_size=64", "out='a'"])
+def test_a_run_folder_named_like_a_setting_is_shown_as_given(
+    folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep's folder "lr=0.5" was printed as the option "--lr 0.5" ("got --lr 0.5, which does
+    not exist"): the path is quoted, and the command line prints it as the library wrote it."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(folder)
+    assert one_line(info.value) == (
+        f"RUN_DIR must be a run folder, got {folder!r}, which does not exist; pass the folder a "
+        "'linearnets softmax' run wrote (it printed 'run folder: ...')"
+    )
+    Path(folder).mkdir()
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(folder)
+    assert one_line(info.value) == (
+        f"RUN_DIR must be a run folder holding config.json, got {folder!r} without one; pass the "
+        "folder a 'linearnets softmax' run wrote"
+    )
 
 
 def test_read_config_returns_the_json_as_written(tmp_path: Path) -> None:
@@ -240,7 +265,7 @@ def test_read_config_and_run_dir_path_expand_a_leading_tilde(
     assert run_config.read_config("~/run") == {"config": {"lr": 0.1}}
     assert run_config.read_config(Path("~") / "run") == {"config": {"lr": 0.1}}
     with pytest.raises(
-        UsageError, match=rf"got {re.escape(str(tmp_path / 'gone'))}, which does not"
+        UsageError, match=rf"got {re.escape(repr(str(tmp_path / 'gone')))}, which does not"
     ):
         run_config.read_config("~/gone")
 

@@ -19,7 +19,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from linearnets._signals import held_signals, sigterm_as_keyboard_interrupt
 from linearnets.cli import _ranks
@@ -239,16 +239,16 @@ def _lost_a_peer(exc: Exception) -> bool:
     return isinstance(exc, PeerLostError)
 
 
-def entry() -> NoReturn:
+def entry() -> None:
     """The ``linearnets`` command and ``python -m linearnets``: run :func:`main` and exit at once.
 
     Tearing down an interpreter that has imported torch takes about 0.4 s here (Python frees every
     module's objects one by one), a tenth of a whole training run. By the time :func:`main` returns,
     every file the command wrote is closed and any child process joined, so the command flushes its
     output and leaves with ``os._exit``, skipping that teardown — unless a session goes on in this
-    process (``%run -m linearnets`` in IPython or Jupyter, ``python -i -m linearnets``): there it
-    raises ``SystemExit`` as any command does. ``--debug`` prints the traceback of an error or
-    interrupt, then reports it as without ``--debug`` (line, status, ``--json`` object).
+    process (``%run -m linearnets`` in IPython or Jupyter, ``python -i -m linearnets``; see
+    :func:`_leave`). ``--debug`` prints the traceback of an error or interrupt, then reports it as
+    without ``--debug`` (line, status, ``--json`` object).
     """
     try:
         os.getcwd()
@@ -259,6 +259,7 @@ def entry() -> NoReturn:
             file=sys.stderr,
         )
         _leave(EXIT_RUNTIME)
+        return
     for stream in (sys.stdout, sys.stderr):
         # a terminal or pipe that cannot encode a run folder's name or a Chinese label (an ASCII
         # locale) shows it escaped rather than failing a finished run
@@ -268,9 +269,10 @@ def entry() -> NoReturn:
         try:
             code = _main(sys.argv[1:], debug_raises=False)
         except SystemExit as exc:  # a command line that did not parse (said), --help, --version
-            if _session_goes_on():
-                raise SystemExit(exc.code) from None  # without argparse's chain of errors
-            raise
+            if not _session_goes_on():
+                raise
+            # left below as any other end, and without argparse's chain of errors
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     for stream in (sys.stdout, sys.stderr):
         # a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing more can be shown
         with contextlib.suppress(AttributeError, OSError, ValueError):
@@ -278,14 +280,30 @@ def entry() -> NoReturn:
     _leave(code)
 
 
-def _leave(code: int) -> NoReturn:
-    """Exit with ``code`` at once, or by ``SystemExit`` where a session goes on in this process."""
-    if _session_goes_on():
-        # IPython's %run catches SystemExit; os._exit would end the kernel, and its work with it
+def _leave(code: int) -> None:
+    """Exit with ``code`` at once, unless a session goes on in this process.
+
+    In IPython or Jupyter (``%run -m linearnets``) it returns, leaving ``code`` in ``_exit_code``
+    as a ``!`` shell command does: the failure was told on its line, and a ``SystemExit`` would
+    add a traceback and IPython's "Unknown failure executing module" (``os._exit`` would end the
+    kernel, and its work with it). Under ``python -i`` it raises ``SystemExit(code)``, as any
+    script does, before the prompt.
+    """
+    if _in_ipython():
+        shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+        if shell is not None:
+            shell.user_ns["_exit_code"] = code
+        return
+    if sys.flags.interactive:
         raise SystemExit(code)
     os._exit(code)
 
 
 def _session_goes_on() -> bool:
     """Whether this process goes on after the command: IPython or Jupyter, ``python -i``."""
-    return bool(sys.flags.interactive or getattr(builtins, "__IPYTHON__", False))
+    return bool(sys.flags.interactive or _in_ipython())
+
+
+def _in_ipython() -> bool:
+    """Whether this process is an IPython session or a Jupyter kernel (``%run -m linearnets``)."""
+    return bool(getattr(builtins, "__IPYTHON__", False))

@@ -135,7 +135,7 @@ def _cli_words(text: str) -> str:
 
     def leading(match: re.Match[str]) -> str:
         try:  # the value as given, unquoted, as the option printed it
-            return f"{_OPTIONS[match[1]]} {ast.literal_eval(match[2])}"
+            return f"{_OPTIONS[match[1]]} {_not_an_option(str(ast.literal_eval(match[2])))}"
         except (SyntaxError, ValueError):
             return match[0]
 
@@ -169,7 +169,8 @@ def _cli_words(text: str) -> str:
         text,
     )
     text = re.sub(rf"\b({_BEFORE_VALUE}) ({settings})=({_VALUE})", valued, text)
-    text = re.sub(rf"\b({names})=([A-Z][A-Z_]*)\b", placeholder, text)
+    # a word of its own ("pass out=DIR", "(out=NEW_DIR)"), not part of a quoted path ('device=GPU')
+    text = re.sub(rf"(?<![^\s(])({names})=([A-Z][A-Z_]*)\b", placeholder, text)
     # a flag; "force=True (force=True)" names it twice, and is left to the line below
     text = re.sub(r"\b(with|without|pass) force=True\b(?! \(force=True\))", r"\1 --force", text)
     text = re.sub(rf"\(({names})\)", named, text)
@@ -187,7 +188,13 @@ def _cli_value(literal: str) -> str:
         return literal
     if value is None:
         return "none"
-    return value if isinstance(value, str) else literal
+    return _not_an_option(value) if isinstance(value, str) else literal
+
+
+def _not_an_option(path: str) -> str:
+    """Return ``path`` as an option's value the parser takes: ``-x`` (an option to argparse, and
+    what ``Path("./-x")`` prints) as ``./-x``."""
+    return f"./{path}" if path.startswith("-") else path
 
 
 def _resume_command(match: re.Match[str]) -> str:
@@ -197,19 +204,25 @@ def _resume_command(match: re.Match[str]) -> str:
         call = ast.parse(source, mode="eval").body
         if not isinstance(call, ast.Call) or any(kw.arg is None for kw in call.keywords):
             return source
-        words = ["--resume", *(shlex.quote(str(ast.literal_eval(arg))) for arg in call.args)]
+        words = ["--resume", *(_shell_word(str(ast.literal_eval(arg))) for arg in call.args)]
         for keyword in call.keywords:
             value = ast.literal_eval(keyword.value)
             option = _OPTIONS.get(str(keyword.arg), f"--{str(keyword.arg).replace('_', '-')}")
             if value is True:  # force=True: a flag
                 words.append(option)
             elif isinstance(value, str):
-                words += [option, shlex.quote(value)]
+                words += [option, _shell_word(value)]
             elif value is not False:  # a number as the message wrote it (lr=1e-05 stays 1e-05)
                 words += [option, ast.get_source_segment(source, keyword.value) or str(value)]
     except (SyntaxError, ValueError):  # not a call of literals: left as written
         return source
     return " ".join(words)
+
+
+def _shell_word(path: str) -> str:
+    """Return ``path`` as one word the shell and the parser read back as that path: quoted, and
+    one starting with ``-`` written ``./-x`` (argparse would take ``-x`` for an option)."""
+    return shlex.quote(_not_an_option(path))
 
 
 def _flat(text: str) -> str:
@@ -219,9 +232,15 @@ def _flat(text: str) -> str:
     return re.sub(r"\s*[\r\n]\s*", " ", text).strip()
 
 
-def one_line(exc: Exception, *, traceback_shown: bool = False) -> str:
+def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | None = None) -> str:
     """Return the error as one line; an unexpected error also says how to see the traceback
-    (unless ``traceback_shown``: ``--debug`` has printed it)."""
+    (unless ``traceback_shown``: ``--debug`` has printed it).
+
+    Args:
+        command: the command that failed, as its usage names it (``linearnets softmax``), for the
+            advice that fits it: only softmax has a ``--resume``. ``None`` when unknown: the
+            advice then says which command it is for.
+    """
     text = _flat(str(exc)) or type(exc).__name__
     if isinstance(exc, UsageError):
         return _flat(_cli_spelling(text))  # again: a path read back from its repr may hold a \n
@@ -229,11 +248,24 @@ def one_line(exc: Exception, *, traceback_shown: bool = False) -> str:
         return _flat(_cli_words(text))
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
-            return (
-                f"{text} ({type(exc).__name__}): a device is full (the disk, or where the output "
-                "goes); free some space and run it again (a softmax run keeps the checkpoint of its "
-                "last finished epoch: continue it with --resume RUN_DIR)"
-            )
+            return f"{text} ({type(exc).__name__}): {_disk_full_advice(command)}"
         return f"{text} ({type(exc).__name__})"
     hint = "" if traceback_shown else " (re-run with --debug for the traceback)"
     return f"unexpected {type(exc).__name__}: {text}{hint}"
+
+
+def _disk_full_advice(command: str | None) -> str:
+    """Return what to do when a device is full; the resume for ``command`` softmax only (for an
+    unknown command, said to be softmax's)."""
+    full = "a device is full (the disk, or where the output goes); free some space"
+    if command is None:
+        return (
+            f"{full} and run it again (a softmax run keeps the checkpoint of its last finished "
+            "epoch: continue it with --resume RUN_DIR)"
+        )
+    if command.split()[-1:] == ["softmax"]:
+        return (
+            f"{full}, then continue the run with --resume RUN_DIR (it keeps the checkpoint of "
+            "its last finished epoch) or run it again"
+        )
+    return f"{full} and run it again"

@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets.cli._options import MAX_SHOW, path_arg, positive_int
+from linearnets.cli._options import MAX_SHOW, path_arg_for, positive_int
 from linearnets.errors import UsageError
 
 if TYPE_CHECKING:
@@ -23,7 +23,10 @@ def add_parser(sub: Any) -> None:
         "images, print true/predicted labels and draw them titled 'true / predicted'.",
     )
     p.add_argument(
-        "run_dir", type=path_arg, metavar="RUN_DIR", help="folder written by 'linearnets softmax'"
+        "run_dir",
+        type=path_arg_for("the run folder a 'linearnets softmax' run wrote", "runs/a"),
+        metavar="RUN_DIR",
+        help="folder written by 'linearnets softmax'",
     )
     p.add_argument(
         "-n",
@@ -32,10 +35,16 @@ def add_parser(sub: Any) -> None:
         help=f"number of test images, at most {MAX_SHOW} (default: %(default)s)",
     )
     p.add_argument(
-        "--out", type=path_arg, default=None, help="image file (default: RUN_DIR/predict-N.png)"
+        "--out",
+        type=path_arg_for("an image file", "--out predictions.png"),
+        default=None,
+        help="image file (default: RUN_DIR/predict-N.png)",
     )
     p.add_argument(
-        "--data-dir", type=path_arg, default=None, help="folder holding the Fashion-MNIST files"
+        "--data-dir",
+        type=path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data"),
+        default=None,
+        help="folder holding the Fashion-MNIST files",
     )
     p.add_argument(
         "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
@@ -76,9 +85,11 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
 
     if not run_dir.is_dir():
+        # quoted, as given: a folder named "lr=0.5" is no setting (read as --lr 0.5 unquoted)
         raise UsageError(
-            f"RUN_DIR must be a run folder, got {run_dir}, which is not a folder; pass the "
-            "folder a 'linearnets softmax' run wrote"
+            f"RUN_DIR must be a run folder, got {str(run_dir)!r}, which "
+            f"{'is not a folder' if run_dir.exists() else 'does not exist'}; pass the folder a "
+            "'linearnets softmax' run wrote"
         )
     if args.n > MAX_SHOW:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")

@@ -1,11 +1,12 @@
 """The cache of verified files: where it is, its index, and its entries read and written safely.
 
-The cache folder is ``$LINEARNETS_CACHE_DIR``, else ``$XDG_CACHE_HOME/linearnets``, else
-``~/.cache/linearnets``; it holds the index ``verified.json`` and the decompressed copies that
-:mod:`linearnets.data.verify` keeps. A missing, corrupt or read-only cache only costs a
+The cache folder is ``$LINEARNETS_CACHE_DIR``, else ``$XDG_CACHE_HOME/linearnets`` (an absolute
+one), else ``~/.cache/linearnets``; it holds the index ``verified.json`` and the decompressed copies
+that :mod:`linearnets.data.verify` keeps. A missing, corrupt or read-only cache only costs a
 re-verification, never an error; so does no cache at all (:data:`NO_CACHE`: the default folder needs
-a home folder, which a bare uid under ``env -i`` lacks), and an entry of the wrong kind (a folder or
-a FIFO where a file belongs), replaced when it can be (an empty folder) and else left alone.
+an existing home folder, which a bare uid under ``env -i`` or ``HOME=/nonexistent`` lacks), and an
+entry of the wrong kind (a folder or a FIFO where a file belongs), replaced when it can be (an empty
+folder) and else left alone. Only a ``$LINEARNETS_CACHE_DIR`` that cannot be a folder is an error.
 
 Temporary files (the cache's, and a download's ``.part`` files) are locked (``flock``) from the moment
 they are made until they are renamed or removed: one that nobody holds locked was left by a killed
@@ -28,7 +29,8 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
-from linearnets.config_checks import expand_user
+from linearnets.config_checks import expand_user, link_problem
+from linearnets.errors import UsageError
 
 if sys.platform != "win32":
     import fcntl
@@ -69,19 +71,56 @@ def cache_dir() -> Path:
     """Return the folder for linearnets' cache: ``$LINEARNETS_CACHE_DIR``, else the XDG cache folder
     (:data:`NO_CACHE` when that needs a home folder and there is none).
 
+    A relative ``$XDG_CACHE_HOME`` is ignored, as the XDG Base Directory spec says (the cache would
+    move with the working folder). A home folder that does not exist counts as none: nothing is
+    made there (``/nonexistent``, the home of Debian's system accounts, must never exist).
+
     Raises:
-        UsageError: ``$LINEARNETS_CACHE_DIR`` starts with a ``~`` or ``~user`` that cannot be expanded.
+        UsageError: ``$LINEARNETS_CACHE_DIR`` starts with a ``~`` or ``~user`` that cannot be
+            expanded, or cannot be a folder (it, or a folder it would be made in, is a file).
     """
     env = os.environ.get("LINEARNETS_CACHE_DIR")
     if env:
-        return expand_user("LINEARNETS_CACHE_DIR", env)
+        return _checked_cache_env(env)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
+    if xdg and os.path.isabs(xdg):
         return Path(xdg) / "linearnets"
+    home = _home()
+    return NO_CACHE if home is None else home / ".cache" / "linearnets"
+
+
+def _home() -> Path | None:
+    """Return the home folder, or ``None`` where there is no existing one to keep a cache in."""
+    if os.environ.get("HOME") == "":
+        return None  # set but empty: Python's Path.home() would give "/"
     try:
-        return Path.home() / ".cache" / "linearnets"
+        home = Path.home()
     except RuntimeError:  # no HOME and no user-database entry (env -i, a container's bare uid)
-        return NO_CACHE
+        return None
+    # a relative HOME would move with the working folder; a missing one is not made
+    return home if home.is_absolute() and os.path.isdir(home) else None
+
+
+def _checked_cache_env(env: str) -> Path:
+    """Return the folder ``$LINEARNETS_CACHE_DIR`` (``env``) names, made later if missing; refuse
+    one that cannot be a folder, which would turn caching off without a word."""
+    path = expand_user("LINEARNETS_CACHE_DIR", env)
+    # the nearest part that exists (a link followed) must be a folder for the cache to be made in
+    existing = next((p for p in (path, *path.parents) if os.path.exists(p)), None)
+    problem = link_problem(path)
+    if existing is not None and not os.path.isdir(existing):
+        problem = (
+            "it is not a folder"
+            if existing == path
+            else f"{existing} is not a folder, so none can be made in it"
+        )
+    if problem:
+        raise UsageError(
+            f"LINEARNETS_CACHE_DIR must name a folder for linearnets' cache of verified files "
+            f"(made if missing), got {env!r}, but {problem}; point it at a folder, or unset it "
+            "(unset LINEARNETS_CACHE_DIR) for the default cache folder"
+        )
+    return path
 
 
 def load_index(path: Path) -> dict[str, Any]:

@@ -7,6 +7,8 @@ and the book's :class:`~linearnets.plotting.Animator`.
 
 from __future__ import annotations
 
+import sys
+import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,6 +65,12 @@ class LiveOutput:
     ``plt.show()`` see it); :class:`~linearnets.plotting.live.LiveCurves` passes ``managed=False``
     for a bare figure that pyplot never keeps (no window, no figures piling up over long runs or
     in the plotting process).
+
+    In a notebook the first :meth:`publish` displays the figure in the cell running then, and the
+    next ones update that display in place while that cell runs; one from a later cell (training
+    continued there, the book's ``Animator`` reused) displays the figure anew in that cell, as the
+    book's ``Animator`` does, rather than redrawing an earlier cell's output out of sight. Training
+    in a thread of its own keeps updating the display it started, whichever cell runs meanwhile.
     """
 
     def __init__(
@@ -80,6 +88,7 @@ class LiveOutput:
         self.svg = svg
         self.managed = managed
         self.display_id: str | None = None
+        self._cell: object = None  # the cell the display is in (see _current_cell)
 
     def new_figure(self, figsize: tuple[float, float]) -> Figure:
         """Return the figure to draw on: see the class's note on ``managed`` and notebooks."""
@@ -93,13 +102,17 @@ class LiveOutput:
         return fig
 
     def publish(self, fig: Figure) -> None:
+        """Write ``fig`` to the files and show it in the notebook (see the class's note on cells)."""
         for path in self.paths:
             save_figure(fig, path, tight=False, name=self.name)
         if self.mode == "notebook":
             from IPython.display import display, update_display
 
-            if self.display_id is None:
-                self.display_id = uuid.uuid4().hex
+            # the main thread runs the cells one after the other: another cell there is a new one
+            on_main = threading.current_thread() is threading.main_thread()
+            cell = _current_cell() if on_main else self._cell
+            if self.display_id is None or cell != self._cell:
+                self.display_id, self._cell = uuid.uuid4().hex, cell
                 display(fig, display_id=self.display_id)
             else:
                 update_display(fig, display_id=self.display_id)
@@ -107,3 +120,15 @@ class LiveOutput:
     def forget_display(self) -> None:
         """Let the next :meth:`publish` start a new display (in the cell running then)."""
         self.display_id = None
+
+
+def _current_cell() -> object:
+    """Return what tells the cell running now from the others: the id of the request a display
+    goes to (ipykernel's), else IPython's execution count; ``None`` when neither is known."""
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    shell = get_ipython() if get_ipython is not None else None
+    # the parent header of the display messages: the cell they are shown in
+    header = getattr(getattr(shell, "display_pub", None), "parent_header", None)
+    if isinstance(header, dict) and header.get("msg_id"):
+        return header["msg_id"]
+    return getattr(shell, "execution_count", None)

@@ -4,8 +4,9 @@ The book's ``Animator`` only works in Jupyter. Here (:class:`~linearnets.plottin
 :class:`LiveCurves`) a figure is drawn once and its lines are updated in
 place (``Line2D.set_data``); each update is then shown in one of three ways, the *mode*:
 
-* ``"notebook"``: one output in the Jupyter cell, replaced on every update (a display id); refused
-  outside a Jupyter kernel;
+* ``"notebook"``: one output in the Jupyter cell, replaced on every update (a display id); a later
+  cell updating the same figure (training continued, the ``Animator`` reused) shows it anew there,
+  as the book's ``Animator`` does; refused outside a Jupyter kernel;
 * ``"file"``: a PNG and an SVG rewritten atomically on every update (watch them in any viewer);
 * ``"none"``: nothing is shown or written; the data and the figure stay available as attributes.
 

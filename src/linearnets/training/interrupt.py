@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from linearnets._signals import sigterm_as_keyboard_interrupt
+from linearnets.errors import OneLineInIPython
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
@@ -38,8 +39,12 @@ _SIGNALS = ("SIGINT", "SIGTERM")
 SYNC_EVERY = 8
 
 
-class TrainingInterrupted(KeyboardInterrupt):
+class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
     """Training stopped on a signal after a finished step (a ``KeyboardInterrupt``: CLI exit 130).
+
+    Jupyter and IPython show it as its one line, where it stopped and the resume call, at once (see
+    :class:`~linearnets.errors.OneLineInIPython`: a second interrupt no longer lands in a long
+    traceback's rendering and replaces the line by a bare ``KeyboardInterrupt``).
 
     Attributes:
         signal_name: "SIGINT" or "SIGTERM".

@@ -32,16 +32,18 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """
     run_dir = run_dir_path(run_dir, example="read_config('runs/a')", name="RUN_DIR")
     path = run_dir / CONFIG_FILE
+    # the path quoted, as given: a folder named "lr=0.5" is no setting (the command line would
+    # print "got lr=0.5" as its option --lr 0.5)
     if not run_dir.is_dir():
         raise UsageError(
-            f"RUN_DIR must be a run folder, got {run_dir}, which "
+            f"RUN_DIR must be a run folder, got {str(run_dir)!r}, which "
             f"{'is a file' if run_dir.exists() else 'does not exist'}; pass the folder a "
             "'linearnets softmax' run wrote (it printed 'run folder: ...')"
         )
     if not path.is_file():
         raise UsageError(
-            f"RUN_DIR must be a run folder holding {CONFIG_FILE}, got {run_dir} without one; "
-            "pass the folder a 'linearnets softmax' run wrote"
+            f"RUN_DIR must be a run folder holding {CONFIG_FILE}, got {str(run_dir)!r} without "
+            "one; pass the folder a 'linearnets softmax' run wrote"
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
