@@ -38,6 +38,30 @@ def test_an_epoch_is_saved_before_its_line_is_printed(tmp_path: Path, blobs_npz:
     assert ckpt["epoch"] == 1  # the epoch whose line could not be printed
 
 
+def test_a_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(
+    tmp_path: Path, blobs_npz: Path
+) -> None:
+    """`linearnets softmax | head -1`: the run stops at its next line (141, as the shell's own
+    commands do), and stderr, still read, gets the resume that continues it; it worked."""
+    done = _sh(
+        f"$LN softmax --data {blobs_npz} --epochs 400 --plot none --out ./--run | head -1; "
+        "echo status ${PIPESTATUS:-} >&2",
+        tmp_path,
+    )
+    assert done.stdout.startswith("epoch 1, loss ") and done.stdout.count("\n") == 1
+    (line,) = [l for l in done.stderr.splitlines() if l.startswith("linearnets softmax:")]
+    epoch = torch.load(tmp_path / "--run" / "checkpoint.pt", weights_only=True)["epoch"]
+    assert 1 <= epoch < 400
+    assert line == (
+        "linearnets softmax: stopped: its output was closed (a reader such as head quit); the "
+        f"checkpoint of epoch {epoch} is kept in --run; continue it with: linearnets softmax "
+        "--resume ./--run"
+    )
+    again = _sh(f"$LN softmax --resume ./--run --epochs {epoch + 1} --plot none", tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"epoch {epoch + 1}, loss" in again.stdout
+
+
 @pytest.mark.parametrize("closed", [">&-", "2>&-"])
 def test_a_closed_output_stream_is_no_error(tmp_path: Path, closed: str) -> None:
     done = _sh(f"$LN linreg --epochs 1 {closed}", tmp_path)

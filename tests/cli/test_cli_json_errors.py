@@ -39,6 +39,8 @@ def _error_text(err: str, command: str) -> str:
         (["softmax", "--lr", "-1", "--json"], "softmax"),
         (["linreg", "--json", "--epochs", "zero"], "linreg"),
         (["linreg", "--json", "--no-such-option"], "linreg"),
+        (["linreg", "--json=1", "--lr", "0"], "linreg"),  # argparse refuses a flag's value
+        (["linreg", "--js=yes"], "linreg"),
     ],
 )
 def test_a_command_line_that_does_not_parse(

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
+from linearnets._shell import shell_word
 from linearnets._signals import held_signals, sigterm_as_keyboard_interrupt
 from linearnets.cli import _ranks
 from linearnets.cli._parser import OneLineParser as OneLineParser
@@ -112,7 +113,9 @@ def _data_warnings_on_one_line() -> Iterator[None]:
 def _main(argv: list[str], *, debug_raises: bool) -> int:
     """:func:`main`; with ``--debug`` and not ``debug_raises``, print the traceback, then report."""
     # decided from the words given, so that a command line that does not parse reports in JSON too
-    json_errors = any(len(word) > 2 and "--json".startswith(word) for word in argv)  # --js too
+    json_errors = any(  # --js and --json=1 (which argparse refuses) too
+        len(word) > 2 and "--json".startswith(word.split("=", 1)[0]) for word in argv
+    )
     try:
         parser, args = _parse(argv)
         debug = bool(getattr(args, "debug", False))
@@ -134,7 +137,9 @@ def _main(argv: list[str], *, debug_raises: bool) -> int:
         return _report_interrupt(exc, prog, json_errors=json_errors)
     except Exception as exc:
         if isinstance(exc, BrokenPipeError) and output_closed():
-            # `| head` has read what it wanted: nothing more to say, and nowhere to say it
+            # `| head` has read what it wanted: nothing more to print there; a run stopped by it
+            # says, where stderr is still read, where its checkpoint is
+            _report_output_closed(exc, prog)
             return EXIT_BROKEN_PIPE
         if debug:
             if debug_raises:
@@ -209,6 +214,30 @@ def _report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) -
     return EXIT_INTERRUPTED
 
 
+def _report_output_closed(exc: BrokenPipeError, prog: str) -> None:
+    """Tell a run stopped by its closed output (``| head``) where it can be continued, on stderr.
+
+    The run's stop names its folder (``run_dir``) and the epochs its checkpoint holds
+    (``checkpoint_epoch``, ``None``: none yet); a stderr closed too gets nothing.
+    """
+    run_dir = getattr(exc, "run_dir", None)
+    if run_dir is None or _ranks.rank() != 0:
+        return
+    again = f"{prog} --resume {shell_word(run_dir)}"
+    epoch = getattr(exc, "checkpoint_epoch", None)
+    kept = (
+        f"the checkpoint of epoch {epoch} is kept in {run_dir}; continue it with: {again}"
+        if epoch
+        else f"no epoch had finished; start it over with: {again}"
+    )
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(
+            f"{prog}: stopped: its output was closed (a reader such as head quit); {kept}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def _report_error(
     exc: Exception, prog: str, *, json_errors: bool, traceback_shown: bool = False
 ) -> int:
@@ -217,7 +246,7 @@ def _report_error(
     if rank == 0:
         # made and printed whole, a second signal (torchrun stopping the others) or not
         with held_signals(raise_after=False):
-            line = one_line(exc, traceback_shown=traceback_shown)
+            line = one_line(exc, traceback_shown=traceback_shown, command=prog)
             print(f"{prog}: error: {line}", file=sys.stderr)
             if json_errors:
                 print_json_error(line, type(exc).__name__, exit_status(exc))
@@ -225,7 +254,7 @@ def _report_error(
         # the library's own errors are the same on every rank and said once, by rank 0; an
         # unexpected one may be this rank's alone, and a lost peer may be rank 0 itself
         with held_signals(raise_after=False):
-            line = one_line(exc, traceback_shown=traceback_shown)
+            line = one_line(exc, traceback_shown=traceback_shown, command=prog)
             print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
     else:
         _ranks.let_rank_0_speak()

@@ -8,10 +8,10 @@ import contextlib
 import errno
 import re
 import select
-import shlex
 import sys
 from typing import Any
 
+from linearnets._shell import shell_word
 from linearnets.errors import LinearnetsError, UsageError
 
 __all__ = [
@@ -222,7 +222,7 @@ def _resume_command(match: re.Match[str]) -> str:
 def _shell_word(path: str) -> str:
     """Return ``path`` as one word the shell and the parser read back as that path: quoted, and
     one starting with ``-`` written ``./-x`` (argparse would take ``-x`` for an option)."""
-    return shlex.quote(_not_an_option(path))
+    return shell_word(path)
 
 
 def _flat(text: str) -> str:

@@ -265,6 +265,9 @@ def _train(
         raise
     except DivergenceError as exc:
         raise diverged(exc, exp, run_dir, checkpoint, start_epoch) from None
+    except BrokenPipeError as exc:  # its output's reader quit (`| head`): the command says where
+        exc.run_dir, exc.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
+        raise
     except RuntimeError as exc:
         reason = lost_connection(exc) if exp.dist.enabled else None
         if reason is None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
+from linearnets._shell import shell_word
 from linearnets.config import SOFTMAX_IMPLS
 from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
 from linearnets.errors import CheckpointError, UsageError
@@ -111,7 +111,7 @@ def _no_weights(run_dir: Path) -> UsageError:
         # quoted: the command is pasted into a shell, and a space would split the path
         return UsageError(
             f"{got}its run stopped before it finished: finish it with linearnets softmax --resume "
-            f"{shlex.quote(str(run_dir))} (linearnets.resume_softmax in Python), then predict"
+            f"{shell_word(run_dir)} (linearnets.resume_softmax in Python), then predict"
         )
     return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
 

@@ -15,7 +15,6 @@ and it kills the workers itself if they have not stopped within its timeout (30 
 
 from __future__ import annotations
 
-import shlex
 import signal
 import threading
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 import torch
 
+from linearnets._shell import shell_word
 from linearnets._signals import sigterm_as_keyboard_interrupt
 from linearnets.errors import OneLineInIPython
 from linearnets.training.callbacks import Callback
@@ -84,7 +84,7 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         if self.run_dir is None:
             return text
         if self.from_cli:  # quoted for the shell: "my run" is one argument
-            again = f"{self.command} --resume {shlex.quote(str(self.run_dir))}"
+            again = f"{self.command} --resume {shell_word(self.run_dir)}"
         else:  # called from Python (a notebook, say): the call that resumes it
             again = f"linearnets.{self.function}({str(self.run_dir)!r})"
         if self.launcher:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shlex
 from pathlib import Path
 
+from linearnets._shell import shell_word
 from linearnets.config_checks import link_problem
 from linearnets.errors import UsageError
 
@@ -57,7 +57,7 @@ def _unopenable(path: Path, exc: OSError) -> str:
     if isinstance(exc, PermissionError) and read_only:
         return (
             f"{path} is read-only, though its folder is writable; make it writable "
-            f"(chmod u+w {shlex.quote(str(path))}) and run again"
+            f"(chmod u+w {shell_word(path)}) and run again"
         )
     return (
         f"{path.parent} cannot be written ({exc.strerror or type(exc).__name__}); pass a folder "

@@ -1,0 +1,27 @@
+"""Tests for linearnets._shell: a path written as one word a shell and the parser read back."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+import pytest
+
+from linearnets._shell import shell_word
+
+
+@pytest.mark.parametrize("name", ["run", "my run", "it's", "--x", "-", "-a b", "ü\\x", "a;b"])
+def test_a_pasted_word_gives_the_path_back_to_the_shell_and_to_argparse(name: str) -> None:
+    """The oracles: POSIX word splitting (shlex.split) and argparse reading --resume's value."""
+    word = shell_word(Path(name))
+    (split,) = shlex.split(word)
+    assert Path(split) == Path(name)  # ./--x is the folder --x
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--resume")
+    assert Path(parser.parse_args(["--resume", split]).resume) == Path(name)
+
+
+def test_a_plain_name_stays_as_it_is() -> None:
+    assert shell_word("runs/a") == "runs/a"
+    assert shell_word(Path("/tmp/-x")) == "/tmp/-x"  # only a leading dash is an option's
