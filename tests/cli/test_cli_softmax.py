@@ -416,5 +416,5 @@ def test_a_dead_peer_is_said_in_one_line_with_the_resume_in_the_command_lines_wo
     assert err == (
         "linearnets softmax: error: another process of the data-parallel run stopped (lost "
         "connection: Read error [127.0.0.1]:12011: Connection reset by peer); the checkpoint of "
-        f"epoch 1 is kept in {run}; resume with: --resume '{run}', launched by torchrun as before\n"
+        f"epoch 1 is kept in {run}; resume with: linearnets softmax --resume '{run}', launched by torchrun as before\n"
     )

@@ -18,6 +18,7 @@ from linearnets.errors import (
     UsageError,
     UsageTypeError,
 )
+from linearnets.training.distributed import PeerLostError
 
 
 def test_the_exit_statuses_are_the_shells() -> None:
@@ -109,6 +110,11 @@ def test_one_line_speaks_the_command_lines_words(exc: Exception, line: str) -> N
         (DivergenceError("kept in run (continue it with a smaller lr: "
                          "linearnets.resume_softmax(\"it's\", lr=1e-05, force=True))"),
          "kept in run (continue it with a smaller lr: --resume 'it'\"'\"'s' --lr 1e-05 --force)"),
+        # a call given as the command to run: the whole command line, as the interrupt's
+        (PeerLostError("another process stopped; the checkpoint of epoch 1 is kept in trk; resume "
+                       "with: linearnets.resume_softmax('my trk'), launched by torchrun as before"),
+         "another process stopped; the checkpoint of epoch 1 is kept in trk; resume with: "
+         "linearnets softmax --resume 'my trk', launched by torchrun as before"),
         (UsageError("it has no config.json, so linearnets.resume_softmax() cannot continue it"),
          "it has no config.json, so --resume cannot continue it"),
         # a placeholder, and a setting named in parentheses

@@ -508,7 +508,7 @@ def test_a_worker_killed_mid_run_leaves_one_line_naming_the_checkpoint_and_the_r
         r"linearnets softmax: error: another process of the data-parallel run stopped \(lost "
         r"connection: [^;]*\); "
         + re.escape(
-            f"the checkpoint of epoch {kept} is kept in {out}; resume with: --resume {out}, "
+            f"the checkpoint of epoch {kept} is kept in {out}; resume with: linearnets softmax --resume {out}, "
             "launched by torchrun as before"
         ),
         line,

@@ -159,6 +159,12 @@ def _cli_words(text: str) -> str:
     # only the settings the command has an option for: other words are left alone
     names = "|".join(_OPTIONS)
     settings = "|".join(_SETTINGS)
+    # a call given as the command to run ("resume with: ...") is the whole command line
+    text = re.sub(
+        rf"(?<=with: ){_RESUME_CALL.pattern}",
+        lambda m: f"linearnets softmax {_resume_command(m)}",
+        text,
+    )
     text = _RESUME_CALL.sub(_resume_command, text)
     text = re.sub(rf"^({names})=({_STRING})(?=[ :])", leading, text)
     # one clause per changed setting: "lr changed from 0.1 to 0.5; resize changed from None
