@@ -26,6 +26,7 @@ from linearnets.training.callbacks import (
     ConsoleLogger,
     CurvesCallback,
     MetricsWriter,
+    fixed,
     format_epoch,
 )
 from linearnets.training.loop import EpochMetrics, History, fit
@@ -626,3 +627,22 @@ def test_no_bar_when_the_lines_go_into_a_pipe(
         stream.close()
         if into == "pipe":
             os.close(read_end)
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [
+        (0.000052, 6, "0.000052"),  # the book's "epoch 1, loss 0.000052"
+        (0.78512, 4, "0.7851"),
+        (999999.0, 4, "999999.0000"),
+        (3569583467208374093209780879360.0, 4, "3.5696e+30"),  # was 31 digits wide
+        (-6.4e22, 6, "-6.400000e+22"),
+        (float("inf"), 4, "inf"),
+        (float("nan"), 4, "nan"),
+    ],
+)
+def test_fixed_prints_the_books_decimals_and_huge_values_in_scientific_notation(
+    value: float, digits: int, shown: str
+) -> None:
+    assert fixed(value, digits) == shown
+    assert float(shown) == pytest.approx(value, rel=10**-digits, nan_ok=True)  # the same number

@@ -135,8 +135,10 @@ def _refuse_synthetic_options_with_data(args: argparse.Namespace) -> None:
 
 def _print_errors(result: LinregResult) -> None:
     """Print the learned w and b, then how far they are from the truth and the closed form."""
+    from linearnets.training.callbacks import fixed
+
     fmt = ", ".join
-    print(f"w: [{fmt(f'{v:.6f}' for v in result.w)}]  b: {result.b:.6f}")
+    print(f"w: [{fmt(fixed(v, 6) for v in result.w)}]  b: {fixed(result.b, 6)}")
     if result.w_error is None or result.b_error is None:
         print("error vs truth:       n/a (--data has no known truth)")
     else:

@@ -240,11 +240,13 @@ class StoppedBeforeTraining(KeyboardInterrupt):
 
 def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -> None:
     """Print the data, the final metrics, the hardest classes and the run folder (and --json)."""
+    from linearnets.training.callbacks import fixed
+
     summary = result.summary()
     print(f"data: {result.data_source}")
     test_acc = "n/a" if summary["test_acc"] is None else f"{summary['test_acc']:.3f}"
     print(
-        f"final: train loss {summary['train_loss']:.4f}, train acc {summary['train_acc']:.3f}, "
+        f"final: train loss {fixed(summary['train_loss'], 4)}, train acc {summary['train_acc']:.3f}, "
         f"test acc {test_acc}, {summary['seconds_per_epoch']:.3f} s/epoch"
         + (f" on {dist.world_size} processes" if dist.enabled else "")
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import stat
 import sys
@@ -24,7 +25,15 @@ from linearnets.training.checkpoint_write import run_file_error, write_text_atom
 from linearnets.training.history import EpochMetrics, History
 from linearnets.validation import describe
 
-__all__ = ["Callback", "ConsoleLogger", "Curves", "CurvesCallback", "MetricsWriter", "format_epoch"]
+__all__ = [
+    "Callback",
+    "ConsoleLogger",
+    "Curves",
+    "CurvesCallback",
+    "MetricsWriter",
+    "fixed",
+    "format_epoch",
+]
 
 
 class Callback:
@@ -46,13 +55,21 @@ class Callback:
         """Called once after the last epoch."""
 
 
+def fixed(value: float, digits: int) -> str:
+    """Return ``value`` with ``digits`` decimals, as the book prints losses; from 10⁶ on (a run
+    diverging with the guard off) in scientific notation, ``3.5696e+30`` rather than 31 digits."""
+    if math.isfinite(value) and abs(value) >= 1e6:
+        return f"{value:.{digits}e}"
+    return f"{value:.{digits}f}"
+
+
 def format_epoch(metrics: EpochMetrics) -> str:
     """Return the book's one-line epoch summary, e.g. ``epoch 1, loss 0.785, train acc 0.749, ...``."""
     if metrics.train_acc is None:
-        return f"epoch {metrics.epoch}, loss {metrics.train_loss:f}"
+        return f"epoch {metrics.epoch}, loss {fixed(metrics.train_loss, 6)}"
     parts = [
         f"epoch {metrics.epoch}",
-        f"loss {metrics.train_loss:.4f}",
+        f"loss {fixed(metrics.train_loss, 4)}",
         f"train acc {metrics.train_acc:.3f}",
     ]
     if metrics.test_acc is not None:
