@@ -356,6 +356,7 @@ def test_a_figure_that_cannot_be_written_names_out_in_the_command_lines_words(
     with pytest.raises(UsageError) as info:
         _mpl.save_figure(Figure(), tmp_path / "predict-9.png")
     assert report.one_line(info.value) == (
-        f"--out must be a file in a folder you can write to, got {tmp_path / 'predict-9.png'}, but "
+        f"--out must be a file in a folder you can write to, got {str(tmp_path / 'predict-9.png')!r}, "
+        "but "
         f"the folder {tmp_path} is not writable; pass e.g. --out figure.png"
     )

@@ -391,7 +391,10 @@ def test_regression_data_must_be_npz_or_csv(tmp_path: Path, name: str) -> None:
     with pytest.raises(UsageError) as info:
         load_regression_file(path)
     assert type(info.value) is UsageError  # a usage error (exit status 2), not a dataset error
-    assert str(info.value) == f"data must be a .npz or .csv file, got {path}"
+    assert str(info.value) == (
+        f"data must be a .npz or .csv file, got {str(path)!r}; save the arrays with "
+        "numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
+    )
 
 
 def test_test_features_are_checked_under_their_own_name(tmp_path: Path) -> None:
@@ -483,8 +486,14 @@ def test_a_data_file_that_cannot_be_used_is_named_in_either_words(
     with pytest.raises(UsageError) as info:
         load_regression_file(path)
     if name == "table.txt":
-        assert str(info.value) == f"data must be a .npz or .csv file, got {path}"
-        assert one_line(info.value) == f"--data must be a .npz or .csv file, got {path}"
+        assert str(info.value) == (
+            f"data must be a .npz or .csv file, got {str(path)!r}; save the arrays with "
+            "numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
+        )
+        assert one_line(info.value) == (
+            f"--data must be a .npz or .csv file, got {str(path)!r}; save the arrays with "
+            "numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
+        )
         return
     kind = path.suffix
     fix = f" does not exist or is not a file; pass an existing {kind} file"
@@ -570,6 +579,6 @@ def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(tmp_path: Path
         "; save the arrays with numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer "
         "labels (X_test and y_test optional)"
     )
-    said = "{} must be a .npz file for softmax regression, got {}" + fix
-    assert str(info.value) == said.format("data", path)
-    assert one_line(info.value) == said.format("--data", path)
+    said = "{} must be a .npz file for softmax regression, got {!r}" + fix
+    assert str(info.value) == said.format("data", str(path))
+    assert one_line(info.value) == said.format("--data", str(path))

@@ -263,7 +263,7 @@ def test_a_failed_save_leaves_no_temporary_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "taken.png").mkdir()  # the rename onto a folder fails
     with pytest.raises(
-        UsageError, match=r"^out must be a figure file, got .*taken\.png, which is a folder; pass"
+        UsageError, match=r"^out must be a figure file, got '.*taken\.png', which is a folder; pass"
     ):
         _mpl.save_figure(_small_figure(), tmp_path / "taken.png")
     assert [p.name for p in tmp_path.iterdir()] == ["taken.png"]
@@ -298,11 +298,29 @@ def test_a_folder_without_write_permission_is_named(
     monkeypatch.setattr(_mpl, "open", refused, raising=False)  # root may write anywhere: faked
     with pytest.raises(
         UsageError,
-        match=rf"^out must be a file in a folder you can write to, got .*fig\.png, but the folder "
+        match=rf"^out must be a file in a folder you can write to, got '.*fig\.png', but the folder "
         rf"{re.escape(str(tmp_path))} is not writable; pass e\.g\. out='figure\.png'$",
     ):
         _mpl.save_figure(_small_figure(), tmp_path / "fig.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_file_system_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """predict in a run folder on a read-only mount said "got ..., but Read-only file system"."""
+    import errno
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(_mpl, "open", refused, raising=False)  # no mount needed: faked
+    with pytest.raises(UsageError) as info:
+        _mpl.save_figure(_small_figure(), tmp_path / "predict-3.png")
+    assert str(info.value) == (
+        f"out must be a file in a folder you can write to, got {str(tmp_path / 'predict-3.png')!r}, "
+        f"but the folder {tmp_path} is on a read-only file system; pass e.g. out='figure.png'"
+    )
 
 
 def test_a_saved_pdf_carries_no_creation_date(tmp_path: Path) -> None:

@@ -247,7 +247,7 @@ def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
     )
     with pytest.raises(
         UsageError,
-        match=rf"^run_dir must hold the trained weights model\.pt, got {re.escape(str(tmp_path))} without them; {advice}",
+        match=rf"^run_dir must hold the trained weights model\.pt, got {re.escape(repr(str(tmp_path)))} without them; {advice}",
     ):
         load_trained(tmp_path)
 
@@ -278,7 +278,7 @@ def test_a_run_still_training_is_named_with_its_process_not_sent_to_resume(
         (run / "checkpoint.pt").write_bytes(b"epoch 1")
     with lock_held_by_a_child(run) as child:
         message = (
-            f"must hold the trained weights model.pt, got {run} without them; its run is "
+            f"must hold the trained weights model.pt, got {str(run)!r} without them; its run is "
             f"still training (linearnets process {child}), and model.pt is written when it "
             "finishes: wait for that process to end, then predict"
         )
@@ -395,7 +395,9 @@ def test_a_folder_without_model_pt_names_run_dir_in_either_words(
     with pytest.raises(UsageError) as info:
         load_trained(tmp_path)
     said = str(info.value)
-    assert said.startswith(f"run_dir must hold the trained weights model.pt, got {tmp_path} ")
+    assert said.startswith(
+        f"run_dir must hold the trained weights model.pt, got {str(tmp_path)!r} "
+    )
     assert main(["predict", str(tmp_path), "-n", "2"]) == 2
     assert capsys.readouterr().err == (
         f"linearnets predict: error: RUN_DIR{said.removeprefix('run_dir')}\n"

@@ -168,7 +168,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     path = Path(path)
     if path.suffix.lower() != ".npz":
         raise UsageError(
-            f"data must be a .npz file for softmax regression, got {path}; save the arrays with "
+            f"data must be a .npz file for softmax regression, got {str(path)!r}; save the arrays with "
             "numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer labels (X_test and "
             "y_test optional)"
         )
@@ -274,7 +274,10 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         y_raw = table[:, -1]
         y_cell = lambda i, j: f"line {lines[i]}, column {table.shape[1]}"  # noqa: E731
     else:
-        raise UsageError(f"data must be a .npz or .csv file, got {path}")
+        raise UsageError(
+            f"data must be a .npz or .csv file, got {str(path)!r}; save the arrays with "
+            "numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
+        )
     if y_raw.ndim != 1 or y_raw.shape[0] != X.shape[0]:
         fix = (
             "the model fits one target: keep one column, e.g. y[:, 0] (a run per column)"

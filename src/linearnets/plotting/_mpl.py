@@ -5,6 +5,7 @@ matplotlib is imported only inside these functions, so importing :mod:`linearnet
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import sys
@@ -183,7 +184,8 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True, name: str = "out
     except IsADirectoryError:
         tmp.unlink(missing_ok=True)
         raise UsageError(
-            f"{name} must be a figure file, got {path}, which is a folder; pass a file name in it, "
+            f"{name} must be a figure file, got {str(path)!r}, which is a folder; pass a file name "
+            "in it, "
             f"e.g. {path / ('figure' + path.suffix)}"
         ) from None
     except BaseException:
@@ -201,7 +203,7 @@ def _open_temporary(path: Path, name: str) -> tuple[Path, BinaryIO]:
         return tmp, open(tmp, "xb")  # closed by the with in save_figure
     except OSError as exc:
         raise UsageError(
-            f"{name} must be a file in a folder you can write to, got {path}, but "
+            f"{name} must be a file in a folder you can write to, got {str(path)!r}, but "
             f"{_reason(exc, path)}; pass e.g. {name}='figure{path.suffix}'"
         ) from None
 
@@ -229,6 +231,8 @@ def _reason(exc: OSError, path: Path) -> str:
         return f"a part of its folder path{where} is a file, not a folder"
     if isinstance(exc, PermissionError):  # the folder to be made in may be further up
         return f"the folder {nearest or path.parent} is not writable"
+    if exc.errno == errno.EROFS:  # chmod cannot help there
+        return f"the folder {nearest or path.parent} is on a read-only file system"
     return exc.strerror or type(exc).__name__
 
 

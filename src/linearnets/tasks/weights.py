@@ -100,7 +100,9 @@ def _no_weights(run_dir: Path) -> UsageError:
     from linearnets.training.checkpoint import CHECKPOINT_FILE
     from linearnets.training.run_lock import lock_holder
 
-    got = f"run_dir must hold the trained weights {WEIGHTS_FILE}, got {run_dir} without them; "
+    got = (
+        f"run_dir must hold the trained weights {WEIGHTS_FILE}, got {str(run_dir)!r} without them; "
+    )
     holder = lock_holder(run_dir)
     if holder is not None:  # a resume would be refused: the run is being written
         return UsageError(
