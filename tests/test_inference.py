@@ -365,3 +365,15 @@ def test_prediction_samples_blame_a_model_predicting_past_the_ten_classes() -> N
     bad_label = [(torch.zeros(2, 1, 4, 4), torch.tensor([0, 10]))]
     with pytest.raises(UsageError, match=r"labels must be class indices in \[0, 10\), got 10"):
         prediction_samples(_Fixed([0, 11], 12), bad_label, 2)
+
+
+@pytest.mark.parametrize("call", ["predict", "confusion_counts"])
+def test_a_model_on_meta_is_refused_naming_its_parameters(call: str) -> None:
+    from linearnets import inference
+    from linearnets.models.concise import softmax_concise
+
+    net = softmax_concise().to("meta")
+    batches = [(torch.randn(3, 784), torch.zeros(3, dtype=torch.long))]
+    args: tuple[object, ...] = (3,) if call == "predict" else (10,)
+    with pytest.raises(UsageError, match=r"^net's parameters must hold values, got a parameter "):
+        getattr(inference, call)(net, batches, *args)

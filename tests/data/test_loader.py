@@ -616,3 +616,12 @@ def test_non_finite_floats_are_refused_at_construction(bad: str, name: str) -> N
         load_array((X, y), 16)
     index = "0" if name == "features" else "1"
     assert str(info.value) == said.replace(name, f"data_arrays[{index}]", 1)  # the same words
+
+
+@pytest.mark.parametrize("on_meta", ["features", "labels"])
+def test_meta_tensors_are_refused_as_load_array_refuses_them(on_meta: str) -> None:
+    """int(labels.min()) raised torch's "Tensor.item() cannot be called on meta tensors"."""
+    features = torch.randn(10, 4, device="meta" if on_meta == "features" else "cpu")
+    labels = torch.zeros(10, dtype=torch.long, device="meta" if on_meta == "labels" else "cpu")
+    with pytest.raises(UsageError, match=rf"^{on_meta} must hold values, got a tensor of shape "):
+        ArrayLoader(features, labels, 2, shuffle=False)

@@ -218,3 +218,13 @@ def test_evaluate_counts_a_summed_loss_function_once_with_scalar_loss_sum(
     )
     with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'total'"):
         evaluate(net, _batches(X, y, 5), summed, scalar_loss="total")
+
+
+def test_a_model_on_meta_is_refused_before_any_batch() -> None:
+    """torch said "Tensor on device cpu is not on the expected device meta!" from deep inside."""
+    from linearnets.models.scratch import SoftmaxRegressionScratch
+
+    net = SoftmaxRegressionScratch().to("meta")
+    batches = [(torch.randn(4, 784), torch.randint(0, 10, (4,)))]
+    with pytest.raises(UsageError, match=r"^net's parameters must hold values, got a parameter "):
+        evaluate_accuracy(net, batches)

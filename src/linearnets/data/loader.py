@@ -22,6 +22,7 @@ from linearnets.validation import (
     check_bool,
     check_finite,
     check_generator,
+    check_holds_values,
     check_positive_int,
     describe,
 )
@@ -121,6 +122,8 @@ def _check_tensors(
         raise UsageError(
             "features and labels must be torch tensors; convert them with torch.as_tensor"
         )
+    check_holds_values("features", features)  # a meta tensor: no labels to count, no values
+    check_holds_values("labels", labels)
     if features.dtype != torch.uint8 and not features.is_floating_point():
         raise UsageError(
             f"features must be uint8 images or a floating-point tensor, got dtype {features.dtype}; "

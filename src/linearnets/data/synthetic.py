@@ -17,6 +17,7 @@ from linearnets.validation import (
     check_finite,
     check_float_tensor,
     check_generator,
+    check_holds_values,
     check_non_negative_float,
     check_positive_int,
     check_same_length,
@@ -104,7 +105,7 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         raise UsageTypeError(
             f"w must hold real numbers, got dtype {w.dtype}; pass e.g. w=torch.tensor([2, -3.4])"
         )
-    _refuse_meta("w", w)
+    check_holds_values("w", w)
     if not w.is_floating_point():
         w = w.float()
     if w.ndim == 2 and w.shape[1] == 1:
@@ -134,20 +135,11 @@ def _bias(b: Any) -> float:
     return float(b)
 
 
-def _refuse_meta(name: str, tensor: torch.Tensor) -> None:
-    """Refuse a tensor on the meta device: it has a shape but no values to draw from or check."""
-    if tensor.device.type == "meta":
-        raise UsageError(
-            f"{name} must hold values, got a tensor of shape {tuple(tensor.shape)} on the meta "
-            "device (a shape without data); pass one that holds its values, on the CPU or a GPU"
-        )
-
-
 def _check_arrays(features: torch.Tensor, labels: torch.Tensor) -> int:
     check_float_tensor("features", features)
     n = check_same_length(("features", "labels"), (features, labels))
-    _refuse_meta("features", features)
-    _refuse_meta("labels", labels)
+    check_holds_values("features", features)
+    check_holds_values("labels", labels)
     if n == 0:
         raise UsageError(
             "features must hold at least one example, got 0 rows; pass a non-empty dataset"
@@ -231,7 +223,7 @@ def load_array(
     if check_same_length(names, data_arrays) == 0:
         raise UsageError("data_arrays must hold at least one example, got 0 rows")
     for name, array in zip(names, data_arrays, strict=True):
-        _refuse_meta(name, array)
+        check_holds_values(name, array)
         check_finite(name, array)
     is_train = check_bool("is_train", is_train)
     check_generator("generator", generator)

@@ -15,7 +15,7 @@ from torch import nn
 
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
-from linearnets.training.loop_checks import check_loss_object
+from linearnets.training.loop_checks import check_loss_object, check_net_holds_values
 from linearnets.training.loss_diagnosis import NanScoresProbe
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
@@ -79,6 +79,7 @@ def evaluate_named(
     summed = summed_scalar_loss(scalar_loss)
     if loss is not None:
         check_loss_object(loss)
+    check_net_holds_values(net)  # a model on meta: one refusal, not torch's device error
     distributed = dist is not None and dist.enabled
     was_training = set_mode(net, False)
     # copies the first batch, to tell why scores came out NaN; not in a data-parallel run, where
