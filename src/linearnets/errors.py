@@ -76,8 +76,9 @@ class RunFileError(OneLineInIPython, LinearnetsError, OSError):
 class DivergenceError(OneLineInIPython, LinearnetsError):
     """Training blew up: the loss became non-finite or grew far beyond its starting value.
 
-    ``resumable`` is ``False`` when the weights of the last checkpoint already give the blown-up
-    loss (a resume's very first step): continuing from them with a smaller lr cannot help.
+    ``resumable`` is ``False`` when no smaller lr can help: the weights of the last checkpoint
+    already give the blown-up loss (a resume's very first step), or a fresh run's loss broke before
+    any update (the data are too large for the dtype, or hold NaN).
     """
 
     resumable = True
