@@ -21,12 +21,8 @@ from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
-from linearnets.tasks.resume_changes import (
-    changed_settings,
-    check_inputs_fit,
-    check_recorded_data,
-    data_change,
-)
+from linearnets.tasks.resume_changes import changed_settings, check_recorded_data, data_change
+from linearnets.tasks.resume_fit import check_inputs_fit
 from linearnets.tasks.resume_settings import (
     check_epochs_left,
     check_logged_epochs,

@@ -1,0 +1,151 @@
+"""Whether a checkpoint's weights fit the model a resume would build (D2L §3.6: W is (d, q)).
+
+Another image size, or a ``data`` file with other numbers of features or classes (at a new path,
+or new content at the run's own), makes a model whose weights have another shape: none of the run's
+training could carry over, so the resume is refused even with ``force=True``. Used by
+:mod:`linearnets.tasks.resume`; the messages speak the Python API's words, as
+:mod:`linearnets.tasks.resume_changes`'s do.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from linearnets._fs import sha256_file
+from linearnets.config import SoftmaxConfig
+from linearnets.errors import DataWarning, UsageError
+from linearnets.tasks.resume_changes import OPTIONS, differences
+from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
+from linearnets.training.runs import CONFIG_FILE
+
+__all__ = ["check_inputs_fit"]
+
+
+def check_inputs_fit(
+    ckpt: Checkpoint,
+    old: SoftmaxConfig,
+    new: SoftmaxConfig,
+    *,
+    given: Collection[str],
+    run_dir: Path,
+    saved: Mapping[str, Any] | None = None,
+) -> None:
+    """Refuse, even forced, a new resize or data whose model the checkpoint's weights do not fit.
+
+    Another image size, or a ``--data`` file with other numbers of features or classes (at a new
+    path, or changed in place), makes a model whose weights have another shape: none of the run's
+    training could carry over. A ``--data`` file of the same shape may be forced
+    (:func:`changed_settings`, :func:`data_change`).
+
+    Args:
+        ckpt: the checkpoint, whose weights are ``W`` (d, q) or ``nn.Linear``'s (q, d).
+        old: the checkpoint's settings.
+        new: the settings to continue with (a changed ``data`` file is read for its shape).
+        given: the settings the caller passed (see :func:`changed_settings`).
+        saved: the run's ``config.json``, whose ``data_sha256`` tells a ``data`` file changed in
+            place; read from ``run_dir`` when not given.
+
+    Raises:
+        UsageError: the model of ``new`` does not take the checkpoint's inputs and classes.
+    """
+    keys = [k for k in ("resize", "data") if getattr(old, k) != getattr(new, k)]
+    trained = _trained_shape(ckpt.model_state)
+    if trained is None:
+        return  # no weights to measure: restore_states names the damage
+    if not keys:
+        _check_content_fits(trained, new, run_dir=run_dir, saved=saved)
+        return  # another mismatch is the checkpoint's: restore_states names it
+    wanted = _model_shape(new)
+    if wanted is None or wanted == trained:
+        return
+    # in the command line's words: no rule tells a bare setting name from the same English word
+    asked = [OPTIONS[k] for k in keys if k in given]
+    fix = f"resume without {' and '.join(asked)}" if asked else ""
+    if len(asked) < len(keys):
+        fix += f"{' and ' if fix else ''}put the run's own {CHECKPOINT_FILE} back"
+    side = f" ({new.resize or 28}×{new.resize or 28} pixels)" if new.data is None else ""
+    raise UsageError(
+        f"{differences(keys, old, new, given=given, run_dir=run_dir)}: the model would take "
+        f"{wanted[0]} inputs{side} into {wanted[1]} classes and the checkpoint's weights take "
+        f"{trained[0]} inputs into {trained[1]} classes, so they cannot carry over, not even with "
+        f"force=True; {fix}, or start a new run in another folder (out=NEW_DIR)"
+    )
+
+
+def _check_content_fits(
+    trained: tuple[int, int],
+    config: SoftmaxConfig,
+    *,
+    run_dir: Path,
+    saved: Mapping[str, Any] | None,
+) -> None:
+    """Refuse, even forced, the run's own ``data`` path holding new content of another shape.
+
+    The file is read for its shape only when its SHA-256 is not the one the run recorded (or none
+    was): an unchanged file is the data the weights were trained on.
+    """
+    if config.data is None or config.resize is not None or not Path(config.data).is_file():
+        return  # Fashion-MNIST; resize with data, or no file: prepare names them
+    was = (saved if saved is not None else _saved(run_dir)).get("data_sha256")
+    now = None
+    if isinstance(was, str):
+        try:
+            now = sha256_file(Path(config.data))
+        except OSError:  # unreadable: reading the data names the problem
+            return
+        if now == was:
+            return
+    wanted = _model_shape(config)
+    if wanted is None or wanted == trained:
+        return  # the same shape: data_change refuses new content unless forced
+    change = (
+        f"changed since the run in {run_dir} started (SHA-256 {was[:12]}… then, {now[:12]}… now)"
+        if isinstance(was, str) and now is not None
+        else f"holds other data than the run in {run_dir} was trained on (the run recorded no "
+        f"SHA-256 of it; or {CHECKPOINT_FILE} is another run's)"
+    )
+    raise UsageError(
+        f"data={str(config.data)!r} {change}: the model would take {wanted[0]} inputs into "
+        f"{wanted[1]} classes and the checkpoint's weights take {trained[0]} inputs into "
+        f"{trained[1]} classes, so they cannot carry over, not even with force=True; put the "
+        "original file back, or start a new run in another folder (out=NEW_DIR)"
+    )
+
+
+def _saved(run_dir: Path) -> Mapping[str, Any]:
+    """Return the run's ``config.json`` for its ``data_sha256``; none recorded where unreadable."""
+    from linearnets.training.run_config import read_config
+
+    try:
+        return read_config(run_dir) if (run_dir / CONFIG_FILE).is_file() else {}
+    except UsageError:  # the resume reads it first, and names what is wrong with it
+        return {}
+
+
+def _trained_shape(state: dict[str, Any]) -> tuple[int, int] | None:
+    """Return (inputs, classes) of a model state: ``W`` (d, q) or ``1.weight`` (q, d); else None."""
+    for name, flipped in (("W", False), ("1.weight", True)):
+        shape = tuple(getattr(state.get(name), "shape", ()))
+        if len(shape) == 2:
+            return (int(shape[1]), int(shape[0])) if flipped else (int(shape[0]), int(shape[1]))
+    return None
+
+
+def _model_shape(config: SoftmaxConfig) -> tuple[int, int] | None:
+    """Return the (inputs, classes) of ``config``'s model; None where ``prepare`` refuses it."""
+    if config.data is None:
+        from linearnets.data.labels import TEXT_LABELS
+
+        side = config.resize or 28  # Fashion-MNIST's images are 28×28
+        return side * side, len(TEXT_LABELS)
+    if config.resize is not None:
+        return None  # resize with data: prepare names the pair
+    from linearnets.data.arrays import load_classification_file
+
+    with warnings.catch_warnings():  # prepare reads it again, and warns then
+        warnings.simplefilter("ignore", DataWarning)
+        arrays = load_classification_file(config.data)  # read twice: a rare resume
+    return arrays.num_features, arrays.num_classes

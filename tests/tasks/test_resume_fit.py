@@ -1,0 +1,221 @@
+"""Whether a checkpoint's weights fit the resumed model: refused even forced when they cannot.
+
+Unit tests of :mod:`linearnets.tasks.resume_fit` on configs and folders built by hand; the
+end-to-end resumes are in ``test_resume.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.cli._report import one_line
+from linearnets.config import SoftmaxConfig
+from linearnets.errors import UsageError
+from linearnets.tasks.resume_changes import changed_settings
+from linearnets.tasks.resume_fit import check_inputs_fit
+from linearnets.tasks.resume_settings import resumed_config
+
+from .test_resume_changes import _npz
+from .test_resume_settings import OLD, _checkpoint
+
+SCRATCH_784 = {"W": torch.zeros(784, 10), "b": torch.zeros(10)}
+CONCISE_784 = {"1.weight": torch.zeros(10, 784), "1.bias": torch.zeros(10)}  # nn.Linear: (q, d)
+
+
+@pytest.mark.parametrize("state", [SCRATCH_784, CONCISE_784], ids=["scratch", "concise"])
+def test_a_new_image_size_is_refused_even_forced(tmp_path: Path, state: dict[str, Any]) -> None:
+    """Images resized to 14×14 give 14 × 14 = 196 inputs, not the weights' 784: nothing fits."""
+    ckpt = _checkpoint(OLD.to_dict(), state)
+    new = resumed_config(OLD, {"resize": 14}, tmp_path)
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(ckpt, OLD, new, given={"resize"}, run_dir=tmp_path)
+    said = (
+        "{} changed from {} (28×28) to 14 since the run in {} started: the model would take 196 "
+        "inputs (14×14 pixels) into 10 classes and the checkpoint's weights take 784 inputs into "
+        "10 classes, so they cannot carry over, not even with {}; resume without --resize, or "
+        "start a new run in another folder ({}NEW_DIR)"
+    )
+    assert str(info.value) == said.format("resize", "None", tmp_path, "force=True", "out=")
+    assert one_line(info.value) == said.format("--resize", "none", tmp_path, "--force", "--out ")
+    # a checkpoint of 14×14 images, in a run whose config.json has no resize
+    ckpt = _checkpoint(new.to_dict(), {"W": torch.zeros(196, 10), "b": torch.zeros(10)})
+    back = resumed_config(new, {"resize": None}, tmp_path)
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(ckpt, new, back, given=(), run_dir=tmp_path)
+    said = (
+        f"{tmp_path / 'checkpoint.pt'} was trained with {{}}14, but "
+        f"{tmp_path / 'config.json'} asks for {{}} (28×28) (a checkpoint from another "
+        "run?): the model would take 784 inputs (28×28 pixels) into 10 classes and the "
+        "checkpoint's weights take 196 inputs into 10 classes, so they cannot carry over, not even "
+        "with {}; put the run's own checkpoint.pt back, or start a new run in "
+        "another folder ({}NEW_DIR)"
+    )
+    assert str(info.value) == said.format("resize=", "resize=None", "force=True", "out=")
+    assert one_line(info.value) == said.format("--resize ", "--resize none", "--force", "--out ")
+
+
+def test_a_resize_to_the_images_own_size_may_be_forced(tmp_path: Path) -> None:
+    """--resize 28 keeps 28 × 28 = 784 inputs: the weights fit, so --force may continue with it."""
+    new = resumed_config(OLD, {"resize": 28}, tmp_path)
+    check_inputs_fit(
+        _checkpoint(OLD.to_dict(), SCRATCH_784), OLD, new, given={"resize"}, run_dir=tmp_path
+    )
+    kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "given": {"resize"}}
+    assert changed_settings(OLD, new, force=True, **kwargs) == {"resize": (None, 28)}
+
+
+@pytest.mark.parametrize(
+    ("features", "classes", "refused"),
+    [(4, 2, False), (5, 2, True), (4, 3, True)],
+    ids=["same-shape", "more-features", "more-classes"],
+)
+def test_a_data_file_of_another_shape_is_refused_even_forced(
+    tmp_path: Path, features: int, classes: int, refused: bool
+) -> None:
+    """The run's weights take 4 features into 2 classes: a file of that shape may be forced only."""
+    old = SoftmaxConfig(data=_npz(tmp_path / "a.npz", 4, 2), plot="none", device="cpu")
+    state = {"W": torch.zeros(4, 2), "b": torch.zeros(2)}
+    other = _npz(tmp_path / "b.npz", features, classes)
+    new = resumed_config(old, {"data": other}, tmp_path)
+    if not refused:
+        check_inputs_fit(
+            _checkpoint(old.to_dict(), state), old, new, given={"data"}, run_dir=tmp_path
+        )
+        return
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(
+            _checkpoint(old.to_dict(), state), old, new, given={"data"}, run_dir=tmp_path
+        )
+    said = (
+        f"{{}} changed from {{}} to {{}} since the run in {tmp_path} started: the model would take "
+        f"{features} inputs into {classes} classes and the checkpoint's weights take 4 inputs into "
+        "2 classes, so they cannot carry over, not even with {}; resume without --data, or start "
+        "a new run in another folder ({}NEW_DIR)"
+    )
+    old_data, new_data = str(old.data), str(other)
+    assert str(info.value) == said.format(
+        "data", repr(old_data), repr(new_data), "force=True", "out="
+    )
+    assert one_line(info.value) == said.format("--data", old_data, new_data, "--force", "--out ")
+
+
+def test_unchanged_inputs_or_a_damaged_model_state_are_left_to_the_restore(tmp_path: Path) -> None:
+    """Only a new --resize or --data is checked here; other mismatches are the checkpoint's."""
+    odd = {"W": torch.zeros(5, 2)}  # no image size gives 5 inputs: restore_states names it
+    new = resumed_config(OLD, {"epochs": 6}, tmp_path)
+    check_inputs_fit(_checkpoint(OLD.to_dict(), odd), OLD, new, given={"epochs"}, run_dir=tmp_path)
+    resized = resumed_config(OLD, {"resize": 14}, tmp_path)
+    check_inputs_fit(
+        _checkpoint(OLD.to_dict(), {}), OLD, resized, given={"resize"}, run_dir=tmp_path
+    )
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()  # the oracle: hashlib's digest
+
+
+@pytest.mark.parametrize("recorded", ["given", "config.json"])
+def test_a_data_file_changed_in_place_to_another_shape_is_refused_even_forced(
+    tmp_path: Path, recorded: str
+) -> None:
+    """The run's own path, new content of 5 features: only a new path was measured, so the first
+    refusal offered force=True and the forced resume failed on the checkpoint (exit 1)."""
+    import json
+
+    data = _npz(tmp_path / "d.npz", 4, 2)
+    was = _sha256(data)
+    config = SoftmaxConfig(data=data, plot="none", device="cpu")
+    ckpt = _checkpoint(config.to_dict(), {"W": torch.zeros(4, 2), "b": torch.zeros(2)})
+    _npz(data, 5, 2)  # changed in place
+    now = _sha256(data)
+    saved: dict[str, Any] = {"data_sha256": was}
+    kwargs: dict[str, Any] = {"given": (), "run_dir": tmp_path}
+    if recorded == "given":
+        kwargs["saved"] = saved
+    else:  # as resume_softmax leaves it to be read
+        (tmp_path / "config.json").write_text(json.dumps({"config": config.to_dict(), **saved}))
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(ckpt, config, config, **kwargs)
+    said = (
+        f"{{}} changed since the run in {tmp_path} started (SHA-256 {was[:12]}… then, "
+        f"{now[:12]}… now): the model would take 5 inputs into 2 classes and the checkpoint's "
+        "weights take 4 inputs into 2 classes, so they cannot carry over, not even with {}; put "
+        "the original file back, or start a new run in another folder ({}NEW_DIR)"
+    )
+    assert str(info.value) == said.format(f"data={str(data)!r}", "force=True", "out=")
+    assert one_line(info.value) == said.format(f"--data {data}", "--force", "--out ")
+
+
+def test_a_data_file_changed_in_place_to_the_same_shape_is_left_to_data_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other values of the same shape may be forced (data_change asks); an unchanged file is the
+    data the weights were trained on, and is not read for its shape."""
+    import linearnets.data.arrays as arrays
+
+    data = _npz(tmp_path / "d.npz", 4, 2)
+    config = SoftmaxConfig(data=data, plot="none", device="cpu")
+    ckpt = _checkpoint(config.to_dict(), {"W": torch.zeros(4, 2), "b": torch.zeros(2)})
+    read: list[Path] = []
+    load = arrays.load_classification_file
+    monkeypatch.setattr(arrays, "load_classification_file", lambda p: read.append(p) or load(p))
+    check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path,
+                     saved={"data_sha256": _sha256(data)})  # fmt: skip
+    assert read == []
+    np.savez(data, X=np.ones((30, 4), np.float32), y=np.arange(30) % 2)  # same shape, new values
+    check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path,
+                     saved={"data_sha256": "0" * 64})  # fmt: skip
+    assert read == [data]
+
+
+def test_a_data_file_of_another_shape_without_a_recorded_sha_is_refused(tmp_path: Path) -> None:
+    """A run that recorded no SHA-256: the file is read for its shape, and a misfit named."""
+    data = _npz(tmp_path / "d.npz", 4, 3)
+    config = SoftmaxConfig(data=data, plot="none", device="cpu")
+    ckpt = _checkpoint(config.to_dict(), {"1.weight": torch.zeros(2, 4), "1.bias": torch.zeros(2)})
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path, saved={})
+    assert str(info.value) == (
+        f"data={str(data)!r} holds other data than the run in {tmp_path} was trained on (the run "
+        "recorded no SHA-256 of it; or checkpoint.pt is another run's): the model would take 4 "
+        "inputs into 3 classes and the checkpoint's weights take 4 inputs into 2 classes, so they "
+        "cannot carry over, not even with force=True; put the original file back, or start a new "
+        "run in another folder (out=NEW_DIR)"
+    )
+
+
+def test_the_command_line_refuses_a_reshaped_data_file_alike_with_and_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hunter's steps: one epoch on d.npz, then d.npz given a 6th feature column. Both resumes
+    exit 2 with the same line, the folder is left as it was, and the original file resumes."""
+    from linearnets.cli import main
+
+    data = tmp_path / "d.npz"
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 5)).astype(np.float32), np.arange(40) % 3
+    np.savez(data, X=X, y=y)
+    original = data.read_bytes()
+    run = tmp_path / "run"
+    assert main(["softmax", "--data", str(data), "--epochs", "1", "--plot", "none", "--out",
+                 str(run), "--device", "cpu"]) == 0  # fmt: skip
+    np.savez(data, X=np.hstack([X, X[:, :1]]), y=y)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    capsys.readouterr()
+    resume = ["softmax", "--resume", str(run), "--epochs", "2"]
+    assert main(resume) == 2
+    first = capsys.readouterr().err
+    assert main([*resume, "--force"]) == 2
+    assert capsys.readouterr().err == first
+    assert first.count("\n") == 1 and "the model would take 6 inputs into 3 classes" in first
+    assert "not even with --force; put the original file back" in first
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    data.write_bytes(original)
+    assert main([*resume, "--plot", "none"]) == 0
