@@ -530,7 +530,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "data-dir-empty": (
             lambda: read_fashion_mnist(_folder(tmp / "empty")),
             UsageError,
-            r"root must hold the Fashion-MNIST files .*got .*empty, which lacks train-images",
+            r"root must hold the Fashion-MNIST files .*got '.*empty', which lacks train-images",
         ),
         "data-dir-other-files": (
             lambda: read_fashion_mnist(_other_files(tmp)),

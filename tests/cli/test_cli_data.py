@@ -89,7 +89,7 @@ def _status(argv: list[str]) -> int:
 @pytest.mark.parametrize(
     ("argv", "status", "pattern"),
     [
-        (["data", "--data-dir", "{empty}"], 2, r"^linearnets data: error: --data-dir must hold the Fashion-MNIST files .*got .*empty, which lacks train-images-idx3-ubyte"),
+        (["data", "--data-dir", "{empty}"], 2, r"^linearnets data: error: --data-dir must hold the Fashion-MNIST files .*got '.*empty', which lacks train-images-idx3-ubyte"),
         (["data", "show", "--data-dir", "{empty}"], 2, r"which lacks train-images-idx3-ubyte"),
         (["data", "--data-dir", "{empty}/nope"], 2, r"--data-dir must be an existing folder"),
         (["data", "show", "-n", "0"], 2, r"argument -n: must be a positive integer \(>= 1\), got 0"),
@@ -100,7 +100,7 @@ def _status(argv: list[str]) -> int:
         (["data", "show", "--bogus"], 2, r"^linearnets data show: error: unrecognized arguments: --bogus \(see linearnets data show --help\)$"),
         (["data", "download", "--bogus"], 2, r"^linearnets data download: error: unrecognized arguments: --bogus"),
         (["data", "download", "--mirror", "ftp://x/", "--data-dir", "{empty}"], 2, r"--mirror must be http:// or https:// URLs with a host"),
-        (["data", "download", "--data-dir", "/proc/version/x"], 2, r"--data-dir must be a folder that can hold the download, got /proc/version/x \(Not a directory\)"),
+        (["data", "download", "--data-dir", "/proc/version/x"], 2, r"--data-dir must be a folder that can hold the download, got '/proc/version/x' \(Not a directory\)"),
     ],
 )  # fmt: skip
 def test_errors_are_one_line(
@@ -236,3 +236,29 @@ def test_show_draws_at_most_100_images_in_rows_of_9(
     assert drawn == [(100, 12, 9)]  # 11 full rows of 9 and one of 1
     assert main(["data", "show", "-n", "101"]) == 2
     assert "-n must be at most 100 images, got 101" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["file", "dangling"])
+def test_download_without_data_dir_names_the_default_folder_not_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """./data, the default, was reported as "--data-dir must be ...": an option not given."""
+    monkeypatch.chdir(tmp_path)
+    if kind == "file":
+        Path("data").write_text("notes")
+        got = "got the file 'data'"
+    else:
+        Path("data").symlink_to(tmp_path / "gone")
+        got = f"got 'data' (data is a symbolic link to {tmp_path / 'gone'}, which does not exist)"
+    rule = "a folder to download into" if kind == "file" else "a folder that can hold the download"
+    assert main(["data", "download", "--mirror", "http://127.0.0.1:9/"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets data download: error: the default download folder ./data (no --data-dir "
+        f"given) must be {rule}, {got}; move it away, or pass --data-dir DIR to download "
+        "elsewhere\n"
+    )
+    # given, the option is the one to blame
+    assert main(["data", "download", "--data-dir", "data", "--mirror", "http://127.0.0.1:9/"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"linearnets data download: error: --data-dir must be {rule}, {got}; pass a folder"
+    )

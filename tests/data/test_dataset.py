@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -121,18 +122,17 @@ def _no_copy_anywhere(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_download_true_from_a_mirror_sets_root_and_raw_folder_as_torchvision(
     root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No copy on this machine: the files come from a mirror on 127.0.0.1 into root/FashionMNIST/raw."""
+    """No copy on this machine: the files come from a mirror on 127.0.0.1 into root/FashionMNIST/raw,
+    the one set as torchvision's users set theirs: FashionMNIST.mirrors = [...] (it was ignored)."""
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     server = Server(tiny)
     try:
+        monkeypatch.setattr(FashionMNIST, "mirrors", [server.mirror("good")])
         monkeypatch.setattr(
             download,
             "download_fashion_mnist",
             functools.partial(
-                download.download_fashion_mnist,
-                mirrors=[server.mirror("good")],
-                checksums=tiny.files,
-                progress=False,
+                download.download_fashion_mnist, checksums=tiny.files, progress=False
             ),
         )
         target = str(tmp_path / "target")
@@ -290,7 +290,9 @@ def test_the_first_and_last_negative_indices_are_items(
 
 def test_a_root_without_the_files_is_refused_when_made(root: Path, tmp_path: Path) -> None:
     with pytest.raises(
-        UsageError, match=r"root must hold the Fashion-MNIST files.*got " + str(tmp_path / "empty")
+        UsageError,
+        match=r"root must hold the Fashion-MNIST files.*got "
+        + re.escape(repr(str(tmp_path / "empty"))),
     ):
         FashionMNIST(tmp_path / "empty")
 
@@ -311,7 +313,8 @@ def test_download_true_with_a_corrupt_file_in_root_fetches_it_again(
     (root / "t10k-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8bcorrupt")
     fetched: list[Path] = []
 
-    def fake_download(target: Path) -> None:
+    def fake_download(target: Path, *, mirrors: list[str]) -> None:
+        assert mirrors == list(download.DEFAULT_MIRRORS)  # the class's, left as they are
         fetched.append(target)
         tiny.write(target)
 
@@ -326,7 +329,8 @@ def test_download_true_without_files_anywhere_downloads_into_root(
     _no_copy_anywhere(root, tmp_path, monkeypatch)
     fetched: list[Path] = []
 
-    def fake_download(target: Path) -> None:
+    def fake_download(target: Path, *, mirrors: list[str]) -> None:
+        assert mirrors == list(download.DEFAULT_MIRRORS)
         fetched.append(target)
         tiny.write(target / "FashionMNIST" / "raw")
 
@@ -351,3 +355,70 @@ def test_the_books_resize_pipeline_runs_without_pillow(
     # tensors are resampled antialiased-bilinear, uint8 rounded back, then / 255 by ToTensor
     resized = F.interpolate(pixels, size=(64, 64), mode="bilinear", antialias=True)[0]
     assert torch.equal(image, resized.round().clamp(0, 255) / 255)
+
+
+def _root_kinds(tmp_path: Path) -> dict[str, tuple[str, str]]:
+    """Roots that can never be the files' folder, each with what the refusal says of it."""
+    (tmp_path / "afile").write_text("x")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    return {
+        "file": (str(tmp_path / "afile"), r"which is a file; pass the folder that holds it"),
+        "fifo": (str(tmp_path / "fifo"), r"which is no file or folder \(a FIFO, a device, \.\.\.\); pass a folder"),
+        "/dev/null": ("/dev/null", r"which is no file or folder"),
+        "loop": (str(tmp_path / "loop"), r"but .*loop is a symbolic link that loops back to itself; point the link"),
+        "dangling": (str(tmp_path / "dangling"), r"but .*dangling is a symbolic link to .*gone, which does not exist"),
+        "file on the path": (str(tmp_path / "afile" / "sub"), r"which cannot be one: a file is on its path; pass a folder path$"),
+    }  # fmt: skip
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize(
+    "kind", ["file", "fifo", "/dev/null", "loop", "dangling", "file on the path"]
+)
+@pytest.mark.parametrize("download_", [True, False])
+def test_a_root_that_can_be_no_folder_is_refused_whatever_download_says(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, download_: bool
+) -> None:
+    """With download=True such a root was taken for one lacking the files, and this machine's copy
+    read without a word; with download=False the refusal advised download=True."""
+    monkeypatch.setenv("LINEARNETS_DATA", str(root))  # a copy that download=True would read
+    monkeypatch.setattr(http_deadline, "urlopen", _no_network)
+    path, what = _root_kinds(tmp_path)[kind]
+    with pytest.raises(UsageError, match=rf"^root must be a folder, got {re.escape(repr(path))}, {what}") as info:  # fmt: skip
+        FashionMNIST(path, download=download_)
+    assert "pass download=True" not in str(info.value)
+
+
+@pytest.mark.parametrize("download_", [True, False])
+def test_an_empty_root_is_refused(
+    root: Path, monkeypatch: pytest.MonkeyPatch, download_: bool
+) -> None:
+    """Path("") is the working folder: "" named none (the command line refuses --data-dir '')."""
+    monkeypatch.setenv("LINEARNETS_DATA", str(root))
+    with pytest.raises(
+        UsageError,
+        match=r"^root must be a folder path, got an empty string; pass e\.g\. root='\.\./data'",
+    ):
+        FashionMNIST("", download=download_)
+    with pytest.raises(
+        UsageTypeError, match=r"^root must be a folder path \(str or Path\), got 3;"
+    ):
+        FashionMNIST(3, download=download_)  # type: ignore[arg-type]
+
+
+def test_download_true_reads_the_valid_gz_a_truncated_extraction_hides(
+    root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """torchvision's raw/ holds X.gz and X; X cut short by an interrupted extraction made
+    download=True go to the network (and fail offline) for a file the folder held."""
+    tv = tiny.write(tmp_path / "tv" / "FashionMNIST" / "raw")
+    for name in tiny.files:
+        (tv / name).write_bytes(tiny.raw[name])
+    (tv / "t10k-labels-idx1-ubyte").write_bytes(tiny.raw["t10k-labels-idx1-ubyte"][:9])
+    monkeypatch.setattr(http_deadline, "urlopen", _no_network)
+    ds = FashionMNIST(tmp_path / "tv", train=False, download=True)
+    labels = tiny.arrays["t10k-labels-idx1-ubyte"].astype(np.int64)
+    assert torch.equal(ds.targets, torch.from_numpy(labels))
+    assert not (tv / "t10k-labels-idx1-ubyte").exists()  # the damaged copy is gone

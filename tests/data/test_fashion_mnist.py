@@ -31,7 +31,7 @@ from linearnets.data.fashion_mnist import (
     read_fashion_mnist,
 )
 from linearnets.data.transforms import Compose, Resize, ToTensor
-from linearnets.errors import DatasetError, UsageError, UsageTypeError
+from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 
 from .conftest import REAL_DIR, Tiny, idx_bytes
 
@@ -396,7 +396,7 @@ def test_an_unreadable_file_is_named_with_the_reason(
     with pytest.raises(
         DatasetError,
         match=r"train-images-idx3-ubyte.gz cannot be read \(Permission denied\); check the file's "
-        r"permissions, or pass another --data-dir",
+        r"permissions, or pass another folder as root=DIR$",
     ):
         read_fashion_mnist(root, checksums=tiny.files)
 
@@ -575,3 +575,43 @@ def test_pixels_and_labels_equal_an_independent_numpy_read(real: FashionMNISTArr
         expected = np.frombuffer(raw, np.uint8, offset=header)
         assert len(expected) == count
         assert np.array_equal(getattr(real, field).numpy().reshape(-1)[:count], expected), field
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_a_damaged_plain_file_gives_way_to_the_valid_gz_beside_it(
+    tiny: Tiny, tmp_path: Path, verify: bool
+) -> None:
+    """torchvision's raw/ holds X.gz and X, and an interrupted extraction leaves X truncated: X,
+    read first, failed the read (its fix: reinstall a Debian package, or download) though X.gz
+    was intact. Its array is read from X.gz, with a warning naming the file to delete."""
+    raw = tiny.write(tmp_path / "FashionMNIST" / "raw")
+    for name in tiny.files:
+        (raw / name).write_bytes(tiny.raw[name])
+    damaged = raw / "t10k-labels-idx1-ubyte"
+    damaged.write_bytes(tiny.raw["t10k-labels-idx1-ubyte"][:9])
+    with pytest.warns(DataWarning) as warned:
+        arrays = read_fashion_mnist(tmp_path, verify=verify, checksums=tiny.files)
+    labels = tiny.arrays["t10k-labels-idx1-ubyte"].astype(np.int64)
+    assert torch.equal(arrays.test_labels, torch.from_numpy(labels))
+    assert torch.equal(arrays.test_images, torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"]))
+    assert arrays.found.paths["t10k-labels-idx1-ubyte"] == raw / "t10k-labels-idx1-ubyte.gz"
+    assert arrays.found.paths["t10k-images-idx3-ubyte"] == raw / "t10k-images-idx3-ubyte"
+    assert [str(w.message) for w in warned] == [
+        f"{damaged} is damaged (it fails its size or MD5 check), so t10k-labels-idx1-ubyte.gz "
+        f"beside it, which is intact, was read instead; delete {damaged}, which is read first"
+    ]
+    assert warned[0].filename == __file__  # the caller's line, not the library's
+
+
+def test_a_damaged_plain_file_beside_a_damaged_gz_is_the_error(tiny: Tiny, tmp_path: Path) -> None:
+    root = tiny.write(tmp_path / "root")
+    (root / "t10k-labels-idx1-ubyte").write_bytes(b"cut")
+    (root / "t10k-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8bcut")
+    size = tiny.files["t10k-labels-idx1-ubyte"][0]
+    plain = re.escape(str(root / "t10k-labels-idx1-ubyte"))
+    with pytest.raises(
+        DatasetError,
+        match=rf"^{plain}: expected {size} bytes of t10k-labels-idx1-ubyte once decompressed, got "
+        r"3; the file is truncated or another file",
+    ):  # the plain file's own error: the .gz could not stand in
+        read_fashion_mnist(root, checksums=tiny.files)

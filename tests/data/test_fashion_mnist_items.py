@@ -122,7 +122,8 @@ def test_download_true_without_any_local_copy_downloads_into_root(
     monkeypatch.chdir(tmp_path / "root")  # no data/ here; ../data is the target, not made yet
     fetched: list[Path] = []
 
-    def fake_download(target: Path) -> None:  # what the network would bring
+    def fake_download(target: Path, *, mirrors: list[str]) -> None:  # what the network brings
+        assert mirrors == FashionMNIST.mirrors  # torchvision's attribute, as its download() reads
         fetched.append(target)
         tiny.write(target / "FashionMNIST" / "raw")
 

@@ -12,11 +12,13 @@ import hashlib
 import http.client
 import io
 import os
+import re
 import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +29,7 @@ import pytest
 
 from linearnets.data import cache, fetch
 from linearnets.data.fetch import failure_reason, remove_stale_parts, try_mirror
+from linearnets.data.http_deadline import RedirectError
 from linearnets.errors import DatasetError
 
 from .conftest import Tiny
@@ -164,8 +167,16 @@ REASONS = [
     (DatasetError("expected  MD5\n x"), "expected MD5 x"),
     (http.client.RemoteDisconnected(""), "RemoteDisconnected"),
     # urllib's own words for a redirect it refuses quote the target, a login included
-    (urllib.error.HTTPError("u", 302, "Found - Redirection to url 'gopher://u:pw@h/x' is not allowed", {}, None), "HTTP 302 Found - Redirection to url 'gopher://u:***@h/x' is not allowed"),  # type: ignore[arg-type]
-    (urllib.error.URLError("no host in http://me:pw@/x"), "no host in http://me:***@/x"),
+    (urllib.error.HTTPError("u", 302, "Found - Redirection to url 'gopher://u:pw@h/x' is not allowed", {}, None), "HTTP 302 Found - Redirection to url 'gopher://***@h/x' is not allowed"),  # type: ignore[arg-type]
+    (urllib.error.URLError("no host in http://me:pw@/x"), "no host in http://***@/x"),
+    # http.client's text was the line received, as if it were the reason
+    (http.client.BadStatusLine("HELLO WORLD\r\n"), "answered with something that is not HTTP ('HELLO WORLD')"),
+    (http.client.BadStatusLine("x" * 100), f"answered with something that is not HTTP ({'x' * 40!r})"),
+    # the server asked answered: the failure is the one it redirected to
+    (RedirectError("http://b:81/f.gz", urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))), "redirected to http://b:81/f.gz: [Errno 111] Connection refused"),
+    (RedirectError("http://b/f.gz", TimeoutError()), "redirected to http://b/f.gz: no answer within 0.5 s (timed out)"),
+    (RedirectError("http://b/f.gz", urllib.error.HTTPError("u", 404, "Not Found", {}, None)), "redirected to http://b/f.gz: HTTP 404 Not Found"),  # type: ignore[arg-type]
+    (RedirectError("http://tok@b/f.gz", DatasetError("x")), "redirected to http://***@b/f.gz: x"),
 ]  # fmt: skip
 
 
@@ -179,21 +190,45 @@ URLS = [
     "https://a@b:pw@host/x",  # the user holds an @: the netloc's last @ ends the login
     "http://u:p@ss@host/",  # the password holds one
     "ftp://u:@host/",  # an empty password
-    "http://u@host:8080/x",  # a user, no password
+    "http://u@host:8080/x",  # a user, no password: often a token (https://TOKEN@host/)
+    "http://u:p@host/a@b",  # an @ in the path too
     "http://host:8080/a@b",  # an @ in the path: no login
     "http://host/?q=u:v@w",  # nor in the query
+    "http://host/a:b@c",  # nor in a path with a colon
 ]
 
 
 @pytest.mark.parametrize("url", URLS)
-def test_mask_passwords_hides_what_urlsplit_reads_as_the_password(url: str) -> None:
-    """urllib.parse.urlsplit is the oracle: the user and host stay, the password is *** (if any)."""
+def test_mask_passwords_hides_what_urlsplit_reads_as_the_login(url: str) -> None:
+    """urllib.parse.urlsplit is the oracle: the host and path stay; the user name and password,
+    if any, become ***."""
     from linearnets.data.fetch import mask_passwords
 
     before, after = urllib.parse.urlsplit(url), urllib.parse.urlsplit(mask_passwords(url))
-    assert (after.username, after.hostname, after.path) == (before.username, before.hostname, before.path)  # fmt: skip
-    assert after.password == (None if before.password is None else "***")
+    assert (after.hostname, after.port, after.path, after.query) == (before.hostname, before.port, before.path, before.query)  # fmt: skip
+    assert after.username == (None if before.username is None else "***")
+    assert after.password is None
     assert mask_passwords(f"failed: {url}; {url}") == f"failed: {mask_passwords(url)}; {mask_passwords(url)}"  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://user:se#cret@127.0.0.1/fm/",
+        "http://user:se/cret@127.0.0.1/fm/",
+        "http://user:se?cret@127.0.0.1/fm/",
+        "http://user:se/cr@t@127.0.0.1/fm/",
+        "http://user:se'cret@127.0.0.1/fm/",
+    ],
+)
+def test_a_password_typed_unencoded_is_masked_whole(url: str) -> None:
+    """urlsplit reads "user:se" as a host and a port there (the rest as the path or fragment), and
+    the password was printed in full: what a user typed is masked up to the @ before the host."""
+    from linearnets.data.fetch import mask_passwords
+
+    assert mask_passwords(url) == "http://***@127.0.0.1/fm/"
+    shown = mask_passwords(f"got {url!r}; pass")  # as a message quotes it
+    assert "cret" not in shown and "user" not in shown and "@127.0.0.1/fm/" in shown
 
 
 def test_a_download_lands_verified_under_the_gz_name_and_synced(
@@ -378,3 +413,113 @@ def test_a_file_smaller_or_other_than_expected_is_refused(tmp_path: Path) -> Non
     with pytest.raises(DatasetError, match=rf"^expected MD5 {md5} once decompressed, got {found}$"):
         fetch._check(tmp, "x", (100, md5))
     fetch._check(tmp, "x", (100, found))  # the right file passes
+
+
+BODY = gzip.compress(bytes(100), mtime=0)  # the gzip of the expected file: 100 zero bytes
+DAMAGED = [
+    # zlib (the oracle) inflates as much of the cut stream as the reader can
+    ("cut short", BODY[:-12], rf"expected a complete gzip stream, got one cut short after {len(zlib.decompressobj(31).decompress(BODY[:-12]))} decompressed bytes \(the gzip stream is truncated\)"),
+    ("extra bytes", BODY + b"GARBAGE", r"expected nothing after the gzip stream, got 7 extra bytes \(starting 47 41 52 42\)"),
+    ("corrupt", BODY[:10] + bytes(len(BODY) - 10), r"expected a valid gzip stream, got a corrupt one \(.*\)"),
+    ("too big", gzip.compress(bytes(1000), mtime=0), r"expected at most 100 bytes once decompressed, got more"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "reason"), [d[1:] for d in DAMAGED], ids=[d[0] for d in DAMAGED])
+def test_a_damaged_download_says_what_the_mirror_sent_and_no_fix(
+    tmp_path: Path, body: bytes, reason: str
+) -> None:
+    """The reason is one mirror's, in a list the caller ends with its one fix: the damaged-file
+    fix ("delete it and get it again: ... apt-get ... linearnets data download") told to delete a
+    file already gone and to run the command that had just failed."""
+    tmp = tmp_path / "download.part"
+    tmp.write_bytes(body)
+    with pytest.raises(DatasetError, match=rf"^the file it sent: {reason}$"):
+        fetch._check(tmp, "x", (100, hashlib.md5(bytes(100)).hexdigest()))
+
+
+TEXTS = [
+    ("html", b"\n  <!DOCTYPE html><html><body>Please log in</body></html>", " (an HTML page, starting '<!DOCTYPE html><html><body>Please log in')"),
+    ("HTML", b"<HTML><BODY>Moved</BODY></HTML>", " (an HTML page, starting '<HTML><BODY>Moved</BODY></HTML>')"),
+    ("text", b"Access denied\r\nby policy\r\n", " (text, starting 'Access denied by policy')"),
+    ("bytes", b"\x00\x00\x08\x03" + bytes(50), ""),  # an IDX file of the wrong size: no text
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "looks"), [t[1:] for t in TEXTS], ids=[t[0] for t in TEXTS])
+def test_a_body_that_is_not_the_file_says_what_it_looks_like(
+    tmp_path: Path, body: bytes, looks: str
+) -> None:
+    """A login page served with status 200 gave "expected 10008 bytes once decompressed, got
+    390": nothing said that no gzip came, nor that it was a web page."""
+    tmp = tmp_path / "download.part"
+    tmp.write_bytes(body)
+    expected = (100, hashlib.md5(bytes(100)).hexdigest())
+    with pytest.raises(DatasetError) as info:
+        fetch._check(tmp, "x", expected)
+    assert str(info.value) == (
+        f"expected a gzip file or the 100-byte file itself, got {len(body)} bytes that are "
+        f"neither{looks}"
+    )
+    tmp.write_bytes(gzip.compress(body, mtime=0))  # the same, gzipped (Content-Encoding: gzip)
+    with pytest.raises(DatasetError) as gzipped:
+        fetch._check(tmp, "x", expected)
+    assert str(gzipped.value) == f"expected 100 bytes once decompressed, got {len(body)}{looks}"
+
+
+def test_a_body_failure_after_a_redirect_names_where_it_went(tmp_path: Path) -> None:
+    """The transfer and the check of the file are the redirect target's: its URL is named."""
+    from .test_http_deadline import FILE, RedirectServer
+
+    server = RedirectServer()
+    try:
+        for route, target, reason in [
+            ("to-short", "short", rf"the transfer stopped after 10 of {len(FILE)} bytes \(truncated\)"),
+            ("dribble", "file", rf"expected a gzip file or the 10-byte file itself, got {len(FILE)} bytes that are neither \(text, starting 'x+'\)"),
+        ]:  # fmt: skip
+            with pytest.raises(RedirectError) as info:
+                try_mirror(f"{server.base}/{route}", "f", (10, "0" * 32), tmp_path, timeout=2.0, progress=False)  # fmt: skip
+            assert info.value.url == f"{server.base}/{target}"
+            assert re.fullmatch(rf"redirected to {server.base}/{target}: {reason}", failure_reason(info.value, 2.0))  # fmt: skip
+    finally:
+        server.close()
+    assert list(tmp_path.iterdir()) == []  # no temporary file left
+
+
+def test_a_folder_removed_before_the_temporary_file_is_made_again(
+    mirror: Mirror, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another download into the same new folder failed and removed the folders it had made, still
+    empty: this one's file could not be made ("No such file or directory; check that disk")."""
+    real = fetch.open_locked_temp
+    dest = tmp_path / "root" / "FashionMNIST" / "raw"
+    dest.mkdir(parents=True)  # made by the other download, which this one found there
+    calls: list[bool] = []
+
+    def after_the_others_clean_up(folder: Path, **kwargs: Any) -> Any:
+        calls.append(folder.is_dir())
+        if len(calls) == 1:
+            for gone in (dest, dest.parent, dest.parent.parent):  # remove_empty_folders' order
+                gone.rmdir()
+        return real(folder, **kwargs)
+
+    monkeypatch.setattr(fetch, "open_locked_temp", after_the_others_clean_up)
+    made: list[Path] = []
+    _try(mirror, tiny, dest, made=made)
+    assert calls == [True, True]  # gone at the first try, made again for the second
+    assert made == [dest, dest.parent, dest.parent.parent]  # for the caller to remove on failure
+    assert (dest / f"{FIRST}.gz").read_bytes() == tiny.gz[FIRST]
+
+
+def test_a_folder_that_keeps_vanishing_is_a_local_error(
+    mirror: Mirror, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(folder: Path, **kwargs: Any) -> Any:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(fetch, "open_locked_temp", missing)
+    with pytest.raises(
+        fetch.LocalFileError, match=r"\(No such file or directory\); check that disk"
+    ):
+        _try(mirror, tiny, tmp_path)
+    assert fetch.OPEN_TRIES == 3

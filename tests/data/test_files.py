@@ -312,8 +312,8 @@ def test_a_data_file_passed_as_the_folder_is_told_to_pass_its_folder(
     with pytest.raises(UsageError) as info:
         find_fashion_mnist(root / "train-images-idx3-ubyte.gz", checksums=tiny.files)
     assert str(info.value) == (
-        f"root must be an existing folder, got the file {root}/train-images-idx3-ubyte.gz; pass "
-        f"the folder that holds it ({root}) instead"
+        f"root must be an existing folder, got the file '{root}/train-images-idx3-ubyte.gz'; pass "
+        f"the folder that holds it ('{root}') instead"
     )
 
 
@@ -391,7 +391,7 @@ def test_a_link_to_nowhere_given_as_the_folder_is_named(
     link, what = broken_link(tmp_path, "fm", kind)
     with pytest.raises(
         UsageError,
-        match="^" + re.escape(f"root must be an existing folder, got {link}, but {what}; get it"),
+        match="^" + re.escape(f"root must be an existing folder, got '{link}', but {what}; get it"),
     ):
         find_fashion_mnist(link, checksums=tiny.files)
     monkeypatch.setenv("LINEARNETS_DATA", str(link))
@@ -413,3 +413,30 @@ def test_a_root_that_is_no_path_suggests_root_in_pythons_words() -> None:
     assert one_line(info.value) == (
         "--data-dir must be a folder path (str or Path), got 123; pass e.g. --data-dir ~/data"
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "pattern"),
+    [
+        ("missing", r"root must be an existing folder, got '.*batch_size=64'; get it"),
+        ("empty", r"root must hold the Fashion-MNIST files .*, got '.*batch_size=64', which lacks"),
+        ("file", r"root must be an existing folder, got the file '.*batch_size=64'; pass"),
+    ],
+)
+def test_a_path_after_got_is_quoted_so_the_command_line_keeps_it_a_path(
+    tmp_path: Path, kind: str, pattern: str
+) -> None:
+    """Printed bare, a folder named batch_size=64 read as the setting: the command line's
+    translation made it "--batch-size 64"."""
+    from linearnets.cli._report import one_line
+
+    folder = tmp_path / "batch_size=64"
+    if kind == "empty":
+        folder.mkdir()
+    elif kind == "file":
+        folder.write_text("x")
+    with pytest.raises(UsageError, match=f"^{pattern}") as info:
+        find_fashion_mnist(folder)
+    line = one_line(info.value)
+    assert f"got {'the file ' if kind == 'file' else ''}{str(folder)!r}" in line
+    assert "--batch-size" not in line and line.startswith("--data-dir must ")

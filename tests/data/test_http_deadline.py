@@ -1,8 +1,15 @@
-"""The response headers' deadline, read by read, on a clock of the test's own (D2L §3.5.1)."""
+"""The response headers' deadline, read by read, on a clock of the test's own; redirects, on a
+server on 127.0.0.1 (D2L §3.5.1)."""
 
 from __future__ import annotations
 
 import io
+import socket
+import threading
+import time
+import urllib.error
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
 
@@ -97,3 +104,152 @@ def test_closing_the_reader_closes_the_socket_file() -> None:
     reader = http_deadline._HeaderDeadline(raw, _Socket(1.0))  # type: ignore[arg-type]
     reader.close()
     assert raw.closed and reader.closed
+
+
+# --- redirects, on a server on 127.0.0.1 ------------------------------------------------------
+
+FILE = b"x" * 100  # what /file serves
+HUGE = 64 << 20  # the bytes /huge's redirect announces and sends (as far as the client takes them)
+
+
+class RedirectServer:
+    """A local server: /file serves :data:`FILE`; /dribble redirects there with a body sent a byte
+    every 50 ms (for 10 s at most), /huge with a body of :data:`HUGE` zeros (``sent`` counts what
+    got through); /ftp and /login redirect to an ftp:// URL and to one with a login; /to-dead to a
+    port where nobody listens; /to-missing to a 404; /to-short to a body cut short of its length."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.done = threading.Event()  # /huge's handler has finished
+        self.closed = threading.Event()
+        self.dead = socket.socket()  # bound, not listening: connections are refused
+        self.dead.bind(("127.0.0.1", 0))
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                route = self.path.strip("/")
+                targets = {
+                    "dribble": "/file",
+                    "huge": "/file",
+                    "ftp": "ftp://127.0.0.1/x.gz",
+                    "login": f"http://me:secret@{owner.host}/file",
+                    "to-dead": f"http://127.0.0.1:{owner.dead.getsockname()[1]}/file",
+                    "to-missing": "/missing",
+                    "to-short": "/short",
+                }
+                try:
+                    if route in targets:
+                        self.redirect(route, targets[route])
+                    elif route == "file":
+                        self.answer(200, FILE, len(FILE))
+                    elif route == "short":
+                        self.answer(200, FILE[:10], len(FILE))
+                    else:
+                        self.answer(404, b"", 0)
+                except ConnectionError:
+                    pass  # the client closed the connection: what a redirect's body should get
+                finally:
+                    if route == "huge":
+                        owner.done.set()
+
+            def answer(self, status: int, body: bytes, length: int) -> None:
+                self.send_response(status)
+                self.send_header("Content-Length", str(length))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def redirect(self, route: str, location: str) -> None:
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", str(HUGE))
+                self.end_headers()
+                if route == "dribble":
+                    for _ in range(200):  # 10 s
+                        if owner.closed.is_set():
+                            return
+                        self.wfile.write(b"<")
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                elif route == "huge":
+                    for _ in range(HUGE // (1 << 16)):
+                        self.wfile.write(bytes(1 << 16))
+                        owner.sent += 1 << 16
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        self.base = f"http://{self.host}"
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.closed.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.dead.close()
+
+
+@pytest.fixture
+def redirects() -> Iterator[RedirectServer]:
+    server = RedirectServer()
+    yield server
+    server.close()
+
+
+def test_a_redirects_body_is_not_read_however_slow(redirects: RedirectServer) -> None:
+    """urllib read it whole before following, bounded by nothing: a body sent a byte every 50 ms
+    held the download for as long as the mirror liked."""
+    start = time.monotonic()
+    with http_deadline.urlopen(f"{redirects.base}/dribble", timeout=1.0) as response:
+        assert response.read() == FILE and response.url == f"{redirects.base}/file"
+    assert time.monotonic() - start < 3  # the dribble lasts 10 s
+
+
+def test_a_redirects_body_is_not_read_however_big(redirects: RedirectServer) -> None:
+    """64 MiB after the redirect's headers: the connection is closed instead (it was read into
+    memory, 400 MB of it in the hunt's run)."""
+    with http_deadline.urlopen(f"{redirects.base}/huge", timeout=1.0) as response:
+        assert response.read() == FILE
+    assert redirects.done.wait(5)
+    assert redirects.sent < HUGE // 2  # the rest found the connection closed
+
+
+@pytest.mark.parametrize(
+    ("route", "shown"), [("ftp", "ftp://127.0.0.1/x.gz"), ("login", "http://me:secret@")]
+)
+def test_a_redirect_to_other_than_http_or_to_a_login_is_refused(
+    redirects: RedirectServer, route: str, shown: str
+) -> None:
+    """ftp:// has no header deadline; a login was taken for part of the host name."""
+    with pytest.raises(urllib.error.HTTPError) as info:
+        http_deadline.urlopen(f"{redirects.base}/{route}", timeout=1.0)
+    assert info.value.code == 302
+    assert info.value.reason == (
+        f"Found - Redirection to url '{shown}{'' if route == 'ftp' else redirects.host + '/file'}' "
+        "is not allowed (only http:// or https:// URLs without a login are followed)"
+    )
+
+
+def test_a_failure_after_a_redirect_names_where_it_went(redirects: RedirectServer) -> None:
+    """The server asked answered (with a redirect): "Connection refused" or "HTTP 404" is the
+    other server's, named by the error."""
+    dead = f"http://127.0.0.1:{redirects.dead.getsockname()[1]}/file"
+    with pytest.raises(http_deadline.RedirectError, match=f"^redirected to {dead}: ") as info:
+        http_deadline.urlopen(f"{redirects.base}/to-dead", timeout=1.0)
+    assert info.value.url == dead and isinstance(info.value.error, urllib.error.URLError)
+    assert isinstance(info.value.error.reason, ConnectionRefusedError)
+    with pytest.raises(http_deadline.RedirectError) as missing:
+        http_deadline.urlopen(f"{redirects.base}/to-missing", timeout=1.0)
+    assert missing.value.url == f"{redirects.base}/missing"
+    assert isinstance(missing.value.error, urllib.error.HTTPError)
+    assert missing.value.error.code == 404
+
+
+def test_a_failure_at_the_url_itself_is_no_redirect(redirects: RedirectServer) -> None:
+    with pytest.raises(urllib.error.HTTPError) as info:
+        http_deadline.urlopen(f"{redirects.base}/missing", timeout=1.0)
+    assert type(info.value) is urllib.error.HTTPError and info.value.code == 404

@@ -231,3 +231,21 @@ def test_no_copy_shares_a_writable_memoryview_and_copies_a_readonly_one() -> Non
     own = parse_idx(memoryview(data), name="f.idx", copy=False)
     own[0, 0, 0] = 9
     assert data[16] == 0 and np.array_equal(own.numpy().reshape(-1)[1:], IMAGES.reshape(-1)[1:])
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (gzip.compress(BIG_RAW)[:-8], r"expected a complete gzip stream, got one cut short after 2368 decompressed bytes \(the gzip stream is truncated\)"),
+        (gzip.compress(BIG_RAW) + b"junk", r"expected nothing after the gzip stream, got 4 extra bytes \(starting 6a 75 6e 6b\)"),
+        (gzip.compress(BIG_RAW)[:-8] + bytes(8), r"expected a valid gzip stream, got a corrupt one \(.*\)"),
+        (gzip.compress(bytes(len(BIG_RAW) + 1)), rf"expected at most {len(BIG_RAW)} bytes once decompressed, got more"),
+    ],
+    ids=["cut short", "junk after", "bad CRC", "too big"],
+)  # fmt: skip
+def test_without_a_fix_a_message_ends_at_its_reason(raw: bytes, reason: str) -> None:
+    """A download's reason: the file to delete is already gone, and the caller gives one fix."""
+    with pytest.raises(DatasetError, match=rf"^f: {reason}$"):
+        decompress(raw, name="f", limit=len(BIG_RAW), fix=None)
+    with pytest.raises(DatasetError, match=rf"^f: {reason}; .*delete it and get it again: "):
+        decompress(raw, name="f", limit=len(BIG_RAW))  # the damaged file's fix by default

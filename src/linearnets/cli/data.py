@@ -144,10 +144,31 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_DOWNLOAD_DIR = Path("data")  # found later by a search without --data-dir
+
+
 def _download(args: argparse.Namespace) -> int:
     from linearnets.data.download import DEFAULT_MIRRORS, download_fashion_mnist
 
-    root = args.data_dir if args.data_dir is not None else Path("data")
-    folder = download_fashion_mnist(root, mirrors=args.mirror or DEFAULT_MIRRORS)
+    root = args.data_dir if args.data_dir is not None else DEFAULT_DOWNLOAD_DIR
+    try:
+        folder = download_fashion_mnist(root, mirrors=args.mirror or DEFAULT_MIRRORS)
+    except UsageError as exc:
+        if args.data_dir is not None or not str(exc).startswith("root must "):
+            raise
+        raise _default_refused(exc) from None
     print(f"Fashion-MNIST is verified in {folder}; use it with --data-dir {shlex.quote(str(root))}")
     return 0
+
+
+def _default_refused(exc: UsageError) -> UsageError:
+    """Return the refusal of the default folder ``./data`` (``exc``: the library's of ``root``)
+    naming it as such: no --data-dir was given, so "--data-dir must ..." blamed none the user typed."""
+    # "root must be <rule>, got <what>; <fix>": the rule and what was found, with this fix
+    text = str(exc).removeprefix("root ")
+    head, fix_follows, _ = text.rpartition("; ")
+    rule = head if fix_follows else text
+    return UsageError(
+        f"the default download folder ./{DEFAULT_DOWNLOAD_DIR} (no --data-dir given) {rule}; move "
+        "it away, or pass --data-dir DIR to download elsewhere"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import os
+import stat
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, ClassVar
 import torch
 from torch.utils.data import Dataset
 
+from linearnets.config_checks import expand_user, link_problem
 from linearnets.data.download import DEFAULT_MIRRORS
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.labels import CLASSES
@@ -40,15 +42,17 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
 
     Args:
         root: folder holding the files, directly or in ``FashionMNIST/raw`` (``None``: search the
-            usual places).
+            usual places); with ``download=True`` it need not exist yet, but a file, an empty path
+            or a link to nowhere is refused either way.
         train: the 60000-image training split, else the 10000-image test split.
         transform: applied to each image.
         target_transform: applied to each label.
         download: True or False; True makes sure the files can be read: those in ``root`` are
             verified (and fetched again if corrupt); if ``root`` lacks them, a verified copy
             elsewhere on this machine (the Debian package, ``$LINEARNETS_DATA``, ...) is read
-            instead, offline; only without one are they downloaded into ``root/FashionMNIST/raw``.
-            So the book's
+            instead, offline; only without one are they downloaded into ``root/FashionMNIST/raw``,
+            from the class's ``mirrors`` (set ``FashionMNIST.mirrors = [...]`` for others, as in
+            torchvision). So the book's
             ``FashionMNIST(root="../data", train=True, transform=trans, download=True)`` works offline.
 
     See D2L §3.5.1.
@@ -57,7 +61,8 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
     classes: ClassVar[list[str]] = list(CLASSES)
     # torchvision's class attributes, for code that reads them: its upstream .gz files with their MD5s
     # (linearnets verifies the decompressed files against FASHION_MNIST_FILES instead: Debian's .gz
-    # differ), the mirrors download=True tries, and the legacy cache files it never writes
+    # differ), the mirrors download=True tries (in order; set them as in torchvision), and the
+    # legacy cache files it never writes
     resources: ClassVar[list[tuple[str, str]]] = [
         ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
         ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
@@ -86,12 +91,14 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                     f"{fn!r:.40}; pass e.g. {name}=ToTensor() or Compose([...])"
                 )
         read_from: str | Path | None = root
+        if root is not None:
+            _check_root(root)  # what can never be a folder, whatever download says
         if download:
             if root is None:
                 raise UsageError(
                     "root must be given with download=True: the folder to download into"
                 )
-            read_from = _readable(root)
+            read_from = _readable(root, mirrors=self.mirrors)
         elif root is not None:
             _check_holds_files(root)
         from linearnets.data.fashion_mnist import read_fashion_mnist  # it re-exports this class
@@ -224,7 +231,7 @@ def _root_holds_files(root: str | Path) -> bool:
     return True
 
 
-def _readable(root: str | Path) -> Path:
+def _readable(root: str | Path, *, mirrors: list[str]) -> Path:
     """Return where ``FashionMNIST(root, download=True)`` reads: see the class's ``download``."""
     from linearnets.data.download import download_fashion_mnist
 
@@ -233,17 +240,63 @@ def _readable(root: str | Path) -> Path:
             return find_fashion_mnist(None).directory  # this machine's copy: no network needed
         except DatasetError:
             pass  # none: download it
-    download_fashion_mnist(Path(root))  # verifies what is there; fetches what is not
+    # verifies what is there; fetches what is not, from the mirrors as torchvision's download()
+    download_fashion_mnist(Path(root), mirrors=mirrors)
     return Path(root)  # read from there (its FashionMNIST/raw, as torchvision lays it out)
+
+
+def _check_root(root: object) -> None:
+    """Refuse a ``root`` that can never be the folder of the files: no path, an empty one, a file
+    (a FIFO, a device), a path through a file, or a link to nowhere or to itself.
+
+    Without this, ``download=True`` took such a root for one lacking the files, and read this
+    machine's copy without a word.
+    """
+    if not isinstance(root, str | os.PathLike):
+        raise UsageTypeError(
+            f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. "
+            "root='../data' (the book's)"
+        )
+    if not os.fspath(root):  # Path("") is the working folder: an empty str is no folder named
+        raise UsageError(
+            "root must be a folder path, got an empty string; pass e.g. root='../data' (the "
+            "book's), or root=None to search the usual places"
+        )
+    path = expand_user("root", root)
+    shown = repr(os.fspath(root))
+    problem = link_problem(path)
+    if problem:
+        raise UsageError(
+            f"root must be a folder, got {shown}, but {problem}; point the link at a folder or "
+            "pass another root"
+        )
+    try:
+        mode = path.stat().st_mode
+    except NotADirectoryError:
+        raise UsageError(
+            f"root must be a folder, got {shown}, which cannot be one: a file is on its path; "
+            "pass a folder path"
+        ) from None
+    except OSError:
+        return  # nothing there: download=True makes it (and download=False says it is missing)
+    if stat.S_ISDIR(mode):
+        return
+    what, fix = "no file or folder (a FIFO, a device, ...)", "pass a folder"
+    if stat.S_ISREG(mode):  # e.g. one of the data files itself
+        what, fix = "a file", f"pass the folder that holds it ({str(path.parent)!r})"
+    raise UsageError(
+        f"root must be a folder, got {shown}, which is {what}; {fix}, or with download=True a "
+        "folder to download into"
+    )
 
 
 def _check_holds_files(root: str | Path) -> None:
     """Raise a UsageError saying what to pass in Python when ``root`` lacks the files."""
     if not _root_holds_files(root):
         raise UsageError(
-            f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got {root}; "
-            "pass download=True (reads this machine's verified copy, else downloads into root), "
-            "or root=None to search the usual places"
+            f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+            f"{os.fspath(root)!r}; pass download=True (reads this machine's verified copy, else "
+            "downloads into root), or root=None to search the usual places"
         )
 
 

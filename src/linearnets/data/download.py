@@ -8,12 +8,15 @@ gzip of the file can hold or sends slower than :data:`MIN_BYTES_PER_SECOND`. Tem
 download that was killed are removed by the next one; a failed call also removes the empty folders
 it made. Files already present and valid are not downloaded again, and then nothing is written:
 a read-only folder holding the four valid files is fine (torchvision skips the download too). A
-failure on this machine (a full disk, a folder where a file goes) stops the download at once: no
-other mirror can fix it.
+damaged plain file beside a valid ``.gz`` (torchvision's ``raw/`` holds both, and an extraction cut
+short leaves a truncated plain file) is removed, not downloaded again. A failure on this machine (a
+full disk, a folder where a file goes) stops the download at once: no other mirror can fix it.
+Messages speak the Python API's words (``root=DIR``); the command line prints its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import urllib.parse
@@ -44,7 +47,7 @@ DEFAULT_MIRRORS = (
 NO_NETWORK_FIX = (
     "without a network, install the Debian package ('sudo apt-get install dataset-fashion-mnist'), "
     "or copy the four files (*-ubyte.gz) from a machine that has them into a folder and pass "
-    "--data-dir DIR (or set LINEARNETS_DATA)"
+    "root=DIR (or set LINEARNETS_DATA)"
 )
 
 
@@ -90,6 +93,17 @@ def _is_http_url(mirror: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def _shown(mirror: object) -> object:
+    """Return a refused ``mirror`` as it may be printed: its login masked, user name included (often
+    a token), whatever the password holds (see :func:`mask_passwords`); without a scheme,
+    everything up to its last ``@``."""
+    if not isinstance(mirror, str):
+        return mirror
+    if "://" not in mirror and "@" in mirror:  # "me:pw@host": no URL to find the login in
+        return f"***@{mirror.rpartition('@')[2]}"
+    return mask_passwords(mirror)
+
+
 def _base_url_problem(mirror: str) -> str | None:
     """Say why the http(s) URL ``mirror`` cannot take a file name appended (``None``: it can)."""
     if "@" in urllib.parse.urlsplit(mirror).netloc:
@@ -110,17 +124,19 @@ def _download_one(
     *,
     timeout: float,
     progress: bool,
+    made: list[Path],
     defect: str | None = None,
 ) -> str:
     """Download ``name`` into ``dest`` from the first mirror that serves it intact; return that mirror.
 
-    ``defect`` says why the file present there was rejected, for the error when every mirror fails.
+    ``defect`` says why the file present there was rejected, for the error when every mirror fails;
+    ``made`` lists the folders to remove if the download fails (see :func:`try_mirror`).
     """
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + f"/{name}.gz"
         try:
-            try_mirror(url, name, expected, dest, timeout=timeout, progress=progress)
+            try_mirror(url, name, expected, dest, timeout=timeout, progress=progress, made=made)
         except LocalFileError:
             raise  # this machine's problem (a full disk, a folder in the way): no mirror can help
         except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
@@ -148,15 +164,14 @@ def _check_mirrors(mirrors: Sequence[str]) -> None:
         )
     for mirror in mirrors:
         if not _is_http_url(mirror):
-            shown = mask_passwords(mirror) if isinstance(mirror, str) else mirror
             raise UsageError(
                 f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
-                f"{shown!r}; pass e.g. {DEFAULT_MIRRORS[1]!r}"
+                f"{_shown(mirror)!r}; pass e.g. {DEFAULT_MIRRORS[1]!r}"
             )
         problem = _base_url_problem(mirror)
         if problem:
             raise UsageError(
-                f"mirrors must be {problem}, got {mask_passwords(mirror)!r}; pass the URL of the "
+                f"mirrors must be {problem}, got {_shown(mirror)!r}; pass the URL of the "
                 f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
                 "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
                 "pass root=DIR (or set LINEARNETS_DATA)"
@@ -168,12 +183,13 @@ def _locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
     try:
         if root.exists() and not root.is_dir():
             raise UsageError(
-                f"root must be a folder to download into, got the file {root}; pass a folder path"
+                f"root must be a folder to download into, got the file {str(root)!r}; pass a "
+                "folder path"
             )
         return _destination(root, names)
     except OSError as exc:  # a symlink loop, a folder that cannot be searched
         raise UsageError(
-            f"root must be a folder that can hold the download, got {root} "
+            f"root must be a folder that can hold the download, got {str(root)!r} "
             f"({_why(exc, root)}); pass a folder you can write to"
         ) from None
 
@@ -196,6 +212,25 @@ def _defects(dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | N
     return needed
 
 
+def _unshadow(
+    dest: Path, names: dict[str, tuple[int, str]], needed: dict[str, str | None]
+) -> dict[str, str | None]:
+    """Return ``needed`` less the files whose rejected plain copy in ``dest`` hides a valid ``.gz``
+    beside it, and remove that plain copy (as a download would: it is read before the ``.gz``)."""
+    left: dict[str, str | None] = {}
+    for name, defect in needed.items():
+        plain, gz = dest / name, dest / f"{name}.gz"
+        # checked only for a rejected plain file: a valid one beside its .gz is torchvision's layout
+        rejected = defect is not None and plain.is_file() and gz.is_file()
+        if rejected and _defect(gz, name, names[name]) is None:
+            # left where it cannot be removed: reading falls back to the .gz (with a warning)
+            with contextlib.suppress(OSError):
+                plain.unlink()
+            continue
+        left[name] = defect
+    return left
+
+
 def _prepare(root: Path, dest: Path) -> list[Path]:
     """Make ``dest`` (under ``root``) if missing and check it can be written; return the folders made."""
     created: list[Path] = []
@@ -205,13 +240,13 @@ def _prepare(root: Path, dest: Path) -> list[Path]:
     except OSError as exc:  # a file on the path, a folder that cannot be written
         remove_empty_folders(created)
         raise UsageError(
-            f"root must be a folder that can hold the download, got {root} "
+            f"root must be a folder that can hold the download, got {str(root)!r} "
             f"({_why(exc, dest)}); pass a folder you can write to"
         ) from None
     if not os.access(dest, os.W_OK | os.X_OK):
         raise UsageError(
-            f"root must be a folder that can hold the download, got {root} (not writable); pass "
-            "a folder you can write to"
+            f"root must be a folder that can hold the download, got {str(root)!r} (not "
+            "writable); pass a folder you can write to"
         )
     return created
 
@@ -224,13 +259,22 @@ def _download_needed(
     *,
     timeout: float,
     progress: bool,
+    made: list[Path],
 ) -> None:
-    """Download each file in ``needed`` (missing or rejected) into ``dest``, the last good mirror first."""
+    """Download each file in ``needed`` (missing or rejected) into ``dest``, the last good mirror
+    first; ``made`` lists the folders to remove if it fails (see :func:`try_mirror`)."""
     order = list(mirrors)
     for name, defect in needed.items():
         current = _current(dest, name)
         good = _download_one(
-            name, names[name], dest, order, timeout=timeout, progress=progress, defect=defect
+            name,
+            names[name],
+            dest,
+            order,
+            timeout=timeout,
+            progress=progress,
+            made=made,
+            defect=defect,
         )
         if current is not None and current.name == name:
             current.unlink()  # a corrupt plain file would shadow the new .gz
@@ -253,7 +297,8 @@ def download_fashion_mnist(
     which is also where they go when ``root`` holds none. A mirror fails, and the next is tried, when
     it does not answer (or finish its response headers) within ``timeout``, sends fewer than
     ``MIN_BYTES_PER_SECOND * timeout`` bytes in ``timeout`` seconds, sends more than a gzip of the
-    file can hold, or sends the wrong file.
+    file can hold, or sends the wrong file; a redirect is followed to http(s) URLs only. A damaged
+    plain file that hides a valid ``.gz`` beside it (an extraction cut short) is removed instead.
 
     Args:
         root: the folder to download into; created if missing (and removed again, if still empty,
@@ -281,12 +326,14 @@ def download_fashion_mnist(
     root = expand_user("root", root)
     dest = _locate(root, names)
     remove_stale_parts(dest, names)  # nothing to clean (or no right to) is no error
-    needed = _defects(dest, names)
+    needed = _unshadow(dest, names, _defects(dest, names))
     if not needed:
         return dest  # nothing to write: the folder need not be writable
     created = _prepare(root, dest)
     try:
-        _download_needed(dest, names, needed, mirrors, timeout=timeout, progress=progress)
+        _download_needed(
+            dest, names, needed, mirrors, timeout=timeout, progress=progress, made=created
+        )
     except BaseException:
         remove_empty_folders(created)  # no empty FashionMNIST/raw stays behind (also on Ctrl-C)
         raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from linearnets.data.idx import parse_idx
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
 from linearnets.data.loader import ArrayLoader
 from linearnets.data.verify import read_verified
-from linearnets.errors import DatasetError, UsageError, UsageTypeError
+from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 
 __all__ = [
     "CLASSES",
@@ -63,9 +64,36 @@ def _read_file(
     except OSError as exc:  # unreadable (permissions), vanished, or an I/O error on the disk
         raise DatasetError(
             f"{path} cannot be read ({exc.strerror or type(exc).__name__}); check the file's "
-            "permissions, or pass another --data-dir"
+            "permissions, or pass another folder as root=DIR"
         ) from None
     return parse_idx(data, name=str(path), ndim=ndim, copy=False), hashed  # data is ours: no copy
+
+
+def _read_or_gz(
+    path: Path, name: str, expected: tuple[int, str], verify: bool
+) -> tuple[torch.Tensor, bool, Path]:
+    """Return :func:`_read_file`'s array and flag, and the path read: a rejected plain file's
+    ``.gz`` beside it when that one is valid (torchvision's ``raw/`` holds both, and its extraction,
+    not atomic, leaves a truncated plain file when cut short)."""
+    try:
+        return (*_read_file(path, name, expected, verify), path)
+    except DatasetError:
+        gz = path.with_name(f"{name}.gz")
+        if path.name != name or not gz.is_file():
+            raise
+        try:
+            array, hashed = _read_file(gz, name, expected, verify)
+        except DatasetError:
+            pass  # damaged too: the plain file's error says what to do
+        else:
+            warnings.warn(
+                f"{path} is damaged (it fails its size or MD5 check), so {gz.name} beside it, "
+                f"which is intact, was read instead; delete {path}, which is read first",
+                DataWarning,
+                stacklevel=3,
+            )
+            return array, hashed, gz
+        raise
 
 
 def read_fashion_mnist(
@@ -106,10 +134,11 @@ def read_fashion_mnist(
         # the same files, perhaps found another way: report this search's source
         return dataclasses.replace(memo, found=found, hashed=False)
     arrays: dict[str, torch.Tensor] = {}
-    hashed = False
+    hashed, read = False, {}
     for name, path in found.paths.items():
-        arrays[name], did_hash = _read_file(path, name, table[name], verify)
+        arrays[name], did_hash, read[name] = _read_or_gz(path, name, table[name], verify)
         hashed |= did_hash
+    found = dataclasses.replace(found, paths=read)  # a damaged plain file's .gz, if read instead
     result = FashionMNISTArrays(
         train_images=arrays["train-images-idx3-ubyte"],
         train_labels=arrays["train-labels-idx1-ubyte"].long(),

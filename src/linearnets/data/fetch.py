@@ -8,8 +8,10 @@ more than a gzip of the file can hold, or sends slower than :data:`MIN_BYTES_PER
 :func:`failure_reason` (or the error itself) says why in a few words. A mirror that serves the file
 not gzipped has it gzipped here, so every download is a ``.gz`` that gzip tools read. Temporary files
 are locked while written, so the next download removes those of a killed one at once
-(:func:`remove_stale_parts`). A failure on this machine (a full disk, a folder in the way) is a
-:class:`LocalFileError`, which no other mirror can fix.
+(:func:`remove_stale_parts`); a folder another download's clean-up removed meanwhile is made again.
+A failure on this machine (a full disk, a folder in the way) is a :class:`LocalFileError`, which no
+other mirror can fix. A failure after a redirect names the URL it went to
+(:class:`~linearnets.data.http_deadline.RedirectError`).
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from linearnets._fs import new_file_mode
+from linearnets._fs import missing_folders, new_file_mode
 from linearnets.data import http_deadline
 from linearnets.data.cache import open_locked_temp, remove_stale_temps, try_lock
+from linearnets.data.http_deadline import RedirectError
 from linearnets.data.idx import GZIP_MAGIC, decompress
 from linearnets.errors import DatasetError
 
@@ -48,8 +51,9 @@ CHUNK = 1 << 16
 MIN_BYTES_PER_SECOND = 1 << 10  # over any `timeout` seconds; a slower mirror is given up
 PART_SUFFIX = ".part"  # temporary files: .NAME.gz.XXXXXXXX.part (mkstemp's 8 characters)
 _lock = try_lock  # a download's temporary file is locked until it is renamed (or removed)
-# scheme://user:password@host: the userinfo ends at the netloc's last @, as urlsplit reads it
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/?#\s:]*:)[^/?#\s]*@")
+# a URL in a message: scheme://, then up to a blank (a quote there may be the password's)
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(\S*)")
+OPEN_TRIES = 3  # a folder removed under a download is made again this many times at most
 
 
 class LocalFileError(DatasetError):
@@ -74,15 +78,16 @@ def _on_disk() -> Iterator[None]:
 
 
 def local_error(exc: OSError, target: Path) -> LocalFileError:
-    """Return the error for a failure to save ``target``: the path, the problem and the fix."""
-    problem, other = exc.strerror or type(exc).__name__, "or pass another --data-dir"
+    """Return the error for a failure to save ``target``: the path, the problem and the fix (in the
+    Python API's words, ``root=DIR``: the command line prints ``--data-dir DIR``)."""
+    problem, other = exc.strerror or type(exc).__name__, "or pass root=DIR to download elsewhere"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         fix = f"free some space on the disk that holds {target.parent}, {other}"
     elif exc.errno in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
         problem = f"{problem}: a folder is in the way" if target.is_dir() else problem
         fix = f"move {target} away, {other}"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        fix = "pass a --data-dir you can write to"
+        fix = "pass root=DIR, a folder you can write to"
     else:
         fix = f"check that disk, {other}"
     return LocalFileError(f"cannot save the download as {target} ({problem}); {fix}")
@@ -157,35 +162,57 @@ def _read_some(response: http.client.HTTPResponse, received: int, timeout: float
         ) from None
 
 
-def _fetch(url: str, f: BinaryIO, *, size: int, timeout: float, progress: bool, desc: str) -> None:
-    """Stream ``url`` into ``f``; raise if the body is too big, too slow, or shorter than announced."""
-    from tqdm import tqdm
-
+def _fetch(url: str, f: BinaryIO, *, size: int, timeout: float, progress: bool, desc: str) -> str:
+    """Stream ``url`` into ``f`` and return the URL that answered (another after a redirect); raise
+    if the body is too big, too slow, or shorter than announced."""
     with http_deadline.urlopen(url, timeout=timeout) as response:
-        length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else None
-        if total is not None and total > _max_body(size):
-            raise DatasetError(
-                f"announced {total} bytes, more than {_max_body(size)} for a file of {size} bytes "
-                "(too big)"
-            )
-        with tqdm(
-            total=total,
-            unit="B",
-            unit_scale=True,
-            desc=desc,
-            # None: tqdm's "only on a terminal", so a log file or pipe gets no bar
-            # glued to the next line
-            disable=None if progress else True,
-            leave=False,
-        ) as bar:
-            received = _copy_body(response, f, bar.update, size=size, timeout=timeout)
-        if total is not None and received != total:
-            raise DatasetError(
-                f"the transfer stopped after {received} of {total} bytes (truncated)"
-            )
+        try:
+            _receive(response, f, size=size, timeout=timeout, progress=progress, desc=desc)
+        except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
+            raise _failed_at(url, response.url, exc) from None
+        final: str = response.url
     with _on_disk():
         f.flush()
+    return final
+
+
+def _failed_at(url: str, final: str, exc: Exception) -> Exception:
+    """Return ``exc`` as the failure of ``final``, where ``url`` redirected (``exc`` if nowhere)."""
+    return exc if final == url or isinstance(exc, RedirectError) else RedirectError(final, exc)
+
+
+def _receive(
+    response: http.client.HTTPResponse,
+    f: BinaryIO,
+    *,
+    size: int,
+    timeout: float,
+    progress: bool,
+    desc: str,
+) -> None:
+    """Copy the body of ``response`` into ``f`` with a progress bar; raise as :func:`_fetch` says."""
+    from tqdm import tqdm
+
+    length = response.headers.get("Content-Length")
+    total = int(length) if length and length.isdigit() else None
+    if total is not None and total > _max_body(size):
+        raise DatasetError(
+            f"announced {total} bytes, more than {_max_body(size)} for a file of {size} bytes "
+            "(too big)"
+        )
+    with tqdm(
+        total=total,
+        unit="B",
+        unit_scale=True,
+        desc=desc,
+        # None: tqdm's "only on a terminal", so a log file or pipe gets no bar
+        # glued to the next line
+        disable=None if progress else True,
+        leave=False,
+    ) as bar:
+        received = _copy_body(response, f, bar.update, size=size, timeout=timeout)
+    if total is not None and received != total:
+        raise DatasetError(f"the transfer stopped after {received} of {total} bytes (truncated)")
 
 
 def _check(tmp: Path, name: str, expected: tuple[int, str]) -> bytes | None:
@@ -194,13 +221,35 @@ def _check(tmp: Path, name: str, expected: tuple[int, str]) -> bytes | None:
     size, md5 = expected
     with _on_disk():
         body = tmp.read_bytes()
-    data = decompress(body, name="the downloaded file", limit=size)
+    # the mirror's reason only: the fix is the caller's ("without a network, ..."), and the file
+    # this would tell to delete is already gone
+    data = decompress(body, name="the file it sent", limit=size, fix=None)
+    if not body.startswith(GZIP_MAGIC) and len(body) != size:
+        raise DatasetError(
+            f"expected a gzip file or the {size}-byte file itself, got {len(body)} bytes that are "
+            f"neither{_looks_like(body)}"
+        )
     if len(data) != size:
-        raise DatasetError(f"expected {size} bytes once decompressed, got {len(data)}")
+        raise DatasetError(
+            f"expected {size} bytes once decompressed, got {len(data)}{_looks_like(data)}"
+        )
     found = hashlib.md5(data, usedforsecurity=False).hexdigest()
     if found != md5:
         raise DatasetError(f"expected MD5 {md5} once decompressed, got {found}")
     return None if body.startswith(GZIP_MAGIC) else data
+
+
+def _looks_like(content: bytes) -> str:
+    """Say what ``content`` that is not the file looks like when it is text (a mirror's HTML
+    page, a message): `` (an HTML page, starting '<!DOCTYPE html>...')``; ``""`` for bytes."""
+    head = content[:200].lstrip()
+    if not head or any(b < 9 or 13 < b < 32 or b == 127 for b in head):
+        return ""  # control bytes: no text (an IDX file starts with two zero bytes)
+    start = " ".join(head[:200].decode("utf-8", "replace").split())[:40]
+    kind = (
+        "an HTML page" if b"<html" in head.lower() or head[:9].lower() == b"<!doctype" else "text"
+    )
+    return f" ({kind}, starting {start!r})"
 
 
 def _gzip_into(f: BinaryIO, data: bytes) -> None:
@@ -217,8 +266,30 @@ def _gzip_into(f: BinaryIO, data: bytes) -> None:
 
 
 def mask_passwords(text: str) -> str:
-    """Return ``text`` with the password of every URL in it replaced by ``***`` (user kept)."""
-    return _USERINFO.sub(r"\1***@", text)
+    """Return ``text`` with the login (user name and password) of every URL in it replaced by
+    ``***``: a user name alone is often a token (``https://TOKEN@host/``), and a password typed
+    with an unencoded ``/``, ``?`` or ``#`` (``http://me:se/cret@host/``) is masked whole."""
+
+    def masked(url: re.Match[str]) -> str:
+        end = _login_end(url[2])
+        return url[0] if end < 0 else f"{url[1]}***{url[2][end:]}"
+
+    return _URL.sub(masked, text)
+
+
+def _login_end(rest: str) -> int:
+    """Return where the login of the URL ``scheme://rest`` ends (its ``@``), or -1 if it has none."""
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in netloc:  # as urlsplit reads it: up to the netloc's last @
+        return netloc.rindex("@")
+    # urlsplit reads "me:se/cret@host" as the host "me" with the port "se": no port, so a
+    # password goes on to the @ (the last one before the host's own /, ? or #)
+    _, colon, port = netloc.partition(":")
+    first = rest.find("@", len(netloc))
+    if not colon or port.isdigit() or first < 0:
+        return -1  # host:8080/a@b, host/?q=u:v@w: an @ of the path or query
+    after = re.search(r"[/?#]", rest[first:])
+    return rest.rindex("@", 0, first + after.start() if after else len(rest))
 
 
 def failure_reason(exc: BaseException, timeout: float) -> str:
@@ -229,6 +300,8 @@ def failure_reason(exc: BaseException, timeout: float) -> str:
 
 def _reason(exc: BaseException, timeout: float) -> str:
     """Return :func:`failure_reason`'s description before masking."""
+    if isinstance(exc, RedirectError):  # the mirror answered: name the server that failed
+        return f"redirected to {exc.url}: {_reason(exc.error, timeout)}"
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}"
     # a TimeoutError here came before the headers were in (one in the body says "stalled")
@@ -238,13 +311,28 @@ def _reason(exc: BaseException, timeout: float) -> str:
         return str(exc.reason)
     if isinstance(exc, http.client.IncompleteRead):
         return f"the connection closed after {len(exc.partial)} bytes (truncated)"
+    # its text is the line received (RemoteDisconnected, an empty one, is a ConnectionResetError)
+    if isinstance(exc, http.client.BadStatusLine) and not isinstance(exc, ConnectionError):
+        line = " ".join(str(exc.args[0] if exc.args else "").split())
+        return f"answered with something that is not HTTP ({line[:40]!r})"
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def try_mirror(
-    url: str, name: str, expected: tuple[int, str], dest: Path, *, timeout: float, progress: bool
+    url: str,
+    name: str,
+    expected: tuple[int, str],
+    dest: Path,
+    *,
+    timeout: float,
+    progress: bool,
+    made: list[Path] | None = None,
 ) -> None:
     """Download ``url`` into ``dest/name.gz`` through a locked temporary file; raise if it fails.
+
+    Args:
+        made: the folders the caller made for the download, to remove if it fails: those this call
+            makes again are added (another download that failed removed them while empty).
 
     Raises:
         LocalFileError: the file cannot be saved in ``dest`` (a full disk, a folder in its place).
@@ -254,9 +342,26 @@ def try_mirror(
     if target.is_dir() and not target.is_symlink():  # known before any byte is fetched
         raise local_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), target)
     try:
-        _save(url, name, expected, dest, target, timeout=timeout, progress=progress)
+        _save(url, name, expected, dest, target, timeout=timeout, progress=progress, made=made)
     except _DiskError as exc:
         raise local_error(exc.error, target) from None
+
+
+def _open_part(dest: Path, name: str, made: list[Path]) -> tuple[BinaryIO, Path]:
+    """Create the locked temporary file for ``name`` in ``dest``; make ``dest`` again (adding the
+    folders made to ``made``) if it is gone.
+
+    Two downloads into one new folder: the first to fail removes the folders it made, empty until
+    the other one's temporary file is in them.
+    """
+    prefix = f".{name}.gz."
+    for _ in range(OPEN_TRIES - 1):
+        try:
+            return open_locked_temp(dest, prefix=prefix, suffix=PART_SUFFIX)
+        except FileNotFoundError:
+            made.extend(missing_folders(dest))
+            dest.mkdir(parents=True, exist_ok=True)
+    return open_locked_temp(dest, prefix=prefix, suffix=PART_SUFFIX)
 
 
 def _save(
@@ -268,14 +373,19 @@ def _save(
     *,
     timeout: float,
     progress: bool,
+    made: list[Path] | None,
 ) -> None:
     """Download ``url`` into ``target``; local OSErrors come out as :class:`_DiskError`."""
     with _on_disk():
-        f, tmp = open_locked_temp(dest, prefix=f".{name}.gz.", suffix=PART_SUFFIX)
+        f, tmp = _open_part(dest, name, made if made is not None else [])
     try:
         with f:  # locked until the rename: another call's clean-up leaves this file alone
-            _fetch(url, f, size=expected[0], timeout=timeout, progress=progress, desc=f"{name}.gz")
-            plain = _check(tmp, name, expected)
+            desc = f"{name}.gz"
+            final = _fetch(url, f, size=expected[0], timeout=timeout, progress=progress, desc=desc)
+            try:
+                plain = _check(tmp, name, expected)
+            except DatasetError as exc:
+                raise _failed_at(url, final, exc) from None
             with _on_disk():
                 if plain is not None:
                     _gzip_into(f, plain)

@@ -204,21 +204,23 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
             f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. root='~/data'"
         )
     root = expand_user("root", root)
+    # "root" is --data-dir on the command line (linearnets.cli._report names it so); the path is
+    # quoted: a folder named "batch_size=64" is no setting
+    shown = repr(str(root))
     if root.exists() and not root.is_dir():  # e.g. one of the data files itself
         raise UsageError(
-            f"root must be an existing folder, got the file {root}; pass the folder that holds "
-            f"it ({root.parent}) instead"
+            f"root must be an existing folder, got the file {shown}; pass the folder that holds "
+            f"it ({str(root.parent)!r}) instead"
         )
     if not root.is_dir():
-        # "root" is --data-dir on the command line (linearnets.cli._report names it so)
         problem = link_problem(root)
         why = f", but {problem}" if problem else ""
-        raise UsageError(f"root must be an existing folder, got {root}{why}; {HOW_TO_GET}")
+        raise UsageError(f"root must be an existing folder, got {shown}{why}; {HOW_TO_GET}")
     paths = _files_in(root, names)
     if paths is None:
         raise UsageError(
-            f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got {root}, "
-            f"which lacks {', '.join(_missing(root, names))}; {HOW_TO_GET}"
+            f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+            f"{shown}, which lacks {', '.join(_missing(root, names))}; {HOW_TO_GET}"
         )
     return Found(root, f"--data-dir {root}", paths)
 

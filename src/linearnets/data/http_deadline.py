@@ -5,6 +5,11 @@ byte every few seconds would hold a download forever. Here the status line and h
 ``timeout`` seconds after the request; past that, with some bytes received, the response fails with
 "no response headers within N s (stalled)" (with none at all, the socket's own timeout says "timed
 out"). The body is left to the caller, which bounds it by a minimum speed.
+
+Redirects are followed to http:// and https:// URLs without a login only, and a redirect's own body
+is never read: nothing would bound it, so a mirror could hold the download with it forever or fill
+the memory. A failure at the end of a redirect is a :class:`RedirectError`, which names the URL that
+failed: the one asked for answered.
 """
 
 from __future__ import annotations
@@ -13,12 +18,23 @@ import http.client
 import io
 import socket
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from linearnets.errors import DatasetError
 
-__all__ = ["urlopen"]
+__all__ = ["RedirectError", "urlopen"]
+
+
+class RedirectError(DatasetError):
+    """A download that failed after a redirect: ``url`` is where it went, ``error`` what failed there."""
+
+    def __init__(self, url: str, error: BaseException) -> None:
+        super().__init__(f"redirected to {url}: {error}")
+        self.url, self.error = url, error
 
 
 class _HeaderDeadline(io.RawIOBase):
@@ -85,12 +101,74 @@ class _HTTPConnection(http.client.HTTPConnection):
     response_class = _Response
 
 
+def _redirected(req: urllib.request.Request) -> bool:
+    """Whether ``req`` is the request of a redirect (urllib marks those it makes)."""
+    return hasattr(req, "redirect_dict")
+
+
+def _open(
+    do_open: Callable[..., http.client.HTTPResponse], http_class: Any, req: Any, **kwargs: Any
+) -> http.client.HTTPResponse:
+    """Open ``req`` with urllib's ``do_open``; a failure after a redirect is a :class:`RedirectError`."""
+    try:
+        response = do_open(http_class, req, **kwargs)
+    except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
+        if _redirected(req) and not isinstance(exc, RedirectError):
+            raise RedirectError(req.full_url, exc) from exc
+        raise
+    return response
+
+
 class _HTTPHandler(urllib.request.HTTPHandler):
     def do_open(self, http_class: Any, req: Any, **kwargs: Any) -> http.client.HTTPResponse:
-        return super().do_open(_HTTPConnection, req, **kwargs)
+        return _open(super().do_open, _HTTPConnection, req, **kwargs)
 
 
-_HANDLERS: list[type[urllib.request.BaseHandler]] = [_HTTPHandler]
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect to an http:// or https:// URL without a login, never reading its body."""
+
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        parts = urllib.parse.urlsplit(newurl)
+        # urllib also follows ftp:// (which has no header deadline), and takes a login for part of
+        # the host name
+        if parts.scheme not in ("http", "https") or "@" in parts.netloc:
+            raise urllib.error.HTTPError(
+                newurl,
+                code,
+                f"{msg} - Redirection to url '{newurl}' is not allowed (only http:// or https:// "
+                "URLs without a login are followed)",
+                headers,
+                fp,
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    def http_error_302(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any
+    ) -> http.client.HTTPResponse | None:
+        # urllib reads the whole body before it follows: unbounded in time and size. Closed, the
+        # response reads as empty (the connection is this request's alone: urllib asks for its close)
+        fp.close()
+        response: http.client.HTTPResponse | None = super().http_error_302(
+            req, fp, code, msg, headers
+        )
+        return response
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+class _ErrorHandler(urllib.request.HTTPDefaultErrorHandler):
+    """Raise the HTTPError of an error status; after a redirect, as a :class:`RedirectError`."""
+
+    def http_error_default(self, req: Any, fp: Any, code: int, msg: str, hdrs: Any) -> Any:
+        error = urllib.error.HTTPError(req.full_url, code, msg, hdrs, fp)
+        if _redirected(req):
+            raise RedirectError(req.full_url, error)
+        raise error
+
+
+_HANDLERS: list[type[urllib.request.BaseHandler]] = [_HTTPHandler, _RedirectHandler, _ErrorHandler]
 if hasattr(http.client, "HTTPSConnection"):  # Python built with ssl
 
     class _HTTPSConnection(http.client.HTTPSConnection):
@@ -98,11 +176,18 @@ if hasattr(http.client, "HTTPSConnection"):  # Python built with ssl
 
     class _HTTPSHandler(urllib.request.HTTPSHandler):
         def do_open(self, http_class: Any, req: Any, **kwargs: Any) -> http.client.HTTPResponse:
-            return super().do_open(_HTTPSConnection, req, **kwargs)
+            return _open(super().do_open, _HTTPSConnection, req, **kwargs)
 
     _HANDLERS.append(_HTTPSHandler)
 
 
 def urlopen(url: str, *, timeout: float) -> http.client.HTTPResponse:
-    """Open ``url`` as ``urllib.request.urlopen`` does, the response headers due within ``timeout``."""
+    """Open ``url`` as ``urllib.request.urlopen`` does, the response headers due within ``timeout``
+    (those of each redirect too); follow http(s) redirects only, without reading their bodies.
+
+    Raises:
+        RedirectError: the request failed after a redirect (its ``error`` says how).
+        urllib.error.HTTPError, OSError, http.client.HTTPException, DatasetError, ValueError: it
+            failed at ``url`` itself (a redirect refused is an HTTPError of the redirect's status).
+    """
     return urllib.request.build_opener(*_HANDLERS).open(url, timeout=timeout)

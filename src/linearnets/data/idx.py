@@ -29,13 +29,27 @@ MAX_RATIO = 1032  # deflate cannot inflate one byte into more than ~1032
 FIX = f"delete it and {HOW_TO_REPLACE}"
 
 
+def _then(fix: str | None) -> str:
+    """Return the end of a message: ``; fix``, or nothing where the caller gives its own fix."""
+    return f"; {fix}" if fix else ""
+
+
 def inflate_chunks(
-    raw: bytes | bytearray | memoryview, *, name: str, limit: int, chunk_size: int = 1 << 20
+    raw: bytes | bytearray | memoryview,
+    *,
+    name: str,
+    limit: int,
+    chunk_size: int = 1 << 20,
+    fix: str | None = FIX,
 ) -> Iterator[bytes]:
     """Yield the content of the gzip stream ``raw`` in chunks; stop once more than ``limit`` bytes came out.
 
     Concatenated gzip members are read one after another; zero padding after the last one is allowed
     (as ``gzip`` allows it), anything else after it is refused.
+
+    Args:
+        fix: what the messages end with, the fix of a damaged file by default; ``None`` for none
+            (a download's reasons: the caller's message gives the one fix).
 
     Raises:
         DatasetError: the stream is corrupt, truncated, or followed by bytes that are not gzip.
@@ -43,7 +57,7 @@ def inflate_chunks(
     produced, rest = 0, raw
     while True:
         produced, after = yield from _inflate_member(
-            rest, name=name, limit=limit, chunk_size=chunk_size, produced=produced
+            rest, name=name, limit=limit, chunk_size=chunk_size, produced=produced, fix=fix
         )
         if produced > limit:
             return
@@ -53,7 +67,7 @@ def inflate_chunks(
         if not rest.startswith(GZIP_MAGIC):
             raise DatasetError(
                 f"{name}: expected nothing after the gzip stream, got {len(rest)} extra bytes "
-                f"(starting {rest[:4].hex(' ')}); {FIX}"
+                f"(starting {rest[:4].hex(' ')}){_then(fix)}"
             )
 
 
@@ -64,6 +78,7 @@ def _inflate_member(
     limit: int,
     chunk_size: int,
     produced: int,
+    fix: str | None,
 ) -> Generator[bytes, None, tuple[int, bytes]]:
     """Yield the chunks of the gzip member at the start of ``pending``, until its end or ``limit``.
 
@@ -77,7 +92,7 @@ def _inflate_member(
             out = inflater.decompress(pending, want)
         except zlib.error as exc:
             raise DatasetError(
-                f"{name}: expected a valid gzip stream, got a corrupt one ({exc}); {FIX}"
+                f"{name}: expected a valid gzip stream, got a corrupt one ({exc}){_then(fix)}"
             ) from None
         pending = inflater.unconsumed_tail
         if out:
@@ -88,23 +103,26 @@ def _inflate_member(
         if not pending and len(out) < want:  # every input byte used, no output held back
             raise DatasetError(
                 f"{name}: expected a complete gzip stream, got one cut short after {produced} "
-                f"decompressed bytes (the gzip stream is truncated); {FIX}"
+                f"decompressed bytes (the gzip stream is truncated){_then(fix)}"
             )
 
 
-def decompress(raw: bytes, *, name: str, limit: int) -> bytes:
+def decompress(raw: bytes, *, name: str, limit: int, fix: str | None = FIX) -> bytes:
     """Return ``raw`` inflated if it is a gzip stream (at most ``limit`` bytes), else ``raw`` itself.
+
+    Args:
+        fix: what the messages end with (see :func:`inflate_chunks`); ``None`` for none.
 
     Raises:
         DatasetError: the stream is corrupt, truncated, or inflates beyond ``limit`` bytes.
     """
     if not raw.startswith(GZIP_MAGIC):
         return raw
-    data = b"".join(inflate_chunks(raw, name=name, limit=limit, chunk_size=limit + 1))
+    data = b"".join(inflate_chunks(raw, name=name, limit=limit, chunk_size=limit + 1, fix=fix))
     if len(data) > limit:
+        why = f"; this is not the file it is named after — {fix}" if fix else ""
         raise DatasetError(
-            f"{name}: expected at most {limit} bytes once decompressed, got more; "
-            "this is not the file it is named after — delete it and get it again"
+            f"{name}: expected at most {limit} bytes once decompressed, got more{why}"
         )
     return data
 
