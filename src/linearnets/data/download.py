@@ -28,12 +28,11 @@ from linearnets.config_checks import expand_user, link_problem
 from linearnets.data.fetch import (
     MIN_BYTES_PER_SECOND,
     LocalFileError,
-    failure_reason,
-    mask_passwords,
     remove_stale_parts,
     try_mirror,
 )
 from linearnets.data.files import FASHION_MNIST_FILES
+from linearnets.data.mirror_reasons import failure_reason, mask_passwords
 from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError
 from linearnets.validation import check_positive_float
@@ -95,7 +94,7 @@ def _is_http_url(mirror: object) -> bool:
 
 def _shown(mirror: object) -> object:
     """Return a refused ``mirror`` as it may be printed: its login masked, user name included (often
-    a token), whatever the password holds (see :func:`mask_passwords`); without a scheme,
+    a token), whatever the password holds (see :func:`~linearnets.data.mirror_reasons.mask_passwords`); without a scheme,
     everything up to its last ``@``."""
     if not isinstance(mirror, str):
         return mirror

@@ -5,7 +5,7 @@ MD5), synced to disk and only then renamed into place with the usual permissions
 umask), so an interrupted or corrupt download never leaves a file that looks valid. The transfer
 fails when the mirror has not sent its whole response headers within ``timeout`` seconds, sends
 more than a gzip of the file can hold, or sends slower than :data:`MIN_BYTES_PER_SECOND`;
-:func:`failure_reason` (or the error itself) says why in a few words. A mirror that serves the file
+:func:`~linearnets.data.mirror_reasons.failure_reason` (or the error itself) says why in a few words. A mirror that serves the file
 not gzipped has it gzipped here, so every download is a ``.gz`` that gzip tools read. Temporary files
 are locked while written, so the next download removes those of a killed one at once
 (:func:`remove_stale_parts`); a folder another download's clean-up removed meanwhile is made again.
@@ -25,8 +25,6 @@ import os
 import re
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -41,8 +39,6 @@ from linearnets.errors import DatasetError
 __all__ = [
     "MIN_BYTES_PER_SECOND",
     "LocalFileError",
-    "failure_reason",
-    "mask_passwords",
     "remove_stale_parts",
     "try_mirror",
 ]
@@ -52,7 +48,6 @@ MIN_BYTES_PER_SECOND = 1 << 10  # over any `timeout` seconds; a slower mirror is
 PART_SUFFIX = ".part"  # temporary files: .NAME.gz.XXXXXXXX.part (mkstemp's 8 characters)
 _lock = try_lock  # a download's temporary file is locked until it is renamed (or removed)
 # a URL in a message: scheme://, then up to a blank (a quote there may be the password's)
-_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(\S*)")
 OPEN_TRIES = 3  # a folder removed under a download is made again this many times at most
 
 
@@ -263,59 +258,6 @@ def _gzip_into(f: BinaryIO, data: bytes) -> None:
     f.truncate()
     f.write(gzip.compress(data, compresslevel=6, mtime=0))
     f.flush()
-
-
-def mask_passwords(text: str) -> str:
-    """Return ``text`` with the login (user name and password) of every URL in it replaced by
-    ``***``: a user name alone is often a token (``https://TOKEN@host/``), and a password typed
-    with an unencoded ``/``, ``?`` or ``#`` (``http://me:se/cret@host/``) is masked whole."""
-
-    def masked(url: re.Match[str]) -> str:
-        end = _login_end(url[2])
-        return url[0] if end < 0 else f"{url[1]}***{url[2][end:]}"
-
-    return _URL.sub(masked, text)
-
-
-def _login_end(rest: str) -> int:
-    """Return where the login of the URL ``scheme://rest`` ends (its ``@``), or -1 if it has none."""
-    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    if "@" in netloc:  # as urlsplit reads it: up to the netloc's last @
-        return netloc.rindex("@")
-    # urlsplit reads "me:se/cret@host" as the host "me" with the port "se": no port, so a
-    # password goes on to the @ (the last one before the host's own /, ? or #)
-    _, colon, port = netloc.partition(":")
-    first = rest.find("@", len(netloc))
-    if not colon or port.isdigit() or first < 0:
-        return -1  # host:8080/a@b, host/?q=u:v@w: an @ of the path or query
-    after = re.search(r"[/?#]", rest[first:])
-    return rest.rindex("@", 0, first + after.start() if after else len(rest))
-
-
-def failure_reason(exc: BaseException, timeout: float) -> str:
-    """Return a short description of why one mirror failed, any password in a URL masked."""
-    # urllib's refusal of a redirect quotes the whole target URL, a login included
-    return mask_passwords(_reason(exc, timeout))
-
-
-def _reason(exc: BaseException, timeout: float) -> str:
-    """Return :func:`failure_reason`'s description before masking."""
-    if isinstance(exc, RedirectError):  # the mirror answered: name the server that failed
-        return f"redirected to {exc.url}: {_reason(exc.error, timeout)}"
-    if isinstance(exc, urllib.error.HTTPError):
-        return f"HTTP {exc.code} {exc.reason}"
-    # a TimeoutError here came before the headers were in (one in the body says "stalled")
-    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
-        return f"no answer within {timeout:g} s (timed out)"
-    if isinstance(exc, urllib.error.URLError):
-        return str(exc.reason)
-    if isinstance(exc, http.client.IncompleteRead):
-        return f"the connection closed after {len(exc.partial)} bytes (truncated)"
-    # its text is the line received (RemoteDisconnected, an empty one, is a ConnectionResetError)
-    if isinstance(exc, http.client.BadStatusLine) and not isinstance(exc, ConnectionError):
-        line = " ".join(str(exc.args[0] if exc.args else "").split())
-        return f"answered with something that is not HTTP ({line[:40]!r})"
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def try_mirror(

@@ -1,0 +1,81 @@
+"""Tests for linearnets.data.mirror_reasons: why a mirror failed, in a few words; logins masked."""
+
+from __future__ import annotations
+
+import http.client
+import urllib.error
+import urllib.parse
+
+import pytest
+
+from linearnets.data.http_deadline import RedirectError
+from linearnets.data.mirror_reasons import failure_reason, mask_passwords
+from linearnets.errors import DatasetError
+
+REASONS = [
+    (urllib.error.HTTPError("u", 404, "Not Found", {}, None), "HTTP 404 Not Found"),  # type: ignore[arg-type]
+    (TimeoutError(), "no answer within 0.5 s (timed out)"),
+    (urllib.error.URLError("timed out"), "no answer within 0.5 s (timed out)"),
+    (urllib.error.URLError(ConnectionRefusedError(111, "Connection refused")), "[Errno 111] Connection refused"),
+    (http.client.IncompleteRead(b"abcd", 10), "the connection closed after 4 bytes (truncated)"),
+    (DatasetError("expected  MD5\n x"), "expected MD5 x"),
+    (http.client.RemoteDisconnected(""), "RemoteDisconnected"),
+    # urllib's own words for a redirect it refuses quote the target, a login included
+    (urllib.error.HTTPError("u", 302, "Found - Redirection to url 'gopher://u:pw@h/x' is not allowed", {}, None), "HTTP 302 Found - Redirection to url 'gopher://***@h/x' is not allowed"),  # type: ignore[arg-type]
+    (urllib.error.URLError("no host in http://me:pw@/x"), "no host in http://***@/x"),
+    # http.client's text was the line received, as if it were the reason
+    (http.client.BadStatusLine("HELLO WORLD\r\n"), "answered with something that is not HTTP ('HELLO WORLD')"),
+    (http.client.BadStatusLine("x" * 100), f"answered with something that is not HTTP ({'x' * 40!r})"),
+    # the server asked answered: the failure is the one it redirected to
+    (RedirectError("http://b:81/f.gz", urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))), "redirected to http://b:81/f.gz: [Errno 111] Connection refused"),
+    (RedirectError("http://b/f.gz", TimeoutError()), "redirected to http://b/f.gz: no answer within 0.5 s (timed out)"),
+    (RedirectError("http://b/f.gz", urllib.error.HTTPError("u", 404, "Not Found", {}, None)), "redirected to http://b/f.gz: HTTP 404 Not Found"),  # type: ignore[arg-type]
+    (RedirectError("http://tok@b/f.gz", DatasetError("x")), "redirected to http://***@b/f.gz: x"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("exc", "reason"), REASONS, ids=[type(r[0]).__name__ + str(i) for i, r in enumerate(REASONS)])  # fmt: skip
+def test_failure_reason_says_why_in_one_line(exc: BaseException, reason: str) -> None:
+    assert failure_reason(exc, 0.5) == reason
+
+
+URLS = [
+    "http://u:secret@127.0.0.1:8765/ok",
+    "https://a@b:pw@host/x",  # the user holds an @: the netloc's last @ ends the login
+    "http://u:p@ss@host/",  # the password holds one
+    "ftp://u:@host/",  # an empty password
+    "http://u@host:8080/x",  # a user, no password: often a token (https://TOKEN@host/)
+    "http://u:p@host/a@b",  # an @ in the path too
+    "http://host:8080/a@b",  # an @ in the path: no login
+    "http://host/?q=u:v@w",  # nor in the query
+    "http://host/a:b@c",  # nor in a path with a colon
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_mask_passwords_hides_what_urlsplit_reads_as_the_login(url: str) -> None:
+    """urllib.parse.urlsplit is the oracle: the host and path stay; the user name and password,
+    if any, become ***."""
+    before, after = urllib.parse.urlsplit(url), urllib.parse.urlsplit(mask_passwords(url))
+    assert (after.hostname, after.port, after.path, after.query) == (before.hostname, before.port, before.path, before.query)  # fmt: skip
+    assert after.username == (None if before.username is None else "***")
+    assert after.password is None
+    assert mask_passwords(f"failed: {url}; {url}") == f"failed: {mask_passwords(url)}; {mask_passwords(url)}"  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://user:se#cret@127.0.0.1/fm/",
+        "http://user:se/cret@127.0.0.1/fm/",
+        "http://user:se?cret@127.0.0.1/fm/",
+        "http://user:se/cr@t@127.0.0.1/fm/",
+        "http://user:se'cret@127.0.0.1/fm/",
+    ],
+)
+def test_a_password_typed_unencoded_is_masked_whole(url: str) -> None:
+    """urlsplit reads "user:se" as a host and a port there (the rest as the path or fragment), and
+    the password was printed in full: what a user typed is masked up to the @ before the host."""
+    assert mask_passwords(url) == "http://***@127.0.0.1/fm/"
+    shown = mask_passwords(f"got {url!r}; pass")  # as a message quotes it
+    assert "cret" not in shown and "user" not in shown and "@127.0.0.1/fm/" in shown
