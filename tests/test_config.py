@@ -405,7 +405,7 @@ def test_a_tilde_without_a_home_folder_is_refused_naming_the_setting(
 def test_link_problem_names_the_link_that_leads_nowhere(tmp_path: Path) -> None:
     import os
 
-    from linearnets.config_checks import link_problem
+    from linearnets.path_checks import link_problem
 
     (tmp_path / "real").mkdir()
     (tmp_path / "good").symlink_to(tmp_path / "real")

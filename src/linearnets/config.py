@@ -17,12 +17,12 @@ from linearnets.config_checks import (
     MAX_SIZE,
     MAX_THREADS,
     check_lr_floor,
-    check_path,
     check_seed,
 )
 from linearnets.config_synthetic import SYNTHETIC_SETTINGS, resolve_synthetic
 from linearnets.device import check_device_name
 from linearnets.errors import UsageError
+from linearnets.path_checks import check_path
 from linearnets.validation import (
     check_bool,
     check_choice,

@@ -129,7 +129,7 @@ def no_home(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def broken_link(folder: Path, name: str, kind: str) -> tuple[Path, str]:
     """Make ``folder/name`` a symbolic link to nowhere (``kind`` "broken") or to itself ("loop");
-    return it and what the library's messages say of it (config_checks.link_problem's words)."""
+    return it and what the library's messages say of it (path_checks.link_problem's words)."""
     link = folder / name
     link.symlink_to(folder / "gone" if kind == "broken" else link)
     what = (

@@ -29,8 +29,8 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
-from linearnets.config_checks import expand_user, link_problem
 from linearnets.errors import UsageError
+from linearnets.path_checks import expand_user, link_problem
 
 if sys.platform != "win32":
     import fcntl

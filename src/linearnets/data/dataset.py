@@ -18,11 +18,11 @@ from typing import Any, ClassVar
 import torch
 from torch.utils.data import Dataset
 
-from linearnets.config_checks import expand_user, link_problem
 from linearnets.data.download import DEFAULT_MIRRORS
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.labels import CLASSES
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
+from linearnets.path_checks import expand_user, link_problem
 from linearnets.validation import check_bool
 
 __all__ = ["FashionMNIST", "StandardTransform"]

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from linearnets._fs import fsync_dir, missing_folders, remove_empty_folders
-from linearnets.config_checks import expand_user, link_problem
 from linearnets.data.fetch import (
     MIN_BYTES_PER_SECOND,
     LocalFileError,
@@ -35,6 +34,7 @@ from linearnets.data.files import FASHION_MNIST_FILES
 from linearnets.data.mirror_reasons import failure_reason, mask_passwords
 from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError
+from linearnets.path_checks import expand_user, link_problem
 from linearnets.validation import check_positive_float
 
 __all__ = ["DEFAULT_MIRRORS", "MIN_BYTES_PER_SECOND", "download_fashion_mnist"]

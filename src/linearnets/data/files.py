@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from linearnets.config_checks import expand_user, link_problem
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
+from linearnets.path_checks import expand_user, link_problem
 
 __all__ = [
     "DEBIAN_DIR",

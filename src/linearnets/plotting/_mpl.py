@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
-from linearnets.config_checks import expand_user, link_problem
 from linearnets.errors import UsageError
+from linearnets.path_checks import expand_user, link_problem
 from linearnets.plotting._fonts import cjk_family as cjk_family
 from linearnets.plotting._fonts import title_font as title_font
 

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, SupportsFloat
 
-from linearnets.config_checks import expand_user
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.path_checks import expand_user
 from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode
 from linearnets.plotting._mpl import (
     check_out_path,

@@ -19,8 +19,8 @@ from typing import Any
 
 import torch
 
-from linearnets.config_checks import link_problem
 from linearnets.errors import CheckpointError
+from linearnets.path_checks import link_problem
 from linearnets.training.callbacks import Callback
 from linearnets.training.checkpoint_values import (
     ROW_FIELDS,

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from linearnets.config_checks import expand_user
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
+from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
 from linearnets.validation import describe

@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 from linearnets._shell import shell_word
-from linearnets.config_checks import link_problem
 from linearnets.errors import UsageError
+from linearnets.path_checks import link_problem
 
 __all__ = ["LOCK_FILE", "RunLock", "lock_holder"]
 

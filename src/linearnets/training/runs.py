@@ -13,8 +13,8 @@ import torch
 
 from linearnets import _fs
 from linearnets._json import dumps_strict
-from linearnets.config_checks import link_problem
 from linearnets.errors import UsageError
+from linearnets.path_checks import link_problem
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.checkpoint_write import write_text_atomic
 from linearnets.training.run_lock import LOCK_FILE, RunLock

@@ -1,5 +1,5 @@
-"""Tests for linearnets.config_checks: the path settings' length limits (the other checks are
-exercised through the configs in test_config.py)."""
+"""Tests for linearnets.path_checks: the path settings' length limits (``~`` and links are
+exercised through the configs in test_config.py and test_run_config.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from linearnets import config_checks
+from linearnets import path_checks
 from linearnets.config import SoftmaxConfig
-from linearnets.config_checks import expand_user
 from linearnets.errors import UsageError
+from linearnets.path_checks import expand_user
 
 
 def _name_max(folder: Path) -> int:
@@ -78,7 +78,7 @@ def test_without_pathconf_a_name_is_held_to_255_bytes(monkeypatch: pytest.Monkey
     assert expand_user("out", "x" * 255) == Path("x" * 255)
     with pytest.raises(UsageError, match=r"at most 255 bytes .* \(256 bytes\)"):
         expand_user("out", "x" * 256)
-    assert config_checks.DEFAULT_NAME_MAX == 255
+    assert path_checks.DEFAULT_NAME_MAX == 255
 
 
 def test_every_path_setting_of_the_configs_is_held_to_the_limit() -> None:
@@ -115,6 +115,6 @@ def test_every_command_names_the_option_of_a_name_too_long(
 
 
 def test_the_shown_value_keeps_both_ends() -> None:
-    assert config_checks._shortened("short") == "short"
+    assert path_checks._shortened("short") == "short"
     text = "a" * 50 + "MIDDLE" + "b" * 50
-    assert config_checks._shortened(text) == "a" * 44 + "…" + "b" * 15
+    assert path_checks._shortened(text) == "a" * 44 + "…" + "b" * 15
