@@ -20,11 +20,10 @@ from linearnets.data.cache import (
     open_regular,
     open_sink,
     read_exact,
-    remove_stale_temps,
     replace_entry,
     save_index,
-    try_lock,
 )
+from linearnets.data.locked_temps import remove_stale_temps, try_lock
 from linearnets.data.verify import read_verified
 from linearnets.errors import UsageError
 

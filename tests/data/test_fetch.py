@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from linearnets.data import cache, fetch
+from linearnets.data import fetch, locked_temps
 from linearnets.data.fetch import remove_stale_parts, try_mirror
 from linearnets.data.http_deadline import RedirectError
 from linearnets.data.mirror_reasons import failure_reason
@@ -274,7 +274,7 @@ def test_a_file_removed_before_its_writer_locked_it_is_made_again(
     mirror: Mirror, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another download's clean-up runs between mkstemp and the lock: the download makes a new file."""
-    real_mkstemp = cache.tempfile.mkstemp
+    real_mkstemp = locked_temps.tempfile.mkstemp
     made: list[str] = []
 
     def mkstemp_then_cleanup(*args: Any, **kwargs: Any) -> tuple[int, str]:
@@ -285,7 +285,7 @@ def test_a_file_removed_before_its_writer_locked_it_is_made_again(
             assert not Path(name).exists()
         return fd, name
 
-    monkeypatch.setattr(cache.tempfile, "mkstemp", mkstemp_then_cleanup)
+    monkeypatch.setattr(locked_temps.tempfile, "mkstemp", mkstemp_then_cleanup)
     _try(mirror, tiny, tmp_path)
     assert len(made) == 2  # the first was removed, so a second was made
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{FIRST}.gz"]

@@ -31,9 +31,9 @@ from typing import BinaryIO
 
 from linearnets._fs import missing_folders, new_file_mode
 from linearnets.data import http_deadline
-from linearnets.data.cache import open_locked_temp, remove_stale_temps, try_lock
 from linearnets.data.http_deadline import RedirectError
 from linearnets.data.idx import GZIP_MAGIC, decompress
+from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps, try_lock
 from linearnets.errors import DatasetError
 
 __all__ = [
