@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import operator
 import os
-import stat
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -18,11 +17,10 @@ from typing import Any, ClassVar
 import torch
 from torch.utils.data import Dataset
 
+from linearnets.data.dataset_root import check_holds_files, check_root, readable_root
 from linearnets.data.download import DEFAULT_MIRRORS
-from linearnets.data.files import find_fashion_mnist
 from linearnets.data.labels import CLASSES
-from linearnets.errors import DatasetError, UsageError, UsageTypeError
-from linearnets.path_checks import expand_user, link_problem
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_bool
 
 __all__ = ["FashionMNIST", "StandardTransform"]
@@ -92,15 +90,15 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                 )
         read_from: str | Path | None = root
         if root is not None:
-            _check_root(root)  # what can never be a folder, whatever download says
+            check_root(root)  # what can never be a folder, whatever download says
         if download:
             if root is None:
                 raise UsageError(
                     "root must be given with download=True: the folder to download into"
                 )
-            read_from = _readable(root, mirrors=self.mirrors)
+            read_from = readable_root(root, mirrors=self.mirrors)
         elif root is not None:
-            _check_holds_files(root)
+            check_holds_files(root)
         from linearnets.data.fashion_mnist import read_fashion_mnist  # it re-exports this class
 
         arrays = read_fashion_mnist(read_from)
@@ -218,86 +216,6 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                 f"holds {n} images), got {i}; pass e.g. index {n - 1} for the last image"
             )
         return i % n
-
-
-def _root_holds_files(root: str | Path) -> bool:
-    """Return whether ``root`` (or its FashionMNIST/raw) holds the four files; a bad path raises."""
-    try:
-        find_fashion_mnist(root)
-    except UsageTypeError:
-        raise
-    except UsageError:
-        return False
-    return True
-
-
-def _readable(root: str | Path, *, mirrors: list[str]) -> Path:
-    """Return where ``FashionMNIST(root, download=True)`` reads: see the class's ``download``."""
-    from linearnets.data.download import download_fashion_mnist
-
-    if not _root_holds_files(root):
-        try:
-            return find_fashion_mnist(None).directory  # this machine's copy: no network needed
-        except DatasetError:
-            pass  # none: download it
-    # verifies what is there; fetches what is not, from the mirrors as torchvision's download()
-    download_fashion_mnist(Path(root), mirrors=mirrors)
-    return Path(root)  # read from there (its FashionMNIST/raw, as torchvision lays it out)
-
-
-def _check_root(root: object) -> None:
-    """Refuse a ``root`` that can never be the folder of the files: no path, an empty one, a file
-    (a FIFO, a device), a path through a file, or a link to nowhere or to itself.
-
-    Without this, ``download=True`` took such a root for one lacking the files, and read this
-    machine's copy without a word.
-    """
-    if not isinstance(root, str | os.PathLike):
-        raise UsageTypeError(
-            f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. "
-            "root='../data' (the book's)"
-        )
-    if not os.fspath(root):  # Path("") is the working folder: an empty str is no folder named
-        raise UsageError(
-            "root must be a folder path, got an empty string; pass e.g. root='../data' (the "
-            "book's), or root=None to search the usual places"
-        )
-    path = expand_user("root", root)
-    shown = repr(os.fspath(root))
-    problem = link_problem(path)
-    if problem:
-        raise UsageError(
-            f"root must be a folder, got {shown}, but {problem}; point the link at a folder or "
-            "pass another root"
-        )
-    try:
-        mode = path.stat().st_mode
-    except NotADirectoryError:
-        raise UsageError(
-            f"root must be a folder, got {shown}, which cannot be one: a file is on its path; "
-            "pass a folder path"
-        ) from None
-    except OSError:
-        return  # nothing there: download=True makes it (and download=False says it is missing)
-    if stat.S_ISDIR(mode):
-        return
-    what, fix = "no file or folder (a FIFO, a device, ...)", "pass a folder"
-    if stat.S_ISREG(mode):  # e.g. one of the data files itself
-        what, fix = "a file", f"pass the folder that holds it ({str(path.parent)!r})"
-    raise UsageError(
-        f"root must be a folder, got {shown}, which is {what}; {fix}, or with download=True a "
-        "folder to download into"
-    )
-
-
-def _check_holds_files(root: str | Path) -> None:
-    """Raise a UsageError saying what to pass in Python when ``root`` lacks the files."""
-    if not _root_holds_files(root):
-        raise UsageError(
-            f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-            f"{os.fspath(root)!r}; pass download=True (reads this machine's verified copy, else "
-            "downloads into root), or root=None to search the usual places"
-        )
 
 
 def _to_pil(image: torch.Tensor) -> Any:
