@@ -954,7 +954,9 @@ def _raise_in_a_cell(
         CheckpointError("runs/a/checkpoint.pt is truncated (812 of 31,528 bytes); ..."),
         DatasetError("train-images-idx3-ubyte.gz: MD5 mismatch; download it again"),
         RunFileError("runs/a/metrics.csv could not be written: the disk is full"),
-        PlotError("curves.png could not be drawn; linearnets.resume_softmax('runs/a') draws them"),
+        PlotError(
+            "curves.png could not be drawn; draw them with: linearnets.resume_softmax('runs/a')"
+        ),
         LocalFileError("data/train.gz could not be saved: the disk is full"),  # a DatasetError
     ],
     ids=lambda exc: type(exc).__name__,

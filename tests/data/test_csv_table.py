@@ -279,3 +279,17 @@ def test_digits_other_than_ascii_are_no_numbers(
         r"0-9, as numpy and pandas read them$",
     ):
         load_regression_file(tmp_path / "d.csv")
+
+
+@pytest.mark.parametrize("space", ["\xa0", "\u2009", "\u202f", "\u3000", " "])
+def test_a_number_padded_with_any_blank_is_read_as_numpy_reads_it(
+    tmp_path: Path, space: str
+) -> None:
+    """A no-break space beside a number (a spreadsheet's thousands export) was refused as "not in
+    the digits 0-9" when non-ASCII digits were refused: the digits are ASCII, the blank is skipped."""
+    text = f"1,{space}2,3\n4,5{space},6\n7,8,9.5\n2,1,4\n"
+    expected = np.loadtxt(io.StringIO(text), delimiter=",")  # the oracle
+    (tmp_path / "d.csv").write_text(text, encoding="utf-8")
+    X, y = load_regression_file(tmp_path / "d.csv")
+    np.testing.assert_array_equal(np.asarray(X), expected[:, :2].astype(np.float32))
+    np.testing.assert_array_equal(np.asarray(y).reshape(-1), expected[:, 2].astype(np.float32))

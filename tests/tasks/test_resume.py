@@ -766,7 +766,7 @@ def test_a_run_whose_plotting_process_died_gets_its_figures_from_resume(
         with pytest.raises(
             PlotError,
             match=r"the plotting process died \(exit code 3\); the other files of the run are "
-            r"saved; linearnets\.resume_softmax\('.*run'\) draws them$",
+            r"saved; draw them with: linearnets\.resume_softmax\('.*run'\)$",
         ):
             run_softmax(config)
     run = tmp_path / "run"

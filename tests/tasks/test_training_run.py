@@ -110,11 +110,11 @@ def test_the_resume_a_figure_failure_advises_can_be_pasted_into_a_shell(
     exp: Any = SimpleNamespace()  # not reached: the failed figure is reported first
     with pytest.raises(PlotError) as info:
         _finish(exp, out, result, plotter)
-    call = str(info.value).split("; ", 1)[1].removesuffix(" draws them")
+    call = str(info.value).split("; draw them with: ", 1)[1]
     assert call == f"linearnets.resume_softmax({str(out)!r})"  # Python's words, a call to paste
-    command = one_line(info.value).split("; ", 1)[1].removesuffix(" draws them")
+    command = one_line(info.value).split("; draw them with: ", 1)[1]
     # the oracle: the shell's own word splitting (POSIX rules, as shlex implements them)
-    assert shlex.split(command) == ["--resume", str(out)]
+    assert shlex.split(command) == ["linearnets", "softmax", "--resume", str(out)]
     assert json.loads((out / "results.json").read_text()) == {"epochs": 1}
 
 

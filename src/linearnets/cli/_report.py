@@ -210,25 +210,19 @@ def _resume_command(match: re.Match[str]) -> str:
         call = ast.parse(source, mode="eval").body
         if not isinstance(call, ast.Call) or any(kw.arg is None for kw in call.keywords):
             return source
-        words = ["--resume", *(_shell_word(str(ast.literal_eval(arg))) for arg in call.args)]
+        words = ["--resume", *(shell_word(str(ast.literal_eval(arg))) for arg in call.args)]
         for keyword in call.keywords:
             value = ast.literal_eval(keyword.value)
             option = _OPTIONS.get(str(keyword.arg), f"--{str(keyword.arg).replace('_', '-')}")
             if value is True:  # force=True: a flag
                 words.append(option)
             elif isinstance(value, str):
-                words += [option, _shell_word(value)]
+                words += [option, shell_word(value)]
             elif value is not False:  # a number as the message wrote it (lr=1e-05 stays 1e-05)
                 words += [option, ast.get_source_segment(source, keyword.value) or str(value)]
     except (SyntaxError, ValueError):  # not a call of literals: left as written
         return source
     return " ".join(words)
-
-
-def _shell_word(path: str) -> str:
-    """Return ``path`` as one word the shell and the parser read back as that path: quoted, and
-    one starting with ``-`` written ``./-x`` (argparse would take ``-x`` for an option)."""
-    return shell_word(path)
 
 
 def _flat(text: str) -> str:

@@ -56,18 +56,19 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def _number(text: str) -> float | None:
     """Return the cell as a float, or ``None`` when it is not a number numpy and pandas read."""
     # Python's float() also reads 1_000 as 1000 and any script's digits ('１', '١'): CSV readers
-    # (numpy, pandas) do not
-    if "_" in text or not text.isascii():
+    # (numpy, pandas) do not; the blanks around a number (a no-break space too) they skip, as float()
+    core = text.strip()
+    if "_" in core or not core.isascii():
         return None
     try:
-        return float(text)
+        return float(core)
     except ValueError:
         return None
 
 
 def _other_digits(text: str) -> bool:
     """Return whether the cell is a number in digits other than ASCII's: no column name, nor data."""
-    if text.isascii():
+    if text.strip().isascii():
         return False
     try:
         float(text)

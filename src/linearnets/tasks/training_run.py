@@ -226,7 +226,9 @@ def _finish(
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
         # the figures missing keep the run open to --resume, which draws them without training
         # the call; the command line prints it as --resume DIR, quoted for the shell
-        raise PlotError(f"{exc}; linearnets.resume_softmax({str(run_dir)!r}) draws them") from None
+        raise PlotError(
+            f"{exc}; draw them with: linearnets.resume_softmax({str(run_dir)!r})"
+        ) from None
     if exp.dist.is_main:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
     exp.dist.barrier()
