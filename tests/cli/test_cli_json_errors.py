@@ -537,14 +537,14 @@ def test_a_silent_rank_stopped_after_an_interrupt_stays_silent(
     import time
 
     from linearnets._signals import sigterm_as_keyboard_interrupt
-    from linearnets.cli import _report_interrupt
+    from linearnets.cli._outcomes import report_interrupt
 
     for name, value in _RANK_1_OF_2.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(time, "sleep", _sigterm_instead_of_sleep)
     try:
         with sigterm_as_keyboard_interrupt():
-            code = _report_interrupt(KeyboardInterrupt(), "linearnets softmax", json_errors=True)
+            code = report_interrupt(KeyboardInterrupt(), "linearnets softmax", json_errors=True)
     except KeyboardInterrupt:
         pytest.fail("the silent rank let the SIGTERM out")
     assert code == 130

@@ -1,0 +1,115 @@
+"""How the command reports each way it ends early: stopped while starting, interrupted, its output
+closed by the reader (``| head``), or failed; one line on stderr (once, under torchrun: rank 0's),
+with ``--json`` the same as a JSON object ending stdout, and the exit status (130, 141, 2 or 1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+from linearnets._shell import shell_word
+from linearnets._signals import held_signals
+from linearnets.cli import _ranks
+from linearnets.cli._report import (
+    EXIT_INTERRUPTED,
+    exit_status,
+    one_line,
+    print_json_error,
+    signal_name,
+)
+from linearnets.errors import LinearnetsError
+
+__all__ = ["report_error", "report_interrupt", "report_output_closed", "report_start_interrupted"]
+
+
+def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> int:
+    """Say that the command was stopped while starting (and in JSON, if asked; rank 0 only); return 130."""
+    with held_signals(raise_after=False):  # the report is printed whole, a second signal or not
+        # the rank comes from the environment alone (no torch, whose import this may have cut short);
+        # under torchrun the others were stopped with rank 0, or by it: when it failed first (a usage
+        # error), torchrun stops them while they still start, and stdout must end with its object
+        if _ranks.rank() != 0:
+            return EXIT_INTERRUPTED
+        detail = f"{signal_name(exc) or 'interrupted'} while starting"
+        print(f"linearnets: {detail}", file=sys.stderr)
+        if json_errors:
+            print_json_error(detail, type(exc).__name__, EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+
+
+def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) -> int:
+    """Say where the command was stopped (rank 0 only) and return the exit status 130."""
+    if _ranks.rank() != 0:  # every rank stopped after the same step: rank 0 says where
+        _ranks.let_rank_0_speak()
+        return EXIT_INTERRUPTED
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    with held_signals(raise_after=False):  # the report is printed whole, a second signal or not
+        if isinstance(exc, TrainingInterrupted):
+            exc.from_cli = True  # the hint names the command, not the Python call
+        detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
+        print(f"{prog}: {detail or 'interrupted'}", file=sys.stderr)
+        if json_errors:
+            run_dir = getattr(exc, "run_dir", None)
+            print_json_error(
+                detail or "interrupted",
+                type(exc).__name__,
+                EXIT_INTERRUPTED,
+                run_dir=None if run_dir is None else str(run_dir),
+            )
+    return EXIT_INTERRUPTED
+
+
+def report_output_closed(exc: BrokenPipeError, prog: str) -> None:
+    """Tell a run stopped by its closed output (``| head``) where it can be continued, on stderr.
+
+    The run's stop names its folder (``run_dir``) and the epochs its checkpoint holds
+    (``checkpoint_epoch``, ``None``: none yet); a stderr closed too gets nothing.
+    """
+    run_dir = getattr(exc, "run_dir", None)
+    if run_dir is None or _ranks.rank() != 0:
+        return
+    again = f"{prog} --resume {shell_word(run_dir)}"
+    epoch = getattr(exc, "checkpoint_epoch", None)
+    kept = (
+        f"the checkpoint of epoch {epoch} is kept in {run_dir}; continue it with: {again}"
+        if epoch
+        else f"no epoch had finished; start it over with: {again}"
+    )
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(
+            f"{prog}: stopped: its output was closed (a reader such as head quit); {kept}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def report_error(
+    exc: Exception, prog: str, *, json_errors: bool, traceback_shown: bool = False
+) -> int:
+    """Say what failed in one line (once, under torchrun) and return the exit status: 2 or 1."""
+    rank = _ranks.rank()
+    if rank == 0:
+        # made and printed whole, a second signal (torchrun stopping the others) or not
+        with held_signals(raise_after=False):
+            line = one_line(exc, traceback_shown=traceback_shown, command=prog)
+            print(f"{prog}: error: {line}", file=sys.stderr)
+            if json_errors:
+                print_json_error(line, type(exc).__name__, exit_status(exc))
+    elif not isinstance(exc, LinearnetsError) or _lost_a_peer(exc):
+        # the library's own errors are the same on every rank and said once, by rank 0; an
+        # unexpected one may be this rank's alone, and a lost peer may be rank 0 itself
+        with held_signals(raise_after=False):
+            line = one_line(exc, traceback_shown=traceback_shown, command=prog)
+            print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
+    else:
+        _ranks.let_rank_0_speak()
+    return exit_status(exc)
+
+
+def _lost_a_peer(exc: Exception) -> bool:
+    """Whether ``exc`` says another process of the run stopped (rank 0 may be the one gone)."""
+    from linearnets.training.distributed import PeerLostError  # torch is loaded by now
+
+    return isinstance(exc, PeerLostError)
