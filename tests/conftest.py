@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import builtins
 import contextlib
 import os
 import signal
@@ -9,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -66,3 +69,21 @@ def _lock_held_by_a_child(folder: Path) -> Iterator[int]:
 def lock_held_by_a_child() -> Callable[[Path], AbstractContextManager[int]]:
     """``with lock_held_by_a_child(folder) as pid:`` a live process holds ``folder``'s run lock."""
     return _lock_held_by_a_child
+
+
+@pytest.fixture
+def ipython(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """An IPython shell (the one Jupyter's kernel subclasses), without the globals it would keep."""
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    for name in ("__IPYTHON__", "display"):  # the shell puts them in builtins: taken out after
+        monkeypatch.setattr(builtins, name, None, raising=False)
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])  # the shell takes it
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"
+    shell = interactiveshell.InteractiveShell(config=config)
+    atexit.unregister(shell.atexit_operations)
+    return shell

@@ -7,8 +7,6 @@ errors and 1 for runtime errors, never a traceback. The README's reliability sec
 
 from __future__ import annotations
 
-import atexit
-import builtins
 import math
 import os
 import re
@@ -914,24 +912,6 @@ def test_file_case_ids_match_the_table(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------ in IPython and Jupyter: outcomes on one line
-@pytest.fixture
-def ipython(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """An IPython shell (the one Jupyter's kernel subclasses), without the globals it would keep."""
-    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
-    from traitlets.config import Config
-
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    for name in ("__IPYTHON__", "display"):  # the shell puts them in builtins: taken out after
-        monkeypatch.setattr(builtins, name, None, raising=False)
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])  # the shell takes it
-    config = Config()
-    config.HistoryManager.enabled = False
-    config.InteractiveShell.colors = "nocolor"
-    shell = interactiveshell.InteractiveShell(config=config)
-    atexit.unregister(shell.atexit_operations)
-    return shell
-
-
 def _raise_in_a_cell(
     ipython: Any, capsys: pytest.CaptureFixture[str], exc: BaseException
 ) -> list[str]:

@@ -92,11 +92,8 @@ def test_a_one_cell_first_line_is_named_for_what_it_is(
     tmp_path: Path, text: str, message: str
 ) -> None:
     """Each was once reported "must have at least 2 columns ..., got 1"."""
-    path = tmp_path / "b.csv"
-    path.write_text(text)
-    with pytest.raises(DatasetError) as caught:
-        load_regression_file(path)
-    assert str(caught.value).startswith(f"{path}{message}")
+    path = _written(tmp_path / "b.csv", text)
+    assert _refusal(path).startswith(f"{path}{message}")
 
 
 def test_a_pandas_index_column_is_refused(tmp_path: Path) -> None:
@@ -188,11 +185,8 @@ def test_a_csv_that_cannot_be_read_is_named_in_either_words(
 def test_another_separator_is_named_with_or_without_a_header(
     tmp_path: Path, text: str, message: str
 ) -> None:
-    path = tmp_path / "b.csv"
-    path.write_text(text)
-    with pytest.raises(DatasetError) as caught:
-        load_regression_file(path)
-    assert str(caught.value).startswith(f"{path}{message}")
+    path = _written(tmp_path / "b.csv", text)
+    assert _refusal(path).startswith(f"{path}{message}")
 
 
 def test_whitespace_around_values_is_no_separator(tmp_path: Path) -> None:
@@ -223,11 +217,8 @@ def test_whitespace_around_values_is_no_separator(tmp_path: Path) -> None:
 def test_a_ragged_row_is_measured_against_the_most_common_width(
     tmp_path: Path, text: str, message: str
 ) -> None:
-    path = tmp_path / "b.csv"
-    path.write_text(text)
-    with pytest.raises(DatasetError) as caught:
-        load_regression_file(path)
-    assert str(caught.value).startswith(f"{path}{message}")
+    path = _written(tmp_path / "b.csv", text)
+    assert _refusal(path).startswith(f"{path}{message}")
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -293,3 +284,15 @@ def test_a_number_padded_with_any_blank_is_read_as_numpy_reads_it(
     X, y = load_regression_file(tmp_path / "d.csv")
     np.testing.assert_array_equal(np.asarray(X), expected[:, :2].astype(np.float32))
     np.testing.assert_array_equal(np.asarray(y).reshape(-1), expected[:, 2].astype(np.float32))
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _refusal(path: Path) -> str:
+    """Return the message of the DatasetError reading the CSV at ``path`` raises."""
+    with pytest.raises(DatasetError) as caught:
+        load_regression_file(path)
+    return str(caught.value)

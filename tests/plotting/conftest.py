@@ -50,3 +50,12 @@ def fake_notebook(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     monkeypatch.setitem(sys.modules, "IPython.display", ipython_display)
     monkeypatch.setitem(sys.modules, "matplotlib_inline", None)  # no SVG switch in the fake
     return calls
+
+
+def run_cell(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    """Let the fake kernel run its cell ``count`` from now on (IPython's execution count)."""
+
+    class ZMQInteractiveShell:
+        execution_count = count
+
+    monkeypatch.setattr(sys.modules["IPython"], "get_ipython", ZMQInteractiveShell)

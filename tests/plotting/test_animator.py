@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting import (
     Animator,
 )
+
+from .conftest import run_cell
 
 
 def test_animator_accumulates_like_the_book() -> None:
@@ -72,25 +73,16 @@ def test_animator_in_a_notebook_updates_one_display_in_place(
     assert animator.fig.number not in plt.get_fignums()  # not shown again at the cell's end
 
 
-def _run_cell(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
-    """Let the fake kernel run its cell ``count`` from now on (IPython's execution count)."""
-
-    class ZMQInteractiveShell:
-        execution_count = count
-
-    monkeypatch.setattr(sys.modules["IPython"], "get_ipython", ZMQInteractiveShell)
-
-
 def test_an_animator_used_again_in_a_later_cell_shows_there_like_the_books(
     fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The book's add() displays the figure in the cell calling it; this one updated the first
     cell's output out of sight, and the cell that trained some more showed nothing."""
-    _run_cell(monkeypatch, 1)
+    run_cell(monkeypatch, 1)
     animator = Animator(xlabel="epoch", xlim=[1, 6], legend=["loss"])
     for epoch in range(1, 4):
         animator.add(epoch, epoch**-1)
-    _run_cell(monkeypatch, 2)  # "train some more"
+    run_cell(monkeypatch, 2)  # "train some more"
     for epoch in range(4, 7):
         animator.add(epoch, epoch**-1)
     kinds = [call[0] for call in fake_notebook]

@@ -16,6 +16,8 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting import Animator
 from linearnets.plotting.live import LiveCurves
 
+from .conftest import run_cell
+
 
 def test_auto_mode_with_nowhere_to_draw_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     """A script's LiveCurves() without out_dir would draw nothing, silently: it warns instead."""
@@ -431,25 +433,16 @@ def test_curves_reused_after_close_start_a_new_display(
     assert curves.values["train loss"] == [0.5, 0.4, 0.3, 0.2]  # one figure, the whole history
 
 
-def _run_cell(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
-    """Let the fake kernel run its cell ``count`` from now on (IPython's execution count)."""
-
-    class ZMQInteractiveShell:
-        execution_count = count
-
-    monkeypatch.setattr(sys.modules["IPython"], "get_ipython", ZMQInteractiveShell)
-
-
 def test_training_continued_in_a_new_cell_after_an_interrupt_shows_there(
     fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fit interrupted in one cell never reaches close(); continued in the next (start_epoch),
     its epochs redrew the first cell's figure out of sight and the new cell showed nothing."""
     curves = LiveCurves(mode="notebook", num_epochs=4)
-    _run_cell(monkeypatch, 1)
+    run_cell(monkeypatch, 1)
     curves.update(1, {"train loss": 0.9})
     curves.update(2, {"train loss": 0.7})  # then "Interrupt the kernel": no close()
-    _run_cell(monkeypatch, 2)
+    run_cell(monkeypatch, 2)
     curves.update(3, {"train loss": 0.6})  # fit(..., start_epoch=2, history=h)
     curves.update(4, {"train loss": 0.5})
     curves.close()
@@ -516,7 +509,6 @@ def test_a_bad_mplbackend_gives_api_users_no_command_line_option() -> None:
     variable (mode='none' would not help, it still makes a figure), not softmax's --plot none."""
     import os
     import subprocess
-    import sys
 
     code = "from linearnets.plotting import LiveCurves; LiveCurves(mode='none')"
     env = dict(os.environ, MPLBACKEND="nonsense")

@@ -5,11 +5,8 @@ The end-to-end test with a real subprocess, a real signal and a resume is in tes
 
 from __future__ import annotations
 
-import atexit
-import builtins
 import os
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -399,24 +396,6 @@ def test_an_interrupt_survives_pickling_with_its_resume_hint() -> None:
 
 
 # ------------------------------------------------------------- in IPython and Jupyter: one line
-@pytest.fixture
-def ipython(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """An IPython shell (the one Jupyter's kernel subclasses), without the globals it would keep."""
-    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
-    from traitlets.config import Config
-
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    for name in ("__IPYTHON__", "display"):  # the shell puts them in builtins: taken out after
-        monkeypatch.setattr(builtins, name, None, raising=False)
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])  # the shell takes it
-    config = Config()
-    config.HistoryManager.enabled = False
-    config.InteractiveShell.colors = "nocolor"
-    shell = interactiveshell.InteractiveShell(config=config)
-    atexit.unregister(shell.atexit_operations)
-    return shell
-
-
 def _train_until_sigint(run_dir: Path) -> None:
     """Train until a real SIGINT in epoch 2's third step; raise its stop as a run names it."""
     net = torch.nn.Linear(2, 1)
