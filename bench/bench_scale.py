@@ -48,6 +48,7 @@ def worker(
     port: int,
     threads: int,
     results: dict[int, tuple[float, float, float]],
+    device: str = "cpu",
 ) -> None:
     torch.set_num_threads(threads)
     if world_size > 1:
@@ -56,7 +57,7 @@ def worker(
     ctx = DistContext(rank=rank, world_size=world_size)
     images, labels = make_data(n)
     setup = build_softmax("concise", lr=0.1, generator=torch.Generator().manual_seed(0))
-    net = setup.net
+    net = setup.net.to(device)
     if world_size > 1:
         net = torch.nn.parallel.DistributedDataParallel(net)
     loader = ArrayLoader(
@@ -67,9 +68,16 @@ def worker(
         generator=torch.Generator().manual_seed(1),
         rank=rank,
         world_size=world_size,
+        device=device,
     )
     warm = ArrayLoader(
-        images[:20_000], labels[:20_000], 256, shuffle=True, rank=rank, world_size=world_size
+        images[:20_000],
+        labels[:20_000],
+        256,
+        shuffle=True,
+        rank=rank,
+        world_size=world_size,
+        device=device,
     )
     train_epoch(net, warm, setup.loss, setup.updater, dist=ctx)
     ctx.barrier()
@@ -78,12 +86,14 @@ def worker(
     ctx.barrier()
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if device.startswith("cuda"):  # the GPU's peak, beside the process's own
+        peak_mb = torch.cuda.max_memory_allocated(device) / 2**20
     results[rank] = (seconds, peak_mb, acc or 0.0)
     if world_size > 1:
         dist.destroy_process_group()
 
 
-def run(world_size: int, n: int, threads: int) -> tuple[float, float, float]:
+def run(world_size: int, n: int, threads: int, device: str = "cpu") -> tuple[float, float, float]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -91,7 +101,7 @@ def run(world_size: int, n: int, threads: int) -> tuple[float, float, float]:
     results = manager.dict()
     mp.start_processes(
         worker,
-        args=(world_size, n, port, threads, results),
+        args=(world_size, n, port, threads, results, device),
         nprocs=world_size,
         start_method="spawn",
     )
@@ -105,16 +115,25 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=float, default=20.0, help="size as a multiple of Fashion-MNIST's 60000"
     )
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu: 1 and 2 processes; cuda: one process on the GPU, the whole set in its memory",
+    )
     args = parser.parse_args()
     n = int(60_000 * args.scale)
+    on_gpu = args.device.startswith("cuda")
     print(
         f"{n} examples (x{args.scale:g} Fashion-MNIST), {os.cpu_count()} CPU cores, torch {torch.__version__}"
+        + (f", {torch.cuda.get_device_name(args.device)}" if on_gpu else "")
     )
     print(
-        f"{'processes':>9} {'threads/proc':>12} {'epoch s':>8} {'examples/s':>11} {'peak MB/proc':>12} {'train acc':>9}"
+        f"{'processes':>9} {'threads/proc':>12} {'epoch s':>8} {'examples/s':>11} "
+        f"{'peak GPU MB' if on_gpu else 'peak MB/proc':>12} {'train acc':>9}"
     )
-    for world_size, threads in ((1, 1), (1, 2), (2, 1)):
-        seconds, peak, acc = run(world_size, n, threads)
+    configs = ((1, 1),) if on_gpu else ((1, 1), (1, 2), (2, 1))
+    for world_size, threads in configs:
+        seconds, peak, acc = run(world_size, n, threads, args.device)
         print(
             f"{world_size:>9} {threads:>12} {seconds:>8.2f} {n / seconds:>11,.0f} {peak:>12,.0f} {acc:>9.3f}"
         )

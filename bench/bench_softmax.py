@@ -115,9 +115,12 @@ def run_book(epochs: int, workers: int) -> tuple[float, float]:
     return (time.perf_counter() - start) / epochs, test_acc
 
 
-def run_ours(impl: str, epochs: int) -> tuple[float, float]:
-    train_iter, test_iter = load_data_fashion_mnist(256, generator=torch.Generator().manual_seed(0))
+def run_ours(impl: str, epochs: int, device: str) -> tuple[float, float]:
+    train_iter, test_iter = load_data_fashion_mnist(
+        256, generator=torch.Generator().manual_seed(0), device=device
+    )
     setup = build_softmax(impl, lr=0.1, generator=torch.Generator().manual_seed(0))
+    setup.net.to(train_iter.device)
     start = time.perf_counter()
     history = fit(setup.net, train_iter, setup.loss, setup.updater, epochs, test_iter=test_iter)
     acc = history.last.test_acc
@@ -196,6 +199,11 @@ def main() -> None:
         "--threads", type=int, default=torch.get_num_threads(), help="torch threads for both sides"
     )
     parser.add_argument(
+        "--device",
+        default="cpu",
+        help="where linearnets trains (cpu, cuda, ...); the book's pipeline stays on the CPU, as in its chapter 3",
+    )
+    parser.add_argument(
         "--repeats",
         type=int,
         default=3,
@@ -216,7 +224,13 @@ def main() -> None:
     )
     print(
         f"{os.cpu_count()} cores ({cpu}), torch {torch.__version__}, python {platform.python_version()}, "
-        f"{args.threads} torch threads, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation"
+        f"{args.threads} torch threads, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation; "
+        f"linearnets on {args.device}"
+        + (
+            f" ({torch.cuda.get_device_name(args.device)})"
+            if args.device.startswith("cuda")
+            else ""
+        )
     )
     impls = ("concise", "scratch", "analytic", "book code + d2l")
     times: dict[str, list[float]] = {impl: [] for impl in ("book", *impls)}
@@ -229,7 +243,7 @@ def main() -> None:
             if impl == "book code + d2l":
                 seconds, accs[impl] = run_book_code_on_ours(args.epochs)
             else:
-                seconds, accs[impl] = run_ours(impl, args.epochs)
+                seconds, accs[impl] = run_ours(impl, args.epochs, args.device)
             times[impl].append(seconds)
     book_s = statistics.median(times["book"])
     print(
@@ -249,7 +263,7 @@ def main() -> None:
         f"one forward product (256 x 784) @ (784 x 10): nn.Linear's (256, 10) output {linear_us:.1f} us, "
         f"the scratch model's (10, 256) layout {scratch_us:.1f} us"
     )
-    runs = [time_command() for _ in range(3)]
+    runs = [time_command("--device", args.device) for _ in range(3)]
     walls = sorted(seconds for seconds, _ in runs)
     print(
         f"whole 'linearnets softmax' command (10 epochs, plots, run folder), 3 runs: median "

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from linearnets.config import SoftmaxConfig
+from linearnets.errors import UsageError
 from linearnets.tasks.softmax import prepare
 from linearnets.training.loop import evaluate, train_epoch
 
@@ -41,7 +42,6 @@ def test_trains_on_the_gpu_like_on_the_cpu(impl: str) -> None:
 
 def test_labels_out_of_range_are_caught_before_any_gpu_kernel() -> None:
     """On a GPU an out-of-range gather index is a device-side assert that ruins the context."""
-    from linearnets.errors import UsageError
     from linearnets.models.scratch.softmax import SoftmaxRegressionScratch, cross_entropy_logits
 
     net = SoftmaxRegressionScratch(analytic=True).to("cuda")
@@ -51,3 +51,20 @@ def test_labels_out_of_range_are_caught_before_any_gpu_kernel() -> None:
     with pytest.raises(UsageError, match=r"got 10"):
         cross_entropy_logits(net(X), y)
     torch.cuda.synchronize()  # the device is still usable
+
+
+def test_a_cpu_batch_for_a_concise_model_on_the_gpu_is_named_in_fit_and_evaluate() -> None:
+    """nn.Linear on cuda fed CPU batches: torch's "Expected all tensors to be on the same device"."""
+    import linearnets as ln
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3)).to("cuda")
+    batches = [(torch.zeros(2, 4), torch.tensor([0, 1]))]
+    loss = torch.nn.CrossEntropyLoss(reduction="none")
+    message = (
+        r"^X must be on the device of the model's parameters, cuda:0, got a batch on cpu; move the "
+        r"batch with X\.to\('cuda:0'\), or the model with net\.to\('cpu'\)$"
+    )
+    with pytest.raises(UsageError, match=message):
+        ln.fit(net, batches, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    with pytest.raises(UsageError, match=message):
+        ln.evaluate(net, batches)

@@ -57,7 +57,11 @@ def test_a_folder_without_write_access_skips_the_file_with_a_warning(
 
 def _fake_ipython(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     shell = type(name, (), {})()
-    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.setitem(
+        sys.modules,
+        "IPython",
+        types.SimpleNamespace(get_ipython=lambda: shell, version_info=(8, 30, 0, "")),
+    )
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,8 @@ def fake_notebook(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     def clear_output(wait: bool = False) -> None:
         calls.append(("clear", wait))
 
-    ipython = types.SimpleNamespace(get_ipython=ZMQInteractiveShell)
+    # version_info: matplotlib 3.10+ reads it from whatever IPython module is loaded
+    ipython = types.SimpleNamespace(get_ipython=ZMQInteractiveShell, version_info=(8, 30, 0, ""))
     ipython_display = types.SimpleNamespace(
         display=display, update_display=update_display, clear_output=clear_output
     )

@@ -43,7 +43,11 @@ def test_import_is_cheap_and_headless_defaults_to_agg() -> None:
 
 
 def _fake_ipython(monkeypatch: pytest.MonkeyPatch, shell: object) -> None:
-    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.setitem(
+        sys.modules,
+        "IPython",
+        types.SimpleNamespace(get_ipython=lambda: shell, version_info=(8, 30, 0, "")),
+    )
 
 
 class ZMQInteractiveShell:  # Jupyter's kernel shell, by name

@@ -67,7 +67,10 @@ def test_the_model_has_the_files_inputs_and_classes_and_the_configs_learning_rat
     exp = prepare(SoftmaxConfig(data=_four_classes(tmp_path / "d.npz"), impl=impl, lr=0.25))
     assert exp.classes == ["0", "1", "2", "3"] and exp.num_inputs == 3
     with torch.no_grad():
-        assert tuple(exp.model(torch.zeros(5, 3)).shape) == (5, 4)  # one logit per class
+        assert tuple(exp.model(torch.zeros(5, 3, device=exp.device)).shape) == (
+            5,
+            4,
+        )  # one logit per class
     assert [group["lr"] for group in exp.setup.updater.param_groups] == [0.25]
 
 

@@ -27,8 +27,13 @@ def _data(path: Path, features: int = 4) -> Path:
 
 def _trained(tmp_path: Path, impl: str) -> tuple[SoftmaxConfig, Checkpoint]:
     """One epoch of ``impl`` at lr 0.1; return its config and checkpoint."""
-    config = SoftmaxConfig(
-        data=_data(tmp_path / "d.npz"), impl=impl, epochs=1, plot="none", out=tmp_path / "run"
+    config = SoftmaxConfig(  # on the CPU: the checkpoint is compared bit for bit with the model
+        data=_data(tmp_path / "d.npz"),
+        impl=impl,
+        epochs=1,
+        plot="none",
+        out=tmp_path / "run",
+        device="cpu",
     )
     run_softmax(config)
     return config, load_checkpoint(tmp_path / "run" / "checkpoint.pt")

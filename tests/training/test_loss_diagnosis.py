@@ -25,6 +25,7 @@ from linearnets.training.loss_diagnosis import (
     raise_loss_error,
     regression_loss_error,
 )
+from linearnets.training.step import train_step
 
 
 def _backward_error(loss: torch.Tensor) -> RuntimeError:
@@ -454,3 +455,31 @@ def test_backward_with_grad_mode_off_names_the_calling_code() -> None:
         "for backward() to follow; call fit (or train_epoch_ch3) outside torch.no_grad() and "
         "torch.inference_mode(), or run torch.set_grad_enabled(True) first"
     )
+
+
+def test_a_batch_on_another_device_than_the_model_is_named_not_left_to_torch() -> None:
+    """torch says "Tensor on device meta is not on the expected device cpu!", naming no argument."""
+    net = torch.nn.Linear(4, 3).to("meta")
+    X, y = torch.zeros(2, 4), torch.tensor([0, 1])
+    loss, updater = torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1)  # fmt: skip
+    with pytest.raises(UsageError) as info:
+        train_step(net, X, y, loss, updater, scale=0.5)
+    assert str(info.value) == (
+        "X must be on the device of the model's parameters, got a batch on cpu for the model's "
+        "parameters on the meta device (shapes without values, which compute nothing); build the "
+        "model again on the CPU (the default) or a GPU"
+    )
+    assert info.value.__suppress_context__ and isinstance(info.value.__context__, RuntimeError)
+
+
+def test_another_error_of_the_forward_is_raised_as_it_was() -> None:
+    error = RuntimeError("mat1 and mat2 shapes cannot be multiplied (2x5 and 4x3)")
+
+    class Broken(torch.nn.Linear):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            raise error
+
+    net = Broken(4, 3)
+    with pytest.raises(RuntimeError) as info:
+        train_step(net, torch.zeros(2, 4), torch.tensor([0, 1]), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), scale=0.5)  # fmt: skip
+    assert info.value is error

@@ -392,6 +392,21 @@ def test_fit_on_integer_regression_targets_names_y_float_and_the_fix_trains(
     assert history.epochs[-1].train_acc is None and math.isfinite(history.epochs[-1].train_loss)
 
 
+def test_integer_targets_are_named_when_backward_itself_refuses_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """torch 2.11 (seen on a CUDA machine) fails MSELoss's backward on int64 targets, where 2.13 runs it."""
+    import linearnets.training.step as step
+
+    def backward_as_torch_2_11(*args: Any) -> None:
+        raise RuntimeError("Found dtype Long but expected Float")
+
+    monkeypatch.setattr(step, "backward_scaled", backward_as_torch_2_11)
+    run, y = _int_regression_fit("concise", (40, 1))
+    with pytest.raises(UsageTypeError, match=r"y must be float targets for a regression.*y\.float\(\)"):  # fmt: skip
+        run(y)
+
+
 def test_scalar_loss_says_whether_a_0d_loss_is_its_batchs_sum() -> None:
     """fit, evaluate and train_epoch read their scalar_loss through it: a sum counts once."""
     assert summed_scalar_loss("sum") is True and summed_scalar_loss("mean") is False

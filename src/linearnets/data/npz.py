@@ -83,8 +83,10 @@ def _read_member(
     """
     where = f"{path}: array {key} (member {info.filename})"
     try:
+        # sizes first: Python 3.12's zipfile refuses some lying sizes on open, in its own words
+        _check_inflated_size(path, info, where)
         shape, dtype, available = _read_header(archive, info, where)
-        _check_header(path, info, key, where, shape=shape, dtype=dtype, available=available)
+        _check_header(key, where, shape=shape, dtype=dtype, available=available)
         with archive.open(info) as f:
             return np.lib.format.read_array(f, allow_pickle=False)
     except MemoryError:
@@ -124,28 +126,25 @@ def _read_header(
         return shape, dtype, info.file_size - f.tell()
 
 
-def _check_header(
-    path: Path,
-    info: zipfile.ZipInfo,
-    key: str,
-    where: str,
-    *,
-    shape: tuple[int, ...],
-    dtype: np.dtype,
-    available: int,
-) -> None:
-    """Refuse a member of objects, or one whose sizes claim more bytes than the archive can hold."""
-    if dtype.hasobject:
-        raise DatasetError(
-            f"{where} holds Python objects (dtype {dtype}), which are not read (they would "
-            f"need pickle); save numbers instead, e.g. {key}.astype(numpy.float32)"
-        )
+def _check_inflated_size(path: Path, info: zipfile.ZipInfo, where: str) -> None:
+    """Refuse a member whose directory claims more bytes than its compressed bytes can inflate to."""
     if info.file_size > _most_inflated(path, info):
         # the bound counts no more compressed bytes than the archive holds: name those
         compressed = min(info.compress_size, path.stat().st_size)
         raise DatasetError(
             f"{where} claims {info.file_size:,} bytes once decompressed, more than its "
             f"{compressed:,} compressed bytes can hold; the file is damaged: {_FIX}"
+        )
+
+
+def _check_header(
+    key: str, where: str, *, shape: tuple[int, ...], dtype: np.dtype, available: int
+) -> None:
+    """Refuse a member of objects, or one whose header claims more bytes than the member holds."""
+    if dtype.hasobject:
+        raise DatasetError(
+            f"{where} holds Python objects (dtype {dtype}), which are not read (they would "
+            f"need pickle); save numbers instead, e.g. {key}.astype(numpy.float32)"
         )
     needed = math.prod(shape) * dtype.itemsize
     if needed > available:

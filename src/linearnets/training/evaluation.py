@@ -16,7 +16,7 @@ from torch import nn
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
 from linearnets.training.loop_checks import check_loss_object, check_net_holds_values
-from linearnets.training.loss_diagnosis import NanScoresProbe
+from linearnets.training.loss_diagnosis import NanScoresProbe, raise_forward_error
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
 
@@ -91,7 +91,10 @@ def evaluate_named(
             X, y = unpack(batch, allow_empty=distributed)
             if probe is not None:
                 probe.keep(X)
-            y_hat = net(X)
+            try:  # free unless the forward raises
+                y_hat = net(X)
+            except RuntimeError as err:
+                raise_forward_error(net, X, err)
             if loss is not None:  # checks the output too; labels only if the loss raises
                 l = compute_loss(loss, y_hat, y)
             elif not isinstance(y_hat, torch.Tensor):

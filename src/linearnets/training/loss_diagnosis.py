@@ -27,6 +27,7 @@ __all__ = [
     "model_tensors",
     "nan_from_finite",
     "raise_backward_error",
+    "raise_forward_error",
     "raise_loss_error",
     "regression_loss_error",
 ]
@@ -51,6 +52,32 @@ def raise_backward_error(net: Any, err: RuntimeError) -> NoReturn:
     usage = _no_grad_error(net)
     usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
     raise usage from None
+
+
+def raise_forward_error(net: Any, X: torch.Tensor, err: RuntimeError) -> NoReturn:
+    """Raise the readable error for ``err``, which ``net(X)`` raised, in its place; or ``err`` itself.
+
+    A batch on another device than the model's tensors is named with both devices and the move
+    that fixes it (torch says "Expected all tensors to be on the same device", naming neither the
+    batch nor the model); any other error propagates unchanged. Like :func:`raise_backward_error`,
+    the readable error is raised alone, ``err`` kept as its ``__context__``.
+    """
+    from linearnets.models.scratch.module import check_batch_device
+
+    elsewhere = next((t for t in model_tensors(net) if t.device != X.device), None)
+    if elsewhere is None:
+        raise err
+    try:
+        check_batch_device(
+            X,
+            elsewhere,
+            of="the model's parameters",
+            move="the model with net.to('{device}')",
+            build="build the model again",
+        )
+    except UsageError as usage:  # alone, as raise_backward_error's; err stays its __context__
+        raise usage from None
+    raise err  # not reached: the devices differ, so the check raised
 
 
 def _no_grad_error(net: Any) -> UsageError:

@@ -16,6 +16,7 @@ from torch.nn.parallel import DistributedDataParallel
 from linearnets.errors import UsageError
 from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
+from linearnets.training.loss_diagnosis import raise_forward_error
 from linearnets.training.step_checks import (
     LOSS_ERRORS,
     check_loss_value,
@@ -88,13 +89,20 @@ def train_step(
         updater.zero_grad()
         net.analytic_backward(X, y_hat, y, scale=scale)  # type: ignore[attr-defined]
     else:
-        y_hat = net(X)
+        try:  # free unless the forward raises
+            y_hat = net(X)
+        except RuntimeError as err:
+            raise_forward_error(net, X, err)
         l = compute_loss(loss, y_hat, y)
         updater.zero_grad()
         try:  # free unless backward raises (try costs nothing in Python 3.11)
             # l.backward(full_like(l, value_scale(l, B, scale))), minus its Python checks
             backward_scaled(l, value_scale(l, y.shape[0], scale))
         except RuntimeError as err:
+            if (
+                not y.is_floating_point()
+            ):  # some torch versions fail a regression's int targets here
+                check_scores(y_hat, y)
             raise_backward_error(net, err)
         # (DistributedDataParallel averages the gradients over processes during backward)
     if check_targets and not y.is_floating_point():
