@@ -21,7 +21,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
 from linearnets.training.loop_checks import check_batches, check_updater_object
-from linearnets.training.loss_diagnosis import NanScoresProbe
+from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
 from linearnets.training.totals import EpochTotals, check_scores
 from linearnets.validation import check_positive_int

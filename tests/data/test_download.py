@@ -23,8 +23,8 @@ import pytest
 
 from linearnets import _fs
 from linearnets.cli import main
-from linearnets.data import download, fetch
-from linearnets.data.download import DEFAULT_MIRRORS, download_fashion_mnist
+from linearnets.data import download, fetch, transfer
+from linearnets.data.download import download_fashion_mnist
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError
@@ -466,13 +466,6 @@ def test_a_bad_mirror_is_refused_before_any_folder_is_made(tmp_path: Path) -> No
     assert not (tmp_path / "root").exists()
 
 
-def test_default_mirrors() -> None:
-    assert DEFAULT_MIRRORS == (
-        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-        "https://ossci-datasets.s3.amazonaws.com/fashion-mnist/",
-    )
-
-
 FIRST = "train-images-idx3-ubyte"
 
 
@@ -526,7 +519,7 @@ def test_the_minimum_speed_is_a_module_constant(
     server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _get(tmp_path / "a", tiny, [server.mirror("drip")], timeout=0.1)  # 20 KiB/s: fast enough
-    monkeypatch.setattr(fetch, "MIN_BYTES_PER_SECOND", 1 << 20)
+    monkeypatch.setattr(transfer, "MIN_BYTES_PER_SECOND", 1 << 20)
     with pytest.raises(DatasetError, match=r"slower than 1024 KiB/s for 0.1 s \(stalled\)"):
         _get(tmp_path / "b", tiny, [server.mirror("drip")], timeout=0.1)
 
@@ -774,10 +767,6 @@ def test_a_url_that_http_client_refuses_is_a_failure_not_a_crash(
 def test_control_characters_in_a_mirror_are_refused(mirror: str, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"mirrors must be http:// or https:// URLs with a host"):
         download_fashion_mnist(tmp_path, mirrors=[mirror])
-
-
-def test_https_mirrors_are_accepted() -> None:
-    download._check_mirrors(["https://example.org/fashion-mnist/", "http://[::1]:8080/"])
 
 
 def test_a_root_under_home_is_expanded(

@@ -1,7 +1,6 @@
 """One file from one mirror: the body's bounds, the reasons given, locking and clean-up (D2L §3.5.1).
 
-Downloads go to a server started on 127.0.0.1 in the test; the unit tests feed ``_copy_body`` and
-``_read_some`` a response object of their own, on a clock of their own.
+Downloads go to a server started on 127.0.0.1 in the test.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import fcntl
 import gzip
 import hashlib
-import http.client
 import io
 import os
 import re
@@ -20,7 +18,6 @@ import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -81,80 +78,6 @@ def _try(mirror: Mirror, tiny: Tiny, dest: Path, **kwargs: Any) -> None:
 def _age(path: Path, seconds: float = 120.0) -> None:
     then = time.time() - seconds
     os.utime(path, (then, then), follow_symlinks=False)
-
-
-class _Response:
-    """What ``_copy_body`` reads: ``read1`` gives the next chunk, each read advancing the clock."""
-
-    def __init__(self, chunks: list[bytes], clock: list[float], step: float = 0.0) -> None:
-        self.chunks, self.clock, self.step = list(chunks), clock, step
-
-    def read1(self, n: int) -> bytes:
-        self.clock[0] += self.step
-        return self.chunks.pop(0) if self.chunks else b""
-
-
-def _ignore(n: int) -> None:
-    pass
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    now = [100.0]
-    monkeypatch.setattr(fetch, "time", SimpleNamespace(monotonic=lambda: now[0], time=time.time))
-    return now
-
-
-def test_copy_body_writes_every_chunk_and_reports_each(clock: list[float]) -> None:
-    out, seen = io.BytesIO(), []
-    chunks = [b"abc", b"de", b"fghij"]
-    received = fetch._copy_body(
-        _Response(chunks, clock),
-        out,
-        seen.append,
-        size=10,
-        timeout=1.0,  # type: ignore[arg-type]
-    )
-    assert received == 10 and out.getvalue() == b"abcdefghij" and seen == [3, 2, 5]
-
-
-def test_copy_body_allows_the_bound_and_refuses_one_byte_more(clock: list[float]) -> None:
-    size = 1000
-    bound = size + size // 100 + 65536  # a gzip is never meaningfully bigger than the file
-    out = io.BytesIO()
-    body = [bytes(bound)]
-    assert fetch._copy_body(_Response(body, clock), out, _ignore, size=size, timeout=1.0) == bound  # type: ignore[arg-type]
-    with pytest.raises(DatasetError, match=rf"^sent more than {bound} bytes for a file of {size} bytes \(too big\)$"):  # fmt: skip
-        fetch._copy_body(_Response([bytes(bound), b"x"], clock), io.BytesIO(), _ignore, size=size, timeout=1.0)  # type: ignore[arg-type]  # fmt: skip
-
-
-def test_the_minimum_speed_is_per_second_over_each_window(clock: list[float]) -> None:
-    """At 1 KiB/s over 2 s windows, 2048 bytes per window pass and 2047 do not."""
-    assert fetch.MIN_BYTES_PER_SECOND == 1024
-    # each read takes 1 s: the window of 2 s ends after every second chunk
-    fast = [bytes(1024)] * 6  # exactly 2048 per window
-    assert fetch._copy_body(_Response(fast, clock, 1.0), io.BytesIO(), _ignore, size=10**6, timeout=2.0) == 6144  # type: ignore[arg-type]  # fmt: skip
-    slow = [bytes(1024), bytes(1024), bytes(1024), bytes(1023)]  # the second window holds 2047
-    with pytest.raises(DatasetError, match=r"^slower than 1 KiB/s for 2 s \(stalled\)$"):
-        fetch._copy_body(_Response(slow, clock, 1.0), io.BytesIO(), _ignore, size=10**6, timeout=2.0)  # type: ignore[arg-type]  # fmt: skip
-
-
-def test_a_window_ends_when_exactly_timeout_seconds_have_passed(clock: list[float]) -> None:
-    """A window is judged at its end (``>= timeout``), not one read later."""
-    chunks = [b"x"]  # 1 byte in the first 2 s window, the last one at its very end: too slow
-    with pytest.raises(DatasetError, match="stalled"):
-        fetch._copy_body(_Response(chunks, clock, 2.0), io.BytesIO(), _ignore, size=100, timeout=2.0)  # type: ignore[arg-type]  # fmt: skip
-
-
-def test_a_body_cut_mid_chunk_names_every_byte_received(clock: list[float]) -> None:
-    class Cut(_Response):
-        def read1(self, n: int) -> bytes:
-            if self.chunks:
-                return self.chunks.pop(0)
-            raise http.client.IncompleteRead(b"xyz", 100)
-
-    with pytest.raises(DatasetError, match=r"^the connection closed after 8 bytes \(truncated\)$"):
-        fetch._copy_body(Cut([b"abcde"], clock), io.BytesIO(), _ignore, size=100, timeout=1.0)  # type: ignore[arg-type]  # fmt: skip
 
 
 def test_a_download_lands_verified_under_the_gz_name_and_synced(

@@ -148,7 +148,8 @@ DEFAULT_DOWNLOAD_DIR = Path("data")  # found later by a search without --data-di
 
 
 def _download(args: argparse.Namespace) -> int:
-    from linearnets.data.download import DEFAULT_MIRRORS, download_fashion_mnist
+    from linearnets.data.download import download_fashion_mnist
+    from linearnets.data.mirrors import DEFAULT_MIRRORS
 
     root = args.data_dir if args.data_dir is not None else DEFAULT_DOWNLOAD_DIR
     try:

@@ -18,8 +18,8 @@ import torch
 from torch.utils.data import Dataset
 
 from linearnets.data.dataset_root import check_holds_files, check_root, readable_root
-from linearnets.data.download import DEFAULT_MIRRORS
 from linearnets.data.labels import CLASSES
+from linearnets.data.mirrors import DEFAULT_MIRRORS
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_bool
 

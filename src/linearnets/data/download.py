@@ -1,7 +1,7 @@
 """Downloading Fashion-MNIST where a network exists: mirror by mirror, verified, atomic (D2L §3.5.1).
 
 This module orchestrates: where the files go (the layout that already holds some, else
-``root/FashionMNIST/raw``), which mirrors are accepted, and the order they are tried in for each
+``root/FashionMNIST/raw``), the mirrors accepted (:mod:`linearnets.data.mirrors`), and the order they are tried in for each
 file, the last good one first; :mod:`linearnets.data.fetch` moves one file from one mirror into
 place, verified and atomically. A mirror fails, and the next one is tried, when it sends more than a
 gzip of the file can hold or sends slower than :data:`MIN_BYTES_PER_SECOND`. Temporary files of a
@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
-import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,7 +30,8 @@ from linearnets.data.fetch import (
     try_mirror,
 )
 from linearnets.data.files import FASHION_MNIST_FILES
-from linearnets.data.mirror_reasons import failure_reason, mask_passwords
+from linearnets.data.mirror_reasons import failure_reason
+from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
 from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import expand_user, link_problem
@@ -39,10 +39,6 @@ from linearnets.validation import check_positive_float
 
 __all__ = ["DEFAULT_MIRRORS", "MIN_BYTES_PER_SECOND", "download_fashion_mnist"]
 
-DEFAULT_MIRRORS = (
-    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-    "https://ossci-datasets.s3.amazonaws.com/fashion-mnist/",
-)
 NO_NETWORK_FIX = (
     "without a network, install the Debian package ('sudo apt-get install dataset-fashion-mnist'), "
     "or copy the four files (*-ubyte.gz) from a machine that has them into a folder and pass "
@@ -80,41 +76,6 @@ def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
     return None
 
 
-def _is_http_url(mirror: object) -> bool:
-    """Whether ``mirror`` is an http(s) URL with a host and, if given, a port in range."""
-    if not isinstance(mirror, str) or any(ch.isspace() or ord(ch) < 32 for ch in mirror):
-        return False
-    try:
-        parts = urllib.parse.urlsplit(mirror)
-        parts.port  # noqa: B018  (raises ValueError for a port out of range)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def _shown(mirror: object) -> object:
-    """Return a refused ``mirror`` as it may be printed: its login masked, user name included (often
-    a token), whatever the password holds (see :func:`~linearnets.data.mirror_reasons.mask_passwords`); without a scheme,
-    everything up to its last ``@``."""
-    if not isinstance(mirror, str):
-        return mirror
-    if "://" not in mirror and "@" in mirror:  # "me:pw@host": no URL to find the login in
-        return f"***@{mirror.rpartition('@')[2]}"
-    return mask_passwords(mirror)
-
-
-def _base_url_problem(mirror: str) -> str | None:
-    """Say why the http(s) URL ``mirror`` cannot take a file name appended (``None``: it can)."""
-    if "@" in urllib.parse.urlsplit(mirror).netloc:
-        return (
-            "URLs without a user name or password (they are not used to log in, and would be "
-            "printed in messages)"
-        )
-    if "?" in mirror or "#" in mirror:  # only a query or a fragment starts with either
-        return "base URLs without a ?query or #fragment (each file's name is appended to the URL)"
-    return None
-
-
 def _download_one(
     name: str,
     expected: tuple[int, str],
@@ -148,33 +109,6 @@ def _download_one(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
         f"{NO_NETWORK_FIX}"
     )
-
-
-def _check_mirrors(mirrors: Sequence[str]) -> None:
-    """Raise UsageError unless ``mirrors`` is a non-empty list of http(s) base URLs.
-
-    A login, a query or a fragment is refused: the file name is appended to the URL, and a password
-    would be echoed in every failure.
-    """
-    if isinstance(mirrors, str) or not mirrors:
-        raise UsageError(
-            f"mirrors must be a non-empty list of base URLs, got {mirrors!r}; "
-            f"pass e.g. mirrors={list(DEFAULT_MIRRORS)!r}"
-        )
-    for mirror in mirrors:
-        if not _is_http_url(mirror):
-            raise UsageError(
-                f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
-                f"{_shown(mirror)!r}; pass e.g. {DEFAULT_MIRRORS[1]!r}"
-            )
-        problem = _base_url_problem(mirror)
-        if problem:
-            raise UsageError(
-                f"mirrors must be {problem}, got {_shown(mirror)!r}; pass the URL of the "
-                f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
-                "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
-                "pass root=DIR (or set LINEARNETS_DATA)"
-            )
 
 
 def _locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
@@ -321,7 +255,7 @@ def download_fashion_mnist(
     """
     names = checksums or FASHION_MNIST_FILES
     timeout = check_positive_float("timeout", timeout, fix="pass e.g. timeout=30")
-    _check_mirrors(mirrors)
+    check_mirrors(mirrors)
     root = expand_user("root", root)
     dest = _locate(root, names)
     remove_stale_parts(dest, names)  # nothing to clean (or no right to) is no error

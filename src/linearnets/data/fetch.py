@@ -3,7 +3,7 @@
 The file is streamed into a temporary file next to its destination, checked (decompressed size and
 MD5), synced to disk and only then renamed into place with the usual permissions (``0o666`` less the
 umask), so an interrupted or corrupt download never leaves a file that looks valid. The transfer
-fails when the mirror has not sent its whole response headers within ``timeout`` seconds, sends
+(:mod:`linearnets.data.transfer`) fails when the mirror has not sent its whole response headers within ``timeout`` seconds, sends
 more than a gzip of the file can hold, or sends slower than :data:`MIN_BYTES_PER_SECOND`;
 :func:`~linearnets.data.mirror_reasons.failure_reason` (or the error itself) says why in a few words. A mirror that serves the file
 not gzipped has it gzipped here, so every download is a ``.gz`` that gzip tools read. Temporary files
@@ -16,24 +16,26 @@ other mirror can fix. A failure after a redirect names the URL it went to
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import gzip
 import hashlib
-import http.client
 import os
 import re
 import sys
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 from linearnets._fs import missing_folders, new_file_mode
-from linearnets.data import http_deadline
-from linearnets.data.http_deadline import RedirectError
 from linearnets.data.idx import GZIP_MAGIC, decompress
 from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps, try_lock
+from linearnets.data.transfer import (
+    MIN_BYTES_PER_SECOND,
+    DiskError,
+    failed_at,
+    fetch_url,
+    on_disk,
+)
 from linearnets.errors import DatasetError
 
 __all__ = [
@@ -43,33 +45,13 @@ __all__ = [
     "try_mirror",
 ]
 
-CHUNK = 1 << 16
-MIN_BYTES_PER_SECOND = 1 << 10  # over any `timeout` seconds; a slower mirror is given up
 PART_SUFFIX = ".part"  # temporary files: .NAME.gz.XXXXXXXX.part (mkstemp's 8 characters)
 _lock = try_lock  # a download's temporary file is locked until it is renamed (or removed)
-# a URL in a message: scheme://, then up to a blank (a quote there may be the password's)
 OPEN_TRIES = 3  # a folder removed under a download is made again this many times at most
 
 
 class LocalFileError(DatasetError):
     """Saving a download on this machine failed (a full disk, a folder in the way): no mirror's fault."""
-
-
-class _DiskError(Exception):
-    """An OSError of a local write, sync or rename, told apart from the network's own OSErrors."""
-
-    def __init__(self, error: OSError) -> None:
-        super().__init__(error)
-        self.error = error
-
-
-@contextlib.contextmanager
-def _on_disk() -> Iterator[None]:
-    """Mark an OSError raised inside as this machine's (see :class:`_DiskError`)."""
-    try:
-        yield
-    except OSError as exc:
-        raise _DiskError(exc) from exc
 
 
 def local_error(exc: OSError, target: Path) -> LocalFileError:
@@ -88,15 +70,6 @@ def local_error(exc: OSError, target: Path) -> LocalFileError:
     return LocalFileError(f"cannot save the download as {target} ({problem}); {fix}")
 
 
-def _max_body(size: int) -> int:
-    """Return the most bytes a mirror may send for a file of ``size`` bytes once decompressed.
-
-    A gzip of it is never meaningfully bigger (stored blocks add 5 bytes per 64 KiB), and the plain
-    file served under the .gz name is exactly ``size``.
-    """
-    return size + size // 100 + (64 << 10)
-
-
 def remove_stale_parts(folder: Path, names: Iterable[str]) -> None:
     """Delete this module's temporary files in ``folder`` left by killed downloads (SIGTERM, kill -9).
 
@@ -109,112 +82,11 @@ def remove_stale_parts(folder: Path, names: Iterable[str]) -> None:
     remove_stale_temps(folder, pattern)
 
 
-def _copy_body(
-    response: http.client.HTTPResponse,
-    f: BinaryIO,
-    update: Callable[[int], object],
-    *,
-    size: int,
-    timeout: float,
-) -> int:
-    """Copy the body into ``f`` and return its length; raise once it is too big or too slow."""
-    limit, least = _max_body(size), MIN_BYTES_PER_SECOND * timeout
-    received, window_start, window_received = 0, time.monotonic(), 0
-    # read1 returns what has arrived: no call waits longer than the socket timeout
-    while chunk := _read_some(response, received, timeout):
-        received += len(chunk)
-        if received > limit:
-            raise DatasetError(f"sent more than {limit} bytes for a file of {size} bytes (too big)")
-        with _on_disk():
-            f.write(chunk)
-        update(len(chunk))
-        now = time.monotonic()
-        if now - window_start >= timeout:
-            if received - window_received < least:
-                raise DatasetError(
-                    f"slower than {MIN_BYTES_PER_SECOND / 1024:g} KiB/s for {timeout:g} s (stalled)"
-                )
-            window_start, window_received = now, received
-    return received
-
-
-def _read_some(response: http.client.HTTPResponse, received: int, timeout: float) -> bytes:
-    """Return the next bytes that have arrived (``b""`` at the end of the body).
-
-    A chunked body cut off mid-chunk raises ``IncompleteRead`` holding only that call's bytes: the
-    error names the whole count received instead. A mirror silent for ``timeout`` s after its
-    headers answered, but stalled: the error says after how many bytes.
-    """
-    try:
-        return response.read1(CHUNK)
-    except http.client.IncompleteRead as exc:
-        raise DatasetError(
-            f"the connection closed after {received + len(exc.partial)} bytes (truncated)"
-        ) from None
-    except TimeoutError:
-        raise DatasetError(
-            f"sent its headers and {received} bytes, then nothing for {timeout:g} s (stalled)"
-        ) from None
-
-
-def _fetch(url: str, f: BinaryIO, *, size: int, timeout: float, progress: bool, desc: str) -> str:
-    """Stream ``url`` into ``f`` and return the URL that answered (another after a redirect); raise
-    if the body is too big, too slow, or shorter than announced."""
-    with http_deadline.urlopen(url, timeout=timeout) as response:
-        try:
-            _receive(response, f, size=size, timeout=timeout, progress=progress, desc=desc)
-        except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
-            raise _failed_at(url, response.url, exc) from None
-        final: str = response.url
-    with _on_disk():
-        f.flush()
-    return final
-
-
-def _failed_at(url: str, final: str, exc: Exception) -> Exception:
-    """Return ``exc`` as the failure of ``final``, where ``url`` redirected (``exc`` if nowhere)."""
-    return exc if final == url or isinstance(exc, RedirectError) else RedirectError(final, exc)
-
-
-def _receive(
-    response: http.client.HTTPResponse,
-    f: BinaryIO,
-    *,
-    size: int,
-    timeout: float,
-    progress: bool,
-    desc: str,
-) -> None:
-    """Copy the body of ``response`` into ``f`` with a progress bar; raise as :func:`_fetch` says."""
-    from tqdm import tqdm
-
-    length = response.headers.get("Content-Length")
-    total = int(length) if length and length.isdigit() else None
-    if total is not None and total > _max_body(size):
-        raise DatasetError(
-            f"announced {total} bytes, more than {_max_body(size)} for a file of {size} bytes "
-            "(too big)"
-        )
-    with tqdm(
-        total=total,
-        unit="B",
-        unit_scale=True,
-        desc=desc,
-        # None: tqdm's "only on a terminal", so a log file or pipe gets no bar
-        # glued to the next line
-        disable=None if progress else True,
-        leave=False,
-    ) as bar:
-        received = _copy_body(response, f, bar.update, size=size, timeout=timeout)
-    if total is not None and received != total:
-        raise DatasetError(f"the transfer stopped after {received} of {total} bytes (truncated)")
-
-
 def _check(tmp: Path, name: str, expected: tuple[int, str]) -> bytes | None:
     """Raise DatasetError unless ``tmp`` holds ``name`` (decompressed size and MD5); return its
     content if ``tmp`` is not gzipped (``None`` if it is)."""
     size, md5 = expected
-    with _on_disk():
+    with on_disk():
         body = tmp.read_bytes()
     # the mirror's reason only: the fix is the caller's ("without a network, ..."), and the file
     # this would tell to delete is already gone
@@ -285,7 +157,7 @@ def try_mirror(
         raise local_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), target)
     try:
         _save(url, name, expected, dest, target, timeout=timeout, progress=progress, made=made)
-    except _DiskError as exc:
+    except DiskError as exc:
         raise local_error(exc.error, target) from None
 
 
@@ -317,18 +189,20 @@ def _save(
     progress: bool,
     made: list[Path] | None,
 ) -> None:
-    """Download ``url`` into ``target``; local OSErrors come out as :class:`_DiskError`."""
-    with _on_disk():
+    """Download ``url`` into ``target``; local OSErrors come out as :class:`DiskError`."""
+    with on_disk():
         f, tmp = _open_part(dest, name, made if made is not None else [])
     try:
         with f:  # locked until the rename: another call's clean-up leaves this file alone
             desc = f"{name}.gz"
-            final = _fetch(url, f, size=expected[0], timeout=timeout, progress=progress, desc=desc)
+            final = fetch_url(
+                url, f, size=expected[0], timeout=timeout, progress=progress, desc=desc
+            )
             try:
                 plain = _check(tmp, name, expected)
             except DatasetError as exc:
-                raise _failed_at(url, final, exc) from None
-            with _on_disk():
+                raise failed_at(url, final, exc) from None
+            with on_disk():
                 if plain is not None:
                     _gzip_into(f, plain)
                 os.fsync(f.fileno())  # on disk before the rename makes it visible
@@ -336,7 +210,7 @@ def _save(
                 if sys.platform != "win32":
                     os.replace(tmp, target)
         if sys.platform == "win32":  # where only a closed file can be renamed (or deleted)
-            with _on_disk():
+            with on_disk():
                 os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)  # also on Ctrl-C: no partial file stays behind

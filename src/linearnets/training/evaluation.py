@@ -16,7 +16,7 @@ from torch import nn
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
 from linearnets.training.loop_checks import check_loss_object, check_net_holds_values
-from linearnets.training.loss_diagnosis import NanScoresProbe, raise_forward_error
+from linearnets.training.model_diagnosis import NanScoresProbe, raise_forward_error
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
 

@@ -16,14 +16,13 @@ from torch.nn.parallel import DistributedDataParallel
 from linearnets.errors import UsageError
 from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
-from linearnets.training.loss_diagnosis import raise_forward_error
+from linearnets.training.model_diagnosis import raise_backward_error, raise_forward_error
 from linearnets.training.step_checks import (
     LOSS_ERRORS,
     check_loss_value,
     check_targets_shape,
     compute_loss,
     explain_loss_error,
-    raise_backward_error,
     raise_loss_error,
     raise_output_error,
     unpack,

@@ -20,7 +20,6 @@ from linearnets.training.loss_diagnosis import (
     CLASS_LOSSES,
     REGRESSION_LOSSES,
     explain_loss_error,
-    raise_backward_error,
     raise_loss_error,
     regression_loss_error,
 )
@@ -33,7 +32,6 @@ __all__ = [
     "check_targets_shape",
     "compute_loss",
     "explain_loss_error",
-    "raise_backward_error",
     "raise_loss_error",
     "raise_output_error",
     "unpack",

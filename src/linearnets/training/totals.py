@@ -105,7 +105,7 @@ class EpochTotals:
 
     A NaN score stops the epoch with :class:`~linearnets.errors.DivergenceError`. ``nan_probe``,
     called only then, tells whether finite parameters and inputs gave it (see
-    :class:`~linearnets.training.loss_diagnosis.NanScoresProbe`): the error then names an overflow
+    :class:`~linearnets.training.model_diagnosis.NanScoresProbe`): the error then names an overflow
     in the model's own computation rather than NaN weights or inputs.
     """
 

@@ -1,0 +1,85 @@
+"""The mirrors a Fashion-MNIST download may use: the defaults, and the checks of the base URLs a user
+gives (D2L §3.5.1).
+
+A mirror is the base URL of a folder holding the four ``*-ubyte.gz`` files: each file's name is
+appended to it. One that is no http(s) URL with a host, or that holds a login, a query or a
+fragment, is refused before anything is made or fetched; a refused URL is printed with its login
+masked (:func:`~linearnets.data.mirror_reasons.mask_passwords`).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Sequence
+
+from linearnets.data.mirror_reasons import mask_passwords
+from linearnets.errors import UsageError
+
+__all__ = ["DEFAULT_MIRRORS", "check_mirrors"]
+
+DEFAULT_MIRRORS = (
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    "https://ossci-datasets.s3.amazonaws.com/fashion-mnist/",
+)
+
+
+def _is_http_url(mirror: object) -> bool:
+    """Whether ``mirror`` is an http(s) URL with a host and, if given, a port in range."""
+    if not isinstance(mirror, str) or any(ch.isspace() or ord(ch) < 32 for ch in mirror):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(mirror)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _shown(mirror: object) -> object:
+    """Return a refused ``mirror`` as it may be printed: its login masked, user name included (often
+    a token), whatever the password holds (see :func:`~linearnets.data.mirror_reasons.mask_passwords`); without a scheme,
+    everything up to its last ``@``."""
+    if not isinstance(mirror, str):
+        return mirror
+    if "://" not in mirror and "@" in mirror:  # "me:pw@host": no URL to find the login in
+        return f"***@{mirror.rpartition('@')[2]}"
+    return mask_passwords(mirror)
+
+
+def _base_url_problem(mirror: str) -> str | None:
+    """Say why the http(s) URL ``mirror`` cannot take a file name appended (``None``: it can)."""
+    if "@" in urllib.parse.urlsplit(mirror).netloc:
+        return (
+            "URLs without a user name or password (they are not used to log in, and would be "
+            "printed in messages)"
+        )
+    if "?" in mirror or "#" in mirror:  # only a query or a fragment starts with either
+        return "base URLs without a ?query or #fragment (each file's name is appended to the URL)"
+    return None
+
+
+def check_mirrors(mirrors: Sequence[str]) -> None:
+    """Raise UsageError unless ``mirrors`` is a non-empty list of http(s) base URLs.
+
+    A login, a query or a fragment is refused: the file name is appended to the URL, and a password
+    would be echoed in every failure.
+    """
+    if isinstance(mirrors, str) or not mirrors:
+        raise UsageError(
+            f"mirrors must be a non-empty list of base URLs, got {mirrors!r}; "
+            f"pass e.g. mirrors={list(DEFAULT_MIRRORS)!r}"
+        )
+    for mirror in mirrors:
+        if not _is_http_url(mirror):
+            raise UsageError(
+                f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
+                f"{_shown(mirror)!r}; pass e.g. {DEFAULT_MIRRORS[1]!r}"
+            )
+        problem = _base_url_problem(mirror)
+        if problem:
+            raise UsageError(
+                f"mirrors must be {problem}, got {_shown(mirror)!r}; pass the URL of the "
+                f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
+                "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
+                "pass root=DIR (or set LINEARNETS_DATA)"
+            )

@@ -1,0 +1,165 @@
+"""Streaming one HTTP response body into a file: size- and speed-limited, with a progress bar (D2L §3.5.1).
+
+:func:`fetch_url` opens a URL (through :mod:`linearnets.data.http_deadline`, which bounds the wait for
+the headers and refuses redirects elsewhere than HTTP(S)) and copies its body into an open file. The
+copy fails when the mirror sends more than a gzip of the file can hold (:func:`max_body`), sends
+slower than :data:`MIN_BYTES_PER_SECOND` over any ``timeout`` seconds, or stops short of the length
+it announced; a failure after a redirect names the URL it went to. An OSError of the local write is
+told apart from the network's (:class:`DiskError`), so that the caller can say no mirror can fix it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import time
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from linearnets.data import http_deadline
+from linearnets.data.http_deadline import RedirectError
+from linearnets.errors import DatasetError
+
+__all__ = [
+    "CHUNK",
+    "MIN_BYTES_PER_SECOND",
+    "DiskError",
+    "copy_body",
+    "failed_at",
+    "fetch_url",
+    "max_body",
+    "on_disk",
+    "receive",
+]
+
+CHUNK = 1 << 16
+MIN_BYTES_PER_SECOND = 1 << 10  # over any `timeout` seconds; a slower mirror is given up
+
+
+class DiskError(Exception):
+    """An OSError of a local write, sync or rename, told apart from the network's own OSErrors."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@contextlib.contextmanager
+def on_disk() -> Iterator[None]:
+    """Mark an OSError raised inside as this machine's (see :class:`DiskError`)."""
+    try:
+        yield
+    except OSError as exc:
+        raise DiskError(exc) from exc
+
+
+def max_body(size: int) -> int:
+    """Return the most bytes a mirror may send for a file of ``size`` bytes once decompressed.
+
+    A gzip of it is never meaningfully bigger (stored blocks add 5 bytes per 64 KiB), and the plain
+    file served under the .gz name is exactly ``size``.
+    """
+    return size + size // 100 + (64 << 10)
+
+
+def copy_body(
+    response: http.client.HTTPResponse,
+    f: BinaryIO,
+    update: Callable[[int], object],
+    *,
+    size: int,
+    timeout: float,
+) -> int:
+    """Copy the body into ``f`` and return its length; raise once it is too big or too slow."""
+    limit, least = max_body(size), MIN_BYTES_PER_SECOND * timeout
+    received, window_start, windowreceived = 0, time.monotonic(), 0
+    # read1 returns what has arrived: no call waits longer than the socket timeout
+    while chunk := _read_some(response, received, timeout):
+        received += len(chunk)
+        if received > limit:
+            raise DatasetError(f"sent more than {limit} bytes for a file of {size} bytes (too big)")
+        with on_disk():
+            f.write(chunk)
+        update(len(chunk))
+        now = time.monotonic()
+        if now - window_start >= timeout:
+            if received - windowreceived < least:
+                raise DatasetError(
+                    f"slower than {MIN_BYTES_PER_SECOND / 1024:g} KiB/s for {timeout:g} s (stalled)"
+                )
+            window_start, windowreceived = now, received
+    return received
+
+
+def _read_some(response: http.client.HTTPResponse, received: int, timeout: float) -> bytes:
+    """Return the next bytes that have arrived (``b""`` at the end of the body).
+
+    A chunked body cut off mid-chunk raises ``IncompleteRead`` holding only that call's bytes: the
+    error names the whole count received instead. A mirror silent for ``timeout`` s after its
+    headers answered, but stalled: the error says after how many bytes.
+    """
+    try:
+        return response.read1(CHUNK)
+    except http.client.IncompleteRead as exc:
+        raise DatasetError(
+            f"the connection closed after {received + len(exc.partial)} bytes (truncated)"
+        ) from None
+    except TimeoutError:
+        raise DatasetError(
+            f"sent its headers and {received} bytes, then nothing for {timeout:g} s (stalled)"
+        ) from None
+
+
+def fetch_url(
+    url: str, f: BinaryIO, *, size: int, timeout: float, progress: bool, desc: str
+) -> str:
+    """Stream ``url`` into ``f`` and return the URL that answered (another after a redirect); raise
+    if the body is too big, too slow, or shorter than announced."""
+    with http_deadline.urlopen(url, timeout=timeout) as response:
+        try:
+            receive(response, f, size=size, timeout=timeout, progress=progress, desc=desc)
+        except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
+            raise failed_at(url, response.url, exc) from None
+        final: str = response.url
+    with on_disk():
+        f.flush()
+    return final
+
+
+def failed_at(url: str, final: str, exc: Exception) -> Exception:
+    """Return ``exc`` as the failure of ``final``, where ``url`` redirected (``exc`` if nowhere)."""
+    return exc if final == url or isinstance(exc, RedirectError) else RedirectError(final, exc)
+
+
+def receive(
+    response: http.client.HTTPResponse,
+    f: BinaryIO,
+    *,
+    size: int,
+    timeout: float,
+    progress: bool,
+    desc: str,
+) -> None:
+    """Copy the body of ``response`` into ``f`` with a progress bar; raise as :func:`fetch_url` says."""
+    from tqdm import tqdm
+
+    length = response.headers.get("Content-Length")
+    total = int(length) if length and length.isdigit() else None
+    if total is not None and total > max_body(size):
+        raise DatasetError(
+            f"announced {total} bytes, more than {max_body(size)} for a file of {size} bytes "
+            "(too big)"
+        )
+    with tqdm(
+        total=total,
+        unit="B",
+        unit_scale=True,
+        desc=desc,
+        # None: tqdm's "only on a terminal", so a log file or pipe gets no bar
+        # glued to the next line
+        disable=None if progress else True,
+        leave=False,
+    ) as bar:
+        received = copy_body(response, f, bar.update, size=size, timeout=timeout)
+    if total is not None and received != total:
+        raise DatasetError(f"the transfer stopped after {received} of {total} bytes (truncated)")

@@ -1,0 +1,187 @@
+"""The diagnosis of what the model's forward or backward raised, or of NaN scores: what is wrong with
+the model or the batch, and the fix (D2L §3.6, §3.7).
+
+torch reports a batch on another device and a loss outside autograd's graph in its own terms
+("Expected all tensors to be on the same device", "element 0 of tensors does not require grad"); these
+name the argument, the rule, the value and the fix instead. They run only once something has raised
+(or scores came out NaN), so a batch that trains pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, NoReturn
+
+import torch
+from torch import nn
+
+from linearnets.errors import UsageError
+
+__all__ = [
+    "NanScoresProbe",
+    "model_tensors",
+    "nan_from_finite",
+    "raise_backward_error",
+    "raise_forward_error",
+]
+
+
+def raise_backward_error(net: Any, err: RuntimeError) -> NoReturn:
+    """Raise the readable error for ``err``, which backward raised, in its place; or ``err`` itself.
+
+    torch's "element 0 of tensors does not require grad" is named: the model computes its own
+    gradient (``analytic=True``), its parameters are frozen (or it has none), or the loss was
+    computed outside autograd's graph. The readable error is raised alone (``from None``): a
+    notebook or traceback shows it without torch's frames chained before it, and ``err`` stays
+    reachable as its ``__context__``, for debugging.
+    """
+    if "does not require grad" not in str(err):
+        raise err
+    usage = _no_grad_error(net)
+    usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
+    raise usage from None
+
+
+def raise_forward_error(net: Any, X: torch.Tensor, err: RuntimeError) -> NoReturn:
+    """Raise the readable error for ``err``, which ``net(X)`` raised, in its place; or ``err`` itself.
+
+    A batch on another device than the model's tensors is named with both devices and the move
+    that fixes it (torch says "Expected all tensors to be on the same device", naming neither the
+    batch nor the model); any other error propagates unchanged. Like :func:`raise_backward_error`,
+    the readable error is raised alone, ``err`` kept as its ``__context__``.
+    """
+    from linearnets.models.scratch.module import check_batch_device
+
+    elsewhere = next((t for t in model_tensors(net) if t.device != X.device), None)
+    if elsewhere is None:
+        raise err
+    try:
+        check_batch_device(
+            X,
+            elsewhere,
+            of="the model's parameters",
+            move="the model with net.to('{device}')",
+            build="build the model again",
+        )
+    except UsageError as usage:  # alone, as raise_backward_error's; err stays its __context__
+        raise usage from None
+    raise err  # not reached: the devices differ, so the check raised
+
+
+def _no_grad_error(net: Any) -> UsageError:
+    """Return the error for a loss that does not depend on any of ``net``'s trainable parameters."""
+    if getattr(net, "analytic", False) is True:  # a scratch model built with analytic=True
+        return UsageError(
+            "the loss does not depend on any parameter that requires grad: the model was built "
+            "with analytic=True, so it computes its own gradient and builds no autograd graph for "
+            "backward() to follow; build it with analytic=False to train it with autograd, or "
+            "pass an optimizer object as the updater, such as linearnets' "
+            "SGD(net.parameters(), lr) or torch.optim.SGD(net.parameters(), lr), with which "
+            "fit and train_epoch_ch3 apply the model's own gradient"
+        )
+    if not torch.is_grad_enabled():  # the caller's mode, not the loss: no graph could be built
+        where = (
+            "inside torch.inference_mode()"
+            if torch.is_inference_mode_enabled()
+            else "inside torch.no_grad(), or after torch.set_grad_enabled(False)"
+        )
+        return UsageError(
+            "the loss does not depend on any parameter that requires grad: gradients are disabled "
+            f"in the calling code (torch.is_grad_enabled() is False: training was called {where}), "
+            "so autograd recorded no graph for backward() to follow; call fit (or train_epoch_ch3) "
+            "outside torch.no_grad() and torch.inference_mode(), or run torch.set_grad_enabled(True) "
+            "first"
+        )
+    try:
+        params = list(net.parameters()) if callable(getattr(net, "parameters", None)) else None
+    except Exception:  # a parameters() that fails: say what holds in general
+        params = None
+    if params is not None and not any(getattr(p, "requires_grad", False) for p in params):
+        what = (
+            f"the model has no trainable parameter (all {len(params)} have requires_grad=False)"
+            if params
+            else "the model has no parameters"
+        )
+        fix = (
+            "unfreeze them with net.requires_grad_() (or p.requires_grad_() for each tensor), or "
+            "pass the parameters you mean to train"
+        )
+    else:
+        what = (
+            "it was computed outside autograd's graph (from y_hat.detach(), .item(), .numpy(), "
+            "under torch.no_grad(), or as a new tensor)"
+        )
+        fix = "compute the loss with torch operations on the model's output y_hat and on y"
+        if params is None:  # a function model: its tensors may be frozen too
+            what += ", or the model's weights do not require grad"
+            fix += ", and create the weights with requires_grad=True (or call w.requires_grad_())"
+    return UsageError(
+        f"the loss does not depend on any parameter that requires grad: {what}; {fix}"
+    )
+
+
+class NanScoresProbe:
+    """Tell, once a pass's scores came out NaN, whether finite parameters and inputs gave them.
+
+    The pass hands it every batch (:meth:`keep`); it copies the first, once per pass (not the
+    batch itself: the pass lets go of each batch before it asks for the next, so that the allocator
+    hands the next one the block just freed). Only when called, on the failure path, does it run
+    the model on that copy (see :func:`nan_from_finite`).
+    """
+
+    def __init__(self, net: Any) -> None:
+        self.net = net
+        self.X: torch.Tensor | None = None
+
+    def keep(self, X: torch.Tensor) -> None:
+        if self.X is None:
+            self.X = X.detach().clone()
+
+    def __call__(self) -> bool:
+        return self.X is not None and nan_from_finite(self.net, self.X)
+
+
+def nan_from_finite(net: Any, X: torch.Tensor) -> bool:
+    """Return whether ``net``'s scores on the batch ``X`` (B, ...) hold NaN though ``X`` and the
+    model's parameters are all finite: then the model's own computation made the NaN (an overflow).
+
+    One forward without gradients, for the failure path only. ``False`` where the parameters cannot
+    be listed (see :func:`model_tensors`), are not finite, or the forward fails: the NaN may then
+    come from the weights or the inputs. See D2L §3.6 (exercise 1: exp of a large score).
+    """
+    params = model_tensors(net)
+    if not params or not all(bool(torch.isfinite(p).all()) for p in params):
+        return False
+    if not bool(torch.isfinite(X).all()):
+        return False
+    try:
+        with torch.no_grad():
+            y_hat = net(X)
+    except Exception:  # a failure now says nothing about where the NaN came from
+        return False
+    return isinstance(y_hat, torch.Tensor) and bool(y_hat.isnan().any())
+
+
+def model_tensors(net: Any) -> list[torch.Tensor]:
+    """Return the tensors holding ``net``'s parameters, as far as they can be listed (else ``[]``).
+
+    A model with ``parameters()`` (``nn.Module``, the scratch models) lists them. The book's model
+    is a function of global tensors, ``def net(X): return softmax(torch.matmul(X.reshape((-1,
+    W.shape[0])), W) + b)`` (D2L §3.6.2): its tensors are those among the globals and closure
+    variables its code names, with the parameters of any module among them.
+    """
+    if callable(getattr(net, "parameters", None)):
+        try:
+            return list(net.parameters())
+        except Exception:  # a parameters() that fails lists nothing
+            return []
+    if not (inspect.isfunction(net) or inspect.ismethod(net)):
+        return []
+    names = inspect.getclosurevars(net)
+    found: list[torch.Tensor] = []
+    for value in (*names.nonlocals.values(), *names.globals.values()):
+        if isinstance(value, torch.Tensor):
+            found.append(value)
+        elif isinstance(value, nn.Module):
+            found.extend(value.parameters())
+    return found

@@ -1,0 +1,299 @@
+"""The diagnosis of what a model's forward or backward raised, and of NaN scores (D2L §3.6, §3.7):
+what is wrong with the model or the batch, and the fix.
+
+Every case is built from what torch itself raises on the same inputs, so a diagnosis is checked
+against a real failure, not a made-up one.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.errors import UsageError
+from linearnets.training.model_diagnosis import (
+    NanScoresProbe,
+    model_tensors,
+    nan_from_finite,
+    raise_backward_error,
+)
+from linearnets.training.step import train_step
+
+
+def _backward_error(loss: torch.Tensor) -> RuntimeError:
+    try:
+        loss.backward()
+    except RuntimeError as err:  # the error under test, as torch raises it
+        return err
+    raise AssertionError("backward did not raise")
+
+
+def _no_grad_error() -> RuntimeError:
+    return _backward_error(torch.zeros(3).sum())
+
+
+# --- backward ------------------------------------------------------------------------------------
+
+
+def test_a_backward_error_of_another_kind_is_re_raised_as_it_is() -> None:
+    err = RuntimeError("Trying to backward through the graph a second time")
+    with pytest.raises(RuntimeError) as info:
+        raise_backward_error(nn.Linear(2, 1), err)
+    assert info.value is err
+
+
+def _frozen() -> nn.Module:
+    return nn.Linear(2, 1).requires_grad_(False)
+
+
+class _BrokenParameters:
+    def parameters(self) -> Any:
+        raise TypeError("parameters() needs an argument")
+
+
+@pytest.mark.parametrize(
+    ("net", "what"),
+    [
+        (_frozen(), r"the model has no trainable parameter \(all 2 have requires_grad=False\); unfreeze"),
+        (nn.Identity(), r"the model has no parameters; unfreeze them with net.requires_grad_\(\)"),
+        (nn.Linear(2, 1), r"it was computed outside autograd's graph \(from y_hat.detach\(\).*\); compute the loss with torch operations on the model's output y_hat and on y$"),
+        (lambda X: X, r"it was computed outside autograd's graph .*, or the model's weights do not require grad; .* and create the weights with requires_grad=True"),
+        (_BrokenParameters(), r"it was computed outside autograd's graph .*, or the model's weights do not require grad;"),
+    ],
+    ids=["frozen", "no-parameters", "trainable", "function-model", "broken-parameters"],
+)  # fmt: skip
+def test_a_loss_without_a_gradient_names_the_cause(net: Any, what: str) -> None:
+    err = _no_grad_error()
+    with pytest.raises(UsageError, match=r"^the loss does not depend on any parameter that requires grad: " + what) as info:  # fmt: skip
+        raise_backward_error(net, err)
+    assert info.value.__cause__ is None and info.value.__suppress_context__  # raised alone
+    assert info.value.__context__ is err  # torch's, kept for debugging
+
+
+@pytest.mark.parametrize("kind", ["loss", "backward"])
+def test_a_readable_error_is_shown_alone_with_torchs_kept_as_its_context(kind: str) -> None:
+    """What a notebook and ``--debug`` print (Python's traceback, which IPython mirrors): one error,
+    ours, without torch's frames and "The above exception was the direct cause" before it."""
+    from linearnets.training.step import train_step
+
+    class NoUpdate:  # the step fails before any update
+        def zero_grad(self) -> None: ...
+        def step(self) -> None: ...
+
+    net = nn.Linear(3, 3)
+    if kind == "backward":
+        net.requires_grad_(False)
+    y = torch.tensor([0, 1, 2, 0]) if kind == "backward" else torch.tensor([0.0, 1.0, 2.0, 0.0])
+    with pytest.raises(UsageError) as info:
+        train_step(net, torch.zeros(4, 3), y, nn.CrossEntropyLoss(reduction="none"), NoUpdate(), scale=0.25)  # fmt: skip
+    shown = "".join(traceback.format_exception(info.value))
+    assert shown.count("Traceback (most recent call last)") == 1
+    assert "direct cause" not in shown and "During handling" not in shown
+    torchs = info.value.__context__
+    assert isinstance(torchs, RuntimeError) and str(torchs) not in shown  # kept, not shown
+    ours = f"linearnets.errors.{type(info.value).__name__}: {info.value}"
+    assert shown.rstrip().splitlines()[-1] == ours
+
+
+def _book_updater(params: list[torch.Tensor]) -> Any:
+    """The book's function updater (D2L §3.6.6), calling linearnets' d2l.sgd."""
+    from linearnets import d2l
+
+    return lambda batch_size: d2l.sgd(params, 0.1, batch_size)
+
+
+def test_an_analytic_model_in_the_books_function_updater_loop_gets_fixes_that_work() -> None:
+    """analytic=True builds no autograd graph: the old advice (net.requires_grad_()) names a method
+    scratch models lack; both fixes the message gives are run here and train the model."""
+    from linearnets import d2l
+    from linearnets.models.scratch import SGD, SoftmaxRegressionScratch, cross_entropy_logits
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(64, 12, generator=gen), torch.randint(0, 4, (64,), generator=gen)
+
+    def model(analytic: bool) -> SoftmaxRegressionScratch:
+        return SoftmaxRegressionScratch(12, 4, analytic=analytic, generator=torch.Generator())
+
+    net = model(analytic=True)
+    assert not hasattr(net, "requires_grad_")  # the old fix did not exist
+    with pytest.raises(
+        UsageError,
+        match=r"^the loss does not depend on any parameter that requires grad: the model was built "
+        r"with analytic=True, so it computes its own gradient and builds no autograd graph .*; "
+        r"build it with analytic=False .*, or pass an optimizer object as the updater, such as "
+        r"linearnets' SGD\(net\.parameters\(\), lr\) or torch\.optim\.SGD\(net\.parameters\(\), lr\)",
+    ) as info:
+        d2l.train_epoch_ch3(net, [(X, y)], cross_entropy_logits, _book_updater([net.W, net.b]))
+    assert info.value.__suppress_context__ and isinstance(info.value.__context__, RuntimeError)
+    # fix 1: analytic=False, the same function updater
+    autograd_net = model(analytic=False)
+    before = autograd_net.W.detach().clone()
+    d2l.train_epoch_ch3(
+        autograd_net,
+        [(X, y)],
+        cross_entropy_logits,
+        _book_updater([autograd_net.W, autograd_net.b]),
+    )
+    assert not torch.equal(autograd_net.W.detach(), before)
+    # fix 2: an optimizer object, linearnets' or torch's, in train_epoch_ch3 and in fit
+    import linearnets as ln
+
+    for make in (SGD, torch.optim.SGD):
+        for train in ("train_epoch_ch3", "fit"):
+            net = model(analytic=True)
+            before = net.W.detach().clone()
+            optimizer = make(net.parameters(), lr=0.1)
+            if train == "fit":
+                ln.fit(net, [(X, y)], cross_entropy_logits, optimizer, 1)
+            else:
+                d2l.train_epoch_ch3(net, [(X, y)], cross_entropy_logits, optimizer)
+            assert not torch.equal(net.W, before), (make, train)
+
+
+def test_one_trainable_parameter_among_frozen_ones_points_at_the_loss() -> None:
+    net = nn.Sequential(nn.Linear(2, 2).requires_grad_(False), nn.Linear(2, 1))
+    with pytest.raises(UsageError, match=r"it was computed outside autograd's graph"):
+        raise_backward_error(net, _no_grad_error())
+
+
+# --- NaN scores: from finite parameters and inputs, or not (D2L §3.6) ----------------------------
+
+# the book's model as printed (D2L §3.6.2–3.6.3): a function of the script's global W and b
+BOOK_SOFTMAX = """
+W = torch.zeros((16, 3), requires_grad=True)
+b = torch.zeros(3, requires_grad=True)
+
+def softmax(X):
+    X_exp = torch.exp(X)
+    partition = X_exp.sum(1, keepdim=True)
+    return X_exp / partition
+
+def net(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+"""
+
+
+def book_softmax(weight: float) -> dict[str, Any]:
+    """Run the book's code in a namespace of its own, as a script's globals, with W[:, 0] = weight."""
+    names: dict[str, Any] = {"torch": torch}
+    exec(BOOK_SOFTMAX, names)
+    with torch.no_grad():
+        names["W"][:, 0] = weight
+    return names
+
+
+def test_model_tensors_lists_a_modules_parameters_and_the_tensors_a_function_names() -> None:
+    module = nn.Linear(4, 2)
+    assert [id(p) for p in model_tensors(module)] == [id(module.weight), id(module.bias)]
+    book = book_softmax(1.0)
+    assert {id(t) for t in model_tensors(book["net"])} == {id(book["W"]), id(book["b"])}
+    scale = torch.ones(2)
+
+    def closure(X: torch.Tensor) -> torch.Tensor:
+        return module(X) * scale
+
+    assert {id(t) for t in model_tensors(closure)} == {
+        id(module.weight),
+        id(module.bias),
+        id(scale),
+    }
+    assert model_tensors(lambda X: X.exp()) == []  # no tensor named: nothing to check
+    assert model_tensors(torch.exp) == []  # a builtin: nothing to inspect
+
+
+def test_the_books_softmax_overflowing_on_finite_weights_and_inputs_is_told_apart() -> None:
+    """Scores o = 100 · ΣX ≈ 800: exp(800) is inf in float32, inf / inf NaN, though W, b and X
+    are finite; NaN in W, or in X, is not an overflow."""
+    X = torch.rand(4, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+    book = book_softmax(100.0)
+    o = X.reshape(-1, 16) @ book["W"].detach()
+    assert bool((o[:, 0] > 88.8).all()) and torch.isinf(torch.exp(o[:, 0])).all()  # the oracle
+    assert nan_from_finite(book["net"], X)
+    assert not nan_from_finite(book_softmax(1.0)["net"], X)  # scores ~8: no NaN to explain
+    nan_weight = book_softmax(100.0)
+    with torch.no_grad():
+        nan_weight["W"][3, 1] = float("nan")
+    assert not nan_from_finite(nan_weight["net"], X)
+    assert not nan_from_finite(book["net"], X.index_fill(0, torch.tensor([2]), float("nan")))
+    # the same overflowing model behind a dict: its tensors are not listed, so not claimed finite
+    assert not nan_from_finite(lambda X: book["net"](X), X)
+
+
+class NaiveSoftmax(nn.Module):
+    """The book's softmax on a linear layer's scores, counting its forward passes."""
+
+    def __init__(self, weight: float) -> None:
+        super().__init__()
+        self.linear = nn.Linear(16, 3)
+        with torch.no_grad():
+            self.linear.weight.zero_()
+            self.linear.weight[0] = weight  # class 0's score: weight · ΣX
+            self.linear.bias.zero_()
+        self.inputs: list[torch.Tensor] = []
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        self.inputs.append(X)
+        X_exp = torch.exp(self.linear(X.reshape(-1, 16)))
+        return X_exp / X_exp.sum(1, keepdim=True)
+
+
+def test_the_probe_keeps_the_first_batch_and_runs_the_model_only_when_called() -> None:
+    net = NaiveSoftmax(100.0)
+    probe = NanScoresProbe(net)
+    assert probe() is False  # no batch seen: nothing to tell
+    first, second = torch.ones(2, 16), torch.zeros(2, 16)
+    probe.keep(first)
+    probe.keep(second)
+    assert net.inputs == [] and probe.X is not first and torch.equal(probe.X, first)  # a copy
+    assert probe() is True  # exp(1600) = inf: an overflow from finite weights and inputs
+    assert len(net.inputs) == 1 and torch.equal(net.inputs[0], first)
+
+
+def test_backward_with_grad_mode_off_names_the_calling_code() -> None:
+    """A correct loss of a trainable model fails backward when grad mode is off: say so, not "the loss"."""
+    net = nn.Linear(2, 3)
+    with torch.no_grad():
+        loss = F.cross_entropy(net(torch.ones(4, 2)), torch.tensor([0, 1, 2, 0]))
+        err = _backward_error(loss)
+        with pytest.raises(UsageError) as info:
+            raise_backward_error(net, err)
+    assert str(info.value) == (
+        "the loss does not depend on any parameter that requires grad: gradients are disabled in "
+        "the calling code (torch.is_grad_enabled() is False: training was called inside "
+        "torch.no_grad(), or after torch.set_grad_enabled(False)), so autograd recorded no graph "
+        "for backward() to follow; call fit (or train_epoch_ch3) outside torch.no_grad() and "
+        "torch.inference_mode(), or run torch.set_grad_enabled(True) first"
+    )
+
+
+def test_a_batch_on_another_device_than_the_model_is_named_not_left_to_torch() -> None:
+    """torch says "Tensor on device meta is not on the expected device cpu!", naming no argument."""
+    net = torch.nn.Linear(4, 3).to("meta")
+    X, y = torch.zeros(2, 4), torch.tensor([0, 1])
+    loss, updater = torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1)  # fmt: skip
+    with pytest.raises(UsageError) as info:
+        train_step(net, X, y, loss, updater, scale=0.5)
+    assert str(info.value) == (
+        "X must be on the device of the model's parameters, got a batch on cpu for the model's "
+        "parameters on the meta device (shapes without values, which compute nothing); build the "
+        "model again on the CPU (the default) or a GPU"
+    )
+    assert info.value.__suppress_context__ and isinstance(info.value.__context__, RuntimeError)
+
+
+def test_another_error_of_the_forward_is_raised_as_it_was() -> None:
+    error = RuntimeError("mat1 and mat2 shapes cannot be multiplied (2x5 and 4x3)")
+
+    class Broken(torch.nn.Linear):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            raise error
+
+    net = Broken(4, 3)
+    with pytest.raises(RuntimeError) as info:
+        train_step(net, torch.zeros(2, 4), torch.tensor([0, 1]), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), scale=0.5)  # fmt: skip
+    assert info.value is error
