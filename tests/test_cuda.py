@@ -54,8 +54,10 @@ def test_labels_out_of_range_are_caught_before_any_gpu_kernel() -> None:
 
 
 def test_a_cpu_batch_for_a_concise_model_on_the_gpu_is_named_in_fit_and_evaluate() -> None:
-    """nn.Linear on cuda fed CPU batches: torch's "Expected all tensors to be on the same device"."""
+    """nn.Linear on cuda fed CPU batches: torch says "Expected all tensors to be on the same device"."""
     import linearnets as ln
+    from linearnets import d2l
+    from linearnets.inference import predict_labels
 
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3)).to("cuda")
     batches = [(torch.zeros(2, 4), torch.tensor([0, 1]))]
@@ -68,3 +70,7 @@ def test_a_cpu_batch_for_a_concise_model_on_the_gpu_is_named_in_fit_and_evaluate
         ln.fit(net, batches, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
     with pytest.raises(UsageError, match=message):
         ln.evaluate(net, batches)
+    with pytest.raises(UsageError, match=message):  # the book's loop with a function updater
+        d2l.train_epoch_ch3(net, batches, loss, lambda batch_size: None)
+    with pytest.raises(UsageError, match=message):
+        predict_labels(net, batches[0][0])

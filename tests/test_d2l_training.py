@@ -278,6 +278,23 @@ def test_a_function_updater_gets_the_batch_checks_a_bad_batch_shape_is_explained
                             lambda batch_size: None)  # fmt: skip
 
 
+def test_a_function_updater_names_integer_targets_when_backward_itself_refuses_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """torch 2.11 (seen on a CUDA machine) fails MSELoss's backward on int64 targets, where 2.13 runs it."""
+
+    def backward_as_torch_2_11(self: torch.Tensor, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("Found dtype Long but expected Float")
+
+    net = nn.Linear(2, 1)
+    monkeypatch.setattr(torch.Tensor, "backward", backward_as_torch_2_11)
+    X, y = torch.randn(8, 2), torch.randint(0, 5, (8, 1))
+    with pytest.raises(
+        UsageTypeError, match=r"^y must be float targets for a regression .*y\.float\(\)"
+    ):
+        d2l.train_epoch_ch3(net, [(X, y)], nn.MSELoss(reduction="none"), lambda bs: None)
+
+
 def test_a_function_updater_refuses_integer_regression_targets_before_its_update() -> None:
     """The book's §3.2 model and sgd with y of ints: refused, as fit refuses them, and w unmoved
     (a retry after y.float() starts from the model as it was)."""

@@ -21,7 +21,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
 from linearnets.training.loop_checks import check_batches, check_updater_object
-from linearnets.training.model_diagnosis import NanScoresProbe
+from linearnets.training.model_diagnosis import NanScoresProbe, raise_forward_error
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
 from linearnets.training.totals import EpochTotals, check_scores
 from linearnets.validation import check_positive_int
@@ -123,11 +123,16 @@ def _train_epoch_with_function(
     for step, batch in enumerate(train_iter):
         X, y = unpack(batch)
         probe.keep(X)
-        y_hat = net(X)
+        try:
+            y_hat = net(X)
+        except RuntimeError as err:
+            raise_forward_error(net, X, err)
         l = compute_loss(loss, y_hat, y)
         try:
             l.sum().backward()
         except RuntimeError as err:
+            if not y.is_floating_point():  # torch 2.11 fails a regression's int targets here
+                check_scores(y_hat, y)
             raise_backward_error(net, err)
         if step == 0 and not y.is_floating_point():
             check_scores(y_hat, y)  # integer regression targets: refused before the first update

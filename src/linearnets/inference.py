@@ -12,7 +12,7 @@ import torch
 from linearnets.errors import UsageError
 from linearnets.training.evaluation import set_mode
 from linearnets.training.loop_checks import check_batches, check_net_holds_values
-from linearnets.training.model_diagnosis import nan_from_finite
+from linearnets.training.model_diagnosis import nan_from_finite, raise_forward_error
 from linearnets.training.step import unpack
 from linearnets.validation import check_label_tensor, check_no_nan_scores, check_positive_int
 
@@ -40,7 +40,11 @@ def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
     """
     was = set_mode(net, False)
     try:
-        top = net(X).max(dim=1)  # argmax; fast also on a transposed (B, q) view
+        try:
+            scores = net(X)
+        except RuntimeError as err:  # a batch on another device than the model: named
+            raise_forward_error(net, X, err)
+        top = scores.max(dim=1)  # argmax; fast also on a transposed (B, q) view
         # max propagates NaN, so the B maxima tell of any NaN score without a pass over B × C
         if bool(top.values.isnan().any()):
             check_no_nan_scores(True, from_finite=nan_from_finite(net, X))
