@@ -12,7 +12,6 @@ from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch import SGD, SoftmaxRegressionScratch
-from linearnets.plotting import LiveCurves
 from linearnets.training.callbacks import ConsoleLogger
 from linearnets.training.history import History
 from linearnets.training.loop import evaluate, fit
@@ -274,148 +273,12 @@ def test_an_optimizer_class_passed_for_an_optimizer_is_refused(cls: type) -> Non
         fit(net, _pairs(), nn.CrossEntropyLoss(reduction="none"), cls, 1)
 
 
-# --- callbacks fit would never call, or whose hooks would fail after an epoch --------------------
-
-
 def _fit_with(callbacks: list[object], net: nn.Module | None = None, **kwargs: Any) -> Any:
     net = net if net is not None else nn.Linear(3, 2)
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
     return fit(
         net, [(_X16, _Y16)], nn.CrossEntropyLoss(), updater, 2, callbacks=callbacks, **kwargs
     )
-
-
-NO_HOOKS = {
-    # README: CurvesCallback(LiveCurves(...)); the curves alone have update(), no hook
-    "LiveCurves": (
-        lambda: LiveCurves(mode="none"),
-        r"callbacks\[1\] must be a callback object with at least one of fit's hooks \(on_fit_start, "
-        r"on_epoch_start, on_batch_end, on_epoch_end, on_fit_end\), got LiveCurves, which fit would "
-        r"never call: .* pass CurvesCallback\(LiveCurves\(\.\.\.\)\) instead",
-    ),
-    "print": (
-        lambda: print,
-        r"callbacks\[1\] must be a callback object with at least one of fit's hooks .*, got the "
-        r"function print; fit calls a callback's methods by these names, so define a class, e\.g\. "
-        r"class Show\(linearnets\.Callback\): def on_epoch_end\(self, \*, metrics\)",
-    ),
-    "History": (
-        lambda: History(),
-        r"callbacks\[1\] must be a callback object .*, got a History, the record fit returns, not a "
-        r"callback; to add the new epochs to it pass history=h with start_epoch=len\(h\.epochs\)",
-    ),
-    "object": (lambda: object(), r"got an object of type object, which has none of them"),
-}
-
-
-@pytest.mark.parametrize("name", NO_HOOKS)
-def test_an_object_with_none_of_the_hooks_is_refused_naming_the_fix(name: str) -> None:
-    make, pattern = NO_HOOKS[name]
-    net = nn.Linear(3, 2)
-    before = [p.detach().clone() for p in net.parameters()]
-    with pytest.raises(UsageTypeError, match=pattern):
-        _fit_with([ConsoleLogger(progress=False), make()], net)
-    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
-
-
-class KerasStyle:
-    """Keras's hook name with Keras's arguments: fit passes metrics=..., which it cannot take."""
-
-    def on_epoch_end(self, epoch: int, logs: object = None) -> None:
-        pass
-
-
-class Renamed(ConsoleLogger):
-    def on_epoch_end(self, m: object) -> None:  # type: ignore[override]
-        pass
-
-
-class KeywordStep:
-    """Keyword-only step and losses, which fit passes by position."""
-
-    def on_batch_end(self, *, step: int, losses: torch.Tensor) -> None:
-        pass
-
-
-class NotAMethod:
-    on_epoch_end = "print"
-
-
-HOOK_MISMATCHES = {
-    "keras": (KerasStyle, r"callbacks\[0\]\.on_epoch_end must take the arguments fit passes, "
-              r"on_epoch_end\(metrics=\.\.\.\), got KerasStyle\.on_epoch_end\(epoch, logs=None\) "
-              r"\(missing a required argument: 'epoch'\); define it as def "
-              r"on_epoch_end\(self, \*, metrics\): \.\.\. \(see linearnets\.Callback\)"),
-    "renamed": (Renamed, r"callbacks\[0\]\.on_epoch_end must take .*, got Renamed\.on_epoch_end\(m\) "
-                r"\(missing a required argument: 'm'\)"),
-    "keyword-only step": (KeywordStep, r"callbacks\[0\]\.on_batch_end must take the arguments fit "
-                          r"passes, on_batch_end\(step, losses\), positionally, got "
-                          r"KeywordStep\.on_batch_end\(\*, step, losses\)"),
-    "not callable": (NotAMethod, r"callbacks\[0\]\.on_epoch_end must be a method, got str 'print'; "
-                     r"define it as def on_epoch_end\(self, \*, metrics\): \.\.\."),
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("name", HOOK_MISMATCHES)
-def test_a_hook_that_cannot_take_fits_arguments_is_refused_before_any_step(name: str) -> None:
-    cls, pattern = HOOK_MISMATCHES[name]
-    net = nn.Linear(3, 2)
-    before = [p.detach().clone() for p in net.parameters()]
-    with pytest.raises(UsageTypeError, match=pattern):
-        _fit_with([cls()], net)
-    # the oracle: called as fit calls it, the hook fails (after an epoch, before the check)
-    from linearnets.training.loop_checks import HOOKS
-
-    hook = re.search(r"\.(on_\w+) must", pattern)
-    assert hook is not None
-    args, kwargs = HOOKS[hook.group(1)]
-    with pytest.raises(TypeError):
-        getattr(cls(), hook.group(1))(*args, **kwargs)
-    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
-
-
-class Loose:
-    """Hooks taking anything: *args/**kwargs pass the check, and fit calls them."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def on_epoch_end(self, *args: Any, **kwargs: Any) -> None:
-        self.calls.append(f"epoch_end {sorted(kwargs)}")
-
-    def on_batch_end(self, *args: Any) -> None:
-        self.calls.append(f"batch_end {len(args)}")
-
-    def on_fit_end(self, **kwargs: Any) -> None:
-        self.calls.append(f"fit_end {sorted(kwargs)}")
-
-
-def test_hooks_taking_args_and_kwargs_are_accepted() -> None:
-    loose = Loose()
-    _fit_with([loose])
-    assert loose.calls == ["batch_end 2", "epoch_end ['metrics']"] * 2 + ["fit_end ['history']"]
-
-
-def test_every_callback_the_library_passes_is_accepted(tmp_path: Path) -> None:
-    from linearnets.training.callbacks import Callback, CurvesCallback, MetricsWriter
-    from linearnets.training.checkpoint import CheckpointCallback
-    from linearnets.training.guard import DivergenceGuard
-    from linearnets.training.interrupt import GracefulInterrupt
-    from linearnets.training.loop_checks import HOOKS, check_callbacks
-
-    own = [
-        Callback(),
-        DivergenceGuard(0.1),
-        CheckpointCallback(tmp_path, get_state=dict),
-        MetricsWriter(tmp_path),
-        CurvesCallback(LiveCurves(mode="none")),
-        ConsoleLogger(progress=False),
-        GracefulInterrupt(),
-    ]
-    assert check_callbacks(own) == own
-    # the table the check binds against is what fit passes: the base class's hooks take exactly it
-    for hook, (args, kwargs) in HOOKS.items():
-        getattr(Callback(), hook)(*args, **kwargs)
 
 
 # --- a history that does not match start_epoch ---------------------------------------------------

@@ -23,9 +23,9 @@ from linearnets.seeding import (
     pin_threads,
     seed_everything,
 )
+from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import History, fit
-from linearnets.training.loop_checks import check_callbacks
 
 __all__ = ["LinregResult", "run_linreg"]
 

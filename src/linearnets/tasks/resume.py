@@ -35,11 +35,11 @@ from linearnets.tasks.resume_settings import (
 from linearnets.tasks.softmax import environment_group, shared_settings, write_run_config
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
+from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.distributed import DistContext
 from linearnets.training.loop import History
-from linearnets.training.loop_checks import check_callbacks
 from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_config import run_dir_path
 from linearnets.training.runs import (

@@ -23,6 +23,7 @@ from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
+from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.distributed import (
     DistContext,
     env_int,
@@ -30,7 +31,6 @@ from linearnets.training.distributed import (
     in_process_group,
     init_distributed,
 )
-from linearnets.training.loop_checks import check_callbacks
 from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (

@@ -1,12 +1,12 @@
 """The checks the training loop makes once, before any step: :func:`~linearnets.training.loop.fit`'s
-arguments, and an updater built for the model it trains (D2L §3.6.6).
+arguments (its callbacks in :mod:`linearnets.training.callback_checks`), and an updater built for
+the model it trains (D2L §3.6.6).
 
 Each error names the argument, the rule, the value received and the fix; nothing here runs per step.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -14,13 +14,13 @@ import torch
 from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.history import History
 from linearnets.training.step import Net
 from linearnets.validation import check_positive_int
 
 __all__ = [
     "check_batches",
-    "check_callbacks",
     "check_fit_args",
     "check_loss_object",
     "check_net_holds_values",
@@ -62,122 +62,6 @@ def check_fit_args(
             "out for a new one"
         )
     return num_epochs
-
-
-# the hooks fit calls, with the arguments it passes (loop.py: _call's keywords, _step_hook's
-# positional step and losses); placeholders stand for the values, for Signature.bind
-HOOKS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
-    "on_fit_start": ((), {"num_epochs": 1, "start_epoch": 0}),
-    "on_epoch_start": ((), {"epoch": 1, "num_batches": None}),
-    "on_batch_end": ((0, None), {}),
-    "on_epoch_end": ((), {"metrics": None}),
-    "on_fit_end": ((), {"history": None}),
-}
-_CALLS = {
-    "on_fit_start": "on_fit_start(num_epochs=..., start_epoch=...)",
-    "on_epoch_start": "on_epoch_start(epoch=..., num_batches=...)",
-    "on_batch_end": "on_batch_end(step, losses), positionally",
-    "on_epoch_end": "on_epoch_end(metrics=...)",
-    "on_fit_end": "on_fit_end(history=...)",
-}
-_DEFS = {
-    "on_fit_start": "def on_fit_start(self, *, num_epochs, start_epoch)",
-    "on_epoch_start": "def on_epoch_start(self, *, epoch, num_batches)",
-    "on_batch_end": "def on_batch_end(self, step, losses)",
-    "on_epoch_end": "def on_epoch_end(self, *, metrics)",
-    "on_fit_end": "def on_fit_end(self, *, history)",
-}
-
-
-def check_callbacks(callbacks: Any) -> list[Any]:
-    """Return ``callbacks`` as a list if it is a sequence of callback objects, else raise naming it.
-
-    A callback object has at least one of fit's hooks (:data:`HOOKS`), each able to take the
-    arguments fit passes it: an object fit would never call (a ``LiveCurves`` not wrapped in a
-    ``CurvesCallback``, a ``History``, ``print``), or a hook that would fail on its first call
-    (after a whole epoch of training), is refused here, before any.
-
-    The runs (``run_softmax``, ``resume_softmax``, ``run_linreg``) check theirs before they claim a
-    folder or load data, and in the user's own numbering (their own callbacks come first in ``fit``).
-    """
-    if isinstance(callbacks, str) or not isinstance(callbacks, Sequence):
-        raise UsageTypeError(
-            f"callbacks must be a list of callback objects, got {type(callbacks).__name__}; pass "
-            "e.g. callbacks=[ConsoleLogger()]"
-        )
-    for i, cb in enumerate(callbacks):
-        if isinstance(cb, type):  # the class itself: its hooks would be called without `self`
-            raise UsageTypeError(
-                f"callbacks[{i}] must be a callback object, got the class {cb.__name__}; pass an "
-                f"instance: {cb.__name__}()"
-            )
-        hooks = [hook for hook in HOOKS if getattr(cb, hook, None) is not None]
-        if not hooks:
-            raise UsageTypeError(_no_hooks(i, cb))
-        for hook in hooks:
-            _check_hook(i, cb, hook)
-    return list(callbacks)
-
-
-def _no_hooks(i: int, cb: Any) -> str:
-    """Return the error for ``callbacks[i]``, an object with none of fit's hooks, and its fix."""
-    hooks = ", ".join(HOOKS)
-    kind = type(cb).__name__
-    head = f"callbacks[{i}] must be a callback object with at least one of fit's hooks ({hooks})"
-    if isinstance(cb, History):
-        return (
-            f"{head}, got a History, the record fit returns, not a callback; to add the new "
-            f"epochs to it pass history=h with start_epoch=len(h.epochs) (here {len(cb.epochs)})"
-        )
-    # LiveCurves, or other curves with update(epoch, values)
-    if callable(getattr(cb, "update", None)):
-        return (
-            f"{head}, got {kind}, which fit would never call: curves are drawn by a callback "
-            f"that sends them each epoch; pass CurvesCallback({kind}(...)) instead "
-            f"(linearnets.CurvesCallback)"
-        )
-    what = (
-        f"the function {getattr(cb, '__qualname__', kind)}"
-        if callable(cb)
-        else f"an object of type {kind}, which has none of them"
-    )
-    return (
-        f"{head}, got {what}; fit calls a callback's methods by these names, so define a class, "
-        "e.g. class Show(linearnets.Callback): def on_epoch_end(self, *, metrics): "
-        "print(metrics), and pass Show()"
-    )
-
-
-def _check_hook(i: int, cb: Any, hook: str) -> None:
-    """Raise unless ``callbacks[i]``'s ``hook`` can be called as fit calls it."""
-    method = getattr(cb, hook)
-    if not callable(method):
-        raise UsageTypeError(
-            f"callbacks[{i}].{hook} must be a method, got {type(method).__name__} "
-            f"{method!r:.40}; define it as {_DEFS[hook]}: ..."
-        )
-    try:
-        signature = inspect.signature(method)
-    except (TypeError, ValueError):  # a builtin without a signature: nothing to check it by
-        return
-    args, kwargs = HOOKS[hook]
-    try:
-        signature.bind(*args, **kwargs)
-    except TypeError as exc:
-        raise UsageTypeError(
-            f"callbacks[{i}].{hook} must take the arguments fit passes, "
-            f"{_CALLS[hook]}, got {type(cb).__name__}.{hook}{_bare(signature)} ({exc}); define "
-            f"it as {_DEFS[hook]}: ... (see linearnets.Callback)"
-        ) from None
-
-
-def _bare(signature: inspect.Signature) -> inspect.Signature:
-    """Return ``signature`` without annotations: the names and defaults are what fails to bind."""
-    empty = inspect.Parameter.empty
-    return signature.replace(
-        parameters=[p.replace(annotation=empty) for p in signature.parameters.values()],
-        return_annotation=inspect.Signature.empty,
-    )
 
 
 def check_batches(name: str, batches: Any, *, passes: int) -> None:
