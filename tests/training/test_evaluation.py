@@ -12,7 +12,7 @@ from linearnets.metrics import accuracy
 from linearnets.models.scratch import SoftmaxRegressionScratch, cross_entropy_logits
 from linearnets.training.evaluation import evaluate, evaluate_accuracy, set_mode
 
-from .test_loss_diagnosis import NaiveSoftmax, book_softmax
+from .test_model_diagnosis import NaiveSoftmax, book_softmax
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
