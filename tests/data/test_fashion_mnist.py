@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import os
 import re
+import urllib.request
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -325,7 +326,7 @@ def test_download_true_with_files_present_fetches_nothing(
     tiny: Tiny, tiny_table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tiny.write(tmp_path / "root" / "FashionMNIST" / "raw")
-    monkeypatch.setattr(download.urllib.request, "urlopen", _no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", _no_network)
     monkeypatch.setattr(http_deadline, "urlopen", _no_network)  # what downloads call
     ds = FashionMNIST(tmp_path / "root", train=False, download=True)
     assert len(ds) == 3 and ds.root == tmp_path / "root"
@@ -341,7 +342,7 @@ def test_download_true_reads_this_machines_copy_offline_when_root_lacks_the_file
     """The book's FashionMNIST(root="../data", ..., download=True) on a machine without a network."""
     local = tiny.write(tmp_path / "local")  # e.g. the Debian package's copy
     monkeypatch.setenv("LINEARNETS_DATA", str(local))
-    monkeypatch.setattr(download.urllib.request, "urlopen", _no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", _no_network)
     monkeypatch.setattr(http_deadline, "urlopen", _no_network)  # what downloads call
     (tmp_path / "data").mkdir()
     ds = FashionMNIST(tmp_path / "data", train=True, download=True)

@@ -4,6 +4,7 @@ checked when the dataset is made (D2L §3.5.1). Uses the tiny fixture files."""
 from __future__ import annotations
 
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,7 @@ def test_the_books_code_runs_through_linearnets_torchvision(
     def no_network(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("no download expected: root holds the files")
 
-    monkeypatch.setattr(download.urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
     monkeypatch.setattr(http_deadline, "urlopen", no_network)  # what downloads call
     trans = transforms.ToTensor()
     mnist_test = torchvision.datasets.FashionMNIST(
