@@ -549,3 +549,58 @@ def test_train_ch3_with_its_svg_name_a_folder_saves_the_png_and_warns_once(
     ]
     assert (tmp_path / "train_ch3.png").stat().st_size > 1000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train_ch3.png", "train_ch3.svg"]
+
+
+def test_train_ch3_names_a_loss_and_an_optimizer_passed_in_each_others_place(
+    recorder: type[_Recorder],
+) -> None:
+    """``train_ch3(net, train_iter, test_iter, trainer, num_epochs, loss)``: the loss module is
+    callable, so it passed as a function updater, and torch failed on ``'SGD' object is not
+    callable`` after a forward pass; now refused before any batch, naming the swap."""
+    net = _net()
+    before = [p.detach().clone() for p in net.parameters()]
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(
+        UsageTypeError,
+        match=r"loss must be a loss function or object called as loss\(y_hat, y\), got the "
+        r"optimizer SGD, and updater is CrossEntropyLoss: the two are swapped; pass them as "
+        r"train_ch3\(net, train_iter, test_iter, loss, num_epochs, updater\)",
+    ):
+        d2l.train_ch3(net, _batches(), _batches(1), trainer, 1, nn.CrossEntropyLoss())
+    assert recorder.made == [] and recorder.points == []
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("loss", [None, "cross_entropy", 3], ids=["None", "a-string", "an-int"])
+def test_train_epoch_ch3_refuses_a_loss_that_cannot_be_called(loss: object) -> None:
+    """Before the fix: torch's own ``TypeError: 'NoneType' object is not callable`` from deep in
+    the loop, after the first forward pass."""
+    net = _net()
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"loss must be a loss function or object called as loss\(y_hat, y\), got "
+        rf"{re.escape(repr(loss))}; pass e\.g\. nn\.CrossEntropyLoss\(reduction='none'\)",
+    ):
+        d2l.train_epoch_ch3(
+            net, _batches(), loss, lambda batch_size: d2l.sgd(net.parameters(), 0.1, batch_size)
+        )
+    assert all(p.grad is None for p in net.parameters())  # refused before the first batch
+
+
+def test_train_epoch_ch3_with_a_function_updater_refuses_a_loss_class() -> None:
+    """The optimizer path refused ``nn.CrossEntropyLoss`` (the class) by name; the book's function
+    updater fed it ``(y_hat, y)`` as ``weight`` and ``size_average`` instead, and torch failed on
+    "Boolean value of Tensor with more than one value is ambiguous"."""
+    net = _net()
+    with pytest.raises(
+        UsageTypeError,
+        match=r"loss must be a loss function or object, got the class CrossEntropyLoss; pass an "
+        r"instance: CrossEntropyLoss\(reduction='none'\)",
+    ):
+        d2l.train_epoch_ch3(
+            net,
+            _batches(),
+            nn.CrossEntropyLoss,  # type: ignore[arg-type]
+            lambda batch_size: d2l.sgd(net.parameters(), 0.1, batch_size),
+        )
+    assert all(p.grad is None for p in net.parameters())
