@@ -110,6 +110,29 @@ def test_new_file_mode_without_proc_reads_the_umask_and_puts_it_back(
     assert _current_umask() == mask
 
 
+def test_new_file_mode_without_proc_never_opens_files_other_threads_create_meanwhile(
+    tmp_path: Path, umask: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS, Windows: the umask is read by setting it and putting it back. A file another thread
+    (torch's, Jupyter's) creates in between gets the value set for that moment: private (0o077),
+    not group- and world-readable (0o022) under a user's umask of 0o077."""
+    monkeypatch.setattr(_fs, "PROC_STATUS", tmp_path / "no-proc" / "status")
+    os.umask(0o077)
+    created: list[int] = []
+    real_umask = os.umask
+
+    def umask_then_another_thread_creates_a_file(mask: int) -> int:
+        previous = real_umask(mask)
+        if not created:  # the moment between the two calls
+            created.append(_created_mode(tmp_path))
+        return previous
+
+    monkeypatch.setattr(os, "umask", umask_then_another_thread_creates_a_file)
+    assert _fs.new_file_mode() == 0o600
+    assert created == [0o600]
+    assert _current_umask() == 0o077
+
+
 @pytest.mark.parametrize(
     ("status", "mode"),
     [

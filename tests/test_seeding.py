@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from linearnets.config import LinregConfig, SoftmaxConfig
-from linearnets.seeding import default_dtype, grad_enabled, kept_global_state
+from linearnets.seeding import default_dtype, grad_enabled, kept_global_state, seed_everything
 from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
@@ -179,3 +179,42 @@ def test_grad_enabled_turns_autograd_on_for_the_block_and_gives_the_callers_mode
         assert not torch.is_grad_enabled()
         assert torch.is_inference_mode_enabled() == (caller is torch.inference_mode)
     assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+
+
+def test_kept_global_state_gives_back_the_mps_generator_a_run_reseeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """macOS: every torch.manual_seed reseeds the MPS generator (where torch was built with MPS),
+    so a run in a notebook would leave the caller's MPS draws reseeded. Without a Mac: a CPU
+    generator stands in for the MPS one, and torch is told it has MPS."""
+    stand_in = torch.Generator().manual_seed(123)
+    monkeypatch.setattr(torch.backends.mps, "is_built", lambda: True)
+    monkeypatch.setattr(torch.mps, "_is_in_bad_fork", lambda: False)
+    monkeypatch.setattr(torch.mps, "manual_seed", lambda seed: stand_in.manual_seed(seed))
+    monkeypatch.setattr(torch.mps, "get_rng_state", lambda device="mps": stand_in.get_state())
+    monkeypatch.setattr(
+        torch.mps, "set_rng_state", lambda state, device="mps": stand_in.set_state(state)
+    )
+    expected = torch.rand(3, generator=torch.Generator().set_state(stand_in.get_state()))
+    with kept_global_state():
+        seed_everything(7)
+        assert not torch.equal(
+            torch.rand(3, generator=torch.Generator().set_state(stand_in.get_state())), expected
+        )  # the run reseeded it
+    assert torch.equal(torch.rand(3, generator=stand_in), expected)
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("no Metal device"), AttributeError("old")])
+def test_an_mps_build_without_its_generator_is_left_alone(
+    failure: Exception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(device: str = "mps") -> torch.Tensor:
+        raise failure
+
+    written: list[object] = []
+    monkeypatch.setattr(torch.backends.mps, "is_built", lambda: True)
+    monkeypatch.setattr(torch.mps, "get_rng_state", refuse)
+    monkeypatch.setattr(torch.mps, "set_rng_state", lambda *a, **k: written.append(a))
+    with kept_global_state():
+        pass
+    assert not written

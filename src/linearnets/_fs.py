@@ -33,12 +33,17 @@ def fsync_dir(folder: Path) -> None:
 
 
 def new_file_mode() -> int:
-    """Return the mode ``open()`` gives a new file here: ``0o666`` less the umask."""
+    """Return the mode ``open()`` gives a new file here: ``0o666`` less the umask.
+
+    Linux says the umask in ``/proc/self/status``. Elsewhere (macOS, Windows) the only way to read
+    it is to set it and put it back; a file another thread creates in between gets the value set
+    for that moment, ``0o077``: private, never more open than the user's umask would have made it.
+    """
     with contextlib.suppress(OSError, ValueError):
         for line in PROC_STATUS.read_text().splitlines():
             if line.startswith("Umask:"):
                 return 0o666 & ~int(line.split()[1], 8)
-    mask = os.umask(0o022)
+    mask = os.umask(0o077)
     os.umask(mask)
     return 0o666 & ~mask
 

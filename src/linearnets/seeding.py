@@ -81,11 +81,15 @@ def kept_global_state() -> Iterator[None]:
 
     A run seeds the global generators and pins the thread count for its own sake; called from Python
     (a notebook, say), it must not leave the caller's session reseeded or on another thread count.
-    Python's, NumPy's and torch's generators are restored, and CUDA's where CUDA was started.
+    Python's, NumPy's and torch's generators are restored, CUDA's where CUDA was started, and on a
+    Mac Apple's MPS generator (``torch.manual_seed`` reseeds it in every macOS build of torch,
+    whichever device the run used); where MPS is built but cannot give its state (no Metal device)
+    it is left as it is.
     """
     threads = torch.get_num_threads()
     states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
     cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    mps = _mps_rng_state()
     try:
         yield
     finally:
@@ -95,6 +99,19 @@ def kept_global_state() -> Iterator[None]:
         torch.set_rng_state(states[2])
         if cuda is not None:
             torch.cuda.set_rng_state_all(cuda)
+        if mps is not None:
+            torch.mps.set_rng_state(mps)
+
+
+def _mps_rng_state() -> torch.Tensor | None:
+    """Return the MPS generator's state where torch was built with MPS (macOS), else ``None``."""
+    backend = getattr(torch.backends, "mps", None)
+    if backend is None or not backend.is_built():
+        return None
+    try:
+        return torch.mps.get_rng_state()
+    except (AttributeError, RuntimeError):  # an older torch, or no Metal device to ask
+        return None
 
 
 @contextmanager

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import io
 import json
+import os
+import select
 import shlex
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -360,3 +366,64 @@ def test_a_figure_that_cannot_be_written_names_out_in_the_command_lines_words(
         "but "
         f"the folder {tmp_path} is not writable; pass e.g. --out figure.png"
     )
+
+
+@contextlib.contextmanager
+def _stdout_on_a_pipe(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """stdout the write end of a fresh pipe, stderr no file at all; yields the read end.
+
+    Entered in the test itself: pytest's capture puts its own sys.stdout back between a fixture's
+    setup and the test.
+    """
+    read_fd, write_fd = os.pipe()
+    try:
+        with os.fdopen(write_fd, "w", closefd=False) as out:
+            monkeypatch.setattr(sys, "stdout", out)
+            monkeypatch.setattr(sys, "stderr", io.StringIO())  # fileno() fails: skipped
+            yield read_fd
+            monkeypatch.undo()
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(read_fd)
+        os.close(write_fd)
+
+
+@pytest.mark.skipif(not hasattr(select, "poll"), reason="poll is POSIX")
+def test_output_closed_tells_a_pipe_whose_reader_left_from_one_still_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with _stdout_on_a_pipe(monkeypatch) as read_fd:
+        assert not report.output_closed()
+        os.close(read_fd)  # `| head` has read what it wanted
+        assert report.output_closed()
+
+
+class _HangUpPoll:
+    """``select.poll`` as macOS's kernel answers it for a pipe whose reader is gone: ``POLLHUP``,
+    not Linux's ``POLLERR`` (xnu's poll_callback turns the pipe's EV_EOF into POLLHUP)."""
+
+    def __init__(self) -> None:
+        self.fds: list[int] = []
+
+    def register(self, fd: int, events: int) -> None:
+        self.fds.append(fd)
+
+    def poll(self, timeout: int) -> list[tuple[int, int]]:
+        return [(fd, select.POLLHUP) for fd in self.fds]
+
+
+@pytest.mark.skipif(not hasattr(select, "poll"), reason="poll is POSIX")
+def test_output_closed_takes_macos_hang_up_as_the_reader_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with _stdout_on_a_pipe(monkeypatch):
+        assert not report.output_closed()  # the reader is there: Linux's poll says POLLOUT only
+        monkeypatch.setattr(select, "poll", _HangUpPoll)
+        assert report.output_closed()
+
+
+def test_without_poll_any_broken_pipe_counts_as_the_outputs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(select, "poll", raising=False)  # Windows
+    assert report.output_closed()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
@@ -409,3 +410,51 @@ def test_a_second_ctrl_c_while_close_waits_stops_the_child(
     finally:
         if plots._process.is_alive():
             plots._process.kill()
+
+
+def test_a_fork_that_fails_leaves_the_drawing_to_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """EAGAIN (a container's process limit) or ENOMEM from fork: no plotting process, and the pipe
+    to it closed again, rather than a failed run."""
+    import multiprocessing.context
+
+    made: list[Any] = []
+    real_pipe = multiprocessing.context.BaseContext.Pipe
+
+    def recorded_pipe(self: Any, duplex: bool = True) -> Any:
+        ends = real_pipe(self, duplex)
+        made.extend(ends)
+        return ends
+
+    def refuse() -> int:
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pipe", recorded_pipe)
+    monkeypatch.setattr(os, "fork", refuse)
+    assert start_plot_process() is None
+    assert len(made) == 2 and all(end.closed for end in made)
+    made.clear()
+    with pytest.raises(BlockingIOError):
+        PlotProcess()  # the class itself says why
+    assert len(made) == 2 and all(end.closed for end in made)
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_off_linux_no_process_is_forked(platform: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS (forking a process with threads is unsafe there) and Windows draw in-process."""
+    forks: list[int] = []
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or 0)
+    monkeypatch.setattr(sys, "platform", platform)
+    assert start_plot_process() is None and not forks
+
+
+def test_without_the_fork_start_method_no_process_is_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing
+
+    forks: list[int] = []
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or 0)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert start_plot_process() is None and not forks

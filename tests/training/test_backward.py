@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
+from types import ModuleType
 
 import pytest
 import torch
@@ -126,3 +128,33 @@ def test_the_graph_is_freed_as_a_plain_backward_frees_it() -> None:
     )  # no 2nd-order graph
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         backward_scaled(l, 0.5)
+
+
+def _fresh_copy() -> ModuleType:
+    """A fresh import of the module, as a torch that lacks what it asks for at import would give."""
+    spec = importlib.util.spec_from_file_location("_backward_copy", backward_module.__file__)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        (torch.autograd.graph, "_engine_run_backward"),  # private: may go in any release
+        (torch.overrides, "has_torch_function_unary"),  # not in torch.overrides.__all__
+    ],
+)
+def test_a_torch_without_a_name_it_asks_for_imports_it_and_takes_the_public_path(
+    module: ModuleType, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(module, name)
+    copy = _fresh_copy()
+    assert copy._ENGINE is None
+    expected = _grads(_softmax_scratch, lambda l: l.backward(torch.full_like(l, 0.5)))
+    seeds = _recording_backward(monkeypatch)
+    got = _grads(_softmax_scratch, lambda l: copy.backward_scaled(l, 0.5))
+    assert len(seeds) == 1
+    for a, b in zip(got, expected, strict=True):
+        assert torch.equal(a, b)

@@ -52,7 +52,9 @@ def output_closed() -> bool:
 
     A broken pipe to a child process (the plotting process) is a real error; one on the command's own
     output only means the reader (``head``) had enough. ``poll`` tells them apart: it flags the write
-    end of a pipe without readers with ``POLLERR``.
+    end of a pipe without readers, with ``POLLERR`` on Linux and ``POLLHUP`` on macOS and the BSDs
+    (their poll reports the pipe's end of file as a hang-up); a terminal that hung up is gone too.
+    Where there is no ``poll`` (Windows) any broken pipe counts as the output's.
     """
     if not hasattr(select, "poll"):
         return True  # Windows has no poll: there, any broken pipe counts as the output's
@@ -62,7 +64,8 @@ def output_closed() -> bool:
             poller.register(stream.fileno(), select.POLLOUT)
         except (AttributeError, OSError, ValueError):  # replaced or closed streams (e.g. pytest's)
             continue
-    return any(events & select.POLLERR for _, events in poller.poll(0))
+    gone = select.POLLERR | select.POLLHUP
+    return any(events & gone for _, events in poller.poll(0))
 
 
 def exit_status(exc: Exception) -> int:

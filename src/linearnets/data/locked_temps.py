@@ -4,6 +4,10 @@ Temporary files (the verification cache's, and a download's ``.part`` files) are
 (``flock``) from the moment they are made until they are renamed or removed: one that nobody holds
 locked was left by a killed process (the system drops the locks of a dead one), and the next run
 removes it, at once, while files that live writers hold are kept (:func:`remove_stale_temps`).
+
+Where Python has no ``fcntl`` (Windows, WASI) nothing is locked: every temporary file is taken as
+a live writer's and kept (Windows refuses to delete a file open elsewhere anyway), and
+:func:`try_lock` reports success.
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ import contextlib
 import os
 import re
 import stat
-import sys
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-if sys.platform != "win32":
+try:
     import fcntl
+except ImportError:  # Windows, WASI: no flock, asked of the module rather than of sys.platform
+    HAVE_FLOCK = False
+else:
+    HAVE_FLOCK = True
 
 __all__ = ["open_locked_temp", "remove_stale_temps", "temp_pattern", "try_lock"]
 
@@ -30,9 +37,12 @@ def temp_pattern(prefix: str, suffix: str) -> re.Pattern[str]:
 
 def try_lock(f: BinaryIO, *, wait: bool = False) -> bool:
     """Lock the open file ``f`` (``flock``, exclusive); return False if another holds it or the file
-    system has no locks. ``wait``: wait for a holder to let go instead of returning False."""
-    if sys.platform == "win32":
-        return True  # a file open elsewhere cannot be deleted there anyway
+    system has no locks. ``wait``: wait for a holder to let go instead of returning False.
+
+    Where there is no ``flock`` (no ``fcntl``: Windows) it locks nothing and returns True.
+    """
+    if not HAVE_FLOCK:
+        return True  # on Windows a file open elsewhere cannot be deleted anyway
     try:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
     except OSError:
@@ -71,10 +81,13 @@ def remove_stale_temps(folder: Path, pattern: re.Pattern[str]) -> None:
 
 def _remove_if_unlocked(path: Path) -> None:
     """Remove ``path`` if it is a regular file nobody holds locked; hold the lock while removing it."""
-    if sys.platform == "win32":
+    if not HAVE_FLOCK:
         return  # no flock: a live writer's file cannot be told from a dead one's
-    # O_NOFOLLOW: a link's target is never locked; O_NONBLOCK: a FIFO never blocks the open
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    # O_NOFOLLOW: a link's target is never locked; O_NONBLOCK: a FIFO never blocks the open. Asked
+    # for by name: every system with flock has both, and without O_NOFOLLOW a link is still kept
+    # (the inode checked below is the link's own, not its target's)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or not try_lock(f):

@@ -8,7 +8,8 @@ the drawing still queued. The child reads the pipe all the time (a thread), so a
 faster than the child draws is never held up; curve updates that queued up while it drew are drawn
 once, in their newest state. The curves themselves (:class:`RemoteCurves`, re-exported here) live in
 :mod:`linearnets.plotting.remote_curves`. Where ``fork`` is unavailable (Windows; macOS, where forking
-is unsafe), :func:`start_plot_process` returns ``None`` and the caller draws in its own process.
+is unsafe) or fails (a process limit reached), :func:`start_plot_process` returns ``None`` and the
+caller draws in its own process.
 
 The functions sent must be importable by name (module-level), and their arguments picklable.
 """
@@ -34,13 +35,22 @@ __all__ = ["PlotError", "PlotProcess", "RemoteCurves", "start_plot_process"]
 
 
 def start_plot_process() -> PlotProcess | None:
-    """Return a started :class:`PlotProcess`, or ``None`` where this platform cannot fork safely."""
+    """Return a started :class:`PlotProcess`, or ``None`` where no child can draw.
+
+    ``None`` where this platform cannot fork safely (only Linux forks here), and where the fork or
+    its pipe fails (``EAGAIN``: a container's process limit or ``RLIMIT_NPROC`` reached;
+    ``ENOMEM``: no memory to copy the process into; ``EMFILE``): the caller then draws in its own
+    process, more slowly, rather than failing the run.
+    """
     if (
         not sys.platform.startswith("linux")
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         return None
-    return PlotProcess()
+    try:
+        return PlotProcess()
+    except OSError:
+        return None
 
 
 class PlotProcess:
@@ -53,16 +63,26 @@ class PlotProcess:
     """
 
     def __init__(self) -> None:
+        """Fork the child.
+
+        Raises:
+            OSError: the pipe or the fork failed (both ends of the pipe are closed again).
+        """
         context = multiprocessing.get_context("fork")
         self._conn, child_conn = context.Pipe()
         self._process = context.Process(
             target=_serve, args=(child_conn, self._conn), name="linearnets-plots", daemon=True
         )
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns about forking a process that has threads (torch's); the child only
-            # draws with matplotlib and never enters torch's thread pool
-            warnings.simplefilter("ignore", DeprecationWarning)
-            self._process.start()
+        try:
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns about forking a process that has threads (torch's); the child
+                # only draws with matplotlib and never enters torch's thread pool
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._process.start()
+        except BaseException:
+            self._conn.close()
+            child_conn.close()
+            raise
         child_conn.close()
         self._closed = False
         self._torn = False  # a send was cut short by a signal: the pipe may hold half a message

@@ -6,7 +6,8 @@ something :func:`backward_scaled` guarantees by building it with ``full_like``. 
 7–10% of a softmax regression epoch from scratch. So, for a plain tensor with no ``__torch_function__``
 override or mode active, the engine is called as ``torch.autograd.backward`` itself calls it (through
 ``torch.autograd.graph._engine_run_backward``, which keeps the context and logging hooks); anything
-else, or a torch without that function, takes the public path.
+else, or a torch without that function or without ``torch.overrides.has_torch_function_unary`` (which
+tells the plain tensor apart; not in ``torch.overrides.__all__``), takes the public path.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-from torch.overrides import has_torch_function_unary
 
 __all__ = ["backward_scaled"]
 
@@ -29,7 +29,18 @@ def _engine() -> Callable[..., Any] | None:
     return _engine_run_backward if callable(_engine_run_backward) else None
 
 
-_ENGINE = _engine()
+def _override_check() -> Callable[[Any], bool] | None:
+    """Return torch's test for a ``__torch_function__`` override or mode, or ``None`` if it is gone."""
+    try:
+        from torch.overrides import has_torch_function_unary
+    except ImportError:
+        return None
+    return has_torch_function_unary if callable(has_torch_function_unary) else None
+
+
+_OVERRIDDEN = _override_check()
+# the engine is called directly only where a tensor that must not skip dispatch can be told apart
+_ENGINE = _engine() if _OVERRIDDEN is not None else None
 
 
 def backward_scaled(l: torch.Tensor, scale: float) -> None:
@@ -45,7 +56,7 @@ def backward_scaled(l: torch.Tensor, scale: float) -> None:
     See D2L §3.6.6.
     """
     seed = torch.full_like(l, scale)
-    if _ENGINE is None or type(l) is not torch.Tensor or has_torch_function_unary(l):
+    if _ENGINE is None or _OVERRIDDEN is None or type(l) is not torch.Tensor or _OVERRIDDEN(l):
         l.backward(seed)
         return
     # torch.autograd.backward's own call once it has checked its arguments: free the graph
