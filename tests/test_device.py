@@ -179,3 +179,45 @@ def test_a_malformed_local_world_size_is_named(one_gpu: pytest.MonkeyPatch) -> N
         UsageError, match=r"^environment variable LOCAL_WORLD_SIZE must be an integer, got 'two'$"
     ):
         resolve_device("auto")
+
+
+@pytest.mark.parametrize(
+    ("device", "dtype"),
+    [
+        ("cpu", torch.float64),
+        ("cuda", torch.float64),
+        ("cuda:1", torch.float64),
+        ("mps", torch.float32),
+    ],
+)
+def test_sums_are_kept_in_float64_except_on_mps_which_has_none(
+    device: str, dtype: torch.dtype
+) -> None:
+    from linearnets.device import accumulation_dtype
+
+    assert accumulation_dtype(torch.device(device)) == dtype
+
+
+def test_an_epochs_sums_and_the_guards_use_the_devices_accumulation_dtype(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where float64 is missing (MPS, not on this machine), the totals and the guard sum in float32."""
+    import linearnets.training.guard as guard
+    import linearnets.training.totals as totals
+
+    monkeypatch.setattr(totals, "accumulation_dtype", lambda device: torch.float32)
+    monkeypatch.setattr(guard, "accumulation_dtype", lambda device: torch.float32)
+    losses = [torch.tensor([0.5, 1.5, 2.0]), torch.tensor([1.0, 1.0, 1.0])]
+    epoch = totals.EpochTotals(summed=False)
+    for l in losses:
+        epoch.add(torch.zeros(3, 1), torch.zeros(3, 1), l)
+    epoch._reduce()
+    assert epoch.loss_sum.dtype == torch.float32 and float(epoch.loss_sum) == 7.0
+    means = totals.EpochTotals(summed=False)
+    means.add(torch.zeros(3, 1), torch.zeros(3, 1), torch.tensor(2.0))  # a 0-d mean of 3 losses
+    means._reduce()
+    assert means.loss_sum.dtype == torch.float32 and float(means.loss_sum) == 6.0
+    sums = guard._step_sums(losses)
+    assert sums.dtype == torch.float32 and sums.tolist() == [4.0, 3.0]
+    assert guard._step_sums([torch.tensor(1.5), torch.tensor(2.5)]).dtype == torch.float32
+    assert guard._scalar(3, losses[0]).dtype == torch.float32

@@ -54,6 +54,16 @@ def resolve_device(
     return resolved
 
 
+def accumulation_dtype(device: torch.device) -> torch.dtype:
+    """Return the dtype an epoch's sums are kept in on ``device``: float64, or float32 on Apple's MPS.
+
+    MPS has no float64 (torch raises "Cannot convert a MPS Tensor to float64 dtype"), so there an
+    epoch's losses are summed in float32 (about 7 significant digits); every other device sums in
+    float64.
+    """
+    return torch.float32 if device.type == "mps" else torch.float64
+
+
 def check_device_name(value: object) -> str:
     """Return ``value`` as a device name ("auto", "cpu", "cuda", "cuda:N" or "mps"), or raise.
 

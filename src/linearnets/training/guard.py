@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from linearnets.device import accumulation_dtype
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
@@ -137,7 +138,7 @@ class DivergenceGuard(Callback):
         if self.dist is not None and self.dist.enabled:
             # every process decides on the same numbers: this step's sum and count over all of them
             count = l.shape[0] if l.ndim else 1  # a mean-reduced (scalar) loss counts as one value
-            l = torch.stack([l.sum(dtype=torch.float64), _scalar(count, l)])
+            l = torch.stack([l.sum(dtype=accumulation_dtype(l.device)), _scalar(count, l)])
             self.dist.all_reduce_sum(l)
         # kept as they are (no op per step), like the training loop's metrics: a step's losses are a
         # new tensor, not overwritten by later steps
@@ -284,13 +285,14 @@ def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:
     step (a group holding an epoch's shorter last batch).
     """
     first = losses[0]
+    wide = accumulation_dtype(first.device)  # float64; float32 on MPS, which has no float64
     if all(l.shape == first.shape for l in losses):
         if first.ndim == 0:  # mean-reduced losses, one value per step
-            return torch.stack(losses).double()
-        return torch.cat(losses).view(len(losses), first.numel()).sum(dim=1, dtype=torch.float64)
-    return torch.stack([l.sum(dtype=torch.float64) for l in losses])
+            return torch.stack(losses).to(wide)
+        return torch.cat(losses).view(len(losses), first.numel()).sum(dim=1, dtype=wide)
+    return torch.stack([l.sum(dtype=wide) for l in losses])
 
 
 def _scalar(value: int, like: torch.Tensor) -> torch.Tensor:
     # a fill on the device, not a copy from the host: no wait for the device
-    return torch.full((), float(value), dtype=torch.float64, device=like.device)
+    return torch.full((), float(value), dtype=accumulation_dtype(like.device), device=like.device)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError
 from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
@@ -145,14 +146,15 @@ def check_same_loss(net: Net, loss: Loss, X: torch.Tensor, y: torch.Tensor) -> N
     own = own_loss(y_hat, y)
     if given.ndim == 0:
         own = own.mean()
+    wide = accumulation_dtype(given.device)
     if given.shape != own.shape or not torch.allclose(
-        given.double(), own.double(), rtol=1e-4, atol=1e-6
+        given.to(wide), own.to(wide), rtol=1e-4, atol=1e-6
     ):
         name = getattr(loss, "__name__", type(loss).__name__)
         raise UsageError(
             f"loss must give the analytic model's own loss ({own_loss.__name__}), whose gradient it "
             f"applies whatever loss is passed; got {name}, which differs on the first batch "
-            f"({_difference(given.double(), own.double())}); pass loss=net.analytic_loss, or build "
+            f"({_difference(given.to(wide), own.to(wide))}); pass loss=net.analytic_loss, or build "
             "the model with analytic=False to train this loss with autograd"
         )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import torch
 
+from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
 from linearnets.validation import (
@@ -185,10 +186,13 @@ class EpochTotals:
     def _reduce(self) -> None:
         """Fold the stashed steps into the running sums."""
         if self._losses:
-            self.loss_sum = self.loss_sum + _flat(self._losses).sum(dtype=torch.float64)
-        if self._means:  # Σ mean_i · B_i, in float64
-            means = torch.stack(self._means).double()
-            counts = torch.tensor(self._mean_counts, dtype=torch.float64, device=means.device)
+            losses = _flat(self._losses)
+            self.loss_sum = self.loss_sum + losses.sum(dtype=accumulation_dtype(losses.device))
+        if self._means:  # Σ mean_i · B_i, in float64 (float32 on MPS, which has no float64)
+            means = torch.stack(self._means)
+            wide = accumulation_dtype(means.device)
+            means = means.to(wide)
+            counts = torch.tensor(self._mean_counts, dtype=wide, device=means.device)
             self.loss_sum = self.loss_sum + means.dot(counts)
             self._means, self._mean_counts = [], []
         if self._outputs:
