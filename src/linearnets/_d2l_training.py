@@ -24,47 +24,20 @@ from linearnets.training.loop_checks import (
     check_batches,
     check_loss_object,
     check_updater_object,
+    is_optimizer,
 )
 from linearnets.training.model_diagnosis import NanScoresProbe, raise_forward_error
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
 from linearnets.training.totals import EpochTotals, check_scores
-from linearnets.validation import check_positive_int, describe
+from linearnets.validation import check_positive_int
 
 __all__ = ["train_ch3", "train_epoch_ch3"]
-
-
-def _is_optimizer(updater: Any) -> bool:
-    return hasattr(updater, "zero_grad") and hasattr(updater, "step")
-
-
-def _check_loss(loss: Any, updater: Any, call: str) -> None:
-    """Raise unless ``loss`` can be called as ``loss(y_hat, y)``, before any batch is read.
-
-    A loss class (``nn.CrossEntropyLoss``) is named as the optimizer path names it; an optimizer in
-    the loss's place with a callable ``updater`` (a loss module binds any arguments, so it passes as
-    the book's ``updater(batch_size)``) is named as the swap it is. ``call`` is the caller's
-    signature, for the swap's fix.
-    """
-    check_loss_object(loss)
-    if callable(loss):
-        return
-    if _is_optimizer(loss) and callable(updater) and not _is_optimizer(updater):
-        theirs = getattr(updater, "__name__", type(updater).__name__)
-        raise UsageTypeError(
-            f"loss must be a loss function or object called as loss(y_hat, y), got the optimizer "
-            f"{type(loss).__name__}, and updater is {theirs}: the two are swapped; pass them as "
-            f"{call}"
-        )
-    raise UsageTypeError(
-        f"loss must be a loss function or object called as loss(y_hat, y), got {describe(loss)}; "
-        "pass e.g. nn.CrossEntropyLoss(reduction='none') or the book's cross_entropy"
-    )
 
 
 def _check_updater(updater: Any) -> None:
     """Raise unless ``updater`` is an optimizer (``zero_grad``/``step``) or the book's ``updater(batch_size)``."""
     check_updater_object(updater)
-    if _is_optimizer(updater):
+    if is_optimizer(updater):
         return
     if not callable(updater):
         raise UsageTypeError(
@@ -110,10 +83,10 @@ def train_epoch_ch3(
     return per-example losses from it, or use a torch loss module. Both paths refuse bad batches,
     labels and losses with the same errors.
     """
-    _check_loss(loss, updater, "train_epoch_ch3(net, train_iter, loss, updater)")
+    check_loss_object(loss, updater=updater, call="train_epoch_ch3(net, train_iter, loss, updater)")
     _check_updater(updater)
     scalar_loss = _scalar_loss(loss)
-    if _is_optimizer(updater):
+    if is_optimizer(updater):
         train_loss, train_acc = train_epoch(net, train_iter, loss, updater, scalar_loss=scalar_loss)
     else:
         train_loss, train_acc = _train_epoch_with_function(
@@ -192,7 +165,11 @@ def train_ch3(
     from linearnets.plotting import Animator
 
     num_epochs = check_positive_int("num_epochs", num_epochs)
-    _check_loss(loss, updater, "train_ch3(net, train_iter, test_iter, loss, num_epochs, updater)")
+    check_loss_object(
+        loss,
+        updater=updater,
+        call="train_ch3(net, train_iter, test_iter, loss, num_epochs, updater)",
+    )
     _check_updater(updater)
     check_batches("train_iter", train_iter, passes=num_epochs)
     check_batches("test_iter", test_iter, passes=num_epochs)

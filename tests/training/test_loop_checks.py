@@ -14,7 +14,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch import SGD, SoftmaxRegressionScratch
 from linearnets.training.callbacks import ConsoleLogger
 from linearnets.training.history import History
-from linearnets.training.loop import evaluate, fit
+from linearnets.training.loop import evaluate, fit, train_epoch
 from linearnets.training.loop_checks import check_updater_params
 
 _X16 = torch.randn(16, 3, generator=torch.Generator().manual_seed(5))
@@ -260,6 +260,43 @@ def test_a_loss_class_passed_for_a_loss_is_refused_by_fit_and_evaluate() -> None
         fit(net, _pairs(), nn.CrossEntropyLoss, torch.optim.SGD(net.parameters(), lr=0.1), 1)  # type: ignore[arg-type]
     with pytest.raises(UsageTypeError, match=pattern):
         evaluate(net, _pairs(), nn.CrossEntropyLoss)  # type: ignore[arg-type]
+
+
+def test_a_loss_and_an_optimizer_in_each_others_place_are_named_as_swapped() -> None:
+    """fit(net, it, trainer, loss, 1) once failed at the first batch: 'SGD' object is not callable."""
+    net = nn.Linear(3, 2)
+    before = [p.detach().clone() for p in net.parameters()]
+    trainer, loss = torch.optim.SGD(net.parameters(), lr=0.1), nn.CrossEntropyLoss()
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^loss must be a loss function or object called as loss\(y_hat, y\), got the "
+        r"optimizer SGD, and updater is CrossEntropyLoss: the two are swapped; pass them as "
+        r"fit\(net, train_iter, loss, updater, num_epochs\)$",
+    ):
+        fit(net, _pairs(), trainer, loss, 1)  # type: ignore[arg-type]
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+@pytest.mark.parametrize(
+    ("loss", "shown"),
+    [(None, "None"), ("cross_entropy", "'cross_entropy'"), (3, "3")],
+)
+def test_a_loss_that_cannot_be_called_is_refused_by_fit_train_epoch_and_evaluate(
+    loss: object, shown: str
+) -> None:
+    net = nn.Linear(3, 2)
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    pattern = (
+        r"^loss must be a loss function or object called as loss\(y_hat, y\), got "
+        rf"{re.escape(shown)}; pass e\.g\. nn\.CrossEntropyLoss\(reduction='none'\)"
+    )
+    with pytest.raises(UsageTypeError, match=pattern):
+        fit(net, _pairs(), loss, trainer, 1)  # type: ignore[arg-type]
+    with pytest.raises(UsageTypeError, match=pattern):
+        train_epoch(net, _pairs(), loss, trainer)  # type: ignore[arg-type]
+    if loss is not None:  # evaluate(net, data_iter, None) asks for accuracy alone
+        with pytest.raises(UsageTypeError, match=pattern):
+            evaluate(net, _pairs(), loss)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("cls", [torch.optim.SGD, SGD])

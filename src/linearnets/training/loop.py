@@ -104,7 +104,7 @@ def train_epoch(
     See D2L §3.6.6.
     """
     summed = summed_scalar_loss(scalar_loss)
-    check_loss_object(loss)
+    check_loss_object(loss, updater=updater, call="train_epoch(net, train_iter, loss, updater)")
     check_updater_object(updater)
     check_updater_params(net, updater)
     check_net_tensors(net)
@@ -180,6 +180,7 @@ def fit(
         num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
     )
     summed_scalar_loss(scalar_loss)  # refused before any epoch, not at the end of the first
+    check_loss_object(loss, updater=updater, call="fit(net, train_iter, loss, updater, num_epochs)")
     check_batches("train_iter", train_iter, passes=num_epochs - start_epoch)
     for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):
         if batches is not None:

@@ -17,7 +17,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.history import History
 from linearnets.training.step import Net
-from linearnets.validation import check_positive_int
+from linearnets.validation import check_positive_int, describe
 
 __all__ = [
     "check_batches",
@@ -27,6 +27,7 @@ __all__ = [
     "check_net_tensors",
     "check_updater_object",
     "check_updater_params",
+    "is_optimizer",
 ]
 
 
@@ -86,17 +87,39 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
         )
 
 
-def check_loss_object(loss: Any) -> None:
-    """Raise if ``loss`` is a loss *class* (``nn.CrossEntropyLoss``) rather than a loss to call.
+def check_loss_object(loss: Any, *, updater: Any = None, call: str | None = None) -> None:
+    """Raise unless ``loss`` can be called as ``loss(y_hat, y)``, before any batch is read.
 
-    Called with ``(y_hat, y)``, the class would build a loss module with them as its ``weight`` and
-    ``size_average``, and fail deep inside torch.
+    A loss *class* (``nn.CrossEntropyLoss``), called with ``(y_hat, y)``, would build a loss module
+    with them as its ``weight`` and ``size_average`` and fail deep inside torch; anything that
+    cannot be called would fail at the first batch, after its forward. An optimizer in the loss's
+    place beside an ``updater`` that is a loss (a loss module binds any arguments, so it passes as
+    the book's ``updater(batch_size)``) is named as the swap it is; ``call`` is the caller's
+    signature, for that fix.
     """
     if isinstance(loss, type) and issubclass(loss, nn.Module):
         raise UsageTypeError(
             f"loss must be a loss function or object, got the class {loss.__name__}; pass an "
             f"instance: {loss.__name__}(reduction='none')"
         )
+    if callable(loss):
+        return
+    if is_optimizer(loss) and callable(updater) and not is_optimizer(updater):
+        theirs = getattr(updater, "__name__", type(updater).__name__)
+        order = f"pass them as {call}" if call else "pass the loss first, then the updater"
+        raise UsageTypeError(
+            f"loss must be a loss function or object called as loss(y_hat, y), got the optimizer "
+            f"{type(loss).__name__}, and updater is {theirs}: the two are swapped; {order}"
+        )
+    raise UsageTypeError(
+        f"loss must be a loss function or object called as loss(y_hat, y), got {describe(loss)}; "
+        "pass e.g. nn.CrossEntropyLoss(reduction='none') or the book's cross_entropy"
+    )
+
+
+def is_optimizer(updater: Any) -> bool:
+    """Whether ``updater`` is an optimizer object (``zero_grad`` and ``step``), not a function."""
+    return hasattr(updater, "zero_grad") and hasattr(updater, "step")
 
 
 def check_updater_object(updater: Any) -> None:
