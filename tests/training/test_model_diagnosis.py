@@ -15,12 +15,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.model_diagnosis import (
     NanScoresProbe,
     model_tensors,
     nan_from_finite,
     raise_backward_error,
+    raise_forward_error,
 )
 from linearnets.training.step import train_step
 
@@ -297,3 +298,107 @@ def test_another_error_of_the_forward_is_raised_as_it_was() -> None:
     with pytest.raises(RuntimeError) as info:
         train_step(net, torch.zeros(2, 4), torch.tensor([0, 1]), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), scale=0.5)  # fmt: skip
     assert info.value is error
+
+
+# --- a batch the model's first nn.Linear cannot take (torch: "mat1 and mat2 ...") ----------------
+
+_BAD_BATCHES = {
+    # D2L §3.5 with resize=8, or 8×8 images, for the §3.7 model built for 28×28
+    "8x8 images": (
+        lambda: torch.rand(2, 1, 8, 8),
+        UsageError,
+        r"^X must hold 784 features per example for the model's first layer, nn\.Linear\(784, 10\), "
+        r"shape \(B, 784\) or \(B, 1, H, W\), got shape \(2, 1, 8, 8\); check the image size "
+        r"\(resize\) matches the model, or build the model for this data, with nn\.Linear\(64, 10\)$",
+    ),
+    # the dataset's raw bytes (mnist_train.data) without ToTensor
+    "bytes": (
+        lambda: torch.randint(0, 256, (2, 1, 28, 28), dtype=torch.uint8),
+        UsageTypeError,
+        r"^X must be floating point, the model's dtype torch\.float32, got torch\.uint8; convert "
+        r"the batch with X\.to\(torch\.float32\) \(images of bytes 0–255: X\.to\(torch\.float32\) "
+        r"/ 255, as ToTensor does\)$",
+    ),
+    # a NumPy array's float64 through torch.from_numpy
+    "float64": (
+        lambda: torch.rand(2, 784, dtype=torch.float64),
+        UsageTypeError,
+        r"^X must have the model's dtype torch\.float32, got torch\.float64; convert the batch "
+        r"with X\.to\(torch\.float32\) \(or the model with net\.to\(torch\.float64\)\)$",
+    ),
+}
+
+
+@pytest.mark.parametrize("entry", ["fit", "evaluate", "train_epoch_ch3", "predict_labels"])
+@pytest.mark.parametrize("case", _BAD_BATCHES)
+def test_a_batch_the_first_linear_layer_cannot_take_is_named(case: str, entry: str) -> None:
+    """torch says "mat1 and mat2 shapes cannot be multiplied (2x64 and 784x10)" or "must have the
+    same dtype, but got Byte and Float"; the error names the batch, the layer and the fix."""
+    import linearnets as ln
+    from linearnets import d2l
+    from linearnets.inference import predict_labels
+
+    make, kind, pattern = _BAD_BATCHES[case]
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    X, y = make(), torch.tensor([0, 1])
+    loss = nn.CrossEntropyLoss(reduction="none")
+    calls = {
+        "fit": lambda: ln.fit(net, [(X, y)], loss, torch.optim.SGD(net.parameters(), lr=0.1), 1),
+        "evaluate": lambda: ln.evaluate(net, [(X, y)]),
+        "train_epoch_ch3": lambda: d2l.train_epoch_ch3(net, [(X, y)], loss, lambda bs: None),
+        "predict_labels": lambda: predict_labels(net, X),
+    }
+    with pytest.raises(kind, match=pattern) as info:
+        calls[entry]()
+    assert type(info.value) is kind and isinstance(info.value.__context__, RuntimeError)
+
+
+def test_a_linear_layer_alone_names_the_features_of_the_last_dimension() -> None:
+    net = nn.Linear(2, 1)  # D2L §3.3's layer, given three features
+    with pytest.raises(
+        UsageError, match=r"shape \(B, 2\), got shape \(4, 3\); .* nn\.Linear\(3, 1\)$"
+    ):
+        raise_forward_error(net, torch.zeros(4, 3), _forward_error(net, torch.zeros(4, 3)))
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(144, 10)),  # channels
+        nn.Sequential(nn.Embedding(5, 784), nn.Linear(784, 10)),  # takes integers, not floats
+    ],
+    ids=["convolution", "embedding"],
+)
+def test_a_model_whose_first_layer_is_no_linear_gets_torchs_own_error(net: nn.Module) -> None:
+    X = torch.rand(2, 1, 8, 8) if isinstance(net[0], nn.Conv2d) else torch.rand(2, 2)  # not indices
+    err = _forward_error(net, X)
+    with pytest.raises(type(err)) as info:
+        raise_forward_error(net, X, err)
+    assert info.value is err
+
+
+def test_a_modules_own_forward_is_not_second_guessed() -> None:
+    """Registration order is not call order in a module's own forward: only nn.Sequential says it."""
+
+    class Reshaping(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.out = nn.Linear(3, 2)
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return self.out(X.reshape(-1, 4))  # a wrong reshape of its own
+
+    net = Reshaping()
+    X = torch.zeros(2, 4)
+    err = _forward_error(net, X)
+    with pytest.raises(RuntimeError) as info:
+        raise_forward_error(net, X, err)
+    assert info.value is err
+
+
+def _forward_error(net: nn.Module, X: torch.Tensor) -> RuntimeError:
+    try:
+        net(X)
+    except RuntimeError as err:  # the error under test, as torch raises it
+        return err
+    raise AssertionError("the forward did not raise")

@@ -10,12 +10,13 @@ name the argument, the rule, the value and the fix instead. They run only once s
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any, NoReturn
 
 import torch
 from torch import nn
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 
 __all__ = [
     "NanScoresProbe",
@@ -45,16 +46,27 @@ def raise_backward_error(net: Any, err: RuntimeError) -> NoReturn:
 def raise_forward_error(net: Any, X: torch.Tensor, err: RuntimeError) -> NoReturn:
     """Raise the readable error for ``err``, which ``net(X)`` raised, in its place; or ``err`` itself.
 
-    A batch on another device than the model's tensors is named with both devices and the move
-    that fixes it (torch says "Expected all tensors to be on the same device", naming neither the
-    batch nor the model); any other error propagates unchanged. Like :func:`raise_backward_error`,
-    the readable error is raised alone, ``err`` kept as its ``__context__``.
+    torch names neither the batch nor the model ("Expected all tensors to be on the same device",
+    "mat1 and mat2 shapes cannot be multiplied (10x64 and 784x10)", "mat1 and mat2 must have the same
+    dtype, but got Byte and Float"); these say which rule the batch ``X`` broke and the fix: a batch
+    on another device than the model's tensors, a batch of another dtype (bytes, float64), or one
+    with another number of features than the model's first layer, an ``nn.Linear``, takes. Any
+    other error propagates unchanged. Like :func:`raise_backward_error`, the readable error is
+    raised alone, ``err`` kept as its ``__context__``.
     """
+    usage = _device_error(net, X) or _input_error(net, X)
+    if usage is None:
+        raise err
+    raise usage from None
+
+
+def _device_error(net: Any, X: torch.Tensor) -> UsageError | None:
+    """Return the error for a batch on another device than one of ``net``'s tensors, else ``None``."""
     from linearnets.models.scratch.module import check_batch_device
 
     elsewhere = next((t for t in model_tensors(net) if t.device != X.device), None)
     if elsewhere is None:
-        raise err
+        return None
     try:
         check_batch_device(
             X,
@@ -63,9 +75,60 @@ def raise_forward_error(net: Any, X: torch.Tensor, err: RuntimeError) -> NoRetur
             move="the model with net.to('{device}')",
             build="build the model again",
         )
-    except UsageError as usage:  # alone, as raise_backward_error's; err stays its __context__
-        raise usage from None
-    raise err  # not reached: the devices differ, so the check raised
+    except UsageError as usage:
+        return usage
+    return None  # not reached: the devices differ, so the check raised
+
+
+def _input_error(net: Any, X: torch.Tensor) -> UsageError | None:
+    """Return the error for a batch that the model's first layer, an ``nn.Linear`` (after any
+    ``nn.Flatten``), cannot take: of another dtype than its weights, or with another number of
+    features; ``None`` for any other model (an embedding takes integers, a convolution channels)."""
+    first, flattens = _first_layer(net)
+    if first is None or X.ndim < 1:
+        return None
+    dtype = first.weight.dtype
+    if not X.is_floating_point():
+        return UsageTypeError(
+            f"X must be floating point, the model's dtype {dtype}, got {X.dtype}; convert the "
+            f"batch with X.to({dtype}) (images of bytes 0–255: X.to({dtype}) / 255, as ToTensor does)"
+        )
+    if X.dtype != dtype:
+        return UsageTypeError(
+            f"X must have the model's dtype {dtype}, got {X.dtype}; convert the batch with "
+            f"X.to({dtype}) (or the model with net.to({X.dtype}))"
+        )
+    n, q = first.in_features, first.out_features
+    got = math.prod(X.shape[1:]) if flattens else X.shape[-1]
+    if got == n and (X.ndim >= 2 or not flattens):
+        return None
+    shapes = f"(B, {n}) or (B, 1, H, W)" if flattens else f"(B, {n})"
+    return UsageError(
+        f"X must hold {n} features per example for the model's first layer, nn.Linear({n}, {q}), "
+        f"shape {shapes}, got shape {tuple(X.shape)}; check the image size (resize) matches the "
+        f"model, or build the model for this data, with nn.Linear({got}, {q})"
+    )
+
+
+def _first_layer(net: Any) -> tuple[nn.Linear | None, bool]:
+    """Return the ``nn.Linear`` that first sees a batch of ``net`` and whether an ``nn.Flatten``
+    comes before it; ``(None, False)`` when the first layer that computes is no ``nn.Linear``, or
+    when the order its layers run in is not known (only an ``nn.Sequential`` says it)."""
+    if isinstance(net, nn.Linear):
+        return net, False
+    if not isinstance(
+        net, nn.Sequential
+    ):  # a module's own forward may call its layers in any order
+        return None, False
+    flattens = False
+    for module in net.modules():
+        if isinstance(module, nn.Sequential | nn.Identity | nn.Dropout):
+            continue  # a container, or a layer that keeps the shape
+        if isinstance(module, nn.Flatten):
+            flattens = True
+            continue
+        return (module, flattens) if isinstance(module, nn.Linear) else (None, False)
+    return None, False
 
 
 def _no_grad_error(net: Any) -> UsageError:
