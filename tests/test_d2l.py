@@ -556,3 +556,18 @@ def test_type_checkers_see_the_lazily_loaded_names_imported_from_their_modules()
     assert set(d2l._LAZY) <= set(d2l.__all__)
     # d2l.plt, as the book calls it: an assignment (an import alias would not be exported)
     assert "plt = matplotlib.pyplot" in ast.unparse(blocks[0])
+
+
+@pytest.mark.parametrize("name", ["MNIST", "CIFAR10"])
+def test_another_torchvision_dataset_is_named_as_absent_with_the_fix(name: str) -> None:
+    """D2L §3.5's exercise tries other datasets: only FashionMNIST is provided."""
+    from linearnets.torchvision import datasets
+
+    with pytest.raises(
+        AttributeError,
+        match=rf"^linearnets\.torchvision\.datasets has no {name}: it provides FashionMNIST alone, "
+        rf"the dataset chapter 3 uses; for other datasets install torchvision itself \(pip install "
+        rf"torchvision\) and use torchvision\.datasets\.{name}$",
+    ):
+        getattr(datasets, name)
+    assert not hasattr(datasets, "__wrapped__")  # dunders stay plain AttributeErrors

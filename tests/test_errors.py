@@ -193,7 +193,7 @@ API_CASES: list[Any] = [
     pytest.param(lambda: _fit([torch.zeros(2, 2)]), UsageError,
                  r"each batch must be a pair \(X, y\), got Tensor", id="fit-batch-not-pair"),
     pytest.param(lambda: evaluate_accuracy(linreg_concise(2), [(torch.zeros(2, 2), torch.zeros(2, 1))]),
-                 UsageError, r"evaluate_accuracy needs integer class labels", id="accuracy-float-targets"),
+                 UsageError, r"data_iter must yield integer class labels y for evaluate_accuracy", id="accuracy-float-targets"),
     # models and the factory
     pytest.param(lambda: build_softmax("fast"), UsageError,
                  r"impl must be one of 'scratch', 'concise', 'analytic', got 'fast'", id="factory-impl"),

@@ -634,7 +634,10 @@ BAD_INPUT = [
     ),
     (
         lambda: evaluate_accuracy(_net(), _ok()),
-        r"evaluate_accuracy needs integer class labels",
+        r"^data_iter must yield integer class labels y for evaluate_accuracy, got floating-point "
+        r"targets: accuracy counts a classifier's right classes; for class labels stored as floats "
+        r"pass y\.long\(\), and for a regression measure the loss instead, "
+        r"evaluate\(net, data_iter, loss\)$",
     ),
     (lambda: History().last, r"history is empty"),
 ]

@@ -116,5 +116,10 @@ def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
     """
     _, acc = evaluate(net, data_iter)
     if acc is None:
-        raise UsageError("evaluate_accuracy needs integer class labels, got floating-point targets")
+        raise UsageError(
+            "data_iter must yield integer class labels y for evaluate_accuracy, got floating-point "
+            "targets: accuracy counts a classifier's right classes; for class labels stored as "
+            "floats pass y.long(), and for a regression measure the loss instead, "
+            "evaluate(net, data_iter, loss)"
+        )
     return acc
