@@ -185,8 +185,9 @@ def test_kept_global_state_gives_back_the_mps_generator_a_run_reseeds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """macOS: every torch.manual_seed reseeds the MPS generator (where torch was built with MPS),
-    so a run in a notebook would leave the caller's MPS draws reseeded. Without a Mac: a CPU
-    generator stands in for the MPS one, and torch is told it has MPS."""
+    so code in a run that calls it (a callback, the book's code) would leave the caller's MPS draws
+    reseeded. Without a Mac: a CPU generator stands in for the MPS one, and torch is told it has
+    MPS."""
     stand_in = torch.Generator().manual_seed(123)
     monkeypatch.setattr(torch.backends.mps, "is_built", lambda: True)
     monkeypatch.setattr(torch.mps, "_is_in_bad_fork", lambda: False)
@@ -197,7 +198,7 @@ def test_kept_global_state_gives_back_the_mps_generator_a_run_reseeds(
     )
     expected = torch.rand(3, generator=torch.Generator().set_state(stand_in.get_state()))
     with kept_global_state():
-        seed_everything(7)
+        torch.manual_seed(7)
         assert not torch.equal(
             torch.rand(3, generator=torch.Generator().set_state(stand_in.get_state())), expected
         )  # the run reseeded it
@@ -218,3 +219,22 @@ def test_an_mps_build_without_its_generator_is_left_alone(
     with kept_global_state():
         pass
     assert not written
+
+
+def test_seed_everything_leaves_the_accelerators_generators_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run draws only from CPU generators. torch.manual_seed would queue a CUDA seed before CUDA
+    starts (which kept_global_state cannot take back: the caller's own queued seed would be lost)
+    and reseed MPS on a Mac."""
+    reseeded: list[str] = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda seed: reseeded.append("cuda"))
+    monkeypatch.setattr(torch.backends.mps, "is_built", lambda: True)
+    monkeypatch.setattr(torch.mps, "_is_in_bad_fork", lambda: False)
+    monkeypatch.setattr(torch.mps, "manual_seed", lambda seed: reseeded.append("mps"))
+    torch.manual_seed(1)  # the oracle: torch's own seeding reaches both
+    assert reseeded == ["cuda", "mps"]
+    reseeded.clear()
+    seed_everything(7)
+    assert reseeded == []
+    assert torch.equal(torch.rand(3), torch.rand(3, generator=torch.Generator().manual_seed(7)))

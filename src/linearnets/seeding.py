@@ -44,11 +44,13 @@ class RunGenerators:
 
 
 def seed_everything(seed: int) -> RunGenerators:
-    """Seed Python's, NumPy's and torch's global generators and return the run's own generators.
+    """Seed Python's, NumPy's and torch's global CPU generators and return the run's own generators.
 
     The run's generators are derived from ``seed`` with fixed offsets so that parameter
     initialisation and data order do not share a stream (changing the batch size must not change
-    the initial weights).
+    the initial weights). Both are CPU generators, whatever the device: a run draws nothing from a
+    GPU's generators, so they are not seeded (``torch.manual_seed`` would also queue a seed for
+    CUDA before it starts, which :func:`kept_global_state` could not take back, and reseed MPS).
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
         from linearnets.errors import UsageError
@@ -61,7 +63,7 @@ def seed_everything(seed: int) -> RunGenerators:
         )
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
+    torch.default_generator.manual_seed(seed)  # torch.manual_seed's CPU part
     return RunGenerators(
         init=torch.Generator().manual_seed(seed),
         data=torch.Generator().manual_seed(seed + 1_000_003),
