@@ -444,7 +444,7 @@ def test_a_fork_that_fails_leaves_the_drawing_to_the_caller(
 def test_off_linux_no_process_is_forked(platform: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """macOS (forking a process with threads is unsafe there) and Windows draw in-process."""
     forks: list[int] = []
-    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or 0)
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or 4242)
     monkeypatch.setattr(sys, "platform", platform)
     assert start_plot_process() is None and not forks
 
@@ -455,6 +455,6 @@ def test_without_the_fork_start_method_no_process_is_started(
     import multiprocessing
 
     forks: list[int] = []
-    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or 0)
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or 4242)
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert start_plot_process() is None and not forks

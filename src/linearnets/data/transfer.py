@@ -72,7 +72,7 @@ def copy_body(
 ) -> int:
     """Copy the body into ``f`` and return its length; raise once it is too big or too slow."""
     limit, least = max_body(size), MIN_BYTES_PER_SECOND * timeout
-    received, window_start, windowreceived = 0, time.monotonic(), 0
+    received, window_start, window_received = 0, time.monotonic(), 0
     # read1 returns what has arrived: no call waits longer than the socket timeout
     while chunk := _read_some(response, received, timeout):
         received += len(chunk)
@@ -83,11 +83,11 @@ def copy_body(
         update(len(chunk))
         now = time.monotonic()
         if now - window_start >= timeout:
-            if received - windowreceived < least:
+            if received - window_received < least:
                 raise DatasetError(
                     f"slower than {MIN_BYTES_PER_SECOND / 1024:g} KiB/s for {timeout:g} s (stalled)"
                 )
-            window_start, windowreceived = now, received
+            window_start, window_received = now, received
     return received
 
 
