@@ -277,6 +277,22 @@ def test_a_loss_and_an_optimizer_in_each_others_place_are_named_as_swapped() -> 
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
 
 
+def test_an_optimizer_for_the_loss_beside_a_function_updater_is_named_not_called_swapped() -> None:
+    """Swapping them as told would fail: the book's updater(batch_size) cannot be a loss."""
+    from linearnets import d2l
+
+    net = nn.Linear(3, 2)
+    trainer = torch.optim.SGD(net.parameters(), lr=0.1)
+    pattern = (
+        r"^loss must be a loss function or object called as loss\(y_hat, y\), got the optimizer "
+        r"SGD; pass e\.g\. nn\.CrossEntropyLoss\(reduction='none'\)"
+    )
+    with pytest.raises(UsageTypeError, match=pattern):
+        d2l.train_epoch_ch3(net, _pairs(), trainer, lambda batch_size: None)
+    with pytest.raises(UsageTypeError, match=pattern):
+        evaluate(net, _pairs(), trainer)  # one line, not the optimizer's repr
+
+
 @pytest.mark.parametrize(
     ("loss", "shown"),
     [(None, "None"), ("cross_entropy", "'cross_entropy'"), (3, "3")],

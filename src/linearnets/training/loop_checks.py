@@ -104,7 +104,9 @@ def check_loss_object(loss: Any, *, updater: Any = None, call: str | None = None
         )
     if callable(loss):
         return
-    if is_optimizer(loss) and callable(updater) and not is_optimizer(updater):
+    # a swap only where the updater could be the loss: a loss module (the book's function
+    # updater(batch_size) cannot take (y_hat, y))
+    if is_optimizer(loss) and isinstance(updater, nn.Module):
         theirs = getattr(updater, "__name__", type(updater).__name__)
         order = f"pass them as {call}" if call else "pass the loss first, then the updater"
         raise UsageTypeError(
@@ -112,7 +114,8 @@ def check_loss_object(loss: Any, *, updater: Any = None, call: str | None = None
             f"{type(loss).__name__}, and updater is {theirs}: the two are swapped; {order}"
         )
     raise UsageTypeError(
-        f"loss must be a loss function or object called as loss(y_hat, y), got {describe(loss)}; "
+        f"loss must be a loss function or object called as loss(y_hat, y), got "
+        f"{'the optimizer ' + type(loss).__name__ if is_optimizer(loss) else describe(loss)}; "
         "pass e.g. nn.CrossEntropyLoss(reduction='none') or the book's cross_entropy"
     )
 
