@@ -571,3 +571,23 @@ def test_another_torchvision_dataset_is_named_as_absent_with_the_fix(name: str) 
     ):
         getattr(datasets, name)
     assert not hasattr(datasets, "__wrapped__")  # dunders stay plain AttributeErrors
+    assert not hasattr(datasets, name)
+
+
+@pytest.mark.parametrize("name", ["MNIST", "CIFAR10"])
+def test_importing_another_torchvision_dataset_keeps_the_message(name: str) -> None:
+    """``from ... import MNIST`` raises ImportError (as Python does) with the readable message,
+    not Python's "cannot import name"; at any depth of the caller's code."""
+    namespace: dict[str, object] = {}
+    with pytest.raises(ImportError, match=rf"^linearnets\.torchvision\.datasets has no {name}: "):
+        exec(f"from linearnets.torchvision.datasets import {name}", namespace)
+
+    def inside() -> None:
+        exec(f"from linearnets.torchvision.datasets import FashionMNIST, {name}", {})
+
+    with pytest.raises(ImportError, match=r"use torchvision\.datasets\." + name + "$") as info:
+        inside()
+    assert info.value.name == "linearnets.torchvision.datasets"
+    # what the module does provide still imports
+    exec("from linearnets.torchvision.datasets import FashionMNIST", namespace)
+    assert namespace["FashionMNIST"].__name__ == "FashionMNIST"  # type: ignore[attr-defined]

@@ -95,6 +95,8 @@ def _status(argv: list[str]) -> int:
         (["data", "--data-dir", "{empty}"], 2, r"^linearnets data: error: --data-dir must hold the Fashion-MNIST files .*got '.*empty', which lacks train-images-idx3-ubyte"),
         (["data", "show", "--data-dir", "{empty}"], 2, r"which lacks train-images-idx3-ubyte"),
         (["data", "--data-dir", "{empty}/nope"], 2, r"--data-dir must be an existing folder"),
+        # the library's "pass root=DIR" is put as the option
+        (["data", "--data-dir", "{empty}"], 2, r"where a network exists, then pass --data-dir DIR \(or set LINEARNETS_DATA\)$"),
         (["data", "show", "-n", "0"], 2, r"argument -n: must be a positive integer \(>= 1\), got 0"),
         (["data", "show", "-n", "101", "--data-dir", "{empty}"], 2, r"-n must be at most 100 images, got 101"),
         (["data", "show", "--lang", "fr"], 2, r"argument --lang: invalid choice: 'fr'"),

@@ -49,7 +49,7 @@ DEBIAN_DIR = Path(
 KERAS_DIR = Path(".keras") / "datasets" / "fashion-mnist"  # under the home folder
 HOW_TO_GET = (
     "get it with 'sudo apt-get install dataset-fashion-mnist', or 'linearnets data download --data-dir DIR' "
-    "where a network exists, then pass --data-dir DIR (or set LINEARNETS_DATA)"
+    "where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
 )
 # for a file that is there but damaged: a plain "apt-get install" does nothing for an installed package
 HOW_TO_REPLACE = (

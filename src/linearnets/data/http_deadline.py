@@ -41,7 +41,7 @@ class _HeaderDeadline(io.RawIOBase):
     """A response's socket reads, its status line and headers all due ``timeout`` s after the request.
 
     The socket's own timeout bounds each read only, so a mirror sending its headers a byte at a time
-    would hold a download forever; the body has the minimum speed of :func:`_copy_body` instead.
+    would hold a download forever; the body has the minimum speed of :func:`~linearnets.data.transfer.copy_body` instead.
     """
 
     def __init__(self, raw: io.RawIOBase, sock: socket.socket) -> None:
@@ -94,7 +94,7 @@ class _Response(http.client.HTTPResponse):
         try:
             super().begin()
         finally:
-            self._reader.deadline = None  # the body: bounded by _copy_body's minimum speed
+            self._reader.deadline = None  # the body: bounded by transfer.copy_body's minimum speed
 
 
 class _HTTPConnection(http.client.HTTPConnection):

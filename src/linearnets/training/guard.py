@@ -279,13 +279,14 @@ class DivergenceGuard(Callback):
 
 
 def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:
-    """Return each step's loss sum in float64, shape (k,), for the steps' losses ``losses``.
+    """Return each step's loss sum, shape (k,), for the steps' losses ``losses``, in the device's
+    accumulation dtype (float64; float32 on MPS, which has no float64).
 
     One ``cat`` and one sum when the steps' losses share a shape (every full batch), else one sum per
     step (a group holding an epoch's shorter last batch).
     """
     first = losses[0]
-    wide = accumulation_dtype(first.device)  # float64; float32 on MPS, which has no float64
+    wide = accumulation_dtype(first.device)
     if all(l.shape == first.shape for l in losses):
         if first.ndim == 0:  # mean-reduced losses, one value per step
             return torch.stack(losses).to(wide)

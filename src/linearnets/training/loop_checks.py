@@ -17,6 +17,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.history import History
 from linearnets.training.step import Net
+from linearnets.training.updaters import is_optimizer
 from linearnets.validation import check_positive_int, describe
 
 __all__ = [
@@ -118,11 +119,6 @@ def check_loss_object(loss: Any, *, updater: Any = None, call: str | None = None
         f"{'the optimizer ' + type(loss).__name__ if is_optimizer(loss) else describe(loss)}; "
         "pass e.g. nn.CrossEntropyLoss(reduction='none') or the book's cross_entropy"
     )
-
-
-def is_optimizer(updater: Any) -> bool:
-    """Whether ``updater`` is an optimizer object (``zero_grad`` and ``step``), not a function."""
-    return hasattr(updater, "zero_grad") and hasattr(updater, "step")
 
 
 def check_updater_object(updater: Any) -> None:

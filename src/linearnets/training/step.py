@@ -1,8 +1,10 @@
 """One training step, the same for every model: forward → per-example loss → zero_grad → backward
 (autograd, or the model's analytic gradient) → step (D2L §3.6.6).
 
-The checks around it (batch, output, loss value, the diagnosis of a failed loss or backward) live
-in :mod:`linearnets.training.step_checks` and are re-exported here.
+The checks around it (batch, output, loss value) live in :mod:`linearnets.training.step_checks`
+and are re-exported here; the diagnosis of a failed forward or backward lives in
+:mod:`linearnets.training.model_diagnosis`, that of a failed loss in
+:mod:`linearnets.training.loss_diagnosis`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from torch.optim import optimizer as optim_base
 
 from linearnets.errors import UsageTypeError
 
-__all__ = ["PlainSGDStep", "Updater", "streamlined"]
+__all__ = ["PlainSGDStep", "Updater", "is_optimizer", "streamlined"]
 
 
 class Updater(Protocol):
@@ -27,6 +27,11 @@ class Updater(Protocol):
     def zero_grad(self) -> None: ...
 
     def step(self) -> None: ...
+
+
+def is_optimizer(updater: Any) -> bool:
+    """Whether ``updater`` is an optimizer object (``zero_grad`` and ``step``), not a function."""
+    return hasattr(updater, "zero_grad") and hasattr(updater, "step")
 
 
 # the options under which torch.optim.SGD's step is exactly p -= lr * p.grad; a group with any other
@@ -103,7 +108,7 @@ def streamlined(updater: Updater) -> Updater:
     is returned unchanged. Decided once per epoch: an optimizer hook registered mid-epoch takes
     effect from the next one.
     """
-    if not (hasattr(updater, "zero_grad") and hasattr(updater, "step")):
+    if not is_optimizer(updater):
         hint = (
             "; the book's function updater(batch_size) runs with linearnets.d2l.train_epoch_ch3"
             if callable(updater)
