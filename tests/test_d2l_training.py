@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
+from book.chapter3 import SOFTMAX_SCRATCH_FUNCTIONS
 from torch import nn
 
 import linearnets.plotting
@@ -330,23 +331,15 @@ def test_a_function_updater_with_a_regression_loss_on_a_classifier_names_the_mis
 
 # the book's §3.6 model as printed, in a namespace of its own (a script's globals), W[:, 0] = 100:
 # scores ~800 on images in [0, 1], whose exp is inf in float32, and inf / inf NaN
-BOOK_OVERFLOWING_SOFTMAX = """
+BOOK_OVERFLOWING_SOFTMAX = (
+    """
 W = torch.zeros((16, 3), requires_grad=True)
 b = torch.zeros(3, requires_grad=True)
 with torch.no_grad():
     W[:, 0] = 100.0
-
-def softmax(X):
-    X_exp = torch.exp(X)
-    partition = X_exp.sum(1, keepdim=True)
-    return X_exp / partition
-
-def net(X):
-    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
-
-def cross_entropy(y_hat, y):
-    return - torch.log(y_hat[range(len(y_hat)), y])
 """
+    + SOFTMAX_SCRATCH_FUNCTIONS
+)
 
 
 def _book_overflowing_softmax() -> dict[str, Any]:

@@ -19,6 +19,7 @@ import torch
 from linearnets._d2l_figures import figure_file, file_failure, in_notebook, warn_unsaved
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callbacks import format_epoch
+from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
 from linearnets.training.loop_checks import (
     check_batches,
@@ -26,7 +27,7 @@ from linearnets.training.loop_checks import (
     check_updater_object,
     is_optimizer,
 )
-from linearnets.training.model_diagnosis import NanScoresProbe, raise_forward_error
+from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
 from linearnets.training.totals import EpochTotals, check_scores
 from linearnets.validation import check_positive_int

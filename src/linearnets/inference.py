@@ -11,8 +11,9 @@ import torch
 
 from linearnets.errors import UsageError
 from linearnets.training.evaluation import set_mode
+from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_batches, check_net_holds_values
-from linearnets.training.model_diagnosis import nan_from_finite, raise_forward_error
+from linearnets.training.model_diagnosis import nan_from_finite
 from linearnets.training.step import unpack
 from linearnets.validation import check_label_tensor, check_no_nan_scores, check_positive_int
 

@@ -1,15 +1,7 @@
 """The book's §3.6 code as printed, shared by the script and notebook tests (D2L §3.6)."""
 
-# §3.6.1–3.6.4: the data, the parameters, softmax, the model and the cross-entropy loss
-SOFTMAX_SCRATCH_MODEL = """
-batch_size = 256
-train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
-
-num_inputs = 784
-num_outputs = 10
-W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)
-b = torch.zeros(num_outputs, requires_grad=True)
-
+# §3.6.2–3.6.4: softmax, the model and the cross-entropy loss, functions of the globals W and b
+SOFTMAX_SCRATCH_FUNCTIONS = """
 def softmax(X):
     X_exp = torch.exp(X)
     partition = X_exp.sum(1, keepdim=True)
@@ -21,6 +13,20 @@ def net(X):
 def cross_entropy(y_hat, y):
     return - torch.log(y_hat[range(len(y_hat)), y])
 """
+
+# §3.6.1–3.6.4: the data, the parameters, softmax, the model and the cross-entropy loss
+SOFTMAX_SCRATCH_MODEL = (
+    """
+batch_size = 256
+train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
+
+num_inputs = 784
+num_outputs = 10
+W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)
+b = torch.zeros(num_outputs, requires_grad=True)
+"""
+    + SOFTMAX_SCRATCH_FUNCTIONS
+)
 
 # §3.6.6: the minibatch SGD updater
 SOFTMAX_SCRATCH_UPDATER = """

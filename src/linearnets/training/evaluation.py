@@ -15,8 +15,9 @@ from torch import nn
 
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
+from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_loss_object, check_net_holds_values
-from linearnets.training.model_diagnosis import NanScoresProbe, raise_forward_error
+from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
 

@@ -2,8 +2,9 @@
 
 torch reports bad labels in its own terms ("expected target dtype to be Long"); these name the
 argument, the rule, the value and the fix instead. They run only once the loss has raised, so a batch
-that trains pays nothing for them. What the model's forward or backward raised, and NaN scores, are
-diagnosed in :mod:`linearnets.training.model_diagnosis`.
+that trains pays nothing for them. What the model's forward raised is diagnosed
+in :mod:`linearnets.training.forward_diagnosis`; what backward raised, and NaN scores, in
+:mod:`linearnets.training.model_diagnosis`.
 """
 
 from __future__ import annotations

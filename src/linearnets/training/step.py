@@ -2,8 +2,9 @@
 (autograd, or the model's analytic gradient) → step (D2L §3.6.6).
 
 The checks around it (batch, output, loss value) live in :mod:`linearnets.training.step_checks`
-and are re-exported here; the diagnosis of a failed forward or backward lives in
-:mod:`linearnets.training.model_diagnosis`, that of a failed loss in
+and are re-exported here; the diagnosis of a failed forward lives in
+:mod:`linearnets.training.forward_diagnosis`, of a failed backward in
+:mod:`linearnets.training.model_diagnosis`, of a failed loss in
 :mod:`linearnets.training.loss_diagnosis`.
 """
 
@@ -19,7 +20,8 @@ from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError
 from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
-from linearnets.training.model_diagnosis import raise_backward_error, raise_forward_error
+from linearnets.training.forward_diagnosis import raise_forward_error
+from linearnets.training.model_diagnosis import raise_backward_error
 from linearnets.training.step_checks import (
     LOSS_ERRORS,
     check_loss_value,
