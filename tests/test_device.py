@@ -221,3 +221,40 @@ def test_an_epochs_sums_and_the_guards_use_the_devices_accumulation_dtype(
     assert sums.dtype == torch.float32 and sums.tolist() == [4.0, 3.0]
     assert guard._step_sums([torch.tensor(1.5), torch.tensor(2.5)]).dtype == torch.float32
     assert guard._scalar(3, losses[0]).dtype == torch.float32
+
+
+def test_the_analytic_loss_check_compares_in_the_devices_accumulation_dtype(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where float64 is missing (MPS), check_same_loss compares and reports in float32: no op of
+    the check makes a float64 tensor, for a loss that matches or one that differs."""
+    from torch.overrides import TorchFunctionMode
+
+    import linearnets.training.step as step
+    from linearnets.models.scratch import SoftmaxRegressionScratch
+
+    class Float64Spy(TorchFunctionMode):
+        def __init__(self) -> None:
+            super().__init__()
+            self.made: list[str] = []
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+            out = func(*args, **(kwargs or {}))
+            if isinstance(out, torch.Tensor) and out.dtype == torch.float64:
+                self.made.append(getattr(func, "__name__", str(func)))
+            return out
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(8, 6, generator=gen), torch.randint(0, 3, (8,), generator=gen)
+    net = SoftmaxRegressionScratch(6, 3, analytic=True, generator=gen)
+    smoothed = torch.nn.CrossEntropyLoss(reduction="none", label_smoothing=0.1)
+    # on the CPU the check widens to float64: the spy sees it, so it would see it on MPS too
+    with Float64Spy() as spy, pytest.raises(UsageError, match="differs on the first batch"):
+        step.check_same_loss(net, smoothed, X, y)
+    assert spy.made
+    monkeypatch.setattr(step, "accumulation_dtype", lambda device: torch.float32)
+    with Float64Spy() as spy:
+        step.check_same_loss(net, torch.nn.CrossEntropyLoss(reduction="none"), X, y)
+        with pytest.raises(UsageError, match=r"differs on the first batch \(mean \S+ against \S+;"):
+            step.check_same_loss(net, smoothed, X, y)
+    assert spy.made == []
