@@ -25,3 +25,28 @@ def test_a_pasted_word_gives_the_path_back_to_the_shell_and_to_argparse(name: st
 def test_a_plain_name_stays_as_it_is() -> None:
     assert shell_word("runs/a") == "runs/a"
     assert shell_word(Path("/tmp/-x")) == "/tmp/-x"  # only a leading dash is an option's
+
+
+@pytest.mark.parametrize(
+    ("name", "word"),
+    [
+        ("runs\\a", "runs\\a"),  # nothing to quote
+        ("my run", '"my run"'),  # a space: double quotes, which cmd.exe and PowerShell pass on
+        ("it's", "it's"),  # a single quote is a plain character there
+        ("my dir\\", '"my dir\\\\"'),  # a backslash before the closing quote is doubled
+        ('a"b', 'a\\"b'),  # a double quote is escaped with a backslash
+        ("--x", "./--x"),
+    ],
+)
+def test_a_word_for_windows_follows_the_c_runtimes_quoting(name: str, word: str) -> None:
+    """The oracle: the Microsoft C runtime's rules for parsing a command line, by hand."""
+    assert shell_word(name, windows=True) == word
+
+
+def test_the_shell_is_windows_where_os_name_is_nt(monkeypatch: pytest.MonkeyPatch) -> None:
+    import linearnets._shell as shell
+
+    monkeypatch.setattr(shell.os, "name", "nt")
+    assert shell_word("my run") == '"my run"'
+    monkeypatch.setattr(shell.os, "name", "posix")
+    assert shell_word("my run") == "'my run'"
