@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import queue
 import signal
 import sys
@@ -29,6 +30,7 @@ from types import FrameType
 from typing import Any
 
 from linearnets.errors import PlotError
+from linearnets.plotting._side_by_side import Job, run_side_by_side
 from linearnets.plotting.remote_curves import RemoteCurves, _draw_curves, undrawn_keys
 
 __all__ = ["PlotError", "PlotProcess", "RemoteCurves", "start_plot_process"]
@@ -89,10 +91,22 @@ class PlotProcess:
 
     def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         """Queue ``fn(*args, **kwargs)`` for the child; returns at once (the child reads all the time)."""
+        self._send(fn, args, kwargs, beside=False)
+
+    def call_beside(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """Queue ``fn(*args, **kwargs)``, one of the last drawings: a figure that reads and writes
+        nothing the other calls do (a file of its own, from its arguments alone). It is drawn when
+        :meth:`close` is called, beside the other last drawings and the final curves, one process
+        a core (see :mod:`linearnets.plotting._side_by_side`)."""
+        self._send(fn, args, kwargs, beside=True)
+
+    def _send(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], *, beside: bool
+    ) -> None:
         if self._closed:
             raise PlotError("the plotting process is closed; start a new one")
         try:
-            self._conn.send((fn, args, kwargs))
+            self._conn.send((fn, args, kwargs, beside))
         except (BrokenPipeError, EOFError, OSError):  # child gone: close() says so
             pass
         except BaseException:
@@ -150,7 +164,9 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
 
     Each turn takes every call queued so far and runs them in order; the curves they updated are
     drawn once at the end of the turn (see :func:`~linearnets.plotting.remote_curves.undrawn_keys`),
-    so a child that falls behind skips the states nobody would have seen. The fork gave the child
+    so a child that falls behind skips the states nobody would have seen. The last drawings
+    (:meth:`PlotProcess.call_beside`) wait for the closing turn, which draws them with the final
+    curves side by side (:func:`~linearnets.plotting._side_by_side.run_side_by_side`). The fork gave the child
     the parent's end of the pipe too: it closes it first, so that the pipe reports end-of-file when
     the parent dies without closing it (``kill -9``, the OOM killer), and the child exits instead of
     drawing on, or waiting forever and holding the run's stdout open.
@@ -173,6 +189,7 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
     reader.daemon = True  # blocked in recv() at exit: not waited for
     reader.start()
     failures = _Failures()
+    beside: list[Job] = []  # the last drawings, drawn in the closing turn (see call_beside)
     while True:
         batch = [inbox.get()]
         with contextlib.suppress(queue.Empty):
@@ -181,15 +198,25 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
         if any(message is _GONE for message in batch):
             return  # the parent is gone: its run folder is no longer ours to write
         closing = batch[-1] is None  # the reader stops after it: it comes last
-        for fn, args, kwargs in batch[:-1] if closing else batch:
-            failures.run(fn, args, kwargs)
-        for key in undrawn_keys():
-            failures.run(_draw_curves, (key,), {})
         if closing:
-            # a parent stopped while it waited here (a signal) has closed its end: nothing to tell
-            with contextlib.suppress(OSError):  # BrokenPipeError included
-                conn.send(failures.error)
-            return
+            reader.join(timeout=5)  # it returns right after the closing message
+        for fn, args, kwargs, apart in batch[:-1] if closing else batch:
+            if apart:  # a last drawing: kept for the closing turn
+                beside.append((fn, args, kwargs))
+            else:
+                failures.run(fn, args, kwargs)
+        drawings: list[Job] = [(_draw_curves, (key,), {}) for key in undrawn_keys()]
+        if not closing:
+            for fn, args, kwargs in drawings:
+                failures.run(fn, args, kwargs)
+            continue
+        # no thread but this one (else one process draws them all): forking is safe
+        cores = 1 if reader.is_alive() else _cores()
+        run_side_by_side(drawings + beside, failures, make=_Failures, cores=cores)
+        # a parent stopped while it waited here (a signal) has closed its end: nothing to tell
+        with contextlib.suppress(OSError):  # BrokenPipeError included
+            conn.send(failures.error)
+        return
 
 
 def _receive(conn: Connection, inbox: queue.SimpleQueue[Any], main: int) -> None:
@@ -243,12 +270,26 @@ class _Failures:
             if self.first is None:
                 self.first = f"drawing {_drawing(fn)} failed with {type(exc).__name__}: {exc}"
 
+    def merge(self, first: str | None, count: int) -> None:
+        """Add the failures another process counted: ``count`` of them, the first ``first``."""
+        if count:
+            self.count += count
+            self.first = self.first if self.first is not None else first
+
     @property
     def error(self) -> str | None:
         """What :meth:`PlotProcess.close` reports: ``None`` when every call succeeded."""
         if self.first is None or self.count == 1:
             return self.first
         return f"{self.first} (and {self.count - 1} more)"
+
+
+def _cores() -> int:
+    """Return how many cores this process may run on (its affinity), at least 1."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):
+        return max(os.cpu_count() or 1, 1)
 
 
 def _drawing(fn: Any) -> str:

@@ -95,7 +95,7 @@ def write_reports(
     write_text_atomic(run_dir / "per_class.txt", table + "\n")
     save_run_file(run_dir / "confusion.pt", matrix)
     if plots:
-        draw = plotter.call if plotter is not None else _call_here
+        draw = plotter.call_beside if plotter is not None else _call_here
         if drawn:
             draw(plot_confusion_matrix, matrix, list(exp.classes), out=run_dir / "confusion.png")
         if exp.config.data is None:  # images: draw them titled true / predicted

@@ -1,0 +1,208 @@
+"""The plotting process's last drawings, side by side: in forked processes, their failures and deaths
+reported at close, and none left running when the child is ended."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import linearnets.plotting.background as background
+from linearnets.plotting import plot_confusion_matrix, plot_predictions
+from linearnets.plotting._side_by_side import run_side_by_side
+from linearnets.plotting.background import PlotError, PlotProcess
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the plotting process forks (Linux only)"
+)
+
+
+def _span(path: str, seconds: float) -> None:
+    """Record this process's pid and the time span of a drawing that takes ``seconds``."""
+    start = time.monotonic()
+    time.sleep(seconds)
+    with open(path, "w") as f:
+        f.write(f"{os.getpid()} {start} {time.monotonic()}\n")
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _die() -> None:
+    os._exit(3)
+
+
+def _spans(tmp_path: Path, names: list[str]) -> list[tuple[int, float, float]]:
+    rows = [(tmp_path / name).read_text().split() for name in names]
+    return [(int(pid), float(start), float(end)) for pid, start, end in rows]
+
+
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child sees two cores whatever this machine has (the fork inherits the patch)."""
+    monkeypatch.setattr(background, "_cores", lambda: 2)
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_the_last_drawings_run_at_once_in_two_processes(tmp_path: Path) -> None:
+    plots = PlotProcess()
+    plots.call_beside(_span, str(tmp_path / "a"), 1.0)
+    plots.call_beside(_span, str(tmp_path / "b"), 1.0)
+    plots.close()
+    (pid_a, start_a, end_a), (pid_b, start_b, end_b) = _spans(tmp_path, ["a", "b"])
+    assert pid_a != pid_b and os.getpid() not in (pid_a, pid_b)
+    assert start_a < end_b and start_b < end_a  # the two spans overlap: not one after the other
+
+
+def test_on_one_core_the_child_draws_them_itself_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(background, "_cores", lambda: 1)
+    plots = PlotProcess()
+    plots.call_beside(_span, str(tmp_path / "a"), 0.1)
+    plots.call_beside(_span, str(tmp_path / "b"), 0.1)
+    plots.close()
+    (pid_a, _, end_a), (pid_b, start_b, _) = _spans(tmp_path, ["a", "b"])
+    assert pid_a == pid_b == plots._process.pid and end_a <= start_b
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_the_last_drawings_wait_for_the_close_while_other_calls_run(tmp_path: Path) -> None:
+    """A last drawing queued early is kept for the closing turn, where it can be forked safely;
+    the calls queued after it run meanwhile, in the child."""
+    plots = PlotProcess()
+    plots.call_beside(_span, str(tmp_path / "last"), 0.0)
+    plots.call(_span, str(tmp_path / "now"), 0.0)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "now").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert (tmp_path / "now").exists() and not (tmp_path / "last").exists()
+    plots.close()
+    ((now_pid, _, now_end), (_, last_start, _)) = _spans(tmp_path, ["now", "last"])
+    assert now_pid == plots._process.pid and now_end <= last_start
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_failures_in_another_process_are_reported_and_counted(tmp_path: Path) -> None:
+    plots = PlotProcess()
+    plots.call_beside(_span, str(tmp_path / "a"), 0.2)  # kept by the child: the failures come back
+    plots.call_beside(_fail, "no such font")
+    plots.call_beside(_span, str(tmp_path / "b"), 0.0)
+    plots.call_beside(_fail, "again")
+    with pytest.raises(
+        PlotError,
+        match=r"^the figures were not all drawn: drawing fail failed with ValueError: no such "
+        r"font \(and 1 more\); the other files of the run are saved$",
+    ):
+        plots.close()
+    assert (tmp_path / "a").exists() and (tmp_path / "b").exists()
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_a_drawing_process_that_dies_is_reported_with_its_exit_code(tmp_path: Path) -> None:
+    plots = PlotProcess()
+    plots.call_beside(_span, str(tmp_path / "a"), 0.0)
+    plots.call_beside(_die)
+    with pytest.raises(
+        PlotError, match=r"drawing die failed: the process drawing it ended with exit code 3;"
+    ):
+        plots.close()
+    assert (tmp_path / "a").exists()
+
+
+def _pid_then_sleep(path: str) -> None:
+    Path(path).write_text(str(os.getpid()))
+    time.sleep(60)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_sigterm_to_the_child_ends_the_drawing_processes_too(tmp_path: Path) -> None:
+    """A stopped command (close's second Ctrl-C, a SIGTERM) leaves no process drawing on."""
+    plots = PlotProcess()
+    plots.call_beside(_pid_then_sleep, str(tmp_path / "kept"))
+    plots.call_beside(_pid_then_sleep, str(tmp_path / "forked"))
+    plots._conn.send(None)  # what close() sends, without waiting for the answer
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+        (tmp_path / name).exists() and (tmp_path / name).read_text() for name in ("kept", "forked")
+    ):
+        time.sleep(0.01)
+    forked = int((tmp_path / "forked").read_text())
+    assert forked != plots._process.pid
+    os.kill(plots._process.pid, signal.SIGTERM)  # type: ignore[arg-type]
+    plots._process.join(timeout=30)
+    assert plots._process.exitcode == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while not _gone(forked) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(forked), f"the drawing process {forked} outlived the plotting process"
+    plots._closed = True
+    plots._conn.close()
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_a_runs_last_figures_drawn_side_by_side_are_whole_images(tmp_path: Path) -> None:
+    import torch
+    from PIL import Image
+
+    plots = PlotProcess()
+    counts = torch.tensor([[5, 1], [2, 7]])
+    plots.call_beside(plot_confusion_matrix, counts, ["cat", "dog"], out=tmp_path / "c.png")
+    images = torch.rand(3, 1, 8, 8)
+    plots.call_beside(
+        plot_predictions, images, ["a", "b", "c"], ["a", "c", "c"], out=tmp_path / "p.png"
+    )
+    plots.close()
+    for name in ("c.png", "p.png"):
+        with Image.open(tmp_path / name) as image:
+            image.verify()  # a whole PNG, not a truncated one
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.ran: list[Any] = []
+        self.merged: list[tuple[str | None, int]] = []
+        self.first: str | None = None
+        self.count = 0
+
+    def run(self, fn: Any, args: Any, kwargs: Any) -> None:
+        self.ran.append(args)
+        fn(*args, **kwargs)
+
+    def merge(self, first: str | None, count: int) -> None:
+        self.merged.append((first, count))
+
+
+def test_the_jobs_are_dealt_to_the_cores_in_turn(tmp_path: Path) -> None:
+    """Four jobs on two cores: this process keeps the 1st and 3rd, a forked one the 2nd and 4th."""
+    jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in "abcd"]
+    recorder = _Recorder()
+    run_side_by_side(jobs, recorder, make=_Recorder, cores=2)
+    assert recorder.ran == [jobs[0][1], jobs[2][1]]
+    assert recorder.merged == [(None, 0)]
+    pids = [pid for pid, _, _ in _spans(tmp_path, list("abcd"))]
+    assert pids[0] == pids[2] == os.getpid() and pids[1] == pids[3] != os.getpid()
+
+
+def test_a_single_job_or_a_single_core_forks_nothing(tmp_path: Path) -> None:
+    for cores, names in ((2, "a"), (1, "bc")):
+        jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in names]
+        recorder = _Recorder()
+        run_side_by_side(jobs, recorder, make=_Recorder, cores=cores)
+        assert recorder.merged == []
+        assert {pid for pid, _, _ in _spans(tmp_path, list(names))} == {os.getpid()}
