@@ -17,6 +17,8 @@ from linearnets.plotting import plot_confusion_matrix, plot_predictions
 from linearnets.plotting._side_by_side import run_side_by_side
 from linearnets.plotting.background import PlotError, PlotProcess
 
+from .test_background import _die, _fail, _gone
+
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the plotting process forks (Linux only)"
 )
@@ -28,14 +30,6 @@ def _span(path: str, seconds: float) -> None:
     time.sleep(seconds)
     with open(path, "w") as f:
         f.write(f"{os.getpid()} {start} {time.monotonic()}\n")
-
-
-def _fail(message: str) -> None:
-    raise ValueError(message)
-
-
-def _die() -> None:
-    os._exit(3)
 
 
 def _spans(tmp_path: Path, names: list[str]) -> list[tuple[int, float, float]]:
@@ -120,14 +114,6 @@ def test_a_drawing_process_that_dies_is_reported_with_its_exit_code(tmp_path: Pa
 def _pid_then_sleep(path: str) -> None:
     Path(path).write_text(str(os.getpid()))
     time.sleep(60)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 @pytest.mark.usefixtures("two_cores")
