@@ -192,3 +192,22 @@ def test_a_single_job_or_a_single_core_forks_nothing(tmp_path: Path) -> None:
         run_side_by_side(jobs, recorder, make=_Recorder, cores=cores)
         assert recorder.merged == []
         assert {pid for pid, _, _ in _spans(tmp_path, list(names))} == {os.getpid()}
+
+
+def test_a_fork_that_fails_leaves_the_drawing_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process limit (EAGAIN) loses no figure: the group is drawn here, and no pipe is left open."""
+    import errno
+
+    def no_fork() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    before = len(os.listdir("/proc/self/fd"))
+    jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in "ab"]
+    recorder = _Recorder()
+    run_side_by_side(jobs, recorder, make=_Recorder, cores=2)
+    assert recorder.ran == [jobs[0][1], jobs[1][1]] and recorder.merged == []
+    assert {pid for pid, _, _ in _spans(tmp_path, ["a", "b"])} == {os.getpid()}
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -41,7 +41,8 @@ def run_side_by_side(
     Must be called with no other thread running (a fork copies only the calling thread, and a lock
     another thread held would stay locked in the copy). Each forked process runs its jobs with a
     recorder from ``make`` and sends back what failed; one that dies is counted as one failure of
-    its first drawing. Interrupted (SIGTERM: ``SystemExit``), the forked processes are ended the
+    its first drawing. Where no process can be forked (a process limit, no memory), this one draws
+    that group too. Interrupted (SIGTERM: ``SystemExit``), the forked processes are ended the
     same way, so none leaves a temporary file, before the interrupt is passed on.
     """
     groups = [list(jobs[i :: max(cores, 1)]) for i in range(min(len(jobs), max(cores, 1)))]
@@ -50,10 +51,14 @@ def run_side_by_side(
             failures.run(fn, args, kwargs)
         return
     started: list[tuple[int, int, Job]] = []  # (pid, read end, the group's first job)
+    here = list(groups[0])
     try:
         for group in groups[1:]:
-            started.append((*_fork(group, make), group[0]))
-        for fn, args, kwargs in groups[0]:
+            try:
+                started.append((*_fork(group, make), group[0]))
+            except OSError:  # no process to be had (EAGAIN, ENOMEM) or no pipe: drawn here
+                here.extend(group)
+        for fn, args, kwargs in here:
             failures.run(fn, args, kwargs)
         while started:
             result = _result(*started[0])
@@ -72,7 +77,12 @@ def run_side_by_side(
 def _fork(group: list[Job], make: Callable[[], Recorder]) -> tuple[int, int]:
     """Fork a process that runs ``group`` and writes ``(first, count)`` of its failures to a pipe."""
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid == 0:  # the forked process: never return into the child's loop
         code = 1
         try:
