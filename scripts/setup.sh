@@ -75,7 +75,8 @@ stamp="$VENV/.stamp-${extra:-run}"
 want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
 # the package's bytecode, written even where PYTHONDONTWRITEBYTECODE is set (as on this project's
 # VM) and kept fresh: an editable install compiles nothing, so each command compiled every module
-# again (~0.1 s of its start); a stale file is only ignored, never wrong
+# again (~0.1 s of its start). Python recompiles a file whose time or size changed; an edit within
+# the same second that keeps the size is missed until the next edit (a developer's case only)
 compile_package() { "$VENV/bin/python" -m compileall -q src >/dev/null || true; }
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && healthy; then
     compile_package

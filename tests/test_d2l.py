@@ -591,3 +591,12 @@ def test_importing_another_torchvision_dataset_keeps_the_message(name: str) -> N
     # what the module does provide still imports
     exec("from linearnets.torchvision.datasets import FashionMNIST", namespace)
     assert namespace["FashionMNIST"].__name__ == "FashionMNIST"  # type: ignore[attr-defined]
+
+
+def test_importing_another_dataset_from_a_module_of_many_names_keeps_the_message() -> None:
+    """Past 255 names the import's argument takes an EXTENDED_ARG prefix, where Python 3.10's
+    frame points: the message was Python's own there."""
+    names = "\n".join(f"n{i} = {i}" for i in range(300))
+    code = f"{names}\nfrom linearnets.torchvision.datasets import MNIST\n"
+    with pytest.raises(ImportError, match=r"^linearnets\.torchvision\.datasets has no MNIST: "):
+        exec(compile(code, "<many names>", "exec"), {})

@@ -31,10 +31,13 @@ def test_a_plain_name_stays_as_it_is() -> None:
     ("name", "word"),
     [
         ("runs\\a", "runs\\a"),  # nothing to quote
+        ("C:\\runs\\softmax-1.5", "C:\\runs\\softmax-1.5"),
         ("my run", '"my run"'),  # a space: double quotes, which cmd.exe and PowerShell pass on
-        ("it's", "it's"),  # a single quote is a plain character there
+        ("O'Brien\\a", '"O\'Brien\\a"'),  # ' opens a string in PowerShell
+        ("runs\\a&b", '"runs\\a&b"'),  # & ends a command in cmd.exe
         ("my dir\\", '"my dir\\\\"'),  # a backslash before the closing quote is doubled
-        ('a"b', 'a\\"b'),  # a double quote is escaped with a backslash
+        ('a"b', '"a\\"b"'),  # a double quote is escaped with a backslash
+        ('a\\"b', '"a\\\\\\"b"'),  # and the backslashes before it doubled
         ("--x", "./--x"),
     ],
 )

@@ -4,8 +4,8 @@ command line's parser read back as that path."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
-import subprocess
 
 __all__ = ["shell_word"]
 
@@ -15,11 +15,35 @@ def shell_word(path: str | os.PathLike[str], *, windows: bool | None = None) -> 
 
     ``Path("./--x")`` prints as ``--x``, which argparse would take for an option, and ``my run``
     would be two arguments unquoted. A POSIX shell gets ``shlex.quote``'s single quotes; Windows
-    (``windows``, by default where ``os.name == "nt"``), whose cmd.exe and PowerShell take no
-    single-quoted words to a program, the double quotes of the Microsoft C runtime's rules.
+    (``windows``, by default where ``os.name == "nt"``), whose cmd.exe takes no single-quoted word
+    to a program, double quotes by the Microsoft C runtime's rules, around any word with a
+    character beyond letters, digits and ``_.:\\/-`` (``&`` ends a command in cmd.exe, ``'`` opens
+    a string in PowerShell). ``%`` (cmd.exe) and ``$`` or a backtick (PowerShell) still expand
+    inside them: rare in a path.
     """
     text = os.fspath(path)
     word = f"./{text}" if text.startswith("-") else text
-    if os.name == "nt" if windows is None else windows:
-        return subprocess.list2cmdline([word])
-    return shlex.quote(word)
+    if not (os.name == "nt" if windows is None else windows):
+        return shlex.quote(word)
+    return word if _WINDOWS_PLAIN.fullmatch(word) else _quote_nt(word)
+
+
+# a word cmd.exe and PowerShell both pass on as it is
+_WINDOWS_PLAIN = re.compile(r"[A-Za-z0-9_.:\\/-]+")
+
+
+def _quote_nt(word: str) -> str:
+    """Return ``word`` in double quotes by the C runtime's rules: backslashes before a quote, or
+    before the closing one, are doubled, and the quote itself escaped."""
+    out, backslashes = ['"'], 0
+    for char in word:
+        if char == "\\":
+            backslashes += 1
+            continue
+        if char == '"':
+            out.append("\\" * (2 * backslashes + 1) + '"')
+        else:
+            out.append("\\" * backslashes + char)
+        backslashes = 0
+    out.append("\\" * (2 * backslashes) + '"')
+    return "".join(out)

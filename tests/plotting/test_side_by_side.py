@@ -160,28 +160,32 @@ def test_a_runs_last_figures_drawn_side_by_side_are_whole_images(tmp_path: Path)
 
 
 class _Recorder:
+    """The caller's recorder: what was merged into it, in order."""
+
     def __init__(self) -> None:
-        self.ran: list[Any] = []
         self.merged: list[tuple[str | None, int]] = []
         self.first: str | None = None
         self.count = 0
 
     def run(self, fn: Any, args: Any, kwargs: Any) -> None:
-        self.ran.append(args)
-        fn(*args, **kwargs)
+        raise AssertionError("each job runs with a recorder of its own")
 
     def merge(self, first: str | None, count: int) -> None:
         self.merged.append((first, count))
 
 
+def _pids(tmp_path: Path, names: str) -> list[int]:
+    return [pid for pid, _, _ in _spans(tmp_path, list(names))]
+
+
 def test_the_jobs_are_dealt_to_the_cores_in_turn(tmp_path: Path) -> None:
-    """Four jobs on two cores: this process keeps the 1st and 3rd, a forked one the 2nd and 4th."""
+    """Four jobs on two cores: this process keeps the 1st and 3rd, a forked one the 2nd and 4th;
+    every job's outcome is merged, in the jobs' order."""
     jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in "abcd"]
     recorder = _Recorder()
-    run_side_by_side(jobs, recorder, make=_Recorder, cores=2)
-    assert recorder.ran == [jobs[0][1], jobs[2][1]]
-    assert recorder.merged == [(None, 0)]
-    pids = [pid for pid, _, _ in _spans(tmp_path, list("abcd"))]
+    run_side_by_side(jobs, recorder, make=background._Failures, cores=2)
+    assert recorder.merged == [(None, 0)] * 4
+    pids = _pids(tmp_path, "abcd")
     assert pids[0] == pids[2] == os.getpid() and pids[1] == pids[3] != os.getpid()
 
 
@@ -189,9 +193,34 @@ def test_a_single_job_or_a_single_core_forks_nothing(tmp_path: Path) -> None:
     for cores, names in ((2, "a"), (1, "bc")):
         jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in names]
         recorder = _Recorder()
-        run_side_by_side(jobs, recorder, make=_Recorder, cores=cores)
-        assert recorder.merged == []
-        assert {pid for pid, _, _ in _spans(tmp_path, list(names))} == {os.getpid()}
+        run_side_by_side(jobs, recorder, make=background._Failures, cores=cores)
+        assert recorder.merged == [(None, 0)] * len(names)
+        assert set(_pids(tmp_path, names)) == {os.getpid()}
+
+
+def test_the_first_failure_named_is_the_first_jobs_whichever_process_drew_it() -> None:
+    """Job 1 fails in the forked process, job 2 here: job 1's failure comes first, as when one
+    process draws them all."""
+    jobs = [(_span, ("/dev/null", 0.0), {}), (_fail, ("queued first",), {}), (_fail, ("queued second",), {})]  # fmt: skip
+    failures = background._Failures()
+    run_side_by_side(jobs, failures, make=background._Failures, cores=2)
+    assert failures.error == ("drawing fail failed with ValueError: queued first (and 1 more)")
+
+
+def test_a_death_names_the_job_being_drawn_and_the_jobs_left_are_drawn_here(
+    tmp_path: Path,
+) -> None:
+    """The forked process takes jobs 1 and 3 and dies in job 1: job 3 is drawn here, job 1 named."""
+    jobs = [
+        (_span, (str(tmp_path / "a"), 0.0), {}),
+        (_die, (), {}),
+        (_span, (str(tmp_path / "c"), 0.0), {}),
+        (_span, (str(tmp_path / "d"), 0.0), {}),
+    ]
+    failures = background._Failures()
+    run_side_by_side(jobs, failures, make=background._Failures, cores=2)
+    assert failures.error == ("drawing die failed: the process drawing it ended with exit code 3")
+    assert set(_pids(tmp_path, "acd")) == {os.getpid()}
 
 
 def test_a_fork_that_fails_leaves_the_drawing_to_this_process(
@@ -207,7 +236,34 @@ def test_a_fork_that_fails_leaves_the_drawing_to_this_process(
     before = len(os.listdir("/proc/self/fd"))
     jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in "ab"]
     recorder = _Recorder()
-    run_side_by_side(jobs, recorder, make=_Recorder, cores=2)
-    assert recorder.ran == [jobs[0][1], jobs[1][1]] and recorder.merged == []
-    assert {pid for pid, _, _ in _spans(tmp_path, ["a", "b"])} == {os.getpid()}
+    run_side_by_side(jobs, recorder, make=background._Failures, cores=2)
+    assert recorder.merged == [(None, 0)] * 2
+    assert set(_pids(tmp_path, "ab")) == {os.getpid()}
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_the_drawings_die_with_a_plotting_process_killed_outright(tmp_path: Path) -> None:
+    """SIGKILL (the OOM killer, or close's escalation after 5 s) runs no clean-up: the kernel ends
+    the forked drawings, and the parent sees the end of the pipe at once, not when they finish."""
+    plots = PlotProcess()
+    plots.call_beside(_pid_then_sleep, str(tmp_path / "kept"))
+    plots.call_beside(_pid_then_sleep, str(tmp_path / "forked"))
+    plots._conn.send(None)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+        (tmp_path / name).exists() and (tmp_path / name).read_text() for name in ("kept", "forked")
+    ):
+        time.sleep(0.01)
+    forked = int((tmp_path / "forked").read_text())
+    os.kill(plots._process.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    assert plots._conn.poll(10), "no end-of-file while the forked drawing sleeps on"
+    with pytest.raises(EOFError):  # the forked drawing holds no copy of the child's end
+        plots._conn.recv()
+    deadline = time.monotonic() + 10
+    while not _gone(forked) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(forked), f"the drawing process {forked} outlived the plotting process"
+    plots._process.join(timeout=10)
+    plots._closed = True
+    plots._conn.close()

@@ -179,3 +179,21 @@ def test_settings_only_fashion_mnist_takes_are_named_in_either_words(
         tail = ", which replaces it; drop one of them"
     assert str(info.value) == python + tail
     assert one_line(info.value) == command + tail
+
+
+def test_fashion_mnist_not_found_is_told_to_pass_data_dir_from_a_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The search's fix said "pass root=DIR", the reader's parameter: a SoftmaxConfig has data_dir."""
+    import linearnets.data.files as files
+    from linearnets.errors import DatasetError
+
+    monkeypatch.setattr(files, "_candidates", lambda: [])
+    with pytest.raises(DatasetError) as info:
+        prepare(SoftmaxConfig(device="cpu"))
+    message = str(info.value)
+    assert message.startswith("Fashion-MNIST was not found")
+    assert (
+        message.endswith("then pass data_dir=DIR (or set LINEARNETS_DATA)")
+        and "root" not in message
+    )

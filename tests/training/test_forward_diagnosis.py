@@ -358,3 +358,32 @@ def test_a_function_model_on_the_gpu_is_told_to_move_its_tensors_or_the_batch() 
         "W = W.detach().to('cpu').requires_grad_()\nb = b.detach().to('cpu').requires_grad_()", book
     )
     _entry("predict_labels", book["net"], X)  # and the second
+
+
+class _NoTo:
+    """A model the loop accepts (callable, with parameters()) that has no .to of its own."""
+
+    def __init__(self) -> None:
+        self.W = torch.zeros(4, 3, device="meta", requires_grad=True)
+
+    def parameters(self) -> list[torch.Tensor]:
+        return [self.W]
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        return X[:, :3] + self.W[0]  # a meta tensor beside a CPU one: torch raises
+
+
+def test_a_model_without_to_or_named_tensors_gets_a_whole_fix() -> None:
+    """Its tensors have no names the message could give: the fix was left empty ("tensors:  (or")."""
+    net, X = _NoTo(), torch.rand(2, 4)
+    try:
+        net(X)
+    except RuntimeError as err:  # torch's own words for the two devices
+        torchs = err
+    with pytest.raises(UsageError) as info:
+        raise_forward_error(net, X, torchs)
+    assert str(info.value) == (
+        "X must be on the device of the model's parameters, got a batch on cpu for the model's "
+        "parameters on the meta device (shapes without values, which compute nothing); build the "
+        "model again on the CPU (the default) or a GPU"
+    )

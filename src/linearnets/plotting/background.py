@@ -96,8 +96,9 @@ class PlotProcess:
     def call_beside(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         """Queue ``fn(*args, **kwargs)``, one of the last drawings: a figure that reads and writes
         nothing the other calls do (a file of its own, from its arguments alone). It is drawn when
-        :meth:`close` is called, beside the other last drawings and the final curves, one process
-        a core (see :mod:`linearnets.plotting._side_by_side`)."""
+        :meth:`close` is called, after the calls queued before, beside the other last drawings
+        (and curves not drawn yet), one process a core (see
+        :mod:`linearnets.plotting._side_by_side`)."""
         self._send(fn, args, kwargs, beside=True)
 
     def _send(
@@ -212,7 +213,13 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
             continue
         # no thread but this one (else one process draws them all): forking is safe
         cores = 1 if reader.is_alive() else _cores()
-        run_side_by_side(drawings + beside, failures, make=_Failures, cores=cores)
+        run_side_by_side(
+            drawings + beside,
+            failures,
+            make=_Failures,
+            cores=cores,
+            close_in_fork=(conn.fileno(),),  # the parent sees end-of-file once this process is gone
+        )
         # a parent stopped while it waited here (a signal) has closed its end: nothing to tell
         with contextlib.suppress(OSError):  # BrokenPipeError included
             conn.send(failures.error)

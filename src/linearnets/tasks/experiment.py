@@ -15,7 +15,7 @@ import torch
 from linearnets._fs import sha256_file
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.models.factory import Setup, build_softmax
 from linearnets.seeding import RunGenerators, default_dtype, pin_threads, seed_everything
 from linearnets.training.distributed import DistContext
@@ -157,12 +157,16 @@ def _load_data(config: SoftmaxConfig) -> _Data:
 
     try:
         fm = read_fashion_mnist(config.data_dir)
-    except UsageError as err:  # the reader's parameter is root; the config's is data_dir
+    except (
+        UsageError,
+        DatasetError,
+    ) as err:  # the reader's parameter is root; the config's data_dir
         text = str(err)
-        if not text.startswith("root must"):
+        if text.startswith("root must"):
+            text = "data_dir" + text[len("root") :]
+        elif "root=" not in text:
             raise
-        text = "data_dir" + text[len("root") :].replace("root=", "data_dir=")
-        raise type(err)(text) from None
+        raise type(err)(text.replace("root=", "data_dir=")) from None
     side = config.resize or 28
     return _Data(
         fm.train_images,

@@ -23,6 +23,7 @@ def __getattr__(name: str) -> object:
 
 
 _IMPORT_FROM = dis.opmap.get("IMPORT_FROM")
+_EXTENDED_ARG = dis.EXTENDED_ARG  # the prefix of an argument over 255 (a 256th name, say)
 
 
 def _importing_from() -> bool:
@@ -35,5 +36,7 @@ def _importing_from() -> bool:
         frame = sys._getframe(2)  # 0: this function, 1: __getattr__, 2: the importing code
     except (AttributeError, ValueError):  # an interpreter without frames: the plain message
         return False
-    code = frame.f_code.co_code
-    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _IMPORT_FROM
+    code, i = frame.f_code.co_code, frame.f_lasti
+    while 0 <= i < len(code) - 2 and code[i] == _EXTENDED_ARG:  # 3.10 points at the prefix
+        i += 2
+    return 0 <= i < len(code) and code[i] == _IMPORT_FROM

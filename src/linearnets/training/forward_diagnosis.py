@@ -85,7 +85,13 @@ def _device_words(net: Any, device: torch.device) -> dict[str, str]:
             moves.append(f"{name} = {name}.detach().to('{{device}}').requires_grad_()")
         else:
             moves.append(f"{name} = {name}.to('{{device}}')")
-    listed = " and ".join(names) or "its tensors"
+    if not moves:  # a model with parameters() but no .to, whose tensors have no names here
+        return {
+            "of": "the model's parameters",
+            "move": "the model's parameters to '{device}' (or build the model there)",
+            "build": "build the model again",
+        }
+    listed = " and ".join(names)
     return {
         "of": "the model's tensors",
         "move": f"the model's tensors: {' and '.join(moves)} (or create {listed} on that device)",
