@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from linearnets.config import LinregConfig
@@ -30,3 +32,61 @@ def test_the_largest_examples_of_few_weights_still_fit() -> None:
     assert LinregConfig(true_w=[1.0] * 5, num_examples=MAX_EXAMPLES).num_examples == MAX_EXAMPLES
     with pytest.raises(UsageError, match=r"got 100000000 × 6 × 4 bytes \(2\.2 GiB\)"):
         LinregConfig(true_w=[1.0] * 6, num_examples=MAX_EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("settings", "pattern"),
+    [
+        # finite as a Python float, inf in float32: was refused in run_linreg as "w must hold only
+        # finite values, got 1 NaN/inf entries ...; clean or impute the data first"
+        (
+            {"true_w": (1e39, 1.0)},
+            r"^true_w must hold numbers in \[-1e\+15, 1e\+15\] \(noise_std's limit, which keeps the float32 labels y = Xw \+ b \+ noise and their squared errors finite\), got 1e\+39; pass e\.g\. true_w=\(2\.0, -3\.4\), or rescale the problem$",
+        ),
+        # finite in float32, but the first squared error is inf: was a DivergenceError telling to
+        # standardise the data
+        (
+            {"true_w": (2.0, -1e20)},
+            r"^true_w must hold numbers in \[-1e\+15, 1e\+15\] .*, got -1e\+20;",
+        ),
+        (
+            {"true_b": 1e39},
+            r"^true_b must hold numbers in \[-1e\+15, 1e\+15\] .*, got 1e\+39; pass e\.g\. true_b=4\.2, or rescale the problem$",
+        ),
+    ],
+)
+def test_true_w_and_true_b_past_float32s_loss_range_are_refused_by_name(
+    settings: dict[str, object], pattern: str
+) -> None:
+    with pytest.raises(UsageError, match=pattern):
+        LinregConfig(**settings)  # type: ignore[arg-type]
+
+
+def test_true_w_and_true_b_at_the_limit_train() -> None:
+    """At the limit (1e15, as noise_std's) a run still trains: the loss stays finite and w and b
+    lie within 1e-3 relative of the truth after the book's 3 epochs."""
+    from linearnets.tasks.linreg import run_linreg
+
+    for impl in ("scratch", "concise"):
+        result = run_linreg(LinregConfig(impl=impl, true_w=(1e15, -1e15), true_b=-1e15))
+        assert math.isfinite(result.loss)
+        assert result.w == pytest.approx([1e15, -1e15], rel=1e-3)
+        assert result.b == pytest.approx(-1e15, rel=1e-3)
+
+
+def test_too_few_examples_for_many_weights_name_a_count_that_fits() -> None:
+    """1000 weights need 1001 examples: the fix once said "pass e.g. num_examples=1000", the value
+    refused, and did not say that 1000 was the book's, filled in because it was left out."""
+    with pytest.raises(
+        UsageError,
+        match=r"^num_examples must be an integer in \[1001, 100000000\] \(at least one more than "
+        r"the 1000 weights, for a unique least-squares solution\), got 1000 \(the book's, filled "
+        r"in: num_examples was left out\); pass e\.g\. num_examples=1001$",
+    ):
+        LinregConfig(true_w=[1.0] * 1000)
+    with pytest.raises(UsageError, match=r"got 10; pass e\.g\. num_examples=5001$"):
+        LinregConfig(true_w=[1.0] * 5000, num_examples=10)
+    # the fix named is taken; the book's 1000 stays the example where it fits
+    assert LinregConfig(true_w=[1.0] * 1000, num_examples=1001).num_examples == 1001
+    with pytest.raises(UsageError, match=r"got 2; pass e\.g\. num_examples=1000$"):
+        LinregConfig(num_examples=2)

@@ -62,7 +62,7 @@ def resolve_synthetic(
         return {"_defaulted": frozenset(), **dict.fromkeys(SYNTHETIC_SETTINGS)}
     now_defaulted = frozenset(name for name in SYNTHETIC_SETTINGS if left_out(name))
     chosen = {name: _or(values[name], BOOK_SYNTHETIC[name]) for name in SYNTHETIC_SETTINGS}
-    true_w = check_weights(chosen["true_w"])
+    true_w = _within_scale("true_w", check_weights(chosen["true_w"]), "(2.0, -3.4)")
     # d weights and a bias: fewer than d + 1 examples leave the least-squares solution the run
     # is compared with not unique
     fewest = len(true_w) + 1
@@ -72,10 +72,14 @@ def resolve_synthetic(
         fix=f"pass e.g. num_examples=1000 (from {fewest} to {MAX_EXAMPLES})",
     )
     if not fewest <= num_examples <= MAX_EXAMPLES:
+        # the book's 1000 is too few for 1000 weights or more: the example must lie in the range
+        example = max(BOOK_SYNTHETIC["num_examples"], fewest)
+        left_out_note = " (the book's, filled in: num_examples was left out)"
         raise UsageError(
             f"num_examples must be an integer in [{fewest}, {MAX_EXAMPLES}] (at least one more "
             f"than the {fewest - 1} weights, for a unique least-squares solution), got "
-            f"{num_examples}; pass e.g. num_examples=1000"
+            f"{num_examples}{left_out_note if 'num_examples' in now_defaulted else ''}; "
+            f"pass e.g. num_examples={example}"
         )
     # run_linreg's features are float32 (n, d)
     check_data_size(num_examples, len(true_w), weights="true_w", fewest=fewest)
@@ -87,8 +91,26 @@ def resolve_synthetic(
         "num_examples": num_examples,
         "noise_std": noise_std,
         "true_w": true_w,
-        "true_b": check_bias(chosen["true_b"]),
+        "true_b": _within_scale("true_b", (check_bias(chosen["true_b"]),), "4.2")[0],
     }
+
+
+def _within_scale(name: str, values: tuple[float, ...], example: str) -> tuple[float, ...]:
+    """Return ``values`` if each lies in [-MAX_NOISE_STD, MAX_NOISE_STD], else raise naming ``name``.
+
+    The labels are float32: a weight or bias of 1e39 (finite as a Python float) would become inf
+    there and be refused as "NaN/inf" data, and one of 1e20 gives labels whose first squared
+    error is inf, blamed on the data. noise_std's limit keeps the squared errors finite; so does
+    this one, whatever the number of weights the data-size limit lets through.
+    """
+    for value in values:
+        if abs(value) > MAX_NOISE_STD:
+            raise UsageError(
+                f"{name} must hold numbers in [{-MAX_NOISE_STD:g}, {MAX_NOISE_STD:g}] (noise_std's "
+                "limit, which keeps the float32 labels y = Xw + b + noise and their squared errors "
+                f"finite), got {value:g}; pass e.g. {name}={example}, or rescale the problem"
+            )
+    return values
 
 
 def _or(value: Any, default: Any) -> Any:

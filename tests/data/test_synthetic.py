@@ -325,3 +325,58 @@ def test_sizes_past_the_limits_and_meta_tensors_are_refused_by_name(call, patter
     """Refused before any drawing, so without allocating the gigabytes asked for."""
     with pytest.raises(UsageError, match=pattern):
         call()
+
+
+def test_weights_that_require_grad_give_constant_data() -> None:
+    """A ``true_w`` built with ``requires_grad=True`` (as the book builds the model's ``w``) gave
+    labels carrying its graph: the book's loop then failed at its second ``backward()`` with
+    torch's "Trying to backward through the graph a second time"."""
+    w = torch.tensor([2.0, -3.4], requires_grad=True)
+    X, y = synthetic_data(w, 4.2, 20, generator=torch.Generator().manual_seed(9))
+    X2, y2 = synthetic_data(w.detach(), 4.2, 20, generator=torch.Generator().manual_seed(9))
+    assert not y.requires_grad and y.grad_fn is None
+    assert torch.equal(X, X2) and torch.equal(y, y2)
+    # the book's loop, two steps: the second backward used to raise
+    w_hat = torch.zeros(2, 1, requires_grad=True)
+    for X_batch, y_batch in data_iter(10, X, y, generator=torch.Generator().manual_seed(1)):
+        ((X_batch @ w_hat - y_batch) ** 2 / 2).sum().backward()
+    assert w.grad is None  # the truth is not trained
+    # the two batches' gradient: Xᵀ(X·0 − y) summed over all 20 rows
+    torch.testing.assert_close(w_hat.grad, -(X.T @ y), rtol=1e-5, atol=1e-5)
+
+
+def test_data_computed_inside_an_autograd_graph_is_refused_by_name() -> None:
+    """The book's own synthetic_data given a true_w with requires_grad=True: its labels carry a
+    graph, and the book's loop over d2l.load_array failed at the second backward() with torch's
+    "Trying to backward through the graph a second time"."""
+    w = torch.tensor([2.0, -3.4], requires_grad=True)
+    torch.manual_seed(12)
+    X, y = _books_synthetic_data(w, 4.2, 20)
+    assert y.grad_fn is not None  # the book's function keeps the graph
+    pattern = (
+        r"^{} must be data outside any autograd graph, got a tensor of shape \(20, 1\) and dtype "
+        r"torch\.float32 computed by ViewBackward0: every batch would share that graph, and a "
+        r"training loop's second backward\(\) would fail .*; detach it first, e\.g\. "
+        r"labels\.detach\(\), or build it under torch\.no_grad\(\)$"
+    )
+    with pytest.raises(UsageError, match=pattern.format("labels")):
+        data_iter(10, X, y)
+    with pytest.raises(UsageError, match=pattern.format(r"data_arrays\[1\]")):
+        load_array((X, y), 10)
+    # the fix named trains two batches, as the book's loop does
+    w_hat = torch.zeros(2, 1, requires_grad=True)
+    for X_batch, y_batch in load_array(
+        (X, y.detach()), 10, generator=torch.Generator().manual_seed(0)
+    ):
+        ((X_batch @ w_hat - y_batch) ** 2 / 2).sum().backward()
+    torch.testing.assert_close(w_hat.grad, -(X.T @ y.detach()), rtol=1e-5, atol=1e-5)
+
+
+def test_leaf_tensors_that_require_grad_are_still_batched(gen: torch.Generator) -> None:
+    """A leaf that requires grad has no graph to share: each batch is a new node, and the
+    gradients of every batch reach it (the input-gradient exercises use this)."""
+    X = torch.randn(6, 2, generator=gen, requires_grad=True)
+    y = torch.randn(6, 1, generator=gen)
+    for X_batch, _ in data_iter(4, X, y, generator=gen):
+        (X_batch.sum() * 2).backward()
+    torch.testing.assert_close(X.grad, torch.full((6, 2), 2.0))

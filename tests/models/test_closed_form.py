@@ -195,3 +195,22 @@ def test_w_and_b_are_both_the_float64_solution_rounded_to_xs_dtype(
     torch.testing.assert_close(w, expected[:2], atol=0, rtol=torch.finfo(dtype).eps)
     assert b == float(torch.tensor(b, dtype=torch.float64).to(dtype))  # a value of X's dtype
     assert b == pytest.approx(float(expected[2]), rel=torch.finfo(dtype).eps)
+
+
+def test_inputs_that_require_grad_give_a_plain_solution(
+    gen: torch.Generator, recwarn: pytest.WarningsRecorder
+) -> None:
+    """Targets computed by a model (``y = X @ w_model``, ``w_model`` a parameter) are solved as
+    data: the solution carries no graph and reading ``b`` warns of nothing (it once warned
+    "Converting a tensor with requires_grad=True to a scalar")."""
+    X = torch.randn(20, 2, generator=gen, dtype=torch.float64)
+    w_model = torch.tensor([[1.5], [-0.5]], dtype=torch.float64, requires_grad=True)
+    y = X @ w_model + 0.25  # (20, 1), with a grad_fn
+    w, b = closed_form(X.requires_grad_(), y)
+    assert not w.requires_grad and w.grad_fn is None
+    assert not [str(warning.message) for warning in recwarn.list]
+    # noiseless targets: the solution is the model's w and b
+    torch.testing.assert_close(
+        w, torch.tensor([1.5, -0.5], dtype=torch.float64), atol=1e-12, rtol=0
+    )
+    assert b == pytest.approx(0.25, abs=1e-12)

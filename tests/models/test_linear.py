@@ -20,6 +20,7 @@ from linearnets.models.scratch import (
     sgd,
     squared_loss,
 )
+from linearnets.seeding import default_dtype
 from linearnets.training.step import train_step
 
 
@@ -585,3 +586,25 @@ def test_a_cpu_batch_for_cuda_weights_names_both_devices_and_both_moves() -> Non
     ):
         net(torch.zeros(4, 2))
     assert net(torch.zeros(4, 2, device=device)).shape == (4, 1)
+
+
+def test_a_sigma_past_the_dtypes_range_is_refused_and_a_large_one_still_trains(
+    gen: torch.Generator,
+) -> None:
+    """The exercise "initialise the weights to large values": sigma = 1e40 is finite, but its
+    float32 weights were silently inf (and the first loss NaN); float32 ends at 3.4e38."""
+    with pytest.raises(
+        UsageError,
+        match=r"^sigma must give finite initial weights in torch\.float32 \(largest value 3\.4e\+38\), "
+        r"got sigma=1e\+40, which drew 3 of 3 weights infinite; pass a smaller sigma, e\.g\. sigma=0\.01",
+    ):
+        LinearRegressionScratch(3, sigma=1e40, generator=gen)
+    # a large sigma that float32 holds is kept: the weights are sigma times the standard normal draws
+    net = LinearRegressionScratch(3, sigma=1e30, generator=torch.Generator().manual_seed(4))
+    draws = torch.randn(3, 1, generator=torch.Generator().manual_seed(4))
+    torch.testing.assert_close(net.w.detach(), draws * 1e30)
+    # and in float64, whose range holds it, 1e40 is a value like any other
+    with default_dtype(torch.float64):
+        net64 = LinearRegressionScratch(3, sigma=1e40, generator=torch.Generator().manual_seed(4))
+    draws64 = torch.randn(3, 1, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    torch.testing.assert_close(net64.w.detach(), draws64 * 1e40)

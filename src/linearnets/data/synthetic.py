@@ -21,6 +21,7 @@ from linearnets.validation import (
     check_non_negative_float,
     check_positive_int,
     check_same_length,
+    describe,
 )
 
 __all__ = ["data_iter", "load_array", "synthetic_data"]
@@ -95,7 +96,11 @@ def _check_finite_result(y: torch.Tensor, dtype: torch.dtype) -> None:
 def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
     """Return the true weights as a finite, real floating-point (d,) tensor, or raise."""
     try:
-        w = torch.as_tensor(w)
+        # detached: the data are constants, and labels drawn from a w that requires grad (the
+        # model's w, or true_w built with requires_grad=True) would carry its graph into every
+        # batch, so the second backward of a training loop fails ("backward through the graph a
+        # second time")
+        w = torch.as_tensor(w).detach()
     except (TypeError, ValueError, RuntimeError):
         raise UsageTypeError(
             f"w must be a 1-d tensor or sequence of numbers, got {w!r:.60}; "
@@ -135,11 +140,27 @@ def _bias(b: Any) -> float:
     return float(b)
 
 
+def _check_outside_a_graph(name: str, array: torch.Tensor) -> None:
+    """Refuse data computed with autograd on (labels from a ``w`` that requires grad, features
+    from a model's forward): every batch would hang on that one graph, and the second
+    ``backward()`` of a training loop fail in torch's words. A leaf that requires grad is kept:
+    its batches are new nodes each time."""
+    if array.grad_fn is not None:
+        raise UsageError(
+            f"{name} must be data outside any autograd graph, got {describe(array)} computed by "
+            f"{type(array.grad_fn).__name__}: every batch would share that graph, and a training "
+            "loop's second backward() would fail (\"Trying to backward through the graph a second "
+            'time"); detach it first, e.g. labels.detach(), or build it under torch.no_grad()'
+        )
+
+
 def _check_arrays(features: torch.Tensor, labels: torch.Tensor) -> int:
     check_float_tensor("features", features)
     n = check_same_length(("features", "labels"), (features, labels))
     check_holds_values("features", features)
     check_holds_values("labels", labels)
+    _check_outside_a_graph("features", features)
+    _check_outside_a_graph("labels", labels)
     if n == 0:
         raise UsageError(
             "features must hold at least one example, got 0 rows; pass a non-empty dataset"
@@ -224,6 +245,7 @@ def load_array(
         raise UsageError("data_arrays must hold at least one example, got 0 rows")
     for name, array in zip(names, data_arrays, strict=True):
         check_holds_values(name, array)
+        _check_outside_a_graph(name, array)
         check_finite(name, array)
     is_train = check_bool("is_train", is_train)
     check_generator("generator", generator)

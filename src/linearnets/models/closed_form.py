@@ -43,6 +43,9 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
         )
     check_finite("X", X)
     check_finite("y", y)
+    # a reference solution, not part of any graph: targets computed by a model (y = net(X)) would
+    # otherwise give a w with a grad_fn and a b read through torch's requires_grad warning
+    X, y = X.detach(), y.detach()
     A = torch.cat([X.double(), torch.ones(n, 1, dtype=torch.float64)], dim=1)  # (n, d + 1)
     rank = int(torch.linalg.matrix_rank(A))
     if rank < A.shape[1]:

@@ -150,6 +150,18 @@ def _targets_fit(y_hat: Any, y: Any) -> bool:
     )
 
 
+def _check_finite_init(w: torch.Tensor, sigma: float) -> None:
+    """Refuse initial weights ``w`` that ``sigma`` drew past the largest value of their dtype: a
+    finite ``sigma`` (1e40) can still give infinite float32 weights, and with them a NaN loss."""
+    infinite = int((~torch.isfinite(w)).sum())
+    if infinite:
+        raise UsageError(
+            f"sigma must give finite initial weights in {w.dtype} (largest value "
+            f"{torch.finfo(w.dtype).max:.3g}), got sigma={sigma:g}, which drew {infinite} of "
+            f"{w.numel()} weights infinite; pass a smaller sigma, e.g. sigma=0.01 (the book's)"
+        )
+
+
 class LinearRegressionScratch(ScratchModule):
     """Linear regression with hand-made parameters ``w`` (d, 1) ~ N(0, sigma²) and ``b`` (1,) = 0.
 
@@ -177,9 +189,9 @@ class LinearRegressionScratch(ScratchModule):
         sigma = check_non_negative_float("sigma", sigma, fix="pass e.g. sigma=0.01")
         check_generator("generator", generator)
         self.analytic = check_bool("analytic", analytic)
-        self.w = (torch.randn(num_inputs, 1, generator=generator) * sigma).requires_grad_(
-            not analytic
-        )
+        w = torch.randn(num_inputs, 1, generator=generator) * sigma  # (d, 1), the default dtype
+        _check_finite_init(w, sigma)
+        self.w = w.requires_grad_(not analytic)
         self.b = torch.zeros(1, requires_grad=not analytic)
 
     def param_names(self) -> tuple[str, ...]:
