@@ -193,3 +193,65 @@ def test_float_targets_a_users_loss_module_would_broadcast_are_refused() -> None
 def test_class_labels_for_a_users_loss_module_are_its_own_business() -> None:
     """Integer targets are refused only for torch's regression losses; a user's module answers for them."""
     check_targets_shape(torch.zeros(3, 1), torch.tensor([0, 1, 1]), _UserLoss())
+
+
+# --- a loss function that reduced broadcast pairs into one number ---------------------------------
+
+
+def _mean_of_squares(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return ((y_hat - y) ** 2).mean()  # no reshape: (B,) against (B, 1) gives (B, B) pairs
+
+
+def test_a_loss_function_averaging_broadcast_pairs_is_refused_with_both_values() -> None:
+    """Outputs (B,) against targets (B, 1): the mean over (B, B) pairs trains to the targets' mean
+    with no error. The oracle: the same function on y in the output's shape, and F.mse_loss."""
+    gen = torch.Generator().manual_seed(0)
+    y_hat, y = torch.randn(5, generator=gen), torch.randn(5, 1, generator=gen)
+    paired = float(((y_hat.reshape(1, 5) - y) ** 2).mean())
+    aligned = float(F.mse_loss(y_hat, y.reshape(5)))
+    assert abs(paired - aligned) > 1e-3
+    with pytest.raises(UsageError) as info:
+        compute_loss(_mean_of_squares, y_hat, y)
+    assert str(info.value) == (
+        "the targets y must have the model's output shape (5,), got (5, 1), which would "
+        "broadcast to (5, 5) in the loss; reshape them with y.reshape(5) (e.g. "
+        "labels.reshape(-1)); the loss function _mean_of_squares compared every output with "
+        f"every target and averaged the (5, 5) pairs into one number ({paired:.6g}, against "
+        f"{aligned:.6g} with y in the output's shape), so the model would learn the targets' "
+        "mean; or reshape inside the loss, as the book's squared_loss does: y.reshape(y_hat.shape)"
+    )
+
+
+def test_a_loss_function_that_reshapes_y_itself_is_asked_once_per_pair_of_shapes() -> None:
+    """The book's squared_loss reshapes y: it trains as it should, and the check costs two extra
+    calls (y as given, y reshaped) per function and shapes, not one a step."""
+    calls = []
+
+    def book_mean(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        calls.append(1)
+        return squared_loss(y_hat, y).mean()
+
+    y_hat, y = torch.randn(4, 1), torch.randn(4)
+    for _ in range(3):
+        compute_loss(book_mean, y_hat, y)
+    assert len(calls) == 5  # three steps and the oracle's two
+    assert float(compute_loss(book_mean, y_hat, y)) == pytest.approx(
+        float(F.mse_loss(y_hat.reshape(4), y)) / 2
+    )
+
+
+def test_a_fit_with_a_broadcasting_loss_function_stops_before_any_update() -> None:
+    """Through the training loop: the first step refuses, the weights stay as they were."""
+    from linearnets.training.loop import fit
+
+    w = torch.zeros(2, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    X = torch.randn(8, 2)
+    data = [(X, (X @ torch.tensor([2.0, -3.4]) + 4.2).reshape(-1, 1))]
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return X @ w + b  # (B,): the book's linreg with a 1-d w
+
+    with pytest.raises(UsageError, match=r"averaged the \(8, 8\) pairs into one number"):
+        fit(net, data, _mean_of_squares, torch.optim.SGD([w, b], lr=0.03), 1)
+    assert not w.any() and not b.any()

@@ -33,7 +33,7 @@ REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
 
 
 def regression_loss_error(
-    loss: nn.Module, y_hat: torch.Tensor, y: torch.Tensor
+    loss: nn.Module | None, y_hat: torch.Tensor, y: torch.Tensor
 ) -> UsageError | None:
     """Return the error for targets ``y`` a regression loss would broadcast against ``y_hat``, if any."""
     labels = isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point() and y.ndim == 1
@@ -55,8 +55,9 @@ def regression_loss_error(
         if not y.is_floating_point() and is_column(y_hat):
             # integer targets of a one-output model: the reshape alone would leave them class labels
             fix = f"{reshape}.float() (float targets for a regression)"
-        else:
-            fix = f"{reshape} (e.g. labels.reshape(-1, 1))"
+        else:  # the data's labels as they should be made, for the output's shape
+            made = ", ".join(["-1", *(str(d) for d in y_hat.shape[1:])])
+            fix = f"{reshape} (e.g. labels.reshape({made}))"
         return UsageError(
             f"the targets y must have the model's output shape {tuple(y_hat.shape)}, got "
             f"{tuple(y.shape)}, which would broadcast to {tuple(shape)} in the loss; reshape them "

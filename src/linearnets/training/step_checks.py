@@ -9,6 +9,7 @@ for the readable errors of one that does not.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -80,7 +81,80 @@ def compute_loss(loss: Loss, y_hat: Any, y: torch.Tensor) -> torch.Tensor:
     except LOSS_ERRORS as err:
         raise_loss_error(loss, y_hat, y, err)
     check_loss_value(l, y_hat, y)
+    if y_hat.shape != y.shape and not l.ndim:
+        check_reduced_loss(loss, y_hat, y, l)
     return l
+
+
+# (id of a loss function, output shape, target shape) found not to broadcast: checked once each
+_ALIGNED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], None] = {}
+_ALIGNED_MAX = 64
+
+
+def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor) -> None:
+    """Raise if the loss function ``loss`` reduced ``y_hat`` and ``y`` broadcast against each other.
+
+    ``((y_hat - y) ** 2).mean()`` on outputs (B,) and targets (B, 1) averages (B, B) pairs, every
+    output against every target, into one number: the model learns the targets' mean, with no
+    error. A function that reshapes ``y`` itself (the book's ``squared_loss``) gives the same value
+    and the same gradient with ``y`` in the output's shape: that is the oracle (the gradient tells
+    the two apart even where the value does not, as at a zero initialisation, whose outputs are
+    all equal). Asked once per function and pair of shapes, on a copy of the outputs; torch's
+    loss modules are checked before the call (:func:`check_targets_shape`).
+    """
+    if (
+        isinstance(loss, nn.Module)
+        or y.numel() != y_hat.numel()
+        or not y_hat.numel()
+        or not y_hat.is_floating_point()
+    ):
+        return
+    key = (id(loss), tuple(y_hat.shape), tuple(y.shape))
+    if key in _ALIGNED:
+        return
+    try:
+        pairs = torch.broadcast_shapes(y_hat.shape, y.shape)
+    except RuntimeError:
+        return
+    if math.prod(pairs) > y_hat.numel():
+        given, aligned = (
+            _value_and_grad(loss, y_hat, y),
+            _value_and_grad(loss, y_hat, y.reshape(y_hat.shape)),
+        )
+        if given is None or aligned is None:
+            return  # no gradient to compare (a loss outside autograd): other checks say so
+        if not all(
+            torch.allclose(a, b, rtol=1e-5, atol=1e-8) for a, b in zip(given, aligned, strict=True)
+        ):
+            name = getattr(loss, "__name__", type(loss).__name__)
+            usage = regression_loss_error(None, y_hat, y)
+            assert usage is not None  # the shapes broadcast to more pairs than outputs
+            raise UsageError(
+                f"{usage}; the loss function {name} compared every output with every target and "
+                f"averaged the {tuple(pairs)} pairs into one number ({float(l.detach()):.6g}, against "
+                f"{float(aligned[0]):.6g} with y in the output's shape), so the model would learn "
+                "the targets' mean; or reshape inside the loss, as the book's squared_loss does: "
+                "y.reshape(y_hat.shape)"
+            )
+        if bool((y == y.reshape(-1)[0]).all()):
+            return  # equal targets: both forms agree on this batch whatever the function does
+    if len(_ALIGNED) >= _ALIGNED_MAX:
+        _ALIGNED.pop(next(iter(_ALIGNED)))
+    _ALIGNED[key] = None
+
+
+def _value_and_grad(
+    loss: Loss, y_hat: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Return ``loss`` on a copy of ``y_hat`` and its gradient there (float64), or ``None``."""
+    probe = y_hat.detach().clone().requires_grad_(True)
+    try:
+        with torch.enable_grad():
+            value = loss(probe, y)
+            (grad,) = torch.autograd.grad(value, probe)
+    except (RuntimeError, TypeError):
+        return None
+    return value.detach().double(), grad.double()
 
 
 def raise_output_error(y_hat: Any) -> NoReturn:
