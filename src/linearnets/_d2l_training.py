@@ -136,7 +136,7 @@ def _train_epoch_with_function(
         except RuntimeError as err:
             if not y.is_floating_point():  # torch 2.11 fails a regression's int targets here
                 check_scores(y_hat, y)
-            raise_backward_error(net, err)
+            raise_backward_error(net, err, (X, y))
         if step == 0 and not y.is_floating_point():
             check_scores(y_hat, y)  # integer regression targets: refused before the first update
         updater(X.shape[0])

@@ -264,3 +264,25 @@ def test_backward_with_grad_mode_off_names_the_calling_code() -> None:
         "for backward() to follow; call fit (or train_epoch_ch3) outside torch.no_grad() and "
         "torch.inference_mode(), or run torch.set_grad_enabled(True) first"
     )
+
+
+def test_a_batch_computed_inside_a_graph_is_named_when_backward_runs_a_second_time() -> None:
+    """Labels drawn from a true_w with requires_grad=True, handed to fit as a plain list: the second
+    step's backward failed in torch's words ("Trying to backward through the graph a second time")."""
+    from linearnets.training.loop import fit
+
+    true_w = torch.tensor([2.0, -3.4], requires_grad=True)
+    X = torch.randn(8, 2)
+    y = (X @ true_w + 4.2).reshape(-1, 1)  # carries true_w's graph
+    batches = [(X[:4], y[:4]), (X[4:], y[4:])]
+    net = nn.Linear(2, 1)
+    with pytest.raises(UsageError) as info:
+        fit(net, batches, nn.MSELoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.03), 1)  # fmt: skip
+    assert str(info.value).startswith(
+        "y must be data outside any autograd graph, got a batch computed by SliceBackward0"
+    )
+    assert isinstance(info.value.__context__, RuntimeError)
+    assert "a second time" in str(info.value.__context__)
+    # the fix it names works
+    batches = [(a, b.detach()) for a, b in batches]
+    fit(net, batches, nn.MSELoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.03), 1)

@@ -26,20 +26,43 @@ __all__ = [
 ]
 
 
-def raise_backward_error(net: Any, err: RuntimeError) -> NoReturn:
+def raise_backward_error(
+    net: Any, err: RuntimeError, batch: tuple[torch.Tensor, torch.Tensor] | None = None
+) -> NoReturn:
     """Raise the readable error for ``err``, which backward raised, in its place; or ``err`` itself.
 
     torch's "element 0 of tensors does not require grad" is named: the model computes its own
     gradient (``analytic=True``), its parameters are frozen (or it has none), or the loss was
-    computed outside autograd's graph. The readable error is raised alone (``from None``): a
-    notebook or traceback shows it without torch's frames chained before it, and ``err`` stays
-    reachable as its ``__context__``, for debugging.
+    computed outside autograd's graph. So is "Trying to backward through the graph a second
+    time" when the ``batch`` ``(X, y)`` was itself computed inside a graph (labels drawn from a
+    weight that requires grad): every batch shares that graph. The readable error is raised
+    alone (``from None``): a notebook or traceback shows it without torch's frames chained before
+    it, and ``err`` stays reachable as its ``__context__``, for debugging.
     """
-    if "does not require grad" not in str(err):
+    text = str(err)
+    usage: UsageError | None = None
+    if "does not require grad" in text:
+        usage = _no_grad_error(net)
+    elif "a second time" in text:
+        usage = _graph_data_error(batch)
+    if usage is None:
         raise err
-    usage = _no_grad_error(net)
     usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
     raise usage from None
+
+
+def _graph_data_error(batch: tuple[torch.Tensor, torch.Tensor] | None) -> UsageError | None:
+    """Return the error for a batch computed inside an autograd graph, else ``None``."""
+    for name, data in zip(("X", "y"), batch or (), strict=False):
+        if isinstance(data, torch.Tensor) and data.grad_fn is not None:
+            return UsageError(
+                f"{name} must be data outside any autograd graph, got a batch computed by "
+                f"{type(data.grad_fn).__name__} (from tensors that require grad, such as a true_w "
+                "built with requires_grad=True): every batch shares that graph, so the second "
+                "backward() fails; detach the data once, e.g. features, labels = "
+                "features.detach(), labels.detach(), or make them under torch.no_grad()"
+            )
+    return None
 
 
 def _no_grad_error(net: Any) -> UsageError:

@@ -107,7 +107,7 @@ def train_step(
                 not y.is_floating_point()
             ):  # some torch versions fail a regression's int targets here
                 check_scores(y_hat, y)
-            raise_backward_error(net, err)
+            raise_backward_error(net, err, (X, y))
         # (DistributedDataParallel averages the gradients over processes during backward)
     if check_targets and not y.is_floating_point():
         check_scores(y_hat, y)
