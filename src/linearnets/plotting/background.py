@@ -166,11 +166,11 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
     Each turn takes every call queued so far and runs them in order; the curves they updated are
     drawn once at the end of the turn (see :func:`~linearnets.plotting.remote_curves.undrawn_keys`),
     so a child that falls behind skips the states nobody would have seen. The last drawings
-    (:meth:`PlotProcess.call_beside`) wait for the closing turn, which draws them with the final
-    curves side by side (:func:`~linearnets.plotting._side_by_side.run_side_by_side`). The fork gave the child
-    the parent's end of the pipe too: it closes it first, so that the pipe reports end-of-file when
-    the parent dies without closing it (``kill -9``, the OOM killer), and the child exits instead of
-    drawing on, or waiting forever and holding the run's stdout open.
+    (:meth:`PlotProcess.call_beside`) wait for the closing turn, which draws them, and curves not
+    drawn yet, side by side (:func:`~linearnets.plotting._side_by_side.run_side_by_side`). The
+    fork gave the child the parent's end of the pipe too: it closes it first, so that the pipe
+    reports end-of-file when the parent dies without closing it (``kill -9``, the OOM killer), and
+    the child exits instead of drawing on, or waiting forever and holding the run's stdout open.
     """
     parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
