@@ -434,3 +434,27 @@ def test_check_no_nan_scores_from_finite_values_names_the_overflow_and_its_fix()
     assert "parameters and its inputs are finite: its own computation overflowed" in said
     assert "o - o.max(dim=1, keepdim=True).values" in said and "nn.CrossEntropyLoss" in said
     assert "weights or its inputs hold NaN" not in said and "lr" not in said.split()
+
+
+def test_a_0d_tensor_is_a_number_as_torch_optim_sgd_takes_its_lr() -> None:
+    """torch.optim.SGD(params, lr=torch.tensor(0.03)) trains; the scratch SGD and d2l.sgd refused it."""
+    from linearnets import d2l
+    from linearnets.models.scratch import SGD
+
+    assert check_positive_float("lr", torch.tensor(0.03)) == pytest.approx(0.03)
+    assert check_positive_float("lr", torch.tensor(3)) == 3.0
+    assert check_non_negative_float("noise_std", torch.tensor(0.0, dtype=torch.float64)) == 0.0
+    with pytest.raises(UsageError, match=r"^lr must be a finite number > 0, got -0\.1"):
+        check_positive_float("lr", torch.tensor(-0.1, dtype=torch.float64))
+    for refused in (torch.tensor([0.03]), torch.tensor(True), torch.tensor(0.1, device="meta")):
+        with pytest.raises(UsageTypeError, match=r"^lr must be a positive number"):
+            check_positive_float("lr", refused)
+    # the same step as torch's, with the tensor lr
+    w = torch.ones(2, requires_grad=True)
+    w.grad = torch.tensor([1.0, -2.0])
+    d2l.sgd([w], torch.tensor(0.5), 1)
+    assert w.detach().tolist() == [0.5, 2.0]
+    v = torch.ones(2, requires_grad=True)
+    v.grad = torch.tensor([1.0, -2.0])
+    SGD([v], torch.tensor(0.5)).step()
+    assert v.detach().tolist() == [0.5, 2.0]

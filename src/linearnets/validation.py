@@ -70,12 +70,27 @@ def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | N
     return int(value)
 
 
+def _scalar_value(value: Any) -> Any:
+    """Return a 0-d real tensor's number (``torch.tensor(0.03)``, which ``torch.optim.SGD`` takes as
+    its ``lr``), anything else as it is."""
+    if (
+        isinstance(value, torch.Tensor)
+        and value.ndim == 0
+        and value.dtype != torch.bool
+        and not value.is_complex()
+        and not value.is_meta
+    ):
+        return value.item()
+    return value
+
+
 def check_positive_float(
     name: str, value: Any, *, fix: str = "", maximum: float | None = None
 ) -> float:
-    """Return ``value`` as a float if it is a finite real number > 0 (a NumPy scalar too), else raise
-    :class:`UsageError`; ``fix`` defaults to an example value."""
+    """Return ``value`` as a float if it is a finite real number > 0 (a NumPy scalar or a 0-d tensor
+    too), else raise :class:`UsageError`; ``fix`` defaults to an example value."""
     example = fix or f"pass e.g. {name}={min(0.1, maximum if maximum is not None else 0.1):g}"
+    value = _scalar_value(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a positive number", value, example, kind=UsageTypeError)
     if not math.isfinite(float(value)) or value <= 0:
@@ -88,9 +103,10 @@ def check_positive_float(
 def check_non_negative_float(
     name: str, value: Any, *, fix: str = "", maximum: float | None = None
 ) -> float:
-    """Return ``value`` as a float if it is a finite real number ≥ 0 (a NumPy scalar too), else raise
-    :class:`UsageError`; ``fix`` defaults to an example value."""
+    """Return ``value`` as a float if it is a finite real number ≥ 0 (a NumPy scalar or a 0-d tensor
+    too), else raise :class:`UsageError`; ``fix`` defaults to an example value."""
     example = fix or f"pass e.g. {name}={min(0.01, maximum if maximum is not None else 0.01):g}"
+    value = _scalar_value(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a non-negative number", value, example, kind=UsageTypeError)
     if not math.isfinite(float(value)) or value < 0:
