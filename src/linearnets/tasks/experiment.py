@@ -157,10 +157,8 @@ def _load_data(config: SoftmaxConfig) -> _Data:
 
     try:
         fm = read_fashion_mnist(config.data_dir)
-    except (
-        UsageError,
-        DatasetError,
-    ) as err:  # the reader's parameter is root; the config's data_dir
+    except (UsageError, DatasetError) as err:
+        # the reader's parameter is root, named in its errors; the config's is data_dir
         text = str(err)
         if text.startswith("root must"):
             text = "data_dir" + text[len("root") :]
