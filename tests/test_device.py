@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from linearnets.device import resolve_device
+from linearnets import device as device_module
+from linearnets.device import antialias_resize_runs_on, resolve_device
 from linearnets.errors import UsageError
 
 
@@ -258,3 +259,20 @@ def test_the_analytic_loss_check_compares_in_the_devices_accumulation_dtype(
         with pytest.raises(UsageError, match=r"differs on the first batch \(mean \S+ against \S+;"):
             step.check_same_loss(net, smoothed, X, y)
     assert spy.made == []
+
+
+@pytest.mark.parametrize(
+    ("device", "version", "here"),
+    [
+        ("mps", "2.6.0", False),  # the kernel came in torch 2.7 (pytorch/pytorch#145526)
+        ("mps", "2.7.0", True),
+        ("mps", "2.13.0+cpu", True),
+        ("cpu", "2.3.0", True),
+        ("cuda", "2.3.0", True),
+    ],
+)
+def test_antialias_resize_runs_on(
+    device: str, version: str, here: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(device_module.torch, "__version__", version)
+    assert antialias_resize_runs_on(torch.device(device)) is here

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 
 import torch
+from torch.torch_version import TorchVersion
 
 from linearnets.errors import UsageError
 
-__all__ = ["check_device_name", "resolve_device"]
+__all__ = ["antialias_resize_runs_on", "check_device_name", "resolve_device"]
 
 
 def resolve_device(
@@ -62,6 +63,18 @@ def accumulation_dtype(device: torch.device) -> torch.dtype:
     float64.
     """
     return torch.float32 if device.type == "mps" else torch.float64
+
+
+def antialias_resize_runs_on(device: torch.device) -> bool:
+    """Return whether this torch resizes images with antialiasing (bilinear) on ``device`` itself.
+
+    Apple's MPS gained the kernel (``_upsample_bilinear2d_aa``) in torch 2.7; before, torch raises
+    NotImplementedError there, so a resize is done on the CPU and the batch moved back. Every other
+    device has it.
+    """
+    if device.type != "mps":
+        return True
+    return TorchVersion(torch.__version__) >= "2.7"  # compared as versions: 2.13 > 2.7
 
 
 def check_device_name(value: object) -> str:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import pytest
 import torch
 import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
 
 from linearnets.data import loader as loader_module
 from linearnets.data.loader import ArrayLoader
@@ -90,6 +91,30 @@ def test_resize_equals_per_image_interpolate(images: torch.Tensor, labels: torch
             )
             assert torch.equal(X[row], ref[0])
         start += X.shape[0]
+
+
+def test_resize_moves_to_the_cpu_where_the_device_lacks_the_kernel(
+    images: torch.Tensor, labels: torch.Tensor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MPS before torch 2.7 has no antialiased resize: the batch is resized on the CPU, same numbers."""
+    expected = [X for X, _ in ArrayLoader(images, labels, 8, shuffle=False, resize=12)]
+    monkeypatch.setattr(loader_module, "antialias_resize_runs_on", lambda device: False)
+    calls: list[Any] = []
+
+    class Spy(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+            calls.append(func)
+            return func(*args, **(kwargs or {}))
+
+    loader = ArrayLoader(images, labels, 8, shuffle=False, resize=12)
+    with Spy():
+        got = [X for X, _ in loader]
+    assert len(got) == len(expected)
+    assert all(torch.equal(a, b) for a, b in zip(got, expected, strict=True))
+    moved = [i for i, func in enumerate(calls) if func is torch.Tensor.cpu]
+    resized = [i for i, func in enumerate(calls) if func is F.interpolate]
+    assert len(moved) == len(resized) == len(expected)
+    assert all(m < r for m, r in zip(moved, resized, strict=True))
 
 
 @pytest.mark.parametrize(

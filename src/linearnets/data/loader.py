@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from linearnets.config_checks import MAX_BATCH_BYTES
-from linearnets.device import resolve_device
+from linearnets.device import antialias_resize_runs_on, resolve_device
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_bool,
@@ -210,6 +210,8 @@ class ArrayLoader:
         self.resize = resize  # as given
         self.resize_to = size  # the (h, w) it means, or None
         self.device = resolve_device(device) if device is not None else features.device
+        # MPS before torch 2.7 has no antialiased resize: batches are resized on the CPU there
+        self._resize_here = antialias_resize_runs_on(self.device)
         check_generator("generator", generator)
         self.features = features.to(self.device).contiguous()
         self.labels = (
@@ -259,13 +261,10 @@ class ArrayLoader:
         if self.resize_to is not None and not X.shape[0]:  # an empty shard: the shape it would have
             return X.new_empty((0, 1, *self.resize_to))
         if self.resize_to is not None:
+            on = X if self._resize_here else X.cpu()
             X = F.interpolate(
-                X,
-                size=self.resize_to,
-                mode="bilinear",
-                antialias=True,
-                align_corners=False,
-            )
+                on, size=self.resize_to, mode="bilinear", antialias=True, align_corners=False
+            ).to(X.device)
         return X
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
