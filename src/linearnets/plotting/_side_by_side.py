@@ -30,7 +30,7 @@ _REAP_SECONDS = 3.0  # how long an interrupted drawing gets to remove its tempor
 
 
 class Recorder(Protocol):
-    """What keeps the failures: the child's ``_Failures``."""
+    """What runs one job and keeps its failures (the child's ``_Failures``, one per job)."""
 
     first: str | None
     count: int
@@ -39,12 +39,16 @@ class Recorder(Protocol):
         self, fn: Callable[..., Any], args: Iterable[Any], kwargs: Mapping[str, Any]
     ) -> None: ...
 
+
+class Merger(Protocol):
+    """What gathers every job's failures (the child's own ``_Failures``)."""
+
     def merge(self, first: str | None, count: int) -> None: ...
 
 
 def run_side_by_side(
     jobs: Sequence[Job],
-    failures: Recorder,
+    failures: Merger,
     *,
     make: Callable[[], Recorder],
     cores: int,
