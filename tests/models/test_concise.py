@@ -106,3 +106,40 @@ def test_linreg_concise_is_one_seeded_linear_layer(gen: torch.Generator) -> None
     assert torch.equal(net[0].weight, expected) and torch.equal(net[0].bias, torch.zeros(1))
     X = torch.randn(5, 3, generator=gen)
     torch.testing.assert_close(net(X), X @ expected.T)
+
+
+@pytest.mark.parametrize("extra", [nn.Softmax(dim=1), nn.ReLU(), nn.Identity()])
+def test_a_layer_appended_keeps_the_model_working(extra: nn.Module, gen: torch.Generator) -> None:
+    """The returned model is a plain nn.Sequential: appending to it (a softmax for probabilities,
+    the next chapter's layers) must work, and the input check must still read the Linear."""
+    net = softmax_concise(generator=gen)
+    net.append(extra)
+    X = torch.rand(3, 1, 28, 28, generator=gen)
+    expected = extra(F.linear(X.reshape(3, 784), net[1].weight, net[1].bias))
+    torch.testing.assert_close(net(X), expected)
+    with pytest.raises(UsageError, match=r"X must hold 784 features per example"):
+        net(torch.rand(3, 1, 14, 14))
+    with pytest.raises(TypeError, match=r"X must have the model's dtype torch\.float32"):
+        net(X.double())
+    line = linreg_concise(2)
+    line.append(extra)
+    Z = torch.randn(4, 2, generator=gen)
+    torch.testing.assert_close(line(Z), extra(Z @ line[0].weight.T + line[0].bias))
+
+
+def test_the_check_reads_a_replaced_first_layer(gen: torch.Generator) -> None:
+    """A first Linear replaced for 14×14 images is checked for 196 features, not the 784 it had."""
+    net = softmax_concise(generator=gen)
+    net[1] = nn.Linear(196, 10)
+    X = torch.rand(2, 1, 14, 14, generator=gen)
+    torch.testing.assert_close(net(X), net[1](X.reshape(2, 196)))
+    with pytest.raises(UsageError, match=r"X must hold 196 features per example"):
+        net(torch.rand(2, 1, 28, 28))
+
+
+def test_no_check_when_the_input_meets_another_layer_first(gen: torch.Generator) -> None:
+    """A layer inserted before the Linear may change the shape: the check stands aside."""
+    net = softmax_concise(28 * 14, generator=gen)
+    net.insert(0, nn.AvgPool2d((1, 2)))  # (B, 1, 28, 28) -> (B, 1, 28, 14)
+    X = torch.rand(2, 1, 28, 28, generator=gen)
+    torch.testing.assert_close(net(X), net[2](F.avg_pool2d(X, (1, 2)).reshape(2, -1)))

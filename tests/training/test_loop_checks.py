@@ -485,3 +485,51 @@ def test_check_net_holds_values_passes_models_it_cannot_list() -> None:
     check_net_holds_values(nn.Linear(3, 2))
     with pytest.raises(UsageError, match=r"^net's parameters must hold values"):
         check_net_holds_values(nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 2, device="meta")))
+
+
+def _dataset() -> torch.utils.data.TensorDataset:
+    return torch.utils.data.TensorDataset(_X16, _Y16)
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "fix"),
+    [
+        (
+            "train_iter",
+            lambda net, data: fit(net, data, nn.CrossEntropyLoss(reduction="none"), NoUpdate(), 1),
+            r"DataLoader\(dataset, batch_size, shuffle=True\)$",
+        ),
+        (
+            "test_iter",
+            lambda net, data: fit(
+                net, _pairs(), nn.CrossEntropyLoss(reduction="none"), NoUpdate(), 1, test_iter=data
+            ),
+            r"DataLoader\(dataset, batch_size\)$",
+        ),
+        ("data_iter", lambda net, data: evaluate(net, data), r"DataLoader\(dataset, batch_size\)$"),
+    ],
+)
+def test_a_dataset_for_batches_is_told_to_take_a_dataloader(name: str, call: Any, fix: str) -> None:
+    """The book's §3.5 mnist_train passed straight to training: one example at a time, not batches."""
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^{name} must yield \(X, y\) batches, got the dataset TensorDataset, which gives "
+        r"one \(X, y\) example at a time; wrap it in a DataLoader: torch\.utils\.data\." + fix,
+    ):
+        call(nn.Linear(3, 2), _dataset())
+
+
+def test_a_dataloader_and_an_iterable_dataset_are_batches() -> None:
+    """Only a map-style dataset is refused: a DataLoader over it, or an IterableDataset of batches,
+    trains."""
+
+    class Batches(torch.utils.data.IterableDataset):  # type: ignore[type-arg]
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            return iter(_pairs())
+
+    net = nn.Linear(3, 2)
+    loader = torch.utils.data.DataLoader(_dataset(), batch_size=8)
+    for data in (loader, Batches()):
+        _, acc = evaluate(net, data)
+        expected = float((net(_X16).argmax(1) == _Y16).float().mean())
+        assert acc == pytest.approx(expected)

@@ -38,16 +38,28 @@ def init_weights(
                 m.bias.zero_()
 
 
-def _check_input(
-    num_inputs: int, *, flattens: bool
-) -> Callable[[nn.Module, tuple[Any, ...]], None]:
+def _check_input() -> Callable[[nn.Module, tuple[Any, ...]], None]:
     """Return a forward pre-hook that names a wrong input instead of letting a matmul fail deep inside.
 
-    ``flattens``: the model starts with ``nn.Flatten``, so any (B, ...) shape with ``num_inputs``
-    values per example is accepted; otherwise the input must be exactly (B, num_inputs).
+    The hook reads the model as it is at each call: its first ``nn.Linear``, reached from the input
+    through nothing but ``nn.Flatten`` (which accepts any (B, ...) shape with ``in_features`` values
+    per example; without one the input must be exactly (B, in_features)). So a layer appended
+    (``nn.Softmax``, the next chapter's layers) or a first layer replaced keeps a true check; a
+    model whose input first meets another kind of layer is not checked.
     """
 
     def hook(module: nn.Module, args: tuple[Any, ...]) -> None:
+        flattens = False
+        for layer in module.children():
+            if type(layer) is nn.Flatten:
+                flattens = True
+                continue
+            if isinstance(layer, nn.Linear) and not isinstance(layer, nn.LazyLinear):
+                break
+            return  # the input meets another layer first: what reaches the Linear is not X
+        else:
+            return
+        num_inputs = layer.in_features
         X = check_float_tensor("X", args[0])
         if X.ndim < 2 or math.prod(X.shape[1:]) != num_inputs or (not flattens and X.ndim != 2):
             raise UsageError(
@@ -55,7 +67,7 @@ def _check_input(
                 f"{' or (B, 1, H, W)' if flattens else ''}, got shape {tuple(X.shape)}; check the "
                 "data matches the model's num_inputs"
             )
-        dtype = module[-1].weight.dtype  # type: ignore[index]
+        dtype = layer.weight.dtype
         if X.dtype != dtype:
             raise UsageTypeError(
                 f"X must have the model's dtype {dtype}, got {X.dtype}; convert the batch with "
@@ -90,7 +102,7 @@ def linreg_concise(
     """
     num_inputs = check_positive_int("num_inputs", num_inputs)
     net = nn.Sequential(_linear(num_inputs, 1, generator))
-    net.register_forward_pre_hook(_check_input(num_inputs, flattens=False))
+    net.register_forward_pre_hook(_check_input())
     return net
 
 
@@ -106,5 +118,5 @@ def softmax_concise(
     num_inputs = check_positive_int("num_inputs", num_inputs)
     num_outputs = check_positive_int("num_outputs", num_outputs)
     net = nn.Sequential(nn.Flatten(), _linear(num_inputs, num_outputs, generator))
-    net.register_forward_pre_hook(_check_input(num_inputs, flattens=True))
+    net.register_forward_pre_hook(_check_input())
     return net

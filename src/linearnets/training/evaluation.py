@@ -16,7 +16,11 @@ from torch import nn
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
 from linearnets.training.forward_diagnosis import raise_forward_error
-from linearnets.training.loop_checks import check_loss_object, check_net_holds_values
+from linearnets.training.loop_checks import (
+    check_batches,
+    check_loss_object,
+    check_net_holds_values,
+)
 from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
@@ -78,6 +82,7 @@ def evaluate_named(
 ) -> tuple[float | None, float | None]:
     """:func:`evaluate`, naming ``data_iter`` as ``name`` in its errors (``fit``'s ``test_iter``)."""
     summed = summed_scalar_loss(scalar_loss)
+    check_batches(name, data_iter, passes=1)
     if loss is not None:
         check_loss_object(loss)
     check_net_holds_values(net)  # a model on meta: one refusal, not torch's device error

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.data import Dataset, IterableDataset
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callback_checks import check_callbacks
@@ -71,13 +72,22 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
 
     A generator or any other iterator yields its batches once: a second epoch would find it empty
     (and the first epoch's work would be lost to the error). Nothing is iterated here: a
-    ``DataLoader`` would start its workers.
+    ``DataLoader`` would start its workers. A map-style dataset (the book's ``mnist_train``, a
+    ``TensorDataset``) is iterable too, but one example at a time: it is told to take a
+    ``DataLoader``.
     """
     if not (hasattr(batches, "__iter__") or hasattr(batches, "__getitem__")):
         called = "; call it to get the batches, or pass" if callable(batches) else "; pass"
         raise UsageTypeError(
             f"{name} must be an iterable of (X, y) batches, got {type(batches).__name__}{called} "
             "a DataLoader, a list of (X, y) pairs or load_array((X, y), batch_size)"
+        )
+    if isinstance(batches, Dataset) and not isinstance(batches, IterableDataset):
+        shuffle = ", shuffle=True" if name == "train_iter" else ""  # evaluation keeps the order
+        raise UsageTypeError(
+            f"{name} must yield (X, y) batches, got the dataset {type(batches).__name__}, which "
+            "gives one (X, y) example at a time; wrap it in a DataLoader: "
+            f"torch.utils.data.DataLoader(dataset, batch_size{shuffle})"
         )
     if passes > 1 and isinstance(batches, Iterator):
         raise UsageTypeError(
