@@ -19,6 +19,7 @@ import torch
 from linearnets._d2l_figures import figure_file, file_failure, in_notebook, warn_unsaved
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callbacks import format_epoch
+from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
 from linearnets.training.loop_checks import (
@@ -139,6 +140,7 @@ def _train_epoch_with_function(
             raise_backward_error(net, err, (X, y))
         if step == 0 and not y.is_floating_point():
             check_scores(y_hat, y)  # integer regression targets: refused before the first update
+            check_first_values(net, X, y_hat, l, loss)  # NaN scores, a loss that cannot train
         updater(X.shape[0])
         totals.add(y_hat, y, l)
         del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)

@@ -20,6 +20,7 @@ from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError
 from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
+from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.model_diagnosis import raise_backward_error
 from linearnets.training.step_checks import (
@@ -78,8 +79,9 @@ def train_step(
 
     ``check_targets`` checks integer targets against the output before the update
     (:func:`~linearnets.training.totals.check_scores`: a classifier's labels (B,) for scores (B, C),
-    no class labels for a regression's one output per example), so that a refused batch leaves the
-    parameters as they were; the loop asks it on an epoch's first step only (the epoch's totals
+    no class labels for a regression's one output per example) and a classifier's score and loss
+    values (:func:`~linearnets.training.first_step.check_first_values`), so that a refused batch
+    leaves the parameters as they were; the loop asks it on an epoch's first step only (the epoch's totals
     check every later batch, after its step).
     """
     if getattr(net, "analytic", False) and loss is getattr(net, "analytic_loss", None):
@@ -111,6 +113,8 @@ def train_step(
         # (DistributedDataParallel averages the gradients over processes during backward)
     if check_targets and not y.is_floating_point():
         check_scores(y_hat, y)
+        if dist is None or not dist.enabled:  # one process alone must not stop a group
+            check_first_values(net, X, y_hat, l, loss)
     if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()

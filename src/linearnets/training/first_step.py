@@ -1,0 +1,130 @@
+"""What a classifier's first step of each epoch checks beyond shapes: the values of its scores and losses.
+
+Read before the step's update, so that a refused model is left as it was. A model or loss that
+cannot train fails here with its cause, rather than as NaN weights blamed on the learning rate
+(steps later) or as "loss nan" printed every epoch:
+
+- scores holding NaN on finite weights and inputs: the model's own computation overflowed (the
+  book's naive softmax, D2L §3.6 exercise 1);
+- a loss that is not finite for finite scores: a log of 0 (a probability that underflowed, §3.6
+  exercise 2) or of a value that is no probability (logits given to a loss on probabilities);
+- ``nn.NLLLoss`` given scores that are no log-probabilities: its loss is unbounded below;
+- ``nn.CrossEntropyLoss`` given probabilities (a model ending in ``nn.Softmax``): a warning, as
+  it trains, badly.
+
+One read-back per epoch. See D2L §3.6–3.7.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.errors import UsageError
+from linearnets.training.model_diagnosis import nan_from_finite
+from linearnets.validation import check_no_nan_scores
+
+__all__ = ["DoubleSoftmaxWarning", "check_first_values"]
+
+
+_WARNED: weakref.WeakSet[Any] = weakref.WeakSet()  # models warned of a double softmax
+
+
+class DoubleSoftmaxWarning(UserWarning):
+    """Warned when ``nn.CrossEntropyLoss`` is given probabilities rather than scores (logits)."""
+
+
+def check_first_values(
+    net: Any, X: torch.Tensor, y_hat: torch.Tensor, l: torch.Tensor, loss: Any
+) -> None:
+    """Raise if a classifier's first-step scores ``y_hat`` (B, q) or losses ``l`` cannot train.
+
+    Args:
+        net: the model, run again (on the failure path only) to tell where NaN scores came from.
+        X: the batch (B, ...) that gave ``y_hat``.
+        y_hat: the model's scores (B, q), from parameters not yet updated in this step.
+        l: the step's losses, per example (B,) or reduced (0-d).
+        loss: the loss function or module, for the checks that depend on which it is.
+    """
+    nll = isinstance(loss, nn.NLLLoss) or loss is F.nll_loss
+    ce = isinstance(loss, nn.CrossEntropyLoss) or loss is F.cross_entropy
+    scores = y_hat.detach()
+    # one read-back: [any NaN score, every loss finite, largest score, smallest score]
+    flags = torch.stack(
+        [
+            scores.isnan().any().to(scores.dtype),
+            torch.isfinite(l.detach()).all().to(scores.dtype),
+            scores.amax() if scores.numel() else scores.new_zeros(()),
+            scores.amin() if scores.numel() else scores.new_zeros(()),
+        ]
+    ).tolist()
+    nan, finite, largest, smallest = flags
+    if nan:
+        check_no_nan_scores(True, from_finite=nan_from_finite(net, X))
+    if not finite:
+        raise UsageError(_loss_not_finite(l, largest, smallest))
+    if nll and largest > 1e-6:
+        raise UsageError(
+            "nn.NLLLoss takes log-probabilities (each <= 0, as log_softmax gives), but the model's "
+            f"scores reach {largest:.4g}, so its loss -score[y] is unbounded below and training "
+            "would push it to -inf; end the model with nn.LogSoftmax(dim=1), or train the scores "
+            "with nn.CrossEntropyLoss(reduction='none'), which applies log-softmax itself"
+        )
+    if ce and _probabilities(scores, smallest, largest) and _first_warning(net):
+        warnings.warn(
+            "nn.CrossEntropyLoss takes scores (logits) and applies softmax itself, but the "
+            "model's outputs are probabilities (each row in [0, 1], summing to 1): softmax "
+            "applied twice trains slowly and to a worse model; remove the model's final "
+            "nn.Softmax and let the loss apply it (softmax(net(X)) still gives probabilities)",
+            DoubleSoftmaxWarning,
+            stacklevel=2,
+        )
+
+
+def _first_warning(net: Any) -> bool:
+    """Return whether ``net`` has not been warned yet: once per model, not once per epoch (a
+    figure's ``warnings.catch_warnings`` resets the registry that shows a warning once)."""
+    try:
+        if net in _WARNED:
+            return False
+        _WARNED.add(net)
+    except TypeError:  # a model that cannot be weakly referenced is warned each time
+        pass
+    return True
+
+
+def _probabilities(scores: torch.Tensor, smallest: float, largest: float) -> bool:
+    """Return whether every row of ``scores`` (B, q) is a distribution: in [0, 1], summing to 1."""
+    if scores.ndim != 2 or scores.shape[1] < 2 or smallest < 0 or largest > 1:
+        return False
+    return bool(torch.allclose(scores.sum(dim=1), scores.new_ones(()), atol=1e-4))
+
+
+def _loss_not_finite(l: torch.Tensor, largest: float, smallest: float) -> str:
+    """Return the message for a loss that is inf or NaN on finite scores in [smallest, largest]."""
+    value = "NaN" if bool(l.detach().isnan().any()) else "inf"
+    if smallest < 0 or largest > 1:
+        why = (
+            f"the model's scores are no probabilities (they range over [{smallest:.4g}, "
+            f"{largest:.4g}]), and a loss on probabilities takes the log of each, NaN below 0: "
+            "the model returns scores (logits), so give them to a loss on logits, "
+            "nn.CrossEntropyLoss(reduction='none') or linearnets.cross_entropy_logits, or make "
+            "the model return softmax(scores)"
+        )
+    else:
+        why = (
+            "a probability of the true class is 0 (its softmax underflowed: a score far below its "
+            "row's max), and -log(0) is inf; have the model return its scores before the softmax "
+            "(logits) and take the loss from them with nn.CrossEntropyLoss(reduction='none') or "
+            "linearnets.cross_entropy_logits, which stay finite, or clamp the probability before "
+            "the log, -torch.log(y_hat[range(len(y_hat)), y].clamp(min=1e-12))"
+        )
+    return (
+        f"the loss is {value} on the epoch's first batch though the model's scores are finite, "
+        f"before any update of this step, so not because of the learning rate: {why}"
+    )

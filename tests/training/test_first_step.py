@@ -1,0 +1,158 @@
+"""A classifier's first step checks its score and loss values before the update (D2L §3.6–3.7):
+the book's exercises' overflow and log(0), logits given to a loss on probabilities, NLLLoss on
+scores, and a double softmax, each named with its cause, the weights left as they were."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets import d2l
+from linearnets.errors import DivergenceError, UsageError
+from linearnets.models.scratch import SGD, SoftmaxRegressionScratch, cross_entropy_logits
+from linearnets.training.first_step import DoubleSoftmaxWarning
+from linearnets.training.loop import fit
+
+D, Q, B = 12, 4, 16
+
+
+def _batches(seed: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    gen = torch.Generator().manual_seed(seed)
+    return [(torch.rand(B, D, generator=gen), torch.randint(0, Q, (B,), generator=gen)) for _ in range(3)]  # fmt: skip
+
+
+def naive_softmax(X: torch.Tensor) -> torch.Tensor:  # the book's §3.6.2 softmax
+    X_exp = torch.exp(X)
+    return X_exp / X_exp.sum(1, keepdim=True)
+
+
+def book_cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # the book's §3.6.3
+    return -torch.log(y_hat[range(len(y_hat)), y])
+
+
+def _function_model(
+    scale: float, softmax: Callable[[torch.Tensor], torch.Tensor]
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], list[torch.Tensor]]:
+    """The book's §3.6 model, a function of its tensors, with weights ~ N(0, scale²)."""
+    W = torch.normal(0, scale, (D, Q), generator=torch.Generator().manual_seed(1)).requires_grad_()
+    b = torch.zeros(Q, requires_grad=True)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return softmax(X.reshape(-1, D) @ W + b)
+
+    return net, [W, b]
+
+
+def _updaters(params: list[torch.Tensor]) -> dict[str, Any]:
+    return {
+        "book's sgd": lambda batch_size: d2l.sgd(params, 0.1, batch_size),
+        "torch.optim.SGD": torch.optim.SGD(params, lr=0.1),
+    }
+
+
+def _train(net: Any, loss: Any, updater: Any) -> None:
+    d2l.train_epoch_ch3(net, _batches(), loss, updater)
+
+
+@pytest.mark.parametrize("updater", ["book's sgd", "torch.optim.SGD"])
+def test_the_naive_softmax_overflowing_at_the_first_batch_is_named_not_blamed_on_lr(
+    updater: str,
+) -> None:
+    """§3.6 exercise 1: exp of scores of ~100 is inf, inf / inf is NaN, at any learning rate."""
+    net, params = _function_model(30.0, naive_softmax)
+    assert net(_batches()[0][0]).isnan().any()  # the premise: NaN on the very first batch
+    before = [p.detach().clone() for p in params]
+    with pytest.raises(DivergenceError, match=r"its own computation overflowed") as info:
+        _train(net, book_cross_entropy, _updaters(params)[updater])
+    assert "lr" not in str(info.value)
+    assert all(torch.equal(p, q) for p, q in zip(params, before, strict=True))
+
+
+@pytest.mark.parametrize("updater", ["book's sgd", "torch.optim.SGD"])
+def test_a_log_of_zero_is_named_before_it_ruins_the_weights(updater: str) -> None:
+    """§3.6 exercise 2: a stable softmax underflows to 0 far below the row's max; the book's
+    cross_entropy gives inf there and a NaN gradient, which would make every weight NaN."""
+    net, params = _function_model(30.0, lambda O: torch.softmax(O, dim=1))
+    X, y = _batches()[0]
+    assert (book_cross_entropy(net(X), y) == torch.inf).any()  # the premise
+    before = [p.detach().clone() for p in params]
+    with pytest.raises(
+        UsageError,
+        match=r"^the loss is inf on the epoch's first batch though the model's scores are finite, "
+        r"before any update of this step, so not because of the learning rate: a probability of "
+        r"the true class is 0 .* -torch\.log\(y_hat\[range\(len\(y_hat\)\), y\]\.clamp\(min=1e-12\)\)$",
+    ):
+        _train(net, book_cross_entropy, _updaters(params)[updater])
+    assert all(torch.equal(p, q) for p, q in zip(params, before, strict=True))
+
+
+def test_logits_given_to_a_loss_on_probabilities_are_named() -> None:
+    """linearnets' scratch model returns logits; the book's cross_entropy takes log of them: NaN."""
+    net = SoftmaxRegressionScratch(D, Q, generator=torch.Generator().manual_seed(2))
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(
+        UsageError,
+        match=r"^the loss is NaN on the epoch's first batch .*: the model's scores are no "
+        r"probabilities \(they range over \[-\d\.\d+, \d\.\d+\]\), .* nn\.CrossEntropyLoss\(reduction='none'\) "
+        r"or linearnets\.cross_entropy_logits, or make the model return softmax\(scores\)$",
+    ):
+        _train(
+            net, book_cross_entropy, lambda batch_size: d2l.sgd(net.parameters(), 0.1, batch_size)
+        )
+    assert all(torch.equal(p, q) for p, q in zip(net.parameters(), before, strict=True))
+
+
+@pytest.mark.parametrize("loss", [nn.NLLLoss(reduction="none"), F.nll_loss])
+def test_nll_loss_on_scores_is_refused_and_on_log_probabilities_trains(loss: Any) -> None:
+    """NLLLoss(o)[i] = -o[i, y_i]: on scores that are no log-probabilities it falls without bound."""
+    net = nn.Sequential(nn.Linear(D, Q))
+    with pytest.raises(
+        UsageError,
+        match=r"^nn\.NLLLoss takes log-probabilities \(each <= 0, as log_softmax gives\), but the "
+        r"model's scores reach \d\.\d+, .* end the model with nn\.LogSoftmax\(dim=1\)",
+    ):
+        fit(net, _batches(), loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    net.append(nn.LogSoftmax(dim=1))
+    history = fit(net, _batches(), loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert history.train_loss[0] > 0  # log-probabilities give positive losses
+
+
+def test_nll_after_log_softmax_matches_cross_entropy_on_the_scores() -> None:
+    """The check lets the right pairing through unchanged: the same weights as CrossEntropyLoss."""
+    torch.manual_seed(0)
+    a = nn.Sequential(nn.Linear(D, Q))
+    b = nn.Sequential(nn.Linear(D, Q), nn.LogSoftmax(dim=1))
+    b[0].load_state_dict(a[0].state_dict())
+    fit(a, _batches(), nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(a.parameters(), lr=0.1), 2)  # fmt: skip
+    fit(b, _batches(), nn.NLLLoss(reduction="none"), torch.optim.SGD(b.parameters(), lr=0.1), 2)
+    torch.testing.assert_close(a[0].weight, b[0].weight)
+
+
+@pytest.mark.parametrize("loss", [nn.CrossEntropyLoss(reduction="none"), F.cross_entropy])
+def test_a_double_softmax_is_warned_once_per_model(loss: Any) -> None:
+    net = nn.Sequential(nn.Linear(D, Q), nn.Softmax(dim=1))
+    with pytest.warns(DoubleSoftmaxWarning, match=r"remove the model's final nn\.Softmax") as seen:
+        fit(net, _batches(), loss, torch.optim.SGD(net.parameters(), lr=0.1), 3)
+    assert len([w for w in seen if w.category is DoubleSoftmaxWarning]) == 1  # not once per epoch
+
+
+def test_scores_and_other_losses_are_not_warned() -> None:
+    """Logits with CrossEntropyLoss, probabilities with the book's cross_entropy: no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DoubleSoftmaxWarning)
+        net = nn.Sequential(nn.Linear(D, Q))
+        fit(net, _batches(), nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 2)  # fmt: skip
+        book, params = _function_model(0.01, naive_softmax)
+        d2l.train_epoch_ch3(book, _batches(), book_cross_entropy, _updaters(params)["book's sgd"])
+
+
+def test_the_analytic_model_and_its_own_loss_pass() -> None:
+    net = SoftmaxRegressionScratch(D, Q, analytic=True, generator=torch.Generator().manual_seed(3))
+    history = fit(net, _batches(), cross_entropy_logits, SGD(net.parameters(), lr=0.1), 2)
+    assert all(torch.isfinite(torch.tensor(history.train_loss)))
