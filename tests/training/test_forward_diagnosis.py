@@ -387,3 +387,74 @@ def test_a_model_without_to_or_named_tensors_gets_a_whole_fix() -> None:
         "parameters on the meta device (shapes without values, which compute nothing); build the "
         "model again on the CPU (the default) or a GPU"
     )
+
+
+def _book_model(d: int = 16, q: int = 3, dtype: torch.dtype = torch.float32) -> dict[str, Any]:
+    """The book's §3.6 model, a function of its globals W (d, q) and b, created in ``dtype``."""
+    book = book_softmax(0.0)
+    book["W"] = torch.normal(0, 0.01, (d, q), dtype=dtype).requires_grad_()
+    book["b"] = torch.zeros(q, dtype=dtype, requires_grad=True)
+    return book
+
+
+def _torch_error(net: Any, X: torch.Tensor) -> RuntimeError:
+    try:
+        net(X)
+    except RuntimeError as err:  # the error under test, as torch raises it
+        return err
+    raise AssertionError("the forward did not raise")
+
+
+@pytest.mark.parametrize("entry", ["evaluate", "predict_labels"])
+def test_images_of_another_size_for_the_books_function_model_are_named(entry: str) -> None:
+    """load_data_fashion_mnist(resize=64) fed to §3.6's W (784, 10): torch says "shape '[-1, 784]'
+    is invalid for input of size 131072"; the diagnosis names W, the sizes and the fix."""
+    book = _book_model(16, 3)
+    X = torch.rand(3, 1, 5, 5)  # 25 values per image, 75 in all: no rows of 16
+    assert "is invalid for input of size 75" in str(_torch_error(book["net"], X))
+    with pytest.raises(UsageError) as info:
+        _entry(entry, book["net"], X)
+    assert str(info.value) == (
+        "X must hold 16 values per example for the model's W of shape (16, 3), got shape "
+        "(3, 1, 5, 5): 1×5×5 = 25 values per example; check the image size (resize) matches the "
+        "model, or create W for this data, with shape (25, 3)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("X", "message"),
+    [
+        (
+            torch.rand(2, 1, 4, 4),
+            "X must have the dtype of the model's W, torch.float64, got torch.float32; convert "
+            "the batch with X.to(torch.float64), or create the model's tensors in torch.float32",
+        ),
+        (
+            torch.randint(0, 256, (2, 1, 4, 4), dtype=torch.uint8),
+            "X must be floating point, the dtype of the model's W, torch.float64, got "
+            "torch.uint8; convert the batch with X.to(torch.float64) / 255",
+        ),
+    ],
+    ids=["float32", "bytes"],
+)
+def test_a_batch_of_another_dtype_for_the_books_function_model_is_named(
+    X: torch.Tensor, message: str
+) -> None:
+    book = _book_model(16, 3, torch.float64)
+    _torch_error(book["net"], X)  # torch fails on it
+    with pytest.raises(UsageTypeError) as info:
+        _entry("evaluate", book["net"], X)
+    assert str(info.value) == message
+    assert book["net"](X.to(torch.float64)).shape == (2, 3)  # the fix works
+
+
+def test_a_function_model_with_two_matrices_keeps_torchs_error() -> None:
+    """Which matrix meets the batch first is not known: torch's own error stands."""
+    W1, W2 = torch.randn(16, 8), torch.randn(8, 3)
+
+    def mlp(X: torch.Tensor) -> torch.Tensor:
+        return torch.relu(X.reshape(-1, 16) @ W1) @ W2
+
+    X = torch.rand(3, 1, 5, 5)
+    with pytest.raises(RuntimeError, match=r"is invalid for input of size 75"):
+        _entry("evaluate", mlp, X)

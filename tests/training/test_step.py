@@ -89,6 +89,24 @@ def test_a_model_returning_fewer_rows_than_labels_is_explained() -> None:
     assert info.value.__suppress_context__ and isinstance(info.value.__context__, ValueError)
 
 
+def test_a_model_making_rows_of_each_example_is_told_to_check_the_image_size() -> None:
+    """The book's X.reshape((-1, 784)) on 56×56 images: 3136 = 4 × 784 values, so 4 rows each."""
+    loss = nn.CrossEntropyLoss(reduction="none")
+    W = torch.zeros(4, 3)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return X.reshape(-1, 4) @ W
+
+    with pytest.raises(
+        UsageError,
+        match=r"^y must hold one label per row of the model's output: the output has shape "
+        r"\(8, 3\), y has 4 rows; the model made 2 rows of each example, as X\.reshape\(-1, d\) "
+        r"does with 2·d values per example: check the image size \(resize\) matches the model's "
+        r"input size$",
+    ):
+        train_step(net, torch.zeros(4, 1, 2, 4), LABELS, loss, NoUpdate(), scale=0.25)
+
+
 def test_a_torch_regression_loss_is_not_explained_as_class_labels() -> None:
     """MSELoss on (B, C) outputs and (B,) float targets is a regression mistake, not labels."""
     loss = nn.MSELoss(reduction="none")

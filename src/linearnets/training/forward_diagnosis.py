@@ -34,7 +34,7 @@ def raise_forward_error(net: Any, X: torch.Tensor, err: RuntimeError) -> NoRetur
     unchanged. Like :func:`raise_backward_error`, the readable error is raised alone, ``err`` kept
     as its ``__context__``.
     """
-    usage = _device_error(net, X, err) or _input_error(net, X)
+    usage = _device_error(net, X, err) or _input_error(net, X) or _function_input_error(net, X)
     if usage is None:
         raise err
     raise usage from None
@@ -126,6 +126,54 @@ def _input_error(net: Any, X: torch.Tensor) -> UsageError | None:
             f"X.to({dtype}) (or the model with net.to({X.dtype}))"
         )
     return _feature_error(first, flattens, X)
+
+
+def _function_input_error(net: Any, X: torch.Tensor) -> UsageError | None:
+    """Return the error for a batch that a function model's one weight matrix cannot take, else
+    ``None``.
+
+    The book's model is a function of global tensors, ``softmax(matmul(X.reshape((-1,
+    W.shape[0])), W) + b)`` (D2L §3.6.2): where its code names exactly one matrix ``W`` (d, q),
+    a batch of another dtype, or with another number of values per example than d (images of
+    another size: ``resize=64`` gives 4096), is named, once ``flatten(X) @ W`` fails too.
+    """
+    matrices = [
+        (name, value)
+        for name, value in named_tensors(net)
+        if isinstance(value, torch.Tensor) and value.ndim == 2 and value.is_floating_point()
+    ]
+    if len(matrices) != 1 or X.ndim < 1:
+        return None
+    name, W = matrices[0]
+    if W.device != X.device:
+        return None
+    rows = torch.flatten(X, 1) if X.ndim > 1 else X.reshape(1, -1)  # (B, values per example)
+    try:
+        with torch.no_grad():
+            rows @ W
+    except RuntimeError:
+        pass  # W fails on the batch too: the diagnosis below names why
+    else:
+        return None
+    d, q = W.shape
+    if not X.is_floating_point() or X.dtype != W.dtype:
+        convert = f"X.to({W.dtype})" + (" / 255" if X.dtype == torch.uint8 else "")
+        return UsageTypeError(
+            f"X must have the dtype of the model's {name}, {W.dtype}, got {X.dtype}; convert the "
+            f"batch with {convert}, or create the model's tensors in {X.dtype}"
+            if X.is_floating_point()
+            else f"X must be floating point, the dtype of the model's {name}, {W.dtype}, got "
+            f"{X.dtype}; convert the batch with {convert}"
+        )
+    got = rows.shape[1]
+    if got == d:
+        return None
+    dims = "×".join(map(str, X.shape[1:])) or str(got)
+    return UsageError(
+        f"X must hold {d} values per example for the model's {name} of shape ({d}, {q}), got "
+        f"shape {tuple(X.shape)}: {dims} = {got} values per example; check the image size "
+        f"(resize) matches the model, or create {name} for this data, with shape ({got}, {q})"
+    )
 
 
 def _feature_error(first: nn.Linear, flattens: bool, X: torch.Tensor) -> UsageError | None:

@@ -94,10 +94,17 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     if not isinstance(y_hat, torch.Tensor) or y_hat.ndim == 0 or y.ndim == 0:
         return None
     if y_hat.shape[0] != y.shape[0]:
+        rows, B = y_hat.shape[0], y.shape[0]
+        k = rows // B if B and rows % B == 0 else 0
+        fix = (
+            f"the model made {k} rows of each example, as X.reshape(-1, d) does with {k}·d values "
+            "per example: check the image size (resize) matches the model's input size"
+            if k > 1
+            else "make the model return one row of scores per example"
+        )
         return UsageError(
             f"y must hold one label per row of the model's output: the output has shape "
-            f"{tuple(y_hat.shape)}, y has {y.shape[0]} rows; make the model return one row of "
-            "scores per example"
+            f"{tuple(y_hat.shape)}, y has {B} rows; {fix}"
         )
     is_torch_loss = isinstance(loss, nn.Module) and type(loss).__module__.startswith("torch.nn.")
     if isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point():
