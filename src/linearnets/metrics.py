@@ -104,6 +104,9 @@ def _refuse_fractional(pred: torch.Tensor, labels: torch.Tensor) -> NoReturn:
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Return the fraction of rows predicted correctly, a ratio in [0, 1].
 
+    The book's ``d2l.accuracy`` (and :func:`linearnets.d2l.accuracy`) returns the *count*, which
+    its code divides by ``len(y)``: with this one, don't; :func:`correct_count` is the count.
+
     Args:
         y_hat: scores or probabilities, shape (B, C), or predicted labels (B,), as
             :func:`correct_count` takes them.
