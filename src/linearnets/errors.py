@@ -78,10 +78,12 @@ class DivergenceError(OneLineInIPython, LinearnetsError):
 
     ``resumable`` is ``False`` when no smaller lr can help: the weights of the last checkpoint
     already give the blown-up loss (a resume's very first step), or a fresh run's loss broke before
-    any update (the data are too large for the dtype, or hold NaN).
+    any update (the data are too large for the dtype, or hold NaN). ``grew`` is ``True`` when the
+    loss stayed finite but grew past the guard's factor: such a run may still settle.
     """
 
     resumable = True
+    grew = False
 
 
 class PlotError(OneLineInIPython, LinearnetsError):

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DivergenceError
+from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
 from linearnets.training.checkpoint import load_checkpoint
 
@@ -34,15 +36,40 @@ def test_a_run_that_diverges_after_its_first_epoch_names_that_epochs_checkpoint(
     assert re.search(r"diverged at epoch 2, step 1:", message)
     assert message.endswith(
         f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: "
-        f"linearnets.resume_softmax('{out}', lr=1000, force=True))"
+        f"linearnets.resume_softmax('{out}', lr=1000, force=True)); a loss that grew may still "
+        f"settle, far above a smaller lr's: linearnets.resume_softmax('{out}', guard=False) "
+        "trains on regardless"
     )
     assert "try a smaller learning rate (lr), e.g. 1000 (a tenth)" in message
     # the command line prints the same in its words
     assert one_line(info.value).endswith(
         f"at lr 10000; try a smaller learning rate (--lr), e.g. 1000 (a tenth); the checkpoint of "
         f"epoch 1 is kept in {out} (continue it with a smaller lr: --resume {out} --lr 1000 --force)"
+        f"; a loss that grew may still settle, far above a smaller lr's: --resume {out} --no-guard "
+        "trains on regardless"
     )
     assert load_checkpoint(out / "checkpoint.pt").epoch == 1
+
+
+def test_the_resume_without_the_guard_ends_as_a_run_without_it(tmp_path: Path) -> None:
+    """The advice the stop gives works: resumed with guard=False, the run ends bit-identical to the
+    same run started without the guard (the guard only reads the losses)."""
+    data = _noise(tmp_path / "d.npz")
+    stopped, free = tmp_path / "stopped", tmp_path / "free"
+    with pytest.raises(DivergenceError):
+        run_softmax(SoftmaxConfig(data=data, epochs=2, lr=1e4, plot="none", out=stopped))
+    resumed = resume_softmax(stopped, guard=False)
+    plain = run_softmax(
+        SoftmaxConfig(data=data, epochs=2, lr=1e4, guard=False, plot="none", out=free)
+    )
+    assert resumed.history.train_loss == plain.history.train_loss
+    ours, theirs = (
+        load_checkpoint(stopped / "checkpoint.pt"),
+        load_checkpoint(free / "checkpoint.pt"),
+    )
+    assert ours.epoch == theirs.epoch == 2
+    for name, value in ours.model_state.items():
+        assert torch.equal(value, theirs.model_state[name]), name
 
 
 def test_without_the_guard_the_same_run_trains_to_the_end(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ def test_nan_loss_trips_at_once_naming_step_loss_and_lr() -> None:
     message = str(info.value)
     assert "epoch 2, step 5" in message and "nan (not finite)" in message
     assert "lr 0.5" in message and "smaller learning rate (lr), e.g. 0.05" in message
+    assert info.value.grew is False  # no loss settles from NaN
 
 
 def test_growth_beyond_factor_trips_but_a_drop_never_does() -> None:
@@ -41,8 +42,9 @@ def test_growth_beyond_factor_trips_but_a_drop_never_does() -> None:
     guard(0, _losses(2.3, 256))
     guard(1, _losses(1e-6, 256))  # linear regression's loss falls 10^4-fold and more: fine
     guard(2, _losses(229.0, 256))
-    with pytest.raises(DivergenceError, match=r"batch loss is 231, more than 100× its starting"):
+    with pytest.raises(DivergenceError, match=r"batch loss is 231, more than 100× its starting") as info:  # fmt: skip
         guard(3, _losses(231.0, 256))
+    assert info.value.grew is True  # finite: it may settle later (the run's message says so)
 
 
 def test_one_hard_example_in_a_tiny_batch_is_not_a_blow_up() -> None:
@@ -94,8 +96,9 @@ def test_epoch_end_refuses_a_training_loss_grown_past_factor_times_the_start() -
         DivergenceError,
         match=r"epoch 2: the training loss after the epoch is 201, more than 100× its starting "
         r"value 2, at lr 0.1",
-    ):
+    ) as info:
         guard.on_epoch_end(metrics=EpochMetrics(2, 201.0, None, None, None, 0.1))
+    assert info.value.grew is True
 
 
 def test_a_dataset_smaller_than_min_examples_is_judged_against_its_mean_so_far() -> None:

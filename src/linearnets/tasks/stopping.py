@@ -96,8 +96,13 @@ def diverged(
             # folder quoted for the shell, as the interrupt's message does ("my run" is one argument)
             f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True))"
         )
+    if exc.grew:  # finite: the loss may settle later, far above a smaller lr's (D2L §3.7 ex. 1)
+        where += (
+            "; a loss that grew may still settle, far above a smaller lr's: "
+            f"linearnets.resume_softmax({str(run_dir)!r}, guard=False) trains on regardless"
+        )
     stopped = DivergenceError(f"{exc}; {where}")
-    stopped.resumable = exc.resumable
+    stopped.resumable, stopped.grew = exc.resumable, exc.grew
     return stopped
 
 

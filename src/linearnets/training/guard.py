@@ -125,11 +125,13 @@ class DivergenceGuard(Callback):
         reference = self.start_loss
         if reference is not None and metrics.train_loss > self.factor * max(reference, 1e-12):
             start = min(reference, self.first_loss or reference)  # named as the per-step check does
-            raise DivergenceError(
+            error = DivergenceError(
                 f"training diverged in epoch {metrics.epoch}: the training loss after the epoch is "
                 f"{metrics.train_loss:.4g}, more than {self.factor:g}× its starting value "
                 f"{start:.4g}, at lr {self.lr:g}; {self._suggestion()}"
             )
+            error.grew = True
+            raise error
 
     def __call__(self, step: int, losses: torch.Tensor) -> None:
         """Check one step: ``step`` counts from 0 within the epoch, ``losses`` are per-example."""
@@ -186,11 +188,13 @@ class DivergenceGuard(Callback):
             # the untrained model's loss, unless later steps of the reference window were lower
             start = min(self.start_loss, self.first_loss)
             what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
-            raise DivergenceError(
+            error = DivergenceError(
                 f"training diverged at {where}: the {what} is {recent:.4g}, more than "
                 f"{self.factor:g}× its starting value {start:.4g}, at lr {self.lr:g}; "
                 f"{self._suggestion()}"
             )
+            error.grew = True
+            raise error
 
     def _not_finite(self, where: str, loss: float, *, epoch: int) -> DivergenceError:
         """Return the error for a non-finite batch loss at ``where``.
