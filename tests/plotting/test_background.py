@@ -385,6 +385,55 @@ def test_a_child_whose_parent_is_killed_stops_drawing_at_once(tmp_path: Path) ->
     assert list(out.iterdir()) == []  # the drawing it was in left no temporary file
 
 
+# a parent killed while it waits in close() for its child's last drawings (the closing turn,
+# when the child's reader thread, which would see the pipe's end-of-file, has ended)
+_KILLED_CLOSING = """
+import os, pathlib, signal, sys, threading, time
+from linearnets.plotting.background import PlotProcess
+out, log = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+def last_drawing():
+    log.write_text("draw")
+    time.sleep(20)
+    (out / "late.png").write_text("drawn after the parent died")
+plots = PlotProcess()
+print(plots._process.pid, flush=True)
+plots.call_beside(last_drawing)
+def kill_when_drawing():
+    while not log.exists():
+        time.sleep(0.01)
+    os.kill(os.getpid(), signal.SIGKILL)
+threading.Thread(target=kill_when_drawing, daemon=True).start()
+plots.close()
+"""
+
+
+def test_a_child_in_its_closing_turn_dies_with_its_parent(tmp_path: Path) -> None:
+    """kill -9 of the command while the last figures are drawn: the child must not live on and
+    write into the run folder (a resume may have started there)."""
+    import subprocess
+
+    out, log = tmp_path / "run", tmp_path / "draws.txt"
+    out.mkdir()
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_CLOSING, str(out), str(log)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    with parent.stdout:
+        child = int(parent.stdout.readline())
+    assert parent.wait(timeout=60) == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert _gone(child), "the plotting process lived on after its parent was killed"
+    finally:
+        if not _gone(child):
+            os.kill(child, signal.SIGKILL)
+    assert log.read_text() == "draw" and list(out.iterdir()) == []
+
+
 def test_a_second_ctrl_c_while_close_waits_stops_the_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -458,3 +507,30 @@ def test_without_the_fork_start_method_no_process_is_started(
     monkeypatch.setattr(os, "fork", lambda: forks.append(1) or 4242)
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert start_plot_process() is None and not forks
+
+
+def test_a_signal_during_the_fork_is_held_and_stops_the_caller_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C landing in the fork ran in its at-fork callbacks (logging's), which print and drop
+    it: the run trained on. Held over the fork, it is raised once the fork is done, and the child
+    just made is ended."""
+    import multiprocessing.process
+
+    seen: list[Any] = []
+    children: list[int] = []
+    real_start = multiprocessing.process.BaseProcess.start
+
+    def start(self: Any) -> None:
+        seen.append(signal.getsignal(signal.SIGINT))
+        signal.raise_signal(signal.SIGINT)  # arrives now, mid-fork
+        real_start(self)
+        children.append(self.pid)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", start)
+    with pytest.raises(KeyboardInterrupt):
+        PlotProcess()
+    assert seen[0] is not signal.default_int_handler  # held, not raised, during the fork
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored after
+    [child] = children
+    assert _gone(child)  # the child made before the stop was ended and reaped

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from linearnets.errors import CheckpointError
-from linearnets.training.checkpoint_write import write_atomic
+from linearnets.training import checkpoint_write
+from linearnets.training.checkpoint_write import save_run_file, write_atomic
 
 PAYLOAD = {"w": torch.arange(10_000, dtype=torch.float32)}  # 40 kB: more than a write buffer
 
@@ -145,16 +146,76 @@ def test_an_unknown_free_space_does_not_make_a_disk_full(
         write_atomic(tmp_path / "c.pt", PAYLOAD)
 
 
+class _InterruptedFile(io.RawIOBase):
+    """A file whose ``write`` raises ``KeyboardInterrupt`` from its ``at``-th call on, as Python's
+    SIGINT handler would in the middle of a save."""
+
+    def __init__(self, at: int) -> None:
+        self.at, self.calls = at, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.calls += 1
+        if self.calls >= self.at:
+            raise KeyboardInterrupt
+        return len(b)
+
+
+def test_a_ctrl_c_during_a_save_is_an_interrupt_not_a_failed_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """torch's writer turns an exception raised in a Python ``write`` (Ctrl-C's, from the signal
+    handler) into its own RuntimeError ("unexpected pos"), which read as a broken disk. The runs'
+    files are saved into memory, whose ``write`` runs no Python code, then written in one call:
+    an interrupt there stays an interrupt, and no temporary file is left."""
+    with pytest.raises(RuntimeError, match="unexpected pos"):  # the premise: torch's own behaviour
+        torch.save({"w": torch.zeros(1000)}, _InterruptedFile(2))
+    targets: list[type] = []
+    real_save = torch.save
+
+    def save(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        targets.append(type(f))
+        real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", save)
+    real_fdopen = os.fdopen
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        os.close(fd)
+        return _InterruptedFile(1)
+
+    (tmp_path / "model.pt").write_bytes(b"old")
+    for write in (write_atomic, save_run_file):
+        monkeypatch.setattr(checkpoint_write.os, "fdopen", fdopen)
+        with pytest.raises(KeyboardInterrupt):
+            write(tmp_path / "model.pt", {"w": torch.zeros(1000)})
+        monkeypatch.setattr(checkpoint_write.os, "fdopen", real_fdopen)
+    assert targets == [io.BytesIO, io.BytesIO]  # torch never calls a Python write
+    assert os.listdir(tmp_path) == ["model.pt"]  # no temporary left, the old file kept
+    assert (tmp_path / "model.pt").read_bytes() == b"old"
+    write_atomic(tmp_path / "model.pt", PAYLOAD)  # and the real thing loads
+    assert torch.equal(torch.load(tmp_path / "model.pt", weights_only=True)["w"], PAYLOAD["w"])
+
+
 def test_a_temporary_file_that_cannot_be_created_is_named_as_the_checkpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """mkstemp's own failure (a path past PATH_MAX: ENAMETOOLONG) gets the same clear error."""
+    """The temporary's own failure (a path past PATH_MAX: ENAMETOOLONG) gets the same clear error."""
     _free(monkeypatch, tmp_path, 10 << 30)
 
     def too_long(*args: Any, **kwargs: Any) -> Any:
         raise OSError(errno.ENAMETOOLONG, "File name too long")
 
-    monkeypatch.setattr(tempfile, "mkstemp", too_long)
+    real_open = os.open
+
+    def open_(name: Any, *args: Any, **kwargs: Any) -> int:
+        if str(name).startswith(str(tmp_path)):
+            too_long()
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint_write.os, "open", open_)
     with pytest.raises(CheckpointError, match=r"c.pt could not be written: \[Errno 36\] File name too long; no earlier checkpoint exists; fix that and continue with linearnets\.resume_softmax\(\)$"):  # fmt: skip
         write_atomic(tmp_path / "c.pt", PAYLOAD)
     assert os.listdir(tmp_path) == []

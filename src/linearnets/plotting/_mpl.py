@@ -5,6 +5,7 @@ matplotlib is imported only inside these functions, so importing :mod:`linearnet
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -171,8 +172,10 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True, name: str = "out
     from matplotlib import rc_context
 
     fmt = path.suffix.lower().lstrip(".")
-    tmp, f = _open_temporary(path, name)
+    # named before it is made, so that an interrupt at any point leaves no file unremoved
+    tmp = path.with_name(_temporary_name(path.name))
     try:
+        f = _open_temporary(path, tmp, name)
         with f, rc_context({"svg.hashsalt": "linearnets"}):
             fig.savefig(
                 f,
@@ -182,25 +185,30 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True, name: str = "out
             )
         os.replace(tmp, path)
     except IsADirectoryError:
-        tmp.unlink(missing_ok=True)
+        _unlink(tmp)
         raise UsageError(
             f"{name} must be a figure file, got {str(path)!r}, which is a folder; pass a file name "
             "in it, "
             f"e.g. {path / ('figure' + path.suffix)}"
         ) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _unlink(tmp)
         raise
     return path
 
 
-def _open_temporary(path: Path, name: str) -> tuple[Path, BinaryIO]:
-    """Create ``path``'s folder and a new temporary file next to ``path``; return its name and it."""
+def _unlink(tmp: Path) -> None:
+    """Remove the temporary file ``tmp`` if it was made; failing to is not the error to report."""
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)
+
+
+def _open_temporary(path: Path, tmp: Path, name: str) -> BinaryIO:
+    """Create ``path``'s folder and the new temporary file ``tmp`` next to ``path``; return it."""
     # same folder, so the rename is atomic; opened normally, so the file gets the umask's permissions
-    tmp = path.with_name(_temporary_name(path.name))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return tmp, open(tmp, "xb")  # closed by the with in save_figure
+        return open(tmp, "xb")  # closed by the with in save_figure
     except OSError as exc:
         raise UsageError(
             f"{name} must be a file in a folder you can write to, got {str(path)!r}, but "

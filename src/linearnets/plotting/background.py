@@ -29,8 +29,9 @@ from multiprocessing.connection import Connection
 from types import FrameType
 from typing import Any
 
+from linearnets._signals import held_signals
 from linearnets.errors import PlotError
-from linearnets.plotting._side_by_side import Job, run_side_by_side
+from linearnets.plotting._side_by_side import Job, _die_with_parent, run_side_by_side
 from linearnets.plotting.remote_curves import RemoteCurves, _draw_curves, undrawn_keys
 
 __all__ = ["PlotError", "PlotProcess", "RemoteCurves", "start_plot_process"]
@@ -73,10 +74,15 @@ class PlotProcess:
         context = multiprocessing.get_context("fork")
         self._conn, child_conn = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child_conn, self._conn), name="linearnets-plots", daemon=True
+            target=_serve,
+            args=(child_conn, self._conn, os.getpid()),
+            name="linearnets-plots",
+            daemon=True,
         )
         try:
-            with warnings.catch_warnings():
+            # Ctrl-C or SIGTERM held back over the fork: one raised there would land in the
+            # at-fork callbacks (logging's), which print and drop it, and the run would go on
+            with warnings.catch_warnings(), held_signals(raise_after=True):
                 # Python >= 3.12 warns about forking a process that has threads (torch's); the child
                 # only draws with matplotlib and never enters torch's thread pool
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -84,6 +90,9 @@ class PlotProcess:
         except BaseException:
             self._conn.close()
             child_conn.close()
+            if self._process.pid is not None:  # forked, then stopped: the child has drawn nothing
+                self._process.kill()
+                self._process.join()
             raise
         child_conn.close()
         self._closed = False
@@ -160,7 +169,7 @@ class PlotProcess:
 _GONE = object()  # put in the child's inbox when the parent's end of the pipe is closed
 
 
-def _serve(conn: Connection, parent_end: Connection) -> None:
+def _serve(conn: Connection, parent_end: Connection, parent: int) -> None:
     """The child's loop: run the calls received until ``None``, then send back the first error.
 
     Each turn takes every call queued so far and runs them in order; the curves they updated are
@@ -178,6 +187,11 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
     # here. Not the default either (the file being drawn would be left as a .tmp), nor ignored
     # (multiprocessing's exit would wait forever for this daemon): the normal exit, at once
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # the pipe's end-of-file is read by the reader thread, which has ended in the closing turn:
+    # the kernel's SIGTERM ends the child there too when the parent dies (kill -9)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        return
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(
@@ -254,10 +268,12 @@ def _receive(conn: Connection, inbox: queue.SimpleQueue[Any], main: int) -> None
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     """End the child through its normal clean-up: ``finally`` blocks run, no traceback is printed.
 
-    ``SystemExit`` is what multiprocessing ends a child with quietly; a second SIGTERM during the
-    clean-up ends the process at once.
+    ``SystemExit`` is what multiprocessing ends a child with quietly. A second SIGTERM is ignored,
+    so that the clean-up can remove the file being drawn: a stop sent to the process group reaches
+    the child twice (the group's, then the parent's when it closes the child), and the parent
+    ends a child that does not exit with SIGKILL after a few seconds.
     """
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(128 + signum)
 
 

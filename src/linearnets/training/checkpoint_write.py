@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -37,7 +38,7 @@ def write_atomic(path: Path, payload: dict[str, Any]) -> None:
         CheckpointError: it could not be written; the message says whether an earlier one is kept.
     """
     _replace(
-        path, lambda f: torch.save(payload, f), lambda exc: CheckpointError(_unwritten(path, exc))
+        path, lambda f: _torch_save(payload, f), lambda exc: CheckpointError(_unwritten(path, exc))
     )
 
 
@@ -47,7 +48,7 @@ def save_run_file(path: Path, obj: Any) -> None:
     Raises:
         RunFileError: it could not be written; the message names the file and the fix.
     """
-    _replace(path, lambda f: torch.save(obj, f), lambda exc: run_file_error(path, exc))
+    _replace(path, lambda f: _torch_save(obj, f), lambda exc: run_file_error(path, exc))
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -77,15 +78,26 @@ def write_text_atomic(path: Path, text: str) -> None:
 def _replace(
     path: Path, write: Callable[[IO[bytes]], None], failure: Callable[[BaseException], Exception]
 ) -> None:
-    """Write ``path`` with ``write`` through a ``mkstemp`` file beside it; raise ``failure(exc)``."""
+    """Write ``path`` with ``write`` through a temporary file beside it; raise ``failure(exc)``.
+
+    The temporary file's name is chosen before the file is made, so that an interrupt at any
+    point leaves no file the clean-up cannot name (``mkstemp`` returns the name only once the
+    file exists).
+    """
     tmp_name: str | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        while True:  # a fresh name, as mkstemp draws one
+            tmp_name = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+            try:
+                fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                break
+            except FileExistsError:
+                continue
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp_name, new_file_mode())  # not mkstemp's 0o600, like the run's other files
+        os.chmod(tmp_name, new_file_mode())  # not 0o600, like the run's other files
         os.replace(tmp_name, path)
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
         _remove(tmp_name)
@@ -94,6 +106,19 @@ def _replace(
         _remove(tmp_name)
         raise
     fsync_dir(path.parent)
+
+
+def _torch_save(obj: Any, f: IO[bytes]) -> None:
+    """``torch.save(obj, f)`` through memory, then one write.
+
+    torch's writer calls a Python file's ``write`` from C++ and turns any exception raised there
+    into its own RuntimeError ("unexpected pos"): a Ctrl-C landing in it would be reported as a
+    failed write. A ``BytesIO``'s ``write`` runs no Python code, so the interrupt is raised as
+    itself, before or after.
+    """
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    f.write(buffer.getbuffer())
 
 
 def _remove(tmp: str | Path | None) -> None:
