@@ -90,3 +90,30 @@ def test_held_signals_without_raise_after_let_the_block_finish_quietly() -> None
         os.kill(os.getpid(), signal.SIGINT)
         os.kill(os.getpid(), signal.SIGTERM)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.fixture
+def ignored() -> Iterator[None]:
+    """SIGINT and SIGTERM ignored, as a process started by `cmd &` in a shell script has SIGINT."""
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+def test_signals_the_process_was_started_ignoring_stay_ignored(ignored: None) -> None:
+    """Honoured in one phase and ignored in the next, the same keypress stopped the run or not."""
+    from linearnets._signals import held_signals
+    from linearnets.training.interrupt import GracefulInterrupt
+
+    with held_signals(raise_after=True):
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGINT)  # ignored: nothing is raised after the block
+    with sigterm_as_keyboard_interrupt():
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    with GracefulInterrupt() as stop:
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.requested is None
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN

@@ -1,7 +1,9 @@
 """SIGTERM as Ctrl-C: a ``KeyboardInterrupt`` the code's ``finally`` blocks and handlers see.
 
 Python's default for SIGTERM ends the process at once: no ``finally`` runs, so a half-downloaded
-file, a lock-only run folder or a run without its resume hint is left behind. Kept free of torch, so
+file, a lock-only run folder or a run without its resume hint is left behind. A signal the process
+was started with ignored (SIGINT, for ``cmd &`` in a shell script) stays ignored throughout, as
+Python itself leaves it. Kept free of torch, so
 the command can set it before anything heavy is imported.
 """
 
@@ -31,6 +33,9 @@ def sigterm_as_keyboard_interrupt() -> Iterator[None]:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt("SIGTERM")
 
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:  # ignored by whoever started us
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
@@ -56,7 +61,11 @@ def held_signals(*, raise_after: bool) -> Iterator[None]:
     def record(signum: int, frame: FrameType | None) -> None:
         came.append(signum)
 
-    previous = {sig: signal.signal(sig, record) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, record)
+        for sig in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(sig) is not signal.SIG_IGN  # `cmd &` in a script ignores SIGINT
+    }
     try:
         yield
     finally:

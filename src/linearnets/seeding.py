@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from linearnets._signals import held_signals
 from linearnets.validation import check_positive_int
 
 __all__ = [
@@ -86,7 +87,8 @@ def kept_global_state() -> Iterator[None]:
     Python's, NumPy's and torch's generators are restored, CUDA's where CUDA was started, and on a
     Mac Apple's MPS generator (``torch.manual_seed`` reseeds it in every macOS build of torch,
     whichever device the run used); where MPS is built but cannot give its state (no Metal device)
-    it is left as it is.
+    it is left as it is. The restore runs whole: a Ctrl-C or SIGTERM during it is dropped (the
+    block has ended, returning or raising, and that outcome stands).
     """
     threads = torch.get_num_threads()
     states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
@@ -95,14 +97,17 @@ def kept_global_state() -> Iterator[None]:
     try:
         yield
     finally:
-        torch.set_num_threads(threads)
-        random.setstate(states[0])
-        np.random.set_state(states[1])
-        torch.set_rng_state(states[2])
-        if cuda is not None:
-            torch.cuda.set_rng_state_all(cuda)
-        if mps is not None:
-            torch.mps.set_rng_state(mps)
+        # never cut short (the caller's session half restored); a Ctrl-C in these milliseconds,
+        # after the block ended either way, is dropped: the block's own outcome stands
+        with held_signals(raise_after=False):
+            torch.set_num_threads(threads)
+            random.setstate(states[0])
+            np.random.set_state(states[1])
+            torch.set_rng_state(states[2])
+            if cuda is not None:
+                torch.cuda.set_rng_state_all(cuda)
+            if mps is not None:
+                torch.mps.set_rng_state(mps)
 
 
 def _mps_rng_state() -> torch.Tensor | None:
@@ -142,5 +147,14 @@ def grad_enabled() -> Iterator[None]:
     be inference tensors, which no update may change. The caller's mode comes back on exit.
     See D2L §2.5 (automatic differentiation).
     """
-    with torch.inference_mode(False), torch.enable_grad():
+    modes = (torch.inference_mode(False), torch.enable_grad())
+    for mode in modes:
+        mode.__enter__()
+    try:
         yield
+    finally:
+        with held_signals(
+            raise_after=False
+        ):  # the caller's mode back whole (see kept_global_state)
+            for mode in reversed(modes):
+                mode.__exit__(None, None, None)

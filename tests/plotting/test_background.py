@@ -534,3 +534,25 @@ def test_a_signal_during_the_fork_is_held_and_stops_the_caller_after_it(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored after
     [child] = children
     assert _gone(child)  # the child made before the stop was ended and reaped
+
+
+def _save_tensor(path: str, values: Any) -> None:
+    import torch
+
+    torch.save(values.clone(), path)
+
+
+def test_tensors_go_to_the_child_by_value_not_through_shared_memory(tmp_path: Path) -> None:
+    """Connection.send moved a tensor to shared memory and passed its descriptor through a
+    listener thread, whose handshake a stopped child cut (a traceback in the parent)."""
+    import torch
+
+    matrix = torch.arange(12.0).reshape(3, 4)
+    plots = start_plot_process()
+    assert isinstance(plots, PlotProcess)
+    plots.call(_save_tensor, str(tmp_path / "got.pt"), matrix)
+    plots.call_beside(_save_tensor, str(tmp_path / "beside.pt"), matrix)
+    plots.close()
+    assert not matrix.is_shared()
+    for name in ("got.pt", "beside.pt"):
+        assert torch.equal(torch.load(tmp_path / name), matrix)

@@ -195,8 +195,8 @@ def test_a_run_stopped_after_its_last_epoch_writes_its_reports_on_resume(tmp_pat
     assert (out / "per_class.txt").is_file()
     with pytest.raises(
         LinearnetsError,
-        match=r"^epochs must be more than the epochs the run .* already finished \(1\), got 1, "
-        r"the run's own \(none was given\); pass e.g. epochs=6 to train further$",
+        match=r"^the run in .* is complete: it finished its 1 epoch and wrote its results, so "
+        r"nothing is left to resume; pass e.g. epochs=6 to train further$",
     ):
         resume_softmax(out)  # now finished: nothing left to do (in the API's words, not --epochs)
 
@@ -782,7 +782,7 @@ def test_a_run_whose_plotting_process_died_gets_its_figures_from_resume(
     }
     for name in ("confusion.png", "curves.png", "curves.svg"):
         assert (run / name).stat().st_size > 1000, name
-    with pytest.raises(LinearnetsError, match=r"already finished \(2\), got 2"):
+    with pytest.raises(LinearnetsError, match=r"is complete: it finished its 2 epochs"):
         resume_softmax(run)  # now complete: nothing left to do
 
 

@@ -163,10 +163,14 @@ def test_a_finished_run_missing_its_figures_may_be_resumed_to_draw_them(tmp_path
     for name in ("curves.png", "curves.svg", "predictions.png"):
         (tmp_path / name).write_bytes(b"x")
     check_epochs_left(tmp_path, 3, drawn, given=False)  # confusion.png is missing: allowed
-    with pytest.raises(UsageError, match=r"already finished \(3\), got 3"):
+    with pytest.raises(UsageError, match=r"is complete: it finished its 3 epochs"):
         check_epochs_left(tmp_path, 3, OLD, given=False)  # plot="none" wants no figures
     (tmp_path / "confusion.png").write_bytes(b"x")
-    with pytest.raises(UsageError, match=r"already finished \(3\), got 3"):
+    with pytest.raises(
+        UsageError,
+        match=rf"^the run in {re.escape(str(tmp_path))} is complete: it finished its 3 epochs and "
+        r"wrote its results, so nothing is left to resume; pass e\.g\. epochs=8 to train further$",
+    ):
         check_epochs_left(tmp_path, 3, drawn, given=False)
 
 

@@ -17,7 +17,12 @@ import pytest
 from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DivergenceError
-from linearnets.tasks.stopping import diverged, name_resume, resume_hint_after_training
+from linearnets.tasks.stopping import (
+    complete_when_returned,
+    diverged,
+    name_resume,
+    resume_hint_after_training,
+)
 from linearnets.training.interrupt import TrainingInterrupted
 from linearnets.training.loop import History
 
@@ -159,3 +164,42 @@ def test_the_resume_a_divergence_advises_in_python_is_the_call_to_make(run_dir: 
         "force": True,
     }
     assert "--" not in str(error)
+
+
+def test_a_signal_once_results_json_is_written_says_the_run_is_complete(tmp_path: Path) -> None:
+    """results.json comes last: a stop after it advised a resume that is refused (nothing is left)."""
+    history: Any = SimpleNamespace(epochs=[object(), object()])
+    with (
+        pytest.raises(TrainingInterrupted) as info,
+        resume_hint_after_training(_exp(), tmp_path, history, _checkpoint(2), 0),
+    ):
+        (tmp_path / "results.json").write_text("{}")
+        raise KeyboardInterrupt("SIGTERM")
+    assert info.value.complete and info.value.signal_name == "SIGTERM"
+    assert str(info.value) == (
+        f"interrupted by SIGTERM after the run finished: its results are complete in {tmp_path}"
+    )
+    assert "resume" not in one_line(info.value)
+
+
+def test_a_results_json_of_before_the_block_is_no_completion(tmp_path: Path) -> None:
+    """A resume drawing the figures a finished run lacks: its results.json was there already."""
+    (tmp_path / "results.json").write_text("{}")
+    history: Any = SimpleNamespace(epochs=[object(), object()])
+    with (
+        pytest.raises(TrainingInterrupted) as info,
+        resume_hint_after_training(_exp(), tmp_path, history, _checkpoint(2), 0),
+    ):
+        raise KeyboardInterrupt
+    assert not info.value.complete and "resume with" in str(info.value)
+
+
+def test_a_signal_after_the_run_returned_says_it_is_complete(tmp_path: Path) -> None:
+    result = SimpleNamespace(run_dir=tmp_path, config=SoftmaxConfig(epochs=3))
+    with pytest.raises(TrainingInterrupted) as info, complete_when_returned() as done:
+        done.append(result)
+        raise KeyboardInterrupt  # while the folder's lock is released, say
+    assert info.value.complete and info.value.run_dir == tmp_path and info.value.epoch == 3
+    with pytest.raises(KeyboardInterrupt) as plain, complete_when_returned():
+        raise KeyboardInterrupt  # before the run returned: as it was
+    assert type(plain.value) is KeyboardInterrupt

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -116,7 +117,10 @@ class PlotProcess:
         if self._closed:
             raise PlotError("the plotting process is closed; start a new one")
         try:
-            self._conn.send((fn, args, kwargs, beside))
+            # pickled as plain bytes: Connection.send's ForkingPickler would move a tensor into
+            # shared memory and hand its descriptor over through a listener thread, whose
+            # handshake a stopped child cuts (a ConnectionResetError traceback in the parent)
+            self._conn.send_bytes(pickle.dumps((fn, args, kwargs, beside), pickle.HIGHEST_PROTOCOL))
         except (BrokenPipeError, EOFError, OSError):  # child gone: close() says so
             pass
         except BaseException:

@@ -33,6 +33,7 @@ from linearnets.tasks.resume_settings import (
     started_environment,
 )
 from linearnets.tasks.softmax import environment_group, shared_settings, write_run_config
+from linearnets.tasks.stopping import complete_when_returned
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callback_checks import check_callbacks
@@ -138,7 +139,13 @@ def resume_softmax(
     check_same_settings(dist, lambda: _shared_overrides(run_dir, overrides, force=force))
     on_rank_0(dist, lock)
     try:
-        return _resume(run_dir, saved, force=force, callbacks=callbacks, dist=dist, **overrides)
+        with complete_when_returned() as done:
+            done.append(
+                _resume(run_dir, saved, force=force, callbacks=callbacks, dist=dist, **overrides)
+            )
+            for held in locks:
+                held.release()
+            return done[0]
     finally:
         for held in locks:
             held.release()

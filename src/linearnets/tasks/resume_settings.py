@@ -135,6 +135,12 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
     finished = (run_dir / WEIGHTS_FILE).exists() and _summarizes(run_dir, epoch)
     # a run whose plotting process died is finished but for its figures: the resume draws them
     finished = finished and not missing_figures(new, run_dir)
+    if epoch == new.epochs and finished and not given:  # the plain resume of a complete run
+        raise UsageError(
+            f"the run in {run_dir} is complete: it finished its {epoch} "
+            f"epoch{'s' if epoch != 1 else ''} and wrote its results, so nothing is left to "
+            f"resume; pass e.g. epochs={epoch + 5} to train further"
+        )
     if epoch > new.epochs or (epoch == new.epochs and finished):
         # in the API's words; the command line says --epochs (linearnets.cli spells it)
         own = "" if given else ", the run's own (none was given)"

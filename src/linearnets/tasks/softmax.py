@@ -21,6 +21,7 @@ from linearnets.errors import UsageTypeError
 from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
+from linearnets.tasks.stopping import complete_when_returned
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
 from linearnets.training.callback_checks import check_callbacks
@@ -200,7 +201,11 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
                 if not existed:
                     _fs.remove_empty_folders([run_dir, *made])
             raise
-        return train_experiment(exp, run_dir, callbacks=callbacks)
+        with complete_when_returned() as done:
+            done.append(train_experiment(exp, run_dir, callbacks=callbacks))
+            if lock is not None:
+                lock.release()
+            return done[0]
     finally:
         if lock is not None:
             lock.release()

@@ -12,6 +12,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
@@ -19,8 +20,16 @@ from linearnets.training.checkpoint import CheckpointCallback
 from linearnets.training.distributed import PeerLostError
 from linearnets.training.interrupt import TrainingInterrupted, sigterm_as_keyboard_interrupt
 from linearnets.training.loop import History
+from linearnets.training.runs import RESULTS_FILE
 
-__all__ = ["diverged", "name_resume", "peer_lost", "resume_hint_after_training"]
+__all__ = [
+    "complete_when_returned",
+    "diverged",
+    "interrupted_when_complete",
+    "name_resume",
+    "peer_lost",
+    "resume_hint_after_training",
+]
 
 
 @contextlib.contextmanager
@@ -34,13 +43,18 @@ def resume_hint_after_training(
     """Turn a Ctrl-C or SIGTERM after the last epoch into a :class:`TrainingInterrupted` with its hint.
 
     It would stop the run while the weights, reports or figures are written; the resume the message
-    advises trains nothing and writes them. During training the interrupt says where it stopped
-    itself (or a second, aborting signal does).
+    advises trains nothing and writes them. Once the block has written ``results.json`` the run is
+    complete: the stop says so, and advises no resume (see :func:`interrupted_when_complete`).
+    During training the interrupt says where it stopped itself (or a second, aborting signal does).
     """
+    before = _stamp(run_dir / RESULTS_FILE)
     try:
         with sigterm_as_keyboard_interrupt():
             yield
     except KeyboardInterrupt as exc:
+        after = _stamp(run_dir / RESULTS_FILE)
+        if after is not None and after != before:  # written by this call: the run is complete
+            raise interrupted_when_complete(exc, run_dir, epoch=exp.config.epochs) from None
         if isinstance(exc, TrainingInterrupted) or len(history.epochs) < exp.config.epochs:
             raise
         stopped = TrainingInterrupted(
@@ -51,6 +65,47 @@ def resume_hint_after_training(
         stopped.run_dir, stopped.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch
         stopped.launcher = "torchrun" if exp.dist.enabled else ""
         raise stopped from None
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Return ``path``'s inode and modification time (a new file has a new one), or ``None``."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns
+
+
+def interrupted_when_complete(
+    exc: KeyboardInterrupt, run_dir: Path, *, epoch: int
+) -> TrainingInterrupted:
+    """Return the stop of a Ctrl-C or SIGTERM that came once the run was complete (``results.json``
+    written): it says so, and advises no resume (one would be refused: nothing is left to do)."""
+    name = getattr(exc, "signal_name", None) or (str(exc.args[0]) if exc.args else "SIGINT")
+    stopped = TrainingInterrupted(signal_name=name, epoch=epoch, step=0)
+    stopped.run_dir, stopped.complete = run_dir, True
+    return stopped
+
+
+@contextlib.contextmanager
+def complete_when_returned() -> Iterator[list[Any]]:
+    """Turn a Ctrl-C or SIGTERM that comes once the block's run returned into a complete run's stop.
+
+    The block appends the finished run's result (a :class:`SoftmaxResult`, which names its folder)
+    to the list it is given; an interrupt after that
+    (while the folder's lock is released, say) stopped nothing: the run is complete, and a resume
+    would be refused. Before it, the interrupt goes on as it was.
+    """
+    done: list[Any] = []
+    try:
+        yield done
+    except KeyboardInterrupt as exc:
+        if done and not getattr(exc, "complete", False):
+            result = done[0]
+            raise interrupted_when_complete(
+                exc, result.run_dir, epoch=result.config.epochs
+            ) from None
+        raise
 
 
 def name_resume(

@@ -56,6 +56,8 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         command: the subcommand that resumes it, e.g. "linearnets softmax".
         function: the Python function that resumes it, e.g. "resume_softmax".
         from_cli: name the command (the CLI sets it) rather than the function in the hint.
+        complete: the run had finished (its ``results.json`` written) when the signal came: its
+            folder is complete, and there is nothing to resume.
     """
 
     def __init__(self, *, signal_name: str, epoch: int, step: int) -> None:
@@ -70,6 +72,7 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         self.function = "resume_softmax"
         self.from_cli = False
         self.launcher = ""  # how the processes were started, when not by hand (e.g. "torchrun")
+        self.complete = False
 
     def __str__(self) -> str:
         if self.aborted:  # mid-step, mid-evaluation: only the epoch is known
@@ -83,6 +86,11 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
             text = f"interrupted by {self.signal_name} at {where}"
         if self.run_dir is None:
             return text
+        if self.complete:
+            return (
+                f"interrupted by {self.signal_name} after the run finished: its results are "
+                f"complete in {self.run_dir}"
+            )
         if self.from_cli:  # quoted for the shell: "my run" is one argument
             again = f"{self.command} --resume {shell_word(self.run_dir)}"
         else:  # called from Python (a notebook, say): the call that resumes it
@@ -144,6 +152,8 @@ class GracefulInterrupt(Callback):
         if self.enabled and threading.current_thread() is threading.main_thread():
             for name in _SIGNALS:
                 signum = getattr(signal, name)
+                if signal.getsignal(signum) is signal.SIG_IGN:
+                    continue  # ignored by whoever started us (`cmd &` in a script): left so
                 self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
