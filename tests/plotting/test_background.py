@@ -359,15 +359,13 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-def test_a_child_whose_parent_is_killed_stops_drawing_at_once(tmp_path: Path) -> None:
-    """It drew every update still queued into the run folder after the command had gone."""
+def _kill_parent_and_wait_for_its_child(script: str, out: Path, log: Path) -> None:
+    """Run ``script`` (which prints its plotting child's pid, then SIGKILLs itself); assert the
+    child is gone within 10 s (killed here if not, so no test leaves it behind)."""
     import subprocess
 
-    out, log = tmp_path / "run", tmp_path / "draws.txt"
     parent = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_PARENT, str(out), str(log)],
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", script, str(out), str(log)], stdout=subprocess.PIPE, text=True
     )
     assert parent.stdout is not None
     with parent.stdout:  # not read to its end: a child drawing on would hold it open
@@ -377,10 +375,17 @@ def test_a_child_whose_parent_is_killed_stops_drawing_at_once(tmp_path: Path) ->
     while not _gone(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     try:
-        assert _gone(child), "the plotting process drew on after its parent died"
+        assert _gone(child), "the plotting process lived on after its parent was killed"
     finally:
         if not _gone(child):
             os.kill(child, signal.SIGKILL)
+
+
+def test_a_child_whose_parent_is_killed_stops_drawing_at_once(tmp_path: Path) -> None:
+    """It drew every update still queued into the run folder after the command had gone."""
+
+    out, log = tmp_path / "run", tmp_path / "draws.txt"
+    _kill_parent_and_wait_for_its_child(_KILLED_PARENT, out, log)
     assert log.read_text() == "draw\n"  # the updates queued behind it were never drawn
     assert list(out.iterdir()) == []  # the drawing it was in left no temporary file
 
@@ -410,27 +415,10 @@ plots.close()
 def test_a_child_in_its_closing_turn_dies_with_its_parent(tmp_path: Path) -> None:
     """kill -9 of the command while the last figures are drawn: the child must not live on and
     write into the run folder (a resume may have started there)."""
-    import subprocess
 
     out, log = tmp_path / "run", tmp_path / "draws.txt"
     out.mkdir()
-    parent = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_CLOSING, str(out), str(log)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert parent.stdout is not None
-    with parent.stdout:
-        child = int(parent.stdout.readline())
-    assert parent.wait(timeout=60) == -signal.SIGKILL
-    deadline = time.monotonic() + 10
-    while not _gone(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        assert _gone(child), "the plotting process lived on after its parent was killed"
-    finally:
-        if not _gone(child):
-            os.kill(child, signal.SIGKILL)
+    _kill_parent_and_wait_for_its_child(_KILLED_CLOSING, out, log)
     assert log.read_text() == "draw" and list(out.iterdir()) == []
 
 
