@@ -20,6 +20,7 @@ __all__ = [
     "DataWarning",
     "DatasetError",
     "DivergenceError",
+    "DoubleSoftmaxWarning",
     "LinearnetsError",
     "OneLineInIPython",
     "PlotError",
@@ -92,3 +93,8 @@ class PlotError(OneLineInIPython, LinearnetsError):
 
 class DataWarning(UserWarning):
     """Data that loads and trains but is probably not what was meant (the CLI prints it on one line)."""
+
+
+class DoubleSoftmaxWarning(UserWarning):
+    """``nn.CrossEntropyLoss`` was given probabilities (a model ending in ``nn.Softmax``), not the
+    scores (logits) it applies softmax to: softmax applied twice trains slowly, to a worse model."""

@@ -14,9 +14,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets import d2l
-from linearnets.errors import DivergenceError, UsageError
+from linearnets.errors import DivergenceError, DoubleSoftmaxWarning, UsageError
 from linearnets.models.scratch import SGD, SoftmaxRegressionScratch, cross_entropy_logits
-from linearnets.training.first_step import DoubleSoftmaxWarning
 from linearnets.training.loop import fit
 
 D, Q, B = 12, 4, 16

@@ -92,9 +92,9 @@ def complete_when_returned() -> Iterator[list[Any]]:
     """Turn a Ctrl-C or SIGTERM that comes once the block's run returned into a complete run's stop.
 
     The block appends the finished run's result (a :class:`SoftmaxResult`, which names its folder)
-    to the list it is given; an interrupt after that
-    (while the folder's lock is released, say) stopped nothing: the run is complete, and a resume
-    would be refused. Before it, the interrupt goes on as it was.
+    to the list it is given; an interrupt after that (while the folder's lock is released, say)
+    stopped nothing: the run is complete, and a resume would be refused. Before it, the interrupt
+    goes on as it was.
     """
     done: list[Any] = []
     try:

@@ -25,18 +25,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from linearnets.errors import UsageError
+from linearnets.errors import DoubleSoftmaxWarning, UsageError
 from linearnets.training.model_diagnosis import nan_from_finite
 from linearnets.validation import check_no_nan_scores
 
-__all__ = ["DoubleSoftmaxWarning", "check_first_values"]
+__all__ = ["check_first_values"]
 
 
 _WARNED: weakref.WeakSet[Any] = weakref.WeakSet()  # models warned of a double softmax
-
-
-class DoubleSoftmaxWarning(UserWarning):
-    """Warned when ``nn.CrossEntropyLoss`` is given probabilities rather than scores (logits)."""
 
 
 def check_first_values(
