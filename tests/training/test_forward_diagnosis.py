@@ -458,3 +458,14 @@ def test_a_function_model_with_two_matrices_keeps_torchs_error() -> None:
     X = torch.rand(3, 1, 5, 5)
     with pytest.raises(RuntimeError, match=r"is invalid for input of size 75"):
         _entry("evaluate", mlp, X)
+
+
+def test_a_function_model_around_a_module_keeps_torchs_error() -> None:
+    """The one matrix P a function names may not be what meets the batch: its module does."""
+    layer, P = nn.Linear(16, 8), torch.randn(8, 3)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return layer(X.reshape(-1, 16)) @ P
+
+    with pytest.raises(RuntimeError, match=r"is invalid for input of size 75"):
+        _entry("evaluate", net, torch.rand(3, 1, 5, 5))

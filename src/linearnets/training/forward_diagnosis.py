@@ -134,12 +134,16 @@ def _function_input_error(net: Any, X: torch.Tensor) -> UsageError | None:
 
     The book's model is a function of global tensors, ``softmax(matmul(X.reshape((-1,
     W.shape[0])), W) + b)`` (D2L §3.6.2): where its code names exactly one matrix ``W`` (d, q),
-    a batch of another dtype, or with another number of values per example than d (images of
-    another size: ``resize=64`` gives 4096), is named, once ``flatten(X) @ W`` fails too.
+    and no module, a batch of another dtype, or with another number of values per example than d
+    (images of another size: ``resize=64`` gives 4096), is named, once ``flatten(X) @ W`` fails
+    too.
     """
+    named = named_tensors(net)
+    if any(isinstance(value, nn.Module) for _, value in named):
+        return None  # a module may meet the batch first: which tensor does is not known
     matrices = [
         (name, value)
-        for name, value in named_tensors(net)
+        for name, value in named
         if isinstance(value, torch.Tensor) and value.ndim == 2 and value.is_floating_point()
     ]
     if len(matrices) != 1 or X.ndim < 1:
