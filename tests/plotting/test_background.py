@@ -449,6 +449,44 @@ def test_a_second_ctrl_c_while_close_waits_stops_the_child(
             plots._process.kill()
 
 
+def test_a_third_ctrl_c_while_the_child_is_ended_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stop that close() passes on is the first: a later one, while the child is ended, would
+    replace it (naming the wrong signal) and leave the child unreaped."""
+    from linearnets.plotting.live import LiveOutput
+
+    monkeypatch.setattr(LiveOutput, "publish", lambda self, fig: time.sleep(60))
+    plots = PlotProcess()
+    RemoteCurves(plots, out_dir=tmp_path, formats=("png",)).update(1, {"train loss": 0.5})
+    real_stop = plots._stop
+
+    def stop() -> None:
+        signal.raise_signal(signal.SIGINT)  # another Ctrl-C, as the child is being ended
+        real_stop()
+
+    monkeypatch.setattr(plots, "_stop", stop)
+    count = iter(range(1, 10))
+
+    def numbered(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(next(count))
+
+    previous = signal.signal(signal.SIGINT, numbered)
+    main = threading.main_thread().ident or 0
+    ctrl_c = threading.Timer(1.0, signal.pthread_kill, (main, signal.SIGINT))
+    ctrl_c.start()
+    try:
+        with pytest.raises(KeyboardInterrupt) as info:
+            plots.close()
+    finally:
+        ctrl_c.cancel()
+        signal.signal(signal.SIGINT, previous)
+        if plots._process.is_alive():
+            plots._process.kill()
+    assert info.value.args == (1,)  # the first stop, not the one during the child's end
+    assert plots._process.exitcode is not None
+
+
 def test_a_fork_that_fails_leaves_the_drawing_to_the_caller(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

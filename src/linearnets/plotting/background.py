@@ -151,7 +151,10 @@ class PlotProcess:
             self._process.join(timeout=5)
             error = f"the plotting process died (exit code {self._process.exitcode})"
         except BaseException:
-            self._stop()
+            # a further Ctrl-C while the child is ended must neither leave it running nor
+            # replace the first stop, whose message names the run's state
+            with held_signals(raise_after=False):
+                self._stop()
             raise
         finally:
             self._conn.close()
