@@ -359,3 +359,50 @@ def test_the_callers_grad_mode_changes_no_number_of_the_run(
     assert got[0].keys() == expected[0].keys()
     assert all(torch.equal(got[0][k], expected[0][k]) for k in got[0])
     assert got[1] == expected[1] and len(got[1]) == 2
+
+
+def test_a_ctrl_c_before_training_began_keeps_nothing_as_it_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain Ctrl-C once config.json is written but before training's own stop takes over: the
+    command says "nothing was trained or kept", so the folder must go (it was left holding
+    config.json, and the same command again was refused)."""
+    from linearnets.tasks import softmax as task
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        assert (out / "config.json").is_file()  # the premise: the run's config is written
+        raise KeyboardInterrupt
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(task, "train_experiment", interrupted)
+    config = SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), epochs=1, plot="none", out=out)
+    with pytest.raises(KeyboardInterrupt) as info:
+        run_softmax(config)
+    assert type(info.value) is KeyboardInterrupt and not out.exists()
+
+
+def test_a_ctrl_c_while_the_callers_state_comes_back_is_a_complete_runs_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run returned, then a Ctrl-C landed on the way out (restoring the caller's grad mode):
+    it said "before training began; nothing was trained or kept" of a complete run."""
+    import contextlib
+
+    from linearnets.tasks import softmax as task
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    @contextlib.contextmanager
+    def grad_enabled():  # type: ignore[no-untyped-def]
+        yield
+        raise KeyboardInterrupt  # on the way out, once the run returned
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(task, "grad_enabled", grad_enabled)
+    config = SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), epochs=1, plot="none", out=out)
+    with pytest.raises(TrainingInterrupted) as info:
+        run_softmax(config)
+    assert info.value.complete and info.value.run_dir == out
+    assert str(info.value) == (
+        f"interrupted by SIGINT after the run finished: its results are complete in {out}"
+    )
+    assert (out / "results.json").is_file()

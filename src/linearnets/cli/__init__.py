@@ -35,6 +35,7 @@ from linearnets.cli._parser import UsageExit as UsageExit
 from linearnets.cli._ranks import refuse_data_parallel as refuse_data_parallel
 from linearnets.cli._report import (
     EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
     EXIT_RUNTIME,
     EXIT_USAGE,
     output_closed,
@@ -204,19 +205,27 @@ def entry() -> None:
         # locale) shows it escaped rather than failing a finished run
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    with sigterm_as_keyboard_interrupt(), _data_warnings_on_one_line():
-        try:
-            code = _main(sys.argv[1:], debug_raises=False)
-        except SystemExit as exc:  # a command line that did not parse (said), --help, --version
-            if not _session_goes_on():
-                raise
-            # left below as any other end, and without argparse's chain of errors
-            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    for stream in (sys.stdout, sys.stderr):
-        # a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing more can be shown
-        with contextlib.suppress(AttributeError, OSError, ValueError):
-            stream.flush()
-    _leave(code)
+    code: int | None = None
+    try:
+        with sigterm_as_keyboard_interrupt(), _data_warnings_on_one_line():
+            try:
+                code = _main(sys.argv[1:], debug_raises=False)
+            except SystemExit as exc:  # a command line that did not parse (said), --help, --version
+                if not _session_goes_on():
+                    raise
+                # left below as any other end, and without argparse's chain of errors
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except KeyboardInterrupt:  # in the last steps of the way out: the command had reported
+        if code is None:
+            print("linearnets: interrupted", file=sys.stderr)
+            code = EXIT_INTERRUPTED
+    # the command is done: a Ctrl-C now would only print a traceback over its report
+    with held_signals(raise_after=False):
+        for stream in (sys.stdout, sys.stderr):
+            # a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing more can be shown
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                stream.flush()
+        _leave(code)
 
 
 def _leave(code: int) -> None:

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
+from linearnets._signals import held_signals
 from linearnets.cli._options import (
     non_negative_int,
     path_arg_for,
@@ -158,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
     result = _train(args, config, given, dist)
     if not dist.is_main:
         return 0
-    _print_summary(result, dist, as_json=args.json)
+    with held_signals(raise_after=False):  # the run is complete: its summary is printed whole
+        _print_summary(result, dist, as_json=args.json)
     return 0
 
 
@@ -203,17 +205,27 @@ def _train(
     """Run or resume the training on every rank, logging each epoch; return its result."""
     from linearnets.tasks.resume import resume_softmax
     from linearnets.tasks.softmax import run_softmax
+    from linearnets.tasks.stopping import interrupted_when_complete
     from linearnets.training.callbacks import ConsoleLogger
     from linearnets.training.distributed import shutdown_distributed
 
     logger = ConsoleLogger()
+    result: SoftmaxResult | None = None
     try:
         if config is not None:
-            return run_softmax(config, callbacks=[logger], dist=dist)
-        return resume_softmax(args.resume, force=args.force, callbacks=[logger], dist=dist, **given)
+            result = run_softmax(config, callbacks=[logger], dist=dist)
+        else:
+            result = resume_softmax(
+                args.resume, force=args.force, callbacks=[logger], dist=dist, **given
+            )
+        return result
     except KeyboardInterrupt as exc:
         if type(exc) is not KeyboardInterrupt:  # training's own stop, which names the resume
             raise
+        if result is not None:  # the run had returned, complete
+            raise interrupted_when_complete(
+                exc, result.run_dir, epoch=result.config.epochs
+            ) from None
         raise StoppedBeforeTraining(exc, resume=args.resume) from None
     finally:
         logger.close()

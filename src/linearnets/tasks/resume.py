@@ -71,8 +71,6 @@ METRICS_FILES = ("metrics.jsonl", "metrics.csv")  # rewritten from the checkpoin
 RUN_FILE_NAMES = (CONFIG_FILE, CHECKPOINT_FILE, *METRICS_FILES, *FINAL_OUTPUTS, *FIGURES)
 
 
-@kept_global_state()
-@grad_enabled()
 def resume_softmax(
     run_dir: str | os.PathLike[str],
     *,
@@ -107,6 +105,25 @@ def resume_softmax(
         CheckpointError: ``checkpoint.pt`` is damaged or foreign, or missing beside trained weights
             (or logged epochs) without ``force``.
     """
+    # outermost: a Ctrl-C once the run returned, even while the caller's state comes back, is
+    # the stop of a complete run (see complete_when_returned)
+    with complete_when_returned() as done:
+        with kept_global_state(), grad_enabled():
+            done.append(
+                _checked_resume(run_dir, force=force, callbacks=callbacks, dist=dist, **overrides)
+            )
+        return done[0]
+
+
+def _checked_resume(
+    run_dir: str | os.PathLike[str],
+    *,
+    force: bool,
+    callbacks: Sequence[Any],
+    dist: DistContext | None,
+    **overrides: Any,
+) -> SoftmaxResult:
+    """:func:`resume_softmax`'s arguments and folder checked, the folder locked, then the resume."""
     run_dir = run_dir_path(
         run_dir, example="resume_softmax('runs/a') (a new run from a config is run_softmax(config))"
     )
@@ -143,7 +160,7 @@ def resume_softmax(
             done.append(
                 _resume(run_dir, saved, force=force, callbacks=callbacks, dist=dist, **overrides)
             )
-            for held in locks:
+            for held in locks:  # inside: an interrupt while the lock goes is a complete run's
                 held.release()
             return done[0]
     finally:

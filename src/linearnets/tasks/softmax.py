@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets import _fs
+from linearnets._signals import held_signals
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import UsageTypeError
 from linearnets.seeding import grad_enabled, kept_global_state
@@ -58,8 +59,6 @@ __all__ = [
 ]
 
 
-@kept_global_state()
-@grad_enabled()
 def run_softmax(
     config: SoftmaxConfig, *, callbacks: Sequence[Any] = (), dist: DistContext | None = None
 ) -> SoftmaxResult:
@@ -93,16 +92,28 @@ def run_softmax(
 
     See D2L §3.6.6 and §3.7.3.
     """
+    # outermost: a Ctrl-C once the run returned, even while the caller's state comes back, is
+    # the stop of a complete run (see complete_when_returned)
+    with complete_when_returned() as done:
+        with kept_global_state(), grad_enabled():
+            done.append(_checked_run(config, callbacks, dist))
+        return done[0]
+
+
+def _checked_run(
+    config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext | None
+) -> SoftmaxResult:
+    """:func:`run_softmax`'s arguments checked, then the run."""
     if not isinstance(config, SoftmaxConfig):
         raise UsageTypeError(
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
     callbacks = check_callbacks(callbacks)  # before the folder is claimed, in the user's numbering
     check_backend(config)
-    dist = environment_group(config.device, dist)
+    group = environment_group(config.device, dist)
     # before anything is read or claimed: processes started with other options never train together
-    check_same_settings(dist, lambda: shared_settings(config))
-    return _run(config, callbacks, dist)
+    check_same_settings(group, lambda: shared_settings(config))
+    return _run(config, callbacks, group)
 
 
 def environment_group(device: str, dist: DistContext | None) -> DistContext:
@@ -186,23 +197,37 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
     made = missing_folders(out)  # its parents, or runs/: made by the claim below
     had_lock_file = out is not None and (out / LOCK_FILE).exists()  # a stale one is kept
     run_dir, lock = _run_dir_everywhere(config, dist)
+
+    def never_started() -> None:
+        """Leave the folders as the run found them, whole: a further Ctrl-C must not cut this
+        short (the message says nothing was kept)."""
+        with held_signals(raise_after=False):
+            if lock is not None:
+                # its config.json too (a Ctrl-C during the write's fsync): the folder held none,
+                # or the claim would have refused it, and with it the same call again is refused
+                with contextlib.suppress(OSError):
+                    (run_dir / CONFIG_FILE).unlink(missing_ok=True)
+                lock.release(remove=not had_lock_file)
+                if not existed:
+                    _fs.remove_empty_folders([run_dir, *made])
+
     try:
         try:
             exp = prepare(config, dist=dist)
             if exp.dist.is_main:
                 write_run_config(run_dir, exp, resumes=[])
         except BaseException:
-            if lock is not None:  # a run that never started leaves the folders as it found them
-                # its config.json too (a Ctrl-C during the write's fsync): the folder held none, or
-                # the claim would have refused it, and with it the same call again is refused
-                with contextlib.suppress(OSError):
-                    (run_dir / CONFIG_FILE).unlink(missing_ok=True)
-                lock.release(remove=not had_lock_file)
-                if not existed:
-                    _fs.remove_empty_folders([run_dir, *made])
+            never_started()
             raise
         with complete_when_returned() as done:
-            done.append(train_experiment(exp, run_dir, callbacks=callbacks))
+            try:
+                done.append(train_experiment(exp, run_dir, callbacks=callbacks))
+            except KeyboardInterrupt as exc:
+                # a plain one comes before training began (after it, or once an epoch started,
+                # the stop names the run and its resume): nothing was kept, as it says
+                if type(exc) is KeyboardInterrupt:
+                    never_started()
+                raise
             if lock is not None:
                 lock.release()
             return done[0]
