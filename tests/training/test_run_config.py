@@ -142,7 +142,7 @@ def test_a_damaged_config_json_of_afinished_run_names_the_file_and_fixes_that_wo
     _, meta = load_trained(run)
     assert meta["num_inputs"] == 4 and meta["num_outputs"] == 3
     # a plain resume would not rebuild it: the run has no epochs left to train
-    with pytest.raises(UsageError, match=r"epochs must be more than the epochs the run in"):
+    with pytest.raises(UsageError, match=r"is complete: .* nothing is left to resume; pass e\.g\."):
         resume_softmax(run)
     assert not (run / "config.json").exists()
     resume_softmax(run, epochs=6)  # as advised
