@@ -376,10 +376,7 @@ class _NoTo:
 def test_a_model_without_to_or_named_tensors_gets_a_whole_fix() -> None:
     """Its tensors have no names the message could give: the fix was left empty ("tensors:  (or")."""
     net, X = _NoTo(), torch.rand(2, 4)
-    try:
-        net(X)
-    except RuntimeError as err:  # torch's own words for the two devices
-        torchs = err
+    torchs = _torch_error(net, X)  # torch's own words for the two devices
     with pytest.raises(UsageError) as info:
         raise_forward_error(net, X, torchs)
     assert str(info.value) == (
