@@ -240,6 +240,93 @@ def test_save_figure_without_tight_keeps_the_figure_size(tmp_path: Path) -> None
         assert image.size != (100, 50)  # cropped (or grown) to the drawing's bounding box
 
 
+def _confusion(names: list[str], counts: bool = False, empty_row: bool = False) -> Any:
+    from linearnets.plotting import plot_confusion_matrix
+
+    c = len(names)
+    matrix = torch.arange(c * c).reshape(c, c) % 7 + torch.eye(c, dtype=torch.long) * 50
+    if empty_row:
+        matrix[1] = 0
+    return plot_confusion_matrix(matrix, names, normalize=not counts).figure
+
+
+def _grid(titled: bool) -> Any:
+    from linearnets.plotting import show_images
+
+    images = torch.linspace(0, 1, 5 * 28 * 28).reshape(5, 28, 28)
+    titles = ["t-shirt", "ankle boot", "bag", "shirt\ncoat", "sandal"] if titled else None
+    return show_images(images, 2, 3, titles)[0].figure
+
+
+def _predictions() -> Any:
+    from linearnets.plotting import plot_predictions
+
+    names = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal"]
+    images = torch.rand(6, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    return plot_predictions(images, names, names[::-1])[0].figure
+
+
+def _legend_outside() -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3.0, 2.0))
+    ax = fig.subplots()
+    ax.plot([0, 1000], [0, 2e6], label="a long label")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle("a title over a plot with an offset on its y axis")
+    return fig
+
+
+FIGURES = {
+    "confusion": lambda: _confusion([f"class {i}" for i in range(10)]),
+    "confusion counts": lambda: _confusion(["a", "bb", "ccc"], counts=True),
+    "confusion empty row": lambda: _confusion(["t-shirt", "trouser", "bag"], empty_row=True),
+    "confusion 31 classes": lambda: _confusion([f"c{i}" for i in range(31)]),
+    "confusion 1 class": lambda: _confusion(["only"]),
+    "grid": lambda: _grid(True),
+    "grid untitled": lambda: _grid(False),
+    "predictions": _predictions,
+    "legend outside": _legend_outside,
+}
+
+
+def _pixels(source: Any) -> np.ndarray:
+    with Image.open(source) as image:
+        return np.asarray(image.convert("RGBA"))
+
+
+@pytest.mark.parametrize("pad", [None, 0.3])
+@pytest.mark.parametrize("kind", list(FIGURES))
+def test_a_tight_png_is_matplotlibs_own_to_the_pixel(
+    tmp_path: Path, kind: str, pad: float | None
+) -> None:
+    """save_figure measures a PNG's tight box without matplotlib's extra draw: the same image."""
+    import io
+
+    import matplotlib
+
+    with matplotlib.rc_context({} if pad is None else {"savefig.pad_inches": pad}):
+        ours = _mpl.save_figure(FIGURES[kind](), tmp_path / "ours.png")
+        oracle = io.BytesIO()
+        FIGURES[kind]().savefig(oracle, format="png", bbox_inches="tight")
+        oracle.seek(0)
+        expected = _pixels(oracle)
+        got = _pixels(ours)
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_tight_png_at_another_dpi_or_with_a_layout_engine_is_left_to_matplotlib() -> None:
+    import matplotlib
+
+    fig = _small_figure()
+    assert _mpl._tight_box(fig) != "tight"  # measured here
+    with matplotlib.rc_context({"savefig.dpi": 120}):
+        assert _mpl._tight_box(fig) == "tight"
+    fig.set_layout_engine("constrained")
+    assert _mpl._tight_box(fig) == "tight"
+
+
 @pytest.mark.parametrize("suffix", [".svg", ".pdf"])
 def test_save_figure_writes_the_same_bytes_twice(tmp_path: Path, suffix: str) -> None:
     """No date (an SVG's is to the microsecond) and fixed ids: the same figure, the same bytes."""

@@ -159,6 +159,56 @@ def test_a_runs_last_figures_drawn_side_by_side_are_whole_images(tmp_path: Path)
             image.verify()  # a whole PNG, not a truncated one
 
 
+def _busy(path: str, seconds: float) -> None:
+    """Say that the child has started this call, then keep it busy for ``seconds``."""
+    Path(path).touch()
+    time.sleep(seconds)
+
+
+def _span_publish(log: Path, seconds: float) -> Any:
+    """A ``LiveOutput.publish`` that takes ``seconds`` and appends its pid, span and points to ``log``."""
+
+    def publish(self: Any, fig: Any) -> None:
+        start = time.monotonic()
+        time.sleep(seconds)
+        points = len(fig.axes[0].lines[0].get_xdata())
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()} {start} {time.monotonic()} {points}\n")
+
+    return publish
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_the_curves_closing_is_drawn_beside_the_other_last_drawings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's curves are closed at the end of fit, before its reports queue the confusion matrix:
+    their newest points are drawn in the closing turn, at the same time as the slow figure, not
+    before it (the command waited for the two one after the other)."""
+    from linearnets.plotting.live import LiveOutput
+    from linearnets.plotting.remote_curves import RemoteCurves
+
+    log = tmp_path / "draws.txt"
+    monkeypatch.setattr(LiveOutput, "publish", _span_publish(log, 0.5))  # before the fork
+    plots = PlotProcess()
+    busy = tmp_path / "busy"
+    plots.call(_busy, str(busy), 0.5)
+    deadline = time.monotonic() + 30
+    while not busy.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # the child is busy: the calls below reach it in one turn
+    curves = RemoteCurves(plots, out_dir=tmp_path, metrics=["loss"], formats=("png",))
+    curves.update(1, {"loss": 1.0})
+    curves.update(2, {"loss": 0.5})
+    curves.close()
+    plots.call_beside(_span, str(tmp_path / "slow"), 1.0)
+    plots.close()
+    ((pid, start, end, points),) = [line.split() for line in log.read_text().splitlines()]
+    (slow_pid, slow_start, slow_end) = _spans(tmp_path, ["slow"])[0]
+    assert int(points) == 2 and pid != str(slow_pid)
+    assert float(start) < slow_end and slow_start < float(end)  # at the same time
+
+
 class _Recorder:
     """The caller's recorder: what was merged into it, in order."""
 

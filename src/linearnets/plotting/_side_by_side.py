@@ -1,6 +1,6 @@
 """The plotting process's last drawings, side by side in forked processes, one per core.
 
-A run's last figures (the confusion matrix, the prediction grid, curves not drawn yet) are
+A run's last figures (the curves' final files, the confusion matrix, the prediction grid) are
 independent: each writes its own file from data the child already holds. Drawn one after the other
 they kept the command waiting after its last epoch with a core idle. In its closing turn the child
 has no thread left (its reader stops after the closing message), so it can fork safely: it keeps one

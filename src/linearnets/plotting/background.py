@@ -33,7 +33,7 @@ from typing import Any
 from linearnets._signals import held_signals
 from linearnets.errors import PlotError
 from linearnets.plotting._side_by_side import Job, _die_with_parent, run_side_by_side
-from linearnets.plotting.remote_curves import RemoteCurves, _draw_curves, undrawn_keys
+from linearnets.plotting.remote_curves import RemoteCurves, curve_drawings
 
 __all__ = ["PlotError", "PlotProcess", "RemoteCurves", "start_plot_process"]
 
@@ -104,11 +104,12 @@ class PlotProcess:
         self._send(fn, args, kwargs, beside=False)
 
     def call_beside(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
-        """Queue ``fn(*args, **kwargs)``, one of the last drawings: a figure that reads and writes
-        nothing the other calls do (a file of its own, from its arguments alone). It is drawn when
-        :meth:`close` is called, after the calls queued before, beside the other last drawings
-        (and curves not drawn yet), one process a core (see
-        :mod:`linearnets.plotting._side_by_side`)."""
+        """Queue ``fn(*args, **kwargs)``, one of the last drawings: a figure of its own file that
+        no other call reads or writes, drawn from its arguments (or from what the calls before it
+        left in the child, as a curves' closing). It is drawn when :meth:`close` is called, after
+        every other call, beside the other last drawings (and curves not drawn yet), one process a
+        core (see :mod:`linearnets.plotting._side_by_side`): job ``i`` of the closing turn goes to
+        process ``i % cores``, so the order of the calls decides which are drawn together."""
         self._send(fn, args, kwargs, beside=True)
 
     def _send(
@@ -180,7 +181,7 @@ def _serve(conn: Connection, parent_end: Connection, parent: int) -> None:
     """The child's loop: run the calls received until ``None``, then send back the first error.
 
     Each turn takes every call queued so far and runs them in order; the curves they updated are
-    drawn once at the end of the turn (see :func:`~linearnets.plotting.remote_curves.undrawn_keys`),
+    drawn once at the end of the turn (see :func:`~linearnets.plotting.remote_curves.curve_drawings`),
     so a child that falls behind skips the states nobody would have seen. The last drawings
     (:meth:`PlotProcess.call_beside`) wait for the closing turn, which draws them, and curves not
     drawn yet, side by side (:func:`~linearnets.plotting._side_by_side.run_side_by_side`). The
@@ -227,7 +228,7 @@ def _serve(conn: Connection, parent_end: Connection, parent: int) -> None:
                 beside.append((fn, args, kwargs))
             else:
                 failures.run(fn, args, kwargs)
-        drawings: list[Job] = [(_draw_curves, (key,), {}) for key in undrawn_keys()]
+        drawings = curve_drawings(beside)
         if not closing:
             for fn, args, kwargs in drawings:
                 failures.run(fn, args, kwargs)

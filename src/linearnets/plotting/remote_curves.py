@@ -4,13 +4,13 @@
 but each call only queues one of this module's functions on a
 :class:`~linearnets.plotting.background.PlotProcess`, with plain numbers as arguments. In the forked
 child those functions keep the figures, by the key :class:`RemoteCurves` gave them. An update only adds
-its points; the child's loop draws the curves named by :func:`undrawn_keys` once its turn's calls are
+its points; the child's loop draws the curves :func:`curve_drawings` names once its turn's calls are
 done, so updates that queued up while it drew are drawn once, in their newest state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from linearnets.errors import PlotError
@@ -19,15 +19,24 @@ from linearnets.plotting.live import LiveCurves
 if TYPE_CHECKING:  # background imports this module: no cycle at run time
     from linearnets.plotting.background import PlotProcess
 
-__all__ = ["RemoteCurves", "undrawn_keys"]
+__all__ = ["RemoteCurves", "curve_drawings"]
+
+# a call as the plotting process keeps it: (function, args, kwargs)
+_Job = tuple[Callable[..., Any], Iterable[Any], Mapping[str, Any]]
 
 _CURVES: dict[int, LiveCurves] = {}  # the child's live figures, by the id RemoteCurves gave them
 _UNDRAWN: set[int] = set()  # the keys of curves with points not drawn yet
 
 
-def undrawn_keys() -> list[int]:
-    """Return the keys of the child's curves with points not drawn yet, in order."""
-    return sorted(_UNDRAWN)
+def curve_drawings(last: Iterable[_Job]) -> list[_Job]:
+    """Return a call that draws each of the child's curves with points not drawn yet, in order.
+
+    Curves whose closing is among ``last``, the last drawings waiting for the closing turn, are
+    left to it: :func:`_close_curves` draws their newest points with the final files, beside the
+    other last drawings.
+    """
+    closed = {next(iter(args)) for fn, args, _ in last if fn is _close_curves}
+    return [(_draw_curves, (key,), {}) for key in sorted(_UNDRAWN - closed)]
 
 
 def _new_curves(key: int, kwargs: dict[str, Any]) -> None:
@@ -90,5 +99,7 @@ class RemoteCurves:
         self._process.call(_update_curves, self._key, plain)
 
     def close(self) -> None:
-        """Queue the final files (``final_formats``) and release the figure."""
-        self._process.call(_close_curves, self._key)
+        """Queue the newest points' drawing, the final files (``final_formats``) and the figure's
+        release: one of the last drawings (:meth:`PlotProcess.call_beside`), drawn when the
+        process is closed, beside the others (a run's confusion matrix and predictions)."""
+        self._process.call_beside(_close_curves, self._key)

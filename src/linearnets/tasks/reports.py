@@ -95,6 +95,8 @@ def write_reports(
     write_text_atomic(run_dir / "per_class.txt", table + "\n")
     save_run_file(run_dir / "confusion.pt", matrix)
     if plots:
+        # after the curves' closing (the end of fit): on two cores the confusion matrix, the
+        # slowest of the three, is drawn alone, the curves' last files then the predictions beside it
         draw = plotter.call_beside if plotter is not None else _call_here
         if drawn:
             draw(plot_confusion_matrix, matrix, list(exp.classes), out=run_dir / "confusion.png")
