@@ -274,6 +274,37 @@ def test_sigterm_ends_the_child_without_a_traceback(tmp_path: Path, how: str) ->
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
 
 
+def _sigterm_in_a_weakref_callback(path: str) -> None:
+    """In the child: the SIGTERM handler runs inside a weakref callback, as it can when the signal
+    lands while the garbage collector frees a matplotlib object; Python prints and drops the
+    SystemExit it raises there. The call then goes on and finishes its file."""
+    import weakref
+
+    from linearnets.plotting import background
+
+    class Thing:
+        pass
+
+    thing = Thing()
+    _ref = weakref.ref(thing, lambda _: background._exit_on_sigterm(signal.SIGTERM, None))
+    del thing  # the callback runs here: its SystemExit is printed and dropped
+    Path(path).write_text("whole")
+
+
+def test_a_sigterm_python_dropped_still_ends_the_child_once_the_call_returns(
+    tmp_path: Path,
+) -> None:
+    """The child drew on after such a SIGTERM (and ignored the next one, so the parent waited for
+    its SIGKILL): it now ends once the call returns, the figure drawn whole, nothing more drawn."""
+    plots = PlotProcess()
+    plots.call(_sigterm_in_a_weakref_callback, str(tmp_path / "first"))
+    plots.call(_record, str(tmp_path / "second"), 2)
+    with pytest.raises(PlotError, match=r"the plotting process died \(exit code 143\)"):
+        plots.close()
+    assert (tmp_path / "first").read_text() == "whole"
+    assert not (tmp_path / "second").exists()
+
+
 def _wait_for(path: Path, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not path.exists() and time.monotonic() < deadline:

@@ -281,8 +281,16 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     the child twice (the group's, then the parent's when it closes the child), and the parent
     ends a child that does not exit with SIGKILL after a few seconds.
     """
+    global _stopped_by
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _stopped_by = signum
     raise SystemExit(128 + signum)
+
+
+# the signal that ended this process, once its handler ran: a SystemExit raised inside a weakref
+# callback or a __del__ (matplotlib's caches, the garbage collector) is printed and dropped by
+# Python, and the process would draw on; each call checks this when it returns (see _Failures.run)
+_stopped_by: int | None = None
 
 
 class _Failures:
@@ -293,13 +301,19 @@ class _Failures:
         self.count = 0
 
     def run(self, fn: Callable[..., Any], args: Iterable[Any], kwargs: Mapping[str, Any]) -> None:
-        """Call ``fn``; a failure is counted (and the first one kept), the other figures go on."""
+        """Call ``fn``; a failure is counted (and the first one kept), the other figures go on.
+
+        A SIGTERM that Python dropped during the call (see :data:`_stopped_by`) ends the process
+        once the call returns: the figure it drew is whole, and nothing more is drawn.
+        """
         try:
             fn(*args, **kwargs)
         except Exception as exc:  # reported to the parent, which decides
             self.count += 1
             if self.first is None:
                 self.first = f"drawing {_drawing(fn)} failed with {type(exc).__name__}: {exc}"
+        if _stopped_by is not None:
+            raise SystemExit(128 + _stopped_by)
 
     def merge(self, first: str | None, count: int) -> None:
         """Add the failures another process counted: ``count`` of them, the first ``first``."""
