@@ -10,12 +10,15 @@ the command can set it before anything heavy is imported.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["held_signals", "sigterm_as_keyboard_interrupt"]
+__all__ = ["held_signals", "interrupts_never_dropped", "sigterm_as_keyboard_interrupt"]
 
 
 @contextlib.contextmanager
@@ -73,3 +76,38 @@ def held_signals(*, raise_after: bool) -> Iterator[None]:
             signal.signal(sig, handler)
     if came and raise_after:
         raise KeyboardInterrupt("SIGTERM") if came[0] == signal.SIGTERM else KeyboardInterrupt()
+
+
+@contextlib.contextmanager
+def interrupts_never_dropped() -> Iterator[None]:
+    """Deliver again a Ctrl-C or SIGTERM whose ``KeyboardInterrupt`` Python dropped.
+
+    A signal whose handler raises while Python runs a weakref callback, a ``__del__`` or a
+    finalizer (multiprocessing's, the garbage collector's) has its ``KeyboardInterrupt`` printed
+    as "Exception ignored in ..." with a traceback, and dropped: the command went on as if it had
+    never come. Here nothing is printed, and the signal is sent again a moment later, from another
+    thread (sent from here, its handler would raise in this hook, as unraisable), so that the
+    handler then in place raises it where it can be handled. Every other unraisable exception goes
+    to the hook there was before. For a command, which owns its process.
+    """
+    previous = sys.unraisablehook
+
+    def redeliver(unraisable: sys.UnraisableHookArgs) -> None:
+        exc = unraisable.exc_value
+        if type(exc) is KeyboardInterrupt and threading.current_thread() is threading.main_thread():
+            signum = signal.SIGTERM if exc.args == ("SIGTERM",) else signal.SIGINT
+            threading.Thread(target=_send_later, args=(signum,), daemon=True).start()
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = redeliver
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
+def _send_later(signum: int) -> None:
+    """Send ``signum`` to this process once the thread that dropped it has left the hook."""
+    time.sleep(0.001)
+    os.kill(os.getpid(), signum)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,73 @@ def test_without_a_test_set_the_test_accuracy_is_na(
     final = [line for line in out if line.startswith("final: ")]
     assert len(final) == 1 and ", test acc n/a, " in final[0]
     assert not any(line.startswith("hardest classes") for line in out)  # no class was scored
+
+
+@pytest.mark.parametrize("where", ["logger.close", "shutdown_distributed"])
+def test_a_ctrl_c_in_the_clean_up_after_the_run_says_the_run_is_complete(
+    npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    where: str,
+) -> None:
+    """The run had returned; a signal in the clean-up before the summary (1-2 ms) printed a bare
+    "interrupted", and with --json an error object after a complete run's."""
+    from linearnets.training import callbacks, distributed
+
+    run = tmp_path / "run"
+
+    def interrupted(*args: object) -> None:
+        if (run / "results.json").exists():  # the logger is closed at the end of fit too
+            raise KeyboardInterrupt
+
+    if where == "logger.close":
+        monkeypatch.setattr(callbacks.ConsoleLogger, "close", interrupted)
+    else:
+        monkeypatch.setattr(distributed, "shutdown_distributed", interrupted)
+    argv = ["softmax", "--data", str(npz), "--epochs", "1", "--plot", "none", "--out", str(run)]
+    assert main([*argv, "--json"]) == 130
+    out, err = capsys.readouterr()
+    assert err.splitlines()[-1] == (
+        f"linearnets softmax: interrupted by SIGINT after the run finished: its results are "
+        f"complete in {run}"
+    )
+    (answer,) = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert answer["error"] == err.splitlines()[-1].removeprefix("linearnets softmax: ")
+    assert (run / "results.json").is_file()
+
+
+def test_an_interrupt_python_dropped_is_delivered_again(
+    npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C whose KeyboardInterrupt was raised inside a weakref callback was printed as
+    "Exception ignored in ..." with a traceback and dropped: the command went on as if it had never
+    come. It is now sent again, and stops the command where it can."""
+    import weakref
+
+    from linearnets.cli import softmax as cli_softmax
+
+    def dropped_then_settings(*args: object) -> None:
+        class Thing:
+            pass
+
+        def callback(_: object) -> None:
+            raise KeyboardInterrupt  # as the default SIGINT handler raises it there
+
+        thing = Thing()
+        _ref = weakref.ref(thing, callback)
+        del thing  # the callback runs: its KeyboardInterrupt is unraisable
+        for _ in range(1000):  # the signal is sent again, and raised here, in a moment
+            time.sleep(0.001)
+        raise AssertionError("the interrupt was dropped")
+
+    monkeypatch.setattr(cli_softmax, "_check_resume_options", dropped_then_settings)
+    run = tmp_path / "run"
+    code = main(["softmax", "--data", str(npz), "--plot", "none", "--out", str(run)])
+    err = capsys.readouterr().err
+    assert code == 130 and "Exception ignored" not in err and "Traceback" not in err
+    assert err.splitlines()[-1] == "linearnets softmax: interrupted"  # before any run began
+    assert not run.exists()
 
 
 def test_an_interrupt_on_another_rank_exits_130_silently(

@@ -305,6 +305,24 @@ def test_a_sigterm_python_dropped_still_ends_the_child_once_the_call_returns(
     assert not (tmp_path / "second").exists()
 
 
+def test_the_childs_own_dropped_stop_is_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python printed "Exception ignored in ..." and the SystemExit's traceback on the user's
+    terminal, after the command's own one-line report; other unraisable errors are still shown."""
+    from types import SimpleNamespace
+
+    from linearnets.plotting import background
+
+    shown: list[Any] = []
+    hook = background._quiet_when_stopped(shown.append)
+    stop, other = SimpleNamespace(exc_value=SystemExit(143)), SimpleNamespace(exc_value=OSError())
+    hook(stop)  # type: ignore[arg-type]
+    assert shown == [stop]  # not this process's stop: shown
+    monkeypatch.setattr(background, "_stopped_by", signal.SIGTERM)
+    hook(stop)  # type: ignore[arg-type]
+    hook(other)  # type: ignore[arg-type]
+    assert shown == [stop, other]
+
+
 def _wait_for(path: Path, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not path.exists() and time.monotonic() < deadline:

@@ -22,7 +22,11 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
-from linearnets._signals import held_signals, sigterm_as_keyboard_interrupt
+from linearnets._signals import (
+    held_signals,
+    interrupts_never_dropped,
+    sigterm_as_keyboard_interrupt,
+)
 from linearnets.cli import _ranks
 from linearnets.cli._outcomes import (
     report_error,
@@ -85,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     line), so that what it was writing is cleaned up or kept, not cut off mid-way. With ``--debug``
     an error or interrupt is raised, for the caller to see it whole.
     """
-    with sigterm_as_keyboard_interrupt(), _data_warnings_on_one_line():
+    with sigterm_as_keyboard_interrupt(), interrupts_never_dropped(), _data_warnings_on_one_line():
         return _main(list(sys.argv[1:] if argv is None else argv), debug_raises=True)
 
 
@@ -207,7 +211,11 @@ def entry() -> None:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     code: int | None = None
     try:
-        with sigterm_as_keyboard_interrupt(), _data_warnings_on_one_line():
+        with (
+            sigterm_as_keyboard_interrupt(),
+            interrupts_never_dropped(),
+            _data_warnings_on_one_line(),
+        ):
             try:
                 code = _main(sys.argv[1:], debug_raises=False)
             except SystemExit as exc:  # a command line that did not parse (said), --help, --version

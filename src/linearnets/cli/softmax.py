@@ -156,11 +156,20 @@ def run(args: argparse.Namespace) -> int:
     dist = init_distributed(device=device, announce=lambda line: print(line, file=sys.stderr))
     if args.resume is not None and dist.is_main:
         _note_changed_threads(saved, given)
-    result = _train(args, config, given, dist)
-    if not dist.is_main:
-        return 0
-    with held_signals(raise_after=False):  # the run is complete: its summary is printed whole
-        _print_summary(result, dist, as_json=args.json)
+    finished: list[SoftmaxResult] = []  # the result, once the run has returned it
+    try:
+        _train(args, config, given, dist, finished)
+        if dist.is_main:
+            with held_signals(raise_after=False):  # the run is complete: its summary is whole
+                _print_summary(finished[0], dist, as_json=args.json)
+    except KeyboardInterrupt as exc:
+        # a stop once the run returned (in the clean-up after it, before the summary): complete
+        if not finished or type(exc) is not KeyboardInterrupt:
+            raise
+        from linearnets.tasks.stopping import interrupted_when_complete
+
+        result = finished[0]
+        raise interrupted_when_complete(exc, result.run_dir, epoch=result.config.epochs) from None
     return 0
 
 
@@ -201,31 +210,29 @@ def _train(
     config: SoftmaxConfig | None,
     given: dict[str, Any],
     dist: DistContext,
-) -> SoftmaxResult:
-    """Run or resume the training on every rank, logging each epoch; return its result."""
+    finished: list[SoftmaxResult],
+) -> None:
+    """Run or resume the training on every rank, logging each epoch; append its result to
+    ``finished`` as it returns (one call: no signal is handled between the two)."""
     from linearnets.tasks.resume import resume_softmax
     from linearnets.tasks.softmax import run_softmax
-    from linearnets.tasks.stopping import interrupted_when_complete
     from linearnets.training.callbacks import ConsoleLogger
     from linearnets.training.distributed import shutdown_distributed
 
     logger = ConsoleLogger()
-    result: SoftmaxResult | None = None
     try:
         if config is not None:
-            result = run_softmax(config, callbacks=[logger], dist=dist)
+            finished.append(run_softmax(config, callbacks=[logger], dist=dist))
         else:
-            result = resume_softmax(
-                args.resume, force=args.force, callbacks=[logger], dist=dist, **given
+            finished.append(
+                resume_softmax(
+                    args.resume, force=args.force, callbacks=[logger], dist=dist, **given
+                )
             )
-        return result
     except KeyboardInterrupt as exc:
-        if type(exc) is not KeyboardInterrupt:  # training's own stop, which names the resume
+        # training's own stop names the resume; one once the run returned is the caller's
+        if type(exc) is not KeyboardInterrupt or finished:
             raise
-        if result is not None:  # the run had returned, complete
-            raise interrupted_when_complete(
-                exc, result.run_dir, epoch=result.config.epochs
-            ) from None
         raise StoppedBeforeTraining(exc, resume=args.resume) from None
     finally:
         logger.close()

@@ -195,6 +195,7 @@ def _serve(conn: Connection, parent_end: Connection, parent: int) -> None:
     # here. Not the default either (the file being drawn would be left as a .tmp), nor ignored
     # (multiprocessing's exit would wait forever for this daemon): the normal exit, at once
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    sys.unraisablehook = _quiet_when_stopped(sys.unraisablehook)
     # the pipe's end-of-file is read by the reader thread, which has ended in the closing turn:
     # the kernel's SIGTERM ends the child there too when the parent dies (kill -9)
     _die_with_parent()
@@ -291,6 +292,21 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 # callback or a __del__ (matplotlib's caches, the garbage collector) is printed and dropped by
 # Python, and the process would draw on; each call checks this when it returns (see _Failures.run)
 _stopped_by: int | None = None
+
+
+def _quiet_when_stopped(
+    previous: Callable[[sys.UnraisableHookArgs], Any],
+) -> Callable[[sys.UnraisableHookArgs], Any]:
+    """Return an unraisable hook that says nothing of this process's own stop, dropped where
+    Python could not raise it (a weakref callback: see :data:`_stopped_by`); it ends the process
+    once the call returns. Any other unraisable exception goes to ``previous``."""
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, SystemExit) and _stopped_by is not None:
+            return
+        previous(unraisable)
+
+    return hook
 
 
 class _Failures:
