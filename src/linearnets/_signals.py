@@ -96,8 +96,11 @@ def interrupts_never_dropped() -> Iterator[None]:
         exc = unraisable.exc_value
         if type(exc) is KeyboardInterrupt and threading.current_thread() is threading.main_thread():
             signum = signal.SIGTERM if exc.args == ("SIGTERM",) else signal.SIGINT
-            threading.Thread(target=_send_later, args=(signum,), daemon=True).start()
-            return
+            try:
+                threading.Thread(target=_send_later, args=(signum,), daemon=True).start()
+                return
+            except RuntimeError:  # no new thread (the interpreter is shutting down): say it
+                pass
         previous(unraisable)
 
     sys.unraisablehook = redeliver
