@@ -156,20 +156,14 @@ def run(args: argparse.Namespace) -> int:
     dist = init_distributed(device=device, announce=lambda line: print(line, file=sys.stderr))
     if args.resume is not None and dist.is_main:
         _note_changed_threads(saved, given)
-    finished: list[SoftmaxResult] = []  # the result, once the run has returned it
-    try:
+    from linearnets.tasks.stopping import complete_when_returned
+
+    # a stop once the run returned (in the clean-up after it, before the summary): complete
+    with complete_when_returned() as finished:
         _train(args, config, given, dist, finished)
         if dist.is_main:
             with held_signals(raise_after=False):  # the run is complete: its summary is whole
                 _print_summary(finished[0], dist, as_json=args.json)
-    except KeyboardInterrupt as exc:
-        # a stop once the run returned (in the clean-up after it, before the summary): complete
-        if not finished or type(exc) is not KeyboardInterrupt:
-            raise
-        from linearnets.tasks.stopping import interrupted_when_complete
-
-        result = finished[0]
-        raise interrupted_when_complete(exc, result.run_dir, epoch=result.config.epochs) from None
     return 0
 
 

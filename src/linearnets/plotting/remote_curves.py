@@ -10,10 +10,11 @@ done, so updates that queued up while it drew are drawn once, in their newest st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from linearnets.errors import PlotError
+from linearnets.plotting._side_by_side import Job
 from linearnets.plotting.live import LiveCurves
 
 if TYPE_CHECKING:  # background imports this module: no cycle at run time
@@ -21,14 +22,11 @@ if TYPE_CHECKING:  # background imports this module: no cycle at run time
 
 __all__ = ["RemoteCurves", "curve_drawings"]
 
-# a call as the plotting process keeps it: (function, args, kwargs)
-_Job = tuple[Callable[..., Any], Iterable[Any], Mapping[str, Any]]
-
 _CURVES: dict[int, LiveCurves] = {}  # the child's live figures, by the id RemoteCurves gave them
 _UNDRAWN: set[int] = set()  # the keys of curves with points not drawn yet
 
 
-def curve_drawings(last: Iterable[_Job]) -> list[_Job]:
+def curve_drawings(last: Iterable[Job]) -> list[Job]:
     """Return a call that draws each of the child's curves with points not drawn yet, in order.
 
     Curves whose closing is among ``last``, the last drawings waiting for the closing turn, are
