@@ -7,8 +7,9 @@ checkers see them imported from their modules (the ``TYPE_CHECKING`` block), so 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+# typing.TYPE_CHECKING without importing typing, which the command's first milliseconds (before it
+# can take a Ctrl-C) and every `import linearnets` would otherwise pay for; type checkers take it as True
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -66,6 +67,8 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     # the same names from the same modules as _EXPORTS (tests/test_init.py checks both agree)
     from linearnets.config import LinregConfig as LinregConfig
     from linearnets.config import SoftmaxConfig as SoftmaxConfig
@@ -113,6 +116,8 @@ else:
     # at run time, hidden from type checkers: a module __getattr__ would make every misspelt name Any
 
     def __getattr__(name: str) -> Any:
+        import importlib
+
         module = _EXPORTS.get(name)
         if module is None:
             raise AttributeError(f"module 'linearnets' has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """``python -m linearnets``: the same as the ``linearnets`` command."""
 
-from linearnets.cli import entry
+from linearnets._command import entry
 
 if __name__ == "__main__":
     entry()

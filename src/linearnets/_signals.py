@@ -18,7 +18,12 @@ import time
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["held_signals", "interrupts_never_dropped", "sigterm_as_keyboard_interrupt"]
+__all__ = [
+    "held_signals",
+    "interrupt_for",
+    "interrupts_never_dropped",
+    "sigterm_as_keyboard_interrupt",
+]
 
 
 @contextlib.contextmanager
@@ -34,7 +39,7 @@ def sigterm_as_keyboard_interrupt() -> Iterator[None]:
         return
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt("SIGTERM")
+        raise interrupt_for(signum)
 
     if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:  # ignored by whoever started us
         yield
@@ -75,7 +80,12 @@ def held_signals(*, raise_after: bool) -> Iterator[None]:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if came and raise_after:
-        raise KeyboardInterrupt("SIGTERM") if came[0] == signal.SIGTERM else KeyboardInterrupt()
+        raise interrupt_for(came[0])
+
+
+def interrupt_for(signum: int) -> KeyboardInterrupt:
+    """The ``KeyboardInterrupt`` a Ctrl-C (SIGINT) or SIGTERM raises in a command (SIGTERM named)."""
+    return KeyboardInterrupt("SIGTERM") if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
 @contextlib.contextmanager

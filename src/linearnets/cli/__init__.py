@@ -24,6 +24,7 @@ from typing import TextIO
 
 from linearnets._signals import (
     held_signals,
+    interrupt_for,
     interrupts_never_dropped,
     sigterm_as_keyboard_interrupt,
 )
@@ -117,12 +118,19 @@ def _data_warnings_on_one_line() -> Iterator[None]:
         yield
 
 
-def _main(argv: list[str], *, debug_raises: bool) -> int:
-    """:func:`main`; with ``--debug`` and not ``debug_raises``, print the traceback, then report."""
+def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | None = None) -> int:
+    """:func:`main`; with ``--debug`` and not ``debug_raises``, print the traceback, then report.
+
+    ``stopped_while_loading``: the signal :mod:`linearnets._command` held while this module loaded.
+    """
     # decided from the words given, so that a command line that does not parse reports in JSON too
     json_errors = any(  # --js and --json=1 (which argparse refuses) too
         len(word) > 2 and "--json".startswith(word.split("=", 1)[0]) for word in argv
     )
+    if stopped_while_loading is not None:
+        return report_start_interrupted(
+            interrupt_for(stopped_while_loading), json_errors=json_errors
+        )
     try:
         parser, args = _parse(argv)
         debug = bool(getattr(args, "debug", False))
@@ -183,8 +191,11 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     return parser, args
 
 
-def entry() -> None:
+def entry(*, stopped_while_loading: int | None = None) -> None:
     """The ``linearnets`` command and ``python -m linearnets``: run :func:`main` and exit at once.
+
+    Called by :func:`linearnets._command.entry`, which holds a Ctrl-C or SIGTERM while this module
+    loads and passes it on as ``stopped_while_loading``: reported as a stop while starting.
 
     Tearing down an interpreter that has imported torch takes about 0.4 s here (Python frees every
     module's objects one by one), a tenth of a whole training run. By the time :func:`main` returns,
@@ -217,7 +228,11 @@ def entry() -> None:
             _data_warnings_on_one_line(),
         ):
             try:
-                code = _main(sys.argv[1:], debug_raises=False)
+                code = _main(
+                    sys.argv[1:],
+                    debug_raises=False,
+                    stopped_while_loading=stopped_while_loading,
+                )
             except SystemExit as exc:  # a command line that did not parse (said), --help, --version
                 if not _session_goes_on():
                     raise

@@ -1,0 +1,120 @@
+"""linearnets._command: a Ctrl-C or SIGTERM while the command's modules load is held, then reported.
+
+The command (the console script pip writes from ``pyproject.toml``, and ``python -m linearnets``)
+is run in a child Python whose import system sends the signal while :mod:`linearnets.cli` loads,
+before the command has set any handler of its own.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import linearnets._command
+import linearnets.cli
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
+
+# a signal sent from inside the import of one of linearnets.cli's modules, as a Ctrl-C typed while
+# the command starts; sent again at the next one, as a user pressing twice
+_SIGNAL_WHILE_LOADING = """
+import os, signal, sys
+
+class SignalOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name in ("linearnets.cli._report", "linearnets.cli._parser"):
+            os.kill(os.getpid(), signal.{signal})
+        return None
+
+{ignore}
+sys.meta_path.insert(0, SignalOnImport())
+sys.argv = {argv}
+{start}
+"""
+
+_STARTS = {
+    # what the console script pip writes runs: the entry point pyproject.toml declares
+    "console-script": "import importlib.metadata\n"
+    "(ep,) = importlib.metadata.entry_points(group='console_scripts', name='linearnets')\n"
+    "ep.load()()",
+    "python -m": "import runpy\nrunpy.run_module('linearnets', run_name='__main__')",
+}
+
+
+def _command_signalled(
+    sig: str,
+    *,
+    start: str = "console-script",
+    argv: tuple[str, ...] = ("softmax", "--epochs", "1", "--json"),
+    ignored: bool = False,
+) -> str:
+    """The child's code: ``linearnets ARGV`` started as ``start``, ``sig`` sent while it loads."""
+    return _SIGNAL_WHILE_LOADING.format(
+        signal=sig,
+        start=_STARTS[start],
+        argv=repr(["linearnets", *argv]),
+        ignore=f"signal.signal(signal.{sig}, signal.SIG_IGN)" if ignored else "",
+    )
+
+
+@pytest.mark.parametrize("start", sorted(_STARTS))
+@pytest.mark.parametrize(
+    ("sig", "detail"),
+    [
+        ("SIGINT", "interrupted while starting"),
+        ("SIGTERM", "interrupted by SIGTERM while starting"),
+    ],
+)
+def test_a_signal_while_the_command_loads_is_reported_in_one_line(
+    tmp_path: Path, start: str, sig: str, detail: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _command_signalled(sig, start=start)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stderr == f"linearnets: {detail}\n"  # not Python's traceback, nor silence
+    assert done.returncode == 130
+    error = {"error": detail, "error_type": "KeyboardInterrupt", "exit_status": 130}
+    assert done.stdout == json.dumps(error) + "\n"
+    assert list(tmp_path.iterdir()) == []  # no run folder was started
+
+
+def test_the_console_script_is_this_entry() -> None:
+    (point,) = importlib.metadata.entry_points(group="console_scripts", name="linearnets")
+    assert point.value == "linearnets._command:entry"
+
+
+def test_nothing_held_the_command_runs_with_the_handlers_there_were(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    seen: list[tuple[int | None, dict[int, object]]] = []
+
+    def command(*, stopped_while_loading: int | None = None) -> None:
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        seen.append((stopped_while_loading, handlers))
+
+    monkeypatch.setattr(linearnets.cli, "entry", command)
+    linearnets._command.entry()
+    assert seen == [(None, before)]
+
+
+def test_a_signal_the_command_was_started_with_ignored_stays_ignored(tmp_path: Path) -> None:
+    """``cmd &`` in a shell script starts the command with SIGINT ignored: it is not held either."""
+    done = subprocess.run(
+        [sys.executable, "-c", _command_signalled("SIGINT", argv=("--version",), ignored=True)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "linearnets 0.1.0\n", "")
