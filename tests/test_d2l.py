@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -490,6 +492,45 @@ def test_the_lazily_loaded_names_are_the_packages_own() -> None:
     ]  # the book's text_labels
 
 
+def test_the_modules_d2l_torch_imports_are_there_under_its_names() -> None:
+    """Upstream ``d2l.torch`` imports these at its top, and code written for it uses them through
+    it: ``d2l.nn.Linear``, ``d2l.F.relu``, ``d2l.data.DataLoader``, ``d2l.display.clear_output``."""
+    import collections
+    import math
+    import os
+    import random
+
+    import PIL.Image
+    import torch.utils.data
+
+    import linearnets.torchvision
+
+    expected = {
+        "torch": torch, "nn": torch.nn, "F": torch.nn.functional, "data": torch.utils.data,
+        "np": np, "math": math, "os": os, "random": random, "collections": collections,
+        "defaultdict": collections.defaultdict, "Image": PIL.Image,
+        "torchvision": linearnets.torchvision, "transforms": linearnets.torchvision.transforms,
+    }  # fmt: skip
+    for name, value in expected.items():
+        assert getattr(d2l, name) is value, name
+        assert name in dir(d2l), name
+    display = pytest.importorskip("IPython.display")
+    assert d2l.display is display
+
+
+def test_a_module_from_a_package_not_installed_is_an_attribute_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "IPython.display", None)  # import then fails as if absent
+    with pytest.raises(
+        AttributeError,
+        match=r"^d2l\.display is IPython\.display, from the package IPython, which is not "
+        r"installed here; install it \(pip install ipython\)$",
+    ):
+        d2l.display  # noqa: B018
+    assert not hasattr(d2l, "display")
+
+
 def test_a_name_the_module_lacks_is_an_attribute_error() -> None:
     with pytest.raises(
         AttributeError, match=r"^module 'linearnets.d2l' has no attribute 'train_ch4'$"
@@ -552,7 +593,10 @@ def test_type_checkers_see_the_lazily_loaded_names_imported_from_their_modules()
         for alias in node.names
         if alias.asname == alias.name  # the explicit re-export form a type checker honours
     }
-    assert imported == d2l._LAZY
+    assert {k: v for k, v in imported.items() if k in d2l._LAZY} == d2l._LAZY
+    # and d2l.torch's modules from packages torch does not load: `from IPython import display`
+    modules = {k: f"{v}.{k}" for k, v in imported.items() if k not in d2l._LAZY}
+    assert modules == d2l._LAZY_MODULES
     assert set(d2l._LAZY) <= set(d2l.__all__)
     # d2l.plt, as the book calls it: an assignment (an import alias would not be exported)
     assert "plt = matplotlib.pyplot" in ast.unparse(blocks[0])

@@ -41,9 +41,10 @@ from linearnets.errors import (
     UsageError,
     UsageTypeError,
 )
+from linearnets.inference import predict
 from linearnets.metrics import Accumulator, accuracy
 from linearnets.models.closed_form import closed_form
-from linearnets.models.concise import linreg_concise, softmax_concise
+from linearnets.models.concise import init_weights, linreg_concise, softmax_concise
 from linearnets.models.factory import build_softmax
 from linearnets.models.scratch import (
     SGD,
@@ -59,9 +60,10 @@ from linearnets.models.scratch import (
 from linearnets.tasks.linreg import run_linreg
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
+from linearnets.training.callbacks import ConsoleLogger
 from linearnets.training.checkpoint import load_checkpoint, save_checkpoint
 from linearnets.training.guard import DivergenceGuard
-from linearnets.training.loop import evaluate_accuracy, fit
+from linearnets.training.loop import evaluate, evaluate_accuracy, fit, train_epoch
 from linearnets.training.runs import claim_run_dir
 
 # -- inputs ---------------------------------------------------------------------------------------
@@ -194,6 +196,19 @@ API_CASES: list[Any] = [
                  r"each batch must be a pair \(X, y\), got Tensor", id="fit-batch-not-pair"),
     pytest.param(lambda: evaluate_accuracy(linreg_concise(2), [(torch.zeros(2, 2), torch.zeros(2, 1))]),
                  UsageError, r"data_iter must yield integer class labels y for evaluate_accuracy", id="accuracy-float-targets"),
+    # a model that is no callable: refused before any batch (or update), not where it is first called
+    pytest.param(lambda: fit(None, [(IMAGES, LABELS)], cross_entropy_logits,
+                             torch.optim.SGD(_scratch_softmax().parameters(), lr=0.1), 1), UsageTypeError,
+                 r"^net must be a model to call on a batch of inputs .*, got None; pass the model", id="fit-net-none"),
+    pytest.param(lambda: train_epoch(42, [(IMAGES, LABELS)], cross_entropy_logits,
+                                     torch.optim.SGD(_scratch_softmax().parameters(), lr=0.1)),
+                 UsageTypeError, r"^net must be a model .*, got 42", id="train-epoch-net-int"),
+    pytest.param(lambda: evaluate("net", [(IMAGES, LABELS)]), UsageTypeError,
+                 r"^net must be a model .*, got 'net'", id="evaluate-net-str"),
+    pytest.param(lambda: evaluate_accuracy(None, [(IMAGES, LABELS)]), UsageTypeError,
+                 r"^net must be a model .*, got None", id="evaluate-accuracy-net-none"),
+    pytest.param(lambda: predict(None, [(IMAGES, LABELS)]), UsageTypeError,
+                 r"^net must be a model .*, got None", id="predict-net-none"),
     # models and the factory
     pytest.param(lambda: build_softmax("fast"), UsageError,
                  r"impl must be one of 'scratch', 'concise', 'analytic', got 'fast'", id="factory-impl"),
@@ -318,6 +333,12 @@ API_CASES: list[Any] = [
                  id="targets-(2,2)-(4,1)"),
     pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(1, B)), UsageError,
                  r"y_hat has shape \(4, 1\), y has shape \(1, 4\)", id="targets-row"),
+    # integer predictions wrapped around in the difference: uint8 0 vs 20 gave 72, not 200
+    pytest.param(lambda: squared_loss(torch.zeros(1, 1, dtype=torch.uint8), torch.full((1,), 20, dtype=torch.uint8)),
+                 UsageTypeError, r"^y_hat must be a floating-point tensor, got a tensor of shape \(1, 1\) and dtype torch\.uint8",
+                 id="squared-loss-uint8"),
+    pytest.param(lambda: squared_loss(torch.zeros(1, 1, dtype=torch.int8), torch.full((1, 1), 100, dtype=torch.int8)),
+                 UsageTypeError, r"^y_hat must be a floating-point tensor", id="squared-loss-int8"),
     pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(B, 1, dtype=torch.bool)), UsageTypeError,
                  r"y must be a floating-point tensor.*torch.bool", id="targets-bool"),
     # models: the input's shape and dtype, the initial weights' sigma, the analytic flag
@@ -379,6 +400,19 @@ API_CASES: list[Any] = [
                  r"legend must be a sequence of labels.*pass legend=\['train loss'\]", id="animator-legend-str"),
     pytest.param(lambda: softmax(torch.zeros(2, 0)), UsageError,
                  r"X must hold at least one logit per row, got shape \(2, 0\)", id="softmax-no-classes"),
+    # read as something else, silently: a dict's keys, a set in no order; a string left untouched
+    pytest.param(lambda: d2l.get_fashion_mnist_labels({1: 2}), UsageTypeError,
+                 r"^labels must be class indices \(a tensor, list or one int\), got dict \{1: 2\}", id="labels-dict"),
+    pytest.param(lambda: d2l.get_fashion_mnist_labels({1, 2}), UsageTypeError,
+                 r"^labels must be class indices .*, got set", id="labels-set"),
+    pytest.param(lambda: init_weights("abc"), UsageTypeError,  # type: ignore[arg-type]
+                 r"^m must be an nn\.Module, got 'abc'; initialise a model with net\.apply\(init_weights\)",
+                 id="init-weights-str"),
+    # flags read by truthiness: "no" meant True (a progress bar, gradients set to None)
+    pytest.param(lambda: ConsoleLogger(progress="no"), UsageTypeError,
+                 r"^progress must be True or False, got 'no'; pass progress=True or progress=False", id="logger-progress-str"),
+    pytest.param(lambda: SGD([torch.zeros(1, requires_grad=True)], lr=0.1).zero_grad("no"), UsageTypeError,  # type: ignore[arg-type]
+                 r"^set_to_none must be True or False, got 'no'", id="sgd-zero-grad-str"),
     pytest.param(lambda: _fit(_linreg_batches(), callbacks=5), UsageTypeError,
                  r"callbacks must be a list of callback objects, got int", id="fit-callbacks-int"),
     pytest.param(lambda: d2l.show_images(IMAGES_U8, 1, 4, titles="abcd"), UsageTypeError,
@@ -487,7 +521,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
         "resume-no-config": (
             lambda: resume_softmax(tmp),
             UsageError,
-            r"RUN_DIR must be a run folder holding config.json",
+            r"run_dir must be a run folder holding config.json",
         ),
         "resume-no-checkpoint": (
             lambda: resume_softmax(_run_folder(tmp, checkpoint=b"")),

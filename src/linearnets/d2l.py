@@ -6,7 +6,9 @@ in-memory tensor, and an optimizer is run by linearnets' own loop). Differences,
 ``train_ch3`` prints one line per epoch outside Jupyter instead of asserting on the final accuracy, and
 outside Jupyter ``train_ch3`` and ``predict_ch3`` also save their figures (``train_ch3.png``/``.svg`` and
 ``predict_ch3.png`` in the working directory). The tensor names ``d2l.torch`` defines for code shared
-between frameworks (``d2l.normal``, ``d2l.matmul``, ``d2l.argmax``, ``d2l.reduce_sum``, …) are here too.
+between frameworks (``d2l.normal``, ``d2l.matmul``, ``d2l.argmax``, ``d2l.reduce_sum``, …) are here too,
+and the modules it imports, by the names code written for it uses (``d2l.nn``, ``d2l.F``,
+``d2l.data``, ``d2l.np``, ``d2l.math``, ``d2l.display``, ``d2l.Image``, …).
 
 This module gathers the names; the training functions live in :mod:`linearnets._d2l_training`, the
 figure functions in :mod:`linearnets._d2l_figures` and the tensor names in
@@ -17,11 +19,27 @@ See D2L chapter 3.
 
 from __future__ import annotations
 
-import time
+# the modules upstream d2l.torch imports at its top, under the names the book's code (and d2l's own)
+# uses them by: d2l.nn.Linear, d2l.F.relu, d2l.data.DataLoader, d2l.math.sqrt, ... (all loaded by
+# torch already); those from packages torch does not load come on first use (_LAZY_MODULES)
+import collections as collections
+import hashlib as hashlib
+import math as math
+import os as os
+import random as random
+import re as re
+import shutil as shutil
+import sys as sys
+import tarfile as tarfile
+import time as time
+import zipfile as zipfile
+from collections import defaultdict as defaultdict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
+import torch as torch
+from torch import nn as nn
+from torch.utils import data as data
 
 from linearnets import _d2l_aliases
 from linearnets._d2l_aliases import *  # noqa: F403 (d2l.torch's tensor names: d2l.normal, …)
@@ -49,6 +67,22 @@ _LAZY = {
     "load_data_fashion_mnist": "linearnets.data.fashion_mnist",
 }
 
+F = torch.nn.functional  # d2l.torch's `from torch.nn import functional as F`
+
+# d2l.torch's imports from packages that `import torch` does not load: name -> module
+_LAZY_MODULES = {
+    "Image": "PIL.Image",
+    "display": "IPython.display",  # Jupyter's; a plain script may have no IPython
+    "backend_inline": "matplotlib_inline.backend_inline",  # Jupyter's too
+    "torchvision": "linearnets.torchvision",  # torchvision's pieces the chapter uses (no download)
+    "transforms": "linearnets.torchvision.transforms",
+}
+_PIP_NAMES = {"IPython": "ipython", "matplotlib_inline": "matplotlib-inline", "PIL": "pillow"}
+_IMPORTED = (
+    "F", "Image", "backend_inline", "collections", "data", "defaultdict", "display", "hashlib",
+    "math", "nn", "np", "os", "plt", "random", "re", "shutil", "sys", "tarfile", "time", "torch",
+    "torchvision", "transforms", "zipfile",
+)  # fmt: skip
 
 # written out (the lazy names too) rather than computed, so that type checkers read it: a star
 # import then gives them every name
@@ -93,6 +127,12 @@ if TYPE_CHECKING:
     from linearnets.plotting import use_svg_display as use_svg_display
 
     plt = matplotlib.pyplot  # d2l.plt, as the book calls it (an alias: an import is not exported)
+    from IPython import display as display
+    from matplotlib_inline import backend_inline as backend_inline
+    from PIL import Image as Image
+
+    from linearnets import torchvision as torchvision
+    from linearnets.torchvision import transforms as transforms
 else:
     # at run time, hidden from type checkers: a module __getattr__ would make every misspelt name Any
 
@@ -103,17 +143,27 @@ else:
             import matplotlib.pyplot as plt
 
             return plt
+        import importlib
+
+        if name in _LAZY_MODULES:
+            try:
+                return importlib.import_module(_LAZY_MODULES[name])
+            except ImportError as exc:
+                package = (exc.name or _LAZY_MODULES[name]).split(".")[0]
+                raise AttributeError(
+                    f"d2l.{name} is {_LAZY_MODULES[name]}, from the package {package}, which is "
+                    f"not installed here; install it (pip install {_PIP_NAMES.get(package, package)})"
+                ) from None
         module = _LAZY.get(name)
         if module is None:
             raise AttributeError(f"module 'linearnets.d2l' has no attribute {name!r}")
-        import importlib
-
         return getattr(importlib.import_module(module), name)
 
 
 def __dir__() -> list[str]:
-    # the book's names, loaded or not, so a notebook's `d2l.<Tab>` offers them (and not the imports)
-    return sorted([*__all__, "plt"])
+    # the book's names and d2l.torch's imported modules, loaded or not, so a notebook's `d2l.<Tab>`
+    # offers them (and not this module's other imports)
+    return sorted({*__all__, *_IMPORTED})
 
 
 class Timer:

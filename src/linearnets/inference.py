@@ -12,7 +12,7 @@ import torch
 from linearnets.errors import UsageError
 from linearnets.training.evaluation import set_mode
 from linearnets.training.forward_diagnosis import raise_forward_error
-from linearnets.training.loop_checks import check_batches, check_net_holds_values
+from linearnets.training.loop_checks import check_batches, check_net
 from linearnets.training.model_diagnosis import nan_from_finite
 from linearnets.training.step import unpack
 from linearnets.validation import check_label_tensor, check_no_nan_scores, check_positive_int
@@ -83,7 +83,7 @@ def confusion_counts(
     from linearnets.plotting.confusion import confusion_matrix
 
     num_classes = check_positive_int("num_classes", num_classes)
-    check_net_holds_values(net)
+    check_net(net)
     trues, preds = [], []
     for X, y in _batches("data_iter", data_iter):
         pred = predict_labels(net, X).cpu()
@@ -110,7 +110,7 @@ def prediction_samples(
     from linearnets.data.labels import TEXT_LABELS
 
     n = check_positive_int("n", n)
-    check_net_holds_values(net)
+    check_net(net)
     images, labels = [], []
     for X, y in _batches("test_iter", test_iter):
         images.append(X)

@@ -16,6 +16,7 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_finite",
+    "check_finite_init",
     "check_float_tensor",
     "check_generator",
     "check_holds_values",
@@ -304,3 +305,16 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, from_finite: bool = False) 
         "inputs hold NaN (weights blow up when the lr is too large: train again with a smaller "
         "one; the CLI's divergence guard, on by default, stops such a run early)"
     )
+
+
+def check_finite_init(name: str, value: float, weights: torch.Tensor) -> None:
+    """Refuse initial ``weights`` that the standard deviation ``name`` = ``value`` drew past the
+    largest value of their dtype: a finite one (1e40) can still give infinite float32 weights, and
+    with them a NaN loss at the first step."""
+    infinite = int((~torch.isfinite(weights)).sum())
+    if infinite:
+        raise UsageError(
+            f"{name} must give finite initial weights in {weights.dtype} (largest value "
+            f"{torch.finfo(weights.dtype).max:.3g}), got {name}={value:g}, which drew {infinite} of "
+            f"{weights.numel()} weights infinite; pass a smaller {name}, e.g. {name}=0.01 (the book's)"
+        )

@@ -782,3 +782,16 @@ def test_a_cpu_batch_for_a_cuda_model_names_both_devices_and_both_moves() -> Non
     ):
         net(torch.zeros(2, 4))
     assert net(torch.zeros(2, 4, device=device)).shape == (2, 3)  # the first fix works
+
+
+def test_a_sigma_that_draws_infinite_weights_is_refused() -> None:
+    """As for linear regression: sigma = 1e40 drew float32 weights of ±inf, and a NaN first loss."""
+    with pytest.raises(
+        UsageError,
+        match=r"^sigma must give finite initial weights in torch\.float32 .*, got sigma=1e\+40, "
+        r"which drew 30 of 30 weights infinite; pass a smaller sigma, e\.g\. sigma=0\.01",
+    ):
+        SoftmaxRegressionScratch(3, 10, sigma=1e40)
+    net = SoftmaxRegressionScratch(3, 10, sigma=1e30, generator=torch.Generator().manual_seed(5))
+    draws = torch.randn(10, 3, generator=torch.Generator().manual_seed(5)).T
+    torch.testing.assert_close(net.W.detach(), draws * 1e30)

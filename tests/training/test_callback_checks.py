@@ -151,3 +151,34 @@ def test_every_callback_the_library_passes_is_accepted(tmp_path: Path) -> None:
     # the table the check binds against is what fit passes: the base class's hooks take exactly it
     for hook, (args, kwargs) in HOOKS.items():
         getattr(Callback(), hook)(*args, **kwargs)
+
+
+# --- fit's and train_epoch's on_step: refused before the first step, the weights untouched -----
+
+
+@pytest.mark.parametrize(
+    ("on_step", "pattern"),
+    [
+        (3, r"^on_step must be a function or None, got 3; pass a function of the step index and "
+            r"the batch's losses, e\.g\. on_step=lambda step, losses: \.\.\.$"),
+        (lambda step: None, r"^on_step must take the arguments passed after each step, "
+            r"on_step\(step, losses\), got .*<lambda>\(step\) \(too many positional arguments\)"),
+    ],
+    ids=["int", "one-argument"],
+)  # fmt: skip
+@pytest.mark.parametrize("call", ["fit", "train_epoch"])
+def test_a_bad_on_step_is_refused_before_the_first_update(
+    on_step: Any, pattern: str, call: str
+) -> None:
+    from linearnets.training.loop import fit, train_epoch
+
+    net = nn.Linear(3, 2)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    batches = [(torch.randn(4, 3), torch.tensor([0, 1, 1, 0]))]
+    loss, updater = nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(UsageTypeError, match=pattern):
+        if call == "fit":
+            fit(net, batches, loss, updater, 1, on_step=on_step)
+        else:
+            train_epoch(net, batches, loss, updater, on_step=on_step)
+    assert all(torch.equal(net.state_dict()[k], v) for k, v in before.items())

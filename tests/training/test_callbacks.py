@@ -309,6 +309,24 @@ def test_curves_callback_plots_only_the_loss_of_a_regression(gen: torch.Generato
     assert curves.closed == 1
 
 
+def test_curves_that_plot_the_test_loss_get_it(gen: torch.Generator) -> None:
+    curves = LiveCurves(mode="none", num_epochs=2, metrics=("train loss", "test loss"))
+    history = _fit_softmax(gen, 2, callbacks=[CurvesCallback(curves)])
+    assert curves.values == {"train loss": history.train_loss, "test loss": history.test_loss}
+    assert all(v is not None for v in history.test_loss)
+
+
+def test_curves_naming_a_metric_fit_does_not_report_are_refused() -> None:
+    """A misspelt line ("trian loss") stayed empty through the whole fit, without a word."""
+    with pytest.raises(
+        UsageError,
+        match=r"^curves\.metrics must name metrics fit reports, \('train loss', 'train acc', "
+        r"'test loss', 'test acc'\), got 'trian loss' in \['trian loss', 'test acc'\]; pass e\.g\. "
+        r"LiveCurves\(metrics=\('train loss', 'train acc', 'test acc'\)\)$",
+    ):
+        CurvesCallback(LiveCurves(mode="none", metrics=("trian loss", "test acc")))
+
+
 class _StopAtEpoch:
     """A callback that fails when ``epoch`` starts (an error, or a kernel interrupt, mid-fit)."""
 

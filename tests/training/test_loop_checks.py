@@ -478,13 +478,13 @@ def test_the_meta_refusal_names_a_fix_that_trains() -> None:
     assert len(history.epochs) == 1
 
 
-def test_check_net_holds_values_passes_models_it_cannot_list() -> None:
-    from linearnets.training.loop_checks import check_net_holds_values
+def test_check_net_passes_models_it_cannot_list() -> None:
+    from linearnets.training.loop_checks import check_net
 
-    check_net_holds_values(lambda X: X)  # a function: no parameters() to look at
-    check_net_holds_values(nn.Linear(3, 2))
+    check_net(lambda X: X)  # a function: no parameters() to look at
+    check_net(nn.Linear(3, 2))
     with pytest.raises(UsageError, match=r"^net's parameters must hold values"):
-        check_net_holds_values(nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 2, device="meta")))
+        check_net(nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 2, device="meta")))
 
 
 def _dataset() -> torch.utils.data.TensorDataset:

@@ -26,13 +26,13 @@ def _config_dir(tmp_path: Path, content: bytes) -> Path:
     [
         (
             lambda p: p / "nope",
-            r"RUN_DIR must be a run folder, got '.*nope', which does not exist;",
+            r"run_dir must be a run folder, got '.*nope', which does not exist;",
         ),
         (
             lambda p: (p / "f.txt", (p / "f.txt").write_text("x"))[0],
-            r"RUN_DIR must be a run folder, got '.*f.txt', which is a file;",
+            r"run_dir must be a run folder, got '.*f.txt', which is a file;",
         ),
-        (lambda p: p, r"RUN_DIR must be a run folder holding config.json, got '.*' without one;"),
+        (lambda p: p, r"run_dir must be a run folder holding config.json, got '.*' without one;"),
         (
             lambda p: _config_dir(p, b"{not json"),
             r"config.json is not a readable JSON config \(.*\); restore it from a copy of the run",

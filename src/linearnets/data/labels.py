@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from numbers import Integral
 from typing import Any
 
@@ -47,7 +48,8 @@ def get_fashion_mnist_labels(
         values = labels.reshape(-1).tolist()
     elif isinstance(labels, Integral | float) and not isinstance(labels, bool):
         values = [labels]  # one label, as a 0-d tensor gives: a list of one name
-    elif isinstance(labels, str | bytes) or not hasattr(labels, "__iter__"):
+    elif isinstance(labels, str | bytes | Mapping | AbstractSet) or not hasattr(labels, "__iter__"):
+        # a dict would give its keys, a set its values in no set order: neither is a row of labels
         raise UsageTypeError(
             f"labels must be class indices (a tensor, list or one int), got "
             f"{type(labels).__name__} {labels!r:.40}; pass e.g. y from a batch, or [3]"

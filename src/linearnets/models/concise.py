@@ -11,10 +11,12 @@ from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
+    check_finite_init,
     check_float_tensor,
     check_generator,
     check_non_negative_float,
     check_positive_int,
+    describe,
 )
 
 __all__ = ["init_weights", "linreg_concise", "softmax_concise"]
@@ -29,11 +31,19 @@ def init_weights(
 
     See D2L §3.7.1.
     """
+    if not isinstance(m, nn.Module):  # anything else was silently left as it was
+        raise UsageTypeError(
+            f"m must be an nn.Module, got {describe(m)}; initialise a model with "
+            "net.apply(init_weights), which calls it on each of its modules"
+        )
     std = check_non_negative_float("std", std, fix="pass e.g. std=0.01")
     check_generator("generator", generator)
     if isinstance(m, nn.Linear):
         with torch.no_grad():
-            m.weight.normal_(0.0, std, generator=generator)
+            # drawn aside first: a std that draws infinite weights leaves the layer as it was
+            weight = torch.empty_like(m.weight).normal_(0.0, std, generator=generator)
+            check_finite_init("std", std, weight)
+            m.weight.copy_(weight)
             if m.bias is not None:
                 m.bias.zero_()
 

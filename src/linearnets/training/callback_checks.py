@@ -15,7 +15,7 @@ from typing import Any
 from linearnets.errors import UsageTypeError
 from linearnets.training.history import History
 
-__all__ = ["HOOKS", "check_callbacks"]
+__all__ = ["HOOKS", "check_callbacks", "check_on_step"]
 
 
 # the hooks fit calls, with the arguments it passes (loop.py: _call's keywords, _step_hook's
@@ -132,3 +132,25 @@ def _bare(signature: inspect.Signature) -> inspect.Signature:
         parameters=[p.replace(annotation=empty) for p in signature.parameters.values()],
         return_annotation=inspect.Signature.empty,
     )
+
+
+def check_on_step(on_step: Any) -> None:
+    """Raise unless ``on_step`` is ``None`` or a function fit and train_epoch can call after each
+    step as ``on_step(step, losses)``: refused before the first step, not after its update."""
+    if on_step is None:
+        return
+    fix = "pass a function of the step index and the batch's losses, e.g. on_step=lambda step, losses: ..."
+    if not callable(on_step):
+        raise UsageTypeError(f"on_step must be a function or None, got {on_step!r:.40}; {fix}")
+    try:
+        signature = inspect.signature(on_step)
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to check it by
+        return
+    try:
+        signature.bind(0, None)
+    except TypeError as exc:
+        raise UsageTypeError(
+            f"on_step must take the arguments passed after each step, on_step(step, losses), got "
+            f"{getattr(on_step, '__qualname__', type(on_step).__name__)}{_bare(signature)} ({exc}); "
+            f"{fix}"
+        ) from None

@@ -20,10 +20,10 @@ from typing import Any, Protocol, TextIO
 import torch
 
 from linearnets._json import dumps_strict
-from linearnets.errors import UsageTypeError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
 from linearnets.training.history import EpochMetrics, History
-from linearnets.validation import describe
+from linearnets.validation import check_bool, describe
 
 __all__ = [
     "Callback",
@@ -96,7 +96,7 @@ class ConsoleLogger(Callback):
                 f"{describe(stream)}; to log to a file pass stream=open('log.txt', 'w')"
             )
         self.stream = stream
-        self.progress = progress
+        self.progress = None if progress is None else check_bool("progress", progress)
         self._bar: Any = None
 
     def __repr__(self) -> str:
@@ -232,11 +232,18 @@ class Curves(Protocol):
         """Add one point per metric in ``values`` at ``epoch`` and redraw."""
 
 
+# the metrics fit reports each epoch, by the names curves plot them under; the book's three
+_REPORTED = ("train loss", "train acc", "test loss", "test acc")
+_BOOK_CURVES = ("train loss", "train acc", "test acc")
+
+
 class CurvesCallback(Callback):
     """Redraw the live curves (train loss, train acc, test acc) after each epoch.
 
     Only the metrics the curves plot are sent: ``LiveCurves(metrics=("train loss", "test acc"))``
-    gets no "train acc" (curves without a ``metrics`` attribute get all three).
+    gets no "train acc", and "test loss" is sent to curves that plot it (curves without a
+    ``metrics`` attribute get the book's three). A name among the curves' metrics that fit does
+    not report (a misspelling, "trian loss") is refused here: its line would stay empty.
 
     Args:
         curves: a :class:`linearnets.plotting.LiveCurves` (notebook, file or none mode), or any
@@ -250,6 +257,13 @@ class CurvesCallback(Callback):
                 f"{describe(curves)}; pass an instance, e.g. "
                 "CurvesCallback(LiveCurves(num_epochs=10))"
             )
+        plotted = getattr(curves, "metrics", None) or ()
+        unknown = [m for m in plotted if m not in _REPORTED]
+        if unknown:
+            raise UsageError(
+                f"curves.metrics must name metrics fit reports, {_REPORTED}, got {unknown[0]!r} "
+                f"in {list(plotted)}; pass e.g. LiveCurves(metrics={_BOOK_CURVES})"
+            )
         self.curves = curves
 
     def __repr__(self) -> str:
@@ -261,14 +275,15 @@ class CurvesCallback(Callback):
         return f"CurvesCallback({curves!r})"
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
-        values = {"train loss": metrics.train_loss}
-        if metrics.train_acc is not None:
-            values["train acc"] = metrics.train_acc
-        if metrics.test_acc is not None:
-            values["test acc"] = metrics.test_acc
-        plotted = getattr(self.curves, "metrics", None)
-        if plotted is not None:  # a subset of the lines is a choice, not a mistake
-            values = {k: v for k, v in values.items() if k in plotted}
+        reported = {
+            "train loss": metrics.train_loss,
+            "train acc": metrics.train_acc,
+            "test loss": metrics.test_loss,
+            "test acc": metrics.test_acc,
+        }
+        # a subset of the lines is a choice, not a mistake
+        plotted = getattr(self.curves, "metrics", None) or _BOOK_CURVES
+        values = {k: v for k, v in reported.items() if v is not None and k in plotted}
         self.curves.update(metrics.epoch, values)
 
     def on_fit_end(self, *, history: History) -> None:

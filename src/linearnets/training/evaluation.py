@@ -19,7 +19,7 @@ from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import (
     check_batches,
     check_loss_object,
-    check_net_holds_values,
+    check_net,
 )
 from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
@@ -85,7 +85,7 @@ def evaluate_named(
     check_batches(name, data_iter, passes=1)
     if loss is not None:
         check_loss_object(loss)
-    check_net_holds_values(net)  # a model on meta: one refusal, not torch's device error
+    check_net(net)  # a model on meta: one refusal, not torch's device error
     distributed = dist is not None and dist.enabled
     was_training = set_mode(net, False)
     # copies the first batch, to tell why scores came out NaN; not in a data-parallel run, where

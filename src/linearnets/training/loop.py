@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from linearnets.training.callback_checks import check_on_step
 from linearnets.training.distributed import DistContext
 from linearnets.training.evaluation import (
     Batches,
@@ -29,6 +30,7 @@ from linearnets.training.loop_checks import (
     check_batches,
     check_fit_args,
     check_loss_object,
+    check_net,
     check_net_tensors,
     check_updater_object,
     check_updater_params,
@@ -104,6 +106,7 @@ def train_epoch(
     See D2L §3.6.6.
     """
     summed = summed_scalar_loss(scalar_loss)
+    check_on_step(on_step)
     check_loss_object(loss, updater=updater, call="train_epoch(net, train_iter, loss, updater)")
     check_updater_object(updater)
     check_updater_params(net, updater)
@@ -180,6 +183,8 @@ def fit(
         num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
     )
     summed_scalar_loss(scalar_loss)  # refused before any epoch, not at the end of the first
+    check_net(net)  # before any callback has printed or drawn
+    check_on_step(on_step)
     check_loss_object(loss, updater=updater, call="fit(net, train_iter, loss, updater, num_epochs)")
     check_batches("train_iter", train_iter, passes=num_epochs - start_epoch)
     for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):

@@ -25,7 +25,7 @@ __all__ = [
     "check_batches",
     "check_fit_args",
     "check_loss_object",
-    "check_net_holds_values",
+    "check_net",
     "check_net_tensors",
     "check_updater_object",
     "check_updater_params",
@@ -173,13 +173,20 @@ def check_updater_params(net: Net, updater: Any) -> None:
         )
 
 
-def check_net_holds_values(net: Net) -> None:
-    """Raise if any of ``net``'s parameters is on the meta device.
+def check_net(net: Net) -> None:
+    """Raise unless ``net`` is a model to call on a batch whose parameters hold values.
 
-    Such a model has shapes but no values: nothing it computes can be counted, and torch would fail
-    at the end of the epoch (or on the first batch on another device), in its own words. Checked
-    once, before any batch; a model without ``parameters()`` is not checked.
+    A parameter on the meta device has a shape but no value: nothing the model computes can be
+    counted, and torch would fail at the end of the epoch (or on the first batch on another
+    device), in its own words. Checked once, before any batch; a model without ``parameters()``
+    has none to look at.
     """
+    if not callable(net):  # or it fails at the first batch, after an updater may have stepped
+        raise UsageTypeError(
+            f"net must be a model to call on a batch of inputs (an nn.Module or a scratch model "
+            f"such as linearnets.SoftmaxRegressionScratch), got {describe(net)}; pass the model "
+            "itself, e.g. net = linearnets.softmax_concise()"
+        )
     meta = next((p for p in _tensor_params(net) if p.is_meta), None)
     if meta is not None:
         raise UsageError(
@@ -192,14 +199,14 @@ def check_net_holds_values(net: Net) -> None:
 
 def check_net_tensors(net: Net) -> None:
     """Raise if ``net``'s parameters cannot be trained: on the meta device
-    (:func:`check_net_holds_values`), or inference tensors while training runs outside inference
+    (:func:`check_net`), or inference tensors while training runs outside inference
     mode.
 
     A model built inside ``torch.inference_mode()`` holds inference tensors, which no update may
     change in place outside it: torch would fail at the first step, after a forward and backward,
     in its own words. Inside inference mode they may be updated (an analytic model trains there).
     """
-    check_net_holds_values(net)
+    check_net(net)
     if torch.is_inference_mode_enabled():
         return
     if any(p.is_inference() for p in _tensor_params(net)):

@@ -30,19 +30,20 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             no JSON object, or its ``config`` section (the run's settings) is missing or no object.
             For a damaged run the fix fits the folder (:func:`_config_fix`).
     """
-    run_dir = run_dir_path(run_dir, example="read_config('runs/a')", name="RUN_DIR")
+    # named as the Python argument; the command line's report names it RUN_DIR
+    run_dir = run_dir_path(run_dir, example="read_config('runs/a')")
     path = run_dir / CONFIG_FILE
     # the path quoted, as given: a folder named "lr=0.5" is no setting (the command line would
     # print "got lr=0.5" as its option --lr 0.5)
     if not run_dir.is_dir():
         raise UsageError(
-            f"RUN_DIR must be a run folder, got {str(run_dir)!r}, which "
+            f"run_dir must be a run folder, got {str(run_dir)!r}, which "
             f"{'is a file' if run_dir.exists() else 'does not exist'}; pass the folder a "
             "'linearnets softmax' run wrote (it printed 'run folder: ...')"
         )
     if not path.is_file():
         raise UsageError(
-            f"RUN_DIR must be a run folder holding {CONFIG_FILE}, got {str(run_dir)!r} without "
+            f"run_dir must be a run folder holding {CONFIG_FILE}, got {str(run_dir)!r} without "
             "one; pass the folder a 'linearnets softmax' run wrote"
         )
     try:

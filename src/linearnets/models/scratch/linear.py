@@ -11,6 +11,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch.module import ScratchModule, check_batch_device
 from linearnets.validation import (
     check_bool,
+    check_finite_init,
     check_float_tensor,
     check_generator,
     check_non_negative_float,
@@ -117,7 +118,8 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     element by element instead of silently becoming a (B, B) matrix.
 
     Args:
-        y_hat: predictions, shape (B, 1).
+        y_hat: predictions, shape (B, 1), floating point (integer ones would wrap around in
+            the difference: uint8 0 − 20 is 236).
         y: targets, shape (B, 1) or (B,).
 
     Returns:
@@ -140,26 +142,15 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def _targets_fit(y_hat: Any, y: Any) -> bool:
-    """Whether ``y`` holds one (non-bool) target per prediction of ``y_hat``: the same shape, or
-    both columns (B,) / (B, 1) of the same length."""
+    """Whether ``y`` holds one (non-bool) target per floating-point prediction of ``y_hat``: the
+    same shape, or both columns (B,) / (B, 1) of the same length."""
     return (
         isinstance(y_hat, torch.Tensor)
         and isinstance(y, torch.Tensor)
+        and y_hat.is_floating_point()
         and y.dtype != torch.bool
         and (y.shape == y_hat.shape or (is_column(y) and is_column(y_hat) and len(y) == len(y_hat)))
     )
-
-
-def _check_finite_init(w: torch.Tensor, sigma: float) -> None:
-    """Refuse initial weights ``w`` that ``sigma`` drew past the largest value of their dtype: a
-    finite ``sigma`` (1e40) can still give infinite float32 weights, and with them a NaN loss."""
-    infinite = int((~torch.isfinite(w)).sum())
-    if infinite:
-        raise UsageError(
-            f"sigma must give finite initial weights in {w.dtype} (largest value "
-            f"{torch.finfo(w.dtype).max:.3g}), got sigma={sigma:g}, which drew {infinite} of "
-            f"{w.numel()} weights infinite; pass a smaller sigma, e.g. sigma=0.01 (the book's)"
-        )
 
 
 class LinearRegressionScratch(ScratchModule):
@@ -190,7 +181,7 @@ class LinearRegressionScratch(ScratchModule):
         check_generator("generator", generator)
         self.analytic = check_bool("analytic", analytic)
         w = torch.randn(num_inputs, 1, generator=generator) * sigma  # (d, 1), the default dtype
-        _check_finite_init(w, sigma)
+        check_finite_init("sigma", sigma, w)
         self.w = w.requires_grad_(not analytic)
         self.b = torch.zeros(1, requires_grad=not analytic)
 

@@ -8,7 +8,12 @@ from typing import Any
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import check_positive_float, check_positive_int, describe
+from linearnets.validation import (
+    check_bool,
+    check_positive_float,
+    check_positive_int,
+    describe,
+)
 
 __all__ = ["SGD", "sgd"]
 
@@ -150,7 +155,10 @@ class SGD:
         self.param_groups[0]["lr"] = check_positive_float("lr", value, fix="pass e.g. lr=0.1")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear the gradients of every parameter."""
+        """Clear the gradients of every parameter: set them to ``None``, or with
+        ``set_to_none=False`` fill them with zeros."""
+        if set_to_none is not True and set_to_none is not False:  # (two identity tests a step)
+            set_to_none = check_bool("set_to_none", set_to_none)  # "no" would mean True
         for param in self.params:
             if param.grad is None:
                 continue

@@ -24,6 +24,7 @@ from linearnets.models.scratch.cross_entropy import (
 from linearnets.models.scratch.module import ScratchModule
 from linearnets.validation import (
     check_bool,
+    check_finite_init,
     check_float_tensor,
     check_generator,
     check_label_tensor,
@@ -83,6 +84,7 @@ class SoftmaxRegressionScratch(ScratchModule):
         # W is (d, q) as in the book, stored column-major (the transpose of a contiguous (q, d)):
         # MKL's X @ W and its backward run ~3x faster in that layout for q = 10 columns
         W = (torch.randn(self.num_outputs, self.num_inputs, generator=generator) * sigma).T
+        check_finite_init("sigma", sigma, W)
         self.W = W.requires_grad_(not self.analytic)
         self.b = torch.zeros(self.num_outputs, requires_grad=not self.analytic)
 
