@@ -193,6 +193,10 @@ def test_load_data_shapes_and_lengths(real_memo: FashionMNISTArrays) -> None:
     assert y.dtype == torch.int64 and tuple(y.shape) == (256,)
     sizes = [len(y) for _, y in test_iter]
     assert sum(sizes) == 10000 and sizes[-1] == 10000 - 39 * 256
+    # as a DataLoader's: len(train_iter.dataset) examples, each (image, int label)
+    assert len(train_iter.dataset) == 60000 and len(test_iter.dataset) == 10000
+    image, label = test_iter.dataset[0]
+    assert tuple(image.shape) == (1, 28, 28) and label == 9  # the first test image: an ankle boot
 
 
 def test_load_data_with_resize(real_memo: FashionMNISTArrays) -> None:

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from linearnets.config_checks import MAX_BATCH_BYTES
+from linearnets.data.loader_dataset import LoaderDataset
 from linearnets.device import antialias_resize_runs_on, resolve_device
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
@@ -229,6 +230,12 @@ class ArrayLoader:
             return (1, *(self.resize_to or self.features.shape[1:]))
         return tuple(self.features.shape[1:])
 
+    @property
+    def dataset(self) -> LoaderDataset:
+        """The examples one by one, as a ``DataLoader``'s ``dataset``: ``len(train_iter.dataset)``
+        is the number of examples, ``train_iter.dataset[i]`` one ``(X, y)``."""
+        return LoaderDataset(self)
+
     def __len__(self) -> int:
         return -(-self.num_examples // self.batch_size)
 
@@ -251,7 +258,7 @@ class ArrayLoader:
         """Return the number of examples in batch ``step`` summed over every rank."""
         return min(self.batch_size, self.num_examples - step * self.batch_size)
 
-    def _convert(self, X: torch.Tensor) -> torch.Tensor:
+    def convert(self, X: torch.Tensor) -> torch.Tensor:
         """Turn gathered rows (B, H*W) of uint8 into float32 (B, 1, H, W) in [0, 1]; floats pass through."""
         if self.features.dtype != torch.uint8:
             return X.view(X.shape[0], *self.features.shape[1:])
@@ -273,7 +280,7 @@ class ArrayLoader:
         order = (
             torch.randperm(n, generator=self.generator).to(self.device) if self.shuffle else None
         )
-        labels, convert, rank, step = self.labels, self._convert, self.rank, self.world_size
+        labels, convert, rank, step = self.labels, self.convert, self.rank, self.world_size
         convert_copies = self.features.dtype == torch.uint8
         for start in range(0, n, size):
             if order is None:

@@ -1,0 +1,65 @@
+"""linearnets.data.loader_dataset: ``loader.dataset``, the examples one by one, as a DataLoader's."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from linearnets.data.loader import ArrayLoader
+from linearnets.errors import UsageTypeError
+
+IMAGES = torch.randint(
+    0, 256, (7, 6, 5), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+)
+LABELS = torch.tensor([3, 0, 9, 1, 1, 4, 2])
+
+
+@pytest.mark.parametrize("resize", [None, 8, (4, 10)])
+def test_each_example_is_the_row_of_an_unshuffled_batch_of_all(resize: object) -> None:
+    loader = ArrayLoader(IMAGES, LABELS, 7, shuffle=False, resize=resize)
+    ((X, y),) = list(loader)  # one batch of every example, in order
+    dataset = loader.dataset
+    assert len(dataset) == 7
+    for i in range(7):
+        Xi, yi = dataset[i]
+        assert Xi.shape == loader.feature_shape == X.shape[1:]
+        torch.testing.assert_close(Xi, X[i], rtol=0, atol=1e-6)  # a batch of one resizes the same
+        assert type(yi) is int and yi == int(y[i])
+
+
+def test_an_image_is_float32_in_zero_to_one_as_to_tensor_gives_it() -> None:
+    X, y = ArrayLoader(IMAGES, LABELS, 2, shuffle=True).dataset[-1]  # the order plays no part
+    assert X.dtype == torch.float32 and X.shape == (1, 6, 5)
+    assert torch.equal(X[0], IMAGES[-1].float() / 255)
+    assert y == 2
+
+
+def test_float_features_and_targets_come_back_as_tensors_and_copies() -> None:
+    features = torch.randn(5, 3)
+    targets = torch.randn(5, 1)
+    X, y = ArrayLoader(features, targets, 2, shuffle=False).dataset[1]
+    assert (
+        torch.equal(X, features[1]) and isinstance(y, torch.Tensor) and torch.equal(y, targets[1])
+    )
+    X.zero_()
+    y.zero_()
+    assert features[1].abs().sum() > 0 and targets[1].abs().sum() > 0  # the dataset is unchanged
+
+
+def test_a_sharded_loader_has_every_rank_s_examples() -> None:
+    loader = ArrayLoader(IMAGES, LABELS, 4, shuffle=True, rank=1, world_size=2)
+    assert len(loader.dataset) == 7  # a DataLoader's dataset is the whole, its sampler the share
+
+
+def test_an_index_out_of_range_is_an_index_error_so_iteration_ends() -> None:
+    dataset = ArrayLoader(IMAGES, LABELS, 2, shuffle=False).dataset
+    with pytest.raises(
+        IndexError, match=r"^index must be in \[-7, 7\), got 7: the dataset holds 7"
+    ):
+        dataset[7]
+    assert [y for _, y in dataset] == LABELS.tolist()  # the old iteration protocol stops there
+
+
+def test_an_index_that_is_no_integer_is_refused() -> None:
+    with pytest.raises(UsageTypeError, match=r"^index must be an integer, got 1\.5; take one"):
+        ArrayLoader(IMAGES, LABELS, 2, shuffle=False).dataset[1.5]  # type: ignore[index]
