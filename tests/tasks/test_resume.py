@@ -201,6 +201,22 @@ def test_a_run_stopped_after_its_last_epoch_writes_its_reports_on_resume(tmp_pat
         resume_softmax(out)  # now finished: nothing left to do (in the API's words, not --epochs)
 
 
+def test_a_finished_run_whose_model_pt_was_damaged_writes_it_again_on_resume(
+    tmp_path: Path,
+) -> None:
+    """The resume predict's message advises: it said the run was complete, and model.pt stayed
+    damaged (only training further, a changed result, or a new run got weights back)."""
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(epochs=1, num_threads=1, plot="none", device="cpu", out=out))
+    intact = (out / "model.pt").read_bytes()
+    (out / "model.pt").write_bytes(intact[:500])
+    result = resume_softmax(out)
+    assert len(result.history.epochs) == 1  # nothing trained
+    assert (out / "model.pt").read_bytes() == intact
+    with pytest.raises(LinearnetsError, match=r"is complete: it finished its 1 epoch"):
+        resume_softmax(out)
+
+
 def test_results_json_comes_last_so_lost_figures_are_redrawn_on_resume(tmp_path: Path) -> None:
     """Ctrl-C while the final figures are drawn: results.json, written once everything else is
     complete, is missing too, so --resume draws them again."""

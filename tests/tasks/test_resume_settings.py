@@ -104,12 +104,21 @@ def test_the_started_environment_is_kept_only_when_recorded() -> None:
     assert started_environment({}) is None
 
 
+def _weights(path: Path) -> None:
+    """Write a model.pt as ``save_weights`` does: a run's intact weights."""
+    state = {"W": torch.zeros(4, 2), "b": torch.zeros(2)}
+    payload = {"impl": "scratch", "num_inputs": 4, "num_outputs": 2, "resize": None}
+    torch.save({**payload, "classes": ["a", "b"], "state_dict": state}, path)
+
+
 def test_a_resume_needs_epochs_left_or_reports_to_write(tmp_path: Path) -> None:
     check_epochs_left(tmp_path, 3, OLD, given=False)  # the weights and results are not written yet
     with pytest.raises(UsageError, match=r"already finished \(4\), got 3, the run's own"):
         check_epochs_left(tmp_path, 4, OLD, given=False)
-    (tmp_path / "model.pt").write_bytes(b"x")
+    (tmp_path / "model.pt").write_bytes(b"x")  # damaged: the resume writes it again
     (tmp_path / "results.json").write_text('{"epochs": 3}')
+    check_epochs_left(tmp_path, 3, OLD, given=True)
+    _weights(tmp_path / "model.pt")
     with pytest.raises(UsageError, match=r"already finished \(3\), got 3; pass e\.g\. epochs=8"):
         check_epochs_left(tmp_path, 3, OLD, given=True)
     (tmp_path / "results.json").write_text("{}")  # names no epoch count: taken as the run's
@@ -123,7 +132,7 @@ def test_weights_and_results_of_another_epoch_are_not_a_finished_run(
 ) -> None:
     """A resume for 3 epochs of a finished 1-epoch run, stopped after epoch 3's checkpoint: the
     model.pt and results.json of epoch 1 are stale, and the plain resume writes them again."""
-    (tmp_path / "model.pt").write_bytes(b"x")
+    _weights(tmp_path / "model.pt")
     (tmp_path / "results.json").write_text(results)
     check_epochs_left(tmp_path, 3, OLD, given=False)  # nothing raised: the resume writes them
 
@@ -158,7 +167,7 @@ def test_logged_epochs_name_force_in_either_words(tmp_path: Path) -> None:
 def test_a_finished_run_missing_its_figures_may_be_resumed_to_draw_them(tmp_path: Path) -> None:
     """A run whose plotting process died wrote model.pt and results.json but not its figures."""
     drawn = SoftmaxConfig(epochs=3, plot="file", device="cpu")
-    (tmp_path / "model.pt").write_bytes(b"x")
+    _weights(tmp_path / "model.pt")
     (tmp_path / "results.json").write_text('{"epochs": 3, "per_class_acc": {"a": 0.5, "b": 1.0}}')
     for name in ("curves.png", "curves.svg", "predictions.png"):
         (tmp_path / name).write_bytes(b"x")

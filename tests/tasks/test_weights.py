@@ -252,6 +252,36 @@ def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
         load_trained(tmp_path)
 
 
+def test_a_finished_run_without_model_pt_is_sent_to_resume_as_finished(tmp_path: Path) -> None:
+    """It said the run "stopped before it finished": it had finished, and model.pt was removed."""
+    (tmp_path / "checkpoint.pt").write_bytes(b"x")
+    (tmp_path / "results.json").write_text("{}")
+    with pytest.raises(UsageError) as info:
+        load_trained(tmp_path)
+    assert str(info.value).endswith(
+        "without them; its run finished, and its checkpoint holds the weights: write model.pt "
+        f"again with linearnets softmax --resume {tmp_path} (linearnets.resume_softmax in "
+        "Python), then predict"
+    )
+
+
+def test_a_damaged_model_pt_beside_a_checkpoint_is_sent_to_resume(tmp_path: Path) -> None:
+    """ "re-run training to recreate it" threw the run away: its checkpoint holds the weights."""
+    run = tmp_path / "run"
+    _model(run)
+    (run / "model.pt").write_bytes((run / "model.pt").read_bytes()[:500])  # cut short
+    with pytest.raises(CheckpointError, match=r"; re-run training to recreate it$"):
+        load_trained(run)  # no checkpoint: training again is the way
+    (run / "checkpoint.pt").write_bytes(b"x")
+    with pytest.raises(
+        CheckpointError,
+        match=r"is not a linearnets weights file or is damaged \(.*\); write it again from the "
+        rf"run's checkpoint with linearnets softmax --resume {re.escape(str(run))} "
+        r"\(linearnets\.resume_softmax in Python\)$",
+    ):
+        load_trained(run)
+
+
 @pytest.mark.parametrize(
     "classes", [None, tuple(f"c{i}" for i in range(10))], ids=["none", "a-tuple"]
 )

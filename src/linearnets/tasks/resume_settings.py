@@ -16,7 +16,7 @@ from typing import Any
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.reports import missing_figures
-from linearnets.tasks.weights import WEIGHTS_FILE
+from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.run_config import read_config, run_dir_path
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE
@@ -132,7 +132,8 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
         epoch: the epochs the checkpoint finished.
         given: whether the caller passed ``epochs`` (else ``new.epochs`` is the run's own).
     """
-    finished = (run_dir / WEIGHTS_FILE).exists() and _summarizes(run_dir, epoch)
+    # a model.pt damaged since is not finished: the resume writes it again from the checkpoint
+    finished = weights_intact(run_dir / WEIGHTS_FILE) and _summarizes(run_dir, epoch)
     # a run whose plotting process died is finished but for its figures: the resume draws them
     finished = finished and not missing_figures(new, run_dir)
     if epoch == new.epochs and finished and not given:  # the plain resume of a complete run

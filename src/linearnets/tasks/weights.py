@@ -18,12 +18,12 @@ from linearnets.models.scratch import SoftmaxRegressionScratch
 from linearnets.training.checkpoint import load_failure
 from linearnets.training.checkpoint_write import save_run_file
 from linearnets.training.run_config import run_dir_path
-from linearnets.training.runs import WEIGHTS_FILE
+from linearnets.training.runs import RESULTS_FILE, WEIGHTS_FILE
 
 if TYPE_CHECKING:
     from linearnets.tasks.softmax import Experiment
 
-__all__ = ["WEIGHTS_FILE", "load_trained", "save_weights"]
+__all__ = ["WEIGHTS_FILE", "load_trained", "save_weights", "weights_intact"]
 
 
 def save_weights(path: Path, exp: Experiment) -> None:
@@ -77,7 +77,7 @@ def load_trained(
     except Exception as exc:  # a truncated or foreign file: name it instead of a pickle traceback
         raise CheckpointError(
             f"{path} is not a linearnets weights file or is damaged ({load_failure(exc)}); "
-            "re-run training to recreate it"
+            f"{_recreate(path)}"
         ) from None
     _check_payload(path, payload)
     setup = build_softmax(
@@ -89,8 +89,7 @@ def load_trained(
         raise CheckpointError(
             f"{path} is damaged: its state_dict does not fit a {payload['impl']} model of "
             f"{payload['num_inputs']} inputs and {payload['num_outputs']} outputs "
-            f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); re-run training to "
-            "recreate it"
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); {_recreate(path)}"
         ) from None
     return setup.net, payload
 
@@ -111,19 +110,48 @@ def _no_weights(run_dir: Path) -> UsageError:
         )
     if (Path(run_dir) / CHECKPOINT_FILE).is_file():
         # quoted: the command is pasted into a shell, and a space would split the path
-        return UsageError(
-            f"{got}its run stopped before it finished: finish it with linearnets softmax --resume "
-            f"{shell_word(run_dir)} (linearnets.resume_softmax in Python), then predict"
+        resume = (
+            f"linearnets softmax --resume {shell_word(run_dir)} (linearnets.resume_softmax in "
+            "Python), then predict"
         )
+        if (Path(run_dir) / RESULTS_FILE).is_file():  # finished, and model.pt removed since
+            return UsageError(
+                f"{got}its run finished, and its checkpoint holds the weights: write "
+                f"{WEIGHTS_FILE} again with {resume}"
+            )
+        return UsageError(f"{got}its run stopped before it finished: finish it with {resume}")
     return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
+
+
+def weights_intact(path: Path) -> bool:
+    """Whether ``path`` holds trained weights :func:`load_trained` would take (a resume of a run
+    whose ``model.pt`` is missing or damaged writes it again from the checkpoint)."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        _check_payload(path, payload)
+    except Exception:  # missing, unreadable or damaged: the probe's answer, not an error
+        return False
+    return True
+
+
+def _recreate(path: Path) -> str:
+    """Return the fix for a damaged ``model.pt`` at ``path``: written again from the run's
+    checkpoint when there is one (the weights of its last epoch), else by training again."""
+    from linearnets.training.checkpoint import CHECKPOINT_FILE
+
+    if (path.parent / CHECKPOINT_FILE).is_file():
+        return (
+            f"write it again from the run's checkpoint with linearnets softmax --resume "
+            f"{shell_word(path.parent)} (linearnets.resume_softmax in Python)"
+        )
+    return "re-run training to recreate it"
 
 
 def _damaged(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
     """Return the error for a ``model.pt`` whose ``field`` breaks ``rule``, quoting ``value``."""
     text = " ".join(repr(value).split())
     return CheckpointError(
-        f"{path} is damaged: its {field} must be {rule}, got {text[:60]}; re-run training to "
-        "recreate it"
+        f"{path} is damaged: its {field} must be {rule}, got {text[:60]}; {_recreate(path)}"
     )
 
 
@@ -131,8 +159,7 @@ def _check_payload(path: Path, payload: Any) -> None:
     """Refuse a ``model.pt`` whose values are not those :func:`save_weights` writes."""
     if not isinstance(payload, dict) or not {"impl", "state_dict"} <= payload.keys():
         raise CheckpointError(
-            f"{path} is not a linearnets weights file (no impl and state_dict); re-run training "
-            "to recreate it"
+            f"{path} is not a linearnets weights file (no impl and state_dict); {_recreate(path)}"
         )
     if payload["impl"] not in SOFTMAX_IMPLS:
         raise _damaged(path, "impl", f"one of {', '.join(SOFTMAX_IMPLS)}", payload["impl"])
