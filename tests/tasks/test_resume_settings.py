@@ -68,10 +68,46 @@ def test_out_is_refused_as_the_folder_the_run_stays_in(tmp_path: Path) -> None:
         resumed_config(OLD, {"out": "elsewhere", "epochs": 6}, tmp_path)
 
 
-def test_the_last_asked_settings_fall_back_to_the_checkpoints() -> None:
-    assert last_asked({"config": SoftmaxConfig(epochs=6).to_dict()}, OLD).epochs == 6
-    assert last_asked({"config": {"lr": -1}}, OLD) is OLD
-    assert last_asked({}, OLD).epochs == SoftmaxConfig().epochs  # an empty config: the defaults
+def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
+    assert last_asked({"config": SoftmaxConfig(epochs=6).to_dict()}, run_dir=tmp_path).epochs == 6
+    assert last_asked({}, run_dir=tmp_path).epochs == SoftmaxConfig().epochs  # empty: the defaults
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ({"lr": "0.5"}, r"lr must be a positive number, got '0\.5'"),
+        ({"impl": "foo"}, r"impl must be one of 'scratch', 'concise', 'analytic', got 'foo'"),
+        ({"lr": float("nan")}, r"lr must be a finite number > 0, got nan"),
+    ],
+    ids=["lr-str", "impl", "lr-nan"],
+)
+def test_a_hand_edit_no_run_takes_is_named_not_dropped(
+    tmp_path: Path, value: dict[str, Any], rule: str
+) -> None:
+    """It was dropped silently, with every other setting of config.json (a valid --lr change
+    there, refused without force, was then trained over at the checkpoint's lr)."""
+    (tmp_path / "config.json").write_text("{}")
+    saved = {"config": {**SoftmaxConfig(epochs=6).to_dict(), **value}}
+    with pytest.raises(
+        UsageError,
+        match=rf"^{re.escape(str(tmp_path / 'config.json'))}: its 'config' section holds a value no "
+        rf"run takes \({rule}\); correct it \(the run has no checkpoint yet to rebuild",
+    ):
+        last_asked(saved, run_dir=tmp_path)
+    (tmp_path / "checkpoint.pt").write_bytes(b"x")
+    with pytest.raises(
+        UsageError, match=r"; correct it, or delete config\.json: a resume rebuilds"
+    ):
+        last_asked(saved, run_dir=tmp_path)
+
+
+def test_settings_read_from_the_checkpoint_are_the_checkpoints_to_blame(tmp_path: Path) -> None:
+    """No config.json: saved_config took the checkpoint's config, so that file is named."""
+    with pytest.raises(
+        CheckpointError, match=r"checkpoint .*checkpoint\.pt holds an unusable config"
+    ):
+        last_asked({"config": {"lr": -1}}, run_dir=tmp_path)
 
 
 def test_a_checkpoint_with_an_unusable_config_is_named() -> None:

@@ -185,7 +185,8 @@ def _resume(
     **overrides: Any,
 ) -> SoftmaxResult:
     """:func:`resume_softmax` once the folder is checked and locked."""
-    check_backend(resumed_config(last_asked(saved, SoftmaxConfig()), overrides, run_dir))
+    asked = last_asked(saved, run_dir=run_dir)
+    check_backend(resumed_config(asked, overrides, run_dir))
     if not (run_dir / CHECKPOINT_FILE).exists():
         _check_nothing_lost(run_dir, force=force)
         return _start_over(run_dir, saved, callbacks=callbacks, dist=dist, overrides=overrides)
@@ -194,7 +195,7 @@ def _resume(
     # the settings last asked for: an earlier resume's options (--epochs 6, a forced --lr) are in
     # config.json before its first checkpoint is, so the plain "--resume DIR" its interrupt
     # message advises carries them on
-    new = resumed_config(last_asked(saved, old), overrides, run_dir)
+    new = resumed_config(asked, overrides, run_dir)
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     check_inputs_fit(ckpt, old, new, given=overrides, run_dir=run_dir, saved=saved)
     changed = changed_settings(

@@ -64,12 +64,29 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     return saved
 
 
-def last_asked(saved: dict[str, Any], checkpointed: SoftmaxConfig) -> SoftmaxConfig:
-    """Return the settings ``config.json`` holds (the last run or resume's), else the checkpoint's."""
+def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
+    """Return the settings ``config.json`` holds (the last run or resume's).
+
+    Raises:
+        UsageError: a value there is no setting (a hand edit: ``"lr": "0.5"``); it was silently
+            dropped, and every other setting of the file with it.
+    """
     try:
         return SoftmaxConfig.from_dict(saved.get("config", {}))
-    except (UsageError, TypeError):
-        return checkpointed
+    except (UsageError, TypeError) as exc:
+        if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
+            raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
+        rule = str(exc).split("; ")[0]  # its own fix names a keyword, not the file's key
+        fix = (
+            f", or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
+            "settings the run was trained with"
+            if (run_dir / CHECKPOINT_FILE).is_file()
+            else " (the run has no checkpoint yet to rebuild the file from)"
+        )
+        raise UsageError(
+            f"{run_dir / CONFIG_FILE}: its 'config' section holds a value no run takes ({rule}); "
+            f"correct it{fix}"
+        ) from None
 
 
 def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path) -> SoftmaxConfig:
@@ -95,11 +112,16 @@ def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
     try:
         return SoftmaxConfig.from_dict(ckpt.config)
     except (UsageError, TypeError) as exc:
-        raise CheckpointError(
-            f"checkpoint {ckpt.path} holds an unusable config: {exc}; restore {CHECKPOINT_FILE} "
-            "from a copy of the run, or delete it and resume with force=True to start the run "
-            "over"
-        ) from None
+        raise _unusable_checkpoint_config(ckpt.path, exc) from None
+
+
+def _unusable_checkpoint_config(path: Path, exc: Exception) -> CheckpointError:
+    """Return the error for a checkpoint at ``path`` whose config ``SoftmaxConfig`` refused."""
+    return CheckpointError(
+        f"checkpoint {path} holds an unusable config: {exc}; restore {CHECKPOINT_FILE} "
+        "from a copy of the run, or delete it and resume with force=True to start the run "
+        "over"
+    )
 
 
 def started_environment(saved: dict[str, Any]) -> dict[str, Any] | None:
