@@ -357,6 +357,42 @@ def test_the_real_command_stopped_while_starting_ends_stdout_with_the_object(
     }
 
 
+# a SIGTERM while the command loads its training modules, after parsing: sent from inside the import
+_SIGTERM_WHILE_LOADING_TRAINING = """
+import os, signal, sys
+
+class SignalOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "linearnets.tasks.resume":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return None
+
+sys.meta_path.insert(0, SignalOnImport())
+sys.argv = ["linearnets", "softmax", "--epochs", "1", "--plot", "none", "--out", "run", "--json"]
+from linearnets.cli import entry
+entry()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
+def test_a_stop_while_the_training_modules_load_says_nothing_was_trained(tmp_path: Path) -> None:
+    """It said "interrupted by SIGTERM" alone, not that nothing had started or what to do."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_WHILE_LOADING_TRAINING],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    detail = (
+        "interrupted by SIGTERM before training began; nothing was trained or kept: run the same "
+        "command again"
+    )
+    assert (done.returncode, done.stderr) == (130, f"linearnets softmax: {detail}\n")
+    assert _last_json(done.stdout)["error"] == detail
+    assert list(tmp_path.iterdir()) == []  # no run folder
+
+
 class _ExitedError(Exception):
     """``os._exit`` of the console command, caught to read its status."""
 

@@ -140,7 +140,8 @@ def _show(args: argparse.Namespace) -> int:
     titles = get_fashion_mnist_labels(arrays.train_labels[: args.n], lang=args.lang)
     num_cols = min(args.n, 9)  # the book draws 2 rows of 9
     show_images(images, math.ceil(args.n / num_cols), num_cols, titles=titles, out=args.out)
-    print(f"wrote {args.out} ({args.n} training images from {arrays.found.directory})")
+    what = "image" if args.n == 1 else "images"
+    print(f"wrote {args.out} ({args.n} training {what} from {arrays.found.directory})")
     return 0
 
 

@@ -30,7 +30,12 @@ def add_parser(sub: Any) -> None:
         "compare the learned w and b with the truth and with the closed-form least-squares solution.",
     )
     p.add_argument(
-        "--impl", choices=IMPLS, default=defaults.impl, help="implementation (default: %(default)s)"
+        "--impl",
+        choices=IMPLS,
+        default=defaults.impl,
+        help="scratch (autograd), analytic (scratch, explicit gradient: the same updates, not the "
+        "closed form, which every run reports beside) or concise (nn.Linear) "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--epochs", type=positive_int, default=defaults.epochs, help="default: %(default)s"

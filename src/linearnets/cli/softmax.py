@@ -208,11 +208,16 @@ def _train(
 ) -> None:
     """Run or resume the training on every rank, logging each epoch; append its result to
     ``finished`` as it returns (one call: no signal is handled between the two)."""
-    from linearnets.tasks.resume import resume_softmax
-    from linearnets.tasks.softmax import run_softmax
-    from linearnets.training.callbacks import ConsoleLogger
-    from linearnets.training.distributed import shutdown_distributed
-
+    try:
+        # held: an import a signal cuts may be left half made; the stop is told as any before
+        # training ("interrupted by SIGTERM" alone did not say that nothing had started)
+        with held_signals(raise_after=True):
+            from linearnets.tasks.resume import resume_softmax
+            from linearnets.tasks.softmax import run_softmax
+            from linearnets.training.callbacks import ConsoleLogger
+            from linearnets.training.distributed import shutdown_distributed
+    except KeyboardInterrupt as exc:
+        raise StoppedBeforeTraining(exc, resume=args.resume) from None
     logger = ConsoleLogger()
     try:
         if config is not None:

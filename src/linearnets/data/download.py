@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import urllib.error
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from linearnets.data.fetch import (
     try_mirror,
 )
 from linearnets.data.files import FASHION_MNIST_FILES
+from linearnets.data.http_deadline import StalledError
 from linearnets.data.mirror_reasons import failure_reason
 from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
 from linearnets.data.verify import read_verified
@@ -39,10 +41,16 @@ from linearnets.validation import check_positive_float
 
 __all__ = ["DEFAULT_MIRRORS", "MIN_BYTES_PER_SECOND", "download_fashion_mnist"]
 
-NO_NETWORK_FIX = (
-    "without a network, install the Debian package ('sudo apt-get install dataset-fashion-mnist'), "
-    "or copy the four files (*-ubyte.gz) from a machine that has them into a folder and pass "
-    "root=DIR (or set LINEARNETS_DATA)"
+_OFFLINE_WAYS = (
+    "install the Debian package ('sudo apt-get install dataset-fashion-mnist'), or copy the four "
+    "files (*-ubyte.gz) from a machine that has them into a folder and pass root=DIR (or set "
+    "LINEARNETS_DATA)"
+)
+NO_NETWORK_FIX = f"without a network, {_OFFLINE_WAYS}"
+# when some mirror answered: the network works, and "without a network" would mislead
+ANSWERED_FIX = (
+    "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
+    f"Fashion-MNIST's original files, or {_OFFLINE_WAYS}"
 )
 
 
@@ -76,6 +84,15 @@ def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
     return None
 
 
+def _answered(exc: BaseException) -> bool:
+    """Whether a mirror's failure ``exc`` was an answer (an HTTP error status, a reply that is no
+    HTTP, a redirect refused, a file that fails the check): the network works. Refused,
+    unreachable, timed out or stalled before its headers is no answer."""
+    if isinstance(exc, urllib.error.HTTPError | http.client.HTTPException):
+        return True
+    return isinstance(exc, DatasetError) and not isinstance(exc, StalledError)
+
+
 def _download_one(
     name: str,
     expected: tuple[int, str],
@@ -93,6 +110,7 @@ def _download_one(
     ``made`` lists the folders to remove if the download fails (see :func:`try_mirror`).
     """
     failures = []
+    answered = False
     for mirror in mirrors:
         url = mirror.rstrip("/") + f"/{name}.gz"
         try:
@@ -101,13 +119,14 @@ def _download_one(
             raise  # this machine's problem (a full disk, a folder in the way): no mirror can help
         except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
             failures.append(f"{url}: {failure_reason(exc, timeout)}")
+            answered = answered or _answered(exc)
             continue
         fsync_dir(dest)
         return mirror
     why = f"; it was needed because the file there was rejected: {defect}" if defect else ""
     raise DatasetError(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
-        f"{NO_NETWORK_FIX}"
+        f"{ANSWERED_FIX if answered else NO_NETWORK_FIX}"
     )
 
 

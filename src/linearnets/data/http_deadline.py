@@ -26,7 +26,7 @@ from typing import Any
 
 from linearnets.errors import DatasetError
 
-__all__ = ["RedirectError", "urlopen"]
+__all__ = ["RedirectError", "StalledError", "urlopen"]
 
 
 class RedirectError(DatasetError):
@@ -77,8 +77,12 @@ class _HeaderDeadline(io.RawIOBase):
         super().close()
 
 
-def _stalled(timeout: float) -> DatasetError:
-    return DatasetError(f"no response headers within {timeout:g} s (stalled)")
+class StalledError(DatasetError):
+    """A mirror that took the connection but sent no response headers in time: no answer."""
+
+
+def _stalled(timeout: float) -> StalledError:
+    return StalledError(f"no response headers within {timeout:g} s (stalled)")
 
 
 class _Response(http.client.HTTPResponse):
