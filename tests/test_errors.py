@@ -466,8 +466,12 @@ def _run_folder(
         (run / "checkpoint.pt").write_bytes(checkpoint)
     else:  # a finished run whose checkpoint was deleted
         (run / "model.pt").write_bytes(b"weights")
-    if finished:
-        (run / "model.pt").write_bytes(b"weights")
+    if finished:  # intact weights: a damaged model.pt is written again by the resume
+        state = {k: v.detach() for k, v in softmax_concise().state_dict().items()}
+        torch.save(
+            {"impl": "concise", "num_inputs": 784, "num_outputs": 10, "state_dict": state},
+            run / "model.pt",
+        )
         (run / "results.json").write_text("{}")
         for figure in ("curves.png", "curves.svg"):
             (run / figure).write_bytes(b"figure")
