@@ -290,3 +290,37 @@ def test_a_run_on_data_records_no_synthetic_settings(
         "lr": 0.001,
         "data": str(path),
     }
+
+
+@pytest.mark.parametrize(
+    ("raised", "stopped"),
+    [
+        (KeyboardInterrupt(), "interrupted"),
+        (KeyboardInterrupt("SIGTERM"), "interrupted by SIGTERM"),
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_stopped_run_says_nothing_was_kept_and_to_run_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raised: KeyboardInterrupt,
+    stopped: str,
+) -> None:
+    """It said "linearnets linreg: interrupted" alone: neither that nothing is kept nor the way on."""
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise raised
+
+    monkeypatch.setattr("linearnets.tasks.linreg.run_linreg", interrupted)
+    assert main(["linreg", "--json"]) == 130
+    out, err = capsys.readouterr()
+    detail = (
+        f"{stopped}; linear regression keeps no run folder or checkpoint (a run takes seconds): "
+        "run the same command again"
+    )
+    assert err == f"linearnets linreg: {detail}\n"
+    assert json.loads(out.splitlines()[-1]) == {
+        "error": detail,
+        "error_type": "LinregInterrupted",
+        "exit_status": 130,
+    }

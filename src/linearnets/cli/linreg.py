@@ -13,6 +13,7 @@ from linearnets.cli._options import (
     positive_float,
     positive_int,
 )
+from linearnets.cli._report import signal_name
 from linearnets.config import IMPLS, LinregConfig
 from linearnets.errors import UsageError
 
@@ -111,13 +112,29 @@ def run(args: argparse.Namespace) -> int:
         data=args.data,
         guard=args.guard,
     )
-    result = run_linreg(config, callbacks=[ConsoleLogger(progress=False)])
+    try:
+        result = run_linreg(config, callbacks=[ConsoleLogger(progress=False)])
+    except KeyboardInterrupt as exc:
+        if type(exc) is not KeyboardInterrupt:  # one that says where it stopped already
+            raise
+        raise LinregInterrupted(*exc.args) from None
     _print_errors(result)
     if args.json:
         summary = result.summary()
         summary["config"] = config.to_dict()
         print(dumps_strict(summary))
     return 0
+
+
+class LinregInterrupted(KeyboardInterrupt):
+    """A Ctrl-C or SIGTERM during ``linearnets linreg``, which keeps no run folder: the way on is
+    to run it again (it said only "interrupted")."""
+
+    def __str__(self) -> str:
+        return (
+            f"{signal_name(self) or 'interrupted'}; linear regression keeps no run folder or "
+            "checkpoint (a run takes seconds): run the same command again"
+        )
 
 
 def _refuse_synthetic_options_with_data(args: argparse.Namespace) -> None:
