@@ -108,3 +108,35 @@ def test_another_commands_whole_option_is_no_abbreviation(
     with pytest.raises(UsageExit) as info:
         build_parser().parse_args([*command, "--data", "x.npz"])
     assert info.value.message.startswith("unrecognized arguments: --data x.npz")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--epochs", "3", "softmax"], "--epochs is an option of linreg and softmax, not of "
+            "linearnets: give it after its command, e.g. linearnets softmax --epochs 3 ..."),
+        (["-n", "3"], "-n is an option of predict and data show, not of linearnets: give it "
+            "after its command, e.g. linearnets predict -n 3 ..."),
+        (["--json", "--lr=0.1", "linreg"], "--lr is an option of linreg and softmax, not of "
+            "linearnets: give it after its command, e.g. linearnets linreg --lr=0.1 ..."),
+        (["-n", "4", "data", "show"], "-n is an option of predict and data show, not of "
+            "linearnets: give it after its command, e.g. linearnets data show -n 4 ..."),
+    ],
+    ids=["epochs", "n", "lr-equals", "nested"],
+)  # fmt: skip
+def test_a_commands_option_before_the_command_is_named(argv: list[str], message: str) -> None:
+    """argparse took its value for the command: "invalid choice: '3'", the option never named."""
+    from linearnets.cli import main
+
+    with pytest.raises(UsageExit) as info:
+        main(argv)
+    assert info.value.message == f"{message} (see linearnets --help)"
+
+
+@pytest.mark.parametrize(
+    "argv", [["--debug", "linreg", "--epochs", "1"], ["--json", "linreg", "--epochs", "1"]]
+)
+def test_the_commands_own_options_before_it_still_parse(argv: list[str]) -> None:
+    parser = build_parser()
+    parser.refuse_options_before_command(argv)  # nothing refused
+    assert parser.parse_args(argv).epochs == 1

@@ -176,6 +176,7 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     # raised once the imports are done
     with held_signals(raise_after=True):
         parser = build_parser()
+    parser.refuse_options_before_command(argv)
     args, unknown = parser.parse_known_args(argv)
     if args.json_before_command and not hasattr(args, "json"):  # "linearnets --json data show"
         given = parser.given(args)

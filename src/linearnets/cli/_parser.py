@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 from linearnets.cli import _ranks
@@ -69,6 +69,41 @@ class OneLineParser(argparse.ArgumentParser):
         whole = {name for parser in parsers for name in parser._option_string_actions}
         for parser in parsers:
             parser.whole_options = whole
+
+    def refuse_options_before_command(self, argv: Sequence[str]) -> None:
+        """Refuse a subcommand's option given before any command (``linearnets --epochs 3
+        softmax``): argparse took its value for the command, "invalid choice: '3'", and never
+        named the option."""
+        for i, word in enumerate(argv):
+            name = word.split("=", 1)[0]
+            if not word.startswith("-") or word == "--" or self._is_negative(word):
+                return  # the command: what follows is its own
+            if name in self._option_string_actions:
+                continue  # this parser's own (--debug, --json), taken before the command
+            owners = [
+                path for path, parser in self._commands() if name in parser._option_string_actions
+            ]
+            if not owners:
+                return  # unknown everywhere: argparse names it
+            value = argv[i + 1] if "=" not in word and i + 1 < len(argv) else None
+            given = next((w for w in argv[i:] if w in self.subcommands), None)  # a command after
+            owner = next((o for o in owners if o.split()[0] == given), owners[0])
+            example = " ".join([self.prog, owner, word] + ([value] if value else []))
+            self.error(
+                f"{name} is an option of {' and '.join(owners)}, not of {self.prog}: give it "
+                f"after its command, e.g. {example} ..."
+            )
+
+    def _is_negative(self, word: str) -> bool:
+        return bool(self._negative_number_matcher.match(word))
+
+    def _commands(self, path: str = "") -> Iterator[tuple[str, argparse.ArgumentParser]]:
+        """Yield each subcommand (and action) under this parser with its words, e.g. "data show"."""
+        for name, command in self.subcommands.items():
+            words = f"{path} {name}".strip()
+            yield words, command
+            if isinstance(command, OneLineParser):
+                yield from command._commands(words)
 
     def _tree(self) -> Iterator[OneLineParser]:
         yield self
