@@ -333,6 +333,18 @@ API_CASES: list[Any] = [
                  id="targets-(2,2)-(4,1)"),
     pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(1, B)), UsageError,
                  r"y_hat has shape \(4, 1\), y has shape \(1, 4\)", id="targets-row"),
+    # on the meta device (shapes without values): torch's "Tensor on device meta is not on the
+    # expected device cpu!" named no argument
+    pytest.param(lambda: linreg(torch.zeros(B, 2), torch.zeros(2, 1), torch.zeros(1, device="meta")),
+                 UsageError, r"^X must be on the device of b, got a batch on cpu for b on the meta device",
+                 id="linreg-b-meta"),
+    pytest.param(lambda: squared_loss(torch.zeros(B, 1), torch.zeros(B, device="meta")), UsageError,
+                 r"^y must hold values, got a tensor of shape \(4,\) on the meta device", id="squared-loss-y-meta"),
+    pytest.param(lambda: softmax_concise()(torch.zeros(B, 784, device="meta")), UsageError,
+                 r"^X must hold values, got a tensor of shape \(4, 784\) on the meta device", id="concise-X-meta"),
+    pytest.param(lambda: softmax_concise().to("meta")(IMAGES_FLAT), UsageError,
+                 r"^X must be on the device of the model's parameters, got a batch on cpu for the model's "
+                 r"parameters on the meta device", id="concise-model-meta"),
     # integer predictions wrapped around in the difference: uint8 0 vs 20 gave 72, not 200
     pytest.param(lambda: squared_loss(torch.zeros(1, 1, dtype=torch.uint8), torch.full((1,), 20, dtype=torch.uint8)),
                  UsageTypeError, r"^y_hat must be a floating-point tensor, got a tensor of shape \(1, 1\) and dtype torch\.uint8",

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.models.scratch.module import check_batch_device
 from linearnets.validation import (
     check_finite_init,
     check_float_tensor,
@@ -77,6 +78,13 @@ def _check_input() -> Callable[[nn.Module, tuple[Any, ...]], None]:
                 f"{' or (B, 1, H, W)' if flattens else ''}, got shape {tuple(X.shape)}; check the "
                 "data matches the model's num_inputs"
             )
+        check_batch_device(  # torch's words for a meta one: "not on the expected device cpu!"
+            X,
+            layer.weight,
+            of="the model's parameters",
+            move="the model with net.to('{device}')",
+            build="build the model again",
+        )
         dtype = layer.weight.dtype
         if X.dtype != dtype:
             raise UsageTypeError(

@@ -14,6 +14,7 @@ from linearnets.validation import (
     check_finite_init,
     check_float_tensor,
     check_generator,
+    check_holds_values,
     check_non_negative_float,
     check_positive_int,
     describe,
@@ -87,6 +88,13 @@ def _linreg_checked(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -
                 f"b must be a one-element floating-point tensor or a number, got {describe(b)}; "
                 "pass e.g. torch.zeros(1, requires_grad=True)"
             )
+        check_batch_device(  # w and X agree: b on another device (meta too) failed in torch's words
+            X,
+            b,
+            of="b",
+            move="b with .to('{device}') (a model: net.to('{device}'))",
+            build="create b (or the model) again",
+        )
     elif isinstance(b, bool) or not isinstance(b, numbers.Real):
         raise UsageTypeError(
             f"b must be a one-element tensor or a number, got {describe(b)}; pass e.g. "
@@ -130,6 +138,13 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     if not _targets_fit(y_hat, y):
         check_float_tensor("y_hat", y_hat)
         check_float_tensor("y", y)
+        if y.device != y_hat.device:
+            check_holds_values("y_hat", y_hat)  # meta: no values to move anywhere
+            check_holds_values("y", y)
+            raise UsageError(
+                f"y must be on y_hat's device, {y_hat.device}, got targets on {y.device}; move "
+                f"them with y.to('{y_hat.device}') (a batch's X and y belong on the model's device)"
+            )
         raise UsageError(
             f"y must hold one target per prediction: y_hat has shape {tuple(y_hat.shape)}, y has "
             f"shape {tuple(y.shape)}; pass targets of shape (batch, 1) (or (batch,))"
@@ -149,6 +164,7 @@ def _targets_fit(y_hat: Any, y: Any) -> bool:
         and isinstance(y, torch.Tensor)
         and y_hat.is_floating_point()
         and y.dtype != torch.bool
+        and y.device == y_hat.device
         and (y.shape == y_hat.shape or (is_column(y) and is_column(y_hat) and len(y) == len(y_hat)))
     )
 
