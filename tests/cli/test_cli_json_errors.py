@@ -341,13 +341,7 @@ cli.entry()
 def test_the_real_command_stopped_while_starting_ends_stdout_with_the_object(
     tmp_path: Path,
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _SIGTERM_WHILE_STARTING],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _python(_SIGTERM_WHILE_STARTING, cwd=tmp_path)
     assert done.returncode == 130
     assert done.stderr == "linearnets: interrupted by SIGTERM while starting\n"
     assert _last_json(done.stdout) == {
@@ -355,6 +349,13 @@ def test_the_real_command_stopped_while_starting_ends_stdout_with_the_object(
         "error_type": "KeyboardInterrupt",
         "exit_status": 130,
     }
+
+
+def _python(code: str, *, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a child Python in ``cwd``; return what it printed and its status."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 # a SIGTERM while the command loads its training modules, after parsing: sent from inside the import
@@ -377,13 +378,7 @@ entry()
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
 def test_a_stop_while_the_training_modules_load_says_nothing_was_trained(tmp_path: Path) -> None:
     """It said "interrupted by SIGTERM" alone, not that nothing had started or what to do."""
-    done = subprocess.run(
-        [sys.executable, "-c", _SIGTERM_WHILE_LOADING_TRAINING],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _python(_SIGTERM_WHILE_LOADING_TRAINING, cwd=tmp_path)
     detail = (
         "interrupted by SIGTERM before training began; nothing was trained or kept: run the same "
         "command again"
