@@ -345,6 +345,11 @@ API_CASES: list[Any] = [
     pytest.param(lambda: softmax_concise().to("meta")(IMAGES_FLAT), UsageError,
                  r"^X must be on the device of the model's parameters, got a batch on cpu for the model's "
                  r"parameters on the meta device", id="concise-model-meta"),
+    pytest.param(lambda: synthetic_data(torch.tensor([1.0]), torch.tensor(1.0, device="meta"), 2), UsageError,
+                 r"^b must hold values, got a tensor of shape \(\) on the meta device", id="synthetic-b-meta"),
+    pytest.param(lambda: synthetic_data(torch.tensor([1.0]), 1.0, 2, noise_std=torch.tensor(0.1, device="meta")),
+                 UsageError, r"^noise_std must hold values, got a tensor of shape \(\) on the meta device",
+                 id="synthetic-noise-meta"),
     # integer predictions wrapped around in the difference: uint8 0 vs 20 gave 72, not 200
     pytest.param(lambda: squared_loss(torch.zeros(1, 1, dtype=torch.uint8), torch.full((1,), 20, dtype=torch.uint8)),
                  UsageTypeError, r"^y_hat must be a floating-point tensor, got a tensor of shape \(1, 1\) and dtype torch\.uint8",

@@ -65,7 +65,9 @@ def synthetic_data(
         itemsize=w.element_size(),
     )
     if isinstance(noise_std, torch.Tensor) and noise_std.numel() == 1:
-        noise_std = noise_std.item()  # the book's torch.tensor(0.01) as a number
+        noise_std = check_holds_values(
+            "noise_std", noise_std
+        ).item()  # the book's torch.tensor(0.01)
     noise_std = check_non_negative_float("noise_std", noise_std)
     b = _bias(b)
     check_generator("generator", generator)
@@ -132,7 +134,7 @@ def _bias(b: Any) -> float:
         and b.numel() == 1
         and not (b.dtype == torch.bool or b.is_complex())
     ):
-        b = b.item()
+        b = check_holds_values("b", b).item()
     if isinstance(b, bool) or not isinstance(b, numbers.Real):
         raise UsageTypeError(f"b must be a number, got {b!r:.60}; pass e.g. b=4.2")
     if not math.isfinite(float(b)):
