@@ -804,6 +804,9 @@ CLI_CASES: list[Any] = [
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}"], None, 2, r"--out must end with one of", id="data-show-out-folder"),
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/f/x.png"], Setup(lambda t: (t / "f").write_text("")), 2, r"--out .*f/x.png cannot be written: .*/f is a file, not a folder", id="data-show-out-parent-file"),
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/d.png"], Setup(lambda t: (t / "d.png").mkdir()), 2, r"--out .*d.png is a folder; pass a file name in it", id="data-show-out-is-folder"),
+    # a folder's spelling: Path dropped the slash and wrote the file x.png
+    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/x.png/"], None, 2, r"argument --out: must name a file, got '.*/x\.png/', which ends with a separator as a folder does", id="data-show-out-trailing-slash"),
+    pytest.param(["predict", "{tmp}", "--out", "{tmp}/p.png/"], None, 2, r"argument --out: must name a file, got '.*/p\.png/', which ends with a separator", id="predict-out-trailing-slash"),
     # softmax options
     pytest.param(["softmax", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="softmax-impl"),
     pytest.param(["softmax", "--lr", "0"], None, 2, r"argument --lr: must be a finite number > 0", id="softmax-lr-0"),

@@ -202,6 +202,12 @@ def test_a_bad_mplbackend_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
         (3, r"out must be a path \(str or pathlib\.Path\), got 3"),
         ("", r"out must be a file name, got an empty string; pass e\.g\. out='figure\.png'"),
         ("fig.jpg", r"out must end with one of \.png, \.svg, \.pdf, got 'fig\.jpg'"),
+        (  # Path drops the slash: the file fig.png was written
+            "d/fig.png/",
+            r"^out must name a file, got 'd/fig\.png/', which ends with a separator as a folder "
+            r"does; drop it \('d/fig\.png'\) for a file, or name a file in that folder, e\.g\. "
+            r"'d/fig\.png/figure\.png'$",
+        ),
     ],
 )
 def test_check_out_path_refuses_what_is_not_a_figure_file(out: Any, match: str) -> None:

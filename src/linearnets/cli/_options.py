@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,11 +63,17 @@ def path_arg(text: str) -> Path:
     return _path(text, "the file or folder name the option takes")
 
 
-def path_arg_for(what: str, example: str) -> Callable[[str], Path]:
+def path_arg_for(what: str, example: str, *, file: bool = False) -> Callable[[str], Path]:
     """Return a :func:`path_arg` whose error for an empty path asks for ``what``, e.g.
-    ``path_arg_for("a .npz or .csv data file", "--data table.csv")``."""
+    ``path_arg_for("a .npz or .csv data file", "--data table.csv")``; with ``file``, a path
+    ending in a separator, a folder's spelling, is refused too (``Path`` would drop it)."""
 
     def convert(text: str) -> Path:
+        if file and text.endswith(("/", os.sep)):
+            raise argparse.ArgumentTypeError(
+                f"must name a file, got {text!r}, which ends with a separator as a folder does; "
+                f"drop it for a file, or name a file in that folder, e.g. {example}"
+            )
         return _path(text, f"{what}, e.g. {example}")
 
     convert.__name__ = path_arg.__name__  # argparse names the type by it in its own errors

@@ -61,7 +61,7 @@ def _add_show(actions: Any) -> None:
     )
     show.add_argument(
         "--out",
-        type=path_arg_for("an image file", "--out images.png"),
+        type=path_arg_for("an image file", "--out images.png", file=True),
         default=Path("fashion-mnist.png"),
         help="image file, PNG, SVG or PDF (default: %(default)s)",
     )

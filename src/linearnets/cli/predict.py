@@ -36,7 +36,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--out",
-        type=path_arg_for("an image file", "--out predictions.png"),
+        type=path_arg_for("an image file", "--out predictions.png", file=True),
         default=None,
         help="image file (default: RUN_DIR/predict-N.png)",
     )

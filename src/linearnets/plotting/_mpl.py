@@ -116,6 +116,12 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
     if not str(out):
         raise UsageError(f"{name} must be a file name, got an empty string; pass e.g. {example}")
     path = expand_user(name, out)  # as root= and the configs' out= do: "~/grid.png" is at home
+    if str(out).endswith(("/", os.sep)):  # Path drops it: "x.png/" was written as the file x.png
+        raise UsageError(
+            f"{name} must name a file, got {str(out)!r}, which ends with a separator as a folder "
+            f"does; drop it ({str(path)!r}) for a file, or name a file in that folder, e.g. "
+            f"{str(path / 'figure.png')!r}"
+        )
     if path.name.lower() in formats:  # ".png": Path takes it for a hidden file with no suffix
         fixed = path.with_name(f"figure{path.name}")
         suggestion = f"{name} {fixed}" if name.startswith("--") else f"{name}={str(fixed)!r}"
