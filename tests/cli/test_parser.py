@@ -121,8 +121,15 @@ def test_another_commands_whole_option_is_no_abbreviation(
             "linearnets: give it after its command, e.g. linearnets linreg --lr=0.1 ..."),
         (["-n", "4", "data", "show"], "-n is an option of predict and data show, not of "
             "linearnets: give it after its command, e.g. linearnets data show -n 4 ..."),
+        (["--epoch", "3", "softmax"], "--epoch (--epochs) is an option of linreg and softmax, "
+            "not of linearnets: give it after its command, e.g. linearnets softmax --epoch 3 ..."),
+        (["--data-d", "x", "data"], "--data-d (--data-dir) is an option of softmax, predict, data, "
+            "data show and data download, not of linearnets: give it after its command, e.g. "
+            "linearnets data --data-d x ..."),
+        # argparse said "the following arguments are required: COMMAND"
+        (["--bogus"], "unrecognized arguments: --bogus (no option of linearnets or its commands)"),
     ],
-    ids=["epochs", "n", "lr-equals", "nested"],
+    ids=["epochs", "n", "lr-equals", "nested", "abbreviated", "abbreviated-many", "unknown"],
 )  # fmt: skip
 def test_a_commands_option_before_the_command_is_named(argv: list[str], message: str) -> None:
     """argparse took its value for the command: "invalid choice: '3'", the option never named."""
@@ -134,7 +141,12 @@ def test_a_commands_option_before_the_command_is_named(argv: list[str], message:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--debug", "linreg", "--epochs", "1"], ["--json", "linreg", "--epochs", "1"]]
+    "argv",
+    [
+        ["--debug", "linreg", "--epochs", "1"],
+        ["--json", "linreg", "--epochs", "1"],
+        ["--js", "linreg", "--epochs", "1"],  # linearnets' own option, abbreviated
+    ],
 )
 def test_the_commands_own_options_before_it_still_parse(argv: list[str]) -> None:
     parser = build_parser()

@@ -78,21 +78,40 @@ class OneLineParser(argparse.ArgumentParser):
             name = word.split("=", 1)[0]
             if not word.startswith("-") or word == "--" or self._is_negative(word):
                 return  # the command: what follows is its own
-            if name in self._option_string_actions:
-                continue  # this parser's own (--debug, --json), taken before the command
-            owners = [
-                path for path, parser in self._commands() if name in parser._option_string_actions
-            ]
-            if not owners:
-                return  # unknown everywhere: argparse names it
+            if name in self._option_string_actions or self._get_option_tuples(word):
+                continue  # this parser's own (--debug, --json, --js), taken before the command
+            owners, name = self._owners(name)
+            if not owners:  # argparse said "the following arguments are required: COMMAND"
+                self.error(
+                    f"unrecognized arguments: {word} (no option of {self.prog} or its commands)"
+                )
             value = argv[i + 1] if "=" not in word and i + 1 < len(argv) else None
             given = next((w for w in argv[i:] if w in self.subcommands), None)  # a command after
             owner = next((o for o in owners if o.split()[0] == given), owners[0])
             example = " ".join([self.prog, owner, word] + ([value] if value else []))
+            listed = " and ".join(
+                [", ".join(owners[:-1]), owners[-1]] if len(owners) > 1 else owners
+            )
             self.error(
-                f"{name} is an option of {' and '.join(owners)}, not of {self.prog}: give it "
+                f"{name} is an option of {listed}, not of {self.prog}: give it "
                 f"after its command, e.g. {example} ..."
             )
+
+    def _owners(self, name: str) -> tuple[list[str], str]:
+        """Return the commands that take the option ``name`` (by its whole name, else as an
+        abbreviation, as each command would take it) and the name to show: ``--epoch (--epochs)``."""
+        owners = [
+            path for path, parser in self._commands() if name in parser._option_string_actions
+        ]
+        if owners or not name.startswith("--"):
+            return owners, name
+        found = {
+            path: [o for o in parser._option_string_actions if o.startswith(name)]
+            for path, parser in self._commands()
+        }
+        full = {o for options in found.values() for o in options}
+        shown = f"{name} ({full.pop()})" if len(full) == 1 else name
+        return [path for path, options in found.items() if options], shown
 
     def _is_negative(self, word: str) -> bool:
         return bool(self._negative_number_matcher.match(word))
