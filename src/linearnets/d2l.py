@@ -79,9 +79,8 @@ _LAZY_MODULES = {
 }
 _PIP_NAMES = {"IPython": "ipython", "matplotlib_inline": "matplotlib-inline", "PIL": "pillow"}
 _IMPORTED = (
-    "F", "Image", "backend_inline", "collections", "data", "defaultdict", "display", "hashlib",
-    "math", "nn", "np", "os", "plt", "random", "re", "shutil", "sys", "tarfile", "time", "torch",
-    "torchvision", "transforms", "zipfile",
+    "F", "collections", "data", "defaultdict", "hashlib", "math", "nn", "np", "os", "plt", "random",
+    "re", "shutil", "sys", "tarfile", "time", "torch", "zipfile", *_LAZY_MODULES,
 )  # fmt: skip
 
 # written out (the lazy names too) rather than computed, so that type checkers read it: a star

@@ -72,14 +72,7 @@ def load_trained(
     path = run_dir / WEIGHTS_FILE
     if not path.is_file():
         raise _no_weights(run_dir)
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # a truncated or foreign file: name it instead of a pickle traceback
-        raise CheckpointError(
-            f"{path} is not a linearnets weights file or is damaged ({load_failure(exc)}); "
-            f"{_recreate(path)}"
-        ) from None
-    _check_payload(path, payload)
+    payload = _read_payload(path)
     setup = build_softmax(
         payload["impl"], num_inputs=payload["num_inputs"], num_outputs=payload["num_outputs"]
     )
@@ -127,11 +120,27 @@ def weights_intact(path: Path) -> bool:
     """Whether ``path`` holds trained weights :func:`load_trained` would take (a resume of a run
     whose ``model.pt`` is missing or damaged writes it again from the checkpoint)."""
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        _check_payload(path, payload)
-    except Exception:  # missing, unreadable or damaged: the probe's answer, not an error
+        _read_payload(path)
+    except CheckpointError:  # missing, unreadable or damaged: the probe's answer, not an error
         return False
     return True
+
+
+def _read_payload(path: Path) -> dict[str, Any]:
+    """Return ``model.pt``'s dict at ``path``, read with ``weights_only`` and its values checked.
+
+    Raises:
+        CheckpointError: the file is missing, truncated, foreign or damaged.
+    """
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a truncated or foreign file: name it instead of a pickle traceback
+        raise CheckpointError(
+            f"{path} is not a linearnets weights file or is damaged ({load_failure(exc)}); "
+            f"{_recreate(path)}"
+        ) from None
+    _check_payload(path, payload)
+    return payload
 
 
 def _recreate(path: Path) -> str:
