@@ -220,6 +220,33 @@ def test_show_images_applies_the_colormap_and_hides_the_ticks() -> None:
     assert axes[0].images[0].get_cmap().name == "gray"
 
 
+def test_show_images_takes_a_colormap_object() -> None:
+    blues = plt.get_cmap("Blues")
+    (ax,) = show_images(torch.rand(1, 4, 4), 1, 1, cmap=blues)
+    assert ax.images[0].get_cmap().name == "Blues"
+
+
+@pytest.mark.parametrize(
+    ("cmap", "error", "match"),
+    [
+        ("virdis", UsageError, r"cmap must name a colormap .*got 'virdis'; did you mean 'viridis'"),
+        ("zzzzzz", UsageError, r"got 'zzzzzz'; pass e\.g\. 'gray'"),
+        (5, UsageTypeError, r"cmap must be a colormap's name or a matplotlib Colormap, got int 5"),
+    ],
+)
+@pytest.mark.parametrize("draw", ["show_images", "plot_predictions"])
+def test_a_bad_colormap_is_refused_before_any_figure(
+    cmap: Any, error: type[Exception], match: str, draw: str
+) -> None:
+    before = plt.get_fignums()
+    with pytest.raises(error, match=match):
+        if draw == "show_images":
+            show_images(torch.rand(1, 4, 4), 1, 1, cmap=cmap)
+        else:
+            plot_predictions(torch.rand(1, 4, 4), [0], [1], cmap=cmap)
+    assert plt.get_fignums() == before  # no half-made figure left open in pyplot
+
+
 def test_mistakes_are_titled_in_red() -> None:
     axes = plot_predictions(torch.rand(2, 4, 4), ["bag", "coat"], ["bag", "shirt"])
     right, wrong = (to_rgba(ax.title.get_color()) for ax in axes)

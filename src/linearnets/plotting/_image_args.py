@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 from collections.abc import Iterable, Sized
@@ -22,6 +23,7 @@ __all__ = [
     "MAX_FIGURE_PIXELS",
     "MAX_FIGURE_SIDE",
     "MAX_SHOW",
+    "check_cmap",
     "check_figure_size",
     "check_grid",
     "check_show_count",
@@ -203,6 +205,29 @@ def check_show_count(name: str, n: Any) -> int:
             f"MAX_SHOW), e.g. {name}=18, and draw the rest in more figures"
         )
     return n
+
+
+def check_cmap(cmap: Any) -> Any:
+    """Return ``cmap`` if ``imshow`` takes it: ``None``, a colormap matplotlib has registered by that
+    name (``"gray"``, ``"gray_r"``, ...) or a ``Colormap``; refused before any figure is made."""
+    if cmap is None:
+        return None
+    colors = matplotlib_module().colors
+    if isinstance(cmap, colors.Colormap):
+        return cmap
+    if not isinstance(cmap, str):
+        raise UsageTypeError(
+            f"cmap must be a colormap's name or a matplotlib Colormap, got {type(cmap).__name__} "
+            f"{cmap!r}; pass e.g. cmap='gray', or cmap=None for matplotlib's default"
+        )
+    names = list(matplotlib_module().colormaps)
+    if cmap in names:
+        return cmap
+    close = difflib.get_close_matches(cmap, names, n=3)
+    fix = f"did you mean {' or '.join(repr(n) for n in close)}?" if close else "pass e.g. 'gray'"
+    raise UsageError(
+        f"cmap must name a colormap matplotlib knows (matplotlib.colormaps), got {cmap!r}; {fix}"
+    )
 
 
 def scalar(label: Any) -> Any:

@@ -18,6 +18,7 @@ from linearnets.plotting._image_args import (
     MAX_FIGURE_PIXELS,
     MAX_FIGURE_SIDE,
     MAX_SHOW,
+    check_cmap,
     check_figure_size,
     check_show_count,
     grid_images,
@@ -70,6 +71,7 @@ def draw_images(
     scale = check_positive_float("scale", scale, fix="pass e.g. scale=1.5 (the book's)")
     arrays = grid_images(imgs, num_rows, num_cols, name)
     check_figure_size(num_rows, num_cols, scale)
+    cmap = check_cmap(cmap)
     names = title_list(titles, len(arrays))
     if names is not None and len(names) < len(arrays):
         raise UsageError(
