@@ -412,6 +412,11 @@ BAD = [
     ("a query", dict(mirrors=["http://127.0.0.1:9/fm/?token=abc"]), r"^mirrors must be base URLs without a \?query or #fragment \(each file's name is appended to the URL\), got 'http://127\.0\.0\.1:9/fm/\?token=abc'; pass the URL of the folder that holds the files"),
     ("an empty query", dict(mirrors=["http://127.0.0.1:9/fm/?"]), r"^mirrors must be base URLs without a \?query or #fragment .*, got 'http://127\.0\.0\.1:9/fm/\?';"),
     ("a fragment", dict(mirrors=["http://127.0.0.1:9/fm/#top"]), r"^mirrors must be base URLs without a \?query or #fragment .*, got 'http://127\.0\.0\.1:9/fm/#top';"),
+    # accepted, then every file failed with "'ascii' codec can't encode character" and the advice
+    # of a machine without a network
+    ("a path not in ASCII", dict(mirrors=["http://127.0.0.1:9/fm/é/"]), r"^mirrors must be ASCII URLs, as HTTP sends them, got 'http://127\.0\.0\.1:9/fm/é/'; pass it percent-encoded: 'http://127\.0\.0\.1:9/fm/%C3%A9/'$"),
+    ("a host not in ASCII", dict(mirrors=["https://bücher.example/fm/"]), r"percent-encoded: 'https://xn--bcher-kva\.example/fm/'$"),
+    ("IPv6 not in ASCII", dict(mirrors=["http://[::1]:8080/ä/"]), r"percent-encoded: 'http://\[::1\]:8080/%C3%A4/'$"),
 ]  # fmt: skip
 
 
@@ -743,6 +748,27 @@ def test_each_failure_is_listed_in_order_in_one_message(
     assert download.ANSWERED_FIX.startswith("a mirror answered, so the network works")
 
 
+def test_a_failure_through_a_proxy_names_the_proxy(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy's own 404 was told as the mirror's, and the proxy never named."""
+    for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", server.base)  # the local server answers the proxy request
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, ["http://fashion-mnist.invalid/fm/"])
+    message = str(info.value)
+    assert (
+        f"(http://fashion-mnist.invalid/fm/{FIRST}.gz: HTTP 404 Not Found, through the proxy "
+        f"{server.base})" in message
+    )
+    assert message.endswith(
+        "; if the proxy is what failed, correct http_proxy / https_proxy, or name the mirror's "
+        "host in no_proxy"
+    )
+    assert server.requests == [f"http://fashion-mnist.invalid/fm/{FIRST}.gz"]  # the proxy's request
+
+
 def test_a_mirror_that_does_not_speak_http_is_given_up(
     server: Server, tiny: Tiny, tmp_path: Path
 ) -> None:
@@ -824,9 +850,26 @@ def test_a_folder_that_cannot_be_written_is_refused(
     monkeypatch.setattr(download.os, "access", lambda path, mode: False)
     with pytest.raises(
         UsageError,
-        match=r"root must be a folder that can hold the download, got .* \(not writable\)",
+        match=r"root must be a folder that can hold the download, got .* \(not writable, and "
+        r".*FashionMNIST/raw lacks train-images-idx3-ubyte\.gz, train-labels-idx1-ubyte\.gz, "
+        r"t10k-images-idx3-ubyte\.gz, t10k-labels-idx1-ubyte\.gz\); pass a folder you can write to$",
     ):
         download_fashion_mnist(tmp_path / "root", mirrors=["http://127.0.0.1:9/"])
+
+
+def test_a_folder_that_cannot_be_written_names_the_file_it_rejected(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said only "(not writable)", though the folder held the files and one was damaged."""
+    folder = tiny.write(tmp_path / "root")
+    damaged = folder / "t10k-labels-idx1-ubyte.gz"
+    damaged.write_bytes(damaged.read_bytes()[:10])
+    monkeypatch.setattr(download.os, "access", lambda path, mode: False)
+    with pytest.raises(UsageError) as info:
+        _get(folder, tiny, ["http://127.0.0.1:9/"])
+    message = str(info.value)
+    assert "(not writable, and rejected " in message and str(damaged) in message
+    assert "lacks" not in message  # the other three are there, valid
 
 
 def test_folders_made_before_a_failing_mkdir_are_removed(
@@ -904,7 +947,7 @@ def test_a_read_only_folder_holding_every_valid_file_is_not_written(
     assert f"verified in {raw}" in capsys.readouterr().out
     assert server.requests == []
     (raw / f"{FIRST}.gz").unlink()  # now something must be written: refused as before
-    with pytest.raises(UsageError, match=r"got .* \(not writable\)"):
+    with pytest.raises(UsageError, match=rf"got .* \(not writable, and .*raw lacks {FIRST}\.gz\)"):
         _get(tmp_path, tiny, [server.mirror("good")])
 
 

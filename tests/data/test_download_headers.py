@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from linearnets.data import http_deadline
+from linearnets.data import download, http_deadline
 from linearnets.data.download import download_fashion_mnist
 from linearnets.errors import DatasetError
 
@@ -121,7 +121,8 @@ def test_only_a_trickling_mirror_fails_in_one_line_and_leaves_nothing(
     with pytest.raises(
         DatasetError,
         match=rf"could not download {FIRST}\.gz from any mirror \({mirrors.mirror('stall')}"
-        rf"{FIRST}\.gz: no response headers within 0\.3 s \(stalled\)\); without a network",
+        rf"{FIRST}\.gz: no response headers within 0\.3 s \(stalled\)\); a mirror took the "
+        r"connection but sent no answer in time: try again later or pass other mirrors, or install",
     ):
         download_fashion_mnist(
             tmp_path / "root",
@@ -185,6 +186,35 @@ def test_an_https_mirror_trickling_its_headers_is_given_up(
         mirrors.close()
 
 
+def test_an_untrusted_certificate_gets_the_certificate_advice(
+    certificate: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mirror was reached (its handshake failed on the certificate): the advice was that of a
+    machine without a network."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the self-signed certificate: not trusted
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, certificate.with_name("key.pem"))
+    mirrors = Mirrors(tiny, context)
+    try:
+        with pytest.raises(DatasetError) as info:
+            download_fashion_mnist(
+                tmp_path / "b",
+                mirrors=[mirrors.mirror("good")],
+                checksums=tiny.files,
+                timeout=5,
+                progress=False,
+            )
+    finally:
+        mirrors.close()
+    message = str(info.value)
+    assert "certificate verify failed" in message
+    assert message.endswith(download.CERTIFICATE_FIX) and "without a network" not in message
+    assert download.CERTIFICATE_FIX.startswith(
+        "a mirror's certificate could not be verified: if a proxy or your organisation's own "
+        "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates"
+    )
+
+
 class _Flowing(io.RawIOBase):
     """A socket file with a byte ready at every read: no read ever waits, so none times out."""
 
@@ -218,7 +248,7 @@ def test_the_deadline_holds_for_headers_that_never_pause(monkeypatch: pytest.Mon
     now = [1000.0]
     monkeypatch.setattr(http_deadline, "time", SimpleNamespace(monotonic=lambda: now[0]))
     sock = _Socket(1.0)
-    reader = http_deadline._HeaderDeadline(_Flowing(), sock)  # type: ignore[arg-type]
+    reader = http_deadline._Wire(_Flowing(), sock)  # type: ignore[arg-type]
     buf = bytearray(4)
     assert reader.readinto(buf) == 1
     now[0] += 0.75

@@ -59,7 +59,7 @@ def test_silence_past_the_deadline_is_the_sockets_own_timeout(now: list[float]) 
     """No byte at all: the read is still tried (for a moment) and its TimeoutError kept, which
     failure_reason words "no answer within N s (timed out)"."""
     raw, sock = _Raw(), _Socket(2.0)
-    reader = http_deadline._HeaderDeadline(raw, sock)  # type: ignore[arg-type]
+    reader = http_deadline._Wire(raw, sock)  # type: ignore[arg-type]
     now[0] += 5.0
     raw.fail = TimeoutError("timed out")
     with pytest.raises(TimeoutError):
@@ -71,7 +71,7 @@ def test_silence_past_the_deadline_is_the_sockets_own_timeout(now: list[float]) 
 
 def test_a_timeout_after_some_header_bytes_is_a_stall(now: list[float]) -> None:
     raw, sock = _Raw(), _Socket(2.0)
-    reader = http_deadline._HeaderDeadline(raw, sock)  # type: ignore[arg-type]
+    reader = http_deadline._Wire(raw, sock)  # type: ignore[arg-type]
     assert reader.readinto(bytearray(1)) == 1
     now[0] += 1.5
     raw.fail = TimeoutError("timed out")
@@ -82,7 +82,7 @@ def test_a_timeout_after_some_header_bytes_is_a_stall(now: list[float]) -> None:
 
 def test_the_deadline_is_timeout_seconds_after_the_request(now: list[float]) -> None:
     raw, sock = _Raw(), _Socket(2.0)
-    reader = http_deadline._HeaderDeadline(raw, sock)  # type: ignore[arg-type]
+    reader = http_deadline._Wire(raw, sock)  # type: ignore[arg-type]
     assert reader.readinto(bytearray(1)) == 1
     now[0] += 1.999
     assert reader.readinto(bytearray(1)) == 1
@@ -93,7 +93,7 @@ def test_the_deadline_is_timeout_seconds_after_the_request(now: list[float]) -> 
 
 def test_without_a_socket_timeout_there_is_no_deadline(now: list[float]) -> None:
     raw, sock = _Raw(), _Socket(None)
-    reader = http_deadline._HeaderDeadline(raw, sock)  # type: ignore[arg-type]
+    reader = http_deadline._Wire(raw, sock)  # type: ignore[arg-type]
     assert reader.deadline is None
     now[0] += 1e6
     assert reader.readinto(bytearray(1)) == 1 and sock.timeouts == [None]
@@ -101,7 +101,7 @@ def test_without_a_socket_timeout_there_is_no_deadline(now: list[float]) -> None
 
 def test_closing_the_reader_closes_the_socket_file() -> None:
     raw = _Raw()
-    reader = http_deadline._HeaderDeadline(raw, _Socket(1.0))  # type: ignore[arg-type]
+    reader = http_deadline._Wire(raw, _Socket(1.0))  # type: ignore[arg-type]
     reader.close()
     assert raw.closed and reader.closed
 

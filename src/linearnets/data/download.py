@@ -32,7 +32,7 @@ from linearnets.data.fetch import (
 )
 from linearnets.data.files import FASHION_MNIST_FILES
 from linearnets.data.http_deadline import StalledError
-from linearnets.data.mirror_reasons import failure_reason
+from linearnets.data.mirror_reasons import certificate_failed, failure_reason, proxy_for
 from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
 from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, UsageError
@@ -52,6 +52,19 @@ ANSWERED_FIX = (
     "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
     f"Fashion-MNIST's original files, or {_OFFLINE_WAYS}"
 )
+# a TLS handshake that failed on the mirror's certificate: reached, but not trusted
+CERTIFICATE_FIX = (
+    "a mirror's certificate could not be verified: if a proxy or your organisation's own "
+    "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates, or "
+    f"{_OFFLINE_WAYS}"
+)
+# took the connection, then no (complete) headers in time: reached, but not answering
+STALLED_FIX = (
+    "a mirror took the connection but sent no answer in time: try again later or pass other "
+    f"mirrors, or {_OFFLINE_WAYS}"
+)
+# the advice for the most telling failure, from no answer up to an answer that was wrong
+_FIXES = (NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, ANSWERED_FIX)
 
 
 def _destination(root: Path, names: dict[str, tuple[int, str]]) -> Path:
@@ -84,13 +97,24 @@ def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
     return None
 
 
-def _answered(exc: BaseException) -> bool:
-    """Whether a mirror's failure ``exc`` was an answer (an HTTP error status, a reply that is no
-    HTTP, a redirect refused, a file that fails the check): the network works. Refused,
-    unreachable, timed out or stalled before its headers is no answer."""
+def _reached(exc: BaseException) -> int:
+    """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIXES`: 3 an answer (an
+    HTTP error status, a reply that is no HTTP, a redirect refused, a file that fails the check:
+    the network works), 2 a certificate not trusted, 1 stalled before its headers, 0 none
+    (refused, unreachable, timed out)."""
     if isinstance(exc, urllib.error.HTTPError | http.client.HTTPException):
-        return True
-    return isinstance(exc, DatasetError) and not isinstance(exc, StalledError)
+        return 3
+    if isinstance(exc, StalledError):
+        return 1
+    if isinstance(exc, DatasetError):
+        return 3
+    return 2 if certificate_failed(exc) else 0
+
+
+def _proxy_note(url: str) -> str:
+    """Return ", through the proxy P" when a proxy setting (``http_proxy``, ...) applies to ``url``."""
+    proxy = proxy_for(url)
+    return f", through the proxy {proxy}" if proxy else ""
 
 
 def _download_one(
@@ -110,7 +134,7 @@ def _download_one(
     ``made`` lists the folders to remove if the download fails (see :func:`try_mirror`).
     """
     failures = []
-    answered = False
+    reached, proxied = 0, False
     for mirror in mirrors:
         url = mirror.rstrip("/") + f"/{name}.gz"
         try:
@@ -118,15 +142,22 @@ def _download_one(
         except LocalFileError:
             raise  # this machine's problem (a full disk, a folder in the way): no mirror can help
         except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
-            failures.append(f"{url}: {failure_reason(exc, timeout)}")
-            answered = answered or _answered(exc)
+            note = _proxy_note(url)
+            failures.append(f"{url}: {failure_reason(exc, timeout)}{note}")
+            reached, proxied = max(reached, _reached(exc)), proxied or bool(note)
             continue
         fsync_dir(dest)
         return mirror
     why = f"; it was needed because the file there was rejected: {defect}" if defect else ""
+    proxy = (
+        "; if the proxy is what failed, correct http_proxy / https_proxy, or name the mirror's "
+        "host in no_proxy"
+        if proxied
+        else ""
+    )
     raise DatasetError(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
-        f"{ANSWERED_FIX if answered else NO_NETWORK_FIX}"
+        f"{_FIXES[reached]}{proxy}"
     )
 
 
@@ -183,8 +214,11 @@ def _unshadow(
     return left
 
 
-def _prepare(root: Path, dest: Path) -> list[Path]:
-    """Make ``dest`` (under ``root``) if missing and check it can be written; return the folders made."""
+def _prepare(root: Path, dest: Path, needed: dict[str, str | None]) -> list[Path]:
+    """Make ``dest`` (under ``root``) if missing and check it can be written; return the folders made.
+
+    A folder that cannot be written is refused naming the files it would have to take, and why a
+    file already there was rejected."""
     created: list[Path] = []
     try:
         created = missing_folders(dest)
@@ -198,9 +232,21 @@ def _prepare(root: Path, dest: Path) -> list[Path]:
     if not os.access(dest, os.W_OK | os.X_OK):
         raise UsageError(
             f"root must be a folder that can hold the download, got {str(root)!r} (not "
-            "writable); pass a folder you can write to"
+            f"writable, and {_needs(dest, needed)}); pass a folder you can write to"
         )
     return created
+
+
+def _needs(dest: Path, needed: dict[str, str | None]) -> str:
+    """Say which files ``dest`` lacks, and why those there were rejected."""
+    missing = [f"{name}.gz" for name, defect in needed.items() if defect is None]
+    rejected = [f"{defect}" for defect in needed.values() if defect is not None]
+    said = []
+    if missing:
+        said.append(f"{dest} lacks {', '.join(missing)}")
+    if rejected:
+        said.append(f"rejected {'; '.join(rejected)}")
+    return " and ".join(said)
 
 
 def _download_needed(
@@ -281,7 +327,7 @@ def download_fashion_mnist(
     needed = _unshadow(dest, names, _defects(dest, names))
     if not needed:
         return dest  # nothing to write: the folder need not be writable
-    created = _prepare(root, dest)
+    created = _prepare(root, dest, needed)
     try:
         _download_needed(
             dest, names, needed, mirrors, timeout=timeout, progress=progress, made=created

@@ -1,10 +1,15 @@
-"""``urlopen`` with a deadline on the response headers, for downloads (D2L §3.5.1).
+"""``urlopen`` with a deadline on the response headers and limits on the body's bytes, for downloads
+(D2L §3.5.1).
 
 A socket's timeout bounds each read, not the whole: a mirror that sends its status line and headers a
 byte every few seconds would hold a download forever. Here the status line and headers are due
 ``timeout`` seconds after the request; past that, with some bytes received, the response fails with
 "no response headers within N s (stalled)" (with none at all, the socket's own timeout says "timed
-out"). The body is left to the caller, which bounds it by a minimum speed.
+out"). Once :func:`limit_body` is called on the response, every byte of the body on the wire counts:
+those of a chunked body's size lines and trailers too, which http.client reads inside one ``read1``
+of the caller's, so that no check of the caller's runs while they come. They must keep a
+:class:`SpeedFloor` and stay within a number of bytes: a mirror trickling a chunk-size line, or
+sending trailer lines without end, is given up like one trickling its data.
 
 Redirects are followed to http:// and https:// URLs without a login only, and a redirect's own body
 is never read: nothing would bound it, so a mirror could hold the download with it forever or fill
@@ -26,7 +31,7 @@ from typing import Any
 
 from linearnets.errors import DatasetError
 
-__all__ = ["RedirectError", "StalledError", "urlopen"]
+__all__ = ["RedirectError", "SpeedFloor", "StalledError", "limit_body", "urlopen"]
 
 
 class RedirectError(DatasetError):
@@ -37,11 +42,35 @@ class RedirectError(DatasetError):
         self.url, self.error = url, error
 
 
-class _HeaderDeadline(io.RawIOBase):
-    """A response's socket reads, its status line and headers all due ``timeout`` s after the request.
+class SpeedFloor:
+    """At least ``rate`` bytes a second over every ``window`` seconds, counted from ``start``.
+
+    :meth:`check` is given the running total after each read; once a window has passed, the bytes it
+    brought must reach ``rate * window``, and the next window starts.
+    """
+
+    def __init__(self, rate: float, window: float, start: float) -> None:
+        self.rate, self.window = rate, window
+        self.window_start, self.window_total = start, 0
+
+    def check(self, total: int, now: float) -> None:
+        """Raise DatasetError if the window that ended by ``now`` brought too few bytes."""
+        if now - self.window_start < self.window:
+            return
+        if total - self.window_total < self.rate * self.window:
+            raise DatasetError(
+                f"slower than {self.rate / 1024:g} KiB/s for {self.window:g} s (stalled)"
+            )
+        self.window_start, self.window_total = now, total
+
+
+class _Wire(io.RawIOBase):
+    """A response's socket reads: its status line and headers all due ``timeout`` s after the request;
+    then, once :func:`limit_body` set ``floor`` and ``most``, the body's bytes (chunk-size lines and
+    trailers included) at least that fast and at most that many.
 
     The socket's own timeout bounds each read only, so a mirror sending its headers a byte at a time
-    would hold a download forever; the body has the minimum speed of :func:`~linearnets.data.transfer.copy_body` instead.
+    would hold a download forever.
     """
 
     def __init__(self, raw: io.RawIOBase, sock: socket.socket) -> None:
@@ -50,13 +79,22 @@ class _HeaderDeadline(io.RawIOBase):
         self.timeout = sock.gettimeout()
         self.deadline = None if self.timeout is None else time.monotonic() + self.timeout
         self.received = 0
+        self.floor: SpeedFloor | None = None  # the body's, from limit_body
+        self.most: int | None = None
+        self.body = 0  # bytes read since limit_body
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int | None:
-        if self.deadline is None or self.timeout is None:  # the headers are in: plain reads
-            return self.raw.readinto(b)
+        if self.deadline is None or self.timeout is None:  # the headers are in
+            n = self.raw.readinto(b)
+            if self.floor is not None:
+                self.body += n or 0
+                if self.most is not None and self.body > self.most:
+                    raise DatasetError(f"sent more than {self.most} bytes in all (too big)")
+                self.floor.check(self.body, time.monotonic())
+            return n
         remaining = self.deadline - time.monotonic()
         if remaining <= 0 and self.received:
             raise _stalled(self.timeout)
@@ -91,14 +129,14 @@ class _Response(http.client.HTTPResponse):
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
         super().__init__(sock, *args, **kwargs)
         # the socket file stays underneath (urllib closes the socket once the response is done)
-        self._reader = _HeaderDeadline(self.fp.detach(), sock)
+        self._reader = _Wire(self.fp.detach(), sock)
         self.fp = io.BufferedReader(self._reader)
 
     def begin(self) -> None:
         try:
             super().begin()
         finally:
-            self._reader.deadline = None  # the body: bounded by transfer.copy_body's minimum speed
+            self._reader.deadline = None  # the body: bounded by limit_body's floor and size
 
 
 class _HTTPConnection(http.client.HTTPConnection):
@@ -183,6 +221,18 @@ if hasattr(http.client, "HTTPSConnection"):  # Python built with ssl
             return _open(super().do_open, _HTTPSConnection, req, **kwargs)
 
     _HANDLERS.append(_HTTPSHandler)
+
+
+def limit_body(
+    response: http.client.HTTPResponse, *, rate: float, window: float, most: int
+) -> None:
+    """Hold the rest of ``response``'s bytes on the wire to ``rate`` bytes a second over every
+    ``window`` seconds and ``most`` bytes in all, from now on; each read that breaks a limit raises
+    DatasetError. A response not opened by :func:`urlopen` is left as it is."""
+    reader = getattr(response, "_reader", None)
+    if isinstance(reader, _Wire):
+        reader.body, reader.most = 0, most
+        reader.floor = SpeedFloor(rate, window, time.monotonic())
 
 
 def urlopen(url: str, *, timeout: float) -> http.client.HTTPResponse:

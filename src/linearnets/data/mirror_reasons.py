@@ -12,10 +12,12 @@ from __future__ import annotations
 import http.client
 import re
 import urllib.error
+import urllib.parse
+import urllib.request
 
 from linearnets.data.http_deadline import RedirectError
 
-__all__ = ["failure_reason", "mask_passwords"]
+__all__ = ["certificate_failed", "failure_reason", "mask_passwords", "proxy_for"]
 
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(\S*)")
 
@@ -45,6 +47,26 @@ def _login_end(rest: str) -> int:
         return -1  # host:8080/a@b, host/?q=u:v@w: an @ of the path or query
     after = re.search(r"[/?#]", rest[first:])
     return rest.rindex("@", 0, first + after.start() if after else len(rest))
+
+
+def certificate_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the reason urllib wrapped it in) is a TLS certificate that failed its check."""
+    try:
+        import ssl
+    except ImportError:  # a Python built without ssl: no https at all
+        return False
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, ssl.SSLCertVerificationError)
+
+
+def proxy_for(url: str) -> str | None:
+    """Return the proxy urllib sends ``url`` through (from ``http_proxy``, ``https_proxy``, ...,
+    unless ``no_proxy`` names the host), its login masked; ``None`` for a direct connection."""
+    parts = urllib.parse.urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return mask_passwords(proxy)
 
 
 def failure_reason(exc: BaseException, timeout: float) -> str:

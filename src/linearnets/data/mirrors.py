@@ -2,8 +2,8 @@
 gives (D2L §3.5.1).
 
 A mirror is the base URL of a folder holding the four ``*-ubyte.gz`` files: each file's name is
-appended to it. One that is no http(s) URL with a host, or that holds a login, a query or a
-fragment, is refused before anything is made or fetched; a refused URL is printed with its login
+appended to it. One that is no http(s) URL with a host, that holds a login, a query or a
+fragment, or that is not ASCII (its percent-encoded form is suggested), is refused before anything is made or fetched; a refused URL is printed with its login
 masked (:func:`~linearnets.data.mirror_reasons.mask_passwords`).
 """
 
@@ -58,6 +58,20 @@ def _base_url_problem(mirror: str) -> str | None:
     return None
 
 
+def _encoded(mirror: str) -> str:
+    """Return ``mirror`` with its host in IDNA and the rest percent-encoded (UTF-8), as browsers send it."""
+    parts = urllib.parse.urlsplit(mirror)
+    host = parts.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = urllib.parse.quote(host)
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    path = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, path, "", ""))
+
+
 def check_mirrors(mirrors: Sequence[str]) -> None:
     """Raise UsageError unless ``mirrors`` is a non-empty list of http(s) base URLs.
 
@@ -82,4 +96,11 @@ def check_mirrors(mirrors: Sequence[str]) -> None:
                 f"folder that holds the files, e.g. {DEFAULT_MIRRORS[1]!r}; for a mirror that "
                 "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
                 "pass root=DIR (or set LINEARNETS_DATA)"
+            )
+        if (
+            not mirror.isascii()
+        ):  # http.client sends the request line as ASCII: it failed mid-download
+            raise UsageError(
+                f"mirrors must be ASCII URLs, as HTTP sends them, got {_shown(mirror)!r}; pass "
+                f"it percent-encoded: {_shown(_encoded(mirror))!r}"
             )

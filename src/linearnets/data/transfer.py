@@ -4,7 +4,9 @@
 the headers and refuses redirects elsewhere than HTTP(S)) and copies its body into an open file. The
 copy fails when the mirror sends more than a gzip of the file can hold (:func:`max_body`), sends
 slower than :data:`MIN_BYTES_PER_SECOND` over any ``timeout`` seconds, or stops short of the length
-it announced; a failure after a redirect names the URL it went to. An OSError of the local write is
+it announced; the bytes on the wire (a chunked body's size lines and trailers too) are held to the
+same speed and to twice that size (:func:`~linearnets.data.http_deadline.limit_body`). A failure
+after a redirect names the URL it went to. An OSError of the local write is
 told apart from the network's (:class:`DiskError`), so that the caller can say no mirror can fix it.
 """
 
@@ -17,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from linearnets.data import http_deadline
-from linearnets.data.http_deadline import RedirectError
+from linearnets.data.http_deadline import RedirectError, SpeedFloor
 from linearnets.errors import DatasetError
 
 __all__ = [
@@ -71,8 +73,9 @@ def copy_body(
     timeout: float,
 ) -> int:
     """Copy the body into ``f`` and return its length; raise once it is too big or too slow."""
-    limit, least = max_body(size), MIN_BYTES_PER_SECOND * timeout
-    received, window_start, window_received = 0, time.monotonic(), 0
+    limit = max_body(size)
+    floor = SpeedFloor(MIN_BYTES_PER_SECOND, timeout, time.monotonic())
+    received = 0
     # read1 returns what has arrived: no call waits longer than the socket timeout
     while chunk := _read_some(response, received, timeout):
         received += len(chunk)
@@ -81,13 +84,7 @@ def copy_body(
         with on_disk():
             f.write(chunk)
         update(len(chunk))
-        now = time.monotonic()
-        if now - window_start >= timeout:
-            if received - window_received < least:
-                raise DatasetError(
-                    f"slower than {MIN_BYTES_PER_SECOND / 1024:g} KiB/s for {timeout:g} s (stalled)"
-                )
-            window_start, window_received = now, received
+        floor.check(received, time.monotonic())
     return received
 
 
@@ -101,6 +98,11 @@ def _read_some(response: http.client.HTTPResponse, received: int, timeout: float
     try:
         return response.read1(CHUNK)
     except http.client.IncompleteRead as exc:
+        if isinstance(exc.__context__, ValueError):  # http.client's reading of a chunk-size line
+            raise DatasetError(
+                f"sent a chunked body with a malformed chunk size after {received} bytes "
+                "(not HTTP/1.1 chunking)"
+            ) from None
         raise DatasetError(
             f"the connection closed after {received + len(exc.partial)} bytes (truncated)"
         ) from None
@@ -116,6 +118,11 @@ def fetch_url(
     """Stream ``url`` into ``f`` and return the URL that answered (another after a redirect); raise
     if the body is too big, too slow, or shorter than announced."""
     with http_deadline.urlopen(url, timeout=timeout) as response:
+        # the wire, chunk framing included, within twice the body's bound (framing is a few bytes
+        # per chunk) and as fast as the body
+        http_deadline.limit_body(
+            response, rate=MIN_BYTES_PER_SECOND, window=timeout, most=2 * max_body(size)
+        )
         try:
             receive(response, f, size=size, timeout=timeout, progress=progress, desc=desc)
         except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
