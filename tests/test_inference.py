@@ -380,3 +380,38 @@ def test_a_model_on_meta_is_refused_naming_its_parameters(call: str) -> None:
     args: tuple[object, ...] = (3,) if call == "predict" else (10,)
     with pytest.raises(UsageError, match=r"^net's parameters must hold values, got a parameter "):
         getattr(inference, call)(net, batches, *args)
+
+
+class _TwoOutputs(nn.Module):
+    """A model returning (logits, probabilities), as some tutorials write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        o = self.linear(x)
+        return o, o.softmax(dim=1)
+
+
+@pytest.mark.parametrize(
+    ("net", "error", "match"),
+    [
+        (_TwoOutputs(), UsageError, r"must return a torch\.Tensor of outputs \(B, q\), got tuple"),
+        (lambda x: x.reshape(len(x), -1)[:, :10].numpy(), UsageError, r"got ndarray"),
+        # one output per example: every label was class 0, without a word
+        (nn.Sequential(nn.Flatten(), nn.Linear(784, 1)), UsageError, r"got shape \(\d, 1\) for \d examples"),
+        (nn.Sequential(nn.Flatten(), nn.Linear(784, 1), nn.Flatten(0)), UsageError, r"got shape \(\d,\) for \d examples"),
+    ],
+    ids=["tuple", "numpy", "(B, 1)", "(B,)"],
+)  # fmt: skip
+def test_predicting_refuses_what_is_no_classifiers_scores(
+    net: Any, error: type[Exception], match: str, data: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    """It gave Python's AttributeError / IndexError / TypeError from inside, or class 0 labels."""
+    X = data[0][:4, None].float() / 255
+    with pytest.raises(error, match=match):
+        predict_labels(net, X)
+    loader = ArrayLoader(data[0][:4], data[1][:4], 4, shuffle=False)
+    with pytest.raises(error, match=match):
+        prediction_samples(net, loader, 3)

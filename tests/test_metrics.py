@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+import fractions
 import warnings
 from typing import Any
 
@@ -431,3 +433,11 @@ def test_accumulator_still_adds_what_the_books_float_reads(gen: torch.Generator)
     ours.add(*args)
     book.add(*args)
     assert ours.data == book.data
+
+
+def test_accumulator_adds_a_decimal_as_the_books_float_reads_it() -> None:
+    """Its docstring says what float() reads is taken; a Decimal (a Number, registered as no Real)
+    was refused."""
+    total = Accumulator(2)
+    total.add(decimal.Decimal("1.5"), fractions.Fraction(1, 4))
+    assert total.data == [1.5, 0.25] and all(type(v) is float for v in total.data)

@@ -140,7 +140,7 @@ def _train_epoch_with_function(
             raise_backward_error(net, err, (X, y))
         if step == 0 and not y.is_floating_point():
             check_scores(y_hat, y)  # integer regression targets: refused before the first update
-            check_first_values(net, X, y_hat, l, loss)  # NaN scores, a loss that cannot train
+            check_first_values(net, X, y, y_hat, l, loss)  # NaN scores, a loss that cannot train
         updater(X.shape[0])
         totals.add(y_hat, y, l)
         del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)

@@ -14,7 +14,7 @@ from linearnets.training.evaluation import set_mode
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_batches, check_net
 from linearnets.training.model_diagnosis import nan_from_finite
-from linearnets.training.step import unpack
+from linearnets.training.step import raise_output_error, unpack
 from linearnets.validation import check_label_tensor, check_no_nan_scores, check_positive_int
 
 __all__ = ["confusion_counts", "predict", "predict_labels", "prediction_samples"]
@@ -45,6 +45,7 @@ def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
             scores = net(X)
         except RuntimeError as err:  # a batch on another device than the model: named
             raise_forward_error(net, X, err)
+        _check_scores(scores, X.shape[0])
         top = scores.max(dim=1)  # argmax; fast also on a transposed (B, q) view
         # max propagates NaN, so the B maxima tell of any NaN score without a pass over B × C
         if bool(top.values.isnan().any()):
@@ -52,6 +53,20 @@ def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
         return top.indices
     finally:
         set_mode(net, was)
+
+
+def _check_scores(scores: object, batch: int) -> None:
+    """Raise unless ``scores`` is a classifier's (B, C), C ≥ 2: a tuple, a NumPy array, a
+    regression's one output per example (every label would be class 0) are refused."""
+    if not isinstance(scores, torch.Tensor):
+        raise_output_error(scores)
+    if scores.ndim != 2 or scores.shape[0] != batch or scores.shape[1] < 2:
+        raise UsageError(
+            f"the model (net) must return a classifier's scores (B, C), one row of C >= 2 class "
+            f"scores per example, to predict labels, got shape {tuple(scores.shape)} for "
+            f"{batch} examples; a model of one output per example is a regression, whose "
+            "outputs are no classes"
+        )
 
 
 def _batches(

@@ -155,6 +155,15 @@ class Accumulator:
         return f"Accumulator({len(self.data)} totals: {self.data})"
 
 
+def _real_number(value: Any) -> bool:
+    """Whether ``value`` is a real number ``float`` reads exactly as the book's ``float(b)`` does:
+    a Real (NumPy's scalars too, but for bool and np.bool_), or a ``decimal.Decimal`` (a Number
+    registered as no Real); not a complex one (Complex but not Real)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        return False
+    return isinstance(value, numbers.Real) or not isinstance(value, numbers.Complex)
+
+
 def _number(value: Any, i: int) -> float:
     """Return ``value``, :meth:`Accumulator.add`'s value ``i + 1``, as a float, or raise naming it.
 
@@ -169,8 +178,8 @@ def _number(value: Any, i: int) -> float:
     elif isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         # NumPy 2's float() takes 0-d arrays only; a one-value tensor of any shape passes
         return float(value.reshape(()))
-    elif not isinstance(value, bool) and isinstance(value, numbers.Real):
-        return float(value)  # NumPy's scalars too, but for np.bool_ and complex (not Real)
+    elif _real_number(value):
+        return float(value)
     raise UsageTypeError(
         f"add() takes numbers, got {describe(value)} as value {i + 1}; pass a number "
         "(a one-element tensor or array also works, e.g. l.sum())"

@@ -229,13 +229,28 @@ def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None)
     return value
 
 
-def check_label_range(name: str, low: int, high: int, num_classes: int) -> None:
-    """Raise :class:`UsageError` unless labels whose extremes are ``low``/``high`` lie in [0, C)."""
-    if low < 0 or high >= num_classes:
+def check_label_range(
+    name: str, low: int, high: int, num_classes: int, *, ignore_index: int | None = None
+) -> None:
+    """Raise :class:`UsageError` unless labels whose extremes are ``low``/``high`` lie in [0, C).
+
+    ``ignore_index``: the label the loss skips (``nn.CrossEntropyLoss``'s, -100 by default): a label
+    of that value is named as such, since the loss took it without a word.
+    """
+    if low >= 0 and high < num_classes:
+        return
+    bad = low if low < 0 else high
+    if bad == ignore_index:
         raise UsageError(
-            f"{name} must hold class indices in [0, {num_classes}), got {low if low < 0 else high}; "
-            "check the labels match the model's number of outputs"
+            f"{name} must hold class indices in [0, {num_classes}), got {bad}, the loss's "
+            "ignore_index: the loss skips such examples, but the loop's loss and accuracy count "
+            f"every example, so none can be ignored; drop them from the data (keep = {name} != "
+            f"{bad}; X, {name} = X[keep], {name}[keep])"
         )
+    raise UsageError(
+        f"{name} must hold class indices in [0, {num_classes}), got {bad}; check the labels match "
+        "the model's number of outputs"
+    )
 
 
 def check_holds_values(name: str, value: torch.Tensor) -> torch.Tensor:

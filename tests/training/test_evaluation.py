@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -228,3 +230,32 @@ def test_a_model_on_meta_is_refused_before_any_batch() -> None:
     batches = [(torch.randn(4, 784), torch.randint(0, 10, (4,)))]
     with pytest.raises(UsageError, match=r"^net's parameters must hold values, got a parameter "):
         evaluate_accuracy(net, batches)
+
+
+@pytest.mark.parametrize("batch", [40, 10, 7, 1])
+def test_a_class_weighted_mean_loss_is_the_loss_over_the_whole_set(batch: int) -> None:
+    """Each batch's weighted mean was counted once per example, as if every weight were 1: the same
+    model on the same data reported 1.1105, 1.1184 and 1.1363 for batches of 40, 10 and 1."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(40, 5, generator=gen), torch.randint(0, 3, (40,), generator=gen)
+    torch.manual_seed(0)
+    net = nn.Linear(5, 3)
+    for loss in (
+        nn.CrossEntropyLoss(weight=torch.tensor([1.0, 5.0, 10.0])),
+        nn.NLLLoss(weight=torch.tensor([0.5, 2.0, 1.0])),
+    ):
+        model = (
+            net if isinstance(loss, nn.CrossEntropyLoss) else nn.Sequential(net, nn.LogSoftmax(1))
+        )
+        with torch.no_grad():
+            oracle = loss(model(X), y).item()  # torch's own: Σ w[y]·l / Σ w[y] over the 40
+        batches = [(X[i : i + batch], y[i : i + batch]) for i in range(0, 40, batch)]
+        assert evaluate(model, batches, loss)[0] == pytest.approx(oracle, rel=1e-6)
+
+
+def test_a_class_weighted_mean_whose_weights_are_all_zero_is_nan_as_torchs() -> None:
+    X, y = torch.randn(6, 2), torch.zeros(6, dtype=torch.long)
+    loss = nn.CrossEntropyLoss(weight=torch.tensor([0.0, 1.0]))
+    with torch.no_grad():
+        assert math.isnan(loss(nn.Linear(2, 2)(X), y).item())
+    assert math.isnan(evaluate(nn.Linear(2, 2), [(X, y)], loss)[0])

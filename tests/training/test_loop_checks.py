@@ -533,3 +533,59 @@ def test_a_dataloader_and_an_iterable_dataset_are_batches() -> None:
         _, acc = evaluate(net, data)
         expected = float((net(_X16).argmax(1) == _Y16).float().mean())
         assert acc == pytest.approx(expected)
+
+
+def test_a_lazy_module_trains_as_in_a_hand_loop() -> None:
+    """The parameter check asked the uninitialised parameters of nn.LazyLinear whether they were
+    inference tensors, and torch raised inside it; a hand loop trains the same model."""
+    batches = [(_X16[:8], _Y16[:8]), (_X16[8:], _Y16[8:])]
+    torch.manual_seed(3)
+    ours = nn.Sequential(nn.LazyLinear(2))
+    fit(ours, batches, nn.CrossEntropyLoss(), torch.optim.SGD(ours.parameters(), lr=0.5), 2)
+    torch.manual_seed(3)
+    theirs = nn.Sequential(nn.LazyLinear(2))
+    opt = torch.optim.SGD(theirs.parameters(), lr=0.5)
+    for _ in range(2):
+        for X, y in batches:
+            opt.zero_grad()
+            nn.functional.cross_entropy(theirs(X), y).backward()
+            opt.step()
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_an_optimizer_whose_step_needs_a_closure_is_refused_before_any_step() -> None:
+    """LBFGS.step(closure) failed inside torch after a forward and backward had run."""
+    net = nn.Linear(3, 2)
+    with pytest.raises(
+        UsageError,
+        match=r"^updater must take step\(\) without arguments, as the loop calls it after its own "
+        r"backward, got LBFGS, whose step\(closure\) re-evaluates the loss itself; train with",
+    ):
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), torch.optim.LBFGS(net.parameters()), 1)
+    assert net.weight.grad is None  # nothing ran
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [nn.CrossEntropyLoss(), nn.CrossEntropyLoss(reduction="none"), nn.functional.cross_entropy],
+    ids=["mean", "none", "F.cross_entropy"],
+)
+def test_labels_the_loss_would_ignore_are_refused_before_the_update_naming_ignore_index(
+    loss: Any,
+) -> None:
+    """torch's losses skip the label -100 (their ignore_index) without a word; the epoch's totals
+    then refused it as out of range, after the weights had changed."""
+    net = nn.Linear(3, 2)
+    before = net.weight.detach().clone()
+    y = torch.where(_Y16 == 0, -100, _Y16)
+    with pytest.raises(
+        UsageError,
+        match=r"^y must hold class indices in \[0, 2\), got -100, the loss's ignore_index: the "
+        r"loss skips such examples, but the loop's loss and accuracy count every example, so none "
+        r"can be ignored; drop them from the data \(keep = y != -100; X, y = X\[keep\], y\[keep\]\)$",
+    ):
+        fit(net, [(_X16, y)], loss, torch.optim.SGD(net.parameters(), lr=1.0), 1)
+    assert torch.equal(net.weight, before)
+    with pytest.raises(UsageError, match=r"got -100, the loss's ignore_index"):
+        evaluate(net, [(_X16, y)], loss)  # no step: the totals say it

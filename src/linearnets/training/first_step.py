@@ -27,7 +27,8 @@ from torch import nn
 
 from linearnets.errors import DoubleSoftmaxWarning, UsageError
 from linearnets.training.model_diagnosis import nan_from_finite
-from linearnets.validation import check_no_nan_scores
+from linearnets.training.totals import ignored
+from linearnets.validation import check_label_range, check_no_nan_scores
 
 __all__ = ["check_first_values"]
 
@@ -36,13 +37,16 @@ _WARNED: weakref.WeakSet[Any] = weakref.WeakSet()  # models warned of a double s
 
 
 def check_first_values(
-    net: Any, X: torch.Tensor, y_hat: torch.Tensor, l: torch.Tensor, loss: Any
+    net: Any, X: torch.Tensor, y: torch.Tensor, y_hat: torch.Tensor, l: torch.Tensor, loss: Any
 ) -> None:
-    """Raise if a classifier's first-step scores ``y_hat`` (B, q) or losses ``l`` cannot train.
+    """Raise if a classifier's first-step labels ``y``, scores ``y_hat`` (B, q) or losses ``l``
+    cannot train.
 
     Args:
         net: the model, run again (on the failure path only) to tell where NaN scores came from.
         X: the batch (B, ...) that gave ``y_hat``.
+        y: its labels (B,): each in [0, q) (a loss skipping its ``ignore_index`` took -100 without a
+            word, and the update would have been made before the epoch's totals refused it).
         y_hat: the model's scores (B, q), from parameters not yet updated in this step.
         l: the step's losses, per example (B,) or reduced (0-d).
         loss: the loss function or module, for the checks that depend on which it is.
@@ -50,16 +54,25 @@ def check_first_values(
     nll = isinstance(loss, nn.NLLLoss) or loss is F.nll_loss
     ce = isinstance(loss, nn.CrossEntropyLoss) or loss is F.cross_entropy
     scores = y_hat.detach()
-    # one read-back: [any NaN score, every loss finite, largest score, smallest score]
+    # one read-back: [any NaN score, every loss finite, largest score, smallest score, lowest
+    # label, highest label]; float64 holds every label a model can have scores for
+    wide = torch.float64 if scores.device.type != "mps" else torch.float32
+    labels = y.to(wide) if y.numel() else y.new_zeros(1, dtype=wide)
     flags = torch.stack(
         [
-            scores.isnan().any().to(scores.dtype),
-            torch.isfinite(l.detach()).all().to(scores.dtype),
-            scores.amax() if scores.numel() else scores.new_zeros(()),
-            scores.amin() if scores.numel() else scores.new_zeros(()),
+            scores.isnan().any().to(wide),
+            torch.isfinite(l.detach()).all().to(wide),
+            scores.amax().to(wide) if scores.numel() else scores.new_zeros((), dtype=wide),
+            scores.amin().to(wide) if scores.numel() else scores.new_zeros((), dtype=wide),
+            labels.amin(),
+            labels.amax(),
         ]
     ).tolist()
-    nan, finite, largest, smallest = flags
+    nan, finite, largest, smallest, low, high = flags
+    check_label_range(
+        "y", int(low), int(high), scores.shape[1] if scores.ndim == 2 else 0,
+        ignore_index=ignored(loss),
+    )  # fmt: skip
     if nan:
         check_no_nan_scores(True, from_finite=nan_from_finite(net, X))
     if not finite:

@@ -7,11 +7,13 @@ Each error names the argument, the rule, the value received and the fix; nothing
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 from torch.utils.data import Dataset, IterableDataset
 
 from linearnets.errors import UsageError, UsageTypeError
@@ -132,15 +134,36 @@ def check_loss_object(loss: Any, *, updater: Any = None, call: str | None = None
 
 
 def check_updater_object(updater: Any) -> None:
-    """Raise if ``updater`` is an optimizer *class* (``torch.optim.SGD``) rather than an optimizer.
+    """Raise if ``updater`` is an optimizer *class* (``torch.optim.SGD``) rather than an optimizer,
+    or one whose ``step`` needs a closure (``torch.optim.LBFGS``).
 
-    Its ``zero_grad`` and ``step`` are then plain functions, which fail for want of ``self``.
+    A class's ``zero_grad`` and ``step`` are plain functions, which fail for want of ``self``. An
+    optimizer that re-evaluates the loss through a closure cannot be stepped once per batch after
+    the loop's own backward: torch raised at the first step, after its forward and backward.
     """
     if isinstance(updater, type):
         raise UsageTypeError(
             f"updater must be an optimizer object, got the class {updater.__name__}; build it for "
             f"the model's parameters: {updater.__name__}(net.parameters(), lr=0.1)"
         )
+    if _needs_closure(getattr(updater, "step", None)):
+        raise UsageError(
+            f"updater must take step() without arguments, as the loop calls it after its own "
+            f"backward, got {type(updater).__name__}, whose step(closure) re-evaluates the loss "
+            "itself; train with an optimizer stepped once per batch (torch.optim.SGD, Adam, ...), "
+            "or call this one in a loop of your own: updater.step(lambda: loss_of(net))"
+        )
+
+
+def _needs_closure(step: Any) -> bool:
+    """Whether ``step`` has a ``closure`` parameter without a default (``LBFGS.step(closure)``)."""
+    if not callable(step):
+        return False
+    try:
+        closure = inspect.signature(step).parameters.get("closure")
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to tell
+        return False
+    return closure is not None and closure.default is inspect.Parameter.empty
 
 
 def check_updater_params(net: Net, updater: Any) -> None:
@@ -226,4 +249,6 @@ def _tensor_params(net: Net) -> list[torch.Tensor]:
         params = list(net.parameters())  # type: ignore[attr-defined]
     except TypeError:  # not torch's layout: nothing to check
         return []
-    return [p for p in params if isinstance(p, torch.Tensor)]
+    # a lazy module's parameters (nn.LazyLinear) get their shape and values at the first forward:
+    # until then every tensor query on them raises
+    return [p for p in params if isinstance(p, torch.Tensor) and not is_lazy(p)]

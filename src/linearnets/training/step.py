@@ -114,7 +114,7 @@ def train_step(
     if check_targets and not y.is_floating_point():
         check_scores(y_hat, y)
         if dist is None or not dist.enabled:  # one process alone must not stop a group
-            check_first_values(net, X, y_hat, l, loss)
+            check_first_values(net, X, y, y_hat, l, loss)
     if dist is not None and dist.enabled and not isinstance(net, DistributedDataParallel):
         dist.average_gradients(net.parameters())  # type: ignore[attr-defined]
     updater.step()

@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError, UsageTypeError
@@ -24,9 +26,35 @@ from linearnets.validation import (
     is_column,
 )
 
-__all__ = ["EpochTotals", "check_scores", "detached", "predicted", "summed_scalar_loss"]
+__all__ = [
+    "EpochTotals",
+    "check_scores",
+    "detached",
+    "ignored",
+    "predicted",
+    "summed_scalar_loss",
+]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _class_weight(loss: object) -> torch.Tensor | None:
+    """Return the class weights of a mean-reduced ``nn.CrossEntropyLoss`` / ``nn.NLLLoss`` (whose
+    mean divides by the batch's Σ w[y]), else ``None``."""
+    if not isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss) or loss.reduction != "mean":
+        return None
+    weight = loss.weight
+    return weight.detach() if isinstance(weight, torch.Tensor) else None
+
+
+def ignored(loss: object) -> int | None:
+    """Return the label torch's classification loss ``loss`` skips (its ``ignore_index``), or
+    ``None`` for a loss that skips none."""
+    if isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss):
+        return int(loss.ignore_index)
+    if loss is F.cross_entropy or loss is F.nll_loss:
+        return -100  # their default
+    return None
 
 
 def detached(t: torch.Tensor) -> torch.Tensor:
@@ -132,14 +160,30 @@ class EpochTotals:
         """
         if summed is None:
             summed = getattr(loss, "reduction", None) == "sum"
-        return cls(summed=summed, nan_probe=nan_probe)
+        weight = _class_weight(loss) if not summed else None
+        return cls(
+            summed=summed, nan_probe=nan_probe, class_weight=weight, ignore_index=ignored(loss)
+        )
 
     def __init__(
-        self, *, summed: bool = False, nan_probe: Callable[[], bool] | None = None
+        self,
+        *,
+        summed: bool = False,
+        nan_probe: Callable[[], bool] | None = None,
+        class_weight: torch.Tensor | None = None,
+        ignore_index: int | None = None,
     ) -> None:
         # a 0-d loss is the batch's sum (reduction="sum"), not its mean; (B, k) values are summed
         self.summed = summed
         self._nan_probe = nan_probe
+        # a class-weighted mean (nn.CrossEntropyLoss(weight=w)) is Σ w[y]·l / Σ w[y]: each batch's
+        # mean then counts for its weight, so the epoch's loss is the loss over all its examples
+        self._class_weight = class_weight
+        self._ignore_index = (
+            ignore_index  # a label the loss skips, named if a label is out of range
+        )
+        self.loss_weight: torch.Tensor | float = 0.0  # Σ w[y] of the weighted means
+        self._weighted_means = False  # whether a batch's loss was such a mean
         self.loss_sum: torch.Tensor | float = 0.0
         self.correct: torch.Tensor | int = 0
         self.count = 0
@@ -147,6 +191,7 @@ class EpochTotals:
         self._losses: list[torch.Tensor] = []  # per-example losses, each in its own shape
         self._means: list[torch.Tensor] = []  # losses already reduced to their batch mean (0-d)
         self._mean_counts: list[int] = []  # the examples behind each of them
+        self._mean_weights: list[torch.Tensor] = []  # their Σ w[y], for a class-weighted mean
         self._outputs: list[torch.Tensor] = []  # y_hat (B, q)
         self._labels: list[torch.Tensor] = []  # y (B,)
         self._rows = 0
@@ -167,6 +212,9 @@ class EpochTotals:
                 # (an empty shard's mean is NaN and counts for nothing); a sum counts once
                 self._means.append(l)
                 self._mean_counts.append(1 if self.summed else y.shape[0])
+                if self._class_weight is not None and not y.is_floating_point():
+                    self._mean_weights.append(self._class_weight.to(l.device)[y].sum())
+                    self._weighted_means = True
         if not y.is_floating_point():  # class labels
             check_scores(y_hat, y)
             self.classification = True
@@ -192,9 +240,13 @@ class EpochTotals:
             means = torch.stack(self._means)
             wide = accumulation_dtype(means.device)
             means = means.to(wide)
-            counts = torch.tensor(self._mean_counts, dtype=wide, device=means.device)
-            self.loss_sum = self.loss_sum + means.dot(counts)
-            self._means, self._mean_counts = [], []
+            if self._mean_weights:
+                weights = torch.stack(self._mean_weights).to(wide)
+                self.loss_weight = self.loss_weight + weights.sum()
+            else:
+                weights = torch.tensor(self._mean_counts, dtype=wide, device=means.device)
+            self.loss_sum = self.loss_sum + means.dot(weights)
+            self._means, self._mean_counts, self._mean_weights = [], [], []
         if self._outputs:
             # one max over each row (as predicted() takes it) gives the predictions and, since max
             # propagates NaN, any NaN score (an isnan over all N × q scores added ~10% to a fold)
@@ -208,7 +260,9 @@ class EpochTotals:
             # epoch's totals rather than waiting on the device here
             low, high = torch.aminmax(labels)
             if labels.is_cpu:
-                check_label_range("y", int(low), int(high), classes)
+                check_label_range(
+                    "y", int(low), int(high), classes, ignore_index=self._ignore_index
+                )
                 self._raise_if_nan()
             else:
                 self._ranges.append((low, high, classes))
@@ -224,18 +278,23 @@ class EpochTotals:
     def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
         self._reduce()
         for low, high, classes in self._ranges:
-            check_label_range("y", int(low), int(high), classes)
+            check_label_range("y", int(low), int(high), classes, ignore_index=self._ignore_index)
         self._raise_if_nan()
-        packed = torch.tensor(
-            [float(self.loss_sum), float(self.correct), float(self.count)], dtype=torch.float64
-        )
+        sums = [float(self.loss_sum), float(self.correct), float(self.count)]
+        if self._class_weight is not None:  # the same loss, so the same layout, on every rank
+            sums.append(float(self.loss_weight))
+        packed = torch.tensor(sums, dtype=torch.float64)
         if dist is not None and dist.enabled:
             dist.all_reduce_sum(packed)
-        loss_sum, correct, count = packed.tolist()
+        loss_sum, correct, count, *weighed = packed.tolist()
         if count == 0:
             raise UsageError(
                 f"{name} must yield at least one example, got none; check the dataset is not "
                 "empty, and that it is no generator or iterator used up by an earlier pass (pass a "
                 "list or a DataLoader)"
             )
-        return loss_sum / count, (correct / count if self.classification else None)
+        if self._weighted_means:  # Σ w[y]·l / Σ w[y]; NaN if every weight was 0, as torch's mean
+            loss = loss_sum / weighed[0] if weighed[0] else math.nan
+        else:
+            loss = loss_sum / count
+        return loss, (correct / count if self.classification else None)
