@@ -167,28 +167,32 @@ def _write_results(run: Path, num_classes: int) -> None:
     (run / "results.json").write_text(json.dumps({"per_class_acc": per_class}))
 
 
+REPORTS = ["per_class.txt", "confusion.pt"]  # with a test set, whatever the plot setting
+
+
 @pytest.mark.parametrize(
     ("plot", "data", "num_classes", "expected"),
     [
-        ("none", None, 10, []),
-        ("file", None, 10, ["curves.png", "curves.svg", "confusion.png", "predictions.png"]),
-        ("auto", "d.npz", 3, ["curves.png", "curves.svg", "confusion.png"]),  # no image grid
+        ("none", None, 10, REPORTS),
+        ("file", None, 10, [*REPORTS, "curves.png", "curves.svg", "confusion.png", "predictions.png"]),
+        ("auto", "d.npz", 3, [*REPORTS, "curves.png", "curves.svg", "confusion.png"]),  # no image grid
         ("file", "d.npz", 0, ["curves.png", "curves.svg"]),  # no test set: no reports
-        ("file", "d.npz", 200, ["curves.png", "curves.svg", "confusion.png"]),
-        ("file", "d.npz", 201, ["curves.png", "curves.svg"]),  # too many classes to draw
+        ("none", "d.npz", 0, []),
+        ("file", "d.npz", 200, [*REPORTS, "curves.png", "curves.svg", "confusion.png"]),
+        ("file", "d.npz", 201, [*REPORTS, "curves.png", "curves.svg"]),  # too many classes to draw
     ],
-)
-def test_missing_figures_are_those_the_run_draws(
+)  # fmt: skip
+def test_missing_reports_are_those_the_run_writes(
     tmp_path: Path, plot: str, data: str | None, num_classes: int, expected: list[str]
 ) -> None:
-    from linearnets.tasks.reports import missing_figures
+    from linearnets.tasks.reports import missing_reports
 
     config = SoftmaxConfig(plot=plot, data=None if data is None else tmp_path / data)
     _write_results(tmp_path, num_classes)
-    assert missing_figures(config, tmp_path) == expected
+    assert missing_reports(config, tmp_path) == expected
     for name in expected:
         (tmp_path / name).write_bytes(b"x")
-    assert missing_figures(config, tmp_path) == []
+    assert missing_reports(config, tmp_path) == []
 
 
 def test_a_run_of_too_many_classes_skips_the_confusion_figure_and_says_so(tmp_path: Path) -> None:

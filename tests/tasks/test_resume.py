@@ -24,9 +24,12 @@ import torch
 from linearnets.cli import main
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, DivergenceError, LinearnetsError
+from linearnets.tasks import training_run
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
+from linearnets.training.callbacks import Callback
 from linearnets.training.checkpoint import load_checkpoint
+from linearnets.training.interrupt import TrainingInterrupted
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 
@@ -230,6 +233,20 @@ def test_results_json_comes_last_so_lost_figures_are_redrawn_on_resume(tmp_path:
     resume_softmax(out)
     for name in ("results.json", "predictions.png", "confusion.png", "curves.png"):
         assert (out / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("removed", ["confusion.pt", "per_class.txt"])
+def test_a_finished_runs_removed_report_is_written_again_by_resume(
+    tmp_path: Path, removed: str
+) -> None:
+    """A removed figure, model.pt or results.json was written again; these two were not: the resume
+    said the run was complete."""
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(epochs=1, num_threads=1, plot="none", device="cpu", out=out))
+    before = (out / removed).read_bytes()
+    (out / removed).unlink()
+    resume_softmax(out)
+    assert (out / removed).read_bytes() == before  # the same weights: the same report
 
 
 def test_a_new_thread_count_on_resume_is_named(
@@ -870,3 +887,61 @@ def test_a_resume_inside_the_callers_no_grad_ends_as_the_run_never_stopped(
         assert torch.is_inference_mode_enabled() == (mode == "inference_mode")
     _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")
     assert len(_metrics(tmp_path / "cut")) == 2
+
+
+class _Kill(Callback):
+    """Sends SIGINT to this process at the end of epoch ``epoch``, or (``epoch=None``) as fit
+    closes its callbacks, after the last epoch's own check."""
+
+    def __init__(self, epoch: int | None) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, *, metrics: Any) -> None:
+        if metrics.epoch == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def on_fit_end(self, *, history: Any) -> None:
+        if self.epoch is None:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_a_signal_while_fit_closes_its_callbacks_stops_the_run_with_its_resume(
+    tmp_path: Path,
+) -> None:
+    """It was dropped: the run went on, wrote its reports and ended as if nothing had come."""
+    out = tmp_path / "run"
+    config = SoftmaxConfig(epochs=2, num_threads=1, plot="none", device="cpu", out=out)
+    with pytest.raises(TrainingInterrupted) as info:
+        run_softmax(config, callbacks=[_Kill(None)])
+    assert str(info.value) == (
+        f"interrupted by SIGINT at the end of epoch 2; the checkpoint of epoch 2 is kept in {out}; "
+        f"resume with: linearnets.resume_softmax({str(out)!r})"
+    )
+    assert not (out / "results.json").exists()
+    resume_softmax(out)  # trains nothing: writes what the stop left out
+    assert json.loads((out / "results.json").read_text())["epochs"] == 2
+
+
+def test_a_second_signal_while_the_first_stop_goes_out_keeps_the_run_and_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Training's handlers were gone, so the second signal raised a plain KeyboardInterrupt in the
+    first stop's place: the run was told as never started ("nothing was trained or kept") and its
+    config.json removed, though its checkpoint was kept."""
+    named = training_run.name_resume
+
+    def name_then_second_signal(*args: Any) -> None:
+        named(*args)
+        os.kill(os.getpid(), signal.SIGINT)  # lands while the first stop is handled
+
+    monkeypatch.setattr(training_run, "name_resume", name_then_second_signal)
+    out = tmp_path / "run"
+    config = SoftmaxConfig(epochs=3, num_threads=1, plot="none", device="cpu", out=out)
+    with pytest.raises(TrainingInterrupted) as info:
+        run_softmax(config, callbacks=[_Kill(1)])
+    assert str(info.value).startswith(
+        f"interrupted by SIGINT at the end of epoch 1; the checkpoint of epoch 1 is kept in {out}"
+    )
+    assert (out / "config.json").is_file() and (out / "checkpoint.pt").is_file()
+    monkeypatch.undo()
+    assert resume_softmax(out).history.epochs[-1].epoch == 3

@@ -205,7 +205,7 @@ def test_a_finished_run_missing_its_figures_may_be_resumed_to_draw_them(tmp_path
     drawn = SoftmaxConfig(epochs=3, plot="file", device="cpu")
     _weights(tmp_path / "model.pt")
     (tmp_path / "results.json").write_text('{"epochs": 3, "per_class_acc": {"a": 0.5, "b": 1.0}}')
-    for name in ("curves.png", "curves.svg", "predictions.png"):
+    for name in ("curves.png", "curves.svg", "predictions.png", "per_class.txt", "confusion.pt"):
         (tmp_path / name).write_bytes(b"x")
     check_epochs_left(tmp_path, 3, drawn, given=False)  # confusion.png is missing: allowed
     with pytest.raises(UsageError, match=r"is complete: it finished its 3 epochs"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,8 +16,10 @@ import torch
 
 from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
+from linearnets.errors import LinearnetsError
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
+from linearnets.training.callbacks import Callback
 
 
 def _blobs(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -372,3 +376,32 @@ def test_other_runtime_errors_pass_through_as_they_were(
     with pytest.raises(RuntimeError) as info:
         _two_process_run(tmp_path, monkeypatch, _PeerDies(error, at_epoch=2), rank=0)
     assert info.value is error
+
+
+class _RemoveFolder(Callback):
+    """Removes the run folder at the end of epoch 1, as a user cleaning up runs/ might."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+
+    def on_epoch_end(self, *, metrics: Any) -> None:
+        if metrics.epoch == 1:
+            shutil.rmtree(self.run_dir)
+
+
+def test_a_run_folder_removed_while_it_trains_is_named_gone_and_not_made_again(
+    tmp_path: Path,
+) -> None:
+    """The error advised a resume, which the folder, made again by the plotting process holding
+    curves.png and curves.svg alone, refused; so did a new run with the same --out."""
+    out = tmp_path / "run"
+    config = SoftmaxConfig(epochs=3, num_threads=1, plot="file", device="cpu", out=out)
+    with pytest.raises(LinearnetsError) as info:
+        run_softmax(config, callbacks=[_RemoveFolder(out)])
+    assert str(info.value) == (
+        f"{out / 'checkpoint.pt'} could not be written: the run folder {out} is gone (removed or "
+        "moved while the run trained), and its checkpoints with it; start the run again (a folder "
+        "moved elsewhere holds the checkpoints up to then: resume it there)"
+    )
+    assert not out.exists()
+    assert run_softmax(replace(config, epochs=1, plot="none")).history.epochs[-1].epoch == 1

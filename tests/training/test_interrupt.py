@@ -16,12 +16,14 @@ import pytest
 import torch
 
 from linearnets.cli import main
+from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
 from linearnets.training.interrupt import (
     GracefulInterrupt,
     TrainingInterrupted,
     sigterm_as_keyboard_interrupt,
+    stop_behind,
 )
 from linearnets.training.loop import fit
 
@@ -458,3 +460,56 @@ def test_an_unexpected_keyboard_interrupt_in_ipython_keeps_its_traceback(
     lines = out.splitlines()
     assert "Traceback (most recent call last)" in lines[1] and "----> 3 stop()" in lines
     assert lines[-1] == "KeyboardInterrupt: elsewhere"
+
+
+class _SignalAt(Callback):
+    """Sends ``signum`` to this process from the hook ``hook`` (after epoch ``epoch`` for epoch ends)."""
+
+    def __init__(self, hook: str, signum: int = signal.SIGINT, epoch: int = 0) -> None:
+        self.hook, self.signum, self.epoch = hook, signum, epoch
+
+    def on_epoch_end(self, *, metrics: Any) -> None:
+        if self.hook == "epoch_end" and metrics.epoch == self.epoch:
+            os.kill(os.getpid(), self.signum)
+
+    def on_fit_end(self, *, history: Any) -> None:
+        if self.hook == "fit_end":
+            os.kill(os.getpid(), self.signum)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_after_the_last_epochs_check_stops_there(signum: int) -> None:
+    """It came while fit closed its callbacks (the curves' last drawing): the flag was set, no
+    check read it, and the run went on to the end without a word."""
+    net = torch.nn.Linear(2, 1)
+    batches = [(torch.ones(4, 2), torch.zeros(4, 1))]
+    interrupt = GracefulInterrupt()
+    with pytest.raises(TrainingInterrupted) as info, interrupt:
+        fit(net, batches, torch.nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.1), 2,
+            callbacks=[_SignalAt("fit_end", signum), interrupt])  # fmt: skip
+    assert str(info.value) == f"interrupted by {signal.Signals(signum).name} at the end of epoch 2"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back first
+
+
+def test_a_stop_already_raised_is_not_raised_again_on_the_way_out() -> None:
+    with GracefulInterrupt() as interrupt:
+        interrupt.on_fit_start(num_epochs=2, start_epoch=0)
+        os.kill(os.getpid(), signal.SIGINT)
+        with pytest.raises(TrainingInterrupted):
+            interrupt.on_epoch_start(epoch=1, num_batches=None)
+    # the with ended without raising it a second time
+
+
+def test_stop_behind_finds_the_stop_a_second_signal_cut_short() -> None:
+    first = TrainingInterrupted(signal_name="SIGTERM", epoch=2, step=0)
+    try:
+        try:
+            raise first
+        except TrainingInterrupted:
+            try:
+                raise ValueError("while the stop went out")
+            except ValueError:
+                raise KeyboardInterrupt("SIGTERM") from None  # a second signal, lands here
+    except KeyboardInterrupt as second:
+        assert stop_behind(second) is first  # through the chain's contexts, from None or not
+    assert stop_behind(KeyboardInterrupt()) is None

@@ -216,6 +216,7 @@ def _train(
             from linearnets.tasks.softmax import run_softmax
             from linearnets.training.callbacks import ConsoleLogger
             from linearnets.training.distributed import shutdown_distributed
+            from linearnets.training.interrupt import stop_behind
     except KeyboardInterrupt as exc:
         raise StoppedBeforeTraining(exc, resume=args.resume) from None
     logger = ConsoleLogger()
@@ -232,6 +233,9 @@ def _train(
         # training's own stop names the resume; one once the run returned is the caller's
         if type(exc) is not KeyboardInterrupt or finished:
             raise
+        first = stop_behind(exc)  # a second signal's, cutting training's stop short
+        if first is not None:
+            raise first from None
         raise StoppedBeforeTraining(exc, resume=args.resume) from None
     finally:
         logger.close()

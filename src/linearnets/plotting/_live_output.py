@@ -81,9 +81,11 @@ class LiveOutput:
         svg: bool = False,
         name: str = "out",
         managed: bool = True,
+        make_folder: bool = True,
     ) -> None:
         self.mode = mode
         self.name = name  # the caller's parameter for the files, named when one cannot be written
+        self.make_folder = make_folder  # make the files' folder if missing (see save_figure)
         self.paths = tuple(paths) if mode != "none" else ()
         self.svg = svg
         self.managed = managed
@@ -104,7 +106,7 @@ class LiveOutput:
     def publish(self, fig: Figure) -> None:
         """Write ``fig`` to the files and show it in the notebook (see the class's note on cells)."""
         for path in self.paths:
-            save_figure(fig, path, tight=False, name=self.name)
+            save_figure(fig, path, tight=False, name=self.name, make_folder=self.make_folder)
         if self.mode == "notebook":
             from IPython.display import display, update_display
 

@@ -159,7 +159,9 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
     return path
 
 
-def save_figure(fig: Figure, path: Path, *, tight: bool = True, name: str = "out") -> Path:
+def save_figure(
+    fig: Figure, path: Path, *, tight: bool = True, name: str = "out", make_folder: bool = True
+) -> Path:
     """Write ``fig`` to ``path`` (format from the extension) atomically: temp file, then rename.
 
     Readers (an image viewer refreshing the file, a browser) never see a half-written image. SVGs carry
@@ -171,6 +173,8 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True, name: str = "out
         tight: crop the figure to what is drawn (``bbox_inches="tight"``).
         name: the setting that gave ``path``, named when it cannot be written (the command line
             spells ``out`` as ``--out``).
+        make_folder: make ``path``'s folder when it is missing; ``False`` where it must exist (a
+            run's folder, removed while the run trains, is not made again holding figures only).
 
     Raises:
         UsageError: ``path`` is a folder, or cannot be written (the reason is given).
@@ -184,7 +188,7 @@ def save_figure(fig: Figure, path: Path, *, tight: bool = True, name: str = "out
     # named before it is made, so that an interrupt at any point leaves no file unremoved
     tmp = path.with_name(_temporary_name(path.name))
     try:
-        f = _open_temporary(path, tmp, name)
+        f = _open_temporary(path, tmp, name, make_folder=make_folder)
         with f, rc_context({"svg.hashsalt": "linearnets"}):
             fig.savefig(
                 f,
@@ -236,11 +240,13 @@ def _unlink(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _open_temporary(path: Path, tmp: Path, name: str) -> BinaryIO:
-    """Create ``path``'s folder and the new temporary file ``tmp`` next to ``path``; return it."""
+def _open_temporary(path: Path, tmp: Path, name: str, *, make_folder: bool) -> BinaryIO:
+    """Create ``path``'s folder (with ``make_folder``) and the new temporary file ``tmp`` next to
+    ``path``; return it."""
     # same folder, so the rename is atomic; opened normally, so the file gets the umask's permissions
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
         return open(tmp, "xb")  # closed by the with in save_figure
     except OSError as exc:
         raise UsageError(

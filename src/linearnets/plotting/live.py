@@ -117,6 +117,8 @@ class LiveCurves:
         formats: the files written per update, ``curves.<format>``; each costs one draw (~30 ms).
         final_formats: files written once more by :meth:`close` (e.g. a vector SVG of the finished
             curves while only the PNG is rewritten per epoch).
+        make_out_dir: make ``out_dir`` when it is missing (a run passes ``False``: its folder,
+            removed while it trains, is not made again holding the curves alone).
 
     Attributes:
         epochs, values: per metric, the epochs and values received.
@@ -133,6 +135,7 @@ class LiveCurves:
         yscale: str = "linear",
         formats: Sequence[str] = ("png", "svg"),
         final_formats: Sequence[str] = (),
+        make_out_dir: bool = True,
     ) -> None:
         self.metrics = _check_names("metrics", metrics, "('train loss', 'test acc')")
         figsize = check_figsize("figsize", figsize)
@@ -143,7 +146,10 @@ class LiveCurves:
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
         paths, self._final_paths = _curve_files(out_dir, formats, final_formats)
         # a bare figure: pyplot would keep every one made (long runs, the plotting process)
-        self._output = LiveOutput(self.mode, paths, name="out_dir", managed=False)
+        self._make_out_dir = make_out_dir
+        self._output = LiveOutput(
+            self.mode, paths, name="out_dir", managed=False, make_folder=make_out_dir
+        )
         self.epochs: dict[str, list[int]] = {m: [] for m in self.metrics}
         self.values: dict[str, list[float]] = {m: [] for m in self.metrics}
         self.fig = self._output.new_figure(figsize)
@@ -276,7 +282,9 @@ class LiveCurves:
         """Write the ``final_formats`` files (file and notebook modes), then release the figure."""
         if self.mode in ("file", "notebook") and any(self.epochs.values()):
             for path in self._final_paths:
-                save_figure(self.fig, path, tight=False, name="out_dir")
+                save_figure(
+                    self.fig, path, tight=False, name="out_dir", make_folder=self._make_out_dir
+                )
         if self.mode == "notebook":
             pyplot().close(self.fig)
             # a later fit (same curves, a new cell) must show in its own cell, not update this one

@@ -19,7 +19,7 @@ from linearnets.training.checkpoint_write import save_run_file, write_text_atomi
 if TYPE_CHECKING:
     from linearnets.plotting.background import PlotProcess
 
-__all__ = ["check_backend", "live_curves", "missing_figures", "plot_process", "write_reports"]
+__all__ = ["check_backend", "live_curves", "missing_reports", "plot_process", "write_reports"]
 
 
 def check_backend(config: SoftmaxConfig) -> None:
@@ -48,7 +48,12 @@ def live_curves(config: SoftmaxConfig, run_dir: Path, plotter: PlotProcess | Non
     """Return the run's live curves (``None`` with ``plot='none'``): drawn by ``plotter`` if given."""
     if config.plot == "none":
         return None
-    kwargs: dict[str, Any] = {"out_dir": run_dir, "num_epochs": config.epochs}
+    # the run's folder exists: one removed while the run trains is not made again for a figure
+    kwargs: dict[str, Any] = {
+        "out_dir": run_dir,
+        "num_epochs": config.epochs,
+        "make_out_dir": False,
+    }
     if plotter is not None:  # drawn on the other core: both files every epoch cost training nothing
         from linearnets.plotting.remote_curves import RemoteCurves
 
@@ -108,27 +113,30 @@ def write_reports(
     return [float(v) for v in per_class_accuracy(matrix)]
 
 
-def missing_figures(config: SoftmaxConfig, run_dir: Path) -> list[str]:
-    """Return the figures a finished run in ``run_dir`` should have drawn (with ``config``) but lacks.
+def missing_reports(config: SoftmaxConfig, run_dir: Path) -> list[str]:
+    """Return the reports and figures a finished run in ``run_dir`` should have written (with
+    ``config``) but lacks.
 
     A run whose plotting process died still writes ``results.json``; its figures are what tells that
-    it is not complete. The reports' figures are expected only where ``results.json`` shows a test
-    set (a per-class accuracy), the confusion matrix only up to ``MAX_DRAWN_CLASSES`` classes.
+    it is not complete. With a test set (``results.json`` shows a per-class accuracy) the run
+    writes ``per_class.txt`` and ``confusion.pt``, and draws the confusion matrix (up to
+    ``MAX_DRAWN_CLASSES`` classes) and the prediction grid (Fashion-MNIST only) unless
+    ``plot='none'``; the curves are drawn unless ``plot='none'``.
     """
-    if config.plot == "none":
-        return []
     from linearnets.plotting.confusion import MAX_DRAWN_CLASSES
     from linearnets.training.runs import RESULTS_FILE
 
-    expected = ["curves.png", "curves.svg"]
     try:
         per_class = json.loads((run_dir / RESULTS_FILE).read_text()).get("per_class_acc") or {}
-    except (OSError, ValueError, AttributeError):  # unreadable: let the resume redraw everything
+    except (OSError, ValueError, AttributeError):  # unreadable: let the resume write everything
         per_class = {"?": None}
-    if per_class and len(per_class) <= MAX_DRAWN_CLASSES:
-        expected.append("confusion.png")
-    if per_class and config.data is None:
-        expected.append("predictions.png")
+    expected = ["per_class.txt", "confusion.pt"] if per_class else []
+    if config.plot != "none":
+        expected += ["curves.png", "curves.svg"]
+        if per_class and len(per_class) <= MAX_DRAWN_CLASSES:
+            expected.append("confusion.png")
+        if per_class and config.data is None:
+            expected.append("predictions.png")
     return [name for name in expected if not (run_dir / name).is_file()]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
-from linearnets.tasks.reports import missing_figures
+from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.run_config import read_config, run_dir_path
@@ -156,8 +156,9 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
     """
     # a model.pt damaged since is not finished: the resume writes it again from the checkpoint
     finished = weights_intact(run_dir / WEIGHTS_FILE) and _summarizes(run_dir, epoch)
-    # a run whose plotting process died is finished but for its figures: the resume draws them
-    finished = finished and not missing_figures(new, run_dir)
+    # a run whose plotting process died is finished but for its figures, and one whose reports
+    # were removed but for those: the resume writes them again
+    finished = finished and not missing_reports(new, run_dir)
     if epoch == new.epochs and finished and not given:  # the plain resume of a complete run
         raise UsageError(
             f"the run in {run_dir} is complete: it finished its {epoch} "

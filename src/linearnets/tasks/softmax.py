@@ -33,6 +33,7 @@ from linearnets.training.distributed import (
     in_process_group,
     init_distributed,
 )
+from linearnets.training.interrupt import stop_behind
 from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (
@@ -224,8 +225,12 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
                 done.append(train_experiment(exp, run_dir, callbacks=callbacks))
             except KeyboardInterrupt as exc:
                 # a plain one comes before training began (after it, or once an epoch started,
-                # the stop names the run and its resume): nothing was kept, as it says
+                # the stop names the run and its resume): nothing was kept, as it says; unless
+                # it is a second signal's, cutting a training stop short on its way out
                 if type(exc) is KeyboardInterrupt:
+                    first = stop_behind(exc)
+                    if first is not None:
+                        raise first from None
                     never_started()
                 raise
             if lock is not None:

@@ -18,7 +18,11 @@ from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
 from linearnets.training.checkpoint import CheckpointCallback
 from linearnets.training.distributed import PeerLostError
-from linearnets.training.interrupt import TrainingInterrupted, sigterm_as_keyboard_interrupt
+from linearnets.training.interrupt import (
+    TrainingInterrupted,
+    sigterm_as_keyboard_interrupt,
+    stop_behind,
+)
 from linearnets.training.loop import History
 from linearnets.training.runs import RESULTS_FILE
 
@@ -51,12 +55,15 @@ def resume_hint_after_training(
     try:
         with sigterm_as_keyboard_interrupt():
             yield
-    except KeyboardInterrupt as exc:
+    except KeyboardInterrupt as caught:
+        exc = _first_stop(caught, exp, run_dir, checkpoint, start_epoch)
         after = _stamp(run_dir / RESULTS_FILE)
         if after is not None and after != before:  # written by this call: the run is complete
             raise interrupted_when_complete(exc, run_dir, epoch=exp.config.epochs) from None
         if isinstance(exc, TrainingInterrupted) or len(history.epochs) < exp.config.epochs:
-            raise
+            if exc is caught:
+                raise
+            raise exc from None  # the first stop, which the second signal's cut short
         stopped = TrainingInterrupted(
             signal_name=str(exc.args[0]) if exc.args else "SIGINT",
             epoch=exp.config.epochs,
@@ -65,6 +72,25 @@ def resume_hint_after_training(
         stopped.run_dir, stopped.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch
         stopped.launcher = "torchrun" if exp.dist.enabled else ""
         raise stopped from None
+
+
+def _first_stop(
+    exc: KeyboardInterrupt,
+    exp: Experiment,
+    run_dir: Path,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+) -> KeyboardInterrupt:
+    """Return the training stop a second signal's plain ``exc`` cut short (:func:`stop_behind`),
+    named with its resume if the second signal came before it was; else ``exc``."""
+    if type(exc) is not KeyboardInterrupt:
+        return exc
+    first = stop_behind(exc)
+    if first is None:
+        return exc
+    if first.run_dir is None:
+        name_resume(first, exp, run_dir, checkpoint, start_epoch)
+    return first
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -145,10 +145,21 @@ def _reason(path: Path, exc: BaseException) -> str:
 
 def _unwritten(path: Path, exc: BaseException) -> str:
     """Say why the checkpoint ``path`` could not be written, and that the old one is kept."""
+    if not path.parent.is_dir():
+        return _folder_gone(path)
     kept = "the previous checkpoint is kept" if path.exists() else "no earlier checkpoint exists"
     return (
         f"{path} could not be written: {_reason(path, exc)}; {kept}; fix that and continue with "
         "linearnets.resume_softmax()"
+    )
+
+
+def _folder_gone(path: Path) -> str:
+    """Say that ``path``'s run folder is gone, and its checkpoints with it: nothing to resume."""
+    return (
+        f"{path} could not be written: the run folder {path.parent} is gone (removed or moved "
+        "while the run trained), and its checkpoints with it; start the run again (a folder "
+        "moved elsewhere holds the checkpoints up to then: resume it there)"
     )
 
 
@@ -164,6 +175,8 @@ def run_file_error(path: Path, exc: BaseException) -> RunFileError:
 
     run_dir = path.parent
     resume = f"linearnets.resume_softmax({str(run_dir)!r})"
+    if not run_dir.is_dir():
+        return RunFileError(_folder_gone(path))
     if (run_dir / CHECKPOINT_FILE).is_file():
         advice = (
             "the checkpoint of the run's last finished epoch is kept: fix that and continue it "

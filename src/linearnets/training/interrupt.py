@@ -4,7 +4,11 @@
 handlers for the duration of training: the first signal only sets a flag, and the training loop raises
 :class:`TrainingInterrupted` after the step that is running (use the object as a ``fit`` callback). A
 second signal aborts at once, with a :class:`TrainingInterrupted` marked ``aborted`` (so the run still
-says where it is and how to resume). The previous handlers come back on exit.
+says where it is and how to resume). The previous handlers come back on exit; a signal whose flag no
+step read any more (one that came after the last epoch's check, while ``fit`` closed its callbacks)
+stops the run there, as at the end of that epoch. A second signal after the handlers came back,
+while the first stop is on its way out, raises a plain ``KeyboardInterrupt`` in its place:
+:func:`stop_behind` finds the first stop again, so that the run is not told as never started.
 
 In a data-parallel run every process must stop after the same step, or the others would wait forever in
 the next gradient all-reduce. So there the processes agree: every few steps, and at each epoch's start
@@ -30,7 +34,12 @@ from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
 
-__all__ = ["GracefulInterrupt", "TrainingInterrupted", "sigterm_as_keyboard_interrupt"]
+__all__ = [
+    "GracefulInterrupt",
+    "TrainingInterrupted",
+    "sigterm_as_keyboard_interrupt",
+    "stop_behind",
+]
 
 _SIGNALS = ("SIGINT", "SIGTERM")
 
@@ -119,6 +128,20 @@ def _rebuilt(state: dict[str, Any]) -> TrainingInterrupted:
     return exc
 
 
+def stop_behind(exc: BaseException) -> TrainingInterrupted | None:
+    """Return the :class:`TrainingInterrupted` that ``exc`` replaced while it was handled (a second
+    Ctrl-C or SIGTERM, once training's own handlers were gone, raises a plain
+    ``KeyboardInterrupt`` wherever the first stop was on its way out), or ``None``."""
+    seen: set[int] = set()
+    behind = exc.__context__
+    while behind is not None and id(behind) not in seen:
+        if isinstance(behind, TrainingInterrupted):
+            return behind
+        seen.add(id(behind))
+        behind = behind.__context__
+    return None
+
+
 class GracefulInterrupt(Callback):
     """Turn SIGINT/SIGTERM into a clean stop after the current step, for the duration of a ``with``.
 
@@ -147,6 +170,7 @@ class GracefulInterrupt(Callback):
         self.epoch = 0
         self.step = 0
         self._previous: dict[int, Any] = {}
+        self._told = False  # a check raised the stop the flag asked for
 
     def __enter__(self) -> GracefulInterrupt:
         if self.enabled and threading.current_thread() is threading.main_thread():
@@ -157,7 +181,17 @@ class GracefulInterrupt(Callback):
                 self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self._restore()
+        # a signal no step read: it came after the last epoch's check (while fit closed its
+        # callbacks), and was dropped without a word. In one process it stops the run here, as at
+        # the end of that epoch; in a data-parallel run the last agreement was the epoch's end
+        # (another one here would wait on a process that failed since)
+        if exc_type is None and self.requested is not None and not self._told and self.dist is None:
+            raise TrainingInterrupted(signal_name=self.requested, epoch=self.epoch, step=self.step)
+
+    def _restore(self) -> None:
+        """Put the handlers found on entry back."""
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         self._previous.clear()
@@ -166,12 +200,13 @@ class GracefulInterrupt(Callback):
         if self.requested is not None:
             if self.dist is not None:  # torchrun passing on the terminal's Ctrl-C: already stopping
                 return
-            self.__exit__()  # a second signal: the user means it, stop now
+            self._restore()  # a second signal: the user means it, stop now
             # still a TrainingInterrupted, so the run names its folder and resume (exit 130)
             aborted = TrainingInterrupted(
                 signal_name=signal.Signals(signum).name, epoch=self.epoch, step=self.step
             )
             aborted.aborted = True
+            self._told = True
             raise aborted
         self.requested = signal.Signals(signum).name
 
@@ -179,6 +214,7 @@ class GracefulInterrupt(Callback):
         """Raise :class:`TrainingInterrupted` if a signal arrived (at any process of the run)."""
         requested = self.requested if self.dist is None else self._agreed()
         if requested is not None:
+            self._told = True
             raise TrainingInterrupted(signal_name=requested, epoch=self.epoch, step=self.step)
 
     def _agreed(self) -> str | None:
