@@ -51,6 +51,11 @@ REFUSED = [
     (positive_float, "inf", r"^must be a finite number > 0, got inf$"),
     (positive_float, "nan", r"^must be a finite number > 0, got nan$"),
     (positive_float, "fast", r"^must be a positive number, got 'fast'$"),
+    # float() and int() read _ between digits: a typo (3e-2_0 is 3e-20) went through silently
+    (positive_float, "3e-2_0", r"^must be a positive number, got '3e-2_0'$"),
+    (non_negative_float, "1_0.5", r"^must be a non-negative number, got '1_0\.5'$"),
+    (positive_int, "1_0", r"^must be a positive integer, got '1_0'$"),
+    (non_negative_int, "1_000", r"^must be a non-negative integer, got '1_000'$"),
     (non_negative_float, "-1e-9", r"^must be a finite number >= 0, got -1e-9$"),
     (non_negative_float, "inf", r"^must be a finite number >= 0, got inf$"),
     (non_negative_float, "nan", r"^must be a finite number >= 0, got nan$"),

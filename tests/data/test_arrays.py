@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from linearnets.data.arrays import load_classification_file, load_regression_file
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, DataWarning, UsageError
 
 
 @pytest.mark.parametrize("dtype", ["timedelta64[s]", "datetime64[s]", "complex64", "<U3"], ids=str)
@@ -201,7 +201,8 @@ BAD_CLASSIFICATION = [
             y_test=np.array([0, 1]),
         ),
         DatasetError,
-        r"X_test must have the 2 features of X, got 3",
+        r"X_test must have the 2 features of X, got 3; store the test examples with the same "
+        r"feature columns, in the same order",
     ),
     (
         lambda p: _write(p, X=np.ones((4, 0)), y=np.array([0, 1, 0, 1])),
@@ -353,7 +354,20 @@ def test_a_regression_npz_without_y_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, X=np.ones((3, 2)), w=np.ones(2))
     with pytest.raises(DatasetError) as info:
         load_regression_file(path)
-    assert str(info.value) == f"{path} must hold arrays X and y, found ['X', 'w']"
+    assert str(info.value) == (
+        f"{path} must hold arrays X and y, found ['X', 'w']; save them by those names: "
+        "numpy.savez(path, X=X, y=y)"
+    )
+
+
+def test_a_regression_npz_with_a_test_set_warns_that_it_is_not_used(tmp_path: Path) -> None:
+    """It was dropped without a word, even holding NaN and a length that does not match."""
+    path = _write(
+        tmp_path, X=np.eye(3), y=np.arange(3.0), X_test=np.full((2, 3), np.nan), y_test=np.zeros(5)
+    )
+    with pytest.warns(DataWarning, match=r"linear regression trains on X and y and has no test set: X_test and y_test are not used \(nor checked\)$"):  # fmt: skip
+        X, y = load_regression_file(path)
+    assert torch.equal(X, torch.eye(3)) and y.shape == (3, 1)
 
 
 @pytest.mark.parametrize(

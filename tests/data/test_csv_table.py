@@ -6,13 +6,14 @@ The table is read through the public loader :func:`~linearnets.data.arrays.load_
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from linearnets.data.arrays import load_regression_file
-from linearnets.errors import DatasetError
+from linearnets.errors import DatasetError, DataWarning
 
 
 @pytest.mark.parametrize(
@@ -85,7 +86,7 @@ def test_a_csv_cell_over_the_csv_limit_is_named(tmp_path: Path) -> None:
          "('# measured 2026-11-30')? delete it, so that the file starts with the column names or "
          "the data"),
         ("My data\n1,2,3\n2,3,4\n", ": line 1 has 1 column, the other lines 3"),
-        ("y\n1\n2\n", " must have at least 2 columns (features, then y), got 1"),
+        ("y\n1\n2\n", " must have at least 2 columns (features, then y), got 1; write each example on one line, its features and then y, separated by commas"),
     ],
 )  # fmt: skip
 def test_a_one_cell_first_line_is_named_for_what_it_is(
@@ -296,3 +297,15 @@ def _refusal(path: Path) -> str:
     with pytest.raises(DatasetError) as caught:
         load_regression_file(path)
     return str(caught.value)
+
+
+def test_pandas_default_column_names_read_as_data_are_warned_of(tmp_path: Path) -> None:
+    """DataFrame(np.c_[X, y]).to_csv(path, index=False) writes 0,1,2 above the data: a row of
+    numbers, so an example, and the fit was silently wrong."""
+    path = _written(tmp_path / "p.csv", "0,1,2\n1.5,2.0,3.0\n-1.0,0.5,2.5\n4.0,1.0,0.0\n")
+    with pytest.warns(DataWarning, match=r"p\.csv: line 1 \(0,1,2\) is read as an example, but it is the header pandas writes for unnamed columns"):  # fmt: skip
+        X, _ = load_regression_file(path)
+    assert X.shape == (4, 2)  # still read as data: 0,1,2 can be an example
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_regression_file(_written(tmp_path / "q.csv", "0,1,3\n1.5,2.0,3.0\n-1.0,0.5,2.5\n"))

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from linearnets.data.arrays import load_classification_file, load_regression_file
-from linearnets.errors import DatasetError
+from linearnets.errors import DatasetError, DataWarning
 
 FIX = r"save it again with numpy\.savez\(path, X=\.\.\., y=\.\.\.\)"
 
@@ -176,7 +176,8 @@ def test_folder_entries_are_not_arrays(tmp_path: Path) -> None:
         archive.writestr("arrays/X.npy", _npy(np.eye(2)))
         archive.writestr("arrays/y.npy", _npy(np.arange(2)))
     with pytest.raises(
-        DatasetError, match=r"missing \['X', 'y'\]; found \['arrays/X', 'arrays/y'\]$"
+        DatasetError,
+        match=r"missing \['X', 'y'\]; found \['arrays/X', 'arrays/y'\]; save them by those names",
     ):
         load_classification_file(path)
 
@@ -301,18 +302,24 @@ def test_the_messages_list_every_member(tmp_path: Path) -> None:
     with pytest.raises(
         DatasetError,
         match=r"must hold both X_test and y_test or neither, found \['X', 'X_test', 'notes.txt', "
-        r"'y'\]$",
+        r"'y'\]; save both \(numpy\.savez\(path, X=X, y=y, X_test=X_test, y_test=y_test\)\) or "
+        r"leave both out$",
     ):
         load_classification_file(path)
     path = _zip(tmp_path / "r.npz", {"X.npy": _npy(np.eye(2)), "Y.npy": _npy(np.arange(2))})
-    with pytest.raises(DatasetError, match=r"r\.npz must hold arrays X and y, found \['X', 'Y'\]$"):
+    with pytest.raises(
+        DatasetError,
+        match=r"r\.npz must hold arrays X and y, found \['X', 'Y'\]; save them by those names: "
+        r"numpy\.savez\(path, X=X, y=y\)$",
+    ):
         load_regression_file(path)
 
 
 def test_regression_reads_only_x_and_y(tmp_path: Path) -> None:
     """Members it does not use (a damaged X_test) are listed, never read."""
     members = {"X.npy": _npy(np.eye(2)), "y.npy": _npy(np.array([1.0, 2.0])), "X_test.npy": b"junk"}
-    X, y = load_regression_file(_zip(tmp_path / "r.npz", members))
+    with pytest.warns(DataWarning, match="X_test and y_test are not used"):
+        X, y = load_regression_file(_zip(tmp_path / "r.npz", members))
     assert X.tolist() == [[1.0, 0.0], [0.0, 1.0]] and y.tolist() == [[1.0], [2.0]]
 
 

@@ -121,13 +121,17 @@ def test_one_lucky_first_example_is_no_reference_for_a_tiny_dataset() -> None:
         guard(step, _losses(loss, 1))
     guard.on_epoch_end(metrics=EpochMetrics(1, 22.45, None, None, None, 0.1))
     assert guard.state_dict()["start_loss"] == pytest.approx(45.0136 / 3)  # the window is closed
-    # from then on each step is checked: a real blow-up in the next epoch trips at its first step,
-    # the mean of the latest steps (0.0136 + 25 + 20 + 1e4) / 4 = 2511 > 100 x 15.0
+    # from then on each step is checked: a real blow-up in the next epoch trips once the typical
+    # step has grown too (the median of the latest 5 steps): at its third step, where the mean of
+    # the latest steps is (0.0136 + 25 + 20 + 1e4 + 2e4 + 4e4) / 6 = 11674 > 100 x 15.0 and the
+    # median of 25, 20, 1e4, 2e4, 4e4 is 1e4
     guard.on_epoch_start(epoch=2, num_batches=3)
+    guard(0, _losses(1e4, 1))  # one step of a large loss: a hard example, as far as one can tell
+    guard(1, _losses(2e4, 1))
     with pytest.raises(
-        DivergenceError, match=r"epoch 2, step 1: the loss of the latest steps is 2511"
+        DivergenceError, match=r"epoch 2, step 3: the loss of the latest steps is 1\.167e\+04"
     ):
-        guard(0, _losses(1e4, 1))
+        guard(2, _losses(4e4, 1))
 
 
 def test_a_restored_guard_carries_on_exactly_as_the_original() -> None:
@@ -519,3 +523,30 @@ def test_a_linreg_run_on_targets_too_large_for_float32_names_the_scale(tmp_path)
 
     result = run_linreg(replace(config, guard=False, epochs=1))
     assert result.loss == math.inf
+
+
+def test_one_step_of_a_rare_large_loss_is_no_blow_up_but_steps_that_keep_growing_are() -> None:
+    """Batches of 10 on targets with a heavy tail: one step holding a rare large target weighed
+    643 against a start of 3, and the run "diverged" at any lr (the typical step had not grown)."""
+    guard = DivergenceGuard(0.03, factor=100, min_examples=64, check_every=1)
+    for step in range(7):  # the reference: 7 batches of 10, mean 3
+        guard(step, _losses(3.0, 10))
+    for step, loss in enumerate((2.0, 4500.0, 2.5, 3.0, 2.0, 2.5, 2.0), start=7):
+        guard(step, _losses(loss, 10))  # the window's mean passes 300 with the large step
+    with pytest.raises(DivergenceError, match=r"step 17: the loss of the latest steps is"):
+        for step, loss in enumerate((400.0, 800.0, 1600.0), start=14):
+            guard(step, _losses(loss, 10))  # three of the latest five past 300
+
+
+def test_an_epoch_whose_mean_a_heavy_tail_raised_is_not_refused_at_its_end() -> None:
+    guard = DivergenceGuard(0.03, factor=100, min_examples=20, check_every=1)
+    guard.on_epoch_start(epoch=1, num_batches=None)
+    for step in range(2):
+        guard(step, _losses(3.0, 10))  # the reference, closed before the epoch ends: 3
+    for step in range(2, 10):
+        guard(step, _losses(2.0, 10))
+    # a loss after the epoch of 495 (> 100 × 3) from a few examples of huge loss; its steps: ~2
+    guard.on_epoch_end(metrics=EpochMetrics(1, 495.0, None, None, None, 0.1))
+    # without steps of its own, an epoch is judged by its loss alone, as before
+    with pytest.raises(DivergenceError, match=r"epoch 2: the training loss after the epoch is 495"):
+        guard.on_epoch_end(metrics=EpochMetrics(2, 495.0, None, None, None, 0.1))

@@ -175,7 +175,10 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     arrays, names = open_npz(path, ("X", "y", "X_test", "y_test"))
     missing = [k for k in ("X", "y") if k not in arrays]
     if missing:
-        raise DatasetError(f"{path} must hold arrays X and y, missing {missing}; found {names}")
+        raise DatasetError(
+            f"{path} must hold arrays X and y, missing {missing}; found {names}; save them by "
+            "those names: numpy.savez(path, X=X, y=y)"
+        )
     X = _pixels(path, "X", arrays["X"])
     y = _labels(path, "y", arrays["y"], X.shape[0])
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
@@ -186,7 +189,10 @@ def load_classification_file(path: Path) -> ClassificationArrays:
         )
     X_test = y_test = None
     if ("X_test" in arrays) != ("y_test" in arrays):
-        raise DatasetError(f"{path} must hold both X_test and y_test or neither, found {names}")
+        raise DatasetError(
+            f"{path} must hold both X_test and y_test or neither, found {names}; save both "
+            "(numpy.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)) or leave both out"
+        )
     if "X_test" in arrays:
         if (arrays["X"].dtype == np.uint8) != (arrays["X_test"].dtype == np.uint8):
             raise DatasetError(
@@ -197,7 +203,8 @@ def load_classification_file(path: Path) -> ClassificationArrays:
         y_test = _labels(path, "y_test", arrays["y_test"], X_test.shape[0])
         if X_test.shape[1] != X.shape[1]:
             raise DatasetError(
-                f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}"
+                f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}; "
+                "store the test examples with the same feature columns, in the same order"
             )
         _warn_unseen(path, y, y_test)
     # at least 2: y holds two distinct labels, >= 0
@@ -251,7 +258,17 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     if path.suffix.lower() == ".npz":
         arrays, names = open_npz(path, ("X", "y"))
         if "X" not in arrays or "y" not in arrays:
-            raise DatasetError(f"{path} must hold arrays X and y, found {names}")
+            raise DatasetError(
+                f"{path} must hold arrays X and y, found {names}; save them by those names: "
+                "numpy.savez(path, X=X, y=y)"
+            )
+        if "X_test" in names or "y_test" in names:
+            warnings.warn(
+                f"{path}: linear regression trains on X and y and has no test set: X_test and "
+                "y_test are not used (nor checked)",
+                DataWarning,
+                stacklevel=2,
+            )
         X = _features(path, "X", arrays["X"])
         y_raw = (
             arrays["y"].reshape(-1)

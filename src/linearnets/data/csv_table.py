@@ -11,13 +11,14 @@ editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-or
 from __future__ import annotations
 
 import csv
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
 
-from linearnets.errors import DatasetError, UsageError
+from linearnets.errors import DatasetError, DataWarning, UsageError
 
 __all__ = ["read_csv"]
 
@@ -47,10 +48,25 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
             _refuse_unnamed_first_column(path)
     elif _mixed(first):
         _refuse_mixed_first_row(path, line, first)
+    elif [cell.strip() for cell in first] == [str(i) for i in range(len(first))]:
+        _warn_default_names(path, line, len(first))
     if not rows:
         raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
     lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)
     return _table(path, rows, columns), lines
+
+
+def _warn_default_names(path: Path, line: int, columns: int) -> None:
+    """Warn that the first row, read as data, is the column names pandas gives a DataFrame
+    without names (``0,1,…``), which ``to_csv`` writes as a header by default."""
+    warnings.warn(
+        f"{path}: line {line} ({','.join(map(str, range(columns)))}) is read as an example, but "
+        "it is the header pandas writes for unnamed columns (DataFrame.to_csv's default): if it "
+        "is, write the file with to_csv(path, index=False, header=False), or give the columns "
+        "names",
+        DataWarning,
+        stacklevel=3,
+    )
 
 
 def _number(text: str) -> float | None:
@@ -155,7 +171,10 @@ def _refuse_one_column(path: Path, rows: _Rows) -> NoReturn:
             f"comment line above the table ({row[0].strip()!r:.40})? delete it, so that the file "
             "starts with the column names or the data"
         )
-    raise DatasetError(f"{path} must have at least 2 columns (features, then y), got {len(row)}")
+    raise DatasetError(
+        f"{path} must have at least 2 columns (features, then y), got {len(row)}; write each "
+        "example on one line, its features and then y, separated by commas"
+    )
 
 
 def _columns(path: Path, rows: _Rows, *, header: bool) -> int:

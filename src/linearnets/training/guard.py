@@ -20,7 +20,11 @@ from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
 from linearnets.validation import check_positive_float, check_positive_int
 
-__all__ = ["DivergenceGuard"]
+__all__ = ["TYPICAL_STEPS", "DivergenceGuard"]
+
+# the latest steps whose median is the typical step's loss: one or two steps holding a rare large
+# loss are not typical, three of five in a row are (a blow-up is caught two steps later at most)
+TYPICAL_STEPS = 5
 
 
 class DivergenceGuard(Callback):
@@ -31,8 +35,12 @@ class DivergenceGuard(Callback):
     epoch, closed at its end, when the training set is smaller). From then on a
     mean loss above ``factor × start`` stops training; the mean is the batch's, or with batches smaller
     than ``min_examples`` that of the latest steps holding ``min_examples`` examples, so that one hard
-    example in a batch of 1 does not count as a blow-up. A healthy run's loss drops (linear
-    regression's 10⁴-fold), so only growth is checked, never the size of a drop.
+    example in a batch of 1 does not count as a blow-up. Those steps' typical loss must have grown
+    too: the median of the latest (up to :data:`TYPICAL_STEPS`) step means, and at an epoch's end
+    the median of its step means. Rare examples of very large loss (targets with a heavy tail)
+    then raise the mean of the few steps holding them, not the typical step's, while a blow-up
+    raises every step's. A healthy run's loss drops (linear regression's 10⁴-fold), so only growth
+    is checked, never the size of a drop.
 
     A non-finite loss before any update (the untrained model's, at a fresh run's first step) stops
     training too, as no loss could be reported, but lr is not its cause: the message names the
@@ -82,6 +90,7 @@ class DivergenceGuard(Callback):
         self._count = 0
         self._recent: deque[tuple[float, int]] = deque()
         self._recent_count = 0
+        self._epoch_means: list[float] = []  # each step's mean loss in this epoch
         self._pending: list[tuple[int, int, torch.Tensor]] = []  # (epoch, step, losses)
         self._epoch_ends = False  # whether on_epoch_end will check the steps left in an epoch
         self._dtype = torch.float32  # the losses' dtype, whose range a non-finite loss passed
@@ -101,6 +110,7 @@ class DivergenceGuard(Callback):
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
         """Remember the epoch, for the message."""
         self.epoch = epoch
+        self._epoch_means = []
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
         """Check the step's per-example losses (the ``fit`` callback hook)."""
@@ -120,10 +130,19 @@ class DivergenceGuard(Callback):
         # first epoch, so no step was checked: the mean over that epoch's examples (the whole
         # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
         # whose loss may be a hundredth of the others' in a run that is fine.
-        if self.start_loss is None and self._count:
+        closed_now = self.start_loss is None and self._count > 0
+        if closed_now:
             self.start_loss = self._sum / self._count
         reference = self.start_loss
-        if reference is not None and metrics.train_loss > self.factor * max(reference, 1e-12):
+        bound = self.factor * max(reference, 1e-12) if reference is not None else math.inf
+        # the epoch's typical step too, where its steps were checked against a reference from
+        # before them (a heavy tail raises the mean, not the typical step); a reference closed by
+        # this epoch holds its steps, blown up or not, so the loss after it is all there is
+        typical = math.inf
+        if self._epoch_means and not closed_now:
+            typical = _median(self._epoch_means)
+        self._epoch_means = []  # the next epoch's steps (fit also clears them at its start)
+        if reference is not None and metrics.train_loss > bound and typical > bound:
             start = min(reference, self.first_loss or reference)  # named as the per-step check does
             error = DivergenceError(
                 f"training diverged in epoch {metrics.epoch}: the training loss after the epoch is "
@@ -177,6 +196,7 @@ class DivergenceGuard(Callback):
         self._updated = True  # the step's update goes ahead
         if self.first_loss is None:
             self.first_loss = loss
+        self._epoch_means.append(loss)
         recent = self._recent_mean(total, count)
         if self.start_loss is None:
             self._sum += total
@@ -184,7 +204,8 @@ class DivergenceGuard(Callback):
             if self._count >= self.min_examples:
                 self.start_loss = self._sum / self._count
             return
-        if recent > self.factor * max(self.start_loss, 1e-12):
+        bound = self.factor * max(self.start_loss, 1e-12)
+        if recent > bound and self._typical() > bound:
             # the untrained model's loss, unless later steps of the reference window were lower
             start = min(self.start_loss, self.first_loss)
             what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
@@ -254,6 +275,12 @@ class DivergenceGuard(Callback):
             self._recent_count -= self._recent.popleft()[1]
         return sum(t for t, _ in self._recent) / self._recent_count
 
+    def _typical(self) -> float:
+        """Return the median of the latest step means in the recent window (up to
+        :data:`TYPICAL_STEPS` of them): a batch of ``min_examples`` or more is its own."""
+        latest = list(self._recent)[-TYPICAL_STEPS:]
+        return _median([t / c for t, c in latest])
+
     # -- state, so a resumed run keeps the same reference ----------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Return the starting loss and the latest steps' losses (for checkpoints)."""
@@ -280,6 +307,13 @@ class DivergenceGuard(Callback):
         """Return the fix in the Python API's words: the setting ``(lr)``, which the command line
         prints as its option ``(--lr)`` (``linearnets.cli._report``)."""
         return f"try a smaller learning rate (lr), e.g. {self.lr / 10:g} (a tenth)"
+
+
+def _median(values: list[float]) -> float:
+    """Return the median of ``values`` (the mean of the middle two for an even count)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:
