@@ -136,7 +136,7 @@ def test_torchrun_variables_set_by_hand_are_named(
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: None)
+    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: False)
     assert main(["softmax", "--data", "/nonexistent.npz", "--device", "cpu"]) == 2
     err = capsys.readouterr().err
     assert re.search(pattern, err), err
@@ -213,7 +213,7 @@ def test_a_rank_no_launcher_could_set_still_says_what_is_wrong(
     monkeypatch.delenv("MASTER_PORT", raising=False)
     for name, value in {"WORLD_SIZE": "2", **env}.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: None)
+    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: False)
     with pytest.raises(SystemExit) as info:
         main(["linreg", "--lr", "-1"])
     assert info.value.code == 2
@@ -459,14 +459,18 @@ def test_a_silent_rank_waits_for_rank_0_to_speak(
     exc: BaseException,
     status: int,
 ) -> None:
-    """torchrun stops every worker once one exits: rank 1 waits so that rank 0's line gets out."""
+    """torchrun stops every worker once one exits: rank 1 waits so that rank 0's line gets out,
+    and says nothing once torchrun's signal ends the wait (rank 0 said it)."""
     for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+                        "MASTER_PORT": "29500", "TORCHELASTIC_RUN_ID": "x"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     waits: list[float] = []
-    monkeypatch.setattr(
-        "linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: waits.append(seconds)
-    )
+
+    def stopped_while_waiting(seconds: float = 2.0) -> bool:
+        waits.append(seconds)
+        return False  # torchrun's SIGTERM ended the wait
+
+    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", stopped_while_waiting)
 
     def failing(args: object) -> int:
         raise exc
@@ -475,6 +479,52 @@ def test_a_silent_rank_waits_for_rank_0_to_speak(
     assert main(["linreg"]) == status
     assert waits == [2.0]
     assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("launched", [True, False], ids=["torchrun", "by hand"])
+def test_a_ranks_own_error_is_said_once_rank_0_did_not_stop_the_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], launched: bool
+) -> None:
+    """Its data, its environment, its options given by hand: rank 0 had no such error, so nobody
+    said it (rank 0 said only that a process stopped); with --json, a process started by hand has
+    its own stdout, and its object."""
+    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    if launched:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "x")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: True)
+
+    def failing(args: object) -> int:
+        raise UsageError("data_dir must hold the data, got 'nowhere'; pass another")
+
+    monkeypatch.setattr("linearnets.cli.linreg.run", failing)
+    assert main(["linreg", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert err == (
+        "linearnets linreg (rank 1): error: --data-dir must hold the data, got 'nowhere'; pass "
+        "another\n"
+    )
+    assert (out != "") == (not launched) and (not out or json.loads(out)["exit_status"] == 2)
+
+
+def test_a_rank_started_by_hand_says_its_own_stop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stopped while waiting for the others, it exited 130 without a word."""
+    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+
+    def stopped(args: object) -> int:
+        raise KeyboardInterrupt("SIGTERM")
+
+    monkeypatch.setattr("linearnets.cli.linreg.run", stopped)
+    assert main(["linreg"]) == 130
+    assert capsys.readouterr().err == "linearnets linreg (rank 1): interrupted by SIGTERM\n"
 
 
 def test_the_command_shows_a_data_warning_on_one_line(tmp_path: Path) -> None:

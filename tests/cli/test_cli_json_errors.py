@@ -508,7 +508,14 @@ def test_json_before_a_command_without_it_says_where_json_applies(
     assert _last_json(out)["error"] == _error_text(err, name)
 
 
-_RANK_1_OF_2 = {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
+# rank 1 under torchrun (which sets TORCHELASTIC_RUN_ID): rank 0 speaks for the run
+_RANK_1_OF_2 = {
+    "RANK": "1",
+    "WORLD_SIZE": "2",
+    "MASTER_ADDR": "127.0.0.1",
+    "MASTER_PORT": "29500",
+    "TORCHELASTIC_RUN_ID": "x",
+}
 
 
 def test_a_silent_rank_stopped_while_starting_says_nothing(

@@ -147,9 +147,9 @@ def test_an_interrupt_on_another_rank_exits_130_silently(
     import linearnets.cli.linreg as linreg_cmd
 
     for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+                        "MASTER_PORT": "29500", "TORCHELASTIC_RUN_ID": "x"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: None)
+    monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: False)
 
     def interrupted(args: object) -> int:
         raise KeyboardInterrupt

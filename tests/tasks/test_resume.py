@@ -945,3 +945,23 @@ def test_a_second_signal_while_the_first_stop_goes_out_keeps_the_run_and_names_i
     assert (out / "config.json").is_file() and (out / "checkpoint.pt").is_file()
     monkeypatch.undo()
     assert resume_softmax(out).history.epochs[-1].epoch == 3
+
+
+def test_the_processes_of_a_resume_agree_on_the_checkpoint_they_resume(tmp_path: Path) -> None:
+    """Ranks resuming different checkpoints (each its own --resume DIR) trained a silently wrong
+    run, or waited forever on a rank with fewer epochs left: the checkpoint is a setting compared."""
+    from linearnets.tasks.resume import _shared_overrides
+
+    for name in ("a", "b"):
+        run_softmax(
+            SoftmaxConfig(
+                epochs=1, num_threads=1, plot="none", device="cpu", out=tmp_path / name,
+                seed=0 if name == "a" else 1,
+            )
+        )  # fmt: skip
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "checkpoint.pt").write_bytes((tmp_path / "a" / "checkpoint.pt").read_bytes())
+    a, b, c = (_shared_overrides(tmp_path / n, {}, force=False) for n in "abc")
+    assert a["checkpoint"] != b["checkpoint"] and a["checkpoint"].startswith("SHA-256 ")
+    assert a == c  # the same file, wherever it is mounted
+    assert _shared_overrides(tmp_path / "none", {}, force=False)["checkpoint"] == "none"

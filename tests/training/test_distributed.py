@@ -272,3 +272,32 @@ def test_a_collective_that_lost_a_process_is_told_from_other_errors(
     error: BaseException, reason: str | None
 ) -> None:
     assert distributed.lost_connection(error) == reason
+
+
+@pytest.mark.parametrize("port", ["notaport", "99999", "0", "-1", ""])
+def test_a_master_port_that_is_no_port_is_named(monkeypatch: pytest.MonkeyPatch, port: str) -> None:
+    """torch said "unexpected ValueError: invalid literal for int() with base 10: 'notaport'"."""
+    for name, value in {"WORLD_SIZE": "2", "RANK": "1", "MASTER_ADDR": "127.0.0.1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MASTER_PORT", port)
+    pattern = (
+        r"MASTER_PORT is not set"
+        if not port
+        else rf"^MASTER_PORT must be a TCP port, an integer in \[1, 65535\], got '{port}'; pass "
+        r"the same free port to every process, e\.g\. MASTER_PORT=29500 \(torchrun --master-port\)$"
+    )
+    with pytest.raises(UsageError, match=pattern):
+        distributed.init_distributed()
+
+
+def test_a_master_port_in_use_is_named() -> None:
+    taken = dist.DistNetworkError(
+        "The server socket has failed to listen on any local network address. port: 29500, "
+        "useIpv6: 0, code: -98, name: EADDRINUSE, message: address already in use"
+    )
+    error = distributed._address_in_use(taken)
+    assert error is not None and str(error).startswith(
+        "MASTER_PORT must be a port no other program listens on, got "
+    )
+    assert distributed._address_in_use(dist.DistNetworkError("connection refused")) is None
+    assert distributed._address_in_use(RuntimeError("EADDRINUSE")) is None

@@ -29,10 +29,12 @@ def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> in
         # the rank comes from the environment alone (no torch, whose import this may have cut short);
         # under torchrun the others were stopped with rank 0, or by it: when it failed first (a usage
         # error), torchrun stops them while they still start, and stdout must end with its object
-        if _ranks.rank() != 0:
+        rank = _ranks.rank()
+        if rank != 0 and _ranks.by_launcher():
             return EXIT_INTERRUPTED
         detail = f"{signal_name(exc) or 'interrupted'} while starting"
-        print(f"linearnets: {detail}", file=sys.stderr)
+        # a process started by hand has a terminal and stdout of its own: it says it too
+        print(f"linearnets{f' (rank {rank})' if rank else ''}: {detail}", file=sys.stderr)
         if json_errors:
             print_json_error(detail, type(exc).__name__, EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
@@ -40,8 +42,9 @@ def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> in
 
 def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) -> int:
     """Say where the command was stopped (rank 0 only) and return the exit status 130."""
-    if _ranks.rank() != 0:  # every rank stopped after the same step: rank 0 says where
-        _ranks.let_rank_0_speak()
+    rank = _ranks.rank()
+    if rank != 0 and _ranks.by_launcher():  # every rank stopped after the same step: rank 0 says
+        _ranks.let_rank_0_speak()  # where (a process started by hand says it itself)
         return EXIT_INTERRUPTED
     from linearnets.training.interrupt import TrainingInterrupted
 
@@ -49,7 +52,9 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
         if isinstance(exc, TrainingInterrupted):
             exc.from_cli = True  # the hint names the command, not the Python call
         detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
-        print(f"{prog}: {detail or 'interrupted'}", file=sys.stderr)
+        print(
+            f"{prog}{f' (rank {rank})' if rank else ''}: {detail or 'interrupted'}", file=sys.stderr
+        )
         if json_errors:
             run_dir = getattr(exc, "run_dir", None)
             print_json_error(
@@ -103,8 +108,14 @@ def report_error(
         with held_signals(raise_after=False):
             line = one_line(exc, traceback_shown=traceback_shown, command=prog)
             print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
-    else:
-        _ranks.let_rank_0_speak()
+    elif _ranks.let_rank_0_speak():
+        # the wait ran out: rank 0 did not stop the run with the same error, so this is this
+        # rank's own (its data, its environment, its options given by hand): said here
+        with held_signals(raise_after=False):
+            line = one_line(exc, traceback_shown=traceback_shown, command=prog)
+            print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
+            if json_errors and not _ranks.by_launcher():  # its own stdout: rank 0 has another
+                print_json_error(line, type(exc).__name__, exit_status(exc))
     return exit_status(exc)
 
 

@@ -6,12 +6,11 @@ failure is said once. Commands that do not split their work refuse to run in sev
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from linearnets.errors import UsageError
 
-__all__ = ["let_rank_0_speak", "rank", "refuse_data_parallel"]
+__all__ = ["by_launcher", "let_rank_0_speak", "rank", "refuse_data_parallel"]
 
 
 def rank() -> int:
@@ -30,18 +29,31 @@ def rank() -> int:
     return rank if launched and 0 <= rank < world else 0
 
 
-def let_rank_0_speak(seconds: float = 2.0) -> None:
+def let_rank_0_speak(seconds: float = 2.0) -> bool:
     """Wait a moment before a silent rank exits with an error; a signal ends the wait, quietly.
 
     torchrun stops every worker as soon as one fails: a rank other than 0 that left first could
     have rank 0 stopped before it printed the one line that explains the failure. Once rank 0 has
     said it and exited, torchrun stops the others (SIGTERM, raised here as a ``KeyboardInterrupt``):
     the end of the wait, not news to report, so the rank goes on to exit with its own status.
+
+    Returns:
+        Whether the wait ran out with no signal: rank 0 did not stop the run, so the failure is
+        this rank's own (its data, its environment, its options given by hand), for it to say.
     """
     import time
 
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         time.sleep(seconds)
+    except KeyboardInterrupt:
+        return False
+    return True
+
+
+def by_launcher() -> bool:
+    """Whether torchrun (or another elastic launcher) started this process: it then shares the
+    others' terminal and stdout, where rank 0 alone speaks for the run."""
+    return bool(os.environ.get("TORCHELASTIC_RUN_ID"))
 
 
 def refuse_data_parallel(command: str) -> None:

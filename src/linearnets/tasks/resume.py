@@ -10,6 +10,7 @@ it continues with is :mod:`linearnets.tasks.resume_settings`'s job, which change
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -169,10 +170,28 @@ def _checked_resume(
 
 
 def _shared_overrides(run_dir: Path, overrides: dict[str, Any], *, force: bool) -> dict[str, Any]:
-    """Return what every process of a data-parallel resume must be given alike: ``force`` and the
-    overrides (as a config holds them), but those each process may have of its own."""
+    """Return what every process of a data-parallel resume must be given alike: ``force``, the
+    overrides (as a config holds them), but those each process may have of its own, and the
+    checkpoint it resumes (by content: ranks resuming different ones trained a silently wrong run,
+    or waited forever on a peer that had fewer epochs left)."""
     checked = resumed_config(SoftmaxConfig(), overrides, run_dir)
-    return {"force": force, **shared_settings(checked, names=overrides)}
+    return {
+        "force": force,
+        **shared_settings(checked, names=overrides),
+        "checkpoint": _checkpoint_id(run_dir / CHECKPOINT_FILE),
+    }
+
+
+def _checkpoint_id(path: Path) -> str:
+    """Return ``path``'s content as a short SHA-256 (the same file on every machine of a run,
+    wherever it is mounted), or say it is missing."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return "none"
+    except OSError as exc:  # unreadable here: the resume names it when it loads the checkpoint
+        return f"unreadable ({exc.strerror or type(exc).__name__})"
+    return f"SHA-256 {digest[:16]}"
 
 
 def _resume(

@@ -141,7 +141,13 @@ def train_experiment(
                 with contextlib.suppress(KeyboardInterrupt):
                     plotter.close(raise_errors=False)
             raise exc
-        _finish(exp, run_dir, result, plotter)
+        try:
+            _finish(exp, run_dir, result, plotter)
+        except RuntimeError as exc:  # the last barrier: a peer gone after training (gloo's error)
+            reason = lost_connection(exc) if exp.dist.enabled else None
+            if reason is None:
+                raise
+            raise peer_lost(reason, exp, run_dir, checkpoint, start_epoch) from exc
         return result
 
 

@@ -139,7 +139,20 @@ def _join_group(backend: str, cuda_device: torch.device | None) -> None:
     while helper.is_alive():
         helper.join(0.1)
     if failed:
-        raise failed[0]
+        raise _address_in_use(failed[0]) or failed[0]
+
+
+def _address_in_use(exc: BaseException) -> UsageError | None:
+    """Return rank 0's failure to listen on a port another program holds as a UsageError naming
+    MASTER_PORT, else ``None`` (torch raised "The server socket has failed to listen ...")."""
+    if not isinstance(exc, dist.DistError) or "EADDRINUSE" not in str(exc):
+        return None
+    where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
+    return UsageError(
+        f"MASTER_PORT must be a port no other program listens on, got {where}, which is in use "
+        "(EADDRINUSE); pass another to every process, e.g. torchrun --master-port 29501 (or "
+        "torchrun --standalone, which picks a free one)"
+    )
 
 
 def _check_launched(world_size: int) -> None:
@@ -159,6 +172,12 @@ def _check_launched(world_size: int) -> None:
     if not 0 <= rank < world_size:
         raise UsageError(
             f"RANK must be in [0, {world_size}) for WORLD_SIZE={world_size}, got {rank}; {fix}"
+        )
+    port = os.environ["MASTER_PORT"].strip()
+    if not port.isdigit() or not 1 <= int(port) <= 65535:  # torch: "invalid literal for int()"
+        raise UsageError(
+            f"MASTER_PORT must be a TCP port, an integer in [1, 65535], got {port!r}; pass the "
+            "same free port to every process, e.g. MASTER_PORT=29500 (torchrun --master-port)"
         )
 
 
