@@ -42,6 +42,13 @@ from linearnets.errors import DatasetError, DataWarning
         ("a,b,y\n", r"holds no data rows"),
         ("a;b\n1;2\n", r"separated by ';', not commas"),
         ("1\t2\n3\t4\n", r"separated by '\\t', not commas"),
+        # a trailing comma on every line: told as a first row of numbers and the text '' before
+        (
+            "1.28,-0.77,1.44,\n2.0,1.0,3.0,\n0.5,0.2,0.1,\n",
+            r": every line ends with a comma, so the last column, where y goes, is empty \(line 1: "
+            r"'1\.28,-0\.77,1\.44,'\); remove the trailing commas, so that each line ends with its y$",
+        ),
+        ("x1,x2,y,\n1,2,3,\n4,5,6,\n", r"every line ends with a comma"),
     ],
 )
 def test_bad_csv(tmp_path: Path, text: str, pattern: str) -> None:

@@ -37,6 +37,7 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not rows:
         raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
     _check_separator(path, rows)
+    _refuse_trailing_commas(path, rows)
     line, first = rows[0]
     header = all(_number(cell) is None and not _other_digits(cell) for cell in first)
     if len(first) < 2:
@@ -219,6 +220,17 @@ def _table(path: Path, rows: _Rows, columns: int) -> np.ndarray:
                 )
             table[i, j] = value
     return table
+
+
+def _refuse_trailing_commas(path: Path, rows: _Rows) -> None:
+    """Refuse a table every line of which ends with a comma: an empty last column, where y should
+    be (it read as a first row of numbers and the text '', a header with numbers for names)."""
+    if len(rows[0][1]) > 1 and all(len(row) > 1 and not row[-1].strip() for _, row in rows):
+        raise DatasetError(
+            f"{path}: every line ends with a comma, so the last column, where y goes, is empty (line "
+            f"{rows[0][0]}: {','.join(rows[0][1])!r:.60}); remove the trailing commas, so that "
+            "each line ends with its y"
+        )
 
 
 def _mixed(row: list[str]) -> bool:
