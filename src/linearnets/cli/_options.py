@@ -11,18 +11,19 @@ from pathlib import Path
 MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
 
 
-def _int(text: str) -> int:
-    """Return ``text`` as an int, as ``int`` reads it but for ``_`` between digits (``1_0`` read as
-    10: a typo taken silently)."""
+def _plain(text: str) -> str:
+    """Return ``text`` for ``int``/``float`` to read, refusing (ValueError) the ``_`` they take
+    between digits: ``1_0`` read as 10 and ``3e-2_0`` as 3e-20, typos taken silently (the CSV
+    reader refuses such numbers too)."""
     if "_" in text:
         raise ValueError(text)
-    return int(text)
+    return text
 
 
 def positive_int(text: str) -> int:
     """Parse an integer ≥ 1."""
     try:
-        value = _int(text)
+        value = int(_plain(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
     if value < 1:
@@ -33,7 +34,7 @@ def positive_int(text: str) -> int:
 def non_negative_int(text: str) -> int:
     """Parse an integer ≥ 0."""
     try:
-        value = _int(text)
+        value = int(_plain(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
     if value < 0:
@@ -41,18 +42,10 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def _float(text: str) -> float:
-    """Return ``text`` as a float, as ``float`` reads it but for ``_`` between digits (``3e-2_0``
-    read as 3e-20: a typo taken silently; the CSV reader refuses such numbers too)."""
-    if "_" in text:
-        raise ValueError(text)
-    return float(text)
-
-
 def positive_float(text: str) -> float:
     """Parse a finite number > 0."""
     try:
-        value = _float(text)
+        value = float(_plain(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
     if not math.isfinite(value) or value <= 0:
@@ -63,7 +56,7 @@ def positive_float(text: str) -> float:
 def non_negative_float(text: str) -> float:
     """Parse a finite number ≥ 0."""
     try:
-        value = _float(text)
+        value = float(_plain(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text!r}") from None
     if not math.isfinite(value) or value < 0:

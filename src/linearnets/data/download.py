@@ -240,7 +240,7 @@ def _prepare(root: Path, dest: Path, needed: dict[str, str | None]) -> list[Path
 def _needs(dest: Path, needed: dict[str, str | None]) -> str:
     """Say which files ``dest`` lacks, and why those there were rejected."""
     missing = [f"{name}.gz" for name, defect in needed.items() if defect is None]
-    rejected = [f"{defect}" for defect in needed.values() if defect is not None]
+    rejected = [defect for defect in needed.values() if defect is not None]
     said = []
     if missing:
         said.append(f"{dest} lacks {', '.join(missing)}")

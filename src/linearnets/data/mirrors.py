@@ -3,7 +3,8 @@ gives (D2L §3.5.1).
 
 A mirror is the base URL of a folder holding the four ``*-ubyte.gz`` files: each file's name is
 appended to it. One that is no http(s) URL with a host, that holds a login, a query or a
-fragment, or that is not ASCII (its percent-encoded form is suggested), is refused before anything is made or fetched; a refused URL is printed with its login
+fragment, or that is not ASCII (its percent-encoded form is suggested), is refused before
+anything is made or fetched; a refused URL is printed with its login
 masked (:func:`~linearnets.data.mirror_reasons.mask_passwords`).
 """
 
@@ -97,9 +98,8 @@ def check_mirrors(mirrors: Sequence[str]) -> None:
                 "needs a login, download the four files (*-ubyte.gz) yourself into a folder and "
                 "pass root=DIR (or set LINEARNETS_DATA)"
             )
-        if (
-            not mirror.isascii()
-        ):  # http.client sends the request line as ASCII: it failed mid-download
+        # http.client sends the request line as ASCII: such a mirror failed mid-download
+        if not mirror.isascii():
             raise UsageError(
                 f"mirrors must be ASCII URLs, as HTTP sends them, got {_shown(mirror)!r}; pass "
                 f"it percent-encoded: {_shown(_encoded(mirror))!r}"

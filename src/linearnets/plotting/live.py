@@ -146,7 +146,6 @@ class LiveCurves:
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
         paths, self._final_paths = _curve_files(out_dir, formats, final_formats)
         # a bare figure: pyplot would keep every one made (long runs, the plotting process)
-        self._make_out_dir = make_out_dir
         self._output = LiveOutput(
             self.mode, paths, name="out_dir", managed=False, make_folder=make_out_dir
         )
@@ -283,7 +282,11 @@ class LiveCurves:
         if self.mode in ("file", "notebook") and any(self.epochs.values()):
             for path in self._final_paths:
                 save_figure(
-                    self.fig, path, tight=False, name="out_dir", make_folder=self._make_out_dir
+                    self.fig,
+                    path,
+                    tight=False,
+                    name="out_dir",
+                    make_folder=self._output.make_folder,
                 )
         if self.mode == "notebook":
             pyplot().close(self.fig)

@@ -8,6 +8,7 @@ loss has grown ``factor`` times beyond its starting value.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 from typing import Any
 
@@ -140,7 +141,7 @@ class DivergenceGuard(Callback):
         # this epoch holds its steps, blown up or not, so the loss after it is all there is
         typical = math.inf
         if self._epoch_means and not closed_now:
-            typical = _median(self._epoch_means)
+            typical = statistics.median(self._epoch_means)
         self._epoch_means = []  # the next epoch's steps (fit also clears them at its start)
         if reference is not None and metrics.train_loss > bound and typical > bound:
             start = min(reference, self.first_loss or reference)  # named as the per-step check does
@@ -279,7 +280,7 @@ class DivergenceGuard(Callback):
         """Return the median of the latest step means in the recent window (up to
         :data:`TYPICAL_STEPS` of them): a batch of ``min_examples`` or more is its own."""
         latest = list(self._recent)[-TYPICAL_STEPS:]
-        return _median([t / c for t, c in latest])
+        return statistics.median([t / c for t, c in latest])
 
     # -- state, so a resumed run keeps the same reference ----------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -307,13 +308,6 @@ class DivergenceGuard(Callback):
         """Return the fix in the Python API's words: the setting ``(lr)``, which the command line
         prints as its option ``(--lr)`` (``linearnets.cli._report``)."""
         return f"try a smaller learning rate (lr), e.g. {self.lr / 10:g} (a tenth)"
-
-
-def _median(values: list[float]) -> float:
-    """Return the median of ``values`` (the mean of the middle two for an even count)."""
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:

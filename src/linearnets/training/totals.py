@@ -179,11 +179,9 @@ class EpochTotals:
         # a class-weighted mean (nn.CrossEntropyLoss(weight=w)) is Σ w[y]·l / Σ w[y]: each batch's
         # mean then counts for its weight, so the epoch's loss is the loss over all its examples
         self._class_weight = class_weight
-        self._ignore_index = (
-            ignore_index  # a label the loss skips, named if a label is out of range
-        )
+        # a label the loss skips, named if a label is out of range
+        self._ignore_index = ignore_index
         self.loss_weight: torch.Tensor | float = 0.0  # Σ w[y] of the weighted means
-        self._weighted_means = False  # whether a batch's loss was such a mean
         self.loss_sum: torch.Tensor | float = 0.0
         self.correct: torch.Tensor | int = 0
         self.count = 0
@@ -214,7 +212,6 @@ class EpochTotals:
                 self._mean_counts.append(1 if self.summed else y.shape[0])
                 if self._class_weight is not None and not y.is_floating_point():
                     self._mean_weights.append(self._class_weight.to(l.device)[y].sum())
-                    self._weighted_means = True
         if not y.is_floating_point():  # class labels
             check_scores(y_hat, y)
             self.classification = True
@@ -293,7 +290,9 @@ class EpochTotals:
                 "empty, and that it is no generator or iterator used up by an earlier pass (pass a "
                 "list or a DataLoader)"
             )
-        if self._weighted_means:  # Σ w[y]·l / Σ w[y]; NaN if every weight was 0, as torch's mean
+        # a class-weighted mean of class labels: Σ w[y]·l / Σ w[y]; NaN if every weight was 0, as
+        # torch's mean is (a weighted loss on float, soft targets divides by the count)
+        if self._class_weight is not None and self.classification:
             loss = loss_sum / weighed[0] if weighed[0] else math.nan
         else:
             loss = loss_sum / count
