@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import os
 import re
 import urllib.request
@@ -199,13 +200,43 @@ def test_load_data_shapes_and_lengths(real_memo: FashionMNISTArrays) -> None:
     assert tuple(image.shape) == (1, 28, 28) and label == 9  # the first test image: an ankle boot
 
 
+def _pil_resized(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """The book's Resize-then-ToTensor on each image: Pillow's bilinear resize, then / 255."""
+    return torch.stack(
+        [
+            torch.from_numpy(
+                np.asarray(
+                    Image.fromarray(image.numpy(), mode="L").resize(size[::-1], Image.BILINEAR),
+                    dtype=np.float32,
+                )
+                / 255
+            )
+            for image in images
+        ]
+    ).unsqueeze(1)
+
+
 def test_load_data_with_resize(real_memo: FashionMNISTArrays) -> None:
     train_iter, test_iter = load_data_fashion_mnist(32, resize=64)
     X, _ = next(iter(train_iter))
     assert tuple(X.shape) == (32, 1, 64, 64)
-    X, _ = next(iter(test_iter))
-    ds = FashionMNIST(REAL_DIR, train=False, transform=Compose([ToTensor(), Resize(64)]))
-    assert torch.equal(X[3], ds[3][0])
+    # the book's pipeline gives Pillow's pixels (resized in uint8, then / 255), bit for bit
+    X = torch.cat([X for X, _ in itertools.islice(test_iter, 16)])  # the first 512 test images
+    assert torch.equal(X, _pil_resized(real_memo.test_images[:512], (64, 64)))
+    ds = FashionMNIST(REAL_DIR, train=False, transform=Compose([Resize(64), ToTensor()]))
+    assert torch.equal(X[3], ds[3][0]) and torch.equal(test_iter.dataset[3][0], X[3])
+
+
+@pytest.mark.parametrize("size", [224, (14, 14), (40, 64), (32, 20), (20, 12), 26])
+def test_load_data_resize_matches_pillow_at_other_sizes(
+    real_memo: FashionMNISTArrays, size: int | tuple[int, int]
+) -> None:
+    _, test_iter = load_data_fashion_mnist(20, resize=size)
+    X, _ = next(iter(test_iter))  # 20 images: the packing of 4 per call leaves none over
+    hw = (size, size) if isinstance(size, int) else size
+    assert torch.equal(X, _pil_resized(real_memo.test_images[:20], hw))
+    X, _ = next(iter(load_data_fashion_mnist(7, resize=size)[1]))  # 7: one group of 4 padded
+    assert torch.equal(X, _pil_resized(real_memo.test_images[:7], hw))
 
 
 def test_test_iter_in_order_train_reshuffled(real_memo: FashionMNISTArrays) -> None:
@@ -501,9 +532,10 @@ def test_load_data_takes_every_size_transforms_resize_takes(
     root = tiny.write(tmp_path / "root")
     train_iter, test_iter = load_data_fashion_mnist(2, resize=resize, root=root)
     X = torch.cat([X for X, _ in test_iter])
-    images = torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"]).float().div(255)[:, None]
     assert tuple(X.shape) == (3, 1, *shape) and next(iter(train_iter))[0].shape[-2:] == shape
-    assert torch.equal(X, Resize(resize)(images))  # the book's transform, on the same images
+    book = Compose([Resize(resize), ToTensor()])  # the book's transform, on the same PIL images
+    images = tiny.arrays["t10k-images-idx3-ubyte"]
+    assert torch.equal(X, torch.stack([book(Image.fromarray(image, mode="L")) for image in images]))
 
 
 @pytest.mark.parametrize(

@@ -183,7 +183,8 @@ def load_data_fashion_mnist(
     Batches are ``X`` float32 (B, 1, 28, 28) in [0, 1] and ``y`` int64 (B,), sliced from the whole
     set held in memory (on ``device`` when given) and converted per batch. ``resize`` is what the
     book hands ``transforms.Resize``: an int n (or ``[n]``) gives (B, 1, n, n), a pair (h, w) gives
-    (B, 1, h, w). ``num_workers`` is accepted for the book's signature; slicing needs no worker
+    (B, 1, h, w), with the pixels of the book's ``Compose([Resize(n), ToTensor()])`` bit for bit
+    (on the CPU; :mod:`linearnets.data.resample`). ``num_workers`` is accepted for the book's signature; slicing needs no worker
     processes.
 
     See D2L §3.5.3.

@@ -1,7 +1,8 @@
 """The fast iterator: the whole dataset as one tensor in memory, batches sliced from it (D2L §3.5.3).
 
 No per-item Python work: each batch is one index gather (or one slice copy when not shuffling),
-converted to float32 and resized as a whole batch; like torch's ``DataLoader``, every batch is new
+resized as a whole batch (to Pillow's own pixels, as the book's Resize-then-ToTensor gives: see
+:mod:`linearnets.data.resample`) and converted to float32; like torch's ``DataLoader``, every batch is new
 memory, never a view of the dataset. In a data-parallel run every rank draws the same permutation from
 its identically seeded generator and takes its share of each global batch.
 """
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 
 from linearnets.config_checks import MAX_BATCH_BYTES
 from linearnets.data.loader_dataset import LoaderDataset
+from linearnets.data.resample import resize_uint8
 from linearnets.device import antialias_resize_runs_on, resolve_device
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
@@ -262,17 +264,20 @@ class ArrayLoader:
         """Turn gathered rows (B, H*W) of uint8 into float32 (B, 1, H, W) in [0, 1]; floats pass through."""
         if self.features.dtype != torch.uint8:
             return X.view(X.shape[0], *self.features.shape[1:])
-        X = (
-            X.to(torch.float32).div_(255).view(X.shape[0], 1, *self.features.shape[1:])
-        )  # (B, 1, H, W)
-        if self.resize_to is not None and not X.shape[0]:  # an empty shard: the shape it would have
-            return X.new_empty((0, 1, *self.resize_to))
-        if self.resize_to is not None:
-            on = X if self._resize_here else X.cpu()
-            X = F.interpolate(
-                on, size=self.resize_to, mode="bilinear", antialias=True, align_corners=False
-            ).to(X.device)
-        return X
+        images = X.view(X.shape[0], *self.features.shape[1:])  # (B, H, W)
+        if self.resize_to is None:
+            return images.to(torch.float32).div_(255).unsqueeze(1)  # (B, 1, H, W)
+        if not X.shape[0]:  # an empty shard: the shape it would have
+            return X.new_empty((0, 1, *self.resize_to), dtype=torch.float32)
+        if X.device.type != "cpu" and self._resize_here:
+            # a GPU: torch has no uint8 kernel there; in float32 the pixels are within 1/255 of PIL's
+            X = images.to(torch.float32).div_(255).unsqueeze(1)
+            return F.interpolate(
+                X, size=self.resize_to, mode="bilinear", antialias=True, align_corners=False
+            )
+        # resized before the division, as the book's Resize-then-ToTensor: PIL's own pixels
+        images = resize_uint8(images.cpu(), self.resize_to).to(X.device)
+        return images.to(torch.float32).div_(255).unsqueeze(1)  # (B, 1, h, w)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         n, size = self.num_examples, self.batch_size
