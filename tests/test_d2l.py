@@ -303,6 +303,33 @@ def test_train_epoch_ch3_with_the_books_updater_puts_a_module_in_training_mode()
     assert net.training  # as the book's loop: dropout and the like train as they should
 
 
+def test_the_modes_follow_the_books_functions_eval_after_evaluate_train_after_an_epoch(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The book's evaluate_accuracy calls net.eval() and leaves it so; its train_epoch_ch3 calls
+    net.train(). So after train_ch3 a dropout model predicts the same way twice, as in the book."""
+    monkeypatch.chdir(tmp_path)  # train_ch3 saves its figure in the working directory
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.Linear(16, 3))
+    assert net.training
+    d2l.evaluate_accuracy(net, _batches())
+    assert not net.training and not net[1].training
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction="none")
+    d2l.train_epoch_ch3(net, _batches(), loss, updater)
+    assert net.training  # the optimizer path too, not only the book's function updater
+    d2l.train_ch3(net, _batches(), _batches(1), loss, 2, updater)
+    assert not net.training
+    X = _batches()[0][0]
+    assert torch.equal(net(X), net(X))  # dropout off: the book's predict_ch3 sees the same
+    # linearnets' own evaluate_accuracy puts the mode back instead
+    net.train()
+    from linearnets import evaluate_accuracy
+
+    evaluate_accuracy(net, _batches())
+    assert net.training
+
+
 # --- the loss the book reports, whatever the loss returns (D2L §3.6.6) ---------------------------
 
 _ce = nn.CrossEntropyLoss(reduction="none")
@@ -531,6 +558,27 @@ def test_a_module_from_a_package_not_installed_is_an_attribute_error_naming_it(
     assert not hasattr(d2l, "display")
 
 
+@pytest.mark.parametrize(("name", "package"), [("pd", "pandas"), ("requests", "requests")])
+def test_pandas_and_requests_are_there_as_d2l_torch_imports_them_when_installed(
+    monkeypatch: pytest.MonkeyPatch, name: str, package: str
+) -> None:
+    """``d2l.pd`` and ``d2l.requests`` (later chapters' tables and downloads): the module itself
+    when installed, else the AttributeError naming the package, as for d2l.display."""
+    import types
+
+    fake = types.ModuleType(package)
+    monkeypatch.setitem(sys.modules, package, fake)
+    assert getattr(d2l, name) is fake and name in dir(d2l)
+    monkeypatch.setitem(sys.modules, package, None)
+    assert name not in dir(d2l)  # not offered where it cannot be had
+    with pytest.raises(
+        AttributeError,
+        match=rf"^d2l\.{name} is {package}, from the package {package}, which is not installed "
+        rf"here; install it \(pip install {package}\)$",
+    ):
+        getattr(d2l, name)
+
+
 def test_a_name_the_module_lacks_is_an_attribute_error() -> None:
     with pytest.raises(
         AttributeError, match=r"^module 'linearnets.d2l' has no attribute 'train_ch4'$"
@@ -596,6 +644,14 @@ def test_type_checkers_see_the_lazily_loaded_names_imported_from_their_modules()
     assert {k: v for k, v in imported.items() if k in d2l._LAZY} == d2l._LAZY
     # and d2l.torch's modules from packages torch does not load: `from IPython import display`
     modules = {k: f"{v}.{k}" for k, v in imported.items() if k not in d2l._LAZY}
+    # and `import pandas as pd`: d2l.pd
+    modules |= {
+        alias.asname: alias.name
+        for node in blocks[0].body
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.asname  # not `import matplotlib.pyplot`, for d2l.plt below
+    }
     assert modules == d2l._LAZY_MODULES
     assert set(d2l._LAZY) <= set(d2l.__all__)
     # d2l.plt, as the book calls it: an assignment (an import alias would not be exported)

@@ -21,7 +21,8 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
-from linearnets.training.loop import EpochMetrics, evaluate_accuracy, train_epoch
+from linearnets.training.loop import EpochMetrics, train_epoch
+from linearnets.training.loop import evaluate_accuracy as _evaluate_accuracy
 from linearnets.training.loop_checks import (
     check_batches,
     check_loss_object,
@@ -33,7 +34,7 @@ from linearnets.training.step import compute_loss, raise_backward_error, unpack
 from linearnets.training.totals import EpochTotals, check_scores
 from linearnets.validation import check_positive_int
 
-__all__ = ["train_ch3", "train_epoch_ch3"]
+__all__ = ["evaluate_accuracy", "train_ch3", "train_epoch_ch3"]
 
 
 def _check_updater(updater: Any) -> None:
@@ -88,6 +89,8 @@ def train_epoch_ch3(
     check_loss_object(loss, updater=updater, call="train_epoch_ch3(net, train_iter, loss, updater)")
     _check_updater(updater)
     scalar_loss = _scalar_loss(loss)
+    if isinstance(net, torch.nn.Module):
+        net.train()  # and left so, as the book's (evaluate_accuracy left it in eval mode)
     if is_optimizer(updater):
         train_loss, train_acc = train_epoch(net, train_iter, loss, updater, scalar_loss=scalar_loss)
     else:
@@ -120,8 +123,6 @@ def _train_epoch_with_function(
     """The book's loop for a function ``updater(batch_size)``: backward of the summed loss, then the
     update, which divides by the batch size; with the optimizer path's checks (D2L §3.6.6).
     ``summed``: a 0-d loss is the batch's sum, counted once (see :func:`_scalar_loss`)."""
-    if isinstance(net, torch.nn.Module):
-        net.train()
     probe = NanScoresProbe(net)  # copies the first batch, to tell why scores came out NaN
     totals = EpochTotals(summed=summed, nan_probe=probe)
     for step, batch in enumerate(train_iter):
@@ -145,6 +146,19 @@ def _train_epoch_with_function(
         totals.add(y_hat, y, l)
         del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
     return totals.result("train_iter", None)
+
+
+def evaluate_accuracy(net: Callable[[torch.Tensor], torch.Tensor], data_iter: Any) -> float:
+    """Return the accuracy of ``net`` over ``data_iter``, a ratio in [0, 1] (D2L §3.6.5).
+
+    As the book's, it leaves an ``nn.Module`` in eval mode (``train_epoch_ch3`` switches it back):
+    after ``train_ch3`` a model with dropout predicts the same way twice, as in the book.
+    :func:`linearnets.evaluate_accuracy` puts the model's mode back instead.
+    """
+    acc = _evaluate_accuracy(net, data_iter)
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    return acc
 
 
 def train_ch3(

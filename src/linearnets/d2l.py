@@ -8,7 +8,7 @@ outside Jupyter ``train_ch3`` and ``predict_ch3`` also save their figures (``tra
 ``predict_ch3.png`` in the working directory). The tensor names ``d2l.torch`` defines for code shared
 between frameworks (``d2l.normal``, ``d2l.matmul``, ``d2l.argmax``, ``d2l.reduce_sum``, …) are here too,
 and the modules it imports, by the names code written for it uses (``d2l.nn``, ``d2l.F``,
-``d2l.data``, ``d2l.np``, ``d2l.math``, ``d2l.display``, ``d2l.Image``, …).
+``d2l.data``, ``d2l.np``, ``d2l.math``, ``d2l.display``, ``d2l.Image``, ``d2l.pd``, …).
 
 This module gathers the names; the training functions live in :mod:`linearnets._d2l_training`, the
 figure functions in :mod:`linearnets._d2l_figures` and the tensor names in
@@ -45,6 +45,7 @@ from linearnets import _d2l_aliases
 from linearnets._d2l_aliases import *  # noqa: F403 (d2l.torch's tensor names: d2l.normal, …)
 from linearnets._d2l_figures import plot as plot
 from linearnets._d2l_figures import predict_ch3 as predict_ch3
+from linearnets._d2l_training import evaluate_accuracy as evaluate_accuracy
 from linearnets._d2l_training import train_ch3 as train_ch3
 from linearnets._d2l_training import train_epoch_ch3 as train_epoch_ch3
 from linearnets.data.synthetic import load_array as load_array
@@ -55,7 +56,6 @@ from linearnets.metrics import correct_count
 from linearnets.models.scratch import linreg as linreg
 from linearnets.models.scratch import sgd as sgd
 from linearnets.models.scratch import squared_loss as squared_loss
-from linearnets.training.loop import evaluate_accuracy as evaluate_accuracy
 
 _LAZY = {
     "Animator": "linearnets.plotting",
@@ -76,6 +76,8 @@ _LAZY_MODULES = {
     "backend_inline": "matplotlib_inline.backend_inline",  # Jupyter's too
     "torchvision": "linearnets.torchvision",  # torchvision's pieces the chapter uses (no download)
     "transforms": "linearnets.torchvision.transforms",
+    "pd": "pandas",  # d2l.torch's `import pandas as pd` (its later chapters' tables); optional here
+    "requests": "requests",  # and its downloads' (d2l.download); optional here
 }
 _PIP_NAMES = {"IPython": "ipython", "matplotlib_inline": "matplotlib-inline", "PIL": "pillow"}
 _IMPORTED = (
@@ -126,6 +128,8 @@ if TYPE_CHECKING:
     from linearnets.plotting import use_svg_display as use_svg_display
 
     plt = matplotlib.pyplot  # d2l.plt, as the book calls it (an alias: an import is not exported)
+    import pandas as pd  # noqa: F401 (d2l.pd, as d2l.torch imports it)
+    import requests as requests
     from IPython import display as display
     from matplotlib_inline import backend_inline as backend_inline
     from PIL import Image as Image
@@ -161,8 +165,16 @@ else:
 
 def __dir__() -> list[str]:
     # the book's names and d2l.torch's imported modules, loaded or not, so a notebook's `d2l.<Tab>`
-    # offers them (and not this module's other imports)
-    return sorted({*__all__, *_IMPORTED})
+    # offers them (and not this module's other imports); not one whose package is not installed
+    import importlib.util
+
+    def installed(package: str) -> bool:
+        if package in sys.modules:  # imported already (None: blocked)
+            return sys.modules[package] is not None
+        return importlib.util.find_spec(package) is not None
+
+    absent = {name for name, module in _LAZY_MODULES.items() if not installed(module.split(".")[0])}
+    return sorted({*__all__, *_IMPORTED} - absent)
 
 
 class Timer:
