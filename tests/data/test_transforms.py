@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from linearnets.data import transforms
+from linearnets.data import resize
 from linearnets.data.loader import ArrayLoader
-from linearnets.data.transforms import Compose, Normalize, Resize, ToTensor
+from linearnets.data.transforms import Compose, InterpolationMode, Normalize, Resize, ToTensor
 from linearnets.errors import UsageError, UsageTypeError
 
 from .conftest import as_float_images
@@ -214,10 +214,78 @@ def test_resize_pil_is_antialiased_whatever_antialias_says(gray: np.ndarray) -> 
         assert np.array_equal(np.asarray(Resize((2, 3), antialias=antialias)(img)), expected)
 
 
-def test_resize_repr_names_antialias_when_it_is_not_the_default() -> None:
-    assert repr(Resize(64, antialias=True)) == "Resize(size=64)"
-    assert repr(Resize((2, 3), antialias=False)) == "Resize(size=(2, 3), antialias=False)"
-    assert repr(Resize(8, antialias=None)) == "Resize(size=8, antialias=None)"
+def test_resize_repr_and_size_are_torchvisions() -> None:
+    """The strings torchvision 0.28 prints; ``size`` kept as given ([40] stays a list)."""
+    assert repr(Resize(64)) == (
+        "Resize(size=64, interpolation=bilinear, max_size=None, antialias=True)"
+    )
+    assert repr(Resize([40])) == (
+        "Resize(size=[40], interpolation=bilinear, max_size=None, antialias=True)"
+    )
+    assert repr(Resize((2, 3), antialias=False)) == (
+        "Resize(size=(2, 3), interpolation=bilinear, max_size=None, antialias=False)"
+    )
+    assert repr(Resize(8, max_size=100, antialias=None)) == (
+        "Resize(size=8, interpolation=bilinear, max_size=100, antialias=None)"
+    )
+    assert Resize([40]).size == [40] and Resize((40,)).size == (40,) and Resize(40).size == 40
+    assert Resize([3, 4]).size == [3, 4] and Resize((3, 4)).size == (3, 4)
+
+
+def test_resize_takes_bilinear_as_torchvision_spells_it() -> None:
+    """``InterpolationMode.BILINEAR`` or Pillow's constant (the int 2), both kept as the enum."""
+    assert [(m.name, m.value) for m in InterpolationMode] == [
+        ("NEAREST", "nearest"),
+        ("NEAREST_EXACT", "nearest-exact"),
+        ("BILINEAR", "bilinear"),
+        ("BICUBIC", "bicubic"),
+        ("BOX", "box"),
+        ("HAMMING", "hamming"),
+        ("LANCZOS", "lanczos"),
+    ]
+    x = torch.rand(1, 12, 12, generator=torch.Generator().manual_seed(0))
+    expected = F.interpolate(x[None], size=(5, 5), mode="bilinear", antialias=True)[0]
+    for interpolation in (InterpolationMode.BILINEAR, Image.BILINEAR, Image.Resampling.BILINEAR):
+        r = Resize(5, interpolation)
+        assert r.interpolation is InterpolationMode.BILINEAR
+        assert torch.equal(r(x), expected)
+
+
+@pytest.mark.parametrize(
+    ("interpolation", "shown"),
+    [
+        (InterpolationMode.NEAREST, "InterpolationMode.NEAREST"),
+        (InterpolationMode.BICUBIC, "InterpolationMode.BICUBIC"),
+        (Image.Resampling.LANCZOS, "Image.LANCZOS"),
+        (Image.NEAREST, "Image.NEAREST"),
+    ],
+)
+def test_resize_refuses_every_other_filter(interpolation: Any, shown: str) -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"^interpolation must be bilinear, the only filter linearnets provides \(the book's "
+        rf"and torchvision's default\), got {shown}; pass interpolation=InterpolationMode.BILINEAR",
+    ):
+        Resize(64, interpolation=interpolation)
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ((1, 20, 40), (1, 10, 20)),  # 20 <= max_size: as without it
+        ((1, 20, 80), (1, 7, 30)),  # 40 > 30: the longer side 30, the shorter int(30 · 10 / 40) = 7
+        ((1, 80, 20), (1, 30, 7)),
+        ((1, 7, 100), (1, 2, 30)),  # int(10 · 100 / 7) = 142 > 30: int(30 · 10 / 142) = 2
+    ],
+)
+def test_resize_max_size_caps_the_longer_side_as_torchvision(
+    shape: tuple[int, ...], expected: tuple[int, ...]
+) -> None:
+    """torchvision 0.28 gives these sizes (observed): the capped side's ratio is truncated."""
+    r = Resize(10, max_size=30)
+    assert tuple(r(torch.rand(shape)).shape) == expected
+    h, w = expected[1:]
+    assert r(Image.new("L", (shape[2], shape[1]))).size == (w, h)  # PIL sizes are (w, h)
 
 
 def test_resize_int_keeps_the_aspect_ratio() -> None:
@@ -299,7 +367,9 @@ def test_compose_equals_the_fast_loader() -> None:
 def test_compose_order_and_repr() -> None:
     pipeline = Compose([lambda v: v + 1, lambda v: v * 2])
     assert pipeline(3) == 8
-    assert "Resize(size=64)" in repr(Compose([Resize(64), ToTensor()]))
+    assert "Resize(size=64, interpolation=bilinear, max_size=None, antialias=True)" in repr(
+        Compose([Resize(64), ToTensor()])
+    )
 
 
 def test_normalize_per_channel() -> None:
@@ -334,6 +404,11 @@ BAD_ARGS = [
     ("resize antialias string", lambda: Resize(64, antialias="yes"), UsageTypeError, r"^antialias must be True, False or None, got 'yes'; pass e.g. Resize\(64, antialias=True\)"),  # type: ignore[arg-type]
     ("resize antialias int", lambda: Resize(64, antialias=1), UsageTypeError, r"^antialias must be True, False or None, got 1;"),  # type: ignore[arg-type]
     ("resize 1-d tensor", lambda: Resize(4)(torch.zeros(3)), UsageTypeError, r"img must be a PIL image or a tensor \[\.\.\., H, W\] such as \(H, W\), \(C, H, W\) or \(B, C, H, W\), got a tensor of shape \(3,\)"),
+    ("resize max_size with a pair", lambda: Resize((3, 4), max_size=10), UsageError, r"^max_size must be None when size is a pair \(h, w\), got max_size=10 with size=\(3, 4\); pass an int size"),
+    ("resize max_size not above size", lambda: Resize(10, max_size=10), UsageError, r"^max_size must be greater than size \(the shorter side's length\), got max_size=10 with size=10; pass e.g. max_size=20"),
+    ("resize max_size float", lambda: Resize(10, max_size=15.0), UsageTypeError, r"^max_size must be a positive integer, got 15.0"),  # type: ignore[arg-type]
+    ("resize max_size leaves no row", lambda: Resize(10, max_size=16)(torch.zeros(1, 3, 100)), UsageError, r"^max_size must leave the shorter side at least 1 pixel, got Resize\(size=10, .*max_size=16.*\) for an image of 3×100"),
+    ("resize interpolation string", lambda: Resize(10, interpolation="bilinear"), UsageTypeError, r"^interpolation must be InterpolationMode.BILINEAR or Pillow's Image.BILINEAR, got 'bilinear'"),  # type: ignore[arg-type]
     ("compose not a list", lambda: Compose(ToTensor()), UsageTypeError, r"transforms must be a list"),  # type: ignore[arg-type]
     ("compose not callable", lambda: Compose([ToTensor(), 3]), UsageTypeError, r"transforms\[1\] must be callable, got 3"),  # type: ignore[list-item]
 ]  # fmt: skip
@@ -382,14 +457,14 @@ def test_resize_names_the_output_and_its_bytes() -> None:
 
 
 def test_resize_allows_an_output_of_exactly_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transforms, "MAX_BATCH_BYTES", 10 * 10 * 4)  # one 10x10 float32 image
+    monkeypatch.setattr(resize, "MAX_BATCH_BYTES", 10 * 10 * 4)  # one 10x10 float32 image
     assert Resize(10)(torch.zeros(1, 28, 28)).shape == (1, 10, 10)
     with pytest.raises(UsageError, match=r"a tensor of shape \(1, 10, 11\): 440 bytes"):
         Resize((10, 11))(torch.zeros(1, 28, 28))
 
 
 def test_resize_counts_every_image_of_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transforms, "MAX_BATCH_BYTES", 2 * 10 * 10 * 4)  # two 10x10 images
+    monkeypatch.setattr(resize, "MAX_BATCH_BYTES", 2 * 10 * 10 * 4)  # two 10x10 images
     assert Resize(10)(torch.zeros(2, 1, 28, 28)).shape == (2, 1, 10, 10)
     with pytest.raises(UsageError, match=r"a tensor of shape \(3, 1, 10, 10\): 1,200 bytes"):
         Resize(10)(torch.zeros(3, 1, 28, 28))

@@ -1,0 +1,235 @@
+"""torchvision's ``Resize`` and its ``InterpolationMode``, bilinear only: what the book resizes with.
+
+Re-exported by :mod:`linearnets.data.transforms` (and ``linearnets.torchvision.transforms``), where the
+book imports it. See D2L §3.5.1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from linearnets.config_checks import MAX_BATCH_BYTES
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import check_positive_int, describe
+
+__all__ = ["InterpolationMode", "Resize"]
+
+
+class InterpolationMode(Enum):
+    """torchvision's names for the interpolation filters; :class:`Resize` provides ``BILINEAR``."""
+
+    NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
+    BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
+    BOX = "box"
+    HAMMING = "hamming"
+    LANCZOS = "lanczos"
+
+
+# Pillow's filter constants (Image.NEAREST, ..., Image.Resampling.*), which torchvision also takes:
+# ints (an IntEnum), so known here without importing PIL
+_PIL_FILTERS = {0: "NEAREST", 1: "LANCZOS", 2: "BILINEAR", 3: "BICUBIC", 4: "BOX", 5: "HAMMING"}
+
+
+class Resize:
+    """Resample an image to ``size``: (h, w), or an int for the shorter side (aspect ratio kept).
+
+    Tensors [..., H, W] ((C, H, W), (B, C, H, W), ...) use antialiased bilinear interpolation, as
+    torchvision does and as :class:`~linearnets.data.loader.ArrayLoader` does per batch; PIL images
+    use PIL's bilinear filter. float16 and bfloat16 tensors are resampled in float32 and cast back,
+    integer ones rounded back into their dtype's range (as torchvision does). Two deliberate
+    differences: (H, W) tensors are taken (torchvision refuses them), and bool and complex tensors
+    are refused (torchvision resizes them: bilinear weights blend a mask's pixels and its cast back
+    to bool makes each blend True, so a mask grows; complex values are no image).
+
+    Args:
+        size: the output (h, w), or the length of the shorter side (an int, or a sequence of one).
+            Kept as given in ``.size`` and the ``repr``, as torchvision keeps it.
+        interpolation: bilinear, the only filter provided (the book's and torchvision's default):
+            ``InterpolationMode.BILINEAR`` or Pillow's ``Image.BILINEAR``; others are refused.
+        max_size: with an int ``size``, the most the longer side may be (> ``size``): a longer
+            result is shrunk to it, the ratio kept, as in torchvision. ``None``: no limit.
+        antialias: torchvision's switch, for tensors only: True (the default) antialiases; False or
+            None (torchvision's legacy value, False for tensors) interpolates plainly, as
+            ``F.interpolate(..., antialias=False)``. PIL images are always antialiased, as in
+            torchvision, since PIL offers no other bilinear filter.
+
+    See D2L §3.5.1.
+    """
+
+    def __init__(
+        self,
+        size: int | Sequence[int],
+        interpolation: InterpolationMode | int = InterpolationMode.BILINEAR,
+        max_size: int | None = None,
+        antialias: bool | None = True,
+    ) -> None:
+        one = isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 1
+        short = size[0] if one else size  # type: ignore[index]  # a one-item sequence: shorter side
+        if isinstance(short, int) and not isinstance(short, bool):
+            self._size: int | tuple[int, int] = check_positive_int("size", short)
+        elif isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 2:
+            h, w = (check_positive_int("size", s) for s in size)
+            self._size = (h, w)
+        else:
+            raise UsageTypeError(
+                f"size must be a positive int or a pair (h, w), got {describe(size)}; "
+                "pass e.g. Resize(64)"
+            )
+        self.size = size  # as given: torchvision keeps [40] a list, (h, w) a tuple
+        self.interpolation = _bilinear(interpolation)
+        self.max_size = _max_size(max_size, self._size)
+        if antialias is not None and not isinstance(antialias, bool):
+            raise UsageTypeError(
+                f"antialias must be True, False or None, got {describe(antialias)}; pass e.g. "
+                "Resize(64, antialias=True)"
+            )
+        self.antialias = antialias
+
+    def _output_size(self, height: int, width: int) -> tuple[int, int]:
+        if isinstance(self._size, tuple):
+            return self._size
+        # torchvision's rule: the shorter side becomes ``size``, the longer one keeps the ratio
+        # (truncated); a longer side over max_size becomes max_size, the shorter one shrunk with it
+        short, long = sorted((height, width))
+        new_short, new_long = self._size, int(self._size * long / short)
+        if self.max_size is not None and new_long > self.max_size:
+            new_short, new_long = int(self.max_size * new_short / new_long), self.max_size
+        if new_short < 1:
+            raise UsageError(
+                f"max_size must leave the shorter side at least 1 pixel, got {self!r} for an "
+                f"image of {height}×{width}, whose shorter side would be 0; pass a larger "
+                "max_size, or max_size=None"
+            )
+        return (new_short, new_long) if height <= width else (new_long, new_short)
+
+    def _check_output(self, given: str, output: str, values: int) -> None:
+        """Refuse an output of more than :data:`~linearnets.config_checks.MAX_BATCH_BYTES` as float32."""
+        nbytes = values * 4
+        if nbytes <= MAX_BATCH_BYTES:
+            return
+        raise UsageError(
+            f"size must keep the resized image within 2 GiB ({MAX_BATCH_BYTES:,} bytes) of float32 "
+            f"values, got Resize(size={self.size}) of {given}, which would make {output}: "
+            f"{nbytes:,} bytes ({nbytes / 2**30:.2f} GiB); pass a smaller size, e.g. Resize(224)"
+        )
+
+    def __call__(self, img: Any) -> Any:
+        """Return ``img`` resampled, of the same kind (PIL image or tensor, dtype kept)."""
+        if hasattr(img, "getbands"):
+            return self._resize_image(img)
+        if not isinstance(img, torch.Tensor) or img.ndim < 2:
+            raise UsageTypeError(
+                "img must be a PIL image or a tensor [..., H, W] such as (H, W), (C, H, W) or "
+                f"(B, C, H, W), got {describe(img)}"
+            )
+        # refused on purpose (torchvision resizes them): see the class docstring
+        if img.dtype == torch.bool or img.is_complex():
+            raise UsageTypeError(
+                f"img must hold real pixel values (float or integer), got {describe(img)}; "
+                "convert a mask with img.to(torch.uint8) * 255, or img.float()"
+            )
+        return self._resize_tensor(img)
+
+    def _resize_image(self, img: Any) -> Any:
+        """Return the PIL image ``img`` resampled with PIL's bilinear filter."""
+        from PIL import Image
+
+        h, w = self._output_size(img.height, img.width)
+        bands = len(img.getbands())
+        self._check_output(
+            f"a {img.width}×{img.height} {img.mode} image",
+            f"a {w}×{h} image of {bands} channel(s)",
+            bands * h * w,
+        )
+        return img.resize((w, h), Image.Resampling.BILINEAR)
+
+    def _resize_tensor(self, img: torch.Tensor) -> torch.Tensor:
+        """Return the real tensor ``img`` [..., H, W] resampled, its dtype kept."""
+        size = self._output_size(*img.shape[-2:])
+        shape = (*img.shape[:-2], *size)
+        self._check_output(describe(img), f"a tensor of shape {shape}", math.prod(shape))
+        # each (H, W) plane is resampled on its own, so every leading dimension folds into one
+        planes = img.reshape(-1, 1, *img.shape[-2:])  # (B*C, 1, H, W)
+        if img.dtype in (torch.float32, torch.float64):
+            x = planes
+        elif img.is_floating_point():
+            x = planes.to(torch.float32)  # float16/bfloat16, as torchvision: CPU kernels lack them
+        else:
+            x = planes.to(_float_for(img.dtype))
+        out = F.interpolate(
+            x,
+            size=size,
+            mode="bilinear",
+            antialias=bool(self.antialias),  # None is torchvision's False for tensors
+            align_corners=False,
+        )
+        if not img.is_floating_point():  # integer pixels: rounded into the dtype's range
+            info = torch.iinfo(img.dtype)
+            # the largest float at most info.max: float(2**63 - 1) rounds up, and would overflow
+            high = (
+                float(info.max) if int(float(info.max)) <= info.max else math.nextafter(info.max, 0)
+            )
+            out = out.round_().clamp_(info.min, high)
+        return out.to(img.dtype).reshape(shape)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
+            f"max_size={self.max_size}, antialias={self.antialias})"
+        )
+
+
+def _bilinear(interpolation: Any) -> InterpolationMode:
+    """Return ``InterpolationMode.BILINEAR`` for either spelling of it, else refuse the filter."""
+    if interpolation is InterpolationMode.BILINEAR:
+        return interpolation
+    is_int = isinstance(interpolation, int) and not isinstance(interpolation, bool)
+    if is_int and interpolation == 2:  # Pillow's Image.BILINEAR (Image.Resampling.BILINEAR)
+        return InterpolationMode.BILINEAR
+    if isinstance(interpolation, InterpolationMode) or (is_int and interpolation in _PIL_FILTERS):
+        shown = (
+            f"InterpolationMode.{interpolation.name}"
+            if isinstance(interpolation, InterpolationMode)
+            else f"Image.{_PIL_FILTERS[interpolation]}"
+        )
+        raise UsageError(
+            f"interpolation must be bilinear, the only filter linearnets provides (the book's and "
+            f"torchvision's default), got {shown}; pass interpolation=InterpolationMode.BILINEAR "
+            "(or leave it out), or install torchvision (pip install torchvision) for other filters"
+        )
+    raise UsageTypeError(
+        "interpolation must be InterpolationMode.BILINEAR or Pillow's Image.BILINEAR, got "
+        f"{describe(interpolation)}; pass interpolation=InterpolationMode.BILINEAR (or leave it out)"
+    )
+
+
+def _max_size(max_size: Any, size: int | tuple[int, int]) -> int | None:
+    """Return ``max_size`` checked against ``size`` (normalized), as torchvision's rule needs it."""
+    if max_size is None:
+        return None
+    if isinstance(size, tuple):  # torchvision refuses it too (when called)
+        raise UsageError(
+            f"max_size must be None when size is a pair (h, w), got max_size={describe(max_size)} "
+            f"with size={size}; pass an int size (the shorter side) to use max_size"
+        )
+    limit = check_positive_int("max_size", max_size, fix="pass e.g. max_size=None")
+    if limit <= size:
+        raise UsageError(
+            f"max_size must be greater than size (the shorter side's length), got max_size={limit} "
+            f"with size={size}; pass e.g. max_size={2 * size}, or max_size=None"
+        )
+    return limit
+
+
+def _float_for(dtype: torch.dtype) -> torch.dtype:
+    """Return the float dtype integer pixels are resampled in: float32, as torchvision does, where it
+    holds every value exactly (8 and 16 bits), float64 for int32 and int64."""
+    return torch.float32 if torch.iinfo(dtype).bits <= 16 else torch.float64
