@@ -20,7 +20,7 @@ from PIL import Image
 
 from linearnets.data import dataset, download, fashion_mnist, files, http_deadline
 from linearnets.data.dataset import FashionMNIST
-from linearnets.data.transforms import ToTensor
+from linearnets.data.transforms import Compose, Resize, ToTensor
 from linearnets.errors import UsageError, UsageTypeError
 
 from .conftest import NUM_TEST, NUM_TRAIN, Tiny
@@ -250,27 +250,48 @@ def test_transforms_get_a_pil_image_and_the_int_label(root: Path, tiny: Tiny) ->
     assert np.array_equal(np.asarray(seen[0]), tiny.arrays["t10k-images-idx3-ubyte"][1])
 
 
-def test_repr_names_the_split_and_indents_multiline_transforms(root: Path) -> None:
-    class TwoLines:
-        def __call__(self, x: Any) -> Any:
-            return x
+# torchvision 0.28's reprs of its FashionMNIST with these transforms, observed (the root aside)
+_RESIZE_64 = (
+    "Transform: Compose(\n"
+    "               Resize(size=64, interpolation=bilinear, max_size=None, antialias=True)\n"
+    "               ToTensor()\n"
+    "           )"
+)
+_TWO_LINES = "Target transform: TwoLines(\n                      a\n                  )"
 
-        def __repr__(self) -> str:
-            return "TwoLines(\n    a\n)"
 
-    ds = FashionMNIST(root, train=False, target_transform=TwoLines())
-    assert repr(ds) == (
-        "Dataset FashionMNIST\n"
-        f"    Number of datapoints: {NUM_TEST}\n"
-        f"    Root location: {root}\n"
-        "    Split: Test\n"
-        "    Target transform: TwoLines(\n        a\n    )"
+@pytest.mark.parametrize(
+    ("transform", "target_transform", "tail"),
+    [
+        (None, None, ""),
+        (ToTensor(), None, "\n    StandardTransform\nTransform: ToTensor()"),
+        (Compose([Resize(64), ToTensor()]), None, "\n    StandardTransform\n" + _RESIZE_64),
+        (None, _TwoLines(), "\n    StandardTransform\n" + _TWO_LINES),
+        (
+            Compose([Resize(64), ToTensor()]),
+            _TwoLines(),
+            "\n    StandardTransform\n" + _RESIZE_64 + "\n" + _TWO_LINES,
+        ),
+    ],
+    ids=["none", "ToTensor", "Resize then ToTensor", "target only", "both"],
+)
+def test_repr_is_torchvisions_byte_for_byte(
+    root: Path, transform: Any, target_transform: Any, tail: str
+) -> None:
+    ds = FashionMNIST(root, train=False, transform=transform, target_transform=target_transform)
+    head = (
+        f"Dataset FashionMNIST\n    Number of datapoints: {NUM_TEST}\n    Root location: {root}\n"
     )
-    assert repr(FashionMNIST(root)).splitlines()[1:] == [
-        f"    Number of datapoints: {NUM_TRAIN}",
-        f"    Root location: {root}",
-        "    Split: Train",
-    ]
+    assert repr(ds) == head + "    Split: Test" + tail
+
+
+def test_repr_shows_a_transform_assigned_after_construction(root: Path) -> None:
+    """A deliberate difference: torchvision's repr keeps the constructor's transforms."""
+    ds = FashionMNIST(root)
+    ds.transform = ToTensor()
+    assert repr(ds).endswith("    Split: Train\n    StandardTransform\nTransform: ToTensor()")
+    ds.transform = None
+    assert repr(ds).endswith("    Split: Train")
 
 
 @pytest.mark.parametrize("index", [True, False])

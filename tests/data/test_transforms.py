@@ -367,9 +367,17 @@ def test_compose_equals_the_fast_loader() -> None:
 def test_compose_order_and_repr() -> None:
     pipeline = Compose([lambda v: v + 1, lambda v: v * 2])
     assert pipeline(3) == 8
-    assert "Resize(size=64, interpolation=bilinear, max_size=None, antialias=True)" in repr(
-        Compose([Resize(64), ToTensor()])
+    # torchvision 0.28's strings: one transform a line; a nested repr's later lines not indented
+    assert repr(Compose([Resize(64), ToTensor()])) == (
+        "Compose(\n"
+        "    Resize(size=64, interpolation=bilinear, max_size=None, antialias=True)\n"
+        "    ToTensor()\n"
+        ")"
     )
+    assert repr(Compose([Compose([ToTensor()]), ToTensor()])) == (
+        "Compose(\n    Compose(\n    ToTensor()\n)\n    ToTensor()\n)"
+    )
+    assert repr(Compose([])) == "Compose(\n)"
 
 
 def test_normalize_per_channel() -> None:

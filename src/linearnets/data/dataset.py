@@ -163,19 +163,21 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         return getattr(self, new)
 
     def __repr__(self) -> str:
-        """torchvision's summary: datapoints, root, split and the transforms."""
+        """torchvision's summary, byte for byte: datapoints, root, split, then the transforms as
+        its ``StandardTransform`` prints them (only that block's first line indented, as there).
+
+        One deliberate difference: the transforms shown are those ``ds[i]`` applies now, so a
+        ``ds.transform`` assigned after construction shows; torchvision keeps printing the ones
+        passed to the constructor (its ``ds.transforms``, which is not updated either).
+        """
         lines = [
             f"Dataset {type(self).__name__}",
             f"    Number of datapoints: {len(self)}",
             f"    Root location: {self.root}",
             *(f"    {line}" for line in self.extra_repr().splitlines()),
         ]
-        for name, fn in (
-            ("Transform", self.transform),
-            ("Target transform", self.target_transform),
-        ):
-            if fn is not None:
-                lines.append(f"    {name}: " + repr(fn).replace("\n", "\n    "))
+        if self.transform is not None or self.target_transform is not None:
+            lines.append(f"    {StandardTransform(self.transform, self.target_transform)!r}")
         return "\n".join(lines)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:

@@ -47,5 +47,6 @@ class Compose:
         return img
 
     def __repr__(self) -> str:
-        inner = "".join(f"\n    {t!r}," for t in self.transforms)
-        return f"Compose([{inner}\n])"
+        """torchvision's: one transform a line, indented (only a nested repr's first line)."""
+        inner = "".join(f"\n    {t!r}" for t in self.transforms)
+        return f"{type(self).__name__}({inner}\n)"
