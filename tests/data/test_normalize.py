@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -64,24 +65,76 @@ def test_one_value_serves_every_channel(gen: torch.Generator) -> None:
 
 
 @pytest.mark.parametrize(
-    "mean",
-    [np.float32(0.25), torch.tensor(0.25), torch.tensor([0.25]), np.array([0.25]), 1],
-    ids=["numpy-scalar", "0-d-tensor", "1-d-tensor", "1-d-array", "python-int"],
+    ("mean", "shown"),
+    [
+        (np.float32(0.25), "0.25"),
+        (torch.tensor(0.25), "0.25"),
+        (torch.tensor([0.25]), "tensor([0.2500])"),
+        (np.array([0.25]), "[0.25]"),
+        (1, "1"),
+        ((0.5,), "(0.5,)"),
+        ([1, 2, 3], "[1, 2, 3]"),
+    ],
+    ids=["numpy-scalar", "0-d-tensor", "1-d-tensor", "1-d-array", "python-int", "tuple", "list"],
 )
-def test_means_of_any_real_kind_are_plain_floats(mean: Any) -> None:
-    norm = Normalize(mean, 1)
-    assert norm.mean == (float(np.asarray(mean).reshape(-1)[0]),)
-    assert all(type(v) is float for v in norm.mean + norm.std)
-    assert repr(norm) == f"Normalize(mean=[{float(np.asarray(mean).reshape(-1)[0])}], std=[1.0])"
+def test_mean_and_std_are_kept_and_shown_as_given_as_torchvision(mean: Any, shown: str) -> None:
+    """The reprs torchvision 0.28 prints for these (observed); the values apply as floats."""
+    norm = Normalize(mean, mean)
+    assert norm.mean is mean and norm.std is mean
+    assert repr(norm) == f"Normalize(mean={shown}, std={shown})"
+    x = torch.rand(3, 2, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    m = np.asarray(mean, dtype=np.float64).reshape(-1)
+    expected = _oracle(x, np.broadcast_to(m, (3,)), np.broadcast_to(m, (3,)))
+    np.testing.assert_allclose(norm(x).numpy(), expected, rtol=1e-12)
 
 
 def test_repr_lists_mean_then_std() -> None:
-    assert repr(Normalize((0.1, 0.2), (3, 4))) == "Normalize(mean=[0.1, 0.2], std=[3.0, 4.0])"
+    assert repr(Normalize((0.1, 0.2), (3, 4))) == "Normalize(mean=(0.1, 0.2), std=(3, 4))"
+    assert repr(Normalize(0.5, 0.5, inplace=True)) == "Normalize(mean=0.5, std=0.5)"
+
+
+def test_a_mean_assigned_later_is_used_as_torchvision_reads_it_when_applied() -> None:
+    norm = Normalize(0.0, 1.0)
+    norm.mean = 0.5
+    assert Normalize(0.0, 1.0)(torch.ones(1, 1, 1)).item() == 1.0
+    assert norm(torch.ones(1, 1, 1)).item() == 0.5
+
+
+def test_a_negative_std_flips_the_sign_as_torchvisions() -> None:
+    """torchvision 0.28 gives [-2.0, 10.0] here (observed): (1 - 0.5) / -0.25, (-2 - 0.5) / -0.25."""
+    x = torch.tensor([[[1.0, -2.0]]])
+    assert Normalize((0.5,), (-0.25,))(x).tolist() == [[[-2.0, 10.0]]]
+
+
+def test_inplace_standardizes_the_tensor_given_and_returns_it(gen: torch.Generator) -> None:
+    x = torch.rand(3, 4, 5, generator=gen, dtype=torch.float64)
+    before = x.clone()
+    out = Normalize(MEAN, STD, inplace=True)(x)
+    assert out is x
+    np.testing.assert_allclose(x.numpy(), _oracle(before, MEAN, STD), rtol=1e-12, atol=1e-12)
+    y = before.clone()
+    assert Normalize(MEAN, STD, inplace=False)(y) is not y and torch.equal(y, before)
+
+
+@pytest.mark.parametrize(
+    ("std", "dtype"), [(1e-8, torch.float16), (1e-46, torch.float32), ((1.0, 1e-8), torch.float16)]
+)
+def test_a_std_that_is_zero_in_the_tensors_dtype_is_refused(std: Any, dtype: torch.dtype) -> None:
+    """torchvision refuses these too ("std evaluated to zero after conversion to ...")."""
+    x = torch.ones(2 if isinstance(std, tuple) else 1, 2, 2, dtype=dtype)
+    with pytest.raises(
+        UsageError,
+        match=rf"^std must be nonzero in the tensor's dtype, got std={re.escape(repr(std))}, "
+        rf"which is 0 in {dtype}, leading to division by zero; pass a larger std",
+    ):
+        Normalize(0.5, std)(x)
+    assert Normalize(0.5, 1e-8)(torch.ones(1, 1, 1)).item() == pytest.approx(5e7)  # float32: 1e-8
 
 
 BAD = [
-    ("std negative", lambda: Normalize(0.0, (1.0, -1.0)), UsageError, r"std must hold values > 0, got \(1\.0, -1\.0\)"),
-    ("std zero in a list", lambda: Normalize(0.0, [2.0, 0.0]), UsageError, r"std must hold values > 0"),
+    ("std zero", lambda: Normalize(0.0, 0), UsageError, r"^std must hold nonzero values \(it divides\), got 0; pass e.g. std=\(0.5,\)"),
+    ("std zero in a list", lambda: Normalize(0.0, [2.0, 0.0]), UsageError, r"^std must hold nonzero values \(it divides\), got \[2.0, 0.0\]"),
+    ("inplace not a bool", lambda: Normalize(0.0, 1.0, inplace="yes"), UsageTypeError, r"^inplace must be True or False, got 'yes'"),
     ("bool mean", lambda: Normalize(True, 1.0), UsageTypeError, r"mean must be a finite number or a non-empty list of them, got True"),
     ("bool in list", lambda: Normalize([0.5, False], 1.0), UsageTypeError, r"mean must be a finite number or a non-empty list"),
     ("bool std", lambda: Normalize(0.5, True), UsageTypeError, r"std must be a finite number or a non-empty list of them"),

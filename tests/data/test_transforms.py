@@ -389,7 +389,7 @@ def test_normalize_per_channel() -> None:
     single = Normalize(0.5, 0.25)(x[0])  # one value for every channel, (C, H, W)
     assert torch.allclose(single, (x[0] - 0.5) / 0.25)
     assert torch.equal(x, torch.rand(2, 3, 4, 5, generator=torch.Generator().manual_seed(0)))
-    assert repr(Normalize(0.5, 0.25)) == "Normalize(mean=[0.5], std=[0.25])"
+    assert repr(Normalize(0.5, 0.25)) == "Normalize(mean=0.5, std=0.25)"
 
 
 def test_normalize_after_to_tensor_matches_the_formula(gray: np.ndarray) -> None:
@@ -399,7 +399,7 @@ def test_normalize_after_to_tensor_matches_the_formula(gray: np.ndarray) -> None
 
 
 BAD_ARGS = [
-    ("normalize std 0", lambda: Normalize(0.5, 0), UsageError, r"std must hold values > 0, got 0"),
+    ("normalize std 0", lambda: Normalize(0.5, 0), UsageError, r"std must hold nonzero values \(it divides\), got 0"),
     ("normalize nan mean", lambda: Normalize(float("nan"), 1), UsageTypeError, r"mean must be a finite number or a non-empty list"),
     ("normalize empty", lambda: Normalize([], 1), UsageTypeError, r"mean must be a finite number or a non-empty list of them, got \[\]"),
     ("normalize string", lambda: Normalize("0.5", 1), UsageTypeError, r"mean must be a finite number"),
@@ -505,12 +505,13 @@ def test_normalize_is_exact_in_the_tensors_own_dtype(dtype: torch.dtype) -> None
         assert torch.equal(out[:, c], (x[:, c] - m) / s)
 
 
-def test_normalize_values_are_python_floats() -> None:
-    """One float per channel, whatever was given (ints, NumPy scalars and arrays, tensors)."""
+def test_normalize_applies_values_of_any_real_kind_as_floats() -> None:
+    """Ints, NumPy scalars and arrays apply as the floats they hold; kept as given, as torchvision."""
     n = Normalize((0, np.float32(0.5)), np.array([1, 2]))
-    assert n.mean == (0.0, 0.5) and n.std == (1.0, 2.0)
-    assert all(type(v) is float for v in n.mean + n.std)
-    assert repr(n) == "Normalize(mean=[0.0, 0.5], std=[1.0, 2.0])"
+    assert n.mean == (0, 0.5) and n.std.tolist() == [1, 2]
+    x = torch.ones(2, 1, 1, dtype=torch.float64)
+    assert n(x).flatten().tolist() == [1.0, 0.25]
+    assert repr(n) == "Normalize(mean=(0, np.float32(0.5)), std=[1 2])"
 
 
 MORE_BAD_ARGS = [

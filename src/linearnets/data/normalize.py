@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import describe
+from linearnets.validation import check_bool, describe
 
 __all__ = ["Normalize"]
 
@@ -22,10 +22,19 @@ __all__ = ["Normalize"]
 class Normalize:
     """Standardize a float tensor (C, H, W) or (B, C, H, W) per channel: ``(x - mean) / std``.
 
+    As torchvision's: ``mean`` and ``std`` are kept as given (``.mean``, ``.std`` and the ``repr``
+    show ``(0.5,)``, ``[1, 2, 3]`` or a tensor as passed) and cast to the tensor's dtype when
+    applied; a negative std is taken (it flips the channel's sign). Two deliberate differences:
+    a std of 0 is refused when made (torchvision refuses it when applied), and non-finite values are
+    refused (torchvision gives NaN or 0 pixels).
+
     Args:
         mean: one value per channel (or one for all): real numbers of any kind (Python, NumPy, a 0-d
             tensor), a sequence of them, or a 1-d tensor or array.
-        std: the same, each value > 0.
+        std: the same, each value nonzero, and nonzero in the tensor's dtype when applied (1e-8 is
+            0 in float16).
+        inplace: torchvision's switch: True standardizes the tensor given and returns it; False
+            (the default) returns a new tensor and leaves the input as it was.
 
     See D2L §3.5.1.
     """
@@ -34,14 +43,21 @@ class Normalize:
         self,
         mean: float | Sequence[float] | torch.Tensor,
         std: float | Sequence[float] | torch.Tensor,
+        inplace: bool = False,
     ) -> None:
-        self.mean = _per_channel("mean", mean)
-        self.std = _per_channel("std", std)
-        if any(not s > 0 for s in self.std):
-            raise UsageError(f"std must hold values > 0, got {describe(std)}; pass e.g. std=(0.5,)")
+        _per_channel("mean", mean)
+        if any(s == 0 for s in _per_channel("std", std)):
+            raise UsageError(
+                f"std must hold nonzero values (it divides), got {describe(std)}; pass e.g. "
+                "std=(0.5,)"
+            )
+        self.mean = mean  # as given, as torchvision keeps them (its repr shows them so)
+        self.std = std
+        self.inplace = check_bool("inplace", inplace)
 
     def __call__(self, tensor: torch.Tensor) -> torch.Tensor:
-        """Return ``tensor`` standardized, as a new tensor of the same shape."""
+        """Return ``tensor`` standardized: a new tensor of the same shape, or ``tensor`` itself
+        standardized in place with ``inplace=True``."""
         if (
             not isinstance(tensor, torch.Tensor)
             or not tensor.is_floating_point()
@@ -51,21 +67,31 @@ class Normalize:
                 f"tensor must be a float tensor (C, H, W) or (B, C, H, W), got {describe(tensor)}; "
                 "apply ToTensor() first"
             )
+        # read at each call, as torchvision does: a .mean or .std assigned later is used
+        means, stds = _per_channel("mean", self.mean), _per_channel("std", self.std)
         channels = tensor.shape[-3]
-        if len(self.mean) not in (1, channels) or len(self.std) not in (1, channels):
+        if len(means) not in (1, channels) or len(stds) not in (1, channels):
             one = "1 value (the image has 1 channel)"
             rule = one if channels == 1 else f"1 or {channels} values (the channels)"
             raise UsageError(
-                f"mean and std must have {rule}, got {len(self.mean)} and {len(self.std)} for a "
+                f"mean and std must have {rule}, got {len(means)} and {len(stds)} for a "
                 f"tensor of shape {tuple(tensor.shape)}; pass one value per channel, or one for "
                 f"all, e.g. Normalize({(0.5,) * channels}, {(0.5,) * channels})"
             )
-        mean = torch.tensor(self.mean, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
-        std = torch.tensor(self.std, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
+        mean = torch.tensor(means, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
+        std = torch.tensor(stds, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
+        if (std == 0).any():  # e.g. 1e-8 in float16: torchvision refuses it too
+            raise UsageError(
+                f"std must be nonzero in the tensor's dtype, got std={describe(self.std)}, which "
+                f"is 0 in {tensor.dtype}, leading to division by zero; pass a larger std, or "
+                "convert the tensor first, e.g. tensor.float()"
+            )
+        if self.inplace:
+            return tensor.sub_(mean).div_(std)
         return (tensor - mean) / std  # (C, 1, 1) broadcasts over (..., C, H, W)
 
     def __repr__(self) -> str:
-        return f"Normalize(mean={list(self.mean)}, std={list(self.std)})"
+        return f"{type(self).__name__}(mean={self.mean}, std={self.std})"
 
 
 def _per_channel(name: str, value: Any) -> tuple[float, ...]:
