@@ -443,3 +443,18 @@ def test_download_true_reads_the_valid_gz_a_truncated_extraction_hides(
     labels = tiny.arrays["t10k-labels-idx1-ubyte"].astype(np.int64)
     assert torch.equal(ds.targets, torch.from_numpy(labels))
     assert not (tv / "t10k-labels-idx1-ubyte").exists()  # the damaged copy is gone
+
+
+def test_an_item_without_a_transform_is_in_the_default_dtype_as_to_tensor_gives(
+    root: Path,
+) -> None:
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        ds = FashionMNIST(root, train=False)
+        image = ds[0][0]
+        assert image.dtype == torch.float64
+        assert torch.equal(image, ToTensor()(ds.data[0].numpy()))
+    finally:
+        torch.set_default_dtype(before)
+    assert FashionMNIST(root, train=False)[0][0].dtype == torch.float32

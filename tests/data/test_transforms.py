@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -51,12 +50,11 @@ def test_to_tensor_of_arrays(gray: np.ndarray, kind: str) -> None:
 
 
 BAD_PICS = [
-    ("int16 array", np.zeros((2, 2), np.int16), UsageTypeError, r"^pic must hold uint8 or float pixels, got an array of shape \(2, 2\) and dtype int16; convert it with pic.astype\(np.uint8\)"),
-    ("string array", np.array([["a"]]), UsageTypeError, r"^pic must hold uint8 or float pixels, got an array of shape \(1, 1\) and dtype <U1;"),
-    ("int32 PIL", Image.new("I", (2, 2)), UsageTypeError, r"^pic must hold uint8 or float pixels, got a PIL image of mode I of shape \(2, 2\) and dtype int32; convert it with img.convert\('F'\), which keeps the values"),
+    ("string array", np.array([["a"]]), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(1, 1\) and dtype <U1; convert it with pic.astype\(np.uint8\)"),
+    ("complex array", np.zeros((2, 2), np.complex64), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(2, 2\) and dtype complex64;"),
     ("float tensor", torch.zeros(28, 28), UsageTypeError, r"^pic must hold uint8 pixels, got a tensor of shape \(28, 28\) and dtype torch.float32; a float tensor \(C, H, W\) needs no ToTensor"),
     ("float batch", np.zeros((2, 2, 2, 1), np.float32), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(2, 2, 2, 1\); pass one image"),
-    ("float channels first", np.zeros((1, 28, 28), np.float32), UsageError, r"got a float array of shape \(1, 28, 28\); it already is channels-first \(C, H, W\): convert it with torch.from_numpy\(pic\), not ToTensor"),
+    ("float channels first", np.zeros((1, 28, 28), np.float32), UsageError, r"got a float32 array of shape \(1, 28, 28\); it already is channels-first \(C, H, W\): convert it with torch.from_numpy\(pic\), not ToTensor"),
     ("batch", np.zeros((2, 2, 2, 1), np.uint8), UsageError, r"pic must be an image \(H, W\) or \(H, W, C\)"),
     ("1-d", torch.zeros(4, dtype=torch.uint8), UsageError, r"got a tensor of shape \(4,\)"),
     ("list", [[0, 1]], UsageTypeError, r"pic must be a PIL image, a NumPy array or a tensor, got list"),
@@ -74,17 +72,15 @@ def test_to_tensor_rejects(pic: Any, error: type[Exception], pattern: str) -> No
 SIXTEEN_BIT = np.array([[0, 1000], [30000, 65535]], dtype=np.uint16)
 
 
-@pytest.mark.parametrize(
-    ("img", "mode"),
-    [(Image.fromarray(SIXTEEN_BIT), "I;16"), (Image.fromarray(SIXTEEN_BIT.astype(np.int32)), "I")],
-    ids=["I;16", "I"],
-)
-def test_to_tensor_refuses_16_and_32_bit_images_with_a_fix_that_keeps_their_values(
-    img: Any, mode: str
-) -> None:
-    assert img.mode == mode
+def test_to_tensor_refuses_a_16_bit_image_with_a_fix_that_keeps_its_values() -> None:
+    """torchvision gives mode I;16 as int16, 65535 wrapped to -1: refused instead."""
+    img = Image.fromarray(SIXTEEN_BIT)
+    assert img.mode == "I;16"
     with pytest.raises(
-        UsageTypeError, match=rf"of mode {re.escape(mode)} .*img\.convert\('F'\)"
+        UsageTypeError,
+        match=r"^pic must hold 8-bit, 1-bit, 32-bit integer or float pixels \(modes L, RGB, \.\.\., "
+        r"1, I, F\), got a PIL image of mode I;16 of shape \(2, 2\) and dtype uint16; convert it "
+        r"with img\.convert\('F'\)",
     ) as info:
         ToTensor()(img)
     assert "ToTensor()(img.convert('F')) / 65535" in str(info.value)
@@ -93,13 +89,55 @@ def test_to_tensor_refuses_16_and_32_bit_images_with_a_fix_that_keeps_their_valu
     assert torch.equal(fixed, expected) and fixed.unique().numel() == 4  # all four kept apart
 
 
-def test_to_tensor_refuses_a_one_bit_image_with_a_fix_that_keeps_it_two_valued() -> None:
-    img = Image.fromarray(np.array([[True, False], [False, True]]))
-    with pytest.raises(
-        UsageTypeError, match=r"of mode 1 .*img\.convert\('L'\), which makes its pixels 0 and 255"
-    ):
-        ToTensor()(img)
-    assert ToTensor()(img.convert("L")).flatten().tolist() == [1.0, 0.0, 0.0, 1.0]
+def test_to_tensor_gives_a_32_bit_image_as_int32_as_torchvision() -> None:
+    """torchvision 0.28 gives mode I unscaled as int32 (observed: [70000, 1])."""
+    x = ToTensor()(Image.fromarray(np.array([[70000, 1]], np.int32)))
+    assert x.dtype == torch.int32 and x.tolist() == [[[70000, 1]]]
+
+
+def test_to_tensor_gives_a_one_bit_image_as_zeros_and_ones_as_torchvision() -> None:
+    """torchvision 0.28 gives mode "1" as float32 0. and 1. (observed), float64 by default dtype."""
+    img = Image.fromarray(np.array([[0, 255], [255, 0]], np.uint8)).convert("1")
+    x = ToTensor()(img)
+    assert x.dtype == torch.float32 and x.tolist() == [[[0.0, 1.0], [1.0, 0.0]]]
+
+
+@pytest.mark.parametrize(
+    "dtype", ["int8", "int16", "int32", "int64", "uint16", "uint32", "uint64", "bool"]
+)
+def test_to_tensor_keeps_integer_and_bool_arrays_as_torchvision(dtype: str) -> None:
+    """torchvision 0.28 divides only uint8 by 255: these come back (C, H, W) in their own dtype."""
+    big = 40000 if dtype in ("int32", "int64", "uint16", "uint32") else 1
+    pic = np.array([[1, 0], [3, big]]).astype(dtype)
+    for arg, shape in ((pic, (1, 2, 2)), (np.stack([pic, pic], axis=-1), (2, 2, 2))):
+        x = ToTensor()(arg)
+        assert x.dtype == torch.from_numpy(pic).dtype and tuple(x.shape) == shape
+        assert x[0].tolist() == pic.tolist() and x.is_contiguous()
+
+
+@pytest.mark.parametrize("dtype", [">f4", ">u2", ">f8"])
+def test_to_tensor_converts_a_big_endian_array_keeping_its_values(dtype: str) -> None:
+    """torch.from_numpy (and so torchvision) refuses another byte order; the values are kept."""
+    pic = np.array([[1.5, 0], [3, 200]]).astype(dtype)
+    x = ToTensor()(pic)
+    assert x.dtype == torch.from_numpy(pic.astype(pic.dtype.newbyteorder("="))).dtype
+    assert x.tolist() == [[[1.5 if dtype != ">u2" else 1, 0], [3, 200]]]
+
+
+@pytest.mark.parametrize("default", [torch.float32, torch.float64])
+def test_to_tensor_gives_uint8_pixels_in_the_default_dtype(default: torch.dtype) -> None:
+    """torchvision converts uint8 to torch.get_default_dtype(): float32 unless it was changed."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(default)
+    try:
+        pixels = np.array([[0, 51], [255, 128]], np.uint8)
+        for pic in (pixels, Image.fromarray(pixels), Image.fromarray(pixels).convert("1")):
+            assert ToTensor()(pic).dtype == default
+        expected = torch.tensor([[[0, 51], [255, 128]]], dtype=default) / 255
+        assert torch.equal(ToTensor()(pixels), expected)
+    finally:
+        torch.set_default_dtype(before)
+    assert torch.get_default_dtype() == torch.float32
 
 
 def torchvision_to_tensor(pic: np.ndarray) -> torch.Tensor:

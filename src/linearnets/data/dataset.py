@@ -30,7 +30,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
     """Fashion-MNIST with torchvision's signature and attributes, read offline and verified.
 
     Items are ``(image, label)``: without a transform the image is a float32 tensor (1, 28, 28) in
-    [0, 1], exactly what torchvision's ``ToTensor()`` gives; with a transform, the transform receives a
+    [0, 1] (``torch.get_default_dtype()``), exactly what torchvision's ``ToTensor()`` gives; with a transform, the transform receives a
     PIL image (when Pillow is installed, as in torchvision) or else the uint8 tensor (28, 28).
 
     Its attributes are torchvision's: ``root`` (the one passed: a str with ``~`` expanded, or the Path), ``raw_folder`` (the folder
@@ -191,7 +191,8 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         image: Any = self.data[i]
         target: Any = int(self.targets[i])
         if self.transform is None:
-            image = (image.to(torch.float32) / 255).unsqueeze(0)  # (1, 28, 28), as ToTensor() gives
+            # (1, 28, 28) in the default float dtype (float32 unless changed), as ToTensor() gives
+            image = (image.to(torch.get_default_dtype()) / 255).unsqueeze(0)
         else:
             image = self.transform(_to_pil(image))
         if self.target_transform is not None:

@@ -19,37 +19,40 @@ __all__ = ["ToTensor"]
 class ToTensor:
     """Turn a PIL image, NumPy array or uint8 tensor (H, W) or (H, W, C) into a tensor (C, H, W).
 
-    uint8 pixels become float32 in [0, 1] (divided by 255); float pixels (a float array or a mode "F"
-    PIL image) keep their values and dtype, as torchvision keeps them. 16- and 32-bit PIL images
-    (modes I;16, I) are refused with a conversion that keeps their values (torchvision returns them
-    unscaled as int16, wrapping values over 32767, or int32). Arrays and tensors must be
-    channels last, so that no (C, H, W) input is silently transposed: a 3-d one is read as (H, W, C)
-    only when C is a channel count (1, 2, 3 or 4: L, LA, RGB, RGBA), and a tensor (torch's layout is
-    (C, H, W)) only when H and W are also > 4. A tensor such as ``ds.data[:1]`` (1, 28, 28) is
-    refused: it already is channels-first, so ``.float() / 255`` is what converts it. torchvision
-    refuses tensors altogether; linearnets takes uint8 (H, W) and (H, W, C) ones because its
-    ``FashionMNIST`` hands a transform the uint8 tensor (28, 28) when Pillow is missing.
+    torchvision's rule: uint8 pixels become ``torch.get_default_dtype()`` (float32 unless changed)
+    in [0, 1], divided by 255, and a one-bit image (PIL mode "1") that dtype's 0 and 1; any other
+    array keeps its values and dtype (float, other integers, bool), as does a PIL image of mode
+    "F" (float32) or "I" (int32). An array in non-native byte order (``>f4``) is converted to the
+    native one, values kept (torchvision fails on it). Deliberate differences: a 16-bit PIL image
+    (mode I;16) is refused with a conversion that keeps its values (torchvision returns int16,
+    wrapping values over 32767), and complex arrays are refused (no image). Arrays and tensors
+    must be channels last, so that no (C, H, W) input is silently transposed: a 3-d one is read as
+    (H, W, C) only when C is a channel count (1, 2, 3 or 4: L, LA, RGB, RGBA), and a tensor
+    (torch's layout is (C, H, W)) only when H and W are also > 4. A tensor such as
+    ``ds.data[:1]`` (1, 28, 28) is refused: it already is channels-first, so ``.float() / 255`` is
+    what converts it. torchvision refuses tensors altogether; linearnets takes uint8 (H, W) and
+    (H, W, C) ones because its ``FashionMNIST`` hands a transform the uint8 tensor (28, 28) when
+    Pillow is missing.
 
     See D2L §3.5.1.
     """
 
     def __call__(self, pic: Any) -> torch.Tensor:
-        """Return ``pic`` as (C, H, W): uint8 pixels as float32 / 255, float pixels as they are."""
+        """Return ``pic`` as (C, H, W): uint8 pixels / 255 in the default float dtype, others as
+        they are."""
         if isinstance(pic, torch.Tensor):
             array, kind = pic.detach().cpu(), "tensor"
+            if array.dtype != torch.uint8:  # a float tensor needs no ToTensor at all
+                raise UsageTypeError(_dtype_refusal(kind, tuple(array.shape), str(array.dtype)))
         elif hasattr(pic, "getbands"):  # a PIL image, without importing PIL
-            array = _from_numpy(np.array(pic), "PIL image", mode=str(getattr(pic, "mode", "")))
+            array = _from_image(np.array(pic), str(getattr(pic, "mode", "")))
             kind = "PIL image"
         elif isinstance(pic, np.ndarray):
-            array, kind = _from_numpy(np.ascontiguousarray(pic), "array"), "array"
+            array, kind = _from_array(pic), "array"
         else:
             raise UsageTypeError(
                 f"pic must be a PIL image, a NumPy array or a tensor, got {type(pic).__name__}"
             )
-        # torchvision keeps a float array's values; a float tensor needs no ToTensor at all
-        keep = array.is_floating_point() and kind != "tensor"
-        if array.dtype != torch.uint8 and not keep:
-            raise UsageTypeError(_dtype_refusal(kind, tuple(array.shape), str(array.dtype)))
         if array.ndim == 2:
             array = array.unsqueeze(-1)  # (H, W) -> (H, W, 1)
         if array.ndim != 3:
@@ -59,39 +62,55 @@ class ToTensor:
             )
         # PIL's layout is known; an array's or a tensor's is read from its shape
         if kind != "PIL image":
-            _check_channels_last(tuple(array.shape), kind, scale=not keep)
+            _check_channels_last(tuple(array.shape), kind, dtype=array.dtype)
         chw = array.permute(2, 0, 1)  # (C, H, W)
-        if keep:
-            return chw.contiguous()
-        return chw.to(torch.float32).div_(255).contiguous()
+        if array.dtype == torch.uint8:
+            return chw.to(torch.get_default_dtype()).div_(255).contiguous()
+        if kind == "PIL image" and array.dtype == torch.bool:  # mode "1": 0 and 1, as torchvision
+            return chw.to(torch.get_default_dtype()).contiguous()
+        return chw.contiguous()
 
     def __repr__(self) -> str:
-        return "ToTensor()"
+        return f"{type(self).__name__}()"
 
 
-_PIXEL_DTYPES = (np.uint8, np.float16, np.float32, np.float64)  # those ToTensor converts
+# the pixels a PIL image's mode gives that ToTensor takes: L, RGB, P, ... (uint8), 1 (bool), I, F
+_IMAGE_DTYPES = (np.uint8, np.bool_, np.int32, np.float32)
 
 
-def _from_numpy(array: np.ndarray, kind: str, *, mode: str = "") -> torch.Tensor:
-    """Return ``array`` as a tensor sharing its memory, or refuse a dtype ToTensor does not convert."""
-    if array.dtype not in _PIXEL_DTYPES:  # also those torch cannot hold: strings, objects, ...
-        raise UsageTypeError(_dtype_refusal(kind, array.shape, str(array.dtype), mode=mode))
+def _from_image(array: np.ndarray, mode: str) -> torch.Tensor:
+    """Return a PIL image's pixels as a tensor, or refuse those ToTensor does not convert."""
+    if array.dtype not in _IMAGE_DTYPES:  # 16-bit modes (I;16, I;16B, ...): see ToTensor
+        raise UsageTypeError(_dtype_refusal("PIL image", array.shape, str(array.dtype), mode=mode))
     return torch.from_numpy(array)
+
+
+def _from_array(array: np.ndarray) -> torch.Tensor:
+    """Return ``array`` as a tensor sharing its memory where it can (in native byte order), or
+    refuse a dtype that holds no real pixels (complex, strings, objects) or that torch lacks."""
+    if array.dtype.kind in "biuf":  # bool, signed and unsigned integers, floats
+        if not array.dtype.isnative:  # torch.from_numpy refuses another byte order (">f4")
+            array = array.astype(array.dtype.newbyteorder("="))
+        try:
+            return torch.from_numpy(np.ascontiguousarray(array))
+        except TypeError:  # a dtype torch lacks, such as float128
+            pass
+    raise UsageTypeError(_dtype_refusal("array", array.shape, str(array.dtype)))
 
 
 def _dtype_refusal(kind: str, shape: tuple[int, ...], dtype: str, *, mode: str = "") -> str:
     """Return the message refusing a ``kind`` of pixels of ``dtype``, with a conversion that keeps
     their values (``mode``: a PIL image's)."""
-    rule = "uint8 pixels" if kind == "tensor" else "uint8 or float pixels"
     if kind == "tensor":
+        rule = "uint8 pixels"
         fix = "a float tensor (C, H, W) needs no ToTensor: use it as it is"
     elif kind == "array":
+        rule = "real pixels (uint8, other integers, float or bool)"
         fix = "convert it with pic.astype(np.uint8) (pixels 0..255) or pic.astype(np.float32)"
-    elif dtype == "bool":  # mode "1": one bit per pixel
-        fix = "convert it with img.convert('L'), which makes its pixels 0 and 255"
     else:
-        # 16- and 32-bit pixels (modes I, I;16, ...): convert('L') would clip them all to 255;
-        # torchvision gives them unscaled as int16 (wrapping 16-bit values over 32767) or int32
+        rule = "8-bit, 1-bit, 32-bit integer or float pixels (modes L, RGB, ..., 1, I, F)"
+        # 16-bit pixels (modes I;16, ...): convert('L') would clip them all to 255;
+        # torchvision gives them unscaled as int16, wrapping 16-bit values over 32767
         fix = (
             "convert it with img.convert('F'), which keeps the values as float32 (ToTensor keeps "
             "float pixels as they are), then scale them, e.g. ToTensor()(img.convert('F')) / 65535 "
@@ -111,15 +130,16 @@ _CHANNELS = (1, 2, 3, 4)  # L, LA, RGB, RGBA
 _MIN_SIDE = 4  # a tensor's H and W must exceed this: (3, 4, 4) could be (C, H, W) as well
 
 
-def _check_channels_last(shape: tuple[int, ...], kind: str, *, scale: bool = True) -> None:
+def _check_channels_last(shape: tuple[int, ...], kind: str, *, dtype: torch.dtype) -> None:
     """Raise a UsageError unless ``shape`` (3-d) can only be (H, W, C); see :class:`ToTensor`.
 
-    ``scale`` says whether the pixels are uint8 (divided by 255) or float (kept as they are).
+    ``dtype``: the pixels', uint8 (divided by 255) or another (kept as they are).
     """
     height, width, channels = shape
     tensor = kind == "tensor"
     if channels in _CHANNELS and (not tensor or min(height, width) > _MIN_SIDE):
         return
+    scale = dtype == torch.uint8
     convert = "pic.float() / 255" if tensor else "torch.from_numpy(pic).float() / 255"
     if not scale:
         convert = "torch.from_numpy(pic)"
@@ -134,7 +154,7 @@ def _check_channels_last(shape: tuple[int, ...], kind: str, *, scale: bool = Tru
     else:
         fix = "pass one image, e.g. a uint8 (28, 28) tensor"
     sides = f" and H, W > {_MIN_SIDE}" if tensor else ""
-    pixels = "uint8" if scale else "float"
+    pixels = str(dtype).removeprefix("torch.")
     raise UsageError(
         f"pic must be an image (H, W) or (H, W, C), channels last with C in {_CHANNELS}{sides}, "
         f"got a {pixels} {kind} of shape {shape}; {fix}"
