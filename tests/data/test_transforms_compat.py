@@ -140,3 +140,71 @@ def test_the_package_exports_its_two_modules_under_torchvisions_names() -> None:
     tv = importlib.reload(tv)
     assert tv.transforms.ToTensor is ToTensor and tv.transforms.Resize is Resize
     assert tv.datasets.FashionMNIST is FashionMNIST
+
+
+def test_lambda_applies_its_function_and_prints_as_torchvisions() -> None:
+    from linearnets.torchvision.transforms import Lambda
+
+    double = Lambda(lambda x: x * 2)
+    assert double(21) == 42 and repr(double) == "Lambda()"  # torchvision 0.28's repr
+    assert double.lambd(1) == 2
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^lambd must be callable \(a function\), got 3; pass e.g. Lambda\(lambda x: x \* 2\)",
+    ):
+        Lambda(3)  # type: ignore[arg-type]
+
+
+def test_pil_to_tensor_keeps_the_pixels_and_the_modes_dtype_as_torchvision() -> None:
+    """torchvision 0.28 gives these (observed): (C, H, W), nothing scaled, the mode's dtype."""
+    from PIL import Image
+
+    from linearnets.torchvision.transforms import PILToTensor
+
+    to = PILToTensor()
+    assert repr(to) == "PILToTensor()"
+    gray = to(Image.fromarray(np.array([[0, 255], [7, 0]], np.uint8)))
+    assert gray.dtype == torch.uint8 and gray.tolist() == [[[0, 255], [7, 0]]]
+    rgb = np.arange(18, dtype=np.uint8).reshape(2, 3, 3)  # (H, W, C)
+    assert torch.equal(to(Image.fromarray(rgb)), torch.from_numpy(rgb).permute(2, 0, 1))
+    one = to(Image.fromarray(np.array([[0, 255], [255, 0]], np.uint8)).convert("1"))
+    assert one.dtype == torch.bool and one.tolist() == [[[False, True], [True, False]]]
+    sixteen = to(Image.fromarray(np.array([[40000, 1]], np.uint16)))
+    assert sixteen.dtype == torch.uint16 and sixteen.tolist() == [[[40000, 1]]]
+    wide = to(Image.fromarray(np.array([[70000, 1]], np.int32)))
+    assert wide.dtype == torch.int32 and wide.tolist() == [[[70000, 1]]]
+    floats = to(Image.fromarray(np.array([[0.5, 1.0]], np.float32)))
+    assert floats.dtype == torch.float32 and floats.tolist() == [[[0.5, 1.0]]]
+    with pytest.raises(UsageTypeError, match=r"^pic must be a PIL image, got ndarray;"):
+        to(np.zeros((2, 2), np.uint8))
+
+
+@pytest.mark.parametrize("name", ["RandomCrop", "functional", "ColorJitter"])
+def test_another_torchvision_transform_says_which_are_provided(name: str) -> None:
+    """As linearnets.torchvision.datasets does: the message names what is here and the fix, as an
+    AttributeError, and as an ImportError (not Python's "cannot import name") from an import."""
+    from linearnets.torchvision import transforms
+
+    message = (
+        rf"^linearnets\.torchvision\.transforms has no {name}: it provides only Compose, Lambda, "
+        r"Normalize, PILToTensor, Resize \(bilinear, with InterpolationMode\) and ToTensor, the "
+        r"transforms chapter 3 needs; for other transforms install torchvision itself \(pip "
+        rf"install torchvision\) and use torchvision\.transforms\.{name}$"
+    )
+    with pytest.raises(AttributeError, match=message):
+        getattr(transforms, name)
+    with pytest.raises(ImportError, match=message) as info:
+        exec(f"from linearnets.torchvision.transforms import ToTensor, {name}", {})
+    assert info.value.name == "linearnets.torchvision.transforms"
+    assert not hasattr(transforms, "__wrapped__")  # dunders stay plain AttributeErrors
+    namespace: dict[str, Any] = {}
+    exec("from linearnets.torchvision.transforms import *", namespace)
+    assert sorted(k for k in namespace if not k.startswith("__")) == [
+        "Compose",
+        "InterpolationMode",
+        "Lambda",
+        "Normalize",
+        "PILToTensor",
+        "Resize",
+        "ToTensor",
+    ]

@@ -13,7 +13,7 @@ import torch
 
 from linearnets.errors import UsageError, UsageTypeError
 
-__all__ = ["ToTensor"]
+__all__ = ["PILToTensor", "ToTensor"]
 
 
 class ToTensor:
@@ -69,6 +69,32 @@ class ToTensor:
         if kind == "PIL image" and array.dtype == torch.bool:  # mode "1": 0 and 1, as torchvision
             return chw.to(torch.get_default_dtype()).contiguous()
         return chw.contiguous()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class PILToTensor:
+    """Turn a PIL image into a tensor (C, H, W) of its pixels as they are, like torchvision's.
+
+    The dtype is the mode's: uint8 (L, RGB, P, ...), bool (1), int32 (I), float32 (F), uint16
+    (I;16, which torchvision gives so too), nothing scaled. See D2L §3.5.1.
+    """
+
+    def __call__(self, pic: Any) -> torch.Tensor:
+        """Return the PIL image ``pic``'s pixels as (C, H, W)."""
+        if not hasattr(pic, "getbands"):  # a PIL image, without importing PIL
+            raise UsageTypeError(
+                f"pic must be a PIL image, got {type(pic).__name__}; for a NumPy array (H, W, C) "
+                "use torch.from_numpy(pic).permute(2, 0, 1)"
+            )
+        array = np.array(pic)
+        if not array.dtype.isnative:  # big-endian modes (I;16B): torch takes native order only
+            array = array.astype(array.dtype.newbyteorder("="))
+        pixels = torch.from_numpy(array)
+        if pixels.ndim == 2:
+            pixels = pixels.unsqueeze(-1)  # (H, W) -> (H, W, 1)
+        return pixels.permute(2, 0, 1).contiguous()  # (C, H, W)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

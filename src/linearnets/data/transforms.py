@@ -18,7 +18,7 @@ from linearnets.data.to_tensor import ToTensor
 from linearnets.errors import UsageTypeError
 from linearnets.validation import describe
 
-__all__ = ["Compose", "InterpolationMode", "Normalize", "Resize", "ToTensor"]
+__all__ = ["Compose", "InterpolationMode", "Lambda", "Normalize", "Resize", "ToTensor"]
 
 
 class Compose:
@@ -50,3 +50,25 @@ class Compose:
         """torchvision's: one transform a line, indented (only a nested repr's first line)."""
         inner = "".join(f"\n    {t!r}" for t in self.transforms)
         return f"{type(self).__name__}({inner}\n)"
+
+
+class Lambda:
+    """Apply ``lambd``, any callable, as a transform, like ``torchvision.transforms.Lambda``.
+
+    E.g. ``Lambda(lambda y: torch.tensor(y))`` as a ``target_transform``. See D2L §3.5.1.
+    """
+
+    def __init__(self, lambd: Callable[[Any], Any]) -> None:
+        if not callable(lambd):
+            raise UsageTypeError(
+                f"lambd must be callable (a function), got {describe(lambd)}; pass e.g. "
+                "Lambda(lambda x: x * 2)"
+            )
+        self.lambd = lambd
+
+    def __call__(self, img: Any) -> Any:
+        """Return ``lambd(img)``."""
+        return self.lambd(img)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"  # torchvision's: the function is not shown

@@ -5,7 +5,9 @@ torchvision costs gigabytes here and is not a dependency. The book's §3.5 impor
 transforms`` for ``from linearnets.torchvision import transforms``, and its code runs as printed:
 ``torchvision.datasets.FashionMNIST(root="../data", train=True, transform=trans, download=True)``
 (read offline and verified; see :class:`linearnets.data.fashion_mnist.FashionMNIST`) and
-``transforms.ToTensor``/``Resize``/``Compose``/``Normalize``, which give torchvision's values.
+``transforms.ToTensor``/``Resize``/``Compose``/``Normalize`` (and ``Lambda``, ``PILToTensor``,
+``InterpolationMode``), which give torchvision's values; any other name of torchvision's says what
+is provided instead.
 
 See D2L §3.5.1.
 """
