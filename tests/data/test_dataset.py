@@ -18,7 +18,7 @@ import pytest
 import torch
 from PIL import Image
 
-from linearnets.data import dataset, download, fashion_mnist, files, http_deadline
+from linearnets.data import dataset, dataset_root, download, fashion_mnist, files, http_deadline
 from linearnets.data.dataset import FashionMNIST
 from linearnets.data.transforms import Compose, Resize, ToTensor
 from linearnets.errors import UsageError, UsageTypeError
@@ -160,7 +160,7 @@ def test_a_path_root_is_kept_as_the_path_passed(root: Path) -> None:
     assert ds.processed_folder == str(root / "FashionMNIST" / "processed")
 
 
-@pytest.mark.parametrize("download_", ["False", 0, None])
+@pytest.mark.parametrize("download_", ["False", None, 2, 1.0])
 def test_download_must_be_true_or_false(tmp_path: Path, download_: Any) -> None:
     """``download="False"`` is truthy: taken as is, it would download (train= is checked alike)."""
     with pytest.raises(
@@ -170,6 +170,25 @@ def test_download_must_be_true_or_false(tmp_path: Path, download_: Any) -> None:
     ):
         FashionMNIST(tmp_path / "nowhere", download=download_)
     assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize(("flag", "expected"), [(0, False), (1, True), (np.int64(1), True)])
+def test_train_and_download_take_0_and_1_as_torchvision_code_passes_them(
+    root: Path, flag: Any, expected: bool
+) -> None:
+    ds = FashionMNIST(root, train=flag, download=0)
+    assert ds.train is expected and len(ds) == (NUM_TRAIN if expected else NUM_TEST)
+    assert FashionMNIST(root, train=False, download=flag).train is False
+
+
+@pytest.mark.parametrize("train", [None, "True", 2])
+def test_train_must_be_true_or_false(root: Path, train: Any) -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^train must be True or False, got {re.escape(repr(train))}; pass train=True or "
+        "train=False",
+    ):
+        FashionMNIST(root, train=train)
 
 
 def test_torchvisions_class_attributes() -> None:
@@ -309,13 +328,19 @@ def test_the_first_and_last_negative_indices_are_items(
     assert ds[index][1] == int(tiny.arrays["t10k-labels-idx1-ubyte"][position])
 
 
-def test_a_root_without_the_files_is_refused_when_made(root: Path, tmp_path: Path) -> None:
-    with pytest.raises(
-        UsageError,
-        match=r"root must hold the Fashion-MNIST files.*got "
-        + re.escape(repr(str(tmp_path / "empty"))),
-    ):
+@pytest.mark.parametrize("caught", [UsageError, ValueError, RuntimeError])
+def test_a_root_without_the_files_is_refused_when_made(
+    root: Path, tmp_path: Path, caught: type[Exception]
+) -> None:
+    """torchvision raises RuntimeError("Dataset not found..."): code catching it catches this too."""
+    with pytest.raises(caught) as info:
         FashionMNIST(tmp_path / "empty")
+    assert type(info.value) is dataset_root.DatasetNotFoundError
+    assert str(info.value) == (
+        "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{str(tmp_path / 'empty')!r}; pass download=True (reads this machine's verified copy, "
+        "else downloads into root), or root=None to search the usual places"
+    )
 
 
 def test_download_true_with_the_files_in_root_reads_root_not_another_copy(

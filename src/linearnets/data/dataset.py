@@ -7,6 +7,7 @@ reads (``linearnets.torchvision.datasets`` exports it under torchvision's name).
 
 from __future__ import annotations
 
+import numbers
 import operator
 import os
 import warnings
@@ -41,11 +42,13 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
     Args:
         root: folder holding the files, directly or in ``FashionMNIST/raw`` (``None``: search the
             usual places); with ``download=True`` it need not exist yet, but a file, an empty path
-            or a link to nowhere is refused either way.
-        train: the 60000-image training split, else the 10000-image test split.
+            or a link to nowhere is refused either way. A root lacking the files with
+            ``download=False`` raises a ``DatasetNotFoundError``, a ``RuntimeError`` as torchvision's.
+        train: True (or 1) for the 60000-image training split, False (or 0) for the 10000-image
+            test split.
         transform: applied to each image.
         target_transform: applied to each label.
-        download: True or False; True makes sure the files can be read: those in ``root`` are
+        download: True or False (1 or 0 too, as torchvision takes them); True makes sure the files can be read: those in ``root`` are
             verified (and fetched again if corrupt); if ``root`` lacks them, a verified copy
             elsewhere on this machine (the Debian package, ``$LINEARNETS_DATA``, ...) is read
             instead, offline; only without one are they downloaded into ``root/FashionMNIST/raw``,
@@ -80,8 +83,8 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         download: bool = False,
     ) -> None:
         # every argument checked before anything is downloaded
-        train = check_bool("train", train)
-        download = check_bool("download", download)  # download="False" is truthy
+        train = _flag("train", train)
+        download = _flag("download", download)  # download="False" is truthy
         for name, fn in (("transform", transform), ("target_transform", target_transform)):
             if fn is not None and not callable(fn):  # else the first ds[i] fails far from here
                 raise UsageTypeError(
@@ -219,6 +222,17 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                 f"holds {n} images), got {i}; pass e.g. index {n - 1} for the last image"
             )
         return i % n
+
+
+def _flag(name: str, value: Any) -> bool:
+    """Return ``value`` as a bool: True, False, or the ints 1 and 0 that torchvision code passes.
+
+    torchvision takes any truthy value; others are refused here, as ``download="False"`` or
+    ``train=None`` (truthy, falsy) mean what they do not say.
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    return check_bool(name, value)
 
 
 def _to_pil(image: torch.Tensor) -> Any:

@@ -15,7 +15,15 @@ from linearnets.data.files import find_fashion_mnist
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user, link_problem
 
-__all__ = ["check_holds_files", "check_root", "readable_root"]
+__all__ = ["DatasetNotFoundError", "check_holds_files", "check_root", "readable_root"]
+
+
+class DatasetNotFoundError(UsageError, RuntimeError):
+    """``FashionMNIST(root)`` (``download=False``) where ``root`` lacks the files.
+
+    A :class:`UsageError` (a ``ValueError``: the fix is an argument) and a :class:`RuntimeError`,
+    what torchvision raises there ("Dataset not found"), so code written for either catches it.
+    """
 
 
 def _root_holds_files(root: str | Path) -> bool:
@@ -89,9 +97,9 @@ def check_root(root: object) -> None:
 
 
 def check_holds_files(root: str | Path) -> None:
-    """Raise a UsageError saying what to pass in Python when ``root`` lacks the files."""
+    """Raise a :class:`DatasetNotFoundError` saying what to pass when ``root`` lacks the files."""
     if not _root_holds_files(root):
-        raise UsageError(
+        raise DatasetNotFoundError(
             f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
             f"{os.fspath(root)!r}; pass download=True (reads this machine's verified copy, else "
             "downloads into root), or root=None to search the usual places"
