@@ -396,9 +396,9 @@ def test_compose_equals_the_fast_loader() -> None:
     )
     loader = ArrayLoader(images, torch.zeros(4, dtype=torch.long), 4, shuffle=False, resize=64)
     X, _ = next(iter(loader))  # (4, 1, 64, 64)
-    pipeline = Compose([ToTensor(), Resize(64)])
+    pipeline = Compose([Resize(64), ToTensor()])  # the book's order, on PIL images
     for i in range(4):
-        assert torch.equal(pipeline(images[i].numpy()), X[i])
+        assert torch.equal(pipeline(Image.fromarray(images[i].numpy(), mode="L")), X[i])
     assert torch.equal(as_float_images(images)[0], ToTensor()(images[0]))
 
 
