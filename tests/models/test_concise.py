@@ -49,12 +49,16 @@ def test_init_weights_refuses_a_std_that_draws_infinite_weights_and_leaves_the_l
     """std = 1e40 is finite, but N(0, 1e40²) draws are inf in float32 (the first loss then NaN)."""
     layer = nn.Linear(3, 2)
     before = {k: v.clone() for k, v in layer.state_dict().items()}
+    # a draw within 0.034 of 0 stays finite (3.4e38 / 1e40): seeded, so the count is known
+    gen = torch.Generator().manual_seed(0)
+    drawn = torch.empty(2, 3).normal_(0.0, 1e40, generator=torch.Generator().manual_seed(0))
+    assert int(drawn.isinf().sum()) == 6
     with pytest.raises(
         UsageError,
         match=r"^std must give finite initial weights in torch\.float32 \(largest value 3\.4e\+38\), "
         r"got std=1e\+40, which drew 6 of 6 weights infinite; pass a smaller std, e\.g\. std=0\.01",
     ):
-        init_weights(layer, std=1e40)
+        init_weights(layer, std=1e40, generator=gen)
     assert all(torch.equal(layer.state_dict()[k], v) for k, v in before.items())
     # a std that float32 holds is drawn as before: the same values as normal_ in place
     init_weights(layer, std=1e30, generator=torch.Generator().manual_seed(3))

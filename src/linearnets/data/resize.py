@@ -42,8 +42,9 @@ class Resize:
     """Resample an image to ``size``: (h, w), or an int for the shorter side (aspect ratio kept).
 
     Tensors [..., H, W] ((C, H, W), (B, C, H, W), ...) use antialiased bilinear interpolation, as
-    torchvision does and as :class:`~linearnets.data.loader.ArrayLoader` does per batch; PIL images
-    use PIL's bilinear filter. float16 and bfloat16 tensors are resampled in float32 and cast back,
+    torchvision does; PIL images use PIL's bilinear filter (and
+    :class:`~linearnets.data.loader.ArrayLoader` gives its uint8 batches those same pixels:
+    :mod:`linearnets.data.resample`). float16 and bfloat16 tensors are resampled in float32 and cast back,
     integer ones rounded back into their dtype's range (as torchvision does). Two deliberate
     differences: (H, W) tensors are taken (torchvision refuses them), and bool and complex tensors
     are refused (torchvision resizes them: bilinear weights blend a mask's pixels and its cast back

@@ -27,9 +27,8 @@ def missing_names(module: str, path: str, *, provides: str, what: str) -> Callab
     torchvision_module = module.removeprefix("linearnets.")
 
     def refuse(name: str) -> NoReturn:
-        if name.startswith(
-            "__"
-        ):  # copy, pickle and doctest probe for dunders: a plain AttributeError
+        # copy, pickle and doctest probe for dunders: a plain AttributeError
+        if name.startswith("__"):
             raise AttributeError(name)
         message = (
             f"{module} has no {name}: it provides {provides}; for other {what} install torchvision "
