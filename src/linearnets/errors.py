@@ -95,6 +95,12 @@ class DataWarning(UserWarning):
     """Data that loads and trains but is probably not what was meant (the CLI prints it on one line)."""
 
 
+class ResumeWarning(UserWarning):
+    """A resume that goes on, but will match an uninterrupted run to rounding, not bit for bit: it
+    runs on another thread count or number of processes than the run last ran on (the CLI prints it
+    on one line)."""
+
+
 class DoubleSoftmaxWarning(UserWarning):
     """``nn.CrossEntropyLoss`` was given probabilities (a model ending in ``nn.Softmax``), not the
     scores (logits) it applies softmax to: softmax applied twice trains slowly, to a worse model."""

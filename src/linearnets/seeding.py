@@ -57,7 +57,8 @@ def seed_everything(seed: int) -> RunGenerators:
         from linearnets.errors import UsageError
 
         # torch's CPU generator keeps a seed's low 32 bits only (2**32 repeats seed 0); below 2**31
-        # the data stream's offset stays inside them too, so every seed gives its own two streams
+        # the data stream's offset stays inside them too, so no two seeds share both streams (one
+        # seed's data stream is the init stream of the seed 1,000,003 above it)
         raise UsageError(
             f"seed must be a non-negative integer (at most 2**31 - 1), got {seed!r:.40}; pass e.g. "
             "seed=0"

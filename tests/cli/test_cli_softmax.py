@@ -296,8 +296,9 @@ def test_resuming_with_other_threads_notes_it_is_no_longer_bit_exact(
         main(["softmax", "--resume", str(run), "--epochs", "2", "--threads", threads, *common]) == 0
     )
     note = (
-        f"linearnets softmax: note: --threads {threads} differs from the 1 the run last ran with; "
-        "it resumes, but then matches an uninterrupted run to rounding, not bit for bit\n"
+        f"linearnets: note: resumed with --threads {threads}, where the run last ran with 1: it "
+        "matches an uninterrupted run to rounding, not bit for bit (resume with --threads 1 for "
+        "that)\n"
     )
     out, err = capsys.readouterr()
     assert (note in err) is noted and "note:" not in out

@@ -265,12 +265,50 @@ def test_a_new_thread_count_on_resume_is_named(
     assert "note:" not in capsys.readouterr().err  # the same count: nothing to say
     assert main(["softmax", "--resume", str(run), "--epochs", "3", "--threads", "2"]) == 0
     assert capsys.readouterr().err.splitlines() == [
-        "linearnets softmax: note: --threads 2 differs from the 1 the run last ran with; it "
-        "resumes, but then matches an uninterrupted run to rounding, not bit for bit"
+        "linearnets: note: resumed with --threads 2, where the run last ran with 1: it matches an "
+        "uninterrupted run to rounding, not bit for bit (resume with --threads 1 for that)"
     ]
+    # the last run's count is what counts: back to 1 after a resume on 2 is named too
+    assert main(["softmax", "--resume", str(run), "--epochs", "4", "--threads", "1"]) == 0
+    assert "last ran with 2: " in capsys.readouterr().err
     saved = json.loads((run / "config.json").read_text())
     assert saved["environment"]["num_threads"] == 1  # where the run started stays recorded
-    assert [r["environment"]["num_threads"] for r in saved["resumes"]] == [1, 2]
+    assert [r["environment"]["num_threads"] for r in saved["resumes"]] == [1, 2, 1]
+
+
+def test_the_api_warns_of_a_resume_on_another_thread_count_or_number_of_processes(
+    tmp_path: Path,
+) -> None:
+    """resume_softmax warns as the command notes: a ResumeWarning, in the API's words."""
+    import warnings
+
+    import numpy as np
+
+    from linearnets.errors import ResumeWarning
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(64, 5)).astype(np.float32), rng.integers(0, 2, size=64)
+    np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X[:16], y_test=y[:16])
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=str(tmp_path / "d.npz"), plot="none", epochs=1, out=str(run)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resume_softmax(run, epochs=2)  # the same count (1): nothing to say
+        resume_softmax(run, epochs=3, num_threads=2)
+    assert [str(w.message) for w in caught if w.category is ResumeWarning] == [
+        "resumed with num_threads=2, where the run last ran with 1: it matches an uninterrupted "
+        "run to rounding, not bit for bit (resume with num_threads=1 for that)"
+    ]
+    # a run that last ran in 2 processes (torchrun), resumed in one
+    saved = json.loads((run / "config.json").read_text())
+    saved["resumes"][-1]["world_size"] = 2
+    (run / "config.json").write_text(json.dumps(saved))
+    with pytest.warns(ResumeWarning) as caught_list:
+        resume_softmax(run, epochs=4, num_threads=2)
+    assert [str(w.message) for w in caught_list] == [
+        "resumed in 1 process, where the run last ran in 2: it matches an uninterrupted run to "
+        "rounding, not bit for bit (resume in 2 processes, torchrun --nproc_per_node=2, for that)"
+    ]
 
 
 def test_a_run_whose_checkpoint_went_missing_is_not_silently_started_over(

@@ -43,10 +43,11 @@ from linearnets.cli._report import (
     EXIT_INTERRUPTED,
     EXIT_RUNTIME,
     EXIT_USAGE,
+    cli_words,
     output_closed,
     print_json_error,
 )
-from linearnets.errors import DataWarning
+from linearnets.errors import DataWarning, ResumeWarning
 
 __all__ = ["main"]
 
@@ -90,14 +91,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     line), so that what it was writing is cleaned up or kept, not cut off mid-way. With ``--debug``
     an error or interrupt is raised, for the caller to see it whole.
     """
-    with sigterm_as_keyboard_interrupt(), interrupts_never_dropped(), _data_warnings_on_one_line():
+    with sigterm_as_keyboard_interrupt(), interrupts_never_dropped(), _warnings_on_one_line():
         return _main(list(sys.argv[1:] if argv is None else argv), debug_raises=True)
 
 
 @contextlib.contextmanager
-def _data_warnings_on_one_line() -> Iterator[None]:
-    """Show the library's :class:`~linearnets.errors.DataWarning` as a line like the errors', with
-    no source line; other warnings as Python shows them."""
+def _warnings_on_one_line() -> Iterator[None]:
+    """Show the library's :class:`~linearnets.errors.DataWarning` and
+    :class:`~linearnets.errors.ResumeWarning` as a line like the errors', with no source line;
+    other warnings as Python shows them."""
     with warnings.catch_warnings():
         shown = warnings.showwarning
 
@@ -111,6 +113,8 @@ def _data_warnings_on_one_line() -> Iterator[None]:
         ) -> None:
             if issubclass(category, DataWarning):
                 print(f"linearnets: warning: {message}", file=sys.stderr)
+            elif issubclass(category, ResumeWarning):  # in the command's words: --threads
+                print(f"linearnets: note: {cli_words(str(message))}", file=sys.stderr)
             else:
                 shown(message, category, filename, lineno, file, line)
 
@@ -226,7 +230,7 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
         with (
             sigterm_as_keyboard_interrupt(),
             interrupts_never_dropped(),
-            _data_warnings_on_one_line(),
+            _warnings_on_one_line(),
         ):
             try:
                 code = _main(

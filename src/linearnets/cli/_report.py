@@ -20,6 +20,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_RUNTIME",
     "EXIT_USAGE",
+    "cli_words",
     "exit_status",
     "one_line",
     "output_closed",
@@ -108,7 +109,7 @@ def _cli_spelling(text: str) -> str:
         # or resize=None -> or leave --resize out: a command line has no None ("asks for
         # resize=None (28×28)" is no "or")
         text = re.sub(rf"\bor {name}=None\b", f"or leave {option} out", text)
-    return _cli_words(text)
+    return cli_words(text)
 
 
 # a Python string literal, as repr() writes a path
@@ -122,7 +123,7 @@ _RESUME_CALL = re.compile(rf"linearnets\.resume_softmax\(((?:{_STRING}|[^'\"()])
 _BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's"
 
 
-def _cli_words(text: str) -> str:
+def cli_words(text: str) -> str:
     """Return any of the library's messages with its Python words put as the command line's.
 
     ``out='runs/a' already holds a run`` becomes ``--out runs/a already holds a run``;
@@ -250,7 +251,7 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
     if isinstance(exc, UsageError):
         return _flat(_cli_spelling(text))  # again: a path read back from its repr may hold a \n
     if isinstance(exc, LinearnetsError):
-        return _flat(_cli_words(text))
+        return _flat(cli_words(text))
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
             return f"{text} ({type(exc).__name__}): {_disk_full_advice(command)}"

@@ -154,8 +154,6 @@ def run(args: argparse.Namespace) -> int:
         device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
     device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
     dist = init_distributed(device=device, announce=lambda line: print(line, file=sys.stderr))
-    if args.resume is not None and dist.is_main:
-        _note_changed_threads(saved, given)
     from linearnets.tasks.stopping import complete_when_returned
 
     # a stop once the run returned (in the clean-up after it, before the summary): complete
@@ -186,17 +184,6 @@ def _settings(
     from linearnets.tasks.resume import saved_config
 
     return None, saved_config(args.resume).get("config", {})
-
-
-def _note_changed_threads(saved: dict[str, Any], given: dict[str, Any]) -> None:
-    """Warn that a resumed run given another --threads than it ran with is no longer bit-exact."""
-    was, now = saved.get("num_threads"), given.get("num_threads")
-    if now is not None and was is not None and now != was:
-        print(
-            f"linearnets softmax: note: --threads {now} differs from the {was} the run last ran "
-            "with; it resumes, but then matches an uninterrupted run to rounding, not bit for bit",
-            file=sys.stderr,
-        )
 
 
 def _train(

@@ -116,6 +116,10 @@ def linreg_concise(
 ) -> nn.Sequential:
     """Return ``nn.Sequential(nn.Linear(num_inputs, 1))`` with weight ~ N(0, 0.01²) and bias 0.
 
+    ``generator``: the weights are drawn from it alone, the global stream untouched. Without one, as
+    in the book, ``nn.Linear`` first draws its own initialisation from torch's global generator, so
+    ``torch.manual_seed(0)`` gives other weights than ``generator=torch.Generator().manual_seed(0)``.
+
     See D2L §3.3.3–3.3.4.
     """
     num_inputs = check_positive_int("num_inputs", num_inputs)
@@ -130,6 +134,9 @@ def softmax_concise(
     """Return ``nn.Sequential(nn.Flatten(), nn.Linear(num_inputs, num_outputs))``, weights ~ N(0, 0.01²).
 
     The network outputs logits; ``nn.CrossEntropyLoss`` applies the stable log-softmax itself.
+    ``generator``: the weights are drawn from it alone, the global stream untouched. Without one, as
+    in the book, ``nn.Linear`` first draws its own initialisation from torch's global generator, so
+    ``torch.manual_seed(0)`` gives other weights than ``generator=torch.Generator().manual_seed(0)``.
 
     See D2L §3.7.1.
     """

@@ -22,7 +22,12 @@ from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
-from linearnets.tasks.resume_changes import changed_settings, check_recorded_data, data_change
+from linearnets.tasks.resume_changes import (
+    changed_settings,
+    check_recorded_data,
+    data_change,
+    warn_not_bit_exact,
+)
 from linearnets.tasks.resume_fit import check_inputs_fit
 from linearnets.tasks.resume_settings import (
     check_epochs_left,
@@ -223,6 +228,8 @@ def _resume(
     check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     history = checkpoint_history(ckpt)  # before any file is rewritten from it
     exp = prepare(new, dist=dist)
+    if exp.dist.is_main:
+        warn_not_bit_exact(saved, num_threads=new.num_threads, world_size=exp.dist.world_size)
     data = data_change(saved, exp, run_dir, force=force)
     if data is not None:
         changed["data_sha256"] = data

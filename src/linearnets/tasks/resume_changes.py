@@ -13,20 +13,28 @@ command line prints them with its options (``--lr``, ``--force``): :mod:`linearn
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets._fs import sha256_file
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
-from linearnets.errors import UsageError
+from linearnets.errors import ResumeWarning, UsageError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.runs import CONFIG_FILE
 
 if TYPE_CHECKING:
     from linearnets.tasks.experiment import Experiment
 
-__all__ = ["OPTIONS", "changed_settings", "check_recorded_data", "data_change", "differences"]
+__all__ = [
+    "OPTIONS",
+    "changed_settings",
+    "check_recorded_data",
+    "data_change",
+    "differences",
+    "warn_not_bit_exact",
+]
 
 
 def changed_settings(
@@ -200,3 +208,46 @@ def _unforced_change(
         f"{differences(keys, old, new, given=given, run_dir=run_dir)}, which would change its "
         f"result; {' and '.join(fixes)}, or pass force=True to continue with {values}"
     )
+
+
+def _last_ran_on(saved: dict[str, Any]) -> tuple[Any, Any]:
+    """Return the (thread count, number of processes) ``config.json`` says the run last ran on:
+    its latest resume's, else its start's (``None`` where not recorded)."""
+    environment = saved.get("environment")
+    threads = environment.get("num_threads") if isinstance(environment, dict) else None
+    processes = saved.get("world_size")
+    for entry in saved.get("resumes", []):
+        if not isinstance(entry, dict):
+            continue
+        environment = entry.get("environment")
+        if isinstance(environment, dict) and environment.get("num_threads") is not None:
+            threads = environment["num_threads"]
+        processes = entry.get("world_size", processes)
+    return threads, processes
+
+
+def warn_not_bit_exact(saved: dict[str, Any], *, num_threads: int, world_size: int) -> None:
+    """Warn (:class:`~linearnets.errors.ResumeWarning`) that a resume on another thread count or
+    number of processes than the run last ran on matches an uninterrupted run to rounding only:
+    sums are then taken in another order. It is not refused: the result is as good."""
+    threads, processes = _last_ran_on(saved)
+    changes = []
+    if isinstance(threads, int) and threads != num_threads:
+        changes.append(
+            (f"with num_threads={num_threads}", f"with {threads}", f"with num_threads={threads}")
+        )
+    if isinstance(processes, int) and processes != world_size:
+        plural = "es" if world_size != 1 else ""
+        fix = (
+            f"in {processes} processes, torchrun --nproc_per_node={processes},"
+            if processes > 1
+            else "in one process, without torchrun,"
+        )
+        changes.append((f"in {world_size} process{plural}", f"in {processes}", fix))
+    for now, was, fix in changes:
+        warnings.warn(
+            f"resumed {now}, where the run last ran {was}: it matches an uninterrupted run to "
+            f"rounding, not bit for bit (resume {fix} for that)",
+            ResumeWarning,
+            stacklevel=2,
+        )
