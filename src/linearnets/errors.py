@@ -24,6 +24,7 @@ __all__ = [
     "LinearnetsError",
     "OneLineInIPython",
     "PlotError",
+    "ResumeWarning",
     "RunFileError",
     "UsageError",
     "UsageTypeError",

@@ -79,6 +79,15 @@ def test_dyadic_sizes_take_torchs_kernel_and_it_agrees_with_the_products(
     assert not torch.equal(resample._torch_kernel(small, (1, 8)), _pillow(small, (1, 8)))
 
 
+def test_weights_given_out_are_a_copy_the_cache_keeps_its_own() -> None:
+    table, _ = pillow_weights(28, 26)
+    images = _images(2, 28, 28, seed=3)
+    before = resize_uint8(images, (26, 26))
+    table.zero_()  # the caller's copy
+    assert torch.equal(resize_uint8(images, (26, 26)), before)
+    assert pillow_weights(28, 26)[0].sum().item() > 0
+
+
 def test_weights_are_pillows_fixed_point_triangle() -> None:
     """Each row sums to 2**22 (within rounding), and enlarging 2x gives the 1/4, 3/4 taps."""
     for n_in, n_out in [(28, 64), (28, 26), (28, 1), (5, 2), (3, 300)]:

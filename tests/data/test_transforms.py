@@ -49,6 +49,18 @@ def test_to_tensor_of_arrays(gray: np.ndarray, kind: str) -> None:
         assert torch.equal(x[-1], torch.from_numpy(pic[..., -1] if pic.ndim == 3 else pic) / 255)
 
 
+@pytest.mark.parametrize("shape", [(4, 4), (10, 3), (2, 30), (0, 0)])
+def test_to_tensor_takes_any_2d_uint8_tensor_or_array_as_one_gray_image(
+    shape: tuple[int, int],
+) -> None:
+    """(H, W) has one reading, however small: (1, H, W). Only 3-d inputs can be ambiguous."""
+    pixels = torch.arange(shape[0] * shape[1], dtype=torch.uint8).reshape(shape)
+    expected = pixels.float().div(255).unsqueeze(0)
+    for pic in (pixels, pixels.numpy()):
+        x = ToTensor()(pic)
+        assert tuple(x.shape) == (1, *shape) and torch.equal(x, expected)
+
+
 BAD_PICS = [
     ("string array", np.array([["a"]]), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(1, 1\) and dtype <U1; convert it with pic.astype\(np.uint8\)"),
     ("complex array", np.zeros((2, 2), np.complex64), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(2, 2\) and dtype complex64;"),
@@ -283,7 +295,17 @@ def test_resize_takes_bilinear_as_torchvision_spells_it() -> None:
     ]
     x = torch.rand(1, 12, 12, generator=torch.Generator().manual_seed(0))
     expected = F.interpolate(x[None], size=(5, 5), mode="bilinear", antialias=True)[0]
-    for interpolation in (InterpolationMode.BILINEAR, Image.BILINEAR, Image.Resampling.BILINEAR):
+    import enum
+
+    class TorchvisionMode(enum.Enum):  # torchvision's own enum, where both are installed
+        BILINEAR = "bilinear"
+
+    for interpolation in (
+        InterpolationMode.BILINEAR,
+        Image.BILINEAR,
+        Image.Resampling.BILINEAR,
+        TorchvisionMode.BILINEAR,
+    ):
         r = Resize(5, interpolation)
         assert r.interpolation is InterpolationMode.BILINEAR
         assert torch.equal(r(x), expected)
@@ -478,7 +500,7 @@ def test_bad_arguments(make: Any, error: type[Exception], pattern: str) -> None:
             r"a tensor of shape \(1, 100000, 100000\)",
         ),
         (torch.zeros(4, 1, 28, 28), 10**5, r"a tensor of shape \(4, 1, 100000, 100000\)"),
-        (Image.new("RGB", (28, 56)), 10**6, r"a 1000000×2000000 image of 3 channel\(s\)"),
+        (Image.new("RGB", (28, 56)), 10**6, r"a 2000000×1000000 image of 3 channel\(s\)"),
     ],
     ids=["float", "uint8", "batch", "pil"],
 )
@@ -497,8 +519,9 @@ def test_resize_names_the_output_and_its_bytes() -> None:
         Resize(10**6)(Image.new("RGB", (28, 56)))  # 28 wide, 56 high: the width becomes 10**6
     assert str(info.value) == (
         "size must keep the resized image within 2 GiB (2,147,483,648 bytes) of float32 values, got "
-        "Resize(size=1000000) of a 28×56 RGB image, which would make a 1000000×2000000 image of 3 "
-        "channel(s): 24,000,000,000,000 bytes (22351.74 GiB); pass a smaller size, e.g. Resize(224)"
+        "Resize(size=1000000) of a 56×28 (H×W) RGB image, which would make a 2000000×1000000 image "
+        "of 3 channel(s): 24,000,000,000,000 bytes (22351.74 GiB); pass a smaller size, e.g. "
+        "Resize(224)"
     )
 
 

@@ -31,11 +31,12 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
     """Fashion-MNIST with torchvision's signature and attributes, read offline and verified.
 
     Items are ``(image, label)``: without a transform the image is a float32 tensor (1, 28, 28) in
-    [0, 1] (``torch.get_default_dtype()``), exactly what torchvision's ``ToTensor()`` gives; with a transform, the transform receives a
-    PIL image (when Pillow is installed, as in torchvision) or else the uint8 tensor (28, 28).
+    [0, 1] (``torch.get_default_dtype()``), exactly what torchvision's ``ToTensor()`` gives; with a
+    transform, the transform receives a PIL image (when Pillow is installed, as in torchvision) or
+    else the uint8 tensor (28, 28).
 
-    Its attributes are torchvision's: ``root`` (the one passed: a str with ``~`` expanded, or the Path), ``raw_folder`` (the folder
-    holding the files read), ``processed_folder``, ``train``, ``transform``, ``target_transform``,
+    Its attributes are torchvision's: ``root`` (the one passed: a str with ``~`` expanded, or the
+    Path), ``raw_folder`` (the folder holding the files read), ``processed_folder``, ``train``, ``transform``, ``target_transform``,
     ``transforms``, ``data``, ``targets``, ``classes``, ``class_to_idx``, ``resources``, ``mirrors``,
     ``training_file``, ``test_file`` and ``extra_repr()``.
 
@@ -43,13 +44,14 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         root: folder holding the files, directly or in ``FashionMNIST/raw`` (``None``: search the
             usual places); with ``download=True`` it need not exist yet, but a file, an empty path
             or a link to nowhere is refused either way. A root lacking the files with
-            ``download=False`` raises a ``DatasetNotFoundError``, a ``RuntimeError`` as torchvision's.
+            ``download=False`` raises a ``DatasetNotFoundError``, a ``RuntimeError`` as
+            torchvision's.
         train: True (or 1) for the 60000-image training split, False (or 0) for the 10000-image
             test split.
         transform: applied to each image.
         target_transform: applied to each label.
-        download: True or False (1 or 0 too, as torchvision takes them); True makes sure the files can be read: those in ``root`` are
-            verified (and fetched again if corrupt); if ``root`` lacks them, a verified copy
+        download: True or False (1 or 0 too, as torchvision takes them); True makes sure the files
+            can be read: those in ``root`` are verified (and fetched again if corrupt); if ``root`` lacks them, a verified copy
             elsewhere on this machine (the Debian package, ``$LINEARNETS_DATA``, ...) is read
             instead, offline; only without one are they downloaded into ``root/FashionMNIST/raw``,
             from the class's ``mirrors`` (set ``FashionMNIST.mirrors = [...]`` for others, as in
@@ -77,10 +79,10 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
     def __init__(
         self,
         root: str | Path | None = None,
-        train: bool = True,
+        train: bool | int = True,
         transform: Callable[[Any], Any] | None = None,
         target_transform: Callable[[Any], Any] | None = None,
-        download: bool = False,
+        download: bool | int = False,
     ) -> None:
         # every argument checked before anything is downloaded
         train = _flag("train", train)
@@ -108,7 +110,8 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         self.root: str | Path
         if root is None:  # searched: the place the files were found in
             self.root = str(arrays.found.directory)
-        else:  # torchvision's: the root passed (a str ~-expanded, a Path as it is), wherever the files were
+        else:  # torchvision's: the root passed (a str ~-expanded, a Path as it is), wherever the
+            # files were
             self.root = os.path.expanduser(root) if isinstance(root, str) else root
         self._raw_folder = str(arrays.found.folder)
         self.train = train

@@ -172,8 +172,9 @@ class ArrayLoader:
         shuffle: draw a new permutation from ``generator`` at the start of each epoch.
         generator: source of the permutations (``None``: torch's global generator).
         resize: resample images to (resize, resize) for an int (or ``[resize]``), to (h, w) for a
-            pair, a whole batch at once (antialiased bilinear, as torchvision's ``Resize`` does on
-            tensors).
+            pair, a whole batch at once: uint8 images to Pillow's bilinear pixels, as the book's
+            ``Resize`` gives them (on a GPU within 1/255 of them: :mod:`linearnets.data.resample`),
+            float ones antialiased bilinear, as torchvision's ``Resize`` does on tensors.
         device: where the data lives; moved there once, so no copy per batch.
         rank, world_size: this process's share: rank r takes rows r, r + world_size, ... of each batch.
         num_classes: the number of classes (default: the largest label + 1); ``None`` for float

@@ -45,8 +45,11 @@ class Resize:
     torchvision does; PIL images use PIL's bilinear filter (and
     :class:`~linearnets.data.loader.ArrayLoader` gives its uint8 batches those same pixels:
     :mod:`linearnets.data.resample`). float16 and bfloat16 tensors are resampled in float32 and cast back,
-    integer ones rounded back into their dtype's range (as torchvision does). Two deliberate
-    differences: (H, W) tensors are taken (torchvision refuses them), and bool and complex tensors
+    integer ones rounded back into their dtype's range. Deliberate differences from torchvision,
+    which resamples every integer dtype in float32 and rounds only uint8 and the signed ones:
+    int32 and int64 are resampled in float64 (exact for their values), uint16 is rounded too (it
+    truncates), and every integer result is clamped to its dtype's range; (H, W) tensors are
+    taken (torchvision refuses them), and bool and complex tensors
     are refused (torchvision resizes them: bilinear weights blend a mask's pixels and its cast back
     to bool makes each blend True, so a mask grows; complex values are no image).
 
@@ -146,8 +149,8 @@ class Resize:
         h, w = self._output_size(img.height, img.width)
         bands = len(img.getbands())
         self._check_output(
-            f"a {img.width}×{img.height} {img.mode} image",
-            f"a {w}×{h} image of {bands} channel(s)",
+            f"a {img.height}×{img.width} (H×W) {img.mode} image",
+            f"a {h}×{w} image of {bands} channel(s)",
             bands * h * w,
         )
         return img.resize((w, h), Image.Resampling.BILINEAR)
@@ -190,8 +193,11 @@ class Resize:
 
 def _bilinear(interpolation: Any) -> InterpolationMode:
     """Return ``InterpolationMode.BILINEAR`` for either spelling of it, else refuse the filter."""
-    if interpolation is InterpolationMode.BILINEAR:
-        return interpolation
+    if (
+        interpolation is InterpolationMode.BILINEAR
+        or getattr(interpolation, "value", None) == "bilinear"
+    ):
+        return InterpolationMode.BILINEAR  # ours, or torchvision's own when both are installed
     is_int = isinstance(interpolation, int) and not isinstance(interpolation, bool)
     if is_int and interpolation == 2:  # Pillow's Image.BILINEAR (Image.Resampling.BILINEAR)
         return InterpolationMode.BILINEAR
@@ -231,6 +237,6 @@ def _max_size(max_size: Any, size: int | tuple[int, int]) -> int | None:
 
 
 def _float_for(dtype: torch.dtype) -> torch.dtype:
-    """Return the float dtype integer pixels are resampled in: float32, as torchvision does, where it
-    holds every value exactly (8 and 16 bits), float64 for int32 and int64."""
+    """Return the float dtype integer pixels are resampled in: float32 where it holds every value
+    exactly (8 and 16 bits), float64 for int32 and int64 (torchvision uses float32 for all)."""
     return torch.float32 if torch.iinfo(dtype).bits <= 16 else torch.float64

@@ -53,16 +53,17 @@ class ToTensor:
             raise UsageTypeError(
                 f"pic must be a PIL image, a NumPy array or a tensor, got {type(pic).__name__}"
             )
-        if array.ndim == 2:
-            array = array.unsqueeze(-1)  # (H, W) -> (H, W, 1)
-        if array.ndim != 3:
+        if array.ndim not in (2, 3):
             raise UsageError(
                 f"pic must be an image (H, W) or (H, W, C), got {_a(kind)} of shape "
                 f"{tuple(array.shape)}; pass one image, not a batch"
             )
-        # PIL's layout is known; an array's or a tensor's is read from its shape
-        if kind != "PIL image":
+        # PIL's layout is known, and (H, W) has one reading; a 3-d array's or tensor's is read
+        # from its shape
+        if kind != "PIL image" and array.ndim == 3:
             _check_channels_last(tuple(array.shape), kind, dtype=array.dtype)
+        if array.ndim == 2:
+            array = array.unsqueeze(-1)  # (H, W) -> (H, W, 1)
         chw = array.permute(2, 0, 1)  # (C, H, W)
         if array.dtype == torch.uint8:
             return chw.to(torch.get_default_dtype()).div_(255).contiguous()

@@ -1,10 +1,10 @@
-"""The few torchvision transforms the book uses on Fashion-MNIST: ``ToTensor``, ``Resize``, ``Compose``.
+"""The few torchvision transforms the book uses on Fashion-MNIST: ``Compose`` and ``Lambda`` here.
 
 They behave like torchvision's for the images this package meets (PIL images, uint8 and float
 arrays, float tensors), so ``FashionMNIST(transform=Compose([Resize(64), ToTensor()]))`` reads as in
 the book without torchvision installed. ``ToTensor`` (from :mod:`linearnets.data.to_tensor`),
-``Resize`` and ``InterpolationMode`` (from :mod:`linearnets.data.resize`) and ``Normalize`` (from
-:mod:`linearnets.data.normalize`) are importable from here too. See D2L §3.5.1.
+``PILToTensor``, ``Resize`` and ``InterpolationMode`` (from :mod:`linearnets.data.resize`) and
+``Normalize`` (from :mod:`linearnets.data.normalize`) are importable from here too. See D2L §3.5.1.
 """
 
 from __future__ import annotations
@@ -14,11 +14,19 @@ from typing import Any
 
 from linearnets.data.normalize import Normalize
 from linearnets.data.resize import InterpolationMode, Resize
-from linearnets.data.to_tensor import ToTensor
+from linearnets.data.to_tensor import PILToTensor, ToTensor
 from linearnets.errors import UsageTypeError
 from linearnets.validation import describe
 
-__all__ = ["Compose", "InterpolationMode", "Lambda", "Normalize", "Resize", "ToTensor"]
+__all__ = [
+    "Compose",
+    "InterpolationMode",
+    "Lambda",
+    "Normalize",
+    "PILToTensor",
+    "Resize",
+    "ToTensor",
+]
 
 
 class Compose:

@@ -6,8 +6,9 @@ transforms`` for ``from linearnets.torchvision import transforms``, and its code
 ``torchvision.datasets.FashionMNIST(root="../data", train=True, transform=trans, download=True)``
 (read offline and verified; see :class:`linearnets.data.fashion_mnist.FashionMNIST`) and
 ``transforms.ToTensor``/``Resize``/``Compose``/``Normalize`` (and ``Lambda``, ``PILToTensor``,
-``InterpolationMode``), which give torchvision's values; any other name of torchvision's says what
-is provided instead.
+``InterpolationMode``), which give torchvision's values; any other name of ``datasets`` or
+``transforms`` says what is provided instead (another module, ``torchvision.models`` say, is
+Python's plain AttributeError).
 
 See D2L §3.5.1.
 """
