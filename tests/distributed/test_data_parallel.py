@@ -564,3 +564,58 @@ def test_run_softmax_trains_in_a_process_group_its_caller_joined(npz: Path, tmp_
     assert said[0]["test_acc"] == said[1]["test_acc"]
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["world_size"] == 2 and config["resumes"][0]["world_size"] == 2
+
+
+# rank 1 ends (os._exit, as a crash would) once its epochs are trained, before the run's last
+# barrier; rank 0 has then written every output
+_GONE_AT_THE_END = """
+import os, sys
+import torch.distributed as dist
+import linearnets as ln
+from linearnets.tasks import training_run
+rank, port, data, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+if rank == 1:
+    training_run._finish = lambda *args, **kwargs: os._exit(3)
+try:
+    ln.run_softmax(ln.SoftmaxConfig(data=data, epochs=2, batch_size=64, seed=3, num_threads=1,
+                                    plot="none", device="cpu", out=out))
+except Exception as exc:
+    print(type(exc).__name__, exc)
+"""
+
+
+def test_a_peer_gone_at_the_last_barrier_is_named_with_the_run_complete(
+    npz: Path, tmp_path: Path
+) -> None:
+    """gloo's raw "Connection closed by peer" at the barrier after the last epoch was told as an
+    unexpected RuntimeError; rank 0 has written the whole run by then, and says so."""
+    script = tmp_path / "gone.py"
+    script.write_text(_GONE_AT_THE_END)
+    env = _env()
+    for name in ("RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(name, None)
+    port, out = str(_free_port()), str(tmp_path / "run")
+    ranks = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(rank), port, str(npz), out],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        for rank in (0, 1)
+    ]
+    (said, err), _ = _outputs(ranks, timeout=120)
+    assert [proc.returncode for proc in ranks] == [0, 3], (said, err)
+    assert (tmp_path / "run" / "results.json").is_file() and (
+        tmp_path / "run" / "model.pt"
+    ).is_file()
+    assert re.fullmatch(
+        r"PeerLostError another process of the data-parallel run stopped after the last epoch "
+        r"\(lost connection: [^;]*\); the run is complete, its weights and results written in "
+        + re.escape(out)
+        + "\n",
+        said,
+    ), said

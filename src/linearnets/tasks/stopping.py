@@ -193,8 +193,20 @@ def peer_lost(
     run_dir: Path,
     checkpoint: CheckpointCallback,
     start_epoch: int,
+    *,
+    complete: bool = False,
 ) -> PeerLostError:
-    """Return the error saying another process stopped, which checkpoint is kept, and the resume."""
+    """Return the error saying another process stopped, which checkpoint is kept, and the resume.
+
+    ``complete``: the run had written its results (rank 0, at the barrier after them): it says so,
+    with no resume to advise.
+    """
+    if complete and exp.dist.is_main:
+        return PeerLostError(
+            f"another process of the data-parallel run stopped after the last epoch (lost "
+            f"connection: {reason}); the run is complete, its weights and results written in "
+            f"{run_dir}"
+        )
     # the Python call; the command line prints it as --resume DIR, as for an interrupt
     again = f"linearnets.resume_softmax({str(run_dir)!r})"
     if os.environ.get("TORCHELASTIC_RUN_ID"):

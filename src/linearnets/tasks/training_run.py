@@ -147,7 +147,7 @@ def train_experiment(
             reason = lost_connection(exc) if exp.dist.enabled else None
             if reason is None:
                 raise
-            raise peer_lost(reason, exp, run_dir, checkpoint, start_epoch) from exc
+            raise peer_lost(reason, exp, run_dir, checkpoint, start_epoch, complete=True) from exc
         return result
 
 
