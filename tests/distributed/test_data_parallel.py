@@ -537,15 +537,17 @@ dist.destroy_process_group()
 """
 
 
-def test_run_softmax_trains_in_a_process_group_its_caller_joined(npz: Path, tmp_path: Path) -> None:
-    """Each process once trained alone (two folders, world_size 1), or, with one out=, rank 0 was
-    refused: "is being written by another linearnets run"."""
-    script = tmp_path / "train.py"
-    script.write_text(_JOINED_SCRIPT)
+def _joined(
+    source: str, npz: Path, out: str, tmp_path: Path
+) -> tuple[list[subprocess.Popen[str]], list[tuple[str, str]]]:
+    """Run the script ``source`` as ranks 0 and 1 of a group it joins itself (no torchrun
+    variables), given its rank, a free port, the data and ``out``; return them and their outputs."""
+    script = tmp_path / "joined.py"
+    script.write_text(source)
     env = _env()
     for name in ("RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(name, None)
-    port, out = str(_free_port()), str(tmp_path / "run")
+    port = str(_free_port())
     ranks = [
         subprocess.Popen(
             [sys.executable, str(script), str(rank), port, str(npz), out],
@@ -557,7 +559,14 @@ def test_run_softmax_trains_in_a_process_group_its_caller_joined(npz: Path, tmp_
         )
         for rank in (0, 1)
     ]
-    done = _outputs(ranks, timeout=120)
+    return ranks, _outputs(ranks, timeout=120)
+
+
+def test_run_softmax_trains_in_a_process_group_its_caller_joined(npz: Path, tmp_path: Path) -> None:
+    """Each process once trained alone (two folders, world_size 1), or, with one out=, rank 0 was
+    refused: "is being written by another linearnets run"."""
+    out = str(tmp_path / "run")
+    ranks, done = _joined(_JOINED_SCRIPT, npz, out, tmp_path)
     assert [proc.returncode for proc in ranks] == [0, 0], done
     said = [json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1)]
     assert [r["run_dir"] for r in said] == [out, out] and [r["epochs"] for r in said] == [2, 2]
@@ -590,24 +599,8 @@ def test_a_peer_gone_at_the_last_barrier_is_named_with_the_run_complete(
 ) -> None:
     """gloo's raw "Connection closed by peer" at the barrier after the last epoch was told as an
     unexpected RuntimeError; rank 0 has written the whole run by then, and says so."""
-    script = tmp_path / "gone.py"
-    script.write_text(_GONE_AT_THE_END)
-    env = _env()
-    for name in ("RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(name, None)
-    port, out = str(_free_port()), str(tmp_path / "run")
-    ranks = [
-        subprocess.Popen(
-            [sys.executable, str(script), str(rank), port, str(npz), out],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-        )
-        for rank in (0, 1)
-    ]
-    (said, err), _ = _outputs(ranks, timeout=120)
+    out = str(tmp_path / "run")
+    ranks, ((said, err), _) = _joined(_GONE_AT_THE_END, npz, out, tmp_path)
     assert [proc.returncode for proc in ranks] == [0, 3], (said, err)
     assert (tmp_path / "run" / "results.json").is_file() and (
         tmp_path / "run" / "model.pt"
