@@ -71,12 +71,26 @@ def test_dyadic_sizes_take_torchs_kernel_and_it_agrees_with_the_products(
     for size in [(64, 64), (26, 26), (56, 112), (14, 56)]:
         resize_uint8(images, size)
     assert taken == [(64, 64), (56, 112)]  # 26 and 14 are not dyadic from 28
-    # 2x4 -> 1x8: dyadic both ways, but Pillow runs the column pass first there, and torch's kernel
-    # always runs the row pass first: the products are used, and they give Pillow's pixels
+    # 2x4 -> 1x8: dyadic both ways, but Pillow 13 runs the column pass first there, and torch's
+    # kernel always runs the row pass first: the products are used, and they give Pillow's pixels
     small = _images(3, 2, 4, seed=1)
     assert torch.equal(resize_uint8(small, (1, 8)), _pillow(small, (1, 8)))
-    assert taken == [(64, 64), (56, 112)]
-    assert not torch.equal(resample._torch_kernel(small, (1, 8)), _pillow(small, (1, 8)))
+    if resample._columns_first_ever():
+        assert taken == [(64, 64), (56, 112)]
+        assert not torch.equal(resample._torch_kernel(small, (1, 8)), _pillow(small, (1, 8)))
+    else:  # Pillow 12 and before: the row pass first, as torch's kernel
+        assert taken == [(64, 64), (56, 112), (1, 8)]
+
+
+def test_the_pass_order_follows_the_pillow_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow 12 runs the row pass first always; 13 the column pass first in some shapes."""
+    versions = {"12.3.0": False, "13.0.0": True, "14.1.2": True, "9.5.0": False}
+    for version, columns_first in versions.items():
+        monkeypatch.setattr(resample.importlib.metadata, "version", lambda name, v=version: v)
+        resample._columns_first_ever.cache_clear()
+        assert resample._columns_first_ever() is columns_first, version
+    monkeypatch.undo()
+    resample._columns_first_ever.cache_clear()  # the installed Pillow's again, for the tests after
 
 
 def test_weights_given_out_are_a_copy_the_cache_keeps_its_own() -> None:

@@ -9,8 +9,10 @@ whole batch at once, bit for bit:
   each rounding its result back to uint8. Here each pass is one float64 product with a table of those
   integer weights, which is exact (every sum is an integer below 2**53), then the same rounding.
 - Pillow 13 runs the column pass first when the height shrinks by more than twice what the width
-  loses (``2 * (W - w) < H - h``), which rounds differently; so does this module. That rule was
-  measured against Pillow 13 (``tests/data/test_resample.py`` checks it over a grid of sizes).
+  loses (``2 * (W - w) < H - h``), which rounds differently; Pillow 12 and before always run the
+  row pass first. This module follows the Pillow installed (matplotlib requires it), and the
+  newer rule where none is. The rule was measured against Pillow 13, the order against 12 too
+  (``tests/data/test_resample.py`` checks the installed one over a grid of sizes).
 - When every weight is a multiple of 2**-14 (28 → 32, 56, 64, 112, 128, 224, 256: the book's 64 and
   224 among them) and the row pass comes first, torch's own antialiased uint8 kernel, which rounds
   its weights to 16 bits, holds them exactly and so gives the same pixels, 5–20× faster than the
@@ -27,6 +29,7 @@ of them; torch's kernel at other sizes (28 → 26, say) by 1 or 2 grey levels in
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 
 import torch
 import torch.nn.functional as F
@@ -72,6 +75,16 @@ def _weights(n_in: int, n_out: int) -> tuple[torch.Tensor, bool]:
     return table, dyadic
 
 
+@functools.cache
+def _columns_first_ever() -> bool:
+    """Whether the Pillow installed runs the column pass first for some sizes (13 and later)."""
+    try:
+        major = importlib.metadata.version("pillow").split(".")[0]
+    except importlib.metadata.PackageNotFoundError:  # no Pillow: the newer rule
+        return True
+    return not major.isdigit() or int(major) >= 13
+
+
 def _rounded(sums: torch.Tensor) -> torch.Tensor:
     """Pillow's rounding of a pass's fixed-point sums back to pixels 0..255 (still float64)."""
     return sums.add_(2 ** (PRECISION_BITS - 1)).mul_(2.0**-PRECISION_BITS).floor_().clamp_(0, 255)
@@ -107,13 +120,13 @@ def _torch_kernel(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 def resize_uint8(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Return the uint8 ``images`` (B, H, W) resized to ``size`` (h, w): (B, h, w) uint8, each
-    image's pixels those of Pillow 13's ``Image.resize((w, h), Image.BILINEAR)``.
+    image's pixels those of the installed Pillow's ``Image.resize((w, h), Image.BILINEAR)``.
 
     CPU tensors only (torch's uint8 kernel has no CUDA version). See the module's docstring.
     """
     height, width = images.shape[-2:]
     h, w = size
-    columns_first = h < height and 2 * (width - w) < height - h
+    columns_first = _columns_first_ever() and h < height and 2 * (width - w) < height - h
     if not columns_first and _weights(height, h)[1] and _weights(width, w)[1]:
         return _torch_kernel(images, size)
     return _pillow_passes(images, size, columns_first=columns_first)
