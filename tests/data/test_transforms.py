@@ -282,6 +282,14 @@ def test_resize_repr_and_size_are_torchvisions() -> None:
     assert Resize([3, 4]).size == [3, 4] and Resize((3, 4)).size == (3, 4)
 
 
+def test_resize_takes_numpy_integers_as_torchvision_does() -> None:
+    x = torch.rand(1, 12, 16, generator=torch.Generator().manual_seed(1))
+    for size in (np.int64(6), [np.int64(6)], (np.int32(6), np.int16(8))):
+        expected = Resize(6 if not isinstance(size, tuple) else (6, 8))(x)
+        assert torch.equal(Resize(size)(x), expected), size
+    assert tuple(Resize([np.int64(6)])(x).shape) == (1, 6, 8)  # the shorter side, the ratio kept
+
+
 def test_resize_takes_bilinear_as_torchvision_spells_it() -> None:
     """``InterpolationMode.BILINEAR`` or Pillow's constant (the int 2), both kept as the enum."""
     assert [(m.name, m.value) for m in InterpolationMode] == [

@@ -7,6 +7,7 @@ book imports it. See D2L §3.5.1.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any
@@ -77,7 +78,7 @@ class Resize:
     ) -> None:
         one = isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 1
         short = size[0] if one else size  # type: ignore[index]  # a one-item sequence: shorter side
-        if isinstance(short, int) and not isinstance(short, bool):
+        if isinstance(short, numbers.Integral) and not isinstance(short, bool):  # NumPy's too
             self._size: int | tuple[int, int] = check_positive_int("size", short)
         elif isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 2:
             h, w = (check_positive_int("size", s) for s in size)
