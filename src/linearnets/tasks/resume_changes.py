@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from linearnets._fs import sha256_file
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import ResumeWarning, UsageError
+from linearnets.tasks.resume_settings import started_environment
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.runs import CONFIG_FILE
 
@@ -213,8 +214,8 @@ def _unforced_change(
 def _last_ran_on(saved: dict[str, Any]) -> tuple[Any, Any]:
     """Return the (thread count, number of processes) ``config.json`` says the run last ran on:
     its latest resume's, else its start's (``None`` where not recorded)."""
-    environment = saved.get("environment")
-    threads = environment.get("num_threads") if isinstance(environment, dict) else None
+    started = started_environment(saved)
+    threads = started.get("num_threads") if started is not None else None
     processes = saved.get("world_size")
     for entry in saved.get("resumes", []):
         if not isinstance(entry, dict):
