@@ -36,10 +36,6 @@ def test_a_figure_is_saved_in_a_writable_working_folder_only_outside_jupyter(
         assert figure_file("train_ch3.png", notebook=True) is None  # shown inline instead
 
 
-def _train_like() -> str | None:
-    return figure_file("train_ch3.png", notebook=False)  # as train_ch3 calls it
-
-
 @pytest.mark.parametrize("missing", [os.W_OK, os.X_OK], ids=["read-only", "not searchable"])
 def test_a_folder_without_write_access_skips_the_file_with_a_warning(
     monkeypatch: pytest.MonkeyPatch, missing: int
@@ -50,8 +46,8 @@ def test_a_folder_without_write_access_skips_the_file_with_a_warning(
         UserWarning, match=r"^the working folder is not writable, so train_ch3\.png"
     ) as record:
         line = sys._getframe().f_lineno + 1
-        assert _train_like() is None
-    # pointed at the line that called train_ch3 (here: _train_like), where the folder was chosen
+        assert figure_file("train_ch3.png", notebook=False) is None
+    # pointed at the line that called into linearnets (train_ch3, in the book's code)
     assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
 
 
@@ -199,10 +195,6 @@ def test_in_a_script_predict_ch3_leaves_its_images_in_pyplot_and_still_saves_the
     assert sorted(p.name for p in tmp_path.iterdir()) == ["predict_ch3.png", "shown.png"]
 
 
-def _predict_like() -> str | None:
-    return figure_file("predict_ch3.png", notebook=False)  # as predict_ch3 calls it
-
-
 def test_a_folder_named_as_the_figure_skips_the_file_with_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -210,7 +202,7 @@ def test_a_folder_named_as_the_figure_skips_the_file_with_a_warning(
     (tmp_path / "predict_ch3.png").mkdir()
     with pytest.warns(UserWarning, match=r"^predict_ch3\.png is a folder in the working folder, so the figure is not saved there; rename that folder for the file$") as record:  # fmt: skip
         line = sys._getframe().f_lineno + 1
-        assert _predict_like() is None
+        assert figure_file("predict_ch3.png", notebook=False) is None
     assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import errno
 import os
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import torch
 
+from linearnets._warn import warn
 from linearnets.errors import UsageError
 
 __all__ = ["figure_file", "file_failure", "in_notebook", "plot", "predict_ch3", "warn_unsaved"]
@@ -31,17 +31,15 @@ def figure_file(name: str, notebook: bool) -> str | None:
     if notebook:
         return None
     if not os.access(".", os.W_OK | os.X_OK):
-        warnings.warn(
+        warn(
             f"the working folder is not writable, so {name} is not saved; run from a folder you "
             "can write to for the file",
-            stacklevel=3,  # the caller of train_ch3 or predict_ch3, which call this
         )
         return None
     if os.path.isdir(name):
-        warnings.warn(
+        warn(
             f"{name} is a folder in the working folder, so the figure is not saved there; rename "
             "that folder for the file",
-            stacklevel=3,
         )
         return None
     return name
@@ -74,10 +72,9 @@ def warn_unsaved(name: str, exc: BaseException) -> None:
     else:
         reason = " ".join(str(exc).split(";")[0].split())
         fix = "run from a folder you can write to"
-    warnings.warn(
+    warn(
         f"{failed} could not be written ({reason}); the book's code goes on without it ({fix}, "
         "for the file)",
-        stacklevel=3,  # the caller of train_ch3 or predict_ch3, which call this
     )
 
 

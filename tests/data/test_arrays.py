@@ -66,9 +66,10 @@ def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
         DataWarning,
         match=r"y_test holds labels that y never has \(3; y's go up to 2\): the model cannot "
         r"learn those classes, so their examples mostly count as mistakes; if the two sets",
-    ):
+    ) as seen:
         arrays = load_classification_file(tmp_path / "d.npz")
     assert arrays.num_classes == 4
+    assert seen[0].filename == __file__
     np.savez(tmp_path / "ok.npz", X=np.eye(3), y=np.array([0, 2, 2]), X_test=np.eye(3),
              y_test=np.array([1, 1, 0]))  # fmt: skip
     with warnings.catch_warnings():
@@ -365,8 +366,9 @@ def test_a_regression_npz_with_a_test_set_warns_that_it_is_not_used(tmp_path: Pa
     path = _write(
         tmp_path, X=np.eye(3), y=np.arange(3.0), X_test=np.full((2, 3), np.nan), y_test=np.zeros(5)
     )
-    with pytest.warns(DataWarning, match=r"linear regression trains on X and y and has no test set: X_test and y_test are not used \(nor checked\)$"):  # fmt: skip
+    with pytest.warns(DataWarning, match=r"linear regression trains on X and y and has no test set: X_test and y_test are not used \(nor checked\)$") as seen:  # fmt: skip
         X, y = load_regression_file(path)
+    assert seen[0].filename == __file__
     assert torch.equal(X, torch.eye(3)) and y.shape == (3, 1)
 
 

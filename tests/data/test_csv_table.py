@@ -313,6 +313,9 @@ def test_pandas_default_column_names_read_as_data_are_warned_of(tmp_path: Path) 
     with pytest.warns(DataWarning, match=r"p\.csv: line 1 \(0,1,2\) is read as an example, but it is the header pandas writes for unnamed columns"):  # fmt: skip
         X, _ = load_regression_file(path)
     assert X.shape == (4, 2)  # still read as data: 0,1,2 can be an example
+    with pytest.warns(DataWarning) as seen:
+        load_regression_file(path)
+    assert seen[0].filename == __file__  # the caller's line, not the reader's
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_regression_file(_written(tmp_path / "q.csv", "0,1,3\n1.5,2.0,3.0\n-1.0,0.5,2.5\n"))

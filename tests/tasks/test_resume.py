@@ -309,6 +309,7 @@ def test_the_api_warns_of_a_resume_on_another_thread_count_or_number_of_processe
         "resumed in 1 process, where the run last ran in 2: it matches an uninterrupted run to "
         "rounding, not bit for bit (resume in 2 processes, torchrun --nproc_per_node=2, for that)"
     ]
+    assert caught_list[0].filename == __file__  # the line that called resume_softmax
 
 
 def test_a_run_whose_checkpoint_went_missing_is_not_silently_started_over(

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import NoReturn
 import numpy as np
 import torch
 
+from linearnets._warn import warn
 from linearnets.data.csv_table import read_csv
 from linearnets.data.npz import open_npz
 from linearnets.errors import DatasetError, DataWarning, UsageError
@@ -232,13 +232,12 @@ def _warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     unseen = torch.unique(y_test[y_test > y.max()]).tolist()
     if unseen:
         shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
-        warnings.warn(
+        warn(
             f"{path}: y_test holds labels that y never has ({shown}; y's go up to "
             f"{int(y.max())}): the model cannot learn those classes, so their examples mostly count "
             "as mistakes; if the two sets number their labels differently, renumber them together "
             "(numpy.unique on both, with return_inverse=True)",
             DataWarning,
-            stacklevel=3,
         )
 
 
@@ -263,11 +262,10 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
                 "numpy.savez(path, X=X, y=y)"
             )
         if "X_test" in names or "y_test" in names:
-            warnings.warn(
+            warn(
                 f"{path}: linear regression trains on X and y and has no test set: X_test and "
                 "y_test are not used (nor checked)",
                 DataWarning,
-                stacklevel=2,
             )
         X = _features(path, "X", arrays["X"])
         y_raw = (

@@ -11,13 +11,13 @@ editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-or
 from __future__ import annotations
 
 import csv
-import warnings
 from collections import Counter
 from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
 
+from linearnets._warn import warn
 from linearnets.errors import DatasetError, DataWarning, UsageError
 
 __all__ = ["read_csv"]
@@ -60,13 +60,12 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def _warn_default_names(path: Path, line: int, columns: int) -> None:
     """Warn that the first row, read as data, is the column names pandas gives a DataFrame
     without names (``0,1,…``), which ``to_csv`` writes as a header by default."""
-    warnings.warn(
+    warn(
         f"{path}: line {line} ({','.join(map(str, range(columns)))}) is read as an example, but "
         "it is the header pandas writes for unnamed columns (DataFrame.to_csv's default): if it "
         "is, write the file with to_csv(path, index=False, header=False), or give the columns "
         "names",
         DataWarning,
-        stacklevel=3,
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numbers
 import operator
 import os
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,6 +17,7 @@ from typing import Any, ClassVar
 import torch
 from torch.utils.data import Dataset
 
+from linearnets._warn import warn
 from linearnets.data.dataset_root import check_holds_files, check_root, readable_root
 from linearnets.data.labels import CLASSES
 from linearnets.data.mirrors import DEFAULT_MIRRORS
@@ -165,7 +165,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         return self._renamed("test_data", "data")
 
     def _renamed(self, old: str, new: str) -> torch.Tensor:
-        warnings.warn(f"{old} has been renamed {new}", stacklevel=3)
+        warn(f"{old} has been renamed {new}")
         return getattr(self, new)
 
     def __repr__(self) -> str:

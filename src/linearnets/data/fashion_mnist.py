@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from linearnets._warn import warn
 from linearnets.data.dataset import FashionMNIST
 from linearnets.data.files import FASHION_MNIST_FILES, Found, find_fashion_mnist
 from linearnets.data.idx import parse_idx
@@ -86,11 +86,10 @@ def _read_or_gz(
         except DatasetError:
             pass  # damaged too: the plain file's error says what to do
         else:
-            warnings.warn(
+            warn(
                 f"{path} is damaged (it fails its size or MD5 check), so {gz.name} beside it, "
                 f"which is intact, was read instead; delete {path}, which is read first",
                 DataWarning,
-                stacklevel=3,
             )
             return array, hashed, gz
         raise

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import itertools
 import os
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, SupportsFloat
 
+from linearnets._warn import warn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode
@@ -163,10 +163,9 @@ class LiveCurves:
         self._setup_axes()
         self.ax.set_yscale(yscale)
         if mode == "auto" and self.mode == "none":  # a script asked for curves it would never see
-            warnings.warn(
+            warn(
                 "LiveCurves draws nothing here: this is not Jupyter and no out_dir was given; pass "
                 "out_dir=... for curves.png rewritten each epoch, or mode='none' to say so",
-                stacklevel=2,
             )
 
     def __repr__(self) -> str:

@@ -13,12 +13,12 @@ command line prints them with its options (``--lr``, ``--force``): :mod:`linearn
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets._fs import sha256_file
+from linearnets._warn import warn
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import ResumeWarning, UsageError
 from linearnets.tasks.resume_settings import started_environment
@@ -246,9 +246,8 @@ def warn_not_bit_exact(saved: dict[str, Any], *, num_threads: int, world_size: i
         )
         changes.append((f"in {world_size} process{plural}", f"in {processes}", fix))
     for now, was, fix in changes:
-        warnings.warn(
+        warn(
             f"resumed {now}, where the run last ran {was}: it matches an uninterrupted run to "
             f"rounding, not bit for bit (resume {fix} for that)",
             ResumeWarning,
-            stacklevel=2,
         )

@@ -17,7 +17,6 @@ One read-back per epoch. See D2L §3.6–3.7.
 
 from __future__ import annotations
 
-import warnings
 import weakref
 from typing import Any
 
@@ -25,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from linearnets._warn import warn
 from linearnets.errors import DoubleSoftmaxWarning, UsageError
 from linearnets.training.model_diagnosis import nan_from_finite
 from linearnets.training.totals import ignored
@@ -85,13 +85,12 @@ def check_first_values(
             "with nn.CrossEntropyLoss(reduction='none'), which applies log-softmax itself"
         )
     if ce and _probabilities(scores, smallest, largest) and _first_warning(net):
-        warnings.warn(
+        warn(
             "nn.CrossEntropyLoss takes scores (logits) and applies softmax itself, but the "
             "model's outputs are probabilities (each row in [0, 1], summing to 1): softmax "
             "applied twice trains slowly and to a worse model; remove the model's final "
             "nn.Softmax and let the loss apply it (softmax(net(X)) still gives probabilities)",
             DoubleSoftmaxWarning,
-            stacklevel=2,
         )
 
 

@@ -1,0 +1,38 @@
+"""The warnings helper: attributed to the first frame outside linearnets, at any depth."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import pytest
+
+import linearnets._warn as warn_module
+from linearnets._warn import warn
+from linearnets.errors import DataWarning
+
+
+def test_a_warning_raised_here_names_this_line() -> None:
+    with pytest.warns(DataWarning, match="^said$") as seen:
+        warn("said", DataWarning)
+    assert seen[0].filename == __file__
+
+
+def test_a_warning_from_deep_inside_the_package_names_the_first_caller_outside_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three frames of ours (this helper's own folder counts as the package), then this file."""
+    monkeypatch.setattr(warn_module, "_PACKAGE_DIR", __file__.rsplit("/", 1)[0] + "/nowhere/")
+    code = compile(
+        "def inner():\n    warn('deep')\ndef middle():\n    inner()\ndef outer():\n    middle()\n",
+        warn_module._PACKAGE_DIR + "ours.py",
+        "exec",
+    )
+    namespace: dict[str, object] = {"warn": warn}
+    exec(code, namespace)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        namespace["outer"]()  # type: ignore[operator]
+    assert [(w.filename, w.lineno) for w in seen] == [(__file__, line)]
+    assert str(seen[0].message) == "deep" and seen[0].category is UserWarning
