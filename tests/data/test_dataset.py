@@ -82,7 +82,9 @@ def test_torchvisions_old_attribute_names_answer_with_its_warning(
     root: Path, old: str, new: str
 ) -> None:
     ds = FashionMNIST(root, train=False)
-    with pytest.warns(UserWarning, match=rf"^{old} has been renamed {new}$") as seen:  # torchvision's
+    with pytest.warns(
+        UserWarning, match=rf"^{old} has been renamed {new}$"
+    ) as seen:  # torchvision's
         value = getattr(ds, old)
     assert seen[0].filename == __file__
     assert value is getattr(ds, new)
