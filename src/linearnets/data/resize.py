@@ -53,6 +53,9 @@ class Resize:
     taken (torchvision refuses them), and bool and complex tensors
     are refused (torchvision resizes them: bilinear weights blend a mask's pixels and its cast back
     to bool makes each blend True, so a mask grows; complex values are no image).
+    A result that would take more than 2 GiB while made is refused (as many bytes a value as the
+    resampling holds at once: 8 for float64, 4 + 1 for uint8 resampled in float32; for PIL images
+    Pillow's bytes a pixel), before any memory is taken.
 
     Args:
         size: the output (h, w), or the length of the shorter side (an int, or a sequence of one).
@@ -115,15 +118,14 @@ class Resize:
             )
         return (new_short, new_long) if height <= width else (new_long, new_short)
 
-    def _check_output(self, given: str, output: str, values: int) -> None:
-        """Refuse an output of more than :data:`~linearnets.config_checks.MAX_BATCH_BYTES` as float32."""
-        nbytes = values * 4
+    def _check_output(self, given: str, output: str, nbytes: int) -> None:
+        """Refuse an output of more than :data:`~linearnets.config_checks.MAX_BATCH_BYTES`."""
         if nbytes <= MAX_BATCH_BYTES:
             return
         raise UsageError(
-            f"size must keep the resized image within 2 GiB ({MAX_BATCH_BYTES:,} bytes) of float32 "
-            f"values, got Resize(size={self.size}) of {given}, which would make {output}: "
-            f"{nbytes:,} bytes ({nbytes / 2**30:.2f} GiB); pass a smaller size, e.g. Resize(224)"
+            f"size must keep the resized image within 2 GiB ({MAX_BATCH_BYTES:,} bytes), got "
+            f"Resize(size={self.size}) of {given}, which would make {output}: {nbytes:,} bytes "
+            f"({nbytes / 2**30:.2f} GiB); pass a smaller size, e.g. Resize(224)"
         )
 
     def __call__(self, img: Any) -> Any:
@@ -148,11 +150,15 @@ class Resize:
         from PIL import Image
 
         h, w = self._output_size(img.height, img.width)
-        bands = len(img.getbands())
+        pixel = _pil_pixel_bytes(img.mode)
+        # PIL resamples LA and RGBA premultiplied (as La, RGBa): that result and its conversion
+        # back are two images of the output's size held at once
+        twice = img.mode in ("LA", "RGBA")
+        held = ", twice: resampled premultiplied, then converted back" if twice else ""
         self._check_output(
             f"a {img.height}×{img.width} (H×W) {img.mode} image",
-            f"a {h}×{w} image of {bands} channel(s)",
-            bands * h * w,
+            f"a {h}×{w} {img.mode} image ({pixel} byte{'s' * (pixel > 1)} a pixel{held})",
+            (2 if twice else 1) * pixel * h * w,
         )
         return img.resize((w, h), Image.Resampling.BILINEAR)
 
@@ -160,15 +166,15 @@ class Resize:
         """Return the real tensor ``img`` [..., H, W] resampled, its dtype kept."""
         size = self._output_size(*img.shape[-2:])
         shape = (*img.shape[:-2], *size)
-        self._check_output(describe(img), f"a tensor of shape {shape}", math.prod(shape))
+        per_value, sizes = _bytes_a_value(img.dtype)
+        self._check_output(
+            describe(img),
+            f"a {str(img.dtype).removeprefix('torch.')} tensor of shape {shape} ({sizes})",
+            math.prod(shape) * per_value,
+        )
         # each (H, W) plane is resampled on its own, so every leading dimension folds into one
         planes = img.reshape(-1, 1, *img.shape[-2:])  # (B*C, 1, H, W)
-        if img.dtype in (torch.float32, torch.float64):
-            x = planes
-        elif img.is_floating_point():
-            x = planes.to(torch.float32)  # float16/bfloat16, as torchvision: CPU kernels lack them
-        else:
-            x = planes.to(_float_for(img.dtype))
+        x = planes.to(_working_dtype(img.dtype))  # no copy for float32 and float64
         out = F.interpolate(
             x,
             size=size,
@@ -237,7 +243,34 @@ def _max_size(max_size: Any, size: int | tuple[int, int]) -> int | None:
     return limit
 
 
-def _float_for(dtype: torch.dtype) -> torch.dtype:
-    """Return the float dtype integer pixels are resampled in: float32 where it holds every value
-    exactly (8 and 16 bits), float64 for int32 and int64 (torchvision uses float32 for all)."""
-    return torch.float32 if torch.iinfo(dtype).bits <= 16 else torch.float64
+def _working_dtype(dtype: torch.dtype) -> torch.dtype:
+    """Return the float dtype a tensor of ``dtype`` is resampled in: its own for float32 and
+    float64; float32 for float16 and bfloat16 (as torchvision: CPU kernels lack them) and for 8-
+    and 16-bit integers (exact for their values); float64 for int32 and int64 (torchvision uses
+    float32 for all integers)."""
+    if dtype in (torch.float32, torch.float64):
+        return dtype
+    if dtype.is_floating_point or torch.iinfo(dtype).bits <= 16:
+        return torch.float32
+    return torch.float64
+
+
+def _bytes_a_value(dtype: torch.dtype) -> tuple[int, str]:
+    """Return the bytes each output value of ``dtype`` takes at once while resampled, and how: the
+    resampled value's (:func:`_working_dtype`), plus its cast back's where that is another dtype."""
+    work = _working_dtype(dtype)
+    if work == dtype:
+        return work.itemsize, f"{work.itemsize} bytes a value"
+    shown = str(work).removeprefix("torch.")
+    return (
+        work.itemsize + dtype.itemsize,
+        f"resampled in {shown}, then cast back: {work.itemsize} + {dtype.itemsize} bytes a value",
+    )
+
+
+def _pil_pixel_bytes(mode: str) -> int:
+    """Return the bytes a pixel of a PIL image of ``mode`` takes in Pillow's memory: 1 for modes 1,
+    L and P, 2 for the 16-bit ones (I;16, I;16B, ...), 4 for every other (RGB too, stored as 4)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4

@@ -1,0 +1,93 @@
+"""Resize's refusals: outputs over 2 GiB counted in the bytes really held (D2L §3.5.1)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PIL import Image
+
+from linearnets.data import resize
+from linearnets.data.resize import Resize
+from linearnets.errors import UsageError
+
+# bytes each output value takes at once: the resampling dtype's, plus the cast back's where it
+# differs (measured as peak RSS: 8 for float64, 4 + 1 for uint8 resampled in float32, ...)
+TENSOR_BYTES = [
+    (torch.float32, 4),
+    (torch.float64, 8),
+    (torch.float16, 4 + 2),
+    (torch.bfloat16, 4 + 2),
+    (torch.uint8, 4 + 1),
+    (torch.int16, 4 + 2),
+    (torch.int32, 8 + 4),
+    (torch.int64, 8 + 8),
+]
+
+
+@pytest.mark.parametrize(("dtype", "per_value"), TENSOR_BYTES, ids=lambda v: str(v))
+def test_the_2_gib_guard_counts_the_bytes_the_dtype_takes(
+    monkeypatch: pytest.MonkeyPatch, dtype: torch.dtype, per_value: int
+) -> None:
+    monkeypatch.setattr(resize, "MAX_BATCH_BYTES", 10 * 10 * per_value)  # one 10x10 output
+    assert Resize(10)(torch.zeros(1, 28, 28, dtype=dtype)).shape == (1, 10, 10)
+    name = str(dtype).removeprefix("torch.")
+    with pytest.raises(
+        UsageError,
+        match=rf"a {name} tensor of shape \(1, 10, 11\) \(.*\): {110 * per_value:,} bytes",
+    ):
+        Resize((10, 11))(torch.zeros(1, 28, 28, dtype=dtype))
+
+
+def test_a_float64_output_is_refused_at_half_the_float32_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(resize, "MAX_BATCH_BYTES", 600)  # a 10x10 float32 output, not a float64
+    assert Resize(10)(torch.zeros(1, 28, 28)).shape == (1, 10, 10)
+    with pytest.raises(UsageError) as info:
+        Resize(10)(torch.zeros(1, 28, 28, dtype=torch.float64))
+    assert str(info.value) == (
+        "size must keep the resized image within 2 GiB (600 bytes), got Resize(size=10) of a "
+        "tensor of shape (1, 28, 28) and dtype torch.float64, which would make a float64 tensor "
+        "of shape (1, 10, 10) (8 bytes a value): 800 bytes (0.00 GiB); pass a smaller size, e.g. "
+        "Resize(224)"
+    )
+
+
+def test_a_uint8_output_counts_its_float32_resampling_and_the_cast_back() -> None:
+    """16384 x 16384 values are 2**28: 1 GiB as float32, 1.25 GiB with the uint8 result, and
+    2.5 GiB for two channels; refused before any memory is taken."""
+    with pytest.raises(
+        UsageError,
+        match=r"a uint8 tensor of shape \(2, 16384, 16384\) \(resampled in float32, then cast back: "
+        r"4 \+ 1 bytes a value\): 2,684,354,560 bytes \(2\.50 GiB\)",
+    ):
+        Resize((16384, 16384))(torch.zeros(2, 28, 28, dtype=torch.uint8))
+
+
+# Pillow's bytes a pixel (RGB is stored as 4), twice for LA and RGBA: PIL resamples them
+# premultiplied (La, RGBa) and converts that back (measured as peak RSS)
+PIL_BYTES = [("1", 1), ("L", 1), ("P", 1), ("I;16", 2), ("I", 4), ("F", 4), ("RGB", 4), ("CMYK", 4)]
+PIL_BYTES += [("LA", 2 * 4), ("RGBA", 2 * 4)]
+
+
+@pytest.mark.parametrize(("mode", "per_pixel"), PIL_BYTES)
+def test_the_2_gib_guard_counts_the_bytes_pillow_takes(
+    monkeypatch: pytest.MonkeyPatch, mode: str, per_pixel: int
+) -> None:
+    monkeypatch.setattr(resize, "MAX_BATCH_BYTES", 10 * 10 * per_pixel)  # one 10x10 output
+    assert Resize(10)(Image.new(mode, (28, 28))).size == (10, 10)
+    with pytest.raises(
+        UsageError, match=rf"a 10×11 {mode} image \(.*\): {110 * per_pixel:,} bytes"
+    ):
+        Resize((10, 11))(Image.new(mode, (28, 28)))
+
+
+def test_an_rgba_image_names_its_two_copies() -> None:
+    with pytest.raises(UsageError) as info:
+        Resize((20000, 20000))(Image.new("RGBA", (28, 28)))
+    assert str(info.value) == (
+        "size must keep the resized image within 2 GiB (2,147,483,648 bytes), got "
+        "Resize(size=(20000, 20000)) of a 28×28 (H×W) RGBA image, which would make a 20000×20000 "
+        "RGBA image (4 bytes a pixel, twice: resampled premultiplied, then converted back): "
+        "3,200,000,000 bytes (2.98 GiB); pass a smaller size, e.g. Resize(224)"
+    )
