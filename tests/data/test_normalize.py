@@ -116,6 +116,40 @@ def test_inplace_standardizes_the_tensor_given_and_returns_it(gen: torch.Generat
     assert Normalize(MEAN, STD, inplace=False)(y) is not y and torch.equal(y, before)
 
 
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["same dtype", "cast"])
+def test_a_mean_and_std_that_require_grad_stay_in_the_graph_as_torchvisions(
+    gen: torch.Generator, dtype: torch.dtype, inplace: bool
+) -> None:
+    """torchvision 0.28 casts them with torch.as_tensor, which keeps the graph: d(sum out)/d mean_c
+    is -N/std_c and d(sum out)/d std_c is -sum((x - mean_c) / std_c**2), N pixels a channel."""
+    x = torch.rand(2, 3, 4, 5, generator=gen, dtype=torch.float64)
+    mean = torch.tensor(MEAN, dtype=dtype, requires_grad=True)
+    std = torch.tensor(STD, dtype=dtype, requires_grad=True)
+    out = Normalize(mean, std, inplace=inplace)(x.clone())
+    out.sum().backward()
+    a, m, s = x.numpy(), mean.detach().double().numpy(), std.detach().double().numpy()
+    n = 2 * 4 * 5
+    expected_mean = [-n / s[c] for c in range(3)]
+    expected_std = [-((a[:, c] - m[c]) / s[c] ** 2).sum() for c in range(3)]
+    assert mean.grad is not None and std.grad is not None
+    np.testing.assert_allclose(mean.grad.double().numpy(), expected_mean, rtol=1e-6)
+    np.testing.assert_allclose(std.grad.double().numpy(), expected_std, rtol=1e-6)
+
+
+def test_a_one_value_mean_that_requires_grad_gets_every_pixels_gradient() -> None:
+    mean = torch.tensor(0.5, requires_grad=True)  # 0-d: one value for all channels
+    Normalize(mean, 0.25)(torch.zeros(3, 2, 2)).sum().backward()
+    assert mean.grad is not None and mean.grad.item() == -12 / 0.25
+
+
+def test_mean_and_std_gradients_pass_gradcheck(gen: torch.Generator) -> None:
+    x = torch.rand(2, 3, 2, 2, generator=gen, dtype=torch.float64)
+    mean = torch.tensor(MEAN, dtype=torch.float64, requires_grad=True)
+    std = torch.tensor(STD, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda m, s: Normalize(m, s)(x), (mean, std))
+
+
 @pytest.mark.parametrize(
     ("std", "dtype"), [(1e-8, torch.float16), (1e-46, torch.float32), ((1.0, 1e-8), torch.float16)]
 )

@@ -78,8 +78,7 @@ class Normalize:
                 f"tensor of shape {tuple(tensor.shape)}; pass one value per channel, or one for "
                 f"all, e.g. Normalize({(0.5,) * channels}, {(0.5,) * channels})"
             )
-        mean = torch.tensor(means, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
-        std = torch.tensor(stds, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
+        mean, std = _applied(self.mean, means, tensor), _applied(self.std, stds, tensor)
         if (std == 0).any():  # e.g. 1e-8 in float16: torchvision refuses it too
             raise UsageError(
                 f"std must be nonzero in the tensor's dtype, got std={describe(self.std)}, which "
@@ -92,6 +91,14 @@ class Normalize:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(mean={self.mean}, std={self.std})"
+
+
+def _applied(value: Any, values: tuple[float, ...], tensor: torch.Tensor) -> torch.Tensor:
+    """Return ``values`` (``value`` checked) as (C, 1, 1) in ``tensor``'s dtype and device; a tensor
+    given is cast, not copied out, so its autograd graph is kept, as torchvision keeps it."""
+    if isinstance(value, torch.Tensor):
+        return value.to(dtype=tensor.dtype, device=tensor.device).reshape(-1, 1, 1)
+    return torch.tensor(values, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
 
 
 def _per_channel(name: str, value: Any) -> tuple[float, ...]:
