@@ -1,13 +1,18 @@
-"""Resize's refusals: outputs over 2 GiB counted in the bytes really held (D2L §3.5.1)."""
+"""Resize's guards and warnings: outputs over 2 GiB counted in the bytes really held, and
+torchvision's warning for antialias=False on PIL images (D2L §3.5.1)."""
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
 import torch
 from PIL import Image
 
 from linearnets.data import resize
 from linearnets.data.resize import Resize
+from linearnets.data.transforms import Compose
 from linearnets.errors import UsageError
 
 # bytes each output value takes at once: the resampling dtype's, plus the cast back's where it
@@ -91,3 +96,48 @@ def test_an_rgba_image_names_its_two_copies() -> None:
         "RGBA image (4 bytes a pixel, twice: resampled premultiplied, then converted back): "
         "3,200,000,000 bytes (2.98 GiB); pass a smaller size, e.g. Resize(224)"
     )
+
+
+# torchvision 0.28's words (torchvision/transforms/functional.py, resize), a UserWarning
+PIL_ANTIALIAS = (
+    "Anti-alias option is always applied for PIL Image input. Argument antialias is ignored."
+)
+
+
+def _pil_gray() -> Image.Image:
+    pixels = np.random.default_rng(0).integers(0, 256, (5, 7), dtype=np.uint8)
+    return Image.fromarray(pixels, mode="L")
+
+
+def test_antialias_false_on_a_pil_image_warns_as_torchvision_and_antialiases() -> None:
+    img = _pil_gray()
+    with pytest.warns(UserWarning) as record:
+        out = Resize((2, 3), antialias=False)(img)
+    assert [(w.category, str(w.message)) for w in record] == [(UserWarning, PIL_ANTIALIAS)]
+    assert record[0].filename == __file__  # pointed at the user's line
+    expected = np.asarray(img.resize((3, 2), Image.Resampling.BILINEAR))  # PIL has no other
+    assert np.array_equal(np.asarray(out), expected)
+
+
+def test_the_warning_points_at_the_users_line_through_compose() -> None:
+    with pytest.warns(UserWarning, match="Anti-alias option is always applied") as record:
+        Compose([Resize(3, antialias=False)])(_pil_gray())
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize(
+    ("antialias", "size", "img"),
+    [
+        (True, (2, 3), _pil_gray()),
+        (None, (2, 3), _pil_gray()),  # torchvision warns for False only
+        (False, (5, 7), _pil_gray()),  # the same size: torchvision returns before warning
+        (False, (2, 3), torch.zeros(1, 5, 7)),  # tensors honour it
+    ],
+    ids=["True", "None", "same size", "tensor"],
+)
+def test_no_warning_where_torchvision_gives_none(
+    antialias: bool | None, size: tuple[int, int], img: object
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Resize(size, antialias=antialias)(img)

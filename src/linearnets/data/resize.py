@@ -15,6 +15,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from linearnets._warn import warn
 from linearnets.config_checks import MAX_BATCH_BYTES
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_positive_int, describe
@@ -33,6 +34,11 @@ class InterpolationMode(Enum):
     HAMMING = "hamming"
     LANCZOS = "lanczos"
 
+
+# torchvision's words (and category, UserWarning) for antialias=False given with a PIL image
+_PIL_ANTIALIAS_IGNORED = (
+    "Anti-alias option is always applied for PIL Image input. Argument antialias is ignored."
+)
 
 # Pillow's filter constants (Image.NEAREST, ..., Image.Resampling.*), which torchvision also takes:
 # ints (an IntEnum), so known here without importing PIL
@@ -67,7 +73,8 @@ class Resize:
         antialias: torchvision's switch, for tensors only: True (the default) antialiases; False or
             None (torchvision's legacy value, False for tensors) interpolates plainly, as
             ``F.interpolate(..., antialias=False)``. PIL images are always antialiased, as in
-            torchvision, since PIL offers no other bilinear filter.
+            torchvision, since PIL offers no other bilinear filter: False warns so (a
+            UserWarning, torchvision's), when the image's size changes.
 
     See D2L §3.5.1.
     """
@@ -160,6 +167,8 @@ class Resize:
             f"a {h}×{w} {img.mode} image ({pixel} byte{'s' * (pixel > 1)} a pixel{held})",
             (2 if twice else 1) * pixel * h * w,
         )
+        if self.antialias is False and (h, w) != (img.height, img.width):  # as torchvision warns
+            warn(_PIL_ANTIALIAS_IGNORED, UserWarning)
         return img.resize((w, h), Image.Resampling.BILINEAR)
 
     def _resize_tensor(self, img: torch.Tensor) -> torch.Tensor:
