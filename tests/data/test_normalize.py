@@ -226,3 +226,21 @@ def test_a_gpu_tensor_is_normalized_on_the_gpu(gen: torch.Generator) -> None:
     out = Normalize(MEAN, STD)(x.cuda())
     assert out.device.type == "cuda"
     np.testing.assert_allclose(out.cpu().numpy(), _oracle(x, MEAN, STD), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(3, 0, 5), (2, 3, 0, 0), (0, 3, 4, 5)])
+def test_normalize_gives_an_empty_tensor_back_as_torchvision(shape: tuple[int, ...]) -> None:
+    out = Normalize((0.1, 0.2, 0.3), (1.0, 2.0, 3.0))(torch.zeros(shape))
+    assert out.shape == shape and out.dtype == torch.float32
+
+
+def test_normalize_of_no_channels_names_the_one_value_that_fits() -> None:
+    """torchvision fails inside torch ("The size of tensor a (0) must match ...")."""
+    assert Normalize(0.5, 2.0)(torch.zeros(0, 4, 5)).shape == (0, 4, 5)
+    with pytest.raises(UsageError) as info:
+        Normalize((0.1, 0.2, 0.3), (1.0, 2.0, 3.0))(torch.zeros(0, 4, 5))
+    assert str(info.value) == (
+        "mean and std must have 1 value (the image has 0 channels), got 3 and 3 for a tensor of "
+        "shape (0, 4, 5); pass one value per channel, or one for all, e.g. "
+        "Normalize((0.5,), (0.5,))"
+    )

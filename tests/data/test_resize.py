@@ -1,5 +1,5 @@
-"""Resize's guards and warnings: outputs over 2 GiB counted in the bytes really held, and
-torchvision's warning for antialias=False on PIL images (D2L §3.5.1)."""
+"""Resize's guards and warnings: outputs over 2 GiB counted in the bytes really held, images of
+no pixels, and torchvision's warning for antialias=False on PIL images (D2L §3.5.1)."""
 
 from __future__ import annotations
 
@@ -141,3 +141,45 @@ def test_no_warning_where_torchvision_gives_none(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Resize(size, antialias=antialias)(img)
+
+
+EMPTY_IMAGES = [
+    (torch.zeros(1, 0, 28), r"a tensor of shape \(1, 0, 28\) and dtype torch.float32, of 0×28"),
+    (torch.zeros(1, 28, 0), r"a tensor of shape \(1, 28, 0\) .*, of 28×0"),
+    (torch.zeros(0, 28, dtype=torch.uint8), r"a tensor of shape \(0, 28\) .*, of 0×28"),
+    (torch.zeros(2, 1, 0, 0), r"a tensor of shape \(2, 1, 0, 0\) .*, of 0×0"),
+    (Image.new("L", (0, 28)), r"a PIL image of mode L, of 28×0"),  # Pillow makes 0-wide ones
+    (Image.new("RGB", (28, 0)), r"a PIL image of mode RGB, of 0×28"),
+]
+EMPTY_IDS = ["1x0x28", "1x28x0", "0x28", "2x1x0x0", "pil 28x0", "pil 0x28"]
+
+
+@pytest.mark.parametrize("size", [14, (14, 10)], ids=["int", "pair"])
+@pytest.mark.parametrize(("img", "given"), EMPTY_IMAGES, ids=EMPTY_IDS)
+def test_an_image_of_no_rows_or_columns_is_refused_by_name(
+    size: object, img: object, given: str
+) -> None:
+    """torchvision divides by zero (int size), fails inside F.interpolate, or makes a black PIL
+    image of pixels it never had."""
+    with pytest.raises(
+        UsageError,
+        match=rf"^img must be at least 1×1 pixels \(H×W\) to be resampled, got {given}; pass a "
+        r"non-empty image \(check the crop or slice that made it\)$",
+    ):
+        Resize(size)(img)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ((0, 1, 28, 28), (0, 1, 14, 10)),
+        ((0, 28, 28), (0, 14, 10)),
+        ((2, 0, 28, 28), (2, 0, 14, 10)),
+    ],
+)
+def test_no_images_at_all_give_an_empty_result(
+    shape: tuple[int, ...], expected: tuple[int, ...]
+) -> None:
+    """(0, 1, 28, 28) gives (0, 1, 14, 10) in torchvision too; (0, 28, 28) fails there."""
+    out = Resize((14, 10))(torch.zeros(shape, dtype=torch.float64))
+    assert out.shape == expected and out.dtype == torch.float64

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.torchvision.transforms import Normalize, Resize, ToTensor
@@ -208,3 +209,20 @@ def test_another_torchvision_transform_says_which_are_provided(name: str) -> Non
         "Resize",
         "ToTensor",
     ]
+
+
+@pytest.mark.parametrize(
+    ("pic", "expected"),
+    [
+        (np.zeros((0, 28), np.uint8), (1, 0, 28)),
+        (np.zeros((28, 0), np.uint8), (1, 28, 0)),
+        (np.zeros((0, 0, 3), np.uint8), (3, 0, 0)),
+        (Image.new("L", (0, 28)), (1, 28, 0)),
+    ],
+    ids=["0x28", "28x0", "0x0x3", "pil"],
+)
+def test_to_tensor_gives_an_empty_image_as_an_empty_tensor_as_torchvision(
+    pic: object, expected: tuple[int, ...]
+) -> None:
+    out = ToTensor()(pic)
+    assert out.shape == expected and out.dtype == torch.float32

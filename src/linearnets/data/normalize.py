@@ -71,12 +71,15 @@ class Normalize:
         means, stds = _per_channel("mean", self.mean), _per_channel("std", self.std)
         channels = tensor.shape[-3]
         if len(means) not in (1, channels) or len(stds) not in (1, channels):
-            one = "1 value (the image has 1 channel)"
-            rule = one if channels == 1 else f"1 or {channels} values (the channels)"
+            # 0 channels take one value only (torchvision fails inside torch on more)
+            rule = f"1 value (the image has {channels} channel{'s' * (channels != 1)})"
+            if channels > 1:
+                rule = f"1 or {channels} values (the channels)"
+            example = (0.5,) * max(channels, 1)
             raise UsageError(
                 f"mean and std must have {rule}, got {len(means)} and {len(stds)} for a "
                 f"tensor of shape {tuple(tensor.shape)}; pass one value per channel, or one for "
-                f"all, e.g. Normalize({(0.5,) * channels}, {(0.5,) * channels})"
+                f"all, e.g. Normalize({example}, {example})"
             )
         mean, std = _applied(self.mean, means, tensor), _applied(self.std, stds, tensor)
         if (std == 0).any():  # e.g. 1e-8 in float16: torchvision refuses it too

@@ -59,6 +59,9 @@ class Resize:
     taken (torchvision refuses them), and bool and complex tensors
     are refused (torchvision resizes them: bilinear weights blend a mask's pixels and its cast back
     to bool makes each blend True, so a mask grows; complex values are no image).
+    An image of no rows or no columns is refused (torchvision fails on it, dividing by zero, or
+    makes a black PIL image of the size asked); no planes at all ((0, C, H, W), as torchvision, or
+    (0, H, W), which it refuses) give an empty result.
     A result that would take more than 2 GiB while made is refused (as many bytes a value as the
     resampling holds at once: 8 for float64, 4 + 1 for uint8 resampled in float32; for PIL images
     Pillow's bytes a pixel), before any memory is taken.
@@ -138,6 +141,7 @@ class Resize:
     def __call__(self, img: Any) -> Any:
         """Return ``img`` resampled, of the same kind (PIL image or tensor, dtype kept)."""
         if hasattr(img, "getbands"):
+            _check_sides(img.height, img.width, f"a PIL image of mode {img.mode}")
             return self._resize_image(img)
         if not isinstance(img, torch.Tensor) or img.ndim < 2:
             raise UsageTypeError(
@@ -150,6 +154,8 @@ class Resize:
                 f"img must hold real pixel values (float or integer), got {describe(img)}; "
                 "convert a mask with img.to(torch.uint8) * 255, or img.float()"
             )
+        height, width = img.shape[-2:]
+        _check_sides(height, width, describe(img))
         return self._resize_tensor(img)
 
     def _resize_image(self, img: Any) -> Any:
@@ -205,6 +211,16 @@ class Resize:
             f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
             f"max_size={self.max_size}, antialias={self.antialias})"
         )
+
+
+def _check_sides(height: int, width: int, given: str) -> None:
+    """Refuse an image of no rows or no columns: no pixel to resample from."""
+    if height > 0 and width > 0:
+        return
+    raise UsageError(
+        f"img must be at least 1×1 pixels (H×W) to be resampled, got {given}, of {height}×{width}; "
+        "pass a non-empty image (check the crop or slice that made it)"
+    )
 
 
 def _bilinear(interpolation: Any) -> InterpolationMode:
