@@ -69,14 +69,15 @@ def test_a_uint8_output_counts_its_float32_resampling_and_the_cast_back() -> Non
         Resize((16384, 16384))(torch.zeros(2, 28, 28, dtype=torch.uint8))
 
 
-# Pillow's bytes a pixel (RGB is stored as 4), twice for LA and RGBA: PIL resamples them
-# premultiplied (La, RGBa) and converts that back (measured as peak RSS)
-PIL_BYTES = [("1", 1), ("L", 1), ("P", 1), ("I;16", 2), ("I", 4), ("F", 4), ("RGB", 4), ("CMYK", 4)]
-PIL_BYTES += [("LA", 2 * 4), ("RGBA", 2 * 4)]
+# 4 bytes a channel: the float32 tensor ToTensor makes next, which is more than Pillow holds while
+# resampling (1 to 4 bytes a pixel, RGB stored as 4; 8 for LA and RGBA, resampled premultiplied
+# and converted back: measured as peak RSS)
+PIL_BYTES = [("1", 4), ("L", 4), ("P", 4), ("I;16", 4), ("I", 4), ("F", 4), ("RGB", 12)]
+PIL_BYTES += [("CMYK", 16), ("LA", 8), ("RGBA", 16)]
 
 
 @pytest.mark.parametrize(("mode", "per_pixel"), PIL_BYTES)
-def test_the_2_gib_guard_counts_the_bytes_pillow_takes(
+def test_the_2_gib_guard_counts_a_pil_image_as_its_float32_tensor(
     monkeypatch: pytest.MonkeyPatch, mode: str, per_pixel: int
 ) -> None:
     monkeypatch.setattr(resize, "MAX_BATCH_BYTES", 10 * 10 * per_pixel)  # one 10x10 output
@@ -87,14 +88,14 @@ def test_the_2_gib_guard_counts_the_bytes_pillow_takes(
         Resize((10, 11))(Image.new(mode, (28, 28)))
 
 
-def test_an_rgba_image_names_its_two_copies() -> None:
+def test_an_rgba_image_names_its_four_float32_channels() -> None:
     with pytest.raises(UsageError) as info:
         Resize((20000, 20000))(Image.new("RGBA", (28, 28)))
     assert str(info.value) == (
         "size must keep the resized image within 2 GiB (2,147,483,648 bytes), got "
         "Resize(size=(20000, 20000)) of a 28×28 (H×W) RGBA image, which would make a 20000×20000 "
-        "RGBA image (4 bytes a pixel, twice: resampled premultiplied, then converted back): "
-        "3,200,000,000 bytes (2.98 GiB); pass a smaller size, e.g. Resize(224)"
+        "RGBA image (4 channels of 4 bytes as float32, as ToTensor makes it): "
+        "6,400,000,000 bytes (5.96 GiB); pass a smaller size, e.g. Resize(224)"
     )
 
 

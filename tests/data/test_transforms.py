@@ -510,7 +510,11 @@ def test_bad_arguments(make: Any, error: type[Exception], pattern: str) -> None:
             r"a uint8 tensor of shape \(1, 100000, 100000\)",
         ),
         (torch.zeros(4, 1, 28, 28), 10**5, r"a float32 tensor of shape \(4, 1, 100000, 100000\)"),
-        (Image.new("RGB", (28, 56)), 10**6, r"a 2000000×1000000 RGB image \(4 bytes a pixel\)"),
+        (
+            Image.new("RGB", (28, 56)),
+            10**6,
+            r"a 2000000×1000000 RGB image \(3 channels of 4 bytes as float32",
+        ),
     ],
     ids=["float", "uint8", "batch", "pil"],
 )
@@ -530,8 +534,8 @@ def test_resize_names_the_output_and_its_bytes() -> None:
     assert str(info.value) == (
         "size must keep the resized image within 2 GiB (2,147,483,648 bytes), got "
         "Resize(size=1000000) of a 56×28 (H×W) RGB image, which would make a 2000000×1000000 RGB "
-        "image (4 bytes a pixel): 8,000,000,000,000 bytes (7450.58 GiB); pass a smaller size, "
-        "e.g. Resize(224)"
+        "image (3 channels of 4 bytes as float32, as ToTensor makes it): 24,000,000,000,000 bytes "
+        "(22351.74 GiB); pass a smaller size, e.g. Resize(224)"
     )
 
 

@@ -64,7 +64,7 @@ class Resize:
     (0, H, W), which it refuses) give an empty result.
     A result that would take more than 2 GiB while made is refused (as many bytes a value as the
     resampling holds at once: 8 for float64, 4 + 1 for uint8 resampled in float32; for PIL images
-    Pillow's bytes a pixel), before any memory is taken.
+    4 a channel, the float32 tensor ``ToTensor`` makes next), before any memory is taken.
 
     Args:
         size: the output (h, w), or the length of the shorter side (an int, or a sequence of one).
@@ -163,15 +163,15 @@ class Resize:
         from PIL import Image
 
         h, w = self._output_size(img.height, img.width)
-        pixel = _pil_pixel_bytes(img.mode)
-        # PIL resamples LA and RGBA premultiplied (as La, RGBa): that result and its conversion
-        # back are two images of the output's size held at once
-        twice = img.mode in ("LA", "RGBA")
-        held = ", twice: resampled premultiplied, then converted back" if twice else ""
+        bands = len(img.getbands())
+        # counted as the float32 tensor ToTensor makes of it next in every book pipeline: more
+        # than Pillow holds while resampling (1 to 4 bytes a pixel, 8 for LA and RGBA, which it
+        # resamples premultiplied and converts back)
         self._check_output(
             f"a {img.height}×{img.width} (H×W) {img.mode} image",
-            f"a {h}×{w} {img.mode} image ({pixel} byte{'s' * (pixel > 1)} a pixel{held})",
-            (2 if twice else 1) * pixel * h * w,
+            f"a {h}×{w} {img.mode} image ({bands} channel{'s' * (bands > 1)} of 4 bytes as "
+            "float32, as ToTensor makes it)",
+            bands * 4 * h * w,
         )
         if self.antialias is False and (h, w) != (img.height, img.width):  # as torchvision warns
             warn(_PIL_ANTIALIAS_IGNORED, UserWarning)
@@ -291,11 +291,3 @@ def _bytes_a_value(dtype: torch.dtype) -> tuple[int, str]:
         work.itemsize + dtype.itemsize,
         f"resampled in {shown}, then cast back: {work.itemsize} + {dtype.itemsize} bytes a value",
     )
-
-
-def _pil_pixel_bytes(mode: str) -> int:
-    """Return the bytes a pixel of a PIL image of ``mode`` takes in Pillow's memory: 1 for modes 1,
-    L and P, 2 for the 16-bit ones (I;16, I;16B, ...), 4 for every other (RGB too, stored as 4)."""
-    if mode in ("1", "L", "P"):
-        return 1
-    return 2 if mode.startswith("I;16") else 4
