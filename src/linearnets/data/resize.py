@@ -49,7 +49,8 @@ class Resize:
     """Resample an image to ``size``: (h, w), or an int for the shorter side (aspect ratio kept).
 
     Tensors [..., H, W] ((C, H, W), (B, C, H, W), ...) use antialiased bilinear interpolation, as
-    torchvision does; PIL images use PIL's bilinear filter (and
+    torchvision does; PIL images use PIL's bilinear filter (Pillow itself takes the nearest pixel
+    for modes "1" and "P", whose values are no intensities, as torchvision's Resize then does; and
     :class:`~linearnets.data.loader.ArrayLoader` gives its uint8 batches those same pixels:
     :mod:`linearnets.data.resample`). float16 and bfloat16 tensors are resampled in float32 and cast back,
     integer ones rounded back into their dtype's range. Deliberate differences from torchvision,
