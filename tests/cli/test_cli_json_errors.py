@@ -388,6 +388,70 @@ def test_a_stop_while_the_training_modules_load_says_nothing_was_trained(tmp_pat
     assert list(tmp_path.iterdir()) == []  # no run folder
 
 
+# a SIGTERM while the command loads sys.argv[1], a module it needs before training's own imports
+_SIGTERM_ON_IMPORT = """
+import os, signal, sys
+
+MODULE = sys.argv[1]
+
+class SignalOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == MODULE:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return None
+
+sys.meta_path.insert(0, SignalOnImport())
+sys.argv = ["linearnets", *sys.argv[2:]]
+from linearnets.cli import entry
+entry()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
+def test_a_stop_while_the_settings_load_says_nothing_was_trained(
+    blobs_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stopped while the command loaded the modules it needs before training's own (~70 ms, after
+    parsing): it said "interrupted by SIGTERM" alone, not what to do, and a resume's JSON object
+    named no run_dir."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    new = ["softmax", "--data", str(blobs_npz), "--epochs", "1", "--plot", "none", "--json"]
+    done = _python_args(
+        _SIGTERM_ON_IMPORT, "linearnets.tasks.stopping", *new, "--out", "run", cwd=cwd
+    )
+    detail = (
+        "interrupted by SIGTERM before training began; nothing was trained or kept: run the same "
+        "command again"
+    )
+    assert (done.returncode, done.stderr) == (130, f"linearnets softmax: {detail}\n")
+    assert _last_json(done.stdout)["error"] == detail
+    assert list(cwd.iterdir()) == []  # no run folder
+    # a resume, stopped while it loads the module that reads its saved config
+    assert main([*new, "--out", str(cwd / "run")]) == 0
+    capsys.readouterr()
+    before = {p.name: p.read_bytes() for p in (cwd / "run").iterdir()}
+    again = ["softmax", "--resume", "run", "--epochs", "2", "--json"]
+    done = _python_args(_SIGTERM_ON_IMPORT, "linearnets.tasks.resume", *again, cwd=cwd)
+    detail = (
+        "interrupted by SIGTERM before training began; nothing was trained: resume run with the "
+        "same command"
+    )
+    assert (done.returncode, done.stderr) == (130, f"linearnets softmax: {detail}\n")
+    assert _last_json(done.stdout)["run_dir"] == "run"
+    assert {p.name: p.read_bytes() for p in (cwd / "run").iterdir()} == before
+    done = _python_args("from linearnets.cli import entry; entry()", *again, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    assert _last_json(done.stdout)["epochs"] == 2
+
+
+def _python_args(code: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a child Python in ``cwd`` with ``args`` as ``sys.argv[1:]``."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
 class _ExitedError(Exception):
     """``os._exit`` of the console command, caught to read its status."""
 

@@ -142,19 +142,26 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets softmax``; return the exit status."""
-    from linearnets.device import resolve_device
-    from linearnets.training.distributed import env_int, init_distributed
-
     given = _given(args)
     _check_resume_options(args)
-    config, saved = _settings(args, given)
-    if config is not None:
-        device_name = config.device
-    else:
-        device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
-    device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
+    try:
+        # held as in _train: these load the training modules; a stop here or while a resume's
+        # config is read is one before training too (it said "interrupted by SIGTERM" alone)
+        with held_signals(raise_after=True):
+            from linearnets.device import resolve_device
+            from linearnets.tasks.resume import saved_config
+            from linearnets.tasks.stopping import complete_when_returned
+            from linearnets.training.distributed import env_int, init_distributed
+        config = SoftmaxConfig(**given) if args.resume is None else None
+        if config is not None:
+            device_name = config.device
+        else:  # a resume's: the run's own, unless given
+            saved = saved_config(args.resume).get("config", {})
+            device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
+        device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
+    except KeyboardInterrupt as exc:
+        raise StoppedBeforeTraining(exc, resume=args.resume) from None
     dist = init_distributed(device=device, announce=lambda line: print(line, file=sys.stderr))
-    from linearnets.tasks.stopping import complete_when_returned
 
     # a stop once the run returned (in the clean-up after it, before the summary): complete
     with complete_when_returned() as finished:
@@ -173,17 +180,6 @@ def _check_resume_options(args: argparse.Namespace) -> None:
         )
     if args.force and args.resume is None:
         raise UsageError("--force only applies with --resume RUN_DIR; drop --force")
-
-
-def _settings(
-    args: argparse.Namespace, given: dict[str, Any]
-) -> tuple[SoftmaxConfig | None, dict[str, Any]]:
-    """Return (the new run's config, {}) or, with --resume, (None, the config the run saved)."""
-    if args.resume is None:
-        return SoftmaxConfig(**given), {}
-    from linearnets.tasks.resume import saved_config
-
-    return None, saved_config(args.resume).get("config", {})
 
 
 def _train(
