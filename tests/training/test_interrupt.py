@@ -95,6 +95,13 @@ def test_second_signal_aborts_at_once() -> None:
         "aborted by a second SIGTERM during epoch 2; the checkpoint of epoch 1 is kept in runs/a; "
         "resume with: linearnets softmax --resume runs/a"
     )
+    # the abort came once epoch 2's checkpoint was written (while its line was printed, say): it
+    # once said "during epoch 2; the checkpoint of epoch 2 is kept", which contradicts itself
+    exc.checkpoint_epoch = 2
+    assert str(exc) == (
+        "aborted by a second SIGTERM at the end of epoch 2; the checkpoint of epoch 2 is kept in "
+        "runs/a; resume with: linearnets softmax --resume runs/a"
+    )
 
 
 def test_nothing_is_installed_outside_the_main_thread_or_when_disabled() -> None:

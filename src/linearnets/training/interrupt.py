@@ -86,6 +86,8 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
     def __str__(self) -> str:
         if self.aborted:  # mid-step, mid-evaluation: only the epoch is known
             where = f"during epoch {self.epoch}" if self.epoch else "at the start"
+            if self.epoch and self.checkpoint_epoch == self.epoch:  # its checkpoint was written
+                where = f"at the end of epoch {self.epoch}"
             text = f"aborted by a second {self.signal_name} {where}"
         else:
             if self.step:
