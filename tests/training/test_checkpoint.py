@@ -366,6 +366,14 @@ def _row_without(key: str) -> Any:
             _edited(extra={"guard": {"recent": {}}}),
             r"its extra\['guard'\]\['recent'\] must be a list of \[loss sum, count\] pairs, got dict \{\}",
         ),
+        (
+            _edited(extra={"guard": {"level": "5"}}),
+            r"its extra\['guard'\]\['level'\] must be a number, got str '5'",
+        ),
+        (
+            _edited(extra={"guard": {"after": [[5.0, 1.5]]}}),
+            r"its extra\['guard'\]\['after'\] must be a list of \[mean loss, count\] pairs, got list \[\[5.0, 1.5\]\]",
+        ),
         # a long value is cut, so the message stays one readable line
         (
             _edited(history=lambda p: [list(range(40))]),

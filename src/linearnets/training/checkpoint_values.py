@@ -115,17 +115,18 @@ def _check_guard(path: Path, guard: Any) -> None:
         raise damaged_checkpoint(
             path, "extra['guard']", "the divergence guard's state, a dict", guard
         )
-    for key in ("start_loss", "first_loss", "sum"):
+    for key in ("start_loss", "first_loss", "sum", "rare", "level"):
         if key in guard and not (_is_number(guard[key]) or (guard[key] is None and key != "sum")):
             raise damaged_checkpoint(path, f"extra['guard'][{key!r}]", "a number", guard[key])
     if "count" in guard and (not _is_int(guard["count"]) or guard["count"] < 0):
         raise damaged_checkpoint(path, "extra['guard']['count']", "an integer >= 0", guard["count"])
-    recent = guard.get("recent", [])
-    pairs = isinstance(recent, list) and all(
-        isinstance(p, list | tuple) and len(p) == 2 and _is_number(p[0]) and _is_int(p[1])
-        for p in recent
-    )
-    if not pairs:
-        raise damaged_checkpoint(
-            path, "extra['guard']['recent']", "a list of [loss sum, count] pairs", recent
+    for key, pair in (("recent", "[loss sum, count]"), ("after", "[mean loss, count]")):
+        steps = guard.get(key, [])
+        pairs = isinstance(steps, list) and all(
+            isinstance(p, list | tuple) and len(p) == 2 and _is_number(p[0]) and _is_int(p[1])
+            for p in steps
         )
+        if not pairs:
+            raise damaged_checkpoint(
+                path, f"extra['guard'][{key!r}]", f"a list of {pair} pairs", steps
+            )

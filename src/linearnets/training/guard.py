@@ -21,11 +21,15 @@ from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
 from linearnets.validation import check_positive_float, check_positive_int
 
-__all__ = ["TYPICAL_STEPS", "DivergenceGuard"]
+__all__ = ["RARE_RATIO", "TYPICAL_STEPS", "DivergenceGuard"]
 
 # the latest steps whose median is the typical step's loss: one or two steps holding a rare large
 # loss are not typical, three of five in a row are (a blow-up is caught two steps later at most)
 TYPICAL_STEPS = 5
+# how far past the typical step a step's mean loss stands when it is a rare large loss: a target of
+# 10³ among zeros stands 10⁵ to 10⁸ past it; in simulated blow-ups at batch 1 (each step one
+# example's loss, scattered like χ²₁) a step stood 100× past it in 1 run in 10, 10⁴× in none of 600
+RARE_RATIO = 1e4
 
 
 class DivergenceGuard(Callback):
@@ -42,6 +46,15 @@ class DivergenceGuard(Callback):
     then raise the mean of the few steps holding them, not the typical step's, while a blow-up
     raises every step's. A healthy run's loss drops (linear regression's 10⁴-fold), so only growth
     is checked, never the size of a drop.
+
+    A rare large loss's update may move the model a long way, for good: on targets that are 0 but
+    for a few of 10³, the untrained model's loss is ~10⁻⁴ on the first ``min_examples`` and every
+    step's is ~1 once one of 10³ has pulled the weights towards it (as the least-squares solution
+    is). So a step whose own mean passed the bound and :data:`RARE_RATIO` × the typical step's,
+    followed by a step of lower loss (a blow-up's next step is higher), opens a window like the
+    start's: growth is then measured from the median step mean of the steps after it (so far,
+    then over ``min_examples`` examples or up to the next rare loss) where that is higher than
+    the start. Three of the latest five steps holding rare large losses are still typical.
 
     A non-finite loss before any update (the untrained model's, at a fresh run's first step) stops
     training too, as no loss could be reported, but lr is not its cause: the message names the
@@ -92,6 +105,9 @@ class DivergenceGuard(Callback):
         self._recent: deque[tuple[float, int]] = deque()
         self._recent_count = 0
         self._epoch_means: list[float] = []  # each step's mean loss in this epoch
+        self._rare: float | None = None  # the latest step's mean, if it stood out (a rare loss?)
+        self._after: list[tuple[float, int]] = []  # (mean, count) of the steps after a rare loss
+        self._level: float | None = None  # the highest level a rare loss's update left (a median)
         self._pending: list[tuple[int, int, torch.Tensor]] = []  # (epoch, step, losses)
         self._epoch_ends = False  # whether on_epoch_end will check the steps left in an epoch
         self._dtype = torch.float32  # the losses' dtype, whose range a non-finite loss passed
@@ -134,7 +150,7 @@ class DivergenceGuard(Callback):
         closed_now = self.start_loss is None and self._count > 0
         if closed_now:
             self.start_loss = self._sum / self._count
-        reference = self.start_loss
+        reference = None if self.start_loss is None else self._raised(self.start_loss)
         bound = self.factor * max(reference, 1e-12) if reference is not None else math.inf
         # the epoch's typical step too, where its steps were checked against a reference from
         # before them (a heavy tail raises the mean, not the typical step); a reference closed by
@@ -144,11 +160,10 @@ class DivergenceGuard(Callback):
             typical = statistics.median(self._epoch_means)
         self._epoch_means = []  # the next epoch's steps (fit also clears them at its start)
         if reference is not None and metrics.train_loss > bound and typical > bound:
-            start = min(reference, self.first_loss or reference)  # named as the per-step check does
             error = DivergenceError(
                 f"training diverged in epoch {metrics.epoch}: the training loss after the epoch is "
-                f"{metrics.train_loss:.4g}, more than {self.factor:g}× its starting value "
-                f"{start:.4g}, at lr {self.lr:g}; {self._suggestion()}"
+                f"{metrics.train_loss:.4g}, more than {self._grown_past(reference)}, at lr "
+                f"{self.lr:g}; {self._suggestion()}"
             )
             error.grew = True
             raise error
@@ -205,18 +220,70 @@ class DivergenceGuard(Callback):
             if self._count >= self.min_examples:
                 self.start_loss = self._sum / self._count
             return
-        bound = self.factor * max(self.start_loss, 1e-12)
+        reference = self._raised(self.start_loss)
+        bound = self.factor * max(reference, 1e-12)
         if recent > bound and self._typical() > bound:
-            # the untrained model's loss, unless later steps of the reference window were lower
-            start = min(self.start_loss, self.first_loss)
             what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
             error = DivergenceError(
                 f"training diverged at {where}: the {what} is {recent:.4g}, more than "
-                f"{self.factor:g}× its starting value {start:.4g}, at lr {self.lr:g}; "
-                f"{self._suggestion()}"
+                f"{self._grown_past(reference)}, at lr {self.lr:g}; {self._suggestion()}"
             )
             error.grew = True
             raise error
+        self._follow_rare(
+            loss, count, stands_out=loss > bound and loss > RARE_RATIO * self._typical()
+        )
+
+    def _raised(self, start: float) -> float:
+        """Return the loss that growth is measured from: the starting loss ``start``, or the level
+        a rare large loss's update left where that is higher."""
+        levels = [start]
+        if self._level is not None:
+            levels.append(self._level)
+        if self._after:  # the steps after a rare loss so far: a level before their window closes
+            levels.append(statistics.median(m for m, _ in self._after))
+        return max(levels)
+
+    def _follow_rare(self, loss: float, count: int, *, stands_out: bool) -> None:
+        """Note the step's mean ``loss`` over ``count`` examples after it was checked;
+        ``stands_out``: that mean passed the bound and :data:`RARE_RATIO` × the typical step's.
+
+        The step after one that stands out is lower for a rare large loss, higher in a blow-up.
+        From a rare loss's next step on, the step means are kept until they hold
+        ``min_examples`` examples, or until the next rare loss; their median is then a level kept
+        for good (the highest such).
+        """
+        opens = self._rare is not None and loss < self._rare
+        if opens:
+            self._keep_level()  # the steps since the last rare loss, if any: its update's level
+            self._after = [(loss, count)]
+        elif self._after and not stands_out:  # a rare loss's own step is no level
+            self._after.append((loss, count))
+        if sum(c for _, c in self._after) >= self.min_examples:
+            self._keep_level()
+        # the first step after a rare loss may stand out from the steps before it: it is the
+        # level its update left, not a rare loss
+        self._rare = loss if stands_out and not opens else None
+
+    def _keep_level(self) -> None:
+        """Keep the median step mean of the steps after a rare loss as a level, if higher."""
+        if self._after:
+            level = statistics.median(m for m, _ in self._after)
+            self._level = level if self._level is None else max(self._level, level)
+            self._after = []
+
+    def _grown_past(self, reference: float) -> str:
+        """Return what the loss grew past, for the message: ``factor`` × the starting value, or ×
+        the level ``reference`` a rare large loss left where that is higher."""
+        start = reference if self.start_loss is None else self.start_loss
+        # the untrained model's loss, unless later steps of the reference window were lower
+        named = start if self.first_loss is None else min(start, self.first_loss)
+        if reference > start:
+            return (
+                f"{self.factor:g}× its level {reference:.4g} after a rare large loss (its "
+                f"starting value {named:.4g})"
+            )
+        return f"{self.factor:g}× its starting value {named:.4g}"
 
     def _not_finite(self, where: str, loss: float, *, epoch: int) -> DivergenceError:
         """Return the error for a non-finite batch loss at ``where``.
@@ -292,6 +359,9 @@ class DivergenceGuard(Callback):
             "sum": self._sum,
             "count": self._count,
             "recent": [[t, c] for t, c in self._recent],
+            "rare": self._rare,
+            "after": [[m, c] for m, c in self._after],
+            "level": self._level,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -303,6 +373,9 @@ class DivergenceGuard(Callback):
         self._count = int(state.get("count", 0))
         self._recent = deque((float(t), int(c)) for t, c in state.get("recent", []))
         self._recent_count = sum(c for _, c in self._recent)
+        self._rare = state.get("rare")
+        self._after = [(float(m), int(c)) for m, c in state.get("after", [])]
+        self._level = state.get("level")
 
     def _suggestion(self) -> str:
         """Return the fix in the Python API's words: the setting ``(lr)``, which the command line
