@@ -282,6 +282,24 @@ def test_a_damaged_model_pt_beside_a_checkpoint_is_sent_to_resume(tmp_path: Path
         load_trained(run)
 
 
+def test_a_folder_named_model_pt_is_named_as_such_not_sent_to_a_resume_that_refuses_it(
+    tmp_path: Path,
+) -> None:
+    """It said the run had no model.pt and to write it with --resume, which refuses the folder."""
+    run = tmp_path / "run"
+    _model(run)
+    (run / "model.pt").unlink()
+    (run / "model.pt").mkdir()
+    (run / "checkpoint.pt").write_bytes(b"x")
+    with pytest.raises(CheckpointError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"{run / 'model.pt'} must be the trained weights file, got a folder; move that folder out "
+        "of the run folder, then write it again from the run's checkpoint with linearnets "
+        f"softmax --resume {run} (linearnets.resume_softmax in Python)"
+    )
+
+
 @pytest.mark.parametrize(
     "classes", [None, tuple(f"c{i}" for i in range(10))], ids=["none", "a-tuple"]
 )

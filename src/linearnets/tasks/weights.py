@@ -61,7 +61,8 @@ def load_trained(
     Raises:
         UsageError: ``run_dir`` holds no ``model.pt`` (the message says whether its run is still
             training, stopped before it finished, or there is none).
-        CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf.
+        CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf;
+            or ``model.pt`` is a folder.
     """
     run_dir = run_dir_path(run_dir, example="load_trained('runs/a')")
     if run_dir.is_file():
@@ -70,6 +71,11 @@ def load_trained(
             f"it: {run_dir.parent}"
         )
     path = run_dir / WEIGHTS_FILE
+    if path.is_dir():  # "without them ... --resume" sent a loop: a resume refuses this folder too
+        raise CheckpointError(
+            f"{path} must be the trained weights file, got a folder; move that folder out of "
+            f"the run folder, then {_recreate(path)}"
+        )
     if not path.is_file():
         raise _no_weights(run_dir)
     payload = _read_payload(path)
