@@ -105,7 +105,7 @@ def _status(argv: list[str]) -> int:
         (["data", "show", "--bogus"], 2, r"^linearnets data show: error: unrecognized arguments: --bogus \(see linearnets data show --help\)$"),
         (["data", "download", "--bogus"], 2, r"^linearnets data download: error: unrecognized arguments: --bogus"),
         (["data", "download", "--mirror", "ftp://x/", "--data-dir", "{empty}"], 2, r"--mirror must be http:// or https:// URLs with a host"),
-        (["data", "download", "--data-dir", "/proc/version/x"], 2, r"--data-dir must be a folder that can hold the download, got '/proc/version/x' \(Not a directory\)"),
+        (["data", "download", "--data-dir", "/proc/version/x"], 2, r"--data-dir must be a folder that can hold the download, got '/proc/version/x' \(Not a directory: /proc/version is a file, not a folder\)"),
     ],
 )  # fmt: skip
 def test_errors_are_one_line(

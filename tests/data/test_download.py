@@ -460,9 +460,29 @@ def test_root_must_not_be_a_file(tmp_path: Path) -> None:
         download_fashion_mnist(tmp_path / "f")
     with pytest.raises(
         UsageError,
-        match=r"root must be a folder that can hold the download, got '.*f/sub' \(Not a directory\)",
+        match=r"root must be a folder that can hold the download, got '.*f/sub' \(Not a "
+        r"directory: .*/f is a file, not a folder\)",
     ):
         download_fashion_mnist(tmp_path / "f" / "sub")  # a file on the path
+
+
+@pytest.mark.parametrize("in_the_way", ["FashionMNIST", "FashionMNIST/raw"])
+def test_a_file_where_the_download_folder_goes_is_named(tmp_path: Path, in_the_way: str) -> None:
+    """It said only "(File exists)" or "(Not a directory)", naming no file to move."""
+    root = tmp_path / "root"
+    blocker = root / in_the_way
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("")
+    reason = "File exists" if in_the_way.endswith("raw") else "Not a directory"
+    with pytest.raises(UsageError) as info:
+        download_fashion_mnist(root, mirrors=["http://127.0.0.1:9/"])
+    assert str(info.value) == (
+        f"root must be a folder that can hold the download, got {str(root)!r} ({reason}: "
+        f"{blocker} is a file, not a folder); pass a folder you can write to"
+    )
+    assert blocker.is_file() and sorted(p.name for p in root.rglob("*")) == sorted(
+        Path(in_the_way).parts
+    )  # nothing made, nothing removed
 
 
 def test_a_bad_mirror_is_refused_before_any_folder_is_made(tmp_path: Path) -> None:

@@ -178,9 +178,20 @@ def _locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
 
 
 def _why(exc: OSError, folder: Path) -> str:
-    """Say why ``folder`` cannot be used: a broken or looping link on its path, else the error's reason."""
+    """Say why ``folder`` cannot be used: a broken or looping link on its path, else the error's
+    reason, naming the file on the path where a folder must be."""
     # a link to nowhere fails mkdir with "File exists": the link is what to fix
-    return link_problem(folder) or exc.strerror or type(exc).__name__
+    problem = link_problem(folder)
+    if problem:
+        return problem
+    reason = exc.strerror or type(exc).__name__
+    for part in (*reversed(folder.parents), folder):  # "File exists" alone named no file
+        try:
+            if part.exists() and not part.is_dir():
+                return f"{reason}: {part} is a file, not a folder"
+        except OSError:  # a folder that cannot be looked into: the reason says so
+            break
+    return reason
 
 
 def _defects(dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | None]:
