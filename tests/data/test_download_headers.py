@@ -35,7 +35,7 @@ GIVE_UP_AFTER = (
 
 class Mirrors:
     """A local server: /stall/ sends its status line and headers one byte at a time and never ends
-    them; /good/ serves the files. Over TLS with ``context`` (an https:// mirror)."""
+    them; /silent/ sends nothing; /good/ serves the files. Over TLS with ``context`` (an https:// mirror)."""
 
     def __init__(self, tiny: Tiny, context: ssl.SSLContext | None = None) -> None:
         self.closed = threading.Event()
@@ -57,6 +57,8 @@ class Mirrors:
                 try:
                     if kind == "stall":
                         self.trickle()
+                    elif kind == "silent":  # the connection taken, not one byte sent
+                        owner.closed.wait(GIVE_UP_AFTER)
                     else:
                         body = tiny.gz[file.removesuffix(".gz")]
                         head = f"HTTP/1.0 200 OK\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -133,6 +135,25 @@ def test_only_a_trickling_mirror_fails_in_one_line_and_leaves_nothing(
         )
     assert time.monotonic() - start < 3
     assert not (tmp_path / "root").exists()  # no .part file, no empty folder
+
+
+def test_a_mirror_that_takes_the_connection_and_says_nothing_is_not_called_no_network(
+    mirrors: Mirrors, tiny: Tiny, tmp_path: Path
+) -> None:
+    """Its socket timeout (no byte at all) got the advice of a machine without a network."""
+    with pytest.raises(DatasetError) as info:
+        download_fashion_mnist(
+            tmp_path / "root",
+            mirrors=[mirrors.mirror("silent")],
+            checksums=tiny.files,
+            timeout=0.3,
+            progress=False,
+        )
+    assert str(info.value) == (
+        f"could not download {FIRST}.gz from any mirror ({mirrors.mirror('silent')}{FIRST}.gz: "
+        f"no answer within 0.3 s (timed out)); {download.STALLED_FIX}"
+    )
+    assert not (tmp_path / "root").exists()
 
 
 @pytest.fixture(scope="module")

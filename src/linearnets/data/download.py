@@ -31,7 +31,7 @@ from linearnets.data.fetch import (
     try_mirror,
 )
 from linearnets.data.files import FASHION_MNIST_FILES
-from linearnets.data.http_deadline import StalledError
+from linearnets.data.http_deadline import SilentError, StalledError
 from linearnets.data.mirror_reasons import certificate_failed, failure_reason, proxy_for
 from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
 from linearnets.data.verify import read_verified
@@ -100,11 +100,14 @@ def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
 def _reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIXES`: 3 an answer (an
     HTTP error status, a reply that is no HTTP, a redirect refused, a file that fails the check:
-    the network works), 2 a certificate not trusted, 1 stalled before its headers, 0 none
-    (refused, unreachable, timed out)."""
+    the network works), 2 a certificate not trusted, 1 stalled or silent before its headers (the
+    connection taken), 0 none (refused, unreachable, timed out connecting)."""
     if isinstance(exc, urllib.error.HTTPError | http.client.HTTPException):
         return 3
-    if isinstance(exc, StalledError):
+    # urllib wraps a timeout while reading the headers in a URLError, as it does one connecting
+    if isinstance(exc, StalledError | SilentError) or isinstance(
+        getattr(exc, "reason", None), SilentError
+    ):
         return 1
     if isinstance(exc, DatasetError):
         return 3

@@ -31,7 +31,7 @@ from typing import Any
 
 from linearnets.errors import DatasetError
 
-__all__ = ["RedirectError", "SpeedFloor", "StalledError", "limit_body", "urlopen"]
+__all__ = ["RedirectError", "SilentError", "SpeedFloor", "StalledError", "limit_body", "urlopen"]
 
 
 class RedirectError(DatasetError):
@@ -101,10 +101,12 @@ class _Wire(io.RawIOBase):
         self.sock.settimeout(max(remaining, 1e-3))
         try:
             n = self.raw.readinto(b)
-        except TimeoutError:
+        except TimeoutError as exc:
             if self.received:  # some bytes came, not all the headers: stalled, not silent
                 raise _stalled(self.timeout) from None
-            raise  # nothing at all: failure_reason's "no answer within N s (timed out)"
+            # nothing at all: failure_reason's "no answer within N s (timed out)", but from a
+            # mirror that took the connection (the network works), unlike a connect's timeout
+            raise SilentError(*exc.args) from None
         finally:
             self.sock.settimeout(self.timeout)
         self.received += n or 0
@@ -117,6 +119,11 @@ class _Wire(io.RawIOBase):
 
 class StalledError(DatasetError):
     """A mirror that took the connection but sent no response headers in time: no answer."""
+
+
+class SilentError(TimeoutError):
+    """A mirror that took the connection but sent not one byte in time: the socket's timeout,
+    worded as any timeout is ("no answer"), though the mirror was reached."""
 
 
 def _stalled(timeout: float) -> StalledError:
