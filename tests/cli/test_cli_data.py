@@ -183,6 +183,16 @@ def test_a_data_dir_given_before_show_is_the_one_shown(
     monkeypatch.setattr(files, "_debian_dir", lambda: tmp_path / "nowhere")  # a search finds none
     assert main(["data", "--data-dir", str(copy), "show", "-n", "2", "--out", "g.png"]) == 0
     assert capsys.readouterr().out == f"wrote g.png (2 training images from {copy})\n"
+    # torchvision's layout: the folder the files were read from, not the one searched
+    raw = tmp_path / "tv" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):  # fmt: skip
+        (raw / name).symlink_to(real / name)
+    assert (
+        main(["data", "--data-dir", str(tmp_path / "tv"), "show", "-n", "2", "--out", "g.png"]) == 0
+    )
+    assert capsys.readouterr().out == f"wrote g.png (2 training images from {raw})\n"
 
 
 def test_download_goes_to_data_from_the_official_mirrors_unless_told(

@@ -141,7 +141,7 @@ def _show(args: argparse.Namespace) -> int:
     num_cols = min(args.n, 9)  # the book draws 2 rows of 9
     show_images(images, math.ceil(args.n / num_cols), num_cols, titles=titles, out=args.out)
     what = "image" if args.n == 1 else "images"
-    print(f"wrote {args.out} ({args.n} training {what} from {arrays.found.directory})")
+    print(f"wrote {args.out} ({args.n} training {what} from {arrays.found.folder})")
     return 0
 
 
