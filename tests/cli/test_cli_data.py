@@ -225,6 +225,29 @@ def test_download_goes_to_data_from_the_official_mirrors_unless_told(
     assert capsys.readouterr().out.splitlines()[0].endswith("use it with --data-dir 'my data'")
 
 
+@pytest.mark.parametrize(("raised", "said"), [((), "SIGINT"), (("SIGTERM",), "SIGTERM")])
+def test_an_interrupted_download_says_what_stays_and_how_to_go_on(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    raised: tuple[str, ...],
+    said: str,
+) -> None:
+    """It said "interrupted" alone: not that finished files stay, nor that a re-run goes on."""
+    import linearnets.data.download as download
+
+    def stopped(root: Path, *, mirrors: Any) -> Path:
+        raise KeyboardInterrupt(*raised)
+
+    monkeypatch.setattr(download, "download_fashion_mnist", stopped)
+    assert main(["data", "download", "--data-dir", str(tmp_path / "d")]) == 130
+    assert capsys.readouterr().err == (
+        f"linearnets data download: interrupted by {said} during the download; the files already verified "
+        f"stay under {tmp_path / 'd'} (none is left cut short): run the same command again to "
+        "fetch the rest\n"
+    )
+
+
 def test_an_action_error_found_while_running_names_the_action(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -159,8 +159,27 @@ def _download(args: argparse.Namespace) -> int:
         if args.data_dir is not None or not str(exc).startswith("root must "):
             raise
         raise _default_refused(exc) from None
+    except KeyboardInterrupt as exc:
+        raise DownloadStopped(exc, root=root) from None
     print(f"Fashion-MNIST is verified in {folder}; use it with --data-dir {shlex.quote(str(root))}")
     return 0
+
+
+class DownloadStopped(KeyboardInterrupt):
+    """A Ctrl-C or SIGTERM during ``data download``: each file is written whole or not at all, so
+    the files verified so far stay and running the command again fetches the rest only."""
+
+    def __init__(self, exc: KeyboardInterrupt, *, root: Path) -> None:
+        super().__init__(*exc.args)
+        self.signal_name = str(exc.args[0]) if exc.args else "SIGINT"
+        self.root = root
+
+    def __str__(self) -> str:
+        return (
+            f"interrupted by {self.signal_name} during the download; the files already verified "
+            f"stay under {self.root} (none is left cut short): run the same command again to fetch "
+            "the rest"
+        )
 
 
 def _default_refused(exc: UsageError) -> UsageError:
