@@ -141,6 +141,28 @@ def test_a_commands_option_before_the_command_is_named(argv: list[str], message:
 
 
 @pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["data", "-n", "3"], "-n is an option of show, not of linearnets data: give it after its "
+            "command, e.g. linearnets data show -n 3 ..."),
+        (["--debug", "data", "--data-dir", "d", "--out", "g.png", "show"], "--out is an option of "
+            "show, not of linearnets data: give it after its command, e.g. linearnets data show "
+            "--out g.png ..."),
+        (["data", "--mirror", "http://m/"], "--mirror is an option of download, not of linearnets "
+            "data: give it after its command, e.g. linearnets data download --mirror http://m/ ..."),
+    ],
+    ids=["n", "out-after-data-dir", "mirror"],
+)  # fmt: skip
+def test_an_actions_option_before_the_action_is_named(argv: list[str], message: str) -> None:
+    """'data -n 3' said "invalid choice: '3' (choose from 'show', 'download')"."""
+    from linearnets.cli import main
+
+    with pytest.raises(UsageExit) as info:
+        main(argv)
+    assert info.value.message == f"{message} (see linearnets data --help)"
+
+
+@pytest.mark.parametrize(
     "argv",
     [
         ["--debug", "linreg", "--epochs", "1"],

@@ -181,6 +181,13 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     with held_signals(raise_after=True):
         parser = build_parser()
     parser.refuse_options_before_command(argv)
+    # and an action's option before the action ("data -n 3" for "data show -n 3"); linearnets'
+    # own options take no value, so the first other word is the command
+    command = next((i for i, word in enumerate(argv) if not word.startswith("-")), None)
+    if command is not None:
+        actions = parser.subcommands.get(argv[command])
+        if isinstance(actions, OneLineParser) and actions.subcommands:
+            actions.refuse_options_before_command(argv[command + 1 :])
     args, unknown = parser.parse_known_args(argv)
     if args.json_before_command and not hasattr(args, "json"):  # "linearnets --json data show"
         given = parser.given(args)

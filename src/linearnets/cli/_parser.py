@@ -74,12 +74,19 @@ class OneLineParser(argparse.ArgumentParser):
         """Refuse a subcommand's option given before any command (``linearnets --epochs 3
         softmax``): argparse took its value for the command, "invalid choice: '3'", and never
         named the option."""
+        value_of_own = False
         for i, word in enumerate(argv):
+            if value_of_own:  # the value of this parser's own option ("data --data-dir DIR")
+                value_of_own = False
+                continue
             name = word.split("=", 1)[0]
             if not word.startswith("-") or word == "--" or self._is_negative(word):
                 return  # the command: what follows is its own
-            if name in self._option_string_actions or self._get_option_tuples(word):
-                continue  # this parser's own (--debug, --json, --js), taken before the command
+            own = self._option_string_actions.get(name)
+            if own is not None or self._get_option_tuples(word):
+                # this parser's own (--debug, --json, --js), taken before the command
+                value_of_own = own is not None and own.nargs != 0 and "=" not in word
+                continue
             owners, name = self._owners(name)
             if not owners:  # argparse said "the following arguments are required: COMMAND"
                 self.error(
