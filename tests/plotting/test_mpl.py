@@ -420,6 +420,17 @@ def test_a_read_only_file_system_is_named_as_such(
     )
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="Linux's /proc")
+def test_a_folder_that_refuses_new_files_is_named_with_the_reason() -> None:
+    """/proc exists but makes no files: it said "got '/proc/x.png', but No such file or directory"."""
+    with pytest.raises(UsageError) as info:
+        _mpl.save_figure(_small_figure(), Path("/proc/x.png"))
+    assert str(info.value) == (
+        "out must be a file in a folder you can write to, got '/proc/x.png', but no file can be "
+        "made in /proc (No such file or directory); pass e.g. out='figure.png'"
+    )
+
+
 def test_a_saved_pdf_carries_no_creation_date(tmp_path: Path) -> None:
     """Same bytes only within one second is not enough: the PDF's info dictionary holds no date."""
     path = _mpl.save_figure(_small_figure(), tmp_path / "fig.pdf")

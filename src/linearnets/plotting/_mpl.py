@@ -280,7 +280,8 @@ def _reason(exc: OSError, path: Path) -> str:
         return f"the folder {nearest or path.parent} is not writable"
     if exc.errno == errno.EROFS:  # chmod cannot help there
         return f"the folder {nearest or path.parent} is on a read-only file system"
-    return exc.strerror or type(exc).__name__
+    # "but No such file or directory" for /proc/x.png, whose folder exists: say what failed where
+    return f"no file can be made in {nearest or path.parent} ({exc.strerror or type(exc).__name__})"
 
 
 def _nearest_existing(folder: Path) -> Path | None:
