@@ -695,3 +695,94 @@ def test_a_noisy_blow_up_at_batch_1_stops_where_growth_from_the_start_says(seed:
     with pytest.raises(DivergenceError, match=rf"epoch 1, step {expected + 1}: .* starting value"):
         for step, loss in enumerate(losses):
             guard(step, torch.tensor([loss], dtype=torch.float64))
+
+
+def _batch(
+    value: float, n: int = 64, *, large: float | None = None, columns: int = 1
+) -> torch.Tensor:
+    """``n`` per-example losses of ``value``, the first ``large`` if given, each split evenly over
+    ``columns`` outputs: shape (n,) or (n, columns)."""
+    losses = torch.full((n,), value, dtype=torch.float64)
+    if large is not None:
+        losses[0] = large
+    return losses if columns == 1 else (losses / columns)[:, None].expand(n, columns).clone()
+
+
+@pytest.mark.parametrize("columns", [1, 2])
+def test_a_batch_judged_alone_is_typical_by_its_typical_example_not_its_mean(columns: int) -> None:
+    """Batches of 64 on targets with a heavy tail: a batch holding one loss of 5e5 among 63 of 1e-4
+    has a mean of 7813, and the guard stopped it (it had no typical step to ask). Its typical
+    example's loss (the 90th percentile) is 1e-4: a rare large loss, whose next batch's typical
+    example sets the level."""
+    guard = DivergenceGuard(0.03, check_every=1)
+    guard(0, _batch(1e-4, columns=columns))  # the reference: 1e-4, a bound of 0.01
+    guard(1, _batch(1e-4, large=5e5, columns=columns))
+    guard(2, _batch(0.5, large=2.0, columns=columns))  # lower: the level is its median, 0.5
+    guard(3, _batch(0.5, large=5e5, columns=columns))  # another rare large loss
+    guard(4, _batch(0.5, columns=columns))
+    state = guard.state_dict()
+    assert state["level"] == 0.5 and state["start_loss"] == pytest.approx(1e-4)
+    with pytest.raises(
+        DivergenceError,
+        match=r"^training diverged at epoch 1, step 6: the batch loss is 60, more than 100× its "
+        r"level 0\.5 after a rare large loss \(its starting value 0\.0001\), at lr 0\.03; try",
+    ):
+        guard(5, _batch(60.0, columns=columns))  # every example's loss grew: a blow-up
+
+
+def test_a_batch_without_per_example_losses_is_judged_by_its_mean_as_before() -> None:
+    """A mean-reduced loss (``fit`` passes its mean once per example) and a data-parallel step (only
+    the sum and count are reduced) have no typical example: the batch of 7813 still stops."""
+    message = r"epoch 1, step 2: the batch loss is {}, more than 100× its starting value 0\.0001,"
+    guard = DivergenceGuard(0.03, check_every=1)
+    guard(0, _batch(1e-4))
+    with pytest.raises(DivergenceError, match=message.format("7813")):
+        guard(1, _batch(float(_batch(1e-4, large=5e5).mean())))
+    dist = _RankOfTwo(rank=0, world_size=2, other=(64e-4, 64.0))  # the other rank: 64 of 1e-4
+    guard = DivergenceGuard(0.03, check_every=1, dist=dist)
+    guard(0, _batch(1e-4))
+    with pytest.raises(DivergenceError, match=message.format("3906")):
+        guard(1, _batch(1e-4, large=5e5))
+
+
+@pytest.mark.parametrize(
+    "impl,batch_size", [("scratch", 64), ("scratch", 100), ("concise", 32), ("concise", 64)]
+)
+def test_linreg_on_targets_with_a_heavy_tail_at_large_batches_trains_as_without_the_guard(
+    tmp_path, impl: str, batch_size: int
+) -> None:  # type: ignore[no-untyped-def]
+    """995 targets of 0 and 5 of ±1000 at batches of 32 or more (a last batch of 40 at 64): the
+    guard stopped the run on the first batch holding a large target ("batch loss 7812")."""
+    from dataclasses import replace
+
+    _heavy_tailed_regression(tmp_path / "tail.npz")
+    config = LinregConfig(impl=impl, data=tmp_path / "tail.npz", batch_size=batch_size, epochs=3)
+    free = run_linreg(replace(config, guard=False))
+    guarded = run_linreg(config)
+    assert (guarded.w, guarded.b) == (free.w, free.b)
+    assert guarded.history.train_loss == free.history.train_loss
+
+
+def test_a_blow_up_on_targets_with_a_heavy_tail_stops_where_it_did(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """lr 10 at batch 64 on the same data (its loss becomes NaN without the guard): every example's
+    loss has grown at the batch holding the first large target, so it still stops there."""
+    _heavy_tailed_regression(tmp_path / "tail.npz")
+    config = LinregConfig(data=tmp_path / "tail.npz", batch_size=64, lr=10.0, epochs=3)
+    with pytest.raises(
+        DivergenceError,
+        match=r"^training diverged at epoch 1, step 3: the batch loss is 7815, more than 100× its "
+        r"starting value 0\.0001364, at lr 10; try",
+    ):
+        run_linreg(config)
+
+
+def test_a_blown_up_classifier_whose_losses_split_in_two_is_still_stopped() -> None:
+    """Confidently right on 40 of 64 examples (loss 0), wrong on 24 (loss 1e4): the median example's
+    loss is 0, yet this is a blow-up, and stops as before."""
+    guard = DivergenceGuard(10.0, check_every=1)
+    guard(0, _batch(2.3))
+    split = torch.cat([torch.zeros(40), torch.full((24,), 1e4)])
+    with pytest.raises(
+        DivergenceError, match=r"step 2: the batch loss is 3750, more than 100× its"
+    ):
+        guard(1, split)

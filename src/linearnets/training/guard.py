@@ -21,7 +21,7 @@ from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
 from linearnets.validation import check_positive_float, check_positive_int
 
-__all__ = ["RARE_RATIO", "TYPICAL_STEPS", "DivergenceGuard"]
+__all__ = ["RARE_RATIO", "TYPICAL_QUANTILE", "TYPICAL_STEPS", "DivergenceGuard"]
 
 # the latest steps whose median is the typical step's loss: one or two steps holding a rare large
 # loss are not typical, three of five in a row are (a blow-up is caught two steps later at most)
@@ -30,6 +30,13 @@ TYPICAL_STEPS = 5
 # 10³ among zeros stands 10⁵ to 10⁸ past it; in simulated blow-ups at batch 1 (each step one
 # example's loss, scattered like χ²₁) a step stood 100× past it in 1 run in 10, 10⁴× in none of 600
 RARE_RATIO = 1e4
+# the quantile of a step's per-example losses that is its typical example's loss, where one or two
+# steps hold min_examples: a heavy tail raises a few examples' losses (one large target is 1 of
+# the 40 to 64 examples of a batch), a blow-up most; not the median, as a blown-up classifier's
+# losses split in two (~0 on the examples it gets right, huge on the others): with the median,
+# softmax at lr 10⁶ on 80 examples of random labels trained on unstopped (tests/tasks/
+# test_resume.py), and at lr 10 on blobs (3 seeds) stopped 4 steps later in two, not in the third
+TYPICAL_QUANTILE = 0.9
 
 
 class DivergenceGuard(Callback):
@@ -47,14 +54,26 @@ class DivergenceGuard(Callback):
     raises every step's. A healthy run's loss drops (linear regression's 10⁴-fold), so only growth
     is checked, never the size of a drop.
 
+    Where one or two steps hold ``min_examples`` (batches of half as many or more, or an epoch's
+    short last batch and the full one before it) the median of their means is their mean, so the
+    typical loss is the latest step's typical example's instead: the :data:`TYPICAL_QUANTILE`
+    quantile of its per-example losses, read back only when the mean has passed the bound (a
+    healthy run pays nothing). A loss reduced to one number (``fit`` passes it once per example)
+    has no typical example but its mean, nor has a data-parallel run, which sums only each step's
+    (loss sum, count) over the processes: both are judged by the mean as before. At an epoch's
+    end such a step counts as the lower of its mean and its typical example's loss.
+
     A rare large loss's update may move the model a long way, for good: on targets that are 0 but
     for a few of 10³, the untrained model's loss is ~10⁻⁴ on the first ``min_examples`` and every
     step's is ~1 once one of 10³ has pulled the weights towards it (as the least-squares solution
-    is). So a step whose own mean passed the bound and :data:`RARE_RATIO` × the typical step's,
-    followed by a step of lower loss (a blow-up's next step is higher), opens a window like the
-    start's: growth is then measured from the median step mean of the steps after it (so far,
-    then over ``min_examples`` examples or up to the next rare loss) where that is higher than
-    the start. Three of the latest five steps holding rare large losses are still typical.
+    is). So a step whose own mean passed the bound and :data:`RARE_RATIO` × the typical step's
+    (or example's), followed by a step of lower loss (a blow-up's next step is higher), opens a
+    window like the start's: growth is then measured from the median step mean of the steps after
+    it (so far, then over ``min_examples`` examples or up to the next rare loss) where that is
+    higher than the start; a step of ``min_examples`` or more opens and closes the window alone,
+    and counts as its typical example's loss (it may hold a rare loss too). Three of the latest
+    five steps holding rare large losses are still typical, and so are two batches of 32 or more
+    in a row holding them, the second higher.
 
     A non-finite loss before any update (the untrained model's, at a fresh run's first step) stops
     training too, as no loss could be reported, but lr is not its cause: the message names the
@@ -199,10 +218,16 @@ class DivergenceGuard(Callback):
             values = [
                 (total, l.shape[0] if l.ndim else 1) for total, l in zip(sums, held, strict=True)
             ]
-        for (epoch, step, _), (total, count) in zip(pending, values, strict=True):
-            self._check(epoch, step, total, int(count))
+        per_example = not (self.dist is not None and self.dist.enabled)
+        for (epoch, step, l), (total, count) in zip(pending, values, strict=True):
+            # a mean-reduced (0-d) loss, or a data-parallel step's (sum, count), has no example's
+            self._check(epoch, step, total, int(count), l if per_example and l.ndim else None)
 
-    def _check(self, epoch: int, step: int, total: float, count: int) -> None:
+    def _check(
+        self, epoch: int, step: int, total: float, count: int, losses: torch.Tensor | None = None
+    ) -> None:
+        """Check one step's loss ``total`` over ``count`` examples; ``losses``: its per-example
+        losses, if any (read back only where needed: a mean past the bound, a rare loss's next)."""
         if count == 0:
             return
         loss = total / count
@@ -222,7 +247,22 @@ class DivergenceGuard(Callback):
             return
         reference = self._raised(self.start_loss)
         bound = self.factor * max(reference, 1e-12)
-        if recent > bound and self._typical() > bound:
+        # the typical step's loss, where a mean passed the bound (else not needed)
+        typical = self._typical() if recent > bound or loss > bound else math.inf
+        opens = self._rare is not None and loss < self._rare  # a rare loss's window, if it has one
+        # one or two steps hold min_examples (the median of their means is their mean): the
+        # typical is this step's typical example's loss (a blow-up raises most examples' losses,
+        # a heavy tail a few's), read back only here
+        examples = losses if len(self._recent) <= 2 else None
+        if examples is not None and (recent > bound or opens):
+            typical = _typical_example(examples)
+            self._epoch_means[-1] = min(loss, typical)
+            # a rare loss's window opens with this step: its typical example's loss is the level
+            # that loss's update left
+            if opens:
+                reference = max(reference, typical)
+                bound = self.factor * max(reference, 1e-12)
+        if recent > bound and typical > bound:
             what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
             error = DivergenceError(
                 f"training diverged at {where}: the {what} is {recent:.4g}, more than "
@@ -231,7 +271,10 @@ class DivergenceGuard(Callback):
             error.grew = True
             raise error
         self._follow_rare(
-            loss, count, stands_out=loss > bound and loss > RARE_RATIO * self._typical()
+            loss,
+            count,
+            stands_out=loss > bound and loss > RARE_RATIO * typical,
+            level=typical if examples is not None and opens else loss,
         )
 
     def _raised(self, start: float) -> float:
@@ -244,9 +287,11 @@ class DivergenceGuard(Callback):
             levels.append(statistics.median(m for m, _ in self._after))
         return max(levels)
 
-    def _follow_rare(self, loss: float, count: int, *, stands_out: bool) -> None:
+    def _follow_rare(self, loss: float, count: int, *, stands_out: bool, level: float) -> None:
         """Note the step's mean ``loss`` over ``count`` examples after it was checked;
-        ``stands_out``: that mean passed the bound and :data:`RARE_RATIO` × the typical step's.
+        ``stands_out``: that mean passed the bound and :data:`RARE_RATIO` × the typical step's;
+        ``level``: what the step counts as in a window (its mean; for a step with a typical
+        example that opens one, that example's loss, as the step may hold a rare loss too).
 
         The step after one that stands out is lower for a rare large loss, higher in a blow-up.
         From a rare loss's next step on, the step means are kept until they hold
@@ -256,9 +301,9 @@ class DivergenceGuard(Callback):
         opens = self._rare is not None and loss < self._rare
         if opens:
             self._keep_level()  # the steps since the last rare loss, if any: its update's level
-            self._after = [(loss, count)]
+            self._after = [(level, count)]
         elif self._after and not stands_out:  # a rare loss's own step is no level
-            self._after.append((loss, count))
+            self._after.append((level, count))
         if sum(c for _, c in self._after) >= self.min_examples:
             self._keep_level()
         # the first step after a rare loss may stand out from the steps before it: it is the
@@ -397,6 +442,13 @@ def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:
             return torch.stack(losses).to(wide)
         return torch.cat(losses).view(len(losses), first.numel()).sum(dim=1, dtype=wide)
     return torch.stack([l.sum(dtype=wide) for l in losses])
+
+
+def _typical_example(losses: torch.Tensor) -> float:
+    """Return the :data:`TYPICAL_QUANTILE` quantile of one step's per-example losses ``losses``,
+    shape (B, ...): an example's loss is the sum of its row, as a step's mean is the sum over B."""
+    rows = losses.reshape(losses.shape[0], -1).sum(dim=1, dtype=accumulation_dtype(losses.device))
+    return float(torch.quantile(rows, TYPICAL_QUANTILE))
 
 
 def _scalar(value: int, like: torch.Tensor) -> torch.Tensor:
