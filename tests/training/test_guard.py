@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import torch
@@ -297,7 +298,9 @@ def test_as_a_fit_callback_a_cpu_run_is_checked_in_groups_of_16_naming_the_exact
         [(0,), (0,)],
     ],
 )
-def test_a_group_of_steps_is_checked_on_the_same_sums_as_step_by_step(shapes) -> None:  # type: ignore[no-untyped-def]
+def test_a_group_of_steps_is_checked_on_the_same_sums_as_step_by_step(
+    shapes: list[tuple[int, ...]],
+) -> None:
     gen = torch.Generator().manual_seed(0)
     steps = [torch.rand(shape, generator=gen) * 3 for shape in shapes]
     grouped, single = (
@@ -508,7 +511,7 @@ def test_a_non_finite_loss_at_a_resumes_first_step_blames_the_updates_before_it(
         guard(1, _losses(math.inf, 8))
 
 
-def test_a_linreg_run_on_targets_too_large_for_float32_names_the_scale(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_linreg_run_on_targets_too_large_for_float32_names_the_scale(tmp_path: Path) -> None:
     """The command's run: a CSV whose y is ~1e20 loads (finite in float32) and stops at step 1
     with the scale, not lr; with the guard off it trains (the loss can't be shown: inf)."""
     import numpy as np
@@ -633,7 +636,7 @@ def test_a_step_that_passes_the_bound_and_keeps_growing_sets_no_level() -> None:
         guard(10, _losses(600.0, 10))
 
 
-def _heavy_tailed_regression(path, num_large: int = 5):  # type: ignore[no-untyped-def]
+def _heavy_tailed_regression(path: Path, num_large: int = 5) -> float:
     """Two N(0, 1) features and 1000 targets of 0 but ``num_large`` of ±1000, saved to ``path``
     (an .npz); return its least-squares loss (mean ½ r², float64)."""
     import numpy as np
@@ -652,8 +655,8 @@ def _heavy_tailed_regression(path, num_large: int = 5):  # type: ignore[no-untyp
 @pytest.mark.parametrize("impl", ["scratch", "concise"])
 @pytest.mark.parametrize("batch_size", [1, 10])
 def test_linreg_on_targets_with_a_heavy_tail_trains_as_without_the_guard(
-    tmp_path, impl: str, batch_size: int
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, impl: str, batch_size: int
+) -> None:
     """995 targets of 0 and 5 of ±1000, at the book's lr: plain SGD stays within 2% of the
     least-squares loss (mean ½ r² 2497) after every epoch, and the guard stopped it in the first,
     two steps after a large target."""
@@ -749,8 +752,8 @@ def test_a_batch_without_per_example_losses_is_judged_by_its_mean_as_before() ->
     "impl,batch_size", [("scratch", 64), ("scratch", 100), ("concise", 32), ("concise", 64)]
 )
 def test_linreg_on_targets_with_a_heavy_tail_at_large_batches_trains_as_without_the_guard(
-    tmp_path, impl: str, batch_size: int
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, impl: str, batch_size: int
+) -> None:
     """995 targets of 0 and 5 of ±1000 at batches of 32 or more (a last batch of 40 at 64): the
     guard stopped the run on the first batch holding a large target ("batch loss 7812")."""
     from dataclasses import replace
@@ -763,7 +766,7 @@ def test_linreg_on_targets_with_a_heavy_tail_at_large_batches_trains_as_without_
     assert guarded.history.train_loss == free.history.train_loss
 
 
-def test_a_blow_up_on_targets_with_a_heavy_tail_stops_where_it_did(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_blow_up_on_targets_with_a_heavy_tail_stops_where_it_did(tmp_path: Path) -> None:
     """lr 10 at batch 64 on the same data (its loss becomes NaN without the guard): every example's
     loss has grown at the batch holding the first large target, so it still stops there."""
     _heavy_tailed_regression(tmp_path / "tail.npz")
