@@ -285,7 +285,11 @@ def test_sigterm_stops_a_download_like_ctrl_c_leaving_no_partial_files(tmp_path:
         for conn in held:
             conn.close()
     assert proc.returncode == 130
-    assert err.splitlines() == ["linearnets data download: interrupted by SIGTERM"]
+    assert err.splitlines() == [
+        "linearnets data download: interrupted by SIGTERM during the download; the files already "
+        "verified stay under dl (none is left cut short): run the same command again to fetch the "
+        "rest"
+    ]
     leftovers = (
         [p for p in (tmp_path / "dl").rglob("*") if p.is_file()]
         if (tmp_path / "dl").exists()
