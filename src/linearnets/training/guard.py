@@ -274,6 +274,7 @@ class DivergenceGuard(Callback):
             loss,
             count,
             stands_out=loss > bound and loss > RARE_RATIO * typical,
+            opens=opens,
             level=typical if examples is not None and opens else loss,
         )
 
@@ -287,9 +288,12 @@ class DivergenceGuard(Callback):
             levels.append(statistics.median(m for m, _ in self._after))
         return max(levels)
 
-    def _follow_rare(self, loss: float, count: int, *, stands_out: bool, level: float) -> None:
+    def _follow_rare(
+        self, loss: float, count: int, *, stands_out: bool, opens: bool, level: float
+    ) -> None:
         """Note the step's mean ``loss`` over ``count`` examples after it was checked;
         ``stands_out``: that mean passed the bound and :data:`RARE_RATIO` × the typical step's;
+        ``opens``: the step is lower than a rare loss just before it, so it opens that loss's window;
         ``level``: what the step counts as in a window (its mean; for a step with a typical
         example that opens one, that example's loss, as the step may hold a rare loss too).
 
@@ -298,7 +302,6 @@ class DivergenceGuard(Callback):
         ``min_examples`` examples, or until the next rare loss; their median is then a level kept
         for good (the highest such).
         """
-        opens = self._rare is not None and loss < self._rare
         if opens:
             self._keep_level()  # the steps since the last rare loss, if any: its update's level
             self._after = [(level, count)]
