@@ -7,6 +7,7 @@ import gzip
 import io
 import os
 import re
+import shlex
 import signal
 import socket
 import stat
@@ -302,6 +303,28 @@ def test_corrupt_files_are_replaced(server: Server, tiny: Tiny, tmp_path: Path) 
     found = find_fashion_mnist(tmp_path / "root", checksums=tiny.files)
     for name, path in found.paths.items():
         assert read_verified(path, name, expected=tiny.files[name])[0] == tiny.raw[name]
+
+
+@pytest.mark.parametrize("layout", ["flat", "FashionMNIST/raw"])
+def test_the_fix_a_damaged_file_names_replaces_it(
+    server: Server, tiny: Tiny, tmp_path: Path, layout: str
+) -> None:
+    root = tmp_path / "my data"
+    folder = tiny.write(root / layout if layout != "flat" else root)
+    damaged = folder / "train-labels-idx1-ubyte.gz"
+    damaged.write_bytes(gzip.compress(b"not the labels"))
+    name = "train-labels-idx1-ubyte"
+    with pytest.raises(DatasetError) as info:
+        read_verified(damaged, name, expected=tiny.files[name])
+    # the command that ends the message, split as a shell would split it
+    message = str(info.value)
+    assert "get it again where a network exists: linearnets data download" in message
+    words = shlex.split(message[message.index("linearnets data download") :])
+    assert words[:4] == ["linearnets", "data", "download", "--data-dir"]
+    assert Path(words[4]) == root  # the folder the search reads, above FashionMNIST/raw
+    _get(Path(words[4]), tiny, [server.mirror("good")])
+    assert server.requests == [f"/good/{name}.gz"]
+    assert read_verified(damaged, name, expected=tiny.files[name])[0] == tiny.raw[name]
 
 
 def test_an_interrupted_download_leaves_nothing(

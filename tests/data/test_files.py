@@ -440,3 +440,27 @@ def test_a_path_after_got_is_quoted_so_the_command_line_keeps_it_a_path(
     line = one_line(info.value)
     assert f"got {'the file ' if kind == 'file' else ''}{str(folder)!r}" in line
     assert "--batch-size" not in line and line.startswith("--data-dir must ")
+
+
+def test_a_damaged_file_is_told_the_fix_for_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package's copy is reinstalled: a download elsewhere would not be read, the package's
+    folder being searched first. Anywhere else a download into the folder the search reads
+    replaces it (the one above FashionMNIST/raw; a plain 'data download' writes into ./data)."""
+    monkeypatch.setattr(files, "DEBIAN_DIR", tmp_path / "debian")
+    name = "train-images-idx3-ubyte.gz"
+    debian = files.how_to_replace(tmp_path / "debian" / name)
+    assert debian.startswith(
+        "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
+        "Debian package's files; without the rights to, 'linearnets data download --data-dir DIR' "
+        "fetches all four into DIR"
+    )
+    assert debian.endswith("then pass root=DIR (or set LINEARNETS_DATA)")
+    download = "get it again where a network exists: linearnets data download --data-dir "
+    raw = tmp_path / "my data" / "FashionMNIST" / "raw"
+    assert files.how_to_replace(raw / name) == f"{download}'{tmp_path}/my data'"
+    assert files.how_to_replace(tmp_path / "flat" / name) == f"{download}{tmp_path}/flat"
+    assert files.how_to_replace(name) == f"{download}."  # read from the working folder
+    monkeypatch.chdir(tmp_path)
+    assert files.how_to_replace(Path("debian") / name) == debian  # the same folder, relative

@@ -90,7 +90,7 @@ def _check(tmp: Path, name: str, expected: tuple[int, str]) -> bytes | None:
         body = tmp.read_bytes()
     # the mirror's reason only: the fix is the caller's ("without a network, ..."), and the file
     # this would tell to delete is already gone
-    data = decompress(body, name="the file it sent", limit=size, fix=None)
+    data = decompress(body, name="the file it sent", limit=size, fix=False)
     if not body.startswith(GZIP_MAGIC) and len(body) != size:
         raise DatasetError(
             f"expected a gzip file or the {size}-byte file itself, got {len(body)} bytes that are "

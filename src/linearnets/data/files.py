@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from linearnets._shell import shell_word
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user, link_problem
 
@@ -30,9 +31,10 @@ __all__ = [
     "DEBIAN_DIR",
     "FASHION_MNIST_FILES",
     "HOW_TO_GET",
-    "HOW_TO_REPLACE",
+    "REINSTALL",
     "Found",
     "find_fashion_mnist",
+    "how_to_replace",
 ]
 
 # decompressed size and MD5 of each file (Debian re-gzipped them, so .gz hashes differ from upstream)
@@ -52,11 +54,30 @@ HOW_TO_GET = (
     "where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
 )
 # for a file that is there but damaged: a plain "apt-get install" does nothing for an installed package
-HOW_TO_REPLACE = (
-    "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the Debian "
-    "package's files; elsewhere 'linearnets data download --data-dir DIR' replaces a damaged file "
-    "where a network exists"
+REINSTALL = (
+    "'sudo apt-get install --reinstall dataset-fashion-mnist' restores the Debian package's files"
 )
+
+
+def how_to_replace(path: str | Path) -> str:
+    """Return how to get the damaged file ``path`` again, in the folder it was read from.
+
+    A file of the Debian package is restored by reinstalling it (a download elsewhere would not be
+    read: the search finds the package's folder first). Anywhere else ``linearnets data download``
+    replaces it, given the folder the search reads: the file's own, or the one above its
+    ``FashionMNIST/raw`` (a plain ``data download`` writes into ./data, which may be another).
+    """
+    folder = Path(path).parent
+    if Path(os.path.abspath(folder)) == DEBIAN_DIR:  # no dpkg, no disk: paths only
+        return (
+            f"get it again: {REINSTALL}; without the rights to, 'linearnets data download "
+            "--data-dir DIR' fetches all four into DIR where a network exists, then pass "
+            "root=DIR (or set LINEARNETS_DATA)"
+        )
+    if folder.name == "raw" and folder.parent.name == "FashionMNIST":
+        folder = folder.parent.parent
+    # the command ends the message: a quoted folder inside quotes would read as two strings
+    return f"get it again where a network exists: linearnets data download --data-dir {shell_word(folder)}"
 
 
 @dataclass(frozen=True)

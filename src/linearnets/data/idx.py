@@ -16,7 +16,7 @@ from collections.abc import Generator, Iterator
 import numpy as np
 import torch
 
-from linearnets.data.files import HOW_TO_REPLACE
+from linearnets.data.files import how_to_replace
 from linearnets.errors import DatasetError
 
 __all__ = ["GZIP_MAGIC", "decompress", "inflate_chunks", "parse_idx"]
@@ -25,13 +25,12 @@ GZIP_MAGIC = b"\x1f\x8b"
 UINT8 = 0x08
 MAX_HEADER = 4 + 4 * 255  # the magic and up to 255 sizes
 MAX_RATIO = 1032  # deflate cannot inflate one byte into more than ~1032
-# the fix of a damaged file: a plain "linearnets data download" writes to ./data, not the file's folder
-FIX = f"delete it and {HOW_TO_REPLACE}"
 
 
-def _then(fix: str | None) -> str:
-    """Return the end of a message: ``; fix``, or nothing where the caller gives its own fix."""
-    return f"; {fix}" if fix else ""
+def _then(fix: bool, name: str) -> str:
+    """Return the end of a message: ``; `` and how to replace the file ``name`` (a path), or nothing
+    where the caller gives its own fix."""
+    return f"; {how_to_replace(name)}" if fix else ""
 
 
 def inflate_chunks(
@@ -40,7 +39,7 @@ def inflate_chunks(
     name: str,
     limit: int,
     chunk_size: int = 1 << 20,
-    fix: str | None = FIX,
+    fix: bool = True,
 ) -> Iterator[bytes]:
     """Yield the content of the gzip stream ``raw`` in chunks; stop once more than ``limit`` bytes came out.
 
@@ -48,8 +47,9 @@ def inflate_chunks(
     (as ``gzip`` allows it), anything else after it is refused.
 
     Args:
-        fix: what the messages end with, the fix of a damaged file by default; ``None`` for none
-            (a download's reasons: the caller's message gives the one fix).
+        fix: end the messages with how to replace the file ``name`` (a path; see
+            :func:`~linearnets.data.files.how_to_replace`); ``False`` for no fix (a download's
+            reasons: the caller's message gives the one fix).
 
     Raises:
         DatasetError: the stream is corrupt, truncated, or followed by bytes that are not gzip.
@@ -67,7 +67,7 @@ def inflate_chunks(
         if not rest.startswith(GZIP_MAGIC):
             raise DatasetError(
                 f"{name}: expected nothing after the gzip stream, got {len(rest)} extra bytes "
-                f"(starting {rest[:4].hex(' ')}){_then(fix)}"
+                f"(starting {rest[:4].hex(' ')}){_then(fix, name)}"
             )
 
 
@@ -78,7 +78,7 @@ def _inflate_member(
     limit: int,
     chunk_size: int,
     produced: int,
-    fix: str | None,
+    fix: bool,
 ) -> Generator[bytes, None, tuple[int, bytes]]:
     """Yield the chunks of the gzip member at the start of ``pending``, until its end or ``limit``.
 
@@ -92,7 +92,7 @@ def _inflate_member(
             out = inflater.decompress(pending, want)
         except zlib.error as exc:
             raise DatasetError(
-                f"{name}: expected a valid gzip stream, got a corrupt one ({exc}){_then(fix)}"
+                f"{name}: expected a valid gzip stream, got a corrupt one ({exc}){_then(fix, name)}"
             ) from None
         pending = inflater.unconsumed_tail
         if out:
@@ -103,15 +103,15 @@ def _inflate_member(
         if not pending and len(out) < want:  # every input byte used, no output held back
             raise DatasetError(
                 f"{name}: expected a complete gzip stream, got one cut short after {produced} "
-                f"decompressed bytes (the gzip stream is truncated){_then(fix)}"
+                f"decompressed bytes (the gzip stream is truncated){_then(fix, name)}"
             )
 
 
-def decompress(raw: bytes, *, name: str, limit: int, fix: str | None = FIX) -> bytes:
+def decompress(raw: bytes, *, name: str, limit: int, fix: bool = True) -> bytes:
     """Return ``raw`` inflated if it is a gzip stream (at most ``limit`` bytes), else ``raw`` itself.
 
     Args:
-        fix: what the messages end with (see :func:`inflate_chunks`); ``None`` for none.
+        fix: end the messages with how to replace the file (see :func:`inflate_chunks`).
 
     Raises:
         DatasetError: the stream is corrupt, truncated, or inflates beyond ``limit`` bytes.
@@ -120,7 +120,7 @@ def decompress(raw: bytes, *, name: str, limit: int, fix: str | None = FIX) -> b
         return raw
     data = b"".join(inflate_chunks(raw, name=name, limit=limit, chunk_size=limit + 1, fix=fix))
     if len(data) > limit:
-        why = f"; this is not the file it is named after — {fix}" if fix else ""
+        why = f"; this is not the file it is named after — {how_to_replace(name)}" if fix else ""
         raise DatasetError(
             f"{name}: expected at most {limit} bytes once decompressed, got more{why}"
         )
@@ -134,29 +134,29 @@ def _header(
     magic = f"{2048 + ndim} = 00 00 08 {ndim:02x}" if ndim is not None else "00 00 08 xx"
     if len(head) < 4:
         raise DatasetError(
-            f"{name}: expected an IDX header of at least 4 bytes, got {len(head)} bytes; {FIX}"
+            f"{name}: expected an IDX header of at least 4 bytes, got {len(head)} bytes; {how_to_replace(name)}"
         )
     if head[0] != 0 or head[1] != 0 or head[2] != UINT8:
         raise DatasetError(
             f"{name}: expected the IDX magic {magic} (unsigned bytes), got {bytes(head[:4]).hex(' ')}; "
-            f"this is not an IDX file of unsigned bytes — {FIX}"
+            f"this is not an IDX file of unsigned bytes — {how_to_replace(name)}"
         )
     found_ndim = head[3]
     if found_ndim == 0 or (ndim is not None and found_ndim != ndim):
         expected = f"{ndim}" if ndim is not None else "at least 1"
         raise DatasetError(
             f"{name}: expected {expected} dimensions in the IDX header (magic {magic}), "
-            f"got {found_ndim}; {FIX}"
+            f"got {found_ndim}; {how_to_replace(name)}"
         )
     size = 4 + 4 * found_ndim
     if len(head) < size:
         raise DatasetError(
-            f"{name}: expected a {size}-byte IDX header, got only {len(head)} bytes; {FIX}"
+            f"{name}: expected a {size}-byte IDX header, got only {len(head)} bytes; {how_to_replace(name)}"
         )
     shape = [int.from_bytes(head[4 + 4 * i : 8 + 4 * i], "big") for i in range(found_ndim)]
     if 0 in shape:
         raise DatasetError(
-            f"{name}: expected non-empty data, got sizes {shape} in the IDX header; {FIX}"
+            f"{name}: expected non-empty data, got sizes {shape} in the IDX header; {how_to_replace(name)}"
         )
     return shape, size
 
@@ -169,13 +169,13 @@ def _inflate_idx(raw: bytes | bytearray | memoryview, *, name: str, ndim: int | 
     if total > MAX_RATIO * len(raw):
         raise DatasetError(
             f"{name}: expected {total - size} data bytes for sizes {shape}, got a {len(raw)}-byte gzip "
-            f"file that cannot hold them (the file is truncated); {FIX}"
+            f"file that cannot hold them (the file is truncated); {how_to_replace(name)}"
         )
     data = b"".join(inflate_chunks(raw, name=name, limit=total, chunk_size=total + 1))
     if len(data) > total:
         raise DatasetError(
             f"{name}: expected {total - size} data bytes for sizes {shape}, got more "
-            f"(the file is followed by extra bytes); {FIX}"
+            f"(the file is followed by extra bytes); {how_to_replace(name)}"
         )
     return data
 
@@ -210,7 +210,7 @@ def parse_idx(
     if payload != count:
         what = "truncated" if payload < count else "followed by extra bytes"
         raise DatasetError(
-            f"{name}: expected {count} data bytes for sizes {shape}, got {payload} (the file is {what}); {FIX}"
+            f"{name}: expected {count} data bytes for sizes {shape}, got {payload} (the file is {what}); {how_to_replace(name)}"
         )
     if not copy and (
         isinstance(raw, bytearray) or (isinstance(raw, memoryview) and not raw.readonly)

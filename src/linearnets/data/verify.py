@@ -31,7 +31,7 @@ from linearnets.data.cache import (
     read_exact,
     save_index,
 )
-from linearnets.data.files import HOW_TO_REPLACE
+from linearnets.data.files import how_to_replace
 from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
 from linearnets.errors import DatasetError
 
@@ -120,7 +120,7 @@ def _inflate_hashed(
         found = "more" if produced > size else str(produced)
         raise DatasetError(
             f"{path}: expected {size} bytes of {name} once decompressed, got {found}; "
-            f"the file is truncated or another file — {HOW_TO_REPLACE}"
+            f"the file is truncated or another file — {how_to_replace(path)}"
         )
     return digest.buf, digest.md5.hexdigest(), digest.crc, digest.sink is not None
 
@@ -159,7 +159,7 @@ def _check_md5(path: Path, name: str, md5: str, found: str) -> None:
     if found != md5:
         raise DatasetError(
             f"{path}: expected MD5 {md5} for the decompressed {name}, got {found}; "
-            f"the file is corrupt — {HOW_TO_REPLACE}"
+            f"the file is corrupt — {how_to_replace(path)}"
         )
 
 
@@ -170,7 +170,7 @@ def _hash_plain(path: Path, name: str, size: int) -> tuple[memoryview, str, int]
     if plain is None:
         raise DatasetError(
             f"{path}: expected {size} bytes of {name} once decompressed, got {file_size}; "
-            f"the file is truncated or another file — {HOW_TO_REPLACE}"
+            f"the file is truncated or another file — {how_to_replace(path)}"
         )
     return plain, hashlib.md5(plain, usedforsecurity=False).hexdigest(), zlib.crc32(plain)
 
