@@ -67,8 +67,11 @@ def _command_signalled(
 @pytest.mark.parametrize(
     ("sig", "detail"),
     [
-        ("SIGINT", "interrupted while starting"),
-        ("SIGTERM", "interrupted by SIGTERM while starting"),
+        ("SIGINT", "interrupted while starting; nothing was done: run the same command again"),
+        (
+            "SIGTERM",
+            "interrupted by SIGTERM while starting; nothing was done: run the same command again",
+        ),
     ],
 )
 def test_a_signal_while_the_command_loads_is_reported_in_one_line(

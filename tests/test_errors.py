@@ -917,7 +917,10 @@ def test_ctrl_c_while_starting_is_one_line(
 
     monkeypatch.setattr("linearnets.cli.build_parser", interrupted)
     assert main(["softmax"]) == 130
-    assert capsys.readouterr().err == "linearnets: interrupted while starting\n"
+    assert (
+        capsys.readouterr().err
+        == "linearnets: interrupted while starting; nothing was done: run the same command again\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -942,7 +945,10 @@ def test_a_signal_an_import_swallows_still_stops_the_command(
 
     monkeypatch.setattr("linearnets.cli.build_parser", swallowing)
     assert main(["linreg", "--epochs", "1"]) == 130
-    assert capsys.readouterr().err == f"linearnets: {said} while starting\n"
+    assert (
+        capsys.readouterr().err
+        == f"linearnets: {said} while starting; nothing was done: run the same command again\n"
+    )
 
 
 def test_unexpected_errors_are_one_line_too(

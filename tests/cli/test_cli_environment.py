@@ -306,7 +306,10 @@ def test_sigterm_while_starting_is_named(
 
     monkeypatch.setattr("linearnets.cli.build_parser", terminated)
     assert main(["softmax"]) == 130
-    assert capsys.readouterr().err == "linearnets: interrupted by SIGTERM while starting\n"
+    assert (
+        capsys.readouterr().err
+        == "linearnets: interrupted by SIGTERM while starting; nothing was done: run the same command again\n"
+    )
 
 
 def test_an_unexpected_error_on_another_rank_is_named_with_its_command_and_rank(
@@ -611,10 +614,10 @@ def test_run_m_in_ipython_returns_to_the_session(tmp_path: Path) -> None:
     assert done.stderr.splitlines() == [
         "linearnets linreg: error: argument --epochs: must be a positive integer (>= 1), got 0 "
         "(see linearnets linreg --help)",
-        "linearnets: interrupted by SIGTERM while starting",
+        "linearnets: interrupted by SIGTERM while starting; nothing was done: run the same command again",
     ]
     assert json.loads(done.stdout.splitlines()[-2]) == {  # --json: the object, as in a terminal
-        "error": "interrupted by SIGTERM while starting",
+        "error": "interrupted by SIGTERM while starting; nothing was done: run the same command again",
         "error_type": "KeyboardInterrupt",
         "exit_status": 130,
     }
@@ -645,6 +648,8 @@ def test_python_i_gets_its_prompt_after_an_interrupted_command(tmp_path: Path) -
         text=True,
         timeout=120,
     )
-    assert done.stderr.startswith("linearnets: interrupted by SIGTERM while starting\n")
+    assert done.stderr.startswith(
+        "linearnets: interrupted by SIGTERM while starting; nothing was done: run the same command again\n"
+    )
     assert "SystemExit: 130\n" in done.stderr
     assert "prompt reached" in done.stdout

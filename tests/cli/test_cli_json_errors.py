@@ -296,8 +296,14 @@ def test_the_shortest_json_abbreviation_reports_a_parse_error_in_json(
 @pytest.mark.parametrize(
     ("exc", "detail"),
     [
-        (KeyboardInterrupt(), "interrupted while starting"),
-        (KeyboardInterrupt("SIGTERM"), "interrupted by SIGTERM while starting"),
+        (
+            KeyboardInterrupt(),
+            "interrupted while starting; nothing was done: run the same command again",
+        ),
+        (
+            KeyboardInterrupt("SIGTERM"),
+            "interrupted by SIGTERM while starting; nothing was done: run the same command again",
+        ),
     ],
     ids=["ctrl-c", "sigterm"],
 )
@@ -343,9 +349,12 @@ def test_the_real_command_stopped_while_starting_ends_stdout_with_the_object(
 ) -> None:
     done = _python(_SIGTERM_WHILE_STARTING, cwd=tmp_path)
     assert done.returncode == 130
-    assert done.stderr == "linearnets: interrupted by SIGTERM while starting\n"
+    assert (
+        done.stderr
+        == "linearnets: interrupted by SIGTERM while starting; nothing was done: run the same command again\n"
+    )
     assert _last_json(done.stdout) == {
-        "error": "interrupted by SIGTERM while starting",
+        "error": "interrupted by SIGTERM while starting; nothing was done: run the same command again",
         "error_type": "KeyboardInterrupt",
         "exit_status": 130,
     }

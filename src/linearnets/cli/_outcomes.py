@@ -32,7 +32,11 @@ def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> in
         rank = _ranks.rank()
         if rank != 0 and _ranks.by_launcher():
             return EXIT_INTERRUPTED
-        detail = f"{signal_name(exc) or 'interrupted'} while starting"
+        # before the command did anything: no file made, nothing to resume
+        detail = (
+            f"{signal_name(exc) or 'interrupted'} while starting; nothing was done: run the same "
+            "command again"
+        )
         # a process started by hand has a terminal and stdout of its own: it says it too
         print(f"linearnets{f' (rank {rank})' if rank else ''}: {detail}", file=sys.stderr)
         if json_errors:
