@@ -184,3 +184,16 @@ def test_no_images_at_all_give_an_empty_result(
     """(0, 1, 28, 28) gives (0, 1, 14, 10) in torchvision too; (0, 28, 28) fails there."""
     out = Resize((14, 10))(torch.zeros(shape, dtype=torch.float64))
     assert out.shape == expected and out.dtype == torch.float64
+
+
+@pytest.mark.parametrize("size", [28, (28, 20), [28, 20]])
+def test_an_image_already_that_size_is_returned_itself_as_torchvision_does(size: object) -> None:
+    """torchvision's resize returns ``img`` when the size is already right: no copy, no work."""
+    height, width = (28, 28) if size == 28 else (28, 20)
+    tensor = torch.arange(3 * height * width, dtype=torch.float32).reshape(3, height, width)
+    image = Image.fromarray(np.zeros((height, width), np.uint8), mode="L")
+    transform = Resize(size, antialias=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor does it warn of antialias for a PIL image then
+        assert transform(tensor) is tensor
+        assert transform(image) is image

@@ -164,6 +164,8 @@ class Resize:
         from PIL import Image
 
         h, w = self._output_size(img.height, img.width)
+        if (h, w) == (img.height, img.width):
+            return img  # as torchvision: already that size, the image itself
         bands = len(img.getbands())
         # counted as the float32 tensor ToTensor makes of it next in every book pipeline: more
         # than Pillow holds while resampling (1 to 4 bytes a pixel, 8 for LA and RGBA, which it
@@ -174,13 +176,15 @@ class Resize:
             "float32, as ToTensor makes it)",
             bands * 4 * h * w,
         )
-        if self.antialias is False and (h, w) != (img.height, img.width):  # as torchvision warns
+        if self.antialias is False:  # as torchvision warns
             warn(_PIL_ANTIALIAS_IGNORED, UserWarning)
         return img.resize((w, h), Image.Resampling.BILINEAR)
 
     def _resize_tensor(self, img: torch.Tensor) -> torch.Tensor:
         """Return the real tensor ``img`` [..., H, W] resampled, its dtype kept."""
         size = self._output_size(*img.shape[-2:])
+        if size == tuple(img.shape[-2:]):
+            return img  # as torchvision: already that size, the tensor itself (no copy)
         shape = (*img.shape[:-2], *size)
         per_value, sizes = _bytes_a_value(img.dtype)
         self._check_output(
