@@ -92,6 +92,19 @@ BAD_INPUT = [
 ]
 
 
+def test_flat_features_are_told_to_become_a_column() -> None:
+    """A 1-d X beside one target per value is n examples of one feature: the fix names the
+    column X.reshape(-1, 1), not the batch of one (1, n), which has no unique solution either."""
+    X = torch.randn(6, generator=torch.Generator().manual_seed(1))
+    with pytest.raises(UsageError, match=r"X must be 2-dimensional") as info:
+        closed_form(X, 2 * X + 1)
+    assert "X.reshape(-1, 1)" in str(info.value)
+    assert "reshape(1, -1)" not in str(info.value)
+    w, b = closed_form(X.reshape(-1, 1), 2 * X + 1)  # the fix it names solves it
+    torch.testing.assert_close(w, torch.tensor([2.0]))
+    assert b == pytest.approx(1.0, abs=1e-5)
+
+
 @pytest.mark.parametrize("call,error,pattern", BAD_INPUT)
 def test_bad_input(call: Any, error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):

@@ -7,7 +7,7 @@ from typing import NoReturn
 import torch
 
 from linearnets.errors import UsageError
-from linearnets.validation import check_finite, check_float_tensor, check_same_length
+from linearnets.validation import check_finite, check_float_tensor, check_same_length, describe
 
 __all__ = ["closed_form"]
 
@@ -33,6 +33,13 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
 
     See D2L §3.1.1.2.
     """
+    if isinstance(X, torch.Tensor) and X.ndim == 1 and X.is_floating_point():
+        # n examples of one feature, most likely: the generic fix, a batch of one (1, n), has no
+        # unique solution either
+        raise UsageError(
+            f"X must be 2-dimensional (n, d), got {describe(X)}; for one feature per example "
+            "make it a column with X.reshape(-1, 1)"
+        )
     check_float_tensor("X", X, ndim=2)
     check_float_tensor("y", y)
     n = check_same_length(("X", "y"), (X, y))
