@@ -234,6 +234,17 @@ def test_bad_input_is_refused_when_called_not_at_the_first_batch(call, error, pa
         call()
 
 
+def test_load_array_refuses_a_batch_size_the_loader_cannot_iterate() -> None:
+    """A batch_size past a Python index (sys.maxsize) is refused when called, naming it: the
+    DataLoader took it and failed only at the first batch, in islice's words."""
+    arrays = (torch.randn(3, 2), torch.randn(3, 1))
+    with pytest.raises(
+        UsageError, match=r"^batch_size must be an integer in \[1, \d+\], got 9223372036854775808"
+    ):
+        load_array(arrays, 2**63)
+    assert [len(X) for X, _ in load_array(arrays, 2**62)] == [3]  # the largest taken still works
+
+
 def test_load_array_takes_a_list_and_any_number_of_aligned_arrays(gen: torch.Generator) -> None:
     """``data_arrays`` may be a list, and every array it holds comes back, rows kept together."""
     n = 7

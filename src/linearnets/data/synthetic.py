@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from linearnets.config_checks import MAX_EXAMPLES, check_data_size
+from linearnets.config_checks import MAX_EXAMPLES, MAX_SIZE, check_data_size
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_bool,
@@ -236,7 +236,9 @@ def load_array(
 
     See D2L §3.3.2.
     """
-    batch_size = check_positive_int("batch_size", batch_size)
+    # at most MAX_SIZE, as LinregConfig takes: the DataLoader's batch sampler fails at the first
+    # batch on one past sys.maxsize, in islice's words
+    batch_size = check_positive_int("batch_size", batch_size, maximum=MAX_SIZE)
     if not isinstance(data_arrays, list | tuple) or not data_arrays:
         raise UsageError(
             f"data_arrays must be a non-empty tuple of tensors, got {type(data_arrays).__name__}; "
