@@ -71,6 +71,29 @@ def test_data_iter_shuffles_and_is_seeded() -> None:
     assert not torch.equal(a, labels)
 
 
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@CUDA
+@pytest.mark.parametrize(
+    "label_device,gen_device", [("cuda", "cpu"), ("cuda", "cuda"), ("cpu", "cpu"), ("cpu", None)]
+)
+def test_data_iter_batches_data_on_a_gpu(label_device: str, gen_device: str | None) -> None:
+    """Features on a GPU (labels there or on the CPU, a CPU or CUDA generator) are batched as on
+    the CPU, as the book's features[indices] batches them; index_select once failed there, its
+    CPU permutation on another device than the data."""
+    features, labels = torch.arange(23.0).reshape(23, 1).repeat(1, 2), torch.arange(23)
+    gen = None if gen_device is None else torch.Generator(gen_device).manual_seed(4)
+    batches = list(data_iter(5, features.cuda(), labels.to(label_device), generator=gen))
+    assert [(X.device.type, y.device.type) for X, y in batches] == [("cuda", label_device)] * 5
+    assert sorted(_visit(batches).tolist()) == list(range(23))
+    for X, y in batches:  # rows kept together
+        torch.testing.assert_close(X[:, 0].cpu(), y.cpu().float(), rtol=0, atol=0)
+    if gen_device == "cpu":  # the CPU generator's order, wherever the data live
+        on_cpu = list(data_iter(5, features, labels, generator=torch.Generator().manual_seed(4)))
+        assert torch.equal(_visit(batches).cpu(), _visit(on_cpu))
+
+
 def test_data_iter_does_not_copy_the_dataset() -> None:
     # a lazy generator: nothing is gathered before the first batch is asked for
     features = torch.randn(10, 2)

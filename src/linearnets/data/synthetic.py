@@ -209,11 +209,16 @@ def _batches(
     n: int,
     generator: torch.Generator | None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    order = torch.randperm(n, generator=generator)  # (n,)
+    # drawn on the generator's device (a CUDA generator draws only there), then taken once to
+    # each array's: index_select, unlike features[idx], needs its index on the array's device
+    device = generator.device if generator is not None else None  # None: torch's default
+    order = torch.randperm(n, generator=generator, device=device).to(features.device)  # (n,)
+    label_order = order if labels.device == features.device else order.to(labels.device)
     for start in range(0, n, batch_size):
         idx = order[start : start + batch_size]  # a view: (B,)
+        label_idx = idx if label_order is order else label_order[start : start + batch_size]
         # index_select gathers the same rows as features[idx], with less dispatch per call
-        yield features.index_select(0, idx), labels.index_select(0, idx)
+        yield features.index_select(0, idx), labels.index_select(0, label_idx)
 
 
 def load_array(
