@@ -168,6 +168,10 @@ def test_a_run_from_a_numpy_config_writes_its_folder(tmp_path: Path) -> None:
         # bytes iterate as ints and bools are ints: neither is a weight someone meant
         ({"true_w": b"ab"}, r"true_w must be a sequence of numbers, got b'ab'"),
         ({"true_w": (True, 2.0)}, r"true_w must hold numbers, got True in it"),
+        # a set has no order (and merges equal weights), a dict iterates its keys: neither is w
+        ({"true_w": {-3.4, 2.0}}, r"^true_w must be a sequence of numbers, in order, got a set"),
+        ({"true_w": frozenset({1.0})}, r"true_w must be a sequence of numbers, in order, got a"),
+        ({"true_w": {1.5: 2.0}}, r"^true_w must be a sequence of numbers, in order, got a dict"),
         ({"true_b": True}, r"true_b must be a number, got True"),
         ({"seed": True}, r"seed must be a non-negative integer \(at most 2\*\*31 - 1\), got True"),
     ],

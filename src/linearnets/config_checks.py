@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping, Set
 from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
@@ -124,6 +125,12 @@ def check_weights(true_w: Any) -> tuple[float, ...]:
                 "(2.0, -3.4) or torch.tensor([2, -3.4])"
             )
         true_w = true_w.tolist()  # plain Python numbers (bools and complex stay, to be refused)
+    if isinstance(true_w, Set | Mapping):  # iterated, a set's order is its hashes', a dict's keys
+        what = "its keys would be the weights" if isinstance(true_w, Mapping) else "it has no order"
+        raise UsageTypeError(
+            f"true_w must be a sequence of numbers, in order, got a {type(true_w).__name__} "
+            f"{true_w!r:.40} ({what}); pass e.g. (2.0, -3.4)"
+        )
     if isinstance(true_w, str | bytes) or not hasattr(true_w, "__iter__"):
         raise UsageTypeError(
             f"true_w must be a sequence of numbers, got {true_w!r:.40}; pass e.g. (2.0, -3.4)"
