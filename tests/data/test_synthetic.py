@@ -214,6 +214,8 @@ BAD_W_OR_B: list[tuple[object, object, type[Exception], str]] = [
     (torch.tensor(2.0), 1.0, UsageError, r"w must be a non-empty 1-d tensor of weights \(d,\), got shape \(\)"),
     (torch.tensor([]), 1.0, UsageError, r"w must be a non-empty 1-d tensor of weights \(d,\), got shape \(0,\)"),
     ([2.0, float("nan")], 1.0, UsageError, r"w must hold only finite values, got 1 NaN/inf"),
+    # finite Python numbers past float32's range: named as such, not as NaN/inf data to clean
+    ([1e39, 1.0], 1.0, UsageError, r"^w must hold numbers within float32's range \(±3\.4e\+38\), as a list of numbers becomes float32, got 1e\+39; pass smaller weights, or w=torch\.tensor\(w, dtype=torch\.float64\)$"),
     ("ab", 1.0, UsageTypeError, r"w must be a 1-d tensor or sequence of numbers, got 'ab'"),  # TypeError in torch
     ([[1.0, 2.0], [3.0]], 1.0, UsageTypeError, r"w must be a 1-d tensor or sequence of numbers"),  # ValueError
     (None, 1.0, UsageTypeError, r"w must be a 1-d tensor or sequence of numbers, got None"),  # RuntimeError

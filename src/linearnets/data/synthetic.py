@@ -102,7 +102,7 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         # model's w, or true_w built with requires_grad=True) would carry its graph into every
         # batch, so the second backward of a training loop fails ("backward through the graph a
         # second time")
-        w = torch.as_tensor(w).detach()
+        given, w = w, torch.as_tensor(w).detach()
     except (TypeError, ValueError, RuntimeError):
         raise UsageTypeError(
             f"w must be a 1-d tensor or sequence of numbers, got {w!r:.60}; "
@@ -124,7 +124,23 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
             f"w must be a non-empty 1-d tensor of weights (d,), got shape {tuple(w.shape)}; "
             "pass e.g. w=torch.tensor([2, -3.4]) (a column (d, 1) is taken too)"
         )
+    if not isinstance(given, torch.Tensor) and w.dtype == torch.float32:
+        _refuse_past_float32(given, w)
     return check_finite("w", w)
+
+
+def _refuse_past_float32(given: Any, w: torch.Tensor) -> None:
+    """Refuse finite numbers that became inf in the float32 tensor a list of them makes (w (d,)),
+    rather than let them be named as NaN/inf data to clean."""
+    if bool(torch.isfinite(w).all()):
+        return
+    wide = torch.as_tensor(given, dtype=torch.float64).reshape(-1)  # (d,)
+    if bool(torch.isfinite(wide).all()):
+        raise UsageError(
+            "w must hold numbers within float32's range (±3.4e+38), as a list of numbers becomes "
+            f"float32, got {wide[~torch.isfinite(w)][0].item():g}; pass smaller weights, or "
+            "w=torch.tensor(w, dtype=torch.float64)"
+        )
 
 
 def _bias(b: Any) -> float:
