@@ -102,6 +102,31 @@ def test_the_books_sgd_before_any_backward_is_a_type_error_that_names_the_cause(
     assert torch.equal(w, torch.full((2, 1), -0.003)) and torch.equal(b, torch.full((1,), -0.003))
 
 
+def test_the_books_sgd_refuses_a_tensor_made_without_requires_grad() -> None:
+    """The book's §3.2/§3.6 loop with requires_grad=True forgotten on w: backward still runs (b
+    needs grad), w gets no .grad. The book's sgd raises TypeError; skipping w instead trained b
+    alone, silently (an accuracy of ~0.2 on Fashion-MNIST). A frozen nn.Parameter still stays put."""
+    from linearnets import d2l
+    from linearnets.models.scratch import sgd
+
+    w, b = torch.zeros(2, 1), torch.zeros(1, requires_grad=True)
+    (torch.ones(3, 2) @ w + b).sum().backward()
+    with pytest.raises(TypeError):  # the oracle
+        _books_sgd([w, b], 0.03, 10)
+    for update in (sgd, d2l.sgd):
+        with pytest.raises(
+            UsageTypeError,
+            match=r"^params\[0\] must require grad to be trained, got a tensor of shape \(2, 1\) "
+            r".*made without requires_grad=True.*torch\.normal\(0, 0\.01, size=\(2, 1\), "
+            r"requires_grad=True\)",
+        ):
+            update([w, b], 0.03, 10)
+    assert torch.equal(b, torch.zeros(1))  # nothing stepped
+    frozen = torch.nn.Parameter(torch.ones(2), requires_grad=False)
+    sgd([frozen, b], 0.03, 3)
+    assert torch.equal(frozen, torch.ones(2)) and torch.equal(b, torch.full((1,), -0.03))
+
+
 def test_the_scratch_sgd_class_still_steps_nothing_without_gradients_as_torch_does() -> None:
     """SGD keeps torch.optim.SGD's semantics: a step before any backward is no error."""
     ours, theirs = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)

@@ -22,15 +22,32 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
     """Update ``params`` in place by ``-lr * grad / batch_size`` and zero their gradients.
 
     The book's form: the loss was *summed* over the batch, so its gradient is divided by the batch size.
-    A tensor without a ``.grad`` (frozen, or unused by the loss) is left as it is, as
-    ``torch.optim.SGD`` leaves it; if no tensor has one, backward was not run and
-    :class:`UsageTypeError` says so (a ``TypeError``, as the book's ``sgd`` raises there).
+    A tensor without a ``.grad`` (a frozen ``nn.Parameter``, or one unused by the loss) is left as
+    it is, as ``torch.optim.SGD`` leaves it; if no tensor has one, backward was not run and
+    :class:`UsageTypeError` says so (a ``TypeError``, as the book's ``sgd`` raises there), as it
+    does for a plain tensor made without ``requires_grad=True`` (the book's ``sgd`` fails on its
+    ``None`` gradient too: skipped, it would leave the others to train alone).
 
     See D2L §3.2.6.
     """
     lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.03 (the book's, D2L §3.2)")
     batch_size = check_positive_int("batch_size", batch_size)
     params = _param_list(params)
+    for i, param in enumerate(params):
+        if (
+            param.grad is None
+            and not param.requires_grad
+            and not isinstance(param, torch.nn.Parameter)
+        ):
+            # a tensor made without requires_grad=True never gets a gradient: skipping it would
+            # train the others alone, silently (the book's sgd raises TypeError on its None .grad)
+            raise UsageTypeError(
+                f"params[{i}] must require grad to be trained, got {describe(param)} made "
+                "without requires_grad=True, so backward gives it no gradient and it would stay "
+                "as made while the others train; create it with requires_grad=True, e.g. "
+                f"torch.normal(0, 0.01, size={tuple(param.shape)}, requires_grad=True) "
+                "(D2L §3.2.3), or call its requires_grad_() before training"
+            )
     if all(param.grad is None for param in params):
         # the book's sgd fails here too (TypeError on lr * None), hence a TypeError still: silently
         # skipping every tensor would leave a loop that forgot backward() training nothing
