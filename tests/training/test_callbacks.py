@@ -457,6 +457,29 @@ def test_the_bar_counts_batches_and_is_erased_when_the_epoch_ends(
     assert text.split("\r")[-2].strip() == ""  # the last thing drawn is a blank line
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError], ids=["ctrl-c", "error"])
+def test_a_fit_that_raises_erases_the_bar_before_the_error_shows(
+    monkeypatch: pytest.MonkeyPatch, gen: torch.Generator, stop: type[BaseException]
+) -> None:
+    """fit's own callers (a script, run_softmax) have no close() to call: an epoch that raises (a
+    Ctrl-C, a diverged loss) must not leave its bar on the line the traceback then starts on."""
+    err = _Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    logger = ConsoleLogger(progress=True, stream=io.StringIO())
+
+    class Stop(Callback):
+        def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+            if step == 1:
+                raise stop("stopped")
+
+    with pytest.raises(stop):
+        _fit_softmax(gen, 2, callbacks=[logger, Stop()])
+    assert logger._bar is None
+    text = err.getvalue()
+    assert "epoch 1:" in text and text.endswith("\r")
+    assert text.split("\r")[-2].strip() == ""  # the last thing drawn is a blank line
+
+
 def test_the_epoch_line_is_flushed_as_it_is_printed() -> None:
     """Piped to a file or `tee`, each epoch's line must appear when it is printed, not at exit."""
 

@@ -194,32 +194,60 @@ def fit(
     step_hook = _step_hook(callbacks, on_step)
     for cb in callbacks:
         _call(cb, "on_fit_start", num_epochs=num_epochs, start_epoch=start_epoch)
-    for epoch in range(start_epoch + 1, num_epochs + 1):
-        for cb in callbacks:
-            _call(cb, "on_epoch_start", epoch=epoch, num_batches=_len_or_none(train_iter))
-        start = time.perf_counter()
-        train_loss, train_acc = train_epoch(
-            net, train_iter, loss, updater, on_step=step_hook, dist=dist, scalar_loss=scalar_loss
-        )
-        if train_eval_iter is not None:
-            eval_loss, _ = evaluate_named(
-                "train_eval_iter", net, train_eval_iter, loss, dist=dist, scalar_loss=scalar_loss
+    try:
+        for epoch in range(start_epoch + 1, num_epochs + 1):
+            for cb in callbacks:
+                _call(cb, "on_epoch_start", epoch=epoch, num_batches=_len_or_none(train_iter))
+            start = time.perf_counter()
+            train_loss, train_acc = train_epoch(
+                net,
+                train_iter,
+                loss,
+                updater,
+                on_step=step_hook,
+                dist=dist,
+                scalar_loss=scalar_loss,
             )
-            train_loss = eval_loss if eval_loss is not None else train_loss
-        test_loss, test_acc = (
-            evaluate_named("test_iter", net, test_iter, loss, dist=dist, scalar_loss=scalar_loss)
-            if test_iter is not None
-            else (None, None)
-        )
-        metrics = EpochMetrics(
-            epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start
-        )
-        history.epochs.append(metrics)
-        for cb in callbacks:
-            _call(cb, "on_epoch_end", metrics=metrics)
+            if train_eval_iter is not None:
+                eval_loss, _ = evaluate_named(
+                    "train_eval_iter",
+                    net,
+                    train_eval_iter,
+                    loss,
+                    dist=dist,
+                    scalar_loss=scalar_loss,
+                )
+                train_loss = eval_loss if eval_loss is not None else train_loss
+            test_loss, test_acc = (
+                evaluate_named(
+                    "test_iter", net, test_iter, loss, dist=dist, scalar_loss=scalar_loss
+                )
+                if test_iter is not None
+                else (None, None)
+            )
+            metrics = EpochMetrics(
+                epoch, train_loss, train_acc, test_loss, test_acc, time.perf_counter() - start
+            )
+            history.epochs.append(metrics)
+            for cb in callbacks:
+                _call(cb, "on_epoch_end", metrics=metrics)
+    except BaseException:
+        # a bar left open (a Ctrl-C, a diverged loss) holds the line the error would start on
+        _close_bars(callbacks)
+        raise
     for cb in callbacks:
         _call(cb, "on_fit_end", history=history)
     return history
+
+
+def _close_bars(callbacks: Sequence[Any]) -> None:
+    """Erase the progress bar of each :class:`~linearnets.training.callbacks.ConsoleLogger` in
+    ``callbacks`` (one an epoch that raised left open)."""
+    from linearnets.training.callbacks import ConsoleLogger
+
+    for cb in callbacks:
+        if isinstance(cb, ConsoleLogger):
+            cb.close()
 
 
 def _call(callback: Any, hook: str, **kwargs: Any) -> None:
