@@ -10,6 +10,7 @@ plotting and saving happen in callbacks (:mod:`linearnets.training.callbacks`). 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -247,7 +248,9 @@ def _close_bars(callbacks: Sequence[Any]) -> None:
 
     for cb in callbacks:
         if isinstance(cb, ConsoleLogger):
-            cb.close()
+            # a stream closed too (| head) must not put its error in the place of the one raised
+            with contextlib.suppress(OSError, ValueError):
+                cb.close()
 
 
 def _call(callback: Any, hook: str, **kwargs: Any) -> None:
