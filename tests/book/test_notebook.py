@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from .chapter3 import SOFTMAX_SCRATCH_MODEL, SOFTMAX_SCRATCH_UPDATER
+from .chapter3 import SOFTMAX_SCRATCH_FUNCTIONS, SOFTMAX_SCRATCH_MODEL, SOFTMAX_SCRATCH_UPDATER
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -180,3 +180,56 @@ def test_a_figure_updated_from_a_later_cell_shows_in_that_cell(tmp_path: Path) -
         assert client.messages[cell]["update_display_data"] == updates, cell
         assert len(_outputs(nb.cells[cell], "display_data")) == 1, cell
     assert not any(tmp_path.iterdir())
+
+
+# the book's model on a few batches of random images, made in the kernel: one short epoch
+_SMALL_RUN = (
+    "import torch\nfrom linearnets import d2l\ntorch.manual_seed(0)\n"
+    "batches = [(torch.rand(32, 1, 28, 28), torch.randint(0, 10, (32,))) for _ in range(4)]\n"
+    "W = torch.normal(0, 0.01, size=(784, 10), requires_grad=True)\n"
+    "b = torch.zeros(10, requires_grad=True)\n"
+    + SOFTMAX_SCRATCH_FUNCTIONS
+    + "\ndef updater(batch_size):\n    return d2l.sgd([W, b], 0.1, batch_size)\n"
+)
+
+
+def _curves_drawn(path: Path) -> bool:
+    """Return whether the image at ``path`` is a figure with something drawn on it (a blank
+    figure, what plt.savefig writes of a new empty one, is one colour)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return len(image.convert("L").getcolors(maxcolors=1 << 16) or ()) > 10
+
+
+@pytest.mark.parametrize("magic", ["", "%matplotlib inline\n"], ids=["default", "explicit inline"])
+def test_the_curves_are_pyplots_current_figure_in_the_cell_that_trained(
+    tmp_path: Path, magic: str
+) -> None:
+    """With the book's d2l, the Animator's figure (made by plt.subplots) is pyplot's current one:
+    a d2l.plt.savefig after train_ch3 in the same cell saves the curves. It wrote a blank image
+    (and showed that empty figure below the curves) when the figure left pyplot on creation."""
+    nb, client = run_notebook(
+        [
+            magic + _SMALL_RUN,
+            "d2l.train_ch3(net, batches, batches, cross_entropy, 1, updater)\n"
+            "d2l.plt.savefig('curves.png')",
+            # two runs in one cell, the second's figure current; an Animator of the book's own
+            "d2l.train_ch3(net, batches, batches, cross_entropy, 1, updater)\n"
+            "d2l.train_ch3(net, batches, batches, cross_entropy, 1, updater)\n"
+            "d2l.plt.savefig('second.png')\n"
+            "animator = d2l.Animator(xlabel='epoch', legend=['loss'])\n"
+            "animator.add(1, 0.5)\n"
+            "print(d2l.plt.gcf() is animator.fig, d2l.plt.gca() is animator.axes[0])",
+            # a later cell: pyplot holds no figure left over; the Animator, reused, shows there
+            "print(d2l.plt.get_fignums())\nanimator.add(2, 0.25)",
+        ],
+        tmp_path,
+    )
+    assert _curves_drawn(tmp_path / "curves.png") and _curves_drawn(tmp_path / "second.png")
+    # each figure shown once, by its live display: none again (nor an empty one) at the cell end
+    for cell, figures in ((1, 1), (2, 3), (3, 1)):
+        assert client.messages[cell]["display_data"] == figures, cell
+        assert len(_outputs(nb.cells[cell], "display_data")) == figures, cell
+    assert _stdout(nb.cells[2]).split() == ["True", "True"]
+    assert _stdout(nb.cells[3]).strip() == "[]"

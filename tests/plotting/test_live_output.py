@@ -12,10 +12,13 @@ import threading
 import types
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
 from linearnets.plotting._live_output import LiveOutput
+
+events = pytest.importorskip("IPython.core.events")
 
 
 class ZMQInteractiveShell:
@@ -100,3 +103,50 @@ def test_where_the_cell_is_unknown_the_display_is_updated_in_place(
     for _ in range(3):
         output.publish(fig)
     assert _shown(fake_notebook) == [("display", 0), ("update", 0), ("update", 0)]
+
+
+class _Kernel(ZMQInteractiveShell):
+    """The kernel's shell with IPython's own event manager, and matplotlib-inline's cell-end
+    ``flush_figures`` registered (it shows, then closes, every figure pyplot still holds)."""
+
+    def __init__(self) -> None:
+        super().__init__(execution_count=1)
+        self.events = events.EventManager(self, events.available_events)
+        self.flushed: list[list[int]] = []  # the figures pyplot held at each flush
+        self.flush_figures = lambda: self.flushed.append(plt.get_fignums())
+        self.events.register("post_execute", self.flush_figures)
+
+
+def test_a_figure_of_pyplots_is_current_in_its_cell_and_closed_before_the_inline_flush(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The book's Animator makes its figure with plt.subplots: plt.savefig after train_ch3 in the
+    same cell saves it. Closed at once, it left plt.savefig a new blank figure to save (and show)."""
+    kernel = _Kernel()
+    _run_in(monkeypatch, kernel)
+    for _ in range(3):  # cells, each making two figures: one registration, none left after
+        output = LiveOutput("notebook", [])
+        first, fig = output.new_figure((3, 2)), output.new_figure((3, 2))
+        assert plt.gcf() is fig and first.number in plt.get_fignums()
+        output.publish(fig)
+        callbacks = kernel.events.callbacks["post_execute"]
+        assert len(callbacks) == 2 and callbacks[1] is kernel.flush_figures
+        kernel.events.trigger("post_execute")
+        assert kernel.events.callbacks["post_execute"] == [kernel.flush_figures]
+    assert kernel.flushed == [[], [], []]  # shown by its live display only
+
+
+def test_a_bare_figure_or_one_made_on_a_thread_leaves_pyplot_at_once(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LiveCurves' figure is not pyplot's (managed=False); a thread's may outlive the cell."""
+    kernel = _Kernel()
+    _run_in(monkeypatch, kernel)
+    made: list[Figure] = [LiveOutput("notebook", [], managed=False).new_figure((3, 2))]
+    thread = threading.Thread(
+        target=lambda: made.append(LiveOutput("notebook", []).new_figure((3, 2)))
+    )
+    thread.start()
+    thread.join()
+    assert len(made) == 2 and plt.get_fignums() == []
+    assert kernel.events.callbacks["post_execute"] == [kernel.flush_figures]

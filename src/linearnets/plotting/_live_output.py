@@ -64,7 +64,10 @@ class LiveOutput:
     ``Animator``, whose figure comes from ``plt.subplots``: a script's ``plt.savefig`` and
     ``plt.show()`` see it); :class:`~linearnets.plotting.live.LiveCurves` passes ``managed=False``
     for a bare figure that pyplot never keeps (no window, no figures piling up over long runs or
-    in the plotting process).
+    in the plotting process). In a notebook pyplot keeps a managed figure until the end of the
+    cell that made it, as the book's (``plt.savefig`` after ``train_ch3`` saves the curves), and
+    lets it go then, before its own cell-end display would show it again (see
+    :func:`_close_at_cell_end`); a figure not managed leaves pyplot at once.
 
     In a notebook the first :meth:`publish` displays the figure in the cell running then, and the
     next ones update that display in place while that cell runs; one from a later cell (training
@@ -99,8 +102,11 @@ class LiveOutput:
         if self.svg:
             use_svg_display()
         fig = new_figure(figsize, managed=True)  # the notebook's canvas and formatters
-        # closed at once: the cell end must not show it a second time below the live display
-        pyplot().close(fig)
+        # the cell end must not show it a second time below the live display: pyplot lets it go
+        # then (the book's Animator: plt.savefig or plt.gcf() after it in its cell see it), or at
+        # once where that cannot be arranged and for a figure pyplot is not to keep
+        if not (self.managed and _close_at_cell_end(fig)):
+            pyplot().close(fig)
         return fig
 
     def publish(self, fig: Figure) -> None:
@@ -124,11 +130,61 @@ class LiveOutput:
         self.display_id = None
 
 
+class _CellEnd:
+    """An IPython ``post_execute`` callback: closes in pyplot the figures handed to it in the cell
+    just run, then unregisters itself (one registration per cell that made figures, none left)."""
+
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+        self.queue: list[object] | None = None  # the post_execute callbacks it is in
+
+    def __call__(self) -> None:
+        queue, self.queue = self.queue, None
+        if queue is not None and self in queue:  # IPython calls a copy of the list: safe
+            queue.remove(self)
+        figures, self.figures = self.figures, []
+        for fig in figures:  # one the user closed meanwhile is no longer there: nothing done
+            pyplot().close(fig)
+
+
+_cell_end = _CellEnd()
+
+
+def _close_at_cell_end(fig: Figure) -> bool:
+    """Have pyplot let ``fig`` go when the cell running ends, before its own cell-end display;
+    return whether that was arranged (else the caller closes it now).
+
+    matplotlib-inline's ``flush_figures`` (registered on ``post_execute`` when the inline backend
+    loads, or by ``%matplotlib inline``) shows, then closes, every figure pyplot holds; IPython
+    calls the ``post_execute`` callbacks in their list's order, so ours goes first in it. Only on
+    the main thread, which runs the cells: a thread's figure may outlive the cell running. Not
+    arranged without an IPython shell whose ``events`` keep that list.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    callbacks = getattr(getattr(_shell(), "events", None), "callbacks", None)
+    queue = callbacks.get("post_execute") if isinstance(callbacks, dict) else None
+    if not isinstance(queue, list):
+        return False
+    for registered in (_cell_end.queue, queue):  # already there for this cell: kept first
+        if registered is not None and _cell_end in registered:
+            registered.remove(_cell_end)
+    queue.insert(0, _cell_end)
+    _cell_end.queue = queue
+    _cell_end.figures.append(fig)
+    return True
+
+
+def _shell() -> object:
+    """Return IPython's running shell, ``None`` outside IPython (never imports it)."""
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    return get_ipython() if get_ipython is not None else None
+
+
 def _current_cell() -> object:
     """Return what tells the cell running now from the others: the id of the request a display
     goes to (ipykernel's), else IPython's execution count; ``None`` when neither is known."""
-    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
-    shell = get_ipython() if get_ipython is not None else None
+    shell = _shell()
     # the parent header of the display messages: the cell they are shown in
     header = getattr(getattr(shell, "display_pub", None), "parent_header", None)
     if isinstance(header, dict) and header.get("msg_id"):
