@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from linearnets.errors import UsageError
-from linearnets.training.evaluation import set_mode
+from linearnets.training.evaluation import switch_mode
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_batches, check_net
 from linearnets.training.model_diagnosis import nan_from_finite
@@ -39,7 +39,7 @@ def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
 
     See D2L §3.6.7.
     """
-    was = set_mode(net, False)
+    restore_mode = switch_mode(net, False)
     try:
         try:
             scores = net(X)
@@ -52,7 +52,7 @@ def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
             check_no_nan_scores(True, from_finite=nan_from_finite(net, X))
         return top.indices
     finally:
-        set_mode(net, was)
+        restore_mode()
 
 
 def _check_scores(scores: object, batch: int) -> None:

@@ -133,6 +133,40 @@ def test_set_mode_switches_and_restores_a_module_protocol_model(training: bool) 
     assert set_mode(_Learner(), False) is True  # no modes: reported as training, left alone
 
 
+def _frozen_norm(training: bool) -> nn.Sequential:
+    """A model in mode ``training`` whose BatchNorm the caller keeps in the other mode (frozen
+    statistics while fine-tuning, or updated ones in an otherwise evaluated model)."""
+    net = nn.Sequential(nn.Flatten(), nn.Linear(12, 4), nn.BatchNorm1d(4), nn.Linear(4, 3))
+    net.train(training)
+    net[2].train(not training)
+    return net
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_evaluation_training_and_prediction_put_back_each_modules_own_mode(
+    gen: torch.Generator, training: bool
+) -> None:
+    """Not only the model's mode: a frozen BatchNorm in a training model stays frozen afterwards
+    (switched back with the rest, its running statistics would change at the next step)."""
+    from linearnets.inference import predict_labels
+    from linearnets.training.loop import train_epoch
+
+    X, y = torch.randn(6, 12, generator=gen), torch.randint(0, 3, (6,), generator=gen)
+    calls = {
+        "evaluate": lambda net: evaluate(net, [(X, y)], F.cross_entropy),
+        "evaluate_accuracy": lambda net: evaluate_accuracy(net, [(X, y)]),
+        "predict_labels": lambda net: predict_labels(net, X),
+        "train_epoch": lambda net: train_epoch(
+            net, [(X, y)], F.cross_entropy, torch.optim.SGD(net.parameters(), lr=0.1)
+        ),
+    }
+    for name, call in calls.items():
+        net = _frozen_norm(training)
+        call(net)
+        modes = [m.training for m in net]
+        assert modes == [training, training, not training, training], name
+
+
 # --- NaN scores: an overflow in the model, or NaN weights or inputs (D2L §3.6) -------------------
 
 OVERFLOW = r"^the model's scores hold NaN, .* though its parameters and its inputs are finite: its own computation overflowed"  # fmt: skip

@@ -8,7 +8,7 @@ Batches, outputs and losses are checked as a training step checks them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
@@ -25,7 +25,7 @@ from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
 
-__all__ = ["evaluate", "evaluate_accuracy", "evaluate_named", "set_mode"]
+__all__ = ["evaluate", "evaluate_accuracy", "evaluate_named", "set_mode", "switch_mode"]
 
 Batches = Iterable[Sequence[torch.Tensor]]
 
@@ -43,6 +43,25 @@ def set_mode(net: Net, training: bool) -> bool:
     was = bool(net.training)  # type: ignore[attr-defined]
     net.train(training)  # type: ignore[attr-defined]
     return was
+
+
+def switch_mode(net: Net, training: bool) -> Callable[[], None]:
+    """Switch ``net`` to train/eval mode as :func:`set_mode` does; return what puts it back.
+
+    What is put back is the mode of each of its modules, not only the model's own: a module the
+    caller left in the other mode (a frozen ``BatchNorm`` in eval mode inside a model in training
+    mode, as fine-tuning keeps it) is in that mode again afterwards, not switched with the rest.
+    """
+    kept = [(m, m.training) for m in net.modules()] if isinstance(net, nn.Module) else []
+    was = set_mode(net, training)
+
+    def restore() -> None:
+        set_mode(net, was)  # the model's own train(), as it may do more than set the flags
+        for module, mode in kept:  # parents first: a parent's train() resets its children
+            if module.training is not mode:
+                module.train(mode)
+
+    return restore
 
 
 def evaluate(
@@ -87,7 +106,7 @@ def evaluate_named(
         check_loss_object(loss)
     check_net(net)  # a model on meta: one refusal, not torch's device error
     distributed = dist is not None and dist.enabled
-    was_training = set_mode(net, False)
+    restore_mode = switch_mode(net, False)
     # copies the first batch, to tell why scores came out NaN; not in a data-parallel run, where
     # one process's forward alone could wait on the others
     probe = None if distributed else NanScoresProbe(net)
@@ -111,7 +130,7 @@ def evaluate_named(
             del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
         mean_loss, acc = totals.result(name, dist)  # in eval mode: its NaN probe runs the model
     finally:
-        set_mode(net, was_training)
+        restore_mode()
     return (mean_loss if loss is not None else None), acc
 
 

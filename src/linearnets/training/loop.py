@@ -24,7 +24,7 @@ from linearnets.training.evaluation import (
     evaluate,
     evaluate_accuracy,
     evaluate_named,
-    set_mode,
+    switch_mode,
 )
 from linearnets.training.history import EpochMetrics, History
 from linearnets.training.loop_checks import (
@@ -112,7 +112,7 @@ def train_epoch(
     check_updater_object(updater)
     check_updater_params(net, updater)
     check_net_tensors(net)
-    was_training = set_mode(net, True)
+    restore_mode = switch_mode(net, True)
     totals = EpochTotals.for_loss(loss, summed=summed)
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
@@ -137,7 +137,7 @@ def train_epoch(
             # hand it the block just freed, still in cache (~5% of a softmax epoch on a CPU)
             del batch, X, y, y_hat, l
     finally:
-        set_mode(net, was_training)
+        restore_mode()
     return totals.result("train_iter", dist)
 
 
