@@ -112,6 +112,76 @@ def test_a_float_target_of_the_outputs_rows_for_a_regression_loss_is_not_explain
     assert explain_loss_error(nn.MSELoss(), torch.zeros(3, 4), torch.zeros(3, 4)) is None
 
 
+# --- binary cross-entropy ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("loss", "y_hat", "y", "message"),
+    [
+        (
+            nn.BCEWithLogitsLoss(),
+            torch.zeros(3, 1),
+            torch.tensor([0, 1, 1]),
+            r"^y must be float targets of the model's output shape \(3, 1\) for BCEWithLogitsLoss, which takes each target as a probability in \[0, 1\], got a tensor of shape \(3,\) and dtype torch.int64; convert them with y.float\(\).reshape\(3, 1\) \(0/1 labels of a binary classifier too\)$",
+        ),
+        (
+            nn.BCEWithLogitsLoss(),
+            torch.zeros(3, 1),
+            torch.tensor([[0], [1], [1]]),
+            r"^y must be float targets of the model's output shape \(3, 1\) for BCEWithLogitsLoss, .* convert them with y.float\(\) \(",
+        ),
+        (
+            nn.BCELoss(),
+            torch.full((3,), 0.5),
+            torch.tensor([False, True, True]),
+            r"^y must be float targets of the model's output shape \(3,\) for BCELoss, .*dtype torch.bool; convert them with y.float\(\) \(",
+        ),
+        (
+            F.binary_cross_entropy_with_logits,
+            torch.zeros(3, 1),
+            torch.tensor([0, 1, 1]),
+            r"for binary_cross_entropy_with_logits, .* y.float\(\).reshape\(3, 1\)",
+        ),
+        (
+            nn.BCEWithLogitsLoss(),
+            torch.zeros(3, 4),
+            torch.tensor([0, 3, 1]),
+            r"^y must be float targets of the model's output shape \(3, 4\) for BCEWithLogitsLoss, one 0/1 target per output, got class labels \(a tensor of shape \(3,\) and dtype torch.int64\); train a classifier of one class per example with nn.CrossEntropyLoss\(\), or give BCEWithLogitsLoss one-hot targets: torch.nn.functional.one_hot\(y, 4\).float\(\)$",
+        ),
+    ],
+    ids=[
+        "labels-for-one-output",
+        "int-column",
+        "bool-labels",
+        "functional",
+        "class-labels-for-scores",
+    ],
+)
+def test_integer_targets_of_a_binary_cross_entropy_are_explained(
+    loss: Any, y_hat: torch.Tensor, y: torch.Tensor, message: str
+) -> None:
+    """torch's own words were "result type Float can't be cast to the desired output type Long" or
+    "Target size (torch.Size([3])) must be the same as input size (torch.Size([3, 1]))"."""
+    with pytest.raises((RuntimeError, ValueError)) as raised:  # the oracle: torch refuses them
+        loss(y_hat, y)
+    with pytest.raises(UsageTypeError, match=message):
+        raise_loss_error(loss, y_hat, y, raised.value)
+
+
+def test_following_the_fix_for_a_binary_classifiers_labels_trains() -> None:
+    import linearnets as ln
+
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(10, 2, generator=gen)
+    y = (X[:, 0] > 0).long()  # 0/1 labels (10,), as a binary classifier's data gives them
+    net = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(UsageTypeError, match=r"convert them with y\.float\(\)\.reshape\(10, 1\)"):
+        ln.fit(net, [(X, y)], nn.BCEWithLogitsLoss(), optimizer, 1)
+    history = ln.fit(net, [(X, y.float().reshape(10, 1))], nn.BCEWithLogitsLoss(), optimizer, 1)
+    assert history.epochs[-1].train_acc is None
+
+
 # --- class labels --------------------------------------------------------------------------------
 
 

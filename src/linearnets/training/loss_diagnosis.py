@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import LinearnetsError, UsageError, UsageTypeError
@@ -19,6 +20,7 @@ from linearnets.training.totals import Loss
 from linearnets.validation import check_label_tensor, describe, is_column
 
 __all__ = [
+    "BINARY_LOSSES",
     "CLASS_LOSSES",
     "REGRESSION_LOSSES",
     "explain_loss_error",
@@ -30,6 +32,9 @@ __all__ = [
 CLASS_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
 # torch's losses that compare outputs with targets element by element, broadcasting them
 REGRESSION_LOSSES = (nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss)
+# torch's binary cross-entropies: a float target (a probability) per output, never class labels
+BINARY_LOSSES = (nn.BCELoss, nn.BCEWithLogitsLoss)
+_BINARY_FUNCTIONS = (F.binary_cross_entropy, F.binary_cross_entropy_with_logits)
 
 
 def regression_loss_error(
@@ -106,6 +111,10 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
             f"y must hold one label per row of the model's output: the output has shape "
             f"{tuple(y_hat.shape)}, y has {B} rows; {fix}"
         )
+    if not y.is_floating_point() and (
+        isinstance(loss, BINARY_LOSSES) or any(loss is f for f in _BINARY_FUNCTIONS)
+    ):
+        return _binary_targets_error(loss, y_hat, y)
     is_torch_loss = isinstance(loss, nn.Module) and type(loss).__module__.startswith("torch.nn.")
     if isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point():
         return regression_loss_error(loss, y_hat, y)  # class labels for a regression loss
@@ -116,6 +125,33 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     ):
         return None  # not scores (B, C) of a classifier, or a torch regression loss
     return _explain_class_labels(loss, y_hat, y)
+
+
+def _binary_targets_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:
+    """Return the error for integer or bool targets ``y`` of a binary cross-entropy, which takes a
+    float target of the outputs' shape (torch says "Float can't be cast to ... Long", or names
+    the sizes only), or ``None`` for shapes no conversion fits."""
+    name = getattr(loss, "__name__", type(loss).__name__)
+    B = y_hat.shape[0]
+    if y_hat.ndim == 2 and y_hat.shape[1] > 1 and y.shape == (B,):  # a classifier's C scores
+        C = y_hat.shape[1]
+        return UsageTypeError(
+            f"y must be float targets of the model's output shape {(B, C)} for {name}, one 0/1 "
+            f"target per output, got class labels ({describe(y)}); train a classifier of one class "
+            f"per example with nn.CrossEntropyLoss(), or give {name} one-hot targets: "
+            f"torch.nn.functional.one_hot(y, {C}).float()"
+        )
+    if y.shape == y_hat.shape:
+        fix = "y.float()"
+    elif is_column(y_hat) and y.shape == (B,):  # a binary classifier's one output per example
+        fix = f"y.float().reshape({', '.join(str(d) for d in y_hat.shape)})"
+    else:
+        return None
+    return UsageTypeError(
+        f"y must be float targets of the model's output shape {tuple(y_hat.shape)} for {name}, "
+        f"which takes each target as a probability in [0, 1], got {describe(y)}; convert them with "
+        f"{fix} (0/1 labels of a binary classifier too)"
+    )
 
 
 def _explain_class_labels(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:
