@@ -317,6 +317,17 @@ def test_unsigned_and_whole_number_float_labels_are_int64_class_indices(
     assert arrays.num_classes == 3
 
 
+def test_half_precision_labels_are_read_without_a_numpy_warning(tmp_path: Path) -> None:
+    """float16 labels are whole numbers up to 65504: comparing them with the class limit (100000)
+    cast the limit to float16 and numpy warned "overflow encountered in cast" on a good file."""
+    y = np.array([2, 0, 1], dtype=np.float16)
+    path = _write(tmp_path, X=np.eye(3), y=y, X_test=np.eye(3), y_test=y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        arrays = load_classification_file(path)
+    assert arrays.y.tolist() == [2, 0, 1] and arrays.num_classes == 3
+
+
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
 def test_non_finite_float_labels_are_refused_without_a_numpy_warning(
     tmp_path: Path, bad: float

@@ -135,8 +135,9 @@ def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
             f"class indices 0..C-1, e.g. with numpy.unique({name}, return_inverse=True)"
         )
     # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
-    # uint64 label would wrap around to a negative one
-    if array.max() >= MAX_CLASSES:
+    # uint64 label would wrap around to a negative one; as a Python number, since float16 would
+    # take the limit itself past its range ("overflow encountered in cast")
+    if array.max().item() >= MAX_CLASSES:
         raise DatasetError(
             f"{path}: labels must be class indices 0..C-1 with C at most {MAX_CLASSES}, got the "
             f"label {array.max().item()!r} in {name} among {len(np.unique(array))} distinct labels; "
