@@ -36,6 +36,14 @@ def test_an_epoch_is_saved_before_its_line_is_printed(tmp_path: Path, blobs_npz:
     assert "a device is full (the disk, or where the output goes)" in done.stderr
     ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
     assert ckpt["epoch"] == 1  # the epoch whose line could not be printed
+    # the line names the run's folder and the command that continues it: it does
+    assert done.stderr.endswith(
+        "free some space, then continue the run, whose checkpoint of epoch 1 is kept in run: "
+        "linearnets softmax --resume run\n"
+    )
+    again = _sh("$LN softmax --resume run --json", tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout.splitlines()[-1])["epochs"] == 3
 
 
 def test_a_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(

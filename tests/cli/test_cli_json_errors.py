@@ -745,3 +745,38 @@ def test_a_new_run_stopped_while_writing_its_config_leaves_no_folder_and_runs_ag
     )
     assert not run.exists()
     assert main([*argv, "--epochs", "1"]) == 0  # the same command, as the line says
+
+
+def test_a_run_stopped_by_a_full_disk_names_its_folder_in_json(
+    blobs_npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The disk fills while epoch 2's metrics are written, after its checkpoint: the object names
+    the run's folder, as a stopped run's does, and the resume it gives ends the run."""
+    import errno
+
+    from linearnets.training.callbacks import MetricsWriter
+
+    real = MetricsWriter.on_epoch_end
+
+    def fills(self: MetricsWriter, *, metrics: Any) -> None:
+        if metrics.epoch == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, metrics=metrics)
+
+    run = tmp_path / "run"
+    common = ["--data", str(blobs_npz), "--plot", "none", "--batch-size", "20"]
+    with monkeypatch.context() as m:
+        m.setattr(MetricsWriter, "on_epoch_end", fills)
+        assert main(["softmax", *common, "--epochs", "3", "--out", str(run), "--json"]) == 1
+    out, err = capsys.readouterr()
+    error = _last_json(out)
+    assert error["run_dir"] == str(run)
+    assert error["error"] == err.removeprefix("linearnets softmax: error: ").rstrip("\n")
+    assert error["error"].endswith(
+        f"whose checkpoint of epoch 2 is kept in {run}: linearnets softmax --resume {run}"
+    )
+    assert main(["softmax", "--resume", str(run), "--json"]) == 0
+    assert _last_json(capsys.readouterr().out)["epochs"] == 3

@@ -276,6 +276,27 @@ def test_a_full_disk_in_softmax_offers_its_resume() -> None:
     )
 
 
+@pytest.mark.parametrize(("epoch", "kept"), [(3, True), (None, False)])
+def test_a_full_disk_in_a_run_names_its_folder_and_checkpoint(
+    epoch: int | None, kept: bool
+) -> None:
+    """The run tells its folder (the default one's name holds the time: RUN_DIR named none)."""
+    exc = OSError(errno.ENOSPC, "No space left on device")
+    exc.run_dir, exc.checkpoint_epoch = Path("runs/my run"), epoch  # type: ignore[attr-defined]
+    line = report.one_line(exc, command="linearnets softmax")
+    full = (
+        "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
+        "output goes); free some space, then "
+    )
+    assert line == full + (
+        "continue the run, whose checkpoint of epoch 3 is kept in runs/my run: linearnets "
+        "softmax --resume 'runs/my run'"
+        if kept
+        else "start the run in runs/my run over (no epoch had finished): linearnets softmax "
+        "--resume 'runs/my run'"
+    )
+
+
 @pytest.mark.parametrize("name", ["--x", "-x", "-- two  sp"])
 def test_a_resume_call_for_a_folder_named_like_an_option_parses_when_pasted(name: str) -> None:
     """Path("./--x") prints as --x, and "--resume --x" was "expected one argument"."""

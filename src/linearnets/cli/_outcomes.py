@@ -105,7 +105,13 @@ def report_error(
             line = one_line(exc, traceback_shown=traceback_shown, command=prog)
             print(f"{prog}: error: {line}", file=sys.stderr)
             if json_errors:
-                print_json_error(line, type(exc).__name__, exit_status(exc))
+                run_dir = getattr(exc, "run_dir", None)  # a run that stopped on a full disk
+                print_json_error(
+                    line,
+                    type(exc).__name__,
+                    exit_status(exc),
+                    run_dir=None if run_dir is None else str(run_dir),
+                )
     elif not isinstance(exc, LinearnetsError) or _lost_a_peer(exc):
         # the library's own errors are the same on every rank and said once, by rank 0; an
         # unexpected one may be this rank's alone, and a lost peer may be rank 0 itself

@@ -254,16 +254,27 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
         return _flat(cli_words(text))
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
-            return f"{text} ({type(exc).__name__}): {_disk_full_advice(command)}"
+            return f"{text} ({type(exc).__name__}): {_disk_full_advice(command, exc)}"
         return f"{text} ({type(exc).__name__})"
     hint = "" if traceback_shown else " (re-run with --debug for the traceback)"
     return f"unexpected {type(exc).__name__}: {text}{hint}"
 
 
-def _disk_full_advice(command: str | None) -> str:
+def _disk_full_advice(command: str | None, exc: OSError) -> str:
     """Return what to do when a device is full; the resume for ``command`` softmax only (for an
-    unknown command, said to be softmax's)."""
+    unknown command, said to be softmax's), naming the run's folder and what its checkpoint holds
+    where the run told them (``exc.run_dir``, ``exc.checkpoint_epoch``)."""
     full = "a device is full (the disk, or where the output goes); free some space"
+    run_dir = getattr(exc, "run_dir", None)
+    if run_dir is not None and command is not None:
+        again = f"{command} --resume {shell_word(run_dir)}"
+        epoch = getattr(exc, "checkpoint_epoch", None)
+        if epoch:
+            return (
+                f"{full}, then continue the run, whose checkpoint of epoch {epoch} is kept in "
+                f"{run_dir}: {again}"
+            )
+        return f"{full}, then start the run in {run_dir} over (no epoch had finished): {again}"
     if command is None:
         return (
             f"{full} and run it again (a softmax run keeps the checkpoint of its last finished "

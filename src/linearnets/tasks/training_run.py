@@ -9,6 +9,7 @@ says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job.
 from __future__ import annotations
 
 import contextlib
+import errno
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -273,8 +274,12 @@ def _train(
         raise
     except DivergenceError as exc:
         raise diverged(exc, exp, run_dir, checkpoint, start_epoch) from None
-    except BrokenPipeError as exc:  # its output's reader quit (`| head`): the command says where
-        exc.run_dir, exc.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
+    except OSError as exc:
+        # its output's reader quit (`| head`), or a full disk (or stdout on one): the command
+        # says where the run is and what its checkpoint holds
+        if isinstance(exc, BrokenPipeError) or exc.errno == errno.ENOSPC:
+            exc.run_dir = run_dir  # type: ignore[attr-defined]
+            exc.checkpoint_epoch = checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
         raise
     except RuntimeError as exc:
         reason = lost_connection(exc) if exp.dist.enabled else None
