@@ -204,6 +204,18 @@ def test_the_axes_follow_the_data_unless_fixed() -> None:
     assert fixed.axes[0].get_ylim() == (0.0, 1.0)
 
 
+def test_a_limit_with_an_open_end_fixes_one_end_and_the_other_follows_the_data() -> None:
+    # the book's set_axes passes ylim=[0, None] to matplotlib, which keeps the open end; its
+    # Animator redraws on each add, so that end follows the points added since
+    animator = Animator(xlim=[None, 5], ylim=[0, None], mode="none")
+    for epoch in (1, 2, 3):
+        animator.add(epoch, 10.0 * epoch)
+    low, high = animator.axes[0].get_ylim()
+    assert low == 0.0 and high >= 30.0
+    left, right = animator.axes[0].get_xlim()
+    assert left <= 1.0 and right == 5.0
+
+
 def test_the_grid_has_nrows_by_ncols_axes_drawn_on_the_first() -> None:
     animator = Animator(nrows=2, ncols=3, mode="none")
     animator.add(1, 0.5)

@@ -61,6 +61,15 @@ def test_plot_keeps_the_books_forms() -> None:
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0, 1, 2])
 
 
+def test_a_limit_with_an_open_end_keeps_that_end_as_matplotlib_does() -> None:
+    # the book's set_axes passes ylim=[0, None] on to set_ylim, which keeps the open end
+    ax = plot([0.0, 1.0, 2.0], [1.0, 5.0, 9.0], ylim=[0, None], xlim=(None, 3))
+    low, high = ax.get_ylim()
+    assert low == 0.0 and high >= 9.0
+    left, right = ax.get_xlim()
+    assert left <= 0.0 and right == 3.0
+
+
 BAD_INPUT: list[Any] = [
     (
         lambda: plot([1.0, 2.0], [3.0, 4.0], legend="f(x)"),

@@ -111,8 +111,10 @@ def test_check_fmts_returns_every_format_and_refuses_non_sequences() -> None:
         ([0, 1], (0.0, 1.0)),
         ((2, -1), (2.0, -1.0)),
         (np.array([1e-3, 1e3]), (1e-3, 1e3)),
+        ([0, None], (0.0, None)),  # matplotlib keeps the open end, as the book's set_axes passes it
+        ((None, 2), (None, 2.0)),
     ],
-    ids=["none", "list", "reversed", "array"],
+    ids=["none", "list", "reversed", "array", "open-high", "open-low"],
 )
 def test_check_limits_keeps_low_and_high_in_order(limits: Any, expected: Any) -> None:
     assert check_limits("xlim", limits) == expected  # (high, low) flips the axis, as in matplotlib

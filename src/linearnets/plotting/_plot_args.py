@@ -76,18 +76,20 @@ def _fmt_error(fmt: str) -> str:
 def check_limits(name: str, limits: Any) -> Any:
     """Return axis limits as (low, high) floats if they are None or two finite numbers, else raise.
 
-    Equal limits pass: matplotlib warns and widens them (e.g. (1, 1) to (0.95, 1.05)), as it does
-    for the book's ``xlim=[1, num_epochs]`` with one epoch.
+    Either end may be ``None`` (e.g. ``ylim=[0, None]``): matplotlib's ``set_xlim`` then keeps that
+    end as it is, as the book's ``set_axes`` passes it. Equal limits pass: matplotlib warns and
+    widens them (e.g. (1, 1) to (0.95, 1.05)), as it does for the book's ``xlim=[1, num_epochs]``
+    with one epoch.
     """
     if limits is None:
         return None
     try:
-        low, high = (float(v) for v in limits)
+        low, high = (None if v is None else float(v) for v in limits)
     except (TypeError, ValueError):
         raise UsageTypeError(
             f"{name} must be two numbers (low, high), got {limits!r:.40}; pass e.g. {name}=[0, 1]"
         ) from None
-    if not (math.isfinite(low) and math.isfinite(high)):
+    if not all(v is None or math.isfinite(v) for v in (low, high)):
         raise UsageError(
             f"{name} must be two finite numbers (low, high), got {limits!r:.40}; pass "
             f"e.g. {name}=[0, 1]"

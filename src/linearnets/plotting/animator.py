@@ -15,7 +15,7 @@ from typing import Any
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._live_output import LiveOutput, resolve_mode
 from linearnets.plotting._mpl import as_numpy, check_out_path, pyplot
-from linearnets.plotting._plot_args import check_figsize, check_fmts
+from linearnets.plotting._plot_args import check_figsize, check_fmts, check_limits
 from linearnets.plotting.axes import BOOK_FMTS, set_axes
 from linearnets.validation import check_positive_int, describe
 
@@ -54,6 +54,11 @@ def _number(name: str, value: Any) -> float | None:
             "add(epoch, (loss, acc)) with one number per line"
         )
     return float(value)
+
+
+def _open_ended(limits: Any) -> bool:
+    """Return whether axis limits (already checked) leave one end or both to matplotlib."""
+    return limits is not None and any(v is None for v in limits)
 
 
 class Animator:
@@ -162,7 +167,15 @@ class Animator:
             # a line of one point (after one epoch) has no length to draw: mark the point
             line.set_marker("o" if len(xs) == 1 else marker)
         ax.relim()
+        _, _, xlim, ylim, _, _ = self._settings
+        # a limit with one end None (ylim=[0, None]) fixes only the other: the book redraws and
+        # sets it on each add, so the open end follows the data
+        partial = [(axis, lim) for axis, lim in (("x", xlim), ("y", ylim)) if _open_ended(lim)]
+        for axis, _lim in partial:
+            ax.autoscale(True, axis=axis)
         ax.autoscale_view()  # only the axes whose limits were not fixed by xlim/ylim
+        for axis, lim in partial:
+            getattr(ax, f"set_{axis}lim")(check_limits(f"{axis}lim", lim))
         self._output.publish(self.fig)
 
     def close(self) -> None:
