@@ -61,6 +61,12 @@ def test_plot_keeps_the_books_forms() -> None:
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0, 1, 2])
 
 
+def test_any_scale_matplotlib_registers_is_taken() -> None:
+    # the book's set_axes passes xscale/yscale to matplotlib, which knows "asinh" too
+    ax = plot([0.0, 1.0, 2.0], [-5.0, 0.0, 5.0], yscale="asinh")
+    assert ax.get_yscale() == "asinh"
+
+
 def test_a_limit_with_an_open_end_keeps_that_end_as_matplotlib_does() -> None:
     # the book's set_axes passes ylim=[0, None] on to set_ylim, which keeps the open end
     ax = plot([0.0, 1.0, 2.0], [1.0, 5.0, 9.0], ylim=[0, None], xlim=(None, 3))
@@ -79,7 +85,7 @@ BAD_INPUT: list[Any] = [
     (
         lambda: plot([1.0, 2.0], [3.0, 4.0], xscale="bogus"),
         UsageError,
-        r"xscale must be one of linear, log, symlog, logit, got 'bogus'",
+        r"xscale must be one of linear, log, symlog, logit, asinh, got 'bogus'",
     ),
     (
         lambda: plot([1.0, 2.0], [3.0, 4.0], axes="ax"),

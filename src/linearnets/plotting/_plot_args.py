@@ -21,7 +21,8 @@ from linearnets.validation import describe
 
 __all__ = ["SCALES", "check_figsize", "check_fmts", "check_limits", "curves"]
 
-SCALES = ("linear", "log", "symlog", "logit")  # the axis scales set_axes accepts
+# the common axis scales, named first; set_axes takes any other that matplotlib has registered
+SCALES = ("linear", "log", "symlog", "logit")
 
 
 def check_figsize(name: str, figsize: Any) -> tuple[float, float]:

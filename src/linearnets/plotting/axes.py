@@ -69,9 +69,10 @@ def set_axes(
             f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
         )
     xlim, ylim = check_limits("xlim", xlim), check_limits("ylim", ylim)
+    scales = _scales()
     for name, scale in (("xscale", xscale), ("yscale", yscale)):
-        if scale not in SCALES:
-            raise UsageError(f"{name} must be one of {', '.join(SCALES)}, got {scale!r}")
+        if scale not in scales:
+            raise UsageError(f"{name} must be one of {', '.join(scales)}, got {scale!r}")
     if isinstance(legend, str):  # list("abc") would label three lines "a", "b" and "c"
         raise UsageTypeError(
             f"legend must be a sequence of labels, one per line, got the string {legend!r}; "
@@ -89,6 +90,16 @@ def set_axes(
         axes.legend(legend)
     # the book calls grid() with no argument, which toggles; on a reused Axes that would flicker
     axes.grid(True)
+
+
+def _scales() -> tuple[str, ...]:
+    """Return the scales set_axes takes: :data:`SCALES`, then any other matplotlib has registered
+    ("asinh", one of the user's own) that needs no argument, as the book's set_axes passes any."""
+    from matplotlib import scale
+
+    # "function" and "functionlog" need functions=, which set_axes cannot pass
+    extra = set(scale.get_scale_names()) - {*SCALES, "function", "functionlog"}
+    return (*SCALES, *sorted(extra))
 
 
 def plot(
