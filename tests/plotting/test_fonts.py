@@ -50,3 +50,25 @@ def test_chinese_titles_without_such_a_font_are_refused(monkeypatch: pytest.Monk
         torch.rand(2, 4, 4), 1, 2, titles=["T-shirt", "ankle boot"]
     )  # English: no font needed
     plt.close("all")
+
+
+def test_chinese_titles_keep_a_chosen_font_that_has_their_glyphs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a font the user chose (the Chinese edition's rcParams["font.sans-serif"] = ["SimHei"]) draws
+    # them, as in the book, though it is none of the fonts linearnets looks for
+    import matplotlib
+
+    import linearnets.plotting._fonts as fonts
+
+    family = fonts.cjk_family()
+    if family is None:
+        pytest.skip("no font with Chinese glyphs installed (scripts/setup.sh installs one)")
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)  # none of those linearnets knows
+    chosen = {"font.family": "sans-serif", "font.sans-serif": [family]}
+    # a font without the glyphs would warn once per glyph
+    with matplotlib.rc_context(chosen), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "短靴"])
+        axes[0].figure.canvas.draw()
+    assert [ax.get_title() for ax in axes] == ["T恤", "短靴"]

@@ -65,8 +65,22 @@ def cjk_family() -> str | None:
     return None
 
 
+def _default_font_has(chars: set[str]) -> bool:
+    """Return whether the font matplotlib draws text with by default (rcParams) has ``chars``."""
+    from matplotlib import font_manager, ft2font
+
+    try:
+        path = font_manager.findfont(font_manager.FontProperties(), fallback_to_default=False)
+        charmap = ft2font.FT2Font(path).get_charmap()
+    except (OSError, RuntimeError, ValueError):  # no such font, or one FreeType cannot read
+        return False
+    return all(ord(ch) in charmap for ch in chars)
+
+
 def title_font(texts: Sequence[str]) -> dict[str, Any]:
     """Return the ``set_title`` keyword arguments that draw ``texts``: a CJK font for Chinese ones.
+
+    None (``{}``) when matplotlib's own font, as rcParams choose it, has their glyphs already.
 
     Raises:
         UsageError: a text holds Chinese characters and no installed font has them (the figure
@@ -74,6 +88,8 @@ def title_font(texts: Sequence[str]) -> dict[str, Any]:
     """
     if not any(_has_cjk(text) for text in texts):
         return {}
+    if _default_font_has({ch for text in texts for ch in text if _has_cjk(ch)}):
+        return {}  # the user's own font (rcParams, e.g. font.sans-serif=["SimHei"]) draws them
     family = cjk_family()
     if family is None:
         raise UsageError(
