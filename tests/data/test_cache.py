@@ -92,6 +92,7 @@ def test_cache_dir_follows_the_environment(
         ("[1, 2]", {}),  # valid JSON, but no index
         (b"\xff\xfe", {}),  # not UTF-8
         ("", {}),
+        ("[" * 100_000 + "]" * 100_000, {}),  # nested past the parser's recursion limit
     ],
 )
 def test_load_index_reads_a_dict_or_gives_an_empty_one(

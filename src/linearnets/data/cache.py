@@ -117,7 +117,7 @@ def load_index(path: Path) -> dict[str, Any]:
     try:
         with f:
             index = json.loads(f.read())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested past the parser's limit
         return {}  # so does a corrupt one
     return index if isinstance(index, dict) else {}
 
