@@ -470,3 +470,20 @@ def test_temporary_files_of_a_killed_run_are_removed_and_a_live_ones_kept(
     assert not any(p.exists() for p in killed) and live.exists()
     assert all(p.read_text() == "the user's" for p in kept)
     assert sorted(p.name for p in copies.iterdir()) == sorted([NAME, live.name, "notes.tmp"])
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])
+def test_a_killed_runs_temporary_files_are_removed_by_a_run_the_cache_answers(
+    tiny: Tiny, tmp_path: Path, gz: bool
+) -> None:
+    """A run killed while another filled the cache leaves its temporary files to runs that hash
+    nothing: they remove them too, rather than keep a partial copy (up to 47 MB) for good."""
+    path = tiny.write(tmp_path / "d", gz=gz) / (f"{NAME}.gz" if gz else NAME)
+    cache = tmp_path / "cache"
+    assert _read(path, tiny, cache)[1]
+    killed = [_temp(cache / "fashion-mnist", NAME), _temp(cache, "verified.json")]
+    live = _temp(cache / "fashion-mnist", "t10k-labels-idx1-ubyte")
+    with live.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another run is writing it
+        assert _read(path, tiny, cache) == (tiny.raw[NAME], False)
+    assert not any(p.exists() for p in killed) and live.exists()

@@ -39,6 +39,7 @@ __all__ = [
     "open_regular",
     "open_sink",
     "read_exact",
+    "remove_killed_runs_temps",
     "replace_entry",
     "save_index",
 ]
@@ -144,6 +145,16 @@ def save_index(path: Path, key: str, entry: dict[str, Any]) -> None:
             text.close()
         return
     commit_temp(text, tmp, path)
+
+
+def remove_killed_runs_temps(index: Path, copy: Path) -> None:
+    """Remove the temporary files killed runs left beside the index ``index`` and the copy ``copy``.
+
+    A run that writes removes them itself (:func:`save_index`, :func:`open_sink`); one the cache
+    answers calls this, so a run killed while another filled the cache leaves no partial copy for good.
+    """
+    remove_stale_temps(index.parent, temp_pattern(f".{index.name}.", ".tmp"))
+    remove_stale_temps(copy.parent, COPY_TEMP)
 
 
 def commit_temp(f: IO[Any], tmp: Path, entry: Path) -> None:

@@ -29,6 +29,7 @@ from linearnets.data.cache import (
     open_regular,
     open_sink,
     read_exact,
+    remove_killed_runs_temps,
     save_index,
 )
 from linearnets.data.files import how_to_replace
@@ -231,6 +232,7 @@ def read_verified(
     ):
         data = _remembered(path, copy, size, entry)
         if data is not None:
+            remove_killed_runs_temps(index_path, copy)
             return data, False
     data, checked = _verify(path, name, size, md5, copy)
     save_index(index_path, key, {**identity, **checked})
