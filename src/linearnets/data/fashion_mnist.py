@@ -86,9 +86,15 @@ def _read_or_gz(
         except DatasetError:
             pass  # damaged too: the plain file's error says what to do
         else:
+            # unverified, the .gz is only well-formed, and the plain file was never hashed
+            why, state = (
+                ("it fails its size or MD5 check", "intact")
+                if verify
+                else ("it is not a well-formed IDX file", "well-formed")
+            )
             warn(
-                f"{path} is damaged (it fails its size or MD5 check), so {gz.name} beside it, "
-                f"which is intact, was read instead; delete {path}, which is read first",
+                f"{path} is damaged ({why}), so {gz.name} beside it, which is {state}, was "
+                f"read instead; delete {path}, which is read first",
                 DataWarning,
             )
             return array, hashed, gz
