@@ -417,8 +417,13 @@ def test_labels_out_of_range_are_refused(tiny: Tiny, tiny_table: Any, tmp_path: 
     raw = bytes([0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 10])
     (tiny.write(tmp_path / "root") / f"{name}.gz").write_bytes(gzip.compress(raw))
     tiny_table[name] = (len(raw), hashlib.md5(raw).hexdigest())
-    with pytest.raises(DatasetError, match="do not form Fashion-MNIST"):
+    with pytest.raises(DatasetError, match="do not form Fashion-MNIST") as info:
         read_fashion_mnist(tmp_path / "root")
+    # verified against this table, the files are what it says: get them again from a mirror
+    assert str(info.value).endswith(
+        "get it again where a network exists: linearnets data download --data-dir "
+        f"{tmp_path / 'root'}"
+    )
 
 
 def test_an_unreadable_file_is_named_with_the_reason(
@@ -596,7 +601,8 @@ def test_the_split_that_does_not_form_fashion_mnist_is_named_in_full(
     assert str(info.value) == (
         f"{root}: expected {split} images (N, 28, 28) with N labels in [0, 10), got images "
         f"{images.shape} and labels {labels.shape} up to {labels.max()}; these files do not "
-        "form Fashion-MNIST — get them again"
+        "form Fashion-MNIST — read them with verify=True (the default), which names the file "
+        "that is not Fashion-MNIST's and how to get it again"
     )
 
 

@@ -244,6 +244,8 @@ MISMATCH = [
     ("gzip bad CRC", lambda r, g: g[:-8] + bytes(4) + g[-4:], r"corrupt one \(.*incorrect data check"),
     ("junk after gzip", lambda r, g: g + b"junk", r"expected nothing after the gzip stream, got 4 extra bytes"),
     ("empty file", lambda r, g: b"", r"expected \d+ bytes .* got 0"),
+    # refused by its size, before it is read whole: a wrong file of gigabytes never fills memory
+    ("gzip far too big", lambda r, g: g + bytes(len(r) + (1 << 20)), r"expected a gzip file of at most \d+ bytes for train-images-idx3-ubyte \(\d+ bytes once decompressed\), got \d+ bytes; this is another file"),
 ]  # fmt: skip
 
 

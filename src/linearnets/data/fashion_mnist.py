@@ -16,7 +16,7 @@ import torch
 
 from linearnets._warn import warn
 from linearnets.data.dataset import FashionMNIST
-from linearnets.data.files import FASHION_MNIST_FILES, Found, find_fashion_mnist
+from linearnets.data.files import FASHION_MNIST_FILES, Found, find_fashion_mnist, how_to_replace
 from linearnets.data.idx import parse_idx
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
 from linearnets.data.loader import ArrayLoader
@@ -167,10 +167,17 @@ def _check_splits(arrays: FashionMNISTArrays) -> None:
             or images.shape[1:] != (28, 28)
             or int(labels.max()) > 9
         ):
+            # unverified (verify=False), which file is wrong is unknown: the check names it
+            fix = (
+                how_to_replace(arrays.found.folder / f"{split}-labels")
+                if arrays.verified
+                else "read them with verify=True (the default), which names the file that is not "
+                "Fashion-MNIST's and how to get it again"
+            )
             raise DatasetError(
                 f"{arrays.found.directory}: expected {split} images (N, 28, 28) with N labels in [0, 10), "
                 f"got images {tuple(images.shape)} and labels {tuple(labels.shape)} up to "
-                f"{int(labels.max())}; these files do not form Fashion-MNIST — get them again"
+                f"{int(labels.max())}; these files do not form Fashion-MNIST — {fix}"
             )
 
 

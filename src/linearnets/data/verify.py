@@ -136,6 +136,7 @@ def _verify(
         data, found, crc = _hash_plain(path, name, size)
         _check_md5(path, name, md5, found)
         return data, {"md5": md5, "gzip": False, "crc32": crc}
+    _check_gz_size(path, name, size)
     raw = path.read_bytes()
     opened = open_sink(copy)
     try:
@@ -153,6 +154,21 @@ def _verify(
                 opened[0].close()
         raise
     return data, {"md5": md5, "gzip": True, "crc32": crc, "gz_adler32": zlib.adler32(raw)}
+
+
+def _check_gz_size(path: Path, name: str, size: int) -> None:
+    """Refuse, before it is read into memory, a gzip file larger than any gzip of ``size`` bytes.
+
+    Deflate grows incompressible data by 5 bytes a 64 KiB block at worst; the slack covers that,
+    the headers and zero padding after the stream (which gzip allows).
+    """
+    most = size + (size >> 10) + (1 << 20)
+    found = path.stat().st_size
+    if found > most:
+        raise DatasetError(
+            f"{path}: expected a gzip file of at most {most} bytes for {name} ({size} bytes once "
+            f"decompressed), got {found} bytes; this is another file — {how_to_replace(path)}"
+        )
 
 
 def _check_md5(path: Path, name: str, md5: str, found: str) -> None:
