@@ -318,7 +318,7 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, from_finite: bool = False) 
     raise DivergenceError(
         "the model's scores hold NaN, so no accuracy can be computed: its weights or its "
         "inputs hold NaN (weights blow up when the lr is too large: train again with a smaller "
-        "one; the CLI's divergence guard, on by default, stops such a run early)"
+        "one)"
     )
 
 
