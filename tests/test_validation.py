@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,8 @@ import pytest
 import torch
 
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
+from linearnets.models.concise import linreg_concise, softmax_concise
+from linearnets.models.scratch import LinearRegressionScratch, SoftmaxRegressionScratch
 from linearnets.validation import (
     check_bool,
     check_choice,
@@ -458,3 +461,31 @@ def test_a_0d_tensor_is_a_number_as_torch_optim_sgd_takes_its_lr() -> None:
     v.grad = torch.tensor([1.0, -2.0])
     SGD([v], torch.tensor(0.5)).step()
     assert v.detach().tolist() == [0.5, 2.0]
+
+
+MODELS_OF_SIZE: list[tuple[str, Callable[[int, int], object]]] = [
+    ("linreg scratch", lambda d, q: LinearRegressionScratch(d)),
+    ("linreg concise", lambda d, q: linreg_concise(d)),
+    ("softmax scratch", lambda d, q: SoftmaxRegressionScratch(d, q)),
+    ("softmax concise", lambda d, q: softmax_concise(d, q)),
+]
+
+
+@pytest.mark.parametrize("make", [m[1] for m in MODELS_OF_SIZE], ids=[m[0] for m in MODELS_OF_SIZE])
+def test_a_model_past_2_gib_of_weights_is_refused_before_any_is_allocated(
+    make: Callable[[int, int], object],
+) -> None:
+    """torch's allocator failed deep inside (or the machine swapped while the weights were drawn);
+    2 GiB of float32 is 2**29 weights, and the largest model within it is still built."""
+    with pytest.raises(UsageError, match=r"at most 536,870,912 .*\(2 GiB of float32.*; pass fewer"):
+        make(10**12, 10)  # 37,253 GiB
+    with pytest.raises(UsageError, match=r"got 9,223,372,036,854,775,808"):
+        make(2**63, 1)  # torch's own error was a TypeError from C
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:  # twice the bytes a weight: half as many
+        with pytest.raises(UsageError, match=r"at most 268,435,456 .*\(2 GiB of float64"):
+            make(2**28 + 1, 1)
+    finally:
+        torch.set_default_dtype(previous)
+    assert make(2**20, 1) is not None  # 4 MiB: built

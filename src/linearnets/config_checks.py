@@ -45,7 +45,7 @@ MAX_LR = 3.4e38  # float32's largest value: the parameters and their updates are
 MIN_LR = 1.2e-38  # float32's smallest normal value: below it lr × gradient underflows to nothing
 MAX_BATCH_BYTES = 2**31  # one batch of float32 images (batch_size × resize²) at most 2 GiB
 # synthetic features X (num_examples × d values) at most 2 GiB, as a batch of images and a softmax
-# model's weights (data.arrays.MAX_WEIGHT_BYTES): 10⁸ examples of up to 5 float32 features
+# model's weights (validation.MAX_WEIGHT_BYTES): 10⁸ examples of up to 5 float32 features
 MAX_DATA_BYTES = 2**31
 MAX_RESIZE = 4096  # a 4096² float32 image is 64 MiB; a batch of them is already too much
 

@@ -13,6 +13,7 @@ import torch
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 
 __all__ = [
+    "MAX_WEIGHT_BYTES",
     "check_bool",
     "check_choice",
     "check_finite",
@@ -22,6 +23,7 @@ __all__ = [
     "check_holds_values",
     "check_label_range",
     "check_label_tensor",
+    "check_model_size",
     "check_no_nan_scores",
     "check_non_negative_float",
     "check_positive_float",
@@ -30,6 +32,9 @@ __all__ = [
     "describe",
     "is_column",
 ]
+
+# a linear model's weights, at most: training holds their gradient (and a copy per step) too
+MAX_WEIGHT_BYTES = 2**31
 
 
 # unsigned integer dtypes torch stores but barely computes with (no promotion, no aminmax on a CPU)
@@ -293,6 +298,28 @@ def check_same_length(names: Sequence[str], values: Sequence[torch.Tensor]) -> i
             f"got {pairs}; pass matching arrays"
         )
     return lengths[0]
+
+
+def check_model_size(num_inputs: int, num_outputs: int) -> None:
+    """Refuse a linear model whose num_inputs × num_outputs weights, in torch's default dtype,
+    pass :data:`MAX_WEIGHT_BYTES`: torch's allocator would fail deep inside, or the machine
+    swap, when their initial values are drawn."""
+    dtype = torch.get_default_dtype()
+    itemsize = torch.finfo(dtype).bits // 8
+    nbytes = num_inputs * num_outputs * itemsize
+    if nbytes <= MAX_WEIGHT_BYTES:
+        return
+    most, gib, kind = MAX_WEIGHT_BYTES // itemsize, MAX_WEIGHT_BYTES // 2**30, str(dtype)[6:]
+    if num_outputs == 1:  # linear regression: one weight per feature
+        raise UsageError(
+            f"num_inputs must be at most {most:,} ({gib} GiB of {kind} weights), got "
+            f"{num_inputs:,} ({nbytes / 2**30:,.1f} GiB); pass fewer features"
+        )
+    raise UsageError(
+        f"num_inputs × num_outputs must make at most {most:,} weights ({gib} GiB of {kind}), got "
+        f"{num_inputs:,} × {num_outputs:,} ({nbytes / 2**30:,.1f} GiB); pass fewer inputs (e.g. a "
+        "smaller image size) or fewer classes"
+    )
 
 
 def check_no_nan_scores(nan: torch.Tensor | bool, *, from_finite: bool = False) -> None:

@@ -21,12 +21,11 @@ from linearnets._warn import warn
 from linearnets.data.csv_table import read_csv
 from linearnets.data.npz import open_npz
 from linearnets.errors import DatasetError, DataWarning, UsageError
+from linearnets.validation import MAX_WEIGHT_BYTES
 
 __all__ = ["ClassificationArrays", "load_classification_file", "load_regression_file"]
 
 MAX_CLASSES = 100_000  # 784 features × 10⁵ classes is already 300 MB of float32 weights
-# the model's D × C float32 weights; training holds their gradient (and a copy per step) too
-MAX_WEIGHT_BYTES = 2**31
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from linearnets.validation import (
     check_finite_init,
     check_float_tensor,
     check_generator,
+    check_model_size,
     check_non_negative_float,
     check_positive_int,
     describe,
@@ -123,6 +124,7 @@ def linreg_concise(
     See D2L §3.3.3–3.3.4.
     """
     num_inputs = check_positive_int("num_inputs", num_inputs)
+    check_model_size(num_inputs, 1)
     net = nn.Sequential(_linear(num_inputs, 1, generator))
     net.register_forward_pre_hook(_check_input())
     return net
@@ -142,6 +144,7 @@ def softmax_concise(
     """
     num_inputs = check_positive_int("num_inputs", num_inputs)
     num_outputs = check_positive_int("num_outputs", num_outputs)
+    check_model_size(num_inputs, num_outputs)
     net = nn.Sequential(nn.Flatten(), _linear(num_inputs, num_outputs, generator))
     net.register_forward_pre_hook(_check_input())
     return net

@@ -15,6 +15,7 @@ from linearnets.validation import (
     check_float_tensor,
     check_generator,
     check_holds_values,
+    check_model_size,
     check_non_negative_float,
     check_positive_int,
     describe,
@@ -193,6 +194,7 @@ class LinearRegressionScratch(ScratchModule):
         analytic: bool = False,
     ) -> None:
         num_inputs = check_positive_int("num_inputs", num_inputs)
+        check_model_size(num_inputs, 1)
         sigma = check_non_negative_float("sigma", sigma, fix="pass e.g. sigma=0.01")
         check_generator("generator", generator)
         self.analytic = check_bool("analytic", analytic)

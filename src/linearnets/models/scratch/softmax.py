@@ -28,6 +28,7 @@ from linearnets.validation import (
     check_float_tensor,
     check_generator,
     check_label_tensor,
+    check_model_size,
     check_non_negative_float,
     check_positive_int,
 )
@@ -78,6 +79,7 @@ class SoftmaxRegressionScratch(ScratchModule):
     ) -> None:
         self.num_inputs = check_positive_int("num_inputs", num_inputs)
         self.num_outputs = check_positive_int("num_outputs", num_outputs)
+        check_model_size(self.num_inputs, self.num_outputs)
         sigma = check_non_negative_float("sigma", sigma, fix="pass e.g. sigma=0.01")
         check_generator("generator", generator)
         self.analytic = check_bool("analytic", analytic)
