@@ -461,6 +461,43 @@ def test_processes_started_with_other_options_are_refused_by_every_one_of_them(
     assert not (tmp_path / "run").exists()  # refused before any folder was claimed
 
 
+def test_a_resume_whose_folder_one_process_lacks_is_refused_by_every_one_of_them(
+    npz: Path, tmp_path: Path
+) -> None:
+    """Rank 1 (on a machine without the run folder) refused --resume before it joined the group, and
+    rank 0 waited for it up to gloo's 30 minutes: now both stop at once, rank 0 naming rank 1's error."""
+    first = _train(npz, tmp_path / "run", "analytic", 1, epochs=1)
+    assert first.returncode == 0, first.stderr
+    port = _free_port()
+    env = _env()
+    env.update(WORLD_SIZE="2", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    resume = [sys.executable, "-m", "linearnets", "softmax", "--epochs", "2", "--threads", "1",
+              "--plot", "none", "--resume"]  # fmt: skip
+    ranks = [
+        subprocess.Popen(
+            [*resume, str(run_dir)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**env, "RANK": str(rank)},
+        )
+        for rank, run_dir in enumerate([tmp_path / "run", tmp_path / "elsewhere"])
+    ]
+    done = _outputs(ranks, timeout=60)
+    assert [proc.returncode for proc in ranks] == [2, 2], done
+    missing = (
+        f"must be a run folder, got '{tmp_path / 'elsewhere'}', which does not exist; pass the "
+        "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')\n"
+    )
+    assert done[0][1] == _waiting(0, port) + (
+        f"linearnets softmax: error: rank 1 stopped: run_dir {missing}"
+    )
+    assert (
+        done[1][1] == _waiting(1, port) + f"linearnets softmax (rank 1): error: RUN_DIR {missing}"
+    )
+    assert [m["epoch"] for m in _metrics(tmp_path / "run")] == [1]  # nothing trained
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (Linux's /proc)."""
     found = []

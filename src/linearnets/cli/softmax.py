@@ -157,7 +157,13 @@ def run(args: argparse.Namespace) -> int:
         else:  # a resume's: the run's own, unless given
             with held_signals(raise_after=True):  # a new run does without these modules (4 ms)
                 from linearnets.tasks.resume import saved_config
-            saved = saved_config(args.resume).get("config", {})
+            try:
+                saved = saved_config(args.resume).get("config", {})
+            except UsageError:
+                if env_int("WORLD_SIZE", 1) <= 1:
+                    raise
+                # said once joined, to every process: refused before, it left them waiting
+                saved = {}
             device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
         device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
     except KeyboardInterrupt as exc:

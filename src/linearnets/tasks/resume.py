@@ -45,7 +45,7 @@ from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
-from linearnets.training.distributed import DistContext
+from linearnets.training.distributed import DistContext, env_int, in_process_group
 from linearnets.training.loop import History
 from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_config import run_dir_path
@@ -135,6 +135,57 @@ def _checked_resume(
     )
     force = check_bool("force", force)
     callbacks = check_callbacks(callbacks)  # before config.json records the resume
+    # a folder refused on one process alone (missing on its machine) is said to every process in
+    # the settings' agreement: refused before the join, it left the others waiting up to 30 minutes
+    own: UsageError | None = None
+    try:
+        saved = _checked_folder(run_dir)
+    except UsageError as exc:
+        if not _with_others(dist):
+            raise
+        own, saved = exc, {}
+    locks: list[RunLock] = []
+
+    def lock() -> str:  # one writer per folder: a second resume (or run) there is refused
+        locks.append(RunLock(run_dir).acquire())
+        # a writer killed mid-write (kill -9) left its temporary file: the lock says none is alive
+        remove_stale_temporaries(run_dir, names=RUN_FILE_NAMES)
+        return ""
+
+    def shared() -> dict[str, Any]:
+        if own is not None:
+            raise own
+        return _shared_overrides(run_dir, overrides, force=force)
+
+    device = overrides.get("device", saved.get("config", {}).get("device", "auto"))
+    dist = environment_group(str(device), dist)  # torchrun's group, in a script too
+    check_same_settings(dist, shared)
+    if own is not None:  # a group of one process
+        raise own
+    on_rank_0(dist, lock)
+    try:
+        with complete_when_returned() as done:
+            done.append(
+                _resume(run_dir, saved, force=force, callbacks=callbacks, dist=dist, **overrides)
+            )
+            for held in locks:  # inside: an interrupt while the lock goes is a complete run's
+                held.release()
+            return done[0]
+    finally:
+        for held in locks:
+            held.release()
+
+
+def _with_others(dist: DistContext | None) -> bool:
+    """Whether this process resumes together with others: ``dist``'s, a group it joined, or
+    torchrun's."""
+    if dist is not None:
+        return dist.enabled
+    return in_process_group() or env_int("WORLD_SIZE", 1) > 1
+
+
+def _checked_folder(run_dir: Path) -> dict[str, Any]:
+    """Return the run's saved config once its folder is found writable and replaceable."""
     saved = saved_config(run_dir)
     if not os.access(run_dir, os.W_OK | os.X_OK):
         if _read_only_file_system(run_dir):  # where chmod cannot help
@@ -149,29 +200,7 @@ def _checked_resume(
             f"resuming rewrites its files; {fix}"
         )
     _check_replaceable(run_dir)
-    locks: list[RunLock] = []
-
-    def lock() -> str:  # one writer per folder: a second resume (or run) there is refused
-        locks.append(RunLock(run_dir).acquire())
-        # a writer killed mid-write (kill -9) left its temporary file: the lock says none is alive
-        remove_stale_temporaries(run_dir, names=RUN_FILE_NAMES)
-        return ""
-
-    device = overrides.get("device", saved.get("config", {}).get("device", "auto"))
-    dist = environment_group(str(device), dist)  # torchrun's group, in a script too
-    check_same_settings(dist, lambda: _shared_overrides(run_dir, overrides, force=force))
-    on_rank_0(dist, lock)
-    try:
-        with complete_when_returned() as done:
-            done.append(
-                _resume(run_dir, saved, force=force, callbacks=callbacks, dist=dist, **overrides)
-            )
-            for held in locks:  # inside: an interrupt while the lock goes is a complete run's
-                held.release()
-            return done[0]
-    finally:
-        for held in locks:
-            held.release()
+    return saved
 
 
 def _shared_overrides(run_dir: Path, overrides: dict[str, Any], *, force: bool) -> dict[str, Any]:
