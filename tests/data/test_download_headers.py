@@ -33,6 +33,13 @@ GIVE_UP_AFTER = (
 )
 
 
+def _get(root: Path, tiny: Tiny, mirrors: list[str], *, timeout: float = 0.3) -> Path:
+    """Download the tiny files into ``root`` from ``mirrors``, quietly, each waited on ``timeout``."""
+    return download_fashion_mnist(
+        root, mirrors=mirrors, checksums=tiny.files, timeout=timeout, progress=False
+    )
+
+
 class Mirrors:
     """A local server: /stall/ sends its status line and headers one byte at a time and never ends
     them; /silent/ sends nothing; /good/ serves the files. Over TLS with ``context`` (an https:// mirror)."""
@@ -104,13 +111,7 @@ def test_a_mirror_trickling_its_headers_is_given_up(
     mirrors: Mirrors, tiny: Tiny, tmp_path: Path
 ) -> None:
     start = time.monotonic()
-    folder = download_fashion_mnist(
-        tmp_path / "a",
-        mirrors=[mirrors.mirror("stall"), mirrors.mirror("good")],
-        checksums=tiny.files,
-        timeout=0.3,
-        progress=False,
-    )
+    folder = _get(tmp_path / "a", tiny, [mirrors.mirror("stall"), mirrors.mirror("good")])
     assert time.monotonic() - start < 3  # 0.3 s on the stalling mirror, then the good one
     assert mirrors.requests[:2] == [f"/stall/{FIRST}.gz", f"/good/{FIRST}.gz"]
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.gz" for n in tiny.files)
@@ -126,13 +127,7 @@ def test_only_a_trickling_mirror_fails_in_one_line_and_leaves_nothing(
         rf"{FIRST}\.gz: no response headers within 0\.3 s \(stalled\)\); a mirror took the "
         r"connection but sent no answer in time: try again later or pass other mirrors, or install",
     ):
-        download_fashion_mnist(
-            tmp_path / "root",
-            mirrors=[mirrors.mirror("stall")],
-            checksums=tiny.files,
-            timeout=0.3,
-            progress=False,
-        )
+        _get(tmp_path / "root", tiny, [mirrors.mirror("stall")])
     assert time.monotonic() - start < 3
     assert not (tmp_path / "root").exists()  # no .part file, no empty folder
 
@@ -142,13 +137,7 @@ def test_a_mirror_that_takes_the_connection_and_says_nothing_is_not_called_no_ne
 ) -> None:
     """Its socket timeout (no byte at all) got the advice of a machine without a network."""
     with pytest.raises(DatasetError) as info:
-        download_fashion_mnist(
-            tmp_path / "root",
-            mirrors=[mirrors.mirror("silent")],
-            checksums=tiny.files,
-            timeout=0.3,
-            progress=False,
-        )
+        _get(tmp_path / "root", tiny, [mirrors.mirror("silent")])
     assert str(info.value) == (
         f"could not download {FIRST}.gz from any mirror ({mirrors.mirror('silent')}{FIRST}.gz: "
         f"no answer within 0.3 s (timed out)); {download.STALLED_FIX}"
@@ -183,26 +172,14 @@ def test_an_https_mirror_trickling_its_headers_is_given_up(
     mirrors = Mirrors(tiny, context)
     try:
         start = time.monotonic()
-        folder = download_fashion_mnist(
-            tmp_path / "a",
-            mirrors=[mirrors.mirror("stall"), mirrors.mirror("good")],
-            checksums=tiny.files,
-            timeout=0.3,
-            progress=False,
-        )
+        folder = _get(tmp_path / "a", tiny, [mirrors.mirror("stall"), mirrors.mirror("good")])
         assert time.monotonic() - start < 3
         assert mirrors.requests[:2] == [f"/stall/{FIRST}.gz", f"/good/{FIRST}.gz"]
         assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.gz" for n in tiny.files)
         with pytest.raises(
             DatasetError, match=rf"{FIRST}\.gz: no response headers within 0\.3 s \(stalled\)\)"
         ):
-            download_fashion_mnist(
-                tmp_path / "b",
-                mirrors=[mirrors.mirror("stall")],
-                checksums=tiny.files,
-                timeout=0.3,
-                progress=False,
-            )
+            _get(tmp_path / "b", tiny, [mirrors.mirror("stall")])
     finally:
         mirrors.close()
 
@@ -218,13 +195,7 @@ def test_an_untrusted_certificate_gets_the_certificate_advice(
     mirrors = Mirrors(tiny, context)
     try:
         with pytest.raises(DatasetError) as info:
-            download_fashion_mnist(
-                tmp_path / "b",
-                mirrors=[mirrors.mirror("good")],
-                checksums=tiny.files,
-                timeout=5,
-                progress=False,
-            )
+            _get(tmp_path / "b", tiny, [mirrors.mirror("good")], timeout=5)
     finally:
         mirrors.close()
     message = str(info.value)
