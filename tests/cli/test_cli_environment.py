@@ -38,7 +38,7 @@ def test_an_epoch_is_saved_before_its_line_is_printed(tmp_path: Path, blobs_npz:
     assert ckpt["epoch"] == 1  # the epoch whose line could not be printed
     # the line names the run's folder and the command that continues it: it does
     assert done.stderr.endswith(
-        "free some space, then continue the run, whose checkpoint of epoch 1 is kept in run: "
+        "free some space; the checkpoint of epoch 1 is kept in run; continue it with: "
         "linearnets softmax --resume run\n"
     )
     again = _sh("$LN softmax --resume run --json", tmp_path)

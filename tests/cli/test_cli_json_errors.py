@@ -776,7 +776,8 @@ def test_a_run_stopped_by_a_full_disk_names_its_folder_in_json(
     assert error["run_dir"] == str(run)
     assert error["error"] == err.removeprefix("linearnets softmax: error: ").rstrip("\n")
     assert error["error"].endswith(
-        f"whose checkpoint of epoch 2 is kept in {run}: linearnets softmax --resume {run}"
+        f"the checkpoint of epoch 2 is kept in {run}; continue it with: linearnets softmax "
+        f"--resume {run}"
     )
     assert main(["softmax", "--resume", str(run), "--json"]) == 0
     assert _last_json(capsys.readouterr().out)["epochs"] == 3

@@ -286,14 +286,13 @@ def test_a_full_disk_in_a_run_names_its_folder_and_checkpoint(
     line = report.one_line(exc, command="linearnets softmax")
     full = (
         "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
-        "output goes); free some space, then "
+        "output goes); free some space; "
     )
     assert line == full + (
-        "continue the run, whose checkpoint of epoch 3 is kept in runs/my run: linearnets "
+        "the checkpoint of epoch 3 is kept in runs/my run; continue it with: linearnets "
         "softmax --resume 'runs/my run'"
         if kept
-        else "start the run in runs/my run over (no epoch had finished): linearnets softmax "
-        "--resume 'runs/my run'"
+        else "no epoch had finished; start it over with: linearnets softmax --resume 'runs/my run'"
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from linearnets._shell import shell_word
 from linearnets._signals import held_signals
 from linearnets.cli import _ranks
 from linearnets.cli._report import (
@@ -16,6 +15,7 @@ from linearnets.cli._report import (
     exit_status,
     one_line,
     print_json_error,
+    resume_advice,
     signal_name,
 )
 from linearnets.errors import LinearnetsError
@@ -79,13 +79,7 @@ def report_output_closed(exc: BrokenPipeError, prog: str) -> None:
     run_dir = getattr(exc, "run_dir", None)
     if run_dir is None or _ranks.rank() != 0:
         return
-    again = f"{prog} --resume {shell_word(run_dir)}"
-    epoch = getattr(exc, "checkpoint_epoch", None)
-    kept = (
-        f"the checkpoint of epoch {epoch} is kept in {run_dir}; continue it with: {again}"
-        if epoch
-        else f"no epoch had finished; start it over with: {again}"
-    )
+    kept = resume_advice(prog, run_dir, getattr(exc, "checkpoint_epoch", None))
     with contextlib.suppress(OSError, ValueError, AttributeError):
         print(
             f"{prog}: stopped: its output was closed (a reader such as head quit); {kept}",

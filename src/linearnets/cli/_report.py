@@ -25,6 +25,7 @@ __all__ = [
     "one_line",
     "output_closed",
     "print_json_error",
+    "resume_advice",
     "signal_name",
 ]
 
@@ -260,6 +261,15 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
     return f"unexpected {type(exc).__name__}: {text}{hint}"
 
 
+def resume_advice(command: str, run_dir: Any, epoch: int | None) -> str:
+    """Return where a stopped run's checkpoint is and the command that continues it: ``epoch``
+    finished epochs kept in ``run_dir`` (``None``: none yet, and the resume starts it over)."""
+    again = f"{command} --resume {shell_word(run_dir)}"
+    if epoch:
+        return f"the checkpoint of epoch {epoch} is kept in {run_dir}; continue it with: {again}"
+    return f"no epoch had finished; start it over with: {again}"
+
+
 def _disk_full_advice(command: str | None, exc: OSError) -> str:
     """Return what to do when a device is full; the resume for ``command`` softmax only (for an
     unknown command, said to be softmax's), naming the run's folder and what its checkpoint holds
@@ -267,14 +277,7 @@ def _disk_full_advice(command: str | None, exc: OSError) -> str:
     full = "a device is full (the disk, or where the output goes); free some space"
     run_dir = getattr(exc, "run_dir", None)
     if run_dir is not None and command is not None:
-        again = f"{command} --resume {shell_word(run_dir)}"
-        epoch = getattr(exc, "checkpoint_epoch", None)
-        if epoch:
-            return (
-                f"{full}, then continue the run, whose checkpoint of epoch {epoch} is kept in "
-                f"{run_dir}: {again}"
-            )
-        return f"{full}, then start the run in {run_dir} over (no epoch had finished): {again}"
+        return f"{full}; {resume_advice(command, run_dir, getattr(exc, 'checkpoint_epoch', None))}"
     if command is None:
         return (
             f"{full} and run it again (a softmax run keeps the checkpoint of its last finished "
