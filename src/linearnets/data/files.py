@@ -31,7 +31,6 @@ __all__ = [
     "DEBIAN_DIR",
     "FASHION_MNIST_FILES",
     "HOW_TO_GET",
-    "REINSTALL",
     "Found",
     "find_fashion_mnist",
     "how_to_replace",
@@ -53,10 +52,6 @@ HOW_TO_GET = (
     "get it with 'sudo apt-get install dataset-fashion-mnist', or 'linearnets data download --data-dir DIR' "
     "where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
 )
-# for a file that is there but damaged: a plain "apt-get install" does nothing for an installed package
-REINSTALL = (
-    "'sudo apt-get install --reinstall dataset-fashion-mnist' restores the Debian package's files"
-)
 
 
 def how_to_replace(path: str | Path) -> str:
@@ -70,7 +65,9 @@ def how_to_replace(path: str | Path) -> str:
     folder = Path(path).parent
     if Path(os.path.abspath(folder)) == DEBIAN_DIR:  # no dpkg, no disk: paths only
         return (
-            f"get it again: {REINSTALL}; without the rights to, 'linearnets data download "
+            # a plain "apt-get install" does nothing for an installed package
+            "get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores the "
+            "Debian package's files; without the rights to, 'linearnets data download "
             "--data-dir DIR' fetches all four into DIR where a network exists, then pass "
             "root=DIR (or set LINEARNETS_DATA)"
         )
