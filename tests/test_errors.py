@@ -308,10 +308,12 @@ API_CASES: list[Any] = [
     pytest.param(lambda: closed_form(torch.ones(20, 2), torch.rand(20, 1)), UsageError,
                  r"X must have linearly independent columns.*got rank 1 < 3", id="closed-form-rank"),
     pytest.param(lambda: closed_form(torch.rand(2, 3), torch.rand(2, 1)), UsageError,
-                 r"got rank 2 < 4 for X of shape \(2, 3\); use more examples than features",
+                 r"X must have more rows \(examples\) than columns \(features\) to have one least-squares "
+                 r"solution: 3 weights and a bias need at least 4 rows, got X of shape \(2, 3\); use more "
+                 r"examples than features$",
                  id="closed-form-few-rows"),
     pytest.param(lambda: closed_form(torch.zeros(0, 2), torch.zeros(0, 1)), UsageError,
-                 r"rank 0 < 3", id="closed-form-empty"),
+                 r"need at least 3 rows, got X of shape \(0, 2\)", id="closed-form-empty"),
     pytest.param(lambda: closed_form(torch.tensor([[1.0, math.nan]] * 5), torch.rand(5, 1)), UsageError,
                  r"X must hold only finite values, got 5 NaN/inf entries", id="closed-form-nan"),
     pytest.param(lambda: closed_form(torch.rand(5, 2), torch.rand(5, 2)), UsageError,

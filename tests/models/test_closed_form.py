@@ -111,6 +111,24 @@ def test_bad_input(call: Any, error: type[Exception], pattern: str) -> None:
         call()
 
 
+def test_fewer_rows_than_unknowns_are_refused_before_any_decomposition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """n ≤ d rows cannot fix d weights and a bias: refused from the shape alone. Computing the rank
+    first (an SVD) took ~8 s for a 1000 × 20000 X, the moment a wide ``--data`` file is handed in."""
+
+    def no_decomposition(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a decomposition was computed")
+
+    monkeypatch.setattr(torch.linalg, "matrix_rank", no_decomposition)
+    monkeypatch.setattr(torch.linalg, "lstsq", no_decomposition)
+    for n, d in ((1000, 20000), (3, 3), (1, 1)):
+        with pytest.raises(
+            UsageError, match=rf"need at least {d + 1} rows, got X of shape \({n}, {d}\)"
+        ):
+            closed_form(torch.randn(n, d), torch.randn(n, 1))
+
+
 def test_a_column_huge_next_to_its_spread_is_named() -> None:
     """Unix timestamps (1.7e9 ± a few days) are neither constant nor repeated, yet in float64 the
     column is the bias's column of ones times 1.7e9 to within rounding: NumPy's matrix_rank, the

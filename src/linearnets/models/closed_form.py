@@ -53,6 +53,13 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
     # a reference solution, not part of any graph: targets computed by a model (y = net(X)) would
     # otherwise give a w with a grad_fn and a b read through torch's requires_grad warning
     X, y = X.detach(), y.detach()
+    if n <= X.shape[1]:
+        # fewer equations than unknowns: no rank to compute (an SVD of 1000 × 20001 takes seconds)
+        raise UsageError(
+            f"X must have more rows (examples) than columns (features) to have one least-squares "
+            f"solution: {X.shape[1]} weights and a bias need at least {X.shape[1] + 1} rows, got X "
+            f"of shape {tuple(X.shape)}; use more examples than features"
+        )
     A = torch.cat([X.double(), torch.ones(n, 1, dtype=torch.float64)], dim=1)  # (n, d + 1)
     rank = int(torch.linalg.matrix_rank(A))
     if rank < A.shape[1]:
@@ -95,9 +102,7 @@ def _scale_gap(A: torch.Tensor) -> str:
 
     Run on the failure path only: one more rank, of the standardised copy.
     """
-    if A.shape[0] < A.shape[1]:
-        return ""  # too few rows: dependent at any scale
-    X = A[:, :-1]
+    X = A[:, :-1]  # (n >= d + 1 rows: fewer are refused before any rank)
     mean, std = X.mean(dim=0), X.std(dim=0, correction=0)  # (d,), (d,)
     if not bool((std > 0).all()):
         return ""  # a constant column: a multiple of the bias's ones at any scale
