@@ -808,6 +808,12 @@ CLI_CASES: list[Any] = [
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/d.png"], Setup(lambda t: (t / "d.png").mkdir()), 2, r"--out .*d.png is a folder; pass a file name in it", id="data-show-out-is-folder"),
     # a folder's spelling: Path dropped the slash and wrote the file x.png
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/x.png/"], None, 2, r"argument --out: must name a file, got '.*/x\.png/', which ends with a separator as a folder does", id="data-show-out-trailing-slash"),
+    # a blank at either end of a path that names nothing: a new folder "run " or file " x.png" was
+    # made, shown as "run folder: .../run" and not found again by that name
+    pytest.param(["softmax", "--out", "{tmp}/run ", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"argument --out: must not begin or end with whitespace \(unless a file or folder of that name exists\), got '.*/run '; drop it: '.*/run'", id="softmax-out-trailing-space"),
+    pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", " x.png"], None, 2, r"argument --out: must not begin or end with whitespace .*, got ' x\.png'; drop it: 'x\.png'", id="data-show-out-leading-space"),
+    pytest.param(["linreg", "--data", " "], None, 2, r"argument --data: must not begin or end with whitespace .*, got ' '; pass a \.npz or \.csv data file, e.g\. --data table\.csv", id="linreg-data-blank"),
+    pytest.param(["predict", "{tmp}/run\t"], Setup(_run_folder), 2, r"argument RUN_DIR: must not begin or end with whitespace .*, got '.*/run\\t'; drop it: '.*/run'", id="predict-run-dir-trailing-tab"),
     pytest.param(["predict", "{tmp}", "--out", "{tmp}/p.png/"], None, 2, r"argument --out: must name a file, got '.*/p\.png/', which ends with a separator", id="predict-out-trailing-slash"),
     # softmax options
     pytest.param(["softmax", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="softmax-impl"),

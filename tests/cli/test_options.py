@@ -62,6 +62,11 @@ REFUSED = [
     (non_negative_float, "", r"^must be a non-negative number, got ''$"),
     # not "(. for this folder)": --data . is then refused as no .npz or .csv file
     (path_arg, "", r"^must be a path, got an empty string; pass the file or folder name the option takes$"),
+    # a stray blank made a new folder "runs/a ", printed as "run folder: runs/a" (nothing of that
+    # name is here, where the tests run)
+    (path_arg, "runs/a ", r"^must not begin or end with whitespace \(unless a file or folder of that name exists\), got 'runs/a '; drop it: 'runs/a'$"),
+    (path_arg, "\tfigure.png", r"^must not begin or end with whitespace .*, got '\\tfigure\.png'; drop it: 'figure\.png'$"),
+    (path_arg, " ", r"^must not begin or end with whitespace .*, got ' '; pass the file or folder name the option takes$"),
 ]  # fmt: skip
 
 
@@ -71,6 +76,17 @@ def test_values_that_break_the_rule_are_refused_naming_it(
 ) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match=pattern):
         convert(text)
+
+
+@pytest.mark.parametrize("name", ["a ", " a", "a\t"])
+def test_a_path_with_blanks_at_its_ends_is_taken_when_it_exists(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file or folder of that very name: what was typed, no typo to refuse."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).mkdir()
+    assert path_arg(name) == Path(name)
+    assert path_arg_for("a run folder", "--out runs/a")(name) == Path(name)
 
 
 @pytest.mark.parametrize(

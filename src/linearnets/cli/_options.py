@@ -90,8 +90,18 @@ def path_arg_for(what: str, example: str, *, file: bool = False) -> Callable[[st
 
 
 def _path(text: str, wanted: str) -> Path:
-    """Return ``text`` as a ``Path``; refuse an empty one, asking for ``wanted``."""
+    """Return ``text`` as a ``Path``; refuse an empty one, asking for ``wanted``, and one that begins
+    or ends with whitespace unless a file or folder of that very name exists."""
     if not text:
         # an empty path is Path("."), this folder: never what an option naming a path wanted
         raise argparse.ArgumentTypeError(f"must be a path, got an empty string; pass {wanted}")
+    stripped = text.strip()
+    if stripped != text and not os.path.lexists(os.path.expanduser(text)):
+        # "--out 'runs/a '" (a stray blank from a pasted line or a script's variable) made the
+        # folder "runs/a ", shown as "run folder: runs/a" and not found again as runs/a
+        fix = f"drop it: {stripped!r}" if stripped else f"pass {wanted}"
+        raise argparse.ArgumentTypeError(
+            f"must not begin or end with whitespace (unless a file or folder of that name exists), "
+            f"got {text!r}; {fix}"
+        )
     return Path(text)
