@@ -22,6 +22,32 @@ def test_a_negative_number_in_any_spelling_is_the_options_value(
     assert capsys.readouterr().err == f"linearnets linreg: error: {info.value.message}\n"
 
 
+@pytest.mark.parametrize("value", ["-1e", "-1_0", "-0x1", "-1e3_0", "-2j"])
+def test_a_word_that_starts_as_a_negative_number_is_the_options_value(value: str) -> None:
+    """Not "expected one argument" (one was given): --lr's own rule names the value."""
+    with pytest.raises(UsageExit) as info:
+        build_parser().parse_args(["linreg", "--lr", value])
+    assert info.value.message == (
+        f"argument --lr: must be a positive number, got {value!r} (see linearnets linreg --help)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "prog"),
+    [(["predict", "runs/a", "-n"], "predict"), (["data", "show", "-n"], "data show")],
+)
+@pytest.mark.parametrize("value", ["-nan", "-nAn"])
+def test_minus_nan_is_the_value_of_an_option_named_n(
+    argv: list[str], prog: str, value: str
+) -> None:
+    """Once read as -n given "an", which left the first -n with no value."""
+    with pytest.raises(UsageExit) as info:
+        build_parser().parse_args([*argv, value])
+    assert info.value.message == (
+        f"argument -n: must be a positive integer, got {value!r} (see linearnets {prog} --help)"
+    )
+
+
 @pytest.mark.parametrize("word", ["-e3", "-x", "--1"])
 def test_a_word_that_is_no_number_stays_an_option(word: str) -> None:
     with pytest.raises(UsageExit) as info:

@@ -17,10 +17,10 @@ from linearnets.cli._report import EXIT_USAGE
 __all__ = ["OneLineParser", "UsageExit"]
 
 # argparse takes "-1" and "-0.5" as values but "-1e-3", "-inf" and "-nan" as unknown options, so
-# "--lr -1e-3" failed with "expected one argument" instead of naming the value and the rule
-_NEGATIVE_NUMBER = re.compile(
-    r"^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
-)
+# "--lr -1e-3" failed with "expected one argument" instead of naming the value and the rule; any
+# word that starts as a negative number does ("-1e", "-1_0", "-0x1"), for the option's type to
+# name it: no option of the command starts with a digit
+_NEGATIVE_NUMBER = re.compile(r"^-\.?\d|^-(inf|infinity|nan)$", re.IGNORECASE)
 
 
 class UsageExit(SystemExit):
@@ -136,6 +136,11 @@ class OneLineParser(argparse.ArgumentParser):
         for command in self.subcommands.values():
             if isinstance(command, OneLineParser):
                 yield from command._tree()
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        if self._is_negative(arg_string):
+            return None  # a value: "-n -nan" was read as -n given "an", after -n with no value
+        return super()._parse_optional(arg_string)
 
     def _get_option_tuples(self, option_string: str) -> Any:
         word = option_string.split("=", 1)[0]
