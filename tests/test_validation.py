@@ -4,6 +4,7 @@ the argument, the rule, the value and the fix, and hands back plain Python value
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -125,6 +126,14 @@ def test_check_non_negative_float_accepts_zero_and_its_maximum_as_plain_floats()
                                     (np.float32(0.25), {}, 0.25)]:  # fmt: skip
         result = check_non_negative_float("s", value, **kwargs)
         assert type(result) is float and result == expected
+
+
+@pytest.mark.parametrize("zero", [-0.0, np.float32(-0.0), torch.tensor(-0.0)])
+def test_check_non_negative_float_returns_minus_zero_as_zero(zero: object) -> None:
+    """-0.0 keeps the rule (it is not < 0), but a config that stored it read "noise_std": -0.0."""
+    result = check_non_negative_float("noise_std", zero)
+    assert result == 0.0 and math.copysign(1.0, result) == 1.0
+    assert repr(result) == "0.0"
 
 
 def test_check_bool_takes_only_bools_and_returns_a_plain_bool() -> None:

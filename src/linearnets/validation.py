@@ -119,7 +119,7 @@ def check_non_negative_float(
         _fail(name, "a finite number >= 0", value, example)
     if maximum is not None and value > maximum:
         _fail(name, f"a number in [0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")
-    return float(value)
+    return abs(float(value))  # -0.0 as 0.0: a config read "noise_std": -0.0, against this rule
 
 
 def check_bool(name: str, value: Any) -> bool:

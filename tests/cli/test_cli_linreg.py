@@ -186,6 +186,20 @@ def test_every_option_reaches_the_run(capsys: pytest.CaptureFixture[str]) -> Non
     assert [line.split(",")[0] for line in lines[:2]] == ["epoch 1", "epoch 2"]
 
 
+def test_a_noise_std_of_minus_zero_runs_and_reports_as_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """float("-0") is -0.0: the run kept it, and its JSON said "noise_std": -0.0, a negative
+    standard deviation to read; it is the 0 typed, as --noise-std 0 is."""
+    _, result = _run_json(capsys, "--epochs", "1", "--noise-std", "-0")
+    _, zero = _run_json(capsys, "--epochs", "1", "--noise-std", "0")
+    assert '"noise_std": 0.0' in json.dumps(result["config"])
+    for summary in (result, zero):
+        for row in summary["history"]:
+            row.pop("seconds")
+    assert result == zero
+
+
 def _printed_numbers(line: str) -> list[float]:
     import re
 
