@@ -562,14 +562,16 @@ def test_json_before_the_command_is_its_json(
     }
 
 
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
 @pytest.mark.parametrize("command", [["data"], ["data", "show"], ["predict", "runs/a"]])
-def test_json_before_a_command_without_it_says_where_json_applies(
-    capsys: pytest.CaptureFixture[str], command: list[str]
+def test_json_with_a_command_without_it_says_where_json_applies(
+    capsys: pytest.CaptureFixture[str], command: list[str], after: bool
 ) -> None:
     """Once "unrecognized arguments: --json", though the top-level --help lists --json: it
-    applies to softmax and linreg only, which the line now says (and the JSON object, as asked)."""
+    applies to softmax and linreg only, which the line now says (and the JSON object, as asked),
+    before the command or after it ("data show --json" said only "unrecognized arguments")."""
     with pytest.raises(SystemExit) as info:
-        main(["--json", *command])
+        main([*command, "--json"] if after else ["--json", *command])
     assert info.value.code == 2
     out, err = capsys.readouterr()
     name = " ".join(command[:2] if command[0] == "data" else command[:1])

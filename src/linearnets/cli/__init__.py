@@ -187,9 +187,11 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     if command is not None:
         actions = parser.subcommands.get(argv[command])
         if isinstance(actions, OneLineParser) and actions.subcommands:
-            actions.refuse_options_before_command(argv[command + 1 :])
+            # ("data --json show": --json is told below, where it applies)
+            actions.refuse_options_before_command([w for w in argv[command + 1 :] if w != "--json"])
     args, unknown = parser.parse_known_args(argv)
-    if args.json_before_command and not hasattr(args, "json"):  # "linearnets --json data show"
+    if not hasattr(args, "json") and (args.json_before_command or "--json" in unknown):
+        # "linearnets --json data show", "linearnets data show --json"
         given = parser.given(args)
         given.error(
             f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
