@@ -366,6 +366,25 @@ def test_one_line_names_the_option_of_a_data_file_that_cannot_be_used() -> None:
     assert report.one_line(exc) == "--data must be a path whose ~x can be expanded, got '~x/d.npz'"
 
 
+@pytest.mark.parametrize(
+    ("said", "line"),
+    [
+        ("run_dir must be a run folder, got '/r', which does not exist; pass the folder",
+         "RUN_DIR must be a run folder, got '/r', which does not exist; pass the folder"),
+        ("device 'cuda' needs CUDA, but no CUDA GPU is available here; pass e.g. device='auto'",
+         "device 'cuda' needs CUDA, but no CUDA GPU is available here; pass e.g. --device auto"),
+        ("out='runs/a' is not writable", "--out runs/a is not writable"),
+    ],
+)  # fmt: skip
+def test_another_ranks_refusal_relayed_by_rank_0_is_in_the_command_lines_words(
+    said: str, line: str
+) -> None:
+    """Rank 0 relays another rank's refusal as "rank 1 stopped: ..."; it kept the library's
+    run_dir, where the rank itself (and a single process) says RUN_DIR."""
+    assert report.one_line(UsageError(said)) == line
+    assert report.one_line(UsageError(f"rank 1 stopped: {said}")) == f"rank 1 stopped: {line}"
+
+
 def test_a_figure_that_cannot_be_written_names_out_in_the_command_lines_words(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

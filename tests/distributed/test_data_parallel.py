@@ -489,8 +489,9 @@ def test_a_resume_whose_folder_one_process_lacks_is_refused_by_every_one_of_them
         f"must be a run folder, got '{tmp_path / 'elsewhere'}', which does not exist; pass the "
         "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')\n"
     )
+    # in the command line's words, as rank 1 says it itself: RUN_DIR (it kept run_dir)
     assert done[0][1] == _waiting(0, port) + (
-        f"linearnets softmax: error: rank 1 stopped: run_dir {missing}"
+        f"linearnets softmax: error: rank 1 stopped: RUN_DIR {missing}"
     )
     assert (
         done[1][1] == _waiting(1, port) + f"linearnets softmax (rank 1): error: RUN_DIR {missing}"

@@ -96,11 +96,17 @@ _OPTIONS = {
 # and those only the rules below that need them translate: a validator's "pass e.g. impl='scratch'"
 # stays as the command printed it
 _SETTINGS = {**_OPTIONS, "impl": "--impl", "plot": "--plot"}
+# another rank's refusal of a data-parallel run, as rank 0 relays it: "rank 1 stopped: run_dir ..."
+_RELAYED = re.compile(r"(rank \d+ stopped: )(.*)", re.DOTALL)
 
 
 def _cli_spelling(text: str) -> str:
     """Return a usage error in the command line's words: ``lr must ...; pass e.g. lr=0.1`` becomes
-    ``--lr must ...; pass e.g. --lr 0.1``, and ``resize applies to ...`` ``--resize applies to ...``."""
+    ``--lr must ...; pass e.g. --lr 0.1``, and ``resize applies to ...`` ``--resize applies to ...``;
+    another rank's, relayed as ``rank 1 stopped: ...``, as it would have been said alone."""
+    relayed = _RELAYED.fullmatch(text)
+    if relayed is not None:
+        return relayed[1] + _cli_spelling(relayed[2])
     names = "|".join(_OPTIONS)
     # the setting a message is about, as its subject
     text = re.sub(rf"^({names}) (?=(?:must|applies|finds)\b)", lambda m: f"{_OPTIONS[m[1]]} ", text)
