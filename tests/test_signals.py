@@ -13,7 +13,7 @@ from types import FrameType
 
 import pytest
 
-from linearnets._signals import sigterm_as_keyboard_interrupt
+from linearnets._signals import first_signal, sigterm_as_keyboard_interrupt
 
 
 @pytest.fixture
@@ -117,3 +117,44 @@ def test_signals_the_process_was_started_ignoring_stay_ignored(ignored: None) ->
         assert stop.requested is None
     assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+
+
+def _second_signal_cutting(first: BaseException, second: KeyboardInterrupt) -> KeyboardInterrupt:
+    """Return ``second`` as raised while ``first`` was on its way out (a ``finally`` it ran)."""
+    try:
+        try:
+            raise first
+        finally:
+            raise second
+    except KeyboardInterrupt as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "named"),
+    [
+        # torchrun passes a Ctrl-C on as SIGINT, and a second Ctrl-C as SIGTERM
+        (KeyboardInterrupt(), KeyboardInterrupt("SIGTERM"), "SIGINT"),
+        (KeyboardInterrupt("SIGTERM"), KeyboardInterrupt(), "SIGTERM"),
+        (KeyboardInterrupt("SIGTERM"), KeyboardInterrupt("SIGTERM"), "SIGTERM"),
+    ],
+    ids=["ctrl-c-twice-under-torchrun", "sigterm-then-ctrl-c", "sigterm-twice"],
+)
+def test_first_signal_names_the_signal_a_second_one_cut_short(
+    first: KeyboardInterrupt, second: KeyboardInterrupt, named: str
+) -> None:
+    assert first_signal(first) == ("SIGTERM" if first.args == ("SIGTERM",) else "SIGINT")
+    assert first_signal(_second_signal_cutting(first, second)) == named
+
+
+def test_first_signal_walks_past_other_errors_and_takes_a_named_stop_at_its_word() -> None:
+    # a Ctrl-C whose clean-up failed (OSError), then the second signal, as Python chains them
+    cleanup = OSError("closing")
+    cleanup.__context__ = KeyboardInterrupt()
+    assert first_signal(_second_signal_cutting(cleanup, KeyboardInterrupt("SIGTERM"))) == "SIGINT"
+
+    class Named(KeyboardInterrupt):
+        signal_name = "SIGTERM"
+
+    assert first_signal(_second_signal_cutting(KeyboardInterrupt(), Named())) == "SIGTERM"
+    assert first_signal(_second_signal_cutting(Named(), KeyboardInterrupt())) == "SIGTERM"

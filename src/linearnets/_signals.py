@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 __all__ = [
+    "first_signal",
     "held_signals",
     "interrupt_for",
     "interrupts_never_dropped",
@@ -86,6 +87,31 @@ def held_signals(*, raise_after: bool) -> Iterator[None]:
 def interrupt_for(signum: int) -> KeyboardInterrupt:
     """The ``KeyboardInterrupt`` a Ctrl-C (SIGINT) or SIGTERM raises in a command (SIGTERM named)."""
     return KeyboardInterrupt("SIGTERM") if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def first_signal(exc: KeyboardInterrupt) -> str:
+    """Return the signal that stopped the command: "SIGINT" (Ctrl-C) or "SIGTERM".
+
+    A stop that names its signal (``signal_name``) is taken at its word. A plain ``exc`` raised
+    while an earlier interrupt was on its way out (in that one's ``__context__`` chain) is a second
+    signal's, which cut the first stop short: the first is named, the one the user gave. Under
+    torchrun the second is SIGTERM whatever the user did: torchrun passes a Ctrl-C on to the
+    workers as SIGINT, and stops them with SIGTERM at the next one (a Ctrl-C pressed twice).
+    """
+    first: BaseException = exc
+    seen = {id(exc)}
+    behind = exc.__context__
+    while getattr(first, "signal_name", None) is None and behind is not None:
+        if id(behind) in seen:
+            break
+        seen.add(id(behind))
+        if isinstance(behind, KeyboardInterrupt):
+            first = behind
+        behind = behind.__context__
+    named = getattr(first, "signal_name", None)
+    if named is not None:
+        return str(named)
+    return "SIGTERM" if first.args == ("SIGTERM",) else "SIGINT"
 
 
 @contextlib.contextmanager

@@ -720,6 +720,43 @@ def test_a_new_run_stopped_before_training_leaves_no_folder(
     assert not run.exists()
 
 
+def _ctrl_c_cut_short_by_sigterm(*args: object, **kwargs: object) -> Any:
+    """torchrun's SIGINT (a Ctrl-C) while the data is read, and its SIGTERM (a second Ctrl-C)
+    while that stop is on its way out."""
+    try:
+        raise KeyboardInterrupt
+    finally:
+        raise KeyboardInterrupt("SIGTERM")
+
+
+@pytest.mark.parametrize("resume", [False, True], ids=["new", "resume"])
+def test_a_ctrl_c_cut_short_by_a_second_signal_is_told_as_the_ctrl_c(
+    blobs_npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    resume: bool,
+) -> None:
+    """Under torchrun a Ctrl-C pressed twice reaches the workers as SIGINT, then SIGTERM: the stop
+    was told as "interrupted by SIGTERM", which the user never sent."""
+    run = tmp_path / "run"
+    argv = ["softmax", "--data", str(blobs_npz), "--plot", "none", "--epochs", "1"]
+    if resume:
+        assert main([*argv, "--out", str(run)]) == 0
+        capsys.readouterr()
+        argv = ["softmax", "--resume", str(run), "--epochs", "2"]
+        after = f"nothing was trained: resume {run} with the same command"
+    else:
+        argv += ["--out", str(run)]
+        after = "nothing was trained or kept: run the same command again"
+    module = "resume" if resume else "softmax"
+    monkeypatch.setattr(f"linearnets.tasks.{module}.prepare", _ctrl_c_cut_short_by_sigterm)
+    assert main(argv) == 130
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: interrupted by SIGINT before training began; {after}\n"
+    )
+
+
 def test_a_new_run_stopped_while_writing_its_config_leaves_no_folder_and_runs_again(
     blobs_npz: Path,
     tmp_path: Path,

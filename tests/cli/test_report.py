@@ -54,6 +54,10 @@ def test_signal_name_tells_sigterm_from_ctrl_c() -> None:
     assert report.signal_name(KeyboardInterrupt("SIGTERM")) == "interrupted by SIGTERM"
     assert report.signal_name(KeyboardInterrupt()) == ""
     assert report.signal_name(KeyboardInterrupt("SIGINT")) == ""
+    # a Ctrl-C cut short by a second signal (torchrun's SIGTERM at a second Ctrl-C) is the Ctrl-C
+    second = KeyboardInterrupt("SIGTERM")
+    second.__context__ = KeyboardInterrupt()
+    assert report.signal_name(second) == ""
 
 
 def test_the_json_error_is_one_object_without_empty_fields(

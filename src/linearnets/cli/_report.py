@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from linearnets._shell import shell_word
+from linearnets._signals import first_signal
 from linearnets.errors import LinearnetsError, UsageError
 
 __all__ = [
@@ -33,8 +34,9 @@ EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2,
 
 
 def signal_name(exc: KeyboardInterrupt) -> str:
-    """Return "interrupted by SIGTERM" for the SIGTERM turned into an interrupt, "" for a Ctrl-C."""
-    return "interrupted by SIGTERM" if exc.args == ("SIGTERM",) else ""
+    """Return "interrupted by SIGTERM" for the SIGTERM turned into an interrupt, "" for a Ctrl-C
+    (also one that a second signal, torchrun's SIGTERM, cut short: see :func:`first_signal`)."""
+    return "interrupted by SIGTERM" if first_signal(exc) == "SIGTERM" else ""
 
 
 def print_json_error(message: str, error_type: str, status: int, **extra: Any) -> None:

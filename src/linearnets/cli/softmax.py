@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
-from linearnets._signals import held_signals
+from linearnets._signals import first_signal, held_signals
 from linearnets.cli._options import (
     non_negative_int,
     path_arg_for,
@@ -239,7 +239,7 @@ class StoppedBeforeTraining(KeyboardInterrupt):
 
     def __init__(self, exc: KeyboardInterrupt, *, resume: str | None) -> None:
         super().__init__(*exc.args)
-        self.signal_name = str(exc.args[0]) if exc.args else "SIGINT"
+        self.signal_name = first_signal(exc)  # a Ctrl-C's, cut short by torchrun's SIGTERM too
         self.run_dir = resume
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from linearnets._signals import first_signal
 from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
 from linearnets.training.checkpoint import CheckpointCallback
@@ -65,7 +66,7 @@ def resume_hint_after_training(
                 raise
             raise exc from None  # the first stop, which the second signal's cut short
         stopped = TrainingInterrupted(
-            signal_name=str(exc.args[0]) if exc.args else "SIGINT",
+            signal_name=first_signal(exc),
             epoch=exp.config.epochs,
             step=0,
         )
@@ -107,8 +108,7 @@ def interrupted_when_complete(
 ) -> TrainingInterrupted:
     """Return the stop of a Ctrl-C or SIGTERM that came once the run was complete (``results.json``
     written): it says so, and advises no resume (one would be refused: nothing is left to do)."""
-    name = getattr(exc, "signal_name", None) or (str(exc.args[0]) if exc.args else "SIGINT")
-    stopped = TrainingInterrupted(signal_name=name, epoch=epoch, step=0)
+    stopped = TrainingInterrupted(signal_name=first_signal(exc), epoch=epoch, step=0)
     stopped.run_dir, stopped.complete = run_dir, True
     return stopped
 
