@@ -499,6 +499,30 @@ def test_a_resume_whose_folder_one_process_lacks_is_refused_by_every_one_of_them
     assert [m["epoch"] for m in _metrics(tmp_path / "run")] == [1]  # nothing trained
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a device this machine lacks: CUDA")
+def test_a_device_one_process_cannot_use_is_refused_by_every_one_of_them(
+    npz: Path, tmp_path: Path
+) -> None:
+    """Rank 1 given --device cuda on a machine without CUDA refused it before it joined the group,
+    and rank 0 waited for it up to gloo's 30 minutes: now both stop at once, rank 0 naming it."""
+    port = _free_port()
+    ranks = [
+        _by_hand(npz, tmp_path / "run", 0, port),
+        _by_hand(npz, tmp_path / "run", 1, port, "--device", "cuda"),
+    ]
+    started = time.monotonic()
+    done = _outputs(ranks, timeout=60)
+    assert time.monotonic() - started < 30, done  # seconds, not gloo's 30 minutes
+    assert [proc.returncode for proc in ranks] == [2, 2], done
+    no_cuda = (
+        f"device 'cuda' needs CUDA, but no CUDA GPU is available here (torch {torch.__version__}); "
+        "pass e.g. --device auto (CUDA when there is one, else the CPU)\n"
+    )
+    assert done[0][1] == _waiting(0, port) + f"linearnets softmax: error: rank 1 stopped: {no_cuda}"
+    assert done[1][1] == _waiting(1, port) + f"linearnets softmax (rank 1): error: {no_cuda}"
+    assert not (tmp_path / "run").exists()  # refused before any folder was claimed
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (Linux's /proc)."""
     found = []

@@ -908,6 +908,39 @@ def test_a_data_parallel_resume_refuses_processes_given_other_overrides(
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before  # untouched
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a device this machine lacks: CUDA")
+def test_a_data_parallel_resume_on_a_device_one_process_lacks_is_refused_by_every_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process without the device sends its refusal in the settings' agreement, as one
+    without the folder does; rank 0 names it; nothing is written."""
+    import torch.distributed as dist
+
+    from linearnets.errors import UsageError
+    from linearnets.training.distributed import DistContext
+
+    _blobs(tmp_path / "d.npz", 0)
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=run))
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    sent: list[Any] = []
+
+    def all_gather_object(gathered: list[Any], mine: Any) -> None:
+        sent.append(mine)
+        gathered[:] = [("ok", {}), mine]
+
+    monkeypatch.setattr(dist, "all_gather_object", all_gather_object)
+    no_cuda = r"device 'cuda' needs CUDA, but no CUDA GPU is available here"
+    with pytest.raises(UsageError, match=rf"^{no_cuda}"):
+        resume_softmax(run, epochs=2, device="cuda", dist=DistContext(rank=1, world_size=2))
+    assert [status for status, _ in sent] == ["error"]
+    monkeypatch.setattr(dist, "all_gather_object", lambda gathered, mine: gathered.__setitem__(
+        slice(None), [mine, sent[0]]))  # fmt: skip
+    with pytest.raises(UsageError, match=rf"^rank 1 stopped: {no_cuda}"):
+        resume_softmax(run, epochs=2, dist=DistContext(rank=0, world_size=2))
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before  # untouched
+
+
 @pytest.mark.parametrize("impl", ["scratch", "analytic", "concise"])
 @pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
 def test_a_resume_inside_the_callers_no_grad_ends_as_the_run_never_stopped(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -299,6 +300,79 @@ def test_run_softmax_trains_in_the_process_group_its_caller_joined(
     assert environment_group("cpu", None) == DistContext(rank=1, world_size=2, local_rank=1)
     given = DistContext(rank=0, world_size=3)
     assert environment_group("cpu", given) is given  # a context passed in still wins
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a device this machine lacks: CUDA")
+def test_a_torchrun_script_on_a_device_its_machine_lacks_joins_to_say_so_to_every_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_softmax joining torchrun's group itself refused device='cuda' before the join (the
+    others waited up to gloo's 30 minutes): it joins with gloo, and the settings' agreement
+    stops every process with its refusal, before a folder is claimed."""
+    import torch.distributed as dist
+
+    import linearnets.tasks.softmax as softmax_task
+    from linearnets.errors import UsageError
+    from linearnets.training.distributed import DistContext
+
+    for name, value in {"WORLD_SIZE": "2", "RANK": "1", "LOCAL_RANK": "0"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(softmax_task, "in_process_group", lambda: False)
+    joined: list[Any] = []
+
+    def init_distributed(**kwargs: Any) -> DistContext:
+        joined.append(kwargs)
+        return DistContext(rank=1, world_size=2)
+
+    monkeypatch.setattr(softmax_task, "init_distributed", init_distributed)
+    sent: list[Any] = []
+
+    def all_gather_object(gathered: list[Any], mine: Any) -> None:
+        sent.append(mine)
+        gathered[:] = [("ok", {}), mine]
+
+    monkeypatch.setattr(dist, "all_gather_object", all_gather_object)
+    out = tmp_path / "run"
+    no_cuda = "device 'cuda' needs CUDA, but no CUDA GPU is available here"
+    with pytest.raises(UsageError, match=rf"^{no_cuda}"):
+        run_softmax(SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), device="cuda", out=out))
+    ((refused,),) = [list(kwargs.values()) for kwargs in joined]  # refused=, no device: gloo
+    assert list(joined[0]) == ["refused"] and str(refused).startswith(no_cuda)
+    assert sent == [("error", str(refused))]
+    assert not out.exists()
+
+
+def test_a_bad_mplbackend_on_one_process_is_said_to_every_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked before the join (a script joining torchrun's group) or before the agreement (the
+    command), it stopped that process alone: the others waited, or lost it mid-collective."""
+    import torch.distributed as dist
+
+    import linearnets.tasks.softmax as softmax_task
+    from linearnets.errors import UsageError
+    from linearnets.training.distributed import DistContext
+
+    bad = "MPLBACKEND must name a matplotlib backend, got 'no_such_backend'"
+
+    def check_backend(config: SoftmaxConfig) -> None:  # matplotlib's import fails on this machine
+        raise UsageError(bad)
+
+    monkeypatch.setattr(softmax_task, "check_backend", check_backend)
+    sent: list[Any] = []
+
+    def all_gather_object(gathered: list[Any], mine: Any) -> None:
+        sent.append(mine)
+        gathered[:] = [("ok", {}), mine]
+
+    monkeypatch.setattr(dist, "all_gather_object", all_gather_object)
+    config = SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), out=tmp_path / "run")
+    with pytest.raises(UsageError, match=f"^{bad}$"):
+        run_softmax(config, dist=DistContext(rank=1, world_size=2))
+    assert sent == [("error", bad)]
+    with pytest.raises(UsageError, match=f"^{bad}$"):  # one process: refused as before
+        run_softmax(config)
+    assert not (tmp_path / "run").exists()
 
 
 def test_processes_given_other_settings_are_refused_before_a_folder_is_claimed(

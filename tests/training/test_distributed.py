@@ -3,6 +3,8 @@ and the combining steps with torch.distributed's collectives replaced by an iden
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -185,6 +187,45 @@ def test_a_cuda_rank_selects_its_device_then_joins_with_nccl(
     assert selected == [device, device]
     assert calls == [{"backend": "nccl", "init_method": "env://"}]
     assert said == [waiting_line(0, 2, backend="nccl")]
+
+
+def test_a_rank_that_cannot_use_its_device_joins_with_gloo_to_say_so(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    """Its refusal is said to every process once joined; gloo is the backend every machine has."""
+    calls = _joining(no_torchrun, rank=1)
+    refused = UsageError("device 'cuda:3' names GPU 3, but this machine has 2")
+    said: list[str] = []
+    context = init_distributed(
+        device=torch.device("cuda", 3), announce=said.append, refused=refused
+    )
+    assert context == DistContext(rank=1, world_size=2)
+    assert calls == [{"backend": "gloo", "init_method": "env://"}]
+    assert said == [waiting_line(1, 2, backend="gloo")]
+
+
+def test_a_rank_that_cannot_train_gives_up_the_join_with_its_own_error(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    """Peers on NCCL never meet its gloo group: after REFUSED_PATIENCE it says its own error (not
+    gloo's timeout 30 minutes later), as it does when the join fails."""
+    _joining(no_torchrun, rank=1)
+    refused = UsageError("device 'cuda' needs CUDA")
+    released = threading.Event()
+    no_torchrun.setattr(dist, "init_process_group", lambda **kwargs: released.wait(30))
+    no_torchrun.setattr(distributed, "REFUSED_PATIENCE", 0.3)
+    started = time.monotonic()
+    with pytest.raises(UsageError, match=r"^device 'cuda' needs CUDA$"):
+        init_distributed(refused=refused)
+    assert time.monotonic() - started < 10
+    released.set()
+
+    def fails(**kwargs: Any) -> None:
+        raise RuntimeError("Socket Timeout")
+
+    no_torchrun.setattr(dist, "init_process_group", fails)
+    with pytest.raises(UsageError, match=r"^device 'cuda' needs CUDA$"):
+        init_distributed(refused=refused)
 
 
 def test_the_waiting_line_names_the_address_the_ranks_and_torchs_timeout(

@@ -20,6 +20,8 @@ from linearnets.errors import UsageError
 _FOLDER = path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data")
 
 if TYPE_CHECKING:
+    import torch
+
     from linearnets.tasks.training_run import SoftmaxResult
     from linearnets.training.distributed import DistContext
 
@@ -148,7 +150,6 @@ def run(args: argparse.Namespace) -> int:
         # held as in _train: these load the training modules; a stop here or while a resume's
         # config is read is one before training too (it said "interrupted by SIGTERM" alone)
         with held_signals(raise_after=True):
-            from linearnets.device import resolve_device
             from linearnets.tasks.stopping import complete_when_returned
             from linearnets.training.distributed import env_int, init_distributed
         config = SoftmaxConfig(**given) if args.resume is None else None
@@ -165,10 +166,12 @@ def run(args: argparse.Namespace) -> int:
                 # said once joined, to every process: refused before, it left them waiting
                 saved = {}
             device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
-        device = resolve_device(device_name, local_rank=env_int("LOCAL_RANK", 0))
+        device, refused = _device_here(device_name)
     except KeyboardInterrupt as exc:
         raise StoppedBeforeTraining(exc, resume=args.resume) from None
-    dist = init_distributed(device=device, announce=lambda line: print(line, file=sys.stderr))
+    dist = init_distributed(
+        device=device, announce=lambda line: print(line, file=sys.stderr), refused=refused
+    )
 
     # a stop once the run returned (in the clean-up after it, before the summary): complete
     with complete_when_returned() as finished:
@@ -177,6 +180,22 @@ def run(args: argparse.Namespace) -> int:
             with held_signals(raise_after=False):  # the run is complete: its summary is whole
                 _print_summary(finished[0], dist, as_json=args.json)
     return 0
+
+
+def _device_here(name: str) -> tuple[torch.device | None, UsageError | None]:
+    """Return the device ``name`` gives this process, or, in a data-parallel run, why it cannot
+    have it: said once joined, to every process (see ``init_distributed``'s ``refused``)."""
+    from linearnets.device import resolve_device
+    from linearnets.training.distributed import env_int
+
+    try:
+        return resolve_device(name, local_rank=env_int("LOCAL_RANK", 0)), None
+    except UsageError as exc:
+        if env_int("WORLD_SIZE", 1) <= 1:
+            raise
+        # on this process alone, perhaps (another machine's GPUs): refused before the join, it
+        # left the others waiting up to gloo's 30 minutes
+        return None, exc
 
 
 def _check_resume_options(args: argparse.Namespace) -> None:

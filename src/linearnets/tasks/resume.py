@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets.config import SoftmaxConfig
+from linearnets.device import resolve_device
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
@@ -152,21 +153,24 @@ def _checked_resume(
         remove_stale_temporaries(run_dir, names=RUN_FILE_NAMES)
         return ""
 
+    device = str(overrides.get("device", saved.get("config", {}).get("device", "auto")))
+    group = environment_group(device, dist)  # torchrun's group, in a script too
+
     def shared() -> dict[str, Any]:
         if own is not None:
             raise own
+        # a device this process's machine lacks is said to every process too (see run_softmax)
+        resolve_device(device, local_rank=group.local_rank)
         return _shared_overrides(run_dir, overrides, force=force)
 
-    device = overrides.get("device", saved.get("config", {}).get("device", "auto"))
-    dist = environment_group(str(device), dist)  # torchrun's group, in a script too
-    check_same_settings(dist, shared)
+    check_same_settings(group, shared)
     if own is not None:  # a group of one process
         raise own
-    on_rank_0(dist, lock)
+    on_rank_0(group, lock)
     try:
         with complete_when_returned() as done:
             done.append(
-                _resume(run_dir, saved, force=force, callbacks=callbacks, dist=dist, **overrides)
+                _resume(run_dir, saved, force=force, callbacks=callbacks, dist=group, **overrides)
             )
             for held in locks:  # inside: an interrupt while the lock goes is a complete run's
                 held.release()

@@ -18,7 +18,8 @@ from typing import Any
 from linearnets import _fs
 from linearnets._signals import held_signals
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import UsageTypeError
+from linearnets.device import resolve_device
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
@@ -110,10 +111,19 @@ def _checked_run(
             f"config must be a SoftmaxConfig, got {type(config).__name__}; pass SoftmaxConfig(...)"
         )
     callbacks = check_callbacks(callbacks)  # before the folder is claimed, in the user's numbering
-    check_backend(config)
     group = environment_group(config.device, dist)
+    if not group.enabled:
+        check_backend(config)
+
+    def shared() -> dict[str, Any]:
+        # what this process's machine refuses (its device, its MPLBACKEND) stops every process:
+        # refused before the join, it left the others waiting up to gloo's 30 minutes
+        check_backend(config)
+        resolve_device(config.device, local_rank=group.local_rank)
+        return shared_settings(config)
+
     # before anything is read or claimed: processes started with other options never train together
-    check_same_settings(group, lambda: shared_settings(config))
+    check_same_settings(group, shared)
     return _run(config, callbacks, group)
 
 
@@ -126,18 +136,25 @@ def environment_group(device: str, dist: DistContext | None) -> DistContext:
     ``device`` picks the backend: NCCL on CUDA, each local rank its own GPU) and stays in it, so a
     later call (a resume) finds it joined: leaving and joining again in one process races with the
     other processes' rendezvous. In one process the context is a single process's.
+
+    A ``device`` this process cannot use is refused here in one process; with others it is left to
+    the settings' agreement (:func:`check_same_settings`), which stops them all: a process that
+    cannot use it joins with gloo to be there (see :func:`init_distributed`'s ``refused``).
     """
     if dist is not None:
         return dist
-    from linearnets.device import resolve_device
-
     if in_process_group():
         joined = group_context()
-        resolve_device(device, local_rank=joined.local_rank)  # refused before a folder is claimed
+        if not joined.enabled:
+            resolve_device(device, local_rank=joined.local_rank)  # before a folder is claimed
         return joined
     if env_int("WORLD_SIZE", 1) <= 1:
         return DistContext()
-    return init_distributed(device=resolve_device(device, local_rank=env_int("LOCAL_RANK", 0)))
+    try:
+        usable = resolve_device(device, local_rank=env_int("LOCAL_RANK", 0))
+    except UsageError as exc:  # on this process alone, perhaps (another machine's GPUs)
+        return init_distributed(refused=exc)
+    return init_distributed(device=usable)
 
 
 # each process of a data-parallel run may have its own: where rank 0 writes (the others write

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -82,8 +83,16 @@ class DistContext:
             dist.barrier()
 
 
+# how long a process that cannot train here waits for the others to join it, to tell them why: ones
+# on NCCL never meet its gloo group (as long as processes started by hand may take to start)
+REFUSED_PATIENCE = 60.0
+
+
 def init_distributed(
-    *, device: torch.device | None = None, announce: Callable[[str], None] | None = None
+    *,
+    device: torch.device | None = None,
+    announce: Callable[[str], None] | None = None,
+    refused: UsageError | None = None,
 ) -> DistContext:
     """Join the process group described by torchrun's environment, or return a single-process context.
 
@@ -94,6 +103,10 @@ def init_distributed(
         device: where this process trains (picks the backend).
         announce: told, in one line, what a process started without torchrun waits for before it
             waits (torch waits silently, up to 30 minutes, for processes that may never come).
+        refused: why this process cannot train (a device unusable on its machine): it joins all the
+            same, with gloo, for the settings' agreement to stop every process with it (refused
+            before the join, it left the others waiting up to gloo's 30 minutes); raised here if
+            the join fails or the others have not joined within ``REFUSED_PATIENCE`` seconds.
     """
     world_size = env_int("WORLD_SIZE", 1)
     if world_size <= 1:
@@ -105,21 +118,25 @@ def init_distributed(
             "WORLD_SIZE > 1 asks for distributed training, but this torch build lacks it"
         )
     if not dist.is_initialized():
-        backend = "nccl" if device is not None and device.type == "cuda" else "gloo"
+        usable = device if refused is None else None  # gloo: any machine has it
+        backend = "nccl" if usable is not None and usable.type == "cuda" else "gloo"
         if announce is not None and not os.environ.get("TORCHELASTIC_RUN_ID"):
             announce(waiting_line(rank, world_size, backend=backend))
-        _join_group(backend, device if backend == "nccl" else None)
+        _join_group(backend, usable if backend == "nccl" else None, refused=refused)
     return DistContext(rank=rank, world_size=world_size, local_rank=local_rank)
 
 
-def _join_group(backend: str, cuda_device: torch.device | None) -> None:
+def _join_group(
+    backend: str, cuda_device: torch.device | None, *, refused: UsageError | None = None
+) -> None:
     """Join the process group in a helper thread, waiting on it in short slices to stay interruptible.
 
     ``init_process_group`` blocks in C++ until every process has joined (up to 30 minutes), and Python
     runs signal handlers only between bytecodes of the main thread: SIGTERM (the command's
     ``KeyboardInterrupt``) and Ctrl-C would wait as long. Joining a thread in 0.1 s slices lets them
     run; their ``KeyboardInterrupt`` leaves the helper (a daemon) blocked, for the exiting process
-    to drop. Its own error (a refused connection, a timeout) is raised here.
+    to drop. Its own error (a refused connection, a timeout) is raised here; with ``refused``
+    (see :func:`init_distributed`), that one, also once ``REFUSED_PATIENCE`` seconds have passed.
     """
     failed: list[BaseException] = []
 
@@ -136,10 +153,13 @@ def _join_group(backend: str, cuda_device: torch.device | None) -> None:
         torch.cuda.set_device(cuda_device)  # and the main thread's, for the training
     helper = threading.Thread(target=join, name="linearnets-join-process-group", daemon=True)
     helper.start()
+    deadline = time.monotonic() + REFUSED_PATIENCE
     while helper.is_alive():
         helper.join(0.1)
+        if refused is not None and time.monotonic() > deadline:
+            raise refused
     if failed:
-        raise _address_in_use(failed[0]) or failed[0]
+        raise refused or _address_in_use(failed[0]) or failed[0]
 
 
 def _address_in_use(exc: BaseException) -> UsageError | None:
