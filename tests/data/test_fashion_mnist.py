@@ -11,6 +11,7 @@ import itertools
 import os
 import re
 import urllib.request
+import warnings
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -666,3 +667,77 @@ def test_a_damaged_plain_file_beside_a_damaged_gz_is_the_error(tiny: Tiny, tmp_p
         r"3; the file is truncated or another file",
     ):  # the plain file's own error: the .gz could not stand in
         read_fashion_mnist(root, checksums=tiny.files)
+
+
+def _plain_beside_gz(tiny: Tiny, folder: Path) -> tuple[Path, Path]:
+    """Write the four .gz files and t10k-labels-idx1-ubyte also plain (valid); return that plain
+    file and its .gz."""
+    root = tiny.write(folder)
+    name = "t10k-labels-idx1-ubyte"
+    (root / name).write_bytes(tiny.raw[name])
+    return root / name, root / f"{name}.gz"
+
+
+def _unreadable_plain_warning(plain: Path, verify: bool) -> str:
+    return (
+        f"{plain} cannot be read (Permission denied), so t10k-labels-idx1-ubyte.gz beside it, "
+        f"which is {'intact' if verify else 'well-formed'}, was read instead; make {plain} "
+        "readable, or delete it: it is read first"
+    )
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_a_plain_file_that_cannot_be_read_gives_way_to_the_gz_saying_why(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verify: bool
+) -> None:
+    """It was warned about as "damaged (it fails its size or MD5 check)", and told to be deleted:
+    it cannot be read, which is another fix. Denied where it is read, so this runs as root too."""
+    plain, gz = _plain_beside_gz(tiny, tmp_path / "root")
+    real_verified, real_read_bytes = fashion_mnist.read_verified, Path.read_bytes
+
+    def denied(path: Path) -> None:
+        if path == plain:
+            raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(
+        fashion_mnist, "read_verified", lambda p, *a, **k: denied(p) or real_verified(p, *a, **k)
+    )
+    monkeypatch.setattr(Path, "read_bytes", lambda p: denied(p) or real_read_bytes(p))
+    with pytest.warns(DataWarning) as warned:
+        arrays = read_fashion_mnist(tmp_path / "root", verify=verify, checksums=tiny.files)
+    assert [str(w.message) for w in warned] == [_unreadable_plain_warning(plain, verify)]
+    assert arrays.found.paths["t10k-labels-idx1-ubyte"] == gz
+    labels = tiny.arrays["t10k-labels-idx1-ubyte"].astype(np.int64)
+    assert torch.equal(arrays.test_labels, torch.from_numpy(labels))
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads a file of mode 000"
+)
+@pytest.mark.parametrize("verify", [True, False])
+def test_a_plain_file_of_mode_000_gives_way_to_the_gz_saying_why(
+    tiny: Tiny, tmp_path: Path, verify: bool
+) -> None:
+    plain, gz = _plain_beside_gz(tiny, tmp_path / "root")
+    plain.chmod(0)
+    try:
+        with pytest.warns(DataWarning) as warned:
+            arrays = read_fashion_mnist(tmp_path / "root", verify=verify, checksums=tiny.files)
+    finally:
+        plain.chmod(0o644)
+    assert [str(w.message) for w in warned] == [_unreadable_plain_warning(plain, verify)]
+    assert arrays.found.paths["t10k-labels-idx1-ubyte"] == gz
+
+
+def test_a_folder_named_as_the_plain_file_is_passed_over_for_the_gz(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """Only a file is read: the folder is no candidate, so the .gz is read without a word."""
+    root = tiny.write(tmp_path / "root")
+    (root / "t10k-labels-idx1-ubyte").mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        arrays = read_fashion_mnist(root, checksums=tiny.files)
+    assert arrays.found.paths["t10k-labels-idx1-ubyte"] == root / "t10k-labels-idx1-ubyte.gz"
+    labels = tiny.arrays["t10k-labels-idx1-ubyte"].astype(np.int64)
+    assert torch.equal(arrays.test_labels, torch.from_numpy(labels))

@@ -55,50 +55,63 @@ _MEMO: dict[tuple[str, ...], FashionMNISTArrays] = {}  # per process, keyed by t
 def _read_file(
     path: Path, name: str, expected: tuple[int, str], verify: bool
 ) -> tuple[torch.Tensor, bool]:
-    """Return one file's array and whether it was hashed now."""
+    """Return one file's array and whether it was hashed now.
+
+    Raises:
+        OSError: the file cannot be read (see :func:`_unreadable`).
+        DatasetError: it is not the file expected (or, unverified, not a well-formed IDX file).
+    """
     ndim = 3 if "images" in name else 1
-    try:
-        if not verify:
-            return parse_idx(path.read_bytes(), name=str(path), ndim=ndim), False
-        data, hashed = read_verified(path, name, expected=expected)
-    except OSError as exc:  # unreadable (permissions), vanished, or an I/O error on the disk
-        raise DatasetError(
-            f"{path} cannot be read ({exc.strerror or type(exc).__name__}); check the file's "
-            "permissions, or pass another folder as root=DIR"
-        ) from None
+    if not verify:
+        return parse_idx(path.read_bytes(), name=str(path), ndim=ndim), False
+    data, hashed = read_verified(path, name, expected=expected)
     return parse_idx(data, name=str(path), ndim=ndim, copy=False), hashed  # data is ours: no copy
+
+
+def _unreadable(path: Path, exc: OSError) -> DatasetError:
+    """Return the error for the file ``path`` that reading failed on with ``exc``."""
+    # unreadable (permissions), vanished, or an I/O error on the disk
+    return DatasetError(
+        f"{path} cannot be read ({exc.strerror or type(exc).__name__}); check the file's "
+        "permissions, or pass another folder as root=DIR"
+    )
 
 
 def _read_or_gz(
     path: Path, name: str, expected: tuple[int, str], verify: bool
 ) -> tuple[torch.Tensor, bool, Path]:
-    """Return :func:`_read_file`'s array and flag, and the path read: a rejected plain file's
-    ``.gz`` beside it when that one is valid (torchvision's ``raw/`` holds both, and its extraction,
-    not atomic, leaves a truncated plain file when cut short)."""
+    """Return :func:`_read_file`'s array and flag, and the path read: the ``.gz`` beside a plain
+    file that is rejected or cannot be read, when that one is valid (torchvision's ``raw/`` holds
+    both, and its extraction, not atomic, leaves a truncated plain file when cut short)."""
     try:
         return (*_read_file(path, name, expected, verify), path)
-    except DatasetError:
-        gz = path.with_name(f"{name}.gz")
-        if path.name != name or not gz.is_file():
-            raise
-        try:
-            array, hashed = _read_file(gz, name, expected, verify)
-        except DatasetError:
-            pass  # damaged too: the plain file's error says what to do
-        else:
-            # unverified, the .gz is only well-formed, and the plain file was never hashed
-            why, state = (
-                ("it fails its size or MD5 check", "intact")
-                if verify
-                else ("it is not a well-formed IDX file", "well-formed")
-            )
-            warn(
-                f"{path} is damaged ({why}), so {gz.name} beside it, which is {state}, was "
-                f"read instead; delete {path}, which is read first",
-                DataWarning,
-            )
-            return array, hashed, gz
-        raise
+    except OSError as exc:
+        error = _unreadable(path, exc)
+        # the fix for a file that cannot be read is not its deletion alone
+        why = f"cannot be read ({exc.strerror or type(exc).__name__})"
+        fix = f"make {path} readable, or delete it: it is read first"
+    except DatasetError as exc:
+        error = exc
+        # unverified, the .gz is only well-formed, and the plain file was never hashed
+        why = (
+            "is damaged (it fails its size or MD5 check)"
+            if verify
+            else "is damaged (it is not a well-formed IDX file)"
+        )
+        fix = f"delete {path}, which is read first"
+    gz = path.with_name(f"{name}.gz")
+    if path.name != name or not gz.is_file():
+        raise error from None
+    try:
+        array, hashed = _read_file(gz, name, expected, verify)
+    except (OSError, DatasetError):
+        raise error from None  # damaged too: the plain file's error says what to do
+    state = "intact" if verify else "well-formed"
+    warn(
+        f"{path} {why}, so {gz.name} beside it, which is {state}, was read instead; {fix}",
+        DataWarning,
+    )
+    return array, hashed, gz
 
 
 def read_fashion_mnist(
