@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import struct
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> FashionMNISTArrays:
     return arrays
 
 
-_REAL_MEMO: dict[tuple[str, ...], FashionMNISTArrays] = {}
+_REAL_MEMO: dict[tuple[Hashable, ...], FashionMNISTArrays] = {}
 
 
 @pytest.fixture

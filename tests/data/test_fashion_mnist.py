@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import os
 import re
+import time
 import urllib.request
 import warnings
 from decimal import Decimal
@@ -460,7 +461,7 @@ def test_unverified_reads_are_memoised_too(tiny: Tiny, tmp_path: Path) -> None:
 
 
 def test_a_file_rewritten_on_disk_is_read_again(tiny: Tiny, tmp_path: Path) -> None:
-    """The memo is keyed by each file's path and mtime: new content at the same path is not missed."""
+    """The memo is keyed by each file's identity (a stat): new content at the same path is not missed."""
     root = tiny.write(tmp_path / "root")
     name = "t10k-labels-idx1-ubyte"
     before = read_fashion_mnist(root, verify=False)
@@ -473,6 +474,67 @@ def test_a_file_rewritten_on_disk_is_read_again(tiny: Tiny, tmp_path: Path) -> N
         path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9)
     )  # a later mtime, whatever the clock
     after = read_fashion_mnist(root, verify=False)
+    assert after.test_labels.tolist() == new_labels.tolist()
+
+
+@pytest.mark.parametrize("change", ["truncated in place", "replaced (cp -p)", "rewritten in place"])
+def test_a_file_changed_with_its_time_put_back_is_not_answered_by_the_memo(
+    tiny: Tiny, tiny_table: Any, tmp_path: Path, change: str
+) -> None:
+    """A second load in the process returned the first one's data without a word: the memo was
+    keyed by path and mtime, which touch -r, cp -p and rsync -t put back. Read again, the change
+    is caught by the verification (size, then MD5)."""
+    name = "t10k-labels-idx1-ubyte"
+    root = tiny.write(tmp_path / "root", gz=False)
+    path = root / name
+    load_data_fashion_mnist(2, root=root)
+    before = path.stat()
+    good = tiny.raw[name]
+    damaged = good[:-1] + bytes([(good[-1] + 1) % 10])  # same size, another last label
+    if change == "truncated in place":
+        path.write_bytes(good[:-1])
+    elif change == "replaced (cp -p)":
+        (root / "new").write_bytes(damaged)
+        os.replace(root / "new", path)
+    else:
+        path.write_bytes(damaged)
+        for _ in range(2000):  # until the file system's clock ticks (a few ms at most)
+            if path.stat().st_ctime_ns != before.st_ctime_ns:
+                break
+            time.sleep(0.001)
+            path.write_bytes(damaged)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    size, md5 = tiny.files[name]
+    expected = (
+        rf"expected {size} bytes of {name} once decompressed, got {size - 1}; the file is truncated"
+        if change == "truncated in place"
+        else rf"expected MD5 {md5} for the decompressed {name}, got [0-9a-f]{{32}}; the file is corrupt"
+    )
+    with pytest.raises(DatasetError, match=rf"^{re.escape(str(path))}: {expected}"):
+        load_data_fashion_mnist(2, root=root)
+
+
+def test_the_gz_read_in_place_of_a_damaged_plain_file_is_watched_by_the_memo(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """The memo watched the files found, not the .gz read for a rejected plain one: new labels
+    in that .gz were not read."""
+    name = "t10k-labels-idx1-ubyte"
+    root = tiny.write(tmp_path / "root")
+    (root / name).write_bytes(b"cut")  # rejected: its .gz is read
+    with pytest.warns(DataWarning):
+        before = read_fashion_mnist(root, verify=False)
+    assert before.test_labels.tolist() == tiny.arrays[name].tolist()
+    gz = root / f"{name}.gz"
+    new_labels = (tiny.arrays[name] + 1) % 10
+    gz.write_bytes(gzip.compress(idx_bytes(new_labels)))
+    stat = gz.stat()
+    os.utime(
+        gz, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9)
+    )  # a later mtime, whatever the clock
+    with pytest.warns(DataWarning):
+        after = read_fashion_mnist(root, verify=False)
     assert after.test_labels.tolist() == new_labels.tolist()
 
 

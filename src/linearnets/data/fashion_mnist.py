@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-from collections.abc import Sequence
+import os
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,35 @@ class FashionMNISTArrays:
     hashed: bool  # some file was hashed now (False: every file came verified from the cache, or unverified)
 
 
-_MEMO: dict[tuple[str, ...], FashionMNISTArrays] = {}  # per process, keyed by the files' identity
+_MEMO: dict[tuple[Hashable, ...], FashionMNISTArrays] = {}  # per process: see _memo_key
+
+
+def _identity(path: Path) -> tuple[int, ...] | None:
+    """Return what one ``stat`` of ``path`` tells of its content (``None``: nothing there)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    # ctime, which no one can set, moves with every write: touch -r, cp -p, rsync -t put the
+    # mtime back; the inode changes when the file is replaced
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _memo_key(found: Found, table: dict[str, tuple[int, str]]) -> tuple[Hashable, ...] | None:
+    """Return the memo's key for the files ``found`` and the checksums ``table`` (``None``: a file
+    vanished since it was found; reading says why).
+
+    Each file's identity (:func:`_identity`), with that of the ``.gz`` beside a plain file (read
+    in its place when it is rejected): a file changed since it was read is read again. Stats only
+    (a few microseconds), no path resolved: a link to the same files shares their key.
+    """
+    key: list[Hashable] = []
+    for name, path in found.paths.items():
+        own = _identity(path)
+        if own is None:
+            return None
+        key.append((own, _identity(path.with_name(f"{name}.gz")) if path.name == name else None))
+    return (*key, *table.items())
 
 
 def _read_file(
@@ -133,7 +162,8 @@ def read_fashion_mnist(
     Returns:
         The arrays: images uint8 (60000, 28, 28) and (10000, 28, 28), labels int64 (60000,) and
         (10000,), with where they were found and whether they were hashed. Later reads of the same
-        files in this process return the same tensors: clone one before changing it in place.
+        files in this process return the same tensors: clone one before changing it in place. A
+        file changed on disk since (replaced, rewritten, its time put back or not) is read again.
 
     Raises:
         UsageError: ``root`` is not a folder holding the files.
@@ -145,9 +175,8 @@ def read_fashion_mnist(
         raise UsageTypeError(f"verify must be True or False, got {verify!r}")
     table = checksums or FASHION_MNIST_FILES
     found = find_fashion_mnist(root, checksums=table)
-    key = tuple(f"{p.resolve()}:{p.stat().st_mtime_ns}" for p in found.paths.values())
-    key += tuple(f"{n}:{s}:{m}" for n, (s, m) in table.items())
-    memo = _MEMO.get(key)
+    key = _memo_key(found, table)
+    memo = _MEMO.get(key) if key is not None else None
     if memo is not None and (memo.verified or not verify):
         # the same files, perhaps found another way: report this search's source
         return dataclasses.replace(memo, found=found, hashed=False)
@@ -167,7 +196,8 @@ def read_fashion_mnist(
         hashed=hashed,
     )
     _check_splits(result)
-    _MEMO[key] = result
+    if key is not None:
+        _MEMO[key] = result
     return result
 
 
