@@ -147,14 +147,15 @@ def save_index(path: Path, key: str, entry: dict[str, Any]) -> None:
     commit_temp(text, tmp, path)
 
 
-def remove_killed_runs_temps(index: Path, copy: Path) -> None:
-    """Remove the temporary files killed runs left beside the index ``index`` and the copy ``copy``.
+def remove_killed_runs_temps(index: Path, copies: Path) -> None:
+    """Remove the temporary files killed runs left beside the index ``index`` and in the folder of
+    the copies ``copies``, listing each folder once.
 
     A run that writes removes them itself (:func:`save_index`, :func:`open_sink`); one the cache
     answers calls this, so a run killed while another filled the cache leaves no partial copy for good.
     """
     remove_stale_temps(index.parent, temp_pattern(f".{index.name}.", ".tmp"))
-    remove_stale_temps(copy.parent, COPY_TEMP)
+    remove_stale_temps(copies, COPY_TEMP)
 
 
 def commit_temp(f: IO[Any], tmp: Path, entry: Path) -> None:

@@ -36,7 +36,7 @@ from linearnets.data.files import how_to_replace
 from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
 from linearnets.errors import DatasetError
 
-__all__ = ["cache_dir", "read_verified"]
+__all__ = ["cache_dir", "read_verified", "remove_killed_runs_temps_in"]
 
 CHUNK = 2 << 20  # inflate this much, then hand it to the hashing thread
 SUM_CHUNK = 1 << 20  # read the .gz in pieces this big: one buffer, reused, stays in the CPU cache
@@ -215,8 +215,25 @@ def _keep_copy(sink: BinaryIO, tmp: Path, copy: Path, *, size: int) -> None:
         sink.close()
 
 
+def _index_and_copies(cache: Path | None) -> tuple[Path, Path]:
+    """Return the index file and the folder of the copies in ``cache`` (default :func:`cache_dir`)."""
+    cache = cache if cache is not None else cache_dir()
+    return cache / "verified.json", cache / "fashion-mnist"
+
+
+def remove_killed_runs_temps_in(cache: Path | None = None) -> None:
+    """Remove the temporary files killed runs left in ``cache`` (default :func:`cache_dir`): once
+    for several files read with ``read_verified(..., tidy=False)``."""
+    remove_killed_runs_temps(*_index_and_copies(cache))
+
+
 def read_verified(
-    path: Path, name: str, *, expected: tuple[int, str], cache: Path | None = None
+    path: Path,
+    name: str,
+    *,
+    expected: tuple[int, str],
+    cache: Path | None = None,
+    tidy: bool = True,
 ) -> tuple[memoryview, bool]:
     """Return the decompressed content of ``path`` after checking its size and MD5, and whether it hashed.
 
@@ -225,6 +242,9 @@ def read_verified(
         name: its canonical name (e.g. ``train-images-idx3-ubyte``), for messages and the cache copy.
         expected: the decompressed (size in bytes, MD5 hex digest).
         cache: the cache folder (default :func:`cache_dir`).
+        tidy: when the cache answers, remove the temporary files killed runs left there (a run
+            that hashes removes them as it writes); ``False`` where the caller does it once for
+            several files (:func:`remove_killed_runs_temps_in`).
 
     Returns:
         A new writable buffer with the content, and ``True`` if it was hashed now (``False``: the file
@@ -236,8 +256,8 @@ def read_verified(
     See D2L §3.5.1.
     """
     size, md5 = expected
-    cache = cache if cache is not None else cache_dir()
-    index_path, copy = cache / "verified.json", cache / "fashion-mnist" / name
+    index_path, copies = _index_and_copies(cache)
+    copy = copies / name
     stat = path.stat()
     key, identity = str(path.resolve()), {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     entry = load_index(index_path).get(key)
@@ -248,7 +268,8 @@ def read_verified(
     ):
         data = _remembered(path, copy, size, entry)
         if data is not None:
-            remove_killed_runs_temps(index_path, copy)
+            if tidy:
+                remove_killed_runs_temps(index_path, copies)
             return data, False
     data, checked = _verify(path, name, size, md5, copy)
     save_index(index_path, key, {**identity, **checked})
