@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import os
 import re
+import shutil
 import time
 import urllib.request
 import warnings
@@ -803,3 +804,24 @@ def test_a_folder_named_as_the_plain_file_is_passed_over_for_the_gz(
     assert arrays.found.paths["t10k-labels-idx1-ubyte"] == root / "t10k-labels-idx1-ubyte.gz"
     labels = tiny.arrays["t10k-labels-idx1-ubyte"].astype(np.int64)
     assert torch.equal(arrays.test_labels, torch.from_numpy(labels))
+
+
+def test_train_and_test_files_swapped_are_named_as_such(tmp_path: Path) -> None:
+    """The real files, each split's under the other's names: the first file read names the file
+    it really is (by its size and MD5), where a download was the one fix given."""
+    if not REAL_DIR.is_dir():
+        pytest.skip("the real Fashion-MNIST is not installed")
+    root = tmp_path / "root"
+    root.mkdir()
+    for kind in ("images-idx3", "labels-idx1"):
+        shutil.copy(REAL_DIR / f"t10k-{kind}-ubyte.gz", root / f"train-{kind}-ubyte.gz")
+        shutil.copy(REAL_DIR / f"train-{kind}-ubyte.gz", root / f"t10k-{kind}-ubyte.gz")
+    path = root / "train-images-idx3-ubyte.gz"
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(root)
+    assert str(info.value) == (
+        f"{path}: expected 47040016 bytes of train-images-idx3-ubyte once decompressed, got "
+        "7840016, the size and MD5 of t10k-images-idx3-ubyte: that file is here under the name "
+        "of train-images-idx3-ubyte — put each file under its own name, or get it again where a "
+        f"network exists: linearnets data download --data-dir {root}"
+    )

@@ -237,7 +237,7 @@ MISMATCH = [
     ("gzip, wrong MD5", lambda r, g: gzip.compress(_flip(r, 100)), r"expected MD5 [0-9a-f]{32} for the decompressed train-images-idx3-ubyte, got [0-9a-f]{32}"),
     ("plain, wrong MD5", lambda r, g: _flip(r, 100), r"expected MD5 [0-9a-f]{32} for the decompressed train-images-idx3-ubyte, got"),
     ("gzip, too short", lambda r, g: gzip.compress(r[:-1]), r"expected \d+ bytes of train-images-idx3-ubyte once decompressed, got \d+"),
-    ("gzip, too long", lambda r, g: gzip.compress(r + b"\0"), r"expected \d+ bytes of train-images-idx3-ubyte once decompressed, got more"),
+    ("gzip, too long", lambda r, g: gzip.compress(r + b"\0"), r"expected \d+ bytes of train-images-idx3-ubyte once decompressed, got more; this is another file — "),
     ("plain, too short", lambda r, g: r[:-1], r"expected \d+ bytes of train-images-idx3-ubyte once decompressed, got \d+"),
     ("plain, too long", lambda r, g: r + b"\0", r"expected \d+ bytes .* got \d+"),
     ("gzip cut short", lambda r, g: g[: len(g) // 2], r"the gzip stream is truncated"),
@@ -514,3 +514,31 @@ def test_a_load_the_cache_answers_lists_each_cache_folder_once(
     assert not arrays.hashed  # the cache answered every file
     assert sorted(listed) == [cache, cache / "fashion-mnist"]
     assert not any(p.exists() for p in killed)  # still removed
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])
+def test_another_fashion_mnist_file_under_this_name_is_named(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool
+) -> None:
+    """The test images under the training images' name (files swapped, or one copied over the
+    other) were "truncated or another file", whose one fix was a download: the message names the
+    file it is, by its size and MD5, and the fix a rename is."""
+    monkeypatch.setattr(verify, "FASHION_MNIST_FILES", tiny.files)  # the files it may be
+    other = "t10k-images-idx3-ubyte"
+    path = tmp_path / "d" / (f"{NAME}.gz" if gz else NAME)
+    path.parent.mkdir()
+    path.write_bytes(tiny.gz[other] if gz else tiny.raw[other])
+    size, found = tiny.files[NAME][0], tiny.files[other][0]
+    assert found < size
+    with pytest.raises(DatasetError) as info:
+        _read(path, tiny, tmp_path / "cache")
+    assert str(info.value) == (
+        f"{path}: expected {size} bytes of {NAME} once decompressed, got {found}, the size and "
+        f"MD5 of {other}: that file is here under the name of {NAME} — put each file under its "
+        "own name, or get it again where a network exists: linearnets data download --data-dir "
+        f"{path.parent}"
+    )
+    shorter = tiny.raw[other][:-1]  # not that file: said as before
+    path.write_bytes(gzip.compress(shorter) if gz else shorter)
+    with pytest.raises(DatasetError, match=r"got \d+; the file is truncated or another file — "):
+        _read(path, tiny, tmp_path / "cache")

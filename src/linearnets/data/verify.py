@@ -32,7 +32,7 @@ from linearnets.data.cache import (
     remove_killed_runs_temps,
     save_index,
 )
-from linearnets.data.files import how_to_replace
+from linearnets.data.files import FASHION_MNIST_FILES, how_to_replace
 from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
 from linearnets.errors import DatasetError
 
@@ -117,12 +117,10 @@ def _inflate_hashed(
             produced += len(chunk)
     for future in futures:
         future.result()
-    if produced != size:
-        found = "more" if produced > size else str(produced)
-        raise DatasetError(
-            f"{path}: expected {size} bytes of {name} once decompressed, got {found}; "
-            f"the file is truncated or another file — {how_to_replace(path)}"
-        )
+    if produced > size:  # inflating stopped there: the content was not hashed whole
+        raise _wrong_size(path, name, size, None, None)
+    if produced < size:
+        raise _wrong_size(path, name, size, produced, digest.md5.hexdigest())
     return digest.buf, digest.md5.hexdigest(), digest.crc, digest.sink is not None
 
 
@@ -180,15 +178,38 @@ def _check_md5(path: Path, name: str, md5: str, found: str) -> None:
         )
 
 
+def _wrong_size(
+    path: Path, name: str, size: int, found: int | None, md5: str | None
+) -> DatasetError:
+    """Return the error for ``path``, whose content of ``found`` bytes (``None``: more than
+    ``size``, not all read) is not the ``size`` bytes of ``name``; name the Fashion-MNIST file it
+    is by its MD5 ``md5`` (``None``: not hashed), if any (the other split's, copied or swapped)."""
+    start = f"{path}: expected {size} bytes of {name} once decompressed, got"
+    others = FASHION_MNIST_FILES.items()
+    other = next((n for n, known in others if n != name and known == (found, md5)), None)
+    if other is not None:
+        return DatasetError(
+            f"{start} {found}, the size and MD5 of {other}: that file is here under the name of "
+            f"{name} — put each file under its own name, or {how_to_replace(path)}"
+        )
+    if found is None or found > size:
+        got = "more" if found is None else str(found)
+        return DatasetError(f"{start} {got}; this is another file — {how_to_replace(path)}")
+    return DatasetError(
+        f"{start} {found}; the file is truncated or another file — {how_to_replace(path)}"
+    )
+
+
 def _hash_plain(path: Path, name: str, size: int) -> tuple[memoryview, str, int]:
     """Return the content of the plain (not gzipped) file ``path`` with its MD5 and CRC-32."""
     file_size = path.stat().st_size
     plain = read_exact(path, size) if file_size == size else None
     if plain is None:
-        raise DatasetError(
-            f"{path}: expected {size} bytes of {name} once decompressed, got {file_size}; "
-            f"the file is truncated or another file — {how_to_replace(path)}"
-        )
+        # hashed only where its size is another file's: it may be that file, misnamed
+        known = any(s == file_size for s, _ in FASHION_MNIST_FILES.values())
+        whole = read_exact(path, file_size) if known else None
+        md5 = hashlib.md5(whole, usedforsecurity=False).hexdigest() if whole is not None else None
+        raise _wrong_size(path, name, size, file_size, md5)
     return plain, hashlib.md5(plain, usedforsecurity=False).hexdigest(), zlib.crc32(plain)
 
 
