@@ -825,3 +825,26 @@ def test_train_and_test_files_swapped_are_named_as_such(tmp_path: Path) -> None:
         "of train-images-idx3-ubyte — put each file under its own name, or get it again where a "
         f"network exists: linearnets data download --data-dir {root}"
     )
+
+
+def test_the_memo_keeps_the_two_sets_used_last(tiny: Tiny, tmp_path: Path) -> None:
+    """Each set is ~55 MB of tensors, and a file changed on disk gives a new key: the memo keeps
+    the two sets used last, so a process that reads a changed folder again and again does not
+    keep every older copy (it kept them all)."""
+    roots = [tiny.write(tmp_path / f"root{i}") for i in range(3)]
+    first = read_fashion_mnist(roots[0], checksums=tiny.files)
+    read_fashion_mnist(roots[1], checksums=tiny.files)
+    assert read_fashion_mnist(roots[0], checksums=tiny.files).train_images is first.train_images
+    read_fashion_mnist(roots[2], checksums=tiny.files)  # drops roots[1]'s, used before roots[0]'s
+    assert len(fashion_mnist._MEMO) == 2
+    assert read_fashion_mnist(roots[0], checksums=tiny.files).train_images is first.train_images
+    held = {id(arrays.train_images) for arrays in fashion_mnist._MEMO.values()}
+    again = read_fashion_mnist(roots[1], checksums=tiny.files)  # read again, not from the memo
+    assert id(again.train_images) not in held
+    for _ in range(3):  # one folder's file changed three times: one set of it held, the latest
+        path = roots[0] / f"{next(iter(tiny.files))}.gz"
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        latest = read_fashion_mnist(roots[0], checksums=tiny.files)
+    assert len(fashion_mnist._MEMO) == 2
+    assert any(arrays is latest for arrays in fashion_mnist._MEMO.values())

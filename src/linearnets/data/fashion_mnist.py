@@ -51,6 +51,9 @@ class FashionMNISTArrays:
 
 
 _MEMO: dict[tuple[Hashable, ...], FashionMNISTArrays] = {}  # per process: see _memo_key
+# the sets the memo holds at most, the least recently used dropped first: each is ~55 MB of
+# tensors, and a file changed on disk gives a new key, which would keep every older copy for good
+_MEMO_SETS = 2
 
 
 def _identity(path: Path) -> tuple[int, ...] | None:
@@ -177,7 +180,9 @@ def read_fashion_mnist(
     table = checksums or FASHION_MNIST_FILES
     found = find_fashion_mnist(root, checksums=table)
     key = _memo_key(found, table)
-    memo = _MEMO.get(key) if key is not None else None
+    memo = _MEMO.pop(key, None) if key is not None else None
+    if key is not None and memo is not None:
+        _MEMO[key] = memo  # the most recently used, last
     if memo is not None and (memo.verified or not verify):
         # the same files, perhaps found another way: report this search's source
         return dataclasses.replace(memo, found=found, hashed=False)
@@ -200,6 +205,9 @@ def read_fashion_mnist(
     )
     _check_splits(result)
     if key is not None:
+        _MEMO.pop(key, None)
+        while len(_MEMO) >= _MEMO_SETS:
+            del _MEMO[next(iter(_MEMO))]  # the least recently used
         _MEMO[key] = result
     return result
 
