@@ -97,9 +97,10 @@ class DataWarning(UserWarning):
 
 
 class ResumeWarning(UserWarning):
-    """A resume that goes on, but will match an uninterrupted run to rounding, not bit for bit: it
-    runs on another thread count or number of processes than the run last ran on (the CLI prints it
-    on one line)."""
+    """What a resume that goes on tells (the CLI prints it on one line): it will match an
+    uninterrupted run to rounding, not bit for bit (it runs on another thread count or number of
+    processes than the run last ran on), or it removed the figures ``linearnets predict`` drew from
+    the weights it trains further."""
 
 
 class DoubleSoftmaxWarning(UserWarning):

@@ -83,6 +83,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     """Return the figure's path (``~`` expanded) once ``run_dir`` (RUN_DIR, ``~`` expanded), -n and
     --out are valid; nothing is read before."""
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
+    from linearnets.tasks.reports import predict_figure_name
 
     if not run_dir.is_dir():
         # quoted, as given: a folder named "lr=0.5" is no setting (read as --lr 0.5 unquoted)
@@ -93,7 +94,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
         )
     if args.n > MAX_SHOW:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
-    out = check_out_path("--out", args.out or run_dir / f"predict-{args.n}.png")
+    out = check_out_path("--out", args.out or run_dir / predict_figure_name(args.n))
     matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
 

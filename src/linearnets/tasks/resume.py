@@ -10,18 +10,21 @@ it continues with is :mod:`linearnets.tasks.resume_settings`'s job, which change
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from linearnets._shell import shell_word
+from linearnets._warn import warn
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
-from linearnets.errors import CheckpointError, UsageError
+from linearnets.errors import CheckpointError, ResumeWarning, UsageError
 from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
-from linearnets.tasks.reports import check_backend
+from linearnets.tasks.reports import check_backend, predict_figures
 from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import (
     changed_settings,
@@ -100,7 +103,9 @@ def resume_softmax(
     (as does, with ``force``, one whose checkpoint is lost). A run stopped after its last epoch but
     before its weights and reports were written trains nothing and writes them. A resume that
     trains removes the weights and reports of the epochs before (written again at its end), so a
-    stop after its last checkpoint is finished by the same plain resume. A lost ``config.json`` is
+    stop after its last checkpoint is finished by the same plain resume, and the figures
+    ``linearnets predict`` drew from those weights (a :class:`~linearnets.errors.ResumeWarning`
+    names them). A lost ``config.json`` is
     rebuilt from the checkpoint; a ``--data`` file that moved (same SHA-256) may be passed at its
     new path. The folder is locked while the resume writes it. As :func:`run_softmax`, it trains
     with autograd on, inside the caller's ``torch.no_grad()`` or ``torch.inference_mode()`` too.
@@ -312,9 +317,28 @@ def _check_replaceable(run_dir: Path) -> None:
 
 
 def _drop_final_outputs(run_dir: Path) -> None:
-    """Remove the weights, summary and reports of an earlier end: they would outlive a stop."""
+    """Remove the weights, summary and reports of an earlier end: they would outlive a stop.
+
+    The figures ``linearnets predict`` drew from those weights go too (they would pass for the new
+    model's), and a :class:`~linearnets.errors.ResumeWarning` names them and how to draw them again.
+    """
     for name in FINAL_OUTPUTS:
         (run_dir / name).unlink(missing_ok=True)
+    removed = []
+    for n, path in predict_figures(run_dir):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append((n, path.name))
+    if removed:
+        them = "it" if len(removed) == 1 else "them"
+        names = [name for _, name in removed]
+        again = "; ".join(f"linearnets predict {shell_word(run_dir)} -n {n}" for n, _ in removed)
+        warn(
+            f"removed {' and '.join(names) if len(names) < 3 else ', '.join(names)} from "
+            f"{run_dir}: linearnets predict drew {them} from the weights before this resume (an "
+            f"older model than the run's); once the run ends, draw {them} again with: {again}",
+            ResumeWarning,
+        )
 
 
 def _rewrite_run_files(
