@@ -115,6 +115,20 @@ def test_a_forced_start_over_removes_predicts_figures_too(tmp_path: Path) -> Non
     assert not (run / "predict-6.png").exists()
 
 
+def test_a_forced_start_over_without_figures_keeps_none_of_the_lost_runs(tmp_path: Path) -> None:
+    """Its checkpoint lost, a 2-epoch run drawn to files is started over for 1 epoch with
+    plot='none': its curves (2 epochs, another model) are gone with its other outputs."""
+    run = tmp_path / "run"
+    run_softmax(
+        SoftmaxConfig(**{**_base(_data(tmp_path / "d.npz")), "plot": "file"}, epochs=2, out=run)
+    )
+    assert {"curves.png", "curves.svg", "confusion.png"} <= {p.name for p in run.iterdir()}
+    (run / "checkpoint.pt").unlink()
+    resume_softmax(run, force=True, epochs=1, plot="none")
+    assert sorted(p.name for p in run.iterdir() if p.suffix in (".png", ".svg")) == []
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 1
+
+
 def test_a_refused_resume_removes_nothing(tmp_path: Path) -> None:
     run = tmp_path / "run"
     run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))

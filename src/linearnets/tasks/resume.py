@@ -64,7 +64,8 @@ from linearnets.validation import check_bool
 
 __all__ = ["resume_softmax", "saved_config"]
 
-# the figures a run draws (see tasks.reports); a resume with plot="none" removes them
+# the figures a run draws (see tasks.reports); a resume with plot="none" removes them, as does a
+# run started over
 FIGURES = ("curves.png", "curves.svg", "curves.pdf", "predictions.png", "confusion.png")
 # what a run writes once its last epoch is done (results.json last): a resume that trains removes
 # them, results.json first, so that the folder never shows an earlier, shorter run as finished
@@ -341,6 +342,12 @@ def _drop_final_outputs(run_dir: Path) -> None:
         )
 
 
+def _drop_figures(run_dir: Path) -> None:
+    """Remove the curves, prediction grid and confusion matrix the run drew before."""
+    for figure in FIGURES:
+        (run_dir / figure).unlink(missing_ok=True)
+
+
 def _rewrite_run_files(
     run_dir: Path,
     exp: Experiment,
@@ -369,8 +376,7 @@ def _rewrite_run_files(
     if from_epoch < exp.config.epochs:  # rewritten at the end, once the new epochs are trained
         _drop_final_outputs(run_dir)
     if exp.config.plot == "none":  # not redrawn: they would show the model of an earlier epoch
-        for figure in FIGURES:
-            (run_dir / figure).unlink(missing_ok=True)
+        _drop_figures(run_dir)
 
 
 def _start_over(
@@ -392,7 +398,9 @@ def _start_over(
     if exp.dist.is_main:
         resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
         write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
-        _drop_final_outputs(run_dir)  # a lost checkpoint's run, started over with --force
+        # a lost checkpoint's run, started over with --force: none of its outputs is this run's
+        _drop_final_outputs(run_dir)
+        _drop_figures(run_dir)
     return train_experiment(exp, run_dir, callbacks=callbacks)
 
 
