@@ -54,8 +54,10 @@ def test_every_option_reaches_the_run(
     )
     # one process: the line ends with the time, not "on N processes"
     assert lines[-4].endswith(f", {summary['seconds_per_epoch']:.3f} s/epoch")
-    hardest = sorted(summary["per_class_acc"].items(), key=lambda kv: kv[1])[:3]
-    assert lines[-3] == "hardest classes: " + ", ".join(f"{c} {a:.3f}" for c, a in hardest)
+    # three classes scored apart: the two below the best are the hardest, not all three
+    ranked = sorted(summary["per_class_acc"].items(), key=lambda kv: kv[1])
+    assert len(ranked) == 3 and len({a for _, a in ranked}) == 3
+    assert lines[-3] == "hardest classes: " + ", ".join(f"{c} {a:.3f}" for c, a in ranked[:2])
     assert lines[-2] == f"run folder: {run}"
 
 
@@ -70,7 +72,7 @@ def test_without_a_test_set_the_test_accuracy_is_na(
     out = capsys.readouterr().out.splitlines()
     final = [line for line in out if line.startswith("final: ")]
     assert len(final) == 1 and ", test acc n/a, " in final[0]
-    assert not any(line.startswith("hardest classes") for line in out)  # no class was scored
+    assert not any(line.startswith("hardest class") for line in out)  # no class was scored
 
 
 @pytest.mark.parametrize("where", ["logger.close", "shutdown_distributed"])
@@ -326,6 +328,54 @@ def test_a_class_missing_from_the_test_set_is_null_and_not_among_the_hardest(
     scored = sorted(((c, a) for c, a in per_class.items() if a is not None), key=lambda kv: kv[1])
     assert len(scored) == 4  # the three lowest of the four scored are shown
     assert lines[-3] == "hardest classes: " + ", ".join(f"{c} {a:.3f}" for c, a in scored[:3])
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("accuracies", "line"),
+    [
+        ({"a": 0.9, "b": 0.5, "c": 0.7}, "hardest classes: b 0.500, c 0.700"),
+        ({"a": 0.8, "b": 0.6}, "hardest class: b 0.600"),
+        ({"a": 1.0, "b": 1.0, "c": 1.0, "d": 0.9}, "hardest class: d 0.900"),  # ties at the top
+        ({"a": NAN, "b": 0.5, "c": 0.9}, "hardest class: b 0.500"),  # a: no test example
+        (  # ties below: in class order
+            {"a": 0.5, "b": 0.5, "c": 0.9, "d": 0.5, "e": 0.5},
+            "hardest classes: a 0.500, b 0.500, d 0.500",
+        ),
+        ({str(c): 1 - c / 20 for c in range(10)}, "hardest classes: 9 0.550, 8 0.600, 7 0.650"),
+        ({"a": 0.7, "b": 0.7}, None),  # none harder than another
+        ({"a": 0.7}, None),
+        ({"a": 0.7, "b": NAN}, None),
+    ],
+)
+def test_the_hardest_classes_are_those_below_the_best_at_most_three(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    accuracies: dict[str, float],
+    line: str | None,
+) -> None:
+    """With 3 classes or fewer the 3 lowest were every class, the best among them."""
+    from linearnets.cli.softmax import _print_summary
+    from linearnets.config import SoftmaxConfig
+    from linearnets.tasks.training_run import SoftmaxResult
+    from linearnets.training.distributed import DistContext
+    from linearnets.training.history import EpochMetrics, History
+
+    result = SoftmaxResult(
+        config=SoftmaxConfig(),
+        history=History([EpochMetrics(1, 0.5, 0.8, 0.6, 0.7, 0.25)]),
+        run_dir=tmp_path,
+        seconds_per_epoch=0.25,
+        data_source="d.npz",
+        per_class_acc=list(accuracies.values()),
+        classes=list(accuracies),
+    )
+    _print_summary(result, DistContext(), as_json=False)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "data: d.npz" and printed[1].startswith("final: train loss 0.5000, ")
+    assert printed[2:] == ([] if line is None else [line]) + [f"run folder: {tmp_path}"]
 
 
 def test_force_lets_a_resumed_run_change_a_setting_that_changes_its_result(

@@ -270,7 +270,8 @@ class StoppedBeforeTraining(KeyboardInterrupt):
 
 
 def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -> None:
-    """Print the data, the final metrics, the hardest classes and the run folder (and --json)."""
+    """Print the data, the final metrics, the hardest classes (if any class is harder than
+    another) and the run folder (and --json)."""
     from linearnets.training.callbacks import fixed
 
     summary = result.summary()
@@ -281,11 +282,24 @@ def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -
         f"test acc {test_acc}, {summary['seconds_per_epoch']:.3f} s/epoch"
         + (f" on {dist.world_size} processes" if dist.enabled else "")
     )
-    # a class with no test example has no accuracy (NaN): it is not among the hardest
-    scored = [(name, acc) for name, acc in summary["per_class_acc"].items() if acc == acc]
-    if scored:
-        worst = sorted(scored, key=lambda kv: kv[1])[:3]
-        print("hardest classes: " + ", ".join(f"{name} {acc:.3f}" for name, acc in worst))
+    hardest = _hardest_classes(summary["per_class_acc"])
+    if hardest:
+        print(
+            f"hardest class{'es' if len(hardest) > 1 else ''}: "
+            + ", ".join(f"{name} {acc:.3f}" for name, acc in hardest)
+        )
     print(f"run folder: {result.run_dir}")
     if as_json:
         print(dumps_strict(summary))
+
+
+def _hardest_classes(per_class_acc: dict[str, float]) -> list[tuple[str, float]]:
+    """Return the (at most 3) classes of the lowest test accuracy, lowest first (ties in class
+    order): only those below the best class's, so no class when all score alike, and never every
+    class of a run of 3 or fewer. A class with no test example has no accuracy (NaN): it is not
+    among them."""
+    scored = [(name, acc) for name, acc in per_class_acc.items() if acc == acc]
+    if not scored:
+        return []
+    best = max(acc for _, acc in scored)
+    return sorted(((name, acc) for name, acc in scored if acc < best), key=lambda kv: kv[1])[:3]
