@@ -172,3 +172,18 @@ def test_after_a_resume_every_figure_is_the_uninterrupted_runs_and_predict_redra
     assert drawn[:20] == drawn[21:41]  # the same labels predicted
     assert (cut / "predict-20.png").read_bytes() == (whole / "predict-20.png").read_bytes()
     assert (whole / "predict-20.png").read_bytes() != old  # the 1-epoch model's: replaced
+
+
+def test_a_resume_without_figures_removes_only_the_figures_a_run_draws(tmp_path: Path) -> None:
+    """A run draws curves.png and .svg; a curves.pdf in its folder is the user's (exported from
+    the curves, say), which --plot none once removed with the run's figures."""
+    run = tmp_path / "run"
+    run_softmax(
+        SoftmaxConfig(**{**_base(_data(tmp_path / "d.npz")), "plot": "file"}, epochs=1, out=run)
+    )
+    (run / "curves.pdf").write_bytes(b"%PDF-1.4 mine")
+    resume_softmax(run, epochs=2, plot="none")
+    assert sorted(p.name for p in run.iterdir() if p.suffix in (".png", ".svg", ".pdf")) == [
+        "curves.pdf"
+    ]
+    assert (run / "curves.pdf").read_bytes() == b"%PDF-1.4 mine"

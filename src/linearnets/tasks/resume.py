@@ -65,8 +65,8 @@ from linearnets.validation import check_bool
 __all__ = ["resume_softmax", "saved_config"]
 
 # the figures a run draws (see tasks.reports); a resume with plot="none" removes them, as does a
-# run started over
-FIGURES = ("curves.png", "curves.svg", "curves.pdf", "predictions.png", "confusion.png")
+# run started over. Only these: a curves.pdf (never a run's) is the user's own
+FIGURES = ("curves.png", "curves.svg", "predictions.png", "confusion.png")
 # what a run writes once its last epoch is done (results.json last): a resume that trains removes
 # them, results.json first, so that the folder never shows an earlier, shorter run as finished
 FINAL_OUTPUTS = (
