@@ -145,9 +145,9 @@ def test_a_refused_resume_removes_nothing(tmp_path: Path) -> None:
 def test_after_a_resume_every_figure_is_the_uninterrupted_runs_and_predict_redraws(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """On Fashion-MNIST: a 1-epoch run, predict, a resume to 2 epochs, predict again. The curves,
-    prediction grid and confusion matrix, and predict's figure drawn over an old one, are those of
-    a 2-epoch run never stopped."""
+    """On Fashion-MNIST: a 1-epoch run, predict, a resume to 2 epochs, predict again. The curves
+    (PNG and SVG), prediction grid and confusion matrix, and predict's figure drawn over an old
+    one, are those of a 2-epoch run never stopped."""
     from linearnets.data.fashion_mnist import read_fashion_mnist
 
     try:
@@ -163,7 +163,7 @@ def test_after_a_resume_every_figure_is_the_uninterrupted_runs_and_predict_redra
     assert main(["softmax", "--resume", str(cut), "--epochs", "2"]) == 0
     assert "linearnets: note: removed predict-20.png from " in capsys.readouterr().err
     assert not (cut / "predict-20.png").exists()
-    for name in ("curves.png", "predictions.png", "confusion.png"):
+    for name in ("curves.png", "curves.svg", "predictions.png", "confusion.png"):
         assert (cut / name).read_bytes() == (whole / name).read_bytes(), name
     (whole / "predict-20.png").write_bytes(old)  # predict draws over an earlier figure
     assert main(["predict", str(cut), "-n", "20"]) == 0
