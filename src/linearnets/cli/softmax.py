@@ -167,11 +167,13 @@ def run(args: argparse.Namespace) -> int:
                 saved = {}
             device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
         device, refused = _device_here(device_name)
+        # a stop while waiting for the other processes is one before training too (it said
+        # "interrupted" alone, not that nothing was trained nor what to do)
+        dist = init_distributed(
+            device=device, announce=lambda line: print(line, file=sys.stderr), refused=refused
+        )
     except KeyboardInterrupt as exc:
         raise StoppedBeforeTraining(exc, resume=args.resume) from None
-    dist = init_distributed(
-        device=device, announce=lambda line: print(line, file=sys.stderr), refused=refused
-    )
 
     # a stop once the run returned (in the clean-up after it, before the summary): complete
     with complete_when_returned() as finished:
