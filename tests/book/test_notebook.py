@@ -54,6 +54,19 @@ def run_notebook(
     """
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     timeouts = {nb.cells[i].id: seconds for i, seconds in (interrupt_after or {}).items()}
+    return nb, execute_notebook(nb, cwd, interrupt_after=timeouts)
+
+
+def execute_notebook(
+    nb: Any, cwd: Path, *, interrupt_after: dict[str, int] | None = None
+) -> RecordingClient:
+    """Execute the notebook ``nb`` in place in a fresh kernel of this Python, in ``cwd``, as Jupyter
+    does; return the client, whose ``messages`` count what the kernel sent for each cell.
+
+    A cell that fails raises ``CellExecutionError``, unless ``interrupt_after`` (cell id -> seconds,
+    as :func:`run_notebook`'s by cell index) is given: then errors are kept in the outputs.
+    """
+    timeouts = interrupt_after or {}
     client = RecordingClient(
         nb,
         timeout=300,
@@ -67,7 +80,7 @@ def run_notebook(
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["OMP_NUM_THREADS"] = "1"
     client.execute(env=env)
-    return nb, client
+    return client
 
 
 def _outputs(cell: Any, kind: str) -> list[Any]:
