@@ -1,4 +1,4 @@
-"""examples/chapter3.ipynb runs in a fresh Jupyter kernel and gets the book's results (D2L §3.2–3.7).
+"""examples/chapter3.ipynb runs in a fresh Jupyter kernel and gets the book's results (D2L §3.1–3.7).
 
 The notebook holds the book's chapter 3 code with ``from linearnets import d2l`` for its import,
 then linearnets' own API on the same task. It is executed as Jupyter does (nbclient, a real
@@ -6,7 +6,7 @@ ipykernel: tests/book/test_notebook.py's helper) in an empty working folder, wit
 seeds Python's and torch's generators (the book seeds nothing; seeded, the numbers are the same on
 every run) and probe cells that print the kernel's state as JSON. The accuracies are computed here
 from the trained weights on the test images read straight from the IDX files, not from any printed
-text or from linearnets' loader.
+text or from linearnets' loader; §3.1's normal densities are computed here from the formula.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,23 @@ ERRORS = (
     "import json\n"
     "print(json.dumps({'w': (true_w - w.reshape(true_w.shape)).tolist(), 'b': (true_b - b).tolist()}))"
 )
+# §3.1's figure: Jupyter's inline backend shows a cell's figures and closes them when the cell ends;
+# this cell, run before the plot, makes it keep them, so the probe after can read the lines drawn
+KEEP_FIGURES = "%config InlineBackend.close_figures = False"
 # cell whose source holds ANCHOR -> the probe run right after it (each prints one JSON object)
 PROBES = {
+    # §3.1: both sums, the times the book's Timer recorded, then the figure d2l.plot drew (closed
+    # after, and the inline backend's default back)
+    "d = a + b": "import json\n"
+    "print(json.dumps({'c': c.tolist(), 'd': d.tolist(), 'times': timer.times}))",
+    "params = [(0, 1), (0, 2), (3, 1)]": "import json\nax = d2l.plt.gca()\n"
+    "print(json.dumps({'figures': len(d2l.plt.get_fignums()),"
+    " 'x': [line.get_xdata().tolist() for line in ax.get_lines()],"
+    " 'y': [line.get_ydata().tolist() for line in ax.get_lines()],"
+    " 'styles': [line.get_linestyle() for line in ax.get_lines()],"
+    " 'legend': [text.get_text() for text in ax.get_legend().get_texts()],"
+    " 'labels': [ax.get_xlabel(), ax.get_ylabel()]}))\n"
+    "d2l.plt.close('all')\n%config InlineBackend.close_figures = True",
     "print(f'w的估计误差:": ERRORS,  # §3.2
     "print('w的估计误差：'": ERRORS,  # §3.3
     # §3.6, before §3.7 takes the names net and test_iter: the weights, and both evaluate_accuracy
@@ -83,9 +99,9 @@ def test_the_notebook_is_committed_without_outputs() -> None:
     assert all(not c.outputs and c.execution_count is None for c in _code_cells(nb))
     # the book's code with its import swapped
     source = "\n".join(c.source for c in _code_cells(nb))
-    assert "from d2l import" not in source and source.count("from linearnets import d2l\n") == 5
+    assert "from d2l import" not in source and source.count("from linearnets import d2l\n") == 6
     titles = [c.source.split("\n", 1)[0] for c in nb.cells if c.source.startswith("## ")]
-    assert [t.split()[1] for t in titles[:5]] == ["3.2", "3.3", "3.5", "3.6", "3.7"]
+    assert [t.split()[1] for t in titles[:6]] == ["3.1", "3.2", "3.3", "3.5", "3.6", "3.7"]
     # §3.6 is the code tests/book runs as the book's (comments aside)
     section = "\n".join(c.source for c in _code_cells(nb) if c.id.startswith("s3-6-"))
     in_notebook = {ast.dump(node) for node in ast.parse(section).body}
@@ -107,6 +123,8 @@ def test_the_notebook_runs_and_gets_the_books_results(tmp_path: Path) -> None:
         nb.cells.insert(
             _cell(nb, anchor) + 1, nbformat.v4.new_code_cell(probe, id=f"probe-{number}")
         )
+    plot = _cell(nb, "params = [(0, 1), (0, 2), (3, 1)]")
+    nb.cells.insert(plot, nbformat.v4.new_code_cell(KEEP_FIGURES, id="keep-figures"))
     nb.cells.insert(0, nbformat.v4.new_code_cell(SEED, id="seed"))
     work = tmp_path / "work"  # §3.5's root="../data" is tmp_path / "data"
     work.mkdir()
@@ -114,6 +132,31 @@ def test_the_notebook_runs_and_gets_the_books_results(tmp_path: Path) -> None:
 
     assert not any(_outputs(c, "error") for c in _code_cells(nb))
     probes = {anchor: json.loads(_stdout(nb.cells[_cell(nb, anchor) + 1])) for anchor in PROBES}
+
+    # §3.1: the loop's sum is the vectorised one (10,000 twos); each cell shows the time it took,
+    # as the book's Timer recorded it
+    sums = probes["d = a + b"]
+    assert sums["c"] == sums["d"] == [2.0] * 10000
+    shown = [
+        _outputs(nb.cells[_cell(nb, anchor)], "execute_result")[0]["data"]["text/plain"]
+        for anchor in ("c[i] = a[i] + b[i]", "d = a + b")
+    ]
+    assert shown == [f"'{t:.5f} sec'" for t in sums["times"]]
+    # one figure, the three densities: their values are the normal density's, computed here
+    drawn = probes["params = [(0, 1), (0, 2), (3, 1)]"]
+    assert drawn["figures"] == 1
+    (figure,) = _outputs(nb.cells[_cell(nb, "params = [(0, 1), (0, 2), (3, 1)]")], "display_data")
+    assert "<svg" in figure["data"]["image/svg+xml"]
+    params = [(0, 1), (0, 2), (3, 1)]
+    x = np.arange(-7, 7, 0.01)
+    assert len(drawn["y"]) == 3 and all(np.array_equal(xs, x) for xs in drawn["x"])
+    for ys, (mu, sigma) in zip(drawn["y"], params, strict=True):
+        density = np.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
+        assert np.max(np.abs(np.asarray(ys) - density)) <= 1e-12, (mu, sigma)
+    assert max(drawn["y"][0]) == pytest.approx(1 / math.sqrt(2 * math.pi), abs=1e-12)
+    assert drawn["styles"] == ["-", "--", "-."]  # the book's fmts: '-', 'm--', 'g-.'
+    assert drawn["legend"] == ["mean 0, std 1", "mean 0, std 2", "mean 3, std 1"]
+    assert drawn["labels"] == ["x", "p(x)"]
 
     # §3.2, §3.3: w and b learned to within 0.01, as printed (both lines) and as the kernel holds them
     printed = _stdout(nb.cells[_cell(nb, "print(f'w的估计误差:")])
