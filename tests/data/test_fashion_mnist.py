@@ -35,7 +35,9 @@ from linearnets.data.fashion_mnist import (
     load_data_fashion_mnist,
     read_fashion_mnist,
 )
+from linearnets.data.files import FASHION_MNIST_FILES
 from linearnets.data.transforms import Compose, Resize, ToTensor
+from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 
 from .conftest import REAL_DIR, Tiny, idx_bytes
@@ -824,6 +826,27 @@ def test_train_and_test_files_swapped_are_named_as_such(tmp_path: Path) -> None:
         "7840016, the size and MD5 of t10k-images-idx3-ubyte: that file is here under the name "
         "of train-images-idx3-ubyte — put each file under its own name, or get it again where a "
         f"network exists: linearnets data download --data-dir {root}"
+    )
+
+
+@pytest.mark.parametrize("kind", ["images-idx3", "labels-idx1"])
+def test_a_train_file_copied_over_a_test_file_is_named(tmp_path: Path, kind: str) -> None:
+    """The real training file under the test file's name: its content, longer than expected, was
+    inflated only that far ("got more"), or its .gz was refused by its size alone, as "another
+    file" to download again; it is named, as the other way round."""
+    if not REAL_DIR.is_dir():
+        pytest.skip("the real Fashion-MNIST is not installed")
+    name, other = f"t10k-{kind}-ubyte", f"train-{kind}-ubyte"
+    path = tmp_path / f"{name}.gz"
+    shutil.copy(REAL_DIR / f"{other}.gz", path)
+    size, found = FASHION_MNIST_FILES[name][0], FASHION_MNIST_FILES[other][0]
+    with pytest.raises(DatasetError) as info:
+        read_verified(path, name, expected=FASHION_MNIST_FILES[name])
+    assert str(info.value) == (
+        f"{path}: expected {size} bytes of {name} once decompressed, got {found}, the size and "
+        f"MD5 of {other}: that file is here under the name of {name} — put each file under its "
+        "own name, or get it again where a network exists: linearnets data download --data-dir "
+        f"{tmp_path}"
     )
 
 

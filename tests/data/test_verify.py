@@ -542,3 +542,31 @@ def test_another_fashion_mnist_file_under_this_name_is_named(
     path.write_bytes(gzip.compress(shorter) if gz else shorter)
     with pytest.raises(DatasetError, match=r"got \d+; the file is truncated or another file — "):
         _read(path, tiny, tmp_path / "cache")
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])
+def test_a_longer_fashion_mnist_file_under_a_shorter_ones_name_is_named(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool
+) -> None:
+    """The training images copied over the test images: a .gz's content was inflated only to the
+    expected size, so it was "got more; this is another file" with a download for the one fix,
+    where the same file uncompressed was named."""
+    monkeypatch.setattr(verify, "FASHION_MNIST_FILES", tiny.files)  # the files it may be
+    name = "t10k-images-idx3-ubyte"
+    path = tmp_path / "d" / (f"{name}.gz" if gz else name)
+    path.parent.mkdir()
+    path.write_bytes(tiny.gz[NAME] if gz else tiny.raw[NAME])
+    size, found = tiny.files[name][0], tiny.files[NAME][0]
+    assert found > size
+    with pytest.raises(DatasetError) as info:
+        read_verified(path, name, expected=tiny.files[name], cache=tmp_path / "cache")
+    assert str(info.value) == (
+        f"{path}: expected {size} bytes of {name} once decompressed, got {found}, the size and "
+        f"MD5 of {NAME}: that file is here under the name of {name} — put each file under its "
+        "own name, or get it again where a network exists: linearnets data download --data-dir "
+        f"{path.parent}"
+    )
+    longer = tiny.raw[NAME] + b"\0"  # no file of the set: said as before
+    path.write_bytes(gzip.compress(longer) if gz else longer)
+    with pytest.raises(DatasetError, match=r"got (more|\d+); this is another file — "):
+        read_verified(path, name, expected=tiny.files[name], cache=tmp_path / "cache")

@@ -118,7 +118,7 @@ def _inflate_hashed(
     for future in futures:
         future.result()
     if produced > size:  # inflating stopped there: the content was not hashed whole
-        raise _wrong_size(path, name, size, None, None)
+        raise _misnamed_gz(raw, path, name, size) or _wrong_size(path, name, size, None, None)
     if produced < size:
         raise _wrong_size(path, name, size, produced, digest.md5.hexdigest())
     return digest.buf, digest.md5.hexdigest(), digest.crc, digest.sink is not None
@@ -158,15 +158,50 @@ def _check_gz_size(path: Path, name: str, size: int) -> None:
     """Refuse, before it is read into memory, a gzip file larger than any gzip of ``size`` bytes.
 
     Deflate grows incompressible data by 5 bytes a 64 KiB block at worst; the slack covers that,
-    the headers and zero padding after the stream (which gzip allows).
+    the headers and zero padding after the stream (which gzip allows). One no larger than a gzip
+    of the longest Fashion-MNIST file is read all the same, to name the file it holds (see
+    :func:`_misnamed_gz`).
     """
-    most = size + (size >> 10) + (1 << 20)
     found = path.stat().st_size
-    if found > most:
+    if found > _largest_gz(size):
+        most = _largest_gz(max(s for s, _ in FASHION_MNIST_FILES.values()))
+        # it may be a longer file of the set, misnamed: read to tell (never more than that one)
+        misnamed = _misnamed_gz(path.read_bytes(), path, name, size) if found <= most else None
+        if misnamed is not None:
+            raise misnamed
         raise DatasetError(
-            f"{path}: expected a gzip file of at most {most} bytes for {name} ({size} bytes once "
-            f"decompressed), got {found} bytes; this is another file — {how_to_replace(path)}"
+            f"{path}: expected a gzip file of at most {_largest_gz(size)} bytes for {name} "
+            f"({size} bytes once decompressed), got {found} bytes; this is another file — "
+            f"{how_to_replace(path)}"
         )
+
+
+def _largest_gz(size: int) -> int:
+    """Return the size in bytes of the largest gzip file of ``size`` bytes (see :func:`_check_gz_size`)."""
+    return size + (size >> 10) + (1 << 20)
+
+
+def _misnamed_gz(raw: bytes, path: Path, name: str, size: int) -> DatasetError | None:
+    """Return the error naming the Fashion-MNIST file that the gzip file ``path`` (its bytes
+    ``raw``), whose content is longer than the ``size`` bytes of ``name``, holds under that name
+    (a train file copied over a test one); ``None`` if it holds none of them.
+
+    Inflated again, hashed chunk by chunk and kept nowhere: on the failure path only.
+    """
+    longer = [known for known in FASHION_MNIST_FILES.values() if known[0] > size]
+    if not longer:
+        return None
+    longest = max(s for s, _ in longer)
+    md5, produced = hashlib.md5(usedforsecurity=False), 0
+    try:
+        for chunk in inflate_chunks(raw, name=str(path), limit=longest, chunk_size=CHUNK):
+            md5.update(chunk)
+            produced += len(chunk)
+    except DatasetError:
+        return None  # damaged further on: no file of the set
+    if (produced, md5.hexdigest()) not in longer:
+        return None
+    return _wrong_size(path, name, size, produced, md5.hexdigest())
 
 
 def _check_md5(path: Path, name: str, md5: str, found: str) -> None:
