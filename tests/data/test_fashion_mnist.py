@@ -541,6 +541,23 @@ def test_the_gz_read_in_place_of_a_damaged_plain_file_is_watched_by_the_memo(
     assert after.test_labels.tolist() == new_labels.tolist()
 
 
+def test_a_load_the_memo_answers_names_the_gz_read_in_place_of_a_damaged_plain_file(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """The first load said it read the .gz; the second, answered by the memo with the same data,
+    named the damaged plain file as the one read (its source and folder, as before)."""
+    name = "t10k-labels-idx1-ubyte"
+    root = tiny.write(tmp_path / "root")
+    (root / name).write_bytes(b"cut")  # rejected: its .gz is read
+    with pytest.warns(DataWarning):
+        first = read_fashion_mnist(root, checksums=tiny.files)
+    again = read_fashion_mnist(root, checksums=tiny.files)
+    assert again.test_labels is first.test_labels  # from the memo
+    expected = {n: root / f"{n}.gz" for n in tiny.files}
+    assert first.found.paths == expected and again.found.paths == expected
+    assert again.found.directory == first.found.directory and again.found.folder == root
+
+
 def test_hashed_is_true_when_any_one_file_was_hashed_now(tiny: Tiny, tmp_path: Path) -> None:
     """Three files answered by the verified cache and one hashed again (its mtime changed): hashed."""
     root = tiny.write(tmp_path / "root")

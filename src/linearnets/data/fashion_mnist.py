@@ -184,7 +184,13 @@ def read_fashion_mnist(
     if key is not None and memo is not None:
         _MEMO[key] = memo  # the most recently used, last
     if memo is not None and (memo.verified or not verify):
-        # the same files, perhaps found another way: report this search's source
+        # the same files, perhaps found another way: report this search's source, and the .gz
+        # read in place of a rejected plain file as the file read (the key watches both)
+        read = {
+            name: path.with_name(f"{name}.gz") if memo.found.paths[name].name != path.name else path
+            for name, path in found.paths.items()
+        }
+        found = dataclasses.replace(found, paths=read)
         return dataclasses.replace(memo, found=found, hashed=False)
     arrays: dict[str, torch.Tensor] = {}
     hashed, read = False, {}
