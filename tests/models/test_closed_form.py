@@ -127,6 +127,13 @@ def test_fewer_rows_than_unknowns_are_refused_before_any_decomposition(
             UsageError, match=rf"need at least {d + 1} rows, got X of shape \({n}, {d}\)"
         ):
             closed_form(torch.randn(n, d), torch.randn(n, 1))
+    with pytest.raises(UsageError) as info:  # no feature and no example: one row, for the bias
+        closed_form(torch.empty(0, 0), torch.empty(0))
+    assert str(info.value) == (
+        "X must have more rows (examples) than columns (features) to have one least-squares "
+        "solution: 0 weights and a bias need at least 1 row, got X of shape (0, 0); use more "
+        "examples than features"
+    )
 
 
 def test_a_column_huge_next_to_its_spread_is_named() -> None:

@@ -28,7 +28,7 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
         ``X``'s dtype.
 
     Raises:
-        UsageError: no unique solution: fewer rows than columns, constant or repeated columns, or
+        UsageError: no unique solution: no more rows than columns, constant or repeated columns, or
             columns whose scales (or offsets) lie too far apart for float64 to tell them apart.
 
     See D2L §3.1.1.2.
@@ -53,12 +53,14 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
     # a reference solution, not part of any graph: targets computed by a model (y = net(X)) would
     # otherwise give a w with a grad_fn and a b read through torch's requires_grad warning
     X, y = X.detach(), y.detach()
-    if n <= X.shape[1]:
+    d = X.shape[1]
+    if n <= d:
         # fewer equations than unknowns: no rank to compute (an SVD of 1000 × 20001 takes seconds)
+        rows = "1 row" if d == 0 else f"{d + 1} rows"  # (0, 0): a bias alone
         raise UsageError(
             f"X must have more rows (examples) than columns (features) to have one least-squares "
-            f"solution: {X.shape[1]} weights and a bias need at least {X.shape[1] + 1} rows, got X "
-            f"of shape {tuple(X.shape)}; use more examples than features"
+            f"solution: {d} weights and a bias need at least {rows}, got X of shape "
+            f"{tuple(X.shape)}; use more examples than features"
         )
     A = torch.cat([X.double(), torch.ones(n, 1, dtype=torch.float64)], dim=1)  # (n, d + 1)
     rank = int(torch.linalg.matrix_rank(A))
