@@ -268,17 +268,18 @@ def test_a_device_that_does_not_exist_is_refused(
 def test_the_device_comes_from_the_command_line_else_from_the_run_resumed(
     npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import linearnets.device
+    import linearnets.tasks.softmax
 
     asked: list[tuple[str, int]] = []
-    resolve = linearnets.device.resolve_device
+    resolve = linearnets.tasks.softmax.resolve_device
 
     def recording(name: str, *, local_rank: int) -> torch.device:
         asked.append((name, local_rank))
         return resolve(name, local_rank=local_rank)
 
     monkeypatch.delenv("LOCAL_RANK", raising=False)
-    monkeypatch.setattr(linearnets.device, "resolve_device", recording)
+    # where the command resolves it (device_for_group), before it joins any group
+    monkeypatch.setattr(linearnets.tasks.softmax, "resolve_device", recording)
     run = tmp_path / "run"
     common = ["--plot", "none", "--threads", "1"]
     assert main(["softmax", "--data", str(npz), "--epochs", "1", *common, "--out", str(run)]) == 0

@@ -336,8 +336,9 @@ def test_a_torchrun_script_on_a_device_its_machine_lacks_joins_to_say_so_to_ever
     no_cuda = "device 'cuda' needs CUDA, but no CUDA GPU is available here"
     with pytest.raises(UsageError, match=rf"^{no_cuda}"):
         run_softmax(SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), device="cuda", out=out))
-    ((refused,),) = [list(kwargs.values()) for kwargs in joined]  # refused=, no device: gloo
-    assert list(joined[0]) == ["refused"] and str(refused).startswith(no_cuda)
+    ((device, refused),) = [(kw["device"], kw["refused"]) for kw in joined]  # no device: gloo
+    assert device is None and str(refused).startswith(no_cuda)
+    assert sorted(joined[0]) == ["device", "refused"]
     assert sent == [("error", str(refused))]
     assert not out.exists()
 

@@ -20,8 +20,6 @@ from linearnets.errors import UsageError
 _FOLDER = path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data")
 
 if TYPE_CHECKING:
-    import torch
-
     from linearnets.tasks.training_run import SoftmaxResult
     from linearnets.training.distributed import DistContext
 
@@ -150,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         # held as in _train: these load the training modules; a stop here or while a resume's
         # config is read is one before training too (it said "interrupted by SIGTERM" alone)
         with held_signals(raise_after=True):
+            from linearnets.tasks.softmax import device_for_group
             from linearnets.tasks.stopping import complete_when_returned
             from linearnets.training.distributed import env_int, init_distributed
         config = SoftmaxConfig(**given) if args.resume is None else None
@@ -166,7 +165,8 @@ def run(args: argparse.Namespace) -> int:
                 # said once joined, to every process: refused before, it left them waiting
                 saved = {}
             device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
-        device, refused = _device_here(device_name)
+        # a device this process lacks is refused to every process once joined
+        device, refused = device_for_group(device_name)
         # a stop while waiting for the other processes is one before training too (it said
         # "interrupted" alone, not that nothing was trained nor what to do)
         dist = init_distributed(
@@ -182,22 +182,6 @@ def run(args: argparse.Namespace) -> int:
             with held_signals(raise_after=False):  # the run is complete: its summary is whole
                 _print_summary(finished[0], dist, as_json=args.json)
     return 0
-
-
-def _device_here(name: str) -> tuple[torch.device | None, UsageError | None]:
-    """Return the device ``name`` gives this process, or, in a data-parallel run, why it cannot
-    have it: said once joined, to every process (see ``init_distributed``'s ``refused``)."""
-    from linearnets.device import resolve_device
-    from linearnets.training.distributed import env_int
-
-    try:
-        return resolve_device(name, local_rank=env_int("LOCAL_RANK", 0)), None
-    except UsageError as exc:
-        if env_int("WORLD_SIZE", 1) <= 1:
-            raise
-        # on this process alone, perhaps (another machine's GPUs): refused before the join, it
-        # left the others waiting up to gloo's 30 minutes
-        return None, exc
 
 
 def _check_resume_options(args: argparse.Namespace) -> None:

@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linearnets import _fs
 from linearnets._signals import held_signals
@@ -46,10 +46,14 @@ from linearnets.training.runs import (
     write_json_atomic,
 )
 
+if TYPE_CHECKING:
+    import torch
+
 __all__ = [
     "WEIGHTS_FILE",
     "Experiment",
     "SoftmaxResult",
+    "device_for_group",
     "environment_group",
     "load_trained",
     "prepare",
@@ -150,11 +154,26 @@ def environment_group(device: str, dist: DistContext | None) -> DistContext:
         return joined
     if env_int("WORLD_SIZE", 1) <= 1:
         return DistContext()
+    usable, refused = device_for_group(device)
+    return init_distributed(device=usable, refused=refused)
+
+
+def device_for_group(device: str) -> tuple[torch.device | None, UsageError | None]:
+    """Return the ``torch.device`` that ``device`` names for this process of torchrun's group
+    (its ``LOCAL_RANK``), or, in a data-parallel run, ``None`` and why it cannot have it: said once
+    joined, to every process (see :func:`init_distributed`'s ``refused``).
+
+    Raises:
+        UsageError: ``device`` cannot be used, in a single process.
+    """
     try:
-        usable = resolve_device(device, local_rank=env_int("LOCAL_RANK", 0))
-    except UsageError as exc:  # on this process alone, perhaps (another machine's GPUs)
-        return init_distributed(refused=exc)
-    return init_distributed(device=usable)
+        return resolve_device(device, local_rank=env_int("LOCAL_RANK", 0)), None
+    except UsageError as exc:
+        if env_int("WORLD_SIZE", 1) <= 1:
+            raise
+        # on this process alone, perhaps (another machine's GPUs): refused before the join, it
+        # left the others waiting up to gloo's 30 minutes
+        return None, exc
 
 
 # each process of a data-parallel run may have its own: where rank 0 writes (the others write
