@@ -92,6 +92,15 @@ def test_the_api_warns_of_the_one_figure_it_removed(tmp_path: Path) -> None:
     assert not (run / "predict-100.png").exists()
 
 
+def test_three_removed_figures_are_listed_as_a_b_and_c(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    _drawn_by_predict(run, 12, 3, 6)
+    with pytest.warns(ResumeWarning, match=r"^removed predict-3\.png, predict-6\.png and "
+                      r"predict-12\.png from "):  # fmt: skip
+        resume_softmax(run, epochs=2)
+
+
 def test_a_resume_that_trains_nothing_keeps_the_figures_predict_drew(tmp_path: Path) -> None:
     """Stopped after its last epoch, before its summary: the weights predict read are the run's."""
     run = tmp_path / "run"

@@ -335,7 +335,7 @@ def _drop_final_outputs(run_dir: Path) -> None:
         names = [name for _, name in removed]
         again = "; ".join(f"linearnets predict {shell_word(run_dir)} -n {n}" for n, _ in removed)
         warn(
-            f"removed {' and '.join(names) if len(names) < 3 else ', '.join(names)} from "
+            f"removed {' and '.join([', '.join(names[:-1]), names[-1]] if names[:-1] else names)} from "
             f"{run_dir}: linearnets predict drew {them} from the weights before this resume (an "
             f"older model than the run's); once the run ends, draw {them} again with: {again}",
             ResumeWarning,
