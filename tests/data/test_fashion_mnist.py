@@ -463,19 +463,28 @@ def test_unverified_reads_are_memoised_too(tiny: Tiny, tmp_path: Path) -> None:
     assert again.train_images is first.train_images and again.test_labels is first.test_labels
 
 
+def _new_labels_gz(tiny: Tiny, root: Path, name: str) -> Any:
+    """Write other labels into ``root``'s ``name.gz``, with a later mtime; return them."""
+    new_labels = (tiny.arrays[name] + 1) % 10
+    path = root / f"{name}.gz"
+    path.write_bytes(gzip.compress(idx_bytes(new_labels)))
+    _later_mtime(path)
+    return new_labels
+
+
+def _later_mtime(path: Path) -> None:
+    """Move ``path``'s mtime a second on, whatever the clock."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+
 def test_a_file_rewritten_on_disk_is_read_again(tiny: Tiny, tmp_path: Path) -> None:
     """The memo is keyed by each file's identity (a stat): new content at the same path is not missed."""
     root = tiny.write(tmp_path / "root")
     name = "t10k-labels-idx1-ubyte"
     before = read_fashion_mnist(root, verify=False)
     assert before.test_labels.tolist() == tiny.arrays[name].tolist()
-    path = root / f"{name}.gz"
-    new_labels = (tiny.arrays[name] + 1) % 10
-    path.write_bytes(gzip.compress(idx_bytes(new_labels)))
-    stat = path.stat()
-    os.utime(
-        path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9)
-    )  # a later mtime, whatever the clock
+    new_labels = _new_labels_gz(tiny, root, name)
     after = read_fashion_mnist(root, verify=False)
     assert after.test_labels.tolist() == new_labels.tolist()
 
@@ -529,13 +538,7 @@ def test_the_gz_read_in_place_of_a_damaged_plain_file_is_watched_by_the_memo(
     with pytest.warns(DataWarning):
         before = read_fashion_mnist(root, verify=False)
     assert before.test_labels.tolist() == tiny.arrays[name].tolist()
-    gz = root / f"{name}.gz"
-    new_labels = (tiny.arrays[name] + 1) % 10
-    gz.write_bytes(gzip.compress(idx_bytes(new_labels)))
-    stat = gz.stat()
-    os.utime(
-        gz, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9)
-    )  # a later mtime, whatever the clock
+    new_labels = _new_labels_gz(tiny, root, name)
     with pytest.warns(DataWarning):
         after = read_fashion_mnist(root, verify=False)
     assert after.test_labels.tolist() == new_labels.tolist()
@@ -566,8 +569,7 @@ def test_hashed_is_true_when_any_one_file_was_hashed_now(tiny: Tiny, tmp_path: P
     assert not read_fashion_mnist(root, checksums=tiny.files).hashed  # all four from the cache
     fashion_mnist._MEMO.clear()
     path = root / f"{next(iter(tiny.files))}.gz"  # the first file read
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    _later_mtime(path)
     arrays = read_fashion_mnist(root, checksums=tiny.files)
     assert arrays.hashed and arrays.verified
 
@@ -883,8 +885,7 @@ def test_the_memo_keeps_the_two_sets_used_last(tiny: Tiny, tmp_path: Path) -> No
     assert id(again.train_images) not in held
     for _ in range(3):  # one folder's file changed three times: one set of it held, the latest
         path = roots[0] / f"{next(iter(tiny.files))}.gz"
-        stat = path.stat()
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        _later_mtime(path)
         latest = read_fashion_mnist(roots[0], checksums=tiny.files)
     assert len(fashion_mnist._MEMO) == 2
     assert any(arrays is latest for arrays in fashion_mnist._MEMO.values())
