@@ -126,6 +126,25 @@ def test_a_pandas_index_column_is_refused(tmp_path: Path) -> None:
     assert X.tolist() == [[0, 0.5], [1, 1.5], [2, 2.5]] and y.reshape(-1).tolist() == [1, -1, 0]
 
 
+def test_a_pandas_index_above_default_column_names_is_refused_as_an_index(tmp_path: Path) -> None:
+    """``pd.DataFrame(np.c_[X, y]).to_csv(path)``, pandas' defaults: an index, and columns named
+    0,1,2. Its first line, an empty cell and numbers, was told as names or data whose fix was
+    "fix ''"; and index=False alone leaves 0,1,2 to be read as an example."""
+    path = _written(tmp_path / "p.csv", ",0,1,2\n0,0.5,1.0,2.0\n1,1.5,-1.0,3.0\n2,2.5,0.0,1.0\n")
+    assert _refusal(path) == (
+        f"{path} has an unnamed first column (its header starts with an empty cell), as pandas' "
+        "to_csv() writes its index: it would be read as a feature; its other names, 0,1,2, are "
+        "pandas' for unnamed columns: save with df.to_csv(path, index=False, header=False), or "
+        "drop that column and the first line"
+    )
+    # the fix it names reads the data: X and y as written
+    _written(path, "0.5,1.0,2.0\n1.5,-1.0,3.0\n2.5,0.0,1.0\n")
+    X, y = load_regression_file(path)
+    assert X.tolist() == [[0.5, 1], [1.5, -1], [2.5, 0]] and y.reshape(-1).tolist() == [2, 3, 1]
+    # data whose first example lacks its first value is named as before, as a bad cell or names
+    assert "if it is data, fix ''" in _refusal(_written(path, ",5,6\n1,2,3\n"))
+
+
 @pytest.mark.parametrize(
     "text,pattern",
     [

@@ -47,9 +47,11 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
         rows = rows[1:]
         if not first[0].strip():
             _refuse_unnamed_first_column(path)
+    elif not first[0].strip() and _default_names(first[1:]):
+        _refuse_unnamed_first_column(path, default_names=len(first) - 1)
     elif _mixed(first):
         _refuse_mixed_first_row(path, line, first)
-    elif [cell.strip() for cell in first] == [str(i) for i in range(len(first))]:
+    elif _default_names(first):
         _warn_default_names(path, line, len(first))
     if not rows:
         raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
@@ -67,6 +69,11 @@ def _warn_default_names(path: Path, line: int, columns: int) -> None:
         "names",
         DataWarning,
     )
+
+
+def _default_names(row: list[str]) -> bool:
+    """Whether ``row`` is ``0,1,…``: the names pandas gives the columns of an unnamed DataFrame."""
+    return [cell.strip() for cell in row] == [str(i) for i in range(len(row))]
 
 
 def _number(text: str) -> float | None:
@@ -120,12 +127,20 @@ def _read_rows(path: Path) -> _Rows:
         ) from None
 
 
-def _refuse_unnamed_first_column(path: Path) -> NoReturn:
-    """Refuse a header whose first cell is empty: most likely a pandas index, not a feature."""
+def _refuse_unnamed_first_column(path: Path, *, default_names: int = 0) -> NoReturn:
+    """Refuse a header whose first cell is empty: most likely a pandas index, not a feature; with
+    ``default_names``, the header's other cells are pandas' names for that many unnamed columns
+    (``,0,1,…``: to_csv's defaults), which ``index=False`` alone would leave as a row of data."""
+    fix = (
+        "save with df.to_csv(path, index=False) or drop that column"
+        if not default_names
+        else f"its other names, {','.join(map(str, range(default_names)))}, are pandas' for "
+        "unnamed columns: save with df.to_csv(path, index=False, header=False), or drop that "
+        "column and the first line"
+    )
     raise DatasetError(
         f"{path} has an unnamed first column (its header starts with an empty cell), as pandas' "
-        "to_csv() writes its index: it would be read as a feature; save with "
-        "df.to_csv(path, index=False) or drop that column"
+        f"to_csv() writes its index: it would be read as a feature; {fix}"
     )
 
 
