@@ -191,6 +191,35 @@ def test_a_csv_that_cannot_be_read_is_named_in_either_words(
     assert one_line(info.value) == f"--data {path}{fix}"
 
 
+def test_a_compressed_file_named_csv_is_refused_for_what_it_is(tmp_path: Path) -> None:
+    """A gzip-compressed CSV, an .npz or an Excel workbook named .csv were told "not a UTF-8 CSV
+    text file ('utf-8' codec can't decode byte 0x8b ...); save it as CSV (UTF-8)"."""
+    import gzip
+    import zipfile
+
+    path = tmp_path / "d.csv"
+    path.write_bytes(gzip.compress(b"x,y\n1,2\n3,4\n"))
+    assert _refusal(path) == (
+        f"{path} is gzip-compressed (it starts with bytes 1f 8b), not CSV text; decompress it "
+        "first (gunzip -c FILE > table.csv) and pass the .csv it holds"
+    )
+    zip_fix = (
+        f"{path} is a zip archive (it starts with PK), not CSV text: an .npz, or an Excel "
+        "workbook? rename an .npz to end in .npz; save a workbook from Excel as CSV UTF-8 "
+        "(comma delimited)"
+    )
+    with path.open("wb") as f:
+        np.savez(f, X=np.ones((3, 2)), y=np.zeros(3))
+    assert _refusal(path) == zip_fix
+    with zipfile.ZipFile(path, "w") as z:  # stored text only: no byte that UTF-8 refuses
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    assert _refusal(path) == zip_fix
+    # what gunzip gives back is read, as the file held it
+    path.write_bytes(gzip.decompress(gzip.compress(b"x,y\n1,2\n3,4\n")))
+    X, y = load_regression_file(path)
+    assert X.tolist() == [[1], [3]] and y.reshape(-1).tolist() == [2, 4]
+
+
 @pytest.mark.parametrize(
     "text,message",
     [

@@ -5,12 +5,14 @@ text (names such as 2019 or nan, or data with one bad cell) is refused with the 
 silently skipped. A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
 other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped; every
 other row must have the table's number of columns (the one most rows have). Lines are counted as an
-editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order mark is dropped.
+editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order mark is dropped;
+a zip archive or a gzip file named .csv is refused as such.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from pathlib import Path
 from typing import NoReturn
@@ -104,7 +106,8 @@ def _read_rows(path: Path) -> _Rows:
     """Return the non-empty rows of the CSV at ``path``, each with the line it starts on (from 1, as
     an editor counts them: a quoted cell's line break starts a line); name an unreadable file."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
+        with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
+            _refuse_compressed(path, raw.peek(4)[:4])
             reader, start = csv.reader(f), 1
             rows: _Rows = []
             for row in reader:
@@ -125,6 +128,22 @@ def _read_rows(path: Path) -> _Rows:
             f"{path} is not a readable CSV file ({exc}); save it as CSV (UTF-8), comma-separated, "
             "one number per cell"
         ) from None
+
+
+def _refuse_compressed(path: Path, head: bytes) -> None:
+    """Refuse a zip archive or gzip file named ``.csv`` by its first bytes, ``head``: told as "not
+    UTF-8" with the fix to save it as CSV, which it may well hold, compressed."""
+    if head == b"PK\x03\x04":
+        raise DatasetError(
+            f"{path} is a zip archive (it starts with PK), not CSV text: an .npz, or an Excel "
+            "workbook? rename an .npz to end in .npz; save a workbook from Excel as CSV UTF-8 "
+            "(comma delimited)"
+        )
+    if head[:2] == b"\x1f\x8b":
+        raise DatasetError(
+            f"{path} is gzip-compressed (it starts with bytes 1f 8b), not CSV text; decompress "
+            "it first (gunzip -c FILE > table.csv) and pass the .csv it holds"
+        )
 
 
 def _refuse_unnamed_first_column(path: Path, *, default_names: int = 0) -> NoReturn:
