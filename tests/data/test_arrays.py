@@ -141,6 +141,23 @@ def test_regression_npz_accepts_column_targets(tmp_path: Path) -> None:
     assert X.shape == (5, 2) and y.shape == (5, 1)
 
 
+def test_a_one_feature_x_saved_flat_is_refused_with_the_reshape(tmp_path: Path) -> None:
+    """``np.savez(path, X=x, y=y)`` with ``x`` (N,), one feature, the book's §3.1 plot data: its
+    fix, "store one row of features per example", did not say how."""
+    x, targets = np.linspace(-1, 1, 5), np.linspace(0, 8, 5)
+    np.savez(tmp_path / "r.npz", X=x, y=targets)
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(tmp_path / "r.npz")
+    assert str(info.value) == (
+        f"{tmp_path / 'r.npz'}: X must be a 2-d array (N, D), got shape (5,); store one row of "
+        "features per example, e.g. X.reshape(-1, 1) for one feature per example"
+    )
+    np.savez(tmp_path / "r.npz", X=x.reshape(-1, 1), y=targets)  # the fix it names
+    X, y = load_regression_file(tmp_path / "r.npz")
+    assert X.reshape(-1).tolist() == x.astype(np.float32).tolist()
+    assert y.reshape(-1).tolist() == targets.astype(np.float32).tolist()
+
+
 def _write(tmp_path: Path, **arrays: np.ndarray) -> Path:
     path = tmp_path / "bad.npz"
     np.savez(path, **arrays)  # type: ignore[arg-type]

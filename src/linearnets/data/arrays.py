@@ -56,11 +56,11 @@ def _features(
         ``array`` as float32, shape (N, D).
     """
     if array.ndim != 2:
-        fix = (
-            f"reshape it to one row per example, e.g. {name}.reshape(len({name}), -1)"
-            if name.isidentifier() and array.ndim > 2
-            else "store one row of features per example"
-        )
+        fix = "store one row of features per example"
+        if name.isidentifier() and array.ndim > 2:
+            fix = f"reshape it to one row per example, e.g. {name}.reshape(len({name}), -1)"
+        elif name.isidentifier() and array.ndim == 1:  # np.savez(path, X=x, y=y) of one feature
+            fix += f", e.g. {name}.reshape(-1, 1) for one feature per example"
         raise DatasetError(
             f"{path}: {name} must be a 2-d array (N, D), got shape {array.shape}; {fix}"
         )
