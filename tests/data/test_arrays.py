@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -156,6 +158,41 @@ def test_a_one_feature_x_saved_flat_is_refused_with_the_reshape(tmp_path: Path) 
     X, y = load_regression_file(tmp_path / "r.npz")
     assert X.reshape(-1).tolist() == x.astype(np.float32).tolist()
     assert y.reshape(-1).tolist() == targets.astype(np.float32).tolist()
+
+
+@pytest.mark.parametrize(
+    "load,test_set",
+    [(load_regression_file, False), (load_classification_file, False), (load_classification_file, True)],
+    ids=["regression", "classification", "classification-X_test"],
+)  # fmt: skip
+def test_features_stored_transposed_are_refused_with_the_transpose(
+    tmp_path: Path, load: Callable[[Path], Any], test_set: bool
+) -> None:
+    """X saved (D, N), a row per feature (MATLAB's or R's layout): its fix was "store one
+    target (label) per row of X", and the targets were right."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 3)), np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    rows = "X_test" if test_set else "X"
+    arrays = {"X": X, "y": y, "X_test": X, "y_test": y} if test_set else {"X": X, "y": y}
+    arrays[rows] = X.T  # (3, 8)
+    path = _write(tmp_path, **arrays)
+    with pytest.raises(DatasetError) as info:
+        load(path)
+    label = "y_test" if test_set else "y"
+    wanted = (
+        f"{label} must be a 1-d array of 3 labels"
+        if load is load_classification_file
+        else "y must hold one target per row of X (3)"
+    )
+    assert str(info.value) == (
+        f"{path}: {wanted}, got shape (8,); {rows} has 8 columns, as many as {label} has values: "
+        f"is {rows} stored transposed, (D, N)? save {rows}.T, one row per example"
+    )
+    arrays[rows] = arrays[rows].T  # the fix it names
+    path = _write(tmp_path, **arrays)
+    loaded = load(path)
+    features = loaded.X_test if test_set else loaded[0] if isinstance(loaded, tuple) else loaded.X
+    assert torch.equal(features, torch.from_numpy(X.astype(np.float32)))
 
 
 def _write(tmp_path: Path, **arrays: np.ndarray) -> Path:

@@ -105,14 +105,30 @@ def _refuse_non_finite(
     )
 
 
-def _labels(path: Path, name: str, array: np.ndarray, n: int) -> torch.Tensor:
-    """Return ``array`` (n,) as int64 class indices (n,), refusing non-integer or out-of-range labels."""
+def _transposed(rows: str, features: torch.Tensor, name: str, values: np.ndarray) -> str | None:
+    """Return the fix for ``features`` (N, D) stored as (D, N): one column per value of the 1-d
+    ``values`` (N,), and fewer rows than that (examples outnumber features); else ``None``.
+    ``rows`` and ``name`` name the two arrays."""
+    count = values.shape[0] if values.ndim == 1 else -1
+    if features.shape[1] != count or features.shape[0] >= count:
+        return None
+    return (
+        f"{rows} has {count} columns, as many as {name} has values: is {rows} stored transposed, "
+        f"(D, N)? save {rows}.T, one row per example"
+    )
+
+
+def _labels(path: Path, name: str, array: np.ndarray, X: torch.Tensor) -> torch.Tensor:
+    """Return ``array`` (N,) as int64 class indices (N,), one per row of ``X`` (N, D), refusing
+    non-integer or out-of-range labels."""
+    n = X.shape[0]
     if array.ndim != 1 or array.shape[0] != n:
         rows = "X" if name == "y" else "X_test"
         fix = (
             f"flatten it, e.g. {name}.reshape(-1)"
             if array.size == n and array.ndim > 1
-            else f"store one label per row of {rows}, in the same order"
+            else _transposed(rows, X, name, array)
+            or f"store one label per row of {rows}, in the same order"
         )
         raise DatasetError(
             f"{path}: {name} must be a 1-d array of {n} labels, got shape {array.shape}; {fix}"
@@ -180,7 +196,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
             "those names: numpy.savez(path, X=X, y=y)"
         )
     X = _pixels(path, "X", arrays["X"])
-    y = _labels(path, "y", arrays["y"], X.shape[0])
+    y = _labels(path, "y", arrays["y"], X)
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
             f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them "
@@ -200,7 +216,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
                 f"got {arrays['X'].dtype} and {arrays['X_test'].dtype}; store them with one dtype"
             )
         X_test = _pixels(path, "X_test", arrays["X_test"])
-        y_test = _labels(path, "y_test", arrays["y_test"], X_test.shape[0])
+        y_test = _labels(path, "y_test", arrays["y_test"], X_test)
         if X_test.shape[1] != X.shape[1]:
             raise DatasetError(
                 f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}; "
@@ -297,7 +313,8 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         fix = (
             "the model fits one target: keep one column, e.g. y[:, 0] (a run per column)"
             if y_raw.ndim == 2 and y_raw.shape[0] == X.shape[0]
-            else "store one target per row of X, in the same order, as (N,) or (N, 1)"
+            else _transposed("X", X, "y", y_raw)
+            or "store one target per row of X, in the same order, as (N,) or (N, 1)"
         )
         raise DatasetError(
             f"{path}: y must hold one target per row of X ({X.shape[0]}), got shape "
