@@ -51,6 +51,45 @@ def test_a_run_that_diverges_after_its_first_epoch_names_that_epochs_checkpoint(
     assert load_checkpoint(out / "checkpoint.pt").epoch == 1
 
 
+def _pixels(path: Path, dtype: type) -> Path:
+    """3 classes of 50 "pixels" in 0..255, stored as ``dtype``: float pixels are trained as they
+    are, uint8 ones scaled to [0, 1]."""
+    rng = np.random.default_rng(0)
+    centers = rng.integers(0, 256, size=(3, 50))
+    y = rng.integers(0, 3, size=300)
+    X = np.clip(centers[y] + rng.normal(0, 40, size=(300, 50)), 0, 255).round()
+    np.savez(path, X=X[:200].astype(dtype), y=y[:200], X_test=X[200:].astype(dtype), y_test=y[200:])
+    return path
+
+
+def test_features_far_past_unit_size_are_named_as_the_cause_with_their_scaling(
+    tmp_path: Path,
+) -> None:
+    """Pixels of 0-255 stored as float diverge at the book's lr, and at a tenth of it too: the
+    stop also names the features' size and the scaling (it advised a smaller lr alone)."""
+    data = _pixels(tmp_path / "pixels.npz", np.float32)
+    for lr in (0.1, 0.01):
+        with pytest.raises(DivergenceError) as info:
+            run_softmax(
+                SoftmaxConfig(data=data, epochs=2, lr=lr, plot="none", out=tmp_path / f"{lr}")
+            )
+        assert (
+            f"(a tenth); or scale the features, which reach 255 in {data}, where the book's lr "
+            "suits values of about 1: e.g. X / 255 for 8-bit pixels (X stored as uint8 is scaled "
+            "to [0, 1] for you), or standardise each column; "
+        ) in str(info.value)
+    # the advice works: the same pixels as uint8 train at the book's lr
+    scaled = run_softmax(
+        SoftmaxConfig(data=_pixels(tmp_path / "u8.npz", np.uint8), epochs=2, plot="none",
+                      out=tmp_path / "u8")
+    )  # fmt: skip
+    assert scaled.history.last.test_acc > 0.9
+    # features of a few units that diverge at a huge lr: the lr alone is named
+    with pytest.raises(DivergenceError) as info:
+        run_softmax(SoftmaxConfig(data=_noise(tmp_path / "d.npz"), epochs=2, lr=1e4, plot="none"))
+    assert "scale the features" not in str(info.value)
+
+
 def test_the_resume_without_the_guard_ends_as_a_run_without_it(tmp_path: Path) -> None:
     """The advice the stop gives works: resumed with guard=False, the run ends bit-identical to the
     same run started without the guard (the guard only reads the losses)."""

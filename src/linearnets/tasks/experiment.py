@@ -39,6 +39,9 @@ class Experiment:
     device: torch.device
     dist: DistContext
     data_sha256: str | None = None  # the --data file's content, so a resume can tell it changed
+    # the largest |value| of a --data file's training features, as trained on (None: Fashion-MNIST,
+    # in [0, 1]): features far from unit size make the book's lr diverge
+    feature_scale: float | None = None
 
 
 def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:
@@ -67,6 +70,7 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
         device=device,
         dist=dist,
         data_sha256=data.sha256,
+        feature_scale=data.feature_scale,
     )
 
 
@@ -147,6 +151,7 @@ class _Data:
     num_inputs: int
     source: str
     sha256: str | None = None
+    feature_scale: float | None = None  # max |X| of a data file's features (N, D)
 
 
 def _load_data(config: SoftmaxConfig) -> _Data:
@@ -201,4 +206,5 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
         arrays.num_features,
         f"{path} ({arrays.X.shape[0]} examples, {arrays.num_features} features)",
         sha256=sha256_file(path),
+        feature_scale=float(arrays.X.abs().max()) if arrays.X.numel() else None,
     )

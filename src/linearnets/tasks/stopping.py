@@ -182,9 +182,27 @@ def diverged(
             "; a loss that grew may still settle, far above a smaller lr's: "
             f"linearnets.resume_softmax({str(run_dir)!r}, guard=False) trains on regardless"
         )
-    stopped = DivergenceError(f"{exc}; {where}")
+    stopped = DivergenceError(f"{exc}{_scale_hint(exp)}; {where}")
     stopped.resumable, stopped.grew = exc.resumable, exc.grew
     return stopped
+
+
+# features whose largest |value| passes this are far from the unit size the book's lr suits (its
+# Fashion-MNIST pixels are in [0, 1]; standardised columns reach a few units; 8-bit pixels 255)
+LARGE_FEATURES = 100.0
+
+
+def _scale_hint(exp: Experiment) -> str:
+    """Return the advice to scale a ``data`` file's features when they are large, else ``""``:
+    a smaller lr alone may diverge too (pixels of 0–255 stored as float, not uint8)."""
+    scale = exp.feature_scale
+    if scale is None or not scale > LARGE_FEATURES:
+        return ""
+    return (
+        f"; or scale the features, which reach {scale:g} in {exp.config.data}, where the book's "
+        "lr suits values of about 1: e.g. X / 255 for 8-bit pixels (X stored as uint8 is scaled "
+        "to [0, 1] for you), or standardise each column"
+    )
 
 
 def peer_lost(
