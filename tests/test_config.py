@@ -445,12 +445,26 @@ def test_the_signature_type_checkers_see_is_the_dataclasss_own(cls: type) -> Non
         for node in block.body
         if isinstance(node, ast.FunctionDef) and node.name == "__init__"
     ]
-    args = init.args.args[1:]  # after self
+    assert [a.arg for a in init.args.args] == ["self"]  # every setting keyword-only, as at run time
+    args = init.args.kwonlyargs
     assert [a.arg for a in args] == [f.name for f in dataclasses.fields(cls)]
-    assert [ast.unparse(d) for d in init.args.defaults] == [
+    assert [ast.unparse(d) for d in init.args.kw_defaults if d is not None] == [
         repr(f.default) for f in dataclasses.fields(cls)
     ]
-    assert list(inspect.signature(cls).parameters) == [a.arg for a in args]  # the runtime one
+    runtime = inspect.signature(cls).parameters
+    assert list(runtime) == [a.arg for a in args]
+    assert {p.kind for p in runtime.values()} == {inspect.Parameter.KEYWORD_ONLY}
+
+
+@pytest.mark.parametrize(
+    ("cls", "positional"), [(LinregConfig, ("concise", 5)), (SoftmaxConfig, ("concise", 5))]
+)
+def test_settings_are_passed_by_name(cls: type, positional: tuple[object, ...]) -> None:
+    """Thirteen optional settings in a row: by position, ``SoftmaxConfig("concise", 0.1)`` would
+    take 0.1 as the epochs (STYLE: optional knobs keyword-only)."""
+    with pytest.raises(TypeError, match="positional argument"):
+        cls(*positional)
+    assert cls(impl="concise", epochs=5).epochs == 5
 
 
 def test_any_path_like_is_taken_for_a_path_setting_and_stored_as_a_path(tmp_path: Path) -> None:

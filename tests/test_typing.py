@@ -58,6 +58,8 @@ reveal_type(SoftmaxConfig().out)  # R: pathlib.Path | None
 reveal_type(LinregConfig().lr)  # R: float
 SoftmaxConfig(out=3)  # E: arg-type
 LinregConfig(lr="0.1")  # E: arg-type
+SoftmaxConfig("concise", 3)  # E: call-arg
+LinregConfig("concise")  # E: call-arg
 X, y = synthetic_data(torch.tensor([2.0, -3.4]), torch.tensor(4.2), 10, noise_std=torch.tensor(0.01))
 Accumulator(2).add(torch.ones(3).sum(), np.array([1.0]))
 Accumulator(2).add(np.float32(1), 2)

@@ -66,14 +66,33 @@ if TYPE_CHECKING:
     _PathLike: TypeAlias = str | os.PathLike[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LinregConfig:
     """Settings of a linear-regression run; the defaults are the book's (D2L §3.2–3.3).
 
-    Each setting takes more than its field's type says it stores: a NumPy scalar, a one-element
-    tensor for ``true_b``/``noise_std``, any sequence or tensor for ``true_w``, any path-like for
-    ``data``, a ``torch.device``; the field holds the plain value (``LinregConfig(data="d.csv").data``
-    is ``Path("d.csv")``, ``true_w`` a tuple of floats).
+    Settings are passed by name (``LinregConfig(impl="concise", epochs=5)``), each checked when the
+    config is built. Each takes more than its field's type says it stores: a NumPy scalar, a
+    one-element tensor for ``true_b``/``noise_std``, any sequence or tensor for ``true_w``, any
+    path-like for ``data``, a ``torch.device``; the field holds the plain value
+    (``LinregConfig(data="d.csv").data`` is ``Path("d.csv")``, ``true_w`` a tuple of floats).
+
+    Args:
+        impl: "scratch" (autograd), "analytic" (the scratch model, gradient written by hand) or
+            "concise" (``nn.Linear``, ``nn.MSELoss``, ``torch.optim.SGD``).
+        epochs: passes over the data.
+        lr: learning rate.
+        batch_size: B, examples per minibatch.
+        num_examples: n, rows of synthetic data (``None``: the book's 1000).
+        noise_std: standard deviation σ of the synthetic noise ε (``None``: the book's 0.01).
+        true_w: the synthetic data's weights w, d values (``None``: the book's (2, -3.4)).
+        true_b: the synthetic data's bias b (``None``: the book's 4.2).
+        seed: seeds every generator of the run.
+        num_threads: torch threads; results are bit-identical at a fixed count.
+        data: a ``.npz`` (arrays ``X`` (n, d), ``y`` (n,) or (n, 1)) or ``.csv`` (``y`` its last
+            column) file to train on instead of synthetic data; the four synthetic settings must
+            then be left out.
+        device: "cpu", the only one (linear regression trains on the CPU).
+        guard: stop a run whose loss blows up (:class:`~linearnets.errors.DivergenceError`).
     """
 
     impl: str = "scratch"
@@ -100,6 +119,7 @@ class LinregConfig:
         # checks the two agree)
         def __init__(
             self,
+            *,
             impl: str = "scratch",
             epochs: _Int = 3,
             lr: _Float = 0.03,
@@ -166,13 +186,32 @@ class LinregConfig:
         return d
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SoftmaxConfig:
     """Settings of a softmax-regression run; the defaults are the book's (D2L §3.6–3.7).
 
-    Each setting takes more than its field's type says it stores: a NumPy scalar, any path-like
-    for ``data_dir``/``data``/``out``, a ``torch.device``; the field holds the plain value
-    (``SoftmaxConfig(out="runs/a").out`` is ``Path("runs/a")``, ``device`` the device's name).
+    Settings are passed by name (``SoftmaxConfig(epochs=3, out="runs/a")``), each checked when the
+    config is built. Each takes more than its field's type says it stores: a NumPy scalar, any
+    path-like for ``data_dir``/``data``/``out``, a ``torch.device``; the field holds the plain
+    value (``SoftmaxConfig(out="runs/a").out`` is ``Path("runs/a")``, ``device`` the device's name).
+
+    Args:
+        impl: "analytic" (the scratch model, gradient softmax(o) − onehot(y) written by hand),
+            "scratch" (the same model, autograd) or "concise" (``nn.Linear``,
+            ``nn.CrossEntropyLoss``, ``torch.optim.SGD``).
+        epochs: passes over the training set.
+        lr: learning rate.
+        batch_size: B, images per minibatch (the global one in a data-parallel run).
+        seed: seeds every generator of the run.
+        num_threads: torch threads; results are bit-identical at a fixed count.
+        data_dir: the folder holding the Fashion-MNIST files (``None``: the usual places).
+        data: a ``.npz`` file (arrays ``X`` (n, d), integer ``y`` (n,), optionally ``X_test``
+            and ``y_test``) to train on instead of Fashion-MNIST.
+        out: the run folder to create (``None``: ``runs/softmax-IMPL-TIME``).
+        plot: "auto" (a live figure in Jupyter, files elsewhere), "file" or "none".
+        resize: resize the images to (resize, resize) (``None``: their own 28 × 28).
+        device: "auto" (the fastest here), "cpu", "cuda", "cuda:N" or "mps".
+        guard: stop a run whose loss blows up (:class:`~linearnets.errors.DivergenceError`).
     """
 
     impl: str = "analytic"  # the fastest path; "scratch" trains the same model with autograd
@@ -194,6 +233,7 @@ class SoftmaxConfig:
         # checks the two agree)
         def __init__(
             self,
+            *,
             impl: str = "analytic",
             epochs: _Int = 10,
             lr: _Float = 0.1,
