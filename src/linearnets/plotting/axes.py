@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import in_notebook, pyplot
 from linearnets.plotting._plot_args import SCALES, check_limits, curves
 from linearnets.plotting._plot_args import check_figsize as check_figsize
 from linearnets.plotting._plot_args import check_fmts as check_fmts
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["BOOK_FMTS", "plot", "set_axes", "set_figsize", "use_svg_display"]
 
@@ -114,8 +117,8 @@ def plot(
     yscale: str = "linear",
     fmts: Sequence[str] = BOOK_FMTS,
     figsize: tuple[float, float] = (3.5, 2.5),
-    axes: Any = None,
-) -> Any:
+    axes: Axes | None = None,
+) -> Axes:
     """Plot one or several curves on ``axes`` (default: the current axes) and return the axes.
 
     Args:

@@ -156,7 +156,7 @@ def plot_confusion_matrix(
     *,
     out: str | Path | None = None,
     normalize: bool = True,
-) -> Any:
+) -> Axes:
     """Draw the confusion matrix as an annotated heatmap and return its ``Axes`` (``ax.figure``).
 
     Up to :data:`MAX_NUMBERED_CLASSES` classes every cell is numbered and the figure grows with the
