@@ -84,3 +84,46 @@ def test_the_result_and_callback_types_are_public() -> None:
     for cls in (SoftmaxResult, LinregResult, EpochMetrics, Callback):
         assert getattr(linearnets, cls.__name__) is cls
         assert cls.__name__ in linearnets.__all__
+
+
+# public names with no counterpart in the book: the run machinery and the confusion matrix
+NO_BOOK_SECTION = {
+    "linearnets.ConsoleLogger",
+    "linearnets.CurvesCallback",
+    "linearnets.EpochMetrics",
+    "linearnets.resume_softmax",
+    "linearnets.models.scratch.ScratchModule",
+    "linearnets.plotting.confusion_matrix",
+    "linearnets.plotting.format_per_class_table",
+    "linearnets.plotting.per_class_accuracy",
+    "linearnets.plotting.plot_confusion_matrix",
+}
+
+
+@pytest.mark.parametrize(
+    "module_name", ["linearnets", "linearnets.models.scratch", "linearnets.plotting"]
+)
+def test_every_public_callables_docstring_names_its_parameters_and_the_book(
+    module_name: str,
+) -> None:
+    """What ``help(ln.X)`` shows: every parameter said (with its shape where it is a tensor), and
+    the book's section (STYLE: "Args/Returns with tensor shapes, 'See D2L §3.x'")."""
+    import inspect
+    import re
+
+    module = importlib.import_module(module_name)
+    unsaid, no_book = {}, []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if not callable(obj):
+            continue
+        qualname = f"{module_name}.{name}"
+        doc = inspect.getdoc(obj) or ""
+        params = [p for p in inspect.signature(obj).parameters if not p.startswith("_")]
+        missing = [p for p in params if not re.search(rf"\b{p}\b", doc)]
+        if missing:
+            unsaid[qualname] = missing
+        if qualname not in NO_BOOK_SECTION and "D2L §" not in doc:
+            no_book.append(qualname)
+    assert unsaid == {}
+    assert no_book == []

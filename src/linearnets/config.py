@@ -209,7 +209,8 @@ class SoftmaxConfig:
             and ``y_test``) to train on instead of Fashion-MNIST.
         out: the run folder to create (``None``: ``runs/softmax-IMPL-TIME``).
         plot: "auto" (a live figure in Jupyter, files elsewhere), "file" or "none".
-        resize: resize the images to (resize, resize) (``None``: their own 28 × 28).
+        resize: resize the Fashion-MNIST images to (resize, resize) (``None``: their own 28 × 28;
+            not with ``data``).
         device: "auto" (the fastest here), "cpu", "cuda", "cuda:N" or "mps".
         guard: stop a run whose loss blows up (:class:`~linearnets.errors.DivergenceError`).
     """

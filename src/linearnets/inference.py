@@ -185,10 +185,17 @@ def predict(
 ) -> np.ndarray:
     """Show the first ``n`` test images titled "true / predicted" (the book's ``predict_ch3``).
 
-    ``n`` is at most :data:`~linearnets.plotting.images.MAX_SHOW` (100, the CLI's ``-n`` bound): one
-    row of more images is unreadable and slow to draw. Returns the matplotlib axes, a NumPy array
-    (n,) of ``Axes`` as ``plt.subplots`` gives them; saves the figure to ``out`` when given
-    (headless use).
+    Args:
+        net: a Fashion-MNIST classifier giving scores (B, 10); evaluated in eval mode.
+        test_iter: yields ``(X, y)`` batches: images ``X`` (B, 1, H, W), (B, H, W) or flattened
+            square ones (B, H*W), and int64 class indices ``y`` (B,).
+        n: how many images, at most :data:`~linearnets.plotting.images.MAX_SHOW` (100, the CLI's
+            ``-n`` bound): one row of more images is unreadable and slow to draw.
+        out: save the figure there too (PNG, SVG or PDF by the extension; headless use).
+        lang: "en" for the English edition's label names, "zh" for the Chinese edition's.
+
+    Returns:
+        The matplotlib axes, a NumPy array (n,) of ``Axes`` as ``plt.subplots`` gives them.
 
     See D2L §3.6.7.
     """

@@ -253,11 +253,19 @@ def load_data_fashion_mnist(
     """Return ``(train_iter, test_iter)`` over Fashion-MNIST: train shuffled each epoch, test in order.
 
     Batches are ``X`` float32 (B, 1, 28, 28) in [0, 1] and ``y`` int64 (B,), sliced from the whole
-    set held in memory (on ``device`` when given) and converted per batch. ``resize`` is what the
-    book hands ``transforms.Resize``: an int n (or ``[n]``) gives (B, 1, n, n), a pair (h, w) gives
-    (B, 1, h, w), with the pixels of the book's ``Compose([Resize(n), ToTensor()])`` bit for bit
-    (on the CPU; :mod:`linearnets.data.resample`). ``num_workers`` is accepted for the book's signature; slicing needs no worker
-    processes.
+    set held in memory (on ``device`` when given) and converted per batch.
+
+    Args:
+        batch_size: B, images per batch (the last batch of an epoch may be shorter).
+        resize: what the book hands ``transforms.Resize``: an int n (or ``[n]``) gives
+            (B, 1, n, n), a pair (h, w) gives (B, 1, h, w), with the pixels of the book's
+            ``Compose([Resize(n), ToTensor()])`` bit for bit (on the CPU;
+            :mod:`linearnets.data.resample`).
+        root: the folder holding the four files, directly or in ``FashionMNIST/raw`` (``None``:
+            search the usual places, as the README's "Fashion-MNIST, offline and verified" lists).
+        num_workers: accepted for the book's signature; slicing needs no worker processes.
+        generator: source of the training set's shuffle; ``None`` uses torch's global generator.
+        device: where the whole set is held and the batches come from (``None``: the CPU).
 
     See D2L §3.5.3.
     """

@@ -31,6 +31,11 @@ def init_weights(
 
     Use as ``net.apply(init_weights)``, or ``net.apply(partial(init_weights, generator=g))`` to seed it.
 
+    Args:
+        m: the module ``net.apply`` visits; an ``nn.Linear`` weight (q, d) and bias (q,) are set.
+        std: the standard deviation of the weights (the book's 0.01).
+        generator: source of the weights; ``None`` uses torch's global generator.
+
     See D2L §3.7.1.
     """
     if not isinstance(m, nn.Module):  # anything else was silently left as it was

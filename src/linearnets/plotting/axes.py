@@ -42,6 +42,9 @@ def use_svg_display() -> None:
 def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
     """Set the default size (width, height) in inches of new matplotlib figures.
 
+    Args:
+        figsize: (width, height) in inches, each > 0.
+
     See D2L §2.4.
     """
     import matplotlib
@@ -64,6 +67,13 @@ def set_axes(
     """Set the labels, limits, scales and legend of a matplotlib ``Axes``, and turn its grid on.
 
     Limits and legend left as ``None`` keep matplotlib's automatic choice.
+
+    Args:
+        axes: the matplotlib ``Axes`` to set up.
+        xlabel, ylabel: the axis labels (``None``: none).
+        xlim, ylim: the axis limits (low, high).
+        xscale, yscale: "linear", "log" or another matplotlib scale.
+        legend: one label per line drawn.
 
     See D2L §2.4.
     """
@@ -124,7 +134,10 @@ def plot(
     Args:
         X: x values (n,), or a list of them, one per curve; with ``Y=None`` these are the y values.
         Y: y values (n,), or a list of them, one per curve; a single X is shared by every curve.
+        xlabel, ylabel, xlim, ylim, xscale, yscale, legend: as in :func:`set_axes`.
         fmts: matplotlib format strings, used in turn (cycled when there are more curves).
+        figsize: the figure's (width, height) in inches, as in :func:`set_figsize`.
+        axes: the matplotlib ``Axes`` to draw on (``None``: the current one).
 
     Returns:
         The matplotlib ``Axes`` drawn on.

@@ -135,6 +135,10 @@ def format_per_class_table(matrix: torch.Tensor, class_names: Sequence[str]) -> 
     """Return a text table: one row per class (correct, total, accuracy), then the overall row.
 
     Classes without examples show ``n/a`` as their accuracy.
+
+    Args:
+        matrix: confusion counts (C, C), rows = true class, as :func:`confusion_matrix` gives.
+        class_names: C names, one per row.
     """
     diagonal, totals = diagonal_and_totals(matrix)
     names = _check_names(class_names, len(totals))

@@ -122,6 +122,8 @@ class LiveCurves:
 
     Attributes:
         epochs, values: per metric, the epochs and values received.
+
+    See D2L §3.6.6 (the book's ``Animator``, which ``train_ch3`` feeds the same three lines).
     """
 
     def __init__(

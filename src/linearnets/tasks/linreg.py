@@ -36,7 +36,19 @@ _DTYPE = torch.float32
 
 @dataclass(frozen=True)
 class LinregResult:
-    """What a linear-regression run learned, next to the truth and the closed form."""
+    """What a linear-regression run learned, next to the truth and the closed form.
+
+    Attributes:
+        impl, epochs: the config's.
+        w, b: the learned weights (d values) and bias.
+        true_w, true_b: those the synthetic data were drawn with (``None`` for a ``data`` file,
+            whose truth is unknown).
+        closed_w, closed_b: the least-squares solution (:func:`~linearnets.closed_form`).
+        loss: the last epoch's training loss over the whole data set.
+        history: every epoch's metrics, as :func:`~linearnets.fit` returns them.
+
+    See D2L §3.2.7 and §3.3.7.
+    """
 
     impl: str
     epochs: int
@@ -110,6 +122,13 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
     ``torch.no_grad()`` or ``torch.inference_mode()`` too (the run trains with autograd on). Unless
     ``config.guard`` is off, a :class:`~linearnets.training.guard.DivergenceGuard` stops a run whose
     loss blows up (:class:`~linearnets.errors.DivergenceError`).
+
+    Args:
+        config: the run's settings.
+        callbacks: ``fit`` callbacks, e.g. ``[ConsoleLogger()]`` for one line per epoch.
+
+    Returns:
+        The learned ``w`` and ``b`` beside the truth and the closed form, and the history.
 
     See D2L §3.2.7 (scratch) and §3.3.7 (concise).
     """

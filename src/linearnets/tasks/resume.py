@@ -111,6 +111,18 @@ def resume_softmax(
     new path. The folder is locked while the resume writes it. As :func:`run_softmax`, it trains
     with autograd on, inside the caller's ``torch.no_grad()`` or ``torch.inference_mode()`` too.
 
+    Args:
+        run_dir: the run folder, as :func:`run_softmax` made it (``result.run_dir``).
+        force: accept settings that change the result, or start over a run whose checkpoint is
+            lost.
+        callbacks: more ``fit`` callbacks (rank 0 only), e.g. a console logger.
+        dist: the data-parallel context, as in :func:`run_softmax`.
+        overrides: :class:`~linearnets.config.SoftmaxConfig` settings by name (``out`` excepted:
+            the run stays in ``run_dir``).
+
+    Returns:
+        The whole run's result, its history holding the epochs before the stop too.
+
     Raises:
         UsageError: ``run_dir`` is not a run folder, a setting changed without ``force`` (or one the
             weights cannot follow), the run's ``--data`` file is gone, the run already finished

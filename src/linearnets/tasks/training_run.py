@@ -44,7 +44,22 @@ __all__ = ["SoftmaxResult", "train_experiment"]
 
 @dataclass
 class SoftmaxResult:
-    """What a softmax run did: its history, timings, run folder and per-class accuracy."""
+    """What a softmax run did: its history, timings, run folder and per-class accuracy.
+
+    Attributes:
+        config: the run's effective settings.
+        history: every epoch's metrics, as :func:`~linearnets.fit` returns them.
+        run_dir: the run folder (``config.json``, ``metrics.csv``, ``model.pt``, figures, ...).
+        seconds_per_epoch: the training's wall time over its epochs (checkpoints and callbacks
+            included).
+        data_source: where the data came from (the Fashion-MNIST folder's location, or the
+            ``data`` file).
+        per_class_acc: the test accuracy of each class, C values in ``classes``' order (empty
+            on the other ranks of a data-parallel run, or without a test set).
+        classes: the C class names.
+
+    See D2L §3.6.6 and §3.7.3.
+    """
 
     config: SoftmaxConfig
     history: History

@@ -1,8 +1,10 @@
 """Side effects of training, as callbacks: console lines and progress bars, metrics files, live curves.
 
 A callback is any object with some of these methods, called by :func:`linearnets.training.loop.fit`:
-``on_fit_start(num_epochs, start_epoch)``, ``on_epoch_start(epoch, num_batches)``,
-``on_batch_end(step, losses)``, ``on_epoch_end(metrics)``, ``on_fit_end(history)``.
+``on_fit_start(num_epochs=..., start_epoch=...)``, ``on_epoch_start(epoch=..., num_batches=...)``,
+``on_batch_end(step, losses)``, ``on_epoch_end(metrics=...)``, ``on_fit_end(history=...)``.
+
+See D2L §3.6.6 (the book's ``train_ch3`` prints and plots inside the loop; here callbacks do).
 """
 
 from __future__ import annotations
@@ -37,22 +39,31 @@ __all__ = [
 
 
 class Callback:
-    """A callback that does nothing; subclass it and override the hooks you need."""
+    """A callback that does nothing; subclass it and override the hooks you need.
+
+    :func:`~linearnets.training.loop.fit` passes each hook its arguments by name, but for
+    ``on_batch_end(step, losses)``: keep the names, e.g.
+    ``def on_epoch_end(self, *, metrics): print(metrics.test_acc)``.
+
+    See D2L §3.6.6.
+    """
 
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
-        """Called once before the first epoch."""
+        """Called once before the first epoch, with the last epoch to run and those already done."""
 
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
-        """Called before each epoch."""
+        """Called before each epoch (counted from 1), with its number of batches (``None``: unknown)."""
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
-        """Called after each optimizer step with the batch's per-example losses."""
+        """Called after each optimizer step (counted from 0 in the epoch) with the batch's
+        per-example losses: B values, as the loss gives them ((B,), or (B, 1) from
+        ``squared_loss``)."""
 
     def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
         """Called after each epoch (training and evaluation) with its metrics."""
 
     def on_fit_end(self, *, history: History) -> None:
-        """Called once after the last epoch."""
+        """Called once after the last epoch, with the history of every epoch."""
 
 
 def fixed(value: float, digits: int) -> str:

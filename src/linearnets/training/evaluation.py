@@ -76,7 +76,8 @@ def evaluate(
 
     Args:
         net: the model; ``net(X)`` gives outputs (B, q).
-        data_iter: yields ``(X, y)`` batches.
+        data_iter: yields ``(X, y)`` batches: ``X`` the model's input (B, ...), ``y`` class
+            indices (B,) (an accuracy is then reported) or regression targets (B,) or (B, 1).
         loss: per-example loss, as in :func:`~linearnets.training.loop.train_epoch`; ``None``: the
             accuracy only.
         dist: the data-parallel context; metrics are then summed over every process.
@@ -136,6 +137,14 @@ def evaluate_named(
 
 def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
     """Return the accuracy of ``net`` over ``data_iter``, a ratio in [0, 1].
+
+    An ``nn.Module`` is evaluated in eval mode and left in the mode it was in (the book's leaves it
+    in eval mode); no gradient is recorded.
+
+    Args:
+        net: a classifier; ``net(X)`` gives scores (B, C).
+        data_iter: yields ``(X, y)`` batches: ``X`` the model's input (B, ...), ``y`` int64 class
+            indices (B,).
 
     See D2L §3.6.5.
     """

@@ -12,7 +12,17 @@ __all__ = ["EpochMetrics", "History", "HistoryRows"]
 
 @dataclass(frozen=True)
 class EpochMetrics:
-    """What one epoch did. ``epoch`` counts from 1; accuracies are ``None`` for regression."""
+    """What one epoch did. ``epoch`` counts from 1; accuracies are ``None`` for regression.
+
+    Attributes:
+        epoch: the epoch's number, from 1.
+        train_loss: the mean training loss per example (over ``fit``'s ``train_eval_iter`` at
+            the epoch's end when given).
+        train_acc: the training accuracy, a ratio in [0, 1] (``None`` for regression).
+        test_loss, test_acc: over ``fit``'s ``test_iter`` after the epoch (``None`` without one;
+            the accuracy ``None`` for regression too).
+        seconds: the epoch's training and test evaluation, in seconds.
+    """
 
     epoch: int
     train_loss: float
@@ -32,7 +42,14 @@ _FIELDS = tuple(f.name for f in fields(EpochMetrics))
 
 @dataclass
 class History:
-    """Per-epoch metrics of a run, in order."""
+    """Per-epoch metrics of a run, in order, as :func:`~linearnets.training.loop.fit` returns them.
+
+    ``epochs`` holds one :class:`EpochMetrics` per epoch; ``train_loss``, ``train_acc``,
+    ``test_loss`` and ``test_acc`` give one list each (``history.test_acc[-1]``), and ``last`` the
+    latest epoch's metrics.
+
+    See D2L §3.6.6.
+    """
 
     epochs: list[EpochMetrics] = field(default_factory=list)
 

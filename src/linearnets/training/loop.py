@@ -84,11 +84,13 @@ def train_epoch(
 
     Args:
         net: a callable with ``parameters()``: a scratch model or an ``nn.Module``.
-        train_iter: yields ``(X, y)`` batches.
-        loss: per-example loss (``reduction='none'``); a mean-reduced loss also works, and a torch
-            loss with ``reduction='sum'`` trains with the sum's gradient, as the book's does, and
-            reports the mean per example (in one process; data-parallel runs need per-example or
-            mean losses).
+        train_iter: yields ``(X, y)`` batches: ``X`` the model's input (B, ...), ``y`` class
+            indices (B,) (an accuracy is then reported) or regression targets (B,) or (B, 1).
+        loss: ``loss(y_hat, y)``, per-example losses ((B,), or (B, 1) as ``squared_loss``'s;
+            ``reduction='none'``); a mean-reduced loss also works, and a torch loss with
+            ``reduction='sum'`` trains with the sum's gradient, as the book's does, and reports
+            the mean per example (in one process; data-parallel runs need per-example or mean
+            losses).
         updater: ``torch.optim.SGD``, the scratch ``SGD``, or anything with ``zero_grad``/``step``.
         on_step: called after each step with (step index, per-example losses), e.g. a divergence
             guard; a loss reduced to one number reaches it as B per-example values (a mean repeated,
@@ -162,7 +164,8 @@ def fit(
     Args:
         net, train_iter, loss, updater: as in :func:`train_epoch`.
         num_epochs: the last epoch to run (epochs count from 1).
-        test_iter: evaluated after every epoch (test loss and accuracy).
+        test_iter: ``(X, y)`` batches as ``train_iter``'s, evaluated after every epoch (test loss
+            and accuracy).
         train_eval_iter: when given, the reported training loss is that of the model at the end of
             the epoch over this iterator (the book's linear regression print), not the running mean.
         callbacks: objects with any of ``on_fit_start``, ``on_epoch_start``, ``on_batch_end``,
@@ -177,6 +180,11 @@ def fit(
             ``"mean"``; so a plain function returning its batch's sum
             (``lambda o, y: F.cross_entropy(o, y, reduction="sum")``) needs ``scalar_loss="sum"``,
             else its value is counted as a mean, once per example, and reported B times too large.
+
+    Returns:
+        The :class:`History` of every epoch (``history`` extended, when given): per epoch an
+        :class:`EpochMetrics` of the training loss and accuracy, the test loss and accuracy
+        (``None`` where there are none: no ``test_iter``, or a regression) and its seconds.
 
     See D2L §3.6.6.
     """
