@@ -127,3 +127,55 @@ def test_every_public_callables_docstring_names_its_parameters_and_the_book(
             no_book.append(qualname)
     assert unsaid == {}
     assert no_book == []
+
+
+def _module_map() -> dict[str, str]:
+    """Return the README's module map: each entry's folder under ``src/linearnets`` ("" for the
+    package's own files, "tasks", "models/scratch", ...) -> the text of its entries."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Module map", 1)[1].split("```", 2)[1]
+    folders: dict[str, str] = {}
+    folder = None
+    for line in block.splitlines():
+        entry = re.match(r"  (\S+)", line)
+        if entry:  # a new entry: "  tasks/   ...", "  training/loop.py ...", "  config.py ..."
+            key = entry.group(1).rstrip(",")
+            folder = key.rstrip("/") if key.endswith("/") else key.rpartition("/")[0]
+            folders[folder] = folders.get(folder, "") + " "
+        elif not line.startswith("   "):  # src/linearnets/, bench/, tests/: not the package's
+            folder = None
+            continue
+        if folder is not None:
+            folders[folder] += line
+    return folders
+
+
+def test_the_readme_module_map_names_every_module_and_only_modules_that_exist() -> None:
+    """A module is named in its folder's entries, as ``name.py`` or by its name (tasks/: "linreg,
+    experiment, ..."); a ``name.py`` the map names is a file of that folder (or a path from
+    ``src/linearnets``, ``tasks/linreg.py``)."""
+    import re
+    from pathlib import Path
+
+    root = Path(linearnets.__file__).resolve().parent
+    folders = _module_map()
+    files = sorted(p.relative_to(root) for p in root.rglob("*.py") if p.name != "__init__.py")
+    unnamed = [
+        str(f)
+        for f in files
+        if not re.search(
+            rf"(?<![\w.]){re.escape(f.stem)}(?![\w-])",
+            folders.get("" if f.parent == Path() else f.parent.as_posix(), ""),
+        )
+    ]
+    assert unnamed == []
+    missing = [
+        f"{folder}: {name}"
+        for folder, text in folders.items()
+        for name in re.findall(r"(?<![\w/])[\w/]+\.py\b", text)
+        if not (root / name).is_file() and not (root / folder / name).is_file()
+    ]
+    assert missing == []
