@@ -104,6 +104,41 @@ plot([1.0], axes="gca")  # E: arg-type
 """,
 }
 
+# the README's Python examples, as printed: none may get an error under --strict (each in a
+# function of its own, so that its names are not the other sections')
+README = Path(__file__).resolve().parents[1] / "README.md"
+for _i, _block in enumerate(
+    re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+):
+    _body = "".join(f"    {line}\n" if line.strip() else "\n" for line in _block.splitlines())
+    SECTIONS[f"README example {_i + 1}"] = f"def readme_example_{_i + 1}() -> None:\n{_body}"
+
+# the main API as a notebook uses it: results typed precisely, not Any
+SECTIONS["main API"] = """
+import torch
+import linearnets as ln
+def main_api() -> None:
+    train_iter, test_iter = ln.load_data_fashion_mnist(256, resize=32)
+    net = ln.SoftmaxRegressionScratch(1024, 10)
+    updater = ln.SGD(net.parameters(), lr=0.1)
+    reveal_type(ln.train_epoch(net, train_iter, ln.cross_entropy_logits, updater))  # R: tuple[float, float | None]
+    reveal_type(ln.evaluate(net, test_iter, ln.cross_entropy_logits))  # R: tuple[float | None, float | None]
+    reveal_type(ln.evaluate_accuracy(net, test_iter))  # R: float
+    reveal_type(ln.predict(net, test_iter, 6))  # R: numpy.ndarray
+    history = ln.fit(net, train_iter, ln.cross_entropy_logits, updater, 2, test_iter=test_iter)
+    reveal_type(history.last)  # R: linearnets.training.history.EpochMetrics
+    reveal_type(history.test_acc)  # R: list[float | None]
+    reveal_type(ln.run_softmax(ln.SoftmaxConfig(epochs=1)).run_dir)  # R: pathlib.Path
+    reveal_type(ln.resume_softmax("runs/a", epochs=2).per_class_acc)  # R: list[float]
+    reveal_type(ln.run_linreg(ln.LinregConfig()).w)  # R: list[float]
+    X, y = ln.synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 1000)
+    reveal_type(ln.closed_form(X, y))  # R: tuple[torch._tensor.Tensor, float]
+    reveal_type(ln.load_array((X, y), 10))  # R: DataLoader[tuple[torch._tensor.Tensor, ...]]
+    reveal_type(ln.get_fashion_mnist_labels(y.long()))  # R: list[str]
+    reveal_type(ln.accuracy(net(torch.ones(4, 1024)), torch.zeros(4, dtype=torch.long)))  # R: float
+    reveal_type(ln.correct_count(torch.ones(4, 10), torch.zeros(4, dtype=torch.long)))  # R: int
+"""
+
 LINE = re.compile(r"^user\.py:(\d+): (error|note): (.*?)(?:  \[([\w-]+)\])?$")
 
 
