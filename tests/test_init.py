@@ -6,6 +6,7 @@ import importlib
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +180,28 @@ def test_the_readme_module_map_names_every_module_and_only_modules_that_exist() 
         if not (root / name).is_file() and not (root / folder / name).is_file()
     ]
     assert missing == []
+
+
+def test_every_public_name_loads_without_matplotlib_or_writing_a_file(tmp_path: Path) -> None:
+    """``ln.LiveCurves``, ``ln.show_images`` and ``linearnets.d2l`` load matplotlib on their first
+    figure, not when they are looked up; nothing is written (a cache, a data folder) on the way."""
+    import os
+
+    code = (
+        "import sys, linearnets as ln, linearnets.d2l, linearnets.plotting, linearnets.torchvision\n"
+        "[getattr(ln, name) for name in ln.__all__]\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'PIL')))"
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.stdout.strip() == "[]"
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")] == ["home"]

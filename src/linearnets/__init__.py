@@ -1,5 +1,13 @@
 """linearnets: linear neural networks (D2L chapter 3), from scratch and concise, fast and reproducible.
 
+A whole run as the ``linearnets`` command does it: ``run_softmax(SoftmaxConfig(...))``,
+``resume_softmax(run_dir)``, ``run_linreg(LinregConfig(...))``. The pieces: data
+(``load_data_fashion_mnist``, ``synthetic_data``, ``data_iter``, ``load_array``), models
+(``SoftmaxRegressionScratch``, ``softmax_concise``, ``LinearRegressionScratch``, ``linreg_concise``),
+losses and the scratch ``SGD``, one training loop (``fit``, ``train_epoch``, ``evaluate``) with its
+callbacks (``ConsoleLogger``, ``CurvesCallback(LiveCurves(...))``), and ``predict``. The book's own
+names and signatures (``train_ch3``, ...) are in :mod:`linearnets.d2l`.
+
 Importing the package is cheap: the public names below load their modules on first use. Type
 checkers see them imported from their modules (the ``TYPE_CHECKING`` block), so ``ln.fit`` has
 ``fit``'s signature and a misspelt name is an error rather than ``Any``.
