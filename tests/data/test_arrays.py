@@ -79,6 +79,46 @@ def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
         assert load_classification_file(tmp_path / "ok.npz").num_classes == 3
 
 
+@pytest.mark.parametrize(
+    ("y", "y_test", "said"),
+    [
+        (
+            [1, 2, 3, 1],
+            None,
+            r"no label is class 0 \(y's go up to 3\): the model gets an output for "
+            r"each, which it cannot learn; y's labels start at 1: if they are numbered from 1, store "
+            r"y - 1 \(and y_test likewise\)$",
+        ),
+        (
+            [2, 3, 2, 3],
+            [3, 2, 2, 2],
+            r"no label is classes 0, 1 \(y's go up to 3\): .*numbered from 2, "
+            r"store y - 2",
+        ),
+        (
+            [0, 2, 5, 0],
+            [5, 0, 0, 2],
+            r"no label is classes 1, 3, 4 \(y's go up to 5\): the model gets "
+            r"an output for each, which it cannot learn; renumber the labels 0 \.\. C-1 "
+            r"\(numpy\.unique\(y, return_inverse=True\)\)$",
+        ),
+    ],
+    ids=["from-1", "from-2", "gaps"],
+)
+def test_classes_no_label_has_warn(
+    tmp_path: Path, y: list[int], y_test: list[int] | None, said: str
+) -> None:
+    """Labels numbered from 1 trained a model with an empty class 0 without a word."""
+    from linearnets.errors import DataWarning
+
+    test = {} if y_test is None else {"X_test": np.eye(4), "y_test": np.array(y_test)}
+    np.savez(tmp_path / "d.npz", X=np.eye(4), y=np.array(y), **test)
+    with pytest.warns(DataWarning, match=rf"^{re.escape(str(tmp_path / 'd.npz'))}: {said}") as seen:
+        arrays = load_classification_file(tmp_path / "d.npz")
+    assert len(seen) == 1 and arrays.num_classes == max(y) + 1
+    assert arrays.y.tolist() == y  # read as they are
+
+
 def test_duration_labels_are_refused(tmp_path: Path) -> None:
     """numpy counts timedelta64 as an integer type; a class label it is not."""
     np.savez(tmp_path / "d.npz", X=np.ones((2, 2)), y=np.array([0, 1]).astype("timedelta64[s]"))
@@ -314,7 +354,10 @@ def test_upper_case_suffixes_are_read(tmp_path: Path) -> None:
 
 def test_the_largest_label_allowed_is_max_classes_minus_one(tmp_path: Path) -> None:
     path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([0, 99_999]))
-    assert load_classification_file(path).num_classes == 100_000
+    with pytest.warns(
+        DataWarning, match=r"no label is classes 1, 2, 3, 4, 5, … \(y's go up to 99999\)"
+    ):
+        assert load_classification_file(path).num_classes == 100_000
 
 
 def test_regression_targets_must_match_the_rows_of_x(tmp_path: Path) -> None:
@@ -533,7 +576,8 @@ def test_a_model_past_2_gib_of_weights_is_refused_before_it_is_built(tmp_path: P
         load_classification_file(tmp_path / "d.npz")
     # just within: 2**29 weights of 4 bytes are the 2 GiB themselves
     np.savez(tmp_path / "ok.npz", X=np.zeros((2, 2**14), np.float32), y=np.array([0, 2**15 - 1]))
-    assert load_classification_file(tmp_path / "ok.npz").num_classes == 2**15
+    with pytest.warns(DataWarning, match=r"no label is classes 1, "):  # accepted, told
+        assert load_classification_file(tmp_path / "ok.npz").num_classes == 2**15
 
 
 @pytest.mark.parametrize(
@@ -606,7 +650,8 @@ def test_labels_of_one_class_are_refused_whichever_it_is(
         f"got only class {y[0]} in its 6 examples; add examples of the other classes"
     )
     # two distinct labels, whichever: accepted, C the largest + 1
-    assert load_classification_file(_write(tmp_path, X=np.ones((2, 2)), y=np.array([3, 1]))).num_classes == 4  # fmt: skip
+    with pytest.warns(DataWarning, match=r"no label is classes 0, 2 \(y's go up to 3\)"):
+        assert load_classification_file(_write(tmp_path, X=np.ones((2, 2)), y=np.array([3, 1]))).num_classes == 4  # fmt: skip
 
 
 @pytest.mark.parametrize(

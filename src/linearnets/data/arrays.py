@@ -226,6 +226,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     # at least 2: y holds two distinct labels, >= 0
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
     _check_model_size(path, X.shape[1], num_classes)
+    _warn_empty_classes(path, y, y_test)
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
 
 
@@ -255,6 +256,31 @@ def _warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
             "(numpy.unique on both, with return_inverse=True)",
             DataWarning,
         )
+
+
+def _warn_empty_classes(path: Path, y: torch.Tensor, y_test: torch.Tensor | None) -> None:
+    """Warn of classes below ``y``'s largest label that no label of ``y`` (N,) nor ``y_test``
+    has: the model gets an output for each, which it cannot learn (labels numbered from 1 leave
+    class 0 empty). A class only the test set has is a small split's chance: not warned."""
+    counts = torch.bincount(y)
+    if y_test is not None:
+        counts = counts + torch.bincount(y_test[y_test < len(counts)], minlength=len(counts))
+    empty = (counts == 0).nonzero().flatten().tolist()
+    if not empty:
+        return
+    if empty == list(range(int(y.min()))):
+        how = (
+            f"y's labels start at {int(y.min())}: if they are numbered from {int(y.min())}, store "
+            f"y - {int(y.min())} (and y_test likewise)"
+        )
+    else:
+        how = "renumber the labels 0 .. C-1 (numpy.unique(y, return_inverse=True))"
+    shown = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
+    warn(
+        f"{path}: no label is class{'es' * (len(empty) > 1)} {shown} (y's go up to "
+        f"{int(y.max())}): the model gets an output for each, which it cannot learn; {how}",
+        DataWarning,
+    )
 
 
 def _pixels(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
