@@ -336,3 +336,37 @@ def test_a_damaged_config_json_is_named_with_a_fix_predict_then_follows(
     assert main(["predict", str(run), "-n", "2"]) == 0
     lines, _ = _expected(W, b, 2)
     assert capsys.readouterr().out.splitlines()[:2] == lines
+
+
+def test_without_data_dir_the_runs_own_data_folder_is_read_as_resume_reads_it(
+    env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run trained with --data-dir DIR records DIR in config.json: predict read only the usual
+    places, so where none held the files it said "Fashion-MNIST was not found" though DIR held
+    them (and --resume found them there). A DIR removed since falls back to the search."""
+    import json
+
+    from linearnets.data import files
+
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    for path in REAL_DIR.glob("*.gz"):
+        (folder / path.name).symlink_to(path)
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    (run / "config.json").write_text(
+        json.dumps({"config": {"data": None, "data_dir": str(folder)}})
+    )
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)  # no other copy: not in ./data, ~
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["predict", str(run), "-n", "5"]) == 0
+    lines, correct = _expected(W, b, 5)
+    out = run / "predict-5.png"
+    assert capsys.readouterr().out.splitlines() == [*lines, f"{correct}/5 correct; figure: {out}"]
+    # the folder removed: the search's copy (the Debian package's) is the same data
+    for path in folder.iterdir():
+        path.unlink()
+    monkeypatch.setattr(files, "_debian_dir", lambda: REAL_DIR)
+    assert main(["predict", str(run), "-n", "5"]) == 0
+    assert capsys.readouterr().out.splitlines() == [*lines, f"{correct}/5 correct; figure: {out}"]

@@ -11,6 +11,7 @@ from linearnets.cli._options import MAX_SHOW, path_arg_for, positive_int
 from linearnets.errors import UsageError
 
 if TYPE_CHECKING:
+    from linearnets.data.fashion_mnist import FashionMNISTArrays
     from linearnets.data.loader import ArrayLoader
 
 
@@ -44,7 +45,8 @@ def add_parser(sub: Any) -> None:
         "--data-dir",
         type=path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data"),
         default=None,
-        help="folder holding the Fashion-MNIST files",
+        help="folder holding the Fashion-MNIST files (default: the run's --data-dir while it "
+        "holds them, else search the usual places)",
     )
     p.add_argument(
         "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
@@ -57,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
     from linearnets.cli import refuse_data_parallel
 
     refuse_data_parallel("predict")
-    from linearnets.data.fashion_mnist import read_fashion_mnist
     from linearnets.data.loader import ArrayLoader
     from linearnets.inference import predict
     from linearnets.training.run_config import run_dir_path
@@ -65,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     # "~/runs/a" (quoted, or from a script) is the shell's, as --out's and --data-dir's are
     run_dir = run_dir_path(args.run_dir, example="runs/a", name="RUN_DIR")
     out = _checked_out(args, run_dir)
-    net, meta = _load_fashion_mnist_model(run_dir)
-    arrays = read_fashion_mnist(args.data_dir)
+    net, meta, trained_on = _load_fashion_mnist_model(run_dir)
+    arrays = _read_test_set(args.data_dir, trained_on)
     test_iter = ArrayLoader(
         arrays.test_images[: args.n],
         arrays.test_labels[: args.n],
@@ -99,16 +100,17 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     return out
 
 
-def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any]]:
-    """Return the run's model and its metadata; refuse a run that was not trained on Fashion-MNIST."""
+def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
+    """Return the run's model, its metadata and the ``data_dir`` its ``config.json`` records
+    (``None`` without one); refuse a run that was not trained on Fashion-MNIST."""
     from linearnets.tasks.softmax import load_trained
     from linearnets.training.run_config import read_config
     from linearnets.training.runs import CONFIG_FILE
 
     net, meta = load_trained(run_dir)
     # predict needs no config.json (the weights say what they fit); one that is there must be sound
-    config_file = run_dir / CONFIG_FILE
-    data = read_config(run_dir)["config"].get("data") if config_file.is_file() else None
+    config = read_config(run_dir)["config"] if (run_dir / CONFIG_FILE).is_file() else {}
+    data = config.get("data")
     if data is not None:
         raise UsageError(
             f"predict draws Fashion-MNIST test images, but the run in {run_dir} was trained on "
@@ -116,7 +118,23 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any]]:
             "load_trained)"
         )
     _check_fits_fashion_mnist(run_dir, meta)
-    return net, meta
+    return net, meta, config.get("data_dir")
+
+
+def _read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:
+    """Return Fashion-MNIST from ``data_dir`` (--data-dir); without it, from the folder the run
+    trained on (``trained_on``, its config's data_dir, which --resume reads too) while that folder
+    still holds the files, else from the usual places. Every copy is verified by MD5: each gives
+    the same test images."""
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+    from linearnets.errors import DatasetError
+
+    if data_dir is None and isinstance(trained_on, str) and trained_on:
+        try:
+            return read_fashion_mnist(trained_on)
+        except (UsageError, DatasetError):
+            pass  # moved, removed or damaged since: the search may find another copy
+    return read_fashion_mnist(data_dir)
 
 
 def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str) -> None:
