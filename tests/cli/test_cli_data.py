@@ -63,6 +63,44 @@ def test_report_from_the_cache(real: Path, capsys: pytest.CaptureFixture[str]) -
     assert "verified: 4 files, unchanged since checked (verification cache" in out
 
 
+def test_report_names_how_many_files_were_checked_now(
+    real: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One file changed since it was verified is checked again, the other three come from the
+    cache: the report said "4 files, size and MD5 checked now"."""
+    import os
+    import shutil
+
+    monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(tmp_path / "cache"))  # its own, empty
+    folder = tmp_path / "fm"
+    folder.mkdir()
+    for path in real.glob("*.gz"):
+        if path.name.startswith("t10k-labels"):
+            shutil.copy(path, folder / path.name)  # 5 KB: the one to change
+        else:
+            (folder / path.name).symlink_to(path)
+    saved = dict(fashion_mnist._MEMO)
+    try:
+        reports = []
+        for change in (False, False, True):  # as fresh processes: only the cache is shared
+            if change:
+                labels = folder / "t10k-labels-idx1-ubyte.gz"
+                os.utime(labels, ns=(labels.stat().st_atime_ns, labels.stat().st_mtime_ns + 10**9))
+            fashion_mnist._MEMO.clear()
+            assert main(["data", "--data-dir", str(folder)]) == 0
+            out = capsys.readouterr().out
+            reports.append(next(line for line in out.splitlines() if line.startswith("verified:")))
+    finally:
+        fashion_mnist._MEMO.clear()
+        fashion_mnist._MEMO.update(saved)
+    cached = f"unchanged since checked (verification cache {tmp_path / 'cache'})"
+    assert reports == [
+        "verified: 4 files, size and MD5 checked now",
+        f"verified: 4 files, {cached}",
+        f"verified: 4 files, 1 of them checked now (size and MD5), 3 {cached}",
+    ]
+
+
 @pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # no CJK font on the machine
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_show_writes_a_png(

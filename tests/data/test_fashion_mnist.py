@@ -572,6 +572,7 @@ def test_hashed_is_true_when_any_one_file_was_hashed_now(tiny: Tiny, tmp_path: P
     _later_mtime(path)
     arrays = read_fashion_mnist(root, checksums=tiny.files)
     assert arrays.hashed and arrays.verified
+    assert arrays.hashed_files == (next(iter(tiny.files)),)  # that one alone
 
 
 @pytest.mark.parametrize(

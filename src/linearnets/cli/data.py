@@ -111,12 +111,15 @@ def _report(args: argparse.Namespace) -> int:
     print(f"found: {arrays.found.source}")
     for name, path in arrays.found.paths.items():
         print(f"  {name:<24} {path}")
-    how = (
-        "size and MD5 checked now"
-        if arrays.hashed
-        else f"unchanged since checked (verification cache {cache_dir()})"
-    )
-    print(f"verified: {len(arrays.found.paths)} files, {how}")
+    total, now = len(arrays.found.paths), len(arrays.hashed_files)
+    cached = f"unchanged since checked (verification cache {cache_dir()})"
+    if now == total:
+        how = "size and MD5 checked now"
+    elif now:  # a file changed on disk (or new) is checked again, the others are not
+        how = f"{now} of them checked now (size and MD5), {total - now} {cached}"
+    else:
+        how = cached
+    print(f"verified: {total} files, {how}")
     train = arrays.train_labels.bincount(minlength=len(TEXT_LABELS))
     test = arrays.test_labels.bincount(minlength=len(TEXT_LABELS))
     print(f"{'class':>5}  {'label':<12} {'train':>6} {'test':>6}")

@@ -48,6 +48,7 @@ class FashionMNISTArrays:
     found: Found
     verified: bool  # size and MD5 checked, now or on an earlier run (False: read with verify=False)
     hashed: bool  # some file was hashed now (False: every file came verified from the cache, or unverified)
+    hashed_files: tuple[str, ...] = ()  # the names of those hashed now (the others: from the cache)
 
 
 _MEMO: dict[tuple[Hashable, ...], FashionMNISTArrays] = {}  # per process: see _memo_key
@@ -191,12 +192,14 @@ def read_fashion_mnist(
             for name, path in found.paths.items()
         }
         found = dataclasses.replace(found, paths=read)
-        return dataclasses.replace(memo, found=found, hashed=False)
+        return dataclasses.replace(memo, found=found, hashed=False, hashed_files=())
     arrays: dict[str, torch.Tensor] = {}
-    hashed, read = False, {}
+    hashed: list[str] = []
+    read = {}
     for name, path in found.paths.items():
         arrays[name], did_hash, read[name] = _read_or_gz(path, name, table[name], verify)
-        hashed |= did_hash
+        if did_hash:
+            hashed.append(name)
     if verify:
         remove_killed_runs_temps_in()  # each cache folder listed once, not once a file
     found = dataclasses.replace(found, paths=read)  # a damaged plain file's .gz, if read instead
@@ -207,7 +210,8 @@ def read_fashion_mnist(
         test_labels=arrays["t10k-labels-idx1-ubyte"].long(),
         found=found,
         verified=verify,
-        hashed=hashed,
+        hashed=bool(hashed),
+        hashed_files=tuple(hashed),
     )
     _check_splits(result)
     if key is not None:
