@@ -370,3 +370,45 @@ def test_without_data_dir_the_runs_own_data_folder_is_read_as_resume_reads_it(
     monkeypatch.setattr(files, "_debian_dir", lambda: REAL_DIR)
     assert main(["predict", str(run), "-n", "5"]) == 0
     assert capsys.readouterr().out.splitlines() == [*lines, f"{correct}/5 correct; figure: {out}"]
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_run_dir_that_cannot_take_the_default_figure_is_named_before_predicting(
+    env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    read_only: bool,
+) -> None:
+    """A run folder on a read-only mount was refused at saving, after the model had run, as
+    "--out must be a file in a folder you can write to", an --out never given. As root every
+    folder passes os.access, so the mount's answers are stood in for."""
+    import os
+    from types import SimpleNamespace
+
+    import linearnets.cli.predict as predict_cli
+
+    run = tmp_path / "run"
+    _write_model(run)
+    real_access, real_statvfs = os.access, os.statvfs
+    monkeypatch.setattr(
+        predict_cli.os, "access", lambda p, m: False if Path(p) == run else real_access(p, m)
+    )
+    flags = os.ST_RDONLY if read_only else 0
+    monkeypatch.setattr(
+        predict_cli.os,
+        "statvfs",
+        lambda p: SimpleNamespace(f_flag=flags) if Path(p) == run else real_statvfs(p),
+    )
+    assert main(["predict", str(run), "-n", "3"]) == 2
+    why = "is on a read-only file system" if read_only else "is not writable"
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: RUN_DIR must be a folder you can write to for the figure "
+        f"predict-3.png when no --out is given, got {str(run)!r}, which {why}; pass --out to write "
+        "the figure elsewhere, e.g. --out predict-3.png\n",
+    )
+    assert list(run.iterdir()) == [run / "model.pt"]
+    out = tmp_path / "p.png"  # as advised
+    assert main(["predict", str(run), "-n", "3", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.endswith(f"figure: {out}\n") and out.is_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,9 +96,28 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
         )
     if args.n > MAX_SHOW:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
+    if args.out is None:
+        _check_writable(run_dir, predict_figure_name(args.n))
     out = check_out_path("--out", args.out or run_dir / predict_figure_name(args.n))
     matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
+
+
+def _check_writable(run_dir: Path, name: str) -> None:
+    """Refuse a ``run_dir`` the default figure ``name`` cannot be written into, naming RUN_DIR: the
+    refusal at saving blamed an --out that was never given, once the model had been run."""
+    if os.access(run_dir, os.W_OK | os.X_OK):
+        return
+    try:
+        read_only = bool(os.statvfs(run_dir).f_flag & os.ST_RDONLY)  # where chmod cannot help
+    except (AttributeError, OSError):  # no statvfs (Windows)
+        read_only = False
+    raise UsageError(
+        f"RUN_DIR must be a folder you can write to for the figure {name} when no --out is given, "
+        f"got {str(run_dir)!r}, which "
+        f"{'is on a read-only file system' if read_only else 'is not writable'}; pass --out to "
+        f"write the figure elsewhere, e.g. --out {name}"
+    )
 
 
 def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
