@@ -81,6 +81,58 @@ def test_prediction_samples_need_a_batch(gen: torch.Generator) -> None:
         prediction_samples(net, [], 3)
 
 
+@pytest.mark.parametrize("data_iter", ["list", "used-up generator"])
+def test_confusion_counts_need_a_batch_as_prediction_samples_do(data_iter: str) -> None:
+    """No batch gave an all-zero matrix, counts of nothing, where prediction_samples refused it."""
+    batches = [(torch.eye(3), torch.tensor([0, 1, 2]))]
+    gen = (batch for batch in batches)
+    list(gen)  # used up by an earlier pass
+    empty: Any = [] if data_iter == "list" else gen
+    fix = (
+        r"got none; check the dataset is not empty, and that it is no generator or iterator used "
+        r"up by an earlier pass \(pass a list or a DataLoader\)$"
+    )
+    with pytest.raises(UsageError, match=rf"^data_iter must yield at least one batch, {fix}"):
+        confusion_counts(lambda X: X, empty, 3)
+    with pytest.raises(UsageError, match=rf"^test_iter must yield at least one batch, {fix}"):
+        prediction_samples(_first10, [], 3)
+
+
+@pytest.mark.parametrize("call", ["predict", "prediction_samples", "predict_ch3"])
+def test_a_test_set_of_fewer_than_n_examples_gives_them_all_as_documented(
+    call: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3 examples for n=6: 3 images (axes), as the book's X[0:n]; the docstrings said n."""
+    import inspect
+
+    from linearnets import d2l
+    from linearnets.inference import predict
+
+    monkeypatch.chdir(tmp_path)
+    X = torch.arange(3 * 16, dtype=torch.float32).reshape(3, 1, 4, 4)
+    batches = [(X[:2], torch.tensor([3, 1])), (X[2:], torch.tensor([0]))]
+    net = lambda X: X.reshape(len(X), -1)[:, :10]  # noqa: E731  (the last score is the largest)
+    if call == "predict":
+        axes = predict(net, batches, 6, out="p.png")
+        assert len(axes) == 3
+        assert [ax.get_title() for ax in axes] == ["dress\nankle boot", "trouser\nankle boot",
+                                                     "t-shirt\nankle boot"]  # fmt: skip
+    elif call == "prediction_samples":
+        images, true_names, pred_names = prediction_samples(net, batches, 6)
+        assert torch.equal(images, X[:, 0])
+        assert (true_names, pred_names) == (["dress", "trouser", "t-shirt"], ["ankle boot"] * 3)
+    else:
+        d2l.predict_ch3(net, batches, 6)
+        import matplotlib.pyplot as plt
+
+        assert len(plt.gcf().axes) == 3
+        plt.close("all")
+    function = {"predict": predict, "prediction_samples": prediction_samples,
+                "predict_ch3": d2l.predict_ch3}[call]  # fmt: skip
+    doc = " ".join(inspect.getdoc(function).split())  # type: ignore[union-attr]
+    assert "fewer than ``n`` examples" in doc
+
+
 def test_prediction_samples_keep_the_images_shape() -> None:
     first10 = lambda X: X.reshape(len(X), -1)[:, :10]  # noqa: E731  (a net of 10 scores)
     y = torch.arange(4)

@@ -92,6 +92,8 @@ def confusion_counts(
 ) -> torch.Tensor:
     """Return the confusion matrix (C, C), int64: row = true class, column = predicted class.
 
+    ``data_iter`` must yield at least one batch: an empty one (or a generator used up by an earlier
+    pass) is refused, as :func:`prediction_samples` refuses it, rather than counted as all zeros.
     Above :data:`~linearnets.plotting.confusion.MAX_DENSE_CLASSES` classes it is a sparse COO
     tensor of the nonzero cells, as :func:`~linearnets.plotting.confusion.confusion_matrix` gives.
     """
@@ -110,16 +112,28 @@ def confusion_counts(
             )
         trues.append(y)
         preds.append(pred)
+    if not trues:
+        raise UsageError(_no_batch("data_iter"))
     empty = torch.zeros(0, dtype=torch.int64)
     return confusion_matrix(torch.cat(trues or [empty]), torch.cat(preds or [empty]), num_classes)
+
+
+def _no_batch(name: str) -> str:
+    """Return the refusal of an iterator ``name`` that yielded no batch."""
+    return (
+        f"{name} must yield at least one batch, got none; check the dataset is not empty, and "
+        "that it is no generator or iterator used up by an earlier pass (pass a list or a "
+        "DataLoader)"
+    )
 
 
 def prediction_samples(
     net: Net, test_iter: Iterable[Sequence[torch.Tensor]], n: int = 6, *, lang: str = "en"
 ) -> tuple[torch.Tensor, list[str], list[str]]:
-    """Return the first ``n`` test images (n, H, W) with their true and predicted label names.
+    """Return the first ``n`` test images (m, H, W) with their true and predicted label names.
 
-    What :func:`predict` draws, without drawing it (e.g. to draw it in another process).
+    ``m = min(n, examples in test_iter)``: a test set of fewer than ``n`` examples gives all of
+    them, as the book's ``predict_ch3`` (``X[0:n]`` of the first batch) does. What :func:`predict` draws, without drawing it (e.g. to draw it in another process).
     """
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels
     from linearnets.data.labels import TEXT_LABELS
@@ -133,7 +147,7 @@ def prediction_samples(
         if sum(len(b) for b in labels) >= n:
             break
     if not images:
-        raise UsageError("test_iter must yield at least one batch, got none")
+        raise UsageError(_no_batch("test_iter"))
     X, y = torch.cat(images)[:n], torch.cat(labels)[:n]
     if not len(y):
         raise UsageError(
@@ -185,17 +199,20 @@ def predict(
 ) -> np.ndarray:
     """Show the first ``n`` test images titled "true / predicted" (the book's ``predict_ch3``).
 
+    A test set of fewer than ``n`` examples shows all of them (the book's ``X[0:n]`` does too).
+
     Args:
         net: a Fashion-MNIST classifier giving scores (B, 10); evaluated in eval mode.
         test_iter: yields ``(X, y)`` batches: images ``X`` (B, 1, H, W), (B, H, W) or flattened
             square ones (B, H*W), and int64 class indices ``y`` (B,).
-        n: how many images, at most :data:`~linearnets.plotting.images.MAX_SHOW` (100, the CLI's
+        n: how many images (fewer when ``test_iter`` holds fewer), at most :data:`~linearnets.plotting.images.MAX_SHOW` (100, the CLI's
             ``-n`` bound): one row of more images is unreadable and slow to draw.
         out: save the figure there too (PNG, SVG or PDF by the extension; headless use).
         lang: "en" for the English edition's label names, "zh" for the Chinese edition's.
 
     Returns:
-        The matplotlib axes, a NumPy array (n,) of ``Axes`` as ``plt.subplots`` gives them.
+        The matplotlib axes, a NumPy array (m,) of ``Axes`` as ``plt.subplots`` gives them, one
+        per image shown: ``m = min(n, examples in test_iter)``.
 
     See D2L §3.6.7.
     """
