@@ -412,3 +412,47 @@ def test_a_run_dir_that_cannot_take_the_default_figure_is_named_before_predictin
     out = tmp_path / "p.png"  # as advised
     assert main(["predict", str(run), "-n", "3", "--out", str(out)]) == 0
     assert capsys.readouterr().out.endswith(f"figure: {out}\n") and out.is_file()
+
+
+@pytest.mark.parametrize("state", ["emptied", "damaged"])
+def test_the_runs_data_folder_passed_over_is_named_where_the_search_finds_nothing(
+    env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    state: str,
+) -> None:
+    """The run's data_dir, searched first, went unmentioned in "not found (searched ...)"."""
+    import json
+
+    from linearnets.data import files
+
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    for path in REAL_DIR.glob("*.gz"):
+        if state == "damaged" or path.name.startswith("train"):
+            (folder / path.name).symlink_to(path)
+    if state == "damaged":
+        (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+        with gzip.open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+            f.write(b"junk")
+    run = tmp_path / "run"
+    _write_model(run)
+    (run / "config.json").write_text(
+        json.dumps({"config": {"data": None, "data_dir": str(folder)}})
+    )
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["predict", str(run), "-n", "2"]) != 0
+    err = capsys.readouterr().err
+    why = (
+        "it lacks t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte"
+        if state == "emptied"
+        else f"a damaged file ({folder / 't10k-labels-idx1-ubyte.gz'}: expected 10008 bytes"
+    )
+    assert (
+        f"Fashion-MNIST was not found (searched {str(folder)!r}, the run's data_dir in "
+        f"config.json, first: {why}" in err
+    ), err
+    assert "; then " in err and not (run / "predict-2.png").exists()

@@ -149,12 +149,36 @@ def _read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays
     from linearnets.data.fashion_mnist import read_fashion_mnist
     from linearnets.errors import DatasetError
 
+    passed_over = None
     if data_dir is None and isinstance(trained_on, str) and trained_on:
         try:
             return read_fashion_mnist(trained_on)
-        except (UsageError, DatasetError):
-            pass  # moved, removed or damaged since: the search may find another copy
-    return read_fashion_mnist(data_dir)
+        except (UsageError, DatasetError) as err:
+            passed_over = err  # moved, removed or damaged since: the search may find another copy
+    try:
+        return read_fashion_mnist(data_dir)
+    except DatasetError as err:
+        searched = "Fashion-MNIST was not found (searched "
+        if passed_over is None or not str(err).startswith(searched):
+            raise
+        # the run's folder was searched first: say so, and why it was passed over
+        first = (
+            f"{trained_on!r}, the run's data_dir in config.json, first: {_why(passed_over)}; then "
+        )
+        raise type(err)(str(err).replace(searched, searched + first, 1)) from None
+
+
+def _why(err: Exception) -> str:
+    """Return why the run's data folder was passed over, from ``err``, its refusal."""
+    from linearnets.errors import DatasetError
+
+    said = str(err).split("; ")[0]
+    if isinstance(err, DatasetError):  # a file there failed its size, MD5 or format check
+        return f"a damaged file ({said})"
+    lacks = said.partition(", which lacks ")[2]
+    if lacks:
+        return f"it lacks {lacks}"
+    return "it is no longer a folder" if "must be an existing folder" in said else said
 
 
 def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str) -> None:
