@@ -31,6 +31,7 @@ def _exp(*, enabled: bool = False, is_main: bool = True) -> Any:
     return SimpleNamespace(
         config=SoftmaxConfig(epochs=2, lr=0.5),
         dist=SimpleNamespace(enabled=enabled, is_main=is_main),
+        feature_scale=None,  # Fashion-MNIST's
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -386,6 +387,12 @@ class _RemoveFolder(Callback):
 
     def on_epoch_end(self, *, metrics: Any) -> None:
         if metrics.epoch == 1:
+            for _ in range(100):
+                try:
+                    shutil.rmtree(self.run_dir)
+                    return
+                except OSError:  # the plotting process wrote a figure there meanwhile: again
+                    time.sleep(0.01)
             shutil.rmtree(self.run_dir)
 
 
