@@ -15,7 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import DataWarning, UsageError, UsageTypeError
 from linearnets.plotting import (
     confusion_matrix,
     format_per_class_table,
@@ -308,7 +308,8 @@ def test_a_run_of_the_largest_class_count_writes_its_reports(tmp_path: Path) -> 
     y = np.array([0, 1, 2, 3, 99_999, 99_998, 5, 6])
     np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X, y_test=y)
     out = tmp_path / "run"
-    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
+    with pytest.warns(DataWarning, match=r"no label is classes 4, 7, 8, 9, 10, … "):
+        run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
     matrix = torch.load(out / "confusion.pt", weights_only=True)
     assert matrix.is_sparse and matrix.shape == (100_000, 100_000)
     assert int(matrix.coalesce().values().sum()) == 8  # every test example counted once
