@@ -47,8 +47,13 @@ class FashionMNISTArrays:
     test_labels: torch.Tensor
     found: Found
     verified: bool  # size and MD5 checked, now or on an earlier run (False: read with verify=False)
-    hashed: bool  # some file was hashed now (False: every file came verified from the cache, or unverified)
     hashed_files: tuple[str, ...] = ()  # the names of those hashed now (the others: from the cache)
+
+    @property
+    def hashed(self) -> bool:
+        """Whether some file was hashed now (False: every file came verified from the cache, or
+        unverified)."""
+        return bool(self.hashed_files)
 
 
 _MEMO: dict[tuple[Hashable, ...], FashionMNISTArrays] = {}  # per process: see _memo_key
@@ -192,7 +197,7 @@ def read_fashion_mnist(
             for name, path in found.paths.items()
         }
         found = dataclasses.replace(found, paths=read)
-        return dataclasses.replace(memo, found=found, hashed=False, hashed_files=())
+        return dataclasses.replace(memo, found=found, hashed_files=())
     arrays: dict[str, torch.Tensor] = {}
     hashed: list[str] = []
     read = {}
@@ -210,7 +215,6 @@ def read_fashion_mnist(
         test_labels=arrays["t10k-labels-idx1-ubyte"].long(),
         found=found,
         verified=verify,
-        hashed=bool(hashed),
         hashed_files=tuple(hashed),
     )
     _check_splits(result)
