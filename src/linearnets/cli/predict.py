@@ -163,22 +163,22 @@ def _read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays
             raise
         # the run's folder was searched first: say so, and why it was passed over
         first = (
-            f"{trained_on!r}, the run's data_dir in config.json, first: {_why(passed_over)}; then "
+            f"{trained_on!r}, the run's data_dir in config.json, first: "
+            f"{_why(Path(trained_on).expanduser(), passed_over)}; then "
         )
         raise type(err)(str(err).replace(searched, searched + first, 1)) from None
 
 
-def _why(err: Exception) -> str:
-    """Return why the run's data folder was passed over, from ``err``, its refusal."""
+def _why(folder: Path, err: Exception) -> str:
+    """Return why the run's data ``folder`` was passed over, ``err`` its refusal."""
+    from linearnets.data.files import missing_files
     from linearnets.errors import DatasetError
 
-    said = str(err).split("; ")[0]
     if isinstance(err, DatasetError):  # a file there failed its size, MD5 or format check
-        return f"a damaged file ({said})"
-    lacks = said.partition(", which lacks ")[2]
-    if lacks:
-        return f"it lacks {lacks}"
-    return "it is no longer a folder" if "must be an existing folder" in said else said
+        return f"a damaged file ({str(err).split('; ')[0]})"
+    if not folder.is_dir():
+        return "it is no longer a folder"
+    return f"it lacks {', '.join(missing_files(folder))}"
 
 
 def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str) -> None:

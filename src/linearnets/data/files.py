@@ -34,6 +34,7 @@ __all__ = [
     "Found",
     "find_fashion_mnist",
     "how_to_replace",
+    "missing_files",
 ]
 
 # decompressed size and MD5 of each file (Debian re-gzipped them, so .gz hashes differ from upstream)
@@ -162,10 +163,11 @@ def _candidates() -> Iterator[tuple[str, Path | None]]:
     yield "Keras cache ~/.keras/datasets/fashion-mnist", _keras_dir()
 
 
-def _missing(root: Path, names: dict[str, tuple[int, str]]) -> list[str]:
-    """Return the files ``root`` lacks, in whichever layout holds more of them, each with what stands
-    in its place, if anything (e.g. ``t10k-labels-idx1-ubyte (t10k-labels-idx1-ubyte.gz there is a
-    folder)``)."""
+def missing_files(root: Path, names: dict[str, tuple[int, str]] | None = None) -> list[str]:
+    """Return the files (of ``names``, default :data:`FASHION_MNIST_FILES`) ``root`` lacks, in
+    whichever layout holds more of them, each with what stands in its place, if anything (e.g.
+    ``t10k-labels-idx1-ubyte (t10k-labels-idx1-ubyte.gz there is a folder)``)."""
+    names = names or FASHION_MNIST_FILES
     folder, lacking = min(
         ((f, [n for n in names if _file(f, n) is None]) for f in _layouts(root)),
         key=lambda found: len(found[1]),
@@ -238,7 +240,7 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
     if paths is None:
         raise UsageError(
             f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-            f"{shown}, which lacks {', '.join(_missing(root, names))}; {HOW_TO_GET}"
+            f"{shown}, which lacks {', '.join(missing_files(root, names))}; {HOW_TO_GET}"
         )
     return Found(root, f"--data-dir {root}", paths)
 
@@ -253,7 +255,7 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
         if paths is not None:
             return Found(directory, f"{label}: {directory}", paths)
         if label == "$LINEARNETS_DATA":  # set on purpose: say why it was not used
-            lacks = ", ".join(_missing(directory, names))
+            lacks = ", ".join(missing_files(directory, names))
             searched.append(f"{directory} (from $LINEARNETS_DATA, which lacks {lacks})")
         else:
             searched.append(str(directory))
