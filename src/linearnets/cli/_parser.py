@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
+from linearnets._text import and_list
 from linearnets.cli import _ranks
 from linearnets.cli._report import EXIT_USAGE
 
@@ -96,11 +97,8 @@ class OneLineParser(argparse.ArgumentParser):
             given = next((w for w in argv[i:] if w in self.subcommands), None)  # a command after
             owner = next((o for o in owners if o.split()[0] == given), owners[0])
             example = " ".join([self.prog, owner, word] + ([value] if value else []))
-            listed = " and ".join(
-                [", ".join(owners[:-1]), owners[-1]] if len(owners) > 1 else owners
-            )
             self.error(
-                f"{name} is an option of {listed}, not of {self.prog}: give it "
+                f"{name} is an option of {and_list(owners)}, not of {self.prog}: give it "
                 f"after its command, e.g. {example} ..."
             )
 

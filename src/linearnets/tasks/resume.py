@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
+from linearnets._text import and_list
 from linearnets._warn import warn
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
@@ -347,7 +348,7 @@ def _drop_final_outputs(run_dir: Path) -> None:
         names = [name for _, name in removed]
         again = "; ".join(f"linearnets predict {shell_word(run_dir)} -n {n}" for n, _ in removed)
         warn(
-            f"removed {' and '.join([', '.join(names[:-1]), names[-1]] if names[:-1] else names)} from "
+            f"removed {and_list(names)} from "
             f"{run_dir}: linearnets predict drew {them} from the weights before this resume (an "
             f"older model than the run's); once the run ends, draw {them} again with: {again}",
             ResumeWarning,
