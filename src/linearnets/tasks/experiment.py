@@ -206,5 +206,13 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
         arrays.num_features,
         f"{path} ({arrays.X.shape[0]} examples, {arrays.num_features} features)",
         sha256=sha256_file(path),
-        feature_scale=float(arrays.X.abs().max()) if arrays.X.numel() else None,
+        feature_scale=_largest_magnitude(arrays.X),
     )
+
+
+def _largest_magnitude(X: torch.Tensor) -> float | None:
+    """Return the largest |value| of ``X`` (N, D) without a copy of it (``abs()`` would make one)."""
+    if not X.numel():
+        return None
+    low, high = torch.aminmax(X)
+    return max(-float(low), float(high))
