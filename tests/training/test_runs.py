@@ -243,6 +243,69 @@ def test_every_file_the_run_would_overwrite_is_named(tmp_path: Path) -> None:
     )
 
 
+def test_figures_predict_drew_from_an_earlier_run_are_refused_and_left_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """A folder whose run files were deleted but for predict's figures: a new run there would
+    leave them beside its own files, showing predictions its weights never made."""
+    for n in (12, 3):
+        (tmp_path / f"predict-{n}.png").write_bytes(b"old figure")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"out='{tmp_path}' already has figures linearnets predict drew from an earlier run's "
+        "weights (predict-3.png, predict-12.png), which would pass for this run's; pass a new "
+        "folder, or move those files away"
+    )
+    assert one_line(info.value) == (
+        f"--out {tmp_path} already has figures linearnets predict drew from an earlier run's "
+        "weights (predict-3.png, predict-12.png), which would pass for this run's; pass a new "
+        "folder, or move those files away"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["predict-12.png", "predict-3.png"]
+    assert (tmp_path / "predict-3.png").read_bytes() == b"old figure"
+
+
+def test_predict_figures_are_named_beside_the_files_a_run_writes_and_with_a_run(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "predict-6.png").write_bytes(b"old figure")
+    (tmp_path / "curves.png").write_bytes(b"old curves")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"out='{tmp_path}' already has files a run writes (curves.png), which the run would "
+        "overwrite, and figures linearnets predict drew from an earlier run's weights "
+        "(predict-6.png), which would pass for this run's; pass a new folder, or move those "
+        "files away"
+    )
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    with pytest.raises(UsageError, match=r"already holds a run \(it has model\.pt, curves\.png, predict-6\.png\); "):  # fmt: skip
+        claim_run_dir(tmp_path, name="x")
+
+
+def test_files_predict_does_not_draw_are_no_obstacle(tmp_path: Path) -> None:
+    """Only predict's own names (-n 1 to 100), as a resume removes: no folder, link or other name."""
+    names = ["predict-0.png", "predict-06.png", "predict-101.png", "predict-6.svg", "my-predict-6.png"]  # fmt: skip
+    for name in names:
+        (tmp_path / name).write_bytes(b"mine")
+    (tmp_path / "predict-7.png").mkdir()
+    (tmp_path / "predict-8.png").symlink_to(tmp_path / "predict-0.png")
+    claim_run_dir(tmp_path, name="x").release()
+    assert (tmp_path / "predict-101.png").read_bytes() == b"mine"
+
+
+def test_a_cli_run_into_a_folder_with_predict_figures_exits_2_and_keeps_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "predict-20.png").write_bytes(b"old figure")
+    assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--out", str(tmp_path)]) == 2
+    assert "already has figures linearnets predict drew from an earlier run's weights " in (
+        capsys.readouterr().err
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["predict-20.png"]
+
+
 def test_json_is_synced_before_the_rename_and_the_folder_after(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -85,7 +85,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     """Return the figure's path (``~`` expanded) once ``run_dir`` (RUN_DIR, ``~`` expanded), -n and
     --out are valid; nothing is read before."""
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
-    from linearnets.tasks.reports import predict_figure_name
+    from linearnets.training.runs import predict_figure_name
 
     if not run_dir.is_dir():
         # quoted, as given: a folder named "lr=0.5" is no setting (read as --lr 0.5 unquoted)

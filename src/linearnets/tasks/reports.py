@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,13 +24,8 @@ __all__ = [
     "live_curves",
     "missing_reports",
     "plot_process",
-    "predict_figure_name",
-    "predict_figures",
     "write_reports",
 ]
-
-# the name ``linearnets predict RUN_DIR -n N`` gives its figure in the run folder (N as printed)
-_PREDICT_FIGURE = re.compile(r"predict-([1-9][0-9]*)\.png")
 
 
 def check_backend(config: SoftmaxConfig) -> None:
@@ -150,31 +144,6 @@ def missing_reports(config: SoftmaxConfig, run_dir: Path) -> list[str]:
         if per_class and config.data is None:
             expected.append("predictions.png")
     return [name for name in expected if not (run_dir / name).is_file()]
-
-
-def predict_figure_name(n: int) -> str:
-    """Return the name ``linearnets predict RUN_DIR -n n`` draws its figure under in RUN_DIR."""
-    return f"predict-{n}.png"
-
-
-def predict_figures(run_dir: Path) -> list[tuple[int, Path]]:
-    """Return the figures ``linearnets predict`` drew into ``run_dir``, as ``(n, path)`` by ``n``.
-
-    Only files named as predict names them, :func:`predict_figure_name` of an ``n`` from 1 to its
-    bound :data:`~linearnets.plotting.images.MAX_SHOW`; no folder, link or other file.
-    """
-    from linearnets.plotting._image_args import MAX_SHOW
-
-    try:
-        entries = list(run_dir.iterdir())
-    except OSError:
-        return []
-    found = []
-    for path in entries:
-        match = _PREDICT_FIGURE.fullmatch(path.name)
-        if match and int(match[1]) <= MAX_SHOW and path.is_file() and not path.is_symlink():
-            found.append((int(match[1]), path))
-    return sorted(found)
 
 
 def _whole_test_set(exp: Experiment) -> Any:

@@ -25,7 +25,7 @@ from linearnets.device import resolve_device
 from linearnets.errors import CheckpointError, ResumeWarning, UsageError
 from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
-from linearnets.tasks.reports import check_backend, predict_figures
+from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import (
     changed_settings,
@@ -59,6 +59,7 @@ from linearnets.training.runs import (
     RESULTS_FILE,
     RunLock,
     environment,
+    predict_figures,
     remove_stale_temporaries,
 )
 from linearnets.validation import check_bool

@@ -29,6 +29,8 @@ __all__ = [
     "claim_run_dir",
     "environment",
     "missing_folders",
+    "predict_figure_name",
+    "predict_figures",
     "remove_stale_temporaries",
     "write_json_atomic",
 ]
@@ -51,6 +53,8 @@ RUN_OUTPUTS = (
     "confusion.pt",
     "per_class.txt",
 )
+# the name ``linearnets predict RUN_DIR -n N`` gives its figure in the run folder (N as printed)
+_PREDICT_FIGURE = re.compile(r"predict-([1-9][0-9]*)\.png")
 # the longest name a run gives a file in its folder: a figure's temporary file
 # (plotting._mpl: ".NAME.<pid, at most 7 digits>-<8 hex digits>.tmp")
 LONGEST_NAME = ".predictions.png.4194304-0123abcd.tmp"
@@ -97,9 +101,11 @@ def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
         raise
     # checked under the lock: a run that finished between a check and the lock is not overwritten
     held = [name for name in RUN_OUTPUTS if (out / name).exists()]
-    if held:
+    # figures predict drew from other weights: beside the new run's files they would pass for its own
+    drawn = [path.name for _, path in predict_figures(out)]
+    if held or drawn:
         lock.release(remove=not had_lock_file)  # a refused run leaves nothing in the folder
-        raise _already_used(out, held)
+        raise _already_used(out, held, drawn)
     return lock
 
 
@@ -163,8 +169,9 @@ def _check_path_length(out: Path) -> None:
         )
 
 
-def _already_used(out: Path, held: list[str]) -> UsageError:
-    """Return the error for ``out``, which holds ``held``: (part of) a run, or files a run writes."""
+def _already_used(out: Path, held: list[str], drawn: list[str]) -> UsageError:
+    """Return the error for ``out``, which holds ``held``, (part of) a run or files a run writes,
+    and ``drawn``, figures ``linearnets predict`` drew there (:func:`predict_figures`)."""
     if any(name in RUN_FILES for name in held):
         advice = (
             # the call that continues it (on the command line --resume, the path quoted for the shell)
@@ -174,11 +181,21 @@ def _already_used(out: Path, held: list[str]) -> UsageError:
             "new folder, or move those files away"
         )
         return UsageError(
-            f"{_setting(out)} already holds a run (it has {', '.join(held)}); {advice}"
+            f"{_setting(out)} already holds a run (it has {', '.join(held + drawn)}); {advice}"
+        )
+    found = []
+    if held:
+        found.append(f"files a run writes ({', '.join(held)}), which the run would overwrite")
+    if drawn:
+        # a run does not write them, so nothing would replace them: they would show another
+        # model's predictions in this run's folder
+        found.append(
+            f"figures linearnets predict drew from an earlier run's weights ({', '.join(drawn)}), "
+            "which would pass for this run's"
         )
     return UsageError(
-        f"{_setting(out)} already has files a run writes ({', '.join(held)}), which the run would "
-        "overwrite; pass a new folder, or move those files away"
+        f"{_setting(out)} already has {', and '.join(found)}; pass a new folder, or move those "
+        "files away"
     )
 
 
@@ -216,6 +233,31 @@ def write_json_atomic(path: Path, data: Any) -> None:
             (``--resume`` only where it can continue the run, or start it over).
     """
     write_text_atomic(path, dumps_strict(data, indent=2, sort_keys=True) + "\n")
+
+
+def predict_figure_name(n: int) -> str:
+    """Return the name ``linearnets predict RUN_DIR -n n`` draws its figure under in RUN_DIR."""
+    return f"predict-{n}.png"
+
+
+def predict_figures(run_dir: Path) -> list[tuple[int, Path]]:
+    """Return the figures ``linearnets predict`` drew into ``run_dir``, as ``(n, path)`` by ``n``.
+
+    Only files named as predict names them, :func:`predict_figure_name` of an ``n`` from 1 to its
+    bound :data:`~linearnets.plotting.images.MAX_SHOW`; no folder, link or other file.
+    """
+    from linearnets.plotting._image_args import MAX_SHOW
+
+    try:
+        entries = list(run_dir.iterdir())
+    except OSError:
+        return []
+    found = []
+    for path in entries:
+        match = _PREDICT_FIGURE.fullmatch(path.name)
+        if match and int(match[1]) <= MAX_SHOW and path.is_file() and not path.is_symlink():
+            found.append((int(match[1]), path))
+    return sorted(found)
 
 
 def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTPUTS) -> list[str]:
