@@ -129,14 +129,16 @@ def test_a_damaged_config_json_of_afinished_run_names_the_file_and_fixes_that_wo
     fix = (
         "delete config.json alone (not the folder), or restore it from a copy of the run: the "
         "run's weights (model.pt) do not need it, so load_trained and predict work without it; a "
-        f"resume that trains further, linearnets.resume_softmax('{run}', epochs=6), rebuilds it "
-        "from checkpoint.pt (without the record of earlier resumes)"
+        "resume that trains further, to more than the 1 epoch it finished (e.g. "
+        f"linearnets.resume_softmax('{run}', epochs=6)), rebuilds it from checkpoint.pt (without "
+        "the record of earlier resumes)"
     )
     assert str(info.value).endswith(f"; {fix}")
     assert "the run folder is damaged" not in str(info.value)
     assert one_line(info.value).endswith(
-        f"a resume that trains further, --resume {run} --epochs 6, rebuilds it from checkpoint.pt "
-        "(without the record of earlier resumes)"
+        "a resume that trains further, to more than the 1 epoch it finished (e.g. --resume "
+        f"{run} --epochs 6), rebuilds it from checkpoint.pt (without the record of earlier "
+        "resumes)"
     )
     (run / "config.json").unlink()  # as advised: the weights still load
     _, meta = load_trained(run)
@@ -147,6 +149,36 @@ def test_a_damaged_config_json_of_afinished_run_names_the_file_and_fixes_that_wo
     assert not (run / "config.json").exists()
     resume_softmax(run, epochs=6)  # as advised
     assert run_config.read_config(run)["config"]["epochs"] == 6
+
+
+def test_the_epochs_named_for_a_damaged_config_json_are_an_example_of_the_rule(
+    tmp_path: Path,
+) -> None:
+    """Any epochs past the checkpoint's rebuild config.json: the message says which (more than
+    the run finished) and gives one as an example, not as the one value that works."""
+    from linearnets.tasks.resume import resume_softmax
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(40, 4)).astype(np.float32), rng.integers(0, 3, size=40)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    args = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--epochs", "2"]
+    assert main(["softmax", *args, "--out", str(tmp_path / "run")]) == 0
+    run = tmp_path / "run"
+    (run / "config.json").write_text("{")
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(run)
+    assert str(info.value).endswith(
+        "; a resume that trains further, to more than the 2 epochs it finished (e.g. "
+        f"linearnets.resume_softmax('{run}', epochs=7)), rebuilds it from checkpoint.pt (without "
+        "the record of earlier resumes)"
+    )
+    assert one_line(info.value).endswith(
+        f"to more than the 2 epochs it finished (e.g. --resume {run} --epochs 7), rebuilds it "
+        "from checkpoint.pt (without the record of earlier resumes)"
+    )
+    (run / "config.json").unlink()
+    resume_softmax(run, epochs=3)  # not the example: one epoch more is enough
+    assert run_config.read_config(run)["config"]["epochs"] == 3
 
 
 def test_a_damaged_config_json_of_an_unfinished_run_is_rebuilt_by_the_resume_named(

@@ -93,9 +93,11 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
             f"{delete}: linearnets.resume_softmax({str(run_dir)!r}) continues the run and {rebuilt}"
         )
     if finished:
+        # any epochs past the checkpoint's will do: the call's is an example, the rule says so
         again = (
-            f"; a resume that trains further, linearnets.resume_softmax({str(run_dir)!r}, "
-            f"epochs={epoch + 5}), {rebuilt}"
+            f"; a resume that trains further, to more than the {epoch} epoch"
+            f"{'s' if epoch != 1 else ''} it finished (e.g. "
+            f"linearnets.resume_softmax({str(run_dir)!r}, epochs={epoch + 5})), {rebuilt}"
             if epoch is not None
             else ""
         )
