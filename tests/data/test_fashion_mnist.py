@@ -356,6 +356,98 @@ def test_an_unverified_memo_does_not_answer_a_verified_read(tiny: Tiny, tmp_path
         read_fashion_mnist(root)  # the real checksums: refused, whatever the memo holds
 
 
+_SWAP = {
+    "train-images-idx3-ubyte": "t10k-images-idx3-ubyte",
+    "t10k-images-idx3-ubyte": "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte": "t10k-labels-idx1-ubyte",
+    "t10k-labels-idx1-ubyte": "train-labels-idx1-ubyte",
+}
+
+
+def test_verify_false_refuses_train_and_test_files_swapped(tiny: Tiny, tmp_path: Path) -> None:
+    """Swapped, each split is consistent (3 images to train on, 5 to test): unverified, only the
+    table's sizes tell that the train files hold the test split."""
+    root = tmp_path / "root"
+    root.mkdir()
+    for name, data in tiny.gz.items():
+        (root / f"{_SWAP[name]}.gz").write_bytes(data)
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(root, verify=False, checksums=tiny.files)
+    assert str(info.value) == (
+        f"{root}: the train and test files look swapped: train-images-idx3-ubyte.gz holds 3 "
+        "images and t10k-images-idx3-ubyte.gz 5 (the checksums give train 5, test 3), "
+        "train-labels-idx1-ubyte.gz holds 3 labels and t10k-labels-idx1-ubyte.gz 5 (the "
+        "checksums give train 5, test 3); exchange the names of train-images-idx3-ubyte.gz and "
+        "t10k-images-idx3-ubyte.gz, and of train-labels-idx1-ubyte.gz and t10k-labels-idx1-ubyte.gz"
+    )
+    assert not fashion_mnist._MEMO  # nothing kept for a later read
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):  # as advised
+        (root / f"{name}.gz").rename(root / "swap.gz")
+        (root / f"{_SWAP[name]}.gz").rename(root / f"{name}.gz")
+        (root / "swap.gz").rename(root / f"{_SWAP[name]}.gz")
+    arrays = read_fashion_mnist(root, verify=False, checksums=tiny.files)
+    assert np.array_equal(arrays.train_images.numpy(), tiny.arrays["train-images-idx3-ubyte"])
+    assert np.array_equal(arrays.test_labels.numpy(), tiny.arrays["t10k-labels-idx1-ubyte"])
+
+
+def test_verify_false_names_the_one_pair_swapped(tiny: Tiny, tmp_path: Path) -> None:
+    """Labels swapped alone (plain files): the images' pair is not named, and each file is named
+    as it is in the folder."""
+    root = tiny.write(tmp_path / "root")
+    for name in ("train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"):
+        (root / f"{name}.gz").unlink()
+        (root / _SWAP[name]).write_bytes(tiny.raw[name])
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(root, verify=False, checksums=tiny.files)
+    assert str(info.value) == (
+        f"{root}: the train and test files look swapped: train-labels-idx1-ubyte holds 3 labels "
+        "and t10k-labels-idx1-ubyte 5 (the checksums give train 5, test 3); exchange the names "
+        "of train-labels-idx1-ubyte and t10k-labels-idx1-ubyte"
+    )
+
+
+def test_verify_false_reads_a_subset_with_fewer_train_than_test_images(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """A smaller train split is no swap unless both files have each other's size."""
+    root = tmp_path / "root"
+    root.mkdir()
+    rng = np.random.default_rng(1)
+    subset = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (2, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, 2, dtype=np.uint8),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, 4, dtype=np.uint8),
+    }
+    for name, array in subset.items():
+        (root / name).write_bytes(idx_bytes(array))
+    arrays = read_fashion_mnist(root, verify=False, checksums=tiny.files)  # tables of 5 and 3
+    assert arrays.train_images.shape == (2, 28, 28) and arrays.test_images.shape == (4, 28, 28)
+    fashion_mnist._MEMO.clear()
+    # train files of the test files' size, the test files not of the train's: no swap
+    for name in ("images-idx3-ubyte", "labels-idx1-ubyte"):
+        (root / f"train-{name}").write_bytes(tiny.raw[f"t10k-{name}"])
+    arrays = read_fashion_mnist(root, verify=False, checksums=tiny.files)
+    assert arrays.train_images.shape == (3, 28, 28) and arrays.test_images.shape == (4, 28, 28)
+
+
+def test_verify_false_refuses_the_real_files_swapped(tmp_path: Path) -> None:
+    """The real set's files linked under each other's names: 10,000 images to train on and 60,000
+    to test form two consistent splits, which the real table's sizes tell apart."""
+    if not REAL_DIR.is_dir():
+        pytest.skip(f"the real Fashion-MNIST is not in {REAL_DIR}")
+    root = tmp_path / "root"
+    root.mkdir()
+    for name, other in _SWAP.items():
+        (root / f"{other}.gz").symlink_to(REAL_DIR / f"{name}.gz")
+    with pytest.raises(DatasetError) as info:
+        read_fashion_mnist(root, verify=False)
+    assert str(info.value).startswith(
+        f"{root}: the train and test files look swapped: train-images-idx3-ubyte.gz holds 10000 "
+        "images and t10k-images-idx3-ubyte.gz 60000 (the checksums give train 60000, test 10000)"
+    )
+
+
 def test_verify_false_still_refuses_malformed_files(tiny: Tiny, tmp_path: Path) -> None:
     root = tiny.write(tmp_path / "root")
     path = root / "t10k-images-idx3-ubyte.gz"

@@ -165,7 +165,8 @@ def read_fashion_mnist(
         root: folder holding the files (``--data-dir``); ``None`` searches the usual places
             (see :func:`~linearnets.data.files.find_fashion_mnist`).
         verify: check each file's decompressed size and MD5 (remembered between runs); ``False`` only
-            checks that the files are well-formed IDX.
+            checks that the files are well-formed IDX, and not the train and test files swapped
+            (each with the size ``checksums`` gives the other).
         checksums: each file name with its (size, MD5); default :data:`FASHION_MNIST_FILES`, the real
             dataset's (tests pass their tiny files').
 
@@ -177,7 +178,8 @@ def read_fashion_mnist(
 
     Raises:
         UsageError: ``root`` is not a folder holding the files.
-        DatasetError: the files are missing everywhere, corrupt, truncated or not Fashion-MNIST.
+        DatasetError: the files are missing everywhere, corrupt, truncated or not Fashion-MNIST,
+            or the train and test files are swapped (their names to exchange named).
 
     See D2L §3.5.1.
     """
@@ -208,6 +210,7 @@ def read_fashion_mnist(
     if verify:
         remove_killed_runs_temps_in()  # each cache folder listed once, not once a file
     found = dataclasses.replace(found, paths=read)  # a damaged plain file's .gz, if read instead
+    _check_not_swapped(arrays, table, found)  # unverified, the one check that tells train from test
     result = FashionMNISTArrays(
         train_images=arrays["train-images-idx3-ubyte"],
         train_labels=arrays["train-labels-idx1-ubyte"].long(),
@@ -224,6 +227,53 @@ def read_fashion_mnist(
             del _MEMO[next(iter(_MEMO))]  # the least recently used
         _MEMO[key] = result
     return result
+
+
+# each train file with its test counterpart
+_PAIRS = (
+    ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte"),
+    ("train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"),
+)
+
+
+def _idx_size(array: torch.Tensor) -> int:
+    """Return the decompressed size of the uint8 IDX file ``array`` was read from: its header
+    (magic and one 4-byte size per dimension), then one byte per element."""
+    return 4 + 4 * array.dim() + array.numel()
+
+
+def _check_not_swapped(
+    arrays: dict[str, torch.Tensor], table: dict[str, tuple[int, str]], found: Found
+) -> None:
+    """Raise DatasetError when a train file and its test counterpart hold each other's split.
+
+    Read with ``verify=False`` no MD5 tells a train file from a test one, and swapped files form
+    two consistent splits (10,000 images to train on, 60,000 to test). Swapped, each file has the
+    size ``table`` gives its counterpart; a subset, or a table's own tiny files, has no such pair,
+    and where the table gives both files one size a swap changes nothing it can tell.
+
+    See D2L §3.5.1.
+    """
+    swapped = [
+        (train, test)
+        for train, test in _PAIRS
+        if table[train][0] != table[test][0]
+        and _idx_size(arrays[train]) == table[test][0]
+        and _idx_size(arrays[test]) == table[train][0]
+    ]
+    if not swapped:
+        return
+    names = [(found.paths[train].name, found.paths[test].name) for train, test in swapped]
+    held = ", ".join(
+        f"{a} holds {n} {train.split('-')[1]} and {b} {m} (the checksums give train {m}, test {n})"
+        for (train, test), (a, b) in zip(swapped, names, strict=True)
+        for n, m in [(int(arrays[train].shape[0]), int(arrays[test].shape[0]))]
+    )
+    exchange = ", and of ".join(f"{a} and {b}" for a, b in names)
+    raise DatasetError(
+        f"{found.folder}: the train and test files look swapped: {held}; exchange the names of "
+        f"{exchange}"
+    )
 
 
 def _check_splits(arrays: FashionMNISTArrays) -> None:
