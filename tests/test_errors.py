@@ -785,6 +785,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "x,y\n1,2\n3,nan\n")), 1, r"holds NaN or inf values", id="linreg-data-nan"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "a;b\n1;2\n")), 1, r"is not a numeric CSV", id="linreg-data-not-csv"),
     pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "1\n2\n")), 1, r"must have at least 2 columns", id="linreg-data-one-column"),
+    pytest.param(["linreg", "--data", "{tmp}/d.csv"], Setup(lambda t: _csv(t, "0,1.5,2\n1,2.5,3\n2,0.5,1\n")), 1, r"has no header and its first column holds the row numbers 0, 1, 2 in order, as pandas' to_csv\(header=False\) writes its index", id="linreg-data-pandas-index"),
     # huge values are refused by name, not left to overflow inside torch; too few examples for a
     # unique closed form are refused before training
     pytest.param(["linreg", "--seed", str(2**64 - 1)], None, 2, r"--seed must be a non-negative integer \(at most 2\*\*31 - 1\), got 18446744073709551615; pass e.g. --seed 0", id="linreg-seed-huge"),

@@ -121,9 +121,77 @@ def test_a_pandas_index_column_is_refused(tmp_path: Path) -> None:
     path.write_text("1,2,3\n,5,6\n")
     with pytest.raises(DatasetError, match=r"line 2, column 1 holds ''"):
         load_regression_file(path)
-    path.write_text("0,0.5,1.0\n1,1.5,-1.0\n2,2.5,0.0\n")  # headerless: every column is data
+    # headerless: every column is data (but a first column of the row numbers 0, 1, …: below)
+    path.write_text("1,0.5,1.0\n2,1.5,-1.0\n3,2.5,0.0\n")
     X, y = load_regression_file(path)
-    assert X.tolist() == [[0, 0.5], [1, 1.5], [2, 2.5]] and y.reshape(-1).tolist() == [1, -1, 0]
+    assert X.tolist() == [[1, 0.5], [2, 1.5], [3, 2.5]] and y.reshape(-1).tolist() == [1, -1, 0]
+
+
+def test_a_pandas_index_without_a_header_is_refused(tmp_path: Path) -> None:
+    """``df.to_csv(path, header=False)`` writes pandas' index first (``index=True`` is its
+    default): the row numbers 0, 1, …, N-1, read as a feature, made the run diverge at the book's
+    lr ("try a smaller learning rate"). Refused as a header's unnamed first column is."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    table = np.c_[X, X @ [2.0, -3.4] + 4.2]  # (50, 3)
+    # what pandas writes: the index, then each value as repr() gives it
+    rows = [",".join(map(repr, row)) for row in table.tolist()]
+    path = _written(tmp_path / "p.csv", "".join(f"{i},{row}\n" for i, row in enumerate(rows)))
+    assert _refusal(path) == (
+        f"{path} has no header and its first column holds the row numbers 0, 1, …, 49 in order, "
+        "as pandas' to_csv(header=False) writes its index: it would be read as a feature; save "
+        "with df.to_csv(path, index=False, header=False) or drop that column; if it is a feature "
+        "that counts the rows, start the file with a header row naming the columns (e.g. "
+        "x1,x2,x3,y), and it is read as one"
+    )
+    # the fix it names, index=False: X and y as written
+    X_read, y_read = load_regression_file(_written(path, "".join(f"{row}\n" for row in rows)))
+    np.testing.assert_array_equal(np.asarray(X_read), table[:, :2].astype(np.float32))
+    np.testing.assert_array_equal(np.asarray(y_read).reshape(-1), table[:, 2].astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    "rows,numbers", [(2, "0, 1"), (3, "0, 1, 2"), (10, "0, 1, …, 9")], ids=["2", "3", "10"]
+)
+def test_a_feature_that_counts_the_rows_is_read_under_a_header(
+    tmp_path: Path, rows: int, numbers: str
+) -> None:
+    """One feature x = 0, 1, …, N-1 (time steps, say) is the file pandas' index and a y make:
+    refused without a header, with the way through, a header row, which reads it as written."""
+    text = "".join(f"{t},{0.5 * t + 1}\n" for t in range(rows))
+    path = _written(tmp_path / "t.csv", text)
+    assert _refusal(path) == (
+        f"{path} has no header and its first column holds the row numbers {numbers} in order, as "
+        "pandas' to_csv(header=False) writes its index: it would be read as a feature; save with "
+        "df.to_csv(path, index=False, header=False) or drop that column; if it is a feature that "
+        "counts the rows, start the file with a header row naming the columns (e.g. x,y), and it "
+        "is read as one"
+    )
+    X, y = load_regression_file(_written(path, "x,y\n" + text))  # the way through it names
+    oracle = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2)
+    assert X.reshape(-1).tolist() == oracle[:, 0].tolist() == list(range(rows))
+    assert y.reshape(-1).tolist() == oracle[:, 1].tolist()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,2\n2,4\n3,6\n",  # numbered from 1: no pandas index
+        "0,2\n2,4\n1,6\n",  # not in order
+        "0.0,2\n1.0,4\n2.0,6\n",  # floats: pandas writes its row numbers as integers
+        "0,2\n",  # one row: no numbering to see
+        "5,0\n6,1\n7,2\n",  # y counts the rows, not the first column
+    ],
+)
+def test_a_first_column_that_is_no_pandas_index_is_read_as_data(tmp_path: Path, text: str) -> None:
+    path = _written(tmp_path / "d.csv", text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, y = load_regression_file(path)
+    oracle = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2)
+    assert (
+        X.tolist() == oracle[:, :-1].tolist() and y.reshape(-1).tolist() == oracle[:, -1].tolist()
+    )
 
 
 def test_a_pandas_index_above_default_column_names_is_refused_as_an_index(tmp_path: Path) -> None:

@@ -4,9 +4,11 @@ A first row of names is a header only when *none* of its cells is a number: a fi
 text (names such as 2019 or nan, or data with one bad cell) is refused with the fix for either, never
 silently skipped. A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
 other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped; every
-other row must have the table's number of columns (the one most rows have). Lines are counted as an
-editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order mark is dropped;
-a zip archive or a gzip file named .csv is refused as such.
+other row must have the table's number of columns (the one most rows have). A pandas index is
+refused, not read as a feature: a header's unnamed first column, or, without a header, a first
+column of the row numbers 0, 1, …, N-1 (a header row reads such a column as a feature). Lines are
+counted as an editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order
+mark is dropped; a zip archive or a gzip file named .csv is refused as such.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
         _warn_default_names(path, line, len(first))
     if not rows:
         raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
+    if not header:
+        _refuse_row_numbers(path, rows, columns)
     lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)
     return _table(path, rows, columns), lines
 
@@ -160,6 +164,31 @@ def _refuse_unnamed_first_column(path: Path, *, default_names: int = 0) -> NoRet
     raise DatasetError(
         f"{path} has an unnamed first column (its header starts with an empty cell), as pandas' "
         f"to_csv() writes its index: it would be read as a feature; {fix}"
+    )
+
+
+def _refuse_row_numbers(path: Path, rows: _Rows, columns: int) -> None:
+    """Refuse a headerless table whose first column is 0, 1, …, N-1 in order, written as integers:
+    the index pandas' ``to_csv(header=False)`` writes (``index=True`` is its default), read as a
+    feature otherwise; a header row tells a feature that counts the rows apart, and is the way
+    through for one."""
+    if len(rows) < 2 or any(row[0].strip() != str(i) for i, (_, row) in enumerate(rows)):
+        return
+    n = len(rows)
+    numbers = ", ".join(map(str, range(n))) if n <= 3 else f"0, 1, …, {n - 1}"
+    features = columns - 1  # the example header names them x (one) or x1, x2, …; then y
+    if features == 1:
+        names = "x"
+    elif features <= 3:
+        names = ",".join(f"x{j}" for j in range(1, features + 1))
+    else:
+        names = f"x1,…,x{features}"
+    raise DatasetError(
+        f"{path} has no header and its first column holds the row numbers {numbers} in order, "
+        "as pandas' to_csv(header=False) writes its index: it would be read as a feature; save "
+        "with df.to_csv(path, index=False, header=False) or drop that column; if it is a feature "
+        f"that counts the rows, start the file with a header row naming the columns (e.g. "
+        f"{names},y), and it is read as one"
     )
 
 
