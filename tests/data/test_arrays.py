@@ -51,10 +51,120 @@ def test_uint8_training_and_other_test_features_are_refused(tmp_path: Path) -> N
     """One scaled and one not would test the model on features 255 times too large."""
     np.savez(tmp_path / "d.npz", X=np.ones((2, 2), np.uint8), y=np.array([0, 1]),
              X_test=np.ones((2, 2)), y_test=np.array([0, 1]))  # fmt: skip
-    with pytest.raises(
-        DatasetError, match=r"X and X_test must both be uint8 images .*got uint8 and float64"
-    ):
+    with pytest.raises(DatasetError) as info:
         load_classification_file(tmp_path / "d.npz")
+    assert str(info.value) == (
+        f"{tmp_path / 'd.npz'}: X and X_test must both be 8-bit pixels (uint8, or integers within "
+        "0..255), scaled to [0, 1], or both not, got X uint8 and X_test float64; store both as "
+        "uint8 (pixels 0..255) or both as float (taken as they are)"
+    )
+
+
+@pytest.mark.parametrize("dtype", ["int16", "int32", "int64", "uint16", "uint64"])
+def test_pixels_stored_as_wider_integers_are_scaled_as_uint8_ones_with_a_note(
+    tmp_path: Path, dtype: str
+) -> None:
+    """Fashion-MNIST's pixels of 0..255 as int64 (pandas' columns of its CSV, np.loadtxt(...,
+    dtype=int)) were trained as they are, and diverged at the book's lr, while uint8 ones were
+    scaled. The oracle: numpy's float32 pixels / 255."""
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(6, 4)).astype(np.uint8)
+    pixels[0, 0] = 255
+    path = tmp_path / "d.npz"
+    np.savez(path, X=pixels.astype(dtype), y=np.arange(6) % 2, X_test=pixels[:3].astype(dtype),
+             y_test=np.array([0, 1, 0]))  # fmt: skip
+    with pytest.warns(DataWarning) as seen:
+        arrays = load_classification_file(path)
+    expected = torch.from_numpy(pixels.astype(np.float32) / np.float32(255))
+    assert torch.equal(arrays.X, expected) and arrays.X.dtype == torch.float32
+    assert arrays.X_test is not None and torch.equal(arrays.X_test, expected[:3])
+    low, high, test_low = pixels.min(), pixels.max(), pixels[:3].min()
+    assert [str(w.message) for w in seen] == [
+        f"{path}: X ({dtype} of {low}..{high}) and X_test ({dtype} of {test_low}..{high}) are "
+        "taken for 8-bit pixels and scaled to [0, 1], as uint8 pixels are (the book's lr "
+        "diverges on values up to 255); store them as uint8 to have them scaled without this "
+        "note, or X and X_test as float to train on the values as they are"
+    ]
+    assert seen[0].filename == __file__
+    # the note's fixes: uint8 reads the same features without it; float keeps the values
+    np.savez(path, X=pixels, y=np.arange(6) % 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert torch.equal(load_classification_file(path).X, expected)
+        np.savez(path, X=pixels.astype(np.float32), y=np.arange(6) % 2)
+        assert load_classification_file(path).X.tolist() == pixels.tolist()
+    # regression features are no pixels: kept as they are
+    np.savez(tmp_path / "r.npz", X=pixels.astype(dtype), y=np.arange(6.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_regression_file(tmp_path / "r.npz")[0].tolist() == pixels.tolist()
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.array([[0, 16], [3, 100]]),  # within 0..100: counts or codes, which the lr suits
+        np.array([[0, 200], [-1, 3]]),  # a negative value: no pixel
+        np.array([[0, 256], [3, 200]]),  # past 255: no 8-bit pixel
+        np.array([[True, False], [False, True]]),
+    ],
+    ids=["small", "negative", "past-255", "bool"],
+)
+def test_integer_features_that_are_no_pixels_are_kept(tmp_path: Path, X: np.ndarray) -> None:
+    np.savez(tmp_path / "d.npz", X=X, y=np.array([0, 1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_classification_file(tmp_path / "d.npz").X.tolist() == X.astype(float).tolist()
+
+
+@pytest.mark.parametrize(
+    ("X", "X_test", "expected"),
+    [
+        # X's pixels decide: X_test's are any integers within 0..255 (a few dark images)
+        (np.array([[0, 255], [3, 9]]), np.array([[0, 51], [3, 1]]), [[0, 0.2], [3 / 255, 1 / 255]]),
+        (np.array([[0, 255], [3, 9]], np.uint8), np.array([[0, 51], [3, 1]]), [[0, 0.2], [3 / 255, 1 / 255]]),
+        (np.array([[0, 255], [3, 9]], np.int32), np.array([[0, 51], [3, 1]], np.uint8), [[0, 0.2], [3 / 255, 1 / 255]]),
+        # no pixels in X: integer X_test kept as it is, as X is
+        (np.array([[0, 50], [3, 9]]), np.array([[0, 200], [3, 1]]), [[0, 200], [3, 1]]),
+    ],
+    ids=["int-int", "uint8-int", "int-uint8", "small-int"],
+)  # fmt: skip
+def test_test_features_are_scaled_as_the_training_ones_are(
+    tmp_path: Path, X: np.ndarray, X_test: np.ndarray, expected: list[list[float]]
+) -> None:
+    np.savez(tmp_path / "d.npz", X=X, y=np.array([0, 1]), X_test=X_test, y_test=np.array([1, 0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # the note on wider integers, tested above
+        arrays = load_classification_file(tmp_path / "d.npz")
+    assert arrays.X_test is not None
+    assert torch.allclose(
+        arrays.X_test, torch.tensor(expected, dtype=torch.float32), rtol=0, atol=1e-7
+    )
+
+
+@pytest.mark.parametrize(
+    ("X", "X_test", "got"),
+    [
+        (np.array([[0, 255], [3, 9]]), np.array([[0.0, 51.0], [3.0, 1.0]]), "X int64 of 0..255 and X_test float64"),
+        (np.array([[0, 255], [3, 9]]), np.array([[0, 300], [3, 1]]), "X int64 of 0..255 and X_test int64 of 0..300"),
+        (np.array([[0, 255], [3, 9]], np.uint8), np.array([[-1, 51], [3, 1]]), "X uint8 and X_test int64 of -1..51"),
+        (np.array([[0, 50], [3, 9]]), np.array([[0, 51], [3, 1]], np.uint8), "X int64 of 0..50 and X_test uint8"),
+    ],
+    ids=["int-float", "int-past-255", "uint8-negative", "small-uint8"],
+)  # fmt: skip
+def test_pixels_and_other_test_features_are_refused(
+    tmp_path: Path, X: np.ndarray, X_test: np.ndarray, got: str
+) -> None:
+    """One scaled and the other not would test the model on features 255 times off."""
+    path = tmp_path / "d.npz"
+    np.savez(path, X=X, y=np.array([0, 1]), X_test=X_test, y_test=np.array([1, 0]))
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: X and X_test must both be 8-bit pixels (uint8, or integers within 0..255), "
+        f"scaled to [0, 1], or both not, got {got}; store both as uint8 (pixels 0..255) or both "
+        "as float (taken as they are)"
+    )
 
 
 def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import torch
 
 from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import DivergenceError
+from linearnets.errors import DataWarning, DivergenceError
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
 from linearnets.training.checkpoint import load_checkpoint
@@ -88,6 +88,22 @@ def test_features_far_past_unit_size_are_named_as_the_cause_with_their_scaling(
     with pytest.raises(DivergenceError) as info:
         run_softmax(SoftmaxConfig(data=_noise(tmp_path / "d.npz"), epochs=2, lr=1e4, plot="none"))
     assert "scale the features" not in str(info.value)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16])
+def test_pixels_stored_as_wider_integers_train_as_uint8_ones_do(
+    tmp_path: Path, dtype: type
+) -> None:
+    """Pixels of 0-255 as int64 (pandas' columns of a pixel CSV, np.loadtxt(..., dtype=int)) were
+    trained as they are and diverged at the book's lr, told to "scale the features" only then:
+    they are scaled as uint8 ones are, with a note, and the run is the uint8 run, bit for bit."""
+    wide = _pixels(tmp_path / "wide.npz", dtype)
+    with pytest.warns(DataWarning, match=r"X \(.* of 0\.\.255\) and X_test \(.*\) are taken for 8-bit pixels"):  # fmt: skip
+        result = run_softmax(SoftmaxConfig(data=wide, epochs=2, plot="none", out=tmp_path / "w"))
+    u8 = _pixels(tmp_path / "u8.npz", np.uint8)
+    scaled = run_softmax(SoftmaxConfig(data=u8, epochs=2, plot="none", out=tmp_path / "u8"))
+    assert result.history.train_loss == scaled.history.train_loss
+    assert result.history.last.test_acc == scaled.history.last.test_acc > 0.9
 
 
 def test_the_resume_without_the_guard_ends_as_a_run_without_it(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The user's own data: ``.npz`` (and ``.csv`` for regression) files checked and turned into tensors.
 
 ``linearnets softmax --data FILE.npz`` needs arrays ``X`` (N, D) and integer ``y`` (N,), optionally
-``X_test`` and ``y_test`` (a test label past ``y``'s warns); uint8 ``X`` are 8-bit pixels, scaled to [0, 1].
+``X_test`` and ``y_test`` (a test label past ``y``'s warns); uint8 ``X`` are 8-bit pixels, scaled to [0, 1],
+and so are integers of a wider type within 0..255 that reach past 100 (with a note).
 ``linearnets linreg --data FILE`` needs ``X`` (N, D) and ``y`` (N,) or (N, 1) in an ``.npz``, or a
 ``.csv`` whose last column is ``y`` (a header row is skipped). The files are read by
 :mod:`linearnets.data.npz` and :mod:`linearnets.data.csv_table`; this module checks what they hold.
@@ -26,6 +27,12 @@ from linearnets.validation import MAX_WEIGHT_BYTES
 __all__ = ["ClassificationArrays", "load_classification_file", "load_regression_file"]
 
 MAX_CLASSES = 100_000  # 784 features × 10⁵ classes is already 300 MB of float32 weights
+
+# integer features within 0..255 whose largest passes this are 8-bit pixels in a wider type (pandas'
+# int64 columns of a pixel CSV, np.loadtxt(..., dtype=int)), scaled as uint8 ones are: it is the
+# size past which a run that diverges is told to scale its features (tasks.stopping's
+# LARGE_FEATURES); smaller integers (0/1 flags, counts, codes) suit the book's lr as they are
+PIXELS_PAST = 100
 
 
 @dataclass(frozen=True)
@@ -195,7 +202,8 @@ def load_classification_file(path: Path) -> ClassificationArrays:
             f"{path} must hold arrays X and y, missing {missing}; found {names}; save them by "
             "those names: numpy.savez(path, X=X, y=y)"
         )
-    X = _pixels(path, "X", arrays["X"])
+    scaled = _eight_bit(arrays["X"])
+    X = _pixels(path, "X", arrays["X"], scaled=scaled)
     y = _labels(path, "y", arrays["y"], X)
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
@@ -210,12 +218,17 @@ def load_classification_file(path: Path) -> ClassificationArrays:
             "(numpy.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)) or leave both out"
         )
     if "X_test" in arrays:
-        if (arrays["X"].dtype == np.uint8) != (arrays["X_test"].dtype == np.uint8):
+        test = arrays["X_test"]
+        # beside X's pixels, X_test's are any integers within 0..255 (a few dark images)
+        test_scaled = _eight_bit(test, any_largest=True) if scaled else test.dtype == np.uint8
+        if test.size and test_scaled != scaled:  # an empty one is refused as such below
             raise DatasetError(
-                f"{path}: X and X_test must both be uint8 images (scaled to [0, 1]) or both not, "
-                f"got {arrays['X'].dtype} and {arrays['X_test'].dtype}; store them with one dtype"
+                f"{path}: X and X_test must both be 8-bit pixels (uint8, or integers within "
+                f"0..255), scaled to [0, 1], or both not, got X {_described(arrays['X'])} and "
+                f"X_test {_described(test)}; store both as uint8 (pixels 0..255) or both as float "
+                "(taken as they are)"
             )
-        X_test = _pixels(path, "X_test", arrays["X_test"])
+        X_test = _pixels(path, "X_test", test, scaled=scaled)
         y_test = _labels(path, "y_test", arrays["y_test"], X_test)
         if X_test.shape[1] != X.shape[1]:
             raise DatasetError(
@@ -226,6 +239,8 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     # at least 2: y holds two distinct labels, >= 0
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
     _check_model_size(path, X.shape[1], num_classes)
+    if scaled:
+        _note_wide_pixels(path, arrays, test_set=X_test is not None)
     _warn_empty_classes(path, y, y_test)
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
 
@@ -283,14 +298,50 @@ def _warn_empty_classes(path: Path, y: torch.Tensor, y_test: torch.Tensor | None
     )
 
 
-def _pixels(path: Path, name: str, array: np.ndarray) -> torch.Tensor:
-    """Return features as :func:`_features` does, uint8 ones (8-bit pixels) divided by 255.
+def _pixels(path: Path, name: str, array: np.ndarray, *, scaled: bool) -> torch.Tensor:
+    """Return features as :func:`_features` does, divided by 255 when ``scaled`` (8-bit pixels).
 
     uint8 images are scaled to [0, 1] as ``ToTensor`` and the built-in Fashion-MNIST path scale them:
     raw values up to 255 make the book's learning rate diverge.
     """
     X = _features(path, name, array)
-    return X.div_(255) if array.dtype == np.uint8 else X
+    return X.div_(255) if scaled else X
+
+
+def _eight_bit(array: np.ndarray, *, any_largest: bool = False) -> bool:
+    """Return whether ``array`` holds 8-bit pixels, to scale to [0, 1]: uint8, or integers of a
+    wider type within 0..255 whose largest passes :data:`PIXELS_PAST` (any largest with
+    ``any_largest``: X_test's, beside X's pixels). Floats and bools are never pixels."""
+    if array.dtype == np.uint8:
+        return True
+    if array.dtype.kind not in "iu" or not array.size:  # not "m": numpy's timedelta64 is one
+        return False
+    low, high = int(array.min()), int(array.max())
+    return low >= 0 and high <= 255 and (any_largest or high > PIXELS_PAST)
+
+
+def _described(array: np.ndarray) -> str:
+    """Return ``array``'s dtype, with its values' range for integers wider than uint8."""
+    if array.dtype.kind in "iu" and array.dtype != np.uint8 and array.size:
+        return f"{array.dtype} of {array.min()}..{array.max()}"
+    return str(array.dtype)
+
+
+def _note_wide_pixels(path: Path, arrays: dict[str, np.ndarray], *, test_set: bool) -> None:
+    """Say which of the scaled features, ``X`` and ``X_test`` (N, D), are integers of a type wider
+    than uint8, read as 8-bit pixels: what the training sees is not the values the file holds."""
+    names = ("X", "X_test") if test_set else ("X",)
+    wide = [k for k in names if arrays[k].dtype != np.uint8]
+    if not wide:
+        return
+    which = " and ".join(f"{k} ({_described(arrays[k])})" for k in wide)
+    it, is_ = ("them", "are") if len(wide) > 1 else ("it", "is")
+    warn(
+        f"{path}: {which} {is_} taken for 8-bit pixels and scaled to [0, 1], as uint8 pixels are "
+        f"(the book's lr diverges on values up to 255); store {it} as uint8 to have {it} scaled "
+        f"without this note, or {' and '.join(names)} as float to train on the values as they are",
+        DataWarning,
+    )
 
 
 def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
