@@ -127,6 +127,30 @@ def test_a_pandas_index_column_is_refused(tmp_path: Path) -> None:
     assert X.tolist() == [[1, 0.5], [2, 1.5], [3, 2.5]] and y.reshape(-1).tolist() == [1, -1, 0]
 
 
+def test_a_pandas_index_read_back_and_saved_again_is_refused(tmp_path: Path) -> None:
+    """``pd.read_csv`` names a file's unnamed index column ``Unnamed: 0``; saved again with
+    ``index=False``, the old row numbers are a named column, read as a feature otherwise."""
+    path = tmp_path / "p.csv"
+    path.write_text("Unnamed: 0,x1,y\n0,0.5,2.0\n1,1.5,3.0\n2,2.5,1.0\n")
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"{path} has a first column named 'Unnamed: 0', the name pd.read_csv gives a file's "
+        "unnamed index column (a CSV saved with its index, read back and saved again): it holds "
+        "row numbers and would be read as a feature; drop it with "
+        "df.drop(columns='Unnamed: 0') before saving, or read the first file with "
+        "pd.read_csv(path, index_col=0)"
+    )
+    # the fix: the column dropped, the rest read as it is
+    path.write_text("x1,y\n0.5,2.0\n1.5,3.0\n2.5,1.0\n")
+    X, y = load_regression_file(path)
+    assert X.reshape(-1).tolist() == [0.5, 1.5, 2.5] and y.reshape(-1).tolist() == [2, 3, 1]
+    # another column's name of that form is a feature pandas named (its header cell was empty)
+    path.write_text("x0,Unnamed: 1,y\n0.5,1.0,2.0\n1.5,2.0,3.0\n")
+    X, _ = load_regression_file(path)
+    assert X.tolist() == [[0.5, 1.0], [1.5, 2.0]]
+
+
 def test_a_pandas_index_without_a_header_is_refused(tmp_path: Path) -> None:
     """``df.to_csv(path, header=False)`` writes pandas' index first (``index=True`` is its
     default): the row numbers 0, 1, …, N-1, read as a feature, made the run diverge at the book's

@@ -5,7 +5,8 @@ text (names such as 2019 or nan, or data with one bad cell) is refused with the 
 silently skipped. A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
 other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped; every
 other row must have the table's number of columns (the one most rows have). A pandas index is
-refused, not read as a feature: a header's unnamed first column, or, without a header, a first
+refused, not read as a feature: a header's unnamed first column (or one named ``Unnamed: 0``,
+pandas' name for it when such a file is read back and saved again), or, without a header, a first
 column of the row numbers 0, 1, …, N-1 (a header row reads such a column as a feature). Lines are
 counted as an editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order
 mark is dropped; a zip archive or a gzip file named .csv is refused as such.
@@ -51,6 +52,8 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
         rows = rows[1:]
         if not first[0].strip():
             _refuse_unnamed_first_column(path)
+        if first[0].strip() == "Unnamed: 0":
+            _refuse_unnamed_index(path)
     elif not first[0].strip() and _default_names(first[1:]):
         _refuse_unnamed_first_column(path, default_names=len(first) - 1)
     elif _mixed(first):
@@ -164,6 +167,18 @@ def _refuse_unnamed_first_column(path: Path, *, default_names: int = 0) -> NoRet
     raise DatasetError(
         f"{path} has an unnamed first column (its header starts with an empty cell), as pandas' "
         f"to_csv() writes its index: it would be read as a feature; {fix}"
+    )
+
+
+def _refuse_unnamed_index(path: Path) -> NoReturn:
+    """Refuse a first column named ``Unnamed: 0``: the name ``pd.read_csv`` gives the unnamed
+    index column of a file ``to_csv()`` wrote with its index, so the old row numbers, saved again."""
+    raise DatasetError(
+        f"{path} has a first column named 'Unnamed: 0', the name pd.read_csv gives a file's "
+        "unnamed index column (a CSV saved with its index, read back and saved again): it holds "
+        "row numbers and would be read as a feature; drop it with "
+        "df.drop(columns='Unnamed: 0') before saving, or read the first file with "
+        "pd.read_csv(path, index_col=0)"
     )
 
 
