@@ -81,7 +81,8 @@ D2L_TORCH_BINDINGS = {
 }  # fmt: skip
 # and its lambdas x, *args, **kwargs: x.<method>(*args, **kwargs)
 D2L_TORCH_METHODS = [
-    "argmax", "astype", "numpy", "reduce_mean", "reduce_sum", "reshape", "size", "to", "transpose",
+    "argmax", "astype", "expand_dims", "numpy", "reduce_mean", "reduce_sum", "repeat", "reshape",
+    "size", "swapaxes", "to", "transpose",
 ]  # fmt: skip
 
 
@@ -121,3 +122,14 @@ def test_transpose_is_tensor_t_a_vector_stays_and_3d_is_refused() -> None:
 def test_numpy_passes_its_keyword_on() -> None:
     z = torch.tensor([1 + 2j, 3 - 1j]).conj()  # a view with the conjugate bit set
     np.testing.assert_array_equal(d2l.numpy(z, force=True), [1 - 2j, 3 + 1j])
+
+
+def test_the_aliases_d2l_1_0_adds_call_the_tensors_method() -> None:
+    """d2l 1.0.3's torch.py adds expand_dims, swapaxes and repeat (x.unsqueeze, x.swapaxes, x.repeat)."""
+    x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert torch.equal(d2l.expand_dims(x, 1), torch.tensor([[[1.0, 2.0, 3.0]], [[4.0, 5.0, 6.0]]]))
+    assert d2l.expand_dims(x, dim=-1).shape == (2, 3, 1)
+    assert torch.equal(d2l.swapaxes(x, 0, 1), torch.tensor([[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]))
+    assert d2l.swapaxes(torch.zeros(2, 3, 4), 0, 2).shape == (4, 3, 2)
+    assert torch.equal(d2l.repeat(torch.tensor([1, 2]), 2, 2), torch.tensor([[1, 2, 1, 2]] * 2))
+    assert torch.equal(d2l.repeat(torch.tensor([1, 2]), (3,)), torch.tensor([1, 2, 1, 2, 1, 2]))

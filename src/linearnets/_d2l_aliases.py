@@ -24,6 +24,7 @@ __all__ = [
     "cos",
     "cosh",
     "exp",
+    "expand_dims",
     "eye",
     "float32",
     "int32",
@@ -41,12 +42,14 @@ __all__ = [
     "randn",
     "reduce_mean",
     "reduce_sum",
+    "repeat",
     "reshape",
     "sigmoid",
     "sin",
     "sinh",
     "size",
     "stack",
+    "swapaxes",
     "tanh",
     "tensor",
     "to",
@@ -129,3 +132,18 @@ def astype(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
 def transpose(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     """Return ``x.t()``, the transpose of a matrix."""
     return x.t(*args, **kwargs)
+
+
+def expand_dims(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.unsqueeze(dim)``: ``x`` with a new axis of size 1 at ``dim``."""
+    return x.unsqueeze(*args, **kwargs)
+
+
+def swapaxes(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.swapaxes(axis0, axis1)``."""
+    return x.swapaxes(*args, **kwargs)
+
+
+def repeat(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return ``x.repeat(*sizes)``: ``x`` tiled that many times along each axis."""
+    return x.repeat(*args, **kwargs)
