@@ -118,7 +118,8 @@ def predict_ch3(
 ) -> None:
     """Show the first ``n`` test images with true and predicted labels (D2L §3.6.7).
 
-    A test set of fewer than ``n`` examples shows all of them, as the book's ``X[0:n]`` does.
+    A test set of fewer than ``n`` examples shows all of them (the book's
+    ``X[0:n].reshape((n, 28, 28))`` fails there), and a first batch of fewer reads the next ones.
 
     The figure is pyplot's, as the book's (``d2l.plt.show()`` or ``d2l.plt.savefig`` after it see
     it). Outside Jupyter it is also saved to ``predict_ch3.png`` in the working directory (a

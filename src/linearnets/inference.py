@@ -132,8 +132,10 @@ def prediction_samples(
 ) -> tuple[torch.Tensor, list[str], list[str]]:
     """Return the first ``n`` test images (m, H, W) with their true and predicted label names.
 
-    ``m = min(n, examples in test_iter)``: a test set of fewer than ``n`` examples gives all of
-    them, as the book's ``predict_ch3`` (``X[0:n]`` of the first batch) does. What :func:`predict` draws, without drawing it (e.g. to draw it in another process).
+    ``m = min(n, examples in test_iter)``: a first batch of fewer than ``n`` examples is followed
+    by the next ones, and a test set of fewer gives all of them (the book's ``predict_ch3`` takes
+    ``X[0:n]`` of the first batch, and its reshape to ``n`` images fails there). What
+    :func:`predict` draws, without drawing it (e.g. to draw it in another process).
     """
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels
     from linearnets.data.labels import TEXT_LABELS
@@ -199,7 +201,8 @@ def predict(
 ) -> np.ndarray:
     """Show the first ``n`` test images titled "true / predicted" (the book's ``predict_ch3``).
 
-    A test set of fewer than ``n`` examples shows all of them (the book's ``X[0:n]`` does too).
+    A test set of fewer than ``n`` examples shows all of them (the book's
+    ``X[0:n].reshape((n, 28, 28))`` fails there).
 
     Args:
         net: a Fashion-MNIST classifier giving scores (B, 10); evaluated in eval mode.
