@@ -27,7 +27,7 @@ def _last_json(out: str) -> dict[str, Any]:
 
 
 def _error_text(err: str, command: str) -> str:
-    prefix = f"linearnets {command}: error: "
+    prefix = f"linearnets {command}: error: " if command else "linearnets: error: "
     (line,) = err.strip().splitlines()
     assert line.startswith(prefix), line
     return line[len(prefix) :]
@@ -581,6 +581,54 @@ def test_json_with_a_command_without_it_says_where_json_applies(
         f"object of their results); {prog} has no JSON output: drop --json (see {prog} --help)"
     )
     assert _last_json(out)["error"] == _error_text(err, name)
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "word"),
+    [
+        (["data", "show", "--json=1"], "data show", "--json=1"),
+        (["data", "--json=1", "show"], "data show", "--json=1"),
+        (["data", "show", "--js"], "data show", "--js"),
+        (["--js", "data"], "data", "--js"),
+        (["predict", "runs/a", "--json="], "predict", "--json="),
+    ],
+)
+def test_json_abbreviated_or_given_a_value_with_a_command_without_it_says_where_json_applies(
+    capsys: pytest.CaptureFixture[str], argv: list[str], command: str, word: str
+) -> None:
+    """Once only "unrecognized arguments: --json=1" (data show --json=1); the fix names the word
+    given."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    prog = f"linearnets {command}"
+    assert _error_text(err, command) == (
+        f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
+        f"object of their results); {prog} has no JSON output: drop {word} (see {prog} --help)"
+    )
+    assert _last_json(out)["error"] == _error_text(err, command)
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "message"),
+    [
+        (["softmax", "--json=1"], "softmax", "--json takes no value, got '--json=1': write --json "
+            "alone"),
+        (["--json=1", "softmax"], "", "--json takes no value, got '--json=1': write --json alone"),
+    ],
+    ids=["flag-value", "flag-value-before"],
+)  # fmt: skip
+def test_argparses_own_errors_carry_their_readable_line_in_the_object(
+    capsys: pytest.CaptureFixture[str], argv: list[str], command: str, message: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    text = f"{message} (see {' '.join(['linearnets', command]).strip()} --help)"
+    assert _error_text(err, command) == text
+    assert _last_json(out) == {"error": text, "error_type": "UsageError", "exit_status": 2}
 
 
 # rank 1 under torchrun (which sets TORCHELASTIC_RUN_ID): rank 0 speaks for the run

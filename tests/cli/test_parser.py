@@ -200,3 +200,49 @@ def test_the_commands_own_options_before_it_still_parse(argv: list[str]) -> None
     parser = build_parser()
     parser.refuse_options_before_command(argv)  # nothing refused
     assert parser.parse_args(argv).epochs == 1
+
+
+def _usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Return the one line ``linearnets ARGV`` refuses ``argv`` with, checking it exits 2."""
+    from linearnets.cli import main
+
+    with pytest.raises(UsageExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith(f": error: {info.value.message}\n")
+    return info.value.message
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["softmax", "--json=1"], "--json takes no value, got '--json=1': write --json alone "
+            "(see linearnets softmax --help)"),
+        (["linreg", "--js=yes"], "--json takes no value, got '--js=yes': write --json alone "
+            "(see linearnets linreg --help)"),
+        (["softmax", "--json="], "--json takes no value, got '--json=': write --json alone "
+            "(see linearnets softmax --help)"),
+        (["--json=1", "softmax"], "--json takes no value, got '--json=1': write --json alone "
+            "(see linearnets --help)"),
+        (["--debug=1", "linreg"], "--debug takes no value, got '--debug=1': write --debug alone "
+            "(see linearnets --help)"),
+        (["data", "show", "--debug=1"], "--debug takes no value, got '--debug=1': write --debug "
+            "alone (see linearnets data show --help)"),
+        (["linreg", "--no-guard=1"], "--no-guard takes no value, got '--no-guard=1': write "
+            "--no-guard alone (see linearnets linreg --help)"),
+        (["softmax", "--force=yes"], "--force takes no value, got '--force=yes': write --force "
+            "alone (see linearnets softmax --help)"),
+        (["--version=1"], "--version takes no value, got '--version=1': write --version alone "
+            "(see linearnets --help)"),
+        (["predict", "runs/a", "-h=1"], "-h takes no value, got '-h=1': write -h alone "
+            "(see linearnets predict --help)"),
+    ],
+    ids=["json", "json-abbreviated", "json-empty", "json-before", "debug-before", "debug-action",
+         "store-const", "force", "version", "help-short"],
+)  # fmt: skip
+def test_a_flag_given_a_value_is_told_to_come_alone(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse said "argument --json: ignored explicit argument '1'": no rule, no fix."""
+    assert _usage_error(argv, capsys) == message

@@ -128,9 +128,7 @@ def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | N
     ``stopped_while_loading``: the signal :mod:`linearnets._command` held while this module loaded.
     """
     # decided from the words given, so that a command line that does not parse reports in JSON too
-    json_errors = any(  # --js and --json=1 (which argparse refuses) too
-        len(word) > 2 and "--json".startswith(word.split("=", 1)[0]) for word in argv
-    )
+    json_errors = any(map(_names_json, argv))  # --js and --json=1 (which argparse refuses) too
     if stopped_while_loading is not None:
         return report_start_interrupted(
             interrupt_for(stopped_while_loading), json_errors=json_errors
@@ -188,14 +186,19 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
         actions = parser.subcommands.get(argv[command])
         if isinstance(actions, OneLineParser) and actions.subcommands:
             # ("data --json show": --json is told below, where it applies)
-            actions.refuse_options_before_command([w for w in argv[command + 1 :] if w != "--json"])
+            words = [w for w in argv[command + 1 :] if not _names_json(w)]
+            actions.refuse_options_before_command(words)
     args, unknown = parser.parse_known_args(argv)
-    if not hasattr(args, "json") and (args.json_before_command or "--json" in unknown):
-        # "linearnets --json data show", "linearnets data show --json"
+    # the word to drop: after the command, or before it (taken by linearnets itself)
+    json_word = next(filter(_names_json, unknown), None)
+    if json_word is None and args.json_before_command:
+        json_word = next(filter(_names_json, argv), "--json")
+    if not hasattr(args, "json") and json_word is not None:
+        # "linearnets --json data show", "linearnets data show --json" (or --js, --json=1)
         given = parser.given(args)
         given.error(
             f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
-            f"object of their results); {given.prog} has no JSON output: drop --json"
+            f"object of their results); {given.prog} has no JSON output: drop {json_word}"
         )
     if unknown:  # named by the subcommand that was given them, which has the --help to read
         parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
@@ -203,6 +206,13 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
         args.json = True  # "linearnets --json softmax" as "linearnets softmax --json"
     del args.json_before_command
     return parser, args
+
+
+def _names_json(word: str) -> bool:
+    """Whether ``word`` is --json as argparse reads it: whole or abbreviated (--js), with a value
+    (--json=1) or not."""
+    name = word.split("=", 1)[0]
+    return len(name) > 2 and "--json".startswith(name)
 
 
 def entry(*, stopped_while_loading: int | None = None) -> None:

@@ -36,7 +36,8 @@ class OneLineParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are one line naming the problem, then exit 2.
 
     Any negative number, in any float spelling, is read as an option's value (which the option's
-    type then checks), not as an unknown option.
+    type then checks), not as an unknown option. A flag given a value (``--json=1``) is told to
+    come alone, not with argparse's "ignored explicit argument".
     """
 
     subcommands: dict[str, argparse.ArgumentParser]  # its subcommands (or actions) by name
@@ -48,6 +49,7 @@ class OneLineParser(argparse.ArgumentParser):
         self.subcommands = {}
         self.subcommand_dest = ""
         self.whole_options: set[str] = set()
+        self._words: list[str] = []  # the words this parser is parsing, for its errors to name
 
     def add_debug_everywhere(self) -> None:
         """Accept ``--debug`` after every subcommand and action too, not only before them."""
@@ -134,6 +136,53 @@ class OneLineParser(argparse.ArgumentParser):
         for command in self.subcommands.values():
             if isinstance(command, OneLineParser):
                 yield from command._tree()
+
+    def _parse_known_args(self, arg_strings: list[str], *args: Any, **kwargs: Any) -> Any:
+        # (*args, **kwargs: later Pythons pass more, e.g. intermixed)
+        self._words = list(arg_strings)
+        try:
+            return super()._parse_known_args(arg_strings, *args, **kwargs)
+        except argparse.ArgumentError as exc:
+            # "--json=1" said "argument --json: ignored explicit argument '1'": no rule, no fix
+            flag = next(
+                (
+                    a
+                    for a in self._actions
+                    if a.nargs == 0 and "/".join(a.option_strings) == exc.argument_name
+                ),
+                None,
+            )
+            given = self._value_of_flag(flag) if flag is not None else None
+            if given is None:
+                raise
+            word, option = given
+            raise argparse.ArgumentError(
+                None, f"{option} takes no value, got {word!r}: write {option} alone"
+            ) from None
+
+    def _value_of_flag(self, flag: argparse.Action) -> tuple[str, str] | None:
+        """Return the word that gave the option ``flag`` a value and the option it names in it:
+        ``("--js=1", "--json")``; ``None`` if none did."""
+        for word in self._words:
+            if word == "--":
+                return None
+            if not word.startswith("-"):
+                continue
+            for action, option in self._options_named(word):
+                # "--json=1", and "-h=1" or "-hx" for a one-letter option
+                long = option.startswith("--")
+                if action is flag and ("=" in word if long else len(word) > len(option)):
+                    return word, option
+        return None
+
+    def _options_named(self, word: str) -> list[tuple[argparse.Action, str]]:
+        """Return the options ``word`` names (several: an ambiguous abbreviation), each with its
+        option string: the whole one, as argparse reads the word."""
+        name = word.split("=", 1)[0]
+        whole = self._option_string_actions.get(name)
+        if whole is not None:
+            return [(whole, name)]
+        return [(found[0], found[1]) for found in self._get_option_tuples(word)]
 
     def _parse_optional(self, arg_string: str) -> Any:
         if self._is_negative(arg_string):
