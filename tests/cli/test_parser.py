@@ -52,7 +52,14 @@ def test_minus_nan_is_the_value_of_an_option_named_n(
 def test_a_word_that_is_no_number_stays_an_option(word: str) -> None:
     with pytest.raises(UsageExit) as info:
         build_parser().parse_args(["linreg", "--lr", word])
-    assert info.value.message.startswith("argument --lr: expected one argument")
+    assert info.value.message == (
+        f"--lr takes a positive number and got none: the next word, {word}, begins with - and "
+        f"reads as an option; to give it as the value, write --lr={word} "
+        "(see linearnets linreg --help)"
+    )
+    with pytest.raises(UsageExit) as info:  # the fix: --lr's own rule then names the word
+        build_parser().parse_args(["linreg", f"--lr={word}"])
+    assert info.value.message.startswith(f"argument --lr: must be a positive number, got {word!r}")
 
 
 @pytest.mark.parametrize(
@@ -246,3 +253,56 @@ def test_a_flag_given_a_value_is_told_to_come_alone(
 ) -> None:
     """argparse said "argument --json: ignored explicit argument '1'": no rule, no fix."""
     assert _usage_error(argv, capsys) == message
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["softmax", "--epochs"], "--epochs takes a positive integer and got none: nothing "
+            "follows it; give its value right after it, e.g. --epochs 10"),
+        (["softmax", "--lr", "--epochs", "3"], "--lr takes a positive number and got none: the "
+            "next word, --epochs, is an option; give its value right after it, e.g. --lr 0.1"),
+        (["linreg", "--seed", "--json"], "--seed takes a non-negative integer and got none: the "
+            "next word, --json, is an option; give its value right after it, e.g. --seed 0"),
+        (["linreg", "--noise-std"], "--noise-std takes a non-negative number and got none: "
+            "nothing follows it; give its value right after it, e.g. --noise-std 0.01"),
+        (["softmax", "--epochs", "3", "--epo"], "--epochs takes a positive integer and got none: "
+            "nothing follows it; give its value right after it, e.g. --epochs 10"),
+        (["softmax", "--impl"], "--impl takes one of scratch, concise, analytic and got none: "
+            "nothing follows it; give its value right after it, e.g. --impl scratch"),
+        (["softmax", "--plot", "--json"], "--plot takes one of auto, file, none and got none: the "
+            "next word, --json, is an option; give its value right after it, e.g. --plot auto"),
+        (["softmax", "--resume", "--", "x"], "--resume takes the run folder to continue and got "
+            "none: the next word, --, ends the options; give its value right after it, e.g. "
+            "--resume runs/a"),
+        (["softmax", "--data-dir"], "--data-dir takes the folder holding the Fashion-MNIST files "
+            "and got none: nothing follows it; give its value right after it, e.g. --data-dir data"),
+        (["linreg", "--data"], "--data takes a .npz or .csv data file and got none: nothing "
+            "follows it; give its value right after it, e.g. --data table.csv"),
+        (["softmax", "--device"], "--device takes a value and got none: nothing follows it; give "
+            "its value right after it, e.g. --device DEVICE"),
+        (["predict", "runs/a", "-n"], "-n takes a positive integer and got none: nothing follows "
+            "it; give its value right after it, e.g. -n 10"),
+        (["data", "show", "--out"], "--out takes an image file and got none: nothing follows it; "
+            "give its value right after it, e.g. --out images.png"),
+        (["data", "--data-dir"], "--data-dir takes the folder holding the Fashion-MNIST files and "
+            "got none: nothing follows it; give its value right after it, e.g. --data-dir data"),
+        (["data", "download", "--mirror", "--data-dir", "d"], "--mirror takes one or more values "
+            "and got none: the next word, --data-dir, is an option; give its values right after "
+            "it, e.g. --mirror URL"),
+    ],
+    ids=["end", "option-next", "json-next", "float", "abbreviated", "choices", "choices-json",
+         "double-dash", "folder", "file", "untyped", "n", "out", "data-data-dir", "mirror"],
+)  # fmt: skip
+def test_an_option_given_no_value_says_what_it_takes(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse said "argument --epochs: expected one argument": not what it takes, nor what came
+    instead, nor how to give it."""
+    command = argv[:2] if argv[0] == "data" and argv[1] in ("show", "download") else argv[:1]
+    prog = " ".join(["linearnets", *command])
+    assert _usage_error(argv, capsys) == f"{message} (see {prog} --help)"
+    if "--" not in argv:  # the example it gives parses in place of the option given alone
+        example = message.rsplit("e.g. ", 1)[1].split()  # (--mirror's URL is checked as it runs)
+        at = max(i for i, w in enumerate(argv) if w.startswith("-") and example[0].startswith(w))
+        build_parser().parse_args([*argv[:at], *example, *argv[at + 1 :]])

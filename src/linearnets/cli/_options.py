@@ -5,10 +5,23 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
 MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
+
+# what each converter takes and a value it takes, for the parser's errors that have no value to
+# convert: "--epochs takes a positive integer and got none: ..., e.g. --epochs 10"
+_TAKES: weakref.WeakKeyDictionary[Callable[[str], object], tuple[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def takes(convert: object) -> tuple[str, str] | None:
+    """Return what the ``type=`` converter ``convert`` takes and a value it takes, e.g.
+    ``("a positive integer", "10")``; ``None`` for another ``type=`` (or none)."""
+    return next((taken for known, taken in _TAKES.items() if known is convert), None)
 
 
 def _plain(text: str) -> str:
@@ -64,6 +77,16 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+_TAKES.update(
+    {
+        positive_int: ("a positive integer", "10"),
+        non_negative_int: ("a non-negative integer", "0"),
+        positive_float: ("a positive number", "0.1"),
+        non_negative_float: ("a non-negative number", "0.01"),
+    }
+)
+
+
 def path_arg(text: str) -> Path:
     """Parse a file or folder path: any non-empty string (``Path("")`` would silently mean ``.``).
 
@@ -86,6 +109,7 @@ def path_arg_for(what: str, example: str, *, file: bool = False) -> Callable[[st
         return _path(text, f"{what}, e.g. {example}")
 
     convert.__name__ = path_arg.__name__  # argparse names the type by it in its own errors
+    _TAKES[convert] = (what, example.rpartition(" ")[2])  # "--data-dir data": data
     return convert
 
 

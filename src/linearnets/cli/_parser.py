@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from linearnets._text import and_list
 from linearnets.cli import _ranks
+from linearnets.cli._options import takes
 from linearnets.cli._report import EXIT_USAGE
 
 __all__ = ["OneLineParser", "UsageExit"]
@@ -36,8 +37,8 @@ class OneLineParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are one line naming the problem, then exit 2.
 
     Any negative number, in any float spelling, is read as an option's value (which the option's
-    type then checks), not as an unknown option. A flag given a value (``--json=1``) is told to
-    come alone, not with argparse's "ignored explicit argument".
+    type then checks), not as an unknown option. The errors argparse words itself (a flag given a
+    value, an option given none) name the rule, the word given and the fix too.
     """
 
     subcommands: dict[str, argparse.ArgumentParser]  # its subcommands (or actions) by name
@@ -183,6 +184,53 @@ class OneLineParser(argparse.ArgumentParser):
         if whole is not None:
             return [(whole, name)]
         return [(found[0], found[1]) for found in self._get_option_tuples(word)]
+
+    def _match_argument(self, action: argparse.Action, arg_strings_pattern: str) -> int:
+        try:
+            return int(super()._match_argument(action, arg_strings_pattern))
+        except argparse.ArgumentError:
+            # "argument --epochs: expected one argument": not what it takes, nor what came instead
+            raise argparse.ArgumentError(
+                None, self._no_value(action, arg_strings_pattern)
+            ) from None
+
+    def _no_value(self, action: argparse.Action, pattern: str) -> str:
+        """Return the error of the option ``action`` given no value: ``pattern`` is argparse's
+        reading of the words after it (one letter each: "O" an option, "-" for --, "A" a value)."""
+        option = max(action.option_strings, key=len)
+        wanted, example = self._takes(action, option)
+        at = len(self._words) - len(pattern)  # the first word after the option
+        word = self._words[at] if pattern and 0 <= at < len(self._words) else None
+        if not pattern:
+            why = "nothing follows it"
+        elif word is None:
+            why = "the next word is an option"
+        elif word == "--":
+            why = "the next word, --, ends the options"
+        elif not self._options_named(word):
+            return (
+                f"{option} takes {wanted} and got none: the next word, {word}, begins with - and "
+                f"reads as an option; to give it as the value, write {option}={word}"
+            )
+        else:
+            why = f"the next word, {word}, is an option"
+        values = "values" if action.nargs in ("+", "*") else "value"
+        return (
+            f"{option} takes {wanted} and got none: {why}; give its {values} right after it, "
+            f"e.g. {example}"
+        )
+
+    def _takes(self, action: argparse.Action, name: str) -> tuple[str, str]:
+        """Return what ``action`` takes and an example of it on the command line, after ``name``:
+        ``("a positive integer", "--epochs 10")``."""
+        if action.choices:
+            choices = [str(choice) for choice in action.choices]
+            return f"one of {', '.join(choices)}", f"{name} {choices[0]}"
+        metavar = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
+        wanted, value = takes(action.type) or ("a value", metavar)
+        if action.nargs in ("+", "*"):  # --mirror URL [URL ...]
+            wanted = "one or more values" if wanted == "a value" else f"one or more, each {wanted}"
+        return wanted, f"{name} {value}"
 
     def _parse_optional(self, arg_string: str) -> Any:
         if self._is_negative(arg_string):
