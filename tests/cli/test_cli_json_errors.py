@@ -618,8 +618,10 @@ def test_json_abbreviated_or_given_a_value_with_a_command_without_it_says_where_
         (["--json=1", "softmax"], "", "--json takes no value, got '--json=1': write --json alone"),
         (["softmax", "--json", "--lr"], "softmax", "--lr takes a positive number and got none: "
             "nothing follows it; give its value right after it, e.g. --lr 0.1"),
+        (["linreg", "--json", "--n", "3"], "linreg", "--n is an abbreviation of more than one "
+            "option (--num-examples, --noise-std, --no-guard): write the one you mean in full"),
     ],
-    ids=["flag-value", "flag-value-before", "no-value"],
+    ids=["flag-value", "flag-value-before", "no-value", "ambiguous"],
 )  # fmt: skip
 def test_argparses_own_errors_carry_their_readable_line_in_the_object(
     capsys: pytest.CaptureFixture[str], argv: list[str], command: str, message: str

@@ -306,3 +306,26 @@ def test_an_option_given_no_value_says_what_it_takes(
         example = message.rsplit("e.g. ", 1)[1].split()  # (--mirror's URL is checked as it runs)
         at = max(i for i, w in enumerate(argv) if w.startswith("-") and example[0].startswith(w))
         build_parser().parse_args([*argv[:at], *example, *argv[at + 1 :]])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["softmax", "--d", "x"], "--d is an abbreviation of more than one option (--data-dir, "
+            "--data, --device, --debug): write the one you mean in full "
+            "(see linearnets softmax --help)"),
+        (["softmax", "--r=runs/a"], "--r is an abbreviation of more than one option (--resize, "
+            "--resume): write the one you mean in full (see linearnets softmax --help)"),
+        (["linreg", "--n", "3"], "--n is an abbreviation of more than one option "
+            "(--num-examples, --noise-std, --no-guard): write the one you mean in full "
+            "(see linearnets linreg --help)"),
+        (["data", "--d", "x"], "--d is an abbreviation of more than one option "
+            "(--data-dir, --debug): write the one you mean in full (see linearnets data --help)"),
+    ],
+    ids=["softmax", "equals", "linreg", "data"],
+)  # fmt: skip
+def test_an_ambiguous_abbreviation_lists_the_options_and_the_fix(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse said "ambiguous option: --d could match --data-dir, ...": no fix."""
+    assert _usage_error(argv, capsys) == message

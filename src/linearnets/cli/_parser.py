@@ -38,7 +38,8 @@ class OneLineParser(argparse.ArgumentParser):
 
     Any negative number, in any float spelling, is read as an option's value (which the option's
     type then checks), not as an unknown option. The errors argparse words itself (a flag given a
-    value, an option given none) name the rule, the word given and the fix too.
+    value, an option given none, an ambiguous abbreviation) name the rule, the word given and
+    the fix too.
     """
 
     subcommands: dict[str, argparse.ArgumentParser]  # its subcommands (or actions) by name
@@ -235,6 +236,17 @@ class OneLineParser(argparse.ArgumentParser):
     def _parse_optional(self, arg_string: str) -> Any:
         if self._is_negative(arg_string):
             return None  # a value: "-n -nan" was read as -n given "an", after -n with no value
+        if arg_string.startswith("-") and len(arg_string) > 1:
+            options = self._options_named(arg_string)
+            if len(options) > 1:
+                # argparse's "ambiguous option: --d could match --data-dir, --data" said no fix
+                name = arg_string.split("=", 1)[0]
+                matches = ", ".join(option for _, option in options)
+                raise argparse.ArgumentError(
+                    None,
+                    f"{name} is an abbreviation of more than one option ({matches}): write the "
+                    "one you mean in full",
+                )
         return super()._parse_optional(arg_string)
 
     def _get_option_tuples(self, option_string: str) -> Any:
