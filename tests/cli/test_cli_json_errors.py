@@ -241,7 +241,8 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
         main([])
     assert info.value.code == 2
     assert capsys.readouterr().err == (
-        "linearnets: error: the following arguments are required: COMMAND (see linearnets --help)\n"
+        "linearnets: error: COMMAND is required and was not given: give one of linreg, softmax, "
+        "predict, data, e.g. linearnets linreg (see linearnets --help)\n"
     )
 
 
@@ -620,8 +621,10 @@ def test_json_abbreviated_or_given_a_value_with_a_command_without_it_says_where_
             "nothing follows it; give its value right after it, e.g. --lr 0.1"),
         (["linreg", "--json", "--n", "3"], "linreg", "--n is an abbreviation of more than one "
             "option (--num-examples, --noise-std, --no-guard): write the one you mean in full"),
+        (["--json", "predict"], "predict", "RUN_DIR is required and was not given: give the run "
+            "folder a 'linearnets softmax' run wrote, e.g. linearnets predict runs/a"),
     ],
-    ids=["flag-value", "flag-value-before", "no-value", "ambiguous"],
+    ids=["flag-value", "flag-value-before", "no-value", "ambiguous", "required"],
 )  # fmt: skip
 def test_argparses_own_errors_carry_their_readable_line_in_the_object(
     capsys: pytest.CaptureFixture[str], argv: list[str], command: str, message: str

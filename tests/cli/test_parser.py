@@ -329,3 +329,25 @@ def test_an_ambiguous_abbreviation_lists_the_options_and_the_fix(
 ) -> None:
     """argparse said "ambiguous option: --d could match --data-dir, ...": no fix."""
     assert _usage_error(argv, capsys) == message
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["predict"], "RUN_DIR is required and was not given: give the run folder a 'linearnets "
+            "softmax' run wrote, e.g. linearnets predict runs/a (see linearnets predict --help)"),
+        (["predict", "-n", "3"], "RUN_DIR is required and was not given: give the run folder a "
+            "'linearnets softmax' run wrote, e.g. linearnets predict runs/a "
+            "(see linearnets predict --help)"),
+        ([], "COMMAND is required and was not given: give one of linreg, softmax, predict, data, "
+            "e.g. linearnets linreg (see linearnets --help)"),
+        (["--debug"], "COMMAND is required and was not given: give one of linreg, softmax, "
+            "predict, data, e.g. linearnets linreg (see linearnets --help)"),
+    ],
+    ids=["predict", "predict-n", "nothing", "debug-alone"],
+)  # fmt: skip
+def test_a_missing_argument_says_what_to_give(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse said "the following arguments are required: RUN_DIR": not what it is."""
+    assert _usage_error(argv, capsys) == message

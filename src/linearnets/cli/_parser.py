@@ -23,6 +23,8 @@ __all__ = ["OneLineParser", "UsageExit"]
 # word that starts as a negative number does ("-1e", "-1_0", "-0x1"), for the option's type to
 # name it: no option of the command starts with a digit
 _NEGATIVE_NUMBER = re.compile(r"^-\.?\d|^-(inf|infinity|nan)$", re.IGNORECASE)
+# argparse's own line for a missing positional or command (said by self.error before Python 3.13)
+_REQUIRED = "the following arguments are required: "
 
 
 class UsageExit(SystemExit):
@@ -38,8 +40,8 @@ class OneLineParser(argparse.ArgumentParser):
 
     Any negative number, in any float spelling, is read as an option's value (which the option's
     type then checks), not as an unknown option. The errors argparse words itself (a flag given a
-    value, an option given none, an ambiguous abbreviation) name the rule, the word given and
-    the fix too.
+    value, an option given none, an ambiguous abbreviation, a missing argument) name the rule, the
+    word given and the fix too.
     """
 
     subcommands: dict[str, argparse.ArgumentParser]  # its subcommands (or actions) by name
@@ -233,6 +235,19 @@ class OneLineParser(argparse.ArgumentParser):
             wanted = "one or more values" if wanted == "a value" else f"one or more, each {wanted}"
         return wanted, f"{name} {value}"
 
+    def _required(self, message: str) -> str:
+        """Return argparse's "the following arguments are required: RUN_DIR" with what RUN_DIR is
+        and an example of it, e.g. ``linearnets predict runs/a``; other messages as they are."""
+        names = message.removeprefix(_REQUIRED)
+        action = next(
+            (a for a in self._actions if not a.option_strings and names in (a.metavar, a.dest)),
+            None,
+        )
+        if names == message or action is None:
+            return message
+        wanted, example = self._takes(action, self.prog)
+        return f"{names} is required and was not given: give {wanted}, e.g. {example}"
+
     def _parse_optional(self, arg_string: str) -> Any:
         if self._is_negative(arg_string):
             return None  # a value: "-n -nan" was read as -n given "an", after -n with no value
@@ -268,6 +283,6 @@ class OneLineParser(argparse.ArgumentParser):
         if _ranks.rank() != 0:
             _ranks.let_rank_0_speak()
             self.exit(EXIT_USAGE)
-        text = f"{message} (see {self.prog} --help)"
+        text = f"{self._required(message)} (see {self.prog} --help)"
         self._print_message(f"{self.prog}: error: {text}\n", sys.stderr)
         raise UsageExit(text)
