@@ -1,4 +1,5 @@
-"""The README's Python example runs as printed (on the real Fashion-MNIST) and shows what it says."""
+"""The README's Python example runs as printed (on the real Fashion-MNIST) and shows what it says, and
+the figures it quotes from the suite are the suite's."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from linearnets.errors import LinearnetsError
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
-pytestmark = [pytest.mark.slow, pytest.mark.realdata]
-
 
 def _python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
 
 
+@pytest.mark.slow
+@pytest.mark.realdata
 def test_the_python_example_trains_prints_and_draws(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -39,3 +40,13 @@ def test_the_python_example_trains_prints_and_draws(
     assert curves.mode == "file"  # a script: no window, the files
     assert [len(curves.values[m]) for m in curves.metrics] == [10, 10, 10]
     assert sorted(p.name for p in (tmp_path / "curves").iterdir()) == ["curves.png", "curves.svg"]
+
+
+def test_the_count_of_bad_inputs_in_test_errors_is_its_count_cases() -> None:
+    from test_errors import count_cases
+
+    quoted = re.findall(
+        r"\(([\d,]+) cases in `tests/test_errors.py` alone, its `count_cases\(\)`",
+        README.read_text(encoding="utf-8"),
+    )
+    assert [int(n.replace(",", "")) for n in quoted] == [count_cases()]
