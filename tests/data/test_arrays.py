@@ -83,7 +83,7 @@ def test_pixels_stored_as_wider_integers_are_scaled_as_uint8_ones_with_a_note(
         f"{path}: X ({dtype} of {low}..{high}) and X_test ({dtype} of {test_low}..{high}) are "
         "taken for 8-bit pixels and scaled to [0, 1], as uint8 pixels are (the book's lr "
         "diverges on values up to 255); store them as uint8 to have them scaled without this "
-        "note, or X and X_test as float to train on the values as they are"
+        "warning, or X and X_test as float to train on the values as they are"
     ]
     assert seen[0].filename == __file__
     # the note's fixes: uint8 reads the same features without it; float keeps the values

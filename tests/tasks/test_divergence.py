@@ -96,7 +96,7 @@ def test_pixels_stored_as_wider_integers_train_as_uint8_ones_do(
 ) -> None:
     """Pixels of 0-255 as int64 (pandas' columns of a pixel CSV, np.loadtxt(..., dtype=int)) were
     trained as they are and diverged at the book's lr, told to "scale the features" only then:
-    they are scaled as uint8 ones are, with a note, and the run is the uint8 run, bit for bit."""
+    they are scaled as uint8 ones are, with a warning, and the run is the uint8 run, bit for bit."""
     wide = _pixels(tmp_path / "wide.npz", dtype)
     with pytest.warns(DataWarning, match=r"X \(.* of 0\.\.255\) and X_test \(.*\) are taken for 8-bit pixels"):  # fmt: skip
         result = run_softmax(SoftmaxConfig(data=wide, epochs=2, plot="none", out=tmp_path / "w"))

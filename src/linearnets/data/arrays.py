@@ -2,7 +2,7 @@
 
 ``linearnets softmax --data FILE.npz`` needs arrays ``X`` (N, D) and integer ``y`` (N,), optionally
 ``X_test`` and ``y_test`` (a test label past ``y``'s warns); uint8 ``X`` are 8-bit pixels, scaled to [0, 1],
-and so are integers of a wider type within 0..255 that reach past 100 (with a note).
+and so are integers of a wider type within 0..255 that reach past 100 (with a warning).
 ``linearnets linreg --data FILE`` needs ``X`` (N, D) and ``y`` (N,) or (N, 1) in an ``.npz``, or a
 ``.csv`` whose last column is ``y`` (a header row is skipped). The files are read by
 :mod:`linearnets.data.npz` and :mod:`linearnets.data.csv_table`; this module checks what they hold.
@@ -339,7 +339,7 @@ def _note_wide_pixels(path: Path, arrays: dict[str, np.ndarray], *, test_set: bo
     warn(
         f"{path}: {which} {is_} taken for 8-bit pixels and scaled to [0, 1], as uint8 pixels are "
         f"(the book's lr diverges on values up to 255); store {it} as uint8 to have {it} scaled "
-        f"without this note, or {' and '.join(names)} as float to train on the values as they are",
+        f"without this warning, or {' and '.join(names)} as float to train on the values as they are",
         DataWarning,
     )
 
