@@ -351,3 +351,18 @@ def test_a_missing_argument_says_what_to_give(
 ) -> None:
     """argparse said "the following arguments are required: RUN_DIR": not what it is."""
     assert _usage_error(argv, capsys) == message
+
+
+@pytest.mark.parametrize(
+    ("argv", "prog"),
+    [(["softmax", "--version"], "softmax"), (["data", "show", "--version"], "data show")],
+    ids=["softmax", "data-show"],
+)
+def test_version_after_a_command_says_it_is_linearnets_own(
+    argv: list[str], prog: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "unrecognized arguments: --version", as if linearnets had no version to give."""
+    assert _usage_error(argv, capsys) == (
+        "--version is an option of linearnets itself, not of its commands: write linearnets "
+        f"--version (see linearnets {prog} --help)"
+    )

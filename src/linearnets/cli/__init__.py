@@ -200,6 +200,11 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
             f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
             f"object of their results); {given.prog} has no JSON output: drop {json_word}"
         )
+    if "--version" in unknown:  # "linearnets softmax --version": linearnets' own option
+        parser.given(args).error(
+            "--version is an option of linearnets itself, not of its commands: write "
+            "linearnets --version"
+        )
     if unknown:  # named by the subcommand that was given them, which has the --help to read
         parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.json_before_command:
