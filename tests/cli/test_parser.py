@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from linearnets.cli import UsageExit, build_parser
+from linearnets.cli import UsageExit, build_parser, main
 from linearnets.cli import _ranks as ranks
 
 
@@ -101,6 +103,34 @@ def test_a_rank_other_than_0_exits_2_in_silence(
         build_parser().parse_args(["linreg", "--epochs", "0"])
     assert info.value.code == 2 and not isinstance(info.value, UsageExit)
     assert waited == [True] and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("launched", [False, True], ids=["by-hand", "torchrun"])
+def test_a_rank_started_by_hand_says_its_own_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], launched: bool
+) -> None:
+    """Its command line is its own: rank 0 has no such error, and gives up waiting for it to join
+    pointing to its output (it said nothing and exited 2). Under torchrun every rank parses the
+    same command line: rank 0 says it, even when its word came late."""
+    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    if launched:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "x")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    monkeypatch.setattr(ranks, "let_rank_0_speak", lambda seconds=2.0: True)  # nobody stopped it
+    with pytest.raises(SystemExit) as info:
+        main(["softmax", "--lr", "-1", "--json"])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    if launched:
+        assert (out, err) == ("", "")
+        return
+    said = "argument --lr: must be a finite number > 0, got -1 (see linearnets softmax --help)"
+    assert err == f"linearnets softmax (rank 1): error: {said}\n"
+    # its own stdout: its own object, as for its other errors
+    assert json.loads(out) == {"error": said, "error_type": "UsageError", "exit_status": 2}
 
 
 @pytest.mark.parametrize(

@@ -141,7 +141,9 @@ def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | N
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM while torch is imported
         return report_start_interrupted(exc, json_errors=json_errors)
     except UsageExit as exc:
-        if json_errors and _ranks.rank() == 0:
+        # rank 0's, or a rank's started by hand: its stdout is its own (under torchrun the others
+        # exit without a word)
+        if json_errors and (_ranks.rank() == 0 or not _ranks.by_launcher()):
             print_json_error(exc.message, "UsageError", EXIT_USAGE)
         raise
     try:

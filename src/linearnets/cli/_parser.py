@@ -279,10 +279,13 @@ class OneLineParser(argparse.ArgumentParser):
         return command.given(args) if isinstance(command, OneLineParser) else command
 
     def error(self, message: str) -> NoReturn:
-        # under torchrun every rank parses the same argv: rank 0 alone says what is wrong
-        if _ranks.rank() != 0:
-            _ranks.let_rank_0_speak()
+        # under torchrun every rank parses the same argv: rank 0 alone says what is wrong; a rank
+        # started by hand has its own, and its own terminal: it says it once rank 0 did not stop
+        # it (rank 0, waiting for it to join, points to its output)
+        rank = _ranks.rank()
+        if rank != 0 and (not _ranks.let_rank_0_speak() or _ranks.by_launcher()):
             self.exit(EXIT_USAGE)
         text = f"{self._required(message)} (see {self.prog} --help)"
-        self._print_message(f"{self.prog}: error: {text}\n", sys.stderr)
+        who = f"{self.prog} (rank {rank})" if rank else self.prog
+        self._print_message(f"{who}: error: {text}\n", sys.stderr)
         raise UsageExit(text)
