@@ -304,14 +304,25 @@ def test_errors_under_torchrun_are_said_once_by_rank_0(npz: Path, tmp_path: Path
     assert done.stdout == ""
 
 
-def _by_hand(npz: Path, out: Path, rank: int, port: int, *extra: str) -> subprocess.Popen[str]:
+# python -m linearnets, its wait for the other processes to join shortened
+_PATIENT = (
+    "import linearnets.training.distributed as d; d.JOIN_PATIENCE = {}; "
+    "from linearnets._command import entry; entry()"
+)
+
+
+def _by_hand(
+    npz: Path, out: Path, rank: int, port: int, *extra: str, patience: float | None = None
+) -> subprocess.Popen[str]:
     """One process of a 2-process run started without torchrun, as the variables' docs describe
-    (``extra`` options last: they override the common ones)."""
+    (``extra`` options last: they override the common ones); ``patience``: how long it waits for
+    the other to join (the command's JOIN_PATIENCE, else its own)."""
     env = _env()
     env.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
                MASTER_PORT=str(port))  # fmt: skip
+    command = ["-m", "linearnets"] if patience is None else ["-c", _PATIENT.format(patience)]
     cmd = [
-        sys.executable, "-m", "linearnets", "softmax", "--data", str(npz), "--epochs", "1",
+        sys.executable, *command, "softmax", "--data", str(npz), "--epochs", "1",
         "--batch-size", "64", "--seed", "3", "--threads", "1", "--plot", "none", "--device", "cpu",
         "--out", str(out), *extra,
     ]  # fmt: skip
@@ -335,11 +346,11 @@ def _rank_0_alone(npz: Path, out: Path) -> subprocess.Popen[str]:
     return alone
 
 
-def _waiting(rank: int, port: int) -> str:
+def _waiting(rank: int, port: int, seconds: int = 60) -> str:
     return (
         f"rank {rank} of 2: waiting for all 2 processes to join at 127.0.0.1:{port} (started "
         "without torchrun: each needs its own RANK in 0..1 and the same WORLD_SIZE, MASTER_ADDR and "
-        "MASTER_PORT; torch waits up to 30 minutes)\n"
+        f"MASTER_PORT; gives up after {seconds} s)\n"
     )
 
 
@@ -396,6 +407,36 @@ def test_a_process_waiting_for_its_peers_stops_on_a_signal(
             alone.communicate(timeout=30)
     assert (alone.returncode, err) == (130, line)
     assert not (tmp_path / "run").exists()  # no folder claimed before the group was joined
+
+
+def test_a_process_whose_peer_failed_before_joining_gives_up_naming_it(
+    npz: Path, tmp_path: Path
+) -> None:
+    """Rank 1 refused its --lr before it could join, and rank 0, started by hand (no torchrun to stop
+    it), waited for it up to torch's 30 minutes: now it gives up after JOIN_PATIENCE (2 s here),
+    naming rank 1 and pointing to rank 1's own output, which says what it refused."""
+    port = _free_port()
+    ranks = [
+        _by_hand(npz, tmp_path / "run", 0, port, patience=2),
+        _by_hand(npz, tmp_path / "run", 1, port, "--lr", "-1", patience=2),
+    ]
+    done = _outputs(ranks, timeout=30)  # the old rank 0 never ends: killed, the test fails
+    assert [proc.returncode for proc in ranks] == [2, 2], done
+    assert done[0] == (
+        "",
+        _waiting(0, port, 2)
+        + f"linearnets softmax: error: rank 1 did not join at 127.0.0.1:{port} "
+        "within 2 s (rank 0 of 2 waited for it): it may have failed before joining (see its own "
+        "output) or not have been started; start every rank with the same options, each with its "
+        "own RANK, within 2 s of each other, or start them all with torchrun, which stops the "
+        "others when one fails\n",
+    )
+    assert done[1] == (
+        "",
+        "linearnets softmax (rank 1): error: argument --lr: must be a finite number > 0, got -1 "
+        "(see linearnets softmax --help)\n",
+    )
+    assert not (tmp_path / "run").exists()  # given up before any folder was claimed
 
 
 # run_softmax called by a script that torchrun started, with no dist: the group comes from torchrun's

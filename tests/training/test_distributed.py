@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -163,7 +162,7 @@ def test_a_rank_started_by_hand_says_what_it_waits_for_then_joins_with_gloo_on_c
     context = init_distributed(device=torch.device("cpu"), announce=said.append)
     assert context == DistContext(rank=1, world_size=2, local_rank=0)
     assert calls == [{"backend": "gloo", "init_method": "env://"}]
-    assert said == [waiting_line(1, 2, backend="gloo")]
+    assert said == [waiting_line(1, 2)]
 
 
 def test_a_rank_started_by_torchrun_joins_without_a_word(no_torchrun: pytest.MonkeyPatch) -> None:
@@ -186,7 +185,7 @@ def test_a_cuda_rank_selects_its_device_then_joins_with_nccl(
     # the current CUDA device is per thread: set for training (main) and for the joining helper
     assert selected == [device, device]
     assert calls == [{"backend": "nccl", "init_method": "env://"}]
-    assert said == [waiting_line(0, 2, backend="nccl")]
+    assert said == [waiting_line(0, 2)]
 
 
 def test_a_rank_that_cannot_use_its_device_joins_with_gloo_to_say_so(
@@ -201,19 +200,19 @@ def test_a_rank_that_cannot_use_its_device_joins_with_gloo_to_say_so(
     )
     assert context == DistContext(rank=1, world_size=2)
     assert calls == [{"backend": "gloo", "init_method": "env://"}]
-    assert said == [waiting_line(1, 2, backend="gloo")]
+    assert said == [waiting_line(1, 2)]
 
 
 def test_a_rank_that_cannot_train_gives_up_the_join_with_its_own_error(
     no_torchrun: pytest.MonkeyPatch,
 ) -> None:
-    """Peers on NCCL never meet its gloo group: after REFUSED_PATIENCE it says its own error (not
+    """Peers on NCCL never meet its gloo group: after JOIN_PATIENCE it says its own error (not
     gloo's timeout 30 minutes later), as it does when the join fails."""
     _joining(no_torchrun, rank=1)
     refused = UsageError("device 'cuda' needs CUDA")
     released = threading.Event()
     no_torchrun.setattr(dist, "init_process_group", lambda **kwargs: released.wait(30))
-    no_torchrun.setattr(distributed, "REFUSED_PATIENCE", 0.3)
+    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 0.3)
     started = time.monotonic()
     with pytest.raises(UsageError, match=r"^device 'cuda' needs CUDA$"):
         init_distributed(refused=refused)
@@ -228,19 +227,84 @@ def test_a_rank_that_cannot_train_gives_up_the_join_with_its_own_error(
         init_distributed(refused=refused)
 
 
-def test_the_waiting_line_names_the_address_the_ranks_and_torchs_timeout(
+def test_the_waiting_line_names_the_address_the_ranks_and_how_long_it_waits(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("MASTER_ADDR", "node0")
     monkeypatch.setenv("MASTER_PORT", "29500")
-    gloo_minutes = int(dist.constants.default_pg_timeout / timedelta(minutes=1))  # torch's default
+    assert distributed.JOIN_PATIENCE == 60.0
     assert waiting_line(2, 4) == (
         "rank 2 of 4: waiting for all 4 processes to join at node0:29500 (started without "
         "torchrun: each needs its own RANK in 0..3 and the same WORLD_SIZE, MASTER_ADDR and "
-        f"MASTER_PORT; torch waits up to {gloo_minutes} minutes)"
+        "MASTER_PORT; gives up after 60 s)"
     )
-    # NCCL's default timeout is 10 minutes (torch.distributed's init_process_group docs)
-    assert waiting_line(0, 2, backend="nccl").endswith("torch waits up to 10 minutes)")
+    monkeypatch.setattr(distributed, "JOIN_PATIENCE", 2.5)
+    assert waiting_line(0, 2).endswith("; gives up after 2.5 s)")
+
+
+def _join_blocks(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Let init_process_group take ``seconds``, as when the other processes join that late."""
+
+    def slow(**kwargs: Any) -> None:
+        time.sleep(seconds)
+
+    monkeypatch.setattr(dist, "init_process_group", slow)
+
+
+@pytest.mark.parametrize(
+    ("rank", "world_size", "line"),
+    [
+        (
+            0,
+            2,
+            "rank 1 did not join at node0:29500 within 0.3 s (rank 0 of 2 waited for it): it may "
+            "have failed before joining (see its own output) or not have been started; start every "
+            "rank with the same options, each with its own RANK, within 0.3 s of each other, or "
+            "start them all with torchrun, which stops the others when one fails",
+        ),
+        (
+            1,
+            4,
+            "ranks 0, 2 and 3 did not all join at node0:29500 within 0.3 s (rank 1 of 4 waited for "
+            "them): some may have failed before joining (see their own output) or not have been "
+            "started; start every rank with the same options, each with its own RANK, within 0.3 s "
+            "of each other, or start them all with torchrun, which stops the others when one fails",
+        ),
+    ],
+    ids=["2-processes", "4-processes"],
+)
+def test_a_rank_started_by_hand_gives_up_on_peers_that_do_not_join(
+    no_torchrun: pytest.MonkeyPatch, rank: int, world_size: int, line: str
+) -> None:
+    """One that failed before joining (a bad option) left it waiting up to torch's 30 minutes."""
+    _joining(no_torchrun, rank=rank)
+    no_torchrun.setenv("WORLD_SIZE", str(world_size))
+    _join_blocks(no_torchrun, 30)
+    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 0.3)
+    started = time.monotonic()
+    with pytest.raises(UsageError) as info:
+        init_distributed(device=torch.device("cpu"))
+    assert str(info.value) == line
+    assert 0.3 <= time.monotonic() - started < 10
+
+
+def test_a_rank_started_by_hand_waits_for_peers_that_join_in_time(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    _joining(no_torchrun, rank=0)
+    _join_blocks(no_torchrun, 0.3)
+    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 5.0)
+    assert init_distributed(device=torch.device("cpu")) == DistContext(rank=0, world_size=2)
+
+
+def test_a_rank_started_by_torchrun_waits_as_torch_does(no_torchrun: pytest.MonkeyPatch) -> None:
+    """torchrun stops every worker when one fails: a slow peer (workers start seconds apart, on
+    several machines too) is waited for past JOIN_PATIENCE."""
+    _joining(no_torchrun, rank=0)
+    no_torchrun.setenv("TORCHELASTIC_RUN_ID", "run-1")
+    _join_blocks(no_torchrun, 0.6)
+    no_torchrun.setattr(distributed, "JOIN_PATIENCE", 0.1)
+    assert init_distributed(device=torch.device("cpu")) == DistContext(rank=0, world_size=2)
 
 
 @pytest.mark.parametrize(

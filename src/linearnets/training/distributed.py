@@ -21,6 +21,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from linearnets._text import and_list
 from linearnets.errors import LinearnetsError, UsageError
 
 __all__ = [
@@ -83,9 +84,11 @@ class DistContext:
             dist.barrier()
 
 
-# how long a process that cannot train here waits for the others to join it, to tell them why: ones
-# on NCCL never meet its gloo group (as long as processes started by hand may take to start)
-REFUSED_PATIENCE = 60.0
+# how long a process waits for the others to join it, when torchrun does not stop it for them: one
+# started by hand, whose peers may have failed before joining (a bad option, a bad config), and
+# one that cannot train here, to tell them why (ones on NCCL never meet its gloo group); as long
+# as processes started by hand may take to start (torch itself waits up to 30 minutes, in silence)
+JOIN_PATIENCE = 60.0
 
 
 def init_distributed(
@@ -106,7 +109,13 @@ def init_distributed(
         refused: why this process cannot train (a device unusable on its machine): it joins all the
             same, with gloo, for the settings' agreement to stop every process with it (refused
             before the join, it left the others waiting up to gloo's 30 minutes); raised here if
-            the join fails or the others have not joined within ``REFUSED_PATIENCE`` seconds.
+            the join fails or the others have not joined within ``JOIN_PATIENCE`` seconds.
+
+    Raises:
+        UsageError: started without torchrun, the others have not all joined within
+            ``JOIN_PATIENCE`` seconds: one may have failed before joining (a bad option), which
+            left this process waiting up to torch's 30 minutes. Under torchrun, which stops every
+            process when one fails, torch's own wait is left as it is.
     """
     world_size = env_int("WORLD_SIZE", 1)
     if world_size <= 1:
@@ -120,14 +129,20 @@ def init_distributed(
     if not dist.is_initialized():
         usable = device if refused is None else None  # gloo: any machine has it
         backend = "nccl" if usable is not None and usable.type == "cuda" else "gloo"
-        if announce is not None and not os.environ.get("TORCHELASTIC_RUN_ID"):
-            announce(waiting_line(rank, world_size, backend=backend))
-        _join_group(backend, usable if backend == "nccl" else None, refused=refused)
+        by_hand = not os.environ.get("TORCHELASTIC_RUN_ID")
+        if announce is not None and by_hand:
+            announce(waiting_line(rank, world_size))
+        late = _not_joined(rank, world_size) if by_hand else None
+        _join_group(backend, usable if backend == "nccl" else None, refused=refused, late=late)
     return DistContext(rank=rank, world_size=world_size, local_rank=local_rank)
 
 
 def _join_group(
-    backend: str, cuda_device: torch.device | None, *, refused: UsageError | None = None
+    backend: str,
+    cuda_device: torch.device | None,
+    *,
+    refused: UsageError | None = None,
+    late: UsageError | None = None,
 ) -> None:
     """Join the process group in a helper thread, waiting on it in short slices to stay interruptible.
 
@@ -136,7 +151,8 @@ def _join_group(
     ``KeyboardInterrupt``) and Ctrl-C would wait as long. Joining a thread in 0.1 s slices lets them
     run; their ``KeyboardInterrupt`` leaves the helper (a daemon) blocked, for the exiting process
     to drop. Its own error (a refused connection, a timeout) is raised here; with ``refused``
-    (see :func:`init_distributed`), that one, also once ``REFUSED_PATIENCE`` seconds have passed.
+    (see :func:`init_distributed`), that one, also once ``JOIN_PATIENCE`` seconds have passed;
+    without it, ``late`` (the others' absence) is raised then, if given.
     """
     failed: list[BaseException] = []
 
@@ -153,13 +169,33 @@ def _join_group(
         torch.cuda.set_device(cuda_device)  # and the main thread's, for the training
     helper = threading.Thread(target=join, name="linearnets-join-process-group", daemon=True)
     helper.start()
-    deadline = time.monotonic() + REFUSED_PATIENCE
+    give_up = refused or late
+    deadline = time.monotonic() + JOIN_PATIENCE
     while helper.is_alive():
         helper.join(0.1)
-        if refused is not None and time.monotonic() > deadline:
-            raise refused
+        if give_up is not None and time.monotonic() > deadline:
+            raise give_up
     if failed:
         raise refused or _address_in_use(failed[0]) or failed[0]
+
+
+def _not_joined(rank: int, world_size: int) -> UsageError:
+    """Return why process ``rank``, started by hand, stops waiting for the others after
+    ``JOIN_PATIENCE`` seconds: which did not join, why that may be, and how to start them."""
+    others = [str(other) for other in range(world_size) if other != rank]
+    where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
+    within = f"{JOIN_PATIENCE:g} s"
+    if len(others) == 1:
+        absent, them = f"rank {others[0]} did not join", "it"
+        why = "it may have failed before joining (see its own output) or not have been started"
+    else:
+        absent, them = f"ranks {and_list(others)} did not all join", "them"
+        why = "some may have failed before joining (see their own output) or not have been started"
+    return UsageError(
+        f"{absent} at {where} within {within} (rank {rank} of {world_size} waited for {them}): "
+        f"{why}; start every rank with the same options, each with its own RANK, within {within} "
+        "of each other, or start them all with torchrun, which stops the others when one fails"
+    )
 
 
 def _address_in_use(exc: BaseException) -> UsageError | None:
@@ -201,14 +237,14 @@ def _check_launched(world_size: int) -> None:
         )
 
 
-def waiting_line(rank: int, world_size: int, *, backend: str = "gloo") -> str:
-    """Return what a process started by hand (not by torchrun) waits for, and what the others need."""
+def waiting_line(rank: int, world_size: int) -> str:
+    """Return what a process started by hand (not by torchrun) waits for, for how long, and what
+    the others need."""
     where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
-    minutes = 10 if backend == "nccl" else 30  # torch's default process-group timeouts
     return (
         f"rank {rank} of {world_size}: waiting for all {world_size} processes to join at {where} "
         f"(started without torchrun: each needs its own RANK in 0..{world_size - 1} and the same "
-        f"WORLD_SIZE, MASTER_ADDR and MASTER_PORT; torch waits up to {minutes} minutes)"
+        f"WORLD_SIZE, MASTER_ADDR and MASTER_PORT; gives up after {JOIN_PATIENCE:g} s)"
     )
 
 
