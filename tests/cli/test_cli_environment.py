@@ -16,6 +16,8 @@ import torch
 from linearnets.cli import main
 from linearnets.errors import UsageError
 
+from ._rank_env import as_rank_1
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX shell")
 
 
@@ -324,9 +326,7 @@ def test_an_unexpected_error_on_another_rank_is_named_with_its_command_and_rank(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """It may be that rank's alone: it says so itself, prefixed as rank 0's line would be."""
-    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500"}.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
+    as_rank_1(monkeypatch, launched=False)
 
     def broken(args: object) -> int:
         raise RuntimeError("CUDA error: an illegal memory access")
@@ -348,9 +348,7 @@ def test_a_lost_peer_is_said_by_the_rank_that_survived_even_when_rank_0_is_gone(
     be the process that died."""
     from linearnets.training.distributed import PeerLostError
 
-    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500"}.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
+    as_rank_1(monkeypatch, launched=False)
 
     def lost(args: object) -> int:
         raise PeerLostError("another process of the data-parallel run stopped (lost connection)")
@@ -476,9 +474,7 @@ def test_a_silent_rank_waits_for_rank_0_to_speak(
 ) -> None:
     """torchrun stops every worker once one exits: rank 1 waits so that rank 0's line gets out,
     and says nothing once torchrun's signal ends the wait (rank 0 said it)."""
-    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500", "TORCHELASTIC_RUN_ID": "x"}.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
+    as_rank_1(monkeypatch, launched=True)
     waits: list[float] = []
 
     def stopped_while_waiting(seconds: float = 2.0) -> bool:
@@ -503,13 +499,7 @@ def test_a_ranks_own_error_is_said_once_rank_0_did_not_stop_the_run(
     """Its data, its environment, its options given by hand: rank 0 had no such error, so nobody
     said it (rank 0 said only that a process stopped); with --json, a process started by hand has
     its own stdout, and its object."""
-    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500"}.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    if launched:
-        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "x")
-    else:
-        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    as_rank_1(monkeypatch, launched=launched)
     monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: True)
 
     def failing(args: object) -> int:
@@ -529,9 +519,7 @@ def test_a_rank_started_by_hand_says_its_own_stop(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Stopped while waiting for the others, it exited 130 without a word."""
-    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500"}.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
+    as_rank_1(monkeypatch, launched=False)
     monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
 
     def stopped(args: object) -> int:

@@ -12,6 +12,8 @@ import torch
 
 from linearnets.cli import main
 
+from ._rank_env import as_rank_1
+
 
 @pytest.fixture
 def npz(tmp_path: Path) -> Path:
@@ -151,9 +153,7 @@ def test_an_interrupt_on_another_rank_exits_130_silently(
     """Under torchrun a rank other than 0 stops with 130 as rank 0 does, and leaves the saying to it."""
     import linearnets.cli.linreg as linreg_cmd
 
-    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500", "TORCHELASTIC_RUN_ID": "x"}.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
+    as_rank_1(monkeypatch, launched=True)
     monkeypatch.setattr("linearnets.cli._ranks.let_rank_0_speak", lambda seconds=2.0: False)
 
     def interrupted(args: object) -> int:

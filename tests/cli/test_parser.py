@@ -9,6 +9,8 @@ import pytest
 from linearnets.cli import UsageExit, build_parser, main
 from linearnets.cli import _ranks as ranks
 
+from ._rank_env import as_rank_1
+
 
 @pytest.mark.parametrize("value", ["-1e-3", "-1E+2", "-.5", "-2.", "-inf", "-Infinity", "-NaN"])
 def test_a_negative_number_in_any_spelling_is_the_options_value(
@@ -112,13 +114,7 @@ def test_a_rank_started_by_hand_says_its_own_usage_error(
     """Its command line is its own: rank 0 has no such error, and gives up waiting for it to join
     pointing to its output (it said nothing and exited 2). Under torchrun every rank parses the
     same command line: rank 0 says it, even when its word came late."""
-    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": "29500"}.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    if launched:
-        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "x")
-    else:
-        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    as_rank_1(monkeypatch, launched=launched)
     monkeypatch.setattr(ranks, "let_rank_0_speak", lambda seconds=2.0: True)  # nobody stopped it
     with pytest.raises(SystemExit) as info:
         main(["softmax", "--lr", "-1", "--json"])
