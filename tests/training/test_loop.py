@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.metrics import accuracy
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.models.factory import build_softmax
@@ -25,6 +26,7 @@ from linearnets.models.scratch import (
     squared_loss,
 )
 from linearnets.training.distributed import DistContext
+from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import (
     EpochMetrics,
     History,
@@ -1192,3 +1194,29 @@ def test_integer_regression_targets_are_refused_before_the_first_update(impl: st
     fit(net, [(X, y.float())], loss, updater, 1)
     fit(fresh, [(X, y.float())], fresh_loss, fresh_updater, 1)
     assert all(torch.equal(a, b) for a, b in zip(net.parameters(), fresh.parameters(), strict=True))
+
+
+# --- a divergence in a short epoch -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_on_step", [False, True], ids=["callback", "on_step"])
+def test_a_guard_names_the_step_of_a_nan_loss_in_an_epoch_shorter_than_its_read_back(
+    as_on_step: bool,
+) -> None:
+    """A NaN input row in the 4th of 6 batches: its loss is NaN, its update makes the weights NaN,
+    and the epoch's totals stop at its end on NaN scores. The guard, reading its steps back every
+    16, held that step unread, so its error (epoch, step, lr) once gave way to the totals', which
+    names neither: "the model's scores hold NaN, so no accuracy can be computed"."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(24, 3, generator=gen), torch.randint(0, 2, (24,), generator=gen)
+    X[13, 1] = math.nan  # batch 4 of 6, at batch size 4: a broken row, as a bad CSV would give
+    net = nn.Linear(3, 2)
+    guard = DivergenceGuard(0.1, check_every=16 if as_on_step else None)
+    hooks: dict[str, Any] = {"on_step": guard} if as_on_step else {"callbacks": [guard]}
+    with pytest.raises(DivergenceError) as info:
+        fit(net, _batches(X, y, 4), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 2, **hooks)  # fmt: skip
+    assert str(info.value) == (
+        "training diverged at epoch 1, step 4: the batch loss is nan (not finite) at lr 0.1; try "
+        "a smaller learning rate (lr), e.g. 0.01 (a tenth), and check the data holds no NaN or inf"
+    )
+    assert "scores hold NaN" in str(info.value.__context__)  # what the totals found first

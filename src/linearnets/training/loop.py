@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from linearnets.errors import DivergenceError
 from linearnets.training.callback_checks import check_on_step
 from linearnets.training.distributed import DistContext
 from linearnets.training.evaluation import (
@@ -240,9 +241,11 @@ def fit(
             history.epochs.append(metrics)
             for cb in callbacks:
                 _call(cb, "on_epoch_end", metrics=metrics)
-    except BaseException:
+    except BaseException as exc:
         # a bar left open (a Ctrl-C, a diverged loss) holds the line the error would start on
         _close_bars(callbacks)
+        if isinstance(exc, DivergenceError):
+            _flush_guards([*callbacks, on_step])
         raise
     for cb in callbacks:
         _call(cb, "on_fit_end", history=history)
@@ -259,6 +262,21 @@ def _close_bars(callbacks: Sequence[Any]) -> None:
             # a stream closed too (| head) must not put its error in the place of the one raised
             with contextlib.suppress(OSError, ValueError):
                 cb.close()
+
+
+def _flush_guards(hooks: Sequence[Any]) -> None:
+    """Let each :class:`~linearnets.training.guard.DivergenceGuard` in ``hooks`` check the steps it
+    holds unread, raising its error, which names the epoch, the step and a smaller lr.
+
+    The epoch's totals stop a classifier whose scores went NaN when they read back (at its end, or
+    every 64 steps), while a guard reads its steps every 16 on a CPU: in a shorter epoch, or its last
+    steps, the totals' error (which can name neither) would otherwise stand for the guard's.
+    """
+    from linearnets.training.guard import DivergenceGuard
+
+    for hook in hooks:
+        if isinstance(hook, DivergenceGuard):
+            hook.flush()
 
 
 def _call(callback: Any, hook: str, **kwargs: Any) -> None:
