@@ -555,15 +555,34 @@ def test_a_lazy_module_trains_as_in_a_hand_loop() -> None:
 
 
 def test_an_optimizer_whose_step_needs_a_closure_is_refused_before_any_step() -> None:
-    """LBFGS.step(closure) failed inside torch after a forward and backward had run."""
+    """LBFGS.step(closure) failed inside torch after a forward and backward had run. The fix the
+    message gives is run as written: its closure once was ``lambda: loss_of(net)``, which computes
+    no gradient, so LBFGS found a zero gradient and left the model as it was."""
     net = nn.Linear(3, 2)
+    fix = (
+        "def closure(): updater.zero_grad(); l = loss(net(X), y).mean(); l.backward(); return l, "
+        "then updater.step(closure) for each batch (X, y)"
+    )
     with pytest.raises(
         UsageError,
         match=r"^updater must take step\(\) without arguments, as the loop calls it after its own "
         r"backward, got LBFGS, whose step\(closure\) re-evaluates the loss itself; train with",
-    ):
+    ) as info:
         fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), torch.optim.LBFGS(net.parameters()), 1)
     assert net.weight.grad is None  # nothing ran
+    assert str(info.value).endswith(
+        "or step this one in a loop of your own with a closure that computes the loss and its "
+        f"gradient: {fix}"
+    )
+    updater, loss, X, y = torch.optim.LBFGS(net.parameters()), nn.CrossEntropyLoss(), _X16, _Y16
+    with torch.no_grad():
+        before = float(loss(net(X), y))
+    closure_code, step_code = fix.removesuffix(" for each batch (X, y)").split(", then ")
+    scope = {"updater": updater, "loss": loss, "net": net, "X": X, "y": y}
+    exec(closure_code.replace("; ", "\n    ").replace(": ", ":\n    ", 1), scope)
+    exec(step_code, scope)
+    with torch.no_grad():
+        assert float(loss(net(X), y)) < before - 1e-3  # the fix trains
 
 
 @pytest.mark.parametrize(

@@ -151,7 +151,9 @@ def check_updater_object(updater: Any) -> None:
             f"updater must take step() without arguments, as the loop calls it after its own "
             f"backward, got {type(updater).__name__}, whose step(closure) re-evaluates the loss "
             "itself; train with an optimizer stepped once per batch (torch.optim.SGD, Adam, ...), "
-            "or call this one in a loop of your own: updater.step(lambda: loss_of(net))"
+            "or step this one in a loop of your own with a closure that computes the loss and its "
+            "gradient: def closure(): updater.zero_grad(); l = loss(net(X), y).mean(); "
+            "l.backward(); return l, then updater.step(closure) for each batch (X, y)"
         )
 
 
