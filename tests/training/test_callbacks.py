@@ -9,6 +9,7 @@ import json
 import os
 import re
 import struct
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 import torch
 from torch import nn
 
+import linearnets
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.concise import softmax_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
@@ -687,3 +689,76 @@ def test_fixed_prints_the_books_decimals_and_huge_values_in_scientific_notation(
 ) -> None:
     assert fixed(value, digits) == shown
     assert float(shown) == pytest.approx(value, rel=10**-digits, nan_ok=True)  # the same number
+
+
+# --- a learning-rate scheduler, as Callback's docstring steps it ---------------------------------
+
+
+def _hand_written_epochs(
+    net: nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]], opt: Any, step_lr: Any, n: int
+) -> list[float]:
+    """The oracle: torch's own loop, the scheduler stepped after each epoch; its mean losses."""
+    means = []
+    for _ in range(n):
+        total = 0.0
+        for X, y in batches:
+            l = nn.functional.cross_entropy(net(X), y)
+            opt.zero_grad()
+            l.backward()
+            opt.step()
+            total += float(l.detach()) * len(y)
+        step_lr()
+        means.append(total / sum(len(y) for _, y in batches))
+    return means
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9], ids=["plain-sgd", "momentum"])
+def test_the_docstrings_scheduler_callback_trains_as_a_hand_written_loop(momentum: float) -> None:
+    """The example in Callback's docstring, run as printed: the same lr each epoch, the same
+    parameters and losses as torch's own loop with scheduler.step() after each epoch (a plain SGD
+    is streamlined by fit: the scheduler's lr must reach it too)."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(24, 3, generator=gen), torch.randint(0, 3, (24,), generator=gen)
+    batches = [(X[i : i + 5], y[i : i + 5]) for i in range(0, 24, 5)]
+    ours, theirs = nn.Linear(3, 3), nn.Linear(3, 3)
+    theirs.load_state_dict(ours.state_dict())
+    doc = Callback.__doc__ or ""
+    code = textwrap.dedent(doc[doc.index("::\n") + 3 : doc.index("    and ``fit(")])
+    updater = torch.optim.SGD(ours.parameters(), lr=0.5, momentum=momentum)
+    scope: dict[str, Any] = {"torch": torch, "linearnets": linearnets, "updater": updater}
+    exec(code, scope)
+    history = fit(ours, batches, nn.CrossEntropyLoss(), updater, 5, callbacks=[scope["Schedule"]()])
+    opt = torch.optim.SGD(theirs.parameters(), lr=0.5, momentum=momentum)
+    schedule = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    expected = _hand_written_epochs(theirs, batches, opt, schedule.step, 5)
+    assert updater.param_groups[0]["lr"] == opt.param_groups[0]["lr"] == 0.125
+    assert history.train_loss == pytest.approx(expected, rel=1e-6)
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_reduce_lr_on_plateau_steps_on_the_metrics_fit_passes() -> None:
+    """``scheduler.step(metrics.train_loss)`` sees the epoch's mean loss, as a hand-written loop's."""
+    gen = torch.Generator().manual_seed(1)
+    X, y = torch.randn(24, 3, generator=gen), torch.randint(0, 3, (24,), generator=gen)
+    batches = [(X[i : i + 6], y[i : i + 6]) for i in range(0, 24, 6)]
+    ours, theirs = nn.Linear(3, 3), nn.Linear(3, 3)
+    theirs.load_state_dict(ours.state_dict())
+    updater = torch.optim.SGD(ours.parameters(), lr=3.0)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(updater, patience=0, factor=0.5)
+
+    class Schedule(Callback):
+        def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+            plateau.step(metrics.train_loss)
+
+    history = fit(ours, batches, nn.CrossEntropyLoss(), updater, 6, callbacks=[Schedule()])
+    opt = torch.optim.SGD(theirs.parameters(), lr=3.0)
+    their_plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5)
+    means: list[float] = []
+    for _ in range(6):  # one epoch at a time: the plateau steps on the epoch's own mean loss
+        means += _hand_written_epochs(theirs, batches, opt, lambda: None, 1)
+        their_plateau.step(means[-1])
+    assert history.train_loss == pytest.approx(means, rel=1e-6)
+    assert updater.param_groups[0]["lr"] == opt.param_groups[0]["lr"] < 3.0  # it did reduce
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b)

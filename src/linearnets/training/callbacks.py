@@ -45,6 +45,18 @@ class Callback:
     ``on_batch_end(step, losses)``: keep the names, e.g.
     ``def on_epoch_end(self, *, metrics): print(metrics.test_acc)``.
 
+    A learning-rate scheduler steps from a callback, after each epoch's updates and evaluation as
+    in a loop of your own (``scheduler.step(metrics.test_loss)`` for ``ReduceLROnPlateau``; from
+    ``on_batch_end`` for one stepped per batch)::
+
+        scheduler = torch.optim.lr_scheduler.StepLR(updater, step_size=2, gamma=0.5)
+
+        class Schedule(linearnets.Callback):
+            def on_epoch_end(self, *, metrics):
+                scheduler.step()
+
+    and ``fit(..., callbacks=[Schedule()])``.
+
     See D2L §3.6.6.
     """
 
