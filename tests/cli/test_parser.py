@@ -392,3 +392,21 @@ def test_version_after_a_command_says_it_is_linearnets_own(
         "--version is an option of linearnets itself, not of its commands: write linearnets "
         f"--version (see linearnets {prog} --help)"
     )
+
+
+def test_more_run_folders_than_one_are_named_with_the_rule(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``linearnets predict runs/*`` matching several runs said "unrecognized arguments: runs/b";
+    an option among the extra words is still named as unrecognized."""
+    assert _usage_error(["predict", "runs/a", "my run", "runs/c"], capsys) == (
+        "expected one RUN_DIR, got 3 (runs/a, my run and runs/c): give one per command, e.g. "
+        "linearnets predict runs/a (see linearnets predict --help)"
+    )
+    assert _usage_error(["predict", "my run", "runs/b", "-n", "3"], capsys) == (
+        "expected one RUN_DIR, got 2 (my run and runs/b): give one per command, e.g. "
+        "linearnets predict 'my run' (see linearnets predict --help)"
+    )
+    assert _usage_error(["predict", "runs/a", "runs/b", "--data", "x"], capsys) == (
+        "unrecognized arguments: runs/b --data x (see linearnets predict --help)"
+    )

@@ -22,12 +22,14 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
+from linearnets._shell import shell_word
 from linearnets._signals import (
     held_signals,
     interrupt_for,
     interrupts_never_dropped,
     sigterm_as_keyboard_interrupt,
 )
+from linearnets._text import and_list
 from linearnets.cli import _ranks
 from linearnets.cli._outcomes import (
     report_error,
@@ -207,12 +209,34 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
             "--version is an option of linearnets itself, not of its commands: write "
             "linearnets --version"
         )
+    if unknown:
+        _refuse_more_positionals(parser.given(args), args, unknown)
     if unknown:  # named by the subcommand that was given them, which has the --help to read
         parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.json_before_command:
         args.json = True  # "linearnets --json softmax" as "linearnets softmax --json"
     del args.json_before_command
     return parser, args
+
+
+def _refuse_more_positionals(
+    given: argparse.ArgumentParser, args: argparse.Namespace, unknown: list[str]
+) -> None:
+    """Refuse words left over after the one positional argument a command takes (``linearnets
+    predict runs/*`` matching two runs): argparse said "unrecognized arguments: runs/b"."""
+    positionals = [a for a in given._actions if not a.option_strings and a.nargs is None]
+    if len(positionals) != 1 or any(word.startswith("-") for word in unknown):
+        return
+    action = positionals[0]
+    first = getattr(args, action.dest, None)
+    if first is None:
+        return
+    name = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
+    words = [str(first), *unknown]
+    given.error(
+        f"expected one {name}, got {len(words)} ({and_list(words)}): give one per command, e.g. "
+        f"{given.prog} {shell_word(first)}"
+    )
 
 
 def _names_json(word: str) -> bool:
