@@ -789,3 +789,117 @@ def test_a_blown_up_classifier_whose_losses_split_in_two_is_still_stopped() -> N
         DivergenceError, match=r"step 2: the batch loss is 3750, more than 100× its"
     ):
         guard(1, split)
+
+
+# --- a blow-up inside the reference window (batches smaller than min_examples) -------------------
+
+
+def _random_labels(n: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
+    """Five features of about 10 (standard normals × 10) and random labels of 3 classes: a
+    classifier can do no better than chance (1/3)."""
+    gen = torch.Generator().manual_seed(0)
+    return torch.randn(n, 5, generator=gen) * 10, torch.randint(0, 3, (n,), generator=gen)
+
+
+def _batches(X: torch.Tensor, y: torch.Tensor, size: int) -> list[tuple[torch.Tensor, ...]]:
+    return [(X[i : i + size], y[i : i + size]) for i in range(0, X.shape[0], size)]
+
+
+def _fit_classifier(lr: float, batch_size: int, callbacks: list[DivergenceGuard]) -> list[float]:
+    X, y = _random_labels()
+    torch.manual_seed(0)
+    net = torch.nn.Linear(5, 3)
+    loss = torch.nn.CrossEntropyLoss(reduction="none")
+    updater = torch.optim.SGD(net.parameters(), lr=lr)
+    history = fit(net, _batches(X, y, batch_size), loss, updater, 3, callbacks=callbacks)
+    return history.train_loss
+
+
+def test_a_blow_up_inside_the_reference_window_stops_at_its_step() -> None:
+    """lr 1e3 at batch 16 on features of about 10: the second step's loss is 10⁴ times the first's.
+    The starting loss is the mean over the first 64 examples (4 steps, 3 after an update), so that
+    blow-up set it at ~3·10⁴ and the run trained on unstopped, at ~3·10⁴ every epoch. The first
+    step (the untrained model's loss) now judges the steps after it in the window."""
+    X, y = _random_labels()
+    # the oracle: the first two steps by hand
+    torch.manual_seed(0)
+    net = torch.nn.Linear(5, 3)
+    first = torch.nn.functional.cross_entropy(net(X[:16]), y[:16], reduction="none")
+    start = float(first.detach().mean())
+    first.mean().backward()
+    with torch.no_grad():
+        for p in net.parameters():
+            p -= 1e3 * p.grad
+        second = torch.nn.functional.cross_entropy(net(X[16:32]), y[16:32], reduction="none")
+    assert float(second.mean()) > 100 * start and float(second.median()) > 100 * start
+    # without the guard it trains on, blown up: far past 100× the start after every epoch
+    assert all(loss > 100 * start for loss in _fit_classifier(1e3, 16, []))
+    with pytest.raises(DivergenceError) as info:
+        _fit_classifier(1e3, 16, [DivergenceGuard(1e3)])
+    assert str(info.value) == (
+        f"training diverged at epoch 1, step 2: the batch loss is {float(second.mean()):.4g}, "
+        f"more than 100× its starting value {start:.4g}, at lr 1000; try a smaller learning rate "
+        "(lr), e.g. 100 (a tenth)"
+    )
+    assert info.value.grew is True
+
+
+def test_a_healthy_run_at_batch_16_trains_as_without_the_guard() -> None:
+    free = _fit_classifier(0.1, 16, [])
+    assert _fit_classifier(0.1, 16, [DivergenceGuard(0.1)]) == free
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 8, 16])
+@pytest.mark.parametrize("rows", [[20], [40, 41], [16, 17, 18], [20, 40, 60]])
+def test_large_targets_inside_the_reference_window_are_no_blow_up(
+    batch_size: int, rows: list[int]
+) -> None:
+    """Targets of 0 but for a few of ±1000 among the first 64 examples (in order): a step holding
+    one, two or three of them has a mean 10⁸ times the first step's, and every later step is
+    ~10⁴ times it once their update has moved the weights, yet no step's median example has grown:
+    the run trains as without the guard."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(1000, 2, generator=gen)
+    y = torch.zeros(1000, 1)
+    y[rows] = 1000.0 * torch.tensor([1.0, -1.0, 1.0])[: len(rows), None]
+    losses = []
+    for callbacks in ([], [DivergenceGuard(0.03)]):
+        net = linreg_concise(2, generator=torch.Generator().manual_seed(0))
+        updater = torch.optim.SGD(net.parameters(), lr=0.03)
+        loss = torch.nn.MSELoss(reduction="none")
+        history = fit(net, _batches(X, y, batch_size), loss, updater, 2, callbacks=callbacks)
+        losses.append(history.train_loss)
+    assert losses[0] == losses[1]
+
+
+def test_inside_the_reference_window_a_step_is_judged_by_its_median_example() -> None:
+    guard = DivergenceGuard(0.1, check_every=1)
+    guard(0, _losses(2.0, 16))  # the untrained model's loss: 2, a bound of 200
+    rare = torch.cat([torch.full((7,), 1e4), torch.full((9,), 1.0)])  # mean 4376, median 1
+    guard(1, rare)
+    # judged against the mean so far, (32 + 7·10⁴ + 9) / 32 = 2189: the rare losses' update may
+    # have moved every example's loss (here to 100); a bound of 2.2·10⁵
+    guard(2, _losses(100.0, 16))
+    with pytest.raises(
+        DivergenceError,
+        match=r"^training diverged at epoch 1, step 4: the batch loss is 3e\+05, more than 100× "
+        r"its starting value 2, at lr 0\.1; try",
+    ):
+        guard(3, torch.cat([torch.full((7,), 0.0), torch.full((9,), 3e5 * 16 / 9)]))
+
+
+@pytest.mark.parametrize(
+    "losses",
+    [
+        torch.tensor(1e4).expand(16),  # a mean-reduced loss as fit passes it: no example's
+        _losses(1e4, 8),  # 8 examples: one or two rare losses are a quarter of them
+    ],
+    ids=["mean-reduced", "batch-of-8"],
+)
+def test_inside_the_reference_window_steps_without_a_median_example_wait_for_it_to_close(
+    losses: torch.Tensor,
+) -> None:
+    guard = DivergenceGuard(0.1, check_every=1)
+    guard(0, _losses(2.0, 16))
+    guard(1, losses)
+    assert guard.state_dict()["start_loss"] is None  # the window is still open, nothing stopped

@@ -21,7 +21,13 @@ from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
 from linearnets.validation import check_positive_float, check_positive_int
 
-__all__ = ["RARE_RATIO", "TYPICAL_QUANTILE", "TYPICAL_STEPS", "DivergenceGuard"]
+__all__ = [
+    "EARLY_EXAMPLES",
+    "RARE_RATIO",
+    "TYPICAL_QUANTILE",
+    "TYPICAL_STEPS",
+    "DivergenceGuard",
+]
 
 # the latest steps whose median is the typical step's loss: one or two steps holding a rare large
 # loss are not typical, three of five in a row are (a blow-up is caught two steps later at most)
@@ -37,6 +43,20 @@ RARE_RATIO = 1e4
 # softmax at lr 10⁶ on 80 examples of random labels trained on unstopped (tests/tasks/
 # test_resume.py), and at lr 10 on blobs (3 seeds) stopped 4 steps later in two, not in the third
 TYPICAL_QUANTILE = 0.9
+# while the reference window is open (batches smaller than min_examples), how many examples the
+# window's steps so far, and a later step, must hold for that step to be judged: by its mean and its
+# median example, against the mean so far. With batches of 16 the first step, the untrained
+# model's loss (every later one comes after an update), is that mean. One example's loss may be a
+# hundredth of the others' (batch 1), while a mean over 16 losses scattered like χ²₁ falls 100×
+# below its expectation with odds of 4·10⁻¹⁴ (10×: 2·10⁻⁶). The median is raised only where half
+# a step's examples are, as a blow-up raises most: rare large losses (5 targets of 10³ in 1000)
+# raise one or two, half of 16 with odds of 5·10⁻¹⁵ (at batch 1, 4 or 8 one or two are half a
+# step, so such steps wait for the window to close); a group of examples of far larger loss
+# (non-zero targets among zeros) is missing from the first 16 examples and makes up half of the
+# next 16 with odds of 3·10⁻⁴ at worst (a group of 26% of the data). A classifier blown up to be
+# right on most examples (losses split in two, see TYPICAL_QUANTILE) keeps a low median: it is
+# judged once the window has closed, as before.
+EARLY_EXAMPLES = 16
 
 
 class DivergenceGuard(Callback):
@@ -74,6 +94,15 @@ class DivergenceGuard(Callback):
     and counts as its typical example's loss (it may hold a rare loss too). Three of the latest
     five steps holding rare large losses are still typical, and so are two batches of 32 or more
     in a row holding them, the second higher.
+
+    While the starting loss's window is still open (batches smaller than ``min_examples``), its
+    later steps' updates may already have blown up, which would set the start itself far too high
+    and let the run train on unstopped. So once the window's steps so far hold
+    :data:`EARLY_EXAMPLES` (the first batch of 16 or more: the untrained model's loss), a step of
+    as many whose mean and median example both stand more than ``factor`` × the mean so far stops
+    training too (the median: rare large losses raise a few examples, a blow-up most). A loss
+    reduced to one number and a data-parallel step have no median example: they wait for the
+    window to close.
 
     A non-finite loss before any update (the untrained model's, at a fresh run's first step) stops
     training too, as no loss could be reported, but lr is not its cause: the message names the
@@ -240,6 +269,7 @@ class DivergenceGuard(Callback):
         self._epoch_means.append(loss)
         recent = self._recent_mean(total, count)
         if self.start_loss is None:
+            self._check_early(where, loss, count, losses)
             self._sum += total
             self._count += count
             if self._count >= self.min_examples:
@@ -277,6 +307,30 @@ class DivergenceGuard(Callback):
             opens=opens,
             level=typical if examples is not None and opens else loss,
         )
+
+    def _check_early(
+        self, where: str, loss: float, count: int, losses: torch.Tensor | None
+    ) -> None:
+        """Raise if a step inside the open reference window has blown up: its mean ``loss`` over
+        ``count`` examples and its median example (of ``losses``, read back only when the mean has
+        passed the bound) stand more than ``factor`` × the mean of the window's steps so far, once
+        those and the step each hold :data:`EARLY_EXAMPLES`."""
+        if (
+            self._count < EARLY_EXAMPLES
+            or count < EARLY_EXAMPLES
+            or losses is None
+            or not _per_example(losses)
+        ):
+            return
+        reference = self._sum / self._count
+        bound = self.factor * max(reference, 1e-12)
+        if loss > bound and _median_example(losses) > bound:
+            error = DivergenceError(
+                f"training diverged at {where}: the batch loss is {loss:.4g}, more than "
+                f"{self._grown_past(reference)}, at lr {self.lr:g}; {self._suggestion()}"
+            )
+            error.grew = True
+            raise error
 
     def _raised(self, start: float) -> float:
         """Return the loss that growth is measured from: the starting loss ``start``, or the level
@@ -452,6 +506,19 @@ def _typical_example(losses: torch.Tensor) -> float:
     shape (B, ...): an example's loss is the sum of its row, as a step's mean is the sum over B."""
     rows = losses.reshape(losses.shape[0], -1).sum(dim=1, dtype=accumulation_dtype(losses.device))
     return float(torch.quantile(rows, TYPICAL_QUANTILE))
+
+
+def _median_example(losses: torch.Tensor) -> float:
+    """Return the median of one step's per-example losses ``losses``, shape (B, ...) (an example's
+    loss is the sum of its row), the mean of the middle two for an even B."""
+    rows = losses.reshape(losses.shape[0], -1).sum(dim=1, dtype=accumulation_dtype(losses.device))
+    return float(torch.quantile(rows, 0.5))
+
+
+def _per_example(losses: torch.Tensor) -> bool:
+    """Whether ``losses`` holds each example's loss: not a loss reduced to one number, which ``fit``
+    passes as a view of B copies of it (stride 0)."""
+    return losses.ndim > 0 and (losses.shape[0] < 2 or losses.stride(0) != 0)
 
 
 def _scalar(value: int, like: torch.Tensor) -> torch.Tensor:
