@@ -554,6 +554,67 @@ def test_a_lazy_module_trains_as_in_a_hand_loop() -> None:
         assert torch.equal(a, b)
 
 
+class _Hooks:
+    """A callback that records every hook fit calls on it."""
+
+    def __init__(self) -> None:
+        self.called: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("on_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.called.append(name)
+
+
+def _book_sgd(net: nn.Module) -> Any:
+    from linearnets import d2l
+
+    return lambda batch_size: d2l.sgd(list(net.parameters()), 0.1, batch_size)
+
+
+@pytest.mark.parametrize(
+    ("make_updater", "error", "message"),
+    [
+        (
+            _book_sgd,
+            UsageTypeError,
+            r"^updater must have zero_grad\(\) and step\(\), e\.g\. torch\.optim\.SGD or "
+            r"linearnets\.SGD, got function; the book's function updater\(batch_size\) runs with "
+            r"linearnets\.d2l\.train_epoch_ch3$",
+        ),
+        (
+            lambda net: torch.optim.LBFGS(net.parameters()),
+            UsageError,
+            r"^updater must take step\(\) without arguments, as the loop calls it after its own "
+            r"backward, got LBFGS, whose step\(closure\) re-evaluates the loss itself",
+        ),
+        (
+            lambda net: torch.optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1),
+            UsageError,
+            r"^updater must update the model's parameters, but none of its 2 parameters is one "
+            r"of net's 2",
+        ),
+    ],
+    ids=["book-function", "lbfgs", "another-model"],
+)
+def test_fit_refuses_an_updater_before_any_callback_runs(
+    tmp_path: Path, make_updater: Any, error: type[Exception], message: str
+) -> None:
+    """The updater was refused inside the first epoch, after the callbacks' on_fit_start and
+    on_epoch_start had run: MetricsWriter had written its files, a logger its header. It is
+    refused before them now, as the model is."""
+    from linearnets.training.callbacks import MetricsWriter
+
+    net = nn.Linear(3, 2)
+    hooks = _Hooks()
+    with pytest.raises(error, match=message):
+        fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), make_updater(net), 1,
+            callbacks=[hooks, MetricsWriter(tmp_path)])  # fmt: skip
+    assert hooks.called == []
+    assert list(tmp_path.iterdir()) == []
+    assert net.weight.grad is None  # no step either
+
+
 def test_an_optimizer_whose_step_needs_a_closure_is_refused_before_any_step() -> None:
     """LBFGS.step(closure) failed inside torch after a forward and backward had run. The fix the
     message gives is run as written: its closure once was ``lambda: loss_of(net)``, which computes

@@ -39,7 +39,7 @@ from linearnets.training.loop_checks import (
 )
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
-from linearnets.training.updaters import Updater, streamlined
+from linearnets.training.updaters import Updater, check_optimizer, streamlined
 
 __all__ = [
     "EpochMetrics",
@@ -196,6 +196,11 @@ def fit(
     check_net(net)  # before any callback has printed or drawn
     check_on_step(on_step)
     check_loss_object(loss, updater=updater, call="fit(net, train_iter, loss, updater, num_epochs)")
+    # the updater too (train_epoch checks it again, for its own callers): before any callback has
+    # written a file (MetricsWriter) or printed a header
+    check_updater_object(updater)
+    check_optimizer(updater)
+    check_updater_params(net, updater)
     check_batches("train_iter", train_iter, passes=num_epochs - start_epoch)
     for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):
         if batches is not None:

@@ -18,7 +18,7 @@ from torch.optim import optimizer as optim_base
 
 from linearnets.errors import UsageTypeError
 
-__all__ = ["PlainSGDStep", "Updater", "is_optimizer", "streamlined"]
+__all__ = ["PlainSGDStep", "Updater", "check_optimizer", "is_optimizer", "streamlined"]
 
 
 class Updater(Protocol):
@@ -100,14 +100,9 @@ def _is_plain_sgd(optimizer: Any) -> bool:
     )
 
 
-def streamlined(updater: Updater) -> Updater:
-    """Return an updater with the same effect and less per-step overhead, or ``updater`` itself.
-
-    A plain ``torch.optim.SGD`` (see the module docstring) becomes a :class:`PlainSGDStep` over the
-    same parameter groups; every other updater, including the scratch ``SGD`` (already that cheap),
-    is returned unchanged. Decided once per epoch: an optimizer hook registered mid-epoch takes
-    effect from the next one.
-    """
+def check_optimizer(updater: Any) -> None:
+    """Raise unless ``updater`` is an optimizer object with ``zero_grad()`` and ``step()``: the book's
+    function ``updater(batch_size)`` is named with the loop that runs it."""
     if not is_optimizer(updater):
         hint = (
             "; the book's function updater(batch_size) runs with linearnets.d2l.train_epoch_ch3"
@@ -118,4 +113,15 @@ def streamlined(updater: Updater) -> Updater:
             f"updater must have zero_grad() and step(), e.g. torch.optim.SGD or linearnets.SGD, got "
             f"{type(updater).__name__}{hint}"
         )
+
+
+def streamlined(updater: Updater) -> Updater:
+    """Return an updater with the same effect and less per-step overhead, or ``updater`` itself.
+
+    A plain ``torch.optim.SGD`` (see the module docstring) becomes a :class:`PlainSGDStep` over the
+    same parameter groups; every other updater, including the scratch ``SGD`` (already that cheap),
+    is returned unchanged. Decided once per epoch: an optimizer hook registered mid-epoch takes
+    effect from the next one.
+    """
+    check_optimizer(updater)
     return PlainSGDStep(updater) if _is_plain_sgd(updater) else updater  # type: ignore[arg-type]
