@@ -107,6 +107,24 @@ def test_logits_given_to_a_loss_on_probabilities_are_named() -> None:
     assert all(torch.equal(p, q) for p, q in zip(net.parameters(), before, strict=True))
 
 
+def test_a_loss_not_finite_on_probabilities_either_is_not_blamed_on_the_scores() -> None:
+    """Logits given to a loss that is NaN for its own reason (here a log of y_hat - 1, negative
+    on any probability too): advising a loss on logits, or a softmax, would not help."""
+    net = SoftmaxRegressionScratch(D, Q, generator=torch.Generator().manual_seed(2))
+
+    def broken(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return -torch.log(y_hat[range(len(y_hat)), y] - 1)
+
+    with pytest.raises(
+        UsageError,
+        match=r"^the loss is NaN on the epoch's first batch .*: it is NaN on their softmax too, so "
+        r"not only because they are no probabilities \(they range over \[-\d\.\d+, \d\.\d+\]\): "
+        r"check the loss function's own computation on this batch \(a log or a division of a "
+        r"value that can be 0 or below\)$",
+    ):
+        _train(net, broken, lambda batch_size: d2l.sgd(net.parameters(), 0.1, batch_size))
+
+
 @pytest.mark.parametrize("loss", [nn.NLLLoss(reduction="none"), F.nll_loss])
 def test_nll_loss_on_scores_is_refused_and_on_log_probabilities_trains(loss: Any) -> None:
     """NLLLoss(o)[i] = -o[i, y_i]: on scores that are no log-probabilities it falls without bound."""

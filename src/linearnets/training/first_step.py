@@ -7,7 +7,8 @@ cannot train fails here with its cause, rather than as NaN weights blamed on the
 - scores holding NaN on finite weights and inputs: the model's own computation overflowed (the
   book's naive softmax, D2L §3.6 exercise 1);
 - a loss that is not finite for finite scores: a log of 0 (a probability that underflowed, §3.6
-  exercise 2) or of a value that is no probability (logits given to a loss on probabilities);
+  exercise 2), of a value that is no probability (logits given to a loss on probabilities: it is
+  finite on their softmax), or the loss's own computation (not finite on their softmax either);
 - ``nn.NLLLoss`` given scores that are no log-probabilities: its loss is unbounded below;
 - ``nn.CrossEntropyLoss`` given probabilities (a model ending in ``nn.Softmax``): a warning, as
   it trains, badly.
@@ -76,7 +77,9 @@ def check_first_values(
     if nan:
         check_no_nan_scores(True, from_finite=nan_from_finite(net, X))
     if not finite:
-        raise UsageError(_loss_not_finite(l, largest, smallest))
+        raise UsageError(
+            _loss_not_finite(l, largest, smallest, _finite_on_softmax(loss, scores, y))
+        )
     if nll and largest > 1e-6:
         raise UsageError(
             "nn.NLLLoss takes log-probabilities (each <= 0, as log_softmax gives), but the model's "
@@ -113,10 +116,34 @@ def _probabilities(scores: torch.Tensor, smallest: float, largest: float) -> boo
     return bool(torch.allclose(scores.sum(dim=1), scores.new_ones(()), atol=1e-4))
 
 
-def _loss_not_finite(l: torch.Tensor, largest: float, smallest: float) -> str:
-    """Return the message for a loss that is inf or NaN on finite scores in [smallest, largest]."""
+def _finite_on_softmax(loss: Any, scores: torch.Tensor, y: torch.Tensor) -> bool:
+    """Return whether ``loss`` is finite on the softmax of ``scores`` (B, q), each probability
+    kept from 0 (an underflow is the other message's): a loss on probabilities then, given logits.
+    A loss that fails on them, or is not finite, is not one (its own computation is at fault)."""
+    if scores.ndim != 2:
+        return False
+    probabilities = torch.softmax(scores.float(), dim=1).clamp(min=1e-12).to(scores.dtype)
+    try:
+        with torch.no_grad():
+            value = loss(probabilities, y)
+        return isinstance(value, torch.Tensor) and bool(torch.isfinite(value).all())
+    except Exception:  # the loss's own failure on them only means "no"
+        return False
+
+
+def _loss_not_finite(
+    l: torch.Tensor, largest: float, smallest: float, finite_on_softmax: bool
+) -> str:
+    """Return the message for a loss that is inf or NaN on finite scores in [smallest, largest];
+    ``finite_on_softmax``: whether the loss is finite on their softmax (it takes probabilities)."""
     value = "NaN" if bool(l.detach().isnan().any()) else "inf"
-    if smallest < 0 or largest > 1:
+    if (smallest < 0 or largest > 1) and not finite_on_softmax:
+        why = (
+            f"it is {value} on their softmax too, so not only because they are no probabilities "
+            f"(they range over [{smallest:.4g}, {largest:.4g}]): check the loss function's own "
+            "computation on this batch (a log or a division of a value that can be 0 or below)"
+        )
+    elif smallest < 0 or largest > 1:
         why = (
             f"the model's scores are no probabilities (they range over [{smallest:.4g}, "
             f"{largest:.4g}]), and a loss on probabilities takes the log of each, NaN below 0: "
