@@ -374,6 +374,10 @@ def _row_without(key: str) -> Any:
             _edited(extra={"guard": {"after": [[5.0, 1.5]]}}),
             r"its extra\['guard'\]\['after'\] must be a list of \[mean loss, count\] pairs, got list \[\[5.0, 1.5\]\]",
         ),
+        (
+            _edited(extra={"guard": {"values": [5.0, "1.5"]}}),
+            r"its extra\['guard'\]\['values'\] must be a list of numbers, got list \[5.0, '1.5'\]",
+        ),
         # a long value is cut, so the message stays one readable line
         (
             _edited(history=lambda p: [list(range(40))]),

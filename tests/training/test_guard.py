@@ -766,6 +766,98 @@ def test_linreg_on_targets_with_a_heavy_tail_at_large_batches_trains_as_without_
     assert guarded.history.train_loss == free.history.train_loss
 
 
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+@pytest.mark.parametrize(("batch_size", "seed"), [(16, 0), (20, 1), (24, 1)])
+def test_linreg_on_targets_with_a_heavy_tail_at_batches_of_16_to_31_trains_as_without_the_guard(
+    tmp_path: Path, impl: str, batch_size: int, seed: int
+) -> None:
+    """995 targets of 0 and 5 of ±1000 at batches of 16 to 31, where 3 or 4 steps hold the 64
+    examples: the median of their means held the large target's step, so the step after it, at
+    the level that target's update left (~3), stopped the run ("epoch 1, step 13: the loss of the
+    latest steps is 7813, more than 100× its starting value 0.000124" for scratch at batch 16,
+    seed 0), as did a second large target within 4 steps. Plain SGD stays within 2% of the
+    least-squares loss after every epoch, and the guarded run is that run, bit for bit."""
+    from dataclasses import replace
+
+    least_squares = _heavy_tailed_regression(tmp_path / "tail.npz")
+    if impl == "concise":
+        least_squares *= 2  # nn.MSELoss: r², not ½ r²
+    config = LinregConfig(
+        impl=impl, data=tmp_path / "tail.npz", batch_size=batch_size, epochs=3, seed=seed
+    )
+    free = run_linreg(replace(config, guard=False))
+    assert all(1 <= m.train_loss / least_squares < 1.02 for m in free.history.epochs)
+    guarded = run_linreg(config)
+    assert (guarded.w, guarded.b) == (free.w, free.b)
+    assert guarded.history.train_loss == free.history.train_loss
+    # too large an lr on the same data is still a blow-up, and still stopped
+    with pytest.raises(
+        DivergenceError, match=r"training diverged at epoch 1, step \d+: .* at lr 3"
+    ):
+        run_linreg(replace(config, lr=3.0))
+
+
+def test_at_batch_16_rare_large_losses_pass_and_a_blow_up_after_them_is_stopped() -> None:
+    """4 steps of 16 hold the 64 examples. A step whose mean passed the bound counts, in their
+    median, as the lower of its mean and its typical example's loss: a rare large loss's step
+    counts as 1e-4 (its mean, 31250, made the median 1.5 at the next step, at the level 3 its
+    update left, which stopped the run), a second one 3 steps later as 3; a blow-up from that
+    level stops once the median of the latest 4 steps passes 100 × 3."""
+    guard = DivergenceGuard(0.03, check_every=1)
+    for step in range(6):  # the reference: the first 4 steps, 1e-4 (a bound of 0.01)
+        guard(step, _batch(1e-4, 16))
+    guard(6, _batch(1e-4, 16, large=5e5))  # mean 31250: a rare large loss
+    guard(7, _batch(3.0, 16))  # the level its update left: (1e-4 + 3) / 2 > 0.01 stopped here
+    guard(8, _batch(3.0, 16))
+    guard(9, _batch(3.0, 16, large=1e6))  # mean 62503: another, 3 steps after the first
+    guard(10, _batch(3.0, 16))
+    guard(11, _batch(3.0, 16))
+    state = guard.state_dict()
+    assert state["level"] == 3.0 and state["start_loss"] == pytest.approx(1e-4)
+    assert state["values"] == [3.0] * 5  # the rare step 9 counts as its typical example's 3
+    guard(12, _batch(3e3, 16))  # the median of 3, 3, 3, 3000: 3
+    with pytest.raises(
+        DivergenceError,
+        # (3 + 3 + 3000 + 3e4) / 4 and the median (3 + 3000) / 2 = 1501.5 both past 300
+        match=r"^training diverged at epoch 1, step 14: the loss of the latest steps is 8252, more "
+        r"than 100× its level 3 after a rare large loss \(its starting value 0\.0001\), at lr",
+    ):
+        guard(13, _batch(3e4, 16))
+
+
+def test_at_batch_16_a_blow_up_that_stands_out_and_then_plateaus_is_still_stopped() -> None:
+    """A blown-up classifier's first step stands 10⁴ × past the typical step (a rare loss, by its
+    mean) and the next is lower: but most of its examples' losses grew too (4 of 16 at 4e5: its
+    typical example's loss is 4e5), so it counts in full, and the plateau after it is stopped at
+    its first step, not taken for the level a rare loss left."""
+    split = [0.0] * 12 + [4e5] * 4  # right on 12 examples, confidently wrong on 4: mean 1e5
+    guard = DivergenceGuard(1e3, check_every=1)
+    for step in range(6):  # the reference: 2 (a bound of 200)
+        guard(step, _batch(2.0, 16))
+    guard(6, torch.tensor(split, dtype=torch.float64))  # the median of 2, 2, 2, 1e5: 2
+    assert guard.state_dict()["rare"] == 1e5
+    plateau = torch.tensor([0.0] * 13 + [2e5] * 3, dtype=torch.float64)  # mean 37500, lower
+    with pytest.raises(
+        DivergenceError,
+        # (2 + 2 + 1e5 + 37500) / 4; the median of 2, 2, 1e5, 37500: 18751
+        match=r"^training diverged at epoch 1, step 8: the loss of the latest steps is 3.438e\+04, "
+        r"more than 100× its starting value 2, at lr 1000",
+    ):
+        guard(7, plateau)
+
+
+def test_a_checkpoint_from_before_values_counts_the_latest_steps_by_their_means() -> None:
+    guard = DivergenceGuard(0.1, min_examples=32, check_every=1)
+    for step, loss in enumerate((2.0, 4.0, 3.0)):
+        guard(step, _batch(loss, 16))
+    state = guard.state_dict()
+    assert state["values"] == [2.0, 4.0, 3.0]
+    del state["values"]  # as saved before steps counted as anything but their means
+    restored = DivergenceGuard(0.1, min_examples=32, check_every=1)
+    restored.load_state_dict(state)
+    assert restored.state_dict()["values"] == [4.0, 3.0]  # those of the latest steps kept
+
+
 def test_a_blow_up_on_targets_with_a_heavy_tail_stops_where_it_did(tmp_path: Path) -> None:
     """lr 10 at batch 64 on the same data (its loss becomes NaN without the guard): every example's
     loss has grown at the batch holding the first large target, so it still stops there."""

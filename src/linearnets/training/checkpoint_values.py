@@ -130,3 +130,6 @@ def _check_guard(path: Path, guard: Any) -> None:
             raise damaged_checkpoint(
                 path, f"extra['guard'][{key!r}]", f"a list of {pair} pairs", steps
             )
+    values = guard.get("values", [])
+    if not (isinstance(values, list) and all(_is_number(v) for v in values)):
+        raise damaged_checkpoint(path, "extra['guard']['values']", "a list of numbers", values)

@@ -30,18 +30,24 @@ __all__ = [
 ]
 
 # the latest steps whose median is the typical step's loss: one or two steps holding a rare large
-# loss are not typical, three of five in a row are (a blow-up is caught two steps later at most)
+# loss are not typical, three of five in a row are (a blow-up is caught two steps later at most),
+# unless each step's typical example tells (see TYPICAL_QUANTILE)
 TYPICAL_STEPS = 5
 # how far past the typical step a step's mean loss stands when it is a rare large loss: a target of
 # 10³ among zeros stands 10⁵ to 10⁸ past it; in simulated blow-ups at batch 1 (each step one
 # example's loss, scattered like χ²₁) a step stood 100× past it in 1 run in 10, 10⁴× in none of 600
 RARE_RATIO = 1e4
 # the quantile of a step's per-example losses that is its typical example's loss, where one or two
-# steps hold min_examples: a heavy tail raises a few examples' losses (one large target is 1 of
-# the 40 to 64 examples of a batch), a blow-up most; not the median, as a blown-up classifier's
-# losses split in two (~0 on the examples it gets right, huge on the others): with the median,
-# softmax at lr 10⁶ on 80 examples of random labels trained on unstopped (tests/tasks/
-# test_resume.py), and at lr 10 on blobs (3 seeds) stopped 4 steps later in two, not in the third
+# steps hold min_examples, and what a step whose mean passed the bound counts as (if lower) in the
+# median of the latest steps: a heavy tail raises a few examples' losses (one large target is 1 of
+# the 16 to 64 examples of a batch; from 11 examples on one does not reach this quantile, from 21
+# on two do not), a blow-up most. Counted by their means, 3 or 4 steps holding min_examples
+# (batches of 16 to 31) had a median that a rare loss's step raised: the step after it, at the
+# level that loss's update left (~3, against a start of ~10⁻⁴), or a second rare loss within 4
+# steps, stopped healthy runs. Not the median, as a blown-up classifier's losses split in two (~0
+# on the examples it gets right, huge on the others): with the median, softmax at lr 10⁶ on 80
+# examples of random labels trained on unstopped (tests/tasks/test_resume.py), and at lr 10 on
+# blobs (3 seeds) stopped 4 steps later in two, not in the third
 TYPICAL_QUANTILE = 0.9
 # while the reference window is open (batches smaller than min_examples), how many examples the
 # window's steps so far, and a later step, must hold for that step to be judged: by its mean and its
@@ -69,19 +75,20 @@ class DivergenceGuard(Callback):
     than ``min_examples`` that of the latest steps holding ``min_examples`` examples, so that one hard
     example in a batch of 1 does not count as a blow-up. Those steps' typical loss must have grown
     too: the median of the latest (up to :data:`TYPICAL_STEPS`) step means, and at an epoch's end
-    the median of its step means. Rare examples of very large loss (targets with a heavy tail)
-    then raise the mean of the few steps holding them, not the typical step's, while a blow-up
-    raises every step's. A healthy run's loss drops (linear regression's 10⁴-fold), so only growth
-    is checked, never the size of a drop.
+    the median of its step means, where a step whose mean passed the bound counts as the lower of
+    its mean and its typical example's loss (the :data:`TYPICAL_QUANTILE` quantile of its
+    per-example losses, read back only then: a healthy run pays nothing). Rare examples of very
+    large loss (targets with a heavy tail) then raise the mean of the few steps holding them, not
+    the typical step's, while a blow-up raises every step's, and most of its examples' losses. A
+    healthy run's loss drops (linear regression's 10⁴-fold), so only growth is checked, never the
+    size of a drop.
 
     Where one or two steps hold ``min_examples`` (batches of half as many or more, or an epoch's
     short last batch and the full one before it) the median of their means is their mean, so the
-    typical loss is the latest step's typical example's instead: the :data:`TYPICAL_QUANTILE`
-    quantile of its per-example losses, read back only when the mean has passed the bound (a
-    healthy run pays nothing). A loss reduced to one number (``fit`` passes it once per example)
-    has no typical example but its mean, nor has a data-parallel run, which sums only each step's
-    (loss sum, count) over the processes: both are judged by the mean as before. At an epoch's
-    end such a step counts as the lower of its mean and its typical example's loss.
+    typical loss is the latest step's typical example's instead. A loss reduced to one number
+    (``fit`` passes it once per example) has no typical example but its mean, nor has a
+    data-parallel run, which sums only each step's (loss sum, count) over the processes: both are
+    judged by the mean as before.
 
     A rare large loss's update may move the model a long way, for good: on targets that are 0 but
     for a few of 10³, the untrained model's loss is ~10⁻⁴ on the first ``min_examples`` and every
@@ -92,8 +99,9 @@ class DivergenceGuard(Callback):
     it (so far, then over ``min_examples`` examples or up to the next rare loss) where that is
     higher than the start; a step of ``min_examples`` or more opens and closes the window alone,
     and counts as its typical example's loss (it may hold a rare loss too). Three of the latest
-    five steps holding rare large losses are still typical, and so are two batches of 32 or more
-    in a row holding them, the second higher.
+    five steps holding rare large losses are still typical where their typical example cannot
+    tell (steps of 10 examples or fewer, or of fewer than 21 holding two), and so are two batches
+    of 32 or more in a row holding them, the second higher.
 
     While the starting loss's window is still open (batches smaller than ``min_examples``), its
     later steps' updates may already have blown up, which would set the start itself far too high
@@ -152,6 +160,9 @@ class DivergenceGuard(Callback):
         self._count = 0
         self._recent: deque[tuple[float, int]] = deque()
         self._recent_count = 0
+        # what the latest steps count as in the typical step's median: each its mean, or the lower
+        # of that and its typical example's loss where the mean passed the bound
+        self._values: deque[float] = deque(maxlen=TYPICAL_STEPS)
         self._epoch_means: list[float] = []  # each step's mean loss in this epoch
         self._rare: float | None = None  # the latest step's mean, if it stood out (a rare loss?)
         self._after: list[tuple[float, int]] = []  # (mean, count) of the steps after a rare loss
@@ -267,6 +278,7 @@ class DivergenceGuard(Callback):
         if self.first_loss is None:
             self.first_loss = loss
         self._epoch_means.append(loss)
+        self._values.append(loss)
         recent = self._recent_mean(total, count)
         if self.start_loss is None:
             self._check_early(where, loss, count, losses)
@@ -277,6 +289,15 @@ class DivergenceGuard(Callback):
             return
         reference = self._raised(self.start_loss)
         bound = self.factor * max(reference, 1e-12)
+        # a step whose mean passed the bound counts as the lower of its mean and its typical
+        # example's loss (read back only here): a rare large loss raises its mean, a blow-up both
+        own = (
+            _typical_example(losses)
+            if loss > bound and losses is not None and _per_example(losses)
+            else None
+        )
+        if own is not None:
+            self._values[-1] = self._epoch_means[-1] = min(loss, own)
         # the typical step's loss, where a mean passed the bound (else not needed)
         typical = self._typical() if recent > bound or loss > bound else math.inf
         opens = self._rare is not None and loss < self._rare  # a rare loss's window, if it has one
@@ -285,8 +306,8 @@ class DivergenceGuard(Callback):
         # a heavy tail a few's), read back only here
         examples = losses if len(self._recent) <= 2 else None
         if examples is not None and (recent > bound or opens):
-            typical = _typical_example(examples)
-            self._epoch_means[-1] = min(loss, typical)
+            typical = own if own is not None else _typical_example(examples)
+            self._values[-1] = self._epoch_means[-1] = min(loss, typical)
             # a rare loss's window opens with this step: its typical example's loss is the level
             # that loss's update left
             if opens:
@@ -446,10 +467,11 @@ class DivergenceGuard(Callback):
         return sum(t for t, _ in self._recent) / self._recent_count
 
     def _typical(self) -> float:
-        """Return the median of the latest step means in the recent window (up to
-        :data:`TYPICAL_STEPS` of them): a batch of ``min_examples`` or more is its own."""
-        latest = list(self._recent)[-TYPICAL_STEPS:]
-        return statistics.median([t / c for t, c in latest])
+        """Return the median of what the latest steps in the recent window (up to
+        :data:`TYPICAL_STEPS` of them) count as: each its mean, or the lower of that and its
+        typical example's loss where the mean passed the bound. A batch of ``min_examples`` or more
+        is its own."""
+        return statistics.median(list(self._values)[-min(len(self._recent), TYPICAL_STEPS) :])
 
     # -- state, so a resumed run keeps the same reference ----------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -462,6 +484,7 @@ class DivergenceGuard(Callback):
             "count": self._count,
             "recent": [[t, c] for t, c in self._recent],
             "rare": self._rare,
+            "values": list(self._values),
             "after": [[m, c] for m, c in self._after],
             "level": self._level,
         }
@@ -476,6 +499,9 @@ class DivergenceGuard(Callback):
         self._recent = deque((float(t), int(c)) for t, c in state.get("recent", []))
         self._recent_count = sum(c for _, c in self._recent)
         self._rare = state.get("rare")
+        # a checkpoint from before "values": the latest steps' means
+        values = state.get("values", [t / c for t, c in self._recent if c])
+        self._values = deque((float(v) for v in values), maxlen=TYPICAL_STEPS)
         self._after = [(float(m), int(c)) for m, c in state.get("after", [])]
         self._level = state.get("level")
 
