@@ -8,6 +8,7 @@ import os
 import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
 
@@ -18,10 +19,13 @@ _TAKES: weakref.WeakKeyDictionary[Callable[[str], object], tuple[str, str]] = (
 )
 
 
-def takes(convert: object) -> tuple[str, str] | None:
+def takes(convert: Any) -> tuple[str, str] | None:
     """Return what the ``type=`` converter ``convert`` takes and a value it takes, e.g.
     ``("a positive integer", "10")``; ``None`` for another ``type=`` (or none)."""
-    return next((taken for known, taken in _TAKES.items() if known is convert), None)
+    try:
+        return _TAKES.get(convert)
+    except TypeError:  # a type= that cannot be weakly referenced (or hashed) is none of ours
+        return None
 
 
 def _plain(text: str) -> str:
