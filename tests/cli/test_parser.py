@@ -347,8 +347,12 @@ def test_an_option_given_no_value_says_what_it_takes(
             "(see linearnets linreg --help)"),
         (["data", "--d", "x"], "--d is an abbreviation of more than one option "
             "(--data-dir, --debug): write the one you mean in full (see linearnets data --help)"),
+        # argparse reads an action's words in its command's parser first: the action's --help
+        (["data", "show", "--d", "x"], "--d is an abbreviation of more than one option "
+            "(--data-dir, --debug): write the one you mean in full "
+            "(see linearnets data show --help)"),
     ],
-    ids=["softmax", "equals", "linreg", "data"],
+    ids=["softmax", "equals", "linreg", "data", "data-action"],
 )  # fmt: skip
 def test_an_ambiguous_abbreviation_lists_the_options_and_the_fix(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

@@ -255,14 +255,33 @@ class OneLineParser(argparse.ArgumentParser):
             options = self._options_named(arg_string)
             if len(options) > 1:
                 # argparse's "ambiguous option: --d could match --data-dir, --data" said no fix
-                name = arg_string.split("=", 1)[0]
-                matches = ", ".join(option for _, option in options)
-                raise argparse.ArgumentError(
-                    None,
-                    f"{name} is an abbreviation of more than one option ({matches}): write the "
-                    "one you mean in full",
-                )
+                owner = self._owner_of(arg_string)
+                if owner is not None and len(owner._options_named(arg_string)) > 1:
+                    # "data show --d": argparse reads every word here first; the action's own
+                    # options and --help are the ones to name
+                    owner.error(owner._ambiguous(arg_string, owner._options_named(arg_string)))
+                raise argparse.ArgumentError(None, self._ambiguous(arg_string, options))
         return super()._parse_optional(arg_string)
+
+    @staticmethod
+    def _ambiguous(word: str, options: list[tuple[argparse.Action, str]]) -> str:
+        """Return the error of ``word``, an abbreviation of each of ``options``."""
+        matches = ", ".join(option for _, option in options)
+        return (
+            f"{word.split('=', 1)[0]} is an abbreviation of more than one option ({matches}): "
+            "write the one you mean in full"
+        )
+
+    def _owner_of(self, word: str) -> OneLineParser | None:
+        """Return the subcommand (or action) named before ``word``, which parses it; ``None``
+        where ``word`` comes first (or after ``--``)."""
+        for given in self._words:
+            if given in (word, "--"):
+                return None
+            command = self.subcommands.get(given)
+            if isinstance(command, OneLineParser):
+                return command
+        return None
 
     def _get_option_tuples(self, option_string: str) -> Any:
         word = option_string.split("=", 1)[0]
