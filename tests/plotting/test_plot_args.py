@@ -263,3 +263,39 @@ def test_curves_reads_a_range_or_0d_tensors_as_one_curve() -> None:
     assert (x.tolist(), y.tolist()) == ([], [2.0, 5.0])
     pairs = curves(range(2), [range(2), [torch.tensor(3.0), torch.tensor(4.0)]])  # two curves
     assert [(x.tolist(), y.tolist()) for x, y in pairs] == [([0, 1], [0, 1]), ([0, 1], [3.0, 4.0])]
+
+
+@pytest.mark.parametrize(
+    ("X", "Y", "name", "n"),
+    [
+        (torch.arange(5.0), torch.arange(5.0).reshape(-1, 1), "Y", 5),  # synthetic_data's labels
+        (np.arange(4.0).reshape(-1, 1), np.arange(4.0).reshape(-1, 1), "X", 4),
+        (torch.arange(3.0).reshape(-1, 1), None, "X", 3),  # plot(labels): Y alone
+    ],
+    ids=["x and a column", "two columns", "a column alone"],
+)
+def test_a_column_n_by_1_is_named_with_its_reshape(X: Any, Y: Any, name: str, n: int) -> None:
+    # by the book's rule a column's n rows are n curves of one point, which draw no line: a blank
+    # figure (two columns, a column alone) or a mismatch of lengths "100 and 1" (x and a column)
+    with pytest.raises(
+        UsageError,
+        match=rf"{name} must be one curve \(n,\) or one curve per row, got shape \({n}, 1\): {n} "
+        rf"curves of one point each.*pass {name}\.reshape\(-1\) for one curve of {n} points",
+    ):
+        curves(X, Y)
+
+
+def test_a_column_among_the_curves_is_named_with_its_reshape() -> None:
+    x = torch.arange(3.0)
+    with pytest.raises(UsageTypeError, match=r"Y\[1\] must be a 1-d .*shape \(3, 1\).*pass "
+                       r"Y\[1\]\.reshape\(-1\) for its 3 numbers as one curve"):  # fmt: skip
+        curves(x, [x, x.reshape(-1, 1)])
+    with pytest.raises(UsageTypeError, match=r"pass one sequence of numbers per curve"):
+        curves([1, 2], [[[1], [2]]])  # a list has no reshape: the general fix
+
+
+def test_a_row_and_a_1_by_1_array_stay_the_books_curves() -> None:
+    ((x, y),) = curves(np.arange(3.0), np.arange(3.0).reshape(1, 3))  # one row: one curve
+    assert (x.tolist(), y.tolist()) == ([0.0, 1.0, 2.0], [0.0, 1.0, 2.0])
+    ((x, y),) = curves(np.ones((1, 1)), np.full((1, 1), 2.0))  # one curve of one point
+    assert (x.tolist(), y.tolist()) == ([1.0], [2.0])

@@ -123,6 +123,22 @@ def _check_many(name: str, value: Any) -> None:
         )
 
 
+def _check_not_column(name: str, value: Any) -> None:
+    """Raise if ``value`` is a 2-d array or tensor of one column, (n, 1) with n > 1.
+
+    By the book's rule its n rows are n curves of one point each, which draw no line: a blank
+    figure, or X and Y of different lengths. Such a column is most often one curve, e.g. the
+    labels (n, 1) of ``synthetic_data`` or a linear model's output.
+    """
+    shape = tuple(getattr(value, "shape", ()))
+    if getattr(value, "ndim", None) == 2 and shape[1] == 1 and shape[0] > 1:
+        raise UsageError(
+            f"{name} must be one curve (n,) or one curve per row, got shape {shape}: {shape[0]} "
+            f"curves of one point each, which draw no line; pass {name}.reshape(-1) for one curve "
+            f"of {shape[0]} points"
+        )
+
+
 def _curve(name: str, values: Any) -> np.ndarray:
     """Return one curve's values as a 1-d NumPy array of real numbers, or raise naming ``name``."""
     if (
@@ -137,9 +153,13 @@ def _curve(name: str, values: Any) -> np.ndarray:
     except (TypeError, ValueError, RuntimeError):  # ragged lists, tensors needing grad, ...
         arr = np.asarray(None)
     if arr.dtype.kind not in "biuf" or arr.ndim != 1:
+        fix = "pass one sequence of numbers per curve"
+        column_or_row = arr.dtype.kind in "biuf" and arr.ndim == 2 and 1 in arr.shape
+        if column_or_row and hasattr(values, "reshape"):  # a tensor's or an array's
+            fix = f"pass {name}.reshape(-1) for its {arr.size} numbers as one curve"
         raise UsageTypeError(
             f"{name} must be a 1-d list, array or tensor of real numbers, got {describe(values)}; "
-            "pass one sequence of numbers per curve"
+            f"{fix}"
         )
     return arr
 
@@ -147,8 +167,10 @@ def _curve(name: str, values: Any) -> np.ndarray:
 def curves(X: Any, Y: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     """Return (x, y) per curve, the book's way: one X for every Y, Y alone against its indices."""
     _check_many("X", X)
+    _check_not_column("X", X)
     if Y is not None:
         _check_many("Y", Y)
+        _check_not_column("Y", Y)
     if _has_one_axis(X):
         X = [X]
     if Y is None:
