@@ -214,6 +214,30 @@ def test_plot_confusion_matrix_of_counts_cell_by_cell() -> None:
     ]
 
 
+NAME_SOURCES = [
+    lambda: torch.arange(3),  # a label tensor
+    lambda: np.arange(3),
+    lambda: (str(i) for i in range(3)),
+    lambda: range(3),
+]
+
+
+@pytest.mark.parametrize("make", NAME_SOURCES, ids=["tensor", "array", "generator", "range"])
+def test_class_names_of_any_iterable_read_as_their_numbers(make: Callable[[], Any]) -> None:
+    # a tensor's items once labelled the rows and ticks "tensor(0)", and a generator raised
+    # TypeError "object of type 'generator' has no len()"
+    matrix = torch.tensor([[2, 0, 0], [1, 1, 0], [0, 0, 0]])
+    table = format_per_class_table(matrix, make())
+    assert [row.split()[0] for row in table.splitlines()[1:4]] == ["0", "1", "2"]
+    ax = plot_confusion_matrix(matrix, make())
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "1", "2"]
+    with pytest.raises(UsageError, match=r"class_names must hold one name per class \(3\), got 2 "):
+        plot_confusion_matrix(matrix, torch.arange(2))
+    with pytest.raises(UsageError, match=r"class_names must hold .*got tensor\(3\)"):
+        format_per_class_table(matrix, torch.tensor(3))  # 0-d: no names to list
+
+
 def test_plot_confusion_matrix_saved_outside_a_notebook_is_not_kept(tmp_path: Path) -> None:
     ax = plot_confusion_matrix(torch.eye(2), ["a", "b"], out=tmp_path / "m.png")
     assert plt.get_fignums() == [] and ax.figure is not None

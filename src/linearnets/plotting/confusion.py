@@ -6,7 +6,7 @@ See D2L §3.6.7 (the book stops at a few predictions; the matrix shows every cla
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,13 +108,18 @@ def _check_matrix(matrix: Any) -> torch.Tensor:
 
 
 def _check_names(class_names: Sequence[str], size: int) -> list[str]:
-    if isinstance(class_names, str) or len(class_names) != size:
-        got = repr(class_names) if isinstance(class_names, str) else f"{len(class_names)} names"
+    """Return one name per class as strings; a label tensor's items as "3", not "tensor(3)"."""
+    names = None  # a string, a number or a 0-d tensor: no names to list
+    listable = isinstance(class_names, Iterable) and not isinstance(class_names, str)
+    if listable and getattr(class_names, "ndim", 1) != 0:
+        names = list(class_names)  # a generator, a range, a tensor of class indices too
+    if names is None or len(names) != size:
+        got = repr(class_names) if names is None else f"{len(names)} names"
         raise UsageError(
             f"class_names must hold one name per class ({size}), got {got}; "
             "e.g. linearnets.get_fashion_mnist_labels(range(10))"
         )
-    return [str(c) for c in class_names]
+    return [str(c.item() if hasattr(c, "item") else c) for c in names]
 
 
 def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
@@ -138,7 +143,7 @@ def format_per_class_table(matrix: torch.Tensor, class_names: Sequence[str]) -> 
 
     Args:
         matrix: confusion counts (C, C), rows = true class, as :func:`confusion_matrix` gives.
-        class_names: C names, one per row.
+        class_names: C names, one per row: any iterable (a label tensor's items read as numbers).
     """
     diagonal, totals = diagonal_and_totals(matrix)
     names = _check_names(class_names, len(totals))
@@ -169,7 +174,7 @@ def plot_confusion_matrix(
 
     Args:
         matrix: confusion counts (C, C), rows = true class, columns = predicted class.
-        class_names: C names, for the tick labels.
+        class_names: C names, for the tick labels, as in :func:`format_per_class_table`.
         out: save the figure there too (PNG, SVG or PDF by the extension).
         normalize: divide each row by its total, so cells are ratios and the diagonal is the
             per-class accuracy; a row without examples has no ratios (0/0), and is drawn gray,
