@@ -299,3 +299,21 @@ def test_a_row_and_a_1_by_1_array_stay_the_books_curves() -> None:
     assert (x.tolist(), y.tolist()) == ([0.0, 1.0, 2.0], [0.0, 1.0, 2.0])
     ((x, y),) = curves(np.ones((1, 1)), np.full((1, 1), 2.0))  # one curve of one point
     assert (x.tolist(), y.tolist()) == ([1.0], [2.0])
+
+
+def test_none_in_a_list_is_a_gap_in_the_line_as_matplotlib_draws_it() -> None:
+    import matplotlib.pyplot as plt
+
+    # e.g. a test accuracy measured every other epoch; the book's plot hands it to matplotlib,
+    # which draws None as a gap (NaN); it was refused as "not real numbers"
+    epochs, loss, acc = [1, 2, 3, 4], [0.9, 0.6, 0.5, 0.45], [None, 0.7, None, 0.8]
+    ours = plot(epochs, [loss, acc], axes=plt.figure().add_subplot())
+    oracle = plt.figure().add_subplot()
+    oracle.plot(epochs, loss, "-")
+    oracle.plot(epochs, acc, "m--")
+    for line, expected in zip(ours.lines, oracle.lines, strict=True):
+        np.testing.assert_array_equal(line.get_xydata(), expected.get_xydata())
+    assert np.isnan(ours.lines[1].get_xydata()[[0, 2], 1]).all()
+    ((x, y),) = curves([None, 2.0, 3.0], None)  # Y alone, against its indices
+    assert x.tolist() == [] and np.array_equal(y, [np.nan, 2.0, 3.0], equal_nan=True)
+    plt.close("all")

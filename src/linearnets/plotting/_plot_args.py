@@ -140,16 +140,22 @@ def _check_not_column(name: str, value: Any) -> None:
 
 
 def _curve(name: str, values: Any) -> np.ndarray:
-    """Return one curve's values as a 1-d NumPy array of real numbers, or raise naming ``name``."""
+    """Return one curve's values as a 1-d NumPy array of real numbers, or raise naming ``name``.
+
+    ``None`` in a list is a missing value, NaN: a gap in the line, as matplotlib draws it.
+    """
+    numbers = values
     if (
         not hasattr(values, "ndim")
         and isinstance(values, Sequence)
         and not isinstance(values, str | bytes)
     ):
         # numbers that are 0-d tensors (e.g. [l.mean() for ...]) may need grad or sit on a GPU
-        values = [as_numpy(v) if hasattr(v, "detach") else v for v in values]
+        numbers = [
+            math.nan if v is None else as_numpy(v) if hasattr(v, "detach") else v for v in values
+        ]
     try:
-        arr = as_numpy(values)
+        arr = as_numpy(numbers)
     except (TypeError, ValueError, RuntimeError):  # ragged lists, tensors needing grad, ...
         arr = np.asarray(None)
     if arr.dtype.kind not in "biuf" or arr.ndim != 1:

@@ -134,6 +134,7 @@ def plot(
     Args:
         X: x values (n,), or a list of them, one per curve; with ``Y=None`` these are the y values.
         Y: y values (n,), or a list of them, one per curve; a single X is shared by every curve.
+            ``None`` in a list is a missing value, a gap in the line (as matplotlib draws it).
         xlabel, ylabel, xlim, ylim, xscale, yscale, legend: as in :func:`set_axes`.
         fmts: matplotlib format strings, used in turn (cycled when there are more curves).
         figsize: the figure's (width, height) in inches, as in :func:`set_figsize`.
