@@ -273,3 +273,11 @@ def test_an_animator_file_that_cannot_be_written_names_out(tmp_path: Path) -> No
     out.mkdir()  # a folder where the figure goes
     with pytest.raises(UsageError, match=r"^out must be"):
         anim.add(2, 0.25)
+
+
+def test_a_legend_given_as_an_array_labels_the_lines() -> None:
+    # `list(legend or [])` raised "The truth value of an array ... is ambiguous" in the constructor
+    animator = Animator(legend=np.array(["loss", "acc"]), mode="none")
+    animator.add(1, (0.9, 0.5))
+    assert animator.legend == ["loss", "acc"]
+    assert [t.get_text() for t in animator.axes[0].get_legend().texts] == ["loss", "acc"]

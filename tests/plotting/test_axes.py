@@ -155,3 +155,21 @@ def test_set_axes_with_an_empty_legend_draws_no_legend() -> None:
     ax.plot([0, 1], [0, 1])
     set_axes(ax, None, None, None, None, "linear", "linear", [])
     assert ax.get_legend() is None
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: np.array(["f(x)", "g(x)"]),
+        lambda: (s for s in ("f(x)", "g(x)")),
+        lambda: ("f(x)", "g(x)"),
+    ],
+    ids=["array", "generator", "tuple"],
+)
+def test_a_legend_of_any_iterable_labels_every_line(make: Callable[[], Any]) -> None:
+    # an array's truth is ambiguous: `if legend:` raised ValueError; a generator labelled nothing
+    ax = plot([0.0, 1.0], [[5.0, 6.0], [7.0, 8.0]], legend=make(), axes=plt.figure().add_subplot())
+    assert [t.get_text() for t in ax.get_legend().texts] == ["f(x)", "g(x)"]
+    with pytest.raises(UsageTypeError, match=r"legend must be a sequence of labels, one per line, "
+                       r"got 3; pass e.g. legend=\['train loss', 'test acc'\]"):  # fmt: skip
+        plot([0.0, 1.0], [5.0, 6.0], legend=3)

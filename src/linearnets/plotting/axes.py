@@ -8,7 +8,7 @@ See D2L §2.4.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from linearnets.errors import UsageError, UsageTypeError
@@ -16,11 +16,12 @@ from linearnets.plotting._mpl import in_notebook, pyplot
 from linearnets.plotting._plot_args import SCALES, check_limits, curves
 from linearnets.plotting._plot_args import check_figsize as check_figsize
 from linearnets.plotting._plot_args import check_fmts as check_fmts
+from linearnets.validation import describe
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["BOOK_FMTS", "plot", "set_axes", "set_figsize", "use_svg_display"]
+__all__ = ["BOOK_FMTS", "check_legend", "plot", "set_axes", "set_figsize", "use_svg_display"]
 
 BOOK_FMTS = ("-", "m--", "g-.", "r:")
 
@@ -86,11 +87,7 @@ def set_axes(
     for name, scale in (("xscale", xscale), ("yscale", yscale)):
         if scale not in scales:
             raise UsageError(f"{name} must be one of {', '.join(scales)}, got {scale!r}")
-    if isinstance(legend, str):  # list("abc") would label three lines "a", "b" and "c"
-        raise UsageTypeError(
-            f"legend must be a sequence of labels, one per line, got the string {legend!r}; "
-            f"pass legend=[{legend!r}]"
-        )
+    legend = check_legend(legend)
     axes.set_xlabel(xlabel or "")
     axes.set_ylabel(ylabel or "")
     axes.set_xscale(xscale)
@@ -103,6 +100,26 @@ def set_axes(
         axes.legend(legend)
     # the book calls grid() with no argument, which toggles; on a reused Axes that would flicker
     axes.grid(True)
+
+
+def check_legend(legend: Any) -> list[Any] | None:
+    """Return ``legend``, any iterable of labels (an array, a pandas Index), as a list; ``None`` stays.
+
+    A list, as the book's ``if legend:`` needs: an array's truth is ambiguous (a ValueError).
+    """
+    if legend is None:
+        return None
+    if isinstance(legend, str):  # list("abc") would label three lines "a", "b" and "c"
+        raise UsageTypeError(
+            f"legend must be a sequence of labels, one per line, got the string {legend!r}; "
+            f"pass legend=[{legend!r}]"
+        )
+    if not isinstance(legend, Iterable) or getattr(legend, "ndim", 1) == 0:
+        raise UsageTypeError(
+            f"legend must be a sequence of labels, one per line, got {describe(legend)}; pass "
+            "e.g. legend=['train loss', 'test acc']"
+        )
+    return list(legend)
 
 
 def _scales() -> tuple[str, ...]:
