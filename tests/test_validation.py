@@ -30,6 +30,7 @@ from linearnets.validation import (
     check_positive_float,
     check_positive_int,
     check_same_length,
+    check_transform,
     describe,
 )
 
@@ -498,3 +499,27 @@ def test_a_model_past_2_gib_of_weights_is_refused_before_any_is_allocated(
     finally:
         torch.set_default_dtype(previous)
     assert make(2**20, 1) is not None  # 4 MiB: built
+
+
+class _Transform:
+    def __call__(self, x: Any) -> Any:
+        return x
+
+
+class _SubTransform(_Transform):
+    pass
+
+
+@pytest.mark.parametrize("cls", [_Transform, _SubTransform, torch.nn.Flatten])
+def test_check_transform_refuses_a_class_whose_objects_are_transforms(cls: type) -> None:
+    with pytest.raises(
+        UsageTypeError, match=rf"^transform must be a transform .*, got the class {cls.__name__} "
+    ):
+        check_transform("transform", cls)
+
+
+@pytest.mark.parametrize(
+    "fn", [_Transform(), str, int, float, np.float32, torch.tensor, lambda x: x, None]
+)
+def test_check_transform_takes_functions_objects_and_other_classes(fn: Any) -> None:
+    check_transform("transform", fn)  # str(label), np.float32(x): functions of the value

@@ -29,6 +29,7 @@ __all__ = [
     "check_positive_float",
     "check_positive_int",
     "check_same_length",
+    "check_transform",
     "describe",
     "is_column",
 ]
@@ -132,6 +133,24 @@ def check_bool(name: str, value: Any) -> bool:
             name, "True or False", value, f"pass {name}=True or {name}=False", kind=UsageTypeError
         )
     return bool(value)
+
+
+def check_transform(name: str, value: Any) -> None:
+    """Raise :class:`UsageTypeError` if ``value`` is a transform's class, not a transform made from it.
+
+    ``transform=ToTensor`` (no parentheses) is callable, so it passes a ``callable`` check and fails
+    only at the first item, far from here: ``ToTensor(img)`` says "takes no arguments",
+    ``Resize(img)`` that its size is a PIL image. A class is taken as a transform (``str``, ``int``)
+    unless its instances are callable, which marks it as a transform's class (D2L §3.5.1).
+    """
+    if isinstance(value, type) and any("__call__" in vars(k) for k in value.__mro__[:-1]):
+        cls = value.__name__
+        raise UsageTypeError(
+            f"{name} must be a transform (a function, or an object made from a transform class), "
+            f"got the class {cls} itself, which would be called with each image as its "
+            f"constructor's argument; make one with its arguments and pass that: {cls}(...) with "
+            "the parentheses, e.g. ToTensor() or Resize(64)"
+        )
 
 
 def check_generator(name: str, value: Any) -> torch.Generator | None:

@@ -231,6 +231,26 @@ def test_transforms_applies_transform_and_target_transform_as_torchvisions(
     )
 
 
+@pytest.mark.parametrize("name", ["transform", "target_transform"])
+@pytest.mark.parametrize("cls", [ToTensor, Resize, Compose])
+def test_a_transforms_class_given_for_a_transform_is_refused_when_made(
+    root: Path, name: str, cls: type
+) -> None:
+    """``transform=ToTensor`` (no parentheses) failed only at ``ds[0]``: "ToTensor() takes no
+    arguments", or Resize saying that its size was a PIL image."""
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^{name} must be a transform \(a function, or an object made from a transform "
+        rf"class\), got the class {cls.__name__} itself, .*: {cls.__name__}\(\.\.\.\) with the "
+        r"parentheses, e\.g\. ToTensor\(\) or Resize\(64\)$",
+    ):
+        FashionMNIST(root, train=False, **{name: cls})
+    # classes whose objects are no transforms are functions of the image or label, as before
+    assert FashionMNIST(root, train=False, target_transform=str)[0][1] == str(
+        int(FashionMNIST(root, train=False).targets[0])
+    )
+
+
 class _TwoLines:
     def __call__(self, x: Any) -> Any:
         return x

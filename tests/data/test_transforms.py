@@ -489,6 +489,7 @@ BAD_ARGS = [
     ("resize interpolation string", lambda: Resize(10, interpolation="bilinear"), UsageTypeError, r"^interpolation must be InterpolationMode.BILINEAR or Pillow's Image.BILINEAR, got 'bilinear'"),  # type: ignore[arg-type]
     ("compose not a list", lambda: Compose(ToTensor()), UsageTypeError, r"transforms must be a list"),  # type: ignore[arg-type]
     ("compose not callable", lambda: Compose([ToTensor(), 3]), UsageTypeError, r"transforms\[1\] must be callable, got 3"),  # type: ignore[list-item]
+    ("compose a class", lambda: Compose([Resize, ToTensor()]), UsageTypeError, r"^transforms\[0\] must be a transform \(a function, or an object made from a transform class\), got the class Resize itself, which would be called with each image as its constructor's argument; make one with its arguments and pass that: Resize\(\.\.\.\) with the parentheses"),
 ]  # fmt: skip
 
 

@@ -154,6 +154,11 @@ def test_lambda_applies_its_function_and_prints_as_torchvisions() -> None:
         match=r"^lambd must be callable \(a function\), got 3; pass e.g. Lambda\(lambda x: x \* 2\)",
     ):
         Lambda(3)  # type: ignore[arg-type]
+    with pytest.raises(
+        UsageTypeError, match=r"^lambd must be a transform .* got the class ToTensor"
+    ):
+        Lambda(ToTensor)  # a class whose objects are transforms: ToTensor(img) would fail
+    assert Lambda(str)(3) == "3"  # other classes are functions of the image
 
 
 def test_pil_to_tensor_keeps_the_pixels_and_the_modes_dtype_as_torchvision() -> None:

@@ -22,7 +22,7 @@ from linearnets.data.dataset_root import check_holds_files, check_root, readable
 from linearnets.data.labels import CLASSES
 from linearnets.data.mirrors import DEFAULT_MIRRORS
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import check_bool
+from linearnets.validation import check_bool, check_transform
 
 __all__ = ["FashionMNIST", "StandardTransform"]
 
@@ -93,6 +93,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                     f"{name} must be callable (a function or a transform) or None, got "
                     f"{fn!r:.40}; pass e.g. {name}=ToTensor() or Compose([...])"
                 )
+            check_transform(name, fn)
         read_from: str | Path | None = root
         if root is not None:
             check_root(root)  # what can never be a folder, whatever download says

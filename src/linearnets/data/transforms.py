@@ -16,7 +16,7 @@ from linearnets.data.normalize import Normalize
 from linearnets.data.resize import InterpolationMode, Resize
 from linearnets.data.to_tensor import PILToTensor, ToTensor
 from linearnets.errors import UsageTypeError
-from linearnets.validation import describe
+from linearnets.validation import check_transform, describe
 
 __all__ = [
     "Compose",
@@ -46,6 +46,7 @@ class Compose:
                 raise UsageTypeError(
                     f"transforms[{i}] must be callable, got {describe(t)}; pass e.g. [ToTensor()]"
                 )
+            check_transform(f"transforms[{i}]", t)
         self.transforms = list(transforms)
 
     def __call__(self, img: Any) -> Any:
@@ -72,6 +73,7 @@ class Lambda:
                 f"lambd must be callable (a function), got {describe(lambd)}; pass e.g. "
                 "Lambda(lambda x: x * 2)"
             )
+        check_transform("lambd", lambd)
         self.lambd = lambd
 
     def __call__(self, img: Any) -> Any:
