@@ -69,6 +69,9 @@ BAD_PICS = [
     ("float channels first", np.zeros((1, 28, 28), np.float32), UsageError, r"got a float32 array of shape \(1, 28, 28\); it already is channels-first \(C, H, W\): convert it with torch.from_numpy\(pic\), not ToTensor"),
     ("batch", np.zeros((2, 2, 2, 1), np.uint8), UsageError, r"pic must be an image \(H, W\) or \(H, W, C\)"),
     ("1-d", torch.zeros(4, dtype=torch.uint8), UsageError, r"got a tensor of shape \(4,\)"),
+    ("0-d array", np.array(7, np.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(\); pass it with its rows and columns"),
+    ("flat row", np.zeros(784, np.uint8), UsageError, r"^pic must be an image \(H, W\) or \(H, W, C\), got an array of shape \(784,\); pass it with its rows and columns, e.g. pic.reshape\(28, 28\) for 784 pixels$"),
+    ("0-d tensor", torch.tensor(7, dtype=torch.uint8), UsageError, r"got a tensor of shape \(\); pass it with its rows and columns"),
     ("list", [[0, 1]], UsageTypeError, r"pic must be a PIL image, a NumPy array or a tensor, got list"),
 ]  # fmt: skip
 

@@ -54,9 +54,12 @@ class ToTensor:
                 f"pic must be a PIL image, a NumPy array or a tensor, got {type(pic).__name__}"
             )
         if array.ndim not in (2, 3):
+            fix = "pass one image, not a batch"
+            if array.ndim < 2:  # a flattened image, say: a row of the (N, 784) the models take
+                fix = "pass it with its rows and columns, e.g. pic.reshape(28, 28) for 784 pixels"
             raise UsageError(
                 f"pic must be an image (H, W) or (H, W, C), got {_a(kind)} of shape "
-                f"{tuple(array.shape)}; pass one image, not a batch"
+                f"{tuple(array.shape)}; {fix}"
             )
         # PIL's layout is known, and (H, W) has one reading; a 3-d array's or tensor's is read
         # from its shape
@@ -119,7 +122,8 @@ def _from_array(array: np.ndarray) -> torch.Tensor:
         if not array.dtype.isnative:  # torch.from_numpy refuses another byte order (">f4")
             array = array.astype(array.dtype.newbyteorder("="))
         try:
-            return torch.from_numpy(np.ascontiguousarray(array))
+            # (ascontiguousarray makes a 0-d array 1-d: the shape is kept for the message)
+            return torch.from_numpy(np.ascontiguousarray(array).reshape(array.shape))
         except TypeError:  # a dtype torch lacks, such as float128
             pass
     raise UsageTypeError(_dtype_refusal("array", array.shape, str(array.dtype)))
