@@ -63,3 +63,10 @@ def test_an_index_out_of_range_is_an_index_error_so_iteration_ends() -> None:
 def test_an_index_that_is_no_integer_is_refused() -> None:
     with pytest.raises(UsageTypeError, match=r"^index must be an integer, got 1\.5; take one"):
         ArrayLoader(IMAGES, LABELS, 2, shuffle=False).dataset[1.5]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("index", [True, False])
+def test_a_bool_index_is_refused(index: bool) -> None:
+    """True was example 1 and False example 0, where FashionMNIST (and torch) take no bool index."""
+    with pytest.raises(UsageTypeError, match=rf"^index must be an integer, got {index}; take one"):
+        ArrayLoader(IMAGES, LABELS, 2, shuffle=False).dataset[index]

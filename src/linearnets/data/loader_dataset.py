@@ -39,6 +39,8 @@ class LoaderDataset(Dataset[tuple[torch.Tensor, int | torch.Tensor]]):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int | torch.Tensor]:
         try:
+            if isinstance(index, bool):  # True would be example 1 (operator.index takes it)
+                raise TypeError
             i = operator.index(index)
         except TypeError:
             raise UsageTypeError(
