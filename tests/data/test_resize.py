@@ -197,3 +197,32 @@ def test_an_image_already_that_size_is_returned_itself_as_torchvision_does(size:
         warnings.simplefilter("error")  # nor does it warn of antialias for a PIL image then
         assert transform(tensor) is tensor
         assert transform(image) is image
+
+
+def test_size_max_size_antialias_and_interpolation_assigned_later_are_used_as_torchvision() -> None:
+    """torchvision reads them at each call; ``.size`` assigned after construction was ignored (the
+    size given to the constructor was kept), while ``repr`` showed the new one."""
+    img = Image.fromarray(
+        np.random.default_rng(0).integers(0, 256, (20, 30), dtype=np.uint8), mode="L"
+    )
+    r = Resize(10)
+    r.size = (7, 9)
+    out = r(img)
+    assert out.size == (9, 7)  # PIL's (W, H)
+    assert np.array_equal(np.array(out), np.array(img.resize((9, 7), Image.Resampling.BILINEAR)))
+    # shorter side 20 -> 14, longer 30 -> int(14 * 30 / 20) = 21 > 16: capped to 16, and the
+    # shorter one to int(16 * 14 / 21) = 10
+    r.size, r.max_size = 14, 16
+    assert r(img).size == (16, 10) and "size=14" in repr(r)
+    x = torch.rand(1, 20, 30, generator=torch.Generator().manual_seed(0))
+    r.antialias = False
+    expected = torch.nn.functional.interpolate(
+        x[None], size=(10, 16), mode="bilinear", antialias=False, align_corners=False
+    )[0]
+    assert torch.equal(r(x), expected)
+    r.size = (7, 9)  # with max_size still 16: refused, as torchvision refuses it when called
+    with pytest.raises(UsageError, match=r"^max_size must be None when size is a pair \(h, w\)"):
+        r(img)
+    r.max_size, r.interpolation = None, resize.InterpolationMode.NEAREST
+    with pytest.raises(UsageError, match=r"^interpolation must be bilinear, .* got "):
+        r(img)

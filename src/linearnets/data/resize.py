@@ -69,7 +69,9 @@ class Resize:
 
     Args:
         size: the output (h, w), or the length of the shorter side (an int, or a sequence of one).
-            Kept as given in ``.size`` and the ``repr``, as torchvision keeps it.
+            Kept as given in ``.size`` and the ``repr``, as torchvision keeps it, and read at
+            each call as there (so are ``max_size``, ``antialias`` and ``interpolation``): one
+            assigned later is used, and checked.
         interpolation: bilinear, the only filter provided (the book's and torchvision's default):
             ``InterpolationMode.BILINEAR`` or Pillow's ``Image.BILINEAR``; others are refused.
         max_size: with an int ``size``, the most the longer side may be (> ``size``): a longer
@@ -90,37 +92,23 @@ class Resize:
         max_size: int | None = None,
         antialias: bool | None = True,
     ) -> None:
-        one = isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 1
-        short = size[0] if one else size  # type: ignore[index]  # a one-item sequence: shorter side
-        if isinstance(short, numbers.Integral) and not isinstance(short, bool):  # NumPy's too
-            self._size: int | tuple[int, int] = check_positive_int("size", short)
-        elif isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 2:
-            h, w = (check_positive_int("size", s) for s in size)
-            self._size = (h, w)
-        else:
-            raise UsageTypeError(
-                f"size must be a positive int or a pair (h, w), got {describe(size)}; "
-                "pass e.g. Resize(64)"
-            )
         self.size = size  # as given: torchvision keeps [40] a list, (h, w) a tuple
         self.interpolation = _bilinear(interpolation)
-        self.max_size = _max_size(max_size, self._size)
-        if antialias is not None and not isinstance(antialias, bool):
-            raise UsageTypeError(
-                f"antialias must be True, False or None, got {describe(antialias)}; pass e.g. "
-                "Resize(64, antialias=True)"
-            )
-        self.antialias = antialias
+        self.max_size = _max_size(max_size, _parse_size(size))
+        self.antialias = _antialias(antialias)
 
     def _output_size(self, height: int, width: int) -> tuple[int, int]:
-        if isinstance(self._size, tuple):
-            return self._size
+        # read at each call, as torchvision reads them: a .size or .max_size assigned later is used
+        size = _parse_size(self.size)
+        max_size = _max_size(self.max_size, size)
+        if isinstance(size, tuple):
+            return size
         # torchvision's rule: the shorter side becomes ``size``, the longer one keeps the ratio
         # (truncated); a longer side over max_size becomes max_size, the shorter one shrunk with it
         short, long = sorted((height, width))
-        new_short, new_long = self._size, int(self._size * long / short)
-        if self.max_size is not None and new_long > self.max_size:
-            new_short, new_long = int(self.max_size * new_short / new_long), self.max_size
+        new_short, new_long = size, int(size * long / short)
+        if max_size is not None and new_long > max_size:
+            new_short, new_long = int(max_size * new_short / new_long), max_size
         if new_short < 1:
             raise UsageError(
                 f"max_size must leave the shorter side at least 1 pixel, got {self!r} for an "
@@ -141,6 +129,8 @@ class Resize:
 
     def __call__(self, img: Any) -> Any:
         """Return ``img`` resampled, of the same kind (PIL image or tensor, dtype kept)."""
+        _bilinear(self.interpolation)  # a filter or switch assigned later is checked, as size is
+        _antialias(self.antialias)
         if hasattr(img, "getbands"):
             _check_sides(img.height, img.width, f"a PIL image of mode {img.mode}")
             return self._resize_image(img)
@@ -216,6 +206,30 @@ class Resize:
             f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
             f"max_size={self.max_size}, antialias={self.antialias})"
         )
+
+
+def _parse_size(size: Any) -> int | tuple[int, int]:
+    """Return ``size`` as the shorter side's length (an int, or a one-item sequence) or (h, w)."""
+    one = isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 1
+    short = size[0] if one else size  # a one-item sequence: the shorter side
+    if isinstance(short, numbers.Integral) and not isinstance(short, bool):  # NumPy's too
+        return check_positive_int("size", short)
+    if isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 2:
+        h, w = (check_positive_int("size", s) for s in size)
+        return (h, w)
+    raise UsageTypeError(
+        f"size must be a positive int or a pair (h, w), got {describe(size)}; pass e.g. Resize(64)"
+    )
+
+
+def _antialias(antialias: Any) -> bool | None:
+    """Return ``antialias`` if it is True, False or None (torchvision's values), else refuse it."""
+    if antialias is not None and not isinstance(antialias, bool):
+        raise UsageTypeError(
+            f"antialias must be True, False or None, got {describe(antialias)}; pass e.g. "
+            "Resize(64, antialias=True)"
+        )
+    return antialias
 
 
 def _check_sides(height: int, width: int, given: str) -> None:
