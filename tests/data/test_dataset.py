@@ -506,3 +506,22 @@ def test_an_item_without_a_transform_is_in_the_default_dtype_as_to_tensor_gives(
     finally:
         torch.set_default_dtype(before)
     assert FashionMNIST(root, train=False)[0][0].dtype == torch.float32
+
+
+@pytest.mark.parametrize("transform", [None, ToTensor()], ids=["no transform", "ToTensor"])
+def test_data_changed_from_uint8_is_refused_not_divided_again(
+    root: Path, tiny: Tiny, transform: Any
+) -> None:
+    """``ds.data = ds.data.float() / 255`` gave items divided by 255 twice (max 1/255) without a
+    transform, and Pillow's "Invalid mode for data type" with one; torchvision fails on both."""
+    ds = FashionMNIST(root, train=False, transform=transform)
+    ds.data = ds.data.float() / 255
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^ds\.data must hold the images as read, a uint8 tensor \(N, H, W\), got a tensor "
+        r"of shape \(\d+, 28, 28\) and dtype torch\.float32; items are scaled to \[0, 1\] already",
+    ):
+        ds[0]
+    ds.data = torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"][1:3].copy())  # a subset
+    expected = tiny.arrays["t10k-images-idx3-ubyte"][1].astype(np.float32) / np.float32(255)
+    assert len(ds) == 2 and torch.equal(ds[0][0], torch.from_numpy(expected)[None])

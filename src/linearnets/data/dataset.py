@@ -22,7 +22,7 @@ from linearnets.data.dataset_root import check_holds_files, check_root, readable
 from linearnets.data.labels import CLASSES
 from linearnets.data.mirrors import DEFAULT_MIRRORS
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import check_bool, check_transform
+from linearnets.validation import check_bool, check_transform, describe
 
 __all__ = ["FashionMNIST", "StandardTransform"]
 
@@ -192,9 +192,18 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
 
         Raises:
             UsageTypeError: ``index`` is not an integer (a slice, a float, a list).
+                Or ``ds.data`` was replaced by other than a uint8 tensor (N, H, W).
             IndexError: ``index`` is out of range (what ends ``for item in ds``).
         """
         i = self._position(index)
+        data = self.data
+        if not isinstance(data, torch.Tensor) or data.dtype != torch.uint8 or data.ndim != 3:
+            # e.g. ds.data = ds.data.float() / 255, which items would divide by 255 again
+            raise UsageTypeError(
+                f"ds.data must hold the images as read, a uint8 tensor (N, H, W), got "
+                f"{describe(data)}; items are scaled to [0, 1] already (as ToTensor does), so "
+                "keep ds.data uint8: take a subset with ds.data[indices] (and ds.targets[indices])"
+            )
         image: Any = self.data[i]
         target: Any = int(self.targets[i])
         if self.transform is None:
