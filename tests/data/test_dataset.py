@@ -523,5 +523,23 @@ def test_data_changed_from_uint8_is_refused_not_divided_again(
     ):
         ds[0]
     ds.data = torch.from_numpy(tiny.arrays["t10k-images-idx3-ubyte"][1:3].copy())  # a subset
+    ds.targets = ds.targets[1:3]
     expected = tiny.arrays["t10k-images-idx3-ubyte"][1].astype(np.float32) / np.float32(255)
     assert len(ds) == 2 and torch.equal(ds[0][0], torch.from_numpy(expected)[None])
+    assert ds[0][1] == int(tiny.arrays["t10k-labels-idx1-ubyte"][1])
+
+
+@pytest.mark.parametrize("subset", ["data", "targets"])
+def test_data_and_targets_subset_apart_are_refused(root: Path, tiny: Tiny, subset: str) -> None:
+    """``ds.data = ds.data[:2]`` alone gave its images the first labels of the whole split (and
+    ``ds.targets`` alone torch's IndexError past its end): torchvision does the same, silently."""
+    ds = FashionMNIST(root, train=False)
+    n = len(ds)
+    setattr(ds, subset, getattr(ds, subset)[1:3])
+    given = n - 1 if subset == "targets" else n
+    with pytest.raises(
+        UsageTypeError,
+        match=rf"^ds\.targets must hold one label per image of ds\.data \({len(ds)}\), got a "
+        rf"tensor of shape \({given},\) and dtype torch\.int64; take a subset of both",
+    ):
+        ds[0]

@@ -192,7 +192,8 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
 
         Raises:
             UsageTypeError: ``index`` is not an integer (a slice, a float, a list).
-                Or ``ds.data`` was replaced by other than a uint8 tensor (N, H, W).
+                Or ``ds.data`` was replaced by other than a uint8 tensor (N, H, W), or
+                ``ds.targets`` by other than one label per image of it.
             IndexError: ``index`` is out of range (what ends ``for item in ds``).
         """
         i = self._position(index)
@@ -204,8 +205,17 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                 f"{describe(data)}; items are scaled to [0, 1] already (as ToTensor does), so "
                 "keep ds.data uint8: take a subset with ds.data[indices] (and ds.targets[indices])"
             )
-        image: Any = self.data[i]
-        target: Any = int(self.targets[i])
+        targets = self.targets
+        if not isinstance(targets, torch.Tensor) or targets.shape != data.shape[:1]:
+            # e.g. ds.data = ds.data[:100] alone: the items would take the first 100 labels of
+            # the whole split, or of another subset
+            raise UsageTypeError(
+                f"ds.targets must hold one label per image of ds.data ({len(data)}), got "
+                f"{describe(targets)}; take a subset of both with the same indices: "
+                "ds.data[indices] and ds.targets[indices]"
+            )
+        image: Any = data[i]
+        target: Any = int(targets[i])
         if self.transform is None:
             # (1, 28, 28) in the default float dtype (float32 unless changed), as ToTensor() gives
             image = (image.to(torch.get_default_dtype()) / 255).unsqueeze(0)
