@@ -1,10 +1,10 @@
-"""Lists in messages, written as prose: ``a``, ``a and b``, ``a, b and c``."""
+"""Words in messages: lists written as prose (``a, b and c``), and what was given made printable."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["and_list"]
+__all__ = ["and_list", "printable"]
 
 
 def and_list(words: Sequence[str]) -> str:
@@ -12,3 +12,21 @@ def and_list(words: Sequence[str]) -> str:
     if len(words) < 2:
         return "".join(words)
     return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with each character a terminal would not show as itself written as its
+    Python escape: a word given with a control character (``\\x85``, ``\\x0b``, a line break)
+    keeps a one-line message on one line, and shows what was given. A tab stays a tab."""
+    if text.isprintable():
+        return text
+    # a tab stays: it is a blank of the line, and a path holding one is pasted back as it is
+    return "".join(c if c.isprintable() or c == "\t" else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    """Return ``char`` as its escape: a byte of a command-line word that is not UTF-8 (read as
+    the surrogate ``\\udc85``, Python's ``surrogateescape``) as the byte given, ``\\x85``."""
+    if "\udc80" <= char <= "\udcff":
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return char.encode("unicode_escape").decode("ascii")

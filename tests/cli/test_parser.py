@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -414,3 +415,17 @@ def test_more_run_folders_than_one_are_named_with_the_rule(
     assert _usage_error(["predict", "runs/a", "runs/b", "--data", "x"], capsys) == (
         "unrecognized arguments: runs/b --data x (see linearnets predict --help)"
     )
+
+
+@pytest.mark.parametrize(
+    ("word", "shown"),
+    [("a\nb", r"a\nb"), ("next\x85line", r"next\x85line"), (os.fsdecode(b"caf\xe9"), r"caf\xe9")],
+    ids=["newline", "nel", "not-utf8"],
+)
+def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
+    word: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse named the word as given: "a\\nb" broke the one line in two, and "\\x85" (NEL)
+    too for str.splitlines and some terminals."""
+    message = _usage_error(["linreg", "--no-guard", word], capsys)
+    assert message == f"unrecognized arguments: {shown} (see linearnets linreg --help)"

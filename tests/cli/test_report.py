@@ -470,3 +470,17 @@ def test_without_poll_any_broken_pipe_counts_as_the_outputs(
 ) -> None:
     monkeypatch.delattr(select, "poll", raising=False)  # Windows
     assert report.output_closed()
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [UsageError("data='a\\x0bb.npz' does not exist"), DivergenceError("in 'runs/a\x85b': diverged"),
+     OSError(errno.ENOENT, "No such file", "a\x1bb")],
+    ids=["usage", "library", "os"],
+)  # fmt: skip
+def test_a_character_a_terminal_would_not_show_is_written_as_its_escape(exc: Exception) -> None:
+    """A path holding a vertical tab, NEL or ESC broke the one line (str.splitlines, terminals)
+    or sent a terminal escape sequence: it is shown by its escape, as repr writes it."""
+    line = report.one_line(exc)
+    assert line.isprintable() and len(line.splitlines()) == 1
+    assert any(escape in line for escape in (r"a\x0bb", r"a\x85b", r"a\x1bb")), line

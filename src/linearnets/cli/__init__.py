@@ -29,7 +29,7 @@ from linearnets._signals import (
     interrupts_never_dropped,
     sigterm_as_keyboard_interrupt,
 )
-from linearnets._text import and_list
+from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
 from linearnets.cli._outcomes import (
     report_error,
@@ -114,9 +114,9 @@ def _warnings_on_one_line() -> Iterator[None]:
             line: str | None = None,
         ) -> None:
             if issubclass(category, DataWarning):
-                print(f"linearnets: warning: {message}", file=sys.stderr)
+                print(f"linearnets: warning: {printable(str(message))}", file=sys.stderr)
             elif issubclass(category, ResumeWarning):  # in the command's words: --threads
-                print(f"linearnets: note: {cli_words(str(message))}", file=sys.stderr)
+                print(f"linearnets: note: {printable(cli_words(str(message)))}", file=sys.stderr)
             else:
                 shown(message, category, filename, lineno, file, line)
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
-from linearnets._text import and_list
+from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
 from linearnets.cli._options import takes
 from linearnets.cli._report import EXIT_USAGE
@@ -304,7 +304,8 @@ class OneLineParser(argparse.ArgumentParser):
         rank = _ranks.rank()
         if rank != 0 and (not _ranks.let_rank_0_speak() or _ranks.by_launcher()):
             self.exit(EXIT_USAGE)
-        text = f"{self._required(message)} (see {self.prog} --help)"
+        # argparse names the words given as they are ("unrecognized arguments: a\x85b")
+        text = printable(f"{self._required(message)} (see {self.prog} --help)")
         who = f"{self.prog} (rank {rank})" if rank else self.prog
         self._print_message(f"{who}: error: {text}\n", sys.stderr)
         raise UsageExit(text)

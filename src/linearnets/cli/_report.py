@@ -13,6 +13,7 @@ from typing import Any
 
 from linearnets._shell import shell_word
 from linearnets._signals import first_signal
+from linearnets._text import printable
 from linearnets.errors import LinearnetsError, UsageError
 
 __all__ = [
@@ -241,10 +242,11 @@ def _resume_command(match: re.Match[str]) -> str:
 
 
 def _flat(text: str) -> str:
-    """Return ``text`` on one line."""
+    """Return ``text`` on one line: its line breaks joined, other characters a terminal would
+    not show as themselves (``\\x0b``, ``\\x85`` in a path) written as their escapes."""
     # only the line breaks go (with the blanks around them): runs of spaces inside a path stay, so
     # the commands the messages give can be pasted
-    return re.sub(r"\s*[\r\n]\s*", " ", text).strip()
+    return printable(re.sub(r"\s*[\r\n]\s*", " ", text).strip())
 
 
 def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | None = None) -> str:
