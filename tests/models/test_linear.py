@@ -53,6 +53,36 @@ def test_squared_loss_equals_the_books_formula_bit_for_bit(gen: torch.Generator)
     assert torch.equal(ours.grad, book.grad)
 
 
+@pytest.mark.parametrize("analytic", [False, True])
+def test_a_0d_target_is_one_target_for_a_batch_of_one(analytic: bool) -> None:
+    """``labels[i]`` of (n,) labels is 0-d: the book's ``y.reshape(y_hat.shape)`` takes it against
+    a batch of one's (1, 1) prediction, which was refused as "y must hold one target per
+    prediction" though it holds exactly one."""
+    X, y = torch.tensor([[1.0, 2.0]]), torch.tensor(3.0)  # one example, its 0-d target
+    net = LinearRegressionScratch(2, analytic=analytic)
+    with torch.no_grad():
+        net.w.copy_(torch.tensor([[0.5], [1.5]]))
+        net.b.fill_(-1.0)
+    l = squared_loss(net(X), y)  # ŷ = 0.5 + 3 - 1 = 2.5, ½(2.5 - 3)² = 0.125, by hand
+    assert l.shape == (1, 1)
+    torch.testing.assert_close(l, torch.tensor([[0.125]]))
+    torch.testing.assert_close(
+        squared_loss(torch.tensor(2.5), torch.tensor([[3.0]])), torch.tensor(0.125)
+    )
+    if analytic:
+        _, l = net.analytic_step(X, y, scale=1.0)
+        torch.testing.assert_close(l, torch.tensor([[0.125]]))
+    else:
+        l.sum().backward()
+    # ∂l/∂w = x (ŷ − y) = [-0.5, -1], ∂l/∂b = -0.5, by hand
+    torch.testing.assert_close(net.w.grad, torch.tensor([[-0.5], [-1.0]]))
+    torch.testing.assert_close(net.b.grad, torch.tensor([-0.5]))
+    with pytest.raises(
+        UsageError, match=r"y must hold one target per prediction.*y has shape \(\)"
+    ):
+        squared_loss(torch.zeros(4, 1), torch.tensor(3.0))  # one target for four predictions
+
+
 def test_initialisation_matches_the_book(gen: torch.Generator) -> None:
     net = LinearRegressionScratch(10_000, generator=gen)
     assert net.w.shape == (10_000, 1) and net.b.shape == (1,)

@@ -129,7 +129,7 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Args:
         y_hat: predictions, shape (B, 1), floating point (integer ones would wrap around in
             the difference: uint8 0 − 20 is 236).
-        y: targets, shape (B, 1) or (B,).
+        y: targets, shape (B, 1) or (B,) (or 0-d, one example's, for B = 1).
 
     Returns:
         Losses of shape (B, 1), not reduced.
@@ -159,15 +159,30 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def _targets_fit(y_hat: Any, y: Any) -> bool:
     """Whether ``y`` holds one (non-bool) target per floating-point prediction of ``y_hat``: the
-    same shape, or both columns (B,) / (B, 1) of the same length."""
+    same shape, or both columns (B,) / (B, 1) of the same length, a 0-d tensor counting as a
+    column of one (``labels[i]`` of (n,) labels against a batch of one's (1, 1) prediction)."""
     return (
         isinstance(y_hat, torch.Tensor)
         and isinstance(y, torch.Tensor)
         and y_hat.is_floating_point()
         and y.dtype != torch.bool
         and y.device == y_hat.device
-        and (y.shape == y_hat.shape or (is_column(y) and is_column(y_hat) and len(y) == len(y_hat)))
+        and (y.shape == y_hat.shape or _same_column_length(y, y_hat))
     )
+
+
+def _same_column_length(y: torch.Tensor, y_hat: torch.Tensor) -> bool:
+    """Whether ``y`` and ``y_hat`` both hold one value per example, for as many examples."""
+    length = _column_length(y)
+    return length is not None and length == _column_length(y_hat)
+
+
+def _column_length(t: torch.Tensor) -> int | None:
+    """Return how many examples ``t`` holds one value each of: B for (B,) or (B, 1), 1 for a 0-d
+    tensor; ``None`` for any other shape."""
+    if t.ndim == 0:
+        return 1
+    return len(t) if is_column(t) else None
 
 
 class LinearRegressionScratch(ScratchModule):
