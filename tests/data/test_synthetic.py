@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -323,6 +324,29 @@ def test_a_tensor_noise_std_is_the_number_it_holds() -> None:
     )  # type: ignore[arg-type]
     X2, y2 = synthetic_data(TRUE_W, 4.2, 20, noise_std=float(torch.tensor(0.5)), generator=torch.Generator().manual_seed(4))  # fmt: skip
     assert torch.equal(X, X2) and torch.equal(y, y2)
+
+
+def test_numpy_arrays_of_one_number_are_the_number_they_hold() -> None:
+    """w was taken as a NumPy array, and LinregConfig takes true_b=np.array(4.2), but b and
+    noise_std as such arrays were refused: "b must be a number, got array(4.2)"."""
+    X, y = synthetic_data(
+        np.array([2.0, -3.4]), np.array(4.2), 20, noise_std=np.array([0.0]), generator=torch.Generator().manual_seed(6)
+    )  # fmt: skip
+    assert X.dtype == y.dtype == torch.float64  # the array's dtype
+    torch.testing.assert_close(
+        y.reshape(-1), X @ torch.tensor([2.0, -3.4], dtype=torch.float64) + 4.2
+    )
+    X2, y2 = synthetic_data(
+        TRUE_W, np.array([4.2]), 20, noise_std=np.array(0.5), generator=torch.Generator().manual_seed(6)
+    )  # fmt: skip
+    X3, y3 = synthetic_data(
+        TRUE_W, 4.2, 20, noise_std=0.5, generator=torch.Generator().manual_seed(6)
+    )
+    assert torch.equal(X2, X3) and torch.equal(y2, y3)
+    with pytest.raises(UsageTypeError, match=r"^b must be a number, got array\(\[1, 2\]\)"):
+        synthetic_data(TRUE_W, np.array([1, 2]), 5)
+    with pytest.raises(UsageTypeError, match=r"^b must be a number, got True"):
+        synthetic_data(TRUE_W, np.array([True]), 5)
 
 
 def test_labels_that_overflow_the_weights_dtype_are_refused() -> None:

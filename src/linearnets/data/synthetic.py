@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from linearnets.config_checks import MAX_EXAMPLES, MAX_SIZE, check_data_size
+from linearnets.config_checks import MAX_EXAMPLES, MAX_SIZE, check_data_size, plain_number
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_bool,
@@ -39,10 +39,10 @@ def synthetic_data(
 
     Args:
         w: true weights, shape (d,) or (d, 1) (as the book's ``linreg`` takes them).
-        b: true bias, a number or a one-element tensor.
+        b: true bias, a number or a one-element tensor or NumPy array.
         num_examples: n, the number of rows, at most 10⁸; X (n, d) may take at most 2 GiB.
         noise_std: standard deviation σ of the Gaussian noise (not the variance), a number or a
-            one-element tensor.
+            one-element tensor or NumPy array.
         generator: source of randomness; ``None`` uses torch's global generator.
 
     Returns:
@@ -68,7 +68,8 @@ def synthetic_data(
         noise_std = check_holds_values(
             "noise_std", noise_std
         ).item()  # the book's torch.tensor(0.01)
-    noise_std = check_non_negative_float("noise_std", noise_std)
+    # a NumPy array of one number, np.array(0.01), is its number, as LinregConfig takes it
+    noise_std = check_non_negative_float("noise_std", plain_number(noise_std))
     b = _bias(b)
     check_generator("generator", generator)
     X = torch.randn(num_examples, w.numel(), generator=generator, dtype=w.dtype)  # (n, d)
@@ -144,13 +145,15 @@ def _refuse_past_float32(given: Any, w: torch.Tensor) -> None:
 
 
 def _bias(b: Any) -> float:
-    """Return the true bias as a finite float: a real number or a one-element real tensor."""
+    """Return the true bias as a finite float: a real number, or a one-element real tensor or array."""
     if (
         isinstance(b, torch.Tensor)
         and b.numel() == 1
         and not (b.dtype == torch.bool or b.is_complex())
     ):
         b = check_holds_values("b", b).item()
+    elif not isinstance(b, torch.Tensor):
+        b = plain_number(b)  # a NumPy array of one number, np.array(4.2), as LinregConfig takes it
     if isinstance(b, bool) or not isinstance(b, numbers.Real):
         raise UsageTypeError(f"b must be a number, got {b!r:.60}; pass e.g. b=4.2")
     if not math.isfinite(float(b)):
