@@ -1,4 +1,4 @@
-"""The book's chapter 3 code runs unchanged with ``from linearnets import d2l`` (D2L §3.3, §3.5–3.7).
+"""The book's chapter 3 code runs unchanged with ``from linearnets import d2l`` (D2L §3.2–3.3, §3.5–3.7).
 
 Each snippet is the book's PyTorch code with one change, the import line, run as a script in a fresh
 headless process (``from IPython import display`` is dropped: it is the book's own import, unrelated to
@@ -32,6 +32,61 @@ def run_book(code: str, cwd: Path) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def test_linear_regression_from_scratch_32(tmp_path: Path) -> None:
+    """§3.2 as printed: its own data_iter, d2l.linreg, d2l.squared_loss and d2l.sgd in its loop."""
+    out = run_book(
+        """
+        import random
+        import torch
+        from linearnets import d2l
+
+        true_w = torch.tensor([2, -3.4])
+        true_b = 4.2
+        features, labels = d2l.synthetic_data(true_w, true_b, 1000)
+        print('features:', features[0],'\\nlabel:', labels[0])
+        d2l.set_figsize()
+        d2l.plt.scatter(features[:, (1)].detach().numpy(), labels.detach().numpy(), 1);
+
+        def data_iter(batch_size, features, labels):
+            num_examples = len(features)
+            indices = list(range(num_examples))
+            random.shuffle(indices)
+            for i in range(0, num_examples, batch_size):
+                batch_indices = torch.tensor(
+                    indices[i: min(i + batch_size, num_examples)])
+                yield features[batch_indices], labels[batch_indices]
+
+        batch_size = 10
+        for X, y in data_iter(batch_size, features, labels):
+            print(X, '\\n', y)
+            break
+
+        w = torch.normal(0, 0.01, size=(2,1), requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
+        lr = 0.03
+        num_epochs = 3
+        net = d2l.linreg
+        loss = d2l.squared_loss
+        for epoch in range(num_epochs):
+            for X, y in data_iter(batch_size, features, labels):
+                l = loss(net(X, w, b), y)
+                l.sum().backward()
+                d2l.sgd([w, b], lr, batch_size)
+            with torch.no_grad():
+                train_l = loss(net(features, w, b), labels)
+                print(f'epoch {epoch + 1}, loss {float(train_l.mean()):f}')
+        print(f'w的估计误差: {true_w - w.reshape(true_w.shape)}')
+        print(f'b的估计误差: {true_b - b}')
+        print("ERR", float((true_w - w.reshape(true_w.shape)).abs().max()), float(abs(true_b - b)))
+        """,
+        tmp_path,
+    )
+    lines = out.strip().splitlines()
+    assert [line.split(",")[0] for line in lines[-6:-3]] == ["epoch 1", "epoch 2", "epoch 3"]
+    assert float(lines[-4].split()[-1]) < 1e-3  # the book prints about 0.00005 (½ · 0.01²)
+    assert max(float(v) for v in lines[-1].split()[1:]) < 0.01
 
 
 def test_linear_regression_concise_33(tmp_path: Path) -> None:
