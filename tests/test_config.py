@@ -165,6 +165,23 @@ def test_a_run_from_a_numpy_config_writes_its_folder(tmp_path: Path) -> None:
         ({"true_w": ()}, r"true_w must hold at least one weight"),
         ({"true_b": "4.2"}, r"true_b must be a number, got '4.2'"),
         ({"true_b": float("nan")}, r"true_b must be a finite number, got nan"),
+        # ints past float's range: float() raised a bare OverflowError naming no setting
+        (
+            {"true_w": (1.0, 10**400)},
+            r"^true_w must hold finite numbers, got 1000000000\d+\.\.\.; pass",
+        ),
+        (
+            {"true_b": 10**400},
+            r"^true_b must be a finite number, got 1000000000\d+\.\.\.; pass e\.g\. 4\.2$",
+        ),
+        (
+            {"lr": 10**400},
+            r"^lr must be a finite number > 0, got 1000000000\d+\.\.\.; pass e\.g\. lr=0\.03$",
+        ),
+        (
+            {"noise_std": -(10**400)},
+            r"^noise_std must be a finite number >= 0, got -1000000000\d+\.\.\.",
+        ),
         # bytes iterate as ints and bools are ints: neither is a weight someone meant
         ({"true_w": b"ab"}, r"true_w must be a sequence of numbers, got b'ab'"),
         ({"true_w": (True, 2.0)}, r"true_w must hold numbers, got True in it"),

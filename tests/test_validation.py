@@ -89,6 +89,8 @@ def test_check_positive_int_accepts_its_edges_and_returns_a_plain_int() -> None:
         (2.5, {"maximum": 2.0}, UsageError, r"^lr must be a number in \(0, 2\], got 2.5; pass at most 2$"),
         (True, {}, UsageTypeError, r"^lr must be a positive number, got True; pass e.g. lr=0.1$"),
         ("0.1", {"fix": "pass lr=0.1"}, UsageTypeError, r"^lr must be a positive number, got '0.1'; pass lr=0.1$"),
+        # an int past float's range: float() raised a bare OverflowError naming nothing
+        pytest.param(10**400, {}, UsageError, r"^lr must be a finite number > 0, got 1000000000\d{47}\.\.\.; pass e.g. lr=0.1$", id="int-past-float"),
     ],
 )  # fmt: skip
 def test_check_positive_float_refuses(
@@ -114,6 +116,7 @@ def test_check_positive_float_accepts_its_edges_and_returns_a_plain_float() -> N
         (1.5, {"maximum": 1.0}, UsageError, r"^s must be a number in \[0, 1\], got 1.5; pass at most 1$"),
         (False, {}, UsageTypeError, r"^s must be a non-negative number, got False; pass e.g. s=0.01$"),
         (None, {}, UsageTypeError, r"^s must be a non-negative number, got None; pass e.g. s=0.01$"),
+        pytest.param(10**400, {}, UsageError, r"^s must be a finite number >= 0, got 1000000000\d{47}\.\.\.; pass e.g. s=0.01$", id="int-past-float"),
     ],
 )  # fmt: skip
 def test_check_non_negative_float_refuses(

@@ -6,12 +6,12 @@ Each check returns the plain value (a NumPy or one-element tensor number taken a
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping, Set
 from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import describe, is_finite_number
 
 __all__ = [
     "MAX_BATCH_BYTES",
@@ -141,8 +141,10 @@ def check_weights(true_w: Any) -> tuple[float, ...]:
             raise UsageTypeError(
                 f"true_w must hold numbers, got {value!r:.40} in it; pass e.g. (2.0, -3.4)"
             )
-        if not math.isfinite(float(value)):
-            raise UsageError(f"true_w must hold finite numbers, got {value}; pass e.g. (2.0, -3.4)")
+        if not is_finite_number(value):
+            raise UsageError(
+                f"true_w must hold finite numbers, got {describe(value)}; pass e.g. (2.0, -3.4)"
+            )
         weights.append(float(value))
     if not weights:
         raise UsageError("true_w must hold at least one weight, got (); pass e.g. (2.0, -3.4)")
@@ -154,6 +156,6 @@ def check_bias(true_b: Any) -> float:
     true_b = plain_number(true_b)
     if isinstance(true_b, bool) or not isinstance(true_b, numbers.Real):
         raise UsageTypeError(f"true_b must be a number, got {true_b!r:.40}; pass e.g. 4.2")
-    if not math.isfinite(float(true_b)):
-        raise UsageError(f"true_b must be a finite number, got {true_b}; pass e.g. 4.2")
+    if not is_finite_number(true_b):
+        raise UsageError(f"true_b must be a finite number, got {describe(true_b)}; pass e.g. 4.2")
     return float(true_b)

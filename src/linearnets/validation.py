@@ -32,6 +32,7 @@ __all__ = [
     "check_transform",
     "describe",
     "is_column",
+    "is_finite_number",
 ]
 
 # a linear model's weights, at most: training holds their gradient (and a copy per step) too
@@ -52,6 +53,15 @@ def describe(value: Any) -> str:
         return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def is_finite_number(value: numbers.Real) -> bool:
+    """Whether the real number ``value`` is finite as a float: an ``int`` past float's range
+    (``10**400``) is not, where ``float()`` raises ``OverflowError`` on it."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def is_column(t: torch.Tensor) -> bool:
@@ -100,7 +110,7 @@ def check_positive_float(
     value = _scalar_value(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a positive number", value, example, kind=UsageTypeError)
-    if not math.isfinite(float(value)) or value <= 0:
+    if not is_finite_number(value) or value <= 0:
         _fail(name, "a finite number > 0", value, example)
     if maximum is not None and value > maximum:
         _fail(name, f"a number in (0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")
@@ -116,7 +126,7 @@ def check_non_negative_float(
     value = _scalar_value(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a non-negative number", value, example, kind=UsageTypeError)
-    if not math.isfinite(float(value)) or value < 0:
+    if not is_finite_number(value) or value < 0:
         _fail(name, "a finite number >= 0", value, example)
     if maximum is not None and value > maximum:
         _fail(name, f"a number in [0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")

@@ -142,6 +142,11 @@ BAD_INPUT = [
         UsageError,
         r"noise_std must be a finite number >= 0",
     ),
+    (  # an int past float's range: float() raised a bare OverflowError naming nothing
+        lambda: synthetic_data(TRUE_W, 1.0, 10, noise_std=10**400),
+        UsageError,
+        r"^noise_std must be a finite number >= 0, got 1000000000\d+\.\.\.; pass e\.g\.",
+    ),
     (
         lambda: next(data_iter(0, torch.randn(3, 2), torch.randn(3, 1))),
         UsageError,
@@ -227,6 +232,8 @@ BAD_W_OR_B: list[tuple[object, object, type[Exception], str]] = [
     (TRUE_W, "4.2", UsageTypeError, r"b must be a number, got '4\.2'"),
     (TRUE_W, float("inf"), UsageError, r"b must be a finite number, got inf"),
     (TRUE_W, torch.tensor(float("nan")), UsageError, r"b must be a finite number, got nan"),
+    # an int past float's range: float() raised a bare OverflowError naming nothing
+    pytest.param(TRUE_W, 10**400, UsageError, r"^b must be a finite number, got 1000000000\d+\.\.\.; pass e\.g\. b=4\.2$", id="b-int-past-float"),
 ]  # fmt: skip
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -22,6 +21,7 @@ from linearnets.validation import (
     check_positive_int,
     check_same_length,
     describe,
+    is_finite_number,
 )
 
 __all__ = ["data_iter", "load_array", "synthetic_data"]
@@ -156,8 +156,8 @@ def _bias(b: Any) -> float:
         b = plain_number(b)  # a NumPy array of one number, np.array(4.2), as LinregConfig takes it
     if isinstance(b, bool) or not isinstance(b, numbers.Real):
         raise UsageTypeError(f"b must be a number, got {b!r:.60}; pass e.g. b=4.2")
-    if not math.isfinite(float(b)):
-        raise UsageError(f"b must be a finite number, got {b!r}; pass e.g. b=4.2")
+    if not is_finite_number(b):
+        raise UsageError(f"b must be a finite number, got {describe(b)}; pass e.g. b=4.2")
     return float(b)
 
 
