@@ -1,4 +1,4 @@
-"""The book's chapter 3 code runs unchanged with ``from linearnets import d2l`` (D2L §3.2–3.3, §3.5–3.7).
+"""The book's chapter 3 code runs unchanged with ``from linearnets import d2l`` (D2L §3.1–3.3, §3.5–3.7).
 
 Each snippet is the book's PyTorch code with one change, the import line, run as a script in a fresh
 headless process (``from IPython import display`` is dropped: it is the book's own import, unrelated to
@@ -7,12 +7,15 @@ d2l). Epoch counts are cut to keep the suite quick; everything else is as printe
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from .chapter3 import SOFTMAX_SCRATCH_MODEL, SOFTMAX_SCRATCH_UPDATER
@@ -34,39 +37,171 @@ def run_book(code: str, cwd: Path) -> str:
     return done.stdout
 
 
-def test_linear_regression_from_scratch_32(tmp_path: Path) -> None:
-    """§3.2 as printed: its own data_iter, d2l.linreg, d2l.squared_loss and d2l.sgd in its loop."""
+def test_linear_regression_31(tmp_path: Path) -> None:
+    """§3.1 as the book's source prints it for every framework (``d2l.ones``, ``d2l.zeros``), with
+    its own Timer; then what the script drew, read from pyplot: ``d2l.plot``'s three densities."""
     out = run_book(
         """
-        import random
-        import torch
         from linearnets import d2l
+        import math
+        import torch
+        import numpy as np
+        import time
 
-        true_w = torch.tensor([2, -3.4])
+        n = 10000
+        a = d2l.ones(n)
+        b = d2l.ones(n)
+
+        class Timer:  #@save
+            def __init__(self):
+                self.times = []
+                self.start()
+
+            def start(self):
+                self.tik = time.time()
+
+            def stop(self):
+                self.times.append(time.time() - self.tik)
+                return self.times[-1]
+
+            def avg(self):
+                return sum(self.times) / len(self.times)
+
+            def sum(self):
+                return sum(self.times)
+
+            def cumsum(self):
+                return np.array(self.times).cumsum().tolist()
+
+        c = d2l.zeros(n)
+        timer = Timer()
+        for i in range(n):
+            c[i] = a[i] + b[i]
+        f'{timer.stop():.5f} sec'
+
+        timer.start()
+        d = a + b
+        f'{timer.stop():.5f} sec'
+
+        def normal(x, mu, sigma):
+            p = 1 / math.sqrt(2 * math.pi * sigma**2)
+            return p * np.exp(-0.5 / sigma**2 * (x - mu)**2)
+
+        x = np.arange(-7, 7, 0.01)
+
+        params = [(0, 1), (0, 2), (3, 1)]
+        d2l.plot(x, [normal(x, mu, sigma) for mu, sigma in params], xlabel='x',
+                 ylabel='p(x)', figsize=(4.5, 2.5),
+                 legend=[f'mean {mu}, std {sigma}' for mu, sigma in params])
+
+        import json
+        ax = d2l.plt.gca()
+        print(json.dumps({
+            "sums": [c.tolist() == d.tolist() == [2.0] * n, len(timer.times)],
+            "figures": len(d2l.plt.get_fignums()),
+            "size": d2l.plt.gcf().get_size_inches().tolist(),
+            "y": [line.get_ydata().tolist() for line in ax.get_lines()],
+            "x": [line.get_xdata().tolist() for line in ax.get_lines()],
+            "legend": [t.get_text() for t in ax.get_legend().get_texts()],
+            "labels": [ax.get_xlabel(), ax.get_ylabel()],
+        }))
+        """,
+        tmp_path,
+    )
+    drawn = json.loads(out)
+    assert drawn["sums"] == [True, 2]
+    assert drawn["figures"] == 1 and drawn["size"] == [4.5, 2.5]
+    x = np.arange(-7, 7, 0.01)
+    assert len(drawn["x"]) == 3 and all(np.array_equal(xs, x) for xs in drawn["x"])
+    for ys, (mu, sigma) in zip(drawn["y"], [(0, 1), (0, 2), (3, 1)], strict=True):
+        density = np.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
+        np.testing.assert_allclose(ys, density, rtol=0, atol=1e-12)
+    assert drawn["legend"] == ["mean 0, std 1", "mean 0, std 2", "mean 3, std 1"]
+    assert drawn["labels"] == ["x", "p(x)"]
+    assert not list(tmp_path.glob("*.png"))  # d2l.plot, as the book's, saves nothing
+
+
+def test_linear_regression_scratch_32(tmp_path: Path) -> None:
+    """§3.2 as the book's source prints its PyTorch blocks (``d2l.normal``, ``d2l.matmul``,
+    ``d2l.reshape``, ``d2l.tensor``, ``d2l.numpy``), then the same loop on the ``#@save`` names it
+    defines, as later sections call them: ``d2l.synthetic_data``, ``d2l.linreg``,
+    ``d2l.squared_loss``, ``d2l.sgd``."""
+    book = """
+        from linearnets import d2l
+        import torch
+        import random
+
+        def synthetic_data(w, b, num_examples):  #@save
+            X = d2l.normal(0, 1, (num_examples, len(w)))
+            y = d2l.matmul(X, w) + b
+            y += d2l.normal(0, 0.01, y.shape)
+            return X, d2l.reshape(y, (-1, 1))
+
+        true_w = d2l.tensor([2, -3.4])
         true_b = 4.2
-        features, labels = d2l.synthetic_data(true_w, true_b, 1000)
+        features, labels = synthetic_data(true_w, true_b, 1000)
+
         print('features:', features[0],'\\nlabel:', labels[0])
+
         d2l.set_figsize()
-        d2l.plt.scatter(features[:, (1)].detach().numpy(), labels.detach().numpy(), 1);
+        d2l.plt.scatter(d2l.numpy(features[:, 1]), d2l.numpy(labels), 1);
 
         def data_iter(batch_size, features, labels):
             num_examples = len(features)
             indices = list(range(num_examples))
             random.shuffle(indices)
             for i in range(0, num_examples, batch_size):
-                batch_indices = torch.tensor(
+                batch_indices = d2l.tensor(
                     indices[i: min(i + batch_size, num_examples)])
                 yield features[batch_indices], labels[batch_indices]
 
         batch_size = 10
+
         for X, y in data_iter(batch_size, features, labels):
             print(X, '\\n', y)
             break
 
         w = torch.normal(0, 0.01, size=(2,1), requires_grad=True)
         b = torch.zeros(1, requires_grad=True)
+
+        def linreg(X, w, b):  #@save
+            return d2l.matmul(X, w) + b
+
+        def squared_loss(y_hat, y):  #@save
+            return (y_hat - d2l.reshape(y, y_hat.shape)) ** 2 / 2
+
+        def sgd(params, lr, batch_size):  #@save
+            with torch.no_grad():
+                for param in params:
+                    param -= lr * param.grad / batch_size
+                    param.grad.zero_()
+
         lr = 0.03
         num_epochs = 3
+        net = linreg
+        loss = squared_loss
+
+        for epoch in range(num_epochs):
+            for X, y in data_iter(batch_size, features, labels):
+                l = loss(net(X, w, b), y)
+                l.sum().backward()
+                sgd([w, b], lr, batch_size)
+            with torch.no_grad():
+                train_l = loss(net(features, w, b), labels)
+                print(f'epoch {epoch + 1}, loss {float(train_l.mean()):f}')
+
+        print(f'w的估计误差: {true_w - d2l.reshape(w, true_w.shape)}')
+        print(f'b的估计误差: {true_b - b}')
+        """
+    saved = """
+        import json
+        points = d2l.plt.gca().collections[0].get_offsets()
+        print(json.dumps({"points": list(points.shape), "size": list(d2l.plt.rcParams["figure.figsize"]),
+                          "x": bool((points[:, 0] == features[:, 1].numpy()).all())}))
+
+        features, labels = d2l.synthetic_data(true_w, true_b, 1000)
+        w = torch.normal(0, 0.01, size=(2,1), requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
         net = d2l.linreg
         loss = d2l.squared_loss
         for epoch in range(num_epochs):
@@ -77,16 +212,24 @@ def test_linear_regression_from_scratch_32(tmp_path: Path) -> None:
             with torch.no_grad():
                 train_l = loss(net(features, w, b), labels)
                 print(f'epoch {epoch + 1}, loss {float(train_l.mean()):f}')
-        print(f'w的估计误差: {true_w - w.reshape(true_w.shape)}')
-        print(f'b的估计误差: {true_b - b}')
-        print("ERR", float((true_w - w.reshape(true_w.shape)).abs().max()), float(abs(true_b - b)))
-        """,
-        tmp_path,
-    )
+        print("ERR", *(true_w - d2l.reshape(w, true_w.shape)).tolist(), *(true_b - b).tolist())
+        """
+    out = run_book(book + saved, tmp_path)
     lines = out.strip().splitlines()
-    assert [line.split(",")[0] for line in lines[-6:-3]] == ["epoch 1", "epoch 2", "epoch 3"]
-    assert float(lines[-4].split()[-1]) < 1e-3  # the book prints about 0.00005 (½ · 0.01²)
-    assert max(float(v) for v in lines[-1].split()[1:]) < 0.01
+    # features[0] (2,) and labels[0] (1,), as the book prints them
+    assert re.fullmatch(r"features: tensor\(\[ ?-?\d\.\d{4}, +-?\d\.\d{4}\]\) ", lines[0])
+    assert re.fullmatch(r"label: tensor\(\[-?\d+\.\d{4}\]\)", lines[1])
+    # the first minibatch: X (10, 2), then y (10, 1)
+    assert lines[2].startswith("tensor([[") and lines[12].startswith(" tensor([[")
+    epochs = [line for line in lines if line.startswith("epoch ")]
+    assert [e.split(",")[0] for e in epochs] == ["epoch 1", "epoch 2", "epoch 3"] * 2
+    assert all(float(e.split()[-1]) < 1e-3 for e in (epochs[2], epochs[5]))  # noise: 5e-5
+    w_error = next(line for line in lines if line.startswith("w的估计误差: tensor(["))
+    assert w_error.endswith("grad_fn=<SubBackward0>)")  # as the book shows it
+    probe = json.loads(next(line for line in lines if line.startswith("{")))
+    assert probe == {"points": [1000, 2], "size": [3.5, 2.5], "x": True}
+    errors = [float(v) for v in lines[-1].split()[1:]]
+    assert len(errors) == 3 and max(map(abs, errors)) < 0.01
 
 
 def test_linear_regression_concise_33(tmp_path: Path) -> None:
