@@ -450,3 +450,22 @@ def test_a_folder_without_model_pt_names_run_dir_in_either_words(
     assert capsys.readouterr().err == (
         f"linearnets predict: error: RUN_DIR{said.removeprefix('run_dir')}\n"
     )
+
+
+def test_a_folder_that_does_not_exist_is_named_as_such(tmp_path: Path) -> None:
+    """A misspelt run folder was said to be "without" model.pt, as if it existed and lacked the
+    file; read_config and resume_softmax say it does not exist."""
+    from linearnets.training.run_config import read_config
+
+    missing = tmp_path / "runs" / "typo"
+    expected = (
+        f"run_dir must be a run folder, got {str(missing)!r}, which does not exist; pass the "
+        "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+    )
+    with pytest.raises(UsageError) as info:
+        load_trained(missing)
+    assert str(info.value) == expected
+    with pytest.raises(UsageError) as same:
+        read_config(missing)
+    assert str(same.value) == expected
+    assert not missing.exists()  # nothing made

@@ -59,8 +59,8 @@ def load_trained(
         ``resize``, ``classes``, ``state_dict``).
 
     Raises:
-        UsageError: ``run_dir`` holds no ``model.pt`` (the message says whether its run is still
-            training, stopped before it finished, or there is none).
+        UsageError: ``run_dir`` does not exist, is a file, or holds no ``model.pt`` (the message
+            says whether its run is still training, stopped before it finished, or there is none).
         CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf;
             or ``model.pt`` is a folder.
     """
@@ -69,6 +69,11 @@ def load_trained(
         raise UsageError(
             f"run_dir must be the run folder, got the file {run_dir}; pass the folder that holds "
             f"it: {run_dir.parent}"
+        )
+    if not run_dir.is_dir():  # a misspelt folder: "without model.pt" sent to look for a file
+        raise UsageError(
+            f"run_dir must be a run folder, got {str(run_dir)!r}, which does not exist; pass the "
+            "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
         )
     path = run_dir / WEIGHTS_FILE
     if path.is_dir():  # "without them ... --resume" sent a loop: a resume refuses this folder too
