@@ -36,15 +36,18 @@ def test_a_run_that_diverges_after_its_first_epoch_names_that_epochs_checkpoint(
     assert re.search(r"diverged at epoch 2, step 1:", message)
     assert message.endswith(
         f"the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: "
-        f"linearnets.resume_softmax('{out}', lr=1000, force=True)); a loss that grew may still "
+        f"linearnets.resume_softmax('{out}', lr=1, force=True)); a loss that grew may still "
         f"settle, far above a smaller lr's: linearnets.resume_softmax('{out}', guard=False) "
         "trains on regardless"
     )
-    assert "try a smaller learning rate (lr), e.g. 1000 (a tenth)" in message
+    assert (
+        "try a far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1" in message
+    )
     # the command line prints the same in its words
     assert one_line(info.value).endswith(
-        f"at lr 10000; try a smaller learning rate (--lr), e.g. 1000 (a tenth); the checkpoint of "
-        f"epoch 1 is kept in {out} (continue it with a smaller lr: --resume {out} --lr 1000 --force)"
+        f"at lr 10000; try a far smaller learning rate (--lr), e.g. 1 (the book trains at 0.03 and "
+        "0.1; a tenth, 1000, would most likely blow up too); the checkpoint of epoch 1 is kept in "
+        f"{out} (continue it with a smaller lr: --resume {out} --lr 1 --force)"
         f"; a loss that grew may still settle, far above a smaller lr's: --resume {out} --no-guard "
         "trains on regardless"
     )

@@ -18,7 +18,7 @@ from linearnets.errors import DivergenceError, UsageError
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.tasks.linreg import run_linreg
 from linearnets.training.distributed import DistContext
-from linearnets.training.guard import DivergenceGuard
+from linearnets.training.guard import FAR_LR, DivergenceGuard, smaller_lr
 from linearnets.training.loop import EpochMetrics, fit
 
 
@@ -906,8 +906,9 @@ def test_a_blow_up_inside_the_reference_window_stops_at_its_step() -> None:
         _fit_classifier(1e3, 16, [DivergenceGuard(1e3)])
     assert str(info.value) == (
         f"training diverged at epoch 1, step 2: the batch loss is {float(second.mean()):.4g}, "
-        f"more than 100× its starting value {start:.4g}, at lr 1000; try a smaller learning rate "
-        "(lr), e.g. 100 (a tenth)"
+        f"more than 100× its starting value {start:.4g}, at lr 1000; try a far smaller learning "
+        "rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, 100, would most likely blow "
+        "up too)"
     )
     assert info.value.grew is True
 
@@ -971,3 +972,22 @@ def test_inside_the_reference_window_steps_without_a_median_example_wait_for_it_
     guard(0, _losses(2.0, 16))
     guard(1, losses)
     assert guard.state_dict()["start_loss"] is None  # the window is still open, nothing stopped
+
+
+@pytest.mark.parametrize(
+    ("lr", "smaller"), [(0.3, 0.03), (1.0, 0.1), (10.0, 1.0), (10.5, 1.0), (1e4, 1.0), (1e30, 1.0)]
+)
+def test_the_rate_to_try_is_a_tenth_up_to_far_lr_then_one(lr: float, smaller: float) -> None:
+    """A run that blew up at lr 1e30 was told to try 1e29 (a tenth), which blows up as surely."""
+    assert FAR_LR == 10.0
+    assert smaller_lr(lr) == pytest.approx(smaller)
+
+
+def test_a_blow_up_at_a_far_rate_names_a_rate_a_linear_model_trains_at() -> None:
+    """The advice after linear regression at lr 1e30 trains: lr 1 recovers the true weights."""
+    with pytest.raises(DivergenceError, match=r"try a far smaller learning rate \(lr\), e\.g\. 1 "
+                       r"\(the book trains at 0\.03 and 0\.1; a tenth, 1e\+29, would most likely "
+                       r"blow up too\)"):  # fmt: skip
+        run_linreg(LinregConfig(lr=1e30))
+    result = run_linreg(LinregConfig(lr=smaller_lr(1e30)))
+    assert max(abs(w - t) for w, t in zip(result.w, result.true_w, strict=True)) < 0.01

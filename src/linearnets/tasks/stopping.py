@@ -19,6 +19,7 @@ from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
 from linearnets.training.checkpoint import CheckpointCallback
 from linearnets.training.distributed import PeerLostError
+from linearnets.training.guard import smaller_lr
 from linearnets.training.interrupt import (
     TrainingInterrupted,
     sigterm_as_keyboard_interrupt,
@@ -160,7 +161,7 @@ def diverged(
 ) -> DivergenceError:
     """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr."""
     kept = checkpoint.last_epoch or start_epoch
-    smaller = f"lr={exp.config.lr / 10:g}"
+    smaller = f"lr={smaller_lr(exp.config.lr):g}"
     if not kept:
         where = "no epoch had finished, so no checkpoint was written"
         if exc.resumable:  # the folder holds the run's config: a new run there would be refused

@@ -23,10 +23,12 @@ from linearnets.validation import check_positive_float, check_positive_int
 
 __all__ = [
     "EARLY_EXAMPLES",
+    "FAR_LR",
     "RARE_RATIO",
     "TYPICAL_QUANTILE",
     "TYPICAL_STEPS",
     "DivergenceGuard",
+    "smaller_lr",
 ]
 
 # the latest steps whose median is the typical step's loss: one or two steps holding a rare large
@@ -63,6 +65,16 @@ TYPICAL_QUANTILE = 0.9
 # right on most examples (losses split in two, see TYPICAL_QUANTILE) keeps a low median: it is
 # judged once the window has closed, as before.
 EARLY_EXAMPLES = 16
+# past this lr a tenth of it is still far above the rates a linear model trains at (the book's are
+# 0.03 and 0.1; linear regression on unit-variance features blows up from about 2): a run that blew
+# up at lr 1e30 was told to try 1e29. The advice is then this rate.
+FAR_LR = 10.0
+
+
+def smaller_lr(lr: float) -> float:
+    """Return the learning rate to try after a blow-up at ``lr``: a tenth of it, or 1 (a tenth of
+    :data:`FAR_LR`) past :data:`FAR_LR`."""
+    return lr / 10 if lr <= FAR_LR else FAR_LR / 10
 
 
 class DivergenceGuard(Callback):
@@ -426,8 +438,8 @@ class DivergenceGuard(Callback):
                 f"training diverged at {where}: the batch loss is {loss} (not finite) at the "
                 "first step after resuming, before any update of this resume, so not because of "
                 f"lr {self.lr:g}: the weights it resumed from give it, so the updates before its "
-                "checkpoint diverged; start the run over with a smaller learning rate (lr), e.g. "
-                f"{self.lr / 10:g} (a tenth), or rescale the data"
+                f"checkpoint diverged; start the run over with {self._smaller()}, or rescale the "
+                "data"
             )
             error.resumable = False  # its checkpoint gives this loss: a resume from it cannot help
             return error
@@ -508,7 +520,17 @@ class DivergenceGuard(Callback):
     def _suggestion(self) -> str:
         """Return the fix in the Python API's words: the setting ``(lr)``, which the command line
         prints as its option ``(--lr)`` (``linearnets.cli._report``)."""
-        return f"try a smaller learning rate (lr), e.g. {self.lr / 10:g} (a tenth)"
+        return f"try {self._smaller()}"
+
+    def _smaller(self) -> str:
+        """Return "a smaller learning rate (lr), e.g. 0.01 (a tenth)", naming past :data:`FAR_LR`
+        a rate a linear model trains at, not a tenth that would blow up again."""
+        if self.lr <= FAR_LR:
+            return f"a smaller learning rate (lr), e.g. {smaller_lr(self.lr):g} (a tenth)"
+        return (
+            f"a far smaller learning rate (lr), e.g. {smaller_lr(self.lr):g} (the book trains at "
+            f"0.03 and 0.1; a tenth, {self.lr / 10:g}, would most likely blow up too)"
+        )
 
 
 def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:
