@@ -51,7 +51,8 @@ class SoftmaxResult:
         history: every epoch's metrics, as :func:`~linearnets.fit` returns them.
         run_dir: the run folder (``config.json``, ``metrics.csv``, ``model.pt``, figures, ...).
         seconds_per_epoch: the training's wall time over its epochs (checkpoints and callbacks
-            included).
+            included): after a resume, over the epochs it trained; a resume that trains none, the
+            mean of the epochs' own seconds.
         data_source: where the data came from (the Fashion-MNIST folder's location, or the
             ``data`` file).
         per_class_acc: the test accuracy of each class, C values in ``classes``' order (empty
