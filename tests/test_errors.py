@@ -801,7 +801,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["linreg", "--lr", "-1e-3"], None, 2, r"argument --lr: must be a finite number > 0, got -1e-3", id="linreg-lr-negative-exponent"),
     pytest.param(["linreg", "--noise-std", "-inf"], None, 2, r"argument --noise-std: must be a finite number >= 0, got -inf", id="linreg-noise-minus-inf"),
     # an unknown option is named by the subcommand that got it, with that subcommand's --help
-    pytest.param(["linreg", "--bogus"], None, 2, r"^linearnets linreg: error: unrecognized arguments: --bogus \(see linearnets linreg --help\)$", id="linreg-unknown-option"),
+    pytest.param(["linreg", "--bogus"], None, 2, r"^linearnets linreg: error: unrecognized arguments: --bogus: linearnets linreg has no option --bogus \(see linearnets linreg --help\)$", id="linreg-unknown-option"),
     # data show: --out checked before the dataset is read (here: a folder with no dataset)
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}/x.txt"], None, 2, r"--out must end with one of .png, .svg, .pdf, got '.*x.txt'; pass e.g. --out figure.png", id="data-show-out-suffix"),
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", "{tmp}"], None, 2, r"--out must end with one of", id="data-show-out-folder"),
@@ -828,7 +828,7 @@ CLI_CASES: list[Any] = [
     # in the command's words: no resize=64 or None on a command line
     pytest.param(["softmax", "--resize", "4097"], None, 2, r"--resize must be an integer in \[1, 4096\], got 4097; pass e\.g\. --resize 64 \(a side from 1 to 4096\), or leave --resize out for the images' own size$", id="softmax-resize-too-large"),
     # another command's option is no abbreviation of this one's (--data once read as --data-dir)
-    pytest.param(["predict", "{tmp}", "--data", "x.npz"], None, 2, r"error: unrecognized arguments: --data x\.npz \(see linearnets predict --help\)$", id="predict-data"),
+    pytest.param(["predict", "{tmp}", "--data", "x.npz"], None, 2, r"error: unrecognized arguments: --data x\.npz: --data is an option of linreg and softmax, not of linearnets predict \(see linearnets predict --help\)$", id="predict-data"),
     pytest.param(["softmax", "--plot", "png"], None, 2, r"argument --plot: invalid choice: 'png'", id="softmax-plot"),
     pytest.param(["softmax", "--device", "tpu"], None, 2, r"device must be one of auto, cpu, cuda, cuda:N, mps, got 'tpu'", id="softmax-device"),
     pytest.param(["softmax", "--out", "/proc/linearnets-forbidden", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"--out /proc/linearnets-forbidden cannot be created", id="softmax-out-forbidden"),

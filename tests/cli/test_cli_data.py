@@ -140,7 +140,7 @@ def _status(argv: list[str]) -> int:
         (["data", "show", "--lang", "fr"], 2, r"argument --lang: invalid choice: 'fr'"),
         (["data", "unpack"], 2, r"invalid choice: 'unpack'"),
         # an unknown option is named by the action that got it, whose --help lists its options
-        (["data", "show", "--bogus"], 2, r"^linearnets data show: error: unrecognized arguments: --bogus \(see linearnets data show --help\)$"),
+        (["data", "show", "--bogus"], 2, r"^linearnets data show: error: unrecognized arguments: --bogus: linearnets data show has no option --bogus \(see linearnets data show --help\)$"),
         (["data", "download", "--bogus"], 2, r"^linearnets data download: error: unrecognized arguments: --bogus"),
         (["data", "download", "--mirror", "ftp://x/", "--data-dir", "{empty}"], 2, r"--mirror must be http:// or https:// URLs with a host"),
         (["data", "download", "--data-dir", "/proc/version/x"], 2, r"--data-dir must be a folder that can hold the download, got '/proc/version/x' \(Not a directory: /proc/version is a file, not a folder\)"),

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linearnets.cli import main
+from linearnets.data.fashion_mnist import find_fashion_mnist
 
 EXAMPLES = 200  # per property; the README's Reliability section counts them
 FUZZ = settings(
@@ -62,15 +63,24 @@ SOFTMAX_VALUES = {
     "--force": [],
     "--json": [],
 }
+PREDICT_VALUES = {
+    "-n": ["1", "8", "100", "101"],
+    "--out": ["p.png", "p.svg", "p.txt", "/dev/null", ".", "fm", "fresh.png"],
+    "--data-dir": [".", "missing", "d.npz"],
+    "--lang": ["en", "zh"],
+    "--json": [],
+}
+PREDICT_EXAMPLES = 40  # each reads the test set and may draw 100 images: ~0.5 s
 _fresh = itertools.count()  # a new folder name per run: "--out run3"
 
 
 def _words(values: dict[str, list[str]]) -> st.SearchStrategy[list[str]]:
-    """Return command-line words: options, each alone, with a value of its kind or with junk."""
+    """Return command-line words: options, each with a value of its kind, alone or with junk."""
 
     def given(option: str) -> st.SearchStrategy[list[str]]:
         kind = st.sampled_from(values[option] or [""]).map(lambda v: [option, v] if v else [option])
-        return st.one_of(kind, kind, JUNK.map(lambda v: [option, v]), st.just([option]))
+        # a value of its kind most often: a command line that runs goes further than the parser
+        return st.one_of(kind, kind, kind, kind, JUNK.map(lambda v: [option, v]), st.just([option]))
 
     pairs = st.lists(st.sampled_from(sorted(values)).flatmap(given), max_size=4)
     return pairs.map(lambda words: [w for pair in words for w in pair])
@@ -129,3 +139,39 @@ def test_any_softmax_command_line(
     words = [f"run{next(_fresh)}" if word == "fresh" else word for word in words]
     argv = ["softmax", "--data", "d.npz", "--plot", "none", "--epochs", "2"]
     _check_outcome([*argv, "--out", f"run{next(_fresh)}", *words], capsys)
+
+
+def _has_fashion_mnist() -> bool:
+    try:
+        find_fashion_mnist()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def fashion_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-epoch Fashion-MNIST run folder, ``fm``, beside a softmax run on a ``--data`` file."""
+    if not _has_fashion_mnist():
+        pytest.skip("needs the real Fashion-MNIST")
+    folder = tmp_path_factory.mktemp("predict")
+    assert main(["softmax", "--epochs", "1", "--plot", "none", "--out", str(folder / "fm")]) == 0
+    return folder
+
+
+@settings(FUZZ, max_examples=PREDICT_EXAMPLES)
+@given(
+    run=st.sampled_from(["fm", "fm", "fm", "fm", "missing", "d.npz", "", "fm/model.pt", "-n"]),
+    words=_words(PREDICT_VALUES),
+)
+def test_any_predict_command_line(
+    run: str,
+    words: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fashion_run: Path,
+) -> None:
+    monkeypatch.chdir(fashion_run)
+    (fashion_run / "d.npz").write_bytes(b"")
+    words = [f"run{next(_fresh)}.png" if word == "fresh.png" else word for word in words]
+    _check_outcome(["predict", run, *words], capsys)

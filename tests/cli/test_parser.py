@@ -413,7 +413,8 @@ def test_more_run_folders_than_one_are_named_with_the_rule(
         "linearnets predict 'my run' (see linearnets predict --help)"
     )
     assert _usage_error(["predict", "runs/a", "runs/b", "--data", "x"], capsys) == (
-        "unrecognized arguments: runs/b --data x (see linearnets predict --help)"
+        "unrecognized arguments: runs/b --data x: no option of linearnets predict takes them; "
+        "drop them (see linearnets predict --help)"
     )
 
 
@@ -428,4 +429,41 @@ def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
     """argparse named the word as given: "a\\nb" broke the one line in two, and "\\x85" (NEL)
     too for str.splitlines and some terminals."""
     message = _usage_error(["linreg", "--no-guard", word], capsys)
-    assert message == f"unrecognized arguments: {shown} (see linearnets linreg --help)"
+    assert message == (
+        f"unrecognized arguments: '{shown}': --no-guard is a flag and takes no value, got "
+        f"'{shown}' after it; write --no-guard alone (see linearnets linreg --help)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["softmax", "--ephocs", "3"], "unrecognized arguments: --ephocs 3: linearnets softmax "
+            "has no option --ephocs; did you mean --epochs?"),
+        (["softmax", "--no-gaurd"], "unrecognized arguments: --no-gaurd: linearnets softmax has "
+            "no option --no-gaurd; did you mean --no-guard?"),
+        (["linreg", "--sed=3"], "unrecognized arguments: --sed=3: linearnets linreg has no option "
+            "--sed; did you mean --seed?"),
+        (["linreg", "--bogus"], "unrecognized arguments: --bogus: linearnets linreg has no option "
+            "--bogus"),
+        (["linreg", "--resume", "x"], "unrecognized arguments: --resume x: --resume is an option "
+            "of softmax, not of linearnets linreg"),
+        (["softmax", "--json", "0"], "unrecognized arguments: 0: --json is a flag and takes no "
+            "value, got 0 after it; write --json alone"),
+        (["linreg", ""], "unrecognized arguments: '': no option of linearnets linreg takes it; "
+            "drop it"),
+        (["data", "show", "my grid.png"], "unrecognized arguments: 'my grid.png': no option of "
+            "linearnets data show takes it; drop it"),
+    ],
+    ids=["typo", "typo-flag", "typo-equals", "unknown", "other-command", "flag-value", "empty",
+         "spaces"],
+)  # fmt: skip
+def test_an_unrecognized_word_is_named_with_what_to_do(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse said "unrecognized arguments: --ephocs 3", "... 0" after --json, and "...: " for
+    an empty word: no rule, no fix, and a word that could not be seen."""
+    assert (
+        _usage_error(argv, capsys)
+        == f"{message} (see linearnets {' '.join(argv[: 1 + (argv[0] == 'data')])} --help)"
+    )

@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import builtins
 import contextlib
+import difflib
 import os
+import shlex
 import sys
 import traceback
 import warnings
@@ -212,11 +214,45 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     if unknown:
         _refuse_more_positionals(parser.given(args), args, unknown)
     if unknown:  # named by the subcommand that was given them, which has the --help to read
-        parser.given(args).error(f"unrecognized arguments: {' '.join(unknown)}")
+        parser.given(args).error(_unrecognized(parser, parser.given(args), argv, unknown))
     if args.json_before_command:
         args.json = True  # "linearnets --json softmax" as "linearnets softmax --json"
     del args.json_before_command
     return parser, args
+
+
+def _unrecognized(
+    parser: OneLineParser, given: argparse.ArgumentParser, argv: list[str], unknown: list[str]
+) -> str:
+    """Return the error of words no option took, each quoted as the shell reads it back (an empty
+    word as '', "a b" in quotes): another command's option as that command's, an option none has
+    with the one meant where one is close, a word after a flag as the value it does not take."""
+    words = " ".join(shlex.quote(word) for word in unknown)
+    at = argv.index(unknown[0]) if unknown[0] in argv else 0
+    flag = argv[at - 1] if at > 0 else ""
+    action = given._option_string_actions.get(flag.split("=", 1)[0])
+    if action is not None and action.nargs == 0 and not unknown[0].startswith("-"):
+        # "--json 0": argparse said "unrecognized arguments: 0"
+        return (
+            f"unrecognized arguments: {words}: {flag} is a flag and takes no value, got "
+            f"{shlex.quote(unknown[0])} after it; write {flag} alone"
+        )
+    first = unknown[0]
+    if first.startswith("-") and first != "--":  # "--ephocs": argparse named it, and no fix
+        name = first.split("=", 1)[0]
+        owners, shown = parser._owners(name)
+        owners = [owner for owner in owners if f"{parser.prog} {owner}" != given.prog]
+        if owners:  # "predict --data x.npz": softmax's and linreg's
+            return (
+                f"unrecognized arguments: {words}: {shown} is an option of {and_list(owners)}, "
+                f"not of {given.prog}"
+            )
+        options = [o for o in given._option_string_actions if o.startswith("--")]
+        close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
+        fix = f"; did you mean {close[0]}?" if close else ""
+        return f"unrecognized arguments: {words}: {given.prog} has no option {name}{fix}"
+    them = "them" if len(unknown) > 1 else "it"
+    return f"unrecognized arguments: {words}: no option of {given.prog} takes {them}; drop {them}"
 
 
 def _refuse_more_positionals(
