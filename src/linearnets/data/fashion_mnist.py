@@ -17,7 +17,13 @@ import torch
 
 from linearnets._warn import warn
 from linearnets.data.dataset import FashionMNIST
-from linearnets.data.files import FASHION_MNIST_FILES, Found, find_fashion_mnist, how_to_replace
+from linearnets.data.files import (
+    FASHION_MNIST_FILES,
+    TEST_FILES,
+    Found,
+    find_fashion_mnist,
+    how_to_replace,
+)
 from linearnets.data.idx import parse_idx
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
 from linearnets.data.loader import ArrayLoader
@@ -39,15 +45,38 @@ __all__ = [
 
 @dataclass(frozen=True)
 class FashionMNISTArrays:
-    """The whole dataset in memory: images uint8 (N, 28, 28), labels int64 (N,), and where it came from."""
+    """The whole dataset in memory: images uint8 (N, 28, 28), labels int64 (N,), and where it came from.
 
-    train_images: torch.Tensor
-    train_labels: torch.Tensor
+    Read with ``train=False``, it holds the test split alone: ``train_images`` and ``train_labels``
+    then raise, naming the fix.
+    """
+
+    _train_images: torch.Tensor | None  # None: read with train=False
+    _train_labels: torch.Tensor | None
     test_images: torch.Tensor
     test_labels: torch.Tensor
     found: Found
     verified: bool  # size and MD5 checked, now or on an earlier run (False: read with verify=False)
     hashed_files: tuple[str, ...] = ()  # the names of those hashed now (the others: from the cache)
+
+    @property
+    def train_images(self) -> torch.Tensor:
+        """The training images, uint8 (60000, 28, 28)."""
+        return self._train("train_images", self._train_images)
+
+    @property
+    def train_labels(self) -> torch.Tensor:
+        """The training labels, int64 (60000,)."""
+        return self._train("train_labels", self._train_labels)
+
+    def _train(self, name: str, array: torch.Tensor | None) -> torch.Tensor:
+        if array is None:
+            raise UsageError(
+                f"{name} was not read: these arrays hold the test split alone, read with "
+                f"read_fashion_mnist(..., train=False) from {self.found.folder}; read them with "
+                "train=True (the default) from a folder holding all four files"
+            )
+        return array
 
     @property
     def hashed(self) -> bool:
@@ -158,8 +187,10 @@ def read_fashion_mnist(
     *,
     verify: bool = True,
     checksums: dict[str, tuple[int, str]] | None = None,
+    train: bool = True,
 ) -> FashionMNISTArrays:
-    """Find, verify and parse the four Fashion-MNIST files; a second call in the same process is free.
+    """Find, verify and parse the four Fashion-MNIST files (the test split's two with
+    ``train=False``); a second call in the same process is free.
 
     Args:
         root: folder holding the files (``--data-dir``); ``None`` searches the usual places
@@ -169,10 +200,14 @@ def read_fashion_mnist(
             (each with the size ``checksums`` gives the other).
         checksums: each file name with its (size, MD5); default :data:`FASHION_MNIST_FILES`, the real
             dataset's (tests pass their tiny files').
+        train: read the training split too; ``False`` looks for, verifies and reads the
+            :data:`~linearnets.data.files.TEST_FILES` alone (what predicting needs), so a folder
+            holding only those two serves.
 
     Returns:
         The arrays: images uint8 (60000, 28, 28) and (10000, 28, 28), labels int64 (60000,) and
-        (10000,), with where they were found and whether they were hashed. Later reads of the same
+        (10000,), with where they were found and whether they were hashed (with ``train=False``,
+        the test split's alone: the train arrays raise). Later reads of the same
         files in this process return the same tensors: clone one before changing it in place. A
         file changed on disk since (replaced, rewritten, its time put back or not) is read again.
 
@@ -185,9 +220,13 @@ def read_fashion_mnist(
     """
     if not isinstance(verify, bool):
         raise UsageTypeError(f"verify must be True or False, got {verify!r}")
+    if not isinstance(train, bool):
+        raise UsageTypeError(f"train must be True or False, got {train!r}")
     table = checksums or FASHION_MNIST_FILES
-    found = find_fashion_mnist(root, checksums=table)
-    key = _memo_key(found, table)
+    # the files read: the search, the memo key and the reads take these alone
+    wanted = table if train else {name: table[name] for name in TEST_FILES}
+    found = find_fashion_mnist(root, checksums=wanted)
+    key = _memo_key(found, wanted)
     memo = _MEMO.pop(key, None) if key is not None else None
     if key is not None and memo is not None:
         _MEMO[key] = memo  # the most recently used, last
@@ -204,7 +243,7 @@ def read_fashion_mnist(
     hashed: list[str] = []
     read = {}
     for name, path in found.paths.items():
-        arrays[name], did_hash, read[name] = _read_or_gz(path, name, table[name], verify)
+        arrays[name], did_hash, read[name] = _read_or_gz(path, name, wanted[name], verify)
         if did_hash:
             hashed.append(name)
     if verify:
@@ -212,16 +251,17 @@ def read_fashion_mnist(
     found = dataclasses.replace(found, paths=read)  # a damaged plain file's .gz, if read instead
     if not verify:  # verified, each file's MD5 was its own name's
         _check_not_swapped(arrays, table, found)  # the one check that tells train from test
+    train_labels = arrays.get("train-labels-idx1-ubyte")
     result = FashionMNISTArrays(
-        train_images=arrays["train-images-idx3-ubyte"],
-        train_labels=arrays["train-labels-idx1-ubyte"].long(),
+        _train_images=arrays.get("train-images-idx3-ubyte"),
+        _train_labels=train_labels.long() if train_labels is not None else None,
         test_images=arrays["t10k-images-idx3-ubyte"],
         test_labels=arrays["t10k-labels-idx1-ubyte"].long(),
         found=found,
         verified=verify,
         hashed_files=tuple(hashed),
     )
-    _check_splits(result)
+    _check_splits(result, ("train", "test") if train else ("test",))
     if key is not None:
         _MEMO.pop(key, None)
         while len(_MEMO) >= _MEMO_SETS:
@@ -251,14 +291,17 @@ def _check_not_swapped(
     Read with ``verify=False`` no MD5 tells a train file from a test one, and swapped files form
     two consistent splits (10,000 images to train on, 60,000 to test). Swapped, each file has the
     size ``table`` gives its counterpart; a subset, or a table's own tiny files, has no such pair,
-    and where the table gives both files one size a swap changes nothing it can tell.
+    and where the table gives both files one size a swap changes nothing it can tell. Read alone
+    (``train=False``), a test file of its train counterpart's size is refused too.
 
     See D2L §3.5.1.
     """
+    _check_not_train_file(arrays, table, found)
     swapped = [
         (train, test)
         for train, test in _PAIRS
-        if table[train][0] != table[test][0]
+        if train in arrays
+        and table[train][0] != table[test][0]
         and _idx_size(arrays[train]) == table[test][0]
         and _idx_size(arrays[test]) == table[train][0]
     ]
@@ -277,9 +320,25 @@ def _check_not_swapped(
     )
 
 
-def _check_splits(arrays: FashionMNISTArrays) -> None:
-    """Raise DatasetError unless each split is images (N, 28, 28) with N labels in [0, 10)."""
-    for split in ("train", "test"):
+def _check_not_train_file(
+    arrays: dict[str, torch.Tensor], table: dict[str, tuple[int, str]], found: Found
+) -> None:
+    """Raise DatasetError when a test file read without its train counterpart (``train=False``,
+    unverified) has the size ``table`` gives that counterpart: the train file under its name."""
+    for train, test in _PAIRS:
+        size = _idx_size(arrays[test])
+        if train not in arrays and table[train][0] != table[test][0] and size == table[train][0]:
+            raise DatasetError(
+                f"{found.paths[test]}: expected {table[test][0]} bytes of {test} once "
+                f"decompressed, got {size}, the size of {train}: that file is here under the "
+                f"name of {test} — put each file under its own name, or "
+                f"{how_to_replace(found.paths[test])}"
+            )
+
+
+def _check_splits(arrays: FashionMNISTArrays, splits: tuple[str, ...]) -> None:
+    """Raise DatasetError unless each split read is images (N, 28, 28) with N labels in [0, 10)."""
+    for split in splits:
         images, labels = getattr(arrays, f"{split}_images"), getattr(arrays, f"{split}_labels")
         if (
             images.shape[0] != labels.shape[0]

@@ -31,6 +31,7 @@ __all__ = [
     "DEBIAN_DIR",
     "FASHION_MNIST_FILES",
     "HOW_TO_GET",
+    "TEST_FILES",
     "Found",
     "find_fashion_mnist",
     "how_to_replace",
@@ -44,6 +45,8 @@ FASHION_MNIST_FILES: dict[str, tuple[int, str]] = {
     "t10k-images-idx3-ubyte": (7840016, "8181f5470baa50b63fa0f6fddb340f0a"),
     "t10k-labels-idx1-ubyte": (10008, "15d484375f8d13e6eb1aabb0c3f46965"),
 }
+# the test split's two files: all that predicting needs (read_fashion_mnist(..., train=False))
+TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 DEBIAN_PACKAGE = "dataset-fashion-mnist"
 DEBIAN_DIR = Path(
     "/usr/share/datasets/fashion-mnist"
@@ -80,7 +83,8 @@ def how_to_replace(path: str | Path) -> str:
 
 @dataclass(frozen=True)
 class Found:
-    """Where the four files were found: the folder, which search location it was, and each file's path."""
+    """Where the files were found (the four, or the test split's two): the folder, which search
+    location it was, and each file's path."""
 
     directory: Path
     source: str
@@ -89,7 +93,7 @@ class Found:
     @property
     def folder(self) -> Path:
         """The folder that holds the files: ``directory`` itself or its ``FashionMNIST/raw``."""
-        # one layout holds all four (see _files_in), so any file's parent names it
+        # one layout holds every file looked for (see _files_in), so any file's parent names it
         return next(iter(self.paths.values())).parent
 
 
@@ -163,6 +167,14 @@ def _candidates() -> Iterator[tuple[str, Path | None]]:
     yield "Keras cache ~/.keras/datasets/fashion-mnist", _keras_dir()
 
 
+def _wanted(names: dict[str, tuple[int, str]]) -> str:
+    """Return how the messages name the files ``names``: all four as "the Fashion-MNIST files", a
+    subset (the test split's) each by name."""
+    if set(names) == set(FASHION_MNIST_FILES):
+        return "the Fashion-MNIST files"
+    return f"Fashion-MNIST's {' and '.join(names)}"
+
+
 def missing_files(root: Path, names: dict[str, tuple[int, str]] | None = None) -> list[str]:
     """Return the files (of ``names``, default :data:`FASHION_MNIST_FILES`) ``root`` lacks, in
     whichever layout holds more of them, each with what stands in its place, if anything (e.g.
@@ -202,7 +214,8 @@ def find_fashion_mnist(
     Args:
         root: a folder that must hold the files (``--data-dir``); ``None`` searches.
         checksums: the file names to look for, each with its (size, MD5); default
-            :data:`FASHION_MNIST_FILES`.
+            :data:`FASHION_MNIST_FILES` (a subset, e.g. the :data:`TEST_FILES`, looks for those
+            alone: a folder holding them is found, and the errors name them).
 
     Raises:
         UsageError: ``root`` is given but is not a folder, or lacks some of the files (listed); or
@@ -239,7 +252,7 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
     paths = _files_in(root, names)
     if paths is None:
         raise UsageError(
-            f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+            f"root must hold {_wanted(names)} (or FashionMNIST/raw/ with them), got "
             f"{shown}, which lacks {', '.join(missing_files(root, names))}; {HOW_TO_GET}"
         )
     return Found(root, f"--data-dir {root}", paths)
@@ -259,6 +272,7 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
             searched.append(f"{directory} (from $LINEARNETS_DATA, which lacks {lacks})")
         else:
             searched.append(str(directory))
-    raise DatasetError(
-        f"Fashion-MNIST was not found (searched {', '.join(searched)}); {HOW_TO_GET}"
+    what = (
+        "Fashion-MNIST was" if set(names) == set(FASHION_MNIST_FILES) else f"{_wanted(names)} were"
     )
+    raise DatasetError(f"{what} not found (searched {', '.join(searched)}); {HOW_TO_GET}")
