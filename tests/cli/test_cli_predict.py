@@ -452,7 +452,95 @@ def test_the_runs_data_folder_passed_over_is_named_where_the_search_finds_nothin
         else f"a damaged file ({folder / 't10k-labels-idx1-ubyte.gz'}: expected 10008 bytes"
     )
     assert (
-        f"Fashion-MNIST was not found (searched {str(folder)!r}, the run's data_dir in "
-        f"config.json, first: {why}" in err
+        "Fashion-MNIST's t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte were not found "
+        f"(searched {str(folder)!r}, the run's data_dir in config.json, first: {why}" in err
     ), err
     assert "; then " in err and not (run / "predict-2.png").exists()
+
+
+def _test_files_only(folder: Path) -> Path:
+    """Copy the Debian package's two test files, alone, into ``folder``; return it."""
+    import shutil
+
+    folder.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        shutil.copy(REAL_DIR / name, folder / name)
+    return folder
+
+
+def test_a_data_dir_holding_the_test_files_alone_predicts_as_the_full_folder(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """predict reads the test split only, yet refused a --data-dir without the train files:
+    "--data-dir must hold the Fashion-MNIST files ..., which lacks train-images-idx3-ubyte, ..."."""
+    only = _test_files_only(tmp_path / "test only")
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    out = tmp_path / "p.png"
+    assert main(["predict", str(run), "-n", "12", "--data-dir", str(only), "--out", str(out)]) == 0
+    from_only = capsys.readouterr().out
+    lines, correct = _expected(W, b, 12)
+    assert from_only.splitlines() == [*lines, f"{correct}/12 correct; figure: {out}"]
+    assert (
+        main(["predict", str(run), "-n", "12", "--data-dir", str(REAL_DIR), "--out", str(out)]) == 0
+    )
+    assert capsys.readouterr().out == from_only  # the full folder: the same predictions
+    # training still needs all four files, and says which are missing
+    assert (
+        main(["softmax", "--data-dir", str(only), "--epochs", "1", "--out", str(tmp_path / "r")])
+        == 2
+    )
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: --data-dir must hold the Fashion-MNIST files (or "
+        f"FashionMNIST/raw/ with them), got {str(only)!r}, which lacks train-images-idx3-ubyte, "
+        "train-labels-idx1-ubyte; get it with 'sudo apt-get install dataset-fashion-mnist', or "
+        "'linearnets data download --data-dir DIR' where a network exists, then pass --data-dir "
+        "DIR (or set LINEARNETS_DATA)\n"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_runs_data_folder_holding_the_test_files_alone_is_read(
+    env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run's data_dir from config.json, and the search ($LINEARNETS_DATA), take a folder of
+    the two test files too."""
+    import json
+
+    from linearnets.data import files
+
+    only = _test_files_only(tmp_path / "only")
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    (run / "config.json").write_text(json.dumps({"config": {"data": None, "data_dir": str(only)}}))
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)  # no other copy: not in ./data, ~
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["predict", str(run), "-n", "4"]) == 0
+    lines, correct = _expected(W, b, 4)
+    out = run / "predict-4.png"
+    assert capsys.readouterr().out.splitlines() == [*lines, f"{correct}/4 correct; figure: {out}"]
+    (run / "config.json").unlink()
+    monkeypatch.setenv("LINEARNETS_DATA", str(only))
+    assert main(["predict", str(run), "-n", "4"]) == 0
+    assert capsys.readouterr().out.splitlines() == [*lines, f"{correct}/4 correct; figure: {out}"]
+
+
+def test_a_data_dir_without_the_test_files_names_the_two_needed(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "train only"
+    folder.mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        (folder / name).symlink_to(REAL_DIR / name)
+    run = tmp_path / "run"
+    _write_model(run)
+    assert main(["predict", str(run), "--data-dir", str(folder)]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets predict: error: --data-dir must hold Fashion-MNIST's t10k-images-idx3-ubyte "
+        f"and t10k-labels-idx1-ubyte (or FashionMNIST/raw/ with them), got {str(folder)!r}, which "
+        "lacks t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; get it with 'sudo apt-get install "
+        "dataset-fashion-mnist', or 'linearnets data download --data-dir DIR' where a network "
+        "exists, then pass --data-dir DIR (or set LINEARNETS_DATA)\n"
+    )
+    assert not (run / "predict-6.png").exists()

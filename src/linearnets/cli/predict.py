@@ -46,8 +46,8 @@ def add_parser(sub: Any) -> None:
         "--data-dir",
         type=path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data"),
         default=None,
-        help="folder holding the Fashion-MNIST files (default: the run's --data-dir while it "
-        "holds them, else search the usual places)",
+        help="folder holding the Fashion-MNIST files, the test split's two (t10k-*) enough "
+        "(default: the run's --data-dir while it holds them, else search the usual places)",
     )
     p.add_argument(
         "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
@@ -142,24 +142,29 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
 
 
 def _read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:
-    """Return Fashion-MNIST from ``data_dir`` (--data-dir); without it, from the folder the run
-    trained on (``trained_on``, its config's data_dir, which --resume reads too) while that folder
-    still holds the files, else from the usual places. Every copy is verified by MD5: each gives
-    the same test images."""
+    """Return Fashion-MNIST's test split from ``data_dir`` (--data-dir); without it, from the
+    folder the run trained on (``trained_on``, its config's data_dir, which --resume reads too)
+    while that folder still holds the test files, else from the usual places. Only the two test
+    files are looked for, read and verified by MD5 (a folder holding them alone serves): every
+    copy gives the same test images."""
     from linearnets.data.fashion_mnist import read_fashion_mnist
     from linearnets.errors import DatasetError
 
     passed_over = None
     if data_dir is None and isinstance(trained_on, str) and trained_on:
         try:
-            return read_fashion_mnist(trained_on)
+            return read_fashion_mnist(trained_on, train=False)
         except (UsageError, DatasetError) as err:
             passed_over = err  # moved, removed or damaged since: the search may find another copy
     try:
-        return read_fashion_mnist(data_dir)
+        return read_fashion_mnist(data_dir, train=False)
     except DatasetError as err:
-        searched = "Fashion-MNIST was not found (searched "
-        if passed_over is None or not str(err).startswith(searched):
+        searched = " not found (searched "
+        if (
+            passed_over is None
+            or not str(err).startswith("Fashion-MNIST")
+            or searched not in str(err)
+        ):
             raise
         # the run's folder was searched first: say so, and why it was passed over
         first = (
@@ -171,14 +176,15 @@ def _read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays
 
 def _why(folder: Path, err: Exception) -> str:
     """Return why the run's data ``folder`` was passed over, ``err`` its refusal."""
-    from linearnets.data.files import missing_files
+    from linearnets.data.files import FASHION_MNIST_FILES, TEST_FILES, missing_files
     from linearnets.errors import DatasetError
 
     if isinstance(err, DatasetError):  # a file there failed its size, MD5 or format check
         return f"a damaged file ({str(err).split('; ')[0]})"
     if not folder.is_dir():
         return "it is no longer a folder"
-    return f"it lacks {', '.join(missing_files(folder))}"
+    test_files = {name: FASHION_MNIST_FILES[name] for name in TEST_FILES}
+    return f"it lacks {', '.join(missing_files(folder, test_files))}"
 
 
 def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str) -> None:
