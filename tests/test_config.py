@@ -189,6 +189,21 @@ def test_a_run_from_a_numpy_config_writes_its_folder(tmp_path: Path) -> None:
         ({"true_w": {-3.4, 2.0}}, r"^true_w must be a sequence of numbers, in order, got a set"),
         ({"true_w": frozenset({1.0})}, r"true_w must be a sequence of numbers, in order, got a"),
         ({"true_w": {1.5: 2.0}}, r"^true_w must be a sequence of numbers, in order, got a dict"),
+        # nested lists other than a column [[w1], [w2]] (d, 1): rows, a mix, a deeper column
+        (
+            {"true_w": [[2.0, 1.0], [-3.4, 1.0]]},
+            r"^true_w must be 1-d \(d,\) or a column \(d, 1\), got nested lists \[\[2\.0, 1\.0\], "
+            r"\[-3\.4, 1\.0\]\]; pass e\.g\. \(2\.0, -3\.4\) or \[\[2\.0\], \[-3\.4\]\]$",
+        ),
+        ({"true_w": [[2.0], -3.4]}, r"^true_w must be 1-d \(d,\) or a column \(d, 1\), got nested"),
+        (
+            {"true_w": [[[2.0]], [[1.0]]]},
+            r"^true_w must be 1-d \(d,\) or a column \(d, 1\), got nest",
+        ),
+        (
+            {"true_w": [[]]},
+            r"^true_w must be 1-d \(d,\) or a column \(d, 1\), got nested lists \[\[\]\]",
+        ),
         ({"true_b": True}, r"true_b must be a number, got True"),
         ({"seed": True}, r"seed must be a non-negative integer \(at most 2\*\*31 - 1\), got True"),
     ],
@@ -318,6 +333,24 @@ def test_linreg_takes_the_books_tensors_as_plain_floats() -> None:
         UsageTypeError, match=r"true_b must be a number, got tensor\(\[1\., 2\.\]\)"
     ):
         LinregConfig(true_b=torch.tensor([1.0, 2.0]))  # type: ignore[arg-type]
+
+
+def test_linreg_takes_a_column_of_nested_lists_as_its_weights() -> None:
+    """``[[2.0], [-3.4]]`` is a column (d, 1), as synthetic_data and a (2, 1) array take it: it
+    was refused ("true_w must hold numbers, got [2.0] in it")."""
+    import numpy as np
+    import torch
+
+    from linearnets.data.synthetic import synthetic_data
+
+    column = [[2.0], [-3.4]]
+    assert LinregConfig(true_w=column).true_w == (2.0, -3.4)  # type: ignore[arg-type]
+    assert LinregConfig(true_w=((2,), (-3,))).true_w == (2.0, -3.0)  # type: ignore[arg-type]
+    assert LinregConfig(true_w=np.array(column)).true_w == (2.0, -3.4)
+    # synthetic_data draws the same labels from the column as from the weights (d,)
+    X, y = synthetic_data(column, 4.2, 5, generator=torch.Generator().manual_seed(0))
+    X1, y1 = synthetic_data([2.0, -3.4], 4.2, 5, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(X, X1) and torch.equal(y, y1)
 
 
 def test_numpy_strings_and_a_torch_device_are_stored_as_plain_strings(tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ def plain_number(value: Any) -> Any:
 
 
 def check_weights(true_w: Any) -> tuple[float, ...]:
-    """Return ``true_w`` as a tuple of finite floats, or raise naming it."""
+    """Return ``true_w`` (d,) or a column (d, 1) as a tuple of d finite floats, or raise naming it."""
     if hasattr(true_w, "ndim") and hasattr(true_w, "tolist"):  # a tensor or an array
         shape = tuple(true_w.shape)
         if len(shape) == 2 and shape[1] == 1:  # a column (d, 1), as synthetic_data takes
@@ -136,7 +136,7 @@ def check_weights(true_w: Any) -> tuple[float, ...]:
             f"true_w must be a sequence of numbers, got {true_w!r:.40}; pass e.g. (2.0, -3.4)"
         )
     weights = []
-    for value in map(plain_number, true_w):
+    for value in map(plain_number, _column_entries(true_w)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise UsageTypeError(
                 f"true_w must hold numbers, got {value!r:.40} in it; pass e.g. (2.0, -3.4)"
@@ -149,6 +149,21 @@ def check_weights(true_w: Any) -> tuple[float, ...]:
     if not weights:
         raise UsageError("true_w must hold at least one weight, got (); pass e.g. (2.0, -3.4)")
     return tuple(weights)
+
+
+def _column_entries(true_w: Any) -> list[Any]:
+    """Return the entries of ``true_w``, a column of one-number rows ``[[2.0], [-3.4]]`` (d, 1) as
+    its d weights, as synthetic_data and a (d, 1) tensor take it; refuse any other nesting."""
+    entries = list(true_w)
+    rows = [isinstance(value, list | tuple) for value in entries]
+    if not any(rows):
+        return entries
+    if all(rows) and all(len(row) == 1 and not isinstance(row[0], list | tuple) for row in entries):
+        return [row[0] for row in entries]  # (d, 1) -> (d,)
+    raise UsageError(
+        f"true_w must be 1-d (d,) or a column (d, 1), got nested lists {describe(entries)}; pass "
+        "e.g. (2.0, -3.4) or [[2.0], [-3.4]]"
+    )
 
 
 def check_bias(true_b: Any) -> float:
