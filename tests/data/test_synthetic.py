@@ -222,6 +222,12 @@ BAD_W_OR_B: list[tuple[object, object, type[Exception], str]] = [
     ([2.0, float("nan")], 1.0, UsageError, r"w must hold only finite values, got 1 NaN/inf"),
     # finite Python numbers past float32's range: named as such, not as NaN/inf data to clean
     ([1e39, 1.0], 1.0, UsageError, r"^w must hold numbers within float32's range \(±3\.4e\+38\), as a list of numbers becomes float32, got 1e\+39; pass smaller weights, or w=torch\.tensor\(w, dtype=torch\.float64\)$"),
+    # integers torch cannot hold: past int64's range in a list of integers (torch's "Overflow when
+    # unpacking long long" was named as no sequence of numbers), past float's (a bare OverflowError)
+    pytest.param([10**20, 1], 4.2, UsageError, r"^w must hold integers within int64's range \(±9\.2e\+18\), as a list of integers becomes int64, got 100000000000000000000; write it as a float, e\.g\. 1e\+20$", id="w-int-past-int64"),
+    pytest.param([[-(2**63) - 1], [1]], 4.2, UsageError, r"^w must hold integers within int64's range .*, got -9223372036854775809; write it as a float, e\.g\. -9\.22337e\+18$", id="w-column-int-past-int64"),
+    pytest.param([10**400, 1.0], 4.2, UsageError, r"^w must hold finite numbers, got 1000000000\d+\.\.\.; pass e\.g\. w=torch\.tensor\(\[2, -3\.4\]\)$", id="w-int-past-float"),
+    pytest.param([10**20, "a"], 4.2, UsageTypeError, r"^w must be a 1-d tensor or sequence of numbers, got \[100000000000000000000, 'a'\]", id="w-int-past-int64-and-text"),
     ("ab", 1.0, UsageTypeError, r"w must be a 1-d tensor or sequence of numbers, got 'ab'"),  # TypeError in torch
     ([[1.0, 2.0], [3.0]], 1.0, UsageTypeError, r"w must be a 1-d tensor or sequence of numbers"),  # ValueError
     (None, 1.0, UsageTypeError, r"w must be a 1-d tensor or sequence of numbers, got None"),  # RuntimeError

@@ -104,7 +104,8 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         # batch, so the second backward of a training loop fails ("backward through the graph a
         # second time")
         given, w = w, torch.as_tensor(w).detach()
-    except (TypeError, ValueError, RuntimeError):
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        _refuse_past_range(w)
         raise UsageTypeError(
             f"w must be a 1-d tensor or sequence of numbers, got {w!r:.60}; "
             "pass e.g. w=torch.tensor([2, -3.4])"
@@ -128,6 +129,38 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
     if not isinstance(given, torch.Tensor) and w.dtype == torch.float32:
         _refuse_past_float32(given, w)
     return check_finite("w", w)
+
+
+def _leaves(given: list[Any] | tuple[Any, ...]) -> Iterator[Any]:
+    """Yield the values of a list, nested lists included."""
+    for value in given:
+        if isinstance(value, list | tuple):
+            yield from _leaves(value)
+        else:
+            yield value
+
+
+def _refuse_past_range(given: Any) -> None:
+    """Name an integer of the list of numbers ``given`` that torch could not make a tensor of: one
+    past float's range (``10**400``), or past int64's (``10**20``), which a list of integers becomes."""
+    if not isinstance(given, list | tuple):
+        return
+    values = list(_leaves(given))
+    if not all(isinstance(value, numbers.Real) for value in values):
+        return  # not a list of numbers: the caller says so
+    for value in values:
+        if not isinstance(value, numbers.Integral):
+            continue
+        if not is_finite_number(value):
+            raise UsageError(
+                f"w must hold finite numbers, got {describe(value)}; pass e.g. "
+                "w=torch.tensor([2, -3.4])"
+            )
+        if not -(2**63) <= int(value) < 2**63:
+            raise UsageError(
+                f"w must hold integers within int64's range (±9.2e+18), as a list of integers "
+                f"becomes int64, got {describe(value)}; write it as a float, e.g. {float(value):g}"
+            )
 
 
 def _refuse_past_float32(given: Any, w: torch.Tensor) -> None:
