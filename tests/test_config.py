@@ -536,3 +536,27 @@ def test_any_path_like_is_taken_for_a_path_setting_and_stored_as_a_path(tmp_path
         match=r"out must be a path \(str, pathlib\.Path or another os\.PathLike\) or None",
     ):
         SoftmaxConfig(out=3)  # type: ignore[arg-type]
+
+
+def test_sizes_given_as_0d_integer_tensors_are_stored_as_ints() -> None:
+    """torch.tensor(10) as batch_size (as lr takes torch.tensor(0.03)) was refused as no positive
+    integer; it is stored as the plain int, so the config writes as JSON."""
+    import json
+
+    import torch
+
+    config = LinregConfig(
+        batch_size=torch.tensor(10),  # type: ignore[arg-type]
+        epochs=torch.tensor(2, dtype=torch.int32),  # type: ignore[arg-type]
+        num_examples=torch.tensor(100),  # type: ignore[arg-type]
+    )
+    assert config == LinregConfig(batch_size=10, epochs=2, num_examples=100)
+    assert all(type(v) is int for v in (config.batch_size, config.epochs, config.num_examples))
+    saved = json.loads(json.dumps(config.to_dict()))
+    assert (saved["batch_size"], saved["epochs"], saved["num_examples"]) == (10, 2, 100)
+    softmax = SoftmaxConfig(batch_size=torch.tensor(256), resize=torch.tensor(14))  # type: ignore[arg-type]
+    assert (softmax.batch_size, softmax.resize) == (256, 14) and type(softmax.resize) is int
+    with pytest.raises(
+        UsageTypeError, match=r"^batch_size must be a positive integer, got a tensor"
+    ):
+        LinregConfig(batch_size=torch.tensor(10.0))  # type: ignore[arg-type]

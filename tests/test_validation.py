@@ -64,6 +64,14 @@ def _raises(kind: type[Exception], pattern: str, check: Any, *args: Any, **kwarg
         (True, {}, UsageTypeError, r"^n must be a positive integer, got True; pass e.g. n=1$"),
         (2.0, {}, UsageTypeError, r"^n must be a positive integer, got 2.0; pass e.g. n=1$"),
         ("2", {}, UsageTypeError, r"^n must be a positive integer, got '2'"),
+        # a 0-d integer tensor is its int (then judged as one); bools, floats, one-element 1-d
+        # tensors (as for lr) and a tensor without values are not
+        (torch.tensor(0), {}, UsageError, r"^n must be a positive integer \(>= 1\), got 0; pass e.g. n=1$"),
+        (torch.tensor(4), {"maximum": 3}, UsageError, r"^n must be an integer in \[1, 3\], got 4; pass at most 3$"),
+        (torch.tensor(True), {}, UsageTypeError, r"^n must be a positive integer, got a tensor of shape \(\) and dtype torch\.bool"),
+        (torch.tensor(4.0), {}, UsageTypeError, r"^n must be a positive integer, got a tensor of shape \(\) and dtype torch\.float32"),
+        (torch.tensor([4]), {}, UsageTypeError, r"^n must be a positive integer, got a tensor of shape \(1,\) and dtype torch\.int64"),
+        (torch.tensor(4, device="meta"), {}, UsageTypeError, r"^n must be a positive integer, got a tensor of shape \(\) and dtype torch\.int64"),
     ],
 )  # fmt: skip
 def test_check_positive_int_refuses(
@@ -474,6 +482,34 @@ def test_a_0d_tensor_is_a_number_as_torch_optim_sgd_takes_its_lr() -> None:
     v.grad = torch.tensor([1.0, -2.0])
     SGD([v], torch.tensor(0.5)).step()
     assert v.detach().tolist() == [0.5, 2.0]
+
+
+def test_a_0d_integer_tensor_is_a_size_as_a_0d_tensor_is_an_lr() -> None:
+    """torch.tensor(4) as batch_size or num_examples (a size computed with torch) was refused while
+    lr took torch.tensor(0.03): it is now its int, with the same results as the int."""
+    from linearnets import d2l
+    from linearnets.data.synthetic import data_iter, load_array, synthetic_data
+
+    for dtype in (torch.int64, torch.int32, torch.uint8):
+        size = check_positive_int("n", torch.tensor(4, dtype=dtype))
+        assert type(size) is int and size == 4
+    # d2l.sgd divides by the batch size: the same step as with the int
+    w, v = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    w.grad, v.grad = torch.tensor([1.0, -2.0]), torch.tensor([1.0, -2.0])
+    d2l.sgd([w], 0.5, torch.tensor(4))
+    d2l.sgd([v], 0.5, 4)
+    assert w.detach().tolist() == v.detach().tolist() == [0.875, 1.25]
+    # the same draws and batches as with the int
+    X, y = synthetic_data(
+        [2.0, -3.4], 4.2, torch.tensor(6), generator=torch.Generator().manual_seed(0)
+    )
+    X1, y1 = synthetic_data([2.0, -3.4], 4.2, 6, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(X, X1) and torch.equal(y, y1)
+    ours = data_iter(torch.tensor(4), X, y, generator=torch.Generator().manual_seed(1))
+    theirs = data_iter(4, X, y, generator=torch.Generator().manual_seed(1))
+    for (a, b), (c, d) in zip(ours, theirs, strict=True):
+        assert torch.equal(a, c) and torch.equal(b, d)
+    assert [len(b[0]) for b in load_array((X, y), torch.tensor(4), False)] == [4, 2]
 
 
 MODELS_OF_SIZE: list[tuple[str, Callable[[int, int], object]]] = [

@@ -42,7 +42,7 @@ def _num_classes(labels: torch.Tensor, num_classes: int | None) -> int | None:
         raise UsageError(f"labels must be class indices >= 0, got {low}; relabel classes as 0..C-1")
     if num_classes is None:
         return high + 1
-    check_positive_int("num_classes", num_classes)
+    num_classes = check_positive_int("num_classes", num_classes)
     if high >= num_classes:
         raise UsageError(
             f"num_classes must exceed every label, got num_classes={num_classes} and a label {high}; "
