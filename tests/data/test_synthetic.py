@@ -121,6 +121,17 @@ def test_load_array_seeded_order() -> None:
     assert torch.equal(a, b)
 
 
+def test_load_array_yields_lists_of_tensors_as_its_docstring_says() -> None:
+    """A DataLoader's default collate makes a list of the dataset's tuple, as the book prints
+    next(iter(data_iter)); the docstring said tuples."""
+    features, labels = torch.randn(6, 2), torch.randn(6, 1)
+    batch = next(iter(load_array((features, labels), 4, False)))
+    assert type(batch) is list and len(batch) == 2
+    assert torch.equal(batch[0], features[:4]) and torch.equal(batch[1], labels[:4])
+    returns = (load_array.__doc__ or "").split("Returns:")[1]
+    assert "yielding lists ``[X, y]`` of tensors" in returns and "tuple" not in returns
+
+
 BAD_INPUT = [
     (
         lambda: synthetic_data(torch.tensor([[1.0, 2.0]]), 1.0, 10),

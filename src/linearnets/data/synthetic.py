@@ -289,7 +289,9 @@ def load_array(
         generator: source of the shuffle; ``None`` uses torch's global generator.
 
     Returns:
-        A ``DataLoader`` yielding tuples of tensors of shape (B, ...).
+        A ``DataLoader`` yielding lists ``[X, y]`` of tensors of shape (B, ...), one per array (its
+        default collate makes lists: the book prints ``next(iter(data_iter))`` as ``[tensor(...),
+        tensor(...)]``); unpack them as ``for X, y in data_iter``.
 
     See D2L §3.3.2.
     """
