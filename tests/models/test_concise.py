@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from torch import nn
 
 from linearnets.errors import UsageError
 from linearnets.models.concise import init_weights, linreg_concise, softmax_concise
+from linearnets.models.scratch import SoftmaxRegressionScratch
 
 
 def test_init_weights_leaves_other_modules_untouched(gen: torch.Generator) -> None:
@@ -80,7 +82,8 @@ BAD_INPUT = [
     (  # one feature per example still needs the batch dimension
         lambda: softmax_concise(1, 3)(torch.zeros(5)),
         UsageError,
-        r"X must hold 1 features per example, shape \(B, 1\) or \(B, 1, H, W\), got shape \(5,\)",
+        r"X must hold 1 features per example, shape \(B, 1\) or \(B, 1, 1, 1\), got shape \(5,\); "
+        r"check the data matches",
     ),
     (
         lambda: linreg_concise(2)(torch.zeros(4, 2, dtype=torch.float64)),
@@ -114,6 +117,48 @@ BAD_INPUT = [
 def test_bad_input(call: Any, error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         call()
+
+
+@pytest.mark.parametrize(
+    ("num_inputs", "shape", "example", "fix"),
+    [
+        # a model trained after --resize 14 fed the 28×28 images: named as the scratch model does
+        (196, (3, 1, 28, 28), "(B, 1, 14, 14)", "image size (resize)"),
+        (784, (3, 1, 32, 32), "(B, 1, 28, 28)", "image size (resize)"),
+        # rows of features, as a --data file's, are no image size to resize
+        (196, (3, 784), "(B, 1, 14, 14)", "data"),
+        (4, (3, 5), "(B, 1, 2, 2)", "data"),
+        (10, (3, 1, 28, 28), "(B, 1, H, W) with H·W = 10", "image size (resize)"),
+        (10, (3, 9), "(B, 1, H, W) with H·W = 10", "data"),
+    ],
+    ids=["resized", "default", "features-784", "features-4", "not-square", "not-square-features"],
+)
+def test_softmax_shape_error_names_the_image_shape_of_num_inputs(
+    num_inputs: int, shape: tuple[int, ...], example: str, fix: str
+) -> None:
+    """The image shape holds num_inputs pixels, as SoftmaxRegressionScratch's (its own helper); the
+    concise model said "(B, 1, H, W)" and "check the data" for 28×28 images fed a resize-14 model."""
+    with pytest.raises(UsageError) as info:
+        softmax_concise(num_inputs)(torch.zeros(shape))
+    assert str(info.value) == (
+        f"X must hold {num_inputs} features per example, shape (B, {num_inputs}) or {example}, "
+        f"got shape {shape}; check the {fix} matches the model's num_inputs"
+    )
+    if fix != "data":  # the scratch model names the same image shape and fix for these
+        with pytest.raises(
+            UsageError, match=re.escape(f"or {example}, got shape {shape}; check the {fix}")
+        ):
+            SoftmaxRegressionScratch(num_inputs)(torch.zeros(shape))
+
+
+def test_linreg_concise_fed_images_is_told_to_check_its_data() -> None:
+    """A linear regression takes rows of features: images are no image size to resize."""
+    with pytest.raises(UsageError) as info:
+        linreg_concise(4)(torch.zeros(3, 1, 2, 2))
+    assert str(info.value) == (
+        "X must hold 4 features per example, shape (B, 4), got shape (3, 1, 2, 2); check the data "
+        "matches the model's num_inputs"
+    )
 
 
 def test_a_float64_model_takes_float64_batches(gen: torch.Generator) -> None:

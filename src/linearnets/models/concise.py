@@ -11,6 +11,7 @@ from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch.module import check_batch_device
+from linearnets.models.scratch.softmax import _image_shape
 from linearnets.validation import (
     check_finite_init,
     check_float_tensor,
@@ -79,10 +80,13 @@ def _check_input() -> Callable[[nn.Module, tuple[Any, ...]], None]:
         num_inputs = layer.in_features
         X = check_float_tensor("X", args[0])
         if X.ndim < 2 or math.prod(X.shape[1:]) != num_inputs or (not flattens and X.ndim != 2):
+            # images (B, C, H, W) of the wrong size for an image model come from another resize;
+            # rows of features (a --data file's) from other data
+            fix = "image size (resize)" if flattens and X.ndim == 4 else "data"
             raise UsageError(
                 f"X must hold {num_inputs} features per example, shape (B, {num_inputs})"
-                f"{' or (B, 1, H, W)' if flattens else ''}, got shape {tuple(X.shape)}; check the "
-                "data matches the model's num_inputs"
+                f"{f' or {_image_shape(num_inputs)}' if flattens else ''}, got shape "
+                f"{tuple(X.shape)}; check the {fix} matches the model's num_inputs"
             )
         check_batch_device(  # torch's words for a meta one: "not on the expected device cpu!"
             X,
