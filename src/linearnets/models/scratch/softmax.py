@@ -109,10 +109,13 @@ class SoftmaxRegressionScratch(ScratchModule):
         check_float_tensor("X", X)
         # features from the shape, not X[0], so an empty batch (0, d) (a data-parallel shard) passes
         if X.ndim < 2 or math.prod(X.shape[1:]) != self.num_inputs:
+            # images (B, C, H, W) of the wrong size come from another resize; rows of features (a
+            # --data file's) from other data, as the concise model tells them
+            fix = "image size (resize)" if X.ndim == 4 else "data"
             raise UsageError(
                 f"X must hold {self.num_inputs} features per example, e.g. shape (B, {self.num_inputs}) "
-                f"or {_image_shape(self.num_inputs)}, got shape {tuple(X.shape)}; check the image size "
-                "(resize) matches the model's num_inputs"
+                f"or {_image_shape(self.num_inputs)}, got shape {tuple(X.shape)}; check the {fix} "
+                "matches the model's num_inputs"
             )
         if X.dtype != self.W.dtype:
             raise UsageTypeError(
