@@ -246,3 +246,27 @@ def test_the_curves_are_pyplots_current_figure_in_the_cell_that_trained(
         assert len(_outputs(nb.cells[cell], "display_data")) == figures, cell
     assert _stdout(nb.cells[2]).split() == ["True", "True"]
     assert _stdout(nb.cells[3]).strip() == "[]"
+
+
+def test_plt_show_or_the_figure_after_the_live_curves_shows_them_once(tmp_path: Path) -> None:
+    """A learner from scripts ends the training cell with plt.show(), or shows the figure itself:
+    the live figure is still pyplot's in its cell, and plt.show() displayed it a second time below
+    its live display. The book's Animator shows one figure there (its clear_output(wait=True),
+    pending, removes the last display as the next one comes); so does this one, updated in place."""
+    nb, client = run_notebook(
+        [
+            _SMALL_RUN + "from IPython.display import display",
+            "d2l.train_ch3(net, batches, batches, cross_entropy, 2, updater)\nd2l.plt.show()",
+            "animator = d2l.Animator(xlabel='epoch', legend=['loss'])\nanimator.add(1, 0.5)\n"
+            "animator.fig",  # a cell's last line: its value shown
+            # a later cell: shown there (the figure left pyplot at the end of the last), then updated
+            "display(animator.fig)\nanimator.add(2, 0.25)\nd2l.plt.show()",
+        ],
+        tmp_path,
+    )
+    for cell, updates in ((1, 2), (2, 1), (3, 1)):
+        assert client.messages[cell]["display_data"] == 1, cell
+        assert client.messages[cell]["update_display_data"] == updates, cell
+        assert "execute_result" not in client.messages[cell], cell
+        (shown,) = _outputs(nb.cells[cell], "display_data")
+        assert "<svg" in shown["data"]["image/svg+xml"], cell

@@ -150,3 +150,25 @@ def test_a_bare_figure_or_one_made_on_a_thread_leaves_pyplot_at_once(
     thread.join()
     assert len(made) == 2 and plt.get_fignums() == []
     assert kernel.events.callbacks["post_execute"] == [kernel.flush_figures]
+
+
+def test_displaying_the_live_figure_updates_its_display_and_a_copy_is_an_ordinary_figure(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """display(fig) and plt.show() go through the figure's _ipython_display_: its live display,
+    updated in the cell that shows it (no second figure below it); a copy has no live display."""
+    import copy
+    import pickle
+
+    _run_in(monkeypatch, ZMQInteractiveShell(msg_id="a"))
+    output = LiveOutput("notebook", [])
+    fig = output.new_figure((3, 2))
+    output.publish(fig)
+    fig._ipython_display_()  # type: ignore[attr-defined]  # what IPython's display(fig) calls
+    _run_in(monkeypatch, ZMQInteractiveShell(msg_id="b"))
+    fig._ipython_display_()  # type: ignore[attr-defined]
+    assert _shown(fake_notebook) == [("display", 0), ("update", 0), ("display", 1)]
+    assert all(shown is fig for _, shown, _ in fake_notebook)
+    assert callable(fig._ipython_display_)  # type: ignore[attr-defined]  # restored after each
+    for twin in (copy.deepcopy(fig), pickle.loads(pickle.dumps(fig))):
+        assert twin._ipython_display_ is None  # IPython formats it as any figure

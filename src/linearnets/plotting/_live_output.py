@@ -74,6 +74,8 @@ class LiveOutput:
     continued there, the book's ``Animator`` reused) displays the figure anew in that cell, as the
     book's ``Animator`` does, rather than redrawing an earlier cell's output out of sight. Training
     in a thread of its own keeps updating the display it started, whichever cell runs meanwhile.
+    ``display(fig)``, ``plt.show()`` or the figure as a cell's last line show it the same way (the
+    live display, not a copy of it below).
     """
 
     def __init__(
@@ -107,6 +109,10 @@ class LiveOutput:
         # once where that cannot be arranged and for a figure pyplot is not to keep
         if not (self.managed and _close_at_cell_end(fig)):
             pyplot().close(fig)
+        # plt.show() (which displays every figure pyplot holds), display(fig) or fig as a cell's
+        # last line: the live display, updated, not a copy below it (the book's Animator, whose
+        # pending clear_output removes its last display, shows one figure there too)
+        fig._ipython_display_ = _ShowLive(self, fig)  # type: ignore[attr-defined]
         return fig
 
     def publish(self, fig: Figure) -> None:
@@ -114,20 +120,45 @@ class LiveOutput:
         for path in self.paths:
             save_figure(fig, path, tight=False, name=self.name, make_folder=self.make_folder)
         if self.mode == "notebook":
-            from IPython.display import display, update_display
+            self._show(fig)
 
-            # the main thread runs the cells one after the other: another cell there is a new one
-            on_main = threading.current_thread() is threading.main_thread()
-            cell = _current_cell() if on_main else self._cell
+    def _show(self, fig: Figure) -> None:
+        """Show ``fig`` in the notebook: in a new display, or by updating the one in this cell."""
+        from IPython.display import display, update_display
+
+        # the main thread runs the cells one after the other: another cell there is a new one
+        on_main = threading.current_thread() is threading.main_thread()
+        cell = _current_cell() if on_main else self._cell
+        # display() would call the figure's own hook (see new_figure), which calls this
+        hook = vars(fig).pop("_ipython_display_", None)
+        try:
             if self.display_id is None or cell != self._cell:
                 self.display_id, self._cell = uuid.uuid4().hex, cell
                 display(fig, display_id=self.display_id)
             else:
                 update_display(fig, display_id=self.display_id)
+        finally:
+            if hook is not None:
+                fig._ipython_display_ = hook  # type: ignore[attr-defined]
 
     def forget_display(self) -> None:
         """Let the next :meth:`publish` start a new display (in the cell running then)."""
         self.display_id = None
+
+
+class _ShowLive:
+    """A live figure's ``_ipython_display_`` (IPython calls it for ``display(fig)``): shows the
+    figure through its :class:`LiveOutput`. A copy of the figure (pickle, ``copy.deepcopy``) is an
+    ordinary one: the hook copies as ``None``, which IPython ignores."""
+
+    def __init__(self, output: LiveOutput, fig: Figure) -> None:
+        self.output, self.fig = output, fig
+
+    def __call__(self) -> None:
+        self.output._show(self.fig)
+
+    def __reduce__(self) -> tuple[type[None], tuple[()]]:
+        return type(None), ()
 
 
 class _CellEnd:
