@@ -45,26 +45,36 @@ class RecordingClient(nbclient.NotebookClient):  # type: ignore[misc]
 
 
 def run_notebook(
-    cells: list[str], cwd: Path, *, interrupt_after: dict[int, int] | None = None
+    cells: list[str],
+    cwd: Path,
+    *,
+    interrupt_after: dict[int, int] | None = None,
+    backend: str | None = None,
 ) -> tuple[Any, RecordingClient]:
     """Execute ``cells`` in a fresh kernel of this Python, in ``cwd``, as a notebook would.
 
     ``interrupt_after``: cell index -> seconds after which the kernel is interrupted (Jupyter's
     "Interrupt the kernel", a SIGINT); that cell's error is kept and the next cells still run.
+    ``backend``: the kernel's ``MPLBACKEND`` (default: none, the inline backend).
     """
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     timeouts = {nb.cells[i].id: seconds for i, seconds in (interrupt_after or {}).items()}
-    return nb, execute_notebook(nb, cwd, interrupt_after=timeouts)
+    return nb, execute_notebook(nb, cwd, interrupt_after=timeouts, backend=backend)
 
 
 def execute_notebook(
-    nb: Any, cwd: Path, *, interrupt_after: dict[str, int] | None = None
+    nb: Any,
+    cwd: Path,
+    *,
+    interrupt_after: dict[str, int] | None = None,
+    backend: str | None = None,
 ) -> RecordingClient:
     """Execute the notebook ``nb`` in place in a fresh kernel of this Python, in ``cwd``, as Jupyter
     does; return the client, whose ``messages`` count what the kernel sent for each cell.
 
     A cell that fails raises ``CellExecutionError``, unless ``interrupt_after`` (cell id -> seconds,
     as :func:`run_notebook`'s by cell index) is given: then errors are kept in the outputs.
+    ``backend``: the kernel's ``MPLBACKEND`` (default: none, the inline backend).
     """
     timeouts = interrupt_after or {}
     client = RecordingClient(
@@ -79,6 +89,8 @@ def execute_notebook(
     # a notebook's own environment: no MPLBACKEND (the kernel's inline backend), one thread
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["OMP_NUM_THREADS"] = "1"
+    if backend is not None:
+        env["MPLBACKEND"] = backend
     client.execute(env=env)
     return client
 
@@ -270,3 +282,27 @@ def test_plt_show_or_the_figure_after_the_live_curves_shows_them_once(tmp_path: 
         assert "execute_result" not in client.messages[cell], cell
         (shown,) = _outputs(nb.cells[cell], "display_data")
         assert "<svg" in shown["data"]["image/svg+xml"], cell
+
+
+def test_the_live_curves_show_as_an_image_in_a_kernel_started_with_mplbackend_agg(
+    tmp_path: Path,
+) -> None:
+    """A headless server's MPLBACKEND=Agg (set for scripts) reaches the kernel: the inline
+    backend never loads, and with it IPython's image format for figures. The live curves showed
+    as their repr, the text "<Figure size 450x300 with 1 Axes>", updated each epoch."""
+    nb, client = run_notebook(
+        [
+            _SMALL_RUN
+            + "import linearnets as ln\nimport matplotlib\nprint(matplotlib.get_backend())",
+            "ln.fit(net, batches, cross_entropy, torch.optim.SGD([W, b], lr=0.1), 2, "
+            "callbacks=[ln.CurvesCallback(ln.LiveCurves(num_epochs=2))])",
+        ],
+        tmp_path,
+        backend="Agg",
+    )
+    assert _stdout(nb.cells[0]).strip().lower() == "agg"
+    assert (
+        client.messages[1]["display_data"] == 1 and client.messages[1]["update_display_data"] == 1
+    )
+    (shown,) = _outputs(nb.cells[1], "display_data")
+    assert shown["data"]["image/png"]

@@ -103,6 +103,8 @@ class LiveOutput:
             return new_figure(figsize, managed=self.managed)
         if self.svg:
             use_svg_display()
+        else:
+            _figures_as_images()
         fig = new_figure(figsize, managed=True)  # the notebook's canvas and formatters
         # the cell end must not show it a second time below the live display: pyplot lets it go
         # then (the book's Animator: plt.savefig or plt.gcf() after it in its cell see it), or at
@@ -204,6 +206,32 @@ def _close_at_cell_end(fig: Figure) -> bool:
     _cell_end.queue = queue
     _cell_end.figures.append(fig)
     return True
+
+
+def _figures_as_images() -> None:
+    """Have IPython show a figure as an image (PNG) where it has no image format for figures.
+
+    The inline backend sets one when it loads; a kernel started with ``MPLBACKEND=Agg`` (a
+    headless server's setting, made for scripts) never loads it, and ``display(fig)`` then showed
+    the figure's repr, ``<Figure size 450x300 with 1 Axes>``, as the live curves. A format the
+    notebook has (PNG, SVG, retina) is left as it is.
+    """
+    formatters = getattr(getattr(_shell(), "display_formatter", None), "formatters", None)
+    if not isinstance(formatters, dict):
+        return
+    from matplotlib.figure import Figure
+
+    for mime in ("image/png", "image/svg+xml", "image/jpeg", "application/pdf"):
+        try:
+            formatters[mime].lookup_by_type(Figure)
+            return
+        except (KeyError, AttributeError):  # none for figures (or no such formatter)
+            continue
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # an old Jupyter without matplotlib-inline: nothing to set it with
+        return
+    set_matplotlib_formats("png")
 
 
 def _shell() -> object:
