@@ -418,6 +418,23 @@ def test_images_of_another_size_for_the_books_function_model_are_named(entry: st
     )
 
 
+@pytest.mark.parametrize("entry", ["evaluate", "predict_labels"])
+def test_a_transposed_weight_of_the_books_function_model_is_named(entry: str) -> None:
+    """W made (outputs, inputs), torch.normal(0, 0.01, size=(10, 784)): the batch's 784 values per
+    example are W's second size. The fix offered was a W of shape (784, 784), 784 outputs."""
+    book = _book_model(3, 16)  # (outputs, inputs) for images of 4×4 = 16 values, 3 classes
+    X = torch.rand(2, 1, 4, 4)  # 32 values in all: no rows of 3
+    assert "is invalid for input of size 32" in str(_torch_error(book["net"], X))
+    with pytest.raises(UsageError) as info:
+        _entry(entry, book["net"], X)
+    assert str(info.value) == (
+        "X must hold 3 values per example for the model's W of shape (3, 16), got shape "
+        "(2, 1, 4, 4): 1×4×4 = 16 values per example, W's second size: W looks transposed; "
+        "create it with shape (16, 3), (inputs, outputs) as the book's W = torch.normal(0, 0.01, "
+        "size=(num_inputs, num_outputs)) (D2L §3.6.1)"
+    )
+
+
 @pytest.mark.parametrize(
     ("X", "message"),
     [

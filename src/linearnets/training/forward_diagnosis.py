@@ -173,10 +173,19 @@ def _function_input_error(net: Any, X: torch.Tensor) -> UsageError | None:
     if got == d:
         return None
     dims = "×".join(map(str, X.shape[1:])) or str(got)
-    return UsageError(
+    said = (
         f"X must hold {d} values per example for the model's {name} of shape ({d}, {q}), got "
-        f"shape {tuple(X.shape)}: {dims} = {got} values per example; check the image size "
-        f"(resize) matches the model, or create {name} for this data, with shape ({got}, {q})"
+        f"shape {tuple(X.shape)}: {dims} = {got} values per example"
+    )
+    if got == q:  # (outputs, inputs): the data fit the other size, the book's is (inputs, outputs)
+        return UsageError(
+            f"{said}, {name}'s second size: {name} looks transposed; create it with shape "
+            f"({q}, {d}), (inputs, outputs) as the book's W = torch.normal(0, 0.01, "
+            "size=(num_inputs, num_outputs)) (D2L §3.6.1)"
+        )
+    return UsageError(
+        f"{said}; check the image size (resize) matches the model, or create {name} for this "
+        f"data, with shape ({got}, {q})"
     )
 
 
