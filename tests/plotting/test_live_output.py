@@ -172,3 +172,21 @@ def test_displaying_the_live_figure_updates_its_display_and_a_copy_is_an_ordinar
     assert callable(fig._ipython_display_)  # type: ignore[attr-defined]  # restored after each
     for twin in (copy.deepcopy(fig), pickle.loads(pickle.dumps(fig))):
         assert twin._ipython_display_ is None  # IPython formats it as any figure
+
+
+@pytest.mark.parametrize("mode", ["file", "none"])
+def test_a_figure_not_for_the_notebook_is_not_shown_at_the_cell_end(
+    mode: str, tmp_path: Any, fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Animator(mode='none') in Jupyter drew nothing while it ran, then the inline backend showed
+    its figure when the cell ended (pyplot still held it); mode='file' likewise. It stays pyplot's
+    current figure while its cell runs (plt.savefig sees it), as in a script."""
+    kernel = _Kernel()
+    _run_in(monkeypatch, kernel)
+    output = LiveOutput(mode, [tmp_path / "anim.png"])
+    fig = output.new_figure((3, 2))
+    output.publish(fig)
+    assert plt.gcf() is fig
+    kernel.events.trigger("post_execute")
+    assert kernel.flushed == [[]] and not fake_notebook
+    assert (tmp_path / "anim.png").exists() == (mode == "file")

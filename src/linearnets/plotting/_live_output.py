@@ -67,7 +67,8 @@ class LiveOutput:
     in the plotting process). In a notebook pyplot keeps a managed figure until the end of the
     cell that made it, as the book's (``plt.savefig`` after ``train_ch3`` saves the curves), and
     lets it go then, before its own cell-end display would show it again (see
-    :func:`_close_at_cell_end`); a figure not managed leaves pyplot at once.
+    :func:`_close_at_cell_end`), in the modes "file" and "none" too (not to be shown there); a
+    figure not managed leaves pyplot at once.
 
     In a notebook the first :meth:`publish` displays the figure in the cell running then, and the
     next ones update that display in place while that cell runs; one from a later cell (training
@@ -100,7 +101,12 @@ class LiveOutput:
     def new_figure(self, figsize: tuple[float, float]) -> Figure:
         """Return the figure to draw on: see the class's note on ``managed`` and notebooks."""
         if self.mode != "notebook":
-            return new_figure(figsize, managed=self.managed)
+            fig = new_figure(figsize, managed=self.managed)
+            # Jupyter's inline backend shows every figure pyplot holds when the cell ends: one
+            # that is not to be shown there ("file", "none") leaves pyplot then, as a live one does
+            if self.managed and in_notebook() and not _close_at_cell_end(fig):
+                pyplot().close(fig)
+            return fig
         if self.svg:
             use_svg_display()
         else:
