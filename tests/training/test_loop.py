@@ -25,6 +25,7 @@ from linearnets.models.scratch import (
     cross_entropy_logits,
     squared_loss,
 )
+from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import (
@@ -1220,3 +1221,42 @@ def test_a_guard_names_the_step_of_a_nan_loss_in_an_epoch_shorter_than_its_read_
         "a smaller learning rate (lr), e.g. 0.01 (a tenth), and check the data holds no NaN or inf"
     )
     assert "scores hold NaN" in str(info.value.__context__)  # what the totals found first
+
+
+@pytest.mark.parametrize("when", ["epoch_end", "batch_end"])
+def test_a_ctrl_c_in_fit_hands_over_the_finished_epochs_history(when: str) -> None:
+    """A Ctrl-C (a kernel interrupt) in a notebook's ``history = fit(...)`` lost the finished
+    epochs' metrics: the exception now holds them, as the uninterrupted run has them."""
+
+    def run(callbacks: list[Any]) -> History:
+        torch.manual_seed(0)
+        X, y = torch.randn(60, 3), torch.randn(60, 1)
+        net = nn.Linear(3, 1)
+        batches = [(X[i : i + 10], y[i : i + 10]) for i in range(0, 60, 10)]
+        updater = torch.optim.SGD(net.parameters(), lr=0.03)
+        return fit(net, batches, nn.MSELoss(), updater, 4, callbacks=callbacks)
+
+    class CtrlC(Callback):
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            if when == "epoch_end" and metrics.epoch == 2:
+                raise KeyboardInterrupt
+
+        def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+            if when == "batch_end" and self.epoch == 3 and step == 2:
+                raise KeyboardInterrupt
+
+        def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+            self.epoch = epoch
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        run([CtrlC()])
+    kept = info.value.history.epochs  # type: ignore[attr-defined]
+    whole = run([]).epochs[:2]  # the oracle: the same epochs, not interrupted
+    assert [(m.epoch, m.train_loss) for m in kept] == [(m.epoch, m.train_loss) for m in whole]
+    if hasattr(info.value, "add_note"):
+        assert info.value.__notes__ == [
+            "fit was interrupted after 2 finished epoch(s), whose metrics are this exception's "
+            ".history; the model keeps the weights of its last step. To go on, call fit again "
+            "with start_epoch=2 and history=that History (a history passed to fit is extended in "
+            "place, so it keeps them however fit stops)"
+        ]

@@ -251,10 +251,29 @@ def fit(
         _close_bars(callbacks)
         if isinstance(exc, DivergenceError):
             _flush_guards([*callbacks, on_step])
+        if type(exc) is KeyboardInterrupt:  # Ctrl-C (a kernel interrupt) with no GracefulInterrupt
+            _keep_history(exc, history)
         raise
     for cb in callbacks:
         _call(cb, "on_fit_end", history=history)
     return history
+
+
+def _keep_history(exc: KeyboardInterrupt, history: History) -> None:
+    """Hand ``exc`` the history of the epochs that finished, and say how to go on (a note).
+
+    A Ctrl-C in a notebook's ``history = fit(...)`` left ``history`` unassigned: the finished
+    epochs' metrics were lost, while the model kept its weights.
+    """
+    done = len(history.epochs)
+    exc.history = history  # type: ignore[attr-defined]
+    if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
+        exc.add_note(
+            f"fit was interrupted after {done} finished epoch(s), whose metrics are this "
+            "exception's .history; the model keeps the weights of its last step. To go on, call "
+            f"fit again with start_epoch={done} and history=that History (a history passed to "
+            "fit is extended in place, so it keeps them however fit stops)"
+        )
 
 
 def _close_bars(callbacks: Sequence[Any]) -> None:
