@@ -294,6 +294,21 @@ def test_load_data_rejects_bad_workers(workers: Any, got: str) -> None:
         load_data_fashion_mnist(256, num_workers=workers)
 
 
+@pytest.mark.parametrize(
+    ("batch_size", "got", "kind"),
+    [(0, "0", UsageError), (-1, "-1", UsageError), (2.5, "2.5", UsageTypeError),
+     ("256", "'256'", UsageTypeError)],
+)  # fmt: skip
+def test_load_data_refuses_a_bad_batch_size_before_reading_with_the_books_example(
+    batch_size: Any, got: str, kind: type[Exception], tmp_path: Path
+) -> None:
+    """It was refused by the loader, after the 60 MB were found, read and verified (here a folder
+    holding no files would have been named instead), with the example batch_size=1."""
+    with pytest.raises(kind, match=rf"^batch_size must be .*, got {got}; pass e.g. batch_size=256, "
+                       "the book's$"):  # fmt: skip
+        load_data_fashion_mnist(batch_size, root=tmp_path)
+
+
 def test_load_data_takes_numpy_integers_for_workers_as_for_the_batch_size() -> None:
     train_iter, test_iter = load_data_fashion_mnist(np.int64(256), num_workers=np.int64(4))
     assert train_iter.batch_size == 256 and len(test_iter) == 40

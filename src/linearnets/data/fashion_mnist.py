@@ -29,6 +29,7 @@ from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fas
 from linearnets.data.loader import ArrayLoader
 from linearnets.data.verify import read_verified, remove_killed_runs_temps_in
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
+from linearnets.validation import check_positive_int
 
 __all__ = [
     "CLASSES",
@@ -396,6 +397,10 @@ def load_data_fashion_mnist(
         raise UsageError(
             f"num_workers must be an integer >= 0, got {num_workers}; pass e.g. num_workers=4"
         )
+    # before the 60 MB are read and verified, with the book's batch size as the example
+    batch_size = check_positive_int(
+        "batch_size", batch_size, fix="pass e.g. batch_size=256, the book's"
+    )
     arrays = read_fashion_mnist(root)
     train_iter = ArrayLoader(
         arrays.train_images,
