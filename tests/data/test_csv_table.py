@@ -337,6 +337,59 @@ def test_another_separator_is_named_with_or_without_a_header(
     assert _refusal(path).startswith(f"{path}{message}")
 
 
+@pytest.mark.parametrize(
+    "text,tail",
+    [
+        # Excel in a decimal-comma locale, with a header and without
+        ("x1;x2;y\n1,5;2,25;7,1\n0,5;-1,0;3,2\n",
+         ", with '.' as the decimal point (it has decimal commas), e.g. pandas.read_csv({path!r}, "
+         "sep=';', decimal=',').to_csv('table.csv', index=False)"),
+        ("1,5;2,25;3,0\n2,5;1,0;4,5\n",
+         ", with '.' as the decimal point (it has decimal commas), e.g. pandas.read_csv({path!r}, "
+         "sep=';', decimal=',', header=None).to_csv('table.csv', index=False, header=False)"),
+        # Excel's separator line first: skipped by the conversion
+        ("sep=;\nx1;x2;y\n1;2;3\n",
+         ", e.g. pandas.read_csv({path!r}, sep=';', skiprows=1).to_csv('table.csv', index=False)"),
+        ("x1\tx2\ty\n1\t2\t3\n4\t5\t6\n",
+         ", e.g. pandas.read_csv({path!r}, sep='\\t').to_csv('table.csv', index=False)"),
+        # numpy.savetxt's defaults: a space between values, its header a '# ' line
+        ("# x1 x2 y\n1.5e+00 2.0e+00 3.0e+00\n4.0e+00 5.0e+00 6.0e+00\n",
+         ", e.g. pandas.read_csv({path!r}, sep=r'\\s+', comment='#', header=None).to_csv("
+         "'table.csv', index=False, header=False)"),
+    ],
+)  # fmt: skip
+def test_another_separator_is_named_with_the_conversion(
+    tmp_path: Path, text: str, tail: str
+) -> None:
+    """The refusal names how to write the file comma-separated, not only that it must be."""
+    path = _written(tmp_path / "b.csv", text)
+    sep = ";" if ";" in text else "\t" if "\t" in text else " "
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: its values are separated by {sep!r}, not commas; save it "
+        f"comma-separated{tail.format(path=str(path))}"
+    )
+
+
+def test_comment_lines_above_a_csv_are_not_read_as_its_separator(tmp_path: Path) -> None:
+    """numpy.savetxt(path, a, delimiter=",", header="made by me\\nx1,x2,y") writes two '# '
+    lines: their spaces were told as the table's separator, "with decimal commas"."""
+    table = np.array([[1.5, 2.0, 3.0], [4.0, 5.0, 6.25]])
+    buffer = io.BytesIO()
+    np.savetxt(buffer, table, delimiter=",", header="made by me\nx1,x2,y")
+    path = tmp_path / "s.csv"
+    path.write_bytes(buffer.getvalue())
+    assert _refusal(path) == (
+        f"{path}: line 1 has 1 column, the other lines 3: a title or comment line above the table "
+        "('# made by me')? delete it, so that the file starts with the column names or the data"
+    )
+    # the fix it names: the line deleted, the rest read as written
+    path.write_bytes(b"".join(buffer.getvalue().splitlines(keepends=True)[1:]))
+    X, y = load_regression_file(path)
+    oracle = np.loadtxt(path, delimiter=",")
+    np.testing.assert_array_equal(np.asarray(X), oracle[:, :2].astype(np.float32))
+    np.testing.assert_array_equal(np.asarray(y).reshape(-1), oracle[:, 2].astype(np.float32))
+
+
 def test_whitespace_around_values_is_no_separator(tmp_path: Path) -> None:
     """A tab or space beside a value is whitespace numpy skips, as here: not the table's separator."""
     text = "x1,\tx2,y\n1,\t2,3\n4, 5 ,6\n"

@@ -219,7 +219,15 @@ def _check_separator(path: Path, rows: _Rows) -> None:
             "and is no row of the table; delete it, so that the file starts with the column "
             "names or the data"
         )
-    following = rows[1][1] if len(rows) > 1 else None
+    # comment lines above the table (numpy.savetxt's header="..." writes '# ' lines) tell nothing
+    # of its separator: the first line that is no comment, and the next, do
+    table = [row for _, row in rows if not row[0].lstrip().startswith("#")]
+    # Excel's line naming another separator ('sep=;') is no row of the table either
+    excel = bool(table) and ",".join(table[0]).strip().lower().startswith("sep=")
+    comments, table = len(table) < len(rows), table[excel:]
+    if not table:
+        return
+    row, following = table[0], table[1] if len(table) > 1 else None
     # a space inside a cell divides values only where the line is one cell: names hold spaces
     for sep in (";", "\t", " ") if len(row) < 2 else (";", "\t"):
         if _divides(sep, row) and (following is None or _divides(sep, following)):
@@ -229,7 +237,28 @@ def _check_separator(path: Path, rows: _Rows) -> None:
                 f"{path} is not a numeric CSV: its values are separated by {sep!r}, not commas; "
                 "save it comma-separated"
                 + (", with '.' as the decimal point (it has decimal commas)" if decimal else "")
+                + f", e.g. {_conversion(path, sep, row, decimal, comments=comments, excel=excel)}"
             )
+
+
+def _conversion(
+    path: Path, sep: str, row: list[str], decimal: bool, *, comments: bool, excel: bool
+) -> str:
+    """Return the pandas line that writes the table at ``path``, whose values ``sep`` divides,
+    comma-separated (``decimal``: its decimal commas as points); ``row`` is the table's first
+    line, split at its commas; ``comments``: '#' lines stand in the file; ``excel``: its first
+    line is Excel's ``sep=``."""
+    cells = ",".join(row).split() if sep == " " else ",".join(row).split(sep)
+    # a first line of names: read as the header, and written back as one; else none of either
+    names = all(_number(cell.replace(",", ".") if decimal else cell) is None for cell in cells)
+    read = ", ".join(
+        [repr(str(path)), f"sep={sep!r}" if sep != " " else r"sep=r'\s+'"]
+        + (["decimal=','"] if decimal else [])
+        + (["comment='#'"] if comments else [])
+        + (["skiprows=1"] if excel else [])
+        + ([] if names else ["header=None"])
+    )
+    return f"pandas.read_csv({read}).to_csv('table.csv', index=False{'' if names else ', header=False'})"
 
 
 def _divides(sep: str, row: list[str]) -> bool:
