@@ -390,6 +390,29 @@ def test_comment_lines_above_a_csv_are_not_read_as_its_separator(tmp_path: Path)
     np.testing.assert_array_equal(np.asarray(y).reshape(-1), oracle[:, 2].astype(np.float32))
 
 
+@pytest.mark.parametrize(
+    "text,line,column,cell",
+    [
+        ("x1,x2,y\n1.0,,3.0\n4.0,5.0,6.0\n", 2, 2, ""),  # pandas' to_csv of a NaN
+        ('"x1","x2","y"\n1,2,3\n4,NA,6\n', 3, 2, "NA"),  # R's write.csv of an NA
+        ("x1,x2,y\n1,2,3\n4,5,\n", 3, 3, ""),  # a missing y
+        ("x1,x2,y\n1,#N/A,3\n", 2, 2, "#N/A"),  # Excel's
+    ],
+)
+def test_a_missing_value_is_named_as_one_with_the_fix(
+    tmp_path: Path, text: str, line: int, column: int, cell: str
+) -> None:
+    """An empty cell was told "holds ''; every cell must be a number (a first row of column
+    names is allowed)": no word of a missing value, nor of what to do."""
+    path = _written(tmp_path / "m.csv", text)
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line {line}, column {column} holds {cell!r}, a missing "
+        "value (pandas writes NaN as an empty cell, R's write.csv as NA); every cell must be a "
+        "number: drop or fill the examples that miss one first, e.g. df.dropna() in pandas "
+        "(na.omit(df) in R), then save the table again"
+    )
+
+
 def test_whitespace_around_values_is_no_separator(tmp_path: Path) -> None:
     """A tab or space beside a value is whitespace numpy skips, as here: not the table's separator."""
     text = "x1,\tx2,y\n1,\t2,3\n4, 5 ,6\n"

@@ -30,6 +30,10 @@ __all__ = ["read_csv"]
 # (line number in the file, the row's cells)
 _Rows = list[tuple[int, list[str]]]
 
+# how the tools that write CSV files write a missing value (lower-cased): pandas and Excel an empty
+# cell, R NA, Excel's formulas #N/A, databases NULL; NaN itself reads as a number, refused as such
+_MISSING = frozenset({"", "na", "n/a", "#n/a", "null", "none"})
+
 
 def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Return a numeric CSV as an (N, columns) float64 array and each row's line in the file (N,).
@@ -314,6 +318,13 @@ def _table(path: Path, rows: _Rows, columns: int) -> np.ndarray:
     for i, (line, row) in enumerate(rows):
         for j, cell in enumerate(row):
             value = _number(cell)
+            if value is None and cell.strip().lower() in _MISSING:
+                raise DatasetError(
+                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
+                    "missing value (pandas writes NaN as an empty cell, R's write.csv as NA); "
+                    "every cell must be a number: drop or fill the examples that miss one first, "
+                    "e.g. df.dropna() in pandas (na.omit(df) in R), then save the table again"
+                )
             if value is None:
                 rule = (
                     "a number in the digits 0-9, as numpy and pandas read them"
