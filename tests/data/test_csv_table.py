@@ -127,6 +127,20 @@ def test_a_pandas_index_column_is_refused(tmp_path: Path) -> None:
     assert X.tolist() == [[1, 0.5], [2, 1.5], [3, 2.5]] and y.reshape(-1).tolist() == [1, -1, 0]
 
 
+def test_r_row_names_are_refused_with_r_s_fix(tmp_path: Path) -> None:
+    """``write.csv(df, path)`` writes R's row names first (``row.names = TRUE`` is its default),
+    under an empty name: refused as pandas' index, with pandas' fix, where R's is meant."""
+    path = _written(tmp_path / "r.csv", '"","x1","x2","y"\n"1",0.5,1,2\n"2",1.5,-1,3\n')
+    assert _refusal(path) == (
+        f"{path} has an unnamed first column (its header starts with an empty cell) holding the "
+        "row numbers 1, 2, …, as R's write.csv() writes its row names: it would be read as a "
+        "feature; save with write.csv(df, path, row.names = FALSE) or drop that column"
+    )
+    # the fix it names: R writes the names quoted, the numbers as they are
+    X, y = load_regression_file(_written(path, '"x1","x2","y"\n0.5,1,2\n1.5,-1,3\n'))
+    assert X.tolist() == [[0.5, 1], [1.5, -1]] and y.reshape(-1).tolist() == [2, 3]
+
+
 def test_a_pandas_index_read_back_and_saved_again_is_refused(tmp_path: Path) -> None:
     """``pd.read_csv`` names a file's unnamed index column ``Unnamed: 0``; saved again with
     ``index=False``, the old row numbers are a named column, read as a feature otherwise."""

@@ -5,7 +5,8 @@ text (names such as 2019 or nan, or data with one bad cell) is refused with the 
 silently skipped. A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits
 other than ASCII's 0-9 (``１``, ``١``), which Python's ``float`` reads. Blank lines are skipped; every
 other row must have the table's number of columns (the one most rows have). A pandas index is
-refused, not read as a feature: a header's unnamed first column (or one named ``Unnamed: 0``,
+refused, not read as a feature: a header's unnamed first column (R's row names too, told as such
+when they are 1, 2, …, N; or a first column named ``Unnamed: 0``,
 pandas' name for it when such a file is read back and saved again), or, without a header, a first
 column of the row numbers 0, 1, …, N-1 (a header row reads such a column as a feature). Lines are
 counted as an editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order
@@ -55,7 +56,7 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if header:
         rows = rows[1:]
         if not first[0].strip():
-            _refuse_unnamed_first_column(path)
+            _refuse_unnamed_first_column(path, r=_row_names(rows))
         if first[0].strip() == "Unnamed: 0":
             _refuse_unnamed_index(path)
     elif not first[0].strip() and _default_names(first[1:]):
@@ -157,10 +158,19 @@ def _refuse_compressed(path: Path, head: bytes) -> None:
         )
 
 
-def _refuse_unnamed_first_column(path: Path, *, default_names: int = 0) -> NoReturn:
+def _refuse_unnamed_first_column(
+    path: Path, *, default_names: int = 0, r: bool = False
+) -> NoReturn:
     """Refuse a header whose first cell is empty: most likely a pandas index, not a feature; with
     ``default_names``, the header's other cells are pandas' names for that many unnamed columns
-    (``,0,1,…``: to_csv's defaults), which ``index=False`` alone would leave as a row of data."""
+    (``,0,1,…``: to_csv's defaults), which ``index=False`` alone would leave as a row of data;
+    with ``r``, the column holds 1, 2, …, N: R's row names, which write.csv writes so."""
+    if r:
+        raise DatasetError(
+            f"{path} has an unnamed first column (its header starts with an empty cell) holding "
+            "the row numbers 1, 2, …, as R's write.csv() writes its row names: it would be read "
+            "as a feature; save with write.csv(df, path, row.names = FALSE) or drop that column"
+        )
     fix = (
         "save with df.to_csv(path, index=False) or drop that column"
         if not default_names
@@ -172,6 +182,12 @@ def _refuse_unnamed_first_column(path: Path, *, default_names: int = 0) -> NoRet
         f"{path} has an unnamed first column (its header starts with an empty cell), as pandas' "
         f"to_csv() writes its index: it would be read as a feature; {fix}"
     )
+
+
+def _row_names(rows: _Rows) -> bool:
+    """Whether the first column of the data ``rows`` is 1, 2, …, N: R's row names (pandas
+    numbers its index from 0)."""
+    return bool(rows) and all(row[0].strip() == str(i) for i, (_, row) in enumerate(rows, 1))
 
 
 def _refuse_unnamed_index(path: Path) -> NoReturn:
