@@ -57,6 +57,24 @@ def test_bad_csv(tmp_path: Path, text: str, pattern: str) -> None:
         load_regression_file(tmp_path / "b.csv")
 
 
+def test_trailing_commas_on_the_data_lines_only_are_named(tmp_path: Path) -> None:
+    """A header without the trailing comma its data lines have was told "line 1 has 3 columns,
+    the others 4; the column names must name every column, y last": naming a fourth column
+    leaves y empty still."""
+    path = _written(tmp_path / "t.csv", "x1,x2,y\n1,2,3,\n4,5,6,\n")
+    assert _refusal(path) == (
+        f"{path}: every line but the first ends with a comma, so their last column, where y goes, "
+        "is empty (line 2: '1,2,3,'); remove the trailing commas, so that each line ends with its y"
+    )
+    # the fix it names: read as written
+    X, y = load_regression_file(_written(path, "x1,x2,y\n1,2,3\n4,5,6\n"))
+    assert X.tolist() == [[1, 2], [4, 5]] and y.reshape(-1).tolist() == [3, 6]
+    # a header short of a name is named as before
+    assert "the column names must name every column" in _refusal(
+        _written(path, "x1,x2\n1,2,3\n4,5,6\n")
+    )
+
+
 def test_csv_with_a_byte_order_mark_keeps_its_first_row(tmp_path: Path) -> None:
     """Excel's "CSV UTF-8" starts with a byte-order mark; the first row is data, not a header."""
     (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf1,2,3\n4,5,6\n7,8,9\n")

@@ -364,6 +364,16 @@ def _refuse_trailing_commas(path: Path, rows: _Rows) -> None:
             f"{rows[0][0]}: {','.join(rows[0][1])!r:.60}); remove the trailing commas, so that "
             "each line ends with its y"
         )
+    # the data lines only, one cell longer than the first line (the names) for it: not a first
+    # line short of a name, as the count of columns would tell it
+    width = len(rows[0][1]) + 1
+    if len(rows) > 1 and all(len(row) == width and not row[-1].strip() for _, row in rows[1:]):
+        line, row = rows[1]
+        raise DatasetError(
+            f"{path}: every line but the first ends with a comma, so their last column, where y "
+            f"goes, is empty (line {line}: {','.join(row)!r:.60}); remove the trailing commas, so "
+            "that each line ends with its y"
+        )
 
 
 def _mixed(row: list[str]) -> bool:
