@@ -482,30 +482,64 @@ def test_regression_targets_must_match_the_rows_of_x(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("X", "y", "message"),
     [
-        (np.ones((2, 2, 2)), np.array([0, 1]),
-         "X must be a 2-d array (N, D), got shape (2, 2, 2); reshape it to one row per example, "
-         "e.g. X.reshape(len(X), -1)"),
+        (np.ones(2), np.array([0, 1]),
+         "X must be a 2-d array (N, D), got shape (2,); store one row of features per example, "
+         "e.g. X.reshape(-1, 1) for one feature per example"),
         (np.ones((0, 2)), np.zeros(0, int),
          "X must hold at least one example and one feature, got shape (0, 2): no examples (N = 0); "
          "save the data with its rows and columns"),
     ],
-    ids=["3-d", "no rows"],
+    ids=["1-d", "no rows"],
 )  # fmt: skip
 def test_x_must_be_a_non_empty_matrix_and_the_message_names_the_file(
     tmp_path: Path, X: np.ndarray, y: np.ndarray, message: str
 ) -> None:
-    """A reshape fixes a 3-d X, not an empty one: each gets its own fix."""
+    """A reshape fixes a 1-d X, not an empty one: each gets its own fix."""
     path = _write(tmp_path, X=X, y=y)
     with pytest.raises(DatasetError) as info:
         load_classification_file(path)
     assert str(info.value) == f"{path}: {message}"
 
 
-def test_class_labels_must_be_one_dimensional(tmp_path: Path) -> None:
-    """A column of labels (N, 1) would make one (N, 1) target tensor, not N class indices."""
-    path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([[0], [1]]))
-    with pytest.raises(DatasetError, match=r"y must be a 1-d array of 2 labels, got shape \(2, 1\); flatten it, e\.g\. y\.reshape\(-1\)$"):  # fmt: skip
-        load_classification_file(path)
+def test_a_column_of_labels_is_read_as_one_label_per_example(tmp_path: Path) -> None:
+    """A column of labels (N, 1), as y of linear regression may be (and keras, sklearn take
+    labels), was refused: it is N class indices, read flat (never an (N, 1) target tensor)."""
+    y, y_test = np.array([[0], [2], [1], [2]]), np.array([[1], [0]], dtype=np.uint8)
+    X = np.arange(8.0).reshape(4, 2)
+    arrays = load_classification_file(_write(tmp_path, X=X, y=y, X_test=X[:2], y_test=y_test))
+    assert arrays.y.shape == (4,) and arrays.y.tolist() == y[:, 0].tolist()
+    assert arrays.y_test is not None and arrays.y_test.tolist() == y_test[:, 0].tolist()
+    assert arrays.num_classes == 3
+    # a row of labels (1, N) is refused with the fix, as before
+    with pytest.raises(DatasetError, match=r"y must be a 1-d array of 4 labels, got shape \(1, 4\); flatten it, e\.g\. y\.reshape\(-1\)$"):  # fmt: skip
+        load_classification_file(_write(tmp_path, X=X, y=y.reshape(1, -1)))
+
+
+def test_images_are_read_as_one_row_of_pixels_per_example(tmp_path: Path) -> None:
+    """Images X (N, 28, 28), as keras' fashion_mnist.load_data() gives them, were refused with
+    "reshape it": the book's softmax net flattens its images itself (§3.6.3); so does the loader,
+    X_test too, pixels scaled as ever. Linear regression keeps the refusal: no images there."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(6, 28, 28), dtype=np.uint8)
+    tests = rng.integers(0, 256, size=(2, 28, 28, 1), dtype=np.uint8)  # a channel axis too
+    y = np.array([0, 1, 2, 0, 1, 2])
+    arrays = load_classification_file(_write(tmp_path, X=images, y=y, X_test=tests, y_test=y[:2]))
+    assert arrays.num_features == 784 and arrays.X.shape == (6, 784)
+    np.testing.assert_array_equal(
+        arrays.X.numpy(), (images.reshape(6, -1) / np.float32(255)).astype(np.float32)
+    )
+    assert arrays.X_test is not None
+    np.testing.assert_array_equal(
+        arrays.X_test.numpy(), (tests.reshape(2, -1) / np.float32(255)).astype(np.float32)
+    )
+    path = tmp_path / "r.npz"
+    np.savez(path, X=images.astype(float), y=y.astype(float))
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"{path}: X must be a 2-d array (N, D), got shape (6, 28, 28); reshape it to one row per "
+        "example, e.g. X.reshape(len(X), -1)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -767,15 +801,13 @@ def test_labels_of_one_class_are_refused_whichever_it_is(
 @pytest.mark.parametrize(
     ("arrays", "message"),
     [
-        ({"y": np.array([[0], [1], [1]])},
-         "y must be a 1-d array of 3 labels, got shape (3, 1); flatten it, e.g. y.reshape(-1)"),
         ({"y": np.array([[0, 1, 1]])},
          "y must be a 1-d array of 3 labels, got shape (1, 3); flatten it, e.g. y.reshape(-1)"),
         ({"y": np.array([0, 1])},
          "y must be a 1-d array of 3 labels, got shape (2,); store one label per row of X, in the "
          "same order"),
-        ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([[0], [1]])},
-         "y_test must be a 1-d array of 2 labels, got shape (2, 1); flatten it, e.g. "
+        ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([[0, 1]])},
+         "y_test must be a 1-d array of 2 labels, got shape (1, 2); flatten it, e.g. "
          "y_test.reshape(-1)"),
         ({"y": np.array([0, -1, 1])},
          "y must hold labels >= 0, got -1; relabel them as class indices 0..C-1, e.g. with "
@@ -784,7 +816,7 @@ def test_labels_of_one_class_are_refused_whichever_it_is(
          "y_test must hold labels >= 0, got -2; relabel them as class indices 0..C-1, e.g. with "
          "numpy.unique(y_test, return_inverse=True)"),
     ],
-    ids=["column", "row", "too-few", "y_test-column", "negative", "y_test-negative"],
+    ids=["row", "too-few", "y_test-row", "negative", "y_test-negative"],
 )  # fmt: skip
 def test_label_refusals_give_the_fix(
     tmp_path: Path, arrays: dict[str, np.ndarray], message: str

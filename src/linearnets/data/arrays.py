@@ -1,7 +1,8 @@
 """The user's own data: ``.npz`` (and ``.csv`` for regression) files checked and turned into tensors.
 
 ``linearnets softmax --data FILE.npz`` needs arrays ``X`` (N, D) and integer ``y`` (N,), optionally
-``X_test`` and ``y_test`` (a test label past ``y``'s warns); uint8 ``X`` are 8-bit pixels, scaled to [0, 1],
+``X_test`` and ``y_test`` (a test label past ``y``'s warns); images (N, H, W, …) are flattened to
+(N, H·W·…) and a column of labels (N, 1) read as (N,); uint8 ``X`` are 8-bit pixels, scaled to [0, 1],
 and so are integers of a wider type within 0..255 that reach past 100 (with a warning).
 ``linearnets linreg --data FILE`` needs ``X`` (N, D) and ``y`` (N,) or (N, 1) in an ``.npz``, or a
 ``.csv`` whose last column is ``y`` (a header row is skipped). The files are read by
@@ -10,6 +11,7 @@ and so are integers of a wider type within 0..255 that reach past 100 (with a wa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,6 +204,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
             f"{path} must hold arrays X and y, missing {missing}; found {names}; save them by "
             "those names: numpy.savez(path, X=X, y=y)"
         )
+    arrays = {key: _examples(key, array) for key, array in arrays.items()}
     scaled = _eight_bit(arrays["X"])
     X = _pixels(path, "X", arrays["X"], scaled=scaled)
     y = _labels(path, "y", arrays["y"], X)
@@ -243,6 +246,17 @@ def load_classification_file(path: Path) -> ClassificationArrays:
         _note_wide_pixels(path, arrays, test_set=X_test is not None)
     _warn_empty_classes(path, y, y_test)
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
+
+
+def _examples(key: str, array: np.ndarray) -> np.ndarray:
+    """Return a classification array as one row per example: images ``X`` (N, H, W, …) flattened
+    to (N, H·W·…), as the book's softmax net flattens its 28×28 images (§3.6.3), and a column of
+    labels ``y`` (N, 1) to (N,); any other shape as it is, for the checks to name."""
+    if key.startswith("X") and array.ndim > 2:
+        return array.reshape(array.shape[0], math.prod(array.shape[1:]))
+    if key.startswith("y") and array.ndim == 2 and array.shape[1] == 1:
+        return array.reshape(-1)
+    return array
 
 
 def _check_model_size(path: Path, features: int, classes: int) -> None:
