@@ -445,6 +445,27 @@ def test_a_missing_value_is_named_as_one_with_the_fix(
     )
 
 
+@pytest.mark.parametrize(
+    "text,cell", [("x1,x2,y\n1,True,3\n0,False,6\n", "True"), ("x1,x2,y\n1,FALSE,3\n", "FALSE")]
+)
+def test_a_bool_cell_is_named_as_one_with_the_fix(tmp_path: Path, text: str, cell: str) -> None:
+    """pd.get_dummies(df).to_csv(path, index=False) writes its columns as True/False (bool, the
+    dtype since pandas 2.0), R's write.csv as TRUE/FALSE: they were told only "every cell must be
+    a number (a first row of column names is allowed)"."""
+    path = _written(tmp_path / "b.csv", text)
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 2 holds {cell!r}, a bool (pandas writes bool "
+        "columns, such as pd.get_dummies' since pandas 2.0, as True/False, R as TRUE/FALSE); every "
+        "cell must be a number: write them as 1/0, e.g. pd.get_dummies(..., dtype=int) or "
+        "df[bools] = df[bools].astype(int) in pandas, then save the table again"
+    )
+    # the fix it names: 1 and 0, read as such
+    fixed = text.replace("True", "1").replace("False", "0").replace("FALSE", "0")
+    X, _ = load_regression_file(_written(path, fixed))
+    oracle = np.loadtxt(io.StringIO(fixed), delimiter=",", skiprows=1, ndmin=2)
+    assert X.tolist() == oracle[:, :-1].tolist()
+
+
 def test_whitespace_around_values_is_no_separator(tmp_path: Path) -> None:
     """A tab or space beside a value is whitespace numpy skips, as here: not the table's separator."""
     text = "x1,\tx2,y\n1,\t2,3\n4, 5 ,6\n"

@@ -341,6 +341,14 @@ def _table(path: Path, rows: _Rows, columns: int) -> np.ndarray:
                     "every cell must be a number: drop or fill the examples that miss one first, "
                     "e.g. df.dropna() in pandas (na.omit(df) in R), then save the table again"
                 )
+            if value is None and cell.strip().lower() in ("true", "false"):
+                raise DatasetError(
+                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
+                    "bool (pandas writes bool columns, such as pd.get_dummies' since pandas 2.0, "
+                    "as True/False, R as TRUE/FALSE); every cell must be a number: write them as "
+                    "1/0, e.g. pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) "
+                    "in pandas, then save the table again"
+                )
             if value is None:
                 rule = (
                     "a number in the digits 0-9, as numpy and pandas read them"
