@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linearnets.cli import main
-from linearnets.data.fashion_mnist import find_fashion_mnist
+from linearnets.data.files import DEBIAN_DIR
 
 EXAMPLES = 200  # per property; the README's Reliability section counts them
 FUZZ = settings(
@@ -141,19 +141,11 @@ def test_any_softmax_command_line(
     _check_outcome([*argv, "--out", f"run{next(_fresh)}", *words], capsys)
 
 
-def _has_fashion_mnist() -> bool:
-    try:
-        find_fashion_mnist()
-    except Exception:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def fashion_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A one-epoch Fashion-MNIST run folder, ``fm``, beside a softmax run on a ``--data`` file."""
-    if not _has_fashion_mnist():
-        pytest.skip("needs the real Fashion-MNIST")
+    if not DEBIAN_DIR.is_dir():
+        pytest.skip("needs the real Fashion-MNIST (Debian package)")
     folder = tmp_path_factory.mktemp("predict")
     assert main(["softmax", "--epochs", "1", "--plot", "none", "--out", str(folder / "fm")]) == 0
     return folder
