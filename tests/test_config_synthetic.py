@@ -1,4 +1,4 @@
-"""LinregConfig's synthetic settings (D2L §3.1.1): the size of the data they ask for is refused up front."""
+"""LinregConfig's synthetic settings (D2L §3.2.1): the size of the data they ask for is refused up front."""
 
 from __future__ import annotations
 

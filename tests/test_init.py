@@ -130,6 +130,42 @@ def test_every_public_callables_docstring_names_its_parameters_and_the_book(
     assert no_book == []
 
 
+# the section of the book (chapter 3 as the Chinese 2nd edition and the English releases before 1.0
+# number it) whose code defines each name: §3.1.1.1-4 linear model, loss, analytic solution, SGD;
+# §3.2.1-7 data, reading it, init, model, loss, optimizer, training; §3.6.1-7 init, softmax, model,
+# loss, accuracy, training, prediction; §3.7.1-4 init, softmax revisited, optimizer, training
+BOOK_SECTION = {
+    "closed_form": "§3.1.1.3",
+    "synthetic_data": "§3.2.1",
+    "data_iter": "§3.2.2",
+    "linreg": "§3.2.4",
+    "squared_loss": "§3.2.5",
+    "sgd": "§3.2.6",
+    "load_array": "§3.3.2",
+    "softmax": "§3.6.2",
+    "cross_entropy": "§3.6.4",
+    "accuracy": "§3.6.5",
+    "Accumulator": "§3.6.5",
+    "evaluate_accuracy": "§3.6.5",
+    "predict": "§3.6.7",
+    "init_weights": "§3.7.1",
+    "softmax_concise": "§3.7.1",
+    "cross_entropy_logits": "§3.7.2",
+    "run_softmax": "§3.7.4",
+    "SoftmaxResult": "§3.7.4",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOOK_SECTION))
+def test_a_public_docstring_points_to_the_section_of_the_book_that_defines_it(name: str) -> None:
+    import inspect
+    import re
+
+    doc = inspect.getdoc(getattr(linearnets, name)) or ""
+    pointers = re.findall(r"§[\d.]*\d", doc.rpartition("See D2L")[2])
+    assert BOOK_SECTION[name] in pointers
+
+
 def _module_map() -> dict[str, str]:
     """Return the README's module map: each entry's folder under ``src/linearnets`` ("" for the
     package's own files, "tasks", "models/scratch", ...) -> the text of its entries."""

@@ -1,5 +1,5 @@
 """The synthetic data's settings of a linear-regression run: the book's values filled in, or refused
-beside a data file (:class:`~linearnets.config.LinregConfig`, D2L §3.1.1)."""
+beside a data file (:class:`~linearnets.config.LinregConfig`, D2L §3.2.1)."""
 
 from __future__ import annotations
 

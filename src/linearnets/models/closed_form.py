@@ -31,7 +31,7 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
         UsageError: no unique solution: no more rows than columns, constant or repeated columns, or
             columns whose scales (or offsets) lie too far apart for float64 to tell them apart.
 
-    See D2L §3.1.1.2.
+    See D2L §3.1.1.3.
     """
     if isinstance(X, torch.Tensor) and X.ndim == 1 and X.is_floating_point():
         # n examples of one feature, most likely: the generic fix, a batch of one (1, n), has no

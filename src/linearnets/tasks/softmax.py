@@ -96,7 +96,7 @@ def run_softmax(
         TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays.
         PeerLostError: another process of a data-parallel run stopped; the last checkpoint stays.
 
-    See D2L §3.6.6 and §3.7.3.
+    See D2L §3.6.6 and §3.7.4.
     """
     # outermost: a Ctrl-C once the run returned, even while the caller's state comes back, is
     # the stop of a complete run (see complete_when_returned)

@@ -59,7 +59,7 @@ class SoftmaxResult:
             on the other ranks of a data-parallel run, or without a test set).
         classes: the C class names.
 
-    See D2L §3.6.6 and §3.7.3.
+    See D2L §3.6.6 and §3.7.4.
     """
 
     config: SoftmaxConfig

@@ -64,7 +64,7 @@ def _device_error(net: Any, X: torch.Tensor, err: RuntimeError) -> UsageError | 
 
 def _device_words(net: Any, device: torch.device) -> dict[str, str]:
     """Return how :func:`check_batch_device` names ``net``'s tensors and their fix: ``net.to`` for a
-    model that has it; for a function of global tensors (D2L §3.6.2), which has none, the tensors
+    model that has it; for a function of global tensors (D2L §3.6.3), which has none, the tensors
     off ``device`` by the names its code gives them: ``W = W.detach().to(...).requires_grad_()``
     (not ``W.to(...)`` alone, a copy that is no leaf: its ``.grad`` stays ``None``)."""
     if callable(getattr(net, "to", None)):
@@ -133,7 +133,7 @@ def _function_input_error(net: Any, X: torch.Tensor) -> UsageError | None:
     ``None``.
 
     The book's model is a function of global tensors, ``softmax(matmul(X.reshape((-1,
-    W.shape[0])), W) + b)`` (D2L §3.6.2): where its code names exactly one matrix ``W`` (d, q),
+    W.shape[0])), W) + b)`` (D2L §3.6.3): where its code names exactly one matrix ``W`` (d, q),
     and no module, a batch of another dtype, or with another number of values per example than d
     (images of another size: ``resize=64`` gives 4096), is named, once ``flatten(X) @ W`` fails
     too.

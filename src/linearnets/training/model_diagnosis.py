@@ -164,7 +164,7 @@ def model_tensors(net: Any) -> list[torch.Tensor]:
 
     A model with ``parameters()`` (``nn.Module``, the scratch models) lists them. The book's model
     is a function of global tensors, ``def net(X): return softmax(torch.matmul(X.reshape((-1,
-    W.shape[0])), W) + b)`` (D2L §3.6.2): its tensors are those among the globals and closure
+    W.shape[0])), W) + b)`` (D2L §3.6.3): its tensors are those among the globals and closure
     variables its code names, with the parameters of any module among them.
     """
     if callable(getattr(net, "parameters", None)):

@@ -124,7 +124,7 @@ def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Returns:
         Losses of shape (B,), in ``y_hat``'s dtype.
 
-    See D2L §3.6.3.
+    See D2L §3.6.4.
     """
     _check_targets(y_hat, y, "y_hat")
     y = _as_index(y)  # uint8 labels would index as a boolean mask

@@ -36,7 +36,7 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.T
     Returns:
         ``y_hat`` of shape (B, 1) ((B,) for a 1-d ``w``).
 
-    See D2L §3.2.3.
+    See D2L §3.2.4.
     """
     if isinstance(X, torch.Tensor) and X.ndim == 1 and isinstance(w, torch.Tensor) and w.ndim:
         _refuse_flat_features(X, w)
@@ -134,7 +134,7 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Returns:
         Losses of shape (B, 1), not reduced.
 
-    See D2L §3.2.4.
+    See D2L §3.2.5.
     """
     if not _targets_fit(y_hat, y):
         check_float_tensor("y_hat", y_hat)
@@ -242,7 +242,7 @@ class LinearRegressionScratch(ScratchModule):
         Targets of another dtype (float64 ``y`` for a float32 model) are handled as autograd
         handles them: ``r`` in the promoted dtype, the gradient summed in the parameters' dtype.
 
-        See D2L §3.1.1.2.
+        See D2L §3.1.1.4.
         """
         r = (y_hat - y.reshape(y_hat.shape)) * scale  # (B, 1), in the promoted dtype
         self._set_grads(X, r)
@@ -278,7 +278,7 @@ class LinearRegressionScratch(ScratchModule):
             :func:`squared_loss` gives it. ``scale · Σ_i ∂l_i/∂θ`` is written into ``w.grad`` (d, 1) and
             ``b.grad`` (1,).
 
-        See D2L §3.1.1.2.
+        See D2L §3.1.1.4.
         """
         y_hat = self.forward(X)  # (B, 1)
         if not _targets_fit(y_hat, y):
