@@ -205,8 +205,9 @@ class SoftmaxConfig:
         seed: seeds every generator of the run.
         num_threads: torch threads; results are bit-identical at a fixed count.
         data_dir: the folder holding the Fashion-MNIST files (``None``: the usual places).
-        data: a ``.npz`` file (arrays ``X`` (n, d), integer ``y`` (n,), optionally ``X_test``
-            and ``y_test``) to train on instead of Fashion-MNIST.
+        data: a ``.npz`` file (arrays ``X`` (n, d), or images (n, h, w[, c]) flattened to one
+            row each, integer ``y`` (n,) or (n, 1), optionally ``X_test`` and ``y_test`` alike) to
+            train on instead of Fashion-MNIST.
         out: the run folder to create (``None``: ``runs/softmax-IMPL-TIME``).
         plot: "auto" (a live figure in Jupyter, files elsewhere), "file" or "none".
         resize: resize the Fashion-MNIST images to (resize, resize) (``None``: their own 28 × 28;

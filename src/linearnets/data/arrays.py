@@ -189,7 +189,8 @@ def _not_whole(name: str, array: np.ndarray) -> str:
 
 
 def load_classification_file(path: Path) -> ClassificationArrays:
-    """Read and check a classification ``.npz``: ``X`` (N, D), ``y`` (N,), optional ``X_test``/``y_test``."""
+    """Read and check a classification ``.npz``: ``X`` (N, D) (images (N, H, W, …) flattened), ``y``
+    (N,) or (N, 1), optional ``X_test``/``y_test`` alike."""
     path = Path(path)
     if path.suffix.lower() != ".npz":
         raise UsageError(
