@@ -199,7 +199,9 @@ def predict(
     out: str | Path | None = None,
     lang: str = "en",
 ) -> np.ndarray:
-    """Show the first ``n`` test images titled "true / predicted" (the book's ``predict_ch3``).
+    """Show the first ``n`` test images, each titled with its true label over the predicted one.
+
+    As the book's ``predict_ch3`` titles them (``true + '\\n' + pred``); mistakes in red.
 
     A test set of fewer than ``n`` examples shows all of them (the book's
     ``X[0:n].reshape((n, 28, 28))`` fails there).

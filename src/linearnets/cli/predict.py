@@ -22,7 +22,8 @@ def add_parser(sub: Any) -> None:
         "predict",
         help="reload a run's weights and draw predictions",
         description="Reload the weights a 'linearnets softmax' run saved, predict the first N test "
-        "images, print true/predicted labels and draw them titled 'true / predicted'.",
+        "images, print each one's true and predicted label ('true -> predicted') and draw them, "
+        "each titled with its true label over the predicted one (mistakes in red).",
     )
     p.add_argument(
         "run_dir",

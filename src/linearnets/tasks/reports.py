@@ -111,7 +111,7 @@ def write_reports(
         draw = plotter.call_beside if plotter is not None else _call_here
         if drawn:
             draw(plot_confusion_matrix, matrix, list(exp.classes), out=run_dir / "confusion.png")
-        if exp.config.data is None:  # images: draw them titled true / predicted
+        if exp.config.data is None:  # images: draw them titled true over predicted
             images, true_labels, pred_labels = prediction_samples(exp.model, test_iter, 12)
             draw(
                 plot_predictions, images, true_labels, pred_labels, out=run_dir / "predictions.png"
