@@ -76,8 +76,8 @@ def _add_download(actions: Any) -> None:
     download = actions.add_parser(
         "download",
         help="download the files (needs a network)",
-        description="Download the four files into DIR/FashionMNIST/raw, verifying each; files "
-        "already there and valid are kept.",
+        description="Download the four files into DIR/FashionMNIST/raw (or into DIR itself where "
+        "it already holds some of them), verifying each; files already there and valid are kept.",
     )
     _data_dir(
         download,
