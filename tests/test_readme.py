@@ -50,3 +50,23 @@ def test_the_count_of_bad_inputs_in_test_errors_is_its_count_cases() -> None:
         README.read_text(encoding="utf-8"),
     )
     assert [int(n.replace(",", "")) for n in quoted] == [count_cases()]
+
+
+def test_the_readmes_count_of_hand_written_inputs_is_its_recount_today() -> None:
+    """The README's "N hand-written bad inputs" is what its own recount command gives today."""
+    import subprocess
+    import sys
+
+    text = README.read_text(encoding="utf-8")
+    quoted = re.findall(r"([\d,]+) hand-written bad inputs", text)
+    pattern = re.search(r'pytest --collect-only -q tests \\\n\s*\| grep -cE "([^"]+)"', text)
+    assert pattern is not None, "the README's recount command"
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=README.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    count = sum(1 for line in collected if re.search(pattern.group(1), line))
+    assert [int(n.replace(",", "")) for n in quoted] == [count]
