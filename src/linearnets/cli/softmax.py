@@ -80,7 +80,7 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
         help=f"torch threads (default: {d.num_threads}); results are bit-identical at a fixed count; "
         "more threads speed training up only while a core stays free for drawing the figures",
     )
-    p.add_argument("--resize", type=positive_int, help="resize images to N×N")
+    p.add_argument("--resize", type=positive_int, metavar="N", help="resize images to N×N")
 
 
 def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
@@ -110,7 +110,7 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
         dest="guard",
         action="store_const",
         const=False,
-        help="do not stop when the loss blows up (NaN, or 100× its starting value)",
+        help="do not stop when the loss blows up (NaN or inf, or 100× its starting value)",
     )
 
 
