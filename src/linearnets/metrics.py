@@ -108,7 +108,7 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     its code divides by ``len(y)``: with this one, don't; :func:`correct_count` is the count.
 
     Args:
-        y_hat: scores or probabilities, shape (B, C), or predicted labels (B,), as
+        y_hat: scores or probabilities, shape (B, C), or predicted labels (B,) or (B, 1), as
             :func:`correct_count` takes them.
         y: class indices, shape (B,), B ≥ 1.
 
