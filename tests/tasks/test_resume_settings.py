@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,30 @@ def test_out_is_refused_as_the_folder_the_run_stays_in(tmp_path: Path) -> None:
         r"run folder and resume the copy\)$",
     ):
         resumed_config(OLD, {"out": "elsewhere", "epochs": 6}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "override,pattern",
+    [
+        (
+            {"resize": 28},
+            r"^resize applies to Fashion-MNIST images only, got resize=28 with data='.*d\.npz'; "
+            r"drop one of them$",
+        ),
+        (
+            {"data_dir": "fm"},
+            r"^data_dir finds Fashion-MNIST, got data_dir='.*/fm' with data='.*d\.npz', which "
+            r"replaces it; drop one of them$",
+        ),
+    ],
+)
+def test_a_setting_the_data_file_cannot_take_is_refused_before_any_change_is_named(
+    tmp_path: Path, override: dict[str, Any], pattern: str
+) -> None:
+    """A --data run resumed with --resize 28 was told "--resize changed ... pass --force", and
+    the forced resume then refused it as this: the fix the first message gave could not work."""
+    with pytest.raises(UsageError, match=pattern):
+        resumed_config(replace(OLD, data=tmp_path / "d.npz"), override, tmp_path)
 
 
 def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from linearnets.models.factory import Setup, build_softmax
 from linearnets.seeding import RunGenerators, default_dtype, pin_threads, seed_everything
 from linearnets.training.distributed import DistContext
 
-__all__ = ["Experiment", "prepare"]
+__all__ = ["Experiment", "check_data_source", "prepare"]
 
 
 @dataclass
@@ -186,16 +186,7 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
     """Return the ``data`` file at ``path``, refusing settings only Fashion-MNIST takes."""
     from linearnets.data.arrays import load_classification_file
 
-    if config.resize is not None:
-        raise UsageError(
-            f"resize applies to Fashion-MNIST images only, got resize={config.resize!r} with "
-            f"data={str(path)!r}; drop one of them"
-        )
-    if config.data_dir is not None:  # it would be ignored: say so rather than train on data
-        raise UsageError(
-            f"data_dir finds Fashion-MNIST, got data_dir={str(config.data_dir)!r} with "
-            f"data={str(path)!r}, which replaces it; drop one of them"
-        )
+    check_data_source(config)
     arrays = load_classification_file(path)
     return _Data(
         arrays.X,
@@ -208,6 +199,26 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
         sha256=sha256_file(path),
         feature_scale=_largest_magnitude(arrays.X),
     )
+
+
+def check_data_source(config: SoftmaxConfig) -> None:
+    """Refuse settings only Fashion-MNIST takes (``resize``, ``data_dir``) with a ``data`` file.
+
+    A resume checks it before it compares settings: ``--resize`` there was named as a change
+    ``--force`` accepts, which then refused it as this.
+    """
+    if config.data is None:
+        return
+    if config.resize is not None:
+        raise UsageError(
+            f"resize applies to Fashion-MNIST images only, got resize={config.resize!r} with "
+            f"data={str(config.data)!r}; drop one of them"
+        )
+    if config.data_dir is not None:  # it would be ignored: say so rather than train on data
+        raise UsageError(
+            f"data_dir finds Fashion-MNIST, got data_dir={str(config.data_dir)!r} with "
+            f"data={str(config.data)!r}, which replaces it; drop one of them"
+        )
 
 
 def _largest_magnitude(X: torch.Tensor) -> float | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
+from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
@@ -90,7 +91,12 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
 
 
 def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path) -> SoftmaxConfig:
-    """Return the old config with ``overrides`` applied and ``out`` set to the run folder."""
+    """Return the old config with ``overrides`` applied and ``out`` set to the run folder.
+
+    Raises:
+        UsageError: an unknown setting, ``out``, or a setting the data cannot take (``resize``
+            or ``data_dir`` with a ``data`` file).
+    """
     allowed = {f.name for f in fields(SoftmaxConfig)} - {"out"}
     if "out" in overrides:
         # as the command line refuses --out with --resume
@@ -104,7 +110,9 @@ def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path)
             f"resume_softmax got unknown settings {unknown}; pass SoftmaxConfig fields among "
             f"{sorted(allowed)}"
         )
-    return replace(old, **overrides, out=run_dir)
+    new = replace(old, **overrides, out=run_dir)
+    check_data_source(new)  # before the changes are named: --force cannot make these fit
+    return new
 
 
 def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
