@@ -183,3 +183,15 @@ def test_lock_holder_creates_nothing_and_sees_this_process_hold(tmp_path: Path) 
         assert lock_holder(tmp_path) == str(os.getpid())
     assert lock_holder(tmp_path) is None
     assert lock_holder(tmp_path / "no such folder") is None
+
+
+def test_a_resume_refused_by_a_holder_of_unknown_id_is_told_to_wait_only(tmp_path: Path) -> None:
+    """No process id in the lock file: no kill to advise; and no other folder, which a resume
+    cannot take ("pass another folder" was a new run's fix)."""
+    with RunLock(tmp_path):
+        (tmp_path / ".lock").write_text("")
+        with pytest.raises(
+            UsageError,
+            match=r"\(process unknown\); wait for it to end, then resume again if epochs are left$",
+        ):
+            RunLock(tmp_path, resuming=True).acquire()

@@ -83,9 +83,17 @@ def test_a_second_run_or_resume_in_a_folder_being_written_is_refused(
         capsys.readouterr()
         assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
         err = capsys.readouterr().err
-        assert f"is being written by another linearnets run (process {proc.pid})" in err
+        # a resume cannot go to another folder: it waits for the holder, or stops it, first
+        assert err.endswith(
+            f"is being written by another linearnets run (process {proc.pid}); wait for it to "
+            f"end (kill {proc.pid} stops it, keeping its checkpoint), then resume again if "
+            "epochs are left\n"
+        )
         assert main(["softmax", *common, "--out", str(run)]) == 2
-        assert "being written by another linearnets run" in capsys.readouterr().err
+        assert capsys.readouterr().err.endswith(
+            f"being written by another linearnets run (process {proc.pid}); wait for it to end, "
+            "or pass another folder\n"
+        )
     finally:
         proc.kill()
         proc.wait()

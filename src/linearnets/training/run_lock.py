@@ -104,8 +104,11 @@ class RunLock:
     Where ``fcntl`` does not exist (Windows) nothing is locked.
     """
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, *, resuming: bool = False) -> None:
+        """``resuming``: the folder is taken to continue its run (a refusal's fix is to wait for
+        the holder, or stop it, and resume then), not for a new run (to pass another folder)."""
         self.run_dir = Path(run_dir)
+        self.resuming = resuming
         self._fd: int | None = None
 
     def acquire(self) -> RunLock:
@@ -129,7 +132,7 @@ class RunLock:
             os.close(fd)
             raise UsageError(
                 f"{self.run_dir} is being written by another linearnets run (process {holder}); "
-                "wait for it to end, or pass another folder"
+                f"{self._wait(holder)}"
             ) from None
         with contextlib.suppress(OSError):  # the holder's pid is for the message only
             os.ftruncate(fd, 0)
@@ -137,6 +140,15 @@ class RunLock:
         self._fd = fd
         _HELD.add(fd)
         return self
+
+    def _wait(self, holder: str) -> str:
+        """Return what to do while ``holder`` (its process id, or ``unknown``) writes the folder:
+        a new run goes to another folder; a resume can only wait for it, or stop it, first."""
+        if not self.resuming:
+            return "wait for it to end, or pass another folder"
+        # SIGTERM stops a run as Ctrl-C does, keeping its last epoch's checkpoint
+        stop = f" (kill {holder} stops it, keeping its checkpoint)" if holder.isdigit() else ""
+        return f"wait for it to end{stop}, then resume again if epochs are left"
 
     def release(self, *, remove: bool = False) -> None:
         """Let go of the lock; ``remove`` also deletes the lock file (before removing the folder)."""
