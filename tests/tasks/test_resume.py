@@ -276,6 +276,32 @@ def test_a_new_thread_count_on_resume_is_named(
     assert [r["environment"]["num_threads"] for r in saved["resumes"]] == [1, 2, 1]
 
 
+def test_a_resume_that_trains_nothing_neither_notes_nor_counts_its_thread_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A finished 1-thread run missing its model.pt, resumed with --threads 2 to write it: the
+    weights were the 1-thread run's, yet it was noted as matching only to rounding, and the next
+    resume, back on 1 thread and bit-exact, was told it matched only to rounding (advising 2)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(120, 6)).astype(np.float32), rng.integers(0, 3, size=120)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    run, ref = tmp_path / "run", tmp_path / "ref"
+    common = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--threads", "1"]
+    assert main(["softmax", *common, "--epochs", "1", "--out", str(run)]) == 0
+    assert main(["softmax", *common, "--epochs", "2", "--out", str(ref)]) == 0
+    (run / "model.pt").unlink()
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--threads", "2"]) == 0
+    assert "note:" not in capsys.readouterr().err
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", "--threads", "1"]) == 0
+    assert "note:" not in capsys.readouterr().err
+    weights = torch.load(run / "model.pt", weights_only=True)["state_dict"]
+    expected = torch.load(ref / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(weights[k], expected[k]) for k in expected)  # bit for bit, as unnoted
+
+
 def test_the_api_warns_of_a_resume_on_another_thread_count_or_number_of_processes(
     tmp_path: Path,
 ) -> None:

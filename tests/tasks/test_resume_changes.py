@@ -6,6 +6,7 @@ end-to-end resumes are in ``test_resume.py``.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,8 +16,8 @@ import pytest
 
 from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import UsageError
-from linearnets.tasks.resume_changes import changed_settings, data_change
+from linearnets.errors import ResumeWarning, UsageError
+from linearnets.tasks.resume_changes import changed_settings, data_change, warn_not_bit_exact
 from linearnets.tasks.resume_settings import resumed_config
 
 from .test_resume_settings import OLD
@@ -241,3 +242,48 @@ def test_a_recorded_data_file_that_is_gone_is_named_as_the_runs(
     check_recorded_data(config, saved, given={"data"}, run_dir=tmp_path)
     (tmp_path / "gone.npz").write_bytes(b"")
     check_recorded_data(config, saved, given=set(), run_dir=tmp_path)
+
+
+def _resumed_on(*threads_from: tuple[int, int]) -> dict[str, Any]:
+    """config.json of a run started on 1 thread, then resumed on (threads, from_epoch) each."""
+    return {
+        "environment": {"num_threads": 1},
+        "world_size": 1,
+        "resumes": [
+            {"from_epoch": start, "environment": {"num_threads": n}, "world_size": 1}
+            for n, start in threads_from
+        ],
+    }
+
+
+def _notes(saved: dict[str, Any], *, num_threads: int, epoch: int) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_not_bit_exact(saved, num_threads=num_threads, world_size=1, epoch=epoch)
+    return [str(w.message) for w in caught if w.category is ResumeWarning]
+
+
+def test_a_resume_that_trained_no_epoch_is_not_where_the_run_last_ran() -> None:
+    """A run trained on 1 thread to epoch 5; a resume with --threads 4 that trained nothing (it
+    only wrote the reports, or was stopped before its first epoch ended) was taken as where the
+    run last ran: going back to 1 thread was told it matched only to rounding, and advised 4,
+    which would have; the plain resume, on 4, was told nothing."""
+    assert _notes(_resumed_on(), num_threads=1, epoch=5) == []  # never resumed: its start's
+    assert len(_notes(_resumed_on(), num_threads=2, epoch=5)) == 1
+    saved = _resumed_on((4, 5))
+    assert _notes(saved, num_threads=1, epoch=5) == []
+    assert _notes(saved, num_threads=4, epoch=5) == [
+        "resumed with num_threads=4, where the run last ran with 1: it matches an uninterrupted "
+        "run to rounding, not bit for bit (resume with num_threads=1 for that)"
+    ]
+    # one that trained (from epoch 5 to the checkpoint's 7, or to the next resume's 7) counts
+    assert _notes(saved, num_threads=1, epoch=7) == [
+        "resumed with num_threads=1, where the run last ran with 4: it matches an uninterrupted "
+        "run to rounding, not bit for bit (resume with num_threads=4 for that)"
+    ]
+    assert _notes(_resumed_on((4, 5), (2, 7), (1, 7)), num_threads=4, epoch=7) == []
+    # an entry without a from_epoch (an older or hand-edited file) is taken as one that trained
+    assert (
+        _notes({**saved, "resumes": [{"environment": {"num_threads": 4}}]}, num_threads=4, epoch=5)
+        == []
+    )

@@ -281,8 +281,10 @@ def _resume(
     check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     history = checkpoint_history(ckpt)  # before any file is rewritten from it
     exp = prepare(new, dist=dist)
-    if exp.dist.is_main:
-        warn_not_bit_exact(saved, num_threads=new.num_threads, world_size=exp.dist.world_size)
+    if exp.dist.is_main and ckpt.epoch < new.epochs:  # one that trains nothing changes nothing
+        warn_not_bit_exact(
+            saved, num_threads=new.num_threads, world_size=exp.dist.world_size, epoch=ckpt.epoch
+        )
     data = data_change(saved, exp, run_dir, force=force)
     if data is not None:
         changed["data_sha256"] = data

@@ -211,14 +211,27 @@ def _unforced_change(
     )
 
 
-def _last_ran_on(saved: dict[str, Any]) -> tuple[Any, Any]:
-    """Return the (thread count, number of processes) ``config.json`` says the run last ran on:
-    its latest resume's, else its start's (``None`` where not recorded)."""
+def _last_ran_on(saved: dict[str, Any], *, epoch: int) -> tuple[Any, Any]:
+    """Return the (thread count, number of processes) ``config.json`` says the run last trained
+    on: its latest resume's that trained an epoch, else its start's (``None`` where not recorded).
+
+    A resume trained epochs when the next one (or the checkpoint, of ``epoch`` epochs, after the
+    last) starts from a later epoch than it did; one that trained none (stopped before its first
+    epoch ended, or only writing a finished run's reports) left the weights as they were.
+    """
+    entries = [entry for entry in saved.get("resumes", []) if isinstance(entry, dict)]
+    starts = [entry.get("from_epoch") for entry in entries]
+    ends = [*starts[1:], epoch][: len(starts)]
+
+    def trained(start: Any, end: Any) -> bool:  # unknown (a hand edit, an older file): it did
+        numbers = all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end))
+        return not numbers or end > start
+
     started = started_environment(saved)
     threads = started.get("num_threads") if started is not None else None
     processes = saved.get("world_size")
-    for entry in saved.get("resumes", []):
-        if not isinstance(entry, dict):
+    for entry, start, end in zip(entries, starts, ends, strict=True):
+        if not trained(start, end):
             continue
         environment = entry.get("environment")
         if isinstance(environment, dict) and environment.get("num_threads") is not None:
@@ -227,11 +240,17 @@ def _last_ran_on(saved: dict[str, Any]) -> tuple[Any, Any]:
     return threads, processes
 
 
-def warn_not_bit_exact(saved: dict[str, Any], *, num_threads: int, world_size: int) -> None:
+def warn_not_bit_exact(
+    saved: dict[str, Any], *, num_threads: int, world_size: int, epoch: int
+) -> None:
     """Warn (:class:`~linearnets.errors.ResumeWarning`) that a resume on another thread count or
-    number of processes than the run last ran on matches an uninterrupted run to rounding only:
-    sums are then taken in another order. It is not refused: the result is as good."""
-    threads, processes = _last_ran_on(saved)
+    number of processes than the run last trained on matches an uninterrupted run to rounding
+    only: sums are then taken in another order. It is not refused: the result is as good.
+
+    Args:
+        epoch: the epochs the checkpoint holds (where the latest resume recorded ended).
+    """
+    threads, processes = _last_ran_on(saved, epoch=epoch)
     changes = []
     if isinstance(threads, int) and threads != num_threads:
         changes.append(
