@@ -93,6 +93,18 @@ def test_a_setting_the_data_file_cannot_take_is_refused_before_any_change_is_nam
         resumed_config(replace(OLD, data=tmp_path / "d.npz"), override, tmp_path)
 
 
+def test_a_data_file_given_to_a_fashion_mnist_run_drops_the_runs_data_dir(tmp_path: Path) -> None:
+    """A run on --data-dir fm, resumed with --data d.npz --force (the same 784 features): it was
+    refused as "data_dir ... with data ...; drop one of them", and the resume cannot drop the
+    run's own data_dir; one the caller gives with the file is still refused."""
+    fm_run = replace(OLD, data_dir=tmp_path / "fm")
+    new = resumed_config(fm_run, {"data": tmp_path / "d.npz"}, tmp_path)
+    assert (new.data, new.data_dir) == (tmp_path / "d.npz", None)
+    assert resumed_config(fm_run, {"epochs": 6}, tmp_path).data_dir == tmp_path / "fm"
+    with pytest.raises(UsageError, match=r"^data_dir finds Fashion-MNIST, got data_dir='.*/fm2' "):
+        resumed_config(fm_run, {"data": tmp_path / "d.npz", "data_dir": tmp_path / "fm2"}, tmp_path)
+
+
 def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
     assert last_asked({"config": SoftmaxConfig(epochs=6).to_dict()}, run_dir=tmp_path).epochs == 6
     assert last_asked({}, run_dir=tmp_path).epochs == SoftmaxConfig().epochs  # empty: the defaults

@@ -91,7 +91,8 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
 
 
 def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path) -> SoftmaxConfig:
-    """Return the old config with ``overrides`` applied and ``out`` set to the run folder.
+    """Return the old config with ``overrides`` applied and ``out`` set to the run folder (and,
+    where they give a ``data`` file, without the Fashion-MNIST run's ``data_dir``).
 
     Raises:
         UsageError: an unknown setting, ``out``, or a setting the data cannot take (``resize``
@@ -110,6 +111,10 @@ def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path)
             f"resume_softmax got unknown settings {unknown}; pass SoftmaxConfig fields among "
             f"{sorted(allowed)}"
         )
+    if overrides.get("data") is not None and "data_dir" not in overrides:
+        # a data file replaces Fashion-MNIST (a change --force accepts): the run's own data_dir,
+        # which only finds those images, goes with it rather than be refused beside the file
+        old = replace(old, data_dir=None)
     new = replace(old, **overrides, out=run_dir)
     check_data_source(new)  # before the changes are named: --force cannot make these fit
     return new
