@@ -199,6 +199,27 @@ def test_a_resume_needs_epochs_left_or_reports_to_write(tmp_path: Path) -> None:
         check_epochs_left(tmp_path, 3, OLD, given=True)
 
 
+def test_fewer_epochs_than_an_unfinished_run_trained_are_told_its_own_count_ends_it(
+    tmp_path: Path,
+) -> None:
+    """A run asked for 100 epochs, stopped at 4, resumed with --epochs 3: it was told epochs
+    "must be more than" the 4 finished, yet --epochs 4 is taken (it ends the run there, its
+    weights and reports written); a finished run's count is "more than" still."""
+    from linearnets.cli._report import one_line
+
+    check_epochs_left(tmp_path, 4, replace(OLD, epochs=4), given=True)  # ends the run at 4
+    with pytest.raises(UsageError) as info:
+        check_epochs_left(tmp_path, 4, OLD, given=True)
+    assert one_line(info.value) == (
+        f"--epochs must be at least the epochs the run in {tmp_path} already finished (4), got 3; "
+        "pass e.g. --epochs 9 to train further, or pass --epochs 4 to end the run there"
+    )
+    _weights(tmp_path / "model.pt")
+    (tmp_path / "results.json").write_text('{"epochs": 4}')
+    with pytest.raises(UsageError, match=r"must be more than .*\(4\), got 3; pass e\.g\. epochs=9 to train further$"):  # fmt: skip
+        check_epochs_left(tmp_path, 4, OLD, given=True)
+
+
 @pytest.mark.parametrize("results", ['{"epochs": 1}', "{"], ids=["stale", "damaged"])
 def test_weights_and_results_of_another_epoch_are_not_a_finished_run(
     tmp_path: Path, results: str

@@ -181,10 +181,13 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
     if epoch > new.epochs or (epoch == new.epochs and finished):
         # in the API's words; the command line says --epochs (linearnets.cli spells it)
         own = "" if given else ", the run's own (none was given)"
+        fix = f"pass e.g. epochs={epoch + 5} to train further"
+        rule = "more than"
+        if not finished:  # its own epoch count ends the run there: the weights and reports written
+            rule, fix = "at least", f"{fix}, or pass epochs={epoch} to end the run there"
         raise UsageError(
-            f"epochs must be more than the epochs the run in {run_dir} already finished "
-            f"({epoch}), got {new.epochs}{own}; pass e.g. epochs={epoch + 5} to train "
-            "further"
+            f"epochs must be {rule} the epochs the run in {run_dir} already finished "
+            f"({epoch}), got {new.epochs}{own}; {fix}"
         )
 
 
