@@ -75,3 +75,68 @@ def test_a_pipe_gets_only_the_lines(tmp_path: Path) -> None:
     assert "\r" not in done.stdout + done.stderr and "235" not in done.stderr  # no bar anywhere
     epochs = [m.group(1) for line in done.stdout.splitlines() if (m := EPOCH_LINE.match(line))]
     assert epochs == ["1", "2"]
+
+
+def _screen(output: bytes, columns: int) -> list[str]:
+    """Return the rows a terminal `columns` wide shows for `output` (text, \\r, \\n; a character
+    written past the last column wraps to the next row, as xterm's does)."""
+    rows: list[list[str]] = [[]]
+    row = column = 0
+    for char in output.decode():
+        if char == "\r":
+            column = 0
+        elif char == "\n":
+            row += 1
+        else:
+            if column == columns:
+                row, column = row + 1, 0
+            while len(rows) <= row:
+                rows.append([])
+            line = rows[row]
+            line.extend(" " * (column + 1 - len(line)))
+            line[column] = char
+            column += 1
+        while len(rows) <= row:
+            rows.append([])
+    return ["".join(line).rstrip() for line in rows]
+
+
+def test_a_ctrl_c_in_the_terminal_leaves_no_bar_above_its_line(tmp_path: Path) -> None:
+    """The terminal echoes "^C" where the bar ends: at the last column it wrapped, and the bar
+    stayed on the line above the stop's message."""
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    attrs = termios.tcgetattr(terminal)  # a terminal's defaults: Ctrl-C sends SIGINT, echoed "^C"
+    attrs[3] |= termios.ISIG | termios.ECHO | termios.ECHOCTL
+    termios.tcsetattr(terminal, termios.TCSANOW, attrs)
+    proc = subprocess.Popen(
+        _command(tmp_path),
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=_env(),
+        start_new_session=True,  # then the terminal becomes the command's own, as a shell's is
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if b"\x03" not in output and re.search(rb"\repoch 1:\s+\d+%\|[^\r]*\dbatch/s\]$", output):
+            os.write(controller, b"\x03")  # Ctrl-C, once the bar has drawn itself (not at 0%)
+            output += b"\x03"
+    os.close(controller)
+    assert proc.wait(timeout=120) == 130
+    screen = _screen(output.replace(b"\x03", b""), 80)
+    assert "^C" in output.decode()  # the terminal echoed it, as a user's does
+    assert not any("%|" in row or "batch" in row for row in screen), screen
+    assert screen[0].startswith("linearnets softmax: interrupted by SIGINT at epoch 1 step "), (
+        screen
+    )
+    assert "^" not in "".join(screen), screen

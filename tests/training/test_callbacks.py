@@ -502,10 +502,11 @@ def test_the_epoch_line_is_flushed_as_it_is_printed() -> None:
 @pytest.mark.parametrize(
     ("rows", "columns", "expected"),
     [
-        (0, 0, {"ncols": 80, "nrows": 24}),  # a new pseudo-terminal: tqdm would hide its bar
-        (30, 100, {}),
-        (0, 100, {"ncols": 100, "nrows": 24}),
-        (30, 0, {"ncols": 80, "nrows": 30}),
+        # the bar ends 3 columns short of the edge, room for the "^C" a Ctrl-C echoes after it
+        (0, 0, {"ncols": 77, "nrows": 24}),  # a new pseudo-terminal: tqdm would hide its bar
+        (30, 100, {"ncols": 97, "nrows": 30}),
+        (0, 100, {"ncols": 97, "nrows": 24}),
+        (30, 0, {"ncols": 77, "nrows": 30}),
     ],
 )
 def test_a_terminal_without_a_size_gets_80_by_24(
@@ -517,18 +518,38 @@ def test_a_terminal_without_a_size_gets_80_by_24(
     with os.fdopen(master, "wb", buffering=0), os.fdopen(slave, "w") as terminal:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         assert os.get_terminal_size(slave) == (columns, rows)
-        assert callbacks._size_if_unknown(terminal) == expected
+        assert callbacks._bar_size(terminal) == expected
         monkeypatch.setattr("sys.stderr", terminal)
         logger = ConsoleLogger(progress=True, stream=io.StringIO())
         logger.on_epoch_start(epoch=1, num_batches=2)
-        if expected:  # the size handed to tqdm, which then draws (a sized terminal: tqdm's own)
-            assert (logger._bar.ncols, logger._bar.nrows) == (expected["ncols"], expected["nrows"])
+        assert (logger._bar.ncols, logger._bar.nrows) == (expected["ncols"], expected["nrows"])
         logger.close()
+
+
+def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C's "^C", echoed where the bar ends, must fit on the bar's row (at the last column it
+    wrapped, leaving the bar above the stop's message) and go when the bar does."""
+    fcntl = pytest.importorskip("fcntl")
+    termios = pytest.importorskip("termios")
+    master, slave = os.openpty()
+    with os.fdopen(master, "rb", buffering=0) as screen, os.fdopen(slave, "w") as terminal:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+        monkeypatch.setattr("sys.stderr", terminal)
+        logger = ConsoleLogger(progress=True, stream=io.StringIO())
+        logger.on_epoch_start(epoch=1, num_batches=2)
+        logger.on_batch_end(0, torch.zeros(2))
+        logger.close()
+        text = screen.read(65536).decode()
+    drawn = [part for part in text.split("\r") if part.strip()]
+    assert drawn and all(len(part) <= 37 for part in drawn)  # 40 columns: 3 free on the right
+    assert text.endswith("\r" + " " * 39 + "\r")  # the echo's columns blanked too
 
 
 @pytest.mark.parametrize("stream", [io.StringIO(), _NoTerminalMethods(), _closed()])
 def test_a_stream_without_a_terminal_size_asks_tqdm_for_nothing(stream: Any) -> None:
-    assert callbacks._size_if_unknown(stream) == {}
+    assert callbacks._bar_size(stream) == {}
 
 
 def test_metrics_writer_resume_skips_blank_lines(tmp_path: Path) -> None:

@@ -121,6 +121,7 @@ class ConsoleLogger(Callback):
         self.stream = stream
         self.progress = None if progress is None else check_bool("progress", progress)
         self._bar: Any = None
+        self._row = 0
 
     def __repr__(self) -> str:
         stream = "stdout" if self.stream is None else getattr(self.stream, "name", self.stream)
@@ -138,13 +139,12 @@ class ConsoleLogger(Callback):
         if show:
             from tqdm import tqdm
 
+            size = _bar_size(sys.stderr)
             self._bar = tqdm(
-                total=num_batches,
-                desc=f"epoch {epoch}",
-                leave=False,
-                unit="batch",
-                **_size_if_unknown(sys.stderr),
+                total=num_batches, desc=f"epoch {epoch}", leave=False, unit="batch", **size
             )
+            # the columns a "^C" echoed after the bar takes too, cleared with it (see _bar_size)
+            self._row = size["ncols"] + _ECHO_ROOM if size else 0
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
         if self._bar is not None:
@@ -157,19 +157,31 @@ class ConsoleLogger(Callback):
     def close(self) -> None:
         """Close a progress bar left open (e.g. by an epoch that raised), so later lines print cleanly."""
         if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+            bar, self._bar = self._bar, None
+            bar.close()
+            if self._row:  # tqdm blanks only its bar's columns; one write, no echo lands inside
+                bar.fp.write("\r" + " " * self._row + "\r")  # tqdm's wrapper: a hung-up
+                bar.fp.flush()  # terminal is ignored
 
 
-def _size_if_unknown(stream: TextIO) -> dict[str, int]:
-    """Return an 80 x 24 size for tqdm when the terminal reports none (a new pseudo-terminal, a
-    container started before its window was sized, a serial console report 0 x 0): tqdm then
-    hides its bar entirely, as it hides bars below a screen's last row."""
+# the columns kept free right of the bar: a Ctrl-C makes the terminal echo "^C" where the bar ends
+_ECHO_ROOM = 2
+
+
+def _bar_size(stream: TextIO) -> dict[str, int]:
+    """Return the width and height tqdm draws its bar for on the terminal ``stream``.
+
+    The bar ends 3 columns short of the terminal's right edge (tqdm's own, 1 short): a Ctrl-C's
+    "^C", echoed by the terminal where the bar ends, would otherwise wrap, and the bar stay on the
+    line above the stop's message, where nothing erases it. A terminal that reports no size (a new
+    pseudo-terminal, a container started before its window was sized, a serial console: 0 x 0) is
+    taken as 80 x 24: tqdm would hide its bar entirely, as it hides bars below a screen's last row.
+    """
     try:
         columns, lines = os.get_terminal_size(stream.fileno())
     except (AttributeError, OSError, ValueError):
         return {}
-    return {} if columns and lines else {"ncols": columns or 80, "nrows": lines or 24}
+    return {"ncols": max((columns or 80) - 1 - _ECHO_ROOM, 1), "nrows": lines or 24}
 
 
 def _is_pipe(stream: TextIO | None) -> bool:
