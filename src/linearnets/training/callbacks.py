@@ -175,13 +175,22 @@ def _bar_size(stream: TextIO) -> dict[str, int]:
     "^C", echoed by the terminal where the bar ends, would otherwise wrap, and the bar stay on the
     line above the stop's message, where nothing erases it. A terminal that reports no size (a new
     pseudo-terminal, a container started before its window was sized, a serial console: 0 x 0) is
-    taken as 80 x 24: tqdm would hide its bar entirely, as it hides bars below a screen's last row.
+    taken as ``$COLUMNS`` x ``$LINES`` (set on a serial console by hand), else 80 x 24: tqdm would
+    hide its bar entirely, as it hides bars below a screen's last row.
     """
     try:
         columns, lines = os.get_terminal_size(stream.fileno())
     except (AttributeError, OSError, ValueError):
         return {}
-    return {"ncols": max((columns or 80) - 1 - _ECHO_ROOM, 1), "nrows": lines or 24}
+    columns = columns or _size_from_env("COLUMNS", 80)
+    lines = lines or _size_from_env("LINES", 24)
+    return {"ncols": max(columns - 1 - _ECHO_ROOM, 1), "nrows": lines}
+
+
+def _size_from_env(name: str, default: int) -> int:
+    """Return the positive whole number the environment variable ``name`` holds, else ``default``."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else default
 
 
 def _is_pipe(stream: TextIO | None) -> bool:
