@@ -18,11 +18,11 @@ import torch
 from torch import nn
 
 import linearnets
+from linearnets._bars import bar_size
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.concise import softmax_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
 from linearnets.plotting import LiveCurves
-from linearnets.training import callbacks
 from linearnets.training.callbacks import (
     Callback,
     ConsoleLogger,
@@ -520,37 +520,12 @@ def test_a_terminal_without_a_size_gets_80_by_24(
     with os.fdopen(master, "wb", buffering=0), os.fdopen(slave, "w") as terminal:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         assert os.get_terminal_size(slave) == (columns, rows)
-        assert callbacks._bar_size(terminal) == expected
+        assert bar_size(terminal) == expected
         monkeypatch.setattr("sys.stderr", terminal)
         logger = ConsoleLogger(progress=True, stream=io.StringIO())
         logger.on_epoch_start(epoch=1, num_batches=2)
         assert (logger._bar.ncols, logger._bar.nrows) == (expected["ncols"], expected["nrows"])
         logger.close()
-
-
-@pytest.mark.parametrize(
-    ("columns", "lines", "expected"),
-    [
-        ("40", "10", {"ncols": 37, "nrows": 10}),
-        ("0", "-3", {"ncols": 77, "nrows": 24}),
-        ("wide", "²", {"ncols": 77, "nrows": 24}),
-    ],
-)
-def test_a_terminal_without_a_size_takes_columns_and_lines_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, columns: str, lines: str, expected: dict[str, int]
-) -> None:
-    """A serial console reports 0 x 0 and its user sets $COLUMNS: an 80-column bar on a 40-column
-    terminal wraps, and each redraw leaves a row of bar behind."""
-    fcntl = pytest.importorskip("fcntl")
-    termios = pytest.importorskip("termios")
-    monkeypatch.setenv("COLUMNS", columns)
-    monkeypatch.setenv("LINES", lines)
-    master, slave = os.openpty()
-    with os.fdopen(master, "wb", buffering=0), os.fdopen(slave, "w") as terminal:
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
-        assert callbacks._bar_size(terminal) == expected
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        assert callbacks._bar_size(terminal) == {"ncols": 97, "nrows": 30}  # the terminal's own
 
 
 def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
@@ -576,7 +551,7 @@ def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
 
 @pytest.mark.parametrize("stream", [io.StringIO(), _NoTerminalMethods(), _closed()])
 def test_a_stream_without_a_terminal_size_asks_tqdm_for_nothing(stream: Any) -> None:
-    assert callbacks._bar_size(stream) == {}
+    assert bar_size(stream) == {}
 
 
 def test_metrics_writer_resume_skips_blank_lines(tmp_path: Path) -> None:

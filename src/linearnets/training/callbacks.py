@@ -21,6 +21,7 @@ from typing import Any, Protocol, TextIO
 
 import torch
 
+from linearnets._bars import bar_size, close_bar
 from linearnets._json import dumps_strict
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
@@ -121,7 +122,7 @@ class ConsoleLogger(Callback):
         self.stream = stream
         self.progress = None if progress is None else check_bool("progress", progress)
         self._bar: Any = None
-        self._row = 0
+        self._size: dict[str, int] = {}
 
     def __repr__(self) -> str:
         stream = "stdout" if self.stream is None else getattr(self.stream, "name", self.stream)
@@ -139,12 +140,10 @@ class ConsoleLogger(Callback):
         if show:
             from tqdm import tqdm
 
-            size = _bar_size(sys.stderr)
+            self._size = bar_size(sys.stderr)  # room for a Ctrl-C's echoed "^C" (see _bars)
             self._bar = tqdm(
-                total=num_batches, desc=f"epoch {epoch}", leave=False, unit="batch", **size
+                total=num_batches, desc=f"epoch {epoch}", leave=False, unit="batch", **self._size
             )
-            # the columns a "^C" echoed after the bar takes too, cleared with it (see _bar_size)
-            self._row = size["ncols"] + _ECHO_ROOM if size else 0
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
         if self._bar is not None:
@@ -158,39 +157,7 @@ class ConsoleLogger(Callback):
         """Close a progress bar left open (e.g. by an epoch that raised), so later lines print cleanly."""
         if self._bar is not None:
             bar, self._bar = self._bar, None
-            bar.close()
-            if self._row:  # tqdm blanks only its bar's columns; one write, no echo lands inside
-                bar.fp.write("\r" + " " * self._row + "\r")  # tqdm's wrapper: a hung-up
-                bar.fp.flush()  # terminal is ignored
-
-
-# the columns kept free right of the bar: a Ctrl-C makes the terminal echo "^C" where the bar ends
-_ECHO_ROOM = 2
-
-
-def _bar_size(stream: TextIO) -> dict[str, int]:
-    """Return the width and height tqdm draws its bar for on the terminal ``stream``.
-
-    The bar ends 3 columns short of the terminal's right edge (tqdm's own, 1 short): a Ctrl-C's
-    "^C", echoed by the terminal where the bar ends, would otherwise wrap, and the bar stay on the
-    line above the stop's message, where nothing erases it. A terminal that reports no size (a new
-    pseudo-terminal, a container started before its window was sized, a serial console: 0 x 0) is
-    taken as ``$COLUMNS`` x ``$LINES`` (set on a serial console by hand), else 80 x 24: tqdm would
-    hide its bar entirely, as it hides bars below a screen's last row.
-    """
-    try:
-        columns, lines = os.get_terminal_size(stream.fileno())
-    except (AttributeError, OSError, ValueError):
-        return {}
-    columns = columns or _size_from_env("COLUMNS", 80)
-    lines = lines or _size_from_env("LINES", 24)
-    return {"ncols": max(columns - 1 - _ECHO_ROOM, 1), "nrows": lines}
-
-
-def _size_from_env(name: str, default: int) -> int:
-    """Return the positive whole number the environment variable ``name`` holds, else ``default``."""
-    value = os.environ.get(name, "").strip()
-    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else default
+            close_bar(bar, self._size)
 
 
 def _is_pipe(stream: TextIO | None) -> bool:
