@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import http.client
 import io
+import os
+import struct
 import time
 from types import SimpleNamespace
 
@@ -90,3 +92,26 @@ def test_a_body_cut_mid_chunk_names_every_byte_received(clock: list[float]) -> N
 
     with pytest.raises(DatasetError, match=r"^the connection closed after 8 bytes \(truncated\)$"):
         transfer.copy_body(Cut([b"abcde"], clock), io.BytesIO(), _ignore, size=100, timeout=1.0)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
+    clock: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C's "^C", echoed where the bar ends, must fit on the bar's row (at the last column it
+    wrapped, leaving the bar above the stop's message) and go when the bar does."""
+    fcntl = pytest.importorskip("fcntl")
+    termios = pytest.importorskip("termios")
+    master, slave = os.openpty()
+    with os.fdopen(master, "rb", buffering=0) as screen, os.fdopen(slave, "w") as terminal:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+        monkeypatch.setattr("sys.stderr", terminal)
+        response = _Response([b"abc", b"de"], clock)
+        response.headers = {"Content-Length": "5"}  # type: ignore[attr-defined]
+        out = io.BytesIO()
+        transfer.receive(response, out, size=5, timeout=1.0, progress=True, desc="f.gz")  # type: ignore[arg-type]
+        text = screen.read(65536).decode()
+    assert out.getvalue() == b"abcde"
+    drawn = [part for part in text.split("\r") if part.strip()]
+    assert drawn and drawn[0].startswith("f.gz:")
+    assert all(len(part) <= 37 for part in drawn)  # 40 columns: 3 free on the right
+    assert text.endswith("\r" + " " * 39 + "\r")  # the echo's columns blanked too

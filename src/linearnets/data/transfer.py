@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from linearnets._bars import bar_size, close_bar
 from linearnets.data import http_deadline
 from linearnets.data.http_deadline import RedirectError, SpeedFloor
 from linearnets.errors import DatasetError
@@ -157,7 +159,8 @@ def receive(
             f"announced {total} bytes, more than {max_body(size)} for a file of {size} bytes "
             "(too big)"
         )
-    with tqdm(
+    shape = bar_size(sys.stderr) if progress else {}  # room for a Ctrl-C's echoed "^C"
+    bar = tqdm(
         total=total,
         unit="B",
         unit_scale=True,
@@ -166,7 +169,11 @@ def receive(
         # glued to the next line
         disable=None if progress else True,
         leave=False,
-    ) as bar:
+        **shape,
+    )
+    try:
         received = copy_body(response, f, bar.update, size=size, timeout=timeout)
+    finally:
+        close_bar(bar, shape)
     if total is not None and received != total:
         raise DatasetError(f"the transfer stopped after {received} of {total} bytes (truncated)")
