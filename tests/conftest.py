@@ -7,6 +7,7 @@ import builtins
 import contextlib
 import os
 import signal
+import struct
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -38,6 +39,43 @@ def _no_figures_left_open() -> Iterator[None]:
 def gen() -> torch.Generator:
     """A torch generator seeded with 0."""
     return torch.Generator().manual_seed(0)
+
+
+class PseudoTerminal:
+    """A pseudo-terminal of 24 rows and 40 columns: ``stream`` writes to it, ``written()`` returns
+    all written so far."""
+
+    def __init__(self) -> None:
+        fcntl = pytest.importorskip("fcntl")
+        termios = pytest.importorskip("termios")
+        self._master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+        self.stream = os.fdopen(slave, "w")
+
+    def written(self) -> str:
+        """Return what was written to ``stream``; a pseudo-terminal passes writes on a moment
+        later, so it reads up to a mark written last."""
+        self.stream.write("<end>")
+        self.stream.flush()
+        output = b""
+        while not output.endswith(b"<end>"):
+            output += os.read(self._master, 65536)
+        return output[: -len(b"<end>")].decode()
+
+    def close(self) -> None:
+        self.stream.close()
+        os.close(self._master)
+
+
+@pytest.fixture
+def pseudo_terminal() -> Iterator[PseudoTerminal]:
+    """A :class:`PseudoTerminal` 40 columns wide (set it as sys.stderr in the test itself: pytest
+    puts back its own capture between a fixture's setup and the test)."""
+    terminal = PseudoTerminal()
+    try:
+        yield terminal
+    finally:
+        terminal.close()
 
 
 @contextlib.contextmanager

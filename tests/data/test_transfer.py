@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import http.client
 import io
-import os
-import struct
 import time
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -95,21 +94,16 @@ def test_a_body_cut_mid_chunk_names_every_byte_received(clock: list[float]) -> N
 
 
 def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
-    clock: list[float], monkeypatch: pytest.MonkeyPatch
+    clock: list[float], pseudo_terminal: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A Ctrl-C's "^C", echoed where the bar ends, must fit on the bar's row (at the last column it
     wrapped, leaving the bar above the stop's message) and go when the bar does."""
-    fcntl = pytest.importorskip("fcntl")
-    termios = pytest.importorskip("termios")
-    master, slave = os.openpty()
-    with os.fdopen(master, "rb", buffering=0) as screen, os.fdopen(slave, "w") as terminal:
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
-        monkeypatch.setattr("sys.stderr", terminal)
-        response = _Response([b"abc", b"de"], clock)
-        response.headers = {"Content-Length": "5"}  # type: ignore[attr-defined]
-        out = io.BytesIO()
-        transfer.receive(response, out, size=5, timeout=1.0, progress=True, desc="f.gz")  # type: ignore[arg-type]
-        text = screen.read(65536).decode()
+    monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
+    response = _Response([b"abc", b"de"], clock)
+    response.headers = {"Content-Length": "5"}  # type: ignore[attr-defined]
+    out = io.BytesIO()
+    transfer.receive(response, out, size=5, timeout=1.0, progress=True, desc="f.gz")  # type: ignore[arg-type]
+    text = pseudo_terminal.written()
     assert out.getvalue() == b"abcde"
     drawn = [part for part in text.split("\r") if part.strip()]
     assert drawn and drawn[0].startswith("f.gz:")

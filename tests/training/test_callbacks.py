@@ -529,21 +529,16 @@ def test_a_terminal_without_a_size_gets_80_by_24(
 
 
 def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
-    monkeypatch: pytest.MonkeyPatch,
+    pseudo_terminal: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A Ctrl-C's "^C", echoed where the bar ends, must fit on the bar's row (at the last column it
     wrapped, leaving the bar above the stop's message) and go when the bar does."""
-    fcntl = pytest.importorskip("fcntl")
-    termios = pytest.importorskip("termios")
-    master, slave = os.openpty()
-    with os.fdopen(master, "rb", buffering=0) as screen, os.fdopen(slave, "w") as terminal:
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
-        monkeypatch.setattr("sys.stderr", terminal)
-        logger = ConsoleLogger(progress=True, stream=io.StringIO())
-        logger.on_epoch_start(epoch=1, num_batches=2)
-        logger.on_batch_end(0, torch.zeros(2))
-        logger.close()
-        text = screen.read(65536).decode()
+    monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
+    logger = ConsoleLogger(progress=True, stream=io.StringIO())
+    logger.on_epoch_start(epoch=1, num_batches=2)
+    logger.on_batch_end(0, torch.zeros(2))
+    logger.close()
+    text = pseudo_terminal.written()
     drawn = [part for part in text.split("\r") if part.strip()]
     assert drawn and all(len(part) <= 37 for part in drawn)  # 40 columns: 3 free on the right
     assert text.endswith("\r" + " " * 39 + "\r")  # the echo's columns blanked too
