@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any, TextIO
 
-__all__ = ["ECHO_ROOM", "bar_size", "close_bar"]
+__all__ = ["ECHO_ROOM", "bar_size", "blank_row", "close_bar"]
 
 # the columns kept free right of a bar, for the "^C" a Ctrl-C echoes where the bar ends
 ECHO_ROOM = 2
@@ -42,10 +42,17 @@ def close_bar(bar: Any, size: dict[str, int]) -> None:
     blank its whole row, a ``^C`` echoed after it included."""
     shown = not getattr(bar, "disable", True)
     bar.close()
-    if shown and size:
+    if shown:
+        blank_row(bar.fp, size)
+
+
+def blank_row(stream: TextIO, size: dict[str, int]) -> None:
+    """Blank the row of a bar drawn on ``stream`` with ``size`` (nothing for ``{}``: tqdm's own
+    blanking sufficed), and leave the cursor at its start."""
+    if size:
         # one write, so no echo lands inside; tqdm's wrapper of the stream ignores a hung-up terminal
-        bar.fp.write("\r" + " " * (size["ncols"] + ECHO_ROOM) + "\r")
-        bar.fp.flush()
+        stream.write("\r" + " " * (size["ncols"] + ECHO_ROOM) + "\r")
+        stream.flush()
 
 
 def _size_from_env(name: str, default: int) -> int:

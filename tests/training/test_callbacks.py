@@ -544,6 +544,31 @@ def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
     assert text.endswith("\r" + " " * 39 + "\r")  # the echo's columns blanked too
 
 
+def test_a_second_ctrl_c_during_the_bars_close_still_leaves_its_row_blank(
+    monkeypatch: pytest.MonkeyPatch, pseudo_terminal: Any
+) -> None:
+    """A second Ctrl-C that cut tqdm's close short (between its blanks and its carriage return;
+    here, as it ends) left the row as it was: the command's own close() did nothing, and the stop's
+    message began after a "^C" echoed at the bar's end."""
+    monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
+    logger = ConsoleLogger(progress=True, stream=io.StringIO())
+    logger.on_epoch_start(epoch=1, num_batches=2)
+    bar = logger._bar
+    assert bar is not None
+    real_close = bar.close
+
+    def cut_short() -> None:  # the signal comes as tqdm's close ends
+        real_close()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bar, "close", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        logger.close()  # fit's, as the epoch raised
+    logger.close()  # the command's own, before it reports the stop
+    text = pseudo_terminal.written()
+    assert text.endswith("\r" + " " * 39 + "\r")  # the echo's columns blanked too
+
+
 @pytest.mark.parametrize("stream", [io.StringIO(), _NoTerminalMethods(), _closed()])
 def test_a_stream_without_a_terminal_size_asks_tqdm_for_nothing(stream: Any) -> None:
     assert bar_size(stream) == {}

@@ -21,7 +21,7 @@ from typing import Any, Protocol, TextIO
 
 import torch
 
-from linearnets._bars import bar_size, close_bar
+from linearnets._bars import bar_size, blank_row
 from linearnets._json import dumps_strict
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
@@ -123,6 +123,7 @@ class ConsoleLogger(Callback):
         self.progress = None if progress is None else check_bool("progress", progress)
         self._bar: Any = None
         self._size: dict[str, int] = {}
+        self._unblanked: Any = None  # the stream of a closed bar whose row is still to blank
 
     def __repr__(self) -> str:
         stream = "stdout" if self.stream is None else getattr(self.stream, "name", self.stream)
@@ -157,7 +158,12 @@ class ConsoleLogger(Callback):
         """Close a progress bar left open (e.g. by an epoch that raised), so later lines print cleanly."""
         if self._bar is not None:
             bar, self._bar = self._bar, None
-            close_bar(bar, self._size)
+            # a second Ctrl-C may cut tqdm's close short: the row is blanked at the next close()
+            self._unblanked = None if bar.disable else bar.fp
+            bar.close()
+        if self._unblanked is not None:
+            blank_row(self._unblanked, self._size)
+            self._unblanked = None
 
 
 def _is_pipe(stream: TextIO | None) -> bool:
