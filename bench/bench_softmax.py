@@ -207,7 +207,8 @@ def main() -> None:
         "--repeats",
         type=int,
         default=3,
-        help="rounds, each running the book and then every linearnets implementation once",
+        help="rounds, each running the book and then every linearnets implementation once (their "
+        "order turned by one each round)",
     )
     args = parser.parse_args()
     # the book's 4 workers on a 2-core machine: DataLoader warns every round; the figures say it once
@@ -235,11 +236,14 @@ def main() -> None:
     impls = ("concise", "scratch", "analytic", "book code + d2l")
     times: dict[str, list[float]] = {impl: [] for impl in ("book", *impls)}
     accs: dict[str, float] = {}
-    # rounds of book, then each implementation: a VM whose speed drifts during the run slows both sides
-    for _ in range(args.repeats):
+    # rounds of book, then each implementation: a VM whose speed drifts during the run slows both
+    # sides. The implementations' order turns by one each round: the one run right after the book's
+    # five processes was slower (concise first: 0.224 s an epoch, the book's code on the same
+    # nn.Linear model fourth: 0.137 s, in one run), so no implementation always takes that place
+    for round_ in range(args.repeats):
         seconds, accs["book"] = run_book(args.epochs, args.book_workers)
         times["book"].append(seconds)
-        for impl in impls:
+        for impl in impls[round_ % len(impls) :] + impls[: round_ % len(impls)]:
             if impl == "book code + d2l":
                 seconds, accs[impl] = run_book_code_on_ours(args.epochs)
             else:
