@@ -162,7 +162,9 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
     assert re.search(
         r"diverged at epoch 2, step \d+: the batch loss is [\d.e+]+, more than 100", message
     )
-    assert "at lr 10000; try a far smaller learning rate (lr), e.g. 1 (the book trains at" in message
+    assert (
+        "at lr 10000; try a far smaller learning rate (lr), e.g. 1 (the book trains at" in message
+    )
     # the reference is the untrained model's loss, ln 10, kept in the checkpoint across the resume
     # (not the trained model's, ~0.6, that a guard starting afresh would take)
     start = re.search(r"its starting value ([\d.]+)", message)
