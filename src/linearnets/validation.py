@@ -78,7 +78,7 @@ def _fail(
 def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | None = None) -> int:
     """Return ``value`` as an int if it is an integer ≥ 1 (a NumPy integer or a 0-d integer tensor
     too; bools and floats rejected), else raise :class:`UsageError`."""
-    value = _integer_value(value)
+    value = _scalar_value(value, integral=True)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         _fail(name, "a positive integer", value, fix or f"pass e.g. {name}=1", kind=UsageTypeError)
     if value < 1:
@@ -88,28 +88,17 @@ def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | N
     return int(value)
 
 
-def _integer_value(value: Any) -> Any:
-    """Return a 0-d integer tensor's int (``torch.tensor(4)``, a size computed with torch, as
-    :func:`_scalar_value` takes a 0-d ``lr``), anything else as it is."""
-    if (
-        isinstance(value, torch.Tensor)
-        and value.ndim == 0
-        and not (value.is_floating_point() or value.is_complex() or value.dtype == torch.bool)
-        and not value.is_meta
-    ):
-        return value.item()
-    return value
-
-
-def _scalar_value(value: Any) -> Any:
+def _scalar_value(value: Any, *, integral: bool = False) -> Any:
     """Return a 0-d real tensor's number (``torch.tensor(0.03)``, which ``torch.optim.SGD`` takes as
-    its ``lr``), anything else as it is."""
+    its ``lr``; with ``integral``, a 0-d integer tensor's int alone, ``torch.tensor(4)``, a size
+    computed with torch), anything else as it is."""
     if (
         isinstance(value, torch.Tensor)
         and value.ndim == 0
         and value.dtype != torch.bool
         and not value.is_complex()
         and not value.is_meta
+        and not (integral and value.is_floating_point())
     ):
         return value.item()
     return value

@@ -227,17 +227,16 @@ def _unrecognized(
     """Return the error of words no option took, each quoted as the shell reads it back (an empty
     word as '', "a b" in quotes): another command's option as that command's, an option none has
     with the one meant where one is close, a word after a flag as the value it does not take."""
-    words = " ".join(shlex.quote(word) for word in unknown)
-    at = argv.index(unknown[0]) if unknown[0] in argv else 0
+    first, words = unknown[0], " ".join(shlex.quote(word) for word in unknown)
+    at = argv.index(first) if first in argv else 0
     flag = argv[at - 1] if at > 0 else ""
     action = given._option_string_actions.get(flag.split("=", 1)[0])
-    if action is not None and action.nargs == 0 and not unknown[0].startswith("-"):
+    if action is not None and action.nargs == 0 and not first.startswith("-"):
         # "--json 0": argparse said "unrecognized arguments: 0"
         return (
             f"unrecognized arguments: {words}: {flag} is a flag and takes no value, got "
-            f"{shlex.quote(unknown[0])} after it; write {flag} alone"
+            f"{shlex.quote(first)} after it; write {flag} alone"
         )
-    first = unknown[0]
     if first.startswith("-") and first != "--":  # "--ephocs": argparse named it, and no fix
         name = first.split("=", 1)[0]
         owners, shown = parser._owners(name)

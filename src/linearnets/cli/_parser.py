@@ -256,10 +256,11 @@ class OneLineParser(argparse.ArgumentParser):
             if len(options) > 1:
                 # argparse's "ambiguous option: --d could match --data-dir, --data" said no fix
                 owner = self._owner_of(arg_string)
-                if owner is not None and len(owner._options_named(arg_string)) > 1:
+                owned = owner._options_named(arg_string) if owner is not None else []
+                if owner is not None and len(owned) > 1:
                     # "data show --d": argparse reads every word here first; the action's own
                     # options and --help are the ones to name
-                    owner.error(owner._ambiguous(arg_string, owner._options_named(arg_string)))
+                    owner.error(self._ambiguous(arg_string, owned))
                 raise argparse.ArgumentError(None, self._ambiguous(arg_string, options))
         return super()._parse_optional(arg_string)
 
