@@ -17,7 +17,7 @@ run: setup
 lint: setup-dev
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
-	$(VENV)/bin/mypy src
+	$(VENV)/bin/mypy src bench
 
 test: lint
 	$(PY) -m pytest -q

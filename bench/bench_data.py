@@ -36,7 +36,7 @@ TARGET_RATIO, TARGET_COLD, TARGET_WARM = 30.0, 0.5, 0.2
 PASSES = 3
 
 
-class BookFashionMNIST(Dataset):  # type: ignore[type-arg]
+class BookFashionMNIST(Dataset[tuple[torch.Tensor, int]]):
     """What torchvision's FashionMNIST with ToTensor() does per item: uint8 -> PIL -> float tensor."""
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:

@@ -46,6 +46,7 @@ def book_run(seed: int) -> tuple[float, list[float]]:
             l.sum().backward()
             with torch.no_grad():
                 for param in (w, b):
+                    assert param.grad is not None  # backward filled it
                     param -= lr * param.grad / batch_size
                     param.grad.zero_()
         with torch.no_grad():

@@ -23,6 +23,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,7 +44,7 @@ def book_to_tensor(pic: Image.Image) -> torch.Tensor:
     return img.to(dtype=torch.get_default_dtype()).div(255)
 
 
-class BookFashionMNIST(Dataset):  # type: ignore[type-arg]
+class BookFashionMNIST(Dataset[tuple[torch.Tensor, int]]):
     """What torchvision's FashionMNIST does per item: uint8 tensor -> PIL image -> ToTensor()."""
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
@@ -54,18 +55,18 @@ class BookFashionMNIST(Dataset):  # type: ignore[type-arg]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         img, target = self.data[index], int(self.targets[index])
-        img = Image.fromarray(img.numpy(), mode="L")
-        return book_to_tensor(img), target
+        pic = Image.fromarray(img.numpy(), mode="L")
+        return book_to_tensor(pic), target
 
 
 def book_accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
-        y_hat = y_hat.argmax(axis=1)
+        y_hat = y_hat.argmax(axis=1)  # type: ignore[call-arg]  # the book's numpy-style keyword
     cmp = y_hat.type(y.dtype) == y
     return float(cmp.type(y.dtype).sum())
 
 
-def book_evaluate_accuracy(net: nn.Module, data_iter: DataLoader) -> float:  # type: ignore[type-arg]
+def book_evaluate_accuracy(net: nn.Module, data_iter: DataLoader[Any]) -> float:
     net.eval()
     correct = total = 0.0
     with torch.no_grad():
@@ -76,8 +77,11 @@ def book_evaluate_accuracy(net: nn.Module, data_iter: DataLoader) -> float:  # t
 
 
 def book_epoch(
-    net: nn.Module, train_iter: DataLoader, loss: nn.Module, updater: torch.optim.Optimizer
-) -> tuple[float, float]:  # type: ignore[type-arg]
+    net: nn.Module,
+    train_iter: DataLoader[Any],
+    loss: nn.Module,
+    updater: torch.optim.Optimizer,
+) -> tuple[float, float]:
     net.train()
     metric = [0.0, 0.0, 0.0]
     for X, y in train_iter:
@@ -95,8 +99,9 @@ def book_epoch(
 def book_model() -> tuple[nn.Module, nn.Module, torch.optim.Optimizer]:
     """The book's §3.7 model, loss and optimizer, seeded: the same start for both pipelines."""
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-    nn.init.normal_(net[1].weight, std=0.01)
+    linear = nn.Linear(784, 10)
+    net = nn.Sequential(nn.Flatten(), linear)
+    nn.init.normal_(linear.weight, std=0.01)
     loss = nn.CrossEntropyLoss(reduction="none")
     return net, loss, torch.optim.SGD(net.parameters(), lr=0.1)
 
