@@ -338,3 +338,33 @@ def test_a_stopped_run_says_nothing_was_kept_and_to_run_it_again(
         "error_type": "LinregInterrupted",
         "exit_status": 130,
     }
+
+
+def test_a_blow_up_on_the_synthetic_data_names_lr_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The run generates its data, refused if not finite: an inf loss after an update at lr 1e30
+    is the lr's doing. It was told to "check the data holds no NaN or inf" too."""
+    assert main(["linreg", "--lr", "1e30"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "linearnets linreg: error: training diverged at epoch 1, step 2: the batch loss is inf "
+        "(not finite) at lr 1e+30; try a far smaller learning rate (--lr), e.g. 1 (the book "
+        "trains at 0.03 and 0.1; a tenth, 1e+29, would most likely blow up too)\n"
+    )
+
+
+def test_a_data_file_too_large_for_float32_is_not_said_to_maybe_hold_inf(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The CSV reader refuses NaN and inf cells: a loss of inf before any update comes from values
+    too large (y of 1e20: ½(ŷ − y)² is ~5e39, past float32's 3.4e38), never from an inf cell."""
+    path = tmp_path / "big.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{i + 1}e20\n" for i in range(5)))
+    assert main(["linreg", "--data", str(path)]) == 1
+    assert capsys.readouterr().err == (
+        "linearnets linreg: error: the loss is inf at epoch 1, step 1, before any update, so not "
+        "because of lr 0.03: the targets or the model's outputs are too large for float32, whose "
+        "largest value is 3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19); "
+        "rescale the data, e.g. standardise y (and X where its values are as large)\n"
+    )

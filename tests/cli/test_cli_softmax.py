@@ -419,6 +419,29 @@ def test_a_data_warning_is_one_line_and_the_run_goes_on(
     ]
 
 
+def test_a_non_finite_loss_on_a_data_file_names_lr_not_nan_in_the_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file's reader refuses NaN and inf features: a NaN loss after an update at lr 1e36 (the
+    weights overflow float32, and the scores with them) is the lr's doing, not the data's. It was
+    told to "check the data holds no NaN or inf" too."""
+    import numpy as np
+
+    X = (np.random.default_rng(0).normal(size=(64, 3)) * 1e4).astype(np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=np.arange(64) % 2)
+    out = tmp_path / "run"
+    assert main(["softmax", "--data", str(tmp_path / "d.npz"), "--epochs", "1", "--batch-size",
+                 "16", "--lr", "1e36", "--plot", "none", "--device", "cpu", "--out", str(out)]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "linearnets softmax: error: training diverged at epoch 1, step 2: the batch loss is nan "
+        "(not finite) at lr 1e+36; try a far smaller learning rate (--lr), e.g. 1 (the book "
+        "trains at 0.03 and 0.1; a tenth, 1e+35, would most likely blow up too); or scale the "
+        "features, which reach "
+    ), err
+    assert "NaN" not in err and err.count("\n") == 1
+
+
 def test_a_second_ctrl_c_still_names_the_run_folder_and_its_resume(
     npz: Path,
     tmp_path: Path,

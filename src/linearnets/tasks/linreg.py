@@ -143,6 +143,7 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
     features, labels, true_w, true_b = _data(config, gens)
     closed_w, closed_b = _closed_form(config, features, labels)
     net, train_iter, loss, updater = _training_setup(config, features, labels, gens)
+    # data_checked: the synthetic data are refused if not finite, and so is a data file's X or y
     history = fit(
         net,
         train_iter,
@@ -150,7 +151,11 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
         updater,
         config.epochs,
         train_eval_iter=[(features, labels)],
-        callbacks=[DivergenceGuard(config.lr), *callbacks] if config.guard else callbacks,
+        callbacks=(
+            [DivergenceGuard(config.lr, data_checked=True), *callbacks]
+            if config.guard
+            else callbacks
+        ),
     )
     w, b = _weights(net)
     return LinregResult(

@@ -125,7 +125,10 @@ def train_experiment(
         guard_state: the divergence guard's state saved with the checkpoint.
     """
     history = history if history is not None else History()
-    guard = DivergenceGuard(exp.config.lr, dist=exp.dist) if exp.config.guard else None
+    guard: DivergenceGuard | None = None
+    if exp.config.guard:
+        # the verified Fashion-MNIST's pixels, or a data file's features, refused if not finite
+        guard = DivergenceGuard(exp.config.lr, dist=exp.dist, data_checked=True)
     if guard is not None and guard_state:
         guard.load_state_dict(guard_state)
     rows = HistoryRows(history)

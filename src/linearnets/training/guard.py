@@ -19,7 +19,7 @@ from linearnets.errors import DivergenceError, UsageError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.history import EpochMetrics
-from linearnets.validation import check_positive_float, check_positive_int
+from linearnets.validation import check_bool, check_positive_float, check_positive_int
 
 __all__ = [
     "EARLY_EXAMPLES",
@@ -127,7 +127,9 @@ class DivergenceGuard(Callback):
     A non-finite loss before any update (the untrained model's, at a fresh run's first step) stops
     training too, as no loss could be reported, but lr is not its cause: the message names the
     data's scale (values too large for the losses' dtype) or NaN; at a resume's first step it
-    names the updates before the checkpoint.
+    names the updates before the checkpoint. Data known to be finite (``data_checked``: the
+    tasks' data, generated, verified or read from a file that refuses NaN and inf) are never named
+    as holding NaN or inf.
 
     Use it as a callback of :func:`~linearnets.training.loop.fit` (it then knows the epoch, and checks
     the steps left at each epoch's end), or call it after each step (as ``fit``'s ``on_step``
@@ -145,6 +147,11 @@ class DivergenceGuard(Callback):
             callback never past the end of the epoch. Pass 1 to stop at the very step; call
             :meth:`flush` to check the steps left.
         dist: the data-parallel context, if any.
+        data_checked: the training data are known to hold no NaN or inf (the tasks': generated,
+            the verified Fashion-MNIST, or a ``data`` file, whose reader refuses them). A
+            non-finite loss is then not told to check them for NaN or inf: after an update lr is
+            named alone, before any the data's scale (the model's outputs overflowing).
+            ``False`` (data passed to ``fit`` as they are): both are named.
     """
 
     def __init__(
@@ -155,6 +162,7 @@ class DivergenceGuard(Callback):
         min_examples: int = 64,
         check_every: int | None = None,
         dist: DistContext | None = None,
+        data_checked: bool = False,
     ) -> None:
         self.lr = check_positive_float("lr", lr)
         self.factor = check_positive_float("factor", factor, fix="pass e.g. factor=100")
@@ -165,6 +173,7 @@ class DivergenceGuard(Callback):
             None if check_every is None else check_positive_int("check_every", check_every)
         )
         self.dist = dist
+        self.data_checked = check_bool("data_checked", data_checked)
         self.epoch = 1
         self.start_loss: float | None = None  # the reference: mean over the first min_examples
         self.first_loss: float | None = None  # the first step's, i.e. the untrained model's
@@ -426,11 +435,14 @@ class DivergenceGuard(Callback):
         Before any update lr cannot be the cause. On the untrained model (a fresh run's first
         step) the data, or the model's outputs on them, are too large for the losses' dtype, or
         hold NaN; on the weights a resume starts from, the updates before its checkpoint diverged.
+        Data checked to be finite (``data_checked``) are named as neither holding NaN nor inf.
         """
         if self._updated or not (self._resumed or epoch == 1):
+            # finite data gave finite losses until the updates: lr alone is named
+            check = "" if self.data_checked else ", and check the data holds no NaN or inf"
             return DivergenceError(
                 f"training diverged at {where}: the batch loss is {loss} (not finite) at lr "
-                f"{self.lr:g}; {self._suggestion()}, and check the data holds no NaN or inf"
+                f"{self.lr:g}; {self._suggestion()}{check}"
             )
         if self._resumed:
             # the same data gave finite losses while these weights were trained
@@ -445,7 +457,14 @@ class DivergenceGuard(Callback):
             return error
         dtype = str(self._dtype).removeprefix("torch.")
         largest = torch.finfo(self._dtype if self._dtype.is_floating_point else torch.float32).max
-        if math.isnan(loss):
+        if math.isnan(loss) and self.data_checked:
+            # finite data and weights: the model's outputs overflowed (inf − inf is NaN)
+            why = (
+                f"the model's outputs on the data overflow {dtype}, whose largest value is "
+                f"{largest:.3g} (the data were checked to hold no NaN or inf)"
+            )
+            fix = "rescale the data, e.g. standardise X"
+        elif math.isnan(loss):
             why = (
                 "the data hold NaN or inf, or the targets or the model's outputs are too large "
                 f"for {dtype}"
@@ -456,8 +475,8 @@ class DivergenceGuard(Callback):
             why = (
                 f"the targets or the model's outputs are too large for {dtype}, whose largest "
                 f"value is {largest:.3g} (a squared loss overflows once |ŷ − y| passes about "
-                f"{math.sqrt(largest):.0e}), or the data hold inf"
-            )
+                f"{math.sqrt(largest):.0e})"
+            ) + ("" if self.data_checked else ", or the data hold inf")
             fix = "rescale the data, e.g. standardise y (and X where its values are as large)"
         error = DivergenceError(
             f"the loss is {loss} at {where}, before any update, so not because of lr "
