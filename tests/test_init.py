@@ -39,12 +39,18 @@ def test_the_version_is_public_and_the_installed_distributions() -> None:
 
 
 def test_every_name_the_readme_calls_from_python_is_public() -> None:
-    """The README's examples (``import linearnets as ln``) are an independent list of the API."""
+    """The examples of the README and of docs/ (``import linearnets as ln``) are an independent
+    list of the API."""
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"\bln\.([A-Za-z_]\w*)", readme))
+    root = Path(__file__).resolve().parents[1]
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    named = {
+        name
+        for page in pages
+        for name in re.findall(r"\bln\.([A-Za-z_]\w*)", page.read_text(encoding="utf-8"))
+    }
     assert {"fit", "run_softmax", "resume_softmax", "LiveCurves"} <= named  # the examples are there
     assert named <= set(linearnets.__all__)
     assert all(callable(getattr(linearnets, name)) for name in named)
@@ -167,13 +173,13 @@ def test_a_public_docstring_points_to_the_section_of_the_book_that_defines_it(na
 
 
 def _module_map() -> dict[str, str]:
-    """Return the README's module map: each entry's folder under ``src/linearnets`` ("" for the
-    package's own files, "tasks", "models/scratch", ...) -> the text of its entries."""
+    """Return the module map (docs/modules.md): each entry's folder under ``src/linearnets`` (""
+    for the package's own files, "tasks", "models/scratch", ...) -> the text of its entries."""
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    block = readme.split("## Module map", 1)[1].split("```", 2)[1]
+    page = Path(__file__).resolve().parents[1] / "docs" / "modules.md"
+    block = page.read_text(encoding="utf-8").split("# Module map", 1)[1].split("```", 2)[1]
     folders: dict[str, str] = {}
     folder = None
     for line in block.splitlines():
@@ -190,7 +196,7 @@ def _module_map() -> dict[str, str]:
     return folders
 
 
-def test_the_readme_module_map_names_every_module_and_only_modules_that_exist() -> None:
+def test_the_module_map_names_every_module_and_only_modules_that_exist() -> None:
     """A module is named in its folder's entries, as ``name.py`` or by its name (tasks/: "linreg,
     experiment, ..."); a ``name.py`` the map names is a file of that folder (or a path from
     ``src/linearnets``, ``tasks/linreg.py``)."""

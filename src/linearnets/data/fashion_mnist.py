@@ -381,7 +381,7 @@ def load_data_fashion_mnist(
             ``Compose([Resize(n), ToTensor()])`` bit for bit (on the CPU;
             :mod:`linearnets.data.resample`).
         root: the folder holding the four files, directly or in ``FashionMNIST/raw`` (``None``:
-            search the usual places, as the README's "Fashion-MNIST, offline and verified" lists).
+            search the usual places, as docs/fashion-mnist.md lists).
         num_workers: accepted for the book's signature; slicing needs no worker processes.
         generator: source of the training set's shuffle; ``None`` uses torch's global generator.
         device: where the whole set is held and the batches come from (``None``: the CPU).
