@@ -70,3 +70,37 @@ def test_the_readmes_count_of_hand_written_inputs_is_its_recount_today() -> None
     ).stdout.splitlines()
     count = sum(1 for line in collected if re.search(pattern.group(1), line))
     assert [int(n.replace(",", "")) for n in quoted] == [count]
+
+
+def _without_code_blocks(page: Path) -> str:
+    return re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+
+
+def _anchor(heading: str) -> str:
+    """Return GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_relative_link_of_the_readme_and_docs_points_to_what_exists() -> None:
+    """A link to a file names one that exists, and one to a heading (``page.md#anchor``) a heading
+    of that page; and every page of docs/ is linked from the README, where a reader starts."""
+    docs = sorted((README.parent / "docs").glob("*.md"))
+    assert docs, "the README's reference pages, in docs/"
+    broken = []
+    linked = set()
+    for page in [README, *docs]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", _without_code_blocks(page)):
+            if re.match(r"[a-z]+:", target):  # https:, mailto:
+                continue
+            path, _, anchor = target.partition("#")
+            file = (page.parent / path).resolve() if path else page.resolve()
+            if page == README:
+                linked.add(file)
+            if not file.exists():
+                broken.append(f"{page.name}: {target} (no such file)")
+            elif anchor and file.suffix == ".md":
+                headings = re.findall(r"^#+ (.+)$", _without_code_blocks(file), flags=re.M)
+                if anchor not in {_anchor(h) for h in headings}:
+                    broken.append(f"{page.name}: {target} (no such heading)")
+    assert broken == []
+    assert [page.name for page in docs if page.resolve() not in linked] == []
