@@ -12,10 +12,17 @@ from __future__ import annotations
 import os
 from typing import Any, TextIO
 
-__all__ = ["ECHO_ROOM", "bar_size", "blank_row", "close_bar"]
+__all__ = ["ECHO_ROOM", "bar_size", "blank_row", "close_bar", "dumb_terminal"]
 
 # the columns kept free right of a bar, for the "^C" a Ctrl-C echoes where the bar ends
 ECHO_ROOM = 2
+
+
+def dumb_terminal() -> bool:
+    """Whether the terminal is declared unable to redraw a line (``TERM=dumb``, as Emacs' shell
+    sets): ``isatty()`` holds there, but a bar's carriage-return redraws would pile up as one ever
+    longer line, so no bar is drawn."""
+    return os.environ.get("TERM") == "dumb"
 
 
 def bar_size(stream: TextIO) -> dict[str, int]:

@@ -98,6 +98,7 @@ def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
 ) -> None:
     """A Ctrl-C's "^C", echoed where the bar ends, must fit on the bar's row (at the last column it
     wrapped, leaving the bar above the stop's message) and go when the bar does."""
+    monkeypatch.setenv("TERM", "xterm")
     monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
     response = _Response([b"abc", b"de"], clock)
     response.headers = {"Content-Length": "5"}  # type: ignore[attr-defined]
@@ -109,3 +110,18 @@ def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
     assert drawn and drawn[0].startswith("f.gz:")
     assert all(len(part) <= 37 for part in drawn)  # 40 columns: 3 free on the right
     assert text.endswith("\r" + " " * 39 + "\r")  # the echo's columns blanked too
+
+
+def test_no_bar_is_drawn_on_a_dumb_terminal(
+    clock: list[float], pseudo_terminal: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TERM=dumb (Emacs' shell): a terminal to isatty(), but the bar's carriage-return redraws
+    would pile up there; the file arrives all the same, with nothing drawn."""
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
+    response = _Response([b"abc", b"de"], clock)
+    response.headers = {"Content-Length": "5"}  # type: ignore[attr-defined]
+    out = io.BytesIO()
+    transfer.receive(response, out, size=5, timeout=1.0, progress=True, desc="f.gz")  # type: ignore[arg-type]
+    assert out.getvalue() == b"abcde"
+    assert pseudo_terminal.written() == ""

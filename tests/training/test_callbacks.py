@@ -429,6 +429,7 @@ def _one_epoch(logger: ConsoleLogger, num_batches: int = 2) -> None:
 def test_progress_none_shows_a_bar_only_when_stderr_is_a_terminal(
     monkeypatch: pytest.MonkeyPatch, stderr: Any, stdout: io.StringIO, shown: bool
 ) -> None:
+    monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.setattr("sys.stderr", stderr)
     monkeypatch.setattr("sys.stdout", stdout)
     logger = ConsoleLogger(stream=io.StringIO())
@@ -437,6 +438,23 @@ def test_progress_none_shows_a_bar_only_when_stderr_is_a_terminal(
     logger.close()
     if shown:
         assert "epoch 1:" in stderr.getvalue()
+
+
+@pytest.mark.parametrize(("term", "shown"), [("dumb", False), ("xterm", True), (None, True)])
+def test_progress_none_shows_no_bar_in_a_dumb_terminal(
+    monkeypatch: pytest.MonkeyPatch, term: str | None, shown: bool
+) -> None:
+    """Emacs' M-x shell sets TERM=dumb: a terminal to isatty(), but the bar's carriage-return redraws pile up
+    there as one ever longer line; the epoch lines alone are printed."""
+    if term is None:
+        monkeypatch.delenv("TERM", raising=False)
+    else:
+        monkeypatch.setenv("TERM", term)
+    err, out = _Terminal(), io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    _one_epoch(ConsoleLogger(stream=out))
+    assert ("epoch 1:" in err.getvalue()) is shown
+    assert out.getvalue() == "epoch 1, loss 0.500000\n"
 
 
 def test_the_bar_counts_batches_and_is_erased_when_the_epoch_ends(
@@ -667,8 +685,8 @@ def test_console_logger_refuses_a_stream_it_cannot_write_to_when_made(stream: ob
 def test_console_logger_and_curves_callback_reprs_say_what_they_do(tmp_path: Path) -> None:
     assert (
         repr(ConsoleLogger())
-        == "ConsoleLogger(to stdout, progress bar when stderr is a terminal and the lines go to no "
-        "pipe)"
+        == "ConsoleLogger(to stdout, progress bar when stderr is a terminal (not TERM=dumb) and the "
+        "lines go to no pipe)"
     )
     with (tmp_path / "log.txt").open("w") as f:
         assert repr(ConsoleLogger(stream=f, progress=False)) == (

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from linearnets._bars import bar_size, close_bar
+from linearnets._bars import bar_size, close_bar, dumb_terminal
 from linearnets.data import http_deadline
 from linearnets.data.http_deadline import RedirectError, SpeedFloor
 from linearnets.errors import DatasetError
@@ -167,7 +167,7 @@ def receive(
         desc=desc,
         # None: tqdm's "only on a terminal", so a log file or pipe gets no bar
         # glued to the next line
-        disable=None if progress else True,
+        disable=None if progress and not dumb_terminal() else True,
         leave=False,
         **shape,
     )

@@ -21,7 +21,7 @@ from typing import Any, Protocol, TextIO
 
 import torch
 
-from linearnets._bars import bar_size, blank_row
+from linearnets._bars import bar_size, blank_row, dumb_terminal
 from linearnets._json import dumps_strict
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
@@ -107,9 +107,10 @@ class ConsoleLogger(Callback):
 
     Args:
         stream: where lines go (default stdout).
-        progress: show a tqdm bar; ``None`` means only when stderr is a terminal and the lines do
-            not go into a pipe (``| tee log``: the piped lines would reach the terminal late,
-            through another stream, and land inside a later epoch's bar).
+        progress: show a tqdm bar; ``None`` means only when stderr is a terminal that can
+            redraw a line (not ``TERM=dumb``, as Emacs' shell sets) and the lines do not go into
+            a pipe (``| tee log``: the piped lines would reach the terminal late, through another
+            stream, and land inside a later epoch's bar).
     """
 
     def __init__(self, *, stream: TextIO | None = None, progress: bool | None = None) -> None:
@@ -128,7 +129,7 @@ class ConsoleLogger(Callback):
     def __repr__(self) -> str:
         stream = "stdout" if self.stream is None else getattr(self.stream, "name", self.stream)
         progress = {
-            None: "when stderr is a terminal and the lines go to no pipe",
+            None: "when stderr is a terminal (not TERM=dumb) and the lines go to no pipe",
             True: "always",
             False: "never",
         }.get(self.progress, repr(self.progress))
@@ -137,7 +138,11 @@ class ConsoleLogger(Callback):
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
         show = self.progress
         if show is None:
-            show = _is_terminal(sys.stderr) and not _is_pipe(self.stream or sys.stdout)
+            show = (
+                _is_terminal(sys.stderr)
+                and not dumb_terminal()
+                and not _is_pipe(self.stream or sys.stdout)
+            )
         if show:
             from tqdm import tqdm
 
