@@ -2,7 +2,8 @@
 
 A NaN check is not enough: softmax cross-entropy from logits stays finite however large the weights grow,
 so a run at lr = 1e4 "trains" on with losses of 1e5 and a useless model. The guard also stops a run whose
-loss has grown ``factor`` times beyond its starting value.
+loss has grown ``factor`` times beyond its starting value. This module decides;
+:mod:`linearnets.training.guard_messages` words the error.
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ from linearnets.device import accumulation_dtype
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
+from linearnets.training.guard_messages import (
+    FAR_LR,
+    epoch_not_finite,
+    grown,
+    grown_past,
+    not_finite,
+    smaller_lr,
+)
 from linearnets.training.history import EpochMetrics
 from linearnets.validation import check_bool, check_positive_float, check_positive_int
 
@@ -65,16 +74,6 @@ TYPICAL_QUANTILE = 0.9
 # right on most examples (losses split in two, see TYPICAL_QUANTILE) keeps a low median: it is
 # judged once the window has closed, as before.
 EARLY_EXAMPLES = 16
-# past this lr a tenth of it is still far above the rates a linear model trains at (the book's are
-# 0.03 and 0.1; linear regression on unit-variance features blows up from about 2): a run that blew
-# up at lr 1e30 was told to try 1e29. The advice is then this rate.
-FAR_LR = 10.0
-
-
-def smaller_lr(lr: float) -> float:
-    """Return the learning rate to try after a blow-up at ``lr``: a tenth of it, or 1 (a tenth of
-    :data:`FAR_LR`) past :data:`FAR_LR`."""
-    return lr / 10 if lr <= FAR_LR else FAR_LR / 10
 
 
 class DivergenceGuard(Callback):
@@ -219,10 +218,7 @@ class DivergenceGuard(Callback):
         self.flush()
         for name, value in (("training", metrics.train_loss), ("test", metrics.test_loss)):
             if value is not None and not math.isfinite(value):
-                raise DivergenceError(
-                    f"training diverged in epoch {metrics.epoch}: the {name} loss after the epoch "
-                    f"is {value} at lr {self.lr:g}; {self._suggestion()}"
-                )
+                raise epoch_not_finite(metrics.epoch, name, value, lr=self.lr)
         # On a dataset smaller than min_examples the reference window is still open after the
         # first epoch, so no step was checked: the mean over that epoch's examples (the whole
         # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
@@ -240,13 +236,8 @@ class DivergenceGuard(Callback):
             typical = statistics.median(self._epoch_means)
         self._epoch_means = []  # the next epoch's steps (fit also clears them at its start)
         if reference is not None and metrics.train_loss > bound and typical > bound:
-            error = DivergenceError(
-                f"training diverged in epoch {metrics.epoch}: the training loss after the epoch is "
-                f"{metrics.train_loss:.4g}, more than {self._grown_past(reference)}, at lr "
-                f"{self.lr:g}; {self._suggestion()}"
-            )
-            error.grew = True
-            raise error
+            what = "training loss after the epoch"
+            raise self._grown(f"in epoch {metrics.epoch}", what, metrics.train_loss, reference)
 
     def __call__(self, step: int, losses: torch.Tensor) -> None:
         """Check one step: ``step`` counts from 0 within the epoch, ``losses`` are per-example."""
@@ -294,7 +285,16 @@ class DivergenceGuard(Callback):
         loss = total / count
         where = f"epoch {epoch}, step {step + 1}"
         if not math.isfinite(loss):
-            raise self._not_finite(where, loss, epoch=epoch)
+            raise not_finite(
+                where,
+                loss,
+                lr=self.lr,
+                epoch=epoch,
+                dtype=self._dtype,
+                updated=self._updated,
+                resumed=self._resumed,
+                data_checked=self.data_checked,
+            )
         self._updated = True  # the step's update goes ahead
         if self.first_loss is None:
             self.first_loss = loss
@@ -308,10 +308,62 @@ class DivergenceGuard(Callback):
             if self._count >= self.min_examples:
                 self.start_loss = self._sum / self._count
             return
-        reference = self._raised(self.start_loss)
+        self._check_growth(where, loss, count, recent, losses, start=self.start_loss)
+
+    def _check_growth(
+        self,
+        where: str,
+        loss: float,
+        count: int,
+        recent: float,
+        losses: torch.Tensor | None,
+        *,
+        start: float,
+    ) -> None:
+        """Raise if the step's mean ``loss`` over ``count`` examples, at ``where``, has blown up
+        past the starting loss ``start`` (or a rare loss's level): the mean ``recent`` of the
+        latest steps and their typical loss both stand more than ``factor`` × it; else note the
+        step for the rare-loss logic (:meth:`_follow_rare`)."""
+        reference = self._raised(start)
         bound = self.factor * max(reference, 1e-12)
-        # a step whose mean passed the bound counts as the lower of its mean and its typical
-        # example's loss (read back only here): a rare large loss raises its mean, a blow-up both
+        opens = self._rare is not None and loss < self._rare  # a rare loss's window, if it has one
+        typical, own_example = self._typical_loss(loss, recent, losses, bound=bound, opens=opens)
+        # a rare loss's window opens with this step: its typical example's loss is the level that
+        # loss's update left
+        if own_example and opens:
+            reference = max(reference, typical)
+            bound = self.factor * max(reference, 1e-12)
+        if recent > bound and typical > bound:
+            what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
+            raise self._grown(f"at {where}", what, recent, reference)
+        self._follow_rare(
+            loss,
+            count,
+            stands_out=loss > bound and loss > RARE_RATIO * typical,
+            opens=opens,
+            level=typical if own_example and opens else loss,
+        )
+
+    def _typical_loss(
+        self,
+        loss: float,
+        recent: float,
+        losses: torch.Tensor | None,
+        *,
+        bound: float,
+        opens: bool,
+    ) -> tuple[float, bool]:
+        """Return the typical loss of the latest steps (``math.inf`` where neither the step's mean
+        ``loss`` nor their mean ``recent`` passed ``bound``: not needed), and whether it is this
+        step's typical example's; note what the step counts as in their median.
+
+        A step whose mean passed the bound counts as the lower of its mean and its typical
+        example's loss (of ``losses``, read back only here): a rare large loss raises its mean, a
+        blow-up both. Where one or two steps hold ``min_examples`` (the median of their means is
+        their mean) the typical is this step's typical example's loss (a blow-up raises most
+        examples' losses, a heavy tail a few's), when needed or when the step ``opens`` a rare
+        loss's window.
+        """
         own = (
             _typical_example(losses)
             if loss > bound and losses is not None and _per_example(losses)
@@ -319,36 +371,12 @@ class DivergenceGuard(Callback):
         )
         if own is not None:
             self._values[-1] = self._epoch_means[-1] = min(loss, own)
-        # the typical step's loss, where a mean passed the bound (else not needed)
         typical = self._typical() if recent > bound or loss > bound else math.inf
-        opens = self._rare is not None and loss < self._rare  # a rare loss's window, if it has one
-        # one or two steps hold min_examples (the median of their means is their mean): the
-        # typical is this step's typical example's loss (a blow-up raises most examples' losses,
-        # a heavy tail a few's), read back only here
-        examples = losses if len(self._recent) <= 2 else None
-        if examples is not None and (recent > bound or opens):
-            typical = own if own is not None else _typical_example(examples)
+        if losses is not None and len(self._recent) <= 2 and (recent > bound or opens):
+            typical = own if own is not None else _typical_example(losses)
             self._values[-1] = self._epoch_means[-1] = min(loss, typical)
-            # a rare loss's window opens with this step: its typical example's loss is the level
-            # that loss's update left
-            if opens:
-                reference = max(reference, typical)
-                bound = self.factor * max(reference, 1e-12)
-        if recent > bound and typical > bound:
-            what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
-            error = DivergenceError(
-                f"training diverged at {where}: the {what} is {recent:.4g}, more than "
-                f"{self._grown_past(reference)}, at lr {self.lr:g}; {self._suggestion()}"
-            )
-            error.grew = True
-            raise error
-        self._follow_rare(
-            loss,
-            count,
-            stands_out=loss > bound and loss > RARE_RATIO * typical,
-            opens=opens,
-            level=typical if examples is not None and opens else loss,
-        )
+            return typical, True
+        return typical, False
 
     def _check_early(
         self, where: str, loss: float, count: int, losses: torch.Tensor | None
@@ -367,12 +395,7 @@ class DivergenceGuard(Callback):
         reference = self._sum / self._count
         bound = self.factor * max(reference, 1e-12)
         if loss > bound and _median_example(losses) > bound:
-            error = DivergenceError(
-                f"training diverged at {where}: the batch loss is {loss:.4g}, more than "
-                f"{self._grown_past(reference)}, at lr {self.lr:g}; {self._suggestion()}"
-            )
-            error.grew = True
-            raise error
+            raise self._grown(f"at {where}", "batch loss", loss, reference)
 
     def _raised(self, start: float) -> float:
         """Return the loss that growth is measured from: the starting loss ``start``, or the level
@@ -416,74 +439,13 @@ class DivergenceGuard(Callback):
             self._level = level if self._level is None else max(self._level, level)
             self._after = []
 
-    def _grown_past(self, reference: float) -> str:
-        """Return what the loss grew past, for the message: ``factor`` × the starting value, or ×
-        the level ``reference`` a rare large loss left where that is higher."""
-        start = reference if self.start_loss is None else self.start_loss
-        # the untrained model's loss, unless later steps of the reference window were lower
-        named = start if self.first_loss is None else min(start, self.first_loss)
-        if reference > start:
-            return (
-                f"{self.factor:g}× its level {reference:.4g} after a rare large loss (its "
-                f"starting value {named:.4g})"
-            )
-        return f"{self.factor:g}× its starting value {named:.4g}"
-
-    def _not_finite(self, where: str, loss: float, *, epoch: int) -> DivergenceError:
-        """Return the error for a non-finite batch loss at ``where``.
-
-        Before any update lr cannot be the cause. On the untrained model (a fresh run's first
-        step) the data, or the model's outputs on them, are too large for the losses' dtype, or
-        hold NaN; on the weights a resume starts from, the updates before its checkpoint diverged.
-        Data checked to be finite (``data_checked``) are named as neither holding NaN nor inf.
-        """
-        if self._updated or not (self._resumed or epoch == 1):
-            # finite data gave finite losses until the updates: lr alone is named
-            check = "" if self.data_checked else ", and check the data holds no NaN or inf"
-            return DivergenceError(
-                f"training diverged at {where}: the batch loss is {loss} (not finite) at lr "
-                f"{self.lr:g}; {self._suggestion()}{check}"
-            )
-        if self._resumed:
-            # the same data gave finite losses while these weights were trained
-            error = DivergenceError(
-                f"training diverged at {where}: the batch loss is {loss} (not finite) at the "
-                "first step after resuming, before any update of this resume, so not because of "
-                f"lr {self.lr:g}: the weights it resumed from give it, so the updates before its "
-                f"checkpoint diverged; start the run over with {self._smaller()}, or rescale the "
-                "data"
-            )
-            error.resumable = False  # its checkpoint gives this loss: a resume from it cannot help
-            return error
-        dtype = str(self._dtype).removeprefix("torch.")
-        largest = torch.finfo(self._dtype if self._dtype.is_floating_point else torch.float32).max
-        if math.isnan(loss) and self.data_checked:
-            # finite data and weights: the model's outputs overflowed (inf − inf is NaN)
-            why = (
-                f"the model's outputs on the data overflow {dtype}, whose largest value is "
-                f"{largest:.3g} (the data were checked to hold no NaN or inf)"
-            )
-            fix = "rescale the data, e.g. standardise X"
-        elif math.isnan(loss):
-            why = (
-                "the data hold NaN or inf, or the targets or the model's outputs are too large "
-                f"for {dtype}"
-            )
-            fix = "check the data holds no NaN or inf, and rescale values too large"
-        else:
-            # a squared loss r² / 2 overflows from |r| = √(2 · largest), (ŷ − y)² from √largest
-            why = (
-                f"the targets or the model's outputs are too large for {dtype}, whose largest "
-                f"value is {largest:.3g} (a squared loss overflows once |ŷ − y| passes about "
-                f"{math.sqrt(largest):.0e})"
-            ) + ("" if self.data_checked else ", or the data hold inf")
-            fix = "rescale the data, e.g. standardise y (and X where its values are as large)"
-        error = DivergenceError(
-            f"the loss is {loss} at {where}, before any update, so not because of lr "
-            f"{self.lr:g}: {why}; {fix}"
+    def _grown(self, place: str, what: str, loss: float, reference: float) -> DivergenceError:
+        """Return the error for the ``what``'s ``loss`` at ``place``, grown more than ``factor`` ×
+        the starting value, or × the level ``reference`` a rare large loss left where higher."""
+        past = grown_past(
+            reference, factor=self.factor, start_loss=self.start_loss, first_loss=self.first_loss
         )
-        error.resumable = False  # the data are the cause: no smaller lr, no resume helps
-        return error
+        return grown(place, what, loss, past=past, lr=self.lr)
 
     def _recent_mean(self, total: float, count: int) -> float:
         """Return the mean loss of the latest steps that hold at least ``min_examples`` examples.
@@ -535,21 +497,6 @@ class DivergenceGuard(Callback):
         self._values = deque((float(v) for v in values), maxlen=TYPICAL_STEPS)
         self._after = [(float(m), int(c)) for m, c in state.get("after", [])]
         self._level = state.get("level")
-
-    def _suggestion(self) -> str:
-        """Return the fix in the Python API's words: the setting ``(lr)``, which the command line
-        prints as its option ``(--lr)`` (``linearnets.cli._report``)."""
-        return f"try {self._smaller()}"
-
-    def _smaller(self) -> str:
-        """Return "a smaller learning rate (lr), e.g. 0.01 (a tenth)", naming past :data:`FAR_LR`
-        a rate a linear model trains at, not a tenth that would blow up again."""
-        if self.lr <= FAR_LR:
-            return f"a smaller learning rate (lr), e.g. {smaller_lr(self.lr):g} (a tenth)"
-        return (
-            f"a far smaller learning rate (lr), e.g. {smaller_lr(self.lr):g} (the book trains at "
-            f"0.03 and 0.1; a tenth, {self.lr / 10:g}, would most likely blow up too)"
-        )
 
 
 def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:

@@ -1,0 +1,164 @@
+"""What the divergence guard says when it stops a run: where, how badly, why, and what to try.
+
+Pure functions of the values the guard decided on (:mod:`linearnets.training.guard` decides; this
+module only words it): each returns a :class:`~linearnets.errors.DivergenceError` or its text.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from linearnets.errors import DivergenceError
+
+__all__ = [
+    "FAR_LR",
+    "epoch_not_finite",
+    "grown",
+    "grown_past",
+    "not_finite",
+    "smaller",
+    "smaller_lr",
+    "suggestion",
+]
+
+# past this lr a tenth of it is still far above the rates a linear model trains at (the book's are
+# 0.03 and 0.1; linear regression on unit-variance features blows up from about 2): a run that blew
+# up at lr 1e30 was told to try 1e29. The advice is then this rate.
+FAR_LR = 10.0
+
+
+def smaller_lr(lr: float) -> float:
+    """Return the learning rate to try after a blow-up at ``lr``: a tenth of it, or 1 (a tenth of
+    :data:`FAR_LR`) past :data:`FAR_LR`."""
+    return lr / 10 if lr <= FAR_LR else FAR_LR / 10
+
+
+def smaller(lr: float) -> str:
+    """Return "a smaller learning rate (lr), e.g. 0.01 (a tenth)" for a blow-up at ``lr``, naming
+    past :data:`FAR_LR` a rate a linear model trains at, not a tenth that would blow up again."""
+    if lr <= FAR_LR:
+        return f"a smaller learning rate (lr), e.g. {smaller_lr(lr):g} (a tenth)"
+    return (
+        f"a far smaller learning rate (lr), e.g. {smaller_lr(lr):g} (the book trains at "
+        f"0.03 and 0.1; a tenth, {lr / 10:g}, would most likely blow up too)"
+    )
+
+
+def suggestion(lr: float) -> str:
+    """Return the fix for a blow-up at ``lr`` in the Python API's words: the setting ``(lr)``, which
+    the command line prints as its option ``(--lr)`` (``linearnets.cli._report``)."""
+    return f"try {smaller(lr)}"
+
+
+def grown_past(
+    reference: float, *, factor: float, start_loss: float | None, first_loss: float | None
+) -> str:
+    """Return what the loss grew past: ``factor`` × the starting value, or × the level
+    ``reference`` a rare large loss left where that is higher than ``start_loss`` (``None``: the
+    reference window is still open, ``reference`` is its mean so far). The starting value named is
+    the untrained model's loss ``first_loss``, unless later steps of the reference window were
+    lower."""
+    start = reference if start_loss is None else start_loss
+    named = start if first_loss is None else min(start, first_loss)
+    if reference > start:
+        return (
+            f"{factor:g}× its level {reference:.4g} after a rare large loss (its "
+            f"starting value {named:.4g})"
+        )
+    return f"{factor:g}× its starting value {named:.4g}"
+
+
+def grown(place: str, what: str, loss: float, *, past: str, lr: float) -> DivergenceError:
+    """Return the error for a finite loss grown too far: the ``what`` ("batch loss", ...) is
+    ``loss`` at ``place`` ("at epoch 1, step 3", "in epoch 2"), more than ``past`` (see
+    :func:`grown_past`), at ``lr``. Its ``grew`` is set: such a loss may still settle."""
+    error = DivergenceError(
+        f"training diverged {place}: the {what} is {loss:.4g}, more than {past}, at lr "
+        f"{lr:g}; {suggestion(lr)}"
+    )
+    error.grew = True
+    return error
+
+
+def epoch_not_finite(epoch: int, name: str, value: float, *, lr: float) -> DivergenceError:
+    """Return the error for the ``name`` ("training", "test") loss ``value`` after ``epoch``, not
+    finite, at ``lr``."""
+    return DivergenceError(
+        f"training diverged in epoch {epoch}: the {name} loss after the epoch is {value} at lr "
+        f"{lr:g}; {suggestion(lr)}"
+    )
+
+
+def not_finite(
+    where: str,
+    loss: float,
+    *,
+    lr: float,
+    epoch: int,
+    dtype: torch.dtype,
+    updated: bool,
+    resumed: bool,
+    data_checked: bool,
+) -> DivergenceError:
+    """Return the error for a non-finite batch ``loss`` at ``where`` ("epoch 1, step 3").
+
+    Before any update (none ``updated`` by the guard, and the weights untrained: a fresh run's
+    first epoch) lr cannot be the cause: the data, or the model's outputs on them, are too large
+    for the losses' ``dtype``, or hold NaN; on the weights a run ``resumed`` from, the updates
+    before its checkpoint diverged. Data checked to be finite (``data_checked``) are named as
+    neither holding NaN nor inf.
+    """
+    if updated or not (resumed or epoch == 1):
+        # finite data gave finite losses until the updates: lr alone is named
+        check = "" if data_checked else ", and check the data holds no NaN or inf"
+        return DivergenceError(
+            f"training diverged at {where}: the batch loss is {loss} (not finite) at lr "
+            f"{lr:g}; {suggestion(lr)}{check}"
+        )
+    if resumed:
+        # the same data gave finite losses while these weights were trained
+        error = DivergenceError(
+            f"training diverged at {where}: the batch loss is {loss} (not finite) at the "
+            "first step after resuming, before any update of this resume, so not because of "
+            f"lr {lr:g}: the weights it resumed from give it, so the updates before its "
+            f"checkpoint diverged; start the run over with {smaller(lr)}, or rescale the "
+            "data"
+        )
+        error.resumable = False  # its checkpoint gives this loss: a resume from it cannot help
+        return error
+    why, fix = _data_too_large(loss, dtype=dtype, data_checked=data_checked)
+    error = DivergenceError(
+        f"the loss is {loss} at {where}, before any update, so not because of lr {lr:g}: {why}; "
+        f"{fix}"
+    )
+    error.resumable = False  # the data are the cause: no smaller lr, no resume helps
+    return error
+
+
+def _data_too_large(loss: float, *, dtype: torch.dtype, data_checked: bool) -> tuple[str, str]:
+    """Return (why, fix) for the untrained model's non-finite ``loss`` in ``dtype``: NaN (from
+    NaN data, or outputs that overflowed: inf − inf) or inf (a squared loss that overflowed)."""
+    name = str(dtype).removeprefix("torch.")
+    largest = torch.finfo(dtype if dtype.is_floating_point else torch.float32).max
+    if math.isnan(loss) and data_checked:
+        # finite data and weights: the model's outputs overflowed (inf − inf is NaN)
+        why = (
+            f"the model's outputs on the data overflow {name}, whose largest value is "
+            f"{largest:.3g} (the data were checked to hold no NaN or inf)"
+        )
+        return why, "rescale the data, e.g. standardise X"
+    if math.isnan(loss):
+        why = (
+            "the data hold NaN or inf, or the targets or the model's outputs are too large "
+            f"for {name}"
+        )
+        return why, "check the data holds no NaN or inf, and rescale values too large"
+    # a squared loss r² / 2 overflows from |r| = √(2 · largest), (ŷ − y)² from √largest
+    why = (
+        f"the targets or the model's outputs are too large for {name}, whose largest "
+        f"value is {largest:.3g} (a squared loss overflows once |ŷ − y| passes about "
+        f"{math.sqrt(largest):.0e})"
+    ) + ("" if data_checked else ", or the data hold inf")
+    return why, "rescale the data, e.g. standardise y (and X where its values are as large)"
