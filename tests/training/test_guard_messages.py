@@ -1,0 +1,116 @@
+"""The divergence guard's messages, worded from the values alone: which cause each names, the rate to
+try, what the loss grew past."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import pytest
+import torch
+
+from linearnets.training.guard_messages import (
+    epoch_not_finite,
+    grown,
+    grown_past,
+    not_finite,
+    smaller,
+    smaller_lr,
+)
+
+
+@pytest.mark.parametrize(("lr", "tenth"), [(0.1, 0.01), (10.0, 1.0), (1e30, 1.0)])
+def test_the_rate_to_try_is_a_tenth_up_to_ten_then_one(lr: float, tenth: float) -> None:
+    assert smaller_lr(lr) == pytest.approx(tenth)
+
+
+def test_past_ten_the_advice_says_why_not_a_tenth() -> None:
+    assert smaller(10.0) == "a smaller learning rate (lr), e.g. 1 (a tenth)"
+    assert smaller(1e30) == (
+        "a far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, "
+        "1e+29, would most likely blow up too)"
+    )
+
+
+def test_growth_is_named_from_the_untrained_models_loss_or_a_rare_losss_level() -> None:
+    assert grown_past(2.0, factor=100, start_loss=2.0, first_loss=2.5) == (
+        "100× its starting value 2"
+    )
+    # the first step lower than the window's mean: the untrained model's loss is named
+    assert grown_past(2.0, factor=100, start_loss=2.0, first_loss=1.5) == (
+        "100× its starting value 1.5"
+    )
+    assert grown_past(3.0, factor=2.5, start_loss=1e-4, first_loss=None) == (
+        "2.5× its level 3 after a rare large loss (its starting value 0.0001)"
+    )
+    # the reference window still open: its mean so far is the starting value
+    assert grown_past(1.7, factor=100, start_loss=None, first_loss=1.7) == (
+        "100× its starting value 1.7"
+    )
+
+
+def test_a_grown_loss_names_place_value_and_lr_and_may_settle() -> None:
+    error = grown("in epoch 2", "training loss after the epoch", 600.0, past="100× x", lr=0.5)
+    assert str(error) == (
+        "training diverged in epoch 2: the training loss after the epoch is 600, more than "
+        "100× x, at lr 0.5; try a smaller learning rate (lr), e.g. 0.05 (a tenth)"
+    )
+    assert error.grew is True
+    error = epoch_not_finite(4, "test", math.inf, lr=0.5)
+    assert str(error) == (
+        "training diverged in epoch 4: the test loss after the epoch is inf at lr 0.5; try a "
+        "smaller learning rate (lr), e.g. 0.05 (a tenth)"
+    )
+    assert error.grew is False
+
+
+def _not_finite(loss: float, **flags: object) -> str:
+    options: dict = dict(
+        lr=0.5, epoch=1, dtype=torch.float32, updated=False, resumed=False, data_checked=False
+    )
+    options.update(flags)
+    error = not_finite("epoch 1, step 1", loss, **options)
+    return f"{error} | resumable={error.resumable}"
+
+
+def test_a_non_finite_loss_names_lr_only_after_an_update_or_on_weights_trained_before() -> None:
+    lr_named = (
+        "training diverged at epoch 1, step 1: the batch loss is nan (not finite) at lr 0.5; try "
+        "a smaller learning rate (lr), e.g. 0.05 (a tenth)"
+    )
+    check = ", and check the data holds no NaN or inf"
+    assert _not_finite(math.nan, updated=True) == f"{lr_named}{check} | resumable=True"
+    assert _not_finite(math.nan, epoch=2) == f"{lr_named}{check} | resumable=True"
+    assert _not_finite(math.nan, updated=True, data_checked=True) == (
+        f"{lr_named} | resumable=True"
+    )
+    # a resume's first step: the updates before its checkpoint, which a resume cannot undo
+    resumed = _not_finite(math.inf, epoch=3, resumed=True)
+    assert resumed.startswith("training diverged at epoch 1, step 1: the batch loss is inf (not ")
+    assert "so not because of lr 0.5" in resumed and resumed.endswith(
+        "start the run over with a smaller learning rate (lr), e.g. 0.05 (a tenth), or rescale "
+        "the data | resumable=False"
+    )
+
+
+def test_a_non_finite_loss_before_any_update_names_the_data_and_the_dtypes_range() -> None:
+    largest = sys.float_info.max  # float64's, 1.8e+308; its square root 1.3e+154
+    assert _not_finite(math.inf, dtype=torch.float64, data_checked=True) == (
+        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 0.5: the "
+        "targets or the model's outputs are too large for float64, whose largest value is "
+        f"{largest:.3g} (a squared loss overflows once |ŷ − y| passes about 1e+154); rescale the "
+        "data, e.g. standardise y (and X where its values are as large) | resumable=False"
+    )
+    assert _not_finite(math.nan, data_checked=True) == (
+        "the loss is nan at epoch 1, step 1, before any update, so not because of lr 0.5: the "
+        "model's outputs on the data overflow float32, whose largest value is 3.4e+38 (the data "
+        "were checked to hold no NaN or inf); rescale the data, e.g. standardise X | "
+        "resumable=False"
+    )
+    assert _not_finite(math.nan).endswith(
+        "the data hold NaN or inf, or the targets or the model's outputs are too large for "
+        "float32; check the data holds no NaN or inf, and rescale values too large | "
+        "resumable=False"
+    )
+    # an integer loss has no float range: float32's is named
+    assert "whose largest value is 3.4e+38" in _not_finite(math.inf, dtype=torch.int64)
