@@ -203,11 +203,12 @@ def test_an_epochs_sums_and_the_guards_use_the_devices_accumulation_dtype(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Where float64 is missing (MPS, not on this machine), the totals and the guard sum in float32."""
-    import linearnets.training.guard as guard
+    import linearnets.training.guard_stats as guard_stats
     import linearnets.training.totals as totals
 
     monkeypatch.setattr(totals, "accumulation_dtype", lambda device: torch.float32)
-    monkeypatch.setattr(guard, "accumulation_dtype", lambda device: torch.float32)
+    # the guard's sums are guard_stats' code, which looks the name up there
+    monkeypatch.setattr(guard_stats, "accumulation_dtype", lambda device: torch.float32)
     losses = [torch.tensor([0.5, 1.5, 2.0]), torch.tensor([1.0, 1.0, 1.0])]
     epoch = totals.EpochTotals(summed=False)
     for l in losses:
@@ -218,10 +219,13 @@ def test_an_epochs_sums_and_the_guards_use_the_devices_accumulation_dtype(
     means.add(torch.zeros(3, 1), torch.zeros(3, 1), torch.tensor(2.0))  # a 0-d mean of 3 losses
     means._reduce()
     assert means.loss_sum.dtype == torch.float32 and float(means.loss_sum) == 6.0
-    sums = guard._step_sums(losses)
+    sums = guard_stats.step_sums(losses)
     assert sums.dtype == torch.float32 and sums.tolist() == [4.0, 3.0]
-    assert guard._step_sums([torch.tensor(1.5), torch.tensor(2.5)]).dtype == torch.float32
-    assert guard._scalar(3, losses[0]).dtype == torch.float32
+    assert guard_stats.step_sums([torch.tensor(1.5), torch.tensor(2.5)]).dtype == torch.float32
+    assert guard_stats.scalar(3, losses[0]).dtype == torch.float32
+    # a data-parallel step's (sum, count), all-reduced over the processes
+    pair = guard_stats.sum_and_count(losses[0])
+    assert pair.dtype == torch.float32 and pair.tolist() == [4.0, 3.0]
 
 
 def test_the_analytic_loss_check_compares_in_the_devices_accumulation_dtype(

@@ -2,7 +2,8 @@
 
 A NaN check is not enough: softmax cross-entropy from logits stays finite however large the weights grow,
 so a run at lr = 1e4 "trains" on with losses of 1e5 and a useless model. The guard also stops a run whose
-loss has grown ``factor`` times beyond its starting value. This module decides;
+loss has grown ``factor`` times beyond its starting value. This module decides, from the numbers
+:mod:`linearnets.training.guard_stats` reads from the losses;
 :mod:`linearnets.training.guard_messages` words the error.
 """
 
@@ -15,7 +16,6 @@ from typing import Any
 
 import torch
 
-from linearnets.device import accumulation_dtype
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
@@ -26,6 +26,13 @@ from linearnets.training.guard_messages import (
     grown_past,
     not_finite,
     smaller_lr,
+)
+from linearnets.training.guard_stats import (
+    median_example,
+    per_example,
+    step_sums,
+    sum_and_count,
+    typical_example,
 )
 from linearnets.training.history import EpochMetrics
 from linearnets.validation import check_bool, check_positive_float, check_positive_int
@@ -245,8 +252,7 @@ class DivergenceGuard(Callback):
         self._dtype = l.dtype
         if self.dist is not None and self.dist.enabled:
             # every process decides on the same numbers: this step's sum and count over all of them
-            count = l.shape[0] if l.ndim else 1  # a mean-reduced (scalar) loss counts as one value
-            l = torch.stack([l.sum(dtype=accumulation_dtype(l.device)), _scalar(count, l)])
+            l = sum_and_count(l)
             self.dist.all_reduce_sum(l)
         # kept as they are (no op per step), like the training loop's metrics: a step's losses are a
         # new tensor, not overwritten by later steps
@@ -266,7 +272,7 @@ class DivergenceGuard(Callback):
         if self.dist is not None and self.dist.enabled:  # already (sum, count) per step
             values = torch.stack(held).tolist()
         else:
-            sums = _step_sums(held).tolist()
+            sums = step_sums(held).tolist()
             values = [
                 (total, l.shape[0] if l.ndim else 1) for total, l in zip(sums, held, strict=True)
             ]
@@ -365,15 +371,15 @@ class DivergenceGuard(Callback):
         loss's window.
         """
         own = (
-            _typical_example(losses)
-            if loss > bound and losses is not None and _per_example(losses)
+            typical_example(losses, quantile=TYPICAL_QUANTILE)
+            if loss > bound and losses is not None and per_example(losses)
             else None
         )
         if own is not None:
             self._values[-1] = self._epoch_means[-1] = min(loss, own)
         typical = self._typical() if recent > bound or loss > bound else math.inf
         if losses is not None and len(self._recent) <= 2 and (recent > bound or opens):
-            typical = own if own is not None else _typical_example(losses)
+            typical = own if own is not None else typical_example(losses, quantile=TYPICAL_QUANTILE)
             self._values[-1] = self._epoch_means[-1] = min(loss, typical)
             return typical, True
         return typical, False
@@ -389,12 +395,12 @@ class DivergenceGuard(Callback):
             self._count < EARLY_EXAMPLES
             or count < EARLY_EXAMPLES
             or losses is None
-            or not _per_example(losses)
+            or not per_example(losses)
         ):
             return
         reference = self._sum / self._count
         bound = self.factor * max(reference, 1e-12)
-        if loss > bound and _median_example(losses) > bound:
+        if loss > bound and median_example(losses) > bound:
             raise self._grown(f"at {where}", "batch loss", loss, reference)
 
     def _raised(self, start: float) -> float:
@@ -497,44 +503,3 @@ class DivergenceGuard(Callback):
         self._values = deque((float(v) for v in values), maxlen=TYPICAL_STEPS)
         self._after = [(float(m), int(c)) for m, c in state.get("after", [])]
         self._level = state.get("level")
-
-
-def _step_sums(losses: list[torch.Tensor]) -> torch.Tensor:
-    """Return each step's loss sum, shape (k,), for the steps' losses ``losses``, in the device's
-    accumulation dtype (float64; float32 on MPS, which has no float64).
-
-    One ``cat`` and one sum when the steps' losses share a shape (every full batch), else one sum per
-    step (a group holding an epoch's shorter last batch).
-    """
-    first = losses[0]
-    wide = accumulation_dtype(first.device)
-    if all(l.shape == first.shape for l in losses):
-        if first.ndim == 0:  # mean-reduced losses, one value per step
-            return torch.stack(losses).to(wide)
-        return torch.cat(losses).view(len(losses), first.numel()).sum(dim=1, dtype=wide)
-    return torch.stack([l.sum(dtype=wide) for l in losses])
-
-
-def _typical_example(losses: torch.Tensor) -> float:
-    """Return the :data:`TYPICAL_QUANTILE` quantile of one step's per-example losses ``losses``,
-    shape (B, ...): an example's loss is the sum of its row, as a step's mean is the sum over B."""
-    rows = losses.reshape(losses.shape[0], -1).sum(dim=1, dtype=accumulation_dtype(losses.device))
-    return float(torch.quantile(rows, TYPICAL_QUANTILE))
-
-
-def _median_example(losses: torch.Tensor) -> float:
-    """Return the median of one step's per-example losses ``losses``, shape (B, ...) (an example's
-    loss is the sum of its row), the mean of the middle two for an even B."""
-    rows = losses.reshape(losses.shape[0], -1).sum(dim=1, dtype=accumulation_dtype(losses.device))
-    return float(torch.quantile(rows, 0.5))
-
-
-def _per_example(losses: torch.Tensor) -> bool:
-    """Whether ``losses`` holds each example's loss: not a loss reduced to one number, which ``fit``
-    passes as a view of B copies of it (stride 0)."""
-    return losses.ndim > 0 and (losses.shape[0] < 2 or losses.stride(0) != 0)
-
-
-def _scalar(value: int, like: torch.Tensor) -> torch.Tensor:
-    # a fill on the device, not a copy from the host: no wait for the device
-    return torch.full((), float(value), dtype=accumulation_dtype(like.device), device=like.device)
