@@ -114,6 +114,24 @@ def test_a_resume_that_trains_nothing_keeps_the_figures_predict_drew(tmp_path: P
     assert (run / "results.json").is_file()
 
 
+def test_a_resume_without_figures_that_trains_nothing_keeps_the_runs_figures(
+    tmp_path: Path,
+) -> None:
+    """Stopped after its last epoch, before its summary, then resumed with plot='none': the
+    figures show the weights the run ends with. They were removed, and the run, complete again,
+    refused any resume that could draw them back."""
+    run = tmp_path / "run"
+    run_softmax(
+        SoftmaxConfig(**{**_base(_data(tmp_path / "d.npz")), "plot": "file"}, epochs=1, out=run)
+    )
+    drawn = {p.name: p.read_bytes() for p in run.iterdir() if p.suffix in (".png", ".svg")}
+    assert set(drawn) == {"curves.png", "curves.svg", "confusion.png"}  # no predictions: not images
+    (run / "results.json").unlink()
+    resume_softmax(run, plot="none")
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.suffix in (".png", ".svg")} == drawn
+    assert (run / "results.json").is_file()
+
+
 def test_a_forced_start_over_removes_predicts_figures_too(tmp_path: Path) -> None:
     run = tmp_path / "run"
     run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=2, out=run))

@@ -66,8 +66,8 @@ from linearnets.validation import check_bool
 
 __all__ = ["resume_softmax", "saved_config"]
 
-# the figures a run draws (see tasks.reports); a resume with plot="none" removes them, as does a
-# run started over. Only these: a curves.pdf (never a run's) is the user's own
+# the figures a run draws (see tasks.reports); a resume that trains with plot="none" removes them,
+# as does a run started over. Only these: a curves.pdf (never a run's) is the user's own
 FIGURES = ("curves.png", "curves.svg", "predictions.png", "confusion.png")
 # what a run writes once its last epoch is done (results.json last): a resume that trains removes
 # them, results.json first, so that the folder never shows an earlier, shorter run as finished
@@ -391,8 +391,10 @@ def _rewrite_run_files(
     write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
     if from_epoch < exp.config.epochs:  # rewritten at the end, once the new epochs are trained
         _drop_final_outputs(run_dir)
-    if exp.config.plot == "none":  # not redrawn: they would show the model of an earlier epoch
-        _drop_figures(run_dir)
+        if exp.config.plot == "none":  # not redrawn: they would show the model of an earlier epoch
+            _drop_figures(run_dir)
+    # a resume that trains nothing keeps them even with plot="none": they show the weights the
+    # run ends with, and a complete run could no longer draw them again (it is refused as complete)
 
 
 def _start_over(
