@@ -93,6 +93,15 @@ def test_a_body_cut_mid_chunk_names_every_byte_received(clock: list[float]) -> N
         transfer.copy_body(Cut([b"abcde"], clock), io.BytesIO(), _ignore, size=100, timeout=1.0)  # type: ignore[arg-type]  # fmt: skip
 
 
+def _receive_with_a_bar(clock: list[float]) -> bytes:
+    """Receive a 5-byte body announced by its Content-Length, asking for a bar; return the bytes."""
+    response = _Response([b"abc", b"de"], clock)
+    response.headers = {"Content-Length": "5"}  # type: ignore[attr-defined]
+    out = io.BytesIO()
+    transfer.receive(response, out, size=5, timeout=1.0, progress=True, desc="f.gz")  # type: ignore[arg-type]
+    return out.getvalue()
+
+
 def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
     clock: list[float], pseudo_terminal: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -100,12 +109,8 @@ def test_the_bar_leaves_room_for_an_echoed_ctrl_c_and_is_erased_with_it(
     wrapped, leaving the bar above the stop's message) and go when the bar does."""
     monkeypatch.setenv("TERM", "xterm")
     monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
-    response = _Response([b"abc", b"de"], clock)
-    response.headers = {"Content-Length": "5"}  # type: ignore[attr-defined]
-    out = io.BytesIO()
-    transfer.receive(response, out, size=5, timeout=1.0, progress=True, desc="f.gz")  # type: ignore[arg-type]
+    assert _receive_with_a_bar(clock) == b"abcde"
     text = pseudo_terminal.written()
-    assert out.getvalue() == b"abcde"
     drawn = [part for part in text.split("\r") if part.strip()]
     assert drawn and drawn[0].startswith("f.gz:")
     assert all(len(part) <= 37 for part in drawn)  # 40 columns: 3 free on the right
@@ -119,9 +124,5 @@ def test_no_bar_is_drawn_on_a_dumb_terminal(
     would pile up there; the file arrives all the same, with nothing drawn."""
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
-    response = _Response([b"abc", b"de"], clock)
-    response.headers = {"Content-Length": "5"}  # type: ignore[attr-defined]
-    out = io.BytesIO()
-    transfer.receive(response, out, size=5, timeout=1.0, progress=True, desc="f.gz")  # type: ignore[arg-type]
-    assert out.getvalue() == b"abcde"
+    assert _receive_with_a_bar(clock) == b"abcde"
     assert pseudo_terminal.written() == ""
