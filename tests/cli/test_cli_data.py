@@ -338,3 +338,25 @@ def test_download_without_data_dir_names_the_default_folder_not_the_option(
     assert capsys.readouterr().err.startswith(
         f"linearnets data download: error: --data-dir must be {rule}, {got}; pass a folder"
     )
+
+
+@pytest.mark.parametrize("name", ["curves.png", "predictions.png", "predict-6.png"])
+def test_show_refuses_an_out_over_a_runs_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """``data show --out RUN/curves.png`` drew training images over the run's curves."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    (run / name).write_bytes(b"the run's figure")
+    assert main(["data", "show", "--out", str(run / name)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"linearnets data show: error: --out {run / name} is {name}")
+    assert err.endswith(
+        "would pass for the run's; pass a file outside the run folder, e.g. --out "
+        "fashion-mnist.png\n"
+        if name != "predict-6.png"
+        else "would pass for them; pass a file outside the run folder, e.g. --out "
+        "fashion-mnist.png\n"
+    )
+    assert (run / name).read_bytes() == b"the run's figure"

@@ -544,3 +544,59 @@ def test_a_data_dir_without_the_test_files_names_the_two_needed(
         "exists, then pass --data-dir DIR (or set LINEARNETS_DATA)\n"
     )
     assert not (run / "predict-6.png").exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["curves.png", "curves.svg", "predictions.png", "confusion.png", "predict-3.png"]
+)
+def test_an_out_over_a_figure_of_the_run_is_refused_and_the_figure_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """--out onto the run's own curves.png wrote the prediction grid over them, and predict-3.png
+    at -n 6 held six predictions under -n 3's name: each would pass for the run's figure."""
+    run = tmp_path / "run"
+    _write_model(run)
+    (run / name).write_bytes(b"the run's figure")
+    assert main(["predict", str(run), "--out", str(run / name)]) == 2
+    what = (
+        f"{name}, which the run in {run} writes: a figure written there would pass for the run's"
+        if name != "predict-3.png"
+        else f"{name} in the run folder {run}, the name linearnets predict gives the predictions "
+        "of that run's weights at -n 3: a figure written there would pass for them"
+    )
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: --out {run / name} is {what}; leave out --out to draw into "
+        f"{run / 'predict-6.png'}, or pass a file outside the run folder, e.g. --out "
+        "predict-6.png\n",
+    )
+    assert (run / name).read_bytes() == b"the run's figure"
+    assert sorted(p.name for p in run.iterdir()) == sorted([name, "model.pt"])
+
+
+def test_an_out_among_another_runs_predictions_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run a's predictions drawn into run b's folder as predict-6.png passed for b's own."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    _write_model(a)
+    _write_model(b)
+    assert main(["predict", str(a), "--out", str(b / "predict-6.png")]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"linearnets predict: error: --out {b / 'predict-6.png'} is predict-6.png in the run "
+        f"folder {b}, the name linearnets predict gives the predictions of that run's weights at "
+        "-n 6: a figure written there would pass for them; "
+    )
+    assert sorted(p.name for p in b.iterdir()) == ["model.pt"]
+
+
+def test_its_own_figure_named_as_out_is_drawn(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default figure, spelt as --out through another path to the same folder, is predict's."""
+    run = tmp_path / "run"
+    _write_model(run)
+    out = tmp_path / "." / "run" / ".." / "run" / "predict-2.png"
+    assert main(["predict", str(run), "-n", "2", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.endswith(f"figure: {out}\n")
+    assert (run / "predict-2.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -133,10 +133,14 @@ def _show(args: argparse.Namespace) -> int:
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels, read_fashion_mnist
     from linearnets.plotting import show_images
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
+    from linearnets.training.runs import check_not_a_runs_figure
 
     if args.n > MAX_SHOW:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
-    check_out_path("--out", args.out)  # before the dataset is read
+    out = check_out_path("--out", args.out)  # before the dataset is read
+    check_not_a_runs_figure(
+        "--out", out, fix="pass a file outside the run folder, e.g. --out fashion-mnist.png"
+    )
     matplotlib_module()  # so is a bad MPLBACKEND
     arrays = read_fashion_mnist(args.data_dir)
     images = arrays.train_images[: args.n]  # (n, 28, 28)

@@ -86,7 +86,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     """Return the figure's path (``~`` expanded) once ``run_dir`` (RUN_DIR, ``~`` expanded), -n and
     --out are valid; nothing is read before."""
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
-    from linearnets.training.runs import predict_figure_name
+    from linearnets.training.runs import check_not_a_runs_figure, predict_figure_name
 
     if not run_dir.is_dir():
         # quoted, as given: a folder named "lr=0.5" is no setting (read as --lr 0.5 unquoted)
@@ -97,9 +97,18 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
         )
     if args.n > MAX_SHOW:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
+    name = predict_figure_name(args.n)
     if args.out is None:
-        _check_writable(run_dir, predict_figure_name(args.n))
-    out = check_out_path("--out", args.out or run_dir / predict_figure_name(args.n))
+        _check_writable(run_dir, name)
+    out = check_out_path("--out", args.out or run_dir / name)
+    # not over a file of a run's, nor as another run's (or other -n's) predictions
+    check_not_a_runs_figure(
+        "--out",
+        out,
+        own=run_dir / name,
+        fix=f"leave out --out to draw into {run_dir / name}, or pass a file outside the run "
+        f"folder, e.g. --out {name}",
+    )
     matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
 

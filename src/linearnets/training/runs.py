@@ -26,6 +26,7 @@ __all__ = [
     "RUN_OUTPUTS",
     "WEIGHTS_FILE",
     "RunLock",
+    "check_not_a_runs_figure",
     "claim_run_dir",
     "environment",
     "missing_folders",
@@ -258,6 +259,43 @@ def predict_figures(run_dir: Path) -> list[tuple[int, Path]]:
         if match and int(match[1]) <= MAX_SHOW and path.is_file() and not path.is_symlink():
             found.append((int(match[1]), path))
     return sorted(found)
+
+
+def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | None = None) -> None:
+    """Refuse the figure ``out`` (given as ``setting``) where it would replace or pass for a run's.
+
+    In a folder that holds a run (any of :data:`RUN_FILES`), the names a run writes
+    (:data:`RUN_OUTPUTS`: its curves, prediction grid, confusion matrix) are the run's, and
+    ``predict-N.png`` is the figure ``linearnets predict`` draws from that run's weights at ``-n N``:
+    ``linearnets predict --out`` and ``data show --out`` once wrote over them, leaving a figure of
+    other images or another run's weights under the run's name. ``own`` is the one such file the
+    caller may write (``linearnets predict``'s default figure); ``fix`` ends the message.
+
+    Raises:
+        UsageError: ``out`` names such a file.
+    """
+    folder, name = out.parent, out.name
+    drawn = _PREDICT_FIGURE.fullmatch(name)
+    if name not in RUN_OUTPUTS and drawn is None:
+        return
+    try:
+        if not any((folder / held).exists() for held in RUN_FILES):
+            return  # no run's folder
+        if own is not None and name == own.name and folder.samefile(own.parent):
+            return
+    except OSError:  # a folder that cannot be looked into: the write names the problem
+        return
+    if drawn is None:
+        what, whose = f"{name}, which the run in {folder} writes", "the run's"
+    else:
+        what = (
+            f"{name} in the run folder {folder}, the name linearnets predict gives the predictions "
+            f"of that run's weights at -n {drawn[1]}"
+        )
+        whose = "them"
+    raise UsageError(
+        f"{setting} {out} is {what}: a figure written there would pass for {whose}; {fix}"
+    )
 
 
 def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTPUTS) -> list[str]:
