@@ -600,3 +600,44 @@ def test_its_own_figure_named_as_out_is_drawn(
     assert main(["predict", str(run), "-n", "2", "--out", str(out)]) == 0
     assert capsys.readouterr().out.endswith(f"figure: {out}\n")
     assert (run / "predict-2.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("then", ["removed", "replaced"])
+def test_a_figure_drawn_while_a_resume_replaced_the_weights_is_removed(
+    env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    then: str,
+) -> None:
+    """A resume started while predict drew (it removes model.pt, then the predict-N.png figures
+    there, before training) once left predict-6.png, written after, showing the epoch-1 weights
+    beside the resumed run's: the resume's note had nothing to name."""
+    import linearnets.inference
+
+    run = tmp_path / "run"
+    _write_model(run)
+    real_predict = linearnets.inference.predict
+
+    def resumed_meanwhile(*args: Any, **kwargs: Any) -> None:
+        if then == "removed":  # the resume begins
+            (run / "model.pt").unlink()
+        else:  # ... and ends: its new weights renamed into place
+            torch.save(torch.load(run / "model.pt", weights_only=True), run / "new.pt")
+            (run / "new.pt").replace(run / "model.pt")
+        real_predict(*args, **kwargs)
+
+    monkeypatch.setattr(linearnets.inference, "predict", resumed_meanwhile)
+    assert main(["predict", str(run)]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: RUN_DIR must keep its trained weights model.pt while predict "
+        f"draws them, got {str(run)!r}, whose model.pt a resume {then} meanwhile: predict-6.png "
+        "would show the weights before, and was removed; once the run ends, draw it again with: "
+        f"linearnets predict {run} -n 6\n",
+    )
+    assert not (run / "predict-6.png").exists()
+    monkeypatch.setattr(linearnets.inference, "predict", real_predict)
+    if then == "replaced":  # as advised
+        assert main(["predict", str(run)]) == 0
+        assert (run / "predict-6.png").is_file()

@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     # "~/runs/a" (quoted, or from a script) is the shell's, as --out's and --data-dir's are
     run_dir = run_dir_path(args.run_dir, example="runs/a", name="RUN_DIR")
     out = _checked_out(args, run_dir)
+    weights = _weights_stamp(run_dir)  # before the load: a resume may remove them meanwhile
     net, meta, trained_on = _load_fashion_mnist_model(run_dir)
     arrays = _read_test_set(args.data_dir, trained_on)
     test_iter = ArrayLoader(
@@ -78,8 +79,50 @@ def run(args: argparse.Namespace) -> int:
         resize=meta.get("resize"),  # a model.pt without it was trained on 28×28 images
     )
     predict(net, test_iter, args.n, out=out, lang=args.lang)
+    _check_weights_kept(run_dir, weights, out, n=args.n)
     _print_predictions(net, test_iter, out, lang=args.lang)
     return 0
+
+
+def _weights_stamp(run_dir: Path) -> tuple[int, ...] | None:
+    """Return what tells ``run_dir``'s ``model.pt`` from another (a rename puts a new file in
+    place), ``None`` where there is none."""
+    from linearnets.training.runs import WEIGHTS_FILE
+
+    try:
+        found = (run_dir / WEIGHTS_FILE).stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def _check_weights_kept(run_dir: Path, stamp: tuple[int, ...] | None, out: Path, *, n: int) -> None:
+    """Refuse, and remove, a figure ``out`` drawn into ``run_dir`` from weights a resume of its run
+    removed or replaced while predict drew them (``stamp``: the weights' before the load).
+
+    The resume removes the figures predict drew before it, but not one written after: beside the
+    resumed run's weights it showed the weights before, with nothing to tell.
+    """
+    from linearnets._shell import shell_word
+    from linearnets.training.run_lock import lock_holder
+    from linearnets.training.runs import WEIGHTS_FILE
+
+    try:
+        in_run_dir = out.parent.samefile(run_dir)
+    except OSError:
+        in_run_dir = False
+    if not in_run_dir or _weights_stamp(run_dir) == stamp:
+        return
+    out.unlink(missing_ok=True)
+    holder = lock_holder(run_dir)
+    now = "removed" if _weights_stamp(run_dir) is None else "replaced"
+    by = f"linearnets process {holder}" if holder is not None else "a resume"
+    raise UsageError(
+        f"RUN_DIR must keep its trained weights {WEIGHTS_FILE} while predict draws them, got "
+        f"{str(run_dir)!r}, whose {WEIGHTS_FILE} {by} {now} meanwhile: {out.name} would show "
+        f"the weights before, and was removed; once the run ends, draw it again with: "
+        f"linearnets predict {shell_word(run_dir)} -n {n}"
+    )
 
 
 def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
