@@ -1214,3 +1214,53 @@ def test_failures_give_the_fix_in_pythons_words_and_the_commands_in_its_own(
         _get(tmp_path / "b", tiny, [server.mirror("good")])
     assert str(local.value).endswith(", or pass root=DIR to download elsewhere")
     assert one_line(local.value).endswith(", or pass --data-dir DIR to download elsewhere")
+
+
+def _another_datasets(tiny: Tiny, name: str) -> bytes:
+    """``name``'s IDX header over other items: MNIST's files have Fashion-MNIST's names and sizes."""
+    raw = tiny.raw[name]
+    header = 16 if "images" in name else 8
+    return raw[:header] + bytes(255 - b if "images" in name else 9 - b for b in raw[header:])
+
+
+@pytest.mark.parametrize("layout", ["flat", "plain beside a valid gz"])
+def test_another_datasets_files_under_the_same_names_are_kept_and_named(
+    server: Server, tiny: Tiny, tmp_path: Path, layout: str
+) -> None:
+    """A folder holding MNIST (the same names, the same sizes, complete) lost it to the download,
+    as if each file were damaged; those of the wrong size stay damaged downloads, replaced."""
+    root = tiny.write(tmp_path / "my data", gz=layout == "flat")
+    labels = "t10k-labels-idx1-ubyte"
+    if layout == "flat":  # two of MNIST's gzipped files where Fashion-MNIST's would be
+        others = [root / f"{FIRST}.gz", root / f"{labels}.gz"]
+        for path in others:
+            path.write_bytes(gzip.compress(_another_datasets(tiny, path.name[:-3])))
+    else:  # torchvision's extracted copies beside valid .gz files, one of them MNIST's
+        tiny.write(root)
+        others = [root / FIRST]
+        others[0].write_bytes(_another_datasets(tiny, FIRST))
+    kept = {path: path.read_bytes() for path in root.iterdir()}
+    with pytest.raises(UsageError) as info:
+        _get(root, tiny, [server.mirror("good")])
+    files = ", ".join(map(str, others))
+    have, of, they, were, them = (
+        ("have the decompressed sizes", "Fashion-MNIST's files of those names but other MD5s",
+         "they are", "were", "them")
+        if len(others) == 2
+        else ("has the decompressed size", "Fashion-MNIST's file of that name but another MD5",
+              "it is", "was", "it")
+    )  # fmt: skip
+    assert str(info.value) == (
+        "root must hold no other dataset's files under Fashion-MNIST's names, which the download "
+        f"would replace, got {str(root)!r}, where {files} {have} of {of}: {they} another "
+        f"dataset's (MNIST's files have Fashion-MNIST's names and sizes) or {were} damaged in "
+        f"place; move {them} out of {root} (or delete {them}, if damaged), or pass root=DIR to "
+        "download elsewhere"
+    )
+    assert {path: path.read_bytes() for path in root.iterdir()} == kept
+    assert server.requests == []
+    for path in others:  # as advised
+        path.rename(tmp_path / path.name)
+    assert _get(root, tiny, [server.mirror("good")]) == root
+    for name, path in find_fashion_mnist(root, checksums=tiny.files).paths.items():
+        assert read_verified(path, name, expected=tiny.files[name])[0] == tiny.raw[name]

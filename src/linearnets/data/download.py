@@ -34,7 +34,7 @@ from linearnets.data.files import FASHION_MNIST_FILES
 from linearnets.data.http_deadline import SilentError, StalledError
 from linearnets.data.mirror_reasons import certificate_failed, failure_reason, proxy_for
 from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
-from linearnets.data.verify import read_verified
+from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import expand_user, link_problem
 from linearnets.validation import check_positive_float
@@ -90,6 +90,8 @@ def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
     """Return why the present file ``path`` is not a valid ``name`` (``None``: it is valid)."""
     try:
         read_verified(path, name, expected=expected)
+    except OtherContentError:
+        raise  # no damage the download may repair: see _kept
     except DatasetError as exc:
         return str(exc)  # names the file and what is wrong with it
     except OSError as exc:
@@ -197,15 +199,43 @@ def _why(exc: OSError, folder: Path) -> str:
     return reason
 
 
-def _defects(dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | None]:
+def _kept(root: Path, paths: list[Path]) -> UsageError:
+    """Return the refusal to replace ``paths``, files of the expected size whose content is not
+    Fashion-MNIST's: another dataset's (MNIST's have its names and sizes, and a download once
+    replaced them, flat in ./data) or ones damaged in place, which cannot be told apart."""
+    files = ", ".join(map(str, paths))
+    if len(paths) == 1:
+        have, they, were, them = "has the decompressed size", "it is", "was", "it"
+        of = "Fashion-MNIST's file of that name but another MD5"
+    else:
+        have, they, were, them = "have the decompressed sizes", "they are", "were", "them"
+        of = "Fashion-MNIST's files of those names but other MD5s"
+    return UsageError(
+        f"root must hold no other dataset's files under Fashion-MNIST's names, which the download "
+        f"would replace, got {str(root)!r}, where {files} {have} of {of}: {they} another "
+        f"dataset's (MNIST's files have Fashion-MNIST's names and sizes) or {were} damaged in "
+        f"place; move {them} out of {paths[0].parent} (or delete {them}, if damaged), or pass "
+        "root=DIR to download elsewhere"
+    )
+
+
+def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | None]:
     """Return each file that must be downloaded into ``dest``, with why the one there was rejected
-    (``None``: there is none)."""
+    (``None``: there is none); refuse (see :func:`_kept`) to replace a complete file of other
+    content."""
     needed: dict[str, str | None] = {}
+    others = []
     for name, expected in names.items():
         current = _current(dest, name)
-        defect = None if current is None else _defect(current, name, expected)
+        try:
+            defect = None if current is None else _defect(current, name, expected)
+        except OtherContentError as exc:
+            others.append(exc.path)
+            continue
         if current is None or defect is not None:
             needed[name] = defect
+    if others:
+        raise _kept(root, others)
     return needed
 
 
@@ -338,7 +368,10 @@ def download_fashion_mnist(
     root = expand_user("root", root)
     dest = _locate(root, names)
     remove_stale_parts(dest, names)  # nothing to clean (or no right to) is no error
-    needed = _unshadow(dest, names, _defects(dest, names))
+    try:
+        needed = _unshadow(dest, names, _defects(root, dest, names))
+    except OtherContentError as exc:  # a .gz beside a rejected plain file
+        raise _kept(root, [exc.path]) from None
     if not needed:
         return dest  # nothing to write: the folder need not be writable
     created = _prepare(root, dest, needed)

@@ -36,9 +36,21 @@ from linearnets.data.files import FASHION_MNIST_FILES, how_to_replace
 from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
 from linearnets.errors import DatasetError
 
-__all__ = ["cache_dir", "read_verified", "remove_killed_runs_temps_in"]
+__all__ = ["OtherContentError", "cache_dir", "read_verified", "remove_killed_runs_temps_in"]
 
 CHUNK = 2 << 20  # inflate this much, then hand it to the hashing thread
+
+
+class OtherContentError(DatasetError):
+    """A file whose content has the expected size but not the expected MD5: damaged in place, or
+    another dataset's file under the same name (MNIST's have Fashion-MNIST's names and sizes),
+    which a download must not replace unasked. ``path`` is the file."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 SUM_CHUNK = 1 << 20  # read the .gz in pieces this big: one buffer, reused, stays in the CPU cache
 
 
@@ -207,9 +219,10 @@ def _misnamed_gz(raw: bytes, path: Path, name: str, size: int) -> DatasetError |
 def _check_md5(path: Path, name: str, md5: str, found: str) -> None:
     """Raise DatasetError if the MD5 ``found`` for the content of ``path`` is not ``md5``."""
     if found != md5:
-        raise DatasetError(
+        raise OtherContentError(
             f"{path}: expected MD5 {md5} for the decompressed {name}, got {found}; "
-            f"the file is corrupt — {how_to_replace(path)}"
+            f"the file is corrupt — {how_to_replace(path)}",
+            path=path,
         )
 
 
