@@ -433,6 +433,26 @@ def test_the_advised_resume_keeps_the_options_of_the_resume_it_interrupted(tmp_p
     _assert_same_weights_and_metrics(tmp_path / "cut", tmp_path / "whole")
 
 
+def test_a_resume_that_trains_nothing_records_the_settings_the_run_trained_with(
+    tmp_path: Path,
+) -> None:
+    """A forced lr 0.05 stopped before its first checkpoint, then the run ended at its own 2
+    epochs: config.json gave the finished run lr 0.05 and a second resume forcing it, though
+    every epoch trained at 0.1."""
+    _blobs(tmp_path / "d.npz", 4)
+    run = tmp_path / "run"
+    run_softmax(
+        SoftmaxConfig(data=tmp_path / "d.npz", plot="none", batch_size=16, epochs=2, out=run)
+    )
+    with pytest.raises(TrainingInterrupted):
+        resume_softmax(run, epochs=5, lr=0.05, force=True, callbacks=[_SignalAt(3)])
+    assert resume_softmax(run, epochs=2).config.lr == 0.1  # ends the run where it is
+    saved = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    assert (saved["config"]["lr"], saved["config"]["epochs"]) == (0.1, 2)
+    assert [entry["forced"] for entry in saved["resumes"]] == [{"lr": ["0.1", "0.05"]}, {}]
+    assert load_checkpoint(run / "checkpoint.pt").config["lr"] == 0.1
+
+
 def test_a_resume_without_figures_removes_the_stale_ones(tmp_path: Path) -> None:
     _blobs(tmp_path / "d.npz", 5)
     run = tmp_path / "run"

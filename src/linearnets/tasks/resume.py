@@ -31,6 +31,7 @@ from linearnets.tasks.resume_changes import (
     changed_settings,
     check_recorded_data,
     data_change,
+    untrained_changes_dropped,
     warn_not_bit_exact,
 )
 from linearnets.tasks.resume_fit import check_inputs_fit
@@ -279,6 +280,8 @@ def _resume(
         old, new, saved=saved, epoch=ckpt.epoch, run_dir=run_dir, force=force, given=overrides
     )
     check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
+    if ckpt.epoch == new.epochs:  # trains nothing: the run ends with the checkpoint's settings
+        new, changed = untrained_changes_dropped(old, new, changed, given=overrides)
     history = checkpoint_history(ckpt)  # before any file is rewritten from it
     exp = prepare(new, dist=dist)
     if exp.dist.is_main and ckpt.epoch < new.epochs:  # one that trains nothing changes nothing

@@ -14,6 +14,7 @@ command line prints them with its options (``--lr``, ``--force``): :mod:`linearn
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "check_recorded_data",
     "data_change",
     "differences",
+    "untrained_changes_dropped",
     "warn_not_bit_exact",
 ]
 
@@ -72,6 +74,33 @@ def changed_settings(
     if unforced and not force:
         raise _unforced_change(unforced, old, new, given=given, run_dir=run_dir)
     return changed
+
+
+def untrained_changes_dropped(
+    old: SoftmaxConfig,
+    new: SoftmaxConfig,
+    changed: dict[str, tuple[Any, Any]],
+    *,
+    given: Collection[str],
+) -> tuple[SoftmaxConfig, dict[str, tuple[Any, Any]]]:
+    """Return ``new`` and ``changed`` for a resume that trains no epoch, without the changes the
+    caller did not give: ``config.json`` carried them from an earlier resume stopped before its
+    first checkpoint, so no epoch trained with them, and the run ends with the checkpoint's model.
+
+    Written into ``config.json`` (and its resume recorded as forcing them), they showed the finished
+    run as trained at a forced ``lr`` it never took a step with. A ``data`` path stays: its
+    SHA-256 is ``config.json``'s, which a move to a new path keeps.
+
+    Args:
+        old: the checkpoint's settings.
+        new: the settings asked for.
+        changed: the result settings ``new`` changes, as :func:`changed_settings` returns them.
+        given: the settings the caller passed.
+    """
+    carried = {k: old_value for k, (old_value, _) in changed.items() if k not in given}
+    carried.pop("data", None)
+    kept = {k: v for k, v in changed.items() if k not in carried}
+    return replace(new, **carried), kept
 
 
 def check_recorded_data(
