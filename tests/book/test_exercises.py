@@ -225,3 +225,33 @@ def test_36_the_books_model_at_lr_1_stops_with_the_divergence_named(
             names["updater"],
         )
     assert not bool(torch.isfinite(names["W"]).all())
+
+
+@needs_data
+def test_36_the_books_model_trains_in_double_precision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§3.6 exercise 3 tried with float64 (its exp overflows past 709, not 88): after
+    ``torch.set_default_dtype(torch.float64)`` the book's W, b and, through ``ToTensor``, its
+    images are float64, and the model trains; the batches were float32, a dtype error at once."""
+    monkeypatch.chdir(tmp_path)
+    before = torch.get_default_dtype()
+    torch.manual_seed(0)
+    torch.set_default_dtype(torch.float64)
+    try:
+        names: dict[str, Any] = {"torch": torch, "d2l": d2l}
+        exec(SOFTMAX_SCRATCH_MODEL + SOFTMAX_SCRATCH_UPDATER, names)
+        X, _ = next(iter(names["test_iter"]))
+        d2l.train_ch3(
+            names["net"],
+            names["train_iter"],
+            names["test_iter"],
+            names["cross_entropy"],
+            1,
+            names["updater"],
+        )
+        accuracy = d2l.evaluate_accuracy(names["net"], names["test_iter"])
+    finally:
+        torch.set_default_dtype(before)
+    assert X.dtype == names["W"].dtype == torch.float64
+    assert accuracy > 0.7

@@ -738,6 +738,38 @@ def test_load_data_takes_every_size_transforms_resize_takes(
     assert torch.equal(X, torch.stack([book(Image.fromarray(image, mode="L")) for image in images]))
 
 
+@pytest.mark.parametrize("resize", [None, 64], ids=["28x28", "resize=64"])
+def test_load_data_gives_torchs_default_dtype_as_the_books_to_tensor(
+    tiny: Tiny,
+    tiny_table: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    resize: int | None,
+) -> None:
+    """§3.6's exercise 3 in double precision: after torch.set_default_dtype(torch.float64) the
+    book's ToTensor gives float64 images (torchvision reads the default for each image), and so
+    must these batches; they were float32, which the learner's float64 W could not multiply."""
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    root = tiny.write(tmp_path / "root")
+    train_iter, test_iter = load_data_fashion_mnist(2, resize=resize, root=root)
+    pixels = tiny.arrays["t10k-images-idx3-ubyte"]  # uint8 (3, 28, 28)
+    if resize is not None:  # the book's Resize: Pillow's bilinear pixels, still uint8
+        resized = [Image.fromarray(a, mode="L").resize((64, 64), Image.BILINEAR) for a in pixels]
+        pixels = np.stack([np.array(image) for image in resized])
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        X = torch.cat([X for X, _ in test_iter])
+        X_train = next(iter(train_iter))[0]
+    finally:
+        torch.set_default_dtype(before)
+    # torchvision's to_tensor: img.to(dtype=torch.get_default_dtype()).div(255)
+    assert X.dtype == X_train.dtype == torch.float64
+    assert torch.equal(X, torch.from_numpy(pixels.astype(np.float64) / 255).unsqueeze(1))
+    assert next(iter(test_iter))[0].dtype == torch.float32  # the default back: float32 again
+
+
 @pytest.mark.parametrize(
     ("resize", "error", "got"),
     [((0, 5), UsageError, r"\(0, 5\)"), ((64, 32, 3), UsageTypeError, r"\(64, 32, 3\)"),

@@ -96,6 +96,72 @@ def test_resize_equals_pillow_image_by_image(images: torch.Tensor, labels: torch
     assert torch.equal(X, _pillow(images, (12, 12)))
 
 
+@pytest.fixture
+def float64_default() -> Any:
+    """torch's default dtype set to float64 for the test (a notebook's set_default_dtype), then back."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
+
+@pytest.mark.parametrize("resize", [None, 12], ids=["own size", "resized"])
+def test_image_dtype_none_gives_torchs_default_read_at_each_batch(
+    images: torch.Tensor, labels: torch.Tensor, resize: int | None
+) -> None:
+    """As the book's ToTensor, which reads torch.get_default_dtype() for each image: a loader made
+    before torch.set_default_dtype(torch.float64) yields float64 batches after it, pixels / 255."""
+    from PIL import Image
+
+    loader = ArrayLoader(images, labels, 8, shuffle=False, resize=resize, image_dtype=None)
+    assert next(iter(loader))[0].dtype == torch.float32
+    pixels = images.numpy()  # uint8 (N, 6, 5), or Pillow's resized (N, 12, 12)
+    if resize is not None:
+        resized = [Image.fromarray(a, mode="L").resize((12, 12), Image.BILINEAR) for a in pixels]
+        pixels = np.stack([np.array(image) for image in resized])
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        X = torch.cat([X for X, _ in loader])
+        item = loader.dataset[3][0]
+    finally:
+        torch.set_default_dtype(before)
+    expected = torch.from_numpy(pixels.astype(np.float64) / 255)[:, None]  # ToTensor's, in float64
+    assert X.dtype == torch.float64 and torch.equal(X, expected)
+    assert item.dtype == torch.float64 and torch.equal(item, expected[3])
+
+
+def test_the_loader_yields_float32_whatever_the_default_unless_asked(
+    images: torch.Tensor, labels: torch.Tensor, float64_default: None
+) -> None:
+    """The command's loaders (image_dtype's default): float32 for its float32 models, even in a
+    notebook set to float64; a float dtype of one's own is taken, anything else refused."""
+    assert next(iter(ArrayLoader(images, labels, 4, shuffle=False)))[0].dtype == torch.float32
+    half = ArrayLoader(images, labels, 4, shuffle=False, image_dtype=torch.float16)
+    assert torch.equal(next(iter(half))[0], images[:4].to(torch.float16).div(255)[:, None])
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^image_dtype must be a floating torch dtype or None, got torch\.int64; pass e\.g\. "
+        r"image_dtype=torch\.float32$",
+    ):
+        ArrayLoader(images, labels, 4, shuffle=False, image_dtype=torch.int64)
+
+
+def test_the_2_gib_limit_counts_the_bytes_of_the_dtype_yielded(
+    labels: torch.Tensor, monkeypatch: pytest.MonkeyPatch, float64_default: None
+) -> None:
+    """Two float32 images of 28×28 fit where two float64 ones do not, and the error says float64."""
+    monkeypatch.setattr(loader_module, "MAX_BATCH_BYTES", 2 * 28 * 28 * 4)
+    y = torch.zeros(2, dtype=torch.long)
+    ArrayLoader(_fashion_sized(2), y, 2, shuffle=False)
+    with pytest.raises(
+        UsageError,
+        match=r"^batch_size must keep each batch of float64 images within 2 GiB .* 2 images of "
+        r"28×28 pixels take 12,544 bytes .*; lower batch_size to 1 or less$",
+    ):
+        ArrayLoader(_fashion_sized(2), y, 2, shuffle=False, image_dtype=None)
+
+
 def test_resize_runs_on_the_cpu_where_the_device_lacks_the_kernel(
     images: torch.Tensor, labels: torch.Tensor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

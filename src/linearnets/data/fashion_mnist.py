@@ -371,8 +371,10 @@ def load_data_fashion_mnist(
 ) -> tuple[ArrayLoader, ArrayLoader]:
     """Return ``(train_iter, test_iter)`` over Fashion-MNIST: train shuffled each epoch, test in order.
 
-    Batches are ``X`` float32 (B, 1, 28, 28) in [0, 1] and ``y`` int64 (B,), sliced from the whole
-    set held in memory (on ``device`` when given) and converted per batch.
+    Batches are ``X`` (B, 1, 28, 28) in [0, 1] and ``y`` int64 (B,), sliced from the whole set held
+    in memory (on ``device`` when given) and converted per batch: ``X`` in torch's default dtype
+    read at each batch, float32 unless changed, as the book's ``ToTensor`` gives it
+    (``torch.set_default_dtype(torch.float64)`` gives float64 images, as in the book).
 
     Args:
         batch_size: B, images per batch (the last batch of an epoch may be shorter).
@@ -410,6 +412,7 @@ def load_data_fashion_mnist(
         generator=generator,
         resize=resize,
         device=device,
+        image_dtype=None,  # torch's default, as the book's ToTensor
     )
     test_iter = ArrayLoader(
         arrays.test_images,
@@ -418,5 +421,6 @@ def load_data_fashion_mnist(
         shuffle=False,
         resize=resize,
         device=device,
+        image_dtype=None,
     )
     return train_iter, test_iter

@@ -2,9 +2,10 @@
 
 No per-item Python work: each batch is one index gather (or one slice copy when not shuffling),
 resized as a whole batch (to Pillow's own pixels, as the book's Resize-then-ToTensor gives: see
-:mod:`linearnets.data.resample`) and converted to float32; like torch's ``DataLoader``, every batch is new
-memory, never a view of the dataset. In a data-parallel run every rank draws the same permutation from
-its identically seeded generator and takes its share of each global batch.
+:mod:`linearnets.data.resample`) and converted to float32 (or torch's default dtype); like torch's
+``DataLoader``, every batch is new memory, never a view of the dataset. In a data-parallel run every
+rank draws the same permutation from its identically seeded generator and takes its share of each
+global batch.
 """
 
 from __future__ import annotations
@@ -74,31 +75,36 @@ def _resize_size(resize: Any) -> tuple[int, int] | None:
 
 
 def _check_batch_bytes(
-    images: torch.Tensor, batch_size: int, resize: Any, size: tuple[int, int] | None
+    images: torch.Tensor,
+    batch_size: int,
+    resize: Any,
+    size: tuple[int, int] | None,
+    dtype: torch.dtype = torch.float32,
 ) -> None:
-    """Refuse a loader whose largest float32 batch of uint8 ``images`` would pass 2 GiB.
+    """Refuse a loader whose largest batch of uint8 ``images`` as ``dtype`` would pass 2 GiB.
 
-    The largest batch holds min(batch_size, N) images, converted to float32 at their own size and
-    then resized to ``size`` (what ``resize`` means): both must fit in
+    The largest batch holds min(batch_size, N) images, converted to ``dtype`` (float32 unless asked) at their own
+    size and then resized to ``size`` (what ``resize`` means): both must fit in
     :data:`~linearnets.config_checks.MAX_BATCH_BYTES`.
     """
+    itemsize, name = dtype.itemsize, str(dtype).removeprefix("torch.")
     n, image = images.shape[0], tuple(images.shape[1:])
     rows = min(batch_size, n)
     sizes = [(math.prod(image), "×".join(map(str, image)), False)]
     if size is not None:
         sizes.append((size[0] * size[1], f"{size[0]}×{size[1]}", True))
     for pixels, shape, resized in sizes:
-        nbytes = rows * pixels * 4
+        nbytes = rows * pixels * itemsize
         if nbytes <= MAX_BATCH_BYTES:
             continue
-        most = MAX_BATCH_BYTES // (pixels * 4)
+        most = MAX_BATCH_BYTES // (pixels * itemsize)
         names, given = "batch_size", f"batch_size={batch_size}"
         if rows < batch_size:
             given += f" (capped at the {n:,} images there are)"
         if resized:
             names, given = "batch_size and resize", f"{given} and resize={resize!r}"
         # the largest side whose batch of `rows` images fits: every value suggested is accepted
-        side = math.isqrt(MAX_BATCH_BYTES // (4 * rows))
+        side = math.isqrt(MAX_BATCH_BYTES // (itemsize * rows))
         if resized and most:
             fix = f"lower batch_size to {most} or less at resize={resize!r}, or lower resize"
             fix += f" to {side} or less" if side else ""
@@ -106,10 +112,10 @@ def _check_batch_bytes(
             fix = f"lower resize to {side} or less" if side else "lower batch_size and resize"
         elif most:
             fix = f"lower batch_size to {most} or less"
-        else:  # converted to float32 before any resize
+        else:  # converted to the float dtype before any resize
             fix = "shrink the images before building the loader"
         raise UsageError(
-            f"{names} must keep each batch of float32 images within 2 GiB ({MAX_BATCH_BYTES:,} "
+            f"{names} must keep each batch of {name} images within 2 GiB ({MAX_BATCH_BYTES:,} "
             f"bytes), got {given}: {rows:,} images of {shape} pixels take {nbytes:,} bytes "
             f"({nbytes / 2**30:.2f} GiB); {fix}"
         )
@@ -164,8 +170,8 @@ class ArrayLoader:
     """Iterate over ``(X, y)`` minibatches of in-memory tensors; reshuffles every epoch when ``shuffle``.
 
     Args:
-        features: uint8 images (N, H, W), yielded as float32 (B, 1, H, W) in [0, 1]; or a float tensor
-            (N, ...) yielded as is.
+        features: uint8 images (N, H, W), yielded as ``image_dtype`` (B, 1, H, W) in [0, 1]; or a
+            float tensor (N, ...) yielded as is.
         labels: class indices int64 (N,) (or float targets (N, ...) for regression).
         batch_size: B, the *global* batch size: in a run of ``world_size`` processes each rank gets
             about B / world_size rows of each batch.
@@ -179,6 +185,9 @@ class ArrayLoader:
         rank, world_size: this process's share: rank r takes rows r, r + world_size, ... of each batch.
         num_classes: the number of classes (default: the largest label + 1); ``None`` for float
             (regression) targets.
+        image_dtype: the floating dtype uint8 images are yielded in: float32, or ``None`` for torch's
+            default dtype read at each batch, as the book's ``ToTensor`` reads it
+            (``torch.set_default_dtype(torch.float64)`` then gives float64 images, as in the book).
 
     ``len()`` is the number of (global) batches, the same on every rank, and every rank yields exactly
     that many. A rank whose share of the last batch is empty (fewer rows left than ranks) still yields it,
@@ -201,6 +210,7 @@ class ArrayLoader:
         rank: int = 0,
         world_size: int = 1,
         num_classes: int | None = None,
+        image_dtype: torch.dtype | None = torch.float32,
     ) -> None:
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.world_size = check_positive_int("world_size", world_size)
@@ -208,8 +218,17 @@ class ArrayLoader:
             raise UsageError(f"rank must be in [0, {world_size}), got {rank!r}")
         size = _resize_size(resize)
         _check_tensors(features, labels, size)
-        if features.dtype == torch.uint8:  # yielded as float32: 4 bytes per pixel
-            _check_batch_bytes(features, self.batch_size, resize, size)
+        if image_dtype is not None and (
+            not isinstance(image_dtype, torch.dtype) or not image_dtype.is_floating_point
+        ):
+            raise UsageTypeError(
+                f"image_dtype must be a floating torch dtype or None, got {describe(image_dtype)}; "
+                "pass e.g. image_dtype=torch.float32"
+            )
+        self.image_dtype = image_dtype
+        if features.dtype == torch.uint8:  # yielded as floats: 4 bytes per pixel in float32
+            dtype = image_dtype or torch.get_default_dtype()
+            _check_batch_bytes(features, self.batch_size, resize, size, dtype)
         self.num_classes = _num_classes(labels, num_classes)
         self.resize = resize  # as given
         self.resize_to = size  # the (h, w) it means, or None
@@ -262,23 +281,26 @@ class ArrayLoader:
         return min(self.batch_size, self.num_examples - step * self.batch_size)
 
     def convert(self, X: torch.Tensor) -> torch.Tensor:
-        """Turn gathered rows (B, H*W) of uint8 into float32 (B, 1, H, W) in [0, 1]; floats pass through."""
+        """Turn gathered rows (B, H*W) of uint8 into ``image_dtype`` (B, 1, H, W) in [0, 1]; floats
+        pass through."""
         if self.features.dtype != torch.uint8:
             return X.view(X.shape[0], *self.features.shape[1:])
+        # torch's default, read now as ToTensor reads it for each image
+        dtype = self.image_dtype or torch.get_default_dtype()
         images = X.view(X.shape[0], *self.features.shape[1:])  # (B, H, W)
         if self.resize_to is None:
-            return images.to(torch.float32).div_(255).unsqueeze(1)  # (B, 1, H, W)
+            return images.to(dtype).div_(255).unsqueeze(1)  # (B, 1, H, W)
         if not X.shape[0]:  # an empty shard: the shape it would have
-            return X.new_empty((0, 1, *self.resize_to), dtype=torch.float32)
+            return X.new_empty((0, 1, *self.resize_to), dtype=dtype)
         if X.device.type != "cpu" and self._resize_here:
-            # a GPU: torch has no uint8 kernel there; in float32 the pixels are within 1/255 of PIL's
-            X = images.to(torch.float32).div_(255).unsqueeze(1)
+            # a GPU: torch has no uint8 kernel there; in floats the pixels are within 1/255 of PIL's
+            X = images.to(dtype).div_(255).unsqueeze(1)
             return F.interpolate(
                 X, size=self.resize_to, mode="bilinear", antialias=True, align_corners=False
             )
         # resized before the division, as the book's Resize-then-ToTensor: PIL's own pixels
         images = resize_uint8(images.cpu(), self.resize_to).to(X.device)
-        return images.to(torch.float32).div_(255).unsqueeze(1)  # (B, 1, h, w)
+        return images.to(dtype).div_(255).unsqueeze(1)  # (B, 1, h, w)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         n, size = self.num_examples, self.batch_size
@@ -292,7 +314,7 @@ class ArrayLoader:
             if order is None:
                 rows = slice(start + rank, min(start + size, n), step)
                 # copies, as torch's DataLoader yields: a batch changed in place (y.zero_()) must
-                # not change the dataset; uint8 rows are copied by their conversion to float32
+                # not change the dataset; uint8 rows are copied by their conversion to floats
                 X = flat[rows] if convert_copies else flat[rows].clone()
                 y = labels[rows].clone()
             else:
