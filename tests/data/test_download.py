@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from linearnets import _fs
+from linearnets._shell import shell_word
 from linearnets.cli import main
 from linearnets.data import download, fetch, transfer
 from linearnets.data.download import download_fashion_mnist
@@ -1264,3 +1265,27 @@ def test_another_datasets_files_under_the_same_names_are_kept_and_named(
     assert _get(root, tiny, [server.mirror("good")]) == root
     for name, path in find_fashion_mnist(root, checksums=tiny.files).paths.items():
         assert read_verified(path, name, expected=tiny.files[name])[0] == tiny.raw[name]
+
+
+def test_reading_another_datasets_file_says_to_move_it_before_the_download(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """The reader called such a file corrupt and advised the download, which then refused to
+    replace it: its message names the other cause and the step the download needs first."""
+    root = tiny.write(tmp_path / "mine", gz=False)
+    path = root / FIRST
+    path.write_bytes(_another_datasets(tiny, FIRST))
+    size, md5 = tiny.files[FIRST]
+    with pytest.raises(DatasetError) as info:
+        read_verified(path, FIRST, expected=(size, md5))
+    message = str(info.value)
+    assert message.startswith(f"{path}: expected MD5 {md5} for the decompressed {FIRST}, got ")
+    assert message.endswith(
+        "; the file is corrupt, or another dataset's (MNIST's files have Fashion-MNIST's names "
+        f"and sizes) — move it out of {root} (or delete it, if damaged), then get it again where "
+        f"a network exists: linearnets data download --data-dir {shell_word(root)}"
+    )
+    path.rename(tmp_path / FIRST)  # as advised, then the download it names
+    assert _get(root, tiny, [server.mirror("good")]) == root
+    found = find_fashion_mnist(root, checksums=tiny.files).paths[FIRST]
+    assert read_verified(found, FIRST, expected=(size, md5))[0] == tiny.raw[FIRST]

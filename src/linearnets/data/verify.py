@@ -32,7 +32,7 @@ from linearnets.data.cache import (
     remove_killed_runs_temps,
     save_index,
 )
-from linearnets.data.files import FASHION_MNIST_FILES, how_to_replace
+from linearnets.data.files import DEBIAN_DIR, FASHION_MNIST_FILES, how_to_replace
 from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
 from linearnets.errors import DatasetError
 
@@ -219,9 +219,17 @@ def _misnamed_gz(raw: bytes, path: Path, name: str, size: int) -> DatasetError |
 def _check_md5(path: Path, name: str, md5: str, found: str) -> None:
     """Raise DatasetError if the MD5 ``found`` for the content of ``path`` is not ``md5``."""
     if found != md5:
+        folder = path.parent
+        # a download refuses to replace it (it may be another dataset's): it must go first
+        fix = (
+            how_to_replace(path)
+            if Path(os.path.abspath(folder)) == DEBIAN_DIR  # a reinstall replaces the package's
+            else f"move it out of {folder} (or delete it, if damaged), then {how_to_replace(path)}"
+        )
         raise OtherContentError(
-            f"{path}: expected MD5 {md5} for the decompressed {name}, got {found}; "
-            f"the file is corrupt — {how_to_replace(path)}",
+            f"{path}: expected MD5 {md5} for the decompressed {name}, got {found}; the file is "
+            f"corrupt, or another dataset's (MNIST's files have Fashion-MNIST's names and sizes) — "
+            f"{fix}",
             path=path,
         )
 
