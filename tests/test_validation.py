@@ -512,6 +512,32 @@ def test_a_0d_integer_tensor_is_a_size_as_a_0d_tensor_is_an_lr() -> None:
     assert [len(b[0]) for b in load_array((X, y), torch.tensor(4), False)] == [4, 2]
 
 
+def test_a_0d_numpy_array_is_a_number_as_a_numpy_scalar_is() -> None:
+    """np.array(0.03) as lr (what arithmetic on NumPy arrays leaves, e.g. np.mean of one) was
+    refused while np.float64(0.03) was taken: it is now its number; bools, strings, 1-element
+    1-d arrays and, for sizes, floats are still refused."""
+    from linearnets import d2l
+
+    assert check_positive_float("lr", np.array(0.03)) == 0.03
+    assert check_positive_float("lr", np.array(3, dtype=np.int32)) == 3.0
+    assert check_non_negative_float("noise_std", np.array(0.0, dtype=np.float32)) == 0.0
+    size = check_positive_int("n", np.array(4, dtype=np.uint8))
+    assert type(size) is int and size == 4
+    with pytest.raises(UsageError, match=r"^lr must be a finite number > 0, got -0\.1"):
+        check_positive_float("lr", np.array(-0.1))
+    for refused in (np.array([0.03]), np.array(True), np.array("0.03")):
+        with pytest.raises(UsageTypeError, match=r"^lr must be a positive number"):
+            check_positive_float("lr", refused)
+    with pytest.raises(UsageTypeError, match=r"^n must be a positive integer, got "):
+        check_positive_int("n", np.array(4.0))
+    # the same step as with the float
+    w, v = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    w.grad, v.grad = torch.tensor([1.0, -2.0]), torch.tensor([1.0, -2.0])
+    d2l.sgd([w], np.array(0.5), np.array(4))
+    d2l.sgd([v], 0.5, 4)
+    assert w.detach().tolist() == v.detach().tolist() == [0.875, 1.25]
+
+
 MODELS_OF_SIZE: list[tuple[str, Callable[[int, int], object]]] = [
     ("linreg scratch", lambda d, q: LinearRegressionScratch(d)),
     ("linreg concise", lambda d, q: linreg_concise(d)),

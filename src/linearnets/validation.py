@@ -91,7 +91,8 @@ def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | N
 def _scalar_value(value: Any, *, integral: bool = False) -> Any:
     """Return a 0-d real tensor's number (``torch.tensor(0.03)``, which ``torch.optim.SGD`` takes as
     its ``lr``; with ``integral``, a 0-d integer tensor's int alone, ``torch.tensor(4)``, a size
-    computed with torch), anything else as it is."""
+    computed with torch) or a 0-d NumPy array's (``np.array(0.03)``, ``np.float64(x).reshape(())``:
+    NumPy's scalars are taken, its 0-d arrays were refused), anything else as it is."""
     if (
         isinstance(value, torch.Tensor)
         and value.ndim == 0
@@ -99,6 +100,12 @@ def _scalar_value(value: Any, *, integral: bool = False) -> Any:
         and not value.is_complex()
         and not value.is_meta
         and not (integral and value.is_floating_point())
+    ):
+        return value.item()
+    if (
+        isinstance(value, np.ndarray)
+        and value.ndim == 0
+        and value.dtype.kind in ("iu" if integral else "iuf")
     ):
         return value.item()
     return value
