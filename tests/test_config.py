@@ -218,6 +218,24 @@ def test_a_bool_seed_is_refused_by_softmax_too() -> None:
         SoftmaxConfig(seed=False)
 
 
+def test_a_seed_computed_with_torch_or_numpy_is_its_int_as_a_size_is() -> None:
+    """torch.tensor(3) was refused as a seed while sizes took it (a seed drawn in a sweep with
+    torch.randint(...)[0], or np.array(3)); it is its int, the run's seed 3, and a float, bool or
+    negative 0-d tensor is refused as before."""
+    import numpy as np
+    import torch
+
+    for seed in (torch.tensor(3), torch.tensor(3, dtype=torch.int32), np.array(3), np.int16(3)):
+        for config in (LinregConfig(seed=seed), SoftmaxConfig(seed=seed)):
+            assert type(config.seed) is int and config.seed == 3
+    for refused, shown in ((torch.tensor(3.0), "tensor"), (torch.tensor(True), "tensor"),
+                           (torch.tensor(-1), "-1"), (np.array(2.5), "array")):  # fmt: skip
+        with pytest.raises(
+            UsageError, match=rf"^seed must be a non-negative integer .*, got {shown}"
+        ):
+            SoftmaxConfig(seed=refused)
+
+
 def test_linreg_numpy_settings_are_stored_as_plain_numbers() -> None:
     """Every linear-regression setting a sweep passes as a NumPy scalar or array is stored as a
     Python int or float (the weights as a tuple of floats), so its JSON is written."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Set
 from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import describe, is_finite_number
+from linearnets.validation import describe, is_finite_number, scalar_value
 
 __all__ = [
     "MAX_BATCH_BYTES",
@@ -91,7 +91,9 @@ def check_data_size(
 
 
 def check_seed(seed: Any) -> int:
-    """Return ``seed`` as a plain ``int`` in [0, 2**31 - 1], or raise naming it."""
+    """Return ``seed`` as a plain ``int`` in [0, 2**31 - 1] (a NumPy integer, a 0-d integer
+    tensor or array too, as sizes take them), or raise naming it."""
+    seed = scalar_value(seed, integral=True)
     if (
         isinstance(seed, bool)
         or not isinstance(seed, numbers.Integral)

@@ -33,6 +33,7 @@ __all__ = [
     "describe",
     "is_column",
     "is_finite_number",
+    "scalar_value",
 ]
 
 # a linear model's weights, at most: training holds their gradient (and a copy per step) too
@@ -78,7 +79,7 @@ def _fail(
 def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | None = None) -> int:
     """Return ``value`` as an int if it is an integer ≥ 1 (a NumPy integer or a 0-d integer tensor
     too; bools and floats rejected), else raise :class:`UsageError`."""
-    value = _scalar_value(value, integral=True)
+    value = scalar_value(value, integral=True)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         _fail(name, "a positive integer", value, fix or f"pass e.g. {name}=1", kind=UsageTypeError)
     if value < 1:
@@ -88,7 +89,7 @@ def check_positive_int(name: str, value: Any, *, fix: str = "", maximum: int | N
     return int(value)
 
 
-def _scalar_value(value: Any, *, integral: bool = False) -> Any:
+def scalar_value(value: Any, *, integral: bool = False) -> Any:
     """Return a 0-d real tensor's number (``torch.tensor(0.03)``, which ``torch.optim.SGD`` takes as
     its ``lr``; with ``integral``, a 0-d integer tensor's int alone, ``torch.tensor(4)``, a size
     computed with torch) or a 0-d NumPy array's (``np.array(0.03)``, ``np.float64(x).reshape(())``:
@@ -117,7 +118,7 @@ def check_positive_float(
     """Return ``value`` as a float if it is a finite real number > 0 (a NumPy scalar or a 0-d tensor
     too), else raise :class:`UsageError`; ``fix`` defaults to an example value."""
     example = fix or f"pass e.g. {name}={min(0.1, maximum if maximum is not None else 0.1):g}"
-    value = _scalar_value(value)
+    value = scalar_value(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a positive number", value, example, kind=UsageTypeError)
     if not is_finite_number(value) or value <= 0:
@@ -133,7 +134,7 @@ def check_non_negative_float(
     """Return ``value`` as a float if it is a finite real number ≥ 0 (a NumPy scalar or a 0-d tensor
     too), else raise :class:`UsageError`; ``fix`` defaults to an example value."""
     example = fix or f"pass e.g. {name}={min(0.01, maximum if maximum is not None else 0.01):g}"
-    value = _scalar_value(value)
+    value = scalar_value(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         _fail(name, "a non-negative number", value, example, kind=UsageTypeError)
     if not is_finite_number(value) or value < 0:
