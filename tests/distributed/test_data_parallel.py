@@ -304,6 +304,45 @@ def test_errors_under_torchrun_are_said_once_by_rank_0(npz: Path, tmp_path: Path
     assert done.stdout == ""
 
 
+# python -m linearnets whose rank 1 cannot read the --data file when it loads it (its machine's
+# copy went bad after the processes compared it, say): an error of that rank alone, after the join
+_RANK_1_CANNOT_LOAD = """
+import os, sys
+from linearnets.data import arrays
+from linearnets.errors import DatasetError
+if os.environ["RANK"] == "1":
+    def unreadable(path):
+        raise DatasetError(f"{path} cannot be read here (Input/output error); copy it again")
+    arrays.load_classification_file = unreadable
+from linearnets._command import entry
+entry()
+"""
+
+
+def test_an_error_of_one_rank_while_it_loads_the_data_is_said_once_by_rank_0(
+    npz: Path, tmp_path: Path
+) -> None:
+    """Rank 1 left the process group as it failed: rank 0 then said gloo's raw "unexpected
+    RuntimeError: [.../pair.cc] Connection closed by peer ... GLHF!" (concise: in DDP's first
+    broadcast) and torchrun stopped rank 1 before it could say why; now rank 0 names rank 1's
+    error, every rank stops before training, and no run folder is left."""
+    script = tmp_path / "rank_1_cannot_load.py"
+    script.write_text(_RANK_1_CANNOT_LOAD)
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [*_one_machine_two_processes(), str(script), "softmax", "--data", str(npz), "--impl",
+         "concise", "--epochs", "1", "--threads", "1", "--plot", "none", "--device", "cpu",
+         "--out", str(out), "--json"],
+        capture_output=True, text=True, timeout=180, env=_env(),
+    )  # fmt: skip
+    said = f"rank 1 stopped: {npz} cannot be read here (Input/output error); copy it again"
+    assert done.returncode != 0
+    assert _our_lines(done.stderr) == [f"linearnets softmax: error: {said}"], done.stderr
+    error = {"error": said, "error_type": "DatasetError", "exit_status": 1}
+    assert done.stdout == json.dumps(error) + "\n"
+    assert not out.exists()
+
+
 # python -m linearnets, its wait for the other processes to join shortened
 _PATIENT = (
     "import linearnets.training.distributed as d; d.JOIN_PATIENCE = {}; "

@@ -276,6 +276,9 @@ class _PeerDies:
             raise self.error
         tensor.mul_(2)  # the twin's values, summed in
 
+    def all_gather_object(self, out: list[Any], mine: Any) -> None:
+        out[:] = [mine] * len(out)  # before training: the twin read its data as this rank did
+
     def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
         self.dead = self.dead or epoch >= self.at_epoch
 
@@ -292,6 +295,7 @@ def _two_process_run(
 
     _blobs(tmp_path / "d.npz")
     monkeypatch.setattr(dist, "all_reduce", peer.all_reduce)
+    monkeypatch.setattr(dist, "all_gather_object", peer.all_gather_object)
     config = SoftmaxConfig(data=tmp_path / "d.npz", impl="scratch", epochs=2, plot="none")
     exp = prepare(config, dist=DistContext(rank=rank, world_size=2))
     (tmp_path / "run").mkdir()

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import torch.distributed as dist
 
-from linearnets.errors import UsageError
-from linearnets.training.distributed import DistContext
-from linearnets.training.rank_agreement import check_same_settings, on_rank_0
+from linearnets.data.verify import OtherContentError
+from linearnets.errors import DatasetError, LinearnetsError, UsageError
+from linearnets.training.distributed import DistContext, PeerLostError
+from linearnets.training.rank_agreement import check_same_settings, on_every_rank, on_rank_0
 
 
 def test_on_rank_0_in_one_process_just_runs_the_work() -> None:
@@ -153,3 +154,81 @@ def test_a_rank_whose_settings_fail_still_gathers_so_every_rank_stops(
     monkeypatch.setattr(dist, "all_gather_object", _gathered(*sent))
     with pytest.raises(UsageError, match=r"^rank 1 stopped: epochs must be a positive integer"):
         check_same_settings(DistContext(world_size=2), lambda: dict(_SETTINGS))
+
+
+def test_on_every_rank_in_one_process_just_runs_the_work() -> None:
+    assert on_every_rank(DistContext(), lambda: 3) == 3
+    with pytest.raises(UsageError, match=r"^taken$"):
+        on_every_rank(DistContext(), _raise_taken)
+
+
+def _unreadable() -> int:
+    raise DatasetError("d.npz cannot be read here; copy it again")
+
+
+def test_on_every_rank_a_rank_whose_work_fails_still_gathers_and_raises_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Raised before the collective, the error left the other ranks waiting for it in training."""
+    sent: list[Any] = []
+
+    def all_gather_object(out: list[Any], mine: Any) -> None:
+        sent.append(mine)
+        out[:] = [None, mine]
+
+    monkeypatch.setattr(dist, "all_gather_object", all_gather_object)
+    with pytest.raises(DatasetError, match=r"^d\.npz cannot be read here; copy it again$"):
+        on_every_rank(DistContext(rank=1, world_size=2), _unreadable)
+    assert sent == [(DatasetError, "d.npz cannot be read here; copy it again")]
+
+
+@pytest.mark.parametrize(
+    ("failed", "kind"),
+    [
+        ((DatasetError, "d.npz cannot be read here"), DatasetError),
+        ((UsageError, "d.npz cannot be read here"), UsageError),  # exit status 2, as on rank 1
+        ((OtherContentError, "d.npz cannot be read here"), DatasetError),  # needs a path too
+    ],
+    ids=["dataset", "usage", "needs-more"],
+)
+def test_on_every_rank_the_others_raise_the_same_kind_naming_the_rank(
+    monkeypatch: pytest.MonkeyPatch, failed: tuple[type[LinearnetsError], str], kind: type
+) -> None:
+    monkeypatch.setattr(dist, "all_gather_object", _gathered(None, failed))
+    with pytest.raises(
+        LinearnetsError, match=r"^rank 2 stopped: d\.npz cannot be read here$"
+    ) as info:
+        on_every_rank(DistContext(world_size=3), lambda: 3)
+    assert type(info.value) is kind
+
+
+def test_on_every_rank_returns_each_ranks_own_result_when_all_succeed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dist, "all_gather_object", _gathered(None))
+    assert on_every_rank(DistContext(world_size=2), lambda: 3) == 3
+
+
+def test_on_every_rank_a_process_gone_before_it_could_tell_is_a_lost_peer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """gloo's raw error (a killed rank: out of memory while it read the data) is told in words."""
+
+    def all_gather_object(out: list[Any], mine: Any) -> None:
+        raise RuntimeError(
+            "[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:553] Connection "
+            "closed by peer [127.0.0.1]:2994. This is typically caused by a remote worker crashing."
+        )
+
+    monkeypatch.setattr(dist, "all_gather_object", all_gather_object)
+    with pytest.raises(PeerLostError) as info:
+        on_every_rank(DistContext(world_size=2), lambda: 3)
+    assert str(info.value) == (
+        "another process of the data-parallel run stopped before training began (lost "
+        "connection: Connection closed by peer [127.0.0.1]:2994); nothing was trained: start "
+        "every process again as before"
+    )
+    # a bug of ours is no lost peer
+    monkeypatch.setattr(dist, "all_gather_object", lambda out, mine: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        on_every_rank(DistContext(world_size=2), lambda: 3)

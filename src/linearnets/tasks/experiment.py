@@ -19,6 +19,7 @@ from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.models.factory import Setup, build_softmax
 from linearnets.seeding import RunGenerators, default_dtype, pin_threads, seed_everything
 from linearnets.training.distributed import DistContext
+from linearnets.training.rank_agreement import on_every_rank
 
 __all__ = ["Experiment", "check_data_source", "prepare"]
 
@@ -54,7 +55,8 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
     pin_threads(config.num_threads)
     gens = seed_everything(config.seed)
     device = resolve_device(config.device, local_rank=dist.local_rank)
-    data = _load_data(config)
+    # each process reads its own machine's files: one that cannot stops every process, named
+    data = on_every_rank(dist, lambda: _load_data(config))
     train_iter, test_iter = _loaders(config, data, gens, dist=dist, device=device)
     setup, model = _model(config, data, gens, dist=dist, device=device)
     return Experiment(

@@ -1,20 +1,23 @@
 """What the processes of a data-parallel run agree on before they train, in one collective each.
 
-One rank's outcome shared by all (:func:`on_rank_0`: the run folder rank 0 claimed, or its refusal)
-and the same settings on every rank (:func:`check_same_settings`). In one process both just run.
+One rank's outcome shared by all (:func:`on_rank_0`: the run folder rank 0 claimed, or its refusal),
+the same settings on every rank (:func:`check_same_settings`) and each rank's own work done or
+refused on all (:func:`on_every_rank`: the data each reads). In one process they just run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import torch.distributed as dist
 
-from linearnets.errors import UsageError
-from linearnets.training.distributed import DistContext
+from linearnets.errors import LinearnetsError, UsageError
+from linearnets.training.distributed import DistContext, PeerLostError, lost_connection
 
-__all__ = ["check_same_settings", "on_rank_0"]
+__all__ = ["check_same_settings", "on_every_rank", "on_rank_0"]
+
+T = TypeVar("T")
 
 
 def on_rank_0(context: DistContext, work: Callable[[], str]) -> str:
@@ -32,6 +35,60 @@ def on_rank_0(context: DistContext, work: Callable[[], str]) -> str:
     if status == "error":
         raise UsageError(value)
     return str(value)
+
+
+def on_every_rank(context: DistContext, work: Callable[[], T]) -> T:
+    """Run ``work`` on every rank and return its result; its error on one rank stops them all.
+
+    For what each process does on its own before training (the data it reads, from its own
+    machine's files): a rank that failed there alone left the others waiting in training's first
+    collective, which told them only that a process had gone (gloo's raw error, under DDP), and
+    torchrun stopped it before it said why. One collective (``all_gather_object``) shows every rank
+    each one's outcome.
+
+    Raises:
+        LinearnetsError: ``work``'s, on the rank it failed on; on the others the same kind of
+            error, naming that rank ("rank 1 stopped: ..."), so rank 0 says it once.
+        PeerLostError: another process was gone before it could tell its outcome (killed).
+    """
+    if not context.enabled:
+        return work()
+    own: LinearnetsError | None = None
+    mine: tuple[type[LinearnetsError], str] | None = None
+    try:
+        result = work()
+    except LinearnetsError as exc:
+        own, mine = exc, (type(exc), str(exc))
+    everyone: list[Any] = [None] * context.world_size
+    try:
+        dist.all_gather_object(everyone, mine)
+    except RuntimeError as exc:
+        reason = lost_connection(exc)
+        if reason is None:
+            raise
+        raise PeerLostError(
+            f"another process of the data-parallel run stopped before training began (lost "
+            f"connection: {reason}); nothing was trained: start every process again as before"
+        ) from exc
+    if own is not None:
+        raise own
+    for rank, failed in enumerate(everyone):
+        if failed is not None:
+            kind, text = failed
+            raise _of_kind(kind, f"rank {rank} stopped: {text}")
+    return result
+
+
+def _of_kind(kind: type[LinearnetsError], message: str) -> LinearnetsError:
+    """Return ``kind(message)``, or its nearest base that takes a message alone (an error that
+    needs more, as OtherContentError's path, is told as the DatasetError it also is)."""
+    for base in kind.__mro__:
+        if issubclass(base, LinearnetsError):
+            try:
+                return base(message)
+            except TypeError:
+                continue
+    return LinearnetsError(message)
 
 
 def check_same_settings(context: DistContext, settings: Callable[[], dict[str, Any]]) -> None:
