@@ -188,17 +188,26 @@ def test_the_predict_table_aligns_chinese_labels_by_terminal_columns() -> None:
     assert _right_aligned("ankle boot and more", 12) == "ankle boot and more"
 
 
-@pytest.mark.parametrize("command", ["linreg", "predict"])
+@pytest.mark.parametrize("command", ["linreg", "predict", "data", "data show", "data download"])
 def test_commands_that_run_in_one_process_refuse_torchrun(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     command: str,
 ) -> None:
+    """``data`` ran on every rank: its report and "wrote fashion-mnist.png" printed once per
+    process, each drawing the same file or downloading into the same folder at once."""
     for name, value in {"RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
                         "MASTER_PORT": "29500"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
-    argv = [command] if command == "linreg" else [command, str(tmp_path)]
+    monkeypatch.chdir(tmp_path)
+    argv = {
+        "predict": ["predict", str(tmp_path)],
+        "data show": ["data", "show", "--out", str(tmp_path / "f.png")],
+        # nowhere to download from: the old command tried it
+        "data download": ["data", "download", "--data-dir", str(tmp_path), "--mirror",
+                          "http://127.0.0.1:9/"],
+    }.get(command, [command])  # fmt: skip
     assert main(argv) == 2
     assert capsys.readouterr().err == (
         f"linearnets {command}: error: {command} runs in one process, got 2 processes (torchrun); "

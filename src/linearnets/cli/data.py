@@ -96,6 +96,10 @@ def _add_download(actions: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets data`` or one of its actions; return the exit status."""
+    from linearnets.cli import refuse_data_parallel
+
+    # every rank would print the report, draw the same file or download into the same folder
+    refuse_data_parallel("data" if args.action is None else f"data {args.action}")
     if args.action == "show":
         return _show(args)
     if args.action == "download":
