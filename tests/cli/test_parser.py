@@ -130,6 +130,38 @@ def test_a_rank_started_by_hand_says_its_own_usage_error(
     assert json.loads(out) == {"error": said, "error_type": "UsageError", "exit_status": 2}
 
 
+@pytest.mark.parametrize("launched", [False, True], ids=["by-hand", "torchrun"])
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--help"], "usage: linearnets "),
+        (["softmax", "--help"], "usage: linearnets softmax "),
+        (["data", "show", "-h"], "usage: linearnets data show "),
+        (["--version"], "linearnets "),
+    ],
+    ids=["help", "command-help", "action-help", "version"],
+)
+def test_help_and_version_under_torchrun_are_printed_by_rank_0_alone(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    launched: bool,
+    argv: list[str],
+    said: str,
+) -> None:
+    """torchrun --nproc_per_node=2 -m linearnets softmax --help printed the help twice, once per
+    rank, on the shared stdout; a process started by hand has its own terminal: it prints it."""
+    as_rank_1(monkeypatch, launched=launched)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    if launched:
+        assert out == ""
+    else:
+        assert out.startswith(said)
+
+
 @pytest.mark.parametrize(
     "command",
     [["linreg"], ["softmax"], ["predict"], ["data"], ["data", "show"], ["data", "download"]],

@@ -298,6 +298,13 @@ class OneLineParser(argparse.ArgumentParser):
             return self
         return command.given(args) if isinstance(command, OneLineParser) else command
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # --help and --version: under torchrun every rank parses the same argv and shares one
+        # terminal, where rank 0 alone prints them (a rank started by hand has its own)
+        if _ranks.rank() != 0 and _ranks.by_launcher():
+            return
+        super()._print_message(message, file)
+
     def error(self, message: str) -> NoReturn:
         # under torchrun every rank parses the same argv: rank 0 alone says what is wrong; a rank
         # started by hand has its own, and its own terminal: it says it once rank 0 did not stop
