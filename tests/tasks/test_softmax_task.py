@@ -276,10 +276,46 @@ def test_processes_share_every_setting_but_their_own_and_the_data_files_content(
     other = tmp_path / "other.npz"
     other.write_bytes(data.read_bytes() + b"\x00")  # one byte more: another file
     assert shared_settings(SoftmaxConfig(data=other))["data"] != shared["data"]
-    missing = shared_settings(SoftmaxConfig(data=tmp_path / "gone.npz"))["data"]
-    assert missing != shared["data"]
-    assert repr(missing) == f"{str(tmp_path / 'gone.npz')!r} (no such file or directory there)"
     assert shared_settings(config, names={"seed", "device"}) == {"seed": 5}  # a resume's overrides
+
+
+def test_a_data_file_missing_or_unreadable_on_one_process_is_refused_as_a_single_process_says_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings' agreement stops every process with it, rank 0 naming that rank ("rank 1
+    stopped: ..."); it was compared as another file, the fix "start every process with the same
+    options", which they were. A file unreadable for another reason is still named as such."""
+    import errno
+
+    from linearnets import _fs
+    from linearnets.errors import UsageError
+    from linearnets.tasks.softmax import shared_settings
+
+    gone = tmp_path / "gone.npz"
+    with pytest.raises(UsageError) as info:
+        shared_settings(SoftmaxConfig(data=gone))
+    assert str(info.value) == (
+        f"data={str(gone)!r} does not exist or is not a file; pass an existing .npz file"
+    )
+    data = _tiny_data(tmp_path / "d.npz")
+
+    def refused(path: Path) -> str:
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(_fs, "sha256_file", refused)
+    with pytest.raises(UsageError) as info:
+        shared_settings(SoftmaxConfig(data=data))
+    assert str(info.value) == (
+        f"data={str(data)!r} cannot be read (Permission denied); check the file's permissions"
+    )
+
+    def failing(path: Path) -> str:
+        raise OSError(errno.EIO, "Input/output error", str(path))
+
+    monkeypatch.setattr(_fs, "sha256_file", failing)
+    assert repr(shared_settings(SoftmaxConfig(data=data))["data"]) == (
+        f"{str(data)!r} (input/output error there)"
+    )
 
 
 def test_run_softmax_trains_in_the_process_group_its_caller_joined(

@@ -215,8 +215,19 @@ class _DataFile:
 
     @classmethod
     def read(cls, path: Path) -> _DataFile:
+        """Raises UsageError: ``path`` is missing or unreadable here, as a single process says it
+        (the settings' agreement stops every process with it: "rank 1 stopped: ..."); the fix is
+        on this process's machine, where "start every process with the same options" misled."""
         try:
             return cls(_fs.sha256_file(path), str(path))
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise UsageError(
+                f"data={str(path)!r} does not exist or is not a file; pass an existing .npz file"
+            ) from None
+        except PermissionError as exc:
+            raise UsageError(
+                f"data={str(path)!r} cannot be read ({exc.strerror}); check the file's permissions"
+            ) from None
         except OSError as exc:  # on that process only, perhaps: named, not raised alone
             return cls(None, str(path), exc.strerror or type(exc).__name__)
 
