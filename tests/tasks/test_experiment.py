@@ -197,3 +197,26 @@ def test_fashion_mnist_not_found_is_told_to_pass_data_dir_from_a_config(
         message.endswith("then pass data_dir=DIR (or set LINEARNETS_DATA)")
         and "root" not in message
     )
+
+
+def test_a_readers_error_reworded_for_data_dir_keeps_its_class_and_attributes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A file of the Debian package's folder with the right size but another MD5 raises an
+    OtherContentError (it takes the file's path) whose fix names root=: rewording it for
+    data_dir= rebuilt it as type(err)(text), a TypeError in place of the message."""
+    import linearnets.data.fashion_mnist as fashion_mnist
+    from linearnets.data.verify import OtherContentError
+
+    damaged = tmp_path / "train-labels-idx1-ubyte.gz"
+
+    def read(root: object) -> None:
+        raise OtherContentError(
+            f"{damaged}: ... then pass root=DIR (or set LINEARNETS_DATA)", path=damaged
+        )
+
+    monkeypatch.setattr(fashion_mnist, "read_fashion_mnist", read)
+    with pytest.raises(OtherContentError) as info:
+        prepare(SoftmaxConfig(device="cpu"))
+    assert str(info.value) == f"{damaged}: ... then pass data_dir=DIR (or set LINEARNETS_DATA)"
+    assert info.value.path == damaged

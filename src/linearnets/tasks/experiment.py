@@ -156,6 +156,16 @@ class _Data:
     feature_scale: float | None = None  # max |X| of a data file's features (N, D)
 
 
+def _reworded(err: Exception, text: str) -> Exception:
+    """Return ``err`` with the message ``text``: of its class and with its attributes (an
+    ``OtherContentError``'s ``path``), which ``type(err)(text)`` could not build where the class
+    takes more than a message."""
+    new = type(err).__new__(type(err))
+    new.__dict__.update(err.__dict__)
+    new.args = (text,)
+    return new
+
+
 def _load_data(config: SoftmaxConfig) -> _Data:
     """Return Fashion-MNIST (uint8 images) or the user's ``data`` file (float features)."""
     if config.data is not None:
@@ -171,7 +181,7 @@ def _load_data(config: SoftmaxConfig) -> _Data:
             text = "data_dir" + text[len("root") :]
         elif "root=" not in text:
             raise
-        raise type(err)(text.replace("root=", "data_dir=")) from None
+        raise _reworded(err, text.replace("root=", "data_dir=")) from None
     side = config.resize or 28
     return _Data(
         fm.train_images,
