@@ -28,6 +28,7 @@ __all__ = [
     "RunFileError",
     "UsageError",
     "UsageTypeError",
+    "one_line_in_ipython",
 ]
 
 
@@ -45,6 +46,24 @@ class OneLineInIPython:
         """Return the lines IPython shows instead of the traceback (its documented hook)."""
         name, message = type(self).__name__, str(self)
         return f"{name}: {message}".splitlines() if message else [name]
+
+
+def one_line_in_ipython(exc: BaseException, message: str) -> None:
+    """Have IPython and Jupyter show ``exc``, of a type not ours (a ``KeyboardInterrupt``), as
+    ``TypeName: message`` alone, as they show a :class:`OneLineInIPython` error (the hook is set on
+    the exception itself; the type, and what Python prints of it elsewhere, stay as they were)."""
+    exc._render_traceback_ = _Lines(f"{type(exc).__name__}: {message}".splitlines())  # type: ignore[attr-defined]
+
+
+class _Lines:
+    """An exception's ``_render_traceback_`` returning fixed lines: a class of its own, not a
+    closure, so that the exception still pickles (a process pool hands it back pickled)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def __call__(self) -> list[str]:
+        return list(self.lines)
 
 
 class LinearnetsError(Exception):

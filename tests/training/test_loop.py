@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import pickle
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -1260,3 +1261,45 @@ def test_a_ctrl_c_in_fit_hands_over_the_finished_epochs_history(when: str) -> No
             "with start_epoch=2 and history=that History (a history passed to fit is extended in "
             "place, so it keeps them however fit stops)"
         ]
+
+
+def test_a_ctrl_c_in_fit_shows_in_ipython_as_its_one_line(
+    ipython: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Jupyter showed a fit stopped by "Interrupt the kernel" as a traceback of 40 lines into
+    torch's autograd engine, the note on going on at its bottom (and none on Python 3.10), which
+    spoke of "this exception" to a cell that had no name for it. It shows its line, as a run's stop
+    does, naming where IPython keeps the exception; it still pickles (a process pool's hand-back)."""
+
+    class CtrlC(Callback):
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            if metrics.epoch == 2:
+                raise KeyboardInterrupt
+
+    torch.manual_seed(0)
+    X, y = torch.randn(60, 3), torch.randn(60, 1)
+    net = nn.Linear(3, 1)
+    batches = [(X[i : i + 10], y[i : i + 10]) for i in range(0, 60, 10)]
+    ipython.user_ns.update(
+        fit=fit, net=net, batches=batches, loss=nn.MSELoss(), CtrlC=CtrlC,
+        updater=torch.optim.SGD(net.parameters(), lr=0.03),
+    )  # fmt: skip
+    result = ipython.run_cell("fit(net, batches, loss, updater, 4, callbacks=[CtrlC()])")
+    assert type(result.error_in_exec) is KeyboardInterrupt  # still the plain one, to catch
+    line = (
+        "KeyboardInterrupt: fit was interrupted after 2 finished epoch(s); the model keeps the "
+        "weights of its last step, and this exception their metrics: import sys; history = "
+        "sys.last_value.history (in the next cell). To go on, call fit again with start_epoch=2 "
+        "and history=history (a history passed to fit is extended in place, so it keeps them "
+        "however fit stops)"
+    )
+    assert capsys.readouterr() == (line + "\n", "")
+    copied = pickle.loads(pickle.dumps(result.error_in_exec))
+    assert copied._render_traceback_() == [line] and len(copied.history.epochs) == 2
+    # what the line says to run: the epochs kept, then the fit goes on to the end
+    ipython.run_cell(
+        "import sys\nhistory = sys.last_value.history\n"
+        "fit(net, batches, loss, updater, 4, start_epoch=2, history=history)\n"
+        "print([m.epoch for m in history.epochs])"
+    )
+    assert capsys.readouterr() == ("[1, 2, 3, 4]\n", "")
