@@ -4,15 +4,18 @@ A Ctrl-C makes the terminal echo ``^C`` where its cursor is, at the end of a bar
 column short of the right edge, so the echo wrapped, and the bar stayed on the row above the stop's
 message, where nothing erases it. The bars of training (:class:`~linearnets.training.callbacks.ConsoleLogger`)
 and of ``data download`` end 3 columns short, and their whole row is blanked as they close (tqdm blanks
-only its bar's own columns).
+only its bar's own columns). In Jupyter a bar is a display output updated in place
+(:class:`NotebookBar`), not stderr's frames.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import uuid
 from typing import Any, TextIO
 
-__all__ = ["ECHO_ROOM", "bar_size", "blank_row", "close_bar", "dumb_terminal"]
+__all__ = ["ECHO_ROOM", "NotebookBar", "bar_size", "blank_row", "close_bar", "dumb_terminal"]
 
 # the columns kept free right of a bar, for the "^C" a Ctrl-C echoes where the bar ends
 ECHO_ROOM = 2
@@ -60,6 +63,46 @@ def blank_row(stream: TextIO, size: dict[str, int]) -> None:
         # one write, so no echo lands inside; tqdm's wrapper of the stream ignores a hung-up terminal
         stream.write("\r" + " " * (size["ncols"] + ECHO_ROOM) + "\r")
         stream.flush()
+
+
+class NotebookBar:
+    """Where tqdm draws a bar in Jupyter (its ``file``): one display output, each frame in place of
+    the last, emptied when the bar closes; the bars of one cell share it (a later cell gets its own).
+
+    On stderr every frame was a stream output of its own, stored so in a notebook run by nbclient,
+    and each epoch's closed bar stayed as a row of blanks on stderr's red background between the
+    epoch lines (the lines, on stdout, cut stderr's text into one output per epoch).
+    """
+
+    encoding = "utf-8"  # tqdm draws its Unicode blocks only on a stream that says it takes them
+
+    def __init__(self) -> None:
+        self.display_id: str | None = None
+        self._cell: object = None  # the cell the display is in (see current_cell)
+        self._shown = ""
+
+    def write(self, text: str) -> int:
+        """Show the last frame in ``text`` (tqdm starts each with a carriage return)."""
+        from IPython.display import display, update_display
+
+        from linearnets.plotting._live_output import current_cell
+
+        frame = text.rsplit("\r", 1)[-1].rstrip()
+        # the main thread runs the cells one after the other: another cell there is a new one
+        on_main = threading.current_thread() is threading.main_thread()
+        cell = current_cell() if on_main else self._cell
+        if self.display_id is None or cell != self._cell:
+            if frame:  # a closing bar's blanks: no new output for them
+                self.display_id, self._cell = uuid.uuid4().hex, cell
+                display({"text/plain": frame}, raw=True, display_id=self.display_id)
+                self._shown = frame
+        elif frame != self._shown:
+            update_display({"text/plain": frame}, raw=True, display_id=self.display_id)
+            self._shown = frame
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing is held back: :meth:`write` shows each frame."""
 
 
 def _size_from_env(name: str, default: int) -> int:

@@ -33,14 +33,19 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class RecordingClient(nbclient.NotebookClient):  # type: ignore[misc]
-    """Runs a notebook and counts the kernel's messages per cell, by type."""
+    """Runs a notebook and counts the kernel's messages per cell, by type; ``texts`` keeps, per
+    cell, the text of each display and update of a display, in order."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.messages: dict[int, Counter[str]] = {}
+        self.texts: dict[int, list[str]] = {}
 
     def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
         self.messages.setdefault(cell_index, Counter())[msg["msg_type"]] += 1
+        if msg["msg_type"] in ("display_data", "update_display_data"):
+            text = msg["content"]["data"].get("text/plain", "")
+            self.texts.setdefault(cell_index, []).append(text)
         return super().process_message(msg, cell, cell_index)
 
 

@@ -1,9 +1,9 @@
-"""What a notebook shows of a training's stop, in a real Jupyter kernel.
+"""What a notebook shows of a training's progress and of its stop, in a real Jupyter kernel.
 
 The promise (README's Quick start, docs/python.md): a run's outcomes show as one readable line, not a
 traceback, and what is shown live is updated in place rather than piled up in the cell's outputs.
-The kernel is started as :mod:`tests.book.test_notebook` starts it; the cells fit on small random
-batches made in the kernel, so the cells take a few seconds.
+The kernel is started as :mod:`tests.book.test_notebook` starts it; both fit on small random
+batches made in the kernel, so the cells take a second or two.
 """
 
 from __future__ import annotations
@@ -30,10 +30,14 @@ class Slow(ln.Callback):
 """
 
 
-def test_a_stopped_fit_in_a_notebook(tmp_path: Path) -> None:
-    nb, _ = run_notebook(
+def test_a_progress_bar_and_a_stopped_fit_in_a_notebook(tmp_path: Path) -> None:
+    nb, client = run_notebook(
         [
             _SETUP,
+            # progress=True where stderr is no terminal: the bar was stderr's carriage-return
+            # frames, one stream output each, and a row of blanks on stderr's red per epoch
+            "history = ln.fit(net, batches, loss, updater, 3, "
+            "callbacks=[ln.ConsoleLogger(progress=True), Slow()])",
             # Jupyter's "Interrupt the kernel" mid-fit
             "ln.fit(net, batches, loss, updater, 40, callbacks=[Slow()])",
             # what its line says to do
@@ -42,12 +46,28 @@ def test_a_stopped_fit_in_a_notebook(tmp_path: Path) -> None:
             "print(done, [m.epoch for m in history.epochs] == list(range(1, 41)))",
         ],
         tmp_path,
-        interrupt_after={1: 3},
+        interrupt_after={2: 3},
     )
-    (error,) = _outputs(nb.cells[1], "error")
+    bar = nb.cells[1]
+    assert not [o for o in bar.outputs if o.get("name") == "stderr"]  # nothing on stderr
+    # one output of the cell, the bar's frames in place of each other, emptied at the end
+    assert client.messages[1]["display_data"] == 1
+    (shown,) = _outputs(bar, "display_data")
+    assert shown["data"] == {"text/plain": ""}
+    frames = client.texts[1]
+    assert frames[0].startswith("epoch 1:   0%") and "0/8" in frames[0]
+    for epoch in (1, 2, 3):  # each epoch's bar drawn, then emptied
+        drawn = [i for i, text in enumerate(frames) if text.startswith(f"epoch {epoch}:")]
+        assert drawn and frames[drawn[-1] + 1] == "", (epoch, frames)
+    assert any("█" in text for text in frames)  # tqdm's Unicode blocks, not ASCII '#'
+    lines = _stdout(bar).splitlines()
+    assert [line.split(",")[0] for line in lines] == ["epoch 1", "epoch 2", "epoch 3"]
+    assert not _outputs(bar, "execute_result")
+
+    (error,) = _outputs(nb.cells[2], "error")
     assert error["ename"] == "KeyboardInterrupt"
     (line,) = error["traceback"]  # its one line, no traceback into torch's autograd engine
-    done, whole = _stdout(nb.cells[2]).split()
+    done, whole = _stdout(nb.cells[3]).split()
     assert 1 <= int(done) < 40 and whole == "True"  # stopped mid-fit; continued to the end
     assert line == (
         f"KeyboardInterrupt: fit was interrupted after {done} finished epoch(s); the model keeps "
@@ -56,5 +76,5 @@ def test_a_stopped_fit_in_a_notebook(tmp_path: Path) -> None:
         f"start_epoch={done} and history=history (a history passed to fit is extended in place, "
         "so it keeps them however fit stops)"
     )
-    assert not _outputs(nb.cells[2], "error")
+    assert not _outputs(nb.cells[3], "error")
     assert not any(tmp_path.iterdir())

@@ -22,7 +22,7 @@ from linearnets.validation import check_choice
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["MODES", "LiveOutput", "resolve_mode"]
+__all__ = ["MODES", "LiveOutput", "current_cell", "resolve_mode"]
 
 MODES: tuple[str, ...] = ("auto", "notebook", "file", "none")
 
@@ -96,7 +96,7 @@ class LiveOutput:
         self.svg = svg
         self.managed = managed
         self.display_id: str | None = None
-        self._cell: object = None  # the cell the display is in (see _current_cell)
+        self._cell: object = None  # the cell the display is in (see current_cell)
 
     def new_figure(self, figsize: tuple[float, float]) -> Figure:
         """Return the figure to draw on: see the class's note on ``managed`` and notebooks."""
@@ -136,7 +136,7 @@ class LiveOutput:
 
         # the main thread runs the cells one after the other: another cell there is a new one
         on_main = threading.current_thread() is threading.main_thread()
-        cell = _current_cell() if on_main else self._cell
+        cell = current_cell() if on_main else self._cell
         # display() would call the figure's own hook (see new_figure), which calls this
         hook = vars(fig).pop("_ipython_display_", None)
         try:
@@ -246,7 +246,7 @@ def _shell() -> object:
     return get_ipython() if get_ipython is not None else None
 
 
-def _current_cell() -> object:
+def current_cell() -> object:
     """Return what tells the cell running now from the others: the id of the request a display
     goes to (ipykernel's), else IPython's execution count; ``None`` when neither is known."""
     shell = _shell()

@@ -21,7 +21,7 @@ from typing import Any, Protocol, TextIO
 
 import torch
 
-from linearnets._bars import bar_size, blank_row, dumb_terminal
+from linearnets._bars import NotebookBar, bar_size, blank_row, dumb_terminal
 from linearnets._json import dumps_strict
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
@@ -110,7 +110,9 @@ class ConsoleLogger(Callback):
         progress: show a tqdm bar; ``None`` means only when stderr is a terminal that can
             redraw a line (not ``TERM=dumb``, as Emacs' shell sets) and the lines do not go into
             a pipe (``| tee log``: the piped lines would reach the terminal late, through another
-            stream, and land inside a later epoch's bar).
+            stream, and land inside a later epoch's bar). In Jupyter (where stderr is no
+            terminal: ``progress=True``) the bar is one output of the cell, updated in place and
+            emptied at each epoch's end.
     """
 
     def __init__(self, *, stream: TextIO | None = None, progress: bool | None = None) -> None:
@@ -125,6 +127,7 @@ class ConsoleLogger(Callback):
         self._bar: Any = None
         self._size: dict[str, int] = {}
         self._unblanked: Any = None  # the stream of a closed bar whose row is still to blank
+        self._notebook: NotebookBar | None = None  # where the bars go in Jupyter
 
     def __repr__(self) -> str:
         stream = "stdout" if self.stream is None else getattr(self.stream, "name", self.stream)
@@ -146,10 +149,27 @@ class ConsoleLogger(Callback):
         if show:
             from tqdm import tqdm
 
-            self._size = bar_size(sys.stderr)  # room for a Ctrl-C's echoed "^C" (see _bars)
+            file = self._notebook_bar()  # in Jupyter: a display updated in place, not stderr
+            # room for a Ctrl-C's echoed "^C" (see _bars)
+            self._size = bar_size(sys.stderr) if file is None else {}
             self._bar = tqdm(
-                total=num_batches, desc=f"epoch {epoch}", leave=False, unit="batch", **self._size
+                total=num_batches,
+                desc=f"epoch {epoch}",
+                leave=False,
+                unit="batch",
+                file=file,
+                **self._size,
             )
+
+    def _notebook_bar(self) -> NotebookBar | None:
+        """Return where the bars go in a Jupyter kernel (one per logger), ``None`` elsewhere."""
+        from linearnets.plotting._mpl import in_notebook
+
+        if not in_notebook():
+            return None
+        if self._notebook is None:
+            self._notebook = NotebookBar()
+        return self._notebook
 
     def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
         if self._bar is not None:
