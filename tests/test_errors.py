@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import re
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -1045,3 +1047,71 @@ def test_a_mistake_in_a_call_or_an_unexpected_error_keeps_its_traceback(
     assert "Traceback (most recent call last)" in lines[1]
     assert "----> 3 train()" in lines and "----> 2     raise exc" in lines
     assert lines[-1] == f"{type(exc).__name__}: {exc}"
+
+
+# a whole run's refusals, by the entry point a notebook cell calls: (cell, message pattern)
+RUN_REFUSALS = [
+    pytest.param(
+        "ln.run_softmax(ln.SoftmaxConfig(epochs=1, data={tmp}/'d.npz', plot='none', device='cpu', "
+        "out={tmp}/'run'))",
+        r"^out='.*/run' already holds a run",
+        id="run_softmax-into-a-taken-folder",  # the cell run again
+    ),
+    pytest.param(
+        "ln.resume_softmax({tmp}/'run')",
+        r"^the run in .*/run is complete: it finished its 1 epoch .* pass e.g. epochs=6",
+        id="resume_softmax-of-a-complete-run",
+    ),
+    pytest.param(
+        "ln.run_linreg(ln.LinregConfig(data={tmp}/'gone.npz'))",  # refused by run_linreg's reader
+        r"^data='.*/gone.npz' does not exist or is not a file; pass an existing .npz file$",
+        id="run_linreg-of-a-data-file-gone",
+    ),
+]
+
+
+@pytest.mark.parametrize(("cell", "pattern"), RUN_REFUSALS)
+def test_a_whole_runs_refusal_shows_in_ipython_as_its_one_line(
+    ipython: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, cell: str, pattern: str
+) -> None:
+    """Re-running a ``run_softmax(SoftmaxConfig(out=...))`` cell, the most common thing done in a
+    notebook, showed the refusal as a traceback of ~40 lines through 7 library frames, its one line
+    at the bottom. It shows as that line; the exception is the same: its type, its pickle, and the
+    line plain Python prints of it."""
+    _data_run(tmp_path)  # a finished run in tmp/run, trained on tmp/d.npz
+    ipython.run_cell(
+        f"import linearnets as ln\nfrom pathlib import Path\ntmp = Path({str(tmp_path)!r})"
+    )
+    result = ipython.run_cell(cell.replace("{tmp}", "tmp"))
+    exc = result.error_in_exec
+    assert type(exc) is UsageError and re.search(pattern, str(exc)), exc
+    line = f"UsageError: {exc}"
+    assert capsys.readouterr() == (line + "\n", "")
+    assert sys.last_value is exc  # %debug still has the frames
+    copied = pickle.loads(pickle.dumps(exc))
+    assert type(copied) is UsageError and copied.args == exc.args
+    assert copied._render_traceback_() == [line]
+    # what plain Python prints: as of any UsageError with that message
+    plain = traceback.format_exception_only(UsageError, UsageError(str(exc)))
+    assert traceback.format_exception_only(type(exc), exc) == plain
+
+
+def test_a_bad_argument_to_fit_keeps_its_traceback_after_a_runs_refusal(
+    ipython: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Only a whole run's entry points show their usage errors as one line: a bad argument to a
+    library function keeps the traceback whose first frame is the call to fix."""
+    ipython.run_cell(f"import linearnets as ln\nln.resume_softmax({str(tmp_path / 'nothing')!r})")
+    assert capsys.readouterr().out.startswith("UsageError: run_dir must be a run folder")
+    ipython.run_cell(
+        "import torch\nnet = ln.linreg_concise(2)\n"
+        "batches = [(torch.zeros(4, 2), torch.zeros(4, 1))]\n"
+        "ln.fit(net, batches, torch.nn.MSELoss(reduction='none'), "
+        "torch.optim.SGD(net.parameters(), lr=0.1), 0)"
+    )
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert err == "" and "Traceback (most recent call last)" in lines[1]
+    assert any(line.startswith("----> 4 ln.fit(net, batches") for line in lines)
+    assert lines[-1].startswith("UsageError: num_epochs must be a positive integer (>= 1), got 0")
+    assert not hasattr(sys.last_value, "_render_traceback_")

@@ -10,10 +10,14 @@ to make (``linearnets.resume_softmax('runs/a')``). The command line prints them 
 
 IPython and Jupyter show the errors that are outcomes of a run, not mistakes in a call (a stopped or
 diverged run, a bad file, a full disk, a figure not drawn), as their one line (:class:`OneLineInIPython`);
-a :class:`UsageError` keeps its traceback, whose first frame is the call in the cell to fix.
+a :class:`UsageError` keeps its traceback, whose first frame is the call in the cell to fix, but for one
+that a whole run's entry point raises (:func:`usage_errors_on_one_line`).
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 __all__ = [
     "CheckpointError",
@@ -29,6 +33,7 @@ __all__ = [
     "UsageError",
     "UsageTypeError",
     "one_line_in_ipython",
+    "usage_errors_on_one_line",
 ]
 
 
@@ -76,6 +81,24 @@ class UsageError(LinearnetsError, ValueError):
 
 class UsageTypeError(UsageError, TypeError):
     """An argument has the wrong type or dtype (CLI exit status 2)."""
+
+
+@contextlib.contextmanager
+def usage_errors_on_one_line() -> Iterator[None]:
+    """Have IPython and Jupyter show a :class:`UsageError` raised in the block as its one line.
+
+    For a whole run's entry points (``run_softmax``, ``resume_softmax``, ``run_linreg``): most of
+    their refusals are of what the run finds, not of the call's line (the folder already holds a
+    run, the run there is complete, the data file is gone), and re-running a notebook cell meets
+    them first. Their traceback went down 7 library frames to the message at its bottom. The
+    exception stays as it was: its type, attributes, pickling and what plain Python prints of it
+    (:func:`one_line_in_ipython`).
+    """
+    try:
+        yield
+    except UsageError as exc:
+        one_line_in_ipython(exc, str(exc))
+        raise
 
 
 class DatasetError(OneLineInIPython, LinearnetsError):

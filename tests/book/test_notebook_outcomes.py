@@ -44,6 +44,8 @@ def test_a_progress_bar_and_a_stopped_fit_in_a_notebook(tmp_path: Path) -> None:
             "import sys\nhistory = sys.last_value.history\ndone = len(history.epochs)\n"
             "ln.fit(net, batches, loss, updater, 40, start_epoch=done, history=history)\n"
             "print(done, [m.epoch for m in history.epochs] == list(range(1, 41)))",
+            # a whole run's refusal: of a folder this kernel's one has none of
+            'ln.resume_softmax("runs/a")',
         ],
         tmp_path,
         interrupt_after={2: 3},
@@ -77,4 +79,12 @@ def test_a_progress_bar_and_a_stopped_fit_in_a_notebook(tmp_path: Path) -> None:
         "so it keeps them however fit stops)"
     )
     assert not _outputs(nb.cells[3], "error")
+    (refused,) = _outputs(nb.cells[4], "error")
+    assert (refused["ename"], refused["traceback"]) == (
+        "UsageError",  # its one line, no traceback through the library's frames
+        [
+            "UsageError: run_dir must be a run folder, got 'runs/a', which does not exist; pass "
+            "the folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+        ],
+    )
     assert not any(tmp_path.iterdir())

@@ -11,7 +11,7 @@ from torch import nn
 
 from linearnets.config import LinregConfig
 from linearnets.data.synthetic import data_iter, load_array, synthetic_data
-from linearnets.errors import DatasetError, UsageError, UsageTypeError
+from linearnets.errors import DatasetError, UsageError, UsageTypeError, usage_errors_on_one_line
 from linearnets.models.closed_form import closed_form
 from linearnets.models.concise import linreg_concise
 from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
@@ -111,6 +111,7 @@ class Reiterable:
         return self.make()
 
 
+@usage_errors_on_one_line()  # its refusals (a data file gone) as one line in a notebook
 @kept_global_state()
 @grad_enabled()
 def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> LinregResult:

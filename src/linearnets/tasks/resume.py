@@ -22,7 +22,12 @@ from linearnets._text import and_list
 from linearnets._warn import warn
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
-from linearnets.errors import CheckpointError, ResumeWarning, UsageError
+from linearnets.errors import (
+    CheckpointError,
+    ResumeWarning,
+    UsageError,
+    usage_errors_on_one_line,
+)
 from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
@@ -136,7 +141,8 @@ def resume_softmax(
     # outermost: a Ctrl-C once the run returned, even while the caller's state comes back, is
     # the stop of a complete run (see complete_when_returned)
     with complete_when_returned() as done:
-        with kept_global_state(), grad_enabled():
+        # its refusals (a complete run, a changed setting) as one line in a notebook
+        with usage_errors_on_one_line(), kept_global_state(), grad_enabled():
             done.append(
                 _checked_resume(run_dir, force=force, callbacks=callbacks, dist=dist, **overrides)
             )

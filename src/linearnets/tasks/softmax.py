@@ -19,7 +19,7 @@ from linearnets import _fs
 from linearnets._signals import held_signals
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import UsageError, UsageTypeError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.reports import check_backend
@@ -101,7 +101,8 @@ def run_softmax(
     # outermost: a Ctrl-C once the run returned, even while the caller's state comes back, is
     # the stop of a complete run (see complete_when_returned)
     with complete_when_returned() as done:
-        with kept_global_state(), grad_enabled():
+        # its refusals (a folder that holds a run, a data file gone) as one line in a notebook
+        with usage_errors_on_one_line(), kept_global_state(), grad_enabled():
             done.append(_checked_run(config, callbacks, dist))
         return done[0]
 
