@@ -204,6 +204,19 @@ def test_37_an_extra_softmax_trains_as_the_books_and_warns() -> None:
     assert got == pytest.approx(expected, rel=1e-6)
 
 
+def _train_ch3(names: dict[str, Any], num_epochs: int) -> None:
+    """The book's §3.6 call, ``train_ch3(net, train_iter, test_iter, cross_entropy, num_epochs,
+    updater)``, on the names its code defined."""
+    d2l.train_ch3(
+        names["net"],
+        names["train_iter"],
+        names["test_iter"],
+        names["cross_entropy"],
+        num_epochs,
+        names["updater"],
+    )
+
+
 @needs_data
 def test_36_the_books_model_at_lr_1_stops_with_the_divergence_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -216,14 +229,7 @@ def test_36_the_books_model_at_lr_1_stops_with_the_divergence_named(
     names: dict[str, Any] = {"torch": torch, "d2l": d2l}
     exec(SOFTMAX_SCRATCH_MODEL + SOFTMAX_SCRATCH_UPDATER.replace("lr = 0.1", "lr = 1"), names)
     with pytest.raises(DivergenceError, match=r"the model's scores hold NaN.*lr is too large"):
-        d2l.train_ch3(
-            names["net"],
-            names["train_iter"],
-            names["test_iter"],
-            names["cross_entropy"],
-            2,
-            names["updater"],
-        )
+        _train_ch3(names, 2)
     assert not bool(torch.isfinite(names["W"]).all())
 
 
@@ -242,14 +248,7 @@ def test_36_the_books_model_trains_in_double_precision(
         names: dict[str, Any] = {"torch": torch, "d2l": d2l}
         exec(SOFTMAX_SCRATCH_MODEL + SOFTMAX_SCRATCH_UPDATER, names)
         X, _ = next(iter(names["test_iter"]))
-        d2l.train_ch3(
-            names["net"],
-            names["train_iter"],
-            names["test_iter"],
-            names["cross_entropy"],
-            1,
-            names["updater"],
-        )
+        _train_ch3(names, 1)
         accuracy = d2l.evaluate_accuracy(names["net"], names["test_iter"])
     finally:
         torch.set_default_dtype(before)
