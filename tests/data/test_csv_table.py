@@ -588,3 +588,35 @@ def test_pandas_default_column_names_read_as_data_are_warned_of(tmp_path: Path) 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_regression_file(_written(tmp_path / "q.csv", "0,1,3\n1.5,2.0,3.0\n-1.0,0.5,2.5\n"))
+
+
+def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_path: Path) -> None:
+    """A Windows-1252 file (Excel's "CSV (Comma delimited)" on Windows) and UTF-16 text (Excel's
+    Unicode Text) were told by the decoder's offset within the chunk it read ("byte 0xe9 in
+    position 14"), with no line and no conversion; the place is now the file's line and byte."""
+    from linearnets._shell import shell_word
+
+    path = tmp_path / "my data.csv"
+    body = "x1,x2,y\n" + "1,2,3\n" * 10000 + "4,caf\u00e9,6\n"  # past the wrapper's first chunk
+    path.write_bytes(body.encode("cp1252"))
+    assert _refusal(path) == (
+        f"{path} is not UTF-8 text: line 10002, byte 6 is 0xe9 ('\u00e9' in Windows-1252), which "
+        "UTF-8 does not allow there; save it as CSV UTF-8 (comma delimited), or convert it: iconv "
+        f"-f WINDOWS-1252 -t UTF-8 {shell_word(path)} > table.csv"
+    )
+    path.write_bytes(b"x1,x2,y\n1,\x81,3\n")  # undefined in Windows-1252: no conversion named
+    assert _refusal(path) == (
+        f"{path} is not UTF-8 text: line 2, byte 3 is 0x81, which UTF-8 does not allow there; "
+        "save it as CSV UTF-8 (comma delimited)"
+    )
+    for encoding, mark in (("utf-16-le", "ff fe"), ("utf-16-be", "fe ff")):
+        path.write_bytes("\ufeffx1,x2,y\n1,2,3\n".encode(encoding))
+        assert _refusal(path) == (
+            f"{path} is UTF-16 text (it starts with the byte-order mark {mark}, as Excel's Unicode "
+            "Text and PowerShell's Out-File write), not UTF-8; save it as CSV UTF-8 (comma "
+            f"delimited), or convert it: iconv -f UTF-16 -t UTF-8 {shell_word(path)} > table.csv"
+        )
+    # converted as advised, it is read
+    path.write_bytes(body.encode("cp1252").decode("cp1252").replace("caf\u00e9", "5").encode())
+    X, y = load_regression_file(path)
+    assert X.shape == (10001, 2) and y[-1, 0] == 6

@@ -10,7 +10,8 @@ when they are 1, 2, …, N; or a first column named ``Unnamed: 0``,
 pandas' name for it when such a file is read back and saved again), or, without a header, a first
 column of the row numbers 0, 1, …, N-1 (a header row reads such a column as a feature). Lines are
 counted as an editor shows them: a quoted cell holding a line break spans two. A UTF-8 byte-order
-mark is dropped; a zip archive or a gzip file named .csv is refused as such.
+mark is dropped; a zip archive or a gzip file named .csv is refused as such, and so is UTF-16 text
+(by its byte-order mark); a byte UTF-8 does not allow is named by line, with its Windows-1252 character.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import NoReturn
 
 import numpy as np
 
+from linearnets._shell import shell_word
 from linearnets._warn import warn
 from linearnets.errors import DatasetError, DataWarning, UsageError
 
@@ -131,10 +133,8 @@ def _read_rows(path: Path) -> _Rows:
         raise UsageError(
             f"data={str(path)!r} cannot be read ({exc.strerror}); check the file's permissions"
         ) from None
-    except UnicodeDecodeError as exc:
-        raise DatasetError(
-            f"{path} is not a UTF-8 CSV text file ({exc}); save it as CSV (UTF-8), comma-separated"
-        ) from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB limit
         raise DatasetError(
             f"{path} is not a readable CSV file ({exc}); save it as CSV (UTF-8), comma-separated, "
@@ -142,9 +142,49 @@ def _read_rows(path: Path) -> _Rows:
         ) from None
 
 
+def _not_utf8(path: Path) -> DatasetError:
+    """Return the error for the CSV at ``path``, which UTF-8 cannot decode: the line and byte of its
+    first such byte (the decoder's own message gave an offset within one chunk it read) and, where
+    it is one, its Windows-1252 character (Excel's "CSV (Comma delimited)" on Windows writes that
+    encoding), with the conversion as a fix."""
+    data = path.read_bytes()
+    where: int | None = None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = exc.start
+    save = "save it as CSV UTF-8 (comma delimited)"
+    if where is None:  # changed since it was read: told without a place
+        return DatasetError(f"{path} is not UTF-8 text; {save}")
+    line = data.count(b"\n", 0, where) + 1
+    column = where - (data.rfind(b"\n", 0, where) + 1) + 1  # in bytes, from 1
+    byte = data[where]
+    try:
+        char = bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # one of the five bytes Windows-1252 leaves undefined
+        seen, fix = "", save
+    else:
+        seen = f" ({char!r} in Windows-1252)"
+        fix = (
+            f"{save}, or convert it: iconv -f WINDOWS-1252 -t UTF-8 {shell_word(path)} > table.csv"
+        )
+    return DatasetError(
+        f"{path} is not UTF-8 text: line {line}, byte {column} is 0x{byte:02x}{seen}, which UTF-8 "
+        f"does not allow there; {fix}"
+    )
+
+
 def _refuse_compressed(path: Path, head: bytes) -> None:
     """Refuse a zip archive or gzip file named ``.csv`` by its first bytes, ``head``: told as "not
-    UTF-8" with the fix to save it as CSV, which it may well hold, compressed."""
+    UTF-8" with the fix to save it as CSV, which it may well hold, compressed; UTF-16 text by its
+    byte-order mark (Excel's "Unicode Text", PowerShell's Out-File), told as its byte at 0."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DatasetError(
+            f"{path} is UTF-16 text (it starts with the byte-order mark {head[0]:02x} "
+            f"{head[1]:02x}, as Excel's Unicode Text and PowerShell's Out-File write), not UTF-8; "
+            f"save it as CSV UTF-8 (comma delimited), or convert it: iconv -f UTF-16 -t UTF-8 "
+            f"{shell_word(path)} > table.csv"
+        )
     if head == b"PK\x03\x04":
         raise DatasetError(
             f"{path} is a zip archive (it starts with PK), not CSV text: an .npz, or an Excel "
