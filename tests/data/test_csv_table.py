@@ -620,3 +620,29 @@ def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_pa
     path.write_bytes(body.encode("cp1252").decode("cp1252").replace("caf\u00e9", "5").encode())
     X, y = load_regression_file(path)
     assert X.shape == (10001, 2) and y[-1, 0] == 6
+
+
+@pytest.mark.parametrize(
+    ("cell", "plain"), [("1,000", "1000"), ("-1,234,567.5", "-1234567.5"), ("+12,345.", "+12345.")]
+)
+def test_a_number_with_thousands_separators_is_refused_with_the_number_it_holds(
+    tmp_path: Path, cell: str, plain: str
+) -> None:
+    """A spreadsheet's "1,000" (quoted, so the comma did not split it) was told only that every
+    cell must be a number; a decimal comma ("1,5") is no thousands separator and keeps that."""
+    path = tmp_path / "d.csv"
+    path.write_text(f'x1,x2,y\n"{cell}",2,3\n4,5,6\n')
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds {cell!r}, a number written with "
+        "thousands separators (a spreadsheet's number format); every cell must be a number as "
+        f"numpy and pandas read one: save the column without them ({plain!r}), e.g. in Excel as "
+        "the Number format with 'Use 1000 Separator' cleared"
+    )
+    assert float(plain) == float(
+        cell.replace(",", "")
+    )  # the number it holds, as pandas' thousands=","
+    path.write_text('x1,x2,y\n"1,5",2,3\n4,5,6\n')
+    assert _refusal(path).endswith(
+        "line 2, column 1 holds '1,5'; every cell must be a number (a first row of column names "
+        "is allowed)"
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from pathlib import Path
 from typing import NoReturn
@@ -367,6 +368,11 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+# a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
+# in the file, or the commas would have split the cell)
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def _table(path: Path, rows: _Rows, columns: int) -> np.ndarray:
     """Return ``rows``, each of ``columns`` cells, as a float64 array (len(rows), columns); refuse a
     cell that is not a number."""
@@ -388,6 +394,14 @@ def _table(path: Path, rows: _Rows, columns: int) -> np.ndarray:
                     "as True/False, R as TRUE/FALSE); every cell must be a number: write them as "
                     "1/0, e.g. pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) "
                     "in pandas, then save the table again"
+                )
+            if value is None and _THOUSANDS.fullmatch(cell.strip()):
+                raise DatasetError(
+                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
+                    "number written with thousands separators (a spreadsheet's number format); "
+                    "every cell must be a number as numpy and pandas read one: save the column "
+                    f"without them ({cell.strip().replace(',', '')!r}), e.g. in Excel as the "
+                    "Number format with 'Use 1000 Separator' cleared"
                 )
             if value is None:
                 rule = (
