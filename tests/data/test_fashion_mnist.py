@@ -39,6 +39,7 @@ from linearnets.data.files import FASHION_MNIST_FILES
 from linearnets.data.transforms import Compose, Resize, ToTensor
 from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
+from linearnets.seeding import default_dtype
 
 from .conftest import REAL_DIR, Tiny, idx_bytes
 
@@ -757,13 +758,9 @@ def test_load_data_gives_torchs_default_dtype_as_the_books_to_tensor(
     if resize is not None:  # the book's Resize: Pillow's bilinear pixels, still uint8
         resized = [Image.fromarray(a, mode="L").resize((64, 64), Image.BILINEAR) for a in pixels]
         pixels = np.stack([np.array(image) for image in resized])
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
+    with default_dtype(torch.float64):
         X = torch.cat([X for X, _ in test_iter])
         X_train = next(iter(train_iter))[0]
-    finally:
-        torch.set_default_dtype(before)
     # torchvision's to_tensor: img.to(dtype=torch.get_default_dtype()).div(255)
     assert X.dtype == X_train.dtype == torch.float64
     assert torch.equal(X, torch.from_numpy(pixels.astype(np.float64) / 255).unsqueeze(1))

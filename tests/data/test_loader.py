@@ -13,6 +13,7 @@ import torch
 from linearnets.data import loader as loader_module
 from linearnets.data.loader import ArrayLoader
 from linearnets.errors import UsageError, UsageTypeError
+from linearnets.seeding import default_dtype
 
 N = 23  # not a multiple of the batch size: the last batch is short
 
@@ -77,15 +78,18 @@ def test_float_features_pass_through(gen: torch.Generator) -> None:
     assert batches[0][0].dtype == torch.float64
 
 
-def _pillow(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """The book's Resize-then-ToTensor on each image: Pillow's bilinear resize, then / 255."""
+def _pillow(
+    images: torch.Tensor, size: tuple[int, int], dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    """The book's Resize-then-ToTensor on each image: Pillow's bilinear resize, then / 255 in
+    ``dtype`` (ToTensor's is torch's default)."""
     from PIL import Image
 
     resized = [
         np.array(Image.fromarray(image.numpy(), mode="L").resize(size[::-1], Image.BILINEAR))
         for image in images
     ]
-    return torch.from_numpy(np.stack(resized)).float().div(255)[:, None]  # (N, 1, h, w)
+    return torch.from_numpy(np.stack(resized)).to(dtype).div(255)[:, None]  # (N, 1, h, w)
 
 
 def test_resize_equals_pillow_image_by_image(images: torch.Tensor, labels: torch.Tensor) -> None:
@@ -111,22 +115,17 @@ def test_image_dtype_none_gives_torchs_default_read_at_each_batch(
 ) -> None:
     """As the book's ToTensor, which reads torch.get_default_dtype() for each image: a loader made
     before torch.set_default_dtype(torch.float64) yields float64 batches after it, pixels / 255."""
-    from PIL import Image
-
     loader = ArrayLoader(images, labels, 8, shuffle=False, resize=resize, image_dtype=None)
     assert next(iter(loader))[0].dtype == torch.float32
-    pixels = images.numpy()  # uint8 (N, 6, 5), or Pillow's resized (N, 12, 12)
-    if resize is not None:
-        resized = [Image.fromarray(a, mode="L").resize((12, 12), Image.BILINEAR) for a in pixels]
-        pixels = np.stack([np.array(image) for image in resized])
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
+    with default_dtype(torch.float64):
         X = torch.cat([X for X, _ in loader])
         item = loader.dataset[3][0]
-    finally:
-        torch.set_default_dtype(before)
-    expected = torch.from_numpy(pixels.astype(np.float64) / 255)[:, None]  # ToTensor's, in float64
+    # ToTensor's, in float64: of the uint8 (N, 6, 5) images, or of Pillow's resized (N, 12, 12)
+    expected = (
+        images.to(torch.float64).div(255)[:, None]
+        if resize is None
+        else _pillow(images, (12, 12), torch.float64)
+    )
     assert X.dtype == torch.float64 and torch.equal(X, expected)
     assert item.dtype == torch.float64 and torch.equal(item, expected[3])
 
