@@ -547,6 +547,54 @@ def test_train_ch3_with_its_svg_name_a_folder_saves_the_png_and_warns_once(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train_ch3.png", "train_ch3.svg"]
 
 
+def _interrupted(batch_size: int) -> None:
+    raise KeyboardInterrupt  # Ctrl-C during the first epoch
+
+
+def _failing_call(failure: str) -> Any:
+    """A train_ch3 call that fails in its first epoch: its net raising, a divergence, or Ctrl-C."""
+    loss = nn.CrossEntropyLoss(reduction="none")
+    if failure == "net":
+        broken = nn.Sequential(nn.Flatten(), nn.Linear(15, 3))  # 16 pixels: the forward fails
+        return lambda: d2l.train_ch3(broken, _batches(), _batches(1), loss, 2,
+                                     torch.optim.SGD(broken.parameters(), lr=0.1))  # fmt: skip
+    if failure == "divergence":
+        book = _book_overflowing_softmax()
+        return lambda: d2l.train_ch3(book["net"], _batches(), _batches(1), book["cross_entropy"],
+                                     2, lambda batch_size: None)  # fmt: skip
+    return lambda: d2l.train_ch3(_net(), _batches(), _batches(1), loss, 2, _interrupted)
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [("net", UsageError), ("divergence", DivergenceError), ("ctrl-c", KeyboardInterrupt)],
+)
+def test_train_ch3_failing_in_its_first_epoch_leaves_no_earlier_calls_figure(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    failure: str,
+    error: type[BaseException],
+) -> None:
+    """The files of an earlier call stayed, unchanged, after a call that failed before drawing its
+    first epoch: its curves passed for the failed call's. They go when the training starts, as a
+    run started over drops its curves; a call refused on its arguments, which trains nothing,
+    leaves them."""
+    monkeypatch.chdir(tmp_path)
+    _train_ch3_twice()
+    assert (tmp_path / "train_ch3.png").stat().st_size > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train_ch3.png", "train_ch3.svg"]
+    with pytest.raises(UsageError, match="num_epochs"):
+        d2l.train_ch3(_net(), _batches(), _batches(1), nn.CrossEntropyLoss(), 0,
+                      torch.optim.SGD(_net().parameters(), lr=0.1))  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train_ch3.png", "train_ch3.svg"]
+    capsys.readouterr()
+    with pytest.raises(error):
+        _failing_call(failure)()
+    assert list(tmp_path.iterdir()) == []
+    assert capsys.readouterr().out == ""  # no epoch finished: none was drawn
+
+
 def test_train_ch3_names_a_loss_and_an_optimizer_passed_in_each_others_place(
     recorder: type[_Recorder],
 ) -> None:

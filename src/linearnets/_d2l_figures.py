@@ -8,6 +8,7 @@ See D2L §2.4 and §3.6.7.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -18,7 +19,15 @@ import torch
 from linearnets._warn import warn
 from linearnets.errors import UsageError
 
-__all__ = ["figure_file", "file_failure", "in_notebook", "plot", "predict_ch3", "warn_unsaved"]
+__all__ = [
+    "figure_file",
+    "file_failure",
+    "in_notebook",
+    "plot",
+    "predict_ch3",
+    "remove_earlier_figure",
+    "warn_unsaved",
+]
 
 
 def figure_file(name: str, notebook: bool) -> str | None:
@@ -43,6 +52,20 @@ def figure_file(name: str, notebook: bool) -> str | None:
         )
         return None
     return name
+
+
+def remove_earlier_figure(name: str) -> None:
+    """Remove the figure file ``name`` and the SVG beside it, an earlier call's, before a new one draws.
+
+    Each call rewrites them once its first epoch is drawn: a call failing before that (its model
+    raising, a divergence, Ctrl-C) would leave the earlier call's curves passing for its own. As a
+    run started over drops its curves (:mod:`linearnets.tasks.resume`), they go when training starts.
+    """
+    for path in (name, os.path.splitext(name)[0] + ".svg"):
+        # missing, a folder (skipped with a warning when written), or not removable: the write of
+        # the first epoch replaces it or warns, as it would have without this
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def file_failure(exc: BaseException, name: str) -> bool:

@@ -16,7 +16,13 @@ from typing import Any
 
 import torch
 
-from linearnets._d2l_figures import figure_file, file_failure, in_notebook, warn_unsaved
+from linearnets._d2l_figures import (
+    figure_file,
+    file_failure,
+    in_notebook,
+    remove_earlier_figure,
+    warn_unsaved,
+)
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.callbacks import format_epoch
 from linearnets.training.first_step import check_first_values
@@ -173,7 +179,8 @@ def train_ch3(
 
     Outside Jupyter the curves are also written to ``train_ch3.png`` (and ``.svg``) in the working
     directory, rewritten after each epoch; a failure to write them (a full disk) is one warning, and
-    the training goes on.
+    the training goes on. An earlier call's files there are removed when the training starts, so a
+    call that fails before its first epoch is drawn leaves none that would pass for its curves.
 
     Returns ``None``, as the book's does, so a notebook cell ending in it shows only the figure. The
     book's closing asserts on the final metrics are left out: the curves (and, outside Jupyter, the
@@ -192,6 +199,8 @@ def train_ch3(
     check_batches("test_iter", test_iter, passes=num_epochs)
     notebook = in_notebook()
     out = figure_file("train_ch3.png", notebook)
+    if out is not None:
+        remove_earlier_figure(out)
     animator = Animator(
         xlabel="epoch",
         # the book's [1, num_epochs]; for one epoch that range is empty (matplotlib warns), so widen it
