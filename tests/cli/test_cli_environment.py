@@ -371,6 +371,59 @@ def test_a_lost_peer_is_said_by_the_rank_that_survived_even_when_rank_0_is_gone(
     )
 
 
+@pytest.mark.parametrize("reported", [True, False], ids=["rank 0 reports", "rank 0 killed"])
+def test_under_torchrun_a_lost_peer_is_left_to_rank_0_when_rank_0_reports_its_stop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], reported: bool
+) -> None:
+    """Rank 0 stopping with an error of its own (a full disk, mid-run) says it with the resume; rank
+    1, which lost it, said the resume too, in other words. It now waits for torchrun silently when
+    rank 0 marked in torchrun's store that it reports the stop, and speaks where no mark came."""
+    from datetime import timedelta
+
+    import torch.distributed as dist
+
+    from linearnets.cli import _ranks
+    from linearnets.training.distributed import PeerLostError
+
+    as_rank_1(monkeypatch, launched=True)
+    store = dist.TCPStore(  # torchrun's agent's, which outlives rank 0
+        "127.0.0.1", 0, is_master=True, timeout=timedelta(seconds=10), wait_for_workers=False
+    )
+    monkeypatch.setenv("MASTER_PORT", str(store.port))
+    monkeypatch.setenv("TORCHELASTIC_USE_AGENT_STORE", "True")
+    if reported:
+        _ranks.rank_0_reports()  # as rank 0 does, before it leaves the process group
+    waits: list[float] = []
+
+    def stopped_while_waiting(seconds: float = 2.0) -> bool:
+        waits.append(seconds)
+        return False  # torchrun's SIGTERM, once rank 0 exited
+
+    monkeypatch.setattr(_ranks, "let_rank_0_speak", stopped_while_waiting)
+
+    def lost(args: object) -> int:
+        raise PeerLostError(
+            "another process of the data-parallel run stopped (lost connection); rank 0 keeps the "
+            "checkpoints in run; resume with: linearnets.resume_softmax('run'), launched by "
+            "torchrun as before"
+        )
+
+    monkeypatch.setattr("linearnets.cli.linreg.run", lost)
+    assert main(["linreg", "--json"]) == 1
+    if reported:
+        assert (waits, capsys.readouterr()) == ([2.0], ("", ""))
+    else:
+        assert (waits, capsys.readouterr()) == (
+            [],
+            (
+                "",
+                "linearnets linreg (rank 1): error: another process of the data-parallel run "
+                "stopped (lost connection); rank 0 keeps the checkpoints in run; resume with: "
+                "linearnets softmax --resume run, launched by torchrun as before\n",
+            ),
+        )
+
+
 def test_the_command_runs_outside_the_main_thread_and_gives_back_sigterm(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -105,3 +105,68 @@ def test_a_signal_ends_a_silent_ranks_wait_quietly() -> None:
     except KeyboardInterrupt:  # let out, it would stop pytest itself
         pytest.fail("the silent rank let the SIGTERM out as an interrupt to report")
     assert time.monotonic() - start < 10.0
+
+
+def _torchruns_store(monkeypatch: pytest.MonkeyPatch) -> object:
+    """A store as torchrun's agent holds it (it outlives the workers), named in the environment
+    torchrun gives its workers; returned to be kept open."""
+    from datetime import timedelta
+
+    import torch.distributed as dist
+
+    store = dist.TCPStore(
+        "127.0.0.1", 0, is_master=True, timeout=timedelta(seconds=10), wait_for_workers=False
+    )
+    for name, value in {
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(store.port),
+        "TORCHELASTIC_RUN_ID": "none",
+        "TORCHELASTIC_USE_AGENT_STORE": "True",
+        "TORCHELASTIC_RESTART_COUNT": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return store
+
+
+def test_rank_0_reporting_its_stop_is_read_by_the_others_from_torchruns_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under torchrun rank 1 lost rank 0 as it stopped with an error, and said the resume in its own
+    words beside rank 0's line: rank 0 marks in the store that it reports the stop."""
+    import time
+
+    store = _torchruns_store(monkeypatch)
+    start = time.monotonic()
+    assert ranks.rank_0_reported(0.3) is False  # no mark (rank 0 killed): rank 1 says it
+    assert time.monotonic() - start >= 0.3  # after waiting for one
+    ranks.rank_0_reports()
+    assert ranks.rank_0_reported(0.3) is True
+    assert store.check(["linearnets/rank 0 reports/0"])  # type: ignore[attr-defined]
+    # torchrun restarted the workers (--max-restarts): the store holds the last attempt's mark
+    monkeypatch.setenv("TORCHELASTIC_RESTART_COUNT", "1")
+    assert ranks.rank_0_reported(0.1) is False
+    # a store rank 0 holds goes with it, and a rank started by hand says its stop itself
+    monkeypatch.setenv("TORCHELASTIC_RESTART_COUNT", "0")
+    monkeypatch.setenv("TORCHELASTIC_USE_AGENT_STORE", "False")
+    assert ranks.rank_0_reported(0.1) is False
+    monkeypatch.setenv("TORCHELASTIC_USE_AGENT_STORE", "True")
+    monkeypatch.delenv("TORCHELASTIC_RUN_ID")
+    assert ranks.rank_0_reported(0.1) is False
+
+
+def test_no_store_to_reach_is_no_mark_and_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torchrun's store gone (or never there): rank 0 stops as it would, rank 1 speaks."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for name, value in {
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(port),
+        "TORCHELASTIC_RUN_ID": "none",
+        "TORCHELASTIC_USE_AGENT_STORE": "True",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert ranks.rank_0_reports() is None  # after the store's 2 s to connect
+    assert ranks.rank_0_reported(0.1) is False

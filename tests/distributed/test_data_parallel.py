@@ -343,6 +343,57 @@ def test_an_error_of_one_rank_while_it_loads_the_data_is_said_once_by_rank_0(
     assert not out.exists()
 
 
+# python -m linearnets whose rank 0 finds the disk full as it writes epoch 2's metrics: an error of
+# rank 0's own, mid-run, which the other rank meets as a lost connection
+_RANK_0_DISK_FULL = """
+import errno, os
+from linearnets.training import callbacks
+if os.environ["RANK"] == "0":
+    append = callbacks.MetricsWriter._append
+    written = []
+    def full(path, text):
+        written.append(path)
+        if len(written) > 2:  # metrics.jsonl and metrics.csv of epoch 1, then epoch 2's
+            raise callbacks.run_file_error(path, OSError(errno.ENOSPC, "No space left on device"))
+        append(path, text)
+    callbacks.MetricsWriter._append = staticmethod(full)
+from linearnets._command import entry
+entry()
+"""
+
+
+def test_an_error_of_rank_0_mid_run_gives_the_resume_once(npz: Path, tmp_path: Path) -> None:
+    """Rank 1 lost rank 0 as it stopped, and said so with the resume in its own words ("rank 0
+    keeps the checkpoints in ...; resume with: ..., launched by torchrun as before") beside rank
+    0's line: two instructions for one stop. Rank 0 now marks in torchrun's store that it reports
+    the stop, and rank 1 stays silent (a rank 0 killed leaves no mark: see the test below)."""
+    script = tmp_path / "rank_0_disk_full.py"
+    script.write_text(_RANK_0_DISK_FULL)
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [*_one_machine_two_processes(), str(script), "softmax", "--data", str(npz), "--impl",
+         "concise", "--epochs", "3", "--batch-size", "64", "--threads", "1", "--plot", "none",
+         "--device", "cpu", "--out", str(out), "--json"],
+        capture_output=True, text=True, timeout=180, env=_env(),
+    )  # fmt: skip
+    assert done.returncode != 0
+    (line,) = _our_lines(done.stderr)  # rank 0's, and no line of rank 1's
+    assert re.fullmatch(
+        rf"linearnets softmax: error: {re.escape(str(out / 'metrics.jsonl'))} could not be "
+        r"written: the disk is full \([0-9]+ KiB free\); the checkpoint of the run's last "
+        rf"finished epoch is kept: fix that and continue it with --resume {re.escape(str(out))}",
+        line,
+    ), done.stderr
+    assert "resume" not in done.stderr.replace(line, "")
+    # written before epoch 2's metrics (a resume rewrites them from its history)
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["epoch"] == 2
+    # stdout: epoch 1's line, then rank 0's object, the only one
+    *epochs, last = done.stdout.splitlines()
+    assert [e.split(",")[0] for e in epochs] == ["epoch 1"]
+    said = line.removeprefix("linearnets softmax: error: ")
+    assert json.loads(last) == {"error": said, "error_type": "RunFileError", "exit_status": 1}
+
+
 # python -m linearnets, its wait for the other processes to join shortened
 _PATIENT = (
     "import linearnets.training.distributed as d; d.JOIN_PATIENCE = {}; "
@@ -627,11 +678,13 @@ def _rank_of(pid: int) -> str:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and POSIX signals")
+@pytest.mark.parametrize("killed", ["1", "0"])
 def test_a_worker_killed_mid_run_leaves_one_line_naming_the_checkpoint_and_the_resume(
-    npz: Path, tmp_path: Path
+    npz: Path, tmp_path: Path, killed: str
 ) -> None:
     """SIGKILL (the OOM killer's) to rank 1: rank 0 printed gloo's raw "unexpected RuntimeError:
-    [.../gloo/transport/tcp/pair.cc:537] Read error ...: Connection reset by peer ... GLHF!"."""
+    [.../gloo/transport/tcp/pair.cc:537] Read error ...: Connection reset by peer ... GLHF!".
+    Rank 0 killed leaves no mark that it reports its stop: rank 1 says it, with the resume."""
     launcher = _one_machine_two_processes()
     out = tmp_path / "cut"
     args = [
@@ -644,8 +697,8 @@ def test_a_worker_killed_mid_run_leaves_one_line_naming_the_checkpoint_and_the_r
         while not (out / "checkpoint.pt").exists():
             assert job.poll() is None and time.monotonic() < deadline, job.communicate()
             time.sleep(0.01)
-        (rank_1,) = [pid for pid in _children(job.pid) if _rank_of(pid) == "1"]
-        os.kill(rank_1, signal.SIGKILL)
+        (victim,) = [pid for pid in _children(job.pid) if _rank_of(pid) == killed]
+        os.kill(victim, signal.SIGKILL)
         _, err = job.communicate(timeout=60)
     finally:
         if job.poll() is None:
@@ -654,13 +707,18 @@ def test_a_worker_killed_mid_run_leaves_one_line_naming_the_checkpoint_and_the_r
     assert job.returncode != 0
     kept = torch.load(out / "checkpoint.pt", weights_only=True)["epoch"]
     assert 1 <= kept < 1000
-    (line,) = _our_lines(err)  # rank 0's, and nothing of gloo's
+    (line,) = _our_lines(err)  # the survivor's, and nothing of gloo's
+    survivor, where = (
+        ("", f"the checkpoint of epoch {kept} is kept in {out}")
+        if killed == "1"
+        else (" (rank 1)", f"rank 0 keeps the checkpoints in {out}")
+    )
     assert re.fullmatch(
-        r"linearnets softmax: error: another process of the data-parallel run stopped \(lost "
-        r"connection: [^;]*\); "
+        rf"linearnets softmax{re.escape(survivor)}: error: another process of the data-parallel "
+        r"run stopped \(lost connection: [^;]*\); "
         + re.escape(
-            f"the checkpoint of epoch {kept} is kept in {out}; resume with: linearnets softmax --resume {out}, "
-            "launched by torchrun as before"
+            f"{where}; resume with: linearnets softmax --resume {out}, launched by torchrun as "
+            "before"
         ),
         line,
     ), err

@@ -106,6 +106,10 @@ def report_error(
                     exit_status(exc),
                     run_dir=None if run_dir is None else str(run_dir),
                 )
+    elif isinstance(exc, LinearnetsError) and _lost_a_peer(exc) and _ranks.rank_0_reported():
+        # rank 0 stopped with an error of its own and says it, with the resume: this rank lost it
+        # as it left, and a line of its own gave a second instruction beside rank 0's
+        _ranks.let_rank_0_speak()
     elif not isinstance(exc, LinearnetsError) or _lost_a_peer(exc):
         # the library's own errors are the same on every rank and said once, by rank 0; an
         # unexpected one may be this rank's alone, and a lost peer may be rank 0 itself

@@ -6,11 +6,25 @@ failure is said once. Commands that do not split their work refuse to run in sev
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
+from typing import Any
 
 from linearnets.errors import UsageError
 
-__all__ = ["by_launcher", "let_rank_0_speak", "rank", "refuse_data_parallel"]
+__all__ = [
+    "by_launcher",
+    "let_rank_0_speak",
+    "rank",
+    "rank_0_reported",
+    "rank_0_reports",
+    "refuse_data_parallel",
+]
+
+# set in torchrun's store by rank 0 stopping with an error it reports; per attempt, as the store
+# outlives the workers torchrun restarts (--max-restarts)
+_REPORTS_KEY = "linearnets/rank 0 reports/{attempt}"
 
 
 def rank() -> int:
@@ -48,6 +62,73 @@ def let_rank_0_speak(seconds: float = 2.0) -> bool:
     except KeyboardInterrupt:
         return False
     return True
+
+
+def rank_0_reports() -> None:
+    """Tell the other ranks, before rank 0 leaves the process group, that it reports its error.
+
+    Under torchrun they lose rank 0 as it leaves, and each said so with the resume in its own words
+    (``rank 0 keeps the checkpoints in ...``) beside rank 0's line: two instructions for one stop.
+    The mark goes in torchrun's own store, which outlives rank 0, and nowhere without one: a rank
+    started by hand has its own terminal and says its stop itself.
+    """
+    # a signal meanwhile (torchrun stopping the workers) is no news: the error is said all the same
+    with contextlib.suppress(KeyboardInterrupt):
+        store = _launcher_store()
+        if store is not None:
+            with contextlib.suppress(RuntimeError, OSError):  # torch's DistError is one
+                store.set(_reports_key(), "1")
+
+
+def rank_0_reported(seconds: float = 2.0) -> bool:
+    """Return whether rank 0 reports the error that stopped this rank (:func:`rank_0_reports`).
+
+    Waits up to ``seconds`` for the mark: a rank that lost another (not rank 0) may find out before
+    rank 0 does. ``False`` where rank 0 gave no mark in time (killed, out of memory: then this rank's
+    line is the run's only one) or no store holds it; torchrun stopping this rank (SIGTERM, raised
+    as a ``KeyboardInterrupt``) ends the wait with one last look.
+    """
+    key, store = _reports_key(), None
+    deadline = time.monotonic() + seconds
+    try:
+        store = _launcher_store()
+        while store is not None and not store.check([key]):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return store is not None
+    except KeyboardInterrupt:
+        with contextlib.suppress(RuntimeError, OSError):
+            return store is not None and bool(store.check([key]))
+        return False
+    except (RuntimeError, OSError):  # torchrun's store gone: nothing tells
+        return False
+
+
+def _reports_key() -> str:
+    return _REPORTS_KEY.format(attempt=os.environ.get("TORCHELASTIC_RESTART_COUNT") or "0")
+
+
+def _launcher_store(seconds: float = 2.0) -> Any:
+    """Return a client of torchrun's own store (its agent's, at ``MASTER_ADDR:MASTER_PORT``), or
+    ``None``: not started by torchrun, a store that rank 0 holds (it goes with rank 0), or none to
+    be reached within ``seconds``."""
+    if not by_launcher() or os.environ.get("TORCHELASTIC_USE_AGENT_STORE", "").lower() != "true":
+        return None
+    from datetime import timedelta
+
+    import torch.distributed as dist
+
+    try:
+        return dist.TCPStore(
+            os.environ["MASTER_ADDR"],
+            int(os.environ["MASTER_PORT"]),
+            is_master=False,
+            timeout=timedelta(seconds=seconds),
+            wait_for_workers=False,
+        )
+    except (KeyError, ValueError, RuntimeError, OSError):
+        return None
 
 
 def by_launcher() -> bool:

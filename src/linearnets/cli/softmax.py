@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
 from linearnets._signals import first_signal, held_signals
+from linearnets.cli import _ranks
 from linearnets.cli._options import (
     non_negative_int,
     path_arg_for,
@@ -232,6 +233,10 @@ def _train(
         if first is not None:
             raise first from None
         raise StoppedBeforeTraining(exc, resume=args.resume) from None
+    except Exception:
+        if dist.enabled and dist.is_main:  # said by rank 0 alone: the others lose it as it leaves
+            _ranks.rank_0_reports()
+        raise
     finally:
         logger.close()
         shutdown_distributed()
