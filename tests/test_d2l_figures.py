@@ -15,6 +15,7 @@ import torch
 
 from linearnets import _d2l_figures
 from linearnets._d2l_figures import figure_file
+from linearnets.errors import UsageError
 
 
 @pytest.fixture(autouse=True)
@@ -195,6 +196,45 @@ def test_in_a_script_predict_ch3_leaves_its_images_in_pyplot_and_still_saves_the
     assert sorted(p.name for p in tmp_path.iterdir()) == ["predict_ch3.png", "shown.png"]
 
 
+def _failing_net(failure: str) -> Any:
+    """A model failing on a batch of 4×4 images: raising an error of its own, or of the wrong width."""
+    if failure == "raising":
+
+        def net(X: torch.Tensor) -> torch.Tensor:
+            raise ValueError("the model's own error")
+
+        return net
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(15, 3))  # 16 pixels: fails
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"), [("raising", ValueError), ("wrong width", UsageError)]
+)
+def test_predict_ch3_whose_net_fails_leaves_no_earlier_calls_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str, error: type[BaseException]
+) -> None:
+    """A call whose model failed left the earlier call's predict_ch3.png, unchanged, passing for
+    its images; it goes once the arguments are checked. A call refused on its arguments, which
+    runs no model, leaves it, and an SVG of that name (not predict_ch3's) stays."""
+    net = _failing_net(failure)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: False)
+    batches = [(torch.rand(4, 1, 4, 4), torch.tensor([0, 1, 2, 0]))]
+    _d2l_figures.predict_ch3(
+        torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3)), batches, n=4
+    )
+    (tmp_path / "predict_ch3.svg").write_text("<svg/>")  # the user's: predict_ch3 writes no SVG
+    assert (tmp_path / "predict_ch3.png").stat().st_size > 1000
+    for refused in ({"n": 0}, {"net": 3}, {"test_iter": 5}):
+        args = {"net": net, "test_iter": batches, "n": 4} | refused
+        with pytest.raises(UsageError, match=rf"^{next(iter(refused))} must"):
+            _d2l_figures.predict_ch3(**args)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["predict_ch3.png", "predict_ch3.svg"]
+    with pytest.raises(error):
+        _d2l_figures.predict_ch3(net, batches, n=4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["predict_ch3.svg"]
+
+
 def test_a_folder_named_as_the_figure_skips_the_file_with_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -237,7 +277,6 @@ def test_predict_ch3_still_raises_an_error_that_is_not_the_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only a failure to write the file is turned into a warning: a drawing error stays an error."""
-    from linearnets.errors import UsageError
 
     def bad(*args: Any, **kwargs: Any) -> None:
         raise UsageError("images must be (N, H, W) or (N, 1, H, W), got (4, 3, 2, 2)")

@@ -54,14 +54,16 @@ def figure_file(name: str, notebook: bool) -> str | None:
     return name
 
 
-def remove_earlier_figure(name: str) -> None:
+def remove_earlier_figure(name: str, *, svg: bool = True) -> None:
     """Remove the figure file ``name`` and the SVG beside it, an earlier call's, before a new one draws.
 
     Each call rewrites them once its first epoch is drawn: a call failing before that (its model
     raising, a divergence, Ctrl-C) would leave the earlier call's curves passing for its own. As a
     run started over drops its curves (:mod:`linearnets.tasks.resume`), they go when training starts.
+    ``svg=False`` leaves the SVG, for a figure saved without one (``predict_ch3.png``).
     """
-    for path in (name, os.path.splitext(name)[0] + ".svg"):
+    svgs = [os.path.splitext(name)[0] + ".svg"] if svg else []
+    for path in (name, *svgs):
         # missing, a folder (skipped with a warning when written), or not removable: the write of
         # the first epoch replaces it or warns, as it would have without this
         with contextlib.suppress(OSError):
@@ -146,16 +148,22 @@ def predict_ch3(
 
     The figure is pyplot's, as the book's (``d2l.plt.show()`` or ``d2l.plt.savefig`` after it see
     it). Outside Jupyter it is also saved to ``predict_ch3.png`` in the working directory (a
-    failure to write it is a warning, not an error: the file is not the book's). Returns
+    failure to write it is a warning, not an error: the file is not the book's); an earlier
+    call's file there is removed once the arguments are checked, before the model runs. Returns
     ``None``, as the book's does (a notebook cell ending in it shows the figure and nothing else);
     :func:`linearnets.inference.predict` returns the axes.
     """
     from linearnets.inference import prediction_samples
     from linearnets.plotting import plot_predictions
     from linearnets.plotting.images import check_show_count
+    from linearnets.training.loop_checks import check_batches, check_net
 
     out = figure_file("predict_ch3.png", in_notebook())
     n = check_show_count("n", n)  # before reading any batch, as linearnets.inference.predict
+    check_net(net)
+    check_batches("test_iter", test_iter, passes=1)
+    if out is not None:  # an earlier call's images would pass for this one's if the net fails
+        remove_earlier_figure(out, svg=False)
     images, true_labels, pred_labels = prediction_samples(net, test_iter, n)
     try:
         plot_predictions(images, true_labels, pred_labels, out=out, managed=True)
