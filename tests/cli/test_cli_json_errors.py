@@ -875,3 +875,63 @@ def test_a_run_stopped_by_a_full_disk_names_its_folder_in_json(
     )
     assert main(["softmax", "--resume", str(run), "--json"]) == 0
     assert _last_json(capsys.readouterr().out)["epochs"] == 3
+
+
+def test_a_run_whose_metrics_file_finds_the_disk_full_names_its_folder_in_json(
+    blobs_npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The disk fills as metrics.jsonl takes epoch 2's line: the run stops with the RunFileError
+    naming the file, and its object had no run_dir, though the folder holds the checkpoint the
+    message resumes. It names it now, as an interrupted run's object does."""
+    import errno
+
+    from linearnets.training import callbacks
+
+    append = callbacks.MetricsWriter._append
+    written: list[Path] = []
+
+    def full(path: Path, text: str) -> None:
+        written.append(path)
+        if len(written) > 2:  # metrics.jsonl and metrics.csv of epoch 1, then epoch 2's
+            # as _append raises it when the write fails
+            raise callbacks.run_file_error(path, OSError(errno.ENOSPC, "No space left on device"))
+        append(path, text)
+
+    monkeypatch.setattr(callbacks.MetricsWriter, "_append", staticmethod(full))
+    run = tmp_path / "run"
+    common = ["--data", str(blobs_npz), "--plot", "none", "--batch-size", "20"]
+    assert main(["softmax", *common, "--epochs", "3", "--out", str(run), "--json"]) == 1
+    out, err = capsys.readouterr()
+    said = err.removeprefix("linearnets softmax: error: ").rstrip("\n")
+    assert said.startswith(f"{run / 'metrics.jsonl'} could not be written: the disk is full (")
+    assert said.endswith(
+        f"the checkpoint of the run's last finished epoch is kept: fix that and continue it with "
+        f"--resume {run}"
+    )  # no torchrun: its words are not there
+    assert _last_json(out) == {
+        "error": said,
+        "error_type": "RunFileError",
+        "exit_status": 1,
+        "run_dir": str(run),
+    }
+    monkeypatch.setattr(callbacks.MetricsWriter, "_append", staticmethod(append))
+    assert main(["softmax", "--resume", str(run), "--json"]) == 0
+    assert _last_json(capsys.readouterr().out)["epochs"] == 3
+
+
+def test_a_diverged_run_names_its_folder_in_json(
+    blobs_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A divergence stops a run whose folder was made: its object names it, as a stopped run's."""
+    run = tmp_path / "run"
+    argv = ["softmax", "--data", str(blobs_npz), "--plot", "none", "--batch-size", "20"]
+    assert main([*argv, "--lr", "1e6", "--epochs", "2", "--out", str(run), "--json"]) == 1
+    out, err = capsys.readouterr()
+    error = _last_json(out)
+    assert (error["error_type"], error["run_dir"]) == ("DivergenceError", str(run))
+    assert error["error"] == _error_text(err, "softmax")
+    assert f"start it over with a smaller lr: --resume {run} --lr 1;" in error["error"]
+    assert (run / "config.json").is_file()

@@ -391,7 +391,12 @@ def test_an_error_of_rank_0_mid_run_gives_the_resume_once(npz: Path, tmp_path: P
     *epochs, last = done.stdout.splitlines()
     assert [e.split(",")[0] for e in epochs] == ["epoch 1"]
     said = line.removeprefix("linearnets softmax: error: ")
-    assert json.loads(last) == {"error": said, "error_type": "RunFileError", "exit_status": 1}
+    assert json.loads(last) == {
+        "error": said,
+        "error_type": "RunFileError",
+        "exit_status": 1,
+        "run_dir": str(out),
+    }
 
 
 # python -m linearnets, its wait for the other processes to join shortened

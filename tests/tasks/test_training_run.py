@@ -414,5 +414,6 @@ def test_a_run_folder_removed_while_it_trains_is_named_gone_and_not_made_again(
         "moved while the run trained), and its checkpoints with it; start the run again (a folder "
         "moved elsewhere holds the checkpoints up to then: resume it there)"
     )
+    assert not hasattr(info.value, "run_dir")  # --json names no folder that is gone
     assert not out.exists()
     assert run_softmax(replace(config, epochs=1, plot="none")).history.epochs[-1].epoch == 1

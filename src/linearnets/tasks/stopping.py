@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._signals import first_signal
-from linearnets.errors import DivergenceError
+from linearnets.errors import DivergenceError, LinearnetsError, UsageError
 from linearnets.tasks.experiment import Experiment
 from linearnets.training.checkpoint import CheckpointCallback
 from linearnets.training.distributed import PeerLostError
@@ -35,6 +35,7 @@ __all__ = [
     "name_resume",
     "peer_lost",
     "resume_hint_after_training",
+    "stop_names_its_folder",
 ]
 
 
@@ -74,6 +75,23 @@ def resume_hint_after_training(
         stopped.run_dir, stopped.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch
         stopped.launcher = "torchrun" if exp.dist.enabled else ""
         raise stopped from None
+
+
+@contextlib.contextmanager
+def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
+    """Have an error of the run's own that stops it in the block name its folder: ``run_dir``.
+
+    A full disk, a divergence, a lost peer: the command's ``--json`` object gives the folder, as an
+    interrupted run's does (a folder gone meanwhile is not given).
+    """
+    try:
+        yield
+    except LinearnetsError as exc:
+        if isinstance(exc, UsageError) or not run_dir.is_dir():
+            raise
+        if getattr(exc, "run_dir", None) is None:
+            exc.run_dir = run_dir  # type: ignore[attr-defined]
+        raise
 
 
 def _first_stop(

@@ -25,6 +25,7 @@ from linearnets.tasks.stopping import (
     name_resume,
     peer_lost,
     resume_hint_after_training,
+    stop_names_its_folder,
 )
 from linearnets.tasks.weights import WEIGHTS_FILE, save_weights
 from linearnets.training.callbacks import CurvesCallback, MetricsWriter
@@ -135,7 +136,10 @@ def train_experiment(
     checkpoint = CheckpointCallback(run_dir, get_state=lambda: _checkpoint_state(exp, rows, guard))
     interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
     plotter: PlotProcess | None = None
-    with resume_hint_after_training(exp, run_dir, history, checkpoint, start_epoch):
+    with (
+        stop_names_its_folder(exp, run_dir),
+        resume_hint_after_training(exp, run_dir, history, checkpoint, start_epoch),
+    ):
         try:
             # in here: a Ctrl-C while a resume queues the past epochs' curves closes the plotter
             # and names the resume, as one during training does
