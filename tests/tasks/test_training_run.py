@@ -354,6 +354,62 @@ def test_a_peer_lost_before_any_checkpoint_or_seen_from_rank_1_says_what_it_know
     assert str(on_rank_1) == f"{said}rank 0 keeps the checkpoints in {run}; resume with: {resume}"
 
 
+def _metrics_file_fills_at_epoch_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Have metrics.jsonl find the disk full as epoch 2's line is appended, after its checkpoint."""
+    import errno
+
+    from linearnets.training import callbacks
+
+    append = callbacks.MetricsWriter._append
+    written: list[Path] = []
+
+    def full(path: Path, text: str) -> None:
+        written.append(path)
+        if len(written) > 2:  # metrics.jsonl and metrics.csv of epoch 1, then epoch 2's
+            # as _append raises it when the write fails
+            raise callbacks.run_file_error(path, OSError(errno.ENOSPC, "No space left on device"))
+        append(path, text)
+
+    monkeypatch.setattr(callbacks.MetricsWriter, "_append", staticmethod(full))
+
+
+@pytest.mark.parametrize(
+    ("torchrun", "world_size", "again"),
+    [(True, 2, ", launched by torchrun as before"), (False, 2, ""), (True, 1, "")],
+    ids=["torchrun", "by hand", "torchrun, one process"],
+)
+def test_a_file_rank_0_cannot_write_mid_run_gives_the_resume_launched_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, world_size: int, again: str
+) -> None:
+    """Rank 0's disk full mid-run under torchrun: its message ended "continue it with --resume
+    RUN", where a lost peer's or a Ctrl-C's says to launch it by torchrun as before. Only a
+    data-parallel run under torchrun says so; the error names the run folder for --json too."""
+    from linearnets.errors import RunFileError
+
+    if torchrun:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    _metrics_file_fills_at_epoch_2(monkeypatch)
+    run = tmp_path / "run"
+    with pytest.raises(RunFileError) as info:
+        if world_size == 2:  # rank 0, its twin alive throughout
+            _two_process_run(tmp_path, monkeypatch, _PeerDies(RuntimeError(), at_epoch=99), rank=0)
+        else:
+            _blobs(tmp_path / "d.npz")
+            run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=2, plot="none", out=run))
+    kept = "the checkpoint of the run's last finished epoch is kept: fix that and continue it with"
+    assert str(info.value).startswith(
+        f"{run / 'metrics.jsonl'} could not be written: the disk is full ("
+    )
+    assert str(info.value).endswith(f"; {kept} linearnets.resume_softmax({str(run)!r}){again}")
+    assert one_line(info.value, command="linearnets softmax").endswith(
+        f"; {kept} --resume {shlex.quote(str(run))}{again}"
+    )
+    assert getattr(info.value, "run_dir", None) == run
+    assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 2  # what it resumes
+
+
 def _error_of(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: RuntimeError, *, rank: int
 ) -> BaseException:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._signals import first_signal
-from linearnets.errors import DivergenceError, LinearnetsError, UsageError
+from linearnets.errors import DivergenceError, LinearnetsError, RunFileError, UsageError
 from linearnets.tasks.experiment import Experiment
 from linearnets.training.checkpoint import CheckpointCallback
 from linearnets.training.distributed import PeerLostError
@@ -82,7 +82,9 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
     """Have an error of the run's own that stops it in the block name its folder: ``run_dir``.
 
     A full disk, a divergence, a lost peer: the command's ``--json`` object gives the folder, as an
-    interrupted run's does (a folder gone meanwhile is not given).
+    interrupted run's does (a folder gone meanwhile is not given). Under torchrun, the resume a
+    file that could not be written advises (:func:`~linearnets.training.checkpoint_write.run_file_error`)
+    is launched by torchrun as before, as the other stops say it.
     """
     try:
         yield
@@ -91,6 +93,11 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
             raise
         if getattr(exc, "run_dir", None) is None:
             exc.run_dir = run_dir  # type: ignore[attr-defined]
+        resume = f"linearnets.resume_softmax({str(run_dir)!r})"
+        torchrun = exp.dist.enabled and os.environ.get("TORCHELASTIC_RUN_ID")
+        if isinstance(exc, RunFileError) and torchrun and str(exc).endswith(resume):
+            # the same error, its cause (the failed write) and traceback kept for --debug
+            exc.args = (f"{exc}, launched by torchrun as before",)
         raise
 
 
