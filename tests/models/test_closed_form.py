@@ -252,3 +252,35 @@ def test_inputs_that_require_grad_give_a_plain_solution(
         w, torch.tensor([1.5, -0.5], dtype=torch.float64), atol=1e-12, rtol=0
     )
     assert b == pytest.approx(0.25, abs=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_a_column_summing_others_before_rounding_is_refused(
+    gen: torch.Generator, dtype: torch.dtype
+) -> None:
+    """A third column that is the sum of the first two, rounded to X's dtype: independent in
+    float64 by the rounding alone, it once gave a "unique" solution made of that rounding's
+    noise (weights of ±6e4 for a --data file's float64 columns read as float32). NumPy's
+    matrix_rank of the float32 array, the oracle, finds rank 3 of 4, as is refused here."""
+    import numpy as np
+
+    X = torch.randn(50, 2, generator=gen, dtype=torch.float64)
+    X = torch.cat([X, X.sum(dim=1, keepdim=True)], dim=1).to(dtype)  # (50, 3)
+    A = np.c_[X.float().numpy(), np.ones((50, 1), np.float32)]  # (50, 4), float32
+    assert np.linalg.matrix_rank(A.astype(np.float64)) == 4  # independent in float64
+    if dtype == torch.float32:
+        assert np.linalg.matrix_rank(A) == 3  # not within float32's rounding
+    y = X[:, :2].double() @ torch.tensor([2.0, -3.4], dtype=torch.float64) + 4.2
+    name = str(dtype).removeprefix("torch.")
+    digits = {torch.float32: 7, torch.bfloat16: 2}[dtype]
+    with pytest.raises(
+        UsageError,
+        match=rf"got rank 3 < 4 for X of shape \(50, 3\) to within {name}'s rounding \(a column "
+        rf"equals a combination of the others, and of the bias's ones, up to the {digits} "
+        r"significant digits its values hold\); drop constant or repeated columns, and any that "
+        r"is a sum or combination of others$",
+    ):
+        closed_form(X, y)
+    w, b = closed_form(X[:, :2], y)  # the fix named: without the sum, solved (noiseless y)
+    torch.testing.assert_close(w, torch.tensor([2.0, -3.4], dtype=dtype))
+    assert b == pytest.approx(4.2, rel=torch.finfo(dtype).eps)

@@ -142,6 +142,26 @@ def test_a_data_file_without_a_unique_solution_is_a_dataset_error_naming_it(
         run_linreg(LinregConfig(data=path))
 
 
+def test_a_data_file_whose_column_sums_others_is_refused_once_read_as_float32(
+    tmp_path: Path,
+) -> None:
+    """A float64 file whose third column is the sum of the first two: read as float32, the sum is
+    rounded apart from it and the rank check in float64 passed, so the run reported a closed
+    form of noise (w [-5.86e4, -5.86e4, 5.86e4] against a trained [0.57, -0.83, -0.30]). NumPy's
+    matrix_rank of the float32 columns, the oracle, finds rank 3 of 4."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    X = np.c_[X, X[:, 0] + X[:, 1]]  # (50, 3)
+    assert np.linalg.matrix_rank(np.c_[X.astype(np.float32), np.ones((50, 1), np.float32)]) == 3
+    path = _regression_file(tmp_path / "d.npz", X, X[:, :2] @ np.array([2.0, -3.4]) + 4.2)
+    with pytest.raises(
+        DatasetError,
+        match=rf"^data='{re.escape(str(path))}': X must have linearly independent columns, .*"
+        r"got rank 3 < 4 for X of shape \(50, 3\) to within float32's rounding",
+    ):
+        run_linreg(LinregConfig(data=path))
+
+
 def test_the_guard_stops_a_run_whose_loss_blows_up_unless_it_is_off() -> None:
     with pytest.raises(
         DivergenceError, match=r"^training diverged at epoch 1, step \d+: .* at lr 10;"

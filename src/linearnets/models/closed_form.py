@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import NoReturn
 
 import torch
@@ -29,7 +30,9 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
 
     Raises:
         UsageError: no unique solution: no more rows than columns, constant or repeated columns, or
-            columns whose scales (or offsets) lie too far apart for float64 to tell them apart.
+            columns whose scales (or offsets) lie too far apart for float64 to tell them apart;
+            for X of a narrower dtype, columns dependent to within its rounding too (a sum of two
+            columns, rounded to float32, is independent of them in float64 by the rounding alone).
 
     See D2L §3.1.1.3.
     """
@@ -66,20 +69,58 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
     rank = int(torch.linalg.matrix_rank(A))
     if rank < A.shape[1]:
         _refuse_rank(X, A, rank)
+    if X.dtype != torch.float64:
+        rank = _rank_in(X.dtype, A)
+        if rank < A.shape[1]:
+            _refuse_rank(X, A, rank, rounded=True)
     # QR (gels) rather than the default gelsy: same bits on every call
     solution = torch.linalg.lstsq(A, y.double().reshape(-1, 1), driver="gels").solution.reshape(-1)
     solution = solution.to(X.dtype)  # (d + 1,): w and b rounded alike
     return solution[:-1], float(solution[-1])
 
 
-def _refuse_rank(X: torch.Tensor, A: torch.Tensor, rank: int) -> NoReturn:
-    """Refuse ``A`` = [X, 1] (n, d + 1) of rank < d + 1, naming the likely cause and its fix."""
+def _rank_in(dtype: torch.dtype, A: torch.Tensor) -> int:
+    """Return the rank of ``A`` = [X, 1] (n, d + 1), float64, to within the rounding of ``X``'s
+    ``dtype``.
+
+    Each value of X holds only ``dtype``'s digits (float32's 7): a column that was the sum of
+    others, or repeated, before its values were rounded to float32 is independent in float64 by
+    the rounding alone (singular value ~1e-7 of the largest), and its "unique" solution is that
+    rounding's noise (weights of ±6e4 for true ones of 2 and -3.4). Rounding moves each value by at
+    most ``eps / 2`` of itself, whatever its column's scale, so the columns are first scaled to
+    norm in [1/2, 1) (columns far apart in scale are no cause here) and a singular value up to
+    ``eps · √(d + 1)``, the size of that perturbation, counts as zero.
+
+    ``A`` is scaled in place by powers of two and scaled back, exactly: no second copy of the
+    data, which may take gigabytes.
+    """
+    # 2^-e with norm = m · 2^e, m in [1/2, 1); a zero column failed the rank before this
+    scale = torch.exp2(-torch.frexp(A.norm(dim=0)).exponent.double())  # (d + 1,)
+    tolerance = torch.finfo(dtype).eps * A.shape[1] ** 0.5
+    try:
+        return int(torch.linalg.matrix_rank(A.mul_(scale), atol=tolerance, rtol=0.0))
+    finally:
+        A.div_(scale)
+
+
+def _refuse_rank(X: torch.Tensor, A: torch.Tensor, rank: int, *, rounded: bool = False) -> NoReturn:
+    """Refuse ``A`` = [X, 1] (n, d + 1) of rank < d + 1, naming the likely cause and its fix;
+    ``rounded``: the rank is :func:`_rank_in` X's dtype, full in float64."""
+    precision = f" to within {_dtype_name(X)}'s rounding" if rounded else ""
     what = (
         f"X must have linearly independent columns, with a column of ones for the bias, to have "
         f"one least-squares solution, got rank {rank} < {A.shape[1]} for X of shape "
-        f"{tuple(X.shape)}"
+        f"{tuple(X.shape)}{precision}"
     )
     offsets = _offset_columns(A[:, :-1])
+    if rounded and not offsets:
+        # scale-free (_rank_in): no scale gap to name; a column that is another's, or a sum of
+        # others, before its values were rounded to X's dtype
+        raise UsageError(
+            f"{what} (a column equals a combination of the others, and of the bias's ones, up "
+            f"to the {_digits(X)} significant digits its values hold); drop constant or repeated "
+            "columns, and any that is a sum or combination of others"
+        )
     if offsets:
         raise UsageError(
             f"{what}{offsets}; use more examples than features, drop constant or repeated "
@@ -135,3 +176,12 @@ def _offset_columns(X: torch.Tensor) -> str:
         if 0 < std[j] < 1e-3 * mean[j].abs()
     ]
     return f": {', '.join(named)} are huge next to their spread" if named else ""
+
+
+def _dtype_name(X: torch.Tensor) -> str:
+    return str(X.dtype).removeprefix("torch.")
+
+
+def _digits(X: torch.Tensor) -> int:
+    """Return how many significant decimal digits the values of ``X``'s dtype hold (float32: 7)."""
+    return round(-math.log10(torch.finfo(X.dtype).eps))
