@@ -23,6 +23,7 @@ import torch
 from linearnets._warn import warn
 from linearnets.data.csv_table import read_csv
 from linearnets.data.npz import open_npz
+from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.validation import MAX_WEIGHT_BYTES
 
@@ -376,6 +377,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
                 DataWarning,
             )
         X = _features(path, "X", arrays["X"])
+        check_float32_rounding(path, arrays["X"], X, lambda j: f"X[:, {j}]")
         y_raw = (
             arrays["y"].reshape(-1)
             if arrays["y"].ndim == 2 and arrays["y"].shape[1] == 1
@@ -394,6 +396,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
             table[:, :-1],
             cell=lambda i, j: f"line {lines[i]}, column {j + 1}",
         )
+        check_float32_rounding(path, table[:, :-1], X, lambda j: f"column {j + 1}")
         y_raw = table[:, -1]
         y_cell = lambda i, j: f"line {lines[i]}, column {table.shape[1]}"  # noqa: E731
     else:
@@ -414,4 +417,5 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         )
     name = "y (the last column)" if path.suffix.lower() == ".csv" else "y"
     y = _features(path, name, y_raw.reshape(-1, 1), cell=y_cell)
+    check_float32_rounding(path, y_raw.reshape(-1, 1), y, lambda j: name)
     return X, y

@@ -1,0 +1,72 @@
+"""Columns of a regression data file whose values float32 cannot tell apart (D2L §3.3, your data).
+
+The file's numbers are trained as float32, 7 significant digits: a column of millisecond timestamps
+(1.7e12 over a minute, spacing 131072 there) becomes one number, and was then refused as a
+"constant" column the file does not hold; one of a few such spacings over its spread trains on
+rounded values. Both are named here, with the fix: centre the column before saving it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from linearnets._warn import warn
+from linearnets.errors import DatasetError, DataWarning
+
+__all__ = ["check_float32_rounding"]
+
+# rounding to float32 moves a value by up to this share of its column's standard deviation before
+# it is warned of: Unix timestamps over three days (1.7e9 ± 75,000 s, rounded by up to 64 s) pass
+ROUNDING_SHARE = 0.01
+
+# dtypes whose every value float32 holds exactly: nothing is rounded away
+_EXACT = {np.dtype(t) for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.float16)}
+
+
+def check_float32_rounding(
+    path: Path, array: np.ndarray, X: torch.Tensor, column: Callable[[int], str]
+) -> None:
+    """Refuse a column of ``array`` (N, D) that float32 ``X`` (N, D) holds as one number though the
+    file's values differ; warn of one rounded by more than :data:`ROUNDING_SHARE` of its spread.
+
+    Args:
+        path: the file, for the messages.
+        array: the file's values, shape (N, D); float32 and narrower ones are not checked.
+        X: ``array`` as float32, shape (N, D).
+        column: names column ``j`` (from 0) in the file's terms, e.g. ``X[:, 0]``, or ``column 1``
+            of a CSV.
+    """
+    if array.dtype in _EXACT or array.dtype == np.float32 or X.shape[0] < 2:
+        return
+    low, high = X.aminmax(dim=0)  # (D,), (D,)
+    largest = torch.maximum(-low, high).double()  # (D,)
+    spread = X.std(dim=0, correction=0).double()  # (D,), of the rounded values
+    rounding = torch.finfo(torch.float32).eps / 2 * largest  # (D,): the most a value moved
+    for j in torch.nonzero(rounding > ROUNDING_SHARE * spread).reshape(-1).tolist():
+        values = array[:, j]
+        if spread[j] == 0 and values.min() == values.max():
+            continue  # constant in the file too: the closed form names it
+        where = (
+            f"{path}: {column(j)} holds values of {float(values.mean()):.10g} ± "
+            f"{float(values.std()):.3g}"
+        )
+        fix = (
+            "centre the column before saving it, e.g. subtract its mean (the weights stay the "
+            "same; the bias takes up the offset)"
+        )
+        if spread[j] == 0:
+            raise DatasetError(
+                f"{where}, all one number as float32, which the model trains in (7 significant "
+                f"digits: values near {largest[j].item():.3g} are rounded by up to "
+                f"{rounding[j].item():.3g}), so not a constant column of the file; {fix}"
+            )
+        warn(
+            f"{where}, rounded as float32, which the model trains in, by up to "
+            f"{rounding[j].item():.3g} ({rounding[j].item() / spread[j].item():.0%} of its "
+            f"spread): it trains on rounded values; {fix}",
+            DataWarning,
+        )

@@ -1,0 +1,82 @@
+"""A regression file's columns that float32 cannot tell apart: named, with the centring that fixes
+them (linearnets.data.rounding)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.data.arrays import load_regression_file
+from linearnets.errors import DatasetError, DataWarning
+
+
+def _milliseconds(span: float, n: int = 100) -> np.ndarray:
+    """Unix time in milliseconds (1.7e12) over ``span`` ms, sorted, (n,)."""
+    return 1.7e12 + np.sort(np.random.default_rng(0).uniform(0.0, span, n))
+
+
+def test_a_column_float32_holds_as_one_number_is_refused_by_its_place(tmp_path: Path) -> None:
+    """Milliseconds over a minute: one number as float32 (spacing 131072 there; NumPy's unique,
+    the oracle). The run was refused as having a "constant or repeated" column, which the file
+    does not hold, without naming it."""
+    t = _milliseconds(60_000.0)  # (100,)
+    assert np.unique(t.astype(np.float32)).size == 1 < np.unique(t).size
+    x = np.random.default_rng(1).normal(size=100)
+    path = tmp_path / "ms.csv"
+    np.savetxt(path, np.c_[t, x, 2 * x + 1e-4 * (t - 1.7e12)], delimiter=",", fmt="%.17g")
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"{path}: column 1 holds values of {t.mean():.10g} ± {t.std():.3g}, all one number as "
+        "float32, which the model trains in (7 significant digits: values near 1.7e+12 are "
+        f"rounded by up to {np.finfo(np.float32).eps / 2 * np.float32(t).max():.3g}), so not a "
+        "constant column of the file; centre the column before saving it, e.g. subtract its "
+        "mean (the weights stay the same; the bias takes up the offset)"
+    )
+    # the fix named: centred, the column is read as it is, within float32's rounding
+    np.savetxt(path, np.c_[t - t.mean(), x, 2 * x], delimiter=",", fmt="%.17g")
+    X, _ = load_regression_file(path)
+    torch.testing.assert_close(X[:, 0].double(), torch.tensor(t - t.mean()), rtol=1e-6, atol=0)
+
+
+def test_a_column_rounded_past_a_hundredth_of_its_spread_warns(tmp_path: Path) -> None:
+    """Milliseconds over ten minutes keep a few float32 values: trained as rounded, warned."""
+    t = _milliseconds(600_000.0)
+    rounded = t.astype(np.float32).astype(np.float64)
+    assert 1 < np.unique(rounded).size < 10
+    path = tmp_path / "ms.npz"
+    np.savez(path, X=np.c_[np.arange(100.0), t], y=np.arange(100.0))
+    bound = np.finfo(np.float32).eps / 2 * rounded.max()
+    with pytest.warns(
+        DataWarning,
+        match=rf"^{re.escape(str(path))}: X\[:, 1\] holds values of "
+        + re.escape(f"{t.mean():.10g} ± {t.std():.3g}, rounded as float32")
+        + re.escape(f", which the model trains in, by up to {bound:.3g} ")
+        + rf"\({bound / rounded.std():.0%}.*; centre the column",
+    ):
+        load_regression_file(path)
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.c_[1.7e9 + np.linspace(0.0, 3 * 86400.0, 100), np.ones(100)],  # seconds over 3 days
+        np.c_[_milliseconds(60_000.0)].astype(np.float32),  # the file's own float32 values
+        np.c_[np.arange(100, dtype=np.int16), np.arange(100, dtype=np.int64) + 2**20],
+    ],
+)
+def test_columns_float32_holds_well_enough_or_as_saved_read_silently(
+    tmp_path: Path, X: np.ndarray
+) -> None:
+    """Rounded by less than a hundredth of the spread (64 s of 75,000), or not at all: float32
+    data are the file's own values, and integers below 2**24 are exact."""
+    path = tmp_path / "ok.npz"
+    np.savez(path, X=X, y=np.arange(100.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_regression_file(path)
