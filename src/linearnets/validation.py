@@ -309,15 +309,18 @@ def check_holds_values(name: str, value: torch.Tensor) -> torch.Tensor:
     return value
 
 
-def check_finite(name: str, value: torch.Tensor) -> torch.Tensor:
-    """Return ``value`` if every entry is finite, else raise :class:`UsageError`; a tensor on the
-    meta device has no entries to check and is refused (:func:`check_holds_values`)."""
+def check_finite(
+    name: str, value: torch.Tensor, *, fix: str = "clean or impute the data first"
+) -> torch.Tensor:
+    """Return ``value`` if every entry is finite, else raise :class:`UsageError` ending in ``fix``
+    (data's by default); a tensor on the meta device has no entries to check and is refused
+    (:func:`check_holds_values`)."""
     check_holds_values(name, value)
     if (value.is_floating_point() or value.is_complex()) and not bool(torch.isfinite(value).all()):
         count = int((~torch.isfinite(value)).sum())
         raise UsageError(
             f"{name} must hold only finite values, got {count} NaN/inf entries in {describe(value)}; "
-            "clean or impute the data first"
+            f"{fix}"
         )
     return value
 

@@ -230,7 +230,8 @@ BAD_W_OR_B: list[tuple[object, object, type[Exception], str]] = [
     (torch.tensor([1j, 2j]), 1.0, UsageTypeError, r"w must hold real numbers, got dtype torch\.complex64"),
     (torch.tensor(2.0), 1.0, UsageError, r"w must be a non-empty 1-d tensor of weights \(d,\), got shape \(\)"),
     (torch.tensor([]), 1.0, UsageError, r"w must be a non-empty 1-d tensor of weights \(d,\), got shape \(0,\)"),
-    ([2.0, float("nan")], 1.0, UsageError, r"w must hold only finite values, got 1 NaN/inf"),
+    # the weights drawn with, not data: they were told to "clean or impute the data first"
+    ([2.0, float("nan")], 1.0, UsageError, r"^w must hold only finite values, got 1 NaN/inf entries in a tensor of shape \(2,\) and dtype torch\.float32; pass finite weights, e\.g\. w=torch\.tensor\(\[2, -3\.4\]\)$"),
     # finite Python numbers past float32's range: named as such, not as NaN/inf data to clean
     ([1e39, 1.0], 1.0, UsageError, r"^w must hold numbers within float32's range \(±3\.4e\+38\), as a list of numbers becomes float32, got 1e\+39; pass smaller weights, or w=torch\.tensor\(w, dtype=torch\.float64\)$"),
     # integers torch cannot hold: past int64's range in a list of integers (torch's "Overflow when

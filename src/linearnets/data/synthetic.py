@@ -128,7 +128,8 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         )
     if not isinstance(given, torch.Tensor) and w.dtype == torch.float32:
         _refuse_past_float32(given, w)
-    return check_finite("w", w)
+    # the weights the data are drawn with, not data to clean
+    return check_finite("w", w, fix="pass finite weights, e.g. w=torch.tensor([2, -3.4])")
 
 
 def _leaves(given: list[Any] | tuple[Any, ...]) -> Iterator[Any]:
