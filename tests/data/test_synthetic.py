@@ -270,7 +270,7 @@ LAZY_BAD_INPUT = [
     (lambda: data_iter(2, NAN, torch.randn(2, 1)), UsageError, r"features must hold only finite values, got 1 NaN/inf"),
     (lambda: data_iter(2, torch.randn(2, 1), NAN), UsageError, r"labels must hold only finite values, got 1 NaN/inf"),
     (lambda: data_iter(2, torch.randn(2, 1), torch.randn(2, 1), generator=3), UsageTypeError, r"generator must be a torch\.Generator or None, got 3"),  # type: ignore[arg-type]
-    (lambda: load_array((torch.randn(0, 2), torch.randn(0)), 2), UsageError, r"data_arrays must hold at least one example, got 0 rows"),
+    (lambda: load_array((torch.randn(0, 2), torch.randn(0)), 2), UsageError, r"^data_arrays must hold at least one example, got 0 rows; pass a non-empty dataset$"),
     (lambda: load_array((torch.randn(2, 1), NAN), 2), UsageError, r"data_arrays\[1\] must hold only finite values"),
     (lambda: load_array((torch.randn(2, 1),), 2, "no"), UsageTypeError, r"is_train must be True or False, got 'no'"),  # type: ignore[arg-type]
     (lambda: load_array((torch.randn(2, 1),), 2, generator=1), UsageTypeError, r"generator must be a torch\.Generator or None, got 1"),  # type: ignore[arg-type]

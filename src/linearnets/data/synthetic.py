@@ -306,7 +306,9 @@ def load_array(
         )
     names = tuple(f"data_arrays[{i}]" for i in range(len(data_arrays)))
     if check_same_length(names, data_arrays) == 0:
-        raise UsageError("data_arrays must hold at least one example, got 0 rows")
+        raise UsageError(
+            "data_arrays must hold at least one example, got 0 rows; pass a non-empty dataset"
+        )
     for name, array in zip(names, data_arrays, strict=True):
         check_holds_values(name, array)
         _check_outside_a_graph(name, array)
