@@ -209,8 +209,8 @@ def test_truly_dependent_columns_are_not_told_to_rescale() -> None:
     """A repeated column stays dependent when standardised: the fix is to drop it, not rescale."""
     with pytest.raises(
         UsageError,
-        match=r"got rank 2 < 3 for X of shape \(6, 2\); use more examples than features, or drop "
-        r"constant or repeated columns$",
+        match=r"got rank 2 < 3 for X of shape \(6, 2\): column 2 repeats column 1; use more "
+        r"examples than features, or drop constant or repeated columns$",
     ):
         closed_form(_features()[:, [0, 0]], torch.zeros(6))
 
@@ -275,12 +275,50 @@ def test_a_column_summing_others_before_rounding_is_refused(
     digits = {torch.float32: 7, torch.bfloat16: 2}[dtype]
     with pytest.raises(
         UsageError,
-        match=rf"got rank 3 < 4 for X of shape \(50, 3\) to within {name}'s rounding \(a column "
-        rf"equals a combination of the others, and of the bias's ones, up to the {digits} "
-        r"significant digits its values hold\); drop constant or repeated columns, and any that "
-        r"is a sum or combination of others$",
+        match=rf"got rank 3 < 4 for X of shape \(50, 3\) to within {name}'s rounding: columns 1, "
+        rf"2 and 3 are linearly dependent, one a combination of the others, up to the {digits} "
+        r"significant digits X's values hold; drop constant or repeated columns, and any that is "
+        r"a sum or combination of others$",
     ):
         closed_form(X, y)
     w, b = closed_form(X[:, :2], y)  # the fix named: without the sum, solved (noiseless y)
     torch.testing.assert_close(w, torch.tensor([2.0, -3.4], dtype=dtype))
     assert b == pytest.approx(4.2, rel=torch.finfo(dtype).eps)
+
+
+def _dependent_cases() -> list[tuple[torch.Tensor, set[int], str]]:
+    """(X, the columns in its dependencies, from 1, what the refusal names)."""
+    X = torch.randn(50, 4, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    three = torch.full((50, 1), 3.0, dtype=torch.float64)
+    return [
+        (torch.cat([X[:, :2], three, X[:, 2:]], dim=1), {3}, "column 3 is constant (every value 3)"),
+        (torch.cat([X[:, :2], three, three], dim=1), {3, 4},
+         "column 3 is constant (every value 3), column 4 is constant (every value 3)"),
+        (X[:, [0, 1, 0, 2]], {1, 3}, "column 3 repeats column 1"),
+        (torch.cat([X, (X[:, 0] + X[:, 1]).reshape(-1, 1)], dim=1), {1, 2, 5},
+         "columns 1, 2 and 5 are linearly dependent, one a combination of the others"),
+        (torch.cat([X, (X[:, 0] + 2 * X[:, 3] + 1).reshape(-1, 1)], dim=1), {1, 4, 5},
+         "columns 1, 4 and 5, with the bias's ones, are linearly dependent, one a combination of "
+         "the others"),
+        (torch.cat([X, X.sum(dim=1, keepdim=True)], dim=1), {1, 2, 3, 4, 5},
+         "columns 1, 2, 3, 4 and 5 are linearly dependent, one a combination of the others"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("X,columns,named", _dependent_cases())
+def test_dependent_columns_are_named(X: torch.Tensor, columns: set[int], named: str) -> None:
+    """A table of 30 columns was told to "drop constant or repeated columns" without a word of
+    which: each is named. The oracle is NumPy's null space of [X, 1] (its SVD), whose nonzero
+    entries are the columns named; constant and repeated columns are named as such."""
+    import numpy as np
+
+    A = np.c_[X.numpy(), np.ones(len(X))]  # (n, d + 1)
+    rank = int(np.linalg.matrix_rank(A))
+    null = np.linalg.svd(A)[2][rank:]  # (d + 1 - rank, d + 1)
+    assert {j + 1 for j in range(X.shape[1]) if np.linalg.norm(null[:, j]) > 1e-6} == columns
+    with pytest.raises(UsageError) as info:
+        closed_form(X, X[:, 0])
+    assert str(info.value).endswith(
+        f"got rank {rank} < {X.shape[1] + 1} for X of shape ({len(X)}, {X.shape[1]}): {named}; "
+        "use more examples than features, or drop constant or repeated columns"
+    )

@@ -117,9 +117,9 @@ def _refuse_rank(X: torch.Tensor, A: torch.Tensor, rank: int, *, rounded: bool =
         # scale-free (_rank_in): no scale gap to name; a column that is another's, or a sum of
         # others, before its values were rounded to X's dtype
         raise UsageError(
-            f"{what} (a column equals a combination of the others, and of the bias's ones, up "
-            f"to the {_digits(X)} significant digits its values hold); drop constant or repeated "
-            "columns, and any that is a sum or combination of others"
+            f"{what}{_dependent(X, A, rank)}, up to the {_digits(X)} significant digits X's "
+            "values hold; drop constant or repeated columns, and any that is a sum or "
+            "combination of others"
         )
     if offsets:
         raise UsageError(
@@ -135,8 +135,60 @@ def _refuse_rank(X: torch.Tensor, A: torch.Tensor, rank: int, *, rounded: bool =
             "X = (X - X.mean(0)) / X.std(0)"
         )
     raise UsageError(
-        f"{what}; use more examples than features, or drop constant or repeated columns"
+        f"{what}{_dependent(X, A, rank)}; use more examples than features, or drop constant or "
+        "repeated columns"
     )
+
+
+def _dependent(X: torch.Tensor, A: torch.Tensor, rank: int) -> str:
+    """Name the columns of ``X`` (n, d) that take part in the dependencies of ``A`` = [X, 1]
+    (n, d + 1) of ``rank`` < d + 1: ": column 2 is constant (every value 3), column 4 repeats
+    column 1"; columns tied otherwise are named together. Run on the failure path only.
+
+    A column takes part where it has a share in the null space of the columns scaled to norm 1:
+    the right singular vectors of the d + 1 - rank smallest singular values.
+    """
+    R = torch.linalg.qr(A, mode="r").R  # (d + 1, d + 1): A's right singular vectors, small
+    norms = R.norm(dim=0)  # (d + 1,), A's column norms
+    Vh = torch.linalg.svd(R / torch.where(norms > 0, norms, 1.0)).Vh  # (d + 1, d + 1)
+    share = Vh[rank:].norm(dim=0)  # (d + 1,): each column's part in the null space
+    involved = [j for j in range(X.shape[1]) if share[j] > 1e-3]
+    columns = A[:, involved].T  # (k, n): X's values, exactly, in float64 (unique takes any)
+    # equal columns share an index: one sort, not k² comparisons of n values
+    group = torch.unique(columns, dim=0, return_inverse=True)[1].tolist() if involved else []
+    named: list[str] = []
+    tied: list[int] = []
+    for at, j in enumerate(involved):
+        first = group.index(group[at])  # the first involved column equal to this one
+        if _constant(columns[at]):
+            named.append(f"column {j + 1} is constant (every value {columns[at, 0].item():g})")
+        elif first < at:
+            named.append(f"column {j + 1} repeats column {involved[first] + 1}")
+        elif group.count(group[at]) == 1:
+            tied.append(j + 1)
+    if len(tied) > 1:
+        more = len(tied) - 10  # named past the first ten as a count
+        shown = (
+            f"{', '.join(map(str, tied[:10]))} and {more} more"
+            if more > 0
+            else f"{', '.join(map(str, tied[:-1]))} and {tied[-1]}"
+        )
+        bias = ", with the bias's ones," if share[-1] > 1e-3 else ""
+        named.append(
+            f"columns {shown}{bias} are linearly dependent, one a combination of the others"
+        )
+    elif tied:  # one column: tied to the bias's ones, or to the columns named
+        named.append(
+            f"column {tied[0]} is a combination of those"
+            if named
+            else f"column {tied[0]} is constant"
+        )
+    return f": {', '.join(named)}" if named else ""
+
+
+def _constant(column: torch.Tensor) -> bool:
+    """Whether every value of ``column`` (n,) is its first."""
+    return bool((column == column[0]).all())
 
 
 def _scale_gap(A: torch.Tensor) -> str:
