@@ -20,15 +20,20 @@ def _milliseconds(span: float, n: int = 100) -> np.ndarray:
     return 1.7e12 + np.sort(np.random.default_rng(0).uniform(0.0, span, n))
 
 
-def test_a_column_float32_holds_as_one_number_is_refused_by_its_place(tmp_path: Path) -> None:
+@pytest.mark.parametrize("features", [2, 1])
+def test_a_column_float32_holds_as_one_number_is_refused_by_its_place(
+    tmp_path: Path, features: int
+) -> None:
     """Milliseconds over a minute: one number as float32 (spacing 131072 there; NumPy's unique,
     the oracle). The run was refused as having a "constant or repeated" column, which the file
-    does not hold, without naming it."""
-    t = _milliseconds(60_000.0)  # (100,)
+    does not hold, without naming it. Seven such values alone are told apart from float32's
+    own standard deviation of a one-column X, which is 131072 for them, not 0."""
+    t = _milliseconds(60_000.0, 7)  # (7,)
     assert np.unique(t.astype(np.float32)).size == 1 < np.unique(t).size
-    x = np.random.default_rng(1).normal(size=100)
+    assert torch.tensor(t, dtype=torch.float32).reshape(-1, 1).std(dim=0, correction=0) > 0
+    x = np.random.default_rng(1).normal(size=(7, features - 1))  # (7, features - 1)
     path = tmp_path / "ms.csv"
-    np.savetxt(path, np.c_[t, x, 2 * x + 1e-4 * (t - 1.7e12)], delimiter=",", fmt="%.17g")
+    np.savetxt(path, np.c_[t, x, 1e-4 * (t - 1.7e12)], delimiter=",", fmt="%.17g")
     with pytest.raises(DatasetError) as info:
         load_regression_file(path)
     assert str(info.value) == (
@@ -39,7 +44,7 @@ def test_a_column_float32_holds_as_one_number_is_refused_by_its_place(tmp_path: 
         "mean (the weights stay the same; the bias takes up the offset)"
     )
     # the fix named: centred, the column is read as it is, within float32's rounding
-    np.savetxt(path, np.c_[t - t.mean(), x, 2 * x], delimiter=",", fmt="%.17g")
+    np.savetxt(path, np.c_[t - t.mean(), x, 1e-4 * (t - t.mean())], delimiter=",", fmt="%.17g")
     X, _ = load_regression_file(path)
     torch.testing.assert_close(X[:, 0].double(), torch.tensor(t - t.mean()), rtol=1e-6, atol=0)
 
@@ -57,7 +62,7 @@ def test_a_column_rounded_past_a_hundredth_of_its_spread_warns(tmp_path: Path) -
         match=rf"^{re.escape(str(path))}: X\[:, 1\] holds values of "
         + re.escape(f"{t.mean():.10g} ± {t.std():.3g}, rounded as float32")
         + re.escape(f", which the model trains in, by up to {bound:.3g} ")
-        + rf"\({bound / rounded.std():.0%}.*; centre the column",
+        + rf"\({bound / t.std():.0%}.*; centre the column",
     ):
         load_regression_file(path)
 

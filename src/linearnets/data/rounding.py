@@ -44,21 +44,21 @@ def check_float32_rounding(
         return
     low, high = X.aminmax(dim=0)  # (D,), (D,)
     largest = torch.maximum(-low, high).double()  # (D,)
-    spread = X.std(dim=0, correction=0).double()  # (D,), of the rounded values
+    spread = _spread(array)  # (D,), of the file's values
     rounding = torch.finfo(torch.float32).eps / 2 * largest  # (D,): the most a value moved
-    for j in torch.nonzero(rounding > ROUNDING_SHARE * spread).reshape(-1).tolist():
-        values = array[:, j]
-        if spread[j] == 0 and values.min() == values.max():
-            continue  # constant in the file too: the closed form names it
+    # a constant column of the file (spread 0) is the closed form's to name
+    for j in (
+        torch.nonzero((rounding > ROUNDING_SHARE * spread) & (spread > 0)).reshape(-1).tolist()
+    ):
         where = (
-            f"{path}: {column(j)} holds values of {float(values.mean()):.10g} ± "
-            f"{float(values.std()):.3g}"
+            f"{path}: {column(j)} holds values of {float(array[:, j].mean()):.10g} ± "
+            f"{spread[j].item():.3g}"
         )
         fix = (
             "centre the column before saving it, e.g. subtract its mean (the weights stay the "
             "same; the bias takes up the offset)"
         )
-        if spread[j] == 0:
+        if low[j] == high[j]:
             raise DatasetError(
                 f"{where}, all one number as float32, which the model trains in (7 significant "
                 f"digits: values near {largest[j].item():.3g} are rounded by up to "
@@ -70,3 +70,18 @@ def check_float32_rounding(
             f"spread): it trains on rounded values; {fix}",
             DataWarning,
         )
+
+
+def _spread(array: np.ndarray) -> torch.Tensor:
+    """Return the standard deviation of each column of ``array`` (N, D), in float64, a few columns
+    at a time (no float64 copy of the whole file's values; float32's own sum over a constant
+    column of 1.7e12 gives a spread of 131072)."""
+    step = max(1, 2**23 // array.shape[0])  # columns per 64 MiB of float64
+    return torch.from_numpy(
+        np.concatenate(
+            [
+                array[:, start : start + step].astype(np.float64).std(axis=0)
+                for start in range(0, array.shape[1], step)
+            ]
+        )
+    )  # (D,)
