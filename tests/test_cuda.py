@@ -74,3 +74,21 @@ def test_a_cpu_batch_for_a_concise_model_on_the_gpu_is_named_in_fit_and_evaluate
         d2l.train_epoch_ch3(net, batches, loss, lambda batch_size: None)
     with pytest.raises(UsageError, match=message):
         predict_labels(net, batches[0][0])
+
+
+def test_the_closed_form_of_data_on_the_gpu_is_the_cpus() -> None:
+    """The bias's column of ones is made on X's device (it was made on the CPU: torch's device
+    error from cat); targets on another device are named, as lstsq would not."""
+    from linearnets.data.synthetic import synthetic_data
+    from linearnets.models.closed_form import closed_form
+
+    X, y = synthetic_data(
+        torch.tensor([2.0, -3.4]), 4.2, 1000, generator=torch.Generator().manual_seed(0)
+    )
+    w_cpu, b_cpu = closed_form(X, y)
+    w_gpu, b_gpu = closed_form(X.cuda(), y.cuda())
+    assert w_gpu.is_cuda
+    torch.testing.assert_close(w_gpu.cpu(), w_cpu)
+    assert b_gpu == pytest.approx(b_cpu, abs=1e-6)
+    with pytest.raises(UsageError, match=r"^y must be on X's device cuda:0, got y on cpu; move it"):
+        closed_form(X.cuda(), y)

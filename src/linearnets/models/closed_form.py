@@ -53,6 +53,11 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
         )
     check_finite("X", X)
     check_finite("y", y)
+    if y.device != X.device:  # torch.linalg.lstsq would fail in its own words
+        raise UsageError(
+            f"y must be on X's device {X.device}, got y on {y.device}; move it with "
+            f"y.to({str(X.device)!r})"
+        )
     # a reference solution, not part of any graph: targets computed by a model (y = net(X)) would
     # otherwise give a w with a grad_fn and a b read through torch's requires_grad warning
     X, y = X.detach(), y.detach()
@@ -65,7 +70,9 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
             f"solution: {d} weights and a bias need at least {rows}, got X of shape "
             f"{tuple(X.shape)}; use more examples than features"
         )
-    A = torch.cat([X.double(), torch.ones(n, 1, dtype=torch.float64)], dim=1)  # (n, d + 1)
+    A = torch.cat(
+        [X.double(), torch.ones(n, 1, dtype=torch.float64, device=X.device)], dim=1
+    )  # (n, d + 1)
     rank = int(torch.linalg.matrix_rank(A))
     if rank < A.shape[1]:
         _refuse_rank(X, A, rank)
