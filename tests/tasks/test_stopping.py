@@ -21,6 +21,7 @@ from linearnets.tasks.stopping import (
     complete_when_returned,
     diverged,
     name_resume,
+    peer_lost,
     resume_hint_after_training,
 )
 from linearnets.training.interrupt import TrainingInterrupted
@@ -30,7 +31,7 @@ from linearnets.training.loop import History
 def _exp(*, enabled: bool = False, is_main: bool = True) -> Any:
     return SimpleNamespace(
         config=SoftmaxConfig(epochs=2, lr=0.5),
-        dist=SimpleNamespace(enabled=enabled, is_main=is_main),
+        dist=SimpleNamespace(enabled=enabled, is_main=is_main, world_size=2 if enabled else 1),
         feature_scale=None,  # Fashion-MNIST's
     )
 
@@ -96,12 +97,64 @@ def test_a_divergence_before_any_checkpoint_offers_the_start_over_unless_the_dat
     assert one_line(error).endswith("start it over with a smaller lr: --resume 'my run' --lr 0.05")
 
 
-@pytest.mark.parametrize(("enabled", "launcher"), [(False, ""), (True, "torchrun")])
-def test_an_interrupt_during_training_names_its_run(enabled: bool, launcher: str) -> None:
+@pytest.mark.parametrize(
+    ("enabled", "torchrun", "launcher"),
+    [(False, False, ""), (False, True, ""), (True, True, "torchrun"), (True, False, "")],
+)
+def test_an_interrupt_during_training_names_its_run(
+    monkeypatch: pytest.MonkeyPatch, enabled: bool, torchrun: bool, launcher: str
+) -> None:
+    _launched(monkeypatch, torchrun=torchrun)
     exc = TrainingInterrupted(signal_name="SIGINT", epoch=1, step=3)
     name_resume(exc, _exp(enabled=enabled), Path("run"), _checkpoint(None), 0)
     assert (exc.run_dir, exc.command, exc.launcher) == (Path("run"), "linearnets softmax", launcher)
     assert exc.checkpoint_epoch is None  # nothing saved yet: no checkpoint to name
+
+
+def _launched(monkeypatch: pytest.MonkeyPatch, *, torchrun: bool) -> None:
+    """Set the environment torchrun gives its workers (TORCHELASTIC_RUN_ID), or that of a process
+    started by hand (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT and LOCAL_RANK alone)."""
+    for name, value in {"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    if torchrun:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+
+
+@pytest.mark.parametrize(
+    ("torchrun", "again"),
+    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
+    ids=["torchrun", "by hand"],
+)
+def test_a_data_parallel_runs_stop_says_how_its_processes_are_started_again(
+    monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
+) -> None:
+    """Processes started by hand (each given RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, no
+    torchrun) stopped by Ctrl-C, during training or after its last epoch, said to resume "launched
+    by torchrun as before"; a lost process's stop said "in 2 processes, started as before". All
+    three now say what the lost process's did: torchrun's words under torchrun alone."""
+    _launched(monkeypatch, torchrun=torchrun)
+    exp, run = _exp(enabled=True), Path("my run")
+    during = TrainingInterrupted(signal_name="SIGINT", epoch=2, step=3)
+    name_resume(during, exp, run, _checkpoint(1), 0)
+    history: Any = SimpleNamespace(epochs=[object(), object()])  # both epochs done
+    with (
+        pytest.raises(TrainingInterrupted) as info,
+        resume_hint_after_training(exp, run, history, _checkpoint(2), 0),
+    ):
+        raise KeyboardInterrupt("SIGINT")
+    lost = peer_lost("reset", exp, run, _checkpoint(2), 0)
+    for stop in (during, info.value, lost):
+        resume = str(stop).rsplit("; resume with: ", 1)[1]
+        assert resume == f"linearnets.resume_softmax('my run'){again}"
+    # the command's line: the same ending, after the folder quoted for the shell
+    for stop in (during, info.value):
+        stop.from_cli = True
+        assert str(stop).endswith(f"; resume with: linearnets softmax --resume 'my run'{again}")
+    assert one_line(lost).endswith(f"; resume with: linearnets softmax --resume 'my run'{again}")
 
 
 def test_a_signal_after_the_last_epoch_becomes_an_interrupt_with_the_hint() -> None:

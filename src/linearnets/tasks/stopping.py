@@ -22,6 +22,7 @@ from linearnets.training.distributed import PeerLostError
 from linearnets.training.guard import smaller_lr
 from linearnets.training.interrupt import (
     TrainingInterrupted,
+    launched_as_before,
     sigterm_as_keyboard_interrupt,
     stop_behind,
 )
@@ -73,8 +74,19 @@ def resume_hint_after_training(
             step=0,
         )
         stopped.run_dir, stopped.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch
-        stopped.launcher = "torchrun" if exp.dist.enabled else ""
+        _name_launch(stopped, exp)
         raise stopped from None
+
+
+def _by_torchrun(exp: Experiment) -> bool:
+    """Whether ``exp`` is a data-parallel run whose processes torchrun started (not by hand)."""
+    return exp.dist.enabled and bool(os.environ.get("TORCHELASTIC_RUN_ID"))
+
+
+def _name_launch(exc: TrainingInterrupted, exp: Experiment) -> None:
+    """Tell ``exc`` how ``exp``'s processes are started again: by torchrun, or N of them by hand."""
+    exc.launcher = "torchrun" if _by_torchrun(exp) else ""
+    exc.processes = exp.dist.world_size
 
 
 @contextlib.contextmanager
@@ -94,8 +106,7 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
         if getattr(exc, "run_dir", None) is None:
             exc.run_dir = run_dir  # type: ignore[attr-defined]
         resume = f"linearnets.resume_softmax({str(run_dir)!r})"
-        torchrun = exp.dist.enabled and os.environ.get("TORCHELASTIC_RUN_ID")
-        if isinstance(exc, RunFileError) and torchrun and str(exc).endswith(resume):
+        if isinstance(exc, RunFileError) and _by_torchrun(exp) and str(exc).endswith(resume):
             # the same error, its cause (the failed write) and traceback kept for --debug
             exc.args = (f"{exc}, launched by torchrun as before",)
         raise
@@ -169,7 +180,7 @@ def name_resume(
 ) -> None:
     """Tell an interrupt stopping training where the run is, so its message gives the resume."""
     exc.run_dir, exc.command = run_dir, "linearnets softmax"
-    exc.launcher = "torchrun" if exp.dist.enabled else ""
+    _name_launch(exc, exp)
     if exp.dist.is_main:
         exc.checkpoint_epoch = checkpoint.last_epoch or (start_epoch or None)
     else:  # rank 0 writes the checkpoints; every rank stopped after the same step
@@ -253,10 +264,8 @@ def peer_lost(
         )
     # the Python call; the command line prints it as --resume DIR, as for an interrupt
     again = f"linearnets.resume_softmax({str(run_dir)!r})"
-    if os.environ.get("TORCHELASTIC_RUN_ID"):
-        again += ", launched by torchrun as before"
-    else:  # started by hand, or by the user's own code (mp.spawn)
-        again += f" in {exp.dist.world_size} processes, started as before"
+    # by torchrun, or started by hand (or by the user's own code: mp.spawn)
+    again += launched_as_before("torchrun" if _by_torchrun(exp) else "", exp.dist.world_size)
     kept = checkpoint.last_epoch or start_epoch
     if not exp.dist.is_main:  # rank 0 writes the checkpoints, and may be the one that stopped
         where = f"rank 0 keeps the checkpoints in {run_dir}; resume with: {again}"

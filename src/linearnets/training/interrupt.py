@@ -37,6 +37,7 @@ from linearnets.training.history import EpochMetrics
 __all__ = [
     "GracefulInterrupt",
     "TrainingInterrupted",
+    "launched_as_before",
     "sigterm_as_keyboard_interrupt",
     "stop_behind",
 ]
@@ -65,6 +66,10 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         command: the subcommand that resumes it, e.g. "linearnets softmax".
         function: the Python function that resumes it, e.g. "resume_softmax".
         from_cli: name the command (the CLI sets it) rather than the function in the hint.
+        launcher: the launcher that started the processes of a data-parallel run ("torchrun"),
+            ``""`` when none did.
+        processes: the processes of a data-parallel run started without one (by hand, or by the
+            user's own code), to start again as before; 1 for a single process.
         complete: the run had finished (its ``results.json`` written) when the signal came: its
             folder is complete, and there is nothing to resume.
     """
@@ -81,6 +86,7 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         self.function = "resume_softmax"
         self.from_cli = False
         self.launcher = ""  # how the processes were started, when not by hand (e.g. "torchrun")
+        self.processes = 1  # how many were started by hand (no launcher)
         self.complete = False
 
     def __str__(self) -> str:
@@ -106,8 +112,7 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
             again = f"{self.command} --resume {shell_word(self.run_dir)}"
         else:  # called from Python (a notebook, say): the call that resumes it
             again = f"linearnets.{self.function}({str(self.run_dir)!r})"
-        if self.launcher:
-            again += f", launched by {self.launcher} as before"
+        again += launched_as_before(self.launcher, self.processes)
         if self.checkpoint_epoch is None:
             return f"{text}, before the first checkpoint; start it over with: {again}"
         return (
@@ -119,6 +124,20 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         # the keyword-only __init__ defeats the default pickling of exceptions (a run in a process
         # pool hands its exception back pickled): rebuilt from the attributes instead
         return (_rebuilt, (dict(self.__dict__),))
+
+
+def launched_as_before(launcher: str, processes: int) -> str:
+    """Return how a stopped run's resume is started, to follow the resume itself.
+
+    ``", launched by torchrun as before"`` for a data-parallel run a ``launcher`` started;
+    ``" in N processes, started as before"`` for ``processes`` (N > 1) started without one, by hand
+    or by the user's own code (``mp.spawn``); ``""`` for a single process.
+    """
+    if launcher:
+        return f", launched by {launcher} as before"
+    if processes > 1:
+        return f" in {processes} processes, started as before"
+    return ""
 
 
 def _rebuilt(state: dict[str, Any]) -> TrainingInterrupted:
