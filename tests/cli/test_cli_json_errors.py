@@ -922,6 +922,51 @@ def test_a_run_whose_metrics_file_finds_the_disk_full_names_its_folder_in_json(
     assert _last_json(capsys.readouterr().out)["epochs"] == 3
 
 
+@pytest.mark.parametrize(("epoch", "again"), [(1, "start it over"), (2, "continue it")])
+def test_a_run_whose_checkpoint_finds_the_disk_full_gives_the_resume_of_its_folder(
+    blobs_npz: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    epoch: int,
+    again: str,
+) -> None:
+    """The disk fills as checkpoint.pt of epoch 1 or 2 is written: the line ended "fix that and
+    continue with --resume", naming no folder. It gives the --resume of the run's folder now, quoted
+    for the shell; the oracle: the command it gives, read by the shell and run, ends the run."""
+    import errno
+    import shlex
+
+    from linearnets.training import checkpoint_write
+
+    save = checkpoint_write._torch_save
+
+    def full(obj: Any, f: Any) -> None:
+        if isinstance(obj, dict) and obj.get("epoch") == epoch:  # that epoch's checkpoint
+            raise OSError(errno.ENOSPC, "No space left on device")
+        save(obj, f)
+
+    run = tmp_path / "my run"
+    common = ["--data", str(blobs_npz), "--plot", "none", "--batch-size", "20"]
+    with monkeypatch.context() as m:
+        m.setattr(checkpoint_write, "_torch_save", full)
+        assert main(["softmax", *common, "--epochs", "3", "--out", str(run), "--json"]) == 1
+    out, err = capsys.readouterr()
+    said = err.removeprefix("linearnets softmax: error: ").rstrip("\n")
+    kept = "the previous checkpoint is kept" if epoch == 2 else "no earlier checkpoint exists"
+    assert said.startswith(f"{run / 'checkpoint.pt'} could not be written: the disk is full (")
+    head, command = said.rsplit(f"; {kept}; fix that and {again} with ", 1)
+    assert head.endswith(" KiB free)") and command == f"--resume '{run}'"
+    assert _last_json(out) == {
+        "error": said,
+        "error_type": "CheckpointError",
+        "exit_status": 1,
+        "run_dir": str(run),
+    }
+    assert main(["softmax", *shlex.split(command), "--json"]) == 0
+    assert _last_json(capsys.readouterr().out)["epochs"] == 3
+
+
 def test_a_diverged_run_names_its_folder_in_json(
     blobs_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -410,6 +410,59 @@ def test_a_file_rank_0_cannot_write_mid_run_gives_the_resume_launched_as_before(
     assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 2  # what it resumes
 
 
+def _checkpoint_fills_at_epoch_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Have checkpoint.pt find the disk full as epoch 2's checkpoint is written."""
+    import errno
+
+    from linearnets.training import checkpoint_write
+
+    save = checkpoint_write._torch_save
+
+    def full(obj: Any, f: Any) -> None:
+        if isinstance(obj, dict) and obj.get("epoch") == 2:  # the checkpoint of epoch 2
+            raise OSError(errno.ENOSPC, "No space left on device")
+        save(obj, f)
+
+    monkeypatch.setattr(checkpoint_write, "_torch_save", full)
+
+
+@pytest.mark.parametrize(
+    ("torchrun", "world_size", "again"),
+    [(True, 2, ", launched by torchrun as before"), (False, 2, ""), (True, 1, "")],
+    ids=["torchrun", "by hand", "torchrun, one process"],
+)
+def test_a_checkpoint_rank_0_cannot_write_mid_run_names_the_folder_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, world_size: int, again: str
+) -> None:
+    """checkpoint.pt on a full disk ended "fix that and continue with
+    linearnets.resume_softmax()", the command's line "... with --resume": no folder, and, under
+    torchrun, not the launch a full metrics.jsonl's RunFileError names. It says both now."""
+    from linearnets.errors import CheckpointError
+
+    if torchrun:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    _checkpoint_fills_at_epoch_2(monkeypatch)
+    run = tmp_path / "run"
+    with pytest.raises(CheckpointError) as info:
+        if world_size == 2:  # rank 0, its twin alive throughout
+            _two_process_run(tmp_path, monkeypatch, _PeerDies(RuntimeError(), at_epoch=99), rank=0)
+        else:
+            _blobs(tmp_path / "d.npz")
+            run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=2, plot="none", out=run))
+    kept = "the previous checkpoint is kept; fix that and continue it with"
+    assert str(info.value).startswith(
+        f"{run / 'checkpoint.pt'} could not be written: the disk is full ("
+    )
+    assert str(info.value).endswith(f"; {kept} linearnets.resume_softmax({str(run)!r}){again}")
+    assert one_line(info.value, command="linearnets softmax").endswith(
+        f"; {kept} --resume {shlex.quote(str(run))}{again}"
+    )
+    assert getattr(info.value, "run_dir", None) == run
+    assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 1  # what it resumes
+
+
 def _error_of(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: RuntimeError, *, rank: int
 ) -> BaseException:

@@ -128,7 +128,7 @@ def test_crash_mid_write_keeps_the_previous_checkpoint(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", crash)
-    with pytest.raises(CheckpointError, match=r"c.pt could not be written: the disk is full \(\d+ KiB free\); the previous checkpoint is kept; fix that and continue with linearnets\.resume_softmax\(\)"):  # fmt: skip
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: the disk is full \(\d+ KiB free\); the previous checkpoint is kept; fix that and run it again$"):  # fmt: skip
         save_checkpoint(path, epoch=2, **_state())
     assert path.read_bytes() == before
     assert load_checkpoint(path).epoch == 1

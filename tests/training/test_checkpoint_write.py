@@ -98,7 +98,7 @@ def test_a_disk_with_a_mebibyte_free_is_not_called_full(
 ) -> None:
     _free(monkeypatch, tmp_path, 1 << 20)
     monkeypatch.setattr(torch, "save", _failing_save(RuntimeError("unexpected pos 5760 vs 5654")))
-    with pytest.raises(CheckpointError, match=r"c.pt could not be written: unexpected pos 5760 vs 5654; no earlier checkpoint exists; fix that and continue with linearnets\.resume_softmax\(\)$"):  # fmt: skip
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: unexpected pos 5760 vs 5654; no earlier checkpoint exists; fix that and run it again$"):  # fmt: skip
         write_atomic(tmp_path / "c.pt", PAYLOAD)
 
 
@@ -113,7 +113,7 @@ def test_another_error_is_named_on_one_line_and_cut(
     reason = ("first line second line " + "x" * 300)[:200]
     assert str(info.value) == (
         f"{tmp_path / 'c.pt'} could not be written: {reason}; no earlier checkpoint exists; "
-        "fix that and continue with linearnets.resume_softmax()"
+        "fix that and run it again"
     )
 
 
@@ -216,7 +216,7 @@ def test_a_temporary_file_that_cannot_be_created_is_named_as_the_checkpoint(
         return real_open(name, *args, **kwargs)
 
     monkeypatch.setattr(checkpoint_write.os, "open", open_)
-    with pytest.raises(CheckpointError, match=r"c.pt could not be written: \[Errno 36\] File name too long; no earlier checkpoint exists; fix that and continue with linearnets\.resume_softmax\(\)$"):  # fmt: skip
+    with pytest.raises(CheckpointError, match=r"c.pt could not be written: \[Errno 36\] File name too long; no earlier checkpoint exists; fix that and run it again$"):  # fmt: skip
         write_atomic(tmp_path / "c.pt", PAYLOAD)
     assert os.listdir(tmp_path) == []
 
@@ -315,19 +315,61 @@ def test_the_resume_a_run_file_error_advises_is_the_python_call_and_the_commands
     assert line == said and shlex.split(words) == ["--resume", str(run)]
 
 
-def test_a_checkpoint_that_cannot_be_written_advises_the_resume_in_either_words(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("name", ["run", "my  run", "it's"])
+@pytest.mark.parametrize(("kept", "again"), [(True, "continue it"), (False, "start it over")])
+def test_a_checkpoint_that_cannot_be_written_advises_the_resume_of_its_folder_in_either_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, kept: bool, again: str
 ) -> None:
-    """The bare "continue with --resume": linearnets.resume_softmax() from Python, --resume on the
-    command line, as before."""
+    """It ended "continue with linearnets.resume_softmax()", printed "continue with --resume" by the
+    command: no folder, where a file of the run's other files names it. The fix is now the call on
+    the run folder, and the command prints --resume with the folder quoted for the shell."""
+    import ast
+    import shlex
+
     from linearnets.cli._report import one_line
 
+    run = tmp_path / name
+    run.mkdir()
+    (run / "config.json").write_text("{}")  # a run folder: the resume reads it
+    if kept:
+        write_atomic(run / "checkpoint.pt", PAYLOAD)
+    _free(monkeypatch, run, 10 << 30)
+    monkeypatch.setattr(torch, "save", _failing_save(OSError(errno.EIO, "Input/output error")))
+    with pytest.raises(CheckpointError) as info:
+        write_atomic(run / "checkpoint.pt", PAYLOAD)
+    said, call = str(info.value).rsplit(" with ", 1)
+    kept_or_not = "the previous checkpoint is kept" if kept else "no earlier checkpoint exists"
+    assert said == (
+        f"{run / 'checkpoint.pt'} could not be written: [Errno 5] Input/output error; "
+        f"{kept_or_not}; fix that and {again}"
+    )
+    # the oracle for Python: the call's argument, read back by Python, is the folder
+    assert call.startswith("linearnets.resume_softmax(") and call.endswith(")")
+    assert ast.literal_eval(call.removeprefix("linearnets.resume_softmax(")[:-1]) == str(run)
+    # the oracle for the command: the shell reads back --resume and the folder, one word
+    line, words = one_line(info.value).rsplit(" with ", 1)
+    assert line == said and shlex.split(words) == ["--resume", str(run)]
+
+
+@pytest.mark.parametrize("file", ["c.pt", "checkpoint.pt"])
+def test_a_checkpoint_that_is_no_runs_advises_no_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file: str
+) -> None:
+    """save_checkpoint to a file of the caller's own (another name, or a first checkpoint.pt with
+    no config.json beside it): linearnets.resume_softmax reads neither, and is not offered."""
+    from linearnets.cli._report import one_line
+
+    if file == "c.pt":
+        (tmp_path / "config.json").write_text("{}")
     _free(monkeypatch, tmp_path, 10 << 30)
     monkeypatch.setattr(torch, "save", _failing_save(OSError(errno.EIO, "Input/output error")))
     with pytest.raises(CheckpointError) as info:
-        write_atomic(tmp_path / "c.pt", PAYLOAD)
-    assert str(info.value).endswith("; fix that and continue with linearnets.resume_softmax()")
-    assert one_line(info.value) == (
-        f"{tmp_path / 'c.pt'} could not be written: [Errno 5] Input/output error; no earlier "
-        "checkpoint exists; fix that and continue with --resume"
+        write_atomic(tmp_path / file, PAYLOAD)
+    assert (
+        str(info.value)
+        == one_line(info.value)
+        == (
+            f"{tmp_path / file} could not be written: [Errno 5] Input/output error; no earlier "
+            "checkpoint exists; fix that and run it again"
+        )
     )

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._signals import first_signal
-from linearnets.errors import DivergenceError, LinearnetsError, RunFileError, UsageError
+from linearnets.errors import (
+    CheckpointError,
+    DivergenceError,
+    LinearnetsError,
+    RunFileError,
+    UsageError,
+)
 from linearnets.tasks.experiment import Experiment
 from linearnets.training.checkpoint import CheckpointCallback
 from linearnets.training.distributed import PeerLostError
@@ -95,8 +101,9 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
 
     A full disk, a divergence, a lost peer: the command's ``--json`` object gives the folder, as an
     interrupted run's does (a folder gone meanwhile is not given). Under torchrun, the resume a
-    file that could not be written advises (:func:`~linearnets.training.checkpoint_write.run_file_error`)
-    is launched by torchrun as before, as the other stops say it.
+    file that could not be written advises (:func:`~linearnets.training.checkpoint_write.run_file_error`,
+    the checkpoint's :class:`CheckpointError` too) is launched by torchrun as before, as the other
+    stops say it.
     """
     try:
         yield
@@ -106,7 +113,8 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
         if getattr(exc, "run_dir", None) is None:
             exc.run_dir = run_dir  # type: ignore[attr-defined]
         resume = f"linearnets.resume_softmax({str(run_dir)!r})"
-        if isinstance(exc, RunFileError) and _by_torchrun(exp) and str(exc).endswith(resume):
+        unwritten = isinstance(exc, RunFileError | CheckpointError)  # checkpoint.pt's too
+        if unwritten and _by_torchrun(exp) and str(exc).endswith(resume):
             # the same error, its cause (the failed write) and traceback kept for --debug
             exc.args = (f"{exc}, launched by torchrun as before",)
         raise

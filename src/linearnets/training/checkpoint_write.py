@@ -3,9 +3,9 @@
 A file is written to a temporary file in the same folder, flushed and fsync'ed, then renamed over
 the old one (and the folder fsync'ed), so a crash mid-write leaves the previous file intact. A write
 that fails, even to create its temporary file (a path too long), leaves no temporary file, names a
-full disk as such and says what is kept: for a checkpoint, whether an earlier one is; for the run's
-other files, whether a resume (``linearnets.resume_softmax``, the command's ``--resume``) can
-continue the run or start it over.
+full disk as such and says what is kept: for a checkpoint, whether an earlier one is; for it and
+the run's other files, whether a resume of the run folder (``linearnets.resume_softmax(RUN)``, the
+command's ``--resume RUN``) can continue the run or start it over.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def write_atomic(path: Path, payload: dict[str, Any]) -> None:
     """Save the checkpoint ``payload`` to ``path`` through a temporary file, fsync'ed, then renamed.
 
     Raises:
-        CheckpointError: it could not be written; the message says whether an earlier one is kept.
+        CheckpointError: it could not be written; the message says whether an earlier one is kept,
+            and the resume of its run folder that continues the run.
     """
     _replace(
         path, lambda f: _torch_save(payload, f), lambda exc: CheckpointError(_unwritten(path, exc))
@@ -144,14 +145,30 @@ def _reason(path: Path, exc: BaseException) -> str:
 
 
 def _unwritten(path: Path, exc: BaseException) -> str:
-    """Say why the checkpoint ``path`` could not be written, and that the old one is kept."""
-    if not path.parent.is_dir():
+    """Say why the checkpoint ``path`` could not be written, whether the old one is kept, and the
+    resume of its run folder ``path.parent`` that continues it, or starts it over without one.
+
+    The resume is the Python call, naming the folder as :func:`run_file_error`'s does (the command
+    line prints ``--resume`` and the folder), and only where it works, as there: a file that is no
+    run's checkpoint (another name), or a first one with no ``config.json`` beside it to start the
+    run over from, has none to advise.
+    """
+    from linearnets.training.checkpoint import CHECKPOINT_FILE  # imports this module
+
+    run_dir = path.parent
+    if not run_dir.is_dir():
         return _folder_gone(path)
-    kept = "the previous checkpoint is kept" if path.exists() else "no earlier checkpoint exists"
-    return (
-        f"{path} could not be written: {_reason(path, exc)}; {kept}; fix that and continue with "
-        "linearnets.resume_softmax()"
-    )
+    said = f"{path} could not be written: {_reason(path, exc)}"
+    kept = path.exists()
+    said += "; the previous checkpoint is kept" if kept else "; no earlier checkpoint exists"
+    resume = f"linearnets.resume_softmax({str(run_dir)!r})"
+    if path.name != CHECKPOINT_FILE:
+        return f"{said}; fix that and run it again"
+    if kept:
+        return f"{said}; fix that and continue it with {resume}"
+    if (run_dir / "config.json").is_file():
+        return f"{said}; fix that and start it over with {resume}"
+    return f"{said}; fix that and run it again"
 
 
 def _folder_gone(path: Path) -> str:
