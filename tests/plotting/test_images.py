@@ -207,6 +207,33 @@ def test_an_ambiguous_3d_image_is_channels_first_for_a_tensor_and_last_for_an_ar
     np.testing.assert_array_equal(ax.images[0].get_array(), img.numpy())
 
 
+@pytest.mark.parametrize("mode", ["P", "CMYK", "YCbCr", "LA", "1", "F", "RGB", "L"])
+def test_a_pil_image_of_any_mode_shows_as_imshow_shows_it(mode: str) -> None:
+    # the book's show_images hands PIL images to imshow, which converts a palette, CMYK, grey with
+    # alpha, ... to RGBA: its colours, not palette indices or raw ink values through a colormap
+    rng = np.random.default_rng(0)
+    img = Image.fromarray(rng.integers(0, 256, (5, 4, 3), dtype=np.uint8), "RGB").convert(mode)
+    expected = plt.figure().subplots().imshow(img).get_array()
+    axes = show_images([img], 1, 1)
+    np.testing.assert_array_equal(axes[0].images[0].get_array(), expected)
+    axes = plot_predictions([img], ["a"], ["b"])
+    np.testing.assert_array_equal(axes[0].images[0].get_array(), expected)
+
+
+def test_a_pil_image_one_row_high_is_channels_last() -> None:
+    img = Image.fromarray(np.arange(12, dtype=np.uint8).reshape(1, 4, 3), "RGB")
+    (ax,) = show_images([img], 1, 1)
+    np.testing.assert_array_equal(ax.images[0].get_array(), np.asarray(img))
+
+
+def test_a_pil_image_matplotlib_cannot_convert_is_named() -> None:
+    img = Image.new("LA", (4, 4)).convert("La")
+    with pytest.raises(
+        UsageError, match=r"imgs\[1\] must be a PIL image .*mode 'La'.*convert\('LA'\)"
+    ):
+        show_images([Image.new("L", (4, 4)), img], 1, 2)
+
+
 def test_only_the_images_drawn_are_read() -> None:
     axes = show_images([torch.rand(4, 4), "not an image"], 1, 1)
     assert len(axes) == 1 and len(axes[0].images) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import sys
 from collections.abc import Iterable, Sized
 from typing import Any
 
@@ -49,17 +50,18 @@ def image_array(img: Any, index: int, name: str = "imgs") -> np.ndarray:
     """Return one image as (H, W) or (H, W, C) for ``imshow``.
 
     A 3-d image is (C, H, W) or (H, W, C), C in {1, 3, 4}: whichever end holds such a size (a leading
-    1 always); when both do, a tensor is taken as channels-first (torch's layout), NumPy and PIL as
-    channels-last.
+    1 always); when both do, a tensor is taken as channels-first (torch's layout), NumPy as
+    channels-last. A PIL image is read as ``imshow`` reads it (see :func:`_pil_pixels`).
     """
-    arr = as_numpy(img)
+    pil = _pil_pixels(img, index, name)
+    arr = as_numpy(img) if pil is None else pil
     if arr.dtype.kind not in "biuf":  # complex, object, strings: imshow has no colour for them
         raise UsageTypeError(
             f"{name}[{index}] must hold real pixel values (float, integer or bool), got dtype "
             f"{getattr(img, 'dtype', arr.dtype)}; pass e.g. x.abs() for a complex image"
         )
     channels_first = False
-    if arr.ndim == 3:
+    if arr.ndim == 3 and pil is None:  # PIL's pixels are (H, W, C), even one row high
         first, last = arr.shape[0] in (1, 3, 4), arr.shape[-1] in (1, 3, 4)
         # a leading 1 is always one channel: an image one pixel high is no image
         channels_first = arr.shape[0] == 1 or (first and (not last or hasattr(img, "detach")))
@@ -73,6 +75,30 @@ def image_array(img: Any, index: int, name: str = "imgs") -> np.ndarray:
             f"{arr.shape}; pass a batch as (N, H, W) or (N, 1, H, W)"
         )
     return arr
+
+
+def _pil_pixels(img: Any, index: int, name: str) -> np.ndarray | None:
+    """Return a PIL image's pixels as matplotlib's ``imshow`` reads them, ``None`` for another object.
+
+    The book passes PIL images to ``imshow``, which keeps grey (L, 16-bit), RGB and RGBA pixels and
+    converts any other mode to RGBA: a palette image (P, most GIFs and many PNGs) shows its colours,
+    not its palette indices through a colormap; CMYK, YCbCr, 1-bit, grey with alpha (LA) and 32-bit
+    (I, F) images show as they look.
+    """
+    pil_image = sys.modules.get("PIL.Image")  # loaded wherever a PIL image exists
+    if pil_image is None or not isinstance(img, pil_image.Image):
+        return None
+    matplotlib_module()  # a bad MPLBACKEND named, as for the images of other types
+    from matplotlib.image import pil_to_array
+
+    try:
+        return np.asarray(pil_to_array(img))
+    except RuntimeError:  # "Unknown image mode": PIL has no RGBA conversion for it ("La")
+        raise UsageError(
+            f"{name}[{index}] must be a PIL image matplotlib can show, got one of mode "
+            f"{img.mode!r}, which PIL cannot convert to RGBA; pass it converted to a mode PIL can "
+            "(img.convert('LA') for 'La')"
+        ) from None
 
 
 def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
