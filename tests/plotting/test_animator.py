@@ -153,6 +153,17 @@ def test_inputs_are_checked_before_matplotlib_sees_them(
         call()
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [{"xscale": "logx"}, {"yscale": "Log"}, {"xlim": 5}, {"ylim": (0, "a")}, {"legend": "loss"}],
+)
+def test_a_bad_setting_leaves_no_figure_in_pyplot(settings: dict[str, Any]) -> None:
+    plt.close("all")
+    with pytest.raises((UsageError, UsageTypeError)):
+        Animator(**settings)
+    assert plt.get_fignums() == []
+
+
 # ---------------------------------------------------------------- points, lines and limits
 
 

@@ -103,6 +103,24 @@ def test_bad_input_is_rejected_with_a_helpful_message(
         call()
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [{"xscale": "logx"}, {"yscale": "Log"}, {"xlim": 5}, {"ylim": (0, "a")}, {"legend": "f(x)"}],
+)
+def test_a_bad_setting_leaves_the_axes_and_pyplot_as_they_were(settings: dict[str, Any]) -> None:
+    # refused before anything is drawn: the axes passed keep their lines, and no figure is made
+    fig = plt.figure()
+    ax = fig.subplots()
+    ax.plot([0.0, 1.0], [2.0, 3.0])
+    with pytest.raises((UsageError, UsageTypeError)):
+        plot([1.0, 2.0], [3.0, 4.0], axes=ax, **settings)
+    assert [line.get_xydata().tolist() for line in ax.get_lines()] == [[[0.0, 2.0], [1.0, 3.0]]]
+    plt.close("all")
+    with pytest.raises((UsageError, UsageTypeError)):
+        plot([1.0, 2.0], [3.0, 4.0], **settings)
+    assert plt.get_fignums() == []
+
+
 # ---------------------------------------------------------------- each setting reaches the axes
 
 

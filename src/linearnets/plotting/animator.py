@@ -16,7 +16,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._live_output import LiveOutput, resolve_mode
 from linearnets.plotting._mpl import as_numpy, check_out_path, pyplot
 from linearnets.plotting._plot_args import check_figsize, check_fmts, check_limits
-from linearnets.plotting.axes import BOOK_FMTS, check_legend, set_axes
+from linearnets.plotting.axes import BOOK_FMTS, check_axes_settings, set_axes
 from linearnets.validation import check_positive_int, describe
 
 __all__ = ["Animator"]
@@ -104,7 +104,9 @@ class Animator:
             png = check_out_path("out", out, (".png", ".svg"))
             paths = [png.with_suffix(".png"), png.with_suffix(".svg")]
         self._output = LiveOutput(self.mode, paths, svg=True)  # the book's Animator draws SVG
-        self.legend = check_legend(legend) or []
+        # checked before the figure is made: a bad setting leaves no empty figure in pyplot
+        _, _, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
+        self.legend = legend or []
         self.fmts = fmts
         self.X: list[list[float]] | None = None
         self.Y: list[list[float]] | None = None

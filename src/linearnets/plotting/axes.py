@@ -21,7 +21,15 @@ from linearnets.validation import describe
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["BOOK_FMTS", "check_legend", "plot", "set_axes", "set_figsize", "use_svg_display"]
+__all__ = [
+    "BOOK_FMTS",
+    "check_axes_settings",
+    "check_legend",
+    "plot",
+    "set_axes",
+    "set_figsize",
+    "use_svg_display",
+]
 
 BOOK_FMTS = ("-", "m--", "g-.", "r:")
 
@@ -82,12 +90,7 @@ def set_axes(
         raise UsageTypeError(
             f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
         )
-    xlim, ylim = check_limits("xlim", xlim), check_limits("ylim", ylim)
-    scales = _scales()
-    for name, scale in (("xscale", xscale), ("yscale", yscale)):
-        if scale not in scales:
-            raise UsageError(f"{name} must be one of {', '.join(scales)}, got {scale!r}")
-    legend = check_legend(legend)
+    xlim, ylim, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
     axes.set_xlabel(xlabel or "")
     axes.set_ylabel(ylabel or "")
     axes.set_xscale(xscale)
@@ -100,6 +103,22 @@ def set_axes(
         axes.legend(legend)
     # the book calls grid() with no argument, which toggles; on a reused Axes that would flicker
     axes.grid(True)
+
+
+def check_axes_settings(
+    xlim: Any, ylim: Any, xscale: Any, yscale: Any, legend: Any
+) -> tuple[Any, Any, list[Any] | None]:
+    """Return (xlim, ylim, legend) as :func:`set_axes` uses them if every setting is valid, else raise.
+
+    Called by ``plot`` and ``Animator`` before they draw or make a figure too: a typo in a scale
+    must not clear the axes passed to ``plot``, nor leave an empty figure open in pyplot.
+    """
+    xlim, ylim = check_limits("xlim", xlim), check_limits("ylim", ylim)
+    scales = _scales()
+    for name, scale in (("xscale", xscale), ("yscale", yscale)):
+        if scale not in scales:
+            raise UsageError(f"{name} must be one of {', '.join(scales)}, got {scale!r}")
+    return xlim, ylim, check_legend(legend)
 
 
 def check_legend(legend: Any) -> list[Any] | None:
@@ -164,6 +183,8 @@ def plot(
     """
     fmts = check_fmts("fmts", fmts)
     lines = curves(X, Y)
+    # before the axes are cleared; a legend given as a generator is read here, once
+    xlim, ylim, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
     set_figsize(figsize)
     if axes is None:
         axes = pyplot().gca()
