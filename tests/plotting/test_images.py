@@ -178,7 +178,14 @@ def test_bad_input_is_rejected_with_a_helpful_message(
         call()
 
 
+_PAIRS = torch.utils.data.TensorDataset(torch.rand(3, 1, 4, 4), torch.tensor([7, 1, 2]))
+
 BOUNDARY_INPUT: list[Any] = [
+    (lambda: show_images([_PAIRS[i] for i in range(3)], 1, 3), UsageTypeError, r"imgs\[0\] must be an image, got an \(image, label\) pair \(label 7\), as a dataset's items are; pass the images alone, e\.g\. \[img for img, label in examples\]$"),
+    (lambda: show_images(_PAIRS, 1, 3), UsageTypeError, r"imgs must be a tensor, an array or a list of images, got a dataset \(TensorDataset\), whose items are \(image, label\) pairs; pass a batch of its images, e\.g\. X from X, y = next\(iter\(data\.DataLoader\(dataset, batch_size=18\)\)\)$"),
+    (lambda: show_images([None], 1, 1), UsageTypeError, r"imgs\[0\] must be an image \(a tensor, an array or a PIL image\), got None; pass e\.g\. a tensor \(H, W\) of pixel values$"),
+    (lambda: show_images([[[1, 2], [3]]], 1, 1), UsageTypeError, r"imgs\[0\] must be an image .*got \[\[1, 2\], \[3\]\]"),
+    (lambda: plot_predictions([_PAIRS[0]], [7], [7]), UsageTypeError, r"images\[0\] must be an image, got an \(image, label\) pair"),
     (lambda: show_images(torch.rand(2, 4, 4, dtype=torch.complex64), 1, 2), UsageTypeError, r"imgs\[0\] must hold real pixel values .*got dtype torch\.complex64"),
     (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles=3), UsageTypeError, r"titles must be an iterable of titles, one per image, got 3"),
     (lambda: show_images(torch.rand(2, 4, 4), 1, 2, titles="ab"), UsageTypeError, r"titles must be a sequence of titles, one per image, got the string 'ab'"),

@@ -11,13 +11,14 @@ import itertools
 import math
 import sys
 from collections.abc import Iterable, Sized
+from numbers import Number
 from typing import Any
 
 import numpy as np
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import as_numpy, matplotlib_module
-from linearnets.validation import check_positive_int
+from linearnets.validation import check_positive_int, describe
 
 __all__ = [
     "MAX_CELLS",
@@ -54,8 +55,22 @@ def image_array(img: Any, index: int, name: str = "imgs") -> np.ndarray:
     channels-last. A PIL image is read as ``imshow`` reads it (see :func:`_pil_pixels`).
     """
     pil = _pil_pixels(img, index, name)
-    arr = as_numpy(img) if pil is None else pil
-    if arr.dtype.kind not in "biuf":  # complex, object, strings: imshow has no colour for them
+    if pil is None and _is_example(img):
+        raise UsageTypeError(
+            f"{name}[{index}] must be an image, got an (image, label) pair (label "
+            f"{scalar(img[1])!r}), as a dataset's items are; pass the images alone, e.g. "
+            "[img for img, label in examples]"
+        )
+    try:
+        arr = as_numpy(img) if pil is None else pil
+    except (TypeError, ValueError, RuntimeError):  # ragged lists and the like: no array at all
+        arr = np.asarray(None)
+    if arr.dtype.kind == "O" or arr.dtype.kind in "SUV":  # None, strings, objects: no pixels
+        raise UsageTypeError(
+            f"{name}[{index}] must be an image (a tensor, an array or a PIL image), got "
+            f"{describe(img)}; pass e.g. a tensor (H, W) of pixel values"
+        )
+    if arr.dtype.kind not in "biuf":  # complex: imshow has no colour for it
         raise UsageTypeError(
             f"{name}[{index}] must hold real pixel values (float, integer or bool), got dtype "
             f"{getattr(img, 'dtype', arr.dtype)}; pass e.g. x.abs() for a complex image"
@@ -75,6 +90,15 @@ def image_array(img: Any, index: int, name: str = "imgs") -> np.ndarray:
             f"{arr.shape}; pass a batch as (N, H, W) or (N, 1, H, W)"
         )
     return arr
+
+
+def _is_example(img: Any) -> bool:
+    """Return whether ``img`` is a dataset's (image, label) pair: an image, then one number."""
+    if not isinstance(img, tuple | list) or len(img) != 2:
+        return False
+    image, label = img
+    one_number = isinstance(label, Number) or getattr(label, "ndim", None) == 0
+    return one_number and (getattr(image, "ndim", 0) >= 2 or hasattr(image, "getbands"))
 
 
 def _pil_pixels(img: Any, index: int, name: str) -> np.ndarray | None:
@@ -110,7 +134,17 @@ def image_list(imgs: Any, limit: int, name: str = "imgs") -> list[np.ndarray]:
                 f"{tuple(imgs.shape)}{_batch_fix(name, tuple(imgs.shape))}"
             )
     elif not isinstance(imgs, Iterable):
-        raise UsageTypeError(f"{name} must be a tensor, an array or a list of images, got {imgs!r}")
+        if hasattr(imgs, "__getitem__") and hasattr(imgs, "__len__"):  # a Dataset of examples
+            raise UsageTypeError(
+                f"{name} must be a tensor, an array or a list of images, got a dataset "
+                f"({type(imgs).__name__}), whose items are (image, label) pairs; pass a batch of "
+                "its images, e.g. X from X, y = next(iter(data.DataLoader(dataset, "
+                "batch_size=18)))"
+            )
+        raise UsageTypeError(
+            f"{name} must be a tensor, an array or a list of images, got {describe(imgs)}; pass "
+            "e.g. a batch X of shape (N, 28, 28)"
+        )
     arrays = [image_array(img, i, name) for i, img in enumerate(itertools.islice(imgs, limit))]
     if not arrays:
         raise UsageError(f"{name} must hold at least one image, got none")
