@@ -60,6 +60,8 @@ def test_bad_input_is_rejected_with_a_helpful_message(
 BOUNDARY_INPUT: list[Any] = [
     (lambda: plot([1, 2, 3], [4, 5]), UsageError, r"X\[0\] and Y\[0\] must have the same length \(one x per y\), got 3 and 2"),
     (lambda: plot(torch.arange(3.0), [torch.ones(3), torch.ones(4)]), UsageError, r"X\[1\] and Y\[1\] must have the same length .*got 3 and 4"),
+    (lambda: plot(np.arange(3.0), np.ones((3, 2))), UsageError, r"X\[0\] and Y\[0\] must have the same length \(one x per y\), got 3 and 2; Y's 3 rows are its points and its 2 columns the curves, where plot takes one curve per row: pass Y\.T$"),
+    (lambda: plot(torch.arange(4.0), torch.ones(4, 3)), UsageError, r"got 4 and 3; Y's 4 rows are its points .*pass Y\.T$"),
     (lambda: plot(None), UsageTypeError, r"X must be a list, array or tensor of numbers, or a list of them \(one per curve\), got None"),
     (lambda: plot(3.0), UsageTypeError, r"X must be a list, array or tensor of numbers.*got 3\.0"),
     (lambda: plot(torch.tensor(3.0)), UsageTypeError, r"X must be .*got a tensor of shape \(\)"),

@@ -177,6 +177,7 @@ def curves(X: Any, Y: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     if Y is not None:
         _check_many("Y", Y)
         _check_not_column("Y", Y)
+    given_y = Y
     if _has_one_axis(X):
         X = [X]
     if Y is None:
@@ -194,9 +195,16 @@ def curves(X: Any, Y: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     for i, (x, y) in enumerate(zip(X, Y, strict=True)):
         xs, ys = _curve(f"X[{i}]", x), _curve(f"Y[{i}]", y)
         if len(xs) and len(xs) != len(ys):
+            fix = "pass as many x values as y values"
+            shape = tuple(getattr(given_y, "shape", ()))
+            if len(shape) == 2 and shape == (len(xs), len(ys)):  # np.stack([y1, y2], axis=1)
+                fix = (
+                    f"Y's {shape[0]} rows are its points and its {shape[1]} columns the curves, "
+                    f"where plot takes one curve per row: pass Y.T"
+                )
             raise UsageError(
                 f"X[{i}] and Y[{i}] must have the same length (one x per y), got {len(xs)} and "
-                f"{len(ys)}; pass as many x values as y values"
+                f"{len(ys)}; {fix}"
             )
         curves.append((xs, ys))
     return curves
