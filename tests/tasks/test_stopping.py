@@ -157,6 +157,61 @@ def test_a_data_parallel_runs_stop_says_how_its_processes_are_started_again(
     assert one_line(lost).endswith(f"; resume with: linearnets softmax --resume 'my run'{again}")
 
 
+@pytest.mark.parametrize(
+    ("torchrun", "again"),
+    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
+    ids=["torchrun", "by hand"],
+)
+def test_a_data_parallel_runs_divergence_says_how_its_processes_are_started_again(
+    monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
+) -> None:
+    """A diverged data-parallel run advised a bare linearnets.resume_softmax('my run', lr=0.05,
+    force=True) (--resume 'my run' --lr 0.05 --force): one process, where its stop by Ctrl-C or a
+    lost process says how to start them all again. Each resume it gives now says it too."""
+    _launched(monkeypatch, torchrun=torchrun)
+    exp, run = _exp(enabled=True), Path("my run")
+    grew = DivergenceError("loss 1e+04 grew past 100× its start")
+    grew.grew = True
+    kept = diverged(grew, exp, run, _checkpoint(1), 0)
+    assert str(kept) == (
+        "loss 1e+04 grew past 100× its start; the checkpoint of epoch 1 is kept in my run "
+        "(continue it with a smaller lr: linearnets.resume_softmax('my run', lr=0.05, "
+        f"force=True){again}); a loss that grew may still settle, far above a smaller lr's: "
+        f"linearnets.resume_softmax('my run', guard=False){again}, trains on regardless"
+    )
+    assert kept.grew and kept.resumable
+    # the command's line: the ending after the options, the folder quoted for the shell
+    assert one_line(kept) == (
+        "loss 1e+04 grew past 100× its start; the checkpoint of epoch 1 is kept in my run "
+        f"(continue it with a smaller lr: --resume 'my run' --lr 0.05 --force{again}); a loss "
+        f"that grew may still settle, far above a smaller lr's: --resume 'my run' --no-guard"
+        f"{again}, trains on regardless"
+    )
+    fresh = diverged(DivergenceError("loss is nan"), exp, run, _checkpoint(None), 0)
+    start_over = "start it over with a smaller lr: "
+    assert str(fresh).endswith(f"{start_over}linearnets.resume_softmax('my run', lr=0.05){again}")
+    assert one_line(fresh).endswith(f"{start_over}--resume 'my run' --lr 0.05{again}")
+    # no resume advised, no launch to tell
+    blown = DivergenceError("the weights it resumed from give it")
+    blown.resumable = False
+    assert str(diverged(blown, exp, run, _checkpoint(None), 1)).endswith(
+        "; the checkpoint of epoch 1 is kept in my run"
+    )
+
+
+def test_a_single_process_divergence_that_grew_names_its_resumes_alone() -> None:
+    """The launch's ending is a data-parallel run's alone: one process's message is as it was."""
+    grew = DivergenceError("loss grew")
+    grew.grew = True
+    error = diverged(grew, _exp(), Path("run"), _checkpoint(2), 0)
+    assert str(error) == (
+        "loss grew; the checkpoint of epoch 2 is kept in run (continue it with a smaller lr: "
+        "linearnets.resume_softmax('run', lr=0.05, force=True)); a loss that grew may still "
+        "settle, far above a smaller lr's: linearnets.resume_softmax('run', guard=False) trains "
+        "on regardless"
+    )
+
+
 def test_a_signal_after_the_last_epoch_becomes_an_interrupt_with_the_hint() -> None:
     history: Any = SimpleNamespace(epochs=[object(), object()])  # both epochs done
     with (

@@ -112,7 +112,8 @@ def test_the_resume_a_figure_failure_advises_can_be_pasted_into_a_shell(
     out.mkdir()
     plotter: Any = SimpleNamespace(close=failed)
     result: Any = SimpleNamespace(summary=lambda: {"epochs": 1})
-    exp: Any = SimpleNamespace()  # not reached: the failed figure is reported first
+    # one process: the resume says nothing of how it is launched; no barrier is reached
+    exp: Any = SimpleNamespace(dist=SimpleNamespace(enabled=False, is_main=True, world_size=1))
     with pytest.raises(PlotError) as info:
         _finish(exp, out, result, plotter)
     call = str(info.value).split("; draw them with: ", 1)[1]
@@ -121,6 +122,44 @@ def test_the_resume_a_figure_failure_advises_can_be_pasted_into_a_shell(
     # the oracle: the shell's own word splitting (POSIX rules, as shlex implements them)
     assert shlex.split(command) == ["linearnets", "softmax", "--resume", str(out)]
     assert json.loads((out / "results.json").read_text()) == {"epochs": 1}
+
+
+@pytest.mark.parametrize(
+    ("torchrun", "again"),
+    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
+    ids=["torchrun", "by hand"],
+)
+def test_a_figure_rank_0_cannot_draw_gives_the_resume_launched_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
+) -> None:
+    """Rank 0's figure failing in a data-parallel run advised "draw them with: linearnets softmax
+    --resume RUN": one process, where its other stops say how to start them all again."""
+    from linearnets.errors import PlotError
+    from linearnets.tasks.training_run import _finish
+
+    if torchrun:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+
+    def failed() -> None:
+        raise PlotError("curves.png could not be drawn")
+
+    out = tmp_path / "my run"
+    out.mkdir()
+    plotter: Any = SimpleNamespace(close=failed)
+    result: Any = SimpleNamespace(summary=lambda: {"epochs": 2})
+    exp: Any = SimpleNamespace(dist=SimpleNamespace(enabled=True, is_main=True, world_size=2))
+    with pytest.raises(PlotError) as info:
+        _finish(exp, out, result, plotter)
+    assert str(info.value) == (
+        f"curves.png could not be drawn; draw them with: linearnets.resume_softmax({str(out)!r})"
+        f"{again}"
+    )
+    assert one_line(info.value, command="linearnets softmax") == (
+        "curves.png could not be drawn; draw them with: linearnets softmax --resume "
+        f"{shlex.quote(str(out))}{again}"
+    )
 
 
 def test_a_runs_checkpoints_build_each_epochs_row_once(
@@ -375,15 +414,21 @@ def _metrics_file_fills_at_epoch_2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("torchrun", "world_size", "again"),
-    [(True, 2, ", launched by torchrun as before"), (False, 2, ""), (True, 1, "")],
+    [
+        (True, 2, ", launched by torchrun as before"),
+        (False, 2, " in 2 processes, started as before"),
+        (True, 1, ""),
+    ],
     ids=["torchrun", "by hand", "torchrun, one process"],
 )
 def test_a_file_rank_0_cannot_write_mid_run_gives_the_resume_launched_as_before(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, world_size: int, again: str
 ) -> None:
     """Rank 0's disk full mid-run under torchrun: its message ended "continue it with --resume
-    RUN", where a lost peer's or a Ctrl-C's says to launch it by torchrun as before. Only a
-    data-parallel run under torchrun says so; the error names the run folder for --json too."""
+    RUN", where a lost peer's or a Ctrl-C's says to launch it by torchrun as before; processes
+    started by hand said no more either, where the other stops say "in 2 processes, started as
+    before". A data-parallel run says how its processes start again, a single process nothing;
+    the error names the run folder for --json too."""
     from linearnets.errors import RunFileError
 
     if torchrun:
@@ -428,15 +473,20 @@ def _checkpoint_fills_at_epoch_2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("torchrun", "world_size", "again"),
-    [(True, 2, ", launched by torchrun as before"), (False, 2, ""), (True, 1, "")],
+    [
+        (True, 2, ", launched by torchrun as before"),
+        (False, 2, " in 2 processes, started as before"),
+        (True, 1, ""),
+    ],
     ids=["torchrun", "by hand", "torchrun, one process"],
 )
 def test_a_checkpoint_rank_0_cannot_write_mid_run_names_the_folder_to_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, world_size: int, again: str
 ) -> None:
     """checkpoint.pt on a full disk ended "fix that and continue with
-    linearnets.resume_softmax()", the command's line "... with --resume": no folder, and, under
-    torchrun, not the launch a full metrics.jsonl's RunFileError names. It says both now."""
+    linearnets.resume_softmax()", the command's line "... with --resume": no folder, and, in a
+    data-parallel run, not the launch a full metrics.jsonl's RunFileError names (processes started
+    by hand got none even there). It says both now."""
     from linearnets.errors import CheckpointError
 
     if torchrun:

@@ -39,6 +39,7 @@ __all__ = [
     "complete_when_returned",
     "diverged",
     "interrupted_when_complete",
+    "launched_again",
     "name_resume",
     "peer_lost",
     "resume_hint_after_training",
@@ -89,6 +90,17 @@ def _by_torchrun(exp: Experiment) -> bool:
     return exp.dist.enabled and bool(os.environ.get("TORCHELASTIC_RUN_ID"))
 
 
+def launched_again(exp: Experiment) -> str:
+    """Return how ``exp``'s processes are started again, to follow the resume a stop advises.
+
+    ``", launched by torchrun as before"`` under torchrun, ``" in N processes, started as
+    before"`` for a data-parallel run's N processes started by hand (or by the user's own code:
+    ``mp.spawn``), ``""`` for one process (see
+    :func:`~linearnets.training.interrupt.launched_as_before`).
+    """
+    return launched_as_before("torchrun" if _by_torchrun(exp) else "", exp.dist.world_size)
+
+
 def _name_launch(exc: TrainingInterrupted, exp: Experiment) -> None:
     """Tell ``exc`` how ``exp``'s processes are started again: by torchrun, or N of them by hand."""
     exc.launcher = "torchrun" if _by_torchrun(exp) else ""
@@ -100,10 +112,10 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
     """Have an error of the run's own that stops it in the block name its folder: ``run_dir``.
 
     A full disk, a divergence, a lost peer: the command's ``--json`` object gives the folder, as an
-    interrupted run's does (a folder gone meanwhile is not given). Under torchrun, the resume a
-    file that could not be written advises (:func:`~linearnets.training.checkpoint_write.run_file_error`,
-    the checkpoint's :class:`CheckpointError` too) is launched by torchrun as before, as the other
-    stops say it.
+    interrupted run's does (a folder gone meanwhile is not given). In a data-parallel run, the
+    resume a file that could not be written advises (:func:`~linearnets.training.checkpoint_write.run_file_error`,
+    the checkpoint's :class:`CheckpointError` too) says how its processes are started again, as
+    the other stops say it (:func:`launched_again`).
     """
     try:
         yield
@@ -114,9 +126,10 @@ def stop_names_its_folder(exp: Experiment, run_dir: Path) -> Iterator[None]:
             exc.run_dir = run_dir  # type: ignore[attr-defined]
         resume = f"linearnets.resume_softmax({str(run_dir)!r})"
         unwritten = isinstance(exc, RunFileError | CheckpointError)  # checkpoint.pt's too
-        if unwritten and _by_torchrun(exp) and str(exc).endswith(resume):
+        again = launched_again(exp)
+        if unwritten and again and str(exc).endswith(resume):
             # the same error, its cause (the failed write) and traceback kept for --debug
-            exc.args = (f"{exc}, launched by torchrun as before",)
+            exc.args = (f"{exc}{again}",)
         raise
 
 
@@ -206,12 +219,13 @@ def diverged(
     """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr."""
     kept = checkpoint.last_epoch or start_epoch
     smaller = f"lr={smaller_lr(exp.config.lr):g}"
+    again = launched_again(exp)  # a data-parallel run's processes, started as before
     if not kept:
         where = "no epoch had finished, so no checkpoint was written"
         if exc.resumable:  # the folder holds the run's config: a new run there would be refused
             where += (
                 f"; start it over with a smaller lr: linearnets.resume_softmax({str(run_dir)!r}, "
-                f"{smaller})"
+                f"{smaller}){again}"
             )
     elif not exc.resumable:  # the checkpoint's own weights give the loss: the message said so
         where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
@@ -220,12 +234,13 @@ def diverged(
             f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
             # the Python call; the command line prints it as --resume DIR --lr LR --force, the
             # folder quoted for the shell, as the interrupt's message does ("my run" is one argument)
-            f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True))"
+            f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True){again})"
         )
     if exc.grew:  # finite: the loss may settle later, far above a smaller lr's (D2L §3.7 ex. 1)
         where += (
             "; a loss that grew may still settle, far above a smaller lr's: "
-            f"linearnets.resume_softmax({str(run_dir)!r}, guard=False) trains on regardless"
+            f"linearnets.resume_softmax({str(run_dir)!r}, guard=False)"
+            f"{f'{again},' if again else ''} trains on regardless"
         )
     stopped = DivergenceError(f"{exc}{_scale_hint(exp)}; {where}")
     stopped.resumable, stopped.grew = exc.resumable, exc.grew
@@ -270,10 +285,9 @@ def peer_lost(
             f"connection: {reason}); the run is complete, its weights and results written in "
             f"{run_dir}"
         )
-    # the Python call; the command line prints it as --resume DIR, as for an interrupt
-    again = f"linearnets.resume_softmax({str(run_dir)!r})"
-    # by torchrun, or started by hand (or by the user's own code: mp.spawn)
-    again += launched_as_before("torchrun" if _by_torchrun(exp) else "", exp.dist.world_size)
+    # the Python call; the command line prints it as --resume DIR, as for an interrupt; then by
+    # torchrun, or started by hand (or by the user's own code: mp.spawn)
+    again = f"linearnets.resume_softmax({str(run_dir)!r}){launched_again(exp)}"
     kept = checkpoint.last_epoch or start_epoch
     if not exp.dist.is_main:  # rank 0 writes the checkpoints, and may be the one that stopped
         where = f"rank 0 keeps the checkpoints in {run_dir}; resume with: {again}"

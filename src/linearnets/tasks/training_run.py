@@ -22,6 +22,7 @@ from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.reports import live_curves, plot_process, write_reports
 from linearnets.tasks.stopping import (
     diverged,
+    launched_again,
     name_resume,
     peer_lost,
     resume_hint_after_training,
@@ -247,7 +248,7 @@ def _finish(
 
     A run stopped before this point (even while its figures were drawn) is finished by --resume. A
     figure that failed to draw is reported after it (PlotError), with the --resume that draws the
-    figures still missing.
+    figures still missing (a data-parallel run's in its processes, started again as before).
     """
     try:
         if plotter is not None:
@@ -258,6 +259,7 @@ def _finish(
         # the call; the command line prints it as --resume DIR, quoted for the shell
         raise PlotError(
             f"{exc}; draw them with: linearnets.resume_softmax({str(run_dir)!r})"
+            f"{launched_again(exp)}"
         ) from None
     if exp.dist.is_main:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
