@@ -280,6 +280,35 @@ def test_a_full_disk_in_softmax_offers_its_resume() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "again", [", launched by torchrun as before", " in 2 processes, started as before"]
+)
+def test_a_full_disk_in_a_data_parallel_run_says_how_its_processes_start_again(
+    again: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stdout on a full disk (or closed by `| head`) in a data-parallel run advised a bare
+    "--resume RUN", where its other stops say how its processes are started again."""
+    from linearnets.cli._outcomes import report_output_closed
+
+    exc = OSError(errno.ENOSPC, "No space left on device")
+    exc.run_dir, exc.checkpoint_epoch = Path("runs/my run"), 3  # type: ignore[attr-defined]
+    exc.launched_again = again  # type: ignore[attr-defined]
+    resume = f"continue it with: linearnets softmax --resume 'runs/my run'{again}"
+    line = report.one_line(exc, command="linearnets softmax")
+    assert line == (
+        "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
+        f"output goes); free some space; the checkpoint of epoch 3 is kept in runs/my run; {resume}"
+    )
+    closed = BrokenPipeError(errno.EPIPE, "Broken pipe")
+    closed.__dict__.update(exc.__dict__)
+    monkeypatch.delenv("RANK", raising=False)  # rank 0 says it
+    report_output_closed(closed, "linearnets softmax")
+    assert capsys.readouterr().err == (
+        "linearnets softmax: stopped: its output was closed (a reader such as head quit); the "
+        f"checkpoint of epoch 3 is kept in runs/my run; {resume}\n"
+    )
+
+
 @pytest.mark.parametrize(("epoch", "kept"), [(3, True), (None, False)])
 def test_a_full_disk_in_a_run_names_its_folder_and_checkpoint(
     epoch: int | None, kept: bool

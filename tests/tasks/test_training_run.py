@@ -513,6 +513,41 @@ def test_a_checkpoint_rank_0_cannot_write_mid_run_names_the_folder_to_resume(
     assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 1  # what it resumes
 
 
+class _StdoutFull(_PeerDies):
+    """A twin alive throughout, and rank 0's console line of epoch 2 on a full disk."""
+
+    def on_epoch_end(self, *, metrics: Any) -> None:
+        import errno
+
+        if metrics.epoch == 2:  # after its checkpoint, as the console logger's print fails
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    ("torchrun", "again"),
+    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
+    ids=["torchrun", "by hand"],
+)
+def test_rank_0s_stdout_on_a_full_disk_gives_the_resume_launched_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
+) -> None:
+    """A data-parallel run whose rank 0 printed to a full disk (`> file` there) said "continue it
+    with: linearnets softmax --resume RUN", where its other stops say how to start them again."""
+    if torchrun:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    run = tmp_path / "run"
+    with pytest.raises(OSError) as info:
+        _two_process_run(tmp_path, monkeypatch, _StdoutFull(RuntimeError(), at_epoch=99), rank=0)
+    assert getattr(info.value, "launched_again", None) == again
+    assert one_line(info.value, command="linearnets softmax").endswith(
+        f"; the checkpoint of epoch 2 is kept in {run}; continue it with: linearnets softmax "
+        f"--resume {shlex.quote(str(run))}{again}"
+    )
+    assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 2  # what it names
+
+
 def _error_of(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: RuntimeError, *, rank: int
 ) -> BaseException:

@@ -73,13 +73,19 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
 def report_output_closed(exc: BrokenPipeError, prog: str) -> None:
     """Tell a run stopped by its closed output (``| head``) where it can be continued, on stderr.
 
-    The run's stop names its folder (``run_dir``) and the epochs its checkpoint holds
-    (``checkpoint_epoch``, ``None``: none yet); a stderr closed too gets nothing.
+    The run's stop names its folder (``run_dir``), the epochs its checkpoint holds
+    (``checkpoint_epoch``, ``None``: none yet) and how a data-parallel run's processes start again
+    (``launched_again``); a stderr closed too gets nothing.
     """
     run_dir = getattr(exc, "run_dir", None)
     if run_dir is None or _ranks.rank() != 0:
         return
-    kept = resume_advice(prog, run_dir, getattr(exc, "checkpoint_epoch", None))
+    kept = resume_advice(
+        prog,
+        run_dir,
+        getattr(exc, "checkpoint_epoch", None),
+        launched=getattr(exc, "launched_again", ""),
+    )
     with contextlib.suppress(OSError, ValueError, AttributeError):
         print(
             f"{prog}: stopped: its output was closed (a reader such as head quit); {kept}",

@@ -271,10 +271,14 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
     return f"unexpected {type(exc).__name__}: {text}{hint}"
 
 
-def resume_advice(command: str, run_dir: Any, epoch: int | None) -> str:
+def resume_advice(command: str, run_dir: Any, epoch: int | None, *, launched: str = "") -> str:
     """Return where a stopped run's checkpoint is and the command that continues it: ``epoch``
-    finished epochs kept in ``run_dir`` (``None``: none yet, and the resume starts it over)."""
-    again = f"{command} --resume {shell_word(run_dir)}"
+    finished epochs kept in ``run_dir`` (``None``: none yet, and the resume starts it over).
+
+    ``launched``: how a data-parallel run's processes are started again, after the command
+    (``", launched by torchrun as before"``; see :func:`linearnets.tasks.stopping.launched_again`).
+    """
+    again = f"{command} --resume {shell_word(run_dir)}{launched}"
     if epoch:
         return f"the checkpoint of epoch {epoch} is kept in {run_dir}; continue it with: {again}"
     return f"no epoch had finished; start it over with: {again}"
@@ -282,12 +286,19 @@ def resume_advice(command: str, run_dir: Any, epoch: int | None) -> str:
 
 def _disk_full_advice(command: str | None, exc: OSError) -> str:
     """Return what to do when a device is full; the resume for ``command`` softmax only (for an
-    unknown command, said to be softmax's), naming the run's folder and what its checkpoint holds
-    where the run told them (``exc.run_dir``, ``exc.checkpoint_epoch``)."""
+    unknown command, said to be softmax's), naming the run's folder, what its checkpoint holds and
+    how its processes start again where the run told them (``exc.run_dir``,
+    ``exc.checkpoint_epoch``, ``exc.launched_again``)."""
     full = "a device is full (the disk, or where the output goes); free some space"
     run_dir = getattr(exc, "run_dir", None)
     if run_dir is not None and command is not None:
-        return f"{full}; {resume_advice(command, run_dir, getattr(exc, 'checkpoint_epoch', None))}"
+        kept = resume_advice(
+            command,
+            run_dir,
+            getattr(exc, "checkpoint_epoch", None),
+            launched=getattr(exc, "launched_again", ""),
+        )
+        return f"{full}; {kept}"
     if command is None:
         return (
             f"{full} and run it again (a softmax run keeps the checkpoint of its last finished "

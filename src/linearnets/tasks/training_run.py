@@ -301,10 +301,11 @@ def _train(
         raise diverged(exc, exp, run_dir, checkpoint, start_epoch) from None
     except OSError as exc:
         # its output's reader quit (`| head`), or a full disk (or stdout on one): the command
-        # says where the run is and what its checkpoint holds
+        # says where the run is, what its checkpoint holds and how its processes start again
         if isinstance(exc, BrokenPipeError) or exc.errno == errno.ENOSPC:
             exc.run_dir = run_dir  # type: ignore[attr-defined]
             exc.checkpoint_epoch = checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
+            exc.launched_again = launched_again(exp)  # type: ignore[attr-defined]
         raise
     except RuntimeError as exc:
         reason = lost_connection(exc) if exp.dist.enabled else None
