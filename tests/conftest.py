@@ -125,3 +125,57 @@ def ipython(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     shell = interactiveshell.InteractiveShell(config=config)
     atexit.unregister(shell.atexit_operations)
     return shell
+
+
+class FullDisk:
+    """Makes a run's files find the disk full (ENOSPC) as a given epoch writes them, until
+    :meth:`undo` (or the test's end)."""
+
+    def __init__(self) -> None:
+        self._monkeypatch = pytest.MonkeyPatch()
+
+    def undo(self) -> None:
+        """Give the disk its space back."""
+        self._monkeypatch.undo()
+
+    def metrics_at_epoch_2(self) -> None:
+        """metrics.jsonl fails as epoch 2's line is appended, after epoch 2's checkpoint."""
+        import errno
+
+        from linearnets.training import callbacks
+
+        append = callbacks.MetricsWriter._append
+        written: list[Path] = []
+
+        def full(path: Path, text: str) -> None:
+            written.append(path)
+            if len(written) > 2:  # metrics.jsonl and metrics.csv of epoch 1, then epoch 2's
+                # as _append raises it when the write fails
+                error = OSError(errno.ENOSPC, "No space left on device")
+                raise callbacks.run_file_error(path, error)
+            append(path, text)
+
+        self._monkeypatch.setattr(callbacks.MetricsWriter, "_append", staticmethod(full))
+
+    def checkpoint_at_epoch(self, epoch: int) -> None:
+        """checkpoint.pt fails as epoch ``epoch``'s checkpoint is written."""
+        import errno
+
+        from linearnets.training import checkpoint_write
+
+        save = checkpoint_write._torch_save
+
+        def full(obj: Any, f: Any) -> None:
+            if isinstance(obj, dict) and obj.get("epoch") == epoch:  # that epoch's checkpoint
+                raise OSError(errno.ENOSPC, "No space left on device")
+            save(obj, f)
+
+        self._monkeypatch.setattr(checkpoint_write, "_torch_save", full)
+
+
+@pytest.fixture
+def full_disk() -> Iterator[FullDisk]:
+    """A :class:`FullDisk` for the test's run files."""
+    disk = FullDisk()
+    yield disk
+    disk.undo()

@@ -880,27 +880,13 @@ def test_a_run_stopped_by_a_full_disk_names_its_folder_in_json(
 def test_a_run_whose_metrics_file_finds_the_disk_full_names_its_folder_in_json(
     blobs_npz: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    full_disk: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The disk fills as metrics.jsonl takes epoch 2's line: the run stops with the RunFileError
     naming the file, and its object had no run_dir, though the folder holds the checkpoint the
     message resumes. It names it now, as an interrupted run's object does."""
-    import errno
-
-    from linearnets.training import callbacks
-
-    append = callbacks.MetricsWriter._append
-    written: list[Path] = []
-
-    def full(path: Path, text: str) -> None:
-        written.append(path)
-        if len(written) > 2:  # metrics.jsonl and metrics.csv of epoch 1, then epoch 2's
-            # as _append raises it when the write fails
-            raise callbacks.run_file_error(path, OSError(errno.ENOSPC, "No space left on device"))
-        append(path, text)
-
-    monkeypatch.setattr(callbacks.MetricsWriter, "_append", staticmethod(full))
+    full_disk.metrics_at_epoch_2()
     run = tmp_path / "run"
     common = ["--data", str(blobs_npz), "--plot", "none", "--batch-size", "20"]
     assert main(["softmax", *common, "--epochs", "3", "--out", str(run), "--json"]) == 1
@@ -917,7 +903,7 @@ def test_a_run_whose_metrics_file_finds_the_disk_full_names_its_folder_in_json(
         "exit_status": 1,
         "run_dir": str(run),
     }
-    monkeypatch.setattr(callbacks.MetricsWriter, "_append", staticmethod(append))
+    full_disk.undo()
     assert main(["softmax", "--resume", str(run), "--json"]) == 0
     assert _last_json(capsys.readouterr().out)["epochs"] == 3
 
@@ -926,7 +912,7 @@ def test_a_run_whose_metrics_file_finds_the_disk_full_names_its_folder_in_json(
 def test_a_run_whose_checkpoint_finds_the_disk_full_gives_the_resume_of_its_folder(
     blobs_npz: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    full_disk: Any,
     capsys: pytest.CaptureFixture[str],
     epoch: int,
     again: str,
@@ -934,23 +920,13 @@ def test_a_run_whose_checkpoint_finds_the_disk_full_gives_the_resume_of_its_fold
     """The disk fills as checkpoint.pt of epoch 1 or 2 is written: the line ended "fix that and
     continue with --resume", naming no folder. It gives the --resume of the run's folder now, quoted
     for the shell; the oracle: the command it gives, read by the shell and run, ends the run."""
-    import errno
     import shlex
-
-    from linearnets.training import checkpoint_write
-
-    save = checkpoint_write._torch_save
-
-    def full(obj: Any, f: Any) -> None:
-        if isinstance(obj, dict) and obj.get("epoch") == epoch:  # that epoch's checkpoint
-            raise OSError(errno.ENOSPC, "No space left on device")
-        save(obj, f)
 
     run = tmp_path / "my run"
     common = ["--data", str(blobs_npz), "--plot", "none", "--batch-size", "20"]
-    with monkeypatch.context() as m:
-        m.setattr(checkpoint_write, "_torch_save", full)
-        assert main(["softmax", *common, "--epochs", "3", "--out", str(run), "--json"]) == 1
+    full_disk.checkpoint_at_epoch(epoch)
+    assert main(["softmax", *common, "--epochs", "3", "--out", str(run), "--json"]) == 1
+    full_disk.undo()
     out, err = capsys.readouterr()
     said = err.removeprefix("linearnets softmax: error: ").rstrip("\n")
     kept = "the previous checkpoint is kept" if epoch == 2 else "no earlier checkpoint exists"

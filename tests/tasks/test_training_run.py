@@ -393,25 +393,6 @@ def test_a_peer_lost_before_any_checkpoint_or_seen_from_rank_1_says_what_it_know
     assert str(on_rank_1) == f"{said}rank 0 keeps the checkpoints in {run}; resume with: {resume}"
 
 
-def _metrics_file_fills_at_epoch_2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Have metrics.jsonl find the disk full as epoch 2's line is appended, after its checkpoint."""
-    import errno
-
-    from linearnets.training import callbacks
-
-    append = callbacks.MetricsWriter._append
-    written: list[Path] = []
-
-    def full(path: Path, text: str) -> None:
-        written.append(path)
-        if len(written) > 2:  # metrics.jsonl and metrics.csv of epoch 1, then epoch 2's
-            # as _append raises it when the write fails
-            raise callbacks.run_file_error(path, OSError(errno.ENOSPC, "No space left on device"))
-        append(path, text)
-
-    monkeypatch.setattr(callbacks.MetricsWriter, "_append", staticmethod(full))
-
-
 @pytest.mark.parametrize(
     ("torchrun", "world_size", "again"),
     [
@@ -421,96 +402,56 @@ def _metrics_file_fills_at_epoch_2(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
     ids=["torchrun", "by hand", "torchrun, one process"],
 )
+@pytest.mark.parametrize("file", ["metrics.jsonl", "checkpoint.pt"])
 def test_a_file_rank_0_cannot_write_mid_run_gives_the_resume_launched_as_before(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, world_size: int, again: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    full_disk: Any,
+    file: str,
+    torchrun: bool,
+    world_size: int,
+    again: str,
 ) -> None:
-    """Rank 0's disk full mid-run under torchrun: its message ended "continue it with --resume
-    RUN", where a lost peer's or a Ctrl-C's says to launch it by torchrun as before; processes
-    started by hand said no more either, where the other stops say "in 2 processes, started as
-    before". A data-parallel run says how its processes start again, a single process nothing;
-    the error names the run folder for --json too."""
-    from linearnets.errors import RunFileError
+    """Rank 0's disk full mid-run, for metrics.jsonl (a RunFileError) or checkpoint.pt (a
+    CheckpointError). Under torchrun metrics.jsonl's message ended "continue it with --resume RUN",
+    where a lost peer's or a Ctrl-C's says to launch it by torchrun as before; processes started by
+    hand said no more either, where the other stops say "in 2 processes, started as before";
+    checkpoint.pt's ended "fix that and continue with linearnets.resume_softmax()", the command's
+    line "... with --resume": no folder. A data-parallel run says how its processes start again, a
+    single process nothing; the error names the run folder for --json too."""
+    from linearnets.errors import CheckpointError, RunFileError
 
     if torchrun:
         monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
     else:
         monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
-    _metrics_file_fills_at_epoch_2(monkeypatch)
-    run = tmp_path / "run"
-    with pytest.raises(RunFileError) as info:
-        if world_size == 2:  # rank 0, its twin alive throughout
-            _two_process_run(tmp_path, monkeypatch, _PeerDies(RuntimeError(), at_epoch=99), rank=0)
-        else:
-            _blobs(tmp_path / "d.npz")
-            run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=2, plot="none", out=run))
-    kept = "the checkpoint of the run's last finished epoch is kept: fix that and continue it with"
-    assert str(info.value).startswith(
-        f"{run / 'metrics.jsonl'} could not be written: the disk is full ("
-    )
-    assert str(info.value).endswith(f"; {kept} linearnets.resume_softmax({str(run)!r}){again}")
-    assert one_line(info.value, command="linearnets softmax").endswith(
-        f"; {kept} --resume {shlex.quote(str(run))}{again}"
-    )
-    assert getattr(info.value, "run_dir", None) == run
-    assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 2  # what it resumes
-
-
-def _checkpoint_fills_at_epoch_2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Have checkpoint.pt find the disk full as epoch 2's checkpoint is written."""
-    import errno
-
-    from linearnets.training import checkpoint_write
-
-    save = checkpoint_write._torch_save
-
-    def full(obj: Any, f: Any) -> None:
-        if isinstance(obj, dict) and obj.get("epoch") == 2:  # the checkpoint of epoch 2
-            raise OSError(errno.ENOSPC, "No space left on device")
-        save(obj, f)
-
-    monkeypatch.setattr(checkpoint_write, "_torch_save", full)
-
-
-@pytest.mark.parametrize(
-    ("torchrun", "world_size", "again"),
-    [
-        (True, 2, ", launched by torchrun as before"),
-        (False, 2, " in 2 processes, started as before"),
-        (True, 1, ""),
-    ],
-    ids=["torchrun", "by hand", "torchrun, one process"],
-)
-def test_a_checkpoint_rank_0_cannot_write_mid_run_names_the_folder_to_resume(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, world_size: int, again: str
-) -> None:
-    """checkpoint.pt on a full disk ended "fix that and continue with
-    linearnets.resume_softmax()", the command's line "... with --resume": no folder, and, in a
-    data-parallel run, not the launch a full metrics.jsonl's RunFileError names (processes started
-    by hand got none even there). It says both now."""
-    from linearnets.errors import CheckpointError
-
-    if torchrun:
-        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
+    if file == "metrics.jsonl":
+        full_disk.metrics_at_epoch_2()
+        error: type[Exception] = RunFileError
+        kept = "the checkpoint of the run's last finished epoch is kept: fix that and continue it"
+        resumed_epoch = 2
     else:
-        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
-    _checkpoint_fills_at_epoch_2(monkeypatch)
+        full_disk.checkpoint_at_epoch(2)
+        error, kept, resumed_epoch = (
+            CheckpointError,
+            "the previous checkpoint is kept; fix that and continue it",
+            1,
+        )
     run = tmp_path / "run"
-    with pytest.raises(CheckpointError) as info:
+    with pytest.raises(error) as info:
         if world_size == 2:  # rank 0, its twin alive throughout
             _two_process_run(tmp_path, monkeypatch, _PeerDies(RuntimeError(), at_epoch=99), rank=0)
         else:
             _blobs(tmp_path / "d.npz")
             run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=2, plot="none", out=run))
-    kept = "the previous checkpoint is kept; fix that and continue it with"
-    assert str(info.value).startswith(
-        f"{run / 'checkpoint.pt'} could not be written: the disk is full ("
-    )
-    assert str(info.value).endswith(f"; {kept} linearnets.resume_softmax({str(run)!r}){again}")
+    assert str(info.value).startswith(f"{run / file} could not be written: the disk is full (")
+    assert str(info.value).endswith(f"; {kept} with linearnets.resume_softmax({str(run)!r}){again}")
     assert one_line(info.value, command="linearnets softmax").endswith(
-        f"; {kept} --resume {shlex.quote(str(run))}{again}"
+        f"; {kept} with --resume {shlex.quote(str(run))}{again}"
     )
     assert getattr(info.value, "run_dir", None) == run
-    assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == 1  # what it resumes
+    saved = torch.load(run / "checkpoint.pt", weights_only=True)
+    assert saved["epoch"] == resumed_epoch  # what it resumes
 
 
 class _StdoutFull(_PeerDies):
