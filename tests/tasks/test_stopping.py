@@ -62,7 +62,12 @@ def test_a_divergence_names_the_checkpoint_kept(
     last_epoch: int | None, start_epoch: int, where: str
 ) -> None:
     error = diverged(
-        DivergenceError("loss is nan"), _exp(), Path("run"), _checkpoint(last_epoch), start_epoch
+        DivergenceError("loss is nan"),
+        _exp(),
+        Path("run"),
+        _checkpoint(last_epoch),
+        start_epoch,
+        epoch=(last_epoch or start_epoch) + 1,
     )
     assert isinstance(error, DivergenceError)
     assert str(error).startswith(f"loss is nan; {where}")
@@ -73,7 +78,7 @@ def test_a_checkpoint_that_gives_the_blown_up_loss_is_not_offered_for_a_resume()
     and the run's message must not add "continue it with a smaller lr"."""
     blown = DivergenceError("the weights it resumed from give it; start the run over")
     blown.resumable = False
-    error = diverged(blown, _exp(), Path("run"), _checkpoint(None), 1)
+    error = diverged(blown, _exp(), Path("run"), _checkpoint(None), 1, epoch=2)
     assert str(error) == (
         "the weights it resumed from give it; start the run over; the checkpoint of epoch 1 is "
         "kept in run"
@@ -88,9 +93,11 @@ def test_a_divergence_before_any_checkpoint_offers_the_start_over_unless_the_dat
     names the resume that starts it over; a loss broken before any update (the data) gets none."""
     scale = DivergenceError("the loss is inf at epoch 1, step 1, before any update")
     scale.resumable = False
-    error = diverged(scale, _exp(), Path("my run"), _checkpoint(None), 0)
+    error = diverged(scale, _exp(), Path("my run"), _checkpoint(None), 0, epoch=1)
     assert str(error).endswith("; no epoch had finished, so no checkpoint was written")
-    error = diverged(DivergenceError("lr 0.5"), _exp(), Path("my run"), _checkpoint(None), 0)
+    error = diverged(
+        DivergenceError("lr 0.5"), _exp(), Path("my run"), _checkpoint(None), 0, epoch=1
+    )
     call = str(error).split("start it over with a smaller lr: ", 1)[1]
     assert call == "linearnets.resume_softmax('my run', lr=0.05)"
     assert ast.literal_eval(call.split("(", 1)[1].split(",")[0]) == "my run"  # the oracle: Python
@@ -172,7 +179,7 @@ def test_a_data_parallel_runs_divergence_says_how_its_processes_are_started_agai
     exp, run = _exp(enabled=True), Path("my run")
     grew = DivergenceError("loss 1e+04 grew past 100× its start")
     grew.grew = True
-    kept = diverged(grew, exp, run, _checkpoint(1), 0)
+    kept = diverged(grew, exp, run, _checkpoint(1), 0, epoch=2)
     assert str(kept) == (
         "loss 1e+04 grew past 100× its start; the checkpoint of epoch 1 is kept in my run "
         "(continue it with a smaller lr: linearnets.resume_softmax('my run', lr=0.05, "
@@ -187,14 +194,14 @@ def test_a_data_parallel_runs_divergence_says_how_its_processes_are_started_agai
         f"that grew may still settle, far above a smaller lr's: --resume 'my run' --no-guard"
         f"{again}, trains on regardless"
     )
-    fresh = diverged(DivergenceError("loss is nan"), exp, run, _checkpoint(None), 0)
+    fresh = diverged(DivergenceError("loss is nan"), exp, run, _checkpoint(None), 0, epoch=1)
     start_over = "start it over with a smaller lr: "
     assert str(fresh).endswith(f"{start_over}linearnets.resume_softmax('my run', lr=0.05){again}")
     assert one_line(fresh).endswith(f"{start_over}--resume 'my run' --lr 0.05{again}")
     # no resume advised, no launch to tell
     blown = DivergenceError("the weights it resumed from give it")
     blown.resumable = False
-    assert str(diverged(blown, exp, run, _checkpoint(None), 1)).endswith(
+    assert str(diverged(blown, exp, run, _checkpoint(None), 1, epoch=2)).endswith(
         "; the checkpoint of epoch 1 is kept in my run"
     )
 
@@ -203,7 +210,7 @@ def test_a_single_process_divergence_that_grew_names_its_resumes_alone() -> None
     """The launch's ending is a data-parallel run's alone: one process's message is as it was."""
     grew = DivergenceError("loss grew")
     grew.grew = True
-    error = diverged(grew, _exp(), Path("run"), _checkpoint(2), 0)
+    error = diverged(grew, _exp(), Path("run"), _checkpoint(2), 0, epoch=3)
     assert str(error) == (
         "loss grew; the checkpoint of epoch 2 is kept in run (continue it with a smaller lr: "
         "linearnets.resume_softmax('run', lr=0.05, force=True)); a loss that grew may still "
@@ -248,10 +255,42 @@ def test_a_rank_that_writes_no_checkpoint_names_the_one_rank_0_kept(
     assert exc.checkpoint_epoch == kept
 
 
+@pytest.mark.parametrize(
+    ("epoch", "start_epoch", "kept"),
+    [(2, 0, 1), (3, 0, 2), (3, 1, 2), (2, 1, 1), (1, 0, None)],
+)
+@pytest.mark.parametrize("grew", [False, True], ids=["not finite", "grew"])
+def test_a_divergence_on_a_rank_that_writes_no_checkpoint_names_the_one_rank_0_kept(
+    monkeypatch: pytest.MonkeyPatch, epoch: int, start_epoch: int, kept: int | None, grew: bool
+) -> None:
+    """Rank 1 of a run that diverged in epoch 2 or 3 said "no epoch had finished, so no checkpoint
+    was written; start it over with a smaller lr", where rank 0 named the checkpoint of epoch 1 or 2
+    and how to continue it: every rank now gives rank 0's advice. ``epoch`` diverged, so the
+    checkpoints rank 0 wrote are those of the epochs after ``start_epoch`` before it."""
+    _launched(monkeypatch, torchrun=False)
+    run = Path("my run")
+    said = []
+    for is_main in (True, False):
+        exc = DivergenceError("loss is nan")
+        exc.grew = grew
+        written = epoch - 1 if epoch - 1 > start_epoch else None  # rank 0's own: the oracle
+        checkpoint = _checkpoint(written if is_main else None)  # the other ranks write none
+        exp = _exp(enabled=True, is_main=is_main)
+        said.append(str(diverged(exc, exp, run, checkpoint, start_epoch, epoch=epoch)))
+    assert said[1] == said[0]
+    if kept is None:
+        assert "start it over with a smaller lr: " in said[1]
+    else:
+        assert f"; the checkpoint of epoch {kept} is kept in my run (continue it " in said[1]
+        assert "start it over" not in said[1]
+
+
 @pytest.mark.parametrize("run_dir", ["two  sp", "it's", "runs/ü x"])
 def test_the_resume_a_divergence_advises_can_be_pasted_into_a_shell(run_dir: str) -> None:
     """It read "--resume two sp --lr 0.05 --force": two arguments where the folder is one."""
-    error = diverged(DivergenceError("loss is nan"), _exp(), Path(run_dir), _checkpoint(2), 0)
+    error = diverged(
+        DivergenceError("loss is nan"), _exp(), Path(run_dir), _checkpoint(2), 0, epoch=3
+    )
     line = one_line(error)  # the command line's words
     command = line.split("(continue it with a smaller lr: ", 1)[1].removesuffix(")")
     # the oracle: the shell's own word splitting (POSIX rules, as shlex implements them)
@@ -262,7 +301,9 @@ def test_the_resume_a_divergence_advises_can_be_pasted_into_a_shell(run_dir: str
 def test_the_resume_a_divergence_advises_in_python_is_the_call_to_make(run_dir: str) -> None:
     """From Python (a notebook) the advice was "--resume run --lr 0.05 --force", which Python
     has not: it is the call linearnets.resume_softmax(run_dir, lr=..., force=True)."""
-    error = diverged(DivergenceError("loss is nan"), _exp(), Path(run_dir), _checkpoint(2), 0)
+    error = diverged(
+        DivergenceError("loss is nan"), _exp(), Path(run_dir), _checkpoint(2), 0, epoch=3
+    )
     call = str(error).split("(continue it with a smaller lr: ", 1)[1].removesuffix(")")
     # the oracle: Python's own parser, and resume_softmax's signature (a folder, then keywords)
     parsed = ast.parse(call, mode="eval").body

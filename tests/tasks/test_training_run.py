@@ -323,9 +323,14 @@ class _PeerDies:
 
 
 def _two_process_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, peer: _PeerDies, *, rank: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    peer: _PeerDies,
+    *,
+    rank: int,
+    epochs: int = 2,
 ) -> None:
-    """Train rank ``rank`` of a 2-process run (scratch: no DistributedDataParallel) for 2 epochs."""
+    """Train rank ``rank`` of a 2-process run (scratch: no DistributedDataParallel) for ``epochs``."""
     import torch.distributed as dist
 
     from linearnets.tasks.experiment import prepare
@@ -335,7 +340,7 @@ def _two_process_run(
     _blobs(tmp_path / "d.npz")
     monkeypatch.setattr(dist, "all_reduce", peer.all_reduce)
     monkeypatch.setattr(dist, "all_gather_object", peer.all_gather_object)
-    config = SoftmaxConfig(data=tmp_path / "d.npz", impl="scratch", epochs=2, plot="none")
+    config = SoftmaxConfig(data=tmp_path / "d.npz", impl="scratch", epochs=epochs, plot="none")
     exp = prepare(config, dist=DistContext(rank=rank, world_size=2))
     (tmp_path / "run").mkdir()
     # rank 0 alone runs the user's callbacks; on rank 1 the peer dies at once (at_epoch 1)
@@ -499,6 +504,62 @@ def _error_of(
     with pytest.raises(Exception) as info:
         _two_process_run(tmp_path, monkeypatch, _PeerDies(error, at_epoch=1), rank=rank)
     return info.value
+
+
+class _TwinBlowsUp(_PeerDies):
+    """A twin alive throughout whose weights blow up in epoch ``at_epoch``: from then on its
+    gradient of W (4 × 3, the one 2-D tensor summed) is NaN, so this rank's weights and loss are too,
+    and the guard stops the run in that epoch. The epochs are counted as ``fit`` trains them, on
+    rank 1 too (which runs no user callbacks)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, at_epoch: int) -> None:
+        from linearnets.training import loop
+
+        super().__init__(RuntimeError("no peer is lost"), at_epoch=99)
+        self.epoch, self.blown_at = 0, at_epoch
+        train_epoch = loop.train_epoch
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.epoch += 1
+            return train_epoch(*args, **kwargs)
+
+        monkeypatch.setattr(loop, "train_epoch", counted)
+
+    def all_reduce(self, tensor: torch.Tensor, op: Any = None) -> None:
+        super().all_reduce(tensor, op)
+        if self.epoch >= self.blown_at and tensor.ndim == 2:
+            tensor.fill_(float("nan"))
+
+
+@pytest.mark.parametrize("at_epoch", [2, 3])
+def test_a_divergence_seen_from_rank_1_names_the_checkpoint_rank_0_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_epoch: int
+) -> None:
+    """Rank 1 said "no epoch had finished, so no checkpoint was written; start it over with a
+    smaller lr" (only rank 0 writes checkpoints), where rank 0 named the checkpoint of epoch 1 or 2
+    and how to continue it: processes a user starts (mp.spawn of run_softmax) each print their own.
+    Every rank now gives rank 0's advice."""
+    from linearnets.errors import DivergenceError
+
+    monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    run, said = tmp_path / "run", []
+    for rank in (0, 1):
+        shutil.rmtree(run, ignore_errors=True)
+        twin = _TwinBlowsUp(monkeypatch, at_epoch=at_epoch)
+        with pytest.raises(DivergenceError) as info:
+            _two_process_run(tmp_path, monkeypatch, twin, rank=rank, epochs=3)
+        said.append(str(info.value))
+        if rank == 0:  # the oracle: the checkpoint it wrote
+            assert torch.load(run / "checkpoint.pt", weights_only=True)["epoch"] == at_epoch - 1
+        else:
+            assert not (run / "checkpoint.pt").exists()
+    continued = (
+        f"; the checkpoint of epoch {at_epoch - 1} is kept in {run} (continue it with a smaller "
+        f"lr: linearnets.resume_softmax({str(run)!r}, lr="
+    )
+    assert continued in said[0]
+    assert "force=True) in 2 processes, started as before)" in said[0]
+    assert said[1] == said[0]
 
 
 @pytest.mark.parametrize(

@@ -202,11 +202,22 @@ def name_resume(
     """Tell an interrupt stopping training where the run is, so its message gives the resume."""
     exc.run_dir, exc.command = run_dir, "linearnets softmax"
     _name_launch(exc, exp)
+    finished = exc.epoch if not exc.step else exc.epoch - 1
+    exc.checkpoint_epoch = _checkpoint_epoch(exp, checkpoint, start_epoch, finished=finished)
+
+
+def _checkpoint_epoch(
+    exp: Experiment, checkpoint: CheckpointCallback, start_epoch: int, *, finished: int
+) -> int | None:
+    """Return the epoch the run's last checkpoint holds (``None``: none was written yet).
+
+    Rank 0 writes the checkpoints, one after each epoch: its own ``checkpoint`` knows. Another
+    rank of a data-parallel run writes none, but every rank stops after the same step, so it is
+    the last epoch every rank ``finished`` (or the ``start_epoch`` a resume began from).
+    """
     if exp.dist.is_main:
-        exc.checkpoint_epoch = checkpoint.last_epoch or (start_epoch or None)
-    else:  # rank 0 writes the checkpoints; every rank stopped after the same step
-        finished = exc.epoch if not exc.step else exc.epoch - 1
-        exc.checkpoint_epoch = max(finished, start_epoch) or None
+        return checkpoint.last_epoch or (start_epoch or None)
+    return max(finished, start_epoch) or None
 
 
 def diverged(
@@ -215,9 +226,16 @@ def diverged(
     run_dir: Path,
     checkpoint: CheckpointCallback,
     start_epoch: int,
+    *,
+    epoch: int,
 ) -> DivergenceError:
-    """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr."""
-    kept = checkpoint.last_epoch or start_epoch
+    """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr.
+
+    ``epoch``: the epoch that was running when the loss diverged; its checkpoint was not written
+    (the guard is the first callback: it stops a blown-up epoch before the checkpoint saves it).
+    Every rank of a data-parallel run names the checkpoint rank 0 kept, and gives its advice.
+    """
+    kept = _checkpoint_epoch(exp, checkpoint, start_epoch, finished=epoch - 1)
     smaller = f"lr={smaller_lr(exp.config.lr):g}"
     again = launched_again(exp)  # a data-parallel run's processes, started as before
     if not kept:

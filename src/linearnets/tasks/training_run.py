@@ -298,7 +298,8 @@ def _train(
         name_resume(exc, exp, run_dir, checkpoint, start_epoch)
         raise
     except DivergenceError as exc:
-        raise diverged(exc, exp, run_dir, checkpoint, start_epoch) from None
+        # the epoch running when it diverged, as every rank's interrupt check knows it
+        raise diverged(exc, exp, run_dir, checkpoint, start_epoch, epoch=interrupt.epoch) from None
     except OSError as exc:
         # its output's reader quit (`| head`), or a full disk (or stdout on one): the command
         # says where the run is, what its checkpoint holds and how its processes start again
