@@ -230,6 +230,35 @@ def test_a_signal_after_the_last_epoch_becomes_an_interrupt_with_the_hint() -> N
     assert (info.value.signal_name, info.value.epoch) == ("SIGTERM", 2)
 
 
+@pytest.mark.parametrize("start_epoch", [0, 1], ids=["fresh", "resumed"])
+def test_a_signal_after_the_last_epoch_names_rank_0s_checkpoint_on_every_rank(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, start_epoch: int
+) -> None:
+    """A Ctrl-C after the last epoch (while the reports are written) stopped rank 1 of a fresh run
+    with "the checkpoint of epoch 0 is kept", of a run resumed from epoch 1 "epoch 1", where rank 0
+    named its checkpoint of the last epoch, 2: rank 1 writes none, and named its own."""
+    _launched(monkeypatch, torchrun=False)
+    history: Any = SimpleNamespace(epochs=[object(), object()])  # both epochs done
+    said = []
+    for is_main in (True, False):
+        written = 2 if is_main else None  # rank 0 saved epoch 2; the other ranks write none
+        with (
+            pytest.raises(TrainingInterrupted) as info,
+            resume_hint_after_training(
+                _exp(enabled=True, is_main=is_main),
+                tmp_path,
+                history,
+                _checkpoint(written),
+                start_epoch,
+            ),
+        ):
+            raise KeyboardInterrupt("SIGINT")
+        assert info.value.checkpoint_epoch == 2
+        said.append(str(info.value))
+    assert said[1] == said[0]
+    assert f"; the checkpoint of epoch 2 is kept in {tmp_path}; resume with: " in said[1]
+
+
 def test_a_signal_during_training_is_left_alone() -> None:
     with (
         pytest.raises(KeyboardInterrupt) as info,

@@ -80,7 +80,11 @@ def resume_hint_after_training(
             epoch=exp.config.epochs,
             step=0,
         )
-        stopped.run_dir, stopped.checkpoint_epoch = run_dir, checkpoint.last_epoch or start_epoch
+        stopped.run_dir = run_dir
+        # every epoch finished: rank 0 saved the last, which the other ranks name too
+        stopped.checkpoint_epoch = _checkpoint_epoch(
+            exp, checkpoint, start_epoch, finished=exp.config.epochs
+        )
         _name_launch(stopped, exp)
         raise stopped from None
 
