@@ -210,7 +210,9 @@ def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
             [5, 0, 0, 2],
             r"no label is classes 1, 3, 4 \(y's go up to 5\): the model gets "
             r"an output for each, which it cannot learn; renumber the labels 0 \.\. C-1 "
-            r"\(numpy\.unique\(y, return_inverse=True\)\)$",
+            r"\(numpy\.unique\(numpy\.concatenate\(\[y, y_test\]\), return_inverse=True\), both "
+            r"together \(numbered apart, a class one lacks shifts the other's numbers\): its first "
+            r"len\(y\) numbers are y's, the rest y_test's\)$",
         ),
     ],
     ids=["from-1", "from-2", "gaps"],
@@ -814,9 +816,23 @@ def test_labels_of_one_class_are_refused_whichever_it_is(
          "numpy.unique(y, return_inverse=True)"),
         ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([-2, 1])},
          "y_test must hold labels >= 0, got -2; relabel them as class indices 0..C-1, e.g. with "
-         "numpy.unique(y_test, return_inverse=True)"),
+         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
+         "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) numbers "
+         "are y's, the rest y_test's"),
+        ({"y": np.array([0, -1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([0, 1])},
+         "y must hold labels >= 0, got -1; relabel them as class indices 0..C-1, e.g. with "
+         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
+         "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) numbers "
+         "are y's, the rest y_test's"),
+        ({"y": np.array(["cat", "dog", "cat"]), "X_test": np.ones((2, 2)),
+          "y_test": np.array(["dog", "dog"])},
+         "y must hold integer class labels, got dtype <U3; store the labels as integers 0..C-1, "
+         "numbered e.g. with numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), "
+         "both together (numbered apart, a class one lacks shifts the other's numbers): its first "
+         "len(y) numbers are y's, the rest y_test's"),
     ],
-    ids=["row", "too-few", "y_test-row", "negative", "y_test-negative"],
+    ids=["row", "too-few", "y_test-row", "negative", "y_test-negative", "negative-beside-y_test",
+         "strings-beside-y_test"],
 )  # fmt: skip
 def test_label_refusals_give_the_fix(
     tmp_path: Path, arrays: dict[str, np.ndarray], message: str
@@ -834,6 +850,31 @@ def test_the_fix_a_label_refusal_gives_works(tmp_path: Path) -> None:
     _, relabelled = np.unique(flat, return_inverse=True)
     path = _write(tmp_path, X=np.ones((4, 2)), y=relabelled)
     assert load_classification_file(path).y.tolist() == [0, 1, 1, 0]
+
+
+def test_the_renumbering_given_beside_a_test_set_keeps_its_labels_meaning_the_same(
+    tmp_path: Path,
+) -> None:
+    """Labels 0, 2, 5 were told to renumber with numpy.unique(y, ...) alone: followed, y's 5 became
+    2 while y_test's 2 stayed 2, accepted without a word and scored against the wrong class."""
+    y, y_test = np.array([0, 2, 5, 0, 2, 5]), np.array([0, 2, 2, 0])
+    path = _write(tmp_path, X=np.eye(6), y=y, X_test=np.eye(6)[:4], y_test=y_test)
+    with pytest.warns(DataWarning) as seen:
+        load_classification_file(path)
+    said = str(seen[0].message)
+    call = "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)"
+    assert call in said
+    # the call as the warning gives it, split back at len(y)
+    _, numbers = eval(call, {"numpy": np, "y": y, "y_test": y_test})
+    path = _write(tmp_path, X=np.eye(6), y=numbers[: len(y)], X_test=np.eye(6)[:4],
+                  y_test=numbers[len(y) :])  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no empty class left
+        arrays = load_classification_file(path)
+    # the oracle: each class keeps one number across the two sets
+    names = dict(zip(arrays.y.tolist(), y.tolist(), strict=True))
+    assert [names[k] for k in arrays.y_test.tolist()] == y_test.tolist()  # type: ignore[union-attr]
+    assert arrays.num_classes == 3
 
 
 def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(tmp_path: Path) -> None:

@@ -128,9 +128,12 @@ def _transposed(rows: str, features: torch.Tensor, name: str, values: np.ndarray
     )
 
 
-def _labels(path: Path, name: str, array: np.ndarray, X: torch.Tensor) -> torch.Tensor:
+def _labels(
+    path: Path, name: str, array: np.ndarray, X: torch.Tensor, *, test_set: bool
+) -> torch.Tensor:
     """Return ``array`` (N,) as int64 class indices (N,), one per row of ``X`` (N, D), refusing
-    non-integer or out-of-range labels."""
+    non-integer or out-of-range labels; ``test_set``: the file holds ``y_test`` beside ``y``, to
+    renumber together (see :func:`_renumbering`)."""
     n = X.shape[0]
     if array.ndim != 1 or array.shape[0] != n:
         rows = "X" if name == "y" else "X_test"
@@ -152,12 +155,13 @@ def _labels(path: Path, name: str, array: np.ndarray, X: torch.Tensor) -> torch.
             pass  # whole numbers: cast below, once their range is known to fit
         else:
             raise DatasetError(
-                f"{path}: {name} must hold integer class labels, {_not_whole(name, array)}"
+                f"{path}: {name} must hold integer class labels, "
+                f"{_not_whole(name, array, test_set=test_set)}"
             )
     if array.min() < 0:
         raise DatasetError(
             f"{path}: {name} must hold labels >= 0, got {array.min().item()!r}; relabel them as "
-            f"class indices 0..C-1, e.g. with numpy.unique({name}, return_inverse=True)"
+            f"class indices 0..C-1, e.g. with {_renumbering(test_set)}"
         )
     # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
     # uint64 label would wrap around to a negative one; as a Python number, since float16 would
@@ -166,20 +170,33 @@ def _labels(path: Path, name: str, array: np.ndarray, X: torch.Tensor) -> torch.
         raise DatasetError(
             f"{path}: labels must be class indices 0..C-1 with C at most {MAX_CLASSES}, got the "
             f"label {array.max().item()!r} in {name} among {len(np.unique(array))} distinct labels; "
-            "relabel them as 0..C-1, e.g. with numpy.unique(y, return_inverse=True)"
+            f"relabel them as 0..C-1, e.g. with {_renumbering(test_set)}"
         )
     return torch.from_numpy(array.astype(np.int64))
 
 
-def _not_whole(name: str, array: np.ndarray) -> str:
+def _renumbering(test_set: bool) -> str:
+    """Return the numpy call that numbers the labels 0..C-1: ``y``'s, or with ``test_set``
+    ``y``'s and ``y_test``'s together (numbered apart, a class one set lacks shifts the other's
+    numbers: ``y`` 0, 2, 5 become 0, 1, 2 and ``y_test``'s 2 would mean ``y``'s 5)."""
+    if not test_set:
+        return "numpy.unique(y, return_inverse=True)"
+    return (
+        "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
+        "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) "
+        "numbers are y's, the rest y_test's"
+    )
+
+
+def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
     """Say what keeps ``array`` from being class labels: its dtype, or its first value that is no
     whole number (a cast would truncate 0.5 to 0 and turn NaN into a huge negative index)."""
     if array.dtype.kind == "b":
         return f"got dtype bool; use {name}.astype(int) (False is class 0, True class 1)"
     if not np.issubdtype(array.dtype, np.floating):
         return (
-            f"got dtype {array.dtype}; store the labels as integers 0..C-1 (numpy.unique(y, "
-            "return_inverse=True) numbers any labels that way)"
+            f"got dtype {array.dtype}; store the labels as integers 0..C-1, numbered e.g. with "
+            f"{_renumbering(test_set)}"
         )
     bad = ~np.isfinite(array) | (np.mod(np.nan_to_num(array), 1) != 0)
     i = int(np.flatnonzero(bad)[0])
@@ -209,7 +226,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     arrays = {key: _examples(key, array) for key, array in arrays.items()}
     scaled = _eight_bit(arrays["X"])
     X = _pixels(path, "X", arrays["X"], scaled=scaled)
-    y = _labels(path, "y", arrays["y"], X)
+    y = _labels(path, "y", arrays["y"], X, test_set="y_test" in arrays)
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
             f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them "
@@ -234,7 +251,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
                 "(taken as they are)"
             )
         X_test = _pixels(path, "X_test", test, scaled=scaled)
-        y_test = _labels(path, "y_test", arrays["y_test"], X_test)
+        y_test = _labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
         if X_test.shape[1] != X.shape[1]:
             raise DatasetError(
                 f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}; "
@@ -305,7 +322,7 @@ def _warn_empty_classes(path: Path, y: torch.Tensor, y_test: torch.Tensor | None
             f"y - {int(y.min())} (and y_test likewise)"
         )
     else:
-        how = "renumber the labels 0 .. C-1 (numpy.unique(y, return_inverse=True))"
+        how = f"renumber the labels 0 .. C-1 ({_renumbering(y_test is not None)})"
     shown = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
     warn(
         f"{path}: no label is class{'es' * (len(empty) > 1)} {shown} (y's go up to "
