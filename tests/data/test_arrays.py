@@ -830,9 +830,22 @@ def test_labels_of_one_class_are_refused_whichever_it_is(
          "numbered e.g. with numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), "
          "both together (numbered apart, a class one lacks shifts the other's numbers): its first "
          "len(y) numbers are y's, the rest y_test's"),
+        # keras' to_categorical(y): told to store one label per row, as it does
+        ({"y": np.eye(4, dtype=np.float32)[[0, 3, 1]]},
+         "y must be a 1-d array of 3 labels, got shape (3, 4); its rows look like one-hot labels "
+         "(or class probabilities), 4 columns, one per class: store each row's class, "
+         "y.argmax(axis=1)"),
+        ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)),
+          "y_test": np.array([[0.2, 0.8], [0.9, 0.1]])},
+         "y_test must be a 1-d array of 2 labels, got shape (2, 2); its rows look like one-hot "
+         "labels (or class probabilities), 2 columns, one per class: store each row's class, "
+         "y_test.argmax(axis=1)"),
+        ({"y": np.array([[0, 1], [1, 1], [2, 0]])},  # two label columns: no such fix
+         "y must be a 1-d array of 3 labels, got shape (3, 2); store one label per row of X, in "
+         "the same order"),
     ],
     ids=["row", "too-few", "y_test-row", "negative", "y_test-negative", "negative-beside-y_test",
-         "strings-beside-y_test"],
+         "strings-beside-y_test", "one-hot", "y_test-probabilities", "two-columns"],
 )  # fmt: skip
 def test_label_refusals_give_the_fix(
     tmp_path: Path, arrays: dict[str, np.ndarray], message: str
@@ -845,6 +858,10 @@ def test_label_refusals_give_the_fix(
 
 def test_the_fix_a_label_refusal_gives_works(tmp_path: Path) -> None:
     """numpy's own calls, as the messages give them, make labels the loader takes."""
+    labels = np.array([2, 0, 1, 2])
+    one_hot = np.eye(3)[labels]  # (4, 3), as keras' to_categorical gives them
+    path = _write(tmp_path, X=np.ones((4, 2)), y=one_hot.argmax(axis=1))
+    assert load_classification_file(path).y.tolist() == labels.tolist()
     y = np.array([[-1], [5], [5], [-1]])
     flat = y.reshape(-1)
     _, relabelled = np.unique(flat, return_inverse=True)

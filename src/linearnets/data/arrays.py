@@ -140,7 +140,8 @@ def _labels(
         fix = (
             f"flatten it, e.g. {name}.reshape(-1)"
             if array.size == n and array.ndim > 1
-            else _transposed(rows, X, name, array)
+            else _one_hot(name, array, n)
+            or _transposed(rows, X, name, array)
             or f"store one label per row of {rows}, in the same order"
         )
         raise DatasetError(
@@ -173,6 +174,26 @@ def _labels(
             f"relabel them as 0..C-1, e.g. with {_renumbering(test_set)}"
         )
     return torch.from_numpy(array.astype(np.int64))
+
+
+def _one_hot(name: str, array: np.ndarray, n: int) -> str | None:
+    """Return the fix for labels ``array`` stored one-hot, (N, C) rows of 0s and one 1 as keras'
+    ``to_categorical`` gives them (or class probabilities, rows of [0, 1] summing to 1), for ``n``
+    examples; else ``None``."""
+    if (
+        array.ndim != 2
+        or array.shape[0] != n
+        or array.shape[1] < 2
+        or array.dtype.kind not in "biuf"
+    ):
+        return None
+    rows = array.astype(np.float64)  # (N, C)
+    if not (np.all((rows >= 0) & (rows <= 1)) and np.allclose(rows.sum(axis=1), 1)):
+        return None
+    return (
+        f"its rows look like one-hot labels (or class probabilities), {array.shape[1]} columns, "
+        f"one per class: store each row's class, {name}.argmax(axis=1)"
+    )
 
 
 def _renumbering(test_set: bool) -> str:
