@@ -1,4 +1,4 @@
-"""A regression file's columns that float32 cannot tell apart: named, with the centring that fixes
+"""A data file's columns that float32 cannot tell apart: named, with the centring that fixes
 them (linearnets.data.rounding)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from linearnets.data.arrays import load_regression_file
+from linearnets.data.arrays import load_classification_file, load_regression_file
 from linearnets.errors import DatasetError, DataWarning
 
 
@@ -85,3 +85,72 @@ def test_columns_float32_holds_well_enough_or_as_saved_read_silently(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_regression_file(path)
+
+
+@pytest.mark.parametrize("test_set", [False, True])
+def test_a_classification_column_float32_holds_as_one_number_is_refused(
+    tmp_path: Path, test_set: bool
+) -> None:
+    """softmax --data trained on millisecond timestamps as one float32 number, the feature the file
+    holds lost without a word (or, at their size, a divergence told to standardise)."""
+    t = _milliseconds(60_000.0, 8)  # (8,)
+    assert np.unique(t.astype(np.float32)).size == 1 < np.unique(t).size  # the oracle
+    X = np.c_[np.arange(8.0), t]  # (8, 2)
+    y = np.array([0, 1] * 4)
+    test = {"X_test": X[:3], "y_test": y[:3]} if test_set else {}
+    path = tmp_path / "ms.npz"
+    np.savez(path, X=X, y=y, **test)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    alike = "X's mean from X and X_test alike" if test_set else "its mean"
+    assert str(info.value) == (
+        f"{path}: X[:, 1] holds values of {t.mean():.10g} ± {t.std():.3g}, all one number as "
+        "float32, which the model trains in (7 significant digits: values near 1.7e+12 are "
+        f"rounded by up to {np.finfo(np.float32).eps / 2 * np.float32(t).max():.3g}), so not a "
+        f"constant column of the file; centre the column before saving it, e.g. subtract {alike} "
+        "(the weights stay the same; the bias takes up the offset)"
+    )
+    # the fix named: centred, the column is read as it is, within float32's rounding
+    X[:, 1] -= t.mean()
+    np.savez(path, X=X, y=y, **({"X_test": X[:3], "y_test": y[:3]} if test_set else {}))
+    arrays = load_classification_file(path)
+    torch.testing.assert_close(
+        arrays.X[:, 1].double(), torch.tensor(t - t.mean()), rtol=1e-6, atol=0
+    )
+
+
+def test_a_classification_test_column_rounded_past_a_hundredth_of_its_spread_warns(
+    tmp_path: Path,
+) -> None:
+    """X_test's columns are checked too, named as X_test's."""
+    t = _milliseconds(600_000.0)  # (100,)
+    rounded = t.astype(np.float32).astype(np.float64)
+    assert 1 < np.unique(rounded).size < 10
+    y = np.arange(100) % 2
+    path = tmp_path / "ms.npz"
+    np.savez(path, X=np.c_[np.arange(100.0), t - t.mean()], y=y, X_test=np.c_[np.arange(100.0), t], y_test=y)  # fmt: skip
+    with pytest.warns(
+        DataWarning,
+        match=rf"^{re.escape(str(path))}: X_test\[:, 1\] holds values of "
+        + re.escape(f"{t.mean():.10g} ± {t.std():.3g}, rounded as float32")
+        + r".*; centre the column before saving it, e.g. subtract X's mean from X and X_test alike",
+    ):
+        load_classification_file(path)
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.c_[_milliseconds(60_000.0)].astype(np.float32),  # the file's own float32 values
+        np.random.default_rng(0).integers(0, 256, (100, 4, 4), dtype=np.uint8),  # images
+        np.random.default_rng(0).normal(size=(100, 3)),  # float64 of unit size
+    ],
+)
+def test_classification_features_float32_holds_or_as_saved_read_silently(
+    tmp_path: Path, X: np.ndarray
+) -> None:
+    path = tmp_path / "ok.npz"
+    np.savez(path, X=X, y=np.arange(100) % 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_classification_file(path)

@@ -247,6 +247,10 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     arrays = {key: _examples(key, array) for key, array in arrays.items()}
     scaled = _eight_bit(arrays["X"])
     X = _pixels(path, "X", arrays["X"], scaled=scaled)
+    # X_test's columns are centred by X's mean: both named in the fix
+    alike = "X and X_test" if "X_test" in arrays else None
+    if not scaled:  # 8-bit pixels are exact in float32
+        check_float32_rounding(path, arrays["X"], X, lambda j: f"X[:, {j}]", alike=alike)
     y = _labels(path, "y", arrays["y"], X, test_set="y_test" in arrays)
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
@@ -278,6 +282,8 @@ def load_classification_file(path: Path) -> ClassificationArrays:
                 f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}; "
                 "store the test examples with the same feature columns, in the same order"
             )
+        if not scaled:
+            check_float32_rounding(path, test, X_test, lambda j: f"X_test[:, {j}]", alike=alike)
         _warn_unseen(path, y, y_test)
     # at least 2: y holds two distinct labels, >= 0
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1

@@ -1,4 +1,4 @@
-"""Columns of a regression data file whose values float32 cannot tell apart (D2L §3.3, your data).
+"""Columns of a data file whose values float32 cannot tell apart (D2L §3.3 and §3.6, your data).
 
 The file's numbers are trained as float32, 7 significant digits: a column of millisecond timestamps
 (1.7e12 over a minute, spacing 131072 there) becomes one number, and was then refused as a
@@ -28,7 +28,12 @@ _EXACT = {np.dtype(t) for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16
 
 
 def check_float32_rounding(
-    path: Path, array: np.ndarray, X: torch.Tensor, column: Callable[[int], str]
+    path: Path,
+    array: np.ndarray,
+    X: torch.Tensor,
+    column: Callable[[int], str],
+    *,
+    alike: str | None = None,
 ) -> None:
     """Refuse a column of ``array`` (N, D) that float32 ``X`` (N, D) holds as one number though the
     file's values differ; warn of one rounded by more than :data:`ROUNDING_SHARE` of its spread.
@@ -39,6 +44,8 @@ def check_float32_rounding(
         X: ``array`` as float32, shape (N, D).
         column: names column ``j`` (from 0) in the file's terms, e.g. ``X[:, 0]``, or ``column 1``
             of a CSV.
+        alike: the arrays to centre by the same mean, e.g. ``X and X_test`` (a test set centred
+            by its own mean would shift its features); ``None``: the column alone.
     """
     if array.dtype in _EXACT or array.dtype == np.float32 or X.shape[0] < 2:
         return
@@ -54,8 +61,9 @@ def check_float32_rounding(
             f"{path}: {column(j)} holds values of {float(array[:, j].mean()):.10g} ± "
             f"{spread[j].item():.3g}"
         )
+        mean = "its mean" if alike is None else f"X's mean from {alike} alike"
         fix = (
-            "centre the column before saving it, e.g. subtract its mean (the weights stay the "
+            f"centre the column before saving it, e.g. subtract {mean} (the weights stay the "
             "same; the bias takes up the offset)"
         )
         if low[j] == high[j]:
