@@ -78,8 +78,23 @@ def test_the_data_file_is_named_counted_and_fingerprinted(tmp_path: Path) -> Non
     """data_sha256 lets a resume tell the file changed; compared with hashlib over the whole file."""
     path = _data(tmp_path / "d.npz")
     exp = prepare(SoftmaxConfig(data=path))
-    assert exp.data_source == f"{path} (64 examples, 3 features)"
+    assert exp.data_source == f"{path} (64 examples, 3 features, 2 classes, 32 test examples)"
     assert exp.data_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_data_file_is_described_with_the_models_classes_and_its_test_set(
+    tmp_path: Path,
+) -> None:
+    """The report never said how many classes the model got: labels 0, 2 and 5 make 6 outputs
+    (the largest label + 1, the oracle), which only a warning hinted at; nor that no test set
+    was given, where its accuracy read 'n/a'."""
+    path = tmp_path / "gaps.npz"
+    y = np.array([0, 2, 5] * 4)
+    np.savez(path, X=np.random.default_rng(0).normal(size=(12, 2)), y=y)
+    with pytest.warns(UserWarning, match="no label is classes 1, 3, 4"):
+        exp = prepare(SoftmaxConfig(data=path))
+    assert len(exp.classes) == y.max() + 1 == 6
+    assert exp.data_source == f"{path} (12 examples, 2 features, 6 classes, no test set)"
 
 
 def test_prepare_pins_the_configs_thread_count(tmp_path: Path) -> None:

@@ -200,6 +200,8 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
 
     check_data_source(config)
     arrays = load_classification_file(path)
+    # the classes as the model has them (labels 0, 2, 5 make 6), and whether a test set scores it
+    tests = "no test set" if arrays.X_test is None else f"{arrays.X_test.shape[0]} test examples"
     return _Data(
         arrays.X,
         arrays.y,
@@ -207,7 +209,8 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
         arrays.y_test,
         [str(c) for c in range(arrays.num_classes)],
         arrays.num_features,
-        f"{path} ({arrays.X.shape[0]} examples, {arrays.num_features} features)",
+        f"{path} ({arrays.X.shape[0]} examples, {arrays.num_features} features, "
+        f"{arrays.num_classes} classes, {tests})",
         sha256=sha256_file(path),
         feature_scale=_largest_magnitude(arrays.X),
     )
