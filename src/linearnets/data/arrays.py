@@ -21,6 +21,12 @@ import numpy as np
 import torch
 
 from linearnets._warn import warn
+from linearnets.data.class_labels import (
+    class_labels,
+    transposed_fix,
+    warn_empty_classes,
+    warn_unseen,
+)
 from linearnets.data.csv_table import read_csv
 from linearnets.data.npz import open_npz
 from linearnets.data.rounding import check_float32_rounding
@@ -28,8 +34,6 @@ from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.validation import MAX_WEIGHT_BYTES
 
 __all__ = ["ClassificationArrays", "load_classification_file", "load_regression_file"]
-
-MAX_CLASSES = 100_000  # 784 features × 10⁵ classes is already 300 MB of float32 weights
 
 # integer features within 0..255 whose largest passes this are 8-bit pixels in a wider type (pandas'
 # int64 columns of a pixel CSV, np.loadtxt(..., dtype=int)), scaled as uint8 ones are: it is the
@@ -115,118 +119,6 @@ def _refuse_non_finite(
     )
 
 
-def _transposed(rows: str, features: torch.Tensor, name: str, values: np.ndarray) -> str | None:
-    """Return the fix for ``features`` (N, D) stored as (D, N): one column per value of the 1-d
-    ``values`` (N,), and fewer rows than that (examples outnumber features); else ``None``.
-    ``rows`` and ``name`` name the two arrays."""
-    count = values.shape[0] if values.ndim == 1 else -1
-    if features.shape[1] != count or features.shape[0] >= count:
-        return None
-    return (
-        f"{rows} has {count} columns, as many as {name} has values: is {rows} stored transposed, "
-        f"(D, N)? save {rows}.T, one row per example"
-    )
-
-
-def _labels(
-    path: Path, name: str, array: np.ndarray, X: torch.Tensor, *, test_set: bool
-) -> torch.Tensor:
-    """Return ``array`` (N,) as int64 class indices (N,), one per row of ``X`` (N, D), refusing
-    non-integer or out-of-range labels; ``test_set``: the file holds ``y_test`` beside ``y``, to
-    renumber together (see :func:`_renumbering`)."""
-    n = X.shape[0]
-    if array.ndim != 1 or array.shape[0] != n:
-        rows = "X" if name == "y" else "X_test"
-        fix = (
-            f"flatten it, e.g. {name}.reshape(-1)"
-            if array.size == n and array.ndim > 1
-            else _one_hot(name, array, n)
-            or _transposed(rows, X, name, array)
-            or f"store one label per row of {rows}, in the same order"
-        )
-        raise DatasetError(
-            f"{path}: {name} must be a 1-d array of {n} labels, got shape {array.shape}; {fix}"
-        )
-    if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one
-        if (
-            np.issubdtype(array.dtype, np.floating)
-            and np.isfinite(array).all()
-            and np.all(np.mod(array, 1) == 0)
-        ):
-            pass  # whole numbers: cast below, once their range is known to fit
-        else:
-            raise DatasetError(
-                f"{path}: {name} must hold integer class labels, "
-                f"{_not_whole(name, array, test_set=test_set)}"
-            )
-    if array.min() < 0:
-        raise DatasetError(
-            f"{path}: {name} must hold labels >= 0, got {array.min().item()!r}; relabel them as "
-            f"class indices 0..C-1, e.g. with {_renumbering(test_set)}"
-        )
-    # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
-    # uint64 label would wrap around to a negative one; as a Python number, since float16 would
-    # take the limit itself past its range ("overflow encountered in cast")
-    if array.max().item() >= MAX_CLASSES:
-        raise DatasetError(
-            f"{path}: labels must be class indices 0..C-1 with C at most {MAX_CLASSES}, got the "
-            f"label {array.max().item()!r} in {name} among {len(np.unique(array))} distinct labels; "
-            f"relabel them as 0..C-1, e.g. with {_renumbering(test_set)}"
-        )
-    return torch.from_numpy(array.astype(np.int64))
-
-
-def _one_hot(name: str, array: np.ndarray, n: int) -> str | None:
-    """Return the fix for labels ``array`` stored one-hot, (N, C) rows of 0s and one 1 as keras'
-    ``to_categorical`` gives them (or class probabilities, rows of [0, 1] summing to 1), for ``n``
-    examples; else ``None``."""
-    if (
-        array.ndim != 2
-        or array.shape[0] != n
-        or array.shape[1] < 2
-        or array.dtype.kind not in "biuf"
-    ):
-        return None
-    rows = array.astype(np.float64)  # (N, C)
-    if not (np.all((rows >= 0) & (rows <= 1)) and np.allclose(rows.sum(axis=1), 1)):
-        return None
-    return (
-        f"its rows look like one-hot labels (or class probabilities), {array.shape[1]} columns, "
-        f"one per class: store each row's class, {name}.argmax(axis=1)"
-    )
-
-
-def _renumbering(test_set: bool) -> str:
-    """Return the numpy call that numbers the labels 0..C-1: ``y``'s, or with ``test_set``
-    ``y``'s and ``y_test``'s together (numbered apart, a class one set lacks shifts the other's
-    numbers: ``y`` 0, 2, 5 become 0, 1, 2 and ``y_test``'s 2 would mean ``y``'s 5)."""
-    if not test_set:
-        return "numpy.unique(y, return_inverse=True)"
-    return (
-        "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
-        "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) "
-        "numbers are y's, the rest y_test's"
-    )
-
-
-def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
-    """Say what keeps ``array`` from being class labels: its dtype, or its first value that is no
-    whole number (a cast would truncate 0.5 to 0 and turn NaN into a huge negative index)."""
-    if array.dtype.kind == "b":
-        return f"got dtype bool; use {name}.astype(int) (False is class 0, True class 1)"
-    if not np.issubdtype(array.dtype, np.floating):
-        return (
-            f"got dtype {array.dtype}; store the labels as integers 0..C-1, numbered e.g. with "
-            f"{_renumbering(test_set)}"
-        )
-    bad = ~np.isfinite(array) | (np.mod(np.nan_to_num(array), 1) != 0)
-    i = int(np.flatnonzero(bad)[0])
-    return (
-        f"got {array[i].item()!r} at index {i} ({int(bad.sum())} such values); fix or drop those "
-        "examples: a cast to int would change them silently"
-    )
-
-
 def load_classification_file(path: Path) -> ClassificationArrays:
     """Read and check a classification ``.npz``: ``X`` (N, D) (images (N, H, W, …) flattened), ``y``
     (N,) or (N, 1), optional ``X_test``/``y_test`` alike."""
@@ -251,7 +143,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     alike = "X and X_test" if "X_test" in arrays else None
     if not scaled:  # 8-bit pixels are exact in float32
         check_float32_rounding(path, arrays["X"], X, lambda j: f"X[:, {j}]", alike=alike)
-    y = _labels(path, "y", arrays["y"], X, test_set="y_test" in arrays)
+    y = class_labels(path, "y", arrays["y"], X, test_set="y_test" in arrays)
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
             f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them "
@@ -276,7 +168,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
                 "(taken as they are)"
             )
         X_test = _pixels(path, "X_test", test, scaled=scaled)
-        y_test = _labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
+        y_test = class_labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
         if X_test.shape[1] != X.shape[1]:
             raise DatasetError(
                 f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}; "
@@ -284,13 +176,13 @@ def load_classification_file(path: Path) -> ClassificationArrays:
             )
         if not scaled:
             check_float32_rounding(path, test, X_test, lambda j: f"X_test[:, {j}]", alike=alike)
-        _warn_unseen(path, y, y_test)
+        warn_unseen(path, y, y_test)
     # at least 2: y holds two distinct labels, >= 0
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
     _check_model_size(path, X.shape[1], num_classes)
     if scaled:
         _note_wide_pixels(path, arrays, test_set=X_test is not None)
-    _warn_empty_classes(path, y, y_test)
+    warn_empty_classes(path, y, y_test)
     return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
 
 
@@ -315,47 +207,6 @@ def _check_model_size(path: Path, features: int, classes: int) -> None:
             f"{MAX_WEIGHT_BYTES // 2**30} GiB a run allows (training holds their gradient too); "
             "use fewer features (e.g. a smaller image size) or fewer classes"
         )
-
-
-def _warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
-    """Warn of test labels past every training label: the model gets their classes but cannot
-    learn them, which is allowed (their examples mostly count as mistakes: an unlearned class's
-    score can still come out highest) but mostly a labelling slip."""
-    unseen = torch.unique(y_test[y_test > y.max()]).tolist()
-    if unseen:
-        shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
-        warn(
-            f"{path}: y_test holds labels that y never has ({shown}; y's go up to "
-            f"{int(y.max())}): the model cannot learn those classes, so their examples mostly count "
-            "as mistakes; if the two sets number their labels differently, renumber them together "
-            "(numpy.unique on both, with return_inverse=True)",
-            DataWarning,
-        )
-
-
-def _warn_empty_classes(path: Path, y: torch.Tensor, y_test: torch.Tensor | None) -> None:
-    """Warn of classes below ``y``'s largest label that no label of ``y`` (N,) nor ``y_test``
-    has: the model gets an output for each, which it cannot learn (labels numbered from 1 leave
-    class 0 empty). A class only the test set has is a small split's chance: not warned."""
-    counts = torch.bincount(y)
-    if y_test is not None:
-        counts = counts + torch.bincount(y_test[y_test < len(counts)], minlength=len(counts))
-    empty = (counts == 0).nonzero().flatten().tolist()
-    if not empty:
-        return
-    if empty == list(range(int(y.min()))):
-        how = (
-            f"y's labels start at {int(y.min())}: if they are numbered from {int(y.min())}, store "
-            f"y - {int(y.min())} (and y_test likewise)"
-        )
-    else:
-        how = f"renumber the labels 0 .. C-1 ({_renumbering(y_test is not None)})"
-    shown = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
-    warn(
-        f"{path}: no label is class{'es' * (len(empty) > 1)} {shown} (y's go up to "
-        f"{int(y.max())}): the model gets an output for each, which it cannot learn; {how}",
-        DataWarning,
-    )
 
 
 def _pixels(path: Path, name: str, array: np.ndarray, *, scaled: bool) -> torch.Tensor:
@@ -452,7 +303,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         fix = (
             "the model fits one target: keep one column, e.g. y[:, 0] (a run per column)"
             if y_raw.ndim == 2 and y_raw.shape[0] == X.shape[0]
-            else _transposed("X", X, "y", y_raw)
+            else transposed_fix("X", X, "y", y_raw)
             or "store one target per row of X, in the same order, as (N,) or (N, 1)"
         )
         raise DatasetError(

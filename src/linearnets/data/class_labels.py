@@ -1,0 +1,178 @@
+"""The class labels of the user's classification arrays, checked, and the fixes for labels stored
+otherwise (one-hot, transposed, numbered with gaps), D2L §3.4 on your data.
+
+Used by :mod:`linearnets.data.arrays`, which reads the files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from linearnets._warn import warn
+from linearnets.errors import DatasetError, DataWarning
+
+__all__ = [
+    "MAX_CLASSES",
+    "class_labels",
+    "transposed_fix",
+    "warn_empty_classes",
+    "warn_unseen",
+]
+
+MAX_CLASSES = 100_000  # 784 features × 10⁵ classes is already 300 MB of float32 weights
+
+
+def transposed_fix(rows: str, features: torch.Tensor, name: str, values: np.ndarray) -> str | None:
+    """Return the fix for ``features`` (N, D) stored as (D, N): one column per value of the 1-d
+    ``values`` (N,), and fewer rows than that (examples outnumber features); else ``None``.
+    ``rows`` and ``name`` name the two arrays."""
+    count = values.shape[0] if values.ndim == 1 else -1
+    if features.shape[1] != count or features.shape[0] >= count:
+        return None
+    return (
+        f"{rows} has {count} columns, as many as {name} has values: is {rows} stored transposed, "
+        f"(D, N)? save {rows}.T, one row per example"
+    )
+
+
+def class_labels(
+    path: Path, name: str, array: np.ndarray, X: torch.Tensor, *, test_set: bool
+) -> torch.Tensor:
+    """Return ``array`` (N,) as int64 class indices (N,), one per row of ``X`` (N, D), refusing
+    non-integer or out-of-range labels; ``test_set``: the file holds ``y_test`` beside ``y``, to
+    renumber together (see :func:`_renumbering`)."""
+    n = X.shape[0]
+    if array.ndim != 1 or array.shape[0] != n:
+        rows = "X" if name == "y" else "X_test"
+        fix = (
+            f"flatten it, e.g. {name}.reshape(-1)"
+            if array.size == n and array.ndim > 1
+            else _one_hot(name, array, n)
+            or transposed_fix(rows, X, name, array)
+            or f"store one label per row of {rows}, in the same order"
+        )
+        raise DatasetError(
+            f"{path}: {name} must be a 1-d array of {n} labels, got shape {array.shape}; {fix}"
+        )
+    if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one
+        if (
+            np.issubdtype(array.dtype, np.floating)
+            and np.isfinite(array).all()
+            and np.all(np.mod(array, 1) == 0)
+        ):
+            pass  # whole numbers: cast below, once their range is known to fit
+        else:
+            raise DatasetError(
+                f"{path}: {name} must hold integer class labels, "
+                f"{_not_whole(name, array, test_set=test_set)}"
+            )
+    if array.min() < 0:
+        raise DatasetError(
+            f"{path}: {name} must hold labels >= 0, got {array.min().item()!r}; relabel them as "
+            f"class indices 0..C-1, e.g. with {_renumbering(test_set)}"
+        )
+    # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
+    # uint64 label would wrap around to a negative one; as a Python number, since float16 would
+    # take the limit itself past its range ("overflow encountered in cast")
+    if array.max().item() >= MAX_CLASSES:
+        raise DatasetError(
+            f"{path}: labels must be class indices 0..C-1 with C at most {MAX_CLASSES}, got the "
+            f"label {array.max().item()!r} in {name} among {len(np.unique(array))} distinct labels; "
+            f"relabel them as 0..C-1, e.g. with {_renumbering(test_set)}"
+        )
+    return torch.from_numpy(array.astype(np.int64))
+
+
+def _one_hot(name: str, array: np.ndarray, n: int) -> str | None:
+    """Return the fix for labels ``array`` stored one-hot, (N, C) rows of 0s and one 1 as keras'
+    ``to_categorical`` gives them (or class probabilities, rows of [0, 1] summing to 1), for ``n``
+    examples; else ``None``."""
+    if (
+        array.ndim != 2
+        or array.shape[0] != n
+        or array.shape[1] < 2
+        or array.dtype.kind not in "biuf"
+    ):
+        return None
+    rows = array.astype(np.float64)  # (N, C)
+    if not (np.all((rows >= 0) & (rows <= 1)) and np.allclose(rows.sum(axis=1), 1)):
+        return None
+    return (
+        f"its rows look like one-hot labels (or class probabilities), {array.shape[1]} columns, "
+        f"one per class: store each row's class, {name}.argmax(axis=1)"
+    )
+
+
+def _renumbering(test_set: bool) -> str:
+    """Return the numpy call that numbers the labels 0..C-1: ``y``'s, or with ``test_set``
+    ``y``'s and ``y_test``'s together (numbered apart, a class one set lacks shifts the other's
+    numbers: ``y`` 0, 2, 5 become 0, 1, 2 and ``y_test``'s 2 would mean ``y``'s 5)."""
+    if not test_set:
+        return "numpy.unique(y, return_inverse=True)"
+    return (
+        "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
+        "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) "
+        "numbers are y's, the rest y_test's"
+    )
+
+
+def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
+    """Say what keeps ``array`` from being class labels: its dtype, or its first value that is no
+    whole number (a cast would truncate 0.5 to 0 and turn NaN into a huge negative index)."""
+    if array.dtype.kind == "b":
+        return f"got dtype bool; use {name}.astype(int) (False is class 0, True class 1)"
+    if not np.issubdtype(array.dtype, np.floating):
+        return (
+            f"got dtype {array.dtype}; store the labels as integers 0..C-1, numbered e.g. with "
+            f"{_renumbering(test_set)}"
+        )
+    bad = ~np.isfinite(array) | (np.mod(np.nan_to_num(array), 1) != 0)
+    i = int(np.flatnonzero(bad)[0])
+    return (
+        f"got {array[i].item()!r} at index {i} ({int(bad.sum())} such values); fix or drop those "
+        "examples: a cast to int would change them silently"
+    )
+
+
+def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
+    """Warn of test labels past every training label: the model gets their classes but cannot
+    learn them, which is allowed (their examples mostly count as mistakes: an unlearned class's
+    score can still come out highest) but mostly a labelling slip."""
+    unseen = torch.unique(y_test[y_test > y.max()]).tolist()
+    if unseen:
+        shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
+        warn(
+            f"{path}: y_test holds labels that y never has ({shown}; y's go up to "
+            f"{int(y.max())}): the model cannot learn those classes, so their examples mostly count "
+            "as mistakes; if the two sets number their labels differently, renumber them together "
+            "(numpy.unique on both, with return_inverse=True)",
+            DataWarning,
+        )
+
+
+def warn_empty_classes(path: Path, y: torch.Tensor, y_test: torch.Tensor | None) -> None:
+    """Warn of classes below ``y``'s largest label that no label of ``y`` (N,) nor ``y_test``
+    has: the model gets an output for each, which it cannot learn (labels numbered from 1 leave
+    class 0 empty). A class only the test set has is a small split's chance: not warned."""
+    counts = torch.bincount(y)
+    if y_test is not None:
+        counts = counts + torch.bincount(y_test[y_test < len(counts)], minlength=len(counts))
+    empty = (counts == 0).nonzero().flatten().tolist()
+    if not empty:
+        return
+    if empty == list(range(int(y.min()))):
+        how = (
+            f"y's labels start at {int(y.min())}: if they are numbered from {int(y.min())}, store "
+            f"y - {int(y.min())} (and y_test likewise)"
+        )
+    else:
+        how = f"renumber the labels 0 .. C-1 ({_renumbering(y_test is not None)})"
+    shown = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
+    warn(
+        f"{path}: no label is class{'es' * (len(empty) > 1)} {shown} (y's go up to "
+        f"{int(y.max())}): the model gets an output for each, which it cannot learn; {how}",
+        DataWarning,
+    )
