@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -63,7 +65,7 @@ def test_run_folder_holds_everything(book_run: SoftmaxResult) -> None:
     assert correct == int(confusion.diagonal().sum())
     # as the README says: torch.load gives a dict whose state_dict loads into a fresh model
     saved = torch.load(run_dir / "model.pt", weights_only=True)
-    assert {"impl", "num_inputs", "num_outputs", "resize", "classes", "state_dict"} <= saved.keys()
+    assert {"impl", "num_inputs", "num_outputs", "resize", "classes", "pixels", "state_dict"} <= saved.keys()  # fmt: skip
     fresh = prepare(SoftmaxConfig(impl=saved["impl"], device="cpu")).model
     fresh.load_state_dict(saved["state_dict"])
     assert all(torch.equal(a, b) for a, b in zip(_weights(fresh), _weights(net), strict=True))
@@ -141,13 +143,42 @@ def test_a_resized_run_trains_and_saves_a_model_of_the_resized_images(tmp_path: 
     result = run_softmax(config)
     assert 0.7 < result.history.last.test_acc < 0.9
     model, meta = load_trained(out)
-    assert meta["resize"] == 14 and meta["num_inputs"] == 196
+    assert meta["resize"] == 14 and meta["num_inputs"] == 196 and meta["pixels"] is True
     assert meta["classes"][:2] == ["t-shirt", "trouser"] and len(meta["classes"]) == 10
     exp = prepare(config)  # the same test images, resampled as training saw them
     X, y = next(iter(exp.test_iter))
     assert X.shape[1:] == (1, 14, 14)
     with torch.no_grad():
         assert (model(X).argmax(dim=1) == y).float().mean() > 0.6
+
+
+def _test_split() -> tuple[np.ndarray, np.ndarray]:
+    """Fashion-MNIST's test images (10000, 28, 28) and labels (10000,), uint8, read with numpy."""
+    arrays = []
+    for name, offset in (("t10k-images-idx3-ubyte.gz", 16), ("t10k-labels-idx1-ubyte.gz", 8)):
+        with gzip.open(REAL_DATA / name) as f:
+            arrays.append(np.frombuffer(f.read(), dtype=np.uint8, offset=offset).copy())
+    return arrays[0].reshape(-1, 28, 28), arrays[1]
+
+
+def test_model_pt_says_the_images_were_divided_by_255_and_the_recipe_scores_as_the_run(
+    tmp_path: Path,
+) -> None:
+    """Its pixels / 255 went unrecorded: the model reloaded and given the raw images as floats
+    predicted wrong, silently. Its recipe gives the run's own confusion matrix."""
+    from linearnets.inference import predict_labels
+
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(epochs=1, plot="none", num_threads=1, device="cpu", out=out))
+    net, meta = load_trained(out)
+    assert meta["pixels"] is True
+    images, labels = _test_split()
+    X = torch.from_numpy(images).float()  # (10000, 28, 28), 0..255
+    pred = predict_labels(net, X / 255)
+    counts = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(counts, (labels, pred.numpy()), 1)
+    assert torch.equal(torch.from_numpy(counts), torch.load(out / "confusion.pt"))
+    assert (predict_labels(net, X) != pred).any()  # the raw images: predicted wrong
 
 
 def test_a_run_that_fails_to_start_leaves_no_new_folder_and_keeps_the_users(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 import torch
 
 from linearnets.cli import main
+from linearnets.data.labels import TEXT_LABELS
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.tasks.weights import load_trained
 
@@ -168,6 +170,15 @@ BAD_WEIGHTS = {
         {"classes": "t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, boot"},
         # the value is cut at 60 characters, as every damaged value is
         r"is damaged: its classes must be .*, got 't-shirt, trouser, pullover, dress, coat, sandal, shirt, sne; re-run",
+    ),
+    # pixels: save_weights writes True or False; absent in an older file (filled in on load)
+    "pixels-a-string": (
+        {"pixels": "yes"},
+        r"is damaged: its pixels must be True or False, got 'yes'; re-run training to recreate it$",
+    ),
+    "pixels-none": (
+        {"pixels": None},
+        r"is damaged: its pixels must be True or False, got None;",
     ),
     "not-a-dict": (
         {"state_dict": [1, 2]},
@@ -365,7 +376,9 @@ def _experiment() -> Any:
 
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
     config = SimpleNamespace(impl="concise", resize=None)
-    return SimpleNamespace(model=model, config=config, num_inputs=4, classes=["a", "b", "c"])
+    return SimpleNamespace(
+        model=model, config=config, num_inputs=4, classes=["a", "b", "c"], pixels=False
+    )
 
 
 def test_weights_on_a_full_disk_name_the_file_and_leave_no_temporary(
@@ -469,3 +482,86 @@ def test_a_folder_that_does_not_exist_is_named_as_such(tmp_path: Path) -> None:
         read_config(missing)
     assert str(same.value) == expected
     assert not missing.exists()  # nothing made
+
+
+def _pixel_images(tmp_path: Path, dtype: Any) -> tuple[Path, np.ndarray, np.ndarray]:
+    """A --data file of 3 classes of 4×4 images, pixels 0..255 of ``dtype`` (uint8, or a wider
+    integer type), each class brighter in its own rows; return it, X_test and y_test."""
+    rng = np.random.default_rng(1)
+    y = np.arange(90) % 3
+    X = rng.integers(0, 120, size=(90, 4, 4))
+    for c in range(3):
+        X[y == c, c] += 135  # class c: row c bright, up to 254
+    X = X.astype(dtype)
+    np.savez(tmp_path / "px.npz", X=X[:60], y=y[:60], X_test=X[60:], y_test=y[60:])
+    return tmp_path / "px.npz", X[60:], y[60:]
+
+
+def _counts(true: np.ndarray, pred: torch.Tensor, classes: int) -> torch.Tensor:
+    """The confusion matrix (C, C) as numpy counts it: row = true class, column = predicted."""
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(counts, (true, pred.numpy()), 1)
+    return torch.from_numpy(counts)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64], ids=["uint8", "int64-within-0..255"])
+def test_a_run_on_pixels_says_so_and_its_recipe_predicts_as_the_run_did(
+    tmp_path: Path, dtype: Any
+) -> None:
+    """A --data X of 8-bit pixels trains on X / 255; model.pt did not say so, and a reloaded
+    model given the raw values as floats predicted wrong with nothing to tell."""
+    from linearnets.errors import DataWarning
+    from linearnets.inference import predict_labels
+
+    data, X_test, y_test = _pixel_images(tmp_path, dtype)
+    run = tmp_path / "run"
+    args = ["--data", str(data), "--plot", "none", "--epochs", "3", "--out", str(run)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # int64's "taken for 8-bit pixels"
+        assert main(["softmax", *args]) == 0
+    assert torch.load(run / "model.pt", weights_only=True)["pixels"] is True
+    net, meta = load_trained(run)
+    assert meta["pixels"] is True
+    # the documented recipe: as the run flattened and scaled its X_test, its confusion.pt's counts
+    X = torch.from_numpy(X_test).reshape(len(X_test), -1).float()
+    pred = predict_labels(net, X / 255)
+    assert torch.equal(_counts(y_test, pred, 3), torch.load(run / "confusion.pt"))
+
+
+def test_a_run_on_float_features_says_they_were_not_scaled(tmp_path: Path) -> None:
+    """Floats are trained on as they are: pixels=False, and the values as they are predict."""
+    from linearnets.inference import predict_labels
+
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(60, 4)).astype(np.float32), np.arange(60) % 3
+    X[np.arange(60), y] += 3.0
+    np.savez(tmp_path / "d.npz", X=X[:45], y=y[:45], X_test=X[45:], y_test=y[45:])
+    run = tmp_path / "run"
+    args = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--epochs", "3"]
+    assert main(["softmax", *args, "--out", str(run)]) == 0
+    assert torch.load(run / "model.pt", weights_only=True)["pixels"] is False
+    net, meta = load_trained(run)
+    assert meta["pixels"] is False
+    pred = predict_labels(net, torch.from_numpy(X[45:]))
+    assert torch.equal(_counts(y[45:], pred, 3), torch.load(run / "confusion.pt"))
+
+
+@pytest.mark.parametrize(
+    ("classes", "pixels"),
+    [
+        ([str(i) for i in range(10)], None),  # a --data run's: scaled or not, it did not say
+        (list(TEXT_LABELS), True),
+        (None, None),
+    ],
+    ids=["data-run", "fashion-mnist", "no-classes"],
+)
+def test_a_model_pt_written_before_pixels_was_recorded_still_loads(
+    tmp_path: Path, classes: Any, pixels: bool | None
+) -> None:
+    """Without the key: a Fashion-MNIST model was trained on pixels / 255, as every one was; a
+    --data one is unknown (None)."""
+    _model(tmp_path / "run", classes=classes)
+    assert "pixels" not in torch.load(tmp_path / "run" / "model.pt", weights_only=True)
+    net, meta = load_trained(tmp_path / "run")
+    assert meta["pixels"] is pixels
+    assert all(torch.equal(net.state_dict()[k], v) for k, v in meta["state_dict"].items())

@@ -52,6 +52,7 @@ class ClassificationArrays:
     y_test: torch.Tensor | None
     num_features: int
     num_classes: int
+    pixels: bool = False  # X and X_test were 8-bit pixels, divided by 255
 
 
 def _features(
@@ -183,7 +184,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     if scaled:
         _note_wide_pixels(path, arrays, test_set=X_test is not None)
     warn_empty_classes(path, y, y_test)
-    return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes)
+    return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes, pixels=scaled)
 
 
 def _examples(key: str, array: np.ndarray) -> np.ndarray:

@@ -43,6 +43,9 @@ class Experiment:
     # the largest |value| of a --data file's training features, as trained on (None: Fashion-MNIST,
     # in [0, 1]): features far from unit size make the book's lr diverge
     feature_scale: float | None = None
+    # whether the inputs were 8-bit pixels divided by 255 (Fashion-MNIST, a --data file's uint8 X),
+    # as new inputs must be to predict: model.pt records it
+    pixels: bool = False
 
 
 def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experiment:
@@ -73,6 +76,7 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
         dist=dist,
         data_sha256=data.sha256,
         feature_scale=data.feature_scale,
+        pixels=data.pixels,
     )
 
 
@@ -154,6 +158,7 @@ class _Data:
     source: str
     sha256: str | None = None
     feature_scale: float | None = None  # max |X| of a data file's features (N, D)
+    pixels: bool = False  # 8-bit pixels, divided by 255 as they are batched or were read
 
 
 def _reworded(err: Exception, text: str) -> Exception:
@@ -191,6 +196,7 @@ def _load_data(config: SoftmaxConfig) -> _Data:
         list(TEXT_LABELS),
         side * side,
         str(fm.found.source),
+        pixels=True,  # uint8 images, divided by 255 by the loader
     )
 
 
@@ -213,6 +219,7 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
         f"{arrays.num_classes} classes, {tests})",
         sha256=sha256_file(path),
         feature_scale=_largest_magnitude(arrays.X),
+        pixels=arrays.pixels,
     )
 
 

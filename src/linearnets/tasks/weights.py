@@ -12,6 +12,7 @@ from torch import nn
 from linearnets._shell import shell_word
 from linearnets.config import SOFTMAX_IMPLS
 from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
+from linearnets.data.labels import TEXT_LABELS
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.models.factory import build_softmax
 from linearnets.models.scratch import SoftmaxRegressionScratch
@@ -42,6 +43,7 @@ def save_weights(path: Path, exp: Experiment) -> None:
         "num_outputs": len(exp.classes),
         "resize": exp.config.resize,
         "classes": exp.classes,
+        "pixels": exp.pixels,
         "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
     }
     save_run_file(path, payload)
@@ -56,7 +58,12 @@ def load_trained(
         The model, as the run's ``impl`` builds it (:class:`SoftmaxRegressionScratch` for
         "scratch" and "analytic", ``nn.Sequential(nn.Flatten(), nn.Linear(d, q))`` for
         "concise"), and ``model.pt``'s dict (``impl``, ``num_inputs``, ``num_outputs``,
-        ``resize``, ``classes``, ``state_dict``).
+        ``resize``, ``classes``, ``pixels``, ``state_dict``). ``pixels`` says how to scale new
+        inputs (X (N, D), or images for Fashion-MNIST's model): ``True`` where the run trained on
+        8-bit pixels divided by 255 (Fashion-MNIST; a ``--data`` X of uint8, or of integers
+        within 0..255 past 100), so new ones are predicted as ``X.float() / 255``; ``False``
+        where it trained on X's values as they are; ``None`` where a ``model.pt`` written before
+        it was recorded does not say (a ``--data`` run's; a Fashion-MNIST model's is ``True``).
 
     Raises:
         UsageError: ``run_dir`` does not exist, is a file, or holds no ``model.pt`` (the message
@@ -84,6 +91,9 @@ def load_trained(
     if not path.is_file():
         raise _no_weights(run_dir)
     payload = _read_payload(path)
+    if "pixels" not in payload:  # written before it was recorded: every Fashion-MNIST run scaled
+        classes = payload.get("classes")
+        payload["pixels"] = True if classes and list(classes) == list(TEXT_LABELS) else None
     setup = build_softmax(
         payload["impl"], num_inputs=payload["num_inputs"], num_outputs=payload["num_outputs"]
     )
@@ -186,6 +196,8 @@ def _check_payload(path: Path, payload: Any) -> None:
     _check_sizes(path, payload)
     _check_state(path, payload["state_dict"], payload["num_inputs"], payload["num_outputs"])
     _check_classes(path, payload.get("classes"), payload["num_outputs"])
+    if "pixels" in payload and not isinstance(payload["pixels"], bool):  # absent: an older file
+        raise _damaged(path, "pixels", "True or False", payload["pixels"])
 
 
 def _check_sizes(path: Path, payload: dict[str, Any]) -> None:
