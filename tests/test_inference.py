@@ -467,3 +467,33 @@ def test_predicting_refuses_what_is_no_classifiers_scores(
     loader = ArrayLoader(data[0][:4], data[1][:4], 4, shuffle=False)
     with pytest.raises(error, match=match):
         prediction_samples(net, loader, 3)
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_raw_pixels_given_to_a_model_trained_on_pixels_warn_once_per_model(impl: str) -> None:
+    """A model trained on pixels / 255 (load_trained marks it) predicts 0..255 floats silently
+    wrong: warned at 1.5 and past, once per model; [0, 1] inputs, integers (refused on their own)
+    and any other model's large inputs are not."""
+    import warnings
+
+    from linearnets.errors import DataWarning
+    from linearnets.inference import PIXEL_INPUTS_PAST, expect_pixels
+    from linearnets.models.factory import build_softmax
+
+    def quiet(net: Any, X: torch.Tensor) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            predict_labels(net, X)
+
+    nets = [build_softmax(impl, num_inputs=4, num_outputs=3).net for _ in range(3)]
+    quiet(nets[0], torch.full((2, 4), 200.0))  # not marked: a --data model's features may be so
+    for net in nets[1:]:
+        expect_pixels(net)
+    edge = torch.full((2, 4), PIXEL_INPUTS_PAST)
+    quiet(nets[1], edge)  # [0, 1] and a little past: the rule is "past 1.5"
+    past = torch.tensor([[0.0, 0.5, 1.0, 1.5000001], [0.0, 0.0, 0.0, 0.0]])
+    with pytest.warns(DataWarning, match=r"got values up to 1\.5: raw pixels give wrong"):
+        predict_labels(nets[1], past)
+    quiet(nets[1], torch.full((2, 4), 255.0))  # once per model
+    with pytest.warns(DataWarning, match=r"^X must be scaled .* got values up to 255: raw"):
+        predict_labels(nets[2], torch.full((2, 4), 255.0))  # another model: warned of its own

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from linearnets.errors import UsageError
+from linearnets._warn import warn
+from linearnets.errors import DataWarning, UsageError
 from linearnets.training.evaluation import switch_mode
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_batches, check_net
@@ -20,6 +23,19 @@ from linearnets.validation import check_label_tensor, check_no_nan_scores, check
 __all__ = ["confusion_counts", "predict", "predict_labels", "prediction_samples"]
 
 Net = Callable[[torch.Tensor], torch.Tensor]
+
+# inputs of a model trained on pixels / 255, in [0, 1], past this are raw pixels (0..255) or so
+PIXEL_INPUTS_PAST = 1.5
+
+# the models load_trained rebuilt from a run on pixels / 255 that predict_labels has not yet
+# warned of raw inputs: once per model, as a figure's catch_warnings resets Python's registry
+_EXPECT_PIXELS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def expect_pixels(net: Net) -> None:
+    """Have :func:`predict_labels` warn, once, when ``net``, trained on 8-bit pixels divided by
+    255 (its ``model.pt`` says ``pixels``), is given float inputs past :data:`PIXEL_INPUTS_PAST`."""
+    _EXPECT_PIXELS.add(net)  # load_trained's models, an nn.Module or a scratch one, take weakrefs
 
 
 @torch.no_grad()
@@ -37,6 +53,11 @@ def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
         DivergenceError: the scores hold NaN (as :func:`~linearnets.evaluate_accuracy` raises):
             NaN is every row's maximum, so each label would be a meaningless class 0.
 
+    Warns:
+        DataWarning: once per model, ``net`` came from
+            :func:`~linearnets.tasks.softmax.load_trained` of a run on 8-bit pixels divided by 255,
+            and ``X`` is floats past 1.5: raw pixels, which it predicts wrong (pass ``X / 255``).
+
     See D2L §3.6.7.
     """
     restore_mode = switch_mode(net, False)
@@ -50,9 +71,32 @@ def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
         # max propagates NaN, so the B maxima tell of any NaN score without a pass over B × C
         if bool(top.values.isnan().any()):
             check_no_nan_scores(True, from_finite=nan_from_finite(net, X))
+        _check_pixel_inputs(net, X)
         return top.indices
     finally:
         restore_mode()
+
+
+def _check_pixel_inputs(net: Net, X: torch.Tensor) -> None:
+    """Warn, once per model, of float inputs ``X`` (B, ...) past :data:`PIXEL_INPUTS_PAST` given to
+    a model trained on pixels divided by 255 (see :func:`expect_pixels`): its predictions on raw
+    pixels are wrong, with nothing else to tell."""
+    try:
+        expected = net in _EXPECT_PIXELS
+    except TypeError:
+        return
+    if not expected or not X.is_floating_point() or not X.numel():
+        return
+    largest = float(X.amax())
+    if not largest > PIXEL_INPUTS_PAST:
+        return
+    _EXPECT_PIXELS.discard(net)
+    warn(
+        f"X must be scaled as the model's training inputs were, 8-bit pixels divided by 255 (in "
+        f"[0, 1]; its model.pt says pixels=True), got values up to {largest:g}: raw pixels give "
+        "wrong predictions; pass X / 255",
+        DataWarning,
+    )
 
 
 def _check_scores(scores: object, batch: int) -> None:

@@ -166,6 +166,7 @@ def test_model_pt_says_the_images_were_divided_by_255_and_the_recipe_scores_as_t
 ) -> None:
     """Its pixels / 255 went unrecorded: the model reloaded and given the raw images as floats
     predicted wrong, silently. Its recipe gives the run's own confusion matrix."""
+    from linearnets.errors import DataWarning
     from linearnets.inference import predict_labels
 
     out = tmp_path / "run"
@@ -178,7 +179,9 @@ def test_model_pt_says_the_images_were_divided_by_255_and_the_recipe_scores_as_t
     counts = np.zeros((10, 10), dtype=np.int64)
     np.add.at(counts, (labels, pred.numpy()), 1)
     assert torch.equal(torch.from_numpy(counts), torch.load(out / "confusion.pt"))
-    assert (predict_labels(net, X) != pred).any()  # the raw images: predicted wrong
+    with pytest.warns(DataWarning, match=r"got values up to 255: raw pixels give wrong"):
+        raw = predict_labels(net, X)
+    assert (raw != pred).any()  # what the warning is for
 
 
 def test_a_run_that_fails_to_start_leaves_no_new_folder_and_keeps_the_users(

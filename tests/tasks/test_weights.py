@@ -524,12 +524,24 @@ def test_a_run_on_pixels_says_so_and_its_recipe_predicts_as_the_run_did(
     assert meta["pixels"] is True
     # the documented recipe: as the run flattened and scaled its X_test, its confusion.pt's counts
     X = torch.from_numpy(X_test).reshape(len(X_test), -1).float()
-    pred = predict_labels(net, X / 255)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scaled inputs: no warning
+        pred = predict_labels(net, X / 255)
     assert torch.equal(_counts(y_test, pred, 3), torch.load(run / "confusion.pt"))
+    with pytest.warns(DataWarning) as caught:  # the raw values, as floats
+        predict_labels(net, X)
+    assert [str(w.message) for w in caught] == [
+        "X must be scaled as the model's training inputs were, 8-bit pixels divided by 255 (in "
+        f"[0, 1]; its model.pt says pixels=True), got values up to {float(X_test.max()):g}: raw "
+        "pixels give wrong predictions; pass X / 255"
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per model
+        predict_labels(net, X)
 
 
 def test_a_run_on_float_features_says_they_were_not_scaled(tmp_path: Path) -> None:
-    """Floats are trained on as they are: pixels=False, and the values as they are predict."""
+    """Floats are trained on as they are: pixels=False, and large ones are no misuse."""
     from linearnets.inference import predict_labels
 
     rng = np.random.default_rng(2)
@@ -542,7 +554,10 @@ def test_a_run_on_float_features_says_they_were_not_scaled(tmp_path: Path) -> No
     assert torch.load(run / "model.pt", weights_only=True)["pixels"] is False
     net, meta = load_trained(run)
     assert meta["pixels"] is False
-    pred = predict_labels(net, torch.from_numpy(X[45:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pred = predict_labels(net, torch.from_numpy(X[45:]))
+        predict_labels(net, torch.from_numpy(X[45:]) * 100)  # no warning: not pixels
     assert torch.equal(_counts(y[45:], pred, 3), torch.load(run / "confusion.pt"))
 
 
@@ -559,9 +574,20 @@ def test_a_model_pt_written_before_pixels_was_recorded_still_loads(
     tmp_path: Path, classes: Any, pixels: bool | None
 ) -> None:
     """Without the key: a Fashion-MNIST model was trained on pixels / 255, as every one was; a
-    --data one is unknown (None)."""
+    --data one is unknown (None), and goes unchecked."""
+    from linearnets.errors import DataWarning
+    from linearnets.inference import predict_labels
+
     _model(tmp_path / "run", classes=classes)
     assert "pixels" not in torch.load(tmp_path / "run" / "model.pt", weights_only=True)
     net, meta = load_trained(tmp_path / "run")
     assert meta["pixels"] is pixels
     assert all(torch.equal(net.state_dict()[k], v) for k, v in meta["state_dict"].items())
+    raw = torch.full((2, 784), 200.0)
+    if pixels:
+        with pytest.warns(DataWarning, match=r"got values up to 200: raw pixels"):
+            predict_labels(net, raw)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            predict_labels(net, raw)

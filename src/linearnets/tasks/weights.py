@@ -14,6 +14,7 @@ from linearnets.config import SOFTMAX_IMPLS
 from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
 from linearnets.data.labels import TEXT_LABELS
 from linearnets.errors import CheckpointError, UsageError
+from linearnets.inference import expect_pixels
 from linearnets.models.factory import build_softmax
 from linearnets.models.scratch import SoftmaxRegressionScratch
 from linearnets.training.checkpoint import load_failure
@@ -64,6 +65,8 @@ def load_trained(
         within 0..255 past 100), so new ones are predicted as ``X.float() / 255``; ``False``
         where it trained on X's values as they are; ``None`` where a ``model.pt`` written before
         it was recorded does not say (a ``--data`` run's; a Fashion-MNIST model's is ``True``).
+        :func:`~linearnets.inference.predict_labels` warns, once, when a model trained on pixels
+        is given float inputs past 1.5: raw pixels, not divided by 255.
 
     Raises:
         UsageError: ``run_dir`` does not exist, is a file, or holds no ``model.pt`` (the message
@@ -105,6 +108,8 @@ def load_trained(
             f"{payload['num_inputs']} inputs and {payload['num_outputs']} outputs "
             f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); {_recreate(path)}"
         ) from None
+    if payload["pixels"]:
+        expect_pixels(setup.net)
     return setup.net, payload
 
 
