@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -440,6 +441,41 @@ def test_a_non_finite_loss_on_a_data_file_names_lr_not_nan_in_the_data(
         "features, which reach "
     ), err
     assert "NaN" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("lr", "status", "line"),
+    [
+        # finite losses of ~1e29 past an untrained one of ~1: was not stopped (exit 0, loss 0)
+        ("1e30", 1, r"training diverged at epoch 1, step \d: the batch loss is \S+e\+29, more than "
+         r"100× its starting value \S+, at lr 1e\+30; try a far smaller learning rate \(--lr\), "
+         r"e\.g\. 1 \(the book trains at 0\.03 and 0\.1; a tenth, 1e\+29, would most likely blow "
+         r"up too\); no epoch had finished"),
+        # float32 overflows: the scores, then the loss, are NaN
+        ("1e38", 1, r"training diverged at epoch 1, step 2: the batch loss is nan \(not finite\) at "
+         r"lr 1e\+38; try a far smaller learning rate \(--lr\), e\.g\. 1 "),
+        ("3.4e38", 1, r"training diverged at epoch 1, step 2: the batch loss is nan \(not finite\) "
+         r"at lr 3\.4e\+38; try a far smaller learning rate \(--lr\), e\.g\. 1 "),
+        # past float32's range: refused before training
+        ("1e300", 2, r"--lr must be a number in \(0, 3\.4e\+38\], got 1e\+300; pass e\.g\. --lr 0\.1$"),
+    ],
+)  # fmt: skip
+def test_a_tiny_file_at_an_absurd_lr_ends_in_one_readable_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lr: str, status: int, line: str
+) -> None:
+    """64 examples of 3 blobs at batch 16 (the guard's whole reference window): every absurd lr
+    ends in one line naming it, never a traceback or a run that "trained"."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, size=64)
+    centers = rng.standard_normal((3, 5)) * 4
+    X = (centers[y] + rng.standard_normal((64, 5))).astype(np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    args = ["softmax", "--data", str(tmp_path / "d.npz"), "--epochs", "3", "--batch-size", "16",
+            "--lr", lr, "--plot", "none", "--device", "cpu", "--out", str(tmp_path / "run")]  # fmt: skip
+    assert main(args) == status
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert re.match(rf"linearnets softmax: error: {line}", err), err
 
 
 def test_a_second_ctrl_c_still_names_the_run_folder_and_its_resume(

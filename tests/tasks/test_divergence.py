@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from linearnets.config import SoftmaxConfig
 from linearnets.errors import DataWarning, DivergenceError
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
+from linearnets.training.callbacks import Callback
 from linearnets.training.checkpoint import load_checkpoint
 
 
@@ -139,3 +141,59 @@ def test_without_the_guard_the_same_run_trains_to_the_end(tmp_path: Path) -> Non
     assert len(result.history.epochs) == 2
     assert result.history.train_loss[1] > 100 * result.history.train_loss[0]  # it did blow up
     assert load_checkpoint(out / "checkpoint.pt").epoch == 2
+
+
+def _blobs(path: Path) -> Path:
+    """64 examples of 3 well-separated blobs of 5 features: a tiny file, at batch 16 the guard's
+    whole reference window (the first 64 examples) in one epoch."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, size=64)
+    centers = rng.standard_normal((3, 5)) * 4
+    np.savez(path, X=(centers[y] + rng.standard_normal((64, 5))).astype(np.float32), y=y)
+    return path
+
+
+class _FirstEpochLosses(Callback):
+    """Keeps each step's per-example losses of the first epoch (float64 copies)."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self.losses: list[np.ndarray] = []
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        self.epoch = epoch
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        if self.epoch == 1:
+            self.losses.append(losses.detach().double().numpy().copy())
+
+
+@pytest.mark.parametrize("lr", [1e30, 1e36])
+def test_a_tiny_file_at_an_absurd_lr_is_stopped_inside_its_reference_window(
+    tmp_path: Path, lr: float
+) -> None:
+    """At lr 1e30 the first update makes the classifier confidently right (loss 0) on most
+    examples and wrong by ~1e29 on the others: the step's mean stands 10²⁹× past the untrained
+    model's loss while its median example is 0. The guard judged the window's steps by their
+    median example, so the window's mean (1.7e29) became the starting loss, and the run
+    "trained" on to a loss of 0 with weights of ~1e30. The oracle: the first step of the window
+    whose mean passes 100× the mean of the steps before it, in the run without the guard."""
+    data = _blobs(tmp_path / "blobs.npz")
+    steps = _FirstEpochLosses()
+    config = SoftmaxConfig(data=data, batch_size=16, lr=lr, epochs=3, plot="none", device="cpu")
+    free = run_softmax(replace(config, guard=False, out=tmp_path / "free"), callbacks=[steps])
+    means = [float(np.mean(l)) for l in steps.losses]
+    medians = [float(np.median(l)) for l in steps.losses]
+    k = next(i for i in range(1, 4) if means[i] > 100 * np.mean(means[:i]))
+    before = float(np.mean(means[:k]))
+    assert medians[k] <= 100 * before  # its median example had not grown: not stopped
+    assert min(medians[1 : k + 1]) < medians[0] / 100  # but one update made it 100× smaller
+    assert free.history.train_loss[0] > 1e20 * means[0]  # the epoch blew up, unstopped
+    with pytest.raises(DivergenceError) as info:
+        run_softmax(replace(config, out=tmp_path / "run"))
+    assert str(info.value).startswith(
+        f"training diverged at epoch 1, step {k + 1}: the batch loss is {means[k]:.4g}, more "
+        f"than 100× its starting value {min(before, means[0]):.4g}, at lr {lr:g}; try a far "
+        f"smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, "
+        f"{lr / 10:g}, would most likely blow up too); no epoch had finished"
+    )

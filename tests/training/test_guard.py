@@ -1032,6 +1032,36 @@ def test_inside_the_reference_window_a_step_is_judged_by_its_median_example() ->
         guard(3, torch.cat([torch.full((7,), 0.0), torch.full((9,), 3e5 * 16 / 9)]))
 
 
+def test_inside_the_reference_window_losses_split_in_two_stop_past_far_lr() -> None:
+    """A window step whose mean passed 100× the mean so far while its median example did not:
+    rare large losses, or a classifier blown up to be confidently right (~0) on most examples and
+    wrong on the rest, whose median fell 100-fold with one update. Past FAR_LR that stops the run
+    (tiny files at lr 1e30 trained on to nonsense); at a rate a linear model trains at, a step
+    can shrink most losses that far (a Newton step on one feature and exact targets) just before a
+    large target: no stop. Nor does a fall spread over several updates, at any rate."""
+    split = torch.cat([torch.zeros(12, dtype=torch.float64), torch.full((4,), 1e4)])  # mean 2500
+    for lr in (FAR_LR, 11.0):
+        guard = DivergenceGuard(lr, check_every=1)
+        guard(0, _losses(1.0, 16))  # the untrained model's: a bound of 100
+        if lr <= FAR_LR:
+            guard(1, split)
+            assert guard.state_dict()["start_loss"] is None  # the window is open, unstopped
+            continue
+        with pytest.raises(
+            DivergenceError,
+            match=r"^training diverged at epoch 1, step 2: the batch loss is 2500, more than 100× "
+            r"its starting value 1, at lr 11; try a far smaller learning rate",
+        ):
+            guard(1, split)
+    guard = DivergenceGuard(1e30, check_every=1)
+    guard(0, _losses(1.0, 16))
+    guard(1, _losses(0.1, 16))  # 10× smaller, then 20×: no update shrank them 100-fold
+    rare = torch.cat([torch.full((15,), 0.005, dtype=torch.float64), torch.tensor([1e4])])
+    guard(2, rare)  # mean 625 > 100 × 0.55, its median example 0.005
+    guard(3, _losses(0.004, 16))
+    assert guard.state_dict()["start_loss"] == pytest.approx((1 + 0.1 + 625.0046875 + 0.004) / 4)
+
+
 @pytest.mark.parametrize(
     "losses",
     [

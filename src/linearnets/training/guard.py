@@ -9,6 +9,7 @@ loss has grown ``factor`` times beyond its starting value. This module decides, 
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import deque
@@ -78,8 +79,18 @@ TYPICAL_QUANTILE = 0.9
 # step, so such steps wait for the window to close); a group of examples of far larger loss
 # (non-zero targets among zeros) is missing from the first 16 examples and makes up half of the
 # next 16 with odds of 3·10⁻⁴ at worst (a group of 26% of the data). A classifier blown up to be
-# right on most examples (losses split in two, see TYPICAL_QUANTILE) keeps a low median: it is
-# judged once the window has closed, as before.
+# right on most examples (losses split in two, see TYPICAL_QUANTILE) keeps a low median, but one
+# update made it collapse, down to ~0 where the model is confidently right, while rare large losses
+# leave the other examples' losses as they were. Left to the window's close, such a blow-up was
+# never stopped, as the window's mean held it: 64 examples of 3 blobs at batch 16 and lr 10³⁰ set
+# the start at 1.7·10²⁹ and "trained" on to a loss of 0 with weights of ~10³⁰ (10⁴ too, on other
+# blobs: ~2000 every epoch against a start of 0.7). So past FAR_LR, where a linear model does not
+# train (its bias alone makes a squared loss blow up past lr 2), a step whose mean passed the bound
+# stops too where one update of the window made most examples' losses more than factor-fold
+# smaller (a step's median example fell that far below the step's before it). Not at a rate a
+# linear model trains at: there one update can do that, a Newton step on easy data (linear
+# regression on one feature and exact targets at lr 0.5, nn.MSELoss), and a large target in the
+# same window then stopped a healthy run.
 EARLY_EXAMPLES = 16
 
 
@@ -126,7 +137,11 @@ class DivergenceGuard(Callback):
     and let the run train on unstopped. So once the window's steps so far hold
     :data:`EARLY_EXAMPLES` (the first batch of 16 or more: the untrained model's loss), a step of
     as many whose mean and median example both stand more than ``factor`` × the mean so far stops
-    training too (the median: rare large losses raise a few examples, a blow-up most). A loss
+    training too (the median: rare large losses raise a few examples, a blow-up most). Past
+    :data:`FAR_LR` so does one whose mean does where one update of the window made most
+    examples' losses more than ``factor``-fold smaller (a classifier blown up to be confidently
+    right on most examples, ~0, and wrong on the others; rare large losses leave the other
+    examples' losses as they were). A loss
     reduced to one number and a data-parallel step have no median example: they wait for the
     window to close.
 
@@ -142,7 +157,8 @@ class DivergenceGuard(Callback):
     function, say). In a data-parallel run pass ``dist`` so every process takes the same decision.
 
     Args:
-        lr: the learning rate, named in the message with a smaller one to try.
+        lr: the learning rate, named in the message with a smaller one to try; past
+            :data:`FAR_LR` a window step whose losses split in two stops training too.
         factor: how many times the starting loss counts as blown up (> 1).
         min_examples: how many examples set the starting loss.
         check_every: check the losses every this many steps. ``None``: every 32 on an accelerator,
@@ -185,6 +201,10 @@ class DivergenceGuard(Callback):
         self.first_loss: float | None = None  # the first step's, i.e. the untrained model's
         self._sum = 0.0
         self._count = 0
+        # the per-example losses of the reference window's steps so far (None: none), while it is
+        # open, for their median examples (not saved: a checkpoint is taken at an epoch's end,
+        # which closes the window)
+        self._window: list[torch.Tensor | None] = []
         self._recent: deque[tuple[float, int]] = deque()
         self._recent_count = 0
         # what the latest steps count as in the typical step's median: each its mean, or the lower
@@ -233,6 +253,7 @@ class DivergenceGuard(Callback):
         closed_now = self.start_loss is None and self._count > 0
         if closed_now:
             self.start_loss = self._sum / self._count
+            self._window = []
         reference = None if self.start_loss is None else self._raised(self.start_loss)
         bound = self.factor * max(reference, 1e-12) if reference is not None else math.inf
         # the epoch's typical step too, where its steps were checked against a reference from
@@ -309,10 +330,12 @@ class DivergenceGuard(Callback):
         recent = self._recent_mean(total, count)
         if self.start_loss is None:
             self._check_early(where, loss, count, losses)
+            self._window.append(losses if losses is not None and per_example(losses) else None)
             self._sum += total
             self._count += count
             if self._count >= self.min_examples:
                 self.start_loss = self._sum / self._count
+                self._window = []
             return
         self._check_growth(where, loss, count, recent, losses, start=self.start_loss)
 
@@ -388,9 +411,11 @@ class DivergenceGuard(Callback):
         self, where: str, loss: float, count: int, losses: torch.Tensor | None
     ) -> None:
         """Raise if a step inside the open reference window has blown up: its mean ``loss`` over
-        ``count`` examples and its median example (of ``losses``, read back only when the mean has
-        passed the bound) stand more than ``factor`` × the mean of the window's steps so far, once
-        those and the step each hold :data:`EARLY_EXAMPLES`."""
+        ``count`` examples stands more than ``factor`` × the mean of the window's steps so far,
+        once those and the step each hold :data:`EARLY_EXAMPLES`, and its median example (of
+        ``losses``, read back only when the mean has passed the bound) does too, or, past
+        :data:`FAR_LR`, one update of the window made most examples' losses more than
+        ``factor``-fold smaller (see :meth:`_collapsed`)."""
         if (
             self._count < EARLY_EXAMPLES
             or count < EARLY_EXAMPLES
@@ -400,8 +425,26 @@ class DivergenceGuard(Callback):
             return
         reference = self._sum / self._count
         bound = self.factor * max(reference, 1e-12)
-        if loss > bound and median_example(losses) > bound:
+        if loss <= bound:
+            return
+        median = median_example(losses)
+        if median > bound or (self.lr > FAR_LR and self._collapsed(median)):
             raise self._grown(f"at {where}", "batch loss", loss, reference)
+
+    def _collapsed(self, median: float) -> bool:
+        """Whether one update of the open reference window made most examples' losses more than
+        ``factor``-fold smaller: the median example of one of its steps (of the step being judged,
+        ``median``, or of an earlier one; each of :data:`EARLY_EXAMPLES` or more, read back only
+        now) fell that far below the step's before it."""
+        medians = [
+            median_example(l) if l is not None and l.shape[0] >= EARLY_EXAMPLES else None
+            for l in self._window
+        ]
+        medians.append(median)
+        return any(
+            before is not None and after is not None and after < before / self.factor
+            for before, after in itertools.pairwise(medians)
+        )
 
     def _raised(self, start: float) -> float:
         """Return the loss that growth is measured from: the starting loss ``start``, or the level
