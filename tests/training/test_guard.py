@@ -17,6 +17,7 @@ from linearnets.data.synthetic import load_array, synthetic_data
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.tasks.linreg import run_linreg
+from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard import FAR_LR, DivergenceGuard, smaller_lr
 from linearnets.training.loop import EpochMetrics, fit
@@ -874,6 +875,168 @@ def test_at_batch_16_rare_large_losses_pass_and_a_blow_up_after_them_is_stopped(
         r"than 100× its level 3 after a rare large loss \(its starting value 0\.0001\), at lr",
     ):
         guard(13, _batch(3e4, 16))
+
+
+def _two_large_targets(path: Path, scale: float) -> float:
+    """The book's data (1000 rows, y = 2 x₁ − 3.4 x₂ + 4.2 + noise) with the targets of rows 100
+    and 700 set to ``scale`` × 4.2, saved to ``path`` (a CSV with a header); return its
+    least-squares loss (mean ½ r², float64)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, 2)).astype(np.float32)
+    y = (X @ np.array([2, -3.4], np.float32) + 4.2 + 0.01 * rng.standard_normal(1000)).astype(
+        np.float32
+    )
+    y[[100, 700]] = scale * 4.2
+    np.savetxt(path, np.column_stack([X, y]), delimiter=",", header="x1,x2,y", comments="",
+               fmt="%.6g")  # fmt: skip
+    table = torch.from_numpy(np.loadtxt(path, delimiter=",", skiprows=1))
+    A = torch.cat([table[:, :2], torch.ones(1000, 1, dtype=torch.float64)], dim=1)
+    residual = A @ torch.linalg.lstsq(A, table[:, 2:]).solution - table[:, 2:]
+    return float((residual**2).mean() / 2)
+
+
+@pytest.mark.parametrize(
+    ("scale", "impl", "batch_size", "seed", "stop"),
+    [
+        (500, "concise", 32, 0, (3, 2)),  # its large targets' steps: 3 and 5
+        (1000, "scratch", 32, 18, (5, 4)),
+        (1000, "concise", 40, 21, (3, 2)),  # stopped at step 4: "... steps is 2.21e+05"
+    ],
+)
+def test_linreg_on_two_large_targets_at_batches_of_32_or_more_trains_as_without_the_guard(
+    tmp_path: Path, scale: float, impl: str, batch_size: int, seed: int, stop: tuple[int, int]
+) -> None:
+    """Ordinary targets but two of 500 or 1000 × 4.2, at lr 0.1: a large target's update raised the
+    typical example of the step after it past the bound, and with that target's step in the mean
+    of the latest two steps the guard stopped the run ("epoch 1, step 6: the loss of the latest
+    steps is 6.788e+04, more than 100× its starting value 23.93" at 500, concise, batch 32), though
+    plain SGD stays within 1% of the least-squares loss after every epoch. The guarded run is that
+    run, bit for bit; lr 3 and 10 on the same file still stop where they did."""
+    from dataclasses import replace
+
+    least_squares = _two_large_targets(tmp_path / "two.csv", scale)
+    if impl == "concise":
+        least_squares *= 2  # nn.MSELoss: r², not ½ r²
+    config = LinregConfig(
+        impl=impl, data=tmp_path / "two.csv", batch_size=batch_size, lr=0.1, epochs=3, seed=seed
+    )
+    free = run_linreg(replace(config, guard=False))
+    assert all(1 <= m.train_loss / least_squares < 1.01 for m in free.history.epochs)
+    guarded = run_linreg(config)
+    assert (guarded.w, guarded.b) == (free.w, free.b)
+    assert guarded.history.train_loss == free.history.train_loss
+    for lr, step in zip((3.0, 10.0), stop, strict=True):
+        with pytest.raises(DivergenceError, match=rf"^training diverged at epoch 1, step {step}: "):
+            run_linreg(replace(config, lr=lr))
+
+
+class _StepLosses(Callback):
+    """Keeps each step's per-example losses of the first epoch (float64 copies)."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self.losses: list[torch.Tensor] = []
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        self.epoch = epoch
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        if self.epoch == 1:
+            self.losses.append(losses.detach().double().flatten().clone())
+
+
+@pytest.mark.parametrize(("batch_size", "sign"), [(32, -1.0), (56, 1.0)])
+def test_two_large_targets_in_consecutive_batches_are_no_blow_up(
+    batch_size: int, sign: float
+) -> None:
+    """The book's data but two targets of ±4300 (1000 × the typical one), in the 3rd and 4th
+    batches of 32 or 56, nn.MSELoss at lr 0.1. The first one's update raised every example's loss
+    past 100× the start for a few steps, and the guard stopped the run at the second one's step
+    (or, where that one was lower, at the step after it), though the loss falls back and every
+    epoch ends within 3% of the least-squares loss. The oracle: the run without the guard."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(1000, 2, generator=gen)
+    y = (X @ torch.tensor([2.0, -3.4]) + 4.2 + 0.01 * torch.randn(1000, generator=gen))[:, None]
+    y[2 * batch_size + 3], y[3 * batch_size + 5] = 4300.0, sign * 4300.0
+    A = torch.cat([X, torch.ones(1000, 1)], dim=1).double()
+    residual = A @ torch.linalg.lstsq(A, y.double()).solution - y.double()
+    least_squares = float((residual**2).mean())  # nn.MSELoss: r²
+
+    def train(lr: float, callbacks: list[Callback]) -> tuple[list[float], torch.Tensor]:
+        net = linreg_concise(2, generator=torch.Generator().manual_seed(0))
+        updater = torch.optim.SGD(net.parameters(), lr=lr)
+        batches = _batches(X, y, batch_size)
+        loss = torch.nn.MSELoss(reduction="none")
+        history = fit(net, batches, loss, updater, 3, callbacks=callbacks)
+        return history.train_loss, torch.cat([p.detach().flatten() for p in net.parameters()])
+
+    steps = _StepLosses()
+    free = train(0.1, [steps])
+    assert all(1 <= loss / least_squares < 1.03 for loss in free[0])
+    # the guard's bound: 100 × the mean over the first 64 examples (2 batches)
+    bound = 100 * float(torch.cat(steps.losses[:2]).mean())
+    means = [float(l.mean()) for l in steps.losses]
+    typical = [float(torch.quantile(l, 0.9)) for l in steps.losses]
+    assert min(means[2:4]) > 10 * bound  # the two large targets' steps
+    assert max(typical[3:5]) > 2 * bound  # every example's loss then stood past the bound
+    assert max(means[5:]) < bound and max(typical[14:]) < bound / 10  # and fell back
+    guarded = train(0.1, [DivergenceGuard(0.1)])
+    assert guarded[0] == free[0] and torch.equal(guarded[1], free[1])
+    # a blow-up on the same data still stops where it did
+    for lr, step in ((3.0, 3), (10.0, 2)):
+        with pytest.raises(DivergenceError, match=rf"^training diverged at epoch 1, step {step}: "):
+            train(lr, [DivergenceGuard(lr)])
+
+
+def test_at_batch_32_the_step_after_a_rare_large_loss_is_judged_by_its_own_mean_too() -> None:
+    """2 steps of 32 hold the 64 examples, and the typical loss is the latest step's typical
+    example. A rare large loss's update may raise the next step's typical example past the bound
+    while its mean stays below: with the rare loss's step in the mean of the latest two, that step
+    stopped healthy runs. A blow-up raises the step's own mean too, and still stops."""
+    guard = DivergenceGuard(0.1, check_every=1)
+    guard(0, _batch(1.0, 32))  # the reference: 1, a bound of 100
+    guard(1, _batch(1.0, 32))
+    guard(2, _batch(1.0, 32, large=32 * 2e3))  # mean 2001: a rare large loss (typical example 1)
+    lifted = torch.cat([torch.full((28,), 20.0), torch.full((4,), 500.0)])  # mean 80, q90 452
+    guard(3, lifted.double())  # (2001 + 80) / 2 and 452 > 100: this step stopped the run
+    guard(4, _batch(20.0, 32))
+    assert guard.state_dict()["start_loss"] == 1.0 and guard.state_dict()["level"] is None
+    guard(5, _batch(150.0, 32))  # the mean of the latest two, 85, is under the bound
+    with pytest.raises(
+        DivergenceError,
+        match=r"^training diverged at epoch 1, step 7: the loss of the latest steps is 225, more "
+        r"than 100× its starting value 1, at lr 0\.1; try",
+    ):
+        guard(6, _batch(300.0, 32))
+
+
+def test_at_batch_32_two_rare_large_losses_in_a_row_are_no_blow_up() -> None:
+    """The second of two rare large losses in consecutive steps of 32, higher than the first: the
+    first's update had raised every example's loss past the bound (its typical example, 200), and
+    the step stopped the run. Its typical example, below the first loss's step mean, is the level
+    that loss left; growth is measured from the level of the steps after it, and a blow-up from
+    there still stops."""
+    guard = DivergenceGuard(0.1, check_every=1)
+    guard(0, _batch(1.0, 32))
+    guard(1, _batch(1.0, 32))  # the reference: 1, a bound of 100
+    guard(2, _batch(1.0, 32, large=32 * 2e3))  # mean 2001, its typical example 1
+    restored = DivergenceGuard(0.1, check_every=1)  # a checkpoint keeps that step's mean
+    restored.load_state_dict(guard.state_dict())
+    assert restored.state_dict()["heavy"] == pytest.approx(2000 + 31 / 32)
+    for g in (guard, restored):
+        g(3, _batch(200.0, 32, large=32 * 4e3))  # mean 4194, its typical example 200
+        assert g.state_dict()["after"] == [[200.0, 32]]  # its typical example opens the window
+        g(4, _batch(150.0, 32))  # the window holds 64 examples: the level is the median, 175
+        assert g.state_dict()["level"] == 175.0
+        g(5, _batch(2e4, 32))  # (150 + 2e4) / 2 = 10075: under 100 × 175
+        with pytest.raises(
+            DivergenceError,
+            match=r"^training diverged at epoch 1, step 7: the loss of the latest steps is 3e\+04, "
+            r"more than 100× its level 175 after a rare large loss \(its starting value 1\), at",
+        ):
+            g(6, _batch(4e4, 32))
 
 
 def test_at_batch_16_a_blow_up_that_stands_out_and_then_plateaus_is_still_stopped() -> None:

@@ -115,7 +115,7 @@ def _check_guard(path: Path, guard: Any) -> None:
         raise damaged_checkpoint(
             path, "extra['guard']", "the divergence guard's state, a dict", guard
         )
-    for key in ("start_loss", "first_loss", "sum", "rare", "level"):
+    for key in ("start_loss", "first_loss", "sum", "rare", "level", "heavy"):
         if key in guard and not (_is_number(guard[key]) or (guard[key] is None and key != "sum")):
             raise damaged_checkpoint(path, f"extra['guard'][{key!r}]", "a number", guard[key])
     if "count" in guard and (not _is_int(guard["count"]) or guard["count"] < 0):

@@ -114,10 +114,12 @@ class DivergenceGuard(Callback):
 
     Where one or two steps hold ``min_examples`` (batches of half as many or more, or an epoch's
     short last batch and the full one before it) the median of their means is their mean, so the
-    typical loss is the latest step's typical example's instead. A loss reduced to one number
-    (``fit`` passes it once per example) has no typical example but its mean, nor has a
-    data-parallel run, which sums only each step's (loss sum, count) over the processes: both are
-    judged by the mean as before.
+    typical loss is the latest step's typical example's instead, and the step's own mean must
+    have passed the bound too (the latest steps' mean may hold the step before it, with a rare
+    large loss whose update raised this step's typical example: no blow-up). A loss
+    reduced to one number (``fit`` passes it once per example) has no typical example but its
+    mean, nor has a data-parallel run, which sums only each step's (loss sum, count) over the
+    processes: both are judged by the mean as before.
 
     A rare large loss's update may move the model a long way, for good: on targets that are 0 but
     for a few of 10³, the untrained model's loss is ~10⁻⁴ on the first ``min_examples`` and every
@@ -129,8 +131,12 @@ class DivergenceGuard(Callback):
     higher than the start; a step of ``min_examples`` or more opens and closes the window alone,
     and counts as its typical example's loss (it may hold a rare loss too). Three of the latest
     five steps holding rare large losses are still typical where their typical example cannot
-    tell (steps of 10 examples or fewer, or of fewer than 21 holding two), and so are two batches
-    of 32 or more in a row holding them, the second higher.
+    tell (steps of 10 examples or fewer, or of fewer than 21 holding two). Two batches of 32 or
+    more in a row holding them are not, the second higher or lower: where one or two steps hold
+    ``min_examples``, a step whose mean passed the bound while its typical example did not,
+    followed by one whose mean passed it too, standing above its own typical example (a blow-up's
+    mean stays below it), and whose typical example stays below the first one's mean, opens the
+    first one's window with that typical example (the level the first loss's update left).
 
     While the starting loss's window is still open (batches smaller than ``min_examples``), its
     later steps' updates may already have blown up, which would set the start itself far too high
@@ -212,6 +218,9 @@ class DivergenceGuard(Callback):
         self._values: deque[float] = deque(maxlen=TYPICAL_STEPS)
         self._epoch_means: list[float] = []  # each step's mean loss in this epoch
         self._rare: float | None = None  # the latest step's mean, if it stood out (a rare loss?)
+        # the latest step's mean, if it passed the bound while its own typical example did not,
+        # where one or two steps hold min_examples (a rare large loss by its own examples)
+        self._heavy: float | None = None
         self._after: list[tuple[float, int]] = []  # (mean, count) of the steps after a rare loss
         self._level: float | None = None  # the highest level a rare loss's update left (a median)
         self._pending: list[tuple[int, int, torch.Tensor]] = []  # (epoch, step, losses)
@@ -357,12 +366,47 @@ class DivergenceGuard(Callback):
         bound = self.factor * max(reference, 1e-12)
         opens = self._rare is not None and loss < self._rare  # a rare loss's window, if it has one
         typical, own_example = self._typical_loss(loss, recent, losses, bound=bound, opens=opens)
+        # Two rare large losses in consecutive steps (where one or two steps hold min_examples):
+        # the first's update may move every example's loss past the bound for a while (two targets
+        # of ±4300 among targets of ~4, batches of 32, nn.MSELoss at lr 0.1: the second's step's
+        # typical example stood 4× past the bound), so that step, whose mean passed the bound on
+        # its own large loss, counted as a blow-up and, unless lower than the first, stopped a
+        # healthy run whose loss fell back within a few steps. Neither its mean (its own large
+        # loss) nor its typical example (the first one's doing) says that the model blew up, so
+        # it is no stop: it opens the first loss's window, as a lower step does, and growth is
+        # measured from the level its typical example shows over the steps that follow. It holds
+        # a large loss itself where its mean stands above its typical example (a blow-up raises
+        # most examples' losses together, whose 90th percentile is about 2.7 × their mean where
+        # they scatter like χ²₁) and below that first step's mean (no blow-up past the first loss).
+        heavy, self._heavy = self._heavy, None
+        if (
+            not opens
+            and own_example
+            and heavy is not None
+            and bound < loss
+            and typical < min(loss, heavy)
+        ):
+            opens = True
+        elif (
+            not opens
+            and losses is not None
+            and len(self._recent) <= 2
+            and per_example(losses)
+            and loss > bound >= self._values[-1]  # what the step counts as: its typical example
+        ):
+            self._heavy = loss
         # a rare loss's window opens with this step: its typical example's loss is the level that
         # loss's update left
         if own_example and opens:
             reference = max(reference, typical)
             bound = self.factor * max(reference, 1e-12)
-        if recent > bound and typical > bound:
+        # Where the typical loss is this step's typical example, its own mean must have passed the
+        # bound too: the mean of the latest steps may hold the step before it, and a rare large
+        # loss there (whose update raised this step's typical examples, not its mean) stopped
+        # healthy runs (a target of 4200 among targets of ~4, batches of 40 at lr 0.1: "the loss
+        # of the latest steps is 2.21e+05" at the step after it, whose own mean was 0.6 × the
+        # bound). A blow-up raises each step's mean, the latest's most.
+        if recent > bound and typical > bound and (loss > bound or not own_example):
             what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
             raise self._grown(f"at {where}", what, recent, reference)
         self._follow_rare(
@@ -529,6 +573,7 @@ class DivergenceGuard(Callback):
             "values": list(self._values),
             "after": [[m, c] for m, c in self._after],
             "level": self._level,
+            "heavy": self._heavy,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -546,3 +591,4 @@ class DivergenceGuard(Callback):
         self._values = deque((float(v) for v in values), maxlen=TYPICAL_STEPS)
         self._after = [(float(m), int(c)) for m, c in state.get("after", [])]
         self._level = state.get("level")
+        self._heavy = state.get("heavy")
