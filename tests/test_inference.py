@@ -495,5 +495,7 @@ def test_raw_pixels_given_to_a_model_trained_on_pixels_warn_once_per_model(impl:
     with pytest.warns(DataWarning, match=r"got values up to 1\.5: raw pixels give wrong"):
         predict_labels(nets[1], past)
     quiet(nets[1], torch.full((2, 4), 255.0))  # once per model
-    with pytest.warns(DataWarning, match=r"^X must be scaled .* got values up to 255: raw"):
+    with pytest.warns(DataWarning, match=r"^X must be scaled .* got values up to 255: raw") as seen:
         predict_labels(nets[2], torch.full((2, 4), 255.0))  # another model: warned of its own
+    # the line that called predict_labels, not torch's @no_grad wrapper around it
+    assert [w.filename for w in seen] == [__file__]

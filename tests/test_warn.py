@@ -36,3 +36,26 @@ def test_a_warning_from_deep_inside_the_package_names_the_first_caller_outside_i
         namespace["outer"]()  # type: ignore[operator]
     assert [(w.filename, w.lineno) for w in seen] == [(__file__, line)]
     assert str(seen[0].message) == "deep" and seen[0].category is UserWarning
+
+
+@pytest.mark.parametrize("decorator", ["torch.no_grad()", "torch.inference_mode()"])
+def test_a_warning_from_a_function_of_ours_under_a_torch_decorator_names_its_caller(
+    monkeypatch: pytest.MonkeyPatch, decorator: str
+) -> None:
+    """``@torch.no_grad()`` on a function of ours puts torch's wrapper between it and the caller:
+    the warning named torch's ``_contextlib.py`` line, ``return func(*args, **kwargs)``."""
+    import torch
+
+    monkeypatch.setattr(warn_module, "_PACKAGE_DIR", __file__.rsplit("/", 1)[0] + "/nowhere/")
+    code = compile(
+        f"@{decorator}\ndef ours():\n    warn('wrapped')\n",
+        warn_module._PACKAGE_DIR + "ours.py",
+        "exec",
+    )
+    namespace: dict[str, object] = {"warn": warn, "torch": torch}
+    exec(code, namespace)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        namespace["ours"]()  # type: ignore[operator]
+    assert [(w.filename, w.lineno) for w in seen] == [(__file__, line)]
