@@ -126,11 +126,11 @@ def test_the_accuracy_and_loss_the_docs_quote_are_the_commands_defaults_today(
     except LinearnetsError as exc:
         pytest.skip(f"Fashion-MNIST not found: {exc}")
     speed = re.findall(
-        r"and ([\d.]+) after 10 epochs with the command's defaults\s+\(`--seed 0`; ([\d.]+) after 3\)",
+        r"and\s+([\d.]+)\s+after\s+10\s+epochs\s+with\s+the\s+command's\s+defaults\s+\(`--seed 0`;\s+([\d.]+)\s+after\s+3\)",
         (DOCS / "speed.md").read_text(encoding="utf-8"),
     )
     gpu = re.findall(
-        r"to the CPU's train loss ([\d.]+) and test accuracy ([\d.]+)",
+        r"to\s+the\s+CPU's\s+train\s+loss\s+([\d.]+)\s+and\s+test\s+accuracy\s+([\d.]+)",
         (DOCS / "distributed.md").read_text(encoding="utf-8"),
     )
     assert len(speed) == 1 and len(gpu) == 1, "the sentences quoting the figures"
@@ -162,9 +162,9 @@ def test_the_readmes_count_of_generated_inputs_is_the_fuzz_tests_settings() -> N
         }
 
     quoted = re.findall(
-        r"plus up to ([\d,]+) inputs generated per run by hypothesis \((\d+) IDX reader properties "
-        r"× up to (\d+)\s+examples; (\d+) command-line properties: up to (\d+) each for `linreg` "
-        r"and `softmax`, (\d+) for `predict`\)",
+        r"plus\s+up\s+to\s+([\d,]+)\s+inputs\s+generated\s+per\s+run\s+by\s+hypothesis\s+\((\d+)\s+IDX\s+"
+        r"reader\s+properties\s+×\s+up\s+to\s+(\d+)\s+examples;\s+(\d+)\s+command-line\s+properties:\s+"
+        r"up\s+to\s+(\d+)\s+each\s+for\s+`linreg`\s+and\s+`softmax`,\s+(\d+)\s+for\s+`predict`\)",
         README.read_text(encoding="utf-8"),
     )
     idx, cli = properties(test_idx_fuzz), properties(test_cli_fuzz)
@@ -181,8 +181,74 @@ def test_the_readmes_count_of_generated_inputs_is_the_fuzz_tests_settings() -> N
     ]
     assert cli["test_any_softmax_command_line"] == cli["test_any_linreg_command_line"]
     per_run = re.findall(
-        r"; (\d+), (\d+) and (\d+) per run\)", (DOCS / "reliability.md").read_text()
+        r";\s+(\d+),\s+(\d+)\s+and\s+(\d+)\s+per\s+run\)", (DOCS / "reliability.md").read_text()
     )
     assert per_run == [
         tuple(str(cli[f"test_any_{c}_command_line"]) for c in ("linreg", "softmax", "predict"))
     ]
+
+
+def test_the_options_docs_cli_lists_are_each_subcommands_with_its_defaults_and_choices() -> None:
+    """docs/cli.md's option lists name every option `--help` shows (but -h and --debug, said
+    apart) and no other, with `--help`'s defaults and choices where it gives them."""
+    import argparse
+
+    from linearnets.cli import build_parser
+
+    def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return dict(actions[0].choices) if actions else {}
+
+    top = subparsers(build_parser())
+    parsers = {**top, **{f"data {n}": p for n, p in subparsers(top["data"]).items()}}
+
+    def options(command: str) -> dict[str, argparse.Action]:
+        return {
+            a.option_strings[-1]: a
+            for a in parsers[command]._actions
+            if a.option_strings and a.option_strings[-1] not in {"--help", "--debug"}
+        }
+
+    def named(text: str) -> set[str]:
+        return set(
+            re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", " ".join(re.findall(r"`([^`]+)`", text)))
+        )
+
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    softmax = re.search(
+        r"`linearnets softmax` creates a run folder(.*?)\n\nEvery subcommand", text, re.S
+    )
+    assert softmax is not None, "the softmax options' paragraph"
+    listed = softmax.group(1)
+    while re.search(r"\([^()]*\)", listed):  # asides: `--threads 2`, `--plot none` are examples
+        listed = re.sub(r"\([^()]*\)", "", listed)
+    assert named(listed) == set(options("softmax"))
+    for word in re.findall(r"`(--[a-z-]+ [a-z0-9.|]+)`", listed):
+        option, value = word.split(" ")
+        action = options("softmax")[option]
+        if "|" in value:
+            assert set(value.split("|")) == set(action.choices or ()), option
+        else:
+            default = re.search(r"default: ([^\s:;)]+)", action.help or "")
+            assert default is not None and value == default.group(1), option
+    linreg = re.search(r"\(`linreg`\s+takes(.*?);\s+`predict`", text, re.S)
+    assert linreg is not None and named(linreg.group(1)) == set(options("linreg"))
+    impl = re.search(r"`--impl ([a-z|]+)`", linreg.group(1))
+    assert impl is not None and set(impl.group(1).split("|")) == set(
+        options("linreg")["--impl"].choices or ()
+    )
+    shown = re.search(r"`predict`\s+and\s+`data show`\s+take\s+(.*?);", text, re.S)
+    assert shown is not None
+    assert named(shown.group(1)) == set(options("predict")) == set(options("data show"))
+    lang = re.search(r"`--lang ([a-z|]+)`", shown.group(1))
+    assert lang is not None and set(lang.group(1).split("|")) == set(
+        options("predict")["--lang"].choices or ()
+    )
+    data = re.search(
+        r"`data`\s+and\s+`data download`\s+take\s+(.*?),\s+and\s+`data download`\s+also\s+(.*?)\)",
+        text,
+        re.S,
+    )
+    assert data is not None
+    assert named(data.group(1)) == set(options("data"))
+    assert named(data.group(1)) | named(data.group(2)) == set(options("data download"))
