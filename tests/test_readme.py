@@ -252,3 +252,21 @@ def test_the_options_docs_cli_lists_are_each_subcommands_with_its_defaults_and_c
     assert data is not None
     assert named(data.group(1)) == set(options("data"))
     assert named(data.group(1)) | named(data.group(2)) == set(options("data download"))
+
+
+def test_reliabilitys_count_of_damaged_checkpoints_is_the_tables() -> None:
+    """docs/reliability.md's "a table of 46 damaged files ...: 10 that cannot be read or are no
+    current linearnets checkpoint ... and 36 that load but hold hand-edited values" counts the rows
+    of tests/training/test_checkpoint.py's table, the hand edits being its `_edited(...)` ones."""
+    from training import test_checkpoint
+
+    table = test_checkpoint.test_bad_files_raise_checkpoint_error_naming_the_file
+    marks = [m for m in table.pytestmark if m.name == "parametrize"]
+    rows = marks[0].args[1]
+    edited = [d for d, _ in rows if d.__qualname__.startswith("_edited.")]
+    quoted = re.findall(
+        r"a\s+table\s+of\s+(\d+)\s+damaged\s+files.*?:\s+(\d+)\s+that\s+cannot\s+be\s+read.*?"
+        r"and\s+(\d+)\s+that\s+load\s+but\s+hold\s+hand-edited\s+values",
+        (DOCS / "reliability.md").read_text(encoding="utf-8"),
+    )
+    assert quoted == [(str(len(rows)), str(len(rows) - len(edited)), str(len(edited)))]
