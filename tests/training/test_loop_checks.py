@@ -15,7 +15,7 @@ from linearnets.models.scratch import SGD, SoftmaxRegressionScratch
 from linearnets.training.callbacks import ConsoleLogger
 from linearnets.training.history import History
 from linearnets.training.loop import evaluate, fit, train_epoch
-from linearnets.training.loop_checks import check_updater_params
+from linearnets.training.loop_checks import check_updater_lr, check_updater_params
 
 _X16 = torch.randn(16, 3, generator=torch.Generator().manual_seed(5))
 _Y16 = torch.randint(0, 2, (16,), generator=torch.Generator().manual_seed(6))
@@ -669,3 +669,37 @@ def test_labels_the_loss_would_ignore_are_refused_before_the_update_naming_ignor
     assert torch.equal(net.weight, before)
     with pytest.raises(UsageError, match=r"got -100, the loss's ignore_index"):
         evaluate(net, [(_X16, y)], loss)  # no step: the totals say it
+
+
+@pytest.mark.parametrize("scratch", [False, True], ids=["torch.optim.SGD", "scratch SGD"])
+@pytest.mark.parametrize("call", ["fit", "train_epoch"])
+def test_an_lr_past_what_the_weights_dtype_holds_is_named_before_any_step(
+    scratch: bool, call: str
+) -> None:
+    """lr 1e300 on float32 weights: torch failed at the first step, after its forward and backward,
+    with "value cannot be converted to type float without overflow"; the float32 limit (3.4e38,
+    torch.finfo) is named now, the weights untouched. Float64 weights hold 1e300: no refusal."""
+    net = SoftmaxRegressionScratch(3, 2)
+    before = [p.detach().clone() for p in net.parameters()]
+    updater = (
+        SGD(list(net.parameters()), lr=1e300)
+        if scratch
+        else torch.optim.SGD(net.parameters(), lr=1e300)
+    )
+    loss = nn.CrossEntropyLoss(reduction="none")
+    largest = torch.finfo(torch.float32).max
+    with pytest.raises(UsageError) as info:
+        if call == "fit":
+            fit(net, _pairs(), loss, updater, 1)
+        else:
+            train_epoch(net, _pairs(), loss, updater)
+    assert str(info.value) == (
+        f"updater's lr must be at most {largest:.4g}, the largest torch.float32 value its "
+        "parameters hold, got lr=1e+300; pass a far smaller lr (the book's is 0.1)"
+    )
+    assert all(torch.equal(p, b) for p, b in zip(net.parameters(), before, strict=True))
+    # float64 weights hold 1e300, and float32 ones the largest float32 lr: both pass the check
+    # (what their steps then do is the divergence guard's to judge)
+    W = torch.zeros(3, 2, dtype=torch.float64, requires_grad=True)
+    check_updater_lr(torch.optim.SGD([W], lr=1e300))
+    check_updater_lr(torch.optim.SGD(net.parameters(), lr=float(largest)))

@@ -34,6 +34,7 @@ from linearnets.training.loop_checks import (
     check_loss_object,
     check_net,
     check_net_tensors,
+    check_updater_lr,
     check_updater_object,
     check_updater_params,
 )
@@ -114,6 +115,7 @@ def train_epoch(
     check_loss_object(loss, updater=updater, call="train_epoch(net, train_iter, loss, updater)")
     check_updater_object(updater)
     check_updater_params(net, updater)
+    check_updater_lr(updater)
     check_net_tensors(net)
     restore_mode = switch_mode(net, True)
     totals = EpochTotals.for_loss(loss, summed=summed)
@@ -201,6 +203,7 @@ def fit(
     check_updater_object(updater)
     check_optimizer(updater)
     check_updater_params(net, updater)
+    check_updater_lr(updater)
     check_batches("train_iter", train_iter, passes=num_epochs - start_epoch)
     for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):
         if batches is not None:

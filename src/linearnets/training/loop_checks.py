@@ -8,6 +8,7 @@ Each error names the argument, the rule, the value received and the fix; nothing
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "check_loss_object",
     "check_net",
     "check_net_tensors",
+    "check_updater_lr",
     "check_updater_object",
     "check_updater_params",
     "is_optimizer",
@@ -196,6 +198,36 @@ def check_updater_params(net: Net, updater: Any) -> None:
             "model (or for tensors the model no longer holds), so training would change nothing; "
             "build it from this model, e.g. torch.optim.SGD(net.parameters(), lr=0.1)"
         )
+
+
+def check_updater_lr(updater: Any) -> None:
+    """Raise if a parameter group of ``updater`` has an ``lr`` past the largest value its
+    parameters' dtype holds (1e300 for float32 weights: 3.4e38 at most).
+
+    torch failed at the first step, after its forward and backward, with "value cannot be
+    converted to type float without overflow", naming neither the lr nor the fix. Checked where
+    ``updater.param_groups`` can be read (``torch.optim``, the scratch ``SGD``).
+    """
+    groups = getattr(updater, "param_groups", None)
+    if groups is None:
+        return
+    try:
+        pairs = [(group["lr"], p) for group in groups for p in group["params"]]
+    except (KeyError, TypeError):  # not torch's layout: nothing to compare
+        return
+    for lr, p in pairs:
+        if not isinstance(p, torch.Tensor) or not p.is_floating_point():
+            continue
+        try:
+            value = float(lr)
+        except (TypeError, ValueError):  # a tensor lr of many values: torch's to tell
+            return
+        largest = torch.finfo(p.dtype).max
+        if math.isfinite(value) and value > largest:
+            raise UsageError(
+                f"updater's lr must be at most {largest:.4g}, the largest {p.dtype} value its "
+                f"parameters hold, got lr={value:g}; pass a far smaller lr (the book's is 0.1)"
+            )
 
 
 def check_net(net: Net) -> None:
