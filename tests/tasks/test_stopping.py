@@ -118,6 +118,14 @@ def test_an_interrupt_during_training_names_its_run(
     assert exc.checkpoint_epoch is None  # nothing saved yet: no checkpoint to name
 
 
+# processes started by torchrun or by hand, and the ending of their resume for each
+_BY_TORCHRUN_OR_HAND = pytest.mark.parametrize(
+    ("torchrun", "again"),
+    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
+    ids=["torchrun", "by hand"],
+)
+
+
 def _launched(monkeypatch: pytest.MonkeyPatch, *, torchrun: bool) -> None:
     """Set the environment torchrun gives its workers (TORCHELASTIC_RUN_ID), or that of a process
     started by hand (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT and LOCAL_RANK alone)."""
@@ -131,11 +139,7 @@ def _launched(monkeypatch: pytest.MonkeyPatch, *, torchrun: bool) -> None:
         monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
 
 
-@pytest.mark.parametrize(
-    ("torchrun", "again"),
-    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
-    ids=["torchrun", "by hand"],
-)
+@_BY_TORCHRUN_OR_HAND
 def test_a_data_parallel_runs_stop_says_how_its_processes_are_started_again(
     monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
 ) -> None:
@@ -164,11 +168,7 @@ def test_a_data_parallel_runs_stop_says_how_its_processes_are_started_again(
     assert one_line(lost).endswith(f"; resume with: linearnets softmax --resume 'my run'{again}")
 
 
-@pytest.mark.parametrize(
-    ("torchrun", "again"),
-    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
-    ids=["torchrun", "by hand"],
-)
+@_BY_TORCHRUN_OR_HAND
 def test_a_data_parallel_runs_divergence_says_how_its_processes_are_started_again(
     monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
 ) -> None:

@@ -22,6 +22,22 @@ from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
 from linearnets.training.callbacks import Callback
 
+# a data-parallel run's processes started by torchrun or by hand, and the resume's ending for each
+_BY_TORCHRUN_OR_HAND = pytest.mark.parametrize(
+    ("torchrun", "again"),
+    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
+    ids=["torchrun", "by hand"],
+)
+
+
+def _launched_by(monkeypatch: pytest.MonkeyPatch, *, torchrun: bool) -> None:
+    """Give the process torchrun's TORCHELASTIC_RUN_ID, or take it away (processes started by
+    hand)."""
+    if torchrun:
+        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
+    else:
+        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+
 
 def _blobs(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Three overlapping Gaussian blobs in 4 features, with a test split; return the test split."""
@@ -124,11 +140,7 @@ def test_the_resume_a_figure_failure_advises_can_be_pasted_into_a_shell(
     assert json.loads((out / "results.json").read_text()) == {"epochs": 1}
 
 
-@pytest.mark.parametrize(
-    ("torchrun", "again"),
-    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
-    ids=["torchrun", "by hand"],
-)
+@_BY_TORCHRUN_OR_HAND
 def test_a_figure_rank_0_cannot_draw_gives_the_resume_launched_as_before(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
 ) -> None:
@@ -137,10 +149,7 @@ def test_a_figure_rank_0_cannot_draw_gives_the_resume_launched_as_before(
     from linearnets.errors import PlotError
     from linearnets.tasks.training_run import _finish
 
-    if torchrun:
-        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
-    else:
-        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    _launched_by(monkeypatch, torchrun=torchrun)
 
     def failed() -> None:
         raise PlotError("curves.png could not be drawn")
@@ -347,20 +356,14 @@ def _two_process_run(
     train_experiment(exp, tmp_path / "run", callbacks=[peer])
 
 
-@pytest.mark.parametrize(
-    ("torchrun", "again"),
-    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
-)
+@_BY_TORCHRUN_OR_HAND
 def test_a_process_that_dies_leaves_the_survivor_one_line_naming_the_checkpoint_and_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
 ) -> None:
     """It printed gloo's raw error ("unexpected RuntimeError: [.../pair.cc:537] ... GLHF!")."""
     from linearnets.errors import LinearnetsError
 
-    if torchrun:
-        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
-    else:
-        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    _launched_by(monkeypatch, torchrun=torchrun)
     run = tmp_path / "run"
     with pytest.raises(LinearnetsError) as info:
         _two_process_run(
@@ -426,10 +429,7 @@ def test_a_file_rank_0_cannot_write_mid_run_gives_the_resume_launched_as_before(
     single process nothing; the error names the run folder for --json too."""
     from linearnets.errors import CheckpointError, RunFileError
 
-    if torchrun:
-        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
-    else:
-        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    _launched_by(monkeypatch, torchrun=torchrun)
     if file == "metrics.jsonl":
         full_disk.metrics_at_epoch_2()
         error: type[Exception] = RunFileError
@@ -469,20 +469,13 @@ class _StdoutFull(_PeerDies):
             raise OSError(errno.ENOSPC, "No space left on device")
 
 
-@pytest.mark.parametrize(
-    ("torchrun", "again"),
-    [(True, ", launched by torchrun as before"), (False, " in 2 processes, started as before")],
-    ids=["torchrun", "by hand"],
-)
+@_BY_TORCHRUN_OR_HAND
 def test_rank_0s_stdout_on_a_full_disk_gives_the_resume_launched_as_before(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torchrun: bool, again: str
 ) -> None:
     """A data-parallel run whose rank 0 printed to a full disk (`> file` there) said "continue it
     with: linearnets softmax --resume RUN", where its other stops say how to start them again."""
-    if torchrun:
-        monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job-1")
-    else:
-        monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    _launched_by(monkeypatch, torchrun=torchrun)
     run = tmp_path / "run"
     with pytest.raises(OSError) as info:
         _two_process_run(tmp_path, monkeypatch, _StdoutFull(RuntimeError(), at_epoch=99), rank=0)
