@@ -1,0 +1,299 @@
+"""Class labels read from the user's ``.npz``: dtypes, shapes, numbering and the fixes the refusals give
+(:mod:`linearnets.data.class_labels`, through :func:`linearnets.data.arrays.load_classification_file`)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from linearnets.data.arrays import load_classification_file
+from linearnets.errors import DatasetError, DataWarning
+
+from .test_arrays import _write
+
+
+def test_test_labels_past_the_training_classes_warn(tmp_path: Path) -> None:
+    """Test labels numbered from 1 once trained a model with a class too many and scored 0 on
+    it without a word; such classes stay allowed (they count as mistakes), with a warning."""
+    from linearnets.errors import DataWarning
+
+    np.savez(tmp_path / "d.npz", X=np.eye(3), y=np.array([0, 1, 2]), X_test=np.eye(3),
+             y_test=np.array([1, 2, 3]))  # fmt: skip
+    with pytest.warns(
+        DataWarning,
+        match=r"y_test holds labels that y never has \(3; y's go up to 2\): the model cannot "
+        r"learn those classes, so their examples mostly count as mistakes; if the two sets",
+    ) as seen:
+        arrays = load_classification_file(tmp_path / "d.npz")
+    assert arrays.num_classes == 4
+    assert seen[0].filename == __file__
+    np.savez(tmp_path / "ok.npz", X=np.eye(3), y=np.array([0, 2, 2]), X_test=np.eye(3),
+             y_test=np.array([1, 1, 0]))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a class missing from y below its largest label: silent
+        assert load_classification_file(tmp_path / "ok.npz").num_classes == 3
+
+
+@pytest.mark.parametrize(
+    ("y", "y_test", "said"),
+    [
+        (
+            [1, 2, 3, 1],
+            None,
+            r"no label is class 0 \(y's go up to 3\): the model gets an output for "
+            r"each, which it cannot learn; y's labels start at 1: if they are numbered from 1, store "
+            r"y - 1 \(and y_test likewise\)$",
+        ),
+        (
+            [2, 3, 2, 3],
+            [3, 2, 2, 2],
+            r"no label is classes 0, 1 \(y's go up to 3\): .*numbered from 2, "
+            r"store y - 2",
+        ),
+        (
+            [0, 2, 5, 0],
+            [5, 0, 0, 2],
+            r"no label is classes 1, 3, 4 \(y's go up to 5\): the model gets "
+            r"an output for each, which it cannot learn; renumber the labels 0 \.\. C-1 "
+            r"\(numpy\.unique\(numpy\.concatenate\(\[y, y_test\]\), return_inverse=True\), both "
+            r"together \(numbered apart, a class one lacks shifts the other's numbers\): its first "
+            r"len\(y\) numbers are y's, the rest y_test's\)$",
+        ),
+    ],
+    ids=["from-1", "from-2", "gaps"],
+)
+def test_classes_no_label_has_warn(
+    tmp_path: Path, y: list[int], y_test: list[int] | None, said: str
+) -> None:
+    """Labels numbered from 1 trained a model with an empty class 0 without a word."""
+    from linearnets.errors import DataWarning
+
+    test = {} if y_test is None else {"X_test": np.eye(4), "y_test": np.array(y_test)}
+    np.savez(tmp_path / "d.npz", X=np.eye(4), y=np.array(y), **test)
+    with pytest.warns(DataWarning, match=rf"^{re.escape(str(tmp_path / 'd.npz'))}: {said}") as seen:
+        arrays = load_classification_file(tmp_path / "d.npz")
+    assert len(seen) == 1 and arrays.num_classes == max(y) + 1
+    assert arrays.y.tolist() == y  # read as they are
+
+
+def test_duration_labels_are_refused(tmp_path: Path) -> None:
+    """numpy counts timedelta64 as an integer type; a class label it is not."""
+    np.savez(tmp_path / "d.npz", X=np.ones((2, 2)), y=np.array([0, 1]).astype("timedelta64[s]"))
+    with pytest.raises(
+        DatasetError, match=r"y must hold integer class labels, got dtype timedelta64"
+    ):
+        load_classification_file(tmp_path / "d.npz")
+
+
+def test_bool_labels_are_refused(tmp_path: Path) -> None:
+    """Features may be bool; labels are class indices, so integers (or whole-number floats)."""
+    np.savez(tmp_path / "d.npz", X=np.ones((2, 2)), y=np.array([False, True]))
+    with pytest.raises(
+        DatasetError,
+        match=r"y must hold integer class labels, got dtype bool; use y\.astype\(int\)",
+    ):
+        load_classification_file(tmp_path / "d.npz")
+
+
+@pytest.mark.parametrize(
+    "y",
+    [np.array([2, 0, 1], dtype=np.uint8), np.array([2, 0, 1], dtype=np.uint64), np.array([2.0, 0.0, 1.0])],
+    ids=["uint8", "uint64", "whole-number floats"],
+)  # fmt: skip
+def test_unsigned_and_whole_number_float_labels_are_int64_class_indices(
+    tmp_path: Path, y: np.ndarray
+) -> None:
+    arrays = load_classification_file(
+        _write(tmp_path, X=np.eye(3), y=y, X_test=np.eye(3), y_test=y)
+    )
+    for labels in (arrays.y, arrays.y_test):
+        assert labels is not None and labels.dtype == torch.int64 and labels.tolist() == [2, 0, 1]
+    assert arrays.num_classes == 3
+
+
+def test_half_precision_labels_are_read_without_a_numpy_warning(tmp_path: Path) -> None:
+    """float16 labels are whole numbers up to 65504: comparing them with the class limit (100000)
+    cast the limit to float16 and numpy warned "overflow encountered in cast" on a good file."""
+    y = np.array([2, 0, 1], dtype=np.float16)
+    path = _write(tmp_path, X=np.eye(3), y=y, X_test=np.eye(3), y_test=y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        arrays = load_classification_file(path)
+    assert arrays.y.tolist() == [2, 0, 1] and arrays.num_classes == 3
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_non_finite_float_labels_are_refused_without_a_numpy_warning(
+    tmp_path: Path, bad: float
+) -> None:
+    path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([0.0, bad]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # np.mod(inf, 1) warns "invalid value" before the check
+        with pytest.raises(
+            DatasetError,
+            match=rf"y must hold integer class labels, got {re.escape(repr(bad))} at index 1 \(1 "
+            r"such values\); fix or drop those examples: a cast to int would change them silently",
+        ):
+            load_classification_file(path)
+
+
+def test_fractional_labels_are_named_by_value_not_blamed_on_their_dtype(tmp_path: Path) -> None:
+    """y.astype(int) would truncate 0.5 to class 0 silently: the message names the value instead."""
+    path = _write(tmp_path, X=np.ones((3, 2)), y=np.array([0.0, 0.5, 1.5], dtype=np.float32))
+    with pytest.raises(DatasetError, match=r"y must hold integer class labels, got 0\.5 at index 1 \(2 such values\)"):  # fmt: skip
+        load_classification_file(path)
+
+
+def test_a_large_label_is_shown_as_received(tmp_path: Path) -> None:
+    path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([0, 1234567]))
+    with pytest.raises(DatasetError, match=r"got the label 1234567 in y"):
+        load_classification_file(path)
+
+
+def test_negative_labels_are_named_by_the_smallest(tmp_path: Path) -> None:
+    path = _write(tmp_path, X=np.ones((4, 2)), y=np.array([0, -1, -3, 2]))
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: y must hold labels >= 0, got -3; relabel them as class indices 0..C-1, e.g. "
+        "with numpy.unique(y, return_inverse=True)"
+    )
+
+
+def test_too_many_classes_names_the_largest_label_and_the_distinct_count(tmp_path: Path) -> None:
+    y = np.array([0, 250_000, 250_000, 5, 5])  # 3 distinct labels among 5
+    path = _write(tmp_path, X=np.ones((5, 2)), y=y)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: labels must be class indices 0..C-1 with C at most 100000, got the label 250000 "
+        "in y among 3 distinct labels; relabel them as 0..C-1, e.g. with "
+        "numpy.unique(y, return_inverse=True)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("y", "y_test"),
+    [
+        (np.zeros(6, int), None),
+        (np.ones(6, int), None),  # once trained, at "test acc 1.000"
+        (np.full(6, 4), None),
+        (np.zeros(6, int), np.array([0, 1])),  # another class in the test set only: none learned
+    ],
+    ids=["all-0", "all-1", "all-4", "second-class-only-in-y_test"],
+)
+def test_labels_of_one_class_are_refused_whichever_it_is(
+    tmp_path: Path, y: np.ndarray, y_test: np.ndarray | None
+) -> None:
+    """The rule is about distinct classes; only an all-0 y was refused (C = largest label + 1)."""
+    tests = {} if y_test is None else {"X_test": np.ones((len(y_test), 2)), "y_test": y_test}
+    path = _write(tmp_path, X=np.ones((6, 2)), y=y, **tests)
+    assert len(np.unique(y)) == 1  # the oracle: one distinct label
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them apart, "
+        f"got only class {y[0]} in its 6 examples; add examples of the other classes"
+    )
+    # two distinct labels, whichever: accepted, C the largest + 1
+    with pytest.warns(DataWarning, match=r"no label is classes 0, 2 \(y's go up to 3\)"):
+        assert load_classification_file(_write(tmp_path, X=np.ones((2, 2)), y=np.array([3, 1]))).num_classes == 4  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"y": np.array([[0, 1, 1]])},
+         "y must be a 1-d array of 3 labels, got shape (1, 3); flatten it, e.g. y.reshape(-1)"),
+        ({"y": np.array([0, 1])},
+         "y must be a 1-d array of 3 labels, got shape (2,); store one label per row of X, in the "
+         "same order"),
+        ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([[0, 1]])},
+         "y_test must be a 1-d array of 2 labels, got shape (1, 2); flatten it, e.g. "
+         "y_test.reshape(-1)"),
+        ({"y": np.array([0, -1, 1])},
+         "y must hold labels >= 0, got -1; relabel them as class indices 0..C-1, e.g. with "
+         "numpy.unique(y, return_inverse=True)"),
+        ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([-2, 1])},
+         "y_test must hold labels >= 0, got -2; relabel them as class indices 0..C-1, e.g. with "
+         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
+         "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) numbers "
+         "are y's, the rest y_test's"),
+        ({"y": np.array([0, -1, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([0, 1])},
+         "y must hold labels >= 0, got -1; relabel them as class indices 0..C-1, e.g. with "
+         "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), both together "
+         "(numbered apart, a class one lacks shifts the other's numbers): its first len(y) numbers "
+         "are y's, the rest y_test's"),
+        ({"y": np.array(["cat", "dog", "cat"]), "X_test": np.ones((2, 2)),
+          "y_test": np.array(["dog", "dog"])},
+         "y must hold integer class labels, got dtype <U3; store the labels as integers 0..C-1, "
+         "numbered e.g. with numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True), "
+         "both together (numbered apart, a class one lacks shifts the other's numbers): its first "
+         "len(y) numbers are y's, the rest y_test's"),
+        # keras' to_categorical(y): told to store one label per row, as it does
+        ({"y": np.eye(4, dtype=np.float32)[[0, 3, 1]]},
+         "y must be a 1-d array of 3 labels, got shape (3, 4); its rows look like one-hot labels "
+         "(or class probabilities), 4 columns, one per class: store each row's class, "
+         "y.argmax(axis=1)"),
+        ({"y": np.array([0, 1, 1]), "X_test": np.ones((2, 2)),
+          "y_test": np.array([[0.2, 0.8], [0.9, 0.1]])},
+         "y_test must be a 1-d array of 2 labels, got shape (2, 2); its rows look like one-hot "
+         "labels (or class probabilities), 2 columns, one per class: store each row's class, "
+         "y_test.argmax(axis=1)"),
+        ({"y": np.array([[0, 1], [1, 1], [2, 0]])},  # two label columns: no such fix
+         "y must be a 1-d array of 3 labels, got shape (3, 2); store one label per row of X, in "
+         "the same order"),
+    ],
+    ids=["row", "too-few", "y_test-row", "negative", "y_test-negative", "negative-beside-y_test",
+         "strings-beside-y_test", "one-hot", "y_test-probabilities", "two-columns"],
+)  # fmt: skip
+def test_label_refusals_give_the_fix(
+    tmp_path: Path, arrays: dict[str, np.ndarray], message: str
+) -> None:
+    path = _write(tmp_path, X=np.ones((3, 2)), **arrays)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_the_fix_a_label_refusal_gives_works(tmp_path: Path) -> None:
+    """numpy's own calls, as the messages give them, make labels the loader takes."""
+    labels = np.array([2, 0, 1, 2])
+    one_hot = np.eye(3)[labels]  # (4, 3), as keras' to_categorical gives them
+    path = _write(tmp_path, X=np.ones((4, 2)), y=one_hot.argmax(axis=1))
+    assert load_classification_file(path).y.tolist() == labels.tolist()
+    y = np.array([[-1], [5], [5], [-1]])
+    flat = y.reshape(-1)
+    _, relabelled = np.unique(flat, return_inverse=True)
+    path = _write(tmp_path, X=np.ones((4, 2)), y=relabelled)
+    assert load_classification_file(path).y.tolist() == [0, 1, 1, 0]
+
+
+def test_the_renumbering_given_beside_a_test_set_keeps_its_labels_meaning_the_same(
+    tmp_path: Path,
+) -> None:
+    """Labels 0, 2, 5 were told to renumber with numpy.unique(y, ...) alone: followed, y's 5 became
+    2 while y_test's 2 stayed 2, accepted without a word and scored against the wrong class."""
+    y, y_test = np.array([0, 2, 5, 0, 2, 5]), np.array([0, 2, 2, 0])
+    path = _write(tmp_path, X=np.eye(6), y=y, X_test=np.eye(6)[:4], y_test=y_test)
+    with pytest.warns(DataWarning) as seen:
+        load_classification_file(path)
+    said = str(seen[0].message)
+    call = "numpy.unique(numpy.concatenate([y, y_test]), return_inverse=True)"
+    assert call in said
+    # the call as the warning gives it, split back at len(y)
+    _, numbers = eval(call, {"numpy": np, "y": y, "y_test": y_test})
+    path = _write(tmp_path, X=np.eye(6), y=numbers[: len(y)], X_test=np.eye(6)[:4],
+                  y_test=numbers[len(y) :])  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no empty class left
+        arrays = load_classification_file(path)
+    # the oracle: each class keeps one number across the two sets
+    names = dict(zip(arrays.y.tolist(), y.tolist(), strict=True))
+    assert [names[k] for k in arrays.y_test.tolist()] == y_test.tolist()  # type: ignore[union-attr]
+    assert arrays.num_classes == 3
