@@ -591,3 +591,60 @@ def test_a_model_pt_written_before_pixels_was_recorded_still_loads(
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             predict_labels(net, raw)
+
+
+def _denied(monkeypatch: pytest.MonkeyPatch, path: Path, where: Any, name: str) -> None:
+    """Have ``where.name`` refuse ``path`` as a mode the user may not read does (faked: root,
+    which runs the suite, reads anything)."""
+    real = getattr(where, name)
+
+    def refused(target: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(target) == path:
+            raise PermissionError(13, "Permission denied", str(target))
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(where, name, refused)
+
+
+def test_a_model_pt_the_user_may_not_read_is_named_as_such_not_as_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "not a linearnets weights file or is damaged" and sent a sound file to a resume
+    that writes it again; the fix is its permissions. A resume still writes it again."""
+    from linearnets.tasks.weights import weights_intact
+
+    run = tmp_path / "run"
+    _model(run)
+    (run / "checkpoint.pt").write_bytes(b"x")
+    _denied(monkeypatch, run / "model.pt", torch, "load")
+    message = (
+        f"{run / 'model.pt'} cannot be read (Permission denied); make it readable "
+        f"(chmod u+r {run / 'model.pt'}) and try again"
+    )
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == message
+    assert main(["predict", str(run), "-n", "2"]) == 2
+    assert capsys.readouterr().err == f"linearnets predict: error: {message}\n"
+    assert not weights_intact(run / "model.pt")  # a resume writes it again, as before
+
+
+def test_a_run_folder_the_user_may_not_open_is_named_with_its_fix_not_a_bare_oserror(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """chmod 000 on the folder: load_trained (and predict --out elsewhere) raised the bare
+    "[Errno 13] Permission denied: 'run/model.pt' (PermissionError)", exit 1."""
+    run = tmp_path / "run"
+    _model(run)
+    _denied(monkeypatch, run / "model.pt", Path, "stat")
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    got = (
+        f"must be a folder you can open, got {str(run)!r}, whose model.pt cannot be reached "
+        f"(Permission denied); make the folder readable (chmod u+rx {run}) and try again"
+    )
+    assert str(info.value) == f"run_dir {got}"
+    out = tmp_path / "p.png"
+    assert main(["predict", str(run), "-n", "2", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"linearnets predict: error: RUN_DIR {got}\n"
+    assert not out.exists()

@@ -70,7 +70,8 @@ def load_trained(
 
     Raises:
         UsageError: ``run_dir`` does not exist, is a file, or holds no ``model.pt`` (the message
-            says whether its run is still training, stopped before it finished, or there is none).
+            says whether its run is still training, stopped before it finished, or there is none);
+            or its permissions deny reading ``model.pt``.
         CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf;
             or ``model.pt`` is a folder.
     """
@@ -86,6 +87,7 @@ def load_trained(
             "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
         )
     path = run_dir / WEIGHTS_FILE
+    _check_searchable(run_dir, path)
     if path.is_dir():  # "without them ... --resume" sent a loop: a resume refuses this folder too
         raise CheckpointError(
             f"{path} must be the trained weights file, got a folder; move that folder out of "
@@ -142,12 +144,27 @@ def _no_weights(run_dir: Path) -> UsageError:
     return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
 
 
+def _check_searchable(run_dir: Path, path: Path) -> None:
+    """Refuse a ``run_dir`` whose permissions deny reaching its weights ``path``: ``is_dir``
+    raised the bare PermissionError (exit 1, no fix), or (Python 3.12+) said there were none."""
+    try:
+        path.stat()
+    except PermissionError as exc:
+        raise UsageError(
+            f"run_dir must be a folder you can open, got {str(run_dir)!r}, whose {WEIGHTS_FILE} "
+            f"cannot be reached ({exc.strerror}); make the folder readable (chmod u+rx "
+            f"{shell_word(run_dir)}) and try again"
+        ) from None
+    except OSError:  # missing, or a link to nowhere: named below
+        return
+
+
 def weights_intact(path: Path) -> bool:
     """Whether ``path`` holds trained weights :func:`load_trained` would take (a resume of a run
     whose ``model.pt`` is missing or damaged writes it again from the checkpoint)."""
     try:
         _read_payload(path)
-    except CheckpointError:  # missing, unreadable or damaged: the probe's answer, not an error
+    except (CheckpointError, UsageError):  # missing, unreadable or damaged: the probe's answer
         return False
     return True
 
@@ -156,10 +173,16 @@ def _read_payload(path: Path) -> dict[str, Any]:
     """Return ``model.pt``'s dict at ``path``, read with ``weights_only`` and its values checked.
 
     Raises:
+        UsageError: the file's permissions deny reading it (no damage: a resume is no fix).
         CheckpointError: the file is missing, truncated, foreign or damaged.
     """
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except PermissionError as exc:  # it was "damaged", to be written again by a resume
+        raise UsageError(
+            f"{path} cannot be read ({exc.strerror}); make it readable (chmod u+r "
+            f"{shell_word(path)}) and try again"
+        ) from None
     except Exception as exc:  # a truncated or foreign file: name it instead of a pickle traceback
         raise CheckpointError(
             f"{path} is not a linearnets weights file or is damaged ({load_failure(exc)}); "
