@@ -251,6 +251,30 @@ def test_a_damaged_config_json_promises_no_rebuild_without_a_readable_checkpoint
         assert load_trained(run)[1]["num_outputs"] == 3
 
 
+def test_a_config_json_the_user_may_not_read_is_not_sent_to_be_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sound config.json of mode 000 was "not a readable JSON config" with the fix "delete
+    config.json alone": its record, lost; the fix is its permissions (faked: root reads anything)."""
+    run = _config_dir(tmp_path, b'{"config": {}}')
+    real = Path.read_text
+
+    def refused(path: Path, *args: Any, **kwargs: Any) -> str:
+        if path == run / "config.json":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refused)
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(run)
+    path = run / "config.json"
+    assert str(info.value) == (
+        f"{path} cannot be read (Permission denied); make it readable (chmod u+r {path}) and "
+        "try again"
+    )
+    assert path.read_bytes() == b'{"config": {}}'
+
+
 @pytest.mark.parametrize(
     ("content", "rule"),
     [

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from linearnets._shell import shell_word
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
@@ -48,6 +49,11 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except PermissionError as exc:  # a sound file: "delete config.json" would lose it
+        raise UsageError(
+            f"{path} cannot be read ({exc.strerror}); make it readable (chmod u+r "
+            f"{shell_word(path)}) and try again"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(
             f"{path} is not a readable JSON config ({exc}); {_config_fix(run_dir)}"
