@@ -262,6 +262,31 @@ def test_a_model_trained_on_a_data_file_is_refused(
     )
 
 
+@pytest.mark.parametrize("weights", ["missing", "damaged"])
+def test_a_data_file_run_without_sound_weights_is_refused_for_its_data_not_sent_to_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], weights: str
+) -> None:
+    """It said to write model.pt again with --resume "then predict", which then refused the run
+    for its --data: a resume that could never have helped."""
+    import json
+
+    run = tmp_path / "run"
+    _write_model(run)
+    (run / "config.json").write_text(json.dumps({"config": {"data": "d.npz"}}))
+    (run / "checkpoint.pt").write_bytes(b"epoch 1")
+    (run / "results.json").write_text("{}")
+    if weights == "missing":
+        (run / "model.pt").unlink()
+    else:
+        (run / "model.pt").write_bytes(b"cut short")
+    assert main(["predict", str(run), "-n", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: predict draws Fashion-MNIST test images, but the run in {run} "
+        "was trained on --data d.npz; evaluate that model on its own data from Python "
+        "(linearnets.tasks.softmax.load_trained)\n"
+    )
+
+
 @pytest.mark.realdata
 def test_a_model_pt_without_its_resize_entry_is_a_28_by_28_model(
     tmp_path: Path, env: None, capsys: pytest.CaptureFixture[str]

@@ -175,14 +175,21 @@ def _check_writable(run_dir: Path, name: str) -> None:
 
 def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
     """Return the run's model, its metadata and the ``data_dir`` its ``config.json`` records
-    (``None`` without one); refuse a run that was not trained on Fashion-MNIST."""
+    (``None`` without one); refuse a run that was not trained on Fashion-MNIST.
+
+    A ``--data`` run is refused before its weights are read: a missing or damaged ``model.pt``
+    was sent to a resume "then predict", which refused it for its data.
+    """
     from linearnets.tasks.softmax import load_trained
     from linearnets.training.run_config import read_config
     from linearnets.training.runs import CONFIG_FILE
 
-    net, meta = load_trained(run_dir)
+    try:
+        has_config = (run_dir / CONFIG_FILE).is_file()
+    except OSError:  # a folder that cannot be searched: load_trained names it
+        has_config = False
     # predict needs no config.json (the weights say what they fit); one that is there must be sound
-    config = read_config(run_dir)["config"] if (run_dir / CONFIG_FILE).is_file() else {}
+    config = read_config(run_dir)["config"] if has_config else {}
     data = config.get("data")
     if data is not None:
         raise UsageError(
@@ -190,6 +197,7 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
             f"--data {data}; evaluate that model on its own data from Python (linearnets.tasks.softmax."
             "load_trained)"
         )
+    net, meta = load_trained(run_dir)
     _check_fits_fashion_mnist(run_dir, meta)
     return net, meta, config.get("data_dir")
 
