@@ -184,6 +184,35 @@ BAD_WEIGHTS = {
         {"state_dict": [1, 2]},
         r"is damaged: its state_dict must be a dict of weight tensors, got \[1, 2\]",
     ),
+    # tensors isfinite or load_state_dict cannot take: 'unexpected NotImplementedError' followed
+    # by torch's list of every backend, or 'unexpected RuntimeError', exit 1
+    "sparse-weight": (
+        {
+            "state_dict": lambda p: {
+                **p["state_dict"],
+                "1.weight": p["state_dict"]["1.weight"].to_sparse(),
+            }
+        },
+        r"is damaged: its state_dict\['1\.weight'\] must be a dense tensor, got torch\.sparse_coo; re-run training to recreate it$",
+    ),
+    "meta-weight": (
+        {
+            "state_dict": lambda p: {
+                **p["state_dict"],
+                "1.weight": torch.empty(10, 784, device="meta"),
+            }
+        },
+        r"is damaged: its state_dict\['1\.weight'\] must be a tensor holding values, not on the meta device, got device\(type='meta'\);",
+    ),
+    "float8-weight": (
+        {
+            "state_dict": lambda p: {
+                **p["state_dict"],
+                "1.bias": torch.zeros(10, dtype=torch.float8_e4m3fn),
+            }
+        },
+        r"is damaged: its state_dict\['1\.bias'\] must be a tensor of float16, bfloat16, float32 or float64 values, got torch\.float8_e4m3fn;",
+    ),
     "trained-on-other-data": (
         {
             "num_inputs": 49,

@@ -262,6 +262,10 @@ def _check_classes(path: Path, classes: Any, num_outputs: int) -> None:
         )
 
 
+# the float dtypes a model's weights are trained in (float8 has no isfinite, nor a matmul)
+_WEIGHT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
 def _check_state(path: Path, state: Any, num_inputs: int, num_outputs: int) -> None:
     """Refuse a state_dict that is not finite float weights for ``num_inputs`` × ``num_outputs``."""
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -276,8 +280,20 @@ def _check_state(path: Path, state: Any, num_inputs: int, num_outputs: int) -> N
             shapes,
         )
     for name, value in state.items():
+        field = f"state_dict[{name!r}]"
         if not value.is_floating_point():
-            raise _damaged(path, f"state_dict[{name!r}]", "a floating-point tensor", value.dtype)
+            raise _damaged(path, field, "a floating-point tensor", value.dtype)
+        # what isfinite and load_state_dict cannot take: 'unexpected NotImplementedError' and
+        # torch's list of every backend, or 'unexpected RuntimeError' (exit 1)
+        if value.layout != torch.strided:
+            raise _damaged(path, field, "a dense tensor", value.layout)
+        if value.is_meta:
+            raise _damaged(
+                path, field, "a tensor holding values, not on the meta device", value.device
+            )
+        if value.dtype not in _WEIGHT_DTYPES:
+            rule = "a tensor of float16, bfloat16, float32 or float64 values"
+            raise _damaged(path, field, rule, value.dtype)
         if not torch.isfinite(value).all():
             bad = int((~torch.isfinite(value)).sum())
             raise CheckpointError(
