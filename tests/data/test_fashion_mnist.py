@@ -166,7 +166,13 @@ BAD_LABELS = [
     ("fraction", [1.5], "en", r"got 1.5"),
     ("nan", [float("nan")], "en", r"got nan"),
     ("bool", [True], "en", r"got True"),
-    ("language", [0], "fr", r"lang must be 'en' or 'zh', got 'fr'"),
+    (
+        "language",
+        [0],
+        "fr",
+        r"lang must be 'en' or 'zh', got 'fr'; pass lang='en' for the English edition's labels or "
+        r"lang='zh' for the Chinese edition's$",
+    ),
     (
         "a string",
         "ab",

@@ -107,6 +107,11 @@ BAD_WEIGHTS = {
         },
         r"is damaged: its state_dict does not fit a concise model of 784 inputs and 10 outputs \(RuntimeError: .*size mismatch for 1\.weight",
     ),
+    # another impl's parameter names: "a analytic model"
+    "state-of-another-impl": (
+        {"impl": "analytic"},
+        r"is damaged: its state_dict does not fit an analytic model of 784 inputs and 10 outputs \(UsageError: the state must hold exactly the parameters \['W', 'b'\]",
+    ),
     "state-integers": (
         {"state_dict": lambda p: {k: v.long() for k, v in p["state_dict"].items()}},
         r"is damaged: its state_dict\['1\.weight'\] must be a floating-point tensor, got torch\.int64",

@@ -42,7 +42,10 @@ def get_fashion_mnist_labels(
     """
     names = {"en": TEXT_LABELS, "zh": TEXT_LABELS_ZH}.get(lang)
     if names is None:
-        raise UsageError(f"lang must be 'en' or 'zh', got {lang!r}")
+        raise UsageError(
+            f"lang must be 'en' or 'zh', got {lang!r}; pass lang='en' for the English edition's "
+            "labels or lang='zh' for the Chinese edition's"
+        )
     if isinstance(labels, torch.Tensor | np.ndarray):
         _check_one_per_row(labels)
         values = labels.reshape(-1).tolist()

@@ -105,8 +105,9 @@ def load_trained(
     try:
         setup.net.load_state_dict(payload["state_dict"])
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+        model = f"{'an' if payload['impl'] == 'analytic' else 'a'} {payload['impl']} model"
         raise CheckpointError(
-            f"{path} is damaged: its state_dict does not fit a {payload['impl']} model of "
+            f"{path} is damaged: its state_dict does not fit {model} of "
             f"{payload['num_inputs']} inputs and {payload['num_outputs']} outputs "
             f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); {_recreate(path)}"
         ) from None
