@@ -11,6 +11,7 @@ import shlex
 import signal
 import socket
 import stat
+import struct
 import sys
 import tempfile
 import threading
@@ -48,7 +49,8 @@ class Server:
     /trickle/ one byte every 50 ms, /drip/ 1 KiB every 50 ms, /burst/ half the file at once then
     16 bytes every 50 ms, /hang/ half the file then nothing, /garbage/ no HTTP status line, /bad-redirect/ a redirect to a malformed URL, /login-redirect/ one to a gopher:// URL with a password, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
     bytes a mirror may send (announced, or not), /redirect-dribble/ a redirect to /good/ whose body
-    comes a byte every 50 ms (for 10 s at most)."""
+    comes a byte every 50 ms (for 10 s at most), /reset/ half the file, then a reset (RST) of the
+    connection."""
 
     def __init__(self, tiny: Tiny) -> None:
         self.requests: list[str] = []
@@ -122,6 +124,13 @@ class Server:
                         self.wfile.write(body[: len(body) // 2])
                         self.wfile.flush()
                         owner.closed.wait(10)
+                    elif kind == "reset":  # half the file, read by now, then a TCP reset
+                        self.wfile.write(body[: len(body) // 2])
+                        self.wfile.flush()
+                        time.sleep(0.3)
+                        linger = struct.pack("ii", 1, 0)  # closed at once: an RST, no FIN
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                        self.connection.close()
                     elif kind == "burst":
                         self.wfile.write(body[: len(body) // 2])
                         self.paced(body[len(body) // 2 :], 16, 0.05)
@@ -790,6 +799,22 @@ def test_each_failure_is_listed_in_order_in_one_message(
     # they answered (404, bad data): the network works, so "without a network" would mislead
     assert str(info.value).endswith(f"); {download.ANSWERED_FIX}")
     assert download.ANSWERED_FIX.startswith("a mirror answered, so the network works")
+
+
+def test_a_connection_reset_mid_body_says_the_mirror_answered(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """The reset's bare "[Errno 104] Connection reset by peer" got the advice of a machine without
+    a network, though the mirror had sent its headers and half the file."""
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror("reset")])
+    half = len(tiny.gz[FIRST]) // 2
+    assert (
+        f"{server.mirror('reset')}{FIRST}.gz: the connection was reset after {half} bytes "
+        "(truncated)); " in str(info.value)
+    )
+    assert str(info.value).endswith(f"; {download.ANSWERED_FIX}")
+    assert not (tmp_path / "root").exists()
 
 
 def test_a_failure_through_a_proxy_names_the_proxy(

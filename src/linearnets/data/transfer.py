@@ -95,7 +95,8 @@ def _read_some(response: http.client.HTTPResponse, received: int, timeout: float
 
     A chunked body cut off mid-chunk raises ``IncompleteRead`` holding only that call's bytes: the
     error names the whole count received instead. A mirror silent for ``timeout`` s after its
-    headers answered, but stalled: the error says after how many bytes.
+    headers answered, but stalled: the error says after how many bytes; so does one that resets
+    the connection.
     """
     try:
         return response.read1(CHUNK)
@@ -112,6 +113,10 @@ def _read_some(response: http.client.HTTPResponse, received: int, timeout: float
         raise DatasetError(
             f"sent its headers and {received} bytes, then nothing for {timeout:g} s (stalled)"
         ) from None
+    except ConnectionError:
+        # a reset after the headers: the mirror answered (the bare "[Errno 104] Connection reset
+        # by peer" got the advice of a machine without a network)
+        raise DatasetError(f"the connection was reset after {received} bytes (truncated)") from None
 
 
 def fetch_url(
