@@ -21,7 +21,7 @@ from PIL import Image
 from linearnets.data import dataset, dataset_root, download, fashion_mnist, files, http_deadline
 from linearnets.data.dataset import FashionMNIST
 from linearnets.data.transforms import Compose, Resize, ToTensor
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import DataWarning, UsageError, UsageTypeError
 
 from .conftest import NUM_TEST, NUM_TRAIN, Tiny
 from .test_download import Server
@@ -407,6 +407,36 @@ def test_download_true_without_files_anywhere_downloads_into_root(
     target = tmp_path / "target"
     ds = FashionMNIST(str(target), download=True)
     assert fetched == [target] and ds.root == str(target) and len(ds) == NUM_TRAIN
+
+
+def test_download_true_downloads_into_root_past_a_damaged_copy_elsewhere(
+    tiny: Tiny, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A root lacking the files read this machine's first copy unverified: a damaged one (a Keras
+    cache or $LINEARNETS_DATA folder cut short) failed download=True, which never downloaded."""
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    damaged = tiny.write(tmp_path / "damaged")
+    labels = damaged / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(tiny.gz["t10k-labels-idx1-ubyte"][:-9])  # cut short
+    monkeypatch.setenv("LINEARNETS_DATA", str(damaged))
+    fetched: list[Path] = []
+
+    def fake_download(target: Path, *, mirrors: list[str]) -> None:
+        fetched.append(target)
+        tiny.write(target / "FashionMNIST" / "raw")
+
+    monkeypatch.setattr(download, "download_fashion_mnist", fake_download)
+    target = tmp_path / "target"
+    with pytest.warns(DataWarning) as seen:
+        ds = FashionMNIST(str(target), train=False, download=True)
+    assert fetched == [target] and ds.raw_folder == _torchvision_raw_folder(str(target))
+    labels_read = tiny.arrays["t10k-labels-idx1-ubyte"].astype(np.int64)
+    assert torch.equal(ds.targets, torch.from_numpy(labels_read))
+    assert len(seen) == 1
+    assert str(seen[0].message).startswith(
+        f"download=True passed over this machine's copy in {damaged} ($LINEARNETS_DATA), which "
+        f"is damaged, and downloads into {str(target)!r} instead: {labels}: "
+    )
 
 
 def test_the_books_resize_pipeline_runs_without_pillow(

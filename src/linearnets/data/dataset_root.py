@@ -11,8 +11,9 @@ import os
 import stat
 from pathlib import Path
 
+from linearnets._warn import warn
 from linearnets.data.files import find_fashion_mnist
-from linearnets.errors import DatasetError, UsageError, UsageTypeError
+from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user, link_problem
 
 __all__ = ["DatasetNotFoundError", "check_holds_files", "check_root", "readable_root"]
@@ -38,14 +39,33 @@ def _root_holds_files(root: str | Path) -> bool:
 
 
 def readable_root(root: str | Path, *, mirrors: list[str]) -> Path:
-    """Return where ``FashionMNIST(root, download=True)`` reads: see ``FashionMNIST``'s ``download``."""
+    """Return where ``FashionMNIST(root, download=True)`` reads: see ``FashionMNIST``'s ``download``.
+
+    This machine's copy is read only once verified: a damaged one (a Keras cache cut short) is
+    passed over with a warning naming it, and the files downloaded into ``root``, as torchvision
+    would; it failed ``download=True`` before, which then never downloaded.
+    """
     from linearnets.data.download import download_fashion_mnist
+    from linearnets.data.fashion_mnist import read_fashion_mnist  # it imports this module
 
     if not _root_holds_files(root):
         try:
-            return find_fashion_mnist(None).directory  # this machine's copy: no network needed
+            found = find_fashion_mnist(None)
         except DatasetError:
-            pass  # none: download it
+            found = None  # none: download it
+        if found is not None:
+            try:
+                read_fashion_mnist(found.directory)  # verified, and kept: the caller's read is free
+            except DatasetError as exc:
+                label = found.source.removesuffix(f": {found.directory}")
+                warn(
+                    f"download=True passed over this machine's copy in {found.directory} "
+                    f"({label}), which is damaged, and downloads into {os.fspath(root)!r} "
+                    f"instead: {exc}",
+                    DataWarning,
+                )
+            else:
+                return found.directory  # this machine's copy: no network needed
     # verifies what is there; fetches what is not, from the mirrors as torchvision's download()
     download_fashion_mnist(Path(root), mirrors=mirrors)
     return Path(root)  # read from there (its FashionMNIST/raw, as torchvision lays it out)
