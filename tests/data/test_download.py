@@ -1068,6 +1068,35 @@ def test_a_rejected_local_file_is_named_when_every_mirror_fails(
         "complete gzip stream, got one cut short" in message
     )
     assert message.endswith(download.ANSWERED_FIX)  # the mirror answered: 404
+    # the reader's fix for the file, "get it again ...: linearnets data download --data-dir DIR",
+    # is the download that just failed: the message's own fix follows the reason alone
+    assert "get it again" not in message and "data download" not in message
+    assert "(the gzip stream is truncated); a mirror answered" in message
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda gz: gz[:10], r"\(the gzip stream is truncated\)"),
+        (lambda gz: b"<html>", r"got 6; the file is truncated or another file"),
+    ],
+)
+def test_a_rejected_file_in_a_folder_that_cannot_be_written_is_named_without_a_circular_fix(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any, reason: str
+) -> None:
+    """The rejected file's reason ended with the reader's fix, "get it again ...: linearnets data
+    download --data-dir DIR", the very download refused for a folder it cannot write."""
+    folder = tiny.write(tmp_path / "root")
+    damaged = folder / "t10k-labels-idx1-ubyte.gz"
+    damaged.write_bytes(damage(damaged.read_bytes()))
+    monkeypatch.setattr(download.os, "access", lambda path, mode: False)
+    with pytest.raises(UsageError) as info:
+        _get(folder, tiny, ["http://127.0.0.1:9/"])
+    assert re.search(
+        rf"\(not writable, and rejected {re.escape(str(damaged))}: .*{reason}\); pass a folder "
+        "you can write to$",
+        str(info.value),
+    ), str(info.value)
 
 
 @pytest.mark.parametrize("kind", ["broken", "loop"])

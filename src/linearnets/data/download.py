@@ -30,7 +30,7 @@ from linearnets.data.fetch import (
     remove_stale_parts,
     try_mirror,
 )
-from linearnets.data.files import FASHION_MNIST_FILES
+from linearnets.data.files import FASHION_MNIST_FILES, how_to_replace
 from linearnets.data.http_deadline import SilentError, StalledError
 from linearnets.data.mirror_reasons import certificate_failed, failure_reason, proxy_for
 from linearnets.data.mirrors import DEFAULT_MIRRORS, check_mirrors
@@ -93,10 +93,22 @@ def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
     except OtherContentError:
         raise  # no damage the download may repair: see _kept
     except DatasetError as exc:
-        return str(exc)  # names the file and what is wrong with it
+        return _without_fix(str(exc), path)  # names the file and what is wrong with it
     except OSError as exc:
         return f"{path} cannot be read ({exc.strerror or type(exc).__name__})"
     return None
+
+
+def _without_fix(reason: str, path: Path) -> str:
+    """Return a reading error's ``reason`` for ``path`` without the fix that ends it (see
+    :func:`~linearnets.data.files.how_to_replace`): "get it again ...: linearnets data download
+    --data-dir DIR" is this download, and the message that quotes the reason gives its own fix."""
+    fix = how_to_replace(path)
+    if not reason.endswith(fix):
+        return reason
+    # "...; FIX", "... another file — FIX", "... under its own name, or FIX"
+    head = reason.removesuffix(fix).rstrip()
+    return head.removesuffix(", or").removesuffix(" —").removesuffix(";").rstrip()
 
 
 def _reached(exc: BaseException) -> int:
