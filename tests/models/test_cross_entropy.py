@@ -7,11 +7,12 @@ import importlib
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 from linearnets.models.scratch import (
     cross_entropy,
     cross_entropy_logits,
@@ -195,3 +196,21 @@ def test_meta_labels_for_scores_that_hold_values_are_refused(loss: Any) -> None:
         r"without data\); pass one that holds its values, on the CPU or a GPU$",
     ):
         loss(torch.zeros(4, 3), torch.zeros(4, dtype=torch.long, device="meta"))
+
+
+@pytest.mark.parametrize(
+    "O", [[[0.0, 1.0]], np.zeros((1, 2), dtype=np.float32)], ids=["list", "numpy"]
+)
+@pytest.mark.parametrize(
+    "loss",
+    [cross_entropy_logits, softmax_cross_entropy_grad, cross_entropy],
+    ids=lambda f: f.__name__,
+)
+def test_logits_that_are_no_tensor_are_named_by_every_loss(O: Any, loss: Any) -> None:
+    """A list or NumPy array of logits is named as O (y_hat): cross_entropy_logits read its device
+    before its type and failed with "'list' object has no attribute 'is_cpu'"."""
+    name = "y_hat" if loss is cross_entropy else "O"
+    with pytest.raises(
+        UsageTypeError, match=rf"^{name} must be a torch.Tensor, got .*torch.as_tensor\({name}\)"
+    ):
+        loss(O, torch.tensor([1]))

@@ -84,7 +84,8 @@ def _gather_checks_range(t: torch.Tensor) -> bool:
     so the range needs no pass of its own. On a GPU it is a device-side assert that leaves the device
     unusable, so there the labels are checked before any kernel reads them.
     """
-    return t.is_cpu
+    # anything else (a list, a NumPy array) is no tensor: the caller's type check names it
+    return isinstance(t, torch.Tensor) and t.is_cpu
 
 
 def _pick(
