@@ -8,6 +8,7 @@ import pickle
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -1303,3 +1304,24 @@ def test_a_ctrl_c_in_fit_shows_in_ipython_as_its_one_line(
         "print([m.epoch for m in history.epochs])"
     )
     assert capsys.readouterr() == ("[1, 2, 3, 4]\n", "")
+
+
+@pytest.mark.parametrize(
+    "dist", [1, "nccl", SimpleNamespace(enabled=True)], ids=["int", "str", "namespace"]
+)
+@pytest.mark.parametrize("call", ["fit", "train_epoch", "evaluate"])
+def test_a_dist_that_is_no_dist_context_is_named_before_any_step(dist: Any, call: str) -> None:
+    """fit, train_epoch and evaluate failed with "'int' object has no attribute 'enabled'" (or,
+    for an object with 'enabled', further in, at its world_size) for a dist of another type."""
+    net = SoftmaxRegressionScratch(4, 3, generator=torch.Generator().manual_seed(0))
+    before = net.state_dict()
+    batches = [(torch.ones(2, 4), torch.tensor([0, 2]))]
+    updater = SGD(net.parameters(), lr=0.1)
+    run: dict[str, Callable[[], object]] = {
+        "fit": lambda: fit(net, batches, cross_entropy_logits, updater, 1, dist=dist),
+        "train_epoch": lambda: train_epoch(net, batches, cross_entropy_logits, updater, dist=dist),
+        "evaluate": lambda: evaluate(net, batches, cross_entropy_logits, dist=dist),
+    }
+    with pytest.raises(UsageTypeError, match=r"^dist must be a DistContext or None, got \w+ "):
+        run[call]()
+    assert all(torch.equal(p, before[name]) for name, p in net.named_parameters())

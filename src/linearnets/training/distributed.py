@@ -22,11 +22,12 @@ import torch
 import torch.distributed as dist
 
 from linearnets._text import and_list
-from linearnets.errors import LinearnetsError, UsageError
+from linearnets.errors import LinearnetsError, UsageError, UsageTypeError
 
 __all__ = [
     "DistContext",
     "PeerLostError",
+    "check_dist",
     "env_int",
     "group_context",
     "in_process_group",
@@ -89,6 +90,16 @@ class DistContext:
 # one that cannot train here, to tell them why (ones on NCCL never meet its gloo group); as long
 # as processes started by hand may take to start (torch itself waits up to 30 minutes, in silence)
 JOIN_PATIENCE = 60.0
+
+
+def check_dist(dist: Any) -> None:
+    """Raise unless ``dist`` is ``None`` or a :class:`DistContext` (fit, train_epoch and evaluate
+    read its ``enabled`` and ``world_size``: anything else failed in Python's words)."""
+    if dist is not None and not isinstance(dist, DistContext):
+        raise UsageTypeError(
+            f"dist must be a DistContext or None, got {type(dist).__name__} {dist!r:.40}; leave it "
+            "out for one process, or pass linearnets.training.distributed.init_distributed()'s"
+        )
 
 
 def init_distributed(

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from linearnets.errors import UsageError
-from linearnets.training.distributed import DistContext
+from linearnets.training.distributed import DistContext, check_dist
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import (
     check_batches,
@@ -102,6 +102,7 @@ def evaluate_named(
 ) -> tuple[float | None, float | None]:
     """:func:`evaluate`, naming ``data_iter`` as ``name`` in its errors (``fit``'s ``test_iter``)."""
     summed = summed_scalar_loss(scalar_loss)
+    check_dist(dist)
     check_batches(name, data_iter, passes=1)
     if loss is not None:
         check_loss_object(loss)

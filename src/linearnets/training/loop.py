@@ -19,7 +19,7 @@ import torch
 
 from linearnets.errors import DivergenceError, one_line_in_ipython
 from linearnets.training.callback_checks import check_on_step
-from linearnets.training.distributed import DistContext
+from linearnets.training.distributed import DistContext, check_dist
 from linearnets.training.evaluation import (
     Batches,
     evaluate,
@@ -112,6 +112,7 @@ def train_epoch(
     """
     summed = summed_scalar_loss(scalar_loss)
     check_on_step(on_step)
+    check_dist(dist)
     check_loss_object(loss, updater=updater, call="train_epoch(net, train_iter, loss, updater)")
     check_updater_object(updater)
     check_updater_params(net, updater)
@@ -197,6 +198,7 @@ def fit(
     summed_scalar_loss(scalar_loss)  # refused before any epoch, not at the end of the first
     check_net(net)  # before any callback has printed or drawn
     check_on_step(on_step)
+    check_dist(dist)
     check_loss_object(loss, updater=updater, call="fit(net, train_iter, loss, updater, num_epochs)")
     # the updater too (train_epoch checks it again, for its own callers): before any callback has
     # written a file (MetricsWriter) or printed a header
