@@ -149,6 +149,19 @@ BAD_INPUT: list[Any] = [
     (lambda: LiveCurves(yscale="exp"), UsageError, r"yscale must be one of 'linear'"),
     (lambda: LiveCurves(mode="none").update(0, {}), UsageError, r"epoch must be a positive"),
     (lambda: LiveCurves(mode="none").update(1, {"loss": 1.0}), UsageError, r"among \['train loss'"),
+    # a list failed with "'list' object has no attribute 'items'"; a string named its letters
+    (
+        lambda: LiveCurves(mode="none").update(1, []),
+        UsageTypeError,
+        r"^values must map metric names to numbers, got \[\]; pass e.g. values=\{'train loss': 0.5\}",
+    ),
+    (
+        lambda: LiveCurves(mode="none").update(1, "train loss"),
+        UsageTypeError,
+        r"^values must map metric names to numbers, got 'train loss'",
+    ),
+    # 1 or "no" was taken as true: "no" made the folder
+    (lambda: LiveCurves(mode="none", make_out_dir="no"), UsageTypeError, r"^make_out_dir must be"),
 ]
 
 

@@ -35,7 +35,7 @@ from linearnets.plotting._mpl import (
 )
 from linearnets.plotting._plot_args import check_figsize
 from linearnets.plotting.axes import BOOK_FMTS
-from linearnets.validation import check_choice, check_positive_int, describe
+from linearnets.validation import check_bool, check_choice, check_positive_int, describe
 
 if TYPE_CHECKING:
     pass
@@ -149,7 +149,11 @@ class LiveCurves:
         paths, self._final_paths = _curve_files(out_dir, formats, final_formats)
         # a bare figure: pyplot would keep every one made (long runs, the plotting process)
         self._output = LiveOutput(
-            self.mode, paths, name="out_dir", managed=False, make_folder=make_out_dir
+            self.mode,
+            paths,
+            name="out_dir",
+            managed=False,
+            make_folder=check_bool("make_out_dir", make_out_dir),
         )
         self.epochs: dict[str, list[int]] = {m: [] for m in self.metrics}
         self.values: dict[str, list[float]] = {m: [] for m in self.metrics}
@@ -230,6 +234,11 @@ class LiveCurves:
             UsageError: an unknown metric, or an epoch other than 1 at or before a metric's last.
         """
         epoch = check_positive_int("epoch", epoch)
+        if not isinstance(values, Mapping):  # a list failed at .items(), a string named its letters
+            raise UsageTypeError(
+                f"values must map metric names to numbers, got {describe(values)}; pass e.g. "
+                f"values={{{self.metrics[0]!r}: 0.5}}"
+            )
         unknown = [k for k in values if k not in self.lines]
         if unknown:
             raise UsageError(
