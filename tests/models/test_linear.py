@@ -303,6 +303,17 @@ BAD_INPUT = [
         UsageError,
         r"y must hold one target per prediction: y_hat has shape \(4, 1\), y has shape \(4, 2\)",
     ),
+    (  # X @ w + b was promoted to float64, silently, where a float64 X is refused
+        lambda: linreg(torch.randn(4, 2), torch.randn(2, 1), torch.zeros(1, dtype=torch.float64)),
+        TypeError,
+        r"^b must have w's dtype torch\.float32, got torch\.float64; .*"
+        r"torch\.zeros\(1, dtype=torch\.float32, requires_grad=True\)",
+    ),
+    (  # a complex loss, silently, which no backward() takes
+        lambda: squared_loss(torch.zeros(4, 1), torch.zeros(4, dtype=torch.complex64)),
+        TypeError,
+        r"^y must be a floating-point tensor, got a tensor of shape \(4,\) and dtype torch\.complex64",
+    ),
     (
         lambda: LinearRegressionScratch(2, sigma=-1.0),
         UsageError,

@@ -89,6 +89,11 @@ def _linreg_checked(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -
                 f"b must be a one-element floating-point tensor or a number, got {describe(b)}; "
                 "pass e.g. torch.zeros(1, requires_grad=True)"
             )
+        if b.dtype != w.dtype:  # X @ w + b would be promoted to b's dtype, silently
+            raise UsageTypeError(
+                f"b must have w's dtype {w.dtype}, got {b.dtype}; create it as w's, e.g. "
+                f"torch.zeros(1, dtype={w.dtype}, requires_grad=True) (a model: net.to({w.dtype}))"
+            )
         check_batch_device(  # w and X agree: b on another device (meta too) failed in torch's words
             X,
             b,
@@ -158,7 +163,7 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def _targets_fit(y_hat: Any, y: Any) -> bool:
-    """Whether ``y`` holds one (non-bool) target per floating-point prediction of ``y_hat``: the
+    """Whether ``y`` holds one real (non-bool) target per floating-point prediction of ``y_hat``: the
     same shape, or both columns (B,) / (B, 1) of the same length, a 0-d tensor counting as a
     column of one (``labels[i]`` of (n,) labels against a batch of one's (1, 1) prediction)."""
     return (
@@ -166,6 +171,7 @@ def _targets_fit(y_hat: Any, y: Any) -> bool:
         and isinstance(y, torch.Tensor)
         and y_hat.is_floating_point()
         and y.dtype != torch.bool
+        and not y.is_complex()  # ŷ − y would be complex: a loss with no real gradient
         and y.device == y_hat.device
         and (y.shape == y_hat.shape or _same_column_length(y, y_hat))
     )
