@@ -395,7 +395,10 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, from_finite: bool = False) 
 def check_finite_init(name: str, value: float, weights: torch.Tensor) -> None:
     """Refuse initial ``weights`` that the standard deviation ``name`` = ``value`` drew past the
     largest value of their dtype: a finite one (1e40) can still give infinite float32 weights, and
-    with them a NaN loss at the first step."""
+    with them a NaN loss at the first step. Meta weights (a deferred initialisation, made
+    real later by ``to_empty``) hold no values to check."""
+    if weights.is_meta:
+        return
     infinite = int((~torch.isfinite(weights)).sum())
     if infinite:
         raise UsageError(

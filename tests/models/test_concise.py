@@ -211,3 +211,16 @@ def test_no_check_when_the_input_meets_another_layer_first(gen: torch.Generator)
     net.insert(0, nn.AvgPool2d((1, 2)))  # (B, 1, 28, 28) -> (B, 1, 28, 14)
     X = torch.rand(2, 1, 28, 28, generator=gen)
     torch.testing.assert_close(net(X), net[2](F.avg_pool2d(X, (1, 2)).reshape(2, -1)))
+
+
+def test_init_weights_initialises_a_meta_model_as_nn_init_does() -> None:
+    """A model built on the meta device (initialised first, made real by to_empty later) failed in
+    the finite-weights check with "Tensor.item() cannot be called on meta tensors"."""
+    net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3, device="meta"))
+    net.apply(init_weights)
+    assert net[1].weight.is_meta and net[1].weight.shape == (3, 4)
+    layer = nn.Linear(4, 3, device="meta").to_empty(device="cpu")
+    init_weights(layer, std=0.5, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(layer.bias, torch.zeros(3))
+    expected = torch.empty(3, 4).normal_(0.0, 0.5, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(layer.weight, expected)
