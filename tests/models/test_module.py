@@ -192,3 +192,21 @@ def test_check_batch_device_names_the_holder_in_the_callers_words() -> None:
         check_batch_device(torch.zeros(3, 2), meta, **words)
     with pytest.raises(UsageError, match=r"^X must hold values, got a tensor of shape \(3, 2\)"):
         check_batch_device(torch.zeros(3, 2, device="meta"), cpu, **words)
+
+
+@pytest.mark.parametrize(
+    "build", [lambda: LinearRegressionScratch(2), lambda: SoftmaxRegressionScratch(4, 3)]
+)
+def test_a_meta_state_is_refused_as_data_and_leaves_the_model_as_it_was(build: Any) -> None:
+    """A state of meta tensors (shapes without values) failed in torch's words, "Cannot copy out
+    of meta tensor; no data!", and only once an earlier parameter had been loaded."""
+    net = build()
+    before = net.state_dict()
+    meta = {name: torch.zeros_like(value) for name, value in before.items()}
+    last = list(meta)[-1]
+    meta[last] = meta[last].to("meta")
+    with pytest.raises(
+        UsageError, match=rf"^state_dict\['{last}'\] must hold values, got .* meta device"
+    ):
+        net.load_state_dict(meta)
+    assert all(torch.equal(p, before[name]) for name, p in net.named_parameters())

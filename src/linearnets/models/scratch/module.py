@@ -205,6 +205,8 @@ def _check_value(name: str, value: Any, param: torch.Tensor) -> None:
             f"state_dict[{name!r}] must be a floating-point tensor, got {describe(value)}; "
             "load a state saved by state_dict()"
         )
+    if value.is_meta and not param.is_meta:  # copy_ failed in torch's words: no data to copy
+        check_holds_values(f"state_dict[{name!r}]", value)
     if value.shape != param.shape:
         raise UsageError(
             f"state_dict[{name!r}] must have shape {tuple(param.shape)}, got "
