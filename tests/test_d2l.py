@@ -189,7 +189,7 @@ def test_plot_and_predict_ch3_return_none_as_the_books_do(
     monkeypatch.chdir(tmp_path)
     assert d2l.plot([0.0, 1.0, 2.0], [[0.0, 1.0, 4.0]], "x", "f(x)", legend=["f(x)"]) is None
     assert plt.gca().get_xlabel() == "x" and len(plt.gca().lines) == 1
-    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 10))
     assert d2l.predict_ch3(net, _batches(), n=4) is None
     assert (tmp_path / "predict_ch3.png").stat().st_size > 1000
     plt.close("all")
@@ -282,13 +282,14 @@ def test_predict_ch3_draws_the_first_n_test_images(
         lambda images, true, pred, *, out, managed: drawn.append((images, true, pred, out)),
     )
     monkeypatch.chdir(tmp_path)
-    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 10))
     d2l.predict_ch3(net, _batches(), n=20)  # across two batches of 16
     ((images, true, pred, out),) = drawn
     X = torch.cat([X for X, _ in _batches()])[:20]
     y = torch.cat([y for _, y in _batches()])[:20]
     assert torch.equal(images, X[:, 0])
-    names = ["t-shirt", "trouser", "pullover"]
+    names = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
+             "ankle boot"]  # fmt: skip
     assert true == [names[i] for i in y.tolist()]
     assert pred == [names[i] for i in net(X).argmax(dim=1).tolist()]
     assert out == "predict_ch3.png"

@@ -155,7 +155,7 @@ def test_in_a_script_train_ch3_leaves_its_curves_in_pyplot_and_still_saves_them(
     torch.manual_seed(0)
     X, y = torch.rand(20, 1, 4, 4), torch.randint(0, 3, (20,))
     batches = [(X[:10], y[:10]), (X[10:], y[10:])]
-    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 10))
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
     before = len(plt.get_fignums())
     d2l.train_ch3(net, batches, batches, nn.CrossEntropyLoss(reduction="none"), 2, updater)
@@ -183,7 +183,7 @@ def test_in_a_script_predict_ch3_leaves_its_images_in_pyplot_and_still_saves_the
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: False)
-    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 10))
     X, y = torch.rand(4, 1, 4, 4), torch.tensor([0, 1, 2, 0])
     _d2l_figures.predict_ch3(net, [(X, y)], n=3)
     true = get_fashion_mnist_labels(y[:3])
@@ -204,7 +204,7 @@ def _failing_net(failure: str) -> Any:
             raise ValueError("the model's own error")
 
         return net
-    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(15, 3))  # 16 pixels: fails
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(15, 10))  # 16 pixels: fails
 
 
 @pytest.mark.parametrize(
@@ -221,7 +221,7 @@ def test_predict_ch3_whose_net_fails_leaves_no_earlier_calls_figure(
     monkeypatch.setattr(_d2l_figures, "in_notebook", lambda: False)
     batches = [(torch.rand(4, 1, 4, 4), torch.tensor([0, 1, 2, 0]))]
     _d2l_figures.predict_ch3(
-        torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3)), batches, n=4
+        torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 10)), batches, n=4
     )
     (tmp_path / "predict_ch3.svg").write_text("<svg/>")  # the user's: predict_ch3 writes no SVG
     assert (tmp_path / "predict_ch3.png").stat().st_size > 1000
@@ -260,7 +260,7 @@ def test_predict_ch3_goes_on_with_a_warning_when_its_file_cannot_be_written(
 
     monkeypatch.setattr(linearnets.plotting.images, "save_figure", full)
     monkeypatch.chdir(tmp_path)
-    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 10))
     batches = [(torch.rand(4, 1, 4, 4), torch.tensor([0, 1, 2, 0]))]
     with pytest.warns(UserWarning) as record:
         line = sys._getframe().f_lineno + 1

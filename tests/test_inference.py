@@ -167,9 +167,54 @@ def test_confusion_counts_of_uint8_labels_with_many_classes_do_not_overflow() ->
     assert torch.equal(counts, torch.eye(30, dtype=torch.int64))  # a perfect classifier
 
 
-def test_confusion_counts_refuse_fewer_classes_than_the_model_predicts() -> None:
-    with pytest.raises(UsageError, match=r"num_classes must cover the model's outputs, got num_classes=10 and a predicted class 10"):  # fmt: skip
-        confusion_counts(_Fixed([10], 11), [(torch.zeros(1, 2), torch.tensor([1]))], 10)
+@pytest.mark.parametrize("outputs", [5, 11, 12])
+@pytest.mark.parametrize("predicted", [0, 4], ids=["class-0", "class-4"])
+def test_confusion_counts_refuse_a_model_of_other_than_num_classes_outputs(
+    outputs: int, predicted: int
+) -> None:
+    """A model of 11 outputs was refused only where it predicted class 10 on the data: predicting
+    classes below 10, it was counted as a 10-class model, and one of 5 outputs always was."""
+    batch = [(torch.zeros(1, 2), torch.tensor([1]))]
+    with pytest.raises(UsageError) as info:
+        confusion_counts(_Fixed([predicted], outputs), batch, 10)
+    assert str(info.value) == (
+        f"the model (net) must give 10 class scores per example, one per class, got scores of "
+        f"shape (1, {outputs}): its predicted labels would be other classes'; pass "
+        f"num_classes={outputs}, the model's number, or a model of 10 outputs"
+    )
+    # the fix the message gives: counted as the model's classes
+    counts = confusion_counts(_Fixed([predicted], outputs), batch, outputs)
+    assert counts.shape == (outputs, outputs) and counts[1, predicted] == 1 and counts.sum() == 1
+
+
+@pytest.mark.parametrize("outputs", [5, 12])
+def test_predictions_are_named_only_for_a_model_of_ten_outputs(outputs: int) -> None:
+    """A 5-output model's predictions were named as Fashion-MNIST classes without a word, and a
+    12-output one's refused only where the data made it predict class 10 or 11."""
+    from linearnets import d2l
+
+    batch = [(torch.zeros(3, 1, 28, 28), torch.tensor([0, 1, 2]))]
+    said = (
+        rf"the model \(net\) must give 10 class scores per example, one per class, got scores of "
+        rf"shape \(3, {outputs}\): its predicted labels would be other classes'; pass a "
+        r"Fashion-MNIST model, of 10 outputs$"
+    )
+    with pytest.raises(UsageError, match=said):
+        prediction_samples(_Fixed([0, 1, 2], outputs), batch, 3)
+    with pytest.raises(UsageError, match=said):
+        d2l.predict_ch3(_Fixed([0, 1, 2], outputs), batch, 3)
+    _, _, names = prediction_samples(_Fixed([0, 1, 2], 10), batch, 3)
+    assert names == ["t-shirt", "trouser", "pullover"]
+
+
+def test_predict_labels_checks_num_classes_when_given() -> None:
+    X = torch.zeros(2, 4)
+    assert predict_labels(_Fixed([3, 1], 5), X).tolist() == [3, 1]  # any C >= 2
+    assert predict_labels(_Fixed([3, 1], 5), X, num_classes=5).tolist() == [3, 1]
+    with pytest.raises(UsageError, match=r"must give 4 class scores per example, one per class, got scores of shape \(2, 5\): .*; pass a model with 4 outputs$"):  # fmt: skip
+        predict_labels(_Fixed([3, 1], 5), X, num_classes=4)
+    with pytest.raises(UsageError, match=r"num_classes must be a positive integer \(>= 1\), got 0"):
+        predict_labels(_Fixed([3, 1], 5), X, num_classes=0)
 
 
 def test_counts_below_one_are_refused_by_name(gen: torch.Generator) -> None:
@@ -407,13 +452,13 @@ def test_a_dataset_of_int_labels_is_a_type_error_and_a_non_iterable_is_named() -
         prediction_samples(_first10, 5, 1)  # type: ignore[arg-type]
 
 
-def test_prediction_samples_blame_a_model_predicting_past_the_ten_classes() -> None:
-    """Labels [0, 1] are Fashion-MNIST classes; the prediction 11 (of 12 outputs) is not one."""
+def test_prediction_samples_blame_a_model_of_twelve_outputs_after_the_labels() -> None:
+    """Labels [0, 1] are Fashion-MNIST classes; a model of 12 outputs gives no such classes."""
     batch = [(torch.zeros(2, 1, 4, 4), torch.tensor([0, 1]))]
     with pytest.raises(
         UsageError,
-        match=r"the model's predictions must be Fashion-MNIST classes in \[0, 10\) to be named, "
-        r"got a predicted class 11; pass a model with 10 outputs",
+        match=r"the model \(net\) must give 10 class scores per example, one per class, got "
+        r"scores of shape \(2, 12\): .*; pass a Fashion-MNIST model, of 10 outputs",
     ):
         prediction_samples(_Fixed([0, 11], 12), batch, 2)
     # a label out of range is still the labels' fault, named before the model's predictions

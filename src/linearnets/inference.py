@@ -39,17 +39,21 @@ def expect_pixels(net: Net) -> None:
 
 
 @torch.no_grad()
-def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
+def predict_labels(net: Net, X: torch.Tensor, *, num_classes: int | None = None) -> torch.Tensor:
     """Return the predicted class of each example: ``argmax`` of the scores, in eval mode.
 
     Args:
         net: a classifier giving scores (B, C).
         X: a batch of examples (B, ...).
+        num_classes: the number of classes C the predictions must be named or counted as; a
+            model of another number of outputs is refused (its labels would be other classes'),
+            whatever it predicts on this batch. ``None``: any C >= 2.
 
     Returns:
         The predicted classes, int64 (B,).
 
     Raises:
+        UsageError: ``net`` gives no scores (B, C), C >= 2, or C is not ``num_classes``.
         DivergenceError: the scores hold NaN (as :func:`~linearnets.evaluate_accuracy` raises):
             NaN is every row's maximum, so each label would be a meaningless class 0.
 
@@ -60,13 +64,21 @@ def predict_labels(net: Net, X: torch.Tensor) -> torch.Tensor:
 
     See D2L §3.6.7.
     """
+    if num_classes is not None:
+        num_classes = check_positive_int("num_classes", num_classes)
+    return _predict(net, X, num_classes, fix=f"pass a model with {num_classes} outputs")
+
+
+def _predict(net: Net, X: torch.Tensor, num_classes: int | None, *, fix: str) -> torch.Tensor:
+    """:func:`predict_labels`, whose refusal of a model of other than ``num_classes`` outputs
+    ends with ``fix``, where ``{outputs}`` stands for the model's number."""
     restore_mode = switch_mode(net, False)
     try:
         try:
             scores = net(X)
         except RuntimeError as err:  # a batch on another device than the model: named
             raise_forward_error(net, X, err)
-        _check_scores(scores, X.shape[0])
+        _check_scores(scores, X.shape[0], num_classes, fix=fix)
         top = scores.max(dim=1)  # argmax; fast also on a transposed (B, q) view
         # max propagates NaN, so the B maxima tell of any NaN score without a pass over B × C
         if bool(top.values.isnan().any()):
@@ -99,9 +111,11 @@ def _check_pixel_inputs(net: Net, X: torch.Tensor) -> None:
     )
 
 
-def _check_scores(scores: object, batch: int) -> None:
-    """Raise unless ``scores`` is a classifier's (B, C), C ≥ 2: a tuple, a NumPy array, a
-    regression's one output per example (every label would be class 0) are refused."""
+def _check_scores(scores: object, batch: int, num_classes: int | None, *, fix: str) -> None:
+    """Raise unless ``scores`` is a classifier's (B, C), C ≥ 2 (and C = ``num_classes`` if given):
+    a tuple, a NumPy array, a regression's one output per example (every label would be class 0)
+    are refused, and so is a model of other than ``num_classes`` outputs (its labels would be
+    named or counted as classes they are not), ending with ``fix``."""
     if not isinstance(scores, torch.Tensor):
         raise_output_error(scores)
     if scores.ndim != 2 or scores.shape[0] != batch or scores.shape[1] < 2:
@@ -110,6 +124,12 @@ def _check_scores(scores: object, batch: int) -> None:
             f"scores per example, to predict labels, got shape {tuple(scores.shape)} for "
             f"{batch} examples; a model of one output per example is a regression, whose "
             "outputs are no classes"
+        )
+    if num_classes is not None and scores.shape[1] != num_classes:
+        raise UsageError(
+            f"the model (net) must give {num_classes} class scores per example, one per class, "
+            f"got scores of shape {tuple(scores.shape)}: its predicted labels would be other "
+            f"classes'; {fix.format(outputs=scores.shape[1])}"
         )
 
 
@@ -146,14 +166,11 @@ def confusion_counts(
     num_classes = check_positive_int("num_classes", num_classes)
     check_net(net)
     trues, preds = [], []
+    # a model of more outputs puts a class past C in the next row; of fewer, never predicts some
+    fix = f"pass num_classes={{outputs}}, the model's number, or a model of {num_classes} outputs"
     for X, y in _batches("data_iter", data_iter):
-        pred = predict_labels(net, X).cpu()
+        pred = _predict(net, X, num_classes, fix=fix).cpu()
         y = check_label_tensor("y", y.cpu(), num_classes=num_classes).long()  # uint8 · C overflows
-        if pred.numel() and int(pred.max()) >= num_classes:  # it would land in the next row
-            raise UsageError(
-                f"num_classes must cover the model's outputs, got num_classes={num_classes} and a "
-                f"predicted class {int(pred.max())}; pass the model's number of outputs"
-            )
         trues.append(y)
         preds.append(pred)
     if not trues:
@@ -201,14 +218,9 @@ def prediction_samples(
             f"{'es' if len(images) > 1 else ''}; check the test set is not empty"
         )
     true_names = get_fashion_mnist_labels(y.cpu(), lang=lang)  # the labels' own check first
-    pred = predict_labels(net, X)
-    top = int(pred.max())
-    if top >= len(TEXT_LABELS):  # the labels are fine: the model has more outputs than classes
-        raise UsageError(
-            f"the model's predictions must be Fashion-MNIST classes in [0, {len(TEXT_LABELS)}) to "
-            f"be named, got a predicted class {top}; pass a model with {len(TEXT_LABELS)} outputs, "
-            "one score per class"
-        )
+    # a model of 5 or 12 outputs: its labels are no Fashion-MNIST classes, whatever it predicts
+    classes = len(TEXT_LABELS)
+    pred = _predict(net, X, classes, fix=f"pass a Fashion-MNIST model, of {classes} outputs")
     return (
         _as_images(X).cpu(),
         true_names,
