@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import gzip
 import io
@@ -50,7 +51,7 @@ class Server:
     16 bytes every 50 ms, /hang/ half the file then nothing, /garbage/ no HTTP status line, /bad-redirect/ a redirect to a malformed URL, /login-redirect/ one to a gopher:// URL with a password, /chunked-short/ a chunk of 1000 bytes announced and 10 sent, /limit/ and /limit-unannounced/ the file padded with zeros to the most
     bytes a mirror may send (announced, or not), /redirect-dribble/ a redirect to /good/ whose body
     comes a byte every 50 ms (for 10 s at most), /reset/ half the file, then a reset (RST) of the
-    connection."""
+    connection, /hangup/ a reset and /close/ a close before any byte of an answer."""
 
     def __init__(self, tiny: Tiny) -> None:
         self.requests: list[str] = []
@@ -83,6 +84,13 @@ class Server:
                     self.send_header("Content-Length", "1000000")
                     self.end_headers()
                     self.paced(b"<" * 200, 1, 0.05)
+                    return
+                if kind in ("hangup", "close"):  # no byte of an answer: a reset (RST), or a close
+                    if kind == "hangup":
+                        linger = struct.pack("ii", 1, 0)  # closed at once: an RST, no FIN
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    self.connection.close()
+                    self.close_connection = True
                     return
                 if kind == "garbage":  # no HTTP status line at all, then hangs up
                     self.wfile.write(b"garbage\r\n\r\n")
@@ -814,6 +822,28 @@ def test_a_connection_reset_mid_body_says_the_mirror_answered(
         "(truncated)); " in str(info.value)
     )
     assert str(info.value).endswith(f"; {download.ANSWERED_FIX}")
+    assert not (tmp_path / "root").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("hangup", f"[Errno {errno.ECONNRESET}] {os.strerror(errno.ECONNRESET)}"),
+        ("close", "Remote end closed connection without response"),
+    ],
+)
+def test_a_mirror_that_hangs_up_before_answering_is_told_as_taking_the_connection(
+    server: Server, tiny: Tiny, tmp_path: Path, kind: str, said: str
+) -> None:
+    """A reset before any header got the advice of a machine without a network, and a close
+    "a mirror answered, so the network works": the mirror took the connection, no more."""
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror(kind)])
+    assert str(info.value) == (
+        f"could not download {FIRST}.gz from any mirror ({server.mirror(kind)}{FIRST}.gz: "
+        f"{said}); {download.STALLED_FIX}"
+    )
+    assert download.STALLED_FIX.startswith("a mirror took the connection but sent no answer")
     assert not (tmp_path / "root").exists()
 
 

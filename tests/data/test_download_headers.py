@@ -125,7 +125,8 @@ def test_only_a_trickling_mirror_fails_in_one_line_and_leaves_nothing(
         DatasetError,
         match=rf"could not download {FIRST}\.gz from any mirror \({mirrors.mirror('stall')}"
         rf"{FIRST}\.gz: no response headers within 0\.3 s \(stalled\)\); a mirror took the "
-        r"connection but sent no answer in time: try again later or pass other mirrors, or install",
+        r"connection but sent no answer \(it stalled or hung up\): try again later or pass other "
+        r"mirrors, or install",
     ):
         _get(tmp_path / "root", tiny, [mirrors.mirror("stall")])
     assert time.monotonic() - start < 3

@@ -58,10 +58,11 @@ CERTIFICATE_FIX = (
     "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates, or "
     f"{_OFFLINE_WAYS}"
 )
-# took the connection, then no (complete) headers in time: reached, but not answering
+# took the connection, then no (complete) headers in time, or hung up before them: reached, but
+# not answering
 STALLED_FIX = (
-    "a mirror took the connection but sent no answer in time: try again later or pass other "
-    f"mirrors, or {_OFFLINE_WAYS}"
+    "a mirror took the connection but sent no answer (it stalled or hung up): try again later or "
+    f"pass other mirrors, or {_OFFLINE_WAYS}"
 )
 # the advice for the most telling failure, from no answer up to an answer that was wrong
 _FIXES = (NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, ANSWERED_FIX)
@@ -114,14 +115,19 @@ def _without_fix(reason: str, path: Path) -> str:
 def _reached(exc: BaseException) -> int:
     """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIXES`: 3 an answer (an
     HTTP error status, a reply that is no HTTP, a redirect refused, a file that fails the check:
-    the network works), 2 a certificate not trusted, 1 stalled or silent before its headers (the
-    connection taken), 0 none (refused, unreachable, timed out connecting)."""
+    the network works), 2 a certificate not trusted, 1 stalled, silent or hung up before its
+    headers (the connection taken), 0 none (refused, unreachable, timed out connecting)."""
+    reason = getattr(exc, "reason", None)
+    # a reset (RST) or close before any header: the connection was taken (one refused is a
+    # ConnectionRefusedError); it got "without a network", or (closed) "a mirror answered"
+    if isinstance(exc, ConnectionResetError | ConnectionAbortedError) or isinstance(
+        reason, ConnectionResetError | ConnectionAbortedError
+    ):
+        return 1
     if isinstance(exc, urllib.error.HTTPError | http.client.HTTPException):
         return 3
     # urllib wraps a timeout while reading the headers in a URLError, as it does one connecting
-    if isinstance(exc, StalledError | SilentError) or isinstance(
-        getattr(exc, "reason", None), SilentError
-    ):
+    if isinstance(exc, StalledError | SilentError) or isinstance(reason, SilentError):
         return 1
     if isinstance(exc, DatasetError):
         return 3
