@@ -92,3 +92,17 @@ def test_the_closed_form_of_data_on_the_gpu_is_the_cpus() -> None:
     assert b_gpu == pytest.approx(b_cpu, abs=1e-6)
     with pytest.raises(UsageError, match=r"^y must be on X's device cuda:0, got y on cpu; move it"):
         closed_form(X.cuda(), y)
+
+
+@pytest.mark.parametrize(
+    "device", [None, 0, torch.device("cuda", 0)], ids=["current", "0", "cuda:0"]
+)
+def test_a_scratch_model_moves_to_the_gpu_and_back_as_nn_modules_do(device: object) -> None:
+    from linearnets.models.scratch import SoftmaxRegressionScratch
+
+    net, twin = SoftmaxRegressionScratch(6, 3), torch.nn.Linear(6, 3)
+    before = list(net.parameters())
+    assert net.cuda(device) is net and twin.cuda(device) is twin
+    assert {p.device for p in net.parameters()} == {p.device for p in twin.parameters()}
+    assert net.cpu() is net and {p.device.type for p in net.parameters()} == {"cpu"}
+    assert all(a is b for a, b in zip(before, net.parameters(), strict=True))

@@ -1,4 +1,5 @@
-"""The ``nn.Module`` contract the scratch models share: ``to``, ``train``/``eval``, state dicts, repr.
+"""The ``nn.Module`` contract the scratch models share: ``to`` (and ``cpu``, ``float``, ``double``),
+``train``/``eval``, ``zero_grad``, ``requires_grad_``, state dicts, repr.
 
 The oracle is ``nn.Module`` itself: a twin module holding parameters of the same names and shapes is
 given the same calls, and the two must agree.
@@ -210,3 +211,58 @@ def test_a_meta_state_is_refused_as_data_and_leaves_the_model_as_it_was(build: A
     ):
         net.load_state_dict(meta)
     assert all(torch.equal(p, before[name]) for name, p in net.named_parameters())
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+@pytest.mark.parametrize("method", ["double", "float", "cpu"])
+def test_cpu_float_and_double_cast_as_nn_modules_do(
+    build: Callable[[], ScratchModule], method: str
+) -> None:
+    net, twin = build().to(torch.float16), Twin(build()).to(torch.float16)
+    before = list(net.parameters())
+    assert getattr(net, method)() is net and getattr(twin, method)() is twin
+    for (name, mine), theirs in zip(net.named_parameters(), twin.parameters(), strict=True):
+        assert mine.dtype == theirs.dtype and mine.device == theirs.device, name
+        assert torch.equal(mine.detach(), theirs.detach()), name
+    assert all(a is b for a, b in zip(before, net.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_resets_the_gradients_as_nn_modules_does(
+    build: Callable[[], ScratchModule], set_to_none: bool
+) -> None:
+    net, twin = build(), Twin(build())
+    for model in (net, twin):
+        params = list(model.parameters())
+        for param in params:
+            param.requires_grad_(True)
+        out = (torch.cat([p.reshape(-1) for p in params]) + 1).square().sum()
+        out.backward()
+        assert all(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in params)
+    net.zero_grad(set_to_none=set_to_none)
+    twin.zero_grad(set_to_none=set_to_none)
+    for mine, theirs in zip(net.parameters(), twin.parameters(), strict=True):
+        if set_to_none:
+            assert mine.grad is None and theirs.grad is None
+        else:
+            assert mine.grad is not None and theirs.grad is not None
+            assert torch.equal(mine.grad, theirs.grad) and not bool(mine.grad.any())
+    with pytest.raises(UsageError, match=r"set_to_none must be True or False, got 'no'"):
+        net.zero_grad(set_to_none="no")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+def test_requires_grad_freezes_and_unfreezes_as_nn_modules_does(
+    build: Callable[[], ScratchModule],
+) -> None:
+    net, twin = build(), Twin(build())
+    assert net.requires_grad_(False) is net and twin.requires_grad_(False) is twin
+    assert [p.requires_grad for p in net.parameters()] == [
+        p.requires_grad for p in twin.parameters()
+    ]
+    assert not any(p.requires_grad for p in net.parameters())
+    net.requires_grad_()
+    assert all(p.requires_grad for p in net.parameters())
+    with pytest.raises(UsageError, match=r"requires_grad must be True or False, got 'no'"):
+        net.requires_grad_("no")  # type: ignore[arg-type]

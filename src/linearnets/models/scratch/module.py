@@ -123,6 +123,49 @@ class ScratchModule:
                 setattr(self, name, moved.requires_grad_(param.requires_grad))
         return self
 
+    def cpu(self: _M) -> _M:
+        """Move every parameter to the CPU, as ``nn.Module.cpu`` does; return the model."""
+        return self.to("cpu")
+
+    def cuda(self: _M, device: int | torch.device | None = None) -> _M:
+        """Move every parameter to a GPU (``device``: its index; ``None``: the current one), as
+        ``nn.Module.cuda`` does; return the model."""
+        if device is None or isinstance(device, torch.device):
+            return self.to("cuda" if device is None else device)
+        return self.to(torch.device("cuda", device))
+
+    def float(self: _M) -> _M:
+        """Cast every parameter to float32, as ``nn.Module.float`` does; return the model."""
+        return self.to(torch.float32)
+
+    def double(self: _M) -> _M:
+        """Cast every parameter to float64, as ``nn.Module.double`` does; return the model."""
+        return self.to(torch.float64)
+
+    def requires_grad_(self: _M, requires_grad: bool = True) -> _M:
+        """Have autograd record (or not) operations on every parameter, as
+        ``nn.Module.requires_grad_`` does (``False`` freezes them); return the model."""
+        requires_grad = check_bool("requires_grad", requires_grad)
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient, as ``nn.Module.zero_grad`` does: to ``None`` (the
+        default), or to zeros in place with ``set_to_none=False``."""
+        set_to_none = check_bool("set_to_none", set_to_none)
+        for param in self.parameters():
+            if param.grad is None:
+                continue
+            if set_to_none:
+                param.grad = None
+            else:
+                if param.grad.grad_fn is not None:
+                    param.grad.detach_()
+                else:
+                    param.grad.requires_grad_(False)
+                param.grad.zero_()
+
     def _check_device(self, X: torch.Tensor) -> None:
         """Raise :class:`UsageError` if the batch ``X`` is not on the parameters' device."""
         check_batch_device(
