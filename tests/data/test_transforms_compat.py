@@ -231,3 +231,26 @@ def test_to_tensor_gives_an_empty_image_as_an_empty_tensor_as_torchvision(
 ) -> None:
     out = ToTensor()(pic)
     assert out.shape == expected and out.dtype == torch.float32
+
+
+@pytest.mark.parametrize("name", ["models", "utils", "io"])
+def test_another_torchvision_module_says_which_are_provided(name: str) -> None:
+    """``torchvision.models`` or ``torchvision.utils.make_grid`` said only "module
+    'linearnets.torchvision' has no attribute 'models'", not that linearnets provides two modules."""
+    from linearnets import torchvision
+
+    message = (
+        rf"^linearnets\.torchvision has no {name}: it provides only datasets \(FashionMNIST\) and "
+        r"transforms \(Compose, Lambda, Normalize, PILToTensor, Resize, ToTensor\), the parts of "
+        r"torchvision chapter 3 uses; for other modules install torchvision itself \(pip install "
+        rf"torchvision\) and use torchvision\.{name}$"
+    )
+    with pytest.raises(AttributeError, match=message):
+        getattr(torchvision, name)
+    with pytest.raises(ImportError, match=message) as info:
+        exec(f"from linearnets.torchvision import transforms, {name}", {})
+    assert info.value.name == "linearnets.torchvision"
+    assert not hasattr(torchvision, "__version__")  # dunders stay plain AttributeErrors
+    namespace: dict[str, Any] = {}
+    exec("from linearnets.torchvision import *", namespace)
+    assert sorted(k for k in namespace if not k.startswith("__")) == ["datasets", "transforms"]

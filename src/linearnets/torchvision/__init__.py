@@ -7,12 +7,24 @@ transforms`` for ``from linearnets.torchvision import transforms``, and its code
 (read offline and verified; see :class:`linearnets.data.fashion_mnist.FashionMNIST`) and
 ``transforms.ToTensor``/``Resize``/``Compose``/``Normalize`` (and ``Lambda``, ``PILToTensor``,
 ``InterpolationMode``), which give torchvision's values; any other name of ``datasets`` or
-``transforms`` says what is provided instead (another module, ``torchvision.models`` say, is
-Python's plain AttributeError).
+``transforms``, or another module (``torchvision.models``, ``torchvision.utils``), says what is
+provided instead.
 
 See D2L §3.5.1.
 """
 
 from linearnets.torchvision import datasets, transforms
+from linearnets.torchvision._missing import missing_names
 
 __all__ = ["datasets", "transforms"]
+
+# torchvision.models, torchvision.utils.make_grid and the like: say which two modules are here
+__getattr__ = missing_names(
+    __name__,
+    __file__,
+    provides=(
+        "only datasets (FashionMNIST) and transforms (Compose, Lambda, Normalize, PILToTensor, "
+        "Resize, ToTensor), the parts of torchvision chapter 3 uses"
+    ),
+    what="modules",
+)
