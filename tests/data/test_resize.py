@@ -226,3 +226,22 @@ def test_size_max_size_antialias_and_interpolation_assigned_later_are_used_as_to
     r.max_size, r.interpolation = None, resize.InterpolationMode.NEAREST
     with pytest.raises(UsageError, match=r"^interpolation must be bilinear, .* got "):
         r(img)
+
+
+def test_a_numpy_array_is_refused_by_shape_and_dtype_with_the_conversions() -> None:
+    """It said "got array([[0, 0, 0, ..." (its first values) and no fix; torchvision refuses
+    arrays too ("img should be PIL Image")."""
+    from linearnets.errors import UsageTypeError
+
+    with pytest.raises(
+        UsageTypeError,
+        match=(
+            r"^img must be a PIL image or a tensor \[\.\.\., H, W\], got a NumPy array of shape "
+            r"\(28, 28\) and dtype uint8; convert it first: Image\.fromarray\(img\) for a uint8 "
+            r"\(H, W\) or \(H, W, C\) image, or ToTensor\(\) before Resize, as in "
+            r"Compose\(\[ToTensor\(\), Resize\(64\)\]\)$"
+        ),
+    ):
+        Resize(64)(np.zeros((28, 28), np.uint8))
+    image = Image.fromarray(np.zeros((28, 28), np.uint8))  # the first fix named works
+    assert Resize(64)(image).size == (64, 64)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -134,6 +135,13 @@ class Resize:
         if hasattr(img, "getbands"):
             _check_sides(img.height, img.width, f"a PIL image of mode {img.mode}")
             return self._resize_image(img)
+        if isinstance(img, np.ndarray):  # torchvision refuses arrays too
+            raise UsageTypeError(
+                "img must be a PIL image or a tensor [..., H, W], got a NumPy array of shape "
+                f"{img.shape} and dtype {img.dtype}; convert it first: Image.fromarray(img) for a "
+                "uint8 (H, W) or (H, W, C) image, or ToTensor() before Resize, as in "
+                "Compose([ToTensor(), Resize(64)])"
+            )
         if not isinstance(img, torch.Tensor) or img.ndim < 2:
             raise UsageTypeError(
                 "img must be a PIL image or a tensor [..., H, W] such as (H, W), (C, H, W) or "
