@@ -11,8 +11,9 @@ __all__ = ["warn"]
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 # modules whose frames stand between a function of ours and its caller: @torch.no_grad() on one of
-# ours runs it from torch's decorator, whose line would be named instead of the caller's
-_WRAPPER_MODULES = ("torch.utils._contextlib",)
+# ours runs it from torch's decorator, whose line would be named instead of the caller's; an
+# nn.Module of ours (transforms.Resize) runs its forward from nn.Module.__call__
+_WRAPPER_MODULES = ("torch.utils._contextlib", "torch.nn.modules.module")
 
 
 def _wrapper_files() -> set[str]:

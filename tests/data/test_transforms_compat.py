@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
+from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.torchvision.transforms import Normalize, Resize, ToTensor
@@ -254,3 +256,22 @@ def test_another_torchvision_module_says_which_are_provided(name: str) -> None:
     namespace: dict[str, Any] = {}
     exec("from linearnets.torchvision import *", namespace)
     assert sorted(k for k in namespace if not k.startswith("__")) == ["datasets", "transforms"]
+
+
+def test_resize_and_normalize_are_modules_as_torchvisions() -> None:
+    """torchvision's Resize and Normalize are nn.Modules with a documented forward(), which its
+    Compose docs use in an nn.Sequential; here they were plain objects: `.forward` was an
+    AttributeError and nn.Sequential refused them ("is not a Module subclass")."""
+    x = torch.linspace(0, 1, 2 * 8 * 8).reshape(2, 1, 8, 8)
+    resize, normalize = Resize(4), Normalize((0.5,), (0.25,))
+    assert isinstance(resize, nn.Module) and isinstance(normalize, nn.Module)
+    assert torch.equal(normalize.forward(x), (x - 0.5) / 0.25)
+    assert torch.equal(resize.forward(x), resize(x))
+    net = nn.Sequential(resize, normalize, nn.Flatten(), nn.Linear(16, 10))
+    assert net(x).shape == (2, 10)
+    assert torch.equal(
+        net[1](net[0](x)), (F.interpolate(x, (4, 4), mode="bilinear", antialias=True) - 0.5) / 0.25
+    )
+    assert repr(net[0]) == "Resize(size=4, interpolation=bilinear, max_size=None, antialias=True)"
+    assert repr(net[1]) == "Normalize(mean=(0.5,), std=(0.25,))"
+    assert list(net[0].parameters()) == [] and net[1].state_dict() == {}

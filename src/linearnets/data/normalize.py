@@ -19,8 +19,11 @@ from linearnets.validation import check_bool, describe
 __all__ = ["Normalize"]
 
 
-class Normalize:
+class Normalize(torch.nn.Module):
     """Standardize a float tensor (C, H, W) or (B, C, H, W) per channel: ``(x - mean) / std``.
+
+    An ``nn.Module``, as torchvision's: ``norm.forward(x)`` is ``norm(x)``, and it goes into an
+    ``nn.Sequential``, e.g. ahead of a model's ``nn.Flatten()``.
 
     As torchvision's: ``mean`` and ``std`` are kept as given (``.mean``, ``.std`` and the ``repr``
     show ``(0.5,)``, ``[1, 2, 3]`` or a tensor as passed) and cast to the tensor's dtype when
@@ -45,6 +48,7 @@ class Normalize:
         std: float | Sequence[float] | torch.Tensor,
         inplace: bool = False,
     ) -> None:
+        super().__init__()
         _per_channel("mean", mean)
         if any(s == 0 for s in _per_channel("std", std)):
             raise UsageError(
@@ -55,7 +59,7 @@ class Normalize:
         self.std = std
         self.inplace = check_bool("inplace", inplace)
 
-    def __call__(self, tensor: torch.Tensor) -> torch.Tensor:
+    def forward(self, tensor: torch.Tensor) -> torch.Tensor:
         """Return ``tensor`` standardized: a new tensor of the same shape, or ``tensor`` itself
         standardized in place with ``inplace=True``."""
         if (

@@ -46,8 +46,11 @@ _PIL_ANTIALIAS_IGNORED = (
 _PIL_FILTERS = {0: "NEAREST", 1: "LANCZOS", 2: "BILINEAR", 3: "BICUBIC", 4: "BOX", 5: "HAMMING"}
 
 
-class Resize:
+class Resize(torch.nn.Module):
     """Resample an image to ``size``: (h, w), or an int for the shorter side (aspect ratio kept).
+
+    An ``nn.Module``, as torchvision's: ``Resize(64).forward(img)`` is ``Resize(64)(img)``, and it
+    goes into an ``nn.Sequential`` (torchvision's advice for scripting transforms).
 
     Tensors [..., H, W] ((C, H, W), (B, C, H, W), ...) use antialiased bilinear interpolation, as
     torchvision does; PIL images use PIL's bilinear filter (Pillow itself takes the nearest pixel
@@ -93,6 +96,7 @@ class Resize:
         max_size: int | None = None,
         antialias: bool | None = True,
     ) -> None:
+        super().__init__()
         self.size = size  # as given: torchvision keeps [40] a list, (h, w) a tuple
         self.interpolation = _bilinear(interpolation)
         self.max_size = _max_size(max_size, _parse_size(size))
@@ -128,7 +132,7 @@ class Resize:
             f"({nbytes / 2**30:.2f} GiB); pass a smaller size, e.g. Resize(224)"
         )
 
-    def __call__(self, img: Any) -> Any:
+    def forward(self, img: Any) -> Any:
         """Return ``img`` resampled, of the same kind (PIL image or tensor, dtype kept)."""
         _bilinear(self.interpolation)  # a filter or switch assigned later is checked, as size is
         _antialias(self.antialias)
