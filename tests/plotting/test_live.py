@@ -144,6 +144,16 @@ BAD_INPUT: list[Any] = [
     (lambda: LiveCurves(mode="gui"), UsageError, r"mode must be one of"),
     (lambda: LiveCurves(mode="file"), UsageError, r"mode='file' needs .*out_dir"),
     (lambda: LiveCurves(metrics=("loss", "loss")), UsageError, r"metrics must be .* distinct"),
+    # a name that is no string was drawn as its str(): metrics=[1] as the line '1'
+    (
+        lambda: LiveCurves(metrics=[1]),
+        UsageError,
+        r"^metrics must be a non-empty sequence of distinct names, got \[1\]; pass e\.g\. "
+        r"metrics=\('train loss', 'test acc'\)$",
+    ),
+    (lambda: LiveCurves(metrics=5), UsageError, r"^metrics must be a non-empty sequence .* got 5;"),
+    (lambda: LiveCurves(metrics=[["loss"]]), UsageError, r"^metrics must be .* got \[\['loss'\]\]"),
+    (lambda: LiveCurves(formats=[None]), UsageError, r"^formats must be .* got \[None\]"),
     (lambda: LiveCurves(num_epochs=0), UsageError, r"num_epochs must be a positive"),
     (lambda: LiveCurves(formats=("jpg",)), UsageError, r"formats must be .* among \('png'"),
     (lambda: LiveCurves(yscale="exp"), UsageError, r"yscale must be one of 'linear'"),

@@ -54,16 +54,24 @@ def _check_names(
     empty_ok: bool = False,
 ) -> tuple[str, ...]:
     """Return ``value`` as a tuple if it is a (non-empty) sequence of distinct (allowed) strings."""
-    names = () if isinstance(value, str) else tuple(value)  # a bare string is a mistake, not a list
-    unknown = allowed is not None and not set(names) <= set(allowed)
-    bad_str = isinstance(value, str)
-    if (not names and not empty_ok) or bad_str or len(set(names)) != len(names) or unknown:
+    # a bare string is a mistake, not a list; so are a number and names that are no strings
+    # (metrics=[1] became the line '1')
+    names: tuple[object, ...] = ()
+    iterable = not isinstance(value, str)
+    if iterable:
+        try:
+            names = tuple(value)
+        except TypeError:  # no iterable at all
+            iterable = False
+    bad = not iterable or not all(isinstance(n, str) for n in names)
+    bad = bad or (not names and not empty_ok) or len(set(names)) != len(names)
+    if bad or (allowed is not None and not set(names) <= set(allowed)):
         among = f" among {tuple(allowed)}" if allowed is not None else ""
         raise UsageError(
             f"{name} must be a non-empty sequence of distinct names{among}, got {value!r}; "
             f"pass e.g. {name}={example}"
         )
-    return tuple(str(n) for n in names)
+    return tuple(str(n) for n in names)  # all str by now: for the type checker
 
 
 def _curve_files(
