@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+PYTHON_SET="${PYTHON:-}"  # a PYTHON= given here is the venv's Python, not only a new one's
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
 TORCH_SPEC="${TORCH_SPEC:-torch==2.13.0}"
@@ -18,7 +19,7 @@ if [ $# -gt 1 ] || { [ -n "$extra" ] && [ "$extra" != dev ]; }; then
 fi
 
 # Python >= 3.10 (pyproject's requires-python): said plainly, before pip would blame torch's versions
-if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; then
+if ! python_version="$("$PYTHON" -c 'import sys; print(sys.version); sys.exit(sys.version_info < (3, 10))' 2>/dev/null)"; then
     found="no such command"
     command -v "$PYTHON" >/dev/null 2>&1 && found="$("$PYTHON" --version 2>&1 | head -1)"
     echo "setup: linearnets needs Python 3.10 or later, got '$found' from PYTHON=$PYTHON;" \
@@ -54,10 +55,44 @@ apt_install dataset-fashion-mnist "without it, 'linearnets data download' fetche
 apt_install fonts-wqy-microhei "--lang zh figures need a Chinese font"
 
 # 2. A virtual environment with torch installed first, so the package's torch>= is met. One whose
-# Python no longer runs (or is too old) is made again.
-if ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; then
-    [ -e "$VENV/bin" ] && echo "setup: $VENV holds no working Python 3.10+: making it again" >&2
-    "$PYTHON" -m venv --clear "$VENV"
+# Python no longer runs (or is too old), is not the one a PYTHON= given here names, or that was made
+# at another path (a moved or copied clone: pip rewrites no other tool's #! line, so `make test`'s
+# mypy ran the old path's Python, or none) is made again.
+make_venv() {
+    if ! "$PYTHON" -m venv --clear "$VENV"; then
+        echo "setup: '$PYTHON -m venv --clear $VENV' failed (its error is above); install python3-venv" \
+            "if the venv module or ensurepip is missing, make $VENV a writable folder (or remove it)," \
+            "or point PYTHON= or VENV= elsewhere" >&2
+        exit 1
+    fi
+}
+if ! why="$("$VENV/bin/python" - "${PYTHON_SET:+$python_version}" "$VENV/bin" 2>/dev/null <<'EOF'
+import os, re, sys
+wanted, bin_dir = sys.argv[1], sys.argv[2]
+if sys.version_info < (3, 10):
+    sys.exit(1)
+if wanted and sys.version != wanted:
+    print(f"holds Python {sys.version.split()[0]}, not PYTHON's {wanted.split()[0]}")
+    sys.exit(1)
+for name in ("pip", "linearnets", "mypy", "pytest"):  # console scripts: #! names the venv's Python
+    try:
+        with open(os.path.join(bin_dir, name), "rb") as script:
+            lines = script.read(4096).split(b"\n")
+    except OSError:
+        continue
+    if not lines[0].startswith(b"#!"):
+        continue
+    exe = lines[0][2:].strip()
+    if exe == b"/bin/sh" and len(lines) > 1:  # pip's form for a path with spaces: '''exec' "PATH" ...
+        found = re.match(rb"'''exec' \"(.*?)\" ", lines[1])
+        exe = found.group(1) if found else exe
+    if os.path.realpath(os.path.dirname(os.fsdecode(exe))) != os.path.realpath(bin_dir):
+        print(f"was made at another path (its {name} runs {os.fsdecode(exe)})")
+        sys.exit(1)
+EOF
+)"; then
+    [ -e "$VENV/bin" ] && echo "setup: $VENV ${why:-holds no working Python 3.10+}: making it again" >&2
+    make_venv
 fi
 healthy() {  # the install in $VENV is this checkout's and whole (a moved or copied clone's is not)
     local script="$VENV/bin/linearnets" interpreter
@@ -85,7 +120,7 @@ fi
 if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
     # a venv made while python3-venv was missing has no pip: Debian's advice is to make it again
     echo "setup: $VENV has no pip: making it again" >&2
-    "$PYTHON" -m venv --clear "$VENV"
+    make_venv
 fi
 # TORCH_INDEX_URL (e.g. https://download.pytorch.org/whl/cpu) picks where torch comes from: PyPI's
 # Linux wheel is the multi-GB CUDA build, unless pip is configured otherwise (as on this project's VM,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,81 @@ def test_a_python_before_3_10_is_named_before_pip_would_blame_torch(tmp_path: Pa
 def test_a_python_that_is_no_command_is_named(tmp_path: Path) -> None:
     done = _setup(tmp_path, python=str(tmp_path / "nowhere"))
     assert done.returncode == 1 and "got 'no such command' from PYTHON=" in done.stderr
+
+
+def _no_venv_python(tmp_path: Path, *, version: str | None = None) -> Path:
+    """A Python that runs as this one does but has no venv module (and, given `version`, claims it)."""
+    fake = tmp_path / "python-no-venv"
+    claim = f'[ "$1" = -c ] && echo "{version}" && exit 0\n' if version else ""
+    fake.write_text(
+        "#!/bin/sh\n"
+        f"{claim}"
+        '[ "$1" = -m ] && [ "$2" = venv ] && echo "No module named venv" >&2 && exit 1\n'
+        f'exec {sys.executable} "$@"\n'
+    )
+    fake.chmod(0o755)
+    return fake
+
+
+def _venv_without_pip(tmp_path: Path) -> Path:
+    """A real venv (no pip: made in a tenth of a second), its apt-get attempts marked as done."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    for package in ("dataset-fashion-mnist", "fonts-wqy-microhei"):
+        (venv / f".apt-failed-{package}").write_text("not tried in tests\n")
+    return venv
+
+
+def _venv_failed(python: Path, venv: Path) -> str:
+    return (
+        "No module named venv\n"
+        f"setup: '{python} -m venv --clear {venv}' failed (its error is above); install "
+        "python3-venv if the venv module or ensurepip is missing, make "
+        f"{venv} a writable folder (or remove it), or point PYTHON= or VENV= elsewhere\n"
+    )
+
+
+def test_a_venv_that_cannot_be_made_is_named_with_the_fix(tmp_path: Path) -> None:
+    fake = _no_venv_python(tmp_path)
+    venv = tmp_path / "venv"
+    venv.mkdir()  # holds only the apt marks, as after a first run whose venv failed
+    for package in ("dataset-fashion-mnist", "fonts-wqy-microhei"):
+        (venv / f".apt-failed-{package}").write_text("not tried in tests\n")
+    done = _setup(tmp_path, python=str(fake))
+    assert done.returncode == 1
+    assert done.stderr == _venv_failed(fake, venv)
+
+
+def test_a_venv_made_at_another_path_is_made_again(tmp_path: Path) -> None:
+    # a moved clone: pip rewrites the package's own script, never mypy's, whose #! named the old path
+    venv = _venv_without_pip(tmp_path)
+    (venv / "bin" / "mypy").write_text("#!/old/clone/.venv/bin/python\nimport mypy\n")
+    fake = _no_venv_python(tmp_path)
+    done = _setup(tmp_path, python=str(fake))
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"setup: {venv} was made at another path (its mypy runs /old/clone/.venv/bin/python): "
+        "making it again\n" + _venv_failed(fake, venv)
+    )
+
+
+def test_a_venv_made_here_with_spaces_in_its_path_is_kept(tmp_path: Path) -> None:
+    # pip's #! for a path with spaces is a /bin/sh line that execs the quoted path
+    venv = _venv_without_pip(tmp_path)
+    (venv / "bin" / "mypy").write_text(
+        f"#!/bin/sh\n'''exec' \"{venv}/bin/python\" \"$0\" \"$@\"\n' '''\nimport mypy\n"
+    )
+    done = _setup(tmp_path, python=str(_no_venv_python(tmp_path)))
+    assert done.returncode == 1  # kept: it lacks pip, so it is made again for that reason only
+    assert done.stderr.startswith(f"setup: {venv} has no pip: making it again\n")
+
+
+def test_a_venv_of_another_python_than_the_one_python_names_is_made_again(tmp_path: Path) -> None:
+    venv = _venv_without_pip(tmp_path)
+    fake = _no_venv_python(tmp_path, version="3.99.0 (main) [GCC 99]")
+    done = _setup(tmp_path, python=str(fake))
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"setup: {venv} holds Python {sys.version.split()[0]}, not PYTHON's 3.99.0: "
+        "making it again\n" + _venv_failed(fake, venv)
+    )
