@@ -122,19 +122,51 @@ if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
     echo "setup: $VENV has no pip: making it again" >&2
     make_venv
 fi
+pip_install() {  # pip_install WHAT PIP-ARGUMENTS...: pip's own error, then what failed and the fix
+    local what="$1"
+    shift
+    if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"; then
+        echo "setup: pip could not install $what into $VENV (its error is above); fix that (the network," \
+            "a proxy, TORCH_INDEX_URL) and run the same command again" >&2
+        exit 1
+    fi
+}
 # TORCH_INDEX_URL (e.g. https://download.pytorch.org/whl/cpu) picks where torch comes from: PyPI's
 # Linux wheel is the multi-GB CUDA build, unless pip is configured otherwise (as on this project's VM,
-# where torch==2.13.0 resolves to a local CPU wheel).
+# where torch==2.13.0 resolves to a local CPU wheel). One that cannot be reached is said after one
+# try: pip waits out its timeout (PIP_DEFAULT_TIMEOUT: 180 s on this VM) 6 times for each package on
+# each index, and says nothing meanwhile (-q). An answer of any kind, even an error, is left to pip.
 if [ -n "${TORCH_INDEX_URL:-}" ]; then
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-        --index-url "$TORCH_INDEX_URL" --extra-index-url https://pypi.org/simple "$TORCH_SPEC"
+    case "$TORCH_INDEX_URL" in
+    http://* | https://*)
+        if ! reason="$("$VENV/bin/python" - "$TORCH_INDEX_URL" 2>&1 <<'EOF'
+import ssl, sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=20).close()
+except urllib.error.HTTPError:
+    pass  # it answered
+except (OSError, ValueError) as error:
+    reason = getattr(error, "reason", error)
+    if not isinstance(reason, ssl.SSLError):  # an SSL error answered: pip has its own certificates
+        sys.exit(str(reason) or type(reason).__name__)
+EOF
+)"; then
+            echo "setup: TORCH_INDEX_URL=$TORCH_INDEX_URL could not be reached in 20 s ($reason);" \
+                "correct it or the network (https_proxy=), or unset TORCH_INDEX_URL to take torch" \
+                "from where pip is configured to" >&2
+            exit 1
+        fi
+        ;;
+    esac
+    pip_install "$TORCH_SPEC" --index-url "$TORCH_INDEX_URL" --extra-index-url https://pypi.org/simple \
+        "$TORCH_SPEC"
 else
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$TORCH_SPEC"
+    pip_install "$TORCH_SPEC" "$TORCH_SPEC"
 fi
 if [ "$extra" = dev ]; then
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]"
+    pip_install "linearnets and its dev tools" -e ".[dev]"
 else
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e .
+    pip_install linearnets -e .
 fi
 compile_package
 echo "$want" > "$stamp"

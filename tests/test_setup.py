@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -129,3 +130,49 @@ def test_a_venv_of_another_python_than_the_one_python_names_is_made_again(tmp_pa
         f"setup: {venv} holds Python {sys.version.split()[0]}, not PYTHON's 3.99.0: "
         "making it again\n" + _venv_failed(fake, venv)
     )
+
+
+def _venv_with_failing_pip(tmp_path: Path) -> Path:
+    """A venv whose pip answers --version and fails every install, as with no network."""
+    venv = _venv_without_pip(tmp_path)
+    minor = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    pip = venv / "lib" / minor / "site-packages" / "pip"
+    pip.mkdir(parents=True)
+    (pip / "__init__.py").write_text("")
+    (pip / "__main__.py").write_text(
+        "import sys\n"
+        "if sys.argv[1:] == ['--version']:\n"
+        "    sys.exit(print('pip 0 (fake)'))\n"
+        "sys.exit(f'ERROR: No matching distribution found for {sys.argv[-1]}')\n"
+    )
+    return venv
+
+
+def test_a_failed_pip_install_is_named_with_the_fix(tmp_path: Path) -> None:
+    venv = _venv_with_failing_pip(tmp_path)
+    done = _setup(tmp_path, python=sys.executable)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "ERROR: No matching distribution found for torch==2.13.0\n"
+        f"setup: pip could not install torch==2.13.0 into {venv} (its error is above); fix that "
+        "(the network, a proxy, TORCH_INDEX_URL) and run the same command again\n"
+    )
+
+
+def test_a_torch_index_url_that_cannot_be_reached_is_said_before_pip_waits_on_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: refused at once
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/whl/cpu"
+    venv = _venv_with_failing_pip(tmp_path)
+    monkeypatch.setenv("TORCH_INDEX_URL", url)
+    monkeypatch.setenv("no_proxy", "*")  # straight to the port, through no proxy
+    done = _setup(tmp_path, python=sys.executable)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"setup: TORCH_INDEX_URL={url} could not be reached in 20 s ([Errno 111] Connection "
+        "refused); correct it or the network (https_proxy=), or unset TORCH_INDEX_URL to take torch "
+        "from where pip is configured to\n"
+    )
+    assert not (venv / ".stamp-run").exists()
