@@ -46,10 +46,11 @@ apt_install() {  # apt_install PKG WHAT-IT-IS-FOR
                     apt-get install -y -q "$pkg"; } 2>&1)"; then
         return 0
     fi
-    mkdir -p "$VENV"
-    printf '%s\n' "$err" > "$mark"
+    local again="remove $mark to try again"
+    # (a $VENV that is a file keeps no mark: making the venv names it next)
+    { mkdir -p "$VENV" && printf '%s\n' "$err" > "$mark"; } 2>/dev/null || again="it is tried again next run"
     echo "setup: could not install $pkg ($(printf '%s\n' "$err" | grep -v '^[[:space:]]*$' | tail -1));" \
-        "$why; remove $mark to try again" >&2
+        "$why; $again" >&2
 }
 apt_install dataset-fashion-mnist "without it, 'linearnets data download' fetches Fashion-MNIST"
 apt_install fonts-wqy-microhei "--lang zh figures need a Chinese font"
@@ -58,13 +59,19 @@ apt_install fonts-wqy-microhei "--lang zh figures need a Chinese font"
 # Python no longer runs (or is too old), is not the one a PYTHON= given here names, or that was made
 # at another path (a moved or copied clone: pip rewrites no other tool's #! line, so `make test`'s
 # mypy ran the old path's Python, or none) is made again.
-make_venv() {
+make_venv() {  # the apt-get failures kept in $VENV outlive it: --clear removed them, and apt-get ran again
+    local marks
+    marks="$(mktemp -d)"
+    cp -p "$VENV"/.apt-failed-* "$marks"/ 2>/dev/null || true
     if ! "$PYTHON" -m venv --clear "$VENV"; then
+        rm -rf "$marks"
         echo "setup: '$PYTHON -m venv --clear $VENV' failed (its error is above); install python3-venv" \
             "if the venv module or ensurepip is missing, make $VENV a writable folder (or remove it)," \
             "or point PYTHON= or VENV= elsewhere" >&2
         exit 1
     fi
+    cp -p "$marks"/.apt-failed-* "$VENV"/ 2>/dev/null || true
+    rm -rf "$marks"
 }
 if ! why="$("$VENV/bin/python" - "${PYTHON_SET:+$python_version}" "$VENV/bin" 2>/dev/null <<'EOF'
 import os, re, sys
@@ -107,7 +114,8 @@ sys.exit(0 if ours and torch and os.path.realpath(ours.origin).startswith(here) 
 EOF
 }
 stamp="$VENV/.stamp-${extra:-run}"
-want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+# TORCH_SPEC too: TORCH_SPEC=torch==2.12.0 on a set-up clone kept 2.13.0 without a word
+want="$({ cat pyproject.toml scripts/setup.sh; echo "$TORCH_SPEC"; } | sha256sum | cut -c1-16)"
 # the package's bytecode, written even where PYTHONDONTWRITEBYTECODE is set (as on this project's
 # VM) and kept fresh: an editable install compiles nothing, so each command compiled every module
 # again (~0.1 s of its start). Python recompiles a file whose time or size changed; an edit within

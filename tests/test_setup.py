@@ -176,3 +176,55 @@ def test_a_torch_index_url_that_cannot_be_reached_is_said_before_pip_waits_on_it
         "from where pip is configured to\n"
     )
     assert not (venv / ".stamp-run").exists()
+
+
+def _clearing_python(tmp_path: Path) -> Path:
+    """A Python whose venv module makes real venvs without pip (a tenth of a second each)."""
+    fake = tmp_path / "python-venv-without-pip"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'[ "$1" = -m ] && [ "$2" = venv ] && shift 2 && exec {sys.executable} -m venv '
+        '--without-pip "$@"\n'
+        f'exec {sys.executable} "$@"\n'
+    )
+    fake.chmod(0o755)
+    return fake
+
+
+def test_the_apt_get_failures_kept_in_the_venv_outlive_its_making_again(tmp_path: Path) -> None:
+    """`venv --clear` removed the marks, so apt-get was tried again on the next run, against the
+    README's word (its error is kept in .venv/.apt-failed-PACKAGE)."""
+    venv = _venv_without_pip(tmp_path)  # marked as tried; made again for want of pip
+    done = _setup(tmp_path, python=str(_clearing_python(tmp_path)))
+    assert done.returncode == 1  # no pip in the new one either: pip's install fails
+    assert done.stderr.startswith(f"setup: {venv} has no pip: making it again\n")
+    for package in ("dataset-fashion-mnist", "fonts-wqy-microhei"):
+        assert (venv / f".apt-failed-{package}").read_text() == "not tried in tests\n"
+
+
+def test_another_torch_spec_is_installed_on_a_set_up_venv(tmp_path: Path) -> None:
+    """The stamp, which skips the installs, held pyproject.toml and the script only:
+    TORCH_SPEC=torch==2.12.0 on a set-up clone kept the torch it had without a word."""
+    venv = _venv_with_failing_pip(tmp_path)
+    minor = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = venv / "lib" / minor / "site-packages"
+    log = tmp_path / "pip.log"
+    (site / "pip" / "__main__.py").write_text(  # installs succeed, each logged
+        "import sys\n"
+        "if sys.argv[1:] == ['--version']:\n"
+        "    sys.exit(print('pip 0 (fake)'))\n"
+        f"open({str(log)!r}, 'a').write(sys.argv[-1] + '\\n')\n"
+    )
+    # what a whole install leaves: the package's script, linearnets from this checkout, torch
+    import torch
+
+    torch_site = Path(torch.__file__).parents[1]
+    (site / "here.pth").write_text(f"{SETUP.parents[1] / 'src'}\n{torch_site}\n")
+    (venv / "bin" / "linearnets").write_text(f"#!{venv}/bin/python\n")
+    assert _setup(tmp_path, python=sys.executable).returncode == 0
+    assert _setup(tmp_path, python=sys.executable).returncode == 0  # kept: nothing installed
+    assert log.read_text().splitlines() == ["torch==2.13.0", "."]
+    env = {**os.environ, "PYTHON": sys.executable, "VENV": str(venv), "TORCH_SPEC": "torch==2.12.0"}
+    done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines() == ["torch==2.13.0", ".", "torch==2.12.0", "."]
