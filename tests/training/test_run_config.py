@@ -89,6 +89,45 @@ def test_read_config_returns_the_json_as_written(tmp_path: Path) -> None:
     assert run_config.read_config(tmp_path) == data
 
 
+def test_a_folder_whose_run_was_killed_before_config_json_is_started_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run makes and locks its folder, then loads its data and writes config.json: a kill -9
+    in between left the .lock alone, and --resume said to "pass the folder a 'linearnets
+    softmax' run wrote", which it was. It names the command that starts the run again, and that
+    command works in the folder."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)).astype(np.float32), rng.integers(0, 3, size=60)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    run = tmp_path / "run"
+    runs.claim_run_dir(run, name="softmax-scratch").release()  # what the kill leaves: .lock alone
+    assert sorted(os.listdir(run)) == [".lock"]
+    assert main(["softmax", "--resume", str(run)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: RUN_DIR must be a run folder holding config.json, got "
+        f"'{run}' without one; the run that made it (its .lock is there) ended before it wrote "
+        "config.json, before its first epoch, so nothing is left to resume: start it again with "
+        f"the command that made it (linearnets softmax --out {run} and the same options)\n"
+    )
+    args = ["--data", str(tmp_path / "d.npz"), "--plot", "none", "--epochs", "1"]
+    assert main(["softmax", *args, "--out", str(run)]) == 0
+    assert (run / "results.json").is_file()
+
+
+def test_a_folder_whose_run_is_still_starting_says_to_wait(tmp_path: Path) -> None:
+    """A run loading its data holds the folder's lock before config.json exists."""
+    lock = runs.claim_run_dir(tmp_path / "run", name="softmax-scratch")
+    try:
+        with pytest.raises(UsageError) as info:
+            run_config.read_config(tmp_path / "run")
+    finally:
+        lock.release()
+    assert str(info.value).endswith(
+        f"without one; a run is starting in it (linearnets process {os.getpid()}) and writes "
+        "config.json once its data are loaded: wait for it"
+    )
+
+
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A softmax run of 1 epoch on 60 examples: config.json, checkpoint.pt, model.pt and reports."""

@@ -15,6 +15,7 @@ from linearnets._shell import shell_word
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.run_lock import LOCK_FILE, lock_holder
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
 from linearnets.validation import describe
 
@@ -45,7 +46,7 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError(
             f"run_dir must be a run folder holding {CONFIG_FILE}, got {str(run_dir)!r} without "
-            "one; pass the folder a 'linearnets softmax' run wrote"
+            f"one; {_no_config_fix(run_dir)}"
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -75,6 +76,29 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{_config_fix(run_dir, foreign=True)}"
         )
     return data
+
+
+def _no_config_fix(run_dir: Path) -> str:
+    """Return the fix for a ``run_dir`` without ``config.json``, true in the folder's state.
+
+    A run makes and locks its folder before it loads its data and writes ``config.json``: one
+    killed in between (``kill -9``, a crash) leaves the folder holding its ``.lock`` alone, and
+    nothing to resume from; one still starting holds the lock.
+    """
+    if not (run_dir / LOCK_FILE).is_file():
+        return "pass the folder a 'linearnets softmax' run wrote"
+    holder = lock_holder(run_dir)
+    if holder is not None:
+        return (
+            f"a run is starting in it (linearnets process {holder}) and writes {CONFIG_FILE} "
+            "once its data are loaded: wait for it"
+        )
+    return (
+        f"the run that made it (its {LOCK_FILE} is there) ended before it wrote {CONFIG_FILE}, "
+        "before its first epoch, so nothing is left to resume: start it again with the "
+        f"command that made it (linearnets softmax --out {shell_word(run_dir)} and the same "
+        "options)"
+    )
 
 
 def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
