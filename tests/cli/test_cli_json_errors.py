@@ -444,8 +444,8 @@ def test_a_stop_while_the_settings_load_says_nothing_was_trained(
     again = ["softmax", "--resume", "run", "--epochs", "2", "--json"]
     done = _python_args(_SIGTERM_ON_IMPORT, "linearnets.tasks.resume", *again, cwd=cwd)
     detail = (
-        "interrupted by SIGTERM before training began; nothing was trained: resume run with the "
-        "same command"
+        "interrupted by SIGTERM before the resume trained; the run is as it was: resume run with "
+        "the same command"
     )
     assert (done.returncode, done.stderr) == (130, f"linearnets softmax: {detail}\n")
     assert _last_json(done.stdout)["run_dir"] == "run"
@@ -742,7 +742,7 @@ def test_a_resume_stopped_before_training_names_the_folder_and_the_same_command(
         assert main(again) == 130
     out, err = capsys.readouterr()
     detail = (
-        f"interrupted by SIGTERM before training began; nothing was trained: resume {run} "
+        f"interrupted by SIGTERM before the resume trained; the run is as it was: resume {run} "
         "with the same command"
     )
     assert err == f"linearnets softmax: {detail}\n"
@@ -800,16 +800,16 @@ def test_a_ctrl_c_cut_short_by_a_second_signal_is_told_as_the_ctrl_c(
         assert main([*argv, "--out", str(run)]) == 0
         capsys.readouterr()
         argv = ["softmax", "--resume", str(run), "--epochs", "2"]
-        after = f"nothing was trained: resume {run} with the same command"
+        after = (
+            f"before the resume trained; the run is as it was: resume {run} with the same command"
+        )
     else:
         argv += ["--out", str(run)]
-        after = "nothing was trained or kept: run the same command again"
+        after = "before training began; nothing was trained or kept: run the same command again"
     module = "resume" if resume else "softmax"
     monkeypatch.setattr(f"linearnets.tasks.{module}.prepare", _ctrl_c_cut_short_by_sigterm)
     assert main(argv) == 130
-    assert capsys.readouterr().err == (
-        f"linearnets softmax: interrupted by SIGINT before training began; {after}\n"
-    )
+    assert capsys.readouterr().err == (f"linearnets softmax: interrupted by SIGINT {after}\n")
 
 
 def test_a_new_run_stopped_while_writing_its_config_leaves_no_folder_and_runs_again(

@@ -254,10 +254,15 @@ class StoppedBeforeTraining(KeyboardInterrupt):
 
     def __str__(self) -> str:
         if self.run_dir is None:
-            after = "nothing was trained or kept: run the same command again"
-        else:
-            after = f"nothing was trained: resume {self.run_dir} with the same command"
-        return f"interrupted by {self.signal_name} before training began; {after}"
+            return (
+                f"interrupted by {self.signal_name} before training began; nothing was trained or "
+                "kept: run the same command again"
+            )
+        # not "nothing was trained": the run may hold every epoch, and lack only its final files
+        return (
+            f"interrupted by {self.signal_name} before the resume trained; the run is as it was: "
+            f"resume {self.run_dir} with the same command"
+        )
 
 
 def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -> None:
