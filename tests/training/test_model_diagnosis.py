@@ -108,8 +108,9 @@ def _book_updater(params: list[torch.Tensor]) -> Any:
 
 
 def test_an_analytic_model_in_the_books_function_updater_loop_gets_fixes_that_work() -> None:
-    """analytic=True builds no autograd graph: the old advice (net.requires_grad_()) names a method
-    scratch models lack; both fixes the message gives are run here and train the model."""
+    """analytic=True builds no autograd graph: the old advice (net.requires_grad_()) named a
+    method scratch models lacked then; both fixes the message gives are run here and train the
+    model."""
     from linearnets import d2l
     from linearnets.models.scratch import SGD, SoftmaxRegressionScratch, cross_entropy_logits
 
@@ -120,7 +121,6 @@ def test_an_analytic_model_in_the_books_function_updater_loop_gets_fixes_that_wo
         return SoftmaxRegressionScratch(12, 4, analytic=analytic, generator=torch.Generator())
 
     net = model(analytic=True)
-    assert not hasattr(net, "requires_grad_")  # the old fix did not exist
     with pytest.raises(
         UsageError,
         match=r"^the loss does not depend on any parameter that requires grad: the model was built "
