@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from linearnets import d2l
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.metrics import accuracy
 from linearnets.models.scratch import SoftmaxRegressionScratch, cross_entropy_logits
@@ -293,3 +294,26 @@ def test_a_class_weighted_mean_whose_weights_are_all_zero_is_nan_as_torchs() -> 
     with torch.no_grad():
         assert math.isnan(loss(nn.Linear(2, 2)(X), y).item())
     assert math.isnan(evaluate(nn.Linear(2, 2), [(X, y)], loss)[0])
+
+
+@pytest.mark.parametrize("shape", ["(B,)", "(B, 1)"])
+@pytest.mark.parametrize("label_dtype", [torch.int64, torch.int32, torch.uint8])
+def test_evaluate_accuracy_counts_a_model_returning_predicted_labels_as_the_book_does(
+    gen: torch.Generator, shape: str, label_dtype: torch.dtype
+) -> None:
+    """The book's evaluate_accuracy takes what its accuracy takes: a model of argmax labels too;
+    it was refused as a regression whose targets should be y.float()."""
+    X = torch.randn(23, 3, generator=gen)
+    y = torch.randint(0, 4, (23,), generator=gen)
+    scores = nn.Linear(3, 4)
+    keep = shape == "(B, 1)"
+
+    def labels(X: torch.Tensor) -> torch.Tensor:
+        return scores(X).argmax(dim=1, keepdim=keep)
+
+    data = _batches(X, y.to(label_dtype), 5)
+    with torch.no_grad():
+        expected = float((scores(X).argmax(dim=1) == y).double().mean())  # oracle: one pass
+    assert evaluate_accuracy(labels, data) == pytest.approx(expected)
+    assert evaluate(labels, data) == (None, pytest.approx(expected))
+    assert d2l.evaluate_accuracy(labels, data) == pytest.approx(expected)

@@ -416,3 +416,18 @@ def test_scalar_loss_says_whether_a_0d_loss_is_its_batchs_sum() -> None:
     assert totals.result("data_iter", None) == (1.5, None)
     with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'Sum'; pass e\.g\. scalar_loss='mean'$"):  # fmt: skip
         summed_scalar_loss("Sum")
+
+
+def test_predicted_labels_without_a_loss_are_counted_as_the_books_accuracy_counts_them() -> None:
+    """A model of argmax labels (B,) or (B, 1), evaluated for its accuracy alone (no loss): the
+    labels are compared as they are, uint8 against int64 without a wrap; not refused as a
+    regression's outputs."""
+    totals = EpochTotals()
+    totals.add(torch.tensor([1, 2, 300]), torch.tensor([1, 0, 300]), None)  # 2 right
+    totals.add(torch.tensor([[4], [3]], dtype=torch.int32), torch.tensor([4, 3], dtype=torch.uint8), None)  # fmt: skip
+    totals.add(torch.tensor([300]), torch.tensor([300 - 256], dtype=torch.uint8), None)  # a miss
+    assert totals.result("data_iter", None) == (0.0, 4 / 6)
+    with pytest.raises(UsageError, match=r"^a classifier's output must be one predicted label per label, got shape \(3,\) for 2 labels"):  # fmt: skip
+        EpochTotals().add(torch.tensor([1, 2, 3]), torch.tensor([1, 2]), None)
+    with pytest.raises(UsageTypeError, match=r"^y must be float targets for a regression"):
+        EpochTotals().add(torch.tensor([1, 2]), torch.tensor([1, 2]), torch.ones(2))  # with a loss

@@ -143,7 +143,8 @@ def evaluate_accuracy(net: Net, data_iter: Batches) -> float:
     in eval mode); no gradient is recorded.
 
     Args:
-        net: a classifier; ``net(X)`` gives scores (B, C).
+        net: a classifier; ``net(X)`` gives scores (B, C), or predicted labels (B,) or (B, 1)
+            of an integer dtype (``argmax``'s), which the book's ``accuracy`` takes too.
         data_iter: yields ``(X, y)`` batches: ``X`` the model's input (B, ...), ``y`` int64 class
             indices (B,).
 

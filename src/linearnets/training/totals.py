@@ -92,6 +92,13 @@ def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
         )
 
 
+def _label_column(y_hat: torch.Tensor) -> bool:
+    """Whether ``y_hat`` is predicted labels, (B,) or (B, 1) of an integer dtype: no regression
+    gives integer outputs, and no model trains on them (they have no gradient)."""
+    integer = not (y_hat.is_floating_point() or y_hat.is_complex() or y_hat.dtype == torch.bool)
+    return integer and is_column(y_hat)
+
+
 def predicted(y_hat: torch.Tensor) -> torch.Tensor:
     """Return the argmax class of each row of ``y_hat`` (B, q), first one on ties.
 
@@ -213,8 +220,11 @@ class EpochTotals:
                 if self._class_weight is not None and not y.is_floating_point():
                     self._mean_weights.append(self._class_weight.to(l.device)[y].sum())
         if not y.is_floating_point():  # class labels
-            check_scores(y_hat, y)
             self.classification = True
+            if l is None and _label_column(y_hat):  # an accuracy of predicted labels, no scores
+                self._add_predicted_labels(y_hat, y)
+                return
+            check_scores(y_hat, y)
             if y.shape[0]:
                 self._outputs.append(detached(y_hat))
                 self._labels.append(y)
@@ -227,6 +237,22 @@ class EpochTotals:
             or max(len(self._losses), len(self._means), len(self._outputs)) >= self._STASH_STEPS
         ):
             self._reduce()
+
+    def _add_predicted_labels(self, y_hat: torch.Tensor, y: torch.Tensor) -> None:
+        """Count the rows of predicted labels ``y_hat`` (B,) or (B, 1) equal to ``y`` (B,).
+
+        What the book's ``evaluate_accuracy`` counts of a model returning ``argmax`` labels (its
+        ``accuracy`` takes them as they are); compared as int64, so that no dtype wraps a label.
+        """
+        pred = check_label_tensor("the model's predicted labels", y_hat.reshape(-1))
+        check_label_tensor("y", y)
+        if pred.shape[0] != y.shape[0]:
+            raise UsageError(
+                f"a classifier's output must be one predicted label per label, got shape "
+                f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return scores (B, C) or labels (B,)"
+            )
+        self.correct = self.correct + (pred.long() == y.long()).sum()
+        self.count += y.shape[0]
 
     def _reduce(self) -> None:
         """Fold the stashed steps into the running sums."""
