@@ -1041,6 +1041,31 @@ def test_fit_reports_the_train_loss_over_train_eval_iter_not_over_train_iter(
     assert history.train_loss == [pytest.approx(expected, rel=1e-6)]
 
 
+def test_fit_reports_the_train_accuracy_over_train_eval_iter_beside_its_loss(
+    gen: torch.Generator,
+) -> None:
+    """With train_eval_iter the train loss was the end-of-epoch model's over it, while the train
+    accuracy beside it stayed the running one, of the weights each step had."""
+    X, y = torch.randn(40, 3, generator=gen), torch.randint(0, 3, (40,), generator=gen)
+    nets = [nn.Linear(3, 3) for _ in range(2)]
+    with torch.no_grad():
+        nets[0].weight.copy_(torch.randn(3, 3, generator=gen))
+        nets[1].load_state_dict(nets[0].state_dict())
+    train = [(X[i : i + 8], y[i : i + 8]) for i in range(0, 40, 8)]
+
+    def run(net: nn.Linear, **kwargs: Any) -> History:
+        updater = torch.optim.SGD(net.parameters(), lr=2.0)
+        return fit(net, train, nn.CrossEntropyLoss(), updater, 1, **kwargs)
+
+    running, at_end = run(nets[0]), run(nets[1], train_eval_iter=[(X, y)])
+    with torch.no_grad():
+        scores = nets[1](X)  # the oracle: the final model, the whole set in one pass
+    expected = float((scores.argmax(dim=1) == y).double().mean())
+    assert at_end.train_loss == [pytest.approx(float(F.cross_entropy(scores, y)), rel=1e-6)]
+    assert at_end.train_acc == [expected]
+    assert running.train_acc != [expected]  # what it reported: the steps' running accuracy
+
+
 class _Sized(list[Batch]):
     """Batches that know each step's global batch size, as the sharded FashionMNIST loader does."""
 

@@ -18,7 +18,8 @@ class EpochMetrics:
         epoch: the epoch's number, from 1.
         train_loss: the mean training loss per example (over ``fit``'s ``train_eval_iter`` at
             the epoch's end when given).
-        train_acc: the training accuracy, a ratio in [0, 1] (``None`` for regression).
+        train_acc: the training accuracy, a ratio in [0, 1] (over ``train_eval_iter`` at the
+            epoch's end when given; ``None`` for regression).
         test_loss, test_acc: over ``fit``'s ``test_iter`` after the epoch (``None`` without one;
             the accuracy ``None`` for regression too).
         seconds: the epoch's training and test evaluation, in seconds.

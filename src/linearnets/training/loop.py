@@ -170,8 +170,9 @@ def fit(
         num_epochs: the last epoch to run (epochs count from 1).
         test_iter: ``(X, y)`` batches as ``train_iter``'s, evaluated after every epoch (test loss
             and accuracy).
-        train_eval_iter: when given, the reported training loss is that of the model at the end of
-            the epoch over this iterator (the book's linear regression print), not the running mean.
+        train_eval_iter: when given, the reported training loss (and a classifier's accuracy) is
+            that of the model at the end of the epoch over this iterator (the book's linear
+            regression print), not the running mean.
         callbacks: objects with any of ``on_fit_start``, ``on_epoch_start``, ``on_batch_end``,
             ``on_epoch_end``, ``on_fit_end`` (see :class:`linearnets.training.callbacks.Callback`).
         start_epoch: epochs already done (when resuming).
@@ -229,7 +230,7 @@ def fit(
                 scalar_loss=scalar_loss,
             )
             if train_eval_iter is not None:
-                eval_loss, _ = evaluate_named(
+                eval_loss, eval_acc = evaluate_named(
                     "train_eval_iter",
                     net,
                     train_eval_iter,
@@ -238,6 +239,9 @@ def fit(
                     scalar_loss=scalar_loss,
                 )
                 train_loss = eval_loss if eval_loss is not None else train_loss
+                # the accuracy of the same model on the same set as the loss beside it, not of
+                # the weights each step had during the epoch
+                train_acc = eval_acc if eval_acc is not None else train_acc
             test_loss, test_acc = (
                 evaluate_named(
                     "test_iter", net, test_iter, loss, dist=dist, scalar_loss=scalar_loss
