@@ -706,3 +706,27 @@ def test_meta_tensors_are_refused_as_load_array_refuses_them(on_meta: str) -> No
     labels = torch.zeros(10, dtype=torch.long, device="meta" if on_meta == "labels" else "cpu")
     with pytest.raises(UsageError, match=rf"^{on_meta} must hold values, got a tensor of shape "):
         ArrayLoader(features, labels, 2, shuffle=False)
+
+
+def test_without_a_generator_the_batches_and_the_global_stream_are_torch_dataloaders() -> None:
+    """The book's DataLoader, after torch.manual_seed, draws a base seed per pass and the seed of
+    RandomSampler's own generator: the shuffle drew randperm from the global generator instead, so
+    the book's code got other batches than the book's, and the user's later numbers differed."""
+    from torch.utils import data
+
+    n, batch = 103, 10
+    images = torch.arange(n * 4, dtype=torch.uint8).reshape(n, 2, 2)
+    labels = torch.arange(n)
+    torch.manual_seed(0)
+    train = ArrayLoader(images, labels, batch, shuffle=True)
+    test = ArrayLoader(images, labels, batch, shuffle=False)
+    ours = [[y.tolist() for _, y in loader] for loader in (train, test, train)]
+    after = torch.rand(3)
+    torch.manual_seed(0)  # the oracle: torch's DataLoader over the same rows
+    dataset = data.TensorDataset(labels)
+    book_train = data.DataLoader(dataset, batch, shuffle=True)
+    book_test = data.DataLoader(dataset, batch)
+    book = [[y.tolist() for (y,) in loader] for loader in (book_train, book_test, book_train)]
+    assert ours == book
+    assert ours[0] != ours[2]  # a new order each epoch
+    assert torch.equal(after, torch.rand(3))

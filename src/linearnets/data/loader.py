@@ -302,12 +302,30 @@ class ArrayLoader:
         images = resize_uint8(images.cpu(), self.resize_to).to(X.device)
         return images.to(dtype).div_(255).unsqueeze(1)  # (B, 1, h, w)
 
+    def _order(self, n: int) -> torch.Tensor | None:
+        """Return this pass's permutation of the ``n`` rows (``None`` unshuffled).
+
+        Without a generator, the global generator is drawn from as torch's ``DataLoader`` draws
+        from it: one number per pass (its workers' base seed), then, shuffled, the seed of
+        ``RandomSampler``'s own generator, whose ``randperm`` is the order. So after
+        ``torch.manual_seed(s)`` the book's code gets the batches the book's ``DataLoader`` gives,
+        and the user's later random numbers are the book's too.
+        """
+        generator = self.generator
+        if generator is None:
+            torch.empty((), dtype=torch.int64).random_()  # DataLoader's base seed, per pass
+            if not self.shuffle:
+                return None
+            generator = torch.Generator()
+            generator.manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
+        elif not self.shuffle:
+            return None
+        return torch.randperm(n, generator=generator).to(self.device)
+
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         n, size = self.num_examples, self.batch_size
         flat = self.features.view(n, -1)  # (N, H*W): one contiguous row per example
-        order = (
-            torch.randperm(n, generator=self.generator).to(self.device) if self.shuffle else None
-        )
+        order = self._order(n)
         labels, convert, rank, step = self.labels, self.convert, self.rank, self.world_size
         convert_copies = self.features.dtype == torch.uint8
         for start in range(0, n, size):
