@@ -18,18 +18,22 @@ def test_a_warning_raised_here_names_this_line() -> None:
     assert seen[0].filename == __file__
 
 
+def _ours(monkeypatch: pytest.MonkeyPatch, source: str, **names: object) -> dict[str, object]:
+    """Run ``source`` as a module of the package (a file in its folder) and return its names."""
+    monkeypatch.setattr(warn_module, "_PACKAGE_DIR", __file__.rsplit("/", 1)[0] + "/nowhere/")
+    namespace: dict[str, object] = {"warn": warn, **names}
+    exec(compile(source, warn_module._PACKAGE_DIR + "ours.py", "exec"), namespace)
+    return namespace
+
+
 def test_a_warning_from_deep_inside_the_package_names_the_first_caller_outside_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Three frames of ours (this helper's own folder counts as the package), then this file."""
-    monkeypatch.setattr(warn_module, "_PACKAGE_DIR", __file__.rsplit("/", 1)[0] + "/nowhere/")
-    code = compile(
+    namespace = _ours(
+        monkeypatch,
         "def inner():\n    warn('deep')\ndef middle():\n    inner()\ndef outer():\n    middle()\n",
-        warn_module._PACKAGE_DIR + "ours.py",
-        "exec",
     )
-    namespace: dict[str, object] = {"warn": warn}
-    exec(code, namespace)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         line = sys._getframe().f_lineno + 1
@@ -46,14 +50,7 @@ def test_a_warning_from_a_function_of_ours_under_a_torch_decorator_names_its_cal
     the warning named torch's ``_contextlib.py`` line, ``return func(*args, **kwargs)``."""
     import torch
 
-    monkeypatch.setattr(warn_module, "_PACKAGE_DIR", __file__.rsplit("/", 1)[0] + "/nowhere/")
-    code = compile(
-        f"@{decorator}\ndef ours():\n    warn('wrapped')\n",
-        warn_module._PACKAGE_DIR + "ours.py",
-        "exec",
-    )
-    namespace: dict[str, object] = {"warn": warn, "torch": torch}
-    exec(code, namespace)
+    namespace = _ours(monkeypatch, f"@{decorator}\ndef ours():\n    warn('wrapped')\n", torch=torch)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         line = sys._getframe().f_lineno + 1
