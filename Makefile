@@ -27,3 +27,4 @@ bench: setup-dev
 	$(PY) bench/bench_data.py
 	$(PY) bench/bench_softmax.py
 	$(PY) bench/bench_scale.py
+	$(PY) bench/bench_startup.py

@@ -8,19 +8,17 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, SupportsFloat
 
-import torch
-
 from linearnets.config_checks import (
     MAX_BATCH_BYTES,
     MAX_LR,
     MAX_RESIZE,
     MAX_SIZE,
     MAX_THREADS,
+    check_device_name,
     check_lr_floor,
     check_seed,
 )
 from linearnets.config_synthetic import SYNTHETIC_SETTINGS, resolve_synthetic
-from linearnets.device import check_device_name
 from linearnets.errors import UsageError
 from linearnets.path_checks import check_path
 from linearnets.validation import (
@@ -46,6 +44,16 @@ def _set(config: Any, **values: Any) -> None:
         object.__setattr__(config, name, value)
 
 
+def _is_device(value: object) -> bool:
+    """Return whether ``value`` is a device's name or a ``torch.device``, without importing torch
+    for a name (the command's ``--help`` and its usage errors come before torch loads)."""
+    if isinstance(value, str):
+        return True
+    import torch
+
+    return isinstance(value, torch.device)
+
+
 def _path(name: str, value: Any) -> Path | None:
     """Return ``value`` checked as a path setting: any ``os.PathLike`` is taken as its path."""
     if isinstance(value, os.PathLike) and not isinstance(value, Path):
@@ -57,6 +65,7 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     import numpy as np
+    import torch
 
     # What the settings take, wider than what they store (the constructors' signatures below):
     # NumPy scalars (np.float32(0.1), a value of np.arange), where the checks unwrap them one-element
@@ -151,7 +160,7 @@ class LinregConfig:
         _set(self, **resolve_synthetic(values, data=self.data, defaulted=self._defaulted))
         check_lr_floor(self.lr, "0.03")
         _set(self, guard=check_bool("guard", self.guard))
-        if not (isinstance(self.device, str | torch.device) and str(self.device) == "cpu"):
+        if not (_is_device(self.device) and str(self.device) == "cpu"):
             raise UsageError(
                 f"device must be 'cpu' for linear regression, got {self.device!r:.40}: it trains "
                 "on the CPU (the book's thousand examples take milliseconds there; a GPU would add "

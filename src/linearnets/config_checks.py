@@ -7,6 +7,7 @@ Each check returns the plain value (a NumPy or one-element tensor number taken a
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Mapping, Set
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "MIN_LR",
     "check_bias",
     "check_data_size",
+    "check_device_name",
     "check_lr_floor",
     "check_seed",
     "check_weights",
@@ -176,3 +178,34 @@ def check_bias(true_b: Any) -> float:
     if not is_finite_number(true_b):
         raise UsageError(f"true_b must be a finite number, got {describe(true_b)}; pass e.g. 4.2")
     return float(true_b)
+
+
+def check_device_name(value: object) -> str:
+    """Return ``value`` as a device name ("auto", "cpu", "cuda", "cuda:N" or "mps"), or raise.
+
+    A ``torch.device`` is taken by its name. Only the name is checked here (a config may be built on
+    another machine than the one that trains); :func:`resolve_device` checks that it is available.
+    """
+    loaded = sys.modules.get("torch")  # none of its devices exists before it is loaded
+    if loaded is not None and isinstance(value, loaded.device):
+        return str(value)
+    if isinstance(value, str) and value == "auto":
+        return "auto"
+    kind = ""
+    if isinstance(value, str):
+        # torch names a device by its kind before any ":N": a name of another kind is refused,
+        # and a kind alone taken, without loading torch; only its parser reads an index
+        kind = value.partition(":")[0]
+        if kind in ("cpu", "cuda", "mps") and ":" in value:
+            import torch
+
+            try:
+                kind = torch.device(value).type
+            except RuntimeError:  # "cuda:x", "cuda:-1"
+                kind = ""
+    if kind not in ("cpu", "cuda", "mps"):
+        raise UsageError(
+            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {value!r:.40}; pass e.g. "
+            "device='auto'"
+        )
+    return str(value)

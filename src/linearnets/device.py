@@ -7,6 +7,7 @@ import os
 import torch
 from torch.torch_version import TorchVersion
 
+from linearnets.config_checks import check_device_name as check_device_name
 from linearnets.errors import UsageError
 
 __all__ = ["antialias_resize_runs_on", "check_device_name", "resolve_device"]
@@ -75,30 +76,6 @@ def antialias_resize_runs_on(device: torch.device) -> bool:
     if device.type != "mps":
         return True
     return TorchVersion(torch.__version__) >= "2.7"  # compared as versions: 2.13 > 2.7
-
-
-def check_device_name(value: object) -> str:
-    """Return ``value`` as a device name ("auto", "cpu", "cuda", "cuda:N" or "mps"), or raise.
-
-    A ``torch.device`` is taken by its name. Only the name is checked here (a config may be built on
-    another machine than the one that trains); :func:`resolve_device` checks that it is available.
-    """
-    if isinstance(value, torch.device):
-        return str(value)
-    if isinstance(value, str) and value == "auto":
-        return "auto"
-    try:
-        if not isinstance(value, str):
-            raise TypeError
-        kind = torch.device(value).type
-    except (RuntimeError, TypeError):
-        kind = ""
-    if kind not in ("cpu", "cuda", "mps"):
-        raise UsageError(
-            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {value!r:.40}; pass e.g. "
-            "device='auto'"
-        )
-    return str(value)
 
 
 def _mps_available() -> bool:

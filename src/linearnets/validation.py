@@ -1,16 +1,24 @@
-"""Checks for values entering the library: each failure names the argument, the rule, the value and the fix."""
+"""Checks for values entering the library: each failure names the argument, the rule, the value and the fix.
+
+Imports neither torch nor NumPy itself: the command's options are checked with these before either
+is loaded (``linearnets softmax --epochs 0`` answers without the second torch takes to load). A
+value that is a tensor or an array can only exist once its library is loaded, so the checks of
+numbers look for them in :data:`sys.modules`; the checks of tensors import torch, already loaded.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import sys
 from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
-import torch
+from typing import TYPE_CHECKING, Any
 
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "MAX_WEIGHT_BYTES",
@@ -40,17 +48,31 @@ __all__ = [
 MAX_WEIGHT_BYTES = 2**31
 
 
-# unsigned integer dtypes torch stores but barely computes with (no promotion, no aminmax on a CPU)
-_WIDE_UNSIGNED = frozenset(
-    dtype
-    for dtype in (getattr(torch, name, None) for name in ("uint16", "uint32", "uint64"))
-    if dtype is not None
-)
+@functools.cache
+def _wide_unsigned() -> frozenset[torch.dtype]:
+    """The unsigned integer dtypes torch stores but barely computes with (no promotion, no aminmax
+    on a CPU)."""
+    import torch
+
+    names = ("uint16", "uint32", "uint64")
+    return frozenset(d for d in (getattr(torch, name, None) for name in names) if d is not None)
+
+
+def _is_a(value: object, module: str, kind: str) -> bool:
+    """Whether ``value`` is a ``module.kind`` ("torch", "Tensor"), without loading ``module``:
+    none of its objects exists before it is loaded."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(value, getattr(loaded, kind))
+
+
+def _is_tensor(value: object) -> bool:
+    """Whether ``value`` is a ``torch.Tensor``, without loading torch."""
+    return _is_a(value, "torch", "Tensor")
 
 
 def describe(value: Any) -> str:
     """Return a short description of ``value`` for error messages (tensors by shape and dtype)."""
-    if isinstance(value, torch.Tensor):
+    if _is_tensor(value):
         return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -95,16 +117,16 @@ def scalar_value(value: Any, *, integral: bool = False) -> Any:
     computed with torch) or a 0-d NumPy array's (``np.array(0.03)``, ``np.float64(x).reshape(())``:
     NumPy's scalars are taken, its 0-d arrays were refused), anything else as it is."""
     if (
-        isinstance(value, torch.Tensor)
+        _is_tensor(value)
         and value.ndim == 0
-        and value.dtype != torch.bool
+        and value.dtype != sys.modules["torch"].bool
         and not value.is_complex()
         and not value.is_meta
         and not (integral and value.is_floating_point())
     ):
         return value.item()
     if (
-        isinstance(value, np.ndarray)
+        _is_a(value, "numpy", "ndarray")
         and value.ndim == 0
         and value.dtype.kind in ("iu" if integral else "iuf")
     ):
@@ -149,7 +171,7 @@ def check_bool(name: str, value: Any) -> bool:
 
     Truthiness is not enough: ``analytic="no"`` would otherwise mean True.
     """
-    if not isinstance(value, (bool, np.bool_)):  # (NumPy 2 names np.bool_'s class "bool")
+    if not (isinstance(value, bool) or _is_a(value, "numpy", "bool_")):  # NumPy 2 calls it "bool"
         _fail(
             name, "True or False", value, f"pass {name}=True or {name}=False", kind=UsageTypeError
         )
@@ -176,7 +198,7 @@ def check_transform(name: str, value: Any) -> None:
 
 def check_generator(name: str, value: Any) -> torch.Generator | None:
     """Return ``value`` if it is a ``torch.Generator`` or ``None``, else raise :class:`UsageTypeError`."""
-    if value is not None and not isinstance(value, torch.Generator):
+    if value is not None and not _is_a(value, "torch", "Generator"):
         _fail(
             name,
             "a torch.Generator or None",
@@ -196,7 +218,7 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
 
 
 def _check_tensor(name: str, value: Any) -> None:
-    if not isinstance(value, torch.Tensor):
+    if not _is_tensor(value):
         _fail(
             name,
             "a torch.Tensor",
@@ -237,6 +259,8 @@ def _reshape_fix(name: str, got: int, ndim: int) -> str:
 
 def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None) -> torch.Tensor:
     """Return ``value`` if it is a 1-d integer tensor of class indices in ``[0, num_classes)``."""
+    import torch
+
     if not isinstance(value, torch.Tensor):
         _fail(
             name,
@@ -256,7 +280,7 @@ def check_label_tensor(name: str, value: Any, *, num_classes: int | None = None)
             to_index if one_hot else f"use {name}.long()",
             kind=UsageTypeError,
         )
-    if value.dtype in _WIDE_UNSIGNED:  # torch compares, promotes and reduces none of them
+    if value.dtype in _wide_unsigned():  # torch compares, promotes and reduces none of them
         _fail(
             name,
             "class indices of a signed integer dtype or uint8 (torch has no arithmetic for "
@@ -315,6 +339,8 @@ def check_finite(
     """Return ``value`` if every entry is finite, else raise :class:`UsageError` ending in ``fix``
     (data's by default); a tensor on the meta device has no entries to check and is refused
     (:func:`check_holds_values`)."""
+    import torch
+
     check_holds_values(name, value)
     if (value.is_floating_point() or value.is_complex()) and not bool(torch.isfinite(value).all()):
         count = int((~torch.isfinite(value)).sum())
@@ -347,6 +373,8 @@ def check_model_size(num_inputs: int, num_outputs: int) -> None:
     """Refuse a linear model whose num_inputs × num_outputs weights, in torch's default dtype,
     pass :data:`MAX_WEIGHT_BYTES`: torch's allocator would fail deep inside, or the machine
     swap, when their initial values are drawn."""
+    import torch
+
     dtype = torch.get_default_dtype()
     itemsize = torch.finfo(dtype).bits // 8
     nbytes = num_inputs * num_outputs * itemsize
@@ -399,6 +427,8 @@ def check_finite_init(name: str, value: float, weights: torch.Tensor) -> None:
     real later by ``to_empty``) hold no values to check."""
     if weights.is_meta:
         return
+    import torch
+
     infinite = int((~torch.isfinite(weights)).sum())
     if infinite:
         raise UsageError(

@@ -97,9 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
     refuse_data_parallel("linreg")
     _refuse_synthetic_options_with_data(args)
-    from linearnets.tasks.linreg import run_linreg
-    from linearnets.training.callbacks import ConsoleLogger
-
+    # checked before torch loads: a bad setting is told at once, not a second or more later
     config = LinregConfig(
         impl=args.impl,
         epochs=args.epochs,
@@ -112,6 +110,9 @@ def run(args: argparse.Namespace) -> int:
         data=args.data,
         guard=args.guard,
     )
+    from linearnets.tasks.linreg import run_linreg
+    from linearnets.training.callbacks import ConsoleLogger
+
     try:
         result = run_linreg(config, callbacks=[ConsoleLogger(progress=False)])
     except KeyboardInterrupt as exc:

@@ -146,13 +146,14 @@ def run(args: argparse.Namespace) -> int:
     given = _given(args)
     _check_resume_options(args)
     try:
+        # checked before torch loads: a bad setting is told at once, not a second or more later
+        config = SoftmaxConfig(**given) if args.resume is None else None
         # held as in _train: these load the training modules; a stop here or while a resume's
         # config is read is one before training too (it said "interrupted by SIGTERM" alone)
         with held_signals(raise_after=True):
             from linearnets.tasks.softmax import device_for_group
             from linearnets.tasks.stopping import complete_when_returned
             from linearnets.training.distributed import env_int, init_distributed
-        config = SoftmaxConfig(**given) if args.resume is None else None
         if config is not None:
             device_name = config.device
         else:  # a resume's: the run's own, unless given
