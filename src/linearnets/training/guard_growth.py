@@ -1,0 +1,296 @@
+"""Whether a run's finite loss has grown far past its start: the divergence guard's decision.
+
+:class:`GrowthCheck` keeps the latest steps' losses and judges each finite step against the
+starting loss (:mod:`linearnets.training.guard_window`) or the level a rare large loss's update
+left (:mod:`linearnets.training.guard_rare`); :mod:`linearnets.training.guard` feeds it the steps
+it read back, and :mod:`linearnets.training.guard_messages` words the error.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import deque
+from typing import Any
+
+import torch
+
+from linearnets.errors import DivergenceError
+from linearnets.training.guard_messages import grown, grown_past
+from linearnets.training.guard_rare import RARE_RATIO, RareLevels
+from linearnets.training.guard_stats import per_example, typical_example
+from linearnets.training.guard_window import ReferenceWindow
+
+__all__ = ["TYPICAL_QUANTILE", "TYPICAL_STEPS", "GrowthCheck"]
+
+# the latest steps whose median is the typical step's loss: one or two steps holding a rare large
+# loss are not typical, three of five in a row are (a blow-up is caught two steps later at most),
+# unless each step's typical example tells (see TYPICAL_QUANTILE)
+TYPICAL_STEPS = 5
+# the quantile of a step's per-example losses that is its typical example's loss, where one or two
+# steps hold min_examples, and what a step whose mean passed the bound counts as (if lower) in the
+# median of the latest steps: a heavy tail raises a few examples' losses (one large target is 1 of
+# the 16 to 64 examples of a batch; from 11 examples on one does not reach this quantile, from 21
+# on two do not), a blow-up most. Counted by their means, 3 or 4 steps holding min_examples
+# (batches of 16 to 31) had a median that a rare loss's step raised: the step after it, at the
+# level that loss's update left (~3, against a start of ~10⁻⁴), or a second rare loss within 4
+# steps, stopped healthy runs. Not the median, as a blown-up classifier's losses split in two (~0
+# on the examples it gets right, huge on the others): with the median, softmax at lr 10⁶ on 80
+# examples of random labels trained on unstopped (tests/tasks/test_resume.py), and at lr 10 on
+# blobs (3 seeds) stopped 4 steps later in two, not in the third
+TYPICAL_QUANTILE = 0.9
+
+
+class GrowthCheck:
+    """Raise :class:`DivergenceError` when a finite step's or epoch's loss has grown far past the
+    start (see :class:`~linearnets.training.guard.DivergenceGuard` for the rule).
+
+    Where one or two steps hold ``min_examples`` (batches of half as many or more, or an epoch's
+    short last batch and the full one before it) the median of their means is their mean, so the
+    typical loss is the latest step's typical example's instead, and the step's own mean must
+    have passed the bound too (the latest steps' mean may hold the step before it, with a rare
+    large loss whose update raised this step's typical example: no blow-up). A loss
+    reduced to one number (``fit`` passes it once per example) has no typical example but its
+    mean, nor has a data-parallel run, which sums only each step's (loss sum, count) over the
+    processes: both are judged by the mean as before.
+
+    A step of ``min_examples`` or more opens and closes a rare loss's window alone, and counts as
+    its typical example's loss (it may hold a rare loss too). Three of the latest five steps
+    holding rare large losses are still typical where their typical example cannot tell (steps of
+    10 examples or fewer, or of fewer than 21 holding two). Two batches of 32 or more in a row
+    holding them are not, the second higher or lower: where one or two steps hold
+    ``min_examples``, a step whose mean passed the bound while its typical example did not,
+    followed by one whose mean passed it too, standing above its own typical example (a blow-up's
+    mean stays below it), and whose typical example stays below the first one's mean, opens the
+    first one's window with that typical example (the level the first loss's update left).
+
+    Args:
+        lr: the learning rate, named in the message.
+        factor: how many times the starting loss counts as blown up (> 1).
+        min_examples: how many examples set the starting loss.
+    """
+
+    def __init__(self, *, lr: float, factor: float, min_examples: int) -> None:
+        self.lr = lr
+        self.factor = factor
+        self.min_examples = min_examples
+        self.first_loss: float | None = None  # the first step's, i.e. the untrained model's
+        self._window = ReferenceWindow(lr=lr, factor=factor, min_examples=min_examples)
+        self._levels = RareLevels(min_examples=min_examples)
+        self._recent: deque[tuple[float, int]] = deque()
+        self._recent_count = 0
+        # what the latest steps count as in the typical step's median: each its mean, or the lower
+        # of that and its typical example's loss where the mean passed the bound
+        self._values: deque[float] = deque(maxlen=TYPICAL_STEPS)
+        self._epoch_means: list[float] = []  # each step's mean loss in this epoch
+        # the latest step's mean, if it passed the bound while its own typical example did not,
+        # where one or two steps hold min_examples (a rare large loss by its own examples)
+        self._heavy: float | None = None
+
+    @property
+    def start_loss(self) -> float | None:
+        """The starting loss: the mean over the first ``min_examples`` (None while still open)."""
+        return self._window.start_loss
+
+    def start_epoch(self) -> None:
+        """Forget the step means of the epoch before."""
+        self._epoch_means = []
+
+    def step(self, where: str, total: float, count: int, losses: torch.Tensor | None) -> None:
+        """Check one step's finite loss ``total`` over ``count`` examples, at ``where``;
+        ``losses``: its per-example losses, if any (read back only where needed: a mean past the
+        bound, a rare loss's next)."""
+        loss = total / count
+        if self.first_loss is None:
+            self.first_loss = loss
+        self._epoch_means.append(loss)
+        self._values.append(loss)
+        recent = self._recent_mean(total, count)
+        if self.start_loss is None:
+            reference = self._window.blown_up(loss, count, losses)
+            if reference is not None:
+                raise self._grown(f"at {where}", "batch loss", loss, reference)
+            self._window.add(total, count, losses)
+            return
+        self._check_growth(where, loss, count, recent, losses, start=self.start_loss)
+
+    def end_epoch(self, epoch: int, train_loss: float) -> None:
+        """Refuse epoch ``epoch`` if its finite training loss ``train_loss`` has grown ``factor``
+        times past the start, and its typical step too."""
+        # On a dataset smaller than min_examples the reference window is still open after the
+        # first epoch, so no step was checked: the mean over that epoch's examples (the whole
+        # dataset) closes it. The first step alone would not do: at batch 1 it is one example,
+        # whose loss may be a hundredth of the others' in a run that is fine.
+        closed_now = self._window.close()
+        reference = None if self.start_loss is None else self._levels.raised(self.start_loss)
+        bound = self.factor * max(reference, 1e-12) if reference is not None else math.inf
+        # the epoch's typical step too, where its steps were checked against a reference from
+        # before them (a heavy tail raises the mean, not the typical step); a reference closed by
+        # this epoch holds its steps, blown up or not, so the loss after it is all there is
+        typical = math.inf
+        if self._epoch_means and not closed_now:
+            typical = statistics.median(self._epoch_means)
+        self._epoch_means = []  # the next epoch's steps (fit also clears them at its start)
+        if reference is not None and train_loss > bound and typical > bound:
+            what = "training loss after the epoch"
+            raise self._grown(f"in epoch {epoch}", what, train_loss, reference)
+
+    def _check_growth(
+        self,
+        where: str,
+        loss: float,
+        count: int,
+        recent: float,
+        losses: torch.Tensor | None,
+        *,
+        start: float,
+    ) -> None:
+        """Raise if the step's mean ``loss`` over ``count`` examples, at ``where``, has blown up
+        past the starting loss ``start`` (or a rare loss's level): the mean ``recent`` of the
+        latest steps and their typical loss both stand more than ``factor`` × it; else note the
+        step for the rare-loss logic (:meth:`RareLevels.follow`)."""
+        reference = self._levels.raised(start)
+        bound = self.factor * max(reference, 1e-12)
+        rare = self._levels.rare
+        opens = rare is not None and loss < rare  # a rare loss's window, if it has one
+        typical, own_example = self._typical_loss(loss, recent, losses, bound=bound, opens=opens)
+        # Two rare large losses in consecutive steps (where one or two steps hold min_examples):
+        # the first's update may move every example's loss past the bound for a while (two targets
+        # of ±4300 among targets of ~4, batches of 32, nn.MSELoss at lr 0.1: the second's step's
+        # typical example stood 4× past the bound), so that step, whose mean passed the bound on
+        # its own large loss, counted as a blow-up and, unless lower than the first, stopped a
+        # healthy run whose loss fell back within a few steps. Neither its mean (its own large
+        # loss) nor its typical example (the first one's doing) says that the model blew up, so
+        # it is no stop: it opens the first loss's window, as a lower step does, and growth is
+        # measured from the level its typical example shows over the steps that follow. It holds
+        # a large loss itself where its mean stands above its typical example (a blow-up raises
+        # most examples' losses together, whose 90th percentile is about 2.7 × their mean where
+        # they scatter like χ²₁) and below that first step's mean (no blow-up past the first loss).
+        heavy, self._heavy = self._heavy, None
+        if (
+            not opens
+            and own_example
+            and heavy is not None
+            and bound < loss
+            and typical < min(loss, heavy)
+        ):
+            opens = True
+        elif (
+            not opens
+            and losses is not None
+            and len(self._recent) <= 2
+            and per_example(losses)
+            and loss > bound >= self._values[-1]  # what the step counts as: its typical example
+        ):
+            self._heavy = loss
+        # a rare loss's window opens with this step: its typical example's loss is the level that
+        # loss's update left
+        if own_example and opens:
+            reference = max(reference, typical)
+            bound = self.factor * max(reference, 1e-12)
+        # Where the typical loss is this step's typical example, its own mean must have passed the
+        # bound too: the mean of the latest steps may hold the step before it, and a rare large
+        # loss there (whose update raised this step's typical examples, not its mean) stopped
+        # healthy runs (a target of 4200 among targets of ~4, batches of 40 at lr 0.1: "the loss
+        # of the latest steps is 2.21e+05" at the step after it, whose own mean was 0.6 × the
+        # bound). A blow-up raises each step's mean, the latest's most.
+        if recent > bound and typical > bound and (loss > bound or not own_example):
+            what = "batch loss" if count >= self.min_examples else "loss of the latest steps"
+            raise self._grown(f"at {where}", what, recent, reference)
+        self._levels.follow(
+            loss,
+            count,
+            stands_out=loss > bound and loss > RARE_RATIO * typical,
+            opens=opens,
+            level=typical if own_example and opens else loss,
+        )
+
+    def _typical_loss(
+        self,
+        loss: float,
+        recent: float,
+        losses: torch.Tensor | None,
+        *,
+        bound: float,
+        opens: bool,
+    ) -> tuple[float, bool]:
+        """Return the typical loss of the latest steps (``math.inf`` where neither the step's mean
+        ``loss`` nor their mean ``recent`` passed ``bound``: not needed), and whether it is this
+        step's typical example's; note what the step counts as in their median.
+
+        A step whose mean passed the bound counts as the lower of its mean and its typical
+        example's loss (of ``losses``, read back only here): a rare large loss raises its mean, a
+        blow-up both. Where one or two steps hold ``min_examples`` (the median of their means is
+        their mean) the typical is this step's typical example's loss (a blow-up raises most
+        examples' losses, a heavy tail a few's), when needed or when the step ``opens`` a rare
+        loss's window.
+        """
+        own = (
+            typical_example(losses, quantile=TYPICAL_QUANTILE)
+            if loss > bound and losses is not None and per_example(losses)
+            else None
+        )
+        if own is not None:
+            self._values[-1] = self._epoch_means[-1] = min(loss, own)
+        typical = self._typical() if recent > bound or loss > bound else math.inf
+        if losses is not None and len(self._recent) <= 2 and (recent > bound or opens):
+            typical = own if own is not None else typical_example(losses, quantile=TYPICAL_QUANTILE)
+            self._values[-1] = self._epoch_means[-1] = min(loss, typical)
+            return typical, True
+        return typical, False
+
+    def _grown(self, place: str, what: str, loss: float, reference: float) -> DivergenceError:
+        """Return the error for the ``what``'s ``loss`` at ``place``, grown more than ``factor`` ×
+        the starting value, or × the level ``reference`` a rare large loss left where higher."""
+        past = grown_past(
+            reference, factor=self.factor, start_loss=self.start_loss, first_loss=self.first_loss
+        )
+        return grown(place, what, loss, past=past, lr=self.lr)
+
+    def _recent_mean(self, total: float, count: int) -> float:
+        """Return the mean loss of the latest steps that hold at least ``min_examples`` examples.
+
+        With small batches one hard example can weigh 100× the mean: averaging over a few steps keeps
+        the check about the model, not about one example.
+        """
+        self._recent.append((total, count))
+        self._recent_count += count
+        while self._recent_count - self._recent[0][1] >= self.min_examples:
+            self._recent_count -= self._recent.popleft()[1]
+        return sum(t for t, _ in self._recent) / self._recent_count
+
+    def _typical(self) -> float:
+        """Return the median of what the latest steps in the recent window (up to
+        :data:`TYPICAL_STEPS` of them) count as: each its mean, or the lower of that and its
+        typical example's loss where the mean passed the bound. A batch of ``min_examples`` or more
+        is its own."""
+        return statistics.median(list(self._values)[-min(len(self._recent), TYPICAL_STEPS) :])
+
+    # -- state, so a resumed run keeps the same reference ----------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Return the starting loss and the latest steps' losses (for checkpoints)."""
+        window, levels = self._window.state_dict(), self._levels.state_dict()
+        return {
+            "start_loss": window["start_loss"],
+            "first_loss": self.first_loss,
+            "sum": window["sum"],
+            "count": window["count"],
+            "recent": [[t, c] for t, c in self._recent],
+            "rare": levels["rare"],
+            "values": list(self._values),
+            "after": levels["after"],
+            "level": levels["level"],
+            "heavy": self._heavy,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self._window.load_state_dict(state)
+        self.first_loss = state.get("first_loss")
+        self._recent = deque((float(t), int(c)) for t, c in state.get("recent", []))
+        self._recent_count = sum(c for _, c in self._recent)
+        self._levels.load_state_dict(state)
+        # a checkpoint from before "values": the latest steps' means
+        values = state.get("values", [t / c for t, c in self._recent if c])
+        self._values = deque((float(v) for v in values), maxlen=TYPICAL_STEPS)
+        self._heavy = state.get("heavy")

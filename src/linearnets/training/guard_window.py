@@ -1,0 +1,141 @@
+"""The divergence guard's starting loss: the mean over the first ``min_examples`` examples.
+
+While that window is still open (batches smaller than ``min_examples``), its later steps' updates
+may already have blown up, which would set the start itself far too high and let the run train on
+unstopped. So once the window's steps so far hold :data:`EARLY_EXAMPLES` (the first batch of 16 or
+more: the untrained model's loss), a step of as many whose mean and median example both stand more
+than ``factor`` × the mean so far has blown up (the median: rare large losses raise a few
+examples, a blow-up most). Past :data:`~linearnets.training.guard_messages.FAR_LR` so has one whose
+mean does where one update of the window made most examples' losses more than ``factor``-fold
+smaller (a classifier blown up to be confidently right on most examples, ~0, and wrong on the
+others; rare large losses leave the other examples' losses as they were). A loss reduced to one
+number and a data-parallel step have no median example: they wait for the window to close.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import torch
+
+from linearnets.training.guard_messages import FAR_LR
+from linearnets.training.guard_stats import median_example, per_example
+
+__all__ = ["EARLY_EXAMPLES", "ReferenceWindow"]
+
+# while the reference window is open (batches smaller than min_examples), how many examples the
+# window's steps so far, and a later step, must hold for that step to be judged: by its mean and its
+# median example, against the mean so far. With batches of 16 the first step, the untrained
+# model's loss (every later one comes after an update), is that mean. One example's loss may be a
+# hundredth of the others' (batch 1), while a mean over 16 losses scattered like χ²₁ falls 100×
+# below its expectation with odds of 4·10⁻¹⁴ (10×: 2·10⁻⁶). The median is raised only where half
+# a step's examples are, as a blow-up raises most: rare large losses (5 targets of 10³ in 1000)
+# raise one or two, half of 16 with odds of 5·10⁻¹⁵ (at batch 1, 4 or 8 one or two are half a
+# step, so such steps wait for the window to close); a group of examples of far larger loss
+# (non-zero targets among zeros) is missing from the first 16 examples and makes up half of the
+# next 16 with odds of 3·10⁻⁴ at worst (a group of 26% of the data). A classifier blown up to be
+# right on most examples (losses split in two, see TYPICAL_QUANTILE) keeps a low median, but one
+# update made it collapse, down to ~0 where the model is confidently right, while rare large losses
+# leave the other examples' losses as they were. Left to the window's close, such a blow-up was
+# never stopped, as the window's mean held it: 64 examples of 3 blobs at batch 16 and lr 10³⁰ set
+# the start at 1.7·10²⁹ and "trained" on to a loss of 0 with weights of ~10³⁰ (10⁴ too, on other
+# blobs: ~2000 every epoch against a start of 0.7). So past FAR_LR, where a linear model does not
+# train (its bias alone makes a squared loss blow up past lr 2), a step whose mean passed the bound
+# stops too where one update of the window made most examples' losses more than factor-fold
+# smaller (a step's median example fell that far below the step's before it). Not at a rate a
+# linear model trains at: there one update can do that, a Newton step on easy data (linear
+# regression on one feature and exact targets at lr 0.5, nn.MSELoss), and a large target in the
+# same window then stopped a healthy run.
+EARLY_EXAMPLES = 16
+
+
+class ReferenceWindow:
+    """The steps over the first ``min_examples`` examples, whose mean loss is the starting loss.
+
+    Args:
+        lr: the learning rate; past ``FAR_LR`` a window step whose losses split in two has blown up.
+        factor: how many times the mean so far counts as blown up (> 1).
+        min_examples: how many examples set the starting loss.
+    """
+
+    def __init__(self, *, lr: float, factor: float, min_examples: int) -> None:
+        self.lr = lr
+        self.factor = factor
+        self.min_examples = min_examples
+        self.start_loss: float | None = None  # the reference: mean over the first min_examples
+        self.sum = 0.0
+        self.count = 0
+        # the per-example losses of the reference window's steps so far (None: none), while it is
+        # open, for their median examples (not saved: a checkpoint is taken at an epoch's end,
+        # which closes the window)
+        self._losses: list[torch.Tensor | None] = []
+
+    def add(self, total: float, count: int, losses: torch.Tensor | None) -> None:
+        """Add a step's loss ``total`` over ``count`` examples (``losses``: its per-example
+        losses, if any) to the open window, and close it once it holds ``min_examples``."""
+        self._losses.append(losses if losses is not None and per_example(losses) else None)
+        self.sum += total
+        self.count += count
+        if self.count >= self.min_examples:
+            self.start_loss = self.sum / self.count
+            self._losses = []
+
+    def close(self) -> bool:
+        """Close the window at an epoch's end, if open and holding steps: on a dataset smaller
+        than ``min_examples`` the epoch's examples set the starting loss. Return whether it
+        closed now."""
+        closed_now = self.start_loss is None and self.count > 0
+        if closed_now:
+            self.start_loss = self.sum / self.count
+            self._losses = []
+        return closed_now
+
+    def blown_up(self, loss: float, count: int, losses: torch.Tensor | None) -> float | None:
+        """Return the mean of the window's steps so far if a step inside the open window has
+        blown up, else None: its mean ``loss`` over ``count`` examples stands more than
+        ``factor`` × that mean, once those and the step each hold :data:`EARLY_EXAMPLES`, and its
+        median example (of ``losses``, read back only when the mean has passed the bound) does
+        too, or, past ``FAR_LR``, one update of the window made most examples' losses more than
+        ``factor``-fold smaller (see :meth:`_collapsed`)."""
+        if (
+            self.count < EARLY_EXAMPLES
+            or count < EARLY_EXAMPLES
+            or losses is None
+            or not per_example(losses)
+        ):
+            return None
+        reference = self.sum / self.count
+        bound = self.factor * max(reference, 1e-12)
+        if loss <= bound:
+            return None
+        median = median_example(losses)
+        if median > bound or (self.lr > FAR_LR and self._collapsed(median)):
+            return reference
+        return None
+
+    def _collapsed(self, median: float) -> bool:
+        """Whether one update of the open reference window made most examples' losses more than
+        ``factor``-fold smaller: the median example of one of its steps (of the step being judged,
+        ``median``, or of an earlier one; each of :data:`EARLY_EXAMPLES` or more, read back only
+        now) fell that far below the step's before it."""
+        medians = [
+            median_example(l) if l is not None and l.shape[0] >= EARLY_EXAMPLES else None
+            for l in self._losses
+        ]
+        medians.append(median)
+        return any(
+            before is not None and after is not None and after < before / self.factor
+            for before, after in itertools.pairwise(medians)
+        )
+
+    # -- state, so a resumed run keeps the same reference ----------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Return the starting loss and the window's sum and count (for checkpoints)."""
+        return {"start_loss": self.start_loss, "sum": self.sum, "count": self.count}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (a guard's state holds it, with more keys)."""
+        self.start_loss = state.get("start_loss")
+        self.sum = float(state.get("sum", 0.0))
+        self.count = int(state.get("count", 0))
