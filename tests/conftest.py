@@ -41,6 +41,28 @@ def gen() -> torch.Generator:
     return torch.Generator().manual_seed(0)
 
 
+class FirstEpochLosses:
+    """A ``fit`` callback that keeps each step's per-example losses of the first epoch, as float64
+    copies of shape (B,) (fit calls the hooks a callback has: no base class needed here)."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self.losses: list[torch.Tensor] = []
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        self.epoch = epoch
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        if self.epoch == 1:
+            self.losses.append(losses.detach().double().flatten().clone())
+
+
+@pytest.fixture
+def first_epoch_losses() -> FirstEpochLosses:
+    """A :class:`FirstEpochLosses` to pass in a run's ``callbacks``."""
+    return FirstEpochLosses()
+
+
 class PseudoTerminal:
     """A pseudo-terminal of 24 rows and 40 columns: ``stream`` writes to it, ``written()`` returns
     all written so far."""

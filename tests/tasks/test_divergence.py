@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,6 @@ from linearnets.config import SoftmaxConfig
 from linearnets.errors import DataWarning, DivergenceError
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
-from linearnets.training.callbacks import Callback
 from linearnets.training.checkpoint import load_checkpoint
 
 
@@ -153,24 +153,9 @@ def _blobs(path: Path) -> Path:
     return path
 
 
-class _FirstEpochLosses(Callback):
-    """Keeps each step's per-example losses of the first epoch (float64 copies)."""
-
-    def __init__(self) -> None:
-        self.epoch = 0
-        self.losses: list[np.ndarray] = []
-
-    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
-        self.epoch = epoch
-
-    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
-        if self.epoch == 1:
-            self.losses.append(losses.detach().double().numpy().copy())
-
-
 @pytest.mark.parametrize("lr", [1e30, 1e36])
 def test_a_tiny_file_at_an_absurd_lr_is_stopped_inside_its_reference_window(
-    tmp_path: Path, lr: float
+    tmp_path: Path, lr: float, first_epoch_losses: Any
 ) -> None:
     """At lr 1e30 the first update makes the classifier confidently right (loss 0) on most
     examples and wrong by ~1e29 on the others: the step's mean stands 10²⁹× past the untrained
@@ -179,11 +164,12 @@ def test_a_tiny_file_at_an_absurd_lr_is_stopped_inside_its_reference_window(
     "trained" on to a loss of 0 with weights of ~1e30. The oracle: the first step of the window
     whose mean passes 100× the mean of the steps before it, in the run without the guard."""
     data = _blobs(tmp_path / "blobs.npz")
-    steps = _FirstEpochLosses()
+    steps = first_epoch_losses
     config = SoftmaxConfig(data=data, batch_size=16, lr=lr, epochs=3, plot="none", device="cpu")
     free = run_softmax(replace(config, guard=False, out=tmp_path / "free"), callbacks=[steps])
-    means = [float(np.mean(l)) for l in steps.losses]
-    medians = [float(np.median(l)) for l in steps.losses]
+    losses = [l.numpy() for l in steps.losses]
+    means = [float(np.mean(l)) for l in losses]
+    medians = [float(np.median(l)) for l in losses]
     k = next(i for i in range(1, 4) if means[i] > 100 * np.mean(means[:i]))
     before = float(np.mean(means[:k]))
     assert medians[k] <= 100 * before  # its median example had not grown: not stopped

@@ -7,6 +7,7 @@ import math
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -17,7 +18,6 @@ from linearnets.data.synthetic import load_array, synthetic_data
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.tasks.linreg import run_linreg
-from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
 from linearnets.training.guard import FAR_LR, DivergenceGuard, smaller_lr
 from linearnets.training.loop import EpochMetrics, fit
@@ -932,24 +932,9 @@ def test_linreg_on_two_large_targets_at_batches_of_32_or_more_trains_as_without_
             run_linreg(replace(config, lr=lr))
 
 
-class _StepLosses(Callback):
-    """Keeps each step's per-example losses of the first epoch (float64 copies)."""
-
-    def __init__(self) -> None:
-        self.epoch = 0
-        self.losses: list[torch.Tensor] = []
-
-    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
-        self.epoch = epoch
-
-    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
-        if self.epoch == 1:
-            self.losses.append(losses.detach().double().flatten().clone())
-
-
 @pytest.mark.parametrize(("batch_size", "sign"), [(32, -1.0), (56, 1.0)])
 def test_two_large_targets_in_consecutive_batches_are_no_blow_up(
-    batch_size: int, sign: float
+    batch_size: int, sign: float, first_epoch_losses: Any
 ) -> None:
     """The book's data but two targets of ±4300 (1000 × the typical one), in the 3rd and 4th
     batches of 32 or 56, nn.MSELoss at lr 0.1. The first one's update raised every example's loss
@@ -964,7 +949,7 @@ def test_two_large_targets_in_consecutive_batches_are_no_blow_up(
     residual = A @ torch.linalg.lstsq(A, y.double()).solution - y.double()
     least_squares = float((residual**2).mean())  # nn.MSELoss: r²
 
-    def train(lr: float, callbacks: list[Callback]) -> tuple[list[float], torch.Tensor]:
+    def train(lr: float, callbacks: list[Any]) -> tuple[list[float], torch.Tensor]:
         net = linreg_concise(2, generator=torch.Generator().manual_seed(0))
         updater = torch.optim.SGD(net.parameters(), lr=lr)
         batches = _batches(X, y, batch_size)
@@ -972,7 +957,7 @@ def test_two_large_targets_in_consecutive_batches_are_no_blow_up(
         history = fit(net, batches, loss, updater, 3, callbacks=callbacks)
         return history.train_loss, torch.cat([p.detach().flatten() for p in net.parameters()])
 
-    steps = _StepLosses()
+    steps = first_epoch_losses
     free = train(0.1, [steps])
     assert all(1 <= loss / least_squares < 1.03 for loss in free[0])
     # the guard's bound: 100 × the mean over the first 64 examples (2 batches)
