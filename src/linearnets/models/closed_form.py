@@ -36,28 +36,7 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
 
     See D2L §3.1.1.3.
     """
-    if isinstance(X, torch.Tensor) and X.ndim == 1 and X.is_floating_point():
-        # n examples of one feature, most likely: the generic fix, a batch of one (1, n), has no
-        # unique solution either
-        raise UsageError(
-            f"X must be 2-dimensional (n, d), got {describe(X)}; for one feature per example "
-            "make it a column with X.reshape(-1, 1)"
-        )
-    check_float_tensor("X", X, ndim=2)
-    check_float_tensor("y", y)
-    n = check_same_length(("X", "y"), (X, y))
-    if y.numel() != n:
-        raise UsageError(
-            f"y must hold one target per row of X, shape ({n}, 1) or ({n},), got shape "
-            f"{tuple(y.shape)}; solve one target column at a time"
-        )
-    check_finite("X", X)
-    check_finite("y", y)
-    if y.device != X.device:  # torch.linalg.lstsq would fail in its own words
-        raise UsageError(
-            f"y must be on X's device {X.device}, got y on {y.device}; move it with "
-            f"y.to({str(X.device)!r})"
-        )
+    n = _check_inputs(X, y)
     # a reference solution, not part of any graph: targets computed by a model (y = net(X)) would
     # otherwise give a w with a grad_fn and a b read through torch's requires_grad warning
     X, y = X.detach(), y.detach()
@@ -84,6 +63,34 @@ def closed_form(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
     solution = torch.linalg.lstsq(A, y.double().reshape(-1, 1), driver="gels").solution.reshape(-1)
     solution = solution.to(X.dtype)  # (d + 1,): w and b rounded alike
     return solution[:-1], float(solution[-1])
+
+
+def _check_inputs(X: torch.Tensor, y: torch.Tensor) -> int:
+    """Raise unless ``X`` (n, d) and ``y`` (n, 1) or (n,) are finite float tensors on one device,
+    one target per row; return n."""
+    if isinstance(X, torch.Tensor) and X.ndim == 1 and X.is_floating_point():
+        # n examples of one feature, most likely: the generic fix, a batch of one (1, n), has no
+        # unique solution either
+        raise UsageError(
+            f"X must be 2-dimensional (n, d), got {describe(X)}; for one feature per example "
+            "make it a column with X.reshape(-1, 1)"
+        )
+    check_float_tensor("X", X, ndim=2)
+    check_float_tensor("y", y)
+    n = check_same_length(("X", "y"), (X, y))
+    if y.numel() != n:
+        raise UsageError(
+            f"y must hold one target per row of X, shape ({n}, 1) or ({n},), got shape "
+            f"{tuple(y.shape)}; solve one target column at a time"
+        )
+    check_finite("X", X)
+    check_finite("y", y)
+    if y.device != X.device:  # torch.linalg.lstsq would fail in its own words
+        raise UsageError(
+            f"y must be on X's device {X.device}, got y on {y.device}; move it with "
+            f"y.to({str(X.device)!r})"
+        )
+    return n
 
 
 def _rank_in(dtype: torch.dtype, A: torch.Tensor) -> int:
