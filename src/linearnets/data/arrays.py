@@ -151,6 +151,29 @@ def load_classification_file(path: Path) -> ClassificationArrays:
             f"apart, got only class {int(y.min())} in its {len(y)} examples; add examples of the "
             "other classes"
         )
+    X_test, y_test = _test_set(path, arrays, names, X, y, scaled=scaled, alike=alike)
+    # at least 2: y holds two distinct labels, >= 0
+    num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
+    _check_model_size(path, X.shape[1], num_classes)
+    if scaled:
+        _note_wide_pixels(path, arrays, test_set=X_test is not None)
+    warn_empty_classes(path, y, y_test)
+    return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes, pixels=scaled)
+
+
+def _test_set(
+    path: Path,
+    arrays: dict[str, np.ndarray],
+    names: list[str],
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    scaled: bool,
+    alike: str | None,
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """Return ``X_test`` (M, D) and ``y_test`` (M,) of ``path``'s ``arrays``, checked against the
+    training set's ``X`` (N, D) and ``y`` (N,) as :func:`load_classification_file` reads them,
+    or ``(None, None)`` where the file holds neither (``names``: its arrays, for the message)."""
     X_test = y_test = None
     if ("X_test" in arrays) != ("y_test" in arrays):
         raise DatasetError(
@@ -178,13 +201,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
         if not scaled:
             check_float32_rounding(path, test, X_test, lambda j: f"X_test[:, {j}]", alike=alike)
         warn_unseen(path, y, y_test)
-    # at least 2: y holds two distinct labels, >= 0
-    num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
-    _check_model_size(path, X.shape[1], num_classes)
-    if scaled:
-        _note_wide_pixels(path, arrays, test_set=X_test is not None)
-    warn_empty_classes(path, y, y_test)
-    return ClassificationArrays(X, y, X_test, y_test, X.shape[1], num_classes, pixels=scaled)
+    return X_test, y_test
 
 
 def _examples(key: str, array: np.ndarray) -> np.ndarray:
