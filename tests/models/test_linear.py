@@ -268,6 +268,17 @@ BAD_INPUT = [
         UsageError,
         r"b must be a one-element floating-point tensor or a number, got a tensor of shape \(4, 1\)",
     ),
+    (  # one value, but X @ w (4,) + b (1, 1) broadcast to (1, 4): predictions of a new shape
+        lambda: linreg(torch.randn(4, 2), torch.randn(2), torch.zeros(1, 1)),
+        UsageError,
+        r"^b must have at most w's 1 dimension, got shape \(1, 1\) for w of shape \(2,\): X @ w "
+        r"\+ b would broadcast the predictions to shape \(1, 4\); pass b\.reshape\(1\)$",
+    ),
+    (  # the model's (d, 1) weights: a (1, 1, 1) bias gave (1, B, 1) predictions
+        lambda: linreg(torch.randn(4, 2), torch.randn(2, 1), torch.zeros(1, 1, 1)),
+        UsageError,
+        r"^b must have at most w's 2 dimensions, got shape \(1, 1, 1\) .* to shape \(1, 4, 1\)",
+    ),
     (
         lambda: linreg(torch.randn(4, 2), torch.randn(2, 1), torch.zeros(2)),
         UsageError,
@@ -447,6 +458,21 @@ def test_linreg_with_the_books_1d_weights_and_a_number_bias() -> None:
     y_hat = linreg(X, w, 2.0)
     torch.testing.assert_close(y_hat, torch.tensor([0.5, -0.5]))
     torch.testing.assert_close(y_hat, F.linear(X, w.reshape(1, 2), torch.tensor([2.0])).reshape(2))
+
+
+@pytest.mark.parametrize(
+    ("w_shape", "b_shape"),
+    [((2,), ()), ((2,), (1,)), ((2, 1), ()), ((2, 1), (1,)), ((2, 1), (1, 1))],
+)
+def test_a_one_element_bias_of_up_to_ws_dimensions_keeps_the_predictions_shape(
+    w_shape: tuple[int, ...], b_shape: tuple[int, ...]
+) -> None:
+    """Those still taken beside the (1, 1, 1) and (1, 1)-for-(d,) biases refused: X @ w's shape."""
+    X = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    w = torch.tensor([0.5, -1.0]).reshape(w_shape)
+    y_hat = linreg(X, w, torch.full(b_shape, 2.0))
+    expected = F.linear(X, torch.tensor([[0.5, -1.0]]), torch.tensor([2.0]))  # (3, 1)
+    torch.testing.assert_close(y_hat, expected.reshape((3, *w_shape[1:])))
 
 
 @pytest.mark.parametrize("analytic", [False, True])

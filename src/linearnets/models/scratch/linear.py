@@ -89,6 +89,15 @@ def _linreg_checked(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -
                 f"b must be a one-element floating-point tensor or a number, got {describe(b)}; "
                 "pass e.g. torch.zeros(1, requires_grad=True)"
             )
+        if b.ndim > w.ndim:
+            # one value, but more dimensions than X @ w: the sum broadcasts to a new shape, e.g.
+            # (1, B) for w (d,) and b (1, 1), predictions no loss pairs with their targets
+            shape = (1,) * (b.ndim - w.ndim) + (X.shape[0], *w.shape[1:])
+            raise UsageError(
+                f"b must have at most w's {w.ndim} dimension{'s' * (w.ndim != 1)}, got shape "
+                f"{tuple(b.shape)} for w of shape {tuple(w.shape)}: X @ w + b would broadcast the "
+                f"predictions to shape {shape}; pass b.reshape(1)"
+            )
         if b.dtype != w.dtype:  # X @ w + b would be promoted to b's dtype, silently
             raise UsageTypeError(
                 f"b must have w's dtype {w.dtype}, got {b.dtype}; create it as w's, e.g. "
