@@ -330,3 +330,50 @@ def test_the_callers_grad_mode_changes_no_number_of_the_run(impl: str, mode: str
         assert not torch.is_grad_enabled()
         assert torch.is_inference_mode_enabled() == (mode == "inference_mode")
     assert got == expected
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_a_run_is_the_books_loop_written_out(impl: str, seed: int) -> None:
+    """The oracle is D2L's own code (§3.2.7, §3.3.7), with the run's generators: the book's data
+    (w = [2, -3.4], b = 4.2, 1000 examples), w ~ N(0, 0.01²), b = 0, batch 10, lr 0.03, 3 epochs;
+    scratch with ``sgd`` on the summed ``squared_loss``, concise with ``nn.MSELoss()`` and
+    ``torch.optim.SGD``. The learned w and b and the reported loss are the loop's."""
+    import torch
+    from torch import nn
+
+    from linearnets.data.synthetic import data_iter, load_array, synthetic_data
+    from linearnets.models.scratch import linreg, sgd, squared_loss
+    from linearnets.seeding import seed_everything
+
+    result = run_linreg(LinregConfig(impl=impl, seed=seed))
+    gens = seed_everything(seed)
+    features, labels = synthetic_data(torch.tensor([2, -3.4]), 4.2, 1000, generator=gens.data)
+    if impl == "scratch":
+        w = torch.normal(0, 0.01, size=(2, 1), generator=gens.init, requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
+        for _ in range(3):
+            for X, y in data_iter(10, features, labels, generator=gens.data):
+                squared_loss(linreg(X, w, b), y).sum().backward()
+                sgd([w, b], 0.03, 10)
+        with torch.no_grad():
+            loss = float(squared_loss(linreg(features, w, b), labels).mean())
+    else:
+        net = nn.Sequential(nn.Linear(2, 1))
+        with torch.no_grad():
+            net[0].weight.copy_(torch.empty(1, 2).normal_(0, 0.01, generator=gens.init))
+            net[0].bias.fill_(0)
+        mse, trainer = nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.03)
+        train_iter = load_array((features, labels), 10, generator=gens.data)
+        for _ in range(3):
+            for X, y in train_iter:
+                trainer.zero_grad()
+                mse(net(X), y).backward()
+                trainer.step()
+        w, b = net[0].weight, net[0].bias
+        with torch.no_grad():
+            loss = float(mse(net(features), labels))
+    assert result.w == pytest.approx(w.detach().reshape(-1).tolist(), abs=1e-6)
+    assert result.b == pytest.approx(float(b.detach()), abs=1e-6)
+    assert result.loss == pytest.approx(loss, rel=1e-4)
+    assert result.true_w == pytest.approx([2.0, -3.4]) and result.true_b == 4.2
