@@ -94,6 +94,16 @@ def test_initialisation_matches_the_book(gen: torch.Generator) -> None:
     assert torch.equal(concise[0].bias, torch.zeros(1))
 
 
+def test_initial_weights_are_the_books_draw() -> None:
+    """The oracle is §3.2.3's ``torch.normal(0, 0.01, size=(2, 1))`` from the same generator: a
+    std check alone passes weights drawn around another mean, or scaled by another sigma."""
+    net = LinearRegressionScratch(2, generator=torch.Generator().manual_seed(3))
+    book = torch.normal(0, 0.01, size=(2, 1), generator=torch.Generator().manual_seed(3))
+    # the book's normal computes z·σ + 0 where ours takes z·σ: equal to float32's last bit
+    torch.testing.assert_close(net.w.detach(), book, rtol=1e-6, atol=0)
+    assert torch.equal(net.b.detach(), torch.zeros(1))
+
+
 def test_book_sgd_step_equals_torch_sgd_on_mean_loss(gen: torch.Generator) -> None:
     X, y = torch.randn(16, 3, generator=gen), torch.randn(16, 1, generator=gen)
     w0, b0 = torch.randn(3, 1, generator=gen), torch.randn(1, generator=gen)
