@@ -377,3 +377,7 @@ def test_a_run_is_the_books_loop_written_out(impl: str, seed: int) -> None:
     assert result.b == pytest.approx(float(b.detach()), abs=1e-6)
     assert result.loss == pytest.approx(loss, rel=1e-4)
     assert result.true_w == pytest.approx([2.0, -3.4]) and result.true_b == 4.2
+    # the reference is the least-squares solution of these very data (float32 values of it)
+    A = torch.cat([features.double(), torch.ones(1000, 1, dtype=torch.float64)], dim=1)
+    solution = torch.linalg.lstsq(A, labels.double()).solution.reshape(-1).tolist()  # (3,)
+    assert [*result.closed_w, result.closed_b] == pytest.approx(solution, abs=1e-6)
