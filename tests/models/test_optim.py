@@ -57,6 +57,24 @@ def test_the_books_sgd_says_what_lr_to_pass() -> None:
         sgd([torch.zeros(1, requires_grad=True)], 0, 10)
 
 
+def test_the_books_sgd_names_a_batch_size_past_what_torch_can_divide_by() -> None:
+    """2**70 met torch's bare OverflowError ("int too big to convert") in the update; the largest
+    taken, load_array's 2**62, still divides: the step is lr · grad / 2**62, by hand."""
+    from linearnets.models.scratch import sgd
+
+    w = torch.zeros(2, requires_grad=True)
+    w.grad = torch.tensor([2.0**62, -(2.0**63)])
+    with pytest.raises(
+        UsageError,
+        match=r"^batch_size must be an integer in \[1, 4611686018427387904\], got "
+        r"1180591620717411303424; pass at most 4611686018427387904$",
+    ):
+        sgd([w], 0.5, 2**70)
+    assert torch.equal(w.detach(), torch.zeros(2))  # refused before any update
+    sgd([w], 0.5, 2**62)
+    assert torch.equal(w.detach(), torch.tensor([-0.5, 1.0]))
+
+
 # --- parameters without a gradient, as torch.optim.SGD treats them -------------------------------
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from linearnets.config_checks import MAX_SIZE
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_bool,
@@ -31,7 +32,9 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
     See D2L §3.2.6.
     """
     lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.03 (the book's, D2L §3.2)")
-    batch_size = check_positive_int("batch_size", batch_size)
+    # at most MAX_SIZE, as load_array takes: torch cannot divide a gradient by an int past int64's
+    # range (a bare OverflowError, "int too big to convert")
+    batch_size = check_positive_int("batch_size", batch_size, maximum=MAX_SIZE)
     params = _param_list(params)
     for i, param in enumerate(params):
         if (
