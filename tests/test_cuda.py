@@ -106,3 +106,29 @@ def test_a_scratch_model_moves_to_the_gpu_and_back_as_nn_modules_do(device: obje
     assert {p.device for p in net.parameters()} == {p.device for p in twin.parameters()}
     assert net.cpu() is net and {p.device.type for p in net.parameters()} == {"cpu"}
     assert all(a is b for a, b in zip(before, net.parameters(), strict=True))
+
+
+def test_synthetic_data_for_weights_on_the_gpu_is_there_and_the_cpus_data() -> None:
+    """X and y are drawn on the generator's device (the CPU here) and taken to w's: they were
+    drawn on the CPU and met a CUDA w in torch's device error."""
+    from linearnets.data.synthetic import synthetic_data
+
+    w = torch.tensor([2.0, -3.4])
+    X, y = synthetic_data(w, 4.2, 100, generator=torch.Generator().manual_seed(0))
+    X_gpu, y_gpu = synthetic_data(w.cuda(), 4.2, 100, generator=torch.Generator().manual_seed(0))
+    assert X_gpu.is_cuda and y_gpu.is_cuda
+    torch.testing.assert_close(X_gpu.cpu(), X, rtol=0, atol=0)
+    torch.testing.assert_close(y_gpu.cpu(), y)
+    # a CUDA generator draws on the GPU; w on the CPU gets its data there
+    X_cuda_gen, _ = synthetic_data(w, 4.2, 100, generator=torch.Generator("cuda").manual_seed(0))
+    assert X_cuda_gen.device.type == "cpu" and X_cuda_gen.shape == (100, 2)
+
+
+def test_load_array_refuses_a_cuda_generator_by_name() -> None:
+    from linearnets.data.synthetic import load_array
+
+    X = torch.randn(10, 2)
+    with pytest.raises(
+        UsageError, match=r"^generator must be a CPU generator for load_array, got one on cuda"
+    ):
+        load_array((X, X[:, :1]), 5, generator=torch.Generator("cuda"))

@@ -46,7 +46,8 @@ def synthetic_data(
         generator: source of randomness; ``None`` uses torch's global generator.
 
     Returns:
-        ``X`` of shape (n, d) and ``y`` of shape (n, 1), float32 (or ``w``'s floating dtype).
+        ``X`` of shape (n, d) and ``y`` of shape (n, 1), float32 (or ``w``'s floating dtype), on
+        ``w``'s device (drawn on the generator's, so a seed gives the same data on any device).
 
     See D2L §3.2.1.
     """
@@ -72,9 +73,14 @@ def synthetic_data(
     noise_std = check_non_negative_float("noise_std", plain_number(noise_std))
     b = _bias(b)
     check_generator("generator", generator)
-    X = torch.randn(num_examples, w.numel(), generator=generator, dtype=w.dtype)  # (n, d)
+    # drawn where the generator lives (a CUDA generator draws only there; None: torch's default
+    # device), then taken to w's device: the same seed gives the same data wherever w is
+    source = generator.device if generator is not None else None
+    X = torch.randn(num_examples, w.numel(), generator=generator, dtype=w.dtype, device=source)
+    X = X.to(w.device)  # (n, d)
     y = X @ w + float(b)  # (n,)
-    y += noise_std * torch.randn(y.shape, generator=generator, dtype=w.dtype)
+    noise = torch.randn(y.shape, generator=generator, dtype=w.dtype, device=source)
+    y += noise_std * noise.to(w.device)
     _check_finite_result(y, w.dtype)
     return X, y.reshape(-1, 1)  # (n, d), (n, 1)
 
@@ -315,5 +321,13 @@ def load_array(
         check_finite(name, array)
     is_train = check_bool("is_train", is_train)
     check_generator("generator", generator)
+    if generator is not None and generator.device.type != "cpu":
+        # the DataLoader draws its seed and the sampler its order on the CPU: torch's words at
+        # the first batch ("Expected a 'cpu' device type for generator")
+        raise UsageError(
+            f"generator must be a CPU generator for load_array, got one on {generator.device}: "
+            "torch's DataLoader draws its shuffle on the CPU; pass torch.Generator() (the "
+            "tensors may stay on the GPU)"
+        )
     dataset = TensorDataset(*data_arrays)
     return DataLoader(dataset, batch_size, shuffle=is_train, generator=generator)
