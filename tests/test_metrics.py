@@ -441,3 +441,50 @@ def test_accumulator_adds_a_decimal_as_the_books_float_reads_it() -> None:
     total = Accumulator(2)
     total.add(decimal.Decimal("1.5"), fractions.Fraction(1, 4))
     assert total.data == [1.5, 0.25] and all(type(v) is float for v in total.data)
+
+
+# --- Accumulator: a number past float's range refused, naming it ---------------------------------
+
+_PAST_FLOAT = r"must be a number float can hold \(at most about 1\.8e308 in size\), got "
+_SCALE_DOWN = r"; scale it down, e.g. add a mean rather than a sum, or count in thousands$"
+_LONG_DOUBLE_WIDER = np.finfo(np.longdouble).max > np.finfo(np.float64).max
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (10**400, r"an int of 401 digits"),
+        (-(10**400), r"a negative int of 401 digits"),
+        (10**309 - 1, r"an int of 309 digits"),  # log10 rounds it to 309.0: the count is exact
+        (10**5000, r"an int of 5001 digits"),  # past the 4300 digits Python prints
+        (fractions.Fraction(10**400, 3), r"Fraction\(10{47}\.\.\."),
+        (decimal.Decimal("1e400"), r"Decimal\('1E\+400'\)"),  # float() gave inf
+        (decimal.Decimal("-1e400"), r"Decimal\('-1E\+400'\)"),
+        (decimal.Decimal("sNaN"), r"Decimal\('sNaN'\)"),  # float() raised a bare ValueError
+        pytest.param(np.longdouble("1e400"), r"np\.longdouble\('1e\+400'\)",
+                     marks=pytest.mark.skipif(not _LONG_DOUBLE_WIDER, reason="long double is double")),
+        pytest.param(np.array([np.longdouble("1e400")]), r"array\(\[1\.e\+400\], dtype=float128\)",
+                     marks=pytest.mark.skipif(not _LONG_DOUBLE_WIDER, reason="long double is double")),
+    ],
+    ids=["int", "negative int", "309 digits", "5001 digits", "fraction", "decimal",
+         "negative decimal", "signaling nan", "long double", "long double array"],
+)  # fmt: skip
+def test_accumulator_refuses_a_number_past_floats_range(value: Any, shown: str) -> None:
+    """Not Python's bare "OverflowError: int too large to convert to float", nor a silent inf."""
+    acc = Accumulator(2)
+    acc.add(1.0, 2.0)
+    with pytest.raises(
+        UsageError, match=r"^add\(\)'s value 2 " + _PAST_FLOAT + shown + _SCALE_DOWN
+    ):
+        acc.add(1.0, value)
+    assert acc.data == [1.0, 2.0]  # nothing added
+
+
+def test_accumulator_still_adds_the_largest_numbers_and_the_infinities_float_holds() -> None:
+    """The range check takes nothing the book's float(b) holds: 10**308, inf and NaN stay totals."""
+    args = (10**308, decimal.Decimal("Infinity"), float("nan"), -(10**300))
+    ours, book = Accumulator(4), BookAccumulator(4)
+    ours.add(*args)
+    book.add(*args)
+    assert ours.data[0] == book.data[0] == 1e308 and ours.data[3] == -1e300
+    assert ours.data[1] == float("inf") and np.isnan(ours.data[2]) and np.isnan(book.data[2])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, NoReturn, SupportsFloat
 
@@ -177,10 +178,46 @@ def _number(value: Any, i: int) -> float:
             return float(value.detach())  # a total needs no graph (and no warning)
     elif isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         # NumPy 2's float() takes 0-d arrays only; a one-value tensor of any shape passes
-        return float(value.reshape(()))
+        return _float_holding(value.reshape(()), i, value)
     elif _real_number(value):
-        return float(value)
+        return _float_holding(value, i, value)
     raise UsageTypeError(
         f"add() takes numbers, got {describe(value)} as value {i + 1}; pass a number "
         "(a one-element tensor or array also works, e.g. l.sum())"
     )
+
+
+def _float_holding(number: Any, i: int, value: Any) -> float:
+    """Return the real ``number`` as a float, or raise naming :meth:`Accumulator.add`'s value
+    ``i + 1`` (``value``, which holds it) if float cannot hold it.
+
+    Past float's range, ``float()`` raises ``OverflowError`` on an int (``10**400``) or a Fraction,
+    and turns a Decimal or a NumPy long double into ``inf``, a total no later value can bring
+    back; on a Decimal signaling NaN it raises ``ValueError``. Infinities and NaN themselves are
+    taken, as the book's ``float(b)`` takes them.
+    """
+    try:
+        result: float | None = float(number)
+    except (OverflowError, ValueError):
+        result = None
+    if result is not None and not (math.isinf(result) and number != result):
+        return result
+    raise UsageError(
+        f"add()'s value {i + 1} must be a number float can hold (at most about 1.8e308 in "
+        f"size), got {_shown(value)}; scale it down, e.g. add a mean rather than a sum, or "
+        "count in thousands"
+    )
+
+
+def _shown(value: Any) -> str:
+    """Return ``value`` shortened for a message: an int past float's range by its digit count
+    (Python refuses to print one of over 4300 digits), anything else as :func:`describe` shows it."""
+    if isinstance(value, int):
+        size = abs(value)
+        digits = int(math.log10(size)) + 1  # math.log10 reads an int of any size
+        digits += (size >= 10**digits) - (size < 10 ** (digits - 1))  # log10's rounding, corrected
+        return f"{'a negative' if value < 0 else 'an'} int of {digits} digits"
+    try:
+        return describe(value)
+    except ValueError:  # a Fraction of an int too long to print
+        return f"a {type(value).__name__} too large to print"
