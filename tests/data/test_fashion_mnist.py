@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import time
+import tracemalloc
 import urllib.request
 import warnings
 from decimal import Decimal
@@ -478,6 +479,39 @@ def test_verify_false_still_refuses_malformed_files(tiny: Tiny, tmp_path: Path) 
         read_fashion_mnist(root, verify=False)
 
 
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("tiny", r"expected 3920 data bytes for sizes \[5, 28, 28\], got 3221225456 \(the file is "
+                 r"followed by extra bytes\); "),
+        ("zeros", r"expected the IDX magic 2051 = 00 00 08 03 \(unsigned bytes\), got 00 00 00 00; "),
+    ],
+    ids=["a valid header", "no header"],
+)  # fmt: skip
+def test_verify_false_refuses_a_huge_plain_file_before_reading_it(
+    tiny: Tiny, tmp_path: Path, start: str, message: str
+) -> None:
+    """A 3 GiB file under a Fashion-MNIST name was read whole into memory, then refused; its
+    header and size now refuse it unread, in the same words. Sparse: it costs no disk."""
+    root = tiny.write(tmp_path / "root")
+    name = "train-images-idx3-ubyte"
+    (root / f"{name}.gz").unlink()  # else the .gz beside it would be read in its place
+    path = root / name
+    with path.open("wb") as f:
+        f.write(tiny.raw[name] if start == "tiny" else b"")
+        f.truncate(3 * 2**30)
+    tracemalloc.start()
+    began = time.perf_counter()
+    try:
+        with pytest.raises(DatasetError, match=rf"^{re.escape(str(path))}: {message}"):
+            read_fashion_mnist(root, verify=False, checksums=tiny.files)
+        elapsed = time.perf_counter() - began
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20 and elapsed < 2.0, (peak, elapsed)  # reading it took 3 GiB and seconds
+
+
 def test_download_true_with_files_present_fetches_nothing(
     tiny: Tiny, tiny_table: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -920,7 +954,7 @@ def test_a_plain_file_that_cannot_be_read_gives_way_to_the_gz_saying_why(
     """It was warned about as "damaged (it fails its size or MD5 check)", and told to be deleted:
     it cannot be read, which is another fix. Denied where it is read, so this runs as root too."""
     plain, gz = _plain_beside_gz(tiny, tmp_path / "root")
-    real_verified, real_read_bytes = fashion_mnist.read_verified, Path.read_bytes
+    real_verified, real_open = fashion_mnist.read_verified, Path.open
 
     def denied(path: Path) -> None:
         if path == plain:
@@ -929,7 +963,7 @@ def test_a_plain_file_that_cannot_be_read_gives_way_to_the_gz_saying_why(
     monkeypatch.setattr(
         fashion_mnist, "read_verified", lambda p, *a, **k: denied(p) or real_verified(p, *a, **k)
     )
-    monkeypatch.setattr(Path, "read_bytes", lambda p: denied(p) or real_read_bytes(p))
+    monkeypatch.setattr(Path, "open", lambda p, *a, **k: denied(p) or real_open(p, *a, **k))
     with pytest.warns(DataWarning) as warned:
         arrays = read_fashion_mnist(tmp_path / "root", verify=verify, checksums=tiny.files)
     assert [str(w.message) for w in warned] == [_unreadable_plain_warning(plain, verify)]

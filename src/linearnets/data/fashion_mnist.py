@@ -24,7 +24,7 @@ from linearnets.data.files import (
     find_fashion_mnist,
     how_to_replace,
 )
-from linearnets.data.idx import parse_idx
+from linearnets.data.idx import GZIP_MAGIC, MAX_HEADER, check_plain_size, parse_idx
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
 from linearnets.data.loader import ArrayLoader
 from linearnets.data.verify import read_verified, remove_killed_runs_temps_in
@@ -131,10 +131,25 @@ def _read_file(
     """
     ndim = 3 if "images" in name else 1
     if not verify:
-        return parse_idx(path.read_bytes(), name=str(path), ndim=ndim), False
+        return _read_unverified(path, ndim), False
     # the caller removes killed runs' temporary files once for the four files
     data, hashed = read_verified(path, name, expected=expected, tidy=False)
     return parse_idx(data, name=str(path), ndim=ndim, copy=False), hashed  # data is ours: no copy
+
+
+def _read_unverified(path: Path, ndim: int) -> torch.Tensor:
+    """Return the array of the IDX file ``path``, gzipped or not, checked to be well-formed alone.
+
+    A plain file's size is checked against its header before the file is read: a huge file under
+    the name (a 3 GB one) is refused without being read into memory.
+    """
+    with path.open("rb") as f:
+        head = f.read(MAX_HEADER)
+        if head[:2] != GZIP_MAGIC:
+            check_plain_size(head, os.fstat(f.fileno()).st_size, name=str(path), ndim=ndim)
+        f.seek(0)
+        raw = f.read()
+    return parse_idx(raw, name=str(path), ndim=ndim)
 
 
 def _unreadable(path: Path, exc: OSError) -> DatasetError:

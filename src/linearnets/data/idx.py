@@ -19,7 +19,14 @@ import torch
 from linearnets.data.files import how_to_replace
 from linearnets.errors import DatasetError
 
-__all__ = ["GZIP_MAGIC", "decompress", "inflate_chunks", "parse_idx"]
+__all__ = [
+    "GZIP_MAGIC",
+    "MAX_HEADER",
+    "check_plain_size",
+    "decompress",
+    "inflate_chunks",
+    "parse_idx",
+]
 
 GZIP_MAGIC = b"\x1f\x8b"
 UINT8 = 0x08
@@ -180,6 +187,30 @@ def _inflate_idx(raw: bytes | bytearray | memoryview, *, name: str, ndim: int | 
     return data
 
 
+def check_plain_size(
+    head: bytes | bytearray | memoryview, file_size: int, *, name: str, ndim: int | None = None
+) -> tuple[list[int], int]:
+    """Return the sizes and the element count the header of a plain (not gzipped) IDX file declares,
+    or raise unless the file's ``file_size`` bytes are that header and that many elements.
+
+    Its first bytes ``head`` (up to :data:`MAX_HEADER`) and its size (``os.stat``) are enough: a
+    huge file that is not the one named is refused before it is read into memory.
+
+    Raises:
+        DatasetError: bad magic, wrong type or dimensionality, zero sizes, or a file size that does
+            not match the header (the file is truncated or followed by extra bytes).
+    """
+    shape, size = _header(head[:MAX_HEADER], name=name, ndim=ndim)
+    count = int(np.prod(shape, dtype=object))  # exact: no overflow for 2**32-sized headers
+    payload = file_size - size
+    if payload != count:
+        what = "truncated" if payload < count else "followed by extra bytes"
+        raise DatasetError(
+            f"{name}: expected {count} data bytes for sizes {shape}, got {payload} (the file is {what}); {how_to_replace(name)}"
+        )
+    return shape, count
+
+
 def parse_idx(
     raw: bytes | bytearray | memoryview, *, name: str, ndim: int | None = None, copy: bool = True
 ) -> torch.Tensor:
@@ -204,14 +235,8 @@ def parse_idx(
     """
     if raw[:2] == GZIP_MAGIC:
         raw, copy = _inflate_idx(raw, name=name, ndim=ndim), True
-    shape, size = _header(raw[:MAX_HEADER], name=name, ndim=ndim)
-    count = int(np.prod(shape, dtype=object))  # exact: no overflow for 2**32-sized headers
-    payload = len(raw) - size
-    if payload != count:
-        what = "truncated" if payload < count else "followed by extra bytes"
-        raise DatasetError(
-            f"{name}: expected {count} data bytes for sizes {shape}, got {payload} (the file is {what}); {how_to_replace(name)}"
-        )
+    shape, count = check_plain_size(raw[:MAX_HEADER], len(raw), name=name, ndim=ndim)
+    size = len(raw) - count  # the header's
     if not copy and (
         isinstance(raw, bytearray) or (isinstance(raw, memoryview) and not raw.readonly)
     ):
