@@ -4,6 +4,7 @@ the figures it and docs/ quote from the suite and from the command are the suite
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,62 @@ def test_reliabilitys_count_of_damaged_checkpoints_is_the_tables() -> None:
         (DOCS / "reliability.md").read_text(encoding="utf-8"),
     )
     assert quoted == [(str(len(rows)), str(len(rows) - len(edited)), str(len(edited)))]
+
+
+_ORDINALS = {
+    "twelfth": 12, "thirteenth": 13, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17,
+    "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "twenty-first": 21, "twenty-second": 22,
+    "twenty-third": 23, "twenty-fourth": 24, "twenty-fifth": 25, "twenty-sixth": 26,
+    "twenty-seventh": 27,
+}  # fmt: skip
+
+
+def _recorded_softmax_runs() -> dict[int, list[str]]:
+    """Each session of bench/RESULTS.md's softmax section (by number) with its runs, each as the
+    six cells docs/speed.md's table gives it: the book's s/epoch, the four ratios, the command."""
+    text = (README.parent / "bench" / "RESULTS.md").read_text(encoding="utf-8")
+    part = text[text.index("## Softmax regression epochs") : text.index("## The command's start")]
+    sessions: dict[int, list[str]] = {}
+    for section in re.split(r"^### ", part, flags=re.M)[1:]:
+        named = re.match(r"[^\n]*?, ([a-z-]+) session", section)
+        if named is None or named.group(1) not in _ORDINALS:
+            continue
+        runs = []
+        for block in re.findall(r"```\n(2 cores.*?)```", section, flags=re.S):
+            book = re.search(r"book \(workers=\d+\):\s+([\d.]+) s/epoch", block)
+            ratios = [
+                re.search(rf"{impl}:[^\n]*?([\d.]+)x faster", block)
+                for impl in ("analytic", "scratch", "concise", r"book code \+ d2l")
+            ]
+            command = re.search(
+                r"command[^\n]*median ([\d.]+) s \(from ([\d.]+) to ([\d.]+)\)", block
+            )
+            assert book and all(ratios) and command, block
+            seconds = Decimal(book.group(1)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            median, low, high = command.groups()
+            runs.append(
+                [
+                    str(seconds),
+                    *(f"{r.group(1)}×" for r in ratios if r),
+                    f"{median} s ({low}–{high})",
+                ]
+            )
+        sessions[_ORDINALS[named.group(1)]] = runs
+    return sessions
+
+
+def test_speeds_table_of_later_sessions_gives_each_run_as_bench_results_records_it() -> None:
+    """Each row of docs/speed.md's table of later sessions holds, for each run of its session in
+    bench/RESULTS.md, the book's s/epoch, the four ratios and the command's median with its range
+    (six rows once gave the command's medians alone)."""
+    recorded = _recorded_softmax_runs()
+    rows = re.findall(
+        r"^\| (\d+)(?:st|nd|rd|th) \((?:[^|]*)\|(.*)\|$",
+        (DOCS / "speed.md").read_text(encoding="utf-8"),
+        flags=re.M,
+    )
+    assert [int(n) for n, _ in rows] == sorted(recorded)  # every session recorded, in order
+    for n, cells in rows:
+        runs = recorded[int(n)]
+        expected = [", ".join(run[i] for run in runs) for i in range(6)]
+        assert [c.strip() for c in cells.split("|")] == expected, f"session {n}"
