@@ -5,31 +5,27 @@ the history and the config. Resuming rebuilds the run from that config, loads th
 metrics files from the checkpoint's history and trains the remaining epochs, so an interrupted and
 resumed run ends bit-identical to an uninterrupted one (at the same thread count). Which settings
 it continues with is :mod:`linearnets.tasks.resume_settings`'s job, which changes it refuses
-:mod:`linearnets.tasks.resume_changes`'s.
+:mod:`linearnets.tasks.resume_changes`'s, which files of the run folder it rewrites or removes
+:mod:`linearnets.tasks.resume_files`'s.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from linearnets._shell import shell_word
-from linearnets._text import and_list
-from linearnets._warn import warn
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
 from linearnets.errors import (
     CheckpointError,
-    ResumeWarning,
     UsageError,
     usage_errors_on_one_line,
 )
 from linearnets.seeding import grad_enabled, kept_global_state
-from linearnets.tasks.experiment import Experiment, prepare
+from linearnets.tasks.experiment import prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
 from linearnets.tasks.resume_changes import (
@@ -38,6 +34,13 @@ from linearnets.tasks.resume_changes import (
     data_change,
     untrained_changes_dropped,
     warn_not_bit_exact,
+)
+from linearnets.tasks.resume_files import (
+    RUN_FILE_NAMES,
+    checked_folder,
+    drop_figures,
+    drop_final_outputs,
+    rewrite_run_files,
 )
 from linearnets.tasks.resume_fit import check_inputs_fit
 from linearnets.tasks.resume_settings import (
@@ -54,40 +57,19 @@ from linearnets.tasks.stopping import complete_when_returned
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callback_checks import check_callbacks
-from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
 from linearnets.training.distributed import DistContext, env_int, in_process_group
-from linearnets.training.loop import History
 from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_config import run_dir_path
 from linearnets.training.runs import (
     CONFIG_FILE,
-    RESULTS_FILE,
     RunLock,
     environment,
-    predict_figures,
     remove_stale_temporaries,
 )
 from linearnets.validation import check_bool
 
 __all__ = ["resume_softmax", "saved_config"]
-
-# the figures a run draws (see tasks.reports); a resume that trains with plot="none" removes them,
-# as does a run started over. Only these: a curves.pdf (never a run's) is the user's own
-FIGURES = ("curves.png", "curves.svg", "predictions.png", "confusion.png")
-# what a run writes once its last epoch is done (results.json last): a resume that trains removes
-# them, results.json first, so that the folder never shows an earlier, shorter run as finished
-FINAL_OUTPUTS = (
-    RESULTS_FILE,
-    WEIGHTS_FILE,
-    "per_class.txt",
-    "confusion.pt",
-    "predictions.png",
-    "confusion.png",
-)
-METRICS_FILES = ("metrics.jsonl", "metrics.csv")  # rewritten from the checkpoint's history
-# every file a resume may write or replace in the run folder
-RUN_FILE_NAMES = (CONFIG_FILE, CHECKPOINT_FILE, *METRICS_FILES, *FINAL_OUTPUTS, *FIGURES)
 
 
 def resume_softmax(
@@ -167,7 +149,7 @@ def _checked_resume(
     # the settings' agreement: refused before the join, it left the others waiting up to 30 minutes
     own: UsageError | None = None
     try:
-        saved = _checked_folder(run_dir)
+        saved = checked_folder(run_dir)
     except UsageError as exc:
         if not _with_others(dist):
             raise
@@ -213,25 +195,6 @@ def _with_others(dist: DistContext | None) -> bool:
     if dist is not None:
         return dist.enabled
     return in_process_group() or env_int("WORLD_SIZE", 1) > 1
-
-
-def _checked_folder(run_dir: Path) -> dict[str, Any]:
-    """Return the run's saved config once its folder is found writable and replaceable."""
-    saved = saved_config(run_dir)
-    if not os.access(run_dir, os.W_OK | os.X_OK):
-        if _read_only_file_system(run_dir):  # where chmod cannot help
-            why, fix = " (a read-only file system)", "copy the run folder somewhere you can write"
-        else:
-            why, fix = (
-                "",
-                "make it writable (chmod u+w) or copy the run folder somewhere you can write",
-            )
-        raise UsageError(
-            f"linearnets.resume_softmax({str(run_dir)!r}): the run folder is not writable{why}, and "
-            f"resuming rewrites its files; {fix}"
-        )
-    _check_replaceable(run_dir)
-    return saved
 
 
 def _shared_overrides(run_dir: Path, overrides: dict[str, Any], *, force: bool) -> dict[str, Any]:
@@ -299,7 +262,7 @@ def _resume(
         changed["data_sha256"] = data
     restore_states(exp, ckpt, old, changed)
     if exp.dist.is_main:
-        _rewrite_run_files(
+        rewrite_run_files(
             run_dir, exp, saved, from_epoch=ckpt.epoch, changed=changed, history=history
         )
     return train_experiment(
@@ -325,87 +288,6 @@ def _check_nothing_lost(run_dir: Path, *, force: bool) -> None:
     check_logged_epochs(run_dir, force=force)
 
 
-def _check_replaceable(run_dir: Path) -> None:
-    """Refuse, before anything is rewritten, a folder where a file the resume replaces or removes is
-    a folder: the rename or removal would fail half-way, after the earlier end's outputs are gone.
-
-    Read-only files are no obstacle: each is replaced by a rename, which only the folder's write
-    permission allows or forbids.
-    """
-    for name in RUN_FILE_NAMES:
-        path = run_dir / name
-        if path.is_dir() and not path.is_symlink():
-            raise UsageError(
-                f"linearnets.resume_softmax({str(run_dir)!r}): the run folder holds a folder "
-                f"{path} where the run keeps a file, which resuming replaces; move that folder "
-                "out of the run folder, then resume"
-            )
-
-
-def _drop_final_outputs(run_dir: Path) -> None:
-    """Remove the weights, summary and reports of an earlier end: they would outlive a stop.
-
-    The figures ``linearnets predict`` drew from those weights go too (they would pass for the new
-    model's), and a :class:`~linearnets.errors.ResumeWarning` names them and how to draw them again.
-    """
-    for name in FINAL_OUTPUTS:
-        (run_dir / name).unlink(missing_ok=True)
-    removed = []
-    for n, path in predict_figures(run_dir):
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed.append((n, path.name))
-    if removed:
-        them = "it" if len(removed) == 1 else "them"
-        names = [name for _, name in removed]
-        again = "; ".join(f"linearnets predict {shell_word(run_dir)} -n {n}" for n, _ in removed)
-        warn(
-            f"removed {and_list(names)} from "
-            f"{run_dir}: linearnets predict drew {them} from the weights before this resume (an "
-            f"older model than the run's); once the run ends, draw {them} again with: {again}",
-            ResumeWarning,
-        )
-
-
-def _drop_figures(run_dir: Path) -> None:
-    """Remove the curves, prediction grid and confusion matrix the run drew before."""
-    for figure in FIGURES:
-        (run_dir / figure).unlink(missing_ok=True)
-
-
-def _rewrite_run_files(
-    run_dir: Path,
-    exp: Experiment,
-    saved: dict[str, Any],
-    *,
-    from_epoch: int,
-    changed: dict[str, tuple[Any, Any]],
-    history: History,
-) -> None:
-    """Record this resume in ``config.json``; bring metrics and figures back to ``from_epoch``.
-
-    What can fail (the metrics files, then ``config.json``, each written atomically) is written
-    before the earlier end's outputs are removed: a failed resume leaves the finished run as it was.
-    """
-    resumes = [*saved.get("resumes", [])]
-    resumes.append(
-        {
-            "from_epoch": from_epoch,
-            "forced": {k: [str(a), str(b)] for k, (a, b) in changed.items()},
-            "environment": environment(),
-        }
-    )
-    # the checkpoint's rows are the truth: a crash right after it leaves metrics a row behind
-    MetricsWriter(run_dir).rewrite([m.as_dict() for m in history.epochs])
-    write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
-    if from_epoch < exp.config.epochs:  # rewritten at the end, once the new epochs are trained
-        _drop_final_outputs(run_dir)
-        if exp.config.plot == "none":  # not redrawn: they would show the model of an earlier epoch
-            _drop_figures(run_dir)
-    # a resume that trains nothing keeps them even with plot="none": they show the weights the
-    # run ends with, and a complete run could no longer draw them again (it is refused as complete)
-
-
 def _start_over(
     run_dir: Path,
     saved: dict[str, Any],
@@ -426,14 +308,6 @@ def _start_over(
         resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
         write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
         # a lost checkpoint's run, started over with --force: none of its outputs is this run's
-        _drop_final_outputs(run_dir)
-        _drop_figures(run_dir)
+        drop_final_outputs(run_dir)
+        drop_figures(run_dir)
     return train_experiment(exp, run_dir, callbacks=callbacks)
-
-
-def _read_only_file_system(path: Path) -> bool:
-    """Return whether ``path`` is on a file system mounted read-only (there chmod cannot help)."""
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except (AttributeError, OSError):  # no statvfs (Windows)
-        return False
