@@ -27,7 +27,7 @@ import pytest
 from linearnets import _fs
 from linearnets._shell import shell_word
 from linearnets.cli import main
-from linearnets.data import download, fetch, transfer
+from linearnets.data import download, download_destination, fetch, mirror_order, transfer
 from linearnets.data.download import download_fashion_mnist
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.verify import read_verified
@@ -931,14 +931,14 @@ def test_a_present_file_that_cannot_be_read_is_downloaded_again(
     server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raw = tiny.write(tmp_path / "FashionMNIST" / "raw")
-    real = download.read_verified
+    real = download_destination.read_verified
 
     def unreadable(path: Path, name: str, **kwargs: Any) -> Any:
         if name == FIRST:
             raise PermissionError(13, "Permission denied", str(path))
         return real(path, name, **kwargs)
 
-    monkeypatch.setattr(download, "read_verified", unreadable)
+    monkeypatch.setattr(download_destination, "read_verified", unreadable)
     assert _get(tmp_path, tiny, [server.mirror("good")]) == raw
     assert server.requests == [f"/good/{FIRST}.gz"]
 
@@ -946,7 +946,7 @@ def test_a_present_file_that_cannot_be_read_is_downloaded_again(
 def test_a_folder_that_cannot_be_written_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(download.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(download_destination.os, "access", lambda path, mode: False)
     with pytest.raises(
         UsageError,
         match=r"root must be a folder that can hold the download, got .* \(not writable, and "
@@ -963,7 +963,7 @@ def test_a_folder_that_cannot_be_written_names_the_file_it_rejected(
     folder = tiny.write(tmp_path / "root")
     damaged = folder / "t10k-labels-idx1-ubyte.gz"
     damaged.write_bytes(damaged.read_bytes()[:10])
-    monkeypatch.setattr(download.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(download_destination.os, "access", lambda path, mode: False)
     with pytest.raises(UsageError) as info:
         _get(folder, tiny, ["http://127.0.0.1:9/"])
     message = str(info.value)
@@ -997,7 +997,7 @@ def test_each_rename_is_made_durable(
     def fsync_dir(folder: Path) -> None:
         synced.append(sorted(p.name for p in folder.iterdir()))
 
-    monkeypatch.setattr(download, "fsync_dir", fsync_dir)
+    monkeypatch.setattr(mirror_order, "fsync_dir", fsync_dir)
     _get(tmp_path, tiny, [server.mirror("good")])
     names = [f"{n}.gz" for n in tiny.files]
     assert synced == [sorted(names[: i + 1]) for i in range(len(names))]
@@ -1039,7 +1039,7 @@ def test_a_read_only_folder_holding_every_valid_file_is_not_written(
     """torchvision's FashionMNIST(download=True) skips the download when the files are there, so
     nothing needs writing: a read-only folder (here: os.access says so) is fine."""
     raw = tiny.write(tmp_path / "FashionMNIST" / "raw")
-    monkeypatch.setattr(download.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(download_destination.os, "access", lambda path, mode: False)
     assert _get(tmp_path, tiny, [server.mirror("good")]) == raw
     monkeypatch.setattr(download, "FASHION_MNIST_FILES", tiny.files)
     assert main(["data", "download", "--data-dir", str(tmp_path), "--mirror", server.mirror("good")]) == 0  # fmt: skip
@@ -1119,7 +1119,7 @@ def test_a_rejected_file_in_a_folder_that_cannot_be_written_is_named_without_a_c
     folder = tiny.write(tmp_path / "root")
     damaged = folder / "t10k-labels-idx1-ubyte.gz"
     damaged.write_bytes(damage(damaged.read_bytes()))
-    monkeypatch.setattr(download.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(download_destination.os, "access", lambda path, mode: False)
     with pytest.raises(UsageError) as info:
         _get(folder, tiny, ["http://127.0.0.1:9/"])
     assert re.search(

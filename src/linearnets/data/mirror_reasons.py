@@ -4,7 +4,7 @@
 (``HTTP 404 Not Found``, ``no answer within 30 s (timed out)``, ``redirected to URL: ...``);
 :func:`mask_passwords` replaces the login of every URL in a text with ``***``, so no message
 prints a token or a password. Used by :mod:`linearnets.data.fetch` and
-:mod:`linearnets.data.download`.
+:mod:`linearnets.data.mirror_order`.
 """
 
 from __future__ import annotations

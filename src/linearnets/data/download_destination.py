@@ -1,0 +1,206 @@
+"""Where a download's files go, which of them must be downloaded, and whether the folder can take them.
+
+The files go where some of them already are: ``root`` or ``root/FashionMNIST/raw`` (torchvision's
+layout), else the latter. A file present and valid is kept; a damaged one is downloaded again (a
+damaged plain file that hides a valid ``.gz`` beside it is removed instead); a complete file of
+other content (MNIST's, under Fashion-MNIST's names) is refused, never replaced. The folder is made
+and checked writable only when some file is needed. Used by :mod:`linearnets.data.download`;
+messages speak the Python API's words (``root=DIR``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from linearnets._fs import missing_folders, remove_empty_folders
+from linearnets.data.files import how_to_replace
+from linearnets.data.verify import OtherContentError, read_verified
+from linearnets.errors import DatasetError, UsageError
+from linearnets.path_checks import link_problem
+
+__all__ = ["current_file", "locate", "needed_files", "prepare_folder"]
+
+
+def needed_files(
+    root: Path, dest: Path, names: dict[str, tuple[int, str]]
+) -> dict[str, str | None]:
+    """Return each file that must be downloaded into ``dest`` (under ``root``), with why the one
+    there was rejected (``None``: there is none); refuse to replace a complete file of other
+    content."""
+    try:
+        return _unshadow(dest, names, _defects(root, dest, names))
+    except OtherContentError as exc:  # a .gz beside a rejected plain file
+        raise _kept(root, [exc.path]) from None
+
+
+def _destination(root: Path, names: dict[str, tuple[int, str]]) -> Path:
+    """Return where the files go: the layout (``root`` first, then FashionMNIST/raw) that holds all of
+    them, else the one that holds some, else FashionMNIST/raw.
+
+    ``find_fashion_mnist`` reads the first complete layout, so a partial one is completed where it is.
+    """
+    layouts = (root, root / "FashionMNIST" / "raw")  # raw: torchvision's, the book's ../data
+    for enough in (len(names), 1):
+        for folder in layouts:
+            if sum(current_file(folder, n) is not None for n in names) >= enough:
+                return folder
+    return layouts[1]
+
+
+def current_file(folder: Path, name: str) -> Path | None:
+    """Return the file ``find_fashion_mnist`` would read for ``name`` in ``folder`` (plain first)."""
+    return next((p for p in (folder / name, folder / f"{name}.gz") if p.is_file()), None)
+
+
+def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
+    """Return why the present file ``path`` is not a valid ``name`` (``None``: it is valid)."""
+    try:
+        read_verified(path, name, expected=expected)
+    except OtherContentError:
+        raise  # no damage the download may repair: see _kept
+    except DatasetError as exc:
+        return _without_fix(str(exc), path)  # names the file and what is wrong with it
+    except OSError as exc:
+        return f"{path} cannot be read ({exc.strerror or type(exc).__name__})"
+    return None
+
+
+def _without_fix(reason: str, path: Path) -> str:
+    """Return a reading error's ``reason`` for ``path`` without the fix that ends it (see
+    :func:`~linearnets.data.files.how_to_replace`): "get it again ...: linearnets data download
+    --data-dir DIR" is this download, and the message that quotes the reason gives its own fix."""
+    fix = how_to_replace(path)
+    if not reason.endswith(fix):
+        return reason
+    # "...; FIX", "... another file — FIX", "... under its own name, or FIX"
+    head = reason.removesuffix(fix).rstrip()
+    return head.removesuffix(", or").removesuffix(" —").removesuffix(";").rstrip()
+
+
+def locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
+    """Return the folder the files are (or go) in under ``root``; refuse a ``root`` that is a file."""
+    try:
+        if root.exists() and not root.is_dir():
+            raise UsageError(
+                f"root must be a folder to download into, got the file {str(root)!r}; pass a "
+                "folder path"
+            )
+        return _destination(root, names)
+    except OSError as exc:  # a symlink loop, a folder that cannot be searched
+        raise UsageError(
+            f"root must be a folder that can hold the download, got {str(root)!r} "
+            f"({_why(exc, root)}); pass a folder you can write to"
+        ) from None
+
+
+def _why(exc: OSError, folder: Path) -> str:
+    """Say why ``folder`` cannot be used: a broken or looping link on its path, else the error's
+    reason, naming the file on the path where a folder must be."""
+    # a link to nowhere fails mkdir with "File exists": the link is what to fix
+    problem = link_problem(folder)
+    if problem:
+        return problem
+    reason = exc.strerror or type(exc).__name__
+    for part in (*reversed(folder.parents), folder):  # "File exists" alone named no file
+        try:
+            if part.exists() and not part.is_dir():
+                return f"{reason}: {part} is a file, not a folder"
+        except OSError:  # a folder that cannot be looked into: the reason says so
+            break
+    return reason
+
+
+def _kept(root: Path, paths: list[Path]) -> UsageError:
+    """Return the refusal to replace ``paths``, files of the expected size whose content is not
+    Fashion-MNIST's: another dataset's (MNIST's have its names and sizes, and a download once
+    replaced them, flat in ./data) or ones damaged in place, which cannot be told apart."""
+    files = ", ".join(map(str, paths))
+    if len(paths) == 1:
+        have, they, were, them = "has the decompressed size", "it is", "was", "it"
+        of = "Fashion-MNIST's file of that name but another MD5"
+    else:
+        have, they, were, them = "have the decompressed sizes", "they are", "were", "them"
+        of = "Fashion-MNIST's files of those names but other MD5s"
+    return UsageError(
+        f"root must hold no other dataset's files under Fashion-MNIST's names, which the download "
+        f"would replace, got {str(root)!r}, where {files} {have} of {of}: {they} another "
+        f"dataset's (MNIST's files have Fashion-MNIST's names and sizes) or {were} damaged in "
+        f"place; move {them} out of {paths[0].parent} (or delete {them}, if damaged), or pass "
+        "root=DIR to download elsewhere"
+    )
+
+
+def _defects(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> dict[str, str | None]:
+    """Return each file that must be downloaded into ``dest``, with why the one there was rejected
+    (``None``: there is none); refuse (see :func:`_kept`) to replace a complete file of other
+    content."""
+    needed: dict[str, str | None] = {}
+    others = []
+    for name, expected in names.items():
+        current = current_file(dest, name)
+        try:
+            defect = None if current is None else _defect(current, name, expected)
+        except OtherContentError as exc:
+            others.append(exc.path)
+            continue
+        if current is None or defect is not None:
+            needed[name] = defect
+    if others:
+        raise _kept(root, others)
+    return needed
+
+
+def _unshadow(
+    dest: Path, names: dict[str, tuple[int, str]], needed: dict[str, str | None]
+) -> dict[str, str | None]:
+    """Return ``needed`` less the files whose rejected plain copy in ``dest`` hides a valid ``.gz``
+    beside it, and remove that plain copy (as a download would: it is read before the ``.gz``)."""
+    left: dict[str, str | None] = {}
+    for name, defect in needed.items():
+        plain, gz = dest / name, dest / f"{name}.gz"
+        # checked only for a rejected plain file: a valid one beside its .gz is torchvision's layout
+        rejected = defect is not None and plain.is_file() and gz.is_file()
+        if rejected and _defect(gz, name, names[name]) is None:
+            # left where it cannot be removed: reading falls back to the .gz (with a warning)
+            with contextlib.suppress(OSError):
+                plain.unlink()
+            continue
+        left[name] = defect
+    return left
+
+
+def prepare_folder(root: Path, dest: Path, needed: dict[str, str | None]) -> list[Path]:
+    """Make ``dest`` (under ``root``) if missing and check it can be written; return the folders made.
+
+    A folder that cannot be written is refused naming the files it would have to take, and why a
+    file already there was rejected."""
+    created: list[Path] = []
+    try:
+        created = missing_folders(dest)
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file on the path, a folder that cannot be written
+        remove_empty_folders(created)
+        raise UsageError(
+            f"root must be a folder that can hold the download, got {str(root)!r} "
+            f"({_why(exc, dest)}); pass a folder you can write to"
+        ) from None
+    if not os.access(dest, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"root must be a folder that can hold the download, got {str(root)!r} (not "
+            f"writable, and {_needs(dest, needed)}); pass a folder you can write to"
+        )
+    return created
+
+
+def _needs(dest: Path, needed: dict[str, str | None]) -> str:
+    """Say which files ``dest`` lacks, and why those there were rejected."""
+    missing = [f"{name}.gz" for name, defect in needed.items() if defect is None]
+    rejected = [defect for defect in needed.values() if defect is not None]
+    said = []
+    if missing:
+        said.append(f"{dest} lacks {', '.join(missing)}")
+    if rejected:
+        said.append(f"rejected {'; '.join(rejected)}")
+    return " and ".join(said)

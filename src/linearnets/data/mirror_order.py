@@ -1,0 +1,160 @@
+"""Downloading each file from the first mirror that serves it intact, the last good mirror first.
+
+:mod:`linearnets.data.fetch` moves one file from one mirror into place, verified and atomically;
+this module tries the mirrors in turn for each file, and when every one fails says each mirror's
+failure and the fix for the most telling one (from no network up to a mirror that answered with
+something else). A failure on this machine (a full disk, a folder where a file goes) stops at once:
+no other mirror can fix it. Used by :mod:`linearnets.data.download`.
+"""
+
+from __future__ import annotations
+
+import http.client
+import urllib.error
+from collections.abc import Sequence
+from pathlib import Path
+
+from linearnets._fs import fsync_dir
+from linearnets.data.download_destination import current_file
+from linearnets.data.fetch import LocalFileError, try_mirror
+from linearnets.data.http_deadline import SilentError, StalledError
+from linearnets.data.mirror_reasons import certificate_failed, failure_reason, proxy_for
+from linearnets.errors import DatasetError
+
+__all__ = [
+    "ANSWERED_FIX",
+    "CERTIFICATE_FIX",
+    "NO_NETWORK_FIX",
+    "STALLED_FIX",
+    "download_needed",
+    "download_one",
+]
+
+_OFFLINE_WAYS = (
+    "install the Debian package ('sudo apt-get install dataset-fashion-mnist'), or copy the four "
+    "files (*-ubyte.gz) from a machine that has them into a folder and pass root=DIR (or set "
+    "LINEARNETS_DATA)"
+)
+NO_NETWORK_FIX = f"without a network, {_OFFLINE_WAYS}"
+# when some mirror answered: the network works, and "without a network" would mislead
+ANSWERED_FIX = (
+    "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
+    f"Fashion-MNIST's original files, or {_OFFLINE_WAYS}"
+)
+# a TLS handshake that failed on the mirror's certificate: reached, but not trusted
+CERTIFICATE_FIX = (
+    "a mirror's certificate could not be verified: if a proxy or your organisation's own "
+    "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates, or "
+    f"{_OFFLINE_WAYS}"
+)
+# took the connection, then no (complete) headers in time, or hung up before them: reached, but
+# not answering
+STALLED_FIX = (
+    "a mirror took the connection but sent no answer (it stalled or hung up): try again later or "
+    f"pass other mirrors, or {_OFFLINE_WAYS}"
+)
+# the advice for the most telling failure, from no answer up to an answer that was wrong
+_FIXES = (NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, ANSWERED_FIX)
+
+
+def _reached(exc: BaseException) -> int:
+    """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIXES`: 3 an answer (an
+    HTTP error status, a reply that is no HTTP, a redirect refused, a file that fails the check:
+    the network works), 2 a certificate not trusted, 1 stalled, silent or hung up before its
+    headers (the connection taken), 0 none (refused, unreachable, timed out connecting)."""
+    reason = getattr(exc, "reason", None)
+    # a reset (RST) or close before any header: the connection was taken (one refused is a
+    # ConnectionRefusedError); it got "without a network", or (closed) "a mirror answered"
+    if isinstance(exc, ConnectionResetError | ConnectionAbortedError) or isinstance(
+        reason, ConnectionResetError | ConnectionAbortedError
+    ):
+        return 1
+    if isinstance(exc, urllib.error.HTTPError | http.client.HTTPException):
+        return 3
+    # urllib wraps a timeout while reading the headers in a URLError, as it does one connecting
+    if isinstance(exc, StalledError | SilentError) or isinstance(reason, SilentError):
+        return 1
+    if isinstance(exc, DatasetError):
+        return 3
+    return 2 if certificate_failed(exc) else 0
+
+
+def _proxy_note(url: str) -> str:
+    """Return ", through the proxy P" when a proxy setting (``http_proxy``, ...) applies to ``url``."""
+    proxy = proxy_for(url)
+    return f", through the proxy {proxy}" if proxy else ""
+
+
+def download_one(
+    name: str,
+    expected: tuple[int, str],
+    dest: Path,
+    mirrors: list[str],
+    *,
+    timeout: float,
+    progress: bool,
+    made: list[Path],
+    defect: str | None = None,
+) -> str:
+    """Download ``name`` into ``dest`` from the first mirror that serves it intact; return that mirror.
+
+    ``defect`` says why the file present there was rejected, for the error when every mirror fails;
+    ``made`` lists the folders to remove if the download fails (see :func:`try_mirror`).
+    """
+    failures = []
+    reached, proxied = 0, False
+    for mirror in mirrors:
+        url = mirror.rstrip("/") + f"/{name}.gz"
+        try:
+            try_mirror(url, name, expected, dest, timeout=timeout, progress=progress, made=made)
+        except LocalFileError:
+            raise  # this machine's problem (a full disk, a folder in the way): no mirror can help
+        except (OSError, http.client.HTTPException, DatasetError, ValueError) as exc:
+            note = _proxy_note(url)
+            failures.append(f"{url}: {failure_reason(exc, timeout)}{note}")
+            reached, proxied = max(reached, _reached(exc)), proxied or bool(note)
+            continue
+        fsync_dir(dest)
+        return mirror
+    why = f"; it was needed because the file there was rejected: {defect}" if defect else ""
+    proxy = (
+        "; if the proxy is what failed, correct http_proxy / https_proxy, or name the mirror's "
+        "host in no_proxy"
+        if proxied
+        else ""
+    )
+    raise DatasetError(
+        f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
+        f"{_FIXES[reached]}{proxy}"
+    )
+
+
+def download_needed(
+    dest: Path,
+    names: dict[str, tuple[int, str]],
+    needed: dict[str, str | None],
+    mirrors: Sequence[str],
+    *,
+    timeout: float,
+    progress: bool,
+    made: list[Path],
+) -> None:
+    """Download each file in ``needed`` (missing or rejected) into ``dest``, the last good mirror
+    first; ``made`` lists the folders to remove if it fails (see :func:`try_mirror`)."""
+    order = list(mirrors)
+    for name, defect in needed.items():
+        current = current_file(dest, name)
+        good = download_one(
+            name,
+            names[name],
+            dest,
+            order,
+            timeout=timeout,
+            progress=progress,
+            made=made,
+            defect=defect,
+        )
+        if current is not None and current.name == name:
+            current.unlink()  # a corrupt plain file would shadow the new .gz
+        order.remove(good)
+        order.insert(0, good)
