@@ -1,0 +1,120 @@
+"""A CSV table's cells read as numbers, as numpy and pandas read them, every bad cell named by line.
+
+A cell is a number as numpy and pandas read one: ``1_000`` is not, nor are digits other than ASCII's
+0-9 (``１``, ``١``), which Python's ``float`` reads. A missing value, a bool or a number with
+thousands separators is named as such, with the fix; so is a first row of numbers and text (column
+names such as 2019 or nan, or data with one bad cell). Used by :mod:`linearnets.data.csv_table`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+
+from linearnets.data.csv_text import Rows
+from linearnets.errors import DatasetError
+
+__all__ = ["mixed", "number", "numeric_table", "other_digits", "refuse_mixed_first_row"]
+
+# how the tools that write CSV files write a missing value (lower-cased): pandas and Excel an empty
+# cell, R NA, Excel's formulas #N/A, databases NULL; NaN itself reads as a number, refused as such
+_MISSING = frozenset({"", "na", "n/a", "#n/a", "null", "none"})
+
+# a number with commas between groups of three digits, as a spreadsheet shows 1,234,567.5 (quoted
+# in the file, or the commas would have split the cell)
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def number(text: str) -> float | None:
+    """Return the cell as a float, or ``None`` when it is not a number numpy and pandas read."""
+    # Python's float() also reads 1_000 as 1000 and any script's digits ('１', '١'): CSV readers
+    # (numpy, pandas) do not; the blanks around a number (a no-break space too) they skip, as float()
+    core = text.strip()
+    if "_" in core or not core.isascii():
+        return None
+    try:
+        return float(core)
+    except ValueError:
+        return None
+
+
+def other_digits(text: str) -> bool:
+    """Return whether the cell is a number in digits other than ASCII's: no column name, nor data."""
+    if text.strip().isascii():
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def numeric_table(path: Path, rows: Rows, columns: int) -> np.ndarray:
+    """Return ``rows``, each of ``columns`` cells, as a float64 array (len(rows), columns); refuse a
+    cell that is not a number."""
+    table = np.empty((len(rows), columns))
+    for i, (line, row) in enumerate(rows):
+        for j, cell in enumerate(row):
+            value = number(cell)
+            if value is None and cell.strip().lower() in _MISSING:
+                raise DatasetError(
+                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
+                    "missing value (pandas writes NaN as an empty cell, R's write.csv as NA); "
+                    "every cell must be a number: drop or fill the examples that miss one first, "
+                    "e.g. df.dropna() in pandas (na.omit(df) in R), then save the table again"
+                )
+            if value is None and cell.strip().lower() in ("true", "false"):
+                raise DatasetError(
+                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
+                    "bool (pandas writes bool columns, such as pd.get_dummies' since pandas 2.0, "
+                    "as True/False, R as TRUE/FALSE); every cell must be a number: write them as "
+                    "1/0, e.g. pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) "
+                    "in pandas, then save the table again"
+                )
+            if value is None and _THOUSANDS.fullmatch(cell.strip()):
+                raise DatasetError(
+                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
+                    "number written with thousands separators (a spreadsheet's number format); "
+                    "every cell must be a number as numpy and pandas read one: save the column "
+                    f"without them ({cell.strip().replace(',', '')!r}), e.g. in Excel as the "
+                    "Number format with 'Use 1000 Separator' cleared"
+                )
+            if value is None:
+                rule = (
+                    "a number in the digits 0-9, as numpy and pandas read them"
+                    if other_digits(cell)
+                    else "a number (a first row of column names is allowed)"
+                )
+                raise DatasetError(
+                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
+                    f"every cell must be {rule}"
+                )
+            table[i, j] = value
+    return table
+
+
+def mixed(row: list[str]) -> bool:
+    """Whether a first row holds names and numbers: a header whose names include numbers (a
+    number in other digits is neither: the table names it as a bad cell)."""
+    numbers = [number(cell) is not None for cell in row]
+    return any(numbers) and not all(n or other_digits(c) for n, c in zip(numbers, row, strict=True))
+
+
+def refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
+    """Refuse a first row of numbers and text: column names some of which read as numbers (2019,
+    inf, nan), or a first data row with a bad cell; say what fixes either."""
+    numbers = [cell.strip() for cell in row if number(cell) is not None]
+    others = [cell.strip() for cell in row if number(cell) is None]
+
+    def shown(cells: list[str]) -> str:
+        return ", ".join(repr(c)[:30] for c in cells[:3]) + (", …" if len(cells) > 3 else "")
+
+    raise DatasetError(
+        f"{path}: line {line} holds both numbers ({shown(numbers)}) and text ({shown(others)}): "
+        "if it names the columns, rename those that read as numbers (e.g. "
+        f"{'x' + numbers[0]!r:.30}; a first row is skipped as names only when none of its cells "
+        f"is a number); if it is data, fix {shown(others)}"
+    )

@@ -1,0 +1,140 @@
+"""A CSV table's layout checked: commas between the values, and every row as wide as the table.
+
+Another separator (Excel's ';' in a decimal-comma locale, a tab, spaces) is refused with the pandas
+line that converts the file; so are Excel's ``sep=`` line, a title line above the table, a table of
+one column, trailing commas where y should be, and a row of another number of columns than most
+rows have. Used by :mod:`linearnets.data.csv_table`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import NoReturn
+
+from linearnets.data.csv_cells import number
+from linearnets.data.csv_text import Rows
+from linearnets.errors import DatasetError
+
+__all__ = ["check_separator", "column_count", "refuse_one_column", "refuse_trailing_commas"]
+
+
+def check_separator(path: Path, rows: Rows) -> None:
+    """Refuse a table whose values another separator than the comma divides (Excel's ';' in a
+    decimal-comma locale, a tab), seen in the first line and the next, or Excel's ``sep=,`` line."""
+    line, row = rows[0]
+    # the csv module split the lines at their commas (decimal commas too): join them back
+    text = ",".join(row)
+    if text.strip().lower() == "sep=,":
+        raise DatasetError(
+            f"{path}: line {line}, {text.strip()!r}, tells Excel which separator the file uses, "
+            "and is no row of the table; delete it, so that the file starts with the column "
+            "names or the data"
+        )
+    # comment lines above the table (numpy.savetxt's header="..." writes '# ' lines) tell nothing
+    # of its separator: the first line that is no comment, and the next, do
+    table = [row for _, row in rows if not row[0].lstrip().startswith("#")]
+    # Excel's line naming another separator ('sep=;') is no row of the table either
+    excel = bool(table) and ",".join(table[0]).strip().lower().startswith("sep=")
+    comments, table = len(table) < len(rows), table[excel:]
+    if not table:
+        return
+    row, following = table[0], table[1] if len(table) > 1 else None
+    # a space inside a cell divides values only where the line is one cell: names hold spaces
+    for sep in (";", "\t", " ") if len(row) < 2 else (";", "\t"):
+        if _divides(sep, row) and (following is None or _divides(sep, following)):
+            # commas split a line whose values have decimal commas
+            decimal = len(following if following is not None else row) > 1
+            raise DatasetError(
+                f"{path} is not a numeric CSV: its values are separated by {sep!r}, not commas; "
+                "save it comma-separated"
+                + (", with '.' as the decimal point (it has decimal commas)" if decimal else "")
+                + f", e.g. {_conversion(path, sep, row, decimal, comments=comments, excel=excel)}"
+            )
+
+
+def _conversion(
+    path: Path, sep: str, row: list[str], decimal: bool, *, comments: bool, excel: bool
+) -> str:
+    """Return the pandas line that writes the table at ``path``, whose values ``sep`` divides,
+    comma-separated (``decimal``: its decimal commas as points); ``row`` is the table's first
+    line, split at its commas; ``comments``: '#' lines stand in the file; ``excel``: its first
+    line is Excel's ``sep=``."""
+    cells = ",".join(row).split() if sep == " " else ",".join(row).split(sep)
+    # a first line of names: read as the header, and written back as one; else none of either
+    names = all(number(cell.replace(",", ".") if decimal else cell) is None for cell in cells)
+    read = ", ".join(
+        [repr(str(path)), f"sep={sep!r}" if sep != " " else r"sep=r'\s+'"]
+        + (["decimal=','"] if decimal else [])
+        + (["comment='#'"] if comments else [])
+        + (["skiprows=1"] if excel else [])
+        + ([] if names else ["header=None"])
+    )
+    return f"pandas.read_csv({read}).to_csv('table.csv', index=False{'' if names else ', header=False'})"
+
+
+def _divides(sep: str, row: list[str]) -> bool:
+    """Return whether ``sep`` stands between the values of a cell of ``row`` (not only around one)."""
+    return any(sep in cell.strip() for cell in row)
+
+
+def refuse_one_column(path: Path, rows: Rows) -> NoReturn:
+    """Refuse a first line of fewer than 2 columns: a title or comment line above the table, or a
+    table of one column (another separator than the comma is named before)."""
+    line, row = rows[0]
+    counts = Counter(len(cells) for _, cells in rows[1:])
+    if counts and counts.most_common(1)[0][0] > len(row):
+        wider = counts.most_common(1)[0][0]
+        raise DatasetError(
+            f"{path}: line {line} has {len(row)} column, the other lines {wider}: a title or "
+            f"comment line above the table ({row[0].strip()!r:.40})? delete it, so that the file "
+            "starts with the column names or the data"
+        )
+    raise DatasetError(
+        f"{path} must have at least 2 columns (features, then y), got {len(row)}; write each "
+        "example on one line, its features and then y, separated by commas"
+    )
+
+
+def column_count(path: Path, rows: Rows, *, header: bool) -> int:
+    """Return the table's number of columns, the one most rows have (on a tie, the first row's);
+    refuse a row of another number, naming the first (a short header or first row too)."""
+    counts = Counter(len(row) for _, row in rows)
+    columns, count = counts.most_common(1)[0]  # a tie keeps the first row's, counted first
+    if count == len(rows):
+        return columns
+    line, row = next((line, row) for line, row in rows if len(row) != columns)
+    others = "the others" if count == len(rows) - 1 else f"{count} of the {len(rows)} rows"
+    fix = (
+        "the column names must name every column, y last"
+        if header and line == rows[0][0]
+        else "every row must hold the same features, then y"
+    )
+    raise DatasetError(
+        f"{path}: line {line} has {_plural(len(row), 'column')}, {others} {columns}; {fix}"
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def refuse_trailing_commas(path: Path, rows: Rows) -> None:
+    """Refuse a table every line of which ends with a comma: an empty last column, where y should
+    be (it read as a first row of numbers and the text '', a header with numbers for names)."""
+    if len(rows[0][1]) > 1 and all(len(row) > 1 and not row[-1].strip() for _, row in rows):
+        raise DatasetError(
+            f"{path}: every line ends with a comma, so the last column, where y goes, is empty (line "
+            f"{rows[0][0]}: {','.join(rows[0][1])!r:.60}); remove the trailing commas, so that "
+            "each line ends with its y"
+        )
+    # the data lines only, one cell longer than the first line (the names) for it: not a first
+    # line short of a name, as the count of columns would tell it
+    width = len(rows[0][1]) + 1
+    if len(rows) > 1 and all(len(row) == width and not row[-1].strip() for _, row in rows[1:]):
+        line, row = rows[1]
+        raise DatasetError(
+            f"{path}: every line but the first ends with a comma, so their last column, where y "
+            f"goes, is empty (line {line}: {','.join(row)!r:.60}); remove the trailing commas, so "
+            "that each line ends with its y"
+        )

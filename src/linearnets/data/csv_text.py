@@ -1,0 +1,103 @@
+"""Reading a ``.csv`` file's rows, each with the line it starts on, refusing what is no UTF-8 CSV text.
+
+Lines are counted as an editor shows them: a quoted cell holding a line break spans two. A UTF-8
+byte-order mark is dropped; a zip archive or a gzip file named .csv is refused as such, and so is
+UTF-16 text (by its byte-order mark); a byte UTF-8 does not allow is named by line, with its
+Windows-1252 character. Used by :mod:`linearnets.data.csv_table`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from linearnets._shell import shell_word
+from linearnets.errors import DatasetError, UsageError
+
+__all__ = ["Rows", "read_rows"]
+
+# (line number in the file, the row's cells)
+Rows = list[tuple[int, list[str]]]
+
+
+def read_rows(path: Path) -> Rows:
+    """Return the non-empty rows of the CSV at ``path``, each with the line it starts on (from 1, as
+    an editor counts them: a quoted cell's line break starts a line); name an unreadable file."""
+    try:
+        with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
+            _refuse_compressed(path, raw.peek(4)[:4])
+            reader, start = csv.reader(f), 1
+            rows: Rows = []
+            for row in reader:
+                if row:
+                    rows.append((start, row))
+                start = reader.line_num + 1  # the lines the reader has read, so far
+            return rows
+    except PermissionError as exc:
+        raise UsageError(
+            f"data={str(path)!r} cannot be read ({exc.strerror}); check the file's permissions"
+        ) from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB limit
+        raise DatasetError(
+            f"{path} is not a readable CSV file ({exc}); save it as CSV (UTF-8), comma-separated, "
+            "one number per cell"
+        ) from None
+
+
+def _not_utf8(path: Path) -> DatasetError:
+    """Return the error for the CSV at ``path``, which UTF-8 cannot decode: the line and byte of its
+    first such byte (the decoder's own message gave an offset within one chunk it read) and, where
+    it is one, its Windows-1252 character (Excel's "CSV (Comma delimited)" on Windows writes that
+    encoding), with the conversion as a fix."""
+    data = path.read_bytes()
+    where: int | None = None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = exc.start
+    save = "save it as CSV UTF-8 (comma delimited)"
+    if where is None:  # changed since it was read: told without a place
+        return DatasetError(f"{path} is not UTF-8 text; {save}")
+    line = data.count(b"\n", 0, where) + 1
+    column = where - (data.rfind(b"\n", 0, where) + 1) + 1  # in bytes, from 1
+    byte = data[where]
+    try:
+        char = bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # one of the five bytes Windows-1252 leaves undefined
+        seen, fix = "", save
+    else:
+        seen = f" ({char!r} in Windows-1252)"
+        fix = (
+            f"{save}, or convert it: iconv -f WINDOWS-1252 -t UTF-8 {shell_word(path)} > table.csv"
+        )
+    return DatasetError(
+        f"{path} is not UTF-8 text: line {line}, byte {column} is 0x{byte:02x}{seen}, which UTF-8 "
+        f"does not allow there; {fix}"
+    )
+
+
+def _refuse_compressed(path: Path, head: bytes) -> None:
+    """Refuse a zip archive or gzip file named ``.csv`` by its first bytes, ``head``: told as "not
+    UTF-8" with the fix to save it as CSV, which it may well hold, compressed; UTF-16 text by its
+    byte-order mark (Excel's "Unicode Text", PowerShell's Out-File), told as its byte at 0."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DatasetError(
+            f"{path} is UTF-16 text (it starts with the byte-order mark {head[0]:02x} "
+            f"{head[1]:02x}, as Excel's Unicode Text and PowerShell's Out-File write), not UTF-8; "
+            f"save it as CSV UTF-8 (comma delimited), or convert it: iconv -f UTF-16 -t UTF-8 "
+            f"{shell_word(path)} > table.csv"
+        )
+    if head == b"PK\x03\x04":
+        raise DatasetError(
+            f"{path} is a zip archive (it starts with PK), not CSV text: an .npz, or an Excel "
+            "workbook? rename an .npz to end in .npz; save a workbook from Excel as CSV UTF-8 "
+            "(comma delimited)"
+        )
+    if head[:2] == b"\x1f\x8b":
+        raise DatasetError(
+            f"{path} is gzip-compressed (it starts with bytes 1f 8b), not CSV text; decompress "
+            "it first (gunzip -c FILE > table.csv) and pass the .csv it holds"
+        )
