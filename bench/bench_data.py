@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _machine import cpu_name
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
@@ -102,14 +103,7 @@ def load_times(repeats: int) -> tuple[list[float], list[float]]:
 
 
 def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "?",
-    )
+    cpu = cpu_name()
     nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (
         f"nproc {nproc}, CPU {cpu}, torch {torch.__version__}, python {platform.python_version()}, "

@@ -22,11 +22,11 @@ import sys
 import tempfile
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from _machine import cpu_name
 from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
@@ -220,14 +220,7 @@ def main() -> None:
     warnings.filterwarnings("ignore", message="This DataLoader will create")
     torch.set_num_threads(args.threads)
     read_fashion_mnist()  # both sides start from data in memory
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        "?",
-    )
+    cpu = cpu_name()
     print(
         f"{os.cpu_count()} cores ({cpu}), torch {torch.__version__}, python {platform.python_version()}, "
         f"{args.threads} torch threads, {args.epochs} epochs, lr 0.1, batch 256; s/epoch = train + test evaluation; "

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+from _machine import cpu_name
+
 
 def cli_import_seconds() -> float:
     """Return ``linearnets.cli``'s cumulative import time, in seconds, from a fresh interpreter."""
@@ -65,7 +67,7 @@ def main() -> None:
         helps.append(wall_seconds("-m", "linearnets", "--help"))
         refusals.append(wall_seconds("-m", "linearnets", "softmax", "--epochs", "0", status=2))
     print(
-        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+        f"{os.cpu_count()} cores ({cpu_name()}), "
         f"python {platform.python_version()}, {args.repeats} fresh interpreters each"
     )
     print(f"import linearnets.cli (-X importtime, cumulative): {spread(imports)}")

@@ -1,7 +1,7 @@
 """The ``linearnets`` command's first code: a stop that comes while the command's modules load is held.
 
-Loading :mod:`linearnets.cli` (argparse, the reports, the signal helpers) took 0.07–0.22 s on the
-busy 2-core VM (``bench/bench_startup.py``), before the command could set its own handlers: a Ctrl-C
+Loading :mod:`linearnets.cli` (argparse, the reports, the signal helpers) took 0.05–0.22 s on the
+2-core VM (``bench/bench_startup.py``), before the command could set its own handlers: a Ctrl-C
 then gave Python's traceback and exit status -2, and a SIGTERM ended the process without a word. Here both signals are held while it
 loads, then reported as any stop while starting is (one line, exit status 130, and the ``--json``
 object). Imports nothing but :mod:`signal`, so that what is left unguarded is Python's own start.
