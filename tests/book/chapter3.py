@@ -1,4 +1,25 @@
-"""The book's §3.6 code as printed, shared by the script and notebook tests (D2L §3.6)."""
+"""The book's chapter-3 code as printed, shared by the tests that run it: §3.2's data_iter, and
+§3.6's code as text for the script and notebook tests (D2L §3.2, §3.6)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import torch
+
+
+def data_iter(
+    batch_size: int, features: torch.Tensor, labels: torch.Tensor
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """D2L §3.2.2's ``data_iter``, as printed: a Python list of every index, shuffled by ``random``."""
+    num_examples = len(features)
+    indices = list(range(num_examples))
+    random.shuffle(indices)
+    for i in range(0, num_examples, batch_size):
+        batch_indices = torch.tensor(indices[i : min(i + batch_size, num_examples)])
+        yield features[batch_indices], labels[batch_indices]
+
 
 # §3.6.2–3.6.4: softmax, the model and the cross-entropy loss, functions of the globals W and b
 SOFTMAX_SCRATCH_FUNCTIONS = """

@@ -21,7 +21,7 @@ from torch import nn
 from linearnets import d2l
 from linearnets.errors import DivergenceError, DoubleSoftmaxWarning
 
-from .chapter3 import SOFTMAX_SCRATCH_MODEL, SOFTMAX_SCRATCH_UPDATER
+from .chapter3 import SOFTMAX_SCRATCH_MODEL, SOFTMAX_SCRATCH_UPDATER, data_iter
 
 REAL_DATA = Path("/usr/share/datasets/fashion-mnist")
 needs_data = pytest.mark.skipif(
@@ -31,23 +31,13 @@ needs_data = pytest.mark.skipif(
 TRUE_W, TRUE_B = torch.tensor([2, -3.4]), 4.2
 
 
-def _data_iter(batch_size: int, features: torch.Tensor, labels: torch.Tensor) -> Any:
-    """The book's §3.2 ``data_iter``, as printed."""
-    num_examples = len(features)
-    indices = list(range(num_examples))
-    random.shuffle(indices)
-    for i in range(0, num_examples, batch_size):
-        batch_indices = torch.tensor(indices[i : min(i + batch_size, num_examples)])
-        yield features[batch_indices], labels[batch_indices]
-
-
 def _train_32(
     w: torch.Tensor, b: torch.Tensor, lr: float, features: torch.Tensor, labels: torch.Tensor
 ) -> list[float]:
     """The book's §3.2 training loop on d2l's names; the mean loss after each of 3 epochs."""
     losses = []
     for _ in range(3):
-        for X, y in _data_iter(10, features, labels):
+        for X, y in data_iter(10, features, labels):
             l = d2l.squared_loss(d2l.linreg(X, w, b), y)
             l.sum().backward()
             d2l.sgd([w, b], lr, 10)

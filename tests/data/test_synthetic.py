@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import random
 import tracemalloc
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 import torch
+from book.chapter3 import data_iter as books_data_iter
 
 from linearnets.data.synthetic import data_iter, load_array, synthetic_data
 from linearnets.errors import UsageError, UsageTypeError
@@ -121,18 +121,6 @@ def test_each_batch_is_gathered_from_the_dataset_itself() -> None:
         torch.testing.assert_close(X[:, 0], 2 * (y - 100) + 100, rtol=0, atol=0)
 
 
-def _books_data_iter(
-    batch_size: int, features: torch.Tensor, labels: torch.Tensor
-) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """D2L §3.2.2's data_iter, written out: a Python list of every index."""
-    num_examples = len(features)
-    indices = list(range(num_examples))
-    random.shuffle(indices)
-    for i in range(0, num_examples, batch_size):
-        batch_indices = torch.tensor(indices[i : min(i + batch_size, num_examples)])
-        yield features[batch_indices], labels[batch_indices]
-
-
 def _python_peak(batches: Iterator[tuple[torch.Tensor, torch.Tensor]]) -> int:
     """Return the peak of Python's own allocations (tensor storage is not among them) while the
     batches are drawn."""
@@ -150,7 +138,7 @@ def test_data_iter_builds_no_python_list_of_indices() -> None:
     measurement sees it there, and ours stays a small fraction of it."""
     n = 200_000
     features, labels = torch.zeros(n, 2), torch.zeros(n, 1)
-    book = _python_peak(_books_data_iter(50_000, features, labels))
+    book = _python_peak(books_data_iter(50_000, features, labels))
     ours = _python_peak(data_iter(50_000, features, labels))
     assert book > 5_000_000  # n ints and the list that holds them
     assert ours < 500_000
