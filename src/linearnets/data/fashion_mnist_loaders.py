@@ -1,0 +1,90 @@
+"""The book's Fashion-MNIST iterators: ``load_data_fashion_mnist`` (D2L §3.5.3)."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from linearnets.data.loader import ArrayLoader
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import check_positive_int
+
+__all__ = ["load_data_fashion_mnist"]
+
+
+def load_data_fashion_mnist(
+    batch_size: int,
+    resize: int | Sequence[int] | None = None,
+    *,
+    root: str | Path | None = None,
+    num_workers: int = 0,
+    generator: torch.Generator | None = None,
+    device: str | torch.device | None = None,
+) -> tuple[ArrayLoader, ArrayLoader]:
+    """Return ``(train_iter, test_iter)`` over Fashion-MNIST: train shuffled each epoch, test in order.
+
+    Batches are ``X`` (B, 1, 28, 28) in [0, 1] and ``y`` int64 (B,), sliced from the whole set held
+    in memory (on ``device`` when given) and converted per batch: ``X`` in torch's default dtype
+    read at each batch, float32 unless changed, as the book's ``ToTensor`` gives it
+    (``torch.set_default_dtype(torch.float64)`` gives float64 images, as in the book).
+
+    Args:
+        batch_size: B, images per batch (the last batch of an epoch may be shorter).
+        resize: what the book hands ``transforms.Resize``: an int n (or ``[n]``) gives
+            (B, 1, n, n), a pair (h, w) gives (B, 1, h, w), with the pixels of the book's
+            ``Compose([Resize(n), ToTensor()])`` bit for bit (on the CPU;
+            :mod:`linearnets.data.resample`).
+        root: the folder holding the four files, directly or in ``FashionMNIST/raw`` (``None``:
+            search the usual places, as docs/fashion-mnist.md lists).
+        num_workers: accepted for the book's signature; slicing needs no worker processes.
+        generator: source of the training set's shuffle; ``None`` uses torch's global generator.
+        device: where the whole set is held and the batches come from (``None``: the CPU).
+
+    See D2L §3.5.3.
+    """
+    _check_num_workers(num_workers)
+    # before the 60 MB are read and verified, with the book's batch size as the example
+    batch_size = check_positive_int(
+        "batch_size", batch_size, fix="pass e.g. batch_size=256, the book's"
+    )
+    # looked up where it is defined at each call: a patch of
+    # linearnets.data.fashion_mnist.read_fashion_mnist reaches it (that module imports this one)
+    from linearnets.data import fashion_mnist
+
+    arrays = fashion_mnist.read_fashion_mnist(root)
+    train_iter = ArrayLoader(
+        arrays.train_images,
+        arrays.train_labels,
+        batch_size,
+        shuffle=True,
+        generator=generator,
+        resize=resize,
+        device=device,
+        image_dtype=None,  # torch's default, as the book's ToTensor
+    )
+    test_iter = ArrayLoader(
+        arrays.test_images,
+        arrays.test_labels,
+        batch_size,
+        shuffle=False,
+        resize=resize,
+        device=device,
+        image_dtype=None,
+    )
+    return train_iter, test_iter
+
+
+def _check_num_workers(num_workers: int) -> None:
+    """Raise unless ``num_workers`` is an integer >= 0 (accepted for the book's signature)."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral):
+        raise UsageTypeError(
+            f"num_workers must be an integer >= 0, got {num_workers!r}; pass e.g. num_workers=4, "
+            "the book's (it is accepted for the book's signature: slicing needs no workers)"
+        )
+    if num_workers < 0:
+        raise UsageError(
+            f"num_workers must be an integer >= 0, got {num_workers}; pass e.g. num_workers=4"
+        )
