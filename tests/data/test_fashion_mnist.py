@@ -754,6 +754,26 @@ def test_load_data_reads_the_root_it_is_given(
     assert torch.equal(X, torch.from_numpy(images.astype(np.float32) / 255).unsqueeze(1))
 
 
+def test_load_data_reads_through_the_read_fashion_mnist_of_linearnets_data_fashion_mnist(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """load_data_fashion_mnist lives in fashion_mnist_loaders.py: a patch of
+    linearnets.data.fashion_mnist.read_fashion_mnist, where it was defined, still reaches it."""
+    real = read_fashion_mnist(tiny.write(tmp_path / "root"), checksums=tiny.files)
+    roots: list[object] = []
+
+    def read(root: object) -> FashionMNISTArrays:
+        roots.append(root)
+        return real
+
+    monkeypatch.setattr(fashion_mnist, "read_fashion_mnist", read)
+    train_iter, _ = load_data_fashion_mnist(2, root="patched")
+    assert roots == ["patched"]
+    assert torch.equal(
+        torch.cat([y for _, y in train_iter]).sort().values, real.train_labels.sort().values
+    )
+
+
 @pytest.mark.parametrize(
     ("resize", "shape"),
     [((20, 12), (20, 12)), ([14], (14, 14)), (64, (64, 64))],
