@@ -730,3 +730,19 @@ def test_without_a_generator_the_batches_and_the_global_stream_are_torch_dataloa
     assert ours == book
     assert ours[0] != ours[2]  # a new order each epoch
     assert torch.equal(after, torch.rand(3))
+
+
+def test_a_shuffle_is_drawn_on_the_generators_device_not_torchs_default() -> None:
+    """Under torch.set_default_device the permutation of a CPU generator was made on that device
+    (meta here; a GPU refuses a CPU generator), and taking it to the data's failed ("Cannot copy
+    out of meta tensor"): drawn where the generator lives, the batches are the default's."""
+    X, y = torch.rand(10, 3), torch.arange(10)
+
+    def order() -> list[int]:
+        loader = ArrayLoader(X, y, 4, shuffle=True, generator=torch.Generator().manual_seed(0))
+        return [int(i) for _, labels in loader for i in labels]
+
+    expected = order()
+    with torch.device("meta"):  # torch's default device, as set_default_device sets it
+        assert order() == expected
+    assert expected == torch.randperm(10, generator=torch.Generator().manual_seed(0)).tolist()

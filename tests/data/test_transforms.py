@@ -61,6 +61,13 @@ def test_to_tensor_takes_any_2d_uint8_tensor_or_array_as_one_gray_image(
         assert tuple(x.shape) == (1, *shape) and torch.equal(x, expected)
 
 
+def test_to_tensor_converts_a_tensor_on_its_own_device() -> None:
+    """A uint8 tensor was taken to the CPU first (and came back there from a GPU; the meta
+    device's, standing in for one here, failed: "Cannot copy out of meta tensor")."""
+    x = ToTensor()(torch.zeros(4, 5, dtype=torch.uint8, device="meta"))
+    assert x.is_meta and x.shape == (1, 4, 5) and x.dtype == torch.get_default_dtype()
+
+
 BAD_PICS = [
     ("string array", np.array([["a"]]), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(1, 1\) and dtype <U1; convert it with pic.astype\(np.uint8\)"),
     ("complex array", np.zeros((2, 2), np.complex64), UsageTypeError, r"^pic must hold real pixels \(uint8, other integers, float or bool\), got an array of shape \(2, 2\) and dtype complex64;"),

@@ -266,3 +266,24 @@ def test_requires_grad_freezes_and_unfreezes_as_nn_modules_does(
     assert all(p.requires_grad for p in net.parameters())
     with pytest.raises(UsageError, match=r"requires_grad must be True or False, got 'no'"):
         net.requires_grad_("no")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+def test_the_initial_weights_are_drawn_on_the_generators_device(
+    build: Callable[[], ScratchModule], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawn without a device, the weights met a CUDA generator on the CPU (torch: "Expected a
+    'cpu' device type for generator"), and a CPU one on a CUDA default device; they are drawn on
+    the generator's device (here the CPU's), and the model is made on torch's default one."""
+    randn, devices = torch.randn, []
+
+    def spy(*args: Any, **kwargs: Any) -> torch.Tensor:
+        devices.append((kwargs["generator"].device, kwargs.get("device")))
+        return randn(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "randn", spy)
+    build()
+    with torch.device("meta"):  # torch's default device, as set_default_device sets it
+        net = build()
+    assert devices == [(torch.device("cpu"), torch.device("cpu"))] * 2
+    assert all(p.is_meta for p in net.parameters())

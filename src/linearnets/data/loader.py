@@ -176,7 +176,8 @@ class ArrayLoader:
         batch_size: B, the *global* batch size: in a run of ``world_size`` processes each rank gets
             about B / world_size rows of each batch.
         shuffle: draw a new permutation from ``generator`` at the start of each epoch.
-        generator: source of the permutations (``None``: torch's global generator).
+        generator: source of the permutations (``None``: torch's global generator), on the CPU
+            or a GPU: drawn on its device, so a seed gives the same batches wherever the data is.
         resize: resample images to (resize, resize) for an int (or ``[resize]``), to (h, w) for a
             pair, a whole batch at once: uint8 images to Pillow's bilinear pixels, as the book's
             ``Resize`` gives them (on a GPU within 1/255 of them: :mod:`linearnets.data.resample`),
@@ -320,7 +321,9 @@ class ArrayLoader:
             generator.manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
         elif not self.shuffle:
             return None
-        return torch.randperm(n, generator=generator).to(self.device)
+        # drawn on the generator's device (a CUDA generator draws only there, and torch's default
+        # device may be another), then taken once to the data's
+        return torch.randperm(n, generator=generator, device=generator.device).to(self.device)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         n, size = self.num_examples, self.batch_size

@@ -41,7 +41,7 @@ class ToTensor:
         """Return ``pic`` as (C, H, W): uint8 pixels / 255 in the default float dtype, others as
         they are."""
         if isinstance(pic, torch.Tensor):
-            array, kind = pic.detach().cpu(), "tensor"
+            array, kind = pic.detach(), "tensor"  # converted where it is (a GPU too)
             if array.dtype != torch.uint8:  # a float tensor needs no ToTensor at all
                 raise UsageTypeError(_dtype_refusal(kind, tuple(array.shape), str(array.dtype)))
         elif hasattr(pic, "getbands"):  # a PIL image, without importing PIL

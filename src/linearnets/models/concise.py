@@ -35,7 +35,9 @@ def init_weights(
     Args:
         m: the module ``net.apply`` visits; an ``nn.Linear`` weight (q, d) and bias (q,) are set.
         std: the standard deviation of the weights (the book's 0.01).
-        generator: source of the weights; ``None`` uses torch's global generator.
+        generator: source of the weights; ``None`` uses torch's global generator. Drawn on its
+            device and copied into the layer: a CPU generator seeds a layer on a GPU too, and
+            gives it the weights it gives on the CPU.
 
     See D2L §3.7.1.
     """
@@ -48,8 +50,13 @@ def init_weights(
     check_generator("generator", generator)
     if isinstance(m, nn.Linear):
         with torch.no_grad():
-            # drawn aside first: a std that draws infinite weights leaves the layer as it was
-            weight = torch.empty_like(m.weight).normal_(0.0, std, generator=generator)
+            # drawn aside first: a std that draws infinite weights leaves the layer as it was; on
+            # the generator's device (torch refuses a CUDA generator for a CPU layer and a CPU one
+            # for a CUDA layer), so a seed gives the same weights wherever the layer is; a meta
+            # layer has no values to draw
+            where = m.weight.device if generator is None or m.weight.is_meta else generator.device
+            weight = torch.empty(m.weight.shape, dtype=m.weight.dtype, device=where)
+            weight.normal_(0.0, std, generator=generator)
             check_finite_init("std", std, weight)
             m.weight.copy_(weight)
             if m.bias is not None:

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.models.scratch.module import ScratchModule, check_batch_device
+from linearnets.models.scratch.module import ScratchModule, check_batch_device, initial_normal
 from linearnets.validation import (
     check_bool,
     check_finite_init,
@@ -209,7 +209,8 @@ class LinearRegressionScratch(ScratchModule):
     Args:
         num_inputs: d, the number of features.
         sigma: standard deviation of the initial weights.
-        generator: source of the initial weights.
+        generator: source of the initial weights, drawn on its device (a CUDA one too); the
+            parameters are made on torch's default device, as ``nn.Linear`` makes its own.
         analytic: use the explicit gradient instead of autograd.
 
     See D2L §3.2.3.
@@ -228,7 +229,7 @@ class LinearRegressionScratch(ScratchModule):
         sigma = check_non_negative_float("sigma", sigma, fix="pass e.g. sigma=0.01")
         check_generator("generator", generator)
         self.analytic = check_bool("analytic", analytic)
-        w = torch.randn(num_inputs, 1, generator=generator) * sigma  # (d, 1), the default dtype
+        w = initial_normal(num_inputs, 1, generator=generator) * sigma  # (d, 1), the default dtype
         check_finite_init("sigma", sigma, w)
         self.w = w.requires_grad_(not analytic)
         self.b = torch.zeros(1, requires_grad=not analytic)

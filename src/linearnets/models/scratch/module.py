@@ -10,7 +10,7 @@ import torch
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_bool, check_holds_values, describe
 
-__all__ = ["IncompatibleKeys", "ScratchModule", "check_batch_device"]
+__all__ = ["IncompatibleKeys", "ScratchModule", "check_batch_device", "initial_normal"]
 
 # the model's own class, as nn.Module's Self: SoftmaxRegressionScratch().to("cpu").W type-checks
 _M = TypeVar("_M", bound="ScratchModule")
@@ -255,6 +255,19 @@ def _check_value(name: str, value: Any, param: torch.Tensor) -> None:
             f"state_dict[{name!r}] must have shape {tuple(param.shape)}, got "
             f"{tuple(value.shape)}; load a state saved from the same model size"
         )
+
+
+def initial_normal(*shape: int, generator: torch.Generator | None) -> torch.Tensor:
+    """Return standard normal draws of ``shape`` on torch's default device, where ``nn.Linear``
+    makes its weights, drawn on ``generator``'s device.
+
+    A CUDA generator draws only there (torch refuses it for a CPU tensor, "Expected a 'cpu' device
+    type for generator"), and so does a CPU one under ``torch.set_default_device("cuda")``: drawn
+    where the generator lives, then moved, a seed gives the same weights wherever they are made.
+    """
+    source = generator.device if generator is not None else None  # None: the default device
+    default = torch.empty(0).device  # torch's default device (torch.set_default_device)
+    return torch.randn(*shape, generator=generator, device=source).to(default)
 
 
 def check_batch_device(

@@ -21,7 +21,7 @@ from linearnets.models.scratch.cross_entropy import (
     softmax,
     softmax_cross_entropy_grad,
 )
-from linearnets.models.scratch.module import ScratchModule
+from linearnets.models.scratch.module import ScratchModule, initial_normal
 from linearnets.validation import (
     check_bool,
     check_finite_init,
@@ -62,7 +62,8 @@ class SoftmaxRegressionScratch(ScratchModule):
         num_inputs: d, features per example (784 for 28×28 images).
         num_outputs: q, the number of classes.
         sigma: standard deviation of the initial weights.
-        generator: source of the initial weights.
+        generator: source of the initial weights, drawn on its device (a CUDA one too); the
+            parameters are made on torch's default device, as ``nn.Linear`` makes its own.
         analytic: use the explicit gradient instead of autograd.
 
     See D2L §3.6.1.
@@ -85,7 +86,7 @@ class SoftmaxRegressionScratch(ScratchModule):
         self.analytic = check_bool("analytic", analytic)
         # W is (d, q) as in the book, stored column-major (the transpose of a contiguous (q, d)):
         # MKL's X @ W and its backward run ~3x faster in that layout for q = 10 columns
-        W = (torch.randn(self.num_outputs, self.num_inputs, generator=generator) * sigma).T
+        W = (initial_normal(self.num_outputs, self.num_inputs, generator=generator) * sigma).T
         check_finite_init("sigma", sigma, W)
         self.W = W.requires_grad_(not self.analytic)
         self.b = torch.zeros(self.num_outputs, requires_grad=not self.analytic)
