@@ -406,3 +406,26 @@ def test_a_master_port_in_use_is_named() -> None:
     )
     assert distributed._address_in_use(dist.DistNetworkError("connection refused")) is None
     assert distributed._address_in_use(RuntimeError("EADDRINUSE")) is None
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [("cuda:nccl", "cuda:0"), ("cpu:gloo,cuda:gloo", "cpu"), ("cpu:gloo,cuda:nccl", "cpu")],
+    ids=["nccl", "gloo", "both"],
+)
+def test_a_cpu_total_is_summed_where_the_group_has_a_backend_for_it(
+    monkeypatch: pytest.MonkeyPatch, config: str, expected: str
+) -> None:
+    """NCCL alone reduces CUDA tensors only: an epoch's totals, made on the CPU, were all-reduced
+    there, and every data-parallel run on NCCL failed ("No backend type associated with device
+    type cpu"); they go through this process's GPU (tests/test_cuda.py sums them for real)."""
+    monkeypatch.setattr(distributed, "in_process_group", lambda: True)
+    monkeypatch.setattr(dist, "get_backend_config", lambda: config)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    where = distributed._collective_device(torch.tensor([1.0, 2.0]))
+    assert where == torch.device(expected)
+    monkeypatch.setattr(dist, "all_reduce", _twin_rank_all_reduce)
+    if expected == "cpu":  # summed in place, as before
+        t = torch.tensor([2.0, 5.0])
+        assert DistContext(rank=0, world_size=2).all_reduce_sum(t) is t
+        assert t.tolist() == [4.0, 10.0]

@@ -61,10 +61,21 @@ class DistContext:
         return self.rank == 0
 
     def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
-        """Sum ``tensor`` over every process, in place, and return it."""
-        if self.enabled:
+        """Sum ``tensor`` over every process, in place, and return it.
+
+        A CPU tensor (an epoch's totals, a batch's size) is summed through this process's GPU
+        when the group runs on NCCL alone, which reduces CUDA tensors only (torch: "No backend
+        type associated with device type cpu"), and copied back.
+        """
+        if not self.enabled:
+            return tensor
+        where = _collective_device(tensor)
+        if where == tensor.device:
             dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
-        return tensor
+            return tensor
+        moved = tensor.to(where)
+        dist.all_reduce(moved, op=dist.ReduceOp.SUM)
+        return tensor.copy_(moved)
 
     def average_gradients(self, params: Any) -> None:
         """All-reduce each parameter's gradient (sum), then divide by the world size.
@@ -83,6 +94,18 @@ class DistContext:
         """Wait until every process gets here."""
         if self.enabled:
             dist.barrier()
+
+
+def _collective_device(tensor: torch.Tensor) -> torch.device:
+    """Return where the process group can sum ``tensor``: its own device, or this process's GPU
+    when the group has no backend for that device but one for CUDA (NCCL alone: "cuda:nccl")."""
+    if tensor.is_cuda or not in_process_group():
+        return tensor.device  # every backend that runs on a GPU takes CUDA tensors
+    # the group's backends by device type: "cpu:gloo,cuda:gloo" for gloo, "cuda:nccl" for NCCL
+    types = {part.split(":")[0] for part in dist.get_backend_config().split(",")}
+    if tensor.device.type in types or "cuda" not in types:
+        return tensor.device  # anything else is torch's to refuse
+    return torch.device("cuda", torch.cuda.current_device())
 
 
 # how long a process waits for the others to join it, when torchrun does not stop it for them: one
