@@ -13,6 +13,7 @@ from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
     check_holds_values,
     check_label_tensor,
+    check_labels_device,
     check_no_nan_scores,
     check_positive_int,
     describe,
@@ -29,13 +30,14 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
             integer dtype or whole-numbered floats (``2.0``). A float column (B, 1) (one score per
             example) and fractional float labels (``0.9``) are refused: truncated to labels they
             would count silently wrong rows.
-        y: class indices, shape (B,).
+        y: class indices, shape (B,), on ``y_hat``'s device.
 
     See D2L §3.6.5.
     """
     check_label_tensor("y", y)
     _check_predictions(y_hat)
     check_holds_values("y", y)
+    check_labels_device(y, y_hat, "y_hat")
     scores = y_hat.ndim > 1 and y_hat.shape[1] > 1
     if scores:  # a label outside [0, C) can never match: an error, not a silent miss
         check_label_tensor("y", y, num_classes=y_hat.shape[1])

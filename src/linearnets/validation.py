@@ -31,6 +31,7 @@ __all__ = [
     "check_holds_values",
     "check_label_range",
     "check_label_tensor",
+    "check_labels_device",
     "check_model_size",
     "check_no_nan_scores",
     "check_non_negative_float",
@@ -331,6 +332,22 @@ def check_holds_values(name: str, value: torch.Tensor) -> torch.Tensor:
             "device (a shape without data); pass one that holds its values, on the CPU or a GPU"
         )
     return value
+
+
+def check_labels_device(y: torch.Tensor, scores: torch.Tensor, of: str) -> None:
+    """Raise :class:`UsageError` unless the labels ``y`` are on the device of ``scores`` (named
+    ``of``, e.g. "y_hat"): torch fails on the two in its own words ("Expected all tensors to be
+    on the same device"), or, where its indexing moves CPU labels for it, at a later step. Meta
+    labels are refused as holding no values; meta ``scores`` are left to the model's checks."""
+    if y.device == scores.device or scores.is_meta:
+        return
+    check_holds_values("y", y)
+    what = "targets" if y.is_floating_point() else "labels"
+    raise UsageError(
+        f"y must be on the device of {of}, {scores.device}, got {what} on {y.device}; move them "
+        f"with "
+        f"y.to('{scores.device}') (a batch's X and y belong on the model's device)"
+    )
 
 
 def check_finite(

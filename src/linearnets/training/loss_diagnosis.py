@@ -17,7 +17,7 @@ from torch import nn
 
 from linearnets.errors import LinearnetsError, UsageError, UsageTypeError
 from linearnets.training.totals import Loss
-from linearnets.validation import check_label_tensor, describe, is_column
+from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
 
 __all__ = [
     "BINARY_LOSSES",
@@ -98,6 +98,10 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
     """
     if not isinstance(y_hat, torch.Tensor) or y_hat.ndim == 0 or y.ndim == 0:
         return None
+    try:  # torch's words: "Expected all tensors to be on the same device"
+        check_labels_device(y, y_hat, "the model's output")
+    except UsageError as usage:
+        return usage
     if y_hat.shape[0] != y.shape[0]:
         rows, B = y_hat.shape[0], y.shape[0]
         k = rows // B if B and rows % B == 0 else 0

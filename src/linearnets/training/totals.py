@@ -21,6 +21,7 @@ from linearnets.validation import (
     check_choice,
     check_label_range,
     check_label_tensor,
+    check_labels_device,
     check_no_nan_scores,
     describe,
     is_column,
@@ -71,7 +72,7 @@ def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
     """Check a classifier's output (B, C) against its labels (B,) before they are stashed (and, on an
     epoch's first step, before its update: see :func:`~linearnets.training.step.train_step`).
 
-    Shapes and dtypes only, no tensor op: labels (B, 1) would broadcast against the predictions (B,)
+    Shapes, dtypes and devices only, no tensor op: labels (B, 1) would broadcast against the predictions (B,)
     and count up to B² "correct" rows; bool or uint16 labels would fail deep inside torch. A model
     of one output per example, (B, 1) or (B,), is a regression: its integer targets are refused
     with the fix, float targets, rather than taken as the labels of a single class.
@@ -85,6 +86,9 @@ def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
         )
     if y.ndim != 1 or y.dtype not in _LABEL_DTYPES:
         check_label_tensor("y", y)  # raises the readable error
+    # a loss that took CPU labels for a GPU model's output (the scratch cross_entropy's indexing
+    # moves them) would meet them again in the epoch's count, in torch's words
+    check_labels_device(y, y_hat, "the model's output")
     if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
         raise UsageError(
             f"a classifier's output must be scores of shape (B, C), one row per label, got shape "
@@ -246,6 +250,7 @@ class EpochTotals:
         """
         pred = check_label_tensor("the model's predicted labels", y_hat.reshape(-1))
         check_label_tensor("y", y)
+        check_labels_device(y, y_hat, "the model's output")
         if pred.shape[0] != y.shape[0]:
             raise UsageError(
                 f"a classifier's output must be one predicted label per label, got shape "

@@ -8,7 +8,12 @@ import math
 import torch
 
 from linearnets.errors import UsageError
-from linearnets.validation import check_float_tensor, check_holds_values, check_label_tensor
+from linearnets.validation import (
+    check_float_tensor,
+    check_holds_values,
+    check_label_tensor,
+    check_labels_device,
+)
 
 __all__ = [
     "cross_entropy",
@@ -102,6 +107,7 @@ def _pick(
     try:
         return values.gather(classes, index).reshape(-1)
     except RuntimeError:
+        check_labels_device(y, values, "the logits")  # gather takes no index from another device
         check_label_tensor("y", y, num_classes=values.shape[classes])  # raises the readable error
         raise
 
