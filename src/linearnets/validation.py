@@ -345,8 +345,7 @@ def check_labels_device(y: torch.Tensor, scores: torch.Tensor, of: str) -> None:
     what = "targets" if y.is_floating_point() else "labels"
     raise UsageError(
         f"y must be on the device of {of}, {scores.device}, got {what} on {y.device}; move them "
-        f"with "
-        f"y.to('{scores.device}') (a batch's X and y belong on the model's device)"
+        f"with y.to('{scores.device}') (a batch's X and y belong on the model's device)"
     )
 
 
