@@ -266,8 +266,8 @@ def initial_normal(*shape: int, generator: torch.Generator | None) -> torch.Tens
     where the generator lives, then moved, a seed gives the same weights wherever they are made.
     """
     source = generator.device if generator is not None else None  # None: the default device
-    default = torch.empty(0).device  # torch's default device (torch.set_default_device)
-    return torch.randn(*shape, generator=generator, device=source).to(default)
+    draws = torch.randn(*shape, generator=generator, device=source)
+    return draws.to(torch.get_default_device())  # torch.set_default_device's, the CPU unless set
 
 
 def check_batch_device(
