@@ -184,7 +184,8 @@ def check_device_name(value: object) -> str:
     """Return ``value`` as a device name ("auto", "cpu", "cuda", "cuda:N" or "mps"), or raise.
 
     A ``torch.device`` is taken by its name. Only the name is checked here (a config may be built on
-    another machine than the one that trains); :func:`resolve_device` checks that it is available.
+    another machine than the one that trains); :func:`linearnets.device.resolve_device` checks that it
+    is available.
     """
     loaded = sys.modules.get("torch")  # none of its devices exists before it is loaded
     if loaded is not None and isinstance(value, loaded.device):

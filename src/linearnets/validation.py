@@ -1,7 +1,7 @@
 """Checks for values entering the library: each failure names the argument, the rule, the value and the fix.
 
 Imports neither torch nor NumPy itself: the command's options are checked with these before either
-is loaded (``linearnets softmax --epochs 0`` answers without the second torch takes to load). A
+is loaded (``linearnets softmax --epochs 0`` answers without waiting seconds for torch). A
 value that is a tensor or an array can only exist once its library is loaded, so the checks of
 numbers look for them in :data:`sys.modules`; the checks of tensors import torch, already loaded.
 """
