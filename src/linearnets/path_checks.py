@@ -15,7 +15,7 @@ from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
 
-__all__ = ["check_path", "expand_user", "link_problem"]
+__all__ = ["check_path", "expand_user", "link_problem", "unsearchable_folder"]
 
 
 def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
@@ -127,6 +127,35 @@ def link_problem(path: Path) -> str | None:
                 return f"{part} is a symbolic link to something that does not exist"
             return f"{part} is a symbolic link to {target}, which does not exist"
     return None
+
+
+def unsearchable_folder(path: Path) -> tuple[Path, str] | None:
+    """Return the folder on the way to ``path`` that this user may not search (no ``x``
+    permission) with the system's reason, or ``None`` when ``path`` can be looked up, whether or
+    not anything is there.
+
+    Python 3.11's ``Path.is_file``, ``exists`` and ``is_dir`` raise PermissionError there, which
+    reached the user as "[Errno 13] Permission denied: 'DIR/FILE'" with no word of the folder.
+    """
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM):
+            return None  # missing, or a link's problem (link_problem names it)
+        folder = path.parent  # this one refuses, or a folder above it does
+        while folder != folder.parent and _denied(folder):
+            folder = folder.parent
+        return folder, exc.strerror or type(exc).__name__
+    return None
+
+
+def _denied(path: Path) -> bool:
+    """Return whether looking ``path`` up is refused by a folder's permissions."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno in (errno.EACCES, errno.EPERM)
+    return False
 
 
 # what each path setting of the configs takes, for the fix of a bad one: softmax's data is a .npz,

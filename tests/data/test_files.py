@@ -464,3 +464,120 @@ def test_a_damaged_file_is_told_the_fix_for_its_folder(
     assert files.how_to_replace(name) == f"{download}."  # read from the working folder
     monkeypatch.chdir(tmp_path)
     assert files.how_to_replace(Path("debian") / name) == debian  # the same folder, relative
+
+
+def _deny_search(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> None:
+    """Make ``folders`` unsearchable (no ``x`` permission): looking up anything in them fails with
+    EACCES, as a chmod 000 does for a user who is not root (faked: the tests may run as root)."""
+    real = os.stat
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if not isinstance(path, int):
+            where = Path(os.path.abspath(os.fsdecode(path)))
+            if any(folder in where.parents for folder in folders):
+                raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+
+
+@pytest.mark.parametrize(
+    ("layout", "denied", "blamed"),
+    [
+        ("flat", "root", "root"),  # chmod 000 root
+        ("torchvision", "root/FashionMNIST", "root/FashionMNIST"),  # chmod 000 root/FashionMNIST
+        ("flat", "parent", "parent"),  # root=parent/root, chmod 000 parent
+    ],
+)
+def test_a_root_that_cannot_be_searched_is_named_with_its_fix_not_a_bare_oserror(
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    layout: str,
+    denied: str,
+    blamed: str,
+) -> None:
+    """Python 3.11's Path.is_file and Path.exists raise for such a folder: 'linearnets data
+    --data-dir DIR' ended with "[Errno 13] Permission denied: 'DIR/train-images-idx3-ubyte'
+    (PermissionError)", exit 1, and FashionMNIST(root) with the bare PermissionError."""
+    from linearnets.cli import main
+    from linearnets.data.dataset import FashionMNIST
+
+    root = tmp_path / "parent" / "root"
+    tiny.write(root / "FashionMNIST" / "raw" if layout == "torchvision" else root)
+    _deny_search(monkeypatch, tmp_path / denied.replace("root", "parent/root"))
+    folder = tmp_path / blamed.replace("root", "parent/root")
+    got = (
+        f"must be a folder you can open, got '{root}', but {folder} cannot be searched "
+        f"(Permission denied); make it readable (chmod u+rx {folder}), or pass another folder"
+    )
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(root, checksums=tiny.files)
+    assert str(info.value) == f"root {got}"
+    with pytest.raises(UsageError) as info:
+        FashionMNIST(root)  # not "root must hold the Fashion-MNIST files": it may well
+    assert str(info.value) == f"root {got}"
+    assert main(["data", "--data-dir", str(root)]) == 2
+    assert capsys.readouterr().err == f"linearnets data: error: --data-dir {got}\n"
+
+
+def test_a_root_holding_the_files_beside_a_folder_that_cannot_be_searched_is_read(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only when the files are not found is an unsearchable FashionMNIST/ blamed."""
+    root = tiny.write(tmp_path / "root")
+    (root / "FashionMNIST" / "raw").mkdir(parents=True)
+    _deny_search(monkeypatch, root / "FashionMNIST")
+    assert find_fashion_mnist(root, checksums=tiny.files).folder == root
+
+
+def test_a_search_passes_over_a_place_that_cannot_be_searched_and_says_so(
+    places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unsearchable ./data/FashionMNIST (or a home folder not this user's) stopped the search
+    with Python's PermissionError, the Keras cache after it never looked at."""
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    denied = places["data"].parent  # data/FashionMNIST
+    denied.mkdir(parents=True)
+    _deny_search(monkeypatch, denied, places["env"])
+    with pytest.raises(DatasetError) as info:
+        find_fashion_mnist(checksums=tiny.files)
+    assert str(info.value) == (
+        f"Fashion-MNIST was not found (searched {places['env']} (from $LINEARNETS_DATA, but "
+        f"{places['env']} cannot be searched: Permission denied), data (data/FashionMNIST "
+        f"cannot be searched: Permission denied), ../data, {places['keras']}); {HOW_TO_GET}"
+    )
+    tiny.write(places["keras"])
+    assert "Keras" in find_fashion_mnist(checksums=tiny.files).source
+
+
+def test_linearnets_data_that_cannot_be_reached_is_refused_naming_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It was a bare PermissionError (Path.is_dir of a folder inside an unsearchable one)."""
+    inner = tmp_path / "locked" / "inner"
+    inner.mkdir(parents=True)
+    monkeypatch.setenv("LINEARNETS_DATA", str(inner))
+    _deny_search(monkeypatch, tmp_path / "locked")
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist()
+    locked = tmp_path / "locked"
+    assert str(info.value) == (
+        f"LINEARNETS_DATA must name a folder you can open, got '{inner}', but {locked} cannot "
+        f"be searched (Permission denied); make it readable (chmod u+rx {locked}), or unset it "
+        "(unset LINEARNETS_DATA) to search the usual places"
+    )
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root searches a folder of mode 000"
+)
+def test_a_root_of_mode_000_is_named_with_its_fix(tiny: Tiny, tmp_path: Path) -> None:
+    root = tiny.write(tmp_path / "root")
+    root.chmod(0)
+    try:
+        with pytest.raises(UsageError, match="cannot be searched"):
+            find_fashion_mnist(root, checksums=tiny.files)
+    finally:
+        root.chmod(0o755)

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 
 from linearnets._warn import warn
-from linearnets.data.files import find_fashion_mnist
+from linearnets.data.files import UnsearchableFolderError, find_fashion_mnist
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user, link_problem
 
@@ -31,7 +31,7 @@ def _root_holds_files(root: str | Path) -> bool:
     """Return whether ``root`` (or its FashionMNIST/raw) holds the four files; a bad path raises."""
     try:
         find_fashion_mnist(root)
-    except UsageTypeError:
+    except (UsageTypeError, UnsearchableFolderError):  # not a root lacking the files: say so
         raise
     except UsageError:
         return False

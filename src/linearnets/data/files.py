@@ -12,6 +12,11 @@ they are reached. Tests redirect the Debian location with :data:`DEBIAN_PACKAGE`
 passed over (the error, when no place has them, says what it lacked). A value that names no folder
 at all is refused, though: it is a typo or a stale setting, and searching on would quietly read
 another copy than the one the user pointed at.
+
+A place this user may not search (a folder without ``x`` permission, a home folder not theirs) is
+passed over, and the error, when no place has the files, names the folder; a ``root`` (or a
+``$LINEARNETS_DATA``) that cannot be reached is refused naming it
+(:class:`UnsearchableFolderError`), where Python's bare PermissionError stopped the search before.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 
 from linearnets._shell import shell_word
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
-from linearnets.path_checks import expand_user, link_problem
+from linearnets.path_checks import expand_user, link_problem, unsearchable_folder
 
 __all__ = [
     "DEBIAN_DIR",
@@ -33,6 +38,7 @@ __all__ = [
     "HOW_TO_GET",
     "TEST_FILES",
     "Found",
+    "UnsearchableFolderError",
     "find_fashion_mnist",
     "how_to_replace",
     "missing_files",
@@ -97,13 +103,44 @@ class Found:
         return next(iter(self.paths.values())).parent
 
 
+class UnsearchableFolderError(UsageError):
+    """A folder on the way to the files cannot be searched (its permissions): ``root`` or
+    ``$LINEARNETS_DATA`` names a folder whose content the user may not look at."""
+
+
 def _layouts(directory: Path) -> tuple[Path, Path]:
     return directory, directory / "FashionMNIST" / "raw"
 
 
 def _file(folder: Path, name: str) -> Path | None:
-    """Return ``folder/name`` or ``folder/name.gz``, whichever is a file (plain first)."""
-    return next((p for p in (folder / name, folder / f"{name}.gz") if p.is_file()), None)
+    """Return ``folder/name`` or ``folder/name.gz``, whichever is a file (plain first).
+
+    ``os.path.isfile``, not ``Path.is_file``: Python 3.11's raises PermissionError for a folder
+    that cannot be searched, where the search must go on (:func:`_unsearchable_layout` says why)."""
+    return next((p for p in (folder / name, folder / f"{name}.gz") if os.path.isfile(p)), None)
+
+
+def _unsearchable_layout(
+    directory: Path, names: dict[str, tuple[int, str]]
+) -> tuple[Path, str] | None:
+    """Return the folder that refuses the search (and why) in the first layout of ``directory``
+    that cannot be searched for the files ``names`` (``None``: each can); see
+    :func:`~linearnets.path_checks.unsearchable_folder`."""
+    name = next(iter(names))
+    return next(
+        (why for layout in _layouts(directory) if (why := unsearchable_folder(layout / name))), None
+    )
+
+
+def _cannot_search(blocked: tuple[Path, str]) -> str:
+    """Return what is wrong with a folder that cannot be searched (``unsearchable_folder``'s)."""
+    folder, reason = blocked
+    return f"{folder} cannot be searched ({reason})"
+
+
+def _searchable_fix(blocked: tuple[Path, str]) -> str:
+    """Return the fix for a folder that cannot be searched (``unsearchable_folder``'s)."""
+    return f"make it readable (chmod u+rx {shell_word(blocked[0])})"
 
 
 def _files_in(directory: Path, names: dict[str, tuple[int, str]]) -> dict[str, Path] | None:
@@ -126,7 +163,7 @@ def _debian_dir() -> Path | None:
     for line in listing.splitlines():
         if line.endswith("train-images-idx3-ubyte.gz"):
             return Path(line).parent
-    return DEBIAN_DIR if DEBIAN_DIR.is_dir() else None
+    return DEBIAN_DIR if os.path.isdir(DEBIAN_DIR) else None
 
 
 def _env_dir() -> Path | None:
@@ -135,6 +172,16 @@ def _env_dir() -> Path | None:
     if not env:
         return None
     path = expand_user("LINEARNETS_DATA", env)
+    # a folder above it refuses: it cannot even be told a folder (one that is, but cannot be
+    # searched itself, is passed over by the search, saying so)
+    blocked = unsearchable_folder(path)
+    if blocked:
+        raise UnsearchableFolderError(
+            f"LINEARNETS_DATA must name a folder you can open, got {env!r}, but "
+            f"{_cannot_search(blocked)}; "
+            f"{_searchable_fix(blocked)}, or unset it (unset LINEARNETS_DATA) to search the "
+            "usual places"
+        )
     if not path.is_dir():
         what = "which is not a folder" if path.exists() else "which does not exist"
         problem = link_problem(path)
@@ -240,6 +287,9 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
     # "root" is --data-dir on the command line (linearnets.cli._report names it so); the path is
     # quoted: a folder named "batch_size=64" is no setting
     shown = repr(str(root))
+    blocked = unsearchable_folder(root)
+    if blocked:  # else it would read as a folder that does not exist
+        raise _unsearchable_root(shown, blocked)
     if root.exists() and not root.is_dir():  # e.g. one of the data files itself
         raise UsageError(
             f"root must be an existing folder, got the file {shown}; pass the folder that holds "
@@ -250,12 +300,23 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
         why = f", but {problem}" if problem else ""
         raise UsageError(f"root must be an existing folder, got {shown}{why}; {HOW_TO_GET}")
     paths = _files_in(root, names)
+    blocked = _unsearchable_layout(root, names) if paths is None else None
+    if blocked:  # else it would read as a folder lacking the files
+        raise _unsearchable_root(shown, blocked)
     if paths is None:
         raise UsageError(
             f"root must hold {_wanted(names)} (or FashionMNIST/raw/ with them), got "
             f"{shown}, which lacks {', '.join(missing_files(root, names))}; {HOW_TO_GET}"
         )
     return Found(root, f"--data-dir {root}", paths)
+
+
+def _unsearchable_root(shown: str, blocked: tuple[Path, str]) -> UnsearchableFolderError:
+    """Return the refusal of the root ``shown`` (quoted), on whose way a folder cannot be searched."""
+    return UnsearchableFolderError(
+        f"root must be a folder you can open, got {shown}, but {_cannot_search(blocked)}; "
+        f"{_searchable_fix(blocked)}, or pass another folder"
+    )
 
 
 def _search(names: dict[str, tuple[int, str]]) -> Found:
@@ -267,11 +328,15 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
         paths = _files_in(directory, names)
         if paths is not None:
             return Found(directory, f"{label}: {directory}", paths)
+        # a place that cannot be searched is passed over too, saying so
+        blocked = _unsearchable_layout(directory, names)
+        denied = f"{blocked[0]} cannot be searched: {blocked[1]}" if blocked else None
         if label == "$LINEARNETS_DATA":  # set on purpose: say why it was not used
             lacks = ", ".join(missing_files(directory, names))
-            searched.append(f"{directory} (from $LINEARNETS_DATA, which lacks {lacks})")
+            why = f"but {denied}" if denied else f"which lacks {lacks}"
+            searched.append(f"{directory} (from $LINEARNETS_DATA, {why})")
         else:
-            searched.append(str(directory))
+            searched.append(f"{directory} ({denied})" if denied else str(directory))
     what = (
         "Fashion-MNIST was" if set(names) == set(FASHION_MNIST_FILES) else f"{_wanted(names)} were"
     )
