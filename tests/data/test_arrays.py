@@ -15,6 +15,8 @@ import torch
 from linearnets.data.arrays import load_classification_file, load_regression_file
 from linearnets.errors import DatasetError, DataWarning, UsageError
 
+from .conftest import deny_search
+
 
 @pytest.mark.parametrize("dtype", ["timedelta64[s]", "datetime64[s]", "complex64", "<U3"], ids=str)
 def test_x_must_hold_real_numbers(tmp_path: Path, dtype: str) -> None:
@@ -626,3 +628,32 @@ def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(tmp_path: Path
     said = "{} must be a .npz file for softmax regression, got {!r}" + fix
     assert str(info.value) == said.format("data", str(path))
     assert one_line(info.value) == said.format("--data", str(path))
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".csv"])
+def test_a_data_file_in_a_folder_that_cannot_be_searched_names_the_folder_and_its_fix(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    suffix: str,
+) -> None:
+    """chmod 000 on its folder: 'linearnets linreg --data locked/d.npz' ended with "[Errno 13]
+    Permission denied: 'locked/d.npz' (PermissionError)", exit 1 (Python 3.11's Path.is_file)."""
+    from linearnets.cli import main
+
+    path = tmp_path / "locked" / f"d{suffix}"
+    path.parent.mkdir()
+    if suffix == ".npz":
+        np.savez(path, X=np.zeros((4, 2), np.float32), y=np.zeros(4, np.float32))
+    else:
+        path.write_text("1,2,3\n4,5,6\n")
+    deny_search(monkeypatch, path.parent)
+    got = (
+        f"cannot be reached: {path.parent} cannot be searched (Permission denied); make it "
+        f"readable (chmod u+rx {path.parent}), or pass a file elsewhere"
+    )
+    with pytest.raises(UsageError) as info:
+        load_regression_file(path)
+    assert str(info.value) == f"data={str(path)!r} {got}"
+    assert main(["linreg", "--data", str(path)]) == 2
+    assert capsys.readouterr().err == f"linearnets linreg: error: --data {path} {got}\n"

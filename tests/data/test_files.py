@@ -15,7 +15,7 @@ from linearnets.data import files
 from linearnets.data.files import HOW_TO_GET, find_fashion_mnist
 from linearnets.errors import DatasetError, UsageError
 
-from .conftest import Tiny, broken_link
+from .conftest import Tiny, broken_link, deny_search
 
 LOCATIONS = ["env", "debian", "data", "parent-data", "keras"]
 
@@ -466,21 +466,6 @@ def test_a_damaged_file_is_told_the_fix_for_its_folder(
     assert files.how_to_replace(Path("debian") / name) == debian  # the same folder, relative
 
 
-def _deny_search(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> None:
-    """Make ``folders`` unsearchable (no ``x`` permission): looking up anything in them fails with
-    EACCES, as a chmod 000 does for a user who is not root (faked: the tests may run as root)."""
-    real = os.stat
-
-    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-        if not isinstance(path, int):
-            where = Path(os.path.abspath(os.fsdecode(path)))
-            if any(folder in where.parents for folder in folders):
-                raise PermissionError(13, "Permission denied", os.fsdecode(path))
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "stat", stat)
-
-
 @pytest.mark.parametrize(
     ("layout", "denied", "blamed"),
     [
@@ -506,7 +491,7 @@ def test_a_root_that_cannot_be_searched_is_named_with_its_fix_not_a_bare_oserror
 
     root = tmp_path / "parent" / "root"
     tiny.write(root / "FashionMNIST" / "raw" if layout == "torchvision" else root)
-    _deny_search(monkeypatch, tmp_path / denied.replace("root", "parent/root"))
+    deny_search(monkeypatch, tmp_path / denied.replace("root", "parent/root"))
     folder = tmp_path / blamed.replace("root", "parent/root")
     got = (
         f"must be a folder you can open, got '{root}', but {folder} cannot be searched "
@@ -528,7 +513,7 @@ def test_a_root_holding_the_files_beside_a_folder_that_cannot_be_searched_is_rea
     """Only when the files are not found is an unsearchable FashionMNIST/ blamed."""
     root = tiny.write(tmp_path / "root")
     (root / "FashionMNIST" / "raw").mkdir(parents=True)
-    _deny_search(monkeypatch, root / "FashionMNIST")
+    deny_search(monkeypatch, root / "FashionMNIST")
     assert find_fashion_mnist(root, checksums=tiny.files).folder == root
 
 
@@ -540,7 +525,7 @@ def test_a_search_passes_over_a_place_that_cannot_be_searched_and_says_so(
     monkeypatch.setattr(files, "_debian_dir", lambda: None)
     denied = places["data"].parent  # data/FashionMNIST
     denied.mkdir(parents=True)
-    _deny_search(monkeypatch, denied, places["env"])
+    deny_search(monkeypatch, denied, places["env"])
     with pytest.raises(DatasetError) as info:
         find_fashion_mnist(checksums=tiny.files)
     assert str(info.value) == (
@@ -559,7 +544,7 @@ def test_linearnets_data_that_cannot_be_reached_is_refused_naming_the_folder(
     inner = tmp_path / "locked" / "inner"
     inner.mkdir(parents=True)
     monkeypatch.setenv("LINEARNETS_DATA", str(inner))
-    _deny_search(monkeypatch, tmp_path / "locked")
+    deny_search(monkeypatch, tmp_path / "locked")
     with pytest.raises(UsageError) as info:
         find_fashion_mnist()
     locked = tmp_path / "locked"

@@ -28,7 +28,7 @@ from linearnets.data.class_labels import (
     warn_unseen,
 )
 from linearnets.data.csv_table import read_csv
-from linearnets.data.npz import open_npz
+from linearnets.data.npz import check_data_file, open_npz
 from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.validation import MAX_WEIGHT_BYTES
@@ -298,10 +298,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         )
         y_cell: Callable[[int, int], str] = lambda i, j: f"y[{i}]"  # noqa: E731
     elif path.suffix.lower() == ".csv":
-        if not path.is_file():
-            raise UsageError(
-                f"data={str(path)!r} does not exist or is not a file; pass an existing .csv file"
-            )
+        check_data_file(path, ".csv")
         table, lines = read_csv(path)  # (N, D + 1), (N,)
         X = _features(
             path,

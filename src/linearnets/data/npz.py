@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from linearnets._shell import shell_word
 from linearnets.errors import DatasetError, UsageError
+from linearnets.path_checks import unsearchable_folder
 
-__all__ = ["open_npz"]
+__all__ = ["check_data_file", "open_npz"]
 
 _FIX = "save it again with numpy.savez(path, X=..., y=...)"
 
@@ -48,12 +50,25 @@ def open_npz(path: Path, wanted: tuple[str, ...]) -> tuple[dict[str, np.ndarray]
     return arrays, sorted(members)
 
 
-def _check_is_zip(path: Path) -> None:
-    """Refuse a ``path`` that is not an existing file, or not a zip archive."""
+def check_data_file(path: Path, kind: str) -> None:
+    """Refuse a ``data`` ``path`` that is not an existing file (``kind``: ``.npz`` or ``.csv``),
+    naming the folder on its way that cannot be searched, if one cannot."""
+    blocked = unsearchable_folder(path)
+    if blocked:  # else Path.is_file raised a bare PermissionError (Python 3.11)
+        folder, reason = blocked
+        raise UsageError(
+            f"data={str(path)!r} cannot be reached: {folder} cannot be searched ({reason}); make "
+            f"it readable (chmod u+rx {shell_word(folder)}), or pass a file elsewhere"
+        )
     if not path.is_file():
         raise UsageError(
-            f"data={str(path)!r} does not exist or is not a file; pass an existing .npz file"
+            f"data={str(path)!r} does not exist or is not a file; pass an existing {kind} file"
         )
+
+
+def _check_is_zip(path: Path) -> None:
+    """Refuse a ``path`` that is not an existing file, or not a zip archive."""
+    check_data_file(path, ".npz")
     if not zipfile.is_zipfile(path):  # np.load would read a .npy or complain about pickles instead
         raise DatasetError(
             f"data={str(path)!r} is not a readable .npz file (not a zip archive: a .npy array, "
