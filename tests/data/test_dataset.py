@@ -366,6 +366,23 @@ def test_a_root_without_the_files_is_refused_when_made(
     )
 
 
+def test_a_fashionmnist_folder_passed_as_root_is_told_to_pass_the_folder_above(
+    root: Path, tiny: Tiny, tmp_path: Path
+) -> None:
+    """root='data/FashionMNIST', its raw/ holding the files: "pass download=True" was the fix
+    given, which downloads into data/FashionMNIST/FashionMNIST/raw (or reads another copy)."""
+    tiny.write(tmp_path / "data" / "FashionMNIST" / "raw")
+    passed = tmp_path / "data" / "FashionMNIST"
+    with pytest.raises(dataset_root.DatasetNotFoundError) as info:
+        FashionMNIST(passed)
+    assert str(info.value) == (
+        "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{str(passed)!r}; its raw/ holds them: pass root={str(tmp_path / 'data')!r}, "
+        "torchvision's root above FashionMNIST/raw/"
+    )
+    assert len(FashionMNIST(tmp_path / "data", train=False)) == NUM_TEST  # the fix works
+
+
 def test_download_true_with_the_files_in_root_reads_root_not_another_copy(
     root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -566,3 +566,39 @@ def test_a_root_of_mode_000_is_named_with_its_fix(tiny: Tiny, tmp_path: Path) ->
             find_fashion_mnist(root, checksums=tiny.files)
     finally:
         root.chmod(0o755)
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])
+def test_a_fashionmnist_folder_given_as_root_is_told_to_pass_the_folder_above(
+    tiny: Tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str], gz: bool
+) -> None:
+    """--data-dir data/FashionMNIST, its raw/ holding the files: the fix given was to install or
+    download them, which are one folder below."""
+    from linearnets.cli import main
+
+    tiny.write(tmp_path / "data" / "FashionMNIST" / "raw", gz=gz)
+    passed = tmp_path / "data" / "FashionMNIST"
+    lacks = ", ".join(tiny.files)
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(passed, checksums=tiny.files)
+    assert str(info.value) == (
+        f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"'{passed}', which lacks {lacks}; its raw/ holds them: pass root='{tmp_path / 'data'}', "
+        "torchvision's root above FashionMNIST/raw/"
+    )
+    assert find_fashion_mnist(tmp_path / "data", checksums=tiny.files).folder == passed / "raw"
+    assert main(["data", "--data-dir", str(passed)]) == 2  # the real checksums: the same refusal
+    assert capsys.readouterr().err == (
+        f"linearnets data: error: --data-dir must hold the Fashion-MNIST files (or "
+        f"FashionMNIST/raw/ with them), got '{passed}', which lacks {lacks}; its raw/ holds "
+        f"them: pass --data-dir {tmp_path / 'data'}, torchvision's root above FashionMNIST/raw/\n"
+    )
+
+
+def test_a_fashionmnist_folder_whose_raw_lacks_files_gets_the_usual_fix(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    raw = tiny.write(tmp_path / "data" / "FashionMNIST" / "raw")
+    (raw / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(UsageError, match=rf"; {re.escape(HOW_TO_GET)}$"):
+        find_fashion_mnist(raw.parent, checksums=tiny.files)

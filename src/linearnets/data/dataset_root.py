@@ -12,7 +12,11 @@ import stat
 from pathlib import Path
 
 from linearnets._warn import warn
-from linearnets.data.files import UnsearchableFolderError, find_fashion_mnist
+from linearnets.data.files import (
+    UnsearchableFolderError,
+    find_fashion_mnist,
+    torchvision_root_above,
+)
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user, link_problem
 
@@ -119,8 +123,15 @@ def check_root(root: object) -> None:
 def check_holds_files(root: str | Path) -> None:
     """Raise a :class:`DatasetNotFoundError` saying what to pass when ``root`` lacks the files."""
     if not _root_holds_files(root):
+        above = torchvision_root_above(expand_user("root", root))
+        fix = (
+            f"its raw/ holds them: pass root={str(above)!r}, torchvision's root above "
+            "FashionMNIST/raw/"
+            if above is not None
+            else "pass download=True (reads this machine's verified copy, else downloads into "
+            "root), or root=None to search the usual places"
+        )
         raise DatasetNotFoundError(
             f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-            f"{os.fspath(root)!r}; pass download=True (reads this machine's verified copy, else "
-            "downloads into root), or root=None to search the usual places"
+            f"{os.fspath(root)!r}; {fix}"
         )

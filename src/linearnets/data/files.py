@@ -42,6 +42,7 @@ __all__ = [
     "find_fashion_mnist",
     "how_to_replace",
     "missing_files",
+    "torchvision_root_above",
 ]
 
 # decompressed size and MD5 of each file (Debian re-gzipped them, so .gz hashes differ from upstream)
@@ -306,9 +307,35 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
     if paths is None:
         raise UsageError(
             f"root must hold {_wanted(names)} (or FashionMNIST/raw/ with them), got "
-            f"{shown}, which lacks {', '.join(missing_files(root, names))}; {HOW_TO_GET}"
+            f"{shown}, which lacks {', '.join(missing_files(root, names))}; {_fix_lacking(root, names)}"
         )
     return Found(root, f"--data-dir {root}", paths)
+
+
+def _fix_lacking(root: Path, names: dict[str, tuple[int, str]]) -> str:
+    """Return the fix for ``root``, which lacks the files ``names``: the folder above it when
+    that is torchvision's root (:func:`torchvision_root_above`), else :data:`HOW_TO_GET`."""
+    above = torchvision_root_above(root, names)
+    if above is None:
+        return HOW_TO_GET
+    return (
+        f"its raw/ holds them: pass root={str(above)!r}, torchvision's root above FashionMNIST/raw/"
+    )
+
+
+def torchvision_root_above(
+    root: str | Path, names: dict[str, tuple[int, str]] | None = None
+) -> Path | None:
+    """Return the folder above ``root`` when ``root`` is a ``FashionMNIST`` folder whose ``raw/``
+    holds the files ``names`` (default all four): ``data/FashionMNIST`` passed, one folder short
+    of torchvision's layout, where installing or downloading them was the fix given."""
+    root = Path(root)
+    below = root / "raw"
+    if root.name != "FashionMNIST" or not all(
+        _file(below, n) for n in names or FASHION_MNIST_FILES
+    ):
+        return None
+    return root.parent
 
 
 def _unsearchable_root(shown: str, blocked: tuple[Path, str]) -> UnsearchableFolderError:
