@@ -20,6 +20,9 @@ from linearnets.cli._options import (
 
 ACCEPTED = [
     (positive_int, "1", 1),
+    (positive_int, " 3\n", 3),  # the blanks int() skips: they cannot change the number
+    (positive_int, "3\xa0", 3),  # a no-break space too, as the CSV reader skips it
+    (positive_int, "+3", 3),
     (positive_int, "250", 250),
     (non_negative_int, "0", 0),
     (non_negative_int, "7", 7),
@@ -60,6 +63,20 @@ REFUSED = [
     (non_negative_float, "inf", r"^must be a finite number >= 0, got inf$"),
     (non_negative_float, "nan", r"^must be a finite number >= 0, got nan$"),
     (non_negative_float, "", r"^must be a non-negative number, got ''$"),
+    # int() and float() read any script's digits: --epochs ٣ trained 3 epochs, 1٣ (a stray key)
+    # 13, a number no shell history shows as such; the CSV reader refuses them too
+    (positive_int, "٣", r"^must be a positive integer in the digits 0-9, got '٣'; write it as 3$"),
+    (positive_int, "1٣", r"^must be a positive integer in the digits 0-9, got '1٣'; write it as 13$"),
+    (positive_int, " ３ ", r"^must be a positive integer in the digits 0-9, got ' ３ '; write it as 3$"),
+    (non_negative_int, "１０", r"^must be a non-negative integer in the digits 0-9, got '１０'; write it as 10$"),
+    (positive_float, "٠.٥", r"^must be a positive number in the digits 0-9, got '٠\.٥'; write it as 0\.5$"),
+    (positive_float, "１e-3", r"^must be a positive number in the digits 0-9, got '１e-3'; write it as 1e-3$"),
+    (non_negative_float, "٣", r"^must be a non-negative number in the digits 0-9, got '٣'; write it as 3$"),
+    # no fix where the number in 0-9 breaks the rule too, nor for what is no number at all
+    (positive_int, "٠", r"^must be a positive integer in the digits 0-9, got '٠'$"),
+    (positive_float, "-٣", r"^must be a positive number in the digits 0-9, got '-٣'$"),
+    (positive_float, "３．５", r"^must be a positive number, got '３．５'$"),
+    (positive_int, "é", r"^must be a positive integer, got 'é'$"),
     # not "(. for this folder)": --data . is then refused as no .npz or .csv file
     (path_arg, "", r"^must be a path, got an empty string; pass the file or folder name the option takes$"),
     # a stray blank made a new folder "runs/a ", printed as "run folder: runs/a" (nothing of that

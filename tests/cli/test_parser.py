@@ -499,3 +499,39 @@ def test_an_unrecognized_word_is_named_with_what_to_do(
         _usage_error(argv, capsys)
         == f"{message} (see linearnets {' '.join(argv[: 1 + (argv[0] == 'data')])} --help)"
     )
+
+
+def _number_options() -> list[tuple[list[str], str]]:
+    """Return each (command words, option) of the command whose value is a number."""
+    from linearnets.cli._options import takes
+
+    found = []
+    for words, command in build_parser()._commands():
+        for action in command._actions:
+            if action.option_strings and takes(action.type) and "path" not in action.type.__name__:
+                found.append((words.split(), max(action.option_strings, key=len)))
+    return found
+
+
+def test_every_number_option_is_found() -> None:
+    """The list below is what the command has: a new option of numbers is checked too."""
+    assert sorted(f"{' '.join(w)} {o}" for w, o in _number_options()) == sorted(
+        [f"linreg {o}" for o in ("--epochs", "--lr", "--batch-size", "--num-examples")]
+        + [f"linreg {o}" for o in ("--noise-std", "--seed", "--threads")]
+        + [f"softmax {o}" for o in ("--epochs", "--lr", "--batch-size", "--seed", "--threads")]
+        + ["softmax --resize", "predict -n", "data show -n"]
+    )
+
+
+@pytest.mark.parametrize(("words", "option"), _number_options())
+def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], option: str) -> None:
+    """Python's int() and float() read '３' (full-width) and '٣' (Arabic-Indic) as 3: each option
+    refuses them alike, naming the number in 0-9, as the CSV reader does."""
+    argv = [*words, "runs/a"] if words == ["predict"] else words
+    with pytest.raises(UsageExit) as info:
+        build_parser().parse_args([*argv, option, "３"])
+    assert info.value.code == 2
+    assert info.value.message.startswith(f"argument {option}: must be a ")
+    assert info.value.message.endswith(
+        f" in the digits 0-9, got '３'; write it as 3 (see linearnets {' '.join(words)} --help)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import unicodedata
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -28,19 +29,43 @@ def takes(convert: Any) -> tuple[str, str] | None:
         return None
 
 
-def _plain(text: str) -> str:
+def _plain(text: str, convert: Callable[[str], object]) -> str:
     """Return ``text`` for ``int``/``float`` to read, refusing (ValueError) the ``_`` they take
     between digits: ``1_0`` read as 10 and ``3e-2_0`` as 3e-20, typos taken silently (the CSV
-    reader refuses such numbers too)."""
+    reader refuses such numbers too).
+
+    Digits other than ASCII's are refused too, as the CSV reader refuses them (ArgumentTypeError
+    naming what ``convert``, the converter that calls, takes, and the number in 0-9 where ``convert``
+    takes it): Python reads ``٣`` and ``３`` as 3 and ``1٣`` as 13, a value no shell history,
+    script or README shows as the number it is.
+    """
     if "_" in text:
         raise ValueError(text)
-    return text
+    core = text.strip()  # the blanks int() and float() skip, a no-break space too
+    if core.isascii():
+        return text
+    spelled = "".join(_ascii_digit(ch) for ch in core)
+    if not spelled.isascii():
+        raise ValueError(text)  # other characters than digits ("é", "３．５"): no number at all
+    kind, fix = _TAKES[convert][0], ""
+    try:
+        convert(spelled)
+        fix = f"; write it as {spelled}"
+    except argparse.ArgumentTypeError:
+        pass  # "٠" for a positive integer: 0 would be refused in turn
+    raise argparse.ArgumentTypeError(f"must be {kind} in the digits 0-9, got {text!r}{fix}")
+
+
+def _ascii_digit(ch: str) -> str:
+    """Return ``ch``, a decimal digit of another script (``٣``, ``３``) as ASCII's."""
+    digit = unicodedata.decimal(ch, None)
+    return ch if ch.isascii() or digit is None else str(digit)
 
 
 def positive_int(text: str) -> int:
     """Parse an integer ≥ 1."""
     try:
-        value = int(_plain(text))
+        value = int(_plain(text, positive_int))
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
     if value < 1:
@@ -51,7 +76,7 @@ def positive_int(text: str) -> int:
 def non_negative_int(text: str) -> int:
     """Parse an integer ≥ 0."""
     try:
-        value = int(_plain(text))
+        value = int(_plain(text, non_negative_int))
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
     if value < 0:
@@ -62,7 +87,7 @@ def non_negative_int(text: str) -> int:
 def positive_float(text: str) -> float:
     """Parse a finite number > 0."""
     try:
-        value = float(_plain(text))
+        value = float(_plain(text, positive_float))
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
     if not math.isfinite(value) or value <= 0:
@@ -73,7 +98,7 @@ def positive_float(text: str) -> float:
 def non_negative_float(text: str) -> float:
     """Parse a finite number ≥ 0."""
     try:
-        value = float(_plain(text))
+        value = float(_plain(text, non_negative_float))
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text!r}") from None
     if not math.isfinite(value) or value < 0:
