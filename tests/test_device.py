@@ -177,7 +177,10 @@ def test_as_many_processes_as_gpus_each_get_their_own_and_the_cpu_takes_any(
 def test_a_malformed_local_world_size_is_named(one_gpu: pytest.MonkeyPatch) -> None:
     one_gpu.setenv("LOCAL_WORLD_SIZE", "two")
     with pytest.raises(
-        UsageError, match=r"^environment variable LOCAL_WORLD_SIZE must be an integer, got 'two'$"
+        UsageError,
+        match=r"^environment variable LOCAL_WORLD_SIZE must be an integer, got 'two'; torchrun "
+        r"sets it for each process it starts: unset it to run a single process, or start the "
+        r"processes with torchrun$",
     ):
         resolve_device("auto")
 

@@ -91,7 +91,9 @@ def _local_processes(local_rank: int, local_world_size: int | None) -> tuple[int
             local_world_size = int(value) if value else None
         except ValueError:
             raise UsageError(
-                f"environment variable LOCAL_WORLD_SIZE must be an integer, got {value!r}"
+                f"environment variable LOCAL_WORLD_SIZE must be an integer, got {value!r}; "
+                "torchrun sets it for each process it starts: unset it to run a single process, "
+                "or start the processes with torchrun"
             ) from None
     if local_world_size is not None and local_world_size > local_rank:
         who = f"torchrun started {local_world_size} processes on this machine"

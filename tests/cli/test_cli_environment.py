@@ -131,8 +131,34 @@ def test_a_stray_rank_without_world_size_still_says_what_is_wrong(
             {"WORLD_SIZE": "2", "RANK": "5", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"},
             r"RANK must be in \[0, 2\) for WORLD_SIZE=2, got 5",
         ),
+        # a number of processes below 1 trained one process without a word
+        (
+            {"WORLD_SIZE": "0"},
+            r"^linearnets softmax: error: environment variable WORLD_SIZE must be the number of processes, at least 1, got '0'; torchrun sets WORLD_SIZE for each process it starts: unset it to run a single process, or start the processes with torchrun\n$",
+        ),
+        (
+            {"WORLD_SIZE": "-1"},
+            r"^linearnets softmax: error: environment variable WORLD_SIZE must be the number of processes, at least 1, got '-1'; ",
+        ),
+        # int() read 2_0 as 20 and ٢ as 2
+        (
+            {"WORLD_SIZE": "2_0"},
+            r"^linearnets softmax: error: environment variable WORLD_SIZE must be an integer in the digits 0-9, got '2_0'; torchrun sets WORLD_SIZE",
+        ),
+        (
+            {"WORLD_SIZE": "٢"},
+            r"^linearnets softmax: error: environment variable WORLD_SIZE must be an integer in the digits 0-9, got '٢'; ",
+        ),
     ],
-    ids=["world-size-alone", "rank-1-by-hand", "rank-too-big"],
+    ids=[
+        "world-size-alone",
+        "rank-1-by-hand",
+        "rank-too-big",
+        "world-size-0",
+        "world-size-negative",
+        "world-size-underscore",
+        "world-size-arabic-indic",
+    ],
 )
 def test_torchrun_variables_set_by_hand_are_named(
     monkeypatch: pytest.MonkeyPatch,

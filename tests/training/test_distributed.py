@@ -319,12 +319,27 @@ def test_env_int_reads_an_integer_or_the_default(
     assert env_int("LINEARNETS_TEST_INT", 7) == expected
 
 
-def test_env_int_refuses_a_non_integer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RANK", "first")
-    with pytest.raises(
-        UsageError, match=r"^environment variable RANK must be an integer, got 'first'$"
-    ):
-        env_int("RANK", 0)
+@pytest.mark.parametrize(
+    ("name", "value", "rule"),
+    [
+        ("RANK", "first", "must be an integer in the digits 0-9, got 'first'"),
+        ("RANK", "1_0", "must be an integer in the digits 0-9, got '1_0'"),  # int(): 10
+        ("LOCAL_RANK", "１", "must be an integer in the digits 0-9, got '１'"),  # int(): 1
+        ("WORLD_SIZE", "0", "must be the number of processes, at least 1, got '0'"),
+        ("WORLD_SIZE", "-2", "must be the number of processes, at least 1, got '-2'"),
+    ],
+)
+def test_env_int_refuses_what_torchrun_would_not_set(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, rule: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    fix = (
+        f"torchrun sets {name} for each process it starts: unset it to run a single process, or "
+        "start the processes with torchrun"
+    )
+    with pytest.raises(UsageError) as info:
+        env_int(name, 0)
+    assert str(info.value) == f"environment variable {name} {rule}; {fix}"
 
 
 # -- a process group the caller joined itself, settings compared, lost peers -----------------------
