@@ -53,6 +53,11 @@ def test_the_largest_examples_of_few_weights_still_fit() -> None:
             {"true_b": 1e39},
             r"^true_b must hold numbers in \[-1e\+15, 1e\+15\] .*, got 1e\+39; pass e\.g\. true_b=4\.2, or rescale the problem$",
         ),
+        # the value as received: :g showed 1.0000001e15 as 1e+15, the limit itself
+        (
+            {"true_b": 1.0000001e15},
+            r"^true_b must hold numbers in \[-1e\+15, 1e\+15\] .*, got 1000000100000000\.0; pass e\.g\. true_b=4\.2",
+        ),
     ],
 )
 def test_true_w_and_true_b_past_float32s_loss_range_are_refused_by_name(

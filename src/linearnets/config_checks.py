@@ -57,7 +57,7 @@ def check_lr_floor(lr: float, example: str) -> None:
     if lr < MIN_LR:
         raise UsageError(
             f"lr must be at least {MIN_LR:g} (float32's smallest normal number; the updates would "
-            f"underflow to nothing), got {lr:g}; pass e.g. lr={example}"
+            f"underflow to nothing), got {float(lr)!r}; pass e.g. lr={example}"
         )
 
 

@@ -108,7 +108,7 @@ def _within_scale(name: str, values: tuple[float, ...], example: str) -> tuple[f
             raise UsageError(
                 f"{name} must hold numbers in [{-MAX_NOISE_STD:g}, {MAX_NOISE_STD:g}] (noise_std's "
                 "limit, which keeps the float32 labels y = Xw + b + noise and their squared errors "
-                f"finite), got {value:g}; pass e.g. {name}={example}, or rescale the problem"
+                f"finite), got {float(value)!r}; pass e.g. {name}={example}, or rescale the problem"
             )
     return values
 
