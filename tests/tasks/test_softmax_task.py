@@ -526,6 +526,31 @@ def test_a_ctrl_c_before_training_began_keeps_nothing_as_it_says(
     assert type(info.value) is KeyboardInterrupt and not out.exists()
 
 
+def test_a_ctrl_c_just_after_config_json_was_written_keeps_nothing_as_it_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain Ctrl-C landing once config.json is written, as training's stop is set up (entering
+    complete_when_returned, outside every handler then): the command said "nothing was trained
+    or kept: run the same command again", yet the folder kept config.json and the same command
+    was refused ("--out ... already holds a run"). Seen with a real SIGINT sent as config.json
+    appeared."""
+    from linearnets.tasks import softmax as task
+
+    real = task.complete_when_returned
+
+    def interrupted() -> Any:
+        if not (out / "config.json").is_file():  # run_softmax's own, around the whole run
+            return real()
+        raise KeyboardInterrupt  # the one around training, once the run's config is written
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(task, "complete_when_returned", interrupted)
+    config = SoftmaxConfig(data=_tiny_data(tmp_path / "d.npz"), epochs=1, plot="none", out=out)
+    with pytest.raises(KeyboardInterrupt) as info:
+        run_softmax(config)
+    assert type(info.value) is KeyboardInterrupt and not out.exists()
+
+
 def test_a_ctrl_c_while_the_callers_state_comes_back_is_a_complete_runs_stop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

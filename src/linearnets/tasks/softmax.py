@@ -260,30 +260,36 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
                 if not existed:
                     _fs.remove_empty_folders([run_dir, *made])
 
+    training = False
     try:
+        # one try from the folder's claim to training's own stop: a Ctrl-C landing between
+        # config.json's write and the training (entering complete_when_returned) left the
+        # folder holding config.json, where the command said nothing was kept
         try:
             exp = prepare(config, dist=dist)
             if exp.dist.is_main:
                 write_run_config(run_dir, exp, resumes=[])
-        except BaseException:
-            never_started()
-            raise
-        with complete_when_returned() as done:
-            try:
+            with complete_when_returned() as done:
+                training = True
                 done.append(train_experiment(exp, run_dir, callbacks=callbacks))
-            except KeyboardInterrupt as exc:
-                # a plain one comes before training began (after it, or once an epoch started,
-                # the stop names the run and its resume): nothing was kept, as it says; unless
-                # it is a second signal's, cutting a training stop short on its way out
-                if type(exc) is KeyboardInterrupt:
-                    first = stop_behind(exc)
-                    if first is not None:
-                        raise first from None
-                    never_started()
-                raise
-            if lock is not None:
-                lock.release()
-            return done[0]
+                if lock is not None:
+                    lock.release()
+                return done[0]
+        except KeyboardInterrupt as exc:
+            # a plain one comes before training began (after it, or once an epoch started,
+            # the stop names the run and its resume): nothing was kept, as it says; unless
+            # it is a second signal's, cutting a training stop short on its way out
+            if type(exc) is KeyboardInterrupt and training:
+                first = stop_behind(exc)
+                if first is not None:
+                    raise first from None
+            if type(exc) is KeyboardInterrupt or not training:
+                never_started()
+            raise
+        except BaseException:
+            if not training:
+                never_started()
+            raise
     finally:
         if lock is not None:
             lock.release()
