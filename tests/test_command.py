@@ -121,3 +121,68 @@ def test_a_signal_the_command_was_started_with_ignored_stays_ignored(tmp_path: P
         timeout=120,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "linearnets 0.1.0\n", "")
+
+
+# a signal sent once, from inside torch's own import, as a Ctrl-C typed while a command loads it
+_SIGNAL_WHILE_TORCH_LOADS = """
+import os, signal, sys
+
+class SignalOnImport:
+    sent = False
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r} and not self.sent:
+            self.sent = True
+            os.kill(os.getpid(), signal.{signal})
+        return None
+
+sys.meta_path.insert(0, SignalOnImport())
+sys.argv = {argv}
+import runpy
+runpy.run_module('linearnets', run_name='__main__')
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("linreg", "--epochs", "1", "--json"), ("predict", "no-run")],
+    ids=["linreg", "predict"],
+)
+@pytest.mark.parametrize(
+    # torch._prims: deep in torch's import, which the stop left half-made (the report then
+    # failed importing torch again: "partially initialized module 'torch' has no attribute 'fx'",
+    # a traceback, exit 1); numpy.linalg: numpy's import under torch._C's, which swallowed the
+    # KeyboardInterrupt (the command ran to its end, exit 0)
+    "module",
+    ["torch._prims", "numpy.linalg"],
+)
+@pytest.mark.parametrize(
+    ("sig", "said"), [("SIGINT", "interrupted"), ("SIGTERM", "interrupted by SIGTERM")]
+)
+def test_a_signal_while_a_command_imports_torch_is_one_line_and_exit_130(
+    tmp_path: Path, argv: tuple[str, ...], module: str, sig: str, said: str
+) -> None:
+    code = _SIGNAL_WHILE_TORCH_LOADS.format(
+        module=module, signal=sig, argv=repr(["linearnets", *argv])
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    detail = f"{said} while starting; nothing was done: run the same command again"
+    assert done.stderr == f"linearnets {argv[0]}: {detail}\n"
+    assert done.returncode == 130
+    error = {"error": detail, "error_type": "StoppedWhileStarting", "exit_status": 130}
+    assert done.stdout == (json.dumps(error) + "\n" if "--json" in argv else "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stop_is_reported_in_one_line_where_torch_cannot_be_imported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stop that cut torch's import short: reporting it imported torch again (to tell a
+    training stop), which failed with a traceback in place of the line."""
+    from linearnets.cli._outcomes import report_interrupt
+
+    monkeypatch.delitem(sys.modules, "linearnets.training.interrupt", raising=False)
+    monkeypatch.setitem(sys.modules, "torch", None)  # an import of it raises ImportError
+    assert report_interrupt(KeyboardInterrupt("SIGTERM"), "linearnets linreg", json_errors=False)
+    assert capsys.readouterr().err == "linearnets linreg: interrupted by SIGTERM\n"

@@ -50,10 +50,11 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
     if rank != 0 and _ranks.by_launcher():  # every rank stopped after the same step: rank 0 says
         _ranks.let_rank_0_speak()  # where (a process started by hand says it itself)
         return EXIT_INTERRUPTED
-    from linearnets.training.interrupt import TrainingInterrupted
-
+    # a training stop only once its module is loaded: importing it (and torch) here failed with
+    # a traceback where the stop had cut torch's own import short
+    interrupt = sys.modules.get("linearnets.training.interrupt")
     with held_signals(raise_after=False):  # the report is printed whole, a second signal or not
-        if isinstance(exc, TrainingInterrupted):
+        if interrupt is not None and isinstance(exc, interrupt.TrainingInterrupted):
             exc.from_cli = True  # the hint names the command, not the Python call
         detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
         print(

@@ -11,9 +11,11 @@ import os
 import time
 from typing import Any
 
+from linearnets._signals import first_signal
 from linearnets.errors import UsageError
 
 __all__ = [
+    "StoppedWhileStarting",
     "by_launcher",
     "let_rank_0_speak",
     "rank",
@@ -138,8 +140,20 @@ def by_launcher() -> bool:
 
 
 def refuse_data_parallel(command: str) -> None:
-    """Raise unless this is a single process: ``command`` does not split its work over processes."""
-    from linearnets.training.distributed import env_int
+    """Raise unless this is a single process: ``command`` does not split its work over processes.
+
+    The first import of torch for ``linreg``, ``data`` and ``predict``: made with SIGINT and SIGTERM
+    held, and one that came raised once it is done. A ``KeyboardInterrupt`` inside it was swallowed
+    by torch's own import of numpy (the command ran to its end, exit 0) or left torch half-made,
+    and the report of the stop failed importing it again (a traceback, exit 1).
+    """
+    from linearnets._signals import held_signals
+
+    try:
+        with held_signals(raise_after=True):
+            from linearnets.training.distributed import env_int
+    except KeyboardInterrupt as exc:
+        raise StoppedWhileStarting(*exc.args) from None
 
     world = env_int("WORLD_SIZE", 1)
     if world > 1:
@@ -147,3 +161,11 @@ def refuse_data_parallel(command: str) -> None:
             f"{command} runs in one process, got {world} processes (torchrun); run it "
             f"without torchrun (only 'linearnets softmax' trains data-parallel)"
         )
+
+
+class StoppedWhileStarting(KeyboardInterrupt):
+    """A Ctrl-C or SIGTERM while a command loaded torch, before it did anything."""
+
+    def __str__(self) -> str:
+        said = "interrupted by SIGTERM" if first_signal(self) == "SIGTERM" else "interrupted"
+        return f"{said} while starting; nothing was done: run the same command again"
