@@ -535,6 +535,36 @@ def test_a_process_whose_peer_failed_before_joining_gives_up_naming_it(
     assert not (tmp_path / "run").exists()  # given up before any folder was claimed
 
 
+# rank 1 joins the group, then dies at once (killed, out of memory), before the ranks compare settings
+_JOINS_THEN_DIES = (
+    "import os, torch.distributed as dist; dist.init_process_group('gloo', init_method='env://'); "
+    "os._exit(9)"
+)
+
+
+def test_a_process_killed_right_after_it_joined_is_named_in_one_line(
+    npz: Path, tmp_path: Path
+) -> None:
+    """Rank 0 said gloo's raw words ("error: unexpected RuntimeError: [.../pair.cc:537] Read error
+    ... GLHF! (re-run with --debug ...)") when its peer died while the settings were compared."""
+    port = _free_port()
+    env = _env()
+    env.update(WORLD_SIZE="2", RANK="1", LOCAL_RANK="1", MASTER_ADDR="127.0.0.1",
+               MASTER_PORT=str(port))  # fmt: skip
+    dies = subprocess.Popen([sys.executable, "-c", _JOINS_THEN_DIES], env=env, text=True)
+    survivor = _by_hand(npz, tmp_path / "run", 0, port)
+    (_, err), _ = _outputs([survivor, dies], timeout=120)
+    assert survivor.returncode == 1, err
+    said = err.replace(_waiting(0, port), "")
+    assert re.fullmatch(
+        r"linearnets softmax: error: another process of the data-parallel run stopped before "
+        r"training began \(lost connection: [^()\n]*by peer[^()\n]*\); nothing was trained: "
+        r"start every process again as before\n",
+        said,
+    ), said
+    assert not (tmp_path / "run").exists()
+
+
 # run_softmax called by a script that torchrun started, with no dist: the group comes from torchrun's
 # environment, as the command's does
 _API_SCRIPT = """

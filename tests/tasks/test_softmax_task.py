@@ -576,3 +576,57 @@ def test_a_ctrl_c_while_the_callers_state_comes_back_is_a_complete_runs_stop(
         f"interrupted by SIGINT after the run finished: its results are complete in {out}"
     )
     assert (out / "results.json").is_file()
+
+
+_GLOO_RESET = (
+    "[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error "
+    "[127.0.0.1]:43184: Connection reset by peer. This is typically caused by a remote worker "
+    "hanging or bugs in the application. GLHF!"
+)
+
+
+@pytest.mark.parametrize("where", ["folder-name", "ddp"])
+@pytest.mark.parametrize("existed", [False, True], ids=["new-out", "empty-out"])
+def test_a_process_lost_after_rank_0_claimed_the_folder_leaves_it_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, existed: bool
+) -> None:
+    """Rank 1 killed while rank 0 told it the folder's name: rank 0 said gloo's raw error
+    ("unexpected RuntimeError: [...] GLHF!") and left the folder it had claimed, with its .lock;
+    lost in DDP's constructor (concise), gloo's raw error too. Now the lost peer is named, and the
+    folder is as the run found it, as for any stop before training."""
+    import torch.distributed as dist
+
+    from linearnets.training.distributed import DistContext, PeerLostError
+
+    def lost(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(_GLOO_RESET)
+
+    # every rank agrees (the same settings, each read its data) until the collective that fails
+    monkeypatch.setattr(
+        dist, "all_gather_object", lambda out, mine: out.__setitem__(slice(None), [mine, mine])
+    )
+    if where == "folder-name":
+        monkeypatch.setattr(dist, "broadcast_object_list", lost)
+    else:
+        monkeypatch.setattr(
+            dist, "broadcast_object_list", lambda objects, src: None
+        )  # rank 0 sends
+        monkeypatch.setattr(torch.nn.parallel, "DistributedDataParallel", lost)
+    out = tmp_path / "run"
+    if existed:
+        out.mkdir()
+    config = SoftmaxConfig(
+        data=_tiny_data(tmp_path / "d.npz"), impl="concise", epochs=1, plot="none", out=out
+    )
+    with pytest.raises(PeerLostError) as info:
+        run_softmax(config, dist=DistContext(rank=0, world_size=2))
+    assert str(info.value) == (
+        "another process of the data-parallel run stopped before training began (lost "
+        "connection: Read error [127.0.0.1]:43184: Connection reset by peer); nothing was "
+        "trained: start every process again as before"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == (
+        ["d.npz", "run"] if existed else ["d.npz"]
+    )
+    if existed:
+        assert list(out.iterdir()) == []  # no .lock, no config.json

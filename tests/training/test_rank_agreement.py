@@ -232,3 +232,47 @@ def test_on_every_rank_a_process_gone_before_it_could_tell_is_a_lost_peer(
     monkeypatch.setattr(dist, "all_gather_object", lambda out, mine: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         on_every_rank(DistContext(world_size=2), lambda: 3)
+
+
+_GLOO_CLOSED = (
+    "[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:553] Connection closed by "
+    "peer [127.0.0.1]:63694. This is typically caused by a remote worker crashing. Check the logs "
+    "of the remote worker before reporting an error. GLHF!"
+)
+
+
+def _lost(*args: Any, **kwargs: Any) -> None:
+    raise RuntimeError(_GLOO_CLOSED)
+
+
+@pytest.mark.parametrize(
+    ("collective", "agree"),
+    [
+        ("all_gather_object", lambda: check_same_settings(DistContext(world_size=2), dict)),
+        ("broadcast_object_list", lambda: on_rank_0(DistContext(world_size=2), lambda: "runs/3")),
+        (
+            "broadcast_object_list",
+            lambda: on_rank_0(DistContext(rank=1, world_size=2), lambda: "runs/3"),
+        ),
+    ],
+    ids=["same-settings", "rank-0-sends", "rank-1-waits"],
+)
+def test_a_process_gone_while_the_ranks_agree_is_a_lost_peer(
+    monkeypatch: pytest.MonkeyPatch, collective: str, agree: Any
+) -> None:
+    """A process killed right after it joined (or rank 0, while it claimed the folder) left the
+    others with gloo's raw error, which the command printed as "unexpected RuntimeError: [...]
+    GLHF!"; on_every_rank alone said it in words."""
+    monkeypatch.setattr(dist, collective, _lost)
+    with pytest.raises(PeerLostError) as info:
+        agree()
+    assert str(info.value) == (
+        "another process of the data-parallel run stopped before training began (lost "
+        "connection: Connection closed by peer [127.0.0.1]:63694); nothing was trained: start "
+        "every process again as before"
+    )
+    assert str(info.value.__cause__) == _GLOO_CLOSED  # gloo's own, for --debug
+    # a bug of ours is no lost peer
+    monkeypatch.setattr(dist, collective, lambda *args, **kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        agree()

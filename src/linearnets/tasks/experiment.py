@@ -19,7 +19,7 @@ from linearnets.errors import DatasetError, UsageError, UsageTypeError
 from linearnets.models.factory import Setup, build_softmax
 from linearnets.seeding import RunGenerators, default_dtype, pin_threads, seed_everything
 from linearnets.training.distributed import DistContext
-from linearnets.training.rank_agreement import on_every_rank
+from linearnets.training.rank_agreement import before_training, on_every_rank
 
 __all__ = ["Experiment", "check_data_source", "prepare"]
 
@@ -139,9 +139,11 @@ def _model(
     if dist.enabled and isinstance(model, torch.nn.Module):
         from torch.nn.parallel import DistributedDataParallel
 
-        setup.net = DistributedDataParallel(
-            model, device_ids=[device] if device.type == "cuda" else None
-        )
+        # DDP's constructor checks and broadcasts the parameters, a collective of its own
+        with before_training():
+            setup.net = DistributedDataParallel(
+                model, device_ids=[device] if device.type == "cuda" else None
+            )
     return setup, model
 
 

@@ -245,13 +245,14 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
     existed = out is not None and out.is_dir()
     made = missing_folders(out)  # its parents, or runs/: made by the claim below
     had_lock_file = out is not None and (out / LOCK_FILE).exists()  # a stale one is kept
-    run_dir, lock = _run_dir_everywhere(config, dist)
+    locks: list[RunLock] = []  # rank 0's, once it claimed the folder
 
     def never_started() -> None:
         """Leave the folders as the run found them, whole: a further Ctrl-C must not cut this
         short (the message says nothing was kept)."""
         with held_signals(raise_after=False):
-            if lock is not None:
+            if locks:
+                lock, run_dir = locks[0], locks[0].run_dir
                 # its config.json too (a Ctrl-C during the write's fsync): the folder held none,
                 # or the claim would have refused it, and with it the same call again is refused
                 with contextlib.suppress(OSError):
@@ -266,14 +267,17 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
         # config.json's write and the training (entering complete_when_returned) left the
         # folder holding config.json, where the command said nothing was kept
         try:
+            # in here: a process lost while rank 0 tells the others the folder it claimed
+            # leaves the folder as it was found, as any stop before training does
+            run_dir = _run_dir_everywhere(config, dist, locks)
             exp = prepare(config, dist=dist)
             if exp.dist.is_main:
                 write_run_config(run_dir, exp, resumes=[])
             with complete_when_returned() as done:
                 training = True
                 done.append(train_experiment(exp, run_dir, callbacks=callbacks))
-                if lock is not None:
-                    lock.release()
+                if locks:
+                    locks[0].release()
                 return done[0]
         except KeyboardInterrupt as exc:
             # a plain one comes before training began (after it, or once an epoch started,
@@ -291,8 +295,8 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
                 never_started()
             raise
     finally:
-        if lock is not None:
-            lock.release()
+        if locks:
+            locks[0].release()
 
 
 def write_run_config(
@@ -339,19 +343,18 @@ def _started_on(run_dir: Path) -> dict[str, Any]:
     return {key: saved[key] for key in ("device", "world_size") if key in saved}
 
 
-def _run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> tuple[Path, RunLock | None]:
+def _run_dir_everywhere(config: SoftmaxConfig, dist: DistContext, locks: list[RunLock]) -> Path:
     """Create and lock the run folder on rank 0 and tell every other rank its name, or why it failed.
 
-    Returns the folder and, on rank 0, its held lock. A refused ``--out`` then stops every rank with
-    the same error, rather than rank 0 alone while the others wait in the broadcast and fail with a
-    broken connection.
+    Returns the folder; on rank 0 its held lock is appended to ``locks`` as soon as it is claimed
+    (the caller releases it, and removes the folder should another process be lost before it
+    learnt the name). A refused ``--out`` then stops every rank with the same error, rather than
+    rank 0 alone while the others wait in the broadcast and fail with a broken connection.
     """
     name = f"softmax-{config.impl}"
-    locks: list[RunLock] = []
 
     def claim() -> str:
         locks.append(claim_run_dir(config.out, name=name))
         return str(locks[0].run_dir)
 
-    run_dir = Path(on_rank_0(dist, claim))
-    return run_dir, (locks[0] if locks else None)
+    return Path(on_rank_0(dist, claim))

@@ -2,12 +2,15 @@
 
 One rank's outcome shared by all (:func:`on_rank_0`: the run folder rank 0 claimed, or its refusal),
 the same settings on every rank (:func:`check_same_settings`) and each rank's own work done or
-refused on all (:func:`on_every_rank`: the data each reads). In one process they just run.
+refused on all (:func:`on_every_rank`: the data each reads). In one process they just run. A
+process gone before training (killed, out of memory) is told in words (:func:`before_training`),
+not in gloo's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import torch.distributed as dist
@@ -15,13 +18,37 @@ import torch.distributed as dist
 from linearnets.errors import LinearnetsError, UsageError
 from linearnets.training.distributed import DistContext, PeerLostError, lost_connection
 
-__all__ = ["check_same_settings", "on_every_rank", "on_rank_0"]
+__all__ = ["before_training", "check_same_settings", "on_every_rank", "on_rank_0"]
 
 T = TypeVar("T")
 
 
+@contextlib.contextmanager
+def before_training() -> Iterator[None]:
+    """Raise a collective's loss of another process, before training began, as a PeerLostError.
+
+    gloo says it as a raw RuntimeError ("[.../pair.cc:553] Connection closed by peer ... GLHF!"),
+    which the command printed as an unexpected error; nothing was trained yet, so every process
+    starts again as it was started.
+    """
+    try:
+        yield
+    except RuntimeError as exc:
+        reason = lost_connection(exc)
+        if reason is None:
+            raise
+        raise PeerLostError(
+            f"another process of the data-parallel run stopped before training began (lost "
+            f"connection: {reason}); nothing was trained: start every process again as before"
+        ) from exc
+
+
 def on_rank_0(context: DistContext, work: Callable[[], str]) -> str:
-    """Run ``work`` on rank 0 and return its result on every rank; its UsageError is raised on all."""
+    """Run ``work`` on rank 0 and return its result on every rank; its UsageError is raised on all.
+
+    A process gone before the result was shared (killed) raises PeerLostError, on rank 0 after
+    ``work`` ran: its caller undoes what ``work`` did (the run folder it claimed).
+    """
     if not context.enabled:
         return work()
     names: list[Any] = [None]
@@ -30,7 +57,8 @@ def on_rank_0(context: DistContext, work: Callable[[], str]) -> str:
             names = [("ok", work())]
         except UsageError as exc:
             names = [("error", str(exc))]
-    dist.broadcast_object_list(names, src=0)
+    with before_training():
+        dist.broadcast_object_list(names, src=0)
     status, value = names[0]
     if status == "error":
         raise UsageError(value)
@@ -60,16 +88,8 @@ def on_every_rank(context: DistContext, work: Callable[[], T]) -> T:
     except LinearnetsError as exc:
         own, mine = exc, (type(exc), str(exc))
     everyone: list[Any] = [None] * context.world_size
-    try:
+    with before_training():
         dist.all_gather_object(everyone, mine)
-    except RuntimeError as exc:
-        reason = lost_connection(exc)
-        if reason is None:
-            raise
-        raise PeerLostError(
-            f"another process of the data-parallel run stopped before training began (lost "
-            f"connection: {reason}); nothing was trained: start every process again as before"
-        ) from exc
     if own is not None:
         raise own
     for rank, failed in enumerate(everyone):
@@ -106,6 +126,7 @@ def check_same_settings(context: DistContext, settings: Callable[[], dict[str, A
 
     Raises:
         UsageError: a setting differs: the first one, with its value on that rank and on rank 0.
+        PeerLostError: another process was gone before it could tell its settings (killed).
     """
     if not context.enabled:
         return
@@ -115,7 +136,8 @@ def check_same_settings(context: DistContext, settings: Callable[[], dict[str, A
     except UsageError as exc:
         own, mine = exc, ("error", str(exc))
     everyone: list[Any] = [None] * context.world_size
-    dist.all_gather_object(everyone, mine)
+    with before_training():
+        dist.all_gather_object(everyone, mine)
     if own is not None:
         raise own
     for rank, (status, value) in enumerate(everyone):
