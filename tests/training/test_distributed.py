@@ -16,6 +16,7 @@ import linearnets.training.distributed as distributed
 from linearnets.errors import UsageError
 from linearnets.training.distributed import (
     DistContext,
+    PeerLostError,
     env_int,
     init_distributed,
     shutdown_distributed,
@@ -444,3 +445,39 @@ def test_a_cpu_total_is_summed_where_the_group_has_a_backend_for_it(
         t = torch.tensor([2.0, 5.0])
         assert DistContext(rank=0, world_size=2).all_reduce_sum(t) is t
         assert t.tolist() == [4.0, 10.0]
+
+
+_MESH_REFUSED = (
+    "Gloo connectFullMesh failed with [/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/"
+    "pair.cc:152] timed out connecting: SO_ERROR: Connection refused, remote=[127.0.0.1]:15764$0"
+)
+
+
+@pytest.mark.parametrize("torchrun", [False, True], ids=["by-hand", "torchrun"])
+def test_a_process_gone_while_the_group_is_joined_is_named(
+    no_torchrun: pytest.MonkeyPatch, torchrun: bool
+) -> None:
+    """A peer killed while gloo connected the processes: the command printed "error: unexpected
+    RuntimeError: Gloo connectFullMesh failed with [...]"."""
+    _joining(no_torchrun, rank=0)
+    if torchrun:
+        no_torchrun.setenv("TORCHELASTIC_RUN_ID", "job-1")
+
+    def fails(**kwargs: Any) -> None:
+        raise RuntimeError(_MESH_REFUSED)
+
+    no_torchrun.setattr(dist, "init_process_group", fails)
+    with pytest.raises(PeerLostError) as info:
+        init_distributed()
+    assert str(info.value) == (
+        "another process of the data-parallel run could not be reached as the processes joined "
+        "(gloo: timed out connecting: SO_ERROR: Connection refused, remote=[127.0.0.1]:15764$0): "
+        "it may have stopped (see its own output), or this machine cannot reach it (a firewall, "
+        "or another network interface: set GLOO_SOCKET_IFNAME); nothing was trained: start every "
+        "process again as before"
+    )
+    assert str(info.value.__cause__) == _MESH_REFUSED  # gloo's own, for --debug
+    # any other failure of the join is raised as it is
+    no_torchrun.setattr(dist, "init_process_group", lambda **kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        init_distributed()

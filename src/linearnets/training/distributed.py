@@ -210,7 +210,10 @@ def _join_group(
         if give_up is not None and time.monotonic() > deadline:
             raise give_up
     if failed:
-        raise refused or _address_in_use(failed[0]) or failed[0]
+        said = refused or _address_in_use(failed[0]) or _mesh_unreachable(failed[0])
+        if said is None:
+            raise failed[0]
+        raise said from failed[0]  # torch's own words stay, for --debug
 
 
 def _not_joined(rank: int, world_size: int) -> UsageError:
@@ -242,6 +245,27 @@ def _address_in_use(exc: BaseException) -> UsageError | None:
         f"MASTER_PORT must be a port no other program listens on, got {where}, which is in use "
         "(EADDRINUSE); pass another to every process, e.g. torchrun --master-port 29501 (or "
         "torchrun --standalone, which picks a free one)"
+    )
+
+
+# gloo's join connects every pair of processes; one gone (or out of reach) meanwhile fails it, e.g.
+# "Gloo connectFullMesh failed with [/…/gloo/transport/tcp/pair.cc:152] timed out connecting:
+# SO_ERROR: Connection refused, remote=[127.0.0.1]:15764$0" (torch 2.13)
+_MESH_FAILED = re.compile(r"^Gloo connectFullMesh failed with \[[^\]\s]*gloo[^\]\s]*\]\s*")
+
+
+def _mesh_unreachable(exc: BaseException) -> PeerLostError | None:
+    """Return gloo's failure to connect the processes as they joined as a PeerLostError naming
+    the two likely causes, else ``None`` (it was printed as an unexpected RuntimeError)."""
+    text = str(exc).strip()
+    if type(exc) is not RuntimeError or not _MESH_FAILED.match(text):
+        return None
+    reason = _MESH_FAILED.sub("", text.splitlines()[0]).split(". This is typically caused by")[0]
+    return PeerLostError(
+        f"another process of the data-parallel run could not be reached as the processes joined "
+        f"(gloo: {reason.rstrip(' .')}): it may have stopped (see its own output), or this "
+        "machine cannot reach it (a firewall, or another network interface: set "
+        "GLOO_SOCKET_IFNAME); nothing was trained: start every process again as before"
     )
 
 
