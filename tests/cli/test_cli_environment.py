@@ -737,3 +737,40 @@ def test_python_i_gets_its_prompt_after_an_interrupted_command(tmp_path: Path) -
     )
     assert "SystemExit: 130\n" in done.stderr
     assert "prompt reached" in done.stdout
+
+
+_SIGNALLED_WHILE_TRACING = """
+import os, signal, traceback
+printed = traceback.print_exc
+
+def print_exc(*args, **kwargs):  # torchrun's SIGTERM as the traceback is read and printed
+    os.kill(os.getpid(), signal.SIGTERM)
+    printed(*args, **kwargs)
+
+traceback.print_exc = print_exc
+from linearnets._command import entry
+entry()
+"""
+
+
+def test_a_signal_while_debug_prints_the_traceback_leaves_the_errors_line(
+    tmp_path: Path,
+) -> None:
+    """Under torchrun the workers get SIGTERM once one failed: with --debug it could cut the
+    traceback, and the process said "linearnets: interrupted" (status 130) and not its error."""
+    import numpy as np
+
+    bad = tmp_path / "neg.npz"
+    np.savez(bad, X=np.ones((4, 2), np.float32), y=np.array([0, 1, -1, 0]))
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNALLED_WHILE_TRACING, "softmax", "--data", str(bad), "--debug",
+         "--plot", "none", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "MPLBACKEND": "Agg"},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    *trace, line = done.stderr.splitlines()
+    assert trace[0] == "Traceback (most recent call last):" and "DatasetError" in trace[-1]
+    assert line == (
+        f"linearnets softmax: error: {bad}: y must hold labels >= 0, got -1; relabel them as "
+        "class indices 0..C-1, e.g. with numpy.unique(y, return_inverse=True)"
+    )

@@ -172,9 +172,14 @@ def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | N
 
 
 def _print_traceback() -> None:
-    """Print the traceback of the error being handled on stderr, if stderr is still there."""
-    with contextlib.suppress(AttributeError, OSError, ValueError):  # closed, or None (2>&-)
-        traceback.print_exc()
+    """Print the traceback of the error being handled on stderr, if stderr is still there.
+
+    Whole, and the line after it: a signal meanwhile (torchrun stopping every worker once one
+    failed, as they read the traceback's source files) escaped as a bare "linearnets: interrupted"
+    (status 130) in place of the error's line; it is dropped, as once the line is being printed.
+    """
+    with held_signals(raise_after=False), contextlib.suppress(AttributeError, OSError, ValueError):
+        traceback.print_exc()  # (a closed stderr, or None: 2>&-)
 
 
 def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
