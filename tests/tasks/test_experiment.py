@@ -235,3 +235,37 @@ def test_a_readers_error_reworded_for_data_dir_keeps_its_class_and_attributes(
         prepare(SoftmaxConfig(device="cpu"))
     assert str(info.value) == f"{damaged}: ... then pass data_dir=DIR (or set LINEARNETS_DATA)"
     assert info.value.path == damaged
+
+
+@pytest.mark.parametrize(
+    ("rank", "local_rank", "warned"),
+    [(0, 0, True), (1, 1, False), (2, 0, True)],
+    ids=["rank-0", "rank-1-same-machine", "rank-2-first-on-its-machine"],
+)
+def test_a_data_warning_is_said_once_per_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rank: int, local_rank: int, warned: bool
+) -> None:
+    """Under torchrun every process read the file and said its warning: two processes printed it
+    twice on their one terminal, where only rank 0 prints. Another machine's first process reads
+    its own files, to its own terminal: it still says it."""
+    import warnings
+
+    import torch.distributed as dist
+
+    from linearnets.errors import DataWarning
+    from linearnets.training.distributed import DistContext
+
+    path = tmp_path / "sparse.npz"  # labels 0 and 3: classes 1 and 2 have no example
+    np.savez(path, X=np.ones((8, 2), np.float32), y=np.array([0, 3] * 4))
+    monkeypatch.setattr(
+        dist, "all_gather_object", lambda out, mine: out.__setitem__(slice(None), [mine] * len(out))
+    )
+    context = DistContext(rank=rank, world_size=3, local_rank=local_rank)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        exp = prepare(SoftmaxConfig(data=path, impl="scratch", plot="none"), dist=context)
+    said = [str(w.message) for w in seen if issubclass(w.category, DataWarning)]
+    assert len(said) == (1 if warned else 0), said
+    if warned:
+        assert "no label is classes 1, 2" in said[0]
+    assert len(exp.classes) == 4  # read all the same

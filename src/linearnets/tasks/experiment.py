@@ -6,6 +6,7 @@ it is :mod:`linearnets.tasks.softmax`'s job, resuming it :mod:`linearnets.tasks.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import torch
 from linearnets._fs import sha256_file
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
-from linearnets.errors import DatasetError, UsageError, UsageTypeError
+from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.models.factory import Setup, build_softmax
 from linearnets.seeding import RunGenerators, default_dtype, pin_threads, seed_everything
 from linearnets.training.distributed import DistContext
@@ -59,7 +60,7 @@ def prepare(config: SoftmaxConfig, *, dist: DistContext | None = None) -> Experi
     gens = seed_everything(config.seed)
     device = resolve_device(config.device, local_rank=dist.local_rank)
     # each process reads its own machine's files: one that cannot stops every process, named
-    data = on_every_rank(dist, lambda: _load_data(config))
+    data = on_every_rank(dist, lambda: _load_data_once_said(config, dist))
     train_iter, test_iter = _loaders(config, data, gens, dist=dist, device=device)
     setup, model = _model(config, data, gens, dist=dist, device=device)
     return Experiment(
@@ -171,6 +172,20 @@ def _reworded(err: Exception, text: str) -> Exception:
     new.__dict__.update(err.__dict__)
     new.args = (text,)
     return new
+
+
+def _load_data_once_said(config: SoftmaxConfig, dist: DistContext) -> _Data:
+    """:func:`_load_data`, its DataWarnings said by each machine's first process alone.
+
+    The processes of one machine read the same files and share its terminal: every one of them
+    said the same warning (labels no example has, a damaged file passed over), where only rank 0
+    prints. Another machine's first process says its own (its own files, its own terminal).
+    """
+    if dist.local_rank == 0:
+        return _load_data(config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        return _load_data(config)
 
 
 def _load_data(config: SoftmaxConfig) -> _Data:
