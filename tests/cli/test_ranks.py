@@ -170,3 +170,65 @@ def test_no_store_to_reach_is_no_mark_and_no_error(monkeypatch: pytest.MonkeyPat
         monkeypatch.setenv(name, value)
     assert ranks.rank_0_reports() is None  # after the store's 2 s to connect
     assert ranks.rank_0_reported(0.1) is False
+
+
+@pytest.mark.parametrize(
+    ("device", "count"), [("cuda:1", "2"), ("cuda:0", "4")], ids=["gpu-1", "gpu-0"]
+)
+def test_torchruns_processes_given_one_gpu_are_refused(
+    monkeypatch: pytest.MonkeyPatch, device: str, count: str
+) -> None:
+    """torchrun hands every process the same --device: cuda:1 put both of a 2-process machine on
+    GPU 1, which NCCL refuses at the first collective (said as a lost process)."""
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "x")
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", count)
+    with pytest.raises(UsageError) as info:
+        ranks.refuse_one_gpu_for_all(device)
+    assert str(info.value) == (
+        f"--device {device} puts all {count} processes torchrun started on this machine on GPU "
+        f"{device[-1]}, but each needs a GPU of its own (NCCL refuses two on one); pass --device "
+        "cuda (each process on GPU LOCAL_RANK), or --nproc_per_node=1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("device", "env"),
+    [
+        ("cuda", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "2"}),  # each its own GPU
+        ("auto", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "2"}),
+        ("cpu", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "2"}),
+        ("cuda:1", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "1"}),  # one per machine
+        ("cuda:1", {"LOCAL_WORLD_SIZE": "2"}),  # started by hand: each may be given its own
+        ("cuda:1", {}),
+    ],
+)
+def test_a_gpu_for_each_process_passes(
+    monkeypatch: pytest.MonkeyPatch, device: str, env: dict[str, str]
+) -> None:
+    monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert ranks.refuse_one_gpu_for_all(device) is None
+
+
+def test_the_command_refuses_one_gpu_for_torchruns_processes_before_they_join(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    import torch.distributed as dist
+
+    from linearnets.cli import main
+
+    def no_group(*args: object, **kwargs: object) -> None:
+        raise AssertionError("refused before the join")
+
+    monkeypatch.setattr(dist, "init_process_group", no_group)
+    for name, value in {"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "2",
+                        "TORCHELASTIC_RUN_ID": "x", **LAUNCHER}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    assert main(["softmax", "--device", "cuda:0", "--out", f"{tmp_path}/run"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets softmax: error: --device cuda:0 puts all 2 processes torchrun started on this "
+        "machine on GPU 0, but each needs a GPU of its own (NCCL refuses two on one); pass "
+        "--device cuda (each process on GPU LOCAL_RANK), or --nproc_per_node=1\n"
+    )

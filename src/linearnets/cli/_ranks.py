@@ -22,6 +22,7 @@ __all__ = [
     "rank_0_reported",
     "rank_0_reports",
     "refuse_data_parallel",
+    "refuse_one_gpu_for_all",
 ]
 
 # set in torchrun's store by rank 0 stopping with an error it reports; per attempt, as the store
@@ -169,3 +170,26 @@ class StoppedWhileStarting(KeyboardInterrupt):
     def __str__(self) -> str:
         said = "interrupted by SIGTERM" if first_signal(self) == "SIGTERM" else "interrupted"
         return f"{said} while starting; nothing was done: run the same command again"
+
+
+def refuse_one_gpu_for_all(device: str) -> None:
+    """Raise if torchrun gave ``--device cuda:N`` to several processes of this machine.
+
+    torchrun hands every process the same command line, so all of them took GPU N, which NCCL
+    refuses at the first collective ("Duplicate GPU detected"), said as a lost process. A bare
+    ``cuda`` gives each its own GPU (``cuda:LOCAL_RANK``). Started by hand, each process may be
+    given its own GPU: nothing is refused then.
+    """
+    from linearnets.training.distributed import env_int
+
+    if not isinstance(device, str):  # a resumed run's, from its config.json: checked later
+        return
+    name, _, index = device.partition(":")
+    local_processes = env_int("LOCAL_WORLD_SIZE", 1)
+    if name != "cuda" or not index.isdigit() or not by_launcher() or local_processes <= 1:
+        return
+    raise UsageError(
+        f"--device {device} puts all {local_processes} processes torchrun started on this "
+        f"machine on GPU {index}, but each needs a GPU of its own (NCCL refuses two on one); "
+        "pass --device cuda (each process on GPU LOCAL_RANK), or --nproc_per_node=1"
+    )

@@ -167,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
                 # said once joined, to every process: refused before, it left them waiting
                 saved = {}
             device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
+        _ranks.refuse_one_gpu_for_all(device_name)  # the same on every process: said by rank 0
         # a device this process lacks is refused to every process once joined
         device, refused = device_for_group(device_name)
         # a stop while waiting for the other processes is one before training too (it said
