@@ -215,6 +215,7 @@ def test_a_gpu_for_each_process_passes(
 def test_the_command_refuses_one_gpu_for_torchruns_processes_before_they_join(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
 ) -> None:
+    import torch
     import torch.distributed as dist
 
     from linearnets.cli import main
@@ -223,6 +224,8 @@ def test_the_command_refuses_one_gpu_for_torchruns_processes_before_they_join(
         raise AssertionError("refused before the join")
 
     monkeypatch.setattr(dist, "init_process_group", no_group)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a machine with 2 GPUs
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     for name, value in {"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "2",
                         "TORCHELASTIC_RUN_ID": "x", **LAUNCHER}.items():  # fmt: skip
         monkeypatch.setenv(name, value)

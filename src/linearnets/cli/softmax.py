@@ -167,9 +167,10 @@ def run(args: argparse.Namespace) -> int:
                 # said once joined, to every process: refused before, it left them waiting
                 saved = {}
             device_name = given.get("device", saved.get("device", SoftmaxConfig().device))
-        _ranks.refuse_one_gpu_for_all(device_name)  # the same on every process: said by rank 0
         # a device this process lacks is refused to every process once joined
         device, refused = device_for_group(device_name)
+        if refused is None:  # one it has, given alike to all: said by rank 0, before the join
+            _ranks.refuse_one_gpu_for_all(device_name)
         # a stop while waiting for the other processes is one before training too (it said
         # "interrupted" alone, not that nothing was trained nor what to do)
         dist = init_distributed(
