@@ -86,9 +86,10 @@ def test_the_result_and_callback_types_are_public() -> None:
     from linearnets.tasks.linreg import LinregResult
     from linearnets.tasks.training_run import SoftmaxResult
     from linearnets.training.callbacks import Callback
+    from linearnets.training.guard import DivergenceGuard
     from linearnets.training.history import EpochMetrics
 
-    for cls in (SoftmaxResult, LinregResult, EpochMetrics, Callback):
+    for cls in (SoftmaxResult, LinregResult, EpochMetrics, Callback, DivergenceGuard):
         assert getattr(linearnets, cls.__name__) is cls
         assert cls.__name__ in linearnets.__all__
 
@@ -97,6 +98,7 @@ def test_the_result_and_callback_types_are_public() -> None:
 NO_BOOK_SECTION = {
     "linearnets.ConsoleLogger",
     "linearnets.CurvesCallback",
+    "linearnets.DivergenceGuard",
     "linearnets.EpochMetrics",
     "linearnets.resume_softmax",
     "linearnets.models.scratch.ScratchModule",

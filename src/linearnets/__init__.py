@@ -5,7 +5,8 @@ A whole run as the ``linearnets`` command does it: ``run_softmax(SoftmaxConfig(.
 (``load_data_fashion_mnist``, ``synthetic_data``, ``data_iter``, ``load_array``), models
 (``SoftmaxRegressionScratch``, ``softmax_concise``, ``LinearRegressionScratch``, ``linreg_concise``),
 losses and the scratch ``SGD``, one training loop (``fit``, ``train_epoch``, ``evaluate``) with its
-callbacks (``ConsoleLogger``, ``CurvesCallback(LiveCurves(...))``), and ``predict``. The book's own
+callbacks (``ConsoleLogger``, ``CurvesCallback(LiveCurves(...))``, ``DivergenceGuard(lr)``), and
+``predict``. The book's own
 names and signatures (``train_ch3``, ...) are in :mod:`linearnets.d2l`.
 
 Importing the package is cheap: the public names below load their modules on first use. Type
@@ -55,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "Callback": "linearnets.training.callbacks",
     "ConsoleLogger": "linearnets.training.callbacks",
     "CurvesCallback": "linearnets.training.callbacks",
+    "DivergenceGuard": "linearnets.training.guard",
     "LiveCurves": "linearnets.plotting",
     # data (§3.5)
     "FashionMNIST": "linearnets.data.fashion_mnist",
@@ -114,6 +116,7 @@ if TYPE_CHECKING:
     from linearnets.training.callbacks import Callback as Callback
     from linearnets.training.callbacks import ConsoleLogger as ConsoleLogger
     from linearnets.training.callbacks import CurvesCallback as CurvesCallback
+    from linearnets.training.guard import DivergenceGuard as DivergenceGuard
     from linearnets.training.loop import EpochMetrics as EpochMetrics
     from linearnets.training.loop import History as History
     from linearnets.training.loop import evaluate as evaluate

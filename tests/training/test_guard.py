@@ -229,6 +229,23 @@ def test_nan_in_the_data_stops_training_at_its_step() -> None:
         fit(net, train_iter, loss, updater, 2, callbacks=[DivergenceGuard(0.03)])
 
 
+def test_fit_alone_trains_through_a_nan_as_the_books_loop_does() -> None:
+    """docs/python.md: ``fit`` is unguarded unless given the guard; the same NaN label then ends
+    in a ``nan`` history and NaN weights, which ``ln.DivergenceGuard`` would have stopped."""
+    import linearnets as ln
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 100, generator=gen)
+    y[37] = math.nan
+    net = linreg_concise(2, generator=gen)
+    updater = torch.optim.SGD(net.parameters(), lr=0.03)
+    train_iter = DataLoader(TensorDataset(X, y), 10, shuffle=False)
+    history = fit(net, train_iter, torch.nn.MSELoss(reduction="none"), updater, 1)
+    assert math.isnan(history.train_loss[-1])
+    assert net[0].weight.isnan().all()
+    assert ln.DivergenceGuard is DivergenceGuard
+
+
 def _blobs(n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Ten Gaussian blobs in 784 dimensions with pixel-like values in [0, 1]."""
     y = torch.randint(0, 10, (n,), generator=gen)
