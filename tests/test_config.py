@@ -262,7 +262,7 @@ def test_linreg_defaults_are_the_books_settings() -> None:
     assert LinregConfig().to_dict() == {
         "impl": "scratch", "epochs": 3, "lr": 0.03, "batch_size": 10, "num_examples": 1000,
         "noise_std": 0.01, "true_w": [2.0, -3.4], "true_b": 4.2, "seed": 0, "num_threads": 1,
-        "data": None, "device": "cpu", "guard": True,
+        "data": None, "device": "cpu", "guard": True, "out": None,
     }  # fmt: skip
 
 

@@ -102,6 +102,8 @@ class LinregConfig:
             then be left out.
         device: "cpu", the only one (linear regression trains on the CPU).
         guard: stop a run whose loss blows up (:class:`~linearnets.errors.DivergenceError`).
+        out: a new run folder to keep the config, metrics and a checkpoint after every epoch in,
+            so an interrupted run can be resumed (``None``: no folder, as the book's run).
     """
 
     impl: str = "scratch"
@@ -119,6 +121,7 @@ class LinregConfig:
     data: Path | None = None
     device: str = "cpu"  # the only one: linear regression trains on the CPU
     guard: bool = True
+    out: Path | None = None
     # the synthetic settings filled in with the book's values rather than given, carried over by
     # dataclasses.replace: replace(LinregConfig(), data=path) does not count them as given
     _defaulted: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
@@ -142,6 +145,7 @@ class LinregConfig:
             data: _PathLike | None = None,
             device: str | torch.device = "cpu",
             guard: bool | np.bool_ = True,
+            out: _PathLike | None = None,
             _defaulted: frozenset[str] = frozenset(),
         ) -> None: ...
 
@@ -155,6 +159,7 @@ class LinregConfig:
             num_threads=check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS),
             seed=check_seed(self.seed),
             data=_path("data", self.data),
+            out=_path("out", self.out),
         )
         values = {name: getattr(self, name) for name in SYNTHETIC_SETTINGS}
         _set(self, **resolve_synthetic(values, data=self.data, defaulted=self._defaulted))
@@ -191,6 +196,7 @@ class LinregConfig:
         d = asdict(self)
         del d["_defaulted"]
         d["data"] = str(self.data) if self.data is not None else None
+        d["out"] = str(self.out) if self.out is not None else None
         d["true_w"] = list(self.true_w) if self.true_w is not None else None
         return d
 

@@ -155,6 +155,7 @@ BOOK_CONFIG = {
     "data": None,
     "device": "cpu",
     "guard": True,
+    "out": None,
 }
 
 
@@ -314,7 +315,7 @@ def test_a_run_on_data_records_no_synthetic_settings(
     ],
     ids=["ctrl-c", "sigterm"],
 )
-def test_a_stopped_run_says_nothing_was_kept_and_to_run_it_again(
+def test_a_stopped_run_without_out_says_nothing_was_kept_and_how_to_keep_it(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     raised: KeyboardInterrupt,
@@ -329,8 +330,9 @@ def test_a_stopped_run_says_nothing_was_kept_and_to_run_it_again(
     assert main(["linreg", "--json"]) == 130
     out, err = capsys.readouterr()
     detail = (
-        f"{stopped}; linear regression keeps no run folder or checkpoint (a run takes seconds): "
-        "run the same command again"
+        f"{stopped}; linear regression kept no run folder or checkpoint: run the same command "
+        "again, with --out DIR to keep a checkpoint after every epoch to resume from "
+        "(linearnets linreg --resume DIR)"
     )
     assert err == f"linearnets linreg: {detail}\n"
     assert json.loads(out.splitlines()[-1]) == {

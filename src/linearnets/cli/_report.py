@@ -126,7 +126,7 @@ def _cli_spelling(text: str) -> str:
 _STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
 # a setting's value as repr() writes it: a string, a number or None
 _VALUE = rf"{_STRING}|None\b|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\b"
-_RESUME_CALL = re.compile(rf"linearnets\.resume_softmax\(((?:{_STRING}|[^'\"()])*)\)")
+_RESUME_CALL = re.compile(rf"linearnets\.resume_(softmax|linreg)\(((?:{_STRING}|[^'\"()])*)\)")
 # the words before a setting given with its value mid-sentence ("got resize=64 with data='d.npz'",
 # "this run's impl='scratch' model"); others ("pass e.g. lr=0.1", "or resize=None", "the folder
 # out='a'") are left as they are
@@ -176,7 +176,7 @@ def cli_words(text: str) -> str:
     # a call given as the command to run ("resume with: ...") is the whole command line
     text = re.sub(
         rf"(?<=with: ){_RESUME_CALL.pattern}",
-        lambda m: f"linearnets softmax {_resume_command(m)}",
+        lambda m: f"linearnets {m[1]} {_resume_command(m)}",
         text,
     )
     text = _RESUME_CALL.sub(_resume_command, text)

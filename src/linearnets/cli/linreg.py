@@ -33,22 +33,20 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--impl",
         choices=IMPLS,
-        default=defaults.impl,
+        default=None,
         help="scratch (autograd), analytic (scratch, explicit gradient: the same updates, not the "
         "closed form, which every run reports beside) or concise (nn.Linear) "
-        "(default: %(default)s)",
+        f"(default: {defaults.impl})",
     )
-    p.add_argument(
-        "--epochs", type=positive_int, default=defaults.epochs, help="default: %(default)s"
-    )
+    p.add_argument("--epochs", type=positive_int, default=None, help=f"default: {defaults.epochs}")
     p.add_argument(
         "--lr",
         type=positive_float,
-        default=defaults.lr,
-        help="learning rate (default: %(default)s)",
+        default=None,
+        help=f"learning rate (default: {defaults.lr})",
     )
     p.add_argument(
-        "--batch-size", type=positive_int, default=defaults.batch_size, help="default: %(default)s"
+        "--batch-size", type=positive_int, default=None, help=f"default: {defaults.batch_size}"
     )
     # None when not given: the config fills in the book's, and --data refuses a value given
     p.add_argument(
@@ -64,14 +62,12 @@ def add_parser(sub: Any) -> None:
         help=f"standard deviation of the synthetic noise (default: {defaults.noise_std}; not "
         "with --data)",
     )
-    p.add_argument(
-        "--seed", type=non_negative_int, default=defaults.seed, help="default: %(default)s"
-    )
+    p.add_argument("--seed", type=non_negative_int, default=None, help=f"default: {defaults.seed}")
     p.add_argument(
         "--threads",
         type=positive_int,
-        default=defaults.num_threads,
-        help="torch threads (default: %(default)s)",
+        default=None,
+        help=f"torch threads (default: {defaults.num_threads})",
     )
     p.add_argument(
         "--data",
@@ -83,12 +79,61 @@ def add_parser(sub: Any) -> None:
         "--no-guard",
         dest="guard",
         action="store_false",
+        default=None,
         help="do not stop when the loss blows up (see the divergence guard)",
+    )
+    _add_folder_options(p)
+    p.set_defaults(func=run)
+
+
+def _add_folder_options(p: argparse.ArgumentParser) -> None:
+    """Add --out, --resume and --force, which keep and continue a run, and --json."""
+    p.add_argument(
+        "--out",
+        type=path_arg_for("the run folder to create", "--out runs/a"),
+        default=None,
+        metavar="DIR",
+        help="keep a run folder in DIR: config.json, metrics.jsonl/.csv, a checkpoint after "
+        "every epoch and results.json; Ctrl-C then keeps the last epoch, and --resume continues",
+    )
+    p.add_argument(
+        "--resume",
+        type=path_arg_for("the run folder to continue", "--resume runs/a"),
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its last checkpoint (other options override its "
+        "settings, e.g. --epochs 20)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --resume: accept a changed --impl/--lr/--batch-size/--seed/--num-examples/"
+        "--noise-std/--data",
     )
     p.add_argument(
         "--json", action="store_true", help="end with one JSON object of the results (or the error)"
     )
-    p.set_defaults(func=run)
+
+
+# argparse destination -> LinregConfig field; the options default to None, so that a resumed run
+# can tell the settings given on the command line from the ones it keeps
+_FIELDS = {
+    "impl": "impl",
+    "epochs": "epochs",
+    "lr": "lr",
+    "batch_size": "batch_size",
+    "num_examples": "num_examples",
+    "noise_std": "noise_std",
+    "seed": "seed",
+    "threads": "num_threads",
+    "data": "data",
+    "guard": "guard",
+    "out": "out",
+}
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the config settings given on the command line, by LinregConfig field."""
+    return {f: getattr(args, a) for a, f in _FIELDS.items() if getattr(args, a) is not None}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,44 +142,61 @@ def run(args: argparse.Namespace) -> int:
 
     refuse_data_parallel("linreg")
     _refuse_synthetic_options_with_data(args)
+    _check_resume_options(args)
+    given = _given(args)
     # checked before torch loads: a bad setting is told at once, not a second or more later
-    config = LinregConfig(
-        impl=args.impl,
-        epochs=args.epochs,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        num_examples=args.num_examples,
-        noise_std=args.noise_std,
-        seed=args.seed,
-        num_threads=args.threads,
-        data=args.data,
-        guard=args.guard,
-    )
+    config = LinregConfig(**given) if args.resume is None else None
     from linearnets.tasks.linreg import run_linreg
+    from linearnets.tasks.linreg_run import resume_linreg
     from linearnets.training.callbacks import ConsoleLogger
 
+    logger = ConsoleLogger(progress=False)
     try:
-        result = run_linreg(config, callbacks=[ConsoleLogger(progress=False)])
+        if config is not None:
+            result = run_linreg(config, callbacks=[logger])
+        else:
+            result = resume_linreg(args.resume, force=args.force, callbacks=[logger], **given)
     except KeyboardInterrupt as exc:
         if type(exc) is not KeyboardInterrupt:  # one that says where it stopped already
             raise
-        raise LinregInterrupted(*exc.args) from None
+        raise LinregInterrupted(*exc.args, out=args.out, resume=args.resume) from None
     _print_errors(result)
     if args.json:
         summary = result.summary()
-        summary["config"] = config.to_dict()
+        summary["config"] = (result.config or config or LinregConfig()).to_dict()
         print(dumps_strict(summary))
     return 0
 
 
+def _check_resume_options(args: argparse.Namespace) -> None:
+    """Refuse --out with --resume (the run continues in its folder) and --force without it."""
+    if args.resume is not None and args.out is not None:
+        raise UsageError(
+            f"--out cannot be combined with --resume: the run continues in {args.resume}; drop --out"
+        )
+    if args.force and args.resume is None:
+        raise UsageError("--force only applies with --resume RUN_DIR; drop --force")
+
+
 class LinregInterrupted(KeyboardInterrupt):
-    """A Ctrl-C or SIGTERM during ``linearnets linreg``, which keeps no run folder: the way on is
-    to run it again (it said only "interrupted")."""
+    """A Ctrl-C or SIGTERM during ``linearnets linreg`` before it kept anything: without ``--out``
+    (no run folder: the way on is to run it again, or to keep one with ``--out DIR``), or before
+    the folder was claimed or the resume began (it said only "interrupted")."""
+
+    def __init__(self, *args: object, out: object = None, resume: object = None) -> None:
+        super().__init__(*args)
+        self.out, self.resume = out, resume
 
     def __str__(self) -> str:
+        stop = signal_name(self) or "interrupted"
+        if self.resume is not None:
+            return f"{stop} before the resume trained; the run is as it was: run the same command again"
+        if self.out is not None:
+            return f"{stop} before training began; nothing was kept: run the same command again"
         return (
-            f"{signal_name(self) or 'interrupted'}; linear regression keeps no run folder or "
-            "checkpoint (a run takes seconds): run the same command again"
+            f"{stop}; linear regression kept no run folder or checkpoint: run the same command "
+            "again, with --out DIR to keep a checkpoint after every epoch to resume from "
+            "(linearnets linreg --resume DIR)"
         )
 
 

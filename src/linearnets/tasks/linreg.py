@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -34,7 +35,14 @@ from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import History, fit
 
-__all__ = ["LinregResult", "run_linreg"]
+__all__ = [
+    "LinregResult",
+    "LinregSetup",
+    "prepare_linreg",
+    "run_linreg",
+    "train_linreg",
+    "with_guard",
+]
 
 # the run's dtype, as the book's and the command's, whatever torch.set_default_dtype says: the
 # same config gives the same numbers in a notebook set to float64 (load_regression_file's dtype too)
@@ -53,6 +61,8 @@ class LinregResult:
         closed_w, closed_b: the least-squares solution (:func:`~linearnets.closed_form`).
         loss: the last epoch's training loss over the whole data set.
         history: every epoch's metrics, as :func:`~linearnets.fit` returns them.
+        config: the run's effective settings.
+        run_dir: the run folder (``None`` without ``config.out``).
 
     See D2L §3.2.7 and §3.3.7.
     """
@@ -67,6 +77,12 @@ class LinregResult:
     closed_b: float
     loss: float
     history: History
+    config: LinregConfig | None = field(default=None, repr=False)
+    run_dir: Path | None = None
+
+    def in_folder(self, run_dir: Path) -> LinregResult:
+        """Return the result of the run kept in ``run_dir``."""
+        return replace(self, run_dir=run_dir)
 
     @property
     def w_error(self) -> list[float] | None:
@@ -105,6 +121,7 @@ class LinregResult:
             "b_error_closed_form": self.b_error_closed,
             "loss": self.loss,
             "history": [m.as_dict() for m in self.history.epochs],
+            **({"run_dir": str(self.run_dir)} if self.run_dir is not None else {}),
         }
 
 
@@ -131,6 +148,12 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
     ``config.guard`` is off, a :class:`~linearnets.training.guard.DivergenceGuard` stops a run whose
     loss blows up (:class:`~linearnets.errors.DivergenceError`).
 
+    With ``config.out`` the run keeps a run folder there (``config.json``, ``metrics.jsonl``,
+    ``metrics.csv``, a ``checkpoint.pt`` after every epoch, ``results.json`` at the end), and a
+    Ctrl-C or SIGTERM stops it after the current step with the last checkpoint kept
+    (:class:`~linearnets.training.interrupt.TrainingInterrupted`):
+    :func:`~linearnets.tasks.linreg_run.resume_linreg` continues it exactly.
+
     Args:
         config: the run's settings.
         callbacks: ``fit`` callbacks, e.g. ``[ConsoleLogger()]`` for one line per epoch.
@@ -146,40 +169,111 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
         )
     # checked here, in the user's numbering: the guard is put in front of them before fit sees them
     callbacks = check_callbacks(callbacks)
+    if config.out is not None:
+        from linearnets.tasks.linreg_run import run_in_folder
+
+        return run_in_folder(config, callbacks=callbacks)
+    setup = prepare_linreg(config)
+    return train_linreg(setup, callbacks=with_guard(config, callbacks))
+
+
+@dataclass
+class LinregSetup:
+    """A linear-regression run ready to train: its data, reference solution, model and generators.
+
+    Attributes:
+        config: the run's settings.
+        features, labels: X (n, d) and y (n, 1), float32.
+        true_w, true_b: the synthetic truth (``None`` for a ``data`` file).
+        closed_w, closed_b: the least-squares solution, w (d,) and b.
+        net, train_iter, loss, updater: what :func:`~linearnets.fit` trains.
+        gens: the run's generators (``data`` also shuffles every epoch).
+    """
+
+    config: LinregConfig
+    features: torch.Tensor
+    labels: torch.Tensor
+    true_w: list[float] | None
+    true_b: float | None
+    closed_w: torch.Tensor
+    closed_b: float
+    net: Any
+    train_iter: Any
+    loss: Any
+    updater: Any
+    gens: RunGenerators
+
+
+def prepare_linreg(config: LinregConfig) -> LinregSetup:
+    """Pin the threads, seed every generator, make the data, the closed form and the model.
+
+    The same ``config`` always gives the same setup: a resume makes it again, then loads the
+    checkpoint's states into it. See D2L §3.2.1–3.2.3.
+    """
     pin_threads(config.num_threads)
     gens = seed_everything(config.seed)
     features, labels, true_w, true_b = _data(config, gens)
     closed_w, closed_b = _closed_form(config, features, labels)
     net, train_iter, loss, updater = _training_setup(config, features, labels, gens)
+    return LinregSetup(
+        config, features, labels, true_w, true_b, closed_w, closed_b, net, train_iter, loss,
+        updater, gens,
+    )  # fmt: skip
+
+
+def with_guard(config: LinregConfig, callbacks: Sequence[Any]) -> list[Any]:
+    """Return ``callbacks`` behind a divergence guard, unless ``config.guard`` is off."""
+    if not config.guard:
+        return list(callbacks)
+    # data_checked: the synthetic data are refused if not finite, and so is a data file's X or y
+    return [DivergenceGuard(config.lr, data_checked=True), *callbacks]
+
+
+def train_linreg(
+    setup: LinregSetup,
+    *,
+    callbacks: Sequence[Any],
+    start_epoch: int = 0,
+    history: History | None = None,
+) -> LinregResult:
+    """Train ``setup`` for epochs ``start_epoch + 1 … config.epochs`` and compare with the truth.
+
+    Args:
+        setup: the prepared run (its states restored from a checkpoint when resuming).
+        callbacks: every ``fit`` callback, the guard first (:func:`with_guard`).
+        start_epoch: epochs already done.
+        history: their metrics (extended in place).
+
+    See D2L §3.2.7 and §3.3.7.
+    """
+    config, features = setup.config, setup.features
     try:
-        # data_checked: the synthetic data are refused if not finite, and so is a data file's X or y
         history = fit(
-            net,
-            train_iter,
-            loss,
-            updater,
+            setup.net,
+            setup.train_iter,
+            setup.loss,
+            setup.updater,
             config.epochs,
-            train_eval_iter=[(features, labels)],
-            callbacks=(
-                [DivergenceGuard(config.lr, data_checked=True), *callbacks]
-                if config.guard
-                else callbacks
-            ),
+            train_eval_iter=[(features, setup.labels)],
+            callbacks=callbacks,
+            start_epoch=start_epoch,
+            history=history,
         )
     except DivergenceError as exc:
         raise _with_scale_hint(exc, config, features) from None
-    w, b = _weights(net)
+    w, b = _weights(setup.net)
     return LinregResult(
         impl=config.impl,
         epochs=config.epochs,
         w=w,
         b=b,
-        true_w=true_w,
-        true_b=true_b,
-        closed_w=closed_w.tolist(),
-        closed_b=closed_b,
+        true_w=setup.true_w,
+        true_b=setup.true_b,
+        closed_w=setup.closed_w.tolist(),
+        closed_b=setup.closed_b,
         loss=history.last.train_loss,
         history=history,
+        config=config,
     )
 
 

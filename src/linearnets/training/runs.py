@@ -78,8 +78,13 @@ def environment() -> dict[str, Any]:
     }
 
 
-def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
+def claim_run_dir(
+    out: Path | None, *, name: str, resume_function: str = "resume_softmax"
+) -> RunLock:
     """Create the run folder and lock it: ``out`` itself, or a new ``runs/<name>-<timestamp>``.
+
+    ``resume_function``: the call that continues a run the folder already holds, named in the
+    refusal (``resume_linreg`` for a linear-regression run).
 
     Returns the held :class:`RunLock` (its ``run_dir`` is the folder); release it when the run ends.
     A refused ``out`` leaves no folder the claim created (its parents and ``runs/`` included).
@@ -106,7 +111,7 @@ def claim_run_dir(out: Path | None, *, name: str) -> RunLock:
     drawn = [path.name for _, path in predict_figures(out)]
     if held or drawn:
         lock.release(remove=not had_lock_file)  # a refused run leaves nothing in the folder
-        raise _already_used(out, held, drawn)
+        raise _already_used(out, held, drawn, resume_function)
     return lock
 
 
@@ -170,16 +175,18 @@ def _check_path_length(out: Path) -> None:
         )
 
 
-def _already_used(out: Path, held: list[str], drawn: list[str]) -> UsageError:
+def _already_used(
+    out: Path, held: list[str], drawn: list[str], resume_function: str = "resume_softmax"
+) -> UsageError:
     """Return the error for ``out``, which holds ``held``, (part of) a run or files a run writes,
     and ``drawn``, figures ``linearnets predict`` drew there (:func:`predict_figures`)."""
     if any(name in RUN_FILES for name in held):
         advice = (
             # the call that continues it (on the command line --resume, the path quoted for the shell)
-            f"continue it with linearnets.resume_softmax({str(out)!r}), or pass a new folder"
+            f"continue it with linearnets.{resume_function}({str(out)!r}), or pass a new folder"
             if CONFIG_FILE in held
-            else "it has no config.json, so linearnets.resume_softmax() cannot continue it: pass a "
-            "new folder, or move those files away"
+            else f"it has no config.json, so linearnets.{resume_function}() cannot continue it: "
+            "pass a new folder, or move those files away"
         )
         return UsageError(
             f"{_setting(out)} already holds a run (it has {', '.join(held + drawn)}); {advice}"

@@ -1,0 +1,149 @@
+"""``linearnets linreg --out DIR`` and ``--resume DIR``: a stopped run loses no finished epoch."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import linearnets as ln
+from linearnets.cli import main
+from linearnets.training.checkpoint import load_checkpoint
+
+# an epoch of ~1 s: a signal sent as the first checkpoint appears lands in the second
+_BIG = ["--num-examples", "30000", "--epochs", "3"]
+
+
+def _start_and_signal(out: Path, signum: int) -> tuple[int, str]:
+    """Start ``linearnets linreg --out out``, send ``signum`` once its first checkpoint is written."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "linearnets", "linreg", *_BIG, "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.pt").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no checkpoint appeared; stderr: {proc.communicate()[1]}")
+        time.sleep(0.005)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_real_signal_keeps_the_checkpoint_and_resume_ends_as_a_run_never_stopped(
+    tmp_path: Path, signum: int
+) -> None:
+    out = tmp_path / "run"
+    status, err = _start_and_signal(out, signum)
+    assert status == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
+    name = signal.Signals(signum).name
+    assert re.match(
+        rf"linearnets linreg: interrupted by {name} at (epoch \d step \d+|the end of epoch \d); "
+        rf"the checkpoint of epoch \d is kept in {re.escape(str(out))}; ",
+        lines[0],
+    ), lines[0]
+    assert lines[0].endswith(f"resume with: linearnets linreg --resume {out}")
+    assert 1 <= load_checkpoint(out / "checkpoint.pt").epoch < 3
+    assert not (out / "results.json").exists()
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "linearnets", "linreg", "--resume", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, OMP_NUM_THREADS="1"),
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    result = json.loads(resumed.stdout.splitlines()[-1])
+    never = ln.run_linreg(ln.LinregConfig(num_examples=30000, epochs=3))
+    assert result["w"] == never.w and result["b"] == never.b
+    assert [h["train_loss"] for h in result["history"]] == [
+        m.train_loss for m in never.history.epochs
+    ]
+    assert result["run_dir"] == str(out)
+
+
+def test_out_then_resume_for_more_epochs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "2", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir() if p.name != ".lock") == [
+        "checkpoint.pt",
+        "config.json",
+        "metrics.csv",
+        "metrics.jsonl",
+        "results.json",
+    ]
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "4", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.splitlines()[-1])
+    never = ln.run_linreg(ln.LinregConfig(epochs=4))
+    assert (result["w"], result["b"]) == (never.w, never.b)
+    assert result["config"]["epochs"] == 4
+    assert (out / "metrics.csv").read_text().splitlines()[0] == (
+        "epoch,train_loss,train_acc,test_loss,test_acc,seconds"
+    )
+    assert len((out / "metrics.csv").read_text().splitlines()) == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lr", "0.1"], "--lr changed from 0.03 to 0.1: the run in {out} was trained with the "
+         "first, and a changed setting changes its result; leave it out to resume the run as it "
+         "was, or pass --force to continue with it"),
+        ([], "the run in {out} is complete: it finished its 1 epoch and wrote its results, so "
+         "nothing is left to resume; pass e.g. --epochs 6 to train further"),
+        (["--out", "x"], "--out cannot be combined with --resume: the run continues in {out}; "
+         "drop --out"),
+    ],
+    ids=["changed-lr", "finished", "out"],
+)  # fmt: skip
+def test_a_resume_refused_says_why_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), *args]) == 2
+    assert capsys.readouterr().err == f"linearnets linreg: error: {message.format(out=out)}\n"
+
+
+def test_force_accepts_a_changed_setting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    assert main(["linreg", "--resume", str(out), "--epochs", "2", "--seed", "3", "--force"]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["config"]["seed"] == 3 and saved["resumes"][-1]["forced"] == {"seed": [0, 3]}
+
+
+def test_force_without_resume_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["linreg", "--force"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets linreg: error: --force only applies with --resume RUN_DIR; drop --force\n"
+    )
+
+
+def test_out_on_a_run_folder_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["linreg", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: --out {out} already holds a run (it has config.json, "
+        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); continue it with --resume "
+        f"{out}, or pass a new folder\n"
+    )

@@ -1,0 +1,214 @@
+"""Linear-regression run folders: per-epoch checkpoints and an exact resume (tasks/linreg_run.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+import torch
+
+import linearnets as ln
+from linearnets.errors import CheckpointError, UsageError
+from linearnets.tasks.linreg import prepare_linreg
+from linearnets.tasks.linreg_run import resume_linreg
+from linearnets.training.checkpoint import load_checkpoint
+from linearnets.training.interrupt import TrainingInterrupted
+
+IMPLS = ("scratch", "analytic", "concise")
+
+
+class _SignalAt:
+    """Send this process ``signum`` after step ``step`` of epoch ``epoch``, as Ctrl-C would."""
+
+    def __init__(self, epoch: int, step: int, signum: int = signal.SIGINT) -> None:
+        self.at, self.step, self.signum = epoch, step, signum
+        self.epoch = 0
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        self.epoch = epoch
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        if self.epoch == self.at and step == self.step:
+            os.kill(os.getpid(), self.signum)  # delivered to the main thread before kill returns
+
+
+def _losses(result: ln.LinregResult) -> list[float]:
+    return [m.train_loss for m in result.history.epochs]
+
+
+def _stopped(config: ln.LinregConfig, epoch: int = 2, signum: int = signal.SIGINT) -> Path:
+    """Run ``config`` until a signal in ``epoch``; return its folder."""
+    with pytest.raises(TrainingInterrupted) as info:
+        ln.run_linreg(config, callbacks=[_SignalAt(epoch, 4, signum)])
+    assert config.out is not None
+    assert info.value.run_dir == config.out
+    return config.out
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_an_interrupted_run_resumes_bit_identical_to_one_never_stopped(
+    tmp_path: Path, impl: str
+) -> None:
+    settings = {"impl": impl, "epochs": 4, "num_examples": 300}
+    never = ln.run_linreg(ln.LinregConfig(**settings))  # the book's run: no folder at all
+    out = _stopped(ln.LinregConfig(**settings, out=tmp_path / "run"))
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 1  # epoch 2's partial steps dropped
+    assert not (out / "results.json").exists()
+
+    resumed = resume_linreg(out)
+    assert resumed.w == never.w and resumed.b == never.b
+    assert _losses(resumed) == _losses(never)
+    assert resumed.run_dir == out
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in rows] == [1, 2, 3, 4]
+    assert [r["train_loss"] for r in rows] == _losses(never)
+    results = json.loads((out / "results.json").read_text())
+    assert results["w"] == never.w and results["b"] == never.b and results["epochs"] == 4
+    ckpt = load_checkpoint(out / "checkpoint.pt")
+    assert ckpt.epoch == 4 and ckpt.config["impl"] == impl and ckpt.version == ln.__version__
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["task"] == "linreg" and saved["config"]["seed"] == 0
+    assert saved["config"]["num_threads"] == 1 and saved["environment"]["torch"]
+    assert saved["resumes"][0]["from_epoch"] == 1 and saved["resumes"][0]["forced"] == {}
+
+
+def test_a_sigterm_stops_the_run_as_a_ctrl_c_does(tmp_path: Path) -> None:
+    config = ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run")
+    never = ln.run_linreg(ln.LinregConfig(epochs=3, num_examples=200))
+    out = _stopped(config, epoch=3, signum=signal.SIGTERM)
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 2
+    resumed = resume_linreg(out)
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+
+
+def test_the_stop_names_the_kept_checkpoint_and_the_resume(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(TrainingInterrupted) as info:
+        ln.run_linreg(ln.LinregConfig(epochs=3, out=out), callbacks=[_SignalAt(2, 4)])
+    assert str(info.value) == (
+        f"interrupted by SIGINT at epoch 2 step 5; the checkpoint of epoch 1 is kept in {out}; "
+        f"resume with: linearnets.resume_linreg({str(out)!r})"
+    )
+
+
+def test_more_epochs_continue_a_finished_run_as_one_run_of_them_all(tmp_path: Path) -> None:
+    for impl in IMPLS:
+        out = tmp_path / impl
+        ln.run_linreg(ln.LinregConfig(impl=impl, epochs=2, num_examples=200, out=out))
+        longer = resume_linreg(out, epochs=5)
+        never = ln.run_linreg(ln.LinregConfig(impl=impl, epochs=5, num_examples=200))
+        assert (longer.w, longer.b, _losses(longer)) == (never.w, never.b, _losses(never))
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "shown"),
+    [
+        ("lr", 0.01, "lr changed from 0.03 to 0.01"),
+        ("batch_size", 20, "batch_size changed from 10 to 20"),
+        ("seed", 1, "seed changed from 0 to 1"),
+        ("impl", "concise", "impl changed from 'scratch' to 'concise'"),
+        ("num_examples", 100, "num_examples changed from 200 to 100"),
+        ("noise_std", 0.1, "noise_std changed from 0.01 to 0.1"),
+    ],
+)
+def test_a_changed_setting_is_refused_unless_forced(
+    tmp_path: Path, setting: str, value: object, shown: str
+) -> None:
+    out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
+    before = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(UsageError, match=f"^{shown}: the run in .* pass force=True"):
+        resume_linreg(out, **{setting: value})
+    assert (out / "checkpoint.pt").read_bytes() == before  # refused before anything was written
+
+    forced = resume_linreg(out, force=True, **{setting: value})
+    assert forced.config is not None and getattr(forced.config, setting) == value
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["resumes"][-1]["forced"] == {
+        setting: [getattr(ln.LinregConfig(num_examples=200), setting), value]
+    }
+    assert len(forced.history.epochs) == 3
+
+
+def test_a_forced_lr_trains_the_rest_with_it(tmp_path: Path) -> None:
+    """The optimizer's saved state held the old lr: the new one must reach the steps."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    first = load_checkpoint(out / "checkpoint.pt")
+    forced = resume_linreg(out, epochs=2, lr=0.01, force=True)
+    # the oracle: epoch 2 by hand, from epoch 1's weights, with the data order the run draws
+    setup = prepare_linreg(ln.LinregConfig(num_examples=200))
+    setup.gens.load_state_dict(first.generators_state["run"])
+    w = first.model_state["w"].clone()
+    b = first.model_state["b"].clone()
+    for X, y in setup.train_iter:
+        err = X @ w + b - y  # (B, 1)
+        w -= 0.01 * (X.T @ err) / len(y)
+        b -= 0.01 * err.mean(0)
+    assert forced.w == pytest.approx(w.reshape(-1).tolist(), abs=1e-6)
+    assert forced.b == pytest.approx(float(b), abs=1e-6)
+
+
+def test_a_finished_run_is_refused_with_the_way_to_train_further(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    with pytest.raises(UsageError, match=r"^the run in .* is complete: it finished its 2 epochs"):
+        resume_linreg(out)
+    with pytest.raises(UsageError, match=r"^epochs must be more than .* \(2\), got 1; pass e\.g\."):
+        resume_linreg(out, epochs=1)
+
+
+def test_a_damaged_checkpoint_is_named(tmp_path: Path) -> None:
+    out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
+    (out / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match=r"^checkpoint .*checkpoint\.pt cannot be read"):
+        resume_linreg(out)
+
+
+def test_a_checkpoint_of_another_shape_is_refused_naming_it(tmp_path: Path) -> None:
+    out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
+    with pytest.raises(CheckpointError, match=r"holds states this run cannot take"):
+        resume_linreg(out, true_w=[1.0, 2.0, 3.0], force=True)
+
+
+def test_out_on_a_folder_holding_a_run_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    before = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(UsageError, match=r"already holds a run .*linearnets\.resume_linreg\("):
+        ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    assert (out / "checkpoint.pt").read_bytes() == before
+
+
+def test_a_folder_without_a_linreg_run_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"holds no config\.json, so it is no run folder"):
+        resume_linreg(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"config": {"impl": "analytic"}}))
+    with pytest.raises(UsageError, match=r"holds no linear-regression run .*resume_softmax"):
+        resume_linreg(tmp_path)
+
+
+def test_a_data_file_whose_content_changed_is_refused_unless_forced(tmp_path: Path) -> None:
+    X = torch.randn(50, 2, generator=torch.Generator().manual_seed(3))
+    y = X @ torch.tensor([1.0, -2.0]) + 0.5
+    path = tmp_path / "d.csv"
+    rows = [
+        ",".join(f"{v:.6f}" for v in [*x, t]) for x, t in zip(X.tolist(), y.tolist(), strict=True)
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=path, epochs=1, lr=0.01, out=out))
+    path.write_text("\n".join(reversed(rows)) + "\n")
+    with pytest.raises(UsageError, match=r"^data changed from .*SHA-256"):
+        resume_linreg(out, epochs=2)
+    assert len(resume_linreg(out, epochs=2, force=True).history.epochs) == 2
+
+
+def test_a_run_stopped_before_its_first_checkpoint_starts_over(tmp_path: Path) -> None:
+    out = _stopped(ln.LinregConfig(epochs=2, num_examples=200, out=tmp_path / "run"), epoch=1)
+    assert not (out / "checkpoint.pt").exists()
+    never = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200))
+    resumed = resume_linreg(out)
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
