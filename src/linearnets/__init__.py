@@ -1,7 +1,7 @@
 """linearnets: linear neural networks (D2L chapter 3), from scratch and concise, fast and reproducible.
 
 A whole run as the ``linearnets`` command does it: ``run_softmax(SoftmaxConfig(...))``,
-``resume_softmax(run_dir)``, ``run_linreg(LinregConfig(...))``. The pieces: data
+``resume_softmax(run_dir)``, ``run_linreg(LinregConfig(...))``, ``resume_linreg(run_dir)``. The pieces: data
 (``load_data_fashion_mnist``, ``synthetic_data``, ``data_iter``, ``load_array``), models
 (``SoftmaxRegressionScratch``, ``softmax_concise``, ``LinearRegressionScratch``, ``linreg_concise``),
 losses and the scratch ``SGD``, one training loop (``fit``, ``train_epoch``, ``evaluate``) with its
@@ -69,6 +69,7 @@ _EXPORTS: dict[str, str] = {
     "SoftmaxConfig": "linearnets.config",
     "run_linreg": "linearnets.tasks.linreg",
     "LinregResult": "linearnets.tasks.linreg",
+    "resume_linreg": "linearnets.tasks.linreg_run",
     "run_softmax": "linearnets.tasks.softmax",
     "SoftmaxResult": "linearnets.tasks.softmax",
     "resume_softmax": "linearnets.tasks.resume",
@@ -110,6 +111,7 @@ if TYPE_CHECKING:
     from linearnets.plotting import show_images as show_images
     from linearnets.tasks.linreg import LinregResult as LinregResult
     from linearnets.tasks.linreg import run_linreg as run_linreg
+    from linearnets.tasks.linreg_run import resume_linreg as resume_linreg
     from linearnets.tasks.resume import resume_softmax as resume_softmax
     from linearnets.tasks.softmax import SoftmaxResult as SoftmaxResult
     from linearnets.tasks.softmax import run_softmax as run_softmax

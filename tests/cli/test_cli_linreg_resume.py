@@ -147,3 +147,13 @@ def test_out_on_a_run_folder_is_refused(capsys: pytest.CaptureFixture[str], tmp_
         "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); continue it with --resume "
         f"{out}, or pass a new folder\n"
     )
+
+
+def test_resume_of_a_missing_folder_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["linreg", "--resume", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: the run folder {tmp_path / 'none'} does not exist or is not a "
+        "folder; pass the folder a run kept with --out DIR\n"
+    )

@@ -478,7 +478,7 @@ def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
             "--sed; did you mean --seed?"),
         (["linreg", "--bogus"], "unrecognized arguments: --bogus: linearnets linreg has no option "
             "--bogus"),
-        (["linreg", "--resume", "x"], "unrecognized arguments: --resume x: --resume is an option "
+        (["linreg", "--plot", "x"], "unrecognized arguments: --plot x: --plot is an option "
             "of softmax, not of linearnets linreg"),
         (["softmax", "--json", "0"], "unrecognized arguments: 0: --json is a flag and takes no "
             "value, got 0 after it; write --json alone"),

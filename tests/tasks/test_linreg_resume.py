@@ -183,7 +183,10 @@ def test_out_on_a_folder_holding_a_run_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_folder_without_a_linreg_run_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match=r"holds no config\.json, so it is no run folder"):
+    with pytest.raises(
+        UsageError,
+        match=r"holds no config\.json, so it holds no run; pass the folder a run kept with out=DIR",
+    ):
         resume_linreg(tmp_path)
     (tmp_path / "config.json").write_text(json.dumps({"config": {"impl": "analytic"}}))
     with pytest.raises(UsageError, match=r"holds no linear-regression run .*resume_softmax"):

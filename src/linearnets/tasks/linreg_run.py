@@ -323,15 +323,15 @@ def _saved(run_dir: Path) -> dict[str, Any]:
     path = run_dir / CONFIG_FILE
     if not run_dir.is_dir():
         raise UsageError(
-            f"run_dir {run_dir} is not a folder; pass the folder a run made with "
-            "run_linreg(LinregConfig(out=DIR))"
+            f"the run folder {run_dir} does not exist or is not a folder; pass the folder a run "
+            "kept with out=DIR"
         )
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(
-            f"run_dir {run_dir} holds no {CONFIG_FILE}, so it is no run folder; pass the folder a "
-            "run made with run_linreg(LinregConfig(out=DIR))"
+            f"the run folder {run_dir} holds no {CONFIG_FILE}, so it holds no run; pass the "
+            "folder a run kept with out=DIR"
         ) from None
     except (OSError, ValueError) as exc:
         raise UsageError(
@@ -342,7 +342,7 @@ def _saved(run_dir: Path) -> dict[str, Any]:
         raise UsageError(f"{path} holds no run config; put the run's {CONFIG_FILE} back")
     if saved.get("task") != TASK:
         raise UsageError(
-            f"run_dir {run_dir} holds no linear-regression run (its {CONFIG_FILE} is of "
+            f"the run folder {run_dir} holds no linear-regression run (its {CONFIG_FILE} is of "
             f"{saved.get('task') or 'a softmax run'}); resume a softmax run with "
             f"linearnets.resume_softmax({str(run_dir)!r})"
         )
