@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import linearnets as ln
-from linearnets.errors import CheckpointError, UsageError
+from linearnets.errors import CheckpointError, DatasetError, ResumeWarning, UsageError
 from linearnets.tasks.linreg import prepare_linreg
 from linearnets.tasks.linreg_run import resume_linreg
 from linearnets.training.checkpoint import load_checkpoint
@@ -215,3 +215,23 @@ def test_a_run_stopped_before_its_first_checkpoint_starts_over(tmp_path: Path) -
     never = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200))
     resumed = resume_linreg(out)
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+
+
+def test_a_run_refused_before_its_first_epoch_leaves_no_folder(tmp_path: Path) -> None:
+    """The same command, once fixed, must find the folder free (not 'already holds a run')."""
+    out = tmp_path / "new" / "run"
+    missing = tmp_path / "missing.csv"
+    with pytest.raises(UsageError, match=r"missing\.csv. does not exist"):
+        ln.run_linreg(ln.LinregConfig(data=missing, out=out))
+    assert list(tmp_path.iterdir()) == []
+    # too few rows for a unique least-squares solution: refused before training, nothing kept
+    missing.write_text("1.0,2.0,3.0\n")
+    with pytest.raises(DatasetError, match=r"more rows \(examples\) than columns"):
+        ln.run_linreg(ln.LinregConfig(data=missing, out=out))
+    assert list(tmp_path.iterdir()) == [missing]
+
+
+def test_a_resume_on_another_thread_count_warns_it_is_not_bit_exact(tmp_path: Path) -> None:
+    out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
+    with pytest.warns(ResumeWarning, match=r"^resumed with num_threads=2, where the run last ran "):
+        resume_linreg(out, num_threads=2)

@@ -26,6 +26,7 @@ from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
+from linearnets.tasks.resume_changes import warn_not_bit_exact
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import (
@@ -42,12 +43,14 @@ from linearnets.training.guard import DivergenceGuard
 from linearnets.training.history import History, HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.run_config import run_dir_path
+from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
     RunLock,
     claim_run_dir,
     environment,
+    missing_folders,
     remove_stale_temporaries,
     write_json_atomic,
 )
@@ -88,7 +91,10 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
     """
     assert config.out is not None
     pin_threads(config.num_threads)  # before config.json records the environment's threads
-    lock = claim_run_dir(config.out, name=f"linreg-{config.impl}", resume_function="resume_linreg")
+    out = Path(config.out)
+    existed, made = out.is_dir(), missing_folders(out)
+    had_lock_file = (out / LOCK_FILE).exists()  # a stale one is kept
+    lock = claim_run_dir(out, name=f"linreg-{config.impl}", resume_function="resume_linreg")
     run_dir = lock.run_dir
     try:
         # whole: a signal during the write is told once config.json is there to resume from
@@ -99,6 +105,17 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         return _train_in(run_dir, config, callbacks=callbacks, ckpt=None)
     except KeyboardInterrupt as exc:
         raise _stop_named(exc, run_dir) from None
+    except Exception:
+        if not (run_dir / CHECKPOINT_FILE).exists():
+            # refused before an epoch was kept (a data file gone, no unique least-squares
+            # solution, a blow-up in epoch 1): the same command, fixed, must find the folder free
+            with held_signals(raise_after=False):
+                for name in _RUN_FILE_NAMES:
+                    (run_dir / name).unlink(missing_ok=True)
+                lock.release(remove=not had_lock_file)
+                if not existed:
+                    _fs.remove_empty_folders([run_dir, *made])
+        raise
     finally:
         lock.release()
 
@@ -198,6 +215,8 @@ def _resume(
             "environment": environment(),
         }
     )
+    if ckpt is not None and ckpt.epoch < new.epochs:
+        warn_not_bit_exact(saved, num_threads=new.num_threads, world_size=1, epoch=ckpt.epoch)
     with held_signals(raise_after=True):
         _write_config(run_dir, new, resumes=resumes, started=saved.get("environment"))
     return _train_in(run_dir, new, callbacks=callbacks, ckpt=ckpt)
