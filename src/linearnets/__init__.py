@@ -69,7 +69,7 @@ _EXPORTS: dict[str, str] = {
     "SoftmaxConfig": "linearnets.config",
     "run_linreg": "linearnets.tasks.linreg",
     "LinregResult": "linearnets.tasks.linreg",
-    "resume_linreg": "linearnets.tasks.linreg_run",
+    "resume_linreg": "linearnets.tasks.linreg_resume",
     "run_softmax": "linearnets.tasks.softmax",
     "SoftmaxResult": "linearnets.tasks.softmax",
     "resume_softmax": "linearnets.tasks.resume",
@@ -111,7 +111,7 @@ if TYPE_CHECKING:
     from linearnets.plotting import show_images as show_images
     from linearnets.tasks.linreg import LinregResult as LinregResult
     from linearnets.tasks.linreg import run_linreg as run_linreg
-    from linearnets.tasks.linreg_run import resume_linreg as resume_linreg
+    from linearnets.tasks.linreg_resume import resume_linreg as resume_linreg
     from linearnets.tasks.resume import resume_softmax as resume_softmax
     from linearnets.tasks.softmax import SoftmaxResult as SoftmaxResult
     from linearnets.tasks.softmax import run_softmax as run_softmax

@@ -13,7 +13,7 @@ import torch
 import linearnets as ln
 from linearnets.errors import CheckpointError, DatasetError, ResumeWarning, UsageError
 from linearnets.tasks.linreg import prepare_linreg
-from linearnets.tasks.linreg_run import resume_linreg
+from linearnets.tasks.linreg_resume import resume_linreg
 from linearnets.training.checkpoint import load_checkpoint
 from linearnets.training.interrupt import TrainingInterrupted
 

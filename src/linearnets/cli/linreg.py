@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     # checked before torch loads: a bad setting is told at once, not a second or more later
     config = LinregConfig(**given) if args.resume is None else None
     from linearnets.tasks.linreg import run_linreg
-    from linearnets.tasks.linreg_run import resume_linreg
+    from linearnets.tasks.linreg_resume import resume_linreg
     from linearnets.training.callbacks import ConsoleLogger
 
     logger = ConsoleLogger(progress=False)

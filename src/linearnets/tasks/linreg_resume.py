@@ -1,0 +1,251 @@
+"""Continue a linear-regression run from its last checkpoint, exactly as if it had never stopped (D2L §3.2.7).
+
+The data and the model are made again from the run's seed, then the checkpoint's states are loaded into
+them (:func:`~linearnets.tasks.linreg_run.train_in_folder`), so the result is bit-identical to a run never
+stopped (at the same thread count). Which settings may change, and which need ``force``, is here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from linearnets._signals import held_signals
+from linearnets.config import LinregConfig
+from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
+from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
+from linearnets.tasks.linreg import LinregResult
+from linearnets.tasks.linreg_run import (
+    RUN_FILE_NAMES,
+    TASK,
+    data_sha256,
+    stop_named,
+    train_in_folder,
+    write_run_config,
+)
+from linearnets.tasks.resume_changes import warn_not_bit_exact
+from linearnets.training.callback_checks import check_callbacks
+from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.run_config import run_dir_path
+from linearnets.training.runs import (
+    CONFIG_FILE,
+    RESULTS_FILE,
+    RunLock,
+    environment,
+    remove_stale_temporaries,
+)
+from linearnets.validation import check_bool
+
+__all__ = ["RESULT_SETTINGS", "resume_linreg"]
+
+# the settings that change what the run computes: a resume refuses a change unless force
+RESULT_SETTINGS = (
+    "impl",
+    "lr",
+    "batch_size",
+    "seed",
+    "num_examples",
+    "noise_std",
+    "true_w",
+    "true_b",
+    "data",
+)
+_SYNTHETIC = ("num_examples", "noise_std", "true_w", "true_b")
+
+
+@usage_errors_on_one_line()  # its refusals (a changed setting, a finished run) as one line
+@kept_global_state()
+@grad_enabled()
+def resume_linreg(
+    run_dir: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    callbacks: Sequence[Any] = (),
+    **overrides: Any,
+) -> LinregResult:
+    """Continue the linear-regression run in ``run_dir`` from its last checkpoint, exactly.
+
+    The data and the model are made again from the run's seed, then the model, optimizer, every
+    generator, the divergence guard and the history are restored from ``checkpoint.pt``, so the
+    result (``w``, ``b`` and every epoch's losses) is bit-identical to a run never stopped, at the
+    same thread count. ``overrides`` may change any setting, e.g. ``epochs=10`` to train further;
+    one that changes the result (impl, lr, batch_size, seed, the synthetic data's settings, the
+    data file or its content) is refused unless ``force=True``. A run stopped before its first
+    checkpoint starts over in ``run_dir``. The folder is locked while the resume writes it.
+
+    Args:
+        run_dir: the run folder, as ``run_linreg(LinregConfig(out=...))`` made it.
+        force: accept settings that change the result.
+        callbacks: more ``fit`` callbacks, e.g. a console logger.
+        overrides: :class:`~linearnets.config.LinregConfig` settings by name (``out`` excepted:
+            the run stays in ``run_dir``).
+
+    Returns:
+        The whole run's result, its history holding the epochs before the stop too.
+
+    Raises:
+        UsageError: ``run_dir`` holds no linear-regression run, a setting changed without
+            ``force``, or the run already finished its epochs.
+        CheckpointError: ``checkpoint.pt`` is damaged, or missing beside ``results.json``.
+        TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays.
+
+    See D2L §3.2.7.
+    """
+    run_dir = run_dir_path(
+        run_dir, example="resume_linreg('runs/a') (a new run is run_linreg(LinregConfig(out=...)))"
+    )
+    force = check_bool("force", force)
+    callbacks = check_callbacks(callbacks)
+    if "out" in overrides:
+        raise UsageError(
+            f"out cannot be passed to resume_linreg: the run continues in {run_dir}; drop out"
+        )
+    saved = _saved(run_dir)
+    with RunLock(run_dir, resuming=True):
+        # a writer killed mid-write (kill -9) left its temporary file: the lock says none is alive
+        remove_stale_temporaries(run_dir, names=RUN_FILE_NAMES)
+        try:
+            return _resume(run_dir, saved, force=force, callbacks=callbacks, overrides=overrides)
+        except KeyboardInterrupt as exc:
+            raise stop_named(exc, run_dir) from None
+
+
+def _resume(
+    run_dir: Path,
+    saved: dict[str, Any],
+    *,
+    force: bool,
+    callbacks: Sequence[Any],
+    overrides: dict[str, Any],
+) -> LinregResult:
+    """:func:`resume_linreg` once the folder is read and locked."""
+    old = _replaced(LinregConfig(), _known(saved["config"]), run_dir, saved=True)
+    new = _replaced(old, overrides, run_dir)
+    pin_threads(new.num_threads)  # before config.json records the environment's threads
+    path = run_dir / CHECKPOINT_FILE
+    ckpt = load_checkpoint(path) if path.exists() or path.is_symlink() else None
+    if ckpt is None and (run_dir / RESULTS_FILE).exists() and not force:
+        raise CheckpointError(
+            f"checkpoint {path} does not exist, but {RESULTS_FILE} does: the run finished, and "
+            "training it further needs its checkpoint; put the checkpoint back, or pass "
+            "force=True to start the run over, replacing its metrics and results"
+        )
+    changed = _changes(old, new, saved)
+    if changed and not force:
+        raise UsageError(
+            "; ".join(f"{k} changed from {a!r} to {b!r}" for k, (a, b) in changed.items())
+            + f": the run in {run_dir} was trained with the first, and a changed setting changes "
+            "its result; leave it out to resume the run as it was, or pass force=True to continue "
+            "with it"
+        )
+    if ckpt is not None:
+        _check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
+    resumes = [*saved.get("resumes", [])]
+    resumes.append(
+        {
+            "from_epoch": ckpt.epoch if ckpt is not None else 0,
+            "forced": {k: list(v) for k, v in changed.items()},
+            "environment": environment(),
+        }
+    )
+    if ckpt is not None and ckpt.epoch < new.epochs:
+        warn_not_bit_exact(saved, num_threads=new.num_threads, world_size=1, epoch=ckpt.epoch)
+    with held_signals(raise_after=True):
+        write_run_config(run_dir, new, resumes=resumes, started=saved.get("environment"))
+    return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt)
+
+
+def _saved(run_dir: Path) -> dict[str, Any]:
+    """Return ``run_dir/config.json``, refusing a folder that holds no linear-regression run."""
+    path = run_dir / CONFIG_FILE
+    if not run_dir.is_dir():
+        raise UsageError(
+            f"the run folder {run_dir} does not exist or is not a folder; pass the folder a run "
+            "kept with out=DIR"
+        )
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(
+            f"the run folder {run_dir} holds no {CONFIG_FILE}, so it holds no run; pass the "
+            "folder a run kept with out=DIR"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"{path} cannot be read ({type(exc).__name__}: {exc}); put the run's {CONFIG_FILE} "
+            "back, or start a new run"
+        ) from None
+    if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict):
+        raise UsageError(f"{path} holds no run config; put the run's {CONFIG_FILE} back")
+    if saved.get("task") != TASK:
+        raise UsageError(
+            f"the run folder {run_dir} holds no linear-regression run (its {CONFIG_FILE} is of "
+            f"{saved.get('task') or 'a softmax run'}); resume a softmax run with "
+            f"linearnets.resume_softmax({str(run_dir)!r})"
+        )
+    return saved
+
+
+def _known(values: dict[str, Any]) -> dict[str, Any]:
+    """Return the LinregConfig settings of a saved config (``out`` dropped: the run stays)."""
+    names = {f.name for f in fields(LinregConfig)} - {"_defaulted", "out"}
+    return {k: v for k, v in values.items() if k in names}
+
+
+def _replaced(
+    base: LinregConfig, changes: dict[str, Any], run_dir: Path, *, saved: bool = False
+) -> LinregConfig:
+    """Return ``base`` with ``changes``: the synthetic settings dropped for a new ``data`` file,
+    a ``data`` path made absolute; an unknown or bad setting refused naming it."""
+    names = {f.name for f in fields(LinregConfig)} - {"_defaulted"}
+    unknown = sorted(set(changes) - names)
+    if unknown:
+        raise UsageError(
+            f"{', '.join(unknown)} {'is no setting' if len(unknown) == 1 else 'are no settings'} "
+            f"of LinregConfig; pass only {', '.join(sorted(names - {'out'}))}"
+        )
+    values = {**base.to_dict(), **changes}
+    if changes.get("data") is not None and base.data is None:
+        values.update({k: changes.get(k) for k in _SYNTHETIC})  # the file decides them
+    if values.get("data") is not None:
+        values["data"] = Path(values["data"]).absolute()
+    try:
+        return LinregConfig(**values)
+    except (UsageError, TypeError) as exc:
+        if saved:
+            raise UsageError(f"{run_dir / CONFIG_FILE} holds an unusable config: {exc}") from None
+        raise
+
+
+def _changes(old: LinregConfig, new: LinregConfig, saved: dict[str, Any]) -> dict[str, Any]:
+    """Return ``{setting: (old, new)}`` for each result setting that changed; a data file's
+    content too (by SHA-256), whatever its path (a moved file with the same content is the same)."""
+    before, after = old.to_dict(), new.to_dict()
+    changed = {k: (before[k], after[k]) for k in RESULT_SETTINGS if before[k] != after[k]}
+    if new.data is not None and old.data is not None:
+        changed.pop("data", None)
+        sha = data_sha256(new.data)
+        if saved.get("data_sha256") not in (None, sha):
+            changed["data"] = (f"{old.data} (SHA-256 {saved['data_sha256'][:12]})", str(new.data))
+    return changed
+
+
+def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bool) -> None:
+    """Refuse a resume with nothing to do: the run finished ``new.epochs``, or more."""
+    finished = (run_dir / RESULTS_FILE).exists()
+    if done == new.epochs and finished and not given:
+        raise UsageError(
+            f"the run in {run_dir} is complete: it finished its {done} "
+            f"epoch{'s' if done != 1 else ''} and wrote its results, so nothing is left to "
+            f"resume; pass e.g. epochs={done + 5} to train further"
+        )
+    if done > new.epochs or (done == new.epochs and finished):
+        own = "" if given else ", the run's own (none was given)"
+        raise UsageError(
+            f"epochs must be more than the epochs the run in {run_dir} already finished ({done}), "
+            f"got {new.epochs}{own}; pass e.g. epochs={done + 5} to train further"
+        )
