@@ -11,7 +11,13 @@ import pytest
 import torch
 
 import linearnets as ln
-from linearnets.errors import CheckpointError, DatasetError, ResumeWarning, UsageError
+from linearnets.errors import (
+    CheckpointError,
+    DatasetError,
+    DivergenceError,
+    ResumeWarning,
+    UsageError,
+)
 from linearnets.tasks.linreg import prepare_linreg
 from linearnets.tasks.linreg_resume import resume_linreg
 from linearnets.training.checkpoint import load_checkpoint
@@ -235,3 +241,26 @@ def test_a_resume_on_another_thread_count_warns_it_is_not_bit_exact(tmp_path: Pa
     out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
     with pytest.warns(ResumeWarning, match=r"^resumed with num_threads=2, where the run last ran "):
         resume_linreg(out, num_threads=2)
+
+
+def test_a_blow_up_after_a_kept_epoch_names_the_checkpoint_and_the_resume(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    kept = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(DivergenceError) as info:
+        resume_linreg(out, epochs=3, lr=10.0, force=True)
+    assert str(info.value).endswith(
+        f"; the checkpoint of epoch 1 is kept in {out} (continue it with a smaller lr: "
+        f"linearnets.resume_linreg({str(out)!r}, lr=1, force=True))"
+    )
+    assert (out / "checkpoint.pt").read_bytes() == kept
+    resumed = resume_linreg(out, epochs=3, lr=0.03, force=True)  # back to the run's own lr
+    never = ln.run_linreg(ln.LinregConfig(epochs=3, num_examples=200))
+    assert (resumed.w, resumed.b) == (never.w, never.b)
+
+
+def test_a_blow_up_in_a_new_runs_first_epoch_leaves_no_folder(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1"):
+        ln.run_linreg(ln.LinregConfig(epochs=1, lr=10.0, out=out))
+    assert not out.exists()

@@ -20,7 +20,7 @@ import torch
 from linearnets import _fs
 from linearnets._signals import first_signal, held_signals
 from linearnets.config import LinregConfig
-from linearnets.errors import CheckpointError, UsageError
+from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
 from linearnets.training.callbacks import MetricsWriter
@@ -35,6 +35,7 @@ from linearnets.training.checkpoint import (
 )
 from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.guard import DivergenceGuard
+from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.history import History, HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.run_lock import LOCK_FILE
@@ -140,9 +141,27 @@ def train_in_folder(
     except TrainingInterrupted as exc:
         _name_resume(exc, run_dir, checkpoint.last_epoch or start or None)
         raise
+    except DivergenceError as exc:
+        kept = checkpoint.last_epoch or start
+        if not kept:  # nothing kept: a new run's folder is removed (run_in_folder)
+            raise
+        raise _diverged(exc, run_dir, kept, config.lr) from None
     result = result.in_folder(run_dir)
     write_json_atomic(run_dir / RESULTS_FILE, result.summary())
     return result
+
+
+def _diverged(exc: DivergenceError, run_dir: Path, kept: int, lr: float) -> DivergenceError:
+    """Return ``exc`` naming the checkpoint kept and the resume that continues it with a smaller lr."""
+    where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
+    if exc.resumable:  # else the checkpoint's own weights give the loss: the message said so
+        where += (
+            " (continue it with a smaller lr: "
+            f"linearnets.resume_linreg({str(run_dir)!r}, lr={smaller_lr(lr):g}, force=True))"
+        )
+    stopped = DivergenceError(f"{exc}; {where}")
+    stopped.resumable, stopped.grew = exc.resumable, exc.grew
+    return stopped
 
 
 def _checkpoint_state(
