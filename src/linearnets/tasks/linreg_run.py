@@ -77,7 +77,10 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
 
     See D2L §3.2.7.
     """
-    assert config.out is not None
+    if config.out is None:
+        raise UsageError(
+            "run_in_folder needs config.out, the run folder; pass LinregConfig(out=DIR)"
+        )
     pin_threads(config.num_threads)  # before config.json records the environment's threads
     out = Path(config.out)
     existed, made = out.is_dir(), missing_folders(out)
