@@ -28,7 +28,9 @@ def add_parser(sub: Any) -> None:
         "linreg",
         help="train linear regression on synthetic data y = Xw + b + noise",
         description="Train linear regression (scratch, analytic or concise) on the book's synthetic data and "
-        "compare the learned w and b with the truth and with the closed-form least-squares solution.",
+        "compare the learned w and b with the truth and with the closed-form least-squares solution. With "
+        "--out DIR it keeps a run folder with a checkpoint after every epoch: Ctrl-C stops after the "
+        "current step, and --resume continues.",
     )
     p.add_argument(
         "--impl",
