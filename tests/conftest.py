@@ -100,6 +100,33 @@ def pseudo_terminal() -> Iterator[PseudoTerminal]:
         terminal.close()
 
 
+def _signal_at_first_checkpoint(args: list[str], out: Path, signum: int) -> tuple[int, str]:
+    """Start ``python -m linearnets *args --out out`` on one thread, send ``signum`` once its first
+    checkpoint is written; return (exit status, stderr)."""
+    import subprocess
+    import time
+
+    env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    cmd = [sys.executable, "-m", "linearnets", *args, "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.pt").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no checkpoint appeared; stderr: {proc.communicate()[1]}")
+        time.sleep(0.005)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+@pytest.fixture
+def signal_at_first_checkpoint() -> Callable[[list[str], Path, int], tuple[int, str]]:
+    """``signal_at_first_checkpoint(["softmax", ...], out, signal.SIGINT)``: a real run, stopped by
+    a real signal once its first checkpoint exists; returns (exit status, stderr)."""
+    return _signal_at_first_checkpoint
+
+
 @contextlib.contextmanager
 def _lock_held_by_a_child(folder: Path) -> Iterator[int]:
     """Fork a child that holds ``folder``'s run lock as a training run does; yield its pid once it

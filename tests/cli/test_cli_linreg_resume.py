@@ -8,7 +8,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,28 +21,14 @@ from linearnets.training.checkpoint import load_checkpoint
 _BIG = ["--num-examples", "30000", "--epochs", "3"]
 
 
-def _start_and_signal(out: Path, signum: int) -> tuple[int, str]:
-    """Start ``linearnets linreg --out out``, send ``signum`` once its first checkpoint is written."""
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "linearnets", "linreg", *_BIG, "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 120
-    while not (out / "checkpoint.pt").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"no checkpoint appeared; stderr: {proc.communicate()[1]}")
-        time.sleep(0.005)
-    proc.send_signal(signum)
-    _, err = proc.communicate(timeout=120)
-    return proc.returncode, err
-
-
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_real_signal_keeps_the_checkpoint_and_resume_ends_as_a_run_never_stopped(
-    tmp_path: Path, signum: int
+    tmp_path: Path,
+    signum: int,
+    signal_at_first_checkpoint: Callable[[list[str], Path, int], tuple[int, str]],
 ) -> None:
     out = tmp_path / "run"
-    status, err = _start_and_signal(out, signum)
+    status, err = signal_at_first_checkpoint(["linreg", *_BIG], out, signum)
     assert status == 130, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err

@@ -14,7 +14,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,25 +71,13 @@ def _assert_same_run(run: Path, reference: Path) -> None:
     assert len(_metrics(run)) == 3
 
 
-def _start_and_signal(out: Path, signum: int) -> tuple[int, str]:
-    """Start a run, send ``signum`` once its first checkpoint exists; return (status, stderr)."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg")
-    cmd = [sys.executable, "-m", "linearnets", "softmax", *SETTINGS, "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 120
-    while not (out / "checkpoint.pt").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"no checkpoint appeared; stderr: {proc.communicate()[1]}")
-        time.sleep(0.005)
-    proc.send_signal(signum)
-    _, err = proc.communicate(timeout=120)
-    return proc.returncode, err
-
-
-def test_sigint_then_resume_from_the_command_line(tmp_path: Path, reference: Path) -> None:
+def test_sigint_then_resume_from_the_command_line(
+    tmp_path: Path,
+    reference: Path,
+    signal_at_first_checkpoint: Callable[[list[str], Path, int], tuple[int, str]],
+) -> None:
     out = tmp_path / "run"
-    status, err = _start_and_signal(out, signal.SIGINT)
+    status, err = signal_at_first_checkpoint(["softmax", *SETTINGS], out, signal.SIGINT)
     assert status == 130, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err
@@ -117,9 +105,13 @@ def test_sigint_then_resume_from_the_command_line(tmp_path: Path, reference: Pat
     _assert_same_run(out, reference)
 
 
-def test_sigterm_then_resume_in_process(tmp_path: Path, reference: Path) -> None:
+def test_sigterm_then_resume_in_process(
+    tmp_path: Path,
+    reference: Path,
+    signal_at_first_checkpoint: Callable[[list[str], Path, int], tuple[int, str]],
+) -> None:
     out = tmp_path / "run"
-    status, err = _start_and_signal(out, signal.SIGTERM)
+    status, err = signal_at_first_checkpoint(["softmax", *SETTINGS], out, signal.SIGTERM)
     assert status == 130, err
     assert "interrupted by SIGTERM" in err and f"--resume {out}" in err
     # metrics.jsonl holding a row the checkpoint does not (a damaged or hand-edited file): the
