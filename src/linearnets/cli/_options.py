@@ -158,3 +158,19 @@ def _path(text: str, wanted: str) -> Path:
             f"got {text!r}; {fix}"
         )
     return Path(text)
+
+
+def add_resume_options(p: argparse.ArgumentParser, *, force_help: str) -> None:
+    """Add --resume and --force, which continue a run in its folder, and --json (``force_help``:
+    what --force accepts, which differs between the subcommands)."""
+    p.add_argument(
+        "--resume",
+        type=path_arg_for("the run folder to continue", "--resume runs/a"),
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its last checkpoint (other options override its "
+        "settings, e.g. --epochs 20)",
+    )
+    p.add_argument("--force", action="store_true", help=force_help)
+    p.add_argument(
+        "--json", action="store_true", help="end with one JSON object of the results (or the error)"
+    )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
 from linearnets.cli._options import (
+    add_resume_options,
     non_negative_float,
     non_negative_int,
     path_arg_for,
@@ -98,21 +99,10 @@ def _add_folder_options(p: argparse.ArgumentParser) -> None:
         help="keep a run folder in DIR: config.json, metrics.jsonl/.csv, a checkpoint after "
         "every epoch and results.json; Ctrl-C then keeps the last epoch, and --resume continues",
     )
-    p.add_argument(
-        "--resume",
-        type=path_arg_for("the run folder to continue", "--resume runs/a"),
-        metavar="RUN_DIR",
-        help="continue the run in RUN_DIR from its last checkpoint (other options override its "
-        "settings, e.g. --epochs 20)",
-    )
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="with --resume: accept a changed --impl/--lr/--batch-size/--seed/--num-examples/"
+    add_resume_options(
+        p,
+        force_help="with --resume: accept a changed --impl/--lr/--batch-size/--seed/--num-examples/"
         "--noise-std/--data",
-    )
-    p.add_argument(
-        "--json", action="store_true", help="end with one JSON object of the results (or the error)"
     )
 
 

@@ -10,6 +10,7 @@ from linearnets._json import dumps_strict
 from linearnets._signals import first_signal, held_signals
 from linearnets.cli import _ranks
 from linearnets.cli._options import (
+    add_resume_options,
     non_negative_int,
     path_arg_for,
     positive_float,
@@ -56,7 +57,12 @@ def add_parser(sub: Any) -> None:
     # in this order in --help: what is trained, on what and where to, then how a run continues
     _add_training_options(p, defaults)
     _add_data_and_output_options(p, defaults)
-    _add_resume_options(p)
+    add_resume_options(
+        p,
+        force_help="with --resume: accept changed --impl/--lr/--batch-size/--seed, or a --data "
+        "file of the same shape (a new image size or number of features or classes is refused: "
+        "the weights cannot carry over)",
+    )
     p.set_defaults(func=run)
 
 
@@ -112,27 +118,6 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
         action="store_const",
         const=False,
         help="do not stop when the loss blows up (NaN or inf, or 100× its starting value)",
-    )
-
-
-def _add_resume_options(p: argparse.ArgumentParser) -> None:
-    """Add --resume and --force, which continue a run, and --json."""
-    p.add_argument(
-        "--resume",
-        type=path_arg_for("the run folder to continue", "--resume runs/a"),
-        metavar="RUN_DIR",
-        help="continue the run in RUN_DIR from its last checkpoint (other options override its "
-        "settings, e.g. --epochs 20)",
-    )
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="with --resume: accept changed --impl/--lr/--batch-size/--seed, or a --data file of "
-        "the same shape (a new image size or number of features or classes is refused: the "
-        "weights cannot carry over)",
-    )
-    p.add_argument(
-        "--json", action="store_true", help="end with one JSON object of the results (or the error)"
     )
 
 
