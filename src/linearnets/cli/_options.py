@@ -1,4 +1,5 @@
-"""argparse ``type=`` converters that reject bad values with one line naming the rule."""
+"""The options shared by subcommands: argparse ``type=`` converters that reject bad values with one
+line naming the rule, and the run-folder options (--resume, --force, --json) with their checks."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from linearnets.errors import UsageError
 
 MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
 
@@ -174,3 +177,13 @@ def add_resume_options(p: argparse.ArgumentParser, *, force_help: str) -> None:
     p.add_argument(
         "--json", action="store_true", help="end with one JSON object of the results (or the error)"
     )
+
+
+def check_resume_options(args: argparse.Namespace) -> None:
+    """Refuse --out with --resume (the run continues in its folder) and --force without it."""
+    if args.resume is not None and args.out is not None:
+        raise UsageError(
+            f"--out cannot be combined with --resume: the run continues in {args.resume}; drop --out"
+        )
+    if args.force and args.resume is None:
+        raise UsageError("--force only applies with --resume RUN_DIR; drop --force")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from linearnets._json import dumps_strict
 from linearnets.cli._options import (
     add_resume_options,
+    check_resume_options,
     non_negative_float,
     non_negative_int,
     path_arg_for,
@@ -134,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
 
     refuse_data_parallel("linreg")
     _refuse_synthetic_options_with_data(args)
-    _check_resume_options(args)
+    check_resume_options(args)
     given = _given(args)
     # checked before torch loads: a bad setting is told at once, not a second or more later
     config = LinregConfig(**given) if args.resume is None else None
@@ -158,16 +159,6 @@ def run(args: argparse.Namespace) -> int:
         summary["config"] = (result.config or config or LinregConfig()).to_dict()
         print(dumps_strict(summary))
     return 0
-
-
-def _check_resume_options(args: argparse.Namespace) -> None:
-    """Refuse --out with --resume (the run continues in its folder) and --force without it."""
-    if args.resume is not None and args.out is not None:
-        raise UsageError(
-            f"--out cannot be combined with --resume: the run continues in {args.resume}; drop --out"
-        )
-    if args.force and args.resume is None:
-        raise UsageError("--force only applies with --resume RUN_DIR; drop --force")
 
 
 class LinregInterrupted(KeyboardInterrupt):

@@ -11,6 +11,7 @@ from linearnets._signals import first_signal, held_signals
 from linearnets.cli import _ranks
 from linearnets.cli._options import (
     add_resume_options,
+    check_resume_options,
     non_negative_int,
     path_arg_for,
     positive_float,
@@ -129,7 +130,7 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets softmax``; return the exit status."""
     given = _given(args)
-    _check_resume_options(args)
+    check_resume_options(args)
     try:
         # checked before torch loads: a bad setting is told at once, not a second or more later
         config = SoftmaxConfig(**given) if args.resume is None else None
@@ -171,16 +172,6 @@ def run(args: argparse.Namespace) -> int:
             with held_signals(raise_after=False):  # the run is complete: its summary is whole
                 _print_summary(finished[0], dist, as_json=args.json)
     return 0
-
-
-def _check_resume_options(args: argparse.Namespace) -> None:
-    """Refuse --out with --resume (the run continues in its folder) and --force without it."""
-    if args.resume is not None and args.out is not None:
-        raise UsageError(
-            f"--out cannot be combined with --resume: the run continues in {args.resume}; drop --out"
-        )
-    if args.force and args.resume is None:
-        raise UsageError("--force only applies with --resume RUN_DIR; drop --force")
 
 
 def _train(
