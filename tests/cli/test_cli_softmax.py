@@ -139,7 +139,7 @@ def test_an_interrupt_python_dropped_is_delivered_again(
             time.sleep(0.001)
         raise AssertionError("the interrupt was dropped")
 
-    monkeypatch.setattr(cli_softmax, "_check_resume_options", dropped_then_settings)
+    monkeypatch.setattr(cli_softmax, "check_resume_options", dropped_then_settings)
     run = tmp_path / "run"
     code = main(["softmax", "--data", str(npz), "--plot", "none", "--out", str(run)])
     err = capsys.readouterr().err
