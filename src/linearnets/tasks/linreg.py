@@ -152,7 +152,7 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
     ``metrics.csv``, a ``checkpoint.pt`` after every epoch, ``results.json`` at the end), and a
     Ctrl-C or SIGTERM stops it after the current step with the last checkpoint kept
     (:class:`~linearnets.training.interrupt.TrainingInterrupted`):
-    :func:`~linearnets.tasks.linreg_run.resume_linreg` continues it exactly.
+    :func:`~linearnets.tasks.linreg_resume.resume_linreg` continues it exactly.
 
     Args:
         config: the run's settings.

@@ -30,7 +30,7 @@ from linearnets.tasks.linreg_run import (
 from linearnets.tasks.resume_changes import warn_not_bit_exact
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
-from linearnets.training.run_config import run_dir_path
+from linearnets.training.run_config import run_complete, run_dir_path
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -238,11 +238,7 @@ def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bo
     """Refuse a resume with nothing to do: the run finished ``new.epochs``, or more."""
     finished = (run_dir / RESULTS_FILE).exists()
     if done == new.epochs and finished and not given:
-        raise UsageError(
-            f"the run in {run_dir} is complete: it finished its {done} "
-            f"epoch{'s' if done != 1 else ''} and wrote its results, so nothing is left to "
-            f"resume; pass e.g. epochs={done + 5} to train further"
-        )
+        raise run_complete(run_dir, done)
     if done > new.epochs or (done == new.epochs and finished):
         own = "" if given else ", the run's own (none was given)"
         raise UsageError(

@@ -30,7 +30,6 @@ from linearnets.training.checkpoint import (
     CheckpointCallback,
     checkpoint_history,
     global_rng_state,
-    load_checkpoint,
     set_global_rng_state,
 )
 from linearnets.training.checkpoint_values import restore_hint
@@ -38,6 +37,7 @@ from linearnets.training.guard import DivergenceGuard
 from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.history import History, HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
+from linearnets.training.run_config import checkpoint_epoch
 from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (
     CONFIG_FILE,
@@ -230,18 +230,10 @@ def stop_named(exc: KeyboardInterrupt, run_dir: Path) -> KeyboardInterrupt:
     if isinstance(exc, TrainingInterrupted):
         return exc
     stop = TrainingInterrupted(signal_name=first_signal(exc), epoch=0, step=0)
-    epoch = _checkpoint_epoch(run_dir)
+    epoch = checkpoint_epoch(run_dir)
     _name_resume(stop, run_dir, epoch)
     stop.epoch = epoch or 0
     return stop
-
-
-def _checkpoint_epoch(run_dir: Path) -> int | None:
-    """Return the epoch ``run_dir``'s checkpoint holds (``None``: none, or unreadable)."""
-    try:
-        return load_checkpoint(run_dir / CHECKPOINT_FILE).epoch
-    except CheckpointError:
-        return None
 
 
 def data_sha256(path: Path) -> str | None:

@@ -19,7 +19,7 @@ from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
-from linearnets.training.run_config import read_config, run_dir_path
+from linearnets.training.run_config import read_config, run_complete, run_dir_path
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE
 from linearnets.validation import describe
 
@@ -173,11 +173,7 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
     # were removed but for those: the resume writes them again
     finished = finished and not missing_reports(new, run_dir)
     if epoch == new.epochs and finished and not given:  # the plain resume of a complete run
-        raise UsageError(
-            f"the run in {run_dir} is complete: it finished its {epoch} "
-            f"epoch{'s' if epoch != 1 else ''} and wrote its results, so nothing is left to "
-            f"resume; pass e.g. epochs={epoch + 5} to train further"
-        )
+        raise run_complete(run_dir, epoch)
     if epoch > new.epochs or (epoch == new.epochs and finished):
         # in the API's words; the command line says --epochs (linearnets.cli spells it)
         own = "" if given else ", the run's own (none was given)"

@@ -19,7 +19,7 @@ from linearnets.training.run_lock import LOCK_FILE, lock_holder
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
 from linearnets.validation import describe
 
-__all__ = ["read_config", "run_dir_path"]
+__all__ = ["checkpoint_epoch", "read_config", "run_complete", "run_dir_path"]
 
 
 def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
         foreign: the file may be another tool's (no run files beside it: not to be deleted).
     """
     finished = (run_dir / WEIGHTS_FILE).is_file()
-    epoch = _checkpoint_epoch(run_dir)
+    epoch = checkpoint_epoch(run_dir)
     if foreign and not finished and epoch is None:
         return "pass the folder a 'linearnets softmax' run wrote"
     delete = f"delete {CONFIG_FILE} alone (not the folder), or restore it from a copy of the run"
@@ -139,7 +139,7 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     return "restore it from a copy of the run, or start a new run in another folder"
 
 
-def _checkpoint_epoch(run_dir: Path) -> int | None:
+def checkpoint_epoch(run_dir: Path) -> int | None:
     """Return the epochs ``run_dir``'s checkpoint finished, or None when it has none to resume from."""
     if not (run_dir / CHECKPOINT_FILE).is_file():
         return None
@@ -147,6 +147,16 @@ def _checkpoint_epoch(run_dir: Path) -> int | None:
         return load_checkpoint(run_dir / CHECKPOINT_FILE).epoch
     except CheckpointError:  # damaged: a resume could not rebuild config.json from it either
         return None
+
+
+def run_complete(run_dir: Path, epochs: int) -> UsageError:
+    """Return the refusal of a plain resume of the run in ``run_dir``, complete after ``epochs``
+    epochs (in the API's words; the command line says --epochs)."""
+    return UsageError(
+        f"the run in {run_dir} is complete: it finished its {epochs} "
+        f"epoch{'s' if epochs != 1 else ''} and wrote its results, so nothing is left to "
+        f"resume; pass e.g. epochs={epochs + 5} to train further"
+    )
 
 
 def run_dir_path(run_dir: Any, *, example: str, name: str = "run_dir") -> Path:
