@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -370,3 +371,59 @@ def test_a_data_file_too_large_for_float32_is_not_said_to_maybe_hold_inf(
         "largest value is 3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19); "
         "rescale the data, e.g. standardise y (and X where its values are as large)\n"
     )
+
+
+def test_a_data_file_is_named_with_its_examples_and_features_as_softmax_names_its_own(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """linreg printed no data line: nothing said which file (a relative path from where) it read."""
+    path = _plain_csv(tmp_path / "d.csv")  # 20 rows of 2 features and y
+    monkeypatch.chdir(tmp_path)
+    assert main(["linreg", "--data", "d.csv", "--epochs", "1", "--lr", "0.001"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == f"data: {path} (20 examples, 2 features)"  # absolute, as softmax's
+    assert lines[2].startswith("w: [")
+    # the book's synthetic data: the truth line says what they are, no data line
+    assert main(["linreg", "--epochs", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "w",
+        "error vs truth",
+        "error vs closed form",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("out", "said"),
+    [
+        (False, "linear regression kept no run folder or checkpoint: run the same command again"),
+        (True, "nothing was kept: run the same command again"),
+    ],
+    ids=["no-folder", "out"],
+)
+def test_a_signal_while_the_run_is_loaded_says_nothing_was_kept(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    out: bool,
+    said: str,
+) -> None:
+    """A SIGTERM as the training modules were imported (seen in a kill fuzz, ~1 s in) said
+    "interrupted by SIGTERM" alone: neither that nothing had started nor what to do."""
+    import signal
+
+    from linearnets.training import callbacks
+
+    real = callbacks.ConsoleLogger.__init__
+
+    def signalled(self: callbacks.ConsoleLogger, *args: Any, **kwargs: Any) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # a real one, as those modules are loaded
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(callbacks.ConsoleLogger, "__init__", signalled)
+    folder = ["--out", str(tmp_path / "run")] if out else []
+    assert main(["linreg", "--epochs", "1", *folder]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith(f"linearnets linreg: interrupted by SIGTERM{'' if out else ';'}")
+    assert said in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -143,3 +143,108 @@ def test_resume_of_a_missing_folder_is_refused(
         f"linearnets linreg: error: the run folder {tmp_path / 'none'} does not exist or is not a "
         "folder; pass the folder a run kept with --out DIR\n"
     )
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_results_are_printed_lets_them_be_printed_whole(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signum: int,
+) -> None:
+    """The run was complete, results.json written: a signal during its last lines stopped the
+    command with a bare "interrupted" (exit 130), as if the run had not finished. As softmax's
+    summary, they are printed whole, and the command succeeds."""
+    from linearnets.cli import linreg as cli_linreg
+
+    real = cli_linreg._print_errors
+
+    def signalled(result: ln.LinregResult) -> None:
+        os.kill(os.getpid(), signum)  # a real one, landing in the main thread here
+        real(result)
+
+    monkeypatch.setattr(cli_linreg, "_print_errors", signalled)
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "2", "--out", str(out), "--json"]) == 0
+    printed, err = capsys.readouterr()
+    assert err == ""
+    lines = printed.splitlines()
+    never = ln.run_linreg(ln.LinregConfig(epochs=2))
+    assert lines[2].startswith("w: [") and lines[3].startswith("error vs truth: ")
+    assert lines[4].startswith("error vs closed form: ")
+    result = json.loads(lines[-1])
+    assert (result["w"], result["b"]) == (never.w, never.b)
+    assert json.loads((out / "results.json").read_text())["w"] == never.w
+
+
+@pytest.mark.parametrize("resumed", [False, True], ids=["run", "resume"])
+def test_a_signal_once_the_run_returned_says_it_is_complete(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    resumed: bool,
+) -> None:
+    """A Ctrl-C as the folder's lock was released, after results.json: the command said
+    "interrupted before training began; nothing was kept: run the same command again" of a
+    complete run (and the same command was then refused: the folder holds a run)."""
+    from linearnets.training import run_lock
+
+    out = tmp_path / "run"
+    if resumed:
+        assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    real = run_lock.RunLock.release
+
+    def release(self: run_lock.RunLock, *, remove: bool = False) -> None:
+        held = self._fd is not None
+        real(self, remove=remove)
+        if held and (out / "results.json").is_file():
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_lock.RunLock, "release", release)
+    args = (
+        ["--resume", str(out), "--epochs", "2"] if resumed else ["--epochs", "2", "--out", str(out)]
+    )
+    capsys.readouterr()
+    assert main(["linreg", *args, "--json"]) == 130
+    printed, err = capsys.readouterr()
+    detail = f"interrupted by SIGINT after the run finished: its results are complete in {out}"
+    assert err == f"linearnets linreg: {detail}\n"
+    assert json.loads(printed.splitlines()[-1]) == {
+        "error": detail,
+        "error_type": "TrainingInterrupted",
+        "exit_status": 130,
+        "run_dir": str(out),
+    }
+    never = ln.run_linreg(ln.LinregConfig(epochs=2))
+    assert json.loads((out / "results.json").read_text())["w"] == never.w
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_before_training_keeps_nothing_and_the_same_command_runs(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signum: int,
+) -> None:
+    """Stopped as the data were made, config.json written: the folder held it alone, the
+    command advised "start it over with: linearnets linreg --resume", and the same command was
+    refused ("--out ... already holds a run")."""
+    from linearnets.tasks import linreg_run
+
+    real = linreg_run.prepare_linreg
+
+    def signalled(config: ln.LinregConfig) -> object:
+        os.kill(os.getpid(), signum)
+        return real(config)
+
+    out = tmp_path / "runs" / "a"
+    monkeypatch.setattr(linreg_run, "prepare_linreg", signalled)
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 130
+    stop = "interrupted by SIGTERM" if signum == signal.SIGTERM else "interrupted"
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: {stop} before training began; nothing was kept: run the same "
+        "command again\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(linreg_run, "prepare_linreg", real)
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0

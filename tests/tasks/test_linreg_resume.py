@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -264,3 +267,123 @@ def test_a_blow_up_in_a_new_runs_first_epoch_leaves_no_folder(tmp_path: Path) ->
     with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1"):
         ln.run_linreg(ln.LinregConfig(epochs=1, lr=10.0, out=out))
     assert not out.exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("existed", [False, True], ids=["new-folder", "empty-folder"])
+def test_a_signal_while_the_data_are_made_leaves_the_folder_as_it_was_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, existed: bool
+) -> None:
+    """config.json is written before the data are made: a stop then kept a folder holding it
+    alone, told "start it over with --resume", where the same command was refused ("already
+    holds a run"). Nothing was trained: the folder is left as found, as softmax's is."""
+    from linearnets._signals import sigterm_as_keyboard_interrupt
+    from linearnets.tasks import linreg_run
+
+    real = linreg_run.prepare_linreg
+
+    def signalled(config: ln.LinregConfig) -> object:
+        assert (out / "config.json").is_file()  # the window: config.json written, no data yet
+        os.kill(os.getpid(), signum)  # a real one, raised in the main thread before kill returns
+        return real(config)
+
+    out = tmp_path / "new" / "run"
+    if existed:
+        out.mkdir(parents=True)
+    monkeypatch.setattr(linreg_run, "prepare_linreg", signalled)
+    config = ln.LinregConfig(epochs=2, num_examples=200, out=out)
+    with sigterm_as_keyboard_interrupt(), pytest.raises(KeyboardInterrupt) as info:
+        ln.run_linreg(config)
+    assert type(info.value) is KeyboardInterrupt  # no resume named: there is nothing to resume
+    assert info.value.args == (() if signum == signal.SIGINT else ("SIGTERM",))
+    if existed:
+        assert list(out.iterdir()) == []
+    else:
+        assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(linreg_run, "prepare_linreg", real)
+    again = ln.run_linreg(config)  # the same call: the folder is free
+    never = ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200))
+    assert (again.w, again.b, _losses(again)) == (never.w, never.b, _losses(never))
+
+
+def _interrupted_once(when: Callable[[], bool], real: Callable[..., Any]) -> Callable[..., Any]:
+    """Return ``real`` raising a Ctrl-C's KeyboardInterrupt after its first call once ``when()``."""
+    fired: list[bool] = []
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        value = real(*args, **kwargs)
+        if not fired and when():
+            fired.append(True)
+            raise KeyboardInterrupt
+        return value
+
+    return wrapped
+
+
+@pytest.mark.parametrize("where", ["results.json", "lock", "caller's state"])
+@pytest.mark.parametrize("resumed", [False, True], ids=["run", "resume"])
+def test_a_stop_once_results_json_is_written_says_the_run_is_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, resumed: bool
+) -> None:
+    """It advised a resume that is refused ("the run is complete"), or, in the lock's release
+    or the caller's state given back, said the run had never started."""
+    from linearnets.tasks import linreg, linreg_resume, linreg_run
+    from linearnets.training import run_lock
+
+    out = tmp_path / "run"
+    if resumed:
+        _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=out))
+    complete = (out / "results.json").is_file
+    if where == "results.json":  # its write's last step done: the file is there
+        patched = _interrupted_once(complete, linreg_run.write_json_atomic)
+        monkeypatch.setattr(linreg_run, "write_json_atomic", patched)
+    elif where == "lock":
+        patched = _interrupted_once(complete, run_lock.RunLock.release)
+        monkeypatch.setattr(run_lock.RunLock, "release", patched)
+    else:
+
+        @contextlib.contextmanager
+        def grad_enabled() -> Iterator[None]:
+            yield
+            raise KeyboardInterrupt  # on the way out, once the run returned
+
+        module = linreg_resume if resumed else linreg
+        monkeypatch.setattr(module, "grad_enabled", grad_enabled)
+    with pytest.raises(TrainingInterrupted) as info:
+        if resumed:
+            resume_linreg(out)
+        else:
+            ln.run_linreg(ln.LinregConfig(epochs=3, num_examples=200, out=out))
+    assert info.value.complete and info.value.run_dir == out
+    assert str(info.value) == (
+        f"interrupted by SIGINT after the run finished: its results are complete in {out}"
+    )
+    monkeypatch.undo()
+    never = ln.run_linreg(ln.LinregConfig(epochs=3, num_examples=200))
+    results = json.loads((out / "results.json").read_text())
+    assert (results["w"], results["b"]) == (never.w, never.b)
+    with pytest.raises(UsageError, match=r"is complete: it finished its 3 epochs"):
+        resume_linreg(out)
+
+
+def test_a_stop_as_results_json_is_written_names_the_resume_that_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linearnets.tasks import linreg_run
+
+    real = linreg_run.write_json_atomic
+
+    def interrupted(path: Path, value: object) -> None:
+        if path.name == "results.json":
+            raise KeyboardInterrupt  # before the file was there
+        real(path, value)
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(linreg_run, "write_json_atomic", interrupted)
+    with pytest.raises(TrainingInterrupted) as info:
+        ln.run_linreg(ln.LinregConfig(epochs=3, num_examples=200, out=out))
+    assert not info.value.complete and not (out / "results.json").exists()
+    assert str(info.value) == (
+        f"interrupted by SIGINT at the end of epoch 3; the checkpoint of epoch 3 is kept in "
+        f"{out}; resume with: linearnets.resume_linreg({str(out)!r})"
+    )

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
+from linearnets._signals import held_signals
 from linearnets.cli._options import (
     add_resume_options,
     check_resume_options,
@@ -139,26 +140,46 @@ def run(args: argparse.Namespace) -> int:
     given = _given(args)
     # checked before torch loads: a bad setting is told at once, not a second or more later
     config = LinregConfig(**given) if args.resume is None else None
-    from linearnets.tasks.linreg import run_linreg
-    from linearnets.tasks.linreg_resume import resume_linreg
-    from linearnets.training.callbacks import ConsoleLogger
-
-    logger = ConsoleLogger(progress=False)
     try:
-        if config is not None:
-            result = run_linreg(config, callbacks=[logger])
-        else:
-            result = resume_linreg(args.resume, force=args.force, callbacks=[logger], **given)
+        # held: an import a signal cuts may be left half made; a stop here is one before training
+        # (it said "interrupted by SIGTERM" alone, not that nothing was kept nor what to do)
+        with held_signals(raise_after=True):
+            from linearnets.tasks.linreg import run_linreg
+            from linearnets.tasks.linreg_resume import resume_linreg
+            from linearnets.tasks.stopping import complete_when_returned
+            from linearnets.training.callbacks import ConsoleLogger
+
+            logger = ConsoleLogger(progress=False)
     except KeyboardInterrupt as exc:
-        if type(exc) is not KeyboardInterrupt:  # one that says where it stopped already
-            raise
         raise LinregInterrupted(*exc.args, out=args.out, resume=args.resume) from None
+    # a stop once a run kept in a folder returned (before its results are printed): complete
+    with complete_when_returned() as finished:
+        try:
+            if config is not None:
+                finished.append(run_linreg(config, callbacks=[logger]))
+            else:
+                finished.append(
+                    resume_linreg(args.resume, force=args.force, callbacks=[logger], **given)
+                )
+        except KeyboardInterrupt as exc:
+            # one that says where it stopped already, or one once the run returned
+            if type(exc) is not KeyboardInterrupt or finished:
+                raise
+            raise LinregInterrupted(*exc.args, out=args.out, resume=args.resume) from None
+        with held_signals(raise_after=False):  # the run is complete: its results are whole
+            _print_results(finished[0], config, as_json=args.json)
+    return 0
+
+
+def _print_results(result: LinregResult, config: LinregConfig | None, *, as_json: bool) -> None:
+    """Print the data file (if any), the learned w and b and their errors (and --json)."""
+    if result.config is not None and result.config.data is not None:
+        print(f"data: {result.data_source}")  # as softmax names its file; synthetic: the truth
     _print_errors(result)
-    if args.json:
+    if as_json:
         summary = result.summary()
         summary["config"] = (result.config or config or LinregConfig()).to_dict()
         print(dumps_strict(summary))
-    return 0
 
 
 class LinregInterrupted(KeyboardInterrupt):

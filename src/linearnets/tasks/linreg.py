@@ -30,7 +30,7 @@ from linearnets.seeding import (
     pin_threads,
     seed_everything,
 )
-from linearnets.tasks.stopping import LARGE_FEATURES
+from linearnets.tasks.stopping import LARGE_FEATURES, complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import History, fit
@@ -63,6 +63,8 @@ class LinregResult:
         history: every epoch's metrics, as :func:`~linearnets.fit` returns them.
         config: the run's effective settings.
         run_dir: the run folder (``None`` without ``config.out``).
+        data_source: the ``data`` file, its examples and features, e.g.
+            ``/abs/d.csv (200 examples, 3 features)``; ``"synthetic"`` for the book's data.
 
     See D2L §3.2.7 and §3.3.7.
     """
@@ -79,6 +81,7 @@ class LinregResult:
     history: History
     config: LinregConfig | None = field(default=None, repr=False)
     run_dir: Path | None = None
+    data_source: str = "synthetic"
 
     def in_folder(self, run_dir: Path) -> LinregResult:
         """Return the result of the run kept in ``run_dir``."""
@@ -135,9 +138,6 @@ class Reiterable:
         return self.make()
 
 
-@usage_errors_on_one_line()  # its refusals (a data file gone) as one line in a notebook
-@kept_global_state()
-@grad_enabled()
 def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> LinregResult:
     """Generate the book's synthetic data, train ``config.impl`` on it and compare with the closed form.
 
@@ -163,6 +163,17 @@ def run_linreg(config: LinregConfig, *, callbacks: Sequence[Any] = ()) -> Linreg
 
     See D2L §3.2.7 (scratch) and §3.3.7 (concise).
     """
+    # outermost: a Ctrl-C once a run kept in a folder returned, even while the caller's state
+    # comes back, is the stop of a complete run (see complete_when_returned)
+    with complete_when_returned() as done:
+        # its refusals (a data file gone) as one line in a notebook
+        with usage_errors_on_one_line(), kept_global_state(), grad_enabled():
+            done.append(_checked_run(config, callbacks))
+        return done[0]
+
+
+def _checked_run(config: LinregConfig, callbacks: Sequence[Any]) -> LinregResult:
+    """:func:`run_linreg`'s arguments checked, then the run."""
     if not isinstance(config, LinregConfig):
         raise UsageTypeError(
             f"config must be a LinregConfig, got {type(config).__name__}; pass LinregConfig(...)"
@@ -274,6 +285,19 @@ def train_linreg(
         loss=history.last.train_loss,
         history=history,
         config=config,
+        data_source=_data_source(config, features),
+    )
+
+
+def _data_source(config: LinregConfig, features: torch.Tensor) -> str:
+    """Return where the features (n, d) came from: the ``data`` file, its examples and features
+    (as ``linearnets softmax`` names its file), or ``"synthetic"``."""
+    if config.data is None:
+        return "synthetic"
+    num_examples, num_features = features.shape
+    return (
+        f"{Path(config.data).absolute()} ({num_examples} example{'s' * (num_examples != 1)}, "
+        f"{num_features} feature{'s' * (num_features != 1)})"
     )
 
 

@@ -28,6 +28,7 @@ from linearnets.tasks.linreg_run import (
     write_run_config,
 )
 from linearnets.tasks.resume_changes import warn_not_bit_exact
+from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from linearnets.training.run_config import run_complete, run_dir_path
@@ -57,9 +58,6 @@ RESULT_SETTINGS = (
 _SYNTHETIC = ("num_examples", "noise_std", "true_w", "true_b")
 
 
-@usage_errors_on_one_line()  # its refusals (a changed setting, a finished run) as one line
-@kept_global_state()
-@grad_enabled()
 def resume_linreg(
     run_dir: str | os.PathLike[str],
     *,
@@ -91,10 +89,27 @@ def resume_linreg(
         UsageError: ``run_dir`` holds no linear-regression run, a setting changed without
             ``force``, or the run already finished its epochs.
         CheckpointError: ``checkpoint.pt`` is damaged, or missing beside ``results.json``.
-        TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays.
+        TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays (once
+            ``results.json`` is written, the stop says the run is complete).
 
     See D2L §3.2.7.
     """
+    # outermost: a Ctrl-C once the run returned, even while the caller's state comes back, is
+    # the stop of a complete run (see complete_when_returned)
+    with complete_when_returned() as done:
+        # its refusals (a changed setting, a finished run) as one line in a notebook
+        with usage_errors_on_one_line(), kept_global_state(), grad_enabled():
+            done.append(_checked_resume(run_dir, force, callbacks, overrides))
+        return done[0]
+
+
+def _checked_resume(
+    run_dir: str | os.PathLike[str],
+    force: bool,
+    callbacks: Sequence[Any],
+    overrides: dict[str, Any],
+) -> LinregResult:
+    """:func:`resume_linreg`'s arguments and folder checked, the folder locked, then the resume."""
     run_dir = run_dir_path(
         run_dir, example="resume_linreg('runs/a') (a new run is run_linreg(LinregConfig(out=...)))"
     )
@@ -105,13 +120,20 @@ def resume_linreg(
             f"out cannot be passed to resume_linreg: the run continues in {run_dir}; drop out"
         )
     saved = _saved(run_dir)
-    with RunLock(run_dir, resuming=True):
+    lock = RunLock(run_dir, resuming=True).acquire()
+    try:
         # a writer killed mid-write (kill -9) left its temporary file: the lock says none is alive
         remove_stale_temporaries(run_dir, names=RUN_FILE_NAMES)
-        try:
-            return _resume(run_dir, saved, force=force, callbacks=callbacks, overrides=overrides)
-        except KeyboardInterrupt as exc:
-            raise stop_named(exc, run_dir) from None
+        with complete_when_returned() as done:
+            done.append(
+                _resume(run_dir, saved, force=force, callbacks=callbacks, overrides=overrides)
+            )
+            lock.release()  # inside: an interrupt while the lock goes is a complete run's
+            return done[0]
+    except KeyboardInterrupt as exc:
+        raise stop_named(exc, run_dir) from None
+    finally:
+        lock.release()
 
 
 def _resume(

@@ -23,6 +23,7 @@ from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
+from linearnets.tasks.stopping import complete_when_returned, interrupted_when_complete
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import (
     CHECKPOINT_FILE,
@@ -36,7 +37,7 @@ from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.history import History, HistoryRows
-from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
+from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted, stop_behind
 from linearnets.training.run_config import checkpoint_epoch
 from linearnets.training.run_lock import LOCK_FILE
 from linearnets.training.runs import (
@@ -73,7 +74,9 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
     Raises:
         UsageError: ``config.out`` already holds a run, or is no writable folder.
         TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays, and the message
-            gives the resume.
+            gives the resume (or, once ``results.json`` is written, says the run is complete).
+        KeyboardInterrupt: SIGINT/SIGTERM arrived before training (while the data were made):
+            nothing was kept, the folder is left as it was found.
 
     See D2L §3.2.7.
     """
@@ -87,25 +90,41 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
     had_lock_file = (out / LOCK_FILE).exists()  # a stale one is kept
     lock = claim_run_dir(out, name=f"linreg-{config.impl}", resume_function="resume_linreg")
     run_dir = lock.run_dir
+
+    def never_started() -> None:
+        """Leave the folders as the run found them, whole: a further Ctrl-C must not cut this
+        short (a stop says nothing was kept, an error that the same command, fixed, runs)."""
+        with held_signals(raise_after=False):
+            for name in RUN_FILE_NAMES:
+                (run_dir / name).unlink(missing_ok=True)
+            lock.release(remove=not had_lock_file)
+            if not existed:
+                _fs.remove_empty_folders([run_dir, *made])
+
     try:
-        # whole: a signal during the write is told once config.json is there to resume from
+        # whole: a signal during the write stops the run once config.json is there, to be removed
         with held_signals(raise_after=True):
             if config.data is not None:  # a resume from another folder finds the same file
                 config = replace(config, data=config.data.absolute())
             write_run_config(run_dir, config, resumes=[], started=environment())
-        return train_in_folder(run_dir, config, callbacks=callbacks, ckpt=None)
+        with complete_when_returned() as done:
+            done.append(train_in_folder(run_dir, config, callbacks=callbacks, ckpt=None))
+            lock.release()  # inside: an interrupt while the lock goes is a complete run's
+            return done[0]
     except KeyboardInterrupt as exc:
-        raise stop_named(exc, run_dir) from None
+        # a plain one (not training's stop, nor a second signal cutting that short) before an
+        # epoch was kept came while the data were made: nothing was trained, and the folder
+        # holding config.json alone refused the same command ("already holds a run")
+        first = stop_behind(exc) if type(exc) is KeyboardInterrupt else exc
+        if first is None and not (run_dir / CHECKPOINT_FILE).exists():
+            never_started()
+            raise
+        raise stop_named(first or exc, run_dir) from None
     except Exception:
         if not (run_dir / CHECKPOINT_FILE).exists():
             # refused before an epoch was kept (a data file gone, no unique least-squares
             # solution, a blow-up in epoch 1): the same command, fixed, must find the folder free
-            with held_signals(raise_after=False):
-                for name in RUN_FILE_NAMES:
-                    (run_dir / name).unlink(missing_ok=True)
-                lock.release(remove=not had_lock_file)
-                if not existed:
-                    _fs.remove_empty_folders([run_dir, *made])
+            never_started()
         raise
     finally:
         lock.release()
@@ -149,8 +168,14 @@ def train_in_folder(
         if not kept:  # nothing kept: a new run's folder is removed (run_in_folder)
             raise
         raise _diverged(exc, run_dir, kept, config.lr) from None
-    result = result.in_folder(run_dir)
-    write_json_atomic(run_dir / RESULTS_FILE, result.summary())
+    try:
+        result = result.in_folder(run_dir)
+        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
+    except KeyboardInterrupt as exc:
+        if (run_dir / RESULTS_FILE).exists():  # this call's (the one before was removed above)
+            # the run is complete: a resume advised would be refused, nothing being left to do
+            raise interrupted_when_complete(exc, run_dir, epoch=config.epochs) from None
+        raise stop_named(exc, run_dir) from None  # every epoch kept: the resume writes results
     return result
 
 

@@ -179,16 +179,17 @@ def interrupted_when_complete(
 def complete_when_returned() -> Iterator[list[Any]]:
     """Turn a Ctrl-C or SIGTERM that comes once the block's run returned into a complete run's stop.
 
-    The block appends the finished run's result (a :class:`SoftmaxResult`, which names its folder)
-    to the list it is given; an interrupt after that (while the folder's lock is released, say)
-    stopped nothing: the run is complete, and a resume would be refused. Before it, the interrupt
-    goes on as it was.
+    The block appends the finished run's result (a :class:`SoftmaxResult`, or a
+    :class:`~linearnets.tasks.linreg.LinregResult`, which names its folder) to the list it is
+    given; an interrupt after that (while the folder's lock is released, say) stopped nothing: the
+    run is complete, and a resume would be refused. Before it, or after a run kept in no folder
+    (a linear regression's without ``out``), the interrupt goes on as it was.
     """
     done: list[Any] = []
     try:
         yield done
     except KeyboardInterrupt as exc:
-        if done and not getattr(exc, "complete", False):
+        if done and done[0].run_dir is not None and not getattr(exc, "complete", False):
             result = done[0]
             raise interrupted_when_complete(
                 exc, result.run_dir, epoch=result.config.epochs
