@@ -387,3 +387,25 @@ def test_a_stop_as_results_json_is_written_names_the_resume_that_writes_it(
         f"interrupted by SIGINT at the end of epoch 3; the checkpoint of epoch 3 is kept in "
         f"{out}; resume with: linearnets.resume_linreg({str(out)!r})"
     )
+
+
+def test_a_signal_as_the_folder_is_claimed_leaves_no_lock_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C once the folder was locked, as the claim looked for a run's files there, left a
+    folder holding .lock alone (seen in a kill fuzz), where the command said nothing was kept."""
+    from linearnets.cli import main
+    from linearnets.training import runs
+
+    def interrupted(folder: Path) -> list[tuple[str, Path]]:
+        os.kill(os.getpid(), signal.SIGINT)  # a real one, raised in the main thread
+        return []
+
+    out = tmp_path / "new" / "run"
+    monkeypatch.setattr(runs, "predict_figures", interrupted)
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 130
+    assert capsys.readouterr().err == (
+        "linearnets linreg: interrupted before training began; nothing was kept: run the same "
+        "command again\n"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -632,3 +632,26 @@ def test_a_default_folder_that_cannot_be_made_names_the_setting_out(
     assert str(info.value) == "runs/ cannot be created here (File exists); pass out=DIR"
     assert one_line(info.value) == "runs/ cannot be created here (File exists); pass --out DIR"
     assert (tmp_path / "runs").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("existed", [False, True], ids=["new-folder", "empty-folder"])
+def test_a_ctrl_c_in_the_claims_checks_leaves_the_folder_as_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existed: bool
+) -> None:
+    """Once locked, the claim looks for a run's files: a Ctrl-C then (seen in a kill fuzz of
+    linreg --out) left a folder holding .lock alone, where the command said nothing was kept."""
+
+    def interrupted(folder: Path) -> list[tuple[str, Path]]:
+        assert (folder / LOCK_FILE).exists()  # the window: locked, not yet returned
+        os.kill(os.getpid(), signal.SIGINT)  # a real one, raised in the main thread
+        return []
+
+    out = tmp_path / "runs" / "a"
+    if existed:
+        out.mkdir(parents=True)
+    monkeypatch.setattr(runs, "predict_figures", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        claim_run_dir(out, name="x")
+    assert list(out.iterdir()) == [] if existed else list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    claim_run_dir(out, name="x").release()  # free: the lock was let go

@@ -39,7 +39,7 @@ from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.history import History, HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted, stop_behind
 from linearnets.training.run_config import checkpoint_epoch
-from linearnets.training.run_lock import LOCK_FILE
+from linearnets.training.run_lock import LOCK_FILE, RunLock
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -88,20 +88,26 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
     out = Path(config.out)
     existed, made = out.is_dir(), missing_folders(out)
     had_lock_file = (out / LOCK_FILE).exists()  # a stale one is kept
-    lock = claim_run_dir(out, name=f"linreg-{config.impl}", resume_function="resume_linreg")
-    run_dir = lock.run_dir
+    locks: list[RunLock] = []  # the folder's, once claimed
 
     def never_started() -> None:
         """Leave the folders as the run found them, whole: a further Ctrl-C must not cut this
         short (a stop says nothing was kept, an error that the same command, fixed, runs)."""
+        if not locks:  # refused or stopped in the claim, which left nothing
+            return
         with held_signals(raise_after=False):
             for name in RUN_FILE_NAMES:
-                (run_dir / name).unlink(missing_ok=True)
-            lock.release(remove=not had_lock_file)
+                (out / name).unlink(missing_ok=True)
+            locks[0].release(remove=not had_lock_file)
             if not existed:
-                _fs.remove_empty_folders([run_dir, *made])
+                _fs.remove_empty_folders([out, *made])
 
     try:
+        # in here: a Ctrl-C as the claim returns leaves no folder holding the lock file alone
+        locks.append(
+            claim_run_dir(out, name=f"linreg-{config.impl}", resume_function="resume_linreg")
+        )
+        lock, run_dir = locks[0], locks[0].run_dir  # out itself
         # whole: a signal during the write stops the run once config.json is there, to be removed
         with held_signals(raise_after=True):
             if config.data is not None:  # a resume from another folder finds the same file
@@ -116,18 +122,19 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         # epoch was kept came while the data were made: nothing was trained, and the folder
         # holding config.json alone refused the same command ("already holds a run")
         first = stop_behind(exc) if type(exc) is KeyboardInterrupt else exc
-        if first is None and not (run_dir / CHECKPOINT_FILE).exists():
+        if first is None and not (out / CHECKPOINT_FILE).exists():
             never_started()
             raise
-        raise stop_named(first or exc, run_dir) from None
+        raise stop_named(first or exc, out) from None
     except Exception:
-        if not (run_dir / CHECKPOINT_FILE).exists():
+        if not (out / CHECKPOINT_FILE).exists():
             # refused before an epoch was kept (a data file gone, no unique least-squares
             # solution, a blow-up in epoch 1): the same command, fixed, must find the folder free
             never_started()
         raise
     finally:
-        lock.release()
+        for held in locks:
+            held.release()
 
 
 def train_in_folder(

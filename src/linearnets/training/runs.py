@@ -105,10 +105,17 @@ def claim_run_dir(
     except BaseException:
         _fs.remove_empty_folders(made)
         raise
-    # checked under the lock: a run that finished between a check and the lock is not overwritten
-    held = [name for name in RUN_OUTPUTS if (out / name).exists()]
-    # figures predict drew from other weights: beside the new run's files they would pass for its own
-    drawn = [path.name for _, path in predict_figures(out)]
+    try:
+        # checked under the lock: a run that finished between a check and the lock is not
+        # overwritten
+        held = [name for name in RUN_OUTPUTS if (out / name).exists()]
+        # figures predict drew from other weights: beside the new run's files they would pass
+        # for its own
+        drawn = [path.name for _, path in predict_figures(out)]
+    except BaseException:  # a Ctrl-C: the folder was left holding the lock file alone
+        lock.release(remove=not had_lock_file)
+        _fs.remove_empty_folders(made)
+        raise
     if held or drawn:
         lock.release(remove=not had_lock_file)  # a refused run leaves nothing in the folder
         raise _already_used(out, held, drawn, resume_function)
