@@ -409,3 +409,52 @@ def test_a_signal_as_the_folder_is_claimed_leaves_no_lock_file_behind(
         "command again\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+class _SignalAtEpochEnd(_SignalAt):
+    """Send ``signum`` as epoch ``epoch`` ends, once its checkpoint is written (as in its
+    evaluation)."""
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        pass
+
+    def on_epoch_end(self, *, metrics: object) -> None:
+        if self.epoch == self.at:
+            os.kill(os.getpid(), self.signum)
+
+
+def test_a_stop_anywhere_resumes_bit_identical_to_a_run_never_stopped(tmp_path: Path) -> None:
+    """A compact, deterministic kill/resume sweep: a real SIGINT or SIGTERM after every step of
+    a 3-epoch run, and as each epoch ends (its last too: the resume trains nothing, and writes
+    the results), each resumed to the end."""
+    settings = {"epochs": 3, "num_examples": 40, "batch_size": 10}  # 4 steps an epoch
+    never = ln.run_linreg(ln.LinregConfig(**settings))
+    for epoch in range(1, 4):
+        for step in [0, 1, 2, 3, None]:  # None: as the epoch ends
+            signum = (signal.SIGINT, signal.SIGTERM)[(epoch + (step or 0)) % 2]
+            out = tmp_path / f"{epoch}-{step}"
+            config = ln.LinregConfig(**settings, out=out)
+            stopper = _SignalAt(epoch, step, signum) if step is not None else None
+            with pytest.raises(TrainingInterrupted) as info:
+                ln.run_linreg(config, callbacks=[stopper or _SignalAtEpochEnd(epoch, 0, signum)])
+            stop = info.value
+            kept = epoch if step is None else epoch - 1  # a step's epoch is dropped
+            assert (stop.signal_name, stop.checkpoint_epoch, stop.complete) == (
+                signal.Signals(signum).name,
+                kept or None,
+                False,
+            ), (epoch, step)
+            if kept:
+                assert load_checkpoint(out / "checkpoint.pt").epoch == kept
+            else:
+                assert not (out / "checkpoint.pt").exists()
+            assert not (out / "results.json").exists()
+            resumed = resume_linreg(out)
+            assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+            results = json.loads((out / "results.json").read_text())
+            assert (results["w"], results["b"], results["loss"]) == (never.w, never.b, never.loss)
+            rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+            assert [r["train_loss"] for r in rows] == _losses(never)
+            assert load_checkpoint(out / "checkpoint.pt").epoch == 3
+            with pytest.raises(UsageError, match=r"is complete"):
+                resume_linreg(out)
