@@ -248,3 +248,39 @@ def test_a_signal_before_training_keeps_nothing_and_the_same_command_runs(
     assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(linreg_run, "prepare_linreg", real)
     assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+
+
+@pytest.mark.parametrize("complete", [False, True], ids=["stopped", "complete"])
+def test_a_second_signal_cutting_the_stop_short_reports_the_first(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    complete: bool,
+) -> None:
+    """A second Ctrl-C while the first stop was on its way out (its handlers gone) raised a plain
+    KeyboardInterrupt, which the command told as "interrupted before training began; nothing
+    was kept" of a run that kept its checkpoint, or was complete. The first stop is told, as
+    softmax tells it."""
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    out = tmp_path / "run"
+    first = TrainingInterrupted(signal_name="SIGTERM", epoch=2, step=5)
+    first.run_dir, first.checkpoint_epoch = out, 1
+    first.command, first.function = "linearnets linreg", "resume_linreg"
+    first.complete = complete
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        try:
+            raise first
+        except TrainingInterrupted:
+            raise KeyboardInterrupt from None  # the second signal, as the first leaves
+
+    monkeypatch.setattr("linearnets.tasks.linreg.run_linreg", interrupted)
+    assert main(["linreg", "--out", str(out)]) == 130
+    detail = (
+        f"interrupted by SIGTERM after the run finished: its results are complete in {out}"
+        if complete
+        else f"interrupted by SIGTERM at epoch 2 step 5; the checkpoint of epoch 1 is kept in "
+        f"{out}; resume with: linearnets linreg --resume {out}"
+    )
+    assert capsys.readouterr().err == f"linearnets linreg: {detail}\n"

@@ -458,3 +458,33 @@ def test_a_stop_anywhere_resumes_bit_identical_to_a_run_never_stopped(tmp_path: 
             assert load_checkpoint(out / "checkpoint.pt").epoch == 3
             with pytest.raises(UsageError, match=r"is complete"):
                 resume_linreg(out)
+
+
+@pytest.mark.parametrize("complete", [False, True], ids=["stopped", "complete"])
+def test_a_second_signal_cutting_the_stop_short_is_told_as_the_first(
+    tmp_path: Path, complete: bool
+) -> None:
+    """A second Ctrl-C while the first stop left (the handlers gone) raises a plain
+    KeyboardInterrupt: the resume's stop was made again from it, "at the end of epoch 0",
+    advising a resume even of a complete run."""
+    from linearnets.tasks.linreg_run import stop_named
+    from linearnets.tasks.stopping import interrupted_when_complete
+
+    if complete:
+        first = interrupted_when_complete(KeyboardInterrupt("SIGTERM"), tmp_path, epoch=3)
+    else:
+        first = TrainingInterrupted(signal_name="SIGTERM", epoch=2, step=5)  # not yet named
+    try:
+        try:
+            raise first
+        except TrainingInterrupted:
+            raise KeyboardInterrupt from None  # the second signal, as the first leaves
+    except KeyboardInterrupt as second:
+        told = stop_named(second, tmp_path)
+    assert told is first and told.run_dir == tmp_path
+    assert str(told) == (
+        f"interrupted by SIGTERM after the run finished: its results are complete in {tmp_path}"
+        if complete
+        else f"interrupted by SIGTERM at epoch 2 step 5, before the first checkpoint; start it "
+        f"over with: linearnets.resume_linreg({str(tmp_path)!r})"
+    )

@@ -148,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
             from linearnets.tasks.linreg_resume import resume_linreg
             from linearnets.tasks.stopping import complete_when_returned
             from linearnets.training.callbacks import ConsoleLogger
+            from linearnets.training.interrupt import stop_behind
 
             logger = ConsoleLogger(progress=False)
     except KeyboardInterrupt as exc:
@@ -165,6 +166,9 @@ def run(args: argparse.Namespace) -> int:
             # one that says where it stopped already, or one once the run returned
             if type(exc) is not KeyboardInterrupt or finished:
                 raise
+            first = stop_behind(exc)  # a second signal's, cutting training's stop short
+            if first is not None:
+                raise first from None
             raise LinregInterrupted(*exc.args, out=args.out, resume=args.resume) from None
         with held_signals(raise_after=False):  # the run is complete: its results are whole
             _print_results(finished[0], config, as_json=args.json)

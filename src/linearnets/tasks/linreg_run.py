@@ -125,7 +125,7 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         if first is None and not (out / CHECKPOINT_FILE).exists():
             never_started()
             raise
-        raise stop_named(first or exc, out) from None
+        raise stop_named(exc, out) from None
     except Exception:
         if not (out / CHECKPOINT_FILE).exists():
             # refused before an epoch was kept (a data file gone, no unique least-squares
@@ -257,9 +257,14 @@ def _name_resume(exc: TrainingInterrupted, run_dir: Path, checkpoint_epoch: int 
 
 
 def stop_named(exc: KeyboardInterrupt, run_dir: Path) -> KeyboardInterrupt:
-    """Return the stop ``exc`` naming the resume of ``run_dir``; one before training (a plain
-    ``KeyboardInterrupt``) as a :class:`TrainingInterrupted` at the start."""
+    """Return the stop ``exc`` naming the resume of ``run_dir``; a second signal's, cutting a
+    training stop short, as that stop; one before training (a plain ``KeyboardInterrupt``) as a
+    :class:`TrainingInterrupted` at the start."""
+    if type(exc) is KeyboardInterrupt:
+        exc = stop_behind(exc) or exc
     if isinstance(exc, TrainingInterrupted):
+        if exc.run_dir is None:  # cut short before it was named
+            _name_resume(exc, run_dir, checkpoint_epoch(run_dir))
         return exc
     stop = TrainingInterrupted(signal_name=first_signal(exc), epoch=0, step=0)
     epoch = checkpoint_epoch(run_dir)
