@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Callable
@@ -461,6 +462,72 @@ def test_images_are_read_as_one_row_of_pixels_per_example(tmp_path: Path) -> Non
         f"{path}: X must be a 2-d array (N, D), got shape (6, 28, 28); reshape it to one row per "
         "example, e.g. X.reshape(len(X), -1)"
     )
+
+
+@pytest.mark.parametrize(
+    "train,test,message",
+    [
+        ((2, 2), (4,), "X_test's examples must have the shape of X's, (2, 2) (4 features), got (4,) (4 features); store the test examples as the training ones are, e.g. X_test.reshape(len(X_test), 2, 2) where its values are in X's order"),
+        ((4,), (2, 2), "X_test's examples must have the shape of X's, (4,) (4 features), got (2, 2) (4 features); store the test examples as the training ones are, e.g. X_test.reshape(len(X_test), 4) where its values are in X's order"),
+        ((2, 3), (3, 2), "X_test's examples must have the shape of X's, (2, 3) (6 features), got (3, 2) (6 features); store the test examples as the training ones are, e.g. X_test.reshape(len(X_test), 2, 3) where its values are in X's order"),
+        ((2, 2), (3, 3), "X_test's examples must have the shape of X's, (2, 2) (4 features), got (3, 3) (9 features); store the test examples as the training ones are, the same features in the same order"),
+    ],
+)  # fmt: skip
+def test_test_examples_of_another_shape_than_the_training_ones_are_refused(
+    tmp_path: Path, train: tuple[int, ...], test: tuple[int, ...], message: str
+) -> None:
+    """X (N, 2, 2) beside X_test (M, 4) was read, both flattened to 4 features: nothing says the
+    test rows are the images' pixels in the same order. Each example's shape must be X's."""
+    y = np.array([0, 1, 2, 0, 1, 2])
+    path = _write(
+        tmp_path,
+        X=np.arange(6.0 * math.prod(train)).reshape(6, *train),
+        y=y,
+        X_test=np.ones((2, *test)),
+        y_test=y[:2],
+    )
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_test_examples_may_differ_from_the_training_ones_by_axes_of_size_1(tmp_path: Path) -> None:
+    """A channel axis, (28, 28, 1) or (1, 28, 28), beside images (28, 28) changes no pixel's order."""
+    y = np.array([0, 1, 2, 0, 1, 2])
+    X = np.arange(24.0).reshape(6, 2, 2, 1)
+    X_test = np.arange(8.0).reshape(2, 1, 2, 2)
+    arrays = load_classification_file(_write(tmp_path, X=X, y=y, X_test=X_test, y_test=y[:2]))
+    assert arrays.X_test is not None
+    np.testing.assert_array_equal(arrays.X.numpy(), X.reshape(6, 4))
+    np.testing.assert_array_equal(arrays.X_test.numpy(), X_test.reshape(2, 4))
+
+
+@pytest.mark.parametrize(
+    "arrays,message",
+    [
+        (dict(X=np.ones((6, 2, 0)), y=np.arange(6) % 3), "X must hold at least one example and one feature, got shape (6, 2, 0): no features (D = 0); save the data with its rows and columns"),
+        (dict(X=np.ones((6, 2, 3)), y=np.arange(6) % 3, X_test=np.ones((2, 0, 3)), y_test=np.zeros(2, int)), "X_test must hold at least one example and one feature, got shape (2, 0, 3): no features (D = 0); save the data with its rows and columns"),
+        (dict(X=np.where(np.arange(36).reshape(6, 2, 3) == 29, np.nan, 1.0), y=np.arange(6) % 3), "X holds NaN or inf values (or values beyond float32's ±3.4e38), the first at X[4, 1, 2]: nan; clean, impute or rescale them first"),
+        (dict(X=np.ones((6, 2, 3)), y=np.arange(6) % 3, X_test=np.where(np.arange(12).reshape(2, 2, 3) == 7, np.inf, 1.0), y_test=np.zeros(2, int)), "X_test holds NaN or inf values (or values beyond float32's ±3.4e38), the first at X_test[1, 0, 1]: inf; clean, impute or rescale them first"),
+    ],
+)  # fmt: skip
+def test_images_are_named_in_their_own_shape(
+    tmp_path: Path, arrays: dict[str, np.ndarray], message: str
+) -> None:
+    """An empty or non-finite image was named in its flattened shape, (6, 0) or X[4, 5], which the
+    file does not hold: it is named as the file holds it, (6, 2, 0) or X[4, 1, 2]."""
+    path = _write(tmp_path, **arrays)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_a_rounded_image_column_is_named_in_the_images_shape(tmp_path: Path) -> None:
+    X = np.random.default_rng(0).random((6, 2, 3))
+    X[:, 1, 0] = 1.7e12 + np.arange(6) * 1000.0  # one number as float32
+    path = _write(tmp_path, X=X, y=np.arange(6) % 3)
+    with pytest.raises(DatasetError, match=rf"^{re.escape(str(path))}: X\[:, 1, 0\] holds values"):
+        load_classification_file(path)
 
 
 def test_y_test_without_x_test_is_refused(tmp_path: Path) -> None:

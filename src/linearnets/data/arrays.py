@@ -56,7 +56,12 @@ class ClassificationArrays:
 
 
 def _features(
-    path: Path, name: str, array: np.ndarray, *, cell: Callable[[int, int], str] | None = None
+    path: Path,
+    name: str,
+    array: np.ndarray,
+    *,
+    cell: Callable[[int, int], str] | None = None,
+    shape: tuple[int, ...] | None = None,
 ) -> torch.Tensor:
     """Return ``array`` (N, D) as float32 (N, D), refusing empty, non-real or non-finite values.
 
@@ -66,6 +71,8 @@ def _features(
         array: shape (N, D).
         cell: names the cell at row ``i``, column ``j`` (from 0) in the file's terms, e.g.
             ``line 102, column 2`` for a CSV; ``name[i, j]`` by default.
+        shape: the shape the file holds ``array`` in, where that is not (N, D) (images (N, H, W)
+            flattened), for the messages.
 
     Returns:
         ``array`` as float32, shape (N, D).
@@ -83,7 +90,7 @@ def _features(
         missing = "no examples (N = 0)" if array.shape[0] == 0 else "no features (D = 0)"
         raise DatasetError(
             f"{path}: {name} must hold at least one example and one feature, got shape "
-            f"{array.shape}: {missing}; save the data with its rows and columns"
+            f"{shape or array.shape}: {missing}; save the data with its rows and columns"
         )
     # kinds b, i, u, f: bool, int, uint, float; not complex, dates, durations (numpy counts
     # timedelta64 as an integer), strings or objects
@@ -101,8 +108,26 @@ def _features(
             f"({array.size * 4:,} bytes) in this machine's memory; use fewer rows or features"
         ) from None
     if not bool(torch.isfinite(X).all()):
-        _refuse_non_finite(path, name, array, X, cell or (lambda i, j: f"{name}[{i}, {j}]"))
+        _refuse_non_finite(path, name, array, X, cell or _cell(name, (shape or array.shape)[1:]))
     return X
+
+
+def _cell(name: str, example: tuple[int, ...]) -> Callable[[int, int], str]:
+    """Return what names value ``j`` of row ``i`` of ``name`` (N, D) in the file, whose examples
+    have the shape ``example``: ``X[3, 17]`` for rows of features, ``X[3, 0, 17]`` for images
+    (N, 28, 28) flattened to (N, 784)."""
+    return lambda i, j: f"{name}[{', '.join(map(str, (i, *_position(j, example))))}]"
+
+
+def _column(name: str, example: tuple[int, ...]) -> Callable[[int], str]:
+    """Return what names column ``j`` of ``name`` (N, D) in the file, e.g. ``X[:, 0, 17]``, as
+    :func:`_cell` does its values."""
+    return lambda j: f"{name}[:, {', '.join(map(str, _position(j, example)))}]"
+
+
+def _position(j: int, example: tuple[int, ...]) -> tuple[int, ...]:
+    """Return the index, in an example of shape ``example``, of its flattened value ``j``."""
+    return tuple(int(k) for k in np.unravel_index(j, example))
 
 
 def _refuse_non_finite(
@@ -137,13 +162,16 @@ def load_classification_file(path: Path) -> ClassificationArrays:
             f"{path} must hold arrays X and y, missing {missing}; found {names}; save them by "
             "those names: numpy.savez(path, X=X, y=y)"
         )
+    # each example's shape as the file holds it, before images are flattened: X_test's is checked
+    # against X's, and a bad value is named at its place in an image, X[3, 0, 17]
+    shapes = {key: array.shape[1:] for key, array in arrays.items() if key.startswith("X")}
     arrays = {key: _examples(key, array) for key, array in arrays.items()}
     scaled = _eight_bit(arrays["X"])
-    X = _pixels(path, "X", arrays["X"], scaled=scaled)
+    X = _pixels(path, "X", arrays["X"], scaled=scaled, shape=shapes["X"])
     # X_test's columns are centred by X's mean: both named in the fix
     alike = "X and X_test" if "X_test" in arrays else None
     if not scaled:  # 8-bit pixels are exact in float32
-        check_float32_rounding(path, arrays["X"], X, lambda j: f"X[:, {j}]", alike=alike)
+        check_float32_rounding(path, arrays["X"], X, _column("X", shapes["X"]), alike=alike)
     y = class_labels(path, "y", arrays["y"], X, test_set="y_test" in arrays)
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
@@ -151,7 +179,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
             f"apart, got only class {int(y.min())} in its {len(y)} examples; add examples of the "
             "other classes"
         )
-    X_test, y_test = _test_set(path, arrays, names, X, y, scaled=scaled, alike=alike)
+    X_test, y_test = _test_set(path, arrays, names, X, y, scaled=scaled, alike=alike, shapes=shapes)
     # at least 2: y holds two distinct labels, >= 0
     num_classes = int(max(int(y.max()), int(y_test.max()) if y_test is not None else 0)) + 1
     _check_model_size(path, X.shape[1], num_classes)
@@ -170,10 +198,13 @@ def _test_set(
     *,
     scaled: bool,
     alike: str | None,
+    shapes: dict[str, tuple[int, ...]],
 ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
     """Return ``X_test`` (M, D) and ``y_test`` (M,) of ``path``'s ``arrays``, checked against the
     training set's ``X`` (N, D) and ``y`` (N,) as :func:`load_classification_file` reads them,
-    or ``(None, None)`` where the file holds neither (``names``: its arrays, for the message)."""
+    or ``(None, None)`` where the file holds neither (``names``: its arrays, for the message;
+    ``shapes``: each example's shape in ``X`` and ``X_test`` as the file holds them, before
+    images are flattened)."""
     X_test = y_test = None
     if ("X_test" in arrays) != ("y_test" in arrays):
         raise DatasetError(
@@ -191,17 +222,43 @@ def _test_set(
                 f"X_test {_described(test)}; store both as uint8 (pixels 0..255) or both as float "
                 "(taken as they are)"
             )
-        X_test = _pixels(path, "X_test", test, scaled=scaled)
+        X_test = _pixels(path, "X_test", test, scaled=scaled, shape=shapes["X_test"])
         y_test = class_labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
-        if X_test.shape[1] != X.shape[1]:
-            raise DatasetError(
-                f"{path}: X_test must have the {X.shape[1]} features of X, got {X_test.shape[1]}; "
-                "store the test examples with the same feature columns, in the same order"
-            )
+        _check_example_shapes(path, shapes["X"], shapes["X_test"])
         if not scaled:
-            check_float32_rounding(path, test, X_test, lambda j: f"X_test[:, {j}]", alike=alike)
+            check_float32_rounding(
+                path, test, X_test, _column("X_test", shapes["X_test"]), alike=alike
+            )
         warn_unseen(path, y, y_test)
     return X_test, y_test
+
+
+def _check_example_shapes(path: Path, train: tuple[int, ...], test: tuple[int, ...]) -> None:
+    """Refuse test examples whose shape, ``test`` (e.g. (D,) or (H, W)), is not the training
+    examples' ``train``, axes of size 1 (a channel axis) aside.
+
+    Both are flattened to rows of features: (4,) test rows beside (2, 2) training images have the
+    same number of features, but nothing says they are the images' pixels in the same order.
+    """
+    if [n for n in train if n != 1] == [n for n in test if n != 1]:
+        return
+    features, test_features = math.prod(train), math.prod(test)
+    if len(train) == len(test) == 1:  # rows of features, as X (N, D) is documented
+        raise DatasetError(
+            f"{path}: X_test must have the {features} features of X, got {test_features}; "
+            "store the test examples with the same feature columns, in the same order"
+        )
+    reshape = (
+        f"e.g. X_test.reshape(len(X_test), {', '.join(map(str, train))}) where its values are "
+        "in X's order"
+        if features == test_features
+        else "the same features in the same order"
+    )
+    raise DatasetError(
+        f"{path}: X_test's examples must have the shape of X's, {train} ({features} features), "
+        f"got {test} ({test_features} features); store the test examples as the training ones "
+        f"are, {reshape}"
+    )
 
 
 def _examples(key: str, array: np.ndarray) -> np.ndarray:
@@ -227,13 +284,17 @@ def _check_model_size(path: Path, features: int, classes: int) -> None:
         )
 
 
-def _pixels(path: Path, name: str, array: np.ndarray, *, scaled: bool) -> torch.Tensor:
-    """Return features as :func:`_features` does, divided by 255 when ``scaled`` (8-bit pixels).
+def _pixels(
+    path: Path, name: str, array: np.ndarray, *, scaled: bool, shape: tuple[int, ...]
+) -> torch.Tensor:
+    """Return features as :func:`_features` does, divided by 255 when ``scaled`` (8-bit pixels);
+    ``shape``: each example's shape in the file, (D,) or (H, W, …) before it was flattened.
 
     uint8 images are scaled to [0, 1] as ``ToTensor`` and the built-in Fashion-MNIST path scale them:
     raw values up to 255 make the book's learning rate diverge.
     """
-    X = _features(path, name, array)
+    held = (array.shape[0], *shape) if array.ndim == 2 else None  # else refused as it is
+    X = _features(path, name, array, shape=held)
     return X.div_(255) if scaled else X
 
 
