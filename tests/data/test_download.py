@@ -715,6 +715,93 @@ def test_cli_download_completes_the_data_dir(
     assert not (tmp_path / "FashionMNIST").exists()
 
 
+@pytest.mark.parametrize("held", [0, 2, 4])
+def test_a_fashionmnist_folder_is_refused_as_reading_it_is(
+    server: Server, tiny: Tiny, tmp_path: Path, held: int
+) -> None:
+    """root='data/FashionMNIST' downloaded into data/FashionMNIST/FashionMNIST/raw, a second copy
+    where data/FashionMNIST/raw held the files, which reading from data/FashionMNIST refuses
+    telling to pass data: the download is refused with the same fix, nothing downloaded."""
+    data = tmp_path / "data"
+    raw = data / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in list(tiny.files)[:held]:
+        (raw / f"{name}.gz").write_bytes(tiny.gz[name])
+    beside = {0: "", 2: f", beside {raw}, which holds some of them", 4: f", beside {raw}, which holds them"}  # fmt: skip
+    with pytest.raises(UsageError) as info:
+        _get(data / "FashionMNIST", tiny, [server.mirror("good")])
+    assert str(info.value) == (
+        "root must be the folder above FashionMNIST/, torchvision's root, not a FashionMNIST "
+        f"folder itself, got {str(data / 'FashionMNIST')!r}: the files would go into "
+        f"{data / 'FashionMNIST' / 'FashionMNIST' / 'raw'}{beside[held]}; pass "
+        f"root={str(data)!r}, whose FashionMNIST/raw/ they go into (and are read from)"
+    )
+    assert server.requests == [] and not (data / "FashionMNIST" / "FashionMNIST").exists()
+    assert _get(data, tiny, [server.mirror("good")]) == raw  # the fix
+    assert find_fashion_mnist(data, checksums=tiny.files).directory == data
+
+
+def test_a_fashionmnist_folder_holding_the_files_or_their_layout_is_downloaded_into(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """Files already in data/FashionMNIST, or in its own FashionMNIST/raw, are completed there."""
+    flat = tmp_path / "a" / "FashionMNIST"
+    flat.mkdir(parents=True)
+    first = next(iter(tiny.files))
+    (flat / f"{first}.gz").write_bytes(tiny.gz[first])
+    assert _get(flat, tiny, [server.mirror("good")]) == flat
+    nested = tiny.write(tmp_path / "b" / "FashionMNIST" / "FashionMNIST" / "raw")
+    assert _get(tmp_path / "b" / "FashionMNIST", tiny, [server.mirror("good")]) == nested
+    assert len(server.requests) == len(tiny.files) - 1
+
+
+def test_a_fashionmnist_raw_folder_is_downloaded_into_itself(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """data/FashionMNIST/raw, torchvision's folder of the files, got them in
+    data/FashionMNIST/raw/FashionMNIST/raw; reading from it reads the files in it."""
+    monkeypatch.setattr(download, "FASHION_MNIST_FILES", tiny.files)
+    raw = tmp_path / "data" / "FashionMNIST" / "raw"
+    argv = ["data", "download", "--data-dir", str(raw), "--mirror", server.mirror("good")]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == (
+        f"Fashion-MNIST is verified in {raw}; use it with --data-dir {shell_word(str(raw))}\n"
+    )
+    assert sorted(p.name for p in raw.iterdir()) == sorted(f"{n}.gz" for n in tiny.files)
+    assert find_fashion_mnist(raw, checksums=tiny.files).directory == raw
+
+
+def test_cli_download_into_a_fashionmnist_folder_is_refused_in_one_line(
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(download, "FASHION_MNIST_FILES", tiny.files)
+    monkeypatch.chdir(tmp_path)
+    argv = [
+        "data",
+        "download",
+        "--data-dir",
+        "data/FashionMNIST",
+        "--mirror",
+        server.mirror("good"),
+    ]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "linearnets data download: error: --data-dir must be the folder above FashionMNIST/, "
+        "torchvision's root, not a FashionMNIST folder itself, got 'data/FashionMNIST': the files "
+        "would go into data/FashionMNIST/FashionMNIST/raw; pass --data-dir data, whose "
+        "FashionMNIST/raw/ they go into (and are read from)\n"
+    )
+    assert not (tmp_path / "data").exists() and server.requests == []
+
+
 @pytest.mark.parametrize(
     ("made", "gone"),
     [("", "root"), ("root", "root/FashionMNIST"), ("root/FashionMNIST", "root/FashionMNIST/raw")],

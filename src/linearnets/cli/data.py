@@ -77,7 +77,8 @@ def _add_download(actions: Any) -> None:
         "download",
         help="download the files (needs a network)",
         description="Download the four files into DIR/FashionMNIST/raw (or into DIR itself where "
-        "it already holds some of them), verifying each; files already there and valid are kept.",
+        "it already holds some of them, or is a FashionMNIST/raw folder), verifying each; files "
+        "already there and valid are kept. A FashionMNIST folder is refused: pass the one above.",
     )
     _data_dir(
         download,

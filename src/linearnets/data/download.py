@@ -71,7 +71,8 @@ def download_fashion_mnist(
         The folder holding the four verified files.
 
     Raises:
-        UsageError: ``root`` is not a folder, or cannot be written while some file is missing.
+        UsageError: ``root`` is not a folder, or cannot be written while some file is missing,
+            or is a ``FashionMNIST`` folder holding none of the files (pass the folder above).
         DatasetError: every mirror failed for some file (the message lists each failure, the local
             file rejected if one was, and the fix), or the file cannot be saved on this machine
             (a full disk, a folder in the way; :class:`~linearnets.data.fetch.LocalFileError`).

@@ -1,7 +1,9 @@
 """Where a download's files go, which of them must be downloaded, and whether the folder can take them.
 
 The files go where some of them already are: ``root`` or ``root/FashionMNIST/raw`` (torchvision's
-layout), else the latter. A file present and valid is kept; a damaged one is downloaded again (a
+layout), else the latter, or ``root`` itself where it is a ``FashionMNIST/raw`` folder; a ``root``
+named ``FashionMNIST`` that would get a FashionMNIST folder inside it is refused, as reading from it
+is, telling to pass the folder above. A file present and valid is kept; a damaged one is downloaded again (a
 damaged plain file that hides a valid ``.gz`` beside it is removed instead); a complete file of
 other content (MNIST's, under Fashion-MNIST's names) is refused, never replaced. The folder is made
 and checked writable only when some file is needed. Used by :mod:`linearnets.data.download`;
@@ -46,7 +48,39 @@ def _destination(root: Path, names: dict[str, tuple[int, str]]) -> Path:
         for folder in layouts:
             if sum(current_file(folder, n) is not None for n in names) >= enough:
                 return folder
+    if _named(root) == ("FashionMNIST", "raw"):  # torchvision's raw/ itself, named as the folder
+        return root
+    _refuse_dataset_folder(root, layouts[1], names)
     return layouts[1]
+
+
+def _named(root: Path) -> tuple[str, str]:
+    """Return the names of ``root``'s parent and of ``root``, as an absolute path has them."""
+    absolute = Path(os.path.abspath(root))  # "." and ".." named by the folders they are
+    return absolute.parent.name, absolute.name
+
+
+def _refuse_dataset_folder(root: Path, dest: Path, names: dict[str, tuple[int, str]]) -> None:
+    """Refuse a ``root`` named ``FashionMNIST`` whose files would go into ``dest``,
+    ``root/FashionMNIST/raw``: a FashionMNIST folder inside another.
+
+    ``data/FashionMNIST`` passed for torchvision's ``data`` downloaded into
+    data/FashionMNIST/FashionMNIST/raw, a second copy beside data/FashionMNIST/raw where that held
+    them; reading the files from ``data/FashionMNIST`` is refused telling to pass ``data``
+    (see :func:`~linearnets.data.files.torchvision_root_above`), and so is this.
+    """
+    if _named(root)[1] != "FashionMNIST":
+        return
+    raw = root / "raw"
+    held = sum(current_file(raw, n) is not None for n in names)
+    beside = ""
+    if held:  # torchvision's layout is there already: the download would be a second one
+        beside = f", beside {raw}, which holds {'them' if held == len(names) else 'some of them'}"
+    raise UsageError(
+        f"root must be the folder above FashionMNIST/, torchvision's root, not a FashionMNIST "
+        f"folder itself, got {str(root)!r}: the files would go into {dest}{beside}; pass "
+        f"root={str(root.parent)!r}, whose FashionMNIST/raw/ they go into (and are read from)"
+    )
 
 
 def current_file(folder: Path, name: str) -> Path | None:
