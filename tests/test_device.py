@@ -110,6 +110,31 @@ def test_mps_is_picked_after_cuda_and_refused_where_missing(
     assert resolve_device("mps") == torch.device("mps")
 
 
+@pytest.mark.parametrize(
+    "name,fix",
+    [
+        ("cpu ", "drop the blank: pass device='cpu'"),
+        (" cuda:0", "drop the blank: pass device='cuda:0'"),
+        ("\tauto\n", "drop the blanks: pass device='auto'"),
+        ("CPU", "write it in lower case: pass device='cpu'"),
+        (" Mps ", "drop the blanks and write it in lower case: pass device='mps'"),
+        (" gpu", "pass e.g. device='auto'"),  # no name without its blank either
+    ],
+)
+def test_a_name_with_blanks_or_capitals_is_told_the_name_it_is(name: str, fix: str) -> None:
+    """'cpu ' (a script's variable, a pasted line) was refused as an unknown name, with no word
+    of the blank that made it one, where path options say to drop it."""
+    from linearnets.config import SoftmaxConfig
+
+    message = f"device must be one of auto, cpu, cuda, cuda:N, mps, got {name!r}; {fix}"
+    with pytest.raises(UsageError) as info:
+        resolve_device(name)
+    assert str(info.value) == message
+    with pytest.raises(UsageError) as info:
+        SoftmaxConfig(device=name)
+    assert str(info.value) == message
+
+
 @pytest.mark.parametrize("name", [1.5, ["cpu"]])
 def test_a_device_of_the_wrong_type_is_a_usage_error(name: object) -> None:
     with pytest.raises(

@@ -190,23 +190,43 @@ def check_device_name(value: object) -> str:
     loaded = sys.modules.get("torch")  # none of its devices exists before it is loaded
     if loaded is not None and isinstance(value, loaded.device):
         return str(value)
-    if isinstance(value, str) and value == "auto":
-        return "auto"
-    kind = ""
-    if isinstance(value, str):
-        # torch names a device by its kind before any ":N": a name of another kind is refused,
-        # and a kind alone taken, without loading torch; only its parser reads an index
-        kind = value.partition(":")[0]
-        if kind in ("cpu", "cuda", "mps") and ":" in value:
-            import torch
-
-            try:
-                kind = torch.device(value).type
-            except RuntimeError:  # "cuda:x", "cuda:-1"
-                kind = ""
-    if kind not in ("cpu", "cuda", "mps"):
+    if not _device_name(value):
         raise UsageError(
-            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {value!r:.40}; pass e.g. "
-            "device='auto'"
+            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {value!r:.40}; "
+            f"{device_name_fix(value)}"
         )
     return str(value)
+
+
+def _device_name(value: object) -> bool:
+    """Return whether ``value`` is a device name: "auto", or a kind torch knows, with an index."""
+    if not isinstance(value, str):
+        return False
+    if value == "auto":
+        return True
+    # torch names a device by its kind before any ":N": a name of another kind is refused,
+    # and a kind alone taken, without loading torch; only its parser reads an index
+    kind = value.partition(":")[0]
+    if kind in ("cpu", "cuda", "mps") and ":" in value:
+        import torch
+
+        try:
+            kind = torch.device(value).type
+        except RuntimeError:  # "cuda:x", "cuda:-1"
+            kind = ""
+    return kind in ("cpu", "cuda", "mps")
+
+
+def device_name_fix(value: object) -> str:
+    """Return the fix for ``value``, a device name refused: the name it is but for the blanks around
+    it or its upper case (``'cpu '`` from a script's variable, ``'CPU'``), else
+    ``pass e.g. device='auto'``."""
+    if not isinstance(value, str) or not _device_name(fixed := value.strip().lower()):
+        return "pass e.g. device='auto'"
+    changes = []
+    blanks = len(value) - len(value.strip())
+    if blanks:
+        changes.append(f"drop the blank{'s' if blanks > 1 else ''}")
+    if value.strip() != fixed:
+        changes.append("write it in lower case")
+    return f"{' and '.join(changes)}: pass device={fixed!r}"

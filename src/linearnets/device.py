@@ -8,6 +8,7 @@ import torch
 from torch.torch_version import TorchVersion
 
 from linearnets.config_checks import check_device_name as check_device_name
+from linearnets.config_checks import device_name_fix
 from linearnets.errors import UsageError
 
 __all__ = ["antialias_resize_runs_on", "check_device_name", "resolve_device"]
@@ -42,7 +43,8 @@ def resolve_device(
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
         raise UsageError(
-            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; pass e.g. device='auto'"
+            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; "
+            f"{device_name_fix(device)}"
         ) from None
     if resolved.type == "cuda":
         return _cuda(device, resolved, local_rank, processes)

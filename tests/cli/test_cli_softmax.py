@@ -266,6 +266,18 @@ def test_a_device_that_does_not_exist_is_refused(
     assert not (tmp_path / "run").exists()
 
 
+def test_a_device_with_a_blank_is_told_to_drop_it(
+    npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["softmax", "--data", str(npz), "--device", "cpu ", "--plot", "none",
+                 "--out", str(tmp_path / "run")]) == 2  # fmt: skip
+    assert capsys.readouterr().err == (
+        "linearnets softmax: error: --device must be one of auto, cpu, cuda, cuda:N, mps, got "
+        "'cpu '; drop the blank: pass --device cpu\n"
+    )
+    assert not (tmp_path / "run").exists()
+
+
 def test_the_device_comes_from_the_command_line_else_from_the_run_resumed(
     npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
