@@ -51,7 +51,8 @@ from linearnets.cli._report import (
     output_closed,
     print_json_error,
 )
-from linearnets.errors import DataWarning, ResumeWarning
+from linearnets.cli._thread_variables import check_thread_variables
+from linearnets.errors import DataWarning, ResumeWarning, UsageError
 
 __all__ = ["main"]
 
@@ -137,6 +138,11 @@ def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | N
         return report_start_interrupted(
             interrupt_for(stopped_while_loading), json_errors=json_errors
         )
+    try:
+        # before the parser, which loads torch: OpenMP would warn of a bad OMP_NUM_THREADS as it does
+        check_thread_variables()
+    except UsageError as exc:
+        return report_error(exc, "linearnets", json_errors=json_errors)
     try:
         parser, args = _parse(argv)
         debug = bool(getattr(args, "debug", False))
