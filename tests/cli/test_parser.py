@@ -255,6 +255,30 @@ def test_an_actions_option_before_the_action_is_named(argv: list[str], message: 
 
 
 @pytest.mark.parametrize(
+    ("argv", "prog", "message"),
+    [
+        (["softmax", "--impl", "scratch "], "linearnets softmax", "argument --impl: invalid choice: 'scratch ' (choose from 'scratch', 'concise', 'analytic'); drop the blank: --impl scratch"),
+        (["linreg", "--impl", "Concise"], "linearnets linreg", "argument --impl: invalid choice: 'Concise' (choose from 'scratch', 'analytic', 'concise'); write it in lower case: --impl concise"),
+        (["softmax", "--plot", " NONE\t"], "linearnets softmax", "argument --plot: invalid choice: ' NONE\\t' (choose from 'auto', 'file', 'none'); drop the blanks and write it in lower case: --plot none"),
+        (["predict", "--lang", "zh ", "runs/a"], "linearnets predict", "argument --lang: invalid choice: 'zh ' (choose from 'en', 'zh'); drop the blank: --lang zh"),
+        (["softmax "], "linearnets", "argument COMMAND: invalid choice: 'softmax ' (choose from 'linreg', 'softmax', 'predict', 'data'); drop the blank: softmax"),
+        (["data", "Show"], "linearnets data", "argument [ACTION]: invalid choice: 'Show' (choose from 'show', 'download'); write it in lower case: show"),
+        # no choice but for its blanks or case: argparse's words alone
+        (["softmax", "--impl", "fast "], "linearnets softmax", "argument --impl: invalid choice: 'fast ' (choose from 'scratch', 'concise', 'analytic')"),
+    ],
+)  # fmt: skip
+def test_a_choice_with_a_blank_or_capitals_is_told_the_choice_it_is(
+    argv: list[str], prog: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--impl 'scratch ' (a script's variable, a pasted line) was told only the choices, where
+    the path options and --device say to drop the blank."""
+    with pytest.raises(UsageExit) as info:
+        main(argv)
+    assert info.value.message == f"{message} (see {prog} --help)"
+    assert capsys.readouterr().err == f"{prog}: error: {message} (see {prog} --help)\n"
+
+
+@pytest.mark.parametrize(
     "argv",
     [
         ["--debug", "linreg", "--epochs", "1"],

@@ -298,6 +298,18 @@ class OneLineParser(argparse.ArgumentParser):
             return self
         return command.given(args) if isinstance(command, OneLineParser) else command
 
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """Refuse a value not among ``action``'s choices, as argparse does, with the choice it is
+        but for its blanks or capitals where there is one: ``--impl 'scratch '`` (a script's
+        variable, a pasted line) and ``--impl Scratch`` were told only the choices."""
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as exc:
+            fix = _choice_fix(action, value)
+            if fix is None:
+                raise
+            raise argparse.ArgumentError(action, f"{exc.message}; {fix}") from None
+
     def _print_message(self, message: str, file: Any = None) -> None:
         # --help and --version: under torchrun every rank parses the same argv and shares one
         # terminal, where rank 0 alone prints them (a rank started by hand has its own)
@@ -317,3 +329,22 @@ class OneLineParser(argparse.ArgumentParser):
         who = f"{self.prog} (rank {rank})" if rank else self.prog
         self._print_message(f"{who}: error: {text}\n", sys.stderr)
         raise UsageExit(text)
+
+
+def _choice_fix(action: argparse.Action, value: object) -> str | None:
+    """Return the fix for ``value``, not among ``action``'s choices, where it is one but for the
+    blanks around it or its capitals (``'scratch '``, ``'Scratch'``); else ``None``."""
+    if not isinstance(value, str) or action.choices is None:
+        return None
+    wanted = value.strip().lower()
+    fixed = next((str(c) for c in action.choices if str(c).lower() == wanted), None)
+    if fixed is None:
+        return None
+    changes = []
+    blanks = len(value) - len(value.strip())
+    if blanks:
+        changes.append(f"drop the blank{'s' if blanks > 1 else ''}")
+    if value.strip() != fixed:
+        changes.append("write it in lower case" if fixed.islower() else f"write it {fixed}")
+    given = f"{action.option_strings[-1]} {fixed}" if action.option_strings else fixed
+    return f"{' and '.join(changes)}: {given}"
