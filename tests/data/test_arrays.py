@@ -530,6 +530,45 @@ def test_a_rounded_image_column_is_named_in_the_images_shape(tmp_path: Path) -> 
         load_classification_file(path)
 
 
+@pytest.mark.parametrize("name", ["X", "X_test"])
+def test_a_structured_array_of_features_is_told_to_make_its_fields_columns(
+    tmp_path: Path, name: str
+) -> None:
+    """pandas' df.to_records() saved as X, shape (N,) of fields, was told "X must be a 2-d array
+    (N, D) ... e.g. X.reshape(-1, 1) for one feature per example", a fix that fails in turn."""
+    records = np.zeros(4, dtype=[("a", "f4"), ("b", "f4")])
+    arrays = {"X": np.ones((4, 2)), "y": np.array([0, 1, 0, 1]), "X_test": np.ones((2, 2)), "y_test": np.array([0, 1])}  # fmt: skip
+    path = _write(tmp_path, **{**arrays, name: records})
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: {name} must hold real numbers, got a structured array of the fields ['a', "
+        f"'b']; store its fields as columns, e.g. numpy.lib.recfunctions."
+        f"structured_to_unstructured({name}) (df.to_numpy() for a pandas DataFrame)"
+    )
+    if name == "X":  # the fix works
+        from numpy.lib import recfunctions
+
+        fixed = _write(
+            tmp_path, **{**arrays, "X": recfunctions.structured_to_unstructured(records)}
+        )
+        assert load_classification_file(fixed).X.shape == (4, 2)
+
+
+def test_one_example_or_bad_label_is_counted_in_the_singular(tmp_path: Path) -> None:
+    """ "in its 1 examples", "(1 such values); fix or drop those examples"."""
+    path = _write(tmp_path, X=np.ones((1, 2)), y=np.array([1]))
+    with pytest.raises(DatasetError, match=r"got only class 1 in its 1 example; add examples"):
+        load_classification_file(path)
+    path = _write(tmp_path, X=np.ones((3, 2)), y=np.array([0.0, np.nan, 1.0]))
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: y must hold integer class labels, got nan at index 1 (the only one); fix or "
+        "drop that example: a cast to int would change it silently"
+    )
+
+
 def test_y_test_without_x_test_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([0, 1]), y_test=np.array([0, 1]))
     with pytest.raises(DatasetError, match=r"must hold both X_test and y_test or neither"):

@@ -136,8 +136,8 @@ def test_non_finite_float_labels_are_refused_without_a_numpy_warning(
         warnings.simplefilter("error")  # np.mod(inf, 1) warns "invalid value" before the check
         with pytest.raises(
             DatasetError,
-            match=rf"y must hold integer class labels, got {re.escape(repr(bad))} at index 1 \(1 "
-            r"such values\); fix or drop those examples: a cast to int would change them silently",
+            match=rf"y must hold integer class labels, got {re.escape(repr(bad))} at index 1 \(the "
+            r"only one\); fix or drop that example: a cast to int would change it silently",
         ):
             load_classification_file(path)
 

@@ -77,6 +77,13 @@ def _features(
     Returns:
         ``array`` as float32, shape (N, D).
     """
+    if array.dtype.names:  # a structured array (pandas' df.to_records()): a field per column
+        raise DatasetError(
+            f"{path}: {name} must hold real numbers, got a structured array of the fields "
+            f"{list(array.dtype.names)}; store its fields as columns, e.g. "
+            f"numpy.lib.recfunctions.structured_to_unstructured({name}) (df.to_numpy() for a "
+            "pandas DataFrame)"
+        )
     if array.ndim != 2:
         fix = "store one row of features per example"
         if name.isidentifier() and array.ndim > 2:
@@ -176,7 +183,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
             f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them "
-            f"apart, got only class {int(y.min())} in its {len(y)} examples; add examples of the "
+            f"apart, got only class {int(y.min())} in its {_examples_count(len(y))}; add examples of the "
             "other classes"
         )
     X_test, y_test = _test_set(path, arrays, names, X, y, scaled=scaled, alike=alike, shapes=shapes)
@@ -231,6 +238,11 @@ def _test_set(
             )
         warn_unseen(path, y, y_test)
     return X_test, y_test
+
+
+def _examples_count(n: int) -> str:
+    """Return ``n`` examples in words: ``1 example``, ``20 examples``."""
+    return f"{n} example{'s' if n != 1 else ''}"
 
 
 def _check_example_shapes(path: Path, train: tuple[int, ...], test: tuple[int, ...]) -> None:

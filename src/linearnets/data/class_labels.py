@@ -130,10 +130,15 @@ def _not_whole(name: str, array: np.ndarray, *, test_set: bool) -> str:
             f"{_renumbering(test_set)}"
         )
     bad = ~np.isfinite(array) | (np.mod(np.nan_to_num(array), 1) != 0)
-    i = int(np.flatnonzero(bad)[0])
+    i, count = int(np.flatnonzero(bad)[0]), int(bad.sum())
+    which = (
+        f"{count} such values); fix or drop those examples"
+        if count > 1
+        else ("the only one); fix or drop that example")
+    )
     return (
-        f"got {array[i].item()!r} at index {i} ({int(bad.sum())} such values); fix or drop those "
-        "examples: a cast to int would change them silently"
+        f"got {array[i].item()!r} at index {i} ({which}: a cast to int would change "
+        f"{'them' if count > 1 else 'it'} silently"
     )
 
 
