@@ -435,7 +435,10 @@ BAD = [
     ("no host", dict(mirrors=["http://"]), r"mirrors must be http:// or https:// URLs with a host.*got 'http://'"),
     ("bad IPv6", dict(mirrors=["http://[::1"]), r"got 'http://\[::1'"),
     ("port out of range", dict(mirrors=["http://127.0.0.1:99999/"]), r"got 'http://127.0.0.1:99999/'"),
-    ("a space", dict(mirrors=["http://a b/"]), r"got 'http://a b/'"),
+    ("a space", dict(mirrors=["http://a b/"]), r"got 'http://a b/'; pass e\.g\. 'https://"),
+    # a blank around a pasted URL: refused as no URL at all, with no word of the blank
+    ("a blank after", dict(mirrors=["http://127.0.0.1:9/fm/ "]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got 'http://127\.0\.0\.1:9/fm/ '; drop the blank: 'http://127\.0\.0\.1:9/fm/'$"),
+    ("blanks around", dict(mirrors=["\thttp://127.0.0.1:9/ \n"]), r"got '\\thttp://127\.0\.0\.1:9/ \\n'; drop the blanks: 'http://127\.0\.0\.1:9/'$"),
     ("timeout", dict(timeout=0), r"timeout must be a finite number > 0, got 0"),
     # a login was taken for part of the host name ("Name or service not known"), password echoed
     ("a login", dict(mirrors=["http://u:secret@127.0.0.1:9/fm/"]), r"^mirrors must be URLs without a user name or password \(they are not used to log in, and would be printed in messages\), got 'http://\*\*\*@127\.0\.0\.1:9/fm/'; pass the URL of the folder that holds the files, e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'; for a mirror that needs a login, download the four files \(\*-ubyte\.gz\) yourself into a folder and pass root=DIR \(or set LINEARNETS_DATA\)$"),

@@ -86,9 +86,17 @@ def check_mirrors(mirrors: Sequence[str]) -> None:
         )
     for mirror in mirrors:
         if not _is_http_url(mirror):
+            # a blank around a URL pasted or from a script's variable: the URL it is, named
+            stripped = mirror.strip() if isinstance(mirror, str) else ""
+            fix = (
+                f"drop the blank{'s' if len(mirror) - len(stripped) > 1 else ''}: "
+                f"{_shown(stripped)!r}"
+                if stripped != mirror and _is_http_url(stripped)
+                else f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
+            )
             raise UsageError(
                 f"mirrors must be http:// or https:// URLs with a host (and a valid port), got "
-                f"{_shown(mirror)!r}; pass e.g. {DEFAULT_MIRRORS[1]!r}"
+                f"{_shown(mirror)!r}; {fix}"
             )
         problem = _base_url_problem(mirror)
         if problem:
