@@ -666,3 +666,27 @@ def test_a_figure_drawn_while_a_resume_replaced_the_weights_is_removed(
     if then == "replaced":  # as advised
         assert main(["predict", str(run)]) == 0
         assert (run / "predict-6.png").is_file()
+
+
+def test_a_linear_regression_run_is_refused_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """predict, and softmax --resume, read a linreg run's config.json as a softmax run's: predict
+    sent it to 'linearnets softmax --resume RUN', which refused its settings as values "no run
+    takes" and told to delete config.json."""
+    run = tmp_path / "lr"
+    assert main(["linreg", "--epochs", "1", "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(run)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: the run folder {run} holds a linear-regression run (its "
+        "config.json is of task 'linreg'), not a softmax run; predict draws a 'linearnets "
+        "softmax' run's predictions: pass its folder\n"
+    )
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: the run folder {run} holds a linear-regression run (its "
+        "config.json is of task 'linreg'), not a softmax run; resume it with: linearnets linreg "
+        f"--resume {run}\n"
+    )
+    assert main(["linreg", "--resume", str(run), "--epochs", "2"]) == 0  # the fix works

@@ -180,6 +180,7 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
     A ``--data`` run is refused before its weights are read: a missing or damaged ``model.pt``
     was sent to a resume "then predict", which refused it for its data.
     """
+    from linearnets.tasks.resume_settings import refuse_linreg_run
     from linearnets.tasks.softmax import load_trained
     from linearnets.training.run_config import read_config
     from linearnets.training.runs import CONFIG_FILE
@@ -189,7 +190,13 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
     except OSError:  # a folder that cannot be searched: load_trained names it
         has_config = False
     # predict needs no config.json (the weights say what they fit); one that is there must be sound
-    config = read_config(run_dir)["config"] if has_config else {}
+    saved = read_config(run_dir) if has_config else {"config": {}}
+    refuse_linreg_run(
+        saved,
+        run_dir,
+        fix="predict draws a 'linearnets softmax' run's predictions: pass its folder",
+    )
+    config = saved["config"]
     data = config.get("data")
     if data is not None:
         raise UsageError(

@@ -28,6 +28,7 @@ __all__ = [
     "check_logged_epochs",
     "checkpoint_config",
     "last_asked",
+    "refuse_linreg_run",
     "resumed_config",
     "saved_config",
     "started_environment",
@@ -53,6 +54,9 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
         else:
             return {"config": ckpt.config, "resumes": []}  # config.json is rewritten on resume
     saved = read_config(run_dir)
+    refuse_linreg_run(
+        saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
+    )
     resumes = saved.get("resumes")
     if resumes is None:  # a hand edit's null, or a config.json older than resumes: none recorded
         saved["resumes"] = []
@@ -63,6 +67,18 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
             f"is not), or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}"
         )
     return saved
+
+
+def refuse_linreg_run(saved: dict[str, Any], run_dir: Path, *, fix: str) -> None:
+    """Refuse ``run_dir``, whose ``config.json`` is ``saved``, where it holds a linear-regression
+    run: its settings were read as a softmax run's, and refused as values no run takes."""
+    from linearnets.tasks.linreg_run import TASK as LINREG
+
+    if saved.get("task") == LINREG:
+        raise UsageError(
+            f"the run folder {run_dir} holds a linear-regression run (its {CONFIG_FILE} is of "
+            f"task {LINREG!r}), not a softmax run; {fix}"
+        )
 
 
 def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
