@@ -16,7 +16,7 @@ import torch
 from linearnets.data.arrays import load_classification_file, load_regression_file
 from linearnets.errors import DatasetError, DataWarning, UsageError
 
-from .conftest import deny_search
+from .conftest import broken_link, deny_search
 
 
 @pytest.mark.parametrize("dtype", ["timedelta64[s]", "datetime64[s]", "complex64", "<U3"], ids=str)
@@ -718,6 +718,24 @@ def test_a_data_file_that_cannot_be_used_is_named_in_either_words(
     fix = f" does not exist or is not a file; pass an existing {kind} file"
     assert str(info.value) == f"data={str(path)!r}{fix}"
     assert one_line(info.value) == f"--data {path}{fix}"
+
+
+@pytest.mark.parametrize("kind", ["broken", "loop"])
+@pytest.mark.parametrize("name", ["d.npz", "d.csv"])
+def test_a_data_file_that_is_a_broken_link_is_named_as_one(
+    tmp_path: Path, name: str, kind: str
+) -> None:
+    """A link to nowhere or to itself was told "does not exist or is not a file", though ls
+    shows it there."""
+    from linearnets.cli._report import one_line
+
+    link, what = broken_link(tmp_path, name, kind)
+    load = load_regression_file if name.endswith(".csv") else load_classification_file
+    with pytest.raises(UsageError) as info:
+        load(link)
+    fix = f" cannot be read: {what}; pass an existing {link.suffix} file"
+    assert str(info.value) == f"data={str(link)!r}{fix}"
+    assert one_line(info.value) == f"--data {link}{fix}"
 
 
 def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(tmp_path: Path) -> None:

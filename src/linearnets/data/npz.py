@@ -16,7 +16,7 @@ import numpy as np
 
 from linearnets._shell import shell_word
 from linearnets.errors import DatasetError, UsageError
-from linearnets.path_checks import unsearchable_folder
+from linearnets.path_checks import link_problem, unsearchable_folder
 
 __all__ = ["check_data_file", "open_npz"]
 
@@ -61,9 +61,9 @@ def check_data_file(path: Path, kind: str) -> None:
             f"it readable (chmod u+rx {shell_word(folder)}), or pass a file elsewhere"
         )
     if not path.is_file():
-        raise UsageError(
-            f"data={str(path)!r} does not exist or is not a file; pass an existing {kind} file"
-        )
+        problem = link_problem(path)  # else "does not exist" for a link that loops or dangles
+        what = f"cannot be read: {problem}" if problem else "does not exist or is not a file"
+        raise UsageError(f"data={str(path)!r} {what}; pass an existing {kind} file")
 
 
 def _check_is_zip(path: Path) -> None:
