@@ -23,7 +23,7 @@ _TOO_LARGE = 2**64  # past an unsigned long: libgomp refuses it
 def check_thread_variables(environ: Mapping[str, str] = os.environ) -> None:
     """Refuse an ``OMP_NUM_THREADS`` that OpenMP does not read as positive integers (its list,
     ``4,2``, and blanks around each number, are read) and an ``MKL_NUM_THREADS`` that is not a
-    positive integer in the digits 0-9 (empty: unset, as MKL takes it)."""
+    whole number in the digits 0-9 (0 and empty: its default, as MKL takes them)."""
     omp = environ.get("OMP_NUM_THREADS")
     if omp is not None and not all(_openmp_number(part) for part in omp.split(",")):
         raise UsageError(
@@ -32,9 +32,10 @@ def check_thread_variables(environ: Mapping[str, str] = os.environ) -> None:
             f"a warning as torch loads; {_fix('OMP_NUM_THREADS')}"
         )
     mkl = environ.get("MKL_NUM_THREADS")
-    if mkl and not _positive(mkl):
+    # MKL takes 0 (or a number past its limit) for its default, as it takes an empty value
+    if mkl and not (mkl.isascii() and mkl.isdigit()):
         raise UsageError(
-            "environment variable MKL_NUM_THREADS must be a positive integer in the digits 0-9, "
+            "environment variable MKL_NUM_THREADS must be a number of threads in the digits 0-9, "
             f"got {mkl!r}, which leaves MKL on 1 thread without a word; {_fix('MKL_NUM_THREADS')}"
         )
 
