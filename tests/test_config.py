@@ -578,3 +578,19 @@ def test_sizes_given_as_0d_integer_tensors_are_stored_as_ints() -> None:
         UsageTypeError, match=r"^batch_size must be a positive integer, got a tensor"
     ):
         LinregConfig(batch_size=torch.tensor(10.0))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [(dict(impl="Scratch"), "impl must be one of 'scratch', 'concise', 'analytic', got 'Scratch'; write it in lower case: pass impl='scratch'"),
+     (dict(impl="scratch "), "impl must be one of 'scratch', 'concise', 'analytic', got 'scratch '; drop the blank: pass impl='scratch'"),
+     (dict(plot=" None "), "plot must be one of 'auto', 'file', 'none', got ' None '; drop the blanks and write it in lower case: pass plot='none'"),
+     (dict(plot="never"), "plot must be one of 'auto', 'file', 'none', got 'never'; pass e.g. plot='auto'")],
+)  # fmt: skip
+def test_a_choice_with_blanks_or_capitals_is_told_the_choice_it_is(
+    settings: dict[str, str], message: str
+) -> None:
+    """plot='None' (Python's None spelt as a string) was told "pass e.g. plot='auto'"."""
+    with pytest.raises(UsageError) as info:
+        SoftmaxConfig(**settings)  # type: ignore[arg-type]
+    assert str(info.value) == message

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from linearnets._text import and_list, printable
+from linearnets._text import and_list, printable, respelled
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,20 @@ def test_printable_escapes_what_a_terminal_would_not_show_as_itself(text: str, s
     assert printable(text) == shown
     assert printable(text).replace("\t", " ").isprintable()
     assert len(printable(text).splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "fixed", "said"),
+    [("cpu ", "cpu", "drop the blank"),
+     ("\tcpu\n", "cpu", "drop the blanks"),
+     ("CPU", "cpu", "write it in lower case"),
+     (" Cpu", "cpu", "drop the blank and write it in lower case"),
+     ("cpu", "cpu", None),  # nothing to change: no fix of this kind
+     ("gpu ", None, None),  # no name without its blank either
+     ("c pu", "cpu", None),  # a blank inside is no blank around it
+     (3, "3", None)],
+)  # fmt: skip
+def test_a_value_with_blanks_or_capitals_is_told_how_to_respell_it(
+    value: object, fixed: str | None, said: str | None
+) -> None:
+    assert respelled(value, fixed) == said

@@ -1,10 +1,11 @@
-"""Words in messages: lists written as prose (``a, b and c``), and what was given made printable."""
+"""Words in messages: lists written as prose (``a, b and c``), what was given made printable, and
+how a value given with blanks or capitals is respelled."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["and_list", "printable"]
+__all__ = ["and_list", "printable", "respelled"]
 
 
 def and_list(words: Sequence[str]) -> str:
@@ -12,6 +13,22 @@ def and_list(words: Sequence[str]) -> str:
     if len(words) < 2:
         return "".join(words)
     return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def respelled(value: object, fixed: str | None) -> str | None:
+    """Return what turns ``value``, a name refused, into ``fixed``, the name it is but for the
+    blanks around it or its capitals (``'cpu '``, ``'Scratch'``: a script's variable, a pasted
+    line): ``drop the blank``, ``write it in lower case``, or both; ``None`` where ``fixed`` is
+    ``None`` or no such respelling of ``value``."""
+    if not isinstance(value, str) or fixed is None or fixed != value.strip().lower():
+        return None
+    changes = []
+    blanks = len(value) - len(value.strip())
+    if blanks:
+        changes.append(f"drop the blank{'s' if blanks > 1 else ''}")
+    if value.strip() != fixed:
+        changes.append("write it in lower case")
+    return " and ".join(changes) or None
 
 
 def printable(text: str) -> str:

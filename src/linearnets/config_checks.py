@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping, Set
 from typing import Any
 
+from linearnets._text import respelled
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import describe, is_finite_number, scalar_value
 
@@ -221,12 +222,6 @@ def device_name_fix(value: object) -> str:
     """Return the fix for ``value``, a device name refused: the name it is but for the blanks around
     it or its upper case (``'cpu '`` from a script's variable, ``'CPU'``), else
     ``pass e.g. device='auto'``."""
-    if not isinstance(value, str) or not _device_name(fixed := value.strip().lower()):
-        return "pass e.g. device='auto'"
-    changes = []
-    blanks = len(value) - len(value.strip())
-    if blanks:
-        changes.append(f"drop the blank{'s' if blanks > 1 else ''}")
-    if value.strip() != fixed:
-        changes.append("write it in lower case")
-    return f"{' and '.join(changes)}: pass device={fixed!r}"
+    fixed = value.strip().lower() if isinstance(value, str) else ""
+    changes = respelled(value, fixed if _device_name(fixed) else None)
+    return f"{changes}: pass device={fixed!r}" if changes else "pass e.g. device='auto'"

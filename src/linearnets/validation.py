@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from linearnets._text import respelled
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 
 if TYPE_CHECKING:
@@ -214,7 +215,10 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise :class:`UsageError`."""
     if value not in choices:
         rule = "one of " + ", ".join(repr(c) for c in choices)
-        _fail(name, rule, value, f"pass e.g. {name}={choices[0]!r}")
+        fixed = value.strip().lower() if isinstance(value, str) else None
+        changes = respelled(value, fixed if fixed in choices else None)
+        fix = f"{changes}: pass {name}={fixed!r}" if changes else f"pass e.g. {name}={choices[0]!r}"
+        _fail(name, rule, value, fix)
     return str(value)
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
-from linearnets._text import and_list, printable
+from linearnets._text import and_list, printable, respelled
 from linearnets.cli import _ranks
 from linearnets.cli._options import takes
 from linearnets.cli._report import EXIT_USAGE
@@ -334,17 +334,13 @@ class OneLineParser(argparse.ArgumentParser):
 def _choice_fix(action: argparse.Action, value: object) -> str | None:
     """Return the fix for ``value``, not among ``action``'s choices, where it is one but for the
     blanks around it or its capitals (``'scratch '``, ``'Scratch'``); else ``None``."""
-    if not isinstance(value, str) or action.choices is None:
+    choices = [str(choice) for choice in action.choices or ()]
+    fixed = value.strip().lower() if isinstance(value, str) else None
+    changes = respelled(value, fixed if fixed in choices else None)
+    if changes is None:
         return None
-    wanted = value.strip().lower()
-    fixed = next((str(c) for c in action.choices if str(c).lower() == wanted), None)
-    if fixed is None:
-        return None
-    changes = []
-    blanks = len(value) - len(value.strip())
-    if blanks:
-        changes.append(f"drop the blank{'s' if blanks > 1 else ''}")
-    if value.strip() != fixed:
-        changes.append("write it in lower case" if fixed.islower() else f"write it {fixed}")
-    given = f"{action.option_strings[-1]} {fixed}" if action.option_strings else fixed
-    return f"{' and '.join(changes)}: {given}"
+    return (
+        f"{changes}: {action.option_strings[-1]} {fixed}"
+        if action.option_strings
+        else f"{changes}: {fixed}"
+    )
