@@ -738,6 +738,36 @@ def test_a_data_file_that_is_a_broken_link_is_named_as_one(
     assert one_line(info.value) == f"--data {link}{fix}"
 
 
+@pytest.mark.parametrize(
+    ("before", "name", "after"), [("", "d.npz", " "), (" ", "d.npz", ""), ("", "d.csv", "\n")]
+)
+def test_a_data_path_with_a_blank_around_it_is_told_to_drop_it(
+    tmp_path: Path, before: str, name: str, after: str
+) -> None:
+    """data='d.npz ' (a script's variable) was refused for its suffix, '.npz ', as no .npz file,
+    with no word of the blank, where the command line's path options say to drop it."""
+    from linearnets.cli._report import one_line
+
+    bare = tmp_path / name
+    np.savez(tmp_path / "d.npz", X=np.ones((4, 2)), y=np.array([0, 1, 0, 1]))  # the file meant
+    (tmp_path / "d.csv").write_text("1,2,3\n4,5,7\n7,8,8\n9,9,1\n")
+    path = f"{before}{bare}{after}"
+    load = load_regression_file if name.endswith(".csv") else load_classification_file
+    rule = "must not begin or end with whitespace (unless a file of that name exists)"
+    with pytest.raises(UsageError) as info:
+        load(path)
+    assert str(info.value) == f"data {rule}, got {path!r}; drop it: {str(bare)!r}"
+    assert one_line(info.value) == f"--data {rule}, got {path!r}; drop it: {str(bare)!r}"
+    load(str(bare))  # the fix works
+    # a config makes ' d.npz' the working folder's, /w/ d.npz: the blank begins the file's name
+    with pytest.raises(UsageError) as info:
+        load(tmp_path / f" {name}")
+    assert (
+        str(info.value)
+        == f"data {rule}, got {str(tmp_path / f' {name}')!r}; drop it: {str(bare)!r}"
+    )
+
+
 def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(tmp_path: Path) -> None:
     from linearnets.cli._report import one_line
 

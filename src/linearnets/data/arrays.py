@@ -28,7 +28,7 @@ from linearnets.data.class_labels import (
     warn_unseen,
 )
 from linearnets.data.csv_table import read_csv
-from linearnets.data.npz import check_data_file, open_npz
+from linearnets.data.npz import check_data_file, check_no_blanks, open_npz
 from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, DataWarning, UsageError
 from linearnets.validation import MAX_WEIGHT_BYTES
@@ -156,6 +156,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     """Read and check a classification ``.npz``: ``X`` (N, D) (images (N, H, W, …) flattened), ``y``
     (N,) or (N, 1), optional ``X_test``/``y_test`` alike."""
     path = Path(path)
+    check_no_blanks(path)
     if path.suffix.lower() != ".npz":
         raise UsageError(
             f"data must be a .npz file for softmax regression, got {str(path)!r}; save the arrays with "
@@ -349,6 +350,7 @@ def _note_wide_pixels(path: Path, arrays: dict[str, np.ndarray], *, test_set: bo
 def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     """Read and check regression data: ``X`` (N, D) and ``y`` (N, 1), float32, from ``.npz`` or ``.csv``."""
     path = Path(path)
+    check_no_blanks(path)
     if path.suffix.lower() == ".npz":
         arrays, names = open_npz(path, ("X", "y"))
         if "X" not in arrays or "y" not in arrays:

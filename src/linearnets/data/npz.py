@@ -8,6 +8,7 @@ holds before numpy allocates anything; a bad archive or member raises a
 from __future__ import annotations
 
 import math
+import os
 import zipfile
 import zlib
 from pathlib import Path
@@ -18,7 +19,7 @@ from linearnets._shell import shell_word
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import link_problem, unsearchable_folder
 
-__all__ = ["check_data_file", "open_npz"]
+__all__ = ["check_data_file", "check_no_blanks", "open_npz"]
 
 _FIX = "save it again with numpy.savez(path, X=..., y=...)"
 
@@ -64,6 +65,26 @@ def check_data_file(path: Path, kind: str) -> None:
         problem = link_problem(path)  # else "does not exist" for a link that loops or dangles
         what = f"cannot be read: {problem}" if problem else "does not exist or is not a file"
         raise UsageError(f"data={str(path)!r} {what}; pass an existing {kind} file")
+
+
+def check_no_blanks(path: Path) -> None:
+    """Refuse a ``data`` ``path`` that begins or ends with whitespace (``'d.npz '`` from a
+    script's variable) unless a file of that very name exists, as the command line's path options
+    do: its suffix, ``.npz ``, was refused as no .npz or .csv file, with no word of the blank."""
+    text, name = str(path), path.name.strip()
+    if text != text.strip():
+        bare = text.strip()
+    elif path.name != name:  # a config makes ' d.npz' the working folder's: /w/ d.npz
+        bare = str(path.with_name(name)) if name else ""
+    else:
+        return
+    if os.path.lexists(text):
+        return
+    fix = f"drop it: {bare!r}" if name else "pass a .npz or .csv file"
+    raise UsageError(
+        f"data must not begin or end with whitespace (unless a file of that name exists), got "
+        f"{text!r}; {fix}"
+    )
 
 
 def _check_is_zip(path: Path) -> None:
