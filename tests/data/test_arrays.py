@@ -569,6 +569,32 @@ def test_one_example_or_bad_label_is_counted_in_the_singular(tmp_path: Path) -> 
     )
 
 
+@pytest.mark.parametrize(
+    "X_test,y_test,message",
+    [
+        (np.ones(3), np.array([1]), "X_test must be a 2-d array (M, D), got shape (3,), X's 3 features once: for one test example, store it as a row, X_test.reshape(1, -1)"),
+        (np.ones(5), np.ones(5, int), "X_test must be a 2-d array (M, D), got shape (5,); store one row of X's 3 features per test example"),
+        (np.ones((1, 3)), np.int64(1), "y_test must be a 1-d array of 1 label, got shape (); flatten it, e.g. y_test.reshape(-1)"),
+    ],
+)  # fmt: skip
+def test_a_single_test_example_saved_flat_is_told_to_store_it_as_a_row(
+    tmp_path: Path, X_test: np.ndarray, y_test: np.ndarray, message: str
+) -> None:
+    """X_test of X's 3 features saved flat, (3,), was told "X_test.reshape(-1, 1) for one
+    feature per example", 3 examples of a feature X does not have; a flat X_test of another
+    length alike; its one label, saved as a scalar, "a 1-d array of 1 labels"."""
+    y = np.array([0, 1, 0, 1])
+    path = _write(tmp_path, X=np.ones((4, 3)), y=y, X_test=X_test, y_test=y_test)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == f"{path}: {message}"
+    if X_test.shape == (3,):  # the fix works
+        fixed = _write(
+            tmp_path, X=np.ones((4, 3)), y=y, X_test=X_test.reshape(1, -1), y_test=y_test
+        )
+        assert load_classification_file(fixed).X_test.shape == (1, 3)  # type: ignore[union-attr]
+
+
 def test_y_test_without_x_test_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, X=np.ones((2, 2)), y=np.array([0, 1]), y_test=np.array([0, 1]))
     with pytest.raises(DatasetError, match=r"must hold both X_test and y_test or neither"):

@@ -230,6 +230,16 @@ def _test_set(
                 f"X_test {_described(test)}; store both as uint8 (pixels 0..255) or both as float "
                 "(taken as they are)"
             )
+        if test.ndim == 1 and X.shape[1] > 1 and not test.dtype.names:  # else _features says
+            fix = (
+                f", X's {X.shape[1]} features once: for one test example, store it as a row, "
+                "X_test.reshape(1, -1)"
+                if len(test) == X.shape[1]
+                else f"; store one row of X's {X.shape[1]} features per test example"
+            )
+            raise DatasetError(
+                f"{path}: X_test must be a 2-d array (M, D), got shape {test.shape}{fix}"
+            )
         X_test = _pixels(path, "X_test", test, scaled=scaled, shape=shapes["X_test"])
         y_test = class_labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
         _check_example_shapes(path, shapes["X"], shapes["X_test"])

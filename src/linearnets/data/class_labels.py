@@ -48,14 +48,15 @@ def class_labels(
     if array.ndim != 1 or array.shape[0] != n:
         rows = "X" if name == "y" else "X_test"
         fix = (
-            f"flatten it, e.g. {name}.reshape(-1)"
-            if array.size == n and array.ndim > 1
+            f"flatten it, e.g. {name}.reshape(-1)"  # (N, 1), (1, N), or () for one example
+            if array.size == n and array.ndim != 1
             else _one_hot(name, array, n)
             or transposed_fix(rows, X, name, array)
             or f"store one label per row of {rows}, in the same order"
         )
         raise DatasetError(
-            f"{path}: {name} must be a 1-d array of {n} labels, got shape {array.shape}; {fix}"
+            f"{path}: {name} must be a 1-d array of {n} label{'s' if n != 1 else ''}, got shape "
+            f"{array.shape}; {fix}"
         )
     if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one
         if (
