@@ -230,16 +230,7 @@ def _test_set(
                 f"X_test {_described(test)}; store both as uint8 (pixels 0..255) or both as float "
                 "(taken as they are)"
             )
-        if test.ndim == 1 and X.shape[1] > 1 and not test.dtype.names:  # else _features says
-            fix = (
-                f", X's {X.shape[1]} features once: for one test example, store it as a row, "
-                "X_test.reshape(1, -1)"
-                if len(test) == X.shape[1]
-                else f"; store one row of X's {X.shape[1]} features per test example"
-            )
-            raise DatasetError(
-                f"{path}: X_test must be a 2-d array (M, D), got shape {test.shape}{fix}"
-            )
+        _check_flat_test(path, test, X.shape[1])
         X_test = _pixels(path, "X_test", test, scaled=scaled, shape=shapes["X_test"])
         y_test = class_labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
         _check_example_shapes(path, shapes["X"], shapes["X_test"])
@@ -249,6 +240,21 @@ def _test_set(
             )
         warn_unseen(path, y, y_test)
     return X_test, y_test
+
+
+def _check_flat_test(path: Path, test: np.ndarray, features: int) -> None:
+    """Refuse ``X_test`` saved flat, (M,), beside X of ``features`` > 1 features, with what they
+    make of it: a single example (X's features once) to store as a row. Beside X of one
+    feature, :func:`_features`' fix, ``reshape(-1, 1)``, is the one."""
+    if test.ndim != 1 or features == 1 or test.dtype.names:  # a structured one: _features
+        return
+    fix = (
+        f", X's {features} features once: for one test example, store it as a row, "
+        "X_test.reshape(1, -1)"
+        if len(test) == features
+        else f"; store one row of X's {features} features per test example"
+    )
+    raise DatasetError(f"{path}: X_test must be a 2-d array (M, D), got shape {test.shape}{fix}")
 
 
 def _examples_count(n: int) -> str:
