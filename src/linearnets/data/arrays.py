@@ -11,7 +11,6 @@ and so are integers of a wider type within 0..255 that reach past 100 (with a wa
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,13 @@ from linearnets.data.class_labels import (
     warn_unseen,
 )
 from linearnets.data.csv_table import read_csv
+from linearnets.data.example_shapes import (
+    cell_namer,
+    check_example_shapes,
+    check_flat_test,
+    column_namer,
+    one_row_each,
+)
 from linearnets.data.npz import check_data_file, check_no_blanks, open_npz
 from linearnets.data.rounding import check_float32_rounding
 from linearnets.errors import DatasetError, DataWarning, UsageError
@@ -115,26 +121,10 @@ def _features(
             f"({array.size * 4:,} bytes) in this machine's memory; use fewer rows or features"
         ) from None
     if not bool(torch.isfinite(X).all()):
-        _refuse_non_finite(path, name, array, X, cell or _cell(name, (shape or array.shape)[1:]))
+        _refuse_non_finite(
+            path, name, array, X, cell or cell_namer(name, (shape or array.shape)[1:])
+        )
     return X
-
-
-def _cell(name: str, example: tuple[int, ...]) -> Callable[[int, int], str]:
-    """Return what names value ``j`` of row ``i`` of ``name`` (N, D) in the file, whose examples
-    have the shape ``example``: ``X[3, 17]`` for rows of features, ``X[3, 0, 17]`` for images
-    (N, 28, 28) flattened to (N, 784)."""
-    return lambda i, j: f"{name}[{', '.join(map(str, (i, *_position(j, example))))}]"
-
-
-def _column(name: str, example: tuple[int, ...]) -> Callable[[int], str]:
-    """Return what names column ``j`` of ``name`` (N, D) in the file, e.g. ``X[:, 0, 17]``, as
-    :func:`_cell` does its values."""
-    return lambda j: f"{name}[:, {', '.join(map(str, _position(j, example)))}]"
-
-
-def _position(j: int, example: tuple[int, ...]) -> tuple[int, ...]:
-    """Return the index, in an example of shape ``example``, of its flattened value ``j``."""
-    return tuple(int(k) for k in np.unravel_index(j, example))
 
 
 def _refuse_non_finite(
@@ -173,13 +163,13 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     # each example's shape as the file holds it, before images are flattened: X_test's is checked
     # against X's, and a bad value is named at its place in an image, X[3, 0, 17]
     shapes = {key: array.shape[1:] for key, array in arrays.items() if key.startswith("X")}
-    arrays = {key: _examples(key, array) for key, array in arrays.items()}
+    arrays = {key: one_row_each(key, array) for key, array in arrays.items()}
     scaled = _eight_bit(arrays["X"])
     X = _pixels(path, "X", arrays["X"], scaled=scaled, shape=shapes["X"])
     # X_test's columns are centred by X's mean: both named in the fix
     alike = "X and X_test" if "X_test" in arrays else None
     if not scaled:  # 8-bit pixels are exact in float32
-        check_float32_rounding(path, arrays["X"], X, _column("X", shapes["X"]), alike=alike)
+        check_float32_rounding(path, arrays["X"], X, column_namer("X", shapes["X"]), alike=alike)
     y = class_labels(path, "y", arrays["y"], X, test_set="y_test" in arrays)
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
@@ -230,75 +220,21 @@ def _test_set(
                 f"X_test {_described(test)}; store both as uint8 (pixels 0..255) or both as float "
                 "(taken as they are)"
             )
-        _check_flat_test(path, test, X.shape[1])
+        check_flat_test(path, test, X.shape[1])
         X_test = _pixels(path, "X_test", test, scaled=scaled, shape=shapes["X_test"])
         y_test = class_labels(path, "y_test", arrays["y_test"], X_test, test_set=True)
-        _check_example_shapes(path, shapes["X"], shapes["X_test"])
+        check_example_shapes(path, shapes["X"], shapes["X_test"])
         if not scaled:
             check_float32_rounding(
-                path, test, X_test, _column("X_test", shapes["X_test"]), alike=alike
+                path, test, X_test, column_namer("X_test", shapes["X_test"]), alike=alike
             )
         warn_unseen(path, y, y_test)
     return X_test, y_test
 
 
-def _check_flat_test(path: Path, test: np.ndarray, features: int) -> None:
-    """Refuse ``X_test`` saved flat, (M,), beside X of ``features`` > 1 features, with what they
-    make of it: a single example (X's features once) to store as a row. Beside X of one
-    feature, :func:`_features`' fix, ``reshape(-1, 1)``, is the one."""
-    if test.ndim != 1 or features == 1 or test.dtype.names:  # a structured one: _features
-        return
-    fix = (
-        f", X's {features} features once: for one test example, store it as a row, "
-        "X_test.reshape(1, -1)"
-        if len(test) == features
-        else f"; store one row of X's {features} features per test example"
-    )
-    raise DatasetError(f"{path}: X_test must be a 2-d array (M, D), got shape {test.shape}{fix}")
-
-
 def _examples_count(n: int) -> str:
     """Return ``n`` examples in words: ``1 example``, ``20 examples``."""
     return f"{n} example{'s' if n != 1 else ''}"
-
-
-def _check_example_shapes(path: Path, train: tuple[int, ...], test: tuple[int, ...]) -> None:
-    """Refuse test examples whose shape, ``test`` (e.g. (D,) or (H, W)), is not the training
-    examples' ``train``, axes of size 1 (a channel axis) aside.
-
-    Both are flattened to rows of features: (4,) test rows beside (2, 2) training images have the
-    same number of features, but nothing says they are the images' pixels in the same order.
-    """
-    if [n for n in train if n != 1] == [n for n in test if n != 1]:
-        return
-    features, test_features = math.prod(train), math.prod(test)
-    if len(train) == len(test) == 1:  # rows of features, as X (N, D) is documented
-        raise DatasetError(
-            f"{path}: X_test must have the {features} features of X, got {test_features}; "
-            "store the test examples with the same feature columns, in the same order"
-        )
-    reshape = (
-        f"e.g. X_test.reshape(len(X_test), {', '.join(map(str, train))}) where its values are "
-        "in X's order"
-        if features == test_features
-        else "the same features in the same order"
-    )
-    raise DatasetError(
-        f"{path}: X_test's examples must have the shape of X's, {train} ({features} features), "
-        f"got {test} ({test_features} features); store the test examples as the training ones "
-        f"are, {reshape}"
-    )
-
-
-def _examples(key: str, array: np.ndarray) -> np.ndarray:
-    """Return a classification array as one row per example: images ``X`` (N, H, W, …) flattened
-    to (N, H·W·…), as the book's softmax net flattens its 28×28 images (§3.6.3), and a column of
-    labels ``y`` (N, 1) to (N,); any other shape as it is, for the checks to name."""
-    if key.startswith("X") and array.ndim > 2:
-        return array.reshape(array.shape[0], math.prod(array.shape[1:]))
-    if key.startswith("y") and array.ndim == 2 and array.shape[1] == 1:
-        return array.reshape(-1)
-    return array
 
 
 def _check_model_size(path: Path, features: int, classes: int) -> None:
