@@ -15,7 +15,7 @@ from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
 
-__all__ = ["check_path", "expand_user", "link_problem", "unsearchable_folder"]
+__all__ = ["blank_fix", "check_path", "expand_user", "link_problem", "unsearchable_folder"]
 
 
 def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
@@ -127,6 +127,17 @@ def link_problem(path: Path) -> str | None:
                 return f"{part} is a symbolic link to something that does not exist"
             return f"{part} is a symbolic link to {target}, which does not exist"
     return None
+
+
+def blank_fix(path: Path) -> str | None:
+    """Return the fix for ``path``, which does not exist, where it is one that does but for the
+    whitespace around its text or its name (``'data '`` from a script's variable, or
+    ``/w/ data`` made of ``' data'``): ``drop the blank: '/w/data'``; else ``None``."""
+    text, name = str(path), path.name.strip()
+    bare = text.strip() if text != text.strip() else str(path.with_name(name)) if name else text
+    if bare == text or not os.path.lexists(bare):
+        return None
+    return f"drop the blank{'s' if len(text) - len(bare) > 1 else ''}: {bare!r}"
 
 
 def unsearchable_folder(path: Path) -> tuple[Path, str] | None:

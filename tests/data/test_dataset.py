@@ -383,6 +383,34 @@ def test_a_fashionmnist_folder_passed_as_root_is_told_to_pass_the_folder_above(
     assert len(FashionMNIST(tmp_path / "data", train=False)) == NUM_TEST  # the fix works
 
 
+@pytest.mark.parametrize("given", ["data ", " data", "data\t\n"])
+def test_a_root_with_a_blank_around_it_is_told_to_drop_it(
+    root: Path, tiny: Tiny, tmp_path: Path, given: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """root='data ' (a script's variable) was told to install the dataset or pass download=True,
+    though 'data' holds the files; the command line's --data-dir says to drop the blank."""
+    tiny.write(tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    blanks = "s" if len(given.strip()) < len(given) - 1 else ""
+    with pytest.raises(dataset_root.DatasetNotFoundError) as info:
+        FashionMNIST(given)
+    assert str(info.value) == (
+        "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{given!r}; drop the blank{blanks}: 'data'"
+    )
+    with pytest.raises(UsageError) as found:
+        files.find_fashion_mnist(given, checksums=tiny.files)
+    assert (
+        str(found.value)
+        == f"root must be an existing folder, got {given!r}; drop the blank{blanks}: 'data'"
+    )
+    # made absolute (a config's Path.cwd() / ' data'): the blank begins the folder's name
+    with pytest.raises(UsageError) as found:
+        files.find_fashion_mnist(tmp_path / " data", checksums=tiny.files)
+    assert str(found.value).endswith(f"; drop the blank: {str(tmp_path / 'data')!r}")
+    assert len(FashionMNIST("data", train=False)) == NUM_TEST  # the fix works
+
+
 def test_download_true_with_the_files_in_root_reads_root_not_another_copy(
     root: Path, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,7 +18,7 @@ from linearnets.data.files import (
     torchvision_root_above,
 )
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
-from linearnets.path_checks import expand_user, link_problem
+from linearnets.path_checks import blank_fix, expand_user, link_problem
 
 __all__ = ["DatasetNotFoundError", "check_holds_files", "check_root", "readable_root"]
 
@@ -128,7 +128,8 @@ def check_holds_files(root: str | Path) -> None:
             f"its raw/ holds them: pass root={str(above)!r}, torchvision's root above "
             "FashionMNIST/raw/"
             if above is not None
-            else "pass download=True (reads this machine's verified copy, else downloads into "
+            else blank_fix(expand_user("root", root))
+            or "pass download=True (reads this machine's verified copy, else downloads into "
             "root), or root=None to search the usual places"
         )
         raise DatasetNotFoundError(

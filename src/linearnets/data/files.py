@@ -30,7 +30,7 @@ from pathlib import Path
 
 from linearnets._shell import shell_word
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
-from linearnets.path_checks import expand_user, link_problem, unsearchable_folder
+from linearnets.path_checks import blank_fix, expand_user, link_problem, unsearchable_folder
 
 __all__ = [
     "DEBIAN_DIR",
@@ -299,7 +299,8 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
     if not root.is_dir():
         problem = link_problem(root)
         why = f", but {problem}" if problem else ""
-        raise UsageError(f"root must be an existing folder, got {shown}{why}; {HOW_TO_GET}")
+        fix = blank_fix(root) or HOW_TO_GET
+        raise UsageError(f"root must be an existing folder, got {shown}{why}; {fix}")
     paths = _files_in(root, names)
     blocked = _unsearchable_layout(root, names) if paths is None else None
     if blocked:  # else it would read as a folder lacking the files
