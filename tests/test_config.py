@@ -594,3 +594,26 @@ def test_a_choice_with_blanks_or_capitals_is_told_the_choice_it_is(
     with pytest.raises(UsageError) as info:
         SoftmaxConfig(**settings)  # type: ignore[arg-type]
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [(dict(out="runs/a "), "out must not begin or end with whitespace (unless a file or folder of that name exists), got 'runs/a '; drop it: 'runs/a'"),
+     (dict(out=" "), "out must not begin or end with whitespace (unless a file or folder of that name exists), got ' '; pass the run folder to create, e.g. out='runs/a'"),
+     (dict(data="\td.npz"), "data must not begin or end with whitespace (unless a file or folder of that name exists), got '\\td.npz'; drop it: 'd.npz'"),
+     (dict(data_dir=Path("data ")), "data_dir must not begin or end with whitespace (unless a file or folder of that name exists), got 'data '; drop it: 'data'")],
+)  # fmt: skip
+def test_a_path_with_a_blank_around_it_is_told_to_drop_it(
+    settings: dict[str, object], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """out='runs/a ' (a script's variable) made the folder 'runs/a ', shown as runs/a and not
+    found again; the command line refuses it with 'drop it', the configs now do too."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError) as info:
+        SoftmaxConfig(**settings)  # type: ignore[arg-type]
+    assert str(info.value) == message
+    name, value = next(iter(settings.items()))
+    # a file or folder of that very name is taken
+    Path(str(value)).mkdir(parents=True) if name != "data" else Path(str(value)).write_text("")
+    taken = getattr(SoftmaxConfig(**settings), name)  # type: ignore[arg-type]
+    assert (tmp_path / taken).resolve() == (tmp_path / str(value)).resolve()

@@ -191,6 +191,7 @@ def check_path(name: str, value: Any, *, wanted: str | None = None) -> Path | No
         return value
     wanted = wanted or _PATH_WANTED.get(name, f"a file or folder name, e.g. {name}='name'")
     if isinstance(value, Path | str) and str(value):
+        _check_no_blanks(name, str(value), wanted)
         return expand_user(name, value)  # "~/runs/a" as the shell would have expanded it
     if isinstance(value, str):  # Path("") is Path("."): only a str can be empty
         # an empty path would be this folder, which no path setting means
@@ -200,4 +201,18 @@ def check_path(name: str, value: Any, *, wanted: str | None = None) -> Path | No
     raise UsageTypeError(
         f"{name} must be a path (str, pathlib.Path or another os.PathLike) or None, got "
         f"{value!r:.60}; pass {wanted}"
+    )
+
+
+def _check_no_blanks(name: str, text: str, wanted: str) -> None:
+    """Refuse a path ``text`` that begins or ends with whitespace unless a file or folder of that
+    very name exists, as the command line's path options do: out='runs/a ' (a script's variable)
+    made the folder 'runs/a ', not found again as runs/a."""
+    bare = text.strip()
+    if bare == text or os.path.lexists(os.path.expanduser(text)):
+        return
+    fix = f"drop it: {bare!r}" if bare else f"pass {wanted}"
+    raise UsageError(
+        f"{name} must not begin or end with whitespace (unless a file or folder of that name "
+        f"exists), got {text!r}; {fix}"
     )
