@@ -744,6 +744,23 @@ def test_a_fashionmnist_folder_is_refused_as_reading_it_is(
     assert find_fashion_mnist(data, checksums=tiny.files).directory == data
 
 
+@pytest.mark.parametrize("given", [".", ".."])
+def test_a_fashionmnist_folder_given_as_dot_is_told_the_folder_above_by_its_path(
+    server: Server, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """root='.' inside data/FashionMNIST was told to pass root='.': the same folder again."""
+    folder = tmp_path / "data" / "FashionMNIST"
+    (folder / "sub").mkdir(parents=True)
+    monkeypatch.chdir(folder if given == "." else folder / "sub")
+    with pytest.raises(UsageError) as info:
+        _get(Path(given), tiny, [server.mirror("good")])
+    assert str(info.value).endswith(
+        f"; pass root={str(tmp_path / 'data')!r}, whose FashionMNIST/raw/ they go into (and are "
+        "read from)"
+    )
+    assert server.requests == []
+
+
 def test_a_fashionmnist_folder_holding_the_files_or_their_layout_is_downloaded_into(
     server: Server, tiny: Tiny, tmp_path: Path
 ) -> None:

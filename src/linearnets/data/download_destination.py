@@ -76,10 +76,12 @@ def _refuse_dataset_folder(root: Path, dest: Path, names: dict[str, tuple[int, s
     beside = ""
     if held:  # torchvision's layout is there already: the download would be a second one
         beside = f", beside {raw}, which holds {'them' if held == len(names) else 'some of them'}"
+    # '.' or '..' has no parent to name: the folder above, absolute ('.' again would loop)
+    above = root.parent if root.name not in ("", "..") else Path(os.path.abspath(root)).parent
     raise UsageError(
         f"root must be the folder above FashionMNIST/, torchvision's root, not a FashionMNIST "
         f"folder itself, got {str(root)!r}: the files would go into {dest}{beside}; pass "
-        f"root={str(root.parent)!r}, whose FashionMNIST/raw/ they go into (and are read from)"
+        f"root={str(above)!r}, whose FashionMNIST/raw/ they go into (and are read from)"
     )
 
 
