@@ -206,7 +206,7 @@ def _saved(run_dir: Path) -> dict[str, Any]:
     if saved.get("task") != TASK:
         raise UsageError(
             f"the run folder {run_dir} holds no linear-regression run (its {CONFIG_FILE} is of "
-            f"{saved.get('task') or 'a softmax run'}); resume a softmax run with "
+            f"{saved.get('task') or 'a softmax run'}); resume it with: "
             f"linearnets.resume_softmax({str(run_dir)!r})"
         )
     return saved
