@@ -295,3 +295,15 @@ def test_a_second_signal_cutting_the_stop_short_reports_the_first(
         f"{out}; resume with: linearnets linreg --resume {out}"
     )
     assert capsys.readouterr().err == f"linearnets linreg: {detail}\n"
+
+
+def test_a_kept_run_names_its_folder_and_a_run_without_out_names_none(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "lr"
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"run folder: {out}"
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"run folder: {out}"
+    assert main(["linreg", "--epochs", "1"]) == 0
+    assert "run folder" not in capsys.readouterr().out

@@ -176,10 +176,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_results(result: LinregResult, config: LinregConfig | None, *, as_json: bool) -> None:
-    """Print the data file (if any), the learned w and b and their errors (and --json)."""
+    """Print the data file (if any), the learned w and b, their errors, the run folder (with
+    ``--out``) and ``--json``'s object."""
     if result.config is not None and result.config.data is not None:
         print(f"data: {result.data_source}")  # as softmax names its file; synthetic: the truth
     _print_errors(result)
+    if result.run_dir is not None:
+        print(f"run folder: {result.run_dir}")  # as softmax's last line names its own
     if as_json:
         summary = result.summary()
         summary["config"] = (result.config or config or LinregConfig()).to_dict()
