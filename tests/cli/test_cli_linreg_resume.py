@@ -145,7 +145,6 @@ def test_resume_of_a_missing_folder_is_refused(
     )
 
 
-
 def test_resume_of_a_softmax_folder_names_the_softmax_command(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -155,6 +154,7 @@ def test_resume_of_a_softmax_folder_names_the_softmax_command(
         f"linearnets linreg: error: the run folder {tmp_path} holds no linear-regression run (its "
         f"config.json is of softmax); resume it with: linearnets softmax --resume {tmp_path}\n"
     )
+
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_while_the_results_are_printed_lets_them_be_printed_whole(
