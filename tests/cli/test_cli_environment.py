@@ -116,6 +116,40 @@ def test_a_stray_rank_without_world_size_still_says_what_is_wrong(
     assert "/nonexistent.npz" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["RANK", "LOCAL_RANK"])
+def test_a_malformed_rank_without_world_size_is_refused_as_local_rank_is(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    blobs_npz: Path,
+    name: str,
+) -> None:
+    """RANK=abc with no WORLD_SIZE trained as if unset, while LOCAL_RANK=abc was refused: both are
+    refused in one line naming the variable, before a run folder is made."""
+    for variable in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv(name, "abc")
+    out = tmp_path / "run"
+    argv = [
+        "softmax",
+        "--data",
+        str(blobs_npz),
+        "--epochs",
+        "1",
+        "--plot",
+        "none",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: environment variable {name} must be an integer in the digits "
+        f"0-9, got 'abc'; torchrun sets {name} for each process it starts: unset it to run a "
+        "single process, or start the processes with torchrun\n"
+    )
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("env", "pattern"),
     [

@@ -107,6 +107,23 @@ def test_without_a_data_parallel_world_size_the_context_is_single_process(
     assert init_distributed() == DistContext(rank=0, world_size=1, local_rank=0)
 
 
+@pytest.mark.parametrize("world_size", [None, "1"])
+def test_a_malformed_rank_is_refused_in_one_process_too(
+    no_torchrun: pytest.MonkeyPatch, world_size: str | None
+) -> None:
+    """RANK=abc was ignored without WORLD_SIZE, while LOCAL_RANK=abc was refused (by the device)."""
+    if world_size is not None:
+        no_torchrun.setenv("WORLD_SIZE", world_size)
+    no_torchrun.setenv("RANK", "abc")
+    with pytest.raises(
+        UsageError,
+        match=r"^environment variable RANK must be an integer in the digits 0-9, got 'abc';",
+    ):
+        init_distributed()
+    no_torchrun.setenv("RANK", "3")  # well formed, with no launcher: ignored, as torch ignores it
+    assert init_distributed() == DistContext(rank=0, world_size=1, local_rank=0)
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [

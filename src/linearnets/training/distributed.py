@@ -134,7 +134,8 @@ def init_distributed(
     """Join the process group described by torchrun's environment, or return a single-process context.
 
     Reads ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK`` (and torchrun's rendezvous variables through the
-    ``env://`` method). The backend is NCCL when ``device`` is CUDA, gloo otherwise.
+    ``env://`` method); a malformed ``RANK`` is refused in one process too. The backend is NCCL when
+    ``device`` is CUDA, gloo otherwise.
 
     Args:
         device: where this process trains (picks the backend).
@@ -153,6 +154,9 @@ def init_distributed(
     """
     world_size = env_int("WORLD_SIZE", 1)
     if world_size <= 1:
+        # a malformed RANK is refused in one process too, as a malformed LOCAL_RANK is (the
+        # device reads it); a stray well-formed one is ignored, as torch ignores it
+        env_int("RANK", 0)
         return DistContext()
     _check_launched(world_size)
     rank, local_rank = env_int("RANK", 0), env_int("LOCAL_RANK", 0)
