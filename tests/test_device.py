@@ -135,6 +135,35 @@ def test_a_name_with_blanks_or_capitals_is_told_the_name_it_is(name: str, fix: s
     assert str(info.value) == message
 
 
+@pytest.mark.parametrize("name", ["cpu:1", "cpu:7", torch.device("cpu", 2)])
+def test_a_cpu_index_past_0_is_refused(name: str | torch.device) -> None:
+    """torch takes cpu:1 and trains on the same CPU as cpu (a tensor there says it is on 'cpu'):
+    the index chose nothing, so it is refused, by the config and by resolve_device alike."""
+    from linearnets.config import SoftmaxConfig
+
+    assert torch.zeros(1, device=name).device == torch.device("cpu")  # torch's own: ignored
+    message = (
+        f"device must be one of auto, cpu, cuda, cuda:N, mps, got {str(name)!r}: the CPU has no "
+        "index past 0 (torch has one CPU device and ignores it, training on the same cores); pass "
+        "device='cpu' (num_threads=N sets how many cores it uses)"
+    )
+    with pytest.raises(UsageError) as info:
+        resolve_device(name)
+    assert str(info.value) == message
+    with pytest.raises(UsageError) as info:
+        SoftmaxConfig(device=name)
+    assert str(info.value) == message
+
+
+def test_cpu_0_torchs_full_name_of_the_cpu_is_taken() -> None:
+    from linearnets.config import SoftmaxConfig
+
+    assert resolve_device("cpu:0") == torch.device("cpu", 0)
+    assert SoftmaxConfig(device="cpu:0").device == "cpu:0"
+    with pytest.raises(UsageError, match=r"got 'cpu:1 '; pass e\.g\. device='auto'$"):
+        SoftmaxConfig(device="cpu:1 ")  # no respelling to a name refused too
+
+
 @pytest.mark.parametrize("name", [1.5, ["cpu"]])
 def test_a_device_of_the_wrong_type_is_a_usage_error(name: object) -> None:
     with pytest.raises(

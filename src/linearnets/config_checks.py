@@ -27,6 +27,7 @@ __all__ = [
     "MAX_THREADS",
     "MIN_LR",
     "check_bias",
+    "check_cpu_index",
     "check_data_size",
     "check_device_name",
     "check_lr_floor",
@@ -190,13 +191,36 @@ def check_device_name(value: object) -> str:
     """
     loaded = sys.modules.get("torch")  # none of its devices exists before it is loaded
     if loaded is not None and isinstance(value, loaded.device):
+        check_cpu_index(str(value))
         return str(value)
     if not _device_name(value):
         raise UsageError(
             f"device must be one of auto, cpu, cuda, cuda:N, mps, got {value!r:.40}; "
             f"{device_name_fix(value)}"
         )
+    check_cpu_index(str(value))
     return str(value)
+
+
+def check_cpu_index(name: str) -> None:
+    """Refuse ``name``, a device name torch reads, where it is ``cpu:N`` with N past 0.
+
+    torch has one CPU device: it takes ``cpu:1`` and trains on the same CPU as ``cpu``, so the
+    index (a core, a second CPU?) chose nothing. ``cpu:0`` is torch's own full name of it, kept.
+    """
+    if not _cpu_past_0(name):
+        return
+    raise UsageError(
+        f"device must be one of auto, cpu, cuda, cuda:N, mps, got {name!r}: the CPU has no index "
+        "past 0 (torch has one CPU device and ignores it, training on the same cores); pass "
+        "device='cpu' (num_threads=N sets how many cores it uses)"
+    )
+
+
+def _cpu_past_0(name: str) -> bool:
+    """Return whether ``name``, a device name torch reads, is ``cpu:N`` with N past 0."""
+    kind, _, index = name.partition(":")
+    return kind == "cpu" and index not in ("", "0")
 
 
 def _device_name(value: object) -> bool:
@@ -223,5 +247,6 @@ def device_name_fix(value: object) -> str:
     it or its upper case (``'cpu '`` from a script's variable, ``'CPU'``), else
     ``pass e.g. device='auto'``."""
     fixed = value.strip().lower() if isinstance(value, str) else ""
-    changes = respelled(value, fixed if _device_name(fixed) else None)
+    # 'cpu:1 ' is no name to respell: cpu:1 is refused too
+    changes = respelled(value, fixed if _device_name(fixed) and not _cpu_past_0(fixed) else None)
     return f"{changes}: pass device={fixed!r}" if changes else "pass e.g. device='auto'"

@@ -7,8 +7,8 @@ import os
 import torch
 from torch.torch_version import TorchVersion
 
+from linearnets.config_checks import check_cpu_index, device_name_fix
 from linearnets.config_checks import check_device_name as check_device_name
-from linearnets.config_checks import device_name_fix
 from linearnets.errors import UsageError
 
 __all__ = ["antialias_resize_runs_on", "check_device_name", "resolve_device"]
@@ -55,6 +55,7 @@ def resolve_device(
             f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; pass e.g. "
             "device='auto'"
         )
+    check_cpu_index(str(resolved))  # cpu:1: torch's one CPU all the same
     return resolved
 
 

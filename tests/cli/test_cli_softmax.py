@@ -612,3 +612,17 @@ def test_a_dead_peer_is_said_in_one_line_with_the_resume_in_the_command_lines_wo
         "connection: Read error [127.0.0.1]:12011: Connection reset by peer); the checkpoint of "
         f"epoch 1 is kept in {run}; resume with: linearnets softmax --resume '{run}', launched by torchrun as before\n"
     )
+
+
+def test_the_command_line_refuses_a_cpu_index_before_training(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, blobs_npz: Path
+) -> None:
+    out = tmp_path / "run"
+    argv = ["softmax", "--data", str(blobs_npz), "--device", "cpu:1", "--out", str(out)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "linearnets softmax: error: --device must be one of auto, cpu, cuda, cuda:N, mps, got "
+        "'cpu:1': the CPU has no index past 0 (torch has one CPU device and ignores it, training "
+        "on the same cores); pass --device cpu (--threads N sets how many cores it uses)\n"
+    )
+    assert not out.exists()
