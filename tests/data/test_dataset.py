@@ -383,6 +383,32 @@ def test_a_fashionmnist_folder_passed_as_root_is_told_to_pass_the_folder_above(
     assert len(FashionMNIST(tmp_path / "data", train=False)) == NUM_TEST  # the fix works
 
 
+@pytest.mark.parametrize("given,cwd", [(".", ""), ("raw/..", ""), ("../..", "raw/sub")])
+def test_a_fashionmnist_folder_given_as_dot_is_told_the_folder_above_by_its_path(
+    root: Path,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    given: str,
+    cwd: str,
+) -> None:
+    """FashionMNIST('.') inside data/FashionMNIST, whose raw/ holds the files, got no hint ('.' has
+    no name), where 'linearnets softmax --data-dir .' there is told to pass the folder above."""
+    tiny.write(tmp_path / "data" / "FashionMNIST" / "raw")
+    inside = tmp_path / "data" / "FashionMNIST" / cwd
+    inside.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(inside)
+    message = (
+        f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got {given!r}; "
+        f"its raw/ holds them: pass root={str(tmp_path / 'data')!r}, torchvision's root above "
+        "FashionMNIST/raw/"
+    )
+    with pytest.raises(dataset_root.DatasetNotFoundError) as info:
+        FashionMNIST(given)
+    assert str(info.value) == message
+    assert len(FashionMNIST(tmp_path / "data", train=False)) == NUM_TEST  # the fix works
+
+
 @pytest.mark.parametrize("given", ["data ", " data", "data\t\n"])
 def test_a_root_with_a_blank_around_it_is_told_to_drop_it(
     root: Path, tiny: Tiny, tmp_path: Path, given: str, monkeypatch: pytest.MonkeyPatch

@@ -329,14 +329,19 @@ def torchvision_root_above(
 ) -> Path | None:
     """Return the folder above ``root`` when ``root`` is a ``FashionMNIST`` folder whose ``raw/``
     holds the files ``names`` (default all four): ``data/FashionMNIST`` passed, one folder short
-    of torchvision's layout, where installing or downloading them was the fix given."""
+    of torchvision's layout, where installing or downloading them was the fix given.
+
+    ``.`` (or ``..``) is named by the folder it is, and the folder above by its absolute path:
+    ``.`` again, or ``..``'s own parent spelled ``.``, would be no fix.
+    """
     root = Path(root)
+    absolute = Path(os.path.abspath(root))
     below = root / "raw"
-    if root.name != "FashionMNIST" or not all(
+    if absolute.name != "FashionMNIST" or not all(
         _file(below, n) for n in names or FASHION_MNIST_FILES
     ):
         return None
-    return root.parent
+    return root.parent if root.name not in ("", "..") else absolute.parent
 
 
 def _unsearchable_root(shown: str, blocked: tuple[Path, str]) -> UnsearchableFolderError:
