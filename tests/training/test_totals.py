@@ -414,8 +414,10 @@ def test_scalar_loss_says_whether_a_0d_loss_is_its_batchs_sum() -> None:
     totals = EpochTotals.for_loss(None, summed=summed_scalar_loss("sum"))
     totals.add(torch.zeros(4, 1), torch.zeros(4, 1), torch.tensor(6.0))  # a batch of 4 summing to 6
     assert totals.result("data_iter", None) == (1.5, None)
-    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'Sum'; pass e\.g\. scalar_loss='mean'$"):  # fmt: skip
+    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'Sum'; write it in lower case: pass scalar_loss='sum'$"):  # fmt: skip
         summed_scalar_loss("Sum")
+    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'total'; pass e\.g\. scalar_loss='mean'$"):  # fmt: skip
+        summed_scalar_loss("total")
 
 
 def test_predicted_labels_without_a_loss_are_counted_as_the_books_accuracy_counts_them() -> None:
