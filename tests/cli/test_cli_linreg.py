@@ -311,7 +311,7 @@ def test_a_run_on_data_records_no_synthetic_settings(
 @pytest.mark.parametrize(
     ("raised", "stopped"),
     [
-        (KeyboardInterrupt(), "interrupted"),
+        (KeyboardInterrupt(), "interrupted by SIGINT"),
         (KeyboardInterrupt("SIGTERM"), "interrupted by SIGTERM"),
     ],
     ids=["ctrl-c", "sigterm"],
@@ -397,7 +397,7 @@ def test_a_data_file_is_named_with_its_examples_and_features_as_softmax_names_it
     ("out", "said"),
     [
         (False, "linear regression kept no run folder or checkpoint: run the same command again"),
-        (True, "nothing was kept: run the same command again"),
+        (True, "nothing was trained or kept: run the same command again"),
     ],
     ids=["no-folder", "out"],
 )

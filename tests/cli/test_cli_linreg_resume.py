@@ -251,14 +251,60 @@ def test_a_signal_before_training_keeps_nothing_and_the_same_command_runs(
     out = tmp_path / "runs" / "a"
     monkeypatch.setattr(linreg_run, "prepare_linreg", signalled)
     assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 130
-    stop = "interrupted by SIGTERM" if signum == signal.SIGTERM else "interrupted"
+    # in softmax's words for the same stop, the signal named (a Ctrl-C said "interrupted"
+    # alone, and "nothing was kept")
     assert capsys.readouterr().err == (
-        f"linearnets linreg: {stop} before training began; nothing was kept: run the same "
-        "command again\n"
+        f"linearnets linreg: interrupted by {signal.Signals(signum).name} before training began; "
+        "nothing was trained or kept: run the same command again\n"
     )
     assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(linreg_run, "prepare_linreg", real)
     assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("resumed", [False, True], ids=["run", "resume"])
+def test_a_signal_before_training_is_told_in_softmax_words(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signum: int,
+    resumed: bool,
+) -> None:
+    """A stop as the training modules load, before anything trained: linreg said "interrupted
+    before training began; nothing was kept" (a Ctrl-C not named) and "run the same command
+    again" of a resume, where softmax tells the same stops as its StoppedBeforeTraining does."""
+    from linearnets.cli.softmax import StoppedBeforeTraining
+    from linearnets.training import callbacks
+
+    out = tmp_path / "run"
+    if resumed:
+        assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    kept = sorted(p.name for p in tmp_path.rglob("*"))
+    real = callbacks.ConsoleLogger.__init__
+
+    def signalled(self: callbacks.ConsoleLogger, *args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signum)  # a real one, held as those modules load
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(callbacks.ConsoleLogger, "__init__", signalled)
+    args = (
+        ["--resume", str(out), "--epochs", "2"] if resumed else ["--epochs", "1", "--out", str(out)]
+    )
+    capsys.readouterr()
+    assert main(["linreg", *args]) == 130
+    stop = KeyboardInterrupt("SIGTERM") if signum == signal.SIGTERM else KeyboardInterrupt()
+    softmax = StoppedBeforeTraining(stop, resume=str(out) if resumed else None)
+    assert capsys.readouterr().err == f"linearnets linreg: {softmax}\n"
+    name = signal.Signals(signum).name
+    assert str(softmax) == (
+        f"interrupted by {name} before the resume trained; the run is as it was: resume {out} "
+        "with the same command"
+        if resumed
+        else f"interrupted by {name} before training began; nothing was trained or kept: run "
+        "the same command again"
+    )
+    assert sorted(p.name for p in tmp_path.rglob("*")) == kept  # as it was
 
 
 @pytest.mark.parametrize("complete", [False, True], ids=["stopped", "complete"])

@@ -405,8 +405,8 @@ def test_a_signal_as_the_folder_is_claimed_leaves_no_lock_file_behind(
     monkeypatch.setattr(runs, "predict_figures", interrupted)
     assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 130
     assert capsys.readouterr().err == (
-        "linearnets linreg: interrupted before training began; nothing was kept: run the same "
-        "command again\n"
+        "linearnets linreg: interrupted by SIGINT before training began; nothing was trained or "
+        "kept: run the same command again\n"
     )
     assert list(tmp_path.iterdir()) == []
 

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
-from linearnets._signals import held_signals
+from linearnets._signals import first_signal, held_signals
 from linearnets.cli._options import (
     add_resume_options,
     check_resume_options,
@@ -16,7 +16,6 @@ from linearnets.cli._options import (
     positive_float,
     positive_int,
 )
-from linearnets.cli._report import signal_name
 from linearnets.config import IMPLS, LinregConfig
 from linearnets.errors import UsageError
 
@@ -192,18 +191,30 @@ def _print_results(result: LinregResult, config: LinregConfig | None, *, as_json
 class LinregInterrupted(KeyboardInterrupt):
     """A Ctrl-C or SIGTERM during ``linearnets linreg`` before it kept anything: without ``--out``
     (no run folder: the way on is to run it again, or to keep one with ``--out DIR``), or before
-    the folder was claimed or the resume began (it said only "interrupted")."""
+    the folder was claimed or the resume began (it said only "interrupted").
+
+    Told in ``linearnets softmax``'s words for the same stop, the signal named
+    (:class:`~linearnets.cli.softmax.StoppedBeforeTraining`): a Ctrl-C said "interrupted before
+    training began; nothing was kept", where softmax said "interrupted by SIGINT before training
+    began; nothing was trained or kept".
+    """
 
     def __init__(self, *args: object, out: object = None, resume: object = None) -> None:
         super().__init__(*args)
         self.out, self.resume = out, resume
 
     def __str__(self) -> str:
-        stop = signal_name(self) or "interrupted"
+        stop = f"interrupted by {first_signal(self)}"
         if self.resume is not None:
-            return f"{stop} before the resume trained; the run is as it was: run the same command again"
+            return (
+                f"{stop} before the resume trained; the run is as it was: resume {self.resume} "
+                "with the same command"
+            )
         if self.out is not None:
-            return f"{stop} before training began; nothing was kept: run the same command again"
+            return (
+                f"{stop} before training began; nothing was trained or kept: run the same "
+                "command again"
+            )
         return (
             f"{stop}; linear regression kept no run folder or checkpoint: run the same command "
             "again, with --out DIR to keep a checkpoint after every epoch to resume from "
