@@ -6,7 +6,9 @@ import contextlib
 import json
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -487,4 +489,56 @@ def test_a_second_signal_cutting_the_stop_short_is_told_as_the_first(
         if complete
         else f"interrupted by SIGTERM at epoch 2 step 5, before the first checkpoint; start it "
         f"over with: linearnets.resume_linreg({str(tmp_path)!r})"
+    )
+
+
+def _second_signal_as_the_lock_goes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Send a second SIGINT as the run folder's lock is released while training's stop leaves
+    (its handlers gone: Python's own raises a plain KeyboardInterrupt there); return a list that
+    holds 1 once it was sent."""
+    from linearnets.training import run_lock
+
+    real, sent = run_lock.RunLock.release, []
+
+    def release(self: run_lock.RunLock, *, remove: bool = False) -> None:
+        real(self, remove=remove)
+        if isinstance(sys.exc_info()[1], TrainingInterrupted) and not sent:
+            sent.append(1)
+            os.kill(os.getpid(), signal.SIGINT)  # a real one, raised here in the main thread
+
+    monkeypatch.setattr(run_lock.RunLock, "release", release)
+    return sent
+
+
+@pytest.mark.parametrize("resumed", [False, True], ids=["run", "resume"])
+def test_a_second_signal_as_the_stop_leaves_reaches_the_caller_as_the_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resumed: bool
+) -> None:
+    """Two Ctrl-Cs in the last steps of run_linreg/resume_linreg: the second, landing as the
+    folder's lock was released on the first stop's way out, reached the caller as a bare
+    KeyboardInterrupt, which names neither the folder nor its resume (the command told the first
+    stop). The caller gets the first stop, and the resume ends as a run never stopped."""
+    out = tmp_path / "run"
+    config = ln.LinregConfig(epochs=3, num_examples=200, out=out)
+    never = ln.run_linreg(replace(config, out=None))
+    if resumed:
+        _stopped(config, epoch=2)
+    sent = _second_signal_as_the_lock_goes(monkeypatch)
+    with pytest.raises(KeyboardInterrupt) as info:  # a bare one is a failure, not pytest's stop
+        if resumed:
+            resume_linreg(out, callbacks=[_SignalAt(3, 2)])
+        else:
+            ln.run_linreg(config, callbacks=[_SignalAt(3, 2)])
+    assert sent == [1]
+    assert type(info.value) is TrainingInterrupted
+    assert str(info.value) == (
+        f"interrupted by SIGINT at epoch 3 step 3; the checkpoint of epoch 2 is kept in {out}; "
+        f"resume with: linearnets.resume_linreg({str(out)!r})"
+    )
+    monkeypatch.undo()
+    resumed_run = resume_linreg(out)
+    assert (resumed_run.w, resumed_run.b, _losses(resumed_run)) == (
+        never.w,
+        never.b,
+        _losses(never),
     )

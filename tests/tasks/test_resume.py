@@ -1059,6 +1059,42 @@ def test_a_second_signal_while_the_first_stop_goes_out_keeps_the_run_and_names_i
     assert resume_softmax(out).history.epochs[-1].epoch == 3
 
 
+@pytest.mark.parametrize("resumed", [False, True], ids=["run", "resume"])
+def test_a_second_signal_as_the_lock_goes_reaches_the_caller_as_the_first_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resumed: bool
+) -> None:
+    """Two Ctrl-Cs at a run's end in Python: the second, landing as the folder's lock was released
+    on the first stop's way out (training's handlers gone), reached the caller of run_softmax /
+    resume_softmax as a bare KeyboardInterrupt, naming neither the folder nor its resume."""
+    from linearnets.training import run_lock
+
+    out = tmp_path / "run"
+    config = SoftmaxConfig(epochs=2, num_threads=1, plot="none", device="cpu", out=out)
+    if resumed:
+        with pytest.raises(TrainingInterrupted):
+            run_softmax(config, callbacks=[_Kill(1)])
+    real, sent = run_lock.RunLock.release, []
+
+    def release(self: run_lock.RunLock, *, remove: bool = False) -> None:
+        real(self, remove=remove)
+        if isinstance(sys.exc_info()[1], TrainingInterrupted) and not sent:
+            sent.append(1)
+            os.kill(os.getpid(), signal.SIGINT)  # a real one: Python's handler raises it here
+
+    monkeypatch.setattr(run_lock.RunLock, "release", release)
+    with pytest.raises(KeyboardInterrupt) as info:  # a bare one is a failure, not pytest's stop
+        if resumed:
+            resume_softmax(out, callbacks=[_Kill(2)])
+        else:
+            run_softmax(config, callbacks=[_Kill(2)])
+    assert sent == [1]
+    assert type(info.value) is TrainingInterrupted
+    assert str(info.value) == (
+        f"interrupted by SIGINT at the end of epoch 2; the checkpoint of epoch 2 is kept in {out}; "
+        f"resume with: linearnets.resume_softmax({str(out)!r})"
+    )
+
+
 def test_the_processes_of_a_resume_agree_on_the_checkpoint_they_resume(tmp_path: Path) -> None:
     """Ranks resuming different checkpoints (each its own --resume DIR) trained a silently wrong
     run, or waited forever on a rank with fewer epochs left: the checkpoint is a setting compared."""

@@ -183,17 +183,25 @@ def complete_when_returned() -> Iterator[list[Any]]:
     :class:`~linearnets.tasks.linreg.LinregResult`, which names its folder) to the list it is
     given; an interrupt after that (while the folder's lock is released, say) stopped nothing: the
     run is complete, and a resume would be refused. Before it, or after a run kept in no folder
-    (a linear regression's without ``out``), the interrupt goes on as it was.
+    (a linear regression's without ``out``), the interrupt goes on as it was; but a second
+    signal's plain ``KeyboardInterrupt``, raised while training's stop was on its way out (its
+    handlers gone: the folder's lock released, say), goes on as that stop (:func:`stop_behind`),
+    which names the run and its resume: a Python caller of ``run_linreg`` or ``run_softmax`` got
+    the bare ``KeyboardInterrupt``, where the command told the first stop.
     """
     done: list[Any] = []
     try:
         yield done
     except KeyboardInterrupt as exc:
-        if done and done[0].run_dir is not None and not getattr(exc, "complete", False):
+        first = stop_behind(exc) if type(exc) is KeyboardInterrupt else None
+        stop = exc if first is None else first
+        if done and done[0].run_dir is not None and not getattr(stop, "complete", False):
             result = done[0]
             raise interrupted_when_complete(
-                exc, result.run_dir, epoch=result.config.epochs
+                stop, result.run_dir, epoch=result.config.epochs
             ) from None
+        if first is not None:
+            raise first from None
         raise
 
 
