@@ -186,3 +186,75 @@ def test_a_stop_is_reported_in_one_line_where_torch_cannot_be_imported(
     monkeypatch.setitem(sys.modules, "torch", None)  # an import of it raises ImportError
     assert report_interrupt(KeyboardInterrupt("SIGTERM"), "linearnets linreg", json_errors=False)
     assert capsys.readouterr().err == "linearnets linreg: interrupted by SIGTERM\n"
+
+
+# a SIGTERM sent once, as the command leaves: at the first handler put back once it has ended (the
+# command's own, as it gave Python's back), at exit, or in the interpreter's teardown, whichever
+# comes first; the loop lets Python run the handler then in place before the process is gone
+_SIGTERM_AS_THE_COMMAND_LEAVES = """
+import atexit, os, signal, sys
+import linearnets.cli as cli
+
+sent, ended = [], []
+
+def sigterm():
+    if not sent:
+        sent.append(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10000):
+            pass
+
+real_main, real_signal, real_exit = cli._main, signal.signal, os._exit
+
+def main(*args, **kwargs):
+    try:
+        return real_main(*args, **kwargs)
+    finally:
+        ended.append(1)
+
+def put(signum, handler):
+    previous = real_signal(signum, handler)
+    if ended:
+        sigterm()
+    return previous
+
+def leave(code):
+    sigterm()
+    real_exit(code)
+
+cli._main, signal.signal, os._exit = main, put, leave
+atexit.register(sigterm)
+sys.argv = {argv}
+import runpy
+runpy.run_module('linearnets', run_name='__main__')
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [
+        (("linreg", "--epochs", "1", "--out", "run"), 0),
+        (("softmax", "--epochs", "0"), 2),
+        (("linreg", "--help"), 0),
+    ],
+    ids=["run", "usage-error", "help"],
+)
+def test_a_sigterm_once_the_command_has_ended_leaves_its_status(
+    tmp_path: Path, argv: tuple[str, ...], status: int
+) -> None:
+    """The command had printed all and written its run folder whole; a SIGTERM as it left (its
+    handlers given back, or a usage error's interpreter teardown) ended it as killed by SIGTERM,
+    status -15 (143 in a shell), which a script or CI reads as a failed run."""
+    code = _SIGTERM_AS_THE_COMMAND_LEAVES.format(argv=repr(["linearnets", *argv]))
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == status, done.stderr
+    if argv[0] == "linreg" and status == 0 and "--help" not in argv:
+        assert done.stderr == ""
+        assert done.stdout.splitlines()[-1] == "run folder: run"
+        assert json.loads((tmp_path / "run" / "results.json").read_text())["epochs"] == 1
+    elif status == 2:
+        assert done.stderr.count("\n") == 1 and "--epochs" in done.stderr
+    else:
+        assert done.stdout.startswith("usage: linearnets linreg")

@@ -15,10 +15,11 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 __all__ = [
+    "command_signals",
     "first_signal",
     "held_signals",
     "interrupt_for",
@@ -50,6 +51,44 @@ def sigterm_as_keyboard_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def command_signals() -> Iterator[Callable[[], None]]:
+    """Let Ctrl-C and SIGTERM stop a command that owns its process until it ends, then drop them.
+
+    Until the ``ended()`` it yields is called, each raises its ``KeyboardInterrupt`` (SIGTERM as a
+    Ctrl-C, as :func:`sigterm_as_keyboard_interrupt` has it); from then on each is dropped, until
+    the process has left (``os._exit``). One handler that changes its mind, not two in turn:
+    Python's own, put back between the command's and the quiet one, ended a command that had said
+    all and written all as killed by a SIGTERM landing there (status -15, 143 in a shell), or with
+    a Ctrl-C's traceback. The handlers found are put back on leaving the block, for a session that
+    goes on (IPython, ``python -i``). A signal the process was started with ignored stays ignored;
+    outside the main thread it changes nothing.
+    """
+    over: list[bool] = []
+
+    def ended() -> None:
+        over.append(True)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield ended
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if not over:
+            raise interrupt_for(signum)
+
+    previous = {
+        sig: signal.signal(sig, stop)
+        for sig in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(sig) is not signal.SIG_IGN  # `cmd &` in a script ignores SIGINT
+    }
+    try:
+        yield ended
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager

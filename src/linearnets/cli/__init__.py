@@ -26,6 +26,7 @@ from typing import TextIO
 
 from linearnets._shell import shell_word
 from linearnets._signals import (
+    command_signals,
     held_signals,
     interrupt_for,
     interrupts_never_dropped,
@@ -322,29 +323,29 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     code: int | None = None
-    try:
-        with (
-            sigterm_as_keyboard_interrupt(),
-            interrupts_never_dropped(),
-            _warnings_on_one_line(),
-        ):
-            try:
-                code = _main(
-                    sys.argv[1:],
-                    debug_raises=False,
-                    stopped_while_loading=stopped_while_loading,
-                )
-            except SystemExit as exc:  # a command line that did not parse (said), --help, --version
-                if not _session_goes_on():
-                    raise
-                # left below as any other end, and without argparse's chain of errors
-                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    except KeyboardInterrupt:  # in the last steps of the way out: the command had reported
-        if code is None:
-            print("linearnets: interrupted", file=sys.stderr)
-            code = EXIT_INTERRUPTED
-    # the command is done: a Ctrl-C now would only print a traceback over its report
-    with held_signals(raise_after=False):
+    # one handler for the whole way: Python's own, put back as the command ended, took a SIGTERM
+    # landing before the process was gone (a usage error's teardown, say) as the default does,
+    # and the command that had said all ended as killed by it (status -15, 143 in a shell)
+    with command_signals() as ended:
+        try:
+            with interrupts_never_dropped(), _warnings_on_one_line():
+                try:
+                    code = _main(
+                        sys.argv[1:],
+                        debug_raises=False,
+                        stopped_while_loading=stopped_while_loading,
+                    )
+                except SystemExit as exc:  # a command line that did not parse (said), --help,
+                    # --version: left below as any other end, without argparse's chain of errors
+                    code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+            ended()
+        except KeyboardInterrupt:  # in the last steps of the way out: the command had reported
+            ended()
+            if code is None:
+                print("linearnets: interrupted", file=sys.stderr)
+                code = EXIT_INTERRUPTED
+        # the command is done: a Ctrl-C or SIGTERM now is dropped (it would only print a
+        # traceback over the command's report, or end it as killed)
         for stream in (sys.stdout, sys.stderr):
             # a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing more can be shown
             with contextlib.suppress(AttributeError, OSError, ValueError):
