@@ -119,6 +119,40 @@ def test_signals_the_process_was_started_ignoring_stay_ignored(ignored: None) ->
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
 
 
+def test_a_command_s_signals_stop_it_until_it_ends_then_are_dropped(
+    custom_sigterm: list[int],
+) -> None:
+    """The command's handlers were Python's again as soon as it ended: a SIGTERM before the
+    process was gone ended a finished command as killed by it (status -15)."""
+    from linearnets._signals import command_signals
+
+    mine, python_s = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    with command_signals() as ended:
+        for sig, said in ((signal.SIGTERM, ("SIGTERM",)), (signal.SIGINT, ())):
+            with pytest.raises(KeyboardInterrupt) as info:
+                os.kill(os.getpid(), sig)
+            assert type(info.value) is KeyboardInterrupt and info.value.args == said
+        ended()
+        os.kill(os.getpid(), signal.SIGTERM)  # dropped, as is a Ctrl-C: nothing is raised
+        os.kill(os.getpid(), signal.SIGINT)
+        assert custom_sigterm == []
+    assert signal.getsignal(signal.SIGTERM) is mine  # for a session that goes on
+    assert signal.getsignal(signal.SIGINT) is python_s
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert custom_sigterm == [signal.SIGTERM]
+
+
+def test_a_command_started_ignoring_a_signal_leaves_it_ignored(ignored: None) -> None:
+    from linearnets._signals import command_signals
+
+    with command_signals() as ended:
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGINT)  # ignored: nothing is raised
+        ended()
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
 def _second_signal_cutting(first: BaseException, second: KeyboardInterrupt) -> KeyboardInterrupt:
     """Return ``second`` as raised while ``first`` was on its way out (a ``finally`` it ran)."""
     try:

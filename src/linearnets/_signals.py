@@ -82,7 +82,9 @@ def command_signals() -> Iterator[Callable[[], None]]:
     previous = {
         sig: signal.signal(sig, stop)
         for sig in (signal.SIGINT, signal.SIGTERM)
-        if signal.getsignal(sig) is not signal.SIG_IGN  # `cmd &` in a script ignores SIGINT
+        # ignored: `cmd &` in a script ignores SIGINT; None: a handler set outside Python, which
+        # could not be put back
+        if signal.getsignal(sig) not in (signal.SIG_IGN, None)
     }
     try:
         yield ended
