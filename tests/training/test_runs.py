@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shlex
@@ -17,6 +18,7 @@ import pytest
 from linearnets.cli import main
 from linearnets.cli._report import one_line
 from linearnets.errors import UsageError
+from linearnets.tasks.linreg_run import TASK
 from linearnets.training import runs
 from linearnets.training.runs import LOCK_FILE, RunLock, claim_run_dir
 
@@ -655,3 +657,23 @@ def test_a_ctrl_c_in_the_claims_checks_leaves_the_folder_as_found(
     assert list(out.iterdir()) == [] if existed else list(tmp_path.iterdir()) == []
     monkeypatch.undo()
     claim_run_dir(out, name="x").release()  # free: the lock was let go
+
+
+@pytest.mark.parametrize(
+    ("task", "claimant", "advised"),
+    [
+        ({"task": TASK}, "resume_softmax", "resume_linreg"),  # run_softmax(out=a linreg run)
+        ({}, "resume_linreg", "resume_softmax"),  # run_linreg(out=a softmax run): no "task"
+    ],
+)
+def test_a_run_of_the_other_task_is_refused_with_its_own_resume(
+    tmp_path: Path, task: dict[str, str], claimant: str, advised: str
+) -> None:
+    """The resume advised is the one of the run the folder holds, not the claimant's: the
+    claimant's would refuse the folder in turn, naming the other."""
+    (tmp_path / "config.json").write_text(json.dumps({"config": {}, **task}))
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x", resume_function=claimant)
+    assert str(info.value).endswith(
+        f"continue it with linearnets.{advised}('{tmp_path}'), or pass a new folder"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -83,8 +84,9 @@ def claim_run_dir(
 ) -> RunLock:
     """Create the run folder and lock it: ``out`` itself, or a new ``runs/<name>-<timestamp>``.
 
-    ``resume_function``: the call that continues a run the folder already holds, named in the
-    refusal (``resume_linreg`` for a linear-regression run).
+    ``resume_function``: the claimant's own resume call, named in the refusal of a folder that
+    already holds a run where its ``config.json`` does not say which task's it is (a
+    linear-regression run's says so; the refusal names ``resume_linreg`` for it, whoever claims).
 
     Returns the held :class:`RunLock` (its ``run_dir`` is the folder); release it when the run ends.
     A refused ``out`` leaves no folder the claim created (its parents and ``runs/`` included).
@@ -152,6 +154,20 @@ def _make_writable_dir(out: Path) -> None:
         raise UsageError(f"{_setting(out)} is not writable; pass a folder you can write to")
 
 
+def _held_resume(out: Path, default: str) -> str:
+    """Return the resume call of the run ``out`` holds: ``resume_linreg`` where its config.json
+    is a linear-regression run's, ``resume_softmax`` where it is a softmax run's (no "task"),
+    else ``default`` (a config.json that cannot be read)."""
+    try:
+        saved = json.loads((out / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return default
+    if not isinstance(saved, dict):
+        return default
+    # "linreg" is linearnets.tasks.linreg_run.TASK, which this layer does not import
+    return {"linreg": "resume_linreg", None: "resume_softmax"}.get(saved.get("task"), default)
+
+
 def _setting(out: Path) -> str:
     """Return ``out`` as the setting it was given as: ``out='runs/a'``.
 
@@ -182,15 +198,15 @@ def _check_path_length(out: Path) -> None:
         )
 
 
-def _already_used(
-    out: Path, held: list[str], drawn: list[str], resume_function: str = "resume_softmax"
-) -> UsageError:
+def _already_used(out: Path, held: list[str], drawn: list[str], resume_function: str) -> UsageError:
     """Return the error for ``out``, which holds ``held``, (part of) a run or files a run writes,
     and ``drawn``, figures ``linearnets predict`` drew there (:func:`predict_figures`)."""
     if any(name in RUN_FILES for name in held):
         advice = (
-            # the call that continues it (on the command line --resume, the path quoted for the shell)
-            f"continue it with linearnets.{resume_function}({str(out)!r}), or pass a new folder"
+            # the call that continues it (on the command line --resume, the path quoted for the
+            # shell): the run's own, else a softmax run's resume would refuse a linreg run in turn
+            f"continue it with linearnets.{_held_resume(out, resume_function)}({str(out)!r}), or "
+            "pass a new folder"
             if CONFIG_FILE in held
             else f"it has no config.json, so linearnets.{resume_function}() cannot continue it: "
             "pass a new folder, or move those files away"
