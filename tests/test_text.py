@@ -35,17 +35,17 @@ def test_printable_escapes_what_a_terminal_would_not_show_as_itself(text: str, s
 
 
 @pytest.mark.parametrize(
-    ("value", "fixed", "said"),
-    [("cpu ", "cpu", "drop the blank"),
-     ("\tcpu\n", "cpu", "drop the blanks"),
-     ("CPU", "cpu", "write it in lower case"),
-     (" Cpu", "cpu", "drop the blank and write it in lower case"),
-     ("cpu", "cpu", None),  # nothing to change: no fix of this kind
-     ("gpu ", None, None),  # no name without its blank either
-     ("c pu", "cpu", None),  # a blank inside is no blank around it
-     (3, "3", None)],
+    ("value", "said"),
+    [("cpu ", ("drop the blank", "cpu")),
+     ("\tcpu\n", ("drop the blanks", "cpu")),
+     ("CPU", ("write it in lower case", "cpu")),
+     (" Cpu", ("drop the blank and write it in lower case", "cpu")),
+     ("cpu", None),  # nothing to change: no fix of this kind
+     ("gpu ", None),  # no name taken without its blank either
+     ("c pu", None),  # a blank inside is no blank around it
+     (3, None)],
 )  # fmt: skip
 def test_a_value_with_blanks_or_capitals_is_told_how_to_respell_it(
-    value: object, fixed: str | None, said: str | None
+    value: object, said: tuple[str, str] | None
 ) -> None:
-    assert respelled(value, fixed) == said
+    assert respelled(value, {"cpu", "3"}.__contains__) == said

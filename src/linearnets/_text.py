@@ -3,7 +3,7 @@ how a value given with blanks or capitals is respelled."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 __all__ = ["and_list", "printable", "respelled"]
 
@@ -15,12 +15,15 @@ def and_list(words: Sequence[str]) -> str:
     return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def respelled(value: object, fixed: str | None) -> str | None:
-    """Return what turns ``value``, a name refused, into ``fixed``, the name it is but for the
-    blanks around it or its capitals (``'cpu '``, ``'Scratch'``: a script's variable, a pasted
-    line): ``drop the blank``, ``write it in lower case``, or both; ``None`` where ``fixed`` is
-    ``None`` or no such respelling of ``value``."""
-    if not isinstance(value, str) or fixed is None or fixed != value.strip().lower():
+def respelled(value: object, accepts: Callable[[str], bool]) -> tuple[str, str] | None:
+    """Return how to respell ``value``, a name refused, into one ``accepts`` takes where it is one
+    but for the blanks around it or its capitals (``'cpu '``, ``'Scratch'``: a script's variable,
+    a pasted line): what to change (``drop the blank``, ``write it in lower case``, or both) and
+    the name; ``None`` where it is no such respelling of a name taken."""
+    if not isinstance(value, str):
+        return None
+    fixed = value.strip().lower()
+    if fixed == value or not accepts(fixed):
         return None
     changes = []
     blanks = len(value) - len(value.strip())
@@ -28,7 +31,7 @@ def respelled(value: object, fixed: str | None) -> str | None:
         changes.append(f"drop the blank{'s' if blanks > 1 else ''}")
     if value.strip() != fixed:
         changes.append("write it in lower case")
-    return " and ".join(changes) or None
+    return " and ".join(changes), fixed
 
 
 def printable(text: str) -> str:

@@ -246,7 +246,8 @@ def device_name_fix(value: object) -> str:
     """Return the fix for ``value``, a device name refused: the name it is but for the blanks around
     it or its upper case (``'cpu '`` from a script's variable, ``'CPU'``), else
     ``pass e.g. device='auto'``."""
-    fixed = value.strip().lower() if isinstance(value, str) else ""
     # 'cpu:1 ' is no name to respell: cpu:1 is refused too
-    changes = respelled(value, fixed if _device_name(fixed) and not _cpu_past_0(fixed) else None)
-    return f"{changes}: pass device={fixed!r}" if changes else "pass e.g. device='auto'"
+    respelling = respelled(value, lambda name: _device_name(name) and not _cpu_past_0(name))
+    if respelling is None:
+        return "pass e.g. device='auto'"
+    return f"{respelling[0]}: pass device={respelling[1]!r}"

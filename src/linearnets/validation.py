@@ -215,9 +215,12 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise :class:`UsageError`."""
     if value not in choices:
         rule = "one of " + ", ".join(repr(c) for c in choices)
-        fixed = value.strip().lower() if isinstance(value, str) else None
-        changes = respelled(value, fixed if fixed in choices else None)
-        fix = f"{changes}: pass {name}={fixed!r}" if changes else f"pass e.g. {name}={choices[0]!r}"
+        respelling = respelled(value, choices.__contains__)
+        fix = (
+            f"{respelling[0]}: pass {name}={respelling[1]!r}"
+            if respelling
+            else f"pass e.g. {name}={choices[0]!r}"
+        )
         _fail(name, rule, value, fix)
     return str(value)
 

@@ -335,10 +335,10 @@ def _choice_fix(action: argparse.Action, value: object) -> str | None:
     """Return the fix for ``value``, not among ``action``'s choices, where it is one but for the
     blanks around it or its capitals (``'scratch '``, ``'Scratch'``); else ``None``."""
     choices = [str(choice) for choice in action.choices or ()]
-    fixed = value.strip().lower() if isinstance(value, str) else None
-    changes = respelled(value, fixed if fixed in choices else None)
-    if changes is None:
+    respelling = respelled(value, choices.__contains__)
+    if respelling is None:
         return None
+    changes, fixed = respelling
     return (
         f"{changes}: {action.option_strings[-1]} {fixed}"
         if action.option_strings
