@@ -15,7 +15,14 @@ from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
 
-__all__ = ["blank_fix", "check_path", "expand_user", "link_problem", "unsearchable_folder"]
+__all__ = [
+    "blank_fix",
+    "blanks_problem",
+    "check_path",
+    "expand_user",
+    "link_problem",
+    "unsearchable_folder",
+]
 
 
 def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
@@ -191,7 +198,9 @@ def check_path(name: str, value: Any, *, wanted: str | None = None) -> Path | No
         return value
     wanted = wanted or _PATH_WANTED.get(name, f"a file or folder name, e.g. {name}='name'")
     if isinstance(value, Path | str) and str(value):
-        _check_no_blanks(name, str(value), wanted)
+        problem = blanks_problem(str(value), wanted)
+        if problem:
+            raise UsageError(f"{name} {problem}")
         return expand_user(name, value)  # "~/runs/a" as the shell would have expanded it
     if isinstance(value, str):  # Path("") is Path("."): only a str can be empty
         # an empty path would be this folder, which no path setting means
@@ -204,15 +213,17 @@ def check_path(name: str, value: Any, *, wanted: str | None = None) -> Path | No
     )
 
 
-def _check_no_blanks(name: str, text: str, wanted: str) -> None:
-    """Refuse a path ``text`` that begins or ends with whitespace unless a file or folder of that
-    very name exists, as the command line's path options do: out='runs/a ' (a script's variable)
-    made the folder 'runs/a ', not found again as runs/a."""
+def blanks_problem(text: str, wanted: str) -> str | None:
+    """Return what is wrong with a path ``text`` that begins or ends with whitespace unless a file
+    or folder of that very name exists, the rule, the value and the fix, for the setting's name
+    (or an option's) to lead (``wanted``: what it takes, for a path of blanks alone); else
+    ``None``. ``out='runs/a '`` (a script's variable, a pasted line) made the folder 'runs/a ',
+    not found again as runs/a."""
     bare = text.strip()
     if bare == text or os.path.lexists(os.path.expanduser(text)):
-        return
+        return None
     fix = f"drop it: {bare!r}" if bare else f"pass {wanted}"
-    raise UsageError(
-        f"{name} must not begin or end with whitespace (unless a file or folder of that name "
-        f"exists), got {text!r}; {fix}"
+    return (
+        "must not begin or end with whitespace (unless a file or folder of that name exists), got "
+        f"{text!r}; {fix}"
     )

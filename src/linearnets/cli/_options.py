@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets.errors import UsageError
+from linearnets.path_checks import blanks_problem
 
 MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
 
@@ -151,15 +152,10 @@ def _path(text: str, wanted: str) -> Path:
     if not text:
         # an empty path is Path("."), this folder: never what an option naming a path wanted
         raise argparse.ArgumentTypeError(f"must be a path, got an empty string; pass {wanted}")
-    stripped = text.strip()
-    if stripped != text and not os.path.lexists(os.path.expanduser(text)):
-        # "--out 'runs/a '" (a stray blank from a pasted line or a script's variable) made the
-        # folder "runs/a ", shown as "run folder: runs/a" and not found again as runs/a
-        fix = f"drop it: {stripped!r}" if stripped else f"pass {wanted}"
-        raise argparse.ArgumentTypeError(
-            f"must not begin or end with whitespace (unless a file or folder of that name exists), "
-            f"got {text!r}; {fix}"
-        )
+    # "--out 'runs/a '" made the folder "runs/a ", shown as "run folder: runs/a"
+    problem = blanks_problem(text, wanted)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return Path(text)
 
 
