@@ -15,7 +15,7 @@ from linearnets._warn import warn
 from linearnets.data.files import (
     UnsearchableFolderError,
     find_fashion_mnist,
-    torchvision_root_above,
+    torchvision_root_fix,
 )
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.path_checks import blank_fix, expand_user, link_problem
@@ -123,12 +123,10 @@ def check_root(root: object) -> None:
 def check_holds_files(root: str | Path) -> None:
     """Raise a :class:`DatasetNotFoundError` saying what to pass when ``root`` lacks the files."""
     if not _root_holds_files(root):
-        above = torchvision_root_above(expand_user("root", root))
+        path = expand_user("root", root)
         fix = (
-            f"its raw/ holds them: pass root={str(above)!r}, torchvision's root above "
-            "FashionMNIST/raw/"
-            if above is not None
-            else blank_fix(expand_user("root", root))
+            torchvision_root_fix(path)
+            or blank_fix(path)
             or "pass download=True (reads this machine's verified copy, else downloads into "
             "root), or root=None to search the usual places"
         )

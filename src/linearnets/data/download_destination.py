@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from linearnets._fs import missing_folders, remove_empty_folders
-from linearnets.data.files import how_to_replace
+from linearnets.data.files import folder_above, how_to_replace
 from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import link_problem
@@ -67,7 +67,7 @@ def _refuse_dataset_folder(root: Path, dest: Path, names: dict[str, tuple[int, s
     ``data/FashionMNIST`` passed for torchvision's ``data`` downloaded into
     data/FashionMNIST/FashionMNIST/raw, a second copy beside data/FashionMNIST/raw where that held
     them; reading the files from ``data/FashionMNIST`` is refused telling to pass ``data``
-    (see :func:`~linearnets.data.files.torchvision_root_above`), and so is this.
+    (see :func:`~linearnets.data.files.torchvision_root_fix`), and so is this.
     """
     if _named(root)[1] != "FashionMNIST":
         return
@@ -76,8 +76,7 @@ def _refuse_dataset_folder(root: Path, dest: Path, names: dict[str, tuple[int, s
     beside = ""
     if held:  # torchvision's layout is there already: the download would be a second one
         beside = f", beside {raw}, which holds {'them' if held == len(names) else 'some of them'}"
-    # '.' or '..' has no parent to name: the folder above, absolute ('.' again would loop)
-    above = root.parent if root.name not in ("", "..") else Path(os.path.abspath(root)).parent
+    above = folder_above(root)
     raise UsageError(
         f"root must be the folder above FashionMNIST/, torchvision's root, not a FashionMNIST "
         f"folder itself, got {str(root)!r}: the files would go into {dest}{beside}; pass "

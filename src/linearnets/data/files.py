@@ -40,9 +40,10 @@ __all__ = [
     "Found",
     "UnsearchableFolderError",
     "find_fashion_mnist",
+    "folder_above",
     "how_to_replace",
     "missing_files",
-    "torchvision_root_above",
+    "torchvision_root_fix",
 ]
 
 # decompressed size and MD5 of each file (Debian re-gzipped them, so .gz hashes differ from upstream)
@@ -306,42 +307,36 @@ def _find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
     if blocked:  # else it would read as a folder lacking the files
         raise _unsearchable_root(shown, blocked)
     if paths is None:
+        fix = torchvision_root_fix(root, names) or HOW_TO_GET
         raise UsageError(
             f"root must hold {_wanted(names)} (or FashionMNIST/raw/ with them), got "
-            f"{shown}, which lacks {', '.join(missing_files(root, names))}; {_fix_lacking(root, names)}"
+            f"{shown}, which lacks {', '.join(missing_files(root, names))}; {fix}"
         )
     return Found(root, f"--data-dir {root}", paths)
 
 
-def _fix_lacking(root: Path, names: dict[str, tuple[int, str]]) -> str:
-    """Return the fix for ``root``, which lacks the files ``names``: the folder above it when
-    that is torchvision's root (:func:`torchvision_root_above`), else :data:`HOW_TO_GET`."""
-    above = torchvision_root_above(root, names)
-    if above is None:
-        return HOW_TO_GET
+def torchvision_root_fix(
+    root: str | Path, names: dict[str, tuple[int, str]] | None = None
+) -> str | None:
+    """Return the fix for ``root``, which lacks the files ``names`` (default all four), where it is
+    a ``FashionMNIST`` folder whose ``raw/`` holds them: ``data/FashionMNIST`` passed, one folder
+    short of torchvision's layout, where installing or downloading them was the fix given; else
+    ``None``."""
+    root = Path(root)
+    if Path(os.path.abspath(root)).name != "FashionMNIST" or not all(
+        _file(root / "raw", n) for n in names or FASHION_MNIST_FILES
+    ):
+        return None
     return (
-        f"its raw/ holds them: pass root={str(above)!r}, torchvision's root above FashionMNIST/raw/"
+        f"its raw/ holds them: pass root={str(folder_above(root))!r}, torchvision's root above "
+        "FashionMNIST/raw/"
     )
 
 
-def torchvision_root_above(
-    root: str | Path, names: dict[str, tuple[int, str]] | None = None
-) -> Path | None:
-    """Return the folder above ``root`` when ``root`` is a ``FashionMNIST`` folder whose ``raw/``
-    holds the files ``names`` (default all four): ``data/FashionMNIST`` passed, one folder short
-    of torchvision's layout, where installing or downloading them was the fix given.
-
-    ``.`` (or ``..``) is named by the folder it is, and the folder above by its absolute path:
-    ``.`` again, or ``..``'s own parent spelled ``.``, would be no fix.
-    """
-    root = Path(root)
-    absolute = Path(os.path.abspath(root))
-    below = root / "raw"
-    if absolute.name != "FashionMNIST" or not all(
-        _file(below, n) for n in names or FASHION_MNIST_FILES
-    ):
-        return None
-    return root.parent if root.name not in ("", "..") else absolute.parent
+def folder_above(root: Path) -> Path:
+    """Return the folder above ``root``, as given where that names it, else by its absolute path:
+    for ``.`` (or ``..``), ``.`` again, or ``..``'s own parent spelled ``.``, would be no fix."""
+    return root.parent if root.name not in ("", "..") else Path(os.path.abspath(root)).parent
 
 
 def _unsearchable_root(shown: str, blocked: tuple[Path, str]) -> UnsearchableFolderError:
