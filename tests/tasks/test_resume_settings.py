@@ -321,3 +321,21 @@ def test_a_run_dir_under_tilde_without_config_json_is_read_from_its_checkpoint(
     monkeypatch.setattr(resume_settings, "load_checkpoint", load)
     assert saved_config("~/run") == {"config": OLD.to_dict(), "resumes": []}
     assert read == [tmp_path / "run" / "checkpoint.pt"]
+
+
+def test_a_linear_regression_run_without_its_config_is_refused_as_such(tmp_path: Path) -> None:
+    """Without config.json the checkpoint's config was read as a softmax run's: refused as
+    "written by another version", with the advice to delete checkpoint.pt and start over."""
+    import linearnets
+
+    run = tmp_path / "lr"
+    linearnets.run_linreg(linearnets.LinregConfig(epochs=1, out=run))
+    (run / "config.json").unlink()
+    with pytest.raises(UsageError) as info:
+        saved_config(run)
+    assert str(info.value) == (
+        f"the run folder {run} holds a linear-regression run (its checkpoint.pt is of task "
+        "'linreg'), not a softmax run; put its config.json back (from a copy of the run), then "
+        f"resume it with: linearnets.resume_linreg('{run}')"
+    )
+    assert (run / "checkpoint.pt").is_file()

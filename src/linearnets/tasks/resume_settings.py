@@ -52,6 +52,14 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
         except CheckpointError:
             pass  # no usable checkpoint either: read_config says what is missing
         else:
+            # resume_linreg reads a run's config.json: without it, no resume can continue the run
+            refuse_linreg_run(
+                {"task": ckpt.extra.get("task")},
+                run_dir,
+                fix=f"put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
+                f"linearnets.resume_linreg({str(run_dir)!r})",
+                source=CHECKPOINT_FILE,
+            )
             return {"config": ckpt.config, "resumes": []}  # config.json is rewritten on resume
     saved = read_config(run_dir)
     refuse_linreg_run(
@@ -69,14 +77,18 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     return saved
 
 
-def refuse_linreg_run(saved: dict[str, Any], run_dir: Path, *, fix: str) -> None:
+def refuse_linreg_run(
+    saved: dict[str, Any], run_dir: Path, *, fix: str, source: str = CONFIG_FILE
+) -> None:
     """Refuse ``run_dir``, whose ``config.json`` is ``saved``, where it holds a linear-regression
-    run: its settings were read as a softmax run's, and refused as values no run takes."""
+    run: its settings were read as a softmax run's, and refused as values no run takes
+    (``source``: the file ``saved``'s ``task`` is from, named in the message; a checkpoint's is in
+    its ``extra``)."""
     from linearnets.tasks.linreg_run import TASK as LINREG
 
     if saved.get("task") == LINREG:
         raise UsageError(
-            f"the run folder {run_dir} holds a linear-regression run (its {CONFIG_FILE} is of "
+            f"the run folder {run_dir} holds a linear-regression run (its {source} is of "
             f"task {LINREG!r}), not a softmax run; {fix}"
         )
 
