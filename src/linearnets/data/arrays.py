@@ -83,6 +83,25 @@ def _features(
     Returns:
         ``array`` as float32, shape (N, D).
     """
+    _check_rows(path, name, array, shape=shape)
+    try:
+        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused just below
+            X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+    except MemoryError:
+        raise DatasetError(
+            f"{path}: {name} of shape {array.shape} is too large to hold as float32 "
+            f"({array.size * 4:,} bytes) in this machine's memory; use fewer rows or features"
+        ) from None
+    if not bool(torch.isfinite(X).all()):
+        _refuse_non_finite(
+            path, name, array, X, cell or cell_namer(name, (shape or array.shape)[1:])
+        )
+    return X
+
+
+def _check_rows(path: Path, name: str, array: np.ndarray, *, shape: tuple[int, ...] | None) -> None:
+    """Refuse ``array`` unless it is (N, D) real numbers, N and D ≥ 1, as :func:`_features` reads
+    it (``shape``: the shape the file holds it in, for the messages)."""
     if array.dtype.names:  # a structured array (pandas' df.to_records()): a field per column
         raise DatasetError(
             f"{path}: {name} must hold real numbers, got a structured array of the fields "
@@ -112,19 +131,6 @@ def _features(
             f"{path}: {name} must hold real numbers, got dtype {array.dtype}; only bool, integer "
             "and float arrays are read: convert it first, e.g. with numpy.asarray(..., dtype=float)"
         )
-    try:
-        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused just below
-            X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
-    except MemoryError:
-        raise DatasetError(
-            f"{path}: {name} of shape {array.shape} is too large to hold as float32 "
-            f"({array.size * 4:,} bytes) in this machine's memory; use fewer rows or features"
-        ) from None
-    if not bool(torch.isfinite(X).all()):
-        _refuse_non_finite(
-            path, name, array, X, cell or cell_namer(name, (shape or array.shape)[1:])
-        )
-    return X
 
 
 def _refuse_non_finite(
