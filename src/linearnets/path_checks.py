@@ -22,6 +22,7 @@ __all__ = [
     "expand_user",
     "link_problem",
     "unsearchable_folder",
+    "without_blanks",
 ]
 
 
@@ -140,11 +141,22 @@ def blank_fix(path: Path) -> str | None:
     """Return the fix for ``path``, which does not exist, where it is one that does but for the
     whitespace around its text or its name (``'data '`` from a script's variable, or
     ``/w/ data`` made of ``' data'``): ``drop the blank: '/w/data'``; else ``None``."""
-    text, name = str(path), path.name.strip()
-    bare = text.strip() if text != text.strip() else str(path.with_name(name)) if name else text
-    if bare == text or not os.path.lexists(bare):
+    bare = without_blanks(path)
+    if not bare or not os.path.lexists(bare):
         return None
-    return f"drop the blank{'s' if len(text) - len(bare) > 1 else ''}: {bare!r}"
+    return f"drop the blank{'s' if len(str(path)) - len(bare) > 1 else ''}: {bare!r}"
+
+
+def without_blanks(path: Path) -> str | None:
+    """Return ``path`` spelled without the whitespace around its text (``'data '``) or, where
+    that has none, around its name (``/w/ data``, made of ``' data'`` by a config that resolves
+    it), ``''`` where nothing is left of the name; ``None`` where it has no such blanks."""
+    text, name = str(path), path.name.strip()
+    if text != text.strip():
+        return text.strip()
+    if path.name != name:
+        return str(path.with_name(name)) if name else ""
+    return None
 
 
 def unsearchable_folder(path: Path) -> tuple[Path, str] | None:

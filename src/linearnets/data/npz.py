@@ -17,7 +17,7 @@ import numpy as np
 
 from linearnets._shell import shell_word
 from linearnets.errors import DatasetError, UsageError
-from linearnets.path_checks import link_problem, unsearchable_folder
+from linearnets.path_checks import link_problem, unsearchable_folder, without_blanks
 
 __all__ = ["check_data_file", "check_no_blanks", "open_npz"]
 
@@ -71,16 +71,10 @@ def check_no_blanks(path: Path) -> None:
     """Refuse a ``data`` ``path`` that begins or ends with whitespace (``'d.npz '`` from a
     script's variable) unless a file of that very name exists, as the command line's path options
     do: its suffix, ``.npz ``, was refused as no .npz or .csv file, with no word of the blank."""
-    text, name = str(path), path.name.strip()
-    if text != text.strip():
-        bare = text.strip()
-    elif path.name != name:  # a config makes ' d.npz' the working folder's: /w/ d.npz
-        bare = str(path.with_name(name)) if name else ""
-    else:
+    text, bare = str(path), without_blanks(path)  # a config makes ' d.npz' /w/ d.npz
+    if bare is None or os.path.lexists(text):
         return
-    if os.path.lexists(text):
-        return
-    fix = f"drop it: {bare!r}" if name else "pass a .npz or .csv file"
+    fix = f"drop it: {bare!r}" if path.name.strip() else "pass a .npz or .csv file"
     raise UsageError(
         f"data must not begin or end with whitespace (unless a file of that name exists), got "
         f"{text!r}; {fix}"
