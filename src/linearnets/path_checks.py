@@ -13,14 +13,17 @@ import os
 from pathlib import Path
 from typing import Any
 
+from linearnets._shell import shell_word
 from linearnets.errors import UsageError, UsageTypeError
 
 __all__ = [
     "blank_fix",
     "blanks_problem",
+    "cannot_search",
     "check_path",
     "expand_user",
     "link_problem",
+    "searchable_fix",
     "unsearchable_folder",
     "without_blanks",
 ]
@@ -177,6 +180,18 @@ def unsearchable_folder(path: Path) -> tuple[Path, str] | None:
             folder = folder.parent
         return folder, exc.strerror or type(exc).__name__
     return None
+
+
+def cannot_search(blocked: tuple[Path, str]) -> str:
+    """Return what is wrong with a folder that cannot be searched (:func:`unsearchable_folder`'s),
+    e.g. ``/w/data cannot be searched (Permission denied)``."""
+    folder, reason = blocked
+    return f"{folder} cannot be searched ({reason})"
+
+
+def searchable_fix(blocked: tuple[Path, str]) -> str:
+    """Return the fix for a folder that cannot be searched (:func:`unsearchable_folder`'s)."""
+    return f"make it readable (chmod u+rx {shell_word(blocked[0])})"
 
 
 def _denied(path: Path) -> bool:

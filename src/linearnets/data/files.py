@@ -30,7 +30,14 @@ from pathlib import Path
 
 from linearnets._shell import shell_word
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
-from linearnets.path_checks import blank_fix, expand_user, link_problem, unsearchable_folder
+from linearnets.path_checks import (
+    blank_fix,
+    cannot_search,
+    expand_user,
+    link_problem,
+    searchable_fix,
+    unsearchable_folder,
+)
 
 __all__ = [
     "DEBIAN_DIR",
@@ -134,17 +141,6 @@ def _unsearchable_layout(
     )
 
 
-def _cannot_search(blocked: tuple[Path, str]) -> str:
-    """Return what is wrong with a folder that cannot be searched (``unsearchable_folder``'s)."""
-    folder, reason = blocked
-    return f"{folder} cannot be searched ({reason})"
-
-
-def _searchable_fix(blocked: tuple[Path, str]) -> str:
-    """Return the fix for a folder that cannot be searched (``unsearchable_folder``'s)."""
-    return f"make it readable (chmod u+rx {shell_word(blocked[0])})"
-
-
 def _files_in(directory: Path, names: dict[str, tuple[int, str]]) -> dict[str, Path] | None:
     """Return each file's path in ``directory`` (or its FashionMNIST/raw), if one layout has them all."""
     for folder in _layouts(directory):
@@ -180,8 +176,8 @@ def _env_dir() -> Path | None:
     if blocked:
         raise UnsearchableFolderError(
             f"LINEARNETS_DATA must name a folder you can open, got {env!r}, but "
-            f"{_cannot_search(blocked)}; "
-            f"{_searchable_fix(blocked)}, or unset it (unset LINEARNETS_DATA) to search the "
+            f"{cannot_search(blocked)}; "
+            f"{searchable_fix(blocked)}, or unset it (unset LINEARNETS_DATA) to search the "
             "usual places"
         )
     if not path.is_dir():
@@ -342,8 +338,8 @@ def folder_above(root: Path) -> Path:
 def _unsearchable_root(shown: str, blocked: tuple[Path, str]) -> UnsearchableFolderError:
     """Return the refusal of the root ``shown`` (quoted), on whose way a folder cannot be searched."""
     return UnsearchableFolderError(
-        f"root must be a folder you can open, got {shown}, but {_cannot_search(blocked)}; "
-        f"{_searchable_fix(blocked)}, or pass another folder"
+        f"root must be a folder you can open, got {shown}, but {cannot_search(blocked)}; "
+        f"{searchable_fix(blocked)}, or pass another folder"
     )
 
 

@@ -15,9 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from linearnets._shell import shell_word
 from linearnets.errors import DatasetError, UsageError
-from linearnets.path_checks import link_problem, unsearchable_folder, without_blanks
+from linearnets.path_checks import (
+    cannot_search,
+    link_problem,
+    searchable_fix,
+    unsearchable_folder,
+    without_blanks,
+)
 
 __all__ = ["check_data_file", "check_no_blanks", "open_npz"]
 
@@ -56,10 +61,9 @@ def check_data_file(path: Path, kind: str) -> None:
     naming the folder on its way that cannot be searched, if one cannot."""
     blocked = unsearchable_folder(path)
     if blocked:  # else Path.is_file raised a bare PermissionError (Python 3.11)
-        folder, reason = blocked
         raise UsageError(
-            f"data={str(path)!r} cannot be reached: {folder} cannot be searched ({reason}); make "
-            f"it readable (chmod u+rx {shell_word(folder)}), or pass a file elsewhere"
+            f"data={str(path)!r} cannot be reached: {cannot_search(blocked)}; "
+            f"{searchable_fix(blocked)}, or pass a file elsewhere"
         )
     if not path.is_file():
         problem = link_problem(path)  # else "does not exist" for a link that loops or dangles
