@@ -17,12 +17,12 @@ import os
 from pathlib import Path
 
 from linearnets._fs import missing_folders, remove_empty_folders
-from linearnets.data.files import folder_above, how_to_replace
+from linearnets.data.files import current_file, folder_above, how_to_replace
 from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import link_problem
 
-__all__ = ["current_file", "locate", "needed_files", "prepare_folder"]
+__all__ = ["locate", "needed_files", "prepare_folder"]
 
 
 def needed_files(
@@ -82,11 +82,6 @@ def _refuse_dataset_folder(root: Path, dest: Path, names: dict[str, tuple[int, s
         f"folder itself, got {str(root)!r}: the files would go into {dest}{beside}; pass "
         f"root={str(above)!r}, whose FashionMNIST/raw/ they go into (and are read from)"
     )
-
-
-def current_file(folder: Path, name: str) -> Path | None:
-    """Return the file ``find_fashion_mnist`` would read for ``name`` in ``folder`` (plain first)."""
-    return next((p for p in (folder / name, folder / f"{name}.gz") if p.is_file()), None)
 
 
 def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:

@@ -46,6 +46,7 @@ __all__ = [
     "TEST_FILES",
     "Found",
     "UnsearchableFolderError",
+    "current_file",
     "find_fashion_mnist",
     "folder_above",
     "how_to_replace",
@@ -121,8 +122,9 @@ def _layouts(directory: Path) -> tuple[Path, Path]:
     return directory, directory / "FashionMNIST" / "raw"
 
 
-def _file(folder: Path, name: str) -> Path | None:
-    """Return ``folder/name`` or ``folder/name.gz``, whichever is a file (plain first).
+def current_file(folder: Path, name: str) -> Path | None:
+    """Return ``folder/name`` or ``folder/name.gz``, whichever is a file (plain first): the one
+    :func:`find_fashion_mnist` reads, and a download keeps or completes.
 
     ``os.path.isfile``, not ``Path.is_file``: Python 3.11's raises PermissionError for a folder
     that cannot be searched, where the search must go on (:func:`_unsearchable_layout` says why)."""
@@ -144,7 +146,7 @@ def _unsearchable_layout(
 def _files_in(directory: Path, names: dict[str, tuple[int, str]]) -> dict[str, Path] | None:
     """Return each file's path in ``directory`` (or its FashionMNIST/raw), if one layout has them all."""
     for folder in _layouts(directory):
-        paths = {name: p for name in names if (p := _file(folder, name)) is not None}
+        paths = {name: p for name in names if (p := current_file(folder, name)) is not None}
         if len(paths) == len(names):
             return paths
     return None
@@ -226,7 +228,7 @@ def missing_files(root: Path, names: dict[str, tuple[int, str]] | None = None) -
     ``t10k-labels-idx1-ubyte (t10k-labels-idx1-ubyte.gz there is a folder)``)."""
     names = names or FASHION_MNIST_FILES
     folder, lacking = min(
-        ((f, [n for n in names if _file(f, n) is None]) for f in _layouts(root)),
+        ((f, [n for n in names if current_file(f, n) is None]) for f in _layouts(root)),
         key=lambda found: len(found[1]),
     )
     return [_in_the_way(folder, name) for name in lacking]
@@ -320,7 +322,7 @@ def torchvision_root_fix(
     ``None``."""
     root = Path(root)
     if Path(os.path.abspath(root)).name != "FashionMNIST" or not all(
-        _file(root / "raw", n) for n in names or FASHION_MNIST_FILES
+        current_file(root / "raw", n) for n in names or FASHION_MNIST_FILES
     ):
         return None
     return (
