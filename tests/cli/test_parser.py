@@ -257,10 +257,10 @@ def test_an_actions_option_before_the_action_is_named(argv: list[str], message: 
 @pytest.mark.parametrize(
     ("argv", "prog", "message"),
     [
-        (["softmax", "--impl", "scratch "], "linearnets softmax", "argument --impl: invalid choice: 'scratch ' (choose from 'scratch', 'concise', 'analytic'); drop the blank: --impl scratch"),
-        (["linreg", "--impl", "Concise"], "linearnets linreg", "argument --impl: invalid choice: 'Concise' (choose from 'scratch', 'analytic', 'concise'); write it in lower case: --impl concise"),
-        (["softmax", "--plot", " NONE\t"], "linearnets softmax", "argument --plot: invalid choice: ' NONE\\t' (choose from 'auto', 'file', 'none'); drop the blanks and write it in lower case: --plot none"),
-        (["predict", "--lang", "zh ", "runs/a"], "linearnets predict", "argument --lang: invalid choice: 'zh ' (choose from 'en', 'zh'); drop the blank: --lang zh"),
+        (["softmax", "--impl", "scratch "], "linearnets softmax", "argument --impl: invalid choice: 'scratch ' (choose from 'scratch', 'concise', 'analytic'); drop the blank: pass --impl scratch"),
+        (["linreg", "--impl", "Concise"], "linearnets linreg", "argument --impl: invalid choice: 'Concise' (choose from 'scratch', 'analytic', 'concise'); write it in lower case: pass --impl concise"),
+        (["softmax", "--plot", " NONE\t"], "linearnets softmax", "argument --plot: invalid choice: ' NONE\\t' (choose from 'auto', 'file', 'none'); drop the blanks and write it in lower case: pass --plot none"),
+        (["predict", "--lang", "zh ", "runs/a"], "linearnets predict", "argument --lang: invalid choice: 'zh ' (choose from 'en', 'zh'); drop the blank: pass --lang zh"),
         (["softmax "], "linearnets", "argument COMMAND: invalid choice: 'softmax ' (choose from 'linreg', 'softmax', 'predict', 'data'); drop the blank: softmax"),
         (["data", "Show"], "linearnets data", "argument [ACTION]: invalid choice: 'Show' (choose from 'show', 'download'); write it in lower case: show"),
         # no choice but for its blanks or case: argparse's words alone

@@ -340,7 +340,7 @@ def _choice_fix(action: argparse.Action, value: object) -> str | None:
         return None
     changes, fixed = respelling
     return (
-        f"{changes}: {action.option_strings[-1]} {fixed}"
+        f"{changes}: pass {action.option_strings[-1]} {fixed}"  # as --device's fix says
         if action.option_strings
         else f"{changes}: {fixed}"
     )
