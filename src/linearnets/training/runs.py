@@ -8,7 +8,7 @@ import platform
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -79,8 +79,12 @@ def environment() -> dict[str, Any]:
     }
 
 
+# the API call that continues a run, named in the refusal of a folder that holds one
+ResumeCall = Literal["resume_softmax", "resume_linreg"]
+
+
 def claim_run_dir(
-    out: Path | None, *, name: str, resume_function: str = "resume_softmax"
+    out: Path | None, *, name: str, resume_function: ResumeCall = "resume_softmax"
 ) -> RunLock:
     """Create the run folder and lock it: ``out`` itself, or a new ``runs/<name>-<timestamp>``.
 
@@ -154,7 +158,7 @@ def _make_writable_dir(out: Path) -> None:
         raise UsageError(f"{_setting(out)} is not writable; pass a folder you can write to")
 
 
-def _held_resume(out: Path, default: str) -> str:
+def _held_resume(out: Path, default: ResumeCall) -> ResumeCall:
     """Return the resume call of the run ``out`` holds: ``resume_linreg`` where its config.json
     is a linear-regression run's, ``resume_softmax`` where it is a softmax run's (no "task"),
     else ``default`` (a config.json that cannot be read)."""
@@ -164,8 +168,11 @@ def _held_resume(out: Path, default: str) -> str:
         return default
     if not isinstance(saved, dict):
         return default
+    task = saved.get("task")
+    if task is None:
+        return "resume_softmax"
     # "linreg" is linearnets.tasks.linreg_run.TASK, which this layer does not import
-    return {"linreg": "resume_linreg", None: "resume_softmax"}.get(saved.get("task"), default)
+    return "resume_linreg" if task == "linreg" else default
 
 
 def _setting(out: Path) -> str:
@@ -198,7 +205,9 @@ def _check_path_length(out: Path) -> None:
         )
 
 
-def _already_used(out: Path, held: list[str], drawn: list[str], resume_function: str) -> UsageError:
+def _already_used(
+    out: Path, held: list[str], drawn: list[str], resume_function: ResumeCall
+) -> UsageError:
     """Return the error for ``out``, which holds ``held``, (part of) a run or files a run writes,
     and ``drawn``, figures ``linearnets predict`` drew there (:func:`predict_figures`)."""
     if any(name in RUN_FILES for name in held):
