@@ -690,3 +690,20 @@ def test_a_linear_regression_run_is_refused_as_such(
         f"--resume {run}\n"
     )
     assert main(["linreg", "--resume", str(run), "--epochs", "2"]) == 0  # the fix works
+
+
+def test_a_linear_regression_run_without_its_config_is_refused_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without config.json predict read a linreg run as a softmax run lacking model.pt and sent it
+    to 'linearnets softmax --resume RUN', which refused it in turn: its checkpoint says linreg."""
+    run = tmp_path / "lr"
+    assert main(["linreg", "--epochs", "1", "--out", str(run)]) == 0
+    (run / "config.json").unlink()
+    capsys.readouterr()
+    assert main(["predict", str(run)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: the run folder {run} holds a linear-regression run (its "
+        "checkpoint.pt is of task 'linreg'), not a softmax run; predict draws a 'linearnets "
+        "softmax' run's predictions: pass its folder\n"
+    )

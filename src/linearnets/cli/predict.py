@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets.cli._options import MAX_SHOW, path_arg_for, positive_int
-from linearnets.errors import UsageError
+from linearnets.errors import CheckpointError, UsageError
 
 if TYPE_CHECKING:
     from linearnets.data.fashion_mnist import FashionMNISTArrays
@@ -182,6 +182,7 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
     """
     from linearnets.tasks.resume_settings import refuse_linreg_run
     from linearnets.tasks.softmax import load_trained
+    from linearnets.training.checkpoint import CHECKPOINT_FILE
     from linearnets.training.run_config import read_config
     from linearnets.training.runs import CONFIG_FILE
 
@@ -190,11 +191,14 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
     except OSError:  # a folder that cannot be searched: load_trained names it
         has_config = False
     # predict needs no config.json (the weights say what they fit); one that is there must be sound
-    saved = read_config(run_dir) if has_config else {"config": {}}
+    saved = (
+        read_config(run_dir) if has_config else {"config": {}, "task": _checkpoint_task(run_dir)}
+    )
     refuse_linreg_run(
         saved,
         run_dir,
         fix="predict draws a 'linearnets softmax' run's predictions: pass its folder",
+        source=CONFIG_FILE if has_config else CHECKPOINT_FILE,
     )
     config = saved["config"]
     data = config.get("data")
@@ -207,6 +211,19 @@ def _load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
     net, meta = load_trained(run_dir)
     _check_fits_fashion_mnist(run_dir, meta)
     return net, meta, config.get("data_dir")
+
+
+def _checkpoint_task(run_dir: Path) -> str | None:
+    """Return the task ``run_dir``'s checkpoint records (``'linreg'``; ``None`` for a softmax run's,
+    or where there is no readable checkpoint): a linear-regression run without its config.json
+    was sent to a softmax resume to write its model.pt."""
+    from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+
+    try:
+        task = load_checkpoint(run_dir / CHECKPOINT_FILE).extra.get("task")
+    except (CheckpointError, OSError):  # load_trained says what is missing or damaged
+        return None
+    return task if isinstance(task, str) else None
 
 
 def _read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:
