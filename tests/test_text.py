@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from linearnets._text import and_list, printable, respelled
+from linearnets._text import and_list, counted, drop_blanks, printable, respelled
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,12 @@ def test_a_value_with_blanks_or_capitals_is_told_how_to_respell_it(
     value: object, said: tuple[str, str] | None
 ) -> None:
     assert respelled(value, {"cpu", "3"}.__contains__) == said
+
+
+@pytest.mark.parametrize(("n", "said"), [(0, "0 epochs"), (1, "1 epoch"), (2, "2 epochs")])
+def test_a_count_is_said_in_the_plural_but_for_one(n: int, said: str) -> None:
+    assert counted(n, "epoch") == said
+
+
+def test_the_blanks_to_drop_are_said_in_the_plural_past_one() -> None:
+    assert (drop_blanks(1), drop_blanks(2)) == ("drop the blank", "drop the blanks")

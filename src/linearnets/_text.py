@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-__all__ = ["and_list", "printable", "respelled"]
+__all__ = ["and_list", "counted", "drop_blanks", "printable", "respelled"]
 
 
 def and_list(words: Sequence[str]) -> str:
@@ -13,6 +13,16 @@ def and_list(words: Sequence[str]) -> str:
     if len(words) < 2:
         return "".join(words)
     return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def counted(n: int, word: str) -> str:
+    """Return ``n`` and ``word``, in the plural but for 1: ``1 example``, ``20 examples``."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def drop_blanks(blanks: int) -> str:
+    """Return the fix for ``blanks`` (≥ 1) blanks around a value: ``drop the blank(s)``."""
+    return f"drop the blank{'s' if blanks > 1 else ''}"
 
 
 def respelled(value: object, accepts: Callable[[str], bool]) -> tuple[str, str] | None:
@@ -28,7 +38,7 @@ def respelled(value: object, accepts: Callable[[str], bool]) -> tuple[str, str] 
     changes = []
     blanks = len(value) - len(value.strip())
     if blanks:
-        changes.append(f"drop the blank{'s' if blanks > 1 else ''}")
+        changes.append(drop_blanks(blanks))
     if value.strip() != fixed:
         changes.append("write it in lower case")
     return " and ".join(changes), fixed

@@ -7,6 +7,7 @@ import os
 import torch
 from torch.torch_version import TorchVersion
 
+from linearnets._text import counted
 from linearnets.config_checks import check_cpu_index, device_name_fix
 from linearnets.config_checks import check_device_name as check_device_name
 from linearnets.errors import UsageError
@@ -114,8 +115,8 @@ def _check_one_gpu_each(device: object, processes: tuple[int, str, str]) -> None
         return
     fewer = f"use --nproc_per_node={gpus}" if launcher else f"start at most {gpus} per machine"
     raise UsageError(
-        f"device {str(device)!r} needs a GPU for each process, but {who}, which has {gpus} "
-        f"GPU{'s' if gpus != 1 else ''}; {fewer}, or pass e.g. device='cpu'"
+        f"device {str(device)!r} needs a GPU for each process, but {who}, which has "
+        f"{counted(gpus, 'GPU')}; {fewer}, or pass e.g. device='cpu'"
     )
 
 

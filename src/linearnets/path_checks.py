@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
+from linearnets._text import drop_blanks
 from linearnets.errors import UsageError, UsageTypeError
 
 __all__ = [
@@ -147,7 +148,7 @@ def blank_fix(path: Path) -> str | None:
     bare = without_blanks(path)
     if not bare or not os.path.lexists(bare):
         return None
-    return f"drop the blank{'s' if len(str(path)) - len(bare) > 1 else ''}: {bare!r}"
+    return f"{drop_blanks(len(str(path)) - len(bare))}: {bare!r}"
 
 
 def without_blanks(path: Path) -> str | None:

@@ -19,6 +19,7 @@ from typing import NoReturn
 import numpy as np
 import torch
 
+from linearnets._text import counted
 from linearnets._warn import warn
 from linearnets.data.class_labels import (
     class_labels,
@@ -180,7 +181,7 @@ def load_classification_file(path: Path) -> ClassificationArrays:
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
             f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them "
-            f"apart, got only class {int(y.min())} in its {_examples_count(len(y))}; add examples of the "
+            f"apart, got only class {int(y.min())} in its {counted(len(y), 'example')}; add examples of the "
             "other classes"
         )
     X_test, y_test = _test_set(path, arrays, names, X, y, scaled=scaled, alike=alike, shapes=shapes)
@@ -236,11 +237,6 @@ def _test_set(
             )
         warn_unseen(path, y, y_test)
     return X_test, y_test
-
-
-def _examples_count(n: int) -> str:
-    """Return ``n`` examples in words: ``1 example``, ``20 examples``."""
-    return f"{n} example{'s' if n != 1 else ''}"
 
 
 def _check_model_size(path: Path, features: int, classes: int) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from linearnets._text import counted
 from linearnets._warn import warn
 from linearnets.errors import DatasetError, DataWarning
 
@@ -55,7 +56,7 @@ def class_labels(
             or f"store one label per row of {rows}, in the same order"
         )
         raise DatasetError(
-            f"{path}: {name} must be a 1-d array of {n} label{'s' if n != 1 else ''}, got shape "
+            f"{path}: {name} must be a 1-d array of {counted(n, 'label')}, got shape "
             f"{array.shape}; {fix}"
         )
     if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one

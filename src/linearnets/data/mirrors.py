@@ -13,6 +13,7 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Sequence
 
+from linearnets._text import drop_blanks
 from linearnets.data.mirror_reasons import mask_passwords
 from linearnets.errors import UsageError
 
@@ -89,8 +90,7 @@ def check_mirrors(mirrors: Sequence[str]) -> None:
             # a blank around a URL pasted or from a script's variable: the URL it is, named
             stripped = mirror.strip() if isinstance(mirror, str) else ""
             fix = (
-                f"drop the blank{'s' if len(mirror) - len(stripped) > 1 else ''}: "
-                f"{_shown(stripped)!r}"
+                f"{drop_blanks(len(mirror) - len(stripped))}: {_shown(stripped)!r}"
                 if stripped != mirror and _is_http_url(stripped)
                 else f"pass e.g. {DEFAULT_MIRRORS[1]!r}"
             )

@@ -13,6 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from linearnets._text import counted
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.experiment import check_data_source
@@ -178,7 +179,7 @@ def check_logged_epochs(run_dir: Path, *, force: bool) -> None:
     # checkpoint went missing, and starting over would throw that work away
     if done and not force:
         raise CheckpointError(
-            f"the run in {run_dir} logged {done} finished epoch{'s' if done > 1 else ''} in "
+            f"the run in {run_dir} logged {counted(done, 'finished epoch')} in "
             f"metrics.jsonl but has no {CHECKPOINT_FILE} to continue from; put the checkpoint "
             "back, or pass force=True to start the run over, replacing its metrics"
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
+from linearnets._text import counted
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
@@ -125,8 +126,8 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     if finished:
         # any epochs past the checkpoint's will do: the call's is an example, the rule says so
         again = (
-            f"; a resume that trains further, to more than the {epoch} epoch"
-            f"{'s' if epoch != 1 else ''} it finished (e.g. "
+            f"; a resume that trains further, to more than the {counted(epoch, 'epoch')} it "
+            "finished (e.g. "
             f"linearnets.resume_softmax({str(run_dir)!r}, epochs={epoch + 5})), {rebuilt}"
             if epoch is not None
             else ""
@@ -153,8 +154,8 @@ def run_complete(run_dir: Path, epochs: int) -> UsageError:
     """Return the refusal of a plain resume of the run in ``run_dir``, complete after ``epochs``
     epochs (in the API's words; the command line says --epochs)."""
     return UsageError(
-        f"the run in {run_dir} is complete: it finished its {epochs} "
-        f"epoch{'s' if epochs != 1 else ''} and wrote its results, so nothing is left to "
+        f"the run in {run_dir} is complete: it finished its {counted(epochs, 'epoch')} "
+        "and wrote its results, so nothing is left to "
         f"resume; pass e.g. epochs={epochs + 5} to train further"
     )
 
