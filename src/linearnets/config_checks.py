@@ -185,7 +185,9 @@ def check_bias(true_b: Any) -> float:
 def check_device_name(value: object) -> str:
     """Return ``value`` as a device name ("auto", "cpu", "cuda", "cuda:N" or "mps"), or raise.
 
-    A ``torch.device`` is taken by its name. Only the name is checked here (a config may be built on
+    A ``torch.device`` is taken by its name; ``cpu:N`` past 0 is refused (:func:`check_cpu_index`),
+    and a name refused but for its blanks or capitals is told its spelling. Only the name is checked
+    here (a config may be built on
     another machine than the one that trains); :func:`linearnets.device.resolve_device` checks that it
     is available.
     """

@@ -34,8 +34,9 @@ def resolve_device(
             ``LOCAL_WORLD_SIZE``, else ``local_rank + 1`` (at least that many run).
 
     Raises:
-        UsageError: the name is unknown, the device is not available on this machine, or this
-            machine runs more processes than it has GPUs.
+        UsageError: the name is unknown (or ``cpu:N`` past 0: torch has one CPU device), the
+            device is not available on this machine, or this machine runs more processes than it
+            has GPUs.
     """
     processes = _local_processes(local_rank, local_world_size)
     if device is None or device == "auto":

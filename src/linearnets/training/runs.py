@@ -179,7 +179,8 @@ def _setting(out: Path) -> str:
     """Return ``out`` as the setting it was given as: ``out='runs/a'``.
 
     The messages speak the Python API's words; the command line prints ``--out runs/a`` instead
-    (``linearnets.cli._report``), as it does ``--resume`` for a ``linearnets.resume_softmax`` call.
+    (``linearnets.cli._report``), as it does ``linearnets softmax --resume`` for a
+    ``linearnets.resume_softmax`` call (``linreg`` for ``resume_linreg``).
     """
     return f"out={str(out)!r}"
 
