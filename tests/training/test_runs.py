@@ -677,3 +677,20 @@ def test_a_run_of_the_other_task_is_refused_with_its_own_resume(
     assert str(info.value).endswith(
         f"continue it with linearnets.{advised}('{tmp_path}'), or pass a new folder"
     )
+
+
+def test_a_config_json_that_is_a_fifo_is_not_read_for_the_resume_to_name(tmp_path: Path) -> None:
+    """The run's task is read from a config.json file only: a FIFO of that name would block."""
+    os.mkfifo(tmp_path / "config.json")
+
+    def blocked(*_: object) -> None:
+        pytest.fail("claim_run_dir blocked opening the FIFO config.json")
+
+    before = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(10)
+    try:
+        with pytest.raises(UsageError, match=r"continue it with linearnets\.resume_linreg\("):
+            claim_run_dir(tmp_path, name="x", resume_function="resume_linreg")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)

@@ -162,8 +162,11 @@ def _held_resume(out: Path, default: ResumeCall) -> ResumeCall:
     """Return the resume call of the run ``out`` holds: ``resume_linreg`` where its config.json
     is a linear-regression run's, ``resume_softmax`` where it is a softmax run's (no "task"),
     else ``default`` (a config.json that cannot be read)."""
+    path = out / CONFIG_FILE
+    if not path.is_file():  # a FIFO would block the read
+        return default
     try:
-        saved = json.loads((out / CONFIG_FILE).read_text(encoding="utf-8"))
+        saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return default
     if not isinstance(saved, dict):
