@@ -1,0 +1,74 @@
+"""What every check shares: telling a tensor or an array without loading its library, describing a
+value, and raising the message that names the argument, the rule, the value and the fix.
+
+Imports neither torch nor NumPy: see :mod:`linearnets.validation`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+from typing import Any
+
+from linearnets.errors import UsageError
+
+__all__ = ["describe", "is_finite_number", "scalar_value"]
+
+
+def _is_a(value: object, module: str, kind: str) -> bool:
+    """Whether ``value`` is a ``module.kind`` ("torch", "Tensor"), without loading ``module``:
+    none of its objects exists before it is loaded."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(value, getattr(loaded, kind))
+
+
+def _is_tensor(value: object) -> bool:
+    """Whether ``value`` is a ``torch.Tensor``, without loading torch."""
+    return _is_a(value, "torch", "Tensor")
+
+
+def describe(value: Any) -> str:
+    """Return a short description of ``value`` for error messages (tensors by shape and dtype)."""
+    if _is_tensor(value):
+        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def is_finite_number(value: numbers.Real) -> bool:
+    """Whether the real number ``value`` is finite as a float: an ``int`` past float's range
+    (``10**400``) is not, where ``float()`` raises ``OverflowError`` on it."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _fail(
+    name: str, rule: str, value: Any, fix: str, *, kind: type[Exception] = UsageError
+) -> None:
+    raise kind(f"{name} must be {rule}, got {describe(value)}; {fix}")
+
+
+def scalar_value(value: Any, *, integral: bool = False) -> Any:
+    """Return a 0-d real tensor's number (``torch.tensor(0.03)``, which ``torch.optim.SGD`` takes as
+    its ``lr``; with ``integral``, a 0-d integer tensor's int alone, ``torch.tensor(4)``, a size
+    computed with torch) or a 0-d NumPy array's (``np.array(0.03)``, ``np.float64(x).reshape(())``:
+    NumPy's scalars are taken, its 0-d arrays were refused), anything else as it is."""
+    if (
+        _is_tensor(value)
+        and value.ndim == 0
+        and value.dtype != sys.modules["torch"].bool
+        and not value.is_complex()
+        and not value.is_meta
+        and not (integral and value.is_floating_point())
+    ):
+        return value.item()
+    if (
+        _is_a(value, "numpy", "ndarray")
+        and value.ndim == 0
+        and value.dtype.kind in ("iu" if integral else "iuf")
+    ):
+        return value.item()
+    return value
