@@ -12,11 +12,9 @@ import stat
 from pathlib import Path
 
 from linearnets._warn import warn
-from linearnets.data.files import (
-    UnsearchableFolderError,
-    find_fashion_mnist,
-    torchvision_root_fix,
-)
+from linearnets.data.data_dir import torchvision_root_fix
+from linearnets.data.files import find_fashion_mnist
+from linearnets.data.folder_contents import UnsearchableFolderError
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.path_checks import blank_fix, expand_user, link_problem
 

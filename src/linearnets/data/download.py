@@ -25,7 +25,7 @@ from pathlib import Path
 from linearnets._fs import remove_empty_folders
 from linearnets.data.download_destination import locate, needed_files, prepare_folder
 from linearnets.data.fetch import MIN_BYTES_PER_SECOND, remove_stale_parts
-from linearnets.data.files import FASHION_MNIST_FILES
+from linearnets.data.folder_contents import FASHION_MNIST_FILES
 
 # the fixes a failed download's message ends with: importable from here, as before the split
 from linearnets.data.mirror_order import ANSWERED_FIX as ANSWERED_FIX

@@ -17,7 +17,9 @@ import os
 from pathlib import Path
 
 from linearnets._fs import missing_folders, remove_empty_folders
-from linearnets.data.files import current_file, folder_above, how_to_replace
+from linearnets.data.data_dir import folder_above
+from linearnets.data.files import how_to_replace
+from linearnets.data.folder_contents import current_file
 from linearnets.data.verify import OtherContentError, read_verified
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import link_problem
@@ -67,7 +69,7 @@ def _refuse_dataset_folder(root: Path, dest: Path, names: dict[str, tuple[int, s
     ``data/FashionMNIST`` passed for torchvision's ``data`` downloaded into
     data/FashionMNIST/FashionMNIST/raw, a second copy beside data/FashionMNIST/raw where that held
     them; reading the files from ``data/FashionMNIST`` is refused telling to pass ``data``
-    (see :func:`~linearnets.data.files.torchvision_root_fix`), and so is this.
+    (see :func:`~linearnets.data.data_dir.torchvision_root_fix`), and so is this.
     """
     if _named(root)[1] != "FashionMNIST":
         return

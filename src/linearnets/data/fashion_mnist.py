@@ -24,12 +24,8 @@ from linearnets.data.fashion_mnist_arrays import FashionMNISTArrays
 from linearnets.data.fashion_mnist_checks import check_not_swapped, check_splits
 from linearnets.data.fashion_mnist_loaders import load_data_fashion_mnist
 from linearnets.data.fashion_mnist_memo import memo_key, recall, remember
-from linearnets.data.files import (
-    FASHION_MNIST_FILES,
-    TEST_FILES,
-    Found,
-    find_fashion_mnist,
-)
+from linearnets.data.files import find_fashion_mnist
+from linearnets.data.folder_contents import FASHION_MNIST_FILES, TEST_FILES, Found
 from linearnets.data.idx import GZIP_MAGIC, MAX_HEADER, check_plain_size, parse_idx
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
 from linearnets.data.verify import read_verified, remove_killed_runs_temps_in
@@ -70,7 +66,7 @@ def read_fashion_mnist(
         checksums: each file name with its (size, MD5); default :data:`FASHION_MNIST_FILES`, the real
             dataset's (tests pass their tiny files').
         train: read the training split too; ``False`` looks for, verifies and reads the
-            :data:`~linearnets.data.files.TEST_FILES` alone (what predicting needs), so a folder
+            :data:`~linearnets.data.folder_contents.TEST_FILES` alone (what predicting needs), so a folder
             holding only those two serves.
 
     Returns:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from linearnets.data.files import Found
+from linearnets.data.folder_contents import Found
 from linearnets.errors import UsageError
 
 __all__ = ["FashionMNISTArrays"]

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from linearnets.data.files import Found, how_to_replace
+from linearnets.data.files import how_to_replace
+from linearnets.data.folder_contents import Found
 from linearnets.errors import DatasetError
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from pathlib import Path
 
 from linearnets.data.fashion_mnist_arrays import FashionMNISTArrays
-from linearnets.data.files import Found
+from linearnets.data.folder_contents import Found
 
 __all__ = ["MEMO", "memo_key", "recall", "remember"]
 

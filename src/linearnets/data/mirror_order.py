@@ -16,7 +16,7 @@ from pathlib import Path
 
 from linearnets._fs import fsync_dir
 from linearnets.data.fetch import LocalFileError, try_mirror
-from linearnets.data.files import current_file
+from linearnets.data.folder_contents import current_file
 from linearnets.data.http_deadline import SilentError, StalledError
 from linearnets.data.mirror_reasons import certificate_failed, failure_reason, proxy_for
 from linearnets.errors import DatasetError

@@ -32,7 +32,8 @@ from linearnets.data.cache import (
     remove_killed_runs_temps,
     save_index,
 )
-from linearnets.data.files import DEBIAN_DIR, FASHION_MNIST_FILES, how_to_replace
+from linearnets.data.files import DEBIAN_DIR, how_to_replace
+from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
 from linearnets.errors import DatasetError
 

@@ -1,0 +1,137 @@
+"""Which of the Fashion-MNIST files a folder holds (D2L §3.5.1): the four files (or the test
+split's two), each plain or gzipped, directly in the folder or in its ``FashionMNIST/raw``.
+
+What the search (:mod:`linearnets.data.files`) and a given ``root`` (:mod:`linearnets.data.data_dir`)
+look for, and what their messages say a folder lacks.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from linearnets.errors import UsageError
+from linearnets.path_checks import unsearchable_folder
+
+__all__ = [
+    "FASHION_MNIST_FILES",
+    "HOW_TO_GET",
+    "TEST_FILES",
+    "Found",
+    "UnsearchableFolderError",
+    "current_file",
+    "files_in",
+    "missing_files",
+    "unsearchable_layout",
+    "wanted",
+]
+
+# decompressed size and MD5 of each file (Debian re-gzipped them, so .gz hashes differ from upstream)
+FASHION_MNIST_FILES: dict[str, tuple[int, str]] = {
+    "train-images-idx3-ubyte": (47040016, "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
+    "train-labels-idx1-ubyte": (60008, "9018921c3c673c538a1fc5bad174d6f9"),
+    "t10k-images-idx3-ubyte": (7840016, "8181f5470baa50b63fa0f6fddb340f0a"),
+    "t10k-labels-idx1-ubyte": (10008, "15d484375f8d13e6eb1aabb0c3f46965"),
+}
+# the test split's two files: all that predicting needs (read_fashion_mnist(..., train=False))
+TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+HOW_TO_GET = (
+    "get it with 'sudo apt-get install dataset-fashion-mnist', or 'linearnets data download --data-dir DIR' "
+    "where a network exists, then pass root=DIR (or set LINEARNETS_DATA)"
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where the files were found (the four, or the test split's two): the folder, which search
+    location it was, and each file's path."""
+
+    directory: Path
+    source: str
+    paths: dict[str, Path]
+
+    @property
+    def folder(self) -> Path:
+        """The folder that holds the files: ``directory`` itself or its ``FashionMNIST/raw``."""
+        # one layout holds every file looked for (see files_in), so any file's parent names it
+        return next(iter(self.paths.values())).parent
+
+
+class UnsearchableFolderError(UsageError):
+    """A folder on the way to the files cannot be searched (its permissions): ``root`` or
+    ``$LINEARNETS_DATA`` names a folder whose content the user may not look at."""
+
+
+def _layouts(directory: Path) -> tuple[Path, Path]:
+    return directory, directory / "FashionMNIST" / "raw"
+
+
+def current_file(folder: Path, name: str) -> Path | None:
+    """Return ``folder/name`` or ``folder/name.gz``, whichever is a file (plain first): the one
+    :func:`find_fashion_mnist` reads, and a download keeps or completes.
+
+    ``os.path.isfile``, not ``Path.is_file``: Python 3.11's raises PermissionError for a folder
+    that cannot be searched, where the search must go on (:func:`unsearchable_layout` says why)."""
+    return next((p for p in (folder / name, folder / f"{name}.gz") if os.path.isfile(p)), None)
+
+
+def unsearchable_layout(
+    directory: Path, names: dict[str, tuple[int, str]]
+) -> tuple[Path, str] | None:
+    """Return the folder that refuses the search (and why) in the first layout of ``directory``
+    that cannot be searched for the files ``names`` (``None``: each can); see
+    :func:`~linearnets.path_checks.unsearchable_folder`."""
+    name = next(iter(names))
+    return next(
+        (why for layout in _layouts(directory) if (why := unsearchable_folder(layout / name))), None
+    )
+
+
+def files_in(directory: Path, names: dict[str, tuple[int, str]]) -> dict[str, Path] | None:
+    """Return each file's path in ``directory`` (or its FashionMNIST/raw), if one layout has them all."""
+    for folder in _layouts(directory):
+        paths = {name: p for name in names if (p := current_file(folder, name)) is not None}
+        if len(paths) == len(names):
+            return paths
+    return None
+
+
+def wanted(names: dict[str, tuple[int, str]]) -> str:
+    """Return how the messages name the files ``names``: all four as "the Fashion-MNIST files", a
+    subset (the test split's) each by name."""
+    if set(names) == set(FASHION_MNIST_FILES):
+        return "the Fashion-MNIST files"
+    return f"Fashion-MNIST's {' and '.join(names)}"
+
+
+def missing_files(root: Path, names: dict[str, tuple[int, str]] | None = None) -> list[str]:
+    """Return the files (of ``names``, default :data:`FASHION_MNIST_FILES`) ``root`` lacks, in
+    whichever layout holds more of them, each with what stands in its place, if anything (e.g.
+    ``t10k-labels-idx1-ubyte (t10k-labels-idx1-ubyte.gz there is a folder)``)."""
+    names = names or FASHION_MNIST_FILES
+    folder, lacking = min(
+        ((f, [n for n in names if current_file(f, n) is None]) for f in _layouts(root)),
+        key=lambda found: len(found[1]),
+    )
+    return [_in_the_way(folder, name) for name in lacking]
+
+
+def _in_the_way(folder: Path, name: str) -> str:
+    """Return ``name``, with what is in ``folder`` under its name (or its .gz) that is no file."""
+    for path in (folder / name, folder / f"{name}.gz"):
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            continue  # nothing there
+        if stat.S_ISLNK(mode):
+            kind = "a link to something that is no file" if path.exists() else "a broken link"
+        elif stat.S_ISDIR(mode):
+            kind = "a folder"
+        elif stat.S_ISFIFO(mode):
+            kind = "a FIFO"
+        else:
+            kind = "no regular file"
+        return f"{name} ({path.name} there is {kind})"
+    return name
