@@ -28,7 +28,8 @@ from linearnets.data.files import find_fashion_mnist
 from linearnets.data.folder_contents import FASHION_MNIST_FILES, TEST_FILES, Found
 from linearnets.data.idx import GZIP_MAGIC, MAX_HEADER, check_plain_size, parse_idx
 from linearnets.data.labels import CLASSES, TEXT_LABELS, TEXT_LABELS_ZH, get_fashion_mnist_labels
-from linearnets.data.verify import read_verified, remove_killed_runs_temps_in
+from linearnets.data.remembered import remove_killed_runs_temps_in
+from linearnets.data.verify import read_verified
 from linearnets.errors import DatasetError, DataWarning, UsageTypeError
 
 __all__ = [

@@ -5,7 +5,8 @@ CRC-32 of its content, so later runs skip the hash. For a gzipped file its decom
 too (``<cache>/fashion-mnist/``, checked by CRC-32 when read back), so later runs skip inflating; the
 ``.gz`` itself is checksummed (Adler-32, a few GB/s, alongside reading the copy) on every run all
 the same, so a byte damaged in it with its size and time unchanged is caught. Where the cache is, and why a
-broken one never fails a run: :mod:`linearnets.data.cache`.
+broken one never fails a run: :mod:`linearnets.data.cache`; how a remembered file is read back and a
+copy kept: :mod:`linearnets.data.remembered`.
 
 Inflating dominates a first load, so it runs in this thread while a second one hashes, copies and
 writes each chunk (zlib and hashlib release the GIL).
@@ -23,10 +24,8 @@ from typing import Any, BinaryIO
 
 from linearnets.data.cache import (
     cache_dir,
-    commit_temp,
     load_index,
     new_buffer,
-    open_regular,
     open_sink,
     read_exact,
     remove_killed_runs_temps,
@@ -35,6 +34,12 @@ from linearnets.data.cache import (
 from linearnets.data.files import DEBIAN_DIR, how_to_replace
 from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.data.idx import GZIP_MAGIC, inflate_chunks
+from linearnets.data.remembered import (
+    index_and_copies,
+    keep_copy,
+    remembered,
+    remove_killed_runs_temps_in,
+)
 from linearnets.errors import DatasetError
 
 __all__ = ["OtherContentError", "cache_dir", "read_verified", "remove_killed_runs_temps_in"]
@@ -50,49 +55,6 @@ class OtherContentError(DatasetError):
     def __init__(self, message: str, *, path: Path) -> None:
         super().__init__(message)
         self.path = path
-
-
-SUM_CHUNK = 1 << 20  # read the .gz in pieces this big: one buffer, reused, stays in the CPU cache
-
-
-def _file_sum(path: Path) -> int | None:
-    """Return the Adler-32 of the bytes of the regular file ``path`` (``None``: it cannot be read).
-
-    Not CRC-32: a gzip file ends with the CRC-32 of its content, so for stored (incompressible)
-    blocks an edit together with its new trailer leaves the CRC-32 of the whole file unchanged.
-    """
-    f = open_regular(path)
-    if f is None:
-        return None
-    total, buf = 1, bytearray(SUM_CHUNK)  # 1: Adler-32's starting value
-    view = memoryview(buf)
-    try:
-        with f:
-            while n := f.readinto(buf):
-                total = zlib.adler32(view[:n], total)
-    except OSError:
-        return None
-    return total
-
-
-def _remembered(path: Path, copy: Path, size: int, entry: dict[str, Any]) -> memoryview | None:
-    """Return the verified content without the MD5: the plain file itself, or the checked copy.
-
-    The content is CRC-32-checked against the value recorded when it was verified (~20 ms for the
-    training images, against ~70 ms for the MD5), and a ``.gz`` itself is Adler-32-checked (in
-    another thread meanwhile): a same-size file edited with its time put back (``touch -r``,
-    ``cp -p`` or ``rsync -t`` of another file, bit rot) is verified again.
-    """
-    if not entry.get("gzip"):
-        data = read_exact(path, size)
-        return data if data is not None and zlib.crc32(data) == entry.get("crc32") else None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linearnets-sum") as pool:
-        own = pool.submit(_file_sum, path)
-        data = read_exact(copy, size)
-        intact = data is not None and zlib.crc32(data) == entry.get("crc32")
-        if own.result() != entry.get("gz_adler32"):
-            return None  # the .gz changed (or an entry from before its sum was kept): verify it
-    return data if intact else None  # no copy, or a damaged one: verify the file again
 
 
 class _Digest:
@@ -156,7 +118,7 @@ def _verify(
         )
         _check_md5(path, name, md5, found)
         if opened is not None:
-            _keep_copy(*opened, copy, size=size if complete else -1)
+            keep_copy(*opened, copy, size=size if complete else -1)
     except BaseException:
         if opened is not None:
             with contextlib.suppress(OSError):
@@ -270,41 +232,6 @@ def _hash_plain(path: Path, name: str, size: int) -> tuple[memoryview, str, int]
     return plain, hashlib.md5(plain, usedforsecurity=False).hexdigest(), zlib.crc32(plain)
 
 
-def _keep_copy(sink: BinaryIO, tmp: Path, copy: Path, *, size: int) -> None:
-    """Move the verified copy written to ``sink`` at ``tmp`` to ``copy`` if it holds all ``size``
-    bytes, else drop it; never an error.
-
-    The copy is flushed and its size checked before the rename, so a write lost to a full disk never
-    puts a partial copy in place.
-    """
-    try:
-        sink.flush()
-        whole = os.fstat(sink.fileno()).st_size == size
-    except OSError:  # a full disk at the last flush only loses the copy
-        whole = False
-    if whole:
-        # a cache that cannot take it (a folder in the way, a read-only cache) costs the next run
-        # an inflate only
-        commit_temp(sink, tmp, copy)
-        return
-    with contextlib.suppress(OSError):
-        tmp.unlink()
-    with contextlib.suppress(OSError):
-        sink.close()
-
-
-def _index_and_copies(cache: Path | None) -> tuple[Path, Path]:
-    """Return the index file and the folder of the copies in ``cache`` (default :func:`cache_dir`)."""
-    cache = cache if cache is not None else cache_dir()
-    return cache / "verified.json", cache / "fashion-mnist"
-
-
-def remove_killed_runs_temps_in(cache: Path | None = None) -> None:
-    """Remove the temporary files killed runs left in ``cache`` (default :func:`cache_dir`): once
-    for several files read with ``read_verified(..., tidy=False)``."""
-    remove_killed_runs_temps(*_index_and_copies(cache))
-
-
 def read_verified(
     path: Path,
     name: str,
@@ -334,7 +261,7 @@ def read_verified(
     See D2L §3.5.1.
     """
     size, md5 = expected
-    index_path, copies = _index_and_copies(cache)
+    index_path, copies = index_and_copies(cache)
     copy = copies / name
     stat = path.stat()
     key, identity = str(path.resolve()), {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
@@ -344,7 +271,7 @@ def read_verified(
         and entry.get("md5") == md5
         and all(entry.get(k) == v for k, v in identity.items())
     ):
-        data = _remembered(path, copy, size, entry)
+        data = remembered(path, copy, size, entry)
         if data is not None:
             if tidy:
                 remove_killed_runs_temps(index_path, copies)

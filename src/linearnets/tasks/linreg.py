@@ -309,7 +309,7 @@ def _data(
     See D2L §3.2.1 (the synthetic data: ``y = Xw + b + noise``).
     """
     if config.data is not None:
-        from linearnets.data.arrays import load_regression_file
+        from linearnets.data.regression_file import load_regression_file
 
         features, labels = load_regression_file(config.data)
         return features, labels, None, None

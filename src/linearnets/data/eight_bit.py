@@ -1,0 +1,72 @@
+"""8-bit pixels in a ``--data`` file: uint8 features, or integers of a wider type within 0..255,
+scaled to [0, 1] as ``ToTensor`` scales images (D2L §3.5), with a warning for the wider ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from linearnets._warn import warn
+from linearnets.data.features import float_features
+from linearnets.errors import DataWarning
+
+__all__ = ["PIXELS_PAST", "described", "eight_bit", "note_wide_pixels", "pixel_features"]
+
+# integer features within 0..255 whose largest passes this are 8-bit pixels in a wider type (pandas'
+# int64 columns of a pixel CSV, np.loadtxt(..., dtype=int)), scaled as uint8 ones are: it is the
+# size past which a run that diverges is told to scale its features (tasks.stopping's
+# LARGE_FEATURES); smaller integers (0/1 flags, counts, codes) suit the book's lr as they are
+PIXELS_PAST = 100
+
+
+def pixel_features(
+    path: Path, name: str, array: np.ndarray, *, scaled: bool, shape: tuple[int, ...]
+) -> torch.Tensor:
+    """Return features as :func:`float_features` does, divided by 255 when ``scaled`` (8-bit pixels);
+    ``shape``: each example's shape in the file, (D,) or (H, W, …) before it was flattened.
+
+    uint8 images are scaled to [0, 1] as ``ToTensor`` and the built-in Fashion-MNIST path scale them:
+    raw values up to 255 make the book's learning rate diverge.
+    """
+    held = (array.shape[0], *shape) if array.ndim == 2 else None  # else refused as it is
+    X = float_features(path, name, array, shape=held)
+    return X.div_(255) if scaled else X
+
+
+def eight_bit(array: np.ndarray, *, any_largest: bool = False) -> bool:
+    """Return whether ``array`` holds 8-bit pixels, to scale to [0, 1]: uint8, or integers of a
+    wider type within 0..255 whose largest passes :data:`PIXELS_PAST` (any largest with
+    ``any_largest``: X_test's, beside X's pixels). Floats and bools are never pixels."""
+    if array.dtype == np.uint8:
+        return True
+    if array.dtype.kind not in "iu" or not array.size:  # not "m": numpy's timedelta64 is one
+        return False
+    low, high = int(array.min()), int(array.max())
+    return low >= 0 and high <= 255 and (any_largest or high > PIXELS_PAST)
+
+
+def described(array: np.ndarray) -> str:
+    """Return ``array``'s dtype, with its values' range for integers wider than uint8."""
+    if array.dtype.kind in "iu" and array.dtype != np.uint8 and array.size:
+        return f"{array.dtype} of {array.min()}..{array.max()}"
+    return str(array.dtype)
+
+
+def note_wide_pixels(path: Path, arrays: dict[str, np.ndarray], *, test_set: bool) -> None:
+    """Say which of the scaled features, ``X`` and ``X_test`` (N, D), are integers of a type wider
+    than uint8, read as 8-bit pixels: what the training sees is not the values the file holds."""
+    names = ("X", "X_test") if test_set else ("X",)
+    wide = [k for k in names if arrays[k].dtype != np.uint8]
+    if not wide:
+        return
+    which = " and ".join(f"{k} ({described(arrays[k])})" for k in wide)
+    it, is_ = ("them", "are") if len(wide) > 1 else ("it", "is")
+    warn(
+        f"{path}: {which} {is_} taken for 8-bit pixels and scaled to [0, 1], as uint8 pixels are "
+        f"(the book's lr diverges on values up to 255); store {it} as uint8 to have {it} scaled "
+        f"without this warning, or {' and '.join(names)} as float to train on the values as they are",
+        DataWarning,
+    )

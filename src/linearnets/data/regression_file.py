@@ -1,0 +1,101 @@
+"""The user's regression data (``linearnets linreg --data FILE``): ``X`` (N, D) and ``y`` (N,) or
+(N, 1) in an ``.npz``, or a ``.csv`` whose last column is ``y`` (a header row is skipped), checked
+and turned into float32 tensors (D2L §3.1, §3.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from linearnets._warn import warn
+from linearnets.data.class_labels import transposed_fix
+from linearnets.data.csv_table import read_csv
+from linearnets.data.features import float_features
+from linearnets.data.npz import check_data_file, check_no_blanks, open_npz
+from linearnets.data.rounding import check_float32_rounding
+from linearnets.errors import DatasetError, DataWarning, UsageError
+
+__all__ = ["load_regression_file"]
+
+# the targets as the file holds them, (N,) or (N, 1) or another shape to refuse, with the namer of
+# a target's cell (row i, column j) in the file's terms
+_Targets = tuple[np.ndarray, Callable[[int, int], str]]
+
+
+def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """Read and check regression data: ``X`` (N, D) and ``y`` (N, 1), float32, from ``.npz`` or ``.csv``."""
+    path = Path(path)
+    check_no_blanks(path)
+    if path.suffix.lower() == ".npz":
+        X, (y_raw, y_cell) = _read_npz(path)
+    elif path.suffix.lower() == ".csv":
+        X, (y_raw, y_cell) = _read_csv(path)
+    else:
+        raise UsageError(
+            f"data must be a .npz or .csv file, got {str(path)!r}; save the arrays with "
+            "numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
+        )
+    _check_one_target_each(path, X, y_raw)
+    name = "y (the last column)" if path.suffix.lower() == ".csv" else "y"
+    y = float_features(path, name, y_raw.reshape(-1, 1), cell=y_cell)
+    check_float32_rounding(path, y_raw.reshape(-1, 1), y, lambda j: name)
+    return X, y
+
+
+def _read_npz(path: Path) -> tuple[torch.Tensor, _Targets]:
+    """Return the ``.npz`` file's features ``X`` (N, D), checked, and its targets ``y`` as held."""
+    arrays, names = open_npz(path, ("X", "y"))
+    if "X" not in arrays or "y" not in arrays:
+        raise DatasetError(
+            f"{path} must hold arrays X and y, found {names}; save them by those names: "
+            "numpy.savez(path, X=X, y=y)"
+        )
+    if "X_test" in names or "y_test" in names:
+        warn(
+            f"{path}: linear regression trains on X and y and has no test set: X_test and "
+            "y_test are not used (nor checked)",
+            DataWarning,
+        )
+    X = float_features(path, "X", arrays["X"])
+    check_float32_rounding(path, arrays["X"], X, lambda j: f"X[:, {j}]")
+    y_raw = (
+        arrays["y"].reshape(-1)
+        if arrays["y"].ndim == 2 and arrays["y"].shape[1] == 1
+        else arrays["y"]
+    )
+    return X, (y_raw, lambda i, j: f"y[{i}]")
+
+
+def _read_csv(path: Path) -> tuple[torch.Tensor, _Targets]:
+    """Return the ``.csv`` file's features, every column but the last (N, D), checked, and its
+    last column, the targets (N,)."""
+    check_data_file(path, ".csv")
+    table, lines = read_csv(path)  # (N, D + 1), (N,)
+    X = float_features(
+        path,
+        "X (every column but the last)",
+        table[:, :-1],
+        cell=lambda i, j: f"line {lines[i]}, column {j + 1}",
+    )
+    check_float32_rounding(path, table[:, :-1], X, lambda j: f"column {j + 1}")
+    return X, (table[:, -1], lambda i, j: f"line {lines[i]}, column {table.shape[1]}")
+
+
+def _check_one_target_each(path: Path, X: torch.Tensor, y_raw: np.ndarray) -> None:
+    """Refuse targets ``y_raw`` that are not one per row of ``X`` (N, D): shape (N,)."""
+    if y_raw.ndim == 1 and y_raw.shape[0] == X.shape[0]:
+        return
+    fix = (
+        "the model fits one target: keep one column, e.g. y[:, 0] (a run per column)"
+        if y_raw.ndim == 2 and y_raw.shape[0] == X.shape[0]
+        else transposed_fix("X", X, "y", y_raw)
+        or "store one target per row of X, in the same order, as (N,) or (N, 1)"
+    )
+    raise DatasetError(
+        f"{path}: y must hold one target per row of X ({X.shape[0]}), got shape "
+        f"{y_raw.shape}; {fix}"
+    )
