@@ -18,60 +18,24 @@ import torch
 import torch.nn.functional as F
 
 from linearnets.config_checks import MAX_BATCH_BYTES
+from linearnets.data.loader_checks import (
+    check_image_dtype,
+    check_rank,
+    check_tensors,
+    checked_num_classes,
+    resize_size,
+)
 from linearnets.data.loader_dataset import LoaderDataset
 from linearnets.data.resample import resize_uint8
 from linearnets.device import antialias_resize_runs_on, resolve_device
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import UsageError
 from linearnets.validation import (
     check_bool,
-    check_finite,
     check_generator,
-    check_holds_values,
     check_positive_int,
-    describe,
 )
 
 __all__ = ["ArrayLoader"]
-
-
-def _num_classes(labels: torch.Tensor, num_classes: int | None) -> int | None:
-    """Return ``num_classes`` checked against the labels, or the largest label + 1 when not given."""
-    if labels.is_floating_point():
-        return None if num_classes is None else check_positive_int("num_classes", num_classes)
-    low, high = int(labels.min()), int(labels.max())
-    if low < 0:
-        raise UsageError(f"labels must be class indices >= 0, got {low}; relabel classes as 0..C-1")
-    if num_classes is None:
-        return high + 1
-    num_classes = check_positive_int("num_classes", num_classes)
-    if high >= num_classes:
-        raise UsageError(
-            f"num_classes must exceed every label, got num_classes={num_classes} and a label {high}; "
-            f"pass num_classes={high + 1} or more"
-        )
-    return num_classes
-
-
-def _resize_size(resize: Any) -> tuple[int, int] | None:
-    """Return the (h, w) images are resampled to: ``None`` keeps them; an int n (or ``[n]``) is
-    (n, n), a pair (h, w) itself, as ``transforms.Resize`` reads them on square images."""
-    if resize is None:
-        return None
-    fix = (
-        "pass resize=None to keep the images' own size (28×28 for Fashion-MNIST), or a size such "
-        "as resize=64 or resize=(64, 32)"
-    )
-    if isinstance(resize, Sequence) and not isinstance(resize, str | bytes):
-        rule = "a positive integer or a pair (h, w) of them"
-        if len(resize) not in (1, 2):
-            raise UsageTypeError(f"resize must be {rule}, got {describe(resize)}; {fix}")
-        try:
-            sides = tuple(check_positive_int("resize", side) for side in resize)
-        except UsageError as exc:  # UsageTypeError for a float side: the same kind, the whole value
-            raise type(exc)(f"resize must be {rule}, got {describe(resize)}; {fix}") from None
-        return (sides[0], sides[-1])  # [n] is a square, as for an int
-    side = check_positive_int("resize", resize, fix=fix)  # the book's `if resize:` takes 0 as None
-    return (side, side)
 
 
 def _check_batch_bytes(
@@ -105,65 +69,26 @@ def _check_batch_bytes(
             names, given = "batch_size and resize", f"{given} and resize={resize!r}"
         # the largest side whose batch of `rows` images fits: every value suggested is accepted
         side = math.isqrt(MAX_BATCH_BYTES // (itemsize * rows))
-        if resized and most:
-            fix = f"lower batch_size to {most} or less at resize={resize!r}, or lower resize"
-            fix += f" to {side} or less" if side else ""
-        elif resized:
-            fix = f"lower resize to {side} or less" if side else "lower batch_size and resize"
-        elif most:
-            fix = f"lower batch_size to {most} or less"
-        else:  # converted to the float dtype before any resize
-            fix = "shrink the images before building the loader"
         raise UsageError(
             f"{names} must keep each batch of {name} images within 2 GiB ({MAX_BATCH_BYTES:,} "
             f"bytes), got {given}: {rows:,} images of {shape} pixels take {nbytes:,} bytes "
-            f"({nbytes / 2**30:.2f} GiB); {fix}"
+            f"({nbytes / 2**30:.2f} GiB); {_smaller_batch_fix(resize, resized, most, side)}"
         )
 
 
-def _check_tensors(
-    features: torch.Tensor, labels: torch.Tensor, size: tuple[int, int] | None
-) -> None:
-    """Refuse features (N, ...) and labels (N,) :class:`ArrayLoader` cannot batch, NaN or inf in
-    float ones (found here once, not an epoch later as NaN scores), or resizing (to ``size``) what
-    is not uint8 images."""
-    if not isinstance(features, torch.Tensor) or not isinstance(labels, torch.Tensor):
-        raise UsageError(
-            "features and labels must be torch tensors; convert them with torch.as_tensor"
-        )
-    check_holds_values("features", features)  # a meta tensor: no labels to count, no values
-    check_holds_values("labels", labels)
-    if features.dtype != torch.uint8 and not features.is_floating_point():
-        raise UsageError(
-            f"features must be uint8 images or a floating-point tensor, got dtype {features.dtype}; "
-            "convert with .float()"
-        )
-    if (
-        features.ndim < 2
-        or labels.ndim < 1
-        or features.shape[0] != labels.shape[0]
-        or features.shape[0] == 0
-    ):
-        raise UsageError(
-            f"features and labels must share a non-zero first dimension, got shapes "
-            f"{tuple(features.shape)} and {tuple(labels.shape)}"
-        )
-    if features.dtype == torch.uint8 and features.ndim != 3:
-        # the channel axis is added per batch: other shapes would come out 5-d or 3-d
-        raise UsageError(
-            "features of dtype uint8 must be grayscale images (N, H, W), yielded as float32 "
-            f"(B, 1, H, W), got shape {tuple(features.shape)}; pass (N, H, W) images, e.g. "
-            "features[:, 0] for (N, 1, H, W), or convert to float yourself (features.float() / 255), "
-            "which is yielded in its own shape"
-        )
-    if not labels.is_floating_point() and labels.ndim != 1:
-        raise UsageError(f"labels must be 1-d class indices (N,), got shape {tuple(labels.shape)}")
-    check_finite("features", features)  # float ones: uint8 images are finite
-    check_finite("labels", labels)  # float (regression) targets
-    if (
-        size is not None and features.dtype != torch.uint8
-    ):  # uint8 ones are (N, H, W), checked above
-        raise UsageError(f"resize applies to uint8 images (N, H, W), got {tuple(features.shape)}")
+def _smaller_batch_fix(resize: Any, resized: bool, most: int, side: int) -> str:
+    """Return the fix for a batch past 2 GiB: a batch_size of ``most`` images or fewer (0: none
+    fits), or a resize to ``side`` or less (0: none fits), where ``resized`` says the batch is the
+    one resized to what ``resize`` means."""
+    if resized and most:
+        fix = f"lower batch_size to {most} or less at resize={resize!r}, or lower resize"
+        return fix + (f" to {side} or less" if side else "")
+    if resized:
+        return f"lower resize to {side} or less" if side else "lower batch_size and resize"
+    if most:
+        return f"lower batch_size to {most} or less"
+    # converted to the float dtype before any resize: no batch_size fits
+    return "shrink the images before building the loader"
 
 
 class ArrayLoader:
@@ -215,22 +140,14 @@ class ArrayLoader:
     ) -> None:
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.world_size = check_positive_int("world_size", world_size)
-        if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < world_size:
-            raise UsageError(f"rank must be in [0, {world_size}), got {rank!r}")
-        size = _resize_size(resize)
-        _check_tensors(features, labels, size)
-        if image_dtype is not None and (
-            not isinstance(image_dtype, torch.dtype) or not image_dtype.is_floating_point
-        ):
-            raise UsageTypeError(
-                f"image_dtype must be a floating torch dtype or None, got {describe(image_dtype)}; "
-                "pass e.g. image_dtype=torch.float32"
-            )
-        self.image_dtype = image_dtype
+        rank = check_rank(rank, world_size)
+        size = resize_size(resize)
+        check_tensors(features, labels, size)
+        self.image_dtype = check_image_dtype(image_dtype)
         if features.dtype == torch.uint8:  # yielded as floats: 4 bytes per pixel in float32
             dtype = image_dtype or torch.get_default_dtype()
             _check_batch_bytes(features, self.batch_size, resize, size, dtype)
-        self.num_classes = _num_classes(labels, num_classes)
+        self.num_classes = checked_num_classes(labels, num_classes)
         self.resize = resize  # as given
         self.resize_to = size  # the (h, w) it means, or None
         self.device = resolve_device(device) if device is not None else features.device
