@@ -18,10 +18,13 @@ import torch
 from torch.utils.data import Dataset
 
 from linearnets._warn import warn
-from linearnets.data.dataset_root import check_holds_files, check_root, readable_root
+from linearnets.data.dataset_root import read_root
 from linearnets.data.labels import CLASSES
 from linearnets.data.mirrors import DEFAULT_MIRRORS
-from linearnets.errors import UsageError, UsageTypeError
+
+# torchvision's pair of transforms, importable from here as before
+from linearnets.data.standard_transform import StandardTransform as StandardTransform
+from linearnets.errors import UsageTypeError
 from linearnets.validation import check_bool, check_transform, describe
 
 __all__ = ["FashionMNIST", "StandardTransform"]
@@ -87,27 +90,8 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         # every argument checked before anything is downloaded
         train = _flag("train", train)
         download = _flag("download", download)  # download="False" is truthy
-        for name, fn in (("transform", transform), ("target_transform", target_transform)):
-            if fn is not None and not callable(fn):  # else the first ds[i] fails far from here
-                raise UsageTypeError(
-                    f"{name} must be callable (a function or a transform) or None, got "
-                    f"{fn!r:.40}; pass e.g. {name}=ToTensor() or Compose([...])"
-                )
-            check_transform(name, fn)
-        read_from: str | Path | None = root
-        if root is not None:
-            check_root(root)  # what can never be a folder, whatever download says
-        if download:
-            if root is None:
-                raise UsageError(
-                    "root must be given with download=True: the folder to download into"
-                )
-            read_from = readable_root(root, mirrors=self.mirrors)
-        elif root is not None:
-            check_holds_files(root)
-        from linearnets.data.fashion_mnist import read_fashion_mnist  # it re-exports this class
-
-        arrays = read_fashion_mnist(read_from)
+        _check_transforms(transform, target_transform)
+        arrays = read_root(root, download=download, mirrors=self.mirrors)
         self.root: str | Path
         if root is None:  # searched: the place the files were found in
             self.root = str(arrays.found.directory)
@@ -258,47 +242,23 @@ def _flag(name: str, value: Any) -> bool:
     return check_bool(name, value)
 
 
+def _check_transforms(
+    transform: Callable[[Any], Any] | None, target_transform: Callable[[Any], Any] | None
+) -> None:
+    """Refuse a ``transform`` or ``target_transform`` that is neither callable nor ``None``, or a
+    transform's class passed for a transform."""
+    for name, fn in (("transform", transform), ("target_transform", target_transform)):
+        if fn is not None and not callable(fn):  # else the first ds[i] fails far from here
+            raise UsageTypeError(
+                f"{name} must be callable (a function or a transform) or None, got "
+                f"{fn!r:.40}; pass e.g. {name}=ToTensor() or Compose([...])"
+            )
+        check_transform(name, fn)
+
+
 def _to_pil(image: torch.Tensor) -> Any:
     try:
         from PIL import Image
     except ImportError:
         return image
     return Image.fromarray(image.numpy(), mode="L")
-
-
-class StandardTransform:
-    """Apply ``transform`` to an image and ``target_transform`` to its label, as torchvision's does.
-
-    ``FashionMNIST(...).transforms`` is one of these when either is given (else ``None``).
-
-    Args:
-        transform: applied to the image (``None``: kept as it is).
-        target_transform: applied to the label (``None``: kept as it is).
-    """
-
-    def __init__(
-        self,
-        transform: Callable[[Any], Any] | None = None,
-        target_transform: Callable[[Any], Any] | None = None,
-    ) -> None:
-        self.transform = transform
-        self.target_transform = target_transform
-
-    def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
-        """Return ``(transform(input), target_transform(target))``, each only where it is given."""
-        if self.transform is not None:
-            input = self.transform(input)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return input, target
-
-    def __repr__(self) -> str:
-        lines = [type(self).__name__]
-        for head, fn in (
-            ("Transform: ", self.transform),
-            ("Target transform: ", self.target_transform),
-        ):
-            if fn is not None:
-                first, *rest = repr(fn).splitlines() or [""]
-                lines += [head + first, *(" " * len(head) + line for line in rest)]
-        return "\n".join(lines)

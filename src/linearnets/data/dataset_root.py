@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linearnets._warn import warn
 from linearnets.data.data_dir import torchvision_root_fix
@@ -18,7 +19,10 @@ from linearnets.data.folder_contents import UnsearchableFolderError
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
 from linearnets.path_checks import blank_fix, expand_user, link_problem
 
-__all__ = ["DatasetNotFoundError", "check_holds_files", "check_root", "readable_root"]
+if TYPE_CHECKING:
+    from linearnets.data.fashion_mnist_arrays import FashionMNISTArrays
+
+__all__ = ["DatasetNotFoundError", "check_holds_files", "check_root", "read_root", "readable_root"]
 
 
 class DatasetNotFoundError(UsageError, RuntimeError):
@@ -132,3 +136,22 @@ def check_holds_files(root: str | Path) -> None:
             f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
             f"{os.fspath(root)!r}; {fix}"
         )
+
+
+def read_root(root: str | Path | None, *, download: bool, mirrors: list[str]) -> FashionMNISTArrays:
+    """Return the arrays ``FashionMNIST(root, download=download)`` reads: those in ``root`` (or
+    searched for, ``None``), with ``download``, those of a verified copy elsewhere or downloaded
+    into ``root`` from ``mirrors`` (:func:`readable_root`)."""
+    read_from: str | Path | None = root
+    if root is not None:
+        check_root(root)  # what can never be a folder, whatever download says
+    if download:
+        if root is None:
+            raise UsageError("root must be given with download=True: the folder to download into")
+        read_from = readable_root(root, mirrors=mirrors)
+    elif root is not None:
+        check_holds_files(root)
+    # imported here: linearnets.data.fashion_mnist re-exports FashionMNIST, which imports this
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+
+    return read_fashion_mnist(read_from)
