@@ -26,8 +26,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # linear regression (§3.1–3.3)
     "synthetic_data": "linearnets.data.synthetic",
-    "data_iter": "linearnets.data.synthetic",
-    "load_array": "linearnets.data.synthetic",
+    "data_iter": "linearnets.data.minibatches",
+    "load_array": "linearnets.data.minibatches",
     "linreg": "linearnets.models.scratch",
     "squared_loss": "linearnets.models.scratch",
     "sgd": "linearnets.models.scratch",
@@ -86,8 +86,8 @@ if TYPE_CHECKING:
     from linearnets.data.fashion_mnist import FashionMNIST as FashionMNIST
     from linearnets.data.fashion_mnist import get_fashion_mnist_labels as get_fashion_mnist_labels
     from linearnets.data.fashion_mnist import load_data_fashion_mnist as load_data_fashion_mnist
-    from linearnets.data.synthetic import data_iter as data_iter
-    from linearnets.data.synthetic import load_array as load_array
+    from linearnets.data.minibatches import data_iter as data_iter
+    from linearnets.data.minibatches import load_array as load_array
     from linearnets.data.synthetic import synthetic_data as synthetic_data
     from linearnets.inference import predict as predict
     from linearnets.metrics import Accumulator as Accumulator

@@ -48,7 +48,7 @@ from linearnets._d2l_figures import predict_ch3 as predict_ch3
 from linearnets._d2l_training import evaluate_accuracy as evaluate_accuracy
 from linearnets._d2l_training import train_ch3 as train_ch3
 from linearnets._d2l_training import train_epoch_ch3 as train_epoch_ch3
-from linearnets.data.synthetic import load_array as load_array
+from linearnets.data.minibatches import load_array as load_array
 from linearnets.data.synthetic import synthetic_data as synthetic_data
 from linearnets.errors import UsageError
 from linearnets.metrics import Accumulator as Accumulator
