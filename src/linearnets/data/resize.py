@@ -1,15 +1,14 @@
 """torchvision's ``Resize`` and its ``InterpolationMode``, bilinear only: what the book resizes with.
 
 Re-exported by :mod:`linearnets.data.transforms` (and ``linearnets.torchvision.transforms``), where the
-book imports it. See D2L §3.5.1.
+book imports it. Its arguments, ``InterpolationMode`` among them, are read by
+:mod:`linearnets.data.resize_options`. See D2L §3.5.1.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
-from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -18,32 +17,23 @@ import torch.nn.functional as F
 
 from linearnets._warn import warn
 from linearnets.config_checks import MAX_BATCH_BYTES
+from linearnets.data.resize_options import (
+    InterpolationMode,
+    bilinear,
+    parse_antialias,
+    parse_max_size,
+    parse_size,
+)
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import check_positive_int, describe
+from linearnets.validation import describe
 
 __all__ = ["InterpolationMode", "Resize"]
-
-
-class InterpolationMode(Enum):
-    """torchvision's names for the interpolation filters; :class:`Resize` provides ``BILINEAR``."""
-
-    NEAREST = "nearest"
-    NEAREST_EXACT = "nearest-exact"
-    BILINEAR = "bilinear"
-    BICUBIC = "bicubic"
-    BOX = "box"
-    HAMMING = "hamming"
-    LANCZOS = "lanczos"
 
 
 # torchvision's words (and category, UserWarning) for antialias=False given with a PIL image
 _PIL_ANTIALIAS_IGNORED = (
     "Anti-alias option is always applied for PIL Image input. Argument antialias is ignored."
 )
-
-# Pillow's filter constants (Image.NEAREST, ..., Image.Resampling.*), which torchvision also takes:
-# ints (an IntEnum), so known here without importing PIL
-_PIL_FILTERS = {0: "NEAREST", 1: "LANCZOS", 2: "BILINEAR", 3: "BICUBIC", 4: "BOX", 5: "HAMMING"}
 
 
 class Resize(torch.nn.Module):
@@ -98,14 +88,14 @@ class Resize(torch.nn.Module):
     ) -> None:
         super().__init__()
         self.size = size  # as given: torchvision keeps [40] a list, (h, w) a tuple
-        self.interpolation = _bilinear(interpolation)
-        self.max_size = _max_size(max_size, _parse_size(size))
-        self.antialias = _antialias(antialias)
+        self.interpolation = bilinear(interpolation)
+        self.max_size = parse_max_size(max_size, parse_size(size))
+        self.antialias = parse_antialias(antialias)
 
     def _output_size(self, height: int, width: int) -> tuple[int, int]:
         # read at each call, as torchvision reads them: a .size or .max_size assigned later is used
-        size = _parse_size(self.size)
-        max_size = _max_size(self.max_size, size)
+        size = parse_size(self.size)
+        max_size = parse_max_size(self.max_size, size)
         if isinstance(size, tuple):
             return size
         # torchvision's rule: the shorter side becomes ``size``, the longer one keeps the ratio
@@ -134,8 +124,8 @@ class Resize(torch.nn.Module):
 
     def forward(self, img: Any) -> Any:
         """Return ``img`` resampled, of the same kind (PIL image or tensor, dtype kept)."""
-        _bilinear(self.interpolation)  # a filter or switch assigned later is checked, as size is
-        _antialias(self.antialias)
+        bilinear(self.interpolation)  # a filter or switch assigned later is checked, as size is
+        parse_antialias(self.antialias)
         if hasattr(img, "getbands"):
             _check_sides(img.height, img.width, f"a PIL image of mode {img.mode}")
             return self._resize_image(img)
@@ -220,30 +210,6 @@ class Resize(torch.nn.Module):
         )
 
 
-def _parse_size(size: Any) -> int | tuple[int, int]:
-    """Return ``size`` as the shorter side's length (an int, or a one-item sequence) or (h, w)."""
-    one = isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 1
-    short = size[0] if one else size  # a one-item sequence: the shorter side
-    if isinstance(short, numbers.Integral) and not isinstance(short, bool):  # NumPy's too
-        return check_positive_int("size", short)
-    if isinstance(size, Sequence) and not isinstance(size, str) and len(size) == 2:
-        h, w = (check_positive_int("size", s) for s in size)
-        return (h, w)
-    raise UsageTypeError(
-        f"size must be a positive int or a pair (h, w), got {describe(size)}; pass e.g. Resize(64)"
-    )
-
-
-def _antialias(antialias: Any) -> bool | None:
-    """Return ``antialias`` if it is True, False or None (torchvision's values), else refuse it."""
-    if antialias is not None and not isinstance(antialias, bool):
-        raise UsageTypeError(
-            f"antialias must be True, False or None, got {describe(antialias)}; pass e.g. "
-            "Resize(64, antialias=True)"
-        )
-    return antialias
-
-
 def _check_sides(height: int, width: int, given: str) -> None:
     """Refuse an image of no rows or no columns: no pixel to resample from."""
     if height > 0 and width > 0:
@@ -252,51 +218,6 @@ def _check_sides(height: int, width: int, given: str) -> None:
         f"img must be at least 1×1 pixels (H×W) to be resampled, got {given}, of {height}×{width}; "
         "pass a non-empty image (check the crop or slice that made it)"
     )
-
-
-def _bilinear(interpolation: Any) -> InterpolationMode:
-    """Return ``InterpolationMode.BILINEAR`` for either spelling of it, else refuse the filter."""
-    if (
-        interpolation is InterpolationMode.BILINEAR
-        or getattr(interpolation, "value", None) == "bilinear"
-    ):
-        return InterpolationMode.BILINEAR  # ours, or torchvision's own when both are installed
-    is_int = isinstance(interpolation, int) and not isinstance(interpolation, bool)
-    if is_int and interpolation == 2:  # Pillow's Image.BILINEAR (Image.Resampling.BILINEAR)
-        return InterpolationMode.BILINEAR
-    if isinstance(interpolation, InterpolationMode) or (is_int and interpolation in _PIL_FILTERS):
-        shown = (
-            f"InterpolationMode.{interpolation.name}"
-            if isinstance(interpolation, InterpolationMode)
-            else f"Image.{_PIL_FILTERS[interpolation]}"
-        )
-        raise UsageError(
-            f"interpolation must be bilinear, the only filter linearnets provides (the book's and "
-            f"torchvision's default), got {shown}; pass interpolation=InterpolationMode.BILINEAR "
-            "(or leave it out), or install torchvision (pip install torchvision) for other filters"
-        )
-    raise UsageTypeError(
-        "interpolation must be InterpolationMode.BILINEAR or Pillow's Image.BILINEAR, got "
-        f"{describe(interpolation)}; pass interpolation=InterpolationMode.BILINEAR (or leave it out)"
-    )
-
-
-def _max_size(max_size: Any, size: int | tuple[int, int]) -> int | None:
-    """Return ``max_size`` checked against ``size`` (normalized), as torchvision's rule needs it."""
-    if max_size is None:
-        return None
-    if isinstance(size, tuple):  # torchvision refuses it too (when called)
-        raise UsageError(
-            f"max_size must be None when size is a pair (h, w), got max_size={describe(max_size)} "
-            f"with size={size}; pass an int size (the shorter side) to use max_size"
-        )
-    limit = check_positive_int("max_size", max_size, fix="pass e.g. max_size=None")
-    if limit <= size:
-        raise UsageError(
-            f"max_size must be greater than size (the shorter side's length), got max_size={limit} "
-            f"with size={size}; pass e.g. max_size={2 * size}, or max_size=None"
-        )
-    return limit
 
 
 def _working_dtype(dtype: torch.dtype) -> torch.dtype:
