@@ -45,20 +45,7 @@ def class_labels(
     """Return ``array`` (N,) as int64 class indices (N,), one per row of ``X`` (N, D), refusing
     non-integer or out-of-range labels; ``test_set``: the file holds ``y_test`` beside ``y``, to
     renumber together (see :func:`_renumbering`)."""
-    n = X.shape[0]
-    if array.ndim != 1 or array.shape[0] != n:
-        rows = "X" if name == "y" else "X_test"
-        fix = (
-            f"flatten it, e.g. {name}.reshape(-1)"  # (N, 1), (1, N), or () for one example
-            if array.size == n and array.ndim != 1
-            else _one_hot(name, array, n)
-            or transposed_fix(rows, X, name, array)
-            or f"store one label per row of {rows}, in the same order"
-        )
-        raise DatasetError(
-            f"{path}: {name} must be a 1-d array of {counted(n, 'label')}, got shape "
-            f"{array.shape}; {fix}"
-        )
+    _check_one_per_row(path, name, array, X)
     if array.dtype.kind not in "iu":  # not np.integer: numpy counts timedelta64 as one
         if (
             np.issubdtype(array.dtype, np.floating)
@@ -86,6 +73,26 @@ def class_labels(
             f"relabel them as 0..C-1, e.g. with {_renumbering(test_set)}"
         )
     return torch.from_numpy(array.astype(np.int64))
+
+
+def _check_one_per_row(path: Path, name: str, array: np.ndarray, X: torch.Tensor) -> None:
+    """Refuse labels ``array`` unless they are (N,), one per row of ``X`` (N, D) (``y``'s of
+    ``X``, ``y_test``'s of ``X_test``), with the fix for the shape they have."""
+    n = X.shape[0]
+    if array.ndim == 1 and array.shape[0] == n:
+        return
+    rows = "X" if name == "y" else "X_test"
+    fix = (
+        f"flatten it, e.g. {name}.reshape(-1)"  # (N, 1), (1, N), or () for one example
+        if array.size == n and array.ndim != 1
+        else _one_hot(name, array, n)
+        or transposed_fix(rows, X, name, array)
+        or f"store one label per row of {rows}, in the same order"
+    )
+    raise DatasetError(
+        f"{path}: {name} must be a 1-d array of {counted(n, 'label')}, got shape "
+        f"{array.shape}; {fix}"
+    )
 
 
 def _one_hot(name: str, array: np.ndarray, n: int) -> str | None:

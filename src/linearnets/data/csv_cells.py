@@ -59,41 +59,48 @@ def numeric_table(path: Path, rows: Rows, columns: int) -> np.ndarray:
     for i, (line, row) in enumerate(rows):
         for j, cell in enumerate(row):
             value = number(cell)
-            if value is None and cell.strip().lower() in _MISSING:
-                raise DatasetError(
-                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
-                    "missing value (pandas writes NaN as an empty cell, R's write.csv as NA); "
-                    "every cell must be a number: drop or fill the examples that miss one first, "
-                    "e.g. df.dropna() in pandas (na.omit(df) in R), then save the table again"
-                )
-            if value is None and cell.strip().lower() in ("true", "false"):
-                raise DatasetError(
-                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
-                    "bool (pandas writes bool columns, such as pd.get_dummies' since pandas 2.0, "
-                    "as True/False, R as TRUE/FALSE); every cell must be a number: write them as "
-                    "1/0, e.g. pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) "
-                    "in pandas, then save the table again"
-                )
-            if value is None and _THOUSANDS.fullmatch(cell.strip()):
-                raise DatasetError(
-                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
-                    "number written with thousands separators (a spreadsheet's number format); "
-                    "every cell must be a number as numpy and pandas read one: save the column "
-                    f"without them ({cell.strip().replace(',', '')!r}), e.g. in Excel as the "
-                    "Number format with 'Use 1000 Separator' cleared"
-                )
             if value is None:
-                rule = (
-                    "a number in the digits 0-9, as numpy and pandas read them"
-                    if other_digits(cell)
-                    else "a number (a first row of column names is allowed)"
-                )
-                raise DatasetError(
-                    f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
-                    f"every cell must be {rule}"
-                )
+                raise _not_a_number(path, line, j, cell)
             table[i, j] = value
     return table
+
+
+def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
+    """Return the refusal of ``cell``, no number, at ``line``, column ``j`` (from 0) of ``path``:
+    a missing value, a bool, a number with thousands separators, or anything else, each with its
+    fix."""
+    if cell.strip().lower() in _MISSING:
+        return DatasetError(
+            f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
+            "missing value (pandas writes NaN as an empty cell, R's write.csv as NA); "
+            "every cell must be a number: drop or fill the examples that miss one first, "
+            "e.g. df.dropna() in pandas (na.omit(df) in R), then save the table again"
+        )
+    if cell.strip().lower() in ("true", "false"):
+        return DatasetError(
+            f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
+            "bool (pandas writes bool columns, such as pd.get_dummies' since pandas 2.0, "
+            "as True/False, R as TRUE/FALSE); every cell must be a number: write them as "
+            "1/0, e.g. pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) "
+            "in pandas, then save the table again"
+        )
+    if _THOUSANDS.fullmatch(cell.strip()):
+        return DatasetError(
+            f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
+            "number written with thousands separators (a spreadsheet's number format); "
+            "every cell must be a number as numpy and pandas read one: save the column "
+            f"without them ({cell.strip().replace(',', '')!r}), e.g. in Excel as the "
+            "Number format with 'Use 1000 Separator' cleared"
+        )
+    rule = (
+        "a number in the digits 0-9, as numpy and pandas read them"
+        if other_digits(cell)
+        else "a number (a first row of column names is allowed)"
+    )
+    return DatasetError(
+        f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
+        f"every cell must be {rule}"
+    )
 
 
 def mixed(row: list[str]) -> bool:
