@@ -18,7 +18,7 @@ from linearnets.training.history import History
 __all__ = ["HOOKS", "check_callbacks", "check_on_step"]
 
 
-# the hooks fit calls, with the arguments it passes (loop.py: _call's keywords, _step_hook's
+# the hooks fit calls, with the arguments it passes (fit_hooks.py: call_hook's keywords, step_hook's
 # positional step and losses); placeholders stand for the values, for Signature.bind
 HOOKS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "on_fit_start": ((), {"num_epochs": 1, "start_epoch": 0}),

@@ -5,19 +5,19 @@ zero_grad → backward → step) over the batches, its loss and accuracy kept by
 :class:`~linearnets.training.totals.EpochTotals`. The loop returns a :class:`History`; printing,
 plotting and saving happen in callbacks (:mod:`linearnets.training.callbacks`). Evaluation
 (:mod:`linearnets.training.evaluation`) and the checks made once before any step
-(:mod:`linearnets.training.loop_checks`) live apart and are re-exported here.
+(:mod:`linearnets.training.loop_checks`) live apart and are re-exported here, as does the calling
+and tidying of callbacks (:mod:`linearnets.training.fit_hooks`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 
-from linearnets.errors import DivergenceError, one_line_in_ipython
+from linearnets.training import fit_hooks
 from linearnets.training.callback_checks import check_on_step
 from linearnets.training.distributed import DistContext, check_dist
 from linearnets.training.evaluation import (
@@ -193,32 +193,20 @@ def fit(
 
     See D2L §3.6.6.
     """
-    num_epochs = check_fit_args(
-        num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
-    )
-    summed_scalar_loss(scalar_loss)  # refused before any epoch, not at the end of the first
-    check_net(net)  # before any callback has printed or drawn
-    check_on_step(on_step)
-    check_dist(dist)
-    check_loss_object(loss, updater=updater, call="fit(net, train_iter, loss, updater, num_epochs)")
-    # the updater too (train_epoch checks it again, for its own callers): before any callback has
-    # written a file (MetricsWriter) or printed a header
-    check_updater_object(updater)
-    check_optimizer(updater)
-    check_updater_params(net, updater)
-    check_updater_lr(updater)
-    check_batches("train_iter", train_iter, passes=num_epochs - start_epoch)
-    for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):
-        if batches is not None:
-            check_batches(name, batches, passes=num_epochs - start_epoch)
+    num_epochs = _check_fit_call(
+        net, train_iter, loss, updater, num_epochs, start_epoch=start_epoch, test_iter=test_iter,
+        train_eval_iter=train_eval_iter, callbacks=callbacks, history=history, on_step=on_step,
+        dist=dist, scalar_loss=scalar_loss,
+    )  # fmt: skip
     history = history if history is not None else History()
-    step_hook = _step_hook(callbacks, on_step)
+    step_hook = fit_hooks.step_hook(callbacks, on_step)
     for cb in callbacks:
-        _call(cb, "on_fit_start", num_epochs=num_epochs, start_epoch=start_epoch)
+        fit_hooks.call_hook(cb, "on_fit_start", num_epochs=num_epochs, start_epoch=start_epoch)
     try:
         for epoch in range(start_epoch + 1, num_epochs + 1):
             for cb in callbacks:
-                _call(cb, "on_epoch_start", epoch=epoch, num_batches=_len_or_none(train_iter))
+                num_batches = fit_hooks.len_or_none(train_iter)
+                fit_hooks.call_hook(cb, "on_epoch_start", epoch=epoch, num_batches=num_batches)
             start = time.perf_counter()
             train_loss, train_acc = train_epoch(
                 net,
@@ -254,100 +242,52 @@ def fit(
             )
             history.epochs.append(metrics)
             for cb in callbacks:
-                _call(cb, "on_epoch_end", metrics=metrics)
+                fit_hooks.call_hook(cb, "on_epoch_end", metrics=metrics)
     except BaseException as exc:
-        # a bar left open (a Ctrl-C, a diverged loss) holds the line the error would start on
-        _close_bars(callbacks)
-        if isinstance(exc, DivergenceError):
-            _flush_guards([*callbacks, on_step])
-        if type(exc) is KeyboardInterrupt:  # Ctrl-C (a kernel interrupt) with no GracefulInterrupt
-            _keep_history(exc, history)
+        fit_hooks.on_stop(exc, callbacks, on_step, history)
         raise
     for cb in callbacks:
-        _call(cb, "on_fit_end", history=history)
+        fit_hooks.call_hook(cb, "on_fit_end", history=history)
     return history
 
 
-def _keep_history(exc: KeyboardInterrupt, history: History) -> None:
-    """Hand ``exc`` the history of the epochs that finished, and say how to go on (a note).
+def _check_fit_call(
+    net: Net,
+    train_iter: Batches,
+    loss: Loss,
+    updater: Updater,
+    num_epochs: int,
+    *,
+    start_epoch: int,
+    test_iter: Batches | None,
+    train_eval_iter: Batches | None,
+    callbacks: Sequence[Any],
+    history: History | None,
+    on_step: Callable[[int, torch.Tensor], None] | None,
+    dist: DistContext | None,
+    scalar_loss: str | None,
+) -> int:
+    """Raise unless fit's arguments fit together; return ``num_epochs`` as an int.
 
-    A Ctrl-C in a notebook's ``history = fit(...)`` left ``history`` unassigned: the finished
-    epochs' metrics were lost, while the model kept its weights. IPython and Jupyter show the stop
-    as its one line, as a whole run's (a traceback of 40 lines into torch's autograd engine, the
-    note at its bottom, and none on Python 3.10), naming where the uncaught exception is kept.
+    Everything is checked before any callback has printed a header, drawn, or written a file
+    (MetricsWriter), and before any epoch (so a bad ``scalar_loss`` is not refused at the end of
+    the first).
     """
-    done = len(history.epochs)
-    exc.history = history  # type: ignore[attr-defined]
-    one_line_in_ipython(
-        exc,
-        f"fit was interrupted after {done} finished epoch(s); the model keeps the weights of its "
-        "last step, and this exception their metrics: import sys; history = "
-        "sys.last_value.history (in the next cell). To go on, call fit again with "
-        f"start_epoch={done} and history=history (a history passed to fit is extended in place, "
-        "so it keeps them however fit stops)",
+    num_epochs = check_fit_args(
+        num_epochs, start_epoch=start_epoch, callbacks=callbacks, history=history
     )
-    if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
-        exc.add_note(
-            f"fit was interrupted after {done} finished epoch(s), whose metrics are this "
-            "exception's .history; the model keeps the weights of its last step. To go on, call "
-            f"fit again with start_epoch={done} and history=that History (a history passed to "
-            "fit is extended in place, so it keeps them however fit stops)"
-        )
-
-
-def _close_bars(callbacks: Sequence[Any]) -> None:
-    """Erase the progress bar of each :class:`~linearnets.training.callbacks.ConsoleLogger` in
-    ``callbacks`` (one an epoch that raised left open)."""
-    from linearnets.training.callbacks import ConsoleLogger
-
-    for cb in callbacks:
-        if isinstance(cb, ConsoleLogger):
-            # a stream closed too (| head) must not put its error in the place of the one raised
-            with contextlib.suppress(OSError, ValueError):
-                cb.close()
-
-
-def _flush_guards(hooks: Sequence[Any]) -> None:
-    """Let each :class:`~linearnets.training.guard.DivergenceGuard` in ``hooks`` check the steps it
-    holds unread, raising its error, which names the epoch, the step and a smaller lr.
-
-    The epoch's totals stop a classifier whose scores went NaN when they read back (at its end, or
-    every 64 steps), while a guard reads its steps every 16 on a CPU: in a shorter epoch, or its last
-    steps, the totals' error (which can name neither) would otherwise stand for the guard's.
-    """
-    from linearnets.training.guard import DivergenceGuard
-
-    for hook in hooks:
-        if isinstance(hook, DivergenceGuard):
-            hook.flush()
-
-
-def _call(callback: Any, hook: str, **kwargs: Any) -> None:
-    method = getattr(callback, hook, None)
-    if method is not None:
-        method(**kwargs)
-
-
-def _step_hook(
-    callbacks: Sequence[Any], on_step: Callable[[int, torch.Tensor], None] | None
-) -> Callable[[int, torch.Tensor], None] | None:
-    """Return the one hook run after each step: ``on_step``, then each callback's ``on_batch_end``."""
-    batch_hooks = [cb.on_batch_end for cb in callbacks if hasattr(cb, "on_batch_end")]
-    if on_step is not None:
-        batch_hooks.insert(0, lambda step, losses: on_step(step, losses))
-    return _chain(batch_hooks) if batch_hooks else None
-
-
-def _chain(hooks: list[Callable[[int, torch.Tensor], None]]) -> Callable[[int, torch.Tensor], None]:
-    def run_all(step: int, losses: torch.Tensor) -> None:
-        for hook in hooks:
-            hook(step, losses)
-
-    return run_all
-
-
-def _len_or_none(iterable: Batches) -> int | None:
-    try:
-        return len(iterable)  # type: ignore[arg-type]
-    except TypeError:
-        return None
+    summed_scalar_loss(scalar_loss)
+    check_net(net)
+    check_on_step(on_step)
+    check_dist(dist)
+    check_loss_object(loss, updater=updater, call="fit(net, train_iter, loss, updater, num_epochs)")
+    # the updater too (train_epoch checks it again, for its own callers)
+    check_updater_object(updater)
+    check_optimizer(updater)
+    check_updater_params(net, updater)
+    check_updater_lr(updater)
+    check_batches("train_iter", train_iter, passes=num_epochs - start_epoch)
+    for name, batches in (("test_iter", test_iter), ("train_eval_iter", train_eval_iter)):
+        if batches is not None:
+            check_batches(name, batches, passes=num_epochs - start_epoch)
+    return num_epochs

@@ -1,0 +1,116 @@
+"""How :func:`~linearnets.training.loop.fit` calls its callbacks and step hooks, and tidies them
+when an epoch raises: open progress bars erased, divergence guards flushed, and a Ctrl-C handed the
+history of the finished epochs (D2L §3.6.6).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from linearnets.errors import DivergenceError, one_line_in_ipython
+from linearnets.training.evaluation import Batches
+from linearnets.training.history import History
+
+
+def on_stop(
+    exc: BaseException,
+    callbacks: Sequence[Any],
+    on_step: Callable[[int, torch.Tensor], None] | None,
+    history: History,
+) -> None:
+    """Tidy up after ``exc`` stopped fit's epochs; the caller then re-raises it."""
+    # a bar left open (a Ctrl-C, a diverged loss) holds the line the error would start on
+    close_bars(callbacks)
+    if isinstance(exc, DivergenceError):
+        flush_guards([*callbacks, on_step])
+    if type(exc) is KeyboardInterrupt:  # Ctrl-C (a kernel interrupt) with no GracefulInterrupt
+        keep_history(exc, history)
+
+
+def keep_history(exc: KeyboardInterrupt, history: History) -> None:
+    """Hand ``exc`` the history of the epochs that finished, and say how to go on (a note).
+
+    A Ctrl-C in a notebook's ``history = fit(...)`` left ``history`` unassigned: the finished
+    epochs' metrics were lost, while the model kept its weights. IPython and Jupyter show the stop
+    as its one line, as a whole run's (a traceback of 40 lines into torch's autograd engine, the
+    note at its bottom, and none on Python 3.10), naming where the uncaught exception is kept.
+    """
+    done = len(history.epochs)
+    exc.history = history  # type: ignore[attr-defined]
+    one_line_in_ipython(
+        exc,
+        f"fit was interrupted after {done} finished epoch(s); the model keeps the weights of its "
+        "last step, and this exception their metrics: import sys; history = "
+        "sys.last_value.history (in the next cell). To go on, call fit again with "
+        f"start_epoch={done} and history=history (a history passed to fit is extended in place, "
+        "so it keeps them however fit stops)",
+    )
+    if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
+        exc.add_note(
+            f"fit was interrupted after {done} finished epoch(s), whose metrics are this "
+            "exception's .history; the model keeps the weights of its last step. To go on, call "
+            f"fit again with start_epoch={done} and history=that History (a history passed to "
+            "fit is extended in place, so it keeps them however fit stops)"
+        )
+
+
+def close_bars(callbacks: Sequence[Any]) -> None:
+    """Erase the progress bar of each :class:`~linearnets.training.callbacks.ConsoleLogger` in
+    ``callbacks`` (one an epoch that raised left open)."""
+    from linearnets.training.callbacks import ConsoleLogger
+
+    for cb in callbacks:
+        if isinstance(cb, ConsoleLogger):
+            # a stream closed too (| head) must not put its error in the place of the one raised
+            with contextlib.suppress(OSError, ValueError):
+                cb.close()
+
+
+def flush_guards(hooks: Sequence[Any]) -> None:
+    """Let each :class:`~linearnets.training.guard.DivergenceGuard` in ``hooks`` check the steps it
+    holds unread, raising its error, which names the epoch, the step and a smaller lr.
+
+    The epoch's totals stop a classifier whose scores went NaN when they read back (at its end, or
+    every 64 steps), while a guard reads its steps every 16 on a CPU: in a shorter epoch, or its last
+    steps, the totals' error (which can name neither) would otherwise stand for the guard's.
+    """
+    from linearnets.training.guard import DivergenceGuard
+
+    for hook in hooks:
+        if isinstance(hook, DivergenceGuard):
+            hook.flush()
+
+
+def call_hook(callback: Any, hook: str, **kwargs: Any) -> None:
+    method = getattr(callback, hook, None)
+    if method is not None:
+        method(**kwargs)
+
+
+def step_hook(
+    callbacks: Sequence[Any], on_step: Callable[[int, torch.Tensor], None] | None
+) -> Callable[[int, torch.Tensor], None] | None:
+    """Return the one hook run after each step: ``on_step``, then each callback's ``on_batch_end``."""
+    batch_hooks = [cb.on_batch_end for cb in callbacks if hasattr(cb, "on_batch_end")]
+    if on_step is not None:
+        batch_hooks.insert(0, lambda step, losses: on_step(step, losses))
+    return chain(batch_hooks) if batch_hooks else None
+
+
+def chain(hooks: list[Callable[[int, torch.Tensor], None]]) -> Callable[[int, torch.Tensor], None]:
+    def run_all(step: int, losses: torch.Tensor) -> None:
+        for hook in hooks:
+            hook(step, losses)
+
+    return run_all
+
+
+def len_or_none(iterable: Batches) -> int | None:
+    try:
+        return len(iterable)  # type: ignore[arg-type]
+    except TypeError:
+        return None
