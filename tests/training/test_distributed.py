@@ -12,6 +12,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+import linearnets.training.dist_failures as dist_failures
 import linearnets.training.distributed as distributed
 from linearnets.errors import UsageError
 from linearnets.training.distributed import (
@@ -433,12 +434,12 @@ def test_a_master_port_in_use_is_named() -> None:
         "The server socket has failed to listen on any local network address. port: 29500, "
         "useIpv6: 0, code: -98, name: EADDRINUSE, message: address already in use"
     )
-    error = distributed._address_in_use(taken)
+    error = dist_failures.address_in_use(taken)
     assert error is not None and str(error).startswith(
         "MASTER_PORT must be a port no other program listens on, got "
     )
-    assert distributed._address_in_use(dist.DistNetworkError("connection refused")) is None
-    assert distributed._address_in_use(RuntimeError("EADDRINUSE")) is None
+    assert dist_failures.address_in_use(dist.DistNetworkError("connection refused")) is None
+    assert dist_failures.address_in_use(RuntimeError("EADDRINUSE")) is None
 
 
 @pytest.mark.parametrize(

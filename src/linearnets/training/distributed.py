@@ -4,14 +4,15 @@ Run as a single process, everything here is a no-op: :func:`init_distributed` re
 ``world_size == 1`` and no process group. Under ``torchrun`` it joins the process group (gloo on CPU,
 NCCL on CUDA) and the loop uses the context to scale the loss, average gradients and sum metrics. A
 group the caller joined itself is used as it is (:func:`group_context`); :func:`lost_connection`
-tells a collective that lost another process from other errors. What the ranks agree on before
+tells a collective that lost another process from other errors (with what else a failed join
+means, :mod:`linearnets.training.dist_failures`; torchrun's variables are read in
+:mod:`linearnets.training.dist_env`; all re-exported here). What the ranks agree on before
 training (one folder, the same settings) is :mod:`linearnets.training.rank_agreement`'s.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +23,14 @@ import torch
 import torch.distributed as dist
 
 from linearnets._text import and_list
-from linearnets.errors import LinearnetsError, UsageError, UsageTypeError
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.training.dist_env import check_launched, env_int
+from linearnets.training.dist_failures import (
+    PeerLostError,
+    address_in_use,
+    lost_connection,
+    mesh_unreachable,
+)
 
 __all__ = [
     "DistContext",
@@ -36,10 +44,6 @@ __all__ = [
     "shutdown_distributed",
     "waiting_line",
 ]
-
-
-class PeerLostError(LinearnetsError):
-    """Another process of a data-parallel run stopped (killed, out of memory): a collective lost it."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ def init_distributed(
         # device reads it); a stray well-formed one is ignored, as torch ignores it
         env_int("RANK", 0)
         return DistContext()
-    _check_launched(world_size)
+    check_launched(world_size)
     rank, local_rank = env_int("RANK", 0), env_int("LOCAL_RANK", 0)
     if not dist.is_available():
         raise UsageError(
@@ -214,7 +218,7 @@ def _join_group(
         if give_up is not None and time.monotonic() > deadline:
             raise give_up
     if failed:
-        said = refused or _address_in_use(failed[0]) or _mesh_unreachable(failed[0])
+        said = refused or address_in_use(failed[0]) or mesh_unreachable(failed[0])
         if said is None:
             raise failed[0]
         raise said from failed[0]  # torch's own words stay, for --debug
@@ -237,66 +241,6 @@ def _not_joined(rank: int, world_size: int) -> UsageError:
         f"{why}; start every rank with the same options, each with its own RANK, within {within} "
         "of each other, or start them all with torchrun, which stops the others when one fails"
     )
-
-
-def _address_in_use(exc: BaseException) -> UsageError | None:
-    """Return rank 0's failure to listen on a port another program holds as a UsageError naming
-    MASTER_PORT, else ``None`` (torch raised "The server socket has failed to listen ...")."""
-    if not isinstance(exc, dist.DistError) or "EADDRINUSE" not in str(exc):
-        return None
-    where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
-    return UsageError(
-        f"MASTER_PORT must be a port no other program listens on, got {where}, which is in use "
-        "(EADDRINUSE); pass another to every process, e.g. torchrun --master-port 29501 (or "
-        "torchrun --standalone, which picks a free one)"
-    )
-
-
-# gloo's join connects every pair of processes; one gone (or out of reach) meanwhile fails it, e.g.
-# "Gloo connectFullMesh failed with [/…/gloo/transport/tcp/pair.cc:152] timed out connecting:
-# SO_ERROR: Connection refused, remote=[127.0.0.1]:15764$0" (torch 2.13)
-_MESH_FAILED = re.compile(r"^Gloo connectFullMesh failed with \[[^\]\s]*gloo[^\]\s]*\]\s*")
-
-
-def _mesh_unreachable(exc: BaseException) -> PeerLostError | None:
-    """Return gloo's failure to connect the processes as they joined as a PeerLostError naming
-    the two likely causes, else ``None`` (it was printed as an unexpected RuntimeError)."""
-    text = str(exc).strip()
-    if type(exc) is not RuntimeError or not _MESH_FAILED.match(text):
-        return None
-    reason = _MESH_FAILED.sub("", text.splitlines()[0]).split(". This is typically caused by")[0]
-    return PeerLostError(
-        f"another process of the data-parallel run could not be reached as the processes joined "
-        f"(gloo: {reason.rstrip(' .')}): it may have stopped (see its own output), or this "
-        "machine cannot reach it (a firewall, or another network interface: set "
-        "GLOO_SOCKET_IFNAME); nothing was trained: start every process again as before"
-    )
-
-
-def _check_launched(world_size: int) -> None:
-    """Raise unless the variables a launcher such as torchrun sets for ``world_size`` processes are all
-    there and consistent (set by hand, ``WORLD_SIZE`` alone would fail deep in torch or hang)."""
-    fix = (
-        f"start the {world_size} processes with torchrun (e.g. torchrun --nproc_per_node="
-        f"{world_size} -m linearnets softmax ...), or unset WORLD_SIZE for a single process"
-    )
-    missing = [name for name in ("RANK", "MASTER_ADDR", "MASTER_PORT") if not os.environ.get(name)]
-    if missing:
-        raise UsageError(
-            f"WORLD_SIZE={world_size} asks for a data-parallel run, but {', '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} not set; {fix}"
-        )
-    rank = env_int("RANK", 0)
-    if not 0 <= rank < world_size:
-        raise UsageError(
-            f"RANK must be in [0, {world_size}) for WORLD_SIZE={world_size}, got {rank}; {fix}"
-        )
-    port = os.environ["MASTER_PORT"].strip()
-    if not port.isdigit() or not 1 <= int(port) <= 65535:  # torch: "invalid literal for int()"
-        raise UsageError(
-            f"MASTER_PORT must be a TCP port, an integer in [1, 65535], got {port!r}; pass the "
-            "same free port to every process, e.g. MASTER_PORT=29500 (torchrun --master-port)"
-        )
 
 
 def waiting_line(rank: int, world_size: int) -> str:
@@ -330,59 +274,3 @@ def shutdown_distributed() -> None:
     """Leave the process group if one was joined."""
     if in_process_group():
         dist.destroy_process_group()
-
-
-def env_int(name: str, default: int) -> int:
-    """Return the integer environment variable ``name`` (torchrun's ``RANK``, ``WORLD_SIZE``, ...).
-
-    Written as torchrun writes it, in the digits 0-9: ``int()`` also read ``2_0`` as 20 and ``٢``
-    as 2. ``WORLD_SIZE``, a number of processes, must be at least 1: 0 and -1 were taken as one
-    process without a word.
-    """
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    fix = (
-        f"torchrun sets {name} for each process it starts: unset it to run a single process, or "
-        "start the processes with torchrun"
-    )
-    try:
-        if "_" in value or not value.strip().isascii():
-            raise ValueError(value)
-        number = int(value)
-    except ValueError:
-        raise UsageError(
-            f"environment variable {name} must be an integer in the digits 0-9, got {value!r}; "
-            f"{fix}"
-        ) from None
-    if name == "WORLD_SIZE" and number < 1:
-        raise UsageError(
-            f"environment variable WORLD_SIZE must be the number of processes, at least 1, got "
-            f"{value!r}; {fix}"
-        )
-    return number
-
-
-# gloo reports a lost peer as a plain RuntimeError whose text starts with its C++ source file, e.g.
-# "[/…/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error [127.0.0.1]:12011: Connection
-# reset by peer. This is typically caused by a remote worker hanging … GLHF!" (torch 2.13)
-_GLOO_SOURCE = re.compile(r"^\[[^\]\s]*gloo[^\]\s]*\]\s*")
-
-
-def lost_connection(exc: BaseException) -> str | None:
-    """Return, in a few words, why a collective failed for want of another process; else ``None``.
-
-    That is torch.distributed's own ``DistError`` (NCCL's ``DistBackendError``, a store's
-    ``DistNetworkError``, ...) or gloo's transport error, a plain ``RuntimeError``; any other
-    error (a bug, a bad tensor) is not one.
-    """
-    text = str(exc).strip()
-    if isinstance(exc, dist.DistError):
-        first = text.splitlines()[0] if text else type(exc).__name__
-    elif type(exc) is RuntimeError and _GLOO_SOURCE.match(text):
-        first = _GLOO_SOURCE.sub("", text.splitlines()[0])
-    else:
-        return None
-    # gloo's advice to check the other worker's logs (and its "GLHF!") is ours to give
-    first = first.split(". This is typically caused by")[0].rstrip(" .")
-    return first if len(first) <= 200 else first[:199] + "…"

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import torch.distributed as dist
 
 from linearnets.errors import LinearnetsError, UsageError
-from linearnets.training.distributed import DistContext, PeerLostError, lost_connection
+from linearnets.training.dist_failures import PeerLostError, lost_connection
+from linearnets.training.distributed import DistContext
 
 __all__ = ["before_training", "check_same_settings", "on_every_rank", "on_rank_0"]
 

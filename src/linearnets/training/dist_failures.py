@@ -1,0 +1,78 @@
+"""What a failed join or collective of a data-parallel run means: another process lost
+(:class:`PeerLostError`, :func:`lost_connection`), rank 0's port taken, or the processes unable to
+reach each other as they joined; torch's own words are kept for ``--debug``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import torch.distributed as dist
+
+from linearnets.errors import LinearnetsError, UsageError
+
+__all__ = ["PeerLostError", "address_in_use", "lost_connection", "mesh_unreachable"]
+
+
+class PeerLostError(LinearnetsError):
+    """Another process of a data-parallel run stopped (killed, out of memory): a collective lost it."""
+
+
+def address_in_use(exc: BaseException) -> UsageError | None:
+    """Return rank 0's failure to listen on a port another program holds as a UsageError naming
+    MASTER_PORT, else ``None`` (torch raised "The server socket has failed to listen ...")."""
+    if not isinstance(exc, dist.DistError) or "EADDRINUSE" not in str(exc):
+        return None
+    where = f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}"
+    return UsageError(
+        f"MASTER_PORT must be a port no other program listens on, got {where}, which is in use "
+        "(EADDRINUSE); pass another to every process, e.g. torchrun --master-port 29501 (or "
+        "torchrun --standalone, which picks a free one)"
+    )
+
+
+# gloo's join connects every pair of processes; one gone (or out of reach) meanwhile fails it, e.g.
+# "Gloo connectFullMesh failed with [/…/gloo/transport/tcp/pair.cc:152] timed out connecting:
+# SO_ERROR: Connection refused, remote=[127.0.0.1]:15764$0" (torch 2.13)
+_MESH_FAILED = re.compile(r"^Gloo connectFullMesh failed with \[[^\]\s]*gloo[^\]\s]*\]\s*")
+
+
+def mesh_unreachable(exc: BaseException) -> PeerLostError | None:
+    """Return gloo's failure to connect the processes as they joined as a PeerLostError naming
+    the two likely causes, else ``None`` (it was printed as an unexpected RuntimeError)."""
+    text = str(exc).strip()
+    if type(exc) is not RuntimeError or not _MESH_FAILED.match(text):
+        return None
+    reason = _MESH_FAILED.sub("", text.splitlines()[0]).split(". This is typically caused by")[0]
+    return PeerLostError(
+        f"another process of the data-parallel run could not be reached as the processes joined "
+        f"(gloo: {reason.rstrip(' .')}): it may have stopped (see its own output), or this "
+        "machine cannot reach it (a firewall, or another network interface: set "
+        "GLOO_SOCKET_IFNAME); nothing was trained: start every process again as before"
+    )
+
+
+# gloo reports a lost peer as a plain RuntimeError whose text starts with its C++ source file, e.g.
+# "[/…/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error [127.0.0.1]:12011: Connection
+# reset by peer. This is typically caused by a remote worker hanging … GLHF!" (torch 2.13)
+_GLOO_SOURCE = re.compile(r"^\[[^\]\s]*gloo[^\]\s]*\]\s*")
+
+
+def lost_connection(exc: BaseException) -> str | None:
+    """Return, in a few words, why a collective failed for want of another process; else ``None``.
+
+    That is torch.distributed's own ``DistError`` (NCCL's ``DistBackendError``, a store's
+    ``DistNetworkError``, ...) or gloo's transport error, a plain ``RuntimeError``; any other
+    error (a bug, a bad tensor) is not one.
+    """
+    text = str(exc).strip()
+    if isinstance(exc, dist.DistError):
+        first = text.splitlines()[0] if text else type(exc).__name__
+    elif type(exc) is RuntimeError and _GLOO_SOURCE.match(text):
+        first = _GLOO_SOURCE.sub("", text.splitlines()[0])
+    else:
+        return None
+    # gloo's advice to check the other worker's logs (and its "GLHF!") is ours to give
+    first = first.split(". This is typically caused by")[0].rstrip(" .")
+    return first if len(first) <= 200 else first[:199] + "…"
