@@ -1,11 +1,15 @@
-"""Run folders: where a run keeps its effective config, metrics, plots, weights and checkpoints."""
+"""Run folders: where a run keeps its effective config, metrics, plots, weights and checkpoints.
+
+A folder is claimed here (:func:`claim_run_dir`: created or checked, locked, refused when it holds
+another run); the names of its files and what is written or refused among them are
+:mod:`linearnets.training.run_files`' (re-exported here).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
-import re
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -13,11 +17,21 @@ from typing import Any, Literal
 import torch
 
 from linearnets import _fs
-from linearnets._json import dumps_strict
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
-from linearnets.training.checkpoint import CHECKPOINT_FILE
-from linearnets.training.checkpoint_write import write_text_atomic
+from linearnets.training.run_files import (
+    CONFIG_FILE,
+    LONGEST_NAME,
+    RESULTS_FILE,
+    RUN_FILES,
+    RUN_OUTPUTS,
+    WEIGHTS_FILE,
+    check_not_a_runs_figure,
+    predict_figure_name,
+    predict_figures,
+    remove_stale_temporaries,
+    write_json_atomic,
+)
 from linearnets.training.run_lock import LOCK_FILE, RunLock
 
 __all__ = [
@@ -36,30 +50,6 @@ __all__ = [
     "remove_stale_temporaries",
     "write_json_atomic",
 ]
-
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.pt"  # the trained weights
-RESULTS_FILE = "results.json"  # the final summary, as --json prints it
-# a folder holding any of these holds (part of) a run: a new run there would overwrite it
-RUN_FILES = (CONFIG_FILE, CHECKPOINT_FILE, WEIGHTS_FILE, RESULTS_FILE)
-# every file a softmax run writes in its folder: a new run refuses a folder holding any of them,
-# rather than overwrite a file of the user's that happens to share a name
-RUN_OUTPUTS = (
-    *RUN_FILES,
-    "metrics.jsonl",
-    "metrics.csv",
-    "curves.png",
-    "curves.svg",
-    "predictions.png",
-    "confusion.png",
-    "confusion.pt",
-    "per_class.txt",
-)
-# the name ``linearnets predict RUN_DIR -n N`` gives its figure in the run folder (N as printed)
-_PREDICT_FIGURE = re.compile(r"predict-([1-9][0-9]*)\.png")
-# the longest name a run gives a file in its folder: a figure's temporary file
-# (plotting._mpl: ".NAME.<pid, at most 7 digits>-<8 hex digits>.tmp")
-LONGEST_NAME = ".predictions.png.4194304-0123abcd.tmp"
 
 
 def environment() -> dict[str, Any]:
@@ -264,102 +254,3 @@ def _new_default_dir(name: str) -> Path:
             ) from None
         return out
     raise UsageError(f"runs/ has no free name for {name}-{stamp}; pass out=DIR")
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON to ``path`` through a synced temporary file and a rename.
-
-    As a checkpoint is written: a crash leaves the old file or the new one, never a short or empty
-    one, and a failed write leaves no temporary file behind.
-
-    Raises:
-        RunFileError: it could not be written; the message names the file, the reason and the fix
-            (``--resume`` only where it can continue the run, or start it over).
-    """
-    write_text_atomic(path, dumps_strict(data, indent=2, sort_keys=True) + "\n")
-
-
-def predict_figure_name(n: int) -> str:
-    """Return the name ``linearnets predict RUN_DIR -n n`` draws its figure under in RUN_DIR."""
-    return f"predict-{n}.png"
-
-
-def predict_figures(run_dir: Path) -> list[tuple[int, Path]]:
-    """Return the figures ``linearnets predict`` drew into ``run_dir``, as ``(n, path)`` by ``n``.
-
-    Only files named as predict names them, :func:`predict_figure_name` of an ``n`` from 1 to its
-    bound :data:`~linearnets.plotting.images.MAX_SHOW`; no folder, link or other file.
-    """
-    from linearnets.plotting._image_args import MAX_SHOW
-
-    try:
-        entries = list(run_dir.iterdir())
-    except OSError:
-        return []
-    found = []
-    for path in entries:
-        match = _PREDICT_FIGURE.fullmatch(path.name)
-        if match and int(match[1]) <= MAX_SHOW and path.is_file() and not path.is_symlink():
-            found.append((int(match[1]), path))
-    return sorted(found)
-
-
-def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | None = None) -> None:
-    """Refuse the figure ``out`` (given as ``setting``) where it would replace or pass for a run's.
-
-    In a folder that holds a run (any of :data:`RUN_FILES`), the names a run writes
-    (:data:`RUN_OUTPUTS`: its curves, prediction grid, confusion matrix) are the run's, and
-    ``predict-N.png`` is the figure ``linearnets predict`` draws from that run's weights at ``-n N``:
-    ``linearnets predict --out`` and ``data show --out`` once wrote over them, leaving a figure of
-    other images or another run's weights under the run's name. ``own`` is the one such file the
-    caller may write (``linearnets predict``'s default figure); ``fix`` ends the message.
-
-    Raises:
-        UsageError: ``out`` names such a file.
-    """
-    folder, name = out.parent, out.name
-    drawn = _PREDICT_FIGURE.fullmatch(name)
-    if name not in RUN_OUTPUTS and drawn is None:
-        return
-    try:
-        if not any((folder / held).exists() for held in RUN_FILES):
-            return  # no run's folder
-        if own is not None and name == own.name and folder.samefile(own.parent):
-            return
-    except OSError:  # a folder that cannot be looked into: the write names the problem
-        return
-    if drawn is None:
-        what, whose = f"{name}, which the run in {folder} writes", "the run's"
-    else:
-        what = (
-            f"{name} in the run folder {folder}, the name linearnets predict gives the predictions "
-            f"of that run's weights at -n {drawn[1]}"
-        )
-        whose = "them"
-    raise UsageError(
-        f"{setting} {out} is {what}: a figure written there would pass for {whose}; {fix}"
-    )
-
-
-def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTPUTS) -> list[str]:
-    """Remove the temporary files a killed writer left in ``run_dir``; return their names.
-
-    Every file of a run is written through a dot-file beside it, ``.NAME.tmp`` or
-    ``.NAME.<random>.tmp``, renamed over ``NAME``; a ``kill -9`` mid-write leaves it behind, and no
-    later write reuses a random name. Call it holding the folder's lock (:class:`RunLock`): then no
-    writer of this run is alive. Other files, folders and links are left alone.
-    """
-    pattern = re.compile(rf"\.(?:{'|'.join(map(re.escape, names))})(?:\.[^/]*)?\.tmp")
-    removed = []
-    try:
-        stale = [p for p in run_dir.iterdir() if pattern.fullmatch(p.name)]
-    except OSError:
-        return []
-    for path in stale:
-        try:
-            if path.is_file() and not path.is_symlink():
-                path.unlink()
-                removed.append(path.name)
-        except OSError:  # gone meanwhile, or not ours to delete: not the resume's error
-            continue
-    return removed
