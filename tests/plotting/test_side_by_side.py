@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import linearnets.plotting.background as background
+import linearnets.plotting._plot_child as plot_child
 from linearnets.plotting import plot_confusion_matrix, plot_predictions
 from linearnets.plotting._side_by_side import run_side_by_side
 from linearnets.plotting.background import PlotError, PlotProcess
@@ -40,7 +40,7 @@ def _spans(tmp_path: Path, names: list[str]) -> list[tuple[int, float, float]]:
 @pytest.fixture
 def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """The child sees two cores whatever this machine has (the fork inherits the patch)."""
-    monkeypatch.setattr(background, "_cores", lambda: 2)
+    monkeypatch.setattr(plot_child, "usable_cores", lambda: 2)
 
 
 @pytest.mark.usefixtures("two_cores")
@@ -57,7 +57,7 @@ def test_the_last_drawings_run_at_once_in_two_processes(tmp_path: Path) -> None:
 def test_on_one_core_the_child_draws_them_itself_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(background, "_cores", lambda: 1)
+    monkeypatch.setattr(plot_child, "usable_cores", lambda: 1)
     plots = PlotProcess()
     plots.call_beside(_span, str(tmp_path / "a"), 0.1)
     plots.call_beside(_span, str(tmp_path / "b"), 0.1)
@@ -233,7 +233,7 @@ def test_the_jobs_are_dealt_to_the_cores_in_turn(tmp_path: Path) -> None:
     every job's outcome is merged, in the jobs' order."""
     jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in "abcd"]
     recorder = _Recorder()
-    run_side_by_side(jobs, recorder, make=background._Failures, cores=2)
+    run_side_by_side(jobs, recorder, make=plot_child.Failures, cores=2)
     assert recorder.merged == [(None, 0)] * 4
     pids = _pids(tmp_path, "abcd")
     assert pids[0] == pids[2] == os.getpid() and pids[1] == pids[3] != os.getpid()
@@ -243,7 +243,7 @@ def test_a_single_job_or_a_single_core_forks_nothing(tmp_path: Path) -> None:
     for cores, names in ((2, "a"), (1, "bc")):
         jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in names]
         recorder = _Recorder()
-        run_side_by_side(jobs, recorder, make=background._Failures, cores=cores)
+        run_side_by_side(jobs, recorder, make=plot_child.Failures, cores=cores)
         assert recorder.merged == [(None, 0)] * len(names)
         assert set(_pids(tmp_path, names)) == {os.getpid()}
 
@@ -252,8 +252,8 @@ def test_the_first_failure_named_is_the_first_jobs_whichever_process_drew_it() -
     """Job 1 fails in the forked process, job 2 here: job 1's failure comes first, as when one
     process draws them all."""
     jobs = [(_span, ("/dev/null", 0.0), {}), (_fail, ("queued first",), {}), (_fail, ("queued second",), {})]  # fmt: skip
-    failures = background._Failures()
-    run_side_by_side(jobs, failures, make=background._Failures, cores=2)
+    failures = plot_child.Failures()
+    run_side_by_side(jobs, failures, make=plot_child.Failures, cores=2)
     assert failures.error == ("drawing fail failed with ValueError: queued first (and 1 more)")
 
 
@@ -267,8 +267,8 @@ def test_a_death_names_the_job_being_drawn_and_the_jobs_left_are_drawn_here(
         (_span, (str(tmp_path / "c"), 0.0), {}),
         (_span, (str(tmp_path / "d"), 0.0), {}),
     ]
-    failures = background._Failures()
-    run_side_by_side(jobs, failures, make=background._Failures, cores=2)
+    failures = plot_child.Failures()
+    run_side_by_side(jobs, failures, make=plot_child.Failures, cores=2)
     assert failures.error == ("drawing die failed: the process drawing it ended with exit code 3")
     assert set(_pids(tmp_path, "acd")) == {os.getpid()}
 
@@ -286,7 +286,7 @@ def test_a_fork_that_fails_leaves_the_drawing_to_this_process(
     before = len(os.listdir("/proc/self/fd"))
     jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in "ab"]
     recorder = _Recorder()
-    run_side_by_side(jobs, recorder, make=background._Failures, cores=2)
+    run_side_by_side(jobs, recorder, make=plot_child.Failures, cores=2)
     assert recorder.merged == [(None, 0)] * 2
     assert set(_pids(tmp_path, "ab")) == {os.getpid()}
     assert len(os.listdir("/proc/self/fd")) == before

@@ -866,7 +866,7 @@ def test_a_run_whose_plotting_process_died_gets_its_figures_from_resume(
     resume trains nothing and draws them (it said "no epochs left" before)."""
     import numpy as np
 
-    import linearnets.plotting.background as background
+    import linearnets.plotting._plot_child as plot_child
     import linearnets.plotting.confusion as confusion
     from linearnets.errors import PlotError
 
@@ -877,7 +877,7 @@ def test_a_run_whose_plotting_process_died_gets_its_figures_from_resume(
     with monkeypatch.context() as patch:
         patch.setattr(confusion, "plot_confusion_matrix", _dies_drawing)
         # one core: the plotting process draws its last figures itself, and dies of it
-        patch.setattr(background, "_cores", lambda: 1)
+        patch.setattr(plot_child, "usable_cores", lambda: 1)
         with pytest.raises(
             PlotError,
             match=r"the plotting process died \(exit code 3\); the other files of the run are "

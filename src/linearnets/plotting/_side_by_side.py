@@ -30,7 +30,7 @@ _REAP_SECONDS = 3.0  # how long an interrupted drawing gets to remove its tempor
 
 
 class Recorder(Protocol):
-    """What runs one job and keeps its failures (the child's ``_Failures``, one per job)."""
+    """What runs one job and keeps its failures (the child's ``Failures``, one per job)."""
 
     first: str | None
     count: int
@@ -41,7 +41,7 @@ class Recorder(Protocol):
 
 
 class Merger(Protocol):
-    """What gathers every job's failures (the child's own ``_Failures``)."""
+    """What gathers every job's failures (the child's own ``Failures``)."""
 
     def merge(self, first: str | None, count: int) -> None: ...
 
@@ -177,7 +177,7 @@ def _collect(
 ) -> list[int]:
     """Wait for the process ``pid`` and put its jobs' results in ``results``; return the jobs it
     never started (it died first), for the caller to draw."""
-    from linearnets.plotting.background import _drawing
+    from linearnets.plotting._plot_child import drawing_name
 
     with os.fdopen(read_end, "rb") as f:
         data = f.read()
@@ -197,7 +197,7 @@ def _collect(
     if begun is not None:
         code = os.waitstatus_to_exitcode(status)
         results[begun] = (
-            f"drawing {_drawing(jobs[begun][0])} failed: the process drawing it ended with "
+            f"drawing {drawing_name(jobs[begun][0])} failed: the process drawing it ended with "
             f"exit code {code}",
             1,
         )
