@@ -280,13 +280,13 @@ def _sigterm_in_a_weakref_callback(path: str) -> None:
     SystemExit it raises there. The call then goes on and finishes its file."""
     import weakref
 
-    from linearnets.plotting import background
+    from linearnets.plotting import _plot_child
 
     class Thing:
         pass
 
     thing = Thing()
-    _ref = weakref.ref(thing, lambda _: background._exit_on_sigterm(signal.SIGTERM, None))
+    _ref = weakref.ref(thing, lambda _: _plot_child._exit_on_sigterm(signal.SIGTERM, None))
     del thing  # the callback runs here: its SystemExit is printed and dropped
     Path(path).write_text("whole")
 
@@ -310,14 +310,14 @@ def test_the_childs_own_dropped_stop_is_not_printed(monkeypatch: pytest.MonkeyPa
     terminal, after the command's own one-line report; other unraisable errors are still shown."""
     from types import SimpleNamespace
 
-    from linearnets.plotting import background
+    from linearnets.plotting import _plot_child
 
     shown: list[Any] = []
-    hook = background._quiet_when_stopped(shown.append)
+    hook = _plot_child._quiet_when_stopped(shown.append)
     stop, other = SimpleNamespace(exc_value=SystemExit(143)), SimpleNamespace(exc_value=OSError())
     hook(stop)  # type: ignore[arg-type]
     assert shown == [stop]  # not this process's stop: shown
-    monkeypatch.setattr(background, "_stopped_by", signal.SIGTERM)
+    monkeypatch.setattr(_plot_child, "_stopped_by", signal.SIGTERM)
     hook(stop)  # type: ignore[arg-type]
     hook(other)  # type: ignore[arg-type]
     assert shown == [stop, other]
