@@ -13,18 +13,12 @@ where its checkpoint is). How each ending is reported: :mod:`linearnets.cli._out
 from __future__ import annotations
 
 import argparse
-import builtins
 import contextlib
-import difflib
 import os
-import shlex
 import sys
 import traceback
-import warnings
-from collections.abc import Iterator, Sequence
-from typing import TextIO
+from collections.abc import Sequence
 
-from linearnets._shell import shell_word
 from linearnets._signals import (
     command_signals,
     held_signals,
@@ -32,8 +26,14 @@ from linearnets._signals import (
     interrupts_never_dropped,
     sigterm_as_keyboard_interrupt,
 )
-from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
+from linearnets.cli._argv_checks import (
+    names_json,
+    refuse_leftover_words,
+    refuse_misplaced_options,
+)
+from linearnets.cli._leave import leave
+from linearnets.cli._one_line_warnings import warnings_on_one_line
 from linearnets.cli._outcomes import (
     report_error,
     report_interrupt,
@@ -48,12 +48,11 @@ from linearnets.cli._report import (
     EXIT_INTERRUPTED,
     EXIT_RUNTIME,
     EXIT_USAGE,
-    cli_words,
     output_closed,
     print_json_error,
 )
 from linearnets.cli._thread_variables import check_thread_variables
-from linearnets.errors import DataWarning, ResumeWarning, UsageError
+from linearnets.errors import UsageError
 
 __all__ = ["main"]
 
@@ -97,35 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     line), so that what it was writing is cleaned up or kept, not cut off mid-way. With ``--debug``
     an error or interrupt is raised, for the caller to see it whole.
     """
-    with sigterm_as_keyboard_interrupt(), interrupts_never_dropped(), _warnings_on_one_line():
+    with sigterm_as_keyboard_interrupt(), interrupts_never_dropped(), warnings_on_one_line():
         return _main(list(sys.argv[1:] if argv is None else argv), debug_raises=True)
-
-
-@contextlib.contextmanager
-def _warnings_on_one_line() -> Iterator[None]:
-    """Show the library's :class:`~linearnets.errors.DataWarning` and
-    :class:`~linearnets.errors.ResumeWarning` as a line like the errors', with no source line;
-    other warnings as Python shows them."""
-    with warnings.catch_warnings():
-        shown = warnings.showwarning
-
-        def one_line(
-            message: Warning | str,
-            category: type[Warning],
-            filename: str,
-            lineno: int,
-            file: TextIO | None = None,
-            line: str | None = None,
-        ) -> None:
-            if issubclass(category, DataWarning):
-                print(f"linearnets: warning: {printable(str(message))}", file=sys.stderr)
-            elif issubclass(category, ResumeWarning):  # in the command's words: --threads
-                print(f"linearnets: note: {printable(cli_words(str(message)))}", file=sys.stderr)
-            else:
-                shown(message, category, filename, lineno, file, line)
-
-        warnings.showwarning = one_line
-        yield
 
 
 def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | None = None) -> int:
@@ -134,7 +106,7 @@ def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | N
     ``stopped_while_loading``: the signal :mod:`linearnets._command` held while this module loaded.
     """
     # decided from the words given, so that a command line that does not parse reports in JSON too
-    json_errors = any(map(_names_json, argv))  # --js and --json=1 (which argparse refuses) too
+    json_errors = any(map(names_json, argv))  # --js and --json=1 (which argparse refuses) too
     if stopped_while_loading is not None:
         return report_start_interrupted(
             interrupt_for(stopped_while_loading), json_errors=json_errors
@@ -157,6 +129,17 @@ def _main(argv: list[str], *, debug_raises: bool, stopped_while_loading: int | N
         if json_errors and (_ranks.rank() == 0 or not _ranks.by_launcher()):
             print_json_error(exc.message, "UsageError", EXIT_USAGE)
         raise
+    return _run_command(args, prog, debug=debug, debug_raises=debug_raises, json_errors=json_errors)
+
+
+def _run_command(
+    args: argparse.Namespace, prog: str, *, debug: bool, debug_raises: bool, json_errors: bool
+) -> int:
+    """Run the parsed command ``prog`` and return its status, reporting how it ended.
+
+    With ``debug``, an error or interrupt is raised (``debug_raises``) or its traceback printed
+    before the report.
+    """
     try:
         return int(args.func(args))
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM during training (TrainingInterrupted)
@@ -196,101 +179,13 @@ def _parse(argv: list[str]) -> tuple[OneLineParser, argparse.Namespace]:
     # raised once the imports are done
     with held_signals(raise_after=True):
         parser = build_parser()
-    parser.refuse_options_before_command(argv)
-    # and an action's option before the action ("data -n 3" for "data show -n 3"); linearnets'
-    # own options take no value, so the first other word is the command
-    command = next((i for i, word in enumerate(argv) if not word.startswith("-")), None)
-    if command is not None:
-        actions = parser.subcommands.get(argv[command])
-        if isinstance(actions, OneLineParser) and actions.subcommands:
-            # ("data --json show": --json is told below, where it applies)
-            words = [w for w in argv[command + 1 :] if not _names_json(w)]
-            actions.refuse_options_before_command(words)
+    refuse_misplaced_options(parser, argv)
     args, unknown = parser.parse_known_args(argv)
-    # the word to drop: after the command, or before it (taken by linearnets itself)
-    json_word = next(filter(_names_json, unknown), None)
-    if json_word is None and args.json_before_command:
-        json_word = next(filter(_names_json, argv), "--json")
-    if not hasattr(args, "json") and json_word is not None:
-        # "linearnets --json data show", "linearnets data show --json" (or --js, --json=1)
-        given = parser.given(args)
-        given.error(
-            f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
-            f"object of their results); {given.prog} has no JSON output: drop {json_word}"
-        )
-    if "--version" in unknown:  # "linearnets softmax --version": linearnets' own option
-        parser.given(args).error(
-            "--version is an option of linearnets itself, not of its commands: write "
-            "linearnets --version"
-        )
-    if unknown:
-        _refuse_more_positionals(parser.given(args), args, unknown)
-    if unknown:  # named by the subcommand that was given them, which has the --help to read
-        parser.given(args).error(_unrecognized(parser, parser.given(args), argv, unknown))
+    refuse_leftover_words(parser, args, argv, unknown)
     if args.json_before_command:
         args.json = True  # "linearnets --json softmax" as "linearnets softmax --json"
     del args.json_before_command
     return parser, args
-
-
-def _unrecognized(
-    parser: OneLineParser, given: argparse.ArgumentParser, argv: list[str], unknown: list[str]
-) -> str:
-    """Return the error of words no option took, each quoted as the shell reads it back (an empty
-    word as '', "a b" in quotes): another command's option as that command's, an option none has
-    with the one meant where one is close, a word after a flag as the value it does not take."""
-    first, words = unknown[0], " ".join(shlex.quote(word) for word in unknown)
-    at = argv.index(first) if first in argv else 0
-    flag = argv[at - 1] if at > 0 else ""
-    action = given._option_string_actions.get(flag.split("=", 1)[0])
-    if action is not None and action.nargs == 0 and not first.startswith("-"):
-        # "--json 0": argparse said "unrecognized arguments: 0"
-        return (
-            f"unrecognized arguments: {words}: {flag} is a flag and takes no value, got "
-            f"{shlex.quote(first)} after it; write {flag} alone"
-        )
-    if first.startswith("-") and first != "--":  # "--ephocs": argparse named it, and no fix
-        name = first.split("=", 1)[0]
-        owners, shown = parser._owners(name)
-        owners = [owner for owner in owners if f"{parser.prog} {owner}" != given.prog]
-        if owners:  # "predict --data x.npz": softmax's and linreg's
-            return (
-                f"unrecognized arguments: {words}: {shown} is an option of {and_list(owners)}, "
-                f"not of {given.prog}"
-            )
-        options = [o for o in given._option_string_actions if o.startswith("--")]
-        close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
-        fix = f"; did you mean {close[0]}?" if close else ""
-        return f"unrecognized arguments: {words}: {given.prog} has no option {name}{fix}"
-    them = "them" if len(unknown) > 1 else "it"
-    return f"unrecognized arguments: {words}: no option of {given.prog} takes {them}; drop {them}"
-
-
-def _refuse_more_positionals(
-    given: argparse.ArgumentParser, args: argparse.Namespace, unknown: list[str]
-) -> None:
-    """Refuse words left over after the one positional argument a command takes (``linearnets
-    predict runs/*`` matching two runs): argparse said "unrecognized arguments: runs/b"."""
-    positionals = [a for a in given._actions if not a.option_strings and a.nargs is None]
-    if len(positionals) != 1 or any(word.startswith("-") for word in unknown):
-        return
-    action = positionals[0]
-    first = getattr(args, action.dest, None)
-    if first is None:
-        return
-    name = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
-    words = [str(first), *unknown]
-    given.error(
-        f"expected one {name}, got {len(words)} ({and_list(words)}): give one per command, e.g. "
-        f"{given.prog} {shell_word(first)}"
-    )
-
-
-def _names_json(word: str) -> bool:
-    """Whether ``word`` is --json as argparse reads it: whole or abbreviated (--js), with a value
-    (--json=1) or not."""
-    name = word.split("=", 1)[0]
-    return len(name) > 2 and "--json".startswith(name)
 
 
 def entry(*, stopped_while_loading: int | None = None) -> None:
@@ -304,31 +199,20 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
     every file the command wrote is closed and any child process joined, so the command flushes its
     output and leaves with ``os._exit``, skipping that teardown — unless a session goes on in this
     process (``%run -m linearnets`` in IPython or Jupyter, ``python -i -m linearnets``; see
-    :func:`_leave`). ``--debug`` prints the traceback of an error or interrupt, then reports it as
-    without ``--debug`` (line, status, ``--json`` object).
+    :func:`~linearnets.cli._leave.leave`). ``--debug`` prints the traceback of an error or
+    interrupt, then reports it as without ``--debug`` (line, status, ``--json`` object).
     """
-    try:
-        os.getcwd()
-    except OSError:  # torch's MKL cannot even load from a deleted folder
-        print(
-            "linearnets: error: the working folder no longer exists; cd to a folder that does "
-            "and run it again",
-            file=sys.stderr,
-        )
-        _leave(EXIT_RUNTIME)
+    if _working_folder_gone():
+        leave(EXIT_RUNTIME)
         return
-    for stream in (sys.stdout, sys.stderr):
-        # a terminal or pipe that cannot encode a run folder's name or a Chinese label (an ASCII
-        # locale) shows it escaped rather than failing a finished run
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    _escape_what_cannot_be_shown()
     code: int | None = None
     # one handler for the whole way: Python's own, put back as the command ended, took a SIGTERM
     # landing before the process was gone (a usage error's teardown, say) as the default does,
     # and the command that had said all ended as killed by it (status -15, 143 in a shell)
     with command_signals() as ended:
         try:
-            with interrupts_never_dropped(), _warnings_on_one_line():
+            with interrupts_never_dropped(), warnings_on_one_line():
                 try:
                     code = _main(
                         sys.argv[1:],
@@ -337,7 +221,7 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
                     )
                 except SystemExit as exc:  # a command line that did not parse (said), --help,
                     # --version: left below as any other end, without argparse's chain of errors
-                    code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+                    code = _exit_status(exc)
             ended()
         except KeyboardInterrupt:  # in the last steps of the way out: the command had reported
             ended()
@@ -346,37 +230,42 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
                 code = EXIT_INTERRUPTED
         # the command is done: a Ctrl-C or SIGTERM now is dropped (it would only print a
         # traceback over the command's report, or end it as killed)
-        for stream in (sys.stdout, sys.stderr):
-            # a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing more can be shown
-            with contextlib.suppress(AttributeError, OSError, ValueError):
-                stream.flush()
-        _leave(code)
+        _flush_output()
+        leave(code)
 
 
-def _leave(code: int) -> None:
-    """Exit with ``code`` at once, unless a session goes on in this process.
-
-    In IPython or Jupyter (``%run -m linearnets``) it returns, leaving ``code`` in ``_exit_code``
-    as a ``!`` shell command does: the failure was told on its line, and a ``SystemExit`` would
-    add a traceback and IPython's "Unknown failure executing module" (``os._exit`` would end the
-    kernel, and its work with it). Under ``python -i`` it raises ``SystemExit(code)``, as any
-    script does, before the prompt.
-    """
-    if _in_ipython():
-        shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-        if shell is not None:
-            shell.user_ns["_exit_code"] = code
-        return
-    if sys.flags.interactive:
-        raise SystemExit(code)
-    os._exit(code)
+def _working_folder_gone() -> bool:
+    """Whether the working folder was deleted (said in one line): torch's MKL cannot even load
+    from one."""
+    try:
+        os.getcwd()
+    except OSError:
+        print(
+            "linearnets: error: the working folder no longer exists; cd to a folder that does "
+            "and run it again",
+            file=sys.stderr,
+        )
+        return True
+    return False
 
 
-def _session_goes_on() -> bool:
-    """Whether this process goes on after the command: IPython or Jupyter, ``python -i``."""
-    return bool(sys.flags.interactive or _in_ipython())
+def _escape_what_cannot_be_shown() -> None:
+    """Let stdout and stderr escape what they cannot encode: a terminal or pipe that cannot encode
+    a run folder's name or a Chinese label (an ASCII locale) shows it escaped rather than failing
+    a finished run."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
-def _in_ipython() -> bool:
-    """Whether this process is an IPython session or a Jupyter kernel (``%run -m linearnets``)."""
-    return bool(getattr(builtins, "__IPYTHON__", False))
+def _exit_status(exc: SystemExit) -> int:
+    """Return the status a ``SystemExit`` (argparse's, ``--help``'s) ends the process with."""
+    return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+
+
+def _flush_output() -> None:
+    """Flush stdout and stderr; a closed pipe (``| head``) or stream (``>&-`` leaves None): nothing
+    more can be shown."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            stream.flush()

@@ -1,0 +1,117 @@
+"""The checks of the ``linearnets`` command line around argparse's: options given before their
+command, and the words argparse left over (``--json`` where it does not apply, ``--version`` after a
+command, a second positional word, an option no command or another command has), each refused in
+one line that names the fix."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import shlex
+
+from linearnets._shell import shell_word
+from linearnets._text import and_list
+from linearnets.cli._parser import OneLineParser
+
+__all__ = ["names_json", "refuse_leftover_words", "refuse_misplaced_options"]
+
+
+def refuse_misplaced_options(parser: OneLineParser, argv: list[str]) -> None:
+    """Refuse a command's option given before the command (``linearnets --epochs 3 softmax``)."""
+    parser.refuse_options_before_command(argv)
+    # and an action's option before the action ("data -n 3" for "data show -n 3"); linearnets'
+    # own options take no value, so the first other word is the command
+    command = next((i for i, word in enumerate(argv) if not word.startswith("-")), None)
+    if command is not None:
+        actions = parser.subcommands.get(argv[command])
+        if isinstance(actions, OneLineParser) and actions.subcommands:
+            # ("data --json show": --json is told below, where it applies)
+            words = [w for w in argv[command + 1 :] if not names_json(w)]
+            actions.refuse_options_before_command(words)
+
+
+def refuse_leftover_words(
+    parser: OneLineParser, args: argparse.Namespace, argv: list[str], unknown: list[str]
+) -> None:
+    """Refuse the words of ``argv`` no option took (``unknown``, as ``parse_known_args`` left
+    them), naming the command given them, which has the ``--help`` to read."""
+    # the word to drop: after the command, or before it (taken by linearnets itself)
+    json_word = next(filter(names_json, unknown), None)
+    if json_word is None and args.json_before_command:
+        json_word = next(filter(names_json, argv), "--json")
+    if not hasattr(args, "json") and json_word is not None:
+        # "linearnets --json data show", "linearnets data show --json" (or --js, --json=1)
+        given = parser.given(args)
+        given.error(
+            f"--json is an option of linearnets softmax and linreg only (they end with one JSON "
+            f"object of their results); {given.prog} has no JSON output: drop {json_word}"
+        )
+    if "--version" in unknown:  # "linearnets softmax --version": linearnets' own option
+        parser.given(args).error(
+            "--version is an option of linearnets itself, not of its commands: write "
+            "linearnets --version"
+        )
+    if unknown:
+        _refuse_more_positionals(parser.given(args), args, unknown)
+    if unknown:  # named by the subcommand that was given them, which has the --help to read
+        parser.given(args).error(_unrecognized(parser, parser.given(args), argv, unknown))
+
+
+def _unrecognized(
+    parser: OneLineParser, given: argparse.ArgumentParser, argv: list[str], unknown: list[str]
+) -> str:
+    """Return the error of words no option took, each quoted as the shell reads it back (an empty
+    word as '', "a b" in quotes): another command's option as that command's, an option none has
+    with the one meant where one is close, a word after a flag as the value it does not take."""
+    first, words = unknown[0], " ".join(shlex.quote(word) for word in unknown)
+    at = argv.index(first) if first in argv else 0
+    flag = argv[at - 1] if at > 0 else ""
+    action = given._option_string_actions.get(flag.split("=", 1)[0])
+    if action is not None and action.nargs == 0 and not first.startswith("-"):
+        # "--json 0": argparse said "unrecognized arguments: 0"
+        return (
+            f"unrecognized arguments: {words}: {flag} is a flag and takes no value, got "
+            f"{shlex.quote(first)} after it; write {flag} alone"
+        )
+    if first.startswith("-") and first != "--":  # "--ephocs": argparse named it, and no fix
+        name = first.split("=", 1)[0]
+        owners, shown = parser._owners(name)
+        owners = [owner for owner in owners if f"{parser.prog} {owner}" != given.prog]
+        if owners:  # "predict --data x.npz": softmax's and linreg's
+            return (
+                f"unrecognized arguments: {words}: {shown} is an option of {and_list(owners)}, "
+                f"not of {given.prog}"
+            )
+        options = [o for o in given._option_string_actions if o.startswith("--")]
+        close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
+        fix = f"; did you mean {close[0]}?" if close else ""
+        return f"unrecognized arguments: {words}: {given.prog} has no option {name}{fix}"
+    them = "them" if len(unknown) > 1 else "it"
+    return f"unrecognized arguments: {words}: no option of {given.prog} takes {them}; drop {them}"
+
+
+def _refuse_more_positionals(
+    given: argparse.ArgumentParser, args: argparse.Namespace, unknown: list[str]
+) -> None:
+    """Refuse words left over after the one positional argument a command takes (``linearnets
+    predict runs/*`` matching two runs): argparse said "unrecognized arguments: runs/b"."""
+    positionals = [a for a in given._actions if not a.option_strings and a.nargs is None]
+    if len(positionals) != 1 or any(word.startswith("-") for word in unknown):
+        return
+    action = positionals[0]
+    first = getattr(args, action.dest, None)
+    if first is None:
+        return
+    name = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
+    words = [str(first), *unknown]
+    given.error(
+        f"expected one {name}, got {len(words)} ({and_list(words)}): give one per command, e.g. "
+        f"{given.prog} {shell_word(first)}"
+    )
+
+
+def names_json(word: str) -> bool:
+    """Whether ``word`` is --json as argparse reads it: whole or abbreviated (--js), with a value
+    (--json=1) or not."""
+    name = word.split("=", 1)[0]
+    return len(name) > 2 and "--json".startswith(name)

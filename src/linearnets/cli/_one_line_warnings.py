@@ -1,0 +1,42 @@
+"""The library's own warnings, shown by the command as a line like its errors' (no source line)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import TextIO
+
+from linearnets._text import printable
+from linearnets.cli._report import cli_words
+from linearnets.errors import DataWarning, ResumeWarning
+
+__all__ = ["warnings_on_one_line"]
+
+
+@contextlib.contextmanager
+def warnings_on_one_line() -> Iterator[None]:
+    """Show the library's :class:`~linearnets.errors.DataWarning` and
+    :class:`~linearnets.errors.ResumeWarning` as a line like the errors', with no source line;
+    other warnings as Python shows them."""
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def one_line(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            if issubclass(category, DataWarning):
+                print(f"linearnets: warning: {printable(str(message))}", file=sys.stderr)
+            elif issubclass(category, ResumeWarning):  # in the command's words: --threads
+                print(f"linearnets: note: {printable(cli_words(str(message)))}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = one_line
+        yield
