@@ -1,5 +1,7 @@
 """The command's argument parser: one line per usage error, negative numbers read as values.
 
+The words of the errors it rewords are :mod:`linearnets.cli._usage_words`'.
+
 See :func:`linearnets.cli.build_parser` for the ``linearnets`` command assembled from it.
 """
 
@@ -11,10 +13,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
-from linearnets._text import and_list, printable, respelled
+from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
-from linearnets.cli._options import takes
 from linearnets.cli._report import EXIT_USAGE
+from linearnets.cli._usage_words import ambiguous, choice_fix, no_value, required
 
 __all__ = ["OneLineParser", "UsageExit"]
 
@@ -23,8 +25,6 @@ __all__ = ["OneLineParser", "UsageExit"]
 # word that starts as a negative number does ("-1e", "-1_0", "-0x1"), for the option's type to
 # name it: no option of the command starts with a digit
 _NEGATIVE_NUMBER = re.compile(r"^-\.?\d|^-(inf|infinity|nan)$", re.IGNORECASE)
-# argparse's own line for a missing positional or command (said by self.error before Python 3.13)
-_REQUIRED = "the following arguments are required: "
 
 
 class UsageExit(SystemExit):
@@ -194,59 +194,8 @@ class OneLineParser(argparse.ArgumentParser):
         except argparse.ArgumentError:
             # "argument --epochs: expected one argument": not what it takes, nor what came instead
             raise argparse.ArgumentError(
-                None, self._no_value(action, arg_strings_pattern)
+                None, no_value(action, arg_strings_pattern, self._words, self._options_named)
             ) from None
-
-    def _no_value(self, action: argparse.Action, pattern: str) -> str:
-        """Return the error of the option ``action`` given no value: ``pattern`` is argparse's
-        reading of the words after it (one letter each: "O" an option, "-" for --, "A" a value)."""
-        option = max(action.option_strings, key=len)
-        wanted, example = self._takes(action, option)
-        at = len(self._words) - len(pattern)  # the first word after the option
-        word = self._words[at] if pattern and 0 <= at < len(self._words) else None
-        if not pattern:
-            why = "nothing follows it"
-        elif word is None:
-            why = "the next word is an option"
-        elif word == "--":
-            why = "the next word, --, ends the options"
-        elif not self._options_named(word):
-            return (
-                f"{option} takes {wanted} and got none: the next word, {word}, begins with - and "
-                f"reads as an option; to give it as the value, write {option}={word}"
-            )
-        else:
-            why = f"the next word, {word}, is an option"
-        values = "values" if action.nargs in ("+", "*") else "value"
-        return (
-            f"{option} takes {wanted} and got none: {why}; give its {values} right after it, "
-            f"e.g. {example}"
-        )
-
-    def _takes(self, action: argparse.Action, name: str) -> tuple[str, str]:
-        """Return what ``action`` takes and an example of it on the command line, after ``name``:
-        ``("a positive integer", "--epochs 10")``."""
-        if action.choices:
-            choices = [str(choice) for choice in action.choices]
-            return f"one of {', '.join(choices)}", f"{name} {choices[0]}"
-        metavar = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
-        wanted, value = takes(action.type) or ("a value", metavar)
-        if action.nargs in ("+", "*"):  # --mirror URL [URL ...]
-            wanted = "one or more values" if wanted == "a value" else f"one or more, each {wanted}"
-        return wanted, f"{name} {value}"
-
-    def _required(self, message: str) -> str:
-        """Return argparse's "the following arguments are required: RUN_DIR" with what RUN_DIR is
-        and an example of it, e.g. ``linearnets predict runs/a``; other messages as they are."""
-        names = message.removeprefix(_REQUIRED)
-        action = next(
-            (a for a in self._actions if not a.option_strings and names in (a.metavar, a.dest)),
-            None,
-        )
-        if names == message or action is None:
-            return message
-        wanted, example = self._takes(action, self.prog)
-        return f"{names} is required and was not given: give {wanted}, e.g. {example}"
 
     def _parse_optional(self, arg_string: str) -> Any:
         if self._is_negative(arg_string):
@@ -260,18 +209,9 @@ class OneLineParser(argparse.ArgumentParser):
                 if owner is not None and len(owned) > 1:
                     # "data show --d": argparse reads every word here first; the action's own
                     # options and --help are the ones to name
-                    owner.error(self._ambiguous(arg_string, owned))
-                raise argparse.ArgumentError(None, self._ambiguous(arg_string, options))
+                    owner.error(ambiguous(arg_string, owned))
+                raise argparse.ArgumentError(None, ambiguous(arg_string, options))
         return super()._parse_optional(arg_string)
-
-    @staticmethod
-    def _ambiguous(word: str, options: list[tuple[argparse.Action, str]]) -> str:
-        """Return the error of ``word``, an abbreviation of each of ``options``."""
-        matches = ", ".join(option for _, option in options)
-        return (
-            f"{word.split('=', 1)[0]} is an abbreviation of more than one option ({matches}): "
-            "write the one you mean in full"
-        )
 
     def _owner_of(self, word: str) -> OneLineParser | None:
         """Return the subcommand (or action) named before ``word``, which parses it; ``None``
@@ -305,7 +245,7 @@ class OneLineParser(argparse.ArgumentParser):
         try:
             super()._check_value(action, value)
         except argparse.ArgumentError as exc:
-            fix = _choice_fix(action, value)
+            fix = choice_fix(action, value)
             if fix is None:
                 raise
             raise argparse.ArgumentError(action, f"{exc.message}; {fix}") from None
@@ -325,22 +265,7 @@ class OneLineParser(argparse.ArgumentParser):
         if rank != 0 and (not _ranks.let_rank_0_speak() or _ranks.by_launcher()):
             self.exit(EXIT_USAGE)
         # argparse names the words given as they are ("unrecognized arguments: a\x85b")
-        text = printable(f"{self._required(message)} (see {self.prog} --help)")
+        text = printable(f"{required(message, self._actions, self.prog)} (see {self.prog} --help)")
         who = f"{self.prog} (rank {rank})" if rank else self.prog
         self._print_message(f"{who}: error: {text}\n", sys.stderr)
         raise UsageExit(text)
-
-
-def _choice_fix(action: argparse.Action, value: object) -> str | None:
-    """Return the fix for ``value``, not among ``action``'s choices, where it is one but for the
-    blanks around it or its capitals (``'scratch '``, ``'Scratch'``); else ``None``."""
-    choices = [str(choice) for choice in action.choices or ()]
-    respelling = respelled(value, choices.__contains__)
-    if respelling is None:
-        return None
-    changes, fixed = respelling
-    return (
-        f"{changes}: pass {action.option_strings[-1]} {fixed}"  # as --device's fix says
-        if action.option_strings
-        else f"{changes}: {fixed}"
-    )

@@ -1,0 +1,102 @@
+"""The words of the command's usage errors, where argparse's named no rule or fix: what an option
+takes (with an example), an option given no value, a missing positional, an ambiguous
+abbreviation, a choice mistyped by its blanks or capitals. See :mod:`linearnets.cli._parser`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+from linearnets._text import respelled
+from linearnets.cli._options import takes
+
+__all__ = ["ambiguous", "choice_fix", "no_value", "required", "takes_example"]
+
+# argparse's own line for a missing positional or command (said by self.error before Python 3.13)
+_REQUIRED = "the following arguments are required: "
+
+
+def takes_example(action: argparse.Action, name: str) -> tuple[str, str]:
+    """Return what ``action`` takes and an example of it on the command line, after ``name``:
+    ``("a positive integer", "--epochs 10")``."""
+    if action.choices:
+        choices = [str(choice) for choice in action.choices]
+        return f"one of {', '.join(choices)}", f"{name} {choices[0]}"
+    metavar = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
+    wanted, value = takes(action.type) or ("a value", metavar)
+    if action.nargs in ("+", "*"):  # --mirror URL [URL ...]
+        wanted = "one or more values" if wanted == "a value" else f"one or more, each {wanted}"
+    return wanted, f"{name} {value}"
+
+
+def no_value(
+    action: argparse.Action,
+    pattern: str,
+    words: Sequence[str],
+    options_named: Callable[[str], list[tuple[argparse.Action, str]]],
+) -> str:
+    """Return the error of the option ``action`` given no value: ``pattern`` is argparse's
+    reading of the words after it (one letter each: "O" an option, "-" for --, "A" a value),
+    ``words`` the words parsed, ``options_named`` the parser's options a word names."""
+    option = max(action.option_strings, key=len)
+    wanted, example = takes_example(action, option)
+    at = len(words) - len(pattern)  # the first word after the option
+    word = words[at] if pattern and 0 <= at < len(words) else None
+    if not pattern:
+        why = "nothing follows it"
+    elif word is None:
+        why = "the next word is an option"
+    elif word == "--":
+        why = "the next word, --, ends the options"
+    elif not options_named(word):
+        return (
+            f"{option} takes {wanted} and got none: the next word, {word}, begins with - and "
+            f"reads as an option; to give it as the value, write {option}={word}"
+        )
+    else:
+        why = f"the next word, {word}, is an option"
+    values = "values" if action.nargs in ("+", "*") else "value"
+    return (
+        f"{option} takes {wanted} and got none: {why}; give its {values} right after it, "
+        f"e.g. {example}"
+    )
+
+
+def required(message: str, actions: Sequence[argparse.Action], prog: str) -> str:
+    """Return argparse's "the following arguments are required: RUN_DIR" with what RUN_DIR is
+    and an example of it, e.g. ``linearnets predict runs/a`` (``prog`` the command's, ``actions``
+    its arguments); other messages as they are."""
+    names = message.removeprefix(_REQUIRED)
+    action = next(
+        (a for a in actions if not a.option_strings and names in (a.metavar, a.dest)),
+        None,
+    )
+    if names == message or action is None:
+        return message
+    wanted, example = takes_example(action, prog)
+    return f"{names} is required and was not given: give {wanted}, e.g. {example}"
+
+
+def ambiguous(word: str, options: list[tuple[argparse.Action, str]]) -> str:
+    """Return the error of ``word``, an abbreviation of each of ``options``."""
+    matches = ", ".join(option for _, option in options)
+    return (
+        f"{word.split('=', 1)[0]} is an abbreviation of more than one option ({matches}): "
+        "write the one you mean in full"
+    )
+
+
+def choice_fix(action: argparse.Action, value: object) -> str | None:
+    """Return the fix for ``value``, not among ``action``'s choices, where it is one but for the
+    blanks around it or its capitals (``'scratch '``, ``'Scratch'``); else ``None``."""
+    choices = [str(choice) for choice in action.choices or ()]
+    respelling = respelled(value, choices.__contains__)
+    if respelling is None:
+        return None
+    changes, fixed = respelling
+    return (
+        f"{changes}: pass {action.option_strings[-1]} {fixed}"  # as --device's fix says
+        if action.option_strings
+        else f"{changes}: {fixed}"
+    )
