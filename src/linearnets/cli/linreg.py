@@ -34,6 +34,15 @@ def add_parser(sub: Any) -> None:
         "--out DIR it keeps a run folder with a checkpoint after every epoch: Ctrl-C stops after the "
         "current step, and --resume continues.",
     )
+    _add_training_options(p, defaults)
+    _add_synthetic_options(p, defaults)
+    _add_run_options(p, defaults)
+    _add_folder_options(p)
+    p.set_defaults(func=run)
+
+
+def _add_training_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None:
+    """Add the model and its optimization: --impl, --epochs, --lr, --batch-size."""
     p.add_argument(
         "--impl",
         choices=IMPLS,
@@ -52,6 +61,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--batch-size", type=positive_int, default=None, help=f"default: {defaults.batch_size}"
     )
+
+
+def _add_synthetic_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None:
+    """Add the synthetic data's size and noise (not with --data), and --seed."""
     # None when not given: the config fills in the book's, and --data refuses a value given
     p.add_argument(
         "--num-examples",
@@ -67,6 +80,10 @@ def add_parser(sub: Any) -> None:
         "with --data)",
     )
     p.add_argument("--seed", type=non_negative_int, default=None, help=f"default: {defaults.seed}")
+
+
+def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None:
+    """Add --threads, --data (a file in place of the synthetic data) and --no-guard."""
     p.add_argument(
         "--threads",
         type=positive_int,
@@ -86,8 +103,6 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="do not stop when the loss blows up (see the divergence guard)",
     )
-    _add_folder_options(p)
-    p.set_defaults(func=run)
 
 
 def _add_folder_options(p: argparse.ArgumentParser) -> None:
