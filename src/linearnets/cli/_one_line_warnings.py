@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from linearnets._text import printable
-from linearnets.cli._report import cli_words
+from linearnets.cli._cli_words import cli_words
 from linearnets.errors import DataWarning, ResumeWarning
 
 __all__ = ["warnings_on_one_line"]

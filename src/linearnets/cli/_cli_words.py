@@ -1,0 +1,186 @@
+"""The library's messages in the command line's words: a setting's Python name as its option
+(``lr=0.1`` as ``--lr 0.1``), a ``linearnets.resume_softmax(...)`` call as the ``--resume`` options
+that do the same, a value as the option takes it. See :mod:`linearnets.cli._report`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from linearnets._shell import shell_word
+
+__all__ = ["cli_spelling", "cli_words"]
+
+# settings checked by the library under their Python names, and the options that set them
+_OPTIONS = {
+    "epochs": "--epochs",
+    "lr": "--lr",
+    "batch_size": "--batch-size",
+    "num_examples": "--num-examples",
+    "noise_std": "--noise-std",
+    "num_threads": "--threads",
+    "seed": "--seed",
+    "resize": "--resize",
+    "out": "--out",
+    "root": "--data-dir",
+    "data_dir": "--data-dir",
+    "mirrors": "--mirror",
+    "data": "--data",
+    "device": "--device",
+    "run_dir": "RUN_DIR",  # predict's argument, and --resume's value
+}
+# and those only the rules below that need them translate: a validator's "pass e.g. impl='scratch'"
+# stays as the command printed it
+_SETTINGS = {**_OPTIONS, "impl": "--impl", "plot": "--plot"}
+# another rank's refusal of a data-parallel run, as rank 0 relays it: "rank 1 stopped: run_dir ..."
+_RELAYED = re.compile(r"(rank \d+ stopped: )(.*)", re.DOTALL)
+
+
+def cli_spelling(text: str) -> str:
+    """Return a usage error in the command line's words: ``lr must ...; pass e.g. lr=0.1`` becomes
+    ``--lr must ...; pass e.g. --lr 0.1``, and ``resize applies to ...`` ``--resize applies to ...``;
+    another rank's, relayed as ``rank 1 stopped: ...``, as it would have been said alone."""
+    relayed = _RELAYED.fullmatch(text)
+    if relayed is not None:
+        return relayed[1] + cli_spelling(relayed[2])
+    names = "|".join(_OPTIONS)
+    # the setting a message is about, as its subject
+    text = re.sub(rf"^({names}) (?=(?:must|applies|finds)\b)", lambda m: f"{_OPTIONS[m[1]]} ", text)
+    for name, option in _OPTIONS.items():
+        # pass e.g. lr=0.1 / device='auto' -> pass e.g. --lr 0.1 / --device auto
+        text = re.sub(rf"\bpass e\.g\. {name}='?([^\s';,]+)'?", rf"pass e.g. {option} \1", text)
+        # or resize=None -> or leave --resize out: a command line has no None ("asks for
+        # resize=None (28×28)" is no "or")
+        text = re.sub(rf"\bor {name}=None\b", f"or leave {option} out", text)
+    return cli_words(text)
+
+
+# a Python string literal, as repr() writes a path
+_STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+# a setting's value as repr() writes it: a string, a number or None
+_VALUE = rf"{_STRING}|None\b|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\b"
+_RESUME_CALL = re.compile(rf"linearnets\.resume_(softmax|linreg)\(((?:{_STRING}|[^'\"()])*)\)")
+# the words before a setting given with its value mid-sentence ("got resize=64 with data='d.npz'",
+# "this run's impl='scratch' model"); others ("pass e.g. lr=0.1", "or resize=None", "the folder
+# out='a'") are left as they are
+_BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's"
+
+
+def cli_words(text: str) -> str:
+    """Return any of the library's messages with its Python words put as the command line's.
+
+    ``out='runs/a' already holds a run`` becomes ``--out runs/a already holds a run``;
+    ``linearnets.resume_softmax('my run', lr=0.01, force=True)`` becomes
+    ``--resume 'my run' --lr 0.01 --force`` (the path quoted for the shell), and a bare
+    ``linearnets.resume_softmax()`` ``--resume``; ``pass out=DIR`` becomes ``pass --out DIR``; a
+    setting named in parentheses, ``(lr)``, becomes its option, ``(--lr)``; " (force=True)" goes.
+    A setting with its value mid-sentence, ``got resize=64 with data='d.npz'``, becomes
+    ``got --resize 64 with --data d.npz`` (None as ``none``); ``lr changed from 0.1 to 0.5``
+    ``--lr changed from 0.1 to 0.5``; ``pass force=True`` (or ``with``, ``without``) ``pass --force``;
+    ``lower resize or batch_size`` ``lower --resize or --batch-size``.
+    """
+    # only the settings the command has an option for: other words are left alone
+    names = "|".join(_OPTIONS)
+    settings = "|".join(_SETTINGS)
+    # a call given as the command to run ("resume with: ...") is the whole command line
+    text = re.sub(
+        rf"(?<=with: ){_RESUME_CALL.pattern}",
+        lambda m: f"linearnets {m[1]} {_resume_command(m)}",
+        text,
+    )
+    text = _RESUME_CALL.sub(_resume_command, text)
+    text = re.sub(rf"^({names})=({_STRING})(?=[ :])", _leading, text)
+    # one clause per changed setting: "lr changed from 0.1 to 0.5; resize changed from None
+    # (28×28) to 14", what None means in parentheses
+    text = re.sub(
+        rf"(?:^|(?<=; ))({settings}) changed from ({_VALUE})( \([^()]*\))? to ({_VALUE})",
+        _changed,
+        text,
+    )
+    text = re.sub(rf"\b({_BEFORE_VALUE}) ({settings})=({_VALUE})", _valued, text)
+    # a word of its own ("pass out=DIR", "(out=NEW_DIR)"), not part of a quoted path ('device=GPU')
+    text = re.sub(rf"(?<![^\s(])({names})=([A-Z][A-Z_]*)\b", _placeholder, text)
+    # a flag; "force=True (force=True)" names it twice, and is left to the line below
+    text = re.sub(r"\b(with|without|pass) force=True\b(?! \(force=True\))", r"\1 --force", text)
+    text = re.sub(rf"\(({names})\)", _named, text)
+    # the settings to lower: "lower resize or batch_size" ("a smaller lr" reads as English)
+    text = re.sub(rf"\b(lower) ({names})(?: (or|and) ({names}))?\b(?!=)", _lowered, text)
+    return text.replace(" (force=True)", "")
+
+
+def _cli_value(literal: str) -> str:
+    """Return a setting's value written in Python (``'d.npz'``, ``None``, ``0.1``) as the option
+    takes it: ``d.npz``, ``none``, ``0.1`` (a number as the message wrote it)."""
+    try:
+        value = ast.literal_eval(literal)
+    except (SyntaxError, ValueError):  # no literal Python reads back: left as written
+        return literal
+    if value is None:
+        return "none"
+    return _not_an_option(value) if isinstance(value, str) else literal
+
+
+def _not_an_option(path: str) -> str:
+    """Return ``path`` as an option's value the parser takes: ``-x`` (an option to argparse, and
+    what ``Path("./-x")`` prints) as ``./-x``."""
+    return f"./{path}" if path.startswith("-") else path
+
+
+def _resume_command(match: re.Match[str]) -> str:
+    """Return the call ``linearnets.resume_softmax(...)`` matched as the options that do the same."""
+    source = match[0]
+    try:
+        call = ast.parse(source, mode="eval").body
+        if not isinstance(call, ast.Call) or any(kw.arg is None for kw in call.keywords):
+            return source
+        words = ["--resume", *(shell_word(str(ast.literal_eval(arg))) for arg in call.args)]
+        for keyword in call.keywords:
+            value = ast.literal_eval(keyword.value)
+            option = _OPTIONS.get(str(keyword.arg), f"--{str(keyword.arg).replace('_', '-')}")
+            if value is True:  # force=True: a flag
+                words.append(option)
+            elif isinstance(value, str):
+                words += [option, shell_word(value)]
+            elif value is False and keyword.arg == "guard":  # the flag that turns it off
+                words.append("--no-guard")
+            elif value is not False:  # a number as the message wrote it (lr=1e-05 stays 1e-05)
+                words += [option, ast.get_source_segment(source, keyword.value) or str(value)]
+    except (SyntaxError, ValueError):  # not a call of literals: left as written
+        return source
+    return " ".join(words)
+
+
+def _leading(match: re.Match[str]) -> str:
+    """``out='runs/a'`` opening a message: the option and the value as given, unquoted."""
+    try:  # the value as given, unquoted, as the option printed it
+        return f"{_OPTIONS[match[1]]} {_not_an_option(str(ast.literal_eval(match[2])))}"
+    except (SyntaxError, ValueError):
+        return match[0]
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    """``out=DIR``: the option and its placeholder."""
+    return f"{_OPTIONS[match[1]]} {match[2]}"
+
+
+def _named(match: re.Match[str]) -> str:
+    """``(lr)``: the option in parentheses."""
+    return f"({_OPTIONS[match[1]]})"
+
+
+def _valued(match: re.Match[str]) -> str:
+    """``got resize=64``: the words before, the option and its value as the option takes it."""
+    return f"{match[1]} {_SETTINGS[match[2]]} {_cli_value(match[3])}"
+
+
+def _lowered(match: re.Match[str]) -> str:
+    """``lower resize or batch_size``: the options to lower."""
+    other = f" {match[3]} {_OPTIONS[match[4]]}" if match[3] else ""
+    return f"{match[1]} {_OPTIONS[match[2]]}{other}"
+
+
+def _changed(match: re.Match[str]) -> str:
+    """``lr changed from 0.1 to 0.5``: the option, its old value and its new one."""
+    old, meaning, new = _cli_value(match[2]), match[3] or "", _cli_value(match[4])
+    return f"{_SETTINGS[match[1]]} changed from {old}{meaning} to {new}"
