@@ -1,0 +1,183 @@
+"""What ``linearnets predict`` reads from a run folder: the model (refused unless trained on
+Fashion-MNIST), the test images, from the folder the run trained on where it still holds them, and
+whether the weights stayed while it drew them (D2L §3.6.7). See :mod:`linearnets.cli.predict`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linearnets.errors import CheckpointError, UsageError
+
+if TYPE_CHECKING:
+    from linearnets.data.fashion_mnist import FashionMNISTArrays
+
+__all__ = ["check_weights_kept", "load_fashion_mnist_model", "read_test_set", "weights_stamp"]
+
+
+def weights_stamp(run_dir: Path) -> tuple[int, ...] | None:
+    """Return what tells ``run_dir``'s ``model.pt`` from another (a rename puts a new file in
+    place), ``None`` where there is none."""
+    from linearnets.training.runs import WEIGHTS_FILE
+
+    try:
+        found = (run_dir / WEIGHTS_FILE).stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def check_weights_kept(run_dir: Path, stamp: tuple[int, ...] | None, out: Path, *, n: int) -> None:
+    """Refuse, and remove, a figure ``out`` drawn into ``run_dir`` from weights a resume of its run
+    removed or replaced while predict drew them (``stamp``: the weights' before the load).
+
+    The resume removes the figures predict drew before it, but not one written after: beside the
+    resumed run's weights it showed the weights before, with nothing to tell.
+    """
+    from linearnets._shell import shell_word
+    from linearnets.training.run_lock import lock_holder
+    from linearnets.training.runs import WEIGHTS_FILE
+
+    try:
+        in_run_dir = out.parent.samefile(run_dir)
+    except OSError:
+        in_run_dir = False
+    if not in_run_dir or weights_stamp(run_dir) == stamp:
+        return
+    out.unlink(missing_ok=True)
+    holder = lock_holder(run_dir)
+    now = "removed" if weights_stamp(run_dir) is None else "replaced"
+    by = f"linearnets process {holder}" if holder is not None else "a resume"
+    raise UsageError(
+        f"RUN_DIR must keep its trained weights {WEIGHTS_FILE} while predict draws them, got "
+        f"{str(run_dir)!r}, whose {WEIGHTS_FILE} {by} {now} meanwhile: {out.name} would show "
+        f"the weights before, and was removed; once the run ends, draw it again with: "
+        f"linearnets predict {shell_word(run_dir)} -n {n}"
+    )
+
+
+def load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
+    """Return the run's model, its metadata and the ``data_dir`` its ``config.json`` records
+    (``None`` without one); refuse a run that was not trained on Fashion-MNIST.
+
+    A ``--data`` run is refused before its weights are read: a missing or damaged ``model.pt``
+    was sent to a resume "then predict", which refused it for its data.
+    """
+    from linearnets.tasks.resume_settings import refuse_linreg_run
+    from linearnets.tasks.softmax import load_trained
+    from linearnets.training.checkpoint import CHECKPOINT_FILE
+    from linearnets.training.run_config import read_config
+    from linearnets.training.runs import CONFIG_FILE
+
+    try:
+        has_config = (run_dir / CONFIG_FILE).is_file()
+    except OSError:  # a folder that cannot be searched: load_trained names it
+        has_config = False
+    # predict needs no config.json (the weights say what they fit); one that is there must be sound
+    saved = (
+        read_config(run_dir) if has_config else {"config": {}, "task": _checkpoint_task(run_dir)}
+    )
+    refuse_linreg_run(
+        saved,
+        run_dir,
+        fix="predict draws a 'linearnets softmax' run's predictions: pass its folder",
+        source=CONFIG_FILE if has_config else CHECKPOINT_FILE,
+    )
+    config = saved["config"]
+    data = config.get("data")
+    if data is not None:
+        raise UsageError(
+            f"predict draws Fashion-MNIST test images, but the run in {run_dir} was trained on "
+            f"--data {data}; evaluate that model on its own data from Python (linearnets.tasks.softmax."
+            "load_trained)"
+        )
+    net, meta = load_trained(run_dir)
+    _check_fits_fashion_mnist(run_dir, meta)
+    return net, meta, config.get("data_dir")
+
+
+def _checkpoint_task(run_dir: Path) -> str | None:
+    """Return the task ``run_dir``'s checkpoint records (``'linreg'``; ``None`` for a softmax run's,
+    or where there is no readable checkpoint): a linear-regression run without its config.json
+    was sent to a softmax resume to write its model.pt."""
+    from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+
+    try:
+        task = load_checkpoint(run_dir / CHECKPOINT_FILE).extra.get("task")
+    except (CheckpointError, OSError):  # load_trained says what is missing or damaged
+        return None
+    return task if isinstance(task, str) else None
+
+
+def read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:
+    """Return Fashion-MNIST's test split from ``data_dir`` (--data-dir); without it, from the
+    folder the run trained on (``trained_on``, its config's data_dir, which --resume reads too)
+    while that folder still holds the test files, else from the usual places. Only the two test
+    files are looked for, read and verified by MD5 (a folder holding them alone serves): every
+    copy gives the same test images."""
+    from linearnets.data.fashion_mnist import read_fashion_mnist
+    from linearnets.errors import DatasetError
+
+    passed_over = None
+    if data_dir is None and isinstance(trained_on, str) and trained_on:
+        try:
+            return read_fashion_mnist(trained_on, train=False)
+        except (UsageError, DatasetError) as err:
+            passed_over = err  # moved, removed or damaged since: the search may find another copy
+    try:
+        return read_fashion_mnist(data_dir, train=False)
+    except DatasetError as err:
+        searched = " not found (searched "
+        if (
+            passed_over is None
+            or not str(err).startswith("Fashion-MNIST")
+            or searched not in str(err)
+        ):
+            raise
+        # the run's folder was searched first: say so, and why it was passed over
+        first = (
+            f"{trained_on!r}, the run's data_dir in config.json, first: "
+            f"{_why(Path(trained_on).expanduser(), passed_over)}; then "
+        )
+        raise type(err)(str(err).replace(searched, searched + first, 1)) from None
+
+
+def _why(folder: Path, err: Exception) -> str:
+    """Return why the run's data ``folder`` was passed over, ``err`` its refusal."""
+    from linearnets.data.files import FASHION_MNIST_FILES, TEST_FILES, missing_files
+    from linearnets.errors import DatasetError
+
+    if isinstance(err, DatasetError):  # a file there failed its size, MD5 or format check
+        return f"a damaged file ({str(err).split('; ')[0]})"
+    if not folder.is_dir():
+        return "it is no longer a folder"
+    test_files = {name: FASHION_MNIST_FILES[name] for name in TEST_FILES}
+    return f"it lacks {', '.join(missing_files(folder, test_files))}"
+
+
+def _check_fits_fashion_mnist(run_dir: Path, meta: dict[str, Any]) -> None:
+    """Refuse a model that cannot take Fashion-MNIST's images (at its resize) or give its classes.
+
+    The model's own metadata decides, so this holds with ``config.json`` gone too.
+    """
+    from linearnets.data.labels import TEXT_LABELS
+    from linearnets.errors import CheckpointError
+    from linearnets.training.runs import WEIGHTS_FILE
+
+    side = meta.get("resize") or 28
+    if meta["num_inputs"] != side * side or meta["num_outputs"] != 10:
+        raise CheckpointError(
+            f"{run_dir / WEIGHTS_FILE} holds a model of {meta['num_inputs']} inputs and "
+            f"{meta['num_outputs']} outputs (resize={meta.get('resize')!r}), but predict needs "
+            f"{side * side} for Fashion-MNIST's {side}×{side} images and 10 for its classes; it "
+            "was trained on other data (--data), or the file is damaged: re-run training to "
+            "recreate it"
+        )
+    classes = meta.get("classes")
+    if classes is not None and list(classes) != list(TEXT_LABELS):
+        raise UsageError(
+            f"predict draws Fashion-MNIST test images, but the model in {run_dir} was trained on "
+            f"other classes ({', '.join(map(str, list(classes)[:4]))}, ...): --data; evaluate "
+            "that model on its own data from Python (linearnets.tasks.softmax.load_trained)"
+        )
