@@ -133,8 +133,9 @@ def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTP
 
     Every file of a run is written through a dot-file beside it, ``.NAME.tmp`` or
     ``.NAME.<random>.tmp``, renamed over ``NAME``; a ``kill -9`` mid-write leaves it behind, and no
-    later write reuses a random name. Call it holding the folder's lock (:class:`RunLock`): then no
-    writer of this run is alive. Other files, folders and links are left alone.
+    later write reuses a random name. Call it holding the folder's lock
+    (:class:`~linearnets.training.run_lock.RunLock`): then no writer of this run is alive. Other
+    files, folders and links are left alone.
     """
     pattern = re.compile(rf"\.(?:{'|'.join(map(re.escape, names))})(?:\.[^/]*)?\.tmp")
     removed = []
