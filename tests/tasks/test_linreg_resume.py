@@ -193,6 +193,23 @@ def test_out_on_a_folder_holding_a_run_is_refused(tmp_path: Path) -> None:
     assert (out / "checkpoint.pt").read_bytes() == before
 
 
+def test_out_is_refused_in_resume_softmax_s_words(tmp_path: Path) -> None:
+    """It said "out cannot be passed to resume_linreg: ...; drop out", where resume_softmax said
+    "resume_softmax takes no out: ..." for the same refusal, neither naming the value received."""
+    from linearnets.tasks.resume_settings import resumed_config
+
+    with pytest.raises(UsageError) as linreg:
+        resume_linreg(tmp_path, out="elsewhere")
+    with pytest.raises(UsageError) as softmax:
+        resumed_config(ln.SoftmaxConfig(), {"out": "elsewhere"}, tmp_path)
+    assert str(linreg.value) == (
+        f"out cannot be passed to resume_linreg, got out='elsewhere': the run continues in its "
+        f"own folder, {str(tmp_path)!r}; drop out= (to continue a copy elsewhere, copy the run "
+        "folder and resume the copy)"
+    )
+    assert str(softmax.value) == str(linreg.value).replace("resume_linreg", "resume_softmax")
+
+
 def test_a_folder_without_a_linreg_run_is_refused(tmp_path: Path) -> None:
     with pytest.raises(
         UsageError,

@@ -62,9 +62,9 @@ def test_out_is_refused_as_the_folder_the_run_stays_in(tmp_path: Path) -> None:
     """out is a SoftmaxConfig field: "unknown setting" was false; a resume stays in its folder."""
     with pytest.raises(
         UsageError,
-        match=rf"^resume_softmax takes no out: the run continues in its own folder, "
-        rf"{re.escape(repr(str(tmp_path)))}; drop out= \(to continue a copy elsewhere, copy the "
-        r"run folder and resume the copy\)$",
+        match=rf"^out cannot be passed to resume_softmax, got out='elsewhere': the run continues "
+        rf"in its own folder, {re.escape(repr(str(tmp_path)))}; drop out= \(to continue a copy "
+        r"elsewhere, copy the run folder and resume the copy\)$",
     ):
         resumed_config(OLD, {"out": "elsewhere", "epochs": 6}, tmp_path)
 

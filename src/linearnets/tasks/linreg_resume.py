@@ -31,7 +31,7 @@ from linearnets.tasks.resume_changes import warn_not_bit_exact
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
-from linearnets.training.run_config import run_complete, run_dir_path
+from linearnets.training.run_config import refuse_out, run_complete, run_dir_path
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -115,10 +115,7 @@ def _checked_resume(
     )
     force = check_bool("force", force)
     callbacks = check_callbacks(callbacks)
-    if "out" in overrides:
-        raise UsageError(
-            f"out cannot be passed to resume_linreg: the run continues in {run_dir}; drop out"
-        )
+    refuse_out("resume_linreg", overrides, run_dir)
     saved = _saved(run_dir)
     lock = RunLock(run_dir, resuming=True).acquire()
     try:

@@ -20,7 +20,7 @@ from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
-from linearnets.training.run_config import read_config, run_complete, run_dir_path
+from linearnets.training.run_config import read_config, refuse_out, run_complete, run_dir_path
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE
 from linearnets.validation import describe
 
@@ -128,12 +128,7 @@ def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path)
             or ``data_dir`` with a ``data`` file).
     """
     allowed = {f.name for f in fields(SoftmaxConfig)} - {"out"}
-    if "out" in overrides:
-        # as the command line refuses --out with --resume
-        raise UsageError(
-            f"resume_softmax takes no out: the run continues in its own folder, {str(run_dir)!r}; "
-            "drop out= (to continue a copy elsewhere, copy the run folder and resume the copy)"
-        )
+    refuse_out("resume_softmax", overrides, run_dir)
     unknown = sorted(set(overrides) - allowed)
     if unknown:
         raise UsageError(

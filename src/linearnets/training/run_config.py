@@ -20,7 +20,7 @@ from linearnets.training.run_lock import LOCK_FILE, lock_holder
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
 from linearnets.validation import describe
 
-__all__ = ["checkpoint_epoch", "read_config", "run_complete", "run_dir_path"]
+__all__ = ["checkpoint_epoch", "read_config", "refuse_out", "run_complete", "run_dir_path"]
 
 
 def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -179,3 +179,17 @@ def run_dir_path(run_dir: Any, *, example: str, name: str = "run_dir") -> Path:
         )
     # as out=, root= and the figures' out= are: "~/runs/a" is the shell's, not a folder named "~"
     return expand_user(name, run_dir)
+
+
+def refuse_out(function: str, overrides: dict[str, Any], run_dir: Path) -> None:
+    """Refuse ``out`` among a resume's ``overrides``: the run continues in its own ``run_dir``.
+
+    One message for ``resume_softmax`` and ``resume_linreg`` (``function``), as the command line
+    refuses ``--out`` with ``--resume``.
+    """
+    if "out" in overrides:
+        raise UsageError(
+            f"out cannot be passed to {function}, got out={describe(overrides['out'])}: the run "
+            f"continues in its own folder, {str(run_dir)!r}; drop out= (to continue a copy "
+            "elsewhere, copy the run folder and resume the copy)"
+        )
