@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -219,6 +220,38 @@ def test_a_folder_without_a_linreg_run_is_refused(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(json.dumps({"config": {"impl": "analytic"}}))
     with pytest.raises(UsageError, match=r"holds no linear-regression run .*resume_softmax"):
         resume_linreg(tmp_path)
+
+
+def test_a_folder_without_config_json_is_refused_by_what_its_checkpoint_holds(
+    tmp_path: Path,
+) -> None:
+    """A linreg run's folder that lost its config.json was said to "hold no run"; resume_softmax
+    tells the same folder by its checkpoint's task, and gives the fix."""
+    from linearnets.tasks.softmax import run_softmax
+
+    run = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=run))
+    (run / "config.json").unlink()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(run)
+    assert str(info.value) == (
+        f"the run folder {run} holds a linear-regression run's checkpoint.pt (epoch 2) but not "
+        "its config.json, which holds the settings the resume needs; put its config.json back "
+        f"(from a copy of the run), then resume it with: linearnets.resume_linreg({str(run)!r})"
+    )
+    # a softmax run's checkpoint: resume_softmax rebuilds its config.json from it
+    data = tmp_path / "d.npz"
+    np.savez(data, X=np.random.default_rng(0).normal(size=(30, 4)), y=np.arange(30) % 3)
+    softmax = tmp_path / "softmax"
+    run_softmax(ln.SoftmaxConfig(epochs=1, data=data, plot="none", out=softmax))
+    (softmax / "config.json").unlink()
+    with pytest.raises(UsageError) as info:
+        resume_linreg(softmax)
+    assert str(info.value) == (
+        f"the run folder {softmax} holds no linear-regression run (its checkpoint.pt is of a "
+        f"softmax run); resume it with: linearnets.resume_softmax({str(softmax)!r})"
+    )
+    assert ln.resume_softmax(softmax, epochs=2).history.epochs[-1].epoch == 2  # as it says
 
 
 def test_a_data_file_whose_content_changed_is_refused_unless_forced(tmp_path: Path) -> None:

@@ -189,10 +189,7 @@ def _saved(run_dir: Path) -> dict[str, Any]:
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UsageError(
-            f"the run folder {run_dir} holds no {CONFIG_FILE}, so it holds no run; pass the "
-            "folder a run kept with out=DIR"
-        ) from None
+        raise UsageError(_without_config(run_dir)) from None
     except (OSError, ValueError) as exc:
         raise UsageError(
             f"{path} cannot be read ({type(exc).__name__}: {exc}); put the run's {CONFIG_FILE} "
@@ -207,6 +204,30 @@ def _saved(run_dir: Path) -> dict[str, Any]:
             f"linearnets.resume_softmax({str(run_dir)!r})"
         )
     return saved
+
+
+def _without_config(run_dir: Path) -> str:
+    """Return the refusal of ``run_dir``, which holds no ``config.json``: by what its checkpoint
+    holds, if any (a folder holding a run's checkpoint was said to hold no run)."""
+    try:
+        ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
+    except (CheckpointError, OSError):  # none, or none usable: nothing here tells of a run
+        return (
+            f"the run folder {run_dir} holds no {CONFIG_FILE}, so it holds no run; pass the "
+            "folder a run kept with out=DIR"
+        )
+    if ckpt.extra.get("task") != TASK:  # resume_softmax rebuilds its config.json from it
+        return (
+            f"the run folder {run_dir} holds no linear-regression run (its {CHECKPOINT_FILE} is "
+            f"of a softmax run); resume it with: linearnets.resume_softmax({str(run_dir)!r})"
+        )
+    # as resume_softmax refuses this folder: the resume reads the run's settings from config.json
+    return (
+        f"the run folder {run_dir} holds a linear-regression run's {CHECKPOINT_FILE} (epoch "
+        f"{ckpt.epoch}) but not its {CONFIG_FILE}, which holds the settings the resume needs; "
+        f"put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
+        f"linearnets.resume_linreg({str(run_dir)!r})"
+    )
 
 
 def _known(values: dict[str, Any]) -> dict[str, Any]:
