@@ -67,7 +67,10 @@ def _command_signalled(
 @pytest.mark.parametrize(
     ("sig", "detail"),
     [
-        ("SIGINT", "interrupted while starting; nothing was done: run the same command again"),
+        (
+            "SIGINT",
+            "interrupted by SIGINT while starting; nothing was done: run the same command again",
+        ),
         (
             "SIGTERM",
             "interrupted by SIGTERM while starting; nothing was done: run the same command again",
@@ -156,7 +159,7 @@ runpy.run_module('linearnets', run_name='__main__')
     ["torch._prims", "numpy.linalg"],
 )
 @pytest.mark.parametrize(
-    ("sig", "said"), [("SIGINT", "interrupted"), ("SIGTERM", "interrupted by SIGTERM")]
+    ("sig", "said"), [("SIGINT", "interrupted by SIGINT"), ("SIGTERM", "interrupted by SIGTERM")]
 )
 def test_a_signal_while_a_command_imports_torch_is_one_line_and_exit_130(
     tmp_path: Path, argv: tuple[str, ...], module: str, sig: str, said: str

@@ -938,12 +938,14 @@ def test_ctrl_c_while_starting_is_one_line(
     assert main(["softmax"]) == 130
     assert (
         capsys.readouterr().err
-        == "linearnets: interrupted while starting; nothing was done: run the same command again\n"
+        == "linearnets: interrupted by SIGINT while starting; nothing was done: run the same "
+        "command again\n"
     )
 
 
 @pytest.mark.parametrize(
-    ("signum", "said"), [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "interrupted by SIGTERM")]
+    ("signum", "said"),
+    [(signal.SIGINT, "interrupted by SIGINT"), (signal.SIGTERM, "interrupted by SIGTERM")],
 )
 def test_a_signal_an_import_swallows_still_stops_the_command(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: int, said: str

@@ -153,7 +153,7 @@ def _interrupting(exc: KeyboardInterrupt) -> Any:
 @pytest.mark.parametrize(
     ("exc", "detail"),
     [
-        (KeyboardInterrupt(), "interrupted"),
+        (KeyboardInterrupt(), "interrupted by SIGINT"),
         (KeyboardInterrupt("SIGTERM"), "interrupted by SIGTERM"),
     ],
     ids=["ctrl-c", "sigterm"],
@@ -299,7 +299,7 @@ def test_the_shortest_json_abbreviation_reports_a_parse_error_in_json(
     [
         (
             KeyboardInterrupt(),
-            "interrupted while starting; nothing was done: run the same command again",
+            "interrupted by SIGINT while starting; nothing was done: run the same command again",
         ),
         (
             KeyboardInterrupt("SIGTERM"),

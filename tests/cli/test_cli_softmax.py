@@ -144,7 +144,8 @@ def test_an_interrupt_python_dropped_is_delivered_again(
     code = main(["softmax", "--data", str(npz), "--plot", "none", "--out", str(run)])
     err = capsys.readouterr().err
     assert code == 130 and "Exception ignored" not in err and "Traceback" not in err
-    assert err.splitlines()[-1] == "linearnets softmax: interrupted"  # before any run began
+    # before any run began: the signal named, as every stop names it (it said "interrupted")
+    assert err.splitlines()[-1] == "linearnets softmax: interrupted by SIGINT"
     assert not run.exists()
 
 

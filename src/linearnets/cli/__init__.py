@@ -50,6 +50,7 @@ from linearnets.cli._report import (
     EXIT_USAGE,
     output_closed,
     print_json_error,
+    signal_name,
 )
 from linearnets.cli._thread_variables import check_thread_variables
 from linearnets.errors import UsageError
@@ -223,10 +224,11 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
                     # --version: left below as any other end, without argparse's chain of errors
                     code = _exit_status(exc)
             ended()
-        except KeyboardInterrupt:  # in the last steps of the way out: the command had reported
+        except KeyboardInterrupt as exc:
+            # in the last steps of the way out: the command had reported (code), or it is said here
             ended()
             if code is None:
-                print("linearnets: interrupted", file=sys.stderr)
+                print(f"linearnets: {signal_name(exc)}", file=sys.stderr)
                 code = EXIT_INTERRUPTED
         # the command is done: a Ctrl-C or SIGTERM now is dropped (it would only print a
         # traceback over the command's report, or end it as killed)

@@ -33,10 +33,7 @@ def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> in
         if rank != 0 and _ranks.by_launcher():
             return EXIT_INTERRUPTED
         # before the command did anything: no file made, nothing to resume
-        detail = (
-            f"{signal_name(exc) or 'interrupted'} while starting; nothing was done: run the same "
-            "command again"
-        )
+        detail = f"{signal_name(exc)} while starting; nothing was done: run the same command again"
         # a process started by hand has a terminal and stdout of its own: it says it too
         print(f"linearnets{f' (rank {rank})' if rank else ''}: {detail}", file=sys.stderr)
         if json_errors:
@@ -57,13 +54,12 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
         if interrupt is not None and isinstance(exc, interrupt.TrainingInterrupted):
             exc.from_cli = True  # the hint names the command, not the Python call
         detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
-        print(
-            f"{prog}{f' (rank {rank})' if rank else ''}: {detail or 'interrupted'}", file=sys.stderr
-        )
+        detail = detail or signal_name(exc)  # a stop of the library's own that says nothing
+        print(f"{prog}{f' (rank {rank})' if rank else ''}: {detail}", file=sys.stderr)
         if json_errors:
             run_dir = getattr(exc, "run_dir", None)
             print_json_error(
-                detail or "interrupted",
+                detail,
                 type(exc).__name__,
                 EXIT_INTERRUPTED,
                 run_dir=None if run_dir is None else str(run_dir),

@@ -168,7 +168,7 @@ class StoppedWhileStarting(KeyboardInterrupt):
     """A Ctrl-C or SIGTERM while a command loaded torch, before it did anything."""
 
     def __str__(self) -> str:
-        said = "interrupted by SIGTERM" if first_signal(self) == "SIGTERM" else "interrupted"
+        said = f"interrupted by {first_signal(self)}"  # a Ctrl-C's too, as every stop names it
         return f"{said} while starting; nothing was done: run the same command again"
 
 

@@ -36,9 +36,10 @@ EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2,
 
 
 def signal_name(exc: KeyboardInterrupt) -> str:
-    """Return "interrupted by SIGTERM" for the SIGTERM turned into an interrupt, "" for a Ctrl-C
-    (also one that a second signal, torchrun's SIGTERM, cut short: see :func:`first_signal`)."""
-    return "interrupted by SIGTERM" if first_signal(exc) == "SIGTERM" else ""
+    """Return "interrupted by SIGTERM" for the SIGTERM turned into an interrupt, "interrupted by
+    SIGINT" for a Ctrl-C (also one that a second signal, torchrun's SIGTERM, cut short: see
+    :func:`first_signal`), as every stop of a run names its signal."""
+    return f"interrupted by {first_signal(exc)}"
 
 
 def print_json_error(message: str, error_type: str, status: int, **extra: Any) -> None:
