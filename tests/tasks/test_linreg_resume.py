@@ -322,6 +322,52 @@ def test_a_blow_up_in_a_new_runs_first_epoch_leaves_no_folder(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("written", [False, True], ids=["before-results", "after-results"])
+def test_a_signal_after_training_stops_the_run_as_softmax_s_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, written: bool
+) -> None:
+    """run_linreg handled SIGTERM only during fit: one once the epochs were done, while
+    results.json was written, ended the process without a word (killed), where run_softmax
+    stops with the TrainingInterrupted a Ctrl-C gives there."""
+    from linearnets.tasks import linreg_run
+
+    real = linreg_run.write_json_atomic
+    came: list[int] = []
+
+    def signalled(path: Path, *args: Any, **kwargs: Any) -> None:
+        if path.name != "results.json":
+            real(path, *args, **kwargs)
+            return
+        if written:
+            real(path, *args, **kwargs)  # the run is complete, then the signal
+        os.kill(os.getpid(), signum)  # delivered to the main thread before kill returns
+
+    monkeypatch.setattr(linreg_run, "write_json_atomic", signalled)
+    # the old code's SIGTERM, recorded rather than ending pytest: the run then returned
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: came.append(signum))
+    out = tmp_path / "run"
+    try:
+        with pytest.raises(TrainingInterrupted) as info:
+            ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert came == []
+    name = signal.Signals(signum).name
+    if written:
+        assert str(info.value) == (
+            f"interrupted by {name} after the run finished: its results are complete in {out}"
+        )
+    else:  # every epoch kept: the resume writes the results
+        assert (info.value.signal_name, info.value.run_dir, info.value.checkpoint_epoch) == (
+            name,
+            out,
+            2,
+        )
+        monkeypatch.setattr(linreg_run, "write_json_atomic", real)
+        assert ln.resume_linreg(out).history.epochs[-1].epoch == 2
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("existed", [False, True], ids=["new-folder", "empty-folder"])
 def test_a_signal_while_the_data_are_made_leaves_the_folder_as_it_was_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, existed: bool

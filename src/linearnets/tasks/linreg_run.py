@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from linearnets import _fs
-from linearnets._signals import first_signal, held_signals
+from linearnets._signals import first_signal, held_signals, sigterm_as_keyboard_interrupt
 from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
@@ -147,8 +147,21 @@ def train_in_folder(
     checkpoint (an epoch is kept before anything can fail to print it), the metrics files,
     ``callbacks``, and the interrupt check (a signal during an epoch's evaluation stops the run
     once that epoch is saved).
+
+    A SIGTERM stops it as a Ctrl-C does once the data are made, until ``results.json`` is
+    written (as softmax's :func:`~linearnets.tasks.training_run.train_experiment` has it), not only
+    during ``fit``: one while the results were written ended the process at once, without a word.
     """
     setup = prepare_linreg(config)
+    with sigterm_as_keyboard_interrupt():
+        return _train_setup(run_dir, setup, callbacks=callbacks, ckpt=ckpt)
+
+
+def _train_setup(
+    run_dir: Path, setup: LinregSetup, *, callbacks: Sequence[Any], ckpt: Checkpoint | None
+) -> LinregResult:
+    """:func:`train_in_folder` once ``setup`` is made."""
+    config = setup.config
     guard = DivergenceGuard(config.lr, data_checked=True) if config.guard else None
     history = History()
     if ckpt is not None:
