@@ -297,6 +297,61 @@ def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
         load_trained(tmp_path)
 
 
+@pytest.mark.parametrize("config_kept", [True, False], ids=["config-json", "checkpoint-only"])
+def test_a_linreg_run_s_folder_is_said_to_keep_no_model_pt(
+    tmp_path: Path, config_kept: bool
+) -> None:
+    """It was sent to 'linearnets softmax --resume' to write model.pt "again", which refuses a
+    linear-regression run: a linreg run never keeps one."""
+    import linearnets as ln
+
+    run = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=run))
+    if not config_kept:
+        (run / "config.json").unlink()
+    source = "config.json" if config_kept else "checkpoint.pt"
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must hold the trained weights model.pt, got {str(run)!r} without them; it "
+        f"holds a linear-regression run (its {source} is of task 'linreg'), which keeps no "
+        "model.pt (its learned w and b are in its results.json once it finishes); pass the "
+        "folder of a 'linearnets softmax' run"
+    )
+    with pytest.raises(UsageError, match="not a softmax run"):
+        ln.resume_softmax(run)  # the resume the old message advised
+
+
+def test_a_run_stopped_in_its_first_epoch_is_sent_to_start_over(tmp_path: Path) -> None:
+    """Its folder holds config.json alone: it said "pass a folder written by a finished run", as of
+    a folder holding no run, where a resume starts it over."""
+    import linearnets as ln
+    from linearnets.training.interrupt import TrainingInterrupted
+
+    data = tmp_path / "d.npz"
+    np.savez(data, X=np.random.default_rng(0).normal(size=(30, 4)), y=np.arange(30) % 3)
+    run = tmp_path / "run"
+
+    class Stop:  # the run's first step stops it: no epoch ends, no checkpoint
+        def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+            raise TrainingInterrupted(signal_name="SIGINT", epoch=1, step=step + 1)
+
+    config = ln.SoftmaxConfig(epochs=1, data=data, plot="none", out=run)
+    with pytest.raises(TrainingInterrupted):
+        ln.run_softmax(config, callbacks=[Stop()])
+    assert not (run / "checkpoint.pt").exists() and (run / "config.json").is_file()
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value).endswith(
+        "without them; its run stopped before its first epoch ended, so nothing was trained: "
+        f"start it over with linearnets softmax --resume {run} (linearnets.resume_softmax in "
+        "Python), then predict"
+    )
+    ln.resume_softmax(run)  # as it says
+    net, _ = load_trained(run)
+    assert net is not None
+
+
 def test_a_finished_run_without_model_pt_is_sent_to_resume_as_finished(tmp_path: Path) -> None:
     """It said the run "stopped before it finished": it had finished, and model.pt was removed."""
     (tmp_path / "checkpoint.pt").write_bytes(b"x")

@@ -28,6 +28,7 @@ __all__ = [
     "check_epochs_left",
     "check_logged_epochs",
     "checkpoint_config",
+    "epochs_logged",
     "last_asked",
     "refuse_linreg_run",
     "resumed_config",
@@ -169,7 +170,7 @@ def started_environment(saved: dict[str, Any]) -> dict[str, Any] | None:
 
 def check_logged_epochs(run_dir: Path, *, force: bool) -> None:
     """Refuse to start over a run with no checkpoint whose metrics logged finished epochs."""
-    done = _epochs_logged(run_dir)
+    done = epochs_logged(run_dir)
     # each epoch's checkpoint is written before its metrics row: a logged epoch means a
     # checkpoint went missing, and starting over would throw that work away
     if done and not force:
@@ -222,7 +223,7 @@ def _summarizes(run_dir: Path, epoch: int) -> bool:
     return bool(epochs == epoch)
 
 
-def _epochs_logged(run_dir: Path) -> int:
+def epochs_logged(run_dir: Path) -> int:
     """Return how many epoch rows ``metrics.jsonl`` holds (0 when it is missing or unreadable)."""
     try:
         text = (run_dir / "metrics.jsonl").read_text(encoding="utf-8", errors="replace")
