@@ -155,6 +155,25 @@ def test_a_cpu_index_past_0_is_refused(name: str | torch.device) -> None:
     assert str(info.value) == message
 
 
+@pytest.mark.parametrize("name", ["mps:1", "mps:3", torch.device("mps", 1)])
+def test_an_mps_index_past_0_is_refused_as_a_cpu_index_is(name: str | torch.device) -> None:
+    """torch has one MPS device: mps:1 was taken by the config (cpu:1 was refused), and failed
+    only once a tensor went there (or, on a machine without MPS, was said to need MPS)."""
+    from linearnets.config import SoftmaxConfig
+
+    message = (
+        f"device must be one of auto, cpu, cuda, cuda:N, mps, got {str(name)!r}: Apple's MPS has "
+        "no index past 0 (torch has one MPS device, the Mac's GPU); pass device='mps'"
+    )
+    with pytest.raises(UsageError) as info:
+        resolve_device(name)
+    assert str(info.value) == message
+    with pytest.raises(UsageError) as info:
+        SoftmaxConfig(device=name)
+    assert str(info.value) == message
+    assert SoftmaxConfig(device="mps:0").device == "mps:0"  # torch's full name of the one
+
+
 def test_cpu_0_torchs_full_name_of_the_cpu_is_taken() -> None:
     from linearnets.config import SoftmaxConfig
 

@@ -27,8 +27,8 @@ __all__ = [
     "MAX_THREADS",
     "MIN_LR",
     "check_bias",
-    "check_cpu_index",
     "check_data_size",
+    "check_device_index",
     "check_device_name",
     "check_lr_floor",
     "check_seed",
@@ -185,7 +185,8 @@ def check_bias(true_b: Any) -> float:
 def check_device_name(value: object) -> str:
     """Return ``value`` as a device name ("auto", "cpu", "cuda", "cuda:N" or "mps"), or raise.
 
-    A ``torch.device`` is taken by its name; ``cpu:N`` past 0 is refused (:func:`check_cpu_index`),
+    A ``torch.device`` is taken by its name; ``cpu:N`` and ``mps:N`` past 0 are refused
+    (:func:`check_device_index`),
     and a name refused but for its blanks or capitals is told its spelling. Only the name is checked
     here (a config may be built on
     another machine than the one that trains); :func:`linearnets.device.resolve_device` checks that it
@@ -193,36 +194,42 @@ def check_device_name(value: object) -> str:
     """
     loaded = sys.modules.get("torch")  # none of its devices exists before it is loaded
     if loaded is not None and isinstance(value, loaded.device):
-        check_cpu_index(str(value))
+        check_device_index(str(value))
         return str(value)
     if not _device_name(value):
         raise UsageError(
             f"device must be one of auto, cpu, cuda, cuda:N, mps, got {value!r:.40}; "
             f"{device_name_fix(value)}"
         )
-    check_cpu_index(str(value))
+    check_device_index(str(value))
     return str(value)
 
 
-def check_cpu_index(name: str) -> None:
-    """Refuse ``name``, a device name torch reads, where it is ``cpu:N`` with N past 0.
+def check_device_index(name: str) -> None:
+    """Refuse ``name``, a device name torch reads, where it is ``cpu:N`` or ``mps:N`` with N past 0.
 
     torch has one CPU device: it takes ``cpu:1`` and trains on the same CPU as ``cpu``, so the
-    index (a core, a second CPU?) chose nothing. ``cpu:0`` is torch's own full name of it, kept.
+    index (a core, a second CPU?) chose nothing. It has one MPS device too, and ``mps:1`` fails
+    only once a tensor is put there. ``cpu:0`` and ``mps:0`` are torch's own full names, kept.
     """
-    if not _cpu_past_0(name):
+    if not _past_the_only_one(name):
         return
+    if name.startswith("cpu"):
+        raise UsageError(
+            f"device must be one of auto, cpu, cuda, cuda:N, mps, got {name!r}: the CPU has no "
+            "index past 0 (torch has one CPU device and ignores it, training on the same cores); "
+            "pass device='cpu' (num_threads=N sets how many cores it uses)"
+        )
     raise UsageError(
-        f"device must be one of auto, cpu, cuda, cuda:N, mps, got {name!r}: the CPU has no index "
-        "past 0 (torch has one CPU device and ignores it, training on the same cores); pass "
-        "device='cpu' (num_threads=N sets how many cores it uses)"
+        f"device must be one of auto, cpu, cuda, cuda:N, mps, got {name!r}: Apple's MPS has no "
+        "index past 0 (torch has one MPS device, the Mac's GPU); pass device='mps'"
     )
 
 
-def _cpu_past_0(name: str) -> bool:
-    """Return whether ``name``, a device name torch reads, is ``cpu:N`` with N past 0."""
+def _past_the_only_one(name: str) -> bool:
+    """Return whether ``name``, a device name torch reads, is ``cpu:N`` or ``mps:N`` with N past 0."""
     kind, _, index = name.partition(":")
-    return kind == "cpu" and index not in ("", "0")
+    return kind in ("cpu", "mps") and index not in ("", "0")
 
 
 def _device_name(value: object) -> bool:
@@ -248,8 +255,8 @@ def device_name_fix(value: object) -> str:
     """Return the fix for ``value``, a device name refused: the name it is but for the blanks around
     it or its upper case (``'cpu '`` from a script's variable, ``'CPU'``), else
     ``pass e.g. device='auto'``."""
-    # 'cpu:1 ' is no name to respell: cpu:1 is refused too
-    respelling = respelled(value, lambda name: _device_name(name) and not _cpu_past_0(name))
+    # 'cpu:1 ' is no name to respell: cpu:1 is refused too (and mps:1)
+    respelling = respelled(value, lambda name: _device_name(name) and not _past_the_only_one(name))
     if respelling is None:
         return "pass e.g. device='auto'"
     return f"{respelling[0]}: pass device={respelling[1]!r}"

@@ -8,7 +8,7 @@ import torch
 from torch.torch_version import TorchVersion
 
 from linearnets._text import counted
-from linearnets.config_checks import check_cpu_index, device_name_fix
+from linearnets.config_checks import check_device_index, device_name_fix
 from linearnets.config_checks import check_device_name as check_device_name
 from linearnets.errors import UsageError
 
@@ -34,9 +34,9 @@ def resolve_device(
             ``LOCAL_WORLD_SIZE``, else ``local_rank + 1`` (at least that many run).
 
     Raises:
-        UsageError: the name is unknown (or ``cpu:N`` past 0: torch has one CPU device), the
-            device is not available on this machine, or this machine runs more processes than it
-            has GPUs.
+        UsageError: the name is unknown (or ``cpu:N`` or ``mps:N`` past 0: torch has one CPU
+            device and one MPS device), the device is not available on this machine, or this
+            machine runs more processes than it has GPUs.
     """
     processes = _local_processes(local_rank, local_world_size)
     if device is None or device == "auto":
@@ -51,13 +51,14 @@ def resolve_device(
     if resolved.type == "cuda":
         return _cuda(device, resolved, local_rank, processes)
     if resolved.type == "mps":
+        check_device_index(str(resolved))  # mps:1: torch has one, refused as cpu:1 is
         return _mps(device, resolved)
     if resolved.type != "cpu":
         raise UsageError(
             f"device must be one of auto, cpu, cuda, cuda:N, mps, got {device!r}; pass e.g. "
             "device='auto'"
         )
-    check_cpu_index(str(resolved))  # cpu:1: torch's one CPU all the same
+    check_device_index(str(resolved))  # cpu:1: torch's one CPU all the same
     return resolved
 
 
