@@ -247,15 +247,27 @@ def test_as_many_processes_as_gpus_each_get_their_own_and_the_cpu_takes_any(
     assert resolve_device("cpu", local_rank=1) == torch.device("cpu")  # gloo: any number
 
 
-def test_a_malformed_local_world_size_is_named(one_gpu: pytest.MonkeyPatch) -> None:
-    one_gpu.setenv("LOCAL_WORLD_SIZE", "two")
-    with pytest.raises(
-        UsageError,
-        match=r"^environment variable LOCAL_WORLD_SIZE must be an integer, got 'two'; torchrun "
-        r"sets it for each process it starts: unset it to run a single process, or start the "
-        r"processes with torchrun$",
-    ):
+@pytest.mark.parametrize("value", ["two", "2_0", "٢"])
+def test_a_malformed_local_world_size_is_named_as_the_distributed_setup_names_it(
+    one_gpu: pytest.MonkeyPatch, value: str
+) -> None:
+    """resolve_device said "must be an integer, got 'two'; torchrun sets it ...", the setup of a
+    data-parallel run (env_int) "must be an integer in the digits 0-9, ... torchrun sets
+    LOCAL_WORLD_SIZE ..."; and it read 2_0 as 20 and ٢ as 2, which the setup refuses."""
+    from linearnets.training.distributed import env_int
+
+    one_gpu.setenv("LOCAL_WORLD_SIZE", value)
+    message = (
+        f"environment variable LOCAL_WORLD_SIZE must be an integer in the digits 0-9, got "
+        f"{value!r}; torchrun sets LOCAL_WORLD_SIZE for each process it starts: unset it to run "
+        "a single process, or start the processes with torchrun"
+    )
+    with pytest.raises(UsageError) as info:
         resolve_device("auto")
+    assert str(info.value) == message
+    with pytest.raises(UsageError) as info:
+        env_int("LOCAL_WORLD_SIZE", 1)
+    assert str(info.value) == message
 
 
 @pytest.mark.parametrize(

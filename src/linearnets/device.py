@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import torch
 from torch.torch_version import TorchVersion
 
+from linearnets._env import env_int
 from linearnets._text import counted
 from linearnets.config_checks import check_device_index, device_name_fix
 from linearnets.config_checks import check_device_name as check_device_name
@@ -91,16 +90,8 @@ def _mps_available() -> bool:
 
 def _local_processes(local_rank: int, local_world_size: int | None) -> tuple[int, str, str]:
     """Return how many processes run on this machine, who says so, and how to start fewer."""
-    if local_world_size is None:
-        value = os.environ.get("LOCAL_WORLD_SIZE", "")
-        try:
-            local_world_size = int(value) if value else None
-        except ValueError:
-            raise UsageError(
-                f"environment variable LOCAL_WORLD_SIZE must be an integer, got {value!r}; "
-                "torchrun sets it for each process it starts: unset it to run a single process, "
-                "or start the processes with torchrun"
-            ) from None
+    if local_world_size is None:  # read as the data-parallel setup reads it, told alike
+        local_world_size = env_int("LOCAL_WORLD_SIZE", 0) or None
     if local_world_size is not None and local_world_size > local_rank:
         who = f"torchrun started {local_world_size} processes on this machine"
         return local_world_size, who, "torchrun"

@@ -1,46 +1,15 @@
-"""torchrun's environment read and checked: its integer variables (``WORLD_SIZE``, ``RANK``, ...)
-and, for a data-parallel run, the ones a launcher sets (``RANK``, ``MASTER_ADDR``,
-``MASTER_PORT``). Torch-free.
+"""What a launcher such as torchrun must set for a data-parallel run (``RANK``, ``MASTER_ADDR``,
+``MASTER_PORT``), checked; its integer variables are read by :mod:`linearnets._env`. Torch-free.
 """
 
 from __future__ import annotations
 
 import os
 
+from linearnets._env import env_int
 from linearnets.errors import UsageError
 
 __all__ = ["check_launched", "env_int"]
-
-
-def env_int(name: str, default: int) -> int:
-    """Return the integer environment variable ``name`` (torchrun's ``RANK``, ``WORLD_SIZE``, ...).
-
-    Written as torchrun writes it, in the digits 0-9: ``int()`` also read ``2_0`` as 20 and ``٢``
-    as 2. ``WORLD_SIZE``, a number of processes, must be at least 1: 0 and -1 were taken as one
-    process without a word.
-    """
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    fix = (
-        f"torchrun sets {name} for each process it starts: unset it to run a single process, or "
-        "start the processes with torchrun"
-    )
-    try:
-        if "_" in value or not value.strip().isascii():
-            raise ValueError(value)
-        number = int(value)
-    except ValueError:
-        raise UsageError(
-            f"environment variable {name} must be an integer in the digits 0-9, got {value!r}; "
-            f"{fix}"
-        ) from None
-    if name == "WORLD_SIZE" and number < 1:
-        raise UsageError(
-            f"environment variable WORLD_SIZE must be the number of processes, at least 1, got "
-            f"{value!r}; {fix}"
-        )
-    return number
 
 
 def check_launched(world_size: int) -> None:
