@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -14,7 +13,6 @@ from linearnets.config import LinregConfig
 from linearnets.data.synthetic import data_iter, load_array, synthetic_data
 from linearnets.errors import (
     DatasetError,
-    DivergenceError,
     UsageError,
     UsageTypeError,
     usage_errors_on_one_line,
@@ -30,11 +28,13 @@ from linearnets.seeding import (
     pin_threads,
     seed_everything,
 )
-from linearnets.tasks.stopping import LARGE_FEATURES, complete_when_returned
+from linearnets.tasks.linreg_result import LinregResult
+from linearnets.tasks.linreg_train import train_linreg
+from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.guard import DivergenceGuard
-from linearnets.training.loop import History, fit
 
+# LinregResult (linreg_result.py) and train_linreg (linreg_train.py) stay importable from here
 __all__ = [
     "LinregResult",
     "LinregSetup",
@@ -47,85 +47,6 @@ __all__ = [
 # the run's dtype, as the book's and the command's, whatever torch.set_default_dtype says: the
 # same config gives the same numbers in a notebook set to float64 (load_regression_file's dtype too)
 _DTYPE = torch.float32
-
-
-@dataclass(frozen=True)
-class LinregResult:
-    """What a linear-regression run learned, next to the truth and the closed form.
-
-    Attributes:
-        impl, epochs: the config's.
-        w, b: the learned weights (d values) and bias.
-        true_w, true_b: those the synthetic data were drawn with (``None`` for a ``data`` file,
-            whose truth is unknown).
-        closed_w, closed_b: the least-squares solution (:func:`~linearnets.closed_form`).
-        loss: the last epoch's training loss over the whole data set.
-        history: every epoch's metrics, as :func:`~linearnets.fit` returns them.
-        config: the run's effective settings.
-        run_dir: the run folder (``None`` without ``config.out``).
-        data_source: the ``data`` file, its examples and features, e.g.
-            ``/abs/d.csv (200 examples, 3 features)``; ``"synthetic"`` for the book's data.
-
-    See D2L §3.2.7 and §3.3.7.
-    """
-
-    impl: str
-    epochs: int
-    w: list[float]
-    b: float
-    true_w: list[float] | None  # None: the user's --data, whose truth is unknown
-    true_b: float | None
-    closed_w: list[float]
-    closed_b: float
-    loss: float
-    history: History
-    config: LinregConfig | None = field(default=None, repr=False)
-    run_dir: Path | None = None
-    data_source: str = "synthetic"
-
-    def in_folder(self, run_dir: Path) -> LinregResult:
-        """Return the result of the run kept in ``run_dir``."""
-        return replace(self, run_dir=run_dir)
-
-    @property
-    def w_error(self) -> list[float] | None:
-        """``true_w − w`` per weight (``None`` without a known truth)."""
-        if self.true_w is None:
-            return None
-        return [t - v for t, v in zip(self.true_w, self.w, strict=True)]
-
-    @property
-    def b_error(self) -> float | None:
-        """``true_b − b`` (``None`` without a known truth)."""
-        return None if self.true_b is None else self.true_b - self.b
-
-    @property
-    def w_error_closed(self) -> list[float]:
-        """``closed_w − w`` per weight."""
-        return [t - v for t, v in zip(self.closed_w, self.w, strict=True)]
-
-    @property
-    def b_error_closed(self) -> float:
-        """``closed_b − b``."""
-        return self.closed_b - self.b
-
-    def summary(self) -> dict[str, Any]:
-        """Return the result as a JSON-ready dict."""
-        return {
-            "impl": self.impl,
-            "epochs": self.epochs,
-            "w": self.w,
-            "b": self.b,
-            "w_error": self.w_error,
-            "b_error": self.b_error,
-            "closed_form_w": self.closed_w,
-            "closed_form_b": self.closed_b,
-            "w_error_closed_form": self.w_error_closed,
-            "b_error_closed_form": self.b_error_closed,
-            "loss": self.loss,
-            "history": [m.as_dict() for m in self.history.epochs],
-            **({"run_dir": str(self.run_dir)} if self.run_dir is not None else {}),
-        }
 
 
 class Reiterable:
@@ -240,67 +161,6 @@ def with_guard(config: LinregConfig, callbacks: Sequence[Any]) -> list[Any]:
     return [DivergenceGuard(config.lr, data_checked=True), *callbacks]
 
 
-def train_linreg(
-    setup: LinregSetup,
-    *,
-    callbacks: Sequence[Any],
-    start_epoch: int = 0,
-    history: History | None = None,
-) -> LinregResult:
-    """Train ``setup`` for epochs ``start_epoch + 1 … config.epochs`` and compare with the truth.
-
-    Args:
-        setup: the prepared run (its states restored from a checkpoint when resuming).
-        callbacks: every ``fit`` callback, the guard first (:func:`with_guard`).
-        start_epoch: epochs already done.
-        history: their metrics (extended in place).
-
-    See D2L §3.2.7 and §3.3.7.
-    """
-    config, features = setup.config, setup.features
-    try:
-        history = fit(
-            setup.net,
-            setup.train_iter,
-            setup.loss,
-            setup.updater,
-            config.epochs,
-            train_eval_iter=[(features, setup.labels)],
-            callbacks=callbacks,
-            start_epoch=start_epoch,
-            history=history,
-        )
-    except DivergenceError as exc:
-        raise _with_scale_hint(exc, config, features) from None
-    w, b = _weights(setup.net)
-    return LinregResult(
-        impl=config.impl,
-        epochs=config.epochs,
-        w=w,
-        b=b,
-        true_w=setup.true_w,
-        true_b=setup.true_b,
-        closed_w=setup.closed_w.tolist(),
-        closed_b=setup.closed_b,
-        loss=history.last.train_loss,
-        history=history,
-        config=config,
-        data_source=_data_source(config, features),
-    )
-
-
-def _data_source(config: LinregConfig, features: torch.Tensor) -> str:
-    """Return where the features (n, d) came from: the ``data`` file, its examples and features
-    (as ``linearnets softmax`` names its file), or ``"synthetic"``."""
-    if config.data is None:
-        return "synthetic"
-    num_examples, num_features = features.shape
-    return (
-        f"{Path(config.data).absolute()} ({num_examples} example{'s' * (num_examples != 1)}, "
-        f"{num_features} feature{'s' * (num_features != 1)})"
-    )
-
-
 def _data(
     config: LinregConfig, gens: RunGenerators
 ) -> tuple[torch.Tensor, torch.Tensor, list[float] | None, float | None]:
@@ -338,29 +198,6 @@ def _closed_form(
         raise DatasetError(f"data={str(config.data)!r}: {exc}") from None
 
 
-def _with_scale_hint(
-    exc: DivergenceError, config: LinregConfig, features: torch.Tensor
-) -> DivergenceError:
-    """Return the guard's stop, advising too to standardise a data file's features (n, d) where
-    they pass :data:`~linearnets.tasks.stopping.LARGE_FEATURES` in size.
-
-    The largest step that converges falls with the features' size squared: at values of 1e3 a
-    tenth of the book's lr, then a tenth of that, diverged again (five times over), and the first
-    lr small enough left the small columns untrained.
-    """
-    low, high = torch.aminmax(features)  # no copy of the data, as abs() would make
-    largest = max(-float(low), float(high))
-    if config.data is None or not exc.resumable or not largest > LARGE_FEATURES:
-        return exc  # a smaller lr (the advice given) is the fix, or the data's size is named
-    hinted = DivergenceError(
-        f"{exc}; or standardise the features, which reach {largest:.3g} in {config.data}, where "
-        "the book's lr suits values of about 1: subtract each column's mean and divide by its "
-        "standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
-    )
-    hinted.resumable, hinted.grew = exc.resumable, exc.grew
-    return hinted
-
-
 def _training_setup(
     config: LinregConfig, features: torch.Tensor, labels: torch.Tensor, gens: RunGenerators
 ) -> tuple[Any, Any, Any, Any]:
@@ -381,11 +218,3 @@ def _training_setup(
         net = linreg_concise(num_inputs, generator=gens.init)
     loss = nn.MSELoss(reduction="none")
     return net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=config.lr)
-
-
-def _weights(net: Any) -> tuple[list[float], float]:
-    """Return the trained w (flattened to a list) and b of either implementation."""
-    if isinstance(net, LinearRegressionScratch):
-        return net.w.detach().reshape(-1).tolist(), float(net.b.detach())
-    linear = net[0]
-    return linear.weight.detach().reshape(-1).tolist(), float(linear.bias.detach())
