@@ -2,8 +2,9 @@
 
 :func:`train_experiment` wires the run's own callbacks (divergence guard, checkpoint, metrics files,
 curves, interrupt) around :func:`~linearnets.training.loop.fit`, then saves the weights and reports
-and writes ``results.json``; :class:`SoftmaxResult` is what it returns. What a run that stops early
-says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job.
+and writes ``results.json`` (:mod:`linearnets.tasks.run_results`); :class:`SoftmaxResult`
+(:mod:`linearnets.tasks.softmax_result`, importable from here too) is what it returns. What a run that
+stops early says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ import contextlib
 import errno
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets.config import SoftmaxConfig
-from linearnets.errors import DivergenceError, PlotError
+from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.reports import live_curves, plot_process, write_reports
+from linearnets.tasks.run_results import (
+    finish_run as _finish,
+)  # tests import and patch _finish here
+from linearnets.tasks.softmax_result import SoftmaxResult, seconds_per_epoch
 from linearnets.tasks.stopping import (
     diverged,
     launched_again,
@@ -36,56 +39,11 @@ from linearnets.training.guard import DivergenceGuard
 from linearnets.training.history import HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted
 from linearnets.training.loop import History, fit
-from linearnets.training.runs import RESULTS_FILE, write_json_atomic
 
 if TYPE_CHECKING:
     from linearnets.plotting.background import PlotProcess
 
 __all__ = ["SoftmaxResult", "train_experiment"]
-
-
-@dataclass
-class SoftmaxResult:
-    """What a softmax run did: its history, timings, run folder and per-class accuracy.
-
-    Attributes:
-        config: the run's effective settings.
-        history: every epoch's metrics, as :func:`~linearnets.fit` returns them.
-        run_dir: the run folder (``config.json``, ``metrics.csv``, ``model.pt``, figures, ...).
-        seconds_per_epoch: the training's wall time over its epochs (checkpoints and callbacks
-            included): after a resume, over the epochs it trained; a resume that trains none, the
-            mean of the epochs' own seconds.
-        data_source: where the data came from (the Fashion-MNIST folder's location, or the
-            ``data`` file).
-        per_class_acc: the test accuracy of each class, C values in ``classes``' order (empty
-            on the other ranks of a data-parallel run, or without a test set).
-        classes: the C class names.
-
-    See D2L §3.6.6 and §3.7.4.
-    """
-
-    config: SoftmaxConfig
-    history: History
-    run_dir: Path
-    seconds_per_epoch: float
-    data_source: str
-    per_class_acc: list[float] = field(default_factory=list)
-    classes: list[str] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        """Return the result as a JSON-ready dict."""
-        last = self.history.last
-        return {
-            "impl": self.config.impl,
-            "epochs": len(self.history.epochs),
-            "train_loss": last.train_loss,
-            "train_acc": last.train_acc,
-            "test_acc": last.test_acc,
-            "seconds_per_epoch": self.seconds_per_epoch,
-            "run_dir": str(self.run_dir),
-            "data_source": self.data_source,
-            "per_class_acc": dict(zip(self.classes, self.per_class_acc, strict=False)),
-        }
 
 
 def _checkpoint_state(
@@ -127,12 +85,7 @@ def train_experiment(
         guard_state: the divergence guard's state saved with the checkpoint.
     """
     history = history if history is not None else History()
-    guard: DivergenceGuard | None = None
-    if exp.config.guard:
-        # the verified Fashion-MNIST's pixels, or a data file's features, refused if not finite
-        guard = DivergenceGuard(exp.config.lr, dist=exp.dist, data_checked=True)
-    if guard is not None and guard_state:
-        guard.load_state_dict(guard_state)
+    guard = _divergence_guard(exp, guard_state)
     rows = HistoryRows(history)
     checkpoint = CheckpointCallback(run_dir, get_state=lambda: _checkpoint_state(exp, rows, guard))
     interrupt = GracefulInterrupt(dist=exp.dist, device=exp.device)
@@ -159,12 +112,7 @@ def train_experiment(
                 plotter=plotter,
             )
         except BaseException as exc:
-            # keep what the epochs saved drew; the error that stopped us wins
-            if plotter is not None:
-                # a second Ctrl-C while the figures close stops the plotting child; the first
-                # stop, with its resume hint, is the one told
-                with contextlib.suppress(KeyboardInterrupt):
-                    plotter.close(raise_errors=False)
+            _close_after_failure(plotter)
             raise exc
         try:
             _finish(exp, run_dir, result, plotter)
@@ -174,6 +122,29 @@ def train_experiment(
                 raise
             raise peer_lost(reason, exp, run_dir, checkpoint, start_epoch, complete=True) from exc
         return result
+
+
+def _divergence_guard(
+    exp: Experiment, guard_state: dict[str, Any] | None
+) -> DivergenceGuard | None:
+    """Return the run's divergence guard, with its saved state (``None``: ``config.guard`` off)."""
+    if not exp.config.guard:
+        return None
+    # the verified Fashion-MNIST's pixels, or a data file's features, refused if not finite
+    guard = DivergenceGuard(exp.config.lr, dist=exp.dist, data_checked=True)
+    if guard_state:
+        guard.load_state_dict(guard_state)
+    return guard
+
+
+def _close_after_failure(plotter: PlotProcess | None) -> None:
+    """Close the plotting process of a run that failed, keeping what the epochs saved drew."""
+    # the error that stopped us wins
+    if plotter is not None:
+        # a second Ctrl-C while the figures close stops the plotting child; the first
+        # stop, with its resume hint, is the one told
+        with contextlib.suppress(KeyboardInterrupt):
+            plotter.close(raise_errors=False)
 
 
 @contextlib.contextmanager
@@ -241,31 +212,6 @@ def _curve_points(
     return collected.points
 
 
-def _finish(
-    exp: Experiment, run_dir: Path, result: SoftmaxResult, plotter: PlotProcess | None
-) -> None:
-    """Wait for the figures, then write ``results.json``: last, once every other file is complete.
-
-    A run stopped before this point (even while its figures were drawn) is finished by --resume. A
-    figure that failed to draw is reported after it (PlotError), with the --resume that draws the
-    figures still missing (a data-parallel run's in its processes, started again as before).
-    """
-    try:
-        if plotter is not None:
-            plotter.close()  # the figures are complete when the command returns
-    except PlotError as exc:
-        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
-        # the figures missing keep the run open to --resume, which draws them without training
-        # the call; the command line prints it as --resume DIR, quoted for the shell
-        raise PlotError(
-            f"{exc}; draw them with: linearnets.resume_softmax({str(run_dir)!r})"
-            f"{launched_again(exp)}"
-        ) from None
-    if exp.dist.is_main:
-        write_json_atomic(run_dir / RESULTS_FILE, result.summary())
-    exp.dist.barrier()
-
-
 def _train(
     exp: Experiment,
     run_dir: Path,
@@ -301,12 +247,7 @@ def _train(
         # the epoch running when it diverged, as every rank's interrupt check knows it
         raise diverged(exc, exp, run_dir, checkpoint, start_epoch, epoch=interrupt.epoch) from None
     except OSError as exc:
-        # its output's reader quit (`| head`), or a full disk (or stdout on one): the command
-        # says where the run is, what its checkpoint holds and how its processes start again
-        if isinstance(exc, BrokenPipeError) or exc.errno == errno.ENOSPC:
-            exc.run_dir = run_dir  # type: ignore[attr-defined]
-            exc.checkpoint_epoch = checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
-            exc.launched_again = launched_again(exp)  # type: ignore[attr-defined]
+        _name_the_run(exc, exp, run_dir, checkpoint, start_epoch)
         raise
     except RuntimeError as exc:
         reason = lost_connection(exc) if exp.dist.enabled else None
@@ -318,7 +259,7 @@ def _train(
         config=config,
         history=history,
         run_dir=run_dir,
-        seconds_per_epoch=_seconds_per_epoch(elapsed, config, start_epoch, history),
+        seconds_per_epoch=seconds_per_epoch(elapsed, config, start_epoch, history),
         data_source=exp.data_source,
         per_class_acc=_write_outputs(exp, run_dir, plotter),
         classes=exp.classes,
@@ -335,11 +276,13 @@ def _write_outputs(exp: Experiment, run_dir: Path, plotter: PlotProcess | None) 
     return write_reports(exp, run_dir, plots=exp.config.plot != "none", plotter=plotter)
 
 
-def _seconds_per_epoch(
-    elapsed: float, config: SoftmaxConfig, start_epoch: int, history: History
-) -> float:
-    """Return the mean epoch time: ``elapsed`` over the epochs after ``start_epoch``."""
-    if config.epochs > start_epoch:
-        return elapsed / (config.epochs - start_epoch)
-    # nothing left to train (a resume that only writes the reports): the epochs' own times
-    return sum(m.seconds for m in history.epochs) / max(len(history.epochs), 1)
+def _name_the_run(
+    exc: OSError, exp: Experiment, run_dir: Path, checkpoint: CheckpointCallback, start_epoch: int
+) -> None:
+    """Tell ``exc`` the run's folder, checkpoint and relaunch, where its output's reader quit
+    (`| head`) or a disk is full (or stdout's): the command says where the run is, what its
+    checkpoint holds and how its processes start again."""
+    if isinstance(exc, BrokenPipeError) or exc.errno == errno.ENOSPC:
+        exc.run_dir = run_dir  # type: ignore[attr-defined]
+        exc.checkpoint_epoch = checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
+        exc.launched_again = launched_again(exp)  # type: ignore[attr-defined]
