@@ -1,0 +1,78 @@
+"""Why a run folder holds no ``model.pt``, and how to get one: wait, resume or pick another run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from linearnets._shell import shell_word
+from linearnets.errors import CheckpointError, UsageError
+from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE
+
+__all__ = ["no_weights"]
+
+
+def no_weights(run_dir: Path) -> UsageError:
+    """Return the error for a ``run_dir`` without ``model.pt``, saying how to finish its run."""
+    from linearnets.training.checkpoint import CHECKPOINT_FILE
+    from linearnets.training.run_lock import lock_holder
+
+    got = (
+        f"run_dir must hold the trained weights {WEIGHTS_FILE}, got {str(run_dir)!r} without them; "
+    )
+    holder = lock_holder(run_dir)
+    if holder is not None:  # a resume would be refused: the run is being written
+        return UsageError(
+            f"{got}its run is still training (linearnets process {holder}), and {WEIGHTS_FILE} is "
+            "written when it finishes: wait for that process to end, then predict"
+        )
+    linreg = _linreg_source(run_dir)
+    if linreg is not None:  # a softmax resume, advised below, refuses it: it has no model.pt
+        return UsageError(
+            f"{got}it holds a linear-regression run (its {linreg} is of task 'linreg'), which "
+            f"keeps no {WEIGHTS_FILE} (its learned w and b are in its {RESULTS_FILE} once it "
+            "finishes); pass the folder of a 'linearnets softmax' run"
+        )
+    # quoted: the command is pasted into a shell, and a space would split the path
+    resume = (
+        f"linearnets softmax --resume {shell_word(run_dir)} (linearnets.resume_softmax in "
+        "Python), then predict"
+    )
+    if (Path(run_dir) / CHECKPOINT_FILE).is_file():
+        if (Path(run_dir) / RESULTS_FILE).is_file():  # finished, and model.pt removed since
+            return UsageError(
+                f"{got}its run finished, and its checkpoint holds the weights: write "
+                f"{WEIGHTS_FILE} again with {resume}"
+            )
+        return UsageError(f"{got}its run stopped before it finished: finish it with {resume}")
+    from linearnets.tasks.resume_settings import epochs_logged
+
+    # its config.json alone, no epoch logged: a resume starts it over (it said "pass a folder
+    # written by a finished run", as of a folder holding no run)
+    started = (run_dir / CONFIG_FILE).is_file() and not (run_dir / RESULTS_FILE).exists()
+    if started and not epochs_logged(run_dir):
+        return UsageError(
+            f"{got}its run stopped before its first epoch ended, so nothing was trained: start "
+            f"it over with {resume}"
+        )
+    return UsageError(f"{got}pass a folder written by a finished 'linearnets softmax' run")
+
+
+def _linreg_source(run_dir: Path) -> str | None:
+    """Return the file that says ``run_dir`` holds a linear-regression run (its ``config.json``,
+    else, where that is gone, its checkpoint's task), or ``None``."""
+    from linearnets.tasks.linreg_run import TASK
+    from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+
+    path = run_dir / CONFIG_FILE
+    if path.is_file():  # a FIFO would block the read
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return CONFIG_FILE if isinstance(saved, dict) and saved.get("task") == TASK else None
+    try:
+        task = load_checkpoint(run_dir / CHECKPOINT_FILE).extra.get("task")
+    except (CheckpointError, OSError):
+        return None
+    return CHECKPOINT_FILE if task == TASK else None

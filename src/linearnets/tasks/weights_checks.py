@@ -1,0 +1,127 @@
+"""A ``model.pt``'s values checked: what :func:`~linearnets.tasks.weights.save_weights` writes, or
+an error naming the field, the rule, the value and the fix (D2L §3.6.7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from linearnets._shell import shell_word
+from linearnets.config import SOFTMAX_IMPLS
+from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
+from linearnets.errors import CheckpointError
+
+__all__ = ["check_payload", "recreate_fix"]
+
+
+def recreate_fix(path: Path) -> str:
+    """Return the fix for a damaged ``model.pt`` at ``path``: written again from the run's
+    checkpoint when there is one (the weights of its last epoch), else by training again."""
+    from linearnets.training.checkpoint import CHECKPOINT_FILE
+
+    if (path.parent / CHECKPOINT_FILE).is_file():
+        return (
+            f"write it again from the run's checkpoint with linearnets softmax --resume "
+            f"{shell_word(path.parent)} (linearnets.resume_softmax in Python)"
+        )
+    return "re-run training to recreate it"
+
+
+def _damaged(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
+    """Return the error for a ``model.pt`` whose ``field`` breaks ``rule``, quoting ``value``."""
+    text = " ".join(repr(value).split())
+    return CheckpointError(
+        f"{path} is damaged: its {field} must be {rule}, got {text[:60]}; {recreate_fix(path)}"
+    )
+
+
+def check_payload(path: Path, payload: Any) -> None:
+    """Refuse a ``model.pt`` whose values are not those :func:`~linearnets.tasks.weights.save_weights` writes."""
+    if not isinstance(payload, dict) or not {"impl", "state_dict"} <= payload.keys():
+        raise CheckpointError(
+            f"{path} is not a linearnets weights file (no impl and state_dict); {recreate_fix(path)}"
+        )
+    if payload["impl"] not in SOFTMAX_IMPLS:
+        raise _damaged(path, "impl", f"one of {', '.join(SOFTMAX_IMPLS)}", payload["impl"])
+    _check_sizes(path, payload)
+    _check_state(path, payload["state_dict"], payload["num_inputs"], payload["num_outputs"])
+    _check_classes(path, payload.get("classes"), payload["num_outputs"])
+    if "pixels" in payload and not isinstance(payload["pixels"], bool):  # absent: an older file
+        raise _damaged(path, "pixels", "True or False", payload["pixels"])
+
+
+def _check_sizes(path: Path, payload: dict[str, Any]) -> None:
+    """Refuse input and output counts that are not positive integers, or a resize that misfits."""
+    for key in ("num_inputs", "num_outputs"):
+        value = payload.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
+            raise _damaged(path, key, "a positive integer", value)
+    resize = payload.get("resize")
+    if resize is None:
+        return
+    if isinstance(resize, bool) or not isinstance(resize, int) or not 1 <= resize <= MAX_RESIZE:
+        raise _damaged(path, "resize", f"None or an image side in [1, {MAX_RESIZE}]", resize)
+    if resize * resize != payload["num_inputs"]:  # resized images are 1 × resize × resize
+        raise _damaged(
+            path,
+            "resize",
+            f"the side of the model's {payload['num_inputs']}-pixel input images",
+            resize,
+        )
+
+
+def _check_classes(path: Path, classes: Any, num_outputs: int) -> None:
+    """Refuse class names that are not one string per output; None (an older file) is no names."""
+    if classes is None:
+        return
+    if (
+        not isinstance(classes, (list, tuple))
+        or len(classes) != num_outputs
+        or not all(isinstance(name, str) for name in classes)
+    ):
+        raise _damaged(
+            path, "classes", f"a list of {num_outputs} class names (one string per output)", classes
+        )
+
+
+# the float dtypes a model's weights are trained in (float8 has no isfinite, nor a matmul)
+_WEIGHT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
+def _check_state(path: Path, state: Any, num_inputs: int, num_outputs: int) -> None:
+    """Refuse a state_dict that is not finite float weights for ``num_inputs`` × ``num_outputs``."""
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise _damaged(path, "state_dict", "a dict of weight tensors", state)
+    size = num_inputs * num_outputs + num_outputs
+    if sum(v.numel() for v in state.values()) != size:  # checked before building a model that big
+        shapes = {k: tuple(v.shape) for k, v in state.items()}
+        raise _damaged(
+            path,
+            "state_dict",
+            f"weights for {num_inputs} inputs and {num_outputs} outputs",
+            shapes,
+        )
+    for name, value in state.items():
+        field = f"state_dict[{name!r}]"
+        if not value.is_floating_point():
+            raise _damaged(path, field, "a floating-point tensor", value.dtype)
+        # what isfinite and load_state_dict cannot take: 'unexpected NotImplementedError' and
+        # torch's list of every backend, or 'unexpected RuntimeError' (exit 1)
+        if value.layout != torch.strided:
+            raise _damaged(path, field, "a dense tensor", value.layout)
+        if value.is_meta:
+            raise _damaged(
+                path, field, "a tensor holding values, not on the meta device", value.device
+            )
+        if value.dtype not in _WEIGHT_DTYPES:
+            rule = "a tensor of float16, bfloat16, float32 or float64 values"
+            raise _damaged(path, field, rule, value.dtype)
+        if not torch.isfinite(value).all():
+            bad = int((~torch.isfinite(value)).sum())
+            raise CheckpointError(
+                f"{path} holds non-finite weights: {bad} of the {value.numel()} values of "
+                f"{name!r} are NaN or inf, so every prediction would be meaningless; the run "
+                "diverged (trained with the guard off?): retrain with a smaller lr"
+            )
