@@ -12,7 +12,7 @@ from linearnets.config import LinregConfig
 from linearnets.errors import DivergenceError
 from linearnets.models.scratch import LinearRegressionScratch
 from linearnets.tasks.linreg_result import LinregResult
-from linearnets.tasks.stopping import LARGE_FEATURES
+from linearnets.tasks.run_failures import LARGE_FEATURES
 from linearnets.training.loop import History, fit
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def _with_scale_hint(
     exc: DivergenceError, config: LinregConfig, features: torch.Tensor
 ) -> DivergenceError:
     """Return the guard's stop, advising too to standardise a data file's features (n, d) where
-    they pass :data:`~linearnets.tasks.stopping.LARGE_FEATURES` in size.
+    they pass :data:`~linearnets.tasks.run_failures.LARGE_FEATURES` in size.
 
     The largest step that converges falls with the features' size squared: at values of 1e3 a
     tenth of the book's lr, then a tenth of that, diverged again (five times over), and the first

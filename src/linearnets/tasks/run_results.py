@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from linearnets.errors import PlotError
 from linearnets.tasks.experiment import Experiment
+from linearnets.tasks.resume_advice import launched_again
 from linearnets.tasks.softmax_result import SoftmaxResult
-from linearnets.tasks.stopping import launched_again
 from linearnets.training.runs import RESULTS_FILE, write_json_atomic
 
 if TYPE_CHECKING:

@@ -3,39 +3,36 @@
 A signal (SIGINT, SIGTERM), a diverged loss or a lost data-parallel peer stops
 :func:`~linearnets.tasks.training_run.train_experiment`; the error it raises names the run folder,
 the epoch its checkpoint holds and the call that continues it, ``linearnets.resume_softmax(...)``
-(on the command line ``--resume``; D2L §3.6.6).
+(on the command line ``--resume``; D2L §3.6.6). The errors of a diverged loss and a lost peer are
+:mod:`linearnets.tasks.run_failures`'s, the checkpoint's epoch and the relaunch
+:mod:`linearnets.tasks.resume_advice`'s.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from linearnets._signals import first_signal
-from linearnets.errors import (
-    CheckpointError,
-    DivergenceError,
-    LinearnetsError,
-    RunFileError,
-    UsageError,
-)
+from linearnets.errors import CheckpointError, LinearnetsError, RunFileError, UsageError
 from linearnets.tasks.experiment import Experiment
+from linearnets.tasks.resume_advice import checkpoint_epoch, launched_again, name_launch
+from linearnets.tasks.run_failures import LARGE_FEATURES, diverged, peer_lost
 from linearnets.training.checkpoint import CheckpointCallback
-from linearnets.training.distributed import PeerLostError
-from linearnets.training.guard import smaller_lr
 from linearnets.training.interrupt import (
     TrainingInterrupted,
-    launched_as_before,
     sigterm_as_keyboard_interrupt,
     stop_behind,
 )
 from linearnets.training.loop import History
 from linearnets.training.runs import RESULTS_FILE
 
+# diverged, peer_lost and LARGE_FEATURES (run_failures.py) and launched_again
+# (resume_advice.py) stay importable from here
 __all__ = [
+    "LARGE_FEATURES",
     "complete_when_returned",
     "diverged",
     "interrupted_when_complete",
@@ -82,33 +79,11 @@ def resume_hint_after_training(
         )
         stopped.run_dir = run_dir
         # every epoch finished: rank 0 saved the last, which the other ranks name too
-        stopped.checkpoint_epoch = _checkpoint_epoch(
+        stopped.checkpoint_epoch = checkpoint_epoch(
             exp, checkpoint, start_epoch, finished=exp.config.epochs
         )
-        _name_launch(stopped, exp)
+        name_launch(stopped, exp)
         raise stopped from None
-
-
-def _by_torchrun(exp: Experiment) -> bool:
-    """Whether ``exp`` is a data-parallel run whose processes torchrun started (not by hand)."""
-    return exp.dist.enabled and bool(os.environ.get("TORCHELASTIC_RUN_ID"))
-
-
-def launched_again(exp: Experiment) -> str:
-    """Return how ``exp``'s processes are started again, to follow the resume a stop advises.
-
-    ``", launched by torchrun as before"`` under torchrun, ``" in N processes, started as
-    before"`` for a data-parallel run's N processes started by hand (or by the user's own code:
-    ``mp.spawn``), ``""`` for one process (see
-    :func:`~linearnets.training.interrupt.launched_as_before`).
-    """
-    return launched_as_before("torchrun" if _by_torchrun(exp) else "", exp.dist.world_size)
-
-
-def _name_launch(exc: TrainingInterrupted, exp: Experiment) -> None:
-    """Tell ``exc`` how ``exp``'s processes are started again: by torchrun, or N of them by hand."""
-    exc.launcher = "torchrun" if _by_torchrun(exp) else ""
-    exc.processes = exp.dist.world_size
 
 
 @contextlib.contextmanager
@@ -214,118 +189,6 @@ def name_resume(
 ) -> None:
     """Tell an interrupt stopping training where the run is, so its message gives the resume."""
     exc.run_dir, exc.command = run_dir, "linearnets softmax"
-    _name_launch(exc, exp)
+    name_launch(exc, exp)
     finished = exc.epoch if not exc.step else exc.epoch - 1
-    exc.checkpoint_epoch = _checkpoint_epoch(exp, checkpoint, start_epoch, finished=finished)
-
-
-def _checkpoint_epoch(
-    exp: Experiment, checkpoint: CheckpointCallback, start_epoch: int, *, finished: int
-) -> int | None:
-    """Return the epoch the run's last checkpoint holds (``None``: none was written yet).
-
-    Rank 0 writes the checkpoints, one after each epoch: its own ``checkpoint`` knows. Another
-    rank of a data-parallel run writes none, but every rank stops after the same step, so it is
-    the last epoch every rank ``finished`` (or the ``start_epoch`` a resume began from).
-    """
-    if exp.dist.is_main:
-        return checkpoint.last_epoch or (start_epoch or None)
-    return max(finished, start_epoch) or None
-
-
-def diverged(
-    exc: DivergenceError,
-    exp: Experiment,
-    run_dir: Path,
-    checkpoint: CheckpointCallback,
-    start_epoch: int,
-    *,
-    epoch: int,
-) -> DivergenceError:
-    """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr.
-
-    ``epoch``: the epoch that was running when the loss diverged; its checkpoint was not written
-    (the guard is the first callback: it stops a blown-up epoch before the checkpoint saves it).
-    Every rank of a data-parallel run names the checkpoint rank 0 kept, and gives its advice.
-    """
-    kept = _checkpoint_epoch(exp, checkpoint, start_epoch, finished=epoch - 1)
-    smaller = f"lr={smaller_lr(exp.config.lr):g}"
-    again = launched_again(exp)  # a data-parallel run's processes, started as before
-    if not kept:
-        where = "no epoch had finished, so no checkpoint was written"
-        if exc.resumable:  # the folder holds the run's config: a new run there would be refused
-            where += (
-                f"; start it over with a smaller lr: linearnets.resume_softmax({str(run_dir)!r}, "
-                f"{smaller}){again}"
-            )
-    elif not exc.resumable:  # the checkpoint's own weights give the loss: the message said so
-        where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
-    else:
-        where = (
-            f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
-            # the Python call; the command line prints it as --resume DIR --lr LR --force, the
-            # folder quoted for the shell, as the interrupt's message does ("my run" is one argument)
-            f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True){again})"
-        )
-    if exc.grew:  # finite: the loss may settle later, far above a smaller lr's (D2L §3.7 ex. 1)
-        where += (
-            "; a loss that grew may still settle, far above a smaller lr's: "
-            f"linearnets.resume_softmax({str(run_dir)!r}, guard=False)"
-            f"{f'{again},' if again else ''} trains on regardless"
-        )
-    stopped = DivergenceError(f"{exc}{_scale_hint(exp)}; {where}")
-    stopped.resumable, stopped.grew = exc.resumable, exc.grew
-    return stopped
-
-
-# features whose largest |value| passes this are far from the unit size the book's lr suits (its
-# Fashion-MNIST pixels are in [0, 1]; standardised columns reach a few units; 8-bit pixels 255)
-LARGE_FEATURES = 100.0
-
-
-def _scale_hint(exp: Experiment) -> str:
-    """Return the advice to scale a ``data`` file's features when they are large, else ``""``:
-    a smaller lr alone may diverge too (pixels of 0–255 stored as float, not uint8)."""
-    scale = exp.feature_scale
-    if scale is None or not scale > LARGE_FEATURES:
-        return ""
-    return (
-        f"; or scale the features, which reach {scale:g} in {exp.config.data}, where the book's "
-        "lr suits values of about 1: e.g. X / 255 for 8-bit pixels (X stored as uint8 is scaled "
-        "to [0, 1] for you), or standardise each column"
-    )
-
-
-def peer_lost(
-    reason: str,
-    exp: Experiment,
-    run_dir: Path,
-    checkpoint: CheckpointCallback,
-    start_epoch: int,
-    *,
-    complete: bool = False,
-) -> PeerLostError:
-    """Return the error saying another process stopped, which checkpoint is kept, and the resume.
-
-    ``complete``: the run had written its results (rank 0, at the barrier after them): it says so,
-    with no resume to advise.
-    """
-    if complete and exp.dist.is_main:
-        return PeerLostError(
-            f"another process of the data-parallel run stopped after the last epoch (lost "
-            f"connection: {reason}); the run is complete, its weights and results written in "
-            f"{run_dir}"
-        )
-    # the Python call; the command line prints it as --resume DIR, as for an interrupt; then by
-    # torchrun, or started by hand (or by the user's own code: mp.spawn)
-    again = f"linearnets.resume_softmax({str(run_dir)!r}){launched_again(exp)}"
-    kept = checkpoint.last_epoch or start_epoch
-    if not exp.dist.is_main:  # rank 0 writes the checkpoints, and may be the one that stopped
-        where = f"rank 0 keeps the checkpoints in {run_dir}; resume with: {again}"
-    elif kept:
-        where = f"the checkpoint of epoch {kept} is kept in {run_dir}; resume with: {again}"
-    else:
-        where = f"no epoch had finished, so no checkpoint was written; start it over with: {again}"
-    return PeerLostError(
-        f"another process of the data-parallel run stopped (lost connection: {reason}); {where}"
-    )
+    exc.checkpoint_epoch = checkpoint_epoch(exp, checkpoint, start_epoch, finished=finished)

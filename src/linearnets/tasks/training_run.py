@@ -4,13 +4,13 @@
 curves, interrupt) around :func:`~linearnets.training.loop.fit`, then saves the weights and reports
 and writes ``results.json`` (:mod:`linearnets.tasks.run_results`); :class:`SoftmaxResult`
 (:mod:`linearnets.tasks.softmax_result`, importable from here too) is what it returns. What a run that
-stops early says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job.
+stops early says (a signal, a diverged loss) is :mod:`linearnets.tasks.stopping`'s job
+(:mod:`linearnets.tasks.run_failures`'s for a diverged loss, a lost peer or a failed output).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,15 +19,13 @@ from typing import TYPE_CHECKING, Any
 from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.reports import live_curves, plot_process, write_reports
+from linearnets.tasks.run_failures import diverged, name_run_on_os_error, peer_lost
 from linearnets.tasks.run_results import (
     finish_run as _finish,
 )  # tests import and patch _finish here
 from linearnets.tasks.softmax_result import SoftmaxResult, seconds_per_epoch
 from linearnets.tasks.stopping import (
-    diverged,
-    launched_again,
     name_resume,
-    peer_lost,
     resume_hint_after_training,
     stop_names_its_folder,
 )
@@ -247,7 +245,7 @@ def _train(
         # the epoch running when it diverged, as every rank's interrupt check knows it
         raise diverged(exc, exp, run_dir, checkpoint, start_epoch, epoch=interrupt.epoch) from None
     except OSError as exc:
-        _name_the_run(exc, exp, run_dir, checkpoint, start_epoch)
+        name_run_on_os_error(exc, exp, run_dir, checkpoint, start_epoch)
         raise
     except RuntimeError as exc:
         reason = lost_connection(exc) if exp.dist.enabled else None
@@ -274,15 +272,3 @@ def _write_outputs(exp: Experiment, run_dir: Path, plotter: PlotProcess | None) 
     if exp.test_iter is None:
         return []
     return write_reports(exp, run_dir, plots=exp.config.plot != "none", plotter=plotter)
-
-
-def _name_the_run(
-    exc: OSError, exp: Experiment, run_dir: Path, checkpoint: CheckpointCallback, start_epoch: int
-) -> None:
-    """Tell ``exc`` the run's folder, checkpoint and relaunch, where its output's reader quit
-    (`| head`) or a disk is full (or stdout's): the command says where the run is, what its
-    checkpoint holds and how its processes start again."""
-    if isinstance(exc, BrokenPipeError) or exc.errno == errno.ENOSPC:
-        exc.run_dir = run_dir  # type: ignore[attr-defined]
-        exc.checkpoint_epoch = checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
-        exc.launched_again = launched_again(exp)  # type: ignore[attr-defined]

@@ -1,0 +1,126 @@
+"""The errors a softmax run stops with when its loss diverged, a peer was lost or an output
+failed: the checkpoint kept and the resume that continues it (D2L §3.6.6, §3.7 ex. 1)."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+from linearnets.errors import DivergenceError
+from linearnets.tasks.experiment import Experiment
+from linearnets.tasks.resume_advice import checkpoint_epoch, launched_again
+from linearnets.training.checkpoint import CheckpointCallback
+from linearnets.training.distributed import PeerLostError
+from linearnets.training.guard import smaller_lr
+
+__all__ = ["LARGE_FEATURES", "diverged", "name_run_on_os_error", "peer_lost"]
+
+
+def diverged(
+    exc: DivergenceError,
+    exp: Experiment,
+    run_dir: Path,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+    *,
+    epoch: int,
+) -> DivergenceError:
+    """Return ``exc`` saying which checkpoint is kept and how to continue it with a smaller lr.
+
+    ``epoch``: the epoch that was running when the loss diverged; its checkpoint was not written
+    (the guard is the first callback: it stops a blown-up epoch before the checkpoint saves it).
+    Every rank of a data-parallel run names the checkpoint rank 0 kept, and gives its advice.
+    """
+    kept = checkpoint_epoch(exp, checkpoint, start_epoch, finished=epoch - 1)
+    smaller = f"lr={smaller_lr(exp.config.lr):g}"
+    again = launched_again(exp)  # a data-parallel run's processes, started as before
+    if not kept:
+        where = "no epoch had finished, so no checkpoint was written"
+        if exc.resumable:  # the folder holds the run's config: a new run there would be refused
+            where += (
+                f"; start it over with a smaller lr: linearnets.resume_softmax({str(run_dir)!r}, "
+                f"{smaller}){again}"
+            )
+    elif not exc.resumable:  # the checkpoint's own weights give the loss: the message said so
+        where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
+    else:
+        where = (
+            f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
+            # the Python call; the command line prints it as --resume DIR --lr LR --force, the
+            # folder quoted for the shell, as the interrupt's message does ("my run" is one argument)
+            f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True){again})"
+        )
+    if exc.grew:  # finite: the loss may settle later, far above a smaller lr's (D2L §3.7 ex. 1)
+        where += (
+            "; a loss that grew may still settle, far above a smaller lr's: "
+            f"linearnets.resume_softmax({str(run_dir)!r}, guard=False)"
+            f"{f'{again},' if again else ''} trains on regardless"
+        )
+    stopped = DivergenceError(f"{exc}{_scale_hint(exp)}; {where}")
+    stopped.resumable, stopped.grew = exc.resumable, exc.grew
+    return stopped
+
+
+# features whose largest |value| passes this are far from the unit size the book's lr suits (its
+# Fashion-MNIST pixels are in [0, 1]; standardised columns reach a few units; 8-bit pixels 255)
+LARGE_FEATURES = 100.0
+
+
+def _scale_hint(exp: Experiment) -> str:
+    """Return the advice to scale a ``data`` file's features when they are large, else ``""``:
+    a smaller lr alone may diverge too (pixels of 0–255 stored as float, not uint8)."""
+    scale = exp.feature_scale
+    if scale is None or not scale > LARGE_FEATURES:
+        return ""
+    return (
+        f"; or scale the features, which reach {scale:g} in {exp.config.data}, where the book's "
+        "lr suits values of about 1: e.g. X / 255 for 8-bit pixels (X stored as uint8 is scaled "
+        "to [0, 1] for you), or standardise each column"
+    )
+
+
+def peer_lost(
+    reason: str,
+    exp: Experiment,
+    run_dir: Path,
+    checkpoint: CheckpointCallback,
+    start_epoch: int,
+    *,
+    complete: bool = False,
+) -> PeerLostError:
+    """Return the error saying another process stopped, which checkpoint is kept, and the resume.
+
+    ``complete``: the run had written its results (rank 0, at the barrier after them): it says so,
+    with no resume to advise.
+    """
+    if complete and exp.dist.is_main:
+        return PeerLostError(
+            f"another process of the data-parallel run stopped after the last epoch (lost "
+            f"connection: {reason}); the run is complete, its weights and results written in "
+            f"{run_dir}"
+        )
+    # the Python call; the command line prints it as --resume DIR, as for an interrupt; then by
+    # torchrun, or started by hand (or by the user's own code: mp.spawn)
+    again = f"linearnets.resume_softmax({str(run_dir)!r}){launched_again(exp)}"
+    kept = checkpoint.last_epoch or start_epoch
+    if not exp.dist.is_main:  # rank 0 writes the checkpoints, and may be the one that stopped
+        where = f"rank 0 keeps the checkpoints in {run_dir}; resume with: {again}"
+    elif kept:
+        where = f"the checkpoint of epoch {kept} is kept in {run_dir}; resume with: {again}"
+    else:
+        where = f"no epoch had finished, so no checkpoint was written; start it over with: {again}"
+    return PeerLostError(
+        f"another process of the data-parallel run stopped (lost connection: {reason}); {where}"
+    )
+
+
+def name_run_on_os_error(
+    exc: OSError, exp: Experiment, run_dir: Path, checkpoint: CheckpointCallback, start_epoch: int
+) -> None:
+    """Tell ``exc`` the run's folder, checkpoint and relaunch, where its output's reader quit
+    (`| head`) or a disk is full (or stdout's): the command says where the run is, what its
+    checkpoint holds and how its processes start again."""
+    if isinstance(exc, BrokenPipeError) or exc.errno == errno.ENOSPC:
+        exc.run_dir = run_dir  # type: ignore[attr-defined]
+        exc.checkpoint_epoch = checkpoint.last_epoch or start_epoch or None  # type: ignore[attr-defined]
+        exc.launched_again = launched_again(exp)  # type: ignore[attr-defined]
