@@ -5,7 +5,7 @@ its ``config.json`` and trains it there (:mod:`linearnets.tasks.training_run`), 
 metrics, checkpoints, curves, predictions, confusion matrix and weights
 (:mod:`linearnets.tasks.weights`). ``prepare``, ``Experiment``, ``SoftmaxResult``,
 ``train_experiment``, ``save_weights``, ``load_trained``, ``shared_settings``
-(:mod:`linearnets.tasks.group_settings`) and ``write_run_config`` (:mod:`linearnets.tasks.run_config`)
+(:mod:`linearnets.tasks.group_settings`) and ``write_run_config`` (:mod:`linearnets.tasks.config_file`)
 are re-exported here; the run folder's claim is :mod:`linearnets.tasks.new_run_folder`'s.
 """
 
@@ -19,11 +19,11 @@ from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
 from linearnets.errors import UsageError, UsageTypeError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state
+from linearnets.tasks.config_file import write_run_config
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.group_settings import shared_settings
 from linearnets.tasks.new_run_folder import FolderAsFound, run_dir_everywhere
 from linearnets.tasks.reports import check_backend
-from linearnets.tasks.run_config import write_run_config
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE, load_trained, save_weights
