@@ -7,7 +7,7 @@ import builtins
 import os
 import sys
 
-__all__ = ["in_ipython", "leave", "session_goes_on"]
+__all__ = ["in_ipython", "leave"]
 
 
 def leave(code: int) -> None:
@@ -27,11 +27,6 @@ def leave(code: int) -> None:
     if sys.flags.interactive:
         raise SystemExit(code)
     os._exit(code)
-
-
-def session_goes_on() -> bool:
-    """Whether this process goes on after the command: IPython or Jupyter, ``python -i``."""
-    return bool(sys.flags.interactive or in_ipython())
 
 
 def in_ipython() -> bool:
