@@ -1,25 +1,9 @@
 """``torchvision.transforms``: the transforms chapter 3 uses, with torchvision's values (D2L §3.5)."""
 
-from linearnets.data.to_tensor import PILToTensor
-from linearnets.data.transforms import (
-    Compose,
-    InterpolationMode,
-    Lambda,
-    Normalize,
-    Resize,
-    ToTensor,
-)
+# the same names as linearnets.data.transforms, listed once, in its __all__
+from linearnets.data.transforms import *  # noqa: F403
+from linearnets.data.transforms import __all__ as __all__
 from linearnets.torchvision._missing import missing_names
-
-__all__ = [
-    "Compose",
-    "InterpolationMode",
-    "Lambda",
-    "Normalize",
-    "PILToTensor",
-    "Resize",
-    "ToTensor",
-]
 
 # transforms.RandomCrop and the like: say which transforms are here
 __getattr__ = missing_names(
