@@ -159,6 +159,30 @@ def _path(text: str, wanted: str) -> Path:
     return Path(text)
 
 
+def add_show_count(p: argparse.ArgumentParser, *, default: int, images: str) -> None:
+    """Add -n, how many ``images`` (e.g. "test images") a figure shows; :func:`check_show_count`
+    refuses more than :data:`MAX_SHOW` once the subcommand runs."""
+    p.add_argument(
+        "-n",
+        type=positive_int,
+        default=default,
+        help=f"number of {images}, at most {MAX_SHOW} (default: %(default)s)",
+    )
+
+
+def check_show_count(n: int) -> None:
+    """Refuse an -n of more than :data:`MAX_SHOW` images."""
+    if n > MAX_SHOW:
+        raise UsageError(f"-n must be at most {MAX_SHOW} images, got {n}; pass e.g. -n 18")
+
+
+def add_lang_option(p: argparse.ArgumentParser) -> None:
+    """Add --lang, the language of the figure's text labels (the book's English or Chinese)."""
+    p.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
+    )
+
+
 def add_resume_options(p: argparse.ArgumentParser, *, force_help: str) -> None:
     """Add --resume and --force, which continue a run in its folder, and --json (``force_help``:
     what --force accepts, which differs between the subcommands)."""

@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from linearnets.cli import OneLineParser
-from linearnets.cli._options import MAX_SHOW, path_arg_for, positive_int
+from linearnets.cli._options import (
+    add_lang_option,
+    add_show_count,
+    check_show_count,
+    path_arg_for,
+)
 from linearnets.errors import UsageError
 
 SEARCH_HELP = "folder holding the Fashion-MNIST files (default: search the usual places)"
@@ -53,21 +58,14 @@ def _add_show(actions: Any) -> None:
         help="draw a labelled grid of the first N training images",
         description="Draw the first N training images, each titled with its text label.",
     )
-    show.add_argument(
-        "-n",
-        type=positive_int,
-        default=18,
-        help=f"number of images, at most {MAX_SHOW} (default: %(default)s)",
-    )
+    add_show_count(show, default=18, images="images")
     show.add_argument(
         "--out",
         type=path_arg_for("an image file", "--out images.png", file=True),
         default=Path("fashion-mnist.png"),
         help="image file, PNG, SVG or PDF (default: %(default)s)",
     )
-    show.add_argument(
-        "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
-    )
+    add_lang_option(show)
     _data_dir(show, default=argparse.SUPPRESS)  # so 'data --data-dir DIR show' keeps DIR
 
 
@@ -140,8 +138,7 @@ def _show(args: argparse.Namespace) -> int:
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
     from linearnets.training.runs import check_not_a_runs_figure
 
-    if args.n > MAX_SHOW:
-        raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
+    check_show_count(args.n)
     out = check_out_path("--out", args.out)  # before the dataset is read
     check_not_a_runs_figure(
         "--out", out, fix="pass a file outside the run folder, e.g. --out fashion-mnist.png"

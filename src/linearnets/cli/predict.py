@@ -8,7 +8,12 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets.cli._options import MAX_SHOW, path_arg_for, positive_int
+from linearnets.cli._options import (
+    add_lang_option,
+    add_show_count,
+    check_show_count,
+    path_arg_for,
+)
 from linearnets.cli._predict_inputs import (
     check_weights_kept,
     load_fashion_mnist_model,
@@ -36,12 +41,7 @@ def add_parser(sub: Any) -> None:
         metavar="RUN_DIR",
         help="folder written by 'linearnets softmax'",
     )
-    p.add_argument(
-        "-n",
-        type=positive_int,
-        default=6,
-        help=f"number of test images, at most {MAX_SHOW} (default: %(default)s)",
-    )
+    add_show_count(p, default=6, images="test images")
     p.add_argument(
         "--out",
         type=path_arg_for("an image file", "--out predictions.png", file=True),
@@ -55,9 +55,7 @@ def add_parser(sub: Any) -> None:
         help="folder holding the Fashion-MNIST files, the test split's two (t10k-*) enough "
         "(default: the run's --data-dir while it holds them, else search the usual places)",
     )
-    p.add_argument(
-        "--lang", choices=("en", "zh"), default="en", help="label language (default: %(default)s)"
-    )
+    add_lang_option(p)
     p.set_defaults(func=run)
 
 
@@ -102,8 +100,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
             f"{'is not a folder' if run_dir.exists() else 'does not exist'}; pass the folder a "
             "'linearnets softmax' run wrote"
         )
-    if args.n > MAX_SHOW:
-        raise UsageError(f"-n must be at most {MAX_SHOW} images, got {args.n}; pass e.g. -n 18")
+    check_show_count(args.n)
     name = predict_figure_name(args.n)
     if args.out is None:
         _check_writable(run_dir, name)
