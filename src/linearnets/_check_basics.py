@@ -1,5 +1,6 @@
 """What every check shares: telling a tensor or an array without loading its library, describing a
-value, and raising the message that names the argument, the rule, the value and the fix.
+value, telling whether a function can take given arguments, and raising the message that names the
+argument, the rule, the value and the fix.
 
 Imports neither torch nor NumPy: see :mod:`linearnets.validation`.
 """
@@ -9,11 +10,15 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from linearnets.errors import UsageError
 
-__all__ = ["describe", "is_finite_number", "scalar_value"]
+if TYPE_CHECKING:
+    import inspect
+
+__all__ = ["describe", "is_finite_number", "refused_arguments", "scalar_value"]
 
 
 def _is_a(value: object, module: str, kind: str) -> bool:
@@ -34,6 +39,25 @@ def describe(value: Any) -> str:
         return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def refused_arguments(
+    fn: Callable[..., object], /, *args: Any, **kwargs: Any
+) -> tuple[inspect.Signature, TypeError] | None:
+    """Return ``fn``'s signature and the error binding ``args`` and ``kwargs`` to it raises, where
+    ``fn`` cannot take them; ``None`` where it can, or has no signature to tell (a builtin's: its
+    call will tell)."""
+    import inspect  # not at import: the command's option checks load this module, not inspect
+
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        return signature, exc
+    return None
 
 
 def is_finite_number(value: numbers.Real) -> bool:

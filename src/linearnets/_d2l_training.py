@@ -9,13 +9,13 @@ See D2L §3.6.6.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import torch
 
+from linearnets._check_basics import refused_arguments
 from linearnets._d2l_figures import (
     figure_file,
     file_failure,
@@ -53,13 +53,9 @@ def _check_updater(updater: Any) -> None:
             f"updater must be an optimizer (e.g. torch.optim.SGD) or a function updater(batch_size), "
             f"got {type(updater).__name__}; pass e.g. torch.optim.SGD(net.parameters(), lr=0.1)"
         )
-    try:
-        signature = inspect.signature(updater)
-    except (TypeError, ValueError):  # a builtin without a signature: its call will tell
-        return
-    try:
-        signature.bind(1)
-    except TypeError:
+    refused = refused_arguments(updater, 1)
+    if refused:
+        signature = refused[0]
         name = getattr(updater, "__name__", type(updater).__name__)
         raise UsageTypeError(
             f"updater must be an optimizer or a function called as updater(batch_size), the book's "

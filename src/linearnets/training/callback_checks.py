@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
+from linearnets._check_basics import refused_arguments
 from linearnets.errors import UsageTypeError
 from linearnets.training.history import History
 
@@ -110,14 +111,10 @@ def _check_hook(i: int, cb: Any, hook: str) -> None:
             f"callbacks[{i}].{hook} must be a method, got {type(method).__name__} "
             f"{method!r:.40}; define it as {_DEFS[hook]}: ..."
         )
-    try:
-        signature = inspect.signature(method)
-    except (TypeError, ValueError):  # a builtin without a signature: nothing to check it by
-        return
     args, kwargs = HOOKS[hook]
-    try:
-        signature.bind(*args, **kwargs)
-    except TypeError as exc:
+    refused = refused_arguments(method, *args, **kwargs)
+    if refused:
+        signature, exc = refused
         raise UsageTypeError(
             f"callbacks[{i}].{hook} must take the arguments fit passes, "
             f"{_CALLS[hook]}, got {type(cb).__name__}.{hook}{_bare(signature)} ({exc}); define "
@@ -142,13 +139,9 @@ def check_on_step(on_step: Any) -> None:
     fix = "pass a function of the step index and the batch's losses, e.g. on_step=lambda step, losses: ..."
     if not callable(on_step):
         raise UsageTypeError(f"on_step must be a function or None, got {on_step!r:.40}; {fix}")
-    try:
-        signature = inspect.signature(on_step)
-    except (TypeError, ValueError):  # a builtin without a signature: nothing to check it by
-        return
-    try:
-        signature.bind(0, None)
-    except TypeError as exc:
+    refused = refused_arguments(on_step, 0, None)
+    if refused:
+        signature, exc = refused
         raise UsageTypeError(
             f"on_step must take the arguments passed after each step, on_step(step, losses), got "
             f"{getattr(on_step, '__qualname__', type(on_step).__name__)}{_bare(signature)} ({exc}); "
