@@ -92,26 +92,19 @@ def _loaders(
     """Return the shuffled training loader and the test loader (``None`` without a test set)."""
     from linearnets.data.loader import ArrayLoader
 
-    shard: dict[str, Any] = {"rank": dist.rank, "world_size": dist.world_size, "device": device}
+    # both: the config's image size, and this rank's shard of the examples on its device
+    both: dict[str, Any] = {
+        "resize": config.resize,
+        "rank": dist.rank,
+        "world_size": dist.world_size,
+        "device": device,
+    }
     train_iter = ArrayLoader(
-        data.X,
-        data.y,
-        config.batch_size,
-        shuffle=True,
-        generator=gens.data,
-        resize=config.resize,
-        **shard,
+        data.X, data.y, config.batch_size, shuffle=True, generator=gens.data, **both
     )
     test_iter = None
     if data.X_test is not None and data.y_test is not None:
-        test_iter = ArrayLoader(
-            data.X_test,
-            data.y_test,
-            config.batch_size,
-            shuffle=False,
-            resize=config.resize,
-            **shard,
-        )
+        test_iter = ArrayLoader(data.X_test, data.y_test, config.batch_size, shuffle=False, **both)
     return train_iter, test_iter
 
 
