@@ -10,10 +10,12 @@ import unicodedata
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from linearnets.errors import UsageError
 from linearnets.path_checks import blanks_problem
+
+_N = TypeVar("_N", int, float)
 
 MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
 
@@ -66,12 +68,18 @@ def _ascii_digit(ch: str) -> str:
     return ch if ch.isascii() or digit is None else str(digit)
 
 
+def _number(text: str, convert: Callable[[str], object], parse: Callable[[str], _N]) -> _N:
+    """Return ``text`` read by ``parse`` (``int`` or ``float``) for the converter ``convert``;
+    refuse text it cannot read, naming what ``convert`` takes (its range is ``convert``'s to check)."""
+    try:
+        return parse(_plain(text, convert))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {_TAKES[convert][0]}, got {text!r}") from None
+
+
 def positive_int(text: str) -> int:
     """Parse an integer ≥ 1."""
-    try:
-        value = int(_plain(text, positive_int))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    value = _number(text, positive_int, int)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer (>= 1), got {value}")
     return value
@@ -79,10 +87,7 @@ def positive_int(text: str) -> int:
 
 def non_negative_int(text: str) -> int:
     """Parse an integer ≥ 0."""
-    try:
-        value = int(_plain(text, non_negative_int))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    value = _number(text, non_negative_int, int)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a non-negative integer (>= 0), got {value}")
     return value
@@ -90,10 +95,7 @@ def non_negative_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     """Parse a finite number > 0."""
-    try:
-        value = float(_plain(text, positive_float))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    value = _number(text, positive_float, float)
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
@@ -101,10 +103,7 @@ def positive_float(text: str) -> float:
 
 def non_negative_float(text: str) -> float:
     """Parse a finite number ≥ 0."""
-    try:
-        value = float(_plain(text, non_negative_float))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text!r}") from None
+    value = _number(text, non_negative_float, float)
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
     return value
