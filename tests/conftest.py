@@ -191,9 +191,9 @@ class FullDisk:
         """metrics.jsonl fails as epoch 2's line is appended, after epoch 2's checkpoint."""
         import errno
 
-        from linearnets.training import callbacks
+        from linearnets.training import metrics_files
 
-        append = callbacks.MetricsWriter._append
+        append = metrics_files.MetricsWriter._append
         written: list[Path] = []
 
         def full(path: Path, text: str) -> None:
@@ -201,10 +201,10 @@ class FullDisk:
             if len(written) > 2:  # metrics.jsonl and metrics.csv of epoch 1, then epoch 2's
                 # as _append raises it when the write fails
                 error = OSError(errno.ENOSPC, "No space left on device")
-                raise callbacks.run_file_error(path, error)
+                raise metrics_files.run_file_error(path, error)
             append(path, text)
 
-        self._monkeypatch.setattr(callbacks.MetricsWriter, "_append", staticmethod(full))
+        self._monkeypatch.setattr(metrics_files.MetricsWriter, "_append", staticmethod(full))
 
     def checkpoint_at_epoch(self, epoch: int) -> None:
         """checkpoint.pt fails as epoch ``epoch``'s checkpoint is written."""

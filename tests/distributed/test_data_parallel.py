@@ -347,16 +347,16 @@ def test_an_error_of_one_rank_while_it_loads_the_data_is_said_once_by_rank_0(
 # rank 0's own, mid-run, which the other rank meets as a lost connection
 _RANK_0_DISK_FULL = """
 import errno, os
-from linearnets.training import callbacks
+from linearnets.training import metrics_files
 if os.environ["RANK"] == "0":
-    append = callbacks.MetricsWriter._append
+    append = metrics_files.MetricsWriter._append
     written = []
     def full(path, text):
         written.append(path)
         if len(written) > 2:  # metrics.jsonl and metrics.csv of epoch 1, then epoch 2's
-            raise callbacks.run_file_error(path, OSError(errno.ENOSPC, "No space left on device"))
+            raise metrics_files.run_file_error(path, OSError(errno.ENOSPC, "No space left on device"))
         append(path, text)
-    callbacks.MetricsWriter._append = staticmethod(full)
+    metrics_files.MetricsWriter._append = staticmethod(full)
 from linearnets._command import entry
 entry()
 """

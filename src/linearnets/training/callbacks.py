@@ -2,30 +2,28 @@
 
 A callback is any object with some of these methods, called by :func:`linearnets.training.loop.fit`:
 ``on_fit_start(num_epochs=..., start_epoch=...)``, ``on_epoch_start(epoch=..., num_batches=...)``,
-``on_batch_end(step, losses)``, ``on_epoch_end(metrics=...)``, ``on_fit_end(history=...)``.
+``on_batch_end(step, losses)``, ``on_epoch_end(metrics=...)``, ``on_fit_end(history=...)``. The
+do-nothing base class is :mod:`linearnets.training.callback_base`'s, the metrics files'
+writer :mod:`linearnets.training.metrics_files`'s (both importable from here).
 
 See D2L §3.6.6 (the book's ``train_ch3`` prints and plots inside the loop; here callbacks do).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import os
 import stat
 import sys
-from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 import torch
 
 from linearnets._bars import NotebookBar, bar_size, blank_row, dumb_terminal
-from linearnets._json import dumps_strict
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.training.checkpoint_write import run_file_error, write_text_atomic
+from linearnets.training.callback_base import Callback
 from linearnets.training.history import EpochMetrics, History
+from linearnets.training.metrics_files import MetricsWriter
 from linearnets.validation import check_bool, describe
 
 __all__ = [
@@ -37,46 +35,6 @@ __all__ = [
     "fixed",
     "format_epoch",
 ]
-
-
-class Callback:
-    """A callback that does nothing; subclass it and override the hooks you need.
-
-    :func:`~linearnets.training.loop.fit` passes each hook its arguments by name, but for
-    ``on_batch_end(step, losses)``: keep the names, e.g.
-    ``def on_epoch_end(self, *, metrics): print(metrics.test_acc)``.
-
-    A learning-rate scheduler steps from a callback, after each epoch's updates and evaluation as
-    in a loop of your own (``scheduler.step(metrics.test_loss)`` for ``ReduceLROnPlateau``; from
-    ``on_batch_end`` for one stepped per batch)::
-
-        scheduler = torch.optim.lr_scheduler.StepLR(updater, step_size=2, gamma=0.5)
-
-        class Schedule(linearnets.Callback):
-            def on_epoch_end(self, *, metrics):
-                scheduler.step()
-
-    and ``fit(..., callbacks=[Schedule()])``.
-
-    See D2L §3.6.6.
-    """
-
-    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
-        """Called once before the first epoch, with the last epoch to run and those already done."""
-
-    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
-        """Called before each epoch (counted from 1), with its number of batches (``None``: unknown)."""
-
-    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
-        """Called after each optimizer step (counted from 0 in the epoch) with the batch's
-        per-example losses: B values, as the loss gives them ((B,), or (B, 1) from
-        ``squared_loss``)."""
-
-    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
-        """Called after each epoch (training and evaluation) with its metrics."""
-
-    def on_fit_end(self, *, history: History) -> None:
-        """Called once after the last epoch, with the history of every epoch."""
 
 
 def fixed(value: float, digits: int) -> str:
@@ -206,61 +164,6 @@ def _is_terminal(stream: TextIO | None) -> bool:
         return stream is not None and stream.isatty()
     except (AttributeError, ValueError):  # a replaced or closed stream
         return False
-
-
-class MetricsWriter(Callback):
-    """Append each epoch's metrics to ``metrics.jsonl`` and ``metrics.csv`` in ``run_dir``.
-
-    Resuming a run truncates both files to the epochs already done, so they never hold an epoch twice.
-    A file that cannot be written raises :class:`~linearnets.errors.RunFileError` naming it.
-    """
-
-    FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
-
-    def __init__(self, run_dir: Path) -> None:
-        self.jsonl = Path(run_dir) / "metrics.jsonl"
-        self.csv = Path(run_dir) / "metrics.csv"
-
-    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
-        rows = []
-        if start_epoch and self.jsonl.exists():
-            for line in self.jsonl.read_text().splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    if row["epoch"] <= start_epoch:
-                        rows.append(row)
-        self.rewrite(rows)
-
-    def rewrite(self, rows: list[dict[str, Any]]) -> None:
-        """Replace both files with ``rows`` (one dict of :attr:`FIELDS` per epoch), atomically.
-
-        A crash or a full disk leaves each file whole, as it was or as it is meant to be.
-        """
-        write_text_atomic(self.jsonl, "".join(dumps_strict(r) + "\n" for r in rows))
-        write_text_atomic(self.csv, self._csv_text(rows, header=True))
-
-    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
-        row = metrics.as_dict()
-        self._append(self.jsonl, dumps_strict(row) + "\n")
-        self._append(self.csv, self._csv_text([row], header=False))
-
-    def _csv_text(self, rows: list[dict[str, Any]], *, header: bool) -> str:
-        """Return ``rows`` as CSV lines (``\\r\\n``-terminated, as :mod:`csv` writes them)."""
-        text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=self.FIELDS)
-        if header:
-            writer.writeheader()
-        writer.writerows(rows)
-        return text.getvalue()
-
-    @staticmethod
-    def _append(path: Path, text: str) -> None:
-        """Append ``text`` to ``path``; a failure (a full disk, say) names the file."""
-        try:
-            with path.open("a", newline="") as f:
-                f.write(text)
-        except OSError as exc:  # raised at the write or only at the close's flush: both named
-            raise run_file_error(path, exc) from exc
 
 
 class Curves(Protocol):

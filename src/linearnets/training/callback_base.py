@@ -1,0 +1,53 @@
+"""The hooks :func:`linearnets.training.loop.fit` calls, as a class whose hooks do nothing (:class:`Callback`).
+
+Subclass it and override the hooks you need; the library's own callbacks are
+:mod:`linearnets.training.callbacks`'s. See D2L §3.6.6.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from linearnets.training.history import EpochMetrics, History
+
+__all__ = ["Callback"]
+
+
+class Callback:
+    """A callback that does nothing; subclass it and override the hooks you need.
+
+    :func:`~linearnets.training.loop.fit` passes each hook its arguments by name, but for
+    ``on_batch_end(step, losses)``: keep the names, e.g.
+    ``def on_epoch_end(self, *, metrics): print(metrics.test_acc)``.
+
+    A learning-rate scheduler steps from a callback, after each epoch's updates and evaluation as
+    in a loop of your own (``scheduler.step(metrics.test_loss)`` for ``ReduceLROnPlateau``; from
+    ``on_batch_end`` for one stepped per batch)::
+
+        scheduler = torch.optim.lr_scheduler.StepLR(updater, step_size=2, gamma=0.5)
+
+        class Schedule(linearnets.Callback):
+            def on_epoch_end(self, *, metrics):
+                scheduler.step()
+
+    and ``fit(..., callbacks=[Schedule()])``.
+
+    See D2L §3.6.6.
+    """
+
+    def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+        """Called once before the first epoch, with the last epoch to run and those already done."""
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        """Called before each epoch (counted from 1), with its number of batches (``None``: unknown)."""
+
+    def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+        """Called after each optimizer step (counted from 0 in the epoch) with the batch's
+        per-example losses: B values, as the loss gives them ((B,), or (B, 1) from
+        ``squared_loss``)."""
+
+    def on_epoch_end(self, *, metrics: EpochMetrics) -> None:
+        """Called after each epoch (training and evaluation) with its metrics."""
+
+    def on_fit_end(self, *, history: History) -> None:
+        """Called once after the last epoch, with the history of every epoch."""
