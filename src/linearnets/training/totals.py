@@ -3,6 +3,8 @@
 The loop hands each step's per-example losses, outputs and labels to :class:`EpochTotals`, which reads
 nothing back from them until a group of steps is full: a step then costs no reduction of its own and
 never waits on a device. The same totals serve training and evaluation, regression and classification.
+A classifier's output is checked against its labels by :mod:`linearnets.training.score_checks`
+(:func:`check_scores`, importable from here).
 """
 
 from __future__ import annotations
@@ -15,16 +17,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets.device import accumulation_dtype
-from linearnets.errors import UsageError, UsageTypeError
+from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
+from linearnets.training.score_checks import check_scores, is_label_column
 from linearnets.validation import (
     check_choice,
     check_label_range,
     check_label_tensor,
     check_labels_device,
     check_no_nan_scores,
-    describe,
-    is_column,
 )
 
 __all__ = [
@@ -62,45 +63,6 @@ def detached(t: torch.Tensor) -> torch.Tensor:
     """Return ``t`` cut from the autograd graph; a tensor outside any graph is returned as is (a
     ``detach()`` per step is a dispatched op, and the analytic path's outputs have no graph)."""
     return t.detach() if t.requires_grad else t
-
-
-# the dtypes class labels may have: torch compares uint16/32/64 with nothing (no type promotion)
-_LABEL_DTYPES = frozenset({torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8})
-
-
-def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
-    """Check a classifier's output (B, C) against its labels (B,) before they are stashed (and, on an
-    epoch's first step, before its update: see :func:`~linearnets.training.step.train_step`).
-
-    Shapes, dtypes and devices only, no tensor op: labels (B, 1) would broadcast against the predictions (B,)
-    and count up to B² "correct" rows; bool or uint16 labels would fail deep inside torch. A model
-    of one output per example, (B, 1) or (B,), is a regression: its integer targets are refused
-    with the fix, float targets, rather than taken as the labels of a single class.
-    """
-    if is_column(y_hat) and y_hat.shape[0] == y.shape[0] and not y.is_complex():
-        raise UsageTypeError(
-            f"y must be float targets for a regression (the model gives one output per example, "
-            f"y_hat of shape {tuple(y_hat.shape)}; integer or bool targets would be taken as "
-            f"class labels), got {describe(y)}; convert them with y.float() (a classifier must "
-            "return one score per class, (B, C))"
-        )
-    if y.ndim != 1 or y.dtype not in _LABEL_DTYPES:
-        check_label_tensor("y", y)  # raises the readable error
-    # a loss that took CPU labels for a GPU model's output (the scratch cross_entropy's indexing
-    # moves them) would meet them again in the epoch's count, in torch's words
-    check_labels_device(y, y_hat, "the model's output")
-    if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
-        raise UsageError(
-            f"a classifier's output must be scores of shape (B, C), one row per label, got shape "
-            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return one row of C scores per example"
-        )
-
-
-def _label_column(y_hat: torch.Tensor) -> bool:
-    """Whether ``y_hat`` is predicted labels, (B,) or (B, 1) of an integer dtype: no regression
-    gives integer outputs, and no model trains on them (they have no gradient)."""
-    integer = not (y_hat.is_floating_point() or y_hat.is_complex() or y_hat.dtype == torch.bool)
-    return integer and is_column(y_hat)
 
 
 def predicted(y_hat: torch.Tensor) -> torch.Tensor:
@@ -225,7 +187,7 @@ class EpochTotals:
                     self._mean_weights.append(self._class_weight.to(l.device)[y].sum())
         if not y.is_floating_point():  # class labels
             self.classification = True
-            if l is None and _label_column(y_hat):  # an accuracy of predicted labels, no scores
+            if l is None and is_label_column(y_hat):  # an accuracy of predicted labels, no scores
                 self._add_predicted_labels(y_hat, y)
                 return
             check_scores(y_hat, y)

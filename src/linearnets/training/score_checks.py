@@ -1,0 +1,53 @@
+"""A classifier's output checked against its labels before an epoch's totals stash them (D2L §3.6.5).
+
+Shapes, dtypes and devices only, no tensor op: :func:`check_scores` for scores (B, C), and
+:func:`is_label_column` telling predicted labels (B,) or (B, 1) apart. The totals are
+:mod:`linearnets.training.totals`'s.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from linearnets.errors import UsageError, UsageTypeError
+from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
+
+__all__ = ["check_scores", "is_label_column"]
+
+# the dtypes class labels may have: torch compares uint16/32/64 with nothing (no type promotion)
+_LABEL_DTYPES = frozenset({torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8})
+
+
+def check_scores(y_hat: torch.Tensor, y: torch.Tensor) -> None:
+    """Check a classifier's output (B, C) against its labels (B,) before they are stashed (and, on an
+    epoch's first step, before its update: see :func:`~linearnets.training.step.train_step`).
+
+    Shapes, dtypes and devices only, no tensor op: labels (B, 1) would broadcast against the predictions (B,)
+    and count up to B² "correct" rows; bool or uint16 labels would fail deep inside torch. A model
+    of one output per example, (B, 1) or (B,), is a regression: its integer targets are refused
+    with the fix, float targets, rather than taken as the labels of a single class.
+    """
+    if is_column(y_hat) and y_hat.shape[0] == y.shape[0] and not y.is_complex():
+        raise UsageTypeError(
+            f"y must be float targets for a regression (the model gives one output per example, "
+            f"y_hat of shape {tuple(y_hat.shape)}; integer or bool targets would be taken as "
+            f"class labels), got {describe(y)}; convert them with y.float() (a classifier must "
+            "return one score per class, (B, C))"
+        )
+    if y.ndim != 1 or y.dtype not in _LABEL_DTYPES:
+        check_label_tensor("y", y)  # raises the readable error
+    # a loss that took CPU labels for a GPU model's output (the scratch cross_entropy's indexing
+    # moves them) would meet them again in the epoch's count, in torch's words
+    check_labels_device(y, y_hat, "the model's output")
+    if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
+        raise UsageError(
+            f"a classifier's output must be scores of shape (B, C), one row per label, got shape "
+            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return one row of C scores per example"
+        )
+
+
+def is_label_column(y_hat: torch.Tensor) -> bool:
+    """Whether ``y_hat`` is predicted labels, (B,) or (B, 1) of an integer dtype: no regression
+    gives integer outputs, and no model trains on them (they have no gradient)."""
+    integer = not (y_hat.is_floating_point() or y_hat.is_complex() or y_hat.dtype == torch.bool)
+    return integer and is_column(y_hat)
