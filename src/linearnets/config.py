@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -19,8 +18,8 @@ from linearnets.config_checks import (
     check_seed,
 )
 from linearnets.config_synthetic import SYNTHETIC_SETTINGS, resolve_synthetic
+from linearnets.config_values import is_device, path_setting, set_checked
 from linearnets.errors import UsageError
-from linearnets.path_checks import check_path
 from linearnets.validation import (
     check_bool,
     check_choice,
@@ -37,42 +36,11 @@ PLOT_MODES = ("auto", "file", "none")
 RESULT_SETTINGS = ("impl", "lr", "batch_size", "seed", "resize", "data")
 
 
-def _set(config: Any, **values: Any) -> None:
-    """Store checked values on a frozen config: plain ``int``/``float`` even when a NumPy scalar
-    (``np.float32(0.1)``, a value of ``np.arange``) was passed, so the config writes as JSON."""
-    for name, value in values.items():
-        object.__setattr__(config, name, value)
-
-
-def _is_device(value: object) -> bool:
-    """Return whether ``value`` is a device's name or a ``torch.device``, without importing torch
-    for a name (the command's ``--help`` and its usage errors come before torch loads)."""
-    if isinstance(value, str):
-        return True
-    import torch
-
-    return isinstance(value, torch.device)
-
-
-def _path(name: str, value: Any) -> Path | None:
-    """Return ``value`` checked as a path setting: any ``os.PathLike`` is taken as its path."""
-    if isinstance(value, os.PathLike) and not isinstance(value, Path):
-        value = os.fspath(value)  # the str (or bytes, refused by the check) it stands for
-    return check_path(name, value)
-
-
 if TYPE_CHECKING:
-    from typing import TypeAlias
-
     import numpy as np
     import torch
 
-    # What the settings take, wider than what they store (the constructors' signatures below):
-    # NumPy scalars (np.float32(0.1), a value of np.arange), where the checks unwrap them one-element
-    # tensors and arrays, any path-like, a torch.device. The fields keep their stored types.
-    _Int: TypeAlias = int | np.integer[Any]
-    _Float: TypeAlias = float | np.floating[Any] | np.integer[Any]
-    _PathLike: TypeAlias = str | os.PathLike[str]
+    from linearnets.config_values import FloatArg, IntArg, PathArg
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,24 +101,24 @@ class LinregConfig:
             self,
             *,
             impl: str = "scratch",
-            epochs: _Int = 3,
-            lr: _Float = 0.03,
-            batch_size: _Int = 10,
-            num_examples: _Int | None = None,
+            epochs: IntArg = 3,
+            lr: FloatArg = 0.03,
+            batch_size: IntArg = 10,
+            num_examples: IntArg | None = None,
             noise_std: SupportsFloat | None = None,
             true_w: Iterable[SupportsFloat] | None = None,
             true_b: SupportsFloat | None = None,
-            seed: _Int = 0,
-            num_threads: _Int = 1,
-            data: _PathLike | None = None,
+            seed: IntArg = 0,
+            num_threads: IntArg = 1,
+            data: PathArg | None = None,
             device: str | torch.device = "cpu",
             guard: bool | np.bool_ = True,
-            out: _PathLike | None = None,
+            out: PathArg | None = None,
             _defaulted: frozenset[str] = frozenset(),
         ) -> None: ...
 
     def __post_init__(self) -> None:
-        _set(
+        set_checked(
             self,
             impl=check_choice("impl", self.impl, IMPLS),  # a NumPy string saved as a plain str
             epochs=check_positive_int("epochs", self.epochs, maximum=MAX_SIZE),
@@ -158,20 +126,20 @@ class LinregConfig:
             batch_size=check_positive_int("batch_size", self.batch_size, maximum=MAX_SIZE),
             num_threads=check_positive_int("num_threads", self.num_threads, maximum=MAX_THREADS),
             seed=check_seed(self.seed),
-            data=_path("data", self.data),
-            out=_path("out", self.out),
+            data=path_setting("data", self.data),
+            out=path_setting("out", self.out),
         )
         values = {name: getattr(self, name) for name in SYNTHETIC_SETTINGS}
-        _set(self, **resolve_synthetic(values, data=self.data, defaulted=self._defaulted))
+        set_checked(self, **resolve_synthetic(values, data=self.data, defaulted=self._defaulted))
         check_lr_floor(self.lr, "0.03")
-        _set(self, guard=check_bool("guard", self.guard))
-        if not (_is_device(self.device) and str(self.device) == "cpu"):
+        set_checked(self, guard=check_bool("guard", self.guard))
+        if not (is_device(self.device) and str(self.device) == "cpu"):
             raise UsageError(
                 f"device must be 'cpu' for linear regression, got {self.device!r:.40}: it trains "
                 "on the CPU (the book's thousand examples take milliseconds there; a GPU would add "
                 "only transfers); pass device='cpu' or leave it out"
             )
-        _set(self, device="cpu")  # a plain str, also for torch.device("cpu")
+        set_checked(self, device="cpu")  # a plain str, also for torch.device("cpu")
 
     def synthetic(self) -> tuple[tuple[float, ...], float, int, float]:
         """Return the synthetic data's ``(true_w, true_b, num_examples, noise_std)``.
@@ -252,22 +220,22 @@ class SoftmaxConfig:
             self,
             *,
             impl: str = "analytic",
-            epochs: _Int = 10,
-            lr: _Float = 0.1,
-            batch_size: _Int = 256,
-            seed: _Int = 0,
-            num_threads: _Int = 1,
-            data_dir: _PathLike | None = None,
-            data: _PathLike | None = None,
-            out: _PathLike | None = None,
+            epochs: IntArg = 10,
+            lr: FloatArg = 0.1,
+            batch_size: IntArg = 256,
+            seed: IntArg = 0,
+            num_threads: IntArg = 1,
+            data_dir: PathArg | None = None,
+            data: PathArg | None = None,
+            out: PathArg | None = None,
             plot: str = "auto",
-            resize: _Int | None = None,
+            resize: IntArg | None = None,
             device: str | torch.device = "auto",
             guard: bool | np.bool_ = True,
         ) -> None: ...
 
     def __post_init__(self) -> None:
-        _set(
+        set_checked(
             self,
             impl=check_choice("impl", self.impl, SOFTMAX_IMPLS),  # np.str_ stored as str
             plot=check_choice("plot", self.plot, PLOT_MODES),
@@ -279,13 +247,13 @@ class SoftmaxConfig:
             seed=check_seed(self.seed),
         )
         check_lr_floor(self.lr, "0.1")
-        _set(self, guard=check_bool("guard", self.guard))
+        set_checked(self, guard=check_bool("guard", self.guard))
         if self.resize is not None:
             fix = (
                 f"pass e.g. resize=64 (a side from 1 to {MAX_RESIZE}), or resize=None for the "
                 "images' own size"
             )
-            _set(
+            set_checked(
                 self, resize=check_positive_int("resize", self.resize, maximum=MAX_RESIZE, fix=fix)
             )
             size = self.batch_size * self.resize**2 * 4
@@ -296,7 +264,7 @@ class SoftmaxConfig:
                     "batch_size"
                 )
         for key in ("data_dir", "data", "out"):
-            object.__setattr__(self, key, _path(key, getattr(self, key)))
+            object.__setattr__(self, key, path_setting(key, getattr(self, key)))
         for key in ("data_dir", "data"):  # absolute: a resume from another folder finds the same
             path = getattr(self, key)
             if path is not None:

@@ -1,0 +1,55 @@
+"""What run settings take and how a frozen config stores them, checked (D2L §3.2–3.7's settings).
+
+The settings take more than their fields store: NumPy scalars (:func:`set_checked` stores plain
+values), any path-like (:func:`path_setting`), a ``torch.device`` (:func:`is_device`); ``IntArg``,
+``FloatArg`` and ``PathArg`` name what the constructors take. The configs are
+:mod:`linearnets.config`'s.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linearnets.path_checks import check_path
+
+__all__ = ["is_device", "path_setting", "set_checked"]
+
+
+def set_checked(config: Any, **values: Any) -> None:
+    """Store checked values on a frozen config: plain ``int``/``float`` even when a NumPy scalar
+    (``np.float32(0.1)``, a value of ``np.arange``) was passed, so the config writes as JSON."""
+    for name, value in values.items():
+        object.__setattr__(config, name, value)
+
+
+def is_device(value: object) -> bool:
+    """Return whether ``value`` is a device's name or a ``torch.device``, without importing torch
+    for a name (the command's ``--help`` and its usage errors come before torch loads)."""
+    if isinstance(value, str):
+        return True
+    import torch
+
+    return isinstance(value, torch.device)
+
+
+def path_setting(name: str, value: Any) -> Path | None:
+    """Return ``value`` checked as a path setting: any ``os.PathLike`` is taken as its path."""
+    if isinstance(value, os.PathLike) and not isinstance(value, Path):
+        value = os.fspath(value)  # the str (or bytes, refused by the check) it stands for
+    return check_path(name, value)
+
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import numpy as np
+
+    # What the settings take, wider than what they store (the constructors' signatures in
+    # linearnets.config): NumPy scalars (np.float32(0.1), a value of np.arange), where the checks
+    # unwrap them one-element tensors and arrays, any path-like, a torch.device. The fields keep
+    # their stored types.
+    IntArg: TypeAlias = int | np.integer[Any]
+    FloatArg: TypeAlias = float | np.floating[Any] | np.integer[Any]
+    PathArg: TypeAlias = str | os.PathLike[str]
