@@ -19,17 +19,15 @@ See D2L §3.6.6.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, SupportsFloat
+from typing import SupportsFloat
 
 from linearnets._warn import warn
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.path_checks import expand_user
+from linearnets.plotting._live_args import check_names, check_value, curve_files
 from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode
 from linearnets.plotting._mpl import (
-    check_out_path,
     pyplot,
     save_figure,
 )
@@ -37,69 +35,7 @@ from linearnets.plotting._plot_args import check_figsize
 from linearnets.plotting.axes import BOOK_FMTS
 from linearnets.validation import check_bool, check_choice, check_positive_int, describe
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["MODES", "LiveCurves", "LiveOutput", "resolve_mode"]
-
-_FORMATS = ("png", "svg", "pdf")  # the files LiveCurves can write
-
-
-def _check_names(
-    name: str,
-    value: Sequence[str],
-    example: str,
-    *,
-    allowed: Sequence[str] | None = None,
-    empty_ok: bool = False,
-) -> tuple[str, ...]:
-    """Return ``value`` as a tuple if it is a (non-empty) sequence of distinct (allowed) strings."""
-    # a bare string is a mistake, not a list; so are a number and names that are no strings
-    # (metrics=[1] became the line '1')
-    names: tuple[object, ...] = ()
-    iterable = not isinstance(value, str)
-    if iterable:
-        try:
-            names = tuple(value)
-        except TypeError:  # no iterable at all
-            iterable = False
-    bad = not iterable or not all(isinstance(n, str) for n in names)
-    bad = bad or (not names and not empty_ok) or len(set(names)) != len(names)
-    if bad or (allowed is not None and not set(names) <= set(allowed)):
-        among = f" among {tuple(allowed)}" if allowed is not None else ""
-        raise UsageError(
-            f"{name} must be a non-empty sequence of distinct names{among}, got {value!r}; "
-            f"pass e.g. {name}={example}"
-        )
-    return tuple(str(n) for n in names)  # all str by now: for the type checker
-
-
-def _curve_files(
-    out_dir: Path | str | None, formats: Sequence[str], final_formats: Sequence[str]
-) -> tuple[list[Path], list[Path]]:
-    """Return the ``curves.<format>`` files written per update and those written once at the end."""
-    formats = _check_names("formats", formats, "('png',)", allowed=_FORMATS)
-    finals = _check_names(
-        "final_formats", final_formats, "('svg',)", allowed=_FORMATS, empty_ok=True
-    )
-    if out_dir is None:
-        return [], []
-    if not isinstance(out_dir, str | os.PathLike):
-        raise UsageTypeError(
-            f"out_dir must be a folder path (str or pathlib.Path), got {describe(out_dir)}; pass "
-            "e.g. out_dir='runs/curves'"
-        )
-    if not str(out_dir):  # Path("") is the current folder: most likely a mistake
-        raise UsageError(
-            "out_dir must be a folder path, got an empty string; pass e.g. out_dir='runs/curves', "
-            "or out_dir='.' for the current folder"
-        )
-    out_dir = expand_user("out_dir", out_dir)  # as check_out_path does: no folder named "~"
-    for path in (out_dir / f"curves.{f}" for f in (*formats, *finals)):
-        check_out_path("out_dir", path)  # a folder named curves.png, or out_dir a file, fails now
-    per_update = [out_dir / f"curves.{f}" for f in formats]
-    at_close = [out_dir / f"curves.{f}" for f in finals]
-    return per_update, at_close
 
 
 class LiveCurves:
@@ -147,14 +83,14 @@ class LiveCurves:
         final_formats: Sequence[str] = (),
         make_out_dir: bool = True,
     ) -> None:
-        self.metrics = _check_names("metrics", metrics, "('train loss', 'test acc')")
+        self.metrics = check_names("metrics", metrics, "('train loss', 'test acc')")
         figsize = check_figsize("figsize", figsize)
         self.num_epochs = (
             None if num_epochs is None else check_positive_int("num_epochs", num_epochs)
         )
         yscale = check_choice("yscale", yscale, ("linear", "log", "symlog", "logit"))
         self.mode = resolve_mode(mode, has_out=out_dir is not None, out_name="out_dir")
-        paths, self._final_paths = _curve_files(out_dir, formats, final_formats)
+        paths, self._final_paths = curve_files(out_dir, formats, final_formats)
         # a bare figure: pyplot would keep every one made (long runs, the plotting process)
         self._output = LiveOutput(
             self.mode,
@@ -253,7 +189,7 @@ class LiveCurves:
                 f"values must name metrics among {list(self.metrics)}, got {unknown}; "
                 "pass LiveCurves(metrics=...) with every metric you will plot"
             )
-        points = {name: _check_value(name, value) for name, value in values.items()}
+        points = {name: check_value(name, value) for name, value in values.items()}
         behind = [name for name in points if self.epochs[name] and epoch <= self.epochs[name][-1]]
         if behind and epoch == 1:
             self._start_over()
@@ -310,17 +246,3 @@ class LiveCurves:
             pyplot().close(self.fig)
             # a later fit (same curves, a new cell) must show in its own cell, not update this one
             self._output.forget_display()
-
-
-def _check_value(name: str, value: object) -> float:
-    """Return a metric's ``value`` as a float if it is one real number (NaN and inf too), else raise."""
-    # a string is refused even if it reads as a number: it is a mix-up, e.g. a formatted line
-    if not isinstance(value, str):
-        try:
-            return float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError, RuntimeError):  # e.g. a tensor of several elements
-            pass
-    raise UsageTypeError(
-        f"values[{name!r}] must be one real number, got {describe(value)}; pass e.g. "
-        f"values={{{name!r}: 0.5}} (a one-element tensor is fine)"
-    )
