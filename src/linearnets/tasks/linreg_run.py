@@ -6,6 +6,8 @@ folder, writes ``config.json`` (the effective config, versions, data source), th
 of ``metrics.jsonl``/``metrics.csv``, and ``results.json`` at the end. A Ctrl-C or SIGTERM stops it
 after the current step with the last checkpoint kept, naming the resume
 (:func:`~linearnets.tasks.linreg_resume.resume_linreg`), which trains on with :func:`train_in_folder`.
+What a stopped or diverged run says is :mod:`linearnets.tasks.linreg_stops`'s (:func:`stop_named`,
+importable from here).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from typing import Any
 import torch
 
 from linearnets import _fs
-from linearnets._signals import first_signal, held_signals, sigterm_as_keyboard_interrupt
+from linearnets._signals import held_signals, sigterm_as_keyboard_interrupt
 from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
+from linearnets.tasks.linreg_stops import diverged, name_resume, stop_named
 from linearnets.tasks.stopping import complete_when_returned, interrupted_when_complete
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import (
@@ -35,10 +38,8 @@ from linearnets.training.checkpoint import (
 )
 from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.guard import DivergenceGuard
-from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.history import History, HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted, stop_behind
-from linearnets.training.run_config import checkpoint_epoch
 from linearnets.training.run_lock import LOCK_FILE, RunLock
 from linearnets.training.runs import (
     CONFIG_FILE,
@@ -181,13 +182,13 @@ def _train_setup(
         with interrupt:
             result = train_linreg(setup, callbacks=own, start_epoch=start, history=history)
     except TrainingInterrupted as exc:
-        _name_resume(exc, run_dir, checkpoint.last_epoch or start or None)
+        name_resume(exc, run_dir, checkpoint.last_epoch or start or None)
         raise
     except DivergenceError as exc:
         kept = checkpoint.last_epoch or start
         if not kept:  # nothing kept: a new run's folder is removed (run_in_folder)
             raise
-        raise _diverged(exc, run_dir, kept, config.lr) from None
+        raise diverged(exc, run_dir, kept, config.lr) from None
     try:
         result = result.in_folder(run_dir)
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
@@ -197,19 +198,6 @@ def _train_setup(
             raise interrupted_when_complete(exc, run_dir, epoch=config.epochs) from None
         raise stop_named(exc, run_dir) from None  # every epoch kept: the resume writes results
     return result
-
-
-def _diverged(exc: DivergenceError, run_dir: Path, kept: int, lr: float) -> DivergenceError:
-    """Return ``exc`` naming the checkpoint kept and the resume that continues it with a smaller lr."""
-    where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
-    if exc.resumable:  # else the checkpoint's own weights give the loss: the message said so
-        where += (
-            " (continue it with a smaller lr: "
-            f"linearnets.resume_linreg({str(run_dir)!r}, lr={smaller_lr(lr):g}, force=True))"
-        )
-    stopped = DivergenceError(f"{exc}; {where}")
-    stopped.resumable, stopped.grew = exc.resumable, exc.grew
-    return stopped
 
 
 def _checkpoint_state(
@@ -261,29 +249,6 @@ def _model_state(state: dict[str, torch.Tensor], keys: set[str]) -> dict[str, to
     if set(state) == {"0.weight", "0.bias"} and keys == {"w", "b"}:
         return {"w": state["0.weight"].reshape(-1, 1), "b": state["0.bias"].reshape(1)}
     return state
-
-
-def _name_resume(exc: TrainingInterrupted, run_dir: Path, checkpoint_epoch: int | None) -> None:
-    """Tell a stop where the run is, so that its message gives the resume."""
-    exc.run_dir, exc.checkpoint_epoch = run_dir, checkpoint_epoch
-    exc.command, exc.function = "linearnets linreg", "resume_linreg"
-
-
-def stop_named(exc: KeyboardInterrupt, run_dir: Path) -> KeyboardInterrupt:
-    """Return the stop ``exc`` naming the resume of ``run_dir``; a second signal's, cutting a
-    training stop short, as that stop; one before training (a plain ``KeyboardInterrupt``) as a
-    :class:`TrainingInterrupted` at the start."""
-    if type(exc) is KeyboardInterrupt:
-        exc = stop_behind(exc) or exc
-    if isinstance(exc, TrainingInterrupted):
-        if exc.run_dir is None:  # cut short before it was named
-            _name_resume(exc, run_dir, checkpoint_epoch(run_dir))
-        return exc
-    stop = TrainingInterrupted(signal_name=first_signal(exc), epoch=0, step=0)
-    epoch = checkpoint_epoch(run_dir)
-    _name_resume(stop, run_dir, epoch)
-    stop.epoch = epoch or 0
-    return stop
 
 
 def data_sha256(path: Path) -> str | None:

@@ -1,0 +1,54 @@
+"""What a stopped or diverged linreg run in a folder says: its folder, the checkpoint kept, the resume.
+
+A Ctrl-C or SIGTERM (:func:`stop_named`) and a blown-up loss (:func:`diverged`) name the run folder
+and ``linearnets.resume_linreg(...)`` (on the command line ``linearnets linreg --resume``); the runs
+are :mod:`linearnets.tasks.linreg_run`'s. See D2L §3.2.7.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linearnets._signals import first_signal
+from linearnets.errors import DivergenceError
+from linearnets.training.guard_messages import smaller_lr
+from linearnets.training.interrupt import TrainingInterrupted, stop_behind
+from linearnets.training.run_config import checkpoint_epoch
+
+__all__ = ["diverged", "name_resume", "stop_named"]
+
+
+def diverged(exc: DivergenceError, run_dir: Path, kept: int, lr: float) -> DivergenceError:
+    """Return ``exc`` naming the checkpoint kept and the resume that continues it with a smaller lr."""
+    where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
+    if exc.resumable:  # else the checkpoint's own weights give the loss: the message said so
+        where += (
+            " (continue it with a smaller lr: "
+            f"linearnets.resume_linreg({str(run_dir)!r}, lr={smaller_lr(lr):g}, force=True))"
+        )
+    stopped = DivergenceError(f"{exc}; {where}")
+    stopped.resumable, stopped.grew = exc.resumable, exc.grew
+    return stopped
+
+
+def name_resume(exc: TrainingInterrupted, run_dir: Path, checkpoint_epoch: int | None) -> None:
+    """Tell a stop where the run is, so that its message gives the resume."""
+    exc.run_dir, exc.checkpoint_epoch = run_dir, checkpoint_epoch
+    exc.command, exc.function = "linearnets linreg", "resume_linreg"
+
+
+def stop_named(exc: KeyboardInterrupt, run_dir: Path) -> KeyboardInterrupt:
+    """Return the stop ``exc`` naming the resume of ``run_dir``; a second signal's, cutting a
+    training stop short, as that stop; one before training (a plain ``KeyboardInterrupt``) as a
+    :class:`TrainingInterrupted` at the start."""
+    if type(exc) is KeyboardInterrupt:
+        exc = stop_behind(exc) or exc
+    if isinstance(exc, TrainingInterrupted):
+        if exc.run_dir is None:  # cut short before it was named
+            name_resume(exc, run_dir, checkpoint_epoch(run_dir))
+        return exc
+    stop = TrainingInterrupted(signal_name=first_signal(exc), epoch=0, step=0)
+    epoch = checkpoint_epoch(run_dir)
+    name_resume(stop, run_dir, epoch)
+    stop.epoch = epoch or 0
+    return stop
