@@ -1098,7 +1098,7 @@ def test_a_second_signal_as_the_lock_goes_reaches_the_caller_as_the_first_stop(
 def test_the_processes_of_a_resume_agree_on_the_checkpoint_they_resume(tmp_path: Path) -> None:
     """Ranks resuming different checkpoints (each its own --resume DIR) trained a silently wrong
     run, or waited forever on a rank with fewer epochs left: the checkpoint is a setting compared."""
-    from linearnets.tasks.resume import _shared_overrides
+    from linearnets.tasks.resume_shared import shared_overrides
 
     for name in ("a", "b"):
         run_softmax(
@@ -1109,7 +1109,7 @@ def test_the_processes_of_a_resume_agree_on_the_checkpoint_they_resume(tmp_path:
         )  # fmt: skip
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "checkpoint.pt").write_bytes((tmp_path / "a" / "checkpoint.pt").read_bytes())
-    a, b, c = (_shared_overrides(tmp_path / n, {}, force=False) for n in "abc")
+    a, b, c = (shared_overrides(tmp_path / n, {}, force=False) for n in "abc")
     assert a["checkpoint"] != b["checkpoint"] and a["checkpoint"].startswith("SHA-256 ")
     assert a == c  # the same file, wherever it is mounted
-    assert _shared_overrides(tmp_path / "none", {}, force=False)["checkpoint"] == "none"
+    assert shared_overrides(tmp_path / "none", {}, force=False)["checkpoint"] == "none"

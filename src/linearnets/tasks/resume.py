@@ -6,12 +6,12 @@ metrics files from the checkpoint's history and trains the remaining epochs, so 
 resumed run ends bit-identical to an uninterrupted one (at the same thread count). Which settings
 it continues with is :mod:`linearnets.tasks.resume_settings`'s job, which changes it refuses
 :mod:`linearnets.tasks.resume_changes`'s, which files of the run folder it rewrites or removes
-:mod:`linearnets.tasks.resume_files`'s.
+:mod:`linearnets.tasks.resume_files`'s, what every process of a data-parallel resume is given alike
+:mod:`linearnets.tasks.resume_shared`'s.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,13 +52,14 @@ from linearnets.tasks.resume_settings import (
     saved_config,
     started_environment,
 )
-from linearnets.tasks.softmax import environment_group, shared_settings, write_run_config
+from linearnets.tasks.resume_shared import shared_overrides, with_others
+from linearnets.tasks.softmax import environment_group, write_run_config
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
-from linearnets.training.distributed import DistContext, env_int, in_process_group
+from linearnets.training.distributed import DistContext
 from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_config import run_dir_path
 from linearnets.training.runs import (
@@ -151,7 +152,7 @@ def _checked_resume(
     try:
         saved = checked_folder(run_dir)
     except UsageError as exc:
-        if not _with_others(dist):
+        if not with_others(dist):
             raise
         own, saved = exc, {}
     locks: list[RunLock] = []
@@ -170,7 +171,7 @@ def _checked_resume(
             raise own
         # a device this process's machine lacks is said to every process too (see run_softmax)
         resolve_device(device, local_rank=group.local_rank)
-        return _shared_overrides(run_dir, overrides, force=force)
+        return shared_overrides(run_dir, overrides, force=force)
 
     check_same_settings(group, shared)
     if own is not None:  # a group of one process
@@ -187,39 +188,6 @@ def _checked_resume(
     finally:
         for held in locks:
             held.release()
-
-
-def _with_others(dist: DistContext | None) -> bool:
-    """Whether this process resumes together with others: ``dist``'s, a group it joined, or
-    torchrun's."""
-    if dist is not None:
-        return dist.enabled
-    return in_process_group() or env_int("WORLD_SIZE", 1) > 1
-
-
-def _shared_overrides(run_dir: Path, overrides: dict[str, Any], *, force: bool) -> dict[str, Any]:
-    """Return what every process of a data-parallel resume must be given alike: ``force``, the
-    overrides (as a config holds them), but those each process may have of its own, and the
-    checkpoint it resumes (by content: ranks resuming different ones trained a silently wrong run,
-    or waited forever on a peer that had fewer epochs left)."""
-    checked = resumed_config(SoftmaxConfig(), overrides, run_dir)
-    return {
-        "force": force,
-        **shared_settings(checked, names=overrides),
-        "checkpoint": _checkpoint_id(run_dir / CHECKPOINT_FILE),
-    }
-
-
-def _checkpoint_id(path: Path) -> str:
-    """Return ``path``'s content as a short SHA-256 (the same file on every machine of a run,
-    wherever it is mounted), or say it is missing."""
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return "none"
-    except OSError as exc:  # unreadable here: the resume names it when it loads the checkpoint
-        return f"unreadable ({exc.strerror or type(exc).__name__})"
-    return f"SHA-256 {digest[:16]}"
 
 
 def _resume(

@@ -1,0 +1,55 @@
+"""What every process of a data-parallel softmax resume must be given alike.
+
+``force``, the overrides (as a config holds them) and the checkpoint, by content
+(:func:`shared_overrides`), agreed on before any process resumes; :func:`with_others` tells whether
+a process resumes with others. The resume itself is :mod:`linearnets.tasks.resume`'s.
+
+See D2L §3.6.6.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from linearnets.config import SoftmaxConfig
+from linearnets.tasks.resume_settings import resumed_config
+from linearnets.tasks.softmax import shared_settings
+from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.distributed import DistContext, env_int, in_process_group
+
+__all__ = ["checkpoint_id", "shared_overrides", "with_others"]
+
+
+def with_others(dist: DistContext | None) -> bool:
+    """Whether this process resumes together with others: ``dist``'s, a group it joined, or
+    torchrun's."""
+    if dist is not None:
+        return dist.enabled
+    return in_process_group() or env_int("WORLD_SIZE", 1) > 1
+
+
+def shared_overrides(run_dir: Path, overrides: dict[str, Any], *, force: bool) -> dict[str, Any]:
+    """Return what every process of a data-parallel resume must be given alike: ``force``, the
+    overrides (as a config holds them), but those each process may have of its own, and the
+    checkpoint it resumes (by content: ranks resuming different ones trained a silently wrong run,
+    or waited forever on a peer that had fewer epochs left)."""
+    checked = resumed_config(SoftmaxConfig(), overrides, run_dir)
+    return {
+        "force": force,
+        **shared_settings(checked, names=overrides),
+        "checkpoint": checkpoint_id(run_dir / CHECKPOINT_FILE),
+    }
+
+
+def checkpoint_id(path: Path) -> str:
+    """Return ``path``'s content as a short SHA-256 (the same file on every machine of a run,
+    wherever it is mounted), or say it is missing."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return "none"
+    except OSError as exc:  # unreadable here: the resume names it when it loads the checkpoint
+        return f"unreadable ({exc.strerror or type(exc).__name__})"
+    return f"SHA-256 {digest[:16]}"
