@@ -1,6 +1,8 @@
 """Shared plumbing: environment detection, headless backend choice, figure creation, atomic saving.
 
 matplotlib is imported only inside these functions, so importing :mod:`linearnets.plotting` stays cheap.
+A figure's path is checked by :mod:`linearnets.plotting._out_path` (:func:`check_out_path`, importable
+from here).
 """
 
 from __future__ import annotations
@@ -10,23 +12,23 @@ import errno
 import os
 import secrets
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from linearnets.errors import UsageError
-from linearnets.path_checks import expand_user, link_problem
+from linearnets.path_checks import link_problem
 from linearnets.plotting._fonts import cjk_family as cjk_family
 from linearnets.plotting._fonts import title_font as title_font
+from linearnets.plotting._out_path import SAVE_FORMATS as SAVE_FORMATS
+from linearnets.plotting._out_path import check_out_path
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["as_numpy", "check_out_path", "in_notebook", "new_figure", "pyplot", "save_figure"]
 
-SAVE_FORMATS = (".png", ".svg", ".pdf")
 NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems (ext4, APFS, tmpfs)
 # dates make files differ on every run
 _NO_DATE: dict[str, dict[str, Any]] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
@@ -105,58 +107,6 @@ def new_figure(figsize: tuple[float, float], *, managed: bool) -> Figure:
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize)
-
-
-def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FORMATS) -> Path:
-    """Return ``out`` as a :class:`Path` (``~`` expanded) if it names a file with one of ``formats``'
-    extensions, else raise UsageError."""
-    if not isinstance(out, str | os.PathLike):
-        raise UsageError(f"{name} must be a path (str or pathlib.Path), got {out!r}")
-    example = f"{name} figure.png" if name.startswith("--") else f"{name}='figure.png'"
-    if not str(out):
-        raise UsageError(f"{name} must be a file name, got an empty string; pass e.g. {example}")
-    path = expand_user(name, out)  # as root= and the configs' out= do: "~/grid.png" is at home
-    if str(out).endswith(("/", os.sep)):  # Path drops it: "x.png/" was written as the file x.png
-        raise UsageError(
-            f"{name} must name a file, got {str(out)!r}, which ends with a separator as a folder "
-            f"does; drop it ({str(path)!r}) for a file, or name a file in that folder, e.g. "
-            f"{str(path / 'figure.png')!r}"
-        )
-    if path.name.lower() in formats:  # ".png": Path takes it for a hidden file with no suffix
-        fixed = path.with_name(f"figure{path.name}")
-        suggestion = f"{name} {fixed}" if name.startswith("--") else f"{name}={str(fixed)!r}"
-        raise UsageError(
-            f"{name} must name a file, got {str(out)!r}, which has only an extension ({path.name}) "
-            f"and no file name; pass e.g. {suggestion}"
-        )
-    if path.suffix.lower() not in formats:
-        raise UsageError(
-            f"{name} must end with one of {', '.join(formats)}, got {str(path)!r}; pass e.g. {example}"
-        )
-    try:
-        if path.is_dir():
-            raise UsageError(
-                f"{name} {path} is a folder; pass a file name in it, e.g. {path / 'figure.png'}"
-            )
-        problem = link_problem(path.parent)
-        if problem:  # exists() is False for it, so the search for a folder below would pass it
-            raise UsageError(
-                f"{name} {path} cannot be written: {problem}; repair or remove the link, or pass a "
-                "path in a folder"
-            )
-        for parent in path.parents:  # the nearest existing folder on the path must be a folder
-            if parent.exists():
-                if not parent.is_dir():
-                    raise UsageError(
-                        f"{name} {path} cannot be written: {parent} is a file, not a folder; pass a "
-                        "path in a folder"
-                    )
-                break
-    except OSError as exc:  # a path too long, or a folder on it that cannot be looked into
-        raise UsageError(
-            f"{name} {path} cannot be written ({exc.strerror or type(exc).__name__}); pass another path"
-        ) from None
-    return path
 
 
 def save_figure(
