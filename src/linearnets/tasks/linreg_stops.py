@@ -1,4 +1,4 @@
-"""What a stopped or diverged linreg run in a folder says: its folder, the checkpoint kept, the resume.
+"""What a stopped or diverged linreg run says: its folder, the checkpoint kept, the resume.
 
 A Ctrl-C or SIGTERM (:func:`stop_named`) and a blown-up loss (:func:`diverged`) name the run folder
 and ``linearnets.resume_linreg(...)`` (on the command line ``linearnets linreg --resume``); the runs

@@ -1,6 +1,6 @@
-"""The hooks :func:`linearnets.training.loop.fit` calls, as a class whose hooks do nothing (:class:`Callback`).
+"""The hooks :func:`linearnets.training.loop.fit` calls, as a class whose hooks do nothing.
 
-Subclass it and override the hooks you need; the library's own callbacks are
+Subclass it (:class:`Callback`) and override the hooks you need; the library's own callbacks are
 :mod:`linearnets.training.callbacks`'s. See D2L §3.6.6.
 """
 

@@ -1,4 +1,4 @@
-"""The metrics files of a run folder: each epoch's row appended to ``metrics.jsonl`` and ``metrics.csv``.
+"""A run folder's metrics files: each epoch's row appended to ``metrics.jsonl`` and ``metrics.csv``.
 
 A callback (:class:`MetricsWriter`); a resume truncates both files to the epochs it keeps. The other
 callbacks are :mod:`linearnets.training.callbacks`'s. See D2L §3.6.6.

@@ -1,8 +1,8 @@
-"""A classifier's output checked against its labels before an epoch's totals stash them (D2L §3.6.5).
+"""A classifier's output checked against its labels before an epoch's totals stash them.
 
 Shapes, dtypes and devices only, no tensor op: :func:`check_scores` for scores (B, C), and
 :func:`is_label_column` telling predicted labels (B,) or (B, 1) apart. The totals are
-:mod:`linearnets.training.totals`'s.
+:mod:`linearnets.training.totals`'s. See D2L §3.6.5.
 """
 
 from __future__ import annotations
