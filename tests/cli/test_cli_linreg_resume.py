@@ -307,6 +307,34 @@ def test_a_signal_before_training_is_told_in_softmax_words(
     assert sorted(p.name for p in tmp_path.rglob("*")) == kept  # as it was
 
 
+@pytest.mark.parametrize("command", ["linreg", "softmax"])
+def test_a_signal_as_the_options_are_checked_is_a_stop_before_training(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """A Ctrl-C as the subcommand gathered its options, before its first check: the command said
+    "interrupted by SIGINT" alone, not that nothing was trained nor what to do."""
+    import importlib
+
+    module = importlib.import_module(f"linearnets.cli.{command}")
+    real = module._given
+
+    def signalled(args: object) -> object:
+        os.kill(os.getpid(), signal.SIGINT)  # a real one, raised in the main thread
+        return real(args)
+
+    monkeypatch.setattr(module, "_given", signalled)
+    out = tmp_path / "run"
+    assert main([command, "--epochs", "1", "--out", str(out)]) == 130
+    assert capsys.readouterr().err == (
+        f"linearnets {command}: interrupted by SIGINT before training began; nothing was trained "
+        "or kept: run the same command again\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("complete", [False, True], ids=["stopped", "complete"])
 def test_a_second_signal_cutting_the_stop_short_reports_the_first(
     capsys: pytest.CaptureFixture[str],

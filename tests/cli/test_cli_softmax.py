@@ -144,8 +144,12 @@ def test_an_interrupt_python_dropped_is_delivered_again(
     code = main(["softmax", "--data", str(npz), "--plot", "none", "--out", str(run)])
     err = capsys.readouterr().err
     assert code == 130 and "Exception ignored" not in err and "Traceback" not in err
-    # before any run began: the signal named, as every stop names it (it said "interrupted")
-    assert err.splitlines()[-1] == "linearnets softmax: interrupted by SIGINT"
+    # before any run began: the signal named, as every stop names it (it said "interrupted"),
+    # and what to do, as any stop before training says
+    assert err.splitlines()[-1] == (
+        "linearnets softmax: interrupted by SIGINT before training began; nothing was trained or "
+        "kept: run the same command again"
+    )
     assert not run.exists()
 
 

@@ -148,13 +148,14 @@ def run(args: argparse.Namespace) -> int:
     """Run ``linearnets linreg``; return the exit status."""
     from linearnets.cli import refuse_data_parallel
 
-    refuse_data_parallel("linreg")
-    _refuse_synthetic_options_with_data(args)
-    check_resume_options(args)
-    given = _given(args)
-    # checked before torch loads: a bad setting is told at once, not a second or more later
-    config = LinregConfig(**given) if args.resume is None else None
+    refuse_data_parallel("linreg")  # loads torch: a stop there is one while starting
     try:
+        # a stop as the options are checked is one before training too (it said "interrupted" alone)
+        _refuse_synthetic_options_with_data(args)
+        check_resume_options(args)
+        given = _given(args)
+        # checked before torch loads: a bad setting is told at once, not a second or more later
+        config = LinregConfig(**given) if args.resume is None else None
         # held: an import a signal cuts may be left half made; a stop here is one before training
         # (it said "interrupted by SIGTERM" alone, not that nothing was kept nor what to do)
         with held_signals(raise_after=True):

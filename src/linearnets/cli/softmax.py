@@ -129,9 +129,10 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``linearnets softmax``; return the exit status."""
-    given = _given(args)
-    check_resume_options(args)
     try:
+        # a stop as the options are checked is one before training too (it said "interrupted" alone)
+        given = _given(args)
+        check_resume_options(args)
         # checked before torch loads: a bad setting is told at once, not a second or more later
         config = SoftmaxConfig(**given) if args.resume is None else None
         # held as in _train: these load the training modules; a stop here or while a resume's
