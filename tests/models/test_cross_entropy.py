@@ -116,6 +116,24 @@ def test_a_half_precision_loss_is_the_float64_value_rounded_once(dtype: torch.dt
         assert float(cross_entropy(one, torch.tensor([0]))) == pytest.approx(11.51, abs=0.01)
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_half_precision_loss_that_backpropagates_has_the_values_of_one_that_does_not(
+    dtype: torch.dtype,
+) -> None:
+    """Probabilities that require grad (a model's softmax, in training) must give the losses of
+    the same probabilities outside a graph: −log p from float32, not from the clamp at the dtype's
+    tiny (9.70 for p = 1e-5 in float16, where −log p is 11.51). The oracle: −log p in float64."""
+    p = torch.tensor(_PROBS, dtype=dtype)
+    p = p[p > 0]
+    y_hat = torch.stack([p, 1 - p], dim=1).requires_grad_()  # (B, 2)
+    y = torch.zeros(len(p), dtype=torch.int64)
+    loss = cross_entropy(y_hat, y)
+    assert loss.requires_grad and loss.dtype == dtype
+    assert torch.equal(loss.detach(), cross_entropy(y_hat.detach(), y))
+    expected = (-torch.log(p.double())).to(dtype)
+    torch.testing.assert_close(loss.detach(), expected, rtol=torch.finfo(dtype).eps, atol=0)
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
 def test_the_loss_and_its_gradient_stay_finite_with_the_gradient_the_docstring_gives(
     dtype: torch.dtype,

@@ -287,3 +287,25 @@ def test_the_initial_weights_are_drawn_on_the_generators_device(
         net = build()
     assert devices == [(torch.device("cpu"), torch.device("cpu"))] * 2
     assert all(p.is_meta for p in net.parameters())
+
+
+@pytest.mark.parametrize("build", SCRATCH.values(), ids=SCRATCH)
+def test_state_dict_is_a_copy_that_later_training_leaves_alone(
+    build: Callable[[], ScratchModule],
+) -> None:
+    """A state saved before training (a checkpoint, the best epoch's) must keep those values: an
+    alias of the parameters would follow every later step (as nn.Module's, without a clone, do).
+    The oracle: the values cloned aside when the state was taken."""
+    net = build()
+    state = net.state_dict()
+    saved = {name: value.clone() for name, value in state.items()}
+    with torch.no_grad():
+        for param in net.parameters():
+            param.add_(1.0)
+    for name, param in net.named_parameters():
+        assert torch.equal(state[name], saved[name]), name
+        assert torch.equal(param.detach(), saved[name] + 1.0), name
+        assert not state[name].requires_grad
+    net.load_state_dict(state)
+    for name, param in net.named_parameters():
+        assert torch.equal(param.detach(), saved[name]), name

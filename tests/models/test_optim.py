@@ -263,3 +263,51 @@ def test_repr_is_one_line_with_the_lr_and_the_parameter_count() -> None:
     optimizer.param_groups[0]["lr"] = 0.5  # the lr it steps by, however it was set
     assert repr(optimizer) == "SGD(lr=0.5, 2 parameter tensors)"
     assert repr(SGD([w], lr=1e-4)) == "SGD(lr=0.0001, 1 parameter tensor)"
+
+
+# --- gradients after a step: zeroed by sgd, cleared by SGD.zero_grad ----------------------------
+
+
+def test_the_books_sgd_zeroes_each_gradient_so_the_next_backward_starts_afresh() -> None:
+    """The book's sgd ends with param.grad.zero_(): without it the next backward would add its
+    gradient to the last one and every later step would re-apply all earlier batches'. The oracle:
+    the book's sgd, verbatim, on a twin, over two steps of the same loss."""
+    from linearnets.models.scratch import sgd
+
+    X = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+    y = torch.tensor([[1.0], [2.0], [0.0]])
+    ours = [torch.zeros(2, 1, requires_grad=True), torch.zeros(1, requires_grad=True)]
+    theirs = [p.detach().clone().requires_grad_() for p in ours]
+    for params, update in ((ours, sgd), (theirs, _books_sgd)):
+        for _ in range(2):
+            w, b = params
+            ((X @ w + b - y) ** 2 / 2).sum().backward()
+            update(params, 0.1, 3)
+            assert all(p.grad is not None and not p.grad.any() for p in params)
+    for a, b in zip(ours, theirs, strict=True):
+        assert torch.equal(a, b)
+    # by hand: the gradient of Σ ½(Xw + b − y)² is Xᵀr and Σr, r the residuals
+    w1 = 0.1 / 3 * (X.T @ y)  # the first step from zero weights: −lr/B · Xᵀ(0 − y)
+    b1 = 0.1 / 3 * y.sum(0)
+    r = X @ w1 + b1 - y  # the second step's residuals, from the first step's weights alone
+    torch.testing.assert_close(ours[0].detach(), w1 - 0.1 / 3 * (X.T @ r))
+    torch.testing.assert_close(ours[1].detach(), b1 - 0.1 / 3 * r.sum(0))
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_clears_each_gradient_as_torch_optim_sgd_does(set_to_none: bool) -> None:
+    """The oracle is torch.optim.SGD.zero_grad: None by default, zeros in place with
+    set_to_none=False (the same tensor object, as torch keeps it)."""
+    ours = [torch.zeros(2, requires_grad=True), torch.ones(3, requires_grad=True)]
+    theirs = [p.detach().clone().requires_grad_() for p in ours]
+    for params, optimizer in ((ours, SGD(ours, lr=0.5)), (theirs, torch.optim.SGD(theirs, lr=0.5))):
+        for p in params:
+            p.grad = torch.full_like(p, 2.0)
+        kept = [p.grad for p in params]
+        optimizer.zero_grad(set_to_none=set_to_none)
+        for p, grad in zip(params, kept, strict=True):
+            if set_to_none:
+                assert p.grad is None
+            else:
+                assert p.grad is not None and p.grad is grad
+                assert torch.equal(p.grad, torch.zeros_like(p))
