@@ -317,3 +317,44 @@ def test_evaluate_accuracy_counts_a_model_returning_predicted_labels_as_the_book
     assert evaluate_accuracy(labels, data) == pytest.approx(expected)
     assert evaluate(labels, data) == (None, pytest.approx(expected))
     assert d2l.evaluate_accuracy(labels, data) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_a_scratch_model_is_evaluated_in_eval_mode_and_left_in_its_own(training: bool) -> None:
+    """A scratch model has no submodules to put back one by one: its own mode must be restored
+    (the book's evaluate_accuracy leaves an nn.Module in eval mode; ours puts it back)."""
+    seen: list[bool] = []
+    net = SoftmaxRegressionScratch(3, 2, generator=torch.Generator().manual_seed(0))
+    forward = net.forward
+
+    def recording(X: torch.Tensor) -> torch.Tensor:
+        seen.append(net.training)
+        return forward(X)
+
+    net.forward = recording  # type: ignore[method-assign]
+    net.train(training)
+    X, y = (
+        torch.randn(5, 3, generator=torch.Generator().manual_seed(1)),
+        torch.tensor([0, 1, 1, 0, 1]),
+    )
+    evaluate(net, [(X, y)], cross_entropy_logits)
+    assert seen == [False] and net.training is training
+    evaluate_accuracy(net, [(X, y)])
+    assert seen == [False, False] and net.training is training
+
+
+def test_evaluate_accuracy_refuses_regression_targets_rather_than_return_none() -> None:
+    """Float targets have no accuracy: evaluate reports None for it, evaluate_accuracy (whose
+    caller expects a ratio) names the cause and both fixes."""
+    X, y = torch.randn(4, 2), torch.tensor([0.0, 1.0, 1.0, 0.0])
+    net = nn.Linear(2, 2)
+    assert evaluate(net, [(X, y)]) == (None, None)
+    with pytest.raises(
+        UsageError,
+        match=r"^data_iter must yield integer class labels y for evaluate_accuracy, got "
+        r"floating-point targets.*pass y\.long\(\).*evaluate\(net, data_iter, loss\)$",
+    ):
+        evaluate_accuracy(net, [(X, y)])
+    assert evaluate_accuracy(net, [(X, y.long())]) == pytest.approx(
+        accuracy(net(X).detach(), y.long())
+    )

@@ -283,3 +283,67 @@ def test_check_targets_refuses_integer_regression_targets_before_the_update(
     # unchecked (a later step's): the epoch's totals refuse it, after the update
     train_step(net, X, y, squared_loss, updater, scale=0.25)
     assert updater.steps == 2
+
+
+# --- the gradient each kind of loss applies: the batch mean's ----------------------------------
+
+
+def _one_step_oracle(
+    net: nn.Module, X: torch.Tensor, Y: torch.Tensor, mean_loss: nn.Module
+) -> list[torch.Tensor]:
+    """The parameters after one torch.optim.SGD step on the loss's batch mean (reduction="mean")."""
+    twin = nn.Linear(net.in_features, net.out_features)  # type: ignore[arg-type]
+    twin.load_state_dict(net.state_dict())
+    optimizer = torch.optim.SGD(twin.parameters(), lr=0.1)
+    mean_loss(twin(X), Y).backward()
+    optimizer.step()
+    return [p.detach() for p in twin.parameters()]
+
+
+@pytest.mark.parametrize(
+    "loss,mean_loss,targets",
+    [
+        (nn.CrossEntropyLoss(), nn.CrossEntropyLoss(), "labels"),  # 0-d: the batch mean already
+        (nn.MSELoss(reduction="none"), nn.MSELoss(), "values"),  # (B, k): k = 3 values each
+        (nn.CrossEntropyLoss(reduction="none"), nn.CrossEntropyLoss(), "labels"),  # (B,)
+    ],
+    ids=["0-d mean", "(B, k)", "(B,)"],
+)
+def test_a_step_applies_the_gradient_of_the_mean_over_all_loss_values(
+    loss: nn.Module, mean_loss: nn.Module, targets: str
+) -> None:
+    """scale = 1/B is per example: a 0-d mean is scaled back up by B, a (B, k) loss's k values per
+    example share it, so every kind of loss steps as loss.mean().backward() would. The oracle:
+    torch.optim.SGD on the mean-reduced loss."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(6, 4, generator=gen)
+    Y = (
+        torch.randint(0, 3, (6,), generator=gen)
+        if targets == "labels"
+        else torch.randn(6, 3, generator=gen)
+    )
+    torch.manual_seed(0)
+    net = nn.Linear(4, 3)
+    expected = _one_step_oracle(net, X, Y, mean_loss)
+    train_step(net, X, Y, loss, torch.optim.SGD(net.parameters(), lr=0.1), scale=1 / 6)
+    for got, want in zip(net.parameters(), expected, strict=True):
+        torch.testing.assert_close(got.detach(), want, rtol=1e-6, atol=1e-7)
+
+
+def test_check_same_loss_takes_the_own_loss_reduced_to_its_mean_and_refuses_its_sum() -> None:
+    """nn.CrossEntropyLoss() is the model's own loss averaged over the batch: the same objective.
+    Its sum is not (it reports B times the loss): refused, with both means shown."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(8, 5, generator=gen), torch.randint(0, 3, (8,), generator=gen)
+    net = SoftmaxRegressionScratch(5, 3, sigma=0.5, analytic=True, generator=gen)
+    check_same_loss(net, nn.CrossEntropyLoss(), X, y)
+    check_same_loss(net, cross_entropy_logits, X, y)
+    with torch.no_grad():
+        mean = F.cross_entropy(net(X), y).item()
+    with pytest.raises(UsageError, match=r"differs on the first batch") as info:
+        check_same_loss(net, nn.CrossEntropyLoss(reduction="sum"), X, y)
+    found = re.search(r"\(mean (\S+) against (\S+);", str(info.value))
+    assert found is not None, str(info.value)
+    # shown to the digits that tell them apart (4 here)
+    assert float(found.group(1)) == pytest.approx(8 * mean, rel=1e-3)
+    assert float(found.group(2)) == pytest.approx(mean, rel=1e-3)

@@ -433,3 +433,41 @@ def test_predicted_labels_without_a_loss_are_counted_as_the_books_accuracy_count
         EpochTotals().add(torch.tensor([1, 2, 3]), torch.tensor([1, 2]), None)
     with pytest.raises(UsageTypeError, match=r"^y must be float targets for a regression"):
         EpochTotals().add(torch.tensor([1, 2]), torch.tensor([1, 2]), torch.ones(2))  # with a loss
+
+
+def test_a_loss_of_k_values_per_example_reports_the_mean_over_all_values() -> None:
+    """nn.MSELoss(reduction="none") on k = 3 outputs gives (B, 3): the epoch's loss is the mean of
+    all B · k values, as reduction="mean" (and the gradient applied) take it; summed=True (the
+    book's float(l.sum())) adds them all. The oracle: torch's own reductions over the epoch."""
+    gen = torch.Generator().manual_seed(0)
+    outputs, targets = torch.randn(7, 3, generator=gen), torch.randn(7, 3, generator=gen)
+    values = torch.nn.MSELoss(reduction="none")(outputs, targets)  # (7, 3)
+    for summed, expected in (
+        (False, torch.nn.MSELoss()),
+        (True, torch.nn.MSELoss(reduction="sum")),
+    ):
+        totals = EpochTotals(summed=summed)
+        totals.add(outputs[:4], targets[:4], values[:4])
+        totals.add(outputs[4:], targets[4:], values[4:])
+        oracle = expected(outputs, targets).double().item() / (7 if summed else 1)
+        assert totals.result("train_iter", None) == (pytest.approx(oracle, rel=1e-6), None)
+
+
+@pytest.mark.parametrize("batch", [8, 3])
+def test_a_class_weighted_mean_is_weighed_by_each_batchs_weights(batch: int) -> None:
+    """nn.CrossEntropyLoss(weight=w)'s mean is Σ w[y]·l / Σ w[y]: folded per batch by its Σ w[y],
+    the epoch's loss is that mean over the whole set, whatever the batch size. The oracle: the
+    loss over all 8 examples at once."""
+    gen = torch.Generator().manual_seed(0)
+    scores, labels = torch.randn(8, 3, generator=gen), torch.tensor([0, 2, 2, 1, 2, 0, 2, 2])
+    loss = torch.nn.CrossEntropyLoss(weight=torch.tensor([1.0, 4.0, 0.5]))
+    totals = EpochTotals.for_loss(loss)
+    for i in range(0, 8, batch):
+        totals.add(
+            scores[i : i + batch],
+            labels[i : i + batch],
+            loss(scores[i : i + batch], labels[i : i + batch]),
+        )
+    mean_loss, acc = totals.result("test_iter", None)
+    assert mean_loss == pytest.approx(loss(scores, labels).item(), rel=1e-6)
+    assert acc == float((scores.argmax(1) == labels).sum()) / 8
