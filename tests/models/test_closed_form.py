@@ -286,6 +286,33 @@ def test_a_column_summing_others_before_rounding_is_refused(
     assert b == pytest.approx(4.2, rel=torch.finfo(dtype).eps)
 
 
+def test_float32_columns_independent_past_their_rounding_are_solved_however_many() -> None:
+    """The float32 rank counts a singular value of the column-scaled [X, 1] as zero up to an
+    absolute eps · √(d + 1), the size of the rounding's perturbation, whatever the largest one:
+    63 columns near the bias's ones (largest singular value ~5) whose smallest one is 2.6 times
+    that are independent and solved (a tolerance relative to the largest, 5 times as large, would
+    refuse them). The oracle: the singular values computed here, and NumPy's lstsq in float64."""
+    import numpy as np
+
+    n, d = 256, 63
+    gen = torch.Generator().manual_seed(0)
+    ones = torch.ones(n, 1, dtype=torch.float64)
+    basis = torch.linalg.qr(
+        torch.cat([ones, torch.randn(n, d, generator=gen, dtype=torch.float64)], 1)
+    ).Q
+    X = (1 + 6.4e-4 * basis[:, 1:]).float()  # (n, d): each column 1 + a small direction of its own
+    A = torch.cat([X.double(), ones], dim=1)
+    scaled = A / torch.exp2(torch.frexp(A.norm(dim=0)).exponent.double())  # norms in [1/2, 1)
+    values = torch.linalg.svdvals(scaled)
+    tolerance = torch.finfo(torch.float32).eps * (d + 1) ** 0.5
+    assert 2 * tolerance < values.min() < values.max() * tolerance / 2  # the premise
+    y = torch.randn(n, generator=gen, dtype=torch.float64)
+    w, b = closed_form(X, y)
+    solution = np.linalg.lstsq(A.numpy(), y.numpy(), rcond=None)[0]
+    torch.testing.assert_close(w, torch.from_numpy(solution[:-1]).float(), rtol=1e-4, atol=0)
+    assert b == pytest.approx(solution[-1], rel=1e-6)
+
+
 def _dependent_cases() -> list[tuple[torch.Tensor, set[int], str]]:
     """(X, the columns in its dependencies, from 1, what the refusal names)."""
     X = torch.randn(50, 4, generator=torch.Generator().manual_seed(2), dtype=torch.float64)

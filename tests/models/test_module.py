@@ -309,3 +309,17 @@ def test_state_dict_is_a_copy_that_later_training_leaves_alone(
     net.load_state_dict(state)
     for name, param in net.named_parameters():
         assert torch.equal(param.detach(), saved[name]), name
+
+
+def test_initial_normal_draws_the_generators_standard_normal_values() -> None:
+    """The oracle: torch.randn of the same shape from a generator of the same seed (mean 0, std 1,
+    signs both ways), and the global stream when none is given."""
+    from linearnets.models.scratch.module import initial_normal
+
+    draws = initial_normal(300, 4, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(draws, torch.randn(300, 4, generator=torch.Generator().manual_seed(3)))
+    assert float(draws.min()) < -1 and float(draws.max()) > 1
+    torch.manual_seed(5)
+    unseeded = initial_normal(2, 3, generator=None)
+    torch.manual_seed(5)
+    assert torch.equal(unseeded, torch.randn(2, 3))

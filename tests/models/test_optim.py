@@ -311,3 +311,27 @@ def test_zero_grad_clears_each_gradient_as_torch_optim_sgd_does(set_to_none: boo
             else:
                 assert p.grad is not None and p.grad is grad
                 assert torch.equal(p.grad, torch.zeros_like(p))
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "sgd"])
+def test_a_tensor_listed_twice_is_refused_as_torch_optim_refuses_it(optimizer: str) -> None:
+    """SGD would step it twice per step(), sgd once (the first update zeroes its gradient): the two
+    would silently disagree. torch.optim.SGD warns that it will refuse it (the oracle); ours
+    refuses it now, and nothing is stepped."""
+    from linearnets.models.scratch import sgd
+
+    w = torch.zeros(2, requires_grad=True)
+    w.grad = torch.ones(2)
+    with pytest.warns(
+        UserWarning, match="duplicate parameters; in future, this will cause an error"
+    ):
+        torch.optim.SGD([w, w], lr=0.1)
+    with pytest.raises(
+        UsageError,
+        match=r"^params must list each tensor once, got params\[1\] the same tensor as params\[0\]",
+    ):
+        if optimizer == "SGD":
+            SGD([w, w], lr=0.1)
+        else:
+            sgd([w, w], 0.1, 1)
+    assert torch.equal(w.detach(), torch.zeros(2))
