@@ -347,3 +347,22 @@ def test_check_same_loss_takes_the_own_loss_reduced_to_its_mean_and_refuses_its_
     # shown to the digits that tell them apart (4 here)
     assert float(found.group(1)) == pytest.approx(8 * mean, rel=1e-3)
     assert float(found.group(2)) == pytest.approx(mean, rel=1e-3)
+
+
+def test_check_targets_refuses_a_loss_that_cannot_train_before_the_update() -> None:
+    """nn.NLLLoss on raw scores (not log-probabilities) is unbounded below: the epoch's first step
+    names it before any weight changes. The oracle for "cannot train": the scores reach above 0,
+    where -score[y] has no minimum; the weights are compared with a copy taken before."""
+    torch.manual_seed(0)
+    net = nn.Linear(3, 2)
+    X, y = torch.randn(4, 3), torch.tensor([0, 1, 1, 0])
+    with torch.no_grad():
+        assert float(net(X).max()) > 0
+    before = [p.detach().clone() for p in net.parameters()]
+    updater = CountingUpdate(net.parameters(), lr=0.1)
+    with pytest.raises(
+        UsageError, match=r"^nn\.NLLLoss takes log-probabilities .* unbounded below"
+    ):
+        train_step(net, X, y, nn.NLLLoss(reduction="none"), updater, scale=0.25, check_targets=True)
+    assert updater.steps == 0
+    assert all(torch.equal(a, p) for a, p in zip(before, net.parameters(), strict=True))

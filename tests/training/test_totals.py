@@ -471,3 +471,51 @@ def test_a_class_weighted_mean_is_weighed_by_each_batchs_weights(batch: int) -> 
     mean_loss, acc = totals.result("test_iter", None)
     assert mean_loss == pytest.approx(loss(scores, labels).item(), rel=1e-6)
     assert acc == float((scores.argmax(1) == labels).sum()) / 8
+
+
+def test_a_class_weighted_loss_of_per_example_values_is_averaged_over_the_examples() -> None:
+    """With reduction="none" the weights are already in each value, w[y]·l: the epoch's loss is
+    their mean over the examples, as the book's l.mean() takes it, not a weighted mean divided by
+    Σ w[y] (none was stashed: NaN). The oracle: torch's values, averaged over the 6 examples."""
+    gen = torch.Generator().manual_seed(0)
+    scores, labels = torch.randn(6, 3, generator=gen), torch.tensor([0, 1, 2, 2, 1, 0])
+    loss = torch.nn.CrossEntropyLoss(weight=torch.tensor([1.0, 4.0, 0.5]), reduction="none")
+    totals = EpochTotals.for_loss(loss)
+    totals.add(scores[:4], labels[:4], loss(scores[:4], labels[:4]))
+    totals.add(scores[4:], labels[4:], loss(scores[4:], labels[4:]))
+    mean_loss, _ = totals.result("train_iter", None)
+    assert mean_loss == pytest.approx(loss(scores, labels).double().mean().item(), rel=1e-6)
+
+
+def test_ignored_is_the_ignore_index_torchs_losses_skip() -> None:
+    """The oracle: the default of F.cross_entropy's and F.nll_loss's own ignore_index, and a
+    module's attribute."""
+    import inspect
+
+    import torch.nn.functional as F
+
+    from linearnets.training.totals import ignored
+
+    for function in (F.cross_entropy, F.nll_loss):
+        default = inspect.signature(function).parameters["ignore_index"].default
+        assert ignored(function) == default == -100
+    assert ignored(torch.nn.CrossEntropyLoss(ignore_index=7)) == 7
+    assert ignored(torch.nn.NLLLoss()) == -100
+    assert ignored(torch.nn.MSELoss()) is None
+
+
+def test_a_class_weighted_mean_on_probability_targets_is_divided_by_the_count_as_torchs() -> None:
+    """With probability (soft) targets torch's weighted mean divides by the batch size, not by
+    Σ w[y] (there is no y to weigh): each batch counts once per example. The oracle: torch's loss
+    over all 6 examples at once."""
+    gen = torch.Generator().manual_seed(0)
+    scores = torch.randn(6, 3, generator=gen)
+    targets = torch.softmax(torch.randn(6, 3, generator=gen), dim=1)
+    loss = torch.nn.CrossEntropyLoss(weight=torch.tensor([1.0, 4.0, 0.5]))
+    totals = EpochTotals.for_loss(loss)
+    totals.add(scores[:4], targets[:4], loss(scores[:4], targets[:4]))
+    totals.add(scores[4:], targets[4:], loss(scores[4:], targets[4:]))
+    assert totals.result("train_iter", None) == (
+        pytest.approx(loss(scores, targets).item(), rel=1e-6),
+        None,
+    )
