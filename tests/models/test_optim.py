@@ -314,7 +314,7 @@ def test_zero_grad_clears_each_gradient_as_torch_optim_sgd_does(set_to_none: boo
 
 
 @pytest.mark.parametrize("optimizer", ["SGD", "sgd"])
-def test_a_tensor_listed_twice_is_refused_as_torch_optim_refuses_it(optimizer: str) -> None:
+def test_a_tensor_listed_twice_is_refused_where_torch_optim_warns(optimizer: str) -> None:
     """SGD would step it twice per step(), sgd once (the first update zeroes its gradient): the two
     would silently disagree. torch.optim.SGD warns that it will refuse it (the oracle); ours
     refuses it now, and nothing is stepped."""

@@ -72,9 +72,10 @@ def _param_list(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
     """Return ``params`` as a non-empty list of distinct leaf tensors, or raise.
 
     A single tensor is refused rather than iterated: its rows are views that never get a ``.grad``,
-    so the update would silently do nothing. A tensor listed twice is refused, as ``torch.optim``
-    refuses it: :class:`SGD` would step it twice per ``step()``, :func:`sgd` once (it zeroes the
-    gradient after the first update), so the two would silently disagree.
+    so the update would silently do nothing. A tensor listed twice is refused (``torch.optim`` 2.13
+    warns that it "will cause an error" in future): :class:`SGD` would step it twice per ``step()``,
+    :func:`sgd` once (it zeroes the gradient after the first update), so the two would silently
+    disagree.
     """
     params = _as_list(params)
     for i, param in enumerate(params):
