@@ -26,7 +26,7 @@ def _hook(*, fn: object, epoch: int) -> None:  # a keyword the helper's own para
         (lambda batch_size: None, (1,), {}),
     ],
 )
-def test_a_function_that_takes_the_arguments_is_not_refused(
+def test_a_function_that_takes_the_arguments_passes_the_check(
     function: Any, args: tuple[object, ...], kwargs: dict[str, object]
 ) -> None:
     function(*args, **kwargs)  # the oracle: the call itself works
