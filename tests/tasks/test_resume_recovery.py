@@ -319,15 +319,22 @@ def test_a_resume_whose_metrics_cannot_be_written_keeps_the_finished_run(
 
 def test_a_resume_replaces_read_only_files_of_a_writable_folder(tmp_path: Path) -> None:
     """Files copied from a read-only share: every file the resume rewrites is replaced by a rename
-    (the folder's permission only), so it trains on; as root too, the bits do not matter."""
+    (the folder's permission only), so it trains on. Root writes into a read-only file as well,
+    so the files' modes after the resume show the renames."""
     base = _base(_data(tmp_path / "d.npz"))
     run_softmax(SoftmaxConfig(**base, epochs=2, out=tmp_path / "whole"))
     run, _ = _finished(tmp_path)
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.name != ".lock"}
     for path in run.iterdir():
         if path.name != ".lock":
             path.chmod(0o444)
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
     _assert_same_run(run, tmp_path / "whole")
+    # root writes into a file of mode 444 too, so only the mode tells a rename from a write in
+    # place: each file the resume rewrote is a new file, writable by its owner
+    rewritten = {name for name, old in before.items() if (run / name).read_bytes() != old}
+    assert {"checkpoint.pt", "metrics.jsonl", "model.pt", "results.json"} <= rewritten
+    assert {name for name in rewritten if not (run / name).stat().st_mode & 0o200} == set()
 
 
 def test_a_resume_removes_the_temporary_files_a_killed_writer_left(tmp_path: Path) -> None:
