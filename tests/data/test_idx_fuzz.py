@@ -65,9 +65,12 @@ def _readers(raw: bytes, ndim: int | None) -> list[torch.Tensor | None]:
 
 
 def _outcome(raw: bytes, *, ndim: int | None = None) -> torch.Tensor | None:
-    """Read ``raw``; a returned array must be exactly what the oracle finds, and no bigger than the file."""
+    """Read ``raw``; a returned array must be exactly what the oracle finds, and no bigger than the
+    file; bytes the oracle reads as an IDX file (of ``ndim`` dimensions, if given) are not refused."""
     expected = _oracle(raw)
     results = _readers(raw, ndim)
+    if expected is not None and ndim in (None, expected.ndim):
+        assert None not in results, "refused bytes that Python's gzip/struct read as an IDX file"
     for result in results:
         if result is not None:
             assert expected is not None, "accepted bytes that Python's gzip/struct refuse"
