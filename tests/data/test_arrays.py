@@ -210,9 +210,11 @@ def test_regression_csv_with_header(tmp_path: Path) -> None:
 
 
 def test_regression_npz_accepts_column_targets(tmp_path: Path) -> None:
-    np.savez(tmp_path / "r.npz", X=np.ones((5, 2)), y=np.arange(5.0).reshape(5, 1))
+    features = np.arange(10.0).reshape(5, 2)
+    np.savez(tmp_path / "r.npz", X=features, y=np.arange(5.0).reshape(5, 1))
     X, y = load_regression_file(tmp_path / "r.npz")
-    assert X.shape == (5, 2) and y.shape == (5, 1)
+    assert torch.equal(X, torch.tensor(features, dtype=torch.float32))
+    assert torch.equal(y, torch.tensor([[0.0], [1.0], [2.0], [3.0], [4.0]]))
 
 
 def test_a_one_feature_x_saved_flat_is_refused_with_the_reshape(tmp_path: Path) -> None:

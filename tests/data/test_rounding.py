@@ -84,7 +84,10 @@ def test_columns_float32_holds_well_enough_or_as_saved_read_silently(
     np.savez(path, X=X, y=np.arange(100.0))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        load_regression_file(path)
+        features, targets = load_regression_file(path)
+    # read as saved: each value rounded to float32 once (NumPy's astype, the oracle)
+    assert torch.equal(features, torch.from_numpy(X.astype(np.float32)))
+    assert torch.equal(targets, torch.arange(100.0).reshape(-1, 1))
 
 
 @pytest.mark.parametrize("test_set", [False, True])
@@ -153,4 +156,10 @@ def test_classification_features_float32_holds_or_as_saved_read_silently(
     np.savez(path, X=X, y=np.arange(100) % 2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        load_classification_file(path)
+        arrays = load_classification_file(path)
+    # read as saved, one row per example: rounded to float32 once, 8-bit pixels scaled to [0, 1]
+    expected = X.reshape(100, -1).astype(np.float32)
+    if X.dtype == np.uint8:
+        expected /= np.float32(255)
+    assert torch.equal(arrays.X, torch.from_numpy(expected))
+    assert arrays.y.tolist() == [0, 1] * 50
