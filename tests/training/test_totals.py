@@ -101,7 +101,11 @@ def test_a_label_outside_the_classes_is_named(gen: torch.Generator) -> None:
 
 def test_labels_that_would_broadcast_are_refused(gen: torch.Generator) -> None:
     scores, labels, losses = _steps(gen, [8])[0]
-    with pytest.raises(UsageError, match="y must"):
+    with pytest.raises(
+        UsageError,
+        match=r"^y must be 1-dimensional \(B,\), got a tensor of shape \(8, 1\) and dtype "
+        r"torch\.int64; use y\.reshape\(-1\)$",
+    ):
         EpochTotals().add(scores, labels.reshape(8, 1), losses)
 
 
