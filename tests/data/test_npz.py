@@ -43,8 +43,12 @@ def _zip(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_S
 
 def test_corrupt_npz(tmp_path: Path) -> None:
     (tmp_path / "c.npz").write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(DatasetError, match=r"not a readable .npz file"):
+    with pytest.raises(DatasetError) as info:
         load_classification_file(tmp_path / "c.npz")
+    assert str(info.value) == (
+        f"data={str(tmp_path / 'c.npz')!r} is not a readable .npz file (not a zip archive: a .npy "
+        "array, text or a damaged file); save it with numpy.savez(path, X=..., y=...)"
+    )
 
 
 def test_a_member_that_is_not_a_npy_array_is_named(tmp_path: Path) -> None:

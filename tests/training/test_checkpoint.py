@@ -570,7 +570,12 @@ def test_a_foreign_pickle_is_refused_without_a_warning(tmp_path: Path) -> None:
     _pickle(path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with pytest.raises(CheckpointError, match="cannot be read"):
+        with pytest.raises(
+            CheckpointError,
+            match=rf"^checkpoint {re.escape(str(path))} cannot be read: it is truncated, damaged "
+            r"or not a torch file \(UnpicklingError: .+\); restore checkpoint\.pt from a copy of "
+            r"the run, or delete it and resume with force=True to start the run over$",
+        ):
             load_checkpoint(path)
     assert [str(w.message) for w in caught] == []
 
