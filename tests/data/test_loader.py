@@ -63,10 +63,13 @@ def test_uint8_becomes_float_in_unit_range(images: torch.Tensor, labels: torch.T
 def test_shuffled_batches_match_their_labels(
     images: torch.Tensor, labels: torch.Tensor, gen: torch.Generator
 ) -> None:
+    seen = []
     for X, y in ArrayLoader(images, labels, 4, shuffle=True, generator=gen):
         index = (X[:, 0, 0, 0] * 255).round().long()  # the first pixel is the index
         assert torch.equal(labels[index], y)
         assert torch.equal(X, images[index].float().div(255).unsqueeze(1))
+        seen += index.tolist()
+    assert sorted(seen) == list(range(len(images)))  # every example checked, once
 
 
 def test_float_features_pass_through(gen: torch.Generator) -> None:
@@ -529,8 +532,11 @@ def test_float_features_keep_their_shape(gen: torch.Generator) -> None:
     features = torch.rand(N, 6, 5, generator=gen)
     for shuffle in (False, True):
         loader = ArrayLoader(features, torch.arange(N), 5, shuffle=shuffle, generator=gen)
+        seen = []
         for X, y in loader:
             assert torch.equal(X, features[y])
+            seen += y.tolist()
+        assert sorted(seen) == list(range(N))  # every row checked, once
 
 
 def test_float_features_are_not_held_to_the_uint8_batch_limit(
