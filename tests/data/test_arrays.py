@@ -103,6 +103,24 @@ def test_pixels_stored_as_wider_integers_are_scaled_as_uint8_ones_with_a_note(
         assert load_regression_file(tmp_path / "r.npz")[0].tolist() == pixels.tolist()
 
 
+def test_pixels_of_x_alone_stored_as_wider_integers_are_noted_in_the_singular(
+    tmp_path: Path,
+) -> None:
+    """Without X_test the note names X alone: "is taken", "store it"; only the plural was held to
+    its words."""
+    pixels = np.arange(24).reshape(6, 4) * 11  # 0..253, int64
+    path = tmp_path / "d.npz"
+    np.savez(path, X=pixels, y=np.arange(6) % 2)
+    with pytest.warns(DataWarning) as seen:
+        arrays = load_classification_file(path)
+    assert torch.equal(arrays.X, torch.from_numpy(pixels.astype(np.float32) / np.float32(255)))
+    assert [str(w.message) for w in seen] == [
+        f"{path}: X (int64 of 0..253) is taken for 8-bit pixels and scaled to [0, 1], as uint8 "
+        "pixels are (the book's lr diverges on values up to 255); store it as uint8 to have it "
+        "scaled without this warning, or X as float to train on the values as they are"
+    ]
+
+
 @pytest.mark.parametrize(
     "X",
     [
