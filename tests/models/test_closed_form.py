@@ -317,6 +317,7 @@ def _dependent_cases() -> list[tuple[torch.Tensor, set[int], str]]:
     """(X, the columns in its dependencies, from 1, what the refusal names)."""
     X = torch.randn(50, 4, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
     three = torch.full((50, 1), 3.0, dtype=torch.float64)
+    W = torch.randn(50, 11, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     return [
         (torch.cat([X[:, :2], three, X[:, 2:]], dim=1), {3}, "column 3 is constant (every value 3)"),
         (torch.cat([X[:, :2], three, three], dim=1), {3, 4},
@@ -329,6 +330,14 @@ def _dependent_cases() -> list[tuple[torch.Tensor, set[int], str]]:
          "the others"),
         (torch.cat([X, X.sum(dim=1, keepdim=True)], dim=1), {1, 2, 3, 4, 5},
          "columns 1, 2, 3, 4 and 5 are linearly dependent, one a combination of the others"),
+        (torch.cat([X[:, [0, 1, 0]], 2 * X[:, :1]], dim=1), {1, 3, 4},
+         "column 3 repeats column 1, column 4 is a combination of those"),
+        (torch.cat([W[:, :9], W[:, :9].sum(dim=1, keepdim=True)], dim=1), set(range(1, 11)),
+         "columns 1, 2, 3, 4, 5, 6, 7, 8, 9 and 10 are linearly dependent, one a combination of "
+         "the others"),
+        (torch.cat([W, W.sum(dim=1, keepdim=True)], dim=1), set(range(1, 13)),
+         "columns 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more are linearly dependent, one a "
+         "combination of the others"),
     ]  # fmt: skip
 
 
