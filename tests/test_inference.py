@@ -210,6 +210,7 @@ def test_predictions_are_named_only_for_a_model_of_ten_outputs(outputs: int) -> 
 def test_predict_labels_checks_num_classes_when_given() -> None:
     X = torch.zeros(2, 4)
     assert predict_labels(_Fixed([3, 1], 5), X).tolist() == [3, 1]  # any C >= 2
+    assert predict_labels(_Fixed([1, 0], 2), X).tolist() == [1, 0]  # C = 2: a binary classifier
     assert predict_labels(_Fixed([3, 1], 5), X, num_classes=5).tolist() == [3, 1]
     with pytest.raises(UsageError, match=r"must give 4 class scores per example, one per class, got scores of shape \(2, 5\): .*; pass a model with 4 outputs$"):  # fmt: skip
         predict_labels(_Fixed([3, 1], 5), X, num_classes=4)
