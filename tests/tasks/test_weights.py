@@ -318,8 +318,13 @@ def test_a_linreg_run_s_folder_is_said_to_keep_no_model_pt(
         "model.pt (its learned w and b are in its results.json once it finishes); pass the "
         "folder of a 'linearnets softmax' run"
     )
-    with pytest.raises(UsageError, match="not a softmax run"):
+    with pytest.raises(UsageError) as info:
         ln.resume_softmax(run)  # the resume the old message advised
+    put_back = "" if config_kept else "put its config.json back (from a copy of the run), then "
+    assert str(info.value) == (
+        f"the run folder {run} holds a linear-regression run (its {source} is of task 'linreg'), "
+        f"not a softmax run; {put_back}resume it with: linearnets.resume_linreg('{run}')"
+    )
 
 
 def test_a_run_stopped_in_its_first_epoch_is_sent_to_start_over(tmp_path: Path) -> None:
