@@ -358,3 +358,24 @@ def test_dependent_columns_are_named(X: torch.Tensor, columns: set[int], named: 
         f"got rank {rank} < {X.shape[1] + 1} for X of shape ({len(X)}, {X.shape[1]}): {named}; "
         "use more examples than features, or drop constant or repeated columns"
     )
+
+
+def test_a_dependence_between_columns_far_apart_in_scale_names_those_columns_alone() -> None:
+    """The columns are scaled to norm 1 before their dependencies are read: column 3 is exactly
+    2^20 times column 1 (the oracle is the construction), and column 2, 2^-20 times a draw of its
+    own, takes no part. NumPy's null space of the unscaled [X, 1] gives column 3 a share of
+    ~2^-20 and would name column 1 alone; with a tiny column it names column 2 too."""
+    import numpy as np
+
+    draws = torch.randn(50, 2, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    X = torch.stack([draws[:, 0], 2.0**-20 * draws[:, 1], 2.0**20 * draws[:, 0]], dim=1)
+    assert torch.equal(X[:, 2], X[:, 0] * 2.0**20)  # exact: a power of two
+    A = np.c_[X.numpy(), np.ones(50)]
+    assert np.abs(np.linalg.svd(A)[2][3:, 2]).max() < 1e-5  # the unscaled null space misses it
+    with pytest.raises(UsageError) as info:
+        closed_form(X, draws[:, 1])
+    assert str(info.value).endswith(
+        "got rank 3 < 4 for X of shape (50, 3): columns 1 and 3 are linearly dependent, one a "
+        "combination of the others; use more examples than features, or drop constant or "
+        "repeated columns"
+    )
