@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import tempfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,6 +22,8 @@ import torch
 from linearnets.data import cache as cache_module
 from linearnets.data import fashion_mnist, verify
 from linearnets.data.fashion_mnist import read_fashion_mnist
+from linearnets.data.files import how_to_replace
+from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.data.verify import cache_dir, read_verified
 from linearnets.errors import DatasetError
 
@@ -570,3 +573,36 @@ def test_a_longer_fashion_mnist_file_under_a_shorter_ones_name_is_named(
     path.write_bytes(gzip.compress(longer) if gz else longer)
     with pytest.raises(DatasetError, match=r"got (more|\d+); this is another file — "):
         read_verified(path, name, expected=tiny.files[name], cache=tmp_path / "cache")
+
+
+def test_the_remembered_crc_covers_every_chunk_of_the_content(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inflated in several chunks, the CRC-32 saved is the whole content's (zlib's, in one go), so
+    the next run reads the kept copy back instead of hashing the file again."""
+    monkeypatch.setattr(verify, "CHUNK", 1000)
+    assert len(tiny.raw[NAME]) > 3 * 1000  # several chunks
+    path = tiny.write(tmp_path / "d") / f"{NAME}.gz"
+    cache = tmp_path / "cache"
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], True)
+    entry = json.loads((cache / "verified.json").read_text())[str(path.resolve())]
+    assert entry["crc32"] == zlib.crc32(tiny.raw[NAME])
+    assert _read(path, tiny, cache) == (tiny.raw[NAME], False)
+
+
+def test_a_file_of_another_files_size_but_not_its_md5_is_not_named_as_that_file(
+    tmp_path: Path,
+) -> None:
+    """Only the size and the MD5 together name the file of the set it is: zeros of the training
+    labels' size under the test labels' name are just another file."""
+    name = "t10k-labels-idx1-ubyte"
+    train_size = FASHION_MNIST_FILES["train-labels-idx1-ubyte"][0]
+    path = tmp_path / name
+    path.write_bytes(bytes(train_size))
+    size = FASHION_MNIST_FILES[name][0]
+    with pytest.raises(DatasetError) as info:
+        read_verified(path, name, expected=FASHION_MNIST_FILES[name], cache=tmp_path / "c")
+    assert str(info.value) == (
+        f"{path}: expected {size} bytes of {name} once decompressed, got {train_size}; this is "
+        f"another file — {how_to_replace(path)}"
+    )
