@@ -53,13 +53,14 @@ def test_one_value_tensors_and_arrays_in_a_list_are_indices_as_int_reads_them(
     ("labels", "error", "pattern"),
     [
         ([torch.tensor(12)], UsageError, r"^labels must be class indices in \[0, 10\), got 12; pass"),
+        ([9, 10], UsageError, r"^labels must be class indices in \[0, 10\), got 10; pass"),
         ([torch.tensor(1.5)], UsageError, r"^labels must be class indices in \[0, 10\), got 1\.5;"),
         ([torch.tensor(True)], UsageError, r"^labels must be class indices in \[0, 10\), got True;"),
         ([np.array(-1)], UsageError, r"^labels must be class indices in \[0, 10\), got -1;"),
         ([0, torch.tensor([3, 4])], UsageError, r"^labels\[1\] must be one class index, got a Tensor of shape \(2,\); pass one index per label"),
         ([np.zeros((0,))], UsageError, r"^labels\[0\] must be one class index, got a ndarray of shape \(0,\);"),
     ],
-    ids=["too big", "fraction", "bool", "negative", "two values", "no value"],
+    ids=["too big", "one past the last", "fraction", "bool", "negative", "two values", "no value"],
 )  # fmt: skip
 def test_what_is_no_class_index_is_refused_by_its_value(
     labels: Any, error: type[Exception], pattern: str
