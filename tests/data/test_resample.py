@@ -111,3 +111,15 @@ def test_weights_are_pillows_fixed_point_triangle() -> None:
         assert torch.equal(table, table.round()) and table.min().item() >= 0
     table, dyadic = pillow_weights(2, 4)
     assert dyadic and table[1].tolist() == [0.75 * 2**22, 0.25 * 2**22]
+
+
+@pytest.mark.parametrize(
+    ("shape", "size"), [((28, 28), (20, 24)), ((40, 28), (20, 18)), ((30, 28), (10, 18))]
+)
+def test_equals_pillow_where_the_height_shrinks_by_exactly_twice_what_the_width_loses(
+    shape: tuple[int, int], size: tuple[int, int]
+) -> None:
+    """2 * (W - w) == H - h, the edge of Pillow 13's rule: the row pass still comes first there
+    (the column pass first gives other pixels)."""
+    images = _images(4, *shape, seed=sum(size))
+    assert torch.equal(resize_uint8(images, size), _pillow(images, size))

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from linearnets.data import resize
@@ -245,3 +246,21 @@ def test_a_numpy_array_is_refused_by_shape_and_dtype_with_the_conversions() -> N
         Resize(64)(np.zeros((28, 28), np.uint8))
     image = Image.fromarray(np.zeros((28, 28), np.uint8))  # the first fix named works
     assert Resize(64)(image).size == (64, 64)
+
+
+def test_an_int_size_truncates_the_longer_side_as_torchvision() -> None:
+    """torchvision's rule: the longer side is int(size * long / short), 64 * 30 / 28 = 68.57 -> 68."""
+    assert Resize(64)(torch.zeros(1, 28, 30)).shape == (1, 64, 68)
+    assert Resize(64)(torch.zeros(1, 30, 28)).shape == (1, 68, 64)
+
+
+def test_integer_pixels_are_rounded_to_the_nearest_not_truncated() -> None:
+    """uint8 pixels are resampled in float32 and rounded back, as torchvision rounds them."""
+    gen = torch.Generator().manual_seed(0)
+    img = torch.randint(0, 256, (2, 9, 9), dtype=torch.uint8, generator=gen)
+    exact = F.interpolate(
+        img.float()[:, None], size=(5, 5), mode="bilinear", antialias=True, align_corners=False
+    )[:, 0]
+    expected = exact.round().clamp(0, 255).to(torch.uint8)
+    assert not torch.equal(expected, exact.to(torch.uint8))  # truncating would differ
+    assert torch.equal(Resize((5, 5))(img), expected)
