@@ -322,6 +322,17 @@ def test_above_the_dense_limit_the_matrix_is_sparse_and_the_same_counts() -> Non
     assert torch.isnan(acc[1])
 
 
+def test_at_the_dense_limit_itself_the_matrix_is_still_dense() -> None:
+    """Sparse only above MAX_DENSE_CLASSES classes: at exactly that many, a dense (C, C) of the
+    hand-counted cells (row = true class, column = predicted)."""
+    from linearnets.plotting.confusion import MAX_DENSE_CLASSES
+
+    c = MAX_DENSE_CLASSES
+    m = confusion_matrix(torch.tensor([c - 1, 2, 2]), torch.tensor([0, 2, 2]), c)
+    assert not m.is_sparse and m.layout == torch.strided and m.shape == (c, c)
+    assert m[c - 1, 0].item() == 1 and m[2, 2].item() == 2 and m.sum().item() == 3
+
+
 def test_a_run_of_the_largest_class_count_writes_its_reports(tmp_path: Path) -> None:
     import numpy as np
 
