@@ -1261,3 +1261,33 @@ def test_a_blow_up_at_a_far_rate_names_a_rate_a_linear_model_trains_at() -> None
         run_linreg(LinregConfig(lr=1e30))
     result = run_linreg(LinregConfig(lr=smaller_lr(1e30)))
     assert max(abs(w - t) for w, t in zip(result.w, result.true_w, strict=True)) < 0.01
+
+
+@pytest.mark.parametrize("start_epoch", [0, 1])
+def test_a_fit_that_resumes_after_one_epoch_is_a_resume(start_epoch: int) -> None:
+    """fit's ``start_epoch`` counts the epochs done: 1 resumes from the first epoch's checkpoint,
+    whose first non-finite loss the updates before it caused; 0 is a fresh run's untrained model."""
+    guard = DivergenceGuard(0.5, min_examples=8, check_every=1)
+    guard.on_fit_start(num_epochs=3, start_epoch=start_epoch)
+    guard.on_epoch_start(epoch=start_epoch + 1, num_batches=None)
+    with pytest.raises(DivergenceError) as info:
+        guard(0, _losses(math.inf, 8))
+    resumed = "at the first step after resuming, before any update of this resume" in str(
+        info.value
+    )
+    assert resumed == (start_epoch == 1)
+
+
+def test_a_dataset_of_one_example_sets_the_start_at_the_first_epochs_end() -> None:
+    """A window that one example's epoch leaves open closes at that epoch's end, on that example:
+    the loss it sets is the start the next epoch is judged against."""
+    guard = DivergenceGuard(0.1, min_examples=64, check_every=1)
+    guard.on_fit_start(num_epochs=2, start_epoch=0)
+    guard.on_epoch_start(epoch=1, num_batches=1)
+    guard(0, _losses(0.5, 1))
+    assert guard.start_loss is None  # 1 example of the 64
+    guard.on_epoch_end(metrics=EpochMetrics(1, 0.5, None, None, None, 0.0))
+    assert guard.start_loss == 0.5
+    guard.on_epoch_start(epoch=2, num_batches=1)
+    with pytest.raises(DivergenceError, match=r"at epoch 2, step 1: the loss of the latest steps"):
+        guard(0, _losses(1000.0, 1))  # the latest two steps' mean: 500, 1000 × the start
