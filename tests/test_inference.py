@@ -140,8 +140,12 @@ def test_prediction_samples_keep_the_images_shape() -> None:
     assert images.shape == (4, 28, 20)  # not squared: 560 values are no square
     images, _, _ = prediction_samples(first10, [(torch.rand(4, 3, 8, 8), y)], 4)
     assert images.shape == (4, 3, 8, 8)
-    images, _, _ = prediction_samples(first10, [(torch.rand(4, 784), y)], 4)
+    flat = torch.rand(4, 784)
+    images, _, _ = prediction_samples(first10, [(flat, y)], 4)
     assert images.shape == (4, 28, 28)  # flattened Fashion-MNIST rows
+    # row-major, as the images were flattened: pixel (i, j) is value 28 * i + j of its row
+    assert torch.equal(images[2, 3, 5], flat[2, 28 * 3 + 5])
+    assert torch.equal(images, flat.reshape(4, 28, 28))
     with pytest.raises(
         UsageError, match=r"test_iter must yield images .*got a batch of shape \(4, 10\)"
     ):
