@@ -82,3 +82,16 @@ def test_history_rows_start_again_when_the_history_is_replaced() -> None:
     assert [r["train_loss"] for r in rows.rows()] == [0.7]
     history.epochs.clear()
     assert rows.rows() == []
+
+
+def test_history_rows_build_every_epoch_appended_since_the_last_call() -> None:
+    """A resumed run's history comes back whole from its checkpoint: all its rows, not the last."""
+    history = History()
+    rows = HistoryRows(history)
+    assert rows.rows() == []
+    history.epochs.extend(EpochMetrics(e, 1.0 / e, None, None, None, 0.1) for e in (1, 2, 3))
+    assert [r["epoch"] for r in rows.rows()] == [1, 2, 3]
+    history.epochs.extend(EpochMetrics(e, 1.0 / e, None, None, None, 0.1) for e in (4, 5))
+    assert [(r["epoch"], r["train_loss"]) for r in rows.rows()] == [
+        (e, 1.0 / e) for e in range(1, 6)
+    ]
