@@ -1291,3 +1291,18 @@ def test_a_dataset_of_one_example_sets_the_start_at_the_first_epochs_end() -> No
     guard.on_epoch_start(epoch=2, num_batches=1)
     with pytest.raises(DivergenceError, match=r"at epoch 2, step 1: the loss of the latest steps"):
         guard(0, _losses(1000.0, 1))  # the latest two steps' mean: 500, 1000 × the start
+
+
+def test_inside_the_reference_window_exactly_factor_times_the_mean_so_far_is_not_yet_more() -> None:
+    """Past FAR_LR a window step whose losses split in two stops the run only where its mean is
+    more than factor × the mean so far: at exactly 100× (mean 100 over a start of 1) it goes on;
+    a hair above, the same split stops it."""
+    at_bound = torch.cat([torch.zeros(12, dtype=torch.float64), torch.full((4,), 400.0)])
+    guard = DivergenceGuard(11.0, check_every=1)
+    guard(0, _losses(1.0, 16))  # the untrained model's: a bound of 100
+    guard(1, at_bound)  # mean exactly 100, median example 0 (100-fold below 1)
+    assert guard.state_dict()["start_loss"] is None  # the window is open, unstopped
+    guard = DivergenceGuard(11.0, check_every=1)
+    guard(0, _losses(1.0, 16))
+    with pytest.raises(DivergenceError, match=r"step 2: the batch loss is 100\.1, more than 100×"):
+        guard(1, at_bound + torch.cat([torch.zeros(12), torch.full((4,), 0.4)]).double())
