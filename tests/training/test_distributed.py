@@ -3,8 +3,10 @@ and the combining steps with torch.distributed's collectives replaced by an iden
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -499,3 +501,48 @@ def test_a_process_gone_while_the_group_is_joined_is_named(
     no_torchrun.setattr(dist, "init_process_group", lambda **kwargs: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         init_distributed()
+
+
+_JOINED_THEN_EXITS = """
+import atexit, sys
+import torch.distributed as dist
+
+# registered before linearnets' own hook: atexit runs it after that one
+atexit.register(lambda: open(sys.argv[1], "w").write(str(dist.is_initialized())))
+from linearnets.training.distributed import _join_group
+
+_join_group("gloo", None)
+assert dist.is_initialized()
+"""
+
+
+def test_a_group_joined_here_and_never_left_is_left_as_the_interpreter_exits(
+    tmp_path: Path,
+) -> None:
+    """Left to the interpreter's teardown, gloo's threads were now and then destroyed while still
+    running: a torchrun script that had trained and written everything ended in SIGABRT
+    ("terminate called without an active exception"). The process group is now left at exit."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in TORCHRUN_VARS},
+        "WORLD_SIZE": "1",
+        "RANK": "0",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(port),
+    }
+    seen = tmp_path / "initialized_at_exit"
+    done = subprocess.run(
+        [sys.executable, "-c", _JOINED_THEN_EXITS, str(seen)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert seen.read_text() == "False"
