@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         _refuse_synthetic_options_with_data(args)
         check_resume_options(args)
         given = _given(args)
-        # checked before torch loads: a bad setting is told at once, not a second or more later
+        # checked before the training modules load: a bad setting is told at once
         config = LinregConfig(**given) if args.resume is None else None
         # held: an import a signal cuts may be left half made; a stop here is one before training
         # (it said "interrupted by SIGTERM" alone, not that nothing was kept nor what to do)
