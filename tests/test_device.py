@@ -110,6 +110,18 @@ def test_mps_is_picked_after_cuda_and_refused_where_missing(
     assert resolve_device("mps") == torch.device("mps")
 
 
+def _refused_alike(name: str | torch.device, message: str) -> None:
+    """Assert that ``resolve_device`` and the config both refuse ``name`` with ``message``."""
+    from linearnets.config import SoftmaxConfig
+
+    with pytest.raises(UsageError) as info:
+        resolve_device(name)
+    assert str(info.value) == message
+    with pytest.raises(UsageError) as info:
+        SoftmaxConfig(device=name)
+    assert str(info.value) == message
+
+
 @pytest.mark.parametrize(
     "name,fix",
     [
@@ -124,22 +136,15 @@ def test_mps_is_picked_after_cuda_and_refused_where_missing(
 def test_a_name_with_blanks_or_capitals_is_told_the_name_it_is(name: str, fix: str) -> None:
     """'cpu ' (a script's variable, a pasted line) was refused as an unknown name, with no word
     of the blank that made it one, where path options say to drop it."""
-    from linearnets.config import SoftmaxConfig
 
     message = f"device must be one of auto, cpu, cuda, cuda:N, mps, got {name!r}; {fix}"
-    with pytest.raises(UsageError) as info:
-        resolve_device(name)
-    assert str(info.value) == message
-    with pytest.raises(UsageError) as info:
-        SoftmaxConfig(device=name)
-    assert str(info.value) == message
+    _refused_alike(name, message)
 
 
 @pytest.mark.parametrize("name", ["cpu:1", "cpu:7", torch.device("cpu", 2)])
 def test_a_cpu_index_past_0_is_refused(name: str | torch.device) -> None:
     """torch takes cpu:1 and trains on the same CPU as cpu (a tensor there says it is on 'cpu'):
     the index chose nothing, so it is refused, by the config and by resolve_device alike."""
-    from linearnets.config import SoftmaxConfig
 
     assert torch.zeros(1, device=name).device == torch.device("cpu")  # torch's own: ignored
     message = (
@@ -147,12 +152,7 @@ def test_a_cpu_index_past_0_is_refused(name: str | torch.device) -> None:
         "index past 0 (torch has one CPU device and ignores it, training on the same cores); pass "
         "device='cpu' (num_threads=N sets how many cores it uses)"
     )
-    with pytest.raises(UsageError) as info:
-        resolve_device(name)
-    assert str(info.value) == message
-    with pytest.raises(UsageError) as info:
-        SoftmaxConfig(device=name)
-    assert str(info.value) == message
+    _refused_alike(name, message)
 
 
 @pytest.mark.parametrize("name", ["mps:1", "mps:3", torch.device("mps", 1)])
@@ -165,12 +165,7 @@ def test_an_mps_index_past_0_is_refused_as_a_cpu_index_is(name: str | torch.devi
         f"device must be one of auto, cpu, cuda, cuda:N, mps, got {str(name)!r}: Apple's MPS has "
         "no index past 0 (torch has one MPS device, the Mac's GPU); pass device='mps'"
     )
-    with pytest.raises(UsageError) as info:
-        resolve_device(name)
-    assert str(info.value) == message
-    with pytest.raises(UsageError) as info:
-        SoftmaxConfig(device=name)
-    assert str(info.value) == message
+    _refused_alike(name, message)
     assert SoftmaxConfig(device="mps:0").device == "mps:0"  # torch's full name of the one
 
 
