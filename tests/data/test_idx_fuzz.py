@@ -34,6 +34,10 @@ LIMIT = 1 << 16  # the decompressed size a caller allows (the real reader passes
 def _oracle(raw: bytes) -> np.ndarray | None:
     """Return what ``raw`` holds according to Python's gzip and struct, or None if it is no IDX file."""
     if raw[:2] == b"\x1f\x8b":
+        if len(raw) > 3 and raw[3] & 0xE0:
+            # reserved header flags set: RFC 1952 (2.3.1.2) has a decoder refuse them, as zlib
+            # does; Python's gzip module ignores them
+            return None
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error):
