@@ -27,7 +27,14 @@ import pytest
 from linearnets import _fs
 from linearnets._shell import shell_word
 from linearnets.cli import main
-from linearnets.data import download, download_destination, fetch, mirror_order, transfer
+from linearnets.data import (
+    download,
+    download_destination,
+    fetch,
+    files,
+    mirror_order,
+    transfer,
+)
 from linearnets.data.download import download_fashion_mnist
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.verify import read_verified
@@ -223,6 +230,13 @@ def dead() -> Iterator[str]:
 
 def _all_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture(autouse=True)
+def _no_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine as one without the Debian package, whose failures advise installing it (the
+    package installed, the advice is to read its files: tests at the end of this file)."""
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
 
 
 def _get(root: Path, tiny: Tiny, mirrors: list[str], **kwargs: Any) -> Path:
@@ -1480,3 +1494,52 @@ def test_reading_another_datasets_file_says_to_move_it_before_the_download(
     assert _get(root, tiny, [server.mirror("good")]) == root
     found = find_fashion_mnist(root, checksums=tiny.files).paths[FIRST]
     assert read_verified(found, FIRST, expected=(size, md5))[0] == tiny.raw[FIRST]
+
+
+def _installed_advice(debian: Path, dest: Path) -> str:
+    return (
+        f"the Debian package dataset-fashion-mnist is installed here, with the files in {debian}: "
+        "they are read from there when no root=DIR is passed (and LINEARNETS_DATA is unset), or "
+        f"copy the four files (*-ubyte.gz) from there into {dest}"
+    )
+
+
+@pytest.mark.parametrize("kind", ["dead", "missing"])
+def test_with_the_debian_package_installed_a_failure_points_at_its_files(
+    server: Server,
+    dead: str,
+    tiny: Tiny,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    """A plain 'linearnets data download' without a network, on a machine with the Debian package,
+    said to install the Debian package ('sudo apt-get install dataset-fashion-mnist')."""
+    from linearnets.cli._report import one_line
+
+    debian = tiny.write(tmp_path / "pkg")
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    mirror = dead if kind == "dead" else server.mirror("missing")
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [mirror])
+    dest = tmp_path / "root" / "FashionMNIST" / "raw"
+    head = mirror_order.NO_NETWORK_FIX if kind == "dead" else mirror_order.ANSWERED_FIX
+    head = head.removesuffix(mirror_order._OFFLINE_WAYS)
+    assert str(info.value).endswith(f"; {head}{_installed_advice(debian, dest)}")
+    assert "apt-get install" not in str(info.value)
+    assert one_line(info.value).endswith(
+        f"they are read from there when no --data-dir DIR is passed (and LINEARNETS_DATA is "
+        f"unset), or copy the four files (*-ubyte.gz) from there into {dest}"
+    )
+    assert not (tmp_path / "root").exists()  # nothing left where nothing was fetched
+
+
+def test_a_debian_package_folder_without_the_file_keeps_the_advice_to_install_it(
+    dead: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package's folder there, but not the file that failed: it cannot be read from there."""
+    (tmp_path / "pkg").mkdir()
+    monkeypatch.setattr(files, "_debian_dir", lambda: tmp_path / "pkg")
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [dead])
+    assert str(info.value).endswith(f"; {mirror_order.NO_NETWORK_FIX}")

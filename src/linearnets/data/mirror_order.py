@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from linearnets._fs import fsync_dir
+from linearnets.data import files
 from linearnets.data.fetch import LocalFileError, try_mirror
 from linearnets.data.folder_contents import current_file
 from linearnets.data.http_deadline import SilentError, StalledError
@@ -35,30 +36,42 @@ _OFFLINE_WAYS = (
     "files (*-ubyte.gz) from a machine that has them into a folder and pass root=DIR (or set "
     "LINEARNETS_DATA)"
 )
-NO_NETWORK_FIX = f"without a network, {_OFFLINE_WAYS}"
-# when some mirror answered: the network works, and "without a network" would mislead
-ANSWERED_FIX = (
-    "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
-    f"Fashion-MNIST's original files, or {_OFFLINE_WAYS}"
-)
-# a TLS handshake that failed on the mirror's certificate: reached, but not trusted
-CERTIFICATE_FIX = (
-    "a mirror's certificate could not be verified: if a proxy or your organisation's own "
-    "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates, or "
-    f"{_OFFLINE_WAYS}"
-)
-# took the connection, then no (complete) headers in time, or hung up before them: reached, but
-# not answering
-STALLED_FIX = (
+# the advice for the most telling failure, from no answer up to an answer that was wrong, up to
+# the ways to the files offline that end it (see _offline_ways)
+_FIX_HEADS = (
+    "without a network, ",
+    # took the connection, then no (complete) headers in time, or hung up before them: reached,
+    # but not answering
     "a mirror took the connection but sent no answer (it stalled or hung up): try again later or "
-    f"pass other mirrors, or {_OFFLINE_WAYS}"
+    "pass other mirrors, or ",
+    # a TLS handshake that failed on the mirror's certificate: reached, but not trusted
+    "a mirror's certificate could not be verified: if a proxy or your organisation's own "
+    "certificate authority signs it, point SSL_CERT_FILE at that bundle of certificates, or ",
+    # when some mirror answered: the network works, and "without a network" would mislead
+    "a mirror answered, so the network works, but not with the file: pass mirrors that serve "
+    "Fashion-MNIST's original files, or ",
 )
-# the advice for the most telling failure, from no answer up to an answer that was wrong
-_FIXES = (NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, ANSWERED_FIX)
+# the advice where the Debian package is not installed here
+NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, ANSWERED_FIX = (
+    head + _OFFLINE_WAYS for head in _FIX_HEADS
+)
+
+
+def _offline_ways(name: str, dest: Path) -> str:
+    """Return how to get the file ``name`` without a download: where the Debian package is installed
+    here and holds it, from there (installing it again, or from another machine, would not help)."""
+    debian = files._debian_dir()
+    if debian is None or not (debian / f"{name}.gz").is_file():
+        return _OFFLINE_WAYS
+    return (
+        f"the Debian package {files.DEBIAN_PACKAGE} is installed here, with the files in {debian}: "
+        "they are read from there when no root=DIR is passed (and LINEARNETS_DATA is unset), or "
+        f"copy the four files (*-ubyte.gz) from there into {dest}"
+    )
 
 
 def _reached(exc: BaseException) -> int:
-    """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIXES`: 3 an answer (an
+    """Say how far a mirror's failure ``exc`` got, as an index into :data:`_FIX_HEADS`: 3 an answer (an
     HTTP error status, a reply that is no HTTP, a redirect refused, a file that fails the check:
     the network works), 2 a certificate not trusted, 1 stalled, silent or hung up before its
     headers (the connection taken), 0 none (refused, unreachable, timed out connecting)."""
@@ -125,7 +138,7 @@ def download_one(
     )
     raise DatasetError(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
-        f"{_FIXES[reached]}{proxy}"
+        f"{_FIX_HEADS[reached]}{_offline_ways(name, dest)}{proxy}"
     )
 
 
