@@ -151,12 +151,42 @@ def test_errors_are_one_line(
     status: int,
     pattern: str,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # a machine without the Debian package: the fix is to install it or download (with it, below)
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
     (tmp_path / "empty").mkdir()
     assert _status([a.replace("{empty}", str(tmp_path / "empty")) for a in argv]) == status
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and re.search(pattern, err[0]), err
+
+
+@pytest.mark.parametrize("where", ["empty", "missing"])
+def test_a_data_dir_without_the_files_points_at_the_installed_debian_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """With the Debian package installed, a --data-dir lacking the files (or missing) was told to
+    install it ("get it with 'sudo apt-get install dataset-fashion-mnist'")."""
+    monkeypatch.setattr(files, "_debian_dir", lambda: REAL_DIR)
+    folder = tmp_path / "fm"
+    if where == "empty":
+        folder.mkdir()
+    assert main(["data", "--data-dir", str(folder)]) == 2
+    rule = (
+        "must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+        f"{str(folder)!r}, which lacks train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte"
+        if where == "empty"
+        else f"must be an existing folder, got {str(folder)!r}"
+    )
+    assert capsys.readouterr().err == (
+        f"linearnets data: error: --data-dir {rule}; the Debian package dataset-fashion-mnist is "
+        f"installed here, with the files in {REAL_DIR}: they are read from there when no "
+        f"--data-dir DIR is passed (and LINEARNETS_DATA is unset), or pass --data-dir {REAL_DIR}\n"
+    )
+    assert main(["data", "--data-dir", str(REAL_DIR)]) == 0  # the fix works
+    assert f"{REAL_DIR}" in capsys.readouterr().out
 
 
 def test_debug_after_an_action_shows_the_traceback(tmp_path: Path) -> None:

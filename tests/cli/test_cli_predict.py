@@ -510,7 +510,8 @@ def test_a_data_dir_holding_the_test_files_alone_predicts_as_the_full_folder(
         main(["predict", str(run), "-n", "12", "--data-dir", str(REAL_DIR), "--out", str(out)]) == 0
     )
     assert capsys.readouterr().out == from_only  # the full folder: the same predictions
-    # training still needs all four files, and says which are missing
+    # training still needs all four files, and says which are missing, and (the Debian package
+    # installed, env) where this machine has them
     assert (
         main(["softmax", "--data-dir", str(only), "--epochs", "1", "--out", str(tmp_path / "r")])
         == 2
@@ -518,9 +519,9 @@ def test_a_data_dir_holding_the_test_files_alone_predicts_as_the_full_folder(
     assert capsys.readouterr().err == (
         f"linearnets softmax: error: --data-dir must hold the Fashion-MNIST files (or "
         f"FashionMNIST/raw/ with them), got {str(only)!r}, which lacks train-images-idx3-ubyte, "
-        "train-labels-idx1-ubyte; get it with 'sudo apt-get install dataset-fashion-mnist', or "
-        "'linearnets data download --data-dir DIR' where a network exists, then pass --data-dir "
-        "DIR (or set LINEARNETS_DATA)\n"
+        "train-labels-idx1-ubyte; the Debian package dataset-fashion-mnist is installed here, "
+        f"with the files in {REAL_DIR}: they are read from there when no --data-dir DIR is "
+        f"passed (and LINEARNETS_DATA is unset), or pass --data-dir {REAL_DIR}\n"
     )
     assert not (tmp_path / "r").exists()
 
@@ -552,8 +553,11 @@ def test_the_runs_data_folder_holding_the_test_files_alone_is_read(
 
 
 def test_a_data_dir_without_the_test_files_names_the_two_needed(
-    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from linearnets.data import files
+
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)  # without it: install it, or download
     folder = tmp_path / "train only"
     folder.mkdir()
     for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):

@@ -112,6 +112,13 @@ def as_float_images(images: torch.Tensor) -> torch.Tensor:
 
 
 @pytest.fixture
+def no_debian(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine as one without the Debian package, whose fixes say to install it (with it
+    installed they point at its folder)."""
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+
+
+@pytest.fixture
 def no_home(monkeypatch: pytest.MonkeyPatch) -> None:
     """No home folder, as for a uid without a user-database entry under ``env -i``: HOME unset and
     the user database knowing nobody."""

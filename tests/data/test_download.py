@@ -42,6 +42,10 @@ from linearnets.errors import DatasetError, UsageError
 
 from .conftest import Tiny, broken_link
 
+# this machine as one without the Debian package, whose failures advise installing it (installed,
+# the advice is to read its files: the tests at the end of test_download.py)
+pytestmark = pytest.mark.usefixtures("no_debian")
+
 PACES = {"trickle": (1, 0.05), "drip": (1024, 0.05)}  # kind: (bytes, seconds) per write
 
 
@@ -230,13 +234,6 @@ def dead() -> Iterator[str]:
 
 def _all_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
-
-
-@pytest.fixture(autouse=True)
-def _no_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    """This machine as one without the Debian package, whose failures advise installing it (the
-    package installed, the advice is to read its files: tests at the end of this file)."""
-    monkeypatch.setattr(files, "_debian_dir", lambda: None)
 
 
 def _get(root: Path, tiny: Tiny, mirrors: list[str], **kwargs: Any) -> Path:

@@ -20,11 +20,15 @@ from typing import Any
 
 import pytest
 
-from linearnets.data import download, files, http_deadline
+from linearnets.data import download, http_deadline
 from linearnets.data.download import download_fashion_mnist
 from linearnets.errors import DatasetError
 
 from .conftest import Tiny
+
+# this machine as one without the Debian package, whose failures advise installing it (installed,
+# the advice is to read its files: the tests at the end of test_download.py)
+pytestmark = pytest.mark.usefixtures("no_debian")
 
 FIRST = "train-images-idx3-ubyte"
 PAUSE = 0.02  # seconds between header bytes: far below any timeout used here
@@ -98,13 +102,6 @@ class Mirrors:
         self.closed.set()
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _no_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    """This machine as one without the Debian package, whose failures advise installing it (with it
-    installed they point at its files: tests/data/test_download.py)."""
-    monkeypatch.setattr(files, "_debian_dir", lambda: None)
 
 
 @pytest.fixture

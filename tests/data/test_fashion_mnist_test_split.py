@@ -4,6 +4,7 @@ read as strictly as the four are (what ``linearnets predict`` needs, D2L §3.6.7
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 from pathlib import Path
 
@@ -58,12 +59,19 @@ def test_the_real_test_files_alone_are_read_as_the_full_folder_gives_them(
     assert np.array_equal(arrays.test_labels.numpy(), labels)
     assert torch.equal(arrays.test_images, real.test_images)  # as the full folder gives them
     assert torch.equal(arrays.test_labels, real.test_labels)
+    monkeypatch.setattr(files, "_debian_dir", lambda: REAL_DIR)  # the Debian package installed
     with pytest.raises(UsageError) as info:
-        read_fashion_mnist(root)  # training needs all four: still refused
+        read_fashion_mnist(root)  # training needs all four: still refused, naming where they are
     assert str(info.value) == (
         f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-        f"'{root}', which lacks train-images-idx3-ubyte, train-labels-idx1-ubyte; {HOW_TO_GET}"
+        f"'{root}', which lacks train-images-idx3-ubyte, train-labels-idx1-ubyte; the Debian "
+        f"package dataset-fashion-mnist is installed here, with the files in {REAL_DIR}: they are "
+        "read from there when no root=DIR is passed (and LINEARNETS_DATA is unset), or pass "
+        f"root='{REAL_DIR}'"
     )
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)  # without it: install it, or download
+    with pytest.raises(UsageError, match=f"; {re.escape(HOW_TO_GET)}$"):
+        read_fashion_mnist(root)
 
 
 @pytest.mark.parametrize("gz", [True, False], ids=["gzipped", "plain"])

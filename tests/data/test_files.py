@@ -386,7 +386,7 @@ def test_a_tilde_without_a_home_folder_is_refused_naming_the_setting(
 
 @pytest.mark.parametrize("kind", ["broken", "loop"])
 def test_a_link_to_nowhere_given_as_the_folder_is_named(
-    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+    tiny: Tiny, tmp_path: Path, no_debian: None, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     link, what = broken_link(tmp_path, "fm", kind)
     with pytest.raises(
@@ -424,7 +424,7 @@ def test_a_root_that_is_no_path_suggests_root_in_pythons_words() -> None:
     ],
 )
 def test_a_path_after_got_is_quoted_so_the_command_line_keeps_it_a_path(
-    tmp_path: Path, kind: str, pattern: str
+    tmp_path: Path, no_debian: None, kind: str, pattern: str
 ) -> None:
     """Printed bare, a folder named batch_size=64 read as the setting: the command line's
     translation made it "--batch-size 64"."""
@@ -596,7 +596,7 @@ def test_a_fashionmnist_folder_given_as_root_is_told_to_pass_the_folder_above(
 
 
 def test_a_fashionmnist_folder_whose_raw_lacks_files_gets_the_usual_fix(
-    tiny: Tiny, tmp_path: Path
+    tiny: Tiny, tmp_path: Path, no_debian: None
 ) -> None:
     raw = tiny.write(tmp_path / "data" / "FashionMNIST" / "raw")
     (raw / "t10k-labels-idx1-ubyte.gz").unlink()

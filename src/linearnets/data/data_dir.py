@@ -9,6 +9,7 @@ which, and where it is torchvision's ``data/FashionMNIST``, one folder short, th
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from linearnets.data.folder_contents import (
@@ -35,8 +36,14 @@ from linearnets.path_checks import (
 __all__ = ["find_in_root", "folder_above", "torchvision_root_fix"]
 
 
-def find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
-    """Return the files in the folder ``root`` (``--data-dir``); refuse one that is not a folder or lacks some."""
+def find_in_root(
+    root: str | Path,
+    names: dict[str, tuple[int, str]],
+    *,
+    how_to_get: Callable[[dict[str, tuple[int, str]]], str] = lambda names: HOW_TO_GET,
+) -> Found:
+    """Return the files in the folder ``root`` (``--data-dir``); refuse one that is not a folder or
+    lacks some, the fix for the files missing told by ``how_to_get(names)``."""
     if not isinstance(root, str | os.PathLike):
         raise UsageTypeError(
             f"root must be a folder path (str or Path), got {root!r:.60}; pass e.g. root='~/data'"
@@ -56,14 +63,14 @@ def find_in_root(root: str | Path, names: dict[str, tuple[int, str]]) -> Found:
     if not root.is_dir():
         problem = link_problem(root)
         why = f", but {problem}" if problem else ""
-        fix = blank_fix(root) or HOW_TO_GET
+        fix = blank_fix(root) or how_to_get(names)
         raise UsageError(f"root must be an existing folder, got {shown}{why}; {fix}")
     paths = files_in(root, names)
     blocked = unsearchable_layout(root, names) if paths is None else None
     if blocked:  # else it would read as a folder lacking the files
         raise _unsearchable_root(shown, blocked)
     if paths is None:
-        fix = torchvision_root_fix(root, names) or HOW_TO_GET
+        fix = torchvision_root_fix(root, names) or how_to_get(names)
         raise UsageError(
             f"root must hold {wanted(names)} (or FashionMNIST/raw/ with them), got "
             f"{shown}, which lacks {', '.join(missing_files(root, names))}; {fix}"

@@ -63,6 +63,7 @@ __all__ = [
     "find_fashion_mnist",
     "folder_above",
     "how_to_replace",
+    "installed_copy",
     "missing_files",
     "torchvision_root_fix",
 ]
@@ -109,6 +110,29 @@ def _debian_dir() -> Path | None:
         if line.endswith("train-images-idx3-ubyte.gz"):
             return Path(line).parent
     return DEBIAN_DIR if os.path.isdir(DEBIAN_DIR) else None
+
+
+def installed_copy(names: dict[str, tuple[int, str]]) -> tuple[Path, str] | None:
+    """Return the Debian package's folder where it is installed here with the files ``names`` (as
+    :func:`files_in` finds them), with the clause saying so and that a search reads them there;
+    ``None`` where it is not. For a fix that would otherwise say to install the package."""
+    debian = _debian_dir()
+    if debian is None or files_in(debian, names) is None:
+        return None
+    return debian, (
+        f"the Debian package {DEBIAN_PACKAGE} is installed here, with the files in {debian}: "
+        "they are read from there when no root=DIR is passed (and LINEARNETS_DATA is unset)"
+    )
+
+
+def _how_to_get(names: dict[str, tuple[int, str]]) -> str:
+    """Return how to get the files ``names`` a given root lacks: :data:`HOW_TO_GET`, or where the
+    Debian package is installed here with them, how to read its copy."""
+    installed = installed_copy(names)
+    if installed is None:
+        return HOW_TO_GET
+    debian, clause = installed
+    return f"{clause}, or pass root={str(debian)!r}"
 
 
 def _env_dir() -> Path | None:
@@ -179,7 +203,7 @@ def find_fashion_mnist(
     """
     names = checksums or FASHION_MNIST_FILES
     if root is not None:
-        return find_in_root(root, names)
+        return find_in_root(root, names, how_to_get=_how_to_get)
     return _search(names)
 
 

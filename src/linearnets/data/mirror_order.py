@@ -57,17 +57,13 @@ NO_NETWORK_FIX, STALLED_FIX, CERTIFICATE_FIX, ANSWERED_FIX = (
 )
 
 
-def _offline_ways(name: str, dest: Path) -> str:
+def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
     """Return how to get the file ``name`` without a download: where the Debian package is installed
     here and holds it, from there (installing it again, or from another machine, would not help)."""
-    debian = files._debian_dir()
-    if debian is None or not (debian / f"{name}.gz").is_file():
+    installed = files.installed_copy({name: expected})
+    if installed is None:
         return _OFFLINE_WAYS
-    return (
-        f"the Debian package {files.DEBIAN_PACKAGE} is installed here, with the files in {debian}: "
-        "they are read from there when no root=DIR is passed (and LINEARNETS_DATA is unset), or "
-        f"copy the four files (*-ubyte.gz) from there into {dest}"
-    )
+    return f"{installed[1]}, or copy the four files (*-ubyte.gz) from there into {dest}"
 
 
 def _reached(exc: BaseException) -> int:
@@ -138,7 +134,7 @@ def download_one(
     )
     raise DatasetError(
         f"could not download {name}.gz from any mirror ({'; '.join(failures)}){why}; "
-        f"{_FIX_HEADS[reached]}{_offline_ways(name, dest)}{proxy}"
+        f"{_FIX_HEADS[reached]}{_offline_ways(name, expected, dest)}{proxy}"
     )
 
 
