@@ -164,11 +164,10 @@ def test_errors_are_one_line(
 
 @pytest.mark.parametrize("where", ["empty", "missing"])
 def test_a_data_dir_without_the_files_points_at_the_installed_debian_package(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], where: str
+    real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
 ) -> None:
-    """With the Debian package installed, a --data-dir lacking the files (or missing) was told to
-    install it ("get it with 'sudo apt-get install dataset-fashion-mnist'")."""
-    monkeypatch.setattr(files, "_debian_dir", lambda: REAL_DIR)
+    """With the Debian package installed (real), a --data-dir lacking the files (or missing) was
+    told to install it ("get it with 'sudo apt-get install dataset-fashion-mnist'")."""
     folder = tmp_path / "fm"
     if where == "empty":
         folder.mkdir()
