@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# a test run started with SIGINT ignored (under nohup, or by a script that runs it in the
+# background) would keep it ignored, as a command does (linearnets._signals): the tests that stop
+# a run with a Ctrl-C need it delivered, as at a terminal
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 import pytest
 import torch

@@ -442,8 +442,12 @@ def test_a_missing_argument_says_what_to_give(
 
 @pytest.mark.parametrize(
     ("argv", "prog"),
-    [(["softmax", "--version"], "softmax"), (["data", "show", "--version"], "data show")],
-    ids=["softmax", "data-show"],
+    [
+        (["softmax", "--version"], "softmax"),
+        (["data", "show", "--version"], "data show"),
+        (["softmax", "--bogus", "--version"], "softmax"),  # not the first word left over
+    ],
+    ids=["softmax", "data-show", "after-another-word"],
 )
 def test_version_after_a_command_says_it_is_linearnets_own(
     argv: list[str], prog: str, capsys: pytest.CaptureFixture[str]
@@ -510,9 +514,17 @@ def test_a_word_a_terminal_would_not_show_is_named_by_its_escape(
             "drop it"),
         (["data", "show", "my grid.png"], "unrecognized arguments: 'my grid.png': no option of "
             "linearnets data show takes it; drop it"),
+        # after an option with its value (no flag): a word no option takes, not a flag's value
+        (["linreg", "--epochs=3", "4"], "unrecognized arguments: 4: no option of linearnets "
+            "linreg takes it; drop it"),
+        # "--" ends the options: no option named "--", and not --json abbreviated
+        (["linreg", "--", "x"], "unrecognized arguments: -- x: no option of linearnets linreg "
+            "takes them; drop them"),
+        (["data", "show", "--"], "unrecognized arguments: --: no option of linearnets data show "
+            "takes it; drop it"),
     ],
     ids=["typo", "typo-flag", "typo-equals", "unknown", "other-command", "flag-value", "empty",
-         "spaces"],
+         "spaces", "after-a-valued-option", "double-dash", "double-dash-alone"],
 )  # fmt: skip
 def test_an_unrecognized_word_is_named_with_what_to_do(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

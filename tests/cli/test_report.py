@@ -140,6 +140,18 @@ def test_one_line_speaks_the_command_lines_words(exc: Exception, line: str) -> N
          "then predict"),
         (UsageError("factor='x' is wrong (factor) (force)"), "factor='x' is wrong (factor) (force)"),
         (UsageError("the folder out='a' is taken"), "the folder out='a' is taken"),
+        # None, which a command line has no word for, as leaving the option out
+        (UsageError("resize must be at most 256, got 999; pass e.g. resize=64 (a side from 1 to "
+                    "256), or resize=None for the images' own size"),
+         "--resize must be at most 256, got 999; pass e.g. --resize 64 (a side from 1 to 256), "
+         "or leave --resize out for the images' own size"),
+        # guard=False is the flag that turns it off; another False keyword, no flag at all; a
+        # number as the message wrote it (0.010, not 0.01)
+        (DivergenceError("a loss that grew: linearnets.resume_softmax('r', guard=False) trains "
+                         "on regardless"),
+         "a loss that grew: --resume r --no-guard trains on regardless"),
+        (DivergenceError("x: linearnets.resume_softmax('r', force=False, lr=0.010)"),
+         "x: --resume r --lr 0.010"),
         (CheckpointError("fix that and continue it with --resume 'a b'"),
          "fix that and continue it with --resume 'a b'"),
     ],
