@@ -20,11 +20,14 @@ from linearnets.validation import (
     check_bool,
     check_choice,
     check_finite,
+    check_finite_init,
     check_float_tensor,
     check_generator,
     check_holds_values,
     check_label_range,
     check_label_tensor,
+    check_labels_device,
+    check_model_size,
     check_no_nan_scores,
     check_non_negative_float,
     check_positive_float,
@@ -32,6 +35,7 @@ from linearnets.validation import (
     check_same_length,
     check_transform,
     describe,
+    scalar_value,
 )
 
 
@@ -247,6 +251,26 @@ def test_a_wrong_number_of_dimensions_ends_with_a_fix_that_works(
 
 
 @pytest.mark.parametrize(
+    ("shape", "ndim", "fix", "apply"),
+    [
+        ((2, 3, 4, 5), 3, r"flatten each example's trailing dimensions with X\.flatten\(2\)", lambda X: X.flatten(2)),
+        ((2, 3), 1, r"flatten each example's trailing dimensions with X\.flatten\(0\)", lambda X: X.flatten(0)),
+        ((3,), 3, r"add the missing leading dimensions with X\.reshape\(1, 1, \*X\.shape\)", lambda X: X.reshape(1, 1, *X.shape)),
+    ],
+    ids=["4d-for-3d", "2d-for-1d", "1d-for-3d"],
+)  # fmt: skip
+def test_the_fix_for_another_number_of_dimensions_than_2_works_too(
+    shape: tuple[int, ...], ndim: int, fix: str, apply: Any
+) -> None:
+    """The fix is worked out from the dimensions asked for, not only for a batch (B, n): X.reshape(1,
+    -1) would leave a 1-d X 2-d where 3 are asked for, and flatten(1) a 4-d X 2-d."""
+    X = torch.zeros(shape)
+    with pytest.raises(UsageError, match=rf"^X must be {ndim}-dimensional, got .*; {fix}$"):
+        check_float_tensor("X", X, ndim=ndim)
+    assert check_float_tensor("X", apply(X), ndim=ndim).ndim == ndim
+
+
+@pytest.mark.parametrize(
     ("y", "kind", "pattern"),
     [
         ([0, 1], UsageTypeError, r"^y must be a torch.Tensor of class indices, got \[0, 1\]; convert it with torch.as_tensor\(y\)$"),
@@ -346,6 +370,16 @@ def test_check_label_tensor_refuses_a_meta_tensor_only_for_a_range_check() -> No
     _raises(UsageTypeError, r"^y must be an integer tensor", check_label_tensor, "y", y.float())
 
 
+def test_check_labels_device_leaves_meta_scores_to_the_model_and_refuses_meta_labels() -> None:
+    """Meta scores are the model's checks' to refuse, not a device mismatch; meta labels are refused
+    as holding no values, not told to move to the scores' device (which would not give them any)."""
+    y = torch.tensor([0, 1])
+    check_labels_device(y, torch.zeros(2, 3), "y_hat")
+    check_labels_device(y, torch.zeros(2, 3, device="meta"), "y_hat")
+    pattern = _META_REFUSAL.format(name="y", shape=r"\(2,\)")
+    _raises(UsageError, pattern, check_labels_device, y.to("meta"), torch.zeros(2, 3), "y_hat")
+
+
 def test_check_finite_checks_complex_values_too() -> None:
     z = torch.tensor([1 + 2j, 3 - 1j])
     assert check_finite("X", z) is z
@@ -378,6 +412,13 @@ def test_check_same_length() -> None:
         check_same_length,
         ("a", "b", "c"),
         (torch.zeros(3), torch.zeros(2), torch.zeros(2)),
+    )
+    _raises(  # the odd one out in the middle: the first and the last agree
+        UsageError,
+        r"got a has 3, b has 2, c has 3;",
+        check_same_length,
+        ("a", "b", "c"),
+        (torch.zeros(3), torch.zeros(2), torch.zeros(3)),
     )
     _raises(
         UsageError,
@@ -564,6 +605,78 @@ def test_a_model_past_2_gib_of_weights_is_refused_before_any_is_allocated(
     finally:
         torch.set_default_dtype(previous)
     assert make(2**20, 1) is not None  # 4 MiB: built
+
+
+def test_check_model_size_takes_exactly_2_gib_and_names_the_classes_only_for_several() -> None:
+    """The check itself allocates nothing: 2**29 float32 weights are exactly 2 GiB, taken; one more
+    weight is refused, in words for linear regression (one output) or for classes (two or more)."""
+    assert torch.get_default_dtype() == torch.float32
+    check_model_size(2**29, 1)
+    check_model_size(2**28, 2)
+    _raises(
+        UsageError,
+        r"^num_inputs must be at most 536,870,912 \(2 GiB of float32 weights\), got 536,870,913 "
+        r"\(2\.0 GiB\); pass fewer features$",
+        check_model_size,
+        2**29 + 1,
+        1,
+    )
+    _raises(
+        UsageError,
+        r"^num_inputs × num_outputs must make at most 536,870,912 weights \(2 GiB of float32\), "
+        r"got 268,435,457 × 2 \(2\.0 GiB\); pass fewer inputs \(e\.g\. a smaller image size\) "
+        r"or fewer classes$",
+        check_model_size,
+        2**28 + 1,
+        2,
+    )
+
+
+def test_check_finite_init_refuses_one_infinite_weight_naming_its_dtypes_largest_value() -> None:
+    check_finite_init("sigma", 0.01, torch.zeros(3))
+    weights = torch.tensor([0.0, float("inf"), 1.0], dtype=torch.float64)
+    largest = f"{torch.finfo(torch.float64).max:.3g}"
+    assert largest == "1.8e+308"  # float64's, not float32's 3.4e+38
+    _raises(
+        UsageError,
+        r"^sigma must give finite initial weights in torch\.float64 \(largest value 1\.8e\+308\), "
+        r"got sigma=1e\+300, which drew 1 of 3 weights infinite; pass a smaller sigma, e\.g\. "
+        r"sigma=0\.01 \(the book's\)$",
+        check_finite_init,
+        "sigma",
+        1e300,
+        weights,
+    )
+
+
+def test_a_0d_complex_tensor_or_bool_array_is_described_as_given_not_as_its_item() -> None:
+    """scalar_value takes real numbers only: a complex 0-d tensor or a bool 0-d array is left as it
+    is, so the refusal shows what was passed (not (1+0j) or True, which were never given)."""
+    z, flag = torch.tensor(1 + 0j), np.array(True)
+    assert scalar_value(z) is z and scalar_value(flag) is flag
+    _raises(
+        UsageTypeError,
+        r"^lr must be a positive number, got a tensor of shape \(\) and dtype torch\.complex64; "
+        r"pass e\.g\. lr=0\.1$",
+        check_positive_float,
+        "lr",
+        z,
+    )
+    _raises(
+        UsageTypeError,
+        r"^n must be a positive integer, got a tensor of shape \(\) and dtype torch\.complex64; "
+        r"pass e\.g\. n=1$",
+        check_positive_int,
+        "n",
+        torch.tensor(4 + 0j),
+    )
+    _raises(
+        UsageTypeError,
+        r"^lr must be a positive number, got array\(True\); pass e\.g\. lr=0\.1$",
+        check_positive_float,
+        "lr",
+        flag,
+    )
 
 
 class _Transform:
