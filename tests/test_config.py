@@ -70,6 +70,8 @@ def test_paths_are_expanded_and_data_paths_made_absolute(
     assert config.data_dir == tmp_path / "fm"  # a resume from another folder finds the same
     assert config.out == tmp_path / "home" / "runs" / "a"
     assert LinregConfig(data=Path("~/x.csv")).data == tmp_path / "home" / "x.csv"
+    linreg_out = LinregConfig(out="~/runs/b").out  # checked as softmax's: a Path, ~ expanded
+    assert type(linreg_out) is type(tmp_path) and linreg_out == tmp_path / "home" / "runs" / "b"
     # '' is a str: the rule broken is emptiness (Path('') would be this folder), not the type
     with pytest.raises(UsageError, match=r"^data must be a non-empty path or None, got ''; pass a"):
         SoftmaxConfig(data="")
@@ -80,6 +82,7 @@ def test_paths_are_expanded_and_data_paths_made_absolute(
     [
         (lambda: LinregConfig(data=""), r"^data must be a non-empty path or None, got ''; pass a data file, e\.g\. data='train\.npz', or data=None$"),
         (lambda: SoftmaxConfig(data=""), r"^data must be a non-empty path or None, got ''; pass a data file, e\.g\. data='train\.npz', or data=None$"),
+        (lambda: LinregConfig(out=""), r"^out must be a non-empty path or None, got ''; pass the run folder to create, e\.g\. out='runs/a', or out=None$"),
         (lambda: SoftmaxConfig(out=""), r"^out must be a non-empty path or None, got ''; pass the run folder to create, e\.g\. out='runs/a', or out=None$"),
         (lambda: SoftmaxConfig(data_dir=""), r"^data_dir must be a non-empty path or None, got ''; pass the folder holding the Fashion-MNIST files, e\.g\. data_dir='data/fashion-mnist', or data_dir=None$"),
         (lambda: LinregConfig(data=3), r"^data must be a path \(str, pathlib\.Path or another os\.PathLike\) or None, got 3; pass a data file, e\.g\. data='train\.npz'$"),  # type: ignore[arg-type]
@@ -274,6 +277,7 @@ def test_linreg_defaults_are_the_books_settings() -> None:
         ({"guard": "no"}, UsageTypeError, r"^guard must be True or False, got 'no'"),
         ({"device": "cuda"}, UsageError, r"^device must be 'cpu' for linear regression, got 'cuda'"),
         ({"epochs": 2**62 + 1}, UsageError, r"^epochs must be an integer in \[1, 4611686018427387904\]"),
+        ({"num_threads": 1025}, UsageError, r"^num_threads must be an integer in \[1, 1024\], got 1025; pass at most 1024$"),
     ],
 )  # fmt: skip
 def test_linreg_limits_are_refused_just_past_their_edge(
@@ -284,8 +288,8 @@ def test_linreg_limits_are_refused_just_past_their_edge(
 
 
 def test_linreg_limits_are_accepted_at_their_edge() -> None:
-    config = LinregConfig(lr=1.2e-38, epochs=2**62)
-    assert config.lr == 1.2e-38 and config.epochs == 2**62
+    config = LinregConfig(lr=1.2e-38, epochs=2**62, num_threads=1024)
+    assert config.lr == 1.2e-38 and config.epochs == 2**62 and config.num_threads == 1024
     assert LinregConfig(lr=3.4e38).lr == 3.4e38  # float32's largest value
 
 
@@ -386,6 +390,28 @@ def test_numpy_strings_and_a_torch_device_are_stored_as_plain_strings(tmp_path: 
     assert torch.load(tmp_path / "c.pt", weights_only=True)["config"]["impl"] == "concise"
     linreg = LinregConfig(impl=np.str_("analytic"), device=torch.device("cpu"))
     assert type(linreg.impl) is str and type(linreg.device) is str and linreg.device == "cpu"
+
+
+def test_linreg_takes_the_cpu_by_torchs_full_name_too() -> None:
+    """'cpu:0' is torch's full name of its one CPU (str(torch.device("cpu", 0))), taken by
+    SoftmaxConfig; linear regression refused it as not the CPU. It is stored as 'cpu'."""
+    import torch
+
+    assert torch.device("cpu:0") == torch.device("cpu", 0) and torch.device("cpu:0").type == "cpu"
+    for device in ("cpu:0", torch.device("cpu", 0), torch.device("cpu")):
+        config = LinregConfig(device=device)
+        assert type(config.device) is str and config.device == "cpu"
+
+
+@pytest.mark.parametrize("device", ["cpu:1", "cpu ", "CPU", Path("cpu")])
+def test_linreg_refuses_any_other_device(device: object) -> None:
+    """Not the CPU under another name: a second CPU index, a misspelling, a path that reads 'cpu'."""
+    with pytest.raises(
+        UsageError,
+        match=r"^device must be 'cpu' for linear regression, got .*: it trains on the CPU .*; "
+        r"pass device='cpu' or leave it out$",
+    ):
+        LinregConfig(device=device)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("device", ["gpu", None, 3, "cuda:x", ""])

@@ -68,7 +68,8 @@ class LinregConfig:
         data: a ``.npz`` (arrays ``X`` (n, d), ``y`` (n,) or (n, 1)) or ``.csv`` (``y`` its last
             column) file to train on instead of synthetic data; the four synthetic settings must
             then be left out.
-        device: "cpu", the only one (linear regression trains on the CPU).
+        device: "cpu", the only one (linear regression trains on the CPU; torch's full name
+            "cpu:0" is taken too, stored as "cpu").
         guard: stop a run whose loss blows up (:class:`~linearnets.errors.DivergenceError`).
         out: a new run folder to keep the config, metrics and a checkpoint after every epoch in,
             so an interrupted run can be resumed (``None``: no folder, as the book's run).
@@ -133,7 +134,8 @@ class LinregConfig:
         set_checked(self, **resolve_synthetic(values, data=self.data, defaulted=self._defaulted))
         check_lr_floor(self.lr, "0.03")
         set_checked(self, guard=check_bool("guard", self.guard))
-        if not (is_device(self.device) and str(self.device) == "cpu"):
+        # "cpu:0" is torch's full name of its one CPU (str(torch.device("cpu", 0)))
+        if not (is_device(self.device) and str(self.device) in ("cpu", "cpu:0")):
             raise UsageError(
                 f"device must be 'cpu' for linear regression, got {self.device!r:.40}: it trains "
                 "on the CPU (the book's thousand examples take milliseconds there; a GPU would add "
