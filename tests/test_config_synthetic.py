@@ -7,7 +7,7 @@ import math
 import pytest
 
 from linearnets.config import LinregConfig
-from linearnets.config_checks import MAX_EXAMPLES
+from linearnets.config_checks import MAX_EXAMPLES, check_data_size
 from linearnets.errors import UsageError
 
 
@@ -32,6 +32,35 @@ def test_the_largest_examples_of_few_weights_still_fit() -> None:
     assert LinregConfig(true_w=[1.0] * 5, num_examples=MAX_EXAMPLES).num_examples == MAX_EXAMPLES
     with pytest.raises(UsageError, match=r"got 100000000 × 6 × 4 bytes \(2\.2 GiB\)"):
         LinregConfig(true_w=[1.0] * 6, num_examples=MAX_EXAMPLES)
+
+
+def test_features_of_exactly_2_gib_are_taken_one_value_more_refused() -> None:
+    """2**29 float32 values are 2**31 bytes, the limit itself; the fix names the most examples
+    that fit while they are at least the fewest the caller takes, else the most weights."""
+    check_data_size(2**29, 1, weights="w")
+    check_data_size(2**28, 2, weights="w")
+    with pytest.raises(
+        UsageError,
+        match=r"^num_examples × the 1 weights of w must give features X of at most 2 GiB of "
+        r"float32, got 536870913 × 1 × 4 bytes \(2\.0 GiB\); pass num_examples=536870912 or "
+        r"fewer, or fewer weights$",
+    ):
+        check_data_size(2**29 + 1, 1, weights="w", fewest=2**29)  # the most that fit: the fewest
+
+
+def test_too_many_weights_for_any_count_of_examples_name_a_count_of_weights_that_fits() -> None:
+    """d weights need d + 1 examples: past d(d + 1) × 4 bytes > 2 GiB no num_examples fits, and the
+    fix names the most weights that fit with the examples given, found here by counting."""
+    d = 23_170
+    assert (d + 1) * d * 4 > 2**31  # the fewest examples for d weights are already too many
+    most = max(k for k in range(d + 1) if (d + 1) * k * 4 <= 2**31)
+    assert most == 23_169 and (most + 1) * most * 4 <= 2**31  # and that many fit with their own
+    with pytest.raises(
+        UsageError,
+        match=rf"got 23171 × 23170 × 4 bytes \(2\.0 GiB\); pass fewer weights \(at most {most}\)$",
+    ):
+        LinregConfig(true_w=[1.0] * d, num_examples=d + 1)
+    assert LinregConfig(true_w=[1.0] * most, num_examples=most + 1).num_examples == most + 1
 
 
 @pytest.mark.parametrize(
