@@ -277,6 +277,7 @@ def test_linreg_defaults_are_the_books_settings() -> None:
         ({"guard": "no"}, UsageTypeError, r"^guard must be True or False, got 'no'"),
         ({"device": "cuda"}, UsageError, r"^device must be 'cpu' for linear regression, got 'cuda'"),
         ({"epochs": 2**62 + 1}, UsageError, r"^epochs must be an integer in \[1, 4611686018427387904\]"),
+        ({"noise_std": 1.0000001e15}, UsageError, r"^noise_std must be a number in \[0, 1e\+15\], got 1000000100000000\.0; pass at most 1e\+15$"),
         ({"num_threads": 1025}, UsageError, r"^num_threads must be an integer in \[1, 1024\], got 1025; pass at most 1024$"),
     ],
 )  # fmt: skip
@@ -290,6 +291,7 @@ def test_linreg_limits_are_refused_just_past_their_edge(
 def test_linreg_limits_are_accepted_at_their_edge() -> None:
     config = LinregConfig(lr=1.2e-38, epochs=2**62, num_threads=1024)
     assert config.lr == 1.2e-38 and config.epochs == 2**62 and config.num_threads == 1024
+    assert LinregConfig(noise_std=1e15).noise_std == 1e15  # noise_std's limit
     assert LinregConfig(lr=3.4e38).lr == 3.4e38  # float32's largest value
 
 
@@ -449,6 +451,8 @@ def test_replace_with_a_data_file_drops_the_synthetic_settings_filled_in() -> No
         LinregConfig(num_examples=500),
         dataclasses.replace(LinregConfig(), num_examples=500),
         dataclasses.replace(LinregConfig(), noise_std=0.5),
+        # the book's value, given once the data file is dropped: given, not filled in
+        dataclasses.replace(LinregConfig(data="e.csv"), data=None, num_examples=1000),
     ],
 )
 def test_replace_with_a_data_file_still_refuses_a_synthetic_setting_given(
