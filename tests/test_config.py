@@ -328,6 +328,22 @@ def test_linreg_records_no_synthetic_settings_with_data() -> None:
     assert saved["data"] == "d.csv" and saved["epochs"] == 2
 
 
+def test_a_numpy_scalar_refused_is_shown_as_given() -> None:
+    """A NumPy scalar is a number, judged as it is (a one-element tensor or array is unwrapped):
+    the refusal shows the value received, as lr's and the other options' checks show it."""
+    import re
+
+    import numpy as np
+
+    for settings, value in [
+        ({"true_b": np.float64("nan")}, np.float64("nan")),
+        ({"true_w": [np.float64("inf"), 1.0]}, np.float64("inf")),
+        ({"noise_std": np.float64(-1.0)}, np.float64(-1.0)),
+    ]:
+        with pytest.raises(UsageError, match=rf" must .* finite .*, got {re.escape(repr(value))};"):
+            LinregConfig(**settings)  # type: ignore[arg-type]
+
+
 def test_linreg_takes_the_books_tensors_as_plain_floats() -> None:
     """D2L §3.2.1 writes ``true_w = torch.tensor([2, -3.4])``; the values stored are the tensor's
     own float32 values, as Python floats (so the config writes as JSON)."""
