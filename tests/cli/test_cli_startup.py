@@ -44,6 +44,12 @@ _CASES = [
     (("softmax", "--device", "gpu"), 2, "device"),
     # checked by the config, once the options parsed: before the training modules load
     (("softmax", "--resize", "4000", "--batch-size", "100000"), 2, "must fit in 2 GiB per batch"),
+    # a device's kind alone is read without torch; only an index needs its parser
+    (
+        ("softmax", "--device", "cuda", "--resize", "4000", "--batch-size", "100000"),
+        2,
+        "must fit in 2 GiB per batch",
+    ),
     (("softmax", "--force"), 2, "--force only applies with --resume"),
 ]
 
