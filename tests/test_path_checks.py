@@ -118,3 +118,115 @@ def test_the_shown_value_keeps_both_ends() -> None:
     assert path_checks._shortened("short") == "short"
     text = "a" * 50 + "MIDDLE" + "b" * 50
     assert path_checks._shortened(text) == "a" * 44 + "…" + "b" * 15
+
+
+def test_a_whole_path_of_the_systems_limit_is_refused_one_byte_shorter_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PC_PATH_MAX counts the terminating NUL: the oracle is the system's own lookup, which says
+    "File name too long" for a path of PC_PATH_MAX bytes and only "not found" for one byte less."""
+    monkeypatch.chdir(tmp_path)
+    path_max = os.pathconf(".", "PC_PATH_MAX") if hasattr(os, "pathconf") else 4096
+    text = "/".join(["x" * 99] * (path_max // 100 + 1))  # names of 99 bytes, never cut at a "/"
+    at_limit, below = text[:path_max], text[: path_max - 1]
+    assert not at_limit.endswith("/") and not below.endswith("/")
+    with pytest.raises(OSError) as system:
+        os.stat(at_limit)
+    assert system.value.errno == errno.ENAMETOOLONG
+    with pytest.raises(OSError) as system:
+        os.stat(below)
+    assert system.value.errno == errno.ENOENT
+    assert expand_user("out", below) == Path(below)
+    with pytest.raises(
+        UsageError,
+        match=rf"^out must be a path of at most {path_max - 1} bytes .*\({path_max} bytes\)",
+    ):
+        expand_user("out", at_limit)
+
+
+def test_a_file_system_that_sets_no_limit_takes_any_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pathconf says -1 where the system sets no limit: no name or path is then too long."""
+    monkeypatch.setattr(os, "pathconf", lambda path, key: -1)
+    long = "x" * 300 + "/" + "y" * 5000
+    assert expand_user("out", long) == Path(long)
+
+
+def test_a_text_of_the_most_characters_is_shown_whole() -> None:
+    assert path_checks._shortened("c" * 60) == "c" * 60
+    assert path_checks._shortened("c" * 61) == "c" * 44 + "…" + "c" * 15
+
+
+def test_blank_fix_names_the_path_without_blanks_only_where_it_exists(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    assert (
+        path_checks.blank_fix(tmp_path / "data ") == f"drop the blank: {str(tmp_path / 'data')!r}"
+    )
+    assert (
+        path_checks.blank_fix(tmp_path / "data  ") == f"drop the blanks: {str(tmp_path / 'data')!r}"
+    )
+    assert path_checks.blank_fix(tmp_path / "nothing ") is None  # no such folder either way
+    assert path_checks.blank_fix(tmp_path / "data") is None  # no blanks to drop
+
+
+@pytest.mark.parametrize(
+    ("path", "bare"),
+    [
+        (Path("data "), "data"),
+        (Path("/w/ d.npz"), "/w/d.npz"),  # a config made it of ' d.npz': the name's blank
+        (Path("/w/  "), "/w/"),
+        (Path("  "), ""),  # nothing left: not None, which means no blanks
+        (Path("/w/data"), None),
+    ],
+)
+def test_without_blanks_tells_a_name_of_blanks_alone_from_one_without_any(
+    path: Path, bare: str | None
+) -> None:
+    assert path_checks.without_blanks(path) == bare
+
+
+def test_check_path_names_what_the_setting_takes_given_or_by_default() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"^root must be a non-empty path or None, got ''; pass the dataset's folder, e\.g\. "
+        r"root='data', or root=None$",
+    ):
+        path_checks.check_path("root", "", wanted="the dataset's folder, e.g. root='data'")
+    with pytest.raises(
+        UsageError,
+        match=r"^root must be a non-empty path or None, got ''; pass a file or folder name, "
+        r"e\.g\. root='name', or root=None$",
+    ):
+        path_checks.check_path("root", "")
+    assert path_checks.check_path("root", None) is None
+
+
+def test_a_name_with_blanks_that_exists_in_the_home_folder_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'~/data ' is looked up as the shell would expand it: there, a folder of that very name."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert path_checks.blanks_problem("~/data ", "a folder") is not None  # not there yet
+    (tmp_path / "data ").mkdir()
+    assert path_checks.blanks_problem("~/data ", "a folder") is None
+    assert path_checks.check_path("out", "~/data ") == tmp_path / "data "
+
+
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EPERM])
+def test_a_folder_that_refuses_the_lookup_is_found_with_either_errno(
+    code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulated (root searches any folder): a lookup inside ``locked`` fails with ``code``; the
+    folder named is the last one on the way that can itself be looked up from above."""
+    locked = tmp_path / "locked"
+    (locked / "sub").mkdir(parents=True)
+    real_stat = os.stat
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if locked in Path(str(path)).parents:
+            raise PermissionError(code, os.strerror(code), str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", stat)
+    found = path_checks.unsearchable_folder(locked / "sub" / "f.npz")
+    assert found == (locked, os.strerror(code))
+    assert path_checks.unsearchable_folder(tmp_path / "missing") is None
