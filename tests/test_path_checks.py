@@ -230,3 +230,66 @@ def test_a_folder_that_refuses_the_lookup_is_found_with_either_errno(
     found = path_checks.unsearchable_folder(locked / "sub" / "f.npz")
     assert found == (locked, os.strerror(code))
     assert path_checks.unsearchable_folder(tmp_path / "missing") is None
+
+
+def test_without_pathconf_a_path_is_held_to_4095_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linux's PATH_MAX, 4096 with the terminating NUL, where the system cannot say."""
+    monkeypatch.delattr(os, "pathconf", raising=False)
+    text = "/".join(["x" * 99] * 41)  # names of 99 bytes, never cut at a "/"
+    assert expand_user("out", text[:4095]) == Path(text[:4095])
+    with pytest.raises(
+        UsageError, match=r"^out must be a path of at most 4095 bytes .*\(4096 bytes\)"
+    ):
+        expand_user("out", text[:4096])
+    assert path_checks.DEFAULT_PATH_MAX == 4096
+
+
+def test_the_limits_are_those_of_the_nearest_folder_that_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder may be another file system (a FAT stick takes shorter names): its limits apply to
+    the names below it, not the current folder's. Simulated with a pathconf that says so."""
+    small = tmp_path / "stick"
+    small.mkdir()
+
+    def pathconf(path: object, key: str) -> int:
+        if Path(str(path)) == small:
+            return 20 if key == "PC_NAME_MAX" else 4096
+        return 255 if key == "PC_NAME_MAX" else 4096
+
+    monkeypatch.setattr(os, "pathconf", pathconf)
+    assert expand_user("out", tmp_path / ("x" * 21)) == tmp_path / ("x" * 21)
+    with pytest.raises(
+        UsageError, match=r"^out must be a path whose every file or folder name is at most 20 bytes"
+    ):
+        expand_user("out", small / "new" / ("x" * 21))
+
+
+def test_a_link_replaced_while_it_is_read_is_still_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = tmp_path / "runs"
+    link.symlink_to(tmp_path / "gone")
+    assert (
+        path_checks.link_problem(link / "a")
+        == f"{link} is a symbolic link to {tmp_path / 'gone'}, which does not exist"
+    )
+
+    def readlink(path: object) -> str:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
+
+    monkeypatch.setattr(os, "readlink", readlink)
+    assert (
+        path_checks.link_problem(link / "a")
+        == f"{link} is a symbolic link to something that does not exist"
+    )
+
+
+def test_the_chmod_fix_quotes_a_folder_as_the_shell_reads_it() -> None:
+    import shlex
+
+    folder = Path("/w/my data")
+    assert path_checks.searchable_fix((folder, "Permission denied")) == (
+        f"make it readable (chmod u+rx {shlex.quote(str(folder))})"
+    )
+    assert shlex.quote(str(folder)) == "'/w/my data'"
