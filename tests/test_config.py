@@ -32,6 +32,8 @@ def test_softmax_defaults_are_the_books_settings() -> None:
         # 129 × 2048² float32 values are just over 2 GiB
         ({"resize": 2048, "batch_size": 129}, r"must fit in 2 GiB per batch, got 129 × 2048² \(2.0 GiB\)"),
         ({"plot": "png"}, r"plot must be one of"),
+        ({"lr": 3.5e38}, r"^lr must be a number in \(0, 3\.4e\+38\], got 3\.5e\+38; pass e\.g\. lr=0\.1$"),
+        ({"epochs": 2**62 + 1}, r"^epochs must be an integer in \[1, 4611686018427387904\], got"),
     ],
 )  # fmt: skip
 def test_softmax_limits_are_refused_just_past_their_edge(
@@ -320,6 +322,14 @@ def test_linreg_refuses_synthetic_settings_with_data(
         r"decides the examples\); leave .* out, or pass data=None$",
     ):
         LinregConfig(data="d.csv", **settings)  # type: ignore[arg-type]
+
+
+def test_linreg_writes_its_paths_as_json_strings() -> None:
+    import json
+
+    saved = LinregConfig(data="d.csv", out="runs/a").to_dict()
+    assert (saved["data"], saved["out"]) == ("d.csv", "runs/a")
+    assert json.loads(json.dumps(saved)) == saved
 
 
 def test_linreg_records_no_synthetic_settings_with_data() -> None:
