@@ -318,7 +318,16 @@ def test_check_label_tensor_accepts_every_valid_index_and_no_labels() -> None:
 
 def test_check_label_range_edges() -> None:
     check_label_range("y", 0, 2, 3)  # both edges inside [0, 3)
-    _raises(UsageError, r"in \[0, 3\), got 3;", check_label_range, "y", 0, 3, 3)
+    _raises(
+        UsageError,
+        r"^y must hold class indices in \[0, 3\), got 3; check the labels match the model's number "
+        r"of outputs$",
+        check_label_range,
+        "y",
+        0,
+        3,
+        3,
+    )
     _raises(UsageError, r"in \[0, 3\), got -1;", check_label_range, "y", -1, 1, 3)
 
 
@@ -474,7 +483,8 @@ def test_check_no_nan_scores() -> None:
     scores = torch.tensor([[0.0, float("nan")]])
     _raises(
         DivergenceError,
-        r"the model's scores hold NaN, so no accuracy can be computed",
+        r"^the model's scores hold NaN, so no accuracy can be computed: its weights or its inputs "
+        r"hold NaN \(weights blow up when the lr is too large: train again with a smaller one\)$",
         check_no_nan_scores,
         torch.isnan(scores).any(),
     )
