@@ -190,6 +190,12 @@ def test_a_run_from_a_numpy_config_writes_its_folder(tmp_path: Path) -> None:
         # bytes iterate as ints and bools are ints: neither is a weight someone meant
         ({"true_w": b"ab"}, r"true_w must be a sequence of numbers, got b'ab'"),
         ({"true_w": (True, 2.0)}, r"true_w must hold numbers, got True in it"),
+        # the fix names a count the weights take (num_examples=1 would be refused next)
+        (
+            {"num_examples": 0},
+            r"^num_examples must be a positive integer \(>= 1\), got 0; pass e\.g\. num_examples=1000 "
+            r"\(from 3 to 100000000\)$",
+        ),
         # a set has no order (and merges equal weights), a dict iterates its keys: neither is w
         (
             {"true_w": {-3.4, 2.0}},
@@ -224,6 +230,17 @@ def test_a_run_from_a_numpy_config_writes_its_folder(tmp_path: Path) -> None:
 def test_linreg_truth_is_checked(settings: dict[str, object], pattern: str) -> None:
     with pytest.raises(UsageError, match=pattern):
         LinregConfig(**settings)  # type: ignore[arg-type]
+
+
+def test_a_bool_array_of_weights_is_refused_as_its_bools_not_cast_to_numbers() -> None:
+    import numpy as np
+    import torch
+
+    for weights in (np.array([True, False]), torch.tensor([True, False])):
+        with pytest.raises(
+            UsageTypeError, match=r"^true_w must hold numbers, got True in it; pass"
+        ):
+            LinregConfig(true_w=weights)
 
 
 def test_a_bool_seed_is_refused_by_softmax_too() -> None:
@@ -464,6 +481,20 @@ def test_softmax_device_names_are_checked_when_built(device: object) -> None:
 def test_a_device_name_is_not_checked_for_this_machine_when_built() -> None:
     """A config may be written here for a GPU machine; the run checks the device is there."""
     assert SoftmaxConfig(device="cuda:1").device == "cuda:1"
+    import torch
+
+    assert SoftmaxConfig(device=torch.device("cuda", 1)).device == "cuda:1"  # its index kept
+
+
+def test_data_paths_are_made_absolute_but_their_links_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """absolute(), not resolve(): the config records the path named, a link in it not followed."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.chdir(tmp_path)
+    config = SoftmaxConfig(data_dir="link", data="link/d.npz")
+    assert config.data_dir == tmp_path / "link" and config.data == tmp_path / "link" / "d.npz"
 
 
 def test_replace_with_a_data_file_drops_the_synthetic_settings_filled_in() -> None:
