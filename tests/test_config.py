@@ -357,6 +357,15 @@ def test_linreg_writes_its_paths_as_json_strings() -> None:
     assert json.loads(json.dumps(saved)) == saved
 
 
+def test_linreg_synthetic_gives_the_books_settings_or_refuses_with_data() -> None:
+    assert LinregConfig().synthetic() == ((2.0, -3.4), 4.2, 1000, 0.01)  # D2L §3.2.1
+    with pytest.raises(
+        UsageError,
+        match=r"^a run on data='d\.csv' has no synthetic data settings; read the file instead$",
+    ):
+        LinregConfig(data="d.csv").synthetic()
+
+
 def test_linreg_records_no_synthetic_settings_with_data() -> None:
     saved = LinregConfig(data=Path("d.csv"), epochs=2).to_dict()
     assert [saved[k] for k in ("num_examples", "noise_std", "true_w", "true_b")] == [None] * 4
