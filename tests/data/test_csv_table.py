@@ -360,6 +360,10 @@ def test_a_compressed_file_named_csv_is_refused_for_what_it_is(tmp_path: Path) -
          ": line 1, 'sep=,', tells Excel which separator the file uses, and is no row of the "
          "table; delete it, so that the file starts with the column names or the data"),
         ("sep=;\nx1;x2;y\n1,5;2;3\n", " is not a numeric CSV: its values are separated by ';'"),
+        # the separator line in any case
+        ("SEP=,\nx1,x2,y\n1,2,3\n4,5,6\n",
+         ": line 1, 'SEP=,', tells Excel which separator the file uses, and is no row of the "
+         "table; delete it, so that the file starts with the column names or the data"),
     ],
 )  # fmt: skip
 def test_another_separator_is_named_with_or_without_a_header(
@@ -382,10 +386,16 @@ def test_another_separator_is_named_with_or_without_a_header(
         # Excel's separator line first: skipped by the conversion
         ("sep=;\nx1;x2;y\n1;2;3\n",
          ", e.g. pandas.read_csv({path!r}, sep=';', skiprows=1).to_csv('table.csv', index=False)"),
+        ("Sep=;\nx1;x2;y\n1;2;3\n",
+         ", e.g. pandas.read_csv({path!r}, sep=';', skiprows=1).to_csv('table.csv', index=False)"),
         ("x1\tx2\ty\n1\t2\t3\n4\t5\t6\n",
          ", e.g. pandas.read_csv({path!r}, sep='\\t').to_csv('table.csv', index=False)"),
         # numpy.savetxt's defaults: a space between values, its header a '# ' line
         ("# x1 x2 y\n1.5e+00 2.0e+00 3.0e+00\n4.0e+00 5.0e+00 6.0e+00\n",
+         ", e.g. pandas.read_csv({path!r}, sep=r'\\s+', comment='#', header=None).to_csv("
+         "'table.csv', index=False, header=False)"),
+        # a comment line indented: a comment still
+        (" # x1 x2 y\n1.5 2.0 3.0\n4.0 5.0 6.0\n",
          ", e.g. pandas.read_csv({path!r}, sep=r'\\s+', comment='#', header=None).to_csv("
          "'table.csv', index=False, header=False)"),
     ],
@@ -429,6 +439,10 @@ def test_comment_lines_above_a_csv_are_not_read_as_its_separator(tmp_path: Path)
         ('"x1","x2","y"\n1,2,3\n4,NA,6\n', 3, 2, "NA"),  # R's write.csv of an NA
         ("x1,x2,y\n1,2,3\n4,5,\n", 3, 3, ""),  # a missing y
         ("x1,x2,y\n1,#N/A,3\n", 2, 2, "#N/A"),  # Excel's
+        # pandas' read_csv takes these for NaN too: databases' NULL, Python's None, n/a
+        ("x1,x2,y\n1,NULL,3\n", 2, 2, "NULL"),
+        ("x1,x2,y\n1,None,3\n", 2, 2, "None"),
+        ("x1,x2,y\n1,2,n/a\n", 2, 3, "n/a"),
     ],
 )
 def test_a_missing_value_is_named_as_one_with_the_fix(
@@ -532,6 +546,7 @@ def test_lines_are_counted_as_an_editor_shows_them(
         # without a header, a first row of such digits is no row of names to skip
         ("١,٢,٣\n0.5,1,2\n", "١", 1),
         ("١,2,3\n0.5,1,2\n", "١", 1),  # nor a row of names and numbers
+        ("١,x\n0.5,1\n", "١", 1),  # nor one of such digits and names, with no number
     ],
 )
 def test_digits_other_than_ascii_are_no_numbers(
@@ -623,7 +638,13 @@ def test_a_csv_in_another_encoding_is_refused_by_line_with_the_conversion(tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("cell", "plain"), [("1,000", "1000"), ("-1,234,567.5", "-1234567.5"), ("+12,345.", "+12345.")]
+    ("cell", "plain"),
+    [
+        ("1,000", "1000"),
+        ("-1,234,567.5", "-1234567.5"),
+        ("+12,345.", "+12345."),
+        (" 1,000", "1000"),
+    ],
 )
 def test_a_number_with_thousands_separators_is_refused_with_the_number_it_holds(
     tmp_path: Path, cell: str, plain: str
@@ -646,4 +667,103 @@ def test_a_number_with_thousands_separators_is_refused_with_the_number_it_holds(
     assert _refusal(path).endswith(
         "line 2, column 1 holds '1,5'; every cell must be a number (a first row of column names "
         "is allowed)"
+    )
+
+
+@pytest.mark.parametrize("cell", ["1234,567", "1,23,456", "1,0000"])
+def test_commas_between_other_groups_than_thousands_are_no_thousands_separators(
+    tmp_path: Path, cell: str
+) -> None:
+    """Only groups of three digits after the first one to three are a spreadsheet's thousands."""
+    path = _written(tmp_path / "d.csv", f'x1,x2,y\n"{cell}",2,3\n4,5,6\n')
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds {cell!r}; every cell must be a "
+        "number (a first row of column names is allowed)"
+    )
+
+
+def test_a_cell_that_is_no_number_for_its_underscore_is_not_told_of_other_digits(
+    tmp_path: Path,
+) -> None:
+    """A no-break space before ``1_000`` makes it no ASCII text, but its digits are ASCII's: the
+    rule to name is a number's, not "the digits 0-9"."""
+    text = "x,y\n\xa01_000,2\n3,4\n"
+    with pytest.raises(ValueError, match="could not convert"):  # numpy reads no such number
+        np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1)
+    path = tmp_path / "d.csv"
+    path.write_text(text, encoding="utf-8")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds '\\xa01_000'; every cell must be a "
+        "number (a first row of column names is allowed)"
+    )
+
+
+def test_a_first_row_of_names_and_numbers_shows_three_of_each_at_most(tmp_path: Path) -> None:
+    path = _written(tmp_path / "m.csv", "1,2,3,a,b,c,d\n1,2,3,4,5,6,7\n1,2,3,4,5,6,7\n")
+    assert _refusal(path) == (
+        f"{path}: line 1 holds both numbers ('1', '2', '3') and text ('a', 'b', 'c', …): if it "
+        "names the columns, rename those that read as numbers (e.g. 'x1'; a first row is skipped "
+        "as names only when none of its cells is a number); if it is data, fix 'a', 'b', 'c', …"
+    )
+
+
+def test_long_cells_are_shown_cut_to_30_characters(tmp_path: Path) -> None:
+    """A cell is shown as its repr() cut to 30 characters, the opening quote included."""
+    long_text = "abcdefghij" * 5
+    path = _written(tmp_path / "l.csv", f"x,y\n1,2\n{long_text},3\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 3, column 1 holds '{long_text[:29]}; every cell must "
+        "be a number (a first row of column names is allowed)"
+    )
+    number, name = "1234567890" * 4, "name_" * 8
+    path = _written(tmp_path / "m.csv", f"{number},{name}\n1,2\n3,4\n")
+    assert _refusal(path) == (
+        f"{path}: line 1 holds both numbers ('{number[:29]}) and text ('{name[:29]}): if it "
+        f"names the columns, rename those that read as numbers (e.g. 'x{number[:28]}; a first "
+        f"row is skipped as names only when none of its cells is a number); if it is data, fix "
+        f"'{name[:29]}"
+    )
+
+
+def test_pandas_default_column_names_with_blanks_are_warned_of(tmp_path: Path) -> None:
+    """Blanks around a cell are skipped, as around a number: ``0, 1, 2`` is pandas' names too."""
+    path = _written(tmp_path / "p.csv", "0, 1, 2\n1.5,2.0,3.0\n-1.0,0.5,2.5\n")
+    with pytest.warns(DataWarning, match=r"p\.csv: line 1 \(0,1,2\) is read as an example"):
+        X, _ = load_regression_file(path)
+    assert X.tolist() == [[0, 1], [1.5, 2], [-1, 0.5]]
+
+
+def test_an_unnamed_first_column_above_no_rows_is_told_as_pandas_index(tmp_path: Path) -> None:
+    """Without rows there are no row numbers 1, 2, … to tell R's row names by: pandas' index it is."""
+    path = _written(tmp_path / "p.csv", ",x1,y\n")
+    assert _refusal(path) == (
+        f"{path} has an unnamed first column (its header starts with an empty cell), as pandas' "
+        "to_csv() writes its index: it would be read as a feature; save with "
+        "df.to_csv(path, index=False) or drop that column"
+    )
+
+
+def test_blanks_around_an_index_s_cells_do_not_hide_it(tmp_path: Path) -> None:
+    """A blank first name, one ``Unnamed: 0`` with blanks, or row numbers with blanks are the
+    index still, as a blank cell is an empty one."""
+    path = _written(tmp_path / "p.csv", " ,x1,y\n0,0.5,2\n1,1.5,3\n")
+    assert _refusal(path).startswith(
+        f"{path} has an unnamed first column (its header starts with an empty cell), as pandas' "
+        "to_csv() writes its index"
+    )
+    path = _written(tmp_path / "p.csv", " Unnamed: 0,x1,y\n0,0.5,2\n1,1.5,3\n")
+    assert _refusal(path).startswith(f"{path} has a first column named 'Unnamed: 0'")
+    path = _written(tmp_path / "p.csv", " 0,5.5\n 1,6.5\n 2,7.5\n")
+    assert _refusal(path).startswith(
+        f"{path} has no header and its first column holds the row numbers 0, 1, 2 in order"
+    )
+
+
+def test_a_space_inside_a_cell_of_two_columns_is_no_separator(tmp_path: Path) -> None:
+    """Names hold spaces: a line of two or more cells is split by its commas only, and a cell
+    holding a space is a bad cell, named as one."""
+    path = _written(tmp_path / "s.csv", "x one,y\n1 5,2\n3,4\n")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds '1 5'; every cell must be a number "
+        "(a first row of column names is allowed)"
     )
