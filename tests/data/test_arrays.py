@@ -857,3 +857,92 @@ def test_a_data_file_in_a_folder_that_cannot_be_searched_names_the_folder_and_it
     assert str(info.value) == f"data={str(path)!r} {got}"
     assert main(["linreg", "--data", str(path)]) == 2
     assert capsys.readouterr().err == f"linearnets linreg: error: --data {path} {got}\n"
+
+
+@pytest.mark.parametrize(
+    "test_set", [{"X_test": np.eye(3)}, {"y_test": np.zeros(3)}], ids=["X_test", "y_test"]
+)
+def test_a_regression_npz_with_either_test_array_warns_that_it_is_not_used(
+    tmp_path: Path, test_set: dict[str, np.ndarray]
+) -> None:
+    path = _write(tmp_path, X=np.eye(3), y=np.arange(3.0), **test_set)
+    with pytest.warns(DataWarning, match=r"linear regression trains on X and y and has no test set: X_test and y_test are not used \(nor checked\)$"):  # fmt: skip
+        X, _ = load_regression_file(path)
+    assert torch.equal(X, torch.eye(3))
+
+
+def test_a_data_file_whose_name_has_a_blank_is_read_where_it_exists(tmp_path: Path) -> None:
+    """The blank is refused only where no file of that very name exists."""
+    path = tmp_path / " d.npz"
+    np.savez(path, X=np.eye(2), y=np.array([1, 0]))
+    assert load_classification_file(path).y.tolist() == [1, 0]
+    X, y = load_regression_file(path)
+    assert torch.equal(X, torch.eye(2)) and y.reshape(-1).tolist() == [1, 0]
+
+
+def test_a_data_path_that_is_only_a_blank_is_told_to_pass_a_file(tmp_path: Path) -> None:
+    """No name is left to drop the blank from: the fix is a file."""
+    path = tmp_path / " "
+    with pytest.raises(UsageError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        "data must not begin or end with whitespace (unless a file of that name exists), got "
+        f"{str(path)!r}; pass a .npz or .csv file"
+    )
+
+
+def test_an_x_of_no_rows_and_no_columns_is_told_it_has_no_examples(tmp_path: Path) -> None:
+    path = _write(tmp_path, X=np.ones((0, 0)), y=np.zeros(0))
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"{path}: X must hold at least one example and one feature, got shape (0, 0): no "
+        "examples (N = 0); save the data with its rows and columns"
+    )
+
+
+def test_an_upper_case_csv_names_y_as_its_last_column(tmp_path: Path) -> None:
+    path = tmp_path / "D.CSV"
+    path.write_text("x,y\n1,2\n3,nan\n")
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"{path}: y (the last column) holds NaN or inf values (or values beyond float32's "
+        "±3.4e38), the first at line 3, column 2: nan; clean, impute or rescale them first"
+    )
+
+
+@pytest.mark.parametrize(
+    ("X", "X_test"),
+    [
+        (np.arange(40, dtype=np.uint8).reshape(10, 4) * 6, np.zeros((0, 4))),
+        (np.linspace(0, 1, 40).reshape(10, 4), np.zeros((0, 4), np.uint8)),
+    ],
+    ids=["pixels-beside-floats", "floats-beside-pixels"],
+)
+def test_an_empty_test_set_is_refused_as_empty_whatever_its_dtype(
+    tmp_path: Path, X: np.ndarray, X_test: np.ndarray
+) -> None:
+    """Not as pixels beside other features: it holds no values to be either."""
+    path = _write(tmp_path, X=X, y=np.arange(10) % 2, X_test=X_test, y_test=np.zeros(0, int))
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: X_test must hold at least one example and one feature, got shape (0, 4): no "
+        "examples (N = 0); save the data with its rows and columns"
+    )
+
+
+def test_a_test_set_of_one_feature_saved_flat_is_told_the_reshape(tmp_path: Path) -> None:
+    """Beside X of one feature, X_test (M,) is M examples of it: X_test.reshape(-1, 1), not "X's 1
+    features"."""
+    x = np.arange(6.0).reshape(6, 1)
+    path = _write(tmp_path, X=x, y=np.arange(6) % 2, X_test=np.arange(3.0), y_test=np.zeros(3, int))
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: X_test must be a 2-d array (N, D), got shape (3,); store one row of features "
+        "per example, e.g. X_test.reshape(-1, 1) for one feature per example"
+    )
+    _write(tmp_path, X=x, y=np.arange(6) % 2, X_test=np.arange(3.0).reshape(-1, 1), y_test=np.zeros(3, int))  # fmt: skip
+    assert load_classification_file(path).X_test.reshape(-1).tolist() == [0, 1, 2]  # type: ignore[union-attr]

@@ -225,8 +225,9 @@ def test_a_compressed_size_beyond_the_file_is_no_licence(tmp_path: Path, compres
     path.write_bytes(bytes(data))
     with pytest.raises(
         DatasetError,
+        # the compressed bytes named are those the file holds, not the 4 MB claimed
         match=r"array X \(member X\.npy\) claims 4,000,128 bytes once decompressed, more than its "
-        rf"[\d,]+ compressed bytes can hold; the file is damaged: {FIX}",
+        rf"{len(data):,} compressed bytes can hold; the file is damaged: {FIX}$",
     ):
         load_classification_file(path)
 
@@ -388,3 +389,78 @@ def test_a_data_file_that_cannot_be_read_is_named_in_either_words(
     fix = " cannot be read (Permission denied); check the file's permissions"
     assert str(info.value) == f"data={str(path)!r}{fix}"
     assert one_line(info.value) == f"--data {path}{fix}"
+
+
+def test_deflate_s_bound_is_1032_to_1_and_1024_bytes(tmp_path: Path) -> None:
+    """A deflated member inflates to at most 1032 times its compressed bytes, and 1024 more: a
+    member of zeros, as compressible as data gets, is read, and so is one whose size field claims
+    that bound; one byte past it is refused as damage before anything is read."""
+    X, y = np.zeros((2048, 256), np.float32), np.arange(2048.0)
+    path = tmp_path / "d.npz"
+    np.savez_compressed(path, X=X, y=y)
+    X_read, _ = load_regression_file(path)
+    assert X_read.shape == (2048, 256) and not X_read.any()
+    with zipfile.ZipFile(path) as archive:
+        compressed = archive.getinfo("X.npy").compress_size
+    good = path.read_bytes()
+    entry = good.index(b"PK\x01\x02")  # the central directory's first entry: X's
+    assert good[entry + 46 : entry + 51] == b"X.npy"
+    data = bytearray(good)
+    struct.pack_into("<I", data, entry + 24, compressed * 1032 + 1024)  # X's file size
+    path.write_bytes(bytes(data))
+    X_read, _ = load_regression_file(path)  # the stream ends where it ends: read as saved
+    assert X_read.shape == (2048, 256) and not X_read.any()
+    struct.pack_into("<I", data, entry + 24, compressed * 1032 + 1025)
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"{path}: array X (member X.npy) claims {compressed * 1032 + 1025:,} bytes once "
+        f"decompressed, more than its {compressed:,} compressed bytes can hold; the file is "
+        "damaged: save it again with numpy.savez(path, X=..., y=...)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (EOFError(), "EOFError"),
+        (zipfile.BadZipFile(" Bad  CRC-32\n for file "), "Bad CRC-32 for file"),
+    ],
+)
+def test_a_reading_error_is_named_in_one_line_or_by_its_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, words: str
+) -> None:
+    """An error without words (EOFError()) is named by its type, not "cannot be read ()"."""
+    path = _zip(tmp_path / "d.npz", {"X.npy": _npy(np.eye(2)), "y.npy": _npy(np.arange(2))})
+
+    def failing(*args: object, **kwargs: object) -> np.ndarray:
+        raise error
+
+    monkeypatch.setattr(np.lib.format, "read_array", failing)
+    with pytest.raises(DatasetError) as info:
+        load_classification_file(path)
+    assert str(info.value) == (
+        f"{path}: array X (member X.npy) cannot be read ({words}); save it again with "
+        "numpy.savez(path, X=..., y=...)"
+    )
+
+
+def test_a_member_that_cannot_be_read_for_permissions_is_told_to_check_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PermissionError is the file's permissions, told as such: no damaged member to save again."""
+    from linearnets.errors import UsageError
+
+    path = _zip(tmp_path / "d.npz", {"X.npy": _npy(np.eye(2)), "y.npy": _npy(np.arange(2))})
+
+    def refused(*args: object, **kwargs: object) -> np.ndarray:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(np.lib.format, "read_array", refused)
+    with pytest.raises(UsageError) as info:
+        load_classification_file(path)
+    assert type(info.value) is UsageError
+    assert str(info.value) == (
+        f"data={str(path)!r} cannot be read (Permission denied); check the file's permissions"
+    )
