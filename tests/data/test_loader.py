@@ -752,3 +752,67 @@ def test_a_shuffle_is_drawn_on_the_generators_device_not_torchs_default() -> Non
     with torch.device("meta"):  # torch's default device, as set_default_device sets it
         assert order() == expected
     assert expected == torch.randperm(10, generator=torch.Generator().manual_seed(0)).tolist()
+
+
+@pytest.mark.parametrize(("batch_size", "resize"), [(256, 2000), (60000, 400)])
+def test_every_value_the_error_suggests_for_float64_images_is_accepted(
+    batch_size: int, resize: int
+) -> None:
+    """The suggested sizes count float64's 8 bytes a pixel, not float32's 4: each is accepted,
+    one more is refused again."""
+    y = torch.zeros(60000, dtype=torch.long)
+
+    def loader(batch_size: int, resize: int) -> ArrayLoader:
+        return ArrayLoader(
+            _fashion_sized(60000),
+            y,
+            batch_size,
+            shuffle=False,
+            resize=resize,
+            image_dtype=torch.float64,
+        )
+
+    with pytest.raises(UsageError) as info:
+        loader(batch_size, resize)
+    suggested = re.findall(r"lower (batch_size|resize) to (\d+) or less", str(info.value))
+    assert {name for name, _ in suggested} == {"batch_size", "resize"}
+    for name, value in suggested:
+        options = {"batch_size": batch_size, "resize": resize, name: int(value)}
+        loader(options["batch_size"], options["resize"])
+        options[name] += 1
+        with pytest.raises(UsageError):
+            loader(options["batch_size"], options["resize"])
+
+
+@pytest.mark.parametrize(
+    ("resize", "rule", "shown"),
+    [
+        ((28, 28, 28), "a positive integer or a pair (h, w) of them", "(28, 28, 28)"),
+        ([], "a positive integer or a pair (h, w) of them", "[]"),
+        # a string is no sequence of sides, even one of digits
+        ("28", "a positive integer", "'28'"),
+        ("7", "a positive integer", "'7'"),
+        (b"28", "a positive integer", "b'28'"),
+    ],
+)
+def test_a_resize_that_is_no_size_or_pair_is_refused_as_a_type(
+    resize: object, rule: str, shown: str
+) -> None:
+    with pytest.raises(UsageTypeError) as info:
+        ArrayLoader(torch.zeros(4, 28, 28, dtype=torch.uint8), torch.arange(4), 2, shuffle=False, resize=resize)  # type: ignore[arg-type]  # fmt: skip
+    assert str(info.value) == (
+        f"resize must be {rule}, got {shown}; pass resize=None to keep the images' own size "
+        "(28×28 for Fashion-MNIST), or a size such as resize=64 or resize=(64, 32)"
+    )
+
+
+def test_meta_labels_are_refused_for_holding_no_values_before_their_shape() -> None:
+    """A meta tensor's shape says nothing of data: told as holding no values, not as a length
+    that does not match."""
+    labels = torch.zeros(3, dtype=torch.long, device="meta")
+    with pytest.raises(UsageError) as info:
+        ArrayLoader(torch.zeros(4, 3), labels, 2, shuffle=False)
+    assert str(info.value) == (
+        "labels must hold values, got a tensor of shape (3,) on the meta device (a shape without "
+        "data); pass one that holds its values, on the CPU or a GPU"
+    )

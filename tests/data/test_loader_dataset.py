@@ -70,3 +70,22 @@ def test_a_bool_index_is_refused(index: bool) -> None:
     """True was example 1 and False example 0, where FashionMNIST (and torch) take no bool index."""
     with pytest.raises(UsageTypeError, match=rf"^index must be an integer, got {index}; take one"):
         ArrayLoader(IMAGES, LABELS, 2, shuffle=False).dataset[index]
+
+
+def test_negative_indices_count_from_the_end_as_a_list_s() -> None:
+    dataset = ArrayLoader(IMAGES, LABELS, 2, shuffle=False).dataset
+    examples = list(range(7))  # the oracle: a list's negative indices
+    for i in range(-7, 0):
+        X, y = dataset[i]
+        assert y == int(LABELS[examples[i]])
+        assert torch.equal(X[0], IMAGES[examples[i]].float() / 255)
+    with pytest.raises(IndexError):
+        examples[-8]
+    with pytest.raises(IndexError, match=r"^index must be in \[-7, 7\), got -8: the dataset holds 7 examples$"):  # fmt: skip
+        dataset[-8]
+
+
+@pytest.mark.parametrize(("resize", "shape"), [(None, "(1, 6, 5)"), ((4, 10), "(1, 4, 10)")])
+def test_repr_names_the_number_of_examples_and_their_shape(resize: object, shape: str) -> None:
+    dataset = ArrayLoader(IMAGES, LABELS, 2, shuffle=False, resize=resize).dataset  # type: ignore[arg-type]
+    assert repr(dataset) == f"LoaderDataset(7 examples of shape {shape})"
