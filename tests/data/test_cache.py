@@ -372,3 +372,19 @@ def test_a_cache_dir_that_does_not_exist_yet_is_made_when_first_written(
     assert folder == tmp_path / "new" / "cache"
     save_index(folder / "verified.json", "k", {"size": 1})
     assert load_index(folder / "verified.json") == {"k": {"size": 1}}
+
+
+def test_open_sink_removes_only_names_mkstemp_gives(tmp_path: Path) -> None:
+    """A killed run's copy is ``.NAME.XXXXXXXX.tmp`` (mkstemp's 8 of [a-z0-9_]): files of other
+    names beside it are none of linearnets', and stay."""
+    copy = tmp_path / "fashion-mnist" / "copy.bin"
+    copy.parent.mkdir()
+    killed = copy.parent / ".copy.bin.ab_d1234.tmp"
+    others = ["copy.bin.abcd1234.tmp", ".copy.bin.abcd12.tmp", ".copy.bin.abcd12345.tmp"]
+    for name in [killed.name, *others]:
+        (copy.parent / name).write_bytes(b"part")
+    sink = open_sink(copy)
+    assert sink is not None
+    f, tmp = sink
+    f.close()
+    assert sorted(p.name for p in copy.parent.iterdir()) == sorted([*others, tmp.name])

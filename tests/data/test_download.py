@@ -1540,3 +1540,73 @@ def test_a_debian_package_folder_without_the_file_keeps_the_advice_to_install_it
     with pytest.raises(DatasetError) as info:
         _get(tmp_path / "root", tiny, [dead])
     assert str(info.value).endswith(f"; {mirror_order.NO_NETWORK_FIX}")
+
+
+def test_a_file_under_another_s_name_in_a_folder_that_cannot_be_written_is_named_without_a_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader's reason for Fashion-MNIST's test labels under the training labels' name ends
+    "put each file under its own name, or get it again ...": the fix is cut with its ", or"."""
+    from .conftest import NO_REAL_DATA, REAL_DIR
+
+    if not (REAL_DIR / "t10k-labels-idx1-ubyte.gz").is_file():
+        pytest.skip(NO_REAL_DATA)
+    root = tmp_path / "root"
+    root.mkdir()
+    swapped = root / "train-labels-idx1-ubyte.gz"
+    swapped.write_bytes((REAL_DIR / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    monkeypatch.setattr(download_destination.os, "access", lambda path, mode: False)
+    with pytest.raises(UsageError) as info:
+        download_fashion_mnist(root, mirrors=["http://127.0.0.1:9/"], progress=False)
+    assert str(info.value) == (
+        f"root must be a folder that can hold the download, got {str(root)!r} (not writable, and "
+        f"{root} lacks train-images-idx3-ubyte.gz, t10k-images-idx3-ubyte.gz, "
+        f"t10k-labels-idx1-ubyte.gz and rejected {swapped}: expected 60008 bytes of "
+        "train-labels-idx1-ubyte once decompressed, got 10008, the size and MD5 of "
+        "t10k-labels-idx1-ubyte: that file is here under the name of train-labels-idx1-ubyte — "
+        "put each file under its own name); pass a folder you can write to"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [(PermissionError(13, "Permission denied"), "Permission denied"), (OSError(), "OSError")],
+)
+def test_a_file_that_cannot_be_read_is_rejected_naming_why(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, said: str
+) -> None:
+    folder = tiny.write(tmp_path / "root")
+    unreadable = folder / "t10k-labels-idx1-ubyte.gz"
+
+    def reading(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if path == unreadable:
+            raise error
+        return read_verified(path, *args, **kwargs)
+
+    monkeypatch.setattr(download_destination, "read_verified", reading)
+    monkeypatch.setattr(download_destination.os, "access", lambda path, mode: False)
+    with pytest.raises(UsageError) as info:
+        _get(folder, tiny, ["http://127.0.0.1:9/"])
+    assert str(info.value) == (
+        f"root must be a folder that can hold the download, got {str(folder)!r} (not writable, "
+        f"and rejected {unreadable} cannot be read ({said})); pass a folder you can write to"
+    )
+
+
+def test_a_folder_that_cannot_be_searched_is_refused_as_one_that_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are made in a folder only with both write and search (x) permission: a folder with
+    write permission alone is refused too (faked: root may do anything)."""
+    asked: list[int] = []
+
+    def access(path: Any, mode: int) -> bool:
+        asked.append(mode)
+        return not mode & os.X_OK
+
+    monkeypatch.setattr(download_destination.os, "access", access)
+    with pytest.raises(
+        UsageError, match=r"\(not writable, and .*\); pass a folder you can write to$"
+    ):
+        download_fashion_mnist(tmp_path / "root", mirrors=["http://127.0.0.1:9/"], progress=False)
+    assert asked == [os.W_OK | os.X_OK]
