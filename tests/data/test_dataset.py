@@ -644,3 +644,40 @@ def test_data_and_targets_subset_apart_are_refused(root: Path, tiny: Tiny, subse
         rf"tensor of shape \({given},\) and dtype torch\.int64; take a subset of both",
     ):
         ds[0]
+
+
+def test_download_true_reads_this_machine_s_verified_copy_without_downloading(
+    tiny: Tiny, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A root lacking the files, beside a verified copy on this machine: that copy is read, and
+    nothing is downloaded (no network needed)."""
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    monkeypatch.setenv("LINEARNETS_DATA", str(tiny.write(tmp_path / "local")))
+    fetched: list[Path] = []
+    monkeypatch.setattr(
+        download, "download_fashion_mnist", lambda target, *, mirrors: fetched.append(target)
+    )
+    target = tmp_path / "target"
+    ds = FashionMNIST(str(target), train=False, download=True)
+    assert fetched == [] and not target.exists()
+    labels = tiny.arrays["t10k-labels-idx1-ubyte"].astype(np.int64)
+    assert torch.equal(ds.targets, torch.from_numpy(labels))
+
+
+def test_download_true_without_a_root_is_told_to_give_the_folder() -> None:
+    """No folder to download into: refused, not a search of this machine for a copy."""
+    with pytest.raises(UsageError) as info:
+        FashionMNIST(None, train=False, download=True)  # type: ignore[arg-type]
+    assert str(info.value) == ("root must be given with download=True: the folder to download into")
+
+
+@pytest.mark.parametrize("download_", [False, True])
+def test_a_root_that_is_a_file_is_told_to_pass_its_folder(tmp_path: Path, download_: bool) -> None:
+    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(b"\x1f\x8b")
+    with pytest.raises(UsageError) as info:
+        FashionMNIST(str(path), train=False, download=download_)
+    assert str(info.value) == (
+        f"root must be a folder, got {str(path)!r}, which is a file; pass the folder that holds "
+        f"it ({str(tmp_path)!r}), or with download=True a folder to download into"
+    )

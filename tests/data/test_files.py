@@ -602,3 +602,26 @@ def test_a_fashionmnist_folder_whose_raw_lacks_files_gets_the_usual_fix(
     (raw / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(UsageError, match=rf"; {re.escape(HOW_TO_GET)}$"):
         find_fashion_mnist(raw.parent, checksums=tiny.files)
+
+
+def test_a_fashionmnist_root_one_short_is_told_the_root_above_for_the_files_asked(
+    tmp_path: Path,
+) -> None:
+    """The test split alone asks for its two files: a FashionMNIST/raw/ holding those two is the
+    fix named, though the training files are not there."""
+    from linearnets.data.folder_contents import FASHION_MNIST_FILES
+
+    test_files = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    raw = tmp_path / "data" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in test_files:
+        (raw / f"{name}.gz").write_bytes(b"x")
+    root = tmp_path / "data" / "FashionMNIST"
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(root, checksums={n: FASHION_MNIST_FILES[n] for n in test_files})
+    assert str(info.value) == (
+        f"root must hold Fashion-MNIST's t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (or "
+        f"FashionMNIST/raw/ with them), got {str(root)!r}, which lacks t10k-images-idx3-ubyte, "
+        f"t10k-labels-idx1-ubyte; its raw/ holds them: pass root={str(tmp_path / 'data')!r}, "
+        "torchvision's root above FashionMNIST/raw/"
+    )
