@@ -45,6 +45,9 @@ def test_uint8_images_are_scaled_to_the_unit_interval(tmp_path: Path) -> None:
     expected = torch.tensor([[0.0, 0.2, 1.0], [1.0, 0.4, 1 / 255]])
     assert torch.allclose(arrays.X, expected) and arrays.X.dtype == torch.float32
     assert arrays.X_test is not None and torch.allclose(arrays.X_test, expected.flip(0))
+    assert arrays.pixels is True  # recorded: the model's inputs were divided by 255
+    np.savez(tmp_path / "f.npz", X=pixels.astype(np.float32), y=np.array([0, 1]))
+    assert load_classification_file(tmp_path / "f.npz").pixels is False
     # regression features are no pixels: kept as they are
     np.savez(tmp_path / "r.npz", X=pixels, y=np.array([0.5, 1.5]))
     assert load_regression_file(tmp_path / "r.npz")[0].tolist() == pixels.tolist()

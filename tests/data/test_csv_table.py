@@ -767,3 +767,43 @@ def test_a_space_inside_a_cell_of_two_columns_is_no_separator(tmp_path: Path) ->
         f"{path} is not a numeric CSV: line 2, column 1 holds '1 5'; every cell must be a number "
         "(a first row of column names is allowed)"
     )
+
+
+@pytest.mark.parametrize(
+    "text", [b"PK,x,y\n1,2,3\n4,5,6\n", b"\x1fx,y,z\n1,2,3\n4,5,6\n"], ids=["PK", "1f"]
+)
+def test_text_that_starts_as_a_zip_or_gzip_file_might_is_read_as_text(
+    tmp_path: Path, text: bytes
+) -> None:
+    """Only a zip's whole signature (PK 03 04) or gzip's two bytes (1f 8b) tell a compressed
+    file: a column named PK (a primary key) is a column name."""
+    path = tmp_path / "d.csv"
+    path.write_bytes(text)
+    X, y = load_regression_file(path)
+    assert X.tolist() == [[1, 2], [4, 5]] and y.reshape(-1).tolist() == [3, 6]
+
+
+def test_a_quoted_line_break_is_shown_as_the_file_holds_it(tmp_path: Path) -> None:
+    """The file is read with newline='' (as the csv module requires): a cell's CR LF is kept."""
+    path = tmp_path / "d.csv"
+    path.write_bytes(b'x,y\n"a\r\nb",2\n3,4\n')
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds 'a\\r\\nb'; every cell must be a "
+        "number (a first row of column names is allowed)"
+    )
+
+
+def test_a_long_line_of_trailing_commas_is_shown_cut_to_60_characters(tmp_path: Path) -> None:
+    first, second = ",".join(["1.25"] * 20) + ",", ",".join(["2.5"] * 20) + ","
+    path = _written(tmp_path / "t.csv", f"{first}\n{second}\n")
+    assert _refusal(path) == (
+        f"{path}: every line ends with a comma, so the last column, where y goes, is empty (line "
+        f"1: {repr(first)[:60]}); remove the trailing commas, so that each line ends with its y"
+    )
+    names = ",".join(f"x{j}" for j in range(1, 20)) + ",y"
+    path = _written(tmp_path / "t.csv", f"{names}\n{first}\n{second}\n")
+    assert _refusal(path) == (
+        f"{path}: every line but the first ends with a comma, so their last column, where y "
+        f"goes, is empty (line 2: {repr(first)[:60]}); remove the trailing commas, so that each "
+        "line ends with its y"
+    )

@@ -464,3 +464,18 @@ def test_a_member_that_cannot_be_read_for_permissions_is_told_to_check_them(
     assert str(info.value) == (
         f"data={str(path)!r} cannot be read (Permission denied); check the file's permissions"
     )
+
+
+def test_the_arrays_are_read_in_the_order_asked_not_the_archive_s(tmp_path: Path) -> None:
+    """Of two damaged members, X's is named: the arrays are read as asked (X, then y), whatever
+    order the archive holds them in."""
+    members = {"y.npy": b"not an array", "X.npy": b"nor this"}
+    path = _zip(tmp_path / "d.npz", members)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.namelist() == ["y.npy", "X.npy"]
+    with pytest.raises(DatasetError) as info:
+        load_regression_file(path)
+    assert str(info.value) == (
+        f"{path}: array X (member X.npy) is not a NumPy .npy array (it lacks the .npy header); "
+        "save it again with numpy.savez(path, X=..., y=...)"
+    )
