@@ -1610,3 +1610,23 @@ def test_a_folder_that_cannot_be_searched_is_refused_as_one_that_cannot_be_writt
     ):
         download_fashion_mnist(tmp_path / "root", mirrors=["http://127.0.0.1:9/"], progress=False)
     assert asked == [os.W_OK | os.X_OK]
+
+
+def test_another_datasets_file_in_torchvision_s_layout_is_told_to_leave_that_folder(
+    server: Server, tiny: Tiny, tmp_path: Path
+) -> None:
+    """The folder to move it out of is the one holding it, FashionMNIST/raw/, not root."""
+    root = tmp_path / "data"
+    raw = tiny.write(root / "FashionMNIST" / "raw")
+    other = raw / f"{FIRST}.gz"
+    other.write_bytes(gzip.compress(_another_datasets(tiny, FIRST)))
+    with pytest.raises(UsageError) as info:
+        _get(root, tiny, [server.mirror("good")])
+    assert str(info.value) == (
+        "root must hold no other dataset's files under Fashion-MNIST's names, which the download "
+        f"would replace, got {str(root)!r}, where {other} has the decompressed size of "
+        "Fashion-MNIST's file of that name but another MD5: it is another dataset's (MNIST's "
+        "files have Fashion-MNIST's names and sizes) or was damaged in place; move it out of "
+        f"{raw} (or delete it, if damaged), or pass root=DIR to download elsewhere"
+    )
+    assert server.requests == []

@@ -638,6 +638,10 @@ def test_repr_names_the_batches_the_batch_size_shuffle_and_device() -> None:
         "ArrayLoader(1 batch of 10 examples, batch_size=10, shuffle=False, device=cpu, resize=8, "
         "rank=1 of world_size=2)"
     )
+    # the device as given, its index too
+    assert repr(ArrayLoader(images, labels, 5, shuffle=False, device="cpu:0")) == (
+        "ArrayLoader(2 batches of 10 examples, batch_size=5, shuffle=False, device=cpu:0)"
+    )
 
 
 @pytest.mark.parametrize(
