@@ -807,3 +807,12 @@ def test_a_long_line_of_trailing_commas_is_shown_cut_to_60_characters(tmp_path: 
         f"goes, is empty (line 2: {repr(first)[:60]}); remove the trailing commas, so that each "
         "line ends with its y"
     )
+
+
+def test_a_file_of_comment_lines_alone_is_not_told_of_a_separator(tmp_path: Path) -> None:
+    """Its '# ' lines tell nothing of the table's separator: their spaces are none."""
+    path = _written(tmp_path / "c.csv", "# made by me\n# x1 x2 y\n")
+    assert _refusal(path) == (
+        f"{path} must have at least 2 columns (features, then y), got 1; write each example on "
+        "one line, its features and then y, separated by commas"
+    )
