@@ -443,6 +443,7 @@ def test_comment_lines_above_a_csv_are_not_read_as_its_separator(tmp_path: Path)
         ("x1,x2,y\n1,NULL,3\n", 2, 2, "NULL"),
         ("x1,x2,y\n1,None,3\n", 2, 2, "None"),
         ("x1,x2,y\n1,2,n/a\n", 2, 3, "n/a"),
+        ("x1,x2,y\n1, NA ,3\n", 2, 2, " NA "),  # blanks around it, as around a number
     ],
 )
 def test_a_missing_value_is_named_as_one_with_the_fix(
@@ -460,7 +461,12 @@ def test_a_missing_value_is_named_as_one_with_the_fix(
 
 
 @pytest.mark.parametrize(
-    "text,cell", [("x1,x2,y\n1,True,3\n0,False,6\n", "True"), ("x1,x2,y\n1,FALSE,3\n", "FALSE")]
+    "text,cell",
+    [
+        ("x1,x2,y\n1,True,3\n0,False,6\n", "True"),
+        ("x1,x2,y\n1,FALSE,3\n", "FALSE"),
+        ("x1,x2,y\n1, True,3\n", " True"),
+    ],
 )
 def test_a_bool_cell_is_named_as_one_with_the_fix(tmp_path: Path, text: str, cell: str) -> None:
     """pd.get_dummies(df).to_csv(path, index=False) writes its columns as True/False (bool, the
@@ -815,4 +821,16 @@ def test_a_file_of_comment_lines_alone_is_not_told_of_a_separator(tmp_path: Path
     assert _refusal(path) == (
         f"{path} must have at least 2 columns (features, then y), got 1; write each example on "
         "one line, its features and then y, separated by commas"
+    )
+
+
+def test_a_cell_of_other_digits_and_letters_is_told_the_rule_for_any_number(
+    tmp_path: Path,
+) -> None:
+    """'١a' is no number in any digits: the rule named is a number's, not "the digits 0-9"."""
+    path = tmp_path / "d.csv"
+    path.write_text("x,y\n\u0661a,2\n3,4\n", encoding="utf-8")
+    assert _refusal(path) == (
+        f"{path} is not a numeric CSV: line 2, column 1 holds '\u0661a'; every cell must be a "
+        "number (a first row of column names is allowed)"
     )

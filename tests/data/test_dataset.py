@@ -681,3 +681,19 @@ def test_a_root_that_is_a_file_is_told_to_pass_its_folder(tmp_path: Path, downlo
         f"root must be a folder, got {str(path)!r}, which is a file; pass the folder that holds "
         f"it ({str(tmp_path)!r}), or with download=True a folder to download into"
     )
+
+
+@pytest.mark.parametrize("download_", [False, True])
+def test_a_root_with_a_tilde_that_is_a_file_is_refused_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, download_: bool
+) -> None:
+    """The tilde is expanded before the root is checked: '~/f.gz' is the home folder's file."""
+    monkeypatch.setenv("HOME", str(tmp_path))  # os.path.expanduser reads HOME
+    monkeypatch.chdir(tmp_path)  # no folder named '~' here
+    (tmp_path / "f.gz").write_bytes(b"\x1f\x8b")
+    with pytest.raises(UsageError) as info:
+        FashionMNIST("~/f.gz", train=False, download=download_)
+    assert str(info.value) == (
+        f"root must be a folder, got '~/f.gz', which is a file; pass the folder that holds it "
+        f"({str(tmp_path)!r}), or with download=True a folder to download into"
+    )

@@ -565,6 +565,7 @@ MORE_BAD = [
     ("rank bool", dict(rank=True, world_size=2), UsageError, r"rank must be in \[0, 2\), got True"),
     ("rank negative", dict(rank=-1, world_size=2), UsageError, r"rank must be in \[0, 2\), got -1"),
     ("rank float", dict(rank=1.0, world_size=2), UsageError, r"rank must be in \[0, 2\), got 1\.0"),
+    ("rank str", dict(rank="1", world_size=2), UsageError, r"rank must be in \[0, 2\), got '1'$"),
     ("generator", dict(generator=3), UsageTypeError, r"generator must be a torch\.Generator or None, got 3"),
     ("shuffle a string", dict(shuffle="no"), UsageTypeError, r"shuffle must be True or False, got 'no'"),
 ]  # fmt: skip
