@@ -815,12 +815,18 @@ def test_a_long_line_of_trailing_commas_is_shown_cut_to_60_characters(tmp_path: 
     )
 
 
-def test_a_file_of_comment_lines_alone_is_not_told_of_a_separator(tmp_path: Path) -> None:
-    """Its '# ' lines tell nothing of the table's separator: their spaces are none."""
-    path = _written(tmp_path / "c.csv", "# made by me\n# x1 x2 y\n")
+def test_a_file_of_comment_lines_alone_is_told_it_holds_no_data_rows(tmp_path: Path) -> None:
+    """Its '# ' lines tell nothing of the table's separator (their spaces are none), and they are
+    all it holds: it was told it "must have at least 2 columns", as a table of one column is."""
+    path = _written(tmp_path / "c.csv", "# made by me\n  # x1 x2 y\n")
     assert _refusal(path) == (
-        f"{path} must have at least 2 columns (features, then y), got 1; write each example on "
-        "one line, its features and then y, separated by commas"
+        f"{path} holds no data rows, only comment lines (line 1: '# made by me'); write each "
+        "example below them on one line, its features and then y, separated by commas"
+    )
+    one_column = _written(tmp_path / "one.csv", "# made by me\n1\n2\n")  # a table of 1 column
+    assert _refusal(one_column) == (
+        f"{one_column} must have at least 2 columns (features, then y), got 1; write each "
+        "example on one line, its features and then y, separated by commas"
     )
 
 

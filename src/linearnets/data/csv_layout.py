@@ -90,6 +90,12 @@ def refuse_one_column(path: Path, rows: Rows) -> NoReturn:
             f"comment line above the table ({row[0].strip()!r:.40})? delete it, so that the file "
             "starts with the column names or the data"
         )
+    if all(cells[0].lstrip().startswith("#") for _, cells in rows):  # numpy.savetxt's header
+        raise DatasetError(
+            f"{path} holds no data rows, only comment lines (line {line}: {row[0].strip()!r:.40}); "
+            "write each example below them on one line, its features and then y, separated by "
+            "commas"
+        )
     raise DatasetError(
         f"{path} must have at least 2 columns (features, then y), got {len(row)}; write each "
         "example on one line, its features and then y, separated by commas"
