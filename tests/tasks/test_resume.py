@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import torch
 
 from linearnets.cli import main
 from linearnets.config import SoftmaxConfig
-from linearnets.errors import CheckpointError, DivergenceError, LinearnetsError
+from linearnets.errors import CheckpointError, DivergenceError, LinearnetsError, UsageError
 from linearnets.tasks import training_run
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
@@ -1098,6 +1099,8 @@ def test_a_second_signal_as_the_lock_goes_reaches_the_caller_as_the_first_stop(
 def test_the_processes_of_a_resume_agree_on_the_checkpoint_they_resume(tmp_path: Path) -> None:
     """Ranks resuming different checkpoints (each its own --resume DIR) trained a silently wrong
     run, or waited forever on a rank with fewer epochs left: the checkpoint is a setting compared."""
+    import hashlib
+
     from linearnets.tasks.resume_shared import shared_overrides
 
     for name in ("a", "b"):
@@ -1113,3 +1116,84 @@ def test_the_processes_of_a_resume_agree_on_the_checkpoint_they_resume(tmp_path:
     assert a["checkpoint"] != b["checkpoint"] and a["checkpoint"].startswith("SHA-256 ")
     assert a == c  # the same file, wherever it is mounted
     assert shared_overrides(tmp_path / "none", {}, force=False)["checkpoint"] == "none"
+    # only the settings given are compared: the others come from each process's config.json, and
+    # one given at its default (lr=0.1 to a run of lr=0.5) is still a change another lacks
+    digest = hashlib.sha256((tmp_path / "a" / "checkpoint.pt").read_bytes()).hexdigest()
+    assert a == {"force": False, "checkpoint": f"SHA-256 {digest[:16]}"}
+    assert shared_overrides(tmp_path / "a", {"lr": 0.1}, force=True) == {
+        "force": True,
+        "lr": 0.1,
+        "checkpoint": a["checkpoint"],
+    }
+
+
+def test_a_process_resumes_with_others_in_its_group_or_under_torchrun(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A folder one process lacks is said to every process only when there are others (``dist``'s
+    group, or torchrun's WORLD_SIZE for a script that passes none); alone, it is raised at once."""
+    from linearnets.tasks.resume_shared import with_others
+    from linearnets.training.distributed import DistContext
+
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    assert with_others(None) is False
+    for size, together in (("1", False), ("2", True), ("3", True)):
+        monkeypatch.setenv("WORLD_SIZE", size)
+        assert with_others(None) is together
+    monkeypatch.setenv("WORLD_SIZE", "2")  # dist given: its group decides, not the variables
+    assert with_others(DistContext()) is False
+    assert with_others(DistContext(rank=1, world_size=2)) is True
+
+
+def test_a_run_started_over_keeps_its_start_and_names_its_lost_data_file(tmp_path: Path) -> None:
+    """A run stopped before its first checkpoint starts over in place: config.json keeps the
+    environment it started in and records the resume from epoch 0, forcing nothing; a data file
+    its config names that is gone is said as the run's, with the fix data=NEWPATH."""
+    _blobs(tmp_path / "d.npz", 0)
+    out = tmp_path / "run"
+    out.mkdir()
+    config = SoftmaxConfig(
+        data=tmp_path / "d.npz", epochs=1, num_threads=1, plot="none", device="cpu", out=out
+    )
+    started = {"num_threads": 7, "python": "the start's"}  # not this process's: kept as it was
+    (out / "config.json").write_text(
+        json.dumps({"config": config.to_dict(), "environment": started})
+    )
+    resume_softmax(out)
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["environment"] == started
+    assert [(entry["from_epoch"], entry["forced"]) for entry in saved["resumes"]] == [(0, {})]
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    lost = replace(config, data=tmp_path / "lost.npz", out=gone)
+    (gone / "config.json").write_text(json.dumps({"config": lost.to_dict()}))
+    with pytest.raises(UsageError) as info:
+        resume_softmax(gone)
+    assert str(info.value) == (
+        f"the run in {gone} was trained on data={str(tmp_path / 'lost.npz')!r}, as the run's "
+        "config records, which does not exist or is not a file now; if the file moved, pass "
+        "data=NEWPATH with force=True (the run recorded no SHA-256 to check the content against)"
+    )
+
+
+def test_a_resume_that_draws_refuses_a_bad_mplbackend_before_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a new run is: the resume's plot setting (here given) is checked before config.json
+    records the resume, not when its first figure fails to draw."""
+    from linearnets.plotting import _mpl
+
+    _blobs(tmp_path / "d.npz", 0)
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
+    before = (out / "config.json").read_text()
+    bad = "MPLBACKEND must name a matplotlib backend, got 'no_such_backend'"
+
+    def refused(*, alternative: str) -> Any:  # matplotlib's import fails on this machine
+        raise UsageError(f"{bad}; or {alternative}")
+
+    monkeypatch.setattr(_mpl, "matplotlib_module", refused)
+    monkeypatch.setenv("MPLBACKEND", "no_such_backend")
+    with pytest.raises(UsageError, match=rf"^{bad}; or pass plot='none'$"):
+        resume_softmax(out, epochs=2, plot="file")
+    assert (out / "config.json").read_text() == before
