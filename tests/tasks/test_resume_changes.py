@@ -209,6 +209,44 @@ def test_a_data_file_that_moved_is_no_change(tmp_path: Path) -> None:
             changed_settings(old, new, saved=saved, **kwargs)
 
 
+def test_a_moved_data_file_that_cannot_be_read_is_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its SHA-256 cannot be compared with the recorded one: it is a change (refused unless forced,
+    and reading the data names the problem), not a bare PermissionError out of the comparison."""
+    import errno
+
+    from linearnets.tasks import resume_changes
+
+    def refused(path: Path) -> str:
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(resume_changes, "sha256_file", refused)
+    np.savez(tmp_path / "moved.npz", X=np.zeros((4, 2), np.float32), y=np.zeros(4, np.int64))
+    old = SoftmaxConfig(data=tmp_path / "gone.npz", plot="none", device="cpu")
+    new = resumed_config(old, {"data": tmp_path / "moved.npz"}, tmp_path)
+    kwargs: dict[str, Any] = {"saved": {"data_sha256": "0" * 64}, "epoch": 1, "run_dir": tmp_path}
+    with pytest.raises(UsageError, match=r"^data changed from .*gone.npz' to .*moved.npz'"):
+        changed_settings(old, new, force=False, given={"data"}, **kwargs)
+    forced = changed_settings(old, new, force=True, given={"data"}, **kwargs)
+    assert forced == {"data": (tmp_path / "gone.npz", tmp_path / "moved.npz")}
+
+
+def test_no_resize_of_a_data_run_is_shown_bare(tmp_path: Path) -> None:
+    """A --data file holds no 28×28 images: its resize=None is not Fashion-MNIST's own size."""
+    from linearnets.tasks.resume_changes import differences
+
+    old = SoftmaxConfig(resize=14, plot="none", device="cpu")
+    new = SoftmaxConfig(data=tmp_path / "d.npz", plot="none", device="cpu")
+    said = differences(["resize"], old, new, given={"resize"}, run_dir=tmp_path)
+    assert said == f"resize changed from 14 to None since the run in {tmp_path} started"
+    said = differences(["resize"], new, old, given=(), run_dir=tmp_path)
+    assert said == (
+        f"{tmp_path / 'checkpoint.pt'} was trained with resize=None, but "
+        f"{tmp_path / 'config.json'} asks for resize=14 (a checkpoint from another run?)"
+    )
+
+
 @pytest.mark.parametrize(
     ("saved", "fix"),
     [
@@ -287,3 +325,25 @@ def test_a_resume_that_trained_no_epoch_is_not_where_the_run_last_ran() -> None:
         _notes({**saved, "resumes": [{"environment": {"num_threads": 4}}]}, num_threads=4, epoch=5)
         == []
     )
+
+
+def test_where_the_run_last_ran_falls_back_to_what_was_recorded_before() -> None:
+    """A resume entry that recorded no thread count (an older file) leaves the one before it, and
+    a run never resumed last ran in the processes it started in (config.json's world_size)."""
+    saved = {**_resumed_on(), "resumes": [{"from_epoch": 1, "environment": {}}]}
+    for environment in ({}, {"num_threads": None}):
+        saved["resumes"][0]["environment"] = environment
+        assert _notes(saved, num_threads=2, epoch=3) == [
+            "resumed with num_threads=2, where the run last ran with 1: it matches an "
+            "uninterrupted run to rounding, not bit for bit (resume with num_threads=1 for that)"
+        ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_not_bit_exact({**_resumed_on(), "world_size": 2}, num_threads=1, world_size=1, epoch=3)
+        warn_not_bit_exact({**_resumed_on(), "world_size": 1}, num_threads=1, world_size=2, epoch=3)
+    assert [str(w.message) for w in caught if w.category is ResumeWarning] == [
+        "resumed in 1 process, where the run last ran in 2: it matches an uninterrupted run to "
+        "rounding, not bit for bit (resume in 2 processes, torchrun --nproc_per_node=2, for that)",
+        "resumed in 2 processes, where the run last ran in 1: it matches an uninterrupted run to "
+        "rounding, not bit for bit (resume in one process, without torchrun, for that)",
+    ]
