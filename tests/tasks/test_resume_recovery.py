@@ -379,3 +379,27 @@ def test_a_resume_on_a_read_only_file_system_advises_only_the_copy(
         "file system), and resuming rewrites its files; copy the run folder somewhere you can write"
     )
     assert {n: (run / n).read_bytes() for n in before} == before
+
+
+def test_a_resume_in_a_folder_without_write_permission_advises_chmod_or_the_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder that may be searched but not written (chmod u-w; as root every folder passes
+    os.access, so its answer is stood in for) is refused before anything is rewritten."""
+    import linearnets.tasks.resume as resume
+
+    run, before = _finished(tmp_path)
+    real_access = os.access
+    monkeypatch.setattr(
+        resume.os,
+        "access",
+        lambda p, m: not (Path(p) == run and m & os.W_OK) and real_access(p, m),
+    )
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=2)
+    assert str(info.value) == (
+        f"linearnets.resume_softmax({str(run)!r}): the run folder is not writable, and resuming "
+        "rewrites its files; make it writable (chmod u+w) or copy the run folder somewhere you "
+        "can write"
+    )
+    assert {n: (run / n).read_bytes() for n in before} == before
