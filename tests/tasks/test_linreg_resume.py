@@ -638,3 +638,41 @@ def test_a_second_signal_as_the_stop_leaves_reaches_the_caller_as_the_stop(
         never.b,
         _losses(never),
     )
+
+
+def test_a_finished_run_whose_checkpoint_is_gone_starts_over_only_when_forced(
+    tmp_path: Path,
+) -> None:
+    """Training it further needs its checkpoint: without it the resume is refused, naming the way
+    out; forced, it starts the run over, ending as a run of the same settings never stopped."""
+    config = ln.LinregConfig(epochs=2, num_examples=200)
+    out = tmp_path / "run"
+    ln.run_linreg(replace(config, out=out))
+    (out / "checkpoint.pt").unlink()
+    with pytest.raises(CheckpointError) as info:
+        resume_linreg(out)
+    assert str(info.value) == (
+        f"checkpoint {out / 'checkpoint.pt'} does not exist, but results.json does: the run "
+        "finished, and training it further needs its checkpoint; put the checkpoint back, or "
+        "pass force=True to start the run over, replacing its metrics and results"
+    )
+    never = ln.run_linreg(config)
+    again = resume_linreg(out, force=True)
+    assert (again.w, again.b, _losses(again)) == (never.w, never.b, _losses(never))
+
+
+def test_a_relative_data_path_given_to_a_resume_is_recorded_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file moved (same SHA-256: no force needed); its new path, given relative to the
+    working folder, is kept absolute, so the next resume finds it from anywhere."""
+    X = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
+    rows = [f"{a:.6f},{b:.6f},{a - b:.6f}" for a, b in X.tolist()]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=tmp_path / "d.csv", epochs=1, lr=0.01, out=out))
+    (tmp_path / "d.csv").rename(tmp_path / "moved.csv")
+    monkeypatch.chdir(tmp_path)
+    resume_linreg(out, data="moved.csv", epochs=2)
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["config"]["data"] == str(tmp_path / "moved.csv")
