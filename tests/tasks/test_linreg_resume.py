@@ -170,6 +170,13 @@ def test_a_finished_run_is_refused_with_the_way_to_train_further(tmp_path: Path)
         resume_linreg(out)
     with pytest.raises(UsageError, match=r"^epochs must be more than .* \(2\), got 1; pass e\.g\."):
         resume_linreg(out, epochs=1)
+    for epochs in (2, 1):  # its own count, given: not "complete", but the count to pass
+        with pytest.raises(UsageError) as info:
+            resume_linreg(out, epochs=epochs)
+        assert str(info.value) == (
+            f"epochs must be more than the epochs the run in {out} already finished (2), got "
+            f"{epochs}; pass e.g. epochs=7 to train further"
+        )
 
 
 def test_a_damaged_checkpoint_is_named(tmp_path: Path) -> None:
