@@ -683,3 +683,27 @@ def test_a_relative_data_path_given_to_a_resume_is_recorded_absolute(
     resume_linreg(out, data="moved.csv", epochs=2)
     saved = json.loads((out / "config.json").read_text())
     assert saved["config"]["data"] == str(tmp_path / "moved.csv")
+
+
+def test_a_moved_data_file_without_a_recorded_sha_is_a_change(tmp_path: Path) -> None:
+    """A config.json without data_sha256 (older, or edited by hand) gives nothing to check a new
+    path's content against: it is refused unless forced, as resume_softmax refuses it (it was
+    taken as the same data, whatever the file held). The run's own path still resumes."""
+    X = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
+    rows = [f"{a:.6f},{b:.6f},{a - b:.6f}" for a, b in X.tolist()]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "other.csv").write_text("\n".join(reversed(rows)) + "\n")
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=tmp_path / "d.csv", epochs=1, lr=0.01, out=out))
+    saved = json.loads((out / "config.json").read_text())
+    del saved["data_sha256"]
+    (out / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, data=tmp_path / "other.csv", epochs=2)
+    was = f"{tmp_path / 'd.csv'} (no SHA-256 recorded)"
+    assert str(info.value) == (
+        f"data changed from {was!r} to {str(tmp_path / 'other.csv')!r}: the run in {out} was "
+        "trained with the first, and a changed setting changes its result; leave it out to "
+        "resume the run as it was, or pass force=True to continue with it"
+    )
+    assert len(resume_linreg(out, epochs=2).history.epochs) == 2  # its own path: no change

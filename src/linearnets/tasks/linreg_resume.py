@@ -263,14 +263,18 @@ def _replaced(
 
 def _changes(old: LinregConfig, new: LinregConfig, saved: dict[str, Any]) -> dict[str, Any]:
     """Return ``{setting: (old, new)}`` for each result setting that changed; a data file's
-    content too (by SHA-256), whatever its path (a moved file with the same content is the same)."""
+    content too (by SHA-256), whatever its path (a moved file with the same content is the same;
+    where the run recorded no SHA-256, a new path is a change, as :func:`resume_softmax` takes it)."""
     before, after = old.to_dict(), new.to_dict()
     changed = {k: (before[k], after[k]) for k in RESULT_SETTINGS if before[k] != after[k]}
     if new.data is not None and old.data is not None:
         changed.pop("data", None)
-        sha = data_sha256(new.data)
-        if saved.get("data_sha256") not in (None, sha):
-            changed["data"] = (f"{old.data} (SHA-256 {saved['data_sha256'][:12]})", str(new.data))
+        sha, recorded = data_sha256(new.data), saved.get("data_sha256")
+        if isinstance(recorded, str) and recorded != sha:
+            changed["data"] = (f"{old.data} (SHA-256 {recorded[:12]})", str(new.data))
+        elif not isinstance(recorded, str) and new.data != old.data:
+            # no SHA-256 to compare the new path's content with (an older or hand-edited file)
+            changed["data"] = (f"{old.data} (no SHA-256 recorded)", str(new.data))
     return changed
 
 
