@@ -707,3 +707,34 @@ def test_a_moved_data_file_without_a_recorded_sha_is_a_change(tmp_path: Path) ->
         "resume the run as it was, or pass force=True to continue with it"
     )
     assert len(resume_linreg(out, epochs=2).history.epochs) == 2  # its own path: no change
+
+
+def test_a_moved_run_resumes_in_its_new_folder_keeping_the_environment_it_started_in(
+    tmp_path: Path,
+) -> None:
+    """config.json's out names the folder the run was made in; a resume of the folder, moved,
+    continues there, not in (nor naming) the old one, and keeps the start's environment."""
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, out=tmp_path / "a"))
+    saved = json.loads((tmp_path / "a" / "config.json").read_text())
+    started = {**saved["environment"], "python": "the start's"}  # not this process's
+    (tmp_path / "a" / "config.json").write_text(json.dumps({**saved, "environment": started}))
+    moved = (tmp_path / "a").rename(tmp_path / "b")
+    result = resume_linreg(moved, epochs=2)
+    assert result.run_dir == moved and result.config.out in (None, moved)
+    assert not (tmp_path / "a").exists()
+    assert json.loads((moved / "config.json").read_text())["environment"] == started
+
+
+def test_a_resume_that_trains_nothing_does_not_warn_of_its_thread_count(tmp_path: Path) -> None:
+    """Stopped after its last epoch, before results.json: the resume only writes the results,
+    from the checkpoint's weights, so another thread count changes nothing to warn of."""
+    import warnings
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, num_threads=1, out=out))
+    (out / "results.json").unlink()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resume_linreg(out, num_threads=2)
+    assert [str(w.message) for w in caught if w.category is ResumeWarning] == []
+    assert (out / "results.json").is_file()
