@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -738,3 +739,23 @@ def test_a_resume_that_trains_nothing_does_not_warn_of_its_thread_count(tmp_path
         resume_linreg(out, num_threads=2)
     assert [str(w.message) for w in caught if w.category is ResumeWarning] == []
     assert (out / "results.json").is_file()
+
+
+def test_a_synthetic_run_switched_to_a_data_file_names_and_records_the_data(
+    tmp_path: Path,
+) -> None:
+    """data is a result setting: the refusal names it beside the synthetic settings the file
+    replaces, and the forced resume records it among the changes it forced."""
+    X = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
+    rows = [f"{a:.6f},{b:.6f},{a - b:.6f}" for a, b in X.tolist()]
+    data = tmp_path / "d.csv"
+    data.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, out=out))
+    with pytest.raises(
+        UsageError, match=rf"; data changed from None to {re.escape(repr(str(data)))}:"
+    ):
+        resume_linreg(out, data=data, epochs=2)
+    resume_linreg(out, data=data, epochs=2, force=True)
+    forced = json.loads((out / "config.json").read_text())["resumes"][-1]["forced"]
+    assert forced["data"] == [None, str(data)]
