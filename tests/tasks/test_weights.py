@@ -132,6 +132,11 @@ BAD_WEIGHTS = {
         {"resize": 4097},
         r"is damaged: its resize must be None or an image side in \[1, 4096\], got 4097;",
     ),
+    # a value whose repr spans lines is quoted on one, its whitespace collapsed
+    "state-a-tensor": (
+        {"state_dict": torch.zeros(2, 2)},
+        r"is damaged: its state_dict must be a dict of weight tensors, got tensor\(\[\[0\., 0\.\], \[0\., 0\.\]\]\); re-run training to recreate it$",
+    ),
     "state-a-list-value": (
         {"state_dict": lambda p: {"1.weight": [0.5], "1.bias": p["state_dict"]["1.bias"]}},
         r"is damaged: its state_dict must be a dict of weight tensors, got \{'1\.weight': \[0\.5\], '1\.bias': tensor",
@@ -355,6 +360,25 @@ def test_a_run_stopped_in_its_first_epoch_is_sent_to_start_over(tmp_path: Path) 
     ln.resume_softmax(run)  # as it says
     net, _ = load_trained(run)
     assert net is not None
+
+
+@pytest.mark.parametrize("left", ["metrics.jsonl", "results.json"])
+def test_a_folder_with_logged_epochs_or_results_but_no_checkpoint_is_not_sent_to_start_over(
+    tmp_path: Path, left: str
+) -> None:
+    """config.json beside a logged epoch, or beside results.json, is no run stopped in its first
+    epoch: the resume it would advise refuses to throw that away (or the run finished and lost
+    its checkpoint), so no resume is advised."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    (run / left).write_text('{"epoch": 1}\n')
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must hold the trained weights model.pt, got {str(run)!r} without them; pass a "
+        "folder written by a finished 'linearnets softmax' run"
+    )
 
 
 def test_a_finished_run_without_model_pt_is_sent_to_resume_as_finished(tmp_path: Path) -> None:
