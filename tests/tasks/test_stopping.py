@@ -373,6 +373,28 @@ def test_a_results_json_of_before_the_block_is_no_completion(tmp_path: Path) -> 
     assert not info.value.complete and "resume with" in str(info.value)
 
 
+def test_a_results_json_rewritten_in_place_is_a_completion(tmp_path: Path) -> None:
+    """The same inode (a file system reusing it, or a write in place) with a new modification time
+    is a results.json written by the block: the stop says the run is complete."""
+    import os
+
+    path = tmp_path / "results.json"
+    path.write_text("{}")
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    inode = path.stat().st_ino
+    history: Any = SimpleNamespace(epochs=[object(), object()])
+    with (
+        pytest.raises(TrainingInterrupted) as info,
+        resume_hint_after_training(_exp(), tmp_path, history, _checkpoint(2), 0),
+    ):
+        with path.open("w") as file:  # truncated and written again: its inode kept
+            file.write('{"epochs": 2}')
+        os.utime(path, ns=(2_000_000_000, 2_000_000_000))
+        raise KeyboardInterrupt
+    assert path.stat().st_ino == inode
+    assert info.value.complete and "resume" not in one_line(info.value)
+
+
 def test_a_signal_after_the_run_returned_says_it_is_complete(tmp_path: Path) -> None:
     result = SimpleNamespace(run_dir=tmp_path, config=SoftmaxConfig(epochs=3))
     with pytest.raises(TrainingInterrupted) as info, complete_when_returned() as done:
@@ -381,4 +403,10 @@ def test_a_signal_after_the_run_returned_says_it_is_complete(tmp_path: Path) -> 
     assert info.value.complete and info.value.run_dir == tmp_path and info.value.epoch == 3
     with pytest.raises(KeyboardInterrupt) as plain, complete_when_returned():
         raise KeyboardInterrupt  # before the run returned: as it was
+    assert type(plain.value) is KeyboardInterrupt
+    # a run kept in no folder (run_linreg without out) is no run to call complete: as it was
+    unkept = SimpleNamespace(run_dir=None, config=SoftmaxConfig(epochs=3))
+    with pytest.raises(KeyboardInterrupt) as plain, complete_when_returned() as done:
+        done.append(unkept)
+        raise KeyboardInterrupt
     assert type(plain.value) is KeyboardInterrupt
