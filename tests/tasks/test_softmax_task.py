@@ -331,6 +331,14 @@ def test_a_data_file_missing_or_unreadable_on_one_process_is_refused_as_a_single
     assert str(info.value) == (
         f"data={str(gone)!r} does not exist or is not a file; pass an existing .npz file"
     )
+    # a folder, or a path through a file: the same, not "unreadable there" to compare
+    (tmp_path / "f").write_bytes(b"")
+    for wrong in (tmp_path, tmp_path / "f" / "d.npz"):
+        with pytest.raises(UsageError) as info:
+            shared_settings(SoftmaxConfig(data=wrong))
+        assert str(info.value) == (
+            f"data={str(wrong)!r} does not exist or is not a file; pass an existing .npz file"
+        )
     data = _tiny_data(tmp_path / "d.npz")
 
     def refused(path: Path) -> str:
