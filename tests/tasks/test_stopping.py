@@ -7,6 +7,7 @@ runs are in ``test_resume.py`` and ``test_divergence.py``.
 from __future__ import annotations
 
 import ast
+import errno
 import shlex
 from pathlib import Path
 from types import SimpleNamespace
@@ -410,3 +411,62 @@ def test_a_signal_after_the_run_returned_says_it_is_complete(tmp_path: Path) -> 
         done.append(unkept)
         raise KeyboardInterrupt
     assert type(plain.value) is KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("is_main", "last_epoch", "start_epoch", "complete", "where"),
+    [
+        (True, None, 2, False, "the checkpoint of epoch 2 is kept in run; resume with: {}"),
+        (True, 3, 2, False, "the checkpoint of epoch 3 is kept in run; resume with: {}"),
+        (
+            True,
+            None,
+            0,
+            False,
+            "no epoch had finished, so no checkpoint was written; start it over with: {}",
+        ),
+        # only rank 0 knows the run wrote its results: another rank advises the resume
+        (False, None, 2, True, "rank 0 keeps the checkpoints in run; resume with: {}"),
+    ],
+)
+def test_a_lost_peer_names_the_checkpoint_a_resume_began_from(
+    monkeypatch: pytest.MonkeyPatch,
+    is_main: bool,
+    last_epoch: int | None,
+    start_epoch: int,
+    complete: bool,
+    where: str,
+) -> None:
+    """A resume from epoch 2 that lost a peer before it finished an epoch still keeps the
+    checkpoint of epoch 2 (it said none was written)."""
+    _launched(monkeypatch, torchrun=False)
+    exp = _exp(enabled=True, is_main=is_main)
+    lost = peer_lost(
+        "reset", exp, Path("run"), _checkpoint(last_epoch), start_epoch, complete=complete
+    )
+    resume = "linearnets.resume_softmax('run') in 2 processes, started as before"
+    assert str(lost) == (
+        "another process of the data-parallel run stopped (lost connection: reset); "
+        + where.format(resume)
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "last_epoch", "start_epoch", "kept"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), None, 2, 2),
+        (OSError(errno.ENOSPC, "No space left on device"), 3, 2, 3),
+        (BrokenPipeError(errno.EPIPE, "Broken pipe"), None, 0, None),
+    ],
+)
+def test_a_full_disk_or_a_closed_pipe_names_the_run_and_its_checkpoint(
+    error: OSError, last_epoch: int | None, start_epoch: int, kept: int | None
+) -> None:
+    """The checkpoint a resume began from counts as kept until the resume writes its own."""
+    from linearnets.tasks.run_failures import name_run_on_os_error
+
+    name_run_on_os_error(error, _exp(), Path("run"), _checkpoint(last_epoch), start_epoch)
+    assert (error.run_dir, error.checkpoint_epoch) == (Path("run"), kept)  # type: ignore[attr-defined]
+    other = OSError(errno.EACCES, "Permission denied")
+    name_run_on_os_error(other, _exp(), Path("run"), _checkpoint(last_epoch), start_epoch)
+    assert not hasattr(other, "run_dir")  # not the run's to name
