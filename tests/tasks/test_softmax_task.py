@@ -638,3 +638,18 @@ def test_a_process_lost_after_rank_0_claimed_the_folder_leaves_it_as_it_was(
     )
     if existed:
         assert list(out.iterdir()) == []  # no .lock, no config.json
+
+
+def test_a_run_without_out_gets_a_folder_in_runs_named_by_its_impl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """runs/softmax-<impl>-<timestamp> in the working folder: the impl tells runs apart."""
+    import re
+
+    monkeypatch.chdir(tmp_path)
+    data = _tiny_data(tmp_path / "d.npz")
+    for impl in ("concise", "analytic"):
+        config = SoftmaxConfig(data=data, impl=impl, epochs=1, plot="none")
+        run_dir = run_softmax(config).run_dir
+        assert run_dir is not None and run_dir.parent.resolve() == (tmp_path / "runs").resolve()
+        assert re.fullmatch(rf"softmax-{impl}-\d{{8}}-\d{{6}}(-\d+)?", run_dir.name)
