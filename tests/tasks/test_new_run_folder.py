@@ -1,0 +1,34 @@
+"""A new run's folder left as the run found it (unit tests of tasks/new_run_folder.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from linearnets import _fs
+from linearnets.tasks.new_run_folder import FolderAsFound
+from linearnets.training.runs import claim_run_dir
+
+
+def test_a_ctrl_c_while_the_folder_is_left_as_found_does_not_cut_it_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run is stopping anyway: a further Ctrl-C while its folder and the parents it made go
+    must not leave them half removed (the message says nothing was kept)."""
+    out = tmp_path / "new" / "run"
+    found = FolderAsFound.look(out)
+    made = [out, tmp_path / "new"]  # out itself too, then its parent
+    assert (found.existed, found.made, found.had_lock_file) == (False, made, False)
+    found.locks.append(claim_run_dir(out, name="softmax-scratch"))
+    remove = _fs.remove_empty_folders
+
+    def interrupted(paths: list[Path]) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # delivered before kill returns: the user insists
+        remove(paths)
+
+    monkeypatch.setattr(_fs, "remove_empty_folders", interrupted)
+    found.leave_as_found()
+    assert list(tmp_path.iterdir()) == []
