@@ -106,7 +106,8 @@ def test_weights_for_other_features_are_refused_naming_the_shapes(tmp_path: Path
         CheckpointError,
         match=rf"^checkpoint {re.escape(str(ckpt.path))} holds model weights that do not fit this "
         r"run: 'W' has shape \(4, 3\), this run's model needs \(5, 3\), so they were trained on "
-        r"other data",
+        r"other data or another image size; resume with the run's own --data and --resize, or "
+        r"start a new run$",
     ):
         restore_states(prepare(wider), ckpt, config, {})
 

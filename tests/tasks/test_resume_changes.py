@@ -320,6 +320,7 @@ def test_a_resume_that_trained_no_epoch_is_not_where_the_run_last_ran() -> None:
         "run to rounding, not bit for bit (resume with num_threads=4 for that)"
     ]
     assert _notes(_resumed_on((4, 5), (2, 7), (1, 7)), num_threads=4, epoch=7) == []
+    assert _notes(_resumed_on((4, 5), (2, 7)), num_threads=2, epoch=9) == []  # the latest's
     # an entry without a from_epoch (an older or hand-edited file) is taken as one that trained
     assert (
         _notes({**saved, "resumes": [{"environment": {"num_threads": 4}}]}, num_threads=4, epoch=5)

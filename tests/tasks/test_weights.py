@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shlex
 import sys
 import warnings
 from collections.abc import Callable
@@ -409,6 +410,11 @@ def test_a_damaged_model_pt_beside_a_checkpoint_is_sent_to_resume(tmp_path: Path
         r"\(linearnets\.resume_softmax in Python\)$",
     ):
         load_trained(run)
+    spaced = tmp_path / "my run"  # the command is pasted into a shell: quoted
+    run.rename(spaced)
+    quoted = re.escape(shlex.quote(str(spaced)))  # the oracle: Python's own shell quoting
+    with pytest.raises(CheckpointError, match=rf"--resume {quoted} \(linearnets\.resume_softmax"):
+        load_trained(spaced)
 
 
 def test_a_folder_named_model_pt_is_named_as_such_not_sent_to_a_resume_that_refuses_it(
