@@ -759,3 +759,15 @@ def test_a_synthetic_run_switched_to_a_data_file_names_and_records_the_data(
     resume_linreg(out, data=data, epochs=2, force=True)
     forced = json.loads((out / "config.json").read_text())["resumes"][-1]["forced"]
     assert forced["data"] == [None, str(data)]
+
+
+@pytest.mark.parametrize("saved", [[], {"task": "linreg"}, {"task": "linreg", "config": 5}])
+def test_a_config_json_holding_no_run_config_is_refused_naming_it(
+    tmp_path: Path, saved: Any
+) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(tmp_path)
+    assert str(info.value) == (
+        f"{tmp_path / 'config.json'} holds no run config; put the run's config.json back"
+    )

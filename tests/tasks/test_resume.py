@@ -1116,6 +1116,9 @@ def test_the_processes_of_a_resume_agree_on_the_checkpoint_they_resume(tmp_path:
     assert a["checkpoint"] != b["checkpoint"] and a["checkpoint"].startswith("SHA-256 ")
     assert a == c  # the same file, wherever it is mounted
     assert shared_overrides(tmp_path / "none", {}, force=False)["checkpoint"] == "none"
+    (tmp_path / "d" / "checkpoint.pt").mkdir(parents=True)  # unreadable here: named, not raised
+    unreadable = shared_overrides(tmp_path / "d", {}, force=False)["checkpoint"]
+    assert unreadable == "unreadable (Is a directory)"
     # only the settings given are compared: the others come from each process's config.json, and
     # one given at its default (lr=0.1 to a run of lr=0.5) is still a change another lacks
     digest = hashlib.sha256((tmp_path / "a" / "checkpoint.pt").read_bytes()).hexdigest()

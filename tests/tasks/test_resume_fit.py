@@ -182,13 +182,19 @@ def test_a_data_file_of_another_shape_without_a_recorded_sha_is_refused(tmp_path
     ckpt = _checkpoint(config.to_dict(), {"1.weight": torch.zeros(2, 4), "1.bias": torch.zeros(2)})
     with pytest.raises(UsageError) as info:
         check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path, saved={})
-    assert str(info.value) == (
+    said = (
         f"data={str(data)!r} holds other data than the run in {tmp_path} was trained on (the run "
         "recorded no SHA-256 of it; or checkpoint.pt is another run's): the model would take 4 "
         "inputs into 3 classes and the checkpoint's weights take 4 inputs into 2 classes, so they "
         "cannot carry over, not even with force=True; put the original file back, or start a new "
         "run in another folder (out=NEW_DIR)"
     )
+    assert str(info.value) == said
+    # read from a config.json that cannot be read: none recorded (the resume names the damage)
+    (tmp_path / "config.json").write_text("{")
+    with pytest.raises(UsageError) as info:
+        check_inputs_fit(ckpt, config, config, given=(), run_dir=tmp_path)
+    assert str(info.value) == said
 
 
 def test_the_command_line_refuses_a_reshaped_data_file_alike_with_and_without_force(
