@@ -282,6 +282,33 @@ def test_a_full_disk_offers_no_resume_to_a_command_without_one(command: str) -> 
     )
 
 
+def test_a_full_disk_in_a_run_of_an_unknown_command_names_no_command() -> None:
+    """The run's folder known but not the command: the advice is softmax's, said to be; naming
+    the folder would need the command ("None --resume run")."""
+    exc = OSError(errno.ENOSPC, "No space left on device")
+    exc.run_dir = "run"  # type: ignore[attr-defined]
+    assert report.one_line(exc) == (
+        "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
+        "output goes); free some space and run it again (a softmax run keeps the checkpoint of "
+        "its last finished epoch: continue it with --resume RUN_DIR)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("epoch", "advice"),
+    [
+        (None, "no epoch had finished; start it over with: linearnets softmax --resume 'my run'"),
+        (0, "no epoch had finished; start it over with: linearnets softmax --resume 'my run'"),
+        (3, "the checkpoint of epoch 3 is kept in my run; continue it with: linearnets softmax "
+            "--resume 'my run'"),
+    ],
+)  # fmt: skip
+def test_resume_advice_says_a_checkpoint_of_no_epoch_starts_over(
+    epoch: int | None, advice: str
+) -> None:
+    assert report.resume_advice("linearnets softmax", "my run", epoch) == advice
+
+
 def test_a_full_disk_in_softmax_offers_its_resume() -> None:
     line = report.one_line(
         OSError(errno.ENOSPC, "No space left on device"), command="linearnets softmax"
