@@ -1189,12 +1189,21 @@ def test_fit_counts_a_summed_loss_function_once_with_scalar_loss_sum(gen: torch.
 
 
 def test_fit_refuses_an_unknown_scalar_loss_before_any_update(gen: torch.Generator) -> None:
+    """Refused before any callback runs too: a header printed (or a metrics file opened) by
+    on_fit_start would otherwise come before the error."""
     net = nn.Linear(3, 2)
     before = copy.deepcopy(net.state_dict())
+    calls: list[str] = []
+
+    class Recorder(Callback):
+        def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
+            calls.append("on_fit_start")
+
     with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'total'; pass e\.g\. scalar_loss="):  # fmt: skip
         fit(net, _classification(gen), _summed_ce, torch.optim.SGD(net.parameters(), lr=0.5), 1,
-            scalar_loss="total")  # fmt: skip
+            callbacks=[Recorder()], scalar_loss="total")  # fmt: skip
     assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert calls == []
 
 
 def _int_regression_setup(impl: str) -> tuple[Any, Any, Any]:
