@@ -350,6 +350,14 @@ def test_a_history_of_other_epochs_than_start_epoch_is_refused_naming_both() -> 
         _fit_with([], net, history=history)  # "2 more epochs" without start_epoch: [1, 2, 1, 2]
     with pytest.raises(UsageError, match=r"start_epoch=1 epochs already done, got a History of 0"):
         _fit_with([], net, history=History(), start_epoch=1)  # epochs [2] alone
+    one = History(epochs=history.epochs[:1])
+    with pytest.raises(
+        UsageError,
+        match=r"^history must hold the start_epoch=0 epochs already done, got a History of 1 "
+        r"epoch; to continue it pass start_epoch=1 \(and num_epochs=3, the last epoch, for 2 "
+        r"more\), or leave history out for a new one$",
+    ):
+        _fit_with([], net, history=one)  # one epoch, in the singular
     assert [m.epoch for m in history.epochs] == [1, 2]  # left as it was
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
     resumed = fit(net, [(_X16, _Y16)], nn.CrossEntropyLoss(), updater, 4, start_epoch=2,
@@ -703,3 +711,9 @@ def test_an_lr_past_what_the_weights_dtype_holds_is_named_before_any_step(
     W = torch.zeros(3, 2, dtype=torch.float64, requires_grad=True)
     check_updater_lr(torch.optim.SGD([W], lr=1e300))
     check_updater_lr(torch.optim.SGD(net.parameters(), lr=float(largest)))
+    # an infinite lr converts to float without torch's overflow error: also the guard's to judge
+    check_updater_lr(torch.optim.SGD(net.parameters(), lr=float("inf")))
+    # an integer tensor among the groups (a counter) has no float range to exceed: skipped, not
+    # torch.finfo's TypeError
+    counter = torch.zeros(1, dtype=torch.int64)
+    check_updater_lr(torch.optim.SGD([{"params": [counter], "lr": 1e300}], lr=0.1))
