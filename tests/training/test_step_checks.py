@@ -255,3 +255,51 @@ def test_a_fit_with_a_broadcasting_loss_function_stops_before_any_update() -> No
     with pytest.raises(UsageError, match=r"averaged the \(8, 8\) pairs into one number"):
         fit(net, data, _mean_of_squares, torch.optim.SGD([w, b], lr=0.03), 1)
     assert not w.any() and not b.any()
+
+
+def test_a_batch_of_equal_targets_does_not_excuse_the_pair_of_shapes() -> None:
+    """Equal targets give the broadcast and the aligned forms the same value and gradient: that
+    batch cannot tell them apart, so the pair of shapes is asked again at the next batch."""
+    y_hat = torch.tensor([0.5, -1.0, 2.0, 0.0])
+    same = torch.full((4, 1), 3.0)
+    # the oracle: on equal targets the (4, 4) mean and the aligned mean are one number
+    assert float(((y_hat.reshape(1, 4) - same) ** 2).mean()) == pytest.approx(
+        float(F.mse_loss(y_hat, same.reshape(4)))
+    )
+    compute_loss(_mean_of_squares, y_hat, same)
+    with pytest.raises(UsageError, match=r"averaged the \(4, 4\) pairs into one number"):
+        compute_loss(_mean_of_squares, y_hat, torch.tensor([[1.0], [2.0], [3.0], [4.0]]))
+
+
+def test_broadcast_pairs_of_small_values_are_refused_too() -> None:
+    """The two forms are compared relative to their size: losses of order 1e-6 that differ by
+    half are told apart (an absolute tolerance of 0.1 would take them for equal)."""
+    gen = torch.Generator().manual_seed(0)
+    y_hat, y = 1e-3 * torch.randn(5, generator=gen), 1e-3 * torch.randn(5, 1, generator=gen)
+    paired = float(((y_hat.reshape(1, 5) - y) ** 2).mean())
+    aligned = float(F.mse_loss(y_hat, y.reshape(5)))
+    assert paired < 1e-4 and aligned < 1e-4 and abs(paired - aligned) > 0.1 * aligned
+    with pytest.raises(UsageError, match=r"averaged the \(5, 5\) pairs into one number"):
+        compute_loss(_mean_of_squares, y_hat, y)
+
+
+def test_the_pairs_of_shapes_found_aligned_are_remembered_up_to_a_bound() -> None:
+    """One entry per (function, output shape, target shape): a run of ever new batch sizes keeps
+    at most _ALIGNED_MAX of them, the oldest let go first."""
+    from linearnets.training import step_checks
+
+    def book_mean(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return squared_loss(y_hat, y).mean()
+
+    for n in range(2, 2 + step_checks._ALIGNED_MAX + 6):
+        compute_loss(book_mean, torch.randn(n, 1), torch.randn(n))
+    assert len(step_checks._ALIGNED) == step_checks._ALIGNED_MAX == 64
+    assert (id(book_mean), (2, 1), (2,)) not in step_checks._ALIGNED  # the oldest, let go
+    assert (id(book_mean), (71, 1), (71,)) in step_checks._ALIGNED
+
+
+def test_float_class_labels_in_a_batch_of_one_are_named_for_a_classification_loss() -> None:
+    """Scores (1, 3) and float labels (1,) broadcast; for nn.CrossEntropyLoss that is no
+    regression's shape mismatch: the labels' dtype is what is wrong."""
+    with pytest.raises(UsageTypeError, match=r"^y must be an integer tensor of class indices, got a tensor of shape \(1,\) and dtype torch\.float32; use y\.long\(\)$"):  # fmt: skip
+        compute_loss(nn.CrossEntropyLoss(reduction="none"), torch.randn(1, 3), torch.zeros(1))
