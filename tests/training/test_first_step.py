@@ -193,3 +193,67 @@ def test_the_analytic_model_and_its_own_loss_pass() -> None:
     assert history.train_loss == pytest.approx(losses, rel=1e-6)
     for ours, theirs in zip(net.parameters(), oracle.parameters(), strict=True):
         torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)
+
+
+# --- check_first_values on hand-made scores: the thresholds and the message chosen -----------------
+
+
+def _check(y_hat: list[list[float]], y: list[int], loss: Any) -> None:
+    from linearnets.training.first_step import check_first_values
+
+    scores, labels = torch.tensor(y_hat), torch.tensor(y)
+    check_first_values(lambda X: scores, scores, labels, scores, loss(scores, labels), loss)
+
+
+def test_nll_loss_takes_log_probabilities_up_to_rounding_and_refuses_a_positive_score() -> None:
+    """log_softmax rounds a certain class's log-probability to a few 1e-7 above 0: let through.
+    A score of 1e-4 is no log-probability: refused."""
+    nll = nn.NLLLoss(reduction="none")
+    _check([[5e-7, -20.0], [-20.0, -1e-3]], [0, 1], nll)
+    with pytest.raises(UsageError, match=r"^nn\.NLLLoss takes log-probabilities .* but the model's scores reach 0\.0001, "):  # fmt: skip
+        _check([[1e-4, -20.0], [-20.0, -1e-3]], [0, 1], nll)
+
+
+@pytest.mark.parametrize(
+    "y_hat",
+    [
+        [[-0.5, 1.0, 0.5], [1.0, 0.5, -0.5]],  # rows summing to 1, but scores below 0
+        [[0.5, 0.45], [0.3, 0.65]],  # in [0, 1], summing to 0.95: no distribution
+        [[1.0], [1.0]],  # one output: a row of one 1 says nothing of a softmax
+    ],
+)
+def test_scores_that_are_no_distributions_are_not_warned_of_a_double_softmax(
+    y_hat: list[list[float]],
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DoubleSoftmaxWarning)
+        _check(y_hat, [0, 0], nn.CrossEntropyLoss(reduction="none"))
+
+
+def test_a_label_equal_to_the_losss_ignore_index_at_q_is_named_as_such() -> None:
+    """nn.CrossEntropyLoss(ignore_index=Q) takes a label Q, past the scores, as 0 without a word."""
+    loss = nn.CrossEntropyLoss(reduction="none", ignore_index=2)
+    assert float(loss(torch.tensor([[0.1, 0.2]]), torch.tensor([2]))) == 0.0  # the premise
+    with pytest.raises(UsageError, match=r"^y must hold class indices in \[0, 2\), got 2, the loss's ignore_index: the loss skips such examples"):  # fmt: skip
+        _check([[0.1, 0.2], [0.3, 0.4]], [0, 2], loss)
+
+
+def test_an_inf_loss_on_scores_above_1_is_blamed_on_the_scores_not_an_underflow() -> None:
+    """Scores in [0, 5] are no probabilities though none is negative: a score of 0 at the true
+    class gives -log(0) = inf, and the fix is a loss on logits, not a clamp of an underflow."""
+    with pytest.raises(UsageError, match=r"^the loss is inf on the epoch's first batch .*: the model's scores are no probabilities \(they range over \[0, 5\]\), "):  # fmt: skip
+        _check([[0.0, 5.0], [5.0, 0.0]], [0, 0], book_cross_entropy)
+
+
+def test_a_loss_not_finite_on_some_rows_of_the_softmax_is_its_own_fault() -> None:
+    """-log(p - 0.3) is finite where p > 0.3 and NaN elsewhere, on logits and on their softmax
+    alike: finite on only part of the softmax is not finite on it."""
+
+    def shifted(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return -torch.log(y_hat[range(len(y_hat)), y] - 0.3)
+
+    probabilities = torch.softmax(torch.tensor([[5.0, -5.0], [-5.0, 5.0]]), dim=1)
+    on_softmax = shifted(probabilities, torch.tensor([0, 0]))
+    assert on_softmax[0].isfinite() and on_softmax[1].isnan()  # the premise
+    with pytest.raises(UsageError, match=r"^the loss is NaN on the epoch's first batch .*: it is NaN on their softmax too"):  # fmt: skip
+        _check([[5.0, -5.0], [-5.0, 5.0]], [0, 0], shifted)
