@@ -1,0 +1,53 @@
+"""How fit tidies its callbacks when an epoch raises (D2L §3.6.6): the error raised is the one
+the caller sees, whatever the tidying meets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import torch
+from torch import nn
+
+from linearnets.training.callbacks import ConsoleLogger
+from linearnets.training.fit_hooks import len_or_none, step_hook
+from linearnets.training.loop import fit
+
+
+class _Failing:
+    """Two batches, then the error a broken data pipeline raises."""
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        gen = torch.Generator().manual_seed(0)
+        for _ in range(2):
+            yield torch.randn(4, 3, generator=gen), torch.randint(0, 2, (4,), generator=gen)
+        raise RuntimeError("the third batch could not be read")
+
+
+class _ClosedStreamLogger(ConsoleLogger):
+    """A logger whose stream was closed under it (``| head`` exited): closing its bar fails."""
+
+    def close(self) -> None:
+        raise ValueError("I/O operation on closed file.")
+
+
+def test_a_logger_failing_to_close_its_bar_does_not_hide_the_epochs_error() -> None:
+    net = nn.Linear(3, 2)
+    with pytest.raises(RuntimeError, match=r"^the third batch could not be read$"):
+        fit(net, _Failing(), nn.CrossEntropyLoss(reduction="none"),
+            torch.optim.SGD(net.parameters(), lr=0.1), 1,
+            callbacks=[_ClosedStreamLogger(progress=False)])  # fmt: skip
+
+
+def test_len_or_none_gives_the_length_or_none_for_an_iterable_without_one() -> None:
+    assert len_or_none([(torch.zeros(1), torch.zeros(1))] * 3) == 3
+    assert len_or_none(iter([])) is None
+
+
+def test_no_step_hook_without_an_on_step_or_a_batch_callback() -> None:
+    assert step_hook([object()], None) is None
+    seen: list[tuple[str, int]] = []
+    hook = step_hook([], lambda step, losses: seen.append(("on_step", step)))
+    assert hook is not None
+    hook(3, torch.zeros(2))
+    assert seen == [("on_step", 3)]
