@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -694,3 +695,80 @@ def test_a_config_json_that_is_a_fifo_is_not_read_for_the_resume_to_name(tmp_pat
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, before)
+
+
+def test_a_refused_default_folder_is_removed_with_the_runs_folder_it_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """claim_run_dir(None) refused after making runs/<name>-<time>: neither folder is left."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: False)
+    with pytest.raises(UsageError, match=r"^out='runs/x-\d{8}-\d{6}' is not writable; "):
+        claim_run_dir(None, name="x")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "runs").mkdir()  # one the user had: it stays, empty
+    with pytest.raises(UsageError, match="is not writable"):
+        claim_run_dir(None, name="x")
+    assert list(tmp_path.iterdir()) == [tmp_path / "runs"]
+    assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_searched_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing a file in a folder needs its x (search) permission as well as its w; as root every
+    folder has both, so the check is made to refuse the search alone."""
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: not mode & os.X_OK)
+    with pytest.raises(UsageError, match=r"^out='.*/run' is not writable; pass a folder you can write to$"):  # fmt: skip
+        claim_run_dir(tmp_path / "run", name="x")
+
+
+@pytest.mark.parametrize("saved", ['{"task": "regression"}', "[1, 2]", '"linreg"'])
+def test_a_config_of_no_known_task_advises_the_claimants_own_resume(
+    tmp_path: Path, saved: str
+) -> None:
+    """Only a config.json whose task is "linreg" names resume_linreg; a task unknown here, or a
+    file that is no JSON object, names the resume of whoever claims the folder."""
+    (tmp_path / "config.json").write_text(saved)
+    for resume in ("resume_softmax", "resume_linreg"):
+        with pytest.raises(UsageError) as info:
+            claim_run_dir(tmp_path, name="x", resume_function=resume)  # type: ignore[arg-type]
+        assert str(info.value) == (
+            f"out='{tmp_path}' already holds a run (it has config.json); continue it with "
+            f"linearnets.{resume}('{tmp_path}'), or pass a new folder"
+        )
+
+
+def test_an_out_whose_longest_file_needs_path_max_bytes_is_refused(tmp_path: Path) -> None:
+    """PATH_MAX counts the terminating NUL: a path of exactly PATH_MAX bytes is one too long, and
+    one a byte shorter fits."""
+    from linearnets.training.run_files import LONGEST_NAME
+
+    path_max = os.pathconf(tmp_path, "PC_PATH_MAX")
+    need = len(LONGEST_NAME) + 1  # "/" and the name
+    out = tmp_path
+    while len(str(out)) < path_max - need - 250:  # components of 200 bytes, under NAME_MAX
+        out = out / ("d" * 200)
+    fits = Path(str(out) + "/" + "e" * (path_max - need - len(str(out)) - 2))
+    too_long = Path(str(fits) + "e")
+    assert len(os.fsencode(too_long / LONGEST_NAME)) == path_max
+    with pytest.raises(UsageError, match=rf"would need {path_max} bytes, past the file system's limit of {path_max - 1}; "):  # fmt: skip
+        claim_run_dir(too_long, name="x")
+    runs._check_path_length(fits)  # path_max - 1 bytes: no refusal
+
+
+def test_the_path_limits_are_asked_of_the_nearest_folder_that_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limits are the file system's that will hold the run: asked of out's nearest existing
+    folder (another mount than the working directory's, maybe), not of the working directory."""
+    asked: list[str] = []
+    real = os.pathconf
+
+    def pathconf(path: Any, name: str) -> int:
+        asked.append(str(path))
+        return real(path, name)
+
+    monkeypatch.setattr(runs.os, "pathconf", pathconf)
+    runs._check_path_length(tmp_path / "a" / "b")
+    assert asked == [str(tmp_path)] * 2
