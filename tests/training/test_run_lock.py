@@ -195,3 +195,85 @@ def test_a_resume_refused_by_a_holder_of_unknown_id_is_told_to_wait_only(tmp_pat
             match=r"\(process unknown\); wait for it to end, then resume again if epochs are left$",
         ):
             RunLock(tmp_path, resuming=True).acquire()
+
+
+def test_the_fork_hook_closes_and_forgets_the_locks_held(tmp_path: Path) -> None:
+    """In a forked child the parent's lock files are closed, and no longer counted as held: a
+    second fork, or a release in the child, must not close those numbers again (by then another
+    file's)."""
+    from linearnets.training import run_lock
+
+    lock = RunLock(tmp_path).acquire()
+    fd = lock._fd
+    assert fd in run_lock._HELD
+    run_lock._close_held_in_child()  # what os.fork runs in the child
+    assert not run_lock._HELD
+    with pytest.raises(OSError):
+        os.fstat(fd)  # type: ignore[arg-type]
+    assert run_lock.lock_holder(tmp_path) is None  # the folder is free
+    lock._fd = None  # already closed, as in the child
+
+
+def test_lock_holder_names_no_holder_where_the_file_system_has_no_locks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flock failing for want of locks (ENOLCK) says nothing of a holder, whatever the file holds."""
+    import errno
+    import fcntl
+
+    from linearnets.training.run_lock import lock_holder
+
+    (tmp_path / ".lock").write_text("4242\n")
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    assert lock_holder(tmp_path) is None
+
+
+def test_lock_holder_does_not_wait_on_a_fifo_named_like_the_lock(tmp_path: Path) -> None:
+    """A FIFO opened for reading blocks until a writer comes: asked without waiting, no holder."""
+    from linearnets.training.run_lock import lock_holder
+
+    os.mkfifo(tmp_path / ".lock")
+
+    class WaitedError(Exception):  # not an OSError, which lock_holder would take for "no lock file"
+        pass
+
+    def timeout(signum: int, frame: Any) -> None:
+        raise WaitedError("lock_holder waited on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(5)
+    try:
+        assert lock_holder(tmp_path) is None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_lock_file_that_cannot_be_opened_for_another_reason_is_not_called_read_only(
+    tmp_path: Path,
+) -> None:
+    """Only a PermissionError on an existing file in a writable folder is the file's being
+    read-only; too many open files is the system's answer, given as it is."""
+    import errno
+
+    from linearnets.training.run_lock import _unopenable
+
+    lock = tmp_path / ".lock"
+    lock.write_text("")
+    assert _unopenable(lock, OSError(errno.EMFILE, "Too many open files")) == (
+        f"{tmp_path} cannot be written (Too many open files); pass a folder you can write to"
+    )
+
+
+def test_a_lock_file_linked_to_nowhere_is_named_as_a_link(tmp_path: Path) -> None:
+    (tmp_path / ".lock").symlink_to(tmp_path / "gone" / "lock")
+    with pytest.raises(
+        UsageError,
+        match=rf"^{re.escape(str(tmp_path / '.lock'))} cannot be opened: .*\.lock is a symbolic "
+        r"link to .*/gone/lock, which does not exist; repair or remove the link and run again$",
+    ):
+        RunLock(tmp_path).acquire()
