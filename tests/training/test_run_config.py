@@ -397,3 +397,65 @@ def test_a_run_dir_under_tilde_resumes_from_python_and_the_command_line(
 def _mkdir(path: Path) -> Path:
     path.mkdir()
     return path
+
+
+def test_a_folder_named_config_json_is_no_config(tmp_path: Path) -> None:
+    (tmp_path / "config.json").mkdir()
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(tmp_path)
+    assert str(info.value) == (
+        f"run_dir must be a run folder holding config.json, got {str(tmp_path)!r} without one; "
+        "pass the folder a 'linearnets softmax' run wrote"
+    )
+
+
+def test_a_folder_named_like_the_lock_file_is_no_trace_of_a_run(tmp_path: Path) -> None:
+    """Only a .lock file is left by a run killed before config.json; a .lock folder is not."""
+    (tmp_path / ".lock").mkdir()
+    with pytest.raises(UsageError, match=r"without one; pass the folder a 'linearnets softmax' run wrote$"):  # fmt: skip
+        run_config.read_config(tmp_path)
+
+
+def test_another_tools_config_json_beside_a_runs_files_is_a_damaged_run_config(
+    tmp_path: Path, finished_run: Path
+) -> None:
+    """A config.json without a 'config' section may be another tool's, but beside a checkpoint
+    (an unfinished run) or weights (a finished one) it is the run's, damaged: its fixes are named."""
+    unfinished = _damaged_copy(finished_run, tmp_path / "a", without=("model.pt", "results.json"))
+    (unfinished / "config.json").write_text("{}")
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(unfinished)
+    assert str(info.value) == (
+        f"{unfinished / 'config.json'} is not a linearnets run config (it has no 'config' "
+        "section); delete config.json alone (not the folder), or restore it from a copy of the "
+        f"run: linearnets.resume_softmax('{unfinished}') continues the run and rebuilds it from "
+        "checkpoint.pt (without the record of earlier resumes)"
+    )
+    weights_only = _damaged_copy(finished_run, tmp_path / "b", without=("checkpoint.pt",))
+    (weights_only / "config.json").write_text("{}")
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(weights_only)
+    assert str(info.value) == (
+        f"{weights_only / 'config.json'} is not a linearnets run config (it has no 'config' "
+        "section); delete config.json alone (not the folder), or restore it from a copy of the "
+        "run: the run's weights (model.pt) do not need it, so load_trained and predict work "
+        "without it"
+    )
+
+
+def test_a_complete_run_is_refused_with_epochs_past_its_own() -> None:
+    assert str(run_config.run_complete(Path("runs/a"), 1)) == (
+        "the run in runs/a is complete: it finished its 1 epoch and wrote its results, so "
+        "nothing is left to resume; pass e.g. epochs=6 to train further"
+    )
+
+
+def test_out_is_refused_among_a_resumes_overrides_even_as_none() -> None:
+    with pytest.raises(UsageError) as info:
+        run_config.refuse_out("resume_softmax", {"out": None}, Path("runs/a"))
+    assert str(info.value) == (
+        "out cannot be passed to resume_softmax, got out=None: the run continues in its own "
+        "folder, 'runs/a'; drop out= (to continue a copy elsewhere, copy the run folder and "
+        "resume the copy)"
+    )
+    run_config.refuse_out("resume_softmax", {"lr": 0.1}, Path("runs/a"))
