@@ -520,3 +520,61 @@ def test_stop_behind_finds_the_stop_a_second_signal_cut_short() -> None:
     except KeyboardInterrupt as second:
         assert stop_behind(second) is first  # through the chain's contexts, from None or not
     assert stop_behind(KeyboardInterrupt()) is None
+
+
+def test_an_abort_before_the_first_epoch_says_at_the_start() -> None:
+    exc = TrainingInterrupted(signal_name="SIGINT", epoch=0, step=0)
+    exc.aborted = True
+    assert str(exc) == "aborted by a second SIGINT at the start"
+
+
+def test_a_signal_after_the_run_finished_says_its_results_are_complete(tmp_path: Path) -> None:
+    exc = TrainingInterrupted(signal_name="SIGTERM", epoch=3, step=0)
+    exc.run_dir, exc.checkpoint_epoch, exc.complete = tmp_path, 3, True
+    assert str(exc) == (
+        f"interrupted by SIGTERM after the run finished: its results are complete in {tmp_path}"
+    )
+
+
+def test_stop_behind_finds_only_a_training_stop_and_ends_on_a_cycle() -> None:
+    """A plain KeyboardInterrupt behind is no stop of training; a cycle of contexts (an exception
+    re-raised while handling itself) ends the search."""
+    outer, plain = KeyboardInterrupt(), KeyboardInterrupt()
+    outer.__context__ = plain
+    assert stop_behind(outer) is None
+    a, b = ValueError("a"), ValueError("b")
+    a.__context__, b.__context__ = b, a
+
+    def timeout(signum: int, frame: Any) -> None:
+        raise AssertionError("stop_behind went round the cycle")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(5)
+    try:
+        assert stop_behind(a) is None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    stop = TrainingInterrupted(signal_name="SIGINT", epoch=1, step=2)
+    plain.__context__ = stop
+    assert stop_behind(outer) is stop
+
+
+def test_a_signal_ignored_by_whoever_started_the_run_stays_ignored() -> None:
+    """`cmd &` in a script starts it with SIGINT ignored: training must not start catching it."""
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with GracefulInterrupt():
+            assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_an_error_leaving_the_block_is_not_replaced_by_an_unread_signal() -> None:
+    """A signal no step read stops the run at the block's end, but only when the block ended
+    normally: an error on its way out stays the error."""
+    with pytest.raises(ValueError, match=r"^the epoch failed$"), GracefulInterrupt() as guard:
+        guard.requested = "SIGINT"
+        raise ValueError("the epoch failed")
