@@ -276,3 +276,19 @@ def test_a_process_gone_while_the_ranks_agree_is_a_lost_peer(
     monkeypatch.setattr(dist, collective, lambda *args, **kwargs: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         agree()
+
+
+def test_before_training_tells_a_lost_peer_and_lets_other_errors_through() -> None:
+    """gloo's transport error becomes a PeerLostError in words; any other RuntimeError (a bug, a
+    bad tensor) is no lost process and is raised as it was."""
+    from linearnets.training.rank_agreement import before_training
+
+    same_device = r"^Expected all tensors to be on the same device$"
+    with pytest.raises(RuntimeError, match=same_device), before_training():
+        raise RuntimeError("Expected all tensors to be on the same device")
+    gloo = (
+        "[../third_party/gloo/gloo/transport/tcp/pair.cc:553] Connection closed by peer "
+        "[127.0.0.1]:1234"
+    )
+    with pytest.raises(PeerLostError, match=r"^another process of the data-parallel run stopped before training began \(lost connection: "), before_training():  # fmt: skip
+        raise RuntimeError(gloo)
