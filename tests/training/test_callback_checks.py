@@ -182,3 +182,34 @@ def test_a_bad_on_step_is_refused_before_the_first_update(
         else:
             train_epoch(net, batches, loss, updater, on_step=on_step)
     assert all(torch.equal(net.state_dict()[k], v) for k, v in before.items())
+
+
+def test_a_hook_set_to_none_counts_as_absent_as_fit_calls_it() -> None:
+    """fit calls a hook only where getattr gives one: a callback switching a hook off with None
+    is no error, and the check says the same."""
+    from linearnets.training.callback_checks import check_callbacks
+
+    class Quiet(ConsoleLogger):
+        on_batch_end = None  # type: ignore[assignment]
+
+    quiet = Quiet(progress=False)
+    assert check_callbacks((quiet,)) == [quiet]
+    history = _fit_with([quiet])
+    assert [m.epoch for m in history.epochs] == [1, 2]
+
+
+def test_an_update_that_is_no_method_does_not_make_curves() -> None:
+    class Counter:
+        update = 3
+
+    with pytest.raises(UsageTypeError, match=r"^callbacks\[0\] must be a callback object with at least one of fit's hooks \(.*\), got an object of type Counter, which has none of them; fit calls"):  # fmt: skip
+        _fit_with([Counter()])
+
+
+def test_check_callbacks_returns_a_list_of_the_callbacks_given() -> None:
+    """A tuple comes back a list, which the runs extend with their own callbacks."""
+    from linearnets.training.callback_checks import check_callbacks
+
+    logger = ConsoleLogger()
+    checked = check_callbacks((logger,))
+    assert type(checked) is list and checked == [logger]

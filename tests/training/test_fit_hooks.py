@@ -51,3 +51,12 @@ def test_no_step_hook_without_an_on_step_or_a_batch_callback() -> None:
     assert hook is not None
     hook(3, torch.zeros(2))
     assert seen == [("on_step", 3)]
+
+
+def test_a_batch_hook_set_to_none_is_not_chained() -> None:
+    """It failed at the first step, after its update: 'NoneType' object is not callable."""
+
+    class Quiet(ConsoleLogger):
+        on_batch_end = None  # type: ignore[assignment]
+
+    assert step_hook([Quiet(progress=False)], None) is None

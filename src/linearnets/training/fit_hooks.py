@@ -95,7 +95,9 @@ def step_hook(
     callbacks: Sequence[Any], on_step: Callable[[int, torch.Tensor], None] | None
 ) -> Callable[[int, torch.Tensor], None] | None:
     """Return the one hook run after each step: ``on_step``, then each callback's ``on_batch_end``."""
-    batch_hooks = [cb.on_batch_end for cb in callbacks if hasattr(cb, "on_batch_end")]
+    # a hook set to None is absent, as call_hook and check_callbacks have it
+    hooks = (getattr(cb, "on_batch_end", None) for cb in callbacks)
+    batch_hooks = [hook for hook in hooks if hook is not None]
     if on_step is not None:
         batch_hooks.insert(0, lambda step, losses: on_step(step, losses))
     return chain(batch_hooks) if batch_hooks else None
