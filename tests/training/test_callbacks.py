@@ -823,3 +823,54 @@ def test_reduce_lr_on_plateau_steps_on_the_metrics_fit_passes() -> None:
     assert updater.param_groups[0]["lr"] == opt.param_groups[0]["lr"] < 3.0  # it did reduce
     for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
         torch.testing.assert_close(a, b)
+
+
+def test_fixed_switches_to_scientific_notation_from_a_million_on() -> None:
+    from linearnets.training.callbacks import fixed
+
+    assert fixed(999999.0, 4) == "999999.0000"
+    assert fixed(1e6, 4) == "1.0000e+06"
+    assert fixed(-1e6, 2) == "-1.00e+06"
+
+
+def test_a_stream_whose_write_is_no_method_is_refused() -> None:
+    from types import SimpleNamespace
+
+    from linearnets.training.callbacks import ConsoleLogger
+
+    with pytest.raises(UsageTypeError, match=r"^stream must be a text stream with write\(\), such as sys\.stdout, got "):  # fmt: skip
+        ConsoleLogger(stream=SimpleNamespace(write="log.txt"))  # type: ignore[arg-type]
+
+
+def test_a_socket_counts_as_a_pipe_for_the_lines() -> None:
+    """Lines sent into a socket (a remote shell's) reach the terminal late, as a pipe's do."""
+    import socket
+
+    from linearnets.training import callbacks
+
+    a, b = socket.socketpair()
+    try:
+        with a.makefile("w") as stream:
+            assert callbacks._is_pipe(stream)
+    finally:
+        a.close(), b.close()
+
+
+def test_no_bar_when_stdout_goes_into_a_pipe_and_no_stream_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`linearnets softmax | tee log` in a terminal: the lines go to sys.stdout, a pipe, so the
+    bar on stderr stays off (the piped lines would land inside it)."""
+    import sys
+
+    from linearnets.training import callbacks
+
+    r, w = os.pipe()
+    with os.fdopen(w, "w") as piped:
+        monkeypatch.setattr(sys, "stdout", piped)
+        monkeypatch.setattr(callbacks, "_is_terminal", lambda stream: True)
+        monkeypatch.setattr(callbacks, "dumb_terminal", lambda: False)
+        logger = callbacks.ConsoleLogger()
+        logger.on_epoch_start(epoch=1, num_batches=3)
+        assert logger._bar is None
+    os.close(r)
