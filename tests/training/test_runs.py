@@ -757,6 +757,30 @@ def test_an_out_whose_longest_file_needs_path_max_bytes_is_refused(tmp_path: Pat
     runs._check_path_length(fits)  # path_max - 1 bytes: no refusal
 
 
+def test_a_file_system_of_names_shorter_than_a_runs_is_told_so_not_a_shorter_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It was told the path was too long, past "the file system's limit" of PATH_MAX, and to pass
+    a shorter path, which cannot help: the run's own file names are too long there."""
+    from linearnets.training.run_files import LONGEST_NAME
+
+    short = len(LONGEST_NAME) - 1
+    real = os.pathconf
+    monkeypatch.setattr(
+        runs.os, "pathconf", lambda path, name: short if name == "PC_NAME_MAX" else real(path, name)
+    )
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path / "run", name="x")
+    assert str(info.value) == (
+        f"out={str(tmp_path / 'run')!r} is on a file system whose file names hold at most {short} "
+        f"bytes, and a run writes names of up to {len(LONGEST_NAME)} ({LONGEST_NAME}); pass a "
+        "folder on another file system"
+    )
+    assert not (tmp_path / "run").exists()  # refused before any folder is made
+    monkeypatch.setattr(runs.os, "pathconf", real)
+    runs._check_path_length(tmp_path / "run")  # the real limits: no refusal
+
+
 def test_the_path_limits_are_asked_of_the_nearest_folder_that_exists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

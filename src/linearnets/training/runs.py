@@ -191,7 +191,13 @@ def _check_path_length(out: Path) -> None:
     except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no limit given
         return
     length = len(os.fsencode(out / LONGEST_NAME))
-    if length >= path_max or len(LONGEST_NAME) > name_max:
+    if len(LONGEST_NAME) > name_max:  # no shorter path helps: the names themselves are too long
+        raise UsageError(
+            f"{_setting(out)} is on a file system whose file names hold at most {name_max} bytes, "
+            f"and a run writes names of up to {len(LONGEST_NAME)} ({LONGEST_NAME}); pass a folder "
+            "on another file system"
+        )
+    if length >= path_max:
         raise UsageError(
             f"{_setting(out)} is too long a path ({len(os.fsencode(out))} bytes): the files a run "
             f"writes in it would need {length} bytes, past the file system's limit of "
