@@ -319,3 +319,21 @@ def test_none_in_a_list_is_a_gap_in_the_line_as_matplotlib_draws_it() -> None:
     ((x, y),) = curves([None, 2.0, 3.0], None)  # Y alone, against its indices
     assert x.tolist() == [] and np.array_equal(y, [np.nan, 2.0, 3.0], equal_nan=True)
     plt.close("all")
+
+
+def test_a_two_d_y_whose_shape_is_not_points_by_curves_gets_the_plain_length_fix() -> None:
+    # Y (2, 4) holds 2 curves of 4 points; X has 3: Y.T (4, 2) would not fit either, so no "pass Y.T"
+    with pytest.raises(UsageError) as info:
+        curves(np.arange(3.0), np.ones((2, 4)))
+    assert str(info.value) == (
+        "X[0] and Y[0] must have the same length (one x per y), got 3 and 4; "
+        "pass as many x values as y values"
+    )
+
+
+def test_a_boolean_curve_is_accepted_as_numbers_of_0_and_1() -> None:
+    # e.g. plot(y_hat == y) per example: matplotlib draws bool as 0 and 1
+    [(xs, ys)] = curves(torch.tensor([True, False, True]), None)
+    assert xs.size == 0
+    assert ys.dtype == np.bool_
+    assert ys.tolist() == [True, False, True]
