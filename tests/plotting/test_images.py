@@ -449,3 +449,115 @@ def test_out_in_the_home_folder_is_written_there(
     plot_predictions(torch.rand(1, 4, 4), [0], [0], out="~/pred.png")
     assert sorted(p.name for p in (tmp_path / "home").iterdir()) == ["grid.png", "pred.png"]
     assert list((tmp_path / "work").iterdir()) == []  # no folder literally named "~"
+
+
+def test_a_boolean_image_is_drawn_as_0_and_1() -> None:
+    mask = torch.tensor([[[True, False], [False, True]]])
+    axes = show_images(mask, 1, 1)
+    drawn = np.asarray(axes.flat[0].images[0].get_array())
+    assert drawn.dtype == np.bool_
+    assert drawn.astype(int).tolist() == [[1, 0], [0, 1]]
+
+
+def test_an_example_given_as_a_list_is_named_as_a_pair_too() -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^imgs\[0\] must be an image, got an \(image, label\) pair \(label 3\), as a "
+        r"dataset's items are; pass the images alone, e\.g\. \[img for img, label in examples\]$",
+    ):
+        show_images([[torch.zeros(4, 4), 3]], 1, 1)
+
+
+def test_two_numbers_are_a_one_row_array_not_an_image_label_pair() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"^imgs\[0\] must be an image \(H, W\), \(1, H, W\) or \(H, W, 3\), got shape \(2,\); "
+        r"pass a batch as \(N, H, W\) or \(N, 1, H, W\)$",
+    ):
+        show_images([[1.0, 2.0]], 1, 1)
+
+
+def test_a_one_column_batch_is_one_image_not_flattened_1x1_images() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"^imgs must be a batch of images \(N, H, W\) or \(N, C, H, W\), got shape \(5, 1\); "
+        r"for one image of 5×1 pixels pass imgs\[None\]$",
+    ):
+        show_images(torch.zeros(5, 1), 1, 1)
+
+
+def test_a_grid_past_the_bound_with_more_images_than_it_suggests_the_largest_grid() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"got num_rows=25, num_cols=20: 500 cells for 400\+ images; draw at most 400 per "
+        r"figure, e.g\. num_rows=20, num_cols=20$",
+    ):
+        show_images(torch.rand(500, 2, 2), 25, 20)
+
+
+def test_a_grid_fix_for_a_multiple_of_ten_images_fills_whole_rows_of_ten() -> None:
+    # ceil(20 / 10) = 2 rows of ceil(20 / 2) = 10
+    with pytest.raises(
+        UsageError,
+        match=r"900 cells for 20 images; pass a grid that fits them, e\.g\. num_rows=2, num_cols=10$",
+    ):
+        show_images(torch.rand(20, 2, 2), 30, 30)
+
+
+def test_the_largest_scale_suggested_is_rounded_down_so_it_is_accepted() -> None:
+    import matplotlib
+
+    images = torch.rand(7, 4, 4)
+    with matplotlib.rc_context({"figure.dpi": 100, "savefig.dpi": "figure"}):
+        # by hand: 7 cells of (100 s)² pixels <= 10**8 when s <= sqrt(10**8 / 7) / 100 = 37.796...,
+        # which rounds to 37.8, refused; rounded down it is 37.79
+        with pytest.raises(
+            UsageError, match=r"; lower scale to 37\.79 or less \(the book's is 1\.5\)$"
+        ):
+            show_images(images, 1, 7, scale=100)
+        with pytest.raises(UsageError, match=r"scale=37\.8:"):
+            show_images(images, 1, 7, scale=37.8)
+        assert len(show_images(images, 1, 7, scale=37.79)) == 7
+
+
+def test_the_figure_bound_uses_the_larger_of_the_screen_and_savefig_dpi() -> None:
+    import matplotlib
+
+    # 18 cells of 20 inches at 200 dpi: 18 × 4000² = 288 million pixels; at 100 dpi 72 million
+    with (
+        matplotlib.rc_context({"figure.dpi": 100, "savefig.dpi": 200}),
+        pytest.raises(
+            UsageError, match=r"of 36,000×8,000 pixels at 200 dpi; lower scale to 11\.78 or"
+        ),
+    ):
+        show_images(torch.rand(18, 4, 4), 2, 9, scale=20)
+
+
+def test_a_figure_exactly_at_the_side_bound_passes() -> None:
+    import matplotlib
+
+    from linearnets.plotting._image_args import MAX_FIGURE_SIDE, check_figure_size
+
+    # 85 cells of 1 inch at 771 dpi: 85 × 771 = 65,535 pixels wide, 771 high (50.5 million in all)
+    assert MAX_FIGURE_SIDE == 85 * 771
+    with matplotlib.rc_context({"figure.dpi": 771, "savefig.dpi": "figure"}):
+        check_figure_size(1, 85, 1.0)
+        with pytest.raises(UsageError, match=r"of 65,536×771 pixels"):
+            check_figure_size(1, 85, 65536 / 65535)
+
+
+def test_a_dpi_too_high_for_any_scale_is_told_to_lower_the_dpi() -> None:
+    import matplotlib
+
+    from linearnets.plotting._image_args import check_figure_size
+
+    # even 0.01 inch at 10**7 dpi is 100,000 pixels, past 65,535: no scale of two decimals fits
+    with (
+        matplotlib.rc_context({"figure.dpi": 10**7, "savefig.dpi": "figure"}),
+        pytest.raises(
+            UsageError,
+            match=r"got num_rows=1, num_cols=1, scale=1: a 1×1-inch figure of "
+            r"10,000,000×10,000,000 pixels at 1e\+07 dpi; lower the dpi$",
+        ),
+    ):
+        check_figure_size(1, 1, 1.0)
