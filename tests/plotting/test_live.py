@@ -624,3 +624,42 @@ def test_a_curves_file_that_cannot_be_written_names_out_dir(tmp_path: Path) -> N
         "LiveCurves(mode='file', metrics=['train loss', 'train acc', 'test acc'], num_epochs=2, "
         "points=2)"
     )
+
+
+def test_a_bare_string_of_distinct_letters_is_refused_as_metrics() -> None:
+    # tuple("train") would be five distinct one-letter metrics
+    with pytest.raises(
+        UsageError,
+        match=r"^metrics must be a non-empty sequence of distinct names, got 'train'; pass e\.g\. "
+        r"metrics=\('train loss', 'test acc'\)$",
+    ):
+        LiveCurves(metrics="train")  # type: ignore[arg-type]
+
+
+def test_a_final_format_file_that_is_a_folder_is_refused_when_made(tmp_path: Path) -> None:
+    (tmp_path / "curves.svg").mkdir()
+    with pytest.raises(
+        UsageError, match=r"^out_dir .*curves\.svg is a folder; pass a file name in it"
+    ):
+        LiveCurves(out_dir=tmp_path, mode="file", formats=("png",), final_formats=("svg",))
+
+
+def test_a_value_that_raises_runtime_error_on_float_is_refused_by_name() -> None:
+    curves = LiveCurves(mode="none")
+    # float() of a meta tensor raises RuntimeError ("cannot be called on meta tensors")
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^values\['train loss'\] must be one real number, got a tensor of shape \(1,\) .*; "
+        r"pass e\.g\. values=\{'train loss': 0\.5\} \(a one-element tensor is fine\)$",
+    ):
+        curves.update(1, {"train loss": torch.empty(1, device="meta")})
+
+
+def test_no_out_dir_means_no_files_at_all() -> None:
+    from linearnets.plotting._live_args import curve_files
+
+    assert curve_files(None, ("png",), ("svg", "pdf")) == ([], [])
+    assert curve_files("runs", ("png",), ("svg",)) == (
+        [Path("runs/curves.png")],
+        [Path("runs/curves.svg")],
+    )
