@@ -541,3 +541,32 @@ def test_check_out_path_refuses_a_tilde_it_cannot_expand() -> None:
         r"'~linearnets-nobody/grid\.png', but the user database knows no user",
     ):
         _mpl.check_out_path("--out", path)
+
+
+def test_an_empty_cli_out_path_gets_the_cli_example() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"^--out must be a file name, got an empty string; pass e\.g\. --out figure\.png$",
+    ):
+        _mpl.check_out_path("--out", "")
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [(PermissionError(13, "Permission denied"), "Permission denied"), (OSError(), "OSError")],
+    ids=["with strerror", "without"],
+)
+def test_a_folder_that_cannot_be_looked_into_is_named_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, reason: str
+) -> None:
+    # root reads any folder: the OSError a mode-000 folder raises for others is raised by hand
+    def refuse(self: Path) -> bool:
+        raise error
+
+    monkeypatch.setattr(Path, "is_dir", refuse)
+    out = tmp_path / "fig.png"
+    with pytest.raises(
+        UsageError,
+        match=rf"^out {re.escape(str(out))} cannot be written \({reason}\); pass another path$",
+    ):
+        _mpl.check_out_path("out", out)
