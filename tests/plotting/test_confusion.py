@@ -376,3 +376,28 @@ def test_a_sparse_matrix_too_large_to_draw_is_refused_by_name() -> None:
         UsageError, match=rf"^matrix must have at most {MAX_DRAWN_DENSE} classes to be drawn"
     ):
         plot_confusion_matrix(sparse, [str(i) for i in range(c)])
+
+
+def test_the_table_is_as_wide_as_overall_when_every_name_is_shorter() -> None:
+    table = format_per_class_table(torch.tensor([[3, 1], [0, 2]]), ["a", "b"])
+    assert table.splitlines() == [
+        "class      correct      total  accuracy",
+        "a                3          4     0.750",
+        "b                2          2     1.000",
+        "overall          5          6     0.833",
+    ]
+
+
+def test_a_sparse_matrix_of_the_drawn_limit_itself_is_drawn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from linearnets.plotting import confusion
+
+    monkeypatch.setattr(confusion, "MAX_DRAWN_DENSE", 3)  # 4096 classes take long to draw
+    dense = torch.tensor([[2, 0, 1], [0, 1, 0], [1, 0, 3]])
+    ax = plot_confusion_matrix(dense.to_sparse(), ["a", "b", "c"], normalize=False)
+    assert np.asarray(ax.images[0].get_array()).tolist() == dense.double().tolist()
+    with pytest.raises(
+        UsageError, match=r"^matrix must have at most 3 classes to be drawn, got a sparse one of 4"
+    ):
+        plot_confusion_matrix(torch.eye(4, dtype=torch.long).to_sparse(), list("abcd"))
