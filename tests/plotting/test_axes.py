@@ -191,3 +191,25 @@ def test_a_legend_of_any_iterable_labels_every_line(make: Callable[[], Any]) -> 
     with pytest.raises(UsageTypeError, match=r"legend must be a sequence of labels, one per line, "
                        r"got 3; pass e.g. legend=\['train loss', 'test acc'\]"):  # fmt: skip
         plot([0.0, 1.0], [5.0, 6.0], legend=3)
+
+
+def test_the_fourth_curve_gets_the_books_fourth_format_red_dotted() -> None:
+    from matplotlib.colors import to_rgba
+
+    ax = plot(np.arange(3.0), [np.full(3, float(k)) for k in range(4)])
+    assert [line.get_linestyle() for line in ax.get_lines()] == ["-", "--", "-.", ":"]
+    assert to_rgba(ax.get_lines()[3].get_color()) == to_rgba("r")
+
+
+def test_no_labels_given_leaves_both_axis_labels_empty() -> None:
+    ax = plot([1.0, 2.0, 3.0])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("", "")
+
+
+def test_a_0_d_array_legend_is_refused_by_name() -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^legend must be a sequence of labels, one per line, got .*; pass e\.g\. "
+        r"legend=\['train loss', 'test acc'\]$",
+    ):
+        plot([1.0, 2.0], legend=np.array("loss"))
