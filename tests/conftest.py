@@ -133,6 +133,30 @@ def signal_at_first_checkpoint() -> Callable[[list[str], Path, int], tuple[int, 
 
 
 @contextlib.contextmanager
+def _failing_after(seconds: int, what: str) -> Iterator[None]:
+    """Fail the test saying ``what``, rather than hang the suite, if the block runs ``seconds``
+    (a FIFO opened, a loop that never ends); pytest.fail's exception is no OSError, nor any
+    Exception: nothing in the code under test swallows it."""
+
+    def fail(*_: object) -> None:
+        pytest.fail(what)
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def failing_after() -> Callable[[int, str], AbstractContextManager[None]]:
+    """``with failing_after(5, "blocked opening the FIFO"):`` fail, not hang, past 5 s."""
+    return _failing_after
+
+
+@contextlib.contextmanager
 def _lock_held_by_a_child(folder: Path) -> Iterator[int]:
     """Fork a child that holds ``folder``'s run lock as a training run does; yield its pid once it
     holds it, and kill it (-9: the lock file stays, stale) when the block ends."""

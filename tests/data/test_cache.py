@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +33,13 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POS
 
 
 @pytest.fixture
-def no_hang() -> Iterator[None]:
+def no_hang(
+    failing_after: Callable[[int, str], AbstractContextManager[None]],
+) -> Iterator[None]:
     """Fail (instead of hanging the suite) if opening something blocks for 5 s."""
 
-    def fail(*args: Any) -> None:
-        pytest.fail("blocked opening a FIFO")
-
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(5)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with failing_after(5, "blocked opening a FIFO"):
+        yield
 
 
 def _open_fds() -> int:

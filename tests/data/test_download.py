@@ -9,7 +9,6 @@ import io
 import os
 import re
 import shlex
-import signal
 import socket
 import stat
 import struct
@@ -17,7 +16,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -882,13 +882,13 @@ def test_a_body_of_exactly_the_limit_is_received(
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 def test_a_stale_link_folder_or_fifo_named_like_a_part_is_never_opened(
-    server: Server, tiny: Tiny, tmp_path: Path
+    server: Server,
+    tiny: Tiny,
+    tmp_path: Path,
+    failing_after: Callable[[int, str], AbstractContextManager[None]],
 ) -> None:
     """Only regular files are temporary files: a link's target is not locked (nor its link removed),
     and opening a FIFO would block the download."""
-
-    def fail(*args: Any) -> None:
-        pytest.fail("blocked opening a FIFO named like a temporary file")  # not an OSError
 
     raw = tmp_path / "root" / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
@@ -901,13 +901,8 @@ def test_a_stale_link_folder_or_fifo_named_like_a_part_is_never_opened(
     for path in (tmp_path / "target", folder, fifo):
         os.utime(path, (then, then))
     os.utime(link, (then, then), follow_symlinks=False)
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(5)
-    try:
+    with failing_after(5, "blocked opening a FIFO named like a temporary file"):
         _get(tmp_path / "root", tiny, [server.mirror("good")])
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
     assert link.is_symlink() and folder.is_dir() and stat.S_ISFIFO(fifo.lstat().st_mode)
     assert (tmp_path / "target").read_text() == "kept"
 

@@ -8,10 +8,10 @@ import gzip
 import hashlib
 import json
 import os
-import signal
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -277,17 +277,13 @@ def test_mismatch_names_the_file_and_the_fix(
 
 
 @pytest.fixture
-def alarm() -> Iterator[None]:
+def alarm(
+    failing_after: Callable[[int, str], AbstractContextManager[None]],
+) -> Iterator[None]:
     """Fail, rather than hang, a test whose open() of a FIFO would block (5 s)."""
 
-    def fail(*args: Any) -> None:
-        pytest.fail("blocked opening a cache entry")  # not an OSError: nothing swallows it
-
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(5)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with failing_after(5, "blocked opening a cache entry"):
+        yield
 
 
 def test_an_empty_folder_in_place_of_the_copy_is_replaced(

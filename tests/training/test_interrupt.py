@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -536,7 +537,9 @@ def test_a_signal_after_the_run_finished_says_its_results_are_complete(tmp_path:
     )
 
 
-def test_stop_behind_finds_only_a_training_stop_and_ends_on_a_cycle() -> None:
+def test_stop_behind_finds_only_a_training_stop_and_ends_on_a_cycle(
+    failing_after: Callable[[int, str], AbstractContextManager[None]],
+) -> None:
     """A plain KeyboardInterrupt behind is no stop of training; a cycle of contexts (an exception
     re-raised while handling itself) ends the search."""
     outer, plain = KeyboardInterrupt(), KeyboardInterrupt()
@@ -544,17 +547,8 @@ def test_stop_behind_finds_only_a_training_stop_and_ends_on_a_cycle() -> None:
     assert stop_behind(outer) is None
     a, b = ValueError("a"), ValueError("b")
     a.__context__, b.__context__ = b, a
-
-    def timeout(signum: int, frame: Any) -> None:
-        raise AssertionError("stop_behind went round the cycle")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(5)
-    try:
+    with failing_after(5, "stop_behind went round the cycle"):
         assert stop_behind(a) is None
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
     stop = TrainingInterrupted(signal_name="SIGINT", epoch=1, step=2)
     plain.__context__ = stop
     assert stop_behind(outer) is stop

@@ -232,25 +232,16 @@ def test_lock_holder_names_no_holder_where_the_file_system_has_no_locks(
     assert lock_holder(tmp_path) is None
 
 
-def test_lock_holder_does_not_wait_on_a_fifo_named_like_the_lock(tmp_path: Path) -> None:
+def test_lock_holder_does_not_wait_on_a_fifo_named_like_the_lock(
+    tmp_path: Path, failing_after: Callable[[int, str], AbstractContextManager[None]]
+) -> None:
     """A FIFO opened for reading blocks until a writer comes: asked without waiting, no holder."""
     from linearnets.training.run_lock import lock_holder
 
     os.mkfifo(tmp_path / ".lock")
-
-    class WaitedError(Exception):  # not an OSError, which lock_holder would take for "no lock file"
-        pass
-
-    def timeout(signum: int, frame: Any) -> None:
-        raise WaitedError("lock_holder waited on the FIFO")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(5)
-    try:
+    # pytest.fail's exception is no OSError, which lock_holder would take for "no lock file"
+    with failing_after(5, "lock_holder waited on the FIFO"):
         assert lock_holder(tmp_path) is None
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_lock_file_that_cannot_be_opened_for_another_reason_is_not_called_read_only(

@@ -10,6 +10,8 @@ import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -680,21 +682,16 @@ def test_a_run_of_the_other_task_is_refused_with_its_own_resume(
     )
 
 
-def test_a_config_json_that_is_a_fifo_is_not_read_for_the_resume_to_name(tmp_path: Path) -> None:
+def test_a_config_json_that_is_a_fifo_is_not_read_for_the_resume_to_name(
+    tmp_path: Path, failing_after: Callable[[int, str], AbstractContextManager[None]]
+) -> None:
     """The run's task is read from a config.json file only: a FIFO of that name would block."""
     os.mkfifo(tmp_path / "config.json")
-
-    def blocked(*_: object) -> None:
-        pytest.fail("claim_run_dir blocked opening the FIFO config.json")
-
-    before = signal.signal(signal.SIGALRM, blocked)
-    signal.alarm(10)
-    try:
-        with pytest.raises(UsageError, match=r"continue it with linearnets\.resume_linreg\("):
-            claim_run_dir(tmp_path, name="x", resume_function="resume_linreg")
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, before)
+    with (
+        failing_after(10, "claim_run_dir blocked opening the FIFO config.json"),
+        pytest.raises(UsageError, match=r"continue it with linearnets\.resume_linreg\("),
+    ):
+        claim_run_dir(tmp_path, name="x", resume_function="resume_linreg")
 
 
 def test_a_refused_default_folder_is_removed_with_the_runs_folder_it_made(
