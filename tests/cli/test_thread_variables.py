@@ -19,7 +19,12 @@ LIBGOMP = next(Path(torch.__file__).parent.joinpath("lib").glob("libgomp*.so*"),
 
 OMP_FIX = "set it to a number of threads, e.g. OMP_NUM_THREADS=2, or unset it (softmax and linreg take --threads)"  # fmt: skip
 OMP_REFUSED = ["abc", "0", "-1", "2.5", "", " ", "2,", "2,,3", ",2", "1_0", "٣", "0x2", "2 3", "99999999999999999999"]  # fmt: skip
+# libgomp casts the number to a long and refuses it unless positive: 2**63 and up, below 2**64 too
+OMP_REFUSED += [str(2**63), str(2**64 - 1), str(2**64), f"4,{2**63}", "+0", "+ 2"]
+# blanks C's isspace does not count (Python's str.strip does): libgomp refuses them
+OMP_REFUSED += ["\x1c2", "\u00a02", "2\x1f"]
 OMP_READ = ["1", "2", " 2 ", "\t3", "+2", "4,2", "4, 2", "08"]
+OMP_READ += [str(2**63 - 1), "\n2", "\v2", "\f2", "2\r", "2 , 3"]  # C's isspace: all six blanks
 
 
 def _libgomp_warns(value: str) -> bool:

@@ -17,7 +17,9 @@ __all__ = ["check_thread_variables"]
 
 # the blanks libgomp skips around each number (C's isspace)
 _C_SPACE = " \t\n\v\f\r"
-_TOO_LARGE = 2**64  # past an unsigned long: libgomp refuses it
+# libgomp reads the number as an unsigned long and refuses it where, cast to a long, it is not
+# positive: from 2**63 on (2**64 - 1 too), not only past an unsigned long
+_TOO_LARGE = 2**63
 
 
 def check_thread_variables(environ: Mapping[str, str] = os.environ) -> None:
@@ -47,7 +49,7 @@ def _openmp_number(text: str) -> bool:
 
 
 def _positive(text: str) -> bool:
-    """Return whether ``text`` is ASCII digits alone, of a number from 1 to below 2**64."""
+    """Return whether ``text`` is ASCII digits alone, of a number from 1 to below 2**63."""
     return text.isascii() and text.isdigit() and 0 < int(text) < _TOO_LARGE
 
 
