@@ -154,6 +154,62 @@ def test_rank_0_reporting_its_stop_is_read_by_the_others_from_torchruns_store(
     assert ranks.rank_0_reported(0.1) is False
 
 
+class _Clock:
+    """A clock that ``time.sleep`` moves on, for the wait of :func:`ranks.rank_0_reported`."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class _Store:
+    """torchrun's store, as rank 1 reads it: the mark set once ``marked`` is true."""
+
+    def __init__(self) -> None:
+        self.marked, self.looks = False, 0
+
+    def check(self, keys: list[str]) -> bool:
+        assert keys == ["linearnets/rank 0 reports/0"]
+        self.looks += 1
+        return self.marked
+
+
+def test_rank_0_reported_waits_its_seconds_and_no_longer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No mark: False once ``seconds`` have passed, looking every 0.05 s (a clock of its own)."""
+    clock, store = _Clock(), _Store()
+    monkeypatch.setattr(ranks, "time", clock)
+    monkeypatch.setattr(ranks, "_launcher_store", lambda: store)
+    monkeypatch.delenv("TORCHELASTIC_RESTART_COUNT", raising=False)
+    assert ranks.rank_0_reported(1.0) is False
+    assert clock.now == pytest.approx(101.0, abs=0.06)
+    assert store.looks >= 20  # a mark is seen within 0.05 s of being set
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_a_signal_in_rank_0_reporteds_wait_takes_one_last_look(
+    monkeypatch: pytest.MonkeyPatch, marked: bool
+) -> None:
+    """torchrun's SIGTERM (a KeyboardInterrupt) ends the wait: a mark rank 0 set meanwhile counts;
+    none by then, this rank says its stop itself."""
+    store = _Store()
+
+    class Stopped(_Clock):
+        def sleep(self, seconds: float) -> None:
+            store.marked = marked  # rank 0 marks (or not), then torchrun stops this rank
+            raise KeyboardInterrupt("SIGTERM")
+
+    monkeypatch.setattr(ranks, "time", Stopped())
+    monkeypatch.setattr(ranks, "_launcher_store", lambda: store)
+    monkeypatch.delenv("TORCHELASTIC_RESTART_COUNT", raising=False)
+    assert ranks.rank_0_reported(1.0) is marked
+    assert store.looks == 2  # the one before the signal, and the last
+
+
 def test_no_store_to_reach_is_no_mark_and_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """torchrun's store gone (or never there): rank 0 stops as it would, rank 1 speaks."""
     import socket
@@ -197,19 +253,22 @@ def test_torchruns_processes_given_one_gpu_are_refused(
         ("cuda", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "2"}),  # each its own GPU
         ("auto", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "2"}),
         ("cpu", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "2"}),
+        ("cpu:0", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "2"}),  # no GPU: none shared
+        ("mps:0", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "2"}),
+        (None, {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "2"}),  # a resumed run's: later
         ("cuda:1", {"TORCHELASTIC_RUN_ID": "x", "LOCAL_WORLD_SIZE": "1"}),  # one per machine
         ("cuda:1", {"LOCAL_WORLD_SIZE": "2"}),  # started by hand: each may be given its own
         ("cuda:1", {}),
     ],
 )
 def test_a_gpu_for_each_process_passes(
-    monkeypatch: pytest.MonkeyPatch, device: str, env: dict[str, str]
+    monkeypatch: pytest.MonkeyPatch, device: str | None, env: dict[str, str]
 ) -> None:
     monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
     monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert ranks.refuse_one_gpu_for_all(device) is None
+    assert ranks.refuse_one_gpu_for_all(device) is None  # type: ignore[arg-type]
 
 
 def test_the_command_refuses_one_gpu_for_torchruns_processes_before_they_join(
