@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from linearnets.cli import UsageExit, build_parser, main
+from linearnets.cli import OneLineParser, UsageExit, build_parser, main
 from linearnets.cli import _ranks as ranks
 
 from ._rank_env import as_rank_1
@@ -571,3 +571,38 @@ def test_every_number_option_refuses_digits_other_than_ascii(words: list[str], o
     assert info.value.message.endswith(
         f" in the digits 0-9, got '３'; write it as 3 (see linearnets {' '.join(words)} --help)"
     )
+
+
+def _own_parser() -> OneLineParser:
+    """A parser of options the command lacks: a typed list, a choice with a short name too, a
+    positional with no metavar."""
+    from linearnets.cli._options import positive_int
+
+    parser = OneLineParser(prog="tool")
+    parser.add_argument("--sizes", type=positive_int, nargs="+")
+    parser.add_argument("-m", "--mode", choices=["fast", "slow"])
+    parser.add_argument("source")
+    return parser
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["s", "--sizes"], "--sizes takes one or more, each a positive integer and got none: "
+            "nothing follows it; give its values right after it, e.g. --sizes 10"),
+        (["s", "-m"], "--mode takes one of fast, slow and got none: nothing follows it; give its "
+            "value right after it, e.g. --mode fast"),
+        (["s", "-m", "Fast"], "argument -m/--mode: invalid choice: 'Fast' (choose from 'fast', "
+            "'slow'); write it in lower case: pass --mode fast"),
+        ([], "source is required and was not given: give a value, e.g. tool SOURCE"),
+    ],
+    ids=["typed-list", "short-and-long", "choice-fix", "positional-by-dest"],
+)  # fmt: skip
+def test_the_usage_words_name_any_options_long_name_and_what_each_value_takes(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command's options have one name each and no typed list: these are another parser's."""
+    with pytest.raises(UsageExit) as info:
+        _own_parser().parse_args(argv)
+    assert info.value.message == f"{message} (see tool --help)"
+    assert capsys.readouterr().err == f"tool: error: {info.value.message}\n"
