@@ -242,8 +242,11 @@ def test_a_commands_option_before_the_command_is_named(argv: list[str], message:
             "--out g.png ..."),
         (["data", "--mirror", "http://m/"], "--mirror is an option of download, not of linearnets "
             "data: give it after its command, e.g. linearnets data download --mirror http://m/ ..."),
+        # --data-dir=d holds its value: -n is the next option, not --data-dir's value
+        (["data", "--data-dir=d", "-n", "3", "show"], "-n is an option of show, not of "
+            "linearnets data: give it after its command, e.g. linearnets data show -n 3 ..."),
     ],
-    ids=["n", "out-after-data-dir", "mirror"],
+    ids=["n", "out-after-data-dir", "mirror", "n-after-data-dir-equals"],
 )  # fmt: skip
 def test_an_actions_option_before_the_action_is_named(argv: list[str], message: str) -> None:
     """'data -n 3' said "invalid choice: '3' (choose from 'show', 'download')"."""
@@ -290,6 +293,26 @@ def test_the_commands_own_options_before_it_still_parse(argv: list[str]) -> None
     parser = build_parser()
     parser.refuse_options_before_command(argv)  # nothing refused
     assert parser.parse_args(argv).epochs == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-", "softmax"], "argument COMMAND: invalid choice: '-' (choose from 'linreg', "
+            "'softmax', 'predict', 'data') (see linearnets --help)"),
+        (["data", "-", "show"], "argument [ACTION]: invalid choice: '-' (choose from 'show', "
+            "'download') (see linearnets data --help)"),
+        (["softmax", "-", "--json=1"], "--json takes no value, got '--json=1': write --json "
+            "alone (see linearnets softmax --help)"),
+    ],
+    ids=["before-command", "before-action", "before-a-flag-given-a-value"],
+)  # fmt: skip
+def test_a_lone_dash_is_a_word_not_an_option(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A lone "-" (stdin's name, as argparse reads it: a value) failed with an IndexError traceback from
+    argparse's search for the options it abbreviates, which reads a second letter."""
+    assert _usage_error(argv, capsys) == message
 
 
 def _usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:

@@ -87,8 +87,8 @@ class OneLineParser(argparse.ArgumentParser):
                 value_of_own = False
                 continue
             name = word.split("=", 1)[0]
-            if not word.startswith("-") or word == "--" or self._is_negative(word):
-                return  # the command: what follows is its own
+            if not word.startswith("-") or word in ("-", "--") or self._is_negative(word):
+                return  # the command ("-" is a value, as argparse reads it): what follows is its own
             own = self._option_string_actions.get(name)
             if own is not None or self._get_option_tuples(word):
                 # this parser's own (--debug, --json, --js), taken before the command
@@ -225,6 +225,8 @@ class OneLineParser(argparse.ArgumentParser):
         return None
 
     def _get_option_tuples(self, option_string: str) -> Any:
+        if len(option_string) < 2:  # "-" alone, a value: argparse's own read its second letter
+            return []  # (an IndexError, said as a traceback)
         word = option_string.split("=", 1)[0]
         if word in self.whole_options and word not in self._option_string_actions:
             return []  # another command's option, not an abbreviation of one of ours
