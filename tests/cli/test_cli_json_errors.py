@@ -663,6 +663,49 @@ def test_a_silent_rank_stopped_while_starting_says_nothing(
     assert capsys.readouterr() == ("", "")
 
 
+def test_a_rank_started_by_hand_stopped_while_starting_says_it_itself(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without torchrun (no TORCHELASTIC_RUN_ID) rank 1 has its own terminal and stdout: its stop
+    is said there, named by its rank, with its own object."""
+
+    def interrupted(argv: list[str]) -> Any:
+        raise KeyboardInterrupt("SIGTERM")
+
+    for name, value in _RANK_1_OF_2.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TORCHELASTIC_RUN_ID")
+    monkeypatch.setattr("linearnets.cli._parse", interrupted)
+    assert main(["softmax", "--epochs", "1", "--json"]) == 130
+    detail = "interrupted by SIGTERM while starting; nothing was done: run the same command again"
+    out, err = capsys.readouterr()
+    assert err == f"linearnets (rank 1): {detail}\n"
+    assert json.loads(out) == {
+        "error": detail,
+        "error_type": "KeyboardInterrupt",
+        "exit_status": 130,
+    }
+
+
+def test_a_stop_of_the_librarys_own_that_says_nothing_names_its_signal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A KeyboardInterrupt subclass with no words printed "linearnets softmax: " and nothing."""
+    from linearnets.cli._outcomes import report_interrupt
+
+    class Quiet(KeyboardInterrupt):
+        pass
+
+    assert report_interrupt(Quiet(), "linearnets softmax", json_errors=True) == 130
+    out, err = capsys.readouterr()
+    assert err == "linearnets softmax: interrupted by SIGINT\n"
+    assert json.loads(out) == {
+        "error": "interrupted by SIGINT",
+        "error_type": "Quiet",
+        "exit_status": 130,
+    }
+
+
 def _sigterm_instead_of_sleep(seconds: float) -> None:
     """torchrun's SIGTERM, landing while a silent rank waits for rank 0 to speak."""
     os.kill(os.getpid(), signal.SIGTERM)

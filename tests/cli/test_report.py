@@ -347,6 +347,12 @@ def test_a_full_disk_in_a_data_parallel_run_says_how_its_processes_start_again(
         "linearnets softmax: stopped: its output was closed (a reader such as head quit); the "
         f"checkpoint of epoch 3 is kept in runs/my run; {resume}\n"
     )
+    # rank 1 of the run (under torchrun or by hand): rank 0 says where the checkpoint is
+    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    report_output_closed(closed, "linearnets softmax")
+    assert capsys.readouterr() == ("", "")
 
 
 @pytest.mark.parametrize(("epoch", "kept"), [(3, True), (None, False)])
