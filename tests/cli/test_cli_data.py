@@ -114,6 +114,15 @@ def test_show_writes_a_png(
     assert f"wrote {out} (8 training images" in capsys.readouterr().out
 
 
+def test_show_names_one_image_as_one(
+    real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "one.png"
+    assert main(["data", "show", "-n", "1", "--out", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out} (1 training image from {real})\n"
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_show_default_out(real: Path, tmp_path: Path) -> None:
     assert main(["data", "--data-dir", str(real), "show", "-n", "3"]) == 0
     assert (tmp_path / "fashion-mnist.png").is_file()  # cwd is tmp_path
