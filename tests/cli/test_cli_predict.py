@@ -439,6 +439,28 @@ def test_a_run_dir_that_cannot_take_the_default_figure_is_named_before_predictin
     assert capsys.readouterr().out.endswith(f"figure: {out}\n") and out.is_file()
 
 
+def test_a_run_dir_writable_but_not_searchable_cannot_take_the_default_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder of mode 0o600 (write, no search): no file can be made in it. As root every folder
+    passes os.access, so its answers are stood in for."""
+    import os
+    from types import SimpleNamespace
+
+    import linearnets.cli.predict as predict_cli
+    from linearnets.errors import UsageError
+
+    monkeypatch.setattr(predict_cli.os, "access", lambda p, mode: not mode & os.X_OK)
+    monkeypatch.setattr(predict_cli.os, "statvfs", lambda p: SimpleNamespace(f_flag=0))
+    with pytest.raises(UsageError) as info:
+        predict_cli._check_writable(tmp_path, "predict-6.png")
+    assert str(info.value) == (
+        "RUN_DIR must be a folder you can write to for the figure predict-6.png when no --out is "
+        f"given, got {str(tmp_path)!r}, which is not writable; pass --out to write the figure "
+        "elsewhere, e.g. --out predict-6.png"
+    )
+
+
 @pytest.mark.parametrize("state", ["emptied", "damaged"])
 def test_the_runs_data_folder_passed_over_is_named_where_the_search_finds_nothing(
     env: None,
