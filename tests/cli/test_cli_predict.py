@@ -733,3 +733,76 @@ def test_a_linear_regression_run_without_its_config_is_refused_as_such(
         "checkpoint.pt is of task 'linreg'), not a softmax run; predict draws a 'linearnets "
         "softmax' run's predictions: pass its folder\n"
     )
+
+
+def test_why_the_runs_data_folder_was_passed_over(tmp_path: Path) -> None:
+    from linearnets.cli._predict_inputs import _why
+    from linearnets.errors import DatasetError, UsageError
+
+    assert _why(tmp_path / "gone", UsageError("data_dir must be a folder")) == (
+        "it is no longer a folder"
+    )
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(b"")
+    assert _why(tmp_path, UsageError("not found")) == "it lacks t10k-images-idx3-ubyte"
+    damaged = DatasetError("f.gz: expected 10008 bytes, got 24; download it again")
+    assert _why(tmp_path, damaged) == "a damaged file (f.gz: expected 10008 bytes, got 24)"
+
+
+def test_a_data_dir_given_is_read_before_the_runs_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--data-dir decides: the run's data_dir in config.json is not even looked at."""
+    from linearnets.cli._predict_inputs import read_test_set
+    from linearnets.data import fashion_mnist
+
+    read: list[object] = []
+
+    def reading(folder: object, *, train: bool) -> str:
+        read.append((folder, train))
+        return "arrays"
+
+    monkeypatch.setattr(fashion_mnist, "read_fashion_mnist", reading)
+    assert read_test_set(tmp_path / "given", str(tmp_path / "trained on")) == "arrays"
+    assert read == [(tmp_path / "given", False)]
+
+
+def test_a_model_of_other_than_10_outputs_is_refused(tmp_path: Path) -> None:
+    """784 inputs and 5 outputs, no class names saved: it predicted classes 0-4 alone, unsaid."""
+    from linearnets.cli._predict_inputs import _check_fits_fashion_mnist
+    from linearnets.errors import CheckpointError
+
+    with pytest.raises(CheckpointError) as info:
+        _check_fits_fashion_mnist(tmp_path, {"num_inputs": 784, "num_outputs": 5})
+    assert str(info.value) == (
+        f"{tmp_path / 'model.pt'} holds a model of 784 inputs and 5 outputs (resize=None), but "
+        "predict needs 784 for Fashion-MNIST's 28×28 images and 10 for its classes; it was "
+        "trained on other data (--data), or the file is damaged: re-run training to recreate it"
+    )
+
+
+def test_weights_put_in_place_by_a_rename_are_told_from_the_old(tmp_path: Path) -> None:
+    """Same size and modification time (a copy with its times kept, renamed over): another file."""
+    import os
+
+    from linearnets.cli._predict_inputs import weights_stamp
+
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    stamp = weights_stamp(tmp_path)
+    old = os.stat(tmp_path / "model.pt")
+    (tmp_path / "new.pt").write_bytes(b"WEIGHTS")
+    os.utime(tmp_path / "new.pt", ns=(old.st_atime_ns, old.st_mtime_ns))
+    os.replace(tmp_path / "new.pt", tmp_path / "model.pt")
+    assert weights_stamp(tmp_path) != stamp
+    assert weights_stamp(tmp_path / "none") is None
+
+
+def test_a_figure_outside_the_run_is_kept_whatever_became_of_its_weights(tmp_path: Path) -> None:
+    """Only a figure drawn into the run folder is the run's to remove."""
+    from linearnets.cli._predict_inputs import check_weights_kept
+
+    run = tmp_path / "run"
+    run.mkdir()
+    out = tmp_path / "mine.png"
+    out.write_bytes(b"png")
+    check_weights_kept(run, (1, 2, 3, 4), out, n=6)  # the weights gone meanwhile
+    assert out.read_bytes() == b"png"
