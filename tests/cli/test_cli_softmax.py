@@ -631,3 +631,26 @@ def test_the_command_line_refuses_a_cpu_index_before_training(
         "on the same cores); pass --device cpu (--threads N sets how many cores it uses)\n"
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("enabled", "ending"), [(True, " s/epoch on 2 processes"), (False, " s/epoch")]
+)
+def test_the_summary_of_a_data_parallel_run_names_its_processes(
+    capsys: pytest.CaptureFixture[str], enabled: bool, ending: str
+) -> None:
+    from types import SimpleNamespace
+
+    from linearnets.cli.softmax import _print_summary
+
+    summary = {"train_loss": 0.5, "train_acc": 0.8, "test_acc": 0.75, "seconds_per_epoch": 1.25,
+               "per_class_acc": {"a": 0.9, "b": 0.6}}  # fmt: skip
+    result = SimpleNamespace(summary=lambda: summary, data_source="d.npz", run_dir="runs/a")
+    dist = SimpleNamespace(enabled=enabled, world_size=2 if enabled else 1)
+    _print_summary(result, dist, as_json=False)  # type: ignore[arg-type]
+    assert capsys.readouterr().out.splitlines() == [
+        "data: d.npz",
+        f"final: train loss 0.5000, train acc 0.800, test acc 0.750, 1.250{ending}",
+        "hardest class: b 0.600",
+        "run folder: runs/a",
+    ]
