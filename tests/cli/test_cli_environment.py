@@ -808,3 +808,11 @@ def test_a_signal_while_debug_prints_the_traceback_leaves_the_errors_line(
         f"linearnets softmax: error: {bad}: y must hold labels >= 0, got -1; relabel them as "
         "class indices 0..C-1, e.g. with numpy.unique(y, return_inverse=True)"
     )
+
+
+@pytest.mark.parametrize(("code", "status"), [(2, 2), (0, 0), (None, 0), ("said", 1)])
+def test_a_system_exit_leaves_with_pythons_status_for_its_code(code: object, status: int) -> None:
+    """As Python ends a process on an uncaught SystemExit: None is 0, any other non-int 1."""
+    from linearnets.cli import _exit_status
+
+    assert _exit_status(SystemExit(code)) == status
