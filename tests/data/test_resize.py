@@ -14,7 +14,7 @@ from PIL import Image
 from linearnets.data import resize
 from linearnets.data.resize import Resize
 from linearnets.data.transforms import Compose
-from linearnets.errors import UsageError
+from linearnets.errors import UsageError, UsageTypeError
 
 # bytes each output value takes at once: the resampling dtype's, plus the cast back's where it
 # differs (measured as peak RSS: 8 for float64, 4 + 1 for uint8 resampled in float32, ...)
@@ -264,3 +264,48 @@ def test_integer_pixels_are_rounded_to_the_nearest_not_truncated() -> None:
     expected = exact.round().clamp(0, 255).to(torch.uint8)
     assert not torch.equal(expected, exact.to(torch.uint8))  # truncating would differ
     assert torch.equal(Resize((5, 5))(img), expected)
+
+
+@pytest.mark.parametrize("value", [2**63 - 1, -(2**63)], ids=["max", "min"])
+@pytest.mark.parametrize("size", [(3, 4), (8, 9)], ids=["shrink", "enlarge"])
+def test_an_int64_image_at_its_ends_stays_there_without_wrapping_around(
+    value: int, size: tuple[int, int]
+) -> None:
+    """float64 holds int64's ends to 2048 (its spacing at 2**63), and a resampled value may round
+    past them (2**63 itself, or -2**63 - 2048 where the weights sum to a hair over 1): clamped, the
+    pixels stay within that of the constant; cast back unclamped, they wrapped to the other end."""
+    out = Resize(size)(torch.full((1, 5, 6), value, dtype=torch.int64))
+    assert out.dtype == torch.int64 and out.shape == (1, *size)
+    assert all(abs(v - value) <= 2048 for v in out.flatten().tolist())
+
+
+def test_an_antialias_assigned_later_is_checked_at_the_call() -> None:
+    """As size, max_size and interpolation are: a value no constructor takes is refused, not read
+    as its truth value."""
+    r = Resize(4)
+    r.antialias = "yes"  # type: ignore[assignment]
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^antialias must be True, False or None, got 'yes'; pass e\.g\. "
+        r"Resize\(64, antialias=True\)$",
+    ):
+        r(torch.zeros(1, 8, 8))
+
+
+def test_an_empty_size_sequence_is_refused_as_no_size() -> None:
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^size must be a positive int or a pair \(h, w\), got \[\]; pass e\.g\. "
+        r"Resize\(64\)$",
+    ):
+        Resize([])
+
+
+def test_interpolation_true_is_refused_as_no_filter_not_read_as_pillows_1() -> None:
+    """True == 1, Pillow's Image.LANCZOS: a bool is no filter constant at all."""
+    with pytest.raises(
+        UsageTypeError,
+        match=r"^interpolation must be InterpolationMode\.BILINEAR or Pillow's Image\.BILINEAR, "
+        r"got True; pass interpolation=InterpolationMode\.BILINEAR \(or leave it out\)$",
+    ):
+        Resize(10, interpolation=True)
