@@ -5,6 +5,7 @@ Downloads go to a server started on 127.0.0.1 in the test.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import gzip
 import hashlib
@@ -292,6 +293,9 @@ TEXTS = [
     ("HTML", b"<HTML><BODY>Moved</BODY></HTML>", " (an HTML page, starting '<HTML><BODY>Moved</BODY></HTML>')"),
     ("text", b"Access denied\r\nby policy\r\n", " (text, starting 'Access denied by policy')"),
     ("bytes", b"\x00\x00\x08\x03" + bytes(50), ""),  # an IDX file of the wrong size: no text
+    # a page known by its doctype alone (no <html> tag in its first 200 bytes), after blank lines
+    ("doctype", b"\r\n\n<!doctype html>\n<title>Sign in</title>\n", " (an HTML page, starting '<!doctype html> <title>Sign in</title>')"),
+    ("DEL", b"Access\x7fdenied", ""),  # DEL is a control byte, as those below 32: no text
 ]  # fmt: skip
 
 
@@ -372,3 +376,51 @@ def test_a_folder_that_keeps_vanishing_is_a_local_error(
     ):
         _try(mirror, tiny, tmp_path)
     assert fetch.OPEN_TRIES == 3
+
+
+LOCAL_ERRORS = [
+    (errno.EEXIST, "File exists", "(File exists); move {target} away, or pass root=DIR to download elsewhere"),
+    (errno.EROFS, "Read-only file system", "(Read-only file system); pass root=DIR, a folder you can write to"),
+    (errno.EDQUOT, "Disk quota exceeded", "(Disk quota exceeded); free some space on the disk that holds {folder}, or pass root=DIR to download elsewhere"),
+    (errno.EIO, "Input/output error", "(Input/output error); check that disk, or pass root=DIR to download elsewhere"),
+    (None, None, "(OSError); check that disk, or pass root=DIR to download elsewhere"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("code", "strerror", "said"), LOCAL_ERRORS, ids=["EEXIST", "EROFS", "EDQUOT", "EIO", "bare"]
+)
+def test_a_local_error_names_the_file_the_problem_and_its_fix(
+    tmp_path: Path, code: int | None, strerror: str | None, said: str
+) -> None:
+    """A read-only disk is one to write elsewhere, not to check; "a folder is in the way" only where
+    one is."""
+    target = tmp_path / f"{FIRST}.gz"  # nothing there: no folder in the way
+    exc = OSError() if code is None else OSError(code, strerror)
+    assert str(fetch.local_error(exc, target)) == (
+        f"cannot save the download as {target} " + said.format(target=target, folder=target.parent)
+    )
+
+
+def test_a_plain_file_served_is_saved_as_one_gzip_stream_of_no_date(
+    tmp_path: Path,
+) -> None:
+    """Compressible content gzips smaller than it is: the plain bytes past the gzip's end are cut
+    (they made trailing garbage that gzip tools refuse), and the gzip header's MTIME is 0 (RFC 1952:
+    no time stamp), so two downloads give the same bytes."""
+    content = b"0123456789" * 300
+    plain = Tiny(
+        {},
+        {FIRST: content},
+        {FIRST: content},
+        {FIRST: (len(content), hashlib.md5(content).hexdigest())},
+    )
+    server = Mirror(plain)
+    try:
+        _try(server, plain, tmp_path)
+    finally:
+        server.close()
+    saved = (tmp_path / f"{FIRST}.gz").read_bytes()
+    stream = zlib.decompressobj(31)  # the oracle: zlib, one gzip member
+    assert stream.decompress(saved) == content and stream.eof and stream.unused_data == b""
+    assert saved[4:8] == bytes(4)  # MTIME
