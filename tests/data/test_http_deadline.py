@@ -106,6 +106,20 @@ def test_closing_the_reader_closes_the_socket_file() -> None:
     assert raw.closed and reader.closed
 
 
+def test_the_body_may_take_most_bytes_on_the_wire_and_not_one_more(now: list[float]) -> None:
+    """Counted from limit_body on (the headers' bytes before it are not the body's)."""
+    raw, sock = _Raw(), _Socket(2.0)
+    reader = http_deadline._Wire(raw, sock)  # type: ignore[arg-type]
+    for _ in range(3):  # the headers, then begin() lifts their deadline
+        reader.readinto(bytearray(1))
+    reader.deadline = None
+    response = SimpleNamespace(_reader=reader)
+    http_deadline.limit_body(response, rate=0.0, window=1.0, most=10)  # type: ignore[arg-type]
+    assert sum(reader.readinto(bytearray(1)) or 0 for _ in range(10)) == 10
+    with pytest.raises(DatasetError, match=r"^sent more than 10 bytes in all \(too big\)$"):
+        reader.readinto(bytearray(1))
+
+
 # --- redirects, on a server on 127.0.0.1 ------------------------------------------------------
 
 FILE = b"x" * 100  # what /file serves
@@ -120,6 +134,7 @@ class RedirectServer:
 
     def __init__(self) -> None:
         self.sent = 0
+        self.status = 302  # the redirects' status
         self.done = threading.Event()  # /huge's handler has finished
         self.closed = threading.Event()
         self.dead = socket.socket()  # bound, not listening: connections are refused
@@ -160,7 +175,7 @@ class RedirectServer:
                 self.wfile.write(body)
 
             def redirect(self, route: str, location: str) -> None:
-                self.send_response(302)
+                self.send_response(owner.status)
                 self.send_header("Location", location)
                 self.send_header("Content-Length", str(HUGE))
                 self.end_headers()
@@ -207,6 +222,17 @@ def test_a_redirects_body_is_not_read_however_slow(redirects: RedirectServer) ->
     with http_deadline.urlopen(f"{redirects.base}/dribble", timeout=1.0) as response:
         assert response.read() == FILE and response.url == f"{redirects.base}/file"
     assert time.monotonic() - start < 3  # the dribble lasts 10 s
+
+
+@pytest.mark.parametrize("status", [301, 303, 307, 308])
+def test_no_redirect_status_has_its_body_read(redirects: RedirectServer, status: int) -> None:
+    """Each status urllib follows: one left to urllib's own handler (308 is bound to its
+    http_error_302, not this module's) read the dribble whole, 10 s."""
+    redirects.status = status
+    start = time.monotonic()
+    with http_deadline.urlopen(f"{redirects.base}/dribble", timeout=1.0) as response:
+        assert response.read() == FILE and response.url == f"{redirects.base}/file"
+    assert time.monotonic() - start < 3
 
 
 def test_a_redirects_body_is_not_read_however_big(redirects: RedirectServer) -> None:
