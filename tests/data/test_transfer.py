@@ -126,3 +126,17 @@ def test_no_bar_is_drawn_on_a_dumb_terminal(
     monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
     assert _receive_with_a_bar(clock) == b"abcde"
     assert pseudo_terminal.written() == ""
+
+
+def test_a_write_that_fails_is_this_machines_error_not_the_mirrors(clock: list[float]) -> None:
+    """A disk that fills mid-body: the OSError of the write is a DiskError (which the download
+    stops at, naming the file), not one more mirror failure to try the next mirror after."""
+    full = OSError(28, "No space left on device")
+
+    class Full(io.BytesIO):
+        def write(self, data: Any) -> int:
+            raise full
+
+    with pytest.raises(transfer.DiskError) as info:
+        transfer.copy_body(_Response([b"abc"], clock), Full(), _ignore, size=10, timeout=1.0)  # type: ignore[arg-type]
+    assert info.value.error is full
