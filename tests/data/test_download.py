@@ -472,6 +472,12 @@ BAD = [
     ("a path not in ASCII", dict(mirrors=["http://127.0.0.1:9/fm/é/"]), r"^mirrors must be ASCII URLs, as HTTP sends them, got 'http://127\.0\.0\.1:9/fm/é/'; pass it percent-encoded: 'http://127\.0\.0\.1:9/fm/%C3%A9/'$"),
     ("a host not in ASCII", dict(mirrors=["https://bücher.example/fm/"]), r"percent-encoded: 'https://xn--bcher-kva\.example/fm/'$"),
     ("IPv6 not in ASCII", dict(mirrors=["http://[::1]:8080/ä/"]), r"percent-encoded: 'http://\[::1\]:8080/%C3%A4/'$"),
+    # the escapes already there are kept, not escaped again (%25C3%25A9)
+    ("a path half percent-encoded", dict(mirrors=["http://127.0.0.1:9/caf%C3%A9/ü/"]), r"percent-encoded: 'http://127\.0\.0\.1:9/caf%C3%A9/%C3%BC/'$"),
+    # a host IDNA cannot encode (a label starting with its own prefix) is percent-encoded: ASCII all the same
+    ("a host IDNA refuses", dict(mirrors=["http://xn--ä.example/fm/"]), r"percent-encoded: 'http://xn--%C3%A4\.example/fm/'$"),
+    # masked up to the last @ (the host's), not the first, which is the password's own
+    ("a password holding @ without a scheme", dict(mirrors=["me:p@ss@127.0.0.1/"]), r"^mirrors must be http:// or https:// URLs with a host \(and a valid port\), got '\*\*\*@127\.0\.0\.1/'; pass e\.g\. 'https://ossci-datasets\.s3\.amazonaws\.com/fashion-mnist/'$"),
 ]  # fmt: skip
 
 
