@@ -987,6 +987,39 @@ def test_a_failure_through_a_proxy_names_the_proxy(
     assert server.requests == [f"http://fashion-mnist.invalid/fm/{FIRST}.gz"]  # the proxy's request
 
 
+def test_the_fix_is_the_most_telling_failures_whatever_came_last(
+    server: Server, dead: str, tiny: Tiny, tmp_path: Path
+) -> None:
+    """A mirror answered (404) before one that refused the connection: the network works, so the
+    fix is not "without a network" although the last failure alone would say so."""
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, [server.mirror("missing"), dead])
+    assert str(info.value).startswith(
+        f"could not download {FIRST}.gz from any mirror ({server.mirror('missing')}{FIRST}.gz: "
+        f"HTTP 404 Not Found; {dead}{FIRST}.gz: "
+    )
+    assert str(info.value).endswith(f"); {download.ANSWERED_FIX}")
+
+
+def test_the_proxy_advice_stays_when_a_later_mirror_went_direct(
+    server: Server, dead: str, tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first mirror failed through the proxy, the second (named in no_proxy) directly: the
+    proxy may be what failed, whatever the last mirror did."""
+    for name in ("NO_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", server.base)  # the local server answers the proxy request
+    monkeypatch.setenv("no_proxy", "127.0.0.1")  # dead's host: reached directly
+    with pytest.raises(DatasetError) as info:
+        _get(tmp_path / "root", tiny, ["http://fashion-mnist.invalid/fm/", dead])
+    message = str(info.value)
+    assert f"HTTP 404 Not Found, through the proxy {server.base}; {dead}{FIRST}.gz: " in message
+    assert message.endswith(
+        "; if the proxy is what failed, correct http_proxy / https_proxy, or name the mirror's "
+        "host in no_proxy"
+    )
+
+
 def test_a_mirror_that_does_not_speak_http_is_given_up(
     server: Server, tiny: Tiny, tmp_path: Path
 ) -> None:
