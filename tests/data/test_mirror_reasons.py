@@ -9,7 +9,7 @@ import urllib.parse
 import pytest
 
 from linearnets.data.http_deadline import RedirectError
-from linearnets.data.mirror_reasons import failure_reason, mask_passwords
+from linearnets.data.mirror_reasons import failure_reason, mask_passwords, proxy_for
 from linearnets.errors import DatasetError
 
 REASONS = [
@@ -49,6 +49,7 @@ URLS = [
     "http://host:8080/a@b",  # an @ in the path: no login
     "http://host/?q=u:v@w",  # nor in the query
     "http://host/a:b@c",  # nor in a path with a colon
+    "s3://key:secret@bucket/x",  # a scheme with a digit (RFC 3986: letters, digits, + - .)
 ]
 
 
@@ -79,3 +80,22 @@ def test_a_password_typed_unencoded_is_masked_whole(url: str) -> None:
     assert mask_passwords(url) == "http://***@127.0.0.1/fm/"
     shown = mask_passwords(f"got {url!r}; pass")  # as a message quotes it
     assert "cret" not in shown and "user" not in shown and "@127.0.0.1/fm/" in shown
+
+
+def test_an_unencoded_password_is_masked_up_to_the_hosts_at_not_one_in_the_path() -> None:
+    """The @ that ends the login is the last before the host's own /, not an @ further on."""
+    assert mask_passwords("http://user:se/cret@127.0.0.1/fm/a@b/") == "http://***@127.0.0.1/fm/a@b/"
+
+
+def test_proxy_for_names_the_proxy_of_the_scheme_masked_unless_no_proxy_names_the_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", "http://me:pw@proxy.example:3128")
+    monkeypatch.setenv("https_proxy", "http://tls-proxy.example:3129")
+    assert proxy_for("http://mirror.example/f.gz") == "http://***@proxy.example:3128"
+    assert proxy_for("https://mirror.example/f.gz") == "http://tls-proxy.example:3129"
+    monkeypatch.setenv("no_proxy", "mirror.example")
+    assert proxy_for("http://mirror.example/f.gz") is None  # reached directly
+    assert proxy_for("http://other.example/f.gz") == "http://***@proxy.example:3128"
