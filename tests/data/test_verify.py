@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -20,11 +21,11 @@ import pytest
 import torch
 
 from linearnets.data import cache as cache_module
-from linearnets.data import fashion_mnist, verify
+from linearnets.data import fashion_mnist, files, verify
 from linearnets.data.fashion_mnist import read_fashion_mnist
 from linearnets.data.files import how_to_replace
 from linearnets.data.folder_contents import FASHION_MNIST_FILES
-from linearnets.data.verify import cache_dir, read_verified
+from linearnets.data.verify import OtherContentError, cache_dir, read_verified
 from linearnets.errors import DatasetError
 
 from .conftest import Tiny
@@ -601,4 +602,46 @@ def test_a_file_of_another_files_size_but_not_its_md5_is_not_named_as_that_file(
     assert str(info.value) == (
         f"{path}: expected {size} bytes of {name} once decompressed, got {train_size}; this is "
         f"another file — {how_to_replace(path)}"
+    )
+
+
+def test_a_gzip_padded_with_zeros_up_to_the_bound_is_read_and_one_byte_more_is_refused(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """The bound is the content's size, plus 1/1024 of it (deflate's worst growth is 5 bytes a
+    64 KiB block), plus 1 MiB for headers and zero padding (which gzip allows after the stream)."""
+    size = tiny.files[NAME][0]
+    bound = size + size // 1024 + (1 << 20)
+    assert size // 1024 > 0  # the 1/1024 share counts here
+    path = tmp_path / "d" / f"{NAME}.gz"
+    path.parent.mkdir()
+    path.write_bytes(tiny.gz[NAME] + bytes(bound - len(tiny.gz[NAME])))
+    assert _read(path, tiny, tmp_path / "cache")[0] == tiny.raw[NAME]
+    path.write_bytes(tiny.gz[NAME] + bytes(bound + 1 - len(tiny.gz[NAME])))
+    with pytest.raises(
+        DatasetError,
+        match=rf"^{re.escape(str(path))}: expected a gzip file of at most {bound} bytes for {NAME} "
+        rf"\({size} bytes once decompressed\), got {bound + 1} bytes; this is another file — ",
+    ):
+        _read(path, tiny, tmp_path / "cache")
+
+
+def test_a_debian_package_file_of_other_content_is_restored_by_a_reinstall(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "move it out of /usr/share/...": the package owns that folder, and a reinstall puts its
+    own file back."""
+    package = tiny.write(tmp_path / "debian")
+    monkeypatch.setattr(verify, "DEBIAN_DIR", package)
+    monkeypatch.setattr(files, "DEBIAN_DIR", package)
+    path = package / f"{NAME}.gz"
+    path.write_bytes(gzip.compress(_flip(tiny.raw[NAME], 100), mtime=0))
+    with pytest.raises(OtherContentError) as info:
+        _read(path, tiny, tmp_path / "cache")
+    assert str(info.value).endswith(
+        "the file is corrupt, or another dataset's (MNIST's files have Fashion-MNIST's names and "
+        "sizes) — get it again: 'sudo apt-get install --reinstall dataset-fashion-mnist' restores "
+        "the Debian package's files; without the rights to, 'linearnets data download --data-dir "
+        "DIR' fetches all four into DIR where a network exists, then pass root=DIR (or set "
+        "LINEARNETS_DATA)"
     )
