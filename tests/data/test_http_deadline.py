@@ -130,7 +130,7 @@ class RedirectServer:
     """A local server: /file serves :data:`FILE`; /dribble redirects there with a body sent a byte
     every 50 ms (for 10 s at most), /huge with a body of :data:`HUGE` zeros (``sent`` counts what
     got through); /ftp and /login redirect to an ftp:// URL and to one with a login; /to-dead to a
-    port where nobody listens; /to-missing to a 404; /to-short to a body cut short of its length."""
+    port where nobody listens, /to-https to an https:// URL on that port; /to-missing to a 404; /to-short to a body cut short of its length."""
 
     def __init__(self) -> None:
         self.sent = 0
@@ -150,6 +150,7 @@ class RedirectServer:
                     "ftp": "ftp://127.0.0.1/x.gz",
                     "login": f"http://me:secret@{owner.host}/file",
                     "to-dead": f"http://127.0.0.1:{owner.dead.getsockname()[1]}/file",
+                    "to-https": f"https://127.0.0.1:{owner.dead.getsockname()[1]}/file",
                     "to-missing": "/missing",
                     "to-short": "/short",
                 }
@@ -273,6 +274,16 @@ def test_a_failure_after_a_redirect_names_where_it_went(redirects: RedirectServe
     assert missing.value.url == f"{redirects.base}/missing"
     assert isinstance(missing.value.error, urllib.error.HTTPError)
     assert missing.value.error.code == 404
+
+
+def test_a_redirect_from_http_to_https_is_followed(redirects: RedirectServer) -> None:
+    """Mirrors move to https (an http URL answering 301 to its https twin): followed, so the failure
+    is the https URL's own (nobody listens there), not a refusal of the redirect."""
+    target = f"https://127.0.0.1:{redirects.dead.getsockname()[1]}/file"
+    with pytest.raises(http_deadline.RedirectError) as info:
+        http_deadline.urlopen(f"{redirects.base}/to-https", timeout=1.0)
+    assert info.value.url == target and isinstance(info.value.error, urllib.error.URLError)
+    assert isinstance(info.value.error.reason, ConnectionRefusedError)
 
 
 def test_a_failure_at_the_url_itself_is_no_redirect(redirects: RedirectServer) -> None:

@@ -49,7 +49,8 @@ class Resize(torch.nn.Module):
     :mod:`linearnets.data.resample`). float16 and bfloat16 tensors are resampled in float32 and cast back,
     integer ones rounded back into their dtype's range. Deliberate differences from torchvision,
     which resamples every integer dtype in float32 and rounds only uint8 and the signed ones:
-    int32 and int64 are resampled in float64 (exact for their values), uint16 is rounded too (it
+    int32 and int64 are resampled in float64 (exact for int32's values, and int64's up to 2**53:
+    beyond, to float64's spacing, 2048 at the ends), uint16 is rounded too (it
     truncates), and every integer result is clamped to its dtype's range; (H, W) tensors are
     taken (torchvision refuses them), and bool and complex tensors
     are refused (torchvision resizes them: bilinear weights blend a mask's pixels and its cast back
