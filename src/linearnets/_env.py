@@ -14,9 +14,9 @@ __all__ = ["env_int"]
 def env_int(name: str, default: int) -> int:
     """Return the integer environment variable ``name`` (torchrun's ``RANK``, ``WORLD_SIZE``, ...).
 
-    Written as torchrun writes it, in the digits 0-9: ``int()`` also read ``2_0`` as 20 and ``٢``
-    as 2. ``WORLD_SIZE``, a number of processes, must be at least 1: 0 and -1 were taken as one
-    process without a word.
+    Written as torchrun writes it, in the digits 0-9: ``int()`` also read ``2_0`` as 20, ``٢`` as
+    2 and a 3 padded with a no-break space as 3. ``WORLD_SIZE``, a number of processes, must be at
+    least 1: 0 and -1 were taken as one process without a word.
     """
     value = os.environ.get(name)
     if value is None or value == "":
@@ -26,7 +26,7 @@ def env_int(name: str, default: int) -> int:
         "start the processes with torchrun"
     )
     try:
-        if "_" in value or not value.strip().isascii():
+        if "_" in value or not value.isascii():
             raise ValueError(value)
         number = int(value)
     except ValueError:
