@@ -26,7 +26,9 @@ def test_words_are_listed_as_a_sentence_lists_them(words: list[str], said: str) 
      ("vertical\x0btab", r"vertical\x0btab"),
      ("para\u2029graph", r"para\u2029graph"),
      # a byte that is not UTF-8 in a command-line word, as Python reads it, is the byte given
-     (os.fsdecode(b"caf\xe9"), r"caf\xe9")],
+     (os.fsdecode(b"caf\xe9"), r"caf\xe9"),
+     # a lone surrogate below \udc80 is no byte Python read (bytes below 0x80 are ASCII): as itself
+     ("odd\udc41", r"odd\udc41")],
 )  # fmt: skip
 def test_printable_escapes_what_a_terminal_would_not_show_as_itself(text: str, shown: str) -> None:
     assert printable(text) == shown
