@@ -11,7 +11,7 @@ import pytest
 from linearnets._shell import shell_word
 
 
-@pytest.mark.parametrize("name", ["run", "my run", "it's", "--x", "-", "-a b", "ü\\x", "a;b"])
+@pytest.mark.parametrize("name", ["run", "my run", "it's", "--x", "-x", "-", "-a b", "ü\\x", "a;b"])
 def test_a_pasted_word_gives_the_path_back_to_the_shell_and_to_argparse(name: str) -> None:
     """The oracles: POSIX word splitting (shlex.split) and argparse reading --resume's value."""
     word = shell_word(Path(name))
