@@ -186,3 +186,15 @@ def test_sha256_file_is_hashlibs_digest_of_the_bytes(tmp_path: Path) -> None:
     data = os.urandom(3 << 20 | 5)  # several 1 MiB chunks and a tail
     (tmp_path / "f").write_bytes(data)
     assert _fs.sha256_file(tmp_path / "f") == hashlib.sha256(data).hexdigest()
+
+
+def test_folders_never_made_are_skipped_and_their_empty_parents_still_removed(
+    tmp_path: Path,
+) -> None:
+    """A mkdir that failed part-way made only the outer folders: the inner ones, never made, are
+    passed over and the outer ones, empty, removed (the file system as it was found)."""
+    target = tmp_path / "a" / "b" / "c"
+    made = _fs.missing_folders(target)
+    (tmp_path / "a" / "b").mkdir(parents=True)  # c never made
+    _fs.remove_empty_folders(made)
+    assert list(tmp_path.iterdir()) == []
