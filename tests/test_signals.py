@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from types import FrameType
 
 import pytest
 
-from linearnets._signals import first_signal, sigterm_as_keyboard_interrupt
+from linearnets._signals import (
+    first_signal,
+    held_signals,
+    interrupts_never_dropped,
+    sigterm_as_keyboard_interrupt,
+)
 
 
 @pytest.fixture
@@ -192,3 +199,94 @@ def test_first_signal_walks_past_other_errors_and_takes_a_named_stop_at_its_word
 
     assert first_signal(_second_signal_cutting(KeyboardInterrupt(), Named())) == "SIGTERM"
     assert first_signal(_second_signal_cutting(Named(), KeyboardInterrupt())) == "SIGTERM"
+
+
+def test_held_signals_raise_the_first_of_two_that_came() -> None:
+    """A Ctrl-C, then a SIGTERM while the block still ran: the stop is the Ctrl-C the user gave."""
+    with pytest.raises(KeyboardInterrupt) as info, held_signals(raise_after=True):
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert type(info.value) is KeyboardInterrupt and info.value.args == ()
+
+
+def test_first_signal_of_a_stop_raised_while_another_error_was_handled_is_its_own() -> None:
+    """A SIGTERM landing in an ``except ValueError`` block: the ValueError is no signal."""
+    try:
+        try:
+            raise ValueError("bad value")
+        except ValueError:
+            raise KeyboardInterrupt("SIGTERM") from None
+    except KeyboardInterrupt as exc:
+        assert exc.__context__ is not None
+        assert first_signal(exc) == "SIGTERM"
+
+
+class _Dropper:
+    """An object whose ``__del__`` raises ``error``: Python hands it to ``sys.unraisablehook``."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __del__(self) -> None:
+        raise self.error
+
+
+@pytest.fixture
+def handlers() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM handlers recording the signals, restored after the test."""
+    received: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    before = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield received
+    for sig, handler_before in before.items():
+        signal.signal(sig, handler_before)
+
+
+def _wait_for(received: list[int], count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(received) < count and time.monotonic() < deadline:
+        time.sleep(0.005)  # the handler runs in this thread, between its bytecodes
+
+
+@pytest.mark.parametrize(
+    ("error", "signum"),
+    [(KeyboardInterrupt(), signal.SIGINT), (KeyboardInterrupt("SIGTERM"), signal.SIGTERM)],
+)
+def test_an_interrupt_python_dropped_is_sent_again_as_its_signal(
+    handlers: list[int], monkeypatch: pytest.MonkeyPatch, error: KeyboardInterrupt, signum: int
+) -> None:
+    before: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda args: before.append(args.exc_value))
+    with interrupts_never_dropped():
+        _Dropper(error)  # dropped at once: its __del__ raises into the hook
+        _wait_for(handlers, 1)
+    assert handlers == [signum]
+    assert before == []  # nothing said: no "Exception ignored in ..."
+
+
+def test_other_unraisable_errors_go_to_the_hook_there_was(
+    handlers: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ValueError, a KeyboardInterrupt of a subclass (no signal's) or one dropped off the main
+    thread (signals raise only in the main thread) are no signal to send again."""
+
+    class Stop(KeyboardInterrupt):
+        pass
+
+    before: list[BaseException | None] = []
+    hook = lambda args: before.append(args.exc_value)  # noqa: E731
+    monkeypatch.setattr(sys, "unraisablehook", hook)
+    errors = [ValueError("closing"), Stop(), KeyboardInterrupt("off the main thread")]
+    with interrupts_never_dropped():
+        _Dropper(errors[0])
+        _Dropper(errors[1])
+        thread = threading.Thread(target=_Dropper, args=(errors[2],))
+        thread.start()
+        thread.join()
+        time.sleep(0.05)
+    assert before == errors
+    assert handlers == []
+    assert sys.unraisablehook is hook  # put back
