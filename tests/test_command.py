@@ -114,6 +114,32 @@ def test_nothing_held_the_command_runs_with_the_handlers_there_were(
     assert seen == [(None, before)]
 
 
+def test_two_signals_while_loading_are_held_and_the_first_is_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C, then a SIGTERM, both while linearnets.cli loads (here: as its ``entry`` is looked
+    up): neither stops the load, and the stop reported is the first, the one the user gave."""
+    import os
+    import types
+
+    seen: list[int | None] = []
+
+    def command(*, stopped_while_loading: int | None = None) -> None:
+        seen.append(stopped_while_loading)
+
+    class Loading(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return command
+
+    monkeypatch.setitem(sys.modules, "linearnets.cli", Loading("linearnets.cli"))
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    linearnets._command.entry()
+    assert seen == [signal.SIGINT]
+    assert {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)} == before
+
+
 def test_a_signal_the_command_was_started_with_ignored_stays_ignored(tmp_path: Path) -> None:
     """``cmd &`` in a shell script starts the command with SIGINT ignored: it is not held either."""
     done = subprocess.run(
