@@ -102,7 +102,8 @@ def test_seed_everything_seeds_each_global_generator_as_its_own_library_would() 
     assert random.random() == random.Random(5).random()
     assert np.random.rand() == np.random.RandomState(5).rand()
     assert torch.equal(torch.rand(3), torch.rand(3, generator=torch.Generator().manual_seed(5)))
-    assert gens.init.initial_seed() == 5 and gens.data.initial_seed() != 5
+    # the data stream 1,000,003 above: a run's data order is the same in every version
+    assert gens.init.initial_seed() == 5 and gens.data.initial_seed() == 1_000_008
 
 
 def test_a_negative_seed_is_refused() -> None:
