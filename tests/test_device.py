@@ -110,6 +110,14 @@ def test_mps_is_picked_after_cuda_and_refused_where_missing(
     assert resolve_device("mps") == torch.device("mps")
 
 
+def test_auto_picks_cuda_before_mps_where_both_are_there(
+    two_gpus: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("cuda", 0)
+    assert resolve_device(None, local_rank=1) == torch.device("cuda", 1)
+
+
 def _refused_alike(name: str | torch.device, message: str) -> None:
     """Assert that ``resolve_device`` and the config both refuse ``name`` with ``message``."""
     from linearnets.config import SoftmaxConfig
@@ -228,6 +236,16 @@ def test_a_local_rank_past_the_gpus_is_refused_without_torchruns_count(
     # the argument wins over the environment, as local_rank does
     with pytest.raises(UsageError, match=r"torchrun started 3 processes on this machine"):
         resolve_device(device, local_rank=0, local_world_size=3)
+
+
+def test_a_local_rank_at_or_past_local_world_size_counts_by_the_rank(
+    one_gpu: pytest.MonkeyPatch,
+) -> None:
+    """LOCAL_WORLD_SIZE=1 beside LOCAL_RANK=1 (a stale variable): rank 1 says two processes run,
+    not torchrun's one, so the 1-GPU machine is refused rather than handed cuda:1, which it lacks."""
+    one_gpu.setenv("LOCAL_WORLD_SIZE", "1")
+    with pytest.raises(UsageError, match=rf"^device 'auto' {re.escape(_BY_HAND)}$"):
+        resolve_device("auto", local_rank=1)
 
 
 def test_as_many_processes_as_gpus_each_get_their_own_and_the_cpu_takes_any(
