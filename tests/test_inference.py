@@ -549,3 +549,45 @@ def test_raw_pixels_given_to_a_model_trained_on_pixels_warn_once_per_model(impl:
         predict_labels(nets[2], torch.full((2, 4), 255.0))  # another model: warned of its own
     # the line that called predict_labels, not torch's @no_grad wrapper around it
     assert [w.filename for w in seen] == [__file__]
+
+
+def test_scores_for_another_number_of_examples_are_refused() -> None:
+    """A model of one row of scores for a batch of 4 (a sum over the batch, say) gave one label for
+    four examples."""
+    summed = lambda X: X.reshape(len(X), -1)[:, :10].sum(0, keepdim=True)  # noqa: E731
+    with pytest.raises(UsageError) as info:
+        predict_labels(summed, torch.rand(4, 784))
+    assert str(info.value) == (
+        "the model (net) must return a classifier's scores (B, C), one row of C >= 2 class scores "
+        "per example, to predict labels, got shape (1, 10) for 4 examples; a model of one output "
+        "per example is a regression, whose outputs are no classes"
+    )
+
+
+def test_an_empty_batch_given_to_a_model_trained_on_pixels_predicts_no_label() -> None:
+    """No input to look at for raw pixels: no labels, no error (the largest of none has none)."""
+    import warnings
+
+    from linearnets.inference import expect_pixels
+    from linearnets.models.factory import build_softmax
+
+    net = build_softmax("concise", num_inputs=4, num_outputs=3).net
+    expect_pixels(net)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        labels = predict_labels(net, torch.empty(0, 4))
+    assert labels.shape == (0,) and labels.dtype == torch.int64
+
+
+class _SlottedNet:
+    """A classifier of no ``__weakref__`` slot: no weak reference to it can be made."""
+
+    __slots__ = ()
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        return X.reshape(len(X), -1)[:, :3]
+
+
+def test_a_model_no_weak_reference_can_name_is_no_model_trained_on_pixels() -> None:
+    X = torch.tensor([[0.0, 2.0, 1.0, 9.0], [5.0, 1.0, 0.0, 9.0]])
+    assert predict_labels(_SlottedNet(), X).tolist() == [1, 0]  # argmax of the first 3 columns
