@@ -559,6 +559,21 @@ def test_a_module_from_a_package_not_installed_is_an_attribute_error_naming_it(
     assert not hasattr(d2l, "display")
 
 
+def test_a_module_whose_own_dependency_is_missing_names_that_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """matplotlib-inline installed without IPython: d2l.backend_inline needs IPython, the package
+    to install, not matplotlib-inline, which is there."""
+    monkeypatch.delitem(sys.modules, "matplotlib_inline.backend_inline", raising=False)
+    monkeypatch.setitem(sys.modules, "IPython", None)  # its import then fails as if absent
+    with pytest.raises(AttributeError) as info:
+        d2l.backend_inline  # noqa: B018
+    assert str(info.value) == (
+        "d2l.backend_inline is matplotlib_inline.backend_inline, from the package IPython, which "
+        "is not installed here; install it (pip install ipython)"
+    )
+
+
 @pytest.mark.parametrize(("name", "package"), [("pd", "pandas"), ("requests", "requests")])
 def test_pandas_and_requests_are_there_as_d2l_torch_imports_them_when_installed(
     monkeypatch: pytest.MonkeyPatch, name: str, package: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import types
@@ -287,3 +288,31 @@ def test_predict_ch3_still_raises_an_error_that_is_not_the_files(
         warnings.simplefilter("error")
         with pytest.raises(UsageError, match=r"^images must be"):
             _d2l_figures.predict_ch3(torch.nn.Identity(), [], n=4)
+
+
+@pytest.mark.parametrize(
+    ("exc", "said"),
+    [
+        # a quota is a full disk too: the same fix
+        (OSError(errno.EDQUOT, "Disk quota exceeded"),
+         "train_ch3.png could not be written (Disk quota exceeded); the book's code goes on "
+         "without it (free some space, for the file)"),
+        # the file that failed is the one the error names: the SVG beside the PNG
+        (OSError(errno.EACCES, "Permission denied", "train_ch3.svg"),
+         "train_ch3.svg could not be written (Permission denied); the book's code goes on without "
+         "it (run from a folder you can write to, for the file)"),
+        # the plotting package's message, less its fix (an out= these functions do not have),
+        # on one line
+        (UsageError("out\ntrain_ch3.png  must be a file, got a link; pass another out="),
+         "train_ch3.png could not be written (out train_ch3.png must be a file, got a link); the "
+         "book's code goes on without it (run from a folder you can write to, for the file)"),
+    ],
+    ids=["quota", "svg", "usage-error"],
+)  # fmt: skip
+def test_an_unsaved_figure_is_named_with_its_cause_and_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException, said: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning) as record:
+        _d2l_figures.warn_unsaved("train_ch3.png", exc)
+    assert [str(w.message) for w in record] == [said]

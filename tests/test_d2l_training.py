@@ -648,3 +648,35 @@ def test_train_epoch_ch3_with_a_function_updater_refuses_a_loss_class() -> None:
             lambda batch_size: d2l.sgd(net.parameters(), 0.1, batch_size),
         )
     assert all(p.grad is None for p in net.parameters())
+
+
+@pytest.mark.parametrize("updater", ["optimizer", "function"])
+def test_a_loss_of_k_values_per_example_unreduced_reports_their_sum_per_example(
+    updater: str,
+) -> None:
+    """``nn.MSELoss(reduction="none")`` on (B, 2) outputs: the book's ``float(l.sum())`` sums both
+    values of each example, then divides by the examples (its ``metric[2]``), not the values."""
+    g = torch.Generator().manual_seed(4)
+    X, Y = torch.randn(10, 3, generator=g), torch.randn(10, 2, generator=g)
+    net = nn.Linear(3, 2)
+    with torch.no_grad():
+        expected = F.mse_loss(net(X).double(), Y.double(), reduction="sum").item() / 10
+    step: Any = SGD(net.parameters(), lr=1e-30) if updater == "optimizer" else (lambda b: None)
+    loss, acc = d2l.train_epoch_ch3(net, [(X[:6], Y[:6]), (X[6:], Y[6:])], nn.MSELoss(reduction="none"), step)  # fmt: skip
+    assert loss == pytest.approx(expected, rel=1e-6)
+    assert math.isnan(acc)  # a regression: no accuracy
+
+
+def test_in_jupyter_train_ch3_draws_without_printing_or_saving(
+    recorder: type[_Recorder], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notebook shows the curves: no epoch lines under them, and no train_ch3.png beside it."""
+    import linearnets._d2l_training
+
+    monkeypatch.setattr(linearnets._d2l_training, "in_notebook", lambda: True)
+    d2l.train_ch3(
+        _net(), _batches(), _batches(1), nn.CrossEntropyLoss(reduction="none"), 2, lambda b: None
+    )
+    assert capsys.readouterr().out == ""
+    assert recorder.made[0]["out"] is None
+    assert [x for x, _ in recorder.points] == [1, 2]
