@@ -690,6 +690,21 @@ def test_another_torchvision_dataset_is_named_as_absent_with_the_fix(name: str) 
     assert not hasattr(datasets, name)
 
 
+def test_only_dunders_are_plain_attribute_errors_of_a_torchvision_module() -> None:
+    """copy, pickle and doctest probe dunders; any other missing name, private-looking or not, is
+    one the user asked for, and says what is provided."""
+    from linearnets.torchvision import datasets
+
+    with pytest.raises(AttributeError) as info:
+        datasets._MNIST  # noqa: B018
+    assert str(info.value).startswith(
+        "linearnets.torchvision.datasets has no _MNIST: it provides FashionMNIST alone"
+    )
+    with pytest.raises(AttributeError) as info:
+        datasets.__wrapped__  # noqa: B018
+    assert str(info.value) == "__wrapped__"
+
+
 @pytest.mark.parametrize("name", ["MNIST", "CIFAR10"])
 def test_importing_another_torchvision_dataset_keeps_the_message(name: str) -> None:
     """``from ... import MNIST`` raises ImportError (as Python does) with the readable message,
