@@ -564,7 +564,8 @@ def test_a_module_whose_own_dependency_is_missing_names_that_package(
 ) -> None:
     """matplotlib-inline installed without IPython: d2l.backend_inline needs IPython, the package
     to install, not matplotlib-inline, which is there."""
-    monkeypatch.delitem(sys.modules, "matplotlib_inline.backend_inline", raising=False)
+    for name in [m for m in sys.modules if m.startswith(("IPython.", "matplotlib_inline"))]:
+        monkeypatch.delitem(sys.modules, name)  # loaded by an earlier test: loaded again here
     monkeypatch.setitem(sys.modules, "IPython", None)  # its import then fails as if absent
     with pytest.raises(AttributeError) as info:
         d2l.backend_inline  # noqa: B018
