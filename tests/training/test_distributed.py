@@ -446,8 +446,13 @@ def test_a_master_port_in_use_is_named() -> None:
 
 @pytest.mark.parametrize(
     ("config", "expected"),
-    [("cuda:nccl", "cuda:0"), ("cpu:gloo,cuda:gloo", "cpu"), ("cpu:gloo,cuda:nccl", "cpu")],
-    ids=["nccl", "gloo", "both"],
+    [
+        ("cuda:nccl", "cuda:1"),
+        ("cpu:gloo,cuda:gloo", "cpu"),
+        ("cpu:gloo,cuda:nccl", "cpu"),
+        ("xpu:xccl", "cpu"),  # no CUDA backend to go through: left to torch to refuse
+    ],
+    ids=["nccl", "gloo", "both", "no-cuda"],
 )
 def test_a_cpu_total_is_summed_where_the_group_has_a_backend_for_it(
     monkeypatch: pytest.MonkeyPatch, config: str, expected: str
@@ -457,7 +462,7 @@ def test_a_cpu_total_is_summed_where_the_group_has_a_backend_for_it(
     type cpu"); they go through this process's GPU (tests/test_cuda.py sums them for real)."""
     monkeypatch.setattr(distributed, "in_process_group", lambda: True)
     monkeypatch.setattr(dist, "get_backend_config", lambda: config)
-    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)  # this process's GPU: 1
     where = distributed._collective_device(torch.tensor([1.0, 2.0]))
     assert where == torch.device(expected)
     monkeypatch.setattr(dist, "all_reduce", _twin_rank_all_reduce)
@@ -465,6 +470,18 @@ def test_a_cpu_total_is_summed_where_the_group_has_a_backend_for_it(
         t = torch.tensor([2.0, 5.0])
         assert DistContext(rank=0, world_size=2).all_reduce_sum(t) is t
         assert t.tolist() == [4.0, 10.0]
+
+
+def test_a_total_summed_through_another_device_is_copied_back_in_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The callers (an epoch's totals, the interrupt flags) read the tensor they passed: a sum made
+    on this process's GPU is copied back into it (cpu:0 stands for the GPU: ``to`` copies there)."""
+    monkeypatch.setattr(distributed, "_collective_device", lambda tensor: torch.device("cpu", 0))
+    monkeypatch.setattr(dist, "all_reduce", _twin_rank_all_reduce)
+    t = torch.tensor([2.0, 5.0])
+    assert DistContext(rank=0, world_size=2).all_reduce_sum(t) is t
+    assert t.tolist() == [4.0, 10.0]
 
 
 _MESH_REFUSED = (
@@ -546,3 +563,160 @@ def test_a_group_joined_here_and_never_left_is_left_as_the_interpreter_exits(
     )
     assert done.returncode == 0, done.stderr
     assert seen.read_text() == "False"
+
+
+_JOINED_LEFT_THEN_EXITS = """
+from linearnets.training.distributed import _join_group, shutdown_distributed
+
+_join_group("gloo", None)
+shutdown_distributed()  # the caller left the group itself: nothing is left at exit
+"""
+
+
+def test_a_group_left_by_its_caller_is_not_left_again_at_exit(tmp_path: Path) -> None:
+    """Leaving a group twice raises ("Default process group has not been initialized"): the exit
+    hook of a script that called shutdown_distributed printed that error as it exited."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in TORCHRUN_VARS},
+        "WORLD_SIZE": "1",
+        "RANK": "0",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(port),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _JOINED_LEFT_THEN_EXITS],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Exception ignored" not in done.stderr and "Error" not in done.stderr, done.stderr
+
+
+def test_a_group_the_caller_joined_already_is_not_joined_again(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    """torch refuses a second join ("trying to initialize the default process group twice"): a
+    script that joined the group itself gets its place in it, and is told nothing to wait for."""
+    calls = _joining(no_torchrun, rank=1)
+    no_torchrun.setattr(dist, "is_initialized", lambda: True)
+    said: list[str] = []
+    context = init_distributed(device=torch.device("cpu"), announce=said.append)
+    assert context == DistContext(rank=1, world_size=2, local_rank=0)
+    assert calls == [] and said == []
+
+
+def test_a_torch_build_without_distributed_is_in_no_process_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where torch.distributed is not available its is_initialized may not exist: it is not asked."""
+
+    def absent() -> bool:
+        raise AttributeError("module 'torch.distributed' has no attribute 'is_initialized'")
+
+    monkeypatch.setattr(dist, "is_available", lambda: False)
+    monkeypatch.setattr(dist, "is_initialized", absent)
+    assert distributed.in_process_group() is False
+    shutdown_distributed()  # nothing joined: nothing to leave
+
+
+# -- torchrun's variables, checked -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("port", ["1", "65535", " 29500 ", "29500\n"])
+def test_a_master_port_in_range_is_taken_as_torch_reads_it(
+    monkeypatch: pytest.MonkeyPatch, port: str
+) -> None:
+    """torch reads MASTER_PORT with int(), which takes 1..65535 and surrounding blanks."""
+    from linearnets.training.dist_env import check_launched
+
+    for name, value in {"RANK": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port}.items():
+        monkeypatch.setenv(name, value)
+    check_launched(2)  # no error
+    monkeypatch.setenv("MASTER_PORT", "65536")
+    with pytest.raises(UsageError, match=r"^MASTER_PORT must be a TCP port, an integer in "):
+        check_launched(2)
+
+
+def test_missing_launcher_variables_are_refused_with_both_fixes(
+    no_torchrun: pytest.MonkeyPatch,
+) -> None:
+    no_torchrun.setenv("WORLD_SIZE", "3")
+    no_torchrun.setenv("MASTER_ADDR", "localhost")
+    with pytest.raises(UsageError) as info:
+        init_distributed()
+    assert str(info.value) == (
+        "WORLD_SIZE=3 asks for a data-parallel run, but RANK, MASTER_PORT are not set; start the "
+        "3 processes with torchrun (e.g. torchrun --nproc_per_node=3 -m linearnets softmax ...), "
+        "or unset WORLD_SIZE for a single process"
+    )
+
+
+# -- failures told in words -------------------------------------------------------------------------
+
+
+def test_a_master_port_in_use_names_the_address_and_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MASTER_ADDR", "node0")
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    taken = dist.DistNetworkError("... name: EADDRINUSE, message: address already in use")
+    assert str(dist_failures.address_in_use(taken)) == (
+        "MASTER_PORT must be a port no other program listens on, got node0:29500, which is in use "
+        "(EADDRINUSE); pass another to every process, e.g. torchrun --master-port 29501 (or "
+        "torchrun --standalone, which picks a free one)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Gloo connectFullMesh failed with [../third_party/gloo/gloo/transport/tcp/pair.cc:144] "
+            "Connection closed by peer [127.0.0.1]:4242. This is typically caused by a remote "
+            "worker crashing.\nException raised from connectFullMesh",
+            "Connection closed by peer [127.0.0.1]:4242",
+        ),
+        (
+            "Gloo connectFullMesh failed with [../gloo/transport/tcp/pair.cc:1] timed out.\nmore",
+            "timed out",
+        ),
+    ],
+    ids=["advice-and-trace", "trailing-period"],
+)
+def test_a_mesh_failure_keeps_only_gloos_first_words(text: str, reason: str) -> None:
+    error = dist_failures.mesh_unreachable(RuntimeError(text))
+    assert error is not None
+    assert str(error).startswith(
+        f"another process of the data-parallel run could not be reached as the processes joined "
+        f"(gloo: {reason}): it may have stopped"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (  # gloo's first line only, its trailing period dropped
+            RuntimeError("[../third_party/gloo/gloo/transport/tcp/pair.cc:1] Broken pipe.\ntrace"),
+            "Broken pipe",
+        ),
+        (dist.DistNetworkError("\n  Connection refused\nsecond line"), "Connection refused"),
+        (dist.DistNetworkError(""), "DistNetworkError"),  # nothing said: its kind
+        (dist.DistBackendError("x" * 200), "x" * 200),  # 200 characters: kept whole
+        (dist.DistBackendError("x" * 201), "x" * 199 + "…"),  # longer: cut to 200
+        (RuntimeError("[/pytorch/c10/cuda/CUDAException.cpp:42] CUDA error"), None),  # not gloo's
+    ],
+    ids=["gloo-lines", "leading-blank", "empty", "200", "201", "other-source"],
+)
+def test_a_lost_connection_is_said_in_one_short_line(
+    error: BaseException, reason: str | None
+) -> None:
+    assert distributed.lost_connection(error) == reason
