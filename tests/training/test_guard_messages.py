@@ -43,6 +43,10 @@ def test_growth_is_named_from_the_untrained_models_loss_or_a_rare_losss_level() 
     assert grown_past(3.0, factor=2.5, start_loss=1e-4, first_loss=None) == (
         "2.5× its level 3 after a rare large loss (its starting value 0.0001)"
     )
+    # a start of exactly 0 (zero targets, zero weights) is a start: a level above it is named
+    assert grown_past(3.0, factor=100, start_loss=0.0, first_loss=0.0) == (
+        "100× its level 3 after a rare large loss (its starting value 0)"
+    )
     # the reference window still open: its mean so far is the starting value
     assert grown_past(1.7, factor=100, start_loss=None, first_loss=1.7) == (
         "100× its starting value 1.7"
