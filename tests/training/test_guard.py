@@ -1306,3 +1306,73 @@ def test_inside_the_reference_window_exactly_factor_times_the_mean_so_far_is_not
     guard(0, _losses(1.0, 16))
     with pytest.raises(DivergenceError, match=r"step 2: the batch loss is 100\.1, more than 100×"):
         guard(1, at_bound + torch.cat([torch.zeros(12), torch.full((4,), 0.4)]).double())
+
+
+def _rare(value: float, rest: float = 1.0, n: int = 64) -> torch.Tensor:
+    """A batch of ``n`` float64 losses: ``rest`` but for one example's ``value``."""
+    losses = torch.full((n,), rest, dtype=torch.float64)
+    losses[-1] = value
+    return losses
+
+
+def test_an_epoch_that_closes_the_window_is_judged_by_its_loss_after_it_alone() -> None:
+    """The window closed by this epoch holds its steps, blown up or not: their median (the start
+    itself here) says nothing, and the loss after the epoch, 1000× the start, is refused."""
+    guard = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
+    for step in range(3):
+        guard(step, _losses(1.0, 8))  # 24 examples: the window stays open
+    with pytest.raises(DivergenceError) as info:
+        guard.on_epoch_end(metrics=EpochMetrics(1, 1000.0, None, None, None, 0.1))
+    assert str(info.value).startswith(
+        "training diverged in epoch 1: the training loss after the epoch is 1000, more than 100× "
+        "its starting value 1, at lr 0.1;"
+    )
+
+
+def test_at_an_epochs_end_steps_with_a_rare_large_loss_count_as_their_typical_example() -> None:
+    """Two of three batches of 64 hold one loss of 10⁵ among losses of 1: their means (1563)
+    raise the epoch's loss (1042) past 100× the start, not its typical step (each counts as its
+    typical example, 1): no blow-up."""
+    guard = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
+    guard(0, _rare(1.0))  # the start: 1
+    guard(1, _rare(1e5))
+    guard(2, _rare(1e5))
+    train_loss = (64 + 2 * (63 + 1e5)) / 192
+    assert train_loss > 100
+    guard.on_epoch_end(metrics=EpochMetrics(1, train_loss, None, None, None, 0.1))  # no error
+
+
+def test_after_a_rare_large_loss_a_step_whose_typical_example_passes_its_mean_is_a_blow_up() -> (
+    None
+):
+    """A batch of 64 whose mean (157) passed 100× the start on one loss of 10⁴ (its typical
+    example 1), then one whose typical example (200) stands past that mean too: every example
+    grew, a blow-up, not the level the rare loss's update left."""
+    guard = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
+    guard(0, _rare(1.0))  # the start: 1
+    guard(1, _rare(1e4))  # mean (63 + 10⁴) / 64 = 157.2: a rare large loss
+    with pytest.raises(DivergenceError) as info:
+        guard(2, _rare(1e6, rest=200.0))  # mean 15822, typical example 200
+    assert str(info.value).startswith(
+        "training diverged at epoch 1, step 3: the batch loss is 1.582e+04, more than 100× its "
+        "starting value 1, at lr 0.1;"
+    )
+
+
+def test_at_batch_16_an_epochs_steps_with_a_rare_large_loss_count_as_their_typical_example() -> (
+    None
+):
+    """Batches of 16 (four steps make the latest steps' window): two of an epoch's three steps
+    hold one loss of 10⁵ among losses of 1 (their means 6251); each counts as its typical
+    example, 1, in the median of the epoch's steps, so the epoch's loss, 4167, is no blow-up."""
+    guard = DivergenceGuard(0.1, factor=100, min_examples=64, check_every=1)
+    guard.on_epoch_start(epoch=1, num_batches=4)
+    for step in range(4):
+        guard(step, _rare(1.0, n=16))  # the start: 1
+    guard.on_epoch_end(metrics=EpochMetrics(1, 1.0, None, None, None, 0.1))
+    guard.on_epoch_start(epoch=2, num_batches=3)
+    guard(0, _rare(1e5, n=16))
+    guard(1, _rare(1e5, n=16))
+    guard(2, _rare(1.0, n=16))
+    train_loss = (2 * (15 + 1e5) + 16) / 48
+    guard.on_epoch_end(metrics=EpochMetrics(2, train_loss, None, None, None, 0.1))  # no error
