@@ -269,3 +269,30 @@ def test_a_data_warning_is_said_once_per_machine(
     if warned:
         assert "no label is classes 1, 2" in said[0]
     assert len(exp.classes) == 4  # read all the same
+
+
+def test_the_feature_scale_is_the_largest_magnitude_negative_values_included(
+    tmp_path: Path,
+) -> None:
+    """Features reaching -500 (and +3 at most) are far from unit size as +500 ones are: the scale
+    is max |X| over the training features (numpy's oracle), not their maximum."""
+    X = np.random.default_rng(0).uniform(-1, 1, size=(20, 3)).astype(np.float32)
+    X[4, 1], X[7, 2] = -500.0, 3.0
+    X_test = np.full((4, 3), 900.0, np.float32)  # the test set's values are not trained on
+    y = np.arange(20) % 2
+    np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X_test, y_test=y[:4])
+    exp = prepare(SoftmaxConfig(data=tmp_path / "d.npz", plot="none"))
+    assert exp.feature_scale == float(np.abs(X).max()) == 500.0
+
+
+@pytest.mark.parametrize(("dtype", "pixels"), [(np.uint8, True), (np.float32, False)])
+def test_a_data_files_uint8_features_are_recorded_as_pixels(
+    tmp_path: Path, dtype: type, pixels: bool
+) -> None:
+    """model.pt records whether new inputs must be divided by 255: a uint8 X was, a float X not."""
+    X = np.random.default_rng(0).integers(0, 256, size=(20, 4)).astype(dtype)
+    np.savez(tmp_path / "d.npz", X=X, y=np.arange(20) % 2)
+    exp = prepare(SoftmaxConfig(data=tmp_path / "d.npz", plot="none"))
+    assert exp.pixels is pixels
+    X_first, _ = next(iter(exp.train_iter))
+    assert float(X_first.max()) <= (1.0 if pixels else 255.0)
