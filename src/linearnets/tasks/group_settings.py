@@ -67,9 +67,12 @@ class _DataFile:
                 f"data={str(path)!r} cannot be read ({exc.strerror}); check the file's permissions"
             ) from None
         except OSError as exc:  # on that process only, perhaps: named, not raised alone
-            return cls(None, str(path), exc.strerror or type(exc).__name__)
+            # "input/output error there"; an OSError without an errno by its class, as Python names it
+            return cls(
+                None, str(path), exc.strerror.lower() if exc.strerror else type(exc).__name__
+            )
 
     def __repr__(self) -> str:
         if self.sha256 is None:
-            return f"{self.path!r} ({self.problem.lower()} there)"
+            return f"{self.path!r} ({self.problem} there)"
         return f"{self.path!r} (SHA-256 {self.sha256[:12]}…)"
