@@ -1,0 +1,71 @@
+"""What a trained linear-regression run reports (unit tests of tasks/linreg_train.py, D2L §3.2.7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from linearnets.config import LinregConfig
+from linearnets.errors import DivergenceError
+from linearnets.tasks.linreg import run_linreg
+
+
+def _regression_file(path: Path, X: np.ndarray, y: np.ndarray) -> Path:
+    np.savez(path, X=X.astype(np.float32), y=y.astype(np.float32))
+    return path
+
+
+def test_negative_features_of_a_few_hundred_are_named_by_their_magnitude(
+    tmp_path: Path,
+) -> None:
+    """Features of -300 ± 100 (their largest value about 2) diverge as +300 ones do: the stop
+    names their size, max |X| (NumPy's oracle), past LARGE_FEATURES = 100, with the
+    standardising; and it keeps the guard's grew (a finite loss grown too far, which may settle)."""
+    rng = np.random.default_rng(0)
+    X = -(rng.normal(size=(200, 2)) * [100.0, 1.0] + [300.0, 0.0])  # (200, 2)
+    y = X @ np.array([0.01, 2.0]) + 3.0 + rng.normal(size=200)  # (200,)
+    path = _regression_file(tmp_path / "neg.npz", X, y)
+    largest = np.abs(X.astype(np.float32)).max()
+    assert 100 < largest < 1000 and X.astype(np.float32).max() < 100  # what the test is about
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(data=path, lr=0.001))
+    assert str(info.value).endswith(
+        f"at lr 0.001; try a smaller learning rate (lr), e.g. 0.0001 (a tenth); or standardise "
+        f"the features, which reach {largest:.3g} in {path}, where the book's lr suits values of "
+        "about 1: subtract each column's mean and divide by its standard deviation, e.g. "
+        "X = (X - X.mean(0)) / X.std(0)"
+    )
+    assert (info.value.resumable, info.value.grew) == (True, True)
+
+
+def test_targets_too_large_for_float32_get_no_smaller_lr_nor_standardising(
+    tmp_path: Path,
+) -> None:
+    """The loss is inf before any update (|y| of 1e20): no lr and no resume helps (resumable
+    False), so the features' size (1e3, past LARGE_FEATURES) is not named as a cure either."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2)) * [1000.0, 1.0]
+    path = _regression_file(tmp_path / "bigy.npz", X, rng.normal(size=50) * 1e20)
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(data=path))
+    assert str(info.value) == (
+        "the loss is inf at epoch 1, step 1, before any update, so not because of lr 0.03: the "
+        "targets or the model's outputs are too large for float32, whose largest value is "
+        "3.4e+38 (a squared loss overflows once |ŷ − y| passes about 2e+19); rescale the data, "
+        "e.g. standardise y (and X where its values are as large)"
+    )
+    assert info.value.resumable is False
+
+
+@pytest.mark.parametrize(("num_features", "described"), [(1, "1 feature"), (3, "3 features")])
+def test_the_data_source_counts_examples_and_features_in_words(
+    tmp_path: Path, num_features: int, described: str
+) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, num_features))
+    path = _regression_file(tmp_path / "d.npz", X, X.sum(1) + 1.0)
+    result = run_linreg(LinregConfig(data=path, epochs=1))
+    assert result.data_source == f"{path.absolute()} (20 examples, {described})"
+    assert run_linreg(LinregConfig(epochs=1)).data_source == "synthetic"
