@@ -1,0 +1,119 @@
+"""A linear-regression run kept in a folder (unit tests of tasks/linreg_run.py, D2L §3.2.7)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from linearnets.config import LinregConfig
+from linearnets.errors import DivergenceError
+from linearnets.tasks.linreg import run_linreg
+from linearnets.tasks.linreg_resume import resume_linreg
+from linearnets.training.interrupt import TrainingInterrupted
+from linearnets.training.run_lock import LOCK_FILE
+
+
+class _FailsInEpoch2:
+    """A user's callback that raises ``error`` once epoch 2 ends (epoch 1 is kept by then)."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error, self.seen = error, 0
+
+    def on_epoch_end(self, metrics: Any) -> None:
+        self.seen += 1
+        if self.seen == 2:
+            raise self.error
+
+
+@pytest.mark.parametrize("error", [RuntimeError("my logger broke"), KeyboardInterrupt()])
+def test_a_failure_once_an_epoch_is_kept_keeps_the_run_folder(
+    tmp_path: Path, error: BaseException
+) -> None:
+    """Only a run stopped before any epoch was kept leaves its folder as it found it: after
+    epoch 1's checkpoint the folder stays (a plain Ctrl-C naming the resume), resumable."""
+    out = tmp_path / "run"
+    kind = TrainingInterrupted if isinstance(error, KeyboardInterrupt) else RuntimeError
+    with pytest.raises(kind) as info:
+        run_linreg(LinregConfig(epochs=3, out=out), callbacks=[_FailsInEpoch2(error)])
+    if isinstance(info.value, TrainingInterrupted):
+        assert (info.value.run_dir, info.value.checkpoint_epoch) == (out, 2)
+    assert {"config.json", "checkpoint.pt", "metrics.jsonl"} <= {p.name for p in out.iterdir()}
+    assert len(resume_linreg(out).history.epochs) == 3
+
+
+def test_a_divergence_in_epoch_1_leaves_no_folder_and_says_nothing_of_a_checkpoint(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(DivergenceError) as info:
+        run_linreg(LinregConfig(lr=10.0, epochs=2, out=out))
+    assert str(info.value).startswith("training diverged at epoch 1, step ")
+    assert "checkpoint" not in str(info.value) and "resume" not in str(info.value)
+    assert not out.exists()
+
+
+def test_a_stale_lock_file_the_user_had_stays_when_the_run_fails_to_start(
+    tmp_path: Path,
+) -> None:
+    """The claim takes over a stale lock file; a run refused before an epoch was kept (its data
+    file is no regression file) leaves it, as it leaves the folder."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / LOCK_FILE).write_text("")
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, X=np.ones((5, 2), np.float32))  # no y
+    with pytest.raises(Exception, match=r"bad\.npz"):
+        run_linreg(LinregConfig(data=bad, out=out))
+    assert [p.name for p in out.iterdir()] == [LOCK_FILE]
+
+
+def test_config_json_names_the_data_file_and_the_folder_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a relative data path, config.json holds it absolute: a resume from another folder finds
+    the same file, and the data's SHA-256 (hashlib's oracle) lets it tell the file changed."""
+    import hashlib
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2)).astype(np.float32)
+    np.savez("d.npz", X=X, y=X.sum(1))
+    run_linreg(LinregConfig(data=Path("d.npz"), epochs=1, out=Path("run")))
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["config"]["data"] == saved["data_source"] == str(tmp_path / "d.npz")
+    assert saved["data_sha256"] == hashlib.sha256((tmp_path / "d.npz").read_bytes()).hexdigest()
+    os.chdir("/")  # another folder: the resume finds the file
+    assert len(resume_linreg(tmp_path / "run", epochs=2).history.epochs) == 2
+
+
+def test_a_data_path_that_is_a_folder_is_refused_as_a_file_and_leaves_no_run(
+    tmp_path: Path,
+) -> None:
+    """Its SHA-256 for config.json is None (not an IsADirectoryError out of the hash): the data
+    reader then names it, and the folder made for the run goes again."""
+    out = tmp_path / "run"
+    with pytest.raises(Exception, match="data") as info:
+        run_linreg(LinregConfig(data=tmp_path, out=out))
+    assert not isinstance(info.value, IsADirectoryError)
+    assert not out.exists()
+
+
+def test_a_forced_change_from_concise_to_scratch_carries_the_weights_over(
+    tmp_path: Path,
+) -> None:
+    """nn.Linear's 0.weight (1, d) and 0.bias (1,) become the scratch model's w (d, 1) and b (1,):
+    the resumed run starts from the concise run's weights (it was refused as another model shape)."""
+    import torch
+
+    out = tmp_path / "run"
+    run_linreg(LinregConfig(impl="concise", epochs=1, out=out))
+    kept = torch.load(out / "checkpoint.pt", weights_only=False)["model_state"]
+    # an lr of 1e-12 keeps the weights where the checkpoint left them, to float32 rounding
+    resumed = resume_linreg(out, impl="scratch", epochs=2, lr=1e-12, force=True)
+    assert resumed.w == pytest.approx(kept["0.weight"].reshape(-1).tolist(), abs=1e-6)
+    assert resumed.b == pytest.approx(float(kept["0.bias"]), abs=1e-6)
