@@ -276,3 +276,47 @@ def test_a_bad_mplbackend_names_plot_in_either_words(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr == f"linearnets softmax: error: {first}{fixes.format('--plot none')}\n"
+
+
+@pytest.mark.parametrize("results", [None, "{not json", "[1, 2]"])
+def test_an_unreadable_results_json_expects_every_report_and_figure(
+    tmp_path: Path, results: str | None
+) -> None:
+    """Missing, damaged, or JSON of another shape (a list has no .get): the resume writes them all;
+    and a folder named as a figure is no figure."""
+    from linearnets.tasks.reports import missing_reports
+
+    if results is not None:
+        (tmp_path / "results.json").write_text(results)
+    everything = [*REPORTS, "curves.png", "curves.svg", "confusion.png", "predictions.png"]
+    assert missing_reports(SoftmaxConfig(plot="file"), tmp_path) == everything
+    for name in everything:
+        (tmp_path / name).mkdir()
+    assert missing_reports(SoftmaxConfig(plot="file"), tmp_path) == everything
+
+
+@pytest.mark.parametrize(("num_classes", "plot"), [(3, "file"), (4, "file"), (4, "none")])
+def test_the_confusion_figure_is_drawn_up_to_max_drawn_classes_and_its_absence_told_if_plotted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, num_classes: int, plot: str
+) -> None:
+    """At MAX_DRAWN_CLASSES classes (3 here) it is drawn; one more, the table says why it is not,
+    unless no figure was asked for (plot='none'): then there is nothing to explain."""
+    import numpy as np
+
+    import linearnets.plotting.confusion
+
+    monkeypatch.setattr(linearnets.plotting.confusion, "MAX_DRAWN_CLASSES", 3)
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % num_classes
+    X = rng.normal(size=(40, 2)).astype(np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X[:20], y_test=y[:20])
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot=plot, out=out))
+    table = (out / "per_class.txt").read_text()
+    told = (
+        f"no confusion.png: {num_classes} classes are more than the 3 a heatmap can show; "
+        "confusion.pt holds the whole matrix (torch.load)"
+    )
+    assert (out / "confusion.png").is_file() == (plot == "file" and num_classes == 3)
+    assert table.rstrip().endswith(told) == (plot == "file" and num_classes == 4)
+    assert "no confusion.png" not in table or table.rstrip().endswith(told)
