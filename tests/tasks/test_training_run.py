@@ -606,3 +606,34 @@ def test_a_run_folder_removed_while_it_trains_is_named_gone_and_not_made_again(
     assert not hasattr(info.value, "run_dir")  # --json names no folder that is gone
     assert not out.exists()
     assert run_softmax(replace(config, epochs=1, plot="none")).history.epochs[-1].epoch == 1
+
+
+@pytest.mark.parametrize(("test_set", "plot"), [(False, "file"), (True, "none")])
+def test_the_reports_are_written_with_a_test_set_and_figures_only_when_plotted(
+    tmp_path: Path, test_set: bool, plot: str
+) -> None:
+    """Without a test set there is nothing to score: no per-class accuracy, no per_class.txt nor
+    confusion matrix (a run without one still ends, and says per_class_acc {}); with plot='none'
+    the table and counts are written but no figure is drawn."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2)).astype(np.float32)
+    y = np.arange(30) % 3
+    tests = {"X_test": X[:12], "y_test": y[:12]} if test_set else {}
+    np.savez(tmp_path / "d.npz", X=X, y=y, **tests)
+    out = tmp_path / "run"
+    result = run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot=plot, out=out))
+    saved = json.loads((out / "results.json").read_text())
+    if test_set:
+        # the oracle: the counts' diagonal over their row sums, per class
+        counts = torch.load(out / "confusion.pt").to_dense().double()
+        expected = (counts.diag() / counts.sum(1)).tolist()
+        assert result.per_class_acc == pytest.approx(expected)
+        assert saved["per_class_acc"] == dict(
+            zip(["0", "1", "2"], result.per_class_acc, strict=True)
+        )
+        assert (out / "per_class.txt").is_file()
+    else:
+        assert result.per_class_acc == [] and saved["per_class_acc"] == {}
+        assert not (out / "per_class.txt").exists() and not (out / "confusion.pt").exists()
+    assert not (out / "confusion.png").exists()  # no test set, or no figure asked for
+    assert (out / "curves.png").is_file() == (plot == "file")
