@@ -653,3 +653,29 @@ def test_a_run_without_out_gets_a_folder_in_runs_named_by_its_impl(
         run_dir = run_softmax(config).run_dir
         assert run_dir is not None and run_dir.parent.resolve() == (tmp_path / "runs").resolve()
         assert re.fullmatch(rf"softmax-{impl}-\d{{8}}-\d{{6}}(-\d+)?", run_dir.name)
+
+
+def test_a_device_this_single_process_lacks_is_refused_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only a process of a torchrun group (WORLD_SIZE above 1) defers the refusal to say it once
+    joined; a single process has nobody to tell and nothing to join: it raises."""
+    import torch
+
+    from linearnets.errors import UsageError
+    from linearnets.tasks.softmax import device_for_group
+
+    if torch.cuda.is_available():
+        pytest.skip("needs a machine without CUDA")
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    for world_size in (None, "1"):
+        if world_size is None:
+            monkeypatch.delenv("WORLD_SIZE", raising=False)
+        else:
+            monkeypatch.setenv("WORLD_SIZE", world_size)
+        with pytest.raises(UsageError, match=r"^device 'cuda' needs CUDA, but no CUDA GPU"):
+            device_for_group("cuda")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    usable, refused = device_for_group("cuda")
+    assert usable is None and isinstance(refused, UsageError)
+    assert device_for_group("cpu") == (torch.device("cpu"), None)
