@@ -213,3 +213,12 @@ def test_a_0_d_array_legend_is_refused_by_name() -> None:
         r"legend=\['train loss', 'test acc'\]$",
     ):
         plot([1.0, 2.0], legend=np.array("loss"))
+
+
+def test_plot_on_no_figure_makes_one_of_figsize_inches() -> None:
+    # the book's plot calls set_figsize(figsize) before gca(): the new figure has that size
+    plt.close("all")
+    with matplotlib.rc_context():
+        ax = plot([1.0, 2.0, 3.0], figsize=(4.0, 3.0))
+        assert tuple(ax.figure.get_size_inches()) == (4.0, 3.0)
+        assert tuple(matplotlib.rcParams["figure.figsize"]) == (4.0, 3.0)

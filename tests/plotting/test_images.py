@@ -561,3 +561,17 @@ def test_a_dpi_too_high_for_any_scale_is_told_to_lower_the_dpi() -> None:
         ),
     ):
         check_figure_size(1, 1, 1.0)
+
+
+def test_plot_predictions_keeps_the_figure_in_pyplot_as_managed_says(tmp_path: Path) -> None:
+    # predict_ch3 passes managed=True with out: the figure is saved and kept, as the book's is
+    axes = plot_predictions(
+        torch.rand(2, 4, 4), [0, 1], [0, 1], out=tmp_path / "p.png", managed=True
+    )
+    assert plt.get_fignums() == [axes[0].figure.number]
+    assert (tmp_path / "p.png").stat().st_size > 0
+    plt.close("all")
+    axes = plot_predictions(
+        torch.rand(2, 4, 4), [0, 1], [0, 1], managed=False
+    )  # no out: still bare
+    assert plt.get_fignums() == [] and len(axes) == 2
