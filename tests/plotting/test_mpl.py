@@ -570,3 +570,28 @@ def test_a_folder_that_cannot_be_looked_into_is_named_with_the_reason(
         match=rf"^out {re.escape(str(out))} cannot be written \({reason}\); pass another path$",
     ):
         _mpl.check_out_path("out", out)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf"])
+def test_a_tight_svg_or_pdf_is_matplotlibs_own_to_the_byte(tmp_path: Path, fmt: str) -> None:
+    """SVG and PDF measure text their own way: their tight box is matplotlib's, not the PNG's."""
+    import io
+
+    import matplotlib
+
+    ours = _mpl.save_figure(FIGURES["legend outside"](), tmp_path / f"ours.{fmt}")
+    oracle = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "linearnets"}):
+        FIGURES["legend outside"]().savefig(
+            oracle, format=fmt, bbox_inches="tight", metadata=_mpl._NO_DATE[fmt]
+        )
+    assert ours.read_bytes() == oracle.getvalue()
+
+
+@pytest.mark.parametrize("managed", [True, False])
+def test_new_figure_has_the_size_asked_and_is_in_pyplot_only_when_managed(managed: bool) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = _mpl.new_figure((3.0, 1.25), managed=managed)
+    assert tuple(fig.get_size_inches()) == (3.0, 1.25)
+    assert (fig.number in plt.get_fignums()) if managed else plt.get_fignums() == []
