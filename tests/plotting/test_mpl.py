@@ -595,3 +595,17 @@ def test_new_figure_has_the_size_asked_and_is_in_pyplot_only_when_managed(manage
     fig = _mpl.new_figure((3.0, 1.25), managed=managed)
     assert tuple(fig.get_size_inches()) == (3.0, 1.25)
     assert (fig.number in plt.get_fignums()) if managed else plt.get_fignums() == []
+
+
+def test_as_numpy_widens_float16_too() -> None:
+    half = _mpl.as_numpy(torch.tensor([0.25, 2.0], dtype=torch.float16))
+    assert half.dtype == np.float32
+    np.testing.assert_array_equal(half, [0.25, 2.0])
+
+
+def test_every_temporary_name_fits_name_max_however_long_the_name() -> None:
+    # around the cut, the name is cut or not by one byte: each temporary name stays valid
+    for length in range(200, _mpl.NAME_MAX + 1):
+        temporary = _mpl._temporary_name("a" * (length - 4) + ".png")
+        assert len(os.fsencode(temporary)) <= _mpl.NAME_MAX
+        assert temporary.startswith(".aaaa") and temporary.endswith(".tmp")
