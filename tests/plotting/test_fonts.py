@@ -72,3 +72,82 @@ def test_chinese_titles_keep_a_chosen_font_that_has_their_glyphs(
         axes = show_images(torch.rand(2, 4, 4), 1, 2, titles=["T恤", "短靴"])
         axes[0].figure.canvas.draw()
     assert [ax.get_title() for ax in axes] == ["T恤", "短靴"]
+
+
+def _installed_cjk_family() -> str:
+    from linearnets.plotting._fonts import cjk_family
+
+    family = cjk_family()
+    if family is None:
+        pytest.skip("no font with Chinese glyphs installed (scripts/setup.sh installs one)")
+    return family
+
+
+def test_predictions_in_chinese_keep_a_chosen_font_though_it_lacks_the_newline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # plot_predictions titles "true\npredicted": only the Chinese glyphs are looked for in the
+    # chosen font (no font maps "\n"), as the Chinese edition's predict_ch3 with SimHei draws
+    import matplotlib
+
+    import linearnets.plotting._fonts as fonts
+    from linearnets.plotting import plot_predictions
+
+    family = _installed_cjk_family()
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    chosen = {"font.family": "sans-serif", "font.sans-serif": [family]}
+    with matplotlib.rc_context(chosen), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        axes = plot_predictions(torch.rand(1, 4, 4), ["T恤"], ["短靴"])
+        axes[0].figure.canvas.draw()
+    assert axes[0].get_title() == "T恤\n短靴"
+
+
+def test_a_default_font_with_some_of_the_glyphs_is_not_enough() -> None:
+    # DejaVu Sans has the Yijing hexagrams (U+4DC0...) but no Chinese: all glyphs must be there
+    from linearnets.plotting._fonts import title_font
+
+    family = _installed_cjk_family()
+    assert title_font(["\u4dc0恤"]) == {"fontfamily": family}
+    assert title_font(["\u4dc0"]) == {}  # DejaVu Sans draws that one itself
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["、。", "\uf900", "\u2e80"],
+    ids=["ideographic punctuation", "compatibility", "radical"],
+)
+def test_cjk_symbols_outside_the_unified_ideographs_get_the_cjk_font(text: str) -> None:
+    from linearnets.plotting._fonts import title_font
+
+    family = _installed_cjk_family()
+    assert title_font([text]) == {"fontfamily": family}
+
+
+def test_a_cjk_font_known_by_name_is_found_without_scanning_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matplotlib import font_manager
+
+    from linearnets.plotting._fonts import cjk_family
+
+    family = _installed_cjk_family()
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda: [])
+    assert cjk_family() == family
+
+
+def test_a_cjk_font_missing_from_matplotlibs_cache_is_found_among_the_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a font installed after matplotlib cached its font list: found by file name and added
+    from matplotlib import font_manager
+
+    from linearnets.plotting._fonts import _CJK_FAMILIES, cjk_family
+
+    family = _installed_cjk_family()
+    paths = [f.fname for f in font_manager.fontManager.ttflist if f.name == family]
+    cached = [f for f in font_manager.fontManager.ttflist if f.name not in _CJK_FAMILIES]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", cached)
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda: paths)
+    assert cjk_family() == font_manager.FontProperties(fname=paths[0]).get_name() == family
+    assert family in {f.name for f in font_manager.fontManager.ttflist}  # added
