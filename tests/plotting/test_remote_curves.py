@@ -4,6 +4,7 @@ updates queued during a draw drawn once, figures released in the child."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -125,3 +126,49 @@ def test_remote_extend_sends_many_epochs_drawn_once(
     assert [json.loads(line) for line in log.read_text().splitlines()] == [
         [[2.0**-epoch for epoch in range(1, 51)]]
     ]
+
+
+def test_tensor_values_reach_the_child_as_plain_numbers(tmp_path: Path) -> None:
+    # a loss straight from the graph (non-leaf, requiring grad) cannot be pickled as a tensor
+    import torch
+
+    w = torch.tensor([0.25, 0.5], requires_grad=True)
+    settings = {"metrics": ["loss"], "formats": ("png",)}
+    here = LiveCurves(out_dir=tmp_path / "here", mode="file", **settings)
+    here.update(1, {"loss": 1.5})
+    here.update(2, {"loss": 0.75})
+    here.close()
+    plots = PlotProcess()
+    remote = RemoteCurves(plots, out_dir=tmp_path / "there", **settings)
+    remote.update(torch.tensor(1), {"loss": (w * 2).sum()})
+    remote.extend([(torch.tensor(2), {"loss": w.sum()})])
+    remote.close()
+    plots.close()
+    assert (tmp_path / "there" / "curves.png").read_bytes() == (
+        tmp_path / "here" / "curves.png"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("epoch", "values"),
+    [(1.5, {"loss": 0.5}), (1, {"loss": "0.5"}), (1, [("loss", 0.5)]), (1, {"loss": [1.0, 2.0]})],
+    ids=["fractional epoch", "string value", "list of pairs", "several numbers"],
+)
+def test_bad_points_are_refused_at_the_call_as_live_curves_refuses_them(
+    tmp_path: Path, epoch: Any, values: Any
+) -> None:
+    # int(1.5) drew epoch 1, float("0.5") drew a string LiveCurves refuses, a list raised
+    # AttributeError: now LiveCurves' own refusal, at the call
+    here = LiveCurves(mode="none", metrics=["loss"])
+    with pytest.raises(Exception) as expected:  # the oracle: LiveCurves' refusal
+        here.update(epoch, values)
+    plots = PlotProcess()
+    remote = RemoteCurves(plots, out_dir=tmp_path, metrics=["loss"], formats=("png",))
+    with pytest.raises(type(expected.value), match=f"^{re.escape(str(expected.value))}$"):
+        remote.update(epoch, values)
+    with pytest.raises(type(expected.value), match=f"^{re.escape(str(expected.value))}$"):
+        remote.extend([(epoch, values)])
+    remote.update(1, {"loss": 0.5})  # the curves go on
+    remote.close()
+    plots.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
