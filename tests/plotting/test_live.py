@@ -663,3 +663,17 @@ def test_no_out_dir_means_no_files_at_all() -> None:
         [Path("runs/curves.png")],
         [Path("runs/curves.svg")],
     )
+
+
+def test_one_announced_epoch_gets_a_range_of_one_epoch_around_it() -> None:
+    curves = LiveCurves(mode="none", num_epochs=1)
+    assert curves.ax.get_xlim() == pytest.approx((0.5, 1.5))
+
+
+def test_starting_over_gives_back_the_announced_x_range() -> None:
+    curves = LiveCurves(mode="none", metrics=["loss"], num_epochs=3)
+    for epoch in range(1, 6):  # past the announced 3: the range grew to [0.8, 5.2]
+        curves.update(epoch, {"loss": 1.0})
+    curves.update(1, {"loss": 2.0})  # a new fit: the range of its 3 epochs again
+    assert curves.ax.get_xlim() == pytest.approx((0.9, 3.1))
+    assert (curves.epochs, curves.values) == ({"loss": [1]}, {"loss": [2.0]})
