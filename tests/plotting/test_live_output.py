@@ -190,3 +190,39 @@ def test_a_figure_not_for_the_notebook_is_not_shown_at_the_cell_end(
     kernel.events.trigger("post_execute")
     assert kernel.flushed == [[]] and not fake_notebook
     assert (tmp_path / "anim.png").exists() == (mode == "file")
+
+
+class _Formatter:
+    """An IPython formatter knowing figures (``known``) or not (its lookup raises KeyError)."""
+
+    def __init__(self, known: bool) -> None:
+        self.known = known
+
+    def lookup_by_type(self, kind: type) -> object:
+        if not self.known:
+            raise KeyError(kind)
+        return repr
+
+
+@pytest.mark.parametrize(
+    ("figure_formats", "switched"),
+    [((), ["png"]), (("image/svg+xml",), []), (("image/png",), []), (("application/pdf",), [])],
+    ids=["none (MPLBACKEND=Agg)", "svg", "png", "pdf"],
+)
+def test_a_notebook_without_an_image_format_for_figures_gets_png_and_only_it(
+    monkeypatch: pytest.MonkeyPatch, figure_formats: tuple[str, ...], switched: list[str]
+) -> None:
+    from linearnets.plotting import _live_output
+
+    calls: list[str] = []
+    inline = types.SimpleNamespace(set_matplotlib_formats=calls.append)
+    monkeypatch.setitem(
+        sys.modules, "matplotlib_inline", types.SimpleNamespace(backend_inline=inline)
+    )
+    monkeypatch.setitem(sys.modules, "matplotlib_inline.backend_inline", inline)
+    mimes = ("image/png", "image/svg+xml", "image/jpeg", "application/pdf", "text/plain")
+    formatters = {mime: _Formatter(mime in figure_formats) for mime in mimes}
+    shell = types.SimpleNamespace(display_formatter=types.SimpleNamespace(formatters=formatters))
+    monkeypatch.setattr(_live_output, "_shell", lambda: shell)
+    _live_output._figures_as_images()
+    assert calls == switched
