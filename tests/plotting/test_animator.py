@@ -19,6 +19,11 @@ from linearnets.plotting import (
 
 from .conftest import run_cell
 
+try:  # IPython's own event manager, imported before a test fakes IPython
+    from IPython.core import events as _events
+except ImportError:
+    _events = None  # type: ignore[assignment]
+
 
 def test_animator_accumulates_like_the_book() -> None:
     animator = Animator(xlabel="epoch", legend=["loss", "acc", "test"], mode="none")
@@ -292,3 +297,28 @@ def test_a_legend_given_as_an_array_labels_the_lines() -> None:
     animator.add(1, (0.9, 0.5))
     assert animator.legend == ["loss", "acc"]
     assert [t.get_text() for t in animator.axes[0].get_legend().texts] == ["loss", "acc"]
+
+
+def test_close_in_a_notebook_lets_pyplot_go_of_the_figure_before_the_cell_ends(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # in a kernel with IPython's events pyplot keeps the figure until the cell ends (plt.savefig
+    # after train_ch3 sees it); close() lets it go at once
+    import sys
+
+    if _events is None:
+        pytest.skip("IPython is not installed")
+
+    class ZMQInteractiveShell:
+        execution_count = 1
+
+    shell = ZMQInteractiveShell()
+    shell.events = _events.EventManager(shell, _events.available_events)  # type: ignore[attr-defined]
+    monkeypatch.setattr(sys.modules["IPython"], "get_ipython", lambda: shell)
+    animator = Animator(legend=["loss"], mode="notebook")
+    animator.add(1, 0.5)
+    assert animator.fig.number in plt.get_fignums()  # kept for the cell
+    animator.close()
+    assert plt.get_fignums() == []
+    assert animator.X == [[1.0]] and animator.Y == [[0.5]]  # the data stays
+    shell.events.trigger("post_execute")  # the cell ends: nothing of this test left registered
