@@ -631,3 +631,29 @@ def test_tensors_go_to_the_child_by_value_not_through_shared_memory(tmp_path: Pa
     assert not matrix.is_shared()
     for name in ("got.pt", "beside.pt"):
         assert torch.equal(torch.load(tmp_path / name), matrix)
+
+
+def test_a_call_cut_short_by_ctrl_c_stops_the_child_and_close_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the pipe may hold half a message: close() ends the child rather than talking to it
+    import torch
+
+    plots = PlotProcess()
+    plots.call(_save_tensor, str(tmp_path / "before.pt"), torch.zeros(2))
+
+    def interrupted(data: bytes) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots._conn, "send_bytes", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        plots.call(_save_tensor, str(tmp_path / "cut.pt"), torch.ones(2))
+    monkeypatch.undo()
+    with pytest.raises(
+        PlotError,
+        match=r"^the figures were not all drawn: a call to the plotting process was interrupted; "
+        r"the other files of the run are saved$",
+    ):
+        plots.close()
+    assert plots._process.exitcode is not None  # ended, not left running
+    assert not (tmp_path / "cut.pt").exists()
