@@ -317,3 +317,21 @@ def test_the_drawings_die_with_a_plotting_process_killed_outright(tmp_path: Path
     plots._process.join(timeout=10)
     plots._closed = True
     plots._conn.close()
+
+
+def test_merged_failures_add_their_count_and_keep_the_first_message() -> None:
+    failures = plot_child.Failures()
+    failures.merge(None, 0)
+    failures.merge("drawing a failed with ValueError: x", 3)
+    failures.merge("drawing b failed with ValueError: y", 2)
+    assert failures.count == 5
+    assert failures.error == "drawing a failed with ValueError: x (and 4 more)"
+
+
+def test_the_cores_used_are_those_the_process_may_run_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a run pinned to one core (taskset, a container's cpuset) forks no drawing process
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert plot_child.usable_cores() == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    assert plot_child.usable_cores() == 3
