@@ -335,3 +335,23 @@ def test_the_cores_used_are_those_the_process_may_run_on(monkeypatch: pytest.Mon
     assert plot_child.usable_cores() == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
     assert plot_child.usable_cores() == 3
+
+
+def test_no_more_processes_are_forked_than_there_are_jobs_to_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linearnets.plotting._side_by_side as side_by_side
+
+    forked: list[list[int]] = []
+    real_fork = side_by_side._fork
+
+    def fork(jobs: Any, group: list[int], make: Any, close: Any) -> tuple[int, int]:
+        forked.append(group)
+        return real_fork(jobs, group, make, close)
+
+    monkeypatch.setattr(side_by_side, "_fork", fork)
+    jobs = [(_span, (str(tmp_path / name), 0.0), {}) for name in "ab"]
+    recorder = _Recorder()
+    run_side_by_side(jobs, recorder, make=plot_child.Failures, cores=8)
+    assert forked == [[1]]  # job "a" here, job "b" in the one process forked
+    assert recorder.merged == [(None, 0)] * 2
