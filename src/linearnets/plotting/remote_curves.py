@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from linearnets.errors import PlotError
+from linearnets.errors import PlotError, UsageTypeError
+from linearnets.plotting._live_args import check_value
 from linearnets.plotting._side_by_side import Job
 from linearnets.plotting.live import LiveCurves
+from linearnets.validation import check_positive_int, describe
 
 if TYPE_CHECKING:  # background imports this module: no cycle at run time
     from linearnets.plotting.background import PlotProcess
@@ -62,6 +64,16 @@ def _close_curves(key: int) -> None:
         _CURVES.pop(key).close()
 
 
+def _plain(values: Mapping[str, Any], example: str) -> dict[str, float]:
+    """Return ``values`` as plain numbers by name if :meth:`LiveCurves.add` takes them, else raise."""
+    if not isinstance(values, Mapping):
+        raise UsageTypeError(
+            f"values must map metric names to numbers, got {describe(values)}; pass e.g. "
+            f"values={{{example!r}: 0.5}}"
+        )
+    return {str(name): check_value(name, value) for name, value in values.items()}
+
+
 class RemoteCurves:
     """:class:`LiveCurves` in "file" mode, drawn by a :class:`PlotProcess`: the same ``update``,
     ``extend`` and ``close``.
@@ -91,8 +103,10 @@ class RemoteCurves:
 
     def extend(self, points: Iterable[tuple[int, Mapping[str, float]]]) -> None:
         """Queue several epochs' values, drawn together once (see :meth:`LiveCurves.extend`)."""
-        plain = [  # no tensors down the pipe
-            (int(epoch), {str(k): float(v) for k, v in values.items()}) for epoch, values in points
+        # refused here as LiveCurves refuses them, with its messages; no tensors down the pipe
+        plain = [
+            (check_positive_int("epoch", epoch), _plain(values, self.metrics[0]))
+            for epoch, values in points
         ]
         self._process.call(_update_curves, self._key, plain)
 
