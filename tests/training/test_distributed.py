@@ -4,6 +4,9 @@ and the combining steps with torch.distributed's collectives replaced by an iden
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -520,6 +523,23 @@ def test_a_process_gone_while_the_group_is_joined_is_named(
         init_distributed()
 
 
+def _in_a_group_of_one(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -c script *args`` as torchrun's one process (rank 0 of 1, a free local port)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in TORCHRUN_VARS},
+        "WORLD_SIZE": "1",
+        "RANK": "0",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(port),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 _JOINED_THEN_EXITS = """
 import atexit, sys
 import torch.distributed as dist
@@ -539,28 +559,8 @@ def test_a_group_joined_here_and_never_left_is_left_as_the_interpreter_exits(
     """Left to the interpreter's teardown, gloo's threads were now and then destroyed while still
     running: a torchrun script that had trained and written everything ended in SIGABRT
     ("terminate called without an active exception"). The process group is now left at exit."""
-    import socket
-    import subprocess
-    import sys
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in TORCHRUN_VARS},
-        "WORLD_SIZE": "1",
-        "RANK": "0",
-        "MASTER_ADDR": "127.0.0.1",
-        "MASTER_PORT": str(port),
-    }
     seen = tmp_path / "initialized_at_exit"
-    done = subprocess.run(
-        [sys.executable, "-c", _JOINED_THEN_EXITS, str(seen)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _in_a_group_of_one(_JOINED_THEN_EXITS, str(seen))
     assert done.returncode == 0, done.stderr
     assert seen.read_text() == "False"
 
@@ -576,27 +576,7 @@ shutdown_distributed()  # the caller left the group itself: nothing is left at e
 def test_a_group_left_by_its_caller_is_not_left_again_at_exit(tmp_path: Path) -> None:
     """Leaving a group twice raises ("Default process group has not been initialized"): the exit
     hook of a script that called shutdown_distributed printed that error as it exited."""
-    import socket
-    import subprocess
-    import sys
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in TORCHRUN_VARS},
-        "WORLD_SIZE": "1",
-        "RANK": "0",
-        "MASTER_ADDR": "127.0.0.1",
-        "MASTER_PORT": str(port),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", _JOINED_LEFT_THEN_EXITS],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _in_a_group_of_one(_JOINED_LEFT_THEN_EXITS)
     assert done.returncode == 0, done.stderr
     assert "Exception ignored" not in done.stderr and "Error" not in done.stderr, done.stderr
 
