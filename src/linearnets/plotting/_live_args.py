@@ -7,7 +7,7 @@ Each raises with the argument, the rule, the value received and the fix; the cur
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from linearnets.errors import UsageError, UsageTypeError
@@ -15,7 +15,7 @@ from linearnets.path_checks import expand_user
 from linearnets.plotting._mpl import check_out_path
 from linearnets.validation import describe
 
-__all__ = ["check_names", "check_value", "curve_files"]
+__all__ = ["check_mapping", "check_names", "check_value", "curve_files"]
 
 _FORMATS = ("png", "svg", "pdf")  # the files LiveCurves can write
 
@@ -75,6 +75,16 @@ def curve_files(
     per_update = [out_dir / f"curves.{f}" for f in formats]
     at_close = [out_dir / f"curves.{f}" for f in finals]
     return per_update, at_close
+
+
+def check_mapping(values: object, *, example: str) -> None:
+    """Raise unless ``values`` maps metric names to values (a list failed at ``.items()``, a
+    string named its letters); ``example`` is a metric name for the fix."""
+    if not isinstance(values, Mapping):
+        raise UsageTypeError(
+            f"values must map metric names to numbers, got {describe(values)}; pass e.g. "
+            f"values={{{example!r}: 0.5}}"
+        )
 
 
 def check_value(name: str, value: object) -> float:

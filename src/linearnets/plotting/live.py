@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import SupportsFloat
 
 from linearnets._warn import warn
-from linearnets.errors import UsageError, UsageTypeError
-from linearnets.plotting._live_args import check_names, check_value, curve_files
+from linearnets.errors import UsageError
+from linearnets.plotting._live_args import check_mapping, check_names, check_value, curve_files
 from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode
 from linearnets.plotting._mpl import (
     pyplot,
@@ -33,7 +33,7 @@ from linearnets.plotting._mpl import (
 )
 from linearnets.plotting._plot_args import check_figsize
 from linearnets.plotting.axes import BOOK_FMTS
-from linearnets.validation import check_bool, check_choice, check_positive_int, describe
+from linearnets.validation import check_bool, check_choice, check_positive_int
 
 __all__ = ["MODES", "LiveCurves", "LiveOutput", "resolve_mode"]
 
@@ -178,11 +178,7 @@ class LiveCurves:
             UsageError: an unknown metric, or an epoch other than 1 at or before a metric's last.
         """
         epoch = check_positive_int("epoch", epoch)
-        if not isinstance(values, Mapping):  # a list failed at .items(), a string named its letters
-            raise UsageTypeError(
-                f"values must map metric names to numbers, got {describe(values)}; pass e.g. "
-                f"values={{{self.metrics[0]!r}: 0.5}}"
-            )
+        check_mapping(values, example=self.metrics[0])
         unknown = [k for k in values if k not in self.lines]
         if unknown:
             raise UsageError(

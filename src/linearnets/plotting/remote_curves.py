@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from linearnets.errors import PlotError, UsageTypeError
-from linearnets.plotting._live_args import check_value
+from linearnets.errors import PlotError
+from linearnets.plotting._live_args import check_mapping, check_value
 from linearnets.plotting._side_by_side import Job
 from linearnets.plotting.live import LiveCurves
-from linearnets.validation import check_positive_int, describe
+from linearnets.validation import check_positive_int
 
 if TYPE_CHECKING:  # background imports this module: no cycle at run time
     from linearnets.plotting.background import PlotProcess
@@ -66,11 +66,7 @@ def _close_curves(key: int) -> None:
 
 def _plain(values: Mapping[str, Any], example: str) -> dict[str, float]:
     """Return ``values`` as plain numbers by name if :meth:`LiveCurves.add` takes them, else raise."""
-    if not isinstance(values, Mapping):
-        raise UsageTypeError(
-            f"values must map metric names to numbers, got {describe(values)}; pass e.g. "
-            f"values={{{example!r}: 0.5}}"
-        )
+    check_mapping(values, example=example)
     return {str(name): check_value(name, value) for name, value in values.items()}
 
 
