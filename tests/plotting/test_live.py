@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,18 @@ def test_live_curves_store_plain_floats() -> None:
     curves.update(1, {"train loss": torch.tensor(0.5), "test acc": np.float32(0.25)})
     assert curves.values == {"train loss": [0.5], "train acc": [], "test acc": [0.25]}
     assert all(type(v) is float for v in curves.values["train loss"] + curves.values["test acc"])
+
+
+def test_a_loss_that_requires_grad_is_stored_without_torchs_warning() -> None:
+    """A training step's loss passed as it is (still in its autograd graph): float() of it warned
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior"."""
+    w = torch.tensor([0.25], requires_grad=True)
+    loss = (w * 2).sum()
+    curves = LiveCurves(mode="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        curves.update(1, {"train loss": loss})
+    assert curves.values["train loss"] == [0.5] and w.grad is None
 
 
 def test_live_curves_draw_any_number_of_metrics() -> None:

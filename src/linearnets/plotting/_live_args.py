@@ -91,6 +91,8 @@ def check_value(name: str, value: object) -> float:
     """Return a metric's ``value`` as a float if it is one real number (NaN and inf too), else raise."""
     # a string is refused even if it reads as a number: it is a mix-up, e.g. a formatted line
     if not isinstance(value, str):
+        if hasattr(value, "detach"):  # a loss that needs a graph: torch warned at float() of it
+            value = value.detach()
         try:
             return float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError, RuntimeError):  # e.g. a tensor of several elements
