@@ -80,7 +80,8 @@ def _reached(exc: BaseException) -> int:
         return 1
     if isinstance(exc, urllib.error.HTTPError | http.client.HTTPException):
         return 3
-    # urllib wraps a timeout while reading the headers in a URLError, as it does one connecting
+    # raised reading the headers (getresponse), which urllib passes on as it is (it wraps only
+    # errors sending the request in a URLError); a wrapped one is taken the same way
     if isinstance(exc, StalledError | SilentError) or isinstance(reason, SilentError):
         return 1
     if isinstance(exc, DatasetError):
