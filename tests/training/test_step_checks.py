@@ -186,8 +186,54 @@ def test_float_targets_a_users_loss_module_would_broadcast_are_refused() -> None
         3,
         3,
     )  # the oracle: it broadcasts
+    with pytest.raises(UsageError, match=r"^loss must return one loss per example, shape \(3,\) \(or one per output value, \(3, 1\), or a 0-d mean or sum\), got shape \(3, 3\) for a batch of 3 examples; .*targets of the output's shape"):  # fmt: skip
+        compute_loss(_UserLoss(), torch.zeros(3, 1), torch.zeros(3))
+
+
+class _HalfSquares(nn.Module):
+    """The book's squared loss as a module of the user's own: it reshapes y to the output's shape."""
+
+    def forward(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+
+def test_a_users_loss_module_that_reshapes_y_itself_is_not_refused() -> None:
+    """Targets (B,) for outputs (B, 1) are fine for a loss that reshapes them, module or function
+    alike (they were refused before the call, as for nn.MSELoss). The oracle: F.mse_loss."""
+    gen = torch.Generator().manual_seed(1)
+    y_hat, y = torch.randn(4, 1, generator=gen), torch.randn(4, generator=gen)
+    check_targets_shape(y_hat, y, _HalfSquares())
+    l = compute_loss(_HalfSquares(), y_hat, y)
+    torch.testing.assert_close(l, F.mse_loss(y_hat, y.reshape(4, 1), reduction="none") / 2)
+
+
+class _MeanOfSquares(nn.Module):
+    def forward(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return ((y_hat - y) ** 2).mean()  # no reshape: (B, 1) against (B,) gives (B, B) pairs
+
+
+def test_a_users_loss_module_averaging_broadcast_pairs_is_refused_with_both_values() -> None:
+    gen = torch.Generator().manual_seed(2)
+    y_hat, y = torch.randn(5, 1, generator=gen), torch.randn(5, generator=gen)
+    paired = float(((y_hat - y.reshape(1, 5)) ** 2).mean())
+    aligned = float(F.mse_loss(y_hat, y.reshape(5, 1)))
+    assert abs(paired - aligned) > 1e-3
+    with pytest.raises(UsageError) as info:
+        compute_loss(_MeanOfSquares(), y_hat, y)
+    assert str(info.value).endswith(
+        "; the loss module _MeanOfSquares compared every output with every target and averaged "
+        f"the (5, 5) pairs into one number ({paired:.6g}, against {aligned:.6g} with y in the "
+        "output's shape), so the model would learn the targets' mean; or reshape inside the "
+        "loss, as the book's squared_loss does: y.reshape(y_hat.shape)"
+    )
+
+
+def test_a_subclass_of_a_torch_regression_loss_is_checked_before_it_runs() -> None:
+    class LoggedMSE(nn.MSELoss):
+        pass
+
     with pytest.raises(UsageError, match=r"^the targets y must have the model's output shape \(3, 1\), got \(3,\)"):  # fmt: skip
-        check_targets_shape(torch.zeros(3, 1), torch.zeros(3), _UserLoss())
+        check_targets_shape(torch.zeros(3, 1), torch.zeros(3), LoggedMSE())
 
 
 def test_class_labels_for_a_users_loss_module_are_its_own_business() -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "CLASS_LOSSES",
     "REGRESSION_LOSSES",
     "explain_loss_error",
+    "is_torch_loss",
     "raise_loss_error",
     "regression_loss_error",
 ]
@@ -37,8 +38,14 @@ BINARY_LOSSES = (nn.BCELoss, nn.BCEWithLogitsLoss)
 _BINARY_FUNCTIONS = (F.binary_cross_entropy, F.binary_cross_entropy_with_logits)
 
 
+def is_torch_loss(loss: Loss | None) -> bool:
+    """Whether ``loss`` is one of torch's loss modules (``nn.MSELoss()``, ``nn.CrossEntropyLoss()``),
+    whose rules are torch's documented ones, rather than a loss of the user's own."""
+    return isinstance(loss, nn.Module) and type(loss).__module__.startswith("torch.nn.")
+
+
 def regression_loss_error(
-    loss: nn.Module | None, y_hat: torch.Tensor, y: torch.Tensor
+    loss: Loss | None, y_hat: torch.Tensor, y: torch.Tensor
 ) -> UsageError | None:
     """Return the error for targets ``y`` a regression loss would broadcast against ``y_hat``, if any."""
     labels = isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point() and y.ndim == 1
@@ -119,13 +126,12 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
         isinstance(loss, BINARY_LOSSES) or any(loss is f for f in _BINARY_FUNCTIONS)
     ):
         return _binary_targets_error(loss, y_hat, y)
-    is_torch_loss = isinstance(loss, nn.Module) and type(loss).__module__.startswith("torch.nn.")
     if isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point():
         return regression_loss_error(loss, y_hat, y)  # class labels for a regression loss
     if (
         y_hat.ndim != 2
         or y_hat.shape[1] < 2
-        or (is_torch_loss and not isinstance(loss, CLASS_LOSSES))
+        or (is_torch_loss(loss) and not isinstance(loss, CLASS_LOSSES))
     ):
         return None  # not scores (B, C) of a classifier, or a torch regression loss
     return _explain_class_labels(loss, y_hat, y)

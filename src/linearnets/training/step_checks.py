@@ -21,6 +21,7 @@ from linearnets.training.loss_diagnosis import (
     CLASS_LOSSES,
     REGRESSION_LOSSES,
     explain_loss_error,
+    is_torch_loss,
     raise_loss_error,
     regression_loss_error,
 )
@@ -100,10 +101,11 @@ def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torc
     and the same gradient with ``y`` in the output's shape: that is the oracle (the gradient tells
     the two apart even where the value does not, as at a zero initialisation, whose outputs are
     all equal). Asked once per function and pair of shapes, on a copy of the outputs; torch's
-    loss modules are checked before the call (:func:`check_targets_shape`).
+    loss modules are checked before the call (:func:`check_targets_shape`), a loss module of the
+    user's own here, as a function is.
     """
     if (
-        isinstance(loss, nn.Module)
+        _shape_checked_before(loss)
         or y.numel() != y_hat.numel()
         or not y_hat.numel()
         or not y_hat.is_floating_point()
@@ -127,10 +129,11 @@ def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torc
             torch.allclose(a, b, rtol=1e-5, atol=1e-8) for a, b in zip(given, aligned, strict=True)
         ):
             name = getattr(loss, "__name__", type(loss).__name__)
+            kind = "module" if isinstance(loss, nn.Module) else "function"
             usage = regression_loss_error(None, y_hat, y)
             assert usage is not None  # the shapes broadcast to more pairs than outputs
             raise UsageError(
-                f"{usage}; the loss function {name} compared every output with every target and "
+                f"{usage}; the loss {kind} {name} compared every output with every target and "
                 f"averaged the {tuple(pairs)} pairs into one number ({float(l.detach()):.6g}, against "
                 f"{float(aligned[0]):.6g} with y in the output's shape), so the model would learn "
                 "the targets' mean; or reshape inside the loss, as the book's squared_loss does: "
@@ -202,8 +205,9 @@ def check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor, loss: Loss | None)
     ``nn.MSELoss`` on outputs (B, 1) and targets (B,) compares every output with every target,
     (B, B) pairs, with only a warning: the model then learns the targets' mean. On a classifier's
     scores (B, C) and class labels (B,) it fails, or, when C = B, trains on nonsense. Checked for
-    torch's loss modules; a loss function (the book's ``squared_loss`` reshapes y itself) answers
-    for its own.
+    torch's loss modules (and subclasses of its regression losses); a loss function or a loss
+    module of the user's own may reshape y itself, as the book's ``squared_loss`` does: it is
+    judged by what it returns (:func:`check_loss_value`, :func:`check_reduced_loss`).
     """
     if not y.is_floating_point():  # class labels: wrong only for a regression loss
         if isinstance(loss, REGRESSION_LOSSES) and y_hat.shape != y.shape:
@@ -211,10 +215,16 @@ def check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor, loss: Loss | None)
             if usage is not None:
                 raise usage
         return
-    if y_hat.shape == y.shape or not isinstance(loss, nn.Module):
-        return  # matching shapes, or a loss function: nothing to check
+    if y_hat.shape == y.shape or not _shape_checked_before(loss):
+        return  # matching shapes, or the user's own loss: judged by what it returns
     if isinstance(loss, CLASS_LOSSES):
         return  # float labels for a classification loss: explain_loss_error says what to do
     usage = regression_loss_error(loss, y_hat, y)
     if usage is not None:
         raise usage
+
+
+def _shape_checked_before(loss: Loss | None) -> bool:
+    """Whether float targets for ``loss`` are checked against the output's shape before it runs:
+    torch's loss modules, and subclasses of its regression losses, which broadcast as torch does."""
+    return is_torch_loss(loss) or isinstance(loss, REGRESSION_LOSSES)
