@@ -771,3 +771,34 @@ def test_a_config_json_holding_no_run_config_is_refused_naming_it(
     assert str(info.value) == (
         f"{tmp_path / 'config.json'} holds no run config; put the run's config.json back"
     )
+
+
+@pytest.mark.parametrize("route", ["checkpoint-gone", "forced-lr"])
+def test_a_forced_resume_of_a_finished_run_stopped_mid_training_leaves_no_results_json(
+    tmp_path: Path, route: str
+) -> None:
+    """The finished run's results.json goes as the forced resume starts training: one stopped
+    before its end shows no result (the earlier, shorter run's would pass for this one's), and
+    the resume that finishes it writes the whole run's."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=out))
+    assert json.loads((out / "results.json").read_text())["epochs"] == 2
+    if route == "checkpoint-gone":  # forced: the run starts over, stopped in its epoch 2
+        (out / "checkpoint.pt").unlink()
+        overrides: dict[str, Any] = {}
+        at, kept, epochs = 2, 1, 2
+    else:  # forced: two more epochs with another lr, stopped in epoch 4
+        overrides = {"epochs": 4, "lr": 0.01}
+        at, kept, epochs = 4, 3, 4
+    with pytest.raises(TrainingInterrupted) as info:
+        resume_linreg(out, force=True, callbacks=[_SignalAt(at, 4)], **overrides)
+    assert str(info.value) == (
+        f"interrupted by SIGINT at epoch {at} step 5; the checkpoint of epoch {kept} is kept in "
+        f"{out}; resume with: linearnets.resume_linreg({str(out)!r})"
+    )
+    assert load_checkpoint(out / "checkpoint.pt").epoch == kept
+    assert not (out / "results.json").exists()
+    resumed = resume_linreg(out)
+    results = json.loads((out / "results.json").read_text())
+    assert results["epochs"] == resumed.config.epochs == epochs
+    assert (results["w"], results["b"]) == (resumed.w, resumed.b)
