@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from linearnets.errors import DataWarning, DivergenceError
 from linearnets.tasks.resume import resume_softmax
 from linearnets.tasks.softmax import run_softmax
 from linearnets.training.checkpoint import load_checkpoint
+from linearnets.training.interrupt import TrainingInterrupted
 
 
 def _noise(path: Path) -> Path:
@@ -183,3 +186,36 @@ def test_a_tiny_file_at_an_absurd_lr_is_stopped_inside_its_reference_window(
         f"smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, "
         f"{lr / 10:g}, would most likely blow up too); no epoch had finished"
     )
+
+
+class _CtrlCAt:
+    """A callback that sends SIGINT as epoch ``epoch`` starts, as a Ctrl-C in it would."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_start(self, *, epoch: int, num_batches: int | None) -> None:
+        if epoch == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)  # delivered to the main thread before kill returns
+
+
+def test_a_resumed_run_is_stopped_by_the_guard_where_the_run_never_stopped_is(
+    tmp_path: Path,
+) -> None:
+    """The guard's starting loss (the untrained model's, ~ln 3) is kept in the checkpoint: the run
+    stopped by a Ctrl-C after epoch 1 and resumed blows up at the same step, told in the same
+    words, as the run never stopped. A guard starting afresh would take epoch 2's first, already
+    grown, batch as its start."""
+    config = SoftmaxConfig(data=_noise(tmp_path / "d.npz"), epochs=3, lr=1e3, plot="none")
+    never, out = tmp_path / "never", tmp_path / "run"
+    with pytest.raises(DivergenceError) as uninterrupted:
+        run_softmax(replace(config, out=never))
+    expected = str(uninterrupted.value)
+    assert expected.startswith("training diverged at epoch 2, step 1: ")
+    assert f"the checkpoint of epoch 1 is kept in {never} " in expected
+    with pytest.raises(TrainingInterrupted):
+        run_softmax(replace(config, out=out), callbacks=[_CtrlCAt(2)])
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 1
+    with pytest.raises(DivergenceError) as resumed:
+        resume_softmax(out)
+    assert str(resumed.value) == expected.replace(str(never), str(out))

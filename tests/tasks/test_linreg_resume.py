@@ -802,3 +802,26 @@ def test_a_forced_resume_of_a_finished_run_stopped_mid_training_leaves_no_result
     results = json.loads((out / "results.json").read_text())
     assert results["epochs"] == resumed.config.epochs == epochs
     assert (results["w"], results["b"]) == (resumed.w, resumed.b)
+
+
+def test_a_resumed_run_is_stopped_by_the_guard_where_the_run_never_stopped_is(
+    tmp_path: Path,
+) -> None:
+    """The guard's starting loss (the untrained model's) is kept in the checkpoint: at lr 1.75
+    the loss grows past 100× it in epoch 2, and the run stopped after epoch 1 and resumed is
+    stopped at the same step, with the same words, as the run never stopped. A guard starting
+    afresh at the resume would take the grown loss of epoch 2's first steps as its start (and
+    let the run train on to its end)."""
+    config = ln.LinregConfig(impl="scratch", epochs=3, num_examples=200, lr=1.75)
+    never, out = tmp_path / "never", tmp_path / "run"
+    with pytest.raises(DivergenceError) as uninterrupted:
+        ln.run_linreg(replace(config, out=never))
+    expected = str(uninterrupted.value)
+    assert re.match(r"training diverged at epoch 2, step \d+: ", expected)
+    assert f"the checkpoint of epoch 1 is kept in {never} " in expected
+    with pytest.raises(TrainingInterrupted):
+        ln.run_linreg(replace(config, out=out), callbacks=[_SignalAt(2, 0)])
+    assert load_checkpoint(out / "checkpoint.pt").epoch == 1
+    with pytest.raises(DivergenceError) as resumed:
+        resume_linreg(out)
+    assert str(resumed.value) == expected.replace(str(never), str(out))
