@@ -825,3 +825,28 @@ def test_a_resumed_run_is_stopped_by_the_guard_where_the_run_never_stopped_is(
     with pytest.raises(DivergenceError) as resumed:
         resume_linreg(out)
     assert str(resumed.value) == expected.replace(str(never), str(out))
+
+
+def test_a_checkpoint_of_another_shape_is_refused_whole_with_its_fix(tmp_path: Path) -> None:
+    """The refusal names the checkpoint, the model's reason, the two causes and the fix: restore the
+    checkpoint, or delete it and start over (the command line says --force)."""
+    from linearnets.cli._report import one_line
+
+    out = _stopped(ln.LinregConfig(epochs=3, num_examples=200, out=tmp_path / "run"))
+    path = out / "checkpoint.pt"
+    with pytest.raises(CheckpointError) as info:
+        resume_linreg(out, true_w=[1.0, 2.0, 3.0], force=True)
+    reason = (  # the scratch model's own refusal of weights (2, 1) for its w (3, 1)
+        "UsageError: state_dict['w'] must have shape (3, 1), got (2, 1); load a state saved from "
+        "the same model size"
+    )
+    assert str(info.value) == (
+        f"checkpoint {path} holds states this run cannot take ({reason}): it is "
+        "damaged, or from a run of another model shape; restore checkpoint.pt from a copy of the "
+        "run, or delete it and resume with force=True to start the run over"
+    )
+    assert one_line(info.value).endswith(
+        "; restore checkpoint.pt from a copy of the run, or delete it and resume with --force to "
+        "start the run over"
+    )
+    assert load_checkpoint(path).epoch == 1  # refused before anything was trained
