@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -320,3 +321,81 @@ def test_the_confusion_figure_is_drawn_up_to_max_drawn_classes_and_its_absence_t
     assert (out / "confusion.png").is_file() == (plot == "file" and num_classes == 3)
     assert table.rstrip().endswith(told) == (plot == "file" and num_classes == 4)
     assert "no confusion.png" not in table or table.rstrip().endswith(told)
+
+
+def test_the_live_curves_never_make_the_run_folder_again(tmp_path: Path) -> None:
+    """The curves are drawn into the run's folder, which exists: one removed while the run trains
+    is not made again holding curves.png alone (make_out_dir=False); drawing into it is refused."""
+    from linearnets.errors import UsageError
+    from linearnets.plotting import LiveCurves
+    from linearnets.tasks.reports import live_curves
+
+    run_dir = tmp_path / "run"
+    curves = live_curves(SoftmaxConfig(plot="file", epochs=2), run_dir, None)
+    assert isinstance(curves, LiveCurves)
+    with pytest.raises(UsageError, match=re.escape(repr(str(run_dir / "curves.png")))):
+        curves.update(1, {"train loss": 1.0, "train acc": 0.5, "test acc": 0.5})
+    assert list(tmp_path.iterdir()) == []
+    run_dir.mkdir()  # the folder there: the same curves draw into it
+    curves.update(1, {"train loss": 1.0, "train acc": 0.5, "test acc": 0.5})
+    assert sorted(p.name for p in run_dir.iterdir()) == ["curves.png"]
+
+
+def test_a_sparse_confusion_matrix_is_told_as_such(tmp_path: Path) -> None:
+    """Past MAX_DENSE_CLASSES (1024) classes confusion.pt holds a sparse tensor of the nonzero
+    cells: the table's note says so, as torch.load gives it."""
+    import numpy as np
+    import torch
+
+    from linearnets.plotting.confusion import MAX_DENSE_CLASSES
+
+    C = MAX_DENSE_CLASSES + 1
+    rng = np.random.default_rng(0)
+    y = np.arange(2 * C) % C
+    X = rng.normal(size=(2 * C, 4)).astype(np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X[:C], y_test=y[:C])
+    out = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="file", out=out))
+    table = (out / "per_class.txt").read_text()
+    assert table.rstrip().endswith(
+        "no confusion.png: 1025 classes are more than the 200 a heatmap can show; confusion.pt "
+        "holds the whole matrix (torch.load; a sparse tensor of the nonzero cells)"
+    )
+    matrix = torch.load(out / "confusion.pt")
+    assert matrix.is_sparse and matrix.shape == (C, C)
+    assert int(matrix.to_dense().sum()) == C  # every test example counted
+
+
+def test_rank_0_of_a_data_parallel_run_reports_on_the_whole_test_set(tmp_path: Path) -> None:
+    """Its test loader yields rank 0's shard (rows 0, 2, 4, ... of each batch); the per-class
+    table and confusion.pt count every test example, in the test set's order, once."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from linearnets.data.loader import ArrayLoader
+    from linearnets.tasks.reports import write_reports
+    from linearnets.training.distributed import DistContext
+
+    X = torch.randn(9, 3, generator=torch.Generator().manual_seed(0))
+    y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 0, 1])
+    shard = ArrayLoader(X, y, 4, shuffle=False, rank=0, world_size=2)
+    assert sum(len(b) for _, b in shard) == 5  # the shard alone: rows 0, 2 of each batch
+    seen: list[torch.Tensor] = []
+
+    def model(batch: torch.Tensor) -> torch.Tensor:  # predicts class 0 for every example
+        seen.append(batch)
+        return torch.zeros(batch.shape[0], 3).index_fill_(1, torch.tensor([0]), 1.0)
+
+    exp = SimpleNamespace(
+        model=model,
+        classes=["a", "b", "c"],
+        test_iter=shard,
+        dist=DistContext(rank=0, world_size=2),
+        config=SimpleNamespace(data=tmp_path / "d.npz", batch_size=4, resize=None),
+    )
+    accuracy = write_reports(exp, tmp_path, plots=False, plotter=None)  # type: ignore[arg-type]
+    assert torch.equal(torch.cat(seen), X)  # every example, in order, once
+    matrix = torch.load(tmp_path / "confusion.pt")
+    assert matrix.tolist() == [[4, 0, 0], [3, 0, 0], [2, 0, 0]]
+    assert accuracy == [1.0, 0.0, 0.0]
