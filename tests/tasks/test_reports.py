@@ -366,9 +366,12 @@ def test_a_sparse_confusion_matrix_is_told_as_such(tmp_path: Path) -> None:
     assert int(matrix.to_dense().sum()) == C  # every test example counted
 
 
-def test_rank_0_of_a_data_parallel_run_reports_on_the_whole_test_set(tmp_path: Path) -> None:
-    """Its test loader yields rank 0's shard (rows 0, 2, 4, ... of each batch); the per-class
-    table and confusion.pt count every test example, in the test set's order, once."""
+@pytest.mark.parametrize("resize", [None, 14], ids=["features", "images-resized"])
+def test_rank_0_of_a_data_parallel_run_reports_on_the_whole_test_set(
+    tmp_path: Path, resize: int | None
+) -> None:
+    """Its test loader yields rank 0's shard (rows 0, 2 of each batch); the per-class table and
+    confusion.pt count every test example, in the test set's order, once, at the run's resize."""
     from types import SimpleNamespace
 
     import torch
@@ -377,10 +380,17 @@ def test_rank_0_of_a_data_parallel_run_reports_on_the_whole_test_set(tmp_path: P
     from linearnets.tasks.reports import write_reports
     from linearnets.training.distributed import DistContext
 
-    X = torch.randn(9, 3, generator=torch.Generator().manual_seed(0))
+    gen = torch.Generator().manual_seed(0)
+    if resize is None:
+        X = torch.randn(9, 3, generator=gen)
+    else:  # 28×28 images, which the run's model takes as 14×14
+        X = torch.randint(0, 256, (9, 28, 28), dtype=torch.uint8, generator=gen)
     y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 0, 1])
-    shard = ArrayLoader(X, y, 4, shuffle=False, rank=0, world_size=2)
-    assert sum(len(b) for _, b in shard) == 5  # the shard alone: rows 0, 2 of each batch
+    shard = ArrayLoader(X, y, 4, shuffle=False, resize=resize, rank=0, world_size=2)
+    assert sum(len(b) for _, b in shard) == 5  # the shard alone
+    # the whole set as one process reads it: 9 examples, in order (resized, for images)
+    whole = torch.cat([b for b, _ in ArrayLoader(X, y, 4, shuffle=False, resize=resize)])
+    assert whole.shape == ((9, 3) if resize is None else (9, 1, 14, 14))
     seen: list[torch.Tensor] = []
 
     def model(batch: torch.Tensor) -> torch.Tensor:  # predicts class 0 for every example
@@ -392,10 +402,12 @@ def test_rank_0_of_a_data_parallel_run_reports_on_the_whole_test_set(tmp_path: P
         classes=["a", "b", "c"],
         test_iter=shard,
         dist=DistContext(rank=0, world_size=2),
-        config=SimpleNamespace(data=tmp_path / "d.npz", batch_size=4, resize=None),
+        config=SimpleNamespace(
+            data=None if resize else tmp_path / "d.npz", batch_size=4, resize=resize
+        ),
     )
     accuracy = write_reports(exp, tmp_path, plots=False, plotter=None)  # type: ignore[arg-type]
-    assert torch.equal(torch.cat(seen), X)  # every example, in order, once
+    assert torch.equal(torch.cat(seen), whole)  # every example, in order, once
     matrix = torch.load(tmp_path / "confusion.pt")
     assert matrix.tolist() == [[4, 0, 0], [3, 0, 0], [2, 0, 0]]
     assert accuracy == [1.0, 0.0, 0.0]
