@@ -646,6 +646,26 @@ def test_data_and_targets_subset_apart_are_refused(root: Path, tiny: Tiny, subse
         ds[0]
 
 
+@pytest.mark.parametrize("kind", [list, tuple, np.array], ids=["list", "tuple", "array"])
+def test_targets_relabelled_as_a_list_or_array_are_read_as_torchvision_reads_them(
+    root: Path, tiny: Tiny, kind: Any
+) -> None:
+    """``ds.targets = [int(y) % 2 for y in ds.targets]`` (two classes, a D2L exercise) was refused as
+    not one label per image although it held one: torchvision reads ``int(targets[i])`` of a list,
+    a tuple or an array alike."""
+    ds = FashionMNIST(root, train=False)
+    labels = tiny.arrays["t10k-labels-idx1-ubyte"].astype(np.int64)
+    ds.targets = kind([int(y) % 2 for y in labels])
+    items = [ds[i][1] for i in range(len(ds))]
+    assert items == [int(y) % 2 for y in labels]
+    assert all(type(y) is int for y in items)
+    ds.targets = kind(["Bag"] * len(ds))  # class names, not indices
+    with pytest.raises(
+        UsageTypeError, match=r"^ds\.targets\[0\] must be a class index \(an integer\), got .*'Bag'"
+    ):
+        ds[0]
+
+
 def test_download_true_reads_this_machine_s_verified_copy_without_downloading(
     tiny: Tiny, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset
 
@@ -190,7 +191,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                 "keep ds.data uint8: take a subset with ds.data[indices] (and ds.targets[indices])"
             )
         targets = self.targets
-        if not isinstance(targets, torch.Tensor) or targets.shape != data.shape[:1]:
+        if not _one_label_per_image(targets, len(data)):
             # e.g. ds.data = ds.data[:100] alone: the items would take the first 100 labels of
             # the whole split, or of another subset
             raise UsageTypeError(
@@ -199,7 +200,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                 "ds.data[indices] and ds.targets[indices]"
             )
         image: Any = data[i]
-        target: Any = int(targets[i])
+        target: Any = _label(targets, i)
         if self.transform is None:
             # (1, 28, 28) in the default float dtype (float32 unless changed), as ToTensor() gives
             image = (image.to(torch.get_default_dtype()) / 255).unsqueeze(0)
@@ -229,6 +230,27 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
                 f"holds {n} images), got {i}; pass e.g. index {n - 1} for the last image"
             )
         return i % n
+
+
+def _one_label_per_image(targets: Any, n: int) -> bool:
+    """Return whether ``targets`` holds ``n`` labels: a 1-d tensor or array (N,), or a list or
+    tuple of N labels, as torchvision reads any of them (``int(targets[i])``), e.g. the relabelled
+    ``ds.targets = [int(y) % 2 for y in ds.targets]``."""
+    if isinstance(targets, torch.Tensor | np.ndarray):
+        return tuple(targets.shape) == (n,)
+    return isinstance(targets, list | tuple) and len(targets) == n
+
+
+def _label(targets: Any, i: int) -> int:
+    """Return label ``i`` of ``ds.targets`` as a Python int, as torchvision's ``int(targets[i])``."""
+    label = targets[i]
+    try:
+        return int(label)
+    except (TypeError, ValueError, RuntimeError):  # None, a one-hot (10,) tensor, a class name
+        raise UsageTypeError(
+            f"ds.targets[{i}] must be a class index (an integer), got {describe(label)}; "
+            "relabel with integers, e.g. ds.targets = [int(y) for y in labels]"
+        ) from None
 
 
 def _flag(name: str, value: Any) -> bool:
