@@ -103,10 +103,10 @@ class ArrayLoader:
         shuffle: draw a new permutation from ``generator`` at the start of each epoch.
         generator: source of the permutations (``None``: torch's global generator), on the CPU
             or a GPU: drawn on its device, so a seed gives the same batches wherever the data is.
-        resize: resample images to (resize, resize) for an int (or ``[resize]``), to (h, w) for a
-            pair, a whole batch at once: uint8 images to Pillow's bilinear pixels, as the book's
-            ``Resize`` gives them (on a GPU within 1/255 of them: :mod:`linearnets.data.resample`),
-            float ones antialiased bilinear, as torchvision's ``Resize`` does on tensors.
+        resize: resample uint8 images (N, H, W) to (resize, resize) for an int (or ``[resize]``),
+            to (h, w) for a pair, a whole batch at once, to Pillow's bilinear pixels, as the book's
+            ``Resize`` gives them (on a GPU within 1/255 of them: :mod:`linearnets.data.resample`).
+            Float features are refused with it: resize them first, e.g. with ``transforms.Resize``.
         device: where the data lives; moved there once, so no copy per batch.
         rank, world_size: this process's share: rank r takes rows r, r + world_size, ... of each batch.
         num_classes: the number of classes (default: the largest label + 1); ``None`` for float
