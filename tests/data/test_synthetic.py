@@ -353,6 +353,17 @@ def test_load_array_takes_a_list_and_any_number_of_aligned_arrays(gen: torch.Gen
     torch.testing.assert_close(rows[3], rows[1].double() / 2, rtol=0, atol=0)
 
 
+def test_load_array_takes_a_generator_of_arrays_as_the_book_s_tensordataset_unpacks_it() -> None:
+    """``load_array((a.double() for a in arrays), ...)`` was refused as not a tuple: the book's
+    ``TensorDataset(*data_arrays)`` unpacks any iterable, a generator or a map too."""
+    features, labels = torch.randn(5, 2), torch.arange(5)
+    for given in ((a for a in (features, labels)), map(torch.as_tensor, (features, labels))):
+        batches = list(load_array(given, 2, False))
+        assert [len(b) for b in batches] == [2, 2, 2]
+        assert torch.equal(torch.cat([b[0] for b in batches]), features)
+        assert torch.equal(torch.cat([b[1] for b in batches]), labels)
+
+
 def test_float64_noise_is_drawn_in_float64() -> None:
     """With w = 0 and b = 0, y is the noise itself: float64 draws, not float32 ones cast up."""
     w = torch.zeros(1, dtype=torch.float64)

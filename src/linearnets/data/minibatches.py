@@ -105,7 +105,7 @@ def _batches(
 
 
 def load_array(
-    data_arrays: Sequence[torch.Tensor],
+    data_arrays: Sequence[torch.Tensor] | Iterator[torch.Tensor],
     batch_size: int,
     is_train: bool = True,
     *,
@@ -114,7 +114,8 @@ def load_array(
     """Wrap tensors in a ``TensorDataset`` behind a ``DataLoader`` (shuffled when ``is_train``).
 
     Args:
-        data_arrays: tensors sharing their first dimension n, e.g. ``(features, labels)``.
+        data_arrays: tensors sharing their first dimension n, e.g. ``(features, labels)``: a
+            tuple, a list, or an iterator of them (a generator), read once.
         batch_size: B, rows per batch.
         is_train: shuffle each epoch when true.
         generator: source of the shuffle; ``None`` uses torch's global generator.
@@ -129,6 +130,9 @@ def load_array(
     # at most MAX_SIZE, as LinregConfig takes: the DataLoader's batch sampler fails at the first
     # batch on one past sys.maxsize, in islice's words
     batch_size = check_positive_int("batch_size", batch_size, maximum=MAX_SIZE)
+    if isinstance(data_arrays, Iterator):
+        # a generator or map of the arrays, which the book's TensorDataset(*data_arrays) unpacks
+        data_arrays = tuple(data_arrays)
     if not isinstance(data_arrays, list | tuple) or not data_arrays:
         raise UsageError(
             f"data_arrays must be a non-empty tuple of tensors, got {type(data_arrays).__name__}; "
