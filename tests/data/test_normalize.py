@@ -64,6 +64,18 @@ def test_one_value_serves_every_channel(gen: torch.Generator) -> None:
     np.testing.assert_allclose(Normalize(MEAN, 2.0)(x).numpy(), _oracle(x, MEAN, 2.0), rtol=1e-12)
 
 
+@pytest.mark.parametrize("kind", [torch.tensor, np.array], ids=["tensor", "array"])
+def test_a_mean_and_std_of_shape_c_1_1_are_taken_as_torchvision_takes_them(
+    kind: Any, gen: torch.Generator
+) -> None:
+    """torchvision views a 1-d mean as (C, 1, 1) and takes one given so, as
+    ``x.mean((0, 2, 3), keepdim=True)[0]`` gives it; it was refused as not a list of numbers."""
+    x = torch.rand(2, 3, 4, 5, generator=gen, dtype=torch.float64)
+    mean, std = kind(MEAN).reshape(3, 1, 1), kind(STD).reshape(3, 1, 1)
+    out = Normalize(mean, std)(x)
+    np.testing.assert_allclose(out.numpy(), _oracle(x, MEAN, STD), rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("mean", "shown"),
     [

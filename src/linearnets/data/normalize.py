@@ -33,7 +33,7 @@ class Normalize(torch.nn.Module):
 
     Args:
         mean: one value per channel (or one for all): real numbers of any kind (Python, NumPy, a 0-d
-            tensor), a sequence of them, or a 1-d tensor or array.
+            tensor), a sequence of them, or a tensor or array (C,) or (C, 1, 1).
         std: the same, each value nonzero, and nonzero in the tensor's dtype when applied (1e-8 is
             0 in float16).
         inplace: torchvision's switch: True standardizes the tensor given and returns it; False
@@ -112,8 +112,11 @@ def _per_channel(name: str, value: Any) -> tuple[float, ...]:
     """Return ``value`` as one float per channel: a real number (Python, NumPy or a 0-d tensor), or a
     sequence or 1-d tensor/array of them, as torchvision accepts."""
     values = value
-    if isinstance(value, torch.Tensor | np.ndarray) and value.ndim <= 1:
-        values = value.tolist()  # bool or complex elements are refused below
+    if isinstance(value, torch.Tensor | np.ndarray) and (
+        value.ndim <= 1 or (value.ndim == 3 and tuple(value.shape[1:]) == (1, 1))
+    ):
+        # (C,), or (C, 1, 1) as torchvision's own view of them, e.g. x.mean((0, 2, 3), keepdim=True)[0]
+        values = value.reshape(-1).tolist()  # bool or complex elements are refused below
     if isinstance(values, numbers.Real):
         values = (values,)
     if (
