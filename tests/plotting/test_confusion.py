@@ -55,6 +55,22 @@ def test_format_per_class_table_lists_every_class_and_overall() -> None:
     assert lines[4].split() == ["overall", "5", "8", "0.625"]
 
 
+@pytest.mark.parametrize("dtype", [np.uint16, np.uint32, np.uint64])
+def test_counts_in_numpy_s_wide_unsigned_ints_are_read_as_counts(dtype: Any) -> None:
+    """A matrix counted in a NumPy uint32 or uint64 array failed in torch's words ('"lt_cpu" not
+    implemented for 'UInt64''): torch stores those dtypes but does not compare or sum them."""
+    counts = np.array([[3, 1, 0], [2, 2, 0], [0, 0, 0]])
+    matrix = counts.astype(dtype)
+    acc = per_class_accuracy(matrix)
+    np.testing.assert_array_equal(acc.numpy()[:2], np.diag(counts)[:2] / counts.sum(axis=1)[:2])
+    assert format_per_class_table(matrix, ["a", "b", "c"]) == format_per_class_table(
+        counts, ["a", "b", "c"]
+    )
+    ax = plot_confusion_matrix(matrix, ["a", "b", "c"], normalize=False)
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), counts)
+    plt.close(ax.figure)
+
+
 @pytest.mark.parametrize("normalize", [True, False])
 def test_plot_confusion_matrix_annotates_every_cell(tmp_path: Path, normalize: bool) -> None:
     matrix = torch.tensor([[3, 1], [0, 4]])

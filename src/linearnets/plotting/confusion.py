@@ -94,6 +94,10 @@ def diagonal_and_totals(matrix: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
 
 def _check_matrix(matrix: Any) -> torch.Tensor:
     m = torch.as_tensor(matrix)
+    if str(m.dtype) in ("torch.uint16", "torch.uint32", "torch.uint64"):
+        # counts kept in NumPy's wide unsigned ints (np.zeros((C, C), np.uint32)): torch stores
+        # them but neither compares nor sums them ('"lt_cpu" not implemented for UInt64')
+        m = m.to(torch.int64)
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise UsageError(
             f"matrix must be a square (C, C) confusion matrix, got shape {tuple(m.shape)}; "
