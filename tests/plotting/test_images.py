@@ -102,6 +102,16 @@ def test_plot_predictions_accepts_class_indices() -> None:
     assert [ax.get_title() for ax in axes] == ["3\n3", "1\n2"]
 
 
+def test_plot_predictions_takes_generators_as_show_images_does() -> None:
+    """Images (or labels) from a generator failed in len() with a bare TypeError, though the
+    docstring takes what show_images takes, generators included."""
+    batch = torch.rand(3, 8, 8, generator=torch.Generator().manual_seed(0))
+    axes = plot_predictions((x for x in batch), (y for y in [3, 1, 2]), iter([3, 2, 2]), n=2)
+    assert [ax.get_title() for ax in axes] == ["3\n3", "1\n2"]
+    np.testing.assert_array_equal(axes[1].get_images()[0].get_array(), batch[1].numpy())
+    plt.close(axes[0].figure)
+
+
 def test_channels_last_tensors_are_drawn_as_images() -> None:
     rgb = torch.rand(2, 28, 20, 3)  # (N, H, W, C), as the book would pass to imshow
     axes = show_images(rgb, 1, 2)

@@ -5,7 +5,7 @@ See D2L §3.5 and §3.6.7.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +93,11 @@ def draw_images(
     return fig, axes
 
 
+def _sized(value: Any) -> Any:
+    """Return a generator's items as a list, any other value as it is."""
+    return value if isinstance(value, Sized) or not isinstance(value, Iterable) else list(value)
+
+
 def _finish(fig: Figure, out: str | Path | None) -> None:
     if out is not None:
         save_figure(fig, check_out_path("out", out))
@@ -152,7 +157,8 @@ def plot_predictions(
 
     Args:
         images: what :func:`show_images` accepts, at least ``n`` images.
-        true_labels, pred_labels: label names (or class indices), one per image.
+        true_labels, pred_labels: label names (or class indices), one per image; any of the
+            three may be a generator, read whole.
         out: save the figure there too (PNG, SVG or PDF by the extension).
         n: how many images to draw, at most :data:`MAX_SHOW` (default: all of them).
         cmap: colormap for one-channel images, as in :func:`show_images`.
@@ -165,6 +171,10 @@ def plot_predictions(
 
     See D2L §3.6.7.
     """
+    # a generator of them (show_images takes one too): read into a list, to be counted
+    images, true_labels, pred_labels = (
+        _sized(value) for value in (images, true_labels, pred_labels)
+    )
     total = len(images)
     if len(true_labels) != total or len(pred_labels) != total:
         raise UsageError(
