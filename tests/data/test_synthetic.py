@@ -247,6 +247,20 @@ def test_integer_weights_give_float32_data() -> None:
     assert torch.equal(X, Xf) and torch.equal(y, yf)
 
 
+def test_integer_weights_give_torch_s_default_dtype_as_float_weights_do() -> None:
+    """After torch.set_default_dtype(torch.float64) integer weights gave float32 data, where
+    [2.0, -3.0] (and the book's torch.normal draws) give float64."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        X, y = synthetic_data([2, -3], 4, 50, generator=torch.Generator().manual_seed(0))
+        Xf, yf = synthetic_data([2.0, -3.0], 4.0, 50, generator=torch.Generator().manual_seed(0))
+    finally:
+        torch.set_default_dtype(before)
+    assert X.dtype == y.dtype == Xf.dtype == torch.float64
+    assert torch.equal(X, Xf) and torch.equal(y, yf)
+
+
 def test_float64_weights_give_float64_data() -> None:
     w = torch.tensor([2.0, -3.4], dtype=torch.float64)
     X, y = synthetic_data(w, 4.2, 50, noise_std=0.0, generator=torch.Generator().manual_seed(0))

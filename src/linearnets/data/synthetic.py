@@ -50,7 +50,8 @@ def synthetic_data(
         generator: source of randomness; ``None`` uses torch's global generator.
 
     Returns:
-        ``X`` of shape (n, d) and ``y`` of shape (n, 1), float32 (or ``w``'s floating dtype), on
+        ``X`` of shape (n, d) and ``y`` of shape (n, 1) in ``w``'s floating dtype (integer weights:
+        torch's default, float32 unless changed, as a list of floats gives), on
         ``w``'s device (drawn on the generator's, so a seed gives the same data on any device).
 
     See D2L §3.2.1.
@@ -126,7 +127,9 @@ def _weights(w: torch.Tensor | Sequence[float]) -> torch.Tensor:
         )
     check_holds_values("w", w)
     if not w.is_floating_point():
-        w = w.float()
+        # torch's default float dtype, as a list of floats becomes (float64 after
+        # torch.set_default_dtype(torch.float64), as the book's X drawn by torch.normal is)
+        w = w.to(torch.get_default_dtype())
     if w.ndim == 2 and w.shape[1] == 1:
         # a column (d, 1), as the book's synthetic_data takes it (its matmul gives y of shape
         # (n, 1), then reshaped): the same draws and labels as the (d,) weights
