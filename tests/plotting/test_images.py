@@ -157,6 +157,19 @@ def test_empty_titles_draw_no_titles_as_the_books_if_titles_does(empty: Any) -> 
     plt.close("all")
 
 
+def test_titles_in_a_dict_keyed_by_position_are_its_values_as_the_book_reads_them() -> None:
+    """The book reads titles[i]: a dict {0: 'bag', 1: 'coat'} titles the images with its values;
+    its keys were drawn instead ("0", "1")."""
+    imgs = torch.rand(2, 4, 4, generator=torch.Generator().manual_seed(5))
+    titles = {1: "coat", 0: "bag"}
+    book = [ax.get_title() for ax in book_show_images(imgs, 1, 2, titles=titles)]
+    axes = show_images(imgs, 1, 2, titles=titles)
+    assert [ax.get_title() for ax in axes] == book == ["bag", "coat"]
+    with pytest.raises(UsageError, match=r"^titles must hold a title for each image drawn, read "):
+        show_images(imgs, 1, 2, titles={0: "bag", 2: "coat"})
+    plt.close("all")
+
+
 def test_the_api_bound_on_drawn_images_is_the_commands() -> None:
     from linearnets.cli._options import MAX_SHOW as CLI_MAX_SHOW
     from linearnets.plotting.images import MAX_SHOW

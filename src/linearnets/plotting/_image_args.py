@@ -10,7 +10,7 @@ import difflib
 import itertools
 import math
 import sys
-from collections.abc import Iterable, Sized
+from collections.abc import Iterable, Mapping, Sized
 from numbers import Number
 from typing import Any
 
@@ -170,8 +170,8 @@ def _batch_fix(name: str, shape: tuple[int, ...]) -> str:
 
 
 def title_list(titles: Any, limit: int) -> list[Any] | None:
-    """Return the first ``limit`` of ``titles`` (any iterable, a generator too) as a list; ``None`` and
-    an empty sequence give ``None``."""
+    """Return the first ``limit`` of ``titles`` (any iterable, a generator too; a dict by position)
+    as a list; ``None`` and an empty sequence give ``None``."""
     if titles is None:
         return None
     if isinstance(titles, str | bytes):  # each character would become a title
@@ -191,6 +191,16 @@ def title_list(titles: Any, limit: int) -> list[Any] | None:
         )
     if isinstance(titles, Sized) and len(titles) == 0:
         return None  # the book's `if titles:` draws no titles for titles=[]
+    if isinstance(titles, Mapping):
+        # the book reads titles[i]: a dict keyed by position gives its values, not its keys
+        missing = next((i for i in range(limit) if i not in titles), None)
+        if missing is not None:
+            raise UsageError(
+                f"titles must hold a title for each image drawn, read as titles[i], got a "
+                f"{type(titles).__name__} without the key {missing}; pass a list of titles, one "
+                "per image"
+            )
+        return [scalar(titles[i]) for i in range(limit)]
     # an endless generator is read only this far; a label tensor's items print as "3", not "tensor(3)"
     return [scalar(t) for t in itertools.islice(titles, limit)]
 

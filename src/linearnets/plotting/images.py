@@ -124,7 +124,8 @@ def show_images(
             NumPy arrays (H, W)/(H, W, C) or PIL images.
         num_rows, num_cols: the grid's shape, each ≥ 1, at most :data:`MAX_CELLS` (400) cells.
         titles: one title per drawn image (at least as many as images drawn): a list, a tuple, a
-            generator, any iterable; only the titles of the images drawn are read. An empty one
+            generator, any iterable (a dict is read by position, ``titles[i]``, as the book reads
+            it); only the titles of the images drawn are read. An empty one
             (``[]``) draws no titles, as the book's ``if titles:`` does.
         scale: inches per grid cell; the figure must stay within :data:`MAX_FIGURE_SIDE` pixels
             a side and :data:`MAX_FIGURE_PIXELS` in all at matplotlib's dpi.
