@@ -187,6 +187,36 @@ def test_bad_input_is_rejected_with_a_helpful_message(
 # ---------------------------------------------------------------- axes, values and the last files
 
 
+def test_a_folder_removed_after_the_curves_were_made_is_named_as_the_folder(tmp_path: Path) -> None:
+    """With make_out_dir=False (a run's folder) a removed out_dir is not made again; the refusal
+    names out_dir as the folder it is, not as a file to be replaced by 'figure.png'."""
+    out = tmp_path / "run"
+    out.mkdir()
+    curves = LiveCurves(mode="file", out_dir=out, formats=("png",), make_out_dir=False)
+    out.rmdir()
+    with pytest.raises(UsageError) as info:
+        curves.update(1, {"train loss": 1.0})
+    assert str(info.value) == (
+        f"out_dir must be a folder that exists while the figures are written, got {str(out)!r}, "
+        "which does not exist (removed since?); make it again, or pass one that exists"
+    )
+    assert not out.exists()
+
+
+def test_an_out_dir_that_cannot_be_made_when_drawing_is_named_as_a_folder(tmp_path: Path) -> None:
+    """A file put where out_dir's parent was to be made, after the curves were made: the fix
+    is another folder, not a file name."""
+    out = tmp_path / "a" / "b"
+    curves = LiveCurves(mode="file", out_dir=out, formats=("png",))
+    (tmp_path / "a").write_text("")
+    with pytest.raises(UsageError) as info:
+        curves.update(1, {"train loss": 1.0})
+    assert str(info.value) == (
+        f"out_dir must be a folder you can write to, got {str(out)!r}, but a part of its folder "
+        f"path ({tmp_path / 'a'}) is a file, not a folder; pass e.g. out_dir='figures'"
+    )
+
+
 def test_live_curves_x_range_is_the_epochs_with_a_5_percent_margin(tmp_path: Path) -> None:
     curves = LiveCurves(mode="none", num_epochs=3)
     assert curves.ax.get_xlim() == pytest.approx((0.9, 3.1))  # [1, 3] widened by 5% of 2 each side

@@ -529,6 +529,14 @@ def test_a_figure_that_cannot_be_written_names_the_setting_given(
     monkeypatch.setattr(_mpl, "open", refused, raising=False)  # root may write anywhere: faked
     with pytest.raises(UsageError, match=r"^out_dir must be a file in a folder .*out_dir='figure"):
         _mpl.save_figure(_small_figure(), tmp_path / "curves.svg", name="out_dir")
+    with pytest.raises(UsageError) as info:  # LiveCurves' out_dir is the folder, not the file
+        _mpl.save_figure(
+            _small_figure(), tmp_path / "curves.svg", name="out_dir", names_folder=True
+        )
+    assert str(info.value) == (
+        f"out_dir must be a folder you can write to, got {str(tmp_path)!r}, but the folder "
+        f"{tmp_path} is not writable; pass e.g. out_dir='figures'"
+    )
 
 
 def test_check_out_path_refuses_a_tilde_it_cannot_expand() -> None:

@@ -88,10 +88,12 @@ class LiveOutput:
         name: str = "out",
         managed: bool = True,
         make_folder: bool = True,
+        names_folder: bool = False,
     ) -> None:
         self.mode = mode
         self.name = name  # the caller's parameter for the files, named when one cannot be written
         self.make_folder = make_folder  # make the files' folder if missing (see save_figure)
+        self.names_folder = names_folder  # ``name`` is the files' folder's setting (out_dir)
         self.paths = tuple(paths) if mode != "none" else ()
         self.svg = svg
         self.managed = managed
@@ -126,7 +128,14 @@ class LiveOutput:
     def publish(self, fig: Figure) -> None:
         """Write ``fig`` to the files and show it in the notebook (see the class's note on cells)."""
         for path in self.paths:
-            save_figure(fig, path, tight=False, name=self.name, make_folder=self.make_folder)
+            save_figure(
+                fig,
+                path,
+                tight=False,
+                name=self.name,
+                make_folder=self.make_folder,
+                names_folder=self.names_folder,
+            )
         if self.mode == "notebook":
             self._show(fig)
 

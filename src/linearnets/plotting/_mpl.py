@@ -110,7 +110,13 @@ def new_figure(figsize: tuple[float, float], *, managed: bool) -> Figure:
 
 
 def save_figure(
-    fig: Figure, path: Path, *, tight: bool = True, name: str = "out", make_folder: bool = True
+    fig: Figure,
+    path: Path,
+    *,
+    tight: bool = True,
+    name: str = "out",
+    make_folder: bool = True,
+    names_folder: bool = False,
 ) -> Path:
     """Write ``fig`` to ``path`` (format from the extension) atomically: temp file, then rename.
 
@@ -125,6 +131,7 @@ def save_figure(
             spells ``out`` as ``--out``).
         make_folder: make ``path``'s folder when it is missing; ``False`` where it must exist (a
             run's folder, removed while the run trains, is not made again holding figures only).
+        names_folder: ``name`` is the setting of ``path``'s folder (``out_dir``), not of the file.
 
     Raises:
         UsageError: ``path`` is a folder, or cannot be written (the reason is given).
@@ -138,7 +145,7 @@ def save_figure(
     # named before it is made, so that an interrupt at any point leaves no file unremoved
     tmp = path.with_name(_temporary_name(path.name))
     try:
-        f = _open_temporary(path, tmp, name, make_folder=make_folder)
+        f = _open_temporary(path, tmp, name, make_folder=make_folder, names_folder=names_folder)
         with f, rc_context({"svg.hashsalt": "linearnets"}):
             fig.savefig(
                 f,
@@ -190,7 +197,9 @@ def _unlink(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _open_temporary(path: Path, tmp: Path, name: str, *, make_folder: bool) -> BinaryIO:
+def _open_temporary(
+    path: Path, tmp: Path, name: str, *, make_folder: bool, names_folder: bool
+) -> BinaryIO:
     """Create ``path``'s folder (with ``make_folder``) and the new temporary file ``tmp`` next to
     ``path``; return it."""
     # same folder, so the rename is atomic; opened normally, so the file gets the umask's permissions
@@ -199,6 +208,19 @@ def _open_temporary(path: Path, tmp: Path, name: str, *, make_folder: bool) -> B
             path.parent.mkdir(parents=True, exist_ok=True)
         return open(tmp, "xb")  # closed by the with in save_figure
     except OSError as exc:
+        folder = path.parent
+        setting = name if names_folder else f"the folder of {name}"
+        if not make_folder and isinstance(exc, FileNotFoundError) and not folder.is_dir():
+            raise UsageError(
+                f"{setting} must be a folder that exists while the figures are written, got "
+                f"{str(folder)!r}, which does not exist (removed since?); make it again, or "
+                "pass one that exists"
+            ) from None
+        if names_folder:
+            raise UsageError(
+                f"{name} must be a folder you can write to, got {str(folder)!r}, but "
+                f"{_reason(exc, path)}; pass e.g. {name}='figures'"
+            ) from None
         raise UsageError(
             f"{name} must be a file in a folder you can write to, got {str(path)!r}, but "
             f"{_reason(exc, path)}; pass e.g. {name}='figure{path.suffix}'"

@@ -98,6 +98,7 @@ class LiveCurves:
             name="out_dir",
             managed=False,
             make_folder=check_bool("make_out_dir", make_out_dir),
+            names_folder=True,
         )
         self.epochs: dict[str, list[int]] = {m: [] for m in self.metrics}
         self.values: dict[str, list[float]] = {m: [] for m in self.metrics}
@@ -237,6 +238,7 @@ class LiveCurves:
                     tight=False,
                     name="out_dir",
                     make_folder=self._output.make_folder,
+                    names_folder=True,
                 )
         if self.mode == "notebook":
             pyplot().close(self.fig)
