@@ -555,6 +555,34 @@ def test_a_tilde_user_that_does_not_exist_is_refused_naming_the_setting() -> Non
             SoftmaxConfig(**{key: path})  # type: ignore[arg-type]
 
 
+def test_a_tilde_user_that_does_not_exist_is_the_folder_of_that_name_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``predict ~old/run`` where ``~old`` is a folder here and no user ``old`` exists: the shell
+    passes the word as it is (``ls ~old/run`` lists it), and it was refused as the home folder of
+    a user the database does not know."""
+    import os
+    import shutil
+    import subprocess
+
+    head = "~linearnets-nobody"
+    if os.path.expanduser(head) != head:  # the oracle: Python knows no such user either
+        pytest.skip("this machine has a user named linearnets-nobody")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / head / "runs").mkdir(parents=True)
+    bash = shutil.which("bash")
+    if bash is not None:  # the shell's own reading of the word: left as it is
+        said = subprocess.run(
+            [bash, "-c", f"echo {head}/runs/a"], capture_output=True, text=True, check=True
+        )
+        assert said.stdout == f"{head}/runs/a\n"
+    given = f"{head}/runs/a"
+    assert SoftmaxConfig(out=given).out == Path(head, "runs", "a")
+    assert LinregConfig(out=given).out == Path(head, "runs", "a")
+    # made absolute, so that a resume from another folder finds the same
+    assert SoftmaxConfig(data_dir=given).data_dir == Path.cwd() / head / "runs" / "a"
+
+
 def test_a_tilde_without_a_home_folder_is_refused_naming_the_setting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

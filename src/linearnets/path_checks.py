@@ -32,11 +32,13 @@ __all__ = [
 
 def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
     """Return ``path`` with a leading ``~`` or ``~user`` expanded as the shell would; refuse one that
-    cannot be, naming the setting ``name`` (e.g. ``out``, ``LINEARNETS_DATA``).
+    cannot be, naming the setting ``name`` (e.g. ``out``, ``LINEARNETS_DATA``). A ``~user`` of no
+    user that names a file or folder here (``~old/run``) is that one, as the shell leaves it.
 
     Raises:
         UsageError: the home folder is unknown: ``~`` with no ``HOME`` and no user-database entry
-            (``env -i``, a container's bare uid), or ``~user`` for a user that does not exist; or
+            (``env -i``, a container's bare uid), or ``~user`` for a user that does not exist
+            (and no ``~user`` here); or
             the path is longer than its file system takes (:func:`_check_lengths`).
     """
     path = Path(path)
@@ -45,6 +47,11 @@ def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
     except RuntimeError:  # pathlib's "Could not determine home directory."
         head = path.parts[0]
         user = head[1:]
+        if user and os.path.lexists(head):
+            # a folder named "~old" here, no user old: the shell leaves the word as it is
+            # (ls ~old/run lists it), so it is that folder, not a user's home folder
+            _check_lengths(name, path)
+            return path
     else:
         _check_lengths(name, expanded)
         return expanded

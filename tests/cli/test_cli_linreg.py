@@ -427,3 +427,32 @@ def test_a_signal_while_the_run_is_loaded_says_nothing_was_kept(
     assert err.startswith(f"linearnets linreg: interrupted by SIGTERM{'' if out else ';'}")
     assert said in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_named_tilde_user_of_no_user_is_kept_and_resumed_there(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--out ~old/run`` unquoted, ``~old`` a folder here and no user ``old``: the shell passes
+    the word as it is, as ``ls ~old/run`` reads it; linearnets refused it as the home folder of a
+    user the database does not know, though the message itself named the folder here."""
+    head = "~linearnets-nobody"
+    if os.path.expanduser(head) != head:  # the oracle: Python knows no such user either
+        pytest.skip("this machine has a user named linearnets-nobody")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / head).mkdir()
+    run = f"{head}/run"
+    _, first = _run_json(capsys, "--out", run, "--epochs", "1", "--num-examples", "20")
+    assert first["run_dir"] == run
+    assert sorted(p.name for p in (tmp_path / head / "run").iterdir()) == [
+        ".lock",
+        "checkpoint.pt",
+        "config.json",
+        "metrics.csv",
+        "metrics.jsonl",
+        "results.json",
+    ]
+    lines, resumed = _run_json(capsys, "--resume", run, "--epochs", "2")
+    assert lines[-2] == f"run folder: {run}" and resumed["epochs"] == 2
+    # the oracle: the same two epochs in one run
+    _, never = _run_json(capsys, "--epochs", "2", "--num-examples", "20")
+    assert (resumed["w"], resumed["b"]) == (never["w"], never["b"])
