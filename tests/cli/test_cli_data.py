@@ -114,6 +114,17 @@ def test_show_writes_a_png(
     assert f"wrote {out} (8 training images" in capsys.readouterr().out
 
 
+def test_show_says_where_a_tilde_path_was_written(
+    real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'--out ~/g.png' (quoted, so the shell left the ~) is written at home, and the line says
+    where, as predict's does, not 'wrote ~/g.png'."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["data", "show", "-n", "1", "--out", "~/g.png"]) == 0
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'g.png'} (1 training image from {real})\n"
+    assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_show_names_one_image_as_one(
     real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

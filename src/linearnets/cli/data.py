@@ -148,9 +148,9 @@ def _show(args: argparse.Namespace) -> int:
     images = arrays.train_images[: args.n]  # (n, 28, 28)
     titles = get_fashion_mnist_labels(arrays.train_labels[: args.n], lang=args.lang)
     num_cols = min(args.n, 9)  # the book draws 2 rows of 9
-    show_images(images, math.ceil(args.n / num_cols), num_cols, titles=titles, out=args.out)
+    show_images(images, math.ceil(args.n / num_cols), num_cols, titles=titles, out=out)
     what = "image" if args.n == 1 else "images"
-    print(f"wrote {args.out} ({args.n} training {what} from {arrays.found.folder})")
+    print(f"wrote {out} ({args.n} training {what} from {arrays.found.folder})")  # ~ expanded
     return 0
 
 
