@@ -358,3 +358,14 @@ def test_evaluate_accuracy_refuses_regression_targets_rather_than_return_none() 
     assert evaluate_accuracy(net, [(X, y.long())]) == pytest.approx(
         accuracy(net(X).detach(), y.long())
     )
+
+
+def test_an_ignored_label_under_a_class_weighted_mean_loss_is_named_not_an_index_error() -> None:
+    """nn.CrossEntropyLoss(weight=w) skips the label -100 without a word; evaluating with it failed
+    the count of the batch's weights, w[y], in torch's words (IndexError "index -100 is out of
+    bounds"); it is named as the unweighted loss names it."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(8, 3, generator=gen), torch.tensor([0, 1, 2, -100, 1, 0, 2, 2])
+    loss = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 4.0, 0.5]))
+    with pytest.raises(UsageError, match=r"^y must hold class indices in \[0, 3\), got -100, the loss's ignore_index"):  # fmt: skip
+        evaluate(nn.Identity(), _batches(X, y, 4), loss)

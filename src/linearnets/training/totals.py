@@ -184,7 +184,11 @@ class EpochTotals:
                 self._means.append(l)
                 self._mean_counts.append(1 if self.summed else y.shape[0])
                 if self._class_weight is not None and not y.is_floating_point():
-                    self._mean_weights.append(self._class_weight.to(l.device)[y].sum())
+                    weight = self._class_weight.to(l.device)
+                    # clamped: a label outside [0, C) (the loss's ignore_index, -100) would fail
+                    # the indexing in torch's words (a device assert on CUDA); the fold refuses
+                    # it by name (check_label_range), so its weight here is never used
+                    self._mean_weights.append(weight[y.clamp(0, weight.shape[0] - 1)].sum())
         if not y.is_floating_point():  # class labels
             self.classification = True
             if l is None and is_label_column(y_hat):  # an accuracy of predicted labels, no scores
