@@ -251,6 +251,38 @@ def test_a_mean_reduced_loss_with_the_books_function_updater_reports_the_mean_pe
         torch.testing.assert_close(a, b, rtol=0, atol=1e-7)
 
 
+def test_a_class_weighted_mean_with_the_books_function_updater_reports_as_the_optimizer_path() -> (
+    None
+):
+    """nn.CrossEntropyLoss(weight=w) with the book's updater(batch_size) reports the weighted mean
+    over all the epoch's examples, Σ w[y]·l / Σ w[y], as the optimizer path does (it counted each
+    batch's mean once per example). The oracle: torch's loss over all 70 examples at once, each
+    batch scored by the model before its step; an lr of 0 keeps the model fixed."""
+    loss = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 4.0, 0.5]))
+    batches, net = _batches(), _net()
+    params = list(net.parameters())
+    got_loss, _ = d2l.train_epoch_ch3(net, batches, loss, lambda b: d2l.sgd(params, 1e-30, b))
+    X, y = torch.cat([X for X, _ in batches]), torch.cat([y for _, y in batches])
+    with torch.no_grad():
+        expected = F.cross_entropy(net(X).double(), y, weight=loss.weight.double()).item()
+    assert got_loss == pytest.approx(expected, rel=1e-6)
+
+
+def test_an_ignored_label_in_a_later_batch_of_a_class_weighted_loss_is_named() -> None:
+    """nn.CrossEntropyLoss(weight=w) skips the label -100 without a word; in a batch after the
+    first (past the first step's checks) it failed the loop's count of the weights in torch's
+    words, IndexError "index -100 is out of bounds"; both paths now name the ignore_index."""
+    loss = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 4.0, 0.5]))
+    for make_updater in (
+        lambda net: torch.optim.SGD(net.parameters(), lr=0.1),
+        lambda net: lambda b: d2l.sgd(list(net.parameters()), 0.1, b),
+    ):
+        batches, net = _batches(), _net()
+        batches[1][1][3] = -100
+        with pytest.raises(UsageError, match=r"^y must hold class indices in \[0, 3\), got -100, the loss's ignore_index"):  # fmt: skip
+            d2l.train_epoch_ch3(net, batches, loss, make_updater(net))
+
+
 def test_a_plain_functions_0d_loss_counts_once_as_the_books_float_l_sum() -> None:
     """A function cannot say whether its 0-d value is a mean or a sum: counted once, as the book's
     ``float(l.sum())`` counts it (a batch mean then reports mean / B, as the book's loop does)."""

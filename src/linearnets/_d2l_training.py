@@ -126,7 +126,9 @@ def _train_epoch_with_function(
     update, which divides by the batch size; with the optimizer path's checks (D2L §3.6.6).
     ``summed``: a 0-d loss is the batch's sum, counted once (see :func:`_scalar_loss`)."""
     probe = NanScoresProbe(net)  # copies the first batch, to tell why scores came out NaN
-    totals = EpochTotals(summed=summed, nan_probe=probe)
+    # for_loss, as the optimizer path's: a class-weighted mean counted by its Σ w[y], and the
+    # loss's ignore_index named if a label is out of range
+    totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe)
     for step, batch in enumerate(train_iter):
         X, y = unpack(batch)
         probe.keep(X)
