@@ -213,6 +213,25 @@ def test_no_check_when_the_input_meets_another_layer_first(gen: torch.Generator)
     torch.testing.assert_close(net(X), net[2](F.avg_pool2d(X, (1, 2)).reshape(2, -1)))
 
 
+@pytest.mark.parametrize("make", [lambda g: softmax_concise(4, 3, generator=g), lambda g: linreg_concise(4, generator=g)])  # fmt: skip
+def test_a_concise_model_pickles_and_takes_its_input_by_keyword(
+    make: Any, gen: torch.Generator, tmp_path: Any
+) -> None:
+    """A plain nn.Sequential saves whole (torch.save(net, path)) and takes net(input=X): the input
+    check, a closure, failed the first ("Can't pickle local object") and read args[0] of the
+    second (IndexError). The oracle: the layer's own F.linear; the copy checks its input too."""
+    net = make(gen)
+    X = torch.randn(5, 4, generator=gen)
+    linear = net[-1]
+    expected = F.linear(X, linear.weight, linear.bias)
+    torch.testing.assert_close(net(input=X), expected)
+    torch.save(net, tmp_path / "net.pt")
+    copy = torch.load(tmp_path / "net.pt", weights_only=False)
+    torch.testing.assert_close(copy(X), expected)
+    with pytest.raises(UsageError, match=r"^X must hold 4 features per example"):
+        copy(input=torch.randn(5, 3))
+
+
 def test_init_weights_initialises_a_meta_model_as_nn_init_does() -> None:
     """A model built on the meta device (initialised first, made real by to_empty later) failed in
     the finite-weights check with "Tensor.item() cannot be called on meta tensors"."""

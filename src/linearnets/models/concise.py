@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -63,17 +62,19 @@ def init_weights(
                 m.bias.zero_()
 
 
-def _check_input() -> Callable[[nn.Module, tuple[Any, ...]], None]:
-    """Return a forward pre-hook that names a wrong input instead of letting a matmul fail deep inside.
+class _InputCheck:
+    """A forward pre-hook that names a wrong input instead of letting a matmul fail deep inside.
 
     The hook reads the model as it is at each call: its first ``nn.Linear``, reached from the input
     through nothing but ``nn.Flatten`` (which accepts any (B, ...) shape with ``in_features`` values
     per example; without one the input must be exactly (B, in_features)). So a layer appended
     (``nn.Softmax``, the next chapter's layers) or a first layer replaced keeps a true check; a
-    model whose input first meets another kind of layer is not checked.
+    model whose input first meets another kind of layer is not checked. A class at module level,
+    not a closure, so that the model pickles (``torch.save(net, path)``, ``copy.deepcopy``); it
+    takes the input passed by keyword too, ``net(input=X)``, as ``nn.Sequential`` does.
     """
 
-    def hook(module: nn.Module, args: tuple[Any, ...]) -> None:
+    def __call__(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         flattens = False
         for layer in module.children():
             if type(layer) is nn.Flatten:
@@ -84,8 +85,14 @@ def _check_input() -> Callable[[nn.Module, tuple[Any, ...]], None]:
             return  # the input meets another layer first: what reaches the Linear is not X
         else:
             return
+        if args:
+            X = args[0]
+        elif "input" in kwargs:  # nn.Sequential.forward(input)
+            X = kwargs["input"]
+        else:
+            return  # no input: nn.Sequential's own error names it
         num_inputs = layer.in_features
-        X = check_float_tensor("X", args[0])
+        X = check_float_tensor("X", X)
         if X.ndim < 2 or math.prod(X.shape[1:]) != num_inputs or (not flattens and X.ndim != 2):
             # images (B, C, H, W) of the wrong size for an image model come from another resize;
             # rows of features (a --data file's) from other data
@@ -108,8 +115,6 @@ def _check_input() -> Callable[[nn.Module, tuple[Any, ...]], None]:
                 f"X must have the model's dtype {dtype}, got {X.dtype}; convert the batch with "
                 f"X.to({dtype}) (or the model with net.to({X.dtype}))"
             )
-
-    return hook
 
 
 def _linear(num_inputs: int, num_outputs: int, generator: torch.Generator | None) -> nn.Linear:
@@ -142,7 +147,7 @@ def linreg_concise(
     num_inputs = check_positive_int("num_inputs", num_inputs)
     check_model_size(num_inputs, 1)
     net = nn.Sequential(_linear(num_inputs, 1, generator))
-    net.register_forward_pre_hook(_check_input())
+    net.register_forward_pre_hook(_InputCheck(), with_kwargs=True)
     return net
 
 
@@ -162,5 +167,5 @@ def softmax_concise(
     num_outputs = check_positive_int("num_outputs", num_outputs)
     check_model_size(num_inputs, num_outputs)
     net = nn.Sequential(nn.Flatten(), _linear(num_inputs, num_outputs, generator))
-    net.register_forward_pre_hook(_check_input())
+    net.register_forward_pre_hook(_InputCheck(), with_kwargs=True)
     return net
