@@ -126,6 +126,38 @@ def test_a_models_own_train_method_is_not_taken_for_a_mode_switch() -> None:
     assert net.calls == []
 
 
+class _Flagged:
+    """A learner's own model with nn.Module's ``training`` flag (read by a dropout written by
+    hand) but no ``train`` method: the book calls nothing on it."""
+
+    def __init__(self) -> None:
+        self.W = torch.zeros(4, 3)
+        self.training = True
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ self.W
+
+
+def test_a_model_with_a_training_flag_and_no_train_method_is_evaluated_and_trained() -> None:
+    """set_mode called its missing train(): AttributeError "'_Flagged' object has no attribute
+    'train'" in evaluate, evaluate_accuracy and fit. The oracle: all scores 0, class 0 wins, and
+    the loss is log 3; fit's step changes W as torch.optim.SGD's own step on the mean loss does."""
+    from linearnets.training.loop import fit
+
+    net = _Flagged()
+    X, y = torch.rand(5, 4), torch.tensor([0, 1, 2, 0, 1])
+    assert evaluate_accuracy(net, [(X, y)]) == pytest.approx(2 / 5)
+    assert d2l.evaluate_accuracy(net, [(X, y)]) == pytest.approx(2 / 5)
+    assert evaluate(net, [(X, y)], F.cross_entropy)[0] == pytest.approx(math.log(3))
+    net.W.requires_grad_(True)
+    expected = net.W.detach() - 0.5 * torch.func.grad(lambda W: F.cross_entropy(X @ W, y))(
+        net.W.detach()
+    )
+    fit(net, [(X, y)], F.cross_entropy, torch.optim.SGD([net.W], lr=0.5), 1)
+    torch.testing.assert_close(net.W.detach(), expected)
+    assert net.training is True
+
+
 @pytest.mark.parametrize("training", [True, False])
 def test_set_mode_switches_and_restores_a_module_protocol_model(training: bool) -> None:
     net = SoftmaxRegressionScratch(4, 3)

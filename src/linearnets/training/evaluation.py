@@ -36,9 +36,16 @@ def set_mode(net: Net, training: bool) -> bool:
     A model has modes when it is an ``nn.Module`` or follows its protocol: a bool ``training``
     attribute and a ``train(mode)`` method (the scratch models do). Any other ``train`` is the
     user's own method, say a learner's ``def train(self, num_epochs)``, and is left alone: the book
-    switches modes only on an ``nn.Module``.
+    switches modes only on an ``nn.Module``. So is a model with a ``training`` flag of its own and
+    no ``train`` method at all (its forward may read the flag, as a dropout written by hand does).
     """
-    if not (isinstance(net, nn.Module) or isinstance(getattr(net, "training", None), bool)):
+    if not (
+        isinstance(net, nn.Module)
+        or (
+            isinstance(getattr(net, "training", None), bool)
+            and callable(getattr(net, "train", None))
+        )
+    ):
         return True
     was = bool(net.training)  # type: ignore[attr-defined]
     net.train(training)  # type: ignore[attr-defined]
