@@ -462,6 +462,28 @@ def test_a_batch_of_another_dtype_for_the_books_function_model_is_named(
     assert book["net"](X.to(torch.float64)).shape == (2, 3)  # the fix works
 
 
+@pytest.mark.parametrize("entry", ["evaluate", "predict_labels"])
+def test_a_function_model_using_its_matrix_transposed_keeps_torchs_error_on_its_bias(
+    entry: str,
+) -> None:
+    """W made (outputs, inputs) and used as X @ W.T, nn.Linear's layout, fits the batch; the
+    forward fails on a bias of the wrong size. The diagnosis said W looks transposed and told the
+    learner to make it (16, 3), which their X @ W.T cannot take; torch's own error names the
+    sizes that do not match, and stands."""
+    W = torch.normal(0, 0.01, (3, 16)).requires_grad_()
+    c = torch.zeros(5, requires_grad=True)  # the learner's bug: 5 biases for 3 outputs
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return X.reshape(len(X), -1) @ W.T + c
+
+    X = torch.rand(2, 1, 4, 4)
+    message = str(_torch_error(net, X))
+    assert "must match the size of tensor b (5)" in message
+    with pytest.raises(RuntimeError) as info:
+        _entry(entry, net, X)
+    assert type(info.value) is RuntimeError and str(info.value) == message
+
+
 def test_a_function_model_with_two_matrices_keeps_torchs_error() -> None:
     """Which matrix meets the batch first is not known: torch's own error stands."""
     W1, W2 = torch.randn(16, 8), torch.randn(8, 3)

@@ -34,7 +34,7 @@ def raise_forward_error(net: Any, X: torch.Tensor, err: RuntimeError) -> NoRetur
     unchanged. Like :func:`raise_backward_error`, the readable error is raised alone, ``err`` kept
     as its ``__context__``.
     """
-    usage = _device_error(net, X, err) or _input_error(net, X) or _function_input_error(net, X)
+    usage = _device_error(net, X, err) or _input_error(net, X) or _function_input_error(net, X, err)
     if usage is None:
         raise err
     raise usage from None
@@ -128,7 +128,11 @@ def _input_error(net: Any, X: torch.Tensor) -> UsageError | None:
     return _feature_error(first, flattens, X)
 
 
-def _function_input_error(net: Any, X: torch.Tensor) -> UsageError | None:
+# how torch words a product or a reshape that the batch's values per example do not fit
+_SHAPE_WORDS = ("cannot be multiplied", "is invalid for input of size", "size mismatch", "einsum()")
+
+
+def _function_input_error(net: Any, X: torch.Tensor, err: RuntimeError) -> UsageError | None:
     """Return the error for a batch that a function model's one weight matrix cannot take, else
     ``None``.
 
@@ -170,7 +174,10 @@ def _function_input_error(net: Any, X: torch.Tensor) -> UsageError | None:
             f"{X.dtype}; convert the batch with {convert}"
         )
     got = rows.shape[1]
-    if got == d:
+    if got == d or not any(words in str(err) for words in _SHAPE_WORDS):
+        # the batch fits W, or the forward failed on no product or reshape of it: a function
+        # using W otherwise (X @ W.T, an nn.Linear layout) failed elsewhere, e.g. on a bias of
+        # the wrong size, which torch's own error names
         return None
     dims = "×".join(map(str, X.shape[1:])) or str(got)
     said = (
