@@ -214,6 +214,72 @@ def test_fit_refuses_a_generator_it_would_need_again_before_training(name: str) 
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
 
 
+class _Restarting:
+    """A learner's batch iterator, the textbook Python iterator class: __iter__ starts again
+    (self.i = 0) and returns self, so each epoch's `for` loop gets every batch, as the book's
+    train_ch3 loop would."""
+
+    def __init__(self, pairs: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        self.pairs, self.i = pairs, 0
+
+    def __iter__(self) -> _Restarting:
+        self.i = 0
+        return self
+
+    def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.i == len(self.pairs):
+            raise StopIteration
+        self.i += 1
+        return self.pairs[self.i - 1]
+
+
+def test_an_iterator_class_that_starts_again_in_its_iter_serves_every_epoch() -> None:
+    """It is an Iterator (it has __next__), and was refused as a one-shot one for 2 epochs. The
+    oracle: the same fit over a list of the same batches."""
+    histories, weights = [], []
+    for batches in (_Restarting(_pairs()), _pairs()):
+        torch.manual_seed(0)
+        net = nn.Linear(3, 2)
+        loss = nn.CrossEntropyLoss(reduction="none")
+        updater = torch.optim.SGD(net.parameters(), lr=0.1)
+        histories.append(fit(net, batches, loss, updater, 2, test_iter=batches))
+        weights.append(net.weight.detach())
+    assert [m.train_loss for m in histories[0].epochs] == histories[1].train_loss
+    assert histories[0].test_acc == histories[1].test_acc
+    assert torch.equal(weights[0], weights[1])
+
+
+def test_an_iterator_class_that_does_not_start_again_is_named_in_its_second_epoch() -> None:
+    """Its own __iter__ returning self cannot be told from one that starts again without
+    iterating it: the second epoch, finding no batch, names it (a subclass of
+    collections.abc.Iterator, whose __iter__ is surely `return self`, is refused before any)."""
+    from collections.abc import Iterator
+
+    class Once:
+        def __init__(self) -> None:
+            self.it = iter(_pairs())
+
+        def __iter__(self) -> Once:
+            return self
+
+        def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+            return next(self.it)
+
+    class OnceAbc(Iterator[tuple[torch.Tensor, torch.Tensor]]):
+        def __init__(self) -> None:
+            self.it = iter(_pairs())
+
+        def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+            return next(self.it)
+
+    net = nn.Linear(3, 2)
+    loss, updater = nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(UsageError, match=r"^train_iter must yield at least one example, got none; .*used up by an earlier pass"):  # fmt: skip
+        fit(net, Once(), loss, updater, 2)
+    with pytest.raises(UsageTypeError, match=r"^train_iter must give its batches again in every epoch, got a one-shot OnceAbc"):  # fmt: skip
+        fit(net, OnceAbc(), loss, updater, 2)
+
+
 def test_a_generator_serves_one_epoch_and_the_last_epoch_of_a_resumed_run() -> None:
     net = nn.Linear(3, 2)
     loss, updater = nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import types
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -93,13 +94,27 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
             "gives one (X, y) example at a time; wrap it in a DataLoader: "
             f"torch.utils.data.DataLoader(dataset, batch_size{shuffle})"
         )
-    if passes > 1 and isinstance(batches, Iterator):
+    if passes > 1 and _one_shot(batches):
         raise UsageTypeError(
             f"{name} must give its batches again in every epoch, got a one-shot "
             f"{type(batches).__name__} (a generator or iterator is used up after one pass), for "
             f"{passes} epochs; pass a DataLoader, a list of (X, y) pairs or "
             "load_array((X, y), batch_size), or list(...) of the iterator"
         )
+
+
+def _one_shot(batches: Any) -> bool:
+    """Whether ``batches`` is an iterator that surely yields its batches once: a generator, one of
+    Python's own (``iter(list)``, ``map``, ``zip``, ``itertools``), or one whose ``__iter__`` is
+    ``collections.abc.Iterator``'s ``return self``. An iterator class of the user's own, with an
+    ``__iter__`` of its own, may start again there (``self.i = 0; return self``), as the book's
+    loop lets it each epoch: it is taken, and one that does not start again yields no example in
+    the second epoch, which the epoch's totals refuse by name.
+    """
+    if not isinstance(batches, Iterator):
+        return False
+    own = getattr(type(batches), "__iter__", None)
+    return not isinstance(own, types.FunctionType) or own is Iterator.__iter__
 
 
 def check_loss_object(loss: Any, *, updater: Any = None, call: str | None = None) -> None:
