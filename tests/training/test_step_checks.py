@@ -139,6 +139,17 @@ def test_regression_targets_that_would_broadcast_are_refused_for_every_torch_reg
 
 def test_class_labels_for_a_regression_loss_are_refused_before_the_loss_runs() -> None:
     called: list[int] = []
+    loss = nn.MSELoss()
+    loss.register_forward_pre_hook(lambda module, args: called.append(1))
+    with pytest.raises(UsageError, match=r"loss MSELoss is a regression loss.*one_hot\(y, 4\)"):
+        compute_loss(loss, torch.zeros(3, 4), torch.tensor([0, 1, 3]))
+    assert called == []
+
+
+def test_class_labels_a_subclass_passes_on_to_torchs_forward_are_named_once_it_raised() -> None:
+    """A subclass with a forward of its own may encode the labels itself (see _OneHotMSE below), so
+    it runs; one that passes them on as they are fails in torch, and is named as torch's is."""
+    called: list[int] = []
 
     class CountingMSE(nn.MSELoss):
         def forward(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -146,8 +157,8 @@ def test_class_labels_for_a_regression_loss_are_refused_before_the_loss_runs() -
             return super().forward(y_hat, y)
 
     with pytest.raises(UsageError, match=r"loss CountingMSE is a regression loss.*one_hot\(y, 4\)"):
-        check_targets_shape(torch.zeros(3, 4), torch.tensor([0, 1, 3]), CountingMSE())
-    assert called == []
+        compute_loss(CountingMSE(), torch.zeros(3, 4), torch.tensor([0, 1, 3]))
+    assert called == [1]
 
 
 @pytest.mark.parametrize(
@@ -234,6 +245,69 @@ def test_a_subclass_of_a_torch_regression_loss_is_checked_before_it_runs() -> No
 
     with pytest.raises(UsageError, match=r"^the targets y must have the model's output shape \(3, 1\), got \(3,\)"):  # fmt: skip
         check_targets_shape(torch.zeros(3, 1), torch.zeros(3), LoggedMSE())
+
+
+class _FlatMSE(nn.MSELoss):
+    """A subclass of torch's loss with a forward of its own, which reshapes y first."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return super().forward(input, target.reshape(input.shape))
+
+
+class _ScaledMSE(nn.MSELoss):
+    """A subclass with a forward of its own that broadcasts, as torch's would."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return 0.5 * super().forward(input, target)
+
+
+def test_a_subclass_with_a_forward_of_its_own_is_judged_by_what_it_returns() -> None:
+    """_FlatMSE reshapes y: targets (B,) for outputs (B, 1) were refused before the call, as
+    for nn.MSELoss. The oracle: F.mse_loss on y in the output's shape. One that broadcasts is
+    still refused, after the call, as a loss function is."""
+    gen = torch.Generator().manual_seed(3)
+    y_hat, y = torch.randn(4, 1, generator=gen), torch.randn(4, generator=gen)
+    check_targets_shape(y_hat, y, _FlatMSE())
+    torch.testing.assert_close(
+        compute_loss(_FlatMSE(), y_hat, y), F.mse_loss(y_hat, y.reshape(4, 1))
+    )
+    with pytest.raises(UsageError, match=r"; the loss module _ScaledMSE compared every output with every target"):  # fmt: skip
+        compute_loss(_ScaledMSE(), y_hat, y)
+
+
+class _OneHotMSE(nn.MSELoss):
+    """The squared loss of a classifier, as courses train one: class labels one-hot encoded in
+    its forward before torch's."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return super().forward(input, F.one_hot(target, input.shape[1]).to(input.dtype))
+
+
+def test_class_labels_for_a_subclass_that_encodes_them_train_a_classifier() -> None:
+    """They were refused as class labels for a regression loss ("give _OneHotMSE one-hot
+    targets"), which it makes itself. The oracle: the same steps with F.mse_loss on one-hot
+    targets, and the accuracy of the scores each step saw."""
+    from linearnets.training.loop import fit
+
+    gen = torch.Generator().manual_seed(4)
+    X, y = torch.randn(12, 3, generator=gen), torch.randint(0, 3, (12,), generator=gen)
+    batches = [(X[:6], y[:6]), (X[6:], y[6:])]
+    torch.manual_seed(0)
+    net, oracle = nn.Linear(3, 3), nn.Linear(3, 3)
+    oracle.load_state_dict(net.state_dict())
+    history = fit(net, batches, _OneHotMSE(), torch.optim.SGD(net.parameters(), lr=0.5), 1)
+    updater, total, correct = torch.optim.SGD(oracle.parameters(), lr=0.5), 0.0, 0
+    for Xb, yb in batches:
+        scores = oracle(Xb)
+        l = F.mse_loss(scores, F.one_hot(yb, 3).float())
+        total += float(l) * len(yb)
+        correct += int((scores.argmax(1) == yb).sum())
+        updater.zero_grad()
+        l.backward()
+        updater.step()
+    assert history.train_loss[0] == pytest.approx(total / 12, rel=1e-6)
+    assert history.train_acc[0] == correct / 12
+    torch.testing.assert_close(net.weight, oracle.weight)
 
 
 def test_class_labels_for_a_users_loss_module_are_its_own_business() -> None:

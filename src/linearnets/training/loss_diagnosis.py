@@ -24,6 +24,7 @@ __all__ = [
     "CLASS_LOSSES",
     "REGRESSION_LOSSES",
     "explain_loss_error",
+    "is_regression_loss",
     "is_torch_loss",
     "raise_loss_error",
     "regression_loss_error",
@@ -42,6 +43,15 @@ def is_torch_loss(loss: Loss | None) -> bool:
     """Whether ``loss`` is one of torch's loss modules (``nn.MSELoss()``, ``nn.CrossEntropyLoss()``),
     whose rules are torch's documented ones, rather than a loss of the user's own."""
     return isinstance(loss, nn.Module) and type(loss).__module__.startswith("torch.nn.")
+
+
+def is_regression_loss(loss: Loss | None) -> bool:
+    """Whether ``loss`` is one of torch's regression losses (:data:`REGRESSION_LOSSES`) computing
+    as torch's does: the module itself, or a subclass that keeps its ``forward``. A subclass with a
+    ``forward`` of its own may reshape or one-hot encode ``y`` before it calls torch's
+    (``super().forward(o, F.one_hot(y, C).float())``): it is judged by what it returns, as a
+    loss function is."""
+    return any(isinstance(loss, k) and type(loss).forward is k.forward for k in REGRESSION_LOSSES)
 
 
 def regression_loss_error(
@@ -126,6 +136,7 @@ def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> Usag
         isinstance(loss, BINARY_LOSSES) or any(loss is f for f in _BINARY_FUNCTIONS)
     ):
         return _binary_targets_error(loss, y_hat, y)
+    # (a subclass with a forward of its own too: it raised, passing the labels on as they are)
     if isinstance(loss, REGRESSION_LOSSES) and not y.is_floating_point():
         return regression_loss_error(loss, y_hat, y)  # class labels for a regression loss
     if (

@@ -19,8 +19,8 @@ from torch import nn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.loss_diagnosis import (
     CLASS_LOSSES,
-    REGRESSION_LOSSES,
     explain_loss_error,
+    is_regression_loss,
     is_torch_loss,
     raise_loss_error,
     regression_loss_error,
@@ -205,12 +205,13 @@ def check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor, loss: Loss | None)
     ``nn.MSELoss`` on outputs (B, 1) and targets (B,) compares every output with every target,
     (B, B) pairs, with only a warning: the model then learns the targets' mean. On a classifier's
     scores (B, C) and class labels (B,) it fails, or, when C = B, trains on nonsense. Checked for
-    torch's loss modules (and subclasses of its regression losses); a loss function or a loss
-    module of the user's own may reshape y itself, as the book's ``squared_loss`` does: it is
+    torch's loss modules (and subclasses of its regression losses that keep torch's forward); a
+    loss function or a loss module of the user's own (a subclass with a forward of its own too)
+    may reshape y itself, as the book's ``squared_loss`` does: it is
     judged by what it returns (:func:`check_loss_value`, :func:`check_reduced_loss`).
     """
     if not y.is_floating_point():  # class labels: wrong only for a regression loss
-        if isinstance(loss, REGRESSION_LOSSES) and y_hat.shape != y.shape:
+        if is_regression_loss(loss) and y_hat.shape != y.shape:
             usage = regression_loss_error(loss, y_hat, y)
             if usage is not None:
                 raise usage
@@ -226,5 +227,6 @@ def check_targets_shape(y_hat: torch.Tensor, y: torch.Tensor, loss: Loss | None)
 
 def _shape_checked_before(loss: Loss | None) -> bool:
     """Whether float targets for ``loss`` are checked against the output's shape before it runs:
-    torch's loss modules, and subclasses of its regression losses, which broadcast as torch does."""
-    return is_torch_loss(loss) or isinstance(loss, REGRESSION_LOSSES)
+    torch's loss modules, and subclasses of its regression losses that keep torch's forward, which
+    broadcast as torch does."""
+    return is_torch_loss(loss) or is_regression_loss(loss)
