@@ -151,6 +151,27 @@ def test_nll_after_log_softmax_matches_cross_entropy_on_the_scores() -> None:
     torch.testing.assert_close(a[0].weight, b[0].weight)
 
 
+class _LogitNLL(nn.NLLLoss):
+    """NLLLoss on logits, a subclass applying log_softmax in a forward of its own."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return super().forward(F.log_softmax(input, dim=1), target)
+
+
+def test_a_subclass_of_nll_loss_taking_logits_itself_trains_as_cross_entropy() -> None:
+    """It was refused as nn.NLLLoss on scores ("unbounded below") though its forward applies
+    log_softmax. The oracle: the same steps with CrossEntropyLoss, on scores above 0."""
+    torch.manual_seed(0)
+    a, b = nn.Linear(D, Q), nn.Linear(D, Q)
+    with torch.no_grad():
+        a.bias.fill_(2.0)  # every score above 0 at the first step
+    b.load_state_dict(a.state_dict())
+    got = fit(a, _batches(), _LogitNLL(reduction="none"), torch.optim.SGD(a.parameters(), lr=0.1), 1)  # fmt: skip
+    expected = fit(b, _batches(), nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(b.parameters(), lr=0.1), 1)  # fmt: skip
+    assert got.train_loss == pytest.approx(expected.train_loss, rel=1e-6)
+    torch.testing.assert_close(a.weight, b.weight)
+
+
 @pytest.mark.parametrize("loss", [nn.CrossEntropyLoss(reduction="none"), F.cross_entropy])
 def test_a_double_softmax_is_warned_once_per_model(loss: Any) -> None:
     net = nn.Sequential(nn.Linear(D, Q), nn.Softmax(dim=1))

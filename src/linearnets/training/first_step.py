@@ -52,8 +52,9 @@ def check_first_values(
         l: the step's losses, per example (B,) or reduced (0-d).
         loss: the loss function or module, for the checks that depend on which it is.
     """
-    nll = isinstance(loss, nn.NLLLoss) or loss is F.nll_loss
-    ce = isinstance(loss, nn.CrossEntropyLoss) or loss is F.cross_entropy
+    # torch's own: a subclass with a forward of its own may apply log_softmax itself
+    nll = _stock(loss, nn.NLLLoss) or loss is F.nll_loss
+    ce = _stock(loss, nn.CrossEntropyLoss) or loss is F.cross_entropy
     scores = y_hat.detach()
     # one read-back: [any NaN score, every loss finite, largest score, smallest score, lowest
     # label, highest label]; float64 holds every label a model can have scores for
@@ -95,6 +96,12 @@ def check_first_values(
             "nn.Softmax and let the loss apply it (softmax(net(X)) still gives probabilities)",
             DoubleSoftmaxWarning,
         )
+
+
+def _stock(loss: Any, kind: type[nn.Module]) -> bool:
+    """Whether ``loss`` is a ``kind`` computing as torch's does: the module, or a subclass keeping
+    its ``forward`` (one with its own, ``super().forward(F.log_softmax(o, 1), y)``, takes logits)."""
+    return isinstance(loss, kind) and type(loss).forward is kind.forward
 
 
 def _first_warning(net: Any) -> bool:
