@@ -272,3 +272,25 @@ def test_an_unexplained_error_is_re_raised_as_it_is() -> None:
     with pytest.raises(ValueError) as info:
         raise_loss_error(nn.CrossEntropyLoss(), torch.zeros(3, 2), torch.tensor([0, 1, 1]), err)
     assert info.value is err
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int8, torch.int16])
+def test_labels_a_users_loss_cannot_index_with_are_named_with_the_fix(dtype: torch.dtype) -> None:
+    """The book's cross_entropy, y_hat[range(len(y_hat)), y], fails on them in torch's words: int8
+    and int16 are no index, uint8 a boolean mask ("The shape of the mask [4] at index 0 does not
+    match"). The oracle: torch raises IndexError, and y.long() gives F.nll_loss's values."""
+    from linearnets.training.step_checks import compute_loss
+
+    def book_cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return -torch.log(y_hat[range(len(y_hat)), y])
+
+    probs = torch.softmax(torch.randn(4, 3, generator=torch.Generator().manual_seed(0)), dim=1)
+    y = torch.tensor([0, 2, 1, 2], dtype=dtype)
+    with pytest.raises(IndexError):
+        book_cross_entropy(probs, y)
+    with pytest.raises(UsageTypeError, match=rf"^y must be int64 class indices for the loss book_cross_entropy, which failed indexing with a tensor of shape \(4,\) and dtype {dtype}: .*; use y\.long\(\)$"):  # fmt: skip
+        compute_loss(book_cross_entropy, probs, y)
+    torch.testing.assert_close(
+        compute_loss(book_cross_entropy, probs, y.long()),
+        F.nll_loss(probs.log(), y.long(), reduction="none"),
+    )

@@ -96,10 +96,28 @@ def raise_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, err: Exce
     instead of torch's 15–20 frames first); ``err`` stays reachable as its ``__context__``.
     """
     usage = None if isinstance(err, LinearnetsError) else explain_loss_error(loss, y_hat, y)
+    if usage is None and isinstance(err, IndexError):
+        usage = _index_dtype_error(loss, y)
     if usage is None:
         raise err
     usage.__context__ = err  # set by the raise inside err's handler anyway; kept for other callers
     raise usage from None
+
+
+def _index_dtype_error(loss: Loss, y: torch.Tensor) -> UsageError | None:
+    """Return the error for labels ``y`` of a dtype torch does not index with, given to a loss of
+    the user's own that raised ``IndexError`` picking by them (the book's
+    ``y_hat[range(len(y_hat)), y]``): int8 and int16 are refused ("tensors used as indices must be
+    long, int, byte or bool tensors"), uint8 taken as a boolean mask ("The shape of the mask [B]
+    at index 0 does not match"); ``None`` for any other."""
+    if is_torch_loss(loss) or y.dtype not in (torch.uint8, torch.int8, torch.int16):
+        return None
+    name = getattr(loss, "__name__", type(loss).__name__)
+    return UsageTypeError(
+        f"y must be int64 class indices for the loss {name}, which failed indexing with "
+        f"{describe(y)}: torch indexes with int64 (or int32) labels only, and takes uint8 ones "
+        "as a boolean mask, as in y_hat[range(len(y_hat)), y]; use y.long()"
+    )
 
 
 def explain_loss_error(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor) -> UsageError | None:
