@@ -247,6 +247,28 @@ def test_a_subclass_of_a_torch_regression_loss_is_checked_before_it_runs() -> No
         check_targets_shape(torch.zeros(3, 1), torch.zeros(3), LoggedMSE())
 
 
+def test_class_labels_a_subclass_passes_on_unencoded_are_refused_where_they_broadcast() -> None:
+    """Scores (B, C) with C = B: torch broadcasts the labels (B,) against every row with only a
+    warning, and the subclass's loss trains on nonsense. Refused after its call, before any update,
+    as torch's own module is before it; the oracle: the loss ran once, torch's value."""
+    called: list[int] = []
+
+    class CountingMSE(nn.MSELoss):
+        def forward(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            called.append(1)
+            return super().forward(y_hat, y)
+
+    scores = torch.randn(3, 3, generator=torch.Generator().manual_seed(5))
+    with pytest.warns(UserWarning, match="Using a target size"):
+        nn.MSELoss()(scores, torch.tensor([0, 1, 2]))  # torch's only word
+    with (
+        pytest.warns(UserWarning, match="Using a target size"),
+        pytest.raises(UsageError, match=r"^loss CountingMSE is a regression loss.*one_hot\(y, 3\)"),
+    ):
+        compute_loss(CountingMSE(), scores, torch.tensor([0, 1, 2]))
+    assert called == [1]
+
+
 class _FlatMSE(nn.MSELoss):
     """A subclass of torch's loss with a forward of its own, which reshapes y first."""
 

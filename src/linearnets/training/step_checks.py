@@ -10,6 +10,7 @@ for the readable errors of one that does not.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -19,6 +20,7 @@ from torch import nn
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.training.loss_diagnosis import (
     CLASS_LOSSES,
+    REGRESSION_LOSSES,
     explain_loss_error,
     is_regression_loss,
     is_torch_loss,
@@ -84,7 +86,44 @@ def compute_loss(loss: Loss, y_hat: Any, y: torch.Tensor) -> torch.Tensor:
     check_loss_value(l, y_hat, y)
     if y_hat.shape != y.shape and not l.ndim:
         check_reduced_loss(loss, y_hat, y, l)
+    if (
+        y_hat.shape != y.shape
+        and not y.is_floating_point()
+        and _passes_labels_on(loss, y_hat, y, l)
+    ):
+        usage = regression_loss_error(loss, y_hat, y)
+        if usage is not None:
+            raise usage
     return l
+
+
+# (id of a loss module, output shape, label shape) whose forward was found to encode the labels
+_ENCODED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], None] = {}
+
+
+def _passes_labels_on(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor) -> bool:
+    """Whether ``loss``, a subclass of torch's regression loss with a forward of its own, gave the
+    value of torch's forward on the class labels ``y`` as they are: labels (B,) broadcast against
+    scores (B, C) with C = B, with only torch's warning. A forward that encodes them first
+    (``F.one_hot(y, C)``) gives another value. Asked once per module and pair of shapes."""
+    base = next((k for k in REGRESSION_LOSSES if isinstance(loss, k)), None)
+    if base is None or is_regression_loss(loss) or not y_hat.is_floating_point():
+        return False
+    key = (id(loss), tuple(y_hat.shape), tuple(y.shape))
+    if key in _ENCODED:
+        return False
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # torch's own "Using a target size ..." warning
+            stock = base.forward(loss, y_hat.detach(), y)  # type: ignore[arg-type]
+    except LOSS_ERRORS:
+        stock = None
+    if stock is not None and stock.shape == l.shape and torch.allclose(stock, l.detach()):
+        return True
+    if len(_ENCODED) >= _ALIGNED_MAX:
+        _ENCODED.pop(next(iter(_ENCODED)))
+    _ENCODED[key] = None
+    return False
 
 
 # (id of a loss function, output shape, target shape) found not to broadcast: checked once each
