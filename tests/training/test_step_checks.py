@@ -239,6 +239,30 @@ def test_a_users_loss_module_averaging_broadcast_pairs_is_refused_with_both_valu
     )
 
 
+class _MeanOfHalfSquares(nn.Module):
+    """The book's squared loss, reshaping y, reduced to its mean: aligned, as F.mse_loss / 2."""
+
+    def forward(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).mean()
+
+
+def test_a_broadcasting_loss_made_at_the_id_of_a_collected_aligned_one_is_still_refused() -> None:
+    """The check is made once per loss and pair of shapes, remembered by id(loss): a loss made
+    after an aligned one was collected, at its id (CPython reuses the memory at once), was taken
+    for it and trained on the (B, B) pairs' mean without a word. Each of 20 such pairs: the
+    aligned one trains (the oracle: F.mse_loss / 2), the broadcasting one is refused."""
+    gen = torch.Generator().manual_seed(6)
+    y_hat, y = torch.randn(5, 1, generator=gen), torch.randn(5, generator=gen)
+    for _ in range(20):
+        good = _MeanOfHalfSquares()
+        torch.testing.assert_close(
+            compute_loss(good, y_hat, y), F.mse_loss(y_hat, y.reshape(5, 1)) / 2
+        )
+        del good
+        with pytest.raises(UsageError, match=r"the loss module _MeanOfSquares compared every output with every target"):  # fmt: skip
+            compute_loss(_MeanOfSquares(), y_hat, y)
+
+
 def test_a_subclass_of_a_torch_regression_loss_is_checked_before_it_runs() -> None:
     class LoggedMSE(nn.MSELoss):
         pass

@@ -99,7 +99,7 @@ def compute_loss(loss: Loss, y_hat: Any, y: torch.Tensor) -> torch.Tensor:
 
 
 # (id of a loss module, output shape, label shape) whose forward was found to encode the labels
-_ENCODED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], None] = {}
+_ENCODED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], Loss] = {}
 
 
 def _passes_labels_on(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor) -> bool:
@@ -111,7 +111,7 @@ def _passes_labels_on(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch
     if base is None or is_regression_loss(loss) or not y_hat.is_floating_point():
         return False
     key = (id(loss), tuple(y_hat.shape), tuple(y.shape))
-    if key in _ENCODED:
+    if _ENCODED.get(key) is loss:
         return False
     try:
         with warnings.catch_warnings(), torch.no_grad():
@@ -123,12 +123,14 @@ def _passes_labels_on(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch
         return True
     if len(_ENCODED) >= _ALIGNED_MAX:
         _ENCODED.pop(next(iter(_ENCODED)))
-    _ENCODED[key] = None
+    _ENCODED[key] = loss
     return False
 
 
-# (id of a loss function, output shape, target shape) found not to broadcast: checked once each
-_ALIGNED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], None] = {}
+# (id of a loss function, output shape, target shape) found not to broadcast: checked once each;
+# the loss itself is the value, kept alive and compared, so that a loss made later at the id of
+# a collected one (fit(..., MyLoss(), ...) called again) is not taken for it
+_ALIGNED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], Loss] = {}
 _ALIGNED_MAX = 64
 
 
@@ -152,7 +154,7 @@ def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torc
     ):
         return
     key = (id(loss), tuple(y_hat.shape), tuple(y.shape))
-    if key in _ALIGNED:
+    if _ALIGNED.get(key) is loss:
         return
     try:
         pairs = torch.broadcast_shapes(y_hat.shape, y.shape)
@@ -183,7 +185,7 @@ def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torc
             return  # equal targets: both forms agree on this batch whatever the function does
     if len(_ALIGNED) >= _ALIGNED_MAX:
         _ALIGNED.pop(next(iter(_ALIGNED)))
-    _ALIGNED[key] = None
+    _ALIGNED[key] = loss
 
 
 def _value_and_grad(
