@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import torch
@@ -99,7 +100,7 @@ def compute_loss(loss: Loss, y_hat: Any, y: torch.Tensor) -> torch.Tensor:
 
 
 # (id of a loss module, output shape, label shape) whose forward was found to encode the labels
-_ENCODED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], Loss] = {}
+_ENCODED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], Callable[[], Any]] = {}
 
 
 def _passes_labels_on(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor) -> bool:
@@ -111,7 +112,7 @@ def _passes_labels_on(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch
     if base is None or is_regression_loss(loss) or not y_hat.is_floating_point():
         return False
     key = (id(loss), tuple(y_hat.shape), tuple(y.shape))
-    if _ENCODED.get(key) is loss:
+    if _remembered(_ENCODED, key, loss):
         return False
     try:
         with warnings.catch_warnings(), torch.no_grad():
@@ -123,15 +124,30 @@ def _passes_labels_on(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch
         return True
     if len(_ENCODED) >= _ALIGNED_MAX:
         _ENCODED.pop(next(iter(_ENCODED)))
-    _ENCODED[key] = loss
+    _ENCODED[key] = _reference(loss)
     return False
 
 
 # (id of a loss function, output shape, target shape) found not to broadcast: checked once each;
-# the loss itself is the value, kept alive and compared, so that a loss made later at the id of
-# a collected one (fit(..., MyLoss(), ...) called again) is not taken for it
-_ALIGNED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], Loss] = {}
+# the value refers to the loss itself (weakly where it can), so that a loss made later at the id
+# of a collected one (fit(..., MyLoss(), ...) called again) is not taken for it
+_ALIGNED: dict[tuple[int, tuple[int, ...], tuple[int, ...]], Callable[[], Any]] = {}
 _ALIGNED_MAX = 64
+
+
+def _reference(loss: Loss) -> Callable[[], Any]:
+    """Return a call giving ``loss`` back while it lives: a weak reference where it takes one (a
+    function, a module), else the loss held (a builtin)."""
+    try:
+        return weakref.ref(loss)
+    except TypeError:
+        return lambda: loss
+
+
+def _remembered(memory: dict[Any, Callable[[], Any]], key: Any, loss: Loss) -> bool:
+    """Whether ``memory`` holds ``key`` for this very ``loss``, not one collected at its id."""
+    reference = memory.get(key)
+    return reference is not None and reference() is loss
 
 
 def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor) -> None:
@@ -154,7 +170,7 @@ def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torc
     ):
         return
     key = (id(loss), tuple(y_hat.shape), tuple(y.shape))
-    if _ALIGNED.get(key) is loss:
+    if _remembered(_ALIGNED, key, loss):
         return
     try:
         pairs = torch.broadcast_shapes(y_hat.shape, y.shape)
@@ -185,7 +201,7 @@ def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torc
             return  # equal targets: both forms agree on this batch whatever the function does
     if len(_ALIGNED) >= _ALIGNED_MAX:
         _ALIGNED.pop(next(iter(_ALIGNED)))
-    _ALIGNED[key] = loss
+    _ALIGNED[key] = _reference(loss)
 
 
 def _value_and_grad(
