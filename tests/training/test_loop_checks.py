@@ -249,10 +249,12 @@ def test_an_iterator_class_that_starts_again_in_its_iter_serves_every_epoch() ->
     assert torch.equal(weights[0], weights[1])
 
 
-def test_an_iterator_class_that_does_not_start_again_is_named_in_its_second_epoch() -> None:
-    """Its own __iter__ returning self cannot be told from one that starts again without
-    iterating it: the second epoch, finding no batch, names it (a subclass of
-    collections.abc.Iterator, whose __iter__ is surely `return self`, is refused before any)."""
+def test_an_iterator_whose_iter_only_returns_itself_is_refused_and_one_doing_more_is_named_later() -> (
+    None
+):
+    """An __iter__ that only returns self (its own, collections.abc.Iterator's, a DataLoader's
+    iterator's) surely yields once: refused before any step. One that does more may start again:
+    if it does not, the second epoch, finding no batch, names it."""
     from collections.abc import Iterator
 
     class Once:
@@ -272,12 +274,19 @@ def test_an_iterator_class_that_does_not_start_again_is_named_in_its_second_epoc
         def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
             return next(self.it)
 
+    class OnceCounted(Once):
+        def __iter__(self) -> OnceCounted:
+            self.passes = getattr(self, "passes", 0) + 1
+            return self
+
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(_X16, _Y16), batch_size=8)
     net = nn.Linear(3, 2)
     loss, updater = nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1)
+    for batches in (Once(), OnceAbc(), iter(loader)):
+        with pytest.raises(UsageTypeError, match=rf"^train_iter must give its batches again in every epoch, got a one-shot {type(batches).__name__}"):  # fmt: skip
+            fit(net, batches, loss, updater, 2)
     with pytest.raises(UsageError, match=r"^train_iter must yield at least one example, got none; .*used up by an earlier pass"):  # fmt: skip
-        fit(net, Once(), loss, updater, 2)
-    with pytest.raises(UsageTypeError, match=r"^train_iter must give its batches again in every epoch, got a one-shot OnceAbc"):  # fmt: skip
-        fit(net, OnceAbc(), loss, updater, 2)
+        fit(net, OnceCounted(), loss, updater, 2)
 
 
 def test_a_generator_serves_one_epoch_and_the_last_epoch_of_a_resumed_run() -> None:

@@ -103,18 +103,25 @@ def check_batches(name: str, batches: Any, *, passes: int) -> None:
         )
 
 
+def _returns_self(self: Any) -> Any:
+    return self
+
+
 def _one_shot(batches: Any) -> bool:
     """Whether ``batches`` is an iterator that surely yields its batches once: a generator, one of
-    Python's own (``iter(list)``, ``map``, ``zip``, ``itertools``), or one whose ``__iter__`` is
-    ``collections.abc.Iterator``'s ``return self``. An iterator class of the user's own, with an
-    ``__iter__`` of its own, may start again there (``self.i = 0; return self``), as the book's
-    loop lets it each epoch: it is taken, and one that does not start again yields no example in
-    the second epoch, which the epoch's totals refuse by name.
+    Python's own (``iter(list)``, ``map``, ``zip``, ``itertools``), or one whose ``__iter__`` only
+    returns itself (``collections.abc.Iterator``'s, a ``DataLoader``'s iterator's). An iterator
+    class of the user's own whose ``__iter__`` does more may start again there (``self.i = 0;
+    return self``), as the book's loop lets it each epoch: it is taken, and one that does not
+    start again yields no example in the second epoch, which the epoch's totals refuse by name.
     """
     if not isinstance(batches, Iterator):
         return False
     own = getattr(type(batches), "__iter__", None)
-    return not isinstance(own, types.FunctionType) or own is Iterator.__iter__
+    if not isinstance(own, types.FunctionType):
+        return True
+    # the same bytecode as `return self`, whatever the argument is called
+    return own.__code__.co_code == _returns_self.__code__.co_code
 
 
 def check_loss_object(loss: Any, *, updater: Any = None, call: str | None = None) -> None:
