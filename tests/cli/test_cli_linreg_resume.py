@@ -381,3 +381,31 @@ def test_a_kept_run_names_its_folder_and_a_run_without_out_names_none(
     assert capsys.readouterr().out.splitlines()[-1] == f"run folder: {out}"
     assert main(["linreg", "--epochs", "1"]) == 0
     assert "run folder" not in capsys.readouterr().out
+
+
+def test_a_moved_data_file_is_told_with_its_option_and_its_new_path_resumes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--resume DIR alone, the --data file moved: it said "--data changed from .../lin2.csv
+    (SHA-256 ...) to .../lin2.csv ... leave it out", the option the user had left out."""
+    rows = [
+        f"{i / 10:.1f},{(i * 7 % 5) / 4:.2f},{0.3 * i - (i * 7 % 5) + 1:.2f}" for i in range(30)
+    ]
+    data = tmp_path / "lin2.csv"
+    data.write_text("x1,x2,y\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "lrm"
+    args = ["linreg", "--lr", "0.01", "--epochs", "1", "--data", str(data), "--out", str(out)]
+    assert main(args) == 0
+    moved = data.rename(tmp_path / "lin3.csv")
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: the run in {out} was trained on --data {data}, as the run's "
+        "config records, which does not exist or is not a file now; if the file moved, pass "
+        "--data NEWPATH (its SHA-256 is checked: the same content continues the run, without "
+        "--force)\n"
+    )
+    assert main(["linreg", "--resume", str(out), "--epochs", "2", "--data", str(moved)]) == 0
+    never = ln.run_linreg(ln.LinregConfig(data=moved, epochs=2, lr=0.01))
+    results = json.loads((out / "results.json").read_text())
+    assert (results["w"], results["b"], results["epochs"]) == (never.w, never.b, 2)

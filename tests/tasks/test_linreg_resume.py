@@ -850,3 +850,38 @@ def test_a_checkpoint_of_another_shape_is_refused_whole_with_its_fix(tmp_path: P
         "start the run over"
     )
     assert load_checkpoint(path).epoch == 1  # refused before anything was trained
+
+
+def test_a_data_file_moved_away_is_named_as_the_run_s_with_the_way_to_pass_its_new_path(
+    tmp_path: Path,
+) -> None:
+    """The user gave no data: the path is the run's config's. It was told "data changed from
+    .../d.csv (SHA-256 ...) to .../d.csv ... leave it out to resume", the same path twice, and
+    the user had left it out; resume_softmax's words now, and the new path resumes the run as one
+    never stopped. A new path that does not exist either is named as such, leaving config.json
+    (its SHA-256) as it was."""
+    X = torch.randn(40, 2, generator=torch.Generator().manual_seed(5))
+    rows = [f"{a:.6f},{b:.6f},{2 * a - 3 * b + 1:.6f}" for a, b in X.tolist()]
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=path, epochs=1, lr=0.01, out=out))
+    config_json = (out / "config.json").read_text()
+    moved = path.rename(tmp_path / "moved.csv")
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value) == (
+        f"the run in {out} was trained on data={str(path)!r}, as the run's config records, which "
+        "does not exist or is not a file now; if the file moved, pass data=NEWPATH (its SHA-256 "
+        "is checked: the same content continues the run, without force=True)"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, data=path, epochs=2)  # given, and gone: the file is named
+    assert str(info.value) == (
+        f"data={str(path)!r} does not exist or is not a file; pass an existing .csv file"
+    )
+    assert (out / "config.json").read_text() == config_json  # its SHA-256 kept for the next
+    resumed = resume_linreg(out, data=moved, epochs=2)
+    never = ln.run_linreg(ln.LinregConfig(data=moved, epochs=2, lr=0.01))
+    assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
+    assert json.loads((out / "config.json").read_text())["resumes"][-1]["forced"] == {}

@@ -18,7 +18,7 @@ from linearnets._signals import held_signals
 from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
-from linearnets.tasks.linreg import LinregResult
+from linearnets.tasks.linreg import LinregResult, prepare_linreg
 from linearnets.tasks.linreg_run import (
     RUN_FILE_NAMES,
     TASK,
@@ -27,7 +27,7 @@ from linearnets.tasks.linreg_run import (
     train_in_folder,
     write_run_config,
 )
-from linearnets.tasks.resume_changes import warn_not_bit_exact
+from linearnets.tasks.resume_changes import check_recorded_data, warn_not_bit_exact
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
@@ -87,7 +87,8 @@ def resume_linreg(
 
     Raises:
         UsageError: ``run_dir`` holds no linear-regression run, a setting changed without
-            ``force``, or the run already finished its epochs.
+            ``force``, the run's ``data`` file is gone (moved: pass ``data=NEWPATH``), or the
+            run already finished its epochs.
         CheckpointError: ``checkpoint.pt`` is damaged, or missing beside ``results.json``.
         TrainingInterrupted: SIGINT/SIGTERM arrived; the last checkpoint stays (once
             ``results.json`` is written, the stop says the run is complete).
@@ -153,6 +154,8 @@ def _resume(
             "training it further needs its checkpoint; put the checkpoint back, or pass "
             "force=True to start the run over, replacing its metrics and results"
         )
+    # a file moved away is told as resume_softmax tells it: the path is the run's, not the caller's
+    check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     changed = _changes(old, new, saved)
     if changed and not force:
         raise UsageError(
@@ -173,9 +176,11 @@ def _resume(
     )
     if ckpt is not None and ckpt.epoch < new.epochs:
         warn_not_bit_exact(saved, num_threads=new.num_threads, world_size=1, epoch=ckpt.epoch)
+    # the data first: a file refused (gone, damaged) leaves config.json, its SHA-256 in it, as it was
+    setup = prepare_linreg(new)
     with held_signals(raise_after=True):
         write_run_config(run_dir, new, resumes=resumes, started=saved.get("environment"))
-    return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt)
+    return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt, setup=setup)
 
 
 def _saved(run_dir: Path) -> dict[str, Any]:
@@ -264,12 +269,15 @@ def _replaced(
 def _changes(old: LinregConfig, new: LinregConfig, saved: dict[str, Any]) -> dict[str, Any]:
     """Return ``{setting: (old, new)}`` for each result setting that changed; a data file's
     content too (by SHA-256), whatever its path (a moved file with the same content is the same;
-    where the run recorded no SHA-256, a new path is a change, as :func:`resume_softmax` takes it)."""
+    where the run recorded no SHA-256, a new path is a change, as :func:`resume_softmax` takes it;
+    a file that cannot be read is none: reading the data names it)."""
     before, after = old.to_dict(), new.to_dict()
     changed = {k: (before[k], after[k]) for k in RESULT_SETTINGS if before[k] != after[k]}
     if new.data is not None and old.data is not None:
         changed.pop("data", None)
         sha, recorded = data_sha256(new.data), saved.get("data_sha256")
+        if sha is None:  # gone or unreadable: "does not exist" says more than "changed"
+            return changed
         if isinstance(recorded, str) and recorded != sha:
             changed["data"] = (f"{old.data} (SHA-256 {recorded[:12]})", str(new.data))
         elif not isinstance(recorded, str) and new.data != old.data:

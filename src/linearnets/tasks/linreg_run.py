@@ -139,10 +139,16 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
 
 
 def train_in_folder(
-    run_dir: Path, config: LinregConfig, *, callbacks: Sequence[Any], ckpt: Checkpoint | None
+    run_dir: Path,
+    config: LinregConfig,
+    *,
+    callbacks: Sequence[Any],
+    ckpt: Checkpoint | None,
+    setup: LinregSetup | None = None,
 ) -> LinregResult:
     """Train ``config`` in ``run_dir`` from ``ckpt`` (``None``: from the start), then write
-    ``results.json``.
+    ``results.json``. ``setup``: ``config``'s data and model, made already (a resume makes them
+    before it rewrites ``config.json``, so a data file refused leaves the run's config as it was).
 
     Callbacks, in order: the divergence guard (a blown-up epoch is neither saved nor logged), the
     checkpoint (an epoch is kept before anything can fail to print it), the metrics files,
@@ -153,7 +159,8 @@ def train_in_folder(
     written (as softmax's :func:`~linearnets.tasks.training_run.train_experiment` has it), not only
     during ``fit``: one while the results were written ended the process at once, without a word.
     """
-    setup = prepare_linreg(config)
+    if setup is None:
+        setup = prepare_linreg(config)
     with sigterm_as_keyboard_interrupt():
         return _train_setup(run_dir, setup, callbacks=callbacks, ckpt=ckpt)
 

@@ -5,7 +5,8 @@ content) is refused unless forced (a new image size or data shape is refused eve
 weights cannot carry over: :mod:`linearnets.tasks.resume_fit`). A ``data`` file that
 moved (a new path, the SHA-256 the run recorded) is no change. A change the caller did not ask for
 is ``config.json`` disagreeing with the checkpoint (one copied in from another run), and is named
-so. Used by :mod:`linearnets.tasks.resume`.
+so. Used by :mod:`linearnets.tasks.resume` (and :func:`check_recorded_data` by
+:mod:`linearnets.tasks.linreg_resume` too).
 
 The messages speak the Python API's words (``lr changed from 0.1 to 0.5``, ``force=True``); the
 command line prints them with its options (``--lr``, ``--force``): :mod:`linearnets.cli._report`.
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets._fs import sha256_file
-from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
+from linearnets.config import RESULT_SETTINGS, LinregConfig, SoftmaxConfig
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.training.checkpoint import CHECKPOINT_FILE
@@ -105,9 +106,15 @@ def untrained_changes_dropped(
 
 
 def check_recorded_data(
-    config: SoftmaxConfig, saved: dict[str, Any], *, given: Collection[str], run_dir: Path
+    config: SoftmaxConfig | LinregConfig,
+    saved: dict[str, Any],
+    *,
+    given: Collection[str],
+    run_dir: Path,
 ) -> None:
     """Refuse a ``data`` file the run's config names (not the caller) that is no longer there.
+
+    A softmax or a linear-regression run's: both record the file's SHA-256 in ``config.json``.
 
     Raises:
         UsageError: naming where the path comes from and the fix, ``data=NEWPATH``.
