@@ -802,6 +802,25 @@ def test_a_new_image_size_is_refused_even_forced_and_nothing_is_lost(
         assert _files(run) == before
 
 
+def test_a_resize_to_the_images_own_size_is_no_change_either_way(
+    tmp_path: Path, reference: Path
+) -> None:
+    """--resize 28 on Fashion-MNIST's 28×28 images resamples nothing: it was refused as a change
+    "which would change its result", yet the run goes on bit-identical to the reference, never
+    resized nor stopped; and a run made with resize=28 resumed with resize=None, too."""
+    plain = tmp_path / "plain"
+    assert main(["softmax", *SETTINGS, "--epochs", "1", "--out", str(plain)]) == 0
+    assert main(["softmax", "--resume", str(plain), "--epochs", "3", "--resize", "28"]) == 0
+    _assert_same_run(plain, reference)
+    saved = json.loads((plain / "config.json").read_text())
+    assert saved["config"]["resize"] == 28 and saved["resumes"][-1]["forced"] == {}
+    resized = tmp_path / "resized"
+    config = SoftmaxConfig(epochs=1, num_threads=1, resize=28, plot="none", device="cpu")
+    run_softmax(replace(config, out=resized))
+    assert resume_softmax(resized, epochs=3, resize=None).config.resize is None
+    _assert_same_run(resized, reference)
+
+
 def test_a_data_file_of_the_same_shape_may_be_forced_another_shape_never(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -173,7 +173,7 @@ def test_none_is_shown_with_what_it_means(tmp_path: Path) -> None:
     Python's words and none in the command line's (as the option takes it)."""
     config, data = tmp_path / "config.json", tmp_path / "d.npz"
     for settings, python, command in (
-        ({"resize": 28}, "resize=None (28×28)", "--resize none (28×28)"),
+        ({"resize": 32}, "resize=None (28×28)", "--resize none (28×28)"),
         ({"data": data}, "data=None (Fashion-MNIST)", "--data none (Fashion-MNIST)"),
     ):
         new = resumed_config(OLD, settings, tmp_path)

@@ -59,14 +59,16 @@ def test_a_new_image_size_is_refused_even_forced(tmp_path: Path, state: dict[str
     assert one_line(info.value) == said.format("--resize ", "--resize none", "--force", "--out ")
 
 
-def test_a_resize_to_the_images_own_size_may_be_forced(tmp_path: Path) -> None:
-    """--resize 28 keeps 28 × 28 = 784 inputs: the weights fit, so --force may continue with it."""
+def test_a_resize_to_the_images_own_size_fits_and_changes_nothing(tmp_path: Path) -> None:
+    """--resize 28 keeps 28 × 28 = 784 inputs: the weights fit, and it resamples nothing, so it is
+    no change, without --force (it was refused as one "which would change its result")."""
     new = resumed_config(OLD, {"resize": 28}, tmp_path)
     check_inputs_fit(
         _checkpoint(OLD.to_dict(), SCRATCH_784), OLD, new, given={"resize"}, run_dir=tmp_path
     )
     kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "given": {"resize"}}
-    assert changed_settings(OLD, new, force=True, **kwargs) == {"resize": (None, 28)}
+    assert changed_settings(OLD, new, force=False, **kwargs) == {}
+    assert changed_settings(new, OLD, force=False, **kwargs) == {}  # and a resize=28 run without
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 A setting that changes the result (impl, lr, batch_size, seed, resize, data, or the ``data`` file's
 content) is refused unless forced (a new image size or data shape is refused even forced, since the
 weights cannot carry over: :mod:`linearnets.tasks.resume_fit`). A ``data`` file that
-moved (a new path, the SHA-256 the run recorded) is no change. A change the caller did not ask for
+moved (a new path, the SHA-256 the run recorded) is no change, nor a resize to Fashion-MNIST's own
+28×28 beside none. A change the caller did not ask for
 is ``config.json`` disagreeing with the checkpoint (one copied in from another run), and is named
 so. Used by :mod:`linearnets.tasks.resume` (and :func:`check_recorded_data` by
 :mod:`linearnets.tasks.linreg_resume` too).
@@ -41,6 +42,8 @@ __all__ = [
     "warn_not_bit_exact",
 ]
 
+_FASHION_SIDE = 28  # Fashion-MNIST's images are 28×28: resize=None keeps that size
+
 
 def changed_settings(
     old: SoftmaxConfig,
@@ -55,7 +58,8 @@ def changed_settings(
     """Return the result settings ``new`` changes from ``old``, as (old, new) pairs.
 
     A new ``data`` path whose file has the SHA-256 ``config.json`` recorded is the same data,
-    moved: no change (the new path is recorded with the resume).
+    moved: no change (the new path is recorded with the resume). Nor is ``resize=28`` beside
+    none on Fashion-MNIST: its images are 28×28, and a resize to their own size resamples nothing.
 
     Args:
         old: the checkpoint's settings.
@@ -71,6 +75,8 @@ def changed_settings(
     changed = {k: v for k, v in changed.items() if v[0] != v[1]}
     if "data" in changed and _same_content(saved, new):
         del changed["data"]
+    if "resize" in changed and _same_side(old, new):
+        del changed["resize"]
     forced_before = _forced_since(saved, epoch)
     unforced = [k for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())]
     if unforced and not force:
@@ -169,6 +175,14 @@ def _forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
             if isinstance(pair, list) and len(pair) == 2:
                 values.setdefault(key, set()).add(str(pair[1]))
     return values
+
+
+def _same_side(old: SoftmaxConfig, new: SoftmaxConfig) -> bool:
+    """Return whether ``old`` and ``new`` train on Fashion-MNIST's images at the same size: no
+    resize is their own 28×28, so ``resize=28`` resamples nothing (the same weights, bit for bit)."""
+    if old.data is not None or new.data is not None:
+        return False  # a data file takes no resize: prepare refuses the pair
+    return (old.resize or _FASHION_SIDE) == (new.resize or _FASHION_SIDE)
 
 
 def _same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
