@@ -409,3 +409,24 @@ def test_a_moved_data_file_is_told_with_its_option_and_its_new_path_resumes(
     never = ln.run_linreg(ln.LinregConfig(data=moved, epochs=2, lr=0.01))
     results = json.loads((out / "results.json").read_text())
     assert (results["w"], results["b"], results["epochs"]) == (never.w, never.b, 2)
+
+
+@pytest.mark.parametrize("resumed", [False, True], ids=["run", "resume"])
+def test_results_json_is_the_object_json_prints(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, resumed: bool
+) -> None:
+    """docs/cli.md: results.json is "the object --json prints, with run_dir", as softmax's is;
+    --json added the effective config, which results.json lacked. Both hold it now, the settings
+    the run was given among them."""
+    out = tmp_path / "run"
+    args = ["linreg", "--epochs", "1", "--num-examples", "100", "--seed", "5", "--out", str(out)]
+    if resumed:
+        assert main(args) == 0
+        args = ["linreg", "--resume", str(out), "--epochs", "2"]
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert json.loads((out / "results.json").read_text()) == printed
+    assert printed["run_dir"] == str(out) and printed["epochs"] == 1 + resumed
+    config = printed["config"]
+    assert (config["seed"], config["num_examples"], config["epochs"]) == (5, 100, 1 + resumed)

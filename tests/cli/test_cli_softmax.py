@@ -654,3 +654,20 @@ def test_the_summary_of_a_data_parallel_run_names_its_processes(
         "hardest class: b 0.600",
         "run folder: runs/a",
     ]
+
+
+def test_results_json_is_the_object_json_prints_after_a_run_and_a_resume(
+    npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/cli.md: results.json is the object --json prints (linreg's is held to the same)."""
+    run = tmp_path / "run"
+    settings = ["--threads", "1", "--plot", "none", "--device", "cpu"]
+    for epochs, args in (
+        (1, ["softmax", "--data", str(npz), "--epochs", "1", *settings, "--out", str(run)]),
+        (2, ["softmax", "--resume", str(run), "--epochs", "2"]),
+    ):
+        capsys.readouterr()
+        assert main([*args, "--json"]) == 0
+        printed = json.loads(capsys.readouterr().out.splitlines()[-1])
+        assert json.loads((run / "results.json").read_text()) == printed
+        assert printed["run_dir"] == str(run) and printed["epochs"] == epochs

@@ -186,11 +186,11 @@ def run(args: argparse.Namespace) -> int:
                 raise first from None
             raise LinregInterrupted(*exc.args, out=args.out, resume=args.resume) from None
         with held_signals(raise_after=False):  # the run is complete: its results are whole
-            _print_results(finished[0], config, as_json=args.json)
+            _print_results(finished[0], as_json=args.json)
     return 0
 
 
-def _print_results(result: LinregResult, config: LinregConfig | None, *, as_json: bool) -> None:
+def _print_results(result: LinregResult, *, as_json: bool) -> None:
     """Print the data file (if any), the learned w and b, their errors, the run folder (with
     ``--out``) and ``--json``'s object."""
     if result.config is not None and result.config.data is not None:
@@ -198,10 +198,8 @@ def _print_results(result: LinregResult, config: LinregConfig | None, *, as_json
     _print_errors(result)
     if result.run_dir is not None:
         print(f"run folder: {result.run_dir}")  # as softmax's last line names its own
-    if as_json:
-        summary = result.summary()
-        summary["config"] = (result.config or config or LinregConfig()).to_dict()
-        print(dumps_strict(summary))
+    if as_json:  # results.json's object, as softmax prints its own
+        print(dumps_strict(result.summary()))
 
 
 class LinregInterrupted(KeyboardInterrupt):

@@ -73,7 +73,8 @@ class LinregResult:
         return self.closed_b - self.b
 
     def summary(self) -> dict[str, Any]:
-        """Return the result as a JSON-ready dict."""
+        """Return the result as a JSON-ready dict: what ``--json`` prints and ``results.json``
+        holds, alike (the effective ``config`` in it: a run kept no folder records it nowhere else)."""
         return {
             "impl": self.impl,
             "epochs": self.epochs,
@@ -87,5 +88,6 @@ class LinregResult:
             "b_error_closed_form": self.b_error_closed,
             "loss": self.loss,
             "history": [m.as_dict() for m in self.history.epochs],
+            **({"config": self.config.to_dict()} if self.config is not None else {}),
             **({"run_dir": str(self.run_dir)} if self.run_dir is not None else {}),
         }
