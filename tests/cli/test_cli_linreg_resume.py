@@ -430,3 +430,4 @@ def test_results_json_is_the_object_json_prints(
     assert printed["run_dir"] == str(out) and printed["epochs"] == 1 + resumed
     config = printed["config"]
     assert (config["seed"], config["num_examples"], config["epochs"]) == (5, 100, 1 + resumed)
+    assert config["out"] == str(out)  # the folder it trained in (a resume's was null)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +144,8 @@ def _resume(
 ) -> LinregResult:
     """:func:`resume_linreg` once the folder is read and locked."""
     old = _replaced(LinregConfig(), _known(saved["config"]), run_dir, saved=True)
-    new = _replaced(old, overrides, run_dir)
+    # out: the folder it continues in, as resume_softmax's config has it (results.json shows it)
+    new = replace(_replaced(old, overrides, run_dir), out=run_dir)
     pin_threads(new.num_threads)  # before config.json records the environment's threads
     path = run_dir / CHECKPOINT_FILE
     ckpt = load_checkpoint(path) if path.exists() or path.is_symlink() else None
