@@ -196,19 +196,27 @@ def test_missing_reports_are_those_the_run_writes(
     assert missing_reports(config, tmp_path) == []
 
 
-def test_a_run_of_too_many_classes_skips_the_confusion_figure_and_says_so(tmp_path: Path) -> None:
-    """201 classes: no confusion.png (it took 76 s and 4.6 GB at 200 before), the table says why,
-    and confusion.pt keeps every count."""
+def _run_of_classes(tmp_path: Path, C: int) -> Path:
+    """Train one epoch on noise of ``C`` classes, two examples each (the test set: one each), with
+    the figures drawn to files; return the run folder."""
     import numpy as np
-    import torch
 
-    C = 201
     rng = np.random.default_rng(0)
     y = np.arange(2 * C) % C
     X = rng.normal(size=(2 * C, 4)).astype(np.float32)
     np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X[:C], y_test=y[:C])
     out = tmp_path / "run"
     run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="file", out=out))
+    return out
+
+
+def test_a_run_of_too_many_classes_skips_the_confusion_figure_and_says_so(tmp_path: Path) -> None:
+    """201 classes: no confusion.png (it took 76 s and 4.6 GB at 200 before), the table says why,
+    and confusion.pt keeps every count."""
+    import torch
+
+    C = 201
+    out = _run_of_classes(tmp_path, C)
     assert not (out / "confusion.png").exists() and (out / "curves.png").is_file()
     table = (out / "per_class.txt").read_text()
     assert table.rstrip().endswith(
@@ -344,18 +352,12 @@ def test_the_live_curves_never_make_the_run_folder_again(tmp_path: Path) -> None
 def test_a_sparse_confusion_matrix_is_told_as_such(tmp_path: Path) -> None:
     """Past MAX_DENSE_CLASSES (1024) classes confusion.pt holds a sparse tensor of the nonzero
     cells: the table's note says so, as torch.load gives it."""
-    import numpy as np
     import torch
 
     from linearnets.plotting.confusion import MAX_DENSE_CLASSES
 
     C = MAX_DENSE_CLASSES + 1
-    rng = np.random.default_rng(0)
-    y = np.arange(2 * C) % C
-    X = rng.normal(size=(2 * C, 4)).astype(np.float32)
-    np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X[:C], y_test=y[:C])
-    out = tmp_path / "run"
-    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="file", out=out))
+    out = _run_of_classes(tmp_path, C)
     table = (out / "per_class.txt").read_text()
     assert table.rstrip().endswith(
         "no confusion.png: 1025 classes are more than the 200 a heatmap can show; confusion.pt "
