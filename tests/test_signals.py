@@ -267,6 +267,39 @@ def test_an_interrupt_python_dropped_is_sent_again_as_its_signal(
     assert before == []  # nothing said: no "Exception ignored in ..."
 
 
+def test_an_interrupt_is_sent_again_only_once_the_hook_has_returned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a loaded machine the main thread can still be in the hook when the signal comes again:
+    its KeyboardInterrupt, raised in the hook, was dropped a second time (CI failed so, the main
+    thread descheduled past the sender's 1 ms). Here the main thread lingers in the hook 50 ms
+    after starting the sender; the interrupt must still reach the code after it."""
+    from linearnets import _signals
+
+    start = threading.Thread.start
+
+    def lingering_start(self: threading.Thread) -> None:
+        start(self)
+        if getattr(self, "_target", None) is _signals._send_later:
+            time.sleep(0.05)  # still in the hook, as a main thread descheduled there is
+
+    monkeypatch.setattr(threading.Thread, "start", lingering_start)
+    monkeypatch.setattr(sys, "unraisablehook", lambda args: None)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    reached = False
+    try:
+        with interrupts_never_dropped():
+            _Dropper(KeyboardInterrupt())
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                time.sleep(0.001)
+    except KeyboardInterrupt:
+        reached = True
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert reached
+
+
 def test_other_unraisable_errors_go_to_the_hook_there_was(
     handlers: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from types import FrameType
+from types import CodeType, FrameType
 
 __all__ = [
     "command_signals",
@@ -174,7 +174,8 @@ def interrupts_never_dropped() -> Iterator[None]:
         if type(exc) is KeyboardInterrupt and threading.current_thread() is threading.main_thread():
             signum = signal.SIGTERM if exc.args == ("SIGTERM",) else signal.SIGINT
             try:
-                threading.Thread(target=_send_later, args=(signum,), daemon=True).start()
+                args = (signum, redeliver.__code__)
+                threading.Thread(target=_send_later, args=args, daemon=True).start()
                 return
             except RuntimeError:  # no new thread (the interpreter is shutting down): say it
                 pass
@@ -187,7 +188,23 @@ def interrupts_never_dropped() -> Iterator[None]:
         sys.unraisablehook = previous
 
 
-def _send_later(signum: int) -> None:
-    """Send ``signum`` to this process once the thread that dropped it has left the hook."""
-    time.sleep(0.001)
+def _send_later(signum: int, hook: CodeType) -> None:
+    """Send ``signum`` to this process once the main thread has left the hook (whose code is
+    ``hook``): raised in there, the handler's ``KeyboardInterrupt`` would be dropped again ("Exception
+    ignored in sys.unraisablehook"). A fixed wait is not enough: on a loaded machine the main
+    thread may still be in the hook long after this thread starts."""
+    main = threading.main_thread().ident
+    deadline = time.monotonic() + 10  # a main thread stuck in the hook: send it anyway
+    while time.monotonic() < deadline and _running(main, hook):
+        time.sleep(0.001)
     os.kill(os.getpid(), signum)
+
+
+def _running(thread: int | None, code: CodeType) -> bool:
+    """Whether ``thread`` is running ``code`` now, anywhere on its stack."""
+    frame: FrameType | None = sys._current_frames().get(thread) if thread is not None else None
+    while frame is not None:
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
