@@ -27,6 +27,7 @@ from torch import nn
 
 from linearnets._warn import warn
 from linearnets.errors import DoubleSoftmaxWarning, UsageError
+from linearnets.training.loss_diagnosis import computes_as
 from linearnets.training.model_diagnosis import nan_from_finite
 from linearnets.training.totals import ignored
 from linearnets.validation import check_label_range, check_no_nan_scores
@@ -53,8 +54,8 @@ def check_first_values(
         loss: the loss function or module, for the checks that depend on which it is.
     """
     # torch's own: a subclass with a forward of its own may apply log_softmax itself
-    nll = _stock(loss, nn.NLLLoss) or loss is F.nll_loss
-    ce = _stock(loss, nn.CrossEntropyLoss) or loss is F.cross_entropy
+    nll = computes_as(loss, (nn.NLLLoss,)) or loss is F.nll_loss
+    ce = computes_as(loss, (nn.CrossEntropyLoss,)) or loss is F.cross_entropy
     scores = y_hat.detach()
     # one read-back: [any NaN score, every loss finite, largest score, smallest score, lowest
     # label, highest label]; float64 holds every label a model can have scores for
@@ -96,12 +97,6 @@ def check_first_values(
             "nn.Softmax and let the loss apply it (softmax(net(X)) still gives probabilities)",
             DoubleSoftmaxWarning,
         )
-
-
-def _stock(loss: Any, kind: type[nn.Module]) -> bool:
-    """Whether ``loss`` is a ``kind`` computing as torch's does: the module, or a subclass keeping
-    its ``forward`` (one with its own, ``super().forward(F.log_softmax(o, 1), y)``, takes logits)."""
-    return isinstance(loss, kind) and type(loss).forward is kind.forward
 
 
 def _first_warning(net: Any) -> bool:

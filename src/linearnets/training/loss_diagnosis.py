@@ -23,6 +23,7 @@ __all__ = [
     "BINARY_LOSSES",
     "CLASS_LOSSES",
     "REGRESSION_LOSSES",
+    "computes_as",
     "explain_loss_error",
     "is_regression_loss",
     "is_torch_loss",
@@ -45,13 +46,19 @@ def is_torch_loss(loss: Loss | None) -> bool:
     return isinstance(loss, nn.Module) and type(loss).__module__.startswith("torch.nn.")
 
 
-def is_regression_loss(loss: Loss | None) -> bool:
-    """Whether ``loss`` is one of torch's regression losses (:data:`REGRESSION_LOSSES`) computing
-    as torch's does: the module itself, or a subclass that keeps its ``forward``. A subclass with a
-    ``forward`` of its own may reshape or one-hot encode ``y`` before it calls torch's
+def computes_as(loss: Loss | None, kinds: tuple[type[nn.Module], ...]) -> bool:
+    """Whether ``loss`` is one of torch's loss modules ``kinds`` computing as torch's does: the
+    module itself, or a subclass that keeps its ``forward``. A subclass with a ``forward`` of its
+    own may reshape, one-hot encode or ``log_softmax`` its inputs before it calls torch's
     (``super().forward(o, F.one_hot(y, C).float())``): it is judged by what it returns, as a
     loss function is."""
-    return any(isinstance(loss, k) and type(loss).forward is k.forward for k in REGRESSION_LOSSES)
+    return any(isinstance(loss, k) and type(loss).forward is k.forward for k in kinds)
+
+
+def is_regression_loss(loss: Loss | None) -> bool:
+    """Whether ``loss`` is one of torch's regression losses (:data:`REGRESSION_LOSSES`) computing
+    as torch's does (see :func:`computes_as`)."""
+    return computes_as(loss, REGRESSION_LOSSES)
 
 
 def regression_loss_error(

@@ -122,9 +122,7 @@ def _passes_labels_on(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch
         stock = None
     if stock is not None and stock.shape == l.shape and torch.allclose(stock, l.detach()):
         return True
-    if len(_ENCODED) >= _ALIGNED_MAX:
-        _ENCODED.pop(next(iter(_ENCODED)))
-    _ENCODED[key] = _reference(loss)
+    _remember(_ENCODED, key, loss)
     return False
 
 
@@ -148,6 +146,13 @@ def _remembered(memory: dict[Any, Callable[[], Any]], key: Any, loss: Loss) -> b
     """Whether ``memory`` holds ``key`` for this very ``loss``, not one collected at its id."""
     reference = memory.get(key)
     return reference is not None and reference() is loss
+
+
+def _remember(memory: dict[Any, Callable[[], Any]], key: Any, loss: Loss) -> None:
+    """Keep ``key`` for ``loss`` in ``memory``, dropping the oldest past :data:`_ALIGNED_MAX`."""
+    if len(memory) >= _ALIGNED_MAX:
+        memory.pop(next(iter(memory)))
+    memory[key] = _reference(loss)
 
 
 def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor) -> None:
@@ -199,9 +204,7 @@ def check_reduced_loss(loss: Loss, y_hat: torch.Tensor, y: torch.Tensor, l: torc
             )
         if bool((y == y.reshape(-1)[0]).all()):
             return  # equal targets: both forms agree on this batch whatever the function does
-    if len(_ALIGNED) >= _ALIGNED_MAX:
-        _ALIGNED.pop(next(iter(_ALIGNED)))
-    _ALIGNED[key] = _reference(loss)
+    _remember(_ALIGNED, key, loss)
 
 
 def _value_and_grad(
