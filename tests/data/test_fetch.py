@@ -134,11 +134,11 @@ def test_a_running_download_keeps_its_temporary_file_from_another_clean_up(
     real_check = fetch._check
     cleaned: list[list[str]] = []
 
-    def check_while_another_cleans(tmp: Path, name: str, expected: tuple[int, str]) -> None:
+    def check_while_another_cleans(tmp: Path, expected: tuple[int, str]) -> None:
         _age(tmp)  # as old as a killed download's file
         remove_stale_parts(tmp.parent, [FIRST])
         cleaned.append(sorted(p.name for p in tmp.parent.iterdir()))
-        real_check(tmp, name, expected)
+        real_check(tmp, expected)
 
     monkeypatch.setattr(fetch, "_check", check_while_another_cleans)
     _try(mirror, tiny, tmp_path)
@@ -249,20 +249,20 @@ def test_a_file_bigger_than_expected_is_not_inflated_past_its_size(
     with pytest.raises(
         DatasetError, match=rf"expected at most {size} bytes once decompressed, got more"
     ):
-        fetch._check(tmp, "x", expected)
+        fetch._check(tmp, expected)
 
 
 def test_a_file_smaller_or_other_than_expected_is_refused(tmp_path: Path) -> None:
     tmp = tmp_path / "download.part"
     tmp.write_bytes(gzip.compress(bytes(99), mtime=0))
     with pytest.raises(DatasetError, match=r"^expected 100 bytes once decompressed, got 99$"):
-        fetch._check(tmp, "x", (100, hashlib.md5(bytes(100)).hexdigest()))
+        fetch._check(tmp, (100, hashlib.md5(bytes(100)).hexdigest()))
     tmp.write_bytes(gzip.compress(b"\x01" * 100, mtime=0))
     md5 = hashlib.md5(bytes(100)).hexdigest()
     found = hashlib.md5(b"\x01" * 100).hexdigest()
     with pytest.raises(DatasetError, match=rf"^expected MD5 {md5} once decompressed, got {found}$"):
-        fetch._check(tmp, "x", (100, md5))
-    fetch._check(tmp, "x", (100, found))  # the right file passes
+        fetch._check(tmp, (100, md5))
+    fetch._check(tmp, (100, found))  # the right file passes
 
 
 BODY = gzip.compress(bytes(100), mtime=0)  # the gzip of the expected file: 100 zero bytes
@@ -285,7 +285,7 @@ def test_a_damaged_download_says_what_the_mirror_sent_and_no_fix(
     tmp = tmp_path / "download.part"
     tmp.write_bytes(body)
     with pytest.raises(DatasetError, match=rf"^the file it sent: {reason}$"):
-        fetch._check(tmp, "x", (100, hashlib.md5(bytes(100)).hexdigest()))
+        fetch._check(tmp, (100, hashlib.md5(bytes(100)).hexdigest()))
 
 
 TEXTS = [
@@ -309,14 +309,14 @@ def test_a_body_that_is_not_the_file_says_what_it_looks_like(
     tmp.write_bytes(body)
     expected = (100, hashlib.md5(bytes(100)).hexdigest())
     with pytest.raises(DatasetError) as info:
-        fetch._check(tmp, "x", expected)
+        fetch._check(tmp, expected)
     assert str(info.value) == (
         f"expected a gzip file or the 100-byte file itself, got {len(body)} bytes that are "
         f"neither{looks}"
     )
     tmp.write_bytes(gzip.compress(body, mtime=0))  # the same, gzipped (Content-Encoding: gzip)
     with pytest.raises(DatasetError) as gzipped:
-        fetch._check(tmp, "x", expected)
+        fetch._check(tmp, expected)
     assert str(gzipped.value) == f"expected 100 bytes once decompressed, got {len(body)}{looks}"
 
 

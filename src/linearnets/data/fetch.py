@@ -82,9 +82,9 @@ def remove_stale_parts(folder: Path, names: Iterable[str]) -> None:
     remove_stale_temps(folder, pattern)
 
 
-def _check(tmp: Path, name: str, expected: tuple[int, str]) -> bytes | None:
-    """Raise DatasetError unless ``tmp`` holds ``name`` (decompressed size and MD5); return its
-    content if ``tmp`` is not gzipped (``None`` if it is)."""
+def _check(tmp: Path, expected: tuple[int, str]) -> bytes | None:
+    """Raise DatasetError unless ``tmp`` holds the file of ``expected`` (its decompressed size and
+    MD5); return its content if ``tmp`` is not gzipped (``None`` if it is)."""
     size, md5 = expected
     with on_disk():
         body = tmp.read_bytes()
@@ -199,7 +199,7 @@ def _save(
                 url, f, size=expected[0], timeout=timeout, progress=progress, desc=desc
             )
             try:
-                plain = _check(tmp, name, expected)
+                plain = _check(tmp, expected)
             except DatasetError as exc:
                 raise failed_at(url, final, exc) from None
             with on_disk():

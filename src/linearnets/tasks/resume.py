@@ -218,7 +218,7 @@ def _resume(
     )
     check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
     if ckpt.epoch == new.epochs:  # trains nothing: the run ends with the checkpoint's settings
-        new, changed = untrained_changes_dropped(old, new, changed, given=overrides)
+        new, changed = untrained_changes_dropped(new, changed, given=overrides)
     history = checkpoint_history(ckpt)  # before any file is rewritten from it
     exp = prepare(new, dist=dist)
     if exp.dist.is_main and ckpt.epoch < new.epochs:  # one that trains nothing changes nothing

@@ -85,7 +85,6 @@ def changed_settings(
 
 
 def untrained_changes_dropped(
-    old: SoftmaxConfig,
     new: SoftmaxConfig,
     changed: dict[str, tuple[Any, Any]],
     *,
@@ -100,9 +99,9 @@ def untrained_changes_dropped(
     SHA-256 is ``config.json``'s, which a move to a new path keeps.
 
     Args:
-        old: the checkpoint's settings.
         new: the settings asked for.
-        changed: the result settings ``new`` changes, as :func:`changed_settings` returns them.
+        changed: the result settings ``new`` changes, as :func:`changed_settings` returns them:
+            (the checkpoint's value, the new one) pairs.
         given: the settings the caller passed.
     """
     carried = {k: old_value for k, (old_value, _) in changed.items() if k not in given}
