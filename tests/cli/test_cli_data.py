@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from linearnets.cli import main
-from linearnets.data import fashion_mnist, files
+from linearnets.data import fashion_mnist_memo, files
 from linearnets.plotting._fonts import cjk_family
 
 REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -50,14 +50,14 @@ def test_report(real: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_report_from_the_cache(real: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    saved = dict(fashion_mnist._MEMO)
+    saved = dict(fashion_mnist_memo.MEMO)
     try:
         for _ in range(2):  # as two fresh processes: only the verification cache is shared
-            fashion_mnist._MEMO.clear()
+            fashion_mnist_memo.MEMO.clear()
             assert main(["data", "--data-dir", str(real)]) == 0
     finally:
-        fashion_mnist._MEMO.clear()
-        fashion_mnist._MEMO.update(saved)
+        fashion_mnist_memo.MEMO.clear()
+        fashion_mnist_memo.MEMO.update(saved)
     out = capsys.readouterr().out.split("found:")[-1]  # the second run's report
     assert out.startswith(f" --data-dir {real}\n")
     assert "verified: 4 files, unchanged since checked (verification cache" in out
@@ -79,20 +79,20 @@ def test_report_names_how_many_files_were_checked_now(
             shutil.copy(path, folder / path.name)  # 5 KB: the one to change
         else:
             (folder / path.name).symlink_to(path)
-    saved = dict(fashion_mnist._MEMO)
+    saved = dict(fashion_mnist_memo.MEMO)
     try:
         reports = []
         for change in (False, False, True):  # as fresh processes: only the cache is shared
             if change:
                 labels = folder / "t10k-labels-idx1-ubyte.gz"
                 os.utime(labels, ns=(labels.stat().st_atime_ns, labels.stat().st_mtime_ns + 10**9))
-            fashion_mnist._MEMO.clear()
+            fashion_mnist_memo.MEMO.clear()
             assert main(["data", "--data-dir", str(folder)]) == 0
             out = capsys.readouterr().out
             reports.append(next(line for line in out.splitlines() if line.startswith("verified:")))
     finally:
-        fashion_mnist._MEMO.clear()
-        fashion_mnist._MEMO.update(saved)
+        fashion_mnist_memo.MEMO.clear()
+        fashion_mnist_memo.MEMO.update(saved)
     cached = f"unchanged since checked (verification cache {tmp_path / 'cache'})"
     assert reports == [
         "verified: 4 files, size and MD5 checked now",

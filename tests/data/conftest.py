@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-from linearnets.data import fashion_mnist, files
+from linearnets.data import fashion_mnist_memo, files
 from linearnets.data.fashion_mnist import FashionMNISTArrays, read_fashion_mnist
 
 REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -75,11 +75,11 @@ def tiny() -> Tiny:
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Give each test its own cache folder and an empty memo (the real set's entry is restored after)."""
     monkeypatch.setenv("LINEARNETS_CACHE_DIR", str(tmp_path / "cache"))
-    saved = dict(fashion_mnist._MEMO)
-    fashion_mnist._MEMO.clear()
+    saved = dict(fashion_mnist_memo.MEMO)
+    fashion_mnist_memo.MEMO.clear()
     yield
-    fashion_mnist._MEMO.clear()
-    fashion_mnist._MEMO.update(saved)
+    fashion_mnist_memo.MEMO.clear()
+    fashion_mnist_memo.MEMO.update(saved)
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +90,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> FashionMNISTArrays:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LINEARNETS_CACHE_DIR", str(tmp_path_factory.mktemp("real-cache")))
         arrays = read_fashion_mnist(REAL_DIR)
-    _REAL_MEMO.update({k: v for k, v in fashion_mnist._MEMO.items() if v is arrays})
+    _REAL_MEMO.update({k: v for k, v in fashion_mnist_memo.MEMO.items() if v is arrays})
     return arrays
 
 
@@ -102,7 +102,7 @@ def real_memo(real: FashionMNISTArrays, monkeypatch: pytest.MonkeyPatch) -> Fash
     """The real set, also in the memo, and the first place a search looks (the Debian folder)."""
     monkeypatch.delenv("LINEARNETS_DATA", raising=False)
     monkeypatch.setattr(files, "_debian_dir", lambda: REAL_DIR)
-    fashion_mnist._MEMO.update(_REAL_MEMO)
+    fashion_mnist_memo.MEMO.update(_REAL_MEMO)
     return real
 
 

@@ -24,7 +24,7 @@ import pytest
 import torch
 from PIL import Image
 
-from linearnets.data import download, fashion_mnist, files, http_deadline
+from linearnets.data import download, fashion_mnist, fashion_mnist_memo, files, http_deadline
 from linearnets.data import loader as loader_module
 from linearnets.data.fashion_mnist import (
     CLASSES,
@@ -351,7 +351,7 @@ def test_tiny_files_read_and_memoised(tiny: Tiny, tmp_path: Path, gz: bool) -> N
     via_link = read_fashion_mnist(tmp_path / "link", checksums=tiny.files)  # another route
     assert via_link.test_labels is arrays.test_labels
     assert via_link.found.directory == tmp_path / "link"  # reports its own source
-    fashion_mnist._MEMO.clear()
+    fashion_mnist_memo.MEMO.clear()
     assert not read_fashion_mnist(root, checksums=tiny.files).hashed  # the verified cache answers
 
 
@@ -403,7 +403,7 @@ def test_verify_false_refuses_train_and_test_files_swapped(tiny: Tiny, tmp_path:
         "checksums give train 5, test 3); exchange the names of train-images-idx3-ubyte.gz and "
         "t10k-images-idx3-ubyte.gz, and of train-labels-idx1-ubyte.gz and t10k-labels-idx1-ubyte.gz"
     )
-    assert not fashion_mnist._MEMO  # nothing kept for a later read
+    assert not fashion_mnist_memo.MEMO  # nothing kept for a later read
     for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):  # as advised
         (root / f"{name}.gz").rename(root / "swap.gz")
         (root / f"{_SWAP[name]}.gz").rename(root / f"{name}.gz")
@@ -446,7 +446,7 @@ def test_verify_false_reads_a_subset_with_fewer_train_than_test_images(
         (root / name).write_bytes(idx_bytes(array))
     arrays = read_fashion_mnist(root, verify=False, checksums=tiny.files)  # tables of 5 and 3
     assert arrays.train_images.shape == (2, 28, 28) and arrays.test_images.shape == (4, 28, 28)
-    fashion_mnist._MEMO.clear()
+    fashion_mnist_memo.MEMO.clear()
     # train files of the test files' size, the test files not of the train's: no swap
     for name in ("images-idx3-ubyte", "labels-idx1-ubyte"):
         (root / f"train-{name}").write_bytes(tiny.raw[f"t10k-{name}"])
@@ -713,9 +713,9 @@ def test_hashed_is_true_when_any_one_file_was_hashed_now(tiny: Tiny, tmp_path: P
     """Three files answered by the verified cache and one hashed again (its mtime changed): hashed."""
     root = tiny.write(tmp_path / "root")
     assert read_fashion_mnist(root, checksums=tiny.files).hashed  # all four hashed and remembered
-    fashion_mnist._MEMO.clear()
+    fashion_mnist_memo.MEMO.clear()
     assert not read_fashion_mnist(root, checksums=tiny.files).hashed  # all four from the cache
-    fashion_mnist._MEMO.clear()
+    fashion_mnist_memo.MEMO.clear()
     path = root / f"{next(iter(tiny.files))}.gz"  # the first file read
     _later_mtime(path)
     arrays = read_fashion_mnist(root, checksums=tiny.files)
@@ -1075,14 +1075,14 @@ def test_the_memo_keeps_the_two_sets_used_last(tiny: Tiny, tmp_path: Path) -> No
     read_fashion_mnist(roots[1], checksums=tiny.files)
     assert read_fashion_mnist(roots[0], checksums=tiny.files).train_images is first.train_images
     read_fashion_mnist(roots[2], checksums=tiny.files)  # drops roots[1]'s, used before roots[0]'s
-    assert len(fashion_mnist._MEMO) == 2
+    assert len(fashion_mnist_memo.MEMO) == 2
     assert read_fashion_mnist(roots[0], checksums=tiny.files).train_images is first.train_images
-    held = {id(arrays.train_images) for arrays in fashion_mnist._MEMO.values()}
+    held = {id(arrays.train_images) for arrays in fashion_mnist_memo.MEMO.values()}
     again = read_fashion_mnist(roots[1], checksums=tiny.files)  # read again, not from the memo
     assert id(again.train_images) not in held
     for _ in range(3):  # one folder's file changed three times: one set of it held, the latest
         path = roots[0] / f"{next(iter(tiny.files))}.gz"
         _later_mtime(path)
         latest = read_fashion_mnist(roots[0], checksums=tiny.files)
-    assert len(fashion_mnist._MEMO) == 2
-    assert any(arrays is latest for arrays in fashion_mnist._MEMO.values())
+    assert len(fashion_mnist_memo.MEMO) == 2
+    assert any(arrays is latest for arrays in fashion_mnist_memo.MEMO.values())

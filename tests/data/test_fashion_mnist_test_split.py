@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from linearnets.data import fashion_mnist, files
+from linearnets.data import fashion_mnist_memo, files
 from linearnets.data.fashion_mnist import FashionMNISTArrays, read_fashion_mnist
 from linearnets.data.files import HOW_TO_GET, TEST_FILES
 from linearnets.errors import DatasetError, UsageError, UsageTypeError
@@ -85,7 +85,7 @@ def test_the_tiny_test_files_alone_are_read_verified_and_memoised(
     assert np.array_equal(arrays.test_labels.numpy(), tiny.arrays["t10k-labels-idx1-ubyte"])
     again = read_fashion_mnist(root, checksums=tiny.files, train=False)
     assert again.test_images is arrays.test_images and not again.hashed  # the memo
-    fashion_mnist._MEMO.clear()
+    fashion_mnist_memo.MEMO.clear()
     assert not read_fashion_mnist(root, checksums=tiny.files, train=False).hashed  # the cache
     with pytest.raises(UsageError, match=r"which lacks train-images-idx3-ubyte, train-labels"):
         read_fashion_mnist(root, checksums=tiny.files)

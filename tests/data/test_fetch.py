@@ -151,9 +151,9 @@ def test_a_file_locked_by_a_download_is_not_stale_and_is_kept(tmp_path: Path) ->
     part.write_bytes(b"partial")
     _age(part)
     with part.open("rb") as held:
-        assert fetch._lock(held)  # held as a running download holds it
+        assert locked_temps.try_lock(held)  # held as a running download holds it
         with part.open("rb") as other:
-            assert not fetch._lock(other)  # another open file cannot take it
+            assert not locked_temps.try_lock(other)  # another open file cannot take it
         remove_stale_parts(tmp_path, [FIRST])
         assert part.exists()
     remove_stale_parts(tmp_path, [FIRST])  # its download was killed: the lock went with it
@@ -187,7 +187,7 @@ def test_a_killed_downloads_file_is_removed_however_recent(tmp_path: Path) -> No
     part = tmp_path / f".{FIRST}.gz.aaaaaaaa.part"
     part.write_text("x")  # just written
     with part.open("rb") as held:
-        assert fetch._lock(held)  # a live download's
+        assert locked_temps.try_lock(held)  # a live download's
         remove_stale_parts(tmp_path, [FIRST])
         assert part.exists()
     remove_stale_parts(tmp_path, [FIRST])  # its writer is gone

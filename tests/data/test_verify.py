@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from linearnets.data import cache as cache_module
-from linearnets.data import fashion_mnist, files, verify
+from linearnets.data import fashion_mnist_memo, files, verify
 from linearnets.data.fashion_mnist import read_fashion_mnist
 from linearnets.data.files import how_to_replace
 from linearnets.data.folder_contents import FASHION_MNIST_FILES
@@ -500,7 +500,7 @@ def test_a_load_the_cache_answers_lists_each_cache_folder_once(
     root = tiny.write(tmp_path / "d")
     cache = tmp_path / "cache"  # LINEARNETS_CACHE_DIR (conftest)
     read_fashion_mnist(root, checksums=tiny.files)  # hashes, fills the cache
-    fashion_mnist._MEMO.clear()
+    fashion_mnist_memo.MEMO.clear()
     killed = [_temp(cache / "fashion-mnist", NAME), _temp(cache, "verified.json")]
     listed: list[Path] = []
     real_remove = cache_module.remove_stale_temps

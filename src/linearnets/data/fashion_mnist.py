@@ -18,7 +18,6 @@ from pathlib import Path
 import torch
 
 from linearnets._warn import warn
-from linearnets.data import fashion_mnist_memo
 from linearnets.data.dataset import FashionMNIST
 from linearnets.data.fashion_mnist_arrays import FashionMNISTArrays
 from linearnets.data.fashion_mnist_checks import check_not_swapped, check_splits
@@ -43,9 +42,6 @@ __all__ = [
     "load_data_fashion_mnist",
     "read_fashion_mnist",
 ]
-
-# the memo's own dict (cleared and refilled in place, never rebound): clearing it here clears it
-_MEMO = fashion_mnist_memo.MEMO
 
 
 def read_fashion_mnist(

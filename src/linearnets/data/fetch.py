@@ -28,7 +28,7 @@ from typing import BinaryIO
 
 from linearnets._fs import missing_folders, new_file_mode
 from linearnets.data.idx import GZIP_MAGIC, decompress
-from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps, try_lock
+from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps
 from linearnets.data.transfer import (
     MIN_BYTES_PER_SECOND,
     DiskError,
@@ -46,7 +46,6 @@ __all__ = [
 ]
 
 PART_SUFFIX = ".part"  # temporary files: .NAME.gz.XXXXXXXX.part (mkstemp's 8 characters)
-_lock = try_lock  # a download's temporary file is locked until it is renamed (or removed)
 OPEN_TRIES = 3  # a folder removed under a download is made again this many times at most
 
 
