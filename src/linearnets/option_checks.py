@@ -46,15 +46,7 @@ def check_positive_float(
 ) -> float:
     """Return ``value`` as a float if it is a finite real number > 0 (a NumPy scalar or a 0-d tensor
     too), else raise :class:`UsageError`; ``fix`` defaults to an example value."""
-    example = fix or f"pass e.g. {name}={min(0.1, maximum if maximum is not None else 0.1):g}"
-    value = scalar_value(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        _fail(name, "a positive number", value, example, kind=UsageTypeError)
-    if not is_finite_number(value) or value <= 0:
-        _fail(name, "a finite number > 0", value, example)
-    if maximum is not None and value > maximum:
-        _fail(name, f"a number in (0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")
-    return float(value)
+    return _check_from_zero(name, value, zero=False, fix=fix, maximum=maximum)
 
 
 def check_non_negative_float(
@@ -62,15 +54,27 @@ def check_non_negative_float(
 ) -> float:
     """Return ``value`` as a float if it is a finite real number ≥ 0 (a NumPy scalar or a 0-d tensor
     too), else raise :class:`UsageError`; ``fix`` defaults to an example value."""
-    example = fix or f"pass e.g. {name}={min(0.01, maximum if maximum is not None else 0.01):g}"
+    return _check_from_zero(name, value, zero=True, fix=fix, maximum=maximum)
+
+
+def _check_from_zero(
+    name: str, value: Any, *, zero: bool, fix: str, maximum: float | None
+) -> float:
+    """Return ``value`` as a float if it is a finite real number > 0 (≥ 0 with ``zero``) and at
+    most ``maximum``, else raise :class:`UsageError` with ``fix`` (default: an example value)."""
+    typical = 0.01 if zero else 0.1
+    example = (
+        fix or f"pass e.g. {name}={min(typical, maximum if maximum is not None else typical):g}"
+    )
+    kind, bound, low = ("non-negative", ">= 0", "[") if zero else ("positive", "> 0", "(")
     value = scalar_value(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        _fail(name, "a non-negative number", value, example, kind=UsageTypeError)
-    if not is_finite_number(value) or value < 0:
-        _fail(name, "a finite number >= 0", value, example)
+        _fail(name, f"a {kind} number", value, example, kind=UsageTypeError)
+    if not is_finite_number(value) or value < 0 or (value == 0 and not zero):
+        _fail(name, f"a finite number {bound}", value, example)
     if maximum is not None and value > maximum:
-        _fail(name, f"a number in [0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")
-    return abs(float(value))  # -0.0 as 0.0: a config read "noise_std": -0.0, against this rule
+        _fail(name, f"a number in {low}0, {maximum:g}]", value, fix or f"pass at most {maximum:g}")
+    return abs(float(value))  # -0.0 as 0.0: a config read "noise_std": -0.0, against the rule >= 0
 
 
 def check_bool(name: str, value: Any) -> bool:
