@@ -8,15 +8,11 @@ import torch
 
 from linearnets.errors import UsageError
 from linearnets.models.scratch.linreg_checks import linreg_checked, refuse_flat_features
-from linearnets.models.scratch.module import ScratchModule, initial_normal
+from linearnets.models.scratch.module import ScratchModule
 from linearnets.validation import (
-    check_bool,
-    check_finite_init,
     check_float_tensor,
-    check_generator,
     check_holds_values,
     check_model_size,
-    check_non_negative_float,
     check_positive_int,
     is_column,
 )
@@ -150,13 +146,11 @@ class LinearRegressionScratch(ScratchModule):
     ) -> None:
         num_inputs = check_positive_int("num_inputs", num_inputs)
         check_model_size(num_inputs, 1)
-        sigma = check_non_negative_float("sigma", sigma, fix="pass e.g. sigma=0.01")
-        check_generator("generator", generator)
-        self.analytic = check_bool("analytic", analytic)
-        w = initial_normal(num_inputs, 1, generator=generator) * sigma  # (d, 1), the default dtype
-        check_finite_init("sigma", sigma, w)
-        self.w = w.requires_grad_(not analytic)
-        self.b = torch.zeros(1, requires_grad=not analytic)
+        w = self._initial_weights(
+            num_inputs, 1, sigma=sigma, generator=generator, analytic=analytic
+        )
+        self.w = w.requires_grad_(not self.analytic)  # (d, 1)
+        self.b = torch.zeros(1, requires_grad=not self.analytic)
 
     def param_names(self) -> tuple[str, ...]:
         """Return the parameters' attribute names, in :meth:`parameters` order."""

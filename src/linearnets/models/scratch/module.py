@@ -8,7 +8,14 @@ from typing import Any, NamedTuple, TypeVar
 import torch
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.validation import check_bool, check_holds_values, describe
+from linearnets.validation import (
+    check_bool,
+    check_finite_init,
+    check_generator,
+    check_holds_values,
+    check_non_negative_float,
+    describe,
+)
 
 __all__ = ["IncompatibleKeys", "ScratchModule", "check_batch_device", "initial_normal"]
 
@@ -54,6 +61,19 @@ class ScratchModule:
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
         return self.forward(X)
+
+    def _initial_weights(
+        self, *shape: int, sigma: float, generator: torch.Generator | None, analytic: bool
+    ) -> torch.Tensor:
+        """Check the options both scratch models take, keep ``analytic`` as ``self.analytic``, and
+        return the initial weights: ``shape`` N(0, sigma²) draws from ``generator``, in torch's
+        default dtype and device (see :func:`initial_normal`), not yet requiring grad."""
+        sigma = check_non_negative_float("sigma", sigma, fix="pass e.g. sigma=0.01")
+        check_generator("generator", generator)
+        self.analytic = check_bool("analytic", analytic)
+        weights = initial_normal(*shape, generator=generator) * sigma
+        check_finite_init("sigma", sigma, weights)
+        return weights
 
     def parameters(self) -> Iterator[torch.Tensor]:
         """Yield the trainable tensors, like ``nn.Module.parameters()``."""

@@ -21,15 +21,11 @@ from linearnets.models.scratch.cross_entropy import (
     softmax,
     softmax_cross_entropy_grad,
 )
-from linearnets.models.scratch.module import ScratchModule, initial_normal
+from linearnets.models.scratch.module import ScratchModule
 from linearnets.validation import (
-    check_bool,
-    check_finite_init,
     check_float_tensor,
-    check_generator,
     check_label_tensor,
     check_model_size,
-    check_non_negative_float,
     check_positive_int,
 )
 
@@ -81,13 +77,11 @@ class SoftmaxRegressionScratch(ScratchModule):
         self.num_inputs = check_positive_int("num_inputs", num_inputs)
         self.num_outputs = check_positive_int("num_outputs", num_outputs)
         check_model_size(self.num_inputs, self.num_outputs)
-        sigma = check_non_negative_float("sigma", sigma, fix="pass e.g. sigma=0.01")
-        check_generator("generator", generator)
-        self.analytic = check_bool("analytic", analytic)
         # W is (d, q) as in the book, stored column-major (the transpose of a contiguous (q, d)):
         # MKL's X @ W and its backward run ~3x faster in that layout for q = 10 columns
-        W = (initial_normal(self.num_outputs, self.num_inputs, generator=generator) * sigma).T
-        check_finite_init("sigma", sigma, W)
+        W = self._initial_weights(
+            self.num_outputs, self.num_inputs, sigma=sigma, generator=generator, analytic=analytic
+        ).T
         self.W = W.requires_grad_(not self.analytic)
         self.b = torch.zeros(self.num_outputs, requires_grad=not self.analytic)
 
