@@ -175,6 +175,19 @@ def check_show_count(n: int) -> None:
         raise UsageError(f"-n must be at most {MAX_SHOW} images, got {n}; pass e.g. -n 18")
 
 
+def add_data_dir_option(
+    p: argparse.ArgumentParser, *, help: str, default: Any = None, metavar: str | None = None
+) -> None:
+    """Add --data-dir, the folder holding the Fashion-MNIST files (data, predict and softmax)."""
+    p.add_argument(
+        "--data-dir",
+        type=path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data"),
+        default=default,
+        metavar=metavar,
+        help=help,
+    )
+
+
 def add_lang_option(p: argparse.ArgumentParser) -> None:
     """Add --lang, the language of the figure's text labels (the book's English or Chinese)."""
     p.add_argument(

@@ -14,6 +14,7 @@ from typing import Any
 
 from linearnets.cli import OneLineParser
 from linearnets.cli._options import (
+    add_data_dir_option,
     add_lang_option,
     add_show_count,
     check_show_count,
@@ -24,16 +25,6 @@ from linearnets.errors import UsageError
 SEARCH_HELP = "folder holding the Fashion-MNIST files (default: search the usual places)"
 
 
-def _data_dir(parser: argparse.ArgumentParser, *, default: Any, help: str = SEARCH_HELP) -> None:
-    parser.add_argument(
-        "--data-dir",
-        type=path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data"),
-        default=default,
-        metavar="DIR",
-        help=help,
-    )
-
-
 def add_parser(sub: Any) -> None:
     """Register the ``data`` subcommand and its actions ``show`` and ``download``."""
     p = sub.add_parser(
@@ -42,7 +33,7 @@ def add_parser(sub: Any) -> None:
         description="Report where Fashion-MNIST was found, whether it verified, and its counts per "
         "split and class; 'show' draws the first training images, 'download' fetches the files.",
     )
-    _data_dir(p, default=None)
+    add_data_dir_option(p, metavar="DIR", help=SEARCH_HELP)
     p.set_defaults(func=run, action=None)
     actions = p.add_subparsers(dest="action", metavar="[ACTION]", parser_class=type(p))
     _add_show(actions)
@@ -66,7 +57,8 @@ def _add_show(actions: Any) -> None:
         help="image file, PNG, SVG or PDF (default: %(default)s)",
     )
     add_lang_option(show)
-    _data_dir(show, default=argparse.SUPPRESS)  # so 'data --data-dir DIR show' keeps DIR
+    # SUPPRESS: so 'data --data-dir DIR show' keeps DIR
+    add_data_dir_option(show, default=argparse.SUPPRESS, metavar="DIR", help=SEARCH_HELP)
 
 
 def _add_download(actions: Any) -> None:
@@ -78,9 +70,10 @@ def _add_download(actions: Any) -> None:
         "it already holds some of them, or is a FashionMNIST/raw folder), verifying each; files "
         "already there and valid are kept. A FashionMNIST folder is refused: pass the one above.",
     )
-    _data_dir(
+    add_data_dir_option(
         download,
         default=argparse.SUPPRESS,
+        metavar="DIR",
         help="folder to download into (default: ./data, searched later without --data-dir)",
     )
     download.add_argument(

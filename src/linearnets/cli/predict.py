@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets.cli._options import (
+    add_data_dir_option,
     add_lang_option,
     add_show_count,
     check_show_count,
@@ -48,10 +49,8 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="image file (default: RUN_DIR/predict-N.png)",
     )
-    p.add_argument(
-        "--data-dir",
-        type=path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data"),
-        default=None,
+    add_data_dir_option(
+        p,
         help="folder holding the Fashion-MNIST files, the test split's two (t10k-*) enough "
         "(default: the run's --data-dir while it holds them, else search the usual places)",
     )

@@ -10,6 +10,7 @@ from linearnets._json import dumps_strict
 from linearnets._signals import first_signal, held_signals
 from linearnets.cli import _ranks
 from linearnets.cli._options import (
+    add_data_dir_option,
     add_resume_options,
     check_resume_options,
     non_negative_int,
@@ -19,8 +20,6 @@ from linearnets.cli._options import (
 )
 from linearnets.config import PLOT_MODES, SOFTMAX_IMPLS, SoftmaxConfig
 from linearnets.errors import UsageError
-
-_FOLDER = path_arg_for("the folder holding the Fashion-MNIST files", "--data-dir data")
 
 if TYPE_CHECKING:
     from linearnets.tasks.training_run import SoftmaxResult
@@ -93,7 +92,7 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
 
 def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
     """Add the options of the data, the device and the run folder: --data-dir ... --no-guard."""
-    p.add_argument("--data-dir", type=_FOLDER, help="folder holding the Fashion-MNIST files")
+    add_data_dir_option(p, help="folder holding the Fashion-MNIST files")
     p.add_argument(
         "--data",
         type=path_arg_for("a .npz data file", "--data train.npz"),
