@@ -23,6 +23,7 @@ from linearnets.training.history import EpochMetrics
 from linearnets.training.interrupt import (
     GracefulInterrupt,
     TrainingInterrupted,
+    raise_run_stop,
     sigterm_as_keyboard_interrupt,
     stop_behind,
 )
@@ -521,6 +522,42 @@ def test_stop_behind_finds_the_stop_a_second_signal_cut_short() -> None:
     except KeyboardInterrupt as second:
         assert stop_behind(second) is first  # through the chain's contexts, from None or not
     assert stop_behind(KeyboardInterrupt()) is None
+
+
+class _BeforeTraining(KeyboardInterrupt):
+    """A command's own stop before training began, built from the plain stop it stands for."""
+
+    def __init__(self, stop: KeyboardInterrupt) -> None:
+        super().__init__(*stop.args)
+        self.stop = stop
+
+
+def _raised_for(exc: KeyboardInterrupt, *, returned: bool) -> BaseException:
+    """Return what raise_run_stop raises for ``exc``, raised and caught as a command catches it."""
+    try:
+        try:
+            raise exc
+        except KeyboardInterrupt as caught:
+            raise_run_stop(caught, returned=returned, before_training=_BeforeTraining)
+    except BaseException as raised:
+        return raised
+    raise AssertionError("raise_run_stop returned")
+
+
+def test_a_commands_stop_is_trainings_own_the_one_a_second_signal_cut_short_or_its_own() -> None:
+    own = TrainingInterrupted(signal_name="SIGINT", epoch=2, step=5)
+    assert _raised_for(own, returned=False) is own  # it names where training stopped
+    plain = KeyboardInterrupt("SIGTERM")
+    assert _raised_for(plain, returned=True) is plain  # the run returned: the caller's stop
+    before = _raised_for(KeyboardInterrupt("SIGTERM"), returned=False)
+    assert type(before) is _BeforeTraining and before.args == ("SIGTERM",)
+    assert before.__suppress_context__  # said in the command's words alone
+    first = TrainingInterrupted(signal_name="SIGTERM", epoch=1, step=0)
+    try:
+        raise first
+    except TrainingInterrupted:
+        second = _raised_for(KeyboardInterrupt("SIGTERM"), returned=False)  # a second signal
+    assert second is first
 
 
 def test_an_abort_before_the_first_epoch_says_at_the_start() -> None:

@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
             from linearnets.tasks.linreg_resume import resume_linreg
             from linearnets.tasks.stopping import complete_when_returned
             from linearnets.training.callbacks import ConsoleLogger
-            from linearnets.training.interrupt import stop_behind
+            from linearnets.training.interrupt import raise_run_stop
 
             logger = ConsoleLogger(progress=False)
     except KeyboardInterrupt as exc:
@@ -178,13 +178,13 @@ def run(args: argparse.Namespace) -> int:
                     resume_linreg(args.resume, force=args.force, callbacks=[logger], **given)
                 )
         except KeyboardInterrupt as exc:
-            # one that says where it stopped already, or one once the run returned
-            if type(exc) is not KeyboardInterrupt or finished:
-                raise
-            first = stop_behind(exc)  # a second signal's, cutting training's stop short
-            if first is not None:
-                raise first from None
-            raise LinregInterrupted(*exc.args, out=args.out, resume=args.resume) from None
+            raise_run_stop(
+                exc,
+                returned=bool(finished),
+                before_training=lambda stop: LinregInterrupted(
+                    *stop.args, out=args.out, resume=args.resume
+                ),
+            )
         with held_signals(raise_after=False):  # the run is complete: its results are whole
             _print_results(finished[0], as_json=args.json)
     return 0

@@ -191,7 +191,7 @@ def _train(
             from linearnets.tasks.softmax import run_softmax
             from linearnets.training.callbacks import ConsoleLogger
             from linearnets.training.distributed import shutdown_distributed
-            from linearnets.training.interrupt import stop_behind
+            from linearnets.training.interrupt import raise_run_stop
     except KeyboardInterrupt as exc:
         raise StoppedBeforeTraining(exc, resume=args.resume) from None
     logger = ConsoleLogger()
@@ -205,13 +205,11 @@ def _train(
                 )
             )
     except KeyboardInterrupt as exc:
-        # training's own stop names the resume; one once the run returned is the caller's
-        if type(exc) is not KeyboardInterrupt or finished:
-            raise
-        first = stop_behind(exc)  # a second signal's, cutting training's stop short
-        if first is not None:
-            raise first from None
-        raise StoppedBeforeTraining(exc, resume=args.resume) from None
+        raise_run_stop(
+            exc,
+            returned=bool(finished),
+            before_training=lambda stop: StoppedBeforeTraining(stop, resume=args.resume),
+        )
     except Exception:
         if dist.enabled and dist.is_main:  # said by rank 0 alone: the others lose it as it leaves
             _ranks.rank_0_reports()

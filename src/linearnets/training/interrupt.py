@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 
@@ -38,6 +39,7 @@ __all__ = [
     "GracefulInterrupt",
     "TrainingInterrupted",
     "launched_as_before",
+    "raise_run_stop",
     "sigterm_as_keyboard_interrupt",
     "stop_behind",
 ]
@@ -161,6 +163,27 @@ def stop_behind(exc: BaseException) -> TrainingInterrupted | None:
         seen.add(id(behind))
         behind = behind.__context__
     return None
+
+
+def raise_run_stop(
+    exc: KeyboardInterrupt,
+    *,
+    returned: bool,
+    before_training: Callable[[KeyboardInterrupt], KeyboardInterrupt],
+) -> NoReturn:
+    """Raise what the stop ``exc`` that reached a command's run (or resume) call stands for.
+
+    Training's own stop (which names where it stopped), or any stop once the run had ``returned``,
+    goes on as it is; a second signal's plain ``KeyboardInterrupt`` as the training stop it cut
+    short (:func:`stop_behind`); any other plain one came before training began:
+    ``before_training(exc)``, the command's own stop.
+    """
+    if type(exc) is not KeyboardInterrupt or returned:
+        raise exc
+    first = stop_behind(exc)
+    if first is not None:
+        raise first from None
+    raise before_training(exc) from None
 
 
 class GracefulInterrupt(Callback):
