@@ -38,6 +38,7 @@ from linearnets.training.loop_checks import (
     check_updater_object,
     check_updater_params,
 )
+from linearnets.training.shards import scalar_seed
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
 from linearnets.training.updaters import Updater, check_optimizer, streamlined
@@ -91,8 +92,8 @@ def train_epoch(
         loss: ``loss(y_hat, y)``, per-example losses ((B,), or (B, 1) as ``squared_loss``'s;
             ``reduction='none'``); a mean-reduced loss also works, and a torch loss with
             ``reduction='sum'`` trains with the sum's gradient, as the book's does, and reports
-            the mean per example (in one process; data-parallel runs need per-example or mean
-            losses).
+            the mean per example (in a data-parallel run too, as a class-weighted mean: see
+            :func:`~linearnets.training.shards.scalar_seed`).
         updater: ``torch.optim.SGD``, the scratch ``SGD``, or anything with ``zero_grad``/``step``.
         on_step: called after each step with (step index, per-example losses), e.g. a divergence
             guard; a loss reduced to one number reaches it as B per-example values (a mean repeated,
@@ -134,8 +135,9 @@ def train_epoch(
             if dist is not None:
                 scale *= dist.world_size
             y_hat, l = train_step(
-                net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0
-            )
+                net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0,
+                scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
+            )  # fmt: skip
             if on_step is not None:
                 on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
             totals.add(y_hat, y, l)

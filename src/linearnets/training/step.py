@@ -63,6 +63,7 @@ def train_step(
     scale: float,
     dist: DistContext | None = None,
     check_targets: bool = False,
+    scalar_seed: float | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run one update and return ``(y_hat, l)``; ``l`` holds per-example losses, detached.
 
@@ -75,7 +76,10 @@ def train_step(
     (B, k), is averaged over all B · k of them, as that call averages it: see :func:`value_scale`). An ``analytic`` model trained on its own loss
     (``net.analytic_loss``) runs its fused ``analytic_step``; with another loss, its
     ``analytic_backward``. In a data-parallel run ``scale`` is
-    ``world_size / global_B``, so that averaging the gradients over processes gives the global mean.
+    ``world_size / global_B``, so that averaging the gradients over processes gives the global mean;
+    a loss reduced to one number (0-d) is then seeded with ``scalar_seed`` where given, its share
+    of the global objective when that is no batch mean (a sum, a class-weighted mean: see
+    :func:`~linearnets.training.shards.scalar_seed`).
 
     ``check_targets`` checks integer targets against the output before the update
     (:func:`~linearnets.training.totals.check_scores`: a classifier's labels (B,) for scores (B, C),
@@ -103,7 +107,7 @@ def train_step(
         updater.zero_grad()
         try:  # free unless backward raises (try costs nothing in Python 3.11)
             # l.backward(full_like(l, value_scale(l, B, scale))), minus its Python checks
-            backward_scaled(l, value_scale(l, y.shape[0], scale))
+            backward_scaled(l, value_scale(l, y.shape[0], scale, scalar_seed))
         except RuntimeError as err:
             if (
                 not y.is_floating_point()
@@ -121,16 +125,19 @@ def train_step(
     return y_hat, detached(l)
 
 
-def value_scale(l: torch.Tensor, batch: int, scale: float) -> float:
+def value_scale(
+    l: torch.Tensor, batch: int, scale: float, scalar_seed: float | None = None
+) -> float:
     """Return the gradient seed of each value of the loss ``l`` for ``scale`` per example.
 
     Per-example losses (B,) or (B, 1) take ``scale`` each. A loss with k values per example (B, k) (e.g.
     ``nn.MSELoss(reduction="none")`` on k outputs) is averaged over all of them, as
     ``reduction="mean"`` and the book's ``l.mean().backward()`` do: ``scale / k`` each. A loss already
-    reduced to the batch mean (0-d) is scaled back to the sum: d(scale · B · mean)/d mean = scale · B.
+    reduced to the batch mean (0-d) is scaled back to the sum: d(scale · B · mean)/d mean = scale · B;
+    ``scalar_seed``, where given, is a 0-d loss's seed instead.
     """
     if not l.ndim:
-        return batch * scale
+        return batch * scale if scalar_seed is None else scalar_seed
     return scale / max(math.prod(l.shape[1:]), 1)
 
 

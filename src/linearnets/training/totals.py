@@ -31,6 +31,7 @@ from linearnets.validation import (
 __all__ = [
     "EpochTotals",
     "check_scores",
+    "class_weight",
     "detached",
     "ignored",
     "summed_scalar_loss",
@@ -39,7 +40,7 @@ __all__ = [
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def _class_weight(loss: object) -> torch.Tensor | None:
+def class_weight(loss: object) -> torch.Tensor | None:
     """Return the class weights of a mean-reduced ``nn.CrossEntropyLoss`` / ``nn.NLLLoss`` (whose
     mean divides by the batch's Σ w[y]), else ``None``."""
     if not isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss) or loss.reduction != "mean":
@@ -123,7 +124,7 @@ class EpochTotals:
         """
         if summed is None:
             summed = getattr(loss, "reduction", None) == "sum"
-        weight = _class_weight(loss) if not summed else None
+        weight = class_weight(loss) if not summed else None
         return cls(
             summed=summed, nan_probe=nan_probe, class_weight=weight, ignore_index=ignored(loss)
         )
