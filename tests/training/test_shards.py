@@ -1,4 +1,5 @@
-"""A data-parallel epoch's shares: a 0-d loss's share of the global batch's objective (D2L §3.6.6).
+"""A data-parallel epoch's shares: as many steps on every rank, and a 0-d loss's share of the
+global batch's objective (D2L §3.6.6).
 
 The ranks are threads of this process, each with its own model, whose collectives meet at a
 barrier and add up what every rank brought (as gloo's all-reduce does); the oracle is
@@ -17,9 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
 from linearnets.training.loop import train_epoch
-from linearnets.training.shards import scalar_seed
+from linearnets.training.shards import check_same_steps, scalar_seed
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -167,6 +169,67 @@ def test_a_summed_loss_reports_the_mean_per_example_of_every_rank(gen: torch.Gen
         return train_epoch(net, shares, nn.CrossEntropyLoss(reduction="sum"), updater, dist=dist)[0]
 
     assert _on_ranks(2, rank) == [pytest.approx(total / 11, rel=1e-6)] * 2
+
+
+def test_ranks_with_other_numbers_of_batches_are_refused_by_every_one_of_them(
+    gen: torch.Generator,
+) -> None:
+    """X[rank::2] of 9 examples in batches of 2: 3 on rank 0, 2 on rank 1. Rank 0's third step
+    waited in its gradients' all-reduce for a rank gone to the epoch's totals: it hung."""
+    X, y = torch.randn(9, 5, generator=gen), torch.randint(0, 3, (9,), generator=gen)
+
+    nets = [nn.Linear(5, 3).eval() for _ in range(2)]
+
+    def rank(dist: DistContext) -> Any:
+        net = nets[dist.rank]
+        Xr, yr = X[dist.rank :: 2], y[dist.rank :: 2]
+        shard = [(Xr[i : i + 2], yr[i : i + 2]) for i in range(0, len(Xr), 2)]
+        updater = torch.optim.SGD(net.parameters(), lr=0.1)
+        return train_epoch(net, shard, nn.CrossEntropyLoss(reduction="none"), updater, dist=dist)
+
+    said = _on_ranks(2, rank)
+    assert [net.training for net in nets] == [False, False]  # refused before the mode changed
+    for error in said:
+        assert isinstance(error, UsageError), said
+        assert str(error) == (
+            "train_iter must yield the same number of batches on every rank of a data-parallel "
+            "run (each step averages the gradients of all 2), got 3 on rank 0, 2 on rank 1; give "
+            "each rank its share of every global batch (rows rank::world_size of each), or shards "
+            "of one length, as torch's DistributedSampler pads them"
+        )
+
+
+def test_ranks_with_one_number_of_batches_go_on() -> None:
+    said = _on_ranks(3, lambda dist: check_same_steps("train_iter", [1] * 4, dist))
+    assert said == [None, None, None]
+
+
+def test_the_ranks_of_one_number_of_batches_are_named_together() -> None:
+    def rank(dist: DistContext) -> None:
+        check_same_steps("train_iter", [1] * (5 if dist.rank == 1 else 4), dist)
+
+    said = _on_ranks(3, rank)
+    assert all(isinstance(error, UsageError) for error in said), said
+    assert "got 4 on ranks 0, 2, 5 on rank 1;" in str(said[0])
+
+
+class _Unsized:
+    def __iter__(self) -> Any:
+        return iter([])
+
+
+class _Sharded(list[Batch]):
+    def global_batch_size(self, step: int) -> int:
+        return 0
+
+
+@pytest.mark.parametrize("batches", [_Unsized(), _Sharded()], ids=["no-len", "sharded-loader"])
+def test_batches_without_a_length_or_sharded_by_global_batch_are_not_compared(
+    batches: Any,
+) -> None:
+    """No collective at all: a rank-0-only call returns (a collective would wait forever)."""
+    dist = _ThreadRank(rank=0, world_size=2, exchange=_Exchange(2))
+    check_same_steps("train_iter", batches, dist)
 
 
 def test_one_process_takes_a_0_d_loss_as_it_is() -> None:

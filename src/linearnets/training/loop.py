@@ -38,7 +38,7 @@ from linearnets.training.loop_checks import (
     check_updater_object,
     check_updater_params,
 )
-from linearnets.training.shards import scalar_seed
+from linearnets.training.shards import check_same_steps, scalar_seed
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
 from linearnets.training.updaters import Updater, check_optimizer, streamlined
@@ -98,7 +98,9 @@ def train_epoch(
         on_step: called after each step with (step index, per-example losses), e.g. a divergence
             guard; a loss reduced to one number reaches it as B per-example values (a mean repeated,
             a sum shared out).
-        dist: the data-parallel context; metrics are then summed over every process.
+        dist: the data-parallel context; metrics are then summed over every process, and
+            ``train_iter`` must yield as many batches on every process (refused otherwise,
+            where it has a ``len()``).
         scalar_loss: how a loss reduced to one number (0-d) is reported: ``"mean"`` (the batch's
             mean, counted once per example) or ``"sum"`` (counted once, as the book's
             ``train_epoch_ch3`` counts ``float(l.sum())`` whatever the loss; ``linearnets.d2l``
@@ -119,6 +121,7 @@ def train_epoch(
     check_updater_params(net, updater)
     check_updater_lr(updater)
     check_net_tensors(net)
+    check_same_steps("train_iter", train_iter, dist)  # before the mode changes: a refusal keeps it
     restore_mode = switch_mode(net, True)
     totals = EpochTotals.for_loss(loss, summed=summed)
     allow_empty = dist is not None and dist.enabled

@@ -1,23 +1,68 @@
 """What a data-parallel epoch asks of each rank's share of the batches, besides its gradients
 (D2L §3.6.6).
 
-Every step averages the ranks' gradients (summed, then divided by the world size), so a loss a
-rank reduces to one number (0-d) must weigh in with its share of the global batch's objective
-(:func:`scalar_seed`). In one process it is a no-op.
+Every step averages the ranks' gradients (summed, then divided by the world size), so every rank
+must take the same number of steps (:func:`check_same_steps`), and a loss a rank reduces to one
+number (0-d) must weigh in with its share of the global batch's objective (:func:`scalar_seed`).
+In one process both are no-ops.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import torch
 
 from linearnets.device import accumulation_dtype
+from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
 from linearnets.training.totals import class_weight
 
-__all__ = ["scalar_seed"]
+__all__ = ["check_same_steps", "scalar_seed"]
+
+
+def _ranks_of(counts: list[int]) -> str:
+    """Return ``counts`` (one per rank) said as 'N on rank r', the ranks with one count together."""
+    by_count: dict[int, list[int]] = {}
+    for rank, count in enumerate(counts):
+        by_count.setdefault(count, []).append(rank)
+    return ", ".join(
+        f"{count} on rank{'s' if len(ranks) > 1 else ''} {', '.join(map(str, ranks))}"
+        for count, ranks in by_count.items()
+    )
+
+
+def check_same_steps(name: str, batches: Iterable[Any], dist: DistContext | None) -> None:
+    """Raise on every rank unless ``batches`` has the same length on every rank.
+
+    A rank with a step more than the others waits in its gradients' all-reduce for ranks that
+    have moved on to the epoch's totals: the run hung (up to torch's 30 minutes) where a learner
+    sharded the dataset, ``X[rank::world_size]``, into shards of unequal length. Checked in one
+    all-reduce of (n, n²), equal lengths being those whose world_size · Σ n² is (Σ n)²; the
+    lengths are gathered only to name them. Skipped in one process, for batches without
+    ``len()``, and for those that give each step's global batch size (``global_batch_size``:
+    sharded batch by batch, as linearnets' own loader is, the same number on every rank).
+    """
+    if dist is None or not dist.enabled or hasattr(batches, "global_batch_size"):
+        return
+    try:
+        n = len(batches)  # type: ignore[arg-type]
+    except TypeError:
+        return
+    sums = dist.all_reduce_sum(torch.tensor([n, n * n], dtype=torch.float64))
+    if dist.world_size * float(sums[1]) == float(sums[0]) ** 2:
+        return
+    counts = torch.zeros(dist.world_size, dtype=torch.float64)
+    counts[dist.rank] = n
+    said = _ranks_of([int(c) for c in dist.all_reduce_sum(counts).tolist()])
+    raise UsageError(
+        f"{name} must yield the same number of batches on every rank of a data-parallel run "
+        f"(each step averages the gradients of all {dist.world_size}), got {said}; give each "
+        "rank its share of every global batch (rows rank::world_size of each), or shards of one "
+        "length, as torch's DistributedSampler pads them"
+    )
 
 
 def scalar_seed(
