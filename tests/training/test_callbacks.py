@@ -587,6 +587,39 @@ def test_a_second_ctrl_c_during_the_bars_close_still_leaves_its_row_blank(
     assert text.endswith("\r" + " " * 39 + "\r")  # the echo's columns blanked too
 
 
+def test_a_ctrl_c_as_the_bar_draws_its_first_frame_leaves_the_next_bar_on_its_row(
+    monkeypatch: pytest.MonkeyPatch, pseudo_terminal: Any
+) -> None:
+    """A Ctrl-C landing in tqdm's first frame of a bar (in IPython, whose traceback it keeps) left
+    the half-made bar among tqdm's open ones, out of the logger's reach: every later bar, the next
+    fit's and the learner's own, went to the row below (a newline, then a cursor move up)."""
+    from tqdm import tqdm
+
+    monkeypatch.setattr("sys.stderr", pseudo_terminal.stream)
+    real_refresh = tqdm.refresh
+
+    def interrupted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(tqdm, "refresh", real_refresh)  # this frame only
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tqdm, "refresh", interrupted)
+    logger = ConsoleLogger(progress=True, stream=io.StringIO())
+    with pytest.raises(KeyboardInterrupt) as stop:  # kept, as IPython keeps sys.last_traceback
+        logger.on_epoch_start(epoch=1, num_batches=2)
+    logger.close()  # fit's, as the epoch raised
+    assert stop.value.__traceback__ is not None
+    pseudo_terminal.written()  # what the interrupted bar drew
+    logger = ConsoleLogger(progress=True, stream=io.StringIO())
+    logger.on_epoch_start(epoch=1, num_batches=2)
+    logger.on_batch_end(0, torch.zeros(2))
+    logger.close()
+    with tqdm(range(2)) as own:  # the learner's own bar after it
+        list(own)
+    drawn = pseudo_terminal.written()
+    assert "epoch 1:" in drawn and "2/2" in drawn
+    assert "\x1b[A" not in drawn and "\n" not in drawn.rstrip("\r\n"), repr(drawn)
+
+
 @pytest.mark.parametrize("stream", [io.StringIO(), _NoTerminalMethods(), _closed()])
 def test_a_stream_without_a_terminal_size_asks_tqdm_for_nothing(stream: Any) -> None:
     assert bar_size(stream) == {}

@@ -110,13 +110,22 @@ class ConsoleLogger(Callback):
             file = self._notebook_bar()  # in Jupyter: a display updated in place, not stderr
             # room for a Ctrl-C's echoed "^C" (see _bars)
             self._size = bar_size(sys.stderr) if file is None else {}
-            self._bar = tqdm(
+            # in Jupyter the bar is its display's one line: tqdm's first row whatever other bars
+            # are open (a learner's own tqdm loop around fit), which it reached by cursor moves
+            # that the display showed as the text "\x1b[A" in place of the bar
+            row = {} if file is None else {"position": 0}
+            # held from the moment tqdm counts it among the open bars (its __new__), so that
+            # close() ends it even when a Ctrl-C cuts its first frame short: left counted while
+            # IPython kept the traceback, it put every later bar on the row below
+            self._bar = tqdm.__new__(tqdm)
+            self._bar.__init__(
                 total=num_batches,
                 desc=f"epoch {epoch}",
                 leave=False,
                 unit="batch",
                 file=file,
                 **self._size,
+                **row,
             )
 
     def _notebook_bar(self) -> NotebookBar | None:
@@ -142,8 +151,11 @@ class ConsoleLogger(Callback):
         if self._bar is not None:
             bar, self._bar = self._bar, None
             # a second Ctrl-C may cut tqdm's close short: the row is blanked at the next close()
-            self._unblanked = None if bar.disable else bar.fp
-            bar.close()
+            self._unblanked = None if getattr(bar, "disable", True) else bar.fp
+            try:
+                bar.close()
+            finally:  # one a Ctrl-C cut short as it was made (close() skips it) or closed
+                type(bar)._instances.discard(bar)
         if self._unblanked is not None:
             blank_row(self._unblanked, self._size)
             self._unblanked = None
