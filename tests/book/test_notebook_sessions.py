@@ -94,3 +94,31 @@ def test_an_interrupt_as_the_bar_draws_leaves_later_bars_where_they_were(tmp_pat
     drawn = "".join(o["text"] for o in nb.cells[3].outputs if o.get("name") == "stderr")
     assert "3/3" in drawn and "\x1b" not in drawn, repr(drawn)
     assert drawn.rstrip("\n").count("\n") == 0, repr(drawn)
+
+
+def test_training_continued_in_the_same_cell_is_one_figure_per_run(tmp_path: Path) -> None:
+    """Train, then train on at a lower learning rate, in one cell with the same curves: one
+    figure of the whole training, updated in place. The first fit's end made the second show the
+    figure anew below the first, which stayed there with the first fit's epochs alone. A fit
+    from epoch 1 again is another run: its own figure."""
+    nb, client = run_notebook(
+        [
+            _SETUP + "curves = ln.LiveCurves(num_epochs=4)\n",
+            "updater = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+            "h = ln.fit(net, batches, loss, updater, 2, callbacks=[ln.CurvesCallback(curves)])\n"
+            "updater = torch.optim.SGD(net.parameters(), lr=0.03)\n"
+            "h = ln.fit(net, batches, loss, updater, 4, start_epoch=2, history=h, "
+            "callbacks=[ln.CurvesCallback(curves)])\n"
+            "print(curves.epochs['train loss'])",
+            "h = ln.fit(net, batches, loss, updater, 2, callbacks=[ln.CurvesCallback(curves)])\n"
+            "h = ln.fit(net, batches, loss, updater, 2, callbacks=[ln.CurvesCallback(curves)])",
+        ],
+        tmp_path,
+    )
+    assert _stdout(nb.cells[1]).strip() == "[1, 2, 3, 4]"
+    assert client.messages[1]["display_data"] == 1
+    assert client.messages[1]["update_display_data"] == 3  # epochs 2, 3 and 4
+    assert len(_outputs(nb.cells[1], "display_data")) == 1
+    # two runs from epoch 1: a figure each, each updated once
+    assert client.messages[2]["display_data"] == 2
+    assert client.messages[2]["update_display_data"] == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -482,14 +483,16 @@ def test_live_curves_still_take_non_finite_and_one_element_values() -> None:
 
 
 def test_curves_reused_after_close_start_a_new_display(
-    fake_notebook: list[tuple[Any, ...]],
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """fit() closes the curves at its end; a later fit with them runs in a later cell, where the
     user looks: it must display there (a new display id), not update the earlier cell's output."""
     curves = LiveCurves(mode="notebook")
+    run_cell(monkeypatch, 1)
     curves.update(1, {"train loss": 0.5})
     curves.update(2, {"train loss": 0.4})
     curves.close()  # the end of the first fit
+    run_cell(monkeypatch, 2)
     curves.update(3, {"train loss": 0.3})  # the second fit, start_epoch=2
     curves.update(4, {"train loss": 0.2})
     kinds = [c[0] for c in fake_notebook]
@@ -497,6 +500,48 @@ def test_curves_reused_after_close_start_a_new_display(
     assert kinds == ["display", "update", "display", "update"]
     assert ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]
     assert curves.values["train loss"] == [0.5, 0.4, 0.3, 0.2]  # one figure, the whole history
+
+
+def test_training_continued_in_the_same_cell_after_close_updates_its_display(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two fits in one cell, the second continuing the first (start_epoch, a lower lr): one
+    figure of the whole training, updated in place. The first fit's close() made the second show
+    the figure again below, the first display left there with the first fit's epochs alone."""
+    curves = LiveCurves(mode="notebook", num_epochs=4)
+    run_cell(monkeypatch, 1)
+    curves.update(1, {"train loss": 0.9})
+    curves.update(2, {"train loss": 0.7})
+    curves.close()  # the end of the first fit
+    curves.update(3, {"train loss": 0.6})  # fit(..., start_epoch=2, history=h), same cell
+    curves.update(4, {"train loss": 0.5})
+    curves.close()
+    assert [c[0] for c in fake_notebook] == ["display", "update", "update", "update"]
+    assert len({c[2] for c in fake_notebook}) == 1
+    np.testing.assert_array_equal(curves.lines["train loss"].get_xdata(), [1, 2, 3, 4])
+
+
+def test_a_later_fit_in_a_thread_after_close_starts_a_new_display(
+    fake_notebook: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread cannot tell the cells apart: a fit trained in a thread of its own after the curves'
+    close() shows in a display of its own, not in the earlier fit's output, out of sight."""
+    curves = LiveCurves(mode="notebook", num_epochs=4)
+    run_cell(monkeypatch, 1)
+    curves.update(1, {"train loss": 0.9})
+    curves.close()
+    run_cell(monkeypatch, 2)
+
+    def later_fit() -> None:
+        curves.update(2, {"train loss": 0.7})
+        curves.update(3, {"train loss": 0.6})
+
+    thread = threading.Thread(target=later_fit)
+    thread.start()
+    thread.join()
+    assert [c[0] for c in fake_notebook] == ["display", "display", "update"]
+    ids = [c[2] for c in fake_notebook]
+    assert ids[0] != ids[1] == ids[2]
 
 
 def test_training_continued_in_a_new_cell_after_an_interrupt_shows_there(

@@ -99,6 +99,7 @@ class LiveOutput:
         self.managed = managed
         self.display_id: str | None = None
         self._cell: object = None  # the cell the display is in (see current_cell)
+        self._ended = False  # the training that showed the figure ended (see end_display)
 
     def new_figure(self, figsize: tuple[float, float]) -> Figure:
         """Return the figure to draw on: see the class's note on ``managed`` and notebooks."""
@@ -148,8 +149,11 @@ class LiveOutput:
         cell = current_cell() if on_main else self._cell
         # display() would call the figure's own hook (see new_figure), which calls this
         hook = vars(fig).pop("_ipython_display_", None)
+        # a thread cannot tell the cells apart: a training ended, the next one's is another display
+        anew = self.display_id is None or cell != self._cell or (self._ended and not on_main)
+        self._ended = False
         try:
-            if self.display_id is None or cell != self._cell:
+            if anew:
                 self.display_id, self._cell = uuid.uuid4().hex, cell
                 display(fig, display_id=self.display_id)
             else:
@@ -161,6 +165,13 @@ class LiveOutput:
     def forget_display(self) -> None:
         """Let the next :meth:`publish` start a new display (in the cell running then)."""
         self.display_id = None
+
+    def end_display(self) -> None:
+        """Say that the training showing the figure ended. The next :meth:`publish` from the main
+        thread starts a new display only in another cell (a fit continuing the training in this
+        cell updates this one); from another thread, which cannot tell the cells apart, it always
+        starts one (a later fit trained in a thread of its own)."""
+        self._ended = True
 
 
 class _ShowLive:

@@ -46,7 +46,8 @@ class LiveCurves:
     regression) gets no point, and a metric that never got one stays out of the legend.
 
     Each metric's epochs go forward: a later ``fit`` continuing the training (``start_epoch``)
-    extends the lines, while one starting again at epoch 1 starts the curves over (the earlier
+    extends the lines (in a notebook, in the same display when in the same cell, as the figure
+    anew in a later one), while one starting again at epoch 1 starts the curves over (the earlier
     points are dropped, and a notebook shows the figure anew in the cell running then); any other
     epoch at or before a metric's last one is refused rather than drawn as a line going back.
 
@@ -242,5 +243,6 @@ class LiveCurves:
                 )
         if self.mode == "notebook":
             pyplot().close(self.fig)
-            # a later fit (same curves, a new cell) must show in its own cell, not update this one
-            self._output.forget_display()
+            # a later fit (same curves) shows in its own cell, not in this one out of sight; one
+            # continuing the training in this cell updates this display, not a second figure
+            self._output.end_display()
