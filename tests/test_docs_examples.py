@@ -168,11 +168,53 @@ def _check_load_trained(cwd: Path, code: str, stdout: str) -> None:
     assert ast.literal_eval(stdout.strip()) == expected
 
 
+def _check_show_results(cwd: Path, code: str, stdout: str) -> None:
+    """The per-class table printed is the confusion of argmax(X / 255 @ W + b) on the raw test
+    files, counted with numpy; both figures are PNGs; the figures python.md's prose quotes for
+    that run are those counts (to their rounding: another machine's float sums may move one)."""
+    saved = torch.load(cwd / "runs" / "a" / "model.pt", weights_only=True)
+    images, labels = _test_images(10_000)
+    X = torch.tensor(images, dtype=torch.float32) / 255  # (10000, 784)
+    pred = (X @ saved["state_dict"]["W"] + saved["state_dict"]["b"]).argmax(dim=1).numpy()
+    counts = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(counts, (labels.astype(np.int64), pred), 1)  # row = true class, column = predicted
+    rows = [
+        (name, int(counts[c, c]), int(counts[c].sum()), f"{counts[c, c] / counts[c].sum():.3f}")
+        for c, name in enumerate(saved["classes"])
+    ]
+    right = int(np.trace(counts))
+    rows.append(("overall", right, 10_000, f"{right / 10_000:.3f}"))
+    printed = [re.fullmatch(r"(.+?)\s+(\d+)\s+(\d+)\s+(\S+)", line) for line in stdout.splitlines()]
+    assert stdout.splitlines()[0].split() == ["class", "correct", "total", "accuracy"]
+    assert [
+        (m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)) for m in printed[1:] if m
+    ] == rows
+    for figure in ("predict-20.png", "confusion.png"):
+        assert (cwd / figure).read_bytes()[:8] == PNG, figure
+    prose = " ".join((DOCS / "python.md").read_text(encoding="utf-8").split())
+    quoted = re.search(
+        r"the table gives shirt (\S+), pullover (\S+) and t-shirt (\S+) against trouser (\S+), and "
+        r"the matrix's shirt row says why: (\d+) of the 1,000 test shirts are predicted coat and "
+        r"(\d+) t-shirt",
+        prose,
+    )
+    assert quoted is not None, "python.md's figures for the run"
+    acc = {name: counts[c, c] / counts[c].sum() for c, name in enumerate(saved["classes"])}
+    for name, figure in zip(
+        ["shirt", "pullover", "t-shirt", "trouser"], quoted.groups(), strict=False
+    ):
+        assert float(figure) == pytest.approx(acc[name], abs=0.0025), name
+    shirt = saved["classes"].index("shirt")
+    for name, figure in (("coat", quoted.group(5)), ("t-shirt", quoted.group(6))):
+        assert int(figure) == pytest.approx(counts[shirt, saved["classes"].index(name)], abs=2)
+
+
 _PYTHON_CHECKS: list[tuple[str, Callable[[Path, str, str], None]]] = [
     ("torch.optim.lr_scheduler.StepLR(updater, step_size=2, gamma=0.5)", _check_scheduler),
     ('ln.run_softmax(ln.SoftmaxConfig(epochs=10, out="runs/a")', _check_run_softmax),
     ('ln.resume_linreg("runs/b", epochs=5)', _check_linreg),
-    ('load_trained("runs/a")', _check_load_trained),
+    ("pred = predict_labels(net, X)", _check_load_trained),
+    ('print(format_per_class_table(matrix, meta["classes"]))', _check_show_results),
 ]
 _NEEDS_DATA = ("fashion_mnist", "run_softmax", "load_trained")
 
@@ -181,7 +223,7 @@ def test_the_docs_hold_python_blocks_and_each_check_names_one() -> None:
     """The extraction finds the pages' blocks (none found would test nothing), and every check of
     ``_PYTHON_CHECKS`` matches one block: a block edited out of its check's reach fails here."""
     blocks = [code for codes in _python_pages().values() for code in codes]
-    assert len(blocks) >= 5, "python.md's 4 blocks and d2l.md's one, at least"
+    assert len(blocks) >= 6, "python.md's 5 blocks and d2l.md's one, at least"
     for marker, _ in _PYTHON_CHECKS:
         assert sum(marker in code for code in blocks) == 1, marker
 

@@ -271,6 +271,34 @@ def test_predict_draws_up_to_the_bound(gen: torch.Generator, tmp_path: Path) -> 
     assert len(axes) == 100 and (tmp_path / "p.png").is_file()
 
 
+def test_predict_wraps_num_cols_a_row_and_refuses_a_bad_one_before_reading(
+    gen: torch.Generator, tmp_path: Path
+) -> None:
+    """num_cols=10 draws 20 images as 2 rows of 10, titled with the labels torch's argmax of the
+    model's scores names; num_cols=0 is refused before a batch is read, as n is."""
+    from linearnets.data.fashion_mnist import get_fashion_mnist_labels
+    from linearnets.inference import predict
+
+    images = torch.randint(0, 256, (20, 28, 28), dtype=torch.uint8, generator=gen)
+    labels = torch.randint(0, 10, (20,), generator=gen)
+    net = SoftmaxRegressionScratch(generator=gen)
+    loader = ArrayLoader(images, labels, 8, shuffle=False)
+    axes = predict(net, loader, 20, out=tmp_path / "p.png", num_cols=10)
+    rows = [ax.get_subplotspec().rowspan.start for ax in axes]
+    assert rows == [0] * 10 + [1] * 10
+    with torch.no_grad():
+        pred = net(images.float() / 255).argmax(dim=1)
+    expected = [
+        f"{t}\n{p}"
+        for t, p in zip(
+            get_fashion_mnist_labels(labels), get_fashion_mnist_labels(pred), strict=True
+        )
+    ]
+    assert [ax.get_title() for ax in axes] == expected
+    with pytest.raises(UsageError, match=r"^num_cols must be a positive integer \(>= 1\), got 0"):
+        predict(net, _NeverRead(), 20, num_cols=0)
+
+
 def test_confusion_counts_skip_an_empty_batch() -> None:
     """A batch of no rows (e.g. an empty shard) adds nothing; it has no largest prediction."""
     net = lambda X: X  # noqa: E731  (the inputs are the scores)

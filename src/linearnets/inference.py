@@ -254,6 +254,7 @@ def predict(
     *,
     out: str | Path | None = None,
     lang: str = "en",
+    num_cols: int | None = None,
 ) -> np.ndarray:
     """Show the first ``n`` test images, each titled with its true label over the predicted one.
 
@@ -270,6 +271,8 @@ def predict(
             ``-n`` bound): one row of more images is unreadable and slow to draw.
         out: save the figure there too (PNG, SVG or PDF by the extension; headless use).
         lang: "en" for the English edition's label names, "zh" for the Chinese edition's.
+        num_cols: images a row, the rest wrapped onto further rows (default: one row, as the
+            book's); ``num_cols=10`` draws 20 images as 2 rows of 10.
 
     Returns:
         The matplotlib axes, a NumPy array (m,) of ``Axes`` as ``plt.subplots`` gives them, one
@@ -281,5 +284,7 @@ def predict(
     from linearnets.plotting.images import check_show_count
 
     n = check_show_count("n", n)  # before reading any batch: 20,000 would take minutes to draw
+    if num_cols is not None:
+        num_cols = check_positive_int("num_cols", num_cols)
     images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
-    return plot_predictions(images, true_labels, pred_labels, out=out)
+    return plot_predictions(images, true_labels, pred_labels, out=out, num_cols=num_cols)

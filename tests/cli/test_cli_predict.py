@@ -102,12 +102,15 @@ def test_predict_draws_the_first_test_images_titled_true_and_predicted(
     monkeypatch.setattr(
         linearnets.plotting,
         "plot_predictions",
-        lambda images, true, pred, *, out: drawn.append((np.asarray(images), true, pred, out)),
+        lambda images, true, pred, *, out, num_cols: drawn.append(
+            (np.asarray(images), true, pred, out, num_cols)
+        ),
     )
     run = tmp_path / "run"
     W, b = _write_model(run)
     assert main(["predict", str(run), "-n", "9"]) == 0
-    ((images, true, pred, out),) = drawn
+    ((images, true, pred, out, num_cols),) = drawn
+    assert num_cols == 9  # one row, as the book's
     X = _idx(REAL_DIR / "t10k-images-idx3-ubyte.gz", 9)
     np.testing.assert_allclose(images, X / 255.0, rtol=0, atol=1e-7)
     lines, _ = _expected(W, b, 9)
@@ -115,6 +118,26 @@ def test_predict_draws_the_first_test_images_titled_true_and_predicted(
         line.removesuffix("   (wrong)") for line in lines
     ]
     assert out == run / "predict-9.png"
+
+
+@pytest.mark.parametrize(("n", "rows", "cols"), [(6, 1, 6), (20, 2, 10), (23, 3, 8)])
+def test_predict_draws_rows_of_at_most_10_images(
+    env: None, tmp_path: Path, n: int, rows: int, cols: int
+) -> None:
+    """-n 20 drew one row of 20 images (-n 100: a strip 11,645 × 160 pixels, unreadable on a
+    projector); rows of at most 10, as evenly filled as they can be, keep the book's single row
+    up to 10. The PNG's shape tells the grid: a column about 120 pixels wide (1.5 inches at 100
+    dpi, the tight crop's margins aside), a row 1.2 to 1.7 times that (an image and its title)."""
+    from PIL import Image
+
+    run = tmp_path / "run"
+    _write_model(run)
+    assert main(["predict", str(run), "-n", str(n)]) == 0
+    with Image.open(run / f"predict-{n}.png") as image:
+        width, height = image.size
+    cell = width / cols
+    assert 100 < cell < 130, (width, height)
+    assert 1.2 * rows < height / cell < 1.7 * rows, (width, height)
 
 
 def test_predict_resizes_as_the_model_was_trained(
@@ -183,12 +206,12 @@ def test_at_most_100_images_are_predicted(
     monkeypatch.setattr(
         linearnets.plotting,
         "plot_predictions",
-        lambda images, true, pred, *, out: drawn.append(len(true)),
+        lambda images, true, pred, *, out, num_cols: drawn.append((len(true), num_cols)),
     )
     run = tmp_path / "run"
     _write_model(run)
     assert main(["predict", str(run), "-n", "100"]) == 0
-    assert drawn == [100] and len(capsys.readouterr().out.splitlines()) == 101
+    assert drawn == [(100, 10)] and len(capsys.readouterr().out.splitlines()) == 101
     assert main(["predict", str(run), "-n", "101"]) == 2
     assert capsys.readouterr().err == (
         "linearnets predict: error: -n must be at most 100 images, got 101; pass e.g. -n 18\n"

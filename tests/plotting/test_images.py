@@ -97,6 +97,32 @@ def test_plot_predictions_titles_true_then_predicted_and_marks_mistakes(tmp_path
         assert image.format == "PNG"
 
 
+def test_plot_predictions_wraps_num_cols_a_row_each_title_clear_of_the_images_above() -> None:
+    """num_cols=3 draws 7 images as rows of 3, 3 and 1, in order (the last row's empty cells
+    hidden), and each title of a lower row stays below the images of the row above: the book's
+    single row of 100 images (the -n bound) was an unreadable strip 11,645 pixels wide."""
+    images = torch.rand(7, 8, 8, generator=torch.Generator().manual_seed(0))
+    true, pred = list("abcdefg"), list("abcxefy")
+    axes = plot_predictions(images, true, pred, num_cols=3)
+    assert len(axes) == 7
+    assert [
+        (ax.get_subplotspec().rowspan.start, ax.get_subplotspec().colspan.start) for ax in axes
+    ] == [(i // 3, i % 3) for i in range(7)]
+    for ax, img, t, p in zip(axes, images, true, pred, strict=True):
+        np.testing.assert_array_equal(ax.get_images()[0].get_array(), img.numpy())
+        assert ax.get_title() == f"{t}\n{p}"
+        assert (to_rgba(ax.title.get_color()) == to_rgba(MISTAKE_COLOR)) == (t != p)
+    fig = axes[0].figure
+    assert [ax.axison for ax in fig.axes[7:]] == [False, False]  # cells of the last row
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for i in range(3, 7):  # the image above, in the row before
+        title_box = axes[i].title.get_window_extent(renderer)
+        assert title_box.y1 < axes[i - 3].get_window_extent(renderer).y0
+    one_row = plot_predictions(images, true, pred)  # the book's layout by default
+    assert {ax.get_subplotspec().rowspan.start for ax in one_row} == {0}
+
+
 def test_plot_predictions_accepts_class_indices() -> None:
     axes = plot_predictions(torch.rand(2, 8, 8), torch.tensor([3, 1]), torch.tensor([3, 2]))
     assert [ax.get_title() for ax in axes] == ["3\n3", "1\n2"]
@@ -190,6 +216,11 @@ BAD_INPUT: list[Any] = [
     (lambda: show_images(torch.rand(1, 4, 4), 1, 1, out="a.jpg"), UsageError, r"out must end"),
     (lambda: plot_predictions(torch.rand(2, 4, 4), ["a"], ["a", "b"]), UsageError, "same length"),
     (lambda: plot_predictions(torch.rand(1, 4, 4), [1], [1], n=2), UsageError, r"n must be at"),
+    (
+        lambda: plot_predictions(torch.rand(2, 4, 4), [1] * 2, [1] * 2, num_cols=0),
+        UsageError,
+        r"num_cols must be a positive integer",
+    ),
 ]
 
 

@@ -33,8 +33,9 @@ def add_parser(sub: Any) -> None:
         "predict",
         help="reload a run's weights and draw predictions",
         description="Reload the weights a 'linearnets softmax' run saved, predict the first N test "
-        "images, print each one's true and predicted label ('true -> predicted') and draw them, "
-        "each titled with its true label over the predicted one (mistakes in red).",
+        "images, print each one's true and predicted label ('true -> predicted') and draw them "
+        "in rows of at most 10, each titled with its true label over the predicted one (mistakes "
+        "in red).",
     )
     p.add_argument(
         "run_dir",
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     refuse_data_parallel("predict")
     from linearnets.data.loader import ArrayLoader
     from linearnets.inference import predict
+    from linearnets.plotting._image_args import even_grid
     from linearnets.training.run_config import run_dir_path
 
     # "~/runs/a" (quoted, or from a script) is the shell's, as --out's and --data-dir's are
@@ -80,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         shuffle=False,
         resize=meta.get("resize"),  # a model.pt without it was trained on 28×28 images
     )
-    predict(net, test_iter, args.n, out=out, lang=args.lang)
+    # rows of at most 10: the book's one row of 100 images is a strip too thin to read
+    predict(net, test_iter, args.n, out=out, lang=args.lang, num_cols=even_grid(args.n)[1])
     check_weights_kept(run_dir, weights, out, n=args.n)
     _print_predictions(net, test_iter, out, lang=args.lang)
     return 0

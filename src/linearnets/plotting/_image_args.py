@@ -29,13 +29,14 @@ __all__ = [
     "check_figure_size",
     "check_grid",
     "check_show_count",
+    "even_grid",
     "grid_images",
     "image_list",
     "scalar",
     "title_list",
 ]
 
-# images in one row of predictions: the CLI's -n bound (linearnets.cli._options.MAX_SHOW); wider
+# images in one figure of predictions: the CLI's -n bound (linearnets.cli._options.MAX_SHOW); wider
 # figures are unreadable, slow (10,000 images: minutes) and too large for PIL to open
 MAX_SHOW = 100
 # cells in one grid of show_images: a 20×20 grid at most; more are unreadable and slow (a 28×28 grid,
@@ -216,6 +217,13 @@ def grid_images(imgs: Any, num_rows: int, num_cols: int, name: str = "imgs") -> 
     return arrays
 
 
+def even_grid(count: int, most: int = 10) -> tuple[int, int]:
+    """Return (rows, columns) of a grid for ``count`` images: rows of at most ``most``, as evenly
+    filled as they can be (18: 2 × 9, 20: 2 × 10, 100: 10 × 10, 6: one row of 6)."""
+    rows = -(-count // most)
+    return rows, -(-count // rows)
+
+
 def check_grid(num_rows: int, num_cols: int, arrays: list[np.ndarray]) -> None:
     """Refuse a grid of more than :data:`MAX_CELLS` cells, suggesting one that fits the images."""
     cells = num_rows * num_cols
@@ -227,9 +235,9 @@ def check_grid(num_rows: int, num_cols: int, arrays: list[np.ndarray]) -> None:
         have = f"{MAX_CELLS}+ images"
         fix = f"draw at most {MAX_CELLS} per figure, e.g. num_rows={side}, num_cols={side}"
     else:
-        rows = -(-count // 10)  # rows of at most 10, as evenly filled as they can be (18: 2×9)
+        rows, cols = even_grid(count)
         have = f"{count} image{'s' * (count > 1)}"
-        fix = f"pass a grid that fits them, e.g. num_rows={rows}, num_cols={-(-count // rows)}"
+        fix = f"pass a grid that fits them, e.g. num_rows={rows}, num_cols={cols}"
     mixup = ""
     if arrays and (num_rows, num_cols) == arrays[0].shape[:2]:
         mixup = (

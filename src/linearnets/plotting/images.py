@@ -151,10 +151,12 @@ def plot_predictions(
     *,
     out: str | Path | None = None,
     n: int | None = None,
+    num_cols: int | None = None,
     cmap: str | None = None,
     managed: bool | None = None,
 ) -> np.ndarray:
-    """Draw ``n`` images in one row titled "true\\npredicted"; titles of mistakes are red.
+    """Draw ``n`` images titled "true\\npredicted", in one row or ``num_cols`` a row; titles of
+    mistakes are red.
 
     Args:
         images: what :func:`show_images` accepts, at least ``n`` images.
@@ -162,6 +164,9 @@ def plot_predictions(
             three may be a generator, read whole.
         out: save the figure there too (PNG, SVG or PDF by the extension).
         n: how many images to draw, at most :data:`MAX_SHOW` (default: all of them).
+        num_cols: images a row, the rest wrapped onto further rows (default: all ``n`` in one
+            row, as the book's ``predict_ch3`` draws them; ``linearnets predict`` draws rows of
+            at most 10, as evenly filled as they can be: 20 images as 2 rows of 10).
         cmap: colormap for one-channel images, as in :func:`show_images`.
         managed: whether pyplot keeps the figure (``plt.gcf()``, ``plt.savefig``, ``plt.show()``
             see it), as the book's ``predict_ch3`` does; by default only in Jupyter or without
@@ -195,9 +200,15 @@ def plot_predictions(
     titles = [f"{t}\n{p}" for t, p in zip(true, pred, strict=True)]
     if managed is None:
         managed = out is None or in_notebook()
+    cols = n if num_cols is None else min(check_positive_int("num_cols", num_cols), n)
+    rows = -(-n // cols)
     fig, axes = draw_images(
-        images[:n], 1, n, titles, 1.5, managed=managed, cmap=cmap, name="images"
+        images[:n], rows, cols, titles, 1.5, managed=managed, cmap=cmap, name="images"
     )
+    if rows > 1:  # room between the rows for each image's two-line title
+        fig.set_size_inches(cols * 1.5, rows * 1.5 * 1.4)
+        fig.subplots_adjust(hspace=0.5)
+    axes = axes[:n]  # a last row's empty cells aside
     for ax, t, p in zip(axes, true, pred, strict=True):
         if t != p:
             ax.title.set_color(MISTAKE_COLOR)
