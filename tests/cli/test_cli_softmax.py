@@ -60,7 +60,9 @@ def test_every_option_reaches_the_run(
     # three classes scored apart: the two below the best are the hardest, not all three
     ranked = sorted(summary["per_class_acc"].items(), key=lambda kv: kv[1])
     assert len(ranked) == 3 and len({a for _, a in ranked}) == 3
-    assert lines[-3] == "hardest classes: " + ", ".join(f"{c} {a:.3f}" for c, a in ranked[:2])
+    assert lines[-3] == "hardest classes (test accuracy): " + ", ".join(
+        f"{c} {a:.3f}" for c, a in ranked[:2]
+    )
     assert lines[-2] == f"run folder: {run}"
 
 
@@ -349,7 +351,9 @@ def test_a_class_missing_from_the_test_set_is_null_and_not_among_the_hardest(
     assert len(per_class) == 5 and list(per_class.values())[2] is None
     scored = sorted(((c, a) for c, a in per_class.items() if a is not None), key=lambda kv: kv[1])
     assert len(scored) == 4  # the three lowest of the four scored are shown
-    assert lines[-3] == "hardest classes: " + ", ".join(f"{c} {a:.3f}" for c, a in scored[:3])
+    assert lines[-3] == "hardest classes (test accuracy): " + ", ".join(
+        f"{c} {a:.3f}" for c, a in scored[:3]
+    )
 
 
 NAN = float("nan")
@@ -358,15 +362,24 @@ NAN = float("nan")
 @pytest.mark.parametrize(
     ("accuracies", "line"),
     [
-        ({"a": 0.9, "b": 0.5, "c": 0.7}, "hardest classes: b 0.500, c 0.700"),
-        ({"a": 0.8, "b": 0.6}, "hardest class: b 0.600"),
-        ({"a": 1.0, "b": 1.0, "c": 1.0, "d": 0.9}, "hardest class: d 0.900"),  # ties at the top
-        ({"a": NAN, "b": 0.5, "c": 0.9}, "hardest class: b 0.500"),  # a: no test example
+        ({"a": 0.9, "b": 0.5, "c": 0.7}, "hardest classes (test accuracy): b 0.500, c 0.700"),
+        ({"a": 0.8, "b": 0.6}, "hardest class (test accuracy): b 0.600"),
+        (
+            {"a": 1.0, "b": 1.0, "c": 1.0, "d": 0.9},
+            "hardest class (test accuracy): d 0.900",
+        ),  # ties at the top
+        (
+            {"a": NAN, "b": 0.5, "c": 0.9},
+            "hardest class (test accuracy): b 0.500",
+        ),  # a: no test example
         (  # ties below: in class order
             {"a": 0.5, "b": 0.5, "c": 0.9, "d": 0.5, "e": 0.5},
-            "hardest classes: a 0.500, b 0.500, d 0.500",
+            "hardest classes (test accuracy): a 0.500, b 0.500, d 0.500",
         ),
-        ({str(c): 1 - c / 20 for c in range(10)}, "hardest classes: 9 0.550, 8 0.600, 7 0.650"),
+        (
+            {str(c): 1 - c / 20 for c in range(10)},
+            "hardest classes (test accuracy): 9 0.550, 8 0.600, 7 0.650",
+        ),
         ({"a": 0.7, "b": 0.7}, None),  # none harder than another
         ({"a": 0.7}, None),
         ({"a": 0.7, "b": NAN}, None),
@@ -651,7 +664,7 @@ def test_the_summary_of_a_data_parallel_run_names_its_processes(
     assert capsys.readouterr().out.splitlines() == [
         "data: d.npz",
         f"final: train loss 0.5000, train acc 0.800, test acc 0.750, 1.250{ending}",
-        "hardest class: b 0.600",
+        "hardest class (test accuracy): b 0.600",
         "run folder: runs/a",
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -176,6 +177,49 @@ def test_every_command_lists_debug_in_its_help(
         build_parser().parse_args([*command, "--help"])
     help_text = capsys.readouterr().out
     assert re.search(r"\n  --debug +add the traceback of an error to its line\n", help_text)
+
+
+def _help(command: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The --help of ``command``, its lines joined (argparse wraps them to the terminal's width)."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*command, "--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_the_help_maps_the_commands_to_the_books_sections_and_says_where_to_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A reader who knows only the book saw four commands and no word of which section each is,
+    nor which to run first, nor that the figures a class is shown land in the run folder."""
+    top = _help([], capsys)
+    for command, section in [("linreg", "§3.2–3.3"), ("softmax", "§3.6–3.7"),
+                             ("predict", "§3.6.7"), ("data", "§3.5")]:  # fmt: skip
+        assert re.search(rf" {command} [^§]* \({section}\) ", top), command
+    assert "Start with 'linearnets softmax': 10 epochs on Fashion-MNIST" in top
+    assert "predictions, confusion matrix and each class's accuracy" in top
+    assert "'linearnets predict RUN_DIR -n 20'" in top
+    assert "(§3.6: autograd)" in _help(["softmax"], capsys)
+    assert "(§3.2: autograd)" in _help(["linreg"], capsys)
+
+
+def test_each_options_help_says_its_rule_and_default(capsys: pytest.CaptureFixture[str]) -> None:
+    """linreg's --no-guard said "(see the divergence guard)", which no help explains, and --data
+    no word of the arrays or columns it reads; softmax's --resize, --data-dir and --plot none left
+    the default or the effect unsaid."""
+    import inspect
+
+    from linearnets.config import SoftmaxConfig
+    from linearnets.training.guard import DivergenceGuard
+
+    factor = inspect.signature(DivergenceGuard).parameters["factor"].default
+    guard = f"--no-guard do not stop when the loss blows up (NaN or inf, or {factor:g}× its starting value)"
+    linreg, softmax = _help(["linreg"], capsys), _help(["softmax"], capsys)
+    assert guard in linreg and guard in softmax
+    assert "FILE.npz (arrays X, y) or FILE.csv (the last column y, a header row skipped)" in linreg
+    assert SoftmaxConfig().resize is None
+    assert "--resize N resize images to N×N (default: none, the 28×28 images as stored)" in softmax
+    assert "files (default: search the usual places; with --resume, the run's own)" in softmax
+    assert "none: no figures (default: auto)" in softmax
 
 
 @pytest.mark.parametrize(

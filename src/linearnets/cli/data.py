@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
     """Register the ``data`` subcommand and its actions ``show`` and ``download``."""
     p = sub.add_parser(
         "data",
-        help="find, verify and show Fashion-MNIST",
+        help="find, verify and show Fashion-MNIST (§3.5)",
         description="Report where Fashion-MNIST was found, whether it verified, and its counts per "
         "split and class; 'show' draws the first training images, 'download' fetches the files.",
     )

@@ -28,7 +28,7 @@ def add_parser(sub: Any) -> None:
     defaults = LinregConfig()
     p = sub.add_parser(
         "linreg",
-        help="train linear regression on synthetic data y = Xw + b + noise",
+        help="train linear regression on y = Xw + b + noise (§3.2–3.3)",
         description="Train linear regression (scratch, analytic or concise) on the book's synthetic data and "
         "compare the learned w and b with the truth and with the closed-form least-squares solution. With "
         "--out DIR it keeps a run folder with a checkpoint after every epoch: Ctrl-C stops after the "
@@ -47,8 +47,8 @@ def _add_training_options(p: argparse.ArgumentParser, defaults: LinregConfig) ->
         "--impl",
         choices=IMPLS,
         default=None,
-        help="scratch (autograd), analytic (scratch, explicit gradient: the same updates, not the "
-        "closed form, which every run reports beside) or concise (nn.Linear) "
+        help="scratch (§3.2: autograd), analytic (scratch, explicit gradient: the same updates, "
+        "not the closed form, which every run reports beside) or concise (§3.3: nn.Linear) "
         f"(default: {defaults.impl})",
     )
     p.add_argument("--epochs", type=positive_int, default=None, help=f"default: {defaults.epochs}")
@@ -94,14 +94,15 @@ def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None
         "--data",
         type=path_arg_for("a .npz or .csv data file", "--data table.csv"),
         default=None,
-        help="train on FILE.npz or FILE.csv instead of synthetic data",
+        help="train on FILE.npz (arrays X, y) or FILE.csv (the last column y, a header row "
+        "skipped) instead of synthetic data",
     )
     p.add_argument(
         "--no-guard",
         dest="guard",
         action="store_false",
         default=None,
-        help="do not stop when the loss blows up (see the divergence guard)",
+        help="do not stop when the loss blows up (NaN or inf, or 100× its starting value)",
     )
 
 

@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> None:
     """Register the ``predict`` subcommand."""
     p = sub.add_parser(
         "predict",
-        help="reload a run's weights and draw predictions",
+        help="reload a run's weights and draw predictions (§3.6.7)",
         description="Reload the weights a 'linearnets softmax' run saved, predict the first N test "
         "images, print each one's true and predicted label ('true -> predicted') and draw them "
         "in rows of at most 10, each titled with its true label over the predicted one (mistakes "

@@ -48,7 +48,7 @@ def add_parser(sub: Any) -> None:
     """Register the ``softmax`` subcommand."""
     p = sub.add_parser(
         "softmax",
-        help="train softmax regression on Fashion-MNIST",
+        help="train softmax regression on Fashion-MNIST (§3.6–3.7)",
         description="Train softmax regression on Fashion-MNIST and write a run folder with the config, "
         "per-epoch metrics and checkpoints, curves, predictions, confusion matrix and weights. "
         "Ctrl-C stops after the current step and keeps the last epoch's checkpoint; --resume continues.",
@@ -71,7 +71,8 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
     p.add_argument(
         "--impl",
         choices=SOFTMAX_IMPLS,
-        help=f"scratch (autograd), analytic (scratch, explicit gradient) or concise (default: {d.impl})",
+        help="scratch (§3.6: autograd), analytic (scratch, explicit gradient) or concise (§3.7: "
+        f"nn.Linear) (default: {d.impl})",
     )
     p.add_argument("--epochs", type=positive_int, help=f"default: {d.epochs}")
     p.add_argument("--lr", type=positive_float, help=f"learning rate (default: {d.lr})")
@@ -87,12 +88,21 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
         help=f"torch threads (default: {d.num_threads}); results are bit-identical at a fixed count; "
         "more threads speed training up only while a core stays free for drawing the figures",
     )
-    p.add_argument("--resize", type=positive_int, metavar="N", help="resize images to N×N")
+    p.add_argument(
+        "--resize",
+        type=positive_int,
+        metavar="N",
+        help="resize images to N×N (default: none, the 28×28 images as stored)",
+    )
 
 
 def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
     """Add the options of the data, the device and the run folder: --data-dir ... --no-guard."""
-    add_data_dir_option(p, help="folder holding the Fashion-MNIST files")
+    add_data_dir_option(
+        p,
+        help="folder holding the Fashion-MNIST files (default: search the usual places; with "
+        "--resume, the run's own)",
+    )
     p.add_argument(
         "--data",
         type=path_arg_for("a .npz data file", "--data train.npz"),
@@ -110,7 +120,7 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
         "--plot",
         choices=PLOT_MODES,
         help="auto: live figure in Jupyter, files elsewhere; file: PNG/SVG in the run folder; "
-        "none (default: auto)",
+        "none: no figures (default: auto)",
     )
     p.add_argument(
         "--no-guard",
@@ -258,7 +268,7 @@ def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -
     hardest = _hardest_classes(summary["per_class_acc"])
     if hardest:
         print(
-            f"hardest class{'es' if len(hardest) > 1 else ''}: "
+            f"hardest class{'es' if len(hardest) > 1 else ''} (test accuracy): "
             + ", ".join(f"{name} {acc:.3f}" for name, acc in hardest)
         )
     print(f"run folder: {result.run_dir}")
