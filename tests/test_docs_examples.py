@@ -209,12 +209,29 @@ def _check_show_results(cwd: Path, code: str, stdout: str) -> None:
         assert int(figure) == pytest.approx(counts[shirt, saved["classes"].index(name)], abs=2)
 
 
+def _check_your_data_files(cwd: Path, code: str, stdout: str) -> None:
+    """blobs.npz holds the arrays the softmax command reads (3 classes, 2 features, a test split),
+    table.csv a header and rows whose least-squares fit is the w = [1, 2, 3], b = 0.5 quoted."""
+    with np.load(cwd / "blobs.npz") as blobs:
+        assert {k: blobs[k].shape for k in blobs.files} == {
+            "X": (600, 2), "y": (600,), "X_test": (200, 2), "y_test": (200,)
+        }  # fmt: skip
+        assert set(blobs["y"].tolist()) == set(blobs["y_test"].tolist()) == {0, 1, 2}
+    lines = (cwd / "table.csv").read_text().splitlines()
+    assert lines[0] == "a,b,c,y" and len(lines) == 501
+    table = np.loadtxt(cwd / "table.csv", delimiter=",", skiprows=1)  # (500, 4)
+    fit = np.linalg.lstsq(np.c_[table[:, :3], np.ones(500)], table[:, 3], rcond=None)[0]
+    assert re.search(r"w = \[1, 2, 3\], b = 0\.5", code)
+    np.testing.assert_allclose(fit, [1, 2, 3, 0.5], atol=0.01)
+
+
 _PYTHON_CHECKS: list[tuple[str, Callable[[Path, str, str], None]]] = [
     ("torch.optim.lr_scheduler.StepLR(updater, step_size=2, gamma=0.5)", _check_scheduler),
     ('ln.run_softmax(ln.SoftmaxConfig(epochs=10, out="runs/a")', _check_run_softmax),
     ('ln.resume_linreg("runs/b", epochs=5)', _check_linreg),
     ("pred = predict_labels(net, X)", _check_load_trained),
     ('print(format_per_class_table(matrix, meta["classes"]))', _check_show_results),
+    ('np.savez("blobs.npz"', _check_your_data_files),
 ]
 _NEEDS_DATA = ("fashion_mnist", "run_softmax", "load_trained")
 
