@@ -223,6 +223,27 @@ def test_each_options_help_says_its_rule_and_default(capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        (["softmax"], ["--data-dir DIR", "--data FILE", "--out DIR", "--resume RUN_DIR"]),
+        (["linreg"], ["--data FILE", "--out DIR", "--resume RUN_DIR"]),
+        (["predict"], ["--out FILE", "--data-dir DIR"]),
+        (["data"], ["--data-dir DIR"]),
+        (["data", "show"], ["--out FILE", "--data-dir DIR"]),
+        (["data", "download"], ["--data-dir DIR"]),
+    ],
+)
+def test_each_path_option_shows_whether_it_takes_a_file_or_a_folder(
+    command: list[str], shown: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """softmax showed --data DATA, --data-dir DATA_DIR and --out OUT where linreg showed --out DIR
+    and data --data-dir DIR; predict's and data show's --out OUT is an image file."""
+    text = _help(command, capsys)
+    for option in shown:
+        assert f"[{option}]" in text and f" {option} " in text, option
+
+
+@pytest.mark.parametrize(
     ("argv", "taken"),
     [
         (["softmax", "--epoch", "2"], ("epochs", 2)),  # an abbreviation of the command's own option

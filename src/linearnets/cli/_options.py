@@ -176,7 +176,7 @@ def check_show_count(n: int) -> None:
 
 
 def add_data_dir_option(
-    p: argparse.ArgumentParser, *, help: str, default: Any = None, metavar: str | None = None
+    p: argparse.ArgumentParser, *, help: str, default: Any = None, metavar: str = "DIR"
 ) -> None:
     """Add --data-dir, the folder holding the Fashion-MNIST files (data, predict and softmax)."""
     p.add_argument(

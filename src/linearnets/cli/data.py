@@ -33,7 +33,7 @@ def add_parser(sub: Any) -> None:
         description="Report where Fashion-MNIST was found, whether it verified, and its counts per "
         "split and class; 'show' draws the first training images, 'download' fetches the files.",
     )
-    add_data_dir_option(p, metavar="DIR", help=SEARCH_HELP)
+    add_data_dir_option(p, help=SEARCH_HELP)
     p.set_defaults(func=run, action=None)
     actions = p.add_subparsers(dest="action", metavar="[ACTION]", parser_class=type(p))
     _add_show(actions)
@@ -54,11 +54,12 @@ def _add_show(actions: Any) -> None:
         "--out",
         type=path_arg_for("an image file", "--out images.png", file=True),
         default=Path("fashion-mnist.png"),
+        metavar="FILE",
         help="image file, PNG, SVG or PDF (default: %(default)s)",
     )
     add_lang_option(show)
     # SUPPRESS: so 'data --data-dir DIR show' keeps DIR
-    add_data_dir_option(show, default=argparse.SUPPRESS, metavar="DIR", help=SEARCH_HELP)
+    add_data_dir_option(show, default=argparse.SUPPRESS, help=SEARCH_HELP)
 
 
 def _add_download(actions: Any) -> None:
@@ -73,7 +74,6 @@ def _add_download(actions: Any) -> None:
     add_data_dir_option(
         download,
         default=argparse.SUPPRESS,
-        metavar="DIR",
         help="folder to download into (default: ./data, searched later without --data-dir)",
     )
     download.add_argument(

@@ -94,6 +94,7 @@ def _add_run_options(p: argparse.ArgumentParser, defaults: LinregConfig) -> None
         "--data",
         type=path_arg_for("a .npz or .csv data file", "--data table.csv"),
         default=None,
+        metavar="FILE",
         help="train on FILE.npz (arrays X, y) or FILE.csv (the last column y, a header row "
         "skipped) instead of synthetic data",
     )

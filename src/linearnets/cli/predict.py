@@ -48,6 +48,7 @@ def add_parser(sub: Any) -> None:
         "--out",
         type=path_arg_for("an image file", "--out predictions.png", file=True),
         default=None,
+        metavar="FILE",
         help="image file (default: RUN_DIR/predict-N.png)",
     )
     add_data_dir_option(

@@ -106,6 +106,7 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
     p.add_argument(
         "--data",
         type=path_arg_for("a .npz data file", "--data train.npz"),
+        metavar="FILE",
         help="train on FILE.npz (arrays X, y, optionally X_test, y_test) instead of Fashion-MNIST",
     )
     p.add_argument(
@@ -114,6 +115,7 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
     p.add_argument(
         "--out",
         type=path_arg_for("a run folder", "--out runs/a"),
+        metavar="DIR",
         help="run folder to create (default: runs/softmax-IMPL-TIME)",
     )
     p.add_argument(
