@@ -111,7 +111,9 @@ def _stdout(cell: Any) -> str:
 def test_the_books_softmax_from_scratch_in_a_notebook(tmp_path: Path) -> None:
     nb, client = run_notebook(
         [
-            "import sys\nprint(sys.executable)",
+            # the kernel seeded before the book's cells, which stay as printed: unseeded, their
+            # three epochs ended at 0.744 test accuracy in 1 run of 60 (torch seeds each process anew)
+            "import sys\nimport torch\ntorch.manual_seed(0)\nprint(sys.executable)",
             # §3.6 as printed, with `from linearnets import d2l` for the book's import
             "import torch\nfrom IPython import display\nfrom linearnets import d2l\n"
             + SOFTMAX_SCRATCH_MODEL
@@ -132,7 +134,7 @@ def test_the_books_softmax_from_scratch_in_a_notebook(tmp_path: Path) -> None:
     (grid,) = _outputs(nb.cells[3], "display_data")  # predict_ch3: the images, once
     assert "<svg" in grid["data"]["image/svg+xml"]
     assert not _outputs(nb.cells[3], "execute_result")
-    assert float(_stdout(nb.cells[4])) > 0.75  # unseeded, as in the book: typically 0.79-0.82
+    assert float(_stdout(nb.cells[4])) > 0.75  # the book's code is unseeded: typically 0.79-0.82
     assert not any(tmp_path.iterdir())  # in Jupyter the figures are shown, not saved
 
 
