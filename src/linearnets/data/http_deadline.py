@@ -211,6 +211,10 @@ class _ErrorHandler(urllib.request.HTTPDefaultErrorHandler):
     """Raise the HTTPError of an error status; after a redirect, as a :class:`RedirectError`."""
 
     def http_error_default(self, req: Any, fp: Any, code: int, msg: str, hdrs: Any) -> Any:
+        # the error's body is never read: closed now, the connection goes at once, not when a
+        # garbage collection finds the error (its traceback is a cycle) and the socket, which then
+        # says "ResourceWarning: unclosed <socket.socket [closed] ...>"
+        fp.close()
         error = urllib.error.HTTPError(req.full_url, code, msg, hdrs, fp)
         if _redirected(req):
             raise RedirectError(req.full_url, error)
