@@ -83,11 +83,13 @@ def rank_0_reports() -> None:
                 store.set(_reports_key(), "1")
 
 
-def rank_0_reported(seconds: float = 2.0) -> bool:
+def rank_0_reported(seconds: float = 10.0) -> bool:
     """Return whether rank 0 reports the error that stopped this rank (:func:`rank_0_reports`).
 
     Waits up to ``seconds`` for the mark: a rank that lost another (not rank 0) may find out before
-    rank 0 does. ``False`` where rank 0 gave no mark in time (killed, out of memory: then this rank's
+    rank 0 does, and on a loaded machine rank 0 took over 2 s to set it (both ranks then spoke, a
+    CI failure). The wait ends at the mark, or at torchrun's stop once rank 0 has exited, so only
+    a rank 0 that hangs unmarked makes it last. ``False`` where rank 0 gave no mark in time (killed, out of memory: then this rank's
     line is the run's only one) or no store holds it; torchrun stopping this rank (SIGTERM, raised
     as a ``KeyboardInterrupt``) ends the wait with one last look.
     """
