@@ -40,6 +40,30 @@ def _no_figures_left_open() -> Iterator[None]:
         pyplot.close("all")
 
 
+_RUNS_HERE = Path.cwd() / "runs"  # where a run without out= goes: the folder the suite runs from
+
+
+def _runs_here() -> set[str]:
+    try:
+        return set(os.listdir(_RUNS_HERE))
+    except OSError:  # none yet (or no folder there)
+        return set()
+
+
+@pytest.fixture(autouse=True)
+def _no_run_left_in_the_working_folder() -> Iterator[None]:
+    """Fail a test that leaves a run folder in the folder the suite was started from (the
+    checkout): a run without ``out`` writes runs/NAME-TIME there, and it stays."""
+    before = _runs_here()
+    yield
+    left = sorted(_runs_here() - before)
+    if left:
+        pytest.fail(
+            f"the test left {', '.join(left)} in {_RUNS_HERE}: give its run an out= (or --out) "
+            "under tmp_path, or monkeypatch.chdir(tmp_path)"
+        )
+
+
 @pytest.fixture
 def gen() -> torch.Generator:
     """A torch generator seeded with 0."""

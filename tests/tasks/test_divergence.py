@@ -94,7 +94,10 @@ def test_features_far_past_unit_size_are_named_as_the_cause_with_their_scaling(
     assert scaled.history.last.test_acc > 0.9
     # features of a few units that diverge at a huge lr: the lr alone is named
     with pytest.raises(DivergenceError) as info:
-        run_softmax(SoftmaxConfig(data=_noise(tmp_path / "d.npz"), epochs=2, lr=1e4, plot="none"))
+        run_softmax(
+            SoftmaxConfig(data=_noise(tmp_path / "d.npz"), epochs=2, lr=1e4, plot="none",
+                          out=tmp_path / "noise")
+        )  # fmt: skip
     assert "scale the features" not in str(info.value)
 
 
