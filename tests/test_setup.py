@@ -162,13 +162,15 @@ def test_a_failed_pip_install_is_named_with_the_fix(tmp_path: Path) -> None:
 def test_a_torch_index_url_that_cannot_be_reached_is_said_before_pip_waits_on_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as probe:  # a port nothing listens on: refused at once
+    # a port held bound, never listening, while setup runs: refused at once (a port let go could
+    # be taken by a listener of another process meanwhile)
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{probe.getsockname()[1]}/whl/cpu"
-    venv = _venv_with_failing_pip(tmp_path)
-    monkeypatch.setenv("TORCH_INDEX_URL", url)
-    monkeypatch.setenv("no_proxy", "*")  # straight to the port, through no proxy
-    done = _setup(tmp_path, python=sys.executable)
+        venv = _venv_with_failing_pip(tmp_path)
+        monkeypatch.setenv("TORCH_INDEX_URL", url)
+        monkeypatch.setenv("no_proxy", "*")  # straight to the port, through no proxy
+        done = _setup(tmp_path, python=sys.executable)
     assert done.returncode == 1
     assert done.stderr == (
         f"setup: TORCH_INDEX_URL={url} could not be reached in 20 s ([Errno 111] Connection "
