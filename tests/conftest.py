@@ -40,6 +40,24 @@ def _no_figures_left_open() -> Iterator[None]:
         pyplot.close("all")
 
 
+@pytest.fixture(autouse=True)
+def _matplotlib_settings_restored() -> Iterator[None]:
+    """Put matplotlib's rcParams back as they were before the test (its defaults, where the test
+    imported it): the book's plot() and set_figsize() set the default figure size for good, as
+    in d2l, and a later test would draw at the size an earlier one left."""
+    mpl = sys.modules.get("matplotlib")  # never imported just for this
+    saved = None if mpl is None else dict(mpl.rcParams.copy())
+    yield
+    mpl = sys.modules.get("matplotlib")
+    if mpl is None:
+        return
+    if saved is None:
+        mpl.rc_file_defaults()  # as at its import (the backend kept)
+    else:
+        del saved["backend"]  # as rc_context does: setting it would switch backends
+        dict.update(mpl.rcParams, saved)
+
+
 _RUNS_HERE = Path.cwd() / "runs"  # where a run without out= goes: the folder the suite runs from
 
 
