@@ -147,13 +147,23 @@ def pseudo_terminal() -> Iterator[PseudoTerminal]:
         terminal.close()
 
 
+def _path_without_this_python() -> str:
+    """Return ``$PATH`` without the folder of the Python running the tests (the virtual
+    environment's ``bin``): a command started with it runs as where the environment is not
+    activated, and says to start itself again as ``/path/to/python -m linearnets``."""
+    here = os.path.abspath(os.path.dirname(sys.executable))
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(f for f in folders if f and os.path.abspath(f) != here)
+
+
 def _signal_at_first_checkpoint(args: list[str], out: Path, signum: int) -> tuple[int, str]:
-    """Start ``python -m linearnets *args --out out`` on one thread, send ``signum`` once its first
-    checkpoint is written; return (exit status, stderr)."""
+    """Start ``python -m linearnets *args --out out`` on one thread, the virtual environment not
+    on the ``PATH`` (:func:`_path_without_this_python`), send ``signum`` once its first checkpoint
+    is written; return (exit status, stderr)."""
     import subprocess
     import time
 
-    env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg", PATH=_path_without_this_python())
     cmd = [sys.executable, "-m", "linearnets", *args, "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 120
@@ -165,6 +175,12 @@ def _signal_at_first_checkpoint(args: list[str], out: Path, signum: int) -> tupl
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=120)
     return proc.returncode, err
+
+
+@pytest.fixture
+def path_without_this_python() -> str:
+    """``$PATH`` without the virtual environment's ``bin`` (see :func:`_path_without_this_python`)."""
+    return _path_without_this_python()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -29,10 +30,14 @@ def _sh(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_an_epoch_is_saved_before_its_line_is_printed(tmp_path: Path, blobs_npz: Path) -> None:
+def test_an_epoch_is_saved_before_its_line_is_printed(
+    tmp_path: Path, blobs_npz: Path, path_without_this_python: str
+) -> None:
     """stdout on a full device: the first print fails, but the epoch it reports is already kept."""
     done = _sh(
-        f"$LN softmax --data {blobs_npz} --epochs 3 --plot none --out run >/dev/full", tmp_path
+        f"$LN softmax --data {blobs_npz} --epochs 3 --plot none --out run >/dev/full",
+        tmp_path,
+        PATH=path_without_this_python,  # the command is started as "$LN": python -m linearnets
     )
     assert done.returncode == 1
     assert "a device is full (the disk, or where the output goes)" in done.stderr
@@ -41,7 +46,7 @@ def test_an_epoch_is_saved_before_its_line_is_printed(tmp_path: Path, blobs_npz:
     # the line names the run's folder and the command that continues it: it does
     assert done.stderr.endswith(
         "free some space; the checkpoint of epoch 1 is kept in run; continue it with: "
-        "linearnets softmax --resume run\n"
+        f"{shlex.quote(sys.executable)} -m linearnets softmax --resume run\n"
     )
     again = _sh("$LN softmax --resume run --json", tmp_path)
     assert again.returncode == 0, again.stderr
@@ -49,7 +54,7 @@ def test_an_epoch_is_saved_before_its_line_is_printed(tmp_path: Path, blobs_npz:
 
 
 def test_a_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(
-    tmp_path: Path, blobs_npz: Path
+    tmp_path: Path, blobs_npz: Path, path_without_this_python: str
 ) -> None:
     """`linearnets softmax | head -1`: the run stops at its next line (141, as the shell's own
     commands do), and stderr, still read, gets the resume that continues it; it worked."""
@@ -57,6 +62,7 @@ def test_a_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(
         f"$LN softmax --data {blobs_npz} --epochs 400 --plot none --out ./--run | head -1; "
         "echo status ${PIPESTATUS:-} >&2",
         tmp_path,
+        PATH=path_without_this_python,  # the command is started as "$LN": python -m linearnets
     )
     assert done.stdout.startswith("epoch 1, loss ") and done.stdout.count("\n") == 1
     (line,) = [l for l in done.stderr.splitlines() if l.startswith("linearnets softmax:")]
@@ -64,8 +70,8 @@ def test_a_run_stopped_by_head_says_on_stderr_where_its_checkpoint_is(
     assert 1 <= epoch < 400
     assert line == (
         "linearnets softmax: stopped: its output was closed (a reader such as head quit); the "
-        f"checkpoint of epoch {epoch} is kept in --run; continue it with: linearnets softmax "
-        "--resume ./--run"
+        f"checkpoint of epoch {epoch} is kept in --run; continue it with: "
+        f"{shlex.quote(sys.executable)} -m linearnets softmax --resume ./--run"
     )
     again = _sh(f"$LN softmax --resume ./--run --epochs {epoch + 1} --plot none", tmp_path)
     assert again.returncode == 0, again.stderr

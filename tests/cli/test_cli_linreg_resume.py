@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ def test_a_real_signal_keeps_the_checkpoint_and_resume_ends_as_a_run_never_stopp
     tmp_path: Path,
     signum: int,
     signal_at_first_checkpoint: Callable[[list[str], Path, int], tuple[int, str]],
+    path_without_this_python: str,
 ) -> None:
     out = tmp_path / "run"
     status, err = signal_at_first_checkpoint(["linreg", *_BIG], out, signum)
@@ -38,16 +40,18 @@ def test_a_real_signal_keeps_the_checkpoint_and_resume_ends_as_a_run_never_stopp
         rf"the checkpoint of epoch \d is kept in {re.escape(str(out))}; ",
         lines[0],
     ), lines[0]
-    assert lines[0].endswith(f"resume with: linearnets linreg --resume {out}")
+    # the command as it was started: the environment's linearnets is not on the PATH
+    again = f"{shlex.quote(sys.executable)} -m linearnets linreg --resume {out}"
+    assert lines[0].endswith(f"resume with: {again}")
     assert 1 <= load_checkpoint(out / "checkpoint.pt").epoch < 3
     assert not (out / "results.json").exists()
 
-    resumed = subprocess.run(
-        [sys.executable, "-m", "linearnets", "linreg", "--resume", str(out), "--json"],
+    resumed = subprocess.run(  # the command it printed, as the user pastes it
+        [*shlex.split(lines[0].split("resume with: ")[1]), "--json"],
         capture_output=True,
         text=True,
         check=False,
-        env=dict(os.environ, OMP_NUM_THREADS="1"),
+        env=dict(os.environ, OMP_NUM_THREADS="1", PATH=path_without_this_python),
     )
     assert resumed.returncode == 0, resumed.stderr
     result = json.loads(resumed.stdout.splitlines()[-1])

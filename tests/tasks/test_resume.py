@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -76,6 +77,7 @@ def test_sigint_then_resume_from_the_command_line(
     tmp_path: Path,
     reference: Path,
     signal_at_first_checkpoint: Callable[[list[str], Path, int], tuple[int, str]],
+    path_without_this_python: str,
 ) -> None:
     out = tmp_path / "run"
     status, err = signal_at_first_checkpoint(["softmax", *SETTINGS], out, signal.SIGINT)
@@ -88,13 +90,16 @@ def test_sigint_then_resume_from_the_command_line(
         r"the checkpoint of epoch \d is kept in ",
         lines[0],
     )
-    assert lines[0].endswith(f"resume with: linearnets softmax --resume {out}")
+    # the command as it was started: the environment's linearnets is not on the PATH
+    again = f"{shlex.quote(sys.executable)} -m linearnets softmax --resume {out}"
+    assert lines[0].endswith(f"resume with: {again}")
     assert 1 <= load_checkpoint(out / "checkpoint.pt").epoch < 3
     assert not (out / "model.pt").exists()  # the run did not finish
 
-    env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    # the command it printed, as the user pastes it
+    env = dict(os.environ, OMP_NUM_THREADS="1", MPLBACKEND="Agg", PATH=path_without_this_python)
     resumed = subprocess.run(
-        [sys.executable, "-m", "linearnets", "softmax", "--resume", str(out), "--json"],
+        [*shlex.split(lines[0].split("resume with: ")[1]), "--json"],
         capture_output=True,
         text=True,
         env=env,

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from linearnets._text import printable
 from linearnets.cli._cli_words import cli_words
+from linearnets.cli._invocation import as_started
 from linearnets.errors import DataWarning, ResumeWarning
 
 __all__ = ["warnings_on_one_line"]
@@ -32,9 +33,12 @@ def warnings_on_one_line() -> Iterator[None]:
             line: str | None = None,
         ) -> None:
             if issubclass(category, DataWarning):
-                print(f"linearnets: warning: {printable(str(message))}", file=sys.stderr)
+                print(
+                    f"linearnets: warning: {printable(as_started(str(message)))}", file=sys.stderr
+                )
             elif issubclass(category, ResumeWarning):  # in the command's words: --threads
-                print(f"linearnets: note: {printable(cli_words(str(message)))}", file=sys.stderr)
+                text = as_started(cli_words(str(message)))  # its commands as typed here
+                print(f"linearnets: note: {printable(text)}", file=sys.stderr)
             else:
                 shown(message, category, filename, lineno, file, line)
 

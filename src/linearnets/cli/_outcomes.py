@@ -10,6 +10,7 @@ import sys
 
 from linearnets._signals import held_signals
 from linearnets.cli import _ranks
+from linearnets.cli._invocation import as_started
 from linearnets.cli._report import (
     EXIT_INTERRUPTED,
     exit_status,
@@ -55,6 +56,7 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
             exc.from_cli = True  # the hint names the command, not the Python call
         detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
         detail = detail or signal_name(exc)  # a stop of the library's own that says nothing
+        detail = as_started(detail)  # its resume as the user can type it here
         print(f"{prog}{f' (rank {rank})' if rank else ''}: {detail}", file=sys.stderr)
         if json_errors:
             run_dir = getattr(exc, "run_dir", None)
@@ -77,11 +79,13 @@ def report_output_closed(exc: BrokenPipeError, prog: str) -> None:
     run_dir = getattr(exc, "run_dir", None)
     if run_dir is None or _ranks.rank() != 0:
         return
-    kept = resume_advice(
-        prog,
-        run_dir,
-        getattr(exc, "checkpoint_epoch", None),
-        launched=getattr(exc, "launched_again", ""),
+    kept = as_started(
+        resume_advice(
+            prog,
+            run_dir,
+            getattr(exc, "checkpoint_epoch", None),
+            launched=getattr(exc, "launched_again", ""),
+        )
     )
     with contextlib.suppress(OSError, ValueError, AttributeError):
         print(
@@ -99,7 +103,7 @@ def report_error(
     if rank == 0:
         # made and printed whole, a second signal (torchrun stopping the others) or not
         with held_signals(raise_after=False):
-            line = one_line(exc, traceback_shown=traceback_shown, command=prog)
+            line = as_started(one_line(exc, traceback_shown=traceback_shown, command=prog))
             print(f"{prog}: error: {line}", file=sys.stderr)
             if json_errors:
                 run_dir = getattr(exc, "run_dir", None)  # a run that stopped on a full disk
@@ -117,13 +121,13 @@ def report_error(
         # the library's own errors are the same on every rank and said once, by rank 0; an
         # unexpected one may be this rank's alone, and a lost peer may be rank 0 itself
         with held_signals(raise_after=False):
-            line = one_line(exc, traceback_shown=traceback_shown, command=prog)
+            line = as_started(one_line(exc, traceback_shown=traceback_shown, command=prog))
             print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
     elif _ranks.let_rank_0_speak():
         # the wait ran out: rank 0 did not stop the run with the same error, so this is this
         # rank's own (its data, its environment, its options given by hand): said here
         with held_signals(raise_after=False):
-            line = one_line(exc, traceback_shown=traceback_shown, command=prog)
+            line = as_started(one_line(exc, traceback_shown=traceback_shown, command=prog))
             print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
             if json_errors and not _ranks.by_launcher():  # its own stdout: rank 0 has another
                 print_json_error(line, type(exc).__name__, exit_status(exc))

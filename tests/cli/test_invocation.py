@@ -1,0 +1,153 @@
+"""The commands the messages give start the program as the user started it
+(``linearnets.cli._invocation``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linearnets.cli import _invocation
+from linearnets.cli._invocation import as_started, program
+from linearnets.cli._report import resume_advice
+
+_PACKAGE_MAIN = str(Path(_invocation.__file__).parent.parent / "__main__.py")
+
+
+def _executable(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No launcher's variables, an empty PATH: each test sets what it needs."""
+    for name in ("TORCHELASTIC_RUN_ID", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATH", "")
+    return monkeypatch
+
+
+def test_the_console_script_not_on_the_path_is_named_as_typed(
+    started: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    started.setattr(sys, "argv", [".venv/bin/linearnets", "softmax"])
+    assert program() == ".venv/bin/linearnets"
+    started.setattr(sys, "argv", [f"{tmp_path}/my env/bin/linearnets", "softmax"])
+    assert program() == shlex.quote(f"{tmp_path}/my env/bin/linearnets")
+
+
+def test_the_console_script_the_path_finds_is_linearnets(
+    started: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    script = _executable(tmp_path / "bin", "linearnets")
+    started.setenv("PATH", str(tmp_path / "bin"))
+    started.setattr(sys, "argv", [str(script), "softmax"])  # as the shell passes it on
+    assert program() == "linearnets"
+    started.setattr(sys, "argv", ["linearnets", "softmax"])
+    assert program() == "linearnets"
+    # another install's linearnets on the PATH is not this one
+    other = _executable(tmp_path / "other", "linearnets")
+    started.setattr(sys, "argv", [str(other), "softmax"])
+    assert program() == str(other)
+
+
+def test_python_m_is_named_with_its_interpreter(
+    started: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    python = _executable(tmp_path / "venv" / "bin", "python")
+    started.setattr(sys, "executable", str(python))
+    started.setattr(sys, "argv", [_PACKAGE_MAIN, "softmax"])
+    assert program() == f"{python} -m linearnets"
+    # that interpreter found on the PATH by its name (an activated environment, linearnets
+    # not installed as a command)
+    started.setenv("PATH", str(python.parent))
+    assert program() == "python -m linearnets"
+    # its own console script beside it, on the PATH
+    _executable(python.parent, "linearnets")
+    assert program() == "linearnets"
+
+
+def test_a_launched_process_and_a_call_from_python_say_linearnets(
+    started: pytest.MonkeyPatch,
+) -> None:
+    started.setattr(sys, "argv", [".venv/bin/linearnets", "softmax"])
+    started.setenv("MASTER_ADDR", "127.0.0.1")
+    started.setenv("MASTER_PORT", "29500")
+    assert program() == "linearnets"  # its resume is "launched by torchrun as before"
+    started.delenv("MASTER_ADDR")
+    started.setenv("TORCHELASTIC_RUN_ID", "none")
+    assert program() == "linearnets"
+    started.delenv("TORCHELASTIC_RUN_ID")
+    started.setattr(sys, "argv", ["/usr/bin/ipython"])  # linearnets.cli.main([...]) from Python
+    assert program() == "linearnets"
+
+
+def test_only_the_commands_to_run_are_rewritten(started: pytest.MonkeyPatch) -> None:
+    started.setattr(sys, "argv", [".venv/bin/linearnets", "softmax"])
+    commands = [
+        resume_advice("linearnets softmax", "my run", 2),
+        resume_advice("linearnets linreg", "-x", None),
+        "finish it with linearnets softmax --resume 'a b' (linearnets.resume_softmax in Python)",
+        "draw it again with: linearnets predict runs/a -n 3",
+        "draw it again with: linearnets predict 'my run' -n 3",
+        "get it again where a network exists: linearnets data download --data-dir /d",
+        "or 'linearnets data download --data-dir DIR' to fetch it",
+        "the command that made it (linearnets softmax --out runs/a and the same options)",
+    ]
+    for text in commands:
+        assert as_started(text) == text.replace("linearnets ", ".venv/bin/linearnets ", 1)
+        assert text.count("linearnets ") == 1
+    words = [
+        "pass the folder a 'linearnets softmax' run wrote",
+        "torchrun --nproc-per-node 2 -m linearnets softmax --epochs 3",
+        "linearnets predict drew them from the weights before this resume",
+        "linearnets: interrupted",
+        "linearnets.resume_softmax('my run')",
+    ]
+    for text in words:
+        assert as_started(text) == text
+
+
+def test_the_resume_a_stopped_command_prints_runs_as_pasted(
+    tmp_path: Path, blobs_npz: Path, path_without_this_python: str
+) -> None:
+    """The README's way, ``.venv/bin/linearnets`` typed by its path with the environment not
+    activated: the advice after a stop names the command by that path, and pasted as printed, in
+    the same folder, it continues the run."""
+    script = Path(sys.executable).parent / "linearnets"
+    if not script.is_file():
+        pytest.skip("linearnets is not installed as a command beside this Python")
+    typed = os.path.relpath(script, tmp_path)
+    env = {**os.environ, "PATH": path_without_this_python, "MPLBACKEND": "Agg"}
+    full = subprocess.run(
+        f"{typed} softmax --data {blobs_npz} --epochs 3 --plot none --out run >/dev/full",
+        shell=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert full.returncode == 1, full.stderr
+    assert full.stderr.endswith(f"continue it with: {typed} softmax --resume run\n")
+    again = full.stderr.rstrip("\n").rsplit("continue it with: ", 1)[1]
+    resumed = subprocess.run(
+        f"{again} --json",
+        shell=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout.splitlines()[-1])["epochs"] == 3
