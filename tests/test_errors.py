@@ -826,9 +826,11 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--epochs", "1.5"], None, 2, r"argument --epochs: must be a positive integer, got '1.5'", id="softmax-epochs-float"),
     pytest.param(["softmax", "--seed", "-1"], None, 2, r"argument --seed: must be a non-negative integer", id="softmax-seed"),
     pytest.param(["softmax", "--threads", "0"], None, 2, r"argument --threads: must be a positive integer", id="softmax-threads"),
-    pytest.param(["softmax", "--resize", "0"], None, 2, r"argument --resize: must be a positive integer", id="softmax-resize"),
-    # in the command's words: no resize=64 or None on a command line
-    pytest.param(["softmax", "--resize", "4097"], None, 2, r"--resize must be an integer in \[1, 4096\], got 4097; pass e\.g\. --resize 64 \(a side from 1 to 4096\), or leave --resize out for the images' own size$", id="softmax-resize-too-large"),
+    pytest.param(["softmax", "--resize", "0"], None, 2, r"argument --resize: must be a positive integer \(>= 1\) or none, got 0; pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize"),
+    pytest.param(["softmax", "--resize", "nothing"], None, 2, r"argument --resize: must be a positive integer or none, got 'nothing'; pass e\.g\. --resize 64, or --resize none for the images' own size", id="softmax-resize-word"),
+    # in the command's words: no resize=64 on a command line, and None as --resize none (leaving
+    # --resize out keeps a resumed run's own)
+    pytest.param(["softmax", "--resize", "4097"], None, 2, r"--resize must be an integer in \[1, 4096\], got 4097; pass e\.g\. --resize 64 \(a side from 1 to 4096\), or --resize none for the images' own size$", id="softmax-resize-too-large"),
     # another command's option is no abbreviation of this one's (--data once read as --data-dir)
     pytest.param(["predict", "{tmp}", "--data", "x.npz"], None, 2, r"error: unrecognized arguments: --data x\.npz: --data is an option of linreg and softmax, not of linearnets predict \(see linearnets predict --help\)$", id="predict-data"),
     pytest.param(["softmax", "--plot", "png"], None, 2, r"argument --plot: invalid choice: 'png'", id="softmax-plot"),

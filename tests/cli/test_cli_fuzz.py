@@ -52,7 +52,7 @@ SOFTMAX_VALUES = {
     "--batch-size": ["1", "7", "60", "1000"],
     "--seed": ["0", "1", "2147483647", "2147483648"],
     "--threads": ["1", "2", "64"],
-    "--resize": ["2", "28"],
+    "--resize": ["2", "28", "none", "None"],
     "--device": ["cpu", "cuda", "meta", "mps", "cuda:0", "auto"],
     "--plot": ["auto", "file", "none"],
     "--resume": ["done", "missing", "d.npz", "."],

@@ -207,7 +207,13 @@ def test_an_empty_path_is_refused_not_taken_for_this_folder(
         ("--batch-size", "0", "must be a positive integer (>= 1), got 0"),
         ("--seed", "-1", "must be a non-negative integer (>= 0), got -1"),
         ("--threads", "0", "must be a positive integer (>= 1), got 0"),
-        ("--resize", "0", "must be a positive integer (>= 1), got 0"),
+        ("--resize", "0", "must be a positive integer (>= 1) or none, got 0"),
+        (
+            "--resize",
+            "x",
+            "must be a positive integer or none, got 'x'; pass e.g. --resize 64, "
+            "or --resize none for the images' own size",
+        ),
         ("--lr", "nan", "must be a finite number > 0, got nan"),
     ],
 )
@@ -219,6 +225,30 @@ def test_a_bad_value_is_refused_while_parsing(
         main(["softmax", "--data", str(npz), option, value])
     assert info.value.code == 2
     assert f"linearnets softmax: error: argument {option}: {rule}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("word", ["none", "None", "NONE", " none"])
+def test_resize_none_is_given_as_no_resize(
+    word: str, npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The messages print a resize of None as "none (28×28)", yet --resize none was refused as no
+    positive integer: it is resize=None, given (a resume tells it from --resize left out, which
+    keeps the run's resize), and a new run trains as one without --resize."""
+    from linearnets.cli import build_parser
+    from linearnets.cli.softmax import _given
+
+    assert _given(build_parser().parse_args(["softmax", "--resize", word])) == {"resize": None}
+    assert "resize" not in _given(build_parser().parse_args(["softmax"]))
+    settings = ["--data", str(npz), "--epochs", "1", "--plot", "none", "--device", "cpu"]
+    runs = {}
+    for name, resize in (("given", ["--resize", word]), ("left-out", [])):
+        runs[name] = tmp_path / name
+        assert main(["softmax", *settings, *resize, "--out", str(runs[name])]) == 0
+    assert json.loads((runs["given"] / "config.json").read_text())["config"]["resize"] is None
+    ours, theirs = (torch.load(run / "model.pt", weights_only=True) for run in runs.values())
+    assert ours["resize"] is None and torch.equal(
+        ours["state_dict"]["W"], theirs["state_dict"]["W"]
+    )
 
 
 @pytest.mark.skipif(

@@ -16,6 +16,7 @@ from linearnets.cli._options import (
     path_arg_for,
     positive_float,
     positive_int,
+    resize_side,
 )
 
 ACCEPTED = [
@@ -32,6 +33,12 @@ ACCEPTED = [
     (non_negative_float, "0.5", 0.5),
     (path_arg, ".", Path(".")),
     (path_arg, "runs/a", Path("runs/a")),
+    (resize_side, "14", 14),
+    (resize_side, " 64\n", 64),
+    # the word the messages print for a resize of None ("none (28×28)"), in any capitals
+    (resize_side, "none", "none"),
+    (resize_side, "None", "none"),
+    (resize_side, " NONE\n", "none"),
 ]
 
 
@@ -77,6 +84,12 @@ REFUSED = [
     (positive_float, "-٣", r"^must be a positive number in the digits 0-9, got '-٣'$"),
     (positive_float, "３．５", r"^must be a positive number, got '３．５'$"),
     (positive_int, "é", r"^must be a positive integer, got 'é'$"),
+    # --resize: a side or none, each bad value with both fixes
+    (resize_side, "0", r"^must be a positive integer \(>= 1\) or none, got 0; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    (resize_side, "nones", r"^must be a positive integer or none, got 'nones'; pass e\.g\. --resize 64, or --resize none for the images' own size$"),
+    (resize_side, "", r"^must be a positive integer or none, got ''; pass e\.g\. --resize 64, or --resize none"),
+    (resize_side, "1_4", r"^must be a positive integer or none, got '1_4'; pass e\.g\. --resize 64, or --resize none"),
+    (resize_side, "１４", r"^must be a positive integer in the digits 0-9, got '１４'; write it as 14$"),
     # not "(. for this folder)": --data . is then refused as no .npz or .csv file
     (path_arg, "", r"^must be a path, got an empty string; pass the file or folder name the option takes$"),
     # a stray blank made a new folder "runs/a ", printed as "run folder: runs/a" (nothing of that

@@ -217,7 +217,10 @@ def test_each_options_help_says_its_rule_and_default(capsys: pytest.CaptureFixtu
     assert guard in linreg and guard in softmax
     assert "FILE.npz (arrays X, y) or FILE.csv (the last column y, a header row skipped)" in linreg
     assert SoftmaxConfig().resize is None
-    assert "--resize N resize images to N×N (default: none, the 28×28 images as stored)" in softmax
+    assert (
+        "--resize N resize images to N×N, or none: the 28×28 images as stored (default: none; "
+        "with --resume, the run's own)"
+    ) in softmax
     assert "files (default: search the usual places; with --resume, the run's own)" in softmax
     assert "none: no figures (default: auto)" in softmax
 

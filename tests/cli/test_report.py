@@ -140,11 +140,14 @@ def test_one_line_speaks_the_command_lines_words(exc: Exception, line: str) -> N
          "then predict"),
         (UsageError("factor='x' is wrong (factor) (force)"), "factor='x' is wrong (factor) (force)"),
         (UsageError("the folder out='a' is taken"), "the folder out='a' is taken"),
-        # None, which a command line has no word for, as leaving the option out
+        # None as --resize none, the word it takes for it (leaving --resize out keeps a resumed
+        # run's resize); for an option with no word for None, as leaving the option out
         (UsageError("resize must be at most 256, got 999; pass e.g. resize=64 (a side from 1 to "
                     "256), or resize=None for the images' own size"),
          "--resize must be at most 256, got 999; pass e.g. --resize 64 (a side from 1 to 256), "
-         "or leave --resize out for the images' own size"),
+         "or --resize none for the images' own size"),
+        (UsageError("no such file; pass e.g. data='d.npz', or data=None for Fashion-MNIST"),
+         "no such file; pass e.g. --data d.npz, or leave --data out for Fashion-MNIST"),
         # guard=False is the flag that turns it off; another False keyword, no flag at all; a
         # number as the message wrote it (0.010, not 0.01)
         (DivergenceError("a loss that grew: linearnets.resume_softmax('r', guard=False) trains "

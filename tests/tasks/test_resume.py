@@ -807,6 +807,43 @@ def test_a_new_image_size_is_refused_even_forced_and_nothing_is_lost(
         assert _files(run) == before
 
 
+def test_resize_none_on_a_resume_asks_for_the_images_own_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--resize none, how the messages print no resize, was refused as no positive integer: a run
+    made with --resize 14 had no way to ask for the 28×28 images back. Given, it is that change, a
+    new image size refused even forced as any other; left out, the run keeps its 14; on a run made
+    without --resize it is no change, and the run goes on as one never stopped."""
+    settings = ["--threads", "1", "--plot", "none", "--device", "cpu", "--batch-size", "1024"]
+    resized = tmp_path / "resized"
+    assert (
+        main(["softmax", *settings, "--epochs", "1", "--resize", "14", "--out", str(resized)]) == 0
+    )
+    before = _files(resized)
+    capsys.readouterr()
+    for force in ([], ["--force"]):
+        argv = ["softmax", "--resume", str(resized), "--epochs", "2", "--resize", "none", *force]
+        assert main(argv) == 2
+        assert capsys.readouterr().err == (
+            "linearnets softmax: error: --resize changed from 14 to none (28×28) since the run in "
+            f"{resized} started: the model would take 784 inputs (28×28 pixels) into 10 classes "
+            "and the checkpoint's weights take 196 inputs into 10 classes, so they cannot carry "
+            "over, not even with --force; resume without --resize, or start a new run in another "
+            "folder (--out NEW_DIR)\n"
+        )
+        assert _files(resized) == before
+    assert main(["softmax", "--resume", str(resized), "--epochs", "2"]) == 0  # the fix it names
+    assert json.loads((resized / "config.json").read_text())["config"]["resize"] == 14
+    plain, never = tmp_path / "plain", tmp_path / "never"
+    assert main(["softmax", *settings, "--epochs", "1", "--out", str(plain)]) == 0
+    assert main(["softmax", "--resume", str(plain), "--epochs", "2", "--resize", "NONE"]) == 0
+    saved = json.loads((plain / "config.json").read_text())
+    assert saved["config"]["resize"] is None and saved["resumes"][-1]["forced"] == {}
+    assert main(["softmax", *settings, "--epochs", "2", "--out", str(never)]) == 0
+    ours, theirs = _weights(plain), _weights(never)
+    assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
+
+
 def test_a_resize_to_the_images_own_size_is_no_change_either_way(
     tmp_path: Path, reference: Path
 ) -> None:

@@ -33,6 +33,8 @@ _OPTIONS = {
 # and those only the rules below that need them translate: a validator's "pass e.g. impl='scratch'"
 # stays as the command printed it
 _SETTINGS = {**_OPTIONS, "impl": "--impl", "plot": "--plot"}
+# the options that take the word none for a setting of None (--resize none)
+_NONE_TAKEN = frozenset({"resize"})
 # another rank's refusal of a data-parallel run, as rank 0 relays it: "rank 1 stopped: run_dir ..."
 _RELAYED = re.compile(r"(rank \d+ stopped: )(.*)", re.DOTALL)
 
@@ -50,9 +52,11 @@ def cli_spelling(text: str) -> str:
     for name, option in _OPTIONS.items():
         # pass e.g. lr=0.1 / device='auto' -> pass e.g. --lr 0.1 / --device auto
         text = re.sub(rf"\bpass e\.g\. {name}='?([^\s';,]+)'?", rf"pass e.g. {option} \1", text)
-        # or resize=None -> or leave --resize out: a command line has no None ("asks for
-        # resize=None (28×28)" is no "or")
-        text = re.sub(rf"\bor {name}=None\b", f"or leave {option} out", text)
+        # or data=None -> or leave --data out: a command line has no None ("asks for
+        # resize=None (28×28)" is no "or"); but or resize=None -> or --resize none, which says it
+        # on a resume too, where leaving --resize out keeps the run's resize
+        unset = f"{option} none" if name in _NONE_TAKEN else f"leave {option} out"
+        text = re.sub(rf"\bor {name}=None\b", f"or {unset}", text)
     return cli_words(text)
 
 

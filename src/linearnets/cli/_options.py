@@ -109,12 +109,37 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+# --resize none, given: the images' own size asked for (a resume's change back from a resize, where
+# leaving --resize out keeps the run's), told from --resize left out (None)
+NO_RESIZE = "none"
+_RESIZE_FIX = "pass e.g. --resize 64, or --resize none for the images' own size"
+
+
+def resize_side(text: str) -> int | str:
+    """Parse ``--resize``: a side N ≥ 1, or ``none`` (any capitals) for no resize, as
+    :data:`NO_RESIZE`: what the messages print for ``resize=None``, e.g. ``none (28×28)``."""
+    if text.strip().lower() == NO_RESIZE:
+        return NO_RESIZE
+    try:  # "٣" and "３" are refused as every number option refuses them, naming 3
+        value = int(_plain(text, positive_int))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer or none, got {text!r}; {_RESIZE_FIX}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer (>= 1) or none, got {value}; {_RESIZE_FIX}"
+        )
+    return value
+
+
 _TAKES.update(
     {
         positive_int: ("a positive integer", "10"),
         non_negative_int: ("a non-negative integer", "0"),
         positive_float: ("a positive number", "0.1"),
         non_negative_float: ("a non-negative number", "0.01"),
+        resize_side: ("a positive integer or none", "64"),
     }
 )
 

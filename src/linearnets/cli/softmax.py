@@ -10,6 +10,7 @@ from linearnets._json import dumps_strict
 from linearnets._signals import first_signal, held_signals
 from linearnets.cli import _ranks
 from linearnets.cli._options import (
+    NO_RESIZE,
     add_data_dir_option,
     add_resume_options,
     check_resume_options,
@@ -17,6 +18,7 @@ from linearnets.cli._options import (
     path_arg_for,
     positive_float,
     positive_int,
+    resize_side,
 )
 from linearnets.config import PLOT_MODES, SOFTMAX_IMPLS, SoftmaxConfig
 from linearnets.errors import UsageError
@@ -90,9 +92,10 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
     )
     p.add_argument(
         "--resize",
-        type=positive_int,
+        type=resize_side,
         metavar="N",
-        help="resize images to N×N (default: none, the 28×28 images as stored)",
+        help="resize images to N×N, or none: the 28×28 images as stored (default: none; with "
+        "--resume, the run's own)",
     )
 
 
@@ -134,8 +137,12 @@ def _add_data_and_output_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
-    """Return the config settings given on the command line, by SoftmaxConfig field."""
-    return {f: getattr(args, a) for a, f in _FIELDS.items() if getattr(args, a) is not None}
+    """Return the config settings given on the command line, by SoftmaxConfig field; ``--resize
+    none`` as ``resize=None``, given (a resume asked for the images' own size), not left out."""
+    given = {f: getattr(args, a) for a, f in _FIELDS.items() if getattr(args, a) is not None}
+    if given.get("resize") == NO_RESIZE:
+        given["resize"] = None
+    return given
 
 
 def run(args: argparse.Namespace) -> int:
