@@ -379,9 +379,11 @@ def test_the_quick_starts_concise_run_then_its_predict(tmp_path: Path) -> None:
 def test_the_quick_starts_linreg_learns_the_truth_it_prints(tmp_path: Path) -> None:
     out = _run_sh(LINREG, tmp_path)
     learned = re.search(r"w: \[(\S+), (\S+)\]\s+b: (\S+)", out)
-    error = re.search(r"error vs truth:\s+w \[(\S+), (\S+)\]\s+b (\S+)", out)
-    assert learned and error, out
+    shown = re.search(r"^truth: w \[(\S+), (\S+)\]\s+b (\S+)$", out, flags=re.M)
+    error = re.search(r"error vs truth:\s+w \[(\S+), (\S+)\]\s+b (\S+)  \(truth - learned\)", out)
+    assert learned and shown and error, out
     truth = (2.0, -3.4, 4.2)  # the book's
+    assert [float(t) for t in shown.groups()] == list(truth)
     for t, w, e in zip(truth, learned.groups(), error.groups(), strict=True):
         assert abs(t - float(w)) < 0.01
         assert float(e) == pytest.approx(t - float(w), abs=1e-6, rel=0.01)  # error = truth - w

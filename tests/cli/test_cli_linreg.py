@@ -212,13 +212,18 @@ def test_the_printed_results_are_the_learned_values_and_their_errors(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     lines, result = _run_json(capsys, "--seed", "2")
-    w_line, truth_line, closed_line = lines[3:6]
+    w_line, true_line, truth_line, closed_line = lines[3:7]
     assert w_line.startswith("w: [") and _printed_numbers(w_line) == pytest.approx(
         [*result["w"], result["b"]], abs=5e-7
     )  # printed to 6 decimals
-    # errors against the book's truth w = [2, -3.4], b = 4.2, computed here
+    # the book's truth w = [2, -3.4], b = 4.2 (D2L §3.2.1), shown and in the JSON: the errors
+    # could not be checked, nor their sign, without it
+    assert true_line == "truth: w [2.000000, -3.400000]  b 4.200000"
+    assert (result["true_w"], result["true_b"]) == ([2.0, -3.4], 4.2)
+    # errors against the book's truth, computed here: truth - learned, as the line says
     truth = [2.0 - result["w"][0], -3.4 - result["w"][1], 4.2 - result["b"]]
     assert truth_line.startswith("error vs truth:       w [")
+    assert truth_line.endswith("  (truth - learned)")
     assert _printed_numbers(truth_line) == pytest.approx(truth, rel=6e-3)
     closed = [
         result["closed_form_w"][0] - result["w"][0],
@@ -230,6 +235,7 @@ def test_the_printed_results_are_the_learned_values_and_their_errors(
     )
     assert [*result["w_error"], result["b_error"]] == pytest.approx(truth, abs=1e-6)
     assert closed_line.startswith("error vs closed form: w [")
+    assert closed_line.endswith("  (closed form - learned)")
     assert _printed_numbers(closed_line) == pytest.approx(closed, rel=6e-3)
 
 
@@ -248,8 +254,10 @@ def test_data_from_a_file_is_compared_with_numpys_least_squares(
     assert result["closed_form_w"] == pytest.approx(coef[:3], abs=1e-4)
     assert result["closed_form_b"] == pytest.approx(coef[3], abs=1e-4)
     assert result["w_error"] is None and result["b_error"] is None  # no truth to compare with
+    assert result["true_w"] is None and result["true_b"] is None  # nor one to show
     assert result["config"]["data"] == str(tmp_path / "d.npz")
     assert "error vs truth:       n/a (--data has no known truth)" in lines
+    assert not [line for line in lines if line.startswith("truth")]
     assert [*result["w"], result["b"]] == pytest.approx(coef, abs=0.01)  # it trained on the file
 
 
@@ -388,6 +396,7 @@ def test_a_data_file_is_named_with_its_examples_and_features_as_softmax_names_it
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines[1:]] == [
         "w",
+        "truth",
         "error vs truth",
         "error vs closed form",
     ]

@@ -245,6 +245,18 @@ def test_callbacks_not_in_a_list_are_refused_as_fit_refuses_them(
         run_linreg(LinregConfig(epochs=1, guard=guard), callbacks=callbacks)  # type: ignore[arg-type]
 
 
+def test_the_summary_holds_the_truth_its_errors_are_measured_from() -> None:
+    """``--json`` (and results.json) gave ``w_error``, truth - learned, but not the truth: a
+    learner could not check its values nor its sign. It holds the config's own truth now, the
+    errors its difference from the learned values."""
+    result = run_linreg(LinregConfig(true_w=(1.5, 0.5, -2.0), true_b=-0.25, epochs=1))
+    summary = result.summary()
+    assert (summary["true_w"], summary["true_b"]) == ([1.5, 0.5, -2.0], -0.25)
+    learned = [*summary["w"], summary["b"]]
+    expected = [t - v for t, v in zip([1.5, 0.5, -2.0, -0.25], learned, strict=True)]
+    assert [*summary["w_error"], summary["b_error"]] == pytest.approx(expected, abs=1e-12)
+
+
 def test_the_book_tensors_in_the_config_give_the_books_run() -> None:
     """``true_w=torch.tensor([2, -3.4])`` (D2L §3.2.1) trains on the same data as the floats the
     tensor holds, and the result's truth is those floats."""

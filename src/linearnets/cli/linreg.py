@@ -193,8 +193,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_results(result: LinregResult, *, as_json: bool) -> None:
-    """Print the data file (if any), the learned w and b, their errors, the run folder (with
-    ``--out``) and ``--json``'s object."""
+    """Print the data file (if any), the learned w and b, the truth (synthetic data), their
+    errors, the run folder (with ``--out``) and ``--json``'s object."""
     if result.config is not None and result.config.data is not None:
         print(f"data: {result.data_source}")  # as softmax names its file; synthetic: the truth
     _print_errors(result)
@@ -257,19 +257,23 @@ def _refuse_synthetic_options_with_data(args: argparse.Namespace) -> None:
 
 
 def _print_errors(result: LinregResult) -> None:
-    """Print the learned w and b, then how far they are from the truth and the closed form."""
+    """Print the learned w and b, the truth the synthetic data were drawn with, then how far the
+    learned values are from it and from the closed form, each difference's direction said (the
+    book's sign, D2L §3.2.7: truth − learned)."""
     from linearnets.training.callbacks import fixed
 
     fmt = ", ".join
     print(f"w: [{fmt(fixed(v, 6) for v in result.w)}]  b: {fixed(result.b, 6)}")
+    if result.true_w is not None and result.true_b is not None:  # a --data file has none
+        print(f"truth: w [{fmt(fixed(v, 6) for v in result.true_w)}]  b {fixed(result.true_b, 6)}")
     if result.w_error is None or result.b_error is None:
         print("error vs truth:       n/a (--data has no known truth)")
     else:
         print(
             f"error vs truth:       w [{fmt(f'{v:+.2e}' for v in result.w_error)}]"
-            f"  b {result.b_error:+.2e}"
+            f"  b {result.b_error:+.2e}  (truth - learned)"
         )
     print(
         f"error vs closed form: w [{fmt(f'{v:+.2e}' for v in result.w_error_closed)}]"
-        f"  b {result.b_error_closed:+.2e}"
+        f"  b {result.b_error_closed:+.2e}  (closed form - learned)"
     )

@@ -80,6 +80,8 @@ class LinregResult:
             "epochs": self.epochs,
             "w": self.w,
             "b": self.b,
+            "true_w": self.true_w,  # the synthetic data's (None for a data file)
+            "true_b": self.true_b,
             "w_error": self.w_error,
             "b_error": self.b_error,
             "closed_form_w": self.closed_w,
