@@ -329,6 +329,54 @@ def test_the_batch_limit_counts_bytes_not_values() -> None:
     assert SoftmaxConfig(resize=1, batch_size=2**29).batch_size == 2**29  # exactly 2 GiB
 
 
+@pytest.mark.parametrize("joined", [False, True], ids=["torchrun", "group-joined-by-caller"])
+def test_a_data_parallel_run_counts_each_processs_share_of_a_batch(
+    joined: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under torchrun (WORLD_SIZE=2), or in a process group its caller joined, a process holds
+    rank 0's rows 0, 2, 4, ... of a batch at most: a batch just past 2 GiB fits in two processes
+    (it was refused as if one held it whole); a share past 2 GiB is refused, said per process."""
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    if joined:
+        import torch.distributed as dist
+
+        monkeypatch.setattr(dist, "is_initialized", lambda: True)
+        monkeypatch.setattr(dist, "get_world_size", lambda: 2)
+    else:
+        monkeypatch.setenv("WORLD_SIZE", "2")
+    for batch_size in (2**29 + 1, 2**30):  # × 1² float32 values: 4 bytes past 2 GiB, and 4 GiB
+        share = len(range(0, batch_size, 2))  # rank 0's rows of the batch
+        assert share * 4 <= 2**31 < batch_size * 4
+        assert SoftmaxConfig(resize=1, batch_size=batch_size).batch_size == batch_size
+    share = len(range(0, 2**30 + 1, 2))
+    assert share * 4 == 2**31 + 4
+    with pytest.raises(UsageError) as info:
+        SoftmaxConfig(resize=1, batch_size=2**30 + 1)
+    assert str(info.value) == (
+        "batch_size × resize² float32 values must fit in 2 GiB per process's share of a batch, "
+        f"got batch_size=1073741825 over 2 processes, up to {share} each: {share} × 1² (2.0 GiB); "
+        "lower resize or batch_size, or start more processes (torchrun --nproc_per_node)"
+    )
+
+
+@pytest.mark.parametrize("world_size", [1, 2, 3, 8])
+@pytest.mark.parametrize("resize", [1, 28, 1024])
+def test_the_batch_check_takes_the_largest_share_to_the_byte(world_size: int, resize: int) -> None:
+    """Rank r holds rows r, r + W, ... of a batch of B: the largest B whose rank-0 share of
+    resize² float32 images fits in 2 GiB is taken, one more is refused."""
+    from linearnets.config_checks import check_batch_bytes
+
+    def fits(batch_size: int) -> bool:
+        return len(range(0, batch_size, world_size)) * resize**2 * 4 <= 2**31
+
+    most = 2**31 // (resize**2 * 4) * world_size
+    assert fits(most) and not fits(most + 1)
+    check_batch_bytes(most, resize, world_size=world_size)
+    per = "batch" if world_size == 1 else "process's share of a batch"  # one process: as always
+    with pytest.raises(UsageError, match=rf"must fit in 2 GiB per {per}, got "):
+        check_batch_bytes(most + 1, resize, world_size=world_size)
+
+
 @pytest.mark.parametrize(
     ("settings", "named"),
     [

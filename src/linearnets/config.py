@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, SupportsFloat
 
 from linearnets.config_checks import (
-    MAX_BATCH_BYTES,
     MAX_LR,
     MAX_RESIZE,
     MAX_SIZE,
     MAX_THREADS,
+    check_batch_bytes,
     check_device_name,
     check_lr_floor,
     check_seed,
@@ -196,7 +196,9 @@ class SoftmaxConfig:
         out: the run folder to create (``None``: ``runs/softmax-IMPL-TIME``).
         plot: "auto" (a live figure in Jupyter, files elsewhere), "file" or "none".
         resize: resize the Fashion-MNIST images to (resize, resize) (``None``: their own 28 × 28;
-            not with ``data``).
+            not with ``data``). A batch, batch_size × resize² float32 values, must fit in 2 GiB
+            in one process; in a data-parallel run of W processes each holds ⌈batch_size / W⌉
+            images of it.
         device: "auto" (the fastest here), "cpu", "cuda", "cuda:N" or "mps".
         guard: stop a run whose loss blows up (:class:`~linearnets.errors.DivergenceError`).
     """
@@ -258,13 +260,8 @@ class SoftmaxConfig:
             set_checked(
                 self, resize=check_positive_int("resize", self.resize, maximum=MAX_RESIZE, fix=fix)
             )
-            size = self.batch_size * self.resize**2 * 4
-            if size > MAX_BATCH_BYTES:
-                raise UsageError(
-                    f"batch_size × resize² float32 values must fit in 2 GiB per batch, got "
-                    f"{self.batch_size} × {self.resize}² ({size / 2**30:.1f} GiB); lower resize or "
-                    "batch_size"
-                )
+            # per process: under torchrun each holds its share of every batch
+            check_batch_bytes(self.batch_size, self.resize)
         for key in ("data_dir", "data", "out"):
             object.__setattr__(self, key, path_setting(key, getattr(self, key)))
         for key in ("data_dir", "data"):  # absolute: a resume from another folder finds the same

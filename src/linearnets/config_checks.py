@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping, Set
 from typing import Any
 
+from linearnets._env import env_int
 from linearnets._text import respelled
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import describe, is_finite_number, scalar_value
@@ -26,6 +27,7 @@ __all__ = [
     "MAX_SIZE",
     "MAX_THREADS",
     "MIN_LR",
+    "check_batch_bytes",
     "check_bias",
     "check_data_size",
     "check_device_index",
@@ -34,6 +36,7 @@ __all__ = [
     "check_seed",
     "check_weights",
     "plain_number",
+    "world_size_here",
 ]
 
 # Upper limits, so that a huge value is refused here with its name rather than overflowing deep
@@ -47,7 +50,9 @@ MAX_EXAMPLES = 10**8  # 10⁸ examples of a few features is already gigabytes of
 MAX_NOISE_STD = 1e15
 MAX_LR = 3.4e38  # float32's largest value: the parameters and their updates are float32
 MIN_LR = 1.2e-38  # float32's smallest normal value: below it lr × gradient underflows to nothing
-MAX_BATCH_BYTES = 2**31  # one batch of float32 images (batch_size × resize²) at most 2 GiB
+# one batch of float32 images (batch_size × resize²) at most 2 GiB in one process's hands (its
+# share of each global batch in a data-parallel run)
+MAX_BATCH_BYTES = 2**31
 # synthetic features X (num_examples × d values) at most 2 GiB, as a batch of images and a softmax
 # model's weights (validation.MAX_WEIGHT_BYTES): 10⁸ examples of up to 5 float32 features
 MAX_DATA_BYTES = 2**31
@@ -61,6 +66,52 @@ def check_lr_floor(lr: float, example: str) -> None:
             f"lr must be at least {MIN_LR:g} (float32's smallest normal number; the updates would "
             f"underflow to nothing), got {float(lr)!r}; pass e.g. lr={example}"
         )
+
+
+def check_batch_bytes(batch_size: int, resize: int, *, world_size: int | None = None) -> None:
+    """Refuse batches of ``batch_size`` float32 images of ``resize`` × ``resize`` pixels whose
+    share in one process's hands would pass :data:`MAX_BATCH_BYTES`.
+
+    In a data-parallel run of ``world_size`` processes rank r holds rows r, r + world_size, ...
+    of each global batch (:class:`~linearnets.data.loader.ArrayLoader`), so the largest share is
+    rank 0's, ⌈batch_size / world_size⌉ images; in one process, the whole batch. ``None``: the
+    processes this one trains with, as a run learns them (:func:`world_size_here`), read only
+    where one process could not hold the batch (a malformed ``WORLD_SIZE`` is no matter to one
+    that can).
+    """
+    if batch_size * resize**2 * 4 <= MAX_BATCH_BYTES:
+        return
+    if world_size is None:
+        world_size = world_size_here()
+    share = -(-batch_size // world_size)  # (B,) rows over W ranks: rank 0's ⌈B / W⌉ the most
+    size = share * resize**2 * 4
+    if size <= MAX_BATCH_BYTES:
+        return
+    if world_size == 1:
+        raise UsageError(
+            f"batch_size × resize² float32 values must fit in 2 GiB per batch, got "
+            f"{batch_size} × {resize}² ({size / 2**30:.1f} GiB); lower resize or batch_size"
+        )
+    raise UsageError(
+        f"batch_size × resize² float32 values must fit in 2 GiB per process's share of a batch, "
+        f"got batch_size={batch_size} over {world_size} processes, up to {share} each: {share} × "
+        f"{resize}² ({size / 2**30:.1f} GiB); lower resize or batch_size, or start more "
+        "processes (torchrun --nproc_per_node)"
+    )
+
+
+def world_size_here() -> int:
+    """Return how many processes this one trains with, as a run learns it: the size of a process
+    group it has joined (one its caller joined, e.g. with ``mp.spawn``), else torchrun's
+    ``WORLD_SIZE``, else 1.
+
+    torch is not loaded for it: a group is looked for only where ``torch.distributed`` already
+    is, so a command's settings are still checked before torch loads.
+    """
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        return int(dist.get_world_size())
+    return env_int("WORLD_SIZE", 1)
 
 
 def check_data_size(

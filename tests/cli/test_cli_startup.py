@@ -7,6 +7,7 @@ the console script does, and asks at its exit which of torch, NumPy and matplotl
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -79,3 +80,42 @@ def test_a_device_name_only_torch_can_read_is_still_read_by_torch() -> None:
         UsageError, match=r"device must be one of auto, cpu, cuda, cuda:N, mps, got 'cuda:x'"
     ):
         check_device_name("cuda:x")
+
+
+def _under_world_size_2(*argv: str) -> subprocess.CompletedProcess[str]:
+    """Run the command as _CHILD does, with WORLD_SIZE=2 and no other torchrun variable."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "MASTER_ADDR", "MASTER_PORT")}
+    env["WORLD_SIZE"] = "2"
+    return subprocess.run(
+        [sys.executable, "-c", _CHILD, *argv], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_a_share_of_a_batch_past_2_gib_is_refused_per_process_without_loading_torch() -> None:
+    """Under torchrun each of 2 processes holds rows 0, 2, ... / 1, 3, ... of a batch: with
+    --batch-size 1073741825 at --resize 1, rank 0's 536870913 float32 values are 4 bytes past
+    2 GiB, told as such, in the command's words, before torch loads."""
+    done = _under_world_size_2("softmax", "--resize", "1", "--batch-size", "1073741825")
+    share = len(range(0, 1073741825, 2))
+    assert done.returncode == 2, done.stderr
+    assert (
+        "linearnets softmax: error: batch_size × resize² float32 values must fit in 2 GiB per "
+        "process's share of a batch, got --batch-size 1073741825 over 2 processes, up to "
+        f"{share} each: {share} × 1² (2.0 GiB); lower --resize or --batch-size, or start more "
+        "processes (torchrun --nproc_per_node)\n"
+    ) in done.stderr
+    assert "loaded:\n" in done.stderr
+
+
+def test_a_batch_past_2_gib_whose_share_fits_goes_on_to_the_data_parallel_setup() -> None:
+    """--batch-size 536870913 at --resize 1 is 4 bytes past 2 GiB in one process, refused; under
+    WORLD_SIZE=2 each holds half of it at most, so the settings are taken, and the command goes
+    on to the launcher's variables (none set here: no process is started)."""
+    argv = ("softmax", "--resize", "1", "--batch-size", "536870913", "--device", "cpu")
+    done = _under_world_size_2(*argv)
+    assert done.returncode == 2, done.stderr
+    assert "2 GiB" not in done.stderr
+    assert (
+        "linearnets softmax: error: WORLD_SIZE=2 asks for a data-parallel run, but RANK, "
+        "MASTER_ADDR, MASTER_PORT are not set"
+    ) in done.stderr

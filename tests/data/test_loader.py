@@ -425,6 +425,77 @@ def test_every_value_the_error_suggests_is_accepted(batch_size: int, resize: int
             ArrayLoader(_fashion_sized(60000), y, options["batch_size"], shuffle=False, resize=options["resize"])  # fmt: skip
 
 
+@pytest.mark.parametrize("world_size", [1, 2, 3, 5])
+@pytest.mark.parametrize("batch_size", [1, 4, 7, 23, 100])
+def test_largest_share_is_the_most_rows_any_rank_is_given(
+    images: torch.Tensor, labels: torch.Tensor, world_size: int, batch_size: int
+) -> None:
+    from linearnets.data.loader import largest_share
+
+    yielded = [
+        len(y)
+        for rank in range(world_size)
+        for _, y in ArrayLoader(
+            images, labels, batch_size, shuffle=False, rank=rank, world_size=world_size
+        )
+    ]
+    assert largest_share(batch_size, N, world_size) == max(yielded)
+
+
+def test_a_data_parallel_loader_is_checked_for_each_processs_share() -> None:
+    """Each rank holds rows rank, rank + 2, ... of a batch: 6711 images of 400x400 as float32 are
+    4.3 GB, rank 0's 3356 of them just past 2 GiB and rank 1's 3355 within it. One fewer is taken
+    (refused as one process's whole batch before); this one is refused by both ranks alike (rank 1
+    too, or it would wait for rank 0 forever), said per process. Nothing is allocated."""
+    y = torch.zeros(60000, dtype=torch.long)
+    shares = [len(range(rank, 6711, 2)) for rank in (0, 1)]
+    assert shares == [3356, 3355]
+    assert 3355 * 400**2 * 4 <= 2**31 < 3356 * 400**2 * 4
+    for rank in (0, 1):
+        taken = ArrayLoader(_fashion_sized(60000), y, 6710, shuffle=False, resize=400, rank=rank, world_size=2)  # fmt: skip
+        assert taken.batch_size == 6710
+    for rank in (0, 1):
+        with pytest.raises(UsageError) as info:
+            ArrayLoader(_fashion_sized(60000), y, 6711, shuffle=False, resize=400, rank=rank, world_size=2)  # fmt: skip
+        assert str(info.value) == (
+            "batch_size and resize must keep each process's share of a batch of float32 images "
+            "within 2 GiB (2,147,483,648 bytes), got batch_size=6711 shared by world_size=2 "
+            "processes (up to 3,356 images each) and resize=400: 3,356 images of 400×400 pixels "
+            f"take {3356 * 400**2 * 4:,} bytes (2.00 GiB); lower batch_size to 6710 or less at "
+            "resize=400, or lower resize to 399 or less"
+        )
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "resize", "world_size"),
+    [(6711, 400, 2), (10**6, 200, 3), (60000, 1000, 4), (4, 30000, 2)],
+)
+def test_every_value_a_data_parallel_loader_suggests_is_accepted(
+    batch_size: int, resize: int, world_size: int
+) -> None:
+    """Fed back, each suggested batch_size or resize is taken by every rank; one more is refused."""
+    y = torch.zeros(60000, dtype=torch.long)
+
+    def build(batch: int, side: int, rank: int) -> ArrayLoader:
+        return ArrayLoader(
+            _fashion_sized(60000), y, batch, shuffle=False, resize=side, rank=rank,
+            world_size=world_size,
+        )  # fmt: skip
+
+    with pytest.raises(UsageError, match=r"each process's share of a batch") as info:
+        build(batch_size, resize, 0)
+    suggested = re.findall(r"lower (batch_size|resize) to (\d+) or less", str(info.value))
+    assert suggested
+    for name, value in suggested:
+        options = {"batch_size": batch_size, "resize": resize, name: int(value)}
+        for rank in range(world_size):
+            build(options["batch_size"], options["resize"], rank)
+        options[name] += 1
+        for rank in range(world_size):
+            with pytest.raises(UsageError):
+                build(options["batch_size"], options["resize"], rank)
+
+
 def test_resize_0_is_told_to_use_none() -> None:
     """The book's `if resize:` reads 0 as "no resize": the fix names resize=None (or a size)."""
     with pytest.raises(

@@ -245,6 +245,42 @@ def test_ctrl_c_under_torchrun_stops_every_rank_after_one_step_and_resumes_bit_f
     assert _metrics(tmp_path / "cut") == _metrics(tmp_path / "whole")
 
 
+REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.mark.skipif(not REAL_DIR.is_dir(), reason=f"the real Fashion-MNIST is not in {REAL_DIR}")
+def test_a_batch_past_2_gib_whose_share_fits_in_each_process_trains(tmp_path: Path) -> None:
+    """--batch-size 536870913 at --resize 1 is 4 bytes past 2 GiB of float32 in one process,
+    which refuses it; on 2 processes each holds at most half of each batch, and the run was
+    refused all the same (the check counted the global batch). It trains now, and rank 0
+    reports on the whole test set. Each batch is the whole training set of 1x1 images: a few
+    MB, nothing near 2 GiB is allocated."""
+    args = [
+        "-m", "linearnets", "softmax", "--data-dir", str(REAL_DIR), "--resize", "1",
+        "--batch-size", "536870913", "--epochs", "1", "--threads", "1", "--plot", "none",
+        "--device", "cpu", "--json",
+    ]  # fmt: skip
+    env = {**_env(), "LINEARNETS_CACHE_DIR": str(tmp_path / "cache")}
+    alone = subprocess.run(
+        [sys.executable, *args, "--out", str(tmp_path / "alone")],
+        capture_output=True, text=True, timeout=180, env=env,
+    )  # fmt: skip
+    assert alone.returncode == 2
+    assert "must fit in 2 GiB per batch, got 536870913 × 1² (2.0 GiB)" in alone.stderr
+    out = tmp_path / "two"
+    done = subprocess.run(
+        [*_one_machine_two_processes(), *args, "--out", str(out)],
+        capture_output=True, text=True, timeout=180, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["epochs"] == 1 and len(_metrics(out)) == 1
+    saved = json.loads((out / "config.json").read_text())
+    assert (saved["config"]["batch_size"], saved["config"]["resize"]) == (536870913, 1)
+    matrix = torch.load(out / "confusion.pt")
+    assert int(matrix.sum()) == 10000  # the real test set's images, each counted once
+
+
 def _torchrun(*args: str) -> subprocess.CompletedProcess[str]:
     launcher = _one_machine_two_processes()
     return subprocess.run(

@@ -413,3 +413,48 @@ def test_rank_0_of_a_data_parallel_run_reports_on_the_whole_test_set(
     matrix = torch.load(tmp_path / "confusion.pt")
     assert matrix.tolist() == [[4, 0, 0], [3, 0, 0], [2, 0, 0]]
     assert accuracy == [1.0, 0.0, 0.0]
+
+
+def test_rank_0_reports_on_the_whole_test_set_in_batches_no_larger_than_a_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A data-parallel run is taken when each process's share of a batch fits in 2 GiB; rank 0
+    then read the whole test set in global batches, twice its share, refused once training was
+    over. Here 2 GiB is three 28x28 float32 images: the shards (rows 0, 2, 4 / 1, 3, 5 of each
+    batch of 6) fit; rank 0's report counts every example once, in batches of 3."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from linearnets.data import loader as loader_module
+    from linearnets.data.loader import ArrayLoader
+    from linearnets.errors import UsageError
+    from linearnets.tasks.reports import write_reports
+    from linearnets.training.distributed import DistContext
+
+    monkeypatch.setattr(loader_module, "MAX_BATCH_BYTES", 3 * 28 * 28 * 4)
+    X = torch.randint(0, 256, (9, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))  # fmt: skip
+    y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 0, 1])
+    shards = [ArrayLoader(X, y, 6, shuffle=False, resize=14, rank=r, world_size=2) for r in (0, 1)]
+    with pytest.raises(UsageError, match=r"got batch_size=6: 6 images of 28×28 pixels"):
+        ArrayLoader(X, y, 6, shuffle=False, resize=14)  # a whole batch in one process
+    sizes: list[int] = []
+
+    def model(batch: torch.Tensor) -> torch.Tensor:  # predicts class 0 for every example
+        sizes.append(batch.shape[0])
+        return torch.zeros(batch.shape[0], 3).index_fill_(1, torch.tensor([0]), 1.0)
+
+    exp = SimpleNamespace(
+        model=model,
+        classes=["a", "b", "c"],
+        test_iter=shards[0],
+        dist=DistContext(rank=0, world_size=2),
+        config=SimpleNamespace(data=None, batch_size=6, resize=14),
+    )
+    accuracy = write_reports(exp, tmp_path, plots=False, plotter=None)  # type: ignore[arg-type]
+    most = max(len(b) for shard in shards for _, b in shard)  # the shards' largest batch
+    assert sizes == [most] * 3 and sum(sizes) == len(y)
+    matrix = torch.load(tmp_path / "confusion.pt")
+    counts = torch.bincount(y, minlength=3)  # every example predicted class 0, counted once
+    assert matrix.tolist() == [[int(c), 0, 0] for c in counts]
+    assert accuracy == [1.0, 0.0, 0.0]

@@ -35,7 +35,13 @@ from linearnets.validation import (
     check_positive_int,
 )
 
-__all__ = ["ArrayLoader"]
+__all__ = ["ArrayLoader", "largest_share"]
+
+
+def largest_share(batch_size: int, num_examples: int, world_size: int) -> int:
+    """Return the most rows one rank holds of a batch: rank 0's ⌈min(batch_size, N) / world_size⌉
+    (rank r takes rows r, r + world_size, ... of each batch; the first batch is the largest)."""
+    return -(-min(batch_size, num_examples) // world_size)
 
 
 def _check_batch_bytes(
@@ -44,16 +50,20 @@ def _check_batch_bytes(
     resize: Any,
     size: tuple[int, int] | None,
     dtype: torch.dtype = torch.float32,
+    world_size: int = 1,
 ) -> None:
-    """Refuse a loader whose largest batch of uint8 ``images`` as ``dtype`` would pass 2 GiB.
+    """Refuse a loader whose largest batch of uint8 ``images`` as ``dtype`` would pass 2 GiB in one
+    process: the whole batch, or in a data-parallel run of ``world_size`` ranks its largest share.
 
-    The largest batch holds min(batch_size, N) images, converted to ``dtype`` (float32 unless asked) at their own
-    size and then resized to ``size`` (what ``resize`` means): both must fit in
-    :data:`~linearnets.config_checks.MAX_BATCH_BYTES`.
+    The largest batch holds min(batch_size, N) images, rank 0 ⌈min(batch_size, N) / world_size⌉
+    of them, converted to ``dtype`` (float32 unless asked) at their own size and then resized to
+    ``size`` (what ``resize`` means): both must fit in
+    :data:`~linearnets.config_checks.MAX_BATCH_BYTES`. Every rank checks rank 0's share, so all
+    of them accept or refuse alike.
     """
     itemsize, name = dtype.itemsize, str(dtype).removeprefix("torch.")
     n, image = images.shape[0], tuple(images.shape[1:])
-    rows = min(batch_size, n)
+    rows = largest_share(batch_size, n, world_size)
     sizes = [(math.prod(image), "×".join(map(str, image)), False)]
     if size is not None:
         sizes.append((size[0] * size[1], f"{size[0]}×{size[1]}", True))
@@ -61,16 +71,21 @@ def _check_batch_bytes(
         nbytes = rows * pixels * itemsize
         if nbytes <= MAX_BATCH_BYTES:
             continue
-        most = MAX_BATCH_BYTES // (pixels * itemsize)
+        # the largest batch_size whose share fits: W ranks of `most` rows each
+        most = MAX_BATCH_BYTES // (pixels * itemsize) * world_size
         names, given = "batch_size", f"batch_size={batch_size}"
-        if rows < batch_size:
+        if min(batch_size, n) < batch_size:
             given += f" (capped at the {n:,} images there are)"
+        held = "each batch"
+        if world_size > 1:
+            held = "each process's share of a batch"
+            given += f" shared by world_size={world_size} processes (up to {rows:,} images each)"
         if resized:
             names, given = "batch_size and resize", f"{given} and resize={resize!r}"
         # the largest side whose batch of `rows` images fits: every value suggested is accepted
         side = math.isqrt(MAX_BATCH_BYTES // (itemsize * rows))
         raise UsageError(
-            f"{names} must keep each batch of {name} images within 2 GiB ({MAX_BATCH_BYTES:,} "
+            f"{names} must keep {held} of {name} images within 2 GiB ({MAX_BATCH_BYTES:,} "
             f"bytes), got {given}: {rows:,} images of {shape} pixels take {nbytes:,} bytes "
             f"({nbytes / 2**30:.2f} GiB); {_smaller_batch_fix(resize, resized, most, side)}"
         )
@@ -146,7 +161,7 @@ class ArrayLoader:
         self.image_dtype = check_image_dtype(image_dtype)
         if features.dtype == torch.uint8:  # yielded as floats: 4 bytes per pixel in float32
             dtype = image_dtype or torch.get_default_dtype()
-            _check_batch_bytes(features, self.batch_size, resize, size, dtype)
+            _check_batch_bytes(features, self.batch_size, resize, size, dtype, self.world_size)
         self.num_classes = checked_num_classes(labels, num_classes)
         self.resize = resize  # as given
         self.resize_to = size  # the (h, w) it means, or None

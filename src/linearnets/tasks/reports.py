@@ -147,15 +147,22 @@ def missing_reports(config: SoftmaxConfig, run_dir: Path) -> list[str]:
 
 
 def _whole_test_set(exp: Experiment) -> Any:
-    """Return the run's test loader; distributed, one over the whole set rather than a shard."""
+    """Return the run's test loader; distributed, one over the whole set rather than a shard.
+
+    Its batches are as large as the shards' largest (about B / W images, not a global batch of
+    B): the run was accepted for each process holding its share of a batch, 2 GiB of images at
+    most, and a whole batch here was refused once training was over. The counts do not depend on
+    the batches.
+    """
     if not exp.dist.enabled:
         return exp.test_iter
-    from linearnets.data.loader import ArrayLoader
+    from linearnets.data.loader import ArrayLoader, largest_share
 
+    shard = exp.test_iter
     return ArrayLoader(
-        exp.test_iter.features,
-        exp.test_iter.labels,
-        exp.config.batch_size,
+        shard.features,
+        shard.labels,
+        largest_share(shard.batch_size, shard.num_examples, shard.world_size),
         shuffle=False,
         resize=exp.config.resize,
     )
