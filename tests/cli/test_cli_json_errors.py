@@ -617,7 +617,7 @@ def test_json_abbreviated_or_given_a_value_with_a_command_without_it_says_where_
         (["softmax", "--json=1"], "softmax", "--json takes no value, got '--json=1': write --json "
             "alone"),
         (["--json=1", "softmax"], "", "--json takes no value, got '--json=1': write --json alone"),
-        (["softmax", "--json", "--lr"], "softmax", "--lr takes a positive number and got none: "
+        (["softmax", "--json", "--lr"], "softmax", "--lr takes a positive number and got no value: "
             "nothing follows it; give its value right after it, e.g. --lr 0.1"),
         (["linreg", "--json", "--n", "3"], "linreg", "--n is an abbreviation of more than one "
             "option (--num-examples, --noise-std, --no-guard): write the one you mean in full"),

@@ -59,7 +59,7 @@ def test_a_word_that_is_no_number_stays_an_option(word: str) -> None:
     with pytest.raises(UsageExit) as info:
         build_parser().parse_args(["linreg", "--lr", word])
     assert info.value.message == (
-        f"--lr takes a positive number and got none: the next word, {word}, begins with - and "
+        f"--lr takes a positive number and got no value: the next word, {word}, begins with - and "
         f"reads as an option; to give it as the value, write --lr={word} "
         "(see linearnets linreg --help)"
     )
@@ -218,9 +218,10 @@ def test_each_options_help_says_its_rule_and_default(capsys: pytest.CaptureFixtu
     assert "FILE.npz (arrays X, y) or FILE.csv (the last column y, a header row skipped)" in linreg
     assert SoftmaxConfig().resize is None
     assert (
-        "--resize N resize images to N×N, or none: the 28×28 images as stored (default: none; "
-        "with --resume, the run's own)"
+        "--resize N|none resize images to N×N, or none: the 28×28 images as stored (default: "
+        "none; with --resume, the run's own)"
     ) in softmax
+    assert "[--resize N|none]" in softmax  # the usage line shows none is a value it takes
     assert "files (default: search the usual places; with --resume, the run's own)" in softmax
     assert "none: no figures (default: auto)" in softmax
 
@@ -432,47 +433,55 @@ def test_a_flag_given_a_value_is_told_to_come_alone(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["softmax", "--epochs"], "--epochs takes a positive integer and got none: nothing "
+        (["softmax", "--epochs"], "--epochs takes a positive integer and got no value: nothing "
             "follows it; give its value right after it, e.g. --epochs 10"),
-        (["softmax", "--lr", "--epochs", "3"], "--lr takes a positive number and got none: the "
-            "next word, --epochs, is an option; give its value right after it, e.g. --lr 0.1"),
-        (["linreg", "--seed", "--json"], "--seed takes a non-negative integer and got none: the "
-            "next word, --json, is an option; give its value right after it, e.g. --seed 0"),
-        (["linreg", "--noise-std"], "--noise-std takes a non-negative number and got none: "
+        (["softmax", "--lr", "--epochs", "3"], "--lr takes a positive number and got no value: "
+            "the next word, --epochs, is an option; give its value right after it, e.g. --lr 0.1"),
+        (["linreg", "--seed", "--json"], "--seed takes a non-negative integer and got no value: "
+            "the next word, --json, is an option; give its value right after it, e.g. --seed 0"),
+        (["linreg", "--noise-std"], "--noise-std takes a non-negative number and got no value: "
             "nothing follows it; give its value right after it, e.g. --noise-std 0.01"),
-        (["softmax", "--epochs", "3", "--epo"], "--epochs takes a positive integer and got none: "
-            "nothing follows it; give its value right after it, e.g. --epochs 10"),
-        (["softmax", "--impl"], "--impl takes one of scratch, concise, analytic and got none: "
+        (["softmax", "--epochs", "3", "--epo"], "--epochs takes a positive integer and got no "
+            "value: nothing follows it; give its value right after it, e.g. --epochs 10"),
+        (["softmax", "--impl"], "--impl takes one of scratch, concise, analytic and got no value: "
             "nothing follows it; give its value right after it, e.g. --impl scratch"),
-        (["softmax", "--plot", "--json"], "--plot takes one of auto, file, none and got none: the "
-            "next word, --json, is an option; give its value right after it, e.g. --plot auto"),
+        (["softmax", "--plot", "--json"], "--plot takes one of auto, file, none and got no value: "
+            "the next word, --json, is an option; give its value right after it, e.g. --plot auto"),
+        (["softmax", "--resize"], "--resize takes a positive integer or none and got no value: "
+            "nothing follows it; give its value right after it, e.g. --resize 64"),
+        (["softmax", "--plot"], "--plot takes one of auto, file, none and got no value: nothing "
+            "follows it; give its value right after it, e.g. --plot auto"),
         (["softmax", "--resume", "--", "x"], "--resume takes the run folder to continue and got "
-            "none: the next word, --, ends the options; give its value right after it, e.g. "
+            "no value: the next word, --, ends the options; give its value right after it, e.g. "
             "--resume runs/a"),
         (["softmax", "--data-dir"], "--data-dir takes the folder holding the Fashion-MNIST files "
-            "and got none: nothing follows it; give its value right after it, e.g. --data-dir data"),
-        (["linreg", "--data"], "--data takes a .npz or .csv data file and got none: nothing "
+            "and got no value: nothing follows it; give its value right after it, e.g. "
+            "--data-dir data"),
+        (["linreg", "--data"], "--data takes a .npz or .csv data file and got no value: nothing "
             "follows it; give its value right after it, e.g. --data table.csv"),
-        (["softmax", "--device"], "--device takes a value and got none: nothing follows it; give "
-            "its value right after it, e.g. --device DEVICE"),
-        (["predict", "runs/a", "-n"], "-n takes a positive integer and got none: nothing follows "
-            "it; give its value right after it, e.g. -n 10"),
-        (["data", "show", "--out"], "--out takes an image file and got none: nothing follows it; "
-            "give its value right after it, e.g. --out images.png"),
+        (["softmax", "--device"], "--device takes a value and got no value: nothing follows it; "
+            "give its value right after it, e.g. --device DEVICE"),
+        (["predict", "runs/a", "-n"], "-n takes a positive integer and got no value: nothing "
+            "follows it; give its value right after it, e.g. -n 10"),
+        (["data", "show", "--out"], "--out takes an image file and got no value: nothing follows "
+            "it; give its value right after it, e.g. --out images.png"),
         (["data", "--data-dir"], "--data-dir takes the folder holding the Fashion-MNIST files and "
-            "got none: nothing follows it; give its value right after it, e.g. --data-dir data"),
+            "got no value: nothing follows it; give its value right after it, e.g. --data-dir "
+            "data"),
         (["data", "download", "--mirror", "--data-dir", "d"], "--mirror takes one or more values "
-            "and got none: the next word, --data-dir, is an option; give its values right after "
-            "it, e.g. --mirror URL"),
+            "and got no values: the next word, --data-dir, is an option; give its values right "
+            "after it, e.g. --mirror URL"),
     ],
     ids=["end", "option-next", "json-next", "float", "abbreviated", "choices", "choices-json",
-         "double-dash", "folder", "file", "untyped", "n", "out", "data-data-dir", "mirror"],
+         "resize-none-is-a-value", "plot-none-is-a-value", "double-dash", "folder", "file",
+         "untyped", "n", "out", "data-data-dir", "mirror"],
 )  # fmt: skip
 def test_an_option_given_no_value_says_what_it_takes(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """argparse said "argument --epochs: expected one argument": not what it takes, nor what came
-    instead, nor how to give it."""
+    instead, nor how to give it. "and got none" then read as the value none that --resize and
+    --plot take: it says "no value"."""
     command = argv[:2] if argv[0] == "data" and argv[1] in ("show", "download") else argv[:1]
     prog = " ".join(["linearnets", *command])
     assert _usage_error(argv, capsys) == f"{message} (see {prog} --help)"
@@ -679,10 +688,10 @@ def _own_parser() -> OneLineParser:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["s", "--sizes"], "--sizes takes one or more, each a positive integer and got none: "
+        (["s", "--sizes"], "--sizes takes one or more, each a positive integer and got no values: "
             "nothing follows it; give its values right after it, e.g. --sizes 10"),
-        (["s", "-m"], "--mode takes one of fast, slow and got none: nothing follows it; give its "
-            "value right after it, e.g. --mode fast"),
+        (["s", "-m"], "--mode takes one of fast, slow and got no value: nothing follows it; give "
+            "its value right after it, e.g. --mode fast"),
         (["s", "-m", "Fast"], "argument -m/--mode: invalid choice: 'Fast' (choose from 'fast', "
             "'slow'); write it in lower case: pass --mode fast"),
         ([], "source is required and was not given: give a value, e.g. tool SOURCE"),

@@ -20,7 +20,7 @@ _N = TypeVar("_N", int, float)
 MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
 
 # what each converter takes and a value it takes, for the parser's errors that have no value to
-# convert: "--epochs takes a positive integer and got none: ..., e.g. --epochs 10"
+# convert: "--epochs takes a positive integer and got no value: ..., e.g. --epochs 10"
 _TAKES: weakref.WeakKeyDictionary[Callable[[str], object], tuple[str, str]] = (
     weakref.WeakKeyDictionary()
 )

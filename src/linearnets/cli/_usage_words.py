@@ -43,6 +43,7 @@ def no_value(
     wanted, example = takes_example(action, option)
     at = len(words) - len(pattern)  # the first word after the option
     word = words[at] if pattern and 0 <= at < len(words) else None
+    values = "values" if action.nargs in ("+", "*") else "value"
     if not pattern:
         why = "nothing follows it"
     elif word is None:
@@ -51,14 +52,13 @@ def no_value(
         why = "the next word, --, ends the options"
     elif not options_named(word):
         return (
-            f"{option} takes {wanted} and got none: the next word, {word}, begins with - and "
+            f"{option} takes {wanted} and got no {values}: the next word, {word}, begins with - and "
             f"reads as an option; to give it as the value, write {option}={word}"
         )
     else:
         why = f"the next word, {word}, is an option"
-    values = "values" if action.nargs in ("+", "*") else "value"
     return (
-        f"{option} takes {wanted} and got none: {why}; give its {values} right after it, "
+        f"{option} takes {wanted} and got no {values}: {why}; give its {values} right after it, "
         f"e.g. {example}"
     )
 

@@ -93,7 +93,7 @@ def _add_training_options(p: argparse.ArgumentParser, d: SoftmaxConfig) -> None:
     p.add_argument(
         "--resize",
         type=resize_side,
-        metavar="N",
+        metavar="N|none",
         help="resize images to N×N, or none: the 28×28 images as stored (default: none; with "
         "--resume, the run's own)",
     )
