@@ -187,8 +187,19 @@ def test_one_line_puts_the_python_apis_words_as_the_command_lines(
         # a setting with its value after the words that introduce one
         (UsageError("c.pt was trained with resize=None (28×28) and data=None (Fashion-MNIST), but "
                     "config.json asks for resize=14 and data='a b.npz' (another run?)"),
-         "c.pt was trained with --resize none (28×28) and --data none (Fashion-MNIST), but "
+         "c.pt was trained with --resize none (28×28) and Fashion-MNIST (no --data), but "
          "config.json asks for --resize 14 and --data a b.npz (another run?)"),
+        # a None the option does not take is the option left out: --data none reads a file none
+        (UsageError("c.pt was trained with data='a.npz', but config.json asks for data=None "
+                    "(Fashion-MNIST) (another run?)"),
+         "c.pt was trained with --data a.npz, but config.json asks for Fashion-MNIST (no --data) "
+         "(another run?)"),
+        (UsageError("num_examples changed from 1000 to None; data changed from None (synthetic "
+                    "data) to 'd.csv': the run"),
+         "--num-examples changed from 1000 to no --num-examples; --data changed from synthetic "
+         "data (no --data) to d.csv: the run"),
+        (UsageError("data changed from 'd.npz' to None (Fashion-MNIST) since the run in r"),
+         "--data changed from d.npz to Fashion-MNIST (no --data) since the run in r"),
         (CheckpointError("the weights of this run's impl='scratch' model, got; the weights of an "
                          "impl='concise' run, to convert to impl='analytic'"),
          "the weights of this run's --impl scratch model, got; the weights of an --impl concise "
@@ -251,7 +262,7 @@ def test_a_changed_data_path_is_the_path_itself_on_the_command_line(path: str) -
     """The oracle: Python's repr of the path, read back by the rule, gives the path unchanged."""
     exc = UsageError(f"data changed from None (Fashion-MNIST) to {path!r} since the run in r")
     assert report.one_line(exc) == (
-        f"--data changed from none (Fashion-MNIST) to {path} since the run in r"
+        f"--data changed from Fashion-MNIST (no --data) to {path} since the run in r"
     )
 
 

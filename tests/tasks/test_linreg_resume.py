@@ -746,6 +746,8 @@ def test_a_synthetic_run_switched_to_a_data_file_names_and_records_the_data(
 ) -> None:
     """data is a result setting: the refusal names it beside the synthetic settings the file
     replaces, and the forced resume records it among the changes it forced."""
+    from linearnets.cli._report import one_line
+
     X = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
     rows = [f"{a:.6f},{b:.6f},{a - b:.6f}" for a, b in X.tolist()]
     data = tmp_path / "d.csv"
@@ -753,9 +755,12 @@ def test_a_synthetic_run_switched_to_a_data_file_names_and_records_the_data(
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, out=out))
     with pytest.raises(
-        UsageError, match=rf"; data changed from None to {re.escape(repr(str(data)))}:"
-    ):
+        UsageError,
+        match=rf"; data changed from None \(synthetic data\) to {re.escape(repr(str(data)))}:",
+    ) as info:
         resume_linreg(out, data=data, epochs=2)
+    # the command line names no value --data takes for no file ("--data none" reads a file none)
+    assert f"; --data changed from synthetic data (no --data) to {data}:" in one_line(info.value)
     resume_linreg(out, data=data, epochs=2, force=True)
     forced = json.loads((out / "config.json").read_text())["resumes"][-1]["forced"]
     assert forced["data"] == [None, str(data)]

@@ -164,17 +164,19 @@ def test_a_data_path_with_a_quote_is_a_python_string_and_the_commands_word(tmp_p
     literal = str(info.value).split(" to ", 1)[1].split(" since ")[0]
     assert ast.literal_eval(literal) == str(data)  # the oracle: Python's own reading
     assert one_line(info.value).startswith(
-        f"--data changed from none (Fashion-MNIST) to {data} since the run in {tmp_path} started"
+        f"--data changed from Fashion-MNIST (no --data) to {data} since the run in {tmp_path} "
+        "started"
     )
 
 
 def test_none_is_shown_with_what_it_means(tmp_path: Path) -> None:
     """No resize is the images' own 28×28, no data is Fashion-MNIST: said with the value, None in
-    Python's words and none in the command line's (as the option takes it)."""
+    Python's words and none in the command line's where the option takes it (--resize none);
+    --data takes no none (--data none is a file named none): no --data."""
     config, data = tmp_path / "config.json", tmp_path / "d.npz"
     for settings, python, command in (
         ({"resize": 32}, "resize=None (28×28)", "--resize none (28×28)"),
-        ({"data": data}, "data=None (Fashion-MNIST)", "--data none (Fashion-MNIST)"),
+        ({"data": data}, "data=None (Fashion-MNIST)", "Fashion-MNIST (no --data)"),
     ):
         new = resumed_config(OLD, settings, tmp_path)
         kwargs: dict[str, Any] = {"saved": {}, "epoch": 2, "run_dir": tmp_path, "force": False}

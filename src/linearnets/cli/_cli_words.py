@@ -33,7 +33,8 @@ _OPTIONS = {
 # and those only the rules below that need them translate: a validator's "pass e.g. impl='scratch'"
 # stays as the command printed it
 _SETTINGS = {**_OPTIONS, "impl": "--impl", "plot": "--plot"}
-# the options that take the word none for a setting of None (--resize none)
+# the options that take the word none for a setting of None (--resize none); another's None is
+# said as the option left out ("--data none" is a file named none)
 _NONE_TAKEN = frozenset({"resize"})
 # another rank's refusal of a data-parallel run, as rank 0 relays it: "rank 1 stopped: run_dir ..."
 _RELAYED = re.compile(r"(rank \d+ stopped: )(.*)", re.DOTALL)
@@ -69,6 +70,8 @@ _RESUME_CALL = re.compile(rf"linearnets\.resume_(softmax|linreg)\(((?:{_STRING}|
 # "this run's impl='scratch' model"); others ("pass e.g. lr=0.1", "or resize=None", "the folder
 # out='a'") are left as they are
 _BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's"
+# what a value of None means, after it: "None (Fashion-MNIST)"
+_MEANING = r" \([^()]*\)"
 
 
 def cli_words(text: str) -> str:
@@ -80,7 +83,9 @@ def cli_words(text: str) -> str:
     ``linearnets.resume_softmax()`` ``--resume``; ``pass out=DIR`` becomes ``pass --out DIR``; a
     setting named in parentheses, ``(lr)``, becomes its option, ``(--lr)``; " (force=True)" goes.
     A setting with its value mid-sentence, ``got resize=64 with data='d.npz'``, becomes
-    ``got --resize 64 with --data d.npz`` (None as ``none``); ``lr changed from 0.1 to 0.5``
+    ``got --resize 64 with --data d.npz`` (None as ``none`` where the option takes it, else as
+    the option left out: ``data=None (Fashion-MNIST)`` as ``Fashion-MNIST (no --data)``, since
+    ``--data none`` names a file called none); ``lr changed from 0.1 to 0.5``
     ``--lr changed from 0.1 to 0.5``; ``pass force=True`` (or ``with``, ``without``) ``pass --force``;
     ``lower resize or batch_size`` ``lower --resize or --batch-size``.
     """
@@ -98,11 +103,12 @@ def cli_words(text: str) -> str:
     # one clause per changed setting: "lr changed from 0.1 to 0.5; resize changed from None
     # (28×28) to 14", what None means in parentheses
     text = re.sub(
-        rf"(?:^|(?<=; ))({settings}) changed from ({_VALUE})( \([^()]*\))? to ({_VALUE})",
+        rf"(?:^|(?<=; ))({settings}) changed from ({_VALUE})({_MEANING})? to ({_VALUE})"
+        rf"({_MEANING})?",
         _changed,
         text,
     )
-    text = re.sub(rf"\b({_BEFORE_VALUE}) ({settings})=({_VALUE})", _valued, text)
+    text = re.sub(rf"\b({_BEFORE_VALUE}) ({settings})=({_VALUE})({_MEANING})?", _valued, text)
     # a word of its own ("pass out=DIR", "(out=NEW_DIR)"), not part of a quoted path ('device=GPU')
     text = re.sub(rf"(?<![^\s(])({names})=([A-Z][A-Z_]*)\b", _placeholder, text)
     # a flag; "force=True (force=True)" names it twice, and is left to the line below
@@ -123,6 +129,17 @@ def _cli_value(literal: str) -> str:
     if value is None:
         return "none"
     return _not_an_option(value) if isinstance(value, str) else literal
+
+
+def _option_value(name: str, literal: str, meaning: str | None) -> str:
+    """Return the setting ``name`` of the value ``literal`` (then ``meaning``, the parentheses that
+    may follow it) as the command line says it: ``--lr 0.1``, ``--resize none (28×28)``; a
+    ``None`` the option does not take as the option left out, ``Fashion-MNIST (no --data)``
+    (``--data none`` would name a file called none)."""
+    option, meaning = _SETTINGS[name], meaning or ""
+    if literal != "None" or name in _NONE_TAKEN:
+        return f"{option} {_cli_value(literal)}{meaning}"
+    return f"{meaning.strip()[1:-1]} (no {option})" if meaning else f"no {option}"
 
 
 def _not_an_option(path: str) -> str:
@@ -175,7 +192,7 @@ def _named(match: re.Match[str]) -> str:
 
 def _valued(match: re.Match[str]) -> str:
     """``got resize=64``: the words before, the option and its value as the option takes it."""
-    return f"{match[1]} {_SETTINGS[match[2]]} {_cli_value(match[3])}"
+    return f"{match[1]} {_option_value(match[2], match[3], match[4])}"
 
 
 def _lowered(match: re.Match[str]) -> str:
@@ -185,6 +202,11 @@ def _lowered(match: re.Match[str]) -> str:
 
 
 def _changed(match: re.Match[str]) -> str:
-    """``lr changed from 0.1 to 0.5``: the option, its old value and its new one."""
-    old, meaning, new = _cli_value(match[2]), match[3] or "", _cli_value(match[4])
-    return f"{_SETTINGS[match[1]]} changed from {old}{meaning} to {new}"
+    """``lr changed from 0.1 to 0.5``: the option, its old value and its new one (``data changed
+    from None (Fashion-MNIST)``: ``--data changed from Fashion-MNIST (no --data)``)."""
+    option = _SETTINGS[match[1]]
+    old, new = (
+        _option_value(match[1], match[at], match[at + 1]).removeprefix(f"{option} ")
+        for at in (2, 4)
+    )
+    return f"{option} changed from {old} to {new}"

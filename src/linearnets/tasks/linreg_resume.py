@@ -160,7 +160,10 @@ def _resume(
     changed = _changes(old, new, saved)
     if changed and not force:
         raise UsageError(
-            "; ".join(f"{k} changed from {a!r} to {b!r}" for k, (a, b) in changed.items())
+            "; ".join(
+                f"{k} changed from {_shown(k, a)} to {_shown(k, b)}"
+                for k, (a, b) in changed.items()
+            )
             + f": the run in {run_dir} was trained with the first, and a changed setting changes "
             "its result; leave it out to resume the run as it was, or pass force=True to continue "
             "with it"
@@ -285,6 +288,12 @@ def _changes(old: LinregConfig, new: LinregConfig, saved: dict[str, Any]) -> dic
             # no SHA-256 to compare the new path's content with (an older or hand-edited file)
             changed["data"] = (f"{old.data} (no SHA-256 recorded)", str(new.data))
     return changed
+
+
+def _shown(key: str, value: Any) -> str:
+    """Return a setting's ``value`` as Python writes it, a ``data`` of ``None`` with what it means:
+    ``None (synthetic data)`` (the command line prints ``synthetic data (no --data)``)."""
+    return "None (synthetic data)" if key == "data" and value is None else repr(value)
 
 
 def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bool) -> None:
