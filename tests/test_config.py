@@ -377,6 +377,37 @@ def test_the_batch_check_takes_the_largest_share_to_the_byte(world_size: int, re
         check_batch_bytes(most + 1, resize, world_size=world_size)
 
 
+def test_a_saved_config_loads_without_the_batch_rule_of_this_process_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run's settings taken in 2 processes (a batch 4 bytes past 2 GiB, half in each) load in
+    one with from_dict(check_batch=False), every other rule still checked; a config made from
+    them here (dataclasses.replace) is held to this process's 2 GiB, refused with the values
+    it judged (a resume words its own fixes from them), which survive pickling."""
+    import pickle
+
+    from linearnets.config_checks import BatchBytesError
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    saved = SoftmaxConfig(resize=1, batch_size=2**29 + 1).to_dict()
+    monkeypatch.delenv("WORLD_SIZE")
+    with pytest.raises(BatchBytesError, match=r"must fit in 2 GiB per batch"):
+        SoftmaxConfig.from_dict(saved)
+    config = SoftmaxConfig.from_dict(saved, check_batch=False)
+    assert config.to_dict() == saved
+    for bad, rule in (({"resize": 0}, r"resize must be a positive integer"),
+                      ({"resize": 4097}, r"resize must be an integer in \[1, 4096\], got 4097"),
+                      ({"lr": -1}, r"lr must be a finite number > 0, got -1")):  # fmt: skip
+        with pytest.raises(UsageError, match=rule):
+            SoftmaxConfig.from_dict({**saved, **bad}, check_batch=False)
+    with pytest.raises(BatchBytesError) as info:
+        dataclasses.replace(config, epochs=20)
+    exc = pickle.loads(pickle.dumps(info.value))
+    assert (exc.batch_size, exc.resize, exc.world_size) == (2**29 + 1, 1, 1)
+    assert str(exc) == str(info.value) and isinstance(exc, UsageError)
+    assert dataclasses.replace(config, batch_size=2**29).batch_size == 2**29  # exactly 2 GiB
+
+
 @pytest.mark.parametrize(
     ("settings", "named"),
     [

@@ -253,13 +253,7 @@ class SoftmaxConfig:
         check_lr_floor(self.lr, "0.1")
         set_checked(self, guard=check_bool("guard", self.guard))
         if self.resize is not None:
-            fix = (
-                f"pass e.g. resize=64 (a side from 1 to {MAX_RESIZE}), or resize=None for the "
-                "images' own size"
-            )
-            set_checked(
-                self, resize=check_positive_int("resize", self.resize, maximum=MAX_RESIZE, fix=fix)
-            )
+            set_checked(self, resize=_checked_resize(self.resize))
             # per process: under torchrun each holds its share of every batch
             check_batch_bytes(self.batch_size, self.resize)
         for key in ("data_dir", "data", "out"):
@@ -277,8 +271,14 @@ class SoftmaxConfig:
         return d
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SoftmaxConfig:
-        """Rebuild a config from :meth:`to_dict`'s output (e.g. a checkpoint's), validating it again."""
+    def from_dict(cls, data: Mapping[str, Any], *, check_batch: bool = True) -> SoftmaxConfig:
+        """Rebuild a config from :meth:`to_dict`'s output (e.g. a checkpoint's), validating it again.
+
+        With ``check_batch=False`` every setting is checked but the 2 GiB rule on one process's
+        share of a batch: a saved run's settings, whose batch was checked for the processes it
+        ran in, which this one may not be in. A config made from it for this process
+        (``dataclasses.replace``) checks it again.
+        """
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -290,4 +290,18 @@ class SoftmaxConfig:
         for key in ("data_dir", "data", "out"):
             if values.get(key) is not None:
                 values[key] = Path(values[key])
-        return cls(**values)
+        resize = values.get("resize")
+        if check_batch or resize is None:
+            return cls(**values)
+        config = cls(**{**values, "resize": None})  # every other setting checked
+        set_checked(config, resize=_checked_resize(resize))
+        return config
+
+
+def _checked_resize(resize: Any) -> int:
+    """Return ``resize`` as a plain ``int`` from 1 to :data:`MAX_RESIZE`, or raise naming it."""
+    fix = (
+        f"pass e.g. resize=64 (a side from 1 to {MAX_RESIZE}), or resize=None for the images' own "
+        "size"
+    )
+    return check_positive_int("resize", resize, maximum=MAX_RESIZE, fix=fix)

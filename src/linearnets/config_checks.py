@@ -27,6 +27,7 @@ __all__ = [
     "MAX_SIZE",
     "MAX_THREADS",
     "MIN_LR",
+    "BatchBytesError",
     "check_batch_bytes",
     "check_bias",
     "check_data_size",
@@ -35,6 +36,8 @@ __all__ = [
     "check_lr_floor",
     "check_seed",
     "check_weights",
+    "fewest_processes",
+    "largest_batch",
     "plain_number",
     "world_size_here",
 ]
@@ -68,6 +71,27 @@ def check_lr_floor(lr: float, example: str) -> None:
         )
 
 
+class BatchBytesError(UsageError):
+    """:func:`check_batch_bytes`'s refusal; its ``batch_size``, ``resize`` and ``world_size`` are
+    the values it judged, for a caller whose fixes differ (a resume cannot change its resize)."""
+
+    batch_size: int
+    resize: int
+    world_size: int
+
+
+def largest_batch(resize: int, world_size: int) -> int:
+    """Return the largest batch of ``resize`` × ``resize`` float32 images whose shares in
+    ``world_size`` processes each fit in :data:`MAX_BATCH_BYTES` (⌈B / W⌉ images the most)."""
+    return MAX_BATCH_BYTES // (resize**2 * 4) * world_size
+
+
+def fewest_processes(batch_size: int, resize: int) -> int:
+    """Return the fewest processes among which each share of a batch of ``batch_size`` float32
+    images of ``resize`` × ``resize`` pixels fits in :data:`MAX_BATCH_BYTES`."""
+    return -(-batch_size // (MAX_BATCH_BYTES // (resize**2 * 4)))
+
+
 def check_batch_bytes(batch_size: int, resize: int, *, world_size: int | None = None) -> None:
     """Refuse batches of ``batch_size`` float32 images of ``resize`` × ``resize`` pixels whose
     share in one process's hands would pass :data:`MAX_BATCH_BYTES`.
@@ -88,16 +112,20 @@ def check_batch_bytes(batch_size: int, resize: int, *, world_size: int | None = 
     if size <= MAX_BATCH_BYTES:
         return
     if world_size == 1:
-        raise UsageError(
+        exc = BatchBytesError(
             f"batch_size × resize² float32 values must fit in 2 GiB per batch, got "
             f"{batch_size} × {resize}² ({size / 2**30:.1f} GiB); lower resize or batch_size"
         )
-    raise UsageError(
-        f"batch_size × resize² float32 values must fit in 2 GiB per process's share of a batch, "
-        f"got batch_size={batch_size} over {world_size} processes, up to {share} each: {share} × "
-        f"{resize}² ({size / 2**30:.1f} GiB); lower resize or batch_size, or start more "
-        "processes (torchrun --nproc_per_node)"
-    )
+    else:
+        exc = BatchBytesError(
+            f"batch_size × resize² float32 values must fit in 2 GiB per process's share of a "
+            f"batch, got batch_size={batch_size} over {world_size} processes, up to {share} each: "
+            f"{share} × {resize}² ({size / 2**30:.1f} GiB); lower resize or batch_size, or start "
+            "more processes (torchrun --nproc_per_node)"
+        )
+    # attributes, not arguments: the error pickles as any exception does (a process pool's)
+    exc.batch_size, exc.resize, exc.world_size = batch_size, resize, world_size
+    raise exc
 
 
 def world_size_here() -> int:

@@ -844,6 +844,54 @@ def test_resize_none_on_a_resume_asks_for_the_images_own_size(
     assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
 
 
+def test_a_run_made_in_two_processes_resumed_in_one_is_told_what_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run made under torchrun --nproc_per_node 2 with a batch each process held half of, but
+    one process could not, was refused resumed in one as a damaged config.json ("its 'config'
+    section holds a value no run takes ...; correct it, or delete config.json"), --batch-size
+    and --force no help: the saved settings were checked before any option applied. Here 2 GiB
+    is 30,000 images of 1×1 (the rule's arithmetic, patched down), and the run's config.json says
+    2 processes as torchrun's run writes it: the fixes it names work, a smaller --batch-size
+    forced continues the run."""
+    from linearnets import config_checks
+
+    run = tmp_path / "run"
+    settings = ["--threads", "1", "--plot", "none", "--device", "cpu", "--resize", "1"]
+    assert (
+        main(["softmax", *settings, "--batch-size", "60000", "--epochs", "1", "--out", str(run)])
+        == 0
+    )
+    saved = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**saved, "world_size": 2}))
+    monkeypatch.setattr(config_checks, "MAX_BATCH_BYTES", 30000 * 1**2 * 4)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    before = _files(run)
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"linearnets softmax: error: the run in {run} trains with --batch-size 60000 at --resize "
+        "1, "
+    )
+    assert err.endswith(
+        "; resume it under torchrun with as many processes as it ran in (torchrun "
+        "--nproc_per_node=2), or pass --batch-size 30000 or less with --force (a new batch size "
+        "changes its result)\n"
+    )
+    assert _files(run) == before
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", "--batch-size", "30001"]) == 2
+    assert "pass --batch-size 30000 or less (with --force: " in capsys.readouterr().err
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", "--batch-size", "30000"]) == 2
+    assert "pass --force to continue with the new value" in capsys.readouterr().err
+    assert _files(run) == before
+    argv = ["softmax", "--resume", str(run), "--epochs", "2", "--batch-size", "30000", "--force"]
+    assert main(argv) == 0
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["config"]["batch_size"] == 30000 and len(_metrics(run)) == 2
+    assert saved["resumes"][-1]["forced"] == {"batch_size": ["60000", "30000"]}
+
+
 def test_a_resize_to_the_images_own_size_is_no_change_either_way(
     tmp_path: Path, reference: Path
 ) -> None:

@@ -339,3 +339,115 @@ def test_a_linear_regression_run_without_its_config_is_refused_as_such(tmp_path:
         f"resume it with: linearnets.resume_linreg('{run}')"
     )
     assert (run / "checkpoint.pt").is_file()
+
+
+def _most_here(resize: int, world_size: int) -> int:
+    """The largest batch whose rank-0 share (rows 0, W, 2W, ...) of float32 resize² images fits
+    in 2 GiB, found by counting the rows (the oracle, independent of the library's arithmetic)."""
+    most = 2**31 // (resize**2 * 4) * world_size
+    assert len(range(0, most, world_size)) * resize**2 * 4 <= 2**31
+    assert len(range(0, most + 1, world_size)) * resize**2 * 4 > 2**31
+    return most
+
+
+@pytest.mark.parametrize(
+    ("recorded", "processes"),
+    [
+        ({"world_size": 2}, "as many processes as it ran in (torchrun --nproc_per_node=2)"),
+        # config.json's settings are its latest resume's, taken in that resume's processes
+        ({"world_size": 2, "resumes": [{"from_epoch": 1, "world_size": 4}]},
+         "as many processes as it ran in (torchrun --nproc_per_node=4)"),
+        ({}, "at least 2 processes (torchrun --nproc_per_node=2)"),  # none recorded
+        ({"world_size": 1}, "at least 2 processes (torchrun --nproc_per_node=2)"),  # a hand edit
+    ],
+    ids=["ran-in-2", "resumed-in-4", "not-recorded", "recorded-1"],
+)  # fmt: skip
+def test_a_batch_held_in_shares_under_torchrun_is_refused_in_one_process_by_what_works(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    recorded: dict[str, Any],
+    processes: str,
+) -> None:
+    """A run made under torchrun --nproc_per_node 2 with --resize 1 --batch-size 536870913 (4
+    bytes past 2 GiB, half that per process) was refused when resumed in one process as "its
+    'config' section holds a value no run takes ...; correct it, or delete config.json", though
+    nothing was damaged, and before --batch-size could apply. The saved settings load; the
+    settings to continue with are refused for this process, naming the fixes a resume has."""
+    from linearnets.cli._report import one_line
+
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    batch = 2**29 + 1
+    assert batch * 1**2 * 4 == 2**31 + 4 and len(range(0, batch, 2)) * 4 <= 2**31  # fits in 2
+    (tmp_path / "config.json").write_text("{}")
+    settings = {**OLD.to_dict(), "batch_size": batch, "resize": 1}
+    saved = {"config": settings, **recorded}
+    asked = last_asked(saved, run_dir=tmp_path)
+    assert (asked.batch_size, asked.resize) == (batch, 1)
+    assert checkpoint_config(_checkpoint(settings)) == asked  # the checkpoint's, alike
+    with pytest.raises(UsageError) as info:
+        resumed_config(asked, {}, tmp_path, saved=saved)
+    most = _most_here(1, 1)
+    tail = (
+        "per batch in one process, past the 2 GiB a process may hold; resume it under torchrun "
+        f"with {processes}, or pass {{}} or less with {{}} (a new batch size changes its result)"
+    )
+    assert str(info.value) == (
+        f"the run in {tmp_path} trains with batch_size={batch} at resize=1, 2.0 GiB of float32 "
+        f"values ({batch} × 1²) " + tail.format(f"batch_size={most}", "force=True")
+    )
+    assert one_line(info.value) == (
+        f"the run in {tmp_path} trains with --batch-size {batch} at --resize 1, 2.0 GiB of float32 "
+        f"values ({batch} × 1²) " + tail.format(f"--batch-size {most}", "--force")
+    )
+    # the batch it suggests is taken; a resize given as the run's own changes none of that
+    assert resumed_config(asked, {"batch_size": most}, tmp_path, saved=saved).batch_size == most
+    with pytest.raises(UsageError) as same:
+        resumed_config(asked, {"resize": 1}, tmp_path, saved=saved)
+    assert str(same.value) == str(info.value)
+
+
+def test_a_batch_given_to_a_resume_past_what_this_process_holds_names_what_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A --batch-size given on a resume: a smaller one (forced, a changed result setting) or more
+    processes; not a smaller --resize, which the checkpoint's weights would not fit. A --resize
+    given, a change of its own, keeps the rule's own words."""
+    from linearnets.cli._report import one_line
+
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    run = replace(OLD, resize=1)
+    most = _most_here(1, 1)
+    with pytest.raises(UsageError) as info:
+        resumed_config(run, {"batch_size": 3 * most}, tmp_path, saved={"world_size": 1})
+    assert one_line(info.value) == (
+        f"a resume with --batch-size {3 * most} at the run's --resize 1 makes 6.0 GiB of float32 "
+        f"values ({3 * most} × 1²) per batch in one process, past the 2 GiB a process may hold; "
+        f"pass --batch-size {most} or less (with --force: a new batch size changes the run's "
+        "result), or resume it under torchrun with at least 3 processes (torchrun "
+        "--nproc_per_node=3)"
+    )
+    with pytest.raises(UsageError, match=r"\(2\.0 GiB\); lower resize or batch_size$"):
+        resumed_config(replace(OLD, resize=2), {"resize": 1, "batch_size": most + 1}, tmp_path)
+
+
+def test_a_batch_held_in_more_shares_than_this_run_has_is_refused_per_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resumed under torchrun in 2 processes, a run made in 4 whose shares fit only in 3 or
+    more: said per share, and the most two processes hold."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    batch = 2**30 + 1
+    share = len(range(0, batch, 2))  # rank 0's rows in 2 processes
+    assert share * 4 > 2**31 >= len(range(0, batch, 3)) * 4
+    asked = last_asked(
+        {"config": {**OLD.to_dict(), "batch_size": batch, "resize": 1}}, run_dir=tmp_path
+    )
+    with pytest.raises(UsageError) as info:
+        resumed_config(asked, {}, tmp_path, saved={"world_size": 4})
+    assert str(info.value) == (
+        f"the run in {tmp_path} trains with batch_size={batch} at resize=1, 2.0 GiB of float32 "
+        f"values ({share} × 1²) per share of a batch in 2 processes, past the 2 GiB a process may "
+        "hold; resume it under torchrun with as many processes as it ran in (torchrun "
+        f"--nproc_per_node=4), or pass batch_size={_most_here(1, 2)} or less with force=True (a "
+        "new batch size changes its result)"
+    )

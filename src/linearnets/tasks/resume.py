@@ -201,7 +201,7 @@ def _resume(
 ) -> SoftmaxResult:
     """:func:`resume_softmax` once the folder is checked and locked."""
     asked = last_asked(saved, run_dir=run_dir)
-    check_backend(resumed_config(asked, overrides, run_dir))
+    check_backend(resumed_config(asked, overrides, run_dir, saved=saved))
     if not (run_dir / CHECKPOINT_FILE).exists():
         _check_nothing_lost(run_dir, force=force)
         return _start_over(run_dir, saved, callbacks=callbacks, dist=dist, overrides=overrides)
@@ -210,7 +210,7 @@ def _resume(
     # the settings last asked for: an earlier resume's options (--epochs 6, a forced --lr) are in
     # config.json before its first checkpoint is, so the plain "--resume DIR" its interrupt
     # message advises carries them on
-    new = resumed_config(asked, overrides, run_dir)
+    new = resumed_config(asked, overrides, run_dir, saved=saved)
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     check_inputs_fit(ckpt, old, new, given=overrides, run_dir=run_dir, saved=saved)
     changed = changed_settings(
@@ -266,10 +266,10 @@ def _start_over(
 ) -> SoftmaxResult:
     """Run again, in place, a run stopped before its first checkpoint: there is nothing to continue."""
     try:
-        old = SoftmaxConfig.from_dict(saved.get("config", {}))
+        old = SoftmaxConfig.from_dict(saved.get("config", {}), check_batch=False)
     except (UsageError, TypeError) as exc:
         raise UsageError(f"{run_dir / CONFIG_FILE} holds an unusable config: {exc}") from None
-    new = resumed_config(old, overrides, run_dir)
+    new = resumed_config(old, overrides, run_dir, saved=saved)
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     exp = prepare(new, dist=dist)
     if exp.dist.is_main:

@@ -15,9 +15,11 @@ from typing import Any
 
 from linearnets._text import counted
 from linearnets.config import SoftmaxConfig
+from linearnets.config_checks import BatchBytesError
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.reports import missing_reports
+from linearnets.tasks.resume_batch import batch_refused
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.run_config import read_config, refuse_out, run_complete, run_dir_path
@@ -102,8 +104,8 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
         UsageError: a value there is no setting (a hand edit: ``"lr": "0.5"``); it was silently
             dropped, and every other setting of the file with it.
     """
-    try:
-        return SoftmaxConfig.from_dict(saved.get("config", {}))
+    try:  # its batch was checked for the processes it ran in: resumed_config checks it for these
+        return SoftmaxConfig.from_dict(saved.get("config", {}), check_batch=False)
     except (UsageError, TypeError) as exc:
         if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
             raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
@@ -120,13 +122,22 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
         ) from None
 
 
-def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path) -> SoftmaxConfig:
+def resumed_config(
+    old: SoftmaxConfig,
+    overrides: dict[str, Any],
+    run_dir: Path,
+    *,
+    saved: dict[str, Any] | None = None,
+) -> SoftmaxConfig:
     """Return the old config with ``overrides`` applied and ``out`` set to the run folder (and,
     where they give a ``data`` file, without the Fashion-MNIST run's ``data_dir``).
 
+    Its batch is checked for this process (2 GiB of each process's share): ``old``, a run's
+    saved settings, held for the processes it ran in, which ``saved`` (``config.json``) records.
+
     Raises:
-        UsageError: an unknown setting, ``out``, or a setting the data cannot take (``resize``
-            or ``data_dir`` with a ``data`` file).
+        UsageError: an unknown setting, ``out``, a setting the data cannot take (``resize``
+            or ``data_dir`` with a ``data`` file), or a batch this process cannot hold.
     """
     allowed = {f.name for f in fields(SoftmaxConfig)} - {"out"}
     refuse_out("resume_softmax", overrides, run_dir)
@@ -136,19 +147,25 @@ def resumed_config(old: SoftmaxConfig, overrides: dict[str, Any], run_dir: Path)
             f"resume_softmax got unknown settings {unknown}; pass SoftmaxConfig fields among "
             f"{sorted(allowed)}"
         )
-    if overrides.get("data") is not None and "data_dir" not in overrides:
-        # a data file replaces Fashion-MNIST (a change --force accepts): the run's own data_dir,
-        # which only finds those images, goes with it rather than be refused beside the file
-        old = replace(old, data_dir=None)
-    new = replace(old, **overrides, out=run_dir)
+    try:
+        if overrides.get("data") is not None and "data_dir" not in overrides:
+            # a data file replaces Fashion-MNIST (a change --force accepts): the run's own
+            # data_dir, which only finds those images, goes with it rather than be refused beside
+            # the file
+            old = replace(old, data_dir=None)
+        new = replace(old, **overrides, out=run_dir)
+    except BatchBytesError as exc:
+        # a resize given as the run's own is no change: the fixes are the run's batch's
+        given = [k for k, v in overrides.items() if k != "resize" or v != old.resize]
+        raise batch_refused(exc, given=given, run_dir=run_dir, saved=saved) from None
     check_data_source(new)  # before the changes are named: --force cannot make these fit
     return new
 
 
 def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
     """Return the config the checkpoint was trained with, refusing one that cannot be read."""
-    try:
-        return SoftmaxConfig.from_dict(ckpt.config)
+    try:  # its batch held in the processes it was trained in (see last_asked)
+        return SoftmaxConfig.from_dict(ckpt.config, check_batch=False)
     except (UsageError, TypeError) as exc:
         raise _unusable_checkpoint_config(ckpt.path, exc) from None
 
