@@ -234,7 +234,11 @@ def _curves_drawn(path: Path) -> bool:
         return len(image.convert("L").getcolors(maxcolors=1 << 16) or ()) > 10
 
 
-@pytest.mark.parametrize("magic", ["", "%matplotlib inline\n"], ids=["default", "explicit inline"])
+@pytest.mark.parametrize(
+    "magic",
+    ["", "%matplotlib inline\n", "%matplotlib notebook\n"],
+    ids=["default", "explicit inline", "nbagg"],  # nbagg: see tests/book/test_notebook_backends.py
+)
 def test_the_curves_are_pyplots_current_figure_in_the_cell_that_trained(
     tmp_path: Path, magic: str
 ) -> None:

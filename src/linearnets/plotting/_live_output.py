@@ -7,7 +7,6 @@ and the book's :class:`~linearnets.plotting.Animator`.
 
 from __future__ import annotations
 
-import sys
 import threading
 import uuid
 from collections.abc import Sequence
@@ -16,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from linearnets.errors import UsageError
 from linearnets.plotting._mpl import in_notebook, new_figure, pyplot, save_figure
+from linearnets.plotting._notebook import as_an_image, current_cell, unshown_pyplot_figure
+from linearnets.plotting._notebook import shell as _shell
 from linearnets.plotting.axes import use_svg_display
 from linearnets.validation import check_choice
 
@@ -76,7 +77,9 @@ class LiveOutput:
     book's ``Animator`` does, rather than redrawing an earlier cell's output out of sight. Training
     in a thread of its own keeps updating the display it started, whichever cell runs meanwhile.
     ``display(fig)``, ``plt.show()`` or the figure as a cell's last line show it the same way (the
-    live display, not a copy of it below).
+    live display, not a copy of it below). A backend that shows figures as pyplot makes them
+    (``%matplotlib notebook``'s nbagg) is not let show ours: the display is the one figure, as
+    with the inline backend (see :func:`~linearnets.plotting._notebook.unshown_pyplot_figure`).
     """
 
     def __init__(
@@ -104,17 +107,23 @@ class LiveOutput:
     def new_figure(self, figsize: tuple[float, float]) -> Figure:
         """Return the figure to draw on: see the class's note on ``managed`` and notebooks."""
         if self.mode != "notebook":
-            fig = new_figure(figsize, managed=self.managed)
-            # Jupyter's inline backend shows every figure pyplot holds when the cell ends: one
-            # that is not to be shown there ("file", "none") leaves pyplot then, as a live one does
-            if self.managed and in_notebook() and not _close_at_cell_end(fig):
+            if not (self.managed and in_notebook()):
+                return new_figure(figsize, managed=self.managed)
+            # not to be shown there ("file", "none"): not as it is made (nbagg would), nor at the
+            # cell end (the inline backend shows every figure pyplot holds): it leaves pyplot then,
+            # as a live one does
+            fig = unshown_pyplot_figure(figsize)
+            if not _close_at_cell_end(fig):
                 pyplot().close(fig)
             return fig
         if self.svg:
             use_svg_display()
         else:
             _figures_as_images()
-        fig = new_figure(figsize, managed=True)  # the notebook's canvas and formatters
+        # the notebook's canvas and formatters, and pyplot's figure in its cell; unshown as it is
+        # made: under %matplotlib notebook (nbagg) the backend's own output of it, never updated,
+        # showed above the live display
+        fig = unshown_pyplot_figure(figsize)
         # the cell end must not show it a second time below the live display: pyplot lets it go
         # then (the book's Animator: plt.savefig or plt.gcf() after it in its cell see it), or at
         # once where that cannot be arranged and for a figure pyplot is not to keep
@@ -124,6 +133,9 @@ class LiveOutput:
         # last line: the live display, updated, not a copy below it (the book's Animator, whose
         # pending clear_output removes its last display, shows one figure there too)
         fig._ipython_display_ = _ShowLive(self, fig)  # type: ignore[attr-defined]
+        # so do plt.show() and fig.show() under a backend that shows figures itself (nbagg)
+        if fig.canvas.manager is not None:
+            fig.canvas.manager.show = _ShowLive(self, fig)  # type: ignore[method-assign]
         return fig
 
     def publish(self, fig: Figure) -> None:
@@ -147,20 +159,16 @@ class LiveOutput:
         # the main thread runs the cells one after the other: another cell there is a new one
         on_main = threading.current_thread() is threading.main_thread()
         cell = current_cell() if on_main else self._cell
-        # display() would call the figure's own hook (see new_figure), which calls this
-        hook = vars(fig).pop("_ipython_display_", None)
         # a thread cannot tell the cells apart: a training ended, the next one's is another display
         anew = self.display_id is None or cell != self._cell or (self._ended and not on_main)
         self._ended = False
-        try:
+        # not through the figure's own hook (see new_figure), which calls this
+        with as_an_image(fig):
             if anew:
                 self.display_id, self._cell = uuid.uuid4().hex, cell
                 display(fig, display_id=self.display_id)
             else:
                 update_display(fig, display_id=self.display_id)
-        finally:
-            if hook is not None:
-                fig._ipython_display_ = hook  # type: ignore[attr-defined]
 
     def forget_display(self) -> None:
         """Let the next :meth:`publish` start a new display (in the cell running then)."""
@@ -258,20 +266,3 @@ def _figures_as_images() -> None:
     except ImportError:  # an old Jupyter without matplotlib-inline: nothing to set it with
         return
     set_matplotlib_formats("png")
-
-
-def _shell() -> object:
-    """Return IPython's running shell, ``None`` outside IPython (never imports it)."""
-    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
-    return get_ipython() if get_ipython is not None else None
-
-
-def current_cell() -> object:
-    """Return what tells the cell running now from the others: the id of the request a display
-    goes to (ipykernel's), else IPython's execution count; ``None`` when neither is known."""
-    shell = _shell()
-    # the parent header of the display messages: the cell they are shown in
-    header = getattr(getattr(shell, "display_pub", None), "parent_header", None)
-    if isinstance(header, dict) and header.get("msg_id"):
-        return header["msg_id"]
-    return getattr(shell, "execution_count", None)

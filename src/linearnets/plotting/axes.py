@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.plotting._mpl import in_notebook, pyplot
+from linearnets.plotting._mpl import in_notebook
+from linearnets.plotting._notebook import current_axes
 from linearnets.plotting._plot_args import SCALES, check_limits, curves
 from linearnets.plotting._plot_args import check_figsize as check_figsize
 from linearnets.plotting._plot_args import check_fmts as check_fmts
@@ -174,7 +175,10 @@ def plot(
         xlabel, ylabel, xlim, ylim, xscale, yscale, legend: as in :func:`set_axes`.
         fmts: matplotlib format strings, used in turn (cycled when there are more curves).
         figsize: the figure's (width, height) in inches, as in :func:`set_figsize`.
-        axes: the matplotlib ``Axes`` to draw on (``None``: the current one).
+        axes: the matplotlib ``Axes`` to draw on (``None``: the current one; in a notebook
+            whose figures stay open across cells, ``%matplotlib notebook``, a new figure
+            rather than one an earlier cell drew, as :func:`~linearnets.plotting._notebook.current_axes`
+            says).
 
     Returns:
         The matplotlib ``Axes`` drawn on.
@@ -187,7 +191,7 @@ def plot(
     xlim, ylim, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
     set_figsize(figsize)
     if axes is None:
-        axes = pyplot().gca()
+        axes = current_axes()  # in a notebook, a figure of this cell (see current_axes)
     elif not hasattr(axes, "cla"):
         raise UsageTypeError(
             f"axes must be a matplotlib Axes, got {type(axes).__name__}; pass e.g. plt.gca()"
