@@ -189,9 +189,11 @@ def _check_show_results(cwd: Path, code: str, stdout: str) -> None:
     assert [
         (m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)) for m in printed[1:] if m
     ] == rows
-    for figure in ("predict-20.png", "confusion.png"):
+    for figure in ("predict-20.png", "wrong-20.png", "confusion.png"):
         assert (cwd / figure).read_bytes()[:8] == PNG, figure
     prose = " ".join((DOCS / "python.md").read_text(encoding="utf-8").split())
+    assert f"that run gets {10_000 - right:,} of the 10,000 wrong" in prose
+    _check_predict_wrong_example(labels.astype(np.int64), pred, saved["classes"])
     quoted = re.search(
         r"the table gives shirt (\S+), pullover (\S+) and t-shirt (\S+) against trouser (\S+), and "
         r"the matrix's shirt row says why: (\d+) of the 1,000 test shirts are predicted coat and "
@@ -207,6 +209,24 @@ def _check_show_results(cwd: Path, code: str, stdout: str) -> None:
     shirt = saved["classes"].index("shirt")
     for name, figure in (("coat", quoted.group(5)), ("t-shirt", quoted.group(6))):
         assert int(figure) == pytest.approx(counts[shirt, saved["classes"].index(name)], abs=2)
+
+
+def _check_predict_wrong_example(labels: np.ndarray, pred: np.ndarray, classes: list[str]) -> None:
+    """cli.md's output of ``linearnets predict --wrong`` for the command's default run (python.md's
+    runs/a) is that model's first 6 mistakes, counted here: index, true and predicted label."""
+    page = (DOCS / "cli.md").read_text(encoding="utf-8")
+    block = next(b for b in _blocks(DOCS / "cli.md", "") if "wrong in 10,000 test images" in b)
+    assert "10 epochs of `analytic` at seed 0" in page
+    wrong = np.flatnonzero(pred != labels)
+    expected = [
+        f"{'#' + str(i):>5} {classes[labels[i]]:>12} -> {classes[pred[i]]}   (wrong)"
+        for i in wrong[:6]
+    ]
+    expected.append(
+        f"the first 6 of {len(wrong):,} wrong in 10,000 test images; figure: "
+        "RUN_DIR/predict-wrong-6.png"
+    )
+    assert block.splitlines() == expected
 
 
 def _check_your_data_files(cwd: Path, code: str, stdout: str) -> None:
@@ -318,12 +338,13 @@ _SH_NOT_RUN = {
 }
 CONCISE = ".venv/bin/linearnets softmax --impl concise --epochs 3 --json"
 PREDICT = ".venv/bin/linearnets predict runs/softmax-concise-… -n 8"
+PREDICT_WRONG = ".venv/bin/linearnets predict runs/softmax-concise-… -n 8 --wrong"
 LINREG = ".venv/bin/linearnets linreg --impl scratch"
 DATA = ".venv/bin/linearnets data"
 SHOW = ".venv/bin/linearnets data show -n 18 --out grid.png"
 NPZ = ".venv/bin/linearnets softmax --data blobs.npz"
 CSV = ".venv/bin/linearnets linreg --data table.csv"
-_SH_RUN = {CONCISE, PREDICT, LINREG, DATA, SHOW, NPZ, CSV}
+_SH_RUN = {CONCISE, PREDICT, PREDICT_WRONG, LINREG, DATA, SHOW, NPZ, CSV}
 
 
 def test_every_sh_command_is_run_or_listed_with_why_not() -> None:
@@ -373,6 +394,25 @@ def test_the_quick_starts_concise_run_then_its_predict(tmp_path: Path) -> None:
     assert len(labels) == 8
     assert summary == f"{right}/8 correct; figure: {results['run_dir']}/predict-8.png"
     assert (run / "predict-8.png").read_bytes()[:8] == PNG
+
+    # its mistakes: the first 8 the concise model's argmax of X / 255 @ W.T + b gets wrong
+    shown = _run_sh(PREDICT_WRONG, tmp_path, replace=("runs/softmax-concise-…", results["run_dir"]))
+    *lines, summary = shown.splitlines()
+    state = torch.load(run / "model.pt", weights_only=True)
+    images, labels = _test_images(10_000)
+    X = torch.tensor(images, dtype=torch.float32) / 255  # (10000, 784)
+    W, b = state["state_dict"]["1.weight"], state["state_dict"]["1.bias"]  # (10, 784), (10,)
+    pred = (X @ W.T + b).argmax(dim=1).numpy()
+    wrong = np.flatnonzero(pred != labels)
+    names = state["classes"]
+    assert lines == [
+        f"{'#' + str(i):>5} {names[labels[i]]:>12} -> {names[pred[i]]}   (wrong)" for i in wrong[:8]
+    ]
+    assert summary == (
+        f"the first 8 of {len(wrong):,} wrong in 10,000 test images; figure: "
+        f"{results['run_dir']}/predict-wrong-8.png"
+    )
+    assert (run / "predict-wrong-8.png").read_bytes()[:8] == PNG
 
 
 @pytest.mark.slow

@@ -18,7 +18,12 @@ from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_batches, check_net
 from linearnets.training.model_diagnosis import nan_from_finite
 from linearnets.training.step import raise_output_error, unpack
-from linearnets.validation import check_label_tensor, check_no_nan_scores, check_positive_int
+from linearnets.validation import (
+    check_bool,
+    check_label_tensor,
+    check_no_nan_scores,
+    check_positive_int,
+)
 
 __all__ = ["confusion_counts", "predict", "predict_labels", "prediction_samples"]
 
@@ -188,6 +193,14 @@ def _no_batch(name: str) -> str:
     )
 
 
+def _no_example(name: str, batches: int) -> str:
+    """Return the refusal of an iterator ``name`` that yielded ``batches`` empty batches only."""
+    return (
+        f"{name} must yield at least one example, got {batches} empty batch"
+        f"{'es' if batches > 1 else ''}; check the test set is not empty"
+    )
+
+
 def prediction_samples(
     net: Net, test_iter: Iterable[Sequence[torch.Tensor]], n: int = 6, *, lang: str = "en"
 ) -> tuple[torch.Tensor, list[str], list[str]]:
@@ -213,10 +226,7 @@ def prediction_samples(
         raise UsageError(_no_batch("test_iter"))
     X, y = torch.cat(images)[:n], torch.cat(labels)[:n]
     if not len(y):
-        raise UsageError(
-            f"test_iter must yield at least one example, got {len(images)} empty batch"
-            f"{'es' if len(images) > 1 else ''}; check the test set is not empty"
-        )
+        raise UsageError(_no_example("test_iter", len(images)))
     true_names = get_fashion_mnist_labels(y.cpu(), lang=lang)  # the labels' own check first
     # a model of 5 or 12 outputs: its labels are no Fashion-MNIST classes, whatever it predicts
     classes = len(TEXT_LABELS)
@@ -255,13 +265,17 @@ def predict(
     out: str | Path | None = None,
     lang: str = "en",
     num_cols: int | None = None,
+    wrong_only: bool = False,
 ) -> np.ndarray:
     """Show the first ``n`` test images, each titled with its true label over the predicted one.
 
     As the book's ``predict_ch3`` titles them (``true + '\\n' + pred``); mistakes in red.
 
     A test set of fewer than ``n`` examples shows all of them (the book's
-    ``X[0:n].reshape((n, 28, 28))`` fails there).
+    ``X[0:n].reshape((n, 28, 28))`` fails there). With ``wrong_only=True``, the first ``n`` the
+    model gets wrong (the shirts taken for T-shirts or coats §3.6.7 ends on), in test-set order:
+    the whole ``test_iter`` is read; :func:`~linearnets.mistakes.find_mistakes` gives their
+    positions in the test set and how many of it are wrong.
 
     Args:
         net: a Fashion-MNIST classifier giving scores (B, 10); evaluated in eval mode.
@@ -273,10 +287,13 @@ def predict(
         lang: "en" for the English edition's label names, "zh" for the Chinese edition's.
         num_cols: images a row, the rest wrapped onto further rows (default: one row, as the
             book's); ``num_cols=10`` draws 20 images as 2 rows of 10.
+        wrong_only: show only the images the model gets wrong (``linearnets predict --wrong``).
 
     Returns:
         The matplotlib axes, a NumPy array (m,) of ``Axes`` as ``plt.subplots`` gives them, one
-        per image shown: ``m = min(n, examples in test_iter)``.
+        per image shown: ``m = min(n, examples in test_iter)``; with ``wrong_only``,
+        ``m = min(n, wrong examples in test_iter)``, and where the model gets none wrong an
+        empty array, nothing drawn and no ``out`` written.
 
     See D2L §3.6.7.
     """
@@ -286,5 +303,14 @@ def predict(
     n = check_show_count("n", n)  # before reading any batch: 20,000 would take minutes to draw
     if num_cols is not None:
         num_cols = check_positive_int("num_cols", num_cols)
-    images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
-    return plot_predictions(images, true_labels, pred_labels, out=out, num_cols=num_cols)
+    if not check_bool("wrong_only", wrong_only):
+        images, true_labels, pred_labels = prediction_samples(net, test_iter, n, lang=lang)
+        return plot_predictions(images, true_labels, pred_labels, out=out, num_cols=num_cols)
+    from linearnets.mistakes import find_mistakes
+
+    found = find_mistakes(net, test_iter, n, lang=lang)
+    if not found.num_wrong:
+        return np.empty(0, dtype=object)  # nothing to draw: no figure of no images
+    return plot_predictions(
+        found.images, found.true_labels, found.pred_labels, out=out, num_cols=num_cols
+    )

@@ -389,7 +389,9 @@ def test_download_without_data_dir_names_the_default_folder_not_the_option(
     )
 
 
-@pytest.mark.parametrize("name", ["curves.png", "predictions.png", "predict-6.png"])
+@pytest.mark.parametrize(
+    "name", ["curves.png", "predictions.png", "predict-6.png", "predict-wrong-6.png"]
+)
 def test_show_refuses_an_out_over_a_runs_figure(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
@@ -404,7 +406,7 @@ def test_show_refuses_an_out_over_a_runs_figure(
     assert err.endswith(
         "would pass for the run's; pass a file outside the run folder, e.g. --out "
         "fashion-mnist.png\n"
-        if name != "predict-6.png"
+        if not name.startswith("predict-")
         else "would pass for them; pass a file outside the run folder, e.g. --out "
         "fashion-mnist.png\n"
     )

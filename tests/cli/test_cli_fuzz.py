@@ -68,6 +68,7 @@ PREDICT_VALUES = {
     "--out": ["p.png", "p.svg", "p.txt", "/dev/null", ".", "fm", "fresh.png"],
     "--data-dir": [".", "missing", "d.npz"],
     "--lang": ["en", "zh"],
+    "--wrong": [],
     "--json": [],
 }
 PREDICT_EXAMPLES = 40  # each reads the test set and may draw 100 images: ~0.5 s

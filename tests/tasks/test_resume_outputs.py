@@ -45,7 +45,9 @@ def _not_predicts(run: Path, tmp_path: Path) -> dict[str, bytes]:
     """Files and a folder named like predict's figures but not among them; return the files'
     contents."""
     names = ["predict-06.png", "predict-0.png", "predict-101.png", "predict-6.png.bak",
-             "predict-x.png", "my-predict-6.png", "predict-6.svg", "predict-.png"]  # fmt: skip
+             "predict-x.png", "my-predict-6.png", "predict-6.svg", "predict-.png",
+             "predict-wrong-0.png", "predict-wrong-101.png", "predict-wrong.png",
+             "predict-wrong-6.svg", "my-predict-wrong-6.png"]  # fmt: skip
     for name in names:
         (run / name).write_bytes(name.encode())
     (run / "predict-7.png").mkdir()  # a folder
@@ -76,6 +78,28 @@ def test_a_resume_that_trains_removes_the_figures_predict_drew_and_says_so(
     assert (run / "predict-7.png").is_dir() and (run / "predict-8.png").is_symlink()
     assert (tmp_path / "mine.png").read_bytes() == b"mine"
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 2
+
+
+def test_a_resume_that_trains_removes_the_mistakes_predict_drew_and_says_how_to_redraw_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """predict -n N --wrong's predict-wrong-N.png shows the old weights' mistakes: removed with
+    predict-N.png, and the command that draws it again keeps its --wrong."""
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    _drawn_by_predict(run, 6)
+    for n in (100, 6):
+        (run / f"predict-wrong-{n}.png").write_bytes(PNG + bytes([n]))
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
+    assert capsys.readouterr().err == (
+        f"linearnets: note: removed predict-6.png, predict-wrong-6.png and predict-wrong-100.png "
+        f"from {run}: linearnets predict drew them from the weights before this resume (an older "
+        f"model than the run's); once the run ends, draw them again with: linearnets predict "
+        f"{run} -n 6; linearnets predict {run} -n 6 --wrong; linearnets predict {run} -n 100 "
+        "--wrong\n"
+    )
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith("predict")) == []
 
 
 def test_the_api_warns_of_the_one_figure_it_removed(tmp_path: Path) -> None:

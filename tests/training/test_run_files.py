@@ -11,6 +11,7 @@ from linearnets.errors import UsageError
 from linearnets.plotting._image_args import MAX_SHOW
 from linearnets.training.run_files import (
     check_not_a_runs_figure,
+    predict_figure_name,
     predict_figures,
     remove_stale_temporaries,
 )
@@ -20,9 +21,52 @@ def test_predict_figures_run_from_1_to_max_show_included(tmp_path: Path) -> None
     for n in (0, 1, MAX_SHOW, MAX_SHOW + 1):
         (tmp_path / f"predict-{n}.png").write_bytes(b"figure")
     assert predict_figures(tmp_path) == [
-        (1, tmp_path / "predict-1.png"),
-        (MAX_SHOW, tmp_path / f"predict-{MAX_SHOW}.png"),
+        (1, False, tmp_path / "predict-1.png"),
+        (MAX_SHOW, False, tmp_path / f"predict-{MAX_SHOW}.png"),
     ]
+
+
+def test_predict_figures_hold_the_mistakes_too_each_with_the_options_that_draw_it(
+    tmp_path: Path,
+) -> None:
+    """predict -n N --wrong draws predict-wrong-N.png: a figure of the run's weights as much as
+    predict-N.png, found, ordered and redrawn the same way."""
+    for name in ("predict-wrong-6.png", "predict-6.png", "predict-wrong-1.png", "predict-20.png",
+                 f"predict-wrong-{MAX_SHOW}.png", "predict-wrong-0.png", "predict-wrong-06.png",
+                 f"predict-wrong-{MAX_SHOW + 1}.png", "predict-wrong-.png", "predict-wrong.png",
+                 "predict-wrong-6.svg", "predict-wrong-x.png", "my-predict-wrong-6.png"):  # fmt: skip
+        (tmp_path / name).write_bytes(b"figure")
+    (tmp_path / "predict-wrong-7.png").mkdir()
+    (tmp_path / "predict-wrong-8.png").symlink_to(tmp_path / "predict-6.png")
+    found = predict_figures(tmp_path)
+    assert [(f.path.name, f.options) for f in found] == [
+        ("predict-wrong-1.png", "-n 1 --wrong"),
+        ("predict-6.png", "-n 6"),
+        ("predict-wrong-6.png", "-n 6 --wrong"),
+        ("predict-20.png", "-n 20"),
+        (f"predict-wrong-{MAX_SHOW}.png", f"-n {MAX_SHOW} --wrong"),
+    ]
+    assert all(f.path.name == predict_figure_name(f.n, wrong=f.wrong) for f in found)
+    assert predict_figure_name(6) == "predict-6.png"
+
+
+def test_the_mistakes_figure_of_a_run_is_refused_as_out_and_named_as_such(
+    tmp_path: Path,
+) -> None:
+    """predict-wrong-3.png in a run's folder is predict's -n 3 --wrong figure of that run."""
+    check_not_a_runs_figure("--out", tmp_path / "predict-wrong-3.png", fix="pass another file")
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    with pytest.raises(UsageError) as info:
+        check_not_a_runs_figure("--out", tmp_path / "predict-wrong-3.png", fix="pass another file")
+    assert str(info.value) == (
+        f"--out {tmp_path / 'predict-wrong-3.png'} is predict-wrong-3.png in the run folder "
+        f"{tmp_path}, the name linearnets predict gives the mistakes of that run's weights at "
+        "-n 3 --wrong: a figure written there would pass for them; pass another file"
+    )
+    own = tmp_path / "predict-wrong-3.png"
+    check_not_a_runs_figure("--out", own, fix="pass another file", own=own)
+    with pytest.raises(UsageError, match=r"is predict-3\.png in the run folder .* at -n 3: "):
+        check_not_a_runs_figure("--out", tmp_path / "predict-3.png", fix="x", own=own)
 
 
 def test_a_runs_figure_name_outside_a_run_folder_is_free(tmp_path: Path) -> None:

@@ -297,9 +297,27 @@ def test_predict_figures_are_named_beside_the_files_a_run_writes_and_with_a_run(
         claim_run_dir(tmp_path, name="x")
 
 
+def test_the_mistakes_predict_drew_from_an_earlier_run_are_refused_as_its_predictions(
+    tmp_path: Path,
+) -> None:
+    """predict --wrong's predict-wrong-N.png shows an earlier model's mistakes as much as
+    predict-N.png shows its predictions."""
+    (tmp_path / "predict-wrong-6.png").write_bytes(b"old figure")
+    (tmp_path / "predict-6.png").write_bytes(b"old figure")
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"out='{tmp_path}' already has figures linearnets predict drew from an earlier run's "
+        "weights (predict-6.png, predict-wrong-6.png), which would pass for this run's; pass a "
+        "new folder, or move those files away"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["predict-6.png", "predict-wrong-6.png"]
+
+
 def test_files_predict_does_not_draw_are_no_obstacle(tmp_path: Path) -> None:
     """Only predict's own names (-n 1 to 100), as a resume removes: no folder, link or other name."""
-    names = ["predict-0.png", "predict-06.png", "predict-101.png", "predict-6.svg", "my-predict-6.png"]  # fmt: skip
+    names = ["predict-0.png", "predict-06.png", "predict-101.png", "predict-6.svg", "my-predict-6.png",
+             "predict-wrong-0.png", "predict-wrong-101.png", "predict-wrong.png", "predict-wrong-6.svg"]  # fmt: skip
     for name in names:
         (tmp_path / name).write_bytes(b"mine")
     (tmp_path / "predict-7.png").mkdir()

@@ -28,9 +28,12 @@ def weights_stamp(run_dir: Path) -> tuple[int, ...] | None:
     return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
 
 
-def check_weights_kept(run_dir: Path, stamp: tuple[int, ...] | None, out: Path, *, n: int) -> None:
+def check_weights_kept(
+    run_dir: Path, stamp: tuple[int, ...] | None, out: Path, *, n: int, wrong: bool = False
+) -> None:
     """Refuse, and remove, a figure ``out`` drawn into ``run_dir`` from weights a resume of its run
-    removed or replaced while predict drew them (``stamp``: the weights' before the load).
+    removed or replaced while predict drew them (``stamp``: the weights' before the load); ``n``
+    and ``wrong`` are the -n and --wrong that draw it again.
 
     The resume removes the figures predict drew before it, but not one written after: beside the
     resumed run's weights it showed the weights before, with nothing to tell.
@@ -53,7 +56,7 @@ def check_weights_kept(run_dir: Path, stamp: tuple[int, ...] | None, out: Path, 
         f"RUN_DIR must keep its trained weights {WEIGHTS_FILE} while predict draws them, got "
         f"{str(run_dir)!r}, whose {WEIGHTS_FILE} {by} {now} meanwhile: {out.name} would show "
         f"the weights before, and was removed; once the run ends, draw it again with: "
-        f"linearnets predict {shell_word(run_dir)} -n {n}"
+        f"linearnets predict {shell_word(run_dir)} -n {n}{' --wrong' if wrong else ''}"
     )
 
 

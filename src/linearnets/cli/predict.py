@@ -24,6 +24,7 @@ from linearnets.cli._predict_inputs import (
 from linearnets.errors import UsageError
 
 if TYPE_CHECKING:
+    from linearnets.data.fashion_mnist import FashionMNISTArrays
     from linearnets.data.loader import ArrayLoader
 
 
@@ -35,7 +36,7 @@ def add_parser(sub: Any) -> None:
         description="Reload the weights a 'linearnets softmax' run saved, predict the first N test "
         "images, print each one's true and predicted label ('true -> predicted') and draw them "
         "in rows of at most 10, each titled with its true label over the predicted one (mistakes "
-        "in red).",
+        "in red). With --wrong, the first N test images the model gets wrong instead.",
     )
     p.add_argument(
         "run_dir",
@@ -49,7 +50,14 @@ def add_parser(sub: Any) -> None:
         type=path_arg_for("an image file", "--out predictions.png", file=True),
         default=None,
         metavar="FILE",
-        help="image file (default: RUN_DIR/predict-N.png)",
+        help="image file (default: RUN_DIR/predict-N.png, with --wrong RUN_DIR/predict-wrong-N.png)",
+    )
+    p.add_argument(
+        "--wrong",
+        action="store_true",
+        help="draw the first N test images the model gets wrong, in test-set order (§3.6.7's "
+        "shirts taken for T-shirts or coats), print each one's index in the test set (from 0) and "
+        "end with how many of the whole test set are wrong",
     )
     add_data_dir_option(
         p,
@@ -76,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
     weights = weights_stamp(run_dir)  # before the load: a resume may remove them meanwhile
     net, meta, trained_on = load_fashion_mnist_model(run_dir)
     arrays = read_test_set(args.data_dir, trained_on)
+    if args.wrong:
+        _draw_mistakes(args, net, meta, arrays, run_dir=run_dir, out=out, weights=weights)
+        return 0
     test_iter = ArrayLoader(
         arrays.test_images[: args.n],
         arrays.test_labels[: args.n],
@@ -104,7 +115,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
             "'linearnets softmax' run wrote"
         )
     check_show_count(args.n)
-    name = predict_figure_name(args.n)
+    name = predict_figure_name(args.n, wrong=args.wrong)
     if args.out is None:
         _check_writable(run_dir, name)
     out = check_out_path("--out", args.out or run_dir / name)
@@ -152,6 +163,66 @@ def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str
         print(f"{_right_aligned(true, 12)} -> {guess}{'' if true == guess else '   (wrong)'}")
     correct = int((pred == y).sum())
     print(f"{correct}/{len(y)} correct; figure: {out}")
+
+
+def _draw_mistakes(
+    args: argparse.Namespace,
+    net: Any,
+    meta: dict[str, Any],
+    arrays: FashionMNISTArrays,
+    *,
+    run_dir: Path,
+    out: Path,
+    weights: tuple[int, ...] | None,
+) -> None:
+    """Draw and print the first -n test images ``net`` gets wrong (--wrong), and how many of the
+    whole test set are wrong: nothing is drawn where there are none."""
+    from linearnets.data.loader import ArrayLoader
+    from linearnets.mistakes import find_mistakes
+    from linearnets.plotting import plot_predictions
+    from linearnets.plotting._image_args import even_grid
+
+    resize = meta.get("resize")
+    test_iter = ArrayLoader(
+        arrays.test_images,
+        arrays.test_labels,
+        _whole_set_batch(resize),
+        shuffle=False,  # test-set order: the indices printed are the test set's
+        resize=resize,
+    )
+    found = find_mistakes(net, test_iter, args.n, lang=args.lang)
+    shown = len(found.indices)
+    if shown:
+        plot_predictions(
+            found.images,
+            found.true_labels,
+            found.pred_labels,
+            out=out,
+            num_cols=even_grid(shown)[1],
+        )
+        check_weights_kept(run_dir, weights, out, n=args.n, wrong=True)
+    # the test set's last index is the widest
+    width = len(str(found.num_examples - 1))
+    for index, true, guess in zip(
+        found.indices.tolist(), found.true_labels, found.pred_labels, strict=True
+    ):
+        print(f"{f'#{index}':>{width + 1}} {_right_aligned(true, 12)} -> {guess}   (wrong)")
+    total, wrong = f"{found.num_examples:,}", f"{found.num_wrong:,}"
+    if not shown:
+        print(f"none of the {total} test images wrong: nothing to draw, no figure written")
+    elif shown < args.n:
+        print(f"only {wrong} of {total} test images wrong, fewer than -n {args.n}; figure: {out}")
+    else:
+        print(f"the first {shown} of {wrong} wrong in {total} test images; figure: {out}")
+
+
+def _whole_set_batch(resize: int | None) -> int:
+    """Return how many test images to predict at once: 1,000, or as many as fit in the loader's
+    2 GiB of float32 images at the model's ``resize`` (and at their own 28×28)."""
+    from linearnets.config_checks import MAX_BATCH_BYTES
+
+    side = max(resize or 28, 28)
+    return max(1, min(1000, MAX_BATCH_BYTES // (side * side * 4)))
 
 
 def _right_aligned(text: str, width: int) -> str:

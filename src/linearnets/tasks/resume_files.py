@@ -101,14 +101,16 @@ def drop_final_outputs(run_dir: Path) -> None:
     for name in FINAL_OUTPUTS:
         (run_dir / name).unlink(missing_ok=True)
     removed = []
-    for n, path in predict_figures(run_dir):
+    for figure in predict_figures(run_dir):  # predict-N.png and predict-wrong-N.png
         with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed.append((n, path.name))
+            figure.path.unlink()
+            removed.append(figure)
     if removed:
         them = "it" if len(removed) == 1 else "them"
-        names = [name for _, name in removed]
-        again = "; ".join(f"linearnets predict {shell_word(run_dir)} -n {n}" for n, _ in removed)
+        names = [figure.path.name for figure in removed]
+        again = "; ".join(
+            f"linearnets predict {shell_word(run_dir)} {figure.options}" for figure in removed
+        )
         warn(
             f"removed {and_list(names)} from "
             f"{run_dir}: linearnets predict drew {them} from the weights before this resume (an "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from linearnets._json import dumps_strict
 from linearnets.errors import UsageError
@@ -21,6 +21,7 @@ __all__ = [
     "RUN_FILES",
     "RUN_OUTPUTS",
     "WEIGHTS_FILE",
+    "PredictFigure",
     "check_not_a_runs_figure",
     "predict_figure_name",
     "predict_figures",
@@ -46,8 +47,9 @@ RUN_OUTPUTS = (
     "confusion.pt",
     "per_class.txt",
 )
-# the name ``linearnets predict RUN_DIR -n N`` gives its figure in the run folder (N as printed)
-_PREDICT_FIGURE = re.compile(r"predict-([1-9][0-9]*)\.png")
+# the names ``linearnets predict RUN_DIR -n N`` gives its figure in the run folder (N as printed):
+# predict-N.png, and predict-wrong-N.png with --wrong (the first N test images it gets wrong)
+_PREDICT_FIGURE = re.compile(r"predict-(wrong-)?([1-9][0-9]*)\.png")
 # the longest name a run gives a file in its folder: a figure's temporary file
 # (plotting._mpl: ".NAME.<pid, at most 7 digits>-<8 hex digits>.tmp")
 LONGEST_NAME = ".predictions.png.4194304-0123abcd.tmp"
@@ -66,16 +68,32 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, dumps_strict(data, indent=2, sort_keys=True) + "\n")
 
 
-def predict_figure_name(n: int) -> str:
-    """Return the name ``linearnets predict RUN_DIR -n n`` draws its figure under in RUN_DIR."""
-    return f"predict-{n}.png"
+class PredictFigure(NamedTuple):
+    """A figure ``linearnets predict`` drew into a run folder: its ``-n``, whether ``--wrong``."""
+
+    n: int
+    wrong: bool
+    path: Path
+
+    @property
+    def options(self) -> str:
+        """The options that draw it again: ``-n N``, and ``--wrong`` for the mistakes."""
+        return f"-n {self.n}" + (" --wrong" if self.wrong else "")
 
 
-def predict_figures(run_dir: Path) -> list[tuple[int, Path]]:
-    """Return the figures ``linearnets predict`` drew into ``run_dir``, as ``(n, path)`` by ``n``.
+def predict_figure_name(n: int, *, wrong: bool = False) -> str:
+    """Return the name ``linearnets predict RUN_DIR -n n`` draws its figure under in RUN_DIR:
+    ``predict-n.png``, with ``--wrong`` (``wrong``) ``predict-wrong-n.png``."""
+    return f"predict-wrong-{n}.png" if wrong else f"predict-{n}.png"
+
+
+def predict_figures(run_dir: Path) -> list[PredictFigure]:
+    """Return the figures ``linearnets predict`` drew into ``run_dir``, by ``n`` (at each ``n``,
+    the predictions before the mistakes).
 
     Only files named as predict names them, :func:`predict_figure_name` of an ``n`` from 1 to its
-    bound :data:`~linearnets.plotting.images.MAX_SHOW`; no folder, link or other file.
+    bound :data:`~linearnets.plotting.images.MAX_SHOW`, with ``--wrong`` or without; no folder,
+    link or other file.
     """
     from linearnets.plotting._image_args import MAX_SHOW
 
@@ -86,8 +104,8 @@ def predict_figures(run_dir: Path) -> list[tuple[int, Path]]:
     found = []
     for path in entries:
         match = _PREDICT_FIGURE.fullmatch(path.name)
-        if match and int(match[1]) <= MAX_SHOW and path.is_file() and not path.is_symlink():
-            found.append((int(match[1]), path))
+        if match and int(match[2]) <= MAX_SHOW and path.is_file() and not path.is_symlink():
+            found.append(PredictFigure(int(match[2]), match[1] is not None, path))
     return sorted(found)
 
 
@@ -96,7 +114,8 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
 
     In a folder that holds a run (any of :data:`RUN_FILES`), the names a run writes
     (:data:`RUN_OUTPUTS`: its curves, prediction grid, confusion matrix) are the run's, and
-    ``predict-N.png`` is the figure ``linearnets predict`` draws from that run's weights at ``-n N``:
+    ``predict-N.png`` is the figure ``linearnets predict`` draws from that run's weights at ``-n N``
+    (``predict-wrong-N.png`` at ``-n N --wrong``, its mistakes):
     ``linearnets predict --out`` and ``data show --out`` once wrote over them, leaving a figure of
     other images or another run's weights under the run's name. ``own`` is the one such file the
     caller may write (``linearnets predict``'s default figure); ``fix`` ends the message.
@@ -119,8 +138,9 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
         what, whose = f"{name}, which the run in {folder} writes", "the run's"
     else:
         what = (
-            f"{name} in the run folder {folder}, the name linearnets predict gives the predictions "
-            f"of that run's weights at -n {drawn[1]}"
+            f"{name} in the run folder {folder}, the name linearnets predict gives the "
+            f"{'mistakes' if drawn[1] else 'predictions'} of that run's weights at -n {drawn[2]}"
+            f"{' --wrong' if drawn[1] else ''}"
         )
         whose = "them"
     raise UsageError(

@@ -107,7 +107,7 @@ def claim_run_dir(
         held = [name for name in RUN_OUTPUTS if (out / name).exists()]
         # figures predict drew from other weights: beside the new run's files they would pass
         # for its own
-        drawn = [path.name for _, path in predict_figures(out)]
+        drawn = [figure.path.name for figure in predict_figures(out)]
     except BaseException:  # a Ctrl-C: the folder was left holding the lock file alone
         lock.release(remove=not had_lock_file)
         _fs.remove_empty_folders(made)
