@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import shlex
@@ -74,6 +75,17 @@ def test_python_m_is_named_with_its_interpreter(
     # its own console script beside it, on the PATH
     _executable(python.parent, "linearnets")
     assert program() == "linearnets"
+
+
+def test_run_m_in_ipython_is_named_as_its_prompt_takes_it(
+    started: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    started.setattr(sys, "argv", [_PACKAGE_MAIN, "softmax"])
+    started.setattr(builtins, "__IPYTHON__", True, raising=False)
+    assert program() == "%run -m linearnets"
+    assert as_started("resume with: linearnets softmax --resume runs/a") == (
+        "resume with: %run -m linearnets softmax --resume runs/a"
+    )
 
 
 def test_a_launched_process_and_a_call_from_python_say_linearnets(
@@ -151,3 +163,15 @@ def test_the_resume_a_stopped_command_prints_runs_as_pasted(
     )
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout.splitlines()[-1])["epochs"] == 3
+    # a usage error's pointer to --help too
+    usage = subprocess.run(
+        f"{typed} softmax --epochs 0",
+        shell=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert usage.returncode == 2
+    assert usage.stderr.endswith(f"(see {typed} softmax --help)\n")

@@ -15,6 +15,7 @@ import shutil
 import sys
 
 from linearnets._shell import shell_word
+from linearnets.cli._leave import in_ipython
 
 __all__ = ["as_started", "program"]
 
@@ -38,7 +39,7 @@ def program() -> str:
 
     A process launched by torchrun says ``linearnets``: its messages say to launch it by torchrun
     as before, which names the program itself. Called from Python (``linearnets.cli.main``), also
-    ``linearnets``.
+    ``linearnets``; run by IPython's ``%run -m linearnets``, that (what its prompt takes).
     """
     if _launched():
         return "linearnets"
@@ -49,6 +50,8 @@ def program() -> str:
             return "linearnets"
         return shell_word(started)
     if started.endswith(os.path.join("linearnets", "__main__.py")):  # python -m linearnets
+        if in_ipython():  # %run -m linearnets: typed at IPython's prompt, or in a notebook cell
+            return "%run -m linearnets"
         if on_path is not None and _same_path(
             os.path.dirname(on_path), os.path.dirname(sys.executable)
         ):

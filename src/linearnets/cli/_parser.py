@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
+from linearnets.cli._invocation import as_started
 from linearnets.cli._report import EXIT_USAGE
 from linearnets.cli._usage_words import ambiguous, choice_fix, no_value, required
 
@@ -268,6 +269,7 @@ class OneLineParser(argparse.ArgumentParser):
             self.exit(EXIT_USAGE)
         # argparse names the words given as they are ("unrecognized arguments: a\x85b")
         text = printable(f"{required(message, self._actions, self.prog)} (see {self.prog} --help)")
+        text = as_started(text)  # the commands it gives, --help's too, as the user can type them
         who = f"{self.prog} (rank {rank})" if rank else self.prog
         self._print_message(f"{who}: error: {text}\n", sys.stderr)
         raise UsageExit(text)
