@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,18 +95,9 @@ def test_predict_prints_each_true_and_predicted_label_and_the_count(
 
 
 def test_predict_draws_the_first_test_images_titled_true_and_predicted(
-    env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    env: None, tmp_path: Path, capture_drawing: Callable[[], list[tuple[Any, ...]]]
 ) -> None:
-    import linearnets.plotting
-
-    drawn: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(
-        linearnets.plotting,
-        "plot_predictions",
-        lambda images, true, pred, *, out, num_cols: drawn.append(
-            (np.asarray(images), true, pred, out, num_cols)
-        ),
-    )
+    drawn = capture_drawing()
     run = tmp_path / "run"
     W, b = _write_model(run)
     assert main(["predict", str(run), "-n", "9"]) == 0

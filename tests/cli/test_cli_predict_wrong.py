@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,21 +101,6 @@ def _lines(
     return out
 
 
-def _capture_drawing(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
-    """Record what predict would draw, instead of drawing it."""
-    import linearnets.plotting
-
-    drawn: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(
-        linearnets.plotting,
-        "plot_predictions",
-        lambda images, true, pred, *, out, num_cols: drawn.append(
-            (np.asarray(images), true, pred, out, num_cols)
-        ),
-    )
-    return drawn
-
-
 def test_wrong_prints_the_first_n_mistakes_with_their_index_and_the_count(
     env: None, run: Path, oracle: Oracle, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -129,9 +115,12 @@ def test_wrong_prints_the_first_n_mistakes_with_their_index_and_the_count(
 
 
 def test_wrong_draws_exactly_the_first_n_test_images_the_model_gets_wrong(
-    env: None, run: Path, oracle: Oracle, monkeypatch: pytest.MonkeyPatch
+    env: None,
+    run: Path,
+    oracle: Oracle,
+    capture_drawing: Callable[[], list[tuple[Any, ...]]],
 ) -> None:
-    drawn = _capture_drawing(monkeypatch)
+    drawn = capture_drawing()
     assert main(["predict", str(run), "--wrong", "-n", "20"]) == 0
     ((images, true, pred, out, num_cols),) = drawn
     first = oracle.wrong[:20]
@@ -179,6 +168,7 @@ def test_fewer_mistakes_than_n_are_all_drawn_and_said_to_be_fewer(
     oracle: Oracle,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    capture_drawing: Callable[[], list[tuple[Any, ...]]],
 ) -> None:
     """A test set of the first 40 real test images, fewer than 20 of them wrong."""
     _test_set_of(monkeypatch, oracle, list(range(40)))
@@ -191,7 +181,7 @@ def test_fewer_mistakes_than_n_are_all_drawn_and_said_to_be_fewer(
         f"only {len(wrong)} of 40 test images wrong, fewer than -n 20; figure: {out}",
     ]
     assert out.read_bytes()[:8] == PNG
-    drawn = _capture_drawing(monkeypatch)
+    drawn = capture_drawing()
     assert main(["predict", str(run), "--wrong", "-n", "20"]) == 0
     ((images, true, _, _, num_cols),) = drawn
     assert len(images) == len(true) == len(wrong)

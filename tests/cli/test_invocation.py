@@ -140,38 +140,24 @@ def test_the_resume_a_stopped_command_prints_runs_as_pasted(
         pytest.skip("linearnets is not installed as a command beside this Python")
     typed = os.path.relpath(script, tmp_path)
     env = {**os.environ, "PATH": path_without_this_python, "MPLBACKEND": "Agg"}
-    full = subprocess.run(
-        f"{typed} softmax --data {blobs_npz} --epochs 3 --plot none --out run >/dev/full",
-        shell=True,
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+
+    def typed_in_shell(command: str) -> subprocess.CompletedProcess[str]:
+        """Run ``command`` as typed at a shell prompt in ``tmp_path``, the environment not on
+        the PATH."""
+        return subprocess.run(
+            command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+
+    full = typed_in_shell(
+        f"{typed} softmax --data {blobs_npz} --epochs 3 --plot none --out run >/dev/full"
     )
     assert full.returncode == 1, full.stderr
     assert full.stderr.endswith(f"continue it with: {typed} softmax --resume run\n")
     again = full.stderr.rstrip("\n").rsplit("continue it with: ", 1)[1]
-    resumed = subprocess.run(
-        f"{again} --json",
-        shell=True,
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    resumed = typed_in_shell(f"{again} --json")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout.splitlines()[-1])["epochs"] == 3
     # a usage error's pointer to --help too
-    usage = subprocess.run(
-        f"{typed} softmax --epochs 0",
-        shell=True,
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    usage = typed_in_shell(f"{typed} softmax --epochs 0")
     assert usage.returncode == 2
     assert usage.stderr.endswith(f"(see {typed} softmax --help)\n")
