@@ -39,6 +39,7 @@ __all__ = [
     "fewest_processes",
     "largest_batch",
     "plain_number",
+    "share_of",
     "world_size_here",
 ]
 
@@ -80,6 +81,12 @@ class BatchBytesError(UsageError):
     world_size: int
 
 
+def share_of(batch_size: int, world_size: int) -> int:
+    """Return the most rows one of ``world_size`` processes holds of a batch of ``batch_size``:
+    rank 0's ⌈batch_size / world_size⌉ (rank r takes rows r, r + world_size, ...)."""
+    return -(-batch_size // world_size)
+
+
 def largest_batch(resize: int, world_size: int) -> int:
     """Return the largest batch of ``resize`` × ``resize`` float32 images whose shares in
     ``world_size`` processes each fit in :data:`MAX_BATCH_BYTES` (⌈B / W⌉ images the most)."""
@@ -107,7 +114,7 @@ def check_batch_bytes(batch_size: int, resize: int, *, world_size: int | None = 
         return
     if world_size is None:
         world_size = world_size_here()
-    share = -(-batch_size // world_size)  # (B,) rows over W ranks: rank 0's ⌈B / W⌉ the most
+    share = share_of(batch_size, world_size)
     size = share * resize**2 * 4
     if size <= MAX_BATCH_BYTES:
         return

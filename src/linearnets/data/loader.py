@@ -17,7 +17,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from linearnets.config_checks import MAX_BATCH_BYTES
+from linearnets.config_checks import MAX_BATCH_BYTES, share_of
 from linearnets.data.loader_checks import (
     check_image_dtype,
     check_rank,
@@ -41,7 +41,7 @@ __all__ = ["ArrayLoader", "largest_share"]
 def largest_share(batch_size: int, num_examples: int, world_size: int) -> int:
     """Return the most rows one rank holds of a batch: rank 0's ⌈min(batch_size, N) / world_size⌉
     (rank r takes rows r, r + world_size, ... of each batch; the first batch is the largest)."""
-    return -(-min(batch_size, num_examples) // world_size)
+    return share_of(min(batch_size, num_examples), world_size)
 
 
 def _check_batch_bytes(

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from linearnets.config_checks import BatchBytesError, fewest_processes, largest_batch
+from linearnets.config_checks import BatchBytesError, fewest_processes, largest_batch, share_of
 from linearnets.errors import UsageError
 
 __all__ = ["batch_refused"]
@@ -39,7 +39,7 @@ def batch_refused(
     if "resize" in given:
         return exc
     batch_size, resize, here = exc.batch_size, exc.resize, exc.world_size
-    share = -(-batch_size // here)  # rank 0's ⌈B / W⌉ rows, the most one process holds
+    share = share_of(batch_size, here)
     held = (
         f"{share * resize**2 * 4 / 2**30:.1f} GiB of float32 values ({share} × {resize}²) "
         + ("per batch in one process" if here == 1 else f"per share of a batch in {here} processes")
