@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# What a machine with a CUDA GPU checks, in one go: the tests that need CUDA, the GPU benchmarks,
+# the command and torchrun on the GPU (NCCL), then the whole suite with the GPU present.
+#
+# Run from the repository root, where python3 has a CUDA build of torch, pytest and pytest-xdist,
+# and the real Fashion-MNIST is in /usr/share/datasets/fashion-mnist:
+#     bench/gpu_check.sh OUT_DIR
+# Each step writes its log to OUT_DIR and has its own time limit, so one that hangs costs only
+# its own figures. The figures go into bench/RESULTS.md ("On a GPU").
+set -uo pipefail
+out=${1:?usage: bench/gpu_check.sh OUT_DIR}
+mkdir -p "$out"
+py=${PYTHON:-python3}
+export PYTHONUNBUFFERED=1
+# the package, with its console script, over the python3 that has CUDA (no downloads: --no-index)
+$py -m pip install -q --no-deps --no-build-isolation --no-index -e . >"$out/install.log" 2>&1 \
+    || { cat "$out/install.log"; exit 1; }
+
+step() { # step NAME SECONDS COMMAND...: run one step, its output into OUT_DIR/NAME.log
+    local name=$1 limit=$2
+    shift 2
+    echo "== $name ($(date +%T), limit ${limit}s): $*"
+    timeout "$limit" "$@" >"$out/$name.log" 2>&1
+    echo "== $name: exit $? after ${SECONDS}s in all"
+    tail -n 25 "$out/$name.log"
+}
+
+step machine 30 bash -c "nvidia-smi -L; nvidia-smi --query-gpu=driver_version,memory.total --format=csv;
+    lscpu | grep -E 'Model name|^CPU\(s\)'; $py -c 'import torch; print(\"torch\", torch.__version__,
+    torch.cuda.get_device_name(0))'"
+# every test whose name or module says CUDA or GPU (the rest that skip without CUDA: the suite)
+step cuda_tests 100 $py -m pytest -q -n 8 -p no:cacheprovider -k "cuda or gpu" tests
+step bench_softmax 120 $py bench/bench_softmax.py --device cuda --epochs 3 --repeats 3
+step bench_scale 90 $py bench/bench_scale.py --device cuda --scale 20
+step torchrun 90 bash -c "torchrun --standalone --nproc_per_node=1 -m linearnets softmax \
+    --device cuda --epochs 3 --plot none --out /tmp/ddp-run --json && ls /tmp/ddp-run"
+step suite 160 $py -m pytest -q -n 16 -p no:cacheprovider --durations=15 tests
