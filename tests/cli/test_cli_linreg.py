@@ -212,7 +212,7 @@ def test_the_printed_results_are_the_learned_values_and_their_errors(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     lines, result = _run_json(capsys, "--seed", "2")
-    w_line, true_line, truth_line, closed_line = lines[3:7]
+    w_line, true_line, solution_line, truth_line, closed_line = lines[3:8]
     assert w_line.startswith("w: [") and _printed_numbers(w_line) == pytest.approx(
         [*result["w"], result["b"]], abs=5e-7
     )  # printed to 6 decimals
@@ -220,6 +220,26 @@ def test_the_printed_results_are_the_learned_values_and_their_errors(
     # could not be checked, nor their sign, without it
     assert true_line == "truth: w [2.000000, -3.400000]  b 4.200000"
     assert (result["true_w"], result["true_b"]) == ([2.0, -3.4], 4.2)
+    # the closed form itself, beside the truth: torch's least squares on the same data, redone here
+    import torch
+
+    import linearnets as ln
+    from linearnets.seeding import seed_everything
+
+    X, y = ln.synthetic_data(
+        torch.tensor([2.0, -3.4]), 4.2, 1000, generator=seed_everything(2).data
+    )
+    solution = torch.linalg.lstsq(torch.cat([X, torch.ones(len(X), 1)], 1), y).solution
+    assert solution_line.startswith("closed form: w [")
+    assert solution_line.endswith("  (least squares)")
+    # float32 solutions by two routes: a few units in their last place apart
+    assert _printed_numbers(solution_line) == pytest.approx(solution.flatten().tolist(), abs=1e-5)
+    assert [*result["closed_form_w"], result["closed_form_b"]] == pytest.approx(
+        solution.flatten().tolist(), abs=1e-5
+    )
+    assert _printed_numbers(solution_line) == pytest.approx(
+        [*result["closed_form_w"], result["closed_form_b"]], abs=5e-7
+    )  # printed to 6 decimals
     # errors against the book's truth, computed here: truth - learned, as the line says
     truth = [2.0 - result["w"][0], -3.4 - result["w"][1], 4.2 - result["b"]]
     assert truth_line.startswith("error vs truth:       w [")
@@ -397,6 +417,7 @@ def test_a_data_file_is_named_with_its_examples_and_features_as_softmax_names_it
     assert [line.split(":")[0] for line in lines[1:]] == [
         "w",
         "truth",
+        "closed form",
         "error vs truth",
         "error vs closed form",
     ]

@@ -186,8 +186,9 @@ def test_a_signal_while_the_results_are_printed_lets_them_be_printed_whole(
     lines = printed.splitlines()
     never = ln.run_linreg(ln.LinregConfig(epochs=2))
     assert lines[2].startswith("w: [") and lines[3].startswith("truth: w [")
-    assert lines[4].startswith("error vs truth: ")
-    assert lines[5].startswith("error vs closed form: ")
+    assert lines[4].startswith("closed form: w [")
+    assert lines[5].startswith("error vs truth: ")
+    assert lines[6].startswith("error vs closed form: ")
     result = json.loads(lines[-1])
     assert (result["w"], result["b"]) == (never.w, never.b)
     assert json.loads((out / "results.json").read_text())["w"] == never.w

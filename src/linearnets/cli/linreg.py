@@ -257,15 +257,19 @@ def _refuse_synthetic_options_with_data(args: argparse.Namespace) -> None:
 
 
 def _print_errors(result: LinregResult) -> None:
-    """Print the learned w and b, the truth the synthetic data were drawn with, then how far the
-    learned values are from it and from the closed form, each difference's direction said (the
-    book's sign, D2L §3.2.7: truth − learned)."""
+    """Print the learned w and b, the truth the synthetic data were drawn with and the closed-form
+    least-squares solution, then how far the learned values are from each, each difference's
+    direction said (the book's sign, D2L §3.2.7: truth − learned)."""
     from linearnets.training.callbacks import fixed
 
     fmt = ", ".join
     print(f"w: [{fmt(fixed(v, 6) for v in result.w)}]  b: {fixed(result.b, 6)}")
     if result.true_w is not None and result.true_b is not None:  # a --data file has none
         print(f"truth: w [{fmt(fixed(v, 6) for v in result.true_w)}]  b {fixed(result.true_b, 6)}")
+    print(
+        f"closed form: w [{fmt(fixed(v, 6) for v in result.closed_w)}]"
+        f"  b {fixed(result.closed_b, 6)}  (least squares)"
+    )
     if result.w_error is None or result.b_error is None:
         print("error vs truth:       n/a (--data has no known truth)")
     else:
