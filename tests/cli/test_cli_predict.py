@@ -821,3 +821,26 @@ def test_a_figure_outside_the_run_is_kept_whatever_became_of_its_weights(tmp_pat
     out.write_bytes(b"png")
     check_weights_kept(run, (1, 2, 3, 4), out, n=6)  # the weights gone meanwhile
     assert out.read_bytes() == b"png"
+
+
+def test_weights_gone_while_wrong_found_none_is_refused_and_removes_no_file(
+    tmp_path: Path,
+) -> None:
+    """--wrong without mistakes writes no figure: a file at its name is not predict's to remove,
+    but the "none wrong" it would print was the weights before's, refused as a figure is."""
+    from linearnets.cli._predict_inputs import check_weights_kept
+    from linearnets.errors import UsageError
+
+    run = tmp_path / "run"
+    run.mkdir()
+    out = run / "predict-wrong-6.png"
+    out.write_bytes(b"png")  # not drawn by this predict
+    with pytest.raises(UsageError) as info:
+        check_weights_kept(run, (1, 2, 3, 4), out, n=6, wrong=True, drawn=False)
+    assert str(info.value) == (
+        f"RUN_DIR must keep its trained weights model.pt while predict draws them, got "
+        f"{str(run)!r}, whose model.pt a resume removed meanwhile: none wrong was the weights "
+        "before's finding (no predict-wrong-6.png written); once the run ends, look again with: "
+        f"linearnets predict {run} -n 6 --wrong"
+    )
+    assert out.read_bytes() == b"png"

@@ -206,6 +206,51 @@ def test_a_test_set_without_mistakes_draws_nothing_and_says_so(
     assert not (run / "predict-wrong-6.png").exists()
 
 
+@pytest.mark.parametrize("then", ["removed", "replaced"])
+@pytest.mark.parametrize("mistakes", [True, False])
+def test_weights_a_resume_replaced_meanwhile_are_refused_with_mistakes_or_none(
+    env: None,
+    run: Path,
+    oracle: Oracle,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    then: str,
+    mistakes: bool,
+) -> None:
+    """As predict's figure is (test_cli_predict): refused before anything is printed. A test set
+    without mistakes skipped the check and printed "none of the 8 test images wrong" of the weights
+    a resume had removed or replaced, exit 0."""
+    import linearnets.mistakes
+
+    if not mistakes:
+        _test_set_of(monkeypatch, oracle, [i for i in range(40) if i not in oracle.wrong][:8])
+    real_find = linearnets.mistakes.find_mistakes
+
+    def resumed_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if then == "removed":  # the resume begins
+            (run / "model.pt").unlink()
+        else:  # ... and ends: its new weights renamed into place
+            torch.save(torch.load(run / "model.pt", weights_only=True), run / "new.pt")
+            (run / "new.pt").replace(run / "model.pt")
+        return real_find(*args, **kwargs)
+
+    monkeypatch.setattr(linearnets.mistakes, "find_mistakes", resumed_meanwhile)
+    assert main(["predict", str(run), "--wrong"]) == 2
+    what, again = (
+        ("predict-wrong-6.png would show the weights before, and was removed", "draw it again")
+        if mistakes
+        else ("none wrong was the weights before's finding (no predict-wrong-6.png written)",
+              "look again")
+    )  # fmt: skip
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: RUN_DIR must keep its trained weights model.pt while predict "
+        f"draws them, got {str(run)!r}, whose model.pt a resume {then} meanwhile: {what}; once "
+        f"the run ends, {again} with: linearnets predict {run} -n 6 --wrong\n",
+    )
+    assert not (run / "predict-wrong-6.png").exists()
+
+
 def test_a_resume_removes_the_mistakes_figure_as_it_removes_the_predictions(
     env: None, run: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

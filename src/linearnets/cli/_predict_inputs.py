@@ -29,14 +29,22 @@ def weights_stamp(run_dir: Path) -> tuple[int, ...] | None:
 
 
 def check_weights_kept(
-    run_dir: Path, stamp: tuple[int, ...] | None, out: Path, *, n: int, wrong: bool = False
+    run_dir: Path,
+    stamp: tuple[int, ...] | None,
+    out: Path,
+    *,
+    n: int,
+    wrong: bool = False,
+    drawn: bool = True,
 ) -> None:
     """Refuse, and remove, a figure ``out`` drawn into ``run_dir`` from weights a resume of its run
     removed or replaced while predict drew them (``stamp``: the weights' before the load); ``n``
     and ``wrong`` are the -n and --wrong that draw it again.
 
     The resume removes the figures predict drew before it, but not one written after: beside the
-    resumed run's weights it showed the weights before, with nothing to tell.
+    resumed run's weights it showed the weights before, with nothing to tell. ``drawn=False``:
+    --wrong found no mistakes and wrote no figure (none is removed); its "none wrong" was the
+    weights before's all the same, and is refused alike, before anything is printed.
     """
     from linearnets._shell import shell_word
     from linearnets.training.run_lock import lock_holder
@@ -48,15 +56,21 @@ def check_weights_kept(
         in_run_dir = False
     if not in_run_dir or weights_stamp(run_dir) == stamp:
         return
-    out.unlink(missing_ok=True)
+    if drawn:
+        out.unlink(missing_ok=True)
+        what = f"{out.name} would show the weights before, and was removed"
+        again = "draw it again"
+    else:  # out is not predict's to remove: it wrote none
+        what = f"none wrong was the weights before's finding (no {out.name} written)"
+        again = "look again"
     holder = lock_holder(run_dir)
     now = "removed" if weights_stamp(run_dir) is None else "replaced"
     by = f"linearnets process {holder}" if holder is not None else "a resume"
     raise UsageError(
         f"RUN_DIR must keep its trained weights {WEIGHTS_FILE} while predict draws them, got "
-        f"{str(run_dir)!r}, whose {WEIGHTS_FILE} {by} {now} meanwhile: {out.name} would show "
-        f"the weights before, and was removed; once the run ends, draw it again with: "
-        f"linearnets predict {shell_word(run_dir)} -n {n}{' --wrong' if wrong else ''}"
+        f"{str(run_dir)!r}, whose {WEIGHTS_FILE} {by} {now} meanwhile: {what}; once the run "
+        f"ends, {again} with: linearnets predict {shell_word(run_dir)} -n {n}"
+        f"{' --wrong' if wrong else ''}"
     )
 
 

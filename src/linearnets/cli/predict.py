@@ -200,7 +200,8 @@ def _draw_mistakes(
             out=out,
             num_cols=even_grid(shown)[1],
         )
-        check_weights_kept(run_dir, weights, out, n=args.n, wrong=True)
+    # before anything is printed, as after predict's figure: "none wrong" was the weights' too
+    check_weights_kept(run_dir, weights, out, n=args.n, wrong=True, drawn=bool(shown))
     # the test set's last index is the widest
     width = len(str(found.num_examples - 1))
     for index, true, guess in zip(
