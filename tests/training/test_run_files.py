@@ -92,3 +92,44 @@ def test_stale_temporaries_with_and_without_a_random_part_are_removed_and_links_
     assert sorted(removed) == [".checkpoint.pt.rwo4302_.tmp", ".results.json.tmp"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".curves.png.4242-0123abcd.tmp", "notes.txt"]  # fmt: skip
     assert target.read_text() == "mine"
+
+
+def test_longest_name_is_the_longest_temporary_name_a_run_folder_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file a run and predict write in its folder, at predict's largest -n, through each
+    writer that could write it, at Linux's largest pid (PID_MAX_LIMIT, 2**22 on 64-bit): the
+    temporary names, read off their renames. LONGEST_NAME was .predictions.png's figure temporary
+    (37 bytes), 6 short of predict -n 100 --wrong's (.predict-wrong-100.png.<pid>-<hex>.tmp, 43):
+    an --out the path check let through could not hold predict's figure."""
+    import os
+
+    from linearnets.cli._options import MAX_SHOW as CLI_MAX_SHOW
+    from linearnets.plotting._mpl import new_figure, save_figure
+    from linearnets.training.checkpoint_write import save_run_file, write_text_atomic
+    from linearnets.training.run_files import LONGEST_NAME, RUN_OUTPUTS
+    from linearnets.training.run_lock import LOCK_FILE
+
+    n = max(MAX_SHOW, CLI_MAX_SHOW)  # the Python API's bound and the command line's
+    figures = [predict_figure_name(n), predict_figure_name(n, wrong=True)]
+    names = [*RUN_OUTPUTS, *figures]
+    renamed: list[str] = []
+    real_replace = os.replace
+
+    def recording(src: str | Path, dst: str | Path) -> None:
+        renamed.append(os.path.basename(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", recording)
+    monkeypatch.setattr(os, "getpid", lambda: 2**22)  # 4194304: 7 digits, the most Linux gives
+    for name in names:
+        save_run_file(tmp_path / name, {"x": 1})
+        write_text_atomic(tmp_path / name, "x\n")
+        if name.endswith((".png", ".svg")):
+            fig = new_figure((1, 1), managed=False)
+            save_figure(fig, tmp_path / name)
+    assert len(renamed) == 2 * len(names) + sum(name.endswith((".png", ".svg")) for name in names)
+    assert all(name.startswith(".") and name.endswith(".tmp") for name in renamed)
+    longest = max([*renamed, *names, LOCK_FILE], key=len)
+    assert longest.startswith(f".{predict_figure_name(n, wrong=True)}.4194304-")
+    assert len(longest) == len(LONGEST_NAME) == 43  # all fit, none needlessly

@@ -546,6 +546,8 @@ def test_an_out_too_long_for_the_runs_files_is_refused_before_any_folder_is_made
 ) -> None:
     """A 4,070-byte --out fits mkdir but not the checkpoint's temporary file beside it
     (PATH_MAX 4096 with its NUL): refused at once instead of failing after the first epoch."""
+    from linearnets.training.run_files import LONGEST_NAME
+
     path_max = os.pathconf(tmp_path, "PC_PATH_MAX")
     out = tmp_path
     while len(str(out)) < path_max - 26 - 250:  # components of 200 bytes, under NAME_MAX
@@ -554,7 +556,7 @@ def test_an_out_too_long_for_the_runs_files_is_refused_before_any_folder_is_made
     assert (
         len(os.fsencode(out)) == path_max - 26
     )  # room for "/.lock", not for ".checkpoint.pt.*.tmp"
-    with pytest.raises(UsageError, match=rf"^out='.*' is too long a path \({path_max - 26} bytes\): the files a run writes in it would need {path_max - 26 + 38} bytes, past the file system's limit of {path_max - 1}; pass a shorter path"):  # fmt: skip
+    with pytest.raises(UsageError, match=rf"^out='.*' is too long a path \({path_max - 26} bytes\): the files a run writes in it would need {path_max - 26 + 1 + len(LONGEST_NAME)} bytes, past the file system's limit of {path_max - 1}; pass a shorter path"):  # fmt: skip
         claim_run_dir(out, name="x")
     assert list(tmp_path.iterdir()) == []
 

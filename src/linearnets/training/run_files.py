@@ -50,9 +50,12 @@ RUN_OUTPUTS = (
 # the names ``linearnets predict RUN_DIR -n N`` gives its figure in the run folder (N as printed):
 # predict-N.png, and predict-wrong-N.png with --wrong (the first N test images it gets wrong)
 _PREDICT_FIGURE = re.compile(r"predict-(wrong-)?([1-9][0-9]*)\.png")
-# the longest name a run gives a file in its folder: a figure's temporary file
-# (plotting._mpl: ".NAME.<pid, at most 7 digits>-<8 hex digits>.tmp")
-LONGEST_NAME = ".predictions.png.4194304-0123abcd.tmp"
+# the longest name a file in a run folder takes, temporaries included: the temporary file of the
+# figure ``linearnets predict RUN_DIR -n 100 --wrong`` draws there (plotting._mpl's
+# ".NAME.<pid>-<8 hex digits>.tmp", the pid at most 4194304, Linux's PID_MAX_LIMIT; -n at most
+# MAX_SHOW). The run's own (".checkpoint.pt.<8 hex digits>.tmp", ".predictions.png.<pid>-...")
+# are shorter; test_run_files recomputes them all from the writers
+LONGEST_NAME = ".predict-wrong-100.png.4194304-0123abcd.tmp"
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
