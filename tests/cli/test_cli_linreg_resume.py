@@ -120,6 +120,31 @@ def test_force_accepts_a_changed_setting(
     assert saved["config"]["seed"] == 3 and saved["resumes"][-1]["forced"] == {"seed": [0, 3]}
 
 
+def test_a_data_file_on_a_synthetic_run_is_refused_naming_the_data_it_replaces(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """One clause, --data's, with the synthetic data the file replaces: it said four changes more,
+    two in Python words ("true_w changed from [2.0, -3.4] to None", no --true-w being an
+    option). --force still continues on the file."""
+    data = tmp_path / "d.csv"
+    data.write_text(
+        "x1,x2,y\n" + "".join(f"{i % 7},{i % 3},{i % 7 - i % 3 + 1}\n" for i in range(20))
+    )
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--num-examples", "100", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "2", "--data", str(data)]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets linreg: error: --data changed from synthetic data (no --data; --num-examples "
+        f"100, --noise-std 0.01, truth w [2.0, -3.4], b 4.2) to {data}: the run in {out} was "
+        "trained with the first, and a changed setting changes its result; leave it out to resume "
+        "the run as it was, or pass --force to continue with it\n"
+    )
+    resumed = ["linreg", "--resume", str(out), "--epochs", "2", "--data", str(data), "--force"]
+    assert main(resumed) == 0
+    assert json.loads((out / "config.json").read_text())["config"]["data"] == str(data)
+
+
 def test_force_without_resume_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["linreg", "--force"]) == 2
     assert capsys.readouterr().err == (

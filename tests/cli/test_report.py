@@ -198,6 +198,17 @@ def test_one_line_puts_the_python_apis_words_as_the_command_lines(
                     "data) to 'd.csv': the run"),
          "--num-examples changed from 1000 to no --num-examples; --data changed from synthetic "
          "data (no --data) to d.csv: the run"),
+        # the synthetic data a --data file replaces, its settings after the colon: the truth,
+        # which no option sets, as the run prints it; either way round
+        (UsageError("lr changed from 0.03 to 0.1; data changed from None (synthetic data: "
+                    "num_examples=50, noise_std=0.1, true_w=[2.0, -3.4], true_b=4.2) to 'a b.csv': "
+                    "the run"),
+         "--lr changed from 0.03 to 0.1; --data changed from synthetic data (no --data; "
+         "--num-examples 50, --noise-std 0.1, truth w [2.0, -3.4], b 4.2) to a b.csv: the run"),
+        (UsageError("data changed from 'd.csv' to None (synthetic data: num_examples=1000, "
+                    "noise_std=1e-05, true_w=[2.0], true_b=-1.0): the run"),
+         "--data changed from d.csv to synthetic data (no --data; --num-examples 1000, "
+         "--noise-std 1e-05, truth w [2.0], b -1.0): the run"),
         (UsageError("data changed from 'd.npz' to None (Fashion-MNIST) since the run in r"),
          "--data changed from d.npz to Fashion-MNIST (no --data) since the run in r"),
         (CheckpointError("the weights of this run's impl='scratch' model, got; the weights of an "

@@ -744,8 +744,11 @@ def test_a_resume_that_trains_nothing_does_not_warn_of_its_thread_count(tmp_path
 def test_a_synthetic_run_switched_to_a_data_file_names_and_records_the_data(
     tmp_path: Path,
 ) -> None:
-    """data is a result setting: the refusal names it beside the synthetic settings the file
-    replaces, and the forced resume records it among the changes it forced."""
+    """data is a result setting: the refusal names its change once, with the synthetic data the
+    file replaces (its four settings change only because the file decides them: they were said
+    as four changes of their own, "true_w changed from [2.0, -3.4] to None", and on the command
+    line in Python words, there being no --true-w); another setting changed keeps its clause. The
+    forced resume records every setting that changed in config.json, the four too."""
     from linearnets.cli._report import one_line
 
     X = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
@@ -753,17 +756,54 @@ def test_a_synthetic_run_switched_to_a_data_file_names_and_records_the_data(
     data = tmp_path / "d.csv"
     data.write_text("\n".join(rows) + "\n")
     out = tmp_path / "run"
-    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, out=out))
-    with pytest.raises(
-        UsageError,
-        match=rf"; data changed from None \(synthetic data\) to {re.escape(repr(str(data)))}:",
-    ) as info:
-        resume_linreg(out, data=data, epochs=2)
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, noise_std=0.1, out=out))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, data=data, lr=0.1, epochs=2)
+    rest = (
+        f": the run in {out} was trained with the first, and a changed setting changes its "
+        "result; leave it out to resume the run as it was, or pass"
+    )
+    assert str(info.value) == (
+        "lr changed from 0.03 to 0.1; data changed from None (synthetic data: num_examples=50, "
+        f"noise_std=0.1, true_w=[2.0, -3.4], true_b=4.2) to {str(data)!r}{rest} force=True to "
+        "continue with it"
+    )
     # the command line names no value --data takes for no file ("--data none" reads a file none)
-    assert f"; --data changed from synthetic data (no --data) to {data}:" in one_line(info.value)
+    # and no option for the truth
+    assert one_line(info.value) == (
+        "--lr changed from 0.03 to 0.1; --data changed from synthetic data (no --data; "
+        f"--num-examples 50, --noise-std 0.1, truth w [2.0, -3.4], b 4.2) to {data}{rest} --force "
+        "to continue with it"
+    )
     resume_linreg(out, data=data, epochs=2, force=True)
     forced = json.loads((out / "config.json").read_text())["resumes"][-1]["forced"]
-    assert forced["data"] == [None, str(data)]
+    assert forced == {
+        "data": [None, str(data)],
+        "num_examples": [50, None],
+        "noise_std": [0.1, None],
+        "true_w": [[2.0, -3.4], None],
+        "true_b": [4.2, None],
+    }
+
+
+def test_a_data_file_run_switched_to_synthetic_data_names_the_data_it_brings(
+    tmp_path: Path,
+) -> None:
+    """data=None on a file's run: one clause, naming the synthetic data the file would give way
+    to (the book's, or the settings given with it), not four of None changed to a value."""
+    X = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
+    data = tmp_path / "d.csv"
+    data.write_text("".join(f"{a:.6f},{b:.6f},{a - b:.6f}\n" for a, b in X.tolist()))
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, data=None, true_b=1.5, epochs=2)
+    assert str(info.value) == (
+        f"data changed from {str(data)!r} to None (synthetic data: num_examples=1000, "
+        f"noise_std=0.01, true_w=[2.0, -3.4], true_b=1.5): the run in {out} was trained with the "
+        "first, and a changed setting changes its result; leave it out to resume the run as it "
+        "was, or pass force=True to continue with it"
+    )
 
 
 @pytest.mark.parametrize("saved", [[], {"task": "linreg"}, {"task": "linreg", "config": 5}])

@@ -36,6 +36,9 @@ _SETTINGS = {**_OPTIONS, "impl": "--impl", "plot": "--plot"}
 # the options that take the word none for a setting of None (--resize none); another's None is
 # said as the option left out ("--data none" is a file named none)
 _NONE_TAKEN = frozenset({"resize"})
+# the synthetic data's truth, which no option sets, as the linreg command prints it ("truth: w [2,
+# -3.4]  b 4.2"): the words a setting of it is said in
+_TRUTH = {"true_w": "truth w", "true_b": "b"}
 # another rank's refusal of a data-parallel run, as rank 0 relays it: "rank 1 stopped: run_dir ..."
 _RELAYED = re.compile(r"(rank \d+ stopped: )(.*)", re.DOTALL)
 
@@ -139,7 +142,26 @@ def _option_value(name: str, literal: str, meaning: str | None) -> str:
     option, meaning = _SETTINGS[name], meaning or ""
     if literal != "None" or name in _NONE_TAKEN:
         return f"{option} {_cli_value(literal)}{meaning}"
-    return f"{meaning.strip()[1:-1]} (no {option})" if meaning else f"no {option}"
+    if not meaning:
+        return f"no {option}"
+    # the settings that make it after a colon, "None (synthetic data: num_examples=1000, ...)":
+    # "synthetic data (no --data; --num-examples 1000, ...)"
+    what, _, settings = meaning.strip()[1:-1].partition(": ")
+    made = f"; {_settings_listed(settings)}" if settings else ""
+    return f"{what} (no {option}{made})"
+
+
+def _settings_listed(text: str) -> str:
+    """Return settings listed with their values, ``num_examples=1000, true_w=[2.0, -3.4]``, as the
+    command line says them: ``--num-examples 1000, truth w [2.0, -3.4]``."""
+    names = "|".join([*_SETTINGS, *_TRUTH])
+    return re.sub(
+        rf"\b({names})=({_VALUE}|\[[^\[\]]*\])",
+        lambda m: (
+            f"{_TRUTH[m[1]]} {m[2]}" if m[1] in _TRUTH else f"{_SETTINGS[m[1]]} {_cli_value(m[2])}"
+        ),
+        text,
+    )
 
 
 def _not_an_option(path: str) -> str:

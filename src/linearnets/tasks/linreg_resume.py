@@ -160,10 +160,7 @@ def _resume(
     changed = _changes(old, new, saved)
     if changed and not force:
         raise UsageError(
-            "; ".join(
-                f"{k} changed from {_shown(k, a)} to {_shown(k, b)}"
-                for k, (a, b) in changed.items()
-            )
+            "; ".join(_clauses(old, new, changed))
             + f": the run in {run_dir} was trained with the first, and a changed setting changes "
             "its result; leave it out to resume the run as it was, or pass force=True to continue "
             "with it"
@@ -290,10 +287,28 @@ def _changes(old: LinregConfig, new: LinregConfig, saved: dict[str, Any]) -> dic
     return changed
 
 
-def _shown(key: str, value: Any) -> str:
-    """Return a setting's ``value`` as Python writes it, a ``data`` of ``None`` with what it means:
-    ``None (synthetic data)`` (the command line prints ``synthetic data (no --data)``)."""
-    return "None (synthetic data)" if key == "data" and value is None else repr(value)
+def _clauses(old: LinregConfig, new: LinregConfig, changed: dict[str, Any]) -> list[str]:
+    """Return a clause per change of :func:`_changes`, ``lr changed from 0.03 to 0.01``; a switch
+    between synthetic data and a file as one clause, on ``data``, naming the synthetic data it
+    drops or brings (its four settings change only because a file decides them: no clause each)."""
+    switched = (old.data is None) != (new.data is None)
+    synthetic = old if old.data is None else new
+    return [
+        f"{k} changed from {_shown(k, a, synthetic)} to {_shown(k, b, synthetic)}"
+        for k, (a, b) in changed.items()
+        if not (switched and k in _SYNTHETIC)
+    ]
+
+
+def _shown(key: str, value: Any, synthetic: LinregConfig) -> str:
+    """Return a setting's ``value`` as Python writes it, a ``data`` of ``None`` with what it means,
+    the data ``synthetic``'s settings make: ``None (synthetic data: num_examples=1000,
+    noise_std=0.01, true_w=[2.0, -3.4], true_b=4.2)`` (the command line prints ``synthetic data
+    (no --data; --num-examples 1000, --noise-std 0.01, truth w [2.0, -3.4], b 4.2)``)."""
+    if key != "data" or value is not None:
+        return repr(value)
+    settings = synthetic.to_dict()
+    return f"None (synthetic data: {', '.join(f'{k}={settings[k]!r}' for k in _SYNTHETIC)})"
 
 
 def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bool) -> None:
