@@ -30,7 +30,7 @@ def test_softmax_defaults_are_the_books_settings() -> None:
         # the book's `if resize:` reads 0 as "no resize": here that is None
         ({"resize": 0}, r"resize must be a positive integer \(>= 1\), got 0; pass e.g. resize=64 \(a side from 1 to 4096\), or resize=None for the images' own size$"),
         # 129 × 2048² float32 values are just over 2 GiB
-        ({"resize": 2048, "batch_size": 129}, r"must fit in 2 GiB per batch, got 129 × 2048² \(2.0 GiB\); lower resize or batch_size$"),
+        ({"resize": 2048, "batch_size": 129}, r"must fit in 2 GiB per batch, got 129 × 2048² \(2\.02 GiB\); lower resize or batch_size$"),
         ({"plot": "png"}, r"plot must be one of"),
         ({"lr": 3.5e38}, r"^lr must be a number in \(0, 3\.4e\+38\], got 3\.5e\+38; pass e\.g\. lr=0\.1$"),
         ({"epochs": 2**62 + 1}, r"^epochs must be an integer in \[1, 4611686018427387904\], got"),
@@ -329,6 +329,24 @@ def test_the_batch_limit_counts_bytes_not_values() -> None:
     assert SoftmaxConfig(resize=1, batch_size=2**29).batch_size == 2**29  # exactly 2 GiB
 
 
+@pytest.mark.parametrize(
+    ("resize", "batch_size", "past"),
+    [(28, 684_785, "2 GiB + 2,112 bytes"), (256, 8193, "2 GiB + 262,144 bytes")],
+)
+def test_a_batch_one_image_past_2_gib_is_refused_as_past_it(
+    resize: int, batch_size: int, past: str
+) -> None:
+    """One image more than 2 GiB holds was said as "(2.0 GiB)" against "must fit in 2 GiB", as if
+    it were the limit itself: its size now reads as past it."""
+    assert (batch_size - 1) * resize**2 * 4 <= 2**31 < batch_size * resize**2 * 4
+    with pytest.raises(UsageError) as info:
+        SoftmaxConfig(resize=resize, batch_size=batch_size)
+    assert str(info.value) == (
+        f"batch_size × resize² float32 values must fit in 2 GiB per batch, got {batch_size} × "
+        f"{resize}² ({past}); lower resize or batch_size"
+    )
+
+
 @pytest.mark.parametrize("joined", [False, True], ids=["torchrun", "group-joined-by-caller"])
 def test_a_data_parallel_run_counts_each_processs_share_of_a_batch(
     joined: bool, monkeypatch: pytest.MonkeyPatch
@@ -354,8 +372,8 @@ def test_a_data_parallel_run_counts_each_processs_share_of_a_batch(
         SoftmaxConfig(resize=1, batch_size=2**30 + 1)
     assert str(info.value) == (
         "batch_size × resize² float32 values must fit in 2 GiB per process's share of a batch, "
-        f"got batch_size=1073741825 over 2 processes, up to {share} each: {share} × 1² (2.0 GiB); "
-        "lower resize or batch_size, or start more processes (torchrun --nproc_per_node)"
+        f"got batch_size=1073741825 over 2 processes, up to {share} each: {share} × 1² (2 GiB + 4 "
+        "bytes); lower resize or batch_size, or start more processes (torchrun --nproc_per_node)"
     )
 
 

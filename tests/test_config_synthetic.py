@@ -42,8 +42,8 @@ def test_features_of_exactly_2_gib_are_taken_one_value_more_refused() -> None:
     with pytest.raises(
         UsageError,
         match=r"^num_examples × the 1 weights of w must give features X of at most 2 GiB of "
-        r"float32, got 536870913 × 1 × 4 bytes \(2\.0 GiB\); pass num_examples=536870912 or "
-        r"fewer, or fewer weights$",
+        r"float32, got 536870913 × 1 × 4 bytes \(2 GiB \+ 4 bytes\); pass num_examples=536870912 "
+        r"or fewer, or fewer weights$",
     ):
         check_data_size(2**29 + 1, 1, weights="w", fewest=2**29)  # the most that fit: the fewest
 
@@ -57,7 +57,8 @@ def test_too_many_weights_for_any_count_of_examples_name_a_count_of_weights_that
     assert most == 23_169 and (most + 1) * most * 4 <= 2**31  # and that many fit with their own
     with pytest.raises(
         UsageError,
-        match=rf"got 23171 × 23170 × 4 bytes \(2\.0 GiB\); pass fewer weights \(at most {most}\)$",
+        match=rf"got 23171 × 23170 × 4 bytes \(2 GiB \+ 4,632 bytes\); pass fewer weights \(at "
+        rf"most {most}\)$",
     ):
         LinregConfig(true_w=[1.0] * d, num_examples=d + 1)
     assert LinregConfig(true_w=[1.0] * most, num_examples=most + 1).num_examples == most + 1

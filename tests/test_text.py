@@ -1,4 +1,5 @@
-"""Words in messages (linearnets._text): lists as prose, and what was given made printable."""
+"""Words in messages (linearnets._text): lists as prose, sizes past a limit, and what was given
+made printable."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 
 import pytest
 
-from linearnets._text import and_list, counted, drop_blanks, printable, respelled
+from linearnets._text import and_list, counted, drop_blanks, gib_past, printable, respelled
 
 
 @pytest.mark.parametrize(
@@ -60,3 +61,30 @@ def test_a_count_is_said_in_the_plural_but_for_one(n: int, said: str) -> None:
 
 def test_the_blanks_to_drop_are_said_in_the_plural_past_one() -> None:
     assert (drop_blanks(1), drop_blanks(2)) == ("drop the blank", "drop the blanks")
+
+
+@pytest.mark.parametrize(
+    ("nbytes", "limit", "decimals", "said"),
+    [(2**31 + 4, 2**31, 1, "2 GiB + 4 bytes"),  # "2.0 GiB" read as the 2 GiB it passes
+     (2**31 + 1, 2**31, 1, "2 GiB + 1 byte"),
+     (2**31 + 2**20, 2**31, 1, "2 GiB + 1,048,576 bytes"),  # 2.001: "2.0", then "2.00"
+     (2**31 + 2**24, 2**31, 1, "2.02 GiB"),  # 2.016: "2.0", so one place more
+     (2**31 + 2**27, 2**31, 1, "2.1 GiB"),  # 2.125
+     (3 * 2**30, 2**31, 1, "3.0 GiB"),
+     (2**45, 2**31, 1, "32,768.0 GiB"),
+     (2**31 + 262_152, 2**31, 2, "2 GiB + 262,152 bytes"),
+     (38_400_000_000, 2**31, 2, "35.76 GiB"),
+     (800, 600, 2, "600 bytes + 200 bytes")],  # a limit of no whole GiB is said in bytes
+)  # fmt: skip
+def test_gib_past_never_shows_a_size_past_its_limit_as_the_limit(
+    nbytes: int, limit: int, decimals: int, said: str
+) -> None:
+    assert gib_past(nbytes, limit, decimals=decimals) == said
+
+
+def test_gib_past_reads_as_past_2_gib_for_every_size_just_past_it() -> None:
+    """Every size from 1 byte to 64 MiB past 2 GiB, in steps of a 28×28 float32 image, is said as
+    more than 2 (to one or two places) or as 2 GiB and the bytes past it; never as 2.0 GiB."""
+    for nbytes in range(2**31 + 1, 2**31 + 2**26, 28 * 28 * 4):
+        said = gib_past(nbytes, 2**31)
+        assert said.startswith("2 GiB + ") or float(said.removesuffix(" GiB")) > 2, said

@@ -626,7 +626,7 @@ def test_check_model_size_takes_exactly_2_gib_and_names_the_classes_only_for_sev
     _raises(
         UsageError,
         r"^num_inputs must be at most 536,870,912 \(2 GiB of float32 weights\), got 536,870,913 "
-        r"\(2\.0 GiB\); pass fewer features$",
+        r"\(2 GiB \+ 4 bytes\); pass fewer features$",
         check_model_size,
         2**29 + 1,
         1,
@@ -634,8 +634,8 @@ def test_check_model_size_takes_exactly_2_gib_and_names_the_classes_only_for_sev
     _raises(
         UsageError,
         r"^num_inputs × num_outputs must make at most 536,870,912 weights \(2 GiB of float32\), "
-        r"got 268,435,457 × 2 \(2\.0 GiB\); pass fewer inputs \(e\.g\. a smaller image size\) "
-        r"or fewer classes$",
+        r"got 268,435,457 × 2 \(2 GiB \+ 8 bytes\); pass fewer inputs \(e\.g\. a smaller image "
+        r"size\) or fewer classes$",
         check_model_size,
         2**28 + 1,
         2,

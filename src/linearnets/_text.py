@@ -1,11 +1,13 @@
-"""Words in messages: lists written as prose (``a, b and c``), what was given made printable, and
-how a value given with blanks or capitals is respelled."""
+"""Words in messages: lists written as prose (``a, b and c``), sizes past a limit in GiB, what was
+given made printable, and how a value given with blanks or capitals is respelled."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-__all__ = ["and_list", "counted", "drop_blanks", "printable", "respelled"]
+__all__ = ["and_list", "counted", "drop_blanks", "gib_past", "printable", "respelled"]
+
+_GIB = 2**30  # bytes
 
 
 def and_list(words: Sequence[str]) -> str:
@@ -42,6 +44,20 @@ def respelled(value: object, accepts: Callable[[str], bool]) -> tuple[str, str] 
     if value.strip() != fixed:
         changes.append("write it in lower case")
     return " and ".join(changes), fixed
+
+
+def gib_past(nbytes: int, limit: int, *, decimals: int = 1) -> str:
+    """Return ``nbytes``, a size past ``limit`` bytes, in GiB so that it reads as past it: to
+    ``decimals`` places (``3.7 GiB``), or one more (2**31 + 2**24 bytes: ``2.02 GiB``); where both
+    would round it to the limit (2**31 + 4 bytes: ``2.0 GiB``, as if it were the 2 GiB it passes),
+    as the limit and the bytes past it: ``2 GiB + 4 bytes``."""
+    for places in (decimals, decimals + 1):
+        shown = f"{nbytes / _GIB:,.{places}f}"
+        if nbytes <= limit or float(shown.replace(",", "")) > limit / _GIB:
+            return f"{shown} GiB"
+    past = nbytes - limit
+    limit_text = f"{limit // _GIB:,} GiB" if limit % _GIB == 0 else f"{limit:,} bytes"
+    return f"{limit_text} + {past:,} byte{'s' if past != 1 else ''}"
 
 
 def printable(text: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Set
 from typing import Any
 
 from linearnets._env import env_int
-from linearnets._text import respelled
+from linearnets._text import gib_past, respelled
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import describe, is_finite_number, scalar_value
 
@@ -118,17 +118,18 @@ def check_batch_bytes(batch_size: int, resize: int, *, world_size: int | None = 
     size = share * resize**2 * 4
     if size <= MAX_BATCH_BYTES:
         return
+    held = gib_past(size, MAX_BATCH_BYTES)
     if world_size == 1:
         exc = BatchBytesError(
             f"batch_size × resize² float32 values must fit in 2 GiB per batch, got "
-            f"{batch_size} × {resize}² ({size / 2**30:.1f} GiB); lower resize or batch_size"
+            f"{batch_size} × {resize}² ({held}); lower resize or batch_size"
         )
     else:
         exc = BatchBytesError(
             f"batch_size × resize² float32 values must fit in 2 GiB per process's share of a "
             f"batch, got batch_size={batch_size} over {world_size} processes, up to {share} each: "
-            f"{share} × {resize}² ({size / 2**30:.1f} GiB); lower resize or batch_size, or start "
-            "more processes (torchrun --nproc_per_node)"
+            f"{share} × {resize}² ({held}); lower resize or batch_size, or start more processes "
+            "(torchrun --nproc_per_node)"
         )
     # attributes, not arguments: the error pickles as any exception does (a process pool's)
     exc.batch_size, exc.resize, exc.world_size = batch_size, resize, world_size
@@ -176,7 +177,7 @@ def check_data_size(
     raise UsageError(
         f"num_examples × the {num_weights} weights of {weights} must give features X of at most "
         f"{MAX_DATA_BYTES // 2**30} GiB of {dtype}, got {num_examples} × {num_weights} × "
-        f"{itemsize} bytes ({nbytes / 2**30:.1f} GiB); {fix}"
+        f"{itemsize} bytes ({gib_past(nbytes, MAX_DATA_BYTES)}); {fix}"
     )
 
 

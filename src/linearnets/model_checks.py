@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from linearnets._text import gib_past
 from linearnets.errors import DivergenceError, UsageError
 
 if TYPE_CHECKING:
@@ -31,15 +32,16 @@ def check_model_size(num_inputs: int, num_outputs: int) -> None:
     if nbytes <= MAX_WEIGHT_BYTES:
         return
     most, gib, kind = MAX_WEIGHT_BYTES // itemsize, MAX_WEIGHT_BYTES // 2**30, str(dtype)[6:]
+    held = gib_past(nbytes, MAX_WEIGHT_BYTES)
     if num_outputs == 1:  # linear regression: one weight per feature
         raise UsageError(
             f"num_inputs must be at most {most:,} ({gib} GiB of {kind} weights), got "
-            f"{num_inputs:,} ({nbytes / 2**30:,.1f} GiB); pass fewer features"
+            f"{num_inputs:,} ({held}); pass fewer features"
         )
     raise UsageError(
         f"num_inputs × num_outputs must make at most {most:,} weights ({gib} GiB of {kind}), got "
-        f"{num_inputs:,} × {num_outputs:,} ({nbytes / 2**30:,.1f} GiB); pass fewer inputs (e.g. a "
-        "smaller image size) or fewer classes"
+        f"{num_inputs:,} × {num_outputs:,} ({held}); pass fewer inputs (e.g. a smaller image size) "
+        "or fewer classes"
     )
 
 

@@ -101,10 +101,33 @@ def test_a_share_of_a_batch_past_2_gib_is_refused_per_process_without_loading_to
     assert (
         "linearnets softmax: error: batch_size × resize² float32 values must fit in 2 GiB per "
         "process's share of a batch, got --batch-size 1073741825 over 2 processes, up to "
-        f"{share} each: {share} × 1² (2.0 GiB); lower --resize or --batch-size, or start more "
-        "processes (torchrun --nproc_per_node)\n"
+        f"{share} each: {share} × 1² (2 GiB + 4 bytes); lower --resize or --batch-size, or start "
+        "more processes (torchrun --nproc_per_node)\n"
     ) in done.stderr
     assert "loaded:\n" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("resize", "batch_size", "past"),
+    [("28", "684785", "2 GiB + 2,112 bytes"), ("256", "8193", "2 GiB + 262,144 bytes")],
+)
+def test_a_batch_one_image_past_2_gib_is_refused_as_past_it_without_loading_torch(
+    resize: str, batch_size: str, past: str
+) -> None:
+    """One image more than 2 GiB holds was said as "(2.0 GiB)" against "must fit in 2 GiB", as if
+    it were the limit itself: its size now reads as past it, in the command's words."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, "softmax", "--resize", resize, "--batch-size", batch_size],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "linearnets softmax: error: batch_size × resize² float32 values must fit in 2 GiB per "
+        f"batch, got {batch_size} × {resize}² ({past}); lower --resize or --batch-size\n"
+        "loaded:\n"
+    )
 
 
 def test_a_batch_past_2_gib_whose_share_fits_goes_on_to_the_data_parallel_setup() -> None:

@@ -717,6 +717,16 @@ def test_a_model_past_2_gib_of_weights_is_refused_before_it_is_built(tmp_path: P
         r"weights \(37\.3 GiB\), more than the 2 GiB a run allows",
     ):
         load_classification_file(tmp_path / "d.npz")
+    # one feature more than fits: 2**29 + 2**15 weights, 128 KiB past 2 GiB (once "2.0 GiB", as
+    # if at the limit it passes)
+    X = np.zeros((2, 2**14 + 1), np.float32)
+    np.savez(tmp_path / "past.npz", X=X, y=np.array([0, 2**15 - 1]))
+    with pytest.raises(
+        DatasetError,
+        match=r"make a model of 536,903,680 float32 weights \(2 GiB \+ 131,072 bytes\), more than "
+        r"the 2 GiB a run allows",
+    ):
+        load_classification_file(tmp_path / "past.npz")
     # just within: 2**29 weights of 4 bytes are the 2 GiB themselves
     np.savez(tmp_path / "ok.npz", X=np.zeros((2, 2**14), np.float32), y=np.array([0, 2**15 - 1]))
     with pytest.warns(DataWarning, match=r"no label is classes 1, "):  # accepted, told

@@ -461,8 +461,8 @@ def test_a_data_parallel_loader_is_checked_for_each_processs_share() -> None:
             "batch_size and resize must keep each process's share of a batch of float32 images "
             "within 2 GiB (2,147,483,648 bytes), got batch_size=6711 shared by world_size=2 "
             "processes (up to 3,356 images each) and resize=400: 3,356 images of 400×400 pixels "
-            f"take {3356 * 400**2 * 4:,} bytes (2.00 GiB); lower batch_size to 6710 or less at "
-            "resize=400, or lower resize to 399 or less"
+            f"take {3356 * 400**2 * 4:,} bytes (2 GiB + 356,352 bytes); lower batch_size to 6710 "
+            "or less at resize=400, or lower resize to 399 or less"
         )
 
 
@@ -533,8 +533,9 @@ def test_a_batch_of_exactly_2_gib_is_allowed() -> None:
     assert len(ArrayLoader(_fashion_sized(2), y, 2, shuffle=False, resize=16384)) == 1
     with pytest.raises(
         UsageError,
-        match=r"2 images of 16385×16385 pixels take 2,147,745,800 bytes \(2\.00 GiB\); lower "
-        r"batch_size to 1 or less at resize=16385, or lower resize to 16384 or less$",
+        match=r"2 images of 16385×16385 pixels take 2,147,745,800 bytes \(2 GiB \+ 262,152 "
+        r"bytes\); lower batch_size to 1 or less at resize=16385, or lower resize to 16384 or "
+        r"less$",
     ):
         ArrayLoader(_fashion_sized(2), y, 2, shuffle=False, resize=16385)
 
@@ -558,8 +559,8 @@ def test_the_images_must_fit_before_they_are_resized(monkeypatch: pytest.MonkeyP
     assert len(ArrayLoader(_fashion_sized(3), y, 2, shuffle=False, resize=14)) == 2
     with pytest.raises(
         UsageError,
-        match=r"got batch_size=3: 3 images of 28×28 pixels take 9,408 bytes \(0\.00 GiB\); lower "
-        r"batch_size to 2 or less$",
+        match=r"got batch_size=3: 3 images of 28×28 pixels take 9,408 bytes \(6,272 bytes \+ "
+        r"3,136 bytes\); lower batch_size to 2 or less$",
     ):
         ArrayLoader(_fashion_sized(3), y, 3, shuffle=False, resize=14)
 

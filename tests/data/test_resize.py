@@ -54,8 +54,8 @@ def test_a_float64_output_is_refused_at_half_the_float32_size(
     assert str(info.value) == (
         "size must keep the resized image within 2 GiB (600 bytes), got Resize(size=10) of a "
         "tensor of shape (1, 28, 28) and dtype torch.float64, which would make a float64 tensor "
-        "of shape (1, 10, 10) (8 bytes a value): 800 bytes (0.00 GiB); pass a smaller size, e.g. "
-        "Resize(224)"
+        "of shape (1, 10, 10) (8 bytes a value): 800 bytes (600 bytes + 200 bytes); pass a smaller "
+        "size, e.g. Resize(224)"
     )
 
 

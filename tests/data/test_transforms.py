@@ -546,7 +546,7 @@ def test_resize_names_the_output_and_its_bytes() -> None:
         "size must keep the resized image within 2 GiB (2,147,483,648 bytes), got "
         "Resize(size=1000000) of a 56×28 (H×W) RGB image, which would make a 2000000×1000000 RGB "
         "image (3 channels of 4 bytes as float32, as ToTensor makes it): 24,000,000,000,000 bytes "
-        "(22351.74 GiB); pass a smaller size, e.g. Resize(224)"
+        "(22,351.74 GiB); pass a smaller size, e.g. Resize(224)"
     )
 
 

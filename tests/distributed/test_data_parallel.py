@@ -266,7 +266,7 @@ def test_a_batch_past_2_gib_whose_share_fits_in_each_process_trains(tmp_path: Pa
         capture_output=True, text=True, timeout=180, env=env,
     )  # fmt: skip
     assert alone.returncode == 2
-    assert "must fit in 2 GiB per batch, got 536870913 × 1² (2.0 GiB)" in alone.stderr
+    assert "must fit in 2 GiB per batch, got 536870913 × 1² (2 GiB + 4 bytes)" in alone.stderr
     out = tmp_path / "two"
     done = subprocess.run(
         [*_one_machine_two_processes(), *args, "--out", str(out)],

@@ -392,12 +392,12 @@ def test_a_batch_held_in_shares_under_torchrun_is_refused_in_one_process_by_what
         f"with {processes}, or pass {{}} or less with {{}} (a new batch size changes its result)"
     )
     assert str(info.value) == (
-        f"the run in {tmp_path} trains with batch_size={batch} at resize=1, 2.0 GiB of float32 "
-        f"values ({batch} × 1²) " + tail.format(f"batch_size={most}", "force=True")
+        f"the run in {tmp_path} trains with batch_size={batch} at resize=1, 2 GiB + 4 bytes of "
+        f"float32 values ({batch} × 1²) " + tail.format(f"batch_size={most}", "force=True")
     )
     assert one_line(info.value) == (
-        f"the run in {tmp_path} trains with --batch-size {batch} at --resize 1, 2.0 GiB of float32 "
-        f"values ({batch} × 1²) " + tail.format(f"--batch-size {most}", "--force")
+        f"the run in {tmp_path} trains with --batch-size {batch} at --resize 1, 2 GiB + 4 bytes "
+        f"of float32 values ({batch} × 1²) " + tail.format(f"--batch-size {most}", "--force")
     )
     # the batch it suggests is taken; a resize given as the run's own changes none of that
     assert resumed_config(asked, {"batch_size": most}, tmp_path, saved=saved).batch_size == most
@@ -426,7 +426,7 @@ def test_a_batch_given_to_a_resume_past_what_this_process_holds_names_what_works
         "result), or resume it under torchrun with at least 3 processes (torchrun "
         "--nproc_per_node=3)"
     )
-    with pytest.raises(UsageError, match=r"\(2\.0 GiB\); lower resize or batch_size$"):
+    with pytest.raises(UsageError, match=r"\(2 GiB \+ 4 bytes\); lower resize or batch_size$"):
         resumed_config(replace(OLD, resize=2), {"resize": 1, "batch_size": most + 1}, tmp_path)
 
 
@@ -445,9 +445,9 @@ def test_a_batch_held_in_more_shares_than_this_run_has_is_refused_per_share(
     with pytest.raises(UsageError) as info:
         resumed_config(asked, {}, tmp_path, saved={"world_size": 4})
     assert str(info.value) == (
-        f"the run in {tmp_path} trains with batch_size={batch} at resize=1, 2.0 GiB of float32 "
-        f"values ({share} × 1²) per share of a batch in 2 processes, past the 2 GiB a process may "
-        "hold; resume it under torchrun with as many processes as it ran in (torchrun "
+        f"the run in {tmp_path} trains with batch_size={batch} at resize=1, 2 GiB + 4 bytes of "
+        f"float32 values ({share} × 1²) per share of a batch in 2 processes, past the 2 GiB a "
+        "process may hold; resume it under torchrun with as many processes as it ran in (torchrun "
         f"--nproc_per_node=4), or pass batch_size={_most_here(1, 2)} or less with force=True (a "
         "new batch size changes its result)"
     )

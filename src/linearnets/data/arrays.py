@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from linearnets._text import counted
+from linearnets._text import counted, gib_past
 from linearnets.data.class_labels import class_labels, warn_empty_classes, warn_unseen
 from linearnets.data.eight_bit import described, eight_bit, note_wide_pixels, pixel_features
 from linearnets.data.example_shapes import (
@@ -160,7 +160,7 @@ def _check_model_size(path: Path, features: int, classes: int) -> None:
     if nbytes > MAX_WEIGHT_BYTES:
         raise DatasetError(
             f"{path}: X's {features:,} features × y's {classes:,} classes make a model of "
-            f"{features * classes:,} float32 weights ({nbytes / 2**30:.1f} GiB), more than the "
-            f"{MAX_WEIGHT_BYTES // 2**30} GiB a run allows (training holds their gradient too); "
-            "use fewer features (e.g. a smaller image size) or fewer classes"
+            f"{features * classes:,} float32 weights ({gib_past(nbytes, MAX_WEIGHT_BYTES)}), more "
+            f"than the {MAX_WEIGHT_BYTES // 2**30} GiB a run allows (training holds their gradient "
+            "too); use fewer features (e.g. a smaller image size) or fewer classes"
         )

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from linearnets._text import gib_past
 from linearnets.config_checks import MAX_BATCH_BYTES, share_of
 from linearnets.data.loader_checks import (
     check_image_dtype,
@@ -84,10 +85,11 @@ def _check_batch_bytes(
             names, given = "batch_size and resize", f"{given} and resize={resize!r}"
         # the largest side whose batch of `rows` images fits: every value suggested is accepted
         side = math.isqrt(MAX_BATCH_BYTES // (itemsize * rows))
+        fix = _smaller_batch_fix(resize, resized, most, side)
         raise UsageError(
             f"{names} must keep {held} of {name} images within 2 GiB ({MAX_BATCH_BYTES:,} "
             f"bytes), got {given}: {rows:,} images of {shape} pixels take {nbytes:,} bytes "
-            f"({nbytes / 2**30:.2f} GiB); {_smaller_batch_fix(resize, resized, most, side)}"
+            f"({gib_past(nbytes, MAX_BATCH_BYTES, decimals=2)}); {fix}"
         )
 
 

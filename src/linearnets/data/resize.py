@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from linearnets._text import gib_past
 from linearnets._warn import warn
 from linearnets.config_checks import MAX_BATCH_BYTES
 from linearnets.data.resize_options import (
@@ -120,7 +121,8 @@ class Resize(torch.nn.Module):
         raise UsageError(
             f"size must keep the resized image within 2 GiB ({MAX_BATCH_BYTES:,} bytes), got "
             f"Resize(size={self.size}) of {given}, which would make {output}: {nbytes:,} bytes "
-            f"({nbytes / 2**30:.2f} GiB); pass a smaller size, e.g. Resize(224)"
+            f"({gib_past(nbytes, MAX_BATCH_BYTES, decimals=2)}); pass a smaller size, e.g. "
+            "Resize(224)"
         )
 
     def forward(self, img: Any) -> Any:

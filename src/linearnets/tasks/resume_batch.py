@@ -14,7 +14,14 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from linearnets.config_checks import BatchBytesError, fewest_processes, largest_batch, share_of
+from linearnets._text import gib_past
+from linearnets.config_checks import (
+    MAX_BATCH_BYTES,
+    BatchBytesError,
+    fewest_processes,
+    largest_batch,
+    share_of,
+)
 from linearnets.errors import UsageError
 
 __all__ = ["batch_refused"]
@@ -40,8 +47,9 @@ def batch_refused(
         return exc
     batch_size, resize, here = exc.batch_size, exc.resize, exc.world_size
     share = share_of(batch_size, here)
+    size = gib_past(share * resize**2 * 4, MAX_BATCH_BYTES)
     held = (
-        f"{share * resize**2 * 4 / 2**30:.1f} GiB of float32 values ({share} × {resize}²) "
+        f"{size} of float32 values ({share} × {resize}²) "
         + ("per batch in one process" if here == 1 else f"per share of a batch in {here} processes")
         + ", past the 2 GiB a process may hold"
     )
