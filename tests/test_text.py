@@ -7,7 +7,15 @@ import os
 
 import pytest
 
-from linearnets._text import and_list, counted, drop_blanks, gib_past, printable, respelled
+from linearnets._text import (
+    and_list,
+    counted,
+    drop_blanks,
+    exact_number,
+    gib_past,
+    printable,
+    respelled,
+)
 
 
 @pytest.mark.parametrize(
@@ -88,3 +96,14 @@ def test_gib_past_reads_as_past_2_gib_for_every_size_just_past_it() -> None:
     for nbytes in range(2**31 + 1, 2**31 + 2**26, 28 * 28 * 4):
         said = gib_past(nbytes, 2**31)
         assert said.startswith("2 GiB + ") or float(said.removesuffix(" GiB")) > 2, said
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [(1000.0, "1000"), (23.58, "23.58"), (1.0, "1"), (1e300, "1e+300"), (0.1, "0.1"),
+     (100.00001, "100.00001"),  # :g's six digits: "100", the bound it passes
+     (1234567.0, "1234567.0")],  # :g: "1.23457e+06"
+)  # fmt: skip
+def test_exact_number_reads_back_as_the_number_given(value: float, said: str) -> None:
+    assert exact_number(value) == said
+    assert float(exact_number(value)) == value

@@ -1,11 +1,20 @@
-"""Words in messages: lists written as prose (``a, b and c``), sizes past a limit in GiB, what was
-given made printable, and how a value given with blanks or capitals is respelled."""
+"""Words in messages: lists written as prose (``a, b and c``), numbers and sizes past a limit
+written so they read as past it, what was given made printable, and how a value given with blanks
+or capitals is respelled."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-__all__ = ["and_list", "counted", "drop_blanks", "gib_past", "printable", "respelled"]
+__all__ = [
+    "and_list",
+    "counted",
+    "drop_blanks",
+    "exact_number",
+    "gib_past",
+    "printable",
+    "respelled",
+]
 
 _GIB = 2**30  # bytes
 
@@ -44,6 +53,13 @@ def respelled(value: object, accepts: Callable[[str], bool]) -> tuple[str, str] 
     if value.strip() != fixed:
         changes.append("write it in lower case")
     return " and ".join(changes), fixed
+
+
+def exact_number(value: float) -> str:
+    """Return ``value`` as ``:g`` writes it where that reads back as it (``1000``, ``23.58``),
+    else as its ``repr`` (``100.00001``, which ``:g`` would write as the ``100`` it is past)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
 
 
 def gib_past(nbytes: int, limit: int, *, decimals: int = 1) -> str:

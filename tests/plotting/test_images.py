@@ -587,6 +587,32 @@ def test_the_figure_bound_uses_the_larger_of_the_screen_and_savefig_dpi() -> Non
         show_images(torch.rand(18, 4, 4), 2, 9, scale=20)
 
 
+def test_a_figure_just_past_its_bounds_is_refused_with_numbers_that_read_as_past_them() -> None:
+    """scale=100.00001 at 100 dpi makes 10,000.001 pixels a side, 10**8 and a bit in all: it was
+    said as "scale=100: a 100×100-inch figure of 10,000×10,000 pixels ...; lower scale to 100 or
+    less", each number the bound itself; a figure 0.37 pixel past 65,535 wide, as 65,535 wide."""
+    import matplotlib
+
+    from linearnets.plotting._image_args import check_figure_size
+
+    with matplotlib.rc_context({"figure.dpi": 100, "savefig.dpi": "figure"}):
+        with pytest.raises(UsageError) as info:
+            check_figure_size(1, 1, 100.00001)
+        assert str(info.value) == (
+            "num_rows, num_cols and scale must keep the figure within 65,535 pixels a side and "
+            "100,000,000 in all, got num_rows=1, num_cols=1, scale=100.00001: a "
+            "100.00001×100.00001-inch figure of 10,000.001×10,000.001 pixels at 100 dpi; lower "
+            "scale to 100 or less (the book's is 1.5)"
+        )
+        assert 65_535 < 655 * 1.00054 * 100 < 65_535.5  # shown as 65,535 at no decimals
+        with pytest.raises(
+            UsageError,
+            match=r"got num_rows=1, num_cols=655, scale=1\.00054: a 655\.3537×1\.00054-inch figure "
+            r"of 65,535\.4×100\.1 pixels at 100 dpi; lower scale to 1 or less",
+        ):
+            check_figure_size(1, 655, 1.00054)
+
+
 def test_a_figure_exactly_at_the_side_bound_passes() -> None:
     import matplotlib
 

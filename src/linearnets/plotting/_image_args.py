@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from linearnets._text import exact_number
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import as_numpy, matplotlib_module
 from linearnets.validation import check_positive_int, describe
@@ -268,9 +269,22 @@ def check_figure_size(num_rows: int, num_cols: int, scale: float) -> None:
     raise UsageError(
         f"num_rows, num_cols and scale must keep the figure within {MAX_FIGURE_SIDE:,} pixels a "
         f"side and {MAX_FIGURE_PIXELS:,} in all, got num_rows={num_rows}, num_cols={num_cols}, "
-        f"scale={scale:g}: a {num_cols * scale:g}×{num_rows * scale:g}-inch figure of "
-        f"{width:,.0f}×{height:,.0f} pixels at {dpi:g} dpi; {fix}"
+        f"scale={exact_number(scale)}: a {num_cols * scale:.15g}×{num_rows * scale:.15g}-inch "
+        f"figure of {_pixels_past(width, height)} pixels at {dpi:g} dpi; {fix}"
     )
+
+
+def _pixels_past(width: float, height: float) -> str:
+    """Return a figure's ``width``×``height`` pixels, past a bound, to the fewest decimals that
+    still read as past it: 10,000.001 × 10,000.001 pixels are 10**8 and a bit, not 10,000×10,000
+    (a size past 10¹⁵, from a scale of 1e300, in ``:g``'s exponent rather than its 300 digits)."""
+    if max(width, height) >= 1e15:
+        return f"{width:g}×{height:g}"
+    for places in range(16):
+        w, h = round(width, places), round(height, places)
+        if max(w, h) > MAX_FIGURE_SIDE or w * h > MAX_FIGURE_PIXELS:
+            return f"{w:,.{places}f}×{h:,.{places}f}"
+    return f"{width!r}×{height!r}"
 
 
 def check_show_count(name: str, n: Any) -> int:
