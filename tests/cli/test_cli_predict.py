@@ -827,7 +827,7 @@ def test_weights_gone_while_wrong_found_none_is_refused_and_removes_no_file(
     tmp_path: Path,
 ) -> None:
     """--wrong without mistakes writes no figure: a file at its name is not predict's to remove,
-    but the "none wrong" it would print was the weights before's, refused as a figure is."""
+    but the "none wrong" it would print was found with the weights before, refused as a figure is."""
     from linearnets.cli._predict_inputs import check_weights_kept
     from linearnets.errors import UsageError
 
@@ -839,8 +839,8 @@ def test_weights_gone_while_wrong_found_none_is_refused_and_removes_no_file(
         check_weights_kept(run, (1, 2, 3, 4), out, n=6, wrong=True, drawn=False)
     assert str(info.value) == (
         f"RUN_DIR must keep its trained weights model.pt while predict draws them, got "
-        f"{str(run)!r}, whose model.pt a resume removed meanwhile: none wrong was the weights "
-        "before's finding (no predict-wrong-6.png written); once the run ends, look again with: "
+        f"{str(run)!r}, whose model.pt a resume removed meanwhile: its 'none wrong' was "
+        "found with the weights before (no predict-wrong-6.png written); once the run ends, look again with: "
         f"linearnets predict {run} -n 6 --wrong"
     )
     assert out.read_bytes() == b"png"

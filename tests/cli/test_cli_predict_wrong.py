@@ -239,7 +239,7 @@ def test_weights_a_resume_replaced_meanwhile_are_refused_with_mistakes_or_none(
     what, again = (
         ("predict-wrong-6.png would show the weights before, and was removed", "draw it again")
         if mistakes
-        else ("none wrong was the weights before's finding (no predict-wrong-6.png written)",
+        else ("its 'none wrong' was found with the weights before (no predict-wrong-6.png written)",
               "look again")
     )  # fmt: skip
     assert capsys.readouterr() == (

@@ -43,8 +43,8 @@ def check_weights_kept(
 
     The resume removes the figures predict drew before it, but not one written after: beside the
     resumed run's weights it showed the weights before, with nothing to tell. ``drawn=False``:
-    --wrong found no mistakes and wrote no figure (none is removed); its "none wrong" was the
-    weights before's all the same, and is refused alike, before anything is printed.
+    --wrong found no mistakes and wrote no figure (none is removed); its "none wrong" was found
+    with the weights before all the same, and is refused alike, before anything is printed.
     """
     from linearnets._shell import shell_word
     from linearnets.training.run_lock import lock_holder
@@ -61,7 +61,7 @@ def check_weights_kept(
         what = f"{out.name} would show the weights before, and was removed"
         again = "draw it again"
     else:  # out is not predict's to remove: it wrote none
-        what = f"none wrong was the weights before's finding (no {out.name} written)"
+        what = f"its 'none wrong' was found with the weights before (no {out.name} written)"
         again = "look again"
     holder = lock_holder(run_dir)
     now = "removed" if weights_stamp(run_dir) is None else "replaced"

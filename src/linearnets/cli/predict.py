@@ -200,7 +200,7 @@ def _draw_mistakes(
             out=out,
             num_cols=even_grid(shown)[1],
         )
-    # before anything is printed, as after predict's figure: "none wrong" was the weights' too
+    # before anything is printed, as after predict's figure: "none wrong" was found with them too
     check_weights_kept(run_dir, weights, out, n=args.n, wrong=True, drawn=bool(shown))
     # the test set's last index is the widest
     width = len(str(found.num_examples - 1))
