@@ -94,6 +94,31 @@ def test_stale_temporaries_with_and_without_a_random_part_are_removed_and_links_
     assert target.read_text() == "mine"
 
 
+def test_a_killed_predicts_figure_temporary_is_removed_a_live_ones_kept(tmp_path: Path) -> None:
+    """predict draws into a run folder without its lock: its figure's temporary
+    (.predict-N.png.PID-XXXXXXXX.tmp) was never removed after a kill -9. Now a resume removes it
+    once process PID has ended, and keeps that of a predict still drawing."""
+    import os
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                           capture_output=True, text=True)  # fmt: skip
+    dead, alive = int(ended.stdout), os.getpid()
+    names = [
+        f".predict-6.png.{dead}-0123abcd.tmp",
+        f".predict-wrong-100.png.{dead}-89abcdef.tmp",
+        f".predict-6.png.{alive}-0123abcd.tmp",  # this process: a predict still drawing
+        f".predict-6.png.{dead}-0123abcd.tmp.keep",  # not a temporary's name
+        f".predict-0.png.{dead}-0123abcd.tmp",  # no figure predict draws
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"half a png")
+    removed = remove_stale_temporaries(tmp_path)
+    assert sorted(removed) == sorted(names[:2])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
+
+
 def test_longest_name_is_the_longest_temporary_name_a_run_folder_holds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

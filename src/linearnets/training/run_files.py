@@ -157,13 +157,19 @@ def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTP
     Every file of a run is written through a dot-file beside it, ``.NAME.tmp`` or
     ``.NAME.<random>.tmp``, renamed over ``NAME``; a ``kill -9`` mid-write leaves it behind, and no
     later write reuses a random name. Call it holding the folder's lock
-    (:class:`~linearnets.training.run_lock.RunLock`): then no writer of this run is alive. Other
-    files, folders and links are left alone.
+    (:class:`~linearnets.training.run_lock.RunLock`): then no writer of this run is alive.
+    ``linearnets predict`` draws into the folder without the lock: its figures' temporaries
+    (``.predict-6.png.PID-XXXXXXXX.tmp``) go only once process PID has ended. Other files,
+    folders and links are left alone.
     """
     pattern = re.compile(rf"\.(?:{'|'.join(map(re.escape, names))})(?:\.[^/]*)?\.tmp")
     removed = []
     try:
-        stale = [p for p in run_dir.iterdir() if pattern.fullmatch(p.name)]
+        stale = [
+            p
+            for p in run_dir.iterdir()
+            if pattern.fullmatch(p.name) or _dead_predict_temporary(p.name)
+        ]
     except OSError:
         return []
     for path in stale:
@@ -174,3 +180,29 @@ def remove_stale_temporaries(run_dir: Path, *, names: tuple[str, ...] = RUN_OUTP
         except OSError:  # gone meanwhile, or not ours to delete: not the resume's error
             continue
     return removed
+
+
+_PREDICT_TEMPORARY = re.compile(r"\.predict-(?:wrong-)?[1-9][0-9]*\.png\.([0-9]+)-[0-9a-f]{8}\.tmp")
+
+
+def _dead_predict_temporary(name: str) -> bool:
+    """Return whether ``name`` is the temporary of a figure ``linearnets predict`` was drawing
+    (``.predict-6.png.PID-XXXXXXXX.tmp``) whose process PID has ended: a predict killed mid-write.
+
+    A predict still drawing, or a process of another user with that PID, keeps its file.
+    """
+    import os
+
+    match = _PREDICT_TEMPORARY.fullmatch(name)
+    if match is None:
+        return False
+    pid = int(match[1])
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):  # another user's, or no pid at all
+        return False
+    return False
