@@ -145,6 +145,37 @@ def test_a_data_file_on_a_synthetic_run_is_refused_naming_the_data_it_replaces(
     assert json.loads((out / "config.json").read_text())["config"]["data"] == str(data)
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--num-examples", "100"], "--num-examples sets"),
+        (["--noise-std", "0.5", "--force"], "--noise-std sets"),
+        (["--num-examples", "100", "--noise-std", "0.5"], "--num-examples and --noise-std set"),
+    ],
+    ids=["num-examples", "noise-std-forced", "both"],
+)
+def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_words(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], named: str
+) -> None:
+    """--resume of a --data run with --num-examples said "num_examples sets the synthetic data
+    ...; leave num_examples out, or pass no --data": Python's names, and a fix that a resume,
+    which keeps the run's file without --data, cannot take."""
+    data = tmp_path / "d.csv"
+    data.write_text(
+        "x1,x2,y\n" + "".join(f"{i % 7},{i % 3},{i % 7 - i % 3 + 1}\n" for i in range(20))
+    )
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--data", str(data), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "2", *args]) == 2
+    dropped = named.rsplit(" ", 1)[0]
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: {named} the synthetic data, but the run in {out} was trained "
+        f"on --data {data} (the file decides the examples); leave {dropped} out to resume it on "
+        "that file\n"
+    )
+
+
 def test_force_without_resume_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["linreg", "--force"]) == 2
     assert capsys.readouterr().err == (

@@ -179,6 +179,15 @@ def test_one_line_puts_the_python_apis_words_as_the_command_lines(
          "--data-dir finds Fashion-MNIST, got --data-dir /fm with --data it's.npz"),
         (UsageError("run_dir must hold the trained weights model.pt"),
          "RUN_DIR must hold the trained weights model.pt"),
+        # two settings as the subject, and the settings to leave out, "and" between them
+        (UsageError("num_examples and noise_std set the synthetic data, but the run in r was "
+                    "trained on data='d.csv' (the file decides); leave num_examples and noise_std "
+                    "out to resume it on that file"),
+         "--num-examples and --noise-std set the synthetic data, but the run in r was trained on "
+         "--data d.csv (the file decides); leave --num-examples and --noise-std out to resume it "
+         "on that file"),
+        (UsageError("noise_std sets the synthetic data; leave noise_std out"),
+         "--noise-std sets the synthetic data; leave --noise-std out"),
         # a change, clause by clause, None with what it means as the option takes it: none
         (UsageError("impl changed from 'analytic' to 'concise'; resize changed from None (28×28) "
                     "to 14; lr changed from 0.1 to 1e-05 since the run in r; started"),

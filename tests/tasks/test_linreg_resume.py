@@ -806,6 +806,25 @@ def test_a_data_file_run_switched_to_synthetic_data_names_the_data_it_brings(
     )
 
 
+def test_a_synthetic_setting_on_a_data_files_run_is_refused_naming_the_runs_file(
+    tmp_path: Path,
+) -> None:
+    """The resume keeps the run's file: the refusal names it and the one fix that keeps it (it
+    said "or pass data=None", a switch to synthetic data the run's weights may not fit)."""
+    X = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
+    data = tmp_path / "d.csv"
+    data.write_text("".join(f"{a:.6f},{b:.6f},{a - b:.6f}\n" for a, b in X.tolist()))
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, true_w=[1.0, 2.0], num_examples=100, force=True)
+    assert str(info.value) == (
+        f"num_examples and true_w set the synthetic data, but the run in {out} was trained on "
+        f"data={str(data)!r} (the file decides the examples); leave num_examples and true_w out "
+        "to resume it on that file"
+    )
+
+
 @pytest.mark.parametrize("saved", [[], {"task": "linreg"}, {"task": "linreg", "config": 5}])
 def test_a_config_json_holding_no_run_config_is_refused_naming_it(
     tmp_path: Path, saved: Any

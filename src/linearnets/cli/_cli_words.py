@@ -45,14 +45,26 @@ _RELAYED = re.compile(r"(rank \d+ stopped: )(.*)", re.DOTALL)
 
 def cli_spelling(text: str) -> str:
     """Return a usage error in the command line's words: ``lr must ...; pass e.g. lr=0.1`` becomes
-    ``--lr must ...; pass e.g. --lr 0.1``, and ``resize applies to ...`` ``--resize applies to ...``;
-    another rank's, relayed as ``rank 1 stopped: ...``, as it would have been said alone."""
+    ``--lr must ...; pass e.g. --lr 0.1``, ``resize applies to ...`` ``--resize applies to ...``
+    and ``num_examples and noise_std set ...; leave num_examples and noise_std out``
+    ``--num-examples and --noise-std set ...; leave --num-examples and --noise-std out``; another
+    rank's, relayed as ``rank 1 stopped: ...``, as it would have been said alone."""
     relayed = _RELAYED.fullmatch(text)
     if relayed is not None:
         return relayed[1] + cli_spelling(relayed[2])
     names = "|".join(_OPTIONS)
-    # the setting a message is about, as its subject
-    text = re.sub(rf"^({names}) (?=(?:must|applies|finds)\b)", lambda m: f"{_OPTIONS[m[1]]} ", text)
+    # the setting a message is about, as its subject ("num_examples and noise_std set ...")
+    text = re.sub(
+        rf"^({names})(?: and ({names}))? (?=(?:must|applies|finds|sets?)\b)",
+        lambda m: f"{_OPTIONS[m[1]]} " + (f"and {_OPTIONS[m[2]]} " if m[2] else ""),
+        text,
+    )
+    # the settings to drop: "leave num_examples and noise_std out"
+    text = re.sub(
+        rf"\bleave ({names})(?: and ({names}))? out\b",
+        lambda m: f"leave {_OPTIONS[m[1]]}" + (f" and {_OPTIONS[m[2]]}" if m[2] else "") + " out",
+        text,
+    )
     for name, option in _OPTIONS.items():
         # pass e.g. lr=0.1 / device='auto' -> pass e.g. --lr 0.1 / --device auto
         text = re.sub(rf"\bpass e\.g\. {name}='?([^\s';,]+)'?", rf"pass e.g. {option} \1", text)

@@ -254,6 +254,8 @@ def _replaced(
             f"{', '.join(unknown)} {'is no setting' if len(unknown) == 1 else 'are no settings'} "
             f"of LinregConfig; pass only {', '.join(sorted(names - {'out'}))}"
         )
+    if not saved and base.data is not None and "data" not in changes:
+        _refuse_synthetic_settings(changes, base.data, run_dir)
     values = {**base.to_dict(), **changes}
     if changes.get("data") is not None and base.data is None:
         values.update({k: changes.get(k) for k in _SYNTHETIC})  # the file decides them
@@ -265,6 +267,20 @@ def _replaced(
         if saved:
             raise UsageError(f"{run_dir / CONFIG_FILE} holds an unusable config: {exc}") from None
         raise
+
+
+def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Path) -> None:
+    """Refuse a synthetic setting given to resume the run in ``run_dir``, trained on the file
+    ``data``, which decides the examples (the refusal of a new run, "or pass data=None", offered
+    the command line a switch it has no word for, the resume keeping the run's file)."""
+    given = [name for name in _SYNTHETIC if changes.get(name) is not None]
+    if given:
+        named = " and ".join(given)
+        raise UsageError(
+            f"{named} {'sets' if len(given) == 1 else 'set'} the synthetic data, but the run in "
+            f"{run_dir} was trained on data={str(data)!r} (the file decides the examples); "
+            f"leave {named} out to resume it on that file"
+        )
 
 
 def _changes(old: LinregConfig, new: LinregConfig, saved: dict[str, Any]) -> dict[str, Any]:
