@@ -99,7 +99,7 @@ def test_a_share_of_a_batch_past_2_gib_is_refused_per_process_without_loading_to
     share = len(range(0, 1073741825, 2))
     assert done.returncode == 2, done.stderr
     assert (
-        "linearnets softmax: error: batch_size × resize² float32 values must fit in 2 GiB per "
+        "linearnets softmax: error: --batch-size × --resize² float32 values must fit in 2 GiB per "
         "process's share of a batch, got --batch-size 1073741825 over 2 processes, up to "
         f"{share} each: {share} × 1² (2 GiB + 4 bytes); lower --resize or --batch-size, or start "
         "more processes (torchrun --nproc_per_node)\n"
@@ -124,7 +124,7 @@ def test_a_batch_one_image_past_2_gib_is_refused_as_past_it_without_loading_torc
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
-        "linearnets softmax: error: batch_size × resize² float32 values must fit in 2 GiB per "
+        "linearnets softmax: error: --batch-size × --resize² float32 values must fit in 2 GiB per "
         f"batch, got {batch_size} × {resize}² ({past}); lower --resize or --batch-size\n"
         "loaded:\n"
     )

@@ -261,6 +261,11 @@ def test_one_line_puts_the_python_apis_words_as_the_command_lines(
          "--resize 400, or lower --resize"),
         (UsageError("too big; lower batch_size and resize"),
          "too big; lower --batch-size and --resize"),
+        # a product of settings, as the rule's subject
+        (UsageError("batch_size × resize² float32 values must fit in 2 GiB per batch, got 4 × "
+                    "1000²; lower resize or batch_size"),
+         "--batch-size × --resize² float32 values must fit in 2 GiB per batch, got 4 × 1000²; "
+         "lower --resize or --batch-size"),
         # ... but not a setting's value, nor a word that is no setting, nor "a smaller lr"
         (UsageError("lower lr=0.1; lower seeds or batches; retrain with a smaller lr"),
          "lower lr=0.1; lower seeds or batches; retrain with a smaller lr"),

@@ -102,7 +102,8 @@ def cli_words(text: str) -> str:
     the option left out: ``data=None (Fashion-MNIST)`` as ``Fashion-MNIST (no --data)``, since
     ``--data none`` names a file called none); ``lr changed from 0.1 to 0.5``
     ``--lr changed from 0.1 to 0.5``; ``pass force=True`` (or ``with``, ``without``) ``pass --force``;
-    ``lower resize or batch_size`` ``lower --resize or --batch-size``.
+    ``lower resize or batch_size`` ``lower --resize or --batch-size``; ``batch_size × resize²``
+    ``--batch-size × --resize²``.
     """
     # only the settings the command has an option for: other words are left alone
     names = "|".join(_OPTIONS)
@@ -129,6 +130,10 @@ def cli_words(text: str) -> str:
     # a flag; "force=True (force=True)" names it twice, and is left to the line below
     text = re.sub(r"\b(with|without|pass) force=True\b(?! \(force=True\))", r"\1 --force", text)
     text = re.sub(rf"\(({names})\)", _named, text)
+    # a product of settings: "batch_size × resize² float32 values"
+    text = re.sub(
+        rf"\b({names}) × ({names})²", lambda m: f"{_OPTIONS[m[1]]} × {_OPTIONS[m[2]]}²", text
+    )
     # the settings to lower: "lower resize or batch_size" ("a smaller lr" reads as English)
     text = re.sub(rf"\b(lower) ({names})(?: (or|and) ({names}))?\b(?!=)", _lowered, text)
     return text.replace(" (force=True)", "")
