@@ -176,6 +176,43 @@ def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("batch_size", 0, "batch_size must be a positive integer (>= 1), got 0"),
+        ("impl", "foo", "impl must be one of 'scratch', 'analytic', 'concise', got 'foo'"),
+        (
+            "data",
+            5,
+            "data must be a path (str, pathlib.Path or another os.PathLike) or None, got 5",
+        ),
+    ],
+    ids=["batch_size", "impl", "data"],
+)
+def test_a_hand_edited_config_json_value_is_refused_naming_the_file_and_its_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, key: str, value: object, rule: str
+) -> None:
+    """A bad value in config.json was said with the validator's fix, in option words that could
+    not help ("pass e.g. --batch-size 1": the file is read first, and refused again) or in
+    Python's ("pass e.g. impl='scratch'"); a data path of another type was an unexpected
+    TypeError. The rule is said as the file's key, with the fix: correct the file (resume_softmax's
+    words for the same edit)."""
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    saved["config"][key] = value
+    (out / "config.json").write_text(json.dumps(saved))
+    capsys.readouterr()
+    assert (
+        main(["linreg", "--resume", str(out), "--epochs", "2", "--batch-size", "5", "--force"]) == 2
+    )
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: {out / 'config.json'}: its 'config' section holds a value no "
+        f"run takes ({rule}); correct it, or put back the run's config.json from a copy of the "
+        "run\n"
+    )
+
+
 def test_force_without_resume_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["linreg", "--force"]) == 2
     assert capsys.readouterr().err == (

@@ -259,13 +259,19 @@ def _replaced(
     values = {**base.to_dict(), **changes}
     if changes.get("data") is not None and base.data is None:
         values.update({k: changes.get(k) for k in _SYNTHETIC})  # the file decides them
-    if values.get("data") is not None:
+    if isinstance(values.get("data"), (str, os.PathLike)):  # another value: the config names it
         values["data"] = Path(values["data"]).absolute()
     try:
         return LinregConfig(**values)
     except (UsageError, TypeError) as exc:
         if saved:
-            raise UsageError(f"{run_dir / CONFIG_FILE} holds an unusable config: {exc}") from None
+            # the rule alone: its fix names a keyword or an option, which the file's value, read
+            # before any, would refuse again (resume_softmax's words for the same hand edit)
+            rule = str(exc).split("; ")[0]
+            raise UsageError(
+                f"{run_dir / CONFIG_FILE}: its 'config' section holds a value no run takes "
+                f"({rule}); correct it, or put back the run's {CONFIG_FILE} from a copy of the run"
+            ) from None
         raise
 
 
