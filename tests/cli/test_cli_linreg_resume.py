@@ -213,6 +213,34 @@ def test_a_hand_edited_config_json_value_is_refused_naming_the_file_and_its_key(
     )
 
 
+@pytest.mark.parametrize("forced", [[], ["--force"]], ids=["unforced", "forced"])
+def test_a_data_file_of_other_features_is_refused_even_forced_naming_both_counts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, forced: list[str]
+) -> None:
+    """--data of 3 features on a 2-feature run: without --force it was told to pass --force, and
+    with it the checkpoint was said to be damaged, in the model's words ("(UsageError:
+    state_dict['w'] must have shape (3, 1), got (2, 1); ...): it is damaged, or from a run of
+    another model shape"). Refused either way, as softmax refuses a file of another shape; the
+    run is left as it was."""
+    data = tmp_path / "d3.csv"
+    data.write_text("a,b,c,y\n" + "".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    before = (out / "config.json").read_text()
+    capsys.readouterr()
+    assert (
+        main(["linreg", "--resume", str(out), "--epochs", "2", "--data", str(data), *forced]) == 2
+    )
+    assert capsys.readouterr().err == (
+        "linearnets linreg: error: --data changed from synthetic data (no --data; --num-examples "
+        f"1000, --noise-std 0.01, truth w [2.0, -3.4], b 4.2) to {data}: the model would take 3 "
+        "features and the checkpoint's weights take 2, so they cannot carry over, not even with "
+        "--force; leave --data out to resume on the run's own data, or start a new run in another "
+        "folder (--out NEW_DIR)\n"
+    )
+    assert (out / "config.json").read_text() == before
+
+
 def test_force_without_resume_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["linreg", "--force"]) == 2
     assert capsys.readouterr().err == (

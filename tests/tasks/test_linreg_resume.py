@@ -825,6 +825,27 @@ def test_a_synthetic_setting_on_a_data_files_run_is_refused_naming_the_runs_file
     )
 
 
+def test_new_content_of_other_features_at_the_runs_own_path_is_refused_even_forced(
+    tmp_path: Path,
+) -> None:
+    """The run's own file rewritten with a column more: the weights cannot carry over, and the
+    refusal says so before loading them (it named the checkpoint damaged), with the fix."""
+    data = tmp_path / "d.csv"
+    data.write_text("".join(f"{i % 7},{i % 3},{i % 7 - i % 3}\n" for i in range(20)))
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=data, epochs=1, out=out))
+    recorded = json.loads((out / "config.json").read_text())["data_sha256"]
+    data.write_text("".join(f"{i % 7},{i % 3},{i % 5},{i % 4}\n" for i in range(20)))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2, force=True)
+    assert str(info.value) == (
+        f"data changed from '{data} (SHA-256 {recorded[:12]})' to {str(data)!r}: the model would "
+        "take 3 features and the checkpoint's weights take 2, so they cannot carry over, not even "
+        "with force=True; put the run's own file back, or start a new run in another folder "
+        "(out=NEW_DIR)"
+    )
+
+
 @pytest.mark.parametrize("saved", [[], {"task": "linreg"}, {"task": "linreg", "config": 5}])
 def test_a_config_json_holding_no_run_config_is_refused_naming_it(
     tmp_path: Path, saved: Any

@@ -19,6 +19,7 @@ from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
 from linearnets.tasks.linreg import LinregResult, prepare_linreg
+from linearnets.tasks.linreg_resume_fit import check_features_fit
 from linearnets.tasks.linreg_run import (
     RUN_FILE_NAMES,
     TASK,
@@ -158,6 +159,9 @@ def _resume(
     # a file moved away is told as resume_softmax tells it: the path is the run's, not the caller's
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     changed = _changes(old, new, saved)
+    if ckpt is not None and "data" in changed:  # refused even forced: told before --force is
+        clause = _clauses(old, new, {"data": changed["data"]})[0]
+        check_features_fit(ckpt, old, new, change=clause)
     if changed and not force:
         raise UsageError(
             "; ".join(_clauses(old, new, changed))

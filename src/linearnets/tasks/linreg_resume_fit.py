@@ -1,0 +1,73 @@
+"""Whether a linear-regression checkpoint's weights fit the data a resume would train on (D2L §3.2).
+
+A ``data`` file with another number of features than the run was trained on (at a new path, new
+content at the run's own, or a switch between a file and synthetic data) makes a model whose ``w``
+has another shape: none of the run's training could carry over, so the resume is refused even with
+``force=True``, before anything is written, naming both sizes. It failed as the checkpoint loaded,
+said as a damaged checkpoint, in the model's words ("state_dict['w'] must have shape (4, 1)").
+Used by :mod:`linearnets.tasks.linreg_resume`, in the Python API's words.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import torch
+
+from linearnets.config import LinregConfig
+from linearnets.errors import LinearnetsError, UsageError
+from linearnets.training.checkpoint import Checkpoint
+
+__all__ = ["check_features_fit"]
+
+
+def check_features_fit(
+    ckpt: Checkpoint, old: LinregConfig, new: LinregConfig, *, change: str
+) -> None:
+    """Refuse, even forced, the changed data of ``new`` whose features ``ckpt``'s weights do not take.
+
+    Args:
+        ckpt: the run's checkpoint: the scratch model's ``w`` (d, 1) or ``nn.Linear``'s
+            ``0.weight`` (1, d).
+        old, new: the run's settings and those it would continue with, whose data changed.
+        change: the clause naming the change (``data changed from 'a.csv' to 'b.csv'``).
+    """
+    trained, wanted = _trained_features(ckpt.model_state), _features(new)
+    if trained is None or wanted is None or trained == wanted:
+        return  # unmeasured (restoring the states, or reading the data, names the damage)
+    fix = (
+        "leave data out to resume on the run's own data"
+        if new.data != old.data
+        else "put the run's own file back"  # new content at the run's own path
+    )
+    raise UsageError(
+        f"{change}: the model would take {wanted} features and the checkpoint's weights take "
+        f"{trained}, so they cannot carry over, not even with force=True; {fix}, or start a new "
+        "run in another folder (out=NEW_DIR)"
+    )
+
+
+def _trained_features(state: dict[str, Any]) -> int | None:
+    """Return the features the weights ``state`` take: ``w`` (d, 1), or ``0.weight`` (1, d)."""
+    w, weight = state.get("w"), state.get("0.weight")
+    if isinstance(w, torch.Tensor) and w.dim() == 2:
+        return int(w.shape[0])
+    if isinstance(weight, torch.Tensor) and weight.dim() == 2:
+        return int(weight.shape[1])
+    return None
+
+
+def _features(config: LinregConfig) -> int | None:
+    """Return the features of ``config``'s data (``None`` where its file cannot be read: the
+    resume's own reading of it names why); its warnings are the resume's to give, once."""
+    if config.data is None:
+        return len(config.synthetic()[0])
+    from linearnets.data.regression_file import load_regression_file
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return int(load_regression_file(config.data)[0].shape[1])
+    except (LinearnetsError, OSError):
+        return None
