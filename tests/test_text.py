@@ -15,6 +15,7 @@ from linearnets._text import (
     gib_past,
     printable,
     respelled,
+    rule_of,
 )
 
 
@@ -107,3 +108,16 @@ def test_gib_past_reads_as_past_2_gib_for_every_size_just_past_it() -> None:
 def test_exact_number_reads_back_as_the_number_given(value: float, said: str) -> None:
     assert exact_number(value) == said
     assert float(exact_number(value)) == value
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [("x must be 1, got 2; pass x=1", "x must be 1, got 2"),
+     ("x must be 1 (a; b), got 2; pass x=1; or not", "x must be 1 (a; b), got 2"),
+     ("no fix (a; b)", "no fix (a; b)"), ("", "")],
+)  # fmt: skip
+def test_a_refusals_rule_is_its_words_before_the_fix_outside_parentheses(
+    message: str, rule: str
+) -> None:
+    """A "; " inside parentheses is the rule's own: split there, the rule lost its close."""
+    assert rule_of(message) == rule

@@ -14,6 +14,7 @@ __all__ = [
     "gib_past",
     "printable",
     "respelled",
+    "rule_of",
 ]
 
 _GIB = 2**30  # bytes
@@ -24,6 +25,18 @@ def and_list(words: Sequence[str]) -> str:
     if len(words) < 2:
         return "".join(words)
     return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def rule_of(message: str) -> str:
+    """Return a refusal's rule, the words before its fix: ``message`` up to its first ``"; "``
+    outside parentheses (``"x must be 1 (a; b), got 2; pass x=1"``: ``"x must be 1 (a; b), got
+    2"``)."""
+    depth = 0
+    for at, char in enumerate(message):
+        depth += (char == "(") - (char == ")")
+        if depth <= 0 and message.startswith("; ", at):
+            return message[:at]
+    return message
 
 
 def counted(n: int, word: str) -> str:

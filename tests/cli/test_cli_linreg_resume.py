@@ -186,8 +186,15 @@ def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_
             5,
             "data must be a path (str, pathlib.Path or another os.PathLike) or None, got 5",
         ),
+        # the rule whole, a "; " inside its parentheses: the fix after it goes
+        (
+            "device",
+            "tpu",
+            "device must be 'cpu' for linear regression, got 'tpu': it trains on the CPU (the "
+            "book's thousand examples take milliseconds there; a GPU would add only transfers)",
+        ),
     ],
-    ids=["batch_size", "impl", "data"],
+    ids=["batch_size", "impl", "data", "device"],
 )
 def test_a_hand_edited_config_json_value_is_refused_naming_the_file_and_its_key(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, key: str, value: object, rule: str

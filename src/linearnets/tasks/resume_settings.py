@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import counted
+from linearnets._text import counted, rule_of
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError
 from linearnets.errors import CheckpointError, UsageError
@@ -109,7 +109,7 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
     except (UsageError, TypeError) as exc:
         if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
             raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
-        rule = str(exc).split("; ")[0]  # its own fix names a keyword, not the file's key
+        rule = rule_of(str(exc))  # its own fix names a keyword, not the file's key
         fix = (
             f", or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
             "settings the run was trained with"
