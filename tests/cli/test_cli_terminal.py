@@ -25,9 +25,9 @@ pytestmark = pytest.mark.skipif(
 EPOCH_LINE = re.compile(r"^epoch (\d), loss \d\.\d{4}, train acc 0\.\d{3}, test acc 0\.\d{3}, ")
 
 
-def _command(tmp_path: Path) -> list[str]:
+def _command(tmp_path: Path, *options: str) -> list[str]:
     out = str(tmp_path / "run")
-    return [sys.executable, "-m", "linearnets", "softmax", "--epochs", "2", "--plot", "none", "--out", out]  # fmt: skip
+    return [sys.executable, "-m", "linearnets", "softmax", "--epochs", "2", "--plot", "none", "--out", out, *options]  # fmt: skip
 
 
 def _env() -> dict[str, str]:
@@ -110,7 +110,9 @@ def test_a_ctrl_c_in_the_terminal_leaves_no_bar_above_its_line(tmp_path: Path) -
     attrs[3] |= termios.ISIG | termios.ECHO | termios.ECHOCTL
     termios.tcsetattr(terminal, termios.TCSANOW, attrs)
     proc = subprocess.Popen(
-        _command(tmp_path),
+        # an epoch of 60,000 steps lasts seconds: an epoch of 235 can end (bar drawn and cleared)
+        # within one read, and then no read ends on a drawn bar
+        _command(tmp_path, "--batch-size", "1"),
         stdin=terminal,
         stdout=terminal,
         stderr=terminal,
@@ -128,7 +130,7 @@ def test_a_ctrl_c_in_the_terminal_leaves_no_bar_above_its_line(tmp_path: Path) -
         if not chunk:
             break
         output += chunk
-        if b"\x03" not in output and re.search(rb"\repoch 1:\s+\d+%\|[^\r]*\dbatch/s\]$", output):
+        if b"\x03" not in output and re.search(rb"\repoch \d+:\s+\d+%\|[^\r]*\dbatch/s\]$", output):
             os.write(controller, b"\x03")  # Ctrl-C, once the bar has drawn itself (not at 0%)
             output += b"\x03"
     os.close(controller)
@@ -136,7 +138,10 @@ def test_a_ctrl_c_in_the_terminal_leaves_no_bar_above_its_line(tmp_path: Path) -
     screen = _screen(output.replace(b"\x03", b""), 80)
     assert "^C" in output.decode()  # the terminal echoed it, as a user's does
     assert not any("%|" in row or "batch" in row for row in screen), screen
-    assert screen[0].startswith("linearnets softmax: interrupted by SIGINT at epoch 1 step "), (
-        screen
-    )
+    # the epochs that ended keep their lines; the stop's message starts the next row clean
+    stops = [i for i, row in enumerate(screen) if row.startswith("linearnets softmax: ")]
+    assert stops, screen
+    stop = stops[0]
+    assert all(EPOCH_LINE.match(row) for row in screen[:stop]), screen
+    assert re.match(r"linearnets softmax: interrupted by SIGINT at epoch \d+ step ", screen[stop])
     assert "^" not in "".join(screen), screen
