@@ -114,10 +114,16 @@ def test_exact_number_reads_back_as_the_number_given(value: float, said: str) ->
     ("message", "rule"),
     [("x must be 1, got 2; pass x=1", "x must be 1, got 2"),
      ("x must be 1 (a; b), got 2; pass x=1; or not", "x must be 1 (a; b), got 2"),
-     ("no fix (a; b)", "no fix (a; b)"), ("", "")],
+     ("no fix (a; b)", "no fix (a; b)"), ("", ""),
+     # half-open intervals: "(0, 3.4e+38]" left the "; " of the fix inside its parentheses
+     ("lr must be a number in (0, 3.4e+38], got 1e+300; pass e.g. lr=0.1",
+      "lr must be a number in (0, 3.4e+38], got 1e+300"),
+     ("x must be in [0, 1), got 2; pass x=0.5", "x must be in [0, 1), got 2"),
+     ("x must be in [0, 1], got 2; pass x=0.5", "x must be in [0, 1], got 2")],
 )  # fmt: skip
 def test_a_refusals_rule_is_its_words_before_the_fix_outside_parentheses(
     message: str, rule: str
 ) -> None:
-    """A "; " inside parentheses is the rule's own: split there, the rule lost its close."""
+    """A "; " inside parentheses is the rule's own: split there, the rule lost its close. An
+    interval's brackets are parentheses too."""
     assert rule_of(message) == rule

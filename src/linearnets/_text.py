@@ -30,10 +30,11 @@ def and_list(words: Sequence[str]) -> str:
 def rule_of(message: str) -> str:
     """Return a refusal's rule, the words before its fix: ``message`` up to its first ``"; "``
     outside parentheses (``"x must be 1 (a; b), got 2; pass x=1"``: ``"x must be 1 (a; b), got
-    2"``)."""
+    2"``). An interval's brackets count as parentheses: ``"in (0, 3.4e+38], got 1e+300; pass
+    lr=0.1"`` opens with one and closes with the other."""
     depth = 0
     for at, char in enumerate(message):
-        depth += (char == "(") - (char == ")")
+        depth += (char in "([") - (char in ")]")
         if depth <= 0 and message.startswith("; ", at):
             return message[:at]
     return message

@@ -116,8 +116,10 @@ def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
         ({"lr": "0.5"}, r"lr must be a positive number, got '0\.5'"),
         ({"impl": "foo"}, r"impl must be one of 'scratch', 'concise', 'analytic', got 'foo'"),
         ({"lr": float("nan")}, r"lr must be a finite number > 0, got nan"),
+        # its interval "(0, 3.4e+38]" kept the fix "; pass e.g. lr=0.1" inside the parentheses
+        ({"lr": 1e300}, r"lr must be a number in \(0, 3\.4e\+38\], got 1e\+300"),
     ],
-    ids=["lr-str", "impl", "lr-nan"],
+    ids=["lr-str", "impl", "lr-nan", "lr-past-float32"],
 )
 def test_a_hand_edit_no_run_takes_is_named_not_dropped(
     tmp_path: Path, value: dict[str, Any], rule: str
