@@ -622,7 +622,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[Callable[[], Any], type[Exception]
             lambda: resume_softmax(_with_config(tmp, '{"config": [1]}')),
             UsageError,
             r"config.json: its 'config' section must be a JSON object \(the run's settings\), got "
-            r"list \[1\]; pass the folder a 'linearnets softmax' run wrote$",
+            r"an array \[1\]; pass the folder a 'linearnets softmax' run wrote$",
         ),
         "resume-binary-config": (
             lambda: resume_softmax(_with_config(tmp, b"\xff\xfe\x00garbage")),

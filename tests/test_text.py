@@ -13,6 +13,8 @@ from linearnets._text import (
     drop_blanks,
     exact_number,
     gib_past,
+    in_json_words,
+    json_kind,
     printable,
     respelled,
     rule_of,
@@ -127,3 +129,32 @@ def test_a_refusals_rule_is_its_words_before_the_fix_outside_parentheses(
     """A "; " inside parentheses is the rule's own: split there, the rule lost its close. An
     interval's brackets are parentheses too."""
     assert rule_of(message) == rule
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [("guard must be True or False, got 1", "guard must be true or false, got 1"),
+     ("seed must be a non-negative integer, got None", "seed must be a non-negative integer, got null"),
+     ("data must be a path (str, pathlib.Path or another os.PathLike) or None, got True",
+      "data must be a path (a string) or null, got true"),
+     # a string's words are the value's, whichever quotes repr() gave it
+     ("impl must be one of 'scratch', got 'None'", "impl must be one of 'scratch', got 'None'"),
+     ("x must be y, got \"it's True\"", "x must be y, got \"it's True\""),
+     # an apostrophe inside a word opens no string
+     ("true_b must be (noise_std's limit), got None", "true_b must be (noise_std's limit), got null"),
+     ("Nonesuch and Truer stay", "Nonesuch and Truer stay")],
+)  # fmt: skip
+def test_a_rule_about_a_json_files_value_is_said_in_its_words(rule: str, said: str) -> None:
+    assert in_json_words(rule) == said
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [(5, "the number 5"), (1.5, "the number 1.5"), ("x", "the string 'x'"), (None, "null"),
+     (True, "true"), (False, "false"), ([1, None], "an array [1, null]"),
+     ({"a": 1}, 'an object {"a": 1}'), (list(range(30)), "an array [0, 1, 2, 3, 4, 5, 6, 7, 8, "
+      "9, 10, 11, 12, 13, 14, 15, 16..."), ("y" * 70, "the string '" + "y" * 56 + "...")],
+)  # fmt: skip
+def test_a_json_files_value_is_named_by_its_kind_there(value: object, said: str) -> None:
+    """Not Python's "int 5", "list [1, None]", "dict {'a': 1}"."""
+    assert json_kind(value) == said

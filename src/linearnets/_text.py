@@ -4,6 +4,8 @@ or capitals is respelled."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Sequence
 
 __all__ = [
@@ -12,6 +14,8 @@ __all__ = [
     "drop_blanks",
     "exact_number",
     "gib_past",
+    "in_json_words",
+    "json_kind",
     "printable",
     "respelled",
     "rule_of",
@@ -38,6 +42,41 @@ def rule_of(message: str) -> str:
         if depth <= 0 and message.startswith("; ", at):
             return message[:at]
     return message
+
+
+# a Python literal a rule names, as repr() writes it: a quoted string (an apostrophe inside a word,
+# "noise_std's", opens none) is skipped whole, its words the value's; True, False and None are said
+# as JSON says them
+_PYTHON_WORDS = re.compile(
+    r"(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)|\"(?:[^\"\\]|\\.)*\"|\b(True|False|None)\b"
+)
+_JSON_WORDS = {"True": "true", "False": "false", "None": "null"}
+# what a path setting takes from Python; in a JSON file, a path is a string
+_PATH_TYPES = "(str, pathlib.Path or another os.PathLike)"
+
+
+def in_json_words(rule: str) -> str:
+    """Return ``rule``, the refusal of a value read from a JSON file (a run's ``config.json``), in
+    the file's words: ``True``, ``False`` and ``None`` as ``true``, ``false`` and ``null``
+    (``guard must be true or false, got 1``), a path as the string it is there; quoted strings
+    are left as they are."""
+    rule = rule.replace(_PATH_TYPES, "(a string)")
+    return _PYTHON_WORDS.sub(lambda m: _JSON_WORDS[m[1]] if m[1] else m[0], rule)
+
+
+def json_kind(value: object) -> str:
+    """Return what ``value``, read from a JSON file, is there, and the value: ``the number 5``,
+    ``the string 'x'``, ``an array [1, null]``, ``an object {"a": 1}``, ``null``, ``true`` (what
+    Python would call ``int 5``, ``list [1, None]``); past 60 characters, cut with ``...``."""
+    if value is None or isinstance(value, bool):
+        return _JSON_WORDS[repr(value)]
+    if isinstance(value, str):
+        kind, text = "the string", repr(value)
+    elif isinstance(value, list | dict):
+        kind, text = ("an array" if isinstance(value, list) else "an object"), json.dumps(value)
+    else:
+        kind, text = "the number", json.dumps(value)
+    return f"{kind} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
 def counted(n: int, word: str) -> str:

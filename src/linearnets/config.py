@@ -288,7 +288,7 @@ class SoftmaxConfig:
             )
         values = dict(data)
         for key in ("data_dir", "data", "out"):
-            if values.get(key) is not None:
+            if isinstance(values.get(key), str):  # another value: the config's check names it
                 values[key] = Path(values[key])
         resize = values.get("resize")
         if check_batch or resize is None:

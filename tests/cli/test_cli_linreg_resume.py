@@ -180,11 +180,14 @@ def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_
     ("key", "value", "rule"),
     [
         ("batch_size", 0, "batch_size must be a positive integer (>= 1), got 0"),
+        # the file's words, not Python's: "True or False", "got None"
+        ("guard", 1, "guard must be true or false, got 1"),
+        ("seed", None, "seed must be a non-negative integer (at most 2**31 - 1), got null"),
         ("impl", "foo", "impl must be one of 'scratch', 'analytic', 'concise', got 'foo'"),
         (
             "data",
             5,
-            "data must be a path (str, pathlib.Path or another os.PathLike) or None, got 5",
+            "data must be a path (a string) or null, got 5",  # the file's words: no None there
         ),
         # the rule whole, a "; " inside its parentheses: the fix after it goes
         (
@@ -194,7 +197,7 @@ def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_
             "book's thousand examples take milliseconds there; a GPU would add only transfers)",
         ),
     ],
-    ids=["batch_size", "impl", "data", "device"],
+    ids=["batch_size", "guard", "seed", "impl", "data", "device"],
 )
 def test_a_hand_edited_config_json_value_is_refused_naming_the_file_and_its_key(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, key: str, value: object, rule: str

@@ -365,7 +365,7 @@ def test_a_damaged_config_json_is_named_with_a_fix_predict_then_follows(
     what = (
         " is not a readable JSON config ("
         if content == "{bad"
-        else ": its 'config' section must be a JSON object (the run's settings), got int 5;"
+        else ": its 'config' section must be a JSON object (the run's settings), got the number 5;"
     )
     assert err.startswith(f"linearnets predict: error: {run / 'config.json'}{what}")
     assert err.endswith(

@@ -846,6 +846,33 @@ def test_new_content_of_other_features_at_the_runs_own_path_is_refused_even_forc
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("guard", 1, "guard must be true or false, got 1"),
+        ("seed", None, "seed must be a non-negative integer (at most 2**31 - 1), got null"),
+        ("data", True, "data must be a path (a string) or null, got true"),
+    ],
+    ids=["guard", "seed", "data"],
+)
+def test_a_hand_edited_config_value_is_refused_in_the_files_words(
+    tmp_path: Path, key: str, value: Any, rule: str
+) -> None:
+    """It was said in Python's words ("guard must be True or False", "got None", "a path (str,
+    pathlib.Path or another os.PathLike) or None"), which config.json does not write."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "config": {**saved["config"], key: value}}))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value) == (
+        f"{path}: its 'config' section holds a value no run takes ({rule}); correct it, or put "
+        "back the run's config.json from a copy of the run"
+    )
+
+
 @pytest.mark.parametrize("saved", [[], {"task": "linreg"}, {"task": "linreg", "config": 5}])
 def test_a_config_json_holding_no_run_config_is_refused_naming_it(
     tmp_path: Path, saved: Any

@@ -238,7 +238,12 @@ def test_a_damaged_config_json_names_the_fix_that_works(
 
 @pytest.mark.parametrize(
     ("resumes", "got"),
-    [(5, "int 5"), ({"from_epoch": 1}, "dict {'from_epoch': 1}"), ("x", "str 'x'")],
+    # in the file's words: "an array", "the number 5", not Python's "a list", "int 5"
+    [
+        (5, "the number 5"),
+        ({"from_epoch": 1}, 'an object {"from_epoch": 1}'),
+        ("x", "the string 'x'"),
+    ],
 )
 def test_resumes_that_are_not_a_list_are_named_in_config_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], resumes: Any, got: str
@@ -255,7 +260,7 @@ def test_resumes_that_are_not_a_list_are_named_in_config_json(
     capsys.readouterr()
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
     assert capsys.readouterr().err == (
-        f"linearnets softmax: error: {path}: 'resumes' must be a list of the run's resumes, got "
+        f"linearnets softmax: error: {path}: 'resumes' must be an array of the run's resumes, got "
         f"{got}; set it to [] (the record of earlier resumes is lost, the run is not), or delete "
         "config.json: a resume rebuilds it from checkpoint.pt\n"
     )
@@ -265,6 +270,42 @@ def test_resumes_that_are_not_a_list_are_named_in_config_json(
     path.write_text(json.dumps({**json.loads(path.read_text()), "resumes": []}))  # as advised
     assert main(["softmax", "--resume", str(run), "--epochs", "3"]) == 0
     _assert_same_run(run, tmp_path / "whole")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("guard", 1, "guard must be true or false, got 1"),
+        ("seed", None, "seed must be a non-negative integer (at most 2**31 - 1), got null"),
+        ("resize", "x", "resize must be a positive integer, got 'x'"),
+        # a path of another type was an unexpected TypeError ("expected str, bytes or
+        # os.PathLike object, not int"), naming neither the key nor the file
+        ("data", 5, "data must be a path (a string) or null, got 5"),
+    ],
+    ids=["guard", "seed", "resize", "data"],
+)
+def test_a_hand_edited_config_value_is_refused_in_the_files_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, value: Any, rule: str
+) -> None:
+    """A value of config.json was refused in Python's words ("guard must be True or False",
+    "got None"), which the file, writing true, false and null, does not use; the command line and
+    resume_softmax say it alike."""
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    path = run / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "config": {**saved["config"], key: value}}))
+    said = (
+        f"{path}: its 'config' section holds a value no run takes ({rule}); correct it, or delete "
+        "config.json: a resume rebuilds it from checkpoint.pt, with the settings the run was "
+        "trained with"
+    )
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == f"linearnets softmax: error: {said}\n"
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run, epochs=2)
+    assert str(info.value) == said
 
 
 KEPT = ("model.pt", "results.json", "config.json", "per_class.txt", "confusion.pt", "checkpoint.pt")

@@ -118,8 +118,12 @@ def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
         ({"lr": float("nan")}, r"lr must be a finite number > 0, got nan"),
         # its interval "(0, 3.4e+38]" kept the fix "; pass e.g. lr=0.1" inside the parentheses
         ({"lr": 1e300}, r"lr must be a number in \(0, 3\.4e\+38\], got 1e\+300"),
+        # the file's words: true, false and null, a path a string
+        ({"guard": 1}, r"guard must be true or false, got 1"),
+        ({"epochs": None}, r"epochs must be a positive integer, got null"),
+        ({"data": 5}, r"data must be a path \(a string\) or null, got 5"),
     ],
-    ids=["lr-str", "impl", "lr-nan", "lr-past-float32"],
+    ids=["lr-str", "impl", "lr-nan", "lr-past-float32", "guard", "epochs-null", "data-int"],
 )
 def test_a_hand_edit_no_run_takes_is_named_not_dropped(
     tmp_path: Path, value: dict[str, Any], rule: str
@@ -292,7 +296,9 @@ def test_resumes_written_as_null_are_none_recorded(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("resumes", "got"), [(5, "int 5"), ({"a": 1}, "dict {'a': 1}"), ("[]", "str '[]'")]
+    ("resumes", "got"),
+    # in the file's words: "an array", "the number 5", not Python's "a list", "int 5"
+    [(5, "the number 5"), ({"a": 1}, 'an object {"a": 1}'), ("[]", "the string '[]'")],
 )
 def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
     tmp_path: Path, resumes: Any, got: str
@@ -300,7 +306,7 @@ def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
     path = re.escape(str(tmp_path / "config.json"))
     with pytest.raises(
         UsageError,
-        match=rf"^{path}: 'resumes' must be a list of the run's resumes, got {re.escape(got)}; "
+        match=rf"^{path}: 'resumes' must be an array of the run's resumes, got {re.escape(got)}; "
         r"set it to \[\] .*, or delete config.json: a resume rebuilds it from checkpoint.pt$",
     ):
         saved_config(_config_with_resumes(tmp_path, resumes))

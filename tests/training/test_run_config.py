@@ -41,11 +41,15 @@ def _config_dir(tmp_path: Path, content: bytes) -> Path:
             lambda p: _config_dir(p, b'{"config": "\xff\xfe"}'),
             r"config.json is not a readable JSON config \(.*utf-8.*\); restore it from a copy",
         ),
-        (lambda p: _config_dir(p, b"[1, 2]"), r"config.json must hold a JSON object, got list"),
+        # the file's kinds, not Python's ("got list", "got int 3")
+        (
+            lambda p: _config_dir(p, b"[1, 2]"),
+            r"config.json must hold a JSON object, got an array \[1, 2\];",
+        ),
         (
             lambda p: _config_dir(p, b'{"config": 3}'),
             r"config.json: its 'config' section must be a JSON object \(the run's settings\), "
-            r"got int 3; pass the folder a 'linearnets softmax' run wrote$",
+            r"got the number 3; pass the folder a 'linearnets softmax' run wrote$",
         ),
         (
             lambda p: _config_dir(p, b'{"model_type": "bert"}'),
@@ -319,11 +323,11 @@ def test_a_config_json_the_user_may_not_read_is_not_sent_to_be_deleted(
     [
         (
             '{"config": 5}',
-            r"its 'config' section must be a JSON object \(the run's settings\), got int 5",
+            r"its 'config' section must be a JSON object \(the run's settings\), got the number 5",
         ),
         (
             '{"config": [1]}',
-            r"its 'config' section must be a JSON object \(the run's settings\), got list \[1\]",
+            r"its 'config' section must be a JSON object \(the run's settings\), got an array \[1\]",
         ),
         (
             '{"model_type": "bert"}',

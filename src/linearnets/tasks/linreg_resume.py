@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._signals import held_signals
-from linearnets._text import rule_of
+from linearnets._text import in_json_words, rule_of
 from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
@@ -271,8 +271,9 @@ def _replaced(
     except (UsageError, TypeError) as exc:
         if saved:
             # the rule alone: its fix names a keyword or an option, which the file's value, read
-            # before any, would refuse again (resume_softmax's words for the same hand edit)
-            rule = rule_of(str(exc))
+            # before any, would refuse again (resume_softmax's words for the same hand edit); its
+            # values as the file writes them (null, not None)
+            rule = in_json_words(rule_of(str(exc)))
             raise UsageError(
                 f"{run_dir / CONFIG_FILE}: its 'config' section holds a value no run takes "
                 f"({rule}); correct it, or put back the run's {CONFIG_FILE} from a copy of the run"

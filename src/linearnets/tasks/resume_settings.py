@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import counted, rule_of
+from linearnets._text import counted, in_json_words, json_kind, rule_of
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError
 from linearnets.errors import CheckpointError, UsageError
@@ -24,7 +24,6 @@ from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.run_config import read_config, refuse_out, run_complete, run_dir_path
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE
-from linearnets.validation import describe
 
 __all__ = [
     "check_epochs_left",
@@ -74,8 +73,8 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
         saved["resumes"] = []
     elif not isinstance(resumes, list):
         raise UsageError(
-            f"{run_dir / CONFIG_FILE}: 'resumes' must be a list of the run's resumes, got "
-            f"{type(resumes).__name__} {describe(resumes)}; set it to [] (the record of earlier resumes is lost, the run "
+            f"{run_dir / CONFIG_FILE}: 'resumes' must be an array of the run's resumes, got "
+            f"{json_kind(resumes)}; set it to [] (the record of earlier resumes is lost, the run "
             f"is not), or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}"
         )
     return saved
@@ -109,7 +108,8 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
     except (UsageError, TypeError) as exc:
         if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
             raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
-        rule = rule_of(str(exc))  # its own fix names a keyword, not the file's key
+        # its own fix names a keyword, not the file's key; its values are the file's (null, not None)
+        rule = in_json_words(rule_of(str(exc)))
         fix = (
             f", or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
             "settings the run was trained with"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
-from linearnets._text import counted
+from linearnets._text import counted, json_kind
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
@@ -62,13 +62,13 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
         ) from None
     if not isinstance(data, dict):
         raise UsageError(
-            f"{path} must hold a JSON object, got {type(data).__name__}; {_config_fix(run_dir)}"
+            f"{path} must hold a JSON object, got {json_kind(data)}; {_config_fix(run_dir)}"
         )
     if "config" in data and not isinstance(data["config"], dict):
         section = data["config"]
         raise UsageError(
             f"{path}: its 'config' section must be a JSON object (the run's settings), got "
-            f"{type(section).__name__} {describe(section)}; {_config_fix(run_dir, foreign=True)}"
+            f"{json_kind(section)}; {_config_fix(run_dir, foreign=True)}"
         )
     if "config" not in data:
         # another tool's config.json (a model hub's, say): not a run to resume or overwrite
