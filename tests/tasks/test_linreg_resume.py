@@ -873,6 +873,32 @@ def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     )
 
 
+@pytest.mark.parametrize(
+    ("resumes", "got"), [(5, "the number 5"), ({"from_epoch": 1}, 'an object {"from_epoch": 1}')]
+)
+def test_resumes_that_are_not_an_array_are_named_in_config_json(
+    tmp_path: Path, resumes: Any, got: str
+) -> None:
+    """A hand edit of config.json's "resumes" crashed the resume with "unexpected TypeError: Value
+    after * must be an iterable, not int" (resume_softmax named it); the fix given works, and a
+    null is taken as no resumes recorded."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "resumes": resumes}))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value) == (
+        f"{path}: 'resumes' must be an array of the run's resumes, got {got}; set it to [] (the "
+        "record of earlier resumes is lost, the run is not), or put back the run's config.json "
+        "from a copy of the run"
+    )
+    path.write_text(json.dumps({**saved, "resumes": None}))  # null: none recorded
+    assert resume_linreg(out, epochs=2).history.epochs[-1].epoch == 2
+    assert [r["from_epoch"] for r in json.loads(path.read_text())["resumes"]] == [1]
+
+
 @pytest.mark.parametrize("saved", [[], {"task": "linreg"}, {"task": "linreg", "config": 5}])
 def test_a_config_json_holding_no_run_config_is_refused_naming_it(
     tmp_path: Path, saved: Any

@@ -33,7 +33,7 @@ from linearnets.tasks.resume_changes import check_recorded_data, warn_not_bit_ex
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
-from linearnets.training.run_config import refuse_out, run_complete, run_dir_path
+from linearnets.training.run_config import check_resumes, refuse_out, run_complete, run_dir_path
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -214,6 +214,8 @@ def _saved(run_dir: Path) -> dict[str, Any]:
             f"{saved.get('task') or 'a softmax run'}); resume it with: "
             f"linearnets.resume_softmax({str(run_dir)!r})"
         )
+    # no checkpoint holds a linear-regression run's config.json to rebuild it from
+    check_resumes(saved, path, rebuilt=f"put back the run's {CONFIG_FILE} from a copy of the run")
     return saved
 
 

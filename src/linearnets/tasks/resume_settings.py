@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import counted, in_json_words, json_kind, rule_of
+from linearnets._text import counted, in_json_words, rule_of
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError
 from linearnets.errors import CheckpointError, UsageError
@@ -22,7 +22,13 @@ from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.resume_batch import batch_refused
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
-from linearnets.training.run_config import read_config, refuse_out, run_complete, run_dir_path
+from linearnets.training.run_config import (
+    check_resumes,
+    read_config,
+    refuse_out,
+    run_complete,
+    run_dir_path,
+)
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE
 
 __all__ = [
@@ -68,15 +74,11 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     refuse_linreg_run(
         saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
     )
-    resumes = saved.get("resumes")
-    if resumes is None:  # a hand edit's null, or a config.json older than resumes: none recorded
-        saved["resumes"] = []
-    elif not isinstance(resumes, list):
-        raise UsageError(
-            f"{run_dir / CONFIG_FILE}: 'resumes' must be an array of the run's resumes, got "
-            f"{json_kind(resumes)}; set it to [] (the record of earlier resumes is lost, the run "
-            f"is not), or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}"
-        )
+    check_resumes(
+        saved,
+        run_dir / CONFIG_FILE,
+        rebuilt=f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}",
+    )
     return saved
 
 

@@ -20,7 +20,14 @@ from linearnets.training.run_lock import LOCK_FILE, lock_holder
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
 from linearnets.validation import describe
 
-__all__ = ["checkpoint_epoch", "read_config", "refuse_out", "run_complete", "run_dir_path"]
+__all__ = [
+    "check_resumes",
+    "checkpoint_epoch",
+    "read_config",
+    "refuse_out",
+    "run_complete",
+    "run_dir_path",
+]
 
 
 def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -77,6 +84,26 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{_config_fix(run_dir, foreign=True)}"
         )
     return data
+
+
+def check_resumes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
+    """Make ``saved["resumes"]``, the record of a run's resumes in its ``config.json`` at ``path``,
+    a list: a ``null`` (a hand edit, or a file older than the record) is none recorded.
+
+    Args:
+        rebuilt: the fix past setting it to ``[]``: how the run gets a sound file back.
+
+    Raises:
+        UsageError: it is neither a list nor null.
+    """
+    resumes = saved.get("resumes")
+    if resumes is None:
+        saved["resumes"] = []
+    elif not isinstance(resumes, list):
+        raise UsageError(
+            f"{path}: 'resumes' must be an array of the run's resumes, got {json_kind(resumes)}; "
+            f"set it to [] (the record of earlier resumes is lost, the run is not), or {rebuilt}"
+        )
 
 
 def _no_config_fix(run_dir: Path) -> str:
