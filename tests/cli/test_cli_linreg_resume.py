@@ -283,11 +283,28 @@ def test_resume_of_a_missing_folder_is_refused(
 def test_resume_of_a_softmax_folder_names_the_softmax_command(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({"config": {}}))  # a softmax run's: no task
+    assert main(["linreg", "--resume", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: the run folder {tmp_path} holds no linear-regression run (its "
+        f"config.json is of a softmax run); resume it with: linearnets softmax --resume "
+        f"{tmp_path}\n"
+    )
+
+
+def test_resume_of_a_folder_of_another_task_names_it_and_both_fixes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A task no run writes ("task": "softmax" by hand, or "other") was said "its config.json is
+    of softmax", which reads as no sentence, with only the softmax resume as the fix (a linreg
+    run whose task was edited away needs its task back)."""
     (tmp_path / "config.json").write_text(json.dumps({"task": "softmax", "config": {}}))
     assert main(["linreg", "--resume", str(tmp_path)]) == 2
     assert capsys.readouterr().err == (
         f"linearnets linreg: error: the run folder {tmp_path} holds no linear-regression run (its "
-        f"config.json is of softmax); resume it with: linearnets softmax --resume {tmp_path}\n"
+        "config.json is for a run of task 'softmax', not linear regression); a softmax run "
+        f"resumes with: linearnets softmax --resume {tmp_path}; a linear-regression run's "
+        "config.json names task 'linreg': correct it\n"
     )
 
 

@@ -873,6 +873,30 @@ def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     )
 
 
+@pytest.mark.parametrize("task", ["other", 5, ""], ids=["other", "number", "empty"])
+def test_a_config_json_of_another_task_is_named_with_the_fix_of_either_run(
+    tmp_path: Path, task: Any
+) -> None:
+    """It read "its config.json is of other" ("of 5"; an empty task passed for a softmax run's),
+    and only named resume_softmax, which refuses a linear-regression run's settings: one whose
+    task was edited away is resumed once it is put back, as the message says."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "task": task}))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value) == (
+        f"the run folder {out} holds no linear-regression run (its config.json is for a run of "
+        f"task {task!r}, not linear regression); a softmax run resumes with: "
+        f"linearnets.resume_softmax({str(out)!r}); a linear-regression run's config.json names "
+        "task 'linreg': correct it"
+    )
+    path.write_text(json.dumps(saved))  # as advised
+    assert resume_linreg(out, epochs=2).history.epochs[-1].epoch == 2
+
+
 @pytest.mark.parametrize(
     ("resumes", "got"), [(5, "the number 5"), ({"from_epoch": 1}, 'an object {"from_epoch": 1}')]
 )

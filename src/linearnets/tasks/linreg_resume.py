@@ -41,7 +41,7 @@ from linearnets.training.runs import (
     environment,
     remove_stale_temporaries,
 )
-from linearnets.validation import check_bool
+from linearnets.validation import check_bool, describe
 
 __all__ = ["RESULT_SETTINGS", "resume_linreg"]
 
@@ -208,11 +208,18 @@ def _saved(run_dir: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict):
         raise UsageError(f"{path} holds no run config; put the run's {CONFIG_FILE} back")
-    if saved.get("task") != TASK:
+    task = saved.get("task")
+    if task is None:  # a softmax run's config.json names no task
         raise UsageError(
-            f"the run folder {run_dir} holds no linear-regression run (its {CONFIG_FILE} is of "
-            f"{saved.get('task') or 'a softmax run'}); resume it with: "
-            f"linearnets.resume_softmax({str(run_dir)!r})"
+            f"the run folder {run_dir} holds no linear-regression run (its {CONFIG_FILE} is of a "
+            f"softmax run); resume it with: linearnets.resume_softmax({str(run_dir)!r})"
+        )
+    if task != TASK:  # no run writes it: a hand edit, or another tool's file
+        raise UsageError(
+            f"the run folder {run_dir} holds no linear-regression run (its {CONFIG_FILE} is for a "
+            f"run of task {describe(task)}, not linear regression); a softmax run resumes with: "
+            f"linearnets.resume_softmax({str(run_dir)!r}); a linear-regression run's "
+            f"{CONFIG_FILE} names task {TASK!r}: correct it"
         )
     # no checkpoint holds a linear-regression run's config.json to rebuild it from
     check_resumes(saved, path, rebuilt=f"put back the run's {CONFIG_FILE} from a copy of the run")
