@@ -308,6 +308,29 @@ def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     assert str(info.value) == said
 
 
+def test_a_world_size_of_0_is_refused_and_the_fix_given_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hand-edited "world_size": 0 was taken as the processes the run last ran in: the resume
+    noted "resumed in 1 process, where the run last ran in 0 ... (resume in one process, without
+    torchrun, for that)", which it was."""
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    path = run / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "world_size": 0}))
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: {path}: 'world_size' must be an integer >= 1 (the processes "
+        "the run ran in), got the number 0; correct it (1 where it ran without torchrun), or "
+        "delete config.json: a resume rebuilds it from checkpoint.pt\n"
+    )
+    path.write_text(json.dumps({**saved, "world_size": 1}))  # as advised
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
+    assert "last ran" not in capsys.readouterr().err
+
+
 KEPT = ("model.pt", "results.json", "config.json", "per_class.txt", "confusion.pt", "checkpoint.pt")
 
 

@@ -312,6 +312,40 @@ def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
         saved_config(_config_with_resumes(tmp_path, resumes))
 
 
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [(0, "the number 0"), (-2, "the number -2"), (1.5, "the number 1.5"), ("2", "the string '2'"),
+     (True, "true")],
+)  # fmt: skip
+@pytest.mark.parametrize("where", ["start", "resume"])
+def test_a_world_size_that_counts_no_processes_is_refused_naming_it(
+    tmp_path: Path, value: Any, got: str, where: str
+) -> None:
+    """A hand-edited "world_size": 0 was read as the processes the run last ran in ("resumed in 1
+    process, where the run last ran in 0 ... resume in one process, without torchrun, for
+    that"); "2" or 1.5 went unread. Null, or none, is not recorded."""
+    saved: dict[str, Any] = {"config": OLD.to_dict(), "world_size": 1, "resumes": []}
+    if where == "start":
+        saved["world_size"] = value
+        name = "'world_size'"
+    else:
+        saved["resumes"] = [
+            {"from_epoch": 1, "world_size": 2},
+            {"from_epoch": 2, "world_size": value},
+        ]
+        name = "'world_size' of entry 2 of 2 in 'resumes'"
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(UsageError) as info:
+        saved_config(tmp_path)
+    assert str(info.value) == (
+        f"{tmp_path / 'config.json'}: {name} must be an integer >= 1 (the processes the run ran "
+        f"in), got {got}; correct it (1 where it ran without torchrun), or delete config.json: a "
+        "resume rebuilds it from checkpoint.pt"
+    )
+    (tmp_path / "config.json").write_text(json.dumps({**saved, "world_size": None, "resumes": []}))
+    assert saved_config(tmp_path)["world_size"] is None  # not recorded: taken as it is
+
+
 def test_a_run_dir_under_tilde_without_config_json_is_read_from_its_checkpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,6 +24,7 @@ from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.run_config import (
     check_resumes,
+    check_world_sizes,
     read_config,
     refuse_out,
     run_complete,
@@ -50,7 +51,8 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     Its ``resumes`` is a list (a ``null`` written by hand is taken as none recorded).
 
     Raises:
-        UsageError: ``config.json`` is unreadable, or its ``resumes`` is neither a list nor null.
+        UsageError: ``config.json`` is unreadable, its ``resumes`` is neither a list nor null, or
+            a ``world_size`` there is no count of processes.
     """
     run_dir = run_dir_path(
         run_dir, example="resume_softmax('runs/a')"
@@ -74,11 +76,9 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     refuse_linreg_run(
         saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
     )
-    check_resumes(
-        saved,
-        run_dir / CONFIG_FILE,
-        rebuilt=f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}",
-    )
+    rebuilt = f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}"
+    check_resumes(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
+    check_world_sizes(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
     return saved
 
 

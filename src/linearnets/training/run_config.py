@@ -22,6 +22,7 @@ from linearnets.validation import describe
 
 __all__ = [
     "check_resumes",
+    "check_world_sizes",
     "checkpoint_epoch",
     "read_config",
     "refuse_out",
@@ -104,6 +105,33 @@ def check_resumes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
             f"{path}: 'resumes' must be an array of the run's resumes, got {json_kind(resumes)}; "
             f"set it to [] (the record of earlier resumes is lost, the run is not), or {rebuilt}"
         )
+
+
+def check_world_sizes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
+    """Refuse a ``world_size`` in ``config.json`` at ``path`` (the run's start's, or a resume's in
+    ``saved["resumes"]``, a list) that is no count of processes: ``0`` by hand was said as "the run
+    last ran in 0", and ``"2"`` went unread. A ``null`` or none is not recorded.
+
+    Args:
+        rebuilt: the fix past correcting it: how the run gets a sound file back.
+
+    Raises:
+        UsageError: one is not an integer >= 1, naming it, the rule and the value.
+    """
+    records = [(saved, "'world_size'")]
+    entries = saved["resumes"]
+    for at, entry in enumerate(entries, 1):
+        if isinstance(entry, dict):
+            records.append((entry, f"'world_size' of entry {at} of {len(entries)} in 'resumes'"))
+    for record, name in records:
+        count = record.get("world_size")
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 1
+        ):
+            raise UsageError(
+                f"{path}: {name} must be an integer >= 1 (the processes the run ran in), got "
+                f"{json_kind(count)}; correct it (1 where it ran without torchrun), or {rebuilt}"
+            )
 
 
 def _no_config_fix(run_dir: Path) -> str:
