@@ -370,7 +370,7 @@ def test_a_damaged_config_json_is_named_with_a_fix_predict_then_follows(
     assert err.startswith(f"linearnets predict: error: {run / 'config.json'}{what}")
     assert err.endswith(
         "; delete config.json alone (not the folder), or restore it from a copy of the run: the "
-        "run's weights (model.pt) do not need it, so load_trained and predict work without it\n"
+        "run's weights (model.pt) do not need it, so linearnets predict works without it\n"
     )
     (run / "config.json").unlink()  # as advised
     assert main(["predict", str(run), "-n", "2"]) == 0

@@ -87,6 +87,8 @@ _RESUME_CALL = re.compile(rf"linearnets\.resume_(softmax|linreg)\(((?:{_STRING}|
 _BEFORE_VALUE = r"got|with|on|and|for|an|to|at|pass|run's"
 # what a value of None means, after it: "None (Fashion-MNIST)"
 _MEANING = r" \([^()]*\)"
+# a finished run's config.json is not needed to use its weights (linearnets.training.run_config)
+_WITHOUT_CONFIG = "so load_trained and predict work without it"
 
 
 def cli_words(text: str) -> str:
@@ -103,7 +105,8 @@ def cli_words(text: str) -> str:
     ``--data none`` names a file called none); ``lr changed from 0.1 to 0.5``
     ``--lr changed from 0.1 to 0.5``; ``pass force=True`` (or ``with``, ``without``) ``pass --force``;
     ``lower resize or batch_size`` ``lower --resize or --batch-size``; ``batch_size × resize²``
-    ``--batch-size × --resize²``.
+    ``--batch-size × --resize²``; ``so load_trained and predict work without it`` ``so
+    linearnets predict works without it``.
     """
     # only the settings the command has an option for: other words are left alone
     names = "|".join(_OPTIONS)
@@ -136,6 +139,8 @@ def cli_words(text: str) -> str:
     )
     # the settings to lower: "lower resize or batch_size" ("a smaller lr" reads as English)
     text = re.sub(rf"\b(lower) ({names})(?: (or|and) ({names}))?\b(?!=)", _lowered, text)
+    # what works without a damaged config.json: the command, not the Python functions
+    text = text.replace(_WITHOUT_CONFIG, "so linearnets predict works without it")
     return text.replace(" (force=True)", "")
 
 
