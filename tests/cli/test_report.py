@@ -489,6 +489,9 @@ def test_one_line_names_the_option_of_a_data_file_that_cannot_be_used() -> None:
     [
         ("run_dir must be a run folder, got '/r', which does not exist; pass the folder",
          "RUN_DIR must be a run folder, got '/r', which does not exist; pass the folder"),
+        # "device 'cuda'" stays: the device may not be an option given (softmax --resume takes
+        # the run's from config.json, another rank its own), so "--device cuda needs CUDA" would
+        # name an option the user never typed; it is a setting and its value, not Python syntax
         ("device 'cuda' needs CUDA, but no CUDA GPU is available here; pass e.g. device='auto'",
          "device 'cuda' needs CUDA, but no CUDA GPU is available here; pass e.g. --device auto"),
         ("out='runs/a' is not writable", "--out runs/a is not writable"),
