@@ -283,6 +283,7 @@ _ORDINALS = {
     "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "twenty-first": 21, "twenty-second": 22,
     "twenty-third": 23, "twenty-fourth": 24, "twenty-fifth": 25, "twenty-sixth": 26,
     "twenty-seventh": 27, "thirtieth": 30, "thirty-second": 32, "thirty-fifth": 35, "thirty-ninth": 39,
+    "forty-first": 41,
 }  # fmt: skip
 
 
