@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, SupportsFloat
 
@@ -18,7 +18,7 @@ from linearnets.config_checks import (
     check_seed,
 )
 from linearnets.config_synthetic import SYNTHETIC_SETTINGS, resolve_synthetic
-from linearnets.config_values import is_device, path_setting, set_checked
+from linearnets.config_values import check_known_settings, is_device, path_setting, set_checked
 from linearnets.errors import UsageError
 from linearnets.validation import (
     check_bool,
@@ -279,13 +279,7 @@ class SoftmaxConfig:
         ran in, which this one may not be in. A config made from it for this process
         (``dataclasses.replace``) checks it again.
         """
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise UsageError(
-                f"config has settings this linearnets does not know: {', '.join(unknown)}; "
-                "it was written by another version"
-            )
+        check_known_settings(cls, data)
         values = dict(data)
         for key in ("data_dir", "data", "out"):
             if isinstance(values.get(key), str):  # another value: the config's check names it

@@ -2,19 +2,22 @@
 
 The settings take more than their fields store: NumPy scalars (:func:`set_checked` stores plain
 values), any path-like (:func:`path_setting`), a ``torch.device`` (:func:`is_device`); ``IntArg``,
-``FloatArg`` and ``PathArg`` name what the constructors take. The configs are
-:mod:`linearnets.config`'s.
+``FloatArg`` and ``PathArg`` name what the constructors take; a saved config's keys are settings
+(:func:`check_known_settings`). The configs are :mod:`linearnets.config`'s.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linearnets.errors import UsageError
 from linearnets.path_checks import check_path
 
-__all__ = ["is_device", "path_setting", "set_checked"]
+__all__ = ["check_known_settings", "is_device", "path_setting", "set_checked"]
 
 
 def set_checked(config: Any, **values: Any) -> None:
@@ -22,6 +25,22 @@ def set_checked(config: Any, **values: Any) -> None:
     (``np.float32(0.1)``, a value of ``np.arange``) was passed, so the config writes as JSON."""
     for name, value in values.items():
         object.__setattr__(config, name, value)
+
+
+def check_known_settings(config_type: type[Any], data: Mapping[str, Any]) -> None:
+    """Refuse a key of ``data``, a saved config (a run's ``config.json``, a checkpoint's), that is
+    no setting of ``config_type``: another version's, or a hand edit's (``"learning_rate"``, ``"lr "``).
+
+    Raises:
+        UsageError: naming each such key, quoted (``'lr '`` shows its blank).
+    """
+    known = {f.name for f in fields(config_type) if not f.name.startswith("_")}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UsageError(
+            "config has settings this linearnets does not know: "
+            f"{', '.join(map(repr, unknown))}; it was written by another version"
+        )
 
 
 def is_device(value: object) -> bool:

@@ -196,8 +196,16 @@ def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_
             "device must be 'cpu' for linear regression, got 'tpu': it trains on the CPU (the "
             "book's thousand examples take milliseconds there; a GPU would add only transfers)",
         ),
+        # a key that is no setting was dropped silently, the run resumed with the lr it had:
+        # refused in softmax --resume's words, quoted (the blank of "lr " shows)
+        (
+            "learning_rate",
+            0.5,
+            "config has settings this linearnets does not know: 'learning_rate'",
+        ),
+        ("lr ", 0.5, "config has settings this linearnets does not know: 'lr '"),
     ],
-    ids=["batch_size", "guard", "seed", "impl", "data", "device"],
+    ids=["batch_size", "guard", "seed", "impl", "data", "device", "unknown_key", "blank_key"],
 )
 def test_a_hand_edited_config_json_value_is_refused_naming_the_file_and_its_key(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, key: str, value: object, rule: str

@@ -873,6 +873,36 @@ def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     )
 
 
+@pytest.mark.parametrize("key", ["learning_rate", "lr "], ids=["typo", "blank"])
+def test_a_config_json_key_that_is_no_setting_is_refused_as_resume_softmax_refuses_it(
+    tmp_path: Path, key: str
+) -> None:
+    """A key added by hand that is no setting ("learning_rate", "lr " with a blank) was dropped
+    silently: the run resumed with the lr it was trained with. It is refused naming the key,
+    quoted, in resume_softmax's words for the same edit; every key a run writes is taken."""
+    from linearnets.tasks.resume_settings import last_asked
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "config": {**saved["config"], key: 0.5}}))
+    with pytest.raises(UsageError) as linreg:
+        resume_linreg(out, epochs=2)
+    rule = f"config has settings this linearnets does not know: {key!r}"
+    assert str(linreg.value) == (
+        f"{path}: its 'config' section holds a value no run takes ({rule}); correct it, or put "
+        "back the run's config.json from a copy of the run"
+    )
+    with pytest.raises(UsageError) as softmax:
+        last_asked({"config": {key: 0.5}}, run_dir=out)
+    assert str(softmax.value).startswith(
+        f"{path}: its 'config' section holds a value no run takes ({rule}); correct it"
+    )
+    path.write_text(json.dumps(saved))  # the run's own keys, out and every synthetic setting too
+    assert len(resume_linreg(out, epochs=2).history.epochs) == 2
+
+
 @pytest.mark.parametrize("task", ["other", 5, ""], ids=["other", "number", "empty"])
 def test_a_config_json_of_another_task_is_named_with_the_fix_of_either_run(
     tmp_path: Path, task: Any

@@ -17,6 +17,7 @@ from typing import Any
 from linearnets._signals import held_signals
 from linearnets._text import in_json_words, rule_of
 from linearnets.config import LinregConfig
+from linearnets.config_values import check_known_settings
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
 from linearnets.tasks.linreg import LinregResult, prepare_linreg
@@ -145,7 +146,7 @@ def _resume(
     overrides: dict[str, Any],
 ) -> LinregResult:
     """:func:`resume_linreg` once the folder is read and locked."""
-    old = _replaced(LinregConfig(), _known(saved["config"]), run_dir, saved=True)
+    old = _replaced(LinregConfig(), _saved_settings(saved["config"]), run_dir, saved=True)
     # out: the folder it continues in, as resume_softmax's config has it (results.json shows it)
     new = replace(_replaced(old, overrides, run_dir), out=run_dir)
     pin_threads(new.num_threads)  # before config.json records the environment's threads
@@ -250,10 +251,11 @@ def _without_config(run_dir: Path) -> str:
     )
 
 
-def _known(values: dict[str, Any]) -> dict[str, Any]:
-    """Return the LinregConfig settings of a saved config (``out`` dropped: the run stays)."""
-    names = {f.name for f in fields(LinregConfig)} - {"_defaulted", "out"}
-    return {k: v for k, v in values.items() if k in names}
+def _saved_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Return the settings of a saved config, ``out`` dropped (the run stays in its folder); a key
+    that is no setting is kept for :func:`_replaced` to refuse, as ``resume_softmax`` refuses it
+    (``"lr "`` by hand was dropped silently, and the run resumed with the lr it was trained with)."""
+    return {k: v for k, v in values.items() if k != "out"}
 
 
 def _replaced(
@@ -263,7 +265,7 @@ def _replaced(
     a ``data`` path made absolute; an unknown or bad setting refused naming it."""
     names = {f.name for f in fields(LinregConfig)} - {"_defaulted"}
     unknown = sorted(set(changes) - names)
-    if unknown:
+    if unknown and not saved:  # the file's keys: check_known_settings below names them
         raise UsageError(
             f"{', '.join(unknown)} {'is no setting' if len(unknown) == 1 else 'are no settings'} "
             f"of LinregConfig; pass only {', '.join(sorted(names - {'out'}))}"
@@ -276,6 +278,7 @@ def _replaced(
     if isinstance(values.get("data"), (str, os.PathLike)):  # another value: the config names it
         values["data"] = Path(values["data"]).absolute()
     try:
+        check_known_settings(LinregConfig, changes)  # the words of resume_softmax's refusal
         return LinregConfig(**values)
     except (UsageError, TypeError) as exc:
         if saved:
