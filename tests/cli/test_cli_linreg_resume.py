@@ -145,6 +145,41 @@ def test_a_data_file_on_a_synthetic_run_is_refused_naming_the_data_it_replaces(
     assert json.loads((out / "config.json").read_text())["config"]["data"] == str(data)
 
 
+def test_a_relative_data_path_in_config_json_is_refused_with_the_file_it_would_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A "data": "x" written by hand in a --data run's config.json, resumed from another folder,
+    was said as "the run in run was trained on --data /elsewhere/x, as the run's config records":
+    a file the run never saw. It is refused naming the key, the rule (a run writes the path
+    absolute), the value and where it would be read; --data FILE resumes, and writes it back."""
+    data = tmp_path / "d.csv"
+    data.write_text(
+        "x1,x2,y\n" + "".join(f"{i % 7},{i % 3},{i % 7 - i % 3 + 1}\n" for i in range(20))
+    )
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--data", str(data), "--out", str(out)]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["config"]["data"] == str(data)  # what a run writes: absolute
+    saved["config"]["data"] = "x"
+    (out / "config.json").write_text(json.dumps(saved))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    capsys.readouterr()
+    assert main(["linreg", "--resume", "../run", "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets linreg: error: ../run/config.json: its 'config' section's 'data' must be an "
+        "absolute path (a run writes the file it trained on as one), got the string 'x', a "
+        "relative path, which a resume would look for in the current folder, as "
+        f"{tmp_path / 'elsewhere' / 'x'}; write the file's absolute path there, or pass --data "
+        "FILE to resume on that file (its SHA-256 is checked: the same content continues the run, "
+        "without --force)\n"
+    )
+    assert main(["linreg", "--resume", "../run", "--epochs", "2", "--data", "../d.csv"]) == 0
+    assert json.loads((out / "config.json").read_text())["config"]["data"] == str(
+        tmp_path / "elsewhere" / ".." / "d.csv"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "named"),
     [

@@ -284,6 +284,40 @@ def test_a_recorded_data_file_that_is_gone_is_named_as_the_runs(
     check_recorded_data(config, saved, given=set(), run_dir=tmp_path)
 
 
+@pytest.mark.parametrize("written", ["x", "data/d.npz"], ids=["name", "nested"])
+def test_a_relative_data_path_in_config_json_is_refused_naming_the_key_and_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str
+) -> None:
+    """A run writes its data file absolute; "data": "x" by hand was read from the current folder
+    and said as the file the run trained on ("trained on data='/elsewhere/x', as the run's config
+    records"), even found there. It is refused naming the file's key, the rule, the value and
+    where it would be looked for; a data file given to the resume replaces it."""
+    from linearnets.tasks.resume_changes import check_recorded_data
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x").write_bytes(b"")  # found here, still not the run's: refused all the same
+    saved = {"config": {"data": written}, "data_sha256": "a" * 64}
+    config = SoftmaxConfig(data=written, plot="none", device="cpu")
+    run_dir = tmp_path / "run"
+    with pytest.raises(UsageError) as info:
+        check_recorded_data(config, saved, given=set(), run_dir=run_dir)
+    said = (
+        f"{run_dir / 'config.json'}: its 'config' section's 'data' must be an absolute path (a "
+        f"run writes the file it trained on as one), got the string {written!r}, a relative "
+        f"path, which a resume would look for in the current folder, as {config.data}; write the "
+        "file's absolute path there, or pass {} to resume on that file (its SHA-256 is checked: "
+        "the same content continues the run, without {})"
+    )
+    assert str(info.value) == said.format("data=FILE", "force=True")
+    assert one_line(info.value) == said.format("--data FILE", "--force")
+    check_recorded_data(config, saved, given={"data"}, run_dir=run_dir)
+    # the path a run writes, and one from the home folder, are no hand edit to refuse
+    for taken in (str(tmp_path / "x"), "~/x"):
+        monkeypatch.setenv("HOME", str(tmp_path))
+        config = SoftmaxConfig(data=taken, plot="none", device="cpu")
+        check_recorded_data(config, {"config": {"data": taken}}, given=set(), run_dir=run_dir)
+
+
 def _resumed_on(*threads_from: tuple[int, int]) -> dict[str, Any]:
     """config.json of a run started on 1 thread, then resumed on (threads, from_epoch) each."""
     return {

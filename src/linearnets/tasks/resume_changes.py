@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets._fs import sha256_file
+from linearnets._text import json_kind
 from linearnets.config import RESULT_SETTINGS, LinregConfig, SoftmaxConfig
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
@@ -117,25 +118,38 @@ def check_recorded_data(
     given: Collection[str],
     run_dir: Path,
 ) -> None:
-    """Refuse a ``data`` file the run's config names (not the caller) that is no longer there.
+    """Refuse a ``data`` file the run's config names (not the caller) that is no longer there, or
+    that ``config.json`` names by a relative path (a hand edit: a run writes it absolute, and one
+    read from the current folder was said to be the file the run trained on).
 
     A softmax or a linear-regression run's: both record the file's SHA-256 in ``config.json``.
 
     Raises:
         UsageError: naming where the path comes from and the fix, ``data=NEWPATH``.
     """
-    if config.data is None or "data" in given or Path(config.data).is_file():
+    if config.data is None or "data" in given:
         return
     checked = isinstance(saved.get("data_sha256"), str)
+    fix = (
+        " (its SHA-256 is checked: the same content continues the run, without force=True)"
+        if checked
+        else " with force=True (the run recorded no SHA-256 to check the content against)"
+    )
+    section = saved.get("config")
+    written = section.get("data") if isinstance(section, dict) else None
+    if isinstance(written, str) and not (written.startswith("~") or Path(written).is_absolute()):
+        raise UsageError(
+            f"{run_dir / CONFIG_FILE}: its 'config' section's 'data' must be an absolute path (a "
+            f"run writes the file it trained on as one), got {json_kind(written)}, a relative "
+            f"path, which a resume would look for in the current folder, as {config.data}; write "
+            f"the file's absolute path there, or pass data=FILE to resume on that file{fix}"
+        )
+    if Path(config.data).is_file():
+        return
     raise UsageError(
         f"the run in {run_dir} was trained on data={str(config.data)!r}, as the run's config "
-        "records, which does not exist or is not a file now; if the file moved, pass "
-        "data=NEWPATH"
-        + (
-            " (its SHA-256 is checked: the same content continues the run, without force=True)"
-            if checked
-            else " with force=True (the run recorded no SHA-256 to check the content against)"
-        )
+        f"records, which does not exist or is not a file now; if the file moved, pass "
+        f"data=NEWPATH{fix}"
     )
 
 
