@@ -277,6 +277,39 @@ def test_a_model_trained_on_a_data_file_is_refused(
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [(1, "got 1"), (True, "got true"), ("", "got ''"), ([], "got []")],
+    ids=["number", "true", "empty", "array"],
+)
+def test_a_hand_edited_data_value_in_config_json_is_refused_in_the_files_words(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], value: object, got: str
+) -> None:
+    """A "data": 1 by hand was said as "the run ... was trained on --data 1" (true as "--data
+    True"): no file. It is refused as the resumes refuse it, the key, the rule and the value in
+    the file's words, with the fix of a damaged config.json, which predict then follows."""
+    import json
+
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    (run / "config.json").write_text(json.dumps({"config": {"data": value}}))
+    assert main(["predict", str(run), "-n", "2"]) == 2
+    rule = (
+        f"data must be a non-empty path or null, {got}"
+        if value == ""
+        else f"data must be a path (a string) or null, {got}"
+    )
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: {run / 'config.json'}: its 'config' section holds a value no "
+        f"run takes ({rule}); correct it, or delete config.json alone (not the folder), or "
+        "restore it from a copy of the run: the run's weights (model.pt) do not need it, so "
+        "linearnets predict works without it\n"
+    )
+    (run / "config.json").unlink()  # as advised
+    assert main(["predict", str(run), "-n", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == _expected(W, b, 2)[0]
+
+
 @pytest.mark.parametrize("weights", ["missing", "damaged"])
 def test_a_data_file_run_without_sound_weights_is_refused_for_its_data_not_sent_to_resume(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], weights: str

@@ -81,10 +81,11 @@ def load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
     A ``--data`` run is refused before its weights are read: a missing or damaged ``model.pt``
     was sent to a resume "then predict", which refused it for its data.
     """
+    from linearnets.config_values import path_setting
     from linearnets.tasks.resume_settings import refuse_linreg_run
     from linearnets.tasks.softmax import load_trained
     from linearnets.training.checkpoint import CHECKPOINT_FILE
-    from linearnets.training.run_config import read_config
+    from linearnets.training.run_config import bad_config_value, read_config
     from linearnets.training.runs import CONFIG_FILE
 
     try:
@@ -104,6 +105,10 @@ def load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
     config = saved["config"]
     data = config.get("data")
     if data is not None:
+        try:  # "data": 1 by hand was said as "trained on --data 1"
+            path_setting("data", data)
+        except UsageError as exc:
+            raise bad_config_value(run_dir, exc) from None
         raise UsageError(
             f"predict draws Fashion-MNIST test images, but the run in {run_dir} was trained on "
             f"--data {data}; evaluate that model on its own data from Python (linearnets.tasks.softmax."

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
-from linearnets._text import counted, json_kind
+from linearnets._text import counted, in_json_words, json_kind, rule_of
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
@@ -21,6 +21,7 @@ from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
 from linearnets.validation import describe
 
 __all__ = [
+    "bad_config_value",
     "check_resumes",
     "check_world_sizes",
     "checkpoint_epoch",
@@ -85,6 +86,18 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{_config_fix(run_dir, foreign=True)}"
         )
     return data
+
+
+def bad_config_value(run_dir: Path, refusal: Exception) -> UsageError:
+    """Return the refusal of a value in ``run_dir``'s ``config.json`` (its ``config`` section) that
+    a setting's check refused with ``refusal``: its rule in the file's words (``null``, not
+    ``None``), without the check's fix (a keyword's, no help with a file), then the fix fitting
+    the folder (:func:`_config_fix`)."""
+    rule = in_json_words(rule_of(str(refusal)))
+    return UsageError(
+        f"{run_dir / CONFIG_FILE}: its 'config' section holds a value no run takes ({rule}); "
+        f"correct it, or {_config_fix(run_dir)}"
+    )
 
 
 def check_resumes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
