@@ -109,7 +109,8 @@ def test_a_config_survives_its_json_round_trip(tmp_path: Path) -> None:
     assert saved["data"] == str(tmp_path / "d.npz") and saved["out"] == str(tmp_path / "run")
     assert SoftmaxConfig.from_dict(saved) == config
     with pytest.raises(UsageError, match=r"config has settings this linearnets does not know: "
-                       r"'colour', 'momentum'; it was written by another version"):  # fmt: skip
+                       r"'colour', 'momentum'; it was written by another version, or edited "
+                       r"by hand"):  # fmt: skip
         SoftmaxConfig.from_dict({**saved, "momentum": 0.9, "colour": "red"})
     linreg = LinregConfig(data=tmp_path / "d.csv")
     assert json.loads(json.dumps(linreg.to_dict()))["data"] == str(tmp_path / "d.csv")

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import fields
+from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linearnets._text import respelled
 from linearnets.errors import UsageError
 from linearnets.path_checks import check_path
 
@@ -39,8 +41,24 @@ def check_known_settings(config_type: type[Any], data: Mapping[str, Any]) -> Non
     if unknown:
         raise UsageError(
             "config has settings this linearnets does not know: "
-            f"{', '.join(map(repr, unknown))}; it was written by another version"
+            f"{', '.join(_named(key, known) for key in unknown)}; it was written by another "
+            "version, or edited by hand"
         )
+
+
+# other libraries' names for a setting, which no spelling distance finds
+_SYNONYMS = {"learning_rate": "lr", "num_epochs": "epochs", "threads": "num_threads"}
+
+
+def _named(key: str, known: set[str]) -> str:
+    """Return ``key``, quoted, with the setting it most likely meant where there is one: the same
+    name but for blanks or capitals (``'lr '``), or one close in spelling (``'epoch'``)."""
+    fixed = respelled(key, known.__contains__)
+    if fixed is not None:
+        return f"{key!r} ({fixed[0]}: {fixed[1]!r})"
+    close = [_SYNONYMS[key]] if _SYNONYMS.get(key) in known else []
+    close = close or get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    return f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key)
 
 
 def is_device(value: object) -> bool:

@@ -236,9 +236,14 @@ def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_
         (
             "learning_rate",
             0.5,
-            "config has settings this linearnets does not know: 'learning_rate'",
+            "config has settings this linearnets does not know: 'learning_rate' (did you mean "
+            "'lr'?)",
         ),
-        ("lr ", 0.5, "config has settings this linearnets does not know: 'lr '"),
+        (
+            "lr ",
+            0.5,
+            "config has settings this linearnets does not know: 'lr ' (drop the blank: 'lr')",
+        ),
     ],
     ids=["batch_size", "guard", "seed", "impl", "data", "device", "unknown_key", "blank_key"],
 )

@@ -873,9 +873,13 @@ def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     )
 
 
-@pytest.mark.parametrize("key", ["learning_rate", "lr "], ids=["typo", "blank"])
+@pytest.mark.parametrize(
+    ("key", "meant"),
+    [("learning_rate", "(did you mean 'lr'?)"), ("lr ", "(drop the blank: 'lr')")],
+    ids=["typo", "blank"],
+)
 def test_a_config_json_key_that_is_no_setting_is_refused_as_resume_softmax_refuses_it(
-    tmp_path: Path, key: str
+    tmp_path: Path, key: str, meant: str
 ) -> None:
     """A key added by hand that is no setting ("learning_rate", "lr " with a blank) was dropped
     silently: the run resumed with the lr it was trained with. It is refused naming the key,
@@ -889,7 +893,7 @@ def test_a_config_json_key_that_is_no_setting_is_refused_as_resume_softmax_refus
     path.write_text(json.dumps({**saved, "config": {**saved["config"], key: 0.5}}))
     with pytest.raises(UsageError) as linreg:
         resume_linreg(out, epochs=2)
-    rule = f"config has settings this linearnets does not know: {key!r}"
+    rule = f"config has settings this linearnets does not know: {key!r} {meant}"
     assert str(linreg.value) == (
         f"{path}: its 'config' section holds a value no run takes ({rule}); correct it, or put "
         "back the run's config.json from a copy of the run"
