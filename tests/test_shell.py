@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,26 @@ def test_a_pasted_word_gives_the_path_back_to_the_shell_and_to_argparse(name: st
 def test_a_plain_name_stays_as_it_is() -> None:
     assert shell_word("runs/a") == "runs/a"
     assert shell_word(Path("/tmp/-x")) == "/tmp/-x"  # only a leading dash is an option's
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the oracle is bash")
+@pytest.mark.parametrize(
+    ("name", "word"),
+    [("runs/a\nb", r"$'runs/a\nb'"), ("-a\x1bb", r"$'./-a\x1bb'"), ("my\trun", r"$'my\trun'")],
+)
+def test_a_word_with_a_line_break_or_escape_is_one_line_the_shell_reads_back(
+    name: str, word: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """shlex.quote kept a line break inside its quotes: "--resume 'runs/a" and "b'" on two
+    lines of a one-line message. The oracle: bash reads the $'...' word back as the path."""
+    import linearnets._shell as shell
+
+    monkeypatch.setattr(shell.os, "name", "posix")
+    assert shell_word(name) == word
+    out = subprocess.run(
+        ["bash", "-c", f"printf %s {word}"], capture_output=True, check=True
+    ).stdout
+    assert os.fsdecode(out) == (f"./{name}" if name.startswith("-") else name)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,9 @@ made printable."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +21,7 @@ from linearnets._text import (
     printable,
     respelled,
     rule_of,
+    shown_path,
 )
 
 
@@ -46,6 +50,50 @@ def test_printable_escapes_what_a_terminal_would_not_show_as_itself(text: str, s
     assert printable(text) == shown
     assert printable(text).replace("\t", " ").isprintable()
     assert len(printable(text).splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [("runs/my run", "runs/my run"), (Path("/tmp/ü/路径"), "/tmp/ü/路径"),
+     ("a\\nb", "a\\nb"), ("it's", "it's")],  # a backslash and a quote of their own: as they are
+)  # fmt: skip
+def test_an_ordinary_path_is_shown_as_it_is(path: str | Path, shown: str) -> None:
+    assert shown_path(path) == shown
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [("/tmp/a\nb", r"$'/tmp/a\nb'"),
+     ("a\tb\rc", r"$'a\tb\rc'"),
+     (Path("runs/a\x1b[31mb"), r"$'runs/a\x1b[31mb'"),  # no terminal escape gets through
+     ("next\x85line", r"$'next\xc2\x85line'"),  # NEL: its UTF-8 bytes, as in the file's name
+     (os.fsdecode(b"caf\xe9\n"), r"$'caf\xe9\n'"),  # a byte that is not UTF-8: the byte given
+     ("it's\n\\", r"$'it\'s\n\\'")],  # quoted: the quote and the backslash escaped
+)  # fmt: skip
+def test_a_path_a_terminal_would_not_show_is_its_dollar_quoted_word(
+    path: str | Path, shown: str
+) -> None:
+    """A run folder named with a line break printed as two lines ("run folder: /tmp/a", "b"),
+    and one with ESC sent the terminal an escape sequence: shown as the shell's $'...' word."""
+    assert shown_path(path) == shown
+    assert shown_path(path).isprintable()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the oracle is bash")
+@pytest.mark.parametrize(
+    "name",
+    ["a\nb", "a\x1b[31mb", "tab\there", "next\x85line", "it's\n\\x", "café\r",
+     os.fsdecode(b"caf\xe9\n")],
+)  # fmt: skip
+def test_a_dollar_quoted_path_is_read_back_by_the_shell(name: str) -> None:
+    """The oracle: bash reads the word back as the file name's bytes, in any locale."""
+    out = subprocess.run(
+        ["bash", "-c", f"printf %s {shown_path(name)}"],
+        capture_output=True,
+        check=True,
+        env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "")},
+    ).stdout
+    assert out == os.fsencode(name)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ import os
 import re
 import shlex
 
+from linearnets._text import shown_path
+
 __all__ = ["shell_word"]
 
 
@@ -14,17 +16,19 @@ def shell_word(path: str | os.PathLike[str], *, windows: bool | None = None) -> 
     """Return ``path`` quoted for the user's shell, ``-x`` written ``./-x``.
 
     ``Path("./--x")`` prints as ``--x``, which argparse would take for an option, and ``my run``
-    would be two arguments unquoted. A POSIX shell gets ``shlex.quote``'s single quotes; Windows
-    (``windows``, by default where ``os.name == "nt"``), whose cmd.exe takes no single-quoted word
-    to a program, double quotes by the Microsoft C runtime's rules, around any word with a
-    character beyond letters, digits and ``_.:\\/-`` (``&`` ends a command in cmd.exe, ``'`` opens
-    a string in PowerShell). ``%`` (cmd.exe) and ``$`` or a backtick (PowerShell) still expand
-    inside them: rare in a path.
+    would be two arguments unquoted. A POSIX shell gets ``shlex.quote``'s single quotes; a path
+    holding a character a terminal would not show as itself (a line break, ESC), which they would
+    print raw, the ``$'...'`` word of :func:`~linearnets._text.shown_path` (one line, read back
+    as the path by bash, zsh and ksh). Windows (``windows``, by default where
+    ``os.name == "nt"``), whose cmd.exe takes no single-quoted word to a program, double quotes
+    by the Microsoft C runtime's rules, around any word with a character beyond letters, digits
+    and ``_.:\\/-`` (``&`` ends a command in cmd.exe, ``'`` opens a string in PowerShell). ``%``
+    (cmd.exe) and ``$`` or a backtick (PowerShell) still expand inside them: rare in a path.
     """
     text = os.fspath(path)
     word = f"./{text}" if text.startswith("-") else text
     if not (os.name == "nt" if windows is None else windows):
-        return shlex.quote(word)
+        return shlex.quote(word) if word.isprintable() else shown_path(word)
     return word if _WINDOWS_PLAIN.fullmatch(word) else _quote_nt(word)
 
 

@@ -5,6 +5,7 @@ or capitals is respelled."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Sequence
 
@@ -19,6 +20,7 @@ __all__ = [
     "printable",
     "respelled",
     "rule_of",
+    "shown_path",
 ]
 
 _GIB = 2**30  # bytes
@@ -145,3 +147,40 @@ def _escape(char: str) -> str:
     if "\udc80" <= char <= "\udcff":
         return f"\\x{ord(char) - 0xDC00:02x}"
     return char.encode("unicode_escape").decode("ascii")
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """Return ``path`` as a message names it: as it is (``runs/my run``), but where it holds a
+    character a terminal would not show as itself (a line break, a tab, ESC, NEL, a byte that is
+    not UTF-8) as the shell's ``$'...'`` word that gives the path back, each such character by
+    its bytes' escapes (``$'runs/a\\nb'``, ``$'runs/a\\x1b[31m'``): a one-line message stays
+    on one line, no terminal escape gets through, and the path can be pasted into bash or zsh.
+
+    Every path the command line prints goes through it (the files are written at the path as
+    given: only the printing changes).
+    """
+    text = os.fspath(path)
+    if text.isprintable():
+        return text
+    return "$'" + "".join(_shell_escape(char) for char in text) + "'"
+
+
+# what $'...' writes by name (as repr does a line break and a tab), and the two characters it
+# must escape; any other character a terminal would not show is written as its bytes (\x1b)
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", "'": "\\'"}
+
+
+def _shell_escape(char: str) -> str:
+    """Return ``char`` as it is written inside ``$'...'``: as itself where a terminal shows it,
+    else as the bytes it is in a file name (``\\x1b``; NEL, U+0085, as UTF-8's ``\\xc2\\x85``,
+    whatever the shell's locale; a byte that is not UTF-8, read as the surrogate ``\\udc85``, as
+    the byte ``\\x85``)."""
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    if char.isprintable():
+        return char
+    try:
+        raw = os.fsencode(char)
+    except UnicodeEncodeError:  # a lone surrogate no file name's bytes give: as repr writes it
+        return char.encode("unicode_escape").decode("ascii")
+    return "".join(f"\\x{byte:02x}" for byte in raw)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
-from linearnets._text import drop_blanks
+from linearnets._text import drop_blanks, shown_path
 from linearnets.errors import UsageError, UsageTypeError
 
 __all__ = [
@@ -62,7 +62,8 @@ def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
     )
     rest = Path(*path.parts[1:]) if len(path.parts) > 1 else Path()
     fix = f"write the path out in full (e.g. {Path('/home', user or 'me', rest)})"
-    fix += f", or pass ./{path} for a folder named {head} here" if user else ", or set HOME"
+    here = f", or pass {shown_path(f'./{path}')} for a folder named {shown_path(head)} here"
+    fix += here if user else ", or set HOME"
     raise UsageError(
         f"{name} must be a path whose {head} can be expanded, got {str(path)!r}, but {why}; {fix}"
     )
@@ -137,14 +138,17 @@ def link_problem(path: Path) -> str | None:
             os.stat(part)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                return f"{part} is a symbolic link that loops back to itself"
+                return f"{shown_path(part)} is a symbolic link that loops back to itself"
             if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
                 return None  # a folder that cannot be searched: not a link's fault
             try:
                 target = os.readlink(part)
             except OSError:  # replaced meanwhile
-                return f"{part} is a symbolic link to something that does not exist"
-            return f"{part} is a symbolic link to {target}, which does not exist"
+                return f"{shown_path(part)} is a symbolic link to something that does not exist"
+            return (
+                f"{shown_path(part)} is a symbolic link to {shown_path(target)}, which does not "
+                "exist"
+            )
     return None
 
 
@@ -194,7 +198,7 @@ def cannot_search(blocked: tuple[Path, str]) -> str:
     """Return what is wrong with a folder that cannot be searched (:func:`unsearchable_folder`'s),
     e.g. ``/w/data cannot be searched (Permission denied)``."""
     folder, reason = blocked
-    return f"{folder} cannot be searched ({reason})"
+    return f"{shown_path(folder)} cannot be searched ({reason})"
 
 
 def searchable_fix(blocked: tuple[Path, str]) -> str:

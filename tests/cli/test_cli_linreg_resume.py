@@ -633,3 +633,48 @@ def test_results_json_is_the_object_json_prints(
     config = printed["config"]
     assert (config["seed"], config["num_examples"], config["epochs"]) == (5, 100, 1 + resumed)
     assert config["out"] == str(out)  # the folder it trained in (a resume's was null)
+
+
+def test_a_run_folder_named_with_a_line_break_or_escape_is_named_on_one_line(
+    tmp_path: Path,
+) -> None:
+    """``--out $'a\\nb'`` printed "run folder: .../a" and "b" as two lines, and an ESC in the
+    name reached the terminal; errors joined the line break as a blank, naming a folder "a b"
+    (and a --resume command that continued none). Each is named by its $'...' word, which bash
+    reads back as the folder; the files are written at the name given."""
+    out = tmp_path / "a\nb\x1b[31m"
+    word = f"$'{tmp_path}/a\\nb\\x1b[31m'"
+    ln = [sys.executable, "-m", "linearnets"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*ln, *args], capture_output=True, text=True, check=False)
+
+    done = run("linreg", "--epochs", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"run folder: {word}"
+    assert all(line.isprintable() for line in done.stdout.splitlines())
+    assert (out / "results.json").is_file()
+    again = run("linreg", "--epochs", "1", "--out", str(out))
+    assert (again.returncode, again.stderr) == (
+        2,
+        f"linearnets linreg: error: --out {word} already holds a run (it has config.json, "
+        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); continue it with --resume "
+        f"{word}, or pass a new folder\n",
+    )
+    # the --resume it names, pasted into bash, continues that folder
+    resumed = subprocess.run(
+        ["bash", "-c", f"{shlex.join(ln)} linreg --resume {word} --epochs 2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.splitlines()[-1] == f"run folder: {word}"
+    assert json.loads((out / "results.json").read_text())["epochs"] == 2
+    refused = run("predict", str(out))
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        f"linearnets predict: error: the run folder {word} holds a linear-regression run (its "
+        "config.json is of task 'linreg'), not a softmax run; predict draws a 'linearnets "
+        "softmax' run's predictions: pass its folder\n",
+    )

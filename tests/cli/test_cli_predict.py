@@ -877,3 +877,17 @@ def test_weights_gone_while_wrong_found_none_is_refused_and_removes_no_file(
         f"linearnets predict {run} -n 6 --wrong"
     )
     assert out.read_bytes() == b"png"
+
+
+def test_a_figure_named_with_a_line_break_is_named_on_one_line(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The figure line said "figure: .../a" and "b.png", two lines; the figure is written at the
+    name given."""
+    W, b = _write_model(tmp_path / "run")
+    out = tmp_path / "a\nb.png"
+    assert main(["predict", str(tmp_path / "run"), "-n", "3", "--out", str(out)]) == 0
+    lines, correct = _expected(W, b, 3)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [*lines, f"{correct}/3 correct; figure: $'{tmp_path}/a\\nb.png'"]
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -714,3 +714,15 @@ def test_results_json_is_the_object_json_prints_after_a_run_and_a_resume(
         printed = json.loads(capsys.readouterr().out.splitlines()[-1])
         assert json.loads((run / "results.json").read_text()) == printed
         assert printed["run_dir"] == str(run) and printed["epochs"] == epochs
+
+
+def test_a_run_folder_named_with_a_line_break_is_named_on_one_line(
+    tmp_path: Path, npz: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last line said "run folder: .../a" and "b", two lines: the folder is named by its
+    $'...' word, and the run is written at the name given."""
+    run = tmp_path / "a\nb"
+    argv = ["softmax", "--data", str(npz), "--epochs", "1", "--plot", "none", "--out", str(run)]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"run folder: $'{tmp_path}/a\\nb'"
+    assert (run / "results.json").is_file()

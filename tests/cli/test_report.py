@@ -601,3 +601,27 @@ def test_a_character_a_terminal_would_not_show_is_written_as_its_escape(exc: Exc
     line = report.one_line(exc)
     assert line.isprintable() and len(line.splitlines()) == 1
     assert any(escape in line for escape in (r"a\x0bb", r"a\x85b", r"a\x1bb")), line
+
+
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [(UsageError("out='runs/a\\nb' already holds a run; continue it with "
+                 "linearnets.resume_linreg('runs/a\\nb'), or pass a new folder"),
+      r"--out $'runs/a\nb' already holds a run; continue it with --resume $'runs/a\nb', or "
+      "pass a new folder"),
+     (UsageError("epochs must be 3, got 2 with data='d\\x1b[2J.npz'"),
+      r"--epochs must be 3, got 2 with --data $'d\x1b[2J.npz'")],
+)  # fmt: skip
+def test_a_path_read_back_from_its_repr_is_named_as_its_dollar_quoted_word(
+    exc: Exception, line: str
+) -> None:
+    """``out='runs/a\\nb'`` was read back to the path and printed raw: its line break, joined
+    as a blank, named "runs/a b", and so did the --resume command to paste."""
+    assert report.one_line(exc) == line
+
+
+def test_resume_advice_names_a_folder_with_a_line_break_on_one_line() -> None:
+    assert report.resume_advice("linearnets softmax", Path("runs/a\nb"), 3) == (
+        r"the checkpoint of epoch 3 is kept in $'runs/a\nb'; continue it with: "
+        r"linearnets softmax --resume $'runs/a\nb'"
+    )

@@ -9,6 +9,7 @@ import ast
 import re
 
 from linearnets._shell import shell_word
+from linearnets._text import shown_path
 
 __all__ = ["cli_spelling", "cli_words"]
 
@@ -146,14 +147,15 @@ def cli_words(text: str) -> str:
 
 def _cli_value(literal: str) -> str:
     """Return a setting's value written in Python (``'d.npz'``, ``None``, ``0.1``) as the option
-    takes it: ``d.npz``, ``none``, ``0.1`` (a number as the message wrote it)."""
+    takes it: ``d.npz``, ``none``, ``0.1`` (a number as the message wrote it; a string a
+    terminal would not show as itself, ``'a\\nb'``, as its ``$'a\\nb'``)."""
     try:
         value = ast.literal_eval(literal)
     except (SyntaxError, ValueError):  # no literal Python reads back: left as written
         return literal
     if value is None:
         return "none"
-    return _not_an_option(value) if isinstance(value, str) else literal
+    return shown_path(_not_an_option(value)) if isinstance(value, str) else literal
 
 
 def _option_value(name: str, literal: str, meaning: str | None) -> str:
@@ -219,7 +221,8 @@ def _resume_command(match: re.Match[str]) -> str:
 def _leading(match: re.Match[str]) -> str:
     """``out='runs/a'`` opening a message: the option and the value as given, unquoted."""
     try:  # the value as given, unquoted, as the option printed it
-        return f"{_OPTIONS[match[1]]} {_not_an_option(str(ast.literal_eval(match[2])))}"
+        path = _not_an_option(str(ast.literal_eval(match[2])))
+        return f"{_OPTIONS[match[1]]} {shown_path(path)}"
     except (SyntaxError, ValueError):
         return match[0]
 

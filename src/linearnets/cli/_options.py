@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import blanks_problem
 
@@ -240,7 +241,8 @@ def check_resume_options(args: argparse.Namespace) -> None:
     """Refuse --out with --resume (the run continues in its folder) and --force without it."""
     if args.resume is not None and args.out is not None:
         raise UsageError(
-            f"--out cannot be combined with --resume: the run continues in {args.resume}; drop --out"
+            "--out cannot be combined with --resume: the run continues in "
+            f"{shown_path(args.resume)}; drop --out"
         )
     if args.force and args.resume is None:
         raise UsageError("--force only applies with --resume RUN_DIR; drop --force")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linearnets._text import shown_path
 from linearnets.errors import CheckpointError, UsageError
 
 if TYPE_CHECKING:
@@ -110,9 +111,9 @@ def load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
         except UsageError as exc:
             raise bad_config_value(run_dir, exc) from None
         raise UsageError(
-            f"predict draws Fashion-MNIST test images, but the run in {run_dir} was trained on "
-            f"--data {data}; evaluate that model on its own data from Python (linearnets.tasks.softmax."
-            "load_trained)"
+            f"predict draws Fashion-MNIST test images, but the run in {shown_path(run_dir)} was "
+            f"trained on --data {shown_path(str(data))}; evaluate that model on its own data from "
+            "Python (linearnets.tasks.softmax.load_trained)"
         )
     net, meta = load_trained(run_dir)
     _check_fits_fashion_mnist(run_dir, meta)
@@ -190,8 +191,8 @@ def _check_fits_fashion_mnist(run_dir: Path, meta: dict[str, Any]) -> None:
     side = meta.get("resize") or 28
     if meta["num_inputs"] != side * side or meta["num_outputs"] != 10:
         raise CheckpointError(
-            f"{run_dir / WEIGHTS_FILE} holds a model of {meta['num_inputs']} inputs and "
-            f"{meta['num_outputs']} outputs (resize={meta.get('resize')!r}), but predict needs "
+            f"{shown_path(run_dir / WEIGHTS_FILE)} holds a model of {meta['num_inputs']} inputs "
+            f"and {meta['num_outputs']} outputs (resize={meta.get('resize')!r}), but predict needs "
             f"{side * side} for Fashion-MNIST's {side}×{side} images and 10 for its classes; it "
             "was trained on other data (--data), or the file is damaged: re-run training to "
             "recreate it"
@@ -199,7 +200,8 @@ def _check_fits_fashion_mnist(run_dir: Path, meta: dict[str, Any]) -> None:
     classes = meta.get("classes")
     if classes is not None and list(classes) != list(TEXT_LABELS):
         raise UsageError(
-            f"predict draws Fashion-MNIST test images, but the model in {run_dir} was trained on "
-            f"other classes ({', '.join(map(str, list(classes)[:4]))}, ...): --data; evaluate "
-            "that model on its own data from Python (linearnets.tasks.softmax.load_trained)"
+            f"predict draws Fashion-MNIST test images, but the model in {shown_path(run_dir)} was "
+            f"trained on other classes ({', '.join(map(str, list(classes)[:4]))}, ...): --data; "
+            "evaluate that model on its own data from Python "
+            "(linearnets.tasks.softmax.load_trained)"
         )

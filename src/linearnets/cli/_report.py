@@ -13,7 +13,7 @@ from typing import Any
 
 from linearnets._shell import shell_word
 from linearnets._signals import first_signal
-from linearnets._text import printable
+from linearnets._text import printable, shown_path
 from linearnets.cli._cli_words import cli_spelling, cli_words
 from linearnets.errors import LinearnetsError, UsageError
 
@@ -119,7 +119,10 @@ def resume_advice(command: str, run_dir: Any, epoch: int | None, *, launched: st
     """
     again = f"{command} --resume {shell_word(run_dir)}{launched}"
     if epoch:
-        return f"the checkpoint of epoch {epoch} is kept in {run_dir}; continue it with: {again}"
+        return (
+            f"the checkpoint of epoch {epoch} is kept in {shown_path(run_dir)}; continue it with: "
+            f"{again}"
+        )
     return f"no epoch had finished; start it over with: {again}"
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
 from linearnets._signals import first_signal, held_signals
+from linearnets._text import shown_path
 from linearnets.cli._options import (
     add_resume_options,
     check_resume_options,
@@ -199,7 +200,7 @@ def _print_results(result: LinregResult, *, as_json: bool) -> None:
         print(f"data: {result.data_source}")  # as softmax names its file; synthetic: the truth
     _print_errors(result)
     if result.run_dir is not None:
-        print(f"run folder: {result.run_dir}")  # as softmax's last line names its own
+        print(f"run folder: {shown_path(result.run_dir)}")  # as softmax's last line names its own
     if as_json:  # results.json's object, as softmax prints its own
         print(dumps_strict(result.summary()))
 
@@ -223,8 +224,8 @@ class LinregInterrupted(KeyboardInterrupt):
         stop = f"interrupted by {first_signal(self)}"
         if self.resume is not None:
             return (
-                f"{stop} before the resume trained; the run is as it was: resume {self.resume} "
-                "with the same command"
+                f"{stop} before the resume trained; the run is as it was: resume "
+                f"{shown_path(str(self.resume))} with the same command"
             )
         if self.out is not None:
             return (

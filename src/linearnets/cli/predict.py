@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linearnets._text import shown_path
 from linearnets.cli._options import (
     add_data_dir_option,
     add_lang_option,
@@ -124,8 +125,8 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
         "--out",
         out,
         own=run_dir / name,
-        fix=f"leave out --out to draw into {run_dir / name}, or pass a file outside the run "
-        f"folder, e.g. --out {name}",
+        fix=f"leave out --out to draw into {shown_path(run_dir / name)}, or pass a file outside "
+        f"the run folder, e.g. --out {name}",
     )
     matplotlib_module()  # a bad MPLBACKEND is named before the model and the images are read
     return out
@@ -162,7 +163,7 @@ def _print_predictions(net: Any, test_iter: ArrayLoader, out: Path, *, lang: str
     ):
         print(f"{_right_aligned(true, 12)} -> {guess}{'' if true == guess else '   (wrong)'}")
     correct = int((pred == y).sum())
-    print(f"{correct}/{len(y)} correct; figure: {out}")
+    print(f"{correct}/{len(y)} correct; figure: {shown_path(out)}")
 
 
 def _draw_mistakes(
@@ -212,9 +213,14 @@ def _draw_mistakes(
     if not shown:
         print(f"none of the {total} test images wrong: nothing to draw, no figure written")
     elif shown < args.n:
-        print(f"only {wrong} of {total} test images wrong, fewer than -n {args.n}; figure: {out}")
+        print(
+            f"only {wrong} of {total} test images wrong, fewer than -n {args.n}; figure: "
+            f"{shown_path(out)}"
+        )
     else:
-        print(f"the first {shown} of {wrong} wrong in {total} test images; figure: {out}")
+        print(
+            f"the first {shown} of {wrong} wrong in {total} test images; figure: {shown_path(out)}"
+        )
 
 
 def _whole_set_batch(resize: int | None) -> int:

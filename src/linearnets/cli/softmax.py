@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from linearnets._json import dumps_strict
 from linearnets._signals import first_signal, held_signals
+from linearnets._text import shown_path
 from linearnets.cli import _ranks
 from linearnets.cli._options import (
     NO_RESIZE,
@@ -257,7 +258,7 @@ class StoppedBeforeTraining(KeyboardInterrupt):
         # not "nothing was trained": the run may hold every epoch, and lack only its final files
         return (
             f"interrupted by {self.signal_name} before the resume trained; the run is as it was: "
-            f"resume {self.run_dir} with the same command"
+            f"resume {shown_path(self.run_dir)} with the same command"
         )
 
 
@@ -280,7 +281,7 @@ def _print_summary(result: SoftmaxResult, dist: DistContext, *, as_json: bool) -
             f"hardest class{'es' if len(hardest) > 1 else ''} (test accuracy): "
             + ", ".join(f"{name} {acc:.3f}" for name, acc in hardest)
         )
-    print(f"run folder: {result.run_dir}")
+    print(f"run folder: {shown_path(result.run_dir)}")
     if as_json:
         print(dumps_strict(summary))
 

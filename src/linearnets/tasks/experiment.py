@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from linearnets._fs import sha256_file
+from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
 from linearnets.errors import DatasetError, DataWarning, UsageError, UsageTypeError
@@ -225,7 +226,7 @@ def _load_file(config: SoftmaxConfig, path: Path) -> _Data:
         arrays.y_test,
         [str(c) for c in range(arrays.num_classes)],
         arrays.num_features,
-        f"{path} ({arrays.X.shape[0]} examples, {arrays.num_features} features, "
+        f"{shown_path(path)} ({arrays.X.shape[0]} examples, {arrays.num_features} features, "
         f"{arrays.num_classes} classes, {tests})",
         sha256=sha256_file(path),
         feature_scale=_largest_magnitude(arrays.X),

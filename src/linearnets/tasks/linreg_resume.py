@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._signals import held_signals
-from linearnets._text import in_json_words, rule_of
+from linearnets._text import in_json_words, rule_of, shown_path
 from linearnets.config import LinregConfig
 from linearnets.config_values import check_known_settings
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
@@ -154,9 +154,9 @@ def _resume(
     ckpt = load_checkpoint(path) if path.exists() or path.is_symlink() else None
     if ckpt is None and (run_dir / RESULTS_FILE).exists() and not force:
         raise CheckpointError(
-            f"checkpoint {path} does not exist, but {RESULTS_FILE} does: the run finished, and "
-            "training it further needs its checkpoint; put the checkpoint back, or pass "
-            "force=True to start the run over, replacing its metrics and results"
+            f"checkpoint {shown_path(path)} does not exist, but {RESULTS_FILE} does: the run "
+            "finished, and training it further needs its checkpoint; put the checkpoint back, or "
+            "pass force=True to start the run over, replacing its metrics and results"
         )
     # a file moved away is told as resume_softmax tells it: the path is the run's, not the caller's
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
@@ -167,9 +167,9 @@ def _resume(
     if changed and not force:
         raise UsageError(
             "; ".join(_clauses(old, new, changed))
-            + f": the run in {run_dir} was trained with the first, and a changed setting changes "
-            "its result; leave it out to resume the run as it was, or pass force=True to continue "
-            "with it"
+            + f": the run in {shown_path(run_dir)} was trained with the first, and a changed "
+            "setting changes its result; leave it out to resume the run as it was, or pass "
+            "force=True to continue with it"
         )
     if ckpt is not None:
         _check_epochs_left(run_dir, ckpt.epoch, new, given="epochs" in overrides)
@@ -195,8 +195,8 @@ def _saved(run_dir: Path) -> dict[str, Any]:
     path = run_dir / CONFIG_FILE
     if not run_dir.is_dir():
         raise UsageError(
-            f"the run folder {run_dir} does not exist or is not a folder; pass the folder a run "
-            "kept with out=DIR"
+            f"the run folder {shown_path(run_dir)} does not exist or is not a folder; pass the "
+            "folder a run kept with out=DIR"
         )
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
@@ -204,23 +204,26 @@ def _saved(run_dir: Path) -> dict[str, Any]:
         raise UsageError(_without_config(run_dir)) from None
     except (OSError, ValueError) as exc:
         raise UsageError(
-            f"{path} cannot be read ({type(exc).__name__}: {exc}); put the run's {CONFIG_FILE} "
-            "back, or start a new run"
+            f"{shown_path(path)} cannot be read ({type(exc).__name__}: {exc}); put the run's "
+            f"{CONFIG_FILE} back, or start a new run"
         ) from None
     if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict):
-        raise UsageError(f"{path} holds no run config; put the run's {CONFIG_FILE} back")
+        raise UsageError(
+            f"{shown_path(path)} holds no run config; put the run's {CONFIG_FILE} back"
+        )
     task = saved.get("task")
     if task is None:  # a softmax run's config.json names no task
         raise UsageError(
-            f"the run folder {run_dir} holds no linear-regression run (its {CONFIG_FILE} is of a "
-            f"softmax run); resume it with: linearnets.resume_softmax({str(run_dir)!r})"
+            f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
+            f"{CONFIG_FILE} is of a softmax run); resume it with: "
+            f"linearnets.resume_softmax({str(run_dir)!r})"
         )
     if task != TASK:  # no run writes it: a hand edit, or another tool's file
         raise UsageError(
-            f"the run folder {run_dir} holds no linear-regression run (its {CONFIG_FILE} is for a "
-            f"run of task {describe(task)}, not linear regression); a softmax run resumes with: "
-            f"linearnets.resume_softmax({str(run_dir)!r}); a linear-regression run's "
-            f"{CONFIG_FILE} names task {TASK!r}: correct it"
+            f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
+            f"{CONFIG_FILE} is for a run of task {describe(task)}, not linear regression); a "
+            f"softmax run resumes with: linearnets.resume_softmax({str(run_dir)!r}); a "
+            f"linear-regression run's {CONFIG_FILE} names task {TASK!r}: correct it"
         )
     # no checkpoint holds a linear-regression run's config.json to rebuild it from
     check_resumes(saved, path, rebuilt=f"put back the run's {CONFIG_FILE} from a copy of the run")
@@ -234,19 +237,20 @@ def _without_config(run_dir: Path) -> str:
         ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
     except (CheckpointError, OSError):  # none, or none usable: nothing here tells of a run
         return (
-            f"the run folder {run_dir} holds no {CONFIG_FILE}, so it holds no run; pass the "
-            "folder a run kept with out=DIR"
+            f"the run folder {shown_path(run_dir)} holds no {CONFIG_FILE}, so it holds no run; "
+            "pass the folder a run kept with out=DIR"
         )
     if ckpt.extra.get("task") != TASK:  # resume_softmax rebuilds its config.json from it
         return (
-            f"the run folder {run_dir} holds no linear-regression run (its {CHECKPOINT_FILE} is "
-            f"of a softmax run); resume it with: linearnets.resume_softmax({str(run_dir)!r})"
+            f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
+            f"{CHECKPOINT_FILE} is of a softmax run); resume it with: "
+            f"linearnets.resume_softmax({str(run_dir)!r})"
         )
     # as resume_softmax refuses this folder: the resume reads the run's settings from config.json
     return (
-        f"the run folder {run_dir} holds a linear-regression run's {CHECKPOINT_FILE} (epoch "
-        f"{ckpt.epoch}) but not its {CONFIG_FILE}, which holds the settings the resume needs; "
-        f"put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
+        f"the run folder {shown_path(run_dir)} holds a linear-regression run's {CHECKPOINT_FILE} "
+        f"(epoch {ckpt.epoch}) but not its {CONFIG_FILE}, which holds the settings the resume "
+        f"needs; put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
         f"linearnets.resume_linreg({str(run_dir)!r})"
     )
 
@@ -287,8 +291,9 @@ def _replaced(
             # values as the file writes them (null, not None)
             rule = in_json_words(rule_of(str(exc)))
             raise UsageError(
-                f"{run_dir / CONFIG_FILE}: its 'config' section holds a value no run takes "
-                f"({rule}); correct it, or put back the run's {CONFIG_FILE} from a copy of the run"
+                f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run "
+                f"takes ({rule}); correct it, or put back the run's {CONFIG_FILE} from a copy of "
+                "the run"
             ) from None
         raise
 
@@ -302,8 +307,8 @@ def _refuse_synthetic_settings(changes: dict[str, Any], data: Path, run_dir: Pat
         named = " and ".join(given)
         raise UsageError(
             f"{named} {'sets' if len(given) == 1 else 'set'} the synthetic data, but the run in "
-            f"{run_dir} was trained on data={str(data)!r} (the file decides the examples); "
-            f"leave {named} out to resume it on that file"
+            f"{shown_path(run_dir)} was trained on data={str(data)!r} (the file decides the "
+            f"examples); leave {named} out to resume it on that file"
         )
 
 
@@ -359,6 +364,7 @@ def _check_epochs_left(run_dir: Path, done: int, new: LinregConfig, *, given: bo
     if done > new.epochs or (done == new.epochs and finished):
         own = "" if given else ", the run's own (none was given)"
         raise UsageError(
-            f"epochs must be more than the epochs the run in {run_dir} already finished ({done}), "
-            f"got {new.epochs}{own}; pass e.g. epochs={done + 5} to train further"
+            f"epochs must be more than the epochs the run in {shown_path(run_dir)} already "
+            f"finished ({done}), got {new.epochs}{own}; pass e.g. epochs={done + 5} to train "
+            "further"
         )

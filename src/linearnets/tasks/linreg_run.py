@@ -21,6 +21,7 @@ import torch
 
 from linearnets import _fs
 from linearnets._signals import held_signals, sigterm_as_keyboard_interrupt
+from linearnets._text import shown_path
 from linearnets.config import LinregConfig
 from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
@@ -239,7 +240,7 @@ def _restore(setup: LinregSetup, ckpt: Checkpoint, guard: DivergenceGuard | None
     except (RuntimeError, KeyError, TypeError, ValueError, UsageError) as exc:
         reason = " ".join(str(exc).split())[:200]
         raise CheckpointError(
-            f"checkpoint {ckpt.path} holds states this run cannot take "
+            f"checkpoint {shown_path(ckpt.path)} holds states this run cannot take "
             f"({type(exc).__name__}: {reason}): it is damaged, or from a run of another model "
             f"shape; {restore_hint(ckpt.path)}"
         ) from None

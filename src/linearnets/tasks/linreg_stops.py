@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from linearnets._signals import first_signal
+from linearnets._text import shown_path
 from linearnets.errors import DivergenceError
 from linearnets.training.guard_messages import smaller_lr
 from linearnets.training.interrupt import TrainingInterrupted, stop_behind
@@ -20,7 +21,7 @@ __all__ = ["diverged", "name_resume", "stop_named"]
 
 def diverged(exc: DivergenceError, run_dir: Path, kept: int, lr: float) -> DivergenceError:
     """Return ``exc`` naming the checkpoint kept and the resume that continues it with a smaller lr."""
-    where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
+    where = f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}"
     if exc.resumable:  # else the checkpoint's own weights give the loss: the message said so
         where += (
             " (continue it with a smaller lr: "

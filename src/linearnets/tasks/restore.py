@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError
 from linearnets.tasks.experiment import Experiment
@@ -42,10 +43,10 @@ def restore_states(
     except (AttributeError, IndexError, KeyError, RuntimeError, TypeError, ValueError) as exc:
         # the model state fits (checked above): the optimizer's or a generator's state is damaged
         raise CheckpointError(
-            f"checkpoint {ckpt.path} is damaged: its optimizer or generator states do not fit this "
-            f"run ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); restore "
-            f"{CHECKPOINT_FILE} from a copy of the run, or delete it and resume with force=True "
-            "to start the run over"
+            f"checkpoint {shown_path(ckpt.path)} is damaged: its optimizer or generator states do "
+            f"not fit this run ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); restore "
+            f"{CHECKPOINT_FILE} from a copy of the run, or delete it and resume with force=True to "
+            "start the run over"
         ) from None
     updater = exp.setup.updater
     for group in updater.param_groups:  # the new lr, when forced (the scratch SGD's lr reads it)
@@ -66,7 +67,7 @@ def _check_model_state(ckpt: Checkpoint, state: dict[str, torch.Tensor], exp: Ex
     for name, shape in wanted.items():
         if found[name] != shape:
             raise CheckpointError(
-                f"checkpoint {ckpt.path} holds model weights that do not fit this run: "
+                f"checkpoint {shown_path(ckpt.path)} holds model weights that do not fit this run: "
                 f"{name!r} has shape {found[name]}, this run's model needs {shape}, so they were "
                 "trained on other data or another image size; resume with the run's own --data "
                 "and --resize, or start a new run"

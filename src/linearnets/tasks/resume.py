@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.device import resolve_device
 from linearnets.errors import (
@@ -248,10 +249,10 @@ def _check_nothing_lost(run_dir: Path, *, force: bool) -> None:
     logged epochs: its checkpoint went missing, and starting over would throw that work away."""
     if (run_dir / WEIGHTS_FILE).exists() and not force:
         raise CheckpointError(
-            f"checkpoint {run_dir / CHECKPOINT_FILE} does not exist, but the trained weights "
-            f"{WEIGHTS_FILE} do: the run finished, and training it further needs its checkpoint; "
-            "put the checkpoint back, or pass --force (force=True) to start the run over, "
-            "replacing its weights and metrics"
+            f"checkpoint {shown_path(run_dir / CHECKPOINT_FILE)} does not exist, but the trained "
+            f"weights {WEIGHTS_FILE} do: the run finished, and training it further needs its "
+            "checkpoint; put the checkpoint back, or pass --force (force=True) to start the run "
+            "over, replacing its weights and metrics"
         )
     check_logged_epochs(run_dir, force=force)
 
@@ -268,7 +269,9 @@ def _start_over(
     try:
         old = SoftmaxConfig.from_dict(saved.get("config", {}), check_batch=False)
     except (UsageError, TypeError) as exc:
-        raise UsageError(f"{run_dir / CONFIG_FILE} holds an unusable config: {exc}") from None
+        raise UsageError(
+            f"{shown_path(run_dir / CONFIG_FILE)} holds an unusable config: {exc}"
+        ) from None
     new = resumed_config(old, overrides, run_dir, saved=saved)
     check_recorded_data(new, saved, given=overrides, run_dir=run_dir)
     exp = prepare(new, dist=dist)

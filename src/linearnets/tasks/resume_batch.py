@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import gib_past
+from linearnets._text import gib_past, shown_path
 from linearnets.config_checks import (
     MAX_BATCH_BYTES,
     BatchBytesError,
@@ -66,9 +66,9 @@ def batch_refused(
     if ran is not None and ran >= needed:  # the processes it ran in each held a share
         more = f"as many processes as it ran in (torchrun --nproc_per_node={ran})"
     return UsageError(
-        f"the run in {run_dir} trains with batch_size={batch_size} at resize={resize}, {held}; "
-        f"resume it under torchrun with {more}, or pass {most} with force=True (a new batch size "
-        "changes its result)"
+        f"the run in {shown_path(run_dir)} trains with batch_size={batch_size} at resize={resize}, "
+        f"{held}; resume it under torchrun with {more}, or pass {most} with force=True (a new "
+        "batch size changes its result)"
     )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets._fs import sha256_file
-from linearnets._text import json_kind
+from linearnets._text import json_kind, shown_path
 from linearnets.config import RESULT_SETTINGS, LinregConfig, SoftmaxConfig
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
@@ -139,16 +139,17 @@ def check_recorded_data(
     written = section.get("data") if isinstance(section, dict) else None
     if isinstance(written, str) and not (written.startswith("~") or Path(written).is_absolute()):
         raise UsageError(
-            f"{run_dir / CONFIG_FILE}: its 'config' section's 'data' must be an absolute path (a "
-            f"run writes the file it trained on as one), got {json_kind(written)}, a relative "
-            f"path, which a resume would look for in the current folder, as {config.data}; write "
-            f"the file's absolute path there, or pass data=FILE to resume on that file{fix}"
+            f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section's 'data' must be an "
+            "absolute path (a run writes the file it trained on as one), got "
+            f"{json_kind(written)}, a relative path, which a resume would look for in the current "
+            f"folder, as {shown_path(config.data)}; write the file's absolute path there, or pass "
+            f"data=FILE to resume on that file{fix}"
         )
     if Path(config.data).is_file():
         return
     raise UsageError(
-        f"the run in {run_dir} was trained on data={str(config.data)!r}, as the run's config "
-        f"records, which does not exist or is not a file now; if the file moved, pass "
+        f"the run in {shown_path(run_dir)} was trained on data={str(config.data)!r}, as the run's "
+        "config records, which does not exist or is not a file now; if the file moved, pass "
         f"data=NEWPATH{fix}"
     )
 
@@ -166,9 +167,9 @@ def data_change(
         return None
     if not force:
         raise UsageError(
-            f"data={str(exp.config.data)!r} changed since the run in {run_dir} started (SHA-256 "
-            f"{was[:12]}… then, {exp.data_sha256[:12]}… now), which would change its result; "
-            "put the original file back, or pass force=True to continue on the new content"
+            f"data={str(exp.config.data)!r} changed since the run in {shown_path(run_dir)} started "
+            f"(SHA-256 {was[:12]}… then, {exp.data_sha256[:12]}… now), which would change its "
+            "result; put the original file back, or pass force=True to continue on the new content"
         )
     return was, exp.data_sha256
 
@@ -240,14 +241,14 @@ def differences(
     asked = [k for k in keys if k in given]
     if asked:
         changes = "; ".join(f"{k} changed from {_shown(k, old)} to {_shown(k, new)}" for k in asked)
-        parts.append(f"{changes} since the run in {run_dir} started")
+        parts.append(f"{changes} since the run in {shown_path(run_dir)} started")
     found = [k for k in keys if k not in given]
     if found:
         was = " and ".join(f"{k}={_shown(k, old)}" for k in found)
         now = " and ".join(f"{k}={_shown(k, new)}" for k in found)
         parts.append(
-            f"{run_dir / CHECKPOINT_FILE} was trained with {was}, but {run_dir / CONFIG_FILE} "
-            f"asks for {now} (a checkpoint from another run?)"
+            f"{shown_path(run_dir / CHECKPOINT_FILE)} was trained with {was}, but "
+            f"{shown_path(run_dir / CONFIG_FILE)} asks for {now} (a checkpoint from another run?)"
         )
     return "; ".join(parts)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
-from linearnets._text import and_list
+from linearnets._text import and_list, shown_path
 from linearnets._warn import warn
 from linearnets.errors import ResumeWarning, UsageError
 from linearnets.tasks.experiment import Experiment
@@ -87,8 +87,8 @@ def _check_replaceable(run_dir: Path) -> None:
         if path.is_dir() and not path.is_symlink():
             raise UsageError(
                 f"linearnets.resume_softmax({str(run_dir)!r}): the run folder holds a folder "
-                f"{path} where the run keeps a file, which resuming replaces; move that folder "
-                "out of the run folder, then resume"
+                f"{shown_path(path)} where the run keeps a file, which resuming replaces; move "
+                "that folder out of the run folder, then resume"
             )
 
 
@@ -112,9 +112,9 @@ def drop_final_outputs(run_dir: Path) -> None:
             f"linearnets predict {shell_word(run_dir)} {figure.options}" for figure in removed
         )
         warn(
-            f"removed {and_list(names)} from "
-            f"{run_dir}: linearnets predict drew {them} from the weights before this resume (an "
-            f"older model than the run's); once the run ends, draw {them} again with: {again}",
+            f"removed {and_list(names)} from {shown_path(run_dir)}: linearnets predict drew {them} "
+            "from the weights before this resume (an older model than the run's); once the run "
+            f"ends, draw {them} again with: {again}",
             ResumeWarning,
         )
 

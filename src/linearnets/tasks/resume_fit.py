@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._fs import sha256_file
+from linearnets._text import shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import DataWarning, UsageError
 from linearnets.tasks.resume_changes import OPTIONS, differences
@@ -102,10 +103,11 @@ def _check_content_fits(
     if wanted is None or wanted == trained:
         return  # the same shape: data_change refuses new content unless forced
     change = (
-        f"changed since the run in {run_dir} started (SHA-256 {was[:12]}… then, {now[:12]}… now)"
+        f"changed since the run in {shown_path(run_dir)} started (SHA-256 {was[:12]}… then, "
+        f"{now[:12]}… now)"
         if isinstance(was, str) and now is not None
-        else f"holds other data than the run in {run_dir} was trained on (the run recorded no "
-        f"SHA-256 of it; or {CHECKPOINT_FILE} is another run's)"
+        else f"holds other data than the run in {shown_path(run_dir)} was trained on (the run "
+        f"recorded no SHA-256 of it; or {CHECKPOINT_FILE} is another run's)"
     )
     raise UsageError(
         f"data={str(config.data)!r} {change}: the model would take {wanted[0]} inputs into "

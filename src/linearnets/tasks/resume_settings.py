@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import counted, in_json_words, rule_of
+from linearnets._text import counted, in_json_words, rule_of, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError
 from linearnets.errors import CheckpointError, UsageError
@@ -93,8 +93,8 @@ def refuse_linreg_run(
 
     if saved.get("task") == LINREG:
         raise UsageError(
-            f"the run folder {run_dir} holds a linear-regression run (its {source} is of "
-            f"task {LINREG!r}), not a softmax run; {fix}"
+            f"the run folder {shown_path(run_dir)} holds a linear-regression run (its {source} is "
+            f"of task {LINREG!r}), not a softmax run; {fix}"
         )
 
 
@@ -119,8 +119,8 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
             else " (the run has no checkpoint yet to rebuild the file from)"
         )
         raise UsageError(
-            f"{run_dir / CONFIG_FILE}: its 'config' section holds a value no run takes ({rule}); "
-            f"correct it{fix}"
+            f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run takes "
+            f"({rule}); correct it{fix}"
         ) from None
 
 
@@ -175,9 +175,8 @@ def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
 def _unusable_checkpoint_config(path: Path, exc: Exception) -> CheckpointError:
     """Return the error for a checkpoint at ``path`` whose config ``SoftmaxConfig`` refused."""
     return CheckpointError(
-        f"checkpoint {path} holds an unusable config: {exc}; restore {CHECKPOINT_FILE} "
-        "from a copy of the run, or delete it and resume with force=True to start the run "
-        "over"
+        f"checkpoint {shown_path(path)} holds an unusable config: {exc}; restore {CHECKPOINT_FILE} "
+        "from a copy of the run, or delete it and resume with force=True to start the run over"
     )
 
 
@@ -194,7 +193,7 @@ def check_logged_epochs(run_dir: Path, *, force: bool) -> None:
     # checkpoint went missing, and starting over would throw that work away
     if done and not force:
         raise CheckpointError(
-            f"the run in {run_dir} logged {counted(done, 'finished epoch')} in "
+            f"the run in {shown_path(run_dir)} logged {counted(done, 'finished epoch')} in "
             f"metrics.jsonl but has no {CHECKPOINT_FILE} to continue from; put the checkpoint "
             "back, or pass force=True to start the run over, replacing its metrics"
         )
@@ -226,7 +225,7 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
         if not finished:  # its own epoch count ends the run there: the weights and reports written
             rule, fix = "at least", f"{fix}, or pass epochs={epoch} to end the run there"
         raise UsageError(
-            f"epochs must be {rule} the epochs the run in {run_dir} already finished "
+            f"epochs must be {rule} the epochs the run in {shown_path(run_dir)} already finished "
             f"({epoch}), got {new.epochs}{own}; {fix}"
         )
 

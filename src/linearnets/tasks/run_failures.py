@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
+from linearnets._text import shown_path
 from linearnets.errors import DivergenceError
 from linearnets.tasks.experiment import Experiment
 from linearnets.tasks.resume_advice import checkpoint_epoch, launched_again
@@ -42,10 +43,11 @@ def diverged(
                 f"{smaller}){again}"
             )
     elif not exc.resumable:  # the checkpoint's own weights give the loss: the message said so
-        where = f"the checkpoint of epoch {kept} is kept in {run_dir}"
+        where = f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}"
     else:
         where = (
-            f"the checkpoint of epoch {kept} is kept in {run_dir} (continue it with a smaller lr: "
+            f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)} (continue it with a "
+            "smaller lr: "
             # the Python call; the command line prints it as --resume DIR --lr LR --force, the
             # folder quoted for the shell, as the interrupt's message does ("my run" is one argument)
             f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True){again})"
@@ -95,18 +97,20 @@ def peer_lost(
     """
     if complete and exp.dist.is_main:
         return PeerLostError(
-            f"another process of the data-parallel run stopped after the last epoch (lost "
+            "another process of the data-parallel run stopped after the last epoch (lost "
             f"connection: {reason}); the run is complete, its weights and results written in "
-            f"{run_dir}"
+            f"{shown_path(run_dir)}"
         )
     # the Python call; the command line prints it as --resume DIR, as for an interrupt; then by
     # torchrun, or started by hand (or by the user's own code: mp.spawn)
     again = f"linearnets.resume_softmax({str(run_dir)!r}){launched_again(exp)}"
     kept = checkpoint.last_epoch or start_epoch
     if not exp.dist.is_main:  # rank 0 writes the checkpoints, and may be the one that stopped
-        where = f"rank 0 keeps the checkpoints in {run_dir}; resume with: {again}"
+        where = f"rank 0 keeps the checkpoints in {shown_path(run_dir)}; resume with: {again}"
     elif kept:
-        where = f"the checkpoint of epoch {kept} is kept in {run_dir}; resume with: {again}"
+        where = (
+            f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)}; resume with: {again}"
+        )
     else:
         where = f"no epoch had finished, so no checkpoint was written; start it over with: {again}"
     return PeerLostError(

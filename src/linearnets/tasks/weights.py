@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from linearnets._shell import shell_word
+from linearnets._text import shown_path
 from linearnets.data.labels import TEXT_LABELS
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.inference import expect_pixels
@@ -82,8 +83,8 @@ def load_trained(
     run_dir = run_dir_path(run_dir, example="load_trained('runs/a')")
     if run_dir.is_file():
         raise UsageError(
-            f"run_dir must be the run folder, got the file {run_dir}; pass the folder that holds "
-            f"it: {run_dir.parent}"
+            f"run_dir must be the run folder, got the file {shown_path(run_dir)}; pass the folder "
+            f"that holds it: {shown_path(run_dir.parent)}"
         )
     if not run_dir.is_dir():  # a misspelt folder: "without model.pt" sent to look for a file
         raise UsageError(
@@ -94,8 +95,8 @@ def load_trained(
     _check_searchable(run_dir, path)
     if path.is_dir():  # "without them ... --resume" sent a loop: a resume refuses this folder too
         raise CheckpointError(
-            f"{path} must be the trained weights file, got a folder; move that folder out of "
-            f"the run folder, then {recreate_fix(path)}"
+            f"{shown_path(path)} must be the trained weights file, got a folder; move that folder "
+            f"out of the run folder, then {recreate_fix(path)}"
         )
     if not path.is_file():
         raise no_weights(run_dir)
@@ -111,7 +112,7 @@ def load_trained(
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
         model = f"{'an' if payload['impl'] == 'analytic' else 'a'} {payload['impl']} model"
         raise CheckpointError(
-            f"{path} is damaged: its state_dict does not fit {model} of "
+            f"{shown_path(path)} is damaged: its state_dict does not fit {model} of "
             f"{payload['num_inputs']} inputs and {payload['num_outputs']} outputs "
             f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); {recreate_fix(path)}"
         ) from None
@@ -156,13 +157,13 @@ def _read_payload(path: Path) -> dict[str, Any]:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except PermissionError as exc:  # it was "damaged", to be written again by a resume
         raise UsageError(
-            f"{path} cannot be read ({exc.strerror}); make it readable (chmod u+r "
+            f"{shown_path(path)} cannot be read ({exc.strerror}); make it readable (chmod u+r "
             f"{shell_word(path)}) and try again"
         ) from None
     except Exception as exc:  # a truncated or foreign file: name it instead of a pickle traceback
         raise CheckpointError(
-            f"{path} is not a linearnets weights file or is damaged ({load_failure(exc)}); "
-            f"{recreate_fix(path)}"
+            f"{shown_path(path)} is not a linearnets weights file or is damaged "
+            f"({load_failure(exc)}); {recreate_fix(path)}"
         ) from None
     check_payload(path, payload)
     return payload

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from linearnets._shell import shell_word
+from linearnets._text import shown_path
 from linearnets.config import SOFTMAX_IMPLS
 from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
 from linearnets.errors import CheckpointError
@@ -33,7 +34,8 @@ def _damaged(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
     """Return the error for a ``model.pt`` whose ``field`` breaks ``rule``, quoting ``value``."""
     text = " ".join(repr(value).split())
     return CheckpointError(
-        f"{path} is damaged: its {field} must be {rule}, got {text[:60]}; {recreate_fix(path)}"
+        f"{shown_path(path)} is damaged: its {field} must be {rule}, got {text[:60]}; "
+        f"{recreate_fix(path)}"
     )
 
 
@@ -41,7 +43,8 @@ def check_payload(path: Path, payload: Any) -> None:
     """Refuse a ``model.pt`` whose values are not those :func:`~linearnets.tasks.weights.save_weights` writes."""
     if not isinstance(payload, dict) or not {"impl", "state_dict"} <= payload.keys():
         raise CheckpointError(
-            f"{path} is not a linearnets weights file (no impl and state_dict); {recreate_fix(path)}"
+            f"{shown_path(path)} is not a linearnets weights file (no impl and state_dict); "
+            f"{recreate_fix(path)}"
         )
     if payload["impl"] not in SOFTMAX_IMPLS:
         raise _damaged(path, "impl", f"one of {', '.join(SOFTMAX_IMPLS)}", payload["impl"])
@@ -121,7 +124,7 @@ def _check_state(path: Path, state: Any, num_inputs: int, num_outputs: int) -> N
         if not torch.isfinite(value).all():
             bad = int((~torch.isfinite(value)).sum())
             raise CheckpointError(
-                f"{path} holds non-finite weights: {bad} of the {value.numel()} values of "
-                f"{name!r} are NaN or inf, so every prediction would be meaningless; the run "
+                f"{shown_path(path)} holds non-finite weights: {bad} of the {value.numel()} values "
+                f"of {name!r} are NaN or inf, so every prediction would be meaningless; the run "
                 "diverged (trained with the guard off?): retrain with a smaller lr"
             )

@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from linearnets._text import shown_path
 from linearnets.errors import CheckpointError
 from linearnets.path_checks import link_problem
 from linearnets.training.callbacks import Callback
@@ -156,7 +157,7 @@ def load_checkpoint(path: Path) -> Checkpoint:
 def _read_payload(path: Path) -> Any:
     """Return what ``torch.load(weights_only=True)`` reads from ``path``; raise naming the file."""
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} {_not_a_file(path)}")
+        raise CheckpointError(f"checkpoint {shown_path(path)} {_not_a_file(path)}")
     try:
         # torch warns about foreign pickles before failing: the error below says it all
         with warnings.catch_warnings():
@@ -164,8 +165,8 @@ def _read_payload(path: Path) -> Any:
             payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a truncated zip, a pickle: name the file, not pickle's internals
         raise CheckpointError(
-            f"checkpoint {path} cannot be read: it is truncated, damaged or not a torch file "
-            f"({load_failure(exc)}); {restore_hint(path)}"
+            f"checkpoint {shown_path(path)} cannot be read: it is truncated, damaged or not a "
+            f"torch file ({load_failure(exc)}); {restore_hint(path)}"
         ) from None
     return payload
 
@@ -206,18 +207,20 @@ def _check_format(path: Path, payload: Any) -> None:
     """Raise unless ``payload`` is a linearnets checkpoint of a format this version reads, complete."""
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(
-            f"checkpoint {path} is not a linearnets checkpoint (no '{FORMAT}' format marker); "
-            "pass the checkpoint.pt a linearnets run wrote"
+            f"checkpoint {shown_path(path)} is not a linearnets checkpoint (no '{FORMAT}' format "
+            "marker); pass the checkpoint.pt a linearnets run wrote"
         )
     found = payload.get("format_version")
     if not isinstance(found, int) or found > FORMAT_VERSION:
         raise CheckpointError(
-            f"checkpoint {path} has format version {found!r}, this linearnets reads up to "
-            f"{FORMAT_VERSION}; upgrade linearnets to resume it"
+            f"checkpoint {shown_path(path)} has format version {found!r}, this linearnets reads up "
+            f"to {FORMAT_VERSION}; upgrade linearnets to resume it"
         )
     missing = [k for k in _KEYS if k not in payload]
     if missing:
-        raise CheckpointError(f"checkpoint {path} is incomplete: it lacks {', '.join(missing)}")
+        raise CheckpointError(
+            f"checkpoint {shown_path(path)} is incomplete: it lacks {', '.join(missing)}"
+        )
 
 
 def checkpoint_history(ckpt: Checkpoint) -> History:
@@ -227,8 +230,8 @@ def checkpoint_history(ckpt: Checkpoint) -> History:
     """
     if len(ckpt.history) != ckpt.epoch:
         raise CheckpointError(
-            f"checkpoint {ckpt.path} is damaged: its history must hold one row per finished epoch "
-            f"({ckpt.epoch}), got {len(ckpt.history)}; {restore_hint(ckpt.path)}"
+            f"checkpoint {shown_path(ckpt.path)} is damaged: its history must hold one row per "
+            f"finished epoch ({ckpt.epoch}), got {len(ckpt.history)}; {restore_hint(ckpt.path)}"
         )
     return history_from_rows(ckpt.history)
 

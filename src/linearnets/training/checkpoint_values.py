@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from linearnets._text import shown_path
 from linearnets.errors import CheckpointError
 
 __all__ = ["ROW_FIELDS", "check_values", "damaged_checkpoint", "restore_hint"]
@@ -24,8 +25,8 @@ ROW_FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seco
 def damaged_checkpoint(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
     """Return the error for a checkpoint that loads but holds a bad value (edited by hand, say)."""
     return CheckpointError(
-        f"checkpoint {path} is damaged: its {field} must be {rule}, got {_describe(value)}; "
-        f"{restore_hint(path)}"
+        f"checkpoint {shown_path(path)} is damaged: its {field} must be {rule}, got "
+        f"{_describe(value)}; {restore_hint(path)}"
     )
 
 

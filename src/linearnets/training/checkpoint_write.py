@@ -23,6 +23,7 @@ from typing import IO, Any
 import torch
 
 from linearnets._fs import fsync_dir, new_file_mode
+from linearnets._text import shown_path
 from linearnets.errors import CheckpointError, RunFileError
 
 __all__ = ["run_file_error", "save_run_file", "write_atomic", "write_text_atomic"]
@@ -158,7 +159,7 @@ def _unwritten(path: Path, exc: BaseException) -> str:
     run_dir = path.parent
     if not run_dir.is_dir():
         return _folder_gone(path)
-    said = f"{path} could not be written: {_reason(path, exc)}"
+    said = f"{shown_path(path)} could not be written: {_reason(path, exc)}"
     kept = path.exists()
     said += "; the previous checkpoint is kept" if kept else "; no earlier checkpoint exists"
     resume = f"linearnets.resume_softmax({str(run_dir)!r})"
@@ -174,9 +175,9 @@ def _unwritten(path: Path, exc: BaseException) -> str:
 def _folder_gone(path: Path) -> str:
     """Say that ``path``'s run folder is gone, and its checkpoints with it: nothing to resume."""
     return (
-        f"{path} could not be written: the run folder {path.parent} is gone (removed or moved "
-        "while the run trained), and its checkpoints with it; start the run again (a folder "
-        "moved elsewhere holds the checkpoints up to then: resume it there)"
+        f"{shown_path(path)} could not be written: the run folder {shown_path(path.parent)} is "
+        "gone (removed or moved while the run trained), and its checkpoints with it; start the "
+        "run again (a folder moved elsewhere holds the checkpoints up to then: resume it there)"
     )
 
 
@@ -203,4 +204,4 @@ def run_file_error(path: Path, exc: BaseException) -> RunFileError:
         advice = f"the run has no checkpoint yet: fix that and start it over with {resume}"
     else:
         advice = "the run has no checkpoint to continue from: fix that and run it again"
-    return RunFileError(f"{path} could not be written: {_reason(path, exc)}; {advice}")
+    return RunFileError(f"{shown_path(path)} could not be written: {_reason(path, exc)}; {advice}")

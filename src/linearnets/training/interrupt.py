@@ -30,6 +30,7 @@ import torch
 
 from linearnets._shell import shell_word
 from linearnets._signals import sigterm_as_keyboard_interrupt
+from linearnets._text import shown_path
 from linearnets.errors import OneLineInIPython
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
@@ -108,7 +109,7 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         if self.complete:
             return (
                 f"interrupted by {self.signal_name} after the run finished: its results are "
-                f"complete in {self.run_dir}"
+                f"complete in {shown_path(self.run_dir)}"
             )
         if self.from_cli:  # quoted for the shell: "my run" is one argument
             again = f"{self.command} --resume {shell_word(self.run_dir)}"
@@ -118,8 +119,8 @@ class TrainingInterrupted(OneLineInIPython, KeyboardInterrupt):
         if self.checkpoint_epoch is None:
             return f"{text}, before the first checkpoint; start it over with: {again}"
         return (
-            f"{text}; the checkpoint of epoch {self.checkpoint_epoch} is kept in {self.run_dir}; "
-            f"resume with: {again}"
+            f"{text}; the checkpoint of epoch {self.checkpoint_epoch} is kept in "
+            f"{shown_path(self.run_dir)}; resume with: {again}"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
-from linearnets._text import counted, in_json_words, json_kind, rule_of
+from linearnets._text import counted, in_json_words, json_kind, rule_of, shown_path
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
@@ -62,27 +62,28 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except PermissionError as exc:  # a sound file: "delete config.json" would lose it
         raise UsageError(
-            f"{path} cannot be read ({exc.strerror}); make it readable (chmod u+r "
+            f"{shown_path(path)} cannot be read ({exc.strerror}); make it readable (chmod u+r "
             f"{shell_word(path)}) and try again"
         ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(
-            f"{path} is not a readable JSON config ({exc}); {_config_fix(run_dir)}"
+            f"{shown_path(path)} is not a readable JSON config ({exc}); {_config_fix(run_dir)}"
         ) from None
     if not isinstance(data, dict):
         raise UsageError(
-            f"{path} must hold a JSON object, got {json_kind(data)}; {_config_fix(run_dir)}"
+            f"{shown_path(path)} must hold a JSON object, got {json_kind(data)}; "
+            f"{_config_fix(run_dir)}"
         )
     if "config" in data and not isinstance(data["config"], dict):
         section = data["config"]
         raise UsageError(
-            f"{path}: its 'config' section must be a JSON object (the run's settings), got "
-            f"{json_kind(section)}; {_config_fix(run_dir, foreign=True)}"
+            f"{shown_path(path)}: its 'config' section must be a JSON object (the run's settings), "
+            f"got {json_kind(section)}; {_config_fix(run_dir, foreign=True)}"
         )
     if "config" not in data:
         # another tool's config.json (a model hub's, say): not a run to resume or overwrite
         raise UsageError(
-            f"{path} is not a linearnets run config (it has no 'config' section); "
+            f"{shown_path(path)} is not a linearnets run config (it has no 'config' section); "
             f"{_config_fix(run_dir, foreign=True)}"
         )
     return data
@@ -95,8 +96,8 @@ def bad_config_value(run_dir: Path, refusal: Exception) -> UsageError:
     the folder (:func:`_config_fix`)."""
     rule = in_json_words(rule_of(str(refusal)))
     return UsageError(
-        f"{run_dir / CONFIG_FILE}: its 'config' section holds a value no run takes ({rule}); "
-        f"correct it, or {_config_fix(run_dir)}"
+        f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run takes "
+        f"({rule}); correct it, or {_config_fix(run_dir)}"
     )
 
 
@@ -115,8 +116,9 @@ def check_resumes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
         saved["resumes"] = []
     elif not isinstance(resumes, list):
         raise UsageError(
-            f"{path}: 'resumes' must be an array of the run's resumes, got {json_kind(resumes)}; "
-            f"set it to [] (the record of earlier resumes is lost, the run is not), or {rebuilt}"
+            f"{shown_path(path)}: 'resumes' must be an array of the run's resumes, got "
+            f"{json_kind(resumes)}; set it to [] (the record of earlier resumes is lost, the run "
+            f"is not), or {rebuilt}"
         )
 
 
@@ -142,8 +144,9 @@ def check_world_sizes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> Non
             isinstance(count, bool) or not isinstance(count, int) or count < 1
         ):
             raise UsageError(
-                f"{path}: {name} must be an integer >= 1 (the processes the run ran in), got "
-                f"{json_kind(count)}; correct it (1 where it ran without torchrun), or {rebuilt}"
+                f"{shown_path(path)}: {name} must be an integer >= 1 (the processes the run ran "
+                f"in), got {json_kind(count)}; correct it (1 where it ran without torchrun), or "
+                f"{rebuilt}"
             )
 
 
@@ -222,9 +225,9 @@ def run_complete(run_dir: Path, epochs: int) -> UsageError:
     """Return the refusal of a plain resume of the run in ``run_dir``, complete after ``epochs``
     epochs (in the API's words; the command line says --epochs)."""
     return UsageError(
-        f"the run in {run_dir} is complete: it finished its {counted(epochs, 'epoch')} "
-        "and wrote its results, so nothing is left to "
-        f"resume; pass e.g. epochs={epochs + 5} to train further"
+        f"the run in {shown_path(run_dir)} is complete: it finished its {counted(epochs, 'epoch')} "
+        f"and wrote its results, so nothing is left to resume; pass e.g. epochs={epochs + 5} to "
+        "train further"
     )
 
 

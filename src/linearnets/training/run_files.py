@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from linearnets._json import dumps_strict
+from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.checkpoint_write import write_text_atomic
@@ -138,16 +139,17 @@ def check_not_a_runs_figure(setting: str, out: Path, *, fix: str, own: Path | No
     except OSError:  # a folder that cannot be looked into: the write names the problem
         return
     if drawn is None:
-        what, whose = f"{name}, which the run in {folder} writes", "the run's"
+        what, whose = f"{name}, which the run in {shown_path(folder)} writes", "the run's"
     else:
         what = (
-            f"{name} in the run folder {folder}, the name linearnets predict gives the "
-            f"{'mistakes' if drawn[1] else 'predictions'} of that run's weights at -n {drawn[2]}"
-            f"{' --wrong' if drawn[1] else ''}"
+            f"{name} in the run folder {shown_path(folder)}, the name linearnets predict gives the "
+            f"{'mistakes' if drawn[1] else 'predictions'} of that run's weights at -n "
+            f"{drawn[2]}{' --wrong' if drawn[1] else ''}"
         )
         whose = "them"
     raise UsageError(
-        f"{setting} {out} is {what}: a figure written there would pass for {whose}; {fix}"
+        f"{setting} {shown_path(out)} is {what}: a figure written there would pass for {whose}; "
+        f"{fix}"
     )
 
 

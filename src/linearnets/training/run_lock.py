@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from linearnets._shell import shell_word
+from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
 
@@ -43,11 +44,14 @@ def _unopenable(path: Path, exc: OSError) -> str:
     """Say why the lock file ``path`` cannot be opened: the file itself, or its folder."""
     problem = link_problem(path)
     if problem:  # O_CREAT fails through a link to nowhere too
-        return f"{path} cannot be opened: {problem}; repair or remove the link and run again"
+        return (
+            f"{shown_path(path)} cannot be opened: {problem}; repair or remove the link and run "
+            "again"
+        )
     if isinstance(exc, IsADirectoryError):
         return (
-            f"{path} is a folder, where the run's lock file belongs; move it out of the run "
-            "folder and run again"
+            f"{shown_path(path)} is a folder, where the run's lock file belongs; move it out of "
+            "the run folder and run again"
         )
     try:
         # e.g. a run copied from a read-only share: the folder can be written, its files not
@@ -56,12 +60,12 @@ def _unopenable(path: Path, exc: OSError) -> str:
         read_only = False
     if isinstance(exc, PermissionError) and read_only:
         return (
-            f"{path} is read-only, though its folder is writable; make it writable "
+            f"{shown_path(path)} is read-only, though its folder is writable; make it writable "
             f"(chmod u+w {shell_word(path)}) and run again"
         )
     return (
-        f"{path.parent} cannot be written ({exc.strerror or type(exc).__name__}); pass a folder "
-        "you can write to"
+        f"{shown_path(path.parent)} cannot be written ({exc.strerror or type(exc).__name__}); pass "
+        "a folder you can write to"
     )
 
 
@@ -131,8 +135,8 @@ class RunLock:
             holder = _holder(fd)
             os.close(fd)
             raise UsageError(
-                f"{self.run_dir} is being written by another linearnets run (process {holder}); "
-                f"{self._wait(holder)}"
+                f"{shown_path(self.run_dir)} is being written by another linearnets run (process "
+                f"{holder}); {self._wait(holder)}"
             ) from None
         with contextlib.suppress(OSError):  # the holder's pid is for the message only
             os.ftruncate(fd, 0)

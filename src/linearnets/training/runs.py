@@ -17,6 +17,7 @@ from typing import Any, Literal
 import torch
 
 from linearnets import _fs
+from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
 from linearnets.training.run_files import (
@@ -131,7 +132,9 @@ def _make_writable_dir(out: Path) -> None:
     """Create the folder ``out`` (and its parents), or raise UsageError naming ``out``."""
     try:
         if out.exists() and not out.is_dir():
-            raise UsageError(f"out must be a folder, got the file {out}; pass a new folder name")
+            raise UsageError(
+                f"out must be a folder, got the file {shown_path(out)}; pass a new folder name"
+            )
         _check_path_length(out)
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a name too long for the file system, a file on the path, no permission
