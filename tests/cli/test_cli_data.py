@@ -411,3 +411,27 @@ def test_show_refuses_an_out_over_a_runs_figure(
         "fashion-mnist.png\n"
     )
     assert (run / name).read_bytes() == b"the run's figure"
+
+
+def test_a_data_folder_and_figure_named_with_a_line_break_are_named_on_one_line(
+    real: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report's "found:" and file lines and show's "wrote" line printed such a path raw, each
+    as two lines: each is named by its $'...' word (as a run folder is)."""
+    import shutil
+
+    folder = tmp_path / "fm\nx"
+    shutil.copytree(real, folder)
+    word = f"$'{tmp_path}/fm\\nx'"
+    assert main(["data", "--data-dir", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == [
+        f"found: --data-dir {word}",
+        f"  train-images-idx3-ubyte  {word[:-1]}/train-images-idx3-ubyte.gz'",
+    ]
+    out = tmp_path / "a\nb.png"
+    assert main(["data", "show", "-n", "1", "--data-dir", str(folder), "--out", str(out)]) == 0
+    assert capsys.readouterr().out == (
+        f"wrote $'{tmp_path}/a\\nb.png' (1 training image from {word})\n"
+    )
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

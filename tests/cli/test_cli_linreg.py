@@ -486,3 +486,20 @@ def test_a_folder_named_tilde_user_of_no_user_is_kept_and_resumed_there(
     # the oracle: the same two epochs in one run
     _, never = _run_json(capsys, "--epochs", "2", "--num-examples", "20")
     assert (resumed["w"], resumed["b"]) == (never["w"], never["b"])
+
+
+def test_a_data_file_named_with_a_line_break_is_named_by_its_dollar_quoted_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The refusal joined the name's line break as a blank, naming a file "d .csv" that is not
+    there, and the "data:" line broke in two; both name the file given, on one line."""
+    data = tmp_path / "d\n.csv"
+    data.write_text("x,y\n1,2\n3\n")
+    assert main(["linreg", "--data", str(data)]) == 1  # a DatasetError
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: $'{tmp_path}/d\\n.csv': line 3 has 1 column, the others 2; "
+        "every row must hold the same features, then y\n"
+    )
+    data.write_text("x,y\n1,2\n3,4\n")
+    assert main(["linreg", "--data", str(data), "--epochs", "1"]) == 0
+    assert f"data: $'{tmp_path}/d\\n.csv' (2 examples, 1 feature)" in capsys.readouterr().out

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import shlex
 from pathlib import Path
 from typing import Any
 
+from linearnets._shell import shell_word
+from linearnets._text import shown_path
 from linearnets.cli import OneLineParser
 from linearnets.cli._options import (
     add_data_dir_option,
@@ -106,9 +107,9 @@ def _report(args: argparse.Namespace) -> int:
     arrays = read_fashion_mnist(args.data_dir)
     print(f"found: {arrays.found.source}")
     for name, path in arrays.found.paths.items():
-        print(f"  {name:<24} {path}")
+        print(f"  {name:<24} {shown_path(path)}")
     total, now = len(arrays.found.paths), len(arrays.hashed_files)
-    cached = f"unchanged since checked (verification cache {cache_dir()})"
+    cached = f"unchanged since checked (verification cache {shown_path(cache_dir())})"
     if now == total:
         how = "size and MD5 checked now"
     elif now:  # a file changed on disk (or new) is checked again, the others are not
@@ -143,7 +144,8 @@ def _show(args: argparse.Namespace) -> int:
     num_cols = min(args.n, 9)  # the book draws 2 rows of 9
     show_images(images, math.ceil(args.n / num_cols), num_cols, titles=titles, out=out)
     what = "image" if args.n == 1 else "images"
-    print(f"wrote {out} ({args.n} training {what} from {arrays.found.folder})")  # ~ expanded
+    source = shown_path(arrays.found.folder)
+    print(f"wrote {shown_path(out)} ({args.n} training {what} from {source})")  # ~ expanded
     return 0
 
 
@@ -163,7 +165,10 @@ def _download(args: argparse.Namespace) -> int:
         raise _default_refused(exc) from None
     except KeyboardInterrupt as exc:
         raise DownloadStopped(exc, root=root) from None
-    print(f"Fashion-MNIST is verified in {folder}; use it with --data-dir {shlex.quote(str(root))}")
+    print(
+        f"Fashion-MNIST is verified in {shown_path(folder)}; use it with --data-dir "
+        f"{shell_word(root)}"
+    )
     return 0
 
 
@@ -179,8 +184,8 @@ class DownloadStopped(KeyboardInterrupt):
     def __str__(self) -> str:
         return (
             f"interrupted by {self.signal_name} during the download; the files already verified "
-            f"stay under {self.root} (none is left cut short): run the same command again to fetch "
-            "the rest"
+            f"stay under {shown_path(self.root)} (none is left cut short): run the same command "
+            "again to fetch the rest"
         )
 
 

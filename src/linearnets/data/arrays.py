@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from linearnets._text import counted, gib_past
+from linearnets._text import counted, gib_past, shown_path
 from linearnets.data.class_labels import class_labels, warn_empty_classes, warn_unseen
 from linearnets.data.eight_bit import described, eight_bit, note_wide_pixels, pixel_features
 from linearnets.data.example_shapes import (
@@ -93,8 +93,8 @@ def _open_classification_file(path: Path) -> tuple[dict[str, np.ndarray], list[s
     missing = [k for k in ("X", "y") if k not in arrays]
     if missing:
         raise DatasetError(
-            f"{path} must hold arrays X and y, missing {missing}; found {names}; save them by "
-            "those names: numpy.savez(path, X=X, y=y)"
+            f"{shown_path(path)} must hold arrays X and y, missing {missing}; found {names}; save "
+            "them by those names: numpy.savez(path, X=X, y=y)"
         )
     return arrays, names
 
@@ -103,9 +103,9 @@ def _check_two_classes(path: Path, y: torch.Tensor) -> None:
     """Refuse labels ``y`` (N,) of a single class: nothing to tell apart."""
     if int(y.min()) == int(y.max()):  # the smallest and largest labels: one distinct label
         raise DatasetError(
-            f"{path}: y must hold at least 2 classes (2 distinct labels) to learn to tell them "
-            f"apart, got only class {int(y.min())} in its {counted(len(y), 'example')}; add examples of the "
-            "other classes"
+            f"{shown_path(path)}: y must hold at least 2 classes (2 distinct labels) to learn to "
+            f"tell them apart, got only class {int(y.min())} in its {counted(len(y), 'example')}; "
+            "add examples of the other classes"
         )
 
 
@@ -128,8 +128,8 @@ def _test_set(
     X_test = y_test = None
     if ("X_test" in arrays) != ("y_test" in arrays):
         raise DatasetError(
-            f"{path} must hold both X_test and y_test or neither, found {names}; save both "
-            "(numpy.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)) or leave both out"
+            f"{shown_path(path)} must hold both X_test and y_test or neither, found {names}; save "
+            "both (numpy.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)) or leave both out"
         )
     if "X_test" in arrays:
         test = arrays["X_test"]
@@ -137,10 +137,10 @@ def _test_set(
         test_scaled = eight_bit(test, any_largest=True) if scaled else test.dtype == np.uint8
         if test.size and test_scaled != scaled:  # an empty one is refused as such below
             raise DatasetError(
-                f"{path}: X and X_test must both be 8-bit pixels (uint8, or integers within "
-                f"0..255), scaled to [0, 1], or both not, got X {described(arrays['X'])} and "
-                f"X_test {described(test)}; store both as uint8 (pixels 0..255) or both as float "
-                "(taken as they are)"
+                f"{shown_path(path)}: X and X_test must both be 8-bit pixels (uint8, or integers "
+                f"within 0..255), scaled to [0, 1], or both not, got X {described(arrays['X'])} "
+                f"and X_test {described(test)}; store both as uint8 (pixels 0..255) or both as "
+                "float (taken as they are)"
             )
         check_flat_test(path, test, X.shape[1])
         X_test = pixel_features(path, "X_test", test, scaled=scaled, shape=shapes["X_test"])
@@ -159,8 +159,8 @@ def _check_model_size(path: Path, features: int, classes: int) -> None:
     nbytes = features * classes * 4
     if nbytes > MAX_WEIGHT_BYTES:
         raise DatasetError(
-            f"{path}: X's {features:,} features × y's {classes:,} classes make a model of "
-            f"{features * classes:,} float32 weights ({gib_past(nbytes, MAX_WEIGHT_BYTES)}), more "
-            f"than the {MAX_WEIGHT_BYTES // 2**30} GiB a run allows (training holds their gradient "
-            "too); use fewer features (e.g. a smaller image size) or fewer classes"
+            f"{shown_path(path)}: X's {features:,} features × y's {classes:,} classes make a model "
+            f"of {features * classes:,} float32 weights ({gib_past(nbytes, MAX_WEIGHT_BYTES)}), "
+            f"more than the {MAX_WEIGHT_BYTES // 2**30} GiB a run allows (training holds their "
+            "gradient too); use fewer features (e.g. a smaller image size) or fewer classes"
         )

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from linearnets._text import counted
+from linearnets._text import counted, shown_path
 from linearnets._warn import warn
 from linearnets.errors import DatasetError, DataWarning
 
@@ -55,22 +55,23 @@ def class_labels(
             pass  # whole numbers: cast below, once their range is known to fit
         else:
             raise DatasetError(
-                f"{path}: {name} must hold integer class labels, "
+                f"{shown_path(path)}: {name} must hold integer class labels, "
                 f"{_not_whole(name, array, test_set=test_set)}"
             )
     if array.min() < 0:
         raise DatasetError(
-            f"{path}: {name} must hold labels >= 0, got {array.min().item()!r}; relabel them as "
-            f"class indices 0..C-1, e.g. with {_renumbering(test_set)}"
+            f"{shown_path(path)}: {name} must hold labels >= 0, got {array.min().item()!r}; "
+            f"relabel them as class indices 0..C-1, e.g. with {_renumbering(test_set)}"
         )
     # the model holds D × (largest label + 1) weights; checked before the cast, where 1e19 or a
     # uint64 label would wrap around to a negative one; as a Python number, since float16 would
     # take the limit itself past its range ("overflow encountered in cast")
     if array.max().item() >= MAX_CLASSES:
         raise DatasetError(
-            f"{path}: labels must be class indices 0..C-1 with C at most {MAX_CLASSES}, got the "
-            f"label {array.max().item()!r} in {name} among {len(np.unique(array))} distinct labels; "
-            f"relabel them as 0..C-1, e.g. with {_renumbering(test_set)}"
+            f"{shown_path(path)}: labels must be class indices 0..C-1 with C at most "
+            f"{MAX_CLASSES}, got the label {array.max().item()!r} in {name} among "
+            f"{len(np.unique(array))} distinct labels; relabel them as 0..C-1, e.g. with "
+            f"{_renumbering(test_set)}"
         )
     return torch.from_numpy(array.astype(np.int64))
 
@@ -90,7 +91,7 @@ def _check_one_per_row(path: Path, name: str, array: np.ndarray, X: torch.Tensor
         or f"store one label per row of {rows}, in the same order"
     )
     raise DatasetError(
-        f"{path}: {name} must be a 1-d array of {counted(n, 'label')}, got shape "
+        f"{shown_path(path)}: {name} must be a 1-d array of {counted(n, 'label')}, got shape "
         f"{array.shape}; {fix}"
     )
 
@@ -159,10 +160,10 @@ def warn_unseen(path: Path, y: torch.Tensor, y_test: torch.Tensor) -> None:
     if unseen:
         shown = ", ".join(map(str, unseen[:5])) + (", …" if len(unseen) > 5 else "")
         warn(
-            f"{path}: y_test holds labels that y never has ({shown}; y's go up to "
-            f"{int(y.max())}): the model cannot learn those classes, so their examples mostly count "
-            "as mistakes; if the two sets number their labels differently, renumber them together "
-            "(numpy.unique on both, with return_inverse=True)",
+            f"{shown_path(path)}: y_test holds labels that y never has ({shown}; y's go up to "
+            f"{int(y.max())}): the model cannot learn those classes, so their examples mostly "
+            "count as mistakes; if the two sets number their labels differently, renumber them "
+            "together (numpy.unique on both, with return_inverse=True)",
             DataWarning,
         )
 
@@ -186,7 +187,7 @@ def warn_empty_classes(path: Path, y: torch.Tensor, y_test: torch.Tensor | None)
         how = f"renumber the labels 0 .. C-1 ({_renumbering(y_test is not None)})"
     shown = ", ".join(map(str, empty[:5])) + (", …" if len(empty) > 5 else "")
     warn(
-        f"{path}: no label is class{'es' * (len(empty) > 1)} {shown} (y's go up to "
+        f"{shown_path(path)}: no label is class{'es' * (len(empty) > 1)} {shown} (y's go up to "
         f"{int(y.max())}): the model gets an output for each, which it cannot learn; {how}",
         DataWarning,
     )

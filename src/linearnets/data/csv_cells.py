@@ -14,6 +14,7 @@ from typing import NoReturn
 
 import numpy as np
 
+from linearnets._text import shown_path
 from linearnets.data.csv_text import Rows
 from linearnets.errors import DatasetError
 
@@ -71,26 +72,26 @@ def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
     fix."""
     if cell.strip().lower() in _MISSING:
         return DatasetError(
-            f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
-            "missing value (pandas writes NaN as an empty cell, R's write.csv as NA); "
-            "every cell must be a number: drop or fill the examples that miss one first, "
-            "e.g. df.dropna() in pandas (na.omit(df) in R), then save the table again"
+            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+            "a missing value (pandas writes NaN as an empty cell, R's write.csv as NA); every "
+            "cell must be a number: drop or fill the examples that miss one first, e.g. "
+            "df.dropna() in pandas (na.omit(df) in R), then save the table again"
         )
     if cell.strip().lower() in ("true", "false"):
         return DatasetError(
-            f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
-            "bool (pandas writes bool columns, such as pd.get_dummies' since pandas 2.0, "
-            "as True/False, R as TRUE/FALSE); every cell must be a number: write them as "
-            "1/0, e.g. pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) "
-            "in pandas, then save the table again"
+            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+            "a bool (pandas writes bool columns, such as pd.get_dummies' since pandas 2.0, as "
+            "True/False, R as TRUE/FALSE); every cell must be a number: write them as 1/0, e.g. "
+            "pd.get_dummies(..., dtype=int) or df[bools] = df[bools].astype(int) in pandas, then "
+            "save the table again"
         )
     if _THOUSANDS.fullmatch(cell.strip()):
         return DatasetError(
-            f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, a "
-            "number written with thousands separators (a spreadsheet's number format); "
-            "every cell must be a number as numpy and pandas read one: save the column "
-            f"without them ({cell.strip().replace(',', '')!r}), e.g. in Excel as the "
-            "Number format with 'Use 1000 Separator' cleared"
+            f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r}, "
+            "a number written with thousands separators (a spreadsheet's number format); every "
+            "cell must be a number as numpy and pandas read one: save the column without them "
+            f"({cell.strip().replace(',', '')!r}), e.g. in Excel as the Number format with 'Use "
+            "1000 Separator' cleared"
         )
     rule = (
         "a number in the digits 0-9, as numpy and pandas read them"
@@ -98,7 +99,7 @@ def _not_a_number(path: Path, line: int, j: int, cell: str) -> DatasetError:
         else "a number (a first row of column names is allowed)"
     )
     return DatasetError(
-        f"{path} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
+        f"{shown_path(path)} is not a numeric CSV: line {line}, column {j + 1} holds {cell!r:.30}; "
         f"every cell must be {rule}"
     )
 
@@ -120,8 +121,8 @@ def refuse_mixed_first_row(path: Path, line: int, row: list[str]) -> NoReturn:
         return ", ".join(repr(c)[:30] for c in cells[:3]) + (", …" if len(cells) > 3 else "")
 
     raise DatasetError(
-        f"{path}: line {line} holds both numbers ({shown(numbers)}) and text ({shown(others)}): "
-        "if it names the columns, rename those that read as numbers (e.g. "
-        f"{'x' + numbers[0]!r:.30}; a first row is skipped as names only when none of its cells "
-        f"is a number); if it is data, fix {shown(others)}"
+        f"{shown_path(path)}: line {line} holds both numbers ({shown(numbers)}) and text "
+        f"({shown(others)}): if it names the columns, rename those that read as numbers (e.g. "
+        f"{'x' + numbers[0]!r:.30}; a first row is skipped as names only when none of its cells is "
+        f"a number); if it is data, fix {shown(others)}"
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NoReturn
 
+from linearnets._text import shown_path
 from linearnets._warn import warn
 from linearnets.data.csv_text import Rows
 from linearnets.errors import DatasetError, DataWarning
@@ -30,10 +31,10 @@ def warn_default_names(path: Path, line: int, columns: int) -> None:
     """Warn that the first row, read as data, is the column names pandas gives a DataFrame
     without names (``0,1,…``), which ``to_csv`` writes as a header by default."""
     warn(
-        f"{path}: line {line} ({','.join(map(str, range(columns)))}) is read as an example, but "
-        "it is the header pandas writes for unnamed columns (DataFrame.to_csv's default): if it "
-        "is, write the file with to_csv(path, index=False, header=False), or give the columns "
-        "names",
+        f"{shown_path(path)}: line {line} ({','.join(map(str, range(columns)))}) is read as an "
+        "example, but it is the header pandas writes for unnamed columns (DataFrame.to_csv's "
+        "default): if it is, write the file with to_csv(path, index=False, header=False), or give "
+        "the columns names",
         DataWarning,
     )
 
@@ -50,9 +51,10 @@ def refuse_unnamed_first_column(path: Path, *, default_names: int = 0, r: bool =
     with ``r``, the column holds 1, 2, …, N: R's row names, which write.csv writes so."""
     if r:
         raise DatasetError(
-            f"{path} has an unnamed first column (its header starts with an empty cell) holding "
-            "the row numbers 1, 2, …, as R's write.csv() writes its row names: it would be read "
-            "as a feature; save with write.csv(df, path, row.names = FALSE) or drop that column"
+            f"{shown_path(path)} has an unnamed first column (its header starts with an empty "
+            "cell) holding the row numbers 1, 2, …, as R's write.csv() writes its row names: it "
+            "would be read as a feature; save with write.csv(df, path, row.names = FALSE) or drop "
+            "that column"
         )
     fix = (
         "save with df.to_csv(path, index=False) or drop that column"
@@ -62,8 +64,8 @@ def refuse_unnamed_first_column(path: Path, *, default_names: int = 0, r: bool =
         "column and the first line"
     )
     raise DatasetError(
-        f"{path} has an unnamed first column (its header starts with an empty cell), as pandas' "
-        f"to_csv() writes its index: it would be read as a feature; {fix}"
+        f"{shown_path(path)} has an unnamed first column (its header starts with an empty cell), "
+        f"as pandas' to_csv() writes its index: it would be read as a feature; {fix}"
     )
 
 
@@ -77,11 +79,10 @@ def refuse_unnamed_index(path: Path) -> NoReturn:
     """Refuse a first column named ``Unnamed: 0``: the name ``pd.read_csv`` gives the unnamed
     index column of a file ``to_csv()`` wrote with its index, so the old row numbers, saved again."""
     raise DatasetError(
-        f"{path} has a first column named 'Unnamed: 0', the name pd.read_csv gives a file's "
-        "unnamed index column (a CSV saved with its index, read back and saved again): it holds "
-        "row numbers and would be read as a feature; drop it with "
-        "df.drop(columns='Unnamed: 0') before saving, or read the first file with "
-        "pd.read_csv(path, index_col=0)"
+        f"{shown_path(path)} has a first column named 'Unnamed: 0', the name pd.read_csv gives a "
+        "file's unnamed index column (a CSV saved with its index, read back and saved again): it "
+        "holds row numbers and would be read as a feature; drop it with df.drop(columns='Unnamed: "
+        "0') before saving, or read the first file with pd.read_csv(path, index_col=0)"
     )
 
 
@@ -102,9 +103,9 @@ def refuse_row_numbers(path: Path, rows: Rows, columns: int) -> None:
     else:
         names = f"x1,…,x{features}"
     raise DatasetError(
-        f"{path} has no header and its first column holds the row numbers {numbers} in order, "
-        "as pandas' to_csv(header=False) writes its index: it would be read as a feature; save "
-        "with df.to_csv(path, index=False, header=False) or drop that column; if it is a feature "
-        f"that counts the rows, start the file with a header row naming the columns (e.g. "
+        f"{shown_path(path)} has no header and its first column holds the row numbers {numbers} in "
+        "order, as pandas' to_csv(header=False) writes its index: it would be read as a feature; "
+        "save with df.to_csv(path, index=False, header=False) or drop that column; if it is a "
+        "feature that counts the rows, start the file with a header row naming the columns (e.g. "
         f"{names},y), and it is read as one"
     )

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import NoReturn
 
+from linearnets._text import shown_path
 from linearnets.data.csv_cells import number
 from linearnets.data.csv_text import Rows
 from linearnets.errors import DatasetError
@@ -27,9 +28,9 @@ def check_separator(path: Path, rows: Rows) -> None:
     text = ",".join(row)
     if text.strip().lower() == "sep=,":
         raise DatasetError(
-            f"{path}: line {line}, {text.strip()!r}, tells Excel which separator the file uses, "
-            "and is no row of the table; delete it, so that the file starts with the column "
-            "names or the data"
+            f"{shown_path(path)}: line {line}, {text.strip()!r}, tells Excel which separator the "
+            "file uses, and is no row of the table; delete it, so that the file starts with the "
+            "column names or the data"
         )
     # comment lines above the table (numpy.savetxt's header="..." writes '# ' lines) tell nothing
     # of its separator: the first line that is no comment, and the next, do
@@ -46,8 +47,8 @@ def check_separator(path: Path, rows: Rows) -> None:
             # commas split a line whose values have decimal commas
             decimal = len(following if following is not None else row) > 1
             raise DatasetError(
-                f"{path} is not a numeric CSV: its values are separated by {sep!r}, not commas; "
-                "save it comma-separated"
+                f"{shown_path(path)} is not a numeric CSV: its values are separated by {sep!r}, "
+                "not commas; save it comma-separated"
                 + (", with '.' as the decimal point (it has decimal commas)" if decimal else "")
                 + f", e.g. {_conversion(path, sep, row, decimal, comments=comments, excel=excel)}"
             )
@@ -86,19 +87,19 @@ def refuse_one_column(path: Path, rows: Rows) -> NoReturn:
     if counts and counts.most_common(1)[0][0] > len(row):
         wider = counts.most_common(1)[0][0]
         raise DatasetError(
-            f"{path}: line {line} has {len(row)} column, the other lines {wider}: a title or "
-            f"comment line above the table ({row[0].strip()!r:.40})? delete it, so that the file "
-            "starts with the column names or the data"
+            f"{shown_path(path)}: line {line} has {len(row)} column, the other lines {wider}: a "
+            f"title or comment line above the table ({row[0].strip()!r:.40})? delete it, so that "
+            "the file starts with the column names or the data"
         )
     if all(cells[0].lstrip().startswith("#") for _, cells in rows):  # numpy.savetxt's header
         raise DatasetError(
-            f"{path} holds no data rows, only comment lines (line {line}: {row[0].strip()!r:.40}); "
-            "write each example below them on one line, its features and then y, separated by "
-            "commas"
+            f"{shown_path(path)} holds no data rows, only comment lines (line {line}: "
+            f"{row[0].strip()!r:.40}); write each example below them on one line, its features and "
+            "then y, separated by commas"
         )
     raise DatasetError(
-        f"{path} must have at least 2 columns (features, then y), got {len(row)}; write each "
-        "example on one line, its features and then y, separated by commas"
+        f"{shown_path(path)} must have at least 2 columns (features, then y), got {len(row)}; "
+        "write each example on one line, its features and then y, separated by commas"
     )
 
 
@@ -117,7 +118,8 @@ def column_count(path: Path, rows: Rows, *, header: bool) -> int:
         else "every row must hold the same features, then y"
     )
     raise DatasetError(
-        f"{path}: line {line} has {_plural(len(row), 'column')}, {others} {columns}; {fix}"
+        f"{shown_path(path)}: line {line} has {_plural(len(row), 'column')}, {others} {columns}; "
+        f"{fix}"
     )
 
 
@@ -130,9 +132,9 @@ def refuse_trailing_commas(path: Path, rows: Rows) -> None:
     be (it read as a first row of numbers and the text '', a header with numbers for names)."""
     if len(rows[0][1]) > 1 and all(len(row) > 1 and not row[-1].strip() for _, row in rows):
         raise DatasetError(
-            f"{path}: every line ends with a comma, so the last column, where y goes, is empty (line "
-            f"{rows[0][0]}: {','.join(rows[0][1])!r:.60}); remove the trailing commas, so that "
-            "each line ends with its y"
+            f"{shown_path(path)}: every line ends with a comma, so the last column, where y goes, "
+            f"is empty (line {rows[0][0]}: {','.join(rows[0][1])!r:.60}); remove the trailing "
+            "commas, so that each line ends with its y"
         )
     # the data lines only, one cell longer than the first line (the names) for it: not a first
     # line short of a name, as the count of columns would tell it
@@ -140,7 +142,7 @@ def refuse_trailing_commas(path: Path, rows: Rows) -> None:
     if len(rows) > 1 and all(len(row) == width and not row[-1].strip() for _, row in rows[1:]):
         line, row = rows[1]
         raise DatasetError(
-            f"{path}: every line but the first ends with a comma, so their last column, where y "
-            f"goes, is empty (line {line}: {','.join(row)!r:.60}); remove the trailing commas, so "
-            "that each line ends with its y"
+            f"{shown_path(path)}: every line but the first ends with a comma, so their last "
+            f"column, where y goes, is empty (line {line}: {','.join(row)!r:.60}); remove the "
+            "trailing commas, so that each line ends with its y"
         )

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from linearnets._text import shown_path
 from linearnets.data.csv_cells import (
     mixed,
     number,
@@ -61,7 +62,9 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """
     rows = [(line, row) for line, row in read_rows(path) if any(cell.strip() for cell in row)]
     if not rows:
-        raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
+        raise DatasetError(
+            f"{shown_path(path)} holds no data rows; the last column of each row must be y"
+        )
     check_separator(path, rows)
     refuse_trailing_commas(path, rows)
     line, first = rows[0]
@@ -82,7 +85,9 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     elif pandas_default_names(first):
         warn_default_names(path, line, len(first))
     if not rows:
-        raise DatasetError(f"{path} holds no data rows; the last column of each row must be y")
+        raise DatasetError(
+            f"{shown_path(path)} holds no data rows; the last column of each row must be y"
+        )
     if not header:
         refuse_row_numbers(path, rows, columns)
     lines = np.fromiter((line for line, _ in rows), dtype=np.int64, count=len(rows))  # (N,)

@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 from linearnets._shell import shell_word
+from linearnets._text import shown_path
 from linearnets.errors import DatasetError, UsageError
 
 __all__ = ["Rows", "read_rows"]
@@ -42,8 +43,8 @@ def read_rows(path: Path) -> Rows:
         raise _not_utf8(path) from None
     except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB limit
         raise DatasetError(
-            f"{path} is not a readable CSV file ({exc}); save it as CSV (UTF-8), comma-separated, "
-            "one number per cell"
+            f"{shown_path(path)} is not a readable CSV file ({exc}); save it as CSV (UTF-8), "
+            "comma-separated, one number per cell"
         ) from None
 
 
@@ -60,7 +61,7 @@ def _not_utf8(path: Path) -> DatasetError:
         where = exc.start
     save = "save it as CSV UTF-8 (comma delimited)"
     if where is None:  # changed since it was read: told without a place
-        return DatasetError(f"{path} is not UTF-8 text; {save}")
+        return DatasetError(f"{shown_path(path)} is not UTF-8 text; {save}")
     line = data.count(b"\n", 0, where) + 1
     column = where - (data.rfind(b"\n", 0, where) + 1) + 1  # in bytes, from 1
     byte = data[where]
@@ -74,8 +75,8 @@ def _not_utf8(path: Path) -> DatasetError:
             f"{save}, or convert it: iconv -f WINDOWS-1252 -t UTF-8 {shell_word(path)} > table.csv"
         )
     return DatasetError(
-        f"{path} is not UTF-8 text: line {line}, byte {column} is 0x{byte:02x}{seen}, which UTF-8 "
-        f"does not allow there; {fix}"
+        f"{shown_path(path)} is not UTF-8 text: line {line}, byte {column} is 0x{byte:02x}{seen}, "
+        f"which UTF-8 does not allow there; {fix}"
     )
 
 
@@ -85,19 +86,19 @@ def _refuse_compressed(path: Path, head: bytes) -> None:
     byte-order mark (Excel's "Unicode Text", PowerShell's Out-File), told as its byte at 0."""
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise DatasetError(
-            f"{path} is UTF-16 text (it starts with the byte-order mark {head[0]:02x} "
+            f"{shown_path(path)} is UTF-16 text (it starts with the byte-order mark {head[0]:02x} "
             f"{head[1]:02x}, as Excel's Unicode Text and PowerShell's Out-File write), not UTF-8; "
-            f"save it as CSV UTF-8 (comma delimited), or convert it: iconv -f UTF-16 -t UTF-8 "
+            "save it as CSV UTF-8 (comma delimited), or convert it: iconv -f UTF-16 -t UTF-8 "
             f"{shell_word(path)} > table.csv"
         )
     if head == b"PK\x03\x04":
         raise DatasetError(
-            f"{path} is a zip archive (it starts with PK), not CSV text: an .npz, or an Excel "
-            "workbook? rename an .npz to end in .npz; save a workbook from Excel as CSV UTF-8 "
-            "(comma delimited)"
+            f"{shown_path(path)} is a zip archive (it starts with PK), not CSV text: an .npz, or "
+            "an Excel workbook? rename an .npz to end in .npz; save a workbook from Excel as CSV "
+            "UTF-8 (comma delimited)"
         )
     if head[:2] == b"\x1f\x8b":
         raise DatasetError(
-            f"{path} is gzip-compressed (it starts with bytes 1f 8b), not CSV text; decompress "
-            "it first (gunzip -c FILE > table.csv) and pass the .csv it holds"
+            f"{shown_path(path)} is gzip-compressed (it starts with bytes 1f 8b), not CSV text; "
+            "decompress it first (gunzip -c FILE > table.csv) and pass the .csv it holds"
         )

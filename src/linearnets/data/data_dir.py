@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from linearnets._text import shown_path
 from linearnets.data.folder_contents import (
     FASHION_MNIST_FILES,
     HOW_TO_GET,
@@ -75,7 +76,7 @@ def find_in_root(
             f"root must hold {wanted(names)} (or FashionMNIST/raw/ with them), got "
             f"{shown}, which lacks {', '.join(missing_files(root, names))}; {fix}"
         )
-    return Found(root, f"--data-dir {root}", paths)
+    return Found(root, f"--data-dir {shown_path(root)}", paths)
 
 
 def torchvision_root_fix(

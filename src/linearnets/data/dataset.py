@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from linearnets._text import shown_path
 from linearnets._warn import warn
 from linearnets.data.dataset_root import read_root
 from linearnets.data.labels import CLASSES
@@ -165,7 +166,7 @@ class FashionMNIST(Dataset[tuple[Any, Any]]):
         lines = [
             f"Dataset {type(self).__name__}",
             f"    Number of datapoints: {len(self)}",
-            f"    Root location: {self.root}",
+            f"    Root location: {shown_path(self.root)}",
             *(f"    {line}" for line in self.extra_repr().splitlines()),
         ]
         if self.transform is not None or self.target_transform is not None:

@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from linearnets._text import shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import torchvision_root_fix
 from linearnets.data.files import find_fashion_mnist
@@ -63,11 +64,11 @@ def readable_root(root: str | Path, *, mirrors: list[str]) -> Path:
             try:
                 read_fashion_mnist(found.directory)  # verified, and kept: the caller's read is free
             except DatasetError as exc:
-                label = found.source.removesuffix(f": {found.directory}")
+                label = found.source.removesuffix(f": {shown_path(found.directory)}")
                 warn(
-                    f"download=True passed over this machine's copy in {found.directory} "
-                    f"({label}), which is damaged, and downloads into {os.fspath(root)!r} "
-                    f"instead: {exc}",
+                    "download=True passed over this machine's copy in "
+                    f"{shown_path(found.directory)} ({label}), which is damaged, and downloads "
+                    f"into {os.fspath(root)!r} instead: {exc}",
                     DataWarning,
                 )
             else:

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 from linearnets._fs import missing_folders, remove_empty_folders
+from linearnets._text import shown_path
 from linearnets.data.data_dir import folder_above
 from linearnets.data.files import how_to_replace
 from linearnets.data.folder_contents import current_file
@@ -80,9 +81,9 @@ def _refuse_dataset_folder(root: Path, dest: Path, names: dict[str, tuple[int, s
         beside = f", beside {raw}, which holds {'them' if held == len(names) else 'some of them'}"
     above = folder_above(root)
     raise UsageError(
-        f"root must be the folder above FashionMNIST/, torchvision's root, not a FashionMNIST "
-        f"folder itself, got {str(root)!r}: the files would go into {dest}{beside}; pass "
-        f"root={str(above)!r}, whose FashionMNIST/raw/ they go into (and are read from)"
+        "root must be the folder above FashionMNIST/, torchvision's root, not a FashionMNIST "
+        f"folder itself, got {str(root)!r}: the files would go into {shown_path(dest)}{beside}; "
+        f"pass root={str(above)!r}, whose FashionMNIST/raw/ they go into (and are read from)"
     )
 
 
@@ -95,7 +96,7 @@ def _defect(path: Path, name: str, expected: tuple[int, str]) -> str | None:
     except DatasetError as exc:
         return _without_fix(str(exc), path)  # names the file and what is wrong with it
     except OSError as exc:
-        return f"{path} cannot be read ({exc.strerror or type(exc).__name__})"
+        return f"{shown_path(path)} cannot be read ({exc.strerror or type(exc).__name__})"
     return None
 
 
@@ -138,7 +139,7 @@ def _why(exc: OSError, folder: Path) -> str:
     for part in (*reversed(folder.parents), folder):  # "File exists" alone named no file
         try:
             if part.exists() and not part.is_dir():
-                return f"{reason}: {part} is a file, not a folder"
+                return f"{reason}: {shown_path(part)} is a file, not a folder"
         except OSError:  # a folder that cannot be looked into: the reason says so
             break
     return reason
@@ -232,7 +233,7 @@ def _needs(dest: Path, needed: dict[str, str | None]) -> str:
     rejected = [defect for defect in needed.values() if defect is not None]
     said = []
     if missing:
-        said.append(f"{dest} lacks {', '.join(missing)}")
+        said.append(f"{shown_path(dest)} lacks {', '.join(missing)}")
     if rejected:
         said.append(f"rejected {'; '.join(rejected)}")
     return " and ".join(said)

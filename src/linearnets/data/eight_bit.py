@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from linearnets._text import shown_path
 from linearnets._warn import warn
 from linearnets.data.features import float_features
 from linearnets.errors import DataWarning
@@ -65,8 +66,9 @@ def note_wide_pixels(path: Path, arrays: dict[str, np.ndarray], *, test_set: boo
     which = " and ".join(f"{k} ({described(arrays[k])})" for k in wide)
     it, is_ = ("them", "are") if len(wide) > 1 else ("it", "is")
     warn(
-        f"{path}: {which} {is_} taken for 8-bit pixels and scaled to [0, 1], as uint8 pixels are "
-        f"(the book's lr diverges on values up to 255); store {it} as uint8 to have {it} scaled "
-        f"without this warning, or {' and '.join(names)} as float to train on the values as they are",
+        f"{shown_path(path)}: {which} {is_} taken for 8-bit pixels and scaled to [0, 1], as uint8 "
+        f"pixels are (the book's lr diverges on values up to 255); store {it} as uint8 to have "
+        f"{it} scaled without this warning, or {' and '.join(names)} as float to train on the "
+        "values as they are",
         DataWarning,
     )

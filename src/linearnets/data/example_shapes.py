@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from linearnets._text import shown_path
 from linearnets.errors import DatasetError
 
 __all__ = ["cell_namer", "check_example_shapes", "check_flat_test", "column_namer", "one_row_each"]
@@ -42,8 +43,9 @@ def check_example_shapes(path: Path, train: tuple[int, ...], test: tuple[int, ..
     features, test_features = math.prod(train), math.prod(test)
     if len(train) == len(test) == 1:  # rows of features, as X (N, D) is documented
         raise DatasetError(
-            f"{path}: X_test must have the {features} features of X, got {test_features}; "
-            "store the test examples with the same feature columns, in the same order"
+            f"{shown_path(path)}: X_test must have the {features} features of X, got "
+            f"{test_features}; store the test examples with the same feature columns, in the same "
+            "order"
         )
     reshape = (
         f"e.g. X_test.reshape(len(X_test), {', '.join(map(str, train))}) where its values are "
@@ -52,9 +54,9 @@ def check_example_shapes(path: Path, train: tuple[int, ...], test: tuple[int, ..
         else "the same features in the same order"
     )
     raise DatasetError(
-        f"{path}: X_test's examples must have the shape of X's, {train} ({features} features), "
-        f"got {test} ({test_features} features); store the test examples as the training ones "
-        f"are, {reshape}"
+        f"{shown_path(path)}: X_test's examples must have the shape of X's, {train} ({features} "
+        f"features), got {test} ({test_features} features); store the test examples as the "
+        f"training ones are, {reshape}"
     )
 
 
@@ -71,7 +73,9 @@ def check_flat_test(path: Path, test: np.ndarray, features: int) -> None:
         if len(test) == features
         else f"; store one row of X's {features} features per test example"
     )
-    raise DatasetError(f"{path}: X_test must be a 2-d array (M, D), got shape {test.shape}{fix}")
+    raise DatasetError(
+        f"{shown_path(path)}: X_test must be a 2-d array (M, D), got shape {test.shape}{fix}"
+    )
 
 
 def cell_namer(name: str, example: tuple[int, ...]) -> Callable[[int, int], str]:

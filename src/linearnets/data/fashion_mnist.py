@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from linearnets._text import shown_path
 from linearnets._warn import warn
 from linearnets.data.dataset import FashionMNIST
 from linearnets.data.fashion_mnist_arrays import FashionMNISTArrays
@@ -143,7 +144,7 @@ def _read_or_gz(
         error = _unreadable(path, exc)
         # the fix for a file that cannot be read is not its deletion alone
         why = f"cannot be read ({exc.strerror or type(exc).__name__})"
-        fix = f"make {path} readable, or delete it: it is read first"
+        fix = f"make {shown_path(path)} readable, or delete it: it is read first"
     except DatasetError as exc:
         error = exc
         # unverified, the .gz is only well-formed, and the plain file was never hashed
@@ -152,7 +153,7 @@ def _read_or_gz(
             if verify
             else "is damaged (it is not a well-formed IDX file)"
         )
-        fix = f"delete {path}, which is read first"
+        fix = f"delete {shown_path(path)}, which is read first"
     gz = path.with_name(f"{name}.gz")
     if path.name != name or not gz.is_file():
         raise error from None
@@ -162,7 +163,8 @@ def _read_or_gz(
         raise error from None  # damaged too: the plain file's error says what to do
     state = "intact" if verify else "well-formed"
     warn(
-        f"{path} {why}, so {gz.name} beside it, which is {state}, was read instead; {fix}",
+        f"{shown_path(path)} {why}, so {gz.name} beside it, which is {state}, was read instead; "
+        f"{fix}",
         DataWarning,
     )
     return array, hashed, gz
@@ -204,6 +206,6 @@ def _unreadable(path: Path, exc: OSError) -> DatasetError:
     """Return the error for the file ``path`` that reading failed on with ``exc``."""
     # unreadable (permissions), vanished, or an I/O error on the disk
     return DatasetError(
-        f"{path} cannot be read ({exc.strerror or type(exc).__name__}); check the file's "
-        "permissions, or pass another folder as root=DIR"
+        f"{shown_path(path)} cannot be read ({exc.strerror or type(exc).__name__}); check the "
+        "file's permissions, or pass another folder as root=DIR"
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from linearnets._text import shown_path
 from linearnets.data.folder_contents import Found
 from linearnets.errors import UsageError
 
@@ -42,8 +43,8 @@ class FashionMNISTArrays:
         if array is None:
             raise UsageError(
                 f"{name} was not read: these arrays hold the test split alone, read with "
-                f"read_fashion_mnist(..., train=False) from {self.found.folder}; read them with "
-                "train=True (the default) from a folder holding all four files"
+                f"read_fashion_mnist(..., train=False) from {shown_path(self.found.folder)}; read "
+                "them with train=True (the default) from a folder holding all four files"
             )
         return array
 

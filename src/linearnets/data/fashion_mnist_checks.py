@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from linearnets._text import shown_path
 from linearnets.data.files import how_to_replace
 from linearnets.data.folder_contents import Found
 from linearnets.errors import DatasetError
@@ -61,8 +62,8 @@ def check_not_swapped(
     )
     exchange = ", and of ".join(f"{a} and {b}" for a, b in names)
     raise DatasetError(
-        f"{found.folder}: the train and test files look swapped: {held}; exchange the names of "
-        f"{exchange}"
+        f"{shown_path(found.folder)}: the train and test files look swapped: {held}; exchange the "
+        f"names of {exchange}"
     )
 
 
@@ -75,7 +76,7 @@ def _check_not_train_file(
         size = _idx_size(arrays[test])
         if train not in arrays and table[train][0] != table[test][0] and size == table[train][0]:
             raise DatasetError(
-                f"{found.paths[test]}: expected {table[test][0]} bytes of {test} once "
+                f"{shown_path(found.paths[test])}: expected {table[test][0]} bytes of {test} once "
                 f"decompressed, got {size}, the size of {train}: that file is here under the "
                 f"name of {test} — put each file under its own name, or "
                 f"{how_to_replace(found.paths[test])}"
@@ -99,7 +100,8 @@ def check_splits(arrays: FashionMNISTArrays, splits: tuple[str, ...]) -> None:
                 "Fashion-MNIST's and how to get it again"
             )
             raise DatasetError(
-                f"{arrays.found.directory}: expected {split} images (N, 28, 28) with N labels in [0, 10), "
-                f"got images {tuple(images.shape)} and labels {tuple(labels.shape)} up to "
-                f"{int(labels.max())}; these files do not form Fashion-MNIST — {fix}"
+                f"{shown_path(arrays.found.directory)}: expected {split} images (N, 28, 28) with N "
+                f"labels in [0, 10), got images {tuple(images.shape)} and labels "
+                f"{tuple(labels.shape)} up to {int(labels.max())}; these files do not form "
+                f"Fashion-MNIST — {fix}"
             )

@@ -14,6 +14,7 @@ from typing import NoReturn
 import numpy as np
 import torch
 
+from linearnets._text import shown_path
 from linearnets.data.example_shapes import cell_namer
 from linearnets.errors import DatasetError
 
@@ -48,7 +49,7 @@ def float_features(
             X = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
     except MemoryError:
         raise DatasetError(
-            f"{path}: {name} of shape {array.shape} is too large to hold as float32 "
+            f"{shown_path(path)}: {name} of shape {array.shape} is too large to hold as float32 "
             f"({array.size * 4:,} bytes) in this machine's memory; use fewer rows or features"
         ) from None
     if not bool(torch.isfinite(X).all()):
@@ -63,8 +64,8 @@ def _check_rows(path: Path, name: str, array: np.ndarray, *, shape: tuple[int, .
     it (``shape``: the shape the file holds it in, for the messages)."""
     if array.dtype.names:  # a structured array (pandas' df.to_records()): a field per column
         raise DatasetError(
-            f"{path}: {name} must hold real numbers, got a structured array of the fields "
-            f"{list(array.dtype.names)}; store its fields as columns, e.g. "
+            f"{shown_path(path)}: {name} must hold real numbers, got a structured array of the "
+            f"fields {list(array.dtype.names)}; store its fields as columns, e.g. "
             f"numpy.lib.recfunctions.structured_to_unstructured({name}) (df.to_numpy() for a "
             "pandas DataFrame)"
         )
@@ -75,20 +76,21 @@ def _check_rows(path: Path, name: str, array: np.ndarray, *, shape: tuple[int, .
         elif name.isidentifier() and array.ndim == 1:  # np.savez(path, X=x, y=y) of one feature
             fix += f", e.g. {name}.reshape(-1, 1) for one feature per example"
         raise DatasetError(
-            f"{path}: {name} must be a 2-d array (N, D), got shape {array.shape}; {fix}"
+            f"{shown_path(path)}: {name} must be a 2-d array (N, D), got shape {array.shape}; {fix}"
         )
     if array.shape[0] == 0 or array.shape[1] == 0:
         missing = "no examples (N = 0)" if array.shape[0] == 0 else "no features (D = 0)"
         raise DatasetError(
-            f"{path}: {name} must hold at least one example and one feature, got shape "
+            f"{shown_path(path)}: {name} must hold at least one example and one feature, got shape "
             f"{shape or array.shape}: {missing}; save the data with its rows and columns"
         )
     # kinds b, i, u, f: bool, int, uint, float; not complex, dates, durations (numpy counts
     # timedelta64 as an integer), strings or objects
     if array.dtype.kind not in "biuf":
         raise DatasetError(
-            f"{path}: {name} must hold real numbers, got dtype {array.dtype}; only bool, integer "
-            "and float arrays are read: convert it first, e.g. with numpy.asarray(..., dtype=float)"
+            f"{shown_path(path)}: {name} must hold real numbers, got dtype {array.dtype}; only "
+            "bool, integer and float arrays are read: convert it first, e.g. with "
+            "numpy.asarray(..., dtype=float)"
         )
 
 
@@ -102,6 +104,7 @@ def _refuse_non_finite(
     i, j = divmod(int(bad.view(-1).to(torch.uint8).argmax()), X.shape[1])
     more = f" ({count} in all)" if count > 1 else ""
     raise DatasetError(
-        f"{path}: {name} holds NaN or inf values (or values beyond float32's ±3.4e38), the first "
-        f"at {cell(i, j)}: {float(array[i, j]):g}{more}; clean, impute or rescale them first"
+        f"{shown_path(path)}: {name} holds NaN or inf values (or values beyond float32's ±3.4e38), "
+        f"the first at {cell(i, j)}: {float(array[i, j]):g}{more}; clean, impute or rescale them "
+        "first"
     )

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from linearnets._fs import missing_folders, new_file_mode
+from linearnets._text import shown_path
 from linearnets.data.idx import GZIP_MAGIC, decompress
 from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps
 from linearnets.data.transfer import (
@@ -58,15 +59,15 @@ def local_error(exc: OSError, target: Path) -> LocalFileError:
     Python API's words, ``root=DIR``: the command line prints ``--data-dir DIR``)."""
     problem, other = exc.strerror or type(exc).__name__, "or pass root=DIR to download elsewhere"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        fix = f"free some space on the disk that holds {target.parent}, {other}"
+        fix = f"free some space on the disk that holds {shown_path(target.parent)}, {other}"
     elif exc.errno in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
         problem = f"{problem}: a folder is in the way" if target.is_dir() else problem
-        fix = f"move {target} away, {other}"
+        fix = f"move {shown_path(target)} away, {other}"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         fix = "pass root=DIR, a folder you can write to"
     else:
         fix = f"check that disk, {other}"
-    return LocalFileError(f"cannot save the download as {target} ({problem}); {fix}")
+    return LocalFileError(f"cannot save the download as {shown_path(target)} ({problem}); {fix}")
 
 
 def remove_stale_parts(folder: Path, names: Iterable[str]) -> None:

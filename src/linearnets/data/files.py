@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from linearnets._shell import shell_word
+from linearnets._text import shown_path
 from linearnets.data.data_dir import find_in_root, folder_above, torchvision_root_fix
 from linearnets.data.folder_contents import (
     FASHION_MNIST_FILES,
@@ -215,16 +216,18 @@ def _search(names: dict[str, tuple[int, str]]) -> Found:
             continue
         paths = files_in(directory, names)
         if paths is not None:
-            return Found(directory, f"{label}: {directory}", paths)
+            return Found(directory, f"{label}: {shown_path(directory)}", paths)
         # a place that cannot be searched is passed over too, saying so
         blocked = unsearchable_layout(directory, names)
-        denied = f"{blocked[0]} cannot be searched: {blocked[1]}" if blocked else None
+        denied = f"{shown_path(blocked[0])} cannot be searched: {blocked[1]}" if blocked else None
         if label == "$LINEARNETS_DATA":  # set on purpose: say why it was not used
             lacks = ", ".join(missing_files(directory, names))
             why = f"but {denied}" if denied else f"which lacks {lacks}"
-            searched.append(f"{directory} (from $LINEARNETS_DATA, {why})")
+            searched.append(f"{shown_path(directory)} (from $LINEARNETS_DATA, {why})")
         else:
-            searched.append(f"{directory} ({denied})" if denied else str(directory))
+            searched.append(
+                f"{shown_path(directory)} ({denied})" if denied else shown_path(directory)
+            )
     what = (
         "Fashion-MNIST was" if set(names) == set(FASHION_MNIST_FILES) else f"{wanted(names)} were"
     )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from linearnets._fs import fsync_dir
+from linearnets._text import shown_path
 from linearnets.data import files
 from linearnets.data.fetch import LocalFileError, try_mirror
 from linearnets.data.folder_contents import current_file
@@ -63,7 +64,7 @@ def _offline_ways(name: str, expected: tuple[int, str], dest: Path) -> str:
     installed = files.installed_copy({name: expected})
     if installed is None:
         return _OFFLINE_WAYS
-    return f"{installed[1]}, or copy the four files (*-ubyte.gz) from there into {dest}"
+    return f"{installed[1]}, or copy the four files (*-ubyte.gz) from there into {shown_path(dest)}"
 
 
 def _reached(exc: BaseException) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from linearnets._text import shown_path
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import (
     cannot_search,
@@ -115,7 +116,7 @@ def _read_member(
     A header may claim any shape: one that needs more bytes than the member holds (or a member
     bigger than the archive could inflate to) is refused before numpy allocates the array.
     """
-    where = f"{path}: array {key} (member {info.filename})"
+    where = f"{shown_path(path)}: array {key} (member {info.filename})"
     try:
         # sizes first: Python 3.12's zipfile refuses some lying sizes on open, in its own words
         _check_inflated_size(path, info, where)

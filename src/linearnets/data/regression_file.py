@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from linearnets._text import shown_path
 from linearnets._warn import warn
 from linearnets.data.class_labels import transposed_fix
 from linearnets.data.csv_table import read_csv
@@ -51,13 +52,13 @@ def _read_npz(path: Path) -> tuple[torch.Tensor, _Targets]:
     arrays, names = open_npz(path, ("X", "y"))
     if "X" not in arrays or "y" not in arrays:
         raise DatasetError(
-            f"{path} must hold arrays X and y, found {names}; save them by those names: "
-            "numpy.savez(path, X=X, y=y)"
+            f"{shown_path(path)} must hold arrays X and y, found {names}; save them by those "
+            "names: numpy.savez(path, X=X, y=y)"
         )
     if "X_test" in names or "y_test" in names:
         warn(
-            f"{path}: linear regression trains on X and y and has no test set: X_test and "
-            "y_test are not used (nor checked)",
+            f"{shown_path(path)}: linear regression trains on X and y and has no test set: X_test "
+            "and y_test are not used (nor checked)",
             DataWarning,
         )
     X = float_features(path, "X", arrays["X"])
@@ -96,6 +97,6 @@ def _check_one_target_each(path: Path, X: torch.Tensor, y_raw: np.ndarray) -> No
         or "store one target per row of X, in the same order, as (N,) or (N, 1)"
     )
     raise DatasetError(
-        f"{path}: y must hold one target per row of X ({X.shape[0]}), got shape "
+        f"{shown_path(path)}: y must hold one target per row of X ({X.shape[0]}), got shape "
         f"{y_raw.shape}; {fix}"
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from linearnets._text import shown_path
 from linearnets._warn import warn
 from linearnets.errors import DatasetError, DataWarning
 
@@ -58,7 +59,7 @@ def check_float32_rounding(
         torch.nonzero((rounding > ROUNDING_SHARE * spread) & (spread > 0)).reshape(-1).tolist()
     ):
         where = (
-            f"{path}: {column(j)} holds values of {float(array[:, j].mean()):.10g} ± "
+            f"{shown_path(path)}: {column(j)} holds values of {float(array[:, j].mean()):.10g} ± "
             f"{spread[j].item():.3g}"
         )
         mean = "its mean" if alike is None else f"X's mean from {alike} alike"

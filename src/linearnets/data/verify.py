@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from linearnets._text import shown_path
 from linearnets.data.cache import (
     cache_dir,
     load_index,
@@ -145,8 +146,8 @@ def _check_gz_size(path: Path, name: str, size: int) -> None:
         if misnamed is not None:
             raise misnamed
         raise DatasetError(
-            f"{path}: expected a gzip file of at most {_largest_gz(size)} bytes for {name} "
-            f"({size} bytes once decompressed), got {found} bytes; this is another file — "
+            f"{shown_path(path)}: expected a gzip file of at most {_largest_gz(size)} bytes for "
+            f"{name} ({size} bytes once decompressed), got {found} bytes; this is another file — "
             f"{how_to_replace(path)}"
         )
 
@@ -187,12 +188,13 @@ def _check_md5(path: Path, name: str, md5: str, found: str) -> None:
         fix = (
             how_to_replace(path)
             if Path(os.path.abspath(folder)) == DEBIAN_DIR  # a reinstall replaces the package's
-            else f"move it out of {folder} (or delete it, if damaged), then {how_to_replace(path)}"
+            else f"move it out of {shown_path(folder)} (or delete it, if damaged), then "
+            f"{how_to_replace(path)}"
         )
         raise OtherContentError(
-            f"{path}: expected MD5 {md5} for the decompressed {name}, got {found}; the file is "
-            f"corrupt, or another dataset's (MNIST's files have Fashion-MNIST's names and sizes) — "
-            f"{fix}",
+            f"{shown_path(path)}: expected MD5 {md5} for the decompressed {name}, got {found}; the "
+            "file is corrupt, or another dataset's (MNIST's files have Fashion-MNIST's names and "
+            f"sizes) — {fix}",
             path=path,
         )
 
@@ -203,7 +205,7 @@ def _wrong_size(
     """Return the error for ``path``, whose content of ``found`` bytes (``None``: more than
     ``size``, not all read) is not the ``size`` bytes of ``name``; name the Fashion-MNIST file it
     is by its MD5 ``md5`` (``None``: not hashed), if any (the other split's, copied or swapped)."""
-    start = f"{path}: expected {size} bytes of {name} once decompressed, got"
+    start = f"{shown_path(path)}: expected {size} bytes of {name} once decompressed, got"
     others = FASHION_MNIST_FILES.items()
     other = next((n for n, known in others if n != name and known == (found, md5)), None)
     if other is not None:

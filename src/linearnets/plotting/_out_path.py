@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import expand_user, link_problem
 
@@ -48,24 +49,26 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
     try:
         if path.is_dir():
             raise UsageError(
-                f"{name} {path} is a folder; pass a file name in it, e.g. {path / 'figure.png'}"
+                f"{name} {shown_path(path)} is a folder; pass a file name in it, e.g. "
+                f"{shown_path(path / 'figure.png')}"
             )
         problem = link_problem(path.parent)
         if problem:  # exists() is False for it, so the search for a folder below would pass it
             raise UsageError(
-                f"{name} {path} cannot be written: {problem}; repair or remove the link, or pass a "
-                "path in a folder"
+                f"{name} {shown_path(path)} cannot be written: {problem}; repair or remove the "
+                "link, or pass a path in a folder"
             )
         for parent in path.parents:  # the nearest existing folder on the path must be a folder
             if parent.exists():
                 if not parent.is_dir():
                     raise UsageError(
-                        f"{name} {path} cannot be written: {parent} is a file, not a folder; pass a "
-                        "path in a folder"
+                        f"{name} {shown_path(path)} cannot be written: {shown_path(parent)} is a "
+                        "file, not a folder; pass a path in a folder"
                     )
                 break
     except OSError as exc:  # a path too long, or a folder on it that cannot be looked into
         raise UsageError(
-            f"{name} {path} cannot be written ({exc.strerror or type(exc).__name__}); pass another path"
+            f"{name} {shown_path(path)} cannot be written ({exc.strerror or type(exc).__name__}); "
+            "pass another path"
         ) from None
     return path

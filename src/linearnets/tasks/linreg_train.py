@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from linearnets._text import shown_path
 from linearnets.config import LinregConfig
 from linearnets.errors import DivergenceError
 from linearnets.models.scratch import LinearRegressionScratch
@@ -76,8 +77,9 @@ def _data_source(config: LinregConfig, features: torch.Tensor) -> str:
     if config.data is None:
         return "synthetic"
     num_examples, num_features = features.shape
+    path = shown_path(Path(config.data).absolute())
     return (
-        f"{Path(config.data).absolute()} ({num_examples} example{'s' * (num_examples != 1)}, "
+        f"{path} ({num_examples} example{'s' * (num_examples != 1)}, "
         f"{num_features} feature{'s' * (num_features != 1)})"
     )
 
@@ -97,9 +99,9 @@ def _with_scale_hint(
     if config.data is None or not exc.resumable or not largest > LARGE_FEATURES:
         return exc  # a smaller lr (the advice given) is the fix, or the data's size is named
     hinted = DivergenceError(
-        f"{exc}; or standardise the features, which reach {largest:.3g} in {config.data}, where "
-        "the book's lr suits values of about 1: subtract each column's mean and divide by its "
-        "standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
+        f"{exc}; or standardise the features, which reach {largest:.3g} in "
+        f"{shown_path(config.data)}, where the book's lr suits values of about 1: subtract each "
+        "column's mean and divide by its standard deviation, e.g. X = (X - X.mean(0)) / X.std(0)"
     )
     hinted.resumable, hinted.grew = exc.resumable, exc.grew
     return hinted
