@@ -12,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+# images in one figure (data show, predict): the plotting layer's bound, read without loading it
+from linearnets._figure_limits import MAX_SHOW
 from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import blanks_problem
 
 _N = TypeVar("_N", int, float)
-
-MAX_SHOW = 100  # images in one figure (data show, predict): a grid beyond this is unreadable
 
 # what each converter takes and a value it takes, for the parser's errors that have no value to
 # convert: "--epochs takes a positive integer and got no value: ..., e.g. --epochs 10"

@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+# images in one figure, the command line's -n bound too: defined where the command line reads it
+# without loading this package (torch, NumPy)
+from linearnets._figure_limits import MAX_SHOW
 from linearnets._text import exact_number
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._mpl import as_numpy, matplotlib_module
@@ -37,9 +40,6 @@ __all__ = [
     "title_list",
 ]
 
-# images in one figure of predictions: the CLI's -n bound (linearnets.cli._options.MAX_SHOW); wider
-# figures are unreadable, slow (10,000 images: minutes) and too large for PIL to open
-MAX_SHOW = 100
 # cells in one grid of show_images: a 20×20 grid at most; more are unreadable and slow (a 28×28 grid,
 # the image size passed as the grid's shape, takes ~13 s to draw), and a million crash the process
 MAX_CELLS = 4 * MAX_SHOW
