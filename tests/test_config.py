@@ -168,7 +168,14 @@ def test_a_run_from_a_numpy_config_writes_its_folder(tmp_path: Path) -> None:
         ({"true_w": 5}, r"true_w must be a sequence of numbers, got 5"),
         ({"true_w": (1.0, "x")}, r"true_w must hold numbers, got 'x' in it"),
         ({"true_w": (1.0, float("inf"))}, r"true_w must hold finite numbers, got inf"),
-        ({"true_w": ()}, r"true_w must hold at least one weight"),
+        ({"true_w": ()}, r"^true_w must hold at least one weight, got \(\); pass"),
+        # what was given: an empty list was said as "got ()", an iterator by its kind (its repr
+        # is an address)
+        ({"true_w": []}, r"^true_w must hold at least one weight, got \[\]; pass"),
+        (
+            {"true_w": iter(())},
+            r"^true_w must hold at least one weight, got an empty tuple_iterator;",
+        ),
         ({"true_b": "4.2"}, r"true_b must be a number, got '4.2'"),
         ({"true_b": float("nan")}, r"true_b must be a finite number, got nan"),
         # ints past float's range: float() raised a bare OverflowError naming no setting

@@ -190,7 +190,18 @@ def test_a_refusals_rule_is_its_words_before_the_fix_outside_parentheses(
      ("x must be y, got \"it's True\"", "x must be y, got \"it's True\""),
      # an apostrophe inside a word opens no string
      ("true_b must be (noise_std's limit), got None", "true_b must be (noise_std's limit), got null"),
-     ("Nonesuch and Truer stay", "Nonesuch and Truer stay")],
+     ("Nonesuch and Truer stay", "Nonesuch and Truer stay"),
+     # JSON's NaN and Infinity, which Python's json reads, as the file has them
+     ("lr must be a finite number > 0, got nan", "lr must be a finite number > 0, got NaN"),
+     ("x must be finite, got inf", "x must be finite, got Infinity"),
+     ("x must be finite, got -inf", "x must be finite, got -Infinity"),
+     ("x must be a number, got [1.0, nan]", "x must be a number, got [1.0, NaN]"),
+     # not within a word, a path or a string
+     ("in /runs/nan or nan.d or a-inf or infer or 'nan'", "in /runs/nan or nan.d or a-inf or infer or 'nan'"),
+     # a value Python names by its type, by its kind in the file
+     ("true_w must be a sequence, got a dict {} (its keys)", "true_w must be a sequence, got an object {} (its keys)"),
+     ("x must be y, got a list [1]", "x must be y, got an array [1]"),
+     ("a dict of settings stays", "a dict of settings stays")],
 )  # fmt: skip
 def test_a_rule_about_a_json_files_value_is_said_in_its_words(rule: str, said: str) -> None:
     assert in_json_words(rule) == said
@@ -201,8 +212,11 @@ def test_a_rule_about_a_json_files_value_is_said_in_its_words(rule: str, said: s
     [(5, "the number 5"), (1.5, "the number 1.5"), ("x", "the string 'x'"), (None, "null"),
      (True, "true"), (False, "false"), ([1, None], "an array [1, null]"),
      ({"a": 1}, 'an object {"a": 1}'), (list(range(30)), "an array [0, 1, 2, 3, 4, 5, 6, 7, 8, "
-      "9, 10, 11, 12, 13, 14, 15, 16..."), ("y" * 70, "the string '" + "y" * 56 + "...")],
+      "9, 10, 11, 12, 13, 14, 15, 16..."), ("y" * 70, "the string '" + "y" * 56 + "..."),
+     ([], "an array []"), ({}, "an object {}"), (float("nan"), "NaN"),
+     (float("inf"), "Infinity"), (float("-inf"), "-Infinity"), ([float("nan")], "an array [NaN]")],
 )  # fmt: skip
 def test_a_json_files_value_is_named_by_its_kind_there(value: object, said: str) -> None:
-    """Not Python's "int 5", "list [1, None]", "dict {'a': 1}"."""
+    """Not Python's "int 5", "list [1, None]", "dict {'a': 1}"; NaN, which Python's json reads,
+    not "the number NaN" (not a number)."""
     assert json_kind(value) == said

@@ -5,6 +5,7 @@ or capitals is respelled."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -48,11 +49,24 @@ def rule_of(message: str) -> str:
 
 # a Python literal a rule names, as repr() writes it: a quoted string (an apostrophe inside a word,
 # "noise_std's", opens none) is skipped whole, its words the value's; True, False and None are said
-# as JSON says them
+# as JSON says them, a float past JSON's numbers (nan, inf, -inf) as Python's json reads and writes
+# it in the file (NaN, Infinity, -Infinity; not within a word or a path: "/runs/nan"), and a value
+# named by its Python type ("a dict {}", as true_w's rule names one) by its kind in the file
 _PYTHON_WORDS = re.compile(
     r"(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)|\"(?:[^\"\\]|\\.)*\"|\b(True|False|None)\b"
+    r"|(?<![\w./-])(-?(?:nan|inf))(?![\w./-])|\b(a (?:dict|list|tuple))(?= [\[{(])"
 )
-_JSON_WORDS = {"True": "true", "False": "false", "None": "null"}
+_JSON_WORDS = {
+    "True": "true",
+    "False": "false",
+    "None": "null",
+    "nan": "NaN",
+    "inf": "Infinity",
+    "-inf": "-Infinity",
+    "a dict": "an object",
+    "a list": "an array",
+    "a tuple": "an array",
+}
 # what a path setting takes from Python; in a JSON file, a path is a string
 _PATH_TYPES = "(str, pathlib.Path or another os.PathLike)"
 
@@ -60,18 +74,25 @@ _PATH_TYPES = "(str, pathlib.Path or another os.PathLike)"
 def in_json_words(rule: str) -> str:
     """Return ``rule``, the refusal of a value read from a JSON file (a run's ``config.json``), in
     the file's words: ``True``, ``False`` and ``None`` as ``true``, ``false`` and ``null``
-    (``guard must be true or false, got 1``), a path as the string it is there; quoted strings
-    are left as they are."""
+    (``guard must be true or false, got 1``), ``nan`` and ``inf`` as ``NaN`` and ``Infinity``
+    (``lr must be a finite number > 0, got NaN``), a value Python names by its type as the file's
+    kind (``got an object {} (its keys would be the weights)``, not ``a dict {}``), a path as the
+    string it is there; quoted strings are left as they are."""
     rule = rule.replace(_PATH_TYPES, "(a string)")
-    return _PYTHON_WORDS.sub(lambda m: _JSON_WORDS[m[1]] if m[1] else m[0], rule)
+    return _PYTHON_WORDS.sub(lambda m: _JSON_WORDS[m[m.lastindex]] if m.lastindex else m[0], rule)
 
 
 def json_kind(value: object) -> str:
     """Return what ``value``, read from a JSON file, is there, and the value: ``the number 5``,
     ``the string 'x'``, ``an array [1, null]``, ``an object {"a": 1}``, ``null``, ``true`` (what
-    Python would call ``int 5``, ``list [1, None]``); past 60 characters, cut with ``...``."""
+    Python would call ``int 5``, ``list [1, None]``); past 60 characters, cut with ``...``.
+    ``NaN``, ``Infinity`` and ``-Infinity``, which Python's json reads, are said as the file has
+    them, as ``null`` is: none is a number there (``the number NaN`` said "the number not a
+    number")."""
     if value is None or isinstance(value, bool):
         return _JSON_WORDS[repr(value)]
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)
     if isinstance(value, str):
         kind, text = "the string", repr(value)
     elif isinstance(value, list | dict):

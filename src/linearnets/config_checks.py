@@ -208,6 +208,9 @@ def plain_number(value: Any) -> Any:
 
 def check_weights(true_w: Any) -> tuple[float, ...]:
     """Return ``true_w`` (d,) or a column (d, 1) as a tuple of d finite floats, or raise naming it."""
+    given = (
+        true_w  # as the caller wrote it: an empty list was said as "got ()", a tuple never given
+    )
     if hasattr(true_w, "ndim") and hasattr(true_w, "tolist"):  # a tensor or an array
         shape = tuple(true_w.shape)
         if len(shape) == 2 and shape[1] == 1:  # a column (d, 1), as synthetic_data takes
@@ -240,7 +243,15 @@ def check_weights(true_w: Any) -> tuple[float, ...]:
             )
         weights.append(float(value))
     if not weights:
-        raise UsageError("true_w must hold at least one weight, got (); pass e.g. (2.0, -3.4)")
+        # an iterator by its kind: its repr is an address
+        shown = (
+            describe(given)
+            if isinstance(given, list | tuple) or hasattr(given, "shape")
+            else f"an empty {type(given).__name__}"
+        )
+        raise UsageError(
+            f"true_w must hold at least one weight, got {shown}; pass e.g. (2.0, -3.4)"
+        )
     return tuple(weights)
 
 

@@ -852,8 +852,18 @@ def test_new_content_of_other_features_at_the_runs_own_path_is_refused_even_forc
         ("guard", 1, "guard must be true or false, got 1"),
         ("seed", None, "seed must be a non-negative integer (at most 2**31 - 1), got null"),
         ("data", True, "data must be a path (a string) or null, got true"),
+        # Python's words for JSON's: "got ()", "got a dict {}", "got nan", "got -inf"
+        ("true_w", [], "true_w must hold at least one weight, got []"),
+        (
+            "true_w",
+            {},
+            "true_w must be a sequence of numbers, in order, got an object {} (its keys would be "
+            "the weights)",
+        ),
+        ("lr", float("nan"), "lr must be a finite number > 0, got NaN"),
+        ("true_b", float("-inf"), "true_b must be a finite number, got -Infinity"),
     ],
-    ids=["guard", "seed", "data"],
+    ids=["guard", "seed", "data", "true_w-empty-array", "true_w-object", "lr-NaN", "true_b--inf"],
 )
 def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     tmp_path: Path, key: str, value: Any, rule: str
@@ -907,13 +917,18 @@ def test_a_config_json_key_that_is_no_setting_is_refused_as_resume_softmax_refus
     assert len(resume_linreg(out, epochs=2).history.epochs) == 2
 
 
-@pytest.mark.parametrize("task", ["other", 5, ""], ids=["other", "number", "empty"])
+@pytest.mark.parametrize(
+    ("task", "said"),
+    [("other", "'other'"), (5, "5"), ("", "''"), ([], "[]"), (float("nan"), "NaN")],
+    ids=["other", "number", "empty", "array", "NaN"],
+)
 def test_a_config_json_of_another_task_is_named_with_the_fix_of_either_run(
-    tmp_path: Path, task: Any
+    tmp_path: Path, task: Any, said: str
 ) -> None:
     """It read "its config.json is of other" ("of 5"; an empty task passed for a softmax run's),
     and only named resume_softmax, which refuses a linear-regression run's settings: one whose
-    task was edited away is resumed once it is put back, as the message says."""
+    task was edited away is resumed once it is put back, as the message says. The task in the
+    file's words: a NaN was "task nan"."""
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
     path = out / "config.json"
@@ -923,7 +938,7 @@ def test_a_config_json_of_another_task_is_named_with_the_fix_of_either_run(
         resume_linreg(out, epochs=2)
     assert str(info.value) == (
         f"the run folder {out} holds no linear-regression run (its config.json is for a run of "
-        f"task {task!r}, not linear regression); a softmax run resumes with: "
+        f"task {said}, not linear regression); a softmax run resumes with: "
         f"linearnets.resume_softmax({str(out)!r}); a linear-regression run's config.json names "
         "task 'linreg': correct it"
     )

@@ -115,7 +115,10 @@ def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
     [
         ({"lr": "0.5"}, r"lr must be a positive number, got '0\.5'"),
         ({"impl": "foo"}, r"impl must be one of 'scratch', 'concise', 'analytic', got 'foo'"),
-        ({"lr": float("nan")}, r"lr must be a finite number > 0, got nan"),
+        # JSON's NaN and Infinity as the file writes them, not Python's nan and inf
+        ({"lr": float("nan")}, r"lr must be a finite number > 0, got NaN"),
+        ({"lr": float("inf")}, r"lr must be a finite number > 0, got Infinity"),
+        ({"epochs": float("-inf")}, r"epochs must be a positive integer, got -Infinity"),
         # its interval "(0, 3.4e+38]" kept the fix "; pass e.g. lr=0.1" inside the parentheses
         ({"lr": 1e300}, r"lr must be a number in \(0, 3\.4e\+38\], got 1e\+300"),
         # the file's words: true, false and null, a path a string
@@ -123,7 +126,17 @@ def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
         ({"epochs": None}, r"epochs must be a positive integer, got null"),
         ({"data": 5}, r"data must be a path \(a string\) or null, got 5"),
     ],
-    ids=["lr-str", "impl", "lr-nan", "lr-past-float32", "guard", "epochs-null", "data-int"],
+    ids=[
+        "lr-str",
+        "impl",
+        "lr-nan",
+        "lr-inf",
+        "epochs--inf",
+        "lr-past-float32",
+        "guard",
+        "epochs-null",
+        "data-int",
+    ],
 )
 def test_a_hand_edit_no_run_takes_is_named_not_dropped(
     tmp_path: Path, value: dict[str, Any], rule: str
@@ -315,7 +328,7 @@ def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
 @pytest.mark.parametrize(
     ("value", "got"),
     [(0, "the number 0"), (-2, "the number -2"), (1.5, "the number 1.5"), ("2", "the string '2'"),
-     (True, "true")],
+     (True, "true"), (float("nan"), "NaN"), (float("-inf"), "-Infinity"), ([], "an array []")],
 )  # fmt: skip
 @pytest.mark.parametrize("where", ["start", "resume"])
 def test_a_world_size_that_counts_no_processes_is_refused_naming_it(

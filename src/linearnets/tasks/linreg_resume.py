@@ -221,9 +221,9 @@ def _saved(run_dir: Path) -> dict[str, Any]:
     if task != TASK:  # no run writes it: a hand edit, or another tool's file
         raise UsageError(
             f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
-            f"{CONFIG_FILE} is for a run of task {describe(task)}, not linear regression); a "
-            f"softmax run resumes with: linearnets.resume_softmax({str(run_dir)!r}); a "
-            f"linear-regression run's {CONFIG_FILE} names task {TASK!r}: correct it"
+            f"{CONFIG_FILE} is for a run of task {in_json_words(describe(task))}, not linear "
+            f"regression); a softmax run resumes with: linearnets.resume_softmax({str(run_dir)!r}); "
+            f"a linear-regression run's {CONFIG_FILE} names task {TASK!r}: correct it"
         )
     # no checkpoint holds a linear-regression run's config.json to rebuild it from
     check_resumes(saved, path, rebuilt=f"put back the run's {CONFIG_FILE} from a copy of the run")
