@@ -331,6 +331,34 @@ def test_a_world_size_of_0_is_refused_and_the_fix_given_works(
     assert "last ran" not in capsys.readouterr().err
 
 
+def test_a_world_size_of_0_before_the_first_checkpoint_is_refused_with_a_fix_that_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run stopped before its first checkpoint was told to "delete config.json: a resume
+    rebuilds it from checkpoint.pt", which it has none of: deleted, the folder held nothing to
+    resume ("RUN_DIR must be a run folder holding config.json"). It is offered a new run, and
+    correcting the value works as it says."""
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    for made in run.iterdir():  # as a run stopped in its first epoch leaves it
+        if made.name != "config.json":
+            made.unlink()
+    path = run / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "world_size": 0}))
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: {path}: 'world_size' must be an integer >= 1 (the processes "
+        "the run ran in), got the number 0; correct it (1 where it ran without torchrun), or "
+        "start a new run in another folder (--out NEW_DIR): this one has no checkpoint to "
+        "rebuild config.json from\n"
+    )
+    path.write_text(json.dumps({**saved, "world_size": 1}))  # as advised
+    assert main(["softmax", "--resume", str(run)]) == 0
+    assert json.loads((run / "results.json").read_text())["epochs"] == 1
+
+
 KEPT = ("model.pt", "results.json", "config.json", "per_class.txt", "confusion.pt", "checkpoint.pt")
 
 

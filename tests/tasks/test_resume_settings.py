@@ -26,7 +26,7 @@ from linearnets.tasks.resume_settings import (
     saved_config,
     started_environment,
 )
-from linearnets.training.checkpoint import Checkpoint
+from linearnets.training.checkpoint import Checkpoint, save_checkpoint
 
 OLD = SoftmaxConfig(epochs=3, plot="none", device="cpu")
 
@@ -44,6 +44,28 @@ def _checkpoint(
         config=config,
         version="0",
     )
+
+
+def _loadable_checkpoint(run_dir: Path) -> None:
+    """Write a checkpoint a resume can rebuild config.json from (saved_config loads it)."""
+    save_checkpoint(
+        run_dir / "checkpoint.pt",
+        model_state={"W": torch.zeros(784, 10)},
+        optimizer_state={},
+        epoch=1,
+        generators_state={},
+        history=[],
+        config=OLD.to_dict(),
+    )
+
+
+# the fix past correcting a config.json value, by the folder's checkpoint: deleting config.json
+# left a folder without a checkpoint (or with a damaged one) nothing to resume
+_NEW_RUN = (
+    "start a new run in another folder (out=NEW_DIR): this one has no checkpoint to rebuild "
+    "config.json from"
+)
+_REBUILT = "delete config.json: a resume rebuilds it from checkpoint.pt"
 
 
 def test_overrides_are_applied_and_out_is_the_run_folder(tmp_path: Path) -> None:
@@ -151,7 +173,13 @@ def test_a_hand_edit_no_run_takes_is_named_not_dropped(
         rf"run takes \({rule}\); correct it \(the run has no checkpoint yet to rebuild",
     ):
         last_asked(saved, run_dir=tmp_path)
+    # a damaged checkpoint rebuilds nothing either: a resume without config.json cannot load it
     (tmp_path / "checkpoint.pt").write_bytes(b"x")
+    with pytest.raises(
+        UsageError, match=r"; correct it \(the run has no checkpoint yet to rebuild"
+    ):
+        last_asked(saved, run_dir=tmp_path)
+    _loadable_checkpoint(tmp_path)
     with pytest.raises(
         UsageError, match=r"; correct it, or delete config\.json: a resume rebuilds"
     ):
@@ -316,13 +344,18 @@ def test_resumes_written_as_null_are_none_recorded(tmp_path: Path) -> None:
 def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
     tmp_path: Path, resumes: Any, got: str
 ) -> None:
-    path = re.escape(str(tmp_path / "config.json"))
-    with pytest.raises(
-        UsageError,
-        match=rf"^{path}: 'resumes' must be an array of the run's resumes, got {re.escape(got)}; "
-        r"set it to \[\] .*, or delete config.json: a resume rebuilds it from checkpoint.pt$",
-    ):
-        saved_config(_config_with_resumes(tmp_path, resumes))
+    """The fix past setting it to []: deleting config.json only where a resume rebuilds it."""
+    for checkpoint, fix in [(None, _NEW_RUN), (b"x", _NEW_RUN), ("loadable", _REBUILT)]:
+        if checkpoint == "loadable":
+            _loadable_checkpoint(tmp_path)
+        elif checkpoint is not None:
+            (tmp_path / "checkpoint.pt").write_bytes(b"x")
+        with pytest.raises(UsageError) as info:
+            saved_config(_config_with_resumes(tmp_path, resumes))
+        assert str(info.value) == (
+            f"{tmp_path / 'config.json'}: 'resumes' must be an array of the run's resumes, got "
+            f"{got}; set it to [] (the record of earlier resumes is lost, the run is not), or {fix}"
+        )
 
 
 @pytest.mark.parametrize(
@@ -348,13 +381,16 @@ def test_a_world_size_that_counts_no_processes_is_refused_naming_it(
         ]
         name = "'world_size' of entry 2 of 2 in 'resumes'"
     (tmp_path / "config.json").write_text(json.dumps(saved))
-    with pytest.raises(UsageError) as info:
-        saved_config(tmp_path)
-    assert str(info.value) == (
-        f"{tmp_path / 'config.json'}: {name} must be an integer >= 1 (the processes the run ran "
-        f"in), got {got}; correct it (1 where it ran without torchrun), or delete config.json: a "
-        "resume rebuilds it from checkpoint.pt"
-    )
+    # no checkpoint: deleting config.json, as it said, left nothing to resume
+    for fix in [_NEW_RUN, _REBUILT]:
+        if fix == _REBUILT:
+            _loadable_checkpoint(tmp_path)
+        with pytest.raises(UsageError) as info:
+            saved_config(tmp_path)
+        assert str(info.value) == (
+            f"{tmp_path / 'config.json'}: {name} must be an integer >= 1 (the processes the run "
+            f"ran in), got {got}; correct it (1 where it ran without torchrun), or {fix}"
+        )
     (tmp_path / "config.json").write_text(json.dumps({**saved, "world_size": None, "resumes": []}))
     assert saved_config(tmp_path)["world_size"] is None  # not recorded: taken as it is
 

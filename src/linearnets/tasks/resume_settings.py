@@ -25,6 +25,7 @@ from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_che
 from linearnets.training.run_config import (
     check_resumes,
     check_world_sizes,
+    checkpoint_epoch,
     read_config,
     refuse_out,
     run_complete,
@@ -76,10 +77,24 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     refuse_linreg_run(
         saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
     )
-    rebuilt = f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}"
+    rebuilt = _rebuilt(run_dir)
     check_resumes(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
     check_world_sizes(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
     return saved
+
+
+def _rebuilt(run_dir: Path) -> str:
+    """Return how the run in ``run_dir`` gets a sound ``config.json`` back, past correcting a
+    value there: deleted, where a resume rebuilds it from the run's checkpoint (as
+    :func:`saved_config` does, from one it can load); else a new run in another folder. Deleted
+    there, it left the folder nothing to resume ("run_dir must be a run folder holding
+    config.json"), though the message had said a resume rebuilds it."""
+    if checkpoint_epoch(run_dir) is not None:
+        return f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}"
+    return (
+        "start a new run in another folder (out=NEW_DIR): this one has no checkpoint to rebuild "
+        f"{CONFIG_FILE} from"
+    )
 
 
 def refuse_linreg_run(
@@ -115,7 +130,7 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
         fix = (
             f", or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
             "settings the run was trained with"
-            if (run_dir / CHECKPOINT_FILE).is_file()
+            if checkpoint_epoch(run_dir) is not None  # one a resume can rebuild it from
             else " (the run has no checkpoint yet to rebuild the file from)"
         )
         raise UsageError(
