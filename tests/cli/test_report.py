@@ -126,6 +126,13 @@ def test_one_line_speaks_the_command_lines_words(exc: Exception, line: str) -> N
                        "with: linearnets.resume_softmax('my trk'), launched by torchrun as before"),
          "another process stopped; the checkpoint of epoch 1 is kept in trk; resume with: "
          "linearnets softmax --resume 'my trk', launched by torchrun as before"),
+        # and one given as an example: "(e.g. --resume r --epochs 6)" was no command to paste
+        (UsageError("a resume that trains further (e.g. linearnets.resume_softmax('a b', "
+                    "epochs=6)), rebuilds it"),
+         "a resume that trains further (e.g. linearnets softmax --resume 'a b' --epochs 6), "
+         "rebuilds it"),
+        (UsageError("or (e.g. linearnets.resume_linreg('r', lr=0.01)) does"),
+         "or (e.g. linearnets linreg --resume r --lr 0.01) does"),
         (UsageError("it has no config.json, so linearnets.resume_softmax() cannot continue it"),
          "it has no config.json, so --resume cannot continue it"),
         # a placeholder, and a setting named in parentheses

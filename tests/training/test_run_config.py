@@ -179,9 +179,9 @@ def test_a_damaged_config_json_of_afinished_run_names_the_file_and_fixes_that_wo
     assert str(info.value).endswith(f"; {fix}")
     assert "the run folder is damaged" not in str(info.value)
     assert one_line(info.value).endswith(
-        "a resume that trains further, to more than the 1 epoch it finished (e.g. --resume "
-        f"{run} --epochs 6), rebuilds it from checkpoint.pt (without the record of earlier "
-        "resumes)"
+        "a resume that trains further, to more than the 1 epoch it finished (e.g. linearnets "
+        f"softmax --resume {run} --epochs 6), rebuilds it from checkpoint.pt (without the record "
+        "of earlier resumes)"
     )
     (run / "config.json").unlink()  # as advised: the weights still load
     _, meta = load_trained(run)
@@ -216,8 +216,8 @@ def test_the_epochs_named_for_a_damaged_config_json_are_an_example_of_the_rule(
         "the record of earlier resumes)"
     )
     assert one_line(info.value).endswith(
-        f"to more than the 2 epochs it finished (e.g. --resume {run} --epochs 7), rebuilds it "
-        "from checkpoint.pt (without the record of earlier resumes)"
+        f"to more than the 2 epochs it finished (e.g. linearnets softmax --resume {run} --epochs "
+        "7), rebuilds it from checkpoint.pt (without the record of earlier resumes)"
     )
     (run / "config.json").unlink()
     resume_softmax(run, epochs=3)  # not the example: one epoch more is enough

@@ -97,7 +97,8 @@ def cli_words(text: str) -> str:
 
     ``out='runs/a' already holds a run`` becomes ``--out runs/a already holds a run``;
     ``linearnets.resume_softmax('my run', lr=0.01, force=True)`` becomes
-    ``--resume 'my run' --lr 0.01 --force`` (the path quoted for the shell), and a bare
+    ``--resume 'my run' --lr 0.01 --force`` (the path quoted for the shell; the whole command,
+    ``linearnets softmax --resume ...``, after ``with: `` or ``e.g. ``), and a bare
     ``linearnets.resume_softmax()`` ``--resume``; ``pass out=DIR`` becomes ``pass --out DIR``; a
     setting named in parentheses, ``(lr)``, becomes its option, ``(--lr)``; " (force=True)" goes.
     A setting with its value mid-sentence, ``got resize=64 with data='d.npz'``, becomes
@@ -112,9 +113,11 @@ def cli_words(text: str) -> str:
     # only the settings the command has an option for: other words are left alone
     names = "|".join(_OPTIONS)
     settings = "|".join(_SETTINGS)
-    # a call given as the command to run ("resume with: ...") is the whole command line
+    # a call given as the command to run ("resume with: ...") is the whole command line, and so
+    # is one given as an example ("(e.g. linearnets softmax --resume DIR --epochs 6)"): the options
+    # alone were no command to paste
     text = re.sub(
-        rf"(?<=with: ){_RESUME_CALL.pattern}",
+        rf"(?:(?<=with: )|(?<=e\.g\. )){_RESUME_CALL.pattern}",
         lambda m: f"linearnets {m[1]} {_resume_command(m)}",
         text,
     )
