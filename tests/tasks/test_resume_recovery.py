@@ -281,8 +281,13 @@ def test_resumes_that_are_not_a_list_are_named_in_config_json(
         # a path of another type was an unexpected TypeError ("expected str, bytes or
         # os.PathLike object, not int"), naming neither the key nor the file
         ("data", 5, "data must be a path (a string) or null, got 5"),
+        # read before the others, it was refused as a device given: "--device must be one of
+        # auto, cpu, cuda, cuda:N, mps, got []; pass e.g. --device auto" (from Python, "got '[]'")
+        ("device", [], "device must be one of auto, cpu, cuda, cuda:N, mps, got []"),
+        ("device", "gpu", "device must be one of auto, cpu, cuda, cuda:N, mps, got 'gpu'"),
+        ("device", float("nan"), "device must be one of auto, cpu, cuda, cuda:N, mps, got NaN"),
     ],
-    ids=["guard", "seed", "resize", "data"],
+    ids=["guard", "seed", "resize", "data", "device-array", "device-gpu", "device-NaN"],
 )
 def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, value: Any, rule: str

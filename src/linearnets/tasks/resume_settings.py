@@ -15,7 +15,7 @@ from typing import Any
 
 from linearnets._text import counted, in_json_words, rule_of, shown_path
 from linearnets.config import SoftmaxConfig
-from linearnets.config_checks import BatchBytesError
+from linearnets.config_checks import BatchBytesError, check_device_name
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.reports import missing_reports
@@ -80,7 +80,22 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     rebuilt = _rebuilt(run_dir)
     check_resumes(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
     check_world_sizes(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
+    _check_device(saved, run_dir)
     return saved
+
+
+def _check_device(saved: dict[str, Any], run_dir: Path) -> None:
+    """Refuse a ``device`` in ``config.json``'s settings that names no device as any value no run
+    takes is refused (:func:`last_asked`): each process resolves it before the other settings are
+    read, and it was refused as a device given ("--device must be one of ..., got []; pass e.g.
+    --device auto"), naming neither the file nor its key."""
+    settings = saved.get("config")
+    if not isinstance(settings, dict) or "device" not in settings:
+        return
+    try:
+        check_device_name(settings["device"])
+    except UsageError:
+        last_asked(saved, run_dir=run_dir)  # raises naming the file, the key and the value
 
 
 def _rebuilt(run_dir: Path) -> str:
