@@ -15,11 +15,11 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets._text import respelled
+from linearnets._text import and_list, respelled
 from linearnets.errors import UsageError
 from linearnets.path_checks import check_path
 
-__all__ = ["check_known_settings", "is_device", "path_setting", "set_checked"]
+__all__ = ["check_known_settings", "is_device", "lacking", "path_setting", "set_checked"]
 
 
 def set_checked(config: Any, **values: Any) -> None:
@@ -59,6 +59,41 @@ def _named(key: str, known: set[str]) -> str:
     close = [_SYNONYMS[key]] if _SYNONYMS.get(key) in known else []
     close = close or get_close_matches(key, sorted(known), n=1, cutoff=0.75)
     return f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key)
+
+
+# the settings that decide what a run trains, which every run has written to its config.json
+# since run folders began: one missing is a hand edit (a resume took its default, and continued
+# another run than the one trained: an lr of 0.1 for one of 0.5, the default implementation)
+_WRITTEN_BY_EVERY_RUN = {
+    "LinregConfig": (
+        "impl", "epochs", "lr", "batch_size", "num_examples", "noise_std", "true_w", "true_b",
+        "seed", "data",
+    ),
+    "SoftmaxConfig": ("impl", "epochs", "lr", "batch_size", "seed", "data_dir", "data", "resize"),
+}  # fmt: skip
+
+
+def lacking(config_type: type[Any], data: Mapping[str, Any]) -> str | None:
+    """Return what a saved config ``data`` (a run's ``config.json`` section) lacks of the settings
+    every run writes, and what a resume would take for them, or ``None`` where it lacks none:
+    ``"lacks 'lr', which every run writes (a resume would take the default, lr 0.1, not the
+    value the run was trained with)"``."""
+    names = [n for n in _WRITTEN_BY_EVERY_RUN[config_type.__name__] if n not in data]
+    if not names:
+        return None
+    defaults = {f.name: f.default for f in fields(config_type)}
+    taken = ", ".join(f"{name} {_json(defaults[name])}" for name in names)
+    one = len(names) == 1
+    return (
+        f"lacks {and_list([repr(n) for n in names])}, which every run writes (a resume would "
+        f"take {'the default' if one else 'their defaults'}, {taken}, not the "
+        f"{'value' if one else 'values'} the run was trained with)"
+    )
+
+
+def _json(value: object) -> str:
+    """Return a default as config.json writes it (``null``, ``0.1``, ``'analytic'``)."""
+    return "null" if value is None else repr(value)
 
 
 def is_device(value: object) -> bool:

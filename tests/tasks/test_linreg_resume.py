@@ -917,6 +917,30 @@ def test_a_config_json_key_that_is_no_setting_is_refused_as_resume_softmax_refus
     assert len(resume_linreg(out, epochs=2).history.epochs) == 2
 
 
+def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(
+    tmp_path: Path,
+) -> None:
+    """A setting every run writes, deleted by hand, was taken at its default: a run trained at lr
+    0.1 on 200 examples resumed at lr 0.03 on the default 1,000, and nothing said so."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, lr=0.1, num_examples=200, out=out))
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    edited = {k: v for k, v in saved["config"].items() if k not in ("lr", "num_examples")}
+    path.write_text(json.dumps({**saved, "config": edited}))
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value) == (
+        f"{path}: its 'config' section lacks 'lr' and 'num_examples', which every run writes (a "
+        "resume would take their defaults, lr 0.03, num_examples null, not the values the run was "
+        "trained with); put back what the run was trained with, or the run's config.json from a "
+        "copy of the run"
+    )
+    path.write_text(json.dumps(saved))  # put back: it resumes, at the lr it was trained with
+    result = resume_linreg(out, epochs=2)
+    assert len(result.history.epochs) == 2 and result.config.lr == 0.1
+
+
 @pytest.mark.parametrize(
     ("task", "said"),
     [("other", "'other'"), (5, "5"), ("", "''"), ([], "[]"), (float("nan"), "NaN")],

@@ -186,6 +186,44 @@ def test_a_hand_edit_no_run_takes_is_named_not_dropped(
         last_asked(saved, run_dir=tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("dropped", "said"),
+    [
+        (["lr"], "lacks 'lr', which every run writes (a resume would take the default, lr 0.1, not "
+         "the value the run was trained with)"),
+        (["impl", "seed"], "lacks 'impl' and 'seed', which every run writes (a resume would take "
+         "their defaults, impl 'analytic', seed 0, not the values the run was trained with)"),
+    ],
+    ids=["lr", "impl-seed"],
+)  # fmt: skip
+def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(
+    tmp_path: Path, dropped: list[str], said: str
+) -> None:
+    """A setting every run writes, deleted by hand, was taken at its default: a run trained at
+    lr 0.5 continued at 0.1, with the default implementation, and nothing said so."""
+    config = SoftmaxConfig(impl="scratch", lr=0.5, seed=7, plot="none", device="cpu").to_dict()
+    assert last_asked({"config": config}, run_dir=tmp_path) == SoftmaxConfig.from_dict(config)
+    (tmp_path / "config.json").write_text("{}")
+    saved = {"config": {k: v for k, v in config.items() if k not in dropped}}
+    file = tmp_path / "config.json"
+    with pytest.raises(UsageError) as info:
+        last_asked(saved, run_dir=tmp_path)
+    assert str(info.value) == (
+        f"{file}: its 'config' section {said}; put back what the run was trained with (the run "
+        "has no checkpoint yet to rebuild the file from)"
+    )
+    _loadable_checkpoint(tmp_path)
+    with pytest.raises(UsageError) as info:
+        last_asked(saved, run_dir=tmp_path)
+    assert str(info.value).endswith(
+        "; put back what the run was trained with, or delete config.json: a resume rebuilds it "
+        "from checkpoint.pt, with the settings the run was trained with"
+    )
+    # a setting added since run folders began (guard, device, plot) is not required of a file
+    older = {k: v for k, v in config.items() if k not in ("guard", "device", "plot")}
+    assert last_asked({"config": older}, run_dir=tmp_path).lr == 0.5
+
+
 def test_settings_read_from_the_checkpoint_are_the_checkpoints_to_blame(tmp_path: Path) -> None:
     """No config.json: saved_config took the checkpoint's config, so that file is named."""
     with pytest.raises(

@@ -17,7 +17,7 @@ from typing import Any
 from linearnets._signals import held_signals
 from linearnets._text import in_json_words, rule_of, shown_path
 from linearnets.config import LinregConfig
-from linearnets.config_values import check_known_settings
+from linearnets.config_values import check_known_settings, lacking
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
 from linearnets.tasks.linreg import LinregResult, prepare_linreg
@@ -147,6 +147,12 @@ def _resume(
 ) -> LinregResult:
     """:func:`resume_linreg` once the folder is read and locked."""
     old = _replaced(LinregConfig(), _saved_settings(saved["config"]), run_dir, saved=True)
+    missing = lacking(LinregConfig, saved["config"])
+    if missing:  # a hand edit: the defaults took its place
+        raise UsageError(
+            f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section {missing}; put back what "
+            f"the run was trained with, or the run's {CONFIG_FILE} from a copy of the run"
+        )
     # out: the folder it continues in, as resume_softmax's config has it (results.json shows it)
     new = replace(_replaced(old, overrides, run_dir), out=run_dir)
     pin_threads(new.num_threads)  # before config.json records the environment's threads

@@ -16,6 +16,7 @@ from typing import Any
 from linearnets._text import counted, in_json_words, rule_of, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError, check_device_name
+from linearnets.config_values import lacking
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.reports import missing_reports
@@ -133,25 +134,39 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
 
     Raises:
         UsageError: a value there is no setting (a hand edit: ``"lr": "0.5"``); it was silently
-            dropped, and every other setting of the file with it.
+            dropped, and every other setting of the file with it. Or the file lacks a setting
+            every run writes (``"lr"`` deleted by hand), which a resume took at its default.
     """
+    section = saved.get("config", {})
     try:  # its batch was checked for the processes it ran in: resumed_config checks it for these
-        return SoftmaxConfig.from_dict(saved.get("config", {}), check_batch=False)
+        asked = SoftmaxConfig.from_dict(section, check_batch=False)
     except (UsageError, TypeError) as exc:
         if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
             raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
         # its own fix names a keyword, not the file's key; its values are the file's (null, not None)
         rule = in_json_words(rule_of(str(exc)))
-        fix = (
-            f", or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
-            "settings the run was trained with"
-            if checkpoint_epoch(run_dir) is not None  # one a resume can rebuild it from
-            else " (the run has no checkpoint yet to rebuild the file from)"
-        )
         raise UsageError(
             f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run takes "
-            f"({rule}); correct it{fix}"
+            f"({rule}); correct it{_or_deleted(run_dir)}"
         ) from None
+    missing = lacking(SoftmaxConfig, section)
+    if missing and (run_dir / CONFIG_FILE).is_file():  # a hand edit: the defaults took its place
+        raise UsageError(
+            f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section {missing}; put back what "
+            f"the run was trained with{_or_deleted(run_dir)}"
+        )
+    return asked
+
+
+def _or_deleted(run_dir: Path) -> str:
+    """Return what follows "correct it" in :func:`last_asked`'s refusals: or delete config.json,
+    where the run's checkpoint rebuilds it."""
+    if checkpoint_epoch(run_dir) is not None:  # one a resume can rebuild it from
+        return (
+            f", or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
+            "settings the run was trained with"
+        )
+    return " (the run has no checkpoint yet to rebuild the file from)"
 
 
 def resumed_config(
