@@ -310,6 +310,42 @@ def test_a_hand_edited_data_value_in_config_json_is_refused_in_the_files_words(
     assert capsys.readouterr().out.splitlines()[:2] == _expected(W, b, 2)[0]
 
 
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        (5, "data_dir must be a path (a string) or null, got 5"),
+        (True, "data_dir must be a path (a string) or null, got true"),
+        ([], "data_dir must be a path (a string) or null, got []"),
+        ("", "data_dir must be a non-empty path or null, got ''"),
+    ],
+    ids=["number", "true", "array", "empty"],
+)
+def test_a_hand_edited_data_dir_value_in_config_json_is_refused_in_the_files_words(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], value: object, rule: str
+) -> None:
+    """A "data_dir": 5 (true, [], "") by hand was passed over unread: predict searched the usual
+    places as if the run had no folder of its own, where --resume refuses the file. It is refused
+    as "data" is, the key, the rule and the value in the file's words, with the fix of a damaged
+    config.json, which predict then follows."""
+    import json
+
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    (run / "config.json").write_text(json.dumps({"config": {"data": None, "data_dir": value}}))
+    assert main(["predict", str(run), "-n", "2"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: {run / 'config.json'}: its 'config' section holds a value "
+        f"no run takes ({rule}); correct it, or delete config.json alone (not the folder), or "
+        "restore it from a copy of the run: the run's weights (model.pt) do not need it, so "
+        "linearnets predict works without it\n",
+    )
+    assert not (run / "predict-2.png").exists()
+    (run / "config.json").unlink()  # as advised
+    assert main(["predict", str(run), "-n", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == _expected(W, b, 2)[0]
+
+
 @pytest.mark.parametrize("weights", ["missing", "damaged"])
 def test_a_data_file_run_without_sound_weights_is_refused_for_its_data_not_sent_to_resume(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], weights: str

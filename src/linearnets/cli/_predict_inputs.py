@@ -104,12 +104,15 @@ def load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
         source=CONFIG_FILE if has_config else CHECKPOINT_FILE,
     )
     config = saved["config"]
-    data = config.get("data")
-    if data is not None:
-        try:  # "data": 1 by hand was said as "trained on --data 1"
-            path_setting("data", data)
+    # checked as a run checks them: "data": 1 by hand was said as "trained on --data 1", and a
+    # "data_dir": 5 was passed over unread for the usual places
+    for key in ("data", "data_dir"):
+        try:
+            path_setting(key, config.get(key))
         except UsageError as exc:
             raise bad_config_value(run_dir, exc) from None
+    data = config.get("data")
+    if data is not None:
         raise UsageError(
             f"predict draws Fashion-MNIST test images, but the run in {shown_path(run_dir)} was "
             f"trained on --data {shown_path(str(data))}; evaluate that model on its own data from "
