@@ -481,6 +481,36 @@ def test_without_data_dir_the_runs_own_data_folder_is_read_as_resume_reads_it(
     assert capsys.readouterr().out.splitlines() == [*lines, f"{correct}/5 correct; figure: {out}"]
 
 
+def test_a_relative_data_dir_in_config_json_is_refused_unless_data_dir_is_given(
+    env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A "data_dir": "fm" by hand (a run writes it absolute) was read from the current folder:
+    predict drew from whatever fm it found there, or passed over the run's folder for the search.
+    It is refused as --resume refuses it, naming the key, the rule, the value and where it would
+    be read; --data-dir DIR, which replaces the run's folder, predicts."""
+    import json
+
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    (run / "config.json").write_text(json.dumps({"config": {"data": None, "data_dir": "fm"}}))
+    (tmp_path / "elsewhere").mkdir()
+    _test_files_only(tmp_path / "elsewhere" / "fm")  # a copy here: still not the run's folder
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert main(["predict", "../run", "-n", "2"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "linearnets predict: error: ../run/config.json: its 'config' section's 'data_dir' must be "
+        "an absolute path (a run writes the Fashion-MNIST folder it trained on as one), got the "
+        "string 'fm', a relative path, which predict would look for in the current folder, as "
+        f"{tmp_path / 'elsewhere' / 'fm'}; write the folder's absolute path there (or null, to "
+        "search the usual places), or pass --data-dir DIR to read the test images from that "
+        "folder\n",
+    )
+    assert not (run / "predict-2.png").exists()
+    assert main(["predict", "../run", "-n", "2", "--data-dir", str(REAL_DIR)]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == _expected(W, b, 2)[0]
+
+
 @pytest.mark.parametrize("read_only", [True, False])
 def test_a_run_dir_that_cannot_take_the_default_figure_is_named_before_predicting(
     env: None,

@@ -270,6 +270,45 @@ def test_data_dir_resize_and_threads_reach_the_run(
     assert capsys.readouterr().out.splitlines()[-1] == f"run folder: {run}"
 
 
+@pytest.mark.skipif(
+    not Path("/usr/share/datasets/fashion-mnist").is_dir(),
+    reason="needs the real Fashion-MNIST (Debian package)",
+)
+def test_a_relative_data_dir_in_config_json_is_refused_with_the_folder_it_would_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A "data_dir": "fm" written by hand in a --data-dir run's config.json, resumed from another
+    folder, was read there: from one holding an fm the run went on with that folder's files, from
+    one without it was refused as "--data-dir must be an existing folder", an option never given.
+    It is refused naming the key, the rule (a run writes the folder absolute), the value and
+    where it would be read; --data-dir DIR resumes, and writes it back absolute."""
+    root = "/usr/share/datasets/fashion-mnist"
+    run = tmp_path / "run"
+    common = ["--plot", "none", "--device", "cpu", "--batch-size", "1024"]
+    assert main(["softmax", "--data-dir", root, "--epochs", "1", "--out", str(run), *common]) == 0
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["config"]["data_dir"] == root  # what a run writes: absolute
+    saved["config"]["data_dir"] = "fm"
+    (run / "config.json").write_text(json.dumps(saved))
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "fm").mkdir(parents=True)  # another copy here: still not the run's folder
+    for path in Path(root).glob("*.gz"):
+        (elsewhere / "fm" / path.name).symlink_to(path)
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert main(["softmax", "--resume", "../run", "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        "linearnets softmax: error: ../run/config.json: its 'config' section's 'data_dir' must be "
+        "an absolute path (a run writes the Fashion-MNIST folder it trained on as one), got the "
+        "string 'fm', a relative path, which a resume would look for in the current folder, as "
+        f"{elsewhere / 'fm'}; write the folder's absolute path there (or null, to search the "
+        "usual places), or pass --data-dir DIR to resume on the files in that folder\n"
+    )
+    assert json.loads((run / "config.json").read_text())["resumes"] == []  # none recorded
+    assert main(["softmax", "--resume", "../run", "--epochs", "2", "--data-dir", root]) == 0
+    assert json.loads((run / "config.json").read_text())["config"]["data_dir"] == root
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

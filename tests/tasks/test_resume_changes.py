@@ -318,6 +318,43 @@ def test_a_relative_data_path_in_config_json_is_refused_naming_the_key_and_where
         check_recorded_data(config, {"config": {"data": taken}}, given=set(), run_dir=run_dir)
 
 
+@pytest.mark.parametrize("written", ["fm", "data/fashion-mnist"], ids=["name", "nested"])
+def test_a_relative_data_dir_in_config_json_is_refused_naming_the_key_and_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str
+) -> None:
+    """A run writes its Fashion-MNIST folder absolute; "data_dir": "fm" by hand was read from
+    the current folder, so from another folder a resume read another copy, or none, and said
+    --data-dir, an option never given. It is refused naming the key, the rule, the value and
+    where it would be looked for; a folder given to the resume replaces it, as a data file does
+    (which drops the run's folder)."""
+    from linearnets.tasks.resume_changes import check_recorded_data
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / written).mkdir(parents=True)  # found here, not the run's: refused all the same
+    saved = {"config": {"data_dir": written, "data": None}}
+    config = SoftmaxConfig(data_dir=written, plot="none", device="cpu")
+    run_dir = tmp_path / "run"
+    with pytest.raises(UsageError) as info:
+        check_recorded_data(config, saved, given=set(), run_dir=run_dir)
+    said = (
+        f"{run_dir / 'config.json'}: its 'config' section's 'data_dir' must be an absolute path "
+        f"(a run writes the Fashion-MNIST folder it trained on as one), got the string "
+        f"{written!r}, a relative path, which a resume would look for in the current folder, as "
+        f"{tmp_path / written}; write the folder's absolute path there (or null, to search the "
+        "usual places), or pass {} to resume on the files in that folder"
+    )
+    assert str(info.value) == said.format("data_dir=DIR")
+    assert one_line(info.value) == said.format("--data-dir DIR")
+    check_recorded_data(config, saved, given={"data_dir"}, run_dir=run_dir)
+    on_file = resumed_config(config, {"data": tmp_path / "d.npz"}, run_dir)  # drops data_dir
+    check_recorded_data(on_file, saved, given={"data"}, run_dir=run_dir)
+    # the path a run writes, one from the home folder, and none, are no hand edit to refuse
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for taken in (str(tmp_path / written), f"~/{written}", None):
+        config = SoftmaxConfig(data_dir=taken, plot="none", device="cpu")
+        check_recorded_data(config, {"config": {"data_dir": taken}}, given=set(), run_dir=run_dir)
+
+
 def _resumed_on(*threads_from: tuple[int, int]) -> dict[str, Any]:
     """config.json of a run started on 1 thread, then resumed on (threads, from_epoch) each."""
     return {

@@ -75,18 +75,26 @@ def check_weights_kept(
     )
 
 
-def load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
+def load_fashion_mnist_model(
+    run_dir: Path, *, data_dir: Path | None = None
+) -> tuple[Any, dict[str, Any], Any]:
     """Return the run's model, its metadata and the ``data_dir`` its ``config.json`` records
     (``None`` without one); refuse a run that was not trained on Fashion-MNIST.
 
     A ``--data`` run is refused before its weights are read: a missing or damaged ``model.pt``
-    was sent to a resume "then predict", which refused it for its data.
+    was sent to a resume "then predict", which refused it for its data. So is a relative
+    ``data_dir`` (a hand edit: a run writes it absolute) unless ``data_dir`` (--data-dir) is
+    given: read from the current folder, it named another folder than the run's, or none.
     """
     from linearnets.config_values import path_setting
     from linearnets.tasks.resume_settings import refuse_linreg_run
     from linearnets.tasks.softmax import load_trained
     from linearnets.training.checkpoint import CHECKPOINT_FILE
-    from linearnets.training.run_config import bad_config_value, read_config
+    from linearnets.training.run_config import (
+        bad_config_value,
+        read_config,
+        relative_config_path,
+    )
     from linearnets.training.runs import CONFIG_FILE
 
     try:
@@ -111,6 +119,17 @@ def load_fashion_mnist_model(run_dir: Path) -> tuple[Any, dict[str, Any], Any]:
             path_setting(key, config.get(key))
         except UsageError as exc:
             raise bad_config_value(run_dir, exc) from None
+    relative = relative_config_path(
+        run_dir,
+        "data_dir",
+        config,
+        what="the Fashion-MNIST folder",
+        reader="predict",
+        fix="write the folder's absolute path there (or null, to search the usual places), or "
+        "pass --data-dir DIR to read the test images from that folder",
+    )
+    if relative is not None and data_dir is None:
+        raise relative
     data = config.get("data")
     if data is not None:
         raise UsageError(

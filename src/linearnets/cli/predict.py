@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     run_dir = run_dir_path(args.run_dir, example="runs/a", name="RUN_DIR")
     out = _checked_out(args, run_dir)
     weights = weights_stamp(run_dir)  # before the load: a resume may remove them meanwhile
-    net, meta, trained_on = load_fashion_mnist_model(run_dir)
+    net, meta, trained_on = load_fashion_mnist_model(run_dir, data_dir=args.data_dir)
     arrays = read_test_set(args.data_dir, trained_on)
     if args.wrong:
         _draw_mistakes(args, net, meta, arrays, run_dir=run_dir, out=out, weights=weights)

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets._fs import sha256_file
-from linearnets._text import json_kind, shown_path
+from linearnets._text import shown_path
 from linearnets.config import RESULT_SETTINGS, LinregConfig, SoftmaxConfig
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.run_config import relative_config_path
 from linearnets.training.runs import CONFIG_FILE
 
 if TYPE_CHECKING:
@@ -119,14 +120,29 @@ def check_recorded_data(
     run_dir: Path,
 ) -> None:
     """Refuse a ``data`` file the run's config names (not the caller) that is no longer there, or
-    that ``config.json`` names by a relative path (a hand edit: a run writes it absolute, and one
-    read from the current folder was said to be the file the run trained on).
+    that ``config.json`` names by a relative path, and a softmax run's Fashion-MNIST ``data_dir``
+    named so (hand edits: a run writes both absolute, and one read from the current folder was
+    said to be the file the run trained on, or read another folder than the run's).
 
     A softmax or a linear-regression run's: both record the file's SHA-256 in ``config.json``.
 
     Raises:
-        UsageError: naming where the path comes from and the fix, ``data=NEWPATH``.
+        UsageError: naming where the path comes from and the fix, ``data=NEWPATH``
+            (``data_dir=DIR``).
     """
+    section = saved.get("config")
+    if getattr(config, "data_dir", None) is not None and "data_dir" not in given:
+        refusal = relative_config_path(
+            run_dir,
+            "data_dir",
+            section,
+            what="the Fashion-MNIST folder",
+            reader="a resume",
+            fix="write the folder's absolute path there (or null, to search the usual places), "
+            "or pass data_dir=DIR to resume on the files in that folder",
+        )
+        if refusal is not None:
+            raise refusal
     if config.data is None or "data" in given:
         return
     checked = isinstance(saved.get("data_sha256"), str)
@@ -135,16 +151,16 @@ def check_recorded_data(
         if checked
         else " with force=True (the run recorded no SHA-256 to check the content against)"
     )
-    section = saved.get("config")
-    written = section.get("data") if isinstance(section, dict) else None
-    if isinstance(written, str) and not (written.startswith("~") or Path(written).is_absolute()):
-        raise UsageError(
-            f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section's 'data' must be an "
-            "absolute path (a run writes the file it trained on as one), got "
-            f"{json_kind(written)}, a relative path, which a resume would look for in the current "
-            f"folder, as {shown_path(config.data)}; write the file's absolute path there, or pass "
-            f"data=FILE to resume on that file{fix}"
-        )
+    refusal = relative_config_path(
+        run_dir,
+        "data",
+        section,
+        what="the file",
+        reader="a resume",
+        fix=f"write the file's absolute path there, or pass data=FILE to resume on that file{fix}",
+    )
+    if refusal is not None:
+        raise refusal
     if Path(config.data).is_file():
         return
     raise UsageError(

@@ -27,6 +27,7 @@ __all__ = [
     "checkpoint_epoch",
     "read_config",
     "refuse_out",
+    "relative_config_path",
     "run_complete",
     "run_dir_path",
 ]
@@ -98,6 +99,28 @@ def bad_config_value(run_dir: Path, refusal: Exception) -> UsageError:
     return UsageError(
         f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run takes "
         f"({rule}); correct it, or {_config_fix(run_dir)}"
+    )
+
+
+def relative_config_path(
+    run_dir: Path, key: str, section: Any, *, what: str, reader: str, fix: str
+) -> UsageError | None:
+    """Return the refusal of a relative path under ``key`` in ``section``, the ``config`` section
+    of ``run_dir``'s ``config.json``: a hand edit (a run writes ``what`` it trained on, ``"the
+    file"``, absolute), which ``reader`` (``"a resume"``) would look for in the current folder, so
+    that from another folder it read another, or none; ``fix`` the ways out. ``None`` for any other
+    value: an absolute path, one from the home folder (``~/...``, expanded as every path setting
+    is), ``null``, or one that is no path (the setting's check refuses it)."""
+    value = section.get(key) if isinstance(section, dict) else None
+    if not isinstance(value, str) or not value or value.startswith("~"):
+        return None
+    if Path(value).is_absolute():
+        return None
+    return UsageError(
+        f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section's {key!r} must be an absolute "
+        f"path (a run writes {what} it trained on as one), got {json_kind(value)}, a relative "
+        f"path, which {reader} would look for in the current folder, as "
+        f"{shown_path(Path(value).absolute())}; {fix}"
     )
 
 
