@@ -9,7 +9,7 @@ values), any path-like (:func:`path_setting`), a ``torch.device`` (:func:`is_dev
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import fields
 from difflib import get_close_matches
 from pathlib import Path
@@ -19,7 +19,14 @@ from linearnets._text import and_list, respelled
 from linearnets.errors import UsageError
 from linearnets.path_checks import check_path
 
-__all__ = ["check_known_settings", "is_device", "lacking", "path_setting", "set_checked"]
+__all__ = [
+    "check_known_settings",
+    "is_device",
+    "lacking",
+    "likely_meant",
+    "path_setting",
+    "set_checked",
+]
 
 
 def set_checked(config: Any, **values: Any) -> None:
@@ -53,12 +60,21 @@ _SYNONYMS = {"learning_rate": "lr", "num_epochs": "epochs", "threads": "num_thre
 def _named(key: str, known: set[str]) -> str:
     """Return ``key``, quoted, with the setting it most likely meant where there is one: the same
     name but for blanks or capitals (``'lr '``), or one close in spelling (``'epoch'``)."""
+    meant = likely_meant(key, known)
+    return f"{key!r} ({meant})" if meant is not None else repr(key)
+
+
+def likely_meant(key: str, known: Collection[str], *, cutoff: float = 0.75) -> str | None:
+    """Return which of ``known`` names ``key``, a name no reader takes, most likely meant, said
+    as the fix (``drop the blank: 'lr'``, ``did you mean 'epochs'?``): the same name but for
+    blanks or capitals, another library's name for it, or one close in spelling (a
+    :func:`difflib.get_close_matches` ratio of at least ``cutoff``); ``None`` where none is."""
     fixed = respelled(key, known.__contains__)
     if fixed is not None:
-        return f"{key!r} ({fixed[0]}: {fixed[1]!r})"
+        return f"{fixed[0]}: {fixed[1]!r}"
     close = [_SYNONYMS[key]] if _SYNONYMS.get(key) in known else []
-    close = close or get_close_matches(key, sorted(known), n=1, cutoff=0.75)
-    return f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key)
+    close = close or get_close_matches(key, sorted(known), n=1, cutoff=cutoff)
+    return f"did you mean {close[0]!r}?" if close else None
 
 
 # the settings that decide what a run trains, which every run has written to its config.json

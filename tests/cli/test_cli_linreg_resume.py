@@ -145,6 +145,31 @@ def test_a_data_file_on_a_synthetic_run_is_refused_naming_the_data_it_replaces(
     assert json.loads((out / "config.json").read_text())["config"]["data"] == str(data)
 
 
+def test_a_misspelt_task_is_refused_naming_it_not_taken_for_a_softmax_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A linear-regression run's "task" written "Task" by hand was said as "holds no
+    linear-regression run (its config.json is of a softmax run); resume it with: linearnets
+    softmax --resume run". It is refused naming the key and the one it likely meant; a note of
+    one's own is read past, and written back by the resume."""
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**{k: v for k, v in saved.items() if k != "task"}, "Task": "linreg"}))  # fmt: skip
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: {path}: a top-level key must be a section a run writes, or a "
+        "note of your own named unlike any of them, got 'Task' (write it in lower case: 'task'), "
+        "which would go unread; correct it, or put back the run's config.json from a copy of the "
+        "run\n"
+    )
+    path.write_text(json.dumps({**saved, "notes": ["synthetic, the book's truth"]}))
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 0
+    assert json.loads(path.read_text())["notes"] == ["synthetic, the book's truth"]
+
+
 def test_a_relative_data_path_in_config_json_is_refused_with_the_file_it_would_read(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -309,6 +309,46 @@ def test_a_relative_data_dir_in_config_json_is_refused_with_the_folder_it_would_
     assert json.loads((run / "config.json").read_text())["config"]["data_dir"] == root
 
 
+def test_a_misspelt_top_level_section_is_refused_naming_it_and_notes_are_kept(
+    npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A "config" section misspelt "confg" was said as "is not a linearnets run config (it has no
+    'config' section)", of a file holding the run's environment and resumes; a "resume" for
+    "resumes" went unread, and the resume wrote the file without it, the record of the run's
+    resumes lost. Both are refused naming the key and the one it likely meant. A note of one's
+    own ("notes") is read past, and the resume writes it back, where it dropped it."""
+    run = tmp_path / "run"
+    common = ["--plot", "none", "--device", "cpu"]
+    assert main(["softmax", "--data", str(npz), "--epochs", "1", "--out", str(run), *common]) == 0
+    path = run / "config.json"
+    saved = json.loads(path.read_text())
+    capsys.readouterr()
+    fix = (
+        "delete config.json alone (not the folder), or restore it from a copy of the run: the "
+        "run's weights (model.pt) do not need it, so linearnets predict works without it; a "
+        "resume that trains further, to more than the 1 epoch it finished (e.g. --resume "
+        f"{run} --epochs 6), rebuilds it from checkpoint.pt (without the record of earlier resumes)"
+    )
+    path.write_text(json.dumps({**{k: v for k, v in saved.items() if k != "config"}, "confg": saved["config"]}))  # fmt: skip
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: {path} has no 'config' section (the run's settings), but "
+        f"keys no run writes: 'confg' (did you mean 'config'?); name the settings 'config' "
+        f"again, or {fix}\n"
+    )
+    path.write_text(json.dumps({**saved, "resume": saved["resumes"]}))
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: {path}: a top-level key must be a section a run writes, or "
+        "a note of your own named unlike any of them, got 'resume' (did you mean 'resumes'?), "
+        f"which would go unread; correct it, or {fix}\n"
+    )
+    path.write_text(json.dumps({**saved, "notes": "lr 0.1, the book's"}))
+    assert main(["softmax", "--resume", str(run), "--epochs", "2", *common]) == 0
+    resumed = json.loads(path.read_text())
+    assert resumed["notes"] == "lr 0.1, the book's" and len(resumed["resumes"]) == 1
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

@@ -996,16 +996,27 @@ def test_resumes_that_are_not_an_array_are_named_in_config_json(
     assert [r["from_epoch"] for r in json.loads(path.read_text())["resumes"]] == [1]
 
 
-@pytest.mark.parametrize("saved", [[], {"task": "linreg"}, {"task": "linreg", "config": 5}])
+@pytest.mark.parametrize(
+    ("saved", "said"),
+    [
+        ([], " holds no run config; put the run's config.json back"),
+        # a run's file (its task), its settings gone: the section is named
+        (
+            {"task": "linreg"},
+            " has no 'config' section (the run's settings); put back the run's config.json from "
+            "a copy of the run",
+        ),
+        ({"task": "linreg", "config": 5}, " holds no run config; put the run's config.json back"),
+    ],
+    ids=["array", "no-section", "config-5"],
+)
 def test_a_config_json_holding_no_run_config_is_refused_naming_it(
-    tmp_path: Path, saved: Any
+    tmp_path: Path, saved: Any, said: str
 ) -> None:
     (tmp_path / "config.json").write_text(json.dumps(saved))
     with pytest.raises(UsageError) as info:
         resume_linreg(tmp_path)
-    assert str(info.value) == (
-        f"{tmp_path / 'config.json'} holds no run config; put the run's config.json back"
-    )
+    assert str(info.value) == f"{tmp_path / 'config.json'}{said}"
 
 
 @pytest.mark.parametrize("route", ["checkpoint-gone", "forced-lr"])

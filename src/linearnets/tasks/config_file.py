@@ -19,12 +19,15 @@ def write_run_config(
     *,
     resumes: list[dict[str, Any]],
     started: dict[str, Any] | None = None,
+    notes: dict[str, Any] | None = None,
 ) -> None:
     """Write ``config.json``: the effective config, seed, threads, versions, data source, resumes.
 
     ``started``: the environment the run started in (a resume keeps it; its own is in ``resumes``).
     A resume (``started`` given) also keeps the ``device`` and ``world_size`` the run started with at
-    the top level and records its own in its entry, the last of ``resumes``.
+    the top level and records its own in its entry, the last of ``resumes``. ``notes``: the keys
+    a resume found beside the run's (the user's: :func:`~linearnets.training.config_sections.notes_of`),
+    written back.
     """
     here = {"device": str(exp.device), "world_size": exp.dist.world_size}
     first = here
@@ -34,6 +37,7 @@ def write_run_config(
     write_json_atomic(
         run_dir / CONFIG_FILE,
         {
+            **(notes or {}),
             "config": exp.config.to_dict(),
             "environment": started if started is not None else environment(),
             "data_source": exp.data_source,

@@ -34,6 +34,7 @@ from linearnets.tasks.resume_changes import check_recorded_data, warn_not_bit_ex
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.config_sections import check_sections, notes_of
 from linearnets.training.run_config import check_resumes, refuse_out, run_complete, run_dir_path
 from linearnets.training.runs import (
     CONFIG_FILE,
@@ -192,7 +193,9 @@ def _resume(
     # the data first: a file refused (gone, damaged) leaves config.json, its SHA-256 in it, as it was
     setup = prepare_linreg(new)
     with held_signals(raise_after=True):
-        write_run_config(run_dir, new, resumes=resumes, started=saved.get("environment"))
+        write_run_config(
+            run_dir, new, resumes=resumes, started=saved.get("environment"), notes=notes_of(saved)
+        )
     return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt, setup=setup)
 
 
@@ -213,6 +216,9 @@ def _saved(run_dir: Path) -> dict[str, Any]:
             f"{shown_path(path)} cannot be read ({type(exc).__name__}: {exc}); put the run's "
             f"{CONFIG_FILE} back, or start a new run"
         ) from None
+    put_back = f"put back the run's {CONFIG_FILE} from a copy of the run"
+    if isinstance(saved, dict):  # a misspelt section, or a setting out of 'config', named
+        check_sections(saved, path, fix=lambda: put_back)
     if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict):
         raise UsageError(
             f"{shown_path(path)} holds no run config; put the run's {CONFIG_FILE} back"
@@ -232,7 +238,7 @@ def _saved(run_dir: Path) -> dict[str, Any]:
             f"a linear-regression run's {CONFIG_FILE} names task {TASK!r}: correct it"
         )
     # no checkpoint holds a linear-regression run's config.json to rebuild it from
-    check_resumes(saved, path, rebuilt=f"put back the run's {CONFIG_FILE} from a copy of the run")
+    check_resumes(saved, path, rebuilt=put_back)
     return saved
 
 

@@ -273,17 +273,17 @@ def write_run_config(
     *,
     resumes: list[dict[str, Any]],
     started: dict[str, Any] | None,
+    notes: dict[str, Any] | None = None,
 ) -> None:
     """Write ``config.json``: the task, the effective config (seed and threads in it), the
-    environment the run started in, its data source and the resumes."""
-    write_json_atomic(
-        run_dir / CONFIG_FILE,
-        {
-            "task": TASK,
-            "config": {**config.to_dict(), "out": str(run_dir)},
-            "environment": started if started is not None else environment(),
-            "data_source": str(config.data) if config.data is not None else "synthetic",
-            "data_sha256": data_sha256(config.data) if config.data is not None else None,
-            "resumes": resumes,
-        },
-    )
+    environment the run started in, its data source and the resumes; then ``notes``, the keys a
+    resume found beside them (the user's: :func:`~linearnets.training.config_sections.notes_of`)."""
+    record = {
+        "task": TASK,
+        "config": {**config.to_dict(), "out": str(run_dir)},
+        "environment": started if started is not None else environment(),
+        "data_source": str(config.data) if config.data is not None else "synthetic",
+        "data_sha256": data_sha256(config.data) if config.data is not None else None,
+        "resumes": resumes,
+    }
+    write_json_atomic(run_dir / CONFIG_FILE, {**(notes or {}), **record})

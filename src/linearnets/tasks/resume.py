@@ -60,6 +60,7 @@ from linearnets.tasks.training_run import SoftmaxResult, train_experiment
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, checkpoint_history, load_checkpoint
+from linearnets.training.config_sections import notes_of
 from linearnets.training.distributed import DistContext
 from linearnets.training.rank_agreement import check_same_settings, on_rank_0
 from linearnets.training.run_config import run_dir_path
@@ -277,7 +278,9 @@ def _start_over(
     exp = prepare(new, dist=dist)
     if exp.dist.is_main:
         resumes = [{"from_epoch": 0, "forced": {}, "environment": environment()}]
-        write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
+        write_run_config(
+            run_dir, exp, resumes=resumes, started=started_environment(saved), notes=notes_of(saved)
+        )
         # a lost checkpoint's run, started over with --force: none of its outputs is this run's
         drop_final_outputs(run_dir)
         drop_figures(run_dir)

@@ -24,6 +24,7 @@ from linearnets.tasks.softmax import write_run_config
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.config_sections import notes_of
 from linearnets.training.loop import History
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, environment, predict_figures
 
@@ -149,7 +150,9 @@ def rewrite_run_files(
     )
     # the checkpoint's rows are the truth: a crash right after it leaves metrics a row behind
     MetricsWriter(run_dir).rewrite([m.as_dict() for m in history.epochs])
-    write_run_config(run_dir, exp, resumes=resumes, started=started_environment(saved))
+    write_run_config(
+        run_dir, exp, resumes=resumes, started=started_environment(saved), notes=notes_of(saved)
+    )
     if from_epoch < exp.config.epochs:  # rewritten at the end, once the new epochs are trained
         drop_final_outputs(run_dir)
         if exp.config.plot == "none":  # not redrawn: they would show the model of an earlier epoch

@@ -16,6 +16,7 @@ from linearnets._text import counted, in_json_words, json_kind, rule_of, shown_p
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.config_sections import check_sections
 from linearnets.training.run_lock import LOCK_FILE, lock_holder
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
 from linearnets.validation import describe
@@ -40,7 +41,9 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
 
     Raises:
         UsageError: ``run_dir`` is no folder or has no ``config.json``; the file is unreadable or
-            no JSON object, or its ``config`` section (the run's settings) is missing or no object.
+            no JSON object, or its ``config`` section (the run's settings) is missing or no object,
+            or a top-level key looks meant for a reader that passes it over (a section misspelt,
+            a setting out of ``config``: :func:`~linearnets.training.config_sections.check_sections`).
             For a damaged run the fix fits the folder (:func:`_config_fix`).
     """
     # named as the Python argument; the command line's report names it RUN_DIR
@@ -81,6 +84,8 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{shown_path(path)}: its 'config' section must be a JSON object (the run's settings), "
             f"got {json_kind(section)}; {_config_fix(run_dir, foreign=True)}"
         )
+    # a misspelt section, a setting out of 'config', or a run's file without 'config', named
+    check_sections(data, path, fix=lambda: _config_fix(run_dir))
     if "config" not in data:
         # another tool's config.json (a model hub's, say): not a run to resume or overwrite
         raise UsageError(

@@ -1,0 +1,104 @@
+"""The top-level keys of a run's ``config.json``: the sections a run writes, and notes of the user's.
+
+A run writes :data:`SECTIONS` (a softmax run all but ``task``, a linear-regression run all but
+``device`` and ``world_size``). A key beside them that looks meant for a reader, one of them
+misspelt (``"confg"``, ``"resume"``) or a setting out of the ``config`` section (``"epochs"``), went
+unread: a misspelt ``config`` was said as "not a linearnets run config", a misspelt ``resumes``
+dropped the record of the run's resumes, a setting there changed nothing. :func:`check_sections`
+refuses those. Any other key is a note of the user's (``"notes"``, ``"tags"``), as a well-made tool
+that rewrites a file people annotate takes it: read past, and written back by a resume
+(:func:`notes_of`), not dropped with no word. Used by :mod:`linearnets.training.run_config` and
+:mod:`linearnets.tasks.linreg_resume`, the readers of ``config.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from linearnets._text import shown_path
+from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.config_values import likely_meant
+from linearnets.errors import UsageError
+
+__all__ = ["SECTIONS", "check_sections", "notes_of"]
+
+# what linearnets.tasks.config_file and linearnets.tasks.linreg_run write (tests check a run's file)
+SECTIONS = frozenset(
+    {
+        "task",
+        "config",
+        "environment",
+        "data_source",
+        "device",
+        "world_size",
+        "data_sha256",
+        "resumes",
+    }
+)
+# closer than the settings' 0.75: "tags", a note, is 0.75 from "task"; "confg" is 0.91 from
+# "config", "resume" 0.92 from "resumes", "data_src" 0.84 from "data_source"
+_CUTOFF = 0.8
+_SETTINGS = frozenset(f.name for config in (SoftmaxConfig, LinregConfig) for f in fields(config))
+
+
+def check_sections(saved: dict[str, Any], path: Path, *, fix: Callable[[], str]) -> None:
+    """Refuse the top-level keys of ``saved``, the ``config.json`` at ``path``, that a run's reader
+    would pass over but that look meant for it; and a ``config`` section missing from a run's file
+    (one holding another of :data:`SECTIONS`, or a key like ``config``), named as such.
+
+    A file holding none of them is left to the caller to name (another tool's ``config.json``:
+    its ``"epochs"`` is no misplaced setting of a run's).
+
+    Args:
+        fix: returns the fix past correcting the keys, how the run gets a sound file back (called
+            only for a refusal: it may read the folder's checkpoint).
+
+    Raises:
+        UsageError: naming each such key, with the section it likely meant, and the fix.
+    """
+    meant = {key: _meant(key) for key in saved if key not in SECTIONS}
+    misread = {key: why for key, why in meant.items() if why is not None}
+    if "config" not in saved:
+        like = [key for key in misread if key not in _SETTINGS]  # a section's, misspelt
+        if not (like or SECTIONS & set(saved)):
+            return  # another tool's file, whose "epochs" is no misplaced setting of a run's
+        # a run's file, its settings gone: the keys it holds instead, one of them theirs maybe
+        instead = f", but keys no run writes: {_listed(meant)}" if meant else ""
+        again = "name the settings 'config' again, or " if meant else ""
+        raise UsageError(
+            f"{shown_path(path)} has no 'config' section (the run's settings){instead}; "
+            f"{again}{fix()}"
+        )
+    if misread:
+        raise UsageError(
+            f"{shown_path(path)}: a top-level key must be a section a run writes, or a note of "
+            f"your own named unlike any of them, got {_listed(misread)}, which would go unread; "
+            f"correct {_it(misread)}, or {fix()}"
+        )
+
+
+def notes_of(saved: dict[str, Any]) -> dict[str, Any]:
+    """Return the keys of ``saved``, a run's ``config.json`` that :func:`check_sections` took,
+    that no run writes: the user's notes, for a resume to write back."""
+    return {key: value for key, value in saved.items() if key not in SECTIONS}
+
+
+def _meant(key: str) -> str | None:
+    """Return what a top-level ``key`` no run writes was likely meant as, ``None`` for a note."""
+    if key in _SETTINGS:  # "device" is a section too: never here
+        return "a setting: the 'config' section holds them"
+    return likely_meant(key, SECTIONS, cutoff=_CUTOFF)
+
+
+def _listed(keys: Mapping[str, str | None]) -> str:
+    """Return ``keys`` quoted, each with what it was likely meant as where that is known:
+    ``'confg' (did you mean 'config'?), 'notes'``."""
+    return ", ".join(f"{key!r} ({why})" if why else repr(key) for key, why in keys.items())
+
+
+def _it(keys: Mapping[str, str]) -> str:
+    """Return the pronoun for ``keys``: ``it`` for one, ``them`` for more."""
+    return "it" if len(keys) == 1 else "them"

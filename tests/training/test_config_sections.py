@@ -1,0 +1,130 @@
+"""Tests for linearnets.training.config_sections: the top-level keys of a run's config.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from linearnets.cli import main
+from linearnets.errors import UsageError
+from linearnets.training.config_sections import SECTIONS, check_sections, notes_of
+
+# a softmax run's config.json, as config_file.write_run_config writes it (values shortened)
+RUN = {"config": {}, "environment": {}, "data_source": "Fashion-MNIST", "device": "cpu",
+       "world_size": 1, "data_sha256": None, "resumes": []}  # fmt: skip
+FIX = "put back the run's config.json from a copy of the run"
+
+
+def _fix() -> str:
+    return FIX
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (
+            {"resume": []},
+            "got 'resume' (did you mean 'resumes'?), which would go unread; correct it",
+        ),
+        (
+            {"enviroment": {}},
+            "got 'enviroment' (did you mean 'environment'?), which would go unread; correct it",
+        ),
+        (
+            {"Data_Source": "x"},
+            "got 'Data_Source' (write it in lower case: 'data_source'), which would go unread; "
+            "correct it",
+        ),
+        (
+            {"epochs": 5},
+            "got 'epochs' (a setting: the 'config' section holds them), which would go unread; "
+            "correct it",
+        ),
+        (
+            {"lr": 0.5, "world_sise": 2},
+            "got 'lr' (a setting: the 'config' section holds them), 'world_sise' (did you mean "
+            "'world_size'?), which would go unread; correct them",
+        ),
+    ],
+    ids=["misspelt", "misspelt-long", "capitals", "setting", "two"],
+)
+def test_a_top_level_key_meant_for_a_reader_that_passes_it_over_is_refused_naming_it(
+    tmp_path: Path, edit: dict[str, Any], said: str
+) -> None:
+    """A misspelt section ("resume") or a setting out of 'config' ("epochs") went unread: a
+    resume dropped the record of the run's resumes, a setting there changed nothing."""
+    path = tmp_path / "config.json"
+    with pytest.raises(UsageError) as info:
+        check_sections({**RUN, **edit}, path, fix=_fix)
+    assert str(info.value) == (
+        f"{path}: a top-level key must be a section a run writes, or a note of your own named "
+        f"unlike any of them, {said}, or {FIX}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("keys", "instead"),
+    [
+        ({"confg": {}}, ", but keys no run writes: 'confg' (did you mean 'config'?)"),
+        ({"Config": {}}, ", but keys no run writes: 'Config' (write it in lower case: 'config')"),
+        ({"cfg": {}, "notes": "x"}, ", but keys no run writes: 'cfg', 'notes'"),
+        ({}, ""),
+    ],
+    ids=["misspelt", "capital", "renamed", "gone"],
+)
+def test_a_runs_file_without_its_config_section_is_named_with_what_it_holds_instead(
+    tmp_path: Path, keys: dict[str, Any], instead: str
+) -> None:
+    """A misspelt "config" was said as "is not a linearnets run config (it has no 'config'
+    section)": another tool's file, of a run's file holding its environment and resumes."""
+    saved = {k: v for k, v in RUN.items() if k != "config"} | keys
+    path = tmp_path / "config.json"
+    with pytest.raises(UsageError) as info:
+        check_sections(saved, path, fix=_fix)
+    again = "name the settings 'config' again, or " if keys else ""
+    assert str(info.value) == (
+        f"{path} has no 'config' section (the run's settings){instead}; {again}{FIX}"
+    )
+    # a key like 'config' alone tells a run's file too
+    with pytest.raises(UsageError, match=r"has no 'config' section \(the run's settings\), but"):
+        check_sections({"confg": {}}, path, fix=_fix)
+
+
+@pytest.mark.parametrize(
+    "saved",
+    [
+        {**RUN, "notes": "lr 0.1 was too high", "tags": ["baseline"], "comment": None},
+        {"model_type": "bert", "epochs": 3, "lr": 0.1},  # another tool's: the caller names it
+        {"task": "linreg", "config": {}, "author": "me"},
+    ],
+    ids=["notes", "another-tools", "linreg"],
+)
+def test_notes_of_ones_own_are_taken_and_kept(tmp_path: Path, saved: dict[str, Any]) -> None:
+    """A key unlike any section (a "tags" is 0.75 from "task": no misspelling of it) is a note."""
+
+    def no_fix() -> str:
+        raise AssertionError("the fix is read for a refusal only (it may load the checkpoint)")
+
+    check_sections(saved, tmp_path / "config.json", fix=no_fix)
+    assert notes_of(saved) == {k: v for k, v in saved.items() if k not in SECTIONS}
+    assert notes_of(RUN) == {}
+
+
+def test_the_sections_are_those_a_softmax_and_a_linreg_run_write(tmp_path: Path) -> None:
+    """SECTIONS is what the writers write: a new section is no note (kept as one, and its
+    misspelling taken), nor a note a section."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 4)).astype(np.float32), rng.integers(0, 3, size=40)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    common = ["--epochs", "1", "--plot", "none"]
+    assert main(["softmax", "--data", str(tmp_path / "d.npz"), *common, "--out", str(tmp_path / "s")]) == 0  # fmt: skip
+    assert main(["linreg", "--epochs", "1", "--out", str(tmp_path / "l")]) == 0
+    softmax = json.loads((tmp_path / "s" / "config.json").read_text())
+    linreg = json.loads((tmp_path / "l" / "config.json").read_text())
+    assert set(softmax) | set(linreg) == SECTIONS
+    assert set(softmax) == SECTIONS - {"task"}
+    assert set(linreg) == SECTIONS - {"device", "world_size"}
