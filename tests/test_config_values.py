@@ -37,3 +37,25 @@ def test_every_key_a_config_writes_is_known_and_several_unknown_are_named_in_ord
         check_known_settings(type(config), config.to_dict())  # no refusal
     with pytest.raises(UsageError, match=r"know: 'momentum', 'seedd' \(did you mean 'seed'\?\);"):
         check_known_settings(LinregConfig, {"seedd": 1, "momentum": 0.9})
+
+
+@pytest.mark.parametrize(
+    ("key", "meant"),
+    [
+        ("tsak", "did you mean 'task'?"),  # two adjacent letters swapped: a ratio of 0.75
+        ("taks", "did you mean 'task'?"),
+        ("tusk", "did you mean 'task'?"),  # one changed, in a name of four letters
+        ("tags", None),  # two edits from "task": a note of one's own
+        ("rl", "did you mean 'lr'?"),  # a swap, in a name of any length
+        ("lt", None),  # one changed counts in names of four letters or more only
+    ],
+)
+def test_one_edit_takes_a_swap_or_one_change_that_the_ratio_misses(
+    key: str, meant: str | None
+) -> None:
+    """A cutoff of 0.8 keeps "tags" from "task" (0.75), but misses "tsak", 0.75 as well."""
+    from linearnets.config_values import likely_meant
+
+    sections = ("task", "config", "lr")
+    assert likely_meant(key, sections, cutoff=0.8) is None
+    assert likely_meant(key, sections, cutoff=0.8, one_edit=True) == meant

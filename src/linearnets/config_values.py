@@ -24,6 +24,7 @@ __all__ = [
     "is_device",
     "lacking",
     "likely_meant",
+    "meant_name",
     "path_setting",
     "set_checked",
 ]
@@ -64,17 +65,56 @@ def _named(key: str, known: set[str]) -> str:
     return f"{key!r} ({meant})" if meant is not None else repr(key)
 
 
-def likely_meant(key: str, known: Collection[str], *, cutoff: float = 0.75) -> str | None:
+def likely_meant(
+    key: str, known: Collection[str], *, cutoff: float = 0.75, one_edit: bool = False
+) -> str | None:
     """Return which of ``known`` names ``key``, a name no reader takes, most likely meant, said
     as the fix (``drop the blank: 'lr'``, ``did you mean 'epochs'?``): the same name but for
     blanks or capitals, another library's name for it, or one close in spelling (a
-    :func:`difflib.get_close_matches` ratio of at least ``cutoff``); ``None`` where none is."""
+    :func:`difflib.get_close_matches` ratio of at least ``cutoff``; with ``one_edit``, also one
+    edit from it: :func:`meant_name`); ``None`` where none is."""
+    found = meant_name(key, known, cutoff=cutoff, one_edit=one_edit)
+    if found is None:
+        return None
+    change, name = found
+    return f"{change}: {name!r}" if change else f"did you mean {name!r}?"
+
+
+def meant_name(
+    key: str, known: Collection[str], *, cutoff: float = 0.75, one_edit: bool = False
+) -> tuple[str, str] | None:
+    """Return the name of ``known`` that ``key`` most likely meant, as :func:`likely_meant` finds
+    it, with the change that respells it (``drop the blank``; ``""`` for a name guessed by its
+    spelling); ``None`` where none is.
+
+    Args:
+        one_edit: also take a name ``key`` is one edit from (:func:`_one_edit`): two adjacent
+            characters swapped (``"tsak"`` for ``"task"``, a ratio of 0.75 only, as a note
+            ``"tags"`` has), or, for names of four characters or more, one changed, added or
+            dropped (``"tusk"``); ``"tags"``, two edits from ``"task"``, is none.
+    """
     fixed = respelled(key, known.__contains__)
     if fixed is not None:
-        return f"{fixed[0]}: {fixed[1]!r}"
+        return fixed
     close = [_SYNONYMS[key]] if _SYNONYMS.get(key) in known else []
     close = close or get_close_matches(key, sorted(known), n=1, cutoff=cutoff)
-    return f"did you mean {close[0]!r}?" if close else None
+    if not close and one_edit:
+        close = [name for name in sorted(known) if _one_edit(key, name)]
+    return ("", close[0]) if close else None
+
+
+def _one_edit(key: str, name: str) -> bool:
+    """Return whether ``key`` is ``name`` with two adjacent characters swapped, or, both four
+    characters long or more, with one character changed, added or dropped."""
+    if len(key) == len(name):
+        at = [i for i, (a, b) in enumerate(zip(key, name, strict=True)) if a != b]
+        if len(at) == 2 and at[1] == at[0] + 1 and key[at[0]] == name[at[1]]:
+            return key[at[1]] == name[at[0]]  # swapped
+        return len(at) == 1 and len(key) >= 4
+    shorter, longer = sorted((key, name), key=len)
+    if len(longer) - len(shorter) != 1 or len(shorter) < 4:
+        return False
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 # the settings that decide what a run trains, which every run has written to its config.json

@@ -45,18 +45,27 @@ def _fix() -> str:
             "correct it",
         ),
         (
+            {"tsak": "linreg"},
+            "got 'tsak' (did you mean 'task'?), which would go unread; correct it",
+        ),
+        (
+            {"taks": "linreg"},
+            "got 'taks' (did you mean 'task'?), which would go unread; correct it",
+        ),
+        (
             {"lr": 0.5, "world_sise": 2},
             "got 'lr' (a setting: the 'config' section holds them), 'world_sise' (did you mean "
             "'world_size'?), which would go unread; correct them",
         ),
     ],
-    ids=["misspelt", "misspelt-long", "capitals", "setting", "two"],
+    ids=["misspelt", "misspelt-long", "capitals", "setting", "swapped", "swapped-last", "two"],
 )
 def test_a_top_level_key_meant_for_a_reader_that_passes_it_over_is_refused_naming_it(
     tmp_path: Path, edit: dict[str, Any], said: str
 ) -> None:
     """A misspelt section ("resume") or a setting out of 'config' ("epochs") went unread: a
-    resume dropped the record of the run's resumes, a setting there changed nothing."""
+    resume dropped the record of the run's resumes, a setting there changed nothing. Two letters
+    swapped ("tsak", 0.75 from "task" as the note "tags" is) passed for a note."""
     path = tmp_path / "config.json"
     with pytest.raises(UsageError) as info:
         check_sections({**RUN, **edit}, path, fix=_fix)
@@ -128,3 +137,29 @@ def test_the_sections_are_those_a_softmax_and_a_linreg_run_write(tmp_path: Path)
     assert set(softmax) | set(linreg) == SECTIONS
     assert set(softmax) == SECTIONS - {"task"}
     assert set(linreg) == SECTIONS - {"device", "world_size"}
+
+
+def test_a_linreg_runs_task_with_two_letters_swapped_is_named_not_taken_for_a_softmax_run(
+    tmp_path: Path,
+) -> None:
+    """A "tsak" passed for a note: the run's file named no task, so linreg's resume said it held
+    a softmax run and sent it to 'linearnets softmax --resume', which refused its settings. A
+    "tags" beside the run's own keys is still a note, kept by the resume."""
+    import linearnets as ln
+
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=out))
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    swapped = {("tsak" if key == "task" else key): value for key, value in saved.items()}
+    path.write_text(json.dumps(swapped))
+    with pytest.raises(UsageError) as info:
+        ln.resume_linreg(out, epochs=2)
+    assert str(info.value) == (
+        f"{path}: a top-level key must be a section a run writes, or a note of your own named "
+        "unlike any of them, got 'tsak' (did you mean 'task'?), which would go unread; correct "
+        "it, or put back the run's config.json from a copy of the run"
+    )
+    path.write_text(json.dumps({**saved, "tags": ["baseline"]}))
+    assert len(ln.resume_linreg(out, epochs=2).history.epochs) == 2
+    assert json.loads(path.read_text())["tags"] == ["baseline"]

@@ -39,7 +39,9 @@ SECTIONS = frozenset(
     }
 )
 # closer than the settings' 0.75: "tags", a note, is 0.75 from "task"; "confg" is 0.91 from
-# "config", "resume" 0.92 from "resumes", "data_src" 0.84 from "data_source"
+# "config", "resume" 0.92 from "resumes", "data_src" 0.84 from "data_source". A swap, "tsak" (0.75
+# too), or one edit in a longer name ("tusk") is taken besides (meant_name's one_edit): "tags",
+# two edits from "task", is not
 _CUTOFF = 0.8
 _SETTINGS = frozenset(f.name for config in (SoftmaxConfig, LinregConfig) for f in fields(config))
 
@@ -90,7 +92,7 @@ def _meant(key: str) -> str | None:
     """Return what a top-level ``key`` no run writes was likely meant as, ``None`` for a note."""
     if key in _SETTINGS:  # "device" is a section too: never here
         return "a setting: the 'config' section holds them"
-    return likely_meant(key, SECTIONS, cutoff=_CUTOFF)
+    return likely_meant(key, SECTIONS, cutoff=_CUTOFF, one_edit=True)
 
 
 def _listed(keys: Mapping[str, str | None]) -> str:
