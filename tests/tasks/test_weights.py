@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shlex
 import sys
@@ -330,6 +331,30 @@ def test_a_linreg_run_s_folder_is_said_to_keep_no_model_pt(
     assert str(info.value) == (
         f"the run folder {run} holds a linear-regression run (its {source} is of task 'linreg'), "
         f"not a softmax run; {put_back}resume it with: linearnets.resume_linreg('{run}')"
+    )
+
+
+@pytest.mark.parametrize("key", ["Task", "tsak"])
+def test_a_linreg_run_whose_task_key_is_misspelt_is_still_said_to_keep_no_model_pt(
+    tmp_path: Path, key: str
+) -> None:
+    """A misspelt "task" was read as none, a softmax run's: the finished linear-regression run was
+    sent to write model.pt "again" with 'linearnets softmax --resume', which refuses the key. The
+    task is read as the readers take it (their refusal names the key to correct)."""
+    import linearnets as ln
+
+    run = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=run))
+    path = run / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({(key if k == "task" else k): v for k, v in saved.items()}))
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must hold the trained weights model.pt, got {str(run)!r} without them; it "
+        "holds a linear-regression run (its config.json is of task 'linreg'), which keeps no "
+        "model.pt (its learned w and b are in its results.json once it finishes); pass the "
+        "folder of a 'linearnets softmax' run"
     )
 
 

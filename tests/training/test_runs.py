@@ -687,13 +687,18 @@ def test_a_ctrl_c_in_the_claims_checks_leaves_the_folder_as_found(
     [
         ({"task": TASK}, "resume_softmax", "resume_linreg"),  # run_softmax(out=a linreg run)
         ({}, "resume_linreg", "resume_softmax"),  # run_linreg(out=a softmax run): no "task"
+        # misspelt, as the readers take it (and refuse it): the run's own resume names the key
+        ({"Task": TASK}, "resume_softmax", "resume_linreg"),
+        ({"tsak": TASK}, "resume_linreg", "resume_linreg"),
     ],
+    ids=["linreg", "softmax", "capital", "swapped"],
 )
 def test_a_run_of_the_other_task_is_refused_with_its_own_resume(
     tmp_path: Path, task: dict[str, str], claimant: str, advised: str
 ) -> None:
     """The resume advised is the one of the run the folder holds, not the claimant's: the
-    claimant's would refuse the folder in turn, naming the other."""
+    claimant's would refuse the folder in turn, naming the other. A "task" misspelt ("Task",
+    "tsak") was read as none, a softmax run's, as the readers no longer take it."""
     (tmp_path / "config.json").write_text(json.dumps({"config": {}, **task}))
     with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path, name="x", resume_function=claimant)

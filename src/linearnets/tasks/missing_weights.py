@@ -63,6 +63,7 @@ def _linreg_source(run_dir: Path) -> str | None:
     else, where that is gone, its checkpoint's task), or ``None``."""
     from linearnets.tasks.linreg_run import TASK
     from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+    from linearnets.training.config_sections import task_named
 
     path = run_dir / CONFIG_FILE
     if path.is_file():  # a FIFO would block the read
@@ -70,7 +71,8 @@ def _linreg_source(run_dir: Path) -> str | None:
             saved = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return CONFIG_FILE if isinstance(saved, dict) and saved.get("task") == TASK else None
+        # as the readers take it: a misspelt "Task" is the run's (they refuse the key)
+        return CONFIG_FILE if isinstance(saved, dict) and task_named(saved) == TASK else None
     try:
         task = load_checkpoint(run_dir / CHECKPOINT_FILE).extra.get("task")
     except (CheckpointError, OSError):

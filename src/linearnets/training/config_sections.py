@@ -20,10 +20,10 @@ from typing import Any
 
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig, SoftmaxConfig
-from linearnets.config_values import likely_meant
+from linearnets.config_values import likely_meant, meant_name
 from linearnets.errors import UsageError
 
-__all__ = ["SECTIONS", "check_sections", "notes_of"]
+__all__ = ["SECTIONS", "check_sections", "notes_of", "task_named"]
 
 # what linearnets.tasks.config_file and linearnets.tasks.linreg_run write (tests check a run's file)
 SECTIONS = frozenset(
@@ -86,6 +86,30 @@ def notes_of(saved: dict[str, Any]) -> dict[str, Any]:
     """Return the keys of ``saved``, a run's ``config.json`` that :func:`check_sections` took,
     that no run writes: the user's notes, for a resume to write back."""
     return {key: value for key, value in saved.items() if key not in SECTIONS}
+
+
+def task_named(saved: Mapping[str, Any]) -> Any:
+    """Return the task ``saved``, a ``config.json`` object, names: its ``"task"``, else that of a
+    key :func:`check_sections` refuses as a misspelt ``"task"`` (``"Task"``, ``"tsak"``), else
+    ``None`` (a softmax run's file names none).
+
+    For advice that picks a run's resume by its task: a linear-regression run whose ``"task"``
+    was misspelt was sent to the softmax resume, which the readers, refusing the key, do not
+    take it for; its own resume names the key to correct.
+    """
+    if "task" in saved:
+        return saved["task"]
+    named = [value for key, value in saved.items() if _section_meant(key) == "task"]
+    return named[0] if named else None
+
+
+def _section_meant(key: str) -> str | None:
+    """Return the section a top-level ``key`` no run writes likely meant, ``None`` for a note or
+    a setting (see :func:`_meant`)."""
+    if key in SECTIONS or key in _SETTINGS:
+        return None
+    found = meant_name(key, SECTIONS, cutoff=_CUTOFF, one_edit=True)
+    return found[1] if found is not None else None
 
 
 def _meant(key: str) -> str | None:

@@ -20,6 +20,7 @@ from linearnets import _fs
 from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
+from linearnets.training.config_sections import task_named
 from linearnets.training.run_files import (
     CONFIG_FILE,
     LONGEST_NAME,
@@ -154,7 +155,8 @@ def _make_writable_dir(out: Path) -> None:
 def _held_resume(out: Path, default: ResumeCall) -> ResumeCall:
     """Return the resume call of the run ``out`` holds: ``resume_linreg`` where its config.json
     is a linear-regression run's, ``resume_softmax`` where it is a softmax run's (no "task"),
-    else ``default`` (a config.json that cannot be read)."""
+    else ``default`` (a config.json that cannot be read). The task is read as the readers take
+    it (:func:`~linearnets.training.config_sections.task_named`): a misspelt "Task" is the run's."""
     path = out / CONFIG_FILE
     if not path.is_file():  # a FIFO would block the read
         return default
@@ -164,7 +166,7 @@ def _held_resume(out: Path, default: ResumeCall) -> ResumeCall:
         return default
     if not isinstance(saved, dict):
         return default
-    task = saved.get("task")
+    task = task_named(saved)
     if task is None:
         return "resume_softmax"
     # "linreg" is linearnets.tasks.linreg_run.TASK, which this layer does not import
