@@ -999,24 +999,47 @@ def test_resumes_that_are_not_an_array_are_named_in_config_json(
 @pytest.mark.parametrize(
     ("saved", "said"),
     [
-        ([], " holds no run config; put the run's config.json back"),
+        ([], " must hold a JSON object, got an array []"),
         # a run's file (its task), its settings gone: the section is named
-        (
-            {"task": "linreg"},
-            " has no 'config' section (the run's settings); put back the run's config.json from "
-            "a copy of the run",
-        ),
-        ({"task": "linreg", "config": 5}, " holds no run config; put the run's config.json back"),
+        ({"task": "linreg"}, " has no 'config' section (the run's settings)"),
+        # another tool's file
+        ({"model_type": "bert"}, " is not a linearnets run config (it has no 'config' section)"),
+        *[
+            (
+                {"task": "linreg", "config": value},
+                f": its 'config' section must be a JSON object (the run's settings), got {said}",
+            )
+            for value, said in [
+                (5, "the number 5"),
+                ([], "an array []"),
+                (float("nan"), "NaN"),
+                ("lr=0.03", "the string 'lr=0.03'"),
+                (None, "null"),
+            ]
+        ],
     ],
-    ids=["array", "no-section", "config-5"],
+    ids=[
+        "array",
+        "no-section",
+        "another-tools",
+        "config-5",
+        "config-array",
+        "config-NaN",
+        "config-string",
+        "config-null",
+    ],
 )
 def test_a_config_json_holding_no_run_config_is_refused_naming_it(
     tmp_path: Path, saved: Any, said: str
 ) -> None:
+    """Its value is named, in the file's words, as read_config names it: "holds no run config"
+    said neither that a 'config' section was there nor what it held."""
     (tmp_path / "config.json").write_text(json.dumps(saved))
     with pytest.raises(UsageError) as info:
         resume_linreg(tmp_path)
-    assert str(info.value) == f"{tmp_path / 'config.json'}{said}"
+    assert str(info.value) == (
+        f"{tmp_path / 'config.json'}{said}; put back the run's config.json from a copy of the run"
+    )
 
 
 @pytest.mark.parametrize("route", ["checkpoint-gone", "forced-lr"])

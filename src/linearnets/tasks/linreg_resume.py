@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._signals import held_signals
-from linearnets._text import in_json_words, rule_of, shown_path
+from linearnets._text import in_json_words, json_kind, rule_of, shown_path
 from linearnets.config import LinregConfig
 from linearnets.config_values import check_known_settings, lacking
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
@@ -217,11 +217,23 @@ def _saved(run_dir: Path) -> dict[str, Any]:
             f"{CONFIG_FILE} back, or start a new run"
         ) from None
     put_back = f"put back the run's {CONFIG_FILE} from a copy of the run"
-    if isinstance(saved, dict):  # a misspelt section, or a setting out of 'config', named
-        check_sections(saved, path, fix=lambda: put_back)
-    if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict):
+    # in read_config's words, the value named as the file has it (it said "holds no run config"
+    # of a [], or of a 'config' section that was NaN or a string)
+    if not isinstance(saved, dict):
         raise UsageError(
-            f"{shown_path(path)} holds no run config; put the run's {CONFIG_FILE} back"
+            f"{shown_path(path)} must hold a JSON object, got {json_kind(saved)}; {put_back}"
+        )
+    if "config" in saved and not isinstance(saved["config"], dict):
+        raise UsageError(
+            f"{shown_path(path)}: its 'config' section must be a JSON object (the run's "
+            f"settings), got {json_kind(saved['config'])}; {put_back}"
+        )
+    # a misspelt section, or a setting out of 'config', named
+    check_sections(saved, path, fix=lambda: put_back)
+    if "config" not in saved:  # another tool's file
+        raise UsageError(
+            f"{shown_path(path)} is not a linearnets run config (it has no 'config' section); "
+            f"{put_back}"
         )
     task = saved.get("task")
     if task is None:  # a softmax run's config.json names no task
