@@ -34,8 +34,9 @@ from linearnets.tasks.resume_changes import check_recorded_data, warn_not_bit_ex
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections, notes_of
-from linearnets.training.run_config import check_resumes, refuse_out, run_complete, run_dir_path
+from linearnets.training.run_config import refuse_out, run_complete, run_dir_path
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -249,8 +250,9 @@ def _saved(run_dir: Path) -> dict[str, Any]:
             f"regression); a softmax run resumes with: linearnets.resume_softmax({str(run_dir)!r}); "
             f"a linear-regression run's {CONFIG_FILE} names task {TASK!r}: correct it"
         )
-    # no checkpoint holds a linear-regression run's config.json to rebuild it from
-    check_resumes(saved, path, rebuilt=put_back)
+    # what a resume compares or copies forward (no checkpoint holds a linear-regression run's
+    # config.json to rebuild it from)
+    check_records(saved, path, rebuilt=put_back, device_kept=False)
     return saved
 
 

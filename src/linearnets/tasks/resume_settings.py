@@ -23,9 +23,8 @@ from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.resume_batch import batch_refused
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
+from linearnets.training.config_records import check_records
 from linearnets.training.run_config import (
-    check_resumes,
-    check_world_sizes,
     checkpoint_epoch,
     read_config,
     refuse_out,
@@ -53,8 +52,8 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     Its ``resumes`` is a list (a ``null`` written by hand is taken as none recorded).
 
     Raises:
-        UsageError: ``config.json`` is unreadable, its ``resumes`` is neither a list nor null, or
-            a ``world_size`` there is no count of processes.
+        UsageError: ``config.json`` is unreadable, or a record beside its settings is no value a
+            run writes there (:func:`~linearnets.training.config_records.check_records`).
     """
     run_dir = run_dir_path(
         run_dir, example="resume_softmax('runs/a')"
@@ -79,8 +78,8 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
         saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
     )
     rebuilt = _rebuilt(run_dir)
-    check_resumes(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
-    check_world_sizes(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
+    # a resume compares them, or copies them forward
+    check_records(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
     _check_device(saved, run_dir)
     return saved
 

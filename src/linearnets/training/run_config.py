@@ -23,8 +23,6 @@ from linearnets.validation import describe
 
 __all__ = [
     "bad_config_value",
-    "check_resumes",
-    "check_world_sizes",
     "checkpoint_epoch",
     "read_config",
     "refuse_out",
@@ -127,55 +125,6 @@ def relative_config_path(
         f"path, which {reader} would look for in the current folder, as "
         f"{shown_path(Path(value).absolute())}; {fix}"
     )
-
-
-def check_resumes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
-    """Make ``saved["resumes"]``, the record of a run's resumes in its ``config.json`` at ``path``,
-    a list: a ``null`` (a hand edit, or a file older than the record) is none recorded.
-
-    Args:
-        rebuilt: the fix past setting it to ``[]``: how the run gets a sound file back.
-
-    Raises:
-        UsageError: it is neither a list nor null.
-    """
-    resumes = saved.get("resumes")
-    if resumes is None:
-        saved["resumes"] = []
-    elif not isinstance(resumes, list):
-        raise UsageError(
-            f"{shown_path(path)}: 'resumes' must be an array of the run's resumes, got "
-            f"{json_kind(resumes)}; set it to [] (the record of earlier resumes is lost, the run "
-            f"is not), or {rebuilt}"
-        )
-
-
-def check_world_sizes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
-    """Refuse a ``world_size`` in ``config.json`` at ``path`` (the run's start's, or a resume's in
-    ``saved["resumes"]``, a list) that is no count of processes: ``0`` by hand was said as "the run
-    last ran in 0", and ``"2"`` went unread. A ``null`` or none is not recorded.
-
-    Args:
-        rebuilt: the fix past correcting it: how the run gets a sound file back.
-
-    Raises:
-        UsageError: one is not an integer >= 1, naming it, the rule and the value.
-    """
-    records = [(saved, "'world_size'")]
-    entries = saved["resumes"]
-    for at, entry in enumerate(entries, 1):
-        if isinstance(entry, dict):
-            records.append((entry, f"'world_size' of entry {at} of {len(entries)} in 'resumes'"))
-    for record, name in records:
-        count = record.get("world_size")
-        if count is not None and (
-            isinstance(count, bool) or not isinstance(count, int) or count < 1
-        ):
-            raise UsageError(
-                f"{shown_path(path)}: {name} must be an integer >= 1 (the processes the run ran "
-                f"in), got {json_kind(count)}; correct it (1 where it ran without torchrun), or "
-                f"{rebuilt}"
-            )
 
 
 def _no_config_fix(run_dir: Path) -> str:
