@@ -224,6 +224,32 @@ def test_the_epochs_named_for_a_damaged_config_json_are_an_example_of_the_rule(
     assert run_config.read_config(run)["config"]["epochs"] == 3
 
 
+def test_a_damaged_config_json_of_a_linear_regression_run_is_not_said_to_be_rebuilt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A linear-regression run's checkpoint holds no settings to rebuild config.json from, and the
+    softmax resume offered ("--resume DIR continues the run and rebuilds it") refuses it: the fix
+    is the file back from a copy, or a new run; as put back, the run resumes."""
+    from linearnets.tasks.linreg_resume import resume_linreg
+
+    run = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--num-examples", "100", "--out", str(run)]) == 0
+    good = (run / "config.json").read_text()
+    (run / "config.json").write_text("{")
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(run)
+    assert str(info.value).endswith(
+        "is not a readable JSON config (Expecting property name enclosed in double quotes: line 1 "
+        "column 2 (char 1)); restore it from a copy of the run (a linear-regression run's "
+        "checkpoint cannot rebuild it), or start a new run in another folder"
+    )
+    capsys.readouterr()
+    assert main(["predict", str(run)]) == 2  # predict reads it with the same fix
+    assert "cannot rebuild it), or start a new run in another folder\n" in capsys.readouterr().err
+    (run / "config.json").write_text(good)  # as advised
+    assert len(resume_linreg(run, epochs=2).history.epochs) == 2
+
+
 def test_a_damaged_config_json_of_an_unfinished_run_is_rebuilt_by_the_resume_named(
     tmp_path: Path, finished_run: Path
 ) -> None:

@@ -164,6 +164,13 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     epoch = checkpoint_epoch(run_dir)
     if foreign and not finished and epoch is None:
         return "pass the folder a 'linearnets softmax' run wrote"
+    if epoch is not None and _checkpoint_task(run_dir) is not None:
+        # a linear-regression run's: its resume reads its settings from config.json alone (a
+        # softmax resume, offered here, refuses its checkpoint)
+        return (
+            "restore it from a copy of the run (a linear-regression run's checkpoint cannot "
+            "rebuild it), or start a new run in another folder"
+        )
     delete = f"delete {CONFIG_FILE} alone (not the folder), or restore it from a copy of the run"
     rebuilt = f"rebuilds it from {CHECKPOINT_FILE} (without the record of earlier resumes)"
     if not finished and epoch is not None:
@@ -186,6 +193,12 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
         )
     # a run stopped before its first checkpoint (or with it damaged): nothing to rebuild it from
     return "restore it from a copy of the run, or start a new run in another folder"
+
+
+def _checkpoint_task(run_dir: Path) -> object:
+    """Return the task ``run_dir``'s loadable checkpoint names (a linear-regression run's names
+    ``"linreg"``; a softmax run's none: ``None``)."""
+    return load_checkpoint(run_dir / CHECKPOINT_FILE).extra.get("task")
 
 
 def checkpoint_epoch(run_dir: Path) -> int | None:
