@@ -193,6 +193,25 @@ def test_a_checkpoint_of_another_shape_is_refused_naming_it(tmp_path: Path) -> N
         resume_linreg(out, true_w=[1.0, 2.0, 3.0], force=True)
 
 
+def test_a_metrics_file_the_resume_cannot_write_advises_resume_linreg(tmp_path: Path) -> None:
+    """metrics.csv made a folder: the resume's rewrite of it failed advising
+    linearnets.resume_softmax(DIR), which refuses this folder, a linear-regression run's."""
+    from linearnets.errors import RunFileError
+
+    out = tmp_path / "my run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    (out / "metrics.csv").unlink()
+    (out / "metrics.csv").mkdir()
+    with pytest.raises(RunFileError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value).endswith(
+        "; the checkpoint of the run's last finished epoch is kept: fix that and continue it with "
+        f"linearnets.resume_linreg({str(out)!r})"
+    )
+    (out / "metrics.csv").rmdir()  # fixed: the call it advises continues the run
+    assert len(resume_linreg(out, epochs=2).history.epochs) == 2
+
+
 def test_out_on_a_folder_holding_a_run_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))

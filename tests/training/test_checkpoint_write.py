@@ -351,6 +351,43 @@ def test_a_checkpoint_that_cannot_be_written_advises_the_resume_of_its_folder_in
     assert line == said and shlex.split(words) == ["--resume", str(run)]
 
 
+@pytest.mark.parametrize(
+    ("config", "call"),
+    [
+        ('{"task": "linreg", "config": {}}', "resume_linreg"),
+        ('{"config": {}}', "resume_softmax"),  # a softmax run's config.json names no task
+        ("{", "resume_softmax"),  # unreadable: the call of the writer that names none
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("kept", [True, False])
+def test_a_linreg_runs_file_that_cannot_be_written_advises_resume_linreg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, call: str, kept: bool
+) -> None:
+    """A linear-regression run writes its checkpoint and metrics here too, and a failed write
+    advised linearnets.resume_softmax(DIR), which refuses a linreg run's folder (on the command
+    line --resume DIR, which only linearnets linreg takes). The call is the run's own, by its
+    config.json, as the refusal of a folder that holds a run names it."""
+    from linearnets.training.checkpoint_write import run_file_error
+
+    run = tmp_path / "my run"
+    run.mkdir()
+    (run / "config.json").write_text(config)
+    if kept:
+        write_atomic(run / "checkpoint.pt", PAYLOAD)
+    again = "continue it" if kept else "start it over"
+    metrics = run_file_error(run / "metrics.csv", OSError(errno.EIO, "Input/output error"))
+    assert str(metrics).endswith(f"fix that and {again} with linearnets.{call}({str(run)!r})")
+    _free(monkeypatch, run, 10 << 30)
+    monkeypatch.setattr(torch, "save", _failing_save(OSError(errno.EIO, "Input/output error")))
+    with pytest.raises(CheckpointError) as info:
+        write_atomic(run / "checkpoint.pt", PAYLOAD)
+    kept_or_not = "the previous checkpoint is kept" if kept else "no earlier checkpoint exists"
+    assert str(info.value) == (
+        f"{run / 'checkpoint.pt'} could not be written: [Errno 5] Input/output error; "
+        f"{kept_or_not}; fix that and {again} with linearnets.{call}({str(run)!r})"
+    )
+
+
 @pytest.mark.parametrize("file", ["c.pt", "checkpoint.pt"])
 def test_a_checkpoint_that_is_no_runs_advises_no_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file: str

@@ -4,8 +4,9 @@ A file is written to a temporary file in the same folder, flushed and fsync'ed, 
 the old one (and the folder fsync'ed), so a crash mid-write leaves the previous file intact. A write
 that fails, even to create its temporary file (a path too long), leaves no temporary file, names a
 full disk as such and says what is kept: for a checkpoint, whether an earlier one is; for it and
-the run's other files, whether a resume of the run folder (``linearnets.resume_softmax(RUN)``, the
-command's ``--resume RUN``) can continue the run or start it over.
+the run's other files, whether a resume of the run folder (``linearnets.resume_softmax(RUN)``, or
+``resume_linreg`` for a linear-regression run; the command's ``--resume RUN``) can continue the run
+or start it over.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import torch
 from linearnets._fs import fsync_dir, new_file_mode
 from linearnets._text import shown_path
 from linearnets.errors import CheckpointError, RunFileError
+from linearnets.training.run_task import held_resume
 
 __all__ = ["run_file_error", "save_run_file", "write_atomic", "write_text_atomic"]
 
@@ -162,7 +164,7 @@ def _unwritten(path: Path, exc: BaseException) -> str:
     said = f"{shown_path(path)} could not be written: {_reason(path, exc)}"
     kept = path.exists()
     said += "; the previous checkpoint is kept" if kept else "; no earlier checkpoint exists"
-    resume = f"linearnets.resume_softmax({str(run_dir)!r})"
+    resume = _resume(run_dir)
     if path.name != CHECKPOINT_FILE:
         return f"{said}; fix that and run it again"
     if kept:
@@ -170,6 +172,13 @@ def _unwritten(path: Path, exc: BaseException) -> str:
     if (run_dir / "config.json").is_file():
         return f"{said}; fix that and start it over with {resume}"
     return f"{said}; fix that and run it again"
+
+
+def _resume(run_dir: Path) -> str:
+    """Return the call that resumes the run in ``run_dir``: ``linearnets.resume_linreg(...)`` for
+    a linear-regression run, whose checkpoint and metrics files this module writes too (a softmax
+    resume refuses its folder), else ``linearnets.resume_softmax(...)``."""
+    return f"linearnets.{held_resume(run_dir, 'resume_softmax')}({str(run_dir)!r})"
 
 
 def _folder_gone(path: Path) -> str:
@@ -192,9 +201,9 @@ def run_file_error(path: Path, exc: BaseException) -> RunFileError:
     from linearnets.training.checkpoint import CHECKPOINT_FILE  # imports this module
 
     run_dir = path.parent
-    resume = f"linearnets.resume_softmax({str(run_dir)!r})"
     if not run_dir.is_dir():
         return RunFileError(_folder_gone(path))
+    resume = _resume(run_dir)
     if (run_dir / CHECKPOINT_FILE).is_file():
         advice = (
             "the checkpoint of the run's last finished epoch is kept: fix that and continue it "

@@ -7,12 +7,11 @@ another run); the names of its files and what is written or refused among them a
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 
@@ -20,7 +19,6 @@ from linearnets import _fs
 from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
-from linearnets.training.config_sections import task_named
 from linearnets.training.run_files import (
     CONFIG_FILE,
     LONGEST_NAME,
@@ -35,6 +33,7 @@ from linearnets.training.run_files import (
     write_json_atomic,
 )
 from linearnets.training.run_lock import LOCK_FILE, RunLock
+from linearnets.training.run_task import ResumeCall, held_resume
 
 __all__ = [
     "CONFIG_FILE",
@@ -69,10 +68,6 @@ def environment() -> dict[str, Any]:
         "num_threads": torch.get_num_threads(),
         "cuda": torch.version.cuda,
     }
-
-
-# the API call that continues a run, named in the refusal of a folder that holds one
-ResumeCall = Literal["resume_softmax", "resume_linreg"]
 
 
 def claim_run_dir(
@@ -152,27 +147,6 @@ def _make_writable_dir(out: Path) -> None:
         raise UsageError(f"{_setting(out)} is not writable; pass a folder you can write to")
 
 
-def _held_resume(out: Path, default: ResumeCall) -> ResumeCall:
-    """Return the resume call of the run ``out`` holds: ``resume_linreg`` where its config.json
-    is a linear-regression run's, ``resume_softmax`` where it is a softmax run's (no "task"),
-    else ``default`` (a config.json that cannot be read). The task is read as the readers take
-    it (:func:`~linearnets.training.config_sections.task_named`): a misspelt "Task" is the run's."""
-    path = out / CONFIG_FILE
-    if not path.is_file():  # a FIFO would block the read
-        return default
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return default
-    if not isinstance(saved, dict):
-        return default
-    task = task_named(saved)
-    if task is None:
-        return "resume_softmax"
-    # "linreg" is linearnets.tasks.linreg_run.TASK, which this layer does not import
-    return "resume_linreg" if task == "linreg" else default
-
-
 def _setting(out: Path) -> str:
     """Return ``out`` as the setting it was given as: ``out='runs/a'``.
 
@@ -219,7 +193,7 @@ def _already_used(
         advice = (
             # the call that continues it (on the command line --resume, the path quoted for the
             # shell): the run's own, else a softmax run's resume would refuse a linreg run in turn
-            f"continue it with linearnets.{_held_resume(out, resume_function)}({str(out)!r}), or "
+            f"continue it with linearnets.{held_resume(out, resume_function)}({str(out)!r}), or "
             "pass a new folder"
             if CONFIG_FILE in held
             else f"it has no config.json, so linearnets.{resume_function}() cannot continue it: "
