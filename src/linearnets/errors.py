@@ -6,7 +6,8 @@ and every other :class:`LinearnetsError` to exit status 1.
 
 Messages speak the Python API's words: a setting by its name (``lr``, ``out='runs/a'``), a fix as the call
 to make (``linearnets.resume_softmax('runs/a')``). The command line prints them in its own (``--lr``,
-``--out runs/a``, ``--resume runs/a``): :func:`linearnets.cli._report.one_line` translates them.
+``--out runs/a``, ``linearnets softmax --resume runs/a``): :func:`linearnets.cli._report.one_line`
+translates them.
 
 IPython and Jupyter show the errors that are outcomes of a run, not mistakes in a call (a stopped or
 diverged run, a bad file, a full disk, a figure not drawn), as their one line (:class:`OneLineInIPython`);

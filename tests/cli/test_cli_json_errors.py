@@ -938,7 +938,7 @@ def test_a_run_whose_metrics_file_finds_the_disk_full_names_its_folder_in_json(
     assert said.startswith(f"{run / 'metrics.jsonl'} could not be written: the disk is full (")
     assert said.endswith(
         f"the checkpoint of the run's last finished epoch is kept: fix that and continue it with "
-        f"--resume {run}"
+        f"linearnets softmax --resume {run}"
     )  # no torchrun: its words are not there
     assert _last_json(out) == {
         "error": said,
@@ -961,8 +961,9 @@ def test_a_run_whose_checkpoint_finds_the_disk_full_gives_the_resume_of_its_fold
     again: str,
 ) -> None:
     """The disk fills as checkpoint.pt of epoch 1 or 2 is written: the line ended "fix that and
-    continue with --resume", naming no folder. It gives the --resume of the run's folder now, quoted
-    for the shell; the oracle: the command it gives, read by the shell and run, ends the run."""
+    continue with --resume", naming no folder. It gives the resume of the run's folder now, quoted
+    for the shell, as a whole command (the options alone were none to paste); the oracle: the
+    command it gives, read by the shell and run, ends the run."""
     import shlex
 
     run = tmp_path / "my run"
@@ -975,14 +976,14 @@ def test_a_run_whose_checkpoint_finds_the_disk_full_gives_the_resume_of_its_fold
     kept = "the previous checkpoint is kept" if epoch == 2 else "no earlier checkpoint exists"
     assert said.startswith(f"{run / 'checkpoint.pt'} could not be written: the disk is full (")
     head, command = said.rsplit(f"; {kept}; fix that and {again} with ", 1)
-    assert head.endswith(" KiB free)") and command == f"--resume '{run}'"
+    assert head.endswith(" KiB free)") and command == f"linearnets softmax --resume '{run}'"
     assert _last_json(out) == {
         "error": said,
         "error_type": "CheckpointError",
         "exit_status": 1,
         "run_dir": str(run),
     }
-    assert main(["softmax", *shlex.split(command), "--json"]) == 0
+    assert main([*shlex.split(command)[1:], "--json"]) == 0
     assert _last_json(capsys.readouterr().out)["epochs"] == 3
 
 
@@ -997,5 +998,8 @@ def test_a_diverged_run_names_its_folder_in_json(
     error = _last_json(out)
     assert (error["error_type"], error["run_dir"]) == ("DivergenceError", str(run))
     assert error["error"] == _error_text(err, "softmax")
-    assert f"start it over with a smaller lr: --resume {run} --lr 1;" in error["error"]
+    assert (
+        f"start it over with a smaller lr: linearnets softmax --resume {run} --lr 1;"
+        in (error["error"])
+    )
     assert (run / "config.json").is_file()

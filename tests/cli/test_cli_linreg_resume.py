@@ -338,8 +338,8 @@ def test_out_on_a_run_folder_is_refused(capsys: pytest.CaptureFixture[str], tmp_
     assert main(["linreg", "--out", str(out)]) == 2
     assert capsys.readouterr().err == (
         f"linearnets linreg: error: --out {out} already holds a run (it has config.json, "
-        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); continue it with --resume "
-        f"{out}, or pass a new folder\n"
+        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); continue it with linearnets "
+        f"linreg --resume {out}, or pass a new folder\n"
     )
 
 
@@ -680,15 +680,18 @@ def test_a_run_folder_named_with_a_line_break_or_escape_is_named_on_one_line(
     assert all(line.isprintable() for line in done.stdout.splitlines())
     assert (out / "results.json").is_file()
     again = run("linreg", "--epochs", "1", "--out", str(out))
-    assert (again.returncode, again.stderr) == (
-        2,
+    refused = (
         f"linearnets linreg: error: --out {word} already holds a run (it has config.json, "
-        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); continue it with --resume "
-        f"{word}, or pass a new folder\n",
+        "checkpoint.pt, results.json, metrics.jsonl, metrics.csv); continue it with "
     )
-    # the --resume it names, pasted into bash, continues that folder
+    assert again.returncode == 2 and again.stderr.startswith(refused), again.stderr
+    # the whole command to continue it, the program as it was started ("--resume DIR" alone was
+    # no command to paste)
+    command = again.stderr.removeprefix(refused).removesuffix(", or pass a new folder\n")
+    assert command.endswith(f" linreg --resume {word}"), again.stderr
+    # the command it names, pasted into bash, continues that folder
     resumed = subprocess.run(
-        ["bash", "-c", f"{shlex.join(ln)} linreg --resume {word} --epochs 2"],
+        ["bash", "-c", f"{command} --epochs 2"],
         capture_output=True,
         text=True,
         check=False,

@@ -161,3 +161,42 @@ def test_the_resume_a_stopped_command_prints_runs_as_pasted(
     usage = typed_in_shell(f"{typed} softmax --epochs 0")
     assert usage.returncode == 2
     assert usage.stderr.endswith(f"(see {typed} softmax --help)\n")
+
+
+def test_the_resumes_a_divergence_gives_are_whole_commands_that_run_as_pasted(
+    tmp_path: Path, blobs_npz: Path, path_without_this_python: str
+) -> None:
+    """A diverged run said "start it over with a smaller lr: --resume 'my run' --lr 1" (linreg's
+    "continue it with a smaller lr: --resume ... --force"): options, no command to paste. Each is
+    the whole command now, the task's own (softmax, linreg), the program named as typed; pasted
+    as printed, in the same folder, each trains the run on."""
+    script = Path(sys.executable).parent / "linearnets"
+    if not script.is_file():
+        pytest.skip("linearnets is not installed as a command beside this Python")
+    typed = os.path.relpath(script, tmp_path)
+    env = {**os.environ, "PATH": path_without_this_python, "MPLBACKEND": "Agg"}
+
+    def typed_in_shell(command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+
+    common = f"--data {blobs_npz} --plot none --batch-size 20"
+    diverged = typed_in_shell(f"{typed} softmax {common} --lr 1e6 --epochs 2 --out 'my run'")
+    assert diverged.returncode == 1, diverged.stderr
+    start_over = f"start it over with a smaller lr: {typed} softmax --resume 'my run' --lr 1; "
+    assert start_over in diverged.stderr
+    resumed = typed_in_shell(f"{start_over.split(': ', 1)[1].removesuffix('; ')} --json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout.splitlines()[-1])["epochs"] == 2
+    # linreg's, from the checkpoint it kept: linreg's command, not softmax's
+    assert typed_in_shell(f"{typed} linreg --epochs 1 --out 'lin run'").returncode == 0
+    diverged = typed_in_shell(f"{typed} linreg --resume 'lin run' --epochs 3 --lr 100 --force")
+    assert diverged.returncode == 1, diverged.stderr
+    assert diverged.stderr.endswith(
+        f"(continue it with a smaller lr: {typed} linreg --resume 'lin run' --lr 1 --force)\n"
+    )
+    again = diverged.stderr.rsplit("(continue it with a smaller lr: ", 1)[1].removesuffix(")\n")
+    resumed = typed_in_shell(f"{again} --json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout.splitlines()[-1])["epochs"] == 3

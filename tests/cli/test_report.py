@@ -113,14 +113,36 @@ def test_one_line_speaks_the_command_lines_words(exc: Exception, line: str) -> N
         (UsageError("out='runs/a' is not writable; pass a folder you can write to"),
          "--out runs/a is not writable; pass a folder you can write to"),
         (UsageError("out=\"it's\" is not writable"), "--out it's is not writable"),
-        # the call that resumes a run: its folder quoted for the shell, its keywords as options
+        # the call that resumes a run: the whole command (the options alone, "continue it with
+        # --resume 'a b'", were no command to paste), its folder quoted for the shell, its
+        # keywords as options, linreg's as linreg's
         (UsageError("out='a b' already holds a run (it has config.json); continue it with "
                     "linearnets.resume_softmax('a b'), or pass a new folder"),
-         "--out a b already holds a run (it has config.json); continue it with --resume 'a b', "
-         "or pass a new folder"),
+         "--out a b already holds a run (it has config.json); continue it with linearnets "
+         "softmax --resume 'a b', or pass a new folder"),
+        (UsageError("out='a b' already holds a run (it has config.json); continue it with "
+                    "linearnets.resume_linreg('a b'), or pass a new folder"),
+         "--out a b already holds a run (it has config.json); continue it with linearnets "
+         "linreg --resume 'a b', or pass a new folder"),
         (DivergenceError("kept in run (continue it with a smaller lr: "
                          "linearnets.resume_softmax(\"it's\", lr=1e-05, force=True))"),
-         "kept in run (continue it with a smaller lr: --resume 'it'\"'\"'s' --lr 1e-05 --force)"),
+         "kept in run (continue it with a smaller lr: linearnets softmax --resume 'it'\"'\"'s' "
+         "--lr 1e-05 --force)"),
+        (DivergenceError("kept in r (continue it with a smaller lr: "
+                         "linearnets.resume_linreg('r', lr=1, force=True))"),
+         "kept in r (continue it with a smaller lr: linearnets linreg --resume r --lr 1 --force)"),
+        (UsageError("or restore it from a copy of the run: linearnets.resume_softmax('a b') "
+                    "continues the run and rebuilds it"),
+         "or restore it from a copy of the run: linearnets softmax --resume 'a b' continues the "
+         "run and rebuilds it"),
+        # but one that opens the message is the resume refused, said as the options given, as
+        # "--out a b already holds a run" is
+        (UsageError("linearnets.resume_softmax('a b'): the run folder is not writable, and "
+                    "resuming rewrites its files"),
+         "--resume 'a b': the run folder is not writable, and resuming rewrites its files"),
+        (UsageError("rank 1 stopped: linearnets.resume_softmax('a b'): the run folder is not "
+                    "writable"),
+         "rank 1 stopped: --resume 'a b': the run folder is not writable"),
         # a call given as the command to run: the whole command line, as the interrupt's
         (PeerLostError("another process stopped; the checkpoint of epoch 1 is kept in trk; resume "
                        "with: linearnets.resume_softmax('my trk'), launched by torchrun as before"),
@@ -159,9 +181,9 @@ def test_one_line_speaks_the_command_lines_words(exc: Exception, line: str) -> N
         # number as the message wrote it (0.010, not 0.01)
         (DivergenceError("a loss that grew: linearnets.resume_softmax('r', guard=False) trains "
                          "on regardless"),
-         "a loss that grew: --resume r --no-guard trains on regardless"),
+         "a loss that grew: linearnets softmax --resume r --no-guard trains on regardless"),
         (DivergenceError("x: linearnets.resume_softmax('r', force=False, lr=0.010)"),
-         "x: --resume r --lr 0.010"),
+         "x: linearnets softmax --resume r --lr 0.010"),
         (CheckpointError("fix that and continue it with --resume 'a b'"),
          "fix that and continue it with --resume 'a b'"),
     ],
@@ -304,6 +326,8 @@ def test_the_resume_call_becomes_a_command_the_shell_reads_back(name: str) -> No
     line = report.one_line(DivergenceError(f"continue it: {call}"))
     # the oracle: the shell's own word splitting gives back the folder as one argument
     assert shlex.split(line.removeprefix("continue it: ")) == [
+        "linearnets",
+        "softmax",
         "--resume",
         name,
         "--lr",
@@ -429,9 +453,11 @@ def test_a_resume_call_for_a_folder_named_like_an_option_parses_when_pasted(name
     call = f"linearnets.resume_softmax({name!r}, data={name + '.npz'!r}, force=True)"
     line = report.one_line(DivergenceError(f"continue it: {call}"))
     words = shlex.split(line.removeprefix("continue it: "))
-    assert words == ["--resume", f"./{name}", "--data", f"./{name}.npz", "--force"]
+    assert words == [
+        "linearnets", "softmax", "--resume", f"./{name}", "--data", f"./{name}.npz", "--force"
+    ]  # fmt: skip
     # the oracle: the command's own parser reads the folder and the file back
-    args = build_parser().parse_args(["softmax", *words])
+    args = build_parser().parse_args(words[1:])
     assert (args.resume, args.data, args.force) == (Path(name), Path(f"{name}.npz"), True)
 
 
@@ -440,8 +466,8 @@ def test_a_resume_call_for_a_folder_named_like_an_option_parses_when_pasted(name
     [
         (UsageError("out='--x' already holds a run (it has config.json); continue it with "
                     "linearnets.resume_softmax('--x'), or pass a new folder"),
-         "--out ./--x already holds a run (it has config.json); continue it with --resume ./--x, "
-         "or pass a new folder"),
+         "--out ./--x already holds a run (it has config.json); continue it with linearnets "
+         "softmax --resume ./--x, or pass a new folder"),
         (UsageError("resize applies to Fashion-MNIST images only, got resize=14 with "
                     "data='-d.npz'; drop one of them"),
          "--resize applies to Fashion-MNIST images only, got --resize 14 with --data ./-d.npz; "
@@ -614,8 +640,8 @@ def test_a_character_a_terminal_would_not_show_is_written_as_its_escape(exc: Exc
     ("exc", "line"),
     [(UsageError("out='runs/a\\nb' already holds a run; continue it with "
                  "linearnets.resume_linreg('runs/a\\nb'), or pass a new folder"),
-      r"--out $'runs/a\nb' already holds a run; continue it with --resume $'runs/a\nb', or "
-      "pass a new folder"),
+      r"--out $'runs/a\nb' already holds a run; continue it with linearnets linreg --resume "
+      r"$'runs/a\nb', or pass a new folder"),
      (UsageError("epochs must be 3, got 2 with data='d\\x1b[2J.npz'"),
       r"--epochs must be 3, got 2 with --data $'d\x1b[2J.npz'")],
 )  # fmt: skip

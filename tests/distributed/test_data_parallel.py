@@ -417,8 +417,8 @@ def test_an_error_of_rank_0_mid_run_gives_the_resume_once(npz: Path, tmp_path: P
     assert re.fullmatch(
         rf"linearnets softmax: error: {re.escape(str(out / 'metrics.jsonl'))} could not be "
         r"written: the disk is full \([0-9]+ KiB free\); the checkpoint of the run's last "
-        rf"finished epoch is kept: fix that and continue it with --resume {re.escape(str(out))}, "
-        r"launched by torchrun as before",
+        r"finished epoch is kept: fix that and continue it with linearnets softmax --resume "
+        rf"{re.escape(str(out))}, launched by torchrun as before",
         line,
     ), done.stderr
     assert "resume" not in done.stderr.replace(line, "")

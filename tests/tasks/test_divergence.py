@@ -52,9 +52,9 @@ def test_a_run_that_diverges_after_its_first_epoch_names_that_epochs_checkpoint(
     assert one_line(info.value).endswith(
         f"at lr 10000; try a far smaller learning rate (--lr), e.g. 1 (the book trains at 0.03 and "
         "0.1; a tenth, 1000, would most likely blow up too); the checkpoint of epoch 1 is kept in "
-        f"{out} (continue it with a smaller lr: --resume {out} --lr 1 --force)"
-        f"; a loss that grew may still settle, far above a smaller lr's: --resume {out} --no-guard "
-        "trains on regardless"
+        f"{out} (continue it with a smaller lr: linearnets softmax --resume {out} --lr 1 --force)"
+        f"; a loss that grew may still settle, far above a smaller lr's: linearnets softmax "
+        f"--resume {out} --no-guard trains on regardless"
     )
     assert load_checkpoint(out / "checkpoint.pt").epoch == 1
 

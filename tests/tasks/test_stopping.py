@@ -102,7 +102,9 @@ def test_a_divergence_before_any_checkpoint_offers_the_start_over_unless_the_dat
     call = str(error).split("start it over with a smaller lr: ", 1)[1]
     assert call == "linearnets.resume_softmax('my run', lr=0.05)"
     assert ast.literal_eval(call.split("(", 1)[1].split(",")[0]) == "my run"  # the oracle: Python
-    assert one_line(error).endswith("start it over with a smaller lr: --resume 'my run' --lr 0.05")
+    assert one_line(error).endswith(
+        "start it over with a smaller lr: linearnets softmax --resume 'my run' --lr 0.05"
+    )
 
 
 @pytest.mark.parametrize(
@@ -191,14 +193,16 @@ def test_a_data_parallel_runs_divergence_says_how_its_processes_are_started_agai
     # the command's line: the ending after the options, the folder quoted for the shell
     assert one_line(kept) == (
         "loss 1e+04 grew past 100× its start; the checkpoint of epoch 1 is kept in my run "
-        f"(continue it with a smaller lr: --resume 'my run' --lr 0.05 --force{again}); a loss "
-        f"that grew may still settle, far above a smaller lr's: --resume 'my run' --no-guard"
-        f"{again}, trains on regardless"
+        "(continue it with a smaller lr: linearnets softmax --resume 'my run' --lr 0.05 "
+        f"--force{again}); a loss that grew may still settle, far above a smaller lr's: "
+        f"linearnets softmax --resume 'my run' --no-guard{again}, trains on regardless"
     )
     fresh = diverged(DivergenceError("loss is nan"), exp, run, _checkpoint(None), 0, epoch=1)
     start_over = "start it over with a smaller lr: "
     assert str(fresh).endswith(f"{start_over}linearnets.resume_softmax('my run', lr=0.05){again}")
-    assert one_line(fresh).endswith(f"{start_over}--resume 'my run' --lr 0.05{again}")
+    assert one_line(fresh).endswith(
+        f"{start_over}linearnets softmax --resume 'my run' --lr 0.05{again}"
+    )
     # no resume advised, no launch to tell
     blown = DivergenceError("the weights it resumed from give it")
     blown.resumable = False
@@ -317,14 +321,17 @@ def test_a_divergence_on_a_rank_that_writes_no_checkpoint_names_the_one_rank_0_k
 
 @pytest.mark.parametrize("run_dir", ["two  sp", "it's", "runs/ü x"])
 def test_the_resume_a_divergence_advises_can_be_pasted_into_a_shell(run_dir: str) -> None:
-    """It read "--resume two sp --lr 0.05 --force": two arguments where the folder is one."""
+    """It read "--resume two sp --lr 0.05 --force": two arguments where the folder is one; and
+    the options alone, no command to paste: it is the whole command now."""
     error = diverged(
         DivergenceError("loss is nan"), _exp(), Path(run_dir), _checkpoint(2), 0, epoch=3
     )
     line = one_line(error)  # the command line's words
     command = line.split("(continue it with a smaller lr: ", 1)[1].removesuffix(")")
     # the oracle: the shell's own word splitting (POSIX rules, as shlex implements them)
-    assert shlex.split(command) == ["--resume", run_dir, "--lr", "0.05", "--force"]
+    assert shlex.split(command) == [
+        "linearnets", "softmax", "--resume", run_dir, "--lr", "0.05", "--force"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("run_dir", ["run", "two  sp", "it's", 'say "hi"', "runs/ü x"])

@@ -452,7 +452,7 @@ def test_a_file_rank_0_cannot_write_mid_run_gives_the_resume_launched_as_before(
     assert str(info.value).startswith(f"{run / file} could not be written: the disk is full (")
     assert str(info.value).endswith(f"; {kept} with linearnets.resume_softmax({str(run)!r}){again}")
     assert one_line(info.value, command="linearnets softmax").endswith(
-        f"; {kept} with --resume {shlex.quote(str(run))}{again}"
+        f"; {kept} with linearnets softmax --resume {shlex.quote(str(run))}{again}"
     )
     assert getattr(info.value, "run_dir", None) == run
     saved = torch.load(run / "checkpoint.pt", weights_only=True)

@@ -293,8 +293,9 @@ def test_the_resume_a_run_file_error_advises_is_the_python_call_and_the_commands
     tmp_path: Path, name: str, files: tuple[str, ...]
 ) -> None:
     """From Python, "continue it with --resume DIR" named an option Python does not have: the fix
-    is the call, linearnets.resume_softmax(DIR). The command still prints --resume DIR, the folder
-    quoted for the shell, as it did."""
+    is the call, linearnets.resume_softmax(DIR). The command prints the command that does the
+    same, linearnets softmax --resume DIR, the folder quoted for the shell (the options alone
+    were no command to paste)."""
     import ast
     import shlex
 
@@ -310,9 +311,9 @@ def test_the_resume_a_run_file_error_advises_is_the_python_call_and_the_commands
     # the oracle for Python: the call's argument, read back by Python, is the folder
     assert call.startswith("linearnets.resume_softmax(") and call.endswith(")")
     assert ast.literal_eval(call.removeprefix("linearnets.resume_softmax(")[:-1]) == str(run)
-    # the oracle for the command: the shell reads back --resume and the folder, one word
+    # the oracle for the command: the shell reads back the command and the folder, one word
     line, words = one_line(exc).rsplit(" with ", 1)
-    assert line == said and shlex.split(words) == ["--resume", str(run)]
+    assert line == said and shlex.split(words) == ["linearnets", "softmax", "--resume", str(run)]
 
 
 @pytest.mark.parametrize("name", ["run", "my  run", "it's"])
@@ -322,7 +323,8 @@ def test_a_checkpoint_that_cannot_be_written_advises_the_resume_of_its_folder_in
 ) -> None:
     """It ended "continue with linearnets.resume_softmax()", printed "continue with --resume" by the
     command: no folder, where a file of the run's other files names it. The fix is now the call on
-    the run folder, and the command prints --resume with the folder quoted for the shell."""
+    the run folder, and the command prints linearnets softmax --resume with the folder quoted for
+    the shell."""
     import ast
     import shlex
 
@@ -346,9 +348,9 @@ def test_a_checkpoint_that_cannot_be_written_advises_the_resume_of_its_folder_in
     # the oracle for Python: the call's argument, read back by Python, is the folder
     assert call.startswith("linearnets.resume_softmax(") and call.endswith(")")
     assert ast.literal_eval(call.removeprefix("linearnets.resume_softmax(")[:-1]) == str(run)
-    # the oracle for the command: the shell reads back --resume and the folder, one word
+    # the oracle for the command: the shell reads back the command and the folder, one word
     line, words = one_line(info.value).rsplit(" with ", 1)
-    assert line == said and shlex.split(words) == ["--resume", str(run)]
+    assert line == said and shlex.split(words) == ["linearnets", "softmax", "--resume", str(run)]
 
 
 @pytest.mark.parametrize(
@@ -367,6 +369,7 @@ def test_a_linreg_runs_file_that_cannot_be_written_advises_resume_linreg(
     advised linearnets.resume_softmax(DIR), which refuses a linreg run's folder (on the command
     line --resume DIR, which only linearnets linreg takes). The call is the run's own, by its
     config.json, as the refusal of a folder that holds a run names it."""
+    from linearnets.cli._report import one_line
     from linearnets.training.checkpoint_write import run_file_error
 
     run = tmp_path / "my run"
@@ -377,6 +380,9 @@ def test_a_linreg_runs_file_that_cannot_be_written_advises_resume_linreg(
     again = "continue it" if kept else "start it over"
     metrics = run_file_error(run / "metrics.csv", OSError(errno.EIO, "Input/output error"))
     assert str(metrics).endswith(f"fix that and {again} with linearnets.{call}({str(run)!r})")
+    # the command line's: the command of the run's own task
+    command = f"linearnets {call.removeprefix('resume_')} --resume '{run}'"
+    assert one_line(metrics).endswith(f"fix that and {again} with {command}")
     _free(monkeypatch, run, 10 << 30)
     monkeypatch.setattr(torch, "save", _failing_save(OSError(errno.EIO, "Input/output error")))
     with pytest.raises(CheckpointError) as info:

@@ -266,8 +266,8 @@ def test_a_damaged_config_json_of_an_unfinished_run_is_rebuilt_by_the_resume_nam
         "checkpoint.pt (without the record of earlier resumes)"
     )
     assert one_line(info.value).endswith(
-        f"of the run: --resume '{run}' continues the run and rebuilds it from checkpoint.pt "
-        "(without the record of earlier resumes)"
+        f"of the run: linearnets softmax --resume '{run}' continues the run and rebuilds it from "
+        "checkpoint.pt (without the record of earlier resumes)"
     )
     (run / "config.json").unlink()  # as advised
     resume_softmax(run)

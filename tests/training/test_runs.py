@@ -221,7 +221,8 @@ def test_a_stopped_run_is_refused_with_the_resume_that_continues_it(tmp_path: Pa
     )
     assert one_line(info.value) == (
         f"--out {tmp_path} already holds a run (it has config.json, checkpoint.pt, "
-        f"metrics.jsonl); continue it with --resume {tmp_path}, or pass a new folder"
+        f"metrics.jsonl); continue it with linearnets softmax --resume {tmp_path}, or pass a "
+        "new folder"
     )
 
 
@@ -610,17 +611,20 @@ def test_a_dangling_link_or_a_loop_as_out_is_named_as_such(tmp_path: Path) -> No
 
 
 def test_the_resume_a_refusal_advises_is_quoted_for_the_shell(tmp_path: Path) -> None:
-    """A folder with two spaces: pasted unquoted, --resume would get two arguments."""
+    """A folder with two spaces: pasted unquoted, --resume would get two arguments. The command
+    is whole: "--resume DIR" alone was no command to paste."""
     out = tmp_path / "two  sp"
     out.mkdir()
     (out / "config.json").write_text("{}")
     with pytest.raises(UsageError) as info:
         claim_run_dir(out, name="x")
     line = one_line(info.value)
-    assert line.endswith(f"continue it with --resume '{out}', or pass a new folder")
+    assert line.endswith(
+        f"continue it with linearnets softmax --resume '{out}', or pass a new folder"
+    )
     # the oracle: the shell's own word splitting reads the folder back as one argument
     command = line.split("continue it with ", 1)[1].removesuffix(", or pass a new folder")
-    assert shlex.split(command) == ["--resume", str(out)]
+    assert shlex.split(command) == ["linearnets", "softmax", "--resume", str(out)]
 
 
 @pytest.mark.parametrize("name", ["two  sp", "it's", 'say "hi"', "ü\\x"])
@@ -641,6 +645,8 @@ def test_a_refused_out_speaks_pythons_words_in_python(tmp_path: Path, name: str)
     assert isinstance(call.body, ast.Call) and ast.unparse(call.body.func) == "linearnets.resume_softmax"  # fmt: skip
     assert [ast.literal_eval(arg) for arg in call.body.args] == [str(out)]
     assert shlex.split(one_line(info.value).split("continue it with ")[1].split(",")[0]) == [
+        "linearnets",
+        "softmax",
         "--resume",
         str(out),
     ]
@@ -704,6 +710,11 @@ def test_a_run_of_the_other_task_is_refused_with_its_own_resume(
         claim_run_dir(tmp_path, name="x", resume_function=claimant)
     assert str(info.value).endswith(
         f"continue it with linearnets.{advised}('{tmp_path}'), or pass a new folder"
+    )
+    # the command line gives the command of the run's own task, softmax or linreg
+    task_command = advised.removeprefix("resume_")
+    assert one_line(info.value).endswith(
+        f"continue it with linearnets {task_command} --resume {tmp_path}, or pass a new folder"
     )
 
 

@@ -1,6 +1,7 @@
 """The library's messages in the command line's words: a setting's Python name as its option
-(``lr=0.1`` as ``--lr 0.1``), a ``linearnets.resume_softmax(...)`` call as the ``--resume`` options
-that do the same, a value as the option takes it. See :mod:`linearnets.cli._report`.
+(``lr=0.1`` as ``--lr 0.1``), a ``linearnets.resume_softmax(...)`` call as the command that does
+the same (``linearnets softmax --resume ...``), a value as the option takes it. See
+:mod:`linearnets.cli._report`.
 """
 
 from __future__ import annotations
@@ -96,9 +97,10 @@ def cli_words(text: str) -> str:
     """Return any of the library's messages with its Python words put as the command line's.
 
     ``out='runs/a' already holds a run`` becomes ``--out runs/a already holds a run``;
-    ``linearnets.resume_softmax('my run', lr=0.01, force=True)`` becomes
-    ``--resume 'my run' --lr 0.01 --force`` (the path quoted for the shell; the whole command,
-    ``linearnets softmax --resume ...``, after ``with: `` or ``e.g. ``), and a bare
+    ``linearnets.resume_softmax('my run', lr=0.01, force=True)`` becomes the command that does
+    the same, ``linearnets softmax --resume 'my run' --lr 0.01 --force`` (the path quoted for the
+    shell; ``linearnets linreg`` for ``resume_linreg``), but the options alone, ``--resume 'my
+    run'``, where the call opens the message (what was given), and a bare
     ``linearnets.resume_softmax()`` ``--resume``; ``pass out=DIR`` becomes ``pass --out DIR``; a
     setting named in parentheses, ``(lr)``, becomes its option, ``(--lr)``; " (force=True)" goes.
     A setting with its value mid-sentence, ``got resize=64 with data='d.npz'``, becomes
@@ -113,15 +115,7 @@ def cli_words(text: str) -> str:
     # only the settings the command has an option for: other words are left alone
     names = "|".join(_OPTIONS)
     settings = "|".join(_SETTINGS)
-    # a call given as the command to run ("resume with: ...") is the whole command line, and so
-    # is one given as an example ("(e.g. linearnets softmax --resume DIR --epochs 6)"): the options
-    # alone were no command to paste
-    text = re.sub(
-        rf"(?:(?<=with: )|(?<=e\.g\. )){_RESUME_CALL.pattern}",
-        lambda m: f"linearnets {m[1]} {_resume_command(m)}",
-        text,
-    )
-    text = _RESUME_CALL.sub(_resume_command, text)
+    text = _RESUME_CALL.sub(_resume_said, text)
     text = re.sub(rf"^({names})=({_STRING})(?=[ :])", _leading, text)
     # one clause per changed setting: "lr changed from 0.1 to 0.5; resize changed from None
     # (28×28) to 14", what None means in parentheses
@@ -195,6 +189,23 @@ def _not_an_option(path: str) -> str:
     """Return ``path`` as an option's value the parser takes: ``-x`` (an option to argparse, and
     what ``Path("./-x")`` prints) as ``./-x``."""
     return f"./{path}" if path.startswith("-") else path
+
+
+def _resume_said(match: re.Match[str]) -> str:
+    """Return the call ``linearnets.resume_softmax(...)`` matched as the command line says it.
+
+    A call with a run folder is a resume the message gives to run ("continue it with: ...", "e.g.
+    ...", "...: RUN continues the run"): the whole command, ``linearnets softmax --resume DIR``
+    (``linreg`` for ``resume_linreg``), as the interrupt's is, since the options alone are no
+    command to paste (:func:`~linearnets.cli._invocation.as_started` names the program as it was
+    started). One that opens the message is the resume that was refused, said as its options
+    (``--resume DIR: the run folder is not writable``, as ``--out DIR already holds a run``); a
+    bare one (``so linearnets.resume_softmax() cannot continue it``) the option itself.
+    """
+    options = _resume_command(match)
+    if match.start() == 0 or not options.startswith("--resume "):
+        return options
+    return f"linearnets {match[1]} {options}"
 
 
 def _resume_command(match: re.Match[str]) -> str:

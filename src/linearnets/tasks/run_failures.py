@@ -48,8 +48,9 @@ def diverged(
         where = (
             f"the checkpoint of epoch {kept} is kept in {shown_path(run_dir)} (continue it with a "
             "smaller lr: "
-            # the Python call; the command line prints it as --resume DIR --lr LR --force, the
-            # folder quoted for the shell, as the interrupt's message does ("my run" is one argument)
+            # the Python call; the command line prints it as linearnets softmax --resume DIR --lr
+            # LR --force, the folder quoted for the shell, as the interrupt's message does ("my
+            # run" is one argument)
             f"linearnets.resume_softmax({str(run_dir)!r}, {smaller}, force=True){again})"
         )
     if exc.grew:  # finite: the loss may settle later, far above a smaller lr's (D2L §3.7 ex. 1)
@@ -101,8 +102,8 @@ def peer_lost(
             f"connection: {reason}); the run is complete, its weights and results written in "
             f"{shown_path(run_dir)}"
         )
-    # the Python call; the command line prints it as --resume DIR, as for an interrupt; then by
-    # torchrun, or started by hand (or by the user's own code: mp.spawn)
+    # the Python call; the command line prints it as linearnets softmax --resume DIR, as for an
+    # interrupt; then by torchrun, or started by hand (or by the user's own code: mp.spawn)
     again = f"linearnets.resume_softmax({str(run_dir)!r}){launched_again(exp)}"
     kept = checkpoint.last_epoch or start_epoch
     if not exp.dist.is_main:  # rank 0 writes the checkpoints, and may be the one that stopped

@@ -32,7 +32,8 @@ def finish_run(
     except PlotError as exc:
         write_json_atomic(run_dir / RESULTS_FILE, result.summary())
         # the figures missing keep the run open to --resume, which draws them without training
-        # the call; the command line prints it as --resume DIR, quoted for the shell
+        # the call; the command line prints it as linearnets softmax --resume DIR, quoted for the
+        # shell
         raise PlotError(
             f"{exc}; draw them with: linearnets.resume_softmax({str(run_dir)!r})"
             f"{launched_again(exp)}"

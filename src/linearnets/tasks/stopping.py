@@ -3,8 +3,8 @@
 A signal (SIGINT, SIGTERM), a diverged loss or a lost data-parallel peer stops
 :func:`~linearnets.tasks.training_run.train_experiment`; the error it raises names the run folder,
 the epoch its checkpoint holds and the call that continues it, ``linearnets.resume_softmax(...)``
-(on the command line ``--resume``; D2L §3.6.6). The errors of a diverged loss and a lost peer are
-:mod:`linearnets.tasks.run_failures`'s, the checkpoint's epoch and the relaunch
+(on the command line ``linearnets softmax --resume``; D2L §3.6.6). The errors of a diverged loss
+and a lost peer are :mod:`linearnets.tasks.run_failures`'s, the checkpoint's epoch and the relaunch
 :mod:`linearnets.tasks.resume_advice`'s.
 """
 

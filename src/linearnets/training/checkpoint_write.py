@@ -5,8 +5,8 @@ the old one (and the folder fsync'ed), so a crash mid-write leaves the previous 
 that fails, even to create its temporary file (a path too long), leaves no temporary file, names a
 full disk as such and says what is kept: for a checkpoint, whether an earlier one is; for it and
 the run's other files, whether a resume of the run folder (``linearnets.resume_softmax(RUN)``, or
-``resume_linreg`` for a linear-regression run; the command's ``--resume RUN``) can continue the run
-or start it over.
+``resume_linreg`` for a linear-regression run; the command ``linearnets softmax --resume RUN``) can
+continue the run or start it over.
 """
 
 from __future__ import annotations
@@ -152,9 +152,9 @@ def _unwritten(path: Path, exc: BaseException) -> str:
     resume of its run folder ``path.parent`` that continues it, or starts it over without one.
 
     The resume is the Python call, naming the folder as :func:`run_file_error`'s does (the command
-    line prints ``--resume`` and the folder), and only where it works, as there: a file that is no
-    run's checkpoint (another name), or a first one with no ``config.json`` beside it to start the
-    run over from, has none to advise.
+    line prints the command, ``linearnets softmax --resume`` and the folder), and only where it
+    works, as there: a file that is no run's checkpoint (another name), or a first one with no
+    ``config.json`` beside it to start the run over from, has none to advise.
     """
     from linearnets.training.checkpoint import CHECKPOINT_FILE  # imports this module
 
@@ -195,8 +195,9 @@ def run_file_error(path: Path, exc: BaseException) -> RunFileError:
 
     It names the file and the reason, and advises a resume only where it works: to continue the
     run from its checkpoint, or, before the first one, to start it over in place (which needs the
-    run's ``config.json``). The resume is the Python call; the command line prints ``--resume`` with
-    the folder quoted for the shell (:mod:`linearnets.cli._report`).
+    run's ``config.json``). The resume is the Python call; the command line prints the command,
+    ``linearnets softmax --resume`` (or ``linreg``) with the folder quoted for the shell
+    (:mod:`linearnets.cli._report`).
     """
     from linearnets.training.checkpoint import CHECKPOINT_FILE  # imports this module
 

@@ -174,7 +174,8 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     delete = f"delete {CONFIG_FILE} alone (not the folder), or restore it from a copy of the run"
     rebuilt = f"rebuilds it from {CHECKPOINT_FILE} (without the record of earlier resumes)"
     if not finished and epoch is not None:
-        # the call that continues it (on the command line --resume DIR, quoted for the shell)
+        # the call that continues it (on the command line linearnets softmax --resume DIR, quoted
+        # for the shell)
         return (
             f"{delete}: linearnets.resume_softmax({str(run_dir)!r}) continues the run and {rebuilt}"
         )

@@ -191,8 +191,9 @@ def _already_used(
     and ``drawn``, figures ``linearnets predict`` drew there (:func:`predict_figures`)."""
     if any(name in RUN_FILES for name in held):
         advice = (
-            # the call that continues it (on the command line --resume, the path quoted for the
-            # shell): the run's own, else a softmax run's resume would refuse a linreg run in turn
+            # the call that continues it (on the command line linearnets softmax --resume, the
+            # path quoted for the shell): the run's own, else a softmax run's resume would refuse
+            # a linreg run in turn
             f"continue it with linearnets.{held_resume(out, resume_function)}({str(out)!r}), or "
             "pass a new folder"
             if CONFIG_FILE in held
