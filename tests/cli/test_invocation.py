@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import builtins
+import errno
 import json
 import os
 import shlex
@@ -15,7 +16,7 @@ import pytest
 
 from linearnets.cli import _invocation
 from linearnets.cli._invocation import as_started, program
-from linearnets.cli._report import resume_advice
+from linearnets.cli._report import one_line, resume_advice
 
 _PACKAGE_MAIN = str(Path(_invocation.__file__).parent.parent / "__main__.py")
 
@@ -114,6 +115,9 @@ def test_only_the_commands_to_run_are_rewritten(started: pytest.MonkeyPatch) -> 
         "get it again where a network exists: linearnets data download --data-dir /d",
         "or 'linearnets data download --data-dir DIR' to fetch it",
         "the command that made it (linearnets softmax --out runs/a and the same options)",
+        # a full disk's, the run's folder unknown: the command, not "--resume RUN_DIR" alone
+        one_line(OSError(errno.ENOSPC, "No space left"), command="linearnets softmax"),
+        one_line(OSError(errno.ENOSPC, "No space left")),
     ]
     for text in commands:
         assert as_started(text) == text.replace("linearnets ", ".venv/bin/linearnets ", 1)

@@ -339,7 +339,8 @@ def test_the_resume_call_becomes_a_command_the_shell_reads_back(name: str) -> No
 def test_a_full_disk_says_what_to_do() -> None:
     line = report.one_line(OSError(errno.ENOSPC, "No space left on device"))
     assert line.startswith("[Errno 28] No space left on device (OSError): a device is full")
-    assert line.endswith("continue it with --resume RUN_DIR)")
+    # the whole command, the run's folder its placeholder ("--resume RUN_DIR" was none to paste)
+    assert line.endswith("continue it with linearnets softmax --resume RUN_DIR)")
 
 
 @pytest.mark.parametrize("command", ["linearnets linreg", "linearnets data", "linearnets predict"])
@@ -360,7 +361,7 @@ def test_a_full_disk_in_a_run_of_an_unknown_command_names_no_command() -> None:
     assert report.one_line(exc) == (
         "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
         "output goes); free some space and run it again (a softmax run keeps the checkpoint of "
-        "its last finished epoch: continue it with --resume RUN_DIR)"
+        "its last finished epoch: continue it with linearnets softmax --resume RUN_DIR)"
     )
 
 
@@ -385,8 +386,8 @@ def test_a_full_disk_in_softmax_offers_its_resume() -> None:
     )
     assert line == (
         "[Errno 28] No space left on device (OSError): a device is full (the disk, or where the "
-        "output goes); free some space, then continue the run with --resume RUN_DIR (it keeps the "
-        "checkpoint of its last finished epoch) or run it again"
+        "output goes); free some space, then continue the run with linearnets softmax --resume "
+        "RUN_DIR (it keeps the checkpoint of its last finished epoch) or run it again"
     )
 
 

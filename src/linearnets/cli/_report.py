@@ -141,14 +141,16 @@ def _disk_full_advice(command: str | None, exc: OSError) -> str:
             launched=getattr(exc, "launched_again", ""),
         )
         return f"{full}; {kept}"
+    # the run's folder unknown, the resume is still the whole command, RUN_DIR its placeholder:
+    # "--resume RUN_DIR" alone was no command to paste
     if command is None:
         return (
             f"{full} and run it again (a softmax run keeps the checkpoint of its last finished "
-            "epoch: continue it with --resume RUN_DIR)"
+            "epoch: continue it with linearnets softmax --resume RUN_DIR)"
         )
     if command.split()[-1:] == ["softmax"]:
         return (
-            f"{full}, then continue the run with --resume RUN_DIR (it keeps the checkpoint of "
-            "its last finished epoch) or run it again"
+            f"{full}, then continue the run with {command} --resume RUN_DIR (it keeps the "
+            "checkpoint of its last finished epoch) or run it again"
         )
     return f"{full} and run it again"
