@@ -7,7 +7,6 @@ stopped (at the same thread count). Which settings may change, and which need ``
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import fields, replace
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._signals import held_signals
-from linearnets._text import in_json_words, json_kind, rule_of, shown_path
+from linearnets._text import in_json_words, rule_of, shown_path
 from linearnets.config import LinregConfig
 from linearnets.config_values import check_known_settings, lacking
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
@@ -24,18 +23,17 @@ from linearnets.tasks.linreg import LinregResult, prepare_linreg
 from linearnets.tasks.linreg_resume_fit import check_features_fit
 from linearnets.tasks.linreg_run import (
     RUN_FILE_NAMES,
-    TASK,
     data_sha256,
     stop_named,
     train_in_folder,
     write_run_config,
 )
+from linearnets.tasks.linreg_saved import read_linreg_config
 from linearnets.tasks.resume_changes import check_recorded_data, warn_not_bit_exact
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
-from linearnets.training.config_records import check_records
-from linearnets.training.config_sections import check_sections, notes_of
+from linearnets.training.config_sections import notes_of
 from linearnets.training.run_config import refuse_out, run_complete, run_dir_path
 from linearnets.training.runs import (
     CONFIG_FILE,
@@ -44,7 +42,7 @@ from linearnets.training.runs import (
     environment,
     remove_stale_temporaries,
 )
-from linearnets.validation import check_bool, describe
+from linearnets.validation import check_bool
 
 __all__ = ["RESULT_SETTINGS", "resume_linreg"]
 
@@ -122,7 +120,7 @@ def _checked_resume(
     force = check_bool("force", force)
     callbacks = check_callbacks(callbacks)
     refuse_out("resume_linreg", overrides, run_dir)
-    saved = _saved(run_dir)
+    saved = read_linreg_config(run_dir)
     lock = RunLock(run_dir, resuming=True).acquire()
     try:
         # a writer killed mid-write (kill -9) left its temporary file: the lock says none is alive
@@ -198,87 +196,6 @@ def _resume(
             run_dir, new, resumes=resumes, started=saved.get("environment"), notes=notes_of(saved)
         )
     return train_in_folder(run_dir, new, callbacks=callbacks, ckpt=ckpt, setup=setup)
-
-
-def _saved(run_dir: Path) -> dict[str, Any]:
-    """Return ``run_dir/config.json``, refusing a folder that holds no linear-regression run."""
-    path = run_dir / CONFIG_FILE
-    if not run_dir.is_dir():
-        raise UsageError(
-            f"the run folder {shown_path(run_dir)} does not exist or is not a folder; pass the "
-            "folder a run kept with out=DIR"
-        )
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(_without_config(run_dir)) from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(
-            f"{shown_path(path)} cannot be read ({type(exc).__name__}: {exc}); put the run's "
-            f"{CONFIG_FILE} back, or start a new run"
-        ) from None
-    put_back = f"put back the run's {CONFIG_FILE} from a copy of the run"
-    # in read_config's words, the value named as the file has it (it said "holds no run config"
-    # of a [], or of a 'config' section that was NaN or a string)
-    if not isinstance(saved, dict):
-        raise UsageError(
-            f"{shown_path(path)} must hold a JSON object, got {json_kind(saved)}; {put_back}"
-        )
-    if "config" in saved and not isinstance(saved["config"], dict):
-        raise UsageError(
-            f"{shown_path(path)}: its 'config' section must be a JSON object (the run's "
-            f"settings), got {json_kind(saved['config'])}; {put_back}"
-        )
-    # a misspelt section, or a setting out of 'config', named
-    check_sections(saved, path, fix=lambda: put_back)
-    if "config" not in saved:  # another tool's file
-        raise UsageError(
-            f"{shown_path(path)} is not a linearnets run config (it has no 'config' section); "
-            f"{put_back}"
-        )
-    task = saved.get("task")
-    if task is None:  # a softmax run's config.json names no task
-        raise UsageError(
-            f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
-            f"{CONFIG_FILE} is of a softmax run); resume it with: "
-            f"linearnets.resume_softmax({str(run_dir)!r})"
-        )
-    if task != TASK:  # no run writes it: a hand edit, or another tool's file
-        raise UsageError(
-            f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
-            f"{CONFIG_FILE} is for a run of task {in_json_words(describe(task))}, not linear "
-            f"regression); a softmax run resumes with: linearnets.resume_softmax({str(run_dir)!r}); "
-            f"a linear-regression run's {CONFIG_FILE} names task {TASK!r}: correct it"
-        )
-    # what a resume compares or copies forward (no checkpoint holds a linear-regression run's
-    # config.json to rebuild it from)
-    check_records(saved, path, rebuilt=put_back, device_kept=False)
-    return saved
-
-
-def _without_config(run_dir: Path) -> str:
-    """Return the refusal of ``run_dir``, which holds no ``config.json``: by what its checkpoint
-    holds, if any (a folder holding a run's checkpoint was said to hold no run)."""
-    try:
-        ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
-    except (CheckpointError, OSError):  # none, or none usable: nothing here tells of a run
-        return (
-            f"the run folder {shown_path(run_dir)} holds no {CONFIG_FILE}, so it holds no run; "
-            "pass the folder a run kept with out=DIR"
-        )
-    if ckpt.extra.get("task") != TASK:  # resume_softmax rebuilds its config.json from it
-        return (
-            f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
-            f"{CHECKPOINT_FILE} is of a softmax run); resume it with: "
-            f"linearnets.resume_softmax({str(run_dir)!r})"
-        )
-    # as resume_softmax refuses this folder: the resume reads the run's settings from config.json
-    return (
-        f"the run folder {shown_path(run_dir)} holds a linear-regression run's {CHECKPOINT_FILE} "
-        f"(epoch {ckpt.epoch}) but not its {CONFIG_FILE}, which holds the settings the resume "
-        f"needs; put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
-        f"linearnets.resume_linreg({str(run_dir)!r})"
-    )
 
 
 def _saved_settings(values: dict[str, Any]) -> dict[str, Any]:

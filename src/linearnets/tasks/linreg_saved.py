@@ -1,0 +1,108 @@
+"""A linear-regression run's ``config.json`` read back for its resume (D2L §3.2.7): the folder
+refused where it holds no such run (a softmax run's, none, another tool's file), the file where
+a hand edit left it no run's. Used by :mod:`linearnets.tasks.linreg_resume`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from linearnets._text import in_json_words, json_kind, shown_path
+from linearnets.errors import CheckpointError, UsageError
+from linearnets.tasks.linreg_run import TASK
+from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.config_records import check_records
+from linearnets.training.config_sections import check_sections
+from linearnets.training.runs import CONFIG_FILE
+from linearnets.validation import describe
+
+__all__ = ["read_linreg_config"]
+
+
+def read_linreg_config(run_dir: Path) -> dict[str, Any]:
+    """Return ``run_dir/config.json``, refusing a folder that holds no linear-regression run, and
+    a file whose sections or records are no run's (a hand edit, another tool's file).
+
+    Raises:
+        UsageError: naming the folder or the file, what is wrong, and the fix (the resume of the
+            run the folder does hold, a copy of the file put back).
+    """
+    path = run_dir / CONFIG_FILE
+    if not run_dir.is_dir():
+        raise UsageError(
+            f"the run folder {shown_path(run_dir)} does not exist or is not a folder; pass the "
+            "folder a run kept with out=DIR"
+        )
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(_without_config(run_dir)) from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"{shown_path(path)} cannot be read ({type(exc).__name__}: {exc}); put the run's "
+            f"{CONFIG_FILE} back, or start a new run"
+        ) from None
+    put_back = f"put back the run's {CONFIG_FILE} from a copy of the run"
+    # in read_config's words, the value named as the file has it (it said "holds no run config"
+    # of a [], or of a 'config' section that was NaN or a string)
+    if not isinstance(saved, dict):
+        raise UsageError(
+            f"{shown_path(path)} must hold a JSON object, got {json_kind(saved)}; {put_back}"
+        )
+    if "config" in saved and not isinstance(saved["config"], dict):
+        raise UsageError(
+            f"{shown_path(path)}: its 'config' section must be a JSON object (the run's "
+            f"settings), got {json_kind(saved['config'])}; {put_back}"
+        )
+    # a misspelt section, or a setting out of 'config', named
+    check_sections(saved, path, fix=lambda: put_back)
+    if "config" not in saved:  # another tool's file
+        raise UsageError(
+            f"{shown_path(path)} is not a linearnets run config (it has no 'config' section); "
+            f"{put_back}"
+        )
+    task = saved.get("task")
+    if task is None:  # a softmax run's config.json names no task
+        raise UsageError(
+            f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
+            f"{CONFIG_FILE} is of a softmax run); resume it with: "
+            f"linearnets.resume_softmax({str(run_dir)!r})"
+        )
+    if task != TASK:  # no run writes it: a hand edit, or another tool's file
+        raise UsageError(
+            f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
+            f"{CONFIG_FILE} is for a run of task {in_json_words(describe(task))}, not linear "
+            f"regression); a softmax run resumes with: linearnets.resume_softmax({str(run_dir)!r}); "
+            f"a linear-regression run's {CONFIG_FILE} names task {TASK!r}: correct it"
+        )
+    # what a resume compares or copies forward (no checkpoint holds a linear-regression run's
+    # config.json to rebuild it from)
+    check_records(saved, path, rebuilt=put_back, device_kept=False)
+    return saved
+
+
+def _without_config(run_dir: Path) -> str:
+    """Return the refusal of ``run_dir``, which holds no ``config.json``: by what its checkpoint
+    holds, if any (a folder holding a run's checkpoint was said to hold no run)."""
+    try:
+        ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
+    except (CheckpointError, OSError):  # none, or none usable: nothing here tells of a run
+        return (
+            f"the run folder {shown_path(run_dir)} holds no {CONFIG_FILE}, so it holds no run; "
+            "pass the folder a run kept with out=DIR"
+        )
+    if ckpt.extra.get("task") != TASK:  # resume_softmax rebuilds its config.json from it
+        return (
+            f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
+            f"{CHECKPOINT_FILE} is of a softmax run); resume it with: "
+            f"linearnets.resume_softmax({str(run_dir)!r})"
+        )
+    # as resume_softmax refuses this folder: the resume reads the run's settings from config.json
+    return (
+        f"the run folder {shown_path(run_dir)} holds a linear-regression run's {CHECKPOINT_FILE} "
+        f"(epoch {ckpt.epoch}) but not its {CONFIG_FILE}, which holds the settings the resume "
+        f"needs; put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
+        f"linearnets.resume_linreg({str(run_dir)!r})"
+    )
