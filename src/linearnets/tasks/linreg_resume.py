@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._signals import held_signals
-from linearnets._text import in_json_words, rule_of, shown_path
+from linearnets._text import shown_path
 from linearnets.config import LinregConfig
 from linearnets.config_values import check_known_settings, lacking
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
@@ -34,7 +34,12 @@ from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from linearnets.training.config_sections import notes_of
-from linearnets.training.run_config import refuse_out, run_complete, run_dir_path
+from linearnets.training.run_config import (
+    bad_config_value,
+    refuse_out,
+    run_complete,
+    run_dir_path,
+)
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -228,16 +233,9 @@ def _replaced(
         check_known_settings(LinregConfig, changes)  # the words of resume_softmax's refusal
         return LinregConfig(**values)
     except (UsageError, TypeError) as exc:
-        if saved:
-            # the rule alone: its fix names a keyword or an option, which the file's value, read
-            # before any, would refuse again (resume_softmax's words for the same hand edit); its
-            # values as the file writes them (null, not None)
-            rule = in_json_words(rule_of(str(exc)))
-            raise UsageError(
-                f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run "
-                f"takes ({rule}); correct it, or put back the run's {CONFIG_FILE} from a copy of "
-                "the run"
-            ) from None
+        if saved:  # resume_softmax's words for the same hand edit
+            fix = f", or put back the run's {CONFIG_FILE} from a copy of the run"
+            raise bad_config_value(run_dir, exc, fix=fix) from None
         raise
 
 

@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import counted, in_json_words, rule_of, shown_path
+from linearnets._text import counted, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError, check_device_name
 from linearnets.config_values import lacking
@@ -25,6 +25,7 @@ from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.config_records import check_records
 from linearnets.training.run_config import (
+    bad_config_value,
     checkpoint_epoch,
     read_config,
     refuse_out,
@@ -142,12 +143,7 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
     except (UsageError, TypeError) as exc:
         if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
             raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
-        # its own fix names a keyword, not the file's key; its values are the file's (null, not None)
-        rule = in_json_words(rule_of(str(exc)))
-        raise UsageError(
-            f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run takes "
-            f"({rule}); correct it{_or_deleted(run_dir)}"
-        ) from None
+        raise bad_config_value(run_dir, exc, fix=_or_deleted(run_dir)) from None
     missing = lacking(SoftmaxConfig, section)
     if missing and (run_dir / CONFIG_FILE).is_file():  # a hand edit: the defaults took its place
         raise UsageError(

@@ -93,15 +93,17 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
-def bad_config_value(run_dir: Path, refusal: Exception) -> UsageError:
+def bad_config_value(run_dir: Path, refusal: Exception, *, fix: str | None = None) -> UsageError:
     """Return the refusal of a value in ``run_dir``'s ``config.json`` (its ``config`` section) that
     a setting's check refused with ``refusal``: its rule in the file's words (``null``, not
-    ``None``), without the check's fix (a keyword's, no help with a file), then the fix fitting
-    the folder (:func:`_config_fix`)."""
+    ``None``), without the check's fix (a keyword's or an option's, which the file's value, read
+    before any, would refuse again), then "correct it" and ``fix`` (by default the fix fitting
+    the folder, :func:`_config_fix`). The one message of predict and both resumes."""
     rule = in_json_words(rule_of(str(refusal)))
+    then = f", or {_config_fix(run_dir)}" if fix is None else fix
     return UsageError(
         f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run takes "
-        f"({rule}); correct it, or {_config_fix(run_dir)}"
+        f"({rule}); correct it{then}"
     )
 
 
