@@ -3,7 +3,9 @@
 The settings take more than their fields store: NumPy scalars (:func:`set_checked` stores plain
 values), any path-like (:func:`path_setting`), a ``torch.device`` (:func:`is_device`); ``IntArg``,
 ``FloatArg`` and ``PathArg`` name what the constructors take; a saved config's keys are settings
-(:func:`check_known_settings`). The configs are :mod:`linearnets.config`'s.
+(:func:`check_known_settings`, a key that is none named with the one it likely meant,
+:func:`likely_meant`), and hold those every run writes (:func:`lacking`). The configs are
+:mod:`linearnets.config`'s.
 """
 
 from __future__ import annotations
