@@ -22,6 +22,7 @@ from linearnets.tasks.resume_settings import (
     check_logged_epochs,
     checkpoint_config,
     last_asked,
+    refuse_linreg_run,
     resumed_config,
     saved_config,
     started_environment,
@@ -222,6 +223,32 @@ def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(
     # a setting added since run folders began (guard, device, plot) is not required of a file
     older = {k: v for k, v in config.items() if k not in ("guard", "device", "plot")}
     assert last_asked({"config": older}, run_dir=tmp_path).lr == 0.5
+
+
+@pytest.mark.parametrize(
+    ("task", "said"),
+    [
+        ("Linreg ", "'Linreg ' (drop the blank and write it in lower case: 'linreg')"),
+        ("softmax", "'softmax'"),
+        (5, "5"),
+    ],
+    ids=["respelled", "other", "number"],
+)
+def test_a_task_no_run_writes_is_refused_not_read_as_a_softmax_runs(
+    tmp_path: Path, task: object, said: str
+) -> None:
+    """A "task" edited by hand ("Linreg ") was read as a softmax run's, and its linear-regression
+    settings refused as settings this linearnets does not know ('noise_std', ...)."""
+    with pytest.raises(UsageError) as info:
+        refuse_linreg_run({"task": task}, tmp_path, fix="unused")
+    assert str(info.value) == (
+        f"{tmp_path / 'config.json'} names task {said}, which no run writes (a linear-regression "
+        "run's names 'linreg', a softmax run's none); correct it, or put back the run's "
+        "config.json from a copy of the run"
+    )
+    refuse_linreg_run({}, tmp_path, fix="unused")  # a softmax run's names none
+    with pytest.raises(UsageError, match=r"holds a linear-regression run .*; the fix$"):
+        refuse_linreg_run({"task": "linreg"}, tmp_path, fix="the fix")
 
 
 def test_settings_read_from_the_checkpoint_are_the_checkpoints_to_blame(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import in_json_words, json_kind, shown_path
+from linearnets._text import in_json_words, json_kind, respelled, shown_path
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.linreg_run import TASK
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
@@ -69,6 +69,12 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
             f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
             f"{CONFIG_FILE} is of a softmax run); resume it with: "
             f"linearnets.resume_softmax({str(run_dir)!r})"
+        )
+    respelling = respelled(task, TASK.__eq__)
+    if respelling is not None:  # a linear-regression run's, its task edited: not a softmax run's
+        raise UsageError(
+            f"{shown_path(path)} names task {task!r} ({respelling[0]}: {TASK!r}), which no run "
+            f"writes; correct it, or {put_back}"
         )
     if task != TASK:  # no run writes it: a hand edit, or another tool's file
         raise UsageError(

@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import counted, shown_path
+from linearnets._text import counted, in_json_words, respelled, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError, check_device_name
 from linearnets.config_values import lacking
@@ -33,6 +33,7 @@ from linearnets.training.run_config import (
     run_dir_path,
 )
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE
+from linearnets.validation import describe
 
 __all__ = [
     "check_epochs_left",
@@ -122,10 +123,21 @@ def refuse_linreg_run(
     its ``extra``)."""
     from linearnets.tasks.linreg_run import TASK as LINREG
 
-    if saved.get("task") == LINREG:
+    task = saved.get("task")
+    if task == LINREG:
         raise UsageError(
             f"the run folder {shown_path(run_dir)} holds a linear-regression run (its {source} is "
             f"of task {LINREG!r}), not a softmax run; {fix}"
+        )
+    if task is not None and source == CONFIG_FILE:
+        # a hand edit ("Linreg "): its settings were read as a softmax run's, and refused as
+        # settings this linearnets does not know ('noise_std', ...)
+        respelling = respelled(task, LINREG.__eq__)
+        meant = f" ({respelling[0]}: {LINREG!r})" if respelling else ""
+        raise UsageError(
+            f"{shown_path(run_dir / CONFIG_FILE)} names task {in_json_words(describe(task))}"
+            f"{meant}, which no run writes (a linear-regression run's names {LINREG!r}, a softmax "
+            f"run's none); correct it, or put back the run's {CONFIG_FILE} from a copy of the run"
         )
 
 
