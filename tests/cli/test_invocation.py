@@ -10,6 +10,7 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -133,24 +134,32 @@ def test_only_the_commands_to_run_are_rewritten(started: pytest.MonkeyPatch) -> 
         assert as_started(text) == text
 
 
+def _as_typed(
+    tmp_path: Path, path: str
+) -> tuple[str, Callable[[str], subprocess.CompletedProcess[str]]]:
+    """Return ``.venv/bin/linearnets`` as typed from ``tmp_path`` (the README's way, the
+    environment not activated: ``path`` leaves it off the PATH), and a runner of a command as
+    typed at a shell prompt there; skip where the command is not installed beside this Python."""
+    script = Path(sys.executable).parent / "linearnets"
+    if not script.is_file():
+        pytest.skip("linearnets is not installed as a command beside this Python")
+    env = {**os.environ, "PATH": path, "MPLBACKEND": "Agg"}
+
+    def typed_in_shell(command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+
+    return os.path.relpath(script, tmp_path), typed_in_shell
+
+
 def test_the_resume_a_stopped_command_prints_runs_as_pasted(
     tmp_path: Path, blobs_npz: Path, path_without_this_python: str
 ) -> None:
     """The README's way, ``.venv/bin/linearnets`` typed by its path with the environment not
     activated: the advice after a stop names the command by that path, and pasted as printed, in
     the same folder, it continues the run."""
-    script = Path(sys.executable).parent / "linearnets"
-    if not script.is_file():
-        pytest.skip("linearnets is not installed as a command beside this Python")
-    typed = os.path.relpath(script, tmp_path)
-    env = {**os.environ, "PATH": path_without_this_python, "MPLBACKEND": "Agg"}
-
-    def typed_in_shell(command: str) -> subprocess.CompletedProcess[str]:
-        """Run ``command`` as typed at a shell prompt in ``tmp_path``, the environment not on
-        the PATH."""
-        return subprocess.run(
-            command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
-        )
+    typed, typed_in_shell = _as_typed(tmp_path, path_without_this_python)
 
     full = typed_in_shell(
         f"{typed} softmax --data {blobs_npz} --epochs 3 --plot none --out run >/dev/full"
@@ -174,16 +183,7 @@ def test_the_resumes_a_divergence_gives_are_whole_commands_that_run_as_pasted(
     "continue it with a smaller lr: --resume ... --force"): options, no command to paste. Each is
     the whole command now, the task's own (softmax, linreg), the program named as typed; pasted
     as printed, in the same folder, each trains the run on."""
-    script = Path(sys.executable).parent / "linearnets"
-    if not script.is_file():
-        pytest.skip("linearnets is not installed as a command beside this Python")
-    typed = os.path.relpath(script, tmp_path)
-    env = {**os.environ, "PATH": path_without_this_python, "MPLBACKEND": "Agg"}
-
-    def typed_in_shell(command: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
-        )
+    typed, typed_in_shell = _as_typed(tmp_path, path_without_this_python)
 
     common = f"--data {blobs_npz} --plot none --batch-size 20"
     diverged = typed_in_shell(f"{typed} softmax {common} --lr 1e6 --epochs 2 --out 'my run'")

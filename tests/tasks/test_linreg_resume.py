@@ -431,6 +431,15 @@ def test_a_signal_while_the_data_are_made_leaves_the_folder_as_it_was_found(
     assert (again.w, again.b, _losses(again)) == (never.w, never.b, _losses(never))
 
 
+def _finished_run(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """Return a 1-epoch run's folder in ``tmp_path``, its config.json and what that holds, for a
+    test to edit by hand and put back."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    path = out / "config.json"
+    return out, path, json.loads(path.read_text())
+
+
 def _interrupted_once(when: Callable[[], bool], real: Callable[..., Any]) -> Callable[..., Any]:
     """Return ``real`` raising a Ctrl-C's KeyboardInterrupt after its first call once ``when()``."""
     fired: list[bool] = []
@@ -889,10 +898,7 @@ def test_a_hand_edited_config_value_is_refused_in_the_files_words(
 ) -> None:
     """It was said in Python's words ("guard must be True or False", "got None", "a path (str,
     pathlib.Path or another os.PathLike) or None"), which config.json does not write."""
-    out = tmp_path / "run"
-    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
-    path = out / "config.json"
-    saved = json.loads(path.read_text())
+    out, path, saved = _finished_run(tmp_path)
     path.write_text(json.dumps({**saved, "config": {**saved["config"], key: value}}))
     with pytest.raises(UsageError) as info:
         resume_linreg(out, epochs=2)
@@ -915,10 +921,7 @@ def test_a_config_json_key_that_is_no_setting_is_refused_as_resume_softmax_refus
     quoted, in resume_softmax's words for the same edit; every key a run writes is taken."""
     from linearnets.tasks.resume_settings import last_asked
 
-    out = tmp_path / "run"
-    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
-    path = out / "config.json"
-    saved = json.loads(path.read_text())
+    out, path, saved = _finished_run(tmp_path)
     path.write_text(json.dumps({**saved, "config": {**saved["config"], key: 0.5}}))
     with pytest.raises(UsageError) as linreg:
         resume_linreg(out, epochs=2)
@@ -972,10 +975,7 @@ def test_a_config_json_of_another_task_is_named_with_the_fix_of_either_run(
     and only named resume_softmax, which refuses a linear-regression run's settings: one whose
     task was edited away is resumed once it is put back, as the message says. The task in the
     file's words: a NaN was "task nan"."""
-    out = tmp_path / "run"
-    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
-    path = out / "config.json"
-    saved = json.loads(path.read_text())
+    out, path, saved = _finished_run(tmp_path)
     path.write_text(json.dumps({**saved, "task": task}))
     with pytest.raises(UsageError) as info:
         resume_linreg(out, epochs=2)
@@ -998,10 +998,7 @@ def test_resumes_that_are_not_an_array_are_named_in_config_json(
     """A hand edit of config.json's "resumes" crashed the resume with "unexpected TypeError: Value
     after * must be an iterable, not int" (resume_softmax named it); the fix given works, and a
     null is taken as no resumes recorded."""
-    out = tmp_path / "run"
-    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
-    path = out / "config.json"
-    saved = json.loads(path.read_text())
+    out, path, saved = _finished_run(tmp_path)
     path.write_text(json.dumps({**saved, "resumes": resumes}))
     with pytest.raises(UsageError) as info:
         resume_linreg(out, epochs=2)
