@@ -2,6 +2,7 @@
 # What a machine with a CUDA GPU checks, in one go: the tests that need CUDA, the GPU benchmarks,
 # the command and torchrun on the GPU (NCCL), then the whole suite with the GPU present.
 #
+# The steps take about 3 minutes and the suite up to 6 more, so one device call of 600 s holds them.
 # Run from the repository root, where python3 has a CUDA build of torch, pytest and pytest-xdist,
 # and the real Fashion-MNIST is in /usr/share/datasets/fashion-mnist:
 #     bench/gpu_check.sh OUT_DIR
@@ -34,4 +35,7 @@ step bench_softmax 120 $py bench/bench_softmax.py --device cuda --epochs 3 --rep
 step bench_scale 90 $py bench/bench_scale.py --device cuda --scale 20
 step torchrun 90 bash -c "torchrun --standalone --nproc_per_node=1 -m linearnets softmax \
     --device cuda --epochs 3 --plot none --out /tmp/ddp-run --json && ls /tmp/ddp-run"
-step suite 160 $py -m pytest -q -n 16 -p no:cacheprovider --durations=15 tests
+# -v names each test as it ends, so a run cut short by its limit still names its failures
+step suite 380 $py -m pytest -v -n 16 -p no:cacheprovider -rfE --durations=15 tests
+echo "== suite: the tests that failed or erred"
+grep -E "^\[gw[0-9]+\] .*(FAILED|ERROR) " "$out/suite.log" | head -n 60

@@ -28,6 +28,7 @@ from linearnets.data.loader_checks import (
 )
 from linearnets.data.loader_dataset import LoaderDataset
 from linearnets.data.resample import resize_uint8
+from linearnets.data.to_tensor import unit_pixels
 from linearnets.device import antialias_resize_runs_on, resolve_device
 from linearnets.errors import UsageError
 from linearnets.validation import (
@@ -224,18 +225,18 @@ class ArrayLoader:
         dtype = self.image_dtype or torch.get_default_dtype()
         images = X.view(X.shape[0], *self.features.shape[1:])  # (B, H, W)
         if self.resize_to is None:
-            return images.to(dtype).div_(255).unsqueeze(1)  # (B, 1, H, W)
+            return unit_pixels(images, dtype).unsqueeze(1)  # (B, 1, H, W)
         if not X.shape[0]:  # an empty shard: the shape it would have
             return X.new_empty((0, 1, *self.resize_to), dtype=dtype)
         if X.device.type != "cpu" and self._resize_here:
             # a GPU: torch has no uint8 kernel there; in floats the pixels are within 1/255 of PIL's
-            X = images.to(dtype).div_(255).unsqueeze(1)
+            X = unit_pixels(images, dtype).unsqueeze(1)
             return F.interpolate(
                 X, size=self.resize_to, mode="bilinear", antialias=True, align_corners=False
             )
         # resized before the division, as the book's Resize-then-ToTensor: PIL's own pixels
         images = resize_uint8(images.cpu(), self.resize_to).to(X.device)
-        return images.to(dtype).div_(255).unsqueeze(1)  # (B, 1, h, w)
+        return unit_pixels(images, dtype).unsqueeze(1)  # (B, 1, h, w)
 
     def _order(self, n: int) -> torch.Tensor | None:
         """Return this pass's permutation of the ``n`` rows (``None`` unshuffled).

@@ -13,7 +13,23 @@ import torch
 
 from linearnets.errors import UsageError, UsageTypeError
 
-__all__ = ["PILToTensor", "ToTensor"]
+__all__ = ["PILToTensor", "ToTensor", "unit_pixels"]
+
+
+def unit_pixels(pixels: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Return uint8 ``pixels`` (any shape) as ``dtype`` in [0, 1]: each divided by 255, correctly
+    rounded on every device.
+
+    CUDA divides by a Python number as a product with its reciprocal, which puts a quarter of the
+    pixels one ulp off the CPU's (and torchvision's) quotients; a divisor on the device divides.
+    """
+    scaled = pixels.to(dtype)
+    divisor = (
+        255
+        if scaled.device.type == "cpu"
+        else torch.full((), 255, dtype=dtype, device=scaled.device)
+    )
+    return scaled.div_(divisor)
 
 
 class ToTensor:
@@ -69,7 +85,7 @@ class ToTensor:
             array = array.unsqueeze(-1)  # (H, W) -> (H, W, 1)
         chw = array.permute(2, 0, 1)  # (C, H, W)
         if array.dtype == torch.uint8:
-            return chw.to(torch.get_default_dtype()).div_(255).contiguous()
+            return unit_pixels(chw, torch.get_default_dtype()).contiguous()
         if kind == "PIL image" and array.dtype == torch.bool:  # mode "1": 0 and 1, as torchvision
             return chw.to(torch.get_default_dtype()).contiguous()
         return chw.contiguous()
