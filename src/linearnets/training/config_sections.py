@@ -9,6 +9,16 @@ refuses those. Any other key is a note of the user's (``"notes"``, ``"tags"``), 
 that rewrites a file people annotate takes it: read past, and written back by a resume
 (:func:`notes_of`), not dropped with no word. Used by :mod:`linearnets.training.run_config` and
 :mod:`linearnets.tasks.linreg_resume`, the readers of ``config.json``.
+
+A misspelling is what a slip of the keys makes: capitals or blanks (``"Task"``, ``"task "``), two
+letters swapped (``"tsak"``), and in a longer name a letter changed, added or dropped, or a
+spelling as close (``"confg"``, ``"resum"``, ``"enviroment"``, ``"data_src"``). In a short one,
+``"task"``, those make as often a word of the user's own (``"mask"``, ``"ask"``, ``"tasks"``):
+such a key is a misspelt section only where the file lacks that section and is the file of a run
+that writes it (:func:`_lost`: a linear-regression run's, holding none of the sections only a
+softmax run writes), so that a linear-regression run's ``"tadk"`` is still refused, not taken
+for a note and its run for a softmax one; beside a run's ``"task"``, or in a softmax run's file,
+which names no task, it is a note.
 """
 
 from __future__ import annotations
@@ -40,9 +50,14 @@ SECTIONS = frozenset(
 )
 # closer than the settings' 0.75: "tags", a note, is 0.75 from "task"; "confg" is 0.91 from
 # "config", "resume" 0.92 from "resumes", "data_src" 0.84 from "data_source". A swap, "tsak" (0.75
-# too), or one edit in a longer name ("tusk") is taken besides (meant_name's one_edit): "tags",
-# two edits from "task", is not
+# too), or one edit ("enviroment") is taken besides (meant_name's one_edit): "tags", two edits
+# from "task", is not
 _CUTOFF = 0.8
+# a section named in this many characters or fewer ("task") is misspelt by a letter changed,
+# added or dropped only where the file lost it (_lost): "mask", "ask" are as likely notes
+_SHORT = 5
+# the sections each kind of run writes: a linear-regression run's, a softmax run's
+_WRITTEN = (SECTIONS - {"device", "world_size"}, SECTIONS - {"task"})
 _SETTINGS = frozenset(f.name for config in (SoftmaxConfig, LinregConfig) for f in fields(config))
 
 
@@ -61,7 +76,7 @@ def check_sections(saved: dict[str, Any], path: Path, *, fix: Callable[[], str])
     Raises:
         UsageError: naming each such key, with the section it likely meant, and the fix.
     """
-    meant = {key: _meant(key) for key in saved if key not in SECTIONS}
+    meant = {key: _meant(key, saved) for key in saved if key not in SECTIONS}
     misread = {key: why for key, why in meant.items() if why is not None}
     if "config" not in saved:
         like = [key for key in misread if key not in _SETTINGS]  # a section's, misspelt
@@ -99,24 +114,65 @@ def task_named(saved: Mapping[str, Any]) -> Any:
     """
     if "task" in saved:
         return saved["task"]
-    named = [value for key, value in saved.items() if _section_meant(key) == "task"]
+    named = [value for key, value in saved.items() if _section_meant(key, saved) == "task"]
     return named[0] if named else None
 
 
-def _section_meant(key: str) -> str | None:
-    """Return the section a top-level ``key`` no run writes likely meant, ``None`` for a note or
-    a setting (see :func:`_meant`)."""
+def _section_meant(key: str, saved: Mapping[str, Any]) -> str | None:
+    """Return the section a top-level ``key`` of ``saved`` that no run writes likely meant,
+    ``None`` for a note or a setting (see :func:`_meant`)."""
     if key in SECTIONS or key in _SETTINGS:
         return None
-    found = meant_name(key, SECTIONS, cutoff=_CUTOFF, one_edit=True)
+    found = _misspelt(key, saved)
     return found[1] if found is not None else None
 
 
-def _meant(key: str) -> str | None:
-    """Return what a top-level ``key`` no run writes was likely meant as, ``None`` for a note."""
+def _meant(key: str, saved: Mapping[str, Any]) -> str | None:
+    """Return what a top-level ``key`` of ``saved`` that no run writes was likely meant as, said
+    as the fix (``did you mean 'task'?``), ``None`` for a note."""
     if key in _SETTINGS:  # "device" is a section too: never here
         return "a setting: the 'config' section holds them"
-    return likely_meant(key, SECTIONS, cutoff=_CUTOFF, one_edit=True)
+    found = _misspelt(key, saved)
+    if found is None:
+        return None
+    # likely_meant's words for what meant_name found
+    return likely_meant(key, [found[1]], cutoff=_CUTOFF, one_edit=True)
+
+
+def _misspelt(key: str, saved: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Return the section ``key`` misspells, with the change that respells it (``""`` for a
+    section guessed by its spelling: :func:`~linearnets.config_values.meant_name`), or ``None``;
+    a short section's misspelt by a letter changed, added or dropped only where ``saved`` lost it
+    (the module's docstring says why)."""
+    found = meant_name(key, SECTIONS, cutoff=_CUTOFF, one_edit=True)
+    if found is None:
+        return None
+    change, name = found
+    if change or len(name) > _SHORT or _swapped(key, name) or _lost(name, saved):
+        return found
+    return None
+
+
+def _swapped(key: str, name: str) -> bool:
+    """Return whether ``key`` is ``name`` with two adjacent characters swapped (``"tsak"``)."""
+    if len(key) != len(name):
+        return False
+    at = [i for i, (a, b) in enumerate(zip(key, name, strict=True)) if a != b]
+    return (
+        len(at) == 2
+        and at[1] == at[0] + 1
+        and (key[at[0]], key[at[1]]) == (name[at[1]], name[at[0]])
+    )
+
+
+def _lost(name: str, saved: Mapping[str, Any]) -> bool:
+    """Return whether ``saved`` lacks the section ``name`` though it is the file of a run that
+    writes it: it holds sections, each written by a kind of run that writes ``name`` too (a
+    linear-regression run's, holding no ``"device"``, for ``"task"``)."""
+    held = SECTIONS & set(saved)
+    if name in saved or not held:  # none held: another tool's file, whose keys are its own
+        return False
+    return any(name in written and held <= written for written in _WRITTEN)
 
 
 def _listed(keys: Mapping[str, str | None]) -> str:
