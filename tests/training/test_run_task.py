@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shlex
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from linearnets.training.run_task import held_resume
@@ -41,3 +44,55 @@ def test_a_fifo_is_not_read(tmp_path: Path) -> None:
     """Reading a FIFO with no writer would block the error that names the resume."""
     os.mkfifo(tmp_path / "config.json")
     assert held_resume(tmp_path, "resume_linreg") == "resume_linreg"
+
+
+def _run(tmp_path: Path, task: str) -> Path:
+    """Return the folder of a finished one-epoch run of ``task``, its config.json deleted."""
+    import linearnets as ln
+
+    out = tmp_path / task
+    if task == "linreg":
+        ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=out))
+    else:
+        rng = np.random.default_rng(0)
+        X, y = rng.normal(size=(40, 4)).astype(np.float32), rng.integers(0, 3, size=40)
+        np.savez(tmp_path / "d.npz", X=X, y=y)
+        ln.run_softmax(ln.SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=out))
+    (out / "config.json").unlink()
+    return out
+
+
+@pytest.mark.parametrize("config", [None, "{", "[]"], ids=["gone", "unreadable", "no-object"])
+def test_a_linreg_folder_whose_config_json_does_not_say_is_resumed_by_its_checkpoints_task(
+    tmp_path: Path, config: str | None
+) -> None:
+    """A linreg run's checkpoint records its task (extra["task"]): with no config.json to read,
+    the folder was given the default, the softmax resume, which refuses it. A softmax run's
+    checkpoint records none: the default still."""
+    out = _run(tmp_path, "linreg")
+    if config is not None:
+        (out / "config.json").write_text(config)
+    assert held_resume(out, "resume_softmax") == "resume_linreg"
+    softmax = _run(tmp_path, "softmax")
+    assert held_resume(softmax, "resume_softmax") == "resume_softmax"
+    assert held_resume(softmax, "resume_linreg") == "resume_linreg"
+
+
+def test_a_failed_write_in_a_linreg_folder_without_config_json_advises_linreg_resume(
+    tmp_path: Path,
+) -> None:
+    """config.json that could not be written (a full disk) in a linreg run's folder holding its
+    checkpoint advised linearnets softmax --resume DIR, which refuses the folder."""
+    from linearnets.cli._report import one_line
+    from linearnets.training.checkpoint_write import run_file_error
+
+    out = _run(tmp_path, "linreg")
+    exc = run_file_error(out / "config.json", OSError(errno.EIO, "Input/output error"))
+    said = (
+        f"{out / 'config.json'} could not be written: [Errno 5] Input/output error; the "
+        "checkpoint of the run's last finished epoch is kept: fix that and continue it with"
+    )
+    assert str(exc) == f"{said} linearnets.resume_linreg({str(out)!r})"
+    line, command = one_line(exc).rsplit(" with ", 1)
+    assert line == said.removesuffix(" with")
+    assert shlex.split(command) == ["linearnets", "linreg", "--resume", str(out)]
