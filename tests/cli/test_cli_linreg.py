@@ -423,6 +423,22 @@ def test_a_data_file_is_named_with_its_examples_and_features_as_softmax_names_it
     ]
 
 
+def test_data_given_from_another_folder_is_recorded_and_named_without_dot_dot(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """linearnets linreg --data ../d.csv recorded tmp/sub/../d.csv in config.json."""
+    path = _plain_csv(tmp_path / "d.csv")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert main(["linreg", "--data", "../d.csv", "--epochs", "1", "--lr", "0.001", "--out", "../run"]) == 0  # fmt: skip
+    assert capsys.readouterr().out.splitlines()[1] == f"data: {path} (20 examples, 2 features)"
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["config"]["data"] == saved["data_source"] == str(path)
+    # without a folder, the data line names it so too
+    assert main(["linreg", "--data", "../d.csv", "--epochs", "1", "--lr", "0.001"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == f"data: {path} (20 examples, 2 features)"
+
+
 @pytest.mark.parametrize(
     ("out", "said"),
     [

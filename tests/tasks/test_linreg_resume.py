@@ -697,19 +697,22 @@ def test_a_finished_run_whose_checkpoint_is_gone_starts_over_only_when_forced(
     assert (again.w, again.b, _losses(again)) == (never.w, never.b, _losses(never))
 
 
+@pytest.mark.parametrize("given", ["moved.csv", "sub/../moved.csv", "./sub/./../moved.csv"])
 def test_a_relative_data_path_given_to_a_resume_is_recorded_absolute(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
 ) -> None:
     """The file moved (same SHA-256: no force needed); its new path, given relative to the
-    working folder, is kept absolute, so the next resume finds it from anywhere."""
+    working folder, is kept absolute, so the next resume finds it from anywhere, and without its
+    ".." (it was kept as tmp/sub/../moved.csv)."""
     X = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
     rows = [f"{a:.6f},{b:.6f},{a - b:.6f}" for a, b in X.tolist()]
     (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
     out = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(data=tmp_path / "d.csv", epochs=1, lr=0.01, out=out))
     (tmp_path / "d.csv").rename(tmp_path / "moved.csv")
+    (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path)
-    resume_linreg(out, data="moved.csv", epochs=2)
+    resume_linreg(out, data=given, epochs=2)
     saved = json.loads((out / "config.json").read_text())
     assert saved["config"]["data"] == str(tmp_path / "moved.csv")
 

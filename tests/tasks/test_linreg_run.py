@@ -91,6 +91,45 @@ def test_config_json_names_the_data_file_and_the_folder_absolute(
     assert len(resume_linreg(tmp_path / "run", epochs=2).history.epochs) == 2
 
 
+@pytest.mark.parametrize("given", ["../d.npz", "./../sub/../d.npz"])
+def test_config_json_names_the_data_file_without_dot_dot_as_given_from_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """A data path given with ".." was recorded as tmp/sub/../d.npz (absolute, not normalised):
+    config.json, results.json and the data source hold it as os.path.abspath gives it."""
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2)).astype(np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=X.sum(1))
+    result = run_linreg(LinregConfig(data=Path(given), epochs=1, out=tmp_path / "run"))
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["config"]["data"] == saved["data_source"] == str(tmp_path / "d.npz")
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["config"]["data"] == str(
+        tmp_path / "d.npz"
+    )
+    assert result.data_source == f"{tmp_path / 'd.npz'} (20 examples, 2 features)"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks here")
+def test_a_dot_dot_after_a_symlink_is_kept_the_file_read_and_recorded_the_one_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """link/../d.npz, link a symlink to elsewhere/inner, names elsewhere/d.npz: dropping the ".."
+    would name another file (here ./d.npz, other data), so the path is made absolute only."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2)).astype(np.float32)
+    (tmp_path / "elsewhere" / "inner").mkdir(parents=True)
+    np.savez(tmp_path / "elsewhere" / "d.npz", X=X, y=X.sum(1))
+    np.savez(tmp_path / "d.npz", X=X[:10], y=X[:10].sum(1))  # what "d.npz" alone would name
+    os.symlink(tmp_path / "elsewhere" / "inner", tmp_path / "link")
+    monkeypatch.chdir(tmp_path)
+    result = run_linreg(LinregConfig(data=Path("link/../d.npz"), epochs=1, out=tmp_path / "run"))
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["config"]["data"] == str(tmp_path / "link" / ".." / "d.npz")
+    assert result.data_source == f"{tmp_path / 'link' / '..' / 'd.npz'} (20 examples, 2 features)"
+
+
 def test_a_data_path_that_is_a_folder_is_refused_as_a_file_and_leaves_no_run(
     tmp_path: Path,
 ) -> None:

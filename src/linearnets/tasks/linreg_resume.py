@@ -29,6 +29,7 @@ from linearnets.tasks.linreg_run import (
     write_run_config,
 )
 from linearnets.tasks.linreg_saved import read_linreg_config
+from linearnets.tasks.linreg_train import data_path
 from linearnets.tasks.resume_changes import check_recorded_data, warn_not_bit_exact
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
@@ -214,7 +215,9 @@ def _replaced(
     base: LinregConfig, changes: dict[str, Any], run_dir: Path, *, saved: bool = False
 ) -> LinregConfig:
     """Return ``base`` with ``changes``: the synthetic settings dropped for a new ``data`` file,
-    a ``data`` path made absolute; an unknown or bad setting refused naming it."""
+    a ``data`` path made absolute as a run records it
+    (:func:`~linearnets.tasks.linreg_train.data_path`); an unknown or bad setting refused naming
+    it."""
     names = {f.name for f in fields(LinregConfig)} - {"_defaulted"}
     unknown = sorted(set(changes) - names)
     if unknown and not saved:  # the file's keys: check_known_settings below names them
@@ -228,7 +231,7 @@ def _replaced(
     if changes.get("data") is not None and base.data is None:
         values.update({k: changes.get(k) for k in _SYNTHETIC})  # the file decides them
     if isinstance(values.get("data"), (str, os.PathLike)):  # another value: the config names it
-        values["data"] = Path(values["data"]).absolute()
+        values["data"] = data_path(Path(values["data"]))
     try:
         check_known_settings(LinregConfig, changes)  # the words of resume_softmax's refusal
         return LinregConfig(**values)
