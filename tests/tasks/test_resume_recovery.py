@@ -262,7 +262,8 @@ def test_resumes_that_are_not_a_list_are_named_in_config_json(
     assert capsys.readouterr().err == (
         f"linearnets softmax: error: {path}: 'resumes' must be an array of the run's resumes, got "
         f"{got}; set it to [] (the record of earlier resumes is lost, the run is not), or delete "
-        "config.json: a resume rebuilds it from checkpoint.pt\n"
+        "config.json: a resume rebuilds it from checkpoint.pt, with the settings the run was trained "
+        "with\n"
     )
     path.write_text(json.dumps({**saved, "resumes": None}))  # null: none recorded
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
@@ -329,7 +330,8 @@ def test_a_world_size_of_0_is_refused_and_the_fix_given_works(
     assert capsys.readouterr().err == (
         f"linearnets softmax: error: {path}: 'world_size' must be an integer >= 1 (the processes "
         "the run ran in), got the number 0; correct it (1 where it ran without torchrun), or "
-        "delete config.json: a resume rebuilds it from checkpoint.pt\n"
+        "delete config.json: a resume rebuilds it from checkpoint.pt, with the settings the run was "
+        "trained with\n"
     )
     path.write_text(json.dumps({**saved, "world_size": 1}))  # as advised
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
@@ -362,6 +364,33 @@ def test_a_world_size_of_0_before_the_first_checkpoint_is_refused_with_a_fix_tha
     path.write_text(json.dumps({**saved, "world_size": 1}))  # as advised
     assert main(["softmax", "--resume", str(run)]) == 0
     assert json.loads((run / "results.json").read_text())["epochs"] == 1
+
+
+def test_a_bad_setting_before_the_first_checkpoint_is_told_the_same_fix_in_either_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A value of the 'config' section refused in a run without a checkpoint said "(the run has
+    no checkpoint yet to rebuild the file from)", what the refusal of a record beside it says as
+    a fix: start a new run, in the command line's words there (--out NEW_DIR)."""
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    for made in run.iterdir():  # as a run stopped in its first epoch leaves it
+        if made.name != "config.json":
+            made.unlink()
+    path = run / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "config": {**saved["config"], "lr": "0.5"}}))
+    said = (
+        f"{path}: its 'config' section holds a value no run takes (lr must be a positive number, "
+        "got '0.5'); correct it, or start a new run in another folder ({}NEW_DIR): this one has "
+        "no checkpoint to rebuild config.json from"
+    )
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run)]) == 2
+    assert capsys.readouterr().err == f"linearnets softmax: error: {said.format('--out ')}\n"
+    with pytest.raises(UsageError) as info:
+        resume_softmax(run)
+    assert str(info.value) == said.format("out=")
 
 
 KEPT = ("model.pt", "results.json", "config.json", "per_class.txt", "confusion.pt", "checkpoint.pt")

@@ -61,12 +61,16 @@ def _loadable_checkpoint(run_dir: Path) -> None:
 
 
 # the fix past correcting a config.json value, by the folder's checkpoint: deleting config.json
-# left a folder without a checkpoint (or with a damaged one) nothing to resume
+# left a folder without a checkpoint (or with a damaged one) nothing to resume. One wording for
+# every refusal of the file (a record beside the settings, or a setting)
 _NEW_RUN = (
     "start a new run in another folder (out=NEW_DIR): this one has no checkpoint to rebuild "
     "config.json from"
 )
-_REBUILT = "delete config.json: a resume rebuilds it from checkpoint.pt"
+_REBUILT = (
+    "delete config.json: a resume rebuilds it from checkpoint.pt, with the settings the run was "
+    "trained with"
+)
 
 
 def test_overrides_are_applied_and_out_is_the_run_folder(tmp_path: Path) -> None:
@@ -165,25 +169,23 @@ def test_a_hand_edit_no_run_takes_is_named_not_dropped(
     tmp_path: Path, value: dict[str, Any], rule: str
 ) -> None:
     """It was dropped silently, with every other setting of config.json (a valid --lr change
-    there, refused without force, was then trained over at the checkpoint's lr)."""
+    there, refused without force, was then trained over at the checkpoint's lr). The fix past
+    correcting it is the one of every refusal of the file: without a checkpoint it said "(the run
+    has no checkpoint yet to rebuild the file from)", which left what to do unsaid."""
     (tmp_path / "config.json").write_text("{}")
     saved = {"config": {**SoftmaxConfig(epochs=6).to_dict(), **value}}
-    with pytest.raises(
-        UsageError,
-        match=rf"^{re.escape(str(tmp_path / 'config.json'))}: its 'config' section holds a value no "
-        rf"run takes \({rule}\); correct it \(the run has no checkpoint yet to rebuild",
-    ):
+    refused = (
+        rf"^{re.escape(str(tmp_path / 'config.json'))}: its 'config' section holds a value no "
+        rf"run takes \({rule}\); correct it, or "
+    )
+    with pytest.raises(UsageError, match=rf"{refused}{re.escape(_NEW_RUN)}$"):
         last_asked(saved, run_dir=tmp_path)
     # a damaged checkpoint rebuilds nothing either: a resume without config.json cannot load it
     (tmp_path / "checkpoint.pt").write_bytes(b"x")
-    with pytest.raises(
-        UsageError, match=r"; correct it \(the run has no checkpoint yet to rebuild"
-    ):
+    with pytest.raises(UsageError, match=rf"{refused}{re.escape(_NEW_RUN)}$"):
         last_asked(saved, run_dir=tmp_path)
     _loadable_checkpoint(tmp_path)
-    with pytest.raises(
-        UsageError, match=r"; correct it, or delete config\.json: a resume rebuilds"
-    ):
+    with pytest.raises(UsageError, match=rf"{refused}{re.escape(_REBUILT)}$"):
         last_asked(saved, run_dir=tmp_path)
 
 
@@ -210,15 +212,15 @@ def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(
     with pytest.raises(UsageError) as info:
         last_asked(saved, run_dir=tmp_path)
     assert str(info.value) == (
-        f"{file}: its 'config' section {said}; put back what the run was trained with (the run "
-        "has no checkpoint yet to rebuild the file from)"
+        f"{file}: its 'config' section {said}; put back what the run was trained with, or "
+        f"{_NEW_RUN}"
     )
     _loadable_checkpoint(tmp_path)
     with pytest.raises(UsageError) as info:
         last_asked(saved, run_dir=tmp_path)
-    assert str(info.value).endswith(
-        "; put back what the run was trained with, or delete config.json: a resume rebuilds it "
-        "from checkpoint.pt, with the settings the run was trained with"
+    assert str(info.value) == (
+        f"{file}: its 'config' section {said}; put back what the run was trained with, or "
+        f"{_REBUILT}"
     )
     # a setting added since run folders began (guard, device, plot) is not required of a file
     older = {k: v for k, v in config.items() if k not in ("guard", "device", "plot")}

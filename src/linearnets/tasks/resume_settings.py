@@ -102,12 +102,16 @@ def _check_device(saved: dict[str, Any], run_dir: Path) -> None:
 
 def _rebuilt(run_dir: Path) -> str:
     """Return how the run in ``run_dir`` gets a sound ``config.json`` back, past correcting a
-    value there: deleted, where a resume rebuilds it from the run's checkpoint (as
-    :func:`saved_config` does, from one it can load); else a new run in another folder. Deleted
-    there, it left the folder nothing to resume ("run_dir must be a run folder holding
-    config.json"), though the message had said a resume rebuilds it."""
+    value there (the one fix of :func:`saved_config`'s and :func:`last_asked`'s refusals):
+    deleted, where a resume rebuilds it from the run's checkpoint (as :func:`saved_config` does,
+    from one it can load); else a new run in another folder. Deleted there, it left the folder
+    nothing to resume ("run_dir must be a run folder holding config.json"), though the message
+    had said a resume rebuilds it."""
     if checkpoint_epoch(run_dir) is not None:
-        return f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}"
+        return (
+            f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
+            "settings the run was trained with"
+        )
     return (
         "start a new run in another folder (out=NEW_DIR): this one has no checkpoint to rebuild "
         f"{CONFIG_FILE} from"
@@ -155,25 +159,14 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
     except (UsageError, TypeError) as exc:
         if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
             raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
-        raise bad_config_value(run_dir, exc, fix=_or_deleted(run_dir)) from None
+        raise bad_config_value(run_dir, exc, fix=f", or {_rebuilt(run_dir)}") from None
     missing = lacking(SoftmaxConfig, section)
     if missing and (run_dir / CONFIG_FILE).is_file():  # a hand edit: the defaults took its place
         raise UsageError(
             f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section {missing}; put back what "
-            f"the run was trained with{_or_deleted(run_dir)}"
+            f"the run was trained with, or {_rebuilt(run_dir)}"
         )
     return asked
-
-
-def _or_deleted(run_dir: Path) -> str:
-    """Return what follows "correct it" in :func:`last_asked`'s refusals: or delete config.json,
-    where the run's checkpoint rebuilds it."""
-    if checkpoint_epoch(run_dir) is not None:  # one a resume can rebuild it from
-        return (
-            f", or delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
-            "settings the run was trained with"
-        )
-    return " (the run has no checkpoint yet to rebuild the file from)"
 
 
 def resumed_config(
