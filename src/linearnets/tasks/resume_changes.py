@@ -6,13 +6,14 @@ weights cannot carry over: :mod:`linearnets.tasks.resume_fit`). A ``data`` file 
 moved (a new path, the SHA-256 the run recorded) is no change, nor a resize to Fashion-MNIST's own
 28×28 beside none. A change the caller did not ask for
 is ``config.json`` disagreeing with the checkpoint (one copied in from another run), and is named
-so. Used by :mod:`linearnets.tasks.resume` (and :func:`check_recorded_data` by
-:mod:`linearnets.tasks.linreg_resume` too).
+so. Used by :mod:`linearnets.tasks.resume`.
 
 The messages speak the Python API's words (``lr changed from 0.1 to 0.5``, ``force=True``); the
 command line prints them with its options (``--lr``, ``--force``): :mod:`linearnets.cli._report`.
-The warning of a resume that matches to rounding only is :mod:`linearnets.tasks.resume_exactness`'s
-(:func:`warn_not_bit_exact`, importable from here).
+The data file as the run recorded it (a recorded file gone, its content changed) is
+:mod:`linearnets.tasks.resume_data`'s (:func:`check_recorded_data` and :func:`data_change`), and
+the warning of a resume that matches to rounding only :mod:`linearnets.tasks.resume_exactness`'s
+(:func:`warn_not_bit_exact`): both importable from here.
 """
 
 from __future__ import annotations
@@ -20,19 +21,15 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from linearnets._fs import sha256_file
 from linearnets._text import shown_path
-from linearnets.config import RESULT_SETTINGS, LinregConfig, SoftmaxConfig
+from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import UsageError
+from linearnets.tasks.resume_data import check_recorded_data, data_change, same_content
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.training.checkpoint import CHECKPOINT_FILE
-from linearnets.training.run_config import relative_config_path
 from linearnets.training.runs import CONFIG_FILE
-
-if TYPE_CHECKING:
-    from linearnets.tasks.experiment import Experiment
 
 __all__ = [
     "OPTIONS",
@@ -75,7 +72,7 @@ def changed_settings(
     """
     changed = {k: (getattr(old, k), getattr(new, k)) for k in RESULT_SETTINGS}
     changed = {k: v for k, v in changed.items() if v[0] != v[1]}
-    if "data" in changed and _same_content(saved, new):
+    if "data" in changed and same_content(saved, new):
         del changed["data"]
     if "resize" in changed and _same_side(old, new):
         del changed["resize"]
@@ -112,84 +109,6 @@ def untrained_changes_dropped(
     return replace(new, **carried), kept
 
 
-def check_recorded_data(
-    config: SoftmaxConfig | LinregConfig,
-    saved: dict[str, Any],
-    *,
-    given: Collection[str],
-    run_dir: Path,
-) -> None:
-    """Refuse a ``data`` file the run's config names (not the caller) that is no longer there, or
-    that ``config.json`` names by a relative path, and a softmax run's Fashion-MNIST ``data_dir``
-    named so (hand edits: a run writes both absolute, and one read from the current folder was
-    said to be the file the run trained on, or read another folder than the run's).
-
-    A softmax or a linear-regression run's: both record the file's SHA-256 in ``config.json``.
-
-    Raises:
-        UsageError: naming where the path comes from and the fix, ``data=NEWPATH``
-            (``data_dir=DIR``).
-    """
-    section = saved.get("config")
-    if getattr(config, "data_dir", None) is not None and "data_dir" not in given:
-        refusal = relative_config_path(
-            run_dir,
-            "data_dir",
-            section,
-            what="the Fashion-MNIST folder",
-            reader="a resume",
-            fix="write the folder's absolute path there (or null, to search the usual places), "
-            "or pass data_dir=DIR to resume on the files in that folder",
-        )
-        if refusal is not None:
-            raise refusal
-    if config.data is None or "data" in given:
-        return
-    checked = isinstance(saved.get("data_sha256"), str)
-    fix = (
-        " (its SHA-256 is checked: the same content continues the run, without force=True)"
-        if checked
-        else " with force=True (the run recorded no SHA-256 to check the content against)"
-    )
-    refusal = relative_config_path(
-        run_dir,
-        "data",
-        section,
-        what="the file",
-        reader="a resume",
-        fix=f"write the file's absolute path there, or pass data=FILE to resume on that file{fix}",
-    )
-    if refusal is not None:
-        raise refusal
-    if Path(config.data).is_file():
-        return
-    raise UsageError(
-        f"the run in {shown_path(run_dir)} was trained on data={str(config.data)!r}, as the run's "
-        "config records, which does not exist or is not a file now; if the file moved, pass "
-        f"data=NEWPATH{fix}"
-    )
-
-
-def data_change(
-    saved: dict[str, Any], exp: Experiment, run_dir: Path, *, force: bool
-) -> tuple[str, str] | None:
-    """Return the ``data`` file's (old, new) SHA-256 when its content changed, else ``None``.
-
-    Raises:
-        UsageError: it changed and ``force`` is off.
-    """
-    was = saved.get("data_sha256")
-    if not (isinstance(was, str) and exp.data_sha256 is not None and was != exp.data_sha256):
-        return None
-    if not force:
-        raise UsageError(
-            f"data={str(exp.config.data)!r} changed since the run in {shown_path(run_dir)} started "
-            f"(SHA-256 {was[:12]}… then, {exp.data_sha256[:12]}… now), which would change its "
-            "result; put the original file back, or pass force=True to continue on the new content"
-        )
-    return was, exp.data_sha256
-
-
 def _forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
     """Return the values earlier resumes from ``epoch`` forced, per setting (as recorded, strings).
 
@@ -213,17 +132,6 @@ def _same_side(old: SoftmaxConfig, new: SoftmaxConfig) -> bool:
     if old.data is not None or new.data is not None:
         return False  # a data file takes no resize: prepare refuses the pair
     return (old.resize or _FASHION_SIDE) == (new.resize or _FASHION_SIDE)
-
-
-def _same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
-    """Return whether ``new.data`` is a file with the SHA-256 the run recorded (the file, moved)."""
-    was = saved.get("data_sha256")
-    if not isinstance(was, str) or new.data is None or not Path(new.data).is_file():
-        return False
-    try:
-        return sha256_file(Path(new.data)) == was
-    except OSError:  # unreadable: a change, and reading the data names the problem
-        return False
 
 
 # the command line's names of the result settings, for the one fix no rule translates

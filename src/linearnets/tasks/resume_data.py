@@ -1,0 +1,116 @@
+"""The data file a resume continues on, as the run recorded it: where, and with what content.
+
+A run records its ``data`` file's absolute path in ``config.json``'s ``config`` section and its
+SHA-256 beside it (``data_sha256``). A resume refuses a recorded file that is gone, or named by a
+relative path (a hand edit: it was looked for in the current folder), and a file whose content
+changed unless forced; a file that moved (the SHA-256 recorded, at a new path) is the same data
+(:func:`same_content`). Used by :mod:`linearnets.tasks.resume_changes` (which these names are
+importable from too) for a softmax run's resume, and :func:`check_recorded_data` by
+:mod:`linearnets.tasks.linreg_resume` for a linear-regression run's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linearnets._fs import sha256_file
+from linearnets._text import shown_path
+from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.errors import UsageError
+from linearnets.training.run_config import relative_config_path
+
+if TYPE_CHECKING:
+    from linearnets.tasks.experiment import Experiment
+
+__all__ = ["check_recorded_data", "data_change", "same_content"]
+
+
+def check_recorded_data(
+    config: SoftmaxConfig | LinregConfig,
+    saved: dict[str, Any],
+    *,
+    given: Collection[str],
+    run_dir: Path,
+) -> None:
+    """Refuse a ``data`` file the run's config names (not the caller) that is no longer there, or
+    that ``config.json`` names by a relative path, and a softmax run's Fashion-MNIST ``data_dir``
+    named so (hand edits: a run writes both absolute, and one read from the current folder was
+    said to be the file the run trained on, or read another folder than the run's).
+
+    A softmax or a linear-regression run's: both record the file's SHA-256 in ``config.json``.
+
+    Raises:
+        UsageError: naming where the path comes from and the fix, ``data=NEWPATH``
+            (``data_dir=DIR``).
+    """
+    section = saved.get("config")
+    if getattr(config, "data_dir", None) is not None and "data_dir" not in given:
+        refusal = relative_config_path(
+            run_dir,
+            "data_dir",
+            section,
+            what="the Fashion-MNIST folder",
+            reader="a resume",
+            fix="write the folder's absolute path there (or null, to search the usual places), "
+            "or pass data_dir=DIR to resume on the files in that folder",
+        )
+        if refusal is not None:
+            raise refusal
+    if config.data is None or "data" in given:
+        return
+    checked = isinstance(saved.get("data_sha256"), str)
+    fix = (
+        " (its SHA-256 is checked: the same content continues the run, without force=True)"
+        if checked
+        else " with force=True (the run recorded no SHA-256 to check the content against)"
+    )
+    refusal = relative_config_path(
+        run_dir,
+        "data",
+        section,
+        what="the file",
+        reader="a resume",
+        fix=f"write the file's absolute path there, or pass data=FILE to resume on that file{fix}",
+    )
+    if refusal is not None:
+        raise refusal
+    if Path(config.data).is_file():
+        return
+    raise UsageError(
+        f"the run in {shown_path(run_dir)} was trained on data={str(config.data)!r}, as the run's "
+        "config records, which does not exist or is not a file now; if the file moved, pass "
+        f"data=NEWPATH{fix}"
+    )
+
+
+def data_change(
+    saved: dict[str, Any], exp: Experiment, run_dir: Path, *, force: bool
+) -> tuple[str, str] | None:
+    """Return the ``data`` file's (old, new) SHA-256 when its content changed, else ``None``.
+
+    Raises:
+        UsageError: it changed and ``force`` is off.
+    """
+    was = saved.get("data_sha256")
+    if not (isinstance(was, str) and exp.data_sha256 is not None and was != exp.data_sha256):
+        return None
+    if not force:
+        raise UsageError(
+            f"data={str(exp.config.data)!r} changed since the run in {shown_path(run_dir)} started "
+            f"(SHA-256 {was[:12]}… then, {exp.data_sha256[:12]}… now), which would change its "
+            "result; put the original file back, or pass force=True to continue on the new content"
+        )
+    return was, exp.data_sha256
+
+
+def same_content(saved: dict[str, Any], new: SoftmaxConfig) -> bool:
+    """Return whether ``new.data`` is a file with the SHA-256 the run recorded (the file, moved)."""
+    was = saved.get("data_sha256")
+    if not isinstance(was, str) or new.data is None or not Path(new.data).is_file():
+        return False
+    try:
+        return sha256_file(Path(new.data)) == was
+    except OSError:  # unreadable: a change, and reading the data names the problem
+        return False

@@ -1,0 +1,181 @@
+"""A softmax run's ``config.json`` read back for its resume (D2L §3.6.6): the settings last asked
+for, and the records beside them.
+
+The file is refused where it holds no softmax run (a linear-regression run's) or where a hand
+edit left a value no run writes (a setting, a record, a ``device``); without it, the checkpoint's
+config stands in, and a resume rewrites the file. Each refusal ends with one fix past correcting
+the value, true in the folder's state (:func:`_rebuilt`). What a resume continues with, the
+overrides applied: :mod:`linearnets.tasks.resume_settings`, which imports these names too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from linearnets._text import in_json_words, respelled, shown_path
+from linearnets.config import SoftmaxConfig
+from linearnets.config_checks import check_device_name
+from linearnets.config_values import lacking
+from linearnets.errors import CheckpointError, UsageError
+from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
+from linearnets.training.config_records import check_records
+from linearnets.training.run_config import (
+    bad_config_value,
+    checkpoint_epoch,
+    read_config,
+    run_dir_path,
+)
+from linearnets.training.runs import CONFIG_FILE
+from linearnets.validation import describe
+
+__all__ = [
+    "checkpoint_config",
+    "last_asked",
+    "refuse_linreg_run",
+    "saved_config",
+    "started_environment",
+]
+
+
+def saved_config(run_dir: str | Path) -> dict[str, Any]:
+    """Return the run's ``config.json``; if it is gone, what the checkpoint holds (its config).
+
+    Its ``resumes`` is a list (a ``null`` written by hand is taken as none recorded).
+
+    Raises:
+        UsageError: ``config.json`` is unreadable, or a record beside its settings is no value a
+            run writes there (:func:`~linearnets.training.config_records.check_records`).
+    """
+    run_dir = run_dir_path(
+        run_dir, example="resume_softmax('runs/a')"
+    )  # "~/runs/a" as out= takes it
+    if run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists():
+        try:
+            ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
+        except CheckpointError:
+            pass  # no usable checkpoint either: read_config says what is missing
+        else:
+            # resume_linreg reads a run's config.json: without it, no resume can continue the run
+            refuse_linreg_run(
+                {"task": ckpt.extra.get("task")},
+                run_dir,
+                fix=f"put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
+                f"linearnets.resume_linreg({str(run_dir)!r})",
+                source=CHECKPOINT_FILE,
+            )
+            return {"config": ckpt.config, "resumes": []}  # config.json is rewritten on resume
+    saved = read_config(run_dir)
+    refuse_linreg_run(
+        saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
+    )
+    rebuilt = _rebuilt(run_dir)
+    # a resume compares them, or copies them forward
+    check_records(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
+    _check_device(saved, run_dir)
+    return saved
+
+
+def _check_device(saved: dict[str, Any], run_dir: Path) -> None:
+    """Refuse a ``device`` in ``config.json``'s settings that names no device as any value no run
+    takes is refused (:func:`last_asked`): each process resolves it before the other settings are
+    read, and it was refused as a device given ("--device must be one of ..., got []; pass e.g.
+    --device auto"), naming neither the file nor its key."""
+    settings = saved.get("config")
+    if not isinstance(settings, dict) or "device" not in settings:
+        return
+    try:
+        check_device_name(settings["device"])
+    except UsageError:
+        last_asked(saved, run_dir=run_dir)  # raises naming the file, the key and the value
+
+
+def _rebuilt(run_dir: Path) -> str:
+    """Return how the run in ``run_dir`` gets a sound ``config.json`` back, past correcting a
+    value there (the one fix of :func:`saved_config`'s and :func:`last_asked`'s refusals):
+    deleted, where a resume rebuilds it from the run's checkpoint (as :func:`saved_config` does,
+    from one it can load); else a new run in another folder. Deleted there, it left the folder
+    nothing to resume ("run_dir must be a run folder holding config.json"), though the message
+    had said a resume rebuilds it."""
+    if checkpoint_epoch(run_dir) is not None:
+        return (
+            f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
+            "settings the run was trained with"
+        )
+    return (
+        "start a new run in another folder (out=NEW_DIR): this one has no checkpoint to rebuild "
+        f"{CONFIG_FILE} from"
+    )
+
+
+def refuse_linreg_run(
+    saved: dict[str, Any], run_dir: Path, *, fix: str, source: str = CONFIG_FILE
+) -> None:
+    """Refuse ``run_dir``, whose ``config.json`` is ``saved``, where it holds a linear-regression
+    run: its settings were read as a softmax run's, and refused as values no run takes
+    (``source``: the file ``saved``'s ``task`` is from, named in the message; a checkpoint's is in
+    its ``extra``)."""
+    from linearnets.tasks.linreg_run import TASK as LINREG
+
+    task = saved.get("task")
+    if task == LINREG:
+        raise UsageError(
+            f"the run folder {shown_path(run_dir)} holds a linear-regression run (its {source} is "
+            f"of task {LINREG!r}), not a softmax run; {fix}"
+        )
+    if task is not None and source == CONFIG_FILE:
+        # a hand edit ("Linreg "): its settings were read as a softmax run's, and refused as
+        # settings this linearnets does not know ('noise_std', ...)
+        respelling = respelled(task, LINREG.__eq__)
+        meant = f" ({respelling[0]}: {LINREG!r})" if respelling else ""
+        raise UsageError(
+            f"{shown_path(run_dir / CONFIG_FILE)} names task {in_json_words(describe(task))}"
+            f"{meant}, which no run writes (a linear-regression run's names {LINREG!r}, a softmax "
+            f"run's none); correct it, or put back the run's {CONFIG_FILE} from a copy of the run"
+        )
+
+
+def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
+    """Return the settings ``config.json`` holds (the last run or resume's).
+
+    Raises:
+        UsageError: a value there is no setting (a hand edit: ``"lr": "0.5"``); it was silently
+            dropped, and every other setting of the file with it. Or the file lacks a setting
+            every run writes (``"lr"`` deleted by hand), which a resume took at its default.
+    """
+    section = saved.get("config", {})
+    try:  # its batch was checked for the processes it ran in: resumed_config checks it for these
+        asked = SoftmaxConfig.from_dict(section, check_batch=False)
+    except (UsageError, TypeError) as exc:
+        if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
+            raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
+        raise bad_config_value(run_dir, exc, fix=f", or {_rebuilt(run_dir)}") from None
+    missing = lacking(SoftmaxConfig, section)
+    if missing and (run_dir / CONFIG_FILE).is_file():  # a hand edit: the defaults took its place
+        raise UsageError(
+            f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section {missing}; put back what "
+            f"the run was trained with, or {_rebuilt(run_dir)}"
+        )
+    return asked
+
+
+def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
+    """Return the config the checkpoint was trained with, refusing one that cannot be read."""
+    try:  # its batch held in the processes it was trained in (see last_asked)
+        return SoftmaxConfig.from_dict(ckpt.config, check_batch=False)
+    except (UsageError, TypeError) as exc:
+        raise _unusable_checkpoint_config(ckpt.path, exc) from None
+
+
+def _unusable_checkpoint_config(path: Path, exc: Exception) -> CheckpointError:
+    """Return the error for a checkpoint at ``path`` whose config ``SoftmaxConfig`` refused."""
+    return CheckpointError(
+        f"checkpoint {shown_path(path)} holds an unusable config: {exc}; restore {CHECKPOINT_FILE} "
+        "from a copy of the run, or delete it and resume with force=True to start the run over"
+    )
+
+
+def started_environment(saved: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the environment the run started in, as its config.json recorded it."""
+    started = saved.get("environment")
+    return started if isinstance(started, dict) else None

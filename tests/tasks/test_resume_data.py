@@ -1,0 +1,147 @@
+"""The data file a resume continues on, as the run recorded it: gone, relative, or changed.
+
+Unit tests of :mod:`linearnets.tasks.resume_data` on configs and files built by hand; a file
+that moved, as a change of settings, is in ``test_resume_changes.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from linearnets.cli._report import one_line
+from linearnets.config import SoftmaxConfig
+from linearnets.errors import UsageError
+from linearnets.tasks.resume_data import check_recorded_data, data_change
+from linearnets.tasks.resume_settings import resumed_config
+
+
+def test_a_changed_data_file_is_refused_unless_forced(tmp_path: Path) -> None:
+    exp: Any = SimpleNamespace(config=SoftmaxConfig(data=tmp_path / "d.npz"), data_sha256="b" * 64)
+    assert data_change({"data_sha256": "b" * 64}, exp, tmp_path, force=False) is None
+    assert data_change({"data_sha256": None}, exp, tmp_path, force=False) is None
+    with pytest.raises(
+        UsageError, match=r"d\.npz' changed since the run .* \(SHA-256 aaaaaaaaaaaa…"
+    ) as info:
+        data_change({"data_sha256": "a" * 64}, exp, tmp_path, force=False)
+    # Python's words, then the command line's, as it printed them
+    said = (
+        "{} changed since the run in {} started (SHA-256 aaaaaaaaaaaa… then, bbbbbbbbbbbb… now), "
+        "which would change its result; put the original file back, or pass {} to continue on the "
+        "new content"
+    )
+    data = tmp_path / "d.npz"
+    assert str(info.value) == said.format(f"data={str(data)!r}", tmp_path, "force=True")
+    assert one_line(info.value) == said.format(f"--data {data}", tmp_path, "--force")
+    assert data_change({"data_sha256": "a" * 64}, exp, tmp_path, force=True) == ("a" * 64, "b" * 64)
+
+
+@pytest.mark.parametrize(
+    ("saved", "fix"),
+    [
+        ({"data_sha256": "a" * 64}, "(its SHA-256 is checked: the same content continues the run, without {})"),
+        ({}, "with {} (the run recorded no SHA-256 to check the content against)"),
+    ],
+    ids=["recorded-sha", "no-sha"],
+)  # fmt: skip
+def test_a_recorded_data_file_that_is_gone_is_named_as_the_runs(
+    tmp_path: Path, saved: dict[str, Any], fix: str
+) -> None:
+    """The user passed no data: the path is the run's config's, and the fix is data=NEWPATH (on
+    the command line --data NEWPATH, as it printed)."""
+    config = SoftmaxConfig(data=tmp_path / "gone.npz", plot="none", device="cpu")
+    said = (
+        "the run in {} was trained on {}, as the run's config records, which does not exist or is "
+        "not a file now; if the file moved, pass {} {}"
+    )
+    gone = str(tmp_path / "gone.npz")
+    with pytest.raises(UsageError) as info:
+        check_recorded_data(config, saved, given=set(), run_dir=tmp_path)
+    assert str(info.value) == said.format(
+        tmp_path, f"data={gone!r}", "data=NEWPATH", fix.format("force=True")
+    )
+    assert one_line(info.value) == said.format(
+        tmp_path, f"--data {gone}", "--data NEWPATH", fix.format("--force")
+    )
+    # passed by the caller: the data reader's own error names it; a file that is there passes
+    check_recorded_data(config, saved, given={"data"}, run_dir=tmp_path)
+    (tmp_path / "gone.npz").write_bytes(b"")
+    check_recorded_data(config, saved, given=set(), run_dir=tmp_path)
+
+
+@pytest.mark.parametrize("written", ["x", "data/d.npz"], ids=["name", "nested"])
+def test_a_relative_data_path_in_config_json_is_refused_naming_the_key_and_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str
+) -> None:
+    """A run writes its data file absolute; "data": "x" by hand was read from the current folder
+    and said as the file the run trained on ("trained on data='/elsewhere/x', as the run's config
+    records"), even found there. It is refused naming the file's key, the rule, the value and
+    where it would be looked for; a data file given to the resume replaces it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x").write_bytes(b"")  # found here, still not the run's: refused all the same
+    saved = {"config": {"data": written}, "data_sha256": "a" * 64}
+    config = SoftmaxConfig(data=written, plot="none", device="cpu")
+    run_dir = tmp_path / "run"
+    with pytest.raises(UsageError) as info:
+        check_recorded_data(config, saved, given=set(), run_dir=run_dir)
+    said = (
+        f"{run_dir / 'config.json'}: its 'config' section's 'data' must be an absolute path (a "
+        f"run writes the file it trained on as one), got the string {written!r}, a relative "
+        f"path, which a resume would look for in the current folder, as {config.data}; write the "
+        "file's absolute path there, or pass {} to resume on that file (its SHA-256 is checked: "
+        "the same content continues the run, without {})"
+    )
+    assert str(info.value) == said.format("data=FILE", "force=True")
+    assert one_line(info.value) == said.format("--data FILE", "--force")
+    check_recorded_data(config, saved, given={"data"}, run_dir=run_dir)
+    # the path a run writes, and one from the home folder, are no hand edit to refuse
+    for taken in (str(tmp_path / "x"), "~/x"):
+        monkeypatch.setenv("HOME", str(tmp_path))
+        config = SoftmaxConfig(data=taken, plot="none", device="cpu")
+        check_recorded_data(config, {"config": {"data": taken}}, given=set(), run_dir=run_dir)
+
+
+@pytest.mark.parametrize("written", ["fm", "data/fashion-mnist"], ids=["name", "nested"])
+def test_a_relative_data_dir_in_config_json_is_refused_naming_the_key_and_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str
+) -> None:
+    """A run writes its Fashion-MNIST folder absolute; "data_dir": "fm" by hand was read from
+    the current folder, so from another folder a resume read another copy, or none, and said
+    --data-dir, an option never given. It is refused naming the key, the rule, the value and
+    where it would be looked for; a folder given to the resume replaces it, as a data file does
+    (which drops the run's folder)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / written).mkdir(parents=True)  # found here, not the run's: refused all the same
+    saved = {"config": {"data_dir": written, "data": None}}
+    config = SoftmaxConfig(data_dir=written, plot="none", device="cpu")
+    run_dir = tmp_path / "run"
+    with pytest.raises(UsageError) as info:
+        check_recorded_data(config, saved, given=set(), run_dir=run_dir)
+    said = (
+        f"{run_dir / 'config.json'}: its 'config' section's 'data_dir' must be an absolute path "
+        f"(a run writes the Fashion-MNIST folder it trained on as one), got the string "
+        f"{written!r}, a relative path, which a resume would look for in the current folder, as "
+        f"{tmp_path / written}; write the folder's absolute path there (or null, to search the "
+        "usual places), or pass {} to resume on the files in that folder"
+    )
+    assert str(info.value) == said.format("data_dir=DIR")
+    assert one_line(info.value) == said.format("--data-dir DIR")
+    check_recorded_data(config, saved, given={"data_dir"}, run_dir=run_dir)
+    on_file = resumed_config(config, {"data": tmp_path / "d.npz"}, run_dir)  # drops data_dir
+    check_recorded_data(on_file, saved, given={"data"}, run_dir=run_dir)
+    # the path a run writes, one from the home folder, and none, are no hand edit to refuse
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for taken in (str(tmp_path / written), f"~/{written}", None):
+        config = SoftmaxConfig(data_dir=taken, plot="none", device="cpu")
+        check_recorded_data(config, {"config": {"data_dir": taken}}, given=set(), run_dir=run_dir)
+
+
+def test_the_data_checks_are_importable_from_resume_changes_too() -> None:
+    """They were resume_changes' own: both resumes import them there."""
+    from linearnets.tasks import resume_changes, resume_data
+
+    for name in ("check_recorded_data", "data_change"):
+        assert getattr(resume_changes, name) is getattr(resume_data, name)
