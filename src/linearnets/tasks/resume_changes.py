@@ -27,6 +27,7 @@ from linearnets._text import shown_path
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_data import check_recorded_data, data_change, same_content
+from linearnets.tasks.resume_entries import forced_since
 from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.runs import CONFIG_FILE
@@ -76,7 +77,7 @@ def changed_settings(
         del changed["data"]
     if "resize" in changed and _same_side(old, new):
         del changed["resize"]
-    forced_before = _forced_since(saved, epoch)
+    forced_before = forced_since(saved, epoch)
     unforced = [k for k, v in changed.items() if str(v[1]) not in forced_before.get(k, ())]
     if unforced and not force:
         raise _unforced_change(unforced, old, new, given=given, run_dir=run_dir)
@@ -107,23 +108,6 @@ def untrained_changes_dropped(
     carried.pop("data", None)
     kept = {k: v for k, v in changed.items() if k not in carried}
     return replace(new, **carried), kept
-
-
-def _forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
-    """Return the values earlier resumes from ``epoch`` forced, per setting (as recorded, strings).
-
-    Only those: a resume interrupted before its first checkpoint left the checkpoint at ``epoch``
-    with the old value, and its force carries on; a value forced for other epochs does not.
-    """
-    values: dict[str, set[str]] = {}
-    for entry in saved.get("resumes", []):
-        if not isinstance(entry, dict) or entry.get("from_epoch") != epoch:
-            continue
-        forced = entry.get("forced")
-        for key, pair in forced.items() if isinstance(forced, dict) else ():
-            if isinstance(pair, list) and len(pair) == 2:
-                values.setdefault(key, set()).add(str(pair[1]))
-    return values
 
 
 def _same_side(old: SoftmaxConfig, new: SoftmaxConfig) -> bool:

@@ -18,6 +18,7 @@ from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import check_device_name
 from linearnets.config_values import lacking
 from linearnets.errors import CheckpointError, UsageError
+from linearnets.tasks.resume_entries import check_entries
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.config_records import check_records
 from linearnets.training.run_config import (
@@ -45,7 +46,9 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
 
     Raises:
         UsageError: ``config.json`` is unreadable, or a record beside its settings is no value a
-            run writes there (:func:`~linearnets.training.config_records.check_records`).
+            run writes there (:func:`~linearnets.training.config_records.check_records`; an
+            entry's ``from_epoch`` and ``forced``,
+            :func:`~linearnets.tasks.resume_entries.check_entries`).
     """
     run_dir = run_dir_path(
         run_dir, example="resume_softmax('runs/a')"
@@ -72,6 +75,7 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     rebuilt = _rebuilt(run_dir)
     # a resume compares them, or copies them forward
     check_records(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
+    check_entries(saved, run_dir / CONFIG_FILE, rebuilt=rebuilt)
     _check_device(saved, run_dir)
     return saved
 

@@ -1,0 +1,116 @@
+"""A softmax run's record of its resumes in ``config.json``, read back: each entry checked, and
+the values earlier resumes forced (D2L §3.6.6).
+
+Every resume appends an entry to ``resumes``: ``from_epoch``, the epochs the checkpoint had
+finished when it started (0 for a run started over), and ``forced``, each result setting it
+changed with ``force=True`` (and ``data_sha256``, a data file's new content) as ``[old, new]``,
+both written as strings (``{"lr": ["0.1", "0.5"]}``), beside the environment it ran in. A
+resume reads them back: a value forced by an earlier resume from the same epoch carries on
+without ``force`` (:func:`forced_since`), and :mod:`linearnets.tasks.resume_exactness` tells from
+``from_epoch`` which resumes trained.
+
+A hand edit there to a value no resume writes (``"from_epoch": "1"``, ``2.5``, ``true``, ``-1``;
+``"forced": []``, ``{"lr": "0.5"}``) was read past: an interrupted forced resume's change was
+then refused as ``config.json`` disagreeing with the checkpoint ("a checkpoint from another
+run?"), and the entry was copied into the next file as it was. :func:`check_entries` refuses
+them, naming the file, the key, the rule and the value in the file's words. Its environment,
+``world_size`` and ``device`` are :func:`~linearnets.training.config_records.check_records`'s.
+Used by :mod:`linearnets.tasks.resume_saved` and :mod:`linearnets.tasks.resume_changes`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from linearnets._text import json_kind, shown_path
+from linearnets.errors import UsageError
+
+__all__ = ["check_entries", "forced_since"]
+
+# what a resume writes there (linearnets.tasks.resume_files), shown in the rule
+_FORCED_EXAMPLE = '{"lr": ["0.1", "0.5"]}'
+
+
+def check_entries(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
+    """Check each entry of ``saved["resumes"]``, a list (the ``config.json`` at ``path``, as
+    :func:`~linearnets.training.config_records.check_records` leaves it): an object whose
+    ``from_epoch`` is an integer >= 0 and whose ``forced``, where there (``null``: none forced),
+    is an object whose every value is an array of two strings.
+
+    Args:
+        rebuilt: the fix past correcting a value: how the run gets a sound file back.
+
+    Raises:
+        UsageError: naming the file, the entry and key, the rule, the value and the fix.
+    """
+    entries = saved.get("resumes", [])
+    for at, entry in enumerate(entries, 1):
+        of = f"entry {at} of {len(entries)} in 'resumes'"
+        if not isinstance(entry, dict):
+            raise UsageError(
+                f"{shown_path(path)}: {of} must be an object (one resume's record: its "
+                f"'from_epoch', 'forced' and environment), got {json_kind(entry)}; remove it (the "
+                f"record of that resume is lost, the run is not), or {rebuilt}"
+            )
+        _check_from_epoch(entry, of, path, rebuilt=rebuilt)
+        _check_forced(entry.get("forced"), f"'forced' of {of}", path, rebuilt=rebuilt)
+
+
+def _check_from_epoch(entry: dict[str, Any], of: str, path: Path, *, rebuilt: str) -> None:
+    """Refuse an entry whose ``from_epoch`` is missing or no count of epochs: ``"1"`` or ``1.5``
+    matched no checkpoint's epoch, so the value it forced was dropped."""
+    rule = (
+        "an integer >= 0 (the epochs the run's checkpoint had finished when that resume started; "
+        "0 where it started the run over)"
+    )
+    if "from_epoch" not in entry:
+        raise UsageError(
+            f"{shown_path(path)}: {of} lacks 'from_epoch', which every resume writes, as {rule}; "
+            f"put it back, or {rebuilt}"
+        )
+    epoch = entry["from_epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise UsageError(
+            f"{shown_path(path)}: 'from_epoch' of {of} must be {rule}, got {json_kind(epoch)}; "
+            f"correct it, or {rebuilt}"
+        )
+
+
+def _check_forced(forced: Any, name: str, path: Path, *, rebuilt: str) -> None:
+    """Refuse a ``forced`` (named ``name`` in the message) that is no object of settings, each
+    ``[old, new]`` as two strings: one read past dropped the changes that resume forced. Its keys
+    are not checked: a resume records ``data_sha256`` there too, beside the result settings."""
+    if forced is None:
+        return  # none recorded: nothing forced
+    if not isinstance(forced, dict):
+        raise UsageError(
+            f"{shown_path(path)}: {name} must be an object of the settings that resume changed "
+            f"with force=True, each [old, new] as two strings (as {_FORCED_EXAMPLE}; {{}} where it "
+            f"forced none), got {json_kind(forced)}; correct it, or {rebuilt}"
+        )
+    for key, pair in forced.items():
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)
+        ):
+            raise UsageError(
+                f"{shown_path(path)}: {key!r} of {name} must be an array of two strings (the "
+                f"value before and the value forced, as {_FORCED_EXAMPLE}), got "
+                f"{json_kind(pair)}; correct it, or {rebuilt}"
+            )
+
+
+def forced_since(saved: dict[str, Any], epoch: int) -> dict[str, set[str]]:
+    """Return the values earlier resumes from ``epoch`` forced, per setting (as recorded, strings).
+
+    Only those: a resume interrupted before its first checkpoint left the checkpoint at ``epoch``
+    with the old value, and its force carries on; a value forced for other epochs does not.
+    ``saved``'s entries are as :func:`check_entries` took them.
+    """
+    values: dict[str, set[str]] = {}
+    for entry in saved.get("resumes", []):
+        if entry.get("from_epoch") != epoch:
+            continue
+        for key, (_, new) in (entry.get("forced") or {}).items():
+            values.setdefault(key, set()).add(new)
+    return values
