@@ -489,3 +489,19 @@ def test_out_is_refused_among_a_resumes_overrides_even_as_none() -> None:
         "resume the copy)"
     )
     run_config.refuse_out("resume_softmax", {"lr": 0.1}, Path("runs/a"))
+
+
+def test_a_damaged_config_json_loads_the_checkpoint_once_for_its_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fix read the epochs from the checkpoint, then loaded it again for the task it names."""
+    run = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--num-examples", "100", "--out", str(run)]) == 0
+    (run / "config.json").write_text("{")
+    real, loaded = run_config.load_checkpoint, []
+    monkeypatch.setattr(
+        run_config, "load_checkpoint", lambda path: (loaded.append(path), real(path))[1]
+    )
+    with pytest.raises(UsageError, match=r"\(a linear-regression run's checkpoint cannot rebuild"):
+        run_config.read_config(run)
+    assert loaded == [run / "checkpoint.pt"]

@@ -15,7 +15,7 @@ from linearnets._shell import shell_word
 from linearnets._text import counted, in_json_words, json_kind, rule_of, shown_path
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
-from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.config_sections import check_sections
 from linearnets.training.run_lock import LOCK_FILE, lock_holder
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
@@ -163,10 +163,11 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
         foreign: the file may be another tool's (no run files beside it: not to be deleted).
     """
     finished = (run_dir / WEIGHTS_FILE).is_file()
-    epoch = checkpoint_epoch(run_dir)
-    if foreign and not finished and epoch is None:
+    checkpoint = _resumable_checkpoint(run_dir)
+    epoch = None if checkpoint is None else checkpoint.epoch
+    if foreign and not finished and checkpoint is None:
         return "pass the folder a 'linearnets softmax' run wrote"
-    if epoch is not None and _checkpoint_task(run_dir) is not None:
+    if checkpoint is not None and checkpoint.extra.get("task") is not None:
         # a linear-regression run's: its resume reads its settings from config.json alone (a
         # softmax resume, offered here, refuses its checkpoint)
         return (
@@ -198,18 +199,18 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     return "restore it from a copy of the run, or start a new run in another folder"
 
 
-def _checkpoint_task(run_dir: Path) -> object:
-    """Return the task ``run_dir``'s loadable checkpoint names (a linear-regression run's names
-    ``"linreg"``; a softmax run's none: ``None``)."""
-    return load_checkpoint(run_dir / CHECKPOINT_FILE).extra.get("task")
-
-
 def checkpoint_epoch(run_dir: Path) -> int | None:
     """Return the epochs ``run_dir``'s checkpoint finished, or None when it has none to resume from."""
+    checkpoint = _resumable_checkpoint(run_dir)
+    return None if checkpoint is None else checkpoint.epoch
+
+
+def _resumable_checkpoint(run_dir: Path) -> Checkpoint | None:
+    """Return ``run_dir``'s checkpoint, or None when it has none to resume from."""
     if not (run_dir / CHECKPOINT_FILE).is_file():
         return None
     try:
-        return load_checkpoint(run_dir / CHECKPOINT_FILE).epoch
+        return load_checkpoint(run_dir / CHECKPOINT_FILE)
     except CheckpointError:  # damaged: a resume could not rebuild config.json from it either
         return None
 
