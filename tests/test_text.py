@@ -19,6 +19,7 @@ from linearnets._text import (
     in_json_words,
     json_kind,
     printable,
+    quoted_path,
     respelled,
     rule_of,
     shown_path,
@@ -220,3 +221,17 @@ def test_a_json_files_value_is_named_by_its_kind_there(value: object, said: str)
     """Not Python's "int 5", "list [1, None]", "dict {'a': 1}"; NaN, which Python's json reads,
     not "the number NaN" (not a number)."""
     assert json_kind(value) == said
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [("runs/a", "'runs/a'"), (Path("runs/it's"), '"runs/it\'s"'), ("a\\b", "'a\\\\b'"),
+     # not repr's 'runs/a\nb', which the shell reads as a backslash and an n: as shown_path
+     ("runs/a\nb", "$'runs/a\\nb'"), ("runs/a\x1b[31m", "$'runs/a\\x1b[31m'"),
+     ("it's\n", "$'it\\'s\\n'")],
+)  # fmt: skip
+def test_a_path_received_is_quoted_as_repr_but_odd_characters_as_shown_path(
+    path: str | Path, said: str
+) -> None:
+    assert quoted_path(path) == said
+    assert quoted_path(path).isprintable()

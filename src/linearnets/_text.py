@@ -19,6 +19,7 @@ __all__ = [
     "in_json_words",
     "json_kind",
     "printable",
+    "quoted_path",
     "respelled",
     "rule_of",
     "shown_path",
@@ -184,6 +185,15 @@ def shown_path(path: str | os.PathLike[str]) -> str:
     if text.isprintable():
         return text
     return "$'" + "".join(_shell_escape(char) for char in text) + "'"
+
+
+def quoted_path(path: str | os.PathLike[str]) -> str:
+    """Return ``path``, a value received, quoted as a refusal names it: as ``repr`` quotes it
+    (``'runs/a'``, ``"runs/it's"``), but where it holds a character a terminal would not show as
+    itself as :func:`shown_path`'s ``$'...'`` word (``$'runs/a\\nb'``): repr's ``'runs/a\\nb'``
+    named it in Python's escapes, which the shell reads as a backslash and an ``n``."""
+    text = os.fspath(path)
+    return repr(text) if text.isprintable() else shown_path(text)
 
 
 # what $'...' writes by name (as repr does a line break and a tab), and the two characters it

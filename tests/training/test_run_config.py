@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from linearnets._text import shown_path
 from linearnets.cli import main
 from linearnets.cli._report import one_line
 from linearnets.errors import UsageError
@@ -489,6 +490,44 @@ def test_out_is_refused_among_a_resumes_overrides_even_as_none() -> None:
         "resume the copy)"
     )
     run_config.refuse_out("resume_softmax", {"lr": 0.1}, Path("runs/a"))
+
+
+def test_a_run_dir_holding_odd_characters_is_quoted_as_shown_path(tmp_path: Path) -> None:
+    """repr's '/tmp/a\\nb' is Python's escape, which the shell reads as a backslash and an n:
+    the $'...' word other messages name such a path by, an ordinary one quoted as before."""
+    folder = tmp_path / "a\nb"
+    with pytest.raises(UsageError) as info:
+        run_config.read_config(folder)
+    assert str(info.value) == (
+        f"run_dir must be a run folder, got $'{tmp_path}/a\\nb', which does not exist; pass the "
+        "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+    )
+    folder.mkdir()
+    with pytest.raises(UsageError, match=r"holding config\.json, got \$'.*/a\\nb' without one;"):
+        run_config.read_config(folder)
+    with pytest.raises(UsageError, match=r"in its own folder, \$'runs/a\\x1b\[31m'; drop out="):
+        run_config.refuse_out("resume_linreg", {"out": "x"}, Path("runs/a\x1b[31m"))
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("rel/a\nb", "$'rel/a\\nb'"), ("rel/it's", '"rel/it\'s"'), ("rel/a", "'rel/a'")],
+    ids=["newline", "quote", "ordinary"],
+)
+def test_a_relative_path_in_config_json_is_quoted_as_shown_path_where_it_holds_odd_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, said: str
+) -> None:
+    """It was named by repr ('rel/a\\nb') beside the same path made absolute named by
+    shown_path ($'/tmp/rel/a\\nb')."""
+    monkeypatch.chdir(tmp_path)
+    refusal = run_config.relative_config_path(
+        Path("run"), "data_dir", {"data_dir": value}, what="the folder", reader="a resume", fix="x"
+    )
+    assert str(refusal) == (
+        "run/config.json: its 'config' section's 'data_dir' must be an absolute path (a run "
+        f"writes the folder it trained on as one), got the string {said}, a relative path, which "
+        f"a resume would look for in the current folder, as {shown_path(tmp_path / value)}; x"
+    )
 
 
 def test_a_damaged_config_json_loads_the_checkpoint_once_for_its_fix(

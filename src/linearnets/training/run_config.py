@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
-from linearnets._text import counted, in_json_words, json_kind, rule_of, shown_path
+from linearnets._text import counted, in_json_words, json_kind, quoted_path, rule_of, shown_path
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
@@ -51,14 +51,14 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     # print "got lr=0.5" as its option --lr 0.5)
     if not run_dir.is_dir():
         raise UsageError(
-            f"run_dir must be a run folder, got {str(run_dir)!r}, which "
+            f"run_dir must be a run folder, got {quoted_path(run_dir)}, which "
             f"{'is a file' if run_dir.exists() else 'does not exist'}; pass the folder a "
             "'linearnets softmax' run wrote (it printed 'run folder: ...')"
         )
     if not path.is_file():
         raise UsageError(
-            f"run_dir must be a run folder holding {CONFIG_FILE}, got {str(run_dir)!r} without "
-            f"one; {_no_config_fix(run_dir)}"
+            f"run_dir must be a run folder holding {CONFIG_FILE}, got {quoted_path(run_dir)} "
+            f"without one; {_no_config_fix(run_dir)}"
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -123,8 +123,8 @@ def relative_config_path(
         return None
     return UsageError(
         f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section's {key!r} must be an absolute "
-        f"path (a run writes {what} it trained on as one), got {json_kind(value)}, a relative "
-        f"path, which {reader} would look for in the current folder, as "
+        f"path (a run writes {what} it trained on as one), got the string {quoted_path(value)}, "
+        f"a relative path, which {reader} would look for in the current folder, as "
         f"{shown_path(Path(value).absolute())}; {fix}"
     )
 
@@ -255,6 +255,6 @@ def refuse_out(function: str, overrides: dict[str, Any], run_dir: Path) -> None:
     if "out" in overrides:
         raise UsageError(
             f"out cannot be passed to {function}, got out={describe(overrides['out'])}: the run "
-            f"continues in its own folder, {str(run_dir)!r}; drop out= (to continue a copy "
+            f"continues in its own folder, {quoted_path(run_dir)}; drop out= (to continue a copy "
             "elsewhere, copy the run folder and resume the copy)"
         )
