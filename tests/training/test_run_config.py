@@ -56,8 +56,30 @@ def _config_dir(tmp_path: Path, content: bytes) -> Path:
             lambda p: _config_dir(p, b'{"model_type": "bert"}'),
             r"config.json is not a linearnets run config \(it has no 'config' section\)",
         ),
+        # past what Python's json reads: an unexpected RecursionError, a ValueError
+        (
+            lambda p: _config_dir(p, b'{"config": {"lr": ' + b"[" * 10**5 + b"]" * 10**5 + b"}}"),
+            r"config.json is not a readable JSON config \(it nests arrays or objects deeper than "
+            r"Python's json reads\); restore it from a copy of the run, or start a new run",
+        ),
+        (
+            lambda p: _config_dir(p, b'{"config": {"lr": 1' + b"0" * 5000 + b"}}"),
+            r"config.json is not a readable JSON config \(it holds a number of more than the 4300 "
+            r"digits Python reads\); restore it from a copy of the run, or start a new run",
+        ),
     ],
-    ids=["missing", "file", "no-config", "bad-json", "not-utf8", "list", "config-3", "foreign"],
+    ids=[
+        "missing",
+        "file",
+        "no-config",
+        "bad-json",
+        "not-utf8",
+        "list",
+        "config-3",
+        "foreign",
+        "nested-past-json",
+        "long-number",
+    ],
 )
 def test_read_config_refuses_what_is_not_a_run_folder(
     tmp_path: Path, make: Any, pattern: str

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,10 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{shown_path(path)} cannot be read ({exc.strerror}); make it readable (chmod u+r "
             f"{shell_word(path)}) and try again"
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: JSON's, UTF-8's, too long
         raise UsageError(
-            f"{shown_path(path)} is not a readable JSON config ({exc}); {_config_fix(run_dir)}"
+            f"{shown_path(path)} is not a readable JSON config ({_unread(exc)}); "
+            f"{_config_fix(run_dir)}"
         ) from None
     if not isinstance(data, dict):
         raise UsageError(
@@ -91,6 +93,19 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{_config_fix(run_dir, foreign=True)}"
         )
     return data
+
+
+def _unread(exc: Exception) -> str:
+    """Return why Python's json read no config from a file: ``exc``'s words, but past the limits
+    it reads within, in words of the file (its own were "maximum recursion depth exceeded", and
+    a fix, "use sys.set_int_max_str_digits()", of the interpreter's)."""
+    if isinstance(exc, RecursionError):
+        return "it nests arrays or objects deeper than Python's json reads"
+    if type(exc) is ValueError:  # not a JSONDecodeError nor a UnicodeDecodeError: an int's digits
+        return (
+            f"it holds a number of more than the {sys.get_int_max_str_digits()} digits Python reads"
+        )
+    return str(exc)
 
 
 def bad_config_value(run_dir: Path, refusal: Exception, *, fix: str | None = None) -> UsageError:
