@@ -1,0 +1,81 @@
+"""Whether a resume matches an uninterrupted run bit for bit: the threads and processes it ran on.
+
+Unit tests of :mod:`linearnets.tasks.resume_exactness` on ``config.json`` objects built by hand;
+the resumes that warn are in ``test_resume.py`` and ``test_linreg_resume.py``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from linearnets.errors import ResumeWarning
+from linearnets.tasks.resume_exactness import warn_not_bit_exact
+
+
+def _resumed_on(*threads_from: tuple[int, int]) -> dict[str, Any]:
+    """config.json of a run started on 1 thread, then resumed on (threads, from_epoch) each."""
+    return {
+        "environment": {"num_threads": 1},
+        "world_size": 1,
+        "resumes": [
+            {"from_epoch": start, "environment": {"num_threads": n}, "world_size": 1}
+            for n, start in threads_from
+        ],
+    }
+
+
+def _notes(saved: dict[str, Any], *, num_threads: int, epoch: int) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_not_bit_exact(saved, num_threads=num_threads, world_size=1, epoch=epoch)
+    return [str(w.message) for w in caught if w.category is ResumeWarning]
+
+
+def test_a_resume_that_trained_no_epoch_is_not_where_the_run_last_ran() -> None:
+    """A run trained on 1 thread to epoch 5; a resume with --threads 4 that trained nothing (it
+    only wrote the reports, or was stopped before its first epoch ended) was taken as where the
+    run last ran: going back to 1 thread was told it matched only to rounding, and advised 4,
+    which would have; the plain resume, on 4, was told nothing."""
+    assert _notes(_resumed_on(), num_threads=1, epoch=5) == []  # never resumed: its start's
+    assert len(_notes(_resumed_on(), num_threads=2, epoch=5)) == 1
+    saved = _resumed_on((4, 5))
+    assert _notes(saved, num_threads=1, epoch=5) == []
+    assert _notes(saved, num_threads=4, epoch=5) == [
+        "resumed with num_threads=4, where the run last ran with 1: it matches an uninterrupted "
+        "run to rounding, not bit for bit (resume with num_threads=1 for that)"
+    ]
+    # one that trained (from epoch 5 to the checkpoint's 7, or to the next resume's 7) counts
+    assert _notes(saved, num_threads=1, epoch=7) == [
+        "resumed with num_threads=1, where the run last ran with 4: it matches an uninterrupted "
+        "run to rounding, not bit for bit (resume with num_threads=4 for that)"
+    ]
+    assert _notes(_resumed_on((4, 5), (2, 7), (1, 7)), num_threads=4, epoch=7) == []
+    assert _notes(_resumed_on((4, 5), (2, 7)), num_threads=2, epoch=9) == []  # the latest's
+    # an entry without a from_epoch (an older or hand-edited file) is taken as one that trained
+    assert (
+        _notes({**saved, "resumes": [{"environment": {"num_threads": 4}}]}, num_threads=4, epoch=5)
+        == []
+    )
+
+
+def test_where_the_run_last_ran_falls_back_to_what_was_recorded_before() -> None:
+    """A resume entry that recorded no thread count (an older file) leaves the one before it, and
+    a run never resumed last ran in the processes it started in (config.json's world_size)."""
+    saved = {**_resumed_on(), "resumes": [{"from_epoch": 1, "environment": {}}]}
+    for environment in ({}, {"num_threads": None}):
+        saved["resumes"][0]["environment"] = environment
+        assert _notes(saved, num_threads=2, epoch=3) == [
+            "resumed with num_threads=2, where the run last ran with 1: it matches an "
+            "uninterrupted run to rounding, not bit for bit (resume with num_threads=1 for that)"
+        ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_not_bit_exact({**_resumed_on(), "world_size": 2}, num_threads=1, world_size=1, epoch=3)
+        warn_not_bit_exact({**_resumed_on(), "world_size": 1}, num_threads=1, world_size=2, epoch=3)
+    assert [str(w.message) for w in caught if w.category is ResumeWarning] == [
+        "resumed in 1 process, where the run last ran in 2: it matches an uninterrupted run to "
+        "rounding, not bit for bit (resume in 2 processes, torchrun --nproc_per_node=2, for that)",
+        "resumed in 2 processes, where the run last ran in 1: it matches an uninterrupted run to "
+        "rounding, not bit for bit (resume in one process, without torchrun, for that)",
+    ]
