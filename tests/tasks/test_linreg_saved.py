@@ -1,14 +1,19 @@
 """A linear-regression run's config.json read back for its resume
-(:mod:`linearnets.tasks.linreg_saved`)."""
+(:mod:`linearnets.tasks.linreg_saved`): its 'resumes' entries too, hand edits refused from Python
+and the command line."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 import linearnets as ln
+from linearnets.cli import main
 from linearnets.errors import UsageError
 from linearnets.tasks.linreg_saved import read_linreg_config
 
@@ -58,3 +63,110 @@ def test_a_task_respelled_by_hand_is_named_with_its_fix_not_taken_for_a_softmax_
     )
     path.write_text(json.dumps(saved))
     assert read_linreg_config(out) == saved
+
+
+def _forced_resume(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """A 1-epoch run resumed to 2 epochs with lr=0.05, forced: its config.json, read."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    ln.resume_linreg(out, epochs=2, lr=0.05, force=True)
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    assert [(r["from_epoch"], r["forced"]) for r in saved["resumes"]] == [(1, {"lr": [0.03, 0.05]})]
+    return out, path, saved
+
+
+def test_a_resumes_entry_edited_by_hand_is_refused_naming_it_and_resumes_once_corrected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "from_epoch": "1" (or 2.5, true, -1) was taken silently, read as an entry that trained,
+    and copied into the next config.json as it was; refused as a softmax run's is."""
+    out, path, saved = _forced_resume(tmp_path)
+    saved["resumes"][0]["from_epoch"] = "1"
+    path.write_text(json.dumps(saved))
+    said = (
+        f"{path}: 'from_epoch' of entry 1 of 1 in 'resumes' must be an integer >= 0 (the epochs "
+        "the run's checkpoint had finished when that resume started; 0 where it started the run "
+        "over), got the string '1'; correct it, or put back the run's config.json from a copy "
+        "of the run"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(said)}$"):
+        ln.resume_linreg(out, epochs=3)
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "3"]) == 2
+    assert capsys.readouterr().err == f"linearnets linreg: error: {said}\n"
+    saved["resumes"][0]["from_epoch"] = 1  # as advised
+    path.write_text(json.dumps(saved))
+    assert ln.resume_linreg(out, epochs=3).history.epochs[-1].epoch == 3
+    resumes = json.loads(path.read_text())["resumes"]
+    assert [(r["from_epoch"], r["forced"]) for r in resumes] == [(1, {"lr": [0.03, 0.05]}), (2, {})]
+
+
+@pytest.mark.parametrize(
+    ("forced", "said"),
+    [
+        (
+            {"lr": 5},
+            "'lr' of 'forced' of entry 1 of 1 in 'resumes' must be an array of two setting "
+            "values, each a number, a string, null or an array of numbers (the value before and "
+            'the value forced, as {"lr": [0.03, 0.05]}), got the number 5',
+        ),
+        (
+            [],
+            "'forced' of entry 1 of 1 in 'resumes' must be an object of the settings that resume "
+            "changed with --force, each [old, new] as the settings' values (as "
+            '{"lr": [0.03, 0.05]}; {} where it forced none), got an array []',
+        ),
+    ],
+    ids=["pair", "object"],
+)
+def test_a_forced_edited_by_hand_is_refused_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], forced: Any, said: str
+) -> None:
+    """{"lr": 5} and [] were taken silently; the command line says force as --force."""
+    out, path, saved = _forced_resume(tmp_path)
+    saved["resumes"][0]["forced"] = forced
+    path.write_text(json.dumps(saved))
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "3"]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: {path}: {said}; correct it, or put back the run's "
+        "config.json from a copy of the run\n"
+    )
+
+
+def test_an_entry_that_is_no_object_is_refused_with_its_removal_as_a_fix(tmp_path: Path) -> None:
+    """5 in 'resumes' was skipped by every reader, and copied into the next config.json."""
+    out, path, saved = _forced_resume(tmp_path)
+    path.write_text(json.dumps({**saved, "resumes": [*saved["resumes"], 5]}))
+    said = (
+        f"{path}: entry 2 of 2 in 'resumes' must be an object (one resume's record: its "
+        "'from_epoch', 'forced' and environment), got the number 5; remove it (the record of "
+        "that resume is lost, the run is not), or put back the run's config.json from a copy of "
+        "the run"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(said)}$"):
+        read_linreg_config(out)
+    path.write_text(json.dumps(saved))  # removed, as advised
+    assert read_linreg_config(out) == saved
+
+
+def test_the_entries_linear_regression_resumes_write_are_read_back(tmp_path: Path) -> None:
+    """A forced switch to a data file writes null, an array (true_w) and a path; a forced impl a
+    string: each is read back as written, and resumes again."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=50, out=out))
+    data = tmp_path / "d.npz"
+    X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)  # (n, d), as true_w's
+    np.savez(data, X=X, y=X @ np.array([1.0, -1.0], np.float32) + 0.5)
+    ln.resume_linreg(out, epochs=2, data=data, impl="concise", force=True)
+    saved = read_linreg_config(out)
+    assert saved["resumes"][-1]["forced"] == {
+        "impl": ["scratch", "concise"],
+        "data": [None, str(data)],
+        "num_examples": [50, None],
+        "noise_std": [0.01, None],
+        "true_w": [[2.0, -3.4], None],
+        "true_b": [4.2, None],
+    }
+    assert ln.resume_linreg(out, epochs=3).history.epochs[-1].epoch == 3

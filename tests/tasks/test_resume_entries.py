@@ -1,7 +1,9 @@
-"""A softmax run's record of its resumes in config.json: hand edits refused, forced values read.
+"""A run's record of its resumes in config.json: hand edits refused, forced values read.
 
-Unit tests of :mod:`linearnets.tasks.resume_entries` on entries built by hand, and the resume of a
-run whose interrupted forced resume's entry was edited, from Python and the command line.
+Unit tests of :mod:`linearnets.tasks.resume_entries` on entries built by hand (a softmax run's
+pairs as strings, a linear-regression run's as the settings' values), and the resume of a softmax
+run whose interrupted forced resume's entry was edited, from Python and the command line (a
+linear-regression run's: ``test_linreg_saved.py``).
 """
 
 from __future__ import annotations
@@ -124,6 +126,87 @@ def test_the_entries_resumes_write_are_taken() -> None:
         _entry(from_epoch=3, forced={"data_sha256": ["a" * 64, "b" * 64], "data": ["/a", "/b"]}),
     ]
     check_entries({"resumes": entries}, FILE, rebuilt=FIX)
+
+
+# a linear-regression run's 'forced', as resume_linreg writes it: the settings' own JSON values
+_SETTING_PAIRS = "two setting values, each a number, a string, null or an array of numbers"
+
+
+def _linreg_refusal(*entries: Any) -> str:
+    with pytest.raises(UsageError) as info:
+        check_entries({"resumes": list(entries)}, FILE, rebuilt=FIX, pairs="values")
+    return str(info.value)
+
+
+def test_the_pairs_every_linear_regression_resume_wrote_are_taken() -> None:
+    """resume_linreg has written {k: list((old, new))} of its settings' values since its run
+    folders began: numbers, an impl, a data path (with its SHA-256 where the content changed),
+    null and true_w's array where a data file takes the synthetic data's place."""
+    forced = {
+        "lr": [0.03, 0.05],
+        "batch_size": [10, 20],
+        "seed": [0, 3],
+        "impl": ["scratch", "concise"],
+        "data": [None, "/runs/d.csv"],
+        "num_examples": [1000, None],
+        "noise_std": [0.01, None],
+        "true_w": [[2.0, -3.4], None],
+        "true_b": [4.2, None],
+    }
+    moved = {"data": ["/runs/d.csv (SHA-256 0123456789ab)", "/runs/d.csv"]}
+    entries = [_entry(from_epoch=0, forced={}), _entry(forced=forced), _entry(forced=moved)]
+    check_entries({"resumes": entries}, FILE, rebuilt=FIX, pairs="values")
+    # a softmax run's strings are values too; its numbers are no strings
+    check_entries({"resumes": [_entry()]}, FILE, rebuilt=FIX, pairs="values")
+    with pytest.raises(UsageError, match="must be an array of two strings "):
+        check_entries({"resumes": [_entry(forced=forced)]}, FILE, rebuilt=FIX)
+
+
+@pytest.mark.parametrize(
+    ("pair", "got"),
+    [(5, "the number 5"), ("0.05", "the string '0.05'"), ([0.03], "an array [0.03]"),
+     ([0.03, 0.05, 0.1], "an array [0.03, 0.05, 0.1]"), (None, "null"),
+     ([True, 0.05], "an array [true, 0.05]"), ([0.03, float("nan")], "an array [0.03, NaN]"),
+     ([{"v": 1}, 0.05], 'an array [{"v": 1}, 0.05]'), ([[2.0, True], None], "an array [[2.0, true], null]"),
+     ({"new": 0.05}, 'an object {"new": 0.05}')],
+    ids=["number", "string", "one", "three", "null", "bool-item", "NaN-item", "object-item",
+         "bool-in-array", "object"],
+)  # fmt: skip
+def test_a_linear_regression_forced_value_that_is_no_pair_of_setting_values_is_refused(
+    pair: Any, got: str
+) -> None:
+    """{"lr": 5} was taken, and copied into the next config.json as it was."""
+    assert _linreg_refusal(_entry(forced={"seed": [0, 3], "lr": pair})) == (
+        f"{FILE}: 'lr' of 'forced' of entry 1 of 1 in 'resumes' must be an array of "
+        f"{_SETTING_PAIRS} (the value before and the value forced, as "
+        f'{{"lr": [0.03, 0.05]}}), got {got}; correct it, or {FIX}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("forced", "got"),
+    [([], "an array []"), ("lr", "the string 'lr'"), (5, "the number 5")],
+    ids=["array", "string", "number"],
+)
+def test_a_linear_regression_forced_that_is_no_object_is_refused_in_its_own_words(
+    forced: Any, got: str
+) -> None:
+    assert _linreg_refusal(_entry(forced=forced)) == (
+        f"{FILE}: 'forced' of entry 1 of 1 in 'resumes' must be an object of the settings that "
+        "resume changed with force=True, each [old, new] as the settings' values (as "
+        f'{{"lr": [0.03, 0.05]}}; {{}} where it forced none), got {got}; correct it, or {FIX}'
+    )
+
+
+def test_a_linear_regression_entry_is_checked_as_a_softmax_ones_but_its_pairs() -> None:
+    """from_epoch and the entry itself have one rule for both tasks."""
+    assert _linreg_refusal(_entry(from_epoch="1")) == (
+        f"{FILE}: 'from_epoch' of entry 1 of 1 in 'resumes' must be {_FROM_EPOCH}, got the "
+        f"string '1'; correct it, or {FIX}"
+    )
+    assert _linreg_refusal(5).startswith(
+        f"{FILE}: entry 1 of 1 in 'resumes' must be an object (one resume's record"
+    )
 
 
 def test_the_values_forced_from_an_epoch_are_those_of_its_entries_only() -> None:

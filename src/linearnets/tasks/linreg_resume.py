@@ -189,6 +189,8 @@ def _resume(
     resumes.append(
         {
             "from_epoch": ckpt.epoch if ckpt is not None else 0,
+            # the settings' own JSON values, as every version wrote them (resume_softmax's are
+            # strings): read_linreg_config checks them as such (resume_entries.check_entries)
             "forced": {k: list(v) for k, v in changed.items()},
             "environment": environment(),
         }

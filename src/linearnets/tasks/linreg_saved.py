@@ -12,6 +12,7 @@ from typing import Any
 from linearnets._text import in_json_words, json_kind, respelled, shown_path
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.linreg_run import TASK
+from linearnets.tasks.resume_entries import check_entries
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections
@@ -23,7 +24,8 @@ __all__ = ["read_linreg_config"]
 
 def read_linreg_config(run_dir: Path) -> dict[str, Any]:
     """Return ``run_dir/config.json``, refusing a folder that holds no linear-regression run, and
-    a file whose sections or records are no run's (a hand edit, another tool's file).
+    a file whose sections or records are no run's (a hand edit, another tool's file): a
+    ``resumes`` entry too (:func:`~linearnets.tasks.resume_entries.check_entries`).
 
     Raises:
         UsageError: naming the folder or the file, what is wrong, and the fix (the resume of the
@@ -86,6 +88,8 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
     # what a resume compares or copies forward (no checkpoint holds a linear-regression run's
     # config.json to rebuild it from)
     check_records(saved, path, rebuilt=put_back, device_kept=False)
+    # each resume's entry, its pairs as linreg_resume writes them (the settings' own values)
+    check_entries(saved, path, rebuilt=put_back, pairs="values")
     return saved
 
 

@@ -1,45 +1,94 @@
-"""A softmax run's record of its resumes in ``config.json``, read back: each entry checked, and
-the values earlier resumes forced (D2L §3.6.6).
+"""A run's record of its resumes in ``config.json``, read back: each entry checked, and the values
+earlier resumes forced (D2L §3.6.6; a linear-regression run's, §3.2.7).
 
 Every resume appends an entry to ``resumes``: ``from_epoch``, the epochs the checkpoint had
 finished when it started (0 for a run started over), and ``forced``, each result setting it
-changed with ``force=True`` (and ``data_sha256``, a data file's new content) as ``[old, new]``,
-both written as strings (``{"lr": ["0.1", "0.5"]}``), beside the environment it ran in. A
-resume reads them back: a value forced by an earlier resume from the same epoch carries on
-without ``force`` (:func:`forced_since`), and :mod:`linearnets.tasks.resume_exactness` tells from
-``from_epoch`` which resumes trained.
+changed with ``force=True`` as ``[old, new]``, beside the environment it ran in. A softmax
+resume writes the pair as strings (``{"lr": ["0.1", "0.5"]}``; ``data_sha256`` too, a data
+file's new content), a linear-regression resume as the settings' own values
+(``{"lr": [0.03, 0.05]}``, ``{"true_w": [[2.0, -3.4], null]}``). A softmax resume reads them
+back: a value forced by an earlier resume from the same epoch carries on without ``force``
+(:func:`forced_since`); :mod:`linearnets.tasks.resume_exactness` tells from ``from_epoch``
+which resumes trained, for both tasks.
 
 A hand edit there to a value no resume writes (``"from_epoch": "1"``, ``2.5``, ``true``, ``-1``;
 ``"forced": []``, ``{"lr": "0.5"}``) was read past: an interrupted forced resume's change was
 then refused as ``config.json`` disagreeing with the checkpoint ("a checkpoint from another
-run?"), and the entry was copied into the next file as it was. :func:`check_entries` refuses
-them, naming the file, the key, the rule and the value in the file's words. Its environment,
-``world_size`` and ``device`` are :func:`~linearnets.training.config_records.check_records`'s.
-Used by :mod:`linearnets.tasks.resume_saved` and :mod:`linearnets.tasks.resume_changes`.
+run?"), and the entry was copied into the next file as it was (a linear-regression resume took
+each silently, ``"forced": {"lr": 5}`` too). :func:`check_entries` refuses them, naming the
+file, the key, the rule and the value in the file's words. Its environment, ``world_size`` and
+``device`` are :func:`~linearnets.training.config_records.check_records`'s.
+Used by :mod:`linearnets.tasks.resume_saved`, :mod:`linearnets.tasks.linreg_saved` and
+:mod:`linearnets.tasks.resume_changes`.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from linearnets._text import json_kind, shown_path
 from linearnets.errors import UsageError
 
 __all__ = ["check_entries", "forced_since"]
 
-# what a resume writes there (linearnets.tasks.resume_files), shown in the rule
-_FORCED_EXAMPLE = '{"lr": ["0.1", "0.5"]}'
+
+class _Pairs(NamedTuple):
+    """How a task's resumes write a forced setting's ``[old, new]``, in every version."""
+
+    holds: Callable[[Any], bool]  # whether one item of the pair is such a value
+    written: str  # the rule's words for the pair: "each [old, new] as ..."
+    pair: str  # and for one pair: "must be an array of ..."
+    example: str  # a whole 'forced' as a resume writes it, shown in the rule
 
 
-def check_entries(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
+def _setting_value(value: Any) -> bool:
+    """Whether ``value`` is one a linear-regression setting is written as: a finite number, a
+    string (impl, a data path), null (synthetic settings a data file decides, no data file) or
+    an array of numbers (true_w)."""
+    if isinstance(value, list):
+        return all(_number(v) for v in value)
+    return value is None or isinstance(value, str) or _number(value)
+
+
+def _number(value: Any) -> bool:
+    """Whether ``value`` is what JSON calls a number (not true/false, NaN nor Infinity)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_PAIRS = {
+    # softmax's (linearnets.tasks.resume_files): str() of each
+    "strings": _Pairs(
+        lambda v: isinstance(v, str), "two strings", "two strings", '{"lr": ["0.1", "0.5"]}'
+    ),
+    # linear regression's (linearnets.tasks.linreg_resume): the settings' JSON values
+    "values": _Pairs(
+        _setting_value,
+        "the settings' values",
+        "two setting values, each a number, a string, null or an array of numbers",
+        '{"lr": [0.03, 0.05]}',
+    ),
+}
+
+
+def check_entries(
+    saved: dict[str, Any],
+    path: Path,
+    *,
+    rebuilt: str,
+    pairs: Literal["strings", "values"] = "strings",
+) -> None:
     """Check each entry of ``saved["resumes"]``, a list (the ``config.json`` at ``path``, as
     :func:`~linearnets.training.config_records.check_records` leaves it): an object whose
     ``from_epoch`` is an integer >= 0 and whose ``forced``, where there (``null``: none forced),
-    is an object whose every value is an array of two strings.
+    is an object whose every value is an array of two values as ``pairs`` says.
 
     Args:
         rebuilt: the fix past correcting a value: how the run gets a sound file back.
+        pairs: how the run's resumes write ``[old, new]``: ``"strings"`` (a softmax run's) or
+            ``"values"``, each the setting's JSON value (a linear-regression run's).
 
     Raises:
         UsageError: naming the file, the entry and key, the rule, the value and the fix.
@@ -54,7 +103,8 @@ def check_entries(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
                 f"record of that resume is lost, the run is not), or {rebuilt}"
             )
         _check_from_epoch(entry, of, path, rebuilt=rebuilt)
-        _check_forced(entry.get("forced"), f"'forced' of {of}", path, rebuilt=rebuilt)
+        name = f"'forced' of {of}"
+        _check_forced(entry.get("forced"), name, path, rebuilt=rebuilt, pairs=_PAIRS[pairs])
 
 
 def _check_from_epoch(entry: dict[str, Any], of: str, path: Path, *, rebuilt: str) -> None:
@@ -77,25 +127,23 @@ def _check_from_epoch(entry: dict[str, Any], of: str, path: Path, *, rebuilt: st
         )
 
 
-def _check_forced(forced: Any, name: str, path: Path, *, rebuilt: str) -> None:
+def _check_forced(forced: Any, name: str, path: Path, *, rebuilt: str, pairs: _Pairs) -> None:
     """Refuse a ``forced`` (named ``name`` in the message) that is no object of settings, each
-    ``[old, new]`` as two strings: one read past dropped the changes that resume forced. Its keys
-    are not checked: a resume records ``data_sha256`` there too, beside the result settings."""
+    ``[old, new]`` as ``pairs`` says: one read past dropped the changes that resume forced. Its
+    keys are not checked: a softmax resume records ``data_sha256`` there too."""
     if forced is None:
         return  # none recorded: nothing forced
     if not isinstance(forced, dict):
         raise UsageError(
             f"{shown_path(path)}: {name} must be an object of the settings that resume changed "
-            f"with force=True, each [old, new] as two strings (as {_FORCED_EXAMPLE}; {{}} where it "
-            f"forced none), got {json_kind(forced)}; correct it, or {rebuilt}"
+            f"with force=True, each [old, new] as {pairs.written} (as {pairs.example}; {{}} where "
+            f"it forced none), got {json_kind(forced)}; correct it, or {rebuilt}"
         )
     for key, pair in forced.items():
-        if not (
-            isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)
-        ):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(map(pairs.holds, pair))):
             raise UsageError(
-                f"{shown_path(path)}: {key!r} of {name} must be an array of two strings (the "
-                f"value before and the value forced, as {_FORCED_EXAMPLE}), got "
+                f"{shown_path(path)}: {key!r} of {name} must be an array of {pairs.pair} (the "
+                f"value before and the value forced, as {pairs.example}), got "
                 f"{json_kind(pair)}; correct it, or {rebuilt}"
             )
 

@@ -25,12 +25,15 @@ def last_ran_on(saved: dict[str, Any], *, epoch: int) -> tuple[Any, Any]:
     A resume trained epochs when the next one (or the checkpoint, of ``epoch`` epochs, after the
     last) starts from a later epoch than it did; one that trained none (stopped before its first
     epoch ended, or only writing a finished run's reports) left the weights as they were.
+    ``saved``'s entries are as :func:`~linearnets.tasks.resume_entries.check_entries` took them
+    (both resumes read ``config.json`` through it: a ``from_epoch`` of ``"1"`` is refused there);
+    one built otherwise, without an integer ``from_epoch``, is taken as one that trained.
     """
     entries = [entry for entry in saved.get("resumes", []) if isinstance(entry, dict)]
     starts = [entry.get("from_epoch") for entry in entries]
     ends = [*starts[1:], epoch][: len(starts)]
 
-    def trained(start: Any, end: Any) -> bool:  # unknown (a hand edit, an older file): it did
+    def trained(start: Any, end: Any) -> bool:  # unknown (not checked): it did
         numbers = all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end))
         return not numbers or end > start
 
