@@ -100,11 +100,16 @@ def _rebuilt(run_dir: Path) -> str:
     deleted, where a resume rebuilds it from the run's checkpoint (as :func:`saved_config` does,
     from one it can load); else a new run in another folder. Deleted there, it left the folder
     nothing to resume ("run_dir must be a run folder holding config.json"), though the message
-    had said a resume rebuilds it."""
+    had said a resume rebuilds it. What the checkpoint does not hold is said lost: it had said
+    only "with the settings the run was trained with", and the rebuilt file had neither the
+    earlier resumes' entries nor a value an interrupted resume forced (as
+    :func:`~linearnets.training.run_config.read_config`'s fix says, "without the record of
+    earlier resumes")."""
     if checkpoint_epoch(run_dir) is not None:
         return (
             f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
-            "settings the run was trained with"
+            "settings the run was trained with, but not the record of earlier resumes, nor a "
+            "value forced since that checkpoint (pass it again)"
         )
     return (
         "start a new run in another folder (out=NEW_DIR): this one has no checkpoint to rebuild "
