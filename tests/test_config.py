@@ -611,6 +611,23 @@ def test_data_paths_are_made_absolute_but_their_links_kept(
     assert config.data_dir == tmp_path / "link" and config.data == tmp_path / "link" / "d.npz"
 
 
+def test_data_paths_are_made_absolute_without_their_dot_dot(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SoftmaxConfig(data_dir="../fm") in tmp/sub held tmp/sub/../fm (Path.absolute() keeps "..")
+    and config.json recorded that; it holds tmp/fm, as a linreg run records its data file. A
+    saved config with a ".." (an older run's) is read back so too."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "fm").mkdir()
+    (tmp_path / "d.npz").write_bytes(b"")
+    monkeypatch.chdir(tmp_path / "sub")
+    config = SoftmaxConfig(data_dir="../fm", data=Path("./../sub/../d.npz"))
+    assert (config.data_dir, config.data) == (tmp_path / "fm", tmp_path / "d.npz")
+    assert config.to_dict()["data_dir"] == str(tmp_path / "fm")
+    saved = {"data_dir": str(tmp_path / "sub" / ".." / "fm"), "data": str(tmp_path / "d.npz")}
+    assert SoftmaxConfig.from_dict(saved).data_dir == tmp_path / "fm"
+
+
 def test_replace_with_a_data_file_drops_the_synthetic_settings_filled_in() -> None:
     """dataclasses.replace passes the book's values filled in when built, which were then taken as
     given: replace(LinregConfig(), data=...) was refused for settings the user never set."""

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, SupportsFloat
 
+from linearnets._paths import absolute_path
 from linearnets.config_checks import (
     MAX_LR,
     MAX_RESIZE,
@@ -258,10 +259,12 @@ class SoftmaxConfig:
             check_batch_bytes(self.batch_size, self.resize)
         for key in ("data_dir", "data", "out"):
             object.__setattr__(self, key, path_setting(key, getattr(self, key)))
-        for key in ("data_dir", "data"):  # absolute: a resume from another folder finds the same
+        # absolute, without "..": a resume from another folder finds the same, and config.json
+        # records it as the file it names
+        for key in ("data_dir", "data"):
             path = getattr(self, key)
             if path is not None:
-                object.__setattr__(self, key, path.absolute())
+                object.__setattr__(self, key, absolute_path(path))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values."""

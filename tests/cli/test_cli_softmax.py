@@ -309,6 +309,66 @@ def test_a_relative_data_dir_in_config_json_is_refused_with_the_folder_it_would_
     assert json.loads((run / "config.json").read_text())["config"]["data_dir"] == root
 
 
+def test_data_given_from_another_folder_is_recorded_without_dot_dot_and_resumed_from_anywhere(
+    npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """linearnets softmax --data ../d.npz, in tmp/sub, recorded tmp/sub/../d.npz in config.json
+    and results.json and printed it in its data line: it is tmp/d.npz, as linreg records its
+    file. A resume from another folder finds it; an older run's record with ".." resumes too, and
+    is written back without it."""
+    run = tmp_path / "run"
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "elsewhere" / "deeper").mkdir(parents=True)
+    settings = ["--plot", "none", "--device", "cpu", "--threads", "1", "--json"]
+    monkeypatch.chdir(tmp_path / "sub")
+    assert main(["softmax", "--data", "../d.npz", "--epochs", "1", "--out", str(run), *settings]) == 0  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    source = f"{npz} (100 examples, 6 features, 3 classes, 50 test examples)"
+    assert lines[-5] == f"data: {source}" and json.loads(lines[-1])["data_source"] == source
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["config"]["data"], saved["data_source"]) == (str(npz), source)
+    assert json.loads((run / "results.json").read_text())["data_source"] == source
+    monkeypatch.chdir(tmp_path / "elsewhere" / "deeper")
+    assert main(["softmax", "--resume", "../../run", "--epochs", "2"]) == 0
+    assert json.loads((run / "config.json").read_text())["config"]["data"] == str(npz)
+    # an older run's record: tmp/sub/../d.npz, the same file
+    saved = json.loads((run / "config.json").read_text())
+    saved["config"]["data"] = str(tmp_path / "sub" / ".." / "d.npz")
+    (run / "config.json").write_text(json.dumps(saved))
+    capsys.readouterr()
+    assert main(["softmax", "--resume", "../../run", "--epochs", "3"]) == 0
+    assert "warning" not in capsys.readouterr().err.lower()  # no setting changed: none forced
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["config"]["data"], saved["resumes"][-1]["forced"]) == (str(npz), {})
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/datasets/fashion-mnist").is_dir(),
+    reason="needs the real Fashion-MNIST (Debian package)",
+)
+def test_a_data_dir_given_from_another_folder_is_recorded_without_dot_dot_its_link_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--data-dir ../fm, in tmp/sub, recorded tmp/sub/../fm; fm, a link to the real folder, is
+    kept as named. The run resumed from another folder reads the same files."""
+    fm, run = tmp_path / "fm", tmp_path / "run"
+    fm.symlink_to("/usr/share/datasets/fashion-mnist")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    common = ["--plot", "none", "--device", "cpu", "--batch-size", "1024"]
+    monkeypatch.chdir(tmp_path / "sub")
+    assert main(["softmax", "--data-dir", "../fm", "--epochs", "1", "--out", str(run), *common]) == 0  # fmt: skip
+    assert capsys.readouterr().out.splitlines()[-4] == f"data: --data-dir {fm}"
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["config"]["data_dir"], saved["data_source"]) == (str(fm), f"--data-dir {fm}")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert main(["softmax", "--resume", "../run", "--epochs", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["data_source"] == f"--data-dir {fm}"
+    # given to a resume with "..", it is written so too: the same folder, no change
+    assert main(["softmax", "--resume", "../run", "--epochs", "3", "--data-dir", "../sub/../fm"]) == 0  # fmt: skip
+    assert json.loads((run / "config.json").read_text())["config"]["data_dir"] == str(fm)
+
+
 def test_a_misspelt_top_level_section_is_refused_naming_it_and_notes_are_kept(
     npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

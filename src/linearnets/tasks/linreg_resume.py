@@ -13,6 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from linearnets._paths import absolute_path
 from linearnets._signals import held_signals
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig
@@ -29,7 +30,6 @@ from linearnets.tasks.linreg_run import (
     write_run_config,
 )
 from linearnets.tasks.linreg_saved import read_linreg_config
-from linearnets.tasks.linreg_train import data_path
 from linearnets.tasks.resume_changes import check_recorded_data, warn_not_bit_exact
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
@@ -218,7 +218,7 @@ def _replaced(
 ) -> LinregConfig:
     """Return ``base`` with ``changes``: the synthetic settings dropped for a new ``data`` file,
     a ``data`` path made absolute as a run records it
-    (:func:`~linearnets.tasks.linreg_train.data_path`); an unknown or bad setting refused naming
+    (:func:`~linearnets._paths.absolute_path`); an unknown or bad setting refused naming
     it."""
     names = {f.name for f in fields(LinregConfig)} - {"_defaulted"}
     unknown = sorted(set(changes) - names)
@@ -233,7 +233,7 @@ def _replaced(
     if changes.get("data") is not None and base.data is None:
         values.update({k: changes.get(k) for k in _SYNTHETIC})  # the file decides them
     if isinstance(values.get("data"), (str, os.PathLike)):  # another value: the config names it
-        values["data"] = data_path(Path(values["data"]))
+        values["data"] = absolute_path(Path(values["data"]))
     try:
         check_known_settings(LinregConfig, changes)  # the words of resume_softmax's refusal
         return LinregConfig(**values)

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from linearnets import _fs
+from linearnets._paths import absolute_path
 from linearnets._signals import held_signals, sigterm_as_keyboard_interrupt
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig
@@ -27,7 +28,6 @@ from linearnets.errors import CheckpointError, DivergenceError, UsageError
 from linearnets.seeding import pin_threads
 from linearnets.tasks.linreg import LinregResult, LinregSetup, prepare_linreg, train_linreg
 from linearnets.tasks.linreg_stops import diverged, name_resume, stop_named
-from linearnets.tasks.linreg_train import data_path
 from linearnets.tasks.stopping import complete_when_returned, interrupted_when_complete
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.checkpoint import (
@@ -114,7 +114,7 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         # whole: a signal during the write stops the run once config.json is there, to be removed
         with held_signals(raise_after=True):
             if config.data is not None:  # a resume from another folder finds the same file
-                config = replace(config, data=data_path(config.data))
+                config = replace(config, data=absolute_path(config.data))
             write_run_config(run_dir, config, resumes=[], started=environment())
         with complete_when_returned() as done:
             done.append(train_in_folder(run_dir, config, callbacks=callbacks, ckpt=None))

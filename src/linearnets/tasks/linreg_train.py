@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from linearnets._paths import absolute_path
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig
 from linearnets.errors import DivergenceError
@@ -20,7 +19,7 @@ from linearnets.training.loop import History, fit
 if TYPE_CHECKING:
     from linearnets.tasks.linreg import LinregSetup
 
-__all__ = ["data_path", "train_linreg"]
+__all__ = ["train_linreg"]
 
 
 def train_linreg(
@@ -72,33 +71,13 @@ def train_linreg(
     )
 
 
-def data_path(path: Path) -> Path:
-    """Return the ``data`` file ``path`` as a run records it: absolute, its ``.`` and ``..``
-    parts gone (``--data ../d.csv`` in ``/tmp/x`` as ``/tmp/d.csv``, not ``/tmp/x/../d.csv``),
-    its symlinks kept, not resolved (``os.path.abspath``'s way, as a softmax run's paths keep
-    them).
-
-    Where dropping a ``..`` would name another file (``link/../d.csv``, ``link`` a symlink to a
-    folder elsewhere: the ``..`` is the target's parent), or the file cannot be found to tell,
-    the path is made absolute only: the run must read, and record, the file it was given.
-    """
-    absolute = path.absolute()
-    normal = Path(os.path.abspath(path))
-    if normal == absolute:
-        return normal
-    try:
-        return normal if os.path.samefile(normal, absolute) else absolute
-    except OSError:  # either missing: reading the data names the file
-        return absolute
-
-
 def _data_source(config: LinregConfig, features: torch.Tensor) -> str:
     """Return where the features (n, d) came from: the ``data`` file, its examples and features
     (as ``linearnets softmax`` names its file), or ``"synthetic"``."""
     if config.data is None:
         return "synthetic"
     num_examples, num_features = features.shape
-    path = shown_path(data_path(Path(config.data)))
+    path = shown_path(absolute_path(config.data))
     return (
         f"{path} ({num_examples} example{'s' * (num_examples != 1)}, "
         f"{num_features} feature{'s' * (num_features != 1)})"
