@@ -439,6 +439,26 @@ def test_data_given_from_another_folder_is_recorded_and_named_without_dot_dot(
     assert capsys.readouterr().out.splitlines()[1] == f"data: {path} (20 examples, 2 features)"
 
 
+def test_the_run_folder_is_recorded_absolute_and_printed_as_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """linearnets linreg --out ../run, in tmp/sub, recorded "out": "../run" in config.json and
+    results.json, and "run_dir": "../run" there and in the --json object: read from elsewhere,
+    another folder. They hold tmp/run; the "run folder:" line names it as given, for the shell
+    the command was typed in. A resume from another folder records it so too."""
+    run, absolute = tmp_path / "run", str(tmp_path / "run")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    for epochs, args in ((1, ["--out", "../run"]), (2, ["--resume", "../run"])):
+        lines, printed = _run_json(capsys, *args, "--epochs", str(epochs))
+        assert lines[-2] == "run folder: ../run" and printed["epochs"] == epochs
+        assert (printed["run_dir"], printed["config"]["out"]) == (absolute, absolute)
+        assert json.loads((run / "results.json").read_text()) == printed
+        assert json.loads((run / "config.json").read_text())["config"]["out"] == absolute
+        monkeypatch.chdir(tmp_path / "elsewhere")
+
+
 @pytest.mark.parametrize(
     ("out", "said"),
     [
@@ -488,7 +508,7 @@ def test_a_folder_named_tilde_user_of_no_user_is_kept_and_resumed_there(
     (tmp_path / head).mkdir()
     run = f"{head}/run"
     _, first = _run_json(capsys, "--out", run, "--epochs", "1", "--num-examples", "20")
-    assert first["run_dir"] == run
+    assert first["run_dir"] == str(tmp_path / run)  # the folder here, recorded absolute
     assert sorted(p.name for p in (tmp_path / head / "run").iterdir()) == [
         ".lock",
         "checkpoint.pt",

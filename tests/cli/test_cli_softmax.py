@@ -342,6 +342,40 @@ def test_data_given_from_another_folder_is_recorded_without_dot_dot_and_resumed_
     assert (saved["config"]["data"], saved["resumes"][-1]["forced"]) == (str(npz), {})
 
 
+def test_the_run_folder_is_recorded_absolute_and_printed_as_given(
+    npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out ../run, in tmp/sub, was recorded as "../run": config.json's out and results.json's
+    run_dir (the --json object) named another folder once read from elsewhere. They hold tmp/run;
+    the "run folder:" line, for the shell the command was typed in, names it as given. The default
+    folder, recorded as null, is recorded so too; an older run's relative out is resumed."""
+    run, absolute = tmp_path / "run", str(tmp_path / "run")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    settings = ["--data", str(npz), "--plot", "none", "--device", "cpu", "--threads", "1", "--json"]
+    monkeypatch.chdir(tmp_path / "sub")
+    assert main(["softmax", *settings, "--epochs", "1", "--out", "../run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2] == "run folder: ../run" and json.loads(lines[-1])["run_dir"] == absolute
+    assert json.loads((run / "config.json").read_text())["config"]["out"] == absolute
+    assert json.loads((run / "results.json").read_text())["run_dir"] == absolute
+    # an older run's record, relative: nothing reads it back, the resume writes the folder anew
+    saved = json.loads((run / "config.json").read_text())
+    saved["config"]["out"] = "../run"
+    (run / "config.json").write_text(json.dumps(saved))
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert main(["softmax", "--resume", "../run", "--epochs", "2", "--json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2] == "run folder: ../run" and json.loads(lines[-1])["run_dir"] == absolute
+    assert json.loads((run / "config.json").read_text())["config"]["out"] == absolute
+    assert json.loads((run / "results.json").read_text())["run_dir"] == absolute
+    # the default folder, runs/softmax-IMPL-TIME here
+    assert main(["softmax", *settings, "--epochs", "1"]) == 0
+    (default,) = (tmp_path / "elsewhere" / "runs").iterdir()
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["run_dir"] == str(default)
+    assert json.loads((default / "config.json").read_text())["config"]["out"] == str(default)
+
+
 @pytest.mark.skipif(
     not Path("/usr/share/datasets/fashion-mnist").is_dir(),
     reason="needs the real Fashion-MNIST (Debian package)",

@@ -91,6 +91,35 @@ def test_config_json_names_the_data_file_and_the_folder_absolute(
     assert len(resume_linreg(tmp_path / "run", epochs=2).history.epochs) == 2
 
 
+def test_the_run_folder_is_recorded_absolute_and_the_result_names_it_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """out="../run", in tmp/sub, was recorded as "../run" in config.json and results.json (the
+    config's out, and run_dir): read from another folder it names another. Both hold tmp/run; the
+    result's run_dir is the folder as given, as the caller passed it. A resume from elsewhere
+    writes it so too, and an older run's relative out does not stop it."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    result = run_linreg(LinregConfig(epochs=1, num_examples=20, out="./../sub/../run"))
+    assert result.run_dir == Path("../sub/../run")  # as given (pathlib drops "./")
+    run, absolute = tmp_path / "run", str(tmp_path / "run")
+    assert json.loads((run / "config.json").read_text())["config"]["out"] == absolute
+    saved = json.loads((run / "results.json").read_text())
+    assert (saved["run_dir"], saved["config"]["out"]) == (absolute, absolute)
+    assert result.summary() == saved
+    # an older run's record, relative: nothing reads it back, the resume writes the folder anew
+    config = json.loads((run / "config.json").read_text())
+    config["config"]["out"] = "../run"
+    (run / "config.json").write_text(json.dumps(config))
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    resumed = resume_linreg("../run", epochs=2)
+    assert resumed.run_dir == Path("../run") and len(resumed.history.epochs) == 2
+    assert json.loads((run / "config.json").read_text())["config"]["out"] == absolute
+    saved = json.loads((run / "results.json").read_text())
+    assert (saved["run_dir"], saved["config"]["out"]) == (absolute, absolute)
+
+
 @pytest.mark.parametrize("given", ["../d.npz", "./../sub/../d.npz"])
 def test_config_json_names_the_data_file_without_dot_dot_as_given_from_another_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str

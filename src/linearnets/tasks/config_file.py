@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linearnets._paths import absolute_path
 from linearnets.training.runs import CONFIG_FILE, environment, write_json_atomic
 
 if TYPE_CHECKING:
@@ -21,7 +22,8 @@ def write_run_config(
     started: dict[str, Any] | None = None,
     notes: dict[str, Any] | None = None,
 ) -> None:
-    """Write ``config.json``: the effective config, seed, threads, versions, data source, resumes.
+    """Write ``config.json``: the effective config (``out`` the run folder, absolute), seed,
+    threads, versions, data source, resumes.
 
     ``started``: the environment the run started in (a resume keeps it; its own is in ``resumes``).
     A resume (``started`` given) also keeps the ``device`` and ``world_size`` the run started with at
@@ -38,7 +40,9 @@ def write_run_config(
         run_dir / CONFIG_FILE,
         {
             **(notes or {}),
-            "config": exp.config.to_dict(),
+            # out: the folder the run is in, absolute (a relative one would name another folder
+            # once read from elsewhere), also where the default runs/softmax-IMPL-TIME was made
+            "config": {**exp.config.to_dict(), "out": str(absolute_path(run_dir))},
             "environment": started if started is not None else environment(),
             "data_source": exp.data_source,
             **first,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from linearnets._paths import absolute_path
 from linearnets.config import LinregConfig
 from linearnets.training.loop import History
 
@@ -74,7 +75,12 @@ class LinregResult:
 
     def summary(self) -> dict[str, Any]:
         """Return the result as a JSON-ready dict: what ``--json`` prints and ``results.json``
-        holds, alike (the effective ``config`` in it: a run kept no folder records it nowhere else)."""
+        holds, alike (the effective ``config`` in it: a run kept no folder records it nowhere else).
+        The run folder, ``run_dir`` and the config's ``out``, is absolute
+        (:func:`~linearnets._paths.absolute_path`): the file is read from anywhere."""
+        config = self.config.to_dict() if self.config is not None else None
+        if config is not None and config["out"] is not None:
+            config["out"] = str(absolute_path(config["out"]))
         return {
             "impl": self.impl,
             "epochs": self.epochs,
@@ -90,6 +96,6 @@ class LinregResult:
             "b_error_closed_form": self.b_error_closed,
             "loss": self.loss,
             "history": [m.as_dict() for m in self.history.epochs],
-            **({"config": self.config.to_dict()} if self.config is not None else {}),
-            **({"run_dir": str(self.run_dir)} if self.run_dir is not None else {}),
+            **({"config": config} if config is not None else {}),
+            **({"run_dir": str(absolute_path(self.run_dir))} if self.run_dir is not None else {}),
         }

@@ -281,7 +281,7 @@ def write_run_config(
     resume found beside them (the user's: :func:`~linearnets.training.config_sections.notes_of`)."""
     record = {
         "task": TASK,
-        "config": {**config.to_dict(), "out": str(run_dir)},
+        "config": {**config.to_dict(), "out": str(absolute_path(run_dir))},
         "environment": started if started is not None else environment(),
         "data_source": str(config.data) if config.data is not None else "synthetic",
         "data_sha256": data_sha256(config.data) if config.data is not None else None,

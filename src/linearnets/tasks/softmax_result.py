@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linearnets._paths import absolute_path
 from linearnets.config import SoftmaxConfig
 from linearnets.training.loop import History
 
@@ -41,7 +42,9 @@ class SoftmaxResult:
     classes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        """Return the result as a JSON-ready dict."""
+        """Return the result as a JSON-ready dict: what ``--json`` prints and ``results.json``
+        holds, its ``run_dir`` absolute (:func:`~linearnets._paths.absolute_path`): the file is read
+        from anywhere."""
         last = self.history.last
         return {
             "impl": self.config.impl,
@@ -50,7 +53,7 @@ class SoftmaxResult:
             "train_acc": last.train_acc,
             "test_acc": last.test_acc,
             "seconds_per_epoch": self.seconds_per_epoch,
-            "run_dir": str(self.run_dir),
+            "run_dir": str(absolute_path(self.run_dir)),
             "data_source": self.data_source,
             "per_class_acc": dict(zip(self.classes, self.per_class_acc, strict=False)),
         }
