@@ -225,6 +225,39 @@ def test_a_run_dir_that_is_no_folder_is_named(
         )
 
 
+def test_a_run_dir_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """repr named it '.../a\\nb', Python's escape, which the shell reads as a backslash and an n:
+    named as shown_path names it ($'...'), on one line, where missing, a file or not writable."""
+    import os
+
+    import linearnets.cli.predict as predict_cli
+
+    run = tmp_path / "a\nb"
+    said = f"$'{tmp_path}/a\\nb'"
+    for what in ("does not exist", "is not a folder"):
+        assert main(["predict", str(run)]) == 2
+        assert capsys.readouterr().err == (
+            f"linearnets predict: error: RUN_DIR must be a run folder, got {said}, which {what}; "
+            "pass the folder a 'linearnets softmax' run wrote\n"
+        )
+        run.write_text("x")
+    run.unlink()
+    _write_model(run)
+    real_access = os.access
+    monkeypatch.setattr(
+        predict_cli.os, "access", lambda p, m: False if Path(p) == run else real_access(p, m)
+    )
+    assert main(["predict", str(run), "-n", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"linearnets predict: error: RUN_DIR must be a folder you can write to for the figure "
+        f"predict-3.png when no --out is given, got {said}, which "
+    )
+    assert err.count("\n") == 1 and err.endswith(", e.g. --out predict-3.png\n")
+
+
 @pytest.mark.parametrize("folder", ["lr=0.5", "seed=3", "device=GPU", "runs/out=DIR"])
 def test_a_run_dir_named_like_a_setting_is_shown_as_given(
     folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -619,6 +652,38 @@ def test_the_runs_data_folder_passed_over_is_named_where_the_search_finds_nothin
     assert "; then " in err and not (run / "predict-2.png").exists()
 
 
+def test_the_runs_data_folder_passed_over_is_named_as_the_shell_takes_it(
+    env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A data_dir named with a line break was named by repr ('.../my\\ndata'), which the shell
+    reads as a backslash and an n: as shown_path names it, the error on one line."""
+    import json
+
+    from linearnets.data import files
+
+    folder = tmp_path / "my\ndata"
+    folder.mkdir()
+    run = tmp_path / "run"
+    _write_model(run)
+    (run / "config.json").write_text(
+        json.dumps({"config": {"data": None, "data_dir": str(folder)}})
+    )
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["predict", str(run), "-n", "2"]) != 0
+    err = capsys.readouterr().err
+    assert (
+        "were not found (searched "
+        f"$'{tmp_path}/my\\ndata', the run's data_dir in config.json, first: it lacks "
+        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; then " in err
+    ), err
+    assert err.count("\n") == 1
+
+
 def _test_files_only(folder: Path) -> Path:
     """Copy the Debian package's two test files, alone, into ``folder``; return it."""
     import shutil
@@ -943,6 +1008,25 @@ def test_weights_gone_while_wrong_found_none_is_refused_and_removes_no_file(
         f"linearnets predict {run} -n 6 --wrong"
     )
     assert out.read_bytes() == b"png"
+
+
+def test_weights_gone_from_a_run_dir_named_with_a_line_break_name_it_as_the_shell_takes_it(
+    tmp_path: Path,
+) -> None:
+    """repr named it '.../a\\nb' beside the command to run again, which names it $'.../a\\nb'."""
+    from linearnets.cli._predict_inputs import check_weights_kept
+    from linearnets.errors import UsageError
+
+    run = tmp_path / "a\nb"
+    run.mkdir()
+    with pytest.raises(UsageError) as info:
+        check_weights_kept(run, (1, 2, 3, 4), run / "predict-6.png", n=6)
+    assert str(info.value) == (
+        f"RUN_DIR must keep its trained weights model.pt while predict draws them, got "
+        f"$'{tmp_path}/a\\nb', whose model.pt a resume removed meanwhile: predict-6.png would "
+        "show the weights before, and was removed; once the run ends, draw it again with: "
+        f"linearnets predict $'{tmp_path}/a\\nb' -n 6"
+    )
 
 
 def test_a_figure_named_with_a_line_break_is_named_on_one_line(

@@ -797,3 +797,26 @@ def test_a_run_folder_the_user_may_not_open_is_named_with_its_fix_not_a_bare_ose
     assert main(["predict", str(run), "-n", "2", "--out", str(out)]) == 2
     assert capsys.readouterr().err == f"linearnets predict: error: RUN_DIR {got}\n"
     assert not out.exists()
+
+
+def test_a_run_folder_named_with_a_line_break_is_named_as_the_shell_takes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """repr named it '/tmp/.../a\\nb', Python's escape, which the shell reads as a backslash and
+    an n (beside the chmod fix's $'...' in the same message): named as shown_path names it."""
+    run = tmp_path / "a\nb"
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must be a run folder, got $'{tmp_path}/a\\nb', which does not exist; pass the "
+        "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+    )
+    _model(run)
+    _denied(monkeypatch, run / "model.pt", Path, "stat")
+    out = tmp_path / "p.png"
+    assert main(["predict", str(run), "-n", "2", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets predict: error: RUN_DIR must be a folder you can open, got "
+        f"$'{tmp_path}/a\\nb', whose model.pt cannot be reached (Permission denied); make the "
+        f"folder readable (chmod u+rx $'{tmp_path}/a\\nb') and try again\n"
+    )

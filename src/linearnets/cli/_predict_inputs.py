@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets.errors import CheckpointError, UsageError
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def check_weights_kept(
     by = f"linearnets process {holder}" if holder is not None else "a resume"
     raise UsageError(
         f"RUN_DIR must keep its trained weights {WEIGHTS_FILE} while predict draws them, got "
-        f"{str(run_dir)!r}, whose {WEIGHTS_FILE} {by} {now} meanwhile: {what}; once the run "
+        f"{quoted_path(run_dir)}, whose {WEIGHTS_FILE} {by} {now} meanwhile: {what}; once the run "
         f"ends, {again} with: linearnets predict {shell_word(run_dir)} -n {n}"
         f"{' --wrong' if wrong else ''}"
     )
@@ -182,7 +182,7 @@ def read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:
             raise
         # the run's folder was searched first: say so, and why it was passed over
         first = (
-            f"{trained_on!r}, the run's data_dir in config.json, first: "
+            f"{quoted_path(trained_on)}, the run's data_dir in config.json, first: "
             f"{_why(Path(trained_on).expanduser(), passed_over)}; then "
         )
         raise type(err)(str(err).replace(searched, searched + first, 1)) from None

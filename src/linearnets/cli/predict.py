@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets.cli._options import (
     add_data_dir_option,
     add_lang_option,
@@ -111,7 +111,7 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     if not run_dir.is_dir():
         # quoted, as given: a folder named "lr=0.5" is no setting (read as --lr 0.5 unquoted)
         raise UsageError(
-            f"RUN_DIR must be a run folder, got {str(run_dir)!r}, which "
+            f"RUN_DIR must be a run folder, got {quoted_path(run_dir)}, which "
             f"{'is not a folder' if run_dir.exists() else 'does not exist'}; pass the folder a "
             "'linearnets softmax' run wrote"
         )
@@ -143,7 +143,7 @@ def _check_writable(run_dir: Path, name: str) -> None:
         read_only = False
     raise UsageError(
         f"RUN_DIR must be a folder you can write to for the figure {name} when no --out is given, "
-        f"got {str(run_dir)!r}, which "
+        f"got {quoted_path(run_dir)}, which "
         f"{'is on a read-only file system' if read_only else 'is not writable'}; pass --out to "
         f"write the figure elsewhere, e.g. --out {name}"
     )

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from linearnets._shell import shell_word
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets.data.labels import TEXT_LABELS
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.inference import expect_pixels
@@ -88,8 +88,8 @@ def load_trained(
         )
     if not run_dir.is_dir():  # a misspelt folder: "without model.pt" sent to look for a file
         raise UsageError(
-            f"run_dir must be a run folder, got {str(run_dir)!r}, which does not exist; pass the "
-            "folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
+            f"run_dir must be a run folder, got {quoted_path(run_dir)}, which does not exist; "
+            "pass the folder a 'linearnets softmax' run wrote (it printed 'run folder: ...')"
         )
     path = run_dir / WEIGHTS_FILE
     _check_searchable(run_dir, path)
@@ -128,9 +128,9 @@ def _check_searchable(run_dir: Path, path: Path) -> None:
         path.stat()
     except PermissionError as exc:
         raise UsageError(
-            f"run_dir must be a folder you can open, got {str(run_dir)!r}, whose {WEIGHTS_FILE} "
-            f"cannot be reached ({exc.strerror}); make the folder readable (chmod u+rx "
-            f"{shell_word(run_dir)}) and try again"
+            f"run_dir must be a folder you can open, got {quoted_path(run_dir)}, whose "
+            f"{WEIGHTS_FILE} cannot be reached ({exc.strerror}); make the folder readable (chmod "
+            f"u+rx {shell_word(run_dir)}) and try again"
         ) from None
     except OSError:  # missing, or a link to nowhere: named below
         return
