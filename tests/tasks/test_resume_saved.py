@@ -251,7 +251,9 @@ def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
 @pytest.mark.parametrize(
     ("value", "got"),
     [(0, "the number 0"), (-2, "the number -2"), (1.5, "the number 1.5"), ("2", "the string '2'"),
-     (True, "true"), (float("nan"), "NaN"), (float("-inf"), "-Infinity"), ([], "an array []")],
+     (True, "true"), (float("nan"), "NaN"), ([], "an array []"),
+     # as a -1e400 in the file reads: said as what it reads as, and why
+     (float("-inf"), "-Infinity (a number past a float's range reads as -Infinity)")],
 )  # fmt: skip
 @pytest.mark.parametrize("where", ["start", "resume"])
 def test_a_world_size_that_counts_no_processes_is_refused_naming_it(

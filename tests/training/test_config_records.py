@@ -123,6 +123,41 @@ def test_a_hand_edited_record_is_refused_naming_the_file_key_rule_and_value(
 
 
 @pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            '"world_size": 1e400',
+            "'world_size' must be an integer >= 1 (the processes the run ran in), got Infinity (a "
+            "number past a float's range reads as Infinity); correct it (1 where it ran without "
+            "torchrun)",
+        ),
+        (
+            '"environment": {"num_threads": -1e400}',
+            "'num_threads' of 'environment' must be an integer >= 1 (the threads the run trained "
+            "with, which a resume compares with its own), got -Infinity (a number past a float's "
+            "range reads as -Infinity); correct it",
+        ),
+        (  # Python's json reads it as 0.0, said as such: the rule is the fix either way
+            '"world_size": 1e-400',
+            "'world_size' must be an integer >= 1 (the processes the run ran in), got the number "
+            "0.0; correct it (1 where it ran without torchrun)",
+        ),
+    ],
+    ids=["world_size-1e400", "threads--1e400", "world_size-1e-400"],
+)
+def test_a_record_past_a_floats_range_is_refused_saying_what_it_reads_as(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    """Python's json reads 1e400 as inf: it was said as "got Infinity" alone, a word the file did
+    not hold."""
+    path = tmp_path / "config.json"
+    saved = json.loads(f'{{"config": {{}}, {text}}}')
+    with pytest.raises(UsageError) as info:
+        check_records(saved, path, rebuilt=FIX)
+    assert str(info.value) == f"{path}: {said}, or {FIX}"
+
+
+@pytest.mark.parametrize(
     ("key", "value", "said"),
     [
         ("device", 5, "'device' of entry 1 of 1 in 'resumes' must be a string"),

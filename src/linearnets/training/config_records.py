@@ -18,6 +18,7 @@ loads). Used by the readers of :mod:`linearnets.tasks.resume_settings` (softmax)
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,7 +64,7 @@ def check_records(
         raise UsageError(
             f"{shown_path(path)}: 'data_sha256' must be a string of 64 lower-case hex digits (the "
             "SHA-256 of the run's data file, which a resume checks the file against) or null, got "
-            f"{json_kind(sha)}; correct it, or set it to null (none recorded: a resume cannot then "
+            f"{_in_file(sha)}; correct it, or set it to null (none recorded: a resume cannot then "
             f"tell that the data file's content changed), or {rebuilt}"
         )
     for record, of in _records(saved):
@@ -72,9 +73,19 @@ def check_records(
         if device_kept and device is not None and not isinstance(device, str):
             raise UsageError(
                 f"{shown_path(path)}: 'device'{of} must be a string (the device the run trained "
-                f"on, as 'cpu' or 'cuda:0'), got {json_kind(device)}; correct it, or {rebuilt}"
+                f"on, as 'cpu' or 'cuda:0'), got {_in_file(device)}; correct it, or {rebuilt}"
             )
         _check_environment(record.get("environment"), of, path, rebuilt=rebuilt)
+
+
+def _in_file(value: Any) -> str:
+    """Return what ``value``, read from the file, is there (:func:`~linearnets._text.json_kind`),
+    and for ``Infinity`` or ``-Infinity`` that a number past a float's range reads as it: a
+    ``1e400`` was said as "got Infinity" alone, a word the file did not hold."""
+    said = json_kind(value)
+    if isinstance(value, float) and math.isinf(value):
+        said += f" (a number past a float's range reads as {said})"
+    return said
 
 
 def _check_resumes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
@@ -85,7 +96,7 @@ def _check_resumes(saved: dict[str, Any], path: Path, *, rebuilt: str) -> None:
     elif not isinstance(resumes, list):
         raise UsageError(
             f"{shown_path(path)}: 'resumes' must be an array of the run's resumes, got "
-            f"{json_kind(resumes)}; set it to [] (the record of earlier resumes is lost, the run "
+            f"{_in_file(resumes)}; set it to [] (the record of earlier resumes is lost, the run "
             f"is not), or {rebuilt}"
         )
 
@@ -107,7 +118,7 @@ def _check_world_size(count: Any, name: str, path: Path, *, rebuilt: str) -> Non
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise UsageError(
             f"{shown_path(path)}: {name} must be an integer >= 1 (the processes the run ran "
-            f"in), got {json_kind(count)}; correct it (1 where it ran without torchrun), or "
+            f"in), got {_in_file(count)}; correct it (1 where it ran without torchrun), or "
             f"{rebuilt}"
         )
 
@@ -122,7 +133,7 @@ def _check_environment(environment: Any, of: str, path: Path, *, rebuilt: str) -
     if not isinstance(environment, dict):
         raise UsageError(
             f"{shown_path(path)}: {name} must be an object (the versions and machine the run ran "
-            f"on), got {json_kind(environment)}; correct it, or {rebuilt}"
+            f"on), got {_in_file(environment)}; correct it, or {rebuilt}"
         )
     threads = environment.get("num_threads")
     if threads is not None and (
@@ -131,7 +142,7 @@ def _check_environment(environment: Any, of: str, path: Path, *, rebuilt: str) -
         raise UsageError(
             f"{shown_path(path)}: 'num_threads' of {name} must be an integer >= 1 (the threads "
             f"the run trained with, which a resume compares with its own), got "
-            f"{json_kind(threads)}; correct it, or {rebuilt}"
+            f"{_in_file(threads)}; correct it, or {rebuilt}"
         )
     for key, what in [*_STRINGS.items(), ("cuda", "the CUDA version the run ran with")]:
         value = environment.get(key)
@@ -140,5 +151,5 @@ def _check_environment(environment: Any, of: str, path: Path, *, rebuilt: str) -
             what += "; null without CUDA" if key == "cuda" else ""
             raise UsageError(
                 f"{shown_path(path)}: {key!r} of {name} must be {rule} ({what}), got "
-                f"{json_kind(value)}; correct it, or {rebuilt}"
+                f"{_in_file(value)}; correct it, or {rebuilt}"
             )
