@@ -271,3 +271,27 @@ def test_a_device_edited_to_an_array_is_refused_not_copied_forward(tmp_path: Pat
     path.write_text(json.dumps(saved))
     ln.resume_softmax(run, epochs=2)
     assert json.loads(path.read_text())["device"] == "cpu"
+
+
+def test_the_module_doc_names_the_functions_that_call_check_records() -> None:
+    """It named resume_settings and linreg_resume, which no longer call it once the readers of
+    config.json were split out of them (resume_saved, linreg_saved)."""
+    import ast
+
+    import linearnets
+    from linearnets.training import config_records
+
+    doc = " ".join((config_records.__doc__ or "").split())
+    src = Path(linearnets.__file__).parent
+    callers = []
+    for file in sorted(src.rglob("*.py")):
+        if file.name == "config_records.py":
+            continue
+        module = "linearnets." + ".".join(file.relative_to(src).with_suffix("").parts)
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and any(
+                isinstance(call, ast.Call) and getattr(call.func, "id", None) == "check_records"
+                for call in ast.walk(node)
+            ):
+                callers.append(f":func:`{module}.{node.name}`")
+    assert callers and all(caller in doc for caller in callers), (callers, doc)

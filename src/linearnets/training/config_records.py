@@ -12,8 +12,9 @@ taken silently: a ``data_sha256`` of ``[]`` turned off the check of the data fil
 refuses them, naming the file, the key, the rule and the value in the file's words.
 
 ``data_source`` is not checked: a resume reads nothing of it and writes its own (the data it
-loads). Used by the readers of :mod:`linearnets.tasks.resume_settings` (softmax) and
-:mod:`linearnets.tasks.linreg_resume`.
+loads). Called by the readers of a run's ``config.json`` for its resume:
+:func:`linearnets.tasks.resume_saved.saved_config` (softmax) and
+:func:`linearnets.tasks.linreg_saved.read_linreg_config` (linear regression).
 """
 
 from __future__ import annotations
