@@ -65,6 +65,35 @@ def test_a_task_respelled_by_hand_is_named_with_its_fix_not_taken_for_a_softmax_
     assert read_linreg_config(out) == saved
 
 
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "it nests arrays or objects deeper than Python's json reads"),
+        (b"1" + b"0" * 5000, "it holds a number of more than the 4300 digits Python reads"),
+    ],
+    ids=["nested-past-json", "long-number"],
+)
+def test_a_config_json_past_what_json_reads_is_refused_as_unreadable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: bytes, why: str
+) -> None:
+    """An "lr" nested 5,000 arrays deep ended the resume with "unexpected RecursionError"; 1 and
+    5,000 zeros, "cannot be read (ValueError: Exceeds the limit (4300 digits) ...; use
+    sys.set_int_max_str_digits() ...)", the interpreter's fix. Both are refused as read_config
+    refuses them, with the file's fix."""
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--num-examples", "200", "--out", str(out)]) == 0
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    saved["config"]["lr"] = "LR"
+    path.write_bytes(json.dumps(saved).encode().replace(b'"LR"', value))
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: {path} is not a readable JSON config ({why}); put the run's "
+        "config.json back, or start a new run\n"
+    )
+
+
 def _forced_resume(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
     """A 1-epoch run resumed to 2 epochs with lr=0.05, forced: its config.json, read."""
     out = tmp_path / "run"

@@ -16,6 +16,7 @@ from linearnets.tasks.resume_entries import check_entries
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections
+from linearnets.training.run_config import _unread
 from linearnets.training.runs import CONFIG_FILE
 from linearnets.validation import describe
 
@@ -41,9 +42,9 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(_without_config(run_dir)) from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # as read_config: past json's limits too
         raise UsageError(
-            f"{shown_path(path)} cannot be read ({type(exc).__name__}: {exc}); put the run's "
+            f"{shown_path(path)} is not a readable JSON config ({_unread(exc)}); put the run's "
             f"{CONFIG_FILE} back, or start a new run"
         ) from None
     put_back = f"put back the run's {CONFIG_FILE} from a copy of the run"
