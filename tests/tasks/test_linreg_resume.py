@@ -968,7 +968,13 @@ def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(
 
 @pytest.mark.parametrize(
     ("task", "said"),
-    [("other", "'other'"), (5, "5"), ("", "''"), ([], "[]"), (float("nan"), "NaN")],
+    [
+        ("other", "'other'"),
+        (5, "the number 5"),
+        ("", "''"),
+        ([], "an array []"),
+        (float("nan"), "NaN"),
+    ],
     ids=["other", "number", "empty", "array", "NaN"],
 )
 def test_a_config_json_of_another_task_is_named_with_the_fix_of_either_run(

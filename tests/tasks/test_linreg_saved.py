@@ -66,6 +66,29 @@ def test_a_task_respelled_by_hand_is_named_with_its_fix_not_taken_for_a_softmax_
 
 
 @pytest.mark.parametrize(
+    ("task", "said"),
+    [
+        (["linreg"], 'an array ["linreg"]'),
+        ({"a": None}, 'an object {"a": null}'),
+    ],
+    ids=["array", "object"],
+)
+def test_a_task_that_is_no_runs_is_refused_named_as_the_file_holds_it(
+    tmp_path: Path, task: object, said: str
+) -> None:
+    """["linreg"] was named in Python's words, ['linreg'] ({"a": null}: {'a': None})."""
+    (tmp_path / "config.json").write_text(json.dumps({"task": task, "config": {}}))
+    said = (
+        f"the run folder {tmp_path} holds no linear-regression run (its config.json is for a run "
+        f"of task {said}, not linear regression); a softmax run resumes with: "
+        f"linearnets.resume_softmax('{tmp_path}'); a linear-regression run's config.json names "
+        "task 'linreg': correct it"
+    )
+    with pytest.raises(UsageError, match=f"^{re.escape(said)}$"):
+        read_linreg_config(tmp_path)
+
+
+@pytest.mark.parametrize(
     ("value", "why"),
     [
         (b"[" * 5000 + b"]" * 5000, "it nests arrays or objects deeper than Python's json reads"),

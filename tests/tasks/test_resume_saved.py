@@ -155,15 +155,18 @@ def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(
     [
         ("Linreg ", "'Linreg ' (drop the blank and write it in lower case: 'linreg')"),
         ("softmax", "'softmax'"),
-        (5, "5"),
+        (5, "the number 5"),
+        (["linreg"], 'an array ["linreg"]'),
+        ({"a": 1}, 'an object {"a": 1}'),
     ],
-    ids=["respelled", "other", "number"],
+    ids=["respelled", "other", "number", "array", "object"],
 )
 def test_a_task_no_run_writes_is_refused_not_read_as_a_softmax_runs(
     tmp_path: Path, task: object, said: str
 ) -> None:
     """A "task" edited by hand ("Linreg ") was read as a softmax run's, and its linear-regression
-    settings refused as settings this linearnets does not know ('noise_std', ...)."""
+    settings refused as settings this linearnets does not know ('noise_std', ...). A task that is
+    no string is named as the file holds it, with its kind (it read ['linreg'], {'a': 1})."""
     with pytest.raises(UsageError) as info:
         refuse_linreg_run({"task": task}, tmp_path, fix="unused")
     assert str(info.value) == (

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import in_json_words, json_kind, respelled, shown_path
+from linearnets._text import json_kind, respelled, shown_path
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.linreg_run import TASK
 from linearnets.tasks.resume_entries import check_entries
@@ -80,9 +80,11 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
             f"writes; correct it, or {put_back}"
         )
     if task != TASK:  # no run writes it: a hand edit, or another tool's file
+        # named as the file holds it: ["linreg"], not Python's ['linreg']
+        named = describe(task) if isinstance(task, str) else json_kind(task)
         raise UsageError(
             f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
-            f"{CONFIG_FILE} is for a run of task {in_json_words(describe(task))}, not linear "
+            f"{CONFIG_FILE} is for a run of task {named}, not linear "
             f"regression); a softmax run resumes with: linearnets.resume_softmax({str(run_dir)!r}); "
             f"a linear-regression run's {CONFIG_FILE} names task {TASK!r}: correct it"
         )

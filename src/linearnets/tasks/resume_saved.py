@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import in_json_words, respelled, shown_path
+from linearnets._text import json_kind, respelled, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import check_device_name
 from linearnets.config_values import lacking
@@ -137,8 +137,10 @@ def refuse_linreg_run(
         # settings this linearnets does not know ('noise_std', ...)
         respelling = respelled(task, LINREG.__eq__)
         meant = f" ({respelling[0]}: {LINREG!r})" if respelling else ""
+        # named as the file holds it: ["linreg"], not Python's ['linreg']
+        named = describe(task) if isinstance(task, str) else json_kind(task)
         raise UsageError(
-            f"{shown_path(run_dir / CONFIG_FILE)} names task {in_json_words(describe(task))}"
+            f"{shown_path(run_dir / CONFIG_FILE)} names task {named}"
             f"{meant}, which no run writes (a linear-regression run's names {LINREG!r}, a softmax "
             f"run's none); correct it, or put back the run's {CONFIG_FILE} from a copy of the run"
         )
