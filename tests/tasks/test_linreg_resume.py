@@ -1179,3 +1179,16 @@ def test_a_data_file_moved_away_is_named_as_the_run_s_with_the_way_to_pass_its_n
     never = ln.run_linreg(ln.LinregConfig(data=moved, epochs=2, lr=0.01))
     assert (resumed.w, resumed.b, _losses(resumed)) == (never.w, never.b, _losses(never))
     assert json.loads((out / "config.json").read_text())["resumes"][-1]["forced"] == {}
+
+
+def test_a_resume_loads_its_checks_from_their_own_modules_not_softmaxs_resume_changes() -> None:
+    """warn_not_bit_exact and check_recorded_data came through resume_changes' re-exports, which
+    loaded softmax's setting comparisons into every linear-regression resume."""
+    import subprocess
+
+    code = (
+        "import sys, linearnets.tasks.linreg_resume; "
+        "print('linearnets.tasks.resume_changes' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

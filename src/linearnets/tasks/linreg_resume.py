@@ -30,7 +30,8 @@ from linearnets.tasks.linreg_run import (
     write_run_config,
 )
 from linearnets.tasks.linreg_saved import read_linreg_config
-from linearnets.tasks.resume_changes import check_recorded_data, warn_not_bit_exact
+from linearnets.tasks.resume_data import check_recorded_data
+from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.training.callback_checks import check_callbacks
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
