@@ -254,7 +254,7 @@ def test_an_interrupted_forced_resume_whose_from_epoch_was_edited_is_refused_as_
         f"{path}: 'from_epoch' of entry 1 of 1 in 'resumes' must be {_FROM_EPOCH}, got the "
         "string '1'; correct it, or delete config.json: a resume rebuilds it from checkpoint.pt, "
         "with the settings the run was trained with, but not the record of earlier resumes, nor "
-        "a value forced since that checkpoint (pass it again)"
+        "your own notes, nor a value forced since that checkpoint (pass it again)"
     )
     with pytest.raises(UsageError, match=f"^{re.escape(said)}$"):
         resume_softmax(run)
@@ -275,19 +275,20 @@ def test_an_interrupted_forced_resume_whose_from_epoch_was_edited_is_refused_as_
 def test_the_rebuilt_config_json_the_fix_offers_lacks_what_it_says(tmp_path: Path) -> None:
     """The other fix, deleting config.json, was said to rebuild it "with the settings the run was
     trained with", true of the checkpoint's settings, silent on what is lost: the earlier
-    resumes' entries and the lr the interrupted resume forced. It says so, and the lr passed
-    again is taken."""
+    resumes' entries, a note of the user's own (which a resume otherwise writes back) and the lr
+    the interrupted resume forced. It says so, and the lr passed again is taken."""
     run = _interrupted_forced_resume(tmp_path)
     path = run / "config.json"
     saved = json.loads(path.read_text())
     saved["resumes"][0]["from_epoch"] = "1"
+    saved["notes"] = "lr 0.5 from epoch 1"
     path.write_text(json.dumps(saved))
     with pytest.raises(UsageError) as info:
         resume_softmax(run)
     fix = (
         "delete config.json: a resume rebuilds it from checkpoint.pt, with the settings the run "
-        "was trained with, but not the record of earlier resumes, nor a value forced since that "
-        "checkpoint (pass it again)"
+        "was trained with, but not the record of earlier resumes, nor your own notes, nor a value "
+        "forced since that checkpoint (pass it again)"
     )
     assert str(info.value).endswith(f"; correct it, or {fix}")
     plain, again = tmp_path / "plain", tmp_path / "again"
@@ -296,8 +297,9 @@ def test_the_rebuilt_config_json_the_fix_offers_lacks_what_it_says(tmp_path: Pat
         (copy / "config.json").unlink()  # as advised
     result = resume_softmax(plain, epochs=2)
     assert result.config is not None and result.config.lr == 0.1  # the forced lr is lost
-    resumes = json.loads((plain / "config.json").read_text())["resumes"]
-    assert [(r["from_epoch"], r["forced"]) for r in resumes] == [(1, {})]  # and the entry
+    rebuilt = json.loads((plain / "config.json").read_text())
+    assert [(r["from_epoch"], r["forced"]) for r in rebuilt["resumes"]] == [(1, {})]  # the entry
+    assert "notes" not in rebuilt  # and the note
     result = resume_softmax(again, epochs=2, lr=0.5, force=True)
     assert result.config is not None and result.config.lr == 0.5
     resumes = json.loads((again / "config.json").read_text())["resumes"]
@@ -320,6 +322,6 @@ def test_a_forced_value_edited_into_no_pair_is_refused_from_the_command_line(
         "object of the settings that resume changed with --force, each [old, new] as two strings "
         '(as {"lr": ["0.1", "0.5"]}; {} where it forced none), got an array []; correct it, or '
         "delete config.json: a resume rebuilds it from checkpoint.pt, with the settings the run "
-        "was trained with, but not the record of earlier resumes, nor a value forced since that "
-        "checkpoint (pass it again)\n"
+        "was trained with, but not the record of earlier resumes, nor your own notes, nor a value "
+        "forced since that checkpoint (pass it again)\n"
     )

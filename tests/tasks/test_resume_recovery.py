@@ -263,8 +263,8 @@ def test_resumes_that_are_not_a_list_are_named_in_config_json(
         f"linearnets softmax: error: {path}: 'resumes' must be an array of the run's resumes, got "
         f"{got}; set it to [] (the record of earlier resumes is lost, the run is not), or delete "
         "config.json: a resume rebuilds it from checkpoint.pt, with the settings the run was trained "
-        "with, but not the record of earlier resumes, nor a value forced since that checkpoint "
-        "(pass it again)\n"
+        "with, but not the record of earlier resumes, nor your own notes, nor a value forced since "
+        "that checkpoint (pass it again)\n"
     )
     path.write_text(json.dumps({**saved, "resumes": None}))  # null: none recorded
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
@@ -305,8 +305,8 @@ def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     said = (
         f"{path}: its 'config' section holds a value no run takes ({rule}); correct it, or delete "
         "config.json: a resume rebuilds it from checkpoint.pt, with the settings the run was "
-        "trained with, but not the record of earlier resumes, nor a value forced since that "
-        "checkpoint (pass it again)"
+        "trained with, but not the record of earlier resumes, nor your own notes, nor a value "
+        "forced since that checkpoint (pass it again)"
     )
     capsys.readouterr()
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
@@ -333,8 +333,8 @@ def test_a_world_size_of_0_is_refused_and_the_fix_given_works(
         f"linearnets softmax: error: {path}: 'world_size' must be an integer >= 1 (the processes "
         "the run ran in), got the number 0; correct it (1 where it ran without torchrun), or "
         "delete config.json: a resume rebuilds it from checkpoint.pt, with the settings the run was "
-        "trained with, but not the record of earlier resumes, nor a value forced since that "
-        "checkpoint (pass it again)\n"
+        "trained with, but not the record of earlier resumes, nor your own notes, nor a value "
+        "forced since that checkpoint (pass it again)\n"
     )
     path.write_text(json.dumps({**saved, "world_size": 1}))  # as advised
     assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0

@@ -50,8 +50,8 @@ _NEW_RUN = (
 )
 _REBUILT = (
     "delete config.json: a resume rebuilds it from checkpoint.pt, with the settings the run was "
-    "trained with, but not the record of earlier resumes, nor a value forced since that "
-    "checkpoint (pass it again)"
+    "trained with, but not the record of earlier resumes, nor your own notes, nor a value forced "
+    "since that checkpoint (pass it again)"
 )
 
 

@@ -102,14 +102,15 @@ def _rebuilt(run_dir: Path) -> str:
     nothing to resume ("run_dir must be a run folder holding config.json"), though the message
     had said a resume rebuilds it. What the checkpoint does not hold is said lost: it had said
     only "with the settings the run was trained with", and the rebuilt file had neither the
-    earlier resumes' entries nor a value an interrupted resume forced (as
-    :func:`~linearnets.training.run_config.read_config`'s fix says, "without the record of
-    earlier resumes")."""
+    earlier resumes' entries, nor the user's top-level notes
+    (:func:`~linearnets.training.config_sections.notes_of`, which a resume writes back), nor a
+    value an interrupted resume forced (as :func:`~linearnets.training.run_config.read_config`'s
+    fix says, "without the record of earlier resumes")."""
     if checkpoint_epoch(run_dir) is not None:
         return (
             f"delete {CONFIG_FILE}: a resume rebuilds it from {CHECKPOINT_FILE}, with the "
-            "settings the run was trained with, but not the record of earlier resumes, nor a "
-            "value forced since that checkpoint (pass it again)"
+            "settings the run was trained with, but not the record of earlier resumes, nor your "
+            "own notes, nor a value forced since that checkpoint (pass it again)"
         )
     return (
         "start a new run in another folder (out=NEW_DIR): this one has no checkpoint to rebuild "
