@@ -26,6 +26,29 @@ def test_a_runs_config_json_is_read_back_as_it_was_written(tmp_path: Path) -> No
     assert saved["task"] == "linreg" and saved["config"]["lr"] == 0.1
 
 
+def test_a_config_json_the_user_may_not_read_is_sent_to_chmod_not_to_be_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sound config.json of mode 000 was "not a readable JSON config" with the fix "put the
+    run's config.json back": the fix is its permissions (faked: root reads anything)."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    path, real = out / "config.json", Path.read_text
+
+    def refused(file: Path, *args: Any, **kwargs: Any) -> str:
+        if file == path:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refused)
+    with pytest.raises(UsageError) as info:
+        read_linreg_config(out)
+    assert str(info.value) == (
+        f"{path} cannot be read (Permission denied); make it readable (chmod u+r {path}) and "
+        "try again"
+    )
+
+
 def test_a_folder_of_a_softmax_run_or_of_none_is_refused_with_the_resume_it_does_hold(
     tmp_path: Path,
 ) -> None:

@@ -197,14 +197,14 @@ def test_a_damaged_config_json_of_afinished_run_names_the_file_and_fixes_that_wo
         "run's weights (model.pt) do not need it, so load_trained and predict work without it; a "
         "resume that trains further, to more than the 1 epoch it finished (e.g. "
         f"linearnets.resume_softmax('{run}', epochs=6)), rebuilds it from checkpoint.pt (without "
-        "the record of earlier resumes)"
+        "the record of earlier resumes or your notes)"
     )
     assert str(info.value).endswith(f"; {fix}")
     assert "the run folder is damaged" not in str(info.value)
     assert one_line(info.value).endswith(
         "a resume that trains further, to more than the 1 epoch it finished (e.g. linearnets "
         f"softmax --resume {run} --epochs 6), rebuilds it from checkpoint.pt (without the record "
-        "of earlier resumes)"
+        "of earlier resumes or your notes)"
     )
     (run / "config.json").unlink()  # as advised: the weights still load
     _, meta = load_trained(run)
@@ -236,11 +236,11 @@ def test_the_epochs_named_for_a_damaged_config_json_are_an_example_of_the_rule(
     assert str(info.value).endswith(
         "; a resume that trains further, to more than the 2 epochs it finished (e.g. "
         f"linearnets.resume_softmax('{run}', epochs=7)), rebuilds it from checkpoint.pt (without "
-        "the record of earlier resumes)"
+        "the record of earlier resumes or your notes)"
     )
     assert one_line(info.value).endswith(
         f"to more than the 2 epochs it finished (e.g. linearnets softmax --resume {run} --epochs "
-        "7), rebuilds it from checkpoint.pt (without the record of earlier resumes)"
+        "7), rebuilds it from checkpoint.pt (without the record of earlier resumes or your notes)"
     )
     (run / "config.json").unlink()
     resume_softmax(run, epochs=3)  # not the example: one epoch more is enough
@@ -286,11 +286,11 @@ def test_a_damaged_config_json_of_an_unfinished_run_is_rebuilt_by_the_resume_nam
     assert str(info.value).endswith(
         "; delete config.json alone (not the folder), or restore it from a copy of the run: "
         f"linearnets.resume_softmax('{run}') continues the run and rebuilds it from "
-        "checkpoint.pt (without the record of earlier resumes)"
+        "checkpoint.pt (without the record of earlier resumes or your notes)"
     )
     assert one_line(info.value).endswith(
         f"of the run: linearnets softmax --resume '{run}' continues the run and rebuilds it from "
-        "checkpoint.pt (without the record of earlier resumes)"
+        "checkpoint.pt (without the record of earlier resumes or your notes)"
     )
     (run / "config.json").unlink()  # as advised
     resume_softmax(run)
@@ -482,7 +482,7 @@ def test_another_tools_config_json_beside_a_runs_files_is_a_damaged_run_config(
         f"{unfinished / 'config.json'} is not a linearnets run config (it has no 'config' "
         "section); delete config.json alone (not the folder), or restore it from a copy of the "
         f"run: linearnets.resume_softmax('{unfinished}') continues the run and rebuilds it from "
-        "checkpoint.pt (without the record of earlier resumes)"
+        "checkpoint.pt (without the record of earlier resumes or your notes)"
     )
     weights_only = _damaged_copy(finished_run, tmp_path / "b", without=("checkpoint.pt",))
     (weights_only / "config.json").write_text("{}")

@@ -5,7 +5,6 @@ a hand edit left it no run's. Used by :mod:`linearnets.tasks.linreg_resume`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from linearnets.tasks.resume_entries import check_entries
 from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections
-from linearnets.training.run_config import _unread
+from linearnets.training.run_config import loaded_json
 from linearnets.training.runs import CONFIG_FILE
 from linearnets.validation import describe
 
@@ -38,15 +37,9 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
             f"the run folder {shown_path(run_dir)} does not exist or is not a folder; pass the "
             "folder a run kept with out=DIR"
         )
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(_without_config(run_dir)) from None
-    except (OSError, ValueError, RecursionError) as exc:  # as read_config: past json's limits too
-        raise UsageError(
-            f"{shown_path(path)} is not a readable JSON config ({_unread(exc)}); put the run's "
-            f"{CONFIG_FILE} back, or start a new run"
-        ) from None
+    if not path.exists():
+        raise UsageError(_without_config(run_dir))
+    saved = loaded_json(path, fix=lambda: f"put the run's {CONFIG_FILE} back, or start a new run")
     put_back = f"put back the run's {CONFIG_FILE} from a copy of the run"
     # in read_config's words, the value named as the file has it (it said "holds no run config"
     # of a [], or of a 'config' section that was NaN or a string)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from linearnets.validation import describe
 __all__ = [
     "bad_config_value",
     "checkpoint_epoch",
+    "loaded_json",
     "read_config",
     "refuse_out",
     "relative_config_path",
@@ -61,18 +63,7 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"run_dir must be a run folder holding {CONFIG_FILE}, got {quoted_path(run_dir)} "
             f"without one; {_no_config_fix(run_dir)}"
         )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except PermissionError as exc:  # a sound file: "delete config.json" would lose it
-        raise UsageError(
-            f"{shown_path(path)} cannot be read ({exc.strerror}); make it readable (chmod u+r "
-            f"{shell_word(path)}) and try again"
-        ) from None
-    except (OSError, ValueError, RecursionError) as exc:  # ValueError: JSON's, UTF-8's, too long
-        raise UsageError(
-            f"{shown_path(path)} is not a readable JSON config ({_unread(exc)}); "
-            f"{_config_fix(run_dir)}"
-        ) from None
+    data = loaded_json(path, fix=lambda: _config_fix(run_dir))
     if not isinstance(data, dict):
         raise UsageError(
             f"{shown_path(path)} must hold a JSON object, got {json_kind(data)}; "
@@ -93,6 +84,26 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{_config_fix(run_dir, foreign=True)}"
         )
     return data
+
+
+def loaded_json(path: Path, *, fix: Callable[[], str]) -> Any:
+    """Return the JSON value the file ``path`` (a run's ``config.json``) holds.
+
+    Raises:
+        UsageError: a file the user may not read, with its chmod (a sound file, which "delete
+            it" would lose); one that is no JSON Python reads, with why and ``fix()``.
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except PermissionError as exc:
+        raise UsageError(
+            f"{shown_path(path)} cannot be read ({exc.strerror}); make it readable (chmod u+r "
+            f"{shell_word(path)}) and try again"
+        ) from None
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: JSON's, UTF-8's, too long
+        raise UsageError(
+            f"{shown_path(path)} is not a readable JSON config ({_unread(exc)}); {fix()}"
+        ) from None
 
 
 def _unread(exc: Exception) -> str:
@@ -190,7 +201,9 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
             "rebuild it), or start a new run in another folder"
         )
     delete = f"delete {CONFIG_FILE} alone (not the folder), or restore it from a copy of the run"
-    rebuilt = f"rebuilds it from {CHECKPOINT_FILE} (without the record of earlier resumes)"
+    rebuilt = (
+        f"rebuilds it from {CHECKPOINT_FILE} (without the record of earlier resumes or your notes)"
+    )
     if not finished and epoch is not None:
         # the call that continues it (on the command line linearnets softmax --resume DIR, quoted
         # for the shell)
