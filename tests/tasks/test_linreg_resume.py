@@ -922,7 +922,7 @@ def test_a_config_json_key_that_is_no_setting_is_refused_as_resume_softmax_refus
     """A key added by hand that is no setting ("learning_rate", "lr " with a blank) was dropped
     silently: the run resumed with the lr it was trained with. It is refused naming the key,
     quoted, in resume_softmax's words for the same edit; every key a run writes is taken."""
-    from linearnets.tasks.resume_settings import last_asked
+    from linearnets.tasks.resume_saved import last_asked
 
     out, path, saved = _finished_run(tmp_path)
     path.write_text(json.dumps({**saved, "config": {**saved["config"], key: 0.5}}))

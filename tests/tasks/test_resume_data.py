@@ -137,11 +137,3 @@ def test_a_relative_data_dir_in_config_json_is_refused_naming_the_key_and_where_
     for taken in (str(tmp_path / written), f"~/{written}", None):
         config = SoftmaxConfig(data_dir=taken, plot="none", device="cpu")
         check_recorded_data(config, {"config": {"data_dir": taken}}, given=set(), run_dir=run_dir)
-
-
-def test_the_data_checks_are_importable_from_resume_changes_too() -> None:
-    """They were resume_changes' own: both resumes import them there."""
-    from linearnets.tasks import resume_changes, resume_data
-
-    for name in ("check_recorded_data", "data_change"):
-        assert getattr(resume_changes, name) is getattr(resume_data, name)

@@ -325,11 +325,3 @@ def test_a_linear_regression_run_without_its_config_is_refused_as_such(tmp_path:
         f"resume it with: linearnets.resume_linreg('{run}')"
     )
     assert (run / "checkpoint.pt").is_file()
-
-
-def test_the_readers_names_are_importable_from_resume_settings_too() -> None:
-    """They were resume_settings' own: linearnets.tasks.resume and the CLI import them there."""
-    from linearnets.tasks import resume_saved, resume_settings
-
-    for name in resume_saved.__all__:
-        assert getattr(resume_settings, name) is getattr(resume_saved, name)

@@ -16,13 +16,8 @@ import torch
 
 from linearnets.config import SoftmaxConfig
 from linearnets.errors import CheckpointError, UsageError
-from linearnets.tasks.resume_settings import (
-    check_epochs_left,
-    check_logged_epochs,
-    checkpoint_config,
-    last_asked,
-    resumed_config,
-)
+from linearnets.tasks.resume_saved import checkpoint_config, last_asked
+from linearnets.tasks.resume_settings import check_epochs_left, check_logged_epochs, resumed_config
 from linearnets.training.checkpoint import Checkpoint
 
 OLD = SoftmaxConfig(epochs=3, plot="none", device="cpu")

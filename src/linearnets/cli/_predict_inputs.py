@@ -87,7 +87,7 @@ def load_fashion_mnist_model(
     given: read from the current folder, it named another folder than the run's, or none.
     """
     from linearnets.config_values import path_setting
-    from linearnets.tasks.resume_settings import refuse_linreg_run
+    from linearnets.tasks.resume_saved import refuse_linreg_run
     from linearnets.tasks.softmax import load_trained
     from linearnets.training.checkpoint import CHECKPOINT_FILE
     from linearnets.training.run_config import (

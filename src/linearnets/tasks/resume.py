@@ -29,13 +29,9 @@ from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.experiment import prepare
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.restore import restore_states
-from linearnets.tasks.resume_changes import (
-    changed_settings,
-    check_recorded_data,
-    data_change,
-    untrained_changes_dropped,
-    warn_not_bit_exact,
-)
+from linearnets.tasks.resume_changes import changed_settings, untrained_changes_dropped
+from linearnets.tasks.resume_data import check_recorded_data, data_change
+from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.tasks.resume_files import (
     RUN_FILE_NAMES,
     checked_folder,
@@ -44,15 +40,13 @@ from linearnets.tasks.resume_files import (
     rewrite_run_files,
 )
 from linearnets.tasks.resume_fit import check_inputs_fit
-from linearnets.tasks.resume_settings import (
-    check_epochs_left,
-    check_logged_epochs,
+from linearnets.tasks.resume_saved import (
     checkpoint_config,
     last_asked,
-    resumed_config,
     saved_config,
     started_environment,
 )
+from linearnets.tasks.resume_settings import check_epochs_left, check_logged_epochs, resumed_config
 from linearnets.tasks.resume_shared import shared_overrides, with_others
 from linearnets.tasks.softmax import environment_group, write_run_config
 from linearnets.tasks.stopping import complete_when_returned

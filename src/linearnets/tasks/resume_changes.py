@@ -13,7 +13,7 @@ command line prints them with its options (``--lr``, ``--force``): :mod:`linearn
 The data file as the run recorded it (a recorded file gone, its content changed) is
 :mod:`linearnets.tasks.resume_data`'s (:func:`check_recorded_data` and :func:`data_change`), and
 the warning of a resume that matches to rounding only :mod:`linearnets.tasks.resume_exactness`'s
-(:func:`warn_not_bit_exact`): both importable from here.
+(:func:`warn_not_bit_exact`).
 """
 
 from __future__ import annotations
@@ -26,20 +26,16 @@ from typing import Any
 from linearnets._text import shown_path
 from linearnets.config import RESULT_SETTINGS, SoftmaxConfig
 from linearnets.errors import UsageError
-from linearnets.tasks.resume_data import check_recorded_data, data_change, same_content
+from linearnets.tasks.resume_data import same_content
 from linearnets.tasks.resume_entries import forced_since
-from linearnets.tasks.resume_exactness import warn_not_bit_exact
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.runs import CONFIG_FILE
 
 __all__ = [
     "OPTIONS",
     "changed_settings",
-    "check_recorded_data",
-    "data_change",
     "differences",
     "untrained_changes_dropped",
-    "warn_not_bit_exact",
 ]
 
 _FASHION_SIDE = 28  # Fashion-MNIST's images are 28×28: resize=None keeps that size

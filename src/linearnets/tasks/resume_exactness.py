@@ -13,7 +13,7 @@ from typing import Any
 
 from linearnets._warn import warn
 from linearnets.errors import ResumeWarning
-from linearnets.tasks.resume_settings import started_environment
+from linearnets.tasks.resume_saved import started_environment
 
 __all__ = ["last_ran_on", "warn_not_bit_exact"]
 

@@ -19,7 +19,7 @@ from linearnets._text import and_list, shown_path
 from linearnets._warn import warn
 from linearnets.errors import ResumeWarning, UsageError
 from linearnets.tasks.experiment import Experiment
-from linearnets.tasks.resume_settings import saved_config, started_environment
+from linearnets.tasks.resume_saved import saved_config, started_environment
 from linearnets.tasks.softmax import write_run_config
 from linearnets.tasks.weights import WEIGHTS_FILE
 from linearnets.training.callbacks import MetricsWriter

@@ -1,7 +1,7 @@
 """What a resume continues with: the settings last asked for, with its overrides applied.
 
 A resume rebuilds its config from the run's ``config.json`` (or, when it is lost, the checkpoint's:
-:mod:`linearnets.tasks.resume_saved` reads them, and its names are importable from here too)
+:mod:`linearnets.tasks.resume_saved` reads them)
 with the caller's overrides applied, and is refused when it has nothing to do (no epochs left to
 train) or would throw logged epochs away. What those settings change, and whether it may:
 :mod:`linearnets.tasks.resume_changes`. Used by :mod:`linearnets.tasks.resume`.
@@ -21,13 +21,6 @@ from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.experiment import check_data_source
 from linearnets.tasks.reports import missing_reports
 from linearnets.tasks.resume_batch import batch_refused
-from linearnets.tasks.resume_saved import (
-    checkpoint_config,
-    last_asked,
-    refuse_linreg_run,
-    saved_config,
-    started_environment,
-)
 from linearnets.tasks.weights import WEIGHTS_FILE, weights_intact
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_config import refuse_out, run_complete
@@ -36,13 +29,8 @@ from linearnets.training.runs import RESULTS_FILE
 __all__ = [
     "check_epochs_left",
     "check_logged_epochs",
-    "checkpoint_config",
     "epochs_logged",
-    "last_asked",
-    "refuse_linreg_run",
     "resumed_config",
-    "saved_config",
-    "started_environment",
 ]
 
 
