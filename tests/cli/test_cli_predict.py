@@ -617,10 +617,6 @@ def test_the_runs_data_folder_passed_over_is_named_where_the_search_finds_nothin
     state: str,
 ) -> None:
     """The run's data_dir, searched first, went unmentioned in "not found (searched ...)"."""
-    import json
-
-    from linearnets.data import files
-
     folder = tmp_path / "my data"
     folder.mkdir()
     for path in REAL_DIR.glob("*.gz"):
@@ -631,15 +627,7 @@ def test_the_runs_data_folder_passed_over_is_named_where_the_search_finds_nothin
         with gzip.open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:
             f.write(b"junk")
     run = tmp_path / "run"
-    _write_model(run)
-    (run / "config.json").write_text(
-        json.dumps({"config": {"data": None, "data_dir": str(folder)}})
-    )
-    monkeypatch.setattr(files, "_debian_dir", lambda: None)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.chdir(tmp_path)
-    assert main(["predict", str(run), "-n", "2"]) != 0
-    err = capsys.readouterr().err
+    err = _predict_error(run, folder, tmp_path, monkeypatch, capsys)
     why = (
         "it lacks t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte"
         if state == "emptied"
@@ -660,28 +648,40 @@ def test_the_runs_data_folder_passed_over_is_named_as_the_shell_takes_it(
 ) -> None:
     """A data_dir named with a line break was named by repr ('.../my\\ndata'), which the shell
     reads as a backslash and an n: as shown_path names it, the error on one line."""
-    import json
-
-    from linearnets.data import files
-
     folder = tmp_path / "my\ndata"
     folder.mkdir()
     run = tmp_path / "run"
-    _write_model(run)
-    (run / "config.json").write_text(
-        json.dumps({"config": {"data": None, "data_dir": str(folder)}})
-    )
-    monkeypatch.setattr(files, "_debian_dir", lambda: None)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.chdir(tmp_path)
-    assert main(["predict", str(run), "-n", "2"]) != 0
-    err = capsys.readouterr().err
+    err = _predict_error(run, folder, tmp_path, monkeypatch, capsys)
     assert (
         "were not found (searched "
         f"$'{tmp_path}/my\\ndata', the run's data_dir in config.json, first: it lacks "
         "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; then " in err
     ), err
     assert err.count("\n") == 1
+
+
+def _predict_error(
+    run: Path,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> str:
+    """Return what ``linearnets predict`` prints to stderr for a run trained on ``data_dir``
+    (recorded in its config.json), with no Debian package or home copy to fall back on."""
+    import json
+
+    from linearnets.data import files
+
+    _write_model(run)
+    (run / "config.json").write_text(
+        json.dumps({"config": {"data": None, "data_dir": str(data_dir)}})
+    )
+    monkeypatch.setattr(files, "_debian_dir", lambda: None)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert main(["predict", str(run), "-n", "2"]) != 0
+    return capsys.readouterr().err
 
 
 def _test_files_only(folder: Path) -> Path:

@@ -348,11 +348,7 @@ def test_a_world_size_of_0_before_the_first_checkpoint_is_refused_with_a_fix_tha
     rebuilds it from checkpoint.pt", which it has none of: deleted, the folder held nothing to
     resume ("RUN_DIR must be a run folder holding config.json"). It is offered a new run, and
     correcting the value works as it says."""
-    run = tmp_path / "run"
-    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
-    for made in run.iterdir():  # as a run stopped in its first epoch leaves it
-        if made.name != "config.json":
-            made.unlink()
+    run = _stopped_in_its_first_epoch(tmp_path)
     path = run / "config.json"
     saved = json.loads(path.read_text())
     path.write_text(json.dumps({**saved, "world_size": 0}))
@@ -375,11 +371,7 @@ def test_a_bad_setting_before_the_first_checkpoint_is_told_the_same_fix_in_eithe
     """A value of the 'config' section refused in a run without a checkpoint said "(the run has
     no checkpoint yet to rebuild the file from)", what the refusal of a record beside it says as
     a fix: start a new run, in the command line's words there (--out NEW_DIR)."""
-    run = tmp_path / "run"
-    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
-    for made in run.iterdir():  # as a run stopped in its first epoch leaves it
-        if made.name != "config.json":
-            made.unlink()
+    run = _stopped_in_its_first_epoch(tmp_path)
     path = run / "config.json"
     saved = json.loads(path.read_text())
     path.write_text(json.dumps({**saved, "config": {**saved["config"], "lr": "0.5"}}))
@@ -394,6 +386,16 @@ def test_a_bad_setting_before_the_first_checkpoint_is_told_the_same_fix_in_eithe
     with pytest.raises(UsageError) as info:
         resume_softmax(run)
     assert str(info.value) == said.format("out=")
+
+
+def _stopped_in_its_first_epoch(tmp_path: Path) -> Path:
+    """Return the folder of a run as one stopped in its first epoch leaves it: config.json alone."""
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(**_base(_data(tmp_path / "d.npz")), epochs=1, out=run))
+    for made in run.iterdir():
+        if made.name != "config.json":
+            made.unlink()
+    return run
 
 
 KEPT = ("model.pt", "results.json", "config.json", "per_class.txt", "confusion.pt", "checkpoint.pt")
