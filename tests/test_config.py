@@ -854,7 +854,7 @@ def test_a_choice_with_blanks_or_capitals_is_told_the_choice_it_is(
     ("settings", "message"),
     [(dict(out="runs/a "), "out must not begin or end with whitespace (unless a file or folder of that name exists), got 'runs/a '; drop it: 'runs/a'"),
      (dict(out=" "), "out must not begin or end with whitespace (unless a file or folder of that name exists), got ' '; pass the run folder to create, e.g. out='runs/a'"),
-     (dict(data="\td.npz"), "data must not begin or end with whitespace (unless a file or folder of that name exists), got '\\td.npz'; drop it: 'd.npz'"),
+     (dict(data="\td.npz"), "data must not begin or end with whitespace (unless a file or folder of that name exists), got $'\\td.npz'; drop it: 'd.npz'"),
      (dict(data_dir=Path("data ")), "data_dir must not begin or end with whitespace (unless a file or folder of that name exists), got 'data '; drop it: 'data'")],
 )  # fmt: skip
 def test_a_path_with_a_blank_around_it_is_told_to_drop_it(

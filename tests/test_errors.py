@@ -816,7 +816,7 @@ CLI_CASES: list[Any] = [
     pytest.param(["softmax", "--out", "{tmp}/run ", "--data", "{tmp}/d.npz", "--device", "cpu"], Setup(lambda t: _npz(t, **BLOBS)), 2, r"argument --out: must not begin or end with whitespace \(unless a file or folder of that name exists\), got '.*/run '; drop it: '.*/run'", id="softmax-out-trailing-space"),
     pytest.param(["data", "show", "--data-dir", "{tmp}", "--out", " x.png"], None, 2, r"argument --out: must not begin or end with whitespace .*, got ' x\.png'; drop it: 'x\.png'", id="data-show-out-leading-space"),
     pytest.param(["linreg", "--data", " "], None, 2, r"argument --data: must not begin or end with whitespace .*, got ' '; pass a \.npz or \.csv data file, e.g\. --data table\.csv", id="linreg-data-blank"),
-    pytest.param(["predict", "{tmp}/run\t"], Setup(_run_folder), 2, r"argument RUN_DIR: must not begin or end with whitespace .*, got '.*/run\\t'; drop it: '.*/run'", id="predict-run-dir-trailing-tab"),
+    pytest.param(["predict", "{tmp}/run\t"], Setup(_run_folder), 2, r"argument RUN_DIR: must not begin or end with whitespace .*, got \$'.*/run\\t'; drop it: '.*/run'", id="predict-run-dir-trailing-tab"),
     pytest.param(["predict", "{tmp}", "--out", "{tmp}/p.png/"], None, 2, r"argument --out: must name a file, got '.*/p\.png/', which ends with a separator", id="predict-out-trailing-slash"),
     # softmax options
     pytest.param(["softmax", "--impl", "fast"], None, 2, r"argument --impl: invalid choice: 'fast'", id="softmax-impl"),

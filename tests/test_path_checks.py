@@ -293,3 +293,53 @@ def test_the_chmod_fix_quotes_a_folder_as_the_shell_reads_it() -> None:
         f"make it readable (chmod u+rx {shlex.quote(str(folder))})"
     )
     assert shlex.quote(str(folder)) == "'/w/my data'"
+
+
+def test_a_user_folder_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """repr named '~a\\nb/run' in Python's escapes (the shell reads a backslash and an n), and
+    ~a<newline>b and /home/a<newline>b/run went out as they are, breaking the line: each as
+    shown_path names it, beside the ./ fix's $'...'."""
+    monkeypatch.chdir(tmp_path)  # no folder "~a\nb" here
+    with pytest.raises(UsageError) as info:
+        expand_user("out", "~a\nb/run")
+    assert str(info.value) == (
+        "out must be a path whose $'~a\\nb' can be expanded, got $'~a\\nb/run', but the user "
+        "database knows no user 'a\\nb'; write the path out in full (e.g. $'/home/a\\nb/run'), "
+        "or pass $'./~a\\nb/run' for a folder named $'~a\\nb' here"
+    )
+
+
+@pytest.mark.parametrize("folder", ["", "runs/"])
+def test_a_name_too_long_holding_a_line_break_is_named_as_the_shell_takes_it(
+    folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """repr named it 'a\\nxx…' in Python's escapes: as shown_path names it, cut as before."""
+    monkeypatch.chdir(tmp_path)
+    limit = _name_max(tmp_path)
+    name = "a\n" + "x" * limit
+    with pytest.raises(UsageError) as info:
+        expand_user("out", folder + name)
+    got = f"$'{folder}a\\n{'x' * (42 - len(folder))}…{'x' * 15}'"
+    if folder:
+        got += f", whose name $'a\\n{'x' * 42}…{'x' * 15}' has {limit + 2} bytes"
+    else:
+        got += f" ({limit + 2} bytes)"
+    assert str(info.value) == (
+        f"out must be a path whose every file or folder name is at most {limit} bytes (the file "
+        f"system's limit), got {got}; shorten that name"
+    )
+
+
+def test_a_path_named_with_a_line_break_and_a_blank_is_named_as_the_shell_takes_it(
+    tmp_path: Path,
+) -> None:
+    """repr named the path and the fix's path '.../a\\nb' in Python's escapes, which the shell
+    reads as a backslash and an n: both as shown_path names them."""
+    (tmp_path / "a\nb").mkdir()
+    assert path_checks.blanks_problem(f"{tmp_path}/a\nb ", "a folder") == (
+        "must not begin or end with whitespace (unless a file or folder of that name exists), got "
+        f"$'{tmp_path}/a\\nb '; drop it: $'{tmp_path}/a\\nb'"
+    )
+    assert path_checks.blank_fix(tmp_path / "a\nb ") == f"drop the blank: $'{tmp_path}/a\\nb'"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._shell import shell_word
-from linearnets._text import drop_blanks, shown_path
+from linearnets._text import drop_blanks, quoted_path, shown_path
 from linearnets.errors import UsageError, UsageTypeError
 
 __all__ = [
@@ -61,11 +61,12 @@ def expand_user(name: str, path: str | os.PathLike[str]) -> Path:
         else "HOME is not set and the user database has no entry for this user"
     )
     rest = Path(*path.parts[1:]) if len(path.parts) > 1 else Path()
-    fix = f"write the path out in full (e.g. {Path('/home', user or 'me', rest)})"
+    fix = f"write the path out in full (e.g. {shown_path(Path('/home', user or 'me', rest))})"
     here = f", or pass {shown_path(f'./{path}')} for a folder named {shown_path(head)} here"
     fix += here if user else ", or set HOME"
     raise UsageError(
-        f"{name} must be a path whose {head} can be expanded, got {str(path)!r}, but {why}; {fix}"
+        f"{name} must be a path whose {shown_path(head)} can be expanded, got {quoted_path(path)}, "
+        f"but {why}; {fix}"
     )
 
 
@@ -88,11 +89,11 @@ def _check_lengths(name: str, path: Path) -> None:
     if name_bytes <= _POSIX_NAME_MAX and path_bytes < _POSIX_PATH_MAX:
         return  # within every POSIX file system's limits: no need to ask this one
     name_max, path_max = _length_limits(path)
-    shown = repr(_shortened(str(path)))
+    shown = quoted_path(_shortened(str(path)))
     if name_max is not None and name_bytes > name_max:
         size = f" ({name_bytes} bytes)"
         if longest != str(path):  # "runs/xxx…/a": say which name
-            size = f", whose name {_shortened(longest)!r} has {name_bytes} bytes"
+            size = f", whose name {quoted_path(_shortened(longest))} has {name_bytes} bytes"
         raise UsageError(
             f"{name} must be a path whose every file or folder name is at most {name_max} bytes "
             f"(the file system's limit), got {shown}{size}; shorten that name"
@@ -159,7 +160,7 @@ def blank_fix(path: Path) -> str | None:
     bare = without_blanks(path)
     if not bare or not os.path.lexists(bare):
         return None
-    return f"{drop_blanks(len(str(path)) - len(bare))}: {bare!r}"
+    return f"{drop_blanks(len(str(path)) - len(bare))}: {quoted_path(bare)}"
 
 
 def without_blanks(path: Path) -> str | None:
@@ -261,8 +262,8 @@ def blanks_problem(text: str, wanted: str) -> str | None:
     bare = text.strip()
     if bare == text or os.path.lexists(os.path.expanduser(text)):
         return None
-    fix = f"drop it: {bare!r}" if bare else f"pass {wanted}"
+    fix = f"drop it: {quoted_path(bare)}" if bare else f"pass {wanted}"
     return (
         "must not begin or end with whitespace (unless a file or folder of that name exists), got "
-        f"{text!r}; {fix}"
+        f"{quoted_path(text)}; {fix}"
     )

@@ -95,7 +95,7 @@ REFUSED = [
     # a stray blank made a new folder "runs/a ", printed as "run folder: runs/a" (nothing of that
     # name is here, where the tests run)
     (path_arg, "runs/a ", r"^must not begin or end with whitespace \(unless a file or folder of that name exists\), got 'runs/a '; drop it: 'runs/a'$"),
-    (path_arg, "\tfigure.png", r"^must not begin or end with whitespace .*, got '\\tfigure\.png'; drop it: 'figure\.png'$"),
+    (path_arg, "\tfigure.png", r"^must not begin or end with whitespace .*, got \$'\\tfigure\.png'; drop it: 'figure\.png'$"),
     (path_arg, " ", r"^must not begin or end with whitespace .*, got ' '; pass the file or folder name the option takes$"),
 ]  # fmt: skip
 

@@ -815,8 +815,10 @@ def test_a_data_path_with_a_blank_around_it_is_told_to_drop_it(
     rule = "must not begin or end with whitespace (unless a file of that name exists)"
     with pytest.raises(UsageError) as info:
         load(path)
-    assert str(info.value) == f"data {rule}, got {path!r}; drop it: {str(bare)!r}"
-    assert one_line(info.value) == f"--data {rule}, got {path!r}; drop it: {str(bare)!r}"
+    # a line break as the shell takes it, $'...\n' (repr's '...\n' is a backslash and an n)
+    got = f"$'{bare}\\n'" if after == "\n" else repr(path)
+    assert str(info.value) == f"data {rule}, got {got}; drop it: {str(bare)!r}"
+    assert one_line(info.value) == f"--data {rule}, got {got}; drop it: {str(bare)!r}"
     load(str(bare))  # the fix works
     # a config makes ' d.npz' the working folder's, /w/ d.npz: the blank begins the file's name
     with pytest.raises(UsageError) as info:
@@ -959,3 +961,46 @@ def test_a_test_set_of_one_feature_saved_flat_is_told_the_reshape(tmp_path: Path
     )
     _write(tmp_path, X=x, y=np.arange(6) % 2, X_test=np.arange(3.0).reshape(-1, 1), y_test=np.zeros(3, int))  # fmt: skip
     assert load_classification_file(path).X_test.reshape(-1).tolist() == [0, 1, 2]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("load", "name", "given", "said"),
+    [
+        (
+            load_regression_file,
+            "a\nb.txt",
+            "a\nb.txt",
+            "must be a .npz or .csv file, got {}/a\\nb.txt'; save the arrays with "
+            "numpy.savez(path, X=X, y=y), or as a CSV whose last column is y",
+        ),
+        (
+            load_classification_file,
+            "a\nb.csv",
+            "a\nb.csv",
+            "must be a .npz file for softmax regression, got {}/a\\nb.csv'; save the arrays with "
+            "numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer labels (X_test and "
+            "y_test optional)",
+        ),
+        (
+            load_regression_file,
+            "a\nb.npz",
+            "a\nb.npz ",
+            "must not begin or end with whitespace (unless a file of that name exists), got "
+            "{0}/a\\nb.npz '; drop it: {0}/a\\nb.npz'",
+        ),
+    ],
+    ids=["regression-suffix", "softmax-suffix", "blank"],
+)
+def test_a_data_file_named_with_a_line_break_is_named_as_the_shell_takes_it(
+    tmp_path: Path, load: Callable[[Path], Any], name: str, given: str, said: str
+) -> None:
+    """repr named it '.../a\\nb.txt' in Python's escapes, which the shell reads as a backslash
+    and an n: named as shown_path names it, in the library's words and the command line's."""
+    from linearnets.cli._report import one_line
+
+    _touch(tmp_path / name)
+    with pytest.raises(UsageError) as info:
+        load(tmp_path / given)
+    rule = said.format(f"$'{tmp_path}")
+    assert str(info.value) == f"data {rule}"
+    assert one_line(info.value) == f"--data {rule}"

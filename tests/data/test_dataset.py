@@ -418,17 +418,19 @@ def test_a_root_with_a_blank_around_it_is_told_to_drop_it(
     tiny.write(tmp_path / "data")
     monkeypatch.chdir(tmp_path)
     blanks = "s" if len(given.strip()) < len(given) - 1 else ""
+    # a tab and a line break as the shell takes them (repr's '\t' is a backslash and a t there)
+    got = "$'data\\t\\n'" if given == "data\t\n" else repr(given)
     with pytest.raises(dataset_root.DatasetNotFoundError) as info:
         FashionMNIST(given)
     assert str(info.value) == (
         "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-        f"{given!r}; drop the blank{blanks}: 'data'"
+        f"{got}; drop the blank{blanks}: 'data'"
     )
     with pytest.raises(UsageError) as found:
         files.find_fashion_mnist(given, checksums=tiny.files)
     assert (
         str(found.value)
-        == f"root must be an existing folder, got {given!r}; drop the blank{blanks}: 'data'"
+        == f"root must be an existing folder, got {got}; drop the blank{blanks}: 'data'"
     )
     # made absolute (a config's Path.cwd() / ' data'): the blank begins the folder's name
     with pytest.raises(UsageError) as found:
@@ -716,4 +718,58 @@ def test_a_root_with_a_tilde_that_is_a_file_is_refused_as_one(
     assert str(info.value) == (
         f"root must be a folder, got '~/f.gz', which is a file; pass the folder that holds it "
         f"({str(tmp_path)!r}), or with download=True a folder to download into"
+    )
+
+
+@pytest.mark.parametrize("case", ["file", "empty", "blank"])
+def test_a_root_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_it(
+    root: Path, tmp_path: Path, case: str
+) -> None:
+    """repr named root, and the folder to pass in its fix, '.../a\\nb' in Python's escapes, which
+    the shell reads as a backslash and an n: each as shown_path names it."""
+    odd, said = tmp_path / "a\nb", f"$'{tmp_path}/a\\nb"
+    odd.mkdir()
+    given = odd
+    if case == "file":
+        given = odd / "t10k-labels-idx1-ubyte.gz"
+        given.write_bytes(b"\x1f\x8b")
+        expected = (
+            f"root must be a folder, got {said}/t10k-labels-idx1-ubyte.gz', which is a file; pass "
+            f"the folder that holds it ({said}'), or with download=True a folder to download into"
+        )
+    else:
+        fix = (
+            "pass download=True (reads this machine's verified copy, else downloads into root), "
+            "or root=None to search the usual places"
+        )
+        if case == "blank":
+            given, fix = tmp_path / "a\nb ", f"drop the blank: {said}'"
+        expected = (
+            "root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+            f"{said}{' ' * (case == 'blank')}'; {fix}"
+        )
+    with pytest.raises(UsageError) as info:
+        FashionMNIST(str(given), train=False)
+    assert str(info.value) == expected
+
+
+def test_download_true_names_a_root_with_a_line_break_as_the_shell_takes_it_past_a_damaged_copy(
+    tiny: Tiny, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """repr named the root downloaded into '.../a\\nb' in Python's escapes, beside the damaged
+    copy's folder as shown_path names it ($'...'): named as that."""
+    _no_copy_anywhere(root, tmp_path, monkeypatch)
+    damaged = tiny.write(tmp_path / "damaged")
+    (damaged / "t10k-labels-idx1-ubyte.gz").write_bytes(tiny.gz["t10k-labels-idx1-ubyte"][:-9])
+    monkeypatch.setenv("LINEARNETS_DATA", str(damaged))
+    monkeypatch.setattr(
+        download,
+        "download_fashion_mnist",
+        lambda target, *, mirrors: tiny.write(target / "FashionMNIST" / "raw"),
+    )
+    with pytest.warns(DataWarning) as seen:
+        FashionMNIST(str(tmp_path / "a\nb"), train=False, download=True)
+    assert str(seen[0].message).startswith(
+        f"download=True passed over this machine's copy in {damaged} ($LINEARNETS_DATA), which "
+        f"is damaged, and downloads into $'{tmp_path}/a\\nb' instead: "
     )

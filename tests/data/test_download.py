@@ -1664,3 +1664,44 @@ def test_another_datasets_file_in_torchvision_s_layout_is_told_to_leave_that_fol
         f"{raw} (or delete it, if damaged), or pass root=DIR to download elsewhere"
     )
     assert server.requests == []
+
+
+@pytest.mark.parametrize("case", ["file", "file-on-path", "not-writable", "FashionMNIST"])
+def test_a_root_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """repr named root '.../a\\nb' in Python's escapes, which the shell reads as a backslash and
+    an n, beside the same folder's $'.../a\\nb' (shown_path) in the same message: named as that."""
+    odd, said = tmp_path / "a\nb", f"$'{tmp_path}/a\\nb"
+    root = odd
+    if case == "file":
+        odd.write_text("")
+        expected = (
+            f"root must be a folder to download into, got the file {said}'; pass a folder path"
+        )
+    elif case == "file-on-path":
+        odd.write_text("")
+        root = odd / "sub"
+        expected = (
+            f"root must be a folder that can hold the download, got {said}/sub' (Not a "
+            f"directory: {said}' is a file, not a folder); pass a folder you can write to"
+        )
+    elif case == "not-writable":
+        monkeypatch.setattr(download_destination.os, "access", lambda path, mode: False)
+        expected = (
+            f"root must be a folder that can hold the download, got {said}' (not writable, and "
+            f"{said}/FashionMNIST/raw' lacks train-images-idx3-ubyte.gz, "
+            "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz); "
+            "pass a folder you can write to"
+        )
+    else:  # the fix is Python to paste, root='...', as repr writes it
+        root = odd / "FashionMNIST"
+        expected = (
+            "root must be the folder above FashionMNIST/, torchvision's root, not a FashionMNIST "
+            f"folder itself, got {said}/FashionMNIST': the files would go into "
+            f"{said}/FashionMNIST/FashionMNIST/raw'; pass root={str(odd)!r}, whose "
+            "FashionMNIST/raw/ they go into (and are read from)"
+        )
+    with pytest.raises(UsageError) as info:
+        download_fashion_mnist(root, mirrors=["http://127.0.0.1:9/"], progress=False)
+    assert str(info.value) == expected

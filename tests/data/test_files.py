@@ -625,3 +625,43 @@ def test_a_fashionmnist_root_one_short_is_told_the_root_above_for_the_files_aske
         f"t10k-labels-idx1-ubyte; its raw/ holds them: pass root={str(tmp_path / 'data')!r}, "
         "torchvision's root above FashionMNIST/raw/"
     )
+
+
+@pytest.mark.parametrize("case", ["file", "blank", "empty", "FashionMNIST"])
+def test_a_root_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_it(
+    tiny: Tiny, tmp_path: Path, no_debian: None, case: str
+) -> None:
+    """repr named the folder, and the one to pass in the fix, '.../a\\nb' in Python's escapes,
+    which the shell reads as a backslash and an n: as shown_path names it; the fix written as
+    Python (root='...') stays repr, and the command line says it as --data-dir $'...'."""
+    from linearnets.cli._report import one_line
+
+    odd, said = tmp_path / "a\nb", f"$'{tmp_path}/a\\nb"
+    odd.mkdir()
+    given, lacks = odd, ", which lacks " + ", ".join(tiny.files)
+    holds = "must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
+    if case == "file":
+        given = tiny.write(odd) / "train-images-idx3-ubyte.gz"
+        rule = (
+            f"must be an existing folder, got the file {said}/train-images-idx3-ubyte.gz'; pass "
+            f"the folder that holds it ({said}') instead"
+        )
+        cli = rule
+    elif case == "blank":
+        given = tmp_path / "a\nb "
+        rule = cli = f"must be an existing folder, got {said} '; drop the blank: {said}'"
+    elif case == "empty":
+        rule = f"{holds}{said}'{lacks}; "
+        rule, cli = rule + HOW_TO_GET, rule + HOW_TO_GET.replace("root=DIR", "--data-dir DIR")
+    else:
+        given = odd / "FashionMNIST"
+        tiny.write(given / "raw")
+        rule = f"{holds}{said}/FashionMNIST'{lacks}; its raw/ holds them: pass "
+        rule, cli = (
+            f"{rule}root={str(odd)!r}, torchvision's root above FashionMNIST/raw/",
+            f"{rule}--data-dir {said}', torchvision's root above FashionMNIST/raw/",
+        )
+    with pytest.raises(UsageError) as info:
+        find_fashion_mnist(given, checksums=tiny.files)
+    assert str(info.value) == f"root {rule}"
+    assert one_line(info.value) == f"--data-dir {cli}"

@@ -617,3 +617,88 @@ def test_every_temporary_name_fits_name_max_however_long_the_name() -> None:
         temporary = _mpl._temporary_name("a" * (length - 4) + ".png")
         assert len(os.fsencode(temporary)) <= _mpl.NAME_MAX
         assert temporary.startswith(".aaaa") and temporary.endswith(".tmp")
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (
+            "a\nb/fig.png/",
+            "out must name a file, got {0}/a\\nb/fig.png/', which ends with a separator as a "
+            "folder does; drop it ({0}/a\\nb/fig.png') for a file, or name a file in that folder, "
+            "e.g. {0}/a\\nb/fig.png/figure.png'",
+        ),
+        (
+            "a\nb/.png",
+            "out must name a file, got {0}/a\\nb/.png', which has only an extension (.png) and no "
+            "file name; pass e.g. out='{1}/a\\nb/figure.png'",
+        ),
+        (
+            "a\nb/fig.jpg",
+            "out must end with one of .png, .svg, .pdf, got {0}/a\\nb/fig.jpg'; pass e.g. "
+            "out='figure.png'",
+        ),
+        (
+            "a\nb/.png",
+            "--out must name a file, got {0}/a\\nb/.png', which has only an extension (.png) and "
+            "no file name; pass e.g. --out {0}/a\\nb/figure.png'",
+        ),
+    ],
+    ids=["separator", "extension-only", "suffix", "extension-only-cli"],
+)
+def test_an_out_path_named_with_a_line_break_is_named_as_the_shell_takes_it(
+    tmp_path: Path, given: str, said: str
+) -> None:
+    """repr named it '.../a\\nb/fig.jpg' in Python's escapes, which the shell reads as a backslash
+    and an n (and --out's example went out as it is, breaking the line): named as shown_path names
+    it; a fix written as Python (out='...') stays repr."""
+    (tmp_path / "a\nb").mkdir()
+    name = said.partition(" ")[0]
+    with pytest.raises(UsageError) as info:
+        _mpl.check_out_path(name, f"{tmp_path}/{given}")
+    assert str(info.value) == said.format(f"$'{tmp_path}", tmp_path)
+
+
+@pytest.mark.parametrize("case", ["a-folder", "gone", "not-writable", "folder-not-writable"])
+def test_a_figure_in_a_folder_named_with_a_line_break_is_named_on_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """repr named the path '.../a\\nb/fig.png' in Python's escapes, which the shell reads as a
+    backslash and an n, and the folder and the example went out as they are, breaking the line:
+    each as shown_path names it."""
+    odd, said = tmp_path / "a\nb", f"$'{tmp_path}/a\\nb"
+    path, name, kwargs = odd / "fig.png", "out", {}
+    if case == "a-folder":
+        path.mkdir(parents=True)  # the rename onto a folder fails
+        expected = (
+            f"out must be a figure file, got {said}/fig.png', which is a folder; pass a file name "
+            f"in it, e.g. {said}/fig.png/figure.png'"
+        )
+    elif case == "gone":
+        kwargs = {"make_folder": False}
+        expected = (
+            f"the folder of out must be a folder that exists while the figures are written, got "
+            f"{said}', which does not exist (removed since?); make it again, or pass one that "
+            "exists"
+        )
+    else:
+        odd.mkdir()
+
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(_mpl, "open", refused, raising=False)  # root may write anywhere
+        if case == "not-writable":
+            expected = (
+                f"out must be a file in a folder you can write to, got {said}/fig.png', but the "
+                f"folder {said}' is not writable; pass e.g. out='figure.png'"
+            )
+        else:
+            name, kwargs = "out_dir", {"names_folder": True}
+            expected = (
+                f"out_dir must be a folder you can write to, got {said}', but the folder {said}' "
+                "is not writable; pass e.g. out_dir='figures'"
+            )
+    with pytest.raises(UsageError) as info:
+        _mpl.save_figure(_small_figure(), path, name=name, **kwargs)
+    assert str(info.value) == expected

@@ -820,3 +820,27 @@ def test_a_run_folder_named_with_a_line_break_is_named_as_the_shell_takes_it(
         f"$'{tmp_path}/a\\nb', whose model.pt cannot be reached (Permission denied); make the "
         f"folder readable (chmod u+rx $'{tmp_path}/a\\nb') and try again\n"
     )
+
+
+@pytest.mark.parametrize("unfinished", [False, True])
+def test_a_run_folder_without_model_pt_named_with_a_line_break_is_named_as_the_shell_takes_it(
+    tmp_path: Path, unfinished: bool
+) -> None:
+    """repr named it '.../a\\nb', Python's escape, which the shell reads as a backslash and an n,
+    beside the resume's $'.../a\\nb' in the same message: named as shown_path names it."""
+    run = tmp_path / "a\nb"
+    run.mkdir()
+    if unfinished:
+        (run / "checkpoint.pt").write_bytes(b"x")  # what an interrupted run leaves
+    advice = (
+        "its run stopped before it finished: finish it with linearnets softmax --resume "
+        f"$'{tmp_path}/a\\nb' (linearnets.resume_softmax in Python), then predict"
+        if unfinished
+        else "pass a folder written by a finished 'linearnets softmax' run"
+    )
+    with pytest.raises(UsageError) as info:
+        load_trained(run)
+    assert str(info.value) == (
+        f"run_dir must hold the trained weights model.pt, got $'{tmp_path}/a\\nb' without them; "
+        f"{advice}"
+    )

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from linearnets._text import counted, gib_past, shown_path
+from linearnets._text import counted, gib_past, quoted_path, shown_path
 from linearnets.data.class_labels import class_labels, warn_empty_classes, warn_unseen
 from linearnets.data.eight_bit import described, eight_bit, note_wide_pixels, pixel_features
 from linearnets.data.example_shapes import (
@@ -85,9 +85,9 @@ def _open_classification_file(path: Path) -> tuple[dict[str, np.ndarray], list[s
     check_no_blanks(path)
     if path.suffix.lower() != ".npz":
         raise UsageError(
-            f"data must be a .npz file for softmax regression, got {str(path)!r}; save the arrays with "
-            "numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer labels (X_test and "
-            "y_test optional)"
+            f"data must be a .npz file for softmax regression, got {quoted_path(path)}; save the "
+            "arrays with numpy.savez(path, X=X, y=y): X (N, D) features, y (N,) integer labels "
+            "(X_test and y_test optional)"
         )
     arrays, names = open_npz(path, ("X", "y", "X_test", "y_test"))
     missing = [k for k in ("X", "y") if k not in arrays]

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets.data.folder_contents import (
     FASHION_MNIST_FILES,
     HOW_TO_GET,
@@ -52,14 +52,14 @@ def find_in_root(
     root = expand_user("root", root)
     # "root" is --data-dir on the command line (linearnets.cli._report names it so); the path is
     # quoted: a folder named "batch_size=64" is no setting
-    shown = repr(str(root))
+    shown = quoted_path(root)
     blocked = unsearchable_folder(root)
     if blocked:  # else it would read as a folder that does not exist
         raise _unsearchable_root(shown, blocked)
     if root.exists() and not root.is_dir():  # e.g. one of the data files itself
         raise UsageError(
             f"root must be an existing folder, got the file {shown}; pass the folder that holds "
-            f"it ({str(root.parent)!r}) instead"
+            f"it ({quoted_path(root.parent)}) instead"
         )
     if not root.is_dir():
         problem = link_problem(root)

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.data_dir import torchvision_root_fix
 from linearnets.data.files import find_fashion_mnist
@@ -68,7 +68,7 @@ def readable_root(root: str | Path, *, mirrors: list[str]) -> Path:
                 warn(
                     "download=True passed over this machine's copy in "
                     f"{shown_path(found.directory)} ({label}), which is damaged, and downloads "
-                    f"into {os.fspath(root)!r} instead: {exc}",
+                    f"into {quoted_path(root)} instead: {exc}",
                     DataWarning,
                 )
             else:
@@ -96,7 +96,7 @@ def check_root(root: object) -> None:
             "book's), or root=None to search the usual places"
         )
     path = expand_user("root", root)
-    shown = repr(os.fspath(root))
+    shown = quoted_path(root)
     problem = link_problem(path)
     if problem:
         raise UsageError(
@@ -116,7 +116,7 @@ def check_root(root: object) -> None:
         return
     what, fix = "no file or folder (a FIFO, a device, ...)", "pass a folder"
     if stat.S_ISREG(mode):  # e.g. one of the data files itself
-        what, fix = "a file", f"pass the folder that holds it ({str(path.parent)!r})"
+        what, fix = "a file", f"pass the folder that holds it ({quoted_path(path.parent)})"
     raise UsageError(
         f"root must be a folder, got {shown}, which is {what}; {fix}, or with download=True a "
         "folder to download into"
@@ -135,7 +135,7 @@ def check_holds_files(root: str | Path) -> None:
         )
         raise DatasetNotFoundError(
             f"root must hold the Fashion-MNIST files (or FashionMNIST/raw/ with them), got "
-            f"{os.fspath(root)!r}; {fix}"
+            f"{quoted_path(root)}; {fix}"
         )
 
 

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from linearnets._fs import missing_folders, remove_empty_folders
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets.data.data_dir import folder_above
 from linearnets.data.files import how_to_replace
 from linearnets.data.folder_contents import current_file
@@ -82,7 +82,8 @@ def _refuse_dataset_folder(root: Path, dest: Path, names: dict[str, tuple[int, s
     above = folder_above(root)
     raise UsageError(
         "root must be the folder above FashionMNIST/, torchvision's root, not a FashionMNIST "
-        f"folder itself, got {str(root)!r}: the files would go into {shown_path(dest)}{beside}; "
+        f"folder itself, got {quoted_path(root)}: the files would go into "
+        f"{shown_path(dest)}{beside}; "
         f"pass root={str(above)!r}, whose FashionMNIST/raw/ they go into (and are read from)"
     )
 
@@ -117,13 +118,13 @@ def locate(root: Path, names: dict[str, tuple[int, str]]) -> Path:
     try:
         if root.exists() and not root.is_dir():
             raise UsageError(
-                f"root must be a folder to download into, got the file {str(root)!r}; pass a "
-                "folder path"
+                f"root must be a folder to download into, got the file {quoted_path(root)}; pass "
+                "a folder path"
             )
         return _destination(root, names)
     except OSError as exc:  # a symlink loop, a folder that cannot be searched
         raise UsageError(
-            f"root must be a folder that can hold the download, got {str(root)!r} "
+            f"root must be a folder that can hold the download, got {quoted_path(root)} "
             f"({_why(exc, root)}); pass a folder you can write to"
         ) from None
 
@@ -158,7 +159,7 @@ def _kept(root: Path, paths: list[Path]) -> UsageError:
         of = "Fashion-MNIST's files of those names but other MD5s"
     return UsageError(
         f"root must hold no other dataset's files under Fashion-MNIST's names, which the download "
-        f"would replace, got {str(root)!r}, where {files} {have} of {of}: {they} another "
+        f"would replace, got {quoted_path(root)}, where {files} {have} of {of}: {they} another "
         f"dataset's (MNIST's files have Fashion-MNIST's names and sizes) or {were} damaged in "
         f"place; move {them} out of {paths[0].parent} (or delete {them}, if damaged), or pass "
         "root=DIR to download elsewhere"
@@ -216,12 +217,12 @@ def prepare_folder(root: Path, dest: Path, needed: dict[str, str | None]) -> lis
     except OSError as exc:  # a file on the path, a folder that cannot be written
         remove_empty_folders(created)
         raise UsageError(
-            f"root must be a folder that can hold the download, got {str(root)!r} "
+            f"root must be a folder that can hold the download, got {quoted_path(root)} "
             f"({_why(exc, dest)}); pass a folder you can write to"
         ) from None
     if not os.access(dest, os.W_OK | os.X_OK):
         raise UsageError(
-            f"root must be a folder that can hold the download, got {str(root)!r} (not "
+            f"root must be a folder that can hold the download, got {quoted_path(root)} (not "
             f"writable, and {_needs(dest, needed)}); pass a folder you can write to"
         )
     return created

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import (
     cannot_search,
@@ -79,10 +79,10 @@ def check_no_blanks(path: Path) -> None:
     text, bare = str(path), without_blanks(path)  # a config makes ' d.npz' /w/ d.npz
     if bare is None or os.path.lexists(text):
         return
-    fix = f"drop it: {bare!r}" if path.name.strip() else "pass a .npz or .csv file"
+    fix = f"drop it: {quoted_path(bare)}" if path.name.strip() else "pass a .npz or .csv file"
     raise UsageError(
         f"data must not begin or end with whitespace (unless a file of that name exists), got "
-        f"{text!r}; {fix}"
+        f"{quoted_path(text)}; {fix}"
     )
 
 

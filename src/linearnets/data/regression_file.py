@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets._warn import warn
 from linearnets.data.class_labels import transposed_fix
 from linearnets.data.csv_table import read_csv
@@ -37,7 +37,7 @@ def load_regression_file(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
         X, (y_raw, y_cell) = _read_csv(path)
     else:
         raise UsageError(
-            f"data must be a .npz or .csv file, got {str(path)!r}; save the arrays with "
+            f"data must be a .npz or .csv file, got {quoted_path(path)}; save the arrays with "
             "numpy.savez(path, X=X, y=y), or as a CSV whose last column is y"
         )
     _check_one_target_each(path, X, y_raw)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
+from linearnets._text import quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
 from linearnets.plotting._fonts import cjk_family as cjk_family
@@ -157,9 +158,8 @@ def save_figure(
     except IsADirectoryError:
         _unlink(tmp)
         raise UsageError(
-            f"{name} must be a figure file, got {str(path)!r}, which is a folder; pass a file name "
-            "in it, "
-            f"e.g. {path / ('figure' + path.suffix)}"
+            f"{name} must be a figure file, got {quoted_path(path)}, which is a folder; pass a "
+            f"file name in it, e.g. {shown_path(path / ('figure' + path.suffix))}"
         ) from None
     except BaseException:
         _unlink(tmp)
@@ -213,16 +213,16 @@ def _open_temporary(
         if not make_folder and isinstance(exc, FileNotFoundError) and not folder.is_dir():
             raise UsageError(
                 f"{setting} must be a folder that exists while the figures are written, got "
-                f"{str(folder)!r}, which does not exist (removed since?); make it again, or "
+                f"{quoted_path(folder)}, which does not exist (removed since?); make it again, or "
                 "pass one that exists"
             ) from None
         if names_folder:
             raise UsageError(
-                f"{name} must be a folder you can write to, got {str(folder)!r}, but "
+                f"{name} must be a folder you can write to, got {quoted_path(folder)}, but "
                 f"{_reason(exc, path)}; pass e.g. {name}='figures'"
             ) from None
         raise UsageError(
-            f"{name} must be a file in a folder you can write to, got {str(path)!r}, but "
+            f"{name} must be a file in a folder you can write to, got {quoted_path(path)}, but "
             f"{_reason(exc, path)}; pass e.g. {name}='figure{path.suffix}'"
         ) from None
 
@@ -246,14 +246,15 @@ def _reason(exc: OSError, path: Path) -> str:
         return problem
     nearest = _nearest_existing(path.parent)
     if isinstance(exc, FileExistsError | NotADirectoryError):
-        where = f" ({nearest})" if nearest is not None and not nearest.is_dir() else ""
+        where = f" ({shown_path(nearest)})" if nearest is not None and not nearest.is_dir() else ""
         return f"a part of its folder path{where} is a file, not a folder"
     if isinstance(exc, PermissionError):  # the folder to be made in may be further up
-        return f"the folder {nearest or path.parent} is not writable"
+        return f"the folder {shown_path(nearest or path.parent)} is not writable"
     if exc.errno == errno.EROFS:  # chmod cannot help there
-        return f"the folder {nearest or path.parent} is on a read-only file system"
+        return f"the folder {shown_path(nearest or path.parent)} is on a read-only file system"
     # "but No such file or directory" for /proc/x.png, whose folder exists: say what failed where
-    return f"no file can be made in {nearest or path.parent} ({exc.strerror or type(exc).__name__})"
+    where = shown_path(nearest or path.parent)
+    return f"no file can be made in {where} ({exc.strerror or type(exc).__name__})"
 
 
 def _nearest_existing(folder: Path) -> Path | None:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import expand_user, link_problem
 
@@ -31,20 +31,23 @@ def check_out_path(name: str, out: str | Path, formats: Sequence[str] = SAVE_FOR
     path = expand_user(name, out)  # as root= and the configs' out= do: "~/grid.png" is at home
     if str(out).endswith(("/", os.sep)):  # Path drops it: "x.png/" was written as the file x.png
         raise UsageError(
-            f"{name} must name a file, got {str(out)!r}, which ends with a separator as a folder "
-            f"does; drop it ({str(path)!r}) for a file, or name a file in that folder, e.g. "
-            f"{str(path / 'figure.png')!r}"
+            f"{name} must name a file, got {quoted_path(out)}, which ends with a separator as a "
+            f"folder does; drop it ({quoted_path(path)}) for a file, or name a file in that "
+            f"folder, e.g. {quoted_path(path / 'figure.png')}"
         )
     if path.name.lower() in formats:  # ".png": Path takes it for a hidden file with no suffix
         fixed = path.with_name(f"figure{path.name}")
-        suggestion = f"{name} {fixed}" if name.startswith("--") else f"{name}={str(fixed)!r}"
+        suggestion = (
+            f"{name} {shown_path(fixed)}" if name.startswith("--") else f"{name}={str(fixed)!r}"
+        )
         raise UsageError(
-            f"{name} must name a file, got {str(out)!r}, which has only an extension ({path.name}) "
-            f"and no file name; pass e.g. {suggestion}"
+            f"{name} must name a file, got {quoted_path(out)}, which has only an extension "
+            f"({path.name}) and no file name; pass e.g. {suggestion}"
         )
     if path.suffix.lower() not in formats:
         raise UsageError(
-            f"{name} must end with one of {', '.join(formats)}, got {str(path)!r}; pass e.g. {example}"
+            f"{name} must end with one of {', '.join(formats)}, got {quoted_path(path)}; pass "
+            f"e.g. {example}"
         )
     try:
         if path.is_dir():

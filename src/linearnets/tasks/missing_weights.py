@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from linearnets._shell import shell_word
+from linearnets._text import quoted_path
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE
 
@@ -18,7 +19,8 @@ def no_weights(run_dir: Path) -> UsageError:
     from linearnets.training.run_lock import lock_holder
 
     got = (
-        f"run_dir must hold the trained weights {WEIGHTS_FILE}, got {str(run_dir)!r} without them; "
+        f"run_dir must hold the trained weights {WEIGHTS_FILE}, got {quoted_path(run_dir)} "
+        "without them; "
     )
     holder = lock_holder(run_dir)
     if holder is not None:  # a resume would be refused: the run is being written
