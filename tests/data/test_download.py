@@ -26,6 +26,7 @@ import pytest
 
 from linearnets import _fs
 from linearnets._shell import shell_word
+from linearnets._text import quoted_path, shown_path
 from linearnets.cli import main
 from linearnets.data import (
     download,
@@ -1460,13 +1461,15 @@ def _another_datasets(tiny: Tiny, name: str) -> bytes:
     return raw[:header] + bytes(255 - b if "images" in name else 9 - b for b in raw[header:])
 
 
+@pytest.mark.parametrize("name", ["my data", "my\ndata"])
 @pytest.mark.parametrize("layout", ["flat", "plain beside a valid gz"])
 def test_another_datasets_files_under_the_same_names_are_kept_and_named(
-    server: Server, tiny: Tiny, tmp_path: Path, layout: str
+    server: Server, tiny: Tiny, tmp_path: Path, layout: str, name: str
 ) -> None:
     """A folder holding MNIST (the same names, the same sizes, complete) lost it to the download,
-    as if each file were damaged; those of the wrong size stay damaged downloads, replaced."""
-    root = tiny.write(tmp_path / "my data", gz=layout == "flat")
+    as if each file were damaged; those of the wrong size stay damaged downloads, replaced. The
+    files and their folder are named as the shell takes them (a line break split the message)."""
+    root = tiny.write(tmp_path / name, gz=layout == "flat")
     labels = "t10k-labels-idx1-ubyte"
     if layout == "flat":  # two of MNIST's gzipped files where Fashion-MNIST's would be
         others = [root / f"{FIRST}.gz", root / f"{labels}.gz"]
@@ -1479,7 +1482,7 @@ def test_another_datasets_files_under_the_same_names_are_kept_and_named(
     kept = {path: path.read_bytes() for path in root.iterdir()}
     with pytest.raises(UsageError) as info:
         _get(root, tiny, [server.mirror("good")])
-    files = ", ".join(map(str, others))
+    files = ", ".join(map(shown_path, others))
     have, of, they, were, them = (
         ("have the decompressed sizes", "Fashion-MNIST's files of those names but other MD5s",
          "they are", "were", "them")
@@ -1489,11 +1492,12 @@ def test_another_datasets_files_under_the_same_names_are_kept_and_named(
     )  # fmt: skip
     assert str(info.value) == (
         "root must hold no other dataset's files under Fashion-MNIST's names, which the download "
-        f"would replace, got {str(root)!r}, where {files} {have} of {of}: {they} another "
+        f"would replace, got {quoted_path(root)}, where {files} {have} of {of}: {they} another "
         f"dataset's (MNIST's files have Fashion-MNIST's names and sizes) or {were} damaged in "
-        f"place; move {them} out of {root} (or delete {them}, if damaged), or pass root=DIR to "
-        "download elsewhere"
+        f"place; move {them} out of {shown_path(root)} (or delete {them}, if damaged), or pass "
+        "root=DIR to download elsewhere"
     )
+    assert "\n" not in str(info.value)
     assert {path: path.read_bytes() for path in root.iterdir()} == kept
     assert server.requests == []
     for path in others:  # as advised

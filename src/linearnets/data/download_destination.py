@@ -150,7 +150,7 @@ def _kept(root: Path, paths: list[Path]) -> UsageError:
     """Return the refusal to replace ``paths``, files of the expected size whose content is not
     Fashion-MNIST's: another dataset's (MNIST's have its names and sizes, and a download once
     replaced them, flat in ./data) or ones damaged in place, which cannot be told apart."""
-    files = ", ".join(map(str, paths))
+    files = ", ".join(map(shown_path, paths))
     if len(paths) == 1:
         have, they, were, them = "has the decompressed size", "it is", "was", "it"
         of = "Fashion-MNIST's file of that name but another MD5"
@@ -161,7 +161,7 @@ def _kept(root: Path, paths: list[Path]) -> UsageError:
         f"root must hold no other dataset's files under Fashion-MNIST's names, which the download "
         f"would replace, got {quoted_path(root)}, where {files} {have} of {of}: {they} another "
         f"dataset's (MNIST's files have Fashion-MNIST's names and sizes) or {were} damaged in "
-        f"place; move {them} out of {paths[0].parent} (or delete {them}, if damaged), or pass "
+        f"place; move {them} out of {shown_path(paths[0].parent)} (or delete {them}, if damaged), or pass "
         "root=DIR to download elsewhere"
     )
 
