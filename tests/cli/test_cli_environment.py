@@ -490,6 +490,36 @@ def test_under_torchrun_a_lost_peer_is_left_to_rank_0_when_rank_0_reports_its_st
         )
 
 
+def test_a_lost_peer_is_said_when_torchruns_stop_lands_while_it_is_on_its_way_out(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """torchrun stops every worker once one dies: its SIGTERM reached rank 1 in the clean-up after
+    it lost a killed rank 0, the stop replaced the error, and rank 1 kept silent as on any stop,
+    so nothing named the checkpoint or the resume (a CI failure under load)."""
+    from linearnets.training.distributed import PeerLostError
+
+    as_rank_1(monkeypatch, launched=True)
+
+    def lost(args: object) -> int:
+        try:
+            raise PeerLostError(
+                "another process of the data-parallel run stopped (lost connection); rank 0 keeps "
+                "the checkpoints in run; resume with: linearnets.resume_softmax('run'), launched "
+                "by torchrun as before"
+            )
+        finally:
+            raise KeyboardInterrupt("SIGTERM")  # torchrun's, during the clean-up
+
+    monkeypatch.setattr("linearnets.cli.linreg.run", lost)
+    assert main(["linreg"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        "linearnets linreg (rank 1): error: another process of the data-parallel run stopped "
+        "(lost connection); rank 0 keeps the checkpoints in run; resume with: linearnets softmax "
+        "--resume run, launched by torchrun as before\n",
+    )
+
+
 def test_the_command_runs_outside_the_main_thread_and_gives_back_sigterm(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -43,7 +43,15 @@ def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> in
 
 
 def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) -> int:
-    """Say where the command was stopped (rank 0 only) and return the exit status 130."""
+    """Say where the command was stopped (rank 0 only) and return the exit status 130.
+
+    A stop that came while a lost peer's error was on its way out (torchrun stopping this rank
+    because another died, its SIGTERM landing in the clean-up) is that error's: it is reported,
+    since a silent rank 1 left a run whose rank 0 was killed with no word of its checkpoint.
+    """
+    lost = _peer_lost_beneath(exc)
+    if lost is not None:
+        return report_error(lost, prog, json_errors=json_errors)
     rank = _ranks.rank()
     if rank != 0 and _ranks.by_launcher():  # every rank stopped after the same step: rank 0 says
         _ranks.let_rank_0_speak()  # where (a process started by hand says it itself)
@@ -132,6 +140,20 @@ def report_error(
             if json_errors and not _ranks.by_launcher():  # its own stdout: rank 0 has another
                 print_json_error(line, type(exc).__name__, exit_status(exc))
     return exit_status(exc)
+
+
+def _peer_lost_beneath(exc: BaseException) -> Exception | None:
+    """Return the lost peer's error (``PeerLostError``) that ``exc`` was raised while handling, if
+    any; ``None`` when the library's distributed code is not loaded (nothing lost a peer)."""
+    failures = sys.modules.get("linearnets.training.dist_failures")
+    seen: set[int] = set()
+    cause = exc.__context__
+    while failures is not None and cause is not None and id(cause) not in seen:
+        if isinstance(cause, failures.PeerLostError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__context__
+    return None
 
 
 def _lost_a_peer(exc: Exception) -> bool:
