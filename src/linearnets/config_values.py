@@ -29,6 +29,7 @@ __all__ = [
     "meant_name",
     "path_setting",
     "set_checked",
+    "swapped",
 ]
 
 
@@ -105,14 +106,24 @@ def meant_name(
     return ("", close[0]) if close else None
 
 
+def swapped(key: str, name: str) -> bool:
+    """Return whether ``key`` is ``name`` with two adjacent characters swapped (``"tsak"``)."""
+    if len(key) != len(name):
+        return False
+    at = [i for i, (a, b) in enumerate(zip(key, name, strict=True)) if a != b]
+    return (
+        len(at) == 2
+        and at[1] == at[0] + 1
+        and (key[at[0]], key[at[1]]) == (name[at[1]], name[at[0]])
+    )
+
+
 def _one_edit(key: str, name: str) -> bool:
     """Return whether ``key`` is ``name`` with two adjacent characters swapped, or, both four
     characters long or more, with one character changed, added or dropped."""
     if len(key) == len(name):
-        at = [i for i, (a, b) in enumerate(zip(key, name, strict=True)) if a != b]
-        if len(at) == 2 and at[1] == at[0] + 1 and key[at[0]] == name[at[1]]:
-            return key[at[1]] == name[at[0]]  # swapped
-        return len(at) == 1 and len(key) >= 4
+        changed = sum(a != b for a, b in zip(key, name, strict=True))
+        return swapped(key, name) or (changed == 1 and len(key) >= 4)
     shorter, longer = sorted((key, name), key=len)
     if len(longer) - len(shorter) != 1 or len(shorter) < 4:
         return False

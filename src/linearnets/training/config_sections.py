@@ -30,7 +30,7 @@ from typing import Any
 
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig, SoftmaxConfig
-from linearnets.config_values import likely_meant, meant_name
+from linearnets.config_values import likely_meant, meant_name, swapped
 from linearnets.errors import UsageError
 
 __all__ = ["SECTIONS", "check_sections", "notes_of", "task_named"]
@@ -148,21 +148,9 @@ def _misspelt(key: str, saved: Mapping[str, Any]) -> tuple[str, str] | None:
     if found is None:
         return None
     change, name = found
-    if change or len(name) > _SHORT or _swapped(key, name) or _lost(name, saved):
+    if change or len(name) > _SHORT or swapped(key, name) or _lost(name, saved):
         return found
     return None
-
-
-def _swapped(key: str, name: str) -> bool:
-    """Return whether ``key`` is ``name`` with two adjacent characters swapped (``"tsak"``)."""
-    if len(key) != len(name):
-        return False
-    at = [i for i, (a, b) in enumerate(zip(key, name, strict=True)) if a != b]
-    return (
-        len(at) == 2
-        and at[1] == at[0] + 1
-        and (key[at[0]], key[at[1]]) == (name[at[1]], name[at[0]])
-    )
 
 
 def _lost(name: str, saved: Mapping[str, Any]) -> bool:
