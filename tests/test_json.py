@@ -1,4 +1,5 @@
-"""Standard JSON out of results holding NaN or inf: ``null``, which every JSON reader accepts."""
+"""Standard JSON out of results holding NaN or inf: ``null``, which every JSON reader accepts; run
+files read back to the same depth on every Python."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from linearnets._json import dumps_strict
+import pytest
+
+from linearnets._json import MAX_DEPTH, NestedTooDeepError, dumps_strict, loads_shallow
 from linearnets.training.callbacks import MetricsWriter
 from linearnets.training.history import EpochMetrics
 
@@ -61,3 +64,39 @@ def test_metrics_files_of_a_blown_up_epoch_are_standard_json(tmp_path: Path) -> 
     ]  # fmt: skip
     writer.on_fit_start(num_epochs=3, start_epoch=1)  # a resume reads the rows back and keeps them
     assert _strict_loads((tmp_path / "metrics.jsonl").read_text().splitlines()[0]) == rows[0]
+
+
+def _nested(depth: int, *, inner: str = "[]") -> str:
+    """JSON of ``depth`` levels: arrays, every other one an object holding it under "k"."""
+    text = inner
+    for level in range(depth - 1):
+        text = f'{{"k": {text}}}' if level % 2 else f"[{text}, 1]"
+    return text
+
+
+def test_json_up_to_max_depth_is_read_as_json_loads_reads_it() -> None:
+    text = _nested(MAX_DEPTH)
+    assert loads_shallow(text) == json.loads(text)
+    assert loads_shallow(text.encode()) == json.loads(text)  # the bytes of a file, as json takes
+    assert loads_shallow('{"a": [1, {"b": "[[["}]}') == {"a": [1, {"b": "[[["}]}
+
+
+@pytest.mark.parametrize(
+    "depth",
+    # one level past; 5,000, which Python 3.12 parses and 3.11 refuses (its RecursionError); and
+    # 100,000, past every parser's own limit
+    [MAX_DEPTH + 1, 5_000, 100_000],
+)
+def test_json_past_max_depth_is_refused_alike_on_every_python(depth: int) -> None:
+    text = "[" * depth + "]" * depth
+    with pytest.raises(NestedTooDeepError) as info:
+        loads_shallow(text)
+    assert str(info.value) == f"it nests arrays or objects more than {MAX_DEPTH} levels deep"
+    assert isinstance(info.value, ValueError)  # what the readers of run files already catch
+    with pytest.raises(NestedTooDeepError):
+        loads_shallow(_nested(depth) if depth < 5_000 else '{"a": ' + text + "}")
+
+
+def test_json_that_is_no_json_is_json_loads_error() -> None:
+    with pytest.raises(json.JSONDecodeError, match=r"^Expecting value: line 1 column 2"):
+        loads_shallow("[")

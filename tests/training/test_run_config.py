@@ -59,8 +59,8 @@ def _config_dir(tmp_path: Path, content: bytes) -> Path:
         # past what Python's json reads: an unexpected RecursionError, a ValueError
         (
             lambda p: _config_dir(p, b'{"config": {"lr": ' + b"[" * 10**5 + b"]" * 10**5 + b"}}"),
-            r"config.json is not a readable JSON config \(it nests arrays or objects deeper than "
-            r"Python's json reads\); restore it from a copy of the run, or start a new run",
+            r"config.json is not a readable JSON config \(it nests arrays or objects more than 100 "
+            r"levels deep\); restore it from a copy of the run, or start a new run",
         ),
         (
             lambda p: _config_dir(p, b'{"config": {"lr": 1' + b"0" * 5000 + b"}}"),

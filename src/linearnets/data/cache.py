@@ -26,6 +26,7 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
+from linearnets._json import loads_shallow
 from linearnets.data.locked_temps import open_locked_temp, remove_stale_temps, temp_pattern
 from linearnets.errors import UsageError
 from linearnets.path_checks import expand_user, link_problem
@@ -117,8 +118,8 @@ def load_index(path: Path) -> dict[str, Any]:
         return {}  # a missing index (or something else in its place) only costs a re-verification
     try:
         with f:
-            index = json.loads(f.read())
-    except (OSError, ValueError, RecursionError):  # RecursionError: nested past the parser's limit
+            index = loads_shallow(f.read())
+    except (OSError, ValueError):
         return {}  # so does a corrupt one
     return index if isinstance(index, dict) else {}
 

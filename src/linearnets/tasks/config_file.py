@@ -54,10 +54,10 @@ def write_run_config(
 
 def _started_on(run_dir: Path) -> dict[str, Any]:
     """Return the ``device`` and ``world_size`` the run's ``config.json`` holds ({} if unreadable)."""
-    import json
+    from linearnets._json import loads_shallow
 
     try:
-        saved = json.loads((run_dir / CONFIG_FILE).read_text())
+        saved = loads_shallow((run_dir / CONFIG_FILE).read_text())
     except (OSError, ValueError):  # lost or damaged: rebuilt from this resume's
         return {}
     if not isinstance(saved, dict):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from linearnets._json import loads_shallow
 from linearnets._shell import shell_word
 from linearnets._text import quoted_path
 from linearnets.errors import CheckpointError, UsageError
@@ -70,7 +70,7 @@ def _linreg_source(run_dir: Path) -> str | None:
     path = run_dir / CONFIG_FILE
     if path.is_file():  # a FIFO would block the read
         try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
+            saved = loads_shallow(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         # as the readers take it: a misspelt "Task" is the run's (they refuse the key)

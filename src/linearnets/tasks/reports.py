@@ -7,11 +7,11 @@ forked, they are drawn here.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linearnets._json import loads_shallow
 from linearnets.config import SoftmaxConfig
 from linearnets.tasks.experiment import Experiment
 from linearnets.training.checkpoint_write import save_run_file, write_text_atomic
@@ -133,7 +133,7 @@ def missing_reports(config: SoftmaxConfig, run_dir: Path) -> list[str]:
     from linearnets.training.runs import RESULTS_FILE
 
     try:
-        per_class = json.loads((run_dir / RESULTS_FILE).read_text()).get("per_class_acc") or {}
+        per_class = loads_shallow((run_dir / RESULTS_FILE).read_text()).get("per_class_acc") or {}
     except (OSError, ValueError, AttributeError):  # unreadable: let the resume write everything
         per_class = {"?": None}
     expected = ["per_class.txt", "confusion.pt"] if per_class else []

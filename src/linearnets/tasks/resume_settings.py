@@ -9,11 +9,11 @@ train) or would throw logged epochs away. What those settings change, and whethe
 
 from __future__ import annotations
 
-import json
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from linearnets._json import loads_shallow
 from linearnets._text import counted, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import BatchBytesError
@@ -121,7 +121,7 @@ def check_epochs_left(run_dir: Path, epoch: int, new: SoftmaxConfig, *, given: b
 def _summarizes(run_dir: Path, epoch: int) -> bool:
     """Return whether ``results.json`` is readable and names no other epoch count than ``epoch``."""
     try:
-        epochs = json.loads((run_dir / RESULTS_FILE).read_text(encoding="utf-8")).get(
+        epochs = loads_shallow((run_dir / RESULTS_FILE).read_text(encoding="utf-8")).get(
             "epochs", epoch
         )
     except (OSError, ValueError, AttributeError):  # missing, or damaged: the resume rewrites it

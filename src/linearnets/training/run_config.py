@@ -6,13 +6,13 @@ config with a clear error and a fix fitting the folder's state when the file is 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from linearnets._json import loads_shallow
 from linearnets._shell import shell_word
 from linearnets._text import counted, in_json_words, json_kind, quoted_path, rule_of, shown_path
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
@@ -94,13 +94,13 @@ def loaded_json(path: Path, *, fix: Callable[[], str]) -> Any:
             it" would lose); one that is no JSON Python reads, with why and ``fix()``.
     """
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return loads_shallow(path.read_text(encoding="utf-8"))
     except PermissionError as exc:
         raise UsageError(
             f"{shown_path(path)} cannot be read ({exc.strerror}); make it readable (chmod u+r "
             f"{shell_word(path)}) and try again"
         ) from None
-    except (OSError, ValueError, RecursionError) as exc:  # ValueError: JSON's, UTF-8's, too long
+    except (OSError, ValueError) as exc:  # ValueError: JSON's, UTF-8's, too long or too deep
         raise UsageError(
             f"{shown_path(path)} is not a readable JSON config ({_unread(exc)}); {fix()}"
         ) from None
@@ -110,8 +110,6 @@ def _unread(exc: Exception) -> str:
     """Return why Python's json read no config from a file: ``exc``'s words, but past the limits
     it reads within, in words of the file (its own were "maximum recursion depth exceeded", and
     a fix, "use sys.set_int_max_str_digits()", of the interpreter's)."""
-    if isinstance(exc, RecursionError):
-        return "it nests arrays or objects deeper than Python's json reads"
     if type(exc) is ValueError:  # not a JSONDecodeError nor a UnicodeDecodeError: an int's digits
         return (
             f"it holds a number of more than the {sys.get_int_max_str_digits()} digits Python reads"

@@ -5,10 +5,10 @@ linear-regression run's folder is resumed by ``resume_linreg``, a softmax run's 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
+from linearnets._json import loads_shallow
 from linearnets.training.config_sections import task_named
 
 __all__ = ["ResumeCall", "held_resume"]
@@ -46,7 +46,7 @@ def _saved_config(run_dir: Path) -> dict[str, Any] | None:
     if not path.is_file():  # a FIFO would block the read
         return None
     try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
+        saved = loads_shallow(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return saved if isinstance(saved, dict) else None
