@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -560,13 +561,19 @@ def test_a_module_from_a_package_not_installed_is_an_attribute_error_naming_it(
 
 
 def test_a_module_whose_own_dependency_is_missing_names_that_package(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """matplotlib-inline installed without IPython: d2l.backend_inline needs IPython, the package
     to install, not matplotlib-inline, which is there."""
     for name in [m for m in sys.modules if m.startswith(("IPython.", "matplotlib_inline"))]:
         monkeypatch.delitem(sys.modules, name)  # loaded by an earlier test: loaded again here
     monkeypatch.setitem(sys.modules, "IPython", None)  # its import then fails as if absent
+    # a matplotlib-inline of its own, installed here or not: a package whose backend_inline
+    # imports IPython, as the real one's does (taken out of sys.modules again after the test)
+    (tmp_path / "backend_inline.py").write_text("import IPython\n")
+    package = types.ModuleType("matplotlib_inline")
+    package.__path__ = [str(tmp_path)]
+    monkeypatch.setitem(sys.modules, "matplotlib_inline", package)
     with pytest.raises(AttributeError) as info:
         d2l.backend_inline  # noqa: B018
     assert str(info.value) == (

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from linearnets.cli import main
+from linearnets.plotting._fonts import cjk_family
 
 REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
 pytestmark = pytest.mark.skipif(
@@ -135,6 +136,8 @@ def test_wrong_draws_exactly_the_first_n_test_images_the_model_gets_wrong(
 def test_wrong_names_the_labels_in_chinese_and_draws_into_out(
     env: None, run: Path, oracle: Oracle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    if cjk_family() is None:  # predict refuses to draw Chinese titles as empty boxes
+        pytest.skip("no font with Chinese glyphs installed (scripts/setup.sh installs one)")
     figure = tmp_path / "mistakes.png"
     argv = ["predict", str(run), "--wrong", "-n", "4", "--lang", "zh", "--out", str(figure)]
     assert main(argv) == 0

@@ -263,7 +263,9 @@ def test_a_data_warning_is_said_once_per_machine(
     context = DistContext(rank=rank, world_size=3, local_rank=local_rank)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        exp = prepare(SoftmaxConfig(data=path, impl="scratch", plot="none"), dist=context)
+        # on the CPU: "auto" is cuda:1 for local rank 1, which a one-GPU machine lacks
+        config = SoftmaxConfig(data=path, impl="scratch", plot="none", device="cpu")
+        exp = prepare(config, dist=context)
     said = [str(w.message) for w in seen if issubclass(w.category, DataWarning)]
     assert len(said) == (1 if warned else 0), said
     if warned:

@@ -261,7 +261,10 @@ def test_a_device_edited_to_an_array_is_refused_not_copied_forward(tmp_path: Pat
     written as that device."""
     data = _data(tmp_path / "d.npz", seed=0)
     run = tmp_path / "run"
-    ln.run_softmax(ln.SoftmaxConfig(data=data, epochs=1, batch_size=16, plot="none", out=run))
+    config = ln.SoftmaxConfig(
+        data=data, epochs=1, batch_size=16, plot="none", out=run, device="cpu"
+    )
+    ln.run_softmax(config)
     path = run / "config.json"
     saved = json.loads(path.read_text())
     path.write_text(json.dumps({**saved, "device": []}))
