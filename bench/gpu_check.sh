@@ -35,7 +35,10 @@ step bench_softmax 120 $py bench/bench_softmax.py --device cuda --epochs 3 --rep
 step bench_scale 90 $py bench/bench_scale.py --device cuda --scale 20
 step torchrun 90 bash -c "torchrun --standalone --nproc_per_node=1 -m linearnets softmax \
     --device cuda --epochs 3 --plot none --out /tmp/ddp-run --json && ls /tmp/ddp-run"
-# -v names each test as it ends, so a run cut short by its limit still names its failures
-step suite 380 $py -m pytest -v -n 16 -p no:cacheprovider -rfE --durations=15 tests
+# -v names each test as it ends, so a run cut short by its limit still names its failures;
+# worksteal (pytest-xdist 3.2+) hands a busy worker's queued tests to idle ones: under "load", one
+# worker was left with a chain of torchrun tests at 98% when the limit came
+dist=$($py -c 'import xdist; print("worksteal" if tuple(map(int, xdist.__version__.split(".")[:2])) >= (3, 2) else "load")')
+step suite 380 $py -m pytest -v -n 16 --dist "$dist" -p no:cacheprovider -rfE --durations=15 tests
 echo "== suite: the tests that failed or erred"
 grep -E "^\[gw[0-9]+\] .*(FAILED|ERROR) " "$out/suite.log" | head -n 60

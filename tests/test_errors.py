@@ -901,11 +901,16 @@ def _run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 def test_cli_prints_one_line_and_exits(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     argv: list[str],
     setup: Setup | None,
     code: int,
     pattern: str,
 ) -> None:
+    # a run without --out claims runs/NAME-TIME in the working folder before its data is read,
+    # and removes it on the error: not in the checkout, where another process of the suite
+    # (pytest -n) would see it come and go
+    monkeypatch.chdir(tmp_path)
     if setup is not None and setup.make is not None:
         setup.make(tmp_path)
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]

@@ -108,8 +108,9 @@ def test_a_deleted_working_folder_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_stray_rank_without_world_size_still_says_what_is_wrong(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # the softmax run's runs/NAME-TIME, made and removed: not here
     monkeypatch.setenv("RANK", "1")
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     for name in ("MASTER_ADDR", "MASTER_PORT"):
