@@ -107,10 +107,10 @@ def loaded_json(path: Path, *, fix: Callable[[], str]) -> Any:
 
 
 def _unread(exc: Exception) -> str:
-    """Return why Python's json read no config from a file: ``exc``'s words, but past the limits
-    it reads within, in words of the file (its own were "maximum recursion depth exceeded", and
-    a fix, "use sys.set_int_max_str_digits()", of the interpreter's)."""
-    if type(exc) is ValueError:  # not a JSONDecodeError nor a UnicodeDecodeError: an int's digits
+    """Return why no config was read from a file: ``exc``'s words (nesting past
+    :data:`~linearnets._json.MAX_DEPTH` is said so already), but past the digits Python reads in
+    words of the file (its own gave a fix of the interpreter's, "use sys.set_int_max_str_digits()")."""
+    if type(exc) is ValueError:  # no JSONDecodeError, UnicodeDecodeError or too deep: int digits
         return (
             f"it holds a number of more than the {sys.get_int_max_str_digits()} digits Python reads"
         )
