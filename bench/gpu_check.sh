@@ -38,7 +38,7 @@ step torchrun 90 bash -c "torchrun --standalone --nproc_per_node=1 -m linearnets
 # -v names each test as it ends, so a run cut short by its limit still names its failures;
 # worksteal (pytest-xdist 3.2+) hands a busy worker's queued tests to idle ones: under "load", one
 # worker was left with a chain of torchrun tests at 98% when the limit came
-dist=$($py -c 'import xdist; print("worksteal" if tuple(map(int, xdist.__version__.split(".")[:2])) >= (3, 2) else "load")')
-step suite 380 $py -m pytest -v -n 16 --dist "$dist" -p no:cacheprovider -rfE --durations=15 tests
+dist=$($py -c 'import xdist; print("worksteal" if tuple(map(int, xdist.__version__.split(".")[:2])) >= (3, 2) else "load")' 2>/dev/null)
+step suite 380 $py -m pytest -v -n 16 --dist "${dist:-load}" -p no:cacheprovider -rfE --durations=15 tests
 echo "== suite: the tests that failed or erred"
 grep -E "^\[gw[0-9]+\] .*(FAILED|ERROR) " "$out/suite.log" | head -n 60
