@@ -10,8 +10,9 @@ from typing import Any
 __all__ = ["MAX_DEPTH", "NestedTooDeepError", "dumps_strict", "loads_shallow"]
 
 # the deepest arrays and objects a run folder's JSON holds are 3 levels (a config's section, a
-# setting's list); Python's own parser reads ~1,000 levels on 3.11, ~8,000 on 3.12 and more on later
-# ones, so a file nested 5,000 deep was refused by one and read (then printed at length) by another
+# setting's list); how deep Python's own parser reads depends on its version and build (5,000
+# levels: a RecursionError on 3.10, 3.11 and 3.12.1, read on 3.12.3 and 3.13), so a file was refused
+# by one and read (then printed at length) by another
 MAX_DEPTH = 100
 
 

@@ -123,7 +123,7 @@ def test_a_config_json_past_what_json_reads_is_refused_as_unreadable(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: bytes, why: str
 ) -> None:
     """An "lr" nested 5,000 arrays deep ended the resume with "unexpected RecursionError" on Python
-    3.11, whose json reads ~1,000 levels (3.12's reads ~8,000: its refusal differed); 1 and
+    3.11, whose json reads ~1,000 levels (3.12.3's and 3.13's read it: their refusal differed); 1 and
     5,000 zeros, "cannot be read (ValueError: Exceeds the limit (4300 digits) ...; use
     sys.set_int_max_str_digits() ...)", the interpreter's fix. Both are refused as read_config
     refuses them, with the file's fix."""
