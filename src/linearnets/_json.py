@@ -42,14 +42,14 @@ class NestedTooDeepError(ValueError):
 
 def _depth_past(value: Any, limit: int) -> bool:
     """Return whether ``value`` nests lists or dicts more than ``limit`` deep (without recursion)."""
-    level = [(value, 1)]
-    while level:
-        item, depth = level.pop()
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
         if isinstance(item, list | dict):
             if depth > limit:
                 return True
             children = item.values() if isinstance(item, dict) else item
-            level.extend((child, depth + 1) for child in children)
+            stack.extend((child, depth + 1) for child in children)
     return False
 
 
