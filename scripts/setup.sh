@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything linearnets needs on a fresh Debian/Ubuntu machine; quick and safe to re-run.
 #   scripts/setup.sh        runtime: venv, CPU torch, the package, Fashion-MNIST (Debian package)
-#   scripts/setup.sh dev    the same plus the dev tools (pytest, ruff, mypy, hypothesis, pillow, and
-#                           nbclient + ipykernel, which run the book's code in a real Jupyter kernel)
+#   scripts/setup.sh dev    the same plus the dev tools (pytest, pytest-xdist, ruff, mypy, hypothesis,
+#                           pillow, and nbclient + ipykernel, which run the book's code in a real
+#                           Jupyter kernel)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -14,7 +14,7 @@ aside): ``.venv/bin/X`` is this environment's X, run in a temporary folder. Ever
 README's ``predict runs/softmax-concise-…`` runs on the folder the ``--json`` run before it printed.
 Not run:
 
-- ``make run``, ``make test``: set up ``.venv`` (apt-get, pip) and run the whole suite (15 minutes on
+- ``make run``, ``make test``: set up ``.venv`` (apt-get, pip) and run the whole suite (6 minutes on
   2 cores); scripts/setup.sh is tested by tests/test_setup.py.
 - ``linearnets softmax`` (the README's first line): 10 epochs on Fashion-MNIST, the run python.md's
   ``run_softmax`` block does here; its figures are checked by tests/test_readme.py.
