@@ -2,7 +2,8 @@
 # What a machine with a CUDA GPU checks, in one go: the tests that need CUDA, the GPU benchmarks,
 # the command and torchrun on the GPU (NCCL), then the whole suite with the GPU present.
 #
-# The steps take about 3 minutes and the suite up to 6 more, so one device call of 600 s holds them.
+# The steps take about 3 minutes, the suite up to 5.5 more and its failures' tracebacks 1, so one
+# device call of 600 s holds them.
 # Run from the repository root, where python3 has a CUDA build of torch, pytest and pytest-xdist,
 # and the real Fashion-MNIST is in /usr/share/datasets/fashion-mnist:
 #     bench/gpu_check.sh OUT_DIR
@@ -39,6 +40,12 @@ step torchrun 90 bash -c "torchrun --standalone --nproc_per_node=1 -m linearnets
 # worksteal (pytest-xdist 3.2+) hands a busy worker's queued tests to idle ones: under "load", one
 # worker was left with a chain of torchrun tests at 98% when the limit came
 dist=$($py -c 'import xdist; print("worksteal" if tuple(map(int, xdist.__version__.split(".")[:2])) >= (3, 2) else "load")' 2>/dev/null)
-step suite 380 $py -m pytest -v -n 16 --dist "${dist:-load}" -p no:cacheprovider -rfE --durations=15 tests
+step suite 330 $py -m pytest -v -n 16 --dist "${dist:-load}" -p no:cacheprovider -rfE --durations=15 tests
 echo "== suite: the tests that failed or erred"
-grep -E "^\[gw[0-9]+\] .*(FAILED|ERROR) " "$out/suite.log" | head -n 60
+grep -E "^\[gw[0-9]+\] .*(FAILED|ERROR) " "$out/suite.log" | sed -E 's/^.*(FAILED|ERROR) //; s/ +$//' \
+    | sort -u | head -n 30 >"$out/failed.txt"
+cat "$out/failed.txt"
+# their tracebacks, which a suite cut short by its limit never prints: each failing test again, alone
+if [ -s "$out/failed.txt" ]; then
+    step failed_again 60 xargs -a "$out/failed.txt" -d '\n' $py -m pytest -q -p no:cacheprovider --tb=short
+fi
