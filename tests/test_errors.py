@@ -923,6 +923,7 @@ def test_cli_prints_one_line_and_exits(
     assert lines[0].startswith(f"linearnets {' '.join([argv[0], *action])}: error: "), err
     assert "Traceback" not in err
     assert re.search(pattern, lines[0]), lines[0]
+    assert not (tmp_path / "runs").exists()  # a refused run leaves no folder behind
 
 
 @pytest.mark.parametrize(
