@@ -66,7 +66,11 @@ def _fit_softmax(gen: torch.Generator, num_epochs: int, **kwargs: Any) -> Histor
     "metrics,line",
     [
         (EpochMetrics(1, 0.000235, None, None, None, 0.1), "epoch 1, loss 0.000235"),
-        (EpochMetrics(3, 2.5e-5, None, 3.0e-5, None, 0.1), "epoch 3, loss 0.000025"),
+        # the test set's loss was computed: it is regression's figure for the test set
+        (
+            EpochMetrics(3, 2.5e-5, None, 3.0e-5, None, 0.1),
+            "epoch 3, loss 0.000025, test loss 0.000030",
+        ),
         (
             EpochMetrics(2, 0.78512, 0.7491, 0.51, 0.70149, 1.234),
             "epoch 2, loss 0.7851, train acc 0.749, test acc 0.701, 1.23 s",
@@ -75,14 +79,38 @@ def _fit_softmax(gen: torch.Generator, num_epochs: int, **kwargs: Any) -> Histor
             EpochMetrics(10, 0.44449, 0.8466, None, None, 12.0),
             "epoch 10, loss 0.4445, train acc 0.847, 12.00 s",
         ),
+        (
+            EpochMetrics(4, 0.44449, 0.8466, 0.51234, None, 2.0),
+            "epoch 4, loss 0.4445, train acc 0.847, test loss 0.5123, 2.00 s",
+        ),
     ],
-    ids=["regression", "regression-with-test", "classification", "classification-no-test"],
+    ids=[
+        "regression",
+        "regression-with-test",
+        "classification",
+        "classification-no-test",
+        "classification-test-loss-only",
+    ],
 )
 def test_format_epoch(metrics: EpochMetrics, line: str) -> None:
     assert format_epoch(metrics) == line
 
 
 # --- ConsoleLogger -------------------------------------------------------------------------------
+
+
+def test_console_logger_shows_a_regression_test_loss(gen: torch.Generator) -> None:
+    """fit computes the test loss of a regression each epoch: the line is where a learner sees it."""
+    stream = io.StringIO()
+    batches = _regression(gen)
+    history = _fit_linreg(
+        gen, 2, test_iter=batches, callbacks=[ConsoleLogger(stream=stream, progress=False)]
+    )
+    assert all(m.test_loss is not None for m in history.epochs)
+    assert stream.getvalue().splitlines() == [
+        f"epoch {m.epoch}, loss {m.train_loss:.6f}, test loss {m.test_loss:.6f}"
+        for m in history.epochs
+    ]
 
 
 def test_console_logger_writes_one_line_per_epoch(gen: torch.Generator) -> None:

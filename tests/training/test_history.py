@@ -19,6 +19,14 @@ def test_repr_is_one_short_line_of_the_last_epoch() -> None:
     )
     regression = History([EpochMetrics(1, 5.2e-5, None, None, None, 0.01)])
     assert repr(regression) == "History(1 epoch; epoch 1: train loss 5.2e-05)"
+    # a regression's test loss is its test set's figure: shown once computed
+    tested = History([EpochMetrics(2, 5.2e-5, None, 6.31e-5, None, 0.01)])
+    assert repr(tested) == "History(1 epoch; epoch 2: train loss 5.2e-05, test loss 6.31e-05)"
+    # a classifier's test figure is its accuracy; its loss stands in only without one
+    no_acc = History([EpochMetrics(1, 0.5, 0.8, 0.61, None, 0.1)])
+    assert (
+        repr(no_acc) == "History(1 epoch; epoch 1: train loss 0.5, train acc 0.8, test loss 0.61)"
+    )
     assert history.test_acc == [0.79] * 10 and history.train_loss[1] == 0.5
 
 

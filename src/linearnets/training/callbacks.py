@@ -46,9 +46,16 @@ def fixed(value: float, digits: int) -> str:
 
 
 def format_epoch(metrics: EpochMetrics) -> str:
-    """Return the book's one-line epoch summary, e.g. ``epoch 1, loss 0.785, train acc 0.749, ...``."""
+    """Return the book's one-line epoch summary, e.g. ``epoch 1, loss 0.785, train acc 0.749, ...``.
+
+    The test set's figure is its accuracy, else (regression) its loss: ``epoch 2, loss 0.000110,
+    test loss 0.000121``.
+    """
     if metrics.train_acc is None:
-        return f"epoch {metrics.epoch}, loss {fixed(metrics.train_loss, 6)}"
+        line = f"epoch {metrics.epoch}, loss {fixed(metrics.train_loss, 6)}"
+        if metrics.test_loss is not None:
+            line += f", test loss {fixed(metrics.test_loss, 6)}"
+        return line
     parts = [
         f"epoch {metrics.epoch}",
         f"loss {fixed(metrics.train_loss, 4)}",
@@ -56,6 +63,8 @@ def format_epoch(metrics: EpochMetrics) -> str:
     ]
     if metrics.test_acc is not None:
         parts.append(f"test acc {metrics.test_acc:.3f}")
+    elif metrics.test_loss is not None:
+        parts.append(f"test loss {fixed(metrics.test_loss, 4)}")
     parts.append(f"{metrics.seconds:.2f} s")
     return ", ".join(parts)
 

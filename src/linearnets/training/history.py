@@ -79,8 +79,10 @@ class History:
         if not self.epochs:
             return "History(no epochs)"
         m = self.epochs[-1]
+        # the test set's figure is its accuracy, else (regression) its loss
+        test = ("test acc", m.test_acc) if m.test_acc is not None else ("test loss", m.test_loss)
         shown = [f"train loss {m.train_loss:.4g}"]
-        for name, value in (("train acc", m.train_acc), ("test acc", m.test_acc)):
+        for name, value in (("train acc", m.train_acc), test):
             if value is not None:
                 shown.append(f"{name} {value:.4g}")
         count = len(self.epochs)
