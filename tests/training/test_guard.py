@@ -246,6 +246,25 @@ def test_fit_alone_trains_through_a_nan_as_the_books_loop_does() -> None:
     assert ln.DivergenceGuard is DivergenceGuard
 
 
+@pytest.mark.parametrize("row", [3, 40], ids=["first-batch", "later-batch"])
+def test_fit_alone_stops_a_classifier_whose_data_hold_a_nan(row: int) -> None:
+    """docs/python.md: unguarded, a classifier does not train through a NaN as regression does: its
+    scores turn NaN, and NaN scores have no accuracy. In an epoch's first batch, the check before
+    the update stops it with the weights untouched; later, the epoch's totals do, the weights NaN."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.rand(64, 1, 28, 28, generator=gen), torch.randint(0, 10, (64,), generator=gen)
+    X[row, 0, 3, 3] = math.nan
+    net = softmax_concise(generator=gen)
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    batches = [(X[:32], y[:32]), (X[32:], y[32:])]
+    loss = torch.nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(
+        DivergenceError, match=r"^the model's scores hold NaN, so no accuracy can be"
+    ):
+        fit(net, batches, loss, updater, 1)
+    assert net[1].weight.isnan().any() == (row >= 32)
+
+
 def _blobs(n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Ten Gaussian blobs in 784 dimensions with pixel-like values in [0, 1]."""
     y = torch.randint(0, 10, (n,), generator=gen)
