@@ -1,13 +1,18 @@
 """The hooks :func:`linearnets.training.loop.fit` calls, as a class whose hooks do nothing.
 
 Subclass it (:class:`Callback`) and override the hooks you need; the library's own callbacks are
-:mod:`linearnets.training.callbacks`'s. See D2L §3.6.6.
+:mod:`linearnets.training.callbacks`'s. A subclass's own method named ``on_…`` that is no hook
+(``on_epoch_ends``) is refused as the class is defined: fit would never call it. See D2L §3.6.6.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
+from linearnets.config_values import likely_meant
+from linearnets.errors import UsageTypeError
 from linearnets.training.history import EpochMetrics, History
 
 __all__ = ["Callback"]
@@ -32,8 +37,22 @@ class Callback:
 
     and ``fit(..., callbacks=[Schedule()])``.
 
+    Every method a subclass names ``on_…`` must be one of these hooks: ``on_epoch_ends``, or
+    Keras' ``on_train_begin``, would never run, so the class is refused as it is defined (a method
+    of your own takes a name without ``on_``).
+
     See D2L §3.6.6.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # at the class statement, the line to fix: fit, given the object, sees a misspelt hook as
+        # a method it was never meant to call, and would train on silently
+        super().__init_subclass__(**kwargs)
+        for name, value in vars(cls).items():
+            method = callable(value) or isinstance(value, (staticmethod, classmethod))
+            # On_epoch_end too: named as the hook but for its capitals
+            if name[:3].lower() == "on_" and name not in HOOK_NAMES and method:
+                raise UsageTypeError(_not_a_hook(cls, name))
 
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
         """Called once before the first epoch, with the last epoch to run and those already done."""
@@ -51,3 +70,44 @@ class Callback:
 
     def on_fit_end(self, *, history: History) -> None:
         """Called once after the last epoch, with the history of every epoch."""
+
+
+# the hooks fit calls, in the order it first calls them
+HOOK_NAMES = tuple(name for name in vars(Callback) if name.startswith("on_"))
+
+# other libraries' names for a hook (Keras', Lightning's), which spelling distance misses or
+# mistakes (on_epoch_begin is nearest on_epoch_end), and names for a hook before each batch
+_OTHER_NAMES = {
+    "on_train_begin": "on_fit_start",
+    "on_train_start": "on_fit_start",
+    "on_fit_begin": "on_fit_start",
+    "on_epoch_begin": "on_epoch_start",
+    "on_train_epoch_start": "on_epoch_start",
+    "on_train_epoch_end": "on_epoch_end",
+    "on_train_batch_end": "on_batch_end",
+    "on_step": "on_batch_end",
+    "on_step_end": "on_batch_end",
+    "on_train_end": "on_fit_end",
+}
+_BEFORE_BATCH = {"on_batch_begin", "on_batch_start", "on_train_batch_start", "on_step_start"}
+
+
+def _not_a_hook(cls: type, name: str) -> str:
+    """Return the error for ``cls``'s method ``name``, named like a hook but none, and its fix."""
+    head = (
+        f"a Callback's methods named on_... must be fit's hooks ({', '.join(HOOK_NAMES)}), got "
+        f"{cls.__name__}.{name}, which fit would never call"
+    )
+    if name in _BEFORE_BATCH:
+        return (
+            f"{head}; fit calls no hook before a batch: on_batch_end(step, losses) runs after "
+            "each step (a method of your own: name it without on_)"
+        )
+    hook = _OTHER_NAMES.get(name)
+    meant = f"did you mean {hook!r}?" if hook else likely_meant(name, HOOK_NAMES, one_edit=True)
+    if meant is not None:
+        return f"{head}; {meant} (a method of your own: name it without on_)"
+    return (
+        f"{head}; rename it to the hook it is for, or, if it is a method of your own, to a name "
+        "without on_"
+    )
