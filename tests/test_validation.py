@@ -17,6 +17,7 @@ from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.models.scratch import LinearRegressionScratch, SoftmaxRegressionScratch
 from linearnets.validation import (
+    NanSource,
     check_bool,
     check_choice,
     check_finite,
@@ -499,9 +500,11 @@ def test_check_no_nan_scores_from_finite_values_names_the_overflow_and_its_fix()
     shifted = o - o.max(dim=1, keepdim=True).values
     stable = torch.exp(shifted) / torch.exp(shifted).sum(1, keepdim=True)
     assert bool(torch.isfinite(stable).all()) and stable[0, 0] == 1.0  # exp(0) / (1 + exp(-100))
-    check_no_nan_scores(False, from_finite=True)
+    check_no_nan_scores(False, source=NanSource(overflow=True, finite_weights=True))
     with pytest.raises(DivergenceError) as info:
-        check_no_nan_scores(torch.isnan(naive).any(), from_finite=True)
+        check_no_nan_scores(
+            torch.isnan(naive).any(), source=NanSource(overflow=True, finite_weights=True)
+        )
     said = str(info.value)
     assert said.startswith(
         "the model's scores hold NaN, so no accuracy can be computed, though its "
@@ -509,6 +512,37 @@ def test_check_no_nan_scores_from_finite_values_names_the_overflow_and_its_fix()
     assert "parameters and its inputs are finite: its own computation overflowed" in said
     assert "o - o.max(dim=1, keepdim=True).values" in said and "nn.CrossEntropyLoss" in said
     assert "weights or its inputs hold NaN" not in said and "lr" not in said.split()
+
+
+_NAN_HEAD = "the model's scores hold NaN, so no accuracy can be computed"
+_FIND_IN_DATA = (
+    "find them in the data, checking each batch with torch.isfinite(X).all() (torch.isnan(X).any() "
+    "for NaN alone), and clean or drop the examples that hold them"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (NanSource(nonfinite_inputs=1, finite_weights=True), f"{_NAN_HEAD}: its inputs hold NaN or inf (1 value of a batch's features X), while its weights are finite; {_FIND_IN_DATA}"),
+        (NanSource(nonfinite_inputs=3), f"{_NAN_HEAD}: its inputs hold NaN or inf (3 values of a batch's features X); {_FIND_IN_DATA}"),
+        (NanSource(nonfinite_inputs=2, finite_weights=False), f"{_NAN_HEAD}: its inputs hold NaN or inf (2 values of a batch's features X), and so do its weights; {_FIND_IN_DATA}, then train again from fresh weights"),
+        (NanSource(finite_weights=False), f"{_NAN_HEAD}: its weights hold NaN or inf: weights blow up when the lr is too large (train again with a smaller one), or after a step on features that hold NaN or inf (check each batch with torch.isfinite(X).all())"),
+        (NanSource(finite_scores=True, finite_weights=True), f"{_NAN_HEAD}, though its weights are finite and so are the features of the batch it was checked on, and its scores there: another batch's features X hold NaN or inf, or the model's computation overflowed on them; {_FIND_IN_DATA}"),
+        (NanSource(finite_weights=True), f"{_NAN_HEAD}: its weights or its inputs hold NaN (weights blow up when the lr is too large: train again with a smaller one)"),
+    ],
+    ids=["inputs", "inputs-weights-unknown", "inputs-and-weights", "weights", "another-batch", "unknown"],
+)  # fmt: skip
+def test_check_no_nan_scores_names_what_is_not_finite(source: NanSource, message: str) -> None:
+    """NaN features are named as such, without the lr advice no smaller lr could answer; NaN
+    weights keep it; what the look found nothing of keeps the message that names both."""
+    check_no_nan_scores(False, source=source)
+    with pytest.raises(DivergenceError) as info:
+        check_no_nan_scores(torch.tensor(True), source=source)
+    assert str(info.value) == message
+    assert ("lr" in str(info.value).split()) == (
+        source.nonfinite_inputs == 0 and not source.finite_scores
+    )
 
 
 def test_a_0d_tensor_is_a_number_as_torch_optim_sgd_takes_its_lr() -> None:

@@ -16,7 +16,7 @@ from linearnets.errors import DataWarning, UsageError
 from linearnets.training.evaluation import switch_mode
 from linearnets.training.forward_diagnosis import raise_forward_error
 from linearnets.training.loop_checks import check_batches, check_net
-from linearnets.training.model_diagnosis import nan_from_finite
+from linearnets.training.model_diagnosis import nan_source
 from linearnets.training.step import raise_output_error, unpack
 from linearnets.validation import (
     check_bool,
@@ -87,7 +87,7 @@ def _predict(net: Net, X: torch.Tensor, num_classes: int | None, *, fix: str) ->
         top = scores.max(dim=1)  # argmax; fast also on a transposed (B, q) view
         # max propagates NaN, so the B maxima tell of any NaN score without a pass over B × C
         if bool(top.values.isnan().any()):
-            check_no_nan_scores(True, from_finite=nan_from_finite(net, X))
+            check_no_nan_scores(True, source=nan_source(net, X))
         _check_pixel_inputs(net, X)
         return top.indices
     finally:

@@ -6,7 +6,7 @@ torch is imported inside the checks (see :mod:`linearnets.validation`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from linearnets._text import gib_past
 from linearnets.errors import DivergenceError, UsageError
@@ -14,7 +14,13 @@ from linearnets.errors import DivergenceError, UsageError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["MAX_WEIGHT_BYTES", "check_finite_init", "check_model_size", "check_no_nan_scores"]
+__all__ = [
+    "MAX_WEIGHT_BYTES",
+    "NanSource",
+    "check_finite_init",
+    "check_model_size",
+    "check_no_nan_scores",
+]
 
 # a linear model's weights, at most: training holds their gradient (and a copy per step) too
 MAX_WEIGHT_BYTES = 2**31
@@ -45,30 +51,76 @@ def check_model_size(num_inputs: int, num_outputs: int) -> None:
     )
 
 
-def check_no_nan_scores(nan: torch.Tensor | bool, *, from_finite: bool = False) -> None:
+class NanSource(NamedTuple):
+    """What a look at a model whose scores came out NaN found: its parameters and a batch's features.
+
+    ``overflow``: the parameters and the batch are finite and the model's scores on it NaN, so its
+    own computation made the NaN; ``finite_scores``: they are all finite and so are its scores on
+    that batch, so the NaN came from another batch; ``nonfinite_inputs``: how many of the batch's
+    feature values are NaN or inf; ``finite_weights``: whether the parameters are all finite
+    (``None``: they could not be listed).
+    """
+
+    overflow: bool = False
+    finite_scores: bool = False
+    nonfinite_inputs: int = 0
+    finite_weights: bool | None = None
+
+
+def check_no_nan_scores(nan: torch.Tensor | bool, *, source: NanSource | None = None) -> None:
     """Raise DivergenceError if a model's scores held NaN (``nan``: whether they did).
 
     A NaN score is every row's maximum, so a NaN model would count as right on its class: its
-    accuracy would mean nothing. ``from_finite`` says the caller, once the scores were NaN, found
-    the model's parameters and a batch finite and the model's scores on that batch NaN: then the
-    model's own computation made the NaN, most often the book's softmax ``exp(o) / Σ exp(o)`` on a
-    score above ~88, whose exp is inf in float32 (inf / inf is NaN; D2L §3.6, exercise 1).
+    accuracy would mean nothing. ``source`` says what the caller found once the scores were NaN
+    (see :class:`NanSource`), and so which cause the error names: an overflow in the model's own
+    computation, most often the book's softmax ``exp(o) / Σ exp(o)`` on a score above ~88, whose
+    exp is inf in float32 (inf / inf is NaN; D2L §3.6, exercise 1); features that are NaN or inf,
+    which no smaller lr mends; or weights that are, which a too-large lr leaves.
     """
     if not bool(nan):
         return
-    if from_finite:
+    source = source or NanSource()
+    head = "the model's scores hold NaN, so no accuracy can be computed"
+    if source.overflow:
         raise DivergenceError(
-            "the model's scores hold NaN, so no accuracy can be computed, though its parameters "
-            "and its inputs are finite: its own computation overflowed, e.g. a softmax computed as "
-            "exp(o) / exp(o).sum(1) without subtracting each row's max first (exp of a score above "
-            "~88 is inf in float32, and inf / inf is NaN); subtract each row's max before exp, "
-            "o - o.max(dim=1, keepdim=True).values, or use linearnets.softmax, which does, or "
-            "return the scores themselves (logits) and train with nn.CrossEntropyLoss"
+            f"{head}, though its parameters and its inputs are finite: its own computation "
+            "overflowed, e.g. a softmax computed as exp(o) / exp(o).sum(1) without subtracting "
+            "each row's max first (exp of a score above ~88 is inf in float32, and inf / inf is "
+            "NaN); subtract each row's max before exp, o - o.max(dim=1, keepdim=True).values, or "
+            "use linearnets.softmax, which does, or return the scores themselves (logits) and "
+            "train with nn.CrossEntropyLoss"
+        )
+    find = (
+        "find them in the data, checking each batch with torch.isfinite(X).all() "
+        "(torch.isnan(X).any() for NaN alone), and clean or drop the examples that hold them"
+    )
+    if source.finite_scores:
+        raise DivergenceError(
+            f"{head}, though its weights are finite and so are the features of the batch it was "
+            "checked on, and its scores there: another batch's features X hold NaN or inf, or the "
+            f"model's computation overflowed on them; {find}"
+        )
+    if source.nonfinite_inputs:
+        count = source.nonfinite_inputs
+        weights = {
+            True: ", while its weights are finite",
+            False: ", and so do its weights",
+            None: "",
+        }
+        again = ", then train again from fresh weights" if source.finite_weights is False else ""
+        raise DivergenceError(
+            f"{head}: its inputs hold NaN or inf ({count} {'value' if count == 1 else 'values'} of "
+            f"a batch's features X){weights[source.finite_weights]}; {find}{again}"
+        )
+    if source.finite_weights is False:
+        raise DivergenceError(
+            f"{head}: its weights hold NaN or inf: weights blow up when the lr is too large "
+            "(train again with a smaller one), or after a step on features that hold NaN or inf "
+            "(check each batch with torch.isfinite(X).all())"
         )
     raise DivergenceError(
-        "the model's scores hold NaN, so no accuracy can be computed: its weights or its "
-        "inputs hold NaN (weights blow up when the lr is too large: train again with a smaller "
-        "one)"
+        f"{head}: its weights or its inputs hold NaN (weights blow up when the lr is too large: "
+        "train again with a smaller one)"
     )
 
 

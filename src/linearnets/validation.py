@@ -16,6 +16,7 @@ from __future__ import annotations
 from linearnets._check_basics import describe, is_finite_number, scalar_value
 from linearnets.model_checks import (
     MAX_WEIGHT_BYTES,
+    NanSource,
     check_finite_init,
     check_model_size,
     check_no_nan_scores,
@@ -42,6 +43,7 @@ from linearnets.tensor_checks import (
 
 __all__ = [
     "MAX_WEIGHT_BYTES",
+    "NanSource",
     "check_bool",
     "check_choice",
     "check_finite",

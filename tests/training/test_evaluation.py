@@ -203,7 +203,6 @@ def test_evaluation_training_and_prediction_put_back_each_modules_own_mode(
 # --- NaN scores: an overflow in the model, or NaN weights or inputs (D2L §3.6) -------------------
 
 OVERFLOW = r"^the model's scores hold NaN, .* though its parameters and its inputs are finite: its own computation overflowed"  # fmt: skip
-NAN_WEIGHTS_OR_INPUTS = r"^the model's scores hold NaN, so no accuracy can be computed: its weights or its inputs hold NaN"  # fmt: skip
 
 
 def _images(n: int = 12) -> list[Batch]:
@@ -231,24 +230,50 @@ def test_the_books_softmax_overflowing_on_finite_weights_is_named_with_its_fix()
     )  # labels 0, 1, 2, 0, ...
 
 
-def test_nan_weights_or_nan_inputs_keep_the_message_that_blames_them() -> None:
+_NAN_HEAD = "the model's scores hold NaN, so no accuracy can be computed"
+_FIND_IN_DATA = (
+    "find them in the data, checking each batch with torch.isfinite(X).all() (torch.isnan(X).any() "
+    "for NaN alone), and clean or drop the examples that hold them"
+)
+
+
+def test_nan_weights_are_named_with_the_lr_and_nan_inputs_without_it() -> None:
+    """A NaN weight gives every score of its class NaN; a NaN pixel of the first batch gives its
+    row's scores NaN with the weights finite: no smaller lr would mend that, the data would."""
     nan_weight = book_softmax(1.0)
     with torch.no_grad():
         nan_weight["W"][5, 2] = float("nan")
-    with pytest.raises(DivergenceError, match=NAN_WEIGHTS_OR_INPUTS):
+    with pytest.raises(DivergenceError) as info:
         evaluate_accuracy(nan_weight["net"], _images())
+    assert str(info.value) == (
+        f"{_NAN_HEAD}: its weights hold NaN or inf: weights blow up when the lr is too large "
+        "(train again with a smaller one), or after a step on features that hold NaN or inf (check "
+        "each batch with torch.isfinite(X).all())"
+    )
     nan_input = _images()
     nan_input[0][0][1, 0, 2, 2] = float("nan")
-    with pytest.raises(DivergenceError, match=NAN_WEIGHTS_OR_INPUTS):
-        evaluate_accuracy(book_softmax(1.0)["net"], nan_input)
+    book = book_softmax(1.0)
+    with pytest.raises(DivergenceError) as info:
+        evaluate_accuracy(book["net"], nan_input)
+    assert str(info.value) == (
+        f"{_NAN_HEAD}: its inputs hold NaN or inf (1 value of a batch's features X), while its "
+        f"weights are finite; {_FIND_IN_DATA}"
+    )
+    assert bool(torch.isfinite(book["W"]).all()) and bool(torch.isfinite(book["b"]).all())
 
 
 def test_nan_in_a_later_batch_whose_cause_the_first_cannot_show_is_not_called_an_overflow() -> None:
-    """Only the first batch is kept: its scores come out finite, so nothing is claimed."""
+    """Only the first batch is kept: its features and its scores come out finite, as do the
+    weights, so the NaN came from another batch; neither an overflow nor the lr is claimed."""
     batches = _images()
     batches[2][0][0, 0, 0, 0] = float("nan")
-    with pytest.raises(DivergenceError, match=NAN_WEIGHTS_OR_INPUTS):
+    with pytest.raises(DivergenceError) as info:
         evaluate_accuracy(book_softmax(1.0)["net"], batches)
+    assert str(info.value) == (
+        f"{_NAN_HEAD}, though its weights are finite and so are the features of the batch it was "
+        "checked on, and its scores there: another batch's features X hold NaN or inf, or the "
+        f"model's computation overflowed on them; {_FIND_IN_DATA}"
+    )
 
 
 def test_a_module_that_overflows_is_probed_once_in_eval_mode_and_only_on_failure() -> None:

@@ -73,6 +73,32 @@ def test_the_naive_softmax_overflowing_at_the_first_batch_is_named_not_blamed_on
     assert all(torch.equal(p, q) for p, q in zip(params, before, strict=True))
 
 
+@pytest.mark.parametrize("call", ["train_ch3 with the book's sgd", "train_ch3", "fit"])
+def test_a_nan_pixel_in_the_first_batch_is_named_in_the_data_not_blamed_on_lr(call: str) -> None:
+    """One NaN feature makes its row's scores NaN at the first step, with the weights finite: the
+    error names the batch's features and how to find them, and no smaller lr (which would not help)."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(D, Q))
+    batches = _batches()
+    batches[0][0][5, 3] = float("nan")
+    before = [p.detach().clone() for p in net.parameters()]
+    updater: Any = torch.optim.SGD(net.parameters(), lr=0.1)
+    if call == "train_ch3 with the book's sgd":
+        updater = _updaters(list(net.parameters()))["book's sgd"]
+    with pytest.raises(DivergenceError) as info:
+        if call == "fit":
+            fit(net, batches, nn.CrossEntropyLoss(), updater, 1)
+        else:
+            d2l.train_ch3(net, batches, batches, nn.CrossEntropyLoss(reduction="none"), 1, updater)
+    assert str(info.value) == (
+        "the model's scores hold NaN, so no accuracy can be computed: its inputs hold NaN or inf "
+        "(1 value of a batch's features X), while its weights are finite; find them in the data, "
+        "checking each batch with torch.isfinite(X).all() (torch.isnan(X).any() for NaN alone), "
+        "and clean or drop the examples that hold them"
+    )
+    assert all(torch.equal(p, q) for p, q in zip(net.parameters(), before, strict=True))
+
+
 @pytest.mark.parametrize("updater", ["book's sgd", "torch.optim.SGD"])
 def test_a_log_of_zero_is_named_before_it_ruins_the_weights(updater: str) -> None:
     """§3.6 exercise 2: a stable softmax underflows to 0 far below the row's max; the book's

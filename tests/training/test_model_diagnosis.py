@@ -17,10 +17,11 @@ from book.chapter3 import SOFTMAX_SCRATCH_FUNCTIONS
 from torch import nn
 
 from linearnets.errors import UsageError
+from linearnets.model_checks import NanSource
 from linearnets.training.model_diagnosis import (
     NanScoresProbe,
     model_tensors,
-    nan_from_finite,
+    nan_source,
     raise_backward_error,
 )
 from linearnets.training.step import train_step
@@ -203,20 +204,26 @@ def test_model_tensors_lists_a_modules_parameters_and_the_tensors_a_function_nam
 
 def test_the_books_softmax_overflowing_on_finite_weights_and_inputs_is_told_apart() -> None:
     """Scores o = 100 · ΣX ≈ 800: exp(800) is inf in float32, inf / inf NaN, though W, b and X
-    are finite; NaN in W, or in X, is not an overflow."""
+    are finite; NaN in W, or in X, is not an overflow, and is named as what it is."""
     X = torch.rand(4, 1, 4, 4, generator=torch.Generator().manual_seed(0))
     book = book_softmax(100.0)
     o = X.reshape(-1, 16) @ book["W"].detach()
     assert bool((o[:, 0] > 88.8).all()) and torch.isinf(torch.exp(o[:, 0])).all()  # the oracle
-    assert nan_from_finite(book["net"], X)
-    assert not nan_from_finite(book_softmax(1.0)["net"], X)  # scores ~8: no NaN to explain
+    assert nan_source(book["net"], X) == NanSource(overflow=True, finite_weights=True)
+    # scores ~8: no NaN on this batch, so it came from another
+    assert nan_source(book_softmax(1.0)["net"], X) == NanSource(finite_scores=True, finite_weights=True)  # fmt: skip
     nan_weight = book_softmax(100.0)
     with torch.no_grad():
         nan_weight["W"][3, 1] = float("nan")
-    assert not nan_from_finite(nan_weight["net"], X)
-    assert not nan_from_finite(book["net"], X.index_fill(0, torch.tensor([2]), float("nan")))
+    assert nan_source(nan_weight["net"], X) == NanSource(finite_weights=False)
+    nan_rows = X.index_fill(0, torch.tensor([2]), float("nan"))  # 16 values of one example
+    assert nan_source(book["net"], nan_rows) == NanSource(nonfinite_inputs=16, finite_weights=True)
+    inf_pixel = X.clone()
+    inf_pixel[1, 0, 2, 3] = float("inf")
+    assert nan_source(nan_weight["net"], inf_pixel) == NanSource(nonfinite_inputs=1, finite_weights=False)  # fmt: skip
     # the same overflowing model behind a dict: its tensors are not listed, so not claimed finite
-    assert not nan_from_finite(lambda X: book["net"](X), X)
+    assert nan_source(lambda X: book["net"](X), X) == NanSource()
+    assert nan_source(lambda X: book["net"](X), nan_rows) == NanSource(nonfinite_inputs=16)
 
 
 class NaiveSoftmax(nn.Module):
@@ -240,12 +247,12 @@ class NaiveSoftmax(nn.Module):
 def test_the_probe_keeps_the_first_batch_and_runs_the_model_only_when_called() -> None:
     net = NaiveSoftmax(100.0)
     probe = NanScoresProbe(net)
-    assert probe() is False  # no batch seen: nothing to tell
+    assert probe() == NanSource()  # no batch seen: nothing to tell
     first, second = torch.ones(2, 16), torch.zeros(2, 16)
     probe.keep(first)
     probe.keep(second)
     assert net.inputs == [] and probe.X is not first and torch.equal(probe.X, first)  # a copy
-    assert probe() is True  # exp(1600) = inf: an overflow from finite weights and inputs
+    assert probe().overflow  # exp(1600) = inf: an overflow from finite weights and inputs
     assert len(net.inputs) == 1 and torch.equal(net.inputs[0], first)
 
 

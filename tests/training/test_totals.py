@@ -14,6 +14,7 @@ import torch
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
 from linearnets.training.totals import EpochTotals, detached, summed_scalar_loss
+from linearnets.validation import NanSource
 
 
 def _steps(
@@ -70,9 +71,9 @@ def test_the_nan_probe_runs_only_on_nan_scores_and_picks_the_message(
     probe is asked once, only then; its answer decides which cause the error names."""
     calls: list[int] = []
 
-    def probe() -> bool:
+    def probe() -> NanSource:
         calls.append(1)
-        return finite
+        return NanSource(overflow=True, finite_weights=True) if finite else NanSource()
 
     fine = EpochTotals(nan_probe=probe)
     for scores, labels, losses in _steps(gen, [8] * steps):

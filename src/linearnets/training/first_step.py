@@ -28,7 +28,7 @@ from torch import nn
 from linearnets._warn import warn
 from linearnets.errors import DoubleSoftmaxWarning, UsageError
 from linearnets.training.loss_diagnosis import computes_as
-from linearnets.training.model_diagnosis import nan_from_finite
+from linearnets.training.model_diagnosis import nan_source
 from linearnets.training.totals import ignored
 from linearnets.validation import check_label_range, check_no_nan_scores
 
@@ -77,7 +77,7 @@ def check_first_values(
         ignore_index=ignored(loss),
     )  # fmt: skip
     if nan:
-        check_no_nan_scores(True, from_finite=nan_from_finite(net, X))
+        check_no_nan_scores(True, source=nan_source(net, X))
     if not finite:
         raise UsageError(
             _loss_not_finite(l, largest, smallest, _finite_on_softmax(loss, scores, y))

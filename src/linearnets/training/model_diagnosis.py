@@ -16,12 +16,13 @@ import torch
 from torch import nn
 
 from linearnets.errors import UsageError
+from linearnets.validation import NanSource
 
 __all__ = [
     "NanScoresProbe",
     "model_tensors",
     "named_tensors",
-    "nan_from_finite",
+    "nan_source",
     "raise_backward_error",
 ]
 
@@ -118,12 +119,13 @@ def _no_grad_error(net: Any) -> UsageError:
 
 
 class NanScoresProbe:
-    """Tell, once a pass's scores came out NaN, whether finite parameters and inputs gave them.
+    """Tell, once a pass's scores came out NaN, what was not finite: the parameters, the inputs, or
+    neither (an overflow in the model).
 
     The pass hands it every batch (:meth:`keep`); it copies the first, once per pass (not the
     batch itself: the pass lets go of each batch before it asks for the next, so that the allocator
-    hands the next one the block just freed). Only when called, on the failure path, does it run
-    the model on that copy (see :func:`nan_from_finite`).
+    hands the next one the block just freed). Only when called, on the failure path, does it look
+    at that copy and run the model on it (see :func:`nan_source`).
     """
 
     def __init__(self, net: Any) -> None:
@@ -134,29 +136,34 @@ class NanScoresProbe:
         if self.X is None:
             self.X = X.detach().clone()
 
-    def __call__(self) -> bool:
-        return self.X is not None and nan_from_finite(self.net, self.X)
+    def __call__(self) -> NanSource:
+        return NanSource() if self.X is None else nan_source(self.net, self.X)
 
 
-def nan_from_finite(net: Any, X: torch.Tensor) -> bool:
-    """Return whether ``net``'s scores on the batch ``X`` (B, ...) hold NaN though ``X`` and the
-    model's parameters are all finite: then the model's own computation made the NaN (an overflow).
+def nan_source(net: Any, X: torch.Tensor) -> NanSource:
+    """Return what is not finite once ``net``'s scores held NaN: the batch ``X`` (B, ...), the
+    model's parameters, or neither; then its scores on ``X`` tell an overflow in the model's own
+    computation (NaN there too) from a NaN that came from another batch (finite there).
 
-    One forward without gradients, for the failure path only. ``False`` where the parameters cannot
-    be listed (see :func:`model_tensors`), are not finite, or the forward fails: the NaN may then
-    come from the weights or the inputs. See D2L §3.6 (exercise 1: exp of a large score).
+    For the failure path only: a count over ``X``, a look at each parameter and, where both are
+    finite, one forward without gradients. The parameters' finiteness is unknown (``None``) where
+    they cannot be listed (see :func:`model_tensors`); nothing is said of the scores then, nor
+    where the forward fails. See D2L §3.6 (exercise 1: exp of a large score).
     """
+    nonfinite = int(X.numel() - torch.isfinite(X).sum())
     params = model_tensors(net)
-    if not params or not all(bool(torch.isfinite(p).all()) for p in params):
-        return False
-    if not bool(torch.isfinite(X).all()):
-        return False
+    finite = all(bool(torch.isfinite(p).all()) for p in params) if params else None
+    if nonfinite or not finite:
+        return NanSource(nonfinite_inputs=nonfinite, finite_weights=finite)
     try:
         with torch.no_grad():
             y_hat = net(X)
     except Exception:  # a failure now says nothing about where the NaN came from
-        return False
-    return isinstance(y_hat, torch.Tensor) and bool(y_hat.isnan().any())
+        return NanSource(finite_weights=True)
+    if not isinstance(y_hat, torch.Tensor):
+        return NanSource(finite_weights=True)
+    nan = bool(y_hat.isnan().any())
+    return NanSource(overflow=nan, finite_scores=not nan, finite_weights=True)
 
 
 def model_tensors(net: Any) -> list[torch.Tensor]:

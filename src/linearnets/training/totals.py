@@ -21,6 +21,7 @@ from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
 from linearnets.training.score_checks import check_scores, is_label_column
 from linearnets.validation import (
+    NanSource,
     check_choice,
     check_label_range,
     check_label_tensor,
@@ -97,9 +98,9 @@ class EpochTotals:
     and bounds the outputs held at a time.
 
     A NaN score stops the epoch with :class:`~linearnets.errors.DivergenceError`. ``nan_probe``,
-    called only then, tells whether finite parameters and inputs gave it (see
-    :class:`~linearnets.training.model_diagnosis.NanScoresProbe`): the error then names an overflow
-    in the model's own computation rather than NaN weights or inputs.
+    called only then, tells what was not finite (see
+    :class:`~linearnets.training.model_diagnosis.NanScoresProbe`): the error then names the inputs,
+    the weights, or an overflow in the model's own computation where both were finite.
     """
 
     _STASH_STEPS = 64
@@ -112,7 +113,7 @@ class EpochTotals:
         loss: Loss | None,
         *,
         summed: bool | None = None,
-        nan_probe: Callable[[], bool] | None = None,
+        nan_probe: Callable[[], NanSource] | None = None,
     ) -> EpochTotals:
         """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means.
 
@@ -133,7 +134,7 @@ class EpochTotals:
         self,
         *,
         summed: bool = False,
-        nan_probe: Callable[[], bool] | None = None,
+        nan_probe: Callable[[], NanSource] | None = None,
         class_weight: torch.Tensor | None = None,
         ignore_index: int | None = None,
     ) -> None:
@@ -259,7 +260,7 @@ class EpochTotals:
         """Raise :class:`~linearnets.errors.DivergenceError` if a score was NaN."""
         if bool(self._nan):  # only now, on the failure path, does the probe run the model
             probe = self._nan_probe
-            check_no_nan_scores(True, from_finite=probe is not None and probe())
+            check_no_nan_scores(True, source=None if probe is None else probe())
 
     def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
         self._reduce()
