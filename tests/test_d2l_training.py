@@ -401,6 +401,31 @@ def test_train_epoch_ch3_names_the_overflow_before_the_books_sgd_writes_nan_into
     assert bool(torch.isfinite(book["W"]).all())
 
 
+def test_train_epoch_ch3_names_labels_given_as_a_column_to_the_books_cross_entropy() -> None:
+    """The book's §3.6 model, loss and sgd on labels of shape (B, 1): its cross_entropy broadcasts
+    them into (B, B) losses. The error names y's shape and y.reshape(-1), before any update."""
+    names: dict[str, Any] = {"torch": torch}
+    exec(
+        "W = torch.normal(0, 0.01, size=(16, 3), requires_grad=True)\n"
+        "b = torch.zeros(3, requires_grad=True)\n" + SOFTMAX_SCRATCH_FUNCTIONS,
+        names,
+    )
+    before = names["W"].detach().clone()
+    batches = [(X, y.reshape(-1, 1)) for X, y in _batches()]
+    updater = lambda batch_size: d2l.sgd([names["W"], names["b"]], 0.1, batch_size)  # noqa: E731
+    with pytest.raises(UsageError) as info:
+        d2l.train_epoch_ch3(names["net"], batches, names["cross_entropy"], updater)
+    assert str(info.value) == (
+        "y must be 1-dimensional (B,) for the loss cross_entropy, got a tensor of shape (16, 1) "
+        "and dtype torch.int64, which it broadcast into losses of shape (16, 16) for a batch of 16 "
+        "examples; use y.reshape(-1), with which it returns shape (16,)"
+    )
+    assert torch.equal(names["W"], before)
+    fixed = [(X, y.reshape(-1)) for X, y in batches]  # the fix the error names trains
+    loss, acc = d2l.train_epoch_ch3(names["net"], fixed, names["cross_entropy"], updater)
+    assert math.isfinite(loss) and 0.0 <= acc <= 1.0
+
+
 class _Recorder:
     """Stands in for the Animator: keeps its settings and the points added."""
 

@@ -122,6 +122,94 @@ def test_compute_loss_checks_the_value_the_loss_returns() -> None:
     torch.testing.assert_close(l.reshape(-1), torch.tensor([0.5, 2.0, 4.5]))  # ½(ŷ − y)²
 
 
+# --- a loss of the wrong shape explained by the class labels (D2L §3.6.3) ----------------------
+
+
+def book_cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return -torch.log(y_hat[range(len(y_hat)), y])  # the book's §3.6.3
+
+
+def every_label_cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return -torch.log(y_hat[:, y])  # the book's, mistyped: every example's score of every label
+
+
+def _probabilities(B: int = 6, C: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(3)
+    y_hat = torch.softmax(torch.randn(B, C, generator=gen), dim=1)
+    return y_hat, torch.tensor([0, 3, 1, 1, 2, 0])[:B]
+
+
+_GENERIC_SHAPE = (
+    r"^loss must return one loss per example, shape \(6,\) \(or one per output value, \(6, 4\), "
+    r"or a 0-d mean or sum\), got shape \(6, 6\) for a batch of 6 examples; return every "
+    r"example's loss, unsliced, with targets of the output's shape so that nothing broadcasts$"
+)
+
+
+def test_labels_as_a_column_broadcast_by_the_books_cross_entropy_are_named_with_reshape() -> None:
+    """y (B, 1) picks y_hat[range(B), y] as (B, B): the labels' shape is the mistake, the loss is
+    the book's; the oracle, the same loss on y.reshape(-1), gives one loss per example."""
+    y_hat, y = _probabilities()
+    column = y.reshape(-1, 1)
+    assert book_cross_entropy(y_hat, column).shape == (6, 6)  # the premise
+    assert book_cross_entropy(y_hat, column.reshape(-1)).shape == (6,)  # the fix the error names
+    with pytest.raises(UsageError) as info:
+        compute_loss(book_cross_entropy, y_hat, column)
+    assert str(info.value) == (
+        "y must be 1-dimensional (B,) for the loss book_cross_entropy, got a tensor of shape "
+        "(6, 1) and dtype torch.int64, which it broadcast into losses of shape (6, 6) for a batch "
+        "of 6 examples; use y.reshape(-1), with which it returns shape (6,)"
+    )
+
+
+def test_a_loss_picking_every_examples_score_of_every_label_is_named_with_the_books_indexing() -> (
+    None
+):
+    """y_hat[:, y] gives (B, B), row i example i's scores, column j label j: the labels are fine;
+    the fix it names, the book's y_hat[range(len(y_hat)), y], is the diagonal of that block."""
+    y_hat, y = _probabilities()
+    block = every_label_cross_entropy(y_hat, y)
+    torch.testing.assert_close(block.diagonal(), book_cross_entropy(y_hat, y))  # the oracle
+    with pytest.raises(UsageError) as info:
+        compute_loss(every_label_cross_entropy, y_hat, y)
+    assert str(info.value) == (
+        "loss must return one loss per example, shape (6,), got shape (6, 6) for a batch of 6 "
+        "examples: the loss every_label_cross_entropy paired every example's scores with every "
+        "example's label, a (6, 6) block, as y_hat[:, y] does; pick each example's score of its "
+        "own label, y_hat[range(len(y_hat)), y]"
+    )
+    with pytest.raises(UsageError) as info:
+        compute_loss(every_label_cross_entropy, y_hat, y.reshape(-1, 1))  # both mistakes
+    assert str(info.value) == (
+        "loss must return one loss per example, shape (6,), got shape (6, 6, 1) for a batch of 6 "
+        "examples: y is not 1-dimensional (a tensor of shape (6, 1) and dtype torch.int64), and "
+        "with y.reshape(-1) the loss every_label_cross_entropy paired every example's scores with "
+        "every example's label, a (6, 6) block, as y_hat[:, y] does; use y.reshape(-1), and pick "
+        "each example's score of its own label, y_hat[range(len(y_hat)), y]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("loss", "y_hat", "y"),
+    [
+        (lambda y_hat, y: F.cross_entropy(y_hat, y, reduction="none")[:, None] * torch.ones(len(y)), _probabilities()[0], _probabilities()[1]),
+        (every_label_cross_entropy, torch.full((6, 4), 0.25), _probabilities()[1]),
+        (every_label_cross_entropy, _probabilities()[0], torch.full((6,), 2)),
+        (lambda y_hat, y: (y_hat[:, :1] - y) ** 2, _probabilities()[0], _probabilities()[1].float()),
+    ],
+    ids=["rows-repeated", "equal-scores", "equal-labels", "float-targets"],
+)  # fmt: skip
+def test_a_loss_of_the_wrong_shape_the_labels_do_not_explain_keeps_the_general_message(
+    loss: Any, y_hat: torch.Tensor, y: torch.Tensor
+) -> None:
+    """A (B, B) value whose columns do not follow the labels, or that a shift leaves unchanged
+    (equal scores, as a zero initialisation gives, or equal labels), or of float targets: the
+    labels are not claimed as its cause."""
+    assert loss(y_hat, y).shape == (6, 6)  # the premise
+    with pytest.raises(UsageError, match=_GENERIC_SHAPE):
+        compute_loss(loss, y_hat, y)
+
+
 # --- targets that would broadcast in a torch loss ------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from linearnets.training.loss_diagnosis import (
     raise_loss_error,
     regression_loss_error,
 )
+from linearnets.training.loss_shape import explain_loss_shape
 from linearnets.training.totals import Loss
 from linearnets.validation import describe
 
@@ -84,7 +85,7 @@ def compute_loss(loss: Loss, y_hat: Any, y: torch.Tensor) -> torch.Tensor:
         l = loss(y_hat, y)
     except LOSS_ERRORS as err:
         raise_loss_error(loss, y_hat, y, err)
-    check_loss_value(l, y_hat, y)
+    check_loss_value(l, y_hat, y, loss=loss)
     if y_hat.shape != y.shape and not l.ndim:
         check_reduced_loss(loss, y_hat, y, l)
     if (
@@ -236,12 +237,16 @@ def raise_output_error(y_hat: Any) -> NoReturn:
     )
 
 
-def check_loss_value(l: Any, y_hat: torch.Tensor, y: torch.Tensor) -> None:
+def check_loss_value(
+    l: Any, y_hat: torch.Tensor, y: torch.Tensor, *, loss: Loss | None = None
+) -> None:
     """Raise unless ``l`` is a 0-d loss or one per example: (B,), or (B, ...) with one per output value.
 
     A loss that drops examples (``l[:3]``) or broadcasts them against each other ((B, B)) would
     otherwise be averaged over B and train silently wrong; a multi-output regression loss with
-    ``reduction="none"`` has the output's shape (B, k), which is fine.
+    ``reduction="none"`` has the output's shape (B, k), which is fine. ``loss``, the function that
+    gave ``l``, is called again once ``l`` is refused, to name class labels that caused its shape
+    (see :func:`~linearnets.training.loss_shape.explain_loss_shape`).
     """
     if not isinstance(l, torch.Tensor):
         raise UsageTypeError(
@@ -253,10 +258,11 @@ def check_loss_value(l: Any, y_hat: torch.Tensor, y: torch.Tensor) -> None:
         B = y.shape[0]
         if l.shape[0] != B or (ndim > 1 and l.numel() not in (B, y_hat.numel())):
             raise UsageError(
-                f"loss must return one loss per example, shape ({B},) (or one per output value, "
-                f"{tuple(y_hat.shape)}, or a 0-d mean or sum), got shape {tuple(l.shape)} for a "
-                f"batch of {B} examples; return every example's loss, unsliced, with targets of "
-                "the output's shape so that nothing broadcasts"
+                explain_loss_shape(loss, l, y_hat, y)
+                or f"loss must return one loss per example, shape ({B},) (or one per output "
+                f"value, {tuple(y_hat.shape)}, or a 0-d mean or sum), got shape "
+                f"{tuple(l.shape)} for a batch of {B} examples; return every example's loss, "
+                "unsliced, with targets of the output's shape so that nothing broadcasts"
             )
 
 
