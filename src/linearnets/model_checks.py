@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from linearnets._text import gib_past
+from linearnets._text import counted, gib_past
 from linearnets.errors import DivergenceError, UsageError
 
 if TYPE_CHECKING:
@@ -101,16 +101,16 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, source: NanSource | None = 
             f"model's computation overflowed on them; {find}"
         )
     if source.nonfinite_inputs:
-        count = source.nonfinite_inputs
         weights = {
             True: ", while its weights are finite",
             False: ", and so do its weights",
             None: "",
         }
         again = ", then train again from fresh weights" if source.finite_weights is False else ""
+        values = counted(source.nonfinite_inputs, "value")
         raise DivergenceError(
-            f"{head}: its inputs hold NaN or inf ({count} {'value' if count == 1 else 'values'} of "
-            f"a batch's features X){weights[source.finite_weights]}; {find}{again}"
+            f"{head}: its inputs hold NaN or inf ({values} of a batch's features X)"
+            f"{weights[source.finite_weights]}; {find}{again}"
         )
     if source.finite_weights is False:
         raise DivergenceError(
