@@ -480,6 +480,62 @@ def test_a_damaged_config_json_is_named_with_a_fix_predict_then_follows(
     assert capsys.readouterr().out.splitlines()[:2] == lines
 
 
+def test_training_settings_predict_does_not_use_are_read_past(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """predict reads 'data' and 'data_dir' from config.json alone (the model's shape is its
+    weights'): an "lr": "0.5" by hand, which --resume refuses, or a file lacking the settings a
+    run writes, is no reason to refuse drawing the model's predictions (docs/cli.md says so)."""
+    import json
+
+    run = tmp_path / "run"
+    W, b = _write_model(run)
+    section = {"lr": "0.5", "epochs": "three", "resize": 10}  # resize: model.pt's (None) holds
+    (run / "config.json").write_text(json.dumps({"config": section}))
+    assert main(["predict", str(run), "-n", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[:2] == _expected(W, b, 2)[0]
+    assert err == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (
+            {"confg": {"data": None}},
+            "has no 'config' section (the run's settings), but keys no run writes: 'confg' (did "
+            "you mean 'config'?); name the settings 'config' again",
+        ),
+        (
+            {"config": {"data": None}, "epochs": 3},
+            ": a top-level key must be a section a run writes, or a note of your own named unlike "
+            "any of them, got 'epochs' (a setting: the 'config' section holds them), which would "
+            "go unread; correct it",
+        ),
+    ],
+    ids=["misspelt-section", "setting-at-top-level"],
+)
+def test_a_misspelt_section_or_a_setting_out_of_config_is_refused(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: Any, why: str
+) -> None:
+    """The file's sections are checked as --resume checks them (docs/cli.md): a "data" under a
+    misspelt "confg" would go unread, as would an "epochs" at the top level."""
+    import json
+
+    run = tmp_path / "run"
+    _write_model(run)
+    (run / "config.json").write_text(json.dumps(content))
+    assert main(["predict", str(run), "-n", "2"]) == 2
+    space = "" if why.startswith(":") else " "
+    assert capsys.readouterr() == (
+        "",
+        f"linearnets predict: error: {run / 'config.json'}{space}{why}, or delete config.json "
+        "alone (not the folder), or restore it from a copy of the run: the run's weights "
+        "(model.pt) do not need it, so linearnets predict works without it\n",
+    )
+    assert not (run / "predict-2.png").exists()
+
+
 def test_without_data_dir_the_runs_own_data_folder_is_read_as_resume_reads_it(
     env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
