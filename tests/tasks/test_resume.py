@@ -1309,3 +1309,45 @@ def test_a_resume_that_draws_refuses_a_bad_mplbackend_before_it_writes(
     with pytest.raises(UsageError, match=rf"^{bad}; or pass plot='none'$"):
         resume_softmax(out, epochs=2, plot="file")
     assert (out / "config.json").read_text() == before
+
+
+def test_a_run_whose_data_dir_went_is_named_as_the_runs_on_both_sides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A resume of a run trained on --data-dir fm, moved away since, said "--data-dir must be an
+    existing folder, got '.../fm'", an option never passed to the resume, and that the installed
+    copy "is read from there when no --data-dir DIR is passed". It names the run's config as the
+    folder's source, the command line in its words and Python in its own; --data-dir NEWDIR,
+    the fix, continues the run without --force."""
+    from linearnets.data.files import find_fashion_mnist
+
+    found = find_fashion_mnist(None)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fm").mkdir()
+    for path in found.paths.values():
+        (tmp_path / "fm" / path.name).symlink_to(path)
+    run = ["--threads", "1", "--plot", "none", "--device", "cpu"]
+    assert main(["softmax", "--data-dir", "fm", "--epochs", "1", "--out", "run", *run]) == 0
+    (tmp_path / "fm").rename(tmp_path / "moved")
+    capsys.readouterr()
+    assert main(["softmax", "--resume", "run", "--epochs", "2", *run]) == 2
+    said = (
+        "the run in run was trained on {}, as the run's config records, which is no longer a "
+        "folder; if the Fashion-MNIST files moved, pass {} (they are checked against "
+        "Fashion-MNIST's MD5s: any folder with the four continues the run); a copy is found here "
+        f"({found.source}): pass {{}} to resume on it"
+    )
+    where = os.path.abspath(found.directory)
+    fm = str(tmp_path / "fm")
+    assert (
+        capsys.readouterr().err
+        == "linearnets softmax: error: "
+        + said.format(f"--data-dir {fm}", "--data-dir NEWDIR", f"--data-dir {where}")
+        + "\n"
+    )
+    with pytest.raises(UsageError) as info:
+        resume_softmax(tmp_path / "run", epochs=2)
+    assert str(info.value) == said.format(
+        f"data_dir={fm!r}", "data_dir=NEWDIR", f"data_dir={where!r}"
+    ).replace("the run in run", f"the run in {tmp_path / 'run'}")
+    assert main(["softmax", "--resume", "run", "--epochs", "2", "--data-dir", "moved", *run]) == 0

@@ -14,6 +14,8 @@ import pytest
 
 from linearnets.cli._report import one_line
 from linearnets.config import SoftmaxConfig
+from linearnets.data import files
+from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.errors import UsageError
 from linearnets.tasks.resume_data import check_recorded_data, data_change
 from linearnets.tasks.resume_settings import resumed_config
@@ -132,8 +134,74 @@ def test_a_relative_data_dir_in_config_json_is_refused_naming_the_key_and_where_
     check_recorded_data(config, saved, given={"data_dir"}, run_dir=run_dir)
     on_file = resumed_config(config, {"data": tmp_path / "d.npz"}, run_dir)  # drops data_dir
     check_recorded_data(on_file, saved, given={"data"}, run_dir=run_dir)
-    # the path a run writes, one from the home folder, and none, are no hand edit to refuse
+    # the path a run writes, one from the home folder, and none, are no hand edit to refuse (the
+    # folder holding the files: one that lost them is refused as the run's, tested below)
     monkeypatch.setenv("HOME", str(tmp_path))
+    _four_files(tmp_path / written)
     for taken in (str(tmp_path / written), f"~/{written}", None):
         config = SoftmaxConfig(data_dir=taken, plot="none", device="cpu")
         check_recorded_data(config, {"config": {"data_dir": taken}}, given=set(), run_dir=run_dir)
+
+
+def _four_files(folder: Path) -> Path:
+    """``folder`` made to hold the Fashion-MNIST files by name (what the search looks for)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in FASHION_MNIST_FILES:
+        (folder / f"{name}.gz").write_bytes(b"")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("state", "problem"),
+    [
+        ("gone", "is no longer a folder"),
+        ("empty", "lacks train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte now"),
+        ("one-gone", "lacks t10k-labels-idx1-ubyte now"),
+    ],
+    ids=["gone", "empty", "one-gone"],
+)  # fmt: skip
+@pytest.mark.parametrize("copy", [True, False], ids=["a-copy-found", "no-copy"])
+def test_a_recorded_data_dir_that_lost_the_files_is_named_as_the_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str, problem: str, copy: bool
+) -> None:
+    """The user passed no data_dir: the folder is the run's config's. Its reader said "--data-dir
+    must be an existing folder, got ...", an option never given, and "they are read from there
+    when no --data-dir DIR is passed", which it was not: a resume reads the run's folder. It is
+    named as the run's, with the fix data_dir=NEWDIR (--data-dir NEWDIR), and a copy found here
+    offered as one."""
+    monkeypatch.chdir(tmp_path)  # no data/FashionMNIST here or above, no Keras cache
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("LINEARNETS_DATA", raising=False)
+    debian = _four_files(tmp_path / "debian") if copy else None
+    monkeypatch.setattr(files, "_debian_dir", lambda: debian)
+    folder = tmp_path / "fm"
+    if state != "gone":
+        folder.mkdir()
+    if state == "one-gone":
+        _four_files(folder)
+        (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+    config = SoftmaxConfig(data_dir=folder, plot="none", device="cpu")
+    saved = {"config": {"data_dir": str(folder), "data": None}}
+    run_dir = tmp_path / "run"
+    with pytest.raises(UsageError) as info:
+        check_recorded_data(config, saved, given=set(), run_dir=run_dir)
+    said = (
+        "the run in {} was trained on {}, as the run's config records, which {}; if the "
+        "Fashion-MNIST files moved, pass {} (they are checked against Fashion-MNIST's MD5s: any "
+        "folder with the four continues the run){}"
+    )
+    found = (
+        "; a copy is found here (Debian package dataset-fashion-mnist: {}): pass {} to resume on it"
+    )
+    api_found = found.format(debian, f"data_dir={str(debian)!r}") if copy else ""
+    cli_found = found.format(debian, f"--data-dir {debian}") if copy else ""
+    assert str(info.value) == said.format(
+        run_dir, f"data_dir={str(folder)!r}", problem, "data_dir=NEWDIR", api_found
+    )
+    assert one_line(info.value) == said.format(
+        run_dir, f"--data-dir {folder}", problem, "--data-dir NEWDIR", cli_found
+    )
+    # given by the caller: the reader's own error names it; a folder with the files passes
+    check_recorded_data(config, saved, given={"data_dir"}, run_dir=run_dir)
+    _four_files(folder)
+    check_recorded_data(config, saved, given=set(), run_dir=run_dir)

@@ -4,13 +4,15 @@ A run records its ``data`` file's absolute path in ``config.json``'s ``config`` 
 SHA-256 beside it (``data_sha256``). A resume refuses a recorded file that is gone, or named by a
 relative path (a hand edit: it was looked for in the current folder), and a file whose content
 changed unless forced; a file that moved (the SHA-256 recorded, at a new path) is the same data
-(:func:`same_content`). Used by :mod:`linearnets.tasks.resume_changes` (which these names are
+(:func:`same_content`). A softmax run's recorded Fashion-MNIST folder (``data_dir``) that no
+longer holds the files is refused as the run's, offering a copy found here. Used by :mod:`linearnets.tasks.resume_changes` (which these names are
 importable from too) for a softmax run's resume, and :func:`check_recorded_data` by
 :mod:`linearnets.tasks.linreg_resume` for a linear-regression run's.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 from linearnets._fs import sha256_file
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig, SoftmaxConfig
-from linearnets.errors import UsageError
+from linearnets.data.files import find_fashion_mnist
+from linearnets.data.folder_contents import (
+    FASHION_MNIST_FILES,
+    files_in,
+    missing_files,
+    unsearchable_layout,
+)
+from linearnets.errors import DatasetError, UsageError
+from linearnets.path_checks import unsearchable_folder
 from linearnets.training.run_config import relative_config_path
 
 if TYPE_CHECKING:
@@ -37,7 +47,8 @@ def check_recorded_data(
     """Refuse a ``data`` file the run's config names (not the caller) that is no longer there, or
     that ``config.json`` names by a relative path, and a softmax run's Fashion-MNIST ``data_dir``
     named so (hand edits: a run writes both absolute, and one read from the current folder was
-    said to be the file the run trained on, or read another folder than the run's).
+    said to be the file the run trained on, or read another folder than the run's), or that is no
+    longer a folder holding the files (the reader's refusal said ``--data-dir``, never given).
 
     A softmax or a linear-regression run's: both record the file's SHA-256 in ``config.json``.
 
@@ -46,7 +57,8 @@ def check_recorded_data(
             (``data_dir=DIR``).
     """
     section = saved.get("config")
-    if getattr(config, "data_dir", None) is not None and "data_dir" not in given:
+    data_dir = getattr(config, "data_dir", None)
+    if data_dir is not None and "data_dir" not in given:
         refusal = relative_config_path(
             run_dir,
             "data_dir",
@@ -58,6 +70,8 @@ def check_recorded_data(
         )
         if refusal is not None:
             raise refusal
+        if config.data is None:
+            _check_recorded_folder(Path(data_dir).expanduser(), run_dir)
     if config.data is None or "data" in given:
         return
     checked = isinstance(saved.get("data_sha256"), str)
@@ -83,6 +97,40 @@ def check_recorded_data(
         "config records, which does not exist or is not a file now; if the file moved, pass "
         f"data=NEWPATH{fix}"
     )
+
+
+def _check_recorded_folder(folder: Path, run_dir: Path) -> None:
+    """Refuse the run's Fashion-MNIST folder ``folder`` (its config's, not the caller's) that is
+    no longer a folder or lacks some of the files: the reader would say ``data_dir`` (on the
+    command line ``--data-dir``) was given so, which it was not. A folder that cannot be searched
+    is left to the reader, which names the folder in the way."""
+    if unsearchable_folder(folder) or (
+        folder.is_dir() and unsearchable_layout(folder, FASHION_MNIST_FILES)
+    ):
+        return
+    if not folder.is_dir():
+        problem = "is no longer a folder"
+    elif files_in(folder, FASHION_MNIST_FILES) is None:
+        problem = f"lacks {', '.join(missing_files(folder, FASHION_MNIST_FILES))} now"
+    else:
+        return
+    raise UsageError(
+        f"the run in {shown_path(run_dir)} was trained on data_dir={str(folder)!r}, as the run's "
+        f"config records, which {problem}; if the Fashion-MNIST files moved, pass data_dir=NEWDIR "
+        "(they are checked against Fashion-MNIST's MD5s: any folder with the four continues the "
+        f"run){_found_copy()}"
+    )
+
+
+def _found_copy() -> str:
+    """Return the clause offering a copy of Fashion-MNIST the usual places hold as the new
+    ``data_dir``, else ``""``."""
+    try:
+        found = find_fashion_mnist(None)
+    except (UsageError, DatasetError):  # none there, or a $LINEARNETS_DATA naming no folder
+        return ""
+    where = os.path.abspath(found.directory)
+    return f"; a copy is found here ({found.source}): pass data_dir={where!r} to resume on it"
 
 
 def data_change(
