@@ -5,9 +5,10 @@ SHA-256 beside it (``data_sha256``). A resume refuses a recorded file that is go
 relative path (a hand edit: it was looked for in the current folder), and a file whose content
 changed unless forced; a file that moved (the SHA-256 recorded, at a new path) is the same data
 (:func:`same_content`). A softmax run's recorded Fashion-MNIST folder (``data_dir``) that no
-longer holds the files is refused as the run's, offering a copy found here. Used by :mod:`linearnets.tasks.resume_changes` (which these names are
-importable from too) for a softmax run's resume, and :func:`check_recorded_data` by
-:mod:`linearnets.tasks.linreg_resume` for a linear-regression run's.
+longer holds the files is refused as the run's, offering a copy found here. Used by
+:mod:`linearnets.tasks.resume_changes` (which these names are importable from too) for a softmax
+run's resume, and :func:`check_recorded_data` by :mod:`linearnets.tasks.linreg_resume` for a
+linear-regression run's.
 """
 
 from __future__ import annotations
