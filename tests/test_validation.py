@@ -500,10 +500,10 @@ def test_check_no_nan_scores_from_finite_values_names_the_overflow_and_its_fix()
     shifted = o - o.max(dim=1, keepdim=True).values
     stable = torch.exp(shifted) / torch.exp(shifted).sum(1, keepdim=True)
     assert bool(torch.isfinite(stable).all()) and stable[0, 0] == 1.0  # exp(0) / (1 + exp(-100))
-    check_no_nan_scores(False, source=NanSource(overflow=True, finite_weights=True))
+    check_no_nan_scores(False, source=NanSource(nan_on_batch=True, finite_weights=True))
     with pytest.raises(DivergenceError) as info:
         check_no_nan_scores(
-            torch.isnan(naive).any(), source=NanSource(overflow=True, finite_weights=True)
+            torch.isnan(naive).any(), source=NanSource(nan_on_batch=True, finite_weights=True)
         )
     said = str(info.value)
     assert said.startswith(
@@ -528,7 +528,7 @@ _FIND_IN_DATA = (
         (NanSource(nonfinite_inputs=3), f"{_NAN_HEAD}: its inputs hold NaN or inf (3 values of a batch's features X); {_FIND_IN_DATA}"),
         (NanSource(nonfinite_inputs=2, finite_weights=False), f"{_NAN_HEAD}: its inputs hold NaN or inf (2 values of a batch's features X), and so do its weights; {_FIND_IN_DATA}, then train again from fresh weights"),
         (NanSource(finite_weights=False), f"{_NAN_HEAD}: its weights hold NaN or inf: weights blow up when the lr is too large (train again with a smaller one), or after a step on features that hold NaN or inf (check each batch with torch.isfinite(X).all())"),
-        (NanSource(finite_scores=True, finite_weights=True), f"{_NAN_HEAD}, though its weights are finite and so are the features of the batch it was checked on, and its scores there: another batch's features X hold NaN or inf, or the model's computation overflowed on them; {_FIND_IN_DATA}"),
+        (NanSource(nan_on_batch=False, finite_weights=True), f"{_NAN_HEAD}, though its weights are finite and so are the features of the batch it was checked on, and its scores there: another batch's features X hold NaN or inf, or the model's computation overflowed on them; {_FIND_IN_DATA}"),
         (NanSource(finite_weights=True), f"{_NAN_HEAD}: its weights or its inputs hold NaN (weights blow up when the lr is too large: train again with a smaller one)"),
     ],
     ids=["inputs", "inputs-weights-unknown", "inputs-and-weights", "weights", "another-batch", "unknown"],
@@ -541,7 +541,7 @@ def test_check_no_nan_scores_names_what_is_not_finite(source: NanSource, message
         check_no_nan_scores(torch.tensor(True), source=source)
     assert str(info.value) == message
     assert ("lr" in str(info.value).split()) == (
-        source.nonfinite_inputs == 0 and not source.finite_scores
+        source.nonfinite_inputs == 0 and source.nan_on_batch is None
     )
 
 

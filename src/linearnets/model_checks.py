@@ -54,15 +54,14 @@ def check_model_size(num_inputs: int, num_outputs: int) -> None:
 class NanSource(NamedTuple):
     """What a look at a model whose scores came out NaN found: its parameters and a batch's features.
 
-    ``overflow``: the parameters and the batch are finite and the model's scores on it NaN, so its
-    own computation made the NaN; ``finite_scores``: they are all finite and so are its scores on
-    that batch, so the NaN came from another batch; ``nonfinite_inputs``: how many of the batch's
-    feature values are NaN or inf; ``finite_weights``: whether the parameters are all finite
-    (``None``: they could not be listed).
+    ``nan_on_batch``, where the parameters and the batch are finite: whether the model's scores on
+    that batch hold NaN (``True``: its own computation made the NaN, an overflow; ``False``: the
+    NaN came from another batch; ``None``: the model was not run); ``nonfinite_inputs``: how many
+    of the batch's feature values are NaN or inf; ``finite_weights``: whether the parameters are
+    all finite (``None``: they could not be listed).
     """
 
-    overflow: bool = False
-    finite_scores: bool = False
+    nan_on_batch: bool | None = None
     nonfinite_inputs: int = 0
     finite_weights: bool | None = None
 
@@ -81,7 +80,7 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, source: NanSource | None = 
         return
     source = source or NanSource()
     head = "the model's scores hold NaN, so no accuracy can be computed"
-    if source.overflow:
+    if source.nan_on_batch is True:
         raise DivergenceError(
             f"{head}, though its parameters and its inputs are finite: its own computation "
             "overflowed, e.g. a softmax computed as exp(o) / exp(o).sum(1) without subtracting "
@@ -94,7 +93,7 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, source: NanSource | None = 
         "find them in the data, checking each batch with torch.isfinite(X).all() "
         "(torch.isnan(X).any() for NaN alone), and clean or drop the examples that hold them"
     )
-    if source.finite_scores:
+    if source.nan_on_batch is False:
         raise DivergenceError(
             f"{head}, though its weights are finite and so are the features of the batch it was "
             "checked on, and its scores there: another batch's features X hold NaN or inf, or the "

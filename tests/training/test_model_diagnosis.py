@@ -209,9 +209,9 @@ def test_the_books_softmax_overflowing_on_finite_weights_and_inputs_is_told_apar
     book = book_softmax(100.0)
     o = X.reshape(-1, 16) @ book["W"].detach()
     assert bool((o[:, 0] > 88.8).all()) and torch.isinf(torch.exp(o[:, 0])).all()  # the oracle
-    assert nan_source(book["net"], X) == NanSource(overflow=True, finite_weights=True)
+    assert nan_source(book["net"], X) == NanSource(nan_on_batch=True, finite_weights=True)
     # scores ~8: no NaN on this batch, so it came from another
-    assert nan_source(book_softmax(1.0)["net"], X) == NanSource(finite_scores=True, finite_weights=True)  # fmt: skip
+    assert nan_source(book_softmax(1.0)["net"], X) == NanSource(nan_on_batch=False, finite_weights=True)  # fmt: skip
     nan_weight = book_softmax(100.0)
     with torch.no_grad():
         nan_weight["W"][3, 1] = float("nan")
@@ -252,7 +252,9 @@ def test_the_probe_keeps_the_first_batch_and_runs_the_model_only_when_called() -
     probe.keep(first)
     probe.keep(second)
     assert net.inputs == [] and probe.X is not first and torch.equal(probe.X, first)  # a copy
-    assert probe().overflow  # exp(1600) = inf: an overflow from finite weights and inputs
+    assert (
+        probe().nan_on_batch is True
+    )  # exp(1600) = inf: an overflow from finite weights and inputs
     assert len(net.inputs) == 1 and torch.equal(net.inputs[0], first)
 
 

@@ -73,7 +73,7 @@ def test_the_nan_probe_runs_only_on_nan_scores_and_picks_the_message(
 
     def probe() -> NanSource:
         calls.append(1)
-        return NanSource(overflow=True, finite_weights=True) if finite else NanSource()
+        return NanSource(nan_on_batch=True, finite_weights=True) if finite else NanSource()
 
     fine = EpochTotals(nan_probe=probe)
     for scores, labels, losses in _steps(gen, [8] * steps):

@@ -162,8 +162,7 @@ def nan_source(net: Any, X: torch.Tensor) -> NanSource:
         return NanSource(finite_weights=True)
     if not isinstance(y_hat, torch.Tensor):
         return NanSource(finite_weights=True)
-    nan = bool(y_hat.isnan().any())
-    return NanSource(overflow=nan, finite_scores=not nan, finite_weights=True)
+    return NanSource(nan_on_batch=bool(y_hat.isnan().any()), finite_weights=True)
 
 
 def model_tensors(net: Any) -> list[torch.Tensor]:
