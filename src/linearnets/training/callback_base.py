@@ -13,6 +13,7 @@ import torch
 
 from linearnets.config_values import likely_meant
 from linearnets.errors import UsageTypeError
+from linearnets.training.callback_checks import HOOKS
 from linearnets.training.history import EpochMetrics, History
 
 __all__ = ["Callback"]
@@ -51,7 +52,7 @@ class Callback:
         for name, value in vars(cls).items():
             method = callable(value) or isinstance(value, (staticmethod, classmethod))
             # On_epoch_end too: named as the hook but for its capitals
-            if name[:3].lower() == "on_" and name not in HOOK_NAMES and method:
+            if name[:3].lower() == "on_" and name not in HOOKS and method:
                 raise UsageTypeError(_not_a_hook(cls, name))
 
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
@@ -71,9 +72,6 @@ class Callback:
     def on_fit_end(self, *, history: History) -> None:
         """Called once after the last epoch, with the history of every epoch."""
 
-
-# the hooks fit calls, in the order it first calls them
-HOOK_NAMES = tuple(name for name in vars(Callback) if name.startswith("on_"))
 
 # other libraries' names for a hook (Keras', Lightning's), which spelling distance misses or
 # mistakes (on_epoch_begin is nearest on_epoch_end), and names for a hook before each batch
@@ -95,7 +93,7 @@ _BEFORE_BATCH = {"on_batch_begin", "on_batch_start", "on_train_batch_start", "on
 def _not_a_hook(cls: type, name: str) -> str:
     """Return the error for ``cls``'s method ``name``, named like a hook but none, and its fix."""
     head = (
-        f"a Callback's methods named on_... must be fit's hooks ({', '.join(HOOK_NAMES)}), got "
+        f"a Callback's methods named on_... must be fit's hooks ({', '.join(HOOKS)}), got "
         f"{cls.__name__}.{name}, which fit would never call"
     )
     if name in _BEFORE_BATCH:
@@ -104,7 +102,7 @@ def _not_a_hook(cls: type, name: str) -> str:
             "each step (a method of your own: name it without on_)"
         )
     hook = _OTHER_NAMES.get(name)
-    meant = f"did you mean {hook!r}?" if hook else likely_meant(name, HOOK_NAMES, one_edit=True)
+    meant = f"did you mean {hook!r}?" if hook else likely_meant(name, HOOKS, one_edit=True)
     if meant is not None:
         return f"{head}; {meant} (a method of your own: name it without on_)"
     return (
