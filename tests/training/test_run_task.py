@@ -1,4 +1,5 @@
-"""Which resume call a run folder's config.json asks for (training/run_task.py)."""
+"""Which resume call a run folder's config.json asks for, and which task a checkpoint is of
+(training/run_task.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from linearnets.training.run_task import held_resume
+from linearnets.training.run_task import checkpoint_task, held_checkpoint_task, held_resume
 
 
 @pytest.mark.parametrize(
@@ -73,7 +74,9 @@ def test_a_linreg_folder_whose_config_json_does_not_say_is_resumed_by_its_checkp
     if config is not None:
         (out / "config.json").write_text(config)
     assert held_resume(out, "resume_softmax") == "resume_linreg"
+    assert held_checkpoint_task(out) == "linreg"
     softmax = _run(tmp_path, "softmax")
+    assert held_checkpoint_task(softmax) == "softmax"  # it records none: told by its settings
     assert held_resume(softmax, "resume_softmax") == "resume_softmax"
     assert held_resume(softmax, "resume_linreg") == "resume_linreg"
 
@@ -96,3 +99,23 @@ def test_a_failed_write_in_a_linreg_folder_without_config_json_advises_linreg_re
     line, command = one_line(exc).rsplit(" with ", 1)
     assert line == said.removesuffix(" with")
     assert shlex.split(command) == ["linearnets", "linreg", "--resume", str(out)]
+
+
+@pytest.mark.parametrize(
+    ("extra", "config", "task"),
+    [
+        ({"task": "linreg"}, {"lr": 0.1}, "linreg"),  # recorded: a linear-regression run's
+        ({"task": "linreg"}, {"resize": None}, "linreg"),  # the record wins over the settings
+        ({"guard": None}, {"lr": 0.1, "data_dir": None, "resize": None}, "softmax"),  # no record
+        ({}, {"lr": 0.1, "noise_std": 0.01, "true_w": [2.0]}, "linreg"),
+        ({}, {"lr": 0.1}, None),  # settings both tasks have: nothing tells
+        ({}, {"resize": None, "noise_std": 0.01}, None),  # both tasks' settings: nothing tells
+        ({"task": "Linreg"}, {"resize": None}, None),  # a task no run writes: a hand edit
+        ({"task": 5}, {"resize": None}, None),
+        ("extra", [1], None),  # no dicts, as a hand-edited file may hold
+    ],
+)  # fmt: skip
+def test_a_checkpoint_is_of_the_task_it_records_else_of_the_one_whose_settings_it_holds(
+    extra: object, config: object, task: str | None
+) -> None:
+    assert checkpoint_task(extra, config) == task

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets._text import quoted_path, shown_path
-from linearnets.errors import CheckpointError, UsageError
+from linearnets.errors import UsageError
 
 if TYPE_CHECKING:
     from linearnets.data.fashion_mnist import FashionMNISTArrays
@@ -95,15 +95,20 @@ def load_fashion_mnist_model(
         read_config,
         relative_config_path,
     )
+    from linearnets.training.run_task import held_checkpoint_task
     from linearnets.training.runs import CONFIG_FILE
 
     try:
         has_config = (run_dir / CONFIG_FILE).is_file()
     except OSError:  # a folder that cannot be searched: load_trained names it
         has_config = False
-    # predict needs no config.json (the weights say what they fit); one that is there must be sound
+    # predict needs no config.json (the weights say what they fit); one that is there must be
+    # sound. Without it, a linear-regression run's checkpoint says whose the folder is: it was
+    # sent to a softmax resume to write its model.pt
     saved = (
-        read_config(run_dir) if has_config else {"config": {}, "task": _checkpoint_task(run_dir)}
+        read_config(run_dir)
+        if has_config
+        else {"config": {}, "task": held_checkpoint_task(run_dir)}
     )
     refuse_linreg_run(
         saved,
@@ -140,19 +145,6 @@ def load_fashion_mnist_model(
     net, meta = load_trained(run_dir)
     _check_fits_fashion_mnist(run_dir, meta)
     return net, meta, config.get("data_dir")
-
-
-def _checkpoint_task(run_dir: Path) -> str | None:
-    """Return the task ``run_dir``'s checkpoint records (``'linreg'``; ``None`` for a softmax run's,
-    or where there is no readable checkpoint): a linear-regression run without its config.json
-    was sent to a softmax resume to write its model.pt."""
-    from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
-
-    try:
-        task = load_checkpoint(run_dir / CHECKPOINT_FILE).extra.get("task")
-    except (CheckpointError, OSError):  # load_trained says what is missing or damaged
-        return None
-    return task if isinstance(task, str) else None
 
 
 def read_test_set(data_dir: Path | None, trained_on: Any) -> FashionMNISTArrays:

@@ -30,6 +30,7 @@ __all__ = [
     "read_config",
     "refuse_out",
     "relative_config_path",
+    "resumable_checkpoint",
     "run_complete",
     "run_dir_path",
 ]
@@ -187,7 +188,7 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
         foreign: the file may be another tool's (no run files beside it: not to be deleted).
     """
     finished = (run_dir / WEIGHTS_FILE).is_file()
-    checkpoint = _resumable_checkpoint(run_dir)
+    checkpoint = resumable_checkpoint(run_dir)
     epoch = None if checkpoint is None else checkpoint.epoch
     if foreign and not finished and checkpoint is None:
         return "pass the folder a 'linearnets softmax' run wrote"
@@ -227,17 +228,17 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
 
 def checkpoint_epoch(run_dir: Path) -> int | None:
     """Return the epochs ``run_dir``'s checkpoint finished, or None when it has none to resume from."""
-    checkpoint = _resumable_checkpoint(run_dir)
+    checkpoint = resumable_checkpoint(run_dir)
     return None if checkpoint is None else checkpoint.epoch
 
 
-def _resumable_checkpoint(run_dir: Path) -> Checkpoint | None:
-    """Return ``run_dir``'s checkpoint, or None when it has none to resume from."""
-    if not (run_dir / CHECKPOINT_FILE).is_file():
-        return None
+def resumable_checkpoint(run_dir: Path) -> Checkpoint | None:
+    """Return ``run_dir``'s checkpoint, or None when it has none to resume from: none, one
+    damaged (a resume could not rebuild config.json from it either), or one in a folder that
+    cannot be searched."""
     try:
         return load_checkpoint(run_dir / CHECKPOINT_FILE)
-    except CheckpointError:  # damaged: a resume could not rebuild config.json from it either
+    except (CheckpointError, OSError):
         return None
 
 

@@ -1,37 +1,48 @@
-"""Which API call continues the run a folder holds, for the messages that advise one: a
+"""Which task a run folder or a checkpoint is of, and which API call continues the run: a
 linear-regression run's folder is resumed by ``resume_linreg``, a softmax run's by
 ``resume_softmax`` (D2L §3.2.7, §3.6.6); each refuses the other's folder.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal
 
 from linearnets._json import loads_shallow
+from linearnets.config import LinregConfig, SoftmaxConfig
 from linearnets.training.config_sections import task_named
 
-__all__ = ["ResumeCall", "held_resume"]
+__all__ = ["ResumeCall", "checkpoint_task", "held_checkpoint_task", "held_resume"]
 
 # the API call that continues a run, named in the messages that advise one
 ResumeCall = Literal["resume_softmax", "resume_linreg"]
 # "linreg" is linearnets.tasks.linreg_run.TASK, which this layer does not import: config.json's
-# "task", and its checkpoint's extra["task"]
+# "task", and its checkpoint's extra["task"]; a softmax run's record none
 _LINREG = "linreg"
+_SOFTMAX = "softmax"
+# the settings one task's config has and the other's lacks: a softmax run's checkpoint, which
+# records no task, is told by them
+_SOFTMAX_SETTINGS, _LINREG_SETTINGS = (
+    frozenset(f.name for f in fields(config) if not f.name.startswith("_"))
+    for config in (SoftmaxConfig, LinregConfig)
+)
+_SOFTMAX_ONLY = _SOFTMAX_SETTINGS - _LINREG_SETTINGS
+_LINREG_ONLY = _LINREG_SETTINGS - _SOFTMAX_SETTINGS
 
 
 def held_resume(run_dir: Path, default: ResumeCall) -> ResumeCall:
     """Return the resume call of the run ``run_dir`` holds: ``resume_linreg`` where its
     config.json is a linear-regression run's, ``resume_softmax`` where it is a softmax run's (no
     "task"); where config.json does not say (none, or one that cannot be read), by the task its
-    checkpoint records (a linear-regression run's names ``"linreg"``); else ``default``. The task
-    is read as the readers take it
-    (:func:`~linearnets.training.config_sections.task_named`): a misspelt "Task" is the run's."""
+    checkpoint is of (:func:`checkpoint_task`); else ``default``. The task is read as the readers
+    take it (:func:`~linearnets.training.config_sections.task_named`): a misspelt "Task" is the
+    run's."""
     saved = _saved_config(run_dir)
     if saved is None:
         # a linreg folder whose config.json is gone (a write of it failed, a hand deletion) was
         # advised the default, the softmax resume, which refuses its checkpoint
-        return "resume_linreg" if _checkpoint_task(run_dir) == _LINREG else default
+        return "resume_linreg" if held_checkpoint_task(run_dir) == _LINREG else default
     task = task_named(saved)
     if task is None:
         return "resume_softmax"
@@ -52,14 +63,29 @@ def _saved_config(run_dir: Path) -> dict[str, Any] | None:
     return saved if isinstance(saved, dict) else None
 
 
-def _checkpoint_task(run_dir: Path) -> object:
-    """Return the task ``run_dir``'s checkpoint records, ``None`` where it has none to read (a
-    softmax run's records none)."""
+def held_checkpoint_task(run_dir: Path) -> str | None:
+    """Return the task ``run_dir``'s checkpoint is of (:func:`checkpoint_task`), ``None`` where
+    it has none to read, or nothing there tells."""
     # imported here: the checkpoint's writer imports this module for its advice
-    from linearnets.errors import CheckpointError
-    from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+    from linearnets.training.run_config import resumable_checkpoint
 
-    try:
-        return load_checkpoint(run_dir / CHECKPOINT_FILE).extra.get("task")
-    except (CheckpointError, OSError):  # none, or none usable: nothing here tells the task
-        return None
+    ckpt = resumable_checkpoint(run_dir)
+    return None if ckpt is None else checkpoint_task(ckpt.extra, ckpt.config)
+
+
+def checkpoint_task(extra: object, config: object) -> str | None:
+    """Return the task of the run that wrote a checkpoint holding ``extra`` and ``config``: the
+    one ``extra`` records (a linear-regression run's, ``"linreg"``); where it records none (a
+    softmax run's), the one whose settings ``config`` holds (``data_dir``, ``plot``, ``resize``:
+    ``"softmax"``; ``noise_std``, ``true_w``, ...: ``"linreg"``). ``None`` where nothing tells,
+    or a task no run writes is recorded (a hand edit). Either value may be anything a file held.
+    """
+    task = extra.get("task") if isinstance(extra, dict) else None
+    if task is not None:
+        return task if isinstance(task, str) and task in (_LINREG, _SOFTMAX) else None
+    keys = set(config) if isinstance(config, dict) else set()
+    if keys & _SOFTMAX_ONLY and not keys & _LINREG_ONLY:
+        return _SOFTMAX
+    if keys & _LINREG_ONLY and not keys & _SOFTMAX_ONLY:
+        return _LINREG
+    return None
