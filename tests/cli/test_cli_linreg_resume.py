@@ -380,6 +380,29 @@ def test_resume_of_a_folder_of_another_task_names_it_and_both_fixes(
     )
 
 
+def test_a_softmax_run_s_checkpoint_copied_in_is_refused_in_one_line_naming_its_task(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """It said the checkpoint "holds states this run cannot take (UsageError: ... or pass
+    strict=False ...): it is damaged, or from a run of another model shape"."""
+    import numpy as np
+
+    out, softmax = tmp_path / "run", tmp_path / "softmax"
+    assert main(["linreg", "--epochs", "1", "--out", str(out)]) == 0
+    np.savez(tmp_path / "d.npz", X=np.ones((20, 3), np.float32), y=np.arange(20) % 2)
+    data = ["--data", str(tmp_path / "d.npz"), "--plot", "none"]
+    assert main(["softmax", *data, "--epochs", "1", "--out", str(softmax)]) == 0
+    (out / "checkpoint.pt").write_bytes((softmax / "checkpoint.pt").read_bytes())
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 1
+    assert capsys.readouterr().err == (
+        f"linearnets linreg: error: checkpoint {out / 'checkpoint.pt'} is a softmax run's "
+        "checkpoint, not a linreg run's: it was copied from another run's folder; restore "
+        "checkpoint.pt from a copy of the run, or delete it and resume with --force to start the "
+        "run over\n"
+    )
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_while_the_results_are_printed_lets_them_be_printed_whole(
     capsys: pytest.CaptureFixture[str],

@@ -193,6 +193,31 @@ def test_a_checkpoint_of_another_shape_is_refused_naming_it(tmp_path: Path) -> N
         resume_linreg(out, true_w=[1.0, 2.0, 3.0], force=True)
 
 
+def test_a_softmax_run_s_checkpoint_copied_in_is_refused_naming_its_task(
+    tmp_path: Path,
+) -> None:
+    """A softmax run's checkpoint.pt copied over a linear-regression run's was said to hold
+    "states this run cannot take (...): it is damaged, or from a run of another model shape"."""
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=200, out=out))
+    data = tmp_path / "d.npz"
+    np.savez(data, X=np.random.default_rng(0).normal(size=(30, 4)), y=np.arange(30) % 3)
+    softmax = tmp_path / "softmax"
+    ln.run_softmax(ln.SoftmaxConfig(epochs=1, data=data, plot="none", out=softmax))
+    (out / "checkpoint.pt").write_bytes((softmax / "checkpoint.pt").read_bytes())
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    path = re.escape(str(out / "checkpoint.pt"))
+    for force in (False, True):  # forced too: its states cannot be loaded
+        with pytest.raises(
+            CheckpointError,
+            match=rf"^checkpoint {path} is a softmax run's checkpoint, not a linreg run's: it was "
+            r"copied from another run's folder; restore checkpoint\.pt from a copy of the run, "
+            r"or delete it and resume with force=True to start the run over$",
+        ):
+            resume_linreg(out, epochs=2, force=force)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing rewritten
+
+
 def test_a_metrics_file_the_resume_cannot_write_advises_resume_linreg(tmp_path: Path) -> None:
     """metrics.csv made a folder: the resume's rewrite of it failed advising
     linearnets.resume_softmax(DIR), which refuses this folder, a linear-regression run's."""

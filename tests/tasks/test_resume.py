@@ -651,6 +651,35 @@ def test_a_checkpoint_holding_bad_values_is_refused_and_nothing_is_lost(
     } == before  # nothing rewritten, no lock left
 
 
+def test_a_linreg_run_s_checkpoint_copied_in_is_refused_naming_its_task(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A linear-regression run's checkpoint.pt copied over a softmax run's was said to hold "an
+    unusable config: config has settings this linearnets does not know: 'noise_std', ...; it was
+    written by another version, or edited by hand": a sound file, of the other task's run."""
+    from linearnets import LinregConfig, run_linreg
+
+    _blobs(tmp_path / "d.npz", 12)
+    run = tmp_path / "run"
+    run_softmax(SoftmaxConfig(data=tmp_path / "d.npz", plot="none", epochs=1, out=run))
+    run_linreg(LinregConfig(epochs=1, num_examples=100, out=tmp_path / "linreg"))
+    (run / "checkpoint.pt").write_bytes((tmp_path / "linreg" / "checkpoint.pt").read_bytes())
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    said = (
+        f"checkpoint {run / 'checkpoint.pt'} is a linreg run's checkpoint, not a softmax run's: "
+        "it was copied from another run's folder; restore checkpoint.pt from a copy of the run, "
+        "or delete it and resume with force=True to start the run over"
+    )
+    for force in (False, True):  # forced too: its states cannot be loaded
+        with pytest.raises(CheckpointError, match=f"^{re.escape(said)}$"):
+            resume_softmax(run, epochs=2, force=force)
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 1
+    assert capsys.readouterr().err == (
+        f"linearnets softmax: error: {said.replace('force=True', '--force')}\n"
+    )
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before  # nothing rewritten
+
+
 def test_a_forced_new_seed_draws_a_new_data_order(tmp_path: Path) -> None:
     """The checkpoint's generators are for the old seed: with a new one forced they are not loaded."""
     _blobs(tmp_path / "d.npz", 10)

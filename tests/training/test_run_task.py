@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shlex
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from linearnets.training.run_task import checkpoint_task, held_checkpoint_task, held_resume
+from linearnets.errors import CheckpointError
+from linearnets.training.checkpoint import load_checkpoint
+from linearnets.training.run_task import (
+    checkpoint_task,
+    held_checkpoint_task,
+    held_resume,
+    refuse_foreign_checkpoint,
+)
 
 
 @pytest.mark.parametrize(
@@ -119,3 +127,22 @@ def test_a_checkpoint_is_of_the_task_it_records_else_of_the_one_whose_settings_i
     extra: object, config: object, task: str | None
 ) -> None:
     assert checkpoint_task(extra, config) == task
+
+
+def test_a_checkpoint_of_the_other_task_is_refused_naming_its_task(tmp_path: Path) -> None:
+    """A run's checkpoint copied into a folder of the other task's run was refused as damaged
+    ("settings this linearnets does not know", "states this run cannot take")."""
+    for task, other in (("linreg", "softmax"), ("softmax", "linreg")):
+        out = _run(tmp_path, task)
+        assert held_checkpoint_task(out) == task
+        ckpt = load_checkpoint(out / "checkpoint.pt")
+        refuse_foreign_checkpoint(ckpt, task=task)  # its own: passes
+        path = re.escape(str(out / "checkpoint.pt"))
+        with pytest.raises(
+            CheckpointError,
+            match=rf"^checkpoint {path} is a {task} run's checkpoint, not a {other} run's: it was "
+            r"copied from another run's folder; restore checkpoint\.pt from a copy of the run, "
+            r"or delete it and resume with force=True to start the run over$",
+        ):
+            refuse_foreign_checkpoint(ckpt, task=other)
+    assert held_checkpoint_task(tmp_path) is None  # no checkpoint

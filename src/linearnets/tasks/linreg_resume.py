@@ -24,6 +24,7 @@ from linearnets.tasks.linreg import LinregResult, prepare_linreg
 from linearnets.tasks.linreg_resume_fit import check_features_fit
 from linearnets.tasks.linreg_run import (
     RUN_FILE_NAMES,
+    TASK,
     data_sha256,
     stop_named,
     train_in_folder,
@@ -42,6 +43,7 @@ from linearnets.training.run_config import (
     run_complete,
     run_dir_path,
 )
+from linearnets.training.run_task import refuse_foreign_checkpoint
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
@@ -165,6 +167,8 @@ def _resume(
     pin_threads(new.num_threads)  # before config.json records the environment's threads
     path = run_dir / CHECKPOINT_FILE
     ckpt = load_checkpoint(path) if path.exists() or path.is_symlink() else None
+    if ckpt is not None:  # a softmax run's, copied in: its weights were refused as damaged
+        refuse_foreign_checkpoint(ckpt, task=TASK)
     if ckpt is None and (run_dir / RESULTS_FILE).exists() and not force:
         raise CheckpointError(
             f"checkpoint {shown_path(path)} does not exist, but {RESULTS_FILE} does: the run "

@@ -27,6 +27,7 @@ from linearnets.training.run_config import (
     read_config,
     run_dir_path,
 )
+from linearnets.training.run_task import refuse_foreign_checkpoint
 from linearnets.training.runs import CONFIG_FILE
 from linearnets.validation import describe
 
@@ -172,7 +173,10 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
 
 
 def checkpoint_config(ckpt: Checkpoint) -> SoftmaxConfig:
-    """Return the config the checkpoint was trained with, refusing one that cannot be read."""
+    """Return the config the checkpoint was trained with, refusing one that cannot be read, and
+    a linear-regression run's checkpoint copied into the folder (its settings were refused as
+    settings this linearnets does not know)."""
+    refuse_foreign_checkpoint(ckpt, task="softmax")
     try:  # its batch held in the processes it was trained in (see last_asked)
         return SoftmaxConfig.from_dict(ckpt.config, check_batch=False)
     except (UsageError, TypeError) as exc:

@@ -1,19 +1,32 @@
 """Which task a run folder or a checkpoint is of, and which API call continues the run: a
 linear-regression run's folder is resumed by ``resume_linreg``, a softmax run's by
-``resume_softmax`` (D2L §3.2.7, §3.6.6); each refuses the other's folder.
+``resume_softmax`` (D2L §3.2.7, §3.6.6); each refuses the other's folder, and the other's
+checkpoint copied into its own (:func:`refuse_foreign_checkpoint`).
 """
 
 from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from linearnets._json import loads_shallow
+from linearnets._text import shown_path
 from linearnets.config import LinregConfig, SoftmaxConfig
+from linearnets.errors import CheckpointError
+from linearnets.training.checkpoint_values import restore_hint
 from linearnets.training.config_sections import task_named
 
-__all__ = ["ResumeCall", "checkpoint_task", "held_checkpoint_task", "held_resume"]
+if TYPE_CHECKING:
+    from linearnets.training.checkpoint import Checkpoint
+
+__all__ = [
+    "ResumeCall",
+    "checkpoint_task",
+    "held_checkpoint_task",
+    "held_resume",
+    "refuse_foreign_checkpoint",
+]
 
 # the API call that continues a run, named in the messages that advise one
 ResumeCall = Literal["resume_softmax", "resume_linreg"]
@@ -89,3 +102,21 @@ def checkpoint_task(extra: object, config: object) -> str | None:
     if keys & _LINREG_ONLY and not keys & _SOFTMAX_ONLY:
         return _LINREG
     return None
+
+
+def refuse_foreign_checkpoint(ckpt: Checkpoint, *, task: str) -> None:
+    """Refuse ``ckpt``, read by a resume of a ``task`` run (``"softmax"``, ``"linreg"``), where
+    it is the checkpoint of a run of the other task: copied from another run's folder, its
+    settings and weights were refused as a damaged file's ("settings this linearnets does not
+    know", "states this run cannot take"). A checkpoint whose task nothing tells passes: the
+    checks of its values name what is wrong.
+
+    Raises:
+        CheckpointError: naming the file, the task it is of, and the fix.
+    """
+    found = checkpoint_task(ckpt.extra, ckpt.config)
+    if found is not None and found != task:
+        raise CheckpointError(
+            f"checkpoint {shown_path(ckpt.path)} is a {found} run's checkpoint, not a {task} "
+            f"run's: it was copied from another run's folder; {restore_hint(ckpt.path)}"
+        )
