@@ -268,6 +268,49 @@ def test_a_model_pt_without_its_state_dict_is_named(tmp_path: Path) -> None:
         load_trained(tmp_path / "run")
 
 
+def test_a_linreg_run_s_checkpoint_as_model_pt_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run's checkpoint.pt copied or renamed to model.pt was "not a linearnets weights file
+    (no impl and state_dict)": a sound file, of a linear-regression run."""
+    import linearnets as ln
+
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=tmp_path / "linreg"))
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model.pt").write_bytes((tmp_path / "linreg" / "checkpoint.pt").read_bytes())
+    said = (
+        f"{run / 'model.pt'} is a linreg run's checkpoint, not a softmax run's trained weights: "
+        "a checkpoint.pt was copied or renamed to model.pt; re-run training to recreate it"
+    )
+    with pytest.raises(CheckpointError, match=f"^{re.escape(said)}$"):
+        load_trained(run)
+    assert main(["predict", str(run), "-n", "3"]) == 1
+    assert capsys.readouterr().err == f"linearnets predict: error: {said}\n"
+
+
+def test_a_softmax_run_s_checkpoint_as_model_pt_is_sent_to_the_resume_that_writes_it(
+    tmp_path: Path,
+) -> None:
+    import linearnets as ln
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", X=rng.normal(size=(30, 4)), y=np.arange(30) % 3)
+    run = tmp_path / "run"
+    ln.run_softmax(ln.SoftmaxConfig(data=tmp_path / "d.npz", plot="none", epochs=1, out=run))
+    (run / "model.pt").write_bytes((run / "checkpoint.pt").read_bytes())
+    with pytest.raises(
+        CheckpointError,
+        match=rf"^{re.escape(str(run / 'model.pt'))} is a softmax run's checkpoint, not a softmax "
+        r"run's trained weights: a checkpoint\.pt was copied or renamed to model\.pt; write it "
+        rf"again from the run's checkpoint with linearnets softmax --resume {re.escape(str(run))} "
+        r"\(linearnets\.resume_softmax in Python\)$",
+    ):
+        load_trained(run)
+    ln.resume_softmax(run)  # as it says
+    assert load_trained(run)[1]["num_inputs"] == 4
+
+
 class _NotWeights:
     """An object of a class torch's weights_only loader does not allow."""
 

@@ -13,6 +13,9 @@ from linearnets._text import shown_path
 from linearnets.config import SOFTMAX_IMPLS
 from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
 from linearnets.errors import CheckpointError
+from linearnets.training.checkpoint import CHECKPOINT_FILE
+from linearnets.training.checkpoint import FORMAT as CHECKPOINT_FORMAT
+from linearnets.training.run_task import checkpoint_task
 
 __all__ = ["check_payload", "recreate_fix"]
 
@@ -20,8 +23,6 @@ __all__ = ["check_payload", "recreate_fix"]
 def recreate_fix(path: Path) -> str:
     """Return the fix for a damaged ``model.pt`` at ``path``: written again from the run's
     checkpoint when there is one (the weights of its last epoch), else by training again."""
-    from linearnets.training.checkpoint import CHECKPOINT_FILE
-
     if (path.parent / CHECKPOINT_FILE).is_file():
         return (
             f"write it again from the run's checkpoint with linearnets softmax --resume "
@@ -39,8 +40,21 @@ def _damaged(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
     )
 
 
+def _checkpoint_as_weights(path: Path, payload: dict[Any, Any]) -> CheckpointError:
+    """Return the refusal of a ``model.pt`` that is a run's checkpoint, copied or renamed to it
+    (a linear-regression run's, or a softmax run's): it was "not a linearnets weights file"."""
+    task = checkpoint_task(payload.get("extra"), payload.get("config"))
+    what = f"a {task} run's checkpoint" if task is not None else "a linearnets checkpoint"
+    return CheckpointError(
+        f"{shown_path(path)} is {what}, not a softmax run's trained weights: a {CHECKPOINT_FILE} "
+        f"was copied or renamed to {path.name}; {recreate_fix(path)}"
+    )
+
+
 def check_payload(path: Path, payload: Any) -> None:
     """Refuse a ``model.pt`` whose values are not those :func:`~linearnets.tasks.weights.save_weights` writes."""
+    if isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT:
+        raise _checkpoint_as_weights(path, payload)
     if not isinstance(payload, dict) or not {"impl", "state_dict"} <= payload.keys():
         raise CheckpointError(
             f"{shown_path(path)} is not a linearnets weights file (no impl and state_dict); "
