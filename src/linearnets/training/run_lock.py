@@ -17,7 +17,7 @@ from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
 
-__all__ = ["LOCK_FILE", "RunLock", "lock_holder"]
+__all__ = ["LOCK_FILE", "RunLock", "being_written", "lock_holder"]
 
 LOCK_FILE = ".lock"  # held (flock) by the one process writing the folder
 
@@ -99,6 +99,21 @@ def lock_holder(run_dir: Path) -> str | None:
     return None
 
 
+def being_written(run_dir: Path, holder: str, *, resuming: bool = False) -> str:
+    """Return the refusal of ``run_dir``, which the process ``holder`` (its id, or ``unknown``)
+    holds: a new run goes to another folder; a resume (``resuming``) can only wait for it, or
+    stop it, first."""
+    if not resuming:
+        wait = "wait for it to end, or pass another folder"
+    else:  # SIGTERM stops a run as Ctrl-C does, keeping its last epoch's checkpoint
+        stop = f" (kill {holder} stops it, keeping its checkpoint)" if holder.isdigit() else ""
+        wait = f"wait for it to end{stop}, then resume again if epochs are left"
+    return (
+        f"{shown_path(run_dir)} is being written by another linearnets run (process {holder}); "
+        f"{wait}"
+    )
+
+
 class RunLock:
     """One process's exclusive hold on a run folder while it writes it (``with`` or :meth:`release`).
 
@@ -134,25 +149,13 @@ class RunLock:
                 return self
             holder = _holder(fd)
             os.close(fd)
-            raise UsageError(
-                f"{shown_path(self.run_dir)} is being written by another linearnets run (process "
-                f"{holder}); {self._wait(holder)}"
-            ) from None
+            raise UsageError(being_written(self.run_dir, holder, resuming=self.resuming)) from None
         with contextlib.suppress(OSError):  # the holder's pid is for the message only
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
         _HELD.add(fd)
         return self
-
-    def _wait(self, holder: str) -> str:
-        """Return what to do while ``holder`` (its process id, or ``unknown``) writes the folder:
-        a new run goes to another folder; a resume can only wait for it, or stop it, first."""
-        if not self.resuming:
-            return "wait for it to end, or pass another folder"
-        # SIGTERM stops a run as Ctrl-C does, keeping its last epoch's checkpoint
-        stop = f" (kill {holder} stops it, keeping its checkpoint)" if holder.isdigit() else ""
-        return f"wait for it to end{stop}, then resume again if epochs are left"
 
     def release(self, *, remove: bool = False) -> None:
         """Let go of the lock; ``remove`` also deletes the lock file (before removing the folder)."""
