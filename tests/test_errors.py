@@ -907,9 +907,9 @@ def test_cli_prints_one_line_and_exits(
     code: int,
     pattern: str,
 ) -> None:
-    # a run without --out claims runs/NAME-TIME in the working folder before its data is read,
-    # and removes it on the error: not in the checkout, where another process of the suite
-    # (pytest -n) would see it come and go
+    # a run without --out claims runs/NAME-TIME in the working folder: not in the checkout, should
+    # a refused run ever claim it (it is claimed once the data are read), where another process of
+    # the suite (pytest -n) would see it come and go
     monkeypatch.chdir(tmp_path)
     if setup is not None and setup.make is not None:
         setup.make(tmp_path)

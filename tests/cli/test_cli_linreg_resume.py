@@ -486,9 +486,9 @@ def test_a_signal_before_training_keeps_nothing_and_the_same_command_runs(
     monkeypatch: pytest.MonkeyPatch,
     signum: int,
 ) -> None:
-    """Stopped as the data were made, config.json written: the folder held it alone, the
-    command advised "start it over with: linearnets linreg --resume", and the same command was
-    refused ("--out ... already holds a run")."""
+    """Stopped as the data were made, when config.json was written before them: the folder held
+    it alone, the command advised "start it over with: linearnets linreg --resume", and the same
+    command was refused ("--out ... already holds a run")."""
     from linearnets.tasks import linreg_run
 
     real = linreg_run.prepare_linreg

@@ -424,16 +424,17 @@ def test_a_signal_after_training_stops_the_run_as_softmax_s_does(
 def test_a_signal_while_the_data_are_made_leaves_the_folder_as_it_was_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, existed: bool
 ) -> None:
-    """config.json is written before the data are made: a stop then kept a folder holding it
+    """config.json was written before the data were made: a stop then kept a folder holding it
     alone, told "start it over with --resume", where the same command was refused ("already
-    holds a run"). Nothing was trained: the folder is left as found, as softmax's is."""
+    holds a run"). The data are now made before the folder is claimed: nothing was trained, and
+    the folder is left as found, as softmax's is."""
     from linearnets._signals import sigterm_as_keyboard_interrupt
     from linearnets.tasks import linreg_run
 
     real = linreg_run.prepare_linreg
 
     def signalled(config: ln.LinregConfig) -> object:
-        assert (out / "config.json").is_file()  # the window: config.json written, no data yet
+        assert not (out / "config.json").exists()  # the data first: the folder is not claimed
         os.kill(os.getpid(), signum)  # a real one, raised in the main thread before kill returns
         return real(config)
 

@@ -22,8 +22,8 @@ from linearnets.cli import main
 from linearnets.cli._report import one_line
 from linearnets.errors import UsageError
 from linearnets.tasks.linreg_run import TASK
-from linearnets.training import runs
-from linearnets.training.runs import LOCK_FILE, RunLock, claim_run_dir
+from linearnets.training import run_dir_checks, runs
+from linearnets.training.runs import LOCK_FILE, RunLock, check_run_dir, claim_run_dir
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
 
@@ -65,7 +65,7 @@ def test_default_names_started_in_the_same_second_differ(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(runs.time, "strftime", lambda fmt: "20261130-101010")
+    monkeypatch.setattr(run_dir_checks.time, "strftime", lambda fmt: "20261130-101010")
     claimed = [claim_run_dir(None, name="softmax-scratch") for _ in range(3)]
     names = [lock.run_dir.name for lock in claimed]
     assert names == ["softmax-scratch-20261130-101010", "softmax-scratch-20261130-101010-2",
@@ -443,8 +443,9 @@ def test_an_out_with_missing_parents_is_created(tmp_path: Path) -> None:
 def test_an_out_that_cannot_be_written_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As root every folder is writable, so the permission check itself is made to say no."""
-    monkeypatch.setattr(runs.os, "access", lambda path, mode: False)
+    """As root every folder is writable, so the permission check itself is made to say no (of
+    the folder made: the one it is made in is refused before, test_run_dir_checks.py)."""
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: Path(path) != tmp_path / "run")
     with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path / "run", name="x")
     assert str(info.value) == (
@@ -565,9 +566,10 @@ def test_an_out_too_long_for_the_runs_files_is_refused_before_any_folder_is_made
 def test_a_refused_out_leaves_none_of_the_parents_it_created(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runs.os, "access", lambda path, mode: False)
+    out = tmp_path / "a" / "b" / "run"
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: Path(path) != out)  # once made
     with pytest.raises(UsageError, match="is not writable"):
-        claim_run_dir(tmp_path / "a" / "b" / "run", name="x")
+        claim_run_dir(out, name="x")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -587,16 +589,132 @@ def test_a_run_refused_before_it_starts_removes_the_parents_it_made(tmp_path: Pa
     assert list((tmp_path / "keep").iterdir()) == []  # the folder that existed stays
 
 
-def test_a_run_refused_before_it_starts_removes_the_default_runs_folder_it_made(
+def _tree(root: Path) -> list[str]:
+    """Return every entry under ``root`` (a link as itself, not followed), to compare."""
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*"))
+
+
+@pytest.fixture
+def data_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[list[str]]:
+    """What ``tmp_path`` held each time a run (softmax's or linreg's) began to read its data."""
+    from linearnets.tasks import linreg_run, softmax
+
+    seen: list[list[str]] = []
+
+    def watched(real: Callable[..., Any]) -> Callable[..., Any]:
+        def reading(*args: Any, **kwargs: Any) -> Any:
+            seen.append(_tree(tmp_path))
+            return real(*args, **kwargs)
+
+        return reading
+
+    monkeypatch.setattr(softmax, "prepare", watched(softmax.prepare))
+    monkeypatch.setattr(linreg_run, "prepare_linreg", watched(linreg_run.prepare_linreg))
+    return seen
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["softmax", "--plot", "none"],  # runs/NAME-TIME in the working folder
+        ["softmax", "--plot", "none", "--out", "keep/a/b/c"],
+        ["linreg", "--out", "keep/a/b/c"],
+    ],
+    ids=["softmax-runs", "softmax-out", "linreg-out"],
+)
+def test_a_run_refused_for_its_data_never_touches_the_disk(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    data_read: list[list[str]],
+    argv: list[str],
+) -> None:
+    """The folder is checked before the data are read, writing nothing, and claimed once they are
+    read: a run refused for its data made runs/NAME-TIME (or --out and its parents) and removed
+    them, where a run beside it (pytest -n, a second terminal) saw them come and go."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "bad.npz").write_text("not an npz\n")
+    before = _tree(tmp_path)
+    assert main([*argv, "--data", "bad.npz"]) == 1  # a data error
+    assert data_read == [before]  # nothing made before the data were read
+    assert _tree(tmp_path) == before
+    assert capsys.readouterr().err == (
+        f"linearnets {argv[0]}: error: --data {tmp_path / 'bad.npz'} is not a readable .npz file "
+        "(not a zip archive: a .npy array, text or a damaged file); save it with "
+        "numpy.savez(path, X=..., y=...)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (
+            lambda runs: runs.write_text("my notes\n"),
+            "runs is a file, not a folder: a new run's folder goes in "
+            "runs/softmax-scratch-TIME here; move or rename it, or pass --out DIR",
+        ),
+        (
+            lambda runs: runs.symlink_to("/nonexist"),
+            "runs is a symbolic link to /nonexist, which does not exist: a new run's folder goes "
+            "in runs/softmax-scratch-TIME here; fix or remove the link, or pass --out DIR",
+        ),
+    ],
+    ids=["file", "dangling-link"],
+)
+def test_a_runs_here_that_is_no_folder_is_named_before_the_data_are_read(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    data_read: list[list[str]],
+    make: Callable[[Path], object],
+    said: str,
+) -> None:
+    """It said "runs/ cannot be created here (File exists)", naming neither the file nor the fix."""
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path / "runs")
+    before = _tree(tmp_path)
+    assert main(["softmax", "--impl", "scratch", "--plot", "none"]) == 2
+    assert capsys.readouterr().err == f"linearnets softmax: error: {said}\n"
+    assert data_read == []  # refused at once
+    assert _tree(tmp_path) == before
+    # linreg keeps no run folder without --out: a runs file is no obstacle, and is left alone
+    assert main(["linreg", "--epochs", "1", "--num-examples", "100"]) == 0
+    assert _tree(tmp_path) == before
+
+
+def test_a_run_refused_for_its_data_keeps_the_runs_folder_the_user_had(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--plot", "none"]) == 2
-    assert list(tmp_path.iterdir()) == []
     (tmp_path / "runs").mkdir()  # one the user had: it stays, empty
     assert main(["softmax", "--data", str(tmp_path / "missing.npz"), "--plot", "none"]) == 2
     assert list(tmp_path.iterdir()) == [tmp_path / "runs"]
     assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_check_run_dir_refuses_a_run_or_its_writer_as_the_claim_does_writing_nothing(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(UsageError) as info:
+        check_run_dir(tmp_path, name="x")
+    assert str(info.value) == (
+        f"out='{tmp_path}' already holds a run (it has config.json); continue it with "
+        f"linearnets.resume_softmax('{tmp_path}'), or pass a new folder"
+    )
+    assert _tree(tmp_path) == ["config.json"]  # no lock file made
+    proc = _holder(tmp_path)  # its writer: said first, as the claim does
+    try:
+        with pytest.raises(UsageError) as info:
+            check_run_dir(tmp_path, name="x")
+    finally:
+        proc.kill()
+        proc.wait()
+    assert str(info.value) == (
+        f"{tmp_path} is being written by another linearnets run (process {proc.pid}); wait for it "
+        "to end, or pass another folder"
+    )
 
 
 def test_a_dangling_link_or_a_loop_as_out_is_named_as_such(tmp_path: Path) -> None:
@@ -655,13 +773,15 @@ def test_a_refused_out_speaks_pythons_words_in_python(tmp_path: Path, name: str)
 def test_a_default_folder_that_cannot_be_made_names_the_setting_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file named runs where the default folder goes: Python is told out=, the command --out."""
+    """A file named runs where the default folder goes: named as a file, with the ways on;
+    Python is told out=, the command --out."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs").write_text("mine\n")
     with pytest.raises(UsageError) as info:
         claim_run_dir(None, name="x")
-    assert str(info.value) == "runs/ cannot be created here (File exists); pass out=DIR"
-    assert one_line(info.value) == "runs/ cannot be created here (File exists); pass --out DIR"
+    said = "runs is a file, not a folder: a new run's folder goes in runs/x-TIME here; move or rename it, or pass"  # fmt: skip
+    assert str(info.value) == f"{said} out=DIR"
+    assert one_line(info.value) == f"{said} --out DIR"
     assert (tmp_path / "runs").read_text() == "mine\n"
 
 
@@ -735,7 +855,8 @@ def test_a_refused_default_folder_is_removed_with_the_runs_folder_it_made(
 ) -> None:
     """claim_run_dir(None) refused after making runs/<name>-<time>: neither folder is left."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(runs.os, "access", lambda path, mode: False)
+    # the run folder, once made (runs/ itself, or the working folder, is refused before)
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: not str(path).startswith("runs/"))
     with pytest.raises(UsageError, match=r"^out='runs/x-\d{8}-\d{6}' is not writable; "):
         claim_run_dir(None, name="x")
     assert list(tmp_path.iterdir()) == []
@@ -751,9 +872,10 @@ def test_a_folder_that_cannot_be_searched_is_refused(
 ) -> None:
     """Writing a file in a folder needs its x (search) permission as well as its w; as root every
     folder has both, so the check is made to refuse the search alone."""
-    monkeypatch.setattr(runs.os, "access", lambda path, mode: not mode & os.X_OK)
+    out = tmp_path / "run"
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: Path(path) != out or not mode & os.X_OK)  # fmt: skip
     with pytest.raises(UsageError, match=r"^out='.*/run' is not writable; pass a folder you can write to$"):  # fmt: skip
-        claim_run_dir(tmp_path / "run", name="x")
+        claim_run_dir(out, name="x")
 
 
 @pytest.mark.parametrize("saved", ['{"task": "regression"}', "[1, 2]", '"linreg"'])
@@ -787,7 +909,7 @@ def test_an_out_whose_longest_file_needs_path_max_bytes_is_refused(tmp_path: Pat
     assert len(os.fsencode(too_long / LONGEST_NAME)) == path_max
     with pytest.raises(UsageError, match=rf"would need {path_max} bytes, past the file system's limit of {path_max - 1}; "):  # fmt: skip
         claim_run_dir(too_long, name="x")
-    runs._check_path_length(fits)  # path_max - 1 bytes: no refusal
+    run_dir_checks.check_path_length(fits)  # path_max - 1 bytes: no refusal
 
 
 def test_a_file_system_of_names_shorter_than_a_runs_is_told_so_not_a_shorter_path(
@@ -811,7 +933,7 @@ def test_a_file_system_of_names_shorter_than_a_runs_is_told_so_not_a_shorter_pat
     )
     assert not (tmp_path / "run").exists()  # refused before any folder is made
     monkeypatch.setattr(runs.os, "pathconf", real)
-    runs._check_path_length(tmp_path / "run")  # the real limits: no refusal
+    run_dir_checks.check_path_length(tmp_path / "run")  # the real limits: no refusal
 
 
 def test_the_path_limits_are_asked_of_the_nearest_folder_that_exists(
@@ -827,5 +949,5 @@ def test_the_path_limits_are_asked_of_the_nearest_folder_that_exists(
         return real(path, name)
 
     monkeypatch.setattr(runs.os, "pathconf", pathconf)
-    runs._check_path_length(tmp_path / "a" / "b")
+    run_dir_checks.check_path_length(tmp_path / "a" / "b")
     assert asked == [str(tmp_path)] * 2

@@ -1,9 +1,10 @@
 """Linear-regression runs kept in a run folder: a checkpoint after every epoch (D2L §3.2.7).
 
-:func:`run_in_folder` is :func:`~linearnets.tasks.linreg.run_linreg` with ``config.out``: it claims the
-folder, writes ``config.json`` (the effective config, versions, data source), then after every epoch
-``checkpoint.pt`` (model, optimizer, epoch, every generator's state, history, config, version) and a row
-of ``metrics.jsonl``/``metrics.csv``, and ``results.json`` at the end. A Ctrl-C or SIGTERM stops it
+:func:`run_in_folder` is :func:`~linearnets.tasks.linreg.run_linreg` with ``config.out``: it checks
+the folder, makes the data, then claims the folder and writes ``config.json`` (the effective config,
+versions, data source), then after every epoch ``checkpoint.pt`` (model, optimizer, epoch, every
+generator's state, history, config, version) and a row of ``metrics.jsonl``/``metrics.csv``, and
+``results.json`` at the end. A Ctrl-C or SIGTERM stops it
 after the current step with the last checkpoint kept, naming the resume
 (:func:`~linearnets.tasks.linreg_resume.resume_linreg`), which trains on with :func:`train_in_folder`.
 What a stopped or diverged run says is :mod:`linearnets.tasks.linreg_stops`'s (:func:`stop_named`,
@@ -46,6 +47,7 @@ from linearnets.training.run_lock import LOCK_FILE, RunLock
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
+    check_run_dir,
     claim_run_dir,
     environment,
     missing_folders,
@@ -105,34 +107,40 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
             if not existed:
                 _fs.remove_empty_folders([out, *made])
 
+    if config.data is not None:  # a resume from another folder finds the same file
+        config = replace(config, data=absolute_path(config.data))
+    run_name = f"linreg-{config.impl}"
     try:
+        # the folder checked first, writing nothing: a bad out fails before the data are made;
+        # claimed once they are made: a run refused for its data never touches the disk
+        check_run_dir(out, name=run_name, resume_function="resume_linreg")
+        setup = prepare_linreg(config)
         # in here: a Ctrl-C as the claim returns leaves no folder holding the lock file alone
-        locks.append(
-            claim_run_dir(out, name=f"linreg-{config.impl}", resume_function="resume_linreg")
-        )
+        locks.append(claim_run_dir(out, name=run_name, resume_function="resume_linreg"))
         lock, run_dir = locks[0], locks[0].run_dir  # out itself
         # whole: a signal during the write stops the run once config.json is there, to be removed
         with held_signals(raise_after=True):
-            if config.data is not None:  # a resume from another folder finds the same file
-                config = replace(config, data=absolute_path(config.data))
             write_run_config(run_dir, config, resumes=[], started=environment())
         with complete_when_returned() as done:
-            done.append(train_in_folder(run_dir, config, callbacks=callbacks, ckpt=None))
+            done.append(
+                train_in_folder(run_dir, config, callbacks=callbacks, ckpt=None, setup=setup)
+            )
             lock.release()  # inside: an interrupt while the lock goes is a complete run's
             return done[0]
     except KeyboardInterrupt as exc:
         # a plain one (not training's stop, nor a second signal cutting that short) before an
-        # epoch was kept came while the data were made: nothing was trained, and the folder
-        # holding config.json alone refused the same command ("already holds a run")
+        # epoch was kept came before training: nothing was trained, and a folder holding
+        # config.json alone refused the same command ("already holds a run"); before the
+        # claim, nothing in out is this run's to remove
         first = stop_behind(exc) if type(exc) is KeyboardInterrupt else exc
-        if first is None and not (out / CHECKPOINT_FILE).exists():
+        if not locks or (first is None and not (out / CHECKPOINT_FILE).exists()):
             never_started()
             raise
         raise stop_named(exc, out) from None
     except Exception:
-        if not (out / CHECKPOINT_FILE).exists():
-            # refused before an epoch was kept (a data file gone, no unique least-squares
-            # solution, a blow-up in epoch 1): the same command, fixed, must find the folder free
+        if locks and not (out / CHECKPOINT_FILE).exists():
+            # refused once claimed, before an epoch was kept (config.json not written, a
+            # blow-up in epoch 1): the same command, fixed, must find the folder free
             never_started()
         raise
     finally:

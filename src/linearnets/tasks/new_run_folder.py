@@ -1,4 +1,5 @@
-"""A new run's folder: claimed on rank 0 and named to every rank, or left as the run found it."""
+"""A new run's folder: checked and claimed on rank 0 and named to every rank, or left as the run
+found it."""
 
 from __future__ import annotations
 
@@ -12,9 +13,15 @@ from linearnets.config import SoftmaxConfig
 from linearnets.training.distributed import DistContext
 from linearnets.training.rank_agreement import on_rank_0
 from linearnets.training.run_lock import LOCK_FILE
-from linearnets.training.runs import CONFIG_FILE, RunLock, claim_run_dir, missing_folders
+from linearnets.training.runs import (
+    CONFIG_FILE,
+    RunLock,
+    check_run_dir,
+    claim_run_dir,
+    missing_folders,
+)
 
-__all__ = ["FolderAsFound", "run_dir_everywhere"]
+__all__ = ["FolderAsFound", "check_run_dir_everywhere", "run_dir_everywhere"]
 
 
 @dataclass
@@ -56,6 +63,24 @@ class FolderAsFound:
                     _fs.remove_empty_folders([run_dir, *self.made])
 
 
+def _name(config: SoftmaxConfig) -> str:
+    """Return the run's name in ``runs/`` (given no ``out``): ``softmax-<impl>``."""
+    return f"softmax-{config.impl}"
+
+
+def check_run_dir_everywhere(config: SoftmaxConfig, dist: DistContext) -> None:
+    """Check on rank 0, writing nothing, that the run folder can be claimed; its refusal stops
+    every rank. Before the data are read: a bad ``--out`` (or a ``runs`` file here) is told at
+    once, and the folder is claimed (:func:`run_dir_everywhere`) only once they are read, so a
+    run refused for its data leaves the disk as it found it."""
+
+    def check() -> str:
+        check_run_dir(config.out, name=_name(config))
+        return ""
+
+    on_rank_0(dist, check)
+
+
 def run_dir_everywhere(config: SoftmaxConfig, dist: DistContext, locks: list[RunLock]) -> Path:
     """Create and lock the run folder on rank 0 and tell every other rank its name, or why it failed.
 
@@ -64,10 +89,9 @@ def run_dir_everywhere(config: SoftmaxConfig, dist: DistContext, locks: list[Run
     learnt the name). A refused ``--out`` then stops every rank with the same error, rather than
     rank 0 alone while the others wait in the broadcast and fail with a broken connection.
     """
-    name = f"softmax-{config.impl}"
 
     def claim() -> str:
-        locks.append(claim_run_dir(config.out, name=name))
+        locks.append(claim_run_dir(config.out, name=_name(config)))
         return str(locks[0].run_dir)
 
     return Path(on_rank_0(dist, claim))

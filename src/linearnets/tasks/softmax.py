@@ -1,12 +1,13 @@
 """A softmax-regression run on Fashion-MNIST from a :class:`~linearnets.config.SoftmaxConfig` (D2L §3.6–3.7).
 
-:func:`run_softmax` claims a run folder, prepares the run (:mod:`linearnets.tasks.experiment`), writes
-its ``config.json`` and trains it there (:mod:`linearnets.tasks.training_run`), which writes the
-metrics, checkpoints, curves, predictions, confusion matrix and weights
-(:mod:`linearnets.tasks.weights`). ``prepare``, ``Experiment``, ``SoftmaxResult``,
-``train_experiment``, ``save_weights``, ``load_trained``, ``shared_settings``
-(:mod:`linearnets.tasks.group_settings`) and ``write_run_config`` (:mod:`linearnets.tasks.config_file`)
-are re-exported here; the run folder's claim is :mod:`linearnets.tasks.new_run_folder`'s.
+:func:`run_softmax` checks its run folder, writing nothing, prepares the run
+(:mod:`linearnets.tasks.experiment`), claims the folder, writes its ``config.json`` and trains it
+there (:mod:`linearnets.tasks.training_run`), which writes the metrics, checkpoints, curves,
+predictions, confusion matrix and weights (:mod:`linearnets.tasks.weights`). ``prepare``,
+``Experiment``, ``SoftmaxResult``, ``train_experiment``, ``save_weights``, ``load_trained``,
+``shared_settings`` (:mod:`linearnets.tasks.group_settings`) and ``write_run_config``
+(:mod:`linearnets.tasks.config_file`) are re-exported here; the run folder's check and claim are
+:mod:`linearnets.tasks.new_run_folder`'s.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.config_file import write_run_config
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.group_settings import shared_settings
-from linearnets.tasks.new_run_folder import FolderAsFound, run_dir_everywhere
+from linearnets.tasks.new_run_folder import (
+    FolderAsFound,
+    check_run_dir_everywhere,
+    run_dir_everywhere,
+)
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
@@ -171,7 +176,6 @@ def device_for_group(device: str) -> tuple[torch.device | None, UsageError | Non
 
 def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> SoftmaxResult:
     """:func:`run_softmax` in the data-parallel context ``dist`` (one process or the group's)."""
-    # the folder first: a bad --out fails before a second is spent loading data
     found = FolderAsFound.look(Path(config.out) if config.out is not None else None)
     locks = found.locks  # rank 0's, once it claimed the folder
     training = False
@@ -182,8 +186,12 @@ def _run(config: SoftmaxConfig, callbacks: Sequence[Any], dist: DistContext) -> 
         try:
             # in here: a process lost while rank 0 tells the others the folder it claimed
             # leaves the folder as it was found, as any stop before training does
-            run_dir = run_dir_everywhere(config, dist, locks)
+            # the folder checked first, writing nothing: a bad --out fails before a second is
+            # spent loading data; claimed once they are read: a run refused for its data (a
+            # --data-dir gone) never touches the disk
+            check_run_dir_everywhere(config, dist)
             exp = prepare(config, dist=dist)
+            run_dir = run_dir_everywhere(config, dist, locks)
             if exp.dist.is_main:
                 write_run_config(run_dir, exp, resumes=[])
             with complete_when_returned() as done:

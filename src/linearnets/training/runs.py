@@ -1,7 +1,9 @@
 """Run folders: where a run keeps its effective config, metrics, plots, weights and checkpoints.
 
-A folder is claimed here (:func:`claim_run_dir`: created or checked, locked, refused when it holds
-another run); the names of its files and what is written or refused among them are
+A folder is checked here, writing nothing, before a run reads its data (:func:`check_run_dir`;
+where one can be made is :mod:`linearnets.training.run_dir_checks`'), then claimed once they are
+read (:func:`claim_run_dir`: created or checked, locked, refused when it holds another run); the
+names of its files and what is written or refused among them are
 :mod:`linearnets.training.run_files`' (re-exported here).
 """
 
@@ -9,19 +11,23 @@ from __future__ import annotations
 
 import os
 import platform
-import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from linearnets import _fs
-from linearnets._text import shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
+from linearnets.training.run_dir_checks import (
+    RUNS,
+    check_creatable,
+    check_default_runs,
+    default_name,
+    setting,
+)
 from linearnets.training.run_files import (
     CONFIG_FILE,
-    LONGEST_NAME,
     RESULTS_FILE,
     RUN_FILES,
     RUN_OUTPUTS,
@@ -32,7 +38,7 @@ from linearnets.training.run_files import (
     remove_stale_temporaries,
     write_json_atomic,
 )
-from linearnets.training.run_lock import LOCK_FILE, RunLock
+from linearnets.training.run_lock import LOCK_FILE, RunLock, being_written, lock_holder
 from linearnets.training.run_task import ResumeCall, held_resume
 
 __all__ = [
@@ -43,6 +49,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "RunLock",
     "check_not_a_runs_figure",
+    "check_run_dir",
     "claim_run_dir",
     "environment",
     "missing_folders",
@@ -89,6 +96,7 @@ def claim_run_dir(
     made = missing_folders(out)
     try:
         if out is None:
+            check_default_runs(name)
             out = _new_default_dir(name)
             made.insert(0, out)
         out = Path(out)
@@ -99,12 +107,9 @@ def claim_run_dir(
         _fs.remove_empty_folders(made)
         raise
     try:
-        # checked under the lock: a run that finished between a check and the lock is not
-        # overwritten
-        held = [name for name in RUN_OUTPUTS if (out / name).exists()]
-        # figures predict drew from other weights: beside the new run's files they would pass
-        # for its own
-        drawn = [figure.path.name for figure in predict_figures(out)]
+        # checked again under the lock: a run that finished between the checks and the lock
+        # is not overwritten
+        held, drawn = _found_in(out)
     except BaseException:  # a Ctrl-C: the folder was left holding the lock file alone
         lock.release(remove=not had_lock_file)
         _fs.remove_empty_folders(made)
@@ -115,73 +120,67 @@ def claim_run_dir(
     return lock
 
 
+def check_run_dir(
+    out: Path | None, *, name: str, resume_function: ResumeCall = "resume_softmax"
+) -> None:
+    """Refuse now, writing nothing, the ``out`` that :func:`claim_run_dir` would refuse.
+
+    A new run checks its folder here before it reads its data, and claims it once they are read:
+    a bad ``out`` is told at once, and a run refused for its data has written nothing (no
+    ``runs/`` made, then removed).
+
+    Raises:
+        UsageError: as :func:`claim_run_dir` does; for ``out=None``, a ``runs`` here that is a
+            file, a broken link, or a folder this process cannot write.
+    """
+    if out is None:
+        check_default_runs(name)
+        return
+    out = Path(out)
+    check_creatable(out)
+    if out.is_dir():
+        holder = lock_holder(out)  # asked with a shared lock let go at once: nothing written
+        if holder is not None:  # the claim's refusal: its run's files are that run's own
+            raise UsageError(being_written(out, holder))
+        held, drawn = _found_in(out)
+        if held or drawn:
+            raise _already_used(out, held, drawn, resume_function)
+
+
+def _found_in(out: Path) -> tuple[list[str], list[str]]:
+    """Return the files a run writes that the folder ``out`` holds, and the figures predict drew
+    there (beside the new run's files they would pass for its own)."""
+    held = [name for name in RUN_OUTPUTS if (out / name).exists()]
+    drawn = [figure.path.name for figure in predict_figures(out)]
+    return held, drawn
+
+
 def missing_folders(out: Path | None) -> list[Path]:
     """Return the folders that claiming ``out`` would create, the innermost first.
 
     For ``out=None``: ``runs/`` if it does not exist (the run folder in it is always new). A run
     refused before it starts removes them with :func:`~linearnets._fs.remove_empty_folders`.
     """
-    return _fs.missing_folders(Path("runs") if out is None else Path(out))
+    return _fs.missing_folders(RUNS if out is None else Path(out))
 
 
 def _make_writable_dir(out: Path) -> None:
     """Create the folder ``out`` (and its parents), or raise UsageError naming ``out``."""
+    check_creatable(out)
     try:
-        if out.exists() and not out.is_dir():
-            raise UsageError(
-                f"out must be a folder, got the file {shown_path(out)}; pass a new folder name"
-            )
-        _check_path_length(out)
         out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a name too long for the file system, a file on the path, no permission
+    except OSError as exc:  # made meanwhile into a file or a link, a name too long, no permission
         link = link_problem(out)
         if link:
             raise UsageError(
-                f"{_setting(out)} cannot be created: {link}; fix or remove the link, or pass "
+                f"{setting(out)} cannot be created: {link}; fix or remove the link, or pass "
                 "another folder"
             ) from None
         raise UsageError(
-            f"{_setting(out)} cannot be created ({exc.strerror}); pass a writable folder"
+            f"{setting(out)} cannot be created ({exc.strerror}); pass a writable folder"
         ) from None
     if not os.access(out, os.W_OK | os.X_OK):
-        raise UsageError(f"{_setting(out)} is not writable; pass a folder you can write to")
-
-
-def _setting(out: Path) -> str:
-    """Return ``out`` as the setting it was given as: ``out='runs/a'``.
-
-    The messages speak the Python API's words; the command line prints ``--out runs/a`` instead
-    (``linearnets.cli._report``), as it does ``linearnets softmax --resume`` for a
-    ``linearnets.resume_softmax`` call (``linreg`` for ``resume_linreg``).
-    """
-    return f"out={str(out)!r}"
-
-
-def _check_path_length(out: Path) -> None:
-    """Refuse an ``out`` in which the run's longest file name would pass the file system's limits.
-
-    Checked before any folder is made: otherwise the run would train an epoch and then fail to
-    create its checkpoint's temporary file (``File name too long``).
-    """
-    existing = next((p for p in (out, *out.parents) if p.is_dir()), Path("."))
-    try:
-        path_max = os.pathconf(existing, "PC_PATH_MAX")  # counts the terminating NUL
-        name_max = os.pathconf(existing, "PC_NAME_MAX")
-    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no limit given
-        return
-    length = len(os.fsencode(out / LONGEST_NAME))
-    if len(LONGEST_NAME) > name_max:  # no shorter path helps: the names themselves are too long
-        raise UsageError(
-            f"{_setting(out)} is on a file system whose file names hold at most {name_max} bytes, "
-            f"and a run writes names of up to {len(LONGEST_NAME)} ({LONGEST_NAME}); pass a folder "
-            "on another file system"
-        )
-    if length >= path_max:
-        raise UsageError(
-            f"{_setting(out)} is too long a path ({len(os.fsencode(out))} bytes): the files a run "
-            f"writes in it would need {length} bytes, past the file system's limit of "
-            f"{path_max - 1}; pass a shorter path, e.g. a relative one or a folder nearer the root"
-        )
+        raise UsageError(f"{setting(out)} is not writable; pass a folder you can write to")
 
 
 def _already_used(
@@ -201,7 +200,7 @@ def _already_used(
             "pass a new folder, or move those files away"
         )
         return UsageError(
-            f"{_setting(out)} already holds a run (it has {', '.join(held + drawn)}); {advice}"
+            f"{setting(out)} already holds a run (it has {', '.join(held + drawn)}); {advice}"
         )
     found = []
     if held:
@@ -214,22 +213,22 @@ def _already_used(
             "which would pass for this run's"
         )
     return UsageError(
-        f"{_setting(out)} already has {', and '.join(found)}; pass a new folder, or move those "
+        f"{setting(out)} already has {', and '.join(found)}; pass a new folder, or move those "
         "files away"
     )
 
 
 def _new_default_dir(name: str) -> Path:
     """Create and return ``runs/<name>-<timestamp>[-N]``, a folder no other process took."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    first = default_name(name)
     try:
-        Path("runs").mkdir(exist_ok=True)
-    except OSError as exc:
+        RUNS.mkdir(exist_ok=True)
+    except OSError as exc:  # made meanwhile into a file, say: check_default_runs names the rest
         raise UsageError(
             f"runs/ cannot be created here ({exc.strerror or type(exc).__name__}); pass out=DIR"
         ) from None
     for suffix in range(1, 10_000):
-        out = Path("runs") / (f"{name}-{stamp}" if suffix == 1 else f"{name}-{stamp}-{suffix}")
+        out = first if suffix == 1 else first.with_name(f"{first.name}-{suffix}")
         try:
             out.mkdir()  # atomic: of two runs started in the same second, one gets -2
         except FileExistsError:
@@ -239,4 +238,4 @@ def _new_default_dir(name: str) -> Path:
                 f"runs/ cannot hold a new run folder ({exc.strerror}); pass out=DIR"
             ) from None
         return out
-    raise UsageError(f"runs/ has no free name for {name}-{stamp}; pass out=DIR")
+    raise UsageError(f"runs/ has no free name for {first.name}; pass out=DIR")

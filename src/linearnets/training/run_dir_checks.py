@@ -1,0 +1,170 @@
+"""Where a run folder can be made: what claiming one would refuse, checked without writing anything.
+
+:func:`check_creatable` refuses an ``out`` no folder can be made at (a file, a broken link, too long
+a path, inside a folder this process cannot write); :func:`check_default_runs` a ``runs`` in the
+working folder that no new ``runs/<name>-<time>`` can go in (a file, a broken link, a folder that
+cannot be written). Both run before a new run reads its data
+(:func:`~linearnets.training.runs.check_run_dir`), so that a run refused for its data, or for its
+folder, leaves the disk as it found it, and again as the folder is claimed
+(:func:`~linearnets.training.runs.claim_run_dir`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+from linearnets._text import shown_path
+from linearnets.errors import UsageError
+from linearnets.path_checks import link_problem
+from linearnets.training.run_files import LONGEST_NAME
+
+__all__ = [
+    "RUNS",
+    "check_creatable",
+    "check_default_runs",
+    "check_path_length",
+    "default_name",
+    "setting",
+]
+
+RUNS = Path("runs")  # where a run given no out makes its folder, in the working folder
+
+
+def setting(out: Path) -> str:
+    """Return ``out`` as the setting it was given as: ``out='runs/a'``.
+
+    The messages speak the Python API's words; the command line prints ``--out runs/a`` instead
+    (``linearnets.cli._report``), as it does ``linearnets softmax --resume`` for a
+    ``linearnets.resume_softmax`` call (``linreg`` for ``resume_linreg``).
+    """
+    return f"out={str(out)!r}"
+
+
+def default_name(name: str, stamp: str | None = None) -> Path:
+    """Return ``runs/<name>-<stamp>``, the folder of a run given no out (``stamp``: now's local
+    time to the second)."""
+    return RUNS / f"{name}-{stamp or time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def check_creatable(out: Path) -> None:
+    """Refuse, writing nothing, an ``out`` no run folder can be made at.
+
+    Raises:
+        UsageError: ``out`` is a file, a broken link or has one on its path, has a file on its
+            path, is too long a path for the run's files, or is (or would be made in) a folder
+            this process cannot write.
+    """
+    try:
+        link = link_problem(out)
+        if link:
+            raise UsageError(
+                f"{setting(out)} cannot be created: {link}; fix or remove the link, or pass "
+                "another folder"
+            )
+        # the nearest that exists: out itself, or the parent it would be made in
+        existing = next((p for p in (out, *out.parents) if p.exists()), Path("."))
+        if not existing.is_dir():
+            if existing == out:
+                raise UsageError(
+                    f"out must be a folder, got the file {shown_path(out)}; pass a new folder name"
+                )
+            raise UsageError(
+                f"{setting(out)} cannot be created: {shown_path(existing)} is a file, not a "
+                "folder; pass another folder"
+            )
+        check_path_length(out)
+    except OSError as exc:  # a folder on the path that cannot be searched
+        raise UsageError(
+            f"{setting(out)} cannot be created ({exc.strerror}); pass a writable folder"
+        ) from None
+    if not os.access(existing, os.W_OK | os.X_OK):
+        if existing == out:
+            raise UsageError(f"{setting(out)} is not writable; pass a folder you can write to")
+        raise UsageError(
+            f"{setting(out)} cannot be created: {shown_path(existing)} is not writable; pass a "
+            "folder you can write to"
+        )
+
+
+def check_default_runs(name: str) -> None:
+    """Refuse, writing nothing, a ``runs`` in the working folder that the new run folder
+    ``runs/<name>-<time>`` cannot go in, naming what is there and the ways on.
+
+    Raises:
+        UsageError: ``runs`` is a file (or a link to one), a broken link, or a folder this process
+            cannot write; or there is none and the working folder cannot be written; or the run's
+            files in ``runs/<name>-<time>`` would be too long a path.
+    """
+    goes = f"a new run's folder goes in {shown_path(RUNS / name)}-TIME here"
+    try:
+        mode = RUNS.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:  # the working folder cannot be searched
+        raise UsageError(
+            f"runs/ cannot be created here ({exc.strerror}); pass out=DIR, a folder you can "
+            "write to"
+        ) from None
+    if mode is not None and stat.S_ISLNK(mode):
+        link = link_problem(RUNS)
+        if link:  # to nothing, or to itself
+            raise UsageError(f"{link}: {goes}; fix or remove the link, or pass out=DIR")
+        if not RUNS.is_dir():
+            target = shown_path(os.readlink(RUNS))
+            raise UsageError(
+                f"runs is a symbolic link to {target}, which is not a folder: {goes}; fix or "
+                "remove the link, or pass out=DIR"
+            )
+    elif mode is not None and not stat.S_ISDIR(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a file"
+        raise UsageError(
+            f"runs is {kind}, not a folder: {goes}; move or rename it, or pass out=DIR"
+        )
+    if mode is None:
+        if not os.access(".", os.W_OK | os.X_OK):
+            raise UsageError(
+                f"runs/ cannot be created here: {_here()} is not writable; pass out=DIR, a "
+                "folder you can write to"
+            )
+    elif not os.access(RUNS, os.W_OK | os.X_OK):
+        raise UsageError(f"runs/ is not writable: {goes}; make it writable, or pass out=DIR")
+    check_path_length(default_name(name))
+
+
+def _here() -> str:
+    """Return the working folder as a message names it: its path (``the working folder`` if it
+    was removed)."""
+    try:
+        return f"the working folder {shown_path(Path.cwd())}"
+    except OSError:
+        return "the working folder"
+
+
+def check_path_length(out: Path) -> None:
+    """Refuse an ``out`` in which the run's longest file name would pass the file system's limits.
+
+    Checked before any folder is made: otherwise the run would train an epoch and then fail to
+    create its checkpoint's temporary file (``File name too long``).
+    """
+    existing = next((p for p in (out, *out.parents) if p.is_dir()), Path("."))
+    try:
+        path_max = os.pathconf(existing, "PC_PATH_MAX")  # counts the terminating NUL
+        name_max = os.pathconf(existing, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no limit given
+        return
+    length = len(os.fsencode(out / LONGEST_NAME))
+    if len(LONGEST_NAME) > name_max:  # no shorter path helps: the names themselves are too long
+        raise UsageError(
+            f"{setting(out)} is on a file system whose file names hold at most {name_max} bytes, "
+            f"and a run writes names of up to {len(LONGEST_NAME)} ({LONGEST_NAME}); pass a folder "
+            "on another file system"
+        )
+    if length >= path_max:
+        raise UsageError(
+            f"{setting(out)} is too long a path ({len(os.fsencode(out))} bytes): the files a run "
+            f"writes in it would need {length} bytes, past the file system's limit of "
+            f"{path_max - 1}; pass a shorter path, e.g. a relative one or a folder nearer the root"
+        )

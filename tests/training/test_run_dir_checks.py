@@ -1,0 +1,170 @@
+"""Where a run folder can be made: each refusal names what is there and the ways on, writing nothing."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from linearnets.cli._report import one_line
+from linearnets.errors import UsageError
+from linearnets.training import run_dir_checks
+from linearnets.training.run_dir_checks import check_creatable, check_default_runs
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and FIFOs")
+
+GOES = "a new run's folder goes in runs/softmax-scratch-TIME here"
+
+
+def _tree(root: Path) -> list[tuple[str, str]]:
+    """Return every entry under ``root`` and what it is (a link by its target), to show that a
+    check left the disk as it found it."""
+    entries = []
+    for path in sorted(root.rglob("*")):
+        kind = (
+            f"-> {os.readlink(path)}" if path.is_symlink() else "dir" if path.is_dir() else "file"
+        )
+        entries.append((str(path.relative_to(root)), kind))
+    return entries
+
+
+def _refused(root: Path, check: Callable[..., None], *args: object) -> UsageError:
+    """Run ``check(*args)``, which must refuse, and return its error, the disk unchanged."""
+    before = _tree(root)
+    with pytest.raises(UsageError) as info:
+        check(*args)
+    assert _tree(root) == before  # nothing made, nothing removed
+    return info.value
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The working folder, where a run given no out makes runs/."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_runs_file_is_named_as_a_file_with_the_ways_on(here: Path) -> None:
+    (here / "runs").write_text("my notes\n")
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    said = f"runs is a file, not a folder: {GOES}; move or rename it, or pass"
+    assert str(err) == f"{said} out=DIR"
+    assert one_line(err) == f"{said} --out DIR"
+    assert (here / "runs").read_text() == "my notes\n"
+
+
+def test_a_runs_fifo_is_named_as_one(here: Path) -> None:
+    os.mkfifo(here / "runs")
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert str(err) == f"runs is a FIFO, not a folder: {GOES}; move or rename it, or pass out=DIR"
+
+
+def test_a_dangling_runs_link_names_its_target(here: Path) -> None:
+    (here / "runs").symlink_to("/nonexist")
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert one_line(err) == (
+        f"runs is a symbolic link to /nonexist, which does not exist: {GOES}; fix or remove the "
+        "link, or pass --out DIR"
+    )
+
+
+def test_a_runs_link_to_itself_is_named_a_loop(here: Path) -> None:
+    (here / "runs").symlink_to("runs")
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert str(err) == (
+        f"runs is a symbolic link that loops back to itself: {GOES}; fix or remove the link, or "
+        "pass out=DIR"
+    )
+
+
+def test_a_runs_link_to_a_file_names_its_target(here: Path) -> None:
+    (here / "notes.txt").write_text("mine\n")
+    (here / "runs").symlink_to("notes.txt")
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert str(err) == (
+        f"runs is a symbolic link to notes.txt, which is not a folder: {GOES}; fix or remove the "
+        "link, or pass out=DIR"
+    )
+
+
+def test_a_runs_link_to_a_folder_or_a_runs_folder_or_none_is_taken(here: Path) -> None:
+    check_default_runs("softmax-scratch")  # none: runs/ is made by the claim, not here
+    assert list(here.iterdir()) == []
+    (here / "elsewhere").mkdir()
+    (here / "runs").symlink_to("elsewhere")
+    check_default_runs("softmax-scratch")
+    (here / "runs").unlink()
+    (here / "runs").mkdir()
+    check_default_runs("softmax-scratch")
+    assert list((here / "runs").iterdir()) == []
+
+
+def test_a_runs_folder_that_cannot_be_written_is_refused(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root every folder is writable: the permission check itself is made to say no."""
+    (here / "runs").mkdir()
+    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: Path(path) != Path("runs"))
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert one_line(err) == f"runs/ is not writable: {GOES}; make it writable, or pass --out DIR"
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root writes any folder")
+def test_a_read_only_runs_folder_is_refused(here: Path) -> None:
+    (here / "runs").mkdir(mode=0o555)
+    try:
+        err = _refused(here, check_default_runs, "softmax-scratch")
+    finally:
+        (here / "runs").chmod(0o755)
+    assert str(err) == f"runs/ is not writable: {GOES}; make it writable, or pass out=DIR"
+
+
+def test_no_runs_in_a_working_folder_that_cannot_be_written_is_refused(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: path != ".")
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert one_line(err) == (
+        f"runs/ cannot be created here: the working folder {here} is not writable; pass "
+        "--out DIR, a folder you can write to"
+    )
+
+
+def test_an_out_inside_a_file_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    out = tmp_path / "notes.txt" / "run"
+    err = _refused(tmp_path, check_creatable, out)
+    assert one_line(err) == (
+        f"--out {out} cannot be created: {tmp_path / 'notes.txt'} is a file, not a folder; pass "
+        "another folder"
+    )
+
+
+def test_an_out_to_be_made_in_a_folder_that_cannot_be_written_names_that_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nearest folder that exists is the one out would be made in: its parents' too."""
+    out = tmp_path / "a" / "b" / "run"
+    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: Path(path) != tmp_path)
+    err = _refused(tmp_path, check_creatable, out)
+    assert str(err) == (
+        f"out='{out}' cannot be created: {tmp_path} is not writable; pass a folder you can write to"
+    )
+
+
+def test_an_out_that_exists_and_cannot_be_written_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: Path(path) != out)
+    err = _refused(tmp_path, check_creatable, out)
+    assert str(err) == f"out='{out}' is not writable; pass a folder you can write to"
+
+
+def test_an_out_that_can_be_made_is_taken_and_not_made(tmp_path: Path) -> None:
+    check_creatable(tmp_path / "a" / "b" / "run")
+    assert list(tmp_path.iterdir()) == []
