@@ -52,6 +52,9 @@ _CASES = [
         "must fit in 2 GiB per batch",
     ),
     (("softmax", "--force"), 2, "--force only applies with --resume"),
+    (("linreg", "--force"), 2, "--force only applies with --resume"),
+    (("linreg", "--out", "x", "--resume", "y"), 2, "--out"),
+    (("linreg", "--data", "x.npz", "--noise-std", "0.1"), 2, "cannot be combined with --data"),
 ]
 
 

@@ -151,11 +151,12 @@ def run(args: argparse.Namespace) -> int:
     """Run ``linearnets linreg``; return the exit status."""
     from linearnets.cli import refuse_data_parallel
 
+    # the options' own rules first, before torch loads: a wrong combination is told at once
+    _refuse_synthetic_options_with_data(args)
+    check_resume_options(args)
     refuse_data_parallel("linreg")  # loads torch: a stop there is one while starting
     try:
-        # a stop as the options are checked is one before training too (it said "interrupted" alone)
-        _refuse_synthetic_options_with_data(args)
-        check_resume_options(args)
+        # a stop as the settings are checked is one before training too (it said "interrupted" alone)
         given = _given(args)
         # checked before the training modules load: a bad setting is told at once
         config = LinregConfig(**given) if args.resume is None else None
