@@ -401,6 +401,33 @@ def test_train_epoch_ch3_names_the_overflow_before_the_books_sgd_writes_nan_into
     assert bool(torch.isfinite(book["W"]).all())
 
 
+@pytest.mark.parametrize("updater", ["book's sgd", "torch.optim.SGD"])
+def test_train_ch3_names_the_batch_and_example_of_a_nan_pixel_after_the_first(
+    updater: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NaN pixel in example 2 of batch 3 (of 16): the first batch's check cannot see it, the
+    epoch's totals do, on both loops (the book's function updater, and an optimizer's)."""
+    monkeypatch.chdir(tmp_path)  # train_ch3 saves its figure in the working directory
+    batches = _batches()
+    batches[2][0][2, 0, 1, 1] = float("nan")
+    net = _net()
+    update: Any = torch.optim.SGD(net.parameters(), lr=0.1)
+    if updater == "book's sgd":
+        params = list(net.parameters())
+        update = lambda batch_size: d2l.sgd(params, 0.1, batch_size)  # noqa: E731
+    with pytest.raises(DivergenceError) as info:
+        d2l.train_ch3(net, batches, _batches(1), nn.CrossEntropyLoss(reduction="none"), 1, update)
+    assert re.match(
+        r"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch 3 "
+        r"of train_iter in this epoch, on 1 of its 16 examples \(position 2 in the batch, counting "
+        r"from 0: example 34 of the epoch, its index in the dataset when train_iter is not "
+        r"shuffled\), while the other 15 examples' scores are finite \(none above [\d.]+ in "
+        r"absolute value\), so the weights were still finite: that example's features X hold NaN "
+        r"or inf .*then train again from fresh weights \(that batch's update made them NaN\)$",
+        str(info.value),
+    ), str(info.value)
+
+
 def test_train_epoch_ch3_names_labels_given_as_a_column_to_the_books_cross_entropy() -> None:
     """The book's §3.6 model, loss and sgd on labels of shape (B, 1): its cross_entropy broadcasts
     them into (B, B) losses. The error names y's shape and y.reshape(-1), before any update."""

@@ -18,6 +18,7 @@ from linearnets.models.concise import linreg_concise, softmax_concise
 from linearnets.models.scratch import LinearRegressionScratch, SoftmaxRegressionScratch
 from linearnets.validation import (
     NanSource,
+    NanStep,
     check_bool,
     check_choice,
     check_finite,
@@ -524,9 +525,9 @@ _FIND_IN_DATA = (
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        (NanSource(nonfinite_inputs=1, finite_weights=True), f"{_NAN_HEAD}: its inputs hold NaN or inf (1 value of a batch's features X), while its weights are finite; {_FIND_IN_DATA}"),
-        (NanSource(nonfinite_inputs=3), f"{_NAN_HEAD}: its inputs hold NaN or inf (3 values of a batch's features X); {_FIND_IN_DATA}"),
-        (NanSource(nonfinite_inputs=2, finite_weights=False), f"{_NAN_HEAD}: its inputs hold NaN or inf (2 values of a batch's features X), and so do its weights; {_FIND_IN_DATA}, then train again from fresh weights"),
+        (NanSource(nonfinite_inputs=1, finite_weights=True), f"{_NAN_HEAD}: its inputs hold NaN or inf (1 value of the features X of a batch), while its weights are finite; {_FIND_IN_DATA}"),
+        (NanSource(nonfinite_inputs=3), f"{_NAN_HEAD}: its inputs hold NaN or inf (3 values of the features X of a batch); {_FIND_IN_DATA}"),
+        (NanSource(nonfinite_inputs=2, finite_weights=False), f"{_NAN_HEAD}: its inputs hold NaN or inf (2 values of the features X of a batch), and so do its weights; {_FIND_IN_DATA}, then train again from fresh weights"),
         (NanSource(finite_weights=False), f"{_NAN_HEAD}: its weights hold NaN or inf: weights blow up when the lr is too large (train again with a smaller one), or after a step on features that hold NaN or inf (check each batch with torch.isfinite(X).all())"),
         (NanSource(nan_on_batch=False, finite_weights=True), f"{_NAN_HEAD}, though its weights are finite and so are the features of the batch it was checked on, and its scores there: another batch's features X hold NaN or inf, or the model's computation overflowed on them; {_FIND_IN_DATA}"),
         (NanSource(finite_weights=True), f"{_NAN_HEAD}: its weights or its inputs hold NaN (weights blow up when the lr is too large: train again with a smaller one)"),
@@ -543,6 +544,55 @@ def test_check_no_nan_scores_names_what_is_not_finite(source: NanSource, message
     assert ("lr" in str(info.value).split()) == (
         source.nonfinite_inputs == 0 and source.nan_on_batch is None
     )
+
+
+def test_the_examples_whose_features_hold_nan_are_listed_by_position() -> None:
+    source = NanSource(nonfinite_inputs=9, finite_weights=True, positions=(0, 2, 3, 5, 8, 9, 11), batch="the first batch")  # fmt: skip
+    with pytest.raises(DivergenceError) as info:
+        check_no_nan_scores(True, source=source)
+    assert str(info.value) == (
+        f"{_NAN_HEAD}: its inputs hold NaN or inf (9 values of the features X of the first batch, "
+        "in its examples at positions 0, 2, 3, 5, 8 and 2 more, counting from 0), while its "
+        f"weights are finite; {_FIND_IN_DATA}"
+    )
+
+
+_PLACE = "they first did at batch 5 of train_iter in this epoch"
+_ROW = (
+    "position 3 in the batch, counting from 0: example 35 of the epoch, its index in the dataset "
+    "when train_iter is not shuffled"
+)
+
+
+@pytest.mark.parametrize(
+    ("at", "message", "examples"),
+    [
+        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value), so the weights were still finite: that example's features X hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}, then train again from fresh weights (that batch's update made them NaN)", True),
+        (NanStep("train_iter", 4, 8, (3,), 32, 4e37, 3e37, training=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the others' scores are not NaN but reach 4e+37: the weights have blown up, as a learning rate too large makes them (train again from fresh weights with a smaller one), unless that example's features X hold NaN or inf; {_FIND_IN_DATA}", False),
+        (NanStep("test_iter", 1, 4, (0, 1), 4, 0.5), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 2 of its 4 examples (positions 0 and 1 in the batch, counting from 0: examples 4 and 5 of test_iter, their indices in the dataset when test_iter is not shuffled), while the other 2 examples' scores are finite (none above 0.5 in absolute value), so the weights were still finite: those examples' features X hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}", True),
+        (NanStep("test_iter", 1, 2, (1,), 2, 0.5), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 1 of its 2 examples (position 1 in the batch, counting from 0: example 3 of test_iter, its index in the dataset when test_iter is not shuffled), while the other example's scores are finite (none above 0.5 in absolute value), so the weights were still finite: that example's features X hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}", True),
+        (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, math.inf, training=True), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after scores free of NaN at the batch before (largest absolute value inf): an update made the weights NaN or inf, as a learning rate too large does (train again from fresh weights with a smaller one), unless every example of batch 5 holds NaN or inf in its features X (check it with torch.isfinite(X).all())", False),
+        (NanStep("train_iter", 4, 8, tuple(range(8)), 32, training=True), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after scores free of NaN at the batch before: an update made the weights NaN or inf, as a learning rate too large does (train again from fresh weights with a smaller one), unless every example of batch 5 holds NaN or inf in its features X (check it with torch.isfinite(X).all())", False),
+        (NanStep("test_iter", 2, 4, (0, 1, 2, 3), 8), f"{_NAN_HEAD}: they first did at batch 3 of test_iter, on all 4 of its examples, while the batches before gave scores free of NaN with the same weights: that batch's features X hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}", False),
+        (NanStep("train_iter", 0, 4, (0, 1, 2, 3), training=True), f"{_NAN_HEAD}: its weights or its inputs hold NaN (weights blow up when the lr is too large: train again with a smaller one)", False),
+    ],
+    ids=["examples", "examples-of-huge-weights", "examples-evaluated", "one-other", "every-example", "every-example-before-unknown", "every-example-evaluated", "every-example-of-the-first"],
+)  # fmt: skip
+def test_nan_scores_first_found_at_a_batch_name_it_and_tell_features_from_weights(
+    at: NanStep, message: str, examples: bool
+) -> None:
+    """Some of a batch's examples NaN, the others finite: the weights were finite, so their
+    features are named (the lr only where the others' scores have blown up); every example NaN
+    after a batch of finite scores: an update, in training; the batch, in an evaluation. Every
+    example of a pass's first batch says no more than a look at that batch."""
+    check_no_nan_scores(False, at=at)
+    with pytest.raises(DivergenceError) as info:
+        check_no_nan_scores(True, at=at)
+    assert str(info.value) == message
+    assert info.value.examples == (
+        "hold NaN or inf (or values so large" in message and "of its examples" not in message
+    )
+    assert info.value.step == (None if not at.tells else at.batch)
 
 
 def test_a_0d_tensor_is_a_number_as_torch_optim_sgd_takes_its_lr() -> None:

@@ -128,7 +128,9 @@ def _train_epoch_with_function(
     probe = NanScoresProbe(net)  # copies the first batch, to tell why scores came out NaN
     # for_loss, as the optimizer path's: a class-weighted mean counted by its Σ w[y], and the
     # loss's ignore_index named if a label is out of range
-    totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe)
+    totals = EpochTotals.for_loss(
+        loss, summed=summed, nan_probe=probe, name="train_iter", training=True
+    )
     for step, batch in enumerate(train_iter):
         X, y = unpack(batch)
         probe.keep(X)

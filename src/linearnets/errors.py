@@ -124,11 +124,16 @@ class DivergenceError(OneLineInIPython, LinearnetsError):
     ``resumable`` is ``False`` when no smaller lr can help: the weights of the last checkpoint
     already give the blown-up loss (a resume's very first step), or a fresh run's loss broke before
     any update (the data are too large for the dtype, or hold NaN). ``grew`` is ``True`` when the
-    loss stayed finite but grew past the guard's factor: such a run may still settle.
+    loss stayed finite but grew past the guard's factor: such a run may still settle. ``step`` is
+    the step of its epoch (from 0) whose loss or scores the error is about, where it names one, and
+    ``examples`` whether it names which of that step's examples are not finite, so that their
+    features, not the learning rate, are to blame.
     """
 
     resumable = True
     grew = False
+    step: int | None = None
+    examples = False
 
 
 class PlotError(OneLineInIPython, LinearnetsError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from linearnets._text import counted, gib_past
+from linearnets._text import and_list, counted, gib_past
 from linearnets.errors import DivergenceError, UsageError
 
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_WEIGHT_BYTES",
     "NanSource",
+    "NanStep",
     "check_finite_init",
     "check_model_size",
     "check_no_nan_scores",
@@ -24,6 +25,13 @@ __all__ = [
 
 # a linear model's weights, at most: training holds their gradient (and a copy per step) too
 MAX_WEIGHT_BYTES = 2**31
+
+# past this size the scores of a linear classifier say its weights blew up: a trained one's stay
+# within a few hundred, on features as raw as 0-255 pixels within ~1e5
+_HUGE_SCORE = 1e10
+
+# how many example positions a message lists before "and k more"
+_LISTED = 5
 
 
 def check_model_size(num_inputs: int, num_outputs: int) -> None:
@@ -58,15 +66,49 @@ class NanSource(NamedTuple):
     that batch hold NaN (``True``: its own computation made the NaN, an overflow; ``False``: the
     NaN came from another batch; ``None``: the model was not run); ``nonfinite_inputs``: how many
     of the batch's feature values are NaN or inf; ``finite_weights``: whether the parameters are
-    all finite (``None``: they could not be listed).
+    all finite (``None``: they could not be listed); ``positions``: the batch's examples whose
+    features hold them, from 0; ``batch``: which batch it was, as the message names it.
     """
 
     nan_on_batch: bool | None = None
     nonfinite_inputs: int = 0
     finite_weights: bool | None = None
+    positions: tuple[int, ...] = ()
+    batch: str = "a batch"
 
 
-def check_no_nan_scores(nan: torch.Tensor | bool, *, source: NanSource | None = None) -> None:
+class NanStep(NamedTuple):
+    """Where a pass's scores first held NaN, found once they did among the steps read back together.
+
+    ``name``: the batches' argument (``"train_iter"``); ``batch``: that batch's index in the pass,
+    from 0; ``size``: its examples; ``positions``: those of its examples whose scores hold NaN,
+    from 0; ``first_example``: how many examples the pass held before it; ``largest_other``: the
+    largest absolute score of its other examples (``None``: none is left); ``largest_before``: that
+    of the batch before (``None``: not held any more); ``training``: whether the weights were
+    updated between the batches (a training pass, not an evaluation).
+    """
+
+    name: str
+    batch: int
+    size: int
+    positions: tuple[int, ...]
+    first_example: int = 0
+    largest_other: float | None = None
+    largest_before: float | None = None
+    training: bool = False
+
+    @property
+    def tells(self) -> bool:
+        """Whether this place tells more than a look at the pass's first batch: some of the
+        batch's examples only, or a batch after the first."""
+        return 0 < len(self.positions) < self.size or (
+            len(self.positions) == self.size and self.batch > 0
+        )
+
+
+def check_no_nan_scores(
+    nan: torch.Tensor | bool, *, source: NanSource | None = None, at: NanStep | None = None
+) -> None:
     """Raise DivergenceError if a model's scores held NaN (``nan``: whether they did).
 
     A NaN score is every row's maximum, so a NaN model would count as right on its class: its
@@ -75,11 +117,26 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, source: NanSource | None = 
     computation, most often the book's softmax ``exp(o) / Σ exp(o)`` on a score above ~88, whose
     exp is inf in float32 (inf / inf is NaN; D2L §3.6, exercise 1); features that are NaN or inf,
     which no smaller lr mends; or weights that are, which a too-large lr leaves.
+
+    ``at``, where given, says at which batch of the pass they first did (see :class:`NanStep`):
+    the error then names it, and which of its examples, and tells their features from weights
+    that blew up (an example's scores depend on its own features and the weights alone). The
+    error's ``step`` is then that batch, and its ``examples`` whether it named examples whose
+    features are to blame (the other examples' scores finite, and not blown up).
     """
     if not bool(nan):
         return
     source = source or NanSource()
     head = "the model's scores hold NaN, so no accuracy can be computed"
+    find = (
+        "find them in the data, checking each batch with torch.isfinite(X).all() "
+        "(torch.isnan(X).any() for NaN alone), and clean or drop the examples that hold them"
+    )
+    located = None if at is None else _located(head, at, find)
+    if at is not None and located is not None:
+        error = DivergenceError(located[0])
+        error.step, error.examples = at.batch, located[1]
+        raise error
     if source.nan_on_batch is True:
         raise DivergenceError(
             f"{head}, though its parameters and its inputs are finite: its own computation "
@@ -89,10 +146,6 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, source: NanSource | None = 
             "use linearnets.softmax, which does, or return the scores themselves (logits) and "
             "train with nn.CrossEntropyLoss"
         )
-    find = (
-        "find them in the data, checking each batch with torch.isfinite(X).all() "
-        "(torch.isnan(X).any() for NaN alone), and clean or drop the examples that hold them"
-    )
     if source.nan_on_batch is False:
         raise DivergenceError(
             f"{head}, though its weights are finite and so are the features of the batch it was "
@@ -107,9 +160,15 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, source: NanSource | None = 
         }
         again = ", then train again from fresh weights" if source.finite_weights is False else ""
         values = counted(source.nonfinite_inputs, "value")
+        rows = source.positions
+        one = len(rows) == 1
+        where = (
+            f", in its {'example at position' if one else 'examples at positions'} "
+            f"{_listed(rows)}, counting from 0"
+        )
         raise DivergenceError(
-            f"{head}: its inputs hold NaN or inf ({values} of a batch's features X)"
-            f"{weights[source.finite_weights]}; {find}{again}"
+            f"{head}: its inputs hold NaN or inf ({values} of the features X of {source.batch}"
+            f"{where if rows else ''}){weights[source.finite_weights]}; {find}{again}"
         )
     if source.finite_weights is False:
         raise DivergenceError(
@@ -121,6 +180,71 @@ def check_no_nan_scores(nan: torch.Tensor | bool, *, source: NanSource | None = 
         f"{head}: its weights or its inputs hold NaN (weights blow up when the lr is too large: "
         "train again with a smaller one)"
     )
+
+
+def _located(head: str, at: NanStep, find: str) -> tuple[str, bool] | None:
+    """Return the message for scores that first held NaN ``at`` a batch, and whether it blames
+    examples' features (not the weights); ``None`` where the place tells no more than a look at
+    the first batch (:class:`NanSource`) does: every example of a pass's first batch."""
+    if not at.tells:
+        return None
+    where = f"they first did at batch {at.batch + 1} of {at.name}"
+    where += " in this epoch" if at.training else ""
+    n, size = len(at.positions), at.size
+    if n < size:
+        them = "that example's" if n == 1 else "those examples'"
+        which = f"{n} of its {size} examples ({_positions(at)})"
+        largest = at.largest_other if at.largest_other is not None else 0.0
+        others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
+        if largest >= _HUGE_SCORE:  # the others' scores too have blown up: the weights did
+            return (
+                f"{head}: {where}, on {which}, while the others' scores are not NaN but reach "
+                f"{largest:.3g}: the weights have blown up, as a learning rate too large makes "
+                "them (train again from fresh weights with a smaller one), unless "
+                f"{them} features X hold NaN or inf; {find}"
+            ), False
+        again = ", then train again from fresh weights (that batch's update made them NaN)"
+        return (
+            f"{head}: {where}, on {which}, while {others} "
+            f"scores are finite (none above {largest:.3g} in absolute value), so the weights were "
+            f"still finite: {them} features X hold NaN or inf (or values so large that the "
+            f"scores overflow); {find}{again if at.training else ''}"
+        ), True
+    if not at.training:
+        return (
+            f"{head}: {where}, on all {size} of its examples, while the batches before gave "
+            "scores free of NaN with the same weights: that batch's features X hold NaN or inf "
+            f"(or values so large that the scores overflow); {find}"
+        ), False
+    before = at.largest_before
+    seen = "" if before is None else f" (largest absolute value {before:.3g})"
+    return (
+        f"{head}: {where}, on all {size} of its examples, after scores free of NaN at the batch "
+        f"before{seen}: an update made the weights NaN or inf, as a learning rate too large "
+        "does (train again from fresh weights with a smaller one), unless every example of "
+        f"batch {at.batch + 1} holds NaN or inf in its features X (check it with "
+        "torch.isfinite(X).all())"
+    ), False
+
+
+def _positions(at: NanStep) -> str:
+    """Return where ``at``'s examples are: in the batch, and in the pass (the dataset's indices
+    when the batches are taken in order)."""
+    one = len(at.positions) == 1
+    return (
+        f"{'position' if one else 'positions'} {_listed(at.positions)} in the batch, counting "
+        f"from 0: {'example' if one else 'examples'} {_listed(at.positions, start=at.first_example)} "
+        f"of {'the epoch' if at.training else at.name}, {'its index' if one else 'their indices'} "
+        f"in the dataset when {at.name} is not shuffled"
+    )
+
+
+def _listed(positions: tuple[int, ...], *, start: int = 0) -> str:
+    """Return ``positions``, each plus ``start``, as prose: the first :data:`_LISTED`, then how
+    many more (``"1, 4, 5, 6, 7 and 2 more"``)."""
+    shown = [str(start + p) for p in positions[:_LISTED]]
+    more = [f"{len(positions) - _LISTED} more"] if len(positions) > _LISTED else []
+    return and_list(shown + more)
 
 
 def check_finite_init(name: str, value: float, weights: torch.Tensor) -> None:

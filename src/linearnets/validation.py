@@ -17,6 +17,7 @@ from linearnets._check_basics import describe, is_finite_number, scalar_value
 from linearnets.model_checks import (
     MAX_WEIGHT_BYTES,
     NanSource,
+    NanStep,
     check_finite_init,
     check_model_size,
     check_no_nan_scores,
@@ -44,6 +45,7 @@ from linearnets.tensor_checks import (
 __all__ = [
     "MAX_WEIGHT_BYTES",
     "NanSource",
+    "NanStep",
     "check_bool",
     "check_choice",
     "check_finite",

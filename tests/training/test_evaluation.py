@@ -256,24 +256,44 @@ def test_nan_weights_are_named_with_the_lr_and_nan_inputs_without_it() -> None:
     with pytest.raises(DivergenceError) as info:
         evaluate_accuracy(book["net"], nan_input)
     assert str(info.value) == (
-        f"{_NAN_HEAD}: its inputs hold NaN or inf (1 value of a batch's features X), while its "
-        f"weights are finite; {_FIND_IN_DATA}"
+        f"{_NAN_HEAD}: its inputs hold NaN or inf (1 value of the features X of the first batch, "
+        f"in its example at position 1, counting from 0), while its weights are finite; "
+        f"{_FIND_IN_DATA}"
     )
     assert bool(torch.isfinite(book["W"]).all()) and bool(torch.isfinite(book["b"]).all())
 
 
-def test_nan_in_a_later_batch_whose_cause_the_first_cannot_show_is_not_called_an_overflow() -> None:
-    """Only the first batch is kept: its features and its scores come out finite, as do the
-    weights, so the NaN came from another batch; neither an overflow nor the lr is claimed."""
+def test_a_nan_pixel_in_a_later_batch_is_named_by_its_batch_and_example() -> None:
+    """The first batch is fine, so the probe's look at it would only say "another batch": the
+    scores read back together show which batch first gave NaN, and that its other examples'
+    scores were finite, so the weights were; neither an overflow nor the lr is claimed."""
     batches = _images()
     batches[2][0][0, 0, 0, 0] = float("nan")
     with pytest.raises(DivergenceError) as info:
         evaluate_accuracy(book_softmax(1.0)["net"], batches)
     assert str(info.value) == (
-        f"{_NAN_HEAD}, though its weights are finite and so are the features of the batch it was "
-        "checked on, and its scores there: another batch's features X hold NaN or inf, or the "
-        f"model's computation overflowed on them; {_FIND_IN_DATA}"
+        f"{_NAN_HEAD}: they first did at batch 3 of data_iter, on 1 of its 4 examples (position 0 "
+        "in the batch, counting from 0: example 8 of data_iter, its index in the dataset when "
+        "data_iter is not shuffled), while the other 3 examples' scores are finite (none above 1 "
+        "in absolute value), so the weights were still finite: that example's features X hold "
+        f"NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}"
     )
+    assert info.value.step == 2 and info.value.examples
+
+
+def test_a_later_batch_all_nan_is_named_as_the_batch_not_the_weights() -> None:
+    """Every example of batch 2 NaN, after a first batch scored with the same weights: in an
+    evaluation the weights did not change, so that batch's features are named, not the lr."""
+    batches = _images()
+    batches[1][0][:, 0, 1, 1] = float("inf")
+    with pytest.raises(DivergenceError) as info:
+        evaluate_accuracy(book_softmax(1.0)["net"], batches)
+    assert str(info.value) == (
+        f"{_NAN_HEAD}: they first did at batch 2 of data_iter, on all 4 of its examples, while the "
+        "batches before gave scores free of NaN with the same weights: that batch's features X "
+        f"hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}"
+    )
+    assert info.value.step == 1 and not info.value.examples
 
 
 def test_a_module_that_overflows_is_probed_once_in_eval_mode_and_only_on_failure() -> None:

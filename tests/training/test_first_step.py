@@ -92,7 +92,8 @@ def test_a_nan_pixel_in_the_first_batch_is_named_in_the_data_not_blamed_on_lr(ca
             d2l.train_ch3(net, batches, batches, nn.CrossEntropyLoss(reduction="none"), 1, updater)
     assert str(info.value) == (
         "the model's scores hold NaN, so no accuracy can be computed: its inputs hold NaN or inf "
-        "(1 value of a batch's features X), while its weights are finite; find them in the data, "
+        "(1 value of the features X of the epoch's first batch, in its example at position 5, "
+        "counting from 0), while its weights are finite; find them in the data, "
         "checking each batch with torch.isfinite(X).all() (torch.isnan(X).any() for NaN alone), "
         "and clean or drop the examples that hold them"
     )

@@ -250,7 +250,8 @@ def test_fit_alone_trains_through_a_nan_as_the_books_loop_does() -> None:
 def test_fit_alone_stops_a_classifier_whose_data_hold_a_nan(row: int) -> None:
     """docs/python.md: unguarded, a classifier does not train through a NaN as regression does: its
     scores turn NaN, and NaN scores have no accuracy. In an epoch's first batch, the check before
-    the update stops it with the weights untouched; later, the epoch's totals do, the weights NaN."""
+    the update stops it with the weights untouched; later, the epoch's totals do, the weights NaN.
+    Either way the batch and the example are named."""
     gen = torch.Generator().manual_seed(0)
     X, y = torch.rand(64, 1, 28, 28, generator=gen), torch.randint(0, 10, (64,), generator=gen)
     X[row, 0, 3, 3] = math.nan
@@ -258,8 +259,17 @@ def test_fit_alone_stops_a_classifier_whose_data_hold_a_nan(row: int) -> None:
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
     batches = [(X[:32], y[:32]), (X[32:], y[32:])]
     loss = torch.nn.CrossEntropyLoss(reduction="none")
+    where = {
+        3: r"its inputs hold NaN or inf \(1 value of the features X of the epoch's first batch, in "
+        r"its example at position 3, counting from 0\), while its weights are finite; ",
+        40: r"they first did at batch 2 of train_iter in this epoch, on 1 of its 32 examples "
+        r"\(position 8 in the batch, counting from 0: example 40 of the epoch, its index in the "
+        r"dataset when train_iter is not shuffled\), while the other 31 examples' scores are "
+        r"finite .*: that example's features X hold NaN or inf ",
+    }[row]
     with pytest.raises(
-        DivergenceError, match=r"^the model's scores hold NaN, so no accuracy can be"
+        DivergenceError,
+        match=rf"^the model's scores hold NaN, so no accuracy can be computed: {where}",
     ):
         fit(net, batches, loss, updater, 1)
     assert net[1].weight.isnan().any() == (row >= 32)

@@ -1236,27 +1236,89 @@ def test_integer_regression_targets_are_refused_before_the_first_update(impl: st
 # --- a divergence in a short epoch -------------------------------------------------------------
 
 
+_NAN_ROW = (
+    r"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch 4 of "
+    r"train_iter in this epoch, on 1 of its 4 examples \(position 1 in the batch, counting from 0: "
+    r"example 13 of the epoch, its index in the dataset when train_iter is not shuffled\), while "
+    r"the other 3 examples' scores are finite \(none above [\d.]+ in absolute value\), so the "
+    r"weights were still finite: that example's features X hold NaN or inf \(or values so large "
+    r"that the scores overflow\); find them in the data, .*then train again from fresh weights "
+    r"\(that batch's update made them NaN\)$"
+)
+
+
 @pytest.mark.parametrize("as_on_step", [False, True], ids=["callback", "on_step"])
-def test_a_guard_names_the_step_of_a_nan_loss_in_an_epoch_shorter_than_its_read_back(
+def test_a_nan_row_in_an_epoch_shorter_than_the_guards_read_back_is_named_not_blamed_on_lr(
     as_on_step: bool,
 ) -> None:
     """A NaN input row in the 4th of 6 batches: its loss is NaN, its update makes the weights NaN,
     and the epoch's totals stop at its end on NaN scores. The guard, reading its steps back every
-    16, held that step unread, so its error (epoch, step, lr) once gave way to the totals', which
-    names neither: "the model's scores hold NaN, so no accuracy can be computed"."""
+    16, holds that step unread, and then finds its loss NaN: it sees a mean alone, so it would name
+    the lr. The totals' scores show the batch's other examples finite, so their error, naming the
+    batch and the example, stands."""
     gen = torch.Generator().manual_seed(0)
     X, y = torch.randn(24, 3, generator=gen), torch.randint(0, 2, (24,), generator=gen)
     X[13, 1] = math.nan  # batch 4 of 6, at batch size 4: a broken row, as a bad CSV would give
     net = nn.Linear(3, 2)
     guard = DivergenceGuard(0.1, check_every=16 if as_on_step else None)
     hooks: dict[str, Any] = {"on_step": guard} if as_on_step else {"callbacks": [guard]}
-    with pytest.raises(DivergenceError) as info:
+    with pytest.raises(DivergenceError, match=_NAN_ROW) as info:
         fit(net, _batches(X, y, 4), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 2, **hooks)  # fmt: skip
-    assert str(info.value) == (
-        "training diverged at epoch 1, step 4: the batch loss is nan (not finite) at lr 0.1; try "
-        "a smaller learning rate (lr), e.g. 0.01 (a tenth), and check the data holds no NaN or inf"
-    )
-    assert "scores hold NaN" in str(info.value.__context__)  # what the totals found first
+    assert info.value.step == 3 and info.value.examples
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_a_guard_that_reads_a_nan_row_first_gives_way_to_the_scores_naming_it(
+    reduction: str,
+) -> None:
+    """In an epoch longer than its read-back the guard finds the NaN loss of batch 4 first (at
+    step 16, the totals at step 64): the scores of the steps not yet folded still name the example,
+    and the guard's error, which names the lr, is kept behind it (its context)."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(96, 3, generator=gen), torch.randint(0, 2, (96,), generator=gen)
+    X[13, 1] = math.nan
+    net = nn.Linear(3, 2)
+    guard = DivergenceGuard(0.1)
+    loss = nn.CrossEntropyLoss(reduction=reduction)
+    with pytest.raises(DivergenceError, match=_NAN_ROW) as info:
+        fit(net, _batches(X, y, 4), loss, torch.optim.SGD(net.parameters(), lr=0.1), 1, callbacks=[guard])  # fmt: skip
+    context = info.value.__context__
+    assert isinstance(context, DivergenceError) and context.step == 3
+    assert str(context).startswith("training diverged at epoch 1, step 4: the batch loss is nan")
+
+
+def test_a_guard_blaming_the_lr_keeps_its_error_where_every_score_went_nan() -> None:
+    """lr 1e38 makes the weights inf in one update: every score of the next batch is NaN, so the
+    scores name no example, and the guard's error, naming the step and the lr, stands."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = 10 * torch.randn(64, 20, generator=gen), torch.randint(0, 10, (64,), generator=gen)
+    torch.manual_seed(0)
+    net = nn.Linear(20, 10)
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1, step 2: .* at lr 1e\+38; ") as info:  # fmt: skip
+        fit(net, _batches(X, y, 8), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=1e38), 1, callbacks=[DivergenceGuard(1e38)])  # fmt: skip
+    assert info.value.step == 1 and not info.value.examples
+
+
+def test_fit_names_the_batch_whose_scores_all_went_nan_after_an_update() -> None:
+    """Without a guard: lr 1e38 makes the weights inf in the first update, so every score of batch
+    2 is NaN after finite scores at batch 1; the totals name the batch and the lr, not the data."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = 10 * torch.randn(64, 20, generator=gen), torch.randint(0, 10, (64,), generator=gen)
+    torch.manual_seed(0)
+    net = nn.Linear(20, 10)
+    with pytest.raises(DivergenceError) as info:
+        fit(net, _batches(X, y, 8), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=1e38), 1)  # fmt: skip
+    message = str(info.value)
+    assert message.startswith(
+        "the model's scores hold NaN, so no accuracy can be computed: they first did at batch 2 "
+        "of train_iter in this epoch, on all 8 of its examples, after scores free of NaN at the "
+        "batch before (largest absolute value "
+    ), message
+    assert message.endswith(
+        "): an update made the weights NaN or inf, as a learning rate too large does (train again "
+        "from fresh weights with a smaller one), unless every example of batch 2 holds NaN or inf "
+        "in its features X (check it with torch.isfinite(X).all())"
+    ), message
 
 
 @pytest.mark.parametrize("when", ["epoch_end", "batch_end"])

@@ -17,11 +17,12 @@ from book.chapter3 import SOFTMAX_SCRATCH_FUNCTIONS
 from torch import nn
 
 from linearnets.errors import UsageError
-from linearnets.model_checks import NanSource
+from linearnets.model_checks import NanSource, NanStep
 from linearnets.training.model_diagnosis import (
     NanScoresProbe,
     model_tensors,
     nan_source,
+    nan_step,
     raise_backward_error,
 )
 from linearnets.training.step import train_step
@@ -217,13 +218,15 @@ def test_the_books_softmax_overflowing_on_finite_weights_and_inputs_is_told_apar
         nan_weight["W"][3, 1] = float("nan")
     assert nan_source(nan_weight["net"], X) == NanSource(finite_weights=False)
     nan_rows = X.index_fill(0, torch.tensor([2]), float("nan"))  # 16 values of one example
-    assert nan_source(book["net"], nan_rows) == NanSource(nonfinite_inputs=16, finite_weights=True)
+    assert nan_source(book["net"], nan_rows) == NanSource(nonfinite_inputs=16, finite_weights=True, positions=(2,))  # fmt: skip
     inf_pixel = X.clone()
     inf_pixel[1, 0, 2, 3] = float("inf")
-    assert nan_source(nan_weight["net"], inf_pixel) == NanSource(nonfinite_inputs=1, finite_weights=False)  # fmt: skip
+    assert nan_source(nan_weight["net"], inf_pixel) == NanSource(nonfinite_inputs=1, finite_weights=False, positions=(1,))  # fmt: skip
     # the same overflowing model behind a dict: its tensors are not listed, so not claimed finite
     assert nan_source(lambda X: book["net"](X), X) == NanSource()
-    assert nan_source(lambda X: book["net"](X), nan_rows) == NanSource(nonfinite_inputs=16)
+    assert nan_source(lambda X: book["net"](X), nan_rows) == NanSource(
+        nonfinite_inputs=16, positions=(2,)
+    )
 
 
 class NaiveSoftmax(nn.Module):
@@ -295,3 +298,17 @@ def test_a_batch_computed_inside_a_graph_is_named_when_backward_runs_a_second_ti
     # the fix it names works
     batches = [(a, b.detach()) for a, b in batches]
     fit(net, batches, nn.MSELoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.03), 1)
+
+
+def test_nan_step_finds_the_first_step_of_a_group_with_a_nan_row_and_its_examples() -> None:
+    """The rows' maxima the fold computed point at the first NaN row; its step, its NaN rows and
+    the largest scores of its other rows and of the step before are read only then."""
+    outputs = [torch.full((4, 3), 2.0), torch.full((3, 3), -5.0), torch.full((4, 3), 1.0)]
+    outputs[1][[0, 2], 1] = float("nan")
+    outputs[2][:, 0] = float("nan")  # after the update, every row
+    row_max = torch.cat(outputs).max(dim=1).values
+    at = nan_step(outputs, row_max, name="train_iter", steps_before=64, examples_before=512, before=None, training=True)  # fmt: skip
+    assert at == NanStep("train_iter", 65, 3, (0, 2), 516, 5.0, 2.0, training=True)
+    first = [torch.full((2, 3), float("nan"))]
+    at = nan_step(first, torch.cat(first).max(dim=1).values, name="test_iter", steps_before=0, examples_before=0, before=torch.tensor([[-7.0]]), training=False)  # fmt: skip
+    assert at == NanStep("test_iter", 0, 2, (0, 1), 0, None, 7.0, training=False)

@@ -91,6 +91,77 @@ def test_the_nan_probe_runs_only_on_nan_scores_and_picks_the_message(
     assert calls == [1]
 
 
+@pytest.mark.parametrize(
+    "nan_step", [3, EpochTotals._STASH_STEPS + 2], ids=["first-group", "second-group"]
+)
+def test_a_later_step_of_nan_scores_is_named_with_its_examples_without_the_probe(
+    gen: torch.Generator, nan_step: int
+) -> None:
+    """The group read back holds every step's scores: the first step with a NaN score, its
+    examples, and where they stand in the pass are named, counted over the groups already
+    folded; the probe, which looks at the first batch, is not asked."""
+    calls: list[int] = []
+    totals = EpochTotals.for_loss(None, nan_probe=lambda: calls.append(1) or NanSource(), name="train_iter", training=True)  # fmt: skip
+    with pytest.raises(DivergenceError) as info:
+        for step, (scores, labels, losses) in enumerate(_steps(gen, [8] * (nan_step + 3))):
+            if step >= nan_step:  # the update after it makes every later score NaN
+                scores[[2, 6] if step == nan_step else slice(None), 4] = float("nan")
+            totals.add(scores, labels, losses)
+        totals.result("train_iter", None)
+    assert calls == []
+    assert re.match(
+        rf"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch "
+        rf"{nan_step + 1} of train_iter in this epoch, on 2 of its 8 examples \(positions 2 and 6 "
+        rf"in the batch, counting from 0: examples {8 * nan_step + 2} and {8 * nan_step + 6} of the "
+        rf"epoch, their indices in the dataset when train_iter is not shuffled\), while the other "
+        rf"6 examples' scores are finite \(none above [\d.]+ in absolute value\), so the weights "
+        rf"were still finite: those examples' features X hold NaN or inf",
+        str(info.value),
+    ), str(info.value)
+    assert info.value.step == nan_step and info.value.examples
+
+
+def test_every_score_of_a_later_step_nan_names_the_update_with_the_step_before(
+    gen: torch.Generator,
+) -> None:
+    """The step before the group (the last of the group folded before) still gives its largest
+    score: 1e30 there, every score NaN after it: an update blew up the weights."""
+    totals = EpochTotals(name="train_iter", training=True)
+    steps = _steps(gen, [8] * (EpochTotals._STASH_STEPS + 1))
+    steps[EpochTotals._STASH_STEPS - 1][0][0, 0] = -1e30
+    steps[EpochTotals._STASH_STEPS][0][:, 1] = float("nan")
+    with pytest.raises(DivergenceError) as info:
+        for scores, labels, losses in steps:
+            totals.add(scores, labels, losses)
+        totals.result("train_iter", None)
+    assert str(info.value) == (
+        "the model's scores hold NaN, so no accuracy can be computed: they first did at batch 65 of "
+        "train_iter in this epoch, on all 8 of its examples, after scores free of NaN at the batch "
+        "before (largest absolute value 1e+30): an update made the weights NaN or inf, as a "
+        "learning rate too large does (train again from fresh weights with a smaller one), unless "
+        "every example of batch 65 holds NaN or inf in its features X (check it with "
+        "torch.isfinite(X).all())"
+    )
+    assert info.value.step == 64 and not info.value.examples
+
+
+def test_nan_error_folds_the_held_steps_and_returns_their_error(gen: torch.Generator) -> None:
+    """What fit asks once a step's hook stopped the pass: the error, returned, not raised."""
+    steps = _steps(gen, [8] * 3)
+    totals = EpochTotals(name="train_iter", training=True)
+    totals.add(*steps[0])
+    assert totals.nan_error(*steps[1]) is None
+    steps[2][0][5, 0] = float("nan")
+    error = EpochTotals(name="train_iter", training=True)
+    error.add(*steps[0])
+    found = error.nan_error(*steps[2])
+    assert isinstance(found, DivergenceError) and found.step == 1 and found.examples
+    assert "on 1 of its 8 examples (position 5 in the batch" in str(found)
+    scores, labels, losses = _steps(gen, [8])[0]
+    labels[0] = 10  # out of range: refused at the fold, which leaves the hook's error standing
+    assert EpochTotals().nan_error(scores, labels, losses) is None
+
+
 def test_a_label_outside_the_classes_is_named(gen: torch.Generator) -> None:
     scores, labels, losses = _steps(gen, [8])[0]
     labels[5] = 10  # 10 classes: 0..9

@@ -77,7 +77,7 @@ def check_first_values(
         ignore_index=ignored(loss),
     )  # fmt: skip
     if nan:
-        check_no_nan_scores(True, source=nan_source(net, X))
+        check_no_nan_scores(True, source=nan_source(net, X, batch="the epoch's first batch"))
     if not finite:
         raise UsageError(
             _loss_not_finite(l, largest, smallest, _finite_on_softmax(loss, scores, y))

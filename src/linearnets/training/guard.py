@@ -205,7 +205,7 @@ class DivergenceGuard(Callback):
         loss = total / count
         where = f"epoch {epoch}, step {step + 1}"
         if not math.isfinite(loss):
-            raise not_finite(
+            error = not_finite(
                 where,
                 loss,
                 lr=self.lr,
@@ -215,6 +215,8 @@ class DivergenceGuard(Callback):
                 resumed=self._resumed,
                 data_checked=self.data_checked,
             )
+            error.step = step  # fit may find which of its examples gave it (see fit_hooks)
+            raise error
         self._updated = True  # the step's update goes ahead
         self._growth.step(where, total, count, losses)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from linearnets.errors import DivergenceError
 from linearnets.training import fit_hooks
 from linearnets.training.callback_checks import check_on_step
 from linearnets.training.distributed import DistContext, check_dist
@@ -123,7 +124,7 @@ def train_epoch(
     check_net_tensors(net)
     check_same_steps("train_iter", train_iter, dist)  # before the mode changes: a refusal keeps it
     restore_mode = switch_mode(net, True)
-    totals = EpochTotals.for_loss(loss, summed=summed)
+    totals = EpochTotals.for_loss(loss, summed=summed, name="train_iter", training=True)
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
@@ -142,7 +143,14 @@ def train_epoch(
                 scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
             )  # fmt: skip
             if on_step is not None:
-                on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
+                try:  # free unless the hook raises
+                    on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
+                except DivergenceError as err:
+                    # a guard's non-finite loss: the scores may name which examples gave it
+                    found = totals.nan_error(y_hat, y, l)
+                    if found is not None and fit_hooks.names_examples(found, err):
+                        raise found from None
+                    raise
             totals.add(y_hat, y, l)
             # let go of the batch before the iterator builds the next one: the allocator can then
             # hand it the block just freed, still in cache (~5% of a softmax epoch on a CPU)

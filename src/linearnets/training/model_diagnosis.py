@@ -9,20 +9,23 @@ diagnosed in :mod:`linearnets.training.forward_diagnosis`.
 
 from __future__ import annotations
 
+import bisect
 import inspect
+import itertools
 from typing import Any, NoReturn
 
 import torch
 from torch import nn
 
 from linearnets.errors import UsageError
-from linearnets.validation import NanSource
+from linearnets.validation import NanSource, NanStep
 
 __all__ = [
     "NanScoresProbe",
     "model_tensors",
     "named_tensors",
     "nan_source",
+    "nan_step",
     "raise_backward_error",
 ]
 
@@ -137,13 +140,16 @@ class NanScoresProbe:
             self.X = X.detach().clone()
 
     def __call__(self) -> NanSource:
-        return NanSource() if self.X is None else nan_source(self.net, self.X)
+        return (
+            NanSource() if self.X is None else nan_source(self.net, self.X, batch="the first batch")
+        )
 
 
-def nan_source(net: Any, X: torch.Tensor) -> NanSource:
+def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSource:
     """Return what is not finite once ``net``'s scores held NaN: the batch ``X`` (B, ...), the
     model's parameters, or neither; then its scores on ``X`` tell an overflow in the model's own
     computation (NaN there too) from a NaN that came from another batch (finite there).
+    ``batch``: which batch ``X`` is, as the message names it (``"the epoch's first batch"``).
 
     For the failure path only: a count over ``X``, a look at each parameter and, where both are
     finite, one forward without gradients. The parameters' finiteness is unknown (``None``) where
@@ -154,7 +160,13 @@ def nan_source(net: Any, X: torch.Tensor) -> NanSource:
     params = model_tensors(net)
     finite = all(bool(torch.isfinite(p).all()) for p in params) if params else None
     if nonfinite or not finite:
-        return NanSource(nonfinite_inputs=nonfinite, finite_weights=finite)
+        rows = (
+            ~torch.isfinite(X.reshape(X.shape[0], -1)).all(dim=1) if nonfinite and X.ndim else None
+        )
+        positions = () if rows is None else tuple(rows.nonzero().flatten().tolist())
+        return NanSource(
+            nonfinite_inputs=nonfinite, finite_weights=finite, positions=positions, batch=batch
+        )
     try:
         with torch.no_grad():
             y_hat = net(X)
@@ -163,6 +175,50 @@ def nan_source(net: Any, X: torch.Tensor) -> NanSource:
     if not isinstance(y_hat, torch.Tensor):
         return NanSource(finite_weights=True)
     return NanSource(nan_on_batch=bool(y_hat.isnan().any()), finite_weights=True)
+
+
+def nan_step(
+    outputs: list[torch.Tensor],
+    row_max: torch.Tensor,
+    *,
+    name: str,
+    steps_before: int,
+    examples_before: int,
+    before: torch.Tensor | None,
+    training: bool,
+) -> NanStep:
+    """Return where scores first held NaN among a group of steps read back together.
+
+    Args:
+        outputs: the scores of each step of the group, (B, q) each, at least one holding NaN.
+        row_max: the maximum of each of their rows, (ΣB,), NaN where the row holds one (a max
+            propagates NaN): what the group's fold computed anyway.
+        name: the batches' argument, for the message.
+        steps_before, examples_before: the steps and examples of the pass before the group.
+        before: the scores of the step before the group, if still held.
+        training: whether the weights were updated between the steps.
+
+    For the failure path only: a look at the group's rows, and two maxima.
+    """
+    nan = row_max.isnan()
+    first = int(nan.nonzero()[0, 0])
+    ends = list(itertools.accumulate(scores.shape[0] for scores in outputs))
+    index = bisect.bisect_right(ends, first)  # the step whose rows end past the first NaN row
+    scores = outputs[index]
+    start = ends[index] - scores.shape[0]
+    rows = nan[start : ends[index]]
+    others = scores[~rows]
+    previous = outputs[index - 1] if index else before
+    return NanStep(
+        name=name,
+        batch=steps_before + index,
+        size=scores.shape[0],
+        positions=tuple(rows.nonzero().flatten().tolist()),
+        first_example=examples_before + start,
+        largest_other=float(others.abs().max()) if others.numel() else None,
+        largest_before=None if previous is None else float(previous.abs().max()),
+        training=training,
+    )
 
 
 def model_tensors(net: Any) -> list[torch.Tensor]:

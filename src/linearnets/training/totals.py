@@ -17,8 +17,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets.device import accumulation_dtype
-from linearnets.errors import UsageError
+from linearnets.errors import DivergenceError, LinearnetsError, UsageError
 from linearnets.training.distributed import DistContext
+from linearnets.training.model_diagnosis import nan_step
 from linearnets.training.score_checks import check_scores, is_label_column
 from linearnets.validation import (
     NanSource,
@@ -97,10 +98,14 @@ class EpochTotals:
     reductions a step would otherwise pay (~25 µs a step on a CPU, about a tenth of a softmax step),
     and bounds the outputs held at a time.
 
-    A NaN score stops the epoch with :class:`~linearnets.errors.DivergenceError`. ``nan_probe``,
-    called only then, tells what was not finite (see
-    :class:`~linearnets.training.model_diagnosis.NanScoresProbe`): the error then names the inputs,
-    the weights, or an overflow in the model's own computation where both were finite.
+    A NaN score stops the epoch with :class:`~linearnets.errors.DivergenceError`. On a CPU, where
+    each group is checked as it is folded, the error names the batch of ``name`` that first gave
+    one, and which of its examples (see :func:`~linearnets.training.model_diagnosis.nan_step`):
+    their features, where the batch's other examples' scores are finite, else (``training``: the
+    weights are updated between the batches) an update that blew up the weights. Where that says no
+    more than the first batch does, ``nan_probe``, called only then, tells what was not finite (see
+    :class:`~linearnets.training.model_diagnosis.NanScoresProbe`): the inputs, the weights, or an
+    overflow in the model's own computation where both were finite.
     """
 
     _STASH_STEPS = 64
@@ -114,6 +119,8 @@ class EpochTotals:
         *,
         summed: bool | None = None,
         nan_probe: Callable[[], NanSource] | None = None,
+        name: str = "data_iter",
+        training: bool = False,
     ) -> EpochTotals:
         """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means.
 
@@ -121,13 +128,18 @@ class EpochTotals:
         and sums a loss of k values per example (B, k) over them (the book's ``train_epoch_ch3`` adds
         ``float(l.sum())`` whatever the loss returns). Otherwise such a loss counts the mean of each
         example's k values, so the epoch's loss is the mean over all values, as ``reduction="mean"``
-        gives it. ``nan_probe``: as in :class:`EpochTotals`.
+        gives it. ``nan_probe``, ``name``, ``training``: as in :class:`EpochTotals`.
         """
         if summed is None:
             summed = getattr(loss, "reduction", None) == "sum"
         weight = class_weight(loss) if not summed else None
         return cls(
-            summed=summed, nan_probe=nan_probe, class_weight=weight, ignore_index=ignored(loss)
+            summed=summed,
+            nan_probe=nan_probe,
+            class_weight=weight,
+            ignore_index=ignored(loss),
+            name=name,
+            training=training,
         )
 
     def __init__(
@@ -137,6 +149,8 @@ class EpochTotals:
         nan_probe: Callable[[], NanSource] | None = None,
         class_weight: torch.Tensor | None = None,
         ignore_index: int | None = None,
+        name: str = "data_iter",
+        training: bool = False,
     ) -> None:
         # a 0-d loss is the batch's sum (reduction="sum"), not its mean; (B, k) values are summed
         self.summed = summed
@@ -161,6 +175,12 @@ class EpochTotals:
         self._values = 0
         self._ranges: list[tuple[torch.Tensor, torch.Tensor, int]] = []  # labels' (min, max, C)
         self._nan: torch.Tensor | bool = False  # whether a score was NaN
+        # where a NaN score is named: the batches' name, whether the weights change between them,
+        # the steps folded so far, and the last step's scores (the one before the next group)
+        self._name = name
+        self._training = training
+        self._steps = 0
+        self._last_output: torch.Tensor | None = None
 
     def add(self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None) -> None:
         if l is not None:
@@ -250,17 +270,53 @@ class EpochTotals:
                 check_label_range(
                     "y", int(low), int(high), classes, ignore_index=self._ignore_index
                 )
-                self._raise_if_nan()
+                self._raise_if_nan(top.values)
             else:
                 self._ranges.append((low, high, classes))
+            self._steps += len(self._outputs)
+            self._last_output = self._outputs[-1]
         self._losses, self._outputs, self._labels = [], [], []
         self._rows = self._values = 0
 
-    def _raise_if_nan(self) -> None:
-        """Raise :class:`~linearnets.errors.DivergenceError` if a score was NaN."""
-        if bool(self._nan):  # only now, on the failure path, does the probe run the model
-            probe = self._nan_probe
-            check_no_nan_scores(True, source=None if probe is None else probe())
+    def _raise_if_nan(self, row_max: torch.Tensor | None = None) -> None:
+        """Raise :class:`~linearnets.errors.DivergenceError` if a score was NaN; ``row_max``: the
+        maxima of the rows of the group being folded, (ΣB,), to find which step gave it."""
+        if not bool(self._nan):
+            return
+        # only now, on the failure path, are the group's rows looked at, or the model run
+        at = None
+        if row_max is not None:
+            at = nan_step(
+                self._outputs,
+                row_max,
+                name=self._name,
+                steps_before=self._steps,
+                examples_before=self.count - self._rows,
+                before=self._last_output,
+                training=self._training,
+            )
+        probe = self._nan_probe
+        if at is not None and at.batch == 0 and probe is not None:
+            at = None  # the probe looks at that very batch: its features, not only its scores
+        if at is not None and at.tells:
+            probe = None
+        check_no_nan_scores(True, source=None if probe is None else probe(), at=at)
+
+    def nan_error(
+        self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None
+    ) -> DivergenceError | None:
+        """Add the step ``(y_hat, y, l)``, fold the steps held, and return the error their NaN
+        scores give, if any (on a CPU), rather than raise it: for a pass that a step's hook stopped
+        (a divergence guard's non-finite loss), whose error may name less. Any other refusal of
+        theirs gives ``None``: the hook's error stands, as it did before they were looked at."""
+        try:
+            self.add(y_hat, y, l)
+            self._reduce()
+        except DivergenceError as error:
+            return error
+        except LinearnetsError:
+            return None
+        return None
 
     def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
         self._reduce()
