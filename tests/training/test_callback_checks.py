@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -107,6 +108,87 @@ def test_a_hook_that_cannot_take_fits_arguments_is_refused_before_any_step(name:
     with pytest.raises(TypeError):
         getattr(cls(), hook.group(1))(*args, **kwargs)
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+# --- a callback of no Callback class, with a method named like a hook but none ------------------
+
+
+class KerasNamed:
+    """fit's hook, and Keras' name for another: on_train_begin would never run."""
+
+    def on_epoch_end(self, *, metrics: Any) -> None:
+        pass
+
+    def on_train_begin(self, **kwargs: Any) -> None:
+        raise AssertionError("never called")
+
+
+class OnlyMisspelt:
+    """No hook but a misspelt one: fit would call nothing."""
+
+    def on_epoch_ended(self, *, metrics: Any) -> None:
+        raise AssertionError("never called")
+
+
+class Mixin:
+    def on_fit_ends(self, **kwargs: Any) -> None:
+        raise AssertionError("never called")
+
+
+class LoggerWithMixin(ConsoleLogger, Mixin):
+    """A Callback subclass whose other base, no Callback, the class statement did not check."""
+
+
+_NOT_A_HOOK = (
+    r"^callbacks\[1\]'s methods named on_\.\.\. must be fit's hooks \(on_fit_start, on_epoch_start, "
+    r"on_batch_end, on_epoch_end, on_fit_end\), got {name}, which fit would never call; "
+    r"did you mean '{hook}'\? \(a method of your own: name it without on_\)$"
+)
+MISNAMED = {
+    "keras-name": (KerasNamed, _NOT_A_HOOK.format(name=r"KerasNamed\.on_train_begin", hook="on_fit_start")),
+    "only-misspelt": (OnlyMisspelt, _NOT_A_HOOK.format(name=r"OnlyMisspelt\.on_epoch_ended", hook="on_epoch_end")),
+    "namespace": (
+        lambda: SimpleNamespace(on_epoch_end=lambda *, metrics: None, on_epochend=lambda **kw: None),
+        _NOT_A_HOOK.format(name=r"SimpleNamespace\.on_epochend", hook="on_epoch_end"),
+    ),
+    "mixin": (lambda: LoggerWithMixin(progress=False), _NOT_A_HOOK.format(name=r"LoggerWithMixin\.on_fit_ends", hook="on_fit_end")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", MISNAMED)
+def test_a_callback_of_any_class_with_a_misnamed_hook_is_refused_naming_the_hook(
+    name: str,
+) -> None:
+    """A Callback subclass is refused at its class statement; an object of another class (fit
+    takes any object with its hooks) or its own attributes, when fit is given it, before any
+    step, naming its class, the method and the hook meant."""
+    make, pattern = MISNAMED[name]
+    net = nn.Linear(3, 2)
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(UsageTypeError, match=pattern):
+        _fit_with([ConsoleLogger(progress=False), make()], net)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+
+
+def test_attributes_and_helpers_of_a_plain_callback_are_no_hooks() -> None:
+    """As in a Callback subclass: a flag ``on_gpu`` and a helper ``_on_plateau`` are taken."""
+
+    class Plain:
+        on_gpu = False
+
+        def __init__(self) -> None:
+            self.epochs: list[int] = []
+            self.on_cpu = True
+
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            self.epochs.append(self._on_plateau(metrics.epoch))
+
+        def _on_plateau(self, epoch: int) -> int:
+            return epoch
+
+    plain = Plain()
+    _fit_with([plain])
+    assert plain.epochs == [1, 2]
 
 
 class Loose:

@@ -11,9 +11,8 @@ from typing import Any
 
 import torch
 
-from linearnets.config_values import likely_meant
 from linearnets.errors import UsageTypeError
-from linearnets.training.callback_checks import HOOKS
+from linearnets.training.callback_checks import misnamed_hook, not_a_hook
 from linearnets.training.history import EpochMetrics, History
 
 __all__ = ["Callback"]
@@ -46,14 +45,12 @@ class Callback:
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        # at the class statement, the line to fix: fit, given the object, sees a misspelt hook as
-        # a method it was never meant to call, and would train on silently
+        # at the class statement, the line to fix, rather than when fit is given an object of it
+        # (fit checks the names of a callback of any other class: callback_checks)
         super().__init_subclass__(**kwargs)
-        for name, value in vars(cls).items():
-            method = callable(value) or isinstance(value, (staticmethod, classmethod))
-            # On_epoch_end too: named as the hook but for its capitals
-            if name[:3].lower() == "on_" and name not in HOOKS and method:
-                raise UsageTypeError(_not_a_hook(cls, name))
+        name = misnamed_hook(vars(cls))
+        if name is not None:
+            raise UsageTypeError(not_a_hook("a Callback's", cls.__name__, name))
 
     def on_fit_start(self, *, num_epochs: int, start_epoch: int) -> None:
         """Called once before the first epoch, with the last epoch to run and those already done."""
@@ -71,41 +68,3 @@ class Callback:
 
     def on_fit_end(self, *, history: History) -> None:
         """Called once after the last epoch, with the history of every epoch."""
-
-
-# other libraries' names for a hook (Keras', Lightning's), which spelling distance misses or
-# mistakes (on_epoch_begin is nearest on_epoch_end), and names for a hook before each batch
-_OTHER_NAMES = {
-    "on_train_begin": "on_fit_start",
-    "on_train_start": "on_fit_start",
-    "on_fit_begin": "on_fit_start",
-    "on_epoch_begin": "on_epoch_start",
-    "on_train_epoch_start": "on_epoch_start",
-    "on_train_epoch_end": "on_epoch_end",
-    "on_train_batch_end": "on_batch_end",
-    "on_step": "on_batch_end",
-    "on_step_end": "on_batch_end",
-    "on_train_end": "on_fit_end",
-}
-_BEFORE_BATCH = {"on_batch_begin", "on_batch_start", "on_train_batch_start", "on_step_start"}
-
-
-def _not_a_hook(cls: type, name: str) -> str:
-    """Return the error for ``cls``'s method ``name``, named like a hook but none, and its fix."""
-    head = (
-        f"a Callback's methods named on_... must be fit's hooks ({', '.join(HOOKS)}), got "
-        f"{cls.__name__}.{name}, which fit would never call"
-    )
-    if name in _BEFORE_BATCH:
-        return (
-            f"{head}; fit calls no hook before a batch: on_batch_end(step, losses) runs after "
-            "each step (a method of your own: name it without on_)"
-        )
-    hook = _OTHER_NAMES.get(name)
-    meant = f"did you mean {hook!r}?" if hook else likely_meant(name, HOOKS, one_edit=True)
-    if meant is not None:
-        return f"{head}; {meant} (a method of your own: name it without on_)"
-    return (
-        f"{head}; rename it to the hook it is for, or, if it is a method of your own, to a name "
-        "without on_"
-    )

@@ -2,21 +2,24 @@
 each able to take the arguments fit passes it (D2L §3.6.6).
 
 A callback fit would never call (a ``LiveCurves`` not wrapped in a ``CurvesCallback``, a ``History``,
-``print``), or a hook that would fail on its first call, after a whole epoch of training, is refused
-before any step, naming the callback's index, the rule and the fix.
+``print``), a method named like a hook but none (``on_epoch_ended``, Keras' ``on_train_begin``), which
+fit would never call, or a hook that would fail on its first call, after a whole epoch of training,
+is refused before any step, naming the callback's index, the rule and the fix. A subclass of
+:class:`~linearnets.training.callback_base.Callback` is held to the hooks' names as it is defined.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from linearnets._check_basics import refused_arguments
+from linearnets.config_values import likely_meant
 from linearnets.errors import UsageTypeError
 from linearnets.training.history import History
 
-__all__ = ["HOOKS", "check_callbacks", "check_on_step"]
+__all__ = ["HOOKS", "check_callbacks", "check_on_step", "misnamed_hook", "not_a_hook"]
 
 
 # the hooks fit calls, with the arguments it passes (fit_hooks.py: call_hook's keywords, step_hook's
@@ -66,12 +69,81 @@ def check_callbacks(callbacks: Any) -> list[Any]:
                 f"callbacks[{i}] must be a callback object, got the class {cb.__name__}; pass an "
                 f"instance: {cb.__name__}()"
             )
+        _check_names(i, cb)
         hooks = [hook for hook in HOOKS if getattr(cb, hook, None) is not None]
         if not hooks:
             raise UsageTypeError(_no_hooks(i, cb))
         for hook in hooks:
             _check_hook(i, cb, hook)
     return list(callbacks)
+
+
+def _check_names(i: int, cb: Any) -> None:
+    """Raise if ``callbacks[i]`` has a method named like a hook but none: fit would never call it.
+
+    Its classes (but ``object``) and its own attributes (a ``SimpleNamespace``'s) are looked at:
+    a few dictionaries, once per fit. A subclass of ``Callback`` was checked as it was defined;
+    an object of another class (it needs no base class) is checked here.
+    """
+    try:
+        own: Mapping[str, Any] = vars(cb)
+    except TypeError:  # no __dict__ (__slots__, a builtin)
+        own = {}
+    for namespace in (*(vars(cls) for cls in type(cb).__mro__[:-1]), own):
+        name = misnamed_hook(namespace)
+        if name is not None:
+            raise UsageTypeError(not_a_hook(f"callbacks[{i}]'s", type(cb).__name__, name))
+
+
+def misnamed_hook(namespace: Mapping[str, Any]) -> str | None:
+    """Return the first method in ``namespace`` (a class's or an object's attributes) named
+    ``on_…`` that is none of fit's hooks (:data:`HOOKS`), else ``None``; ``On_epoch_end`` too, named
+    as the hook but for its capitals. Other attributes (a flag ``on_gpu``) are no hooks."""
+    for name, value in namespace.items():
+        method = callable(value) or isinstance(value, (staticmethod, classmethod))
+        if name[:3].lower() == "on_" and name not in HOOKS and method:
+            return name
+    return None
+
+
+# other libraries' names for a hook (Keras', Lightning's), which spelling distance misses or
+# mistakes (on_epoch_begin is nearest on_epoch_end), and names for a hook before each batch
+_OTHER_NAMES = {
+    "on_train_begin": "on_fit_start",
+    "on_train_start": "on_fit_start",
+    "on_fit_begin": "on_fit_start",
+    "on_epoch_begin": "on_epoch_start",
+    "on_train_epoch_start": "on_epoch_start",
+    "on_train_epoch_end": "on_epoch_end",
+    "on_train_batch_end": "on_batch_end",
+    "on_step": "on_batch_end",
+    "on_step_end": "on_batch_end",
+    "on_train_end": "on_fit_end",
+}
+_BEFORE_BATCH = {"on_batch_begin", "on_batch_start", "on_train_batch_start", "on_step_start"}
+
+
+def not_a_hook(owner: str, cls_name: str, name: str) -> str:
+    """Return the error for the method ``name`` of class ``cls_name``, named like a hook but none,
+    and its fix; ``owner`` says whose methods the rule is for (``"a Callback's"``,
+    ``"callbacks[1]'s"``)."""
+    head = (
+        f"{owner} methods named on_... must be fit's hooks ({', '.join(HOOKS)}), got "
+        f"{cls_name}.{name}, which fit would never call"
+    )
+    if name in _BEFORE_BATCH:
+        return (
+            f"{head}; fit calls no hook before a batch: on_batch_end(step, losses) runs after "
+            "each step (a method of your own: name it without on_)"
+        )
+    hook = _OTHER_NAMES.get(name)
+    meant = f"did you mean {hook!r}?" if hook else likely_meant(name, HOOKS, one_edit=True)
+    if meant is not None:
+        return f"{head}; {meant} (a method of your own: name it without on_)"
+    return (
+        f"{head}; rename it to the hook it is for, or, if it is a method of your own, to a name "
+        "without on_"
+    )
 
 
 def _no_hooks(i: int, cb: Any) -> str:
