@@ -281,16 +281,24 @@ def test_a_folder_without_config_json_is_refused_by_what_its_checkpoint_holds(
     tells the same folder by its checkpoint's task, and gives the fix."""
     from linearnets.tasks.softmax import run_softmax
 
+    from .test_resume import _edit_checkpoint
+
     run = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(epochs=2, num_examples=200, out=run))
     (run / "config.json").unlink()
     with pytest.raises(UsageError) as info:
         resume_linreg(run)
-    assert str(info.value) == (
+    said = (
         f"the run folder {run} holds a linear-regression run's checkpoint.pt (epoch 2) but not "
         "its config.json, which holds the settings the resume needs; put its config.json back "
         f"(from a copy of the run), then resume it with: linearnets.resume_linreg({str(run)!r})"
     )
+    assert str(info.value) == said
+    # one recording no task (a hand edit) is told by its settings: it was "of a softmax run"
+    _edit_checkpoint(run, extra=lambda payload: {**payload["extra"], "task": None})
+    with pytest.raises(UsageError) as info:
+        resume_linreg(run)
+    assert str(info.value) == said
     # a softmax run's checkpoint: resume_softmax rebuilds its config.json from it
     data = tmp_path / "d.npz"
     np.savez(data, X=np.random.default_rng(0).normal(size=(30, 4)), y=np.arange(30) % 3)

@@ -294,7 +294,7 @@ def test_a_run_dir_under_tilde_without_config_json_is_read_from_its_checkpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``softmax --resume '~/run'`` with config.json gone looked for the checkpoint in "./~/run"."""
-    import linearnets.tasks.resume_saved as resume_saved
+    import linearnets.training.run_config as run_config
 
     (tmp_path / "run").mkdir()
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -304,7 +304,7 @@ def test_a_run_dir_under_tilde_without_config_json_is_read_from_its_checkpoint(
         read.append(path)
         return _checkpoint(OLD.to_dict())
 
-    monkeypatch.setattr(resume_saved, "load_checkpoint", load)
+    monkeypatch.setattr(run_config, "load_checkpoint", load)  # resumable_checkpoint's
     assert saved_config("~/run") == {"config": OLD.to_dict(), "resumes": []}
     assert read == [tmp_path / "run" / "checkpoint.pt"]
 

@@ -347,18 +347,27 @@ def test_a_folder_without_model_pt_is_a_usage_error_saying_what_to_do(
         load_trained(tmp_path)
 
 
-@pytest.mark.parametrize("config_kept", [True, False], ids=["config-json", "checkpoint-only"])
+@pytest.mark.parametrize(
+    ("config_kept", "task_recorded"),
+    [(True, True), (False, True), (False, False)],
+    ids=["config-json", "checkpoint-only", "checkpoint-recording-no-task"],
+)
 def test_a_linreg_run_s_folder_is_said_to_keep_no_model_pt(
-    tmp_path: Path, config_kept: bool
+    tmp_path: Path, config_kept: bool, task_recorded: bool
 ) -> None:
     """It was sent to 'linearnets softmax --resume' to write model.pt "again", which refuses a
-    linear-regression run: a linreg run never keeps one."""
+    linear-regression run: a linreg run never keeps one. A checkpoint recording no task (a hand
+    edit) is told by its settings, as the resume tells it."""
     import linearnets as ln
+
+    from .test_resume import _edit_checkpoint
 
     run = tmp_path / "run"
     ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=run))
     if not config_kept:
         (run / "config.json").unlink()
+    if not task_recorded:
+        _edit_checkpoint(run, extra=lambda payload: {**payload["extra"], "task": None})
     source = "config.json" if config_kept else "checkpoint.pt"
     with pytest.raises(UsageError) as info:
         load_trained(run)

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._text import json_kind, respelled, shown_path
-from linearnets.errors import CheckpointError, UsageError
+from linearnets.errors import UsageError
 from linearnets.tasks.linreg_run import TASK
 from linearnets.tasks.resume_entries import check_entries
-from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections
-from linearnets.training.run_config import loaded_json
+from linearnets.training.run_config import loaded_json, resumable_checkpoint
+from linearnets.training.run_task import checkpoint_task
 from linearnets.training.runs import CONFIG_FILE
 from linearnets.validation import describe
 
@@ -92,14 +93,14 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
 def _without_config(run_dir: Path) -> str:
     """Return the refusal of ``run_dir``, which holds no ``config.json``: by what its checkpoint
     holds, if any (a folder holding a run's checkpoint was said to hold no run)."""
-    try:
-        ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
-    except (CheckpointError, OSError):  # none, or none usable: nothing here tells of a run
+    ckpt = resumable_checkpoint(run_dir)
+    if ckpt is None:  # none, or none usable: nothing here tells of a run
         return (
             f"the run folder {shown_path(run_dir)} holds no {CONFIG_FILE}, so it holds no run; "
             "pass the folder a run kept with out=DIR"
         )
-    if ckpt.extra.get("task") != TASK:  # resume_softmax rebuilds its config.json from it
+    # a softmax run's (or one whose task nothing tells): resume_softmax rebuilds config.json
+    if checkpoint_task(ckpt.extra, ckpt.config) != TASK:
         return (
             f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
             f"{CHECKPOINT_FILE} is of a softmax run); resume it with: "

@@ -7,7 +7,7 @@ from pathlib import Path
 from linearnets._json import loads_shallow
 from linearnets._shell import shell_word
 from linearnets._text import quoted_path
-from linearnets.errors import CheckpointError, UsageError
+from linearnets.errors import UsageError
 from linearnets.training.runs import CONFIG_FILE, RESULTS_FILE, WEIGHTS_FILE
 
 __all__ = ["no_weights"]
@@ -62,10 +62,12 @@ def no_weights(run_dir: Path) -> UsageError:
 
 def _linreg_source(run_dir: Path) -> str | None:
     """Return the file that says ``run_dir`` holds a linear-regression run (its ``config.json``,
-    else, where that is gone, its checkpoint's task), or ``None``."""
+    else, where that is gone, its checkpoint's task:
+    :func:`~linearnets.training.run_task.held_checkpoint_task`), or ``None``."""
     from linearnets.tasks.linreg_run import TASK
-    from linearnets.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+    from linearnets.training.checkpoint import CHECKPOINT_FILE
     from linearnets.training.config_sections import task_named
+    from linearnets.training.run_task import held_checkpoint_task
 
     path = run_dir / CONFIG_FILE
     if path.is_file():  # a FIFO would block the read
@@ -75,8 +77,4 @@ def _linreg_source(run_dir: Path) -> str | None:
             return None
         # as the readers take it: a misspelt "Task" is the run's (they refuse the key)
         return CONFIG_FILE if isinstance(saved, dict) and task_named(saved) == TASK else None
-    try:
-        task = load_checkpoint(run_dir / CHECKPOINT_FILE).extra.get("task")
-    except (CheckpointError, OSError):
-        return None
-    return CHECKPOINT_FILE if task == TASK else None
+    return CHECKPOINT_FILE if held_checkpoint_task(run_dir) == TASK else None

@@ -19,15 +19,16 @@ from linearnets.config_checks import check_device_name
 from linearnets.config_values import lacking
 from linearnets.errors import CheckpointError, UsageError
 from linearnets.tasks.resume_entries import check_entries
-from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
+from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.config_records import check_records
 from linearnets.training.run_config import (
     bad_config_value,
     checkpoint_epoch,
     read_config,
+    resumable_checkpoint,
     run_dir_path,
 )
-from linearnets.training.run_task import refuse_foreign_checkpoint
+from linearnets.training.run_task import checkpoint_task, refuse_foreign_checkpoint
 from linearnets.training.runs import CONFIG_FILE
 from linearnets.validation import describe
 
@@ -54,21 +55,19 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     run_dir = run_dir_path(
         run_dir, example="resume_softmax('runs/a')"
     )  # "~/runs/a" as out= takes it
-    if run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists():
-        try:
-            ckpt = load_checkpoint(run_dir / CHECKPOINT_FILE)
-        except CheckpointError:
-            pass  # no usable checkpoint either: read_config says what is missing
-        else:
-            # resume_linreg reads a run's config.json: without it, no resume can continue the run
-            refuse_linreg_run(
-                {"task": ckpt.extra.get("task")},
-                run_dir,
-                fix=f"put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
-                f"linearnets.resume_linreg({str(run_dir)!r})",
-                source=CHECKPOINT_FILE,
-            )
-            return {"config": ckpt.config, "resumes": []}  # config.json is rewritten on resume
+    gone = run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists()
+    # its checkpoint stands in; where none is usable either, read_config says what is missing
+    ckpt = resumable_checkpoint(run_dir) if gone else None
+    if ckpt is not None:
+        # resume_linreg reads a run's config.json: without it, no resume can continue the run
+        refuse_linreg_run(
+            {"task": checkpoint_task(ckpt.extra, ckpt.config)},
+            run_dir,
+            fix=f"put its {CONFIG_FILE} back (from a copy of the run), then resume it with: "
+            f"linearnets.resume_linreg({str(run_dir)!r})",
+            source=CHECKPOINT_FILE,
+        )
+        return {"config": ckpt.config, "resumes": []}  # config.json is rewritten on resume
     saved = read_config(run_dir)
     refuse_linreg_run(
         saved, run_dir, fix=f"resume it with: linearnets.resume_linreg({str(run_dir)!r})"
