@@ -247,16 +247,31 @@ def test_the_epochs_named_for_a_damaged_config_json_are_an_example_of_the_rule(
     assert run_config.read_config(run)["config"]["epochs"] == 3
 
 
+def _recording(run: Path, task: str | None) -> None:
+    """Make ``run``'s checkpoint record ``task`` (``None``: none), as a hand edit would: it
+    still loads."""
+    import torch
+
+    payload = torch.load(run / "checkpoint.pt", weights_only=True)
+    payload["extra"]["task"] = task
+    torch.save(payload, run / "checkpoint.pt")
+
+
+@pytest.mark.parametrize("task_recorded", [True, False], ids=["recorded", "told-by-settings"])
 def test_a_damaged_config_json_of_a_linear_regression_run_is_not_said_to_be_rebuilt(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], task_recorded: bool
 ) -> None:
     """A linear-regression run's checkpoint holds no settings to rebuild config.json from, and the
     softmax resume offered ("--resume DIR continues the run and rebuilds it") refuses it: the fix
-    is the file back from a copy, or a new run; as put back, the run resumes."""
+    is the file back from a copy, or a new run; as put back, the run resumes. One recording no
+    task (a hand edit) is told by its settings (noise_std, true_w, ...): it was sent to the
+    softmax resume."""
     from linearnets.tasks.linreg_resume import resume_linreg
 
     run = tmp_path / "run"
     assert main(["linreg", "--epochs", "1", "--num-examples", "100", "--out", str(run)]) == 0
+    if not task_recorded:
+        _recording(run, None)
     good = (run / "config.json").read_text()
     (run / "config.json").write_text("{")
     with pytest.raises(UsageError) as info:
@@ -273,14 +288,19 @@ def test_a_damaged_config_json_of_a_linear_regression_run_is_not_said_to_be_rebu
     assert len(resume_linreg(run, epochs=2).history.epochs) == 2
 
 
+@pytest.mark.parametrize("recorded", [None, "Linreg"], ids=["as-written", "a-task-no-run-writes"])
 def test_a_damaged_config_json_of_an_unfinished_run_is_rebuilt_by_the_resume_named(
-    tmp_path: Path, finished_run: Path
+    tmp_path: Path, finished_run: Path, recorded: str | None
 ) -> None:
     """Stopped after its checkpoint, before its weights: a plain resume continues it and writes
-    config.json again from the checkpoint."""
+    config.json again from the checkpoint. Any task a checkpoint recorded was taken for a
+    linear-regression run's ("its checkpoint cannot rebuild it"), though the softmax resume
+    takes one whose task nothing tells (a hand edit), and rebuilds config.json from it."""
     from linearnets.tasks.resume import resume_softmax
 
     run = _damaged_copy(finished_run, tmp_path / "my run", without=("model.pt", "results.json"))
+    if recorded is not None:
+        _recording(run, recorded)
     with pytest.raises(UsageError) as info:
         run_config.read_config(run)
     assert str(info.value).endswith(

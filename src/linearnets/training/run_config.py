@@ -20,6 +20,7 @@ from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.config_sections import check_sections
 from linearnets.training.run_lock import LOCK_FILE, lock_holder
+from linearnets.training.run_task import checkpoint_task
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
 from linearnets.validation import describe
 
@@ -192,9 +193,11 @@ def _config_fix(run_dir: Path, *, foreign: bool = False) -> str:
     epoch = None if checkpoint is None else checkpoint.epoch
     if foreign and not finished and checkpoint is None:
         return "pass the folder a 'linearnets softmax' run wrote"
-    if checkpoint is not None and checkpoint.extra.get("task") is not None:
-        # a linear-regression run's: its resume reads its settings from config.json alone (a
-        # softmax resume, offered here, refuses its checkpoint)
+    task = None if checkpoint is None else checkpoint_task(checkpoint.extra, checkpoint.config)
+    if task == "linreg":  # linearnets.tasks.linreg_run.TASK, which this layer does not import
+        # its resume reads its settings from config.json alone (a softmax resume, offered here,
+        # refuses its checkpoint). Any task recorded was taken for it: one no run writes (a hand
+        # edit) is no linear-regression run's, and the softmax resume takes its checkpoint
         return (
             "restore it from a copy of the run (a linear-regression run's checkpoint cannot "
             "rebuild it), or start a new run in another folder"
