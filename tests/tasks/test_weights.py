@@ -289,15 +289,23 @@ def test_a_linreg_run_s_checkpoint_as_model_pt_is_named_as_such(
     assert capsys.readouterr().err == f"linearnets predict: error: {said}\n"
 
 
-def test_a_softmax_run_s_checkpoint_as_model_pt_is_sent_to_the_resume_that_writes_it(
-    tmp_path: Path,
-) -> None:
+def _softmax_run(tmp_path: Path) -> Path:
+    """Return the folder of a finished one-epoch softmax run on 30 examples of 4 features."""
     import linearnets as ln
 
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.normal(size=(30, 4)), y=np.arange(30) % 3)
     run = tmp_path / "run"
     ln.run_softmax(ln.SoftmaxConfig(data=tmp_path / "d.npz", plot="none", epochs=1, out=run))
+    return run
+
+
+def test_a_softmax_run_s_checkpoint_as_model_pt_is_sent_to_the_resume_that_writes_it(
+    tmp_path: Path,
+) -> None:
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
     (run / "model.pt").write_bytes((run / "checkpoint.pt").read_bytes())
     with pytest.raises(
         CheckpointError,
@@ -474,12 +482,15 @@ def test_a_finished_run_without_model_pt_is_sent_to_resume_as_finished(tmp_path:
 
 def test_a_damaged_model_pt_beside_a_checkpoint_is_sent_to_resume(tmp_path: Path) -> None:
     """ "re-run training to recreate it" threw the run away: its checkpoint holds the weights."""
-    run = tmp_path / "run"
-    _model(run)
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    kept = (run / "checkpoint.pt").read_bytes()
+    (run / "checkpoint.pt").unlink()
     (run / "model.pt").write_bytes((run / "model.pt").read_bytes()[:500])  # cut short
     with pytest.raises(CheckpointError, match=r"; re-run training to recreate it$"):
         load_trained(run)  # no checkpoint: training again is the way
-    (run / "checkpoint.pt").write_bytes(b"x")
+    (run / "checkpoint.pt").write_bytes(kept)
     with pytest.raises(
         CheckpointError,
         match=r"is not a linearnets weights file or is damaged \(.*\); write it again from the "
@@ -492,17 +503,70 @@ def test_a_damaged_model_pt_beside_a_checkpoint_is_sent_to_resume(tmp_path: Path
     quoted = re.escape(shlex.quote(str(spaced)))  # the oracle: Python's own shell quoting
     with pytest.raises(CheckpointError, match=rf"--resume {quoted} \(linearnets\.resume_softmax"):
         load_trained(spaced)
+    ln.resume_softmax(spaced)  # as it says
+    assert load_trained(spaced)[1]["num_inputs"] == 4
+
+
+@pytest.mark.parametrize("checkpoint", ["linreg", "damaged"])
+def test_a_damaged_model_pt_beside_a_checkpoint_no_resume_takes_is_sent_to_train_again(
+    tmp_path: Path, checkpoint: str
+) -> None:
+    """Beside a linear-regression run's checkpoint (copied in from its folder), or a damaged one,
+    it was sent to write model.pt again with 'linearnets softmax --resume', which refuses that
+    checkpoint."""
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
+    if checkpoint == "linreg":
+        ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=tmp_path / "linreg"))
+        (run / "checkpoint.pt").write_bytes((tmp_path / "linreg" / "checkpoint.pt").read_bytes())
+        held = "is a linreg run's, not a softmax run's"
+    else:
+        (run / "checkpoint.pt").write_bytes(b"x")
+        held = "cannot be read"
+    torch.save([torch.zeros(2)], run / "model.pt")
+    said = (
+        f"{run / 'model.pt'} is not a linearnets weights file (no impl and state_dict); re-run "
+        f"training to recreate it (the run's checkpoint.pt {held}, so no resume writes it again)"
+    )
+    with pytest.raises(CheckpointError, match=f"^{re.escape(said)}$"):
+        load_trained(run)
+    with pytest.raises(CheckpointError, match=rf"^checkpoint {re.escape(str(run))}/checkpoint\.pt"):
+        ln.resume_softmax(run)  # the resume the old message advised
+
+
+def test_the_checkpoint_is_read_for_the_fix_of_a_damaged_model_pt_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which resume writes model.pt again is told by the run's checkpoint: it is not loaded where
+    model.pt is sound, nor where it is missing as a resume probes it."""
+    from linearnets.tasks.weights import weights_intact
+    from linearnets.training import run_config
+
+    run = _softmax_run(tmp_path)
+    real, read = run_config.load_checkpoint, []
+    monkeypatch.setattr(
+        run_config, "load_checkpoint", lambda path: (read.append(path), real(path))[1]
+    )
+    assert load_trained(run)[1]["num_inputs"] == 4
+    (run / "model.pt").unlink()
+    assert not weights_intact(run / "model.pt")  # an unfinished run's, at each resume
+    assert read == []
+    (run / "model.pt").write_bytes(b"x")
+    with pytest.raises(CheckpointError, match=r"; write it again from the run's checkpoint"):
+        load_trained(run)
+    assert read == [run / "checkpoint.pt"]
 
 
 def test_a_folder_named_model_pt_is_named_as_such_not_sent_to_a_resume_that_refuses_it(
     tmp_path: Path,
 ) -> None:
     """It said the run had no model.pt and to write it with --resume, which refuses the folder."""
-    run = tmp_path / "run"
-    _model(run)
+    import linearnets as ln
+
+    run = _softmax_run(tmp_path)
     (run / "model.pt").unlink()
     (run / "model.pt").mkdir()
-    (run / "checkpoint.pt").write_bytes(b"x")
     with pytest.raises(CheckpointError) as info:
         load_trained(run)
     assert str(info.value) == (
@@ -510,6 +574,9 @@ def test_a_folder_named_model_pt_is_named_as_such_not_sent_to_a_resume_that_refu
         "of the run folder, then write it again from the run's checkpoint with linearnets "
         f"softmax --resume {run} (linearnets.resume_softmax in Python)"
     )
+    (run / "model.pt").rename(tmp_path / "moved")  # as it says
+    ln.resume_softmax(run)
+    assert load_trained(run)[1]["num_inputs"] == 4
 
 
 @pytest.mark.parametrize(

@@ -139,9 +139,14 @@ def _check_searchable(run_dir: Path, path: Path) -> None:
 def weights_intact(path: Path) -> bool:
     """Whether ``path`` holds trained weights :func:`load_trained` would take (a resume of a run
     whose ``model.pt`` is missing or damaged writes it again from the checkpoint)."""
+    # none (an unfinished run's): no refusal to word, nor its fix, which loads the checkpoint.
+    # os.path's: Python 3.11's Path.is_file raises PermissionError in a folder that cannot be
+    # searched
+    if not os.path.isfile(path):
+        return False
     try:
         _read_payload(path)
-    except (CheckpointError, UsageError):  # missing, unreadable or damaged: the probe's answer
+    except (CheckpointError, UsageError):  # unreadable or damaged: the probe's answer
         return False
     return True
 

@@ -15,20 +15,36 @@ from linearnets.config_checks import MAX_RESIZE, MAX_SIZE
 from linearnets.errors import CheckpointError
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.checkpoint import FORMAT as CHECKPOINT_FORMAT
+from linearnets.training.run_config import resumable_checkpoint
 from linearnets.training.run_task import checkpoint_task
 
 __all__ = ["check_payload", "recreate_fix"]
 
+# the fix where no checkpoint of the run writes model.pt again
+_TRAIN_AGAIN = "re-run training to recreate it"
+
 
 def recreate_fix(path: Path) -> str:
     """Return the fix for a damaged ``model.pt`` at ``path``: written again from the run's
-    checkpoint when there is one (the weights of its last epoch), else by training again."""
-    if (path.parent / CHECKPOINT_FILE).is_file():
+    checkpoint where it is a softmax run's a resume loads (the weights of its last epoch), else
+    by training again. Its checkpoint is read here alone, on the way to an error: one damaged, or
+    another task's (copied from another run's folder), was advised the resume that refuses it."""
+    if not (path.parent / CHECKPOINT_FILE).is_file():
+        return _TRAIN_AGAIN
+    ckpt = resumable_checkpoint(path.parent)
+    task = None if ckpt is None else checkpoint_task(ckpt.extra, ckpt.config)
+    if task == "softmax":
         return (
             f"write it again from the run's checkpoint with linearnets softmax --resume "
             f"{shell_word(path.parent)} (linearnets.resume_softmax in Python)"
         )
-    return "re-run training to recreate it"
+    if ckpt is None:
+        held = "cannot be read"
+    elif task is None:  # nothing tells it is one (a hand edit): a resume is no sure fix
+        held = "is no softmax run's"
+    else:
+        held = f"is a {task} run's, not a softmax run's"
+    return f"{_TRAIN_AGAIN} (the run's {CHECKPOINT_FILE} {held}, so no resume writes it again)"
 
 
 def _damaged(path: Path, field: str, rule: str, value: Any) -> CheckpointError:
