@@ -659,3 +659,18 @@ def test_resume_advice_names_a_folder_with_a_line_break_on_one_line() -> None:
         r"the checkpoint of epoch 3 is kept in $'runs/a\nb'; continue it with: "
         r"linearnets softmax --resume $'runs/a\nb'"
     )
+
+
+def test_a_permission_refused_past_every_check_names_the_path_and_the_fix() -> None:
+    """A folder on the path this user cannot search (Path.is_dir raises there in Python 3.11)
+    was said as "[Errno 13] Permission denied: 'runs/nx/a' (PermissionError)"."""
+    exc = PermissionError(errno.EACCES, "Permission denied", "runs/nx/a")
+    assert report.one_line(exc, command="linearnets softmax") == (
+        "runs/nx/a: permission denied: this user may not read, write or search it, or a folder "
+        "on its path; give it the access (chmod u+rwx on the folder that refuses it, ls -ld "
+        "shows which), or pass another path"
+    )
+    # no path to name: as before
+    assert report.one_line(PermissionError(errno.EACCES, "Permission denied")) == (
+        "[Errno 13] Permission denied (PermissionError)"
+    )

@@ -168,3 +168,33 @@ def test_an_out_that_exists_and_cannot_be_written_is_refused(
 def test_an_out_that_can_be_made_is_taken_and_not_made(tmp_path: Path) -> None:
     check_creatable(tmp_path / "a" / "b" / "run")
     assert list(tmp_path.iterdir()) == []
+
+
+class _ReadOnly:
+    """What os.statvfs says of a read-only mount: chmod cannot make it writable."""
+
+    f_flag = os.ST_RDONLY
+
+
+def test_a_folder_on_a_read_only_file_system_is_named_so_and_not_told_to_be_made_writable(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """os.access says no on a read-only mount as it does to a mode: the mount is named (it said
+    "is not writable; make it writable", which no chmod does there)."""
+    (here / "runs").mkdir()
+    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(run_dir_checks.os, "statvfs", lambda path: _ReadOnly)
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert one_line(err) == f"runs/ is on a read-only file system: {GOES}; pass --out DIR"
+    out = here / "a" / "run"
+    err = _refused(here, check_creatable, out)
+    assert str(err) == (
+        f"out='{out}' cannot be created: {here} is on a read-only file system; pass a folder you "
+        "can write to"
+    )
+    (here / "runs").rmdir()
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert one_line(err) == (
+        f"runs/ cannot be created here: the working folder {here} is on a read-only file system; "
+        "pass --out DIR, a folder you can write to"
+    )

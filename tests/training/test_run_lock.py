@@ -185,6 +185,30 @@ def test_lock_holder_creates_nothing_and_sees_this_process_hold(tmp_path: Path) 
     assert lock_holder(tmp_path / "no such folder") is None
 
 
+def test_a_look_at_the_lock_as_it_is_taken_does_not_refuse_the_run_taking_it(
+    tmp_path: Path,
+) -> None:
+    """lock_holder holds a shared lock for an instant (a new run's check, predict's): an
+    exclusive lock asked for in that instant was refused, naming the pid last written in the
+    file (here this process's own). It is asked again a few times first; a holder that stays is
+    still refused."""
+    import fcntl
+    import threading
+
+    (tmp_path / ".lock").write_text(f"{os.getpid()}\n")
+    fd = os.open(tmp_path / ".lock", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH)  # another look, let go 3 ms later
+    threading.Timer(0.003, os.close, args=(fd,)).start()
+    RunLock(tmp_path).acquire().release()
+    fd = os.open(tmp_path / ".lock", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH)  # one that is not let go
+    try:
+        with pytest.raises(UsageError, match="is being written by another linearnets run"):
+            RunLock(tmp_path).acquire()
+    finally:
+        os.close(fd)
+
+
 def test_a_resume_refused_by_a_holder_of_unknown_id_is_told_to_wait_only(tmp_path: Path) -> None:
     """No process id in the lock file: no kill to advise; and no other folder, which a resume
     cannot take ("pass another folder" was a new run's fix)."""

@@ -242,6 +242,42 @@ def test_a_run_without_its_config_is_refused_without_advising_resume(tmp_path: P
     )
 
 
+def test_a_checkpoint_without_its_config_is_told_the_resume_that_continues_it(
+    tmp_path: Path,
+) -> None:
+    """A softmax run's checkpoint.pt alone: its resume rebuilds config.json from it (the advice
+    said no resume could continue it); a linear-regression run's needs config.json back first."""
+    import linearnets as ln
+
+    lr = tmp_path / "lr"
+    ln.run_linreg(ln.LinregConfig(epochs=1, num_examples=100, out=lr))
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 4)).astype(np.float32), rng.integers(0, 3, size=40)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    sm = tmp_path / "sm"
+    ln.run_softmax(ln.SoftmaxConfig(data=tmp_path / "d.npz", epochs=1, plot="none", out=sm))
+    for run, name in ((sm, "softmax"), (lr, "linreg")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "checkpoint.pt").write_bytes((run / "checkpoint.pt").read_bytes())
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path / "softmax", name="x")
+    assert one_line(info.value) == (
+        f"--out {tmp_path / 'softmax'} already holds a run (it has checkpoint.pt); it has no "
+        f"config.json, but linearnets softmax --resume {tmp_path / 'softmax'} continues it from "
+        "its checkpoint.pt, rebuilding config.json; or pass a new folder"
+    )
+    with pytest.raises(UsageError) as info:
+        claim_run_dir(tmp_path / "linreg", name="x", resume_function="resume_linreg")
+    assert str(info.value) == (
+        f"out='{tmp_path / 'linreg'}' already holds a run (it has checkpoint.pt); it has no "
+        "config.json, which a linear-regression run's resume needs: put it back (from a copy of "
+        f"the run) and continue it with linearnets.resume_linreg('{tmp_path / 'linreg'}'), or "
+        "pass a new folder"
+    )
+    ln.resume_softmax(tmp_path / "softmax", epochs=2)  # the advice holds
+    assert (tmp_path / "softmax" / "config.json").is_file()
+
+
 def test_every_file_the_run_would_overwrite_is_named(tmp_path: Path) -> None:
     for name in ("per_class.txt", "curves.png", "metrics.jsonl"):
         (tmp_path / name).write_text("mine\n")

@@ -105,9 +105,23 @@ def one_line(exc: Exception, *, traceback_shown: bool = False, command: str | No
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
             return f"{text} ({type(exc).__name__}): {_disk_full_advice(command, exc)}"
+        if exc.errno == errno.EACCES and isinstance(exc.filename, str | bytes):
+            return _flat(_permission_denied(exc.filename))
         return f"{text} ({type(exc).__name__})"
     hint = "" if traceback_shown else " (re-run with --debug for the traceback)"
     return f"unexpected {type(exc).__name__}: {text}{hint}"
+
+
+def _permission_denied(filename: str | bytes) -> str:
+    """Return an access refused on ``filename`` that no check before it named (a folder on its
+    path that this user cannot search, which ``Path.is_dir`` raises on in Python 3.11): the path,
+    the rule and the fix, not ``[Errno 13] Permission denied: 'x' (PermissionError)``."""
+    path = shown_path(filename if isinstance(filename, str) else filename.decode(errors="replace"))
+    return (
+        f"{path}: permission denied: this user may not read, write or search it, or a folder on "
+        "its path; give it the access (chmod u+rwx on the folder that refuses it, ls -ld shows "
+        "which), or pass another path"
+    )
 
 
 def resume_advice(command: str, run_dir: Any, epoch: int | None, *, launched: str = "") -> str:

@@ -81,12 +81,23 @@ def check_creatable(out: Path) -> None:
             f"{setting(out)} cannot be created ({exc.strerror}); pass a writable folder"
         ) from None
     if not os.access(existing, os.W_OK | os.X_OK):
+        why = _unwritable(existing)
         if existing == out:
-            raise UsageError(f"{setting(out)} is not writable; pass a folder you can write to")
+            raise UsageError(f"{setting(out)} {why}; pass a folder you can write to")
         raise UsageError(
-            f"{setting(out)} cannot be created: {shown_path(existing)} is not writable; pass a "
+            f"{setting(out)} cannot be created: {shown_path(existing)} {why}; pass a "
             "folder you can write to"
         )
+
+
+def _unwritable(folder: Path | str) -> str:
+    """Return why ``folder``, which :func:`os.access` found unwritable, is: ``is on a read-only
+    file system`` (a mount no chmod makes writable), else ``is not writable``."""
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        read_only = False
+    return "is on a read-only file system" if read_only else "is not writable"
 
 
 def check_default_runs(name: str) -> None:
@@ -126,11 +137,13 @@ def check_default_runs(name: str) -> None:
     if mode is None:
         if not os.access(".", os.W_OK | os.X_OK):
             raise UsageError(
-                f"runs/ cannot be created here: {_here()} is not writable; pass out=DIR, a "
+                f"runs/ cannot be created here: {_here()} {_unwritable('.')}; pass out=DIR, a "
                 "folder you can write to"
             )
     elif not os.access(RUNS, os.W_OK | os.X_OK):
-        raise UsageError(f"runs/ is not writable: {goes}; make it writable, or pass out=DIR")
+        why = _unwritable(RUNS)
+        fix = "pass out=DIR" if "read-only" in why else "make it writable, or pass out=DIR"
+        raise UsageError(f"runs/ {why}: {goes}; {fix}")
     check_path_length(default_name(name))
 
 

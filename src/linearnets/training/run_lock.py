@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import time
 from pathlib import Path
+from typing import Any
 
 from linearnets._shell import shell_word
 from linearnets._text import shown_path
@@ -114,6 +116,26 @@ def being_written(run_dir: Path, holder: str, *, resuming: bool = False) -> str:
     )
 
 
+# a lock_holder's look takes a shared lock for microseconds: an exclusive one refused at that
+# instant is asked again, this long apart, before the folder is said to be another run's
+_RETRIES = (0.001, 0.005, 0.02)
+
+
+def _exclusive(fcntl: Any, fd: int) -> None:
+    """Take ``fd``'s exclusive lock without waiting on a run that holds it, but through another
+    process's look at it (:func:`lock_holder`, which a new run and predict make): without the
+    retries, a run claiming its folder as another command checked it was refused, naming
+    itself as the holder (the pid in the lock file is the last writer's)."""
+    for pause in (*_RETRIES, None):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if pause is None or exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            time.sleep(pause)
+
+
 class RunLock:
     """One process's exclusive hold on a run folder while it writes it (``with`` or :meth:`release`).
 
@@ -142,7 +164,7 @@ class RunLock:
         except OSError as exc:
             raise UsageError(_unopenable(path, exc)) from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _exclusive(fcntl, fd)
         except OSError as exc:
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                 os.close(fd)  # a file system without locks (ENOLCK, EOPNOTSUPP): run unlocked

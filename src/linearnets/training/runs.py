@@ -19,6 +19,7 @@ import torch
 from linearnets import _fs
 from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
+from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.run_dir_checks import (
     RUNS,
     check_creatable,
@@ -39,7 +40,7 @@ from linearnets.training.run_files import (
     write_json_atomic,
 )
 from linearnets.training.run_lock import LOCK_FILE, RunLock, being_written, lock_holder
-from linearnets.training.run_task import ResumeCall, held_resume
+from linearnets.training.run_task import ResumeCall, held_checkpoint_task, held_resume
 
 __all__ = [
     "CONFIG_FILE",
@@ -183,6 +184,28 @@ def _make_writable_dir(out: Path) -> None:
         raise UsageError(f"{setting(out)} is not writable; pass a folder you can write to")
 
 
+def _without_config(out: Path, held: list[str], resume_function: ResumeCall) -> str:
+    """Return the advice for ``out``, a run's files without its config.json: a softmax run's
+    checkpoint is continued by its resume, which rebuilds config.json from it (the advice said
+    no resume could); a linear-regression run's needs its config.json back first."""
+    task = held_checkpoint_task(out) if CHECKPOINT_FILE in held else None
+    if task == "softmax":
+        return (
+            f"it has no config.json, but linearnets.resume_softmax({str(out)!r}) continues it "
+            "from its checkpoint.pt, rebuilding config.json; or pass a new folder"
+        )
+    if task == "linreg":
+        return (
+            "it has no config.json, which a linear-regression run's resume needs: put it back "
+            f"(from a copy of the run) and continue it with linearnets.resume_linreg({str(out)!r}),"
+            " or pass a new folder"
+        )
+    return (
+        f"it has no config.json, so linearnets.{resume_function}() cannot continue it: pass a new "
+        "folder, or move those files away"
+    )
+
+
 def _already_used(
     out: Path, held: list[str], drawn: list[str], resume_function: ResumeCall
 ) -> UsageError:
@@ -196,8 +219,7 @@ def _already_used(
             f"continue it with linearnets.{held_resume(out, resume_function)}({str(out)!r}), or "
             "pass a new folder"
             if CONFIG_FILE in held
-            else f"it has no config.json, so linearnets.{resume_function}() cannot continue it: "
-            "pass a new folder, or move those files away"
+            else _without_config(out, held, resume_function)
         )
         return UsageError(
             f"{setting(out)} already holds a run (it has {', '.join(held + drawn)}); {advice}"
