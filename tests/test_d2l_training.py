@@ -420,10 +420,10 @@ def test_train_ch3_names_the_batch_and_example_of_a_nan_pixel_after_the_first(
     assert re.match(
         r"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch 3 "
         r"of train_iter in this epoch, on 1 of its 16 examples \(position 2 in the batch, counting "
-        r"from 0: example 34 of the epoch, its index in the dataset when train_iter is not "
-        r"shuffled\), while the other 15 examples' scores are finite \(none above [\d.]+ in "
-        r"absolute value\), so the weights were still finite: that example's features X hold NaN "
-        r"or inf .*then train again from fresh weights \(that batch's update made them NaN\)$",
+        r"from 0: example 34 in the order train_iter yielded them\), while the other 15 examples' "
+        r"scores are finite \(none above [\d.]+ in absolute value\), so the weights were still "
+        r"finite: that example's features X hold NaN or inf, or the model's computation "
+        r"overflowed on them .*then train again from fresh weights \(they hold NaN or inf now\)$",
         str(info.value),
     ), str(info.value)
 

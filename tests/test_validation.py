@@ -558,41 +558,69 @@ def test_the_examples_whose_features_hold_nan_are_listed_by_position() -> None:
 
 
 _PLACE = "they first did at batch 5 of train_iter in this epoch"
-_ROW = (
-    "position 3 in the batch, counting from 0: example 35 of the epoch, its index in the dataset "
-    "when train_iter is not shuffled"
+_ROW = "position 3 in the batch, counting from 0: example 35 in the order train_iter yielded them"
+_OVERFLOW = (
+    "the model's computation overflowed on them (on large features a softmax computed as exp(o) / "
+    "exp(o).sum(1) does: subtract each row's max first, o - o.max(dim=1, keepdim=True).values, or "
+    "use linearnets.softmax)"
+)
+_TELLS = "torch.isfinite(X).all() on batch {}'s features tells which (False: clean or drop the examples that hold NaN or inf; True: {})"  # fmt: skip
+_BOTH = (
+    "either batch 5's features X hold NaN or inf (one example's are enough in a model that mixes a "
+    "batch's examples, such as BatchNorm in training mode), or an update made the weights NaN or "
+    "inf, as a learning rate too large does"
+)
+_LR_FIRST = (
+    "either an update made the weights NaN or inf, as a learning rate too large does, or batch 5's "
+    "features X hold NaN or inf (one example's are enough in a model that mixes a batch's "
+    "examples, such as BatchNorm in training mode)"
+)
+_FRESH = ", then train again from fresh weights"
+_ALL_TELL = (
+    f"or {_OVERFLOW}; torch.isfinite(X).all() on batch 5's features tells the first from the "
+    "others (False: clean or drop the examples that hold NaN or inf; True: train with a smaller "
+    "learning rate, or a stable softmax), then train again from fresh weights"
 )
 
 
 @pytest.mark.parametrize(
     ("at", "message", "examples"),
     [
-        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value), so the weights were still finite: that example's features X hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}, then train again from fresh weights (that batch's update made them NaN)", True),
-        (NanStep("train_iter", 4, 8, (3,), 32, 4e37, 3e37, training=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the others' scores are not NaN but reach 4e+37: the weights have blown up, as a learning rate too large makes them (train again from fresh weights with a smaller one), unless that example's features X hold NaN or inf; {_FIND_IN_DATA}", False),
-        (NanStep("test_iter", 1, 4, (0, 1), 4, 0.5), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 2 of its 4 examples (positions 0 and 1 in the batch, counting from 0: examples 4 and 5 of test_iter, their indices in the dataset when test_iter is not shuffled), while the other 2 examples' scores are finite (none above 0.5 in absolute value), so the weights were still finite: those examples' features X hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}", True),
-        (NanStep("test_iter", 1, 2, (1,), 2, 0.5), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 1 of its 2 examples (position 1 in the batch, counting from 0: example 3 of test_iter, its index in the dataset when test_iter is not shuffled), while the other example's scores are finite (none above 0.5 in absolute value), so the weights were still finite: that example's features X hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}", True),
-        (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, math.inf, training=True), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after scores free of NaN at the batch before (largest absolute value inf): an update made the weights NaN or inf, as a learning rate too large does (train again from fresh weights with a smaller one), unless every example of batch 5 holds NaN or inf in its features X (check it with torch.isfinite(X).all())", False),
-        (NanStep("train_iter", 4, 8, tuple(range(8)), 32, training=True), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after scores free of NaN at the batch before: an update made the weights NaN or inf, as a learning rate too large does (train again from fresh weights with a smaller one), unless every example of batch 5 holds NaN or inf in its features X (check it with torch.isfinite(X).all())", False),
-        (NanStep("test_iter", 2, 4, (0, 1, 2, 3), 8), f"{_NAN_HEAD}: they first did at batch 3 of test_iter, on all 4 of its examples, while the batches before gave scores free of NaN with the same weights: that batch's features X hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}", False),
+        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True, finite_weights=False), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value), so the weights were still finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}{_FRESH} (they hold NaN or inf now)", True),
+        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value), so the weights were still finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}{_FRESH} (that batch's update most likely made them NaN)", True),
+        (NanStep("train_iter", 4, 8, (3,), 32, 4e37, 3e37, training=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the others' scores are not NaN but reach 4e+37: the weights or the features are very large (weights blow up when the learning rate is too large; raw features need scaling); and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
+        (NanStep("test_iter", 4, 8, (3,), 32, 4e11, 3e11, finite_weights=True, largest_weight=0.5), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, on 1 of its 8 examples (position 3 in the batch, counting from 0: example 35 in the order test_iter yielded them), while the others' scores are not NaN but reach 4e+11: the parameters are no larger than 0.5 in absolute value, so the features are that large (scale them, e.g. standardise each one); and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
+        (NanStep("test_iter", 4, 8, (3,), 32, 4e11, 3e11, finite_weights=True, largest_weight=2e6), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, on 1 of its 8 examples (position 3 in the batch, counting from 0: example 35 in the order test_iter yielded them), while the others' scores are not NaN but reach 4e+11: the parameters reach 2e+06 in absolute value: they, or the features too, are very large; and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
+        (NanStep("test_iter", 1, 4, (0, 1), 4, 0.5, order=True), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 2 of its 4 examples (positions 0 and 1 in the batch, counting from 0: examples 4 and 5 of test_iter, their indices in the dataset), while the other 2 examples' scores are finite (none above 0.5 in absolute value), so the weights are finite: those examples' features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(2, 'the model overflowed')}", True),
+        (NanStep("test_iter", 1, 2, (1,), 2, 0.5, order=False), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 1 of its 2 examples (position 1 in the batch, counting from 0: example 3 in test_iter's shuffled order, not its index in the dataset), while the other example's scores are finite (none above 0.5 in absolute value), so the weights are finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(2, 'the model overflowed')}", True),
+        (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, math.inf, training=True, epoch=3, finite_weights=False, before_size=8, before_positions=(6,), largest_finite_before=1.5), f"{_NAN_HEAD}: they first did at batch 5 of train_iter in epoch 3, on all 8 of its examples, after batch 4 gave infinite scores on 1 of its 8 examples (position 6 in the batch, counting from 0: example 30 in the order train_iter yielded them), while the other 7 examples' scores were finite (none above 1.5 in absolute value): that example's features X hold inf, or {_OVERFLOW}; an update on infinite scores makes the weights NaN (they hold NaN or inf now), and with them every score after; {_TELLS.format(4, 'the model overflowed')}{_FRESH}", False),
+        (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, math.inf, training=True, before_size=8, before_positions=tuple(range(8))), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after batch 4 gave infinite scores on all its examples: either its features X hold inf, or {_OVERFLOW}, or the weights had grown so large that the scores overflowed, as a learning rate too large makes them; an update on infinite scores makes the weights NaN, and with them every score after; {_TELLS.format(4, 'the model overflowed, or the lr was too large')}{_FRESH}", False),
+        (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, 3.0, training=True, finite_weights=False), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after scores free of NaN at the batch before (largest absolute value 3): {_BOTH}, {_ALL_TELL}", False),
+        (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, 3e12, training=True), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after scores free of NaN at the batch before (largest absolute value 3e+12): {_LR_FIRST}, {_ALL_TELL}", False),
+        (NanStep("train_iter", 4, 1, (0,), 32, None, 3.0, training=True), f"{_NAN_HEAD}: {_PLACE}, on its only example, after scores free of NaN at the batch before (largest absolute value 3): either batch 5's features X hold NaN or inf, or an update made the weights NaN or inf, as a learning rate too large does, {_ALL_TELL}", False),
+        (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, 3.0, training=True, finite_weights=True), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, though the weights are finite: that batch's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
+        (NanStep("test_iter", 2, 4, (0, 1, 2, 3), 8), f"{_NAN_HEAD}: they first did at batch 3 of test_iter, on all 4 of its examples, while the batches before gave scores free of NaN with the same weights: that batch's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(3, 'the model overflowed')}", False),
         (NanStep("train_iter", 0, 4, (0, 1, 2, 3), training=True), f"{_NAN_HEAD}: its weights or its inputs hold NaN (weights blow up when the lr is too large: train again with a smaller one)", False),
     ],
-    ids=["examples", "examples-of-huge-weights", "examples-evaluated", "one-other", "every-example", "every-example-before-unknown", "every-example-evaluated", "every-example-of-the-first"],
+    ids=["examples", "examples-weights-unknown", "examples-of-huge-scores", "huge-scores-small-weights-evaluated", "huge-scores-large-weights-evaluated", "examples-evaluated-in-order", "one-other-shuffled", "infinite-row-before", "infinite-batch-before", "every-example", "every-example-after-huge-scores", "only-example", "every-example-weights-finite", "every-example-evaluated", "every-example-of-the-first"],
 )  # fmt: skip
 def test_nan_scores_first_found_at_a_batch_name_it_and_tell_features_from_weights(
     at: NanStep, message: str, examples: bool
 ) -> None:
     """Some of a batch's examples NaN, the others finite: the weights were finite, so their
-    features are named (the lr only where the others' scores have blown up); every example NaN
-    after a batch of finite scores: an update, in training; the batch, in an evaluation. Every
-    example of a pass's first batch says no more than a look at that batch."""
+    features, or an overflow on them, are named (the lr nowhere in an evaluation); every example
+    NaN after a batch of finite scores, in training: both that batch's features and an update,
+    the likelier first, unless the weights are known finite; after infinite scores, that batch's
+    examples. A dataset index only where the order is known. Every example of a pass's first
+    batch says no more than a look at that batch."""
     check_no_nan_scores(False, at=at)
     with pytest.raises(DivergenceError) as info:
         check_no_nan_scores(True, at=at)
     assert str(info.value) == message
-    assert info.value.examples == (
-        "hold NaN or inf (or values so large" in message and "of its examples" not in message
-    )
+    assert info.value.examples == examples
     assert info.value.step == (None if not at.tells else at.batch)
+    assert "a learning rate too large" not in message or at.training
+    assert "in the dataset when" not in message
 
 
 def test_a_0d_tensor_is_a_number_as_torch_optim_sgd_takes_its_lr() -> None:

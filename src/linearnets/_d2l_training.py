@@ -129,8 +129,9 @@ def _train_epoch_with_function(
     # for_loss, as the optimizer path's: a class-weighted mean counted by its Σ w[y], and the
     # loss's ignore_index named if a label is out of range
     totals = EpochTotals.for_loss(
-        loss, summed=summed, nan_probe=probe, name="train_iter", training=True
-    )
+        loss, summed=summed, nan_probe=probe, name="train_iter", training=True, net=net,
+        batches=train_iter,
+    )  # fmt: skip
     for step, batch in enumerate(train_iter):
         X, y = unpack(batch)
         probe.keep(X)

@@ -6,6 +6,7 @@ torch is imported inside the checks (see :mod:`linearnets.validation`).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, NamedTuple
 
 from linearnets._text import and_list, counted, gib_past
@@ -26,8 +27,9 @@ __all__ = [
 # a linear model's weights, at most: training holds their gradient (and a copy per step) too
 MAX_WEIGHT_BYTES = 2**31
 
-# past this size the scores of a linear classifier say its weights blew up: a trained one's stay
-# within a few hundred, on features as raw as 0-255 pixels within ~1e5
+# past this size the scores of a linear classifier say its weights blew up, or its features are far
+# from scaled: a trained one's stay within a few hundred, on features as raw as 0-255 pixels
+# within ~1e5
 _HUGE_SCORE = 1e10
 
 # how many example positions a message lists before "and k more"
@@ -85,7 +87,14 @@ class NanStep(NamedTuple):
     from 0; ``first_example``: how many examples the pass held before it; ``largest_other``: the
     largest absolute score of its other examples (``None``: none is left); ``largest_before``: that
     of the batch before (``None``: not held any more); ``training``: whether the weights were
-    updated between the batches (a training pass, not an evaluation).
+    updated between the batches (a training pass, not an evaluation); ``epoch``: the training
+    epoch, from 1, where known; ``order``: whether the batches take the dataset's examples in
+    order (``True``: a position in the pass is the example's index in the dataset; ``False``:
+    shuffled; ``None``: unknown); ``finite_weights``: whether the model's parameters are finite
+    when the error is raised (``None``: not listed); ``largest_weight``: their largest absolute
+    value then, where finite. Where the batch before gave infinite scores (``largest_before``
+    inf): ``before_size``, its examples; ``before_positions``, those whose scores are not finite;
+    ``largest_finite_before``, the largest absolute score of its others (``None``: none is left).
     """
 
     name: str
@@ -96,6 +105,13 @@ class NanStep(NamedTuple):
     largest_other: float | None = None
     largest_before: float | None = None
     training: bool = False
+    epoch: int | None = None
+    order: bool | None = None
+    finite_weights: bool | None = None
+    largest_weight: float | None = None
+    before_size: int = 0
+    before_positions: tuple[int, ...] = ()
+    largest_finite_before: float | None = None
 
     @property
     def tells(self) -> bool:
@@ -119,10 +135,12 @@ def check_no_nan_scores(
     which no smaller lr mends; or weights that are, which a too-large lr leaves.
 
     ``at``, where given, says at which batch of the pass they first did (see :class:`NanStep`):
-    the error then names it, and which of its examples, and tells their features from weights
-    that blew up (an example's scores depend on its own features and the weights alone). The
-    error's ``step`` is then that batch, and its ``examples`` whether it named examples whose
-    features are to blame (the other examples' scores finite, and not blown up).
+    the error then names it, and which of its examples, and what the scores show of the cause:
+    those examples' features or an overflow on them, where the batch's other scores are finite;
+    where every score of the batch is NaN, both its features and an update that made the weights
+    NaN, the likelier first, unless the weights are known finite or the batch before gave infinite
+    scores. The error's ``step`` is then that batch, and its ``examples`` whether it named examples
+    whose own values are to blame (the other examples' scores finite, and not blown up).
     """
     if not bool(nan):
         return
@@ -132,7 +150,7 @@ def check_no_nan_scores(
         "find them in the data, checking each batch with torch.isfinite(X).all() "
         "(torch.isnan(X).any() for NaN alone), and clean or drop the examples that hold them"
     )
-    located = None if at is None else _located(head, at, find)
+    located = None if at is None else _located(head, at)
     if at is not None and located is not None:
         error = DivergenceError(located[0])
         error.step, error.examples = at.batch, located[1]
@@ -182,60 +200,170 @@ def check_no_nan_scores(
     )
 
 
-def _located(head: str, at: NanStep, find: str) -> tuple[str, bool] | None:
+# what else makes a row's scores NaN on finite features: an overflow in the model's own computation
+_OVERFLOW = (
+    "the model's computation overflowed on them (on large features a softmax computed as exp(o) / "
+    "exp(o).sum(1) does: subtract each row's max first, o - o.max(dim=1, keepdim=True).values, or "
+    "use linearnets.softmax)"
+)
+
+# past this size a linear model's weights are no longer small next to its scores
+_LARGE_WEIGHT = 1e4
+
+
+def _located(head: str, at: NanStep) -> tuple[str, bool] | None:
     """Return the message for scores that first held NaN ``at`` a batch, and whether it blames
     examples' features (not the weights); ``None`` where the place tells no more than a look at
-    the first batch (:class:`NanSource`) does: every example of a pass's first batch."""
+    the first batch (:class:`NanSource`) does: every example of a pass's first batch.
+
+    Only what the scores show is stated: where they cannot tell two causes apart (features that
+    hold NaN or inf, an overflow in the model, weights an update made NaN), both are named, the
+    likelier first, with the check that tells them apart.
+    """
     if not at.tells:
         return None
-    where = f"they first did at batch {at.batch + 1} of {at.name}"
-    where += " in this epoch" if at.training else ""
+    number = at.batch + 1
+    where = f"they first did at batch {number} of {at.name}"
+    if at.training:
+        where += f" in epoch {at.epoch}" if at.epoch is not None else " in this epoch"
+    tell = (
+        f"torch.isfinite(X).all() on batch {number}'s features tells which (False: clean or drop "
+        "the examples that hold NaN or inf; True: the model overflowed)"
+    )
     n, size = len(at.positions), at.size
     if n < size:
-        them = "that example's" if n == 1 else "those examples'"
-        which = f"{n} of its {size} examples ({_positions(at)})"
-        largest = at.largest_other if at.largest_other is not None else 0.0
-        others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
-        if largest >= _HUGE_SCORE:  # the others' scores too have blown up: the weights did
-            return (
-                f"{head}: {where}, on {which}, while the others' scores are not NaN but reach "
-                f"{largest:.3g}: the weights have blown up, as a learning rate too large makes "
-                "them (train again from fresh weights with a smaller one), unless "
-                f"{them} features X hold NaN or inf; {find}"
-            ), False
-        again = ", then train again from fresh weights (that batch's update made them NaN)"
-        return (
-            f"{head}: {where}, on {which}, while {others} "
-            f"scores are finite (none above {largest:.3g} in absolute value), so the weights were "
-            f"still finite: {them} features X hold NaN or inf (or values so large that the "
-            f"scores overflow); {find}{again if at.training else ''}"
-        ), True
+        return _some_rows(head, where, at, tell)
+    every = "its only example" if size == 1 else f"all {size} of its examples"
     if not at.training:
         return (
-            f"{head}: {where}, on all {size} of its examples, while the batches before gave "
-            "scores free of NaN with the same weights: that batch's features X hold NaN or inf "
-            f"(or values so large that the scores overflow); {find}"
+            f"{head}: {where}, on {every}, while the batches before gave scores free of NaN with "
+            f"the same weights: that batch's features X hold NaN or inf, or {_OVERFLOW}; {tell}"
         ), False
     before = at.largest_before
+    if before is not None and not math.isfinite(before):
+        return f"{head}: {where}, on {every}, {_infinite_before(at)}", False
+    if at.finite_weights is True:  # no update left them NaN: that batch's own values did it
+        return (
+            f"{head}: {where}, on {every}, though the weights are finite: that batch's features X "
+            f"hold NaN or inf, or {_OVERFLOW}; {tell}"
+        ), False
+    mixes = (
+        ""
+        if size == 1
+        else " (one example's are enough in a model that mixes a batch's examples, such as "
+        "BatchNorm in training mode)"
+    )
+    data = f"batch {number}'s features X hold NaN or inf{mixes}"
     seen = "" if before is None else f" (largest absolute value {before:.3g})"
+    lr = "an update made the weights NaN or inf, as a learning rate too large does"
+    if before is not None and before >= _HUGE_SCORE:  # the scores before had already blown up
+        causes = f"{lr}, or {data}"
+    else:
+        causes = f"{data}, or {lr}"
     return (
-        f"{head}: {where}, on all {size} of its examples, after scores free of NaN at the batch "
-        f"before{seen}: an update made the weights NaN or inf, as a learning rate too large "
-        "does (train again from fresh weights with a smaller one), unless every example of "
-        f"batch {at.batch + 1} holds NaN or inf in its features X (check it with "
-        "torch.isfinite(X).all())"
+        f"{head}: {where}, on {every}, after scores free of NaN at the batch before{seen}: either "
+        f"{causes}, or {_OVERFLOW}; torch.isfinite(X).all() on batch {number}'s features tells "
+        "the first from the others (False: clean or drop the examples that hold NaN or inf; True: "
+        "train with a smaller learning rate, or a stable softmax), then train again from fresh "
+        "weights"
     ), False
+
+
+def _infinite_before(at: NanStep) -> str:
+    """Return what the infinite scores of the batch before ``at``'s tell: their examples' features
+    hold inf or overflowed the model (the batch's other scores finite), or that or weights grown
+    so large that every score overflowed; either way the update on them made the weights NaN."""
+    number, size = at.batch, at.before_size
+    n = len(at.before_positions)
+    now = " (they hold NaN or inf now)" if at.finite_weights is False else ""
+    some = 0 < n < size
+    update = (
+        f"an update on infinite scores makes the weights NaN{now}, and with them every score "
+        f"after; torch.isfinite(X).all() on batch {number}'s features tells which (False: clean "
+        "or drop the examples that hold NaN or inf; True: the model overflowed"
+        f"{'' if some else ', or the lr was too large'}), then train again from fresh weights"
+    )
+    if some:
+        earlier = at._replace(
+            positions=at.before_positions, size=size, first_example=at.first_example - size
+        )
+        them = "that example's" if n == 1 else "those examples'"
+        largest = at.largest_finite_before if at.largest_finite_before is not None else 0.0
+        others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
+        return (
+            f"after batch {number} gave infinite scores on {n} of its {size} examples "
+            f"({_positions(earlier)}), while {others} scores were finite (none above "
+            f"{largest:.3g} in absolute value): {them} features X hold inf, or {_OVERFLOW}; "
+            f"{update}"
+        )
+    every = "its only example" if size == 1 else "all its examples"
+    return (
+        f"after batch {number} gave infinite scores on {every}: either its features X hold inf, "
+        f"or {_OVERFLOW}, or the weights had grown so large that the scores overflowed, as a "
+        f"learning rate too large makes them; {update}"
+    )
+
+
+def _some_rows(head: str, where: str, at: NanStep, tell: str) -> tuple[str, bool]:
+    """Return the message for NaN scores on some of ``at``'s examples only, the others' finite."""
+    n, size = len(at.positions), at.size
+    them = "that example's" if n == 1 else "those examples'"
+    which = f"{n} of its {size} examples ({_positions(at)})"
+    largest = at.largest_other if at.largest_other is not None else 0.0
+    rows = f"{them} features X hold NaN or inf, or {_OVERFLOW}"
+    if largest >= _HUGE_SCORE:  # the others' scores are huge: the weights, or the features, are
+        weight = at.largest_weight
+        if not at.training and weight is not None and weight < _LARGE_WEIGHT:
+            large = (
+                f"the parameters are no larger than {weight:.3g} in absolute value, so the "
+                "features are that large (scale them, e.g. standardise each one)"
+            )
+        elif not at.training and weight is not None:
+            large = (
+                f"the parameters reach {weight:.3g} in absolute value: they, or the features too, "
+                "are very large"
+            )
+        elif at.training:
+            large = (
+                "the weights or the features are very large (weights blow up when the learning "
+                "rate is too large; raw features need scaling)"
+            )
+        else:
+            large = "the weights or the features are very large"
+        return (
+            f"{head}: {where}, on {which}, while the others' scores are not NaN but reach "
+            f"{largest:.3g}: {large}; and {rows}; {tell}"
+        ), False
+    others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
+    again = ""
+    if at.training and at.finite_weights is False:
+        again = ", then train again from fresh weights (they hold NaN or inf now)"
+    elif at.training and at.finite_weights is None:
+        again = (
+            ", then train again from fresh weights (that batch's update most likely made them NaN)"
+        )
+    return (
+        f"{head}: {where}, on {which}, while {others} scores are finite (none above "
+        f"{largest:.3g} in absolute value), so the weights {'were still' if at.training else 'are'} "
+        f"finite: {rows}; {tell}{again}"
+    ), True
 
 
 def _positions(at: NanStep) -> str:
     """Return where ``at``'s examples are: in the batch, and in the pass (the dataset's indices
-    when the batches are taken in order)."""
+    only where the batches are known to take its examples in order)."""
     one = len(at.positions) == 1
+    examples = f"{'example' if one else 'examples'} {_listed(at.positions, start=at.first_example)}"
+    pass_ = "the epoch" if at.training else at.name
+    if at.order is True:
+        seat = f"of {pass_}, {'its index' if one else 'their indices'} in the dataset"
+    elif at.order is False:
+        seat = f"in {pass_}'s shuffled order, not {'its index' if one else 'their indices'} in the dataset"
+    else:
+        seat = f"in the order {at.name} yielded them"
     return (
         f"{'position' if one else 'positions'} {_listed(at.positions)} in the batch, counting "
-        f"from 0: {'example' if one else 'examples'} {_listed(at.positions, start=at.first_example)} "
-        f"of {'the epoch' if at.training else at.name}, {'its index' if one else 'their indices'} "
-        f"in the dataset when {at.name} is not shuffled"
+        f"from 0: {examples} {seat}"
     )
 
 

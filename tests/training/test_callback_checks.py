@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
+import sysconfig
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -147,10 +149,6 @@ _NOT_A_HOOK = (
 MISNAMED = {
     "keras-name": (KerasNamed, _NOT_A_HOOK.format(name=r"KerasNamed\.on_train_begin", hook="on_fit_start")),
     "only-misspelt": (OnlyMisspelt, _NOT_A_HOOK.format(name=r"OnlyMisspelt\.on_epoch_ended", hook="on_epoch_end")),
-    "namespace": (
-        lambda: SimpleNamespace(on_epoch_end=lambda *, metrics: None, on_epochend=lambda **kw: None),
-        _NOT_A_HOOK.format(name=r"SimpleNamespace\.on_epochend", hook="on_epoch_end"),
-    ),
     "mixin": (lambda: LoggerWithMixin(progress=False), _NOT_A_HOOK.format(name=r"LoggerWithMixin\.on_fit_ends", hook="on_fit_end")),
 }  # fmt: skip
 
@@ -160,8 +158,8 @@ def test_a_callback_of_any_class_with_a_misnamed_hook_is_refused_naming_the_hook
     name: str,
 ) -> None:
     """A Callback subclass is refused at its class statement; an object of another class (fit
-    takes any object with its hooks) or its own attributes, when fit is given it, before any
-    step, naming its class, the method and the hook meant."""
+    takes any object with its hooks), when fit is given it, before any step, naming its class,
+    the method and the hook meant."""
     make, pattern = MISNAMED[name]
     net = nn.Linear(3, 2)
     before = [p.detach().clone() for p in net.parameters()]
@@ -189,6 +187,90 @@ def test_attributes_and_helpers_of_a_plain_callback_are_no_hooks() -> None:
     plain = Plain()
     _fit_with([plain])
     assert plain.epochs == [1, 2]
+
+
+def test_a_function_stored_on_the_callback_is_no_method_of_it() -> None:
+    """``self.on_best = notify``, a function the user passed in, is an attribute set on the
+    object, not a method its class defines: it is called by the callback, never refused as a
+    misnamed hook (a SimpleNamespace's attributes, likewise)."""
+    best: list[float] = []
+
+    class Notify:
+        def __init__(self, on_best: Any) -> None:
+            self.on_best, self.best = on_best, -1.0
+
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            if metrics.train_acc > self.best:
+                self.best = metrics.train_acc
+                self.on_best(self.best)
+
+    _fit_with([Notify(best.append)])
+    assert len(best) >= 1
+    seen: list[int] = []
+    spare = SimpleNamespace(
+        on_epoch_end=lambda *, metrics: seen.append(metrics.epoch), on_done=print
+    )
+    _fit_with([spare])
+    assert seen == [1, 2]
+
+
+def _library_base(monkeypatch: pytest.MonkeyPatch, folder: str) -> type:
+    """Return a class of a module installed under ``folder`` with an ``on_…`` method of its own, as
+    traitlets' HasTraits has ``on_trait_change`` (every ipywidgets widget inherits it)."""
+    module = ModuleType("observable_lib")
+    module.__file__ = str(Path(folder) / "observable_lib" / "__init__.py")
+    monkeypatch.setitem(sys.modules, "observable_lib", module)
+
+    def on_trait_change(self: Any, handler: Any = None, name: Any = None) -> None:
+        raise AssertionError("never called by fit")
+
+    return type(
+        "HasTraits", (), {"__module__": "observable_lib", "on_trait_change": on_trait_change}
+    )
+
+
+@pytest.mark.parametrize(
+    "folder",
+    ["/venv/lib/python3.11/site-packages", "/usr/lib/python3/dist-packages", sysconfig.get_paths()["stdlib"]],
+    ids=["site-packages", "dist-packages", "stdlib"],
+)  # fmt: skip
+def test_methods_a_callback_inherits_from_an_installed_package_are_not_checked(
+    monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    """The user's own class is checked, not the library base it inherits ``on_trait_change``
+    from: fit trains, as a Callback subclass with that base does."""
+    base = _library_base(monkeypatch, folder)
+    epochs: list[int] = []
+    plain = type("Live", (base,), {"on_epoch_end": lambda self, *, metrics: epochs.append(metrics.epoch)})  # fmt: skip
+    both = type("LiveCallback", (base, ConsoleLogger), {})
+    _fit_with([plain(), both(progress=False)])
+    assert epochs == [1, 2]
+    misnamed = type("Misnamed", (base,), {"on_epoch_end": lambda self, *, metrics: None, "on_epoch_ended": lambda self, **kw: None})  # fmt: skip
+    with pytest.raises(UsageTypeError, match=r"got Misnamed\.on_epoch_ended, which fit would never call; did you mean 'on_epoch_end'\?"):  # fmt: skip
+        _fit_with([misnamed()])
+
+
+def test_a_traitlets_callback_trains() -> None:
+    """What an ipywidgets-style observable display is: a HasTraits subclass, with or without
+    linearnets.Callback."""
+    traitlets = pytest.importorskip("traitlets")
+    from linearnets import Callback
+
+    class Live(traitlets.HasTraits, Callback):  # type: ignore[misc]
+        acc = traitlets.Float(0.0)
+
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            self.acc = metrics.train_acc
+
+    class Plain(traitlets.HasTraits):  # type: ignore[misc]
+        epochs = traitlets.Int(0)
+
+        def on_epoch_end(self, *, metrics: Any) -> None:
+            self.epochs = metrics.epoch
+
+    live, plain = Live(), Plain()
+    _fit_with([live, plain])
+    assert plain.epochs == 2 and 0.0 <= live.acc <= 1.0
 
 
 class Loose:

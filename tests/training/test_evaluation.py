@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
@@ -263,22 +264,92 @@ def test_nan_weights_are_named_with_the_lr_and_nan_inputs_without_it() -> None:
     assert bool(torch.isfinite(book["W"]).all()) and bool(torch.isfinite(book["b"]).all())
 
 
+_OVERFLOW = (
+    "the model's computation overflowed on them (on large features a softmax computed as exp(o) / "
+    "exp(o).sum(1) does: subtract each row's max first, o - o.max(dim=1, keepdim=True).values, or "
+    "use linearnets.softmax)"
+)
+
+
+def _tells(batch: int) -> str:
+    return (
+        f"torch.isfinite(X).all() on batch {batch}'s features tells which (False: clean or drop "
+        "the examples that hold NaN or inf; True: the model overflowed)"
+    )
+
+
 def test_a_nan_pixel_in_a_later_batch_is_named_by_its_batch_and_example() -> None:
     """The first batch is fine, so the probe's look at it would only say "another batch": the
     scores read back together show which batch first gave NaN, and that its other examples'
-    scores were finite, so the weights were; neither an overflow nor the lr is claimed."""
+    scores were finite, so the weights are; the example's features or an overflow on them are
+    named, not the lr. A list of batches gives no dataset index."""
     batches = _images()
     batches[2][0][0, 0, 0, 0] = float("nan")
     with pytest.raises(DivergenceError) as info:
         evaluate_accuracy(book_softmax(1.0)["net"], batches)
     assert str(info.value) == (
         f"{_NAN_HEAD}: they first did at batch 3 of data_iter, on 1 of its 4 examples (position 0 "
-        "in the batch, counting from 0: example 8 of data_iter, its index in the dataset when "
-        "data_iter is not shuffled), while the other 3 examples' scores are finite (none above 1 "
-        "in absolute value), so the weights were still finite: that example's features X hold "
-        f"NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}"
+        "in the batch, counting from 0: example 8 in the order data_iter yielded them), while the "
+        "other 3 examples' scores are finite (none above 1 in absolute value), so the weights are "
+        f"finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_tells(3)}"
     )
     assert info.value.step == 2 and info.value.examples
+
+
+def test_an_example_whose_finite_features_overflow_the_books_softmax_is_not_blamed_on_nan() -> None:
+    """Example 130's features 1000 times the others', all finite: the book's exp(o) / sum
+    overflows on its scores alone. The error names the overflow beside NaN or inf features, and
+    the check that tells them apart (isfinite on the batch is True here), not a search that
+    would find nothing; the loader keeps its order, so 130 is the dataset's index."""
+    from linearnets import load_array
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(256, 4, generator=gen), torch.randint(0, 3, (256,), generator=gen)
+    X[130] *= 1000.0
+    torch.manual_seed(0)
+    lin = nn.Linear(4, 3)
+
+    def net(X: torch.Tensor) -> torch.Tensor:  # D2L §3.6.1's softmax, verbatim
+        X_exp = torch.exp(lin(X))
+        return X_exp / X_exp.sum(1, keepdim=True)
+
+    assert bool(torch.isfinite(X).all())
+    with pytest.raises(DivergenceError) as info:
+        evaluate_accuracy(net, load_array((X, y), 32, is_train=False))
+    message = str(info.value)
+    assert message.startswith(
+        f"{_NAN_HEAD}: they first did at batch 5 of data_iter, on 1 of its 32 examples (position "
+        "2 in the batch, counting from 0: example 130 of data_iter, its index in the dataset), "
+        "while the other 31 examples' scores are finite"
+    ), message
+    assert message.endswith(
+        f"so the weights are finite: that example's features X hold NaN or inf, or {_OVERFLOW}; "
+        f"{_tells(5)}"
+    ), message
+    assert "find them in the data" not in message
+
+
+def test_huge_features_on_a_fresh_model_are_named_not_weights_blown_up_by_an_lr() -> None:
+    """Raw features of ~1e11 on untrained weights (|w| < 0.5), a NaN in example 130: the other
+    scores reach ~1e11. An evaluation updates nothing, so no lr is named, and the weights, looked
+    at, are small: the features are named as that large."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(256, 4, generator=gen) * 1e11, torch.randint(0, 3, (256,), generator=gen)
+    X[130, 2] = float("nan")
+    torch.manual_seed(0)
+    net = nn.Linear(4, 3)
+    largest = max(float(p.detach().abs().max()) for p in net.parameters())
+    with pytest.raises(DivergenceError) as info:
+        evaluate_accuracy(net, _batches(X, y, 32))
+    message = str(info.value)
+    assert re.search(
+        r"while the others' scores are not NaN but reach [\d.]+e\+11: the parameters are no larger "
+        rf"than {largest:.3g} in absolute value, so the features are that large \(scale them, e\.g\. "
+        r"standardise each one\); and that example's features X hold NaN or inf, or ",
+        message,
+    ), message
+    assert "learning rate" not in message and "blown up" not in message
+    assert not info.value.examples
 
 
 def test_a_later_batch_all_nan_is_named_as_the_batch_not_the_weights() -> None:
@@ -291,7 +362,7 @@ def test_a_later_batch_all_nan_is_named_as_the_batch_not_the_weights() -> None:
     assert str(info.value) == (
         f"{_NAN_HEAD}: they first did at batch 2 of data_iter, on all 4 of its examples, while the "
         "batches before gave scores free of NaN with the same weights: that batch's features X "
-        f"hold NaN or inf (or values so large that the scores overflow); {_FIND_IN_DATA}"
+        f"hold NaN or inf, or {_OVERFLOW}; {_tells(2)}"
     )
     assert info.value.step == 1 and not info.value.examples
 

@@ -11,7 +11,7 @@ from torch import nn
 
 from linearnets.errors import DivergenceError
 from linearnets.training.callbacks import ConsoleLogger
-from linearnets.training.fit_hooks import flush_guards, len_or_none, names_examples, step_hook
+from linearnets.training.fit_hooks import flush_guards, len_or_none, step_hook
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.loop import fit
 
@@ -64,32 +64,11 @@ def test_a_batch_hook_set_to_none_is_not_chained() -> None:
     assert step_hook([Quiet(progress=False)], None) is None
 
 
-def _error(step: int | None, *, examples: bool) -> DivergenceError:
-    error = DivergenceError(f"step {step}")
-    error.step, error.examples = step, examples
-    return error
-
-
-def test_only_the_scores_naming_the_examples_of_the_guards_step_stand_for_its_error() -> None:
-    guard_nan = _error(3, examples=False)
-    assert names_examples(_error(3, examples=True), guard_nan)
-    assert not names_examples(_error(3, examples=False), guard_nan)  # every score NaN: the lr
-    assert not names_examples(_error(4, examples=True), guard_nan)  # the guard's step came first
-    assert not names_examples(_error(3, examples=True), _error(None, examples=False))  # grown
-    assert not names_examples(RuntimeError("the third batch could not be read"), guard_nan)
-
-
-def test_flushing_a_guard_keeps_the_totals_error_that_names_its_steps_examples() -> None:
-    """The guard holds a NaN loss at step 2 (from 0): it raises, unless the totals' error names
-    which of that step's examples gave NaN scores."""
-
-    def held() -> DivergenceGuard:
-        guard = DivergenceGuard(0.1, check_every=8)
-        for step, value in enumerate([1.0, 1.0, float("nan")]):
-            guard(step, torch.full((4,), value))
-        return guard
-
-    flush_guards([held()], stopped=_error(2, examples=True))
-    for stopped in (None, _error(2, examples=False), _error(1, examples=True)):
-        with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1, step 3: the batch loss is nan"):  # fmt: skip
-            flush_guards([held()], stopped=stopped)
+def test_flushing_a_guard_raises_its_error_naming_the_epoch_and_step() -> None:
+    """The guard holds a NaN loss at step 2 (from 0), unread: flushed once the epoch's totals
+    stopped fit, it raises its own error, which names the epoch and the step, in their place."""
+    guard = DivergenceGuard(0.1, check_every=8)
+    for step, value in enumerate([1.0, 1.0, float("nan")]):
+        guard(step, torch.full((4,), value))
+    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1, step 3: the batch loss is nan"):  # fmt: skip
+        flush_guards([guard])

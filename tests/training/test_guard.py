@@ -262,10 +262,10 @@ def test_fit_alone_stops_a_classifier_whose_data_hold_a_nan(row: int) -> None:
     where = {
         3: r"its inputs hold NaN or inf \(1 value of the features X of the epoch's first batch, in "
         r"its example at position 3, counting from 0\), while its weights are finite; ",
-        40: r"they first did at batch 2 of train_iter in this epoch, on 1 of its 32 examples "
-        r"\(position 8 in the batch, counting from 0: example 40 of the epoch, its index in the "
-        r"dataset when train_iter is not shuffled\), while the other 31 examples' scores are "
-        r"finite .*: that example's features X hold NaN or inf ",
+        40: r"they first did at batch 2 of train_iter in epoch 1, on 1 of its 32 examples "
+        r"\(position 8 in the batch, counting from 0: example 40 in the order train_iter yielded "
+        r"them\), while the other 31 examples' scores are finite .*: that example's features X "
+        r"hold NaN or inf, or the model's computation overflowed on them ",
     }[row]
     with pytest.raises(
         DivergenceError,

@@ -20,6 +20,7 @@ from linearnets.errors import UsageError
 from linearnets.model_checks import NanSource, NanStep
 from linearnets.training.model_diagnosis import (
     NanScoresProbe,
+    batch_order,
     model_tensors,
     nan_source,
     nan_step,
@@ -312,3 +313,23 @@ def test_nan_step_finds_the_first_step_of_a_group_with_a_nan_row_and_its_example
     first = [torch.full((2, 3), float("nan"))]
     at = nan_step(first, torch.cat(first).max(dim=1).values, name="test_iter", steps_before=0, examples_before=0, before=torch.tensor([[-7.0]]), training=False)  # fmt: skip
     assert at == NanStep("test_iter", 0, 2, (0, 1), 0, None, 7.0, training=False)
+
+
+def test_batch_order_is_known_only_for_loaders_that_say_it() -> None:
+    """A dataset index can be named only where the batches are known to keep the dataset's order:
+    a DataLoader drawing from a SequentialSampler, or an ArrayLoader unshuffled in one process;
+    a shuffling one is known shuffled; anything else (a list, another sampler) is unknown."""
+    from torch.utils.data import DataLoader, SubsetRandomSampler, TensorDataset
+
+    from linearnets.data.loader import ArrayLoader
+
+    X, y = torch.zeros(8, 2), torch.zeros(8, dtype=torch.long)
+    data = TensorDataset(X, y)
+    assert batch_order(DataLoader(data, 4)) is True
+    assert batch_order(DataLoader(data, 4, shuffle=True)) is False
+    assert batch_order(DataLoader(data, 4, sampler=SubsetRandomSampler([0, 1]))) is None
+    assert batch_order(ArrayLoader(X, y, 4, shuffle=False)) is True
+    assert batch_order(ArrayLoader(X, y, 4, shuffle=True)) is False
+    assert batch_order(ArrayLoader(X, y, 4, shuffle=False, world_size=2)) is None
+    assert batch_order([(X, y)]) is None
+    assert batch_order(None) is None

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import torch
+from torch import nn
 
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
@@ -112,20 +113,21 @@ def test_a_later_step_of_nan_scores_is_named_with_its_examples_without_the_probe
     assert re.match(
         rf"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch "
         rf"{nan_step + 1} of train_iter in this epoch, on 2 of its 8 examples \(positions 2 and 6 "
-        rf"in the batch, counting from 0: examples {8 * nan_step + 2} and {8 * nan_step + 6} of the "
-        rf"epoch, their indices in the dataset when train_iter is not shuffled\), while the other "
-        rf"6 examples' scores are finite \(none above [\d.]+ in absolute value\), so the weights "
-        rf"were still finite: those examples' features X hold NaN or inf",
+        rf"in the batch, counting from 0: examples {8 * nan_step + 2} and {8 * nan_step + 6} in the "
+        rf"order train_iter yielded them\), while the other 6 examples' scores are finite \(none "
+        rf"above [\d.]+ in absolute value\), so the weights were still finite: those examples' "
+        rf"features X hold NaN or inf, or the model's computation overflowed on them \(",
         str(info.value),
     ), str(info.value)
     assert info.value.step == nan_step and info.value.examples
 
 
-def test_every_score_of_a_later_step_nan_names_the_update_with_the_step_before(
+def test_every_score_of_a_later_step_nan_names_the_update_first_after_huge_scores(
     gen: torch.Generator,
 ) -> None:
     """The step before the group (the last of the group folded before) still gives its largest
-    score: 1e30 there, every score NaN after it: an update blew up the weights."""
+    score: 1e30 there, every score NaN after it: an update that blew up the weights is named
+    first, the batch's features second, not one as a fact."""
     totals = EpochTotals(name="train_iter", training=True)
     steps = _steps(gen, [8] * (EpochTotals._STASH_STEPS + 1))
     steps[EpochTotals._STASH_STEPS - 1][0][0, 0] = -1e30
@@ -137,29 +139,51 @@ def test_every_score_of_a_later_step_nan_names_the_update_with_the_step_before(
     assert str(info.value) == (
         "the model's scores hold NaN, so no accuracy can be computed: they first did at batch 65 of "
         "train_iter in this epoch, on all 8 of its examples, after scores free of NaN at the batch "
-        "before (largest absolute value 1e+30): an update made the weights NaN or inf, as a "
-        "learning rate too large does (train again from fresh weights with a smaller one), unless "
-        "every example of batch 65 holds NaN or inf in its features X (check it with "
-        "torch.isfinite(X).all())"
+        "before (largest absolute value 1e+30): either an update made the weights NaN or inf, as a "
+        "learning rate too large does, or batch 65's features X hold NaN or inf (one example's are "
+        "enough in a model that mixes a batch's examples, such as BatchNorm in training mode), or "
+        "the model's computation overflowed on them (on large features a softmax computed as "
+        "exp(o) / exp(o).sum(1) does: subtract each row's max first, o - o.max(dim=1, "
+        "keepdim=True).values, or use linearnets.softmax); torch.isfinite(X).all() on batch 65's "
+        "features tells the first from the others (False: clean or drop the examples that hold "
+        "NaN or inf; True: train with a smaller learning rate, or a stable softmax), then train "
+        "again from fresh weights"
     )
     assert info.value.step == 64 and not info.value.examples
 
 
-def test_nan_error_folds_the_held_steps_and_returns_their_error(gen: torch.Generator) -> None:
-    """What fit asks once a step's hook stopped the pass: the error, returned, not raised."""
+def test_the_model_the_loader_and_the_epoch_say_more_only_once_scores_are_nan(
+    gen: torch.Generator,
+) -> None:
+    """Every score of batch 3 NaN after small ones, with weights still finite: no update made
+    them NaN, so that batch's values are named, and not the lr; a DataLoader that keeps its order
+    gives the dataset's index of a NaN row, a shuffling one does not; fit's epoch is named."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    net = nn.Linear(2, 10)
+    data = TensorDataset(torch.zeros(24, 2), torch.zeros(24, dtype=torch.long))
     steps = _steps(gen, [8] * 3)
-    totals = EpochTotals(name="train_iter", training=True)
-    totals.add(*steps[0])
-    assert totals.nan_error(*steps[1]) is None
-    steps[2][0][5, 0] = float("nan")
-    error = EpochTotals(name="train_iter", training=True)
-    error.add(*steps[0])
-    found = error.nan_error(*steps[2])
-    assert isinstance(found, DivergenceError) and found.step == 1 and found.examples
-    assert "on 1 of its 8 examples (position 5 in the batch" in str(found)
-    scores, labels, losses = _steps(gen, [8])[0]
-    labels[0] = 10  # out of range: refused at the fold, which leaves the hook's error standing
-    assert EpochTotals().nan_error(scores, labels, losses) is None
+    steps[2][0][:, 1] = float("nan")
+    totals = EpochTotals(name="train_iter", training=True, net=net, batches=data, epoch=4)
+    with pytest.raises(DivergenceError) as info:
+        for step in steps:
+            totals.add(*step)
+        totals.result("train_iter", None)
+    assert str(info.value).startswith(
+        "the model's scores hold NaN, so no accuracy can be computed: they first did at batch 3 of "
+        "train_iter in epoch 4, on all 8 of its examples, though the weights are finite: that "
+        "batch's features X hold NaN or inf, or the model's computation overflowed on them"
+    ), str(info.value)
+    assert "learning rate" not in str(info.value)
+    for shuffle, seat in ((False, "example 17 of the epoch, its index in the dataset"), (True, "example 17 in the epoch's shuffled order, not its index in the dataset")):  # fmt: skip
+        steps = _steps(gen, [8] * 3)
+        steps[2][0][1, 1] = float("nan")
+        loader = DataLoader(data, 8, shuffle=shuffle)
+        totals = EpochTotals(name="train_iter", training=True, net=net, batches=loader)
+        with pytest.raises(DivergenceError, match=rf"\(position 1 in the batch, counting from 0: {seat}\)"):  # fmt: skip
+            for step in steps:
+                totals.add(*step)
+            totals.result("train_iter", None)
 
 
 def test_a_label_outside_the_classes_is_named(gen: torch.Generator) -> None:

@@ -4,13 +4,18 @@ each able to take the arguments fit passes it (D2L §3.6.6).
 A callback fit would never call (a ``LiveCurves`` not wrapped in a ``CurvesCallback``, a ``History``,
 ``print``), a method named like a hook but none (``on_epoch_ended``, Keras' ``on_train_begin``), which
 fit would never call, or a hook that would fail on its first call, after a whole epoch of training,
-is refused before any step, naming the callback's index, the rule and the fix. A subclass of
-:class:`~linearnets.training.callback_base.Callback` is held to the hooks' names as it is defined.
+is refused before any step, naming the callback's index, the rule and the fix. Only the methods the
+user's own classes define are held to the hooks' names: not those a base class of an installed
+package brings (traitlets' ``on_trait_change``), nor a function stored on the object. A subclass of
+:class:`~linearnets.training.callback_base.Callback` is held to them as it is defined.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
+import sys
+import sysconfig
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -81,18 +86,45 @@ def check_callbacks(callbacks: Any) -> list[Any]:
 def _check_names(i: int, cb: Any) -> None:
     """Raise if ``callbacks[i]`` has a method named like a hook but none: fit would never call it.
 
-    Its classes (but ``object``) and its own attributes (a ``SimpleNamespace``'s) are looked at:
-    a few dictionaries, once per fit. A subclass of ``Callback`` was checked as it was defined;
-    an object of another class (it needs no base class) is checked here.
+    Only the methods the user wrote are looked at: those defined in its class and its bases but
+    ``object`` and the classes of installed packages and of the standard library (see
+    :func:`_library_class`), whose own ``on_…`` methods (traitlets' ``on_trait_change``, which
+    every ipywidgets widget has) are theirs, not misnamed hooks. Attributes set on the object
+    (``self.on_best = notify``, a function it was given) are no methods of it: not looked at.
+    A few dictionaries, once per fit. A subclass of ``Callback`` was checked as it was defined;
+    its other bases, and a class of no Callback (fit needs no base class), are checked here.
     """
-    try:
-        own: Mapping[str, Any] = vars(cb)
-    except TypeError:  # no __dict__ (__slots__, a builtin)
-        own = {}
-    for namespace in (*(vars(cls) for cls in type(cb).__mro__[:-1]), own):
-        name = misnamed_hook(namespace)
+    for cls in type(cb).__mro__[:-1]:
+        if _library_class(cls):
+            continue
+        name = misnamed_hook(vars(cls))
         if name is not None:
             raise UsageTypeError(not_a_hook(f"callbacks[{i}]'s", type(cb).__name__, name))
+
+
+def _library_class(cls: type) -> bool:
+    """Return whether ``cls`` comes from an installed package or the standard library (a module
+    file under site-packages, dist-packages or the standard library's folder, or one of no file, a
+    builtin), not from the user's code (``__main__``, a notebook's, or a module of their own)."""
+    if cls.__module__ == "__main__":
+        return False
+    module = sys.modules.get(cls.__module__)
+    if module is None:  # a class made by exec(), or its module gone: the user's
+        return False
+    file = getattr(module, "__file__", None)
+    if not file:
+        return True  # a builtin or compiled-in module
+    path = os.path.realpath(file)
+    parts = set(path.split(os.sep))
+    if "site-packages" in parts or "dist-packages" in parts:
+        return True
+    return any(path.startswith(root + os.sep) for root in _stdlib_roots())
+
+
+def _stdlib_roots() -> tuple[str, ...]:
+    """Return the standard library's folders, resolved."""
+    paths = sysconfig.get_paths()
+    return tuple({os.path.realpath(paths[key]) for key in ("stdlib", "platstdlib") if key in paths})
 
 
 def misnamed_hook(namespace: Mapping[str, Any]) -> str | None:

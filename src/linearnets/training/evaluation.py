@@ -119,7 +119,9 @@ def evaluate_named(
     # copies the first batch, to tell why scores came out NaN; not in a data-parallel run, where
     # one process's forward alone could wait on the others
     probe = None if distributed else NanScoresProbe(net)
-    totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe, name=name)
+    totals = EpochTotals.for_loss(
+        loss, summed=summed, nan_probe=probe, name=name, net=net, batches=data_iter
+    )
     try:
         for batch in data_iter:
             X, y = unpack(batch, allow_empty=distributed)

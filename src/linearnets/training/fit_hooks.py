@@ -26,7 +26,7 @@ def on_stop(
     # a bar left open (a Ctrl-C, a diverged loss) holds the line the error would start on
     close_bars(callbacks)
     if isinstance(exc, DivergenceError):
-        flush_guards([*callbacks, on_step], stopped=exc)
+        flush_guards([*callbacks, on_step])
     if type(exc) is KeyboardInterrupt:  # Ctrl-C (a kernel interrupt) with no GracefulInterrupt
         keep_history(exc, history)
 
@@ -70,42 +70,19 @@ def close_bars(callbacks: Sequence[Any]) -> None:
                 cb.close()
 
 
-def flush_guards(hooks: Sequence[Any], *, stopped: BaseException | None = None) -> None:
+def flush_guards(hooks: Sequence[Any]) -> None:
     """Let each :class:`~linearnets.training.guard.DivergenceGuard` in ``hooks`` check the steps it
     holds unread, raising its error, which names the epoch, the step and a smaller lr.
 
     The epoch's totals stop a classifier whose scores went NaN when they read back (at its end, or
     every 64 steps), while a guard reads its steps every 16 on a CPU: in a shorter epoch, or its last
-    steps, the totals' error (which could name neither) would otherwise stand for the guard's. Where
-    the totals' error ``stopped`` names which examples of the step whose loss the guard finds not
-    finite gave NaN scores, it stands (see :func:`names_examples`).
+    steps, the totals' error would otherwise stand for the guard's, which names the epoch.
     """
     from linearnets.training.guard import DivergenceGuard
 
     for hook in hooks:
         if isinstance(hook, DivergenceGuard):
-            try:
-                hook.flush()
-            except DivergenceError as found:
-                if stopped is None or not names_examples(stopped, found):
-                    raise
-
-
-def names_examples(error: BaseException, guarded: DivergenceError) -> bool:
-    """Return whether ``error`` (the epoch's totals') names which examples of the step a guard's
-    non-finite loss ``guarded`` is about gave NaN scores, where the guard could not tell them apart.
-
-    The guard sees a step's loss alone (one number, for a loss reduced to its mean), and names the
-    learning rate; the scores show that the step's other examples were finite, and so were the
-    weights: those examples' features are to blame, which no smaller lr mends.
-    """
-    return (
-        isinstance(error, DivergenceError)
-        and error.examples
-        and not guarded.examples
-        and guarded.step is not None
-        and error.step == guarded.step
-    )
+            hook.flush()
 
 
 def call_hook(callback: Any, hook: str, **kwargs: Any) -> None:

@@ -17,7 +17,6 @@ from typing import Any
 
 import torch
 
-from linearnets.errors import DivergenceError
 from linearnets.training import fit_hooks
 from linearnets.training.callback_checks import check_on_step
 from linearnets.training.distributed import DistContext, check_dist
@@ -83,6 +82,7 @@ def train_epoch(
     on_step: Callable[[int, torch.Tensor], None] | None = None,
     dist: DistContext | None = None,
     scalar_loss: str | None = None,
+    epoch: int | None = None,
 ) -> tuple[float, float | None]:
     """Train ``net`` for one pass over ``train_iter``; return (mean loss, accuracy or ``None``).
 
@@ -107,6 +107,8 @@ def train_epoch(
             ``train_epoch_ch3`` counts ``float(l.sum())`` whatever the loss; ``linearnets.d2l``
             passes it). Default: ``"sum"`` for a loss with ``reduction="sum"``, else ``"mean"``.
             The gradient applied is the same either way.
+        epoch: the epoch's number, from 1, named where a classifier's scores come out NaN
+            (``fit`` passes it); ``None``: "in this epoch".
 
     The loss and accuracy of a step are read a few steps later (in groups, see :class:`EpochTotals`), so an
     iterator must not overwrite a batch it has yielded in place, nor a model its previous output;
@@ -124,7 +126,10 @@ def train_epoch(
     check_net_tensors(net)
     check_same_steps("train_iter", train_iter, dist)  # before the mode changes: a refusal keeps it
     restore_mode = switch_mode(net, True)
-    totals = EpochTotals.for_loss(loss, summed=summed, name="train_iter", training=True)
+    totals = EpochTotals.for_loss(
+        loss, summed=summed, name="train_iter", training=True, net=net, batches=train_iter,
+        epoch=epoch,
+    )  # fmt: skip
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
@@ -143,14 +148,7 @@ def train_epoch(
                 scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
             )  # fmt: skip
             if on_step is not None:
-                try:  # free unless the hook raises
-                    on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
-                except DivergenceError as err:
-                    # a guard's non-finite loss: the scores may name which examples gave it
-                    found = totals.nan_error(y_hat, y, l)
-                    if found is not None and fit_hooks.names_examples(found, err):
-                        raise found from None
-                    raise
+                on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
             totals.add(y_hat, y, l)
             # let go of the batch before the iterator builds the next one: the allocator can then
             # hand it the block just freed, still in cache (~5% of a softmax epoch on a CPU)
@@ -229,6 +227,7 @@ def fit(
                 on_step=step_hook,
                 dist=dist,
                 scalar_loss=scalar_loss,
+                epoch=epoch,
             )
             if train_eval_iter is not None:
                 eval_loss, eval_acc = evaluate_named(

@@ -22,6 +22,7 @@ from linearnets.validation import NanSource, NanStep
 
 __all__ = [
     "NanScoresProbe",
+    "batch_order",
     "model_tensors",
     "named_tensors",
     "nan_source",
@@ -186,6 +187,9 @@ def nan_step(
     examples_before: int,
     before: torch.Tensor | None,
     training: bool,
+    net: Any = None,
+    batches: object = None,
+    epoch: int | None = None,
 ) -> NanStep:
     """Return where scores first held NaN among a group of steps read back together.
 
@@ -197,8 +201,13 @@ def nan_step(
         steps_before, examples_before: the steps and examples of the pass before the group.
         before: the scores of the step before the group, if still held.
         training: whether the weights were updated between the steps.
+        net: the model, whose parameters are looked at (``None``: not known).
+        batches: what yielded the batches, which tells whether they take the dataset's examples
+            in order (see :func:`batch_order`).
+        epoch: the training epoch, from 1, where known.
 
-    For the failure path only: a look at the group's rows, and two maxima.
+    For the failure path only: a look at the group's rows, two maxima, and one over the
+    parameters.
     """
     nan = row_max.isnan()
     first = int(nan.nonzero()[0, 0])
@@ -209,6 +218,16 @@ def nan_step(
     rows = nan[start : ends[index]]
     others = scores[~rows]
     previous = outputs[index - 1] if index else before
+    finite, largest = _weights(net)
+    earlier: dict[str, Any] = {}
+    if previous is not None and not bool(torch.isfinite(previous).all()):
+        wide = ~torch.isfinite(previous.reshape(previous.shape[0], -1)).all(dim=1)
+        rest = previous[~wide]
+        earlier = {
+            "before_size": previous.shape[0],
+            "before_positions": tuple(wide.nonzero().flatten().tolist()),
+            "largest_finite_before": float(rest.abs().max()) if rest.numel() else None,
+        }
     return NanStep(
         name=name,
         batch=steps_before + index,
@@ -218,7 +237,50 @@ def nan_step(
         largest_other=float(others.abs().max()) if others.numel() else None,
         largest_before=None if previous is None else float(previous.abs().max()),
         training=training,
+        epoch=epoch,
+        order=batch_order(batches),
+        finite_weights=finite,
+        largest_weight=largest,
+        **earlier,
     )
+
+
+def _weights(net: Any) -> tuple[bool | None, float | None]:
+    """Return whether ``net``'s parameters are all finite and, if so, their largest absolute
+    value; ``(None, None)`` where they cannot be listed (see :func:`model_tensors`)."""
+    if net is None:
+        return None, None
+    params = [p.detach() for p in model_tensors(net) if p.numel()]
+    if not params:
+        return None, None
+    if not all(bool(torch.isfinite(p).all()) for p in params):
+        return False, None
+    return True, max(float(p.abs().max()) for p in params)
+
+
+def batch_order(batches: object) -> bool | None:
+    """Return whether ``batches`` yields the examples of its dataset in their order (``True``:
+    a position in a pass is the example's index in the dataset), shuffled (``False``), or
+    ``None`` where that is not known.
+
+    Known for a torch ``DataLoader`` over a map-style dataset whose ``BatchSampler`` draws from
+    a ``SequentialSampler`` (``shuffle=False``) or a ``RandomSampler`` (``shuffle=True``), and
+    for linearnets' :class:`~linearnets.data.loader.ArrayLoader` in one process.
+    """
+    from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+
+    from linearnets.data.loader import ArrayLoader
+
+    if isinstance(batches, ArrayLoader):
+        return None if batches.world_size > 1 else not batches.shuffle
+    if not isinstance(batches, DataLoader) or not isinstance(batches.batch_sampler, BatchSampler):
+        return None
+    sampler = batches.batch_sampler.sampler
+    if type(sampler) is SequentialSampler:
+        return True
+    if type(sampler) is RandomSampler:
+        return False
+    return None
 
 
 def model_tensors(net: Any) -> list[torch.Tensor]:

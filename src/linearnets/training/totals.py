@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets.device import accumulation_dtype
-from linearnets.errors import DivergenceError, LinearnetsError, UsageError
+from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
 from linearnets.training.model_diagnosis import nan_step
 from linearnets.training.score_checks import check_scores, is_label_column
@@ -101,9 +101,12 @@ class EpochTotals:
     A NaN score stops the epoch with :class:`~linearnets.errors.DivergenceError`. On a CPU, where
     each group is checked as it is folded, the error names the batch of ``name`` that first gave
     one, and which of its examples (see :func:`~linearnets.training.model_diagnosis.nan_step`):
-    their features, where the batch's other examples' scores are finite, else (``training``: the
-    weights are updated between the batches) an update that blew up the weights. Where that says no
-    more than the first batch does, ``nan_probe``, called only then, tells what was not finite (see
+    their features or an overflow on them, where the batch's other examples' scores are finite;
+    else (``training``: the weights are updated between the batches) the batch's features or an
+    update that made the weights NaN, both named where the scores cannot tell them apart. ``net``
+    (its parameters) and ``batches`` (whether they come in the dataset's order), looked at only
+    then, and ``epoch`` say more. Where that says no more than the first batch does,
+    ``nan_probe``, called only then, tells what was not finite (see
     :class:`~linearnets.training.model_diagnosis.NanScoresProbe`): the inputs, the weights, or an
     overflow in the model's own computation where both were finite.
     """
@@ -121,6 +124,9 @@ class EpochTotals:
         nan_probe: Callable[[], NanSource] | None = None,
         name: str = "data_iter",
         training: bool = False,
+        net: object = None,
+        batches: object = None,
+        epoch: int | None = None,
     ) -> EpochTotals:
         """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means.
 
@@ -128,7 +134,8 @@ class EpochTotals:
         and sums a loss of k values per example (B, k) over them (the book's ``train_epoch_ch3`` adds
         ``float(l.sum())`` whatever the loss returns). Otherwise such a loss counts the mean of each
         example's k values, so the epoch's loss is the mean over all values, as ``reduction="mean"``
-        gives it. ``nan_probe``, ``name``, ``training``: as in :class:`EpochTotals`.
+        gives it. ``nan_probe``, ``name``, ``training``, ``net``, ``batches``, ``epoch``: as in
+        :class:`EpochTotals`.
         """
         if summed is None:
             summed = getattr(loss, "reduction", None) == "sum"
@@ -140,6 +147,9 @@ class EpochTotals:
             ignore_index=ignored(loss),
             name=name,
             training=training,
+            net=net,
+            batches=batches,
+            epoch=epoch,
         )
 
     def __init__(
@@ -151,6 +161,9 @@ class EpochTotals:
         ignore_index: int | None = None,
         name: str = "data_iter",
         training: bool = False,
+        net: object = None,
+        batches: object = None,
+        epoch: int | None = None,
     ) -> None:
         # a 0-d loss is the batch's sum (reduction="sum"), not its mean; (B, k) values are summed
         self.summed = summed
@@ -176,9 +189,13 @@ class EpochTotals:
         self._ranges: list[tuple[torch.Tensor, torch.Tensor, int]] = []  # labels' (min, max, C)
         self._nan: torch.Tensor | bool = False  # whether a score was NaN
         # where a NaN score is named: the batches' name, whether the weights change between them,
-        # the steps folded so far, and the last step's scores (the one before the next group)
+        # the model and what yields the batches (looked at only then), the epoch, the steps
+        # folded so far, and the last step's scores (the one before the next group)
         self._name = name
         self._training = training
+        self._net = net
+        self._batches = batches
+        self._epoch = epoch
         self._steps = 0
         self._last_output: torch.Tensor | None = None
 
@@ -294,6 +311,9 @@ class EpochTotals:
                 examples_before=self.count - self._rows,
                 before=self._last_output,
                 training=self._training,
+                net=self._net,
+                batches=self._batches,
+                epoch=self._epoch,
             )
         probe = self._nan_probe
         if at is not None and at.batch == 0 and probe is not None:
@@ -301,22 +321,6 @@ class EpochTotals:
         if at is not None and at.tells:
             probe = None
         check_no_nan_scores(True, source=None if probe is None else probe(), at=at)
-
-    def nan_error(
-        self, y_hat: torch.Tensor, y: torch.Tensor, l: torch.Tensor | None
-    ) -> DivergenceError | None:
-        """Add the step ``(y_hat, y, l)``, fold the steps held, and return the error their NaN
-        scores give, if any (on a CPU), rather than raise it: for a pass that a step's hook stopped
-        (a divergence guard's non-finite loss), whose error may name less. Any other refusal of
-        theirs gives ``None``: the hook's error stands, as it did before they were looked at."""
-        try:
-            self.add(y_hat, y, l)
-            self._reduce()
-        except DivergenceError as error:
-            return error
-        except LinearnetsError:
-            return None
-        return None
 
     def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
         self._reduce()
