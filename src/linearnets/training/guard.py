@@ -215,7 +215,7 @@ class DivergenceGuard(Callback):
                 resumed=self._resumed,
                 data_checked=self.data_checked,
             )
-            error.step = step  # fit may find which of its examples gave it (see fit_hooks)
+            error.step = step  # the step of its epoch, from 0 (DivergenceError.step)
             raise error
         self._updated = True  # the step's update goes ahead
         self._growth.step(where, total, count, losses)
