@@ -1,0 +1,243 @@
+"""Where a pass's scores first held NaN, and what that place says of the cause (D2L §3.6): the
+message :func:`~linearnets.model_checks.check_no_nan_scores` raises once the batch is known
+(:class:`NanStep`, found by :func:`~linearnets.training.model_diagnosis.nan_step`).
+
+Only what the scores show is stated: where they cannot tell causes apart (features that hold NaN
+or inf, an overflow in the model, weights an update made NaN), all are named, the likelier first,
+with the check that tells them apart.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from linearnets._text import and_list
+
+__all__ = ["NanStep", "listed", "located_message"]
+
+# past this size the scores of a linear classifier say its weights blew up, or its features are far
+# from scaled: a trained one's stay within a few hundred, on features as raw as 0-255 pixels
+# within ~1e5
+_HUGE_SCORE = 1e10
+
+# how many example positions a message lists before "and k more"
+_LISTED = 5
+
+
+class NanStep(NamedTuple):
+    """Where a pass's scores first held NaN, found once they did among the steps read back together.
+
+    ``name``: the batches' argument (``"train_iter"``); ``batch``: that batch's index in the pass,
+    from 0; ``size``: its examples; ``positions``: those of its examples whose scores hold NaN,
+    from 0; ``first_example``: how many examples the pass held before it; ``largest_other``: the
+    largest absolute score of its other examples (``None``: none is left); ``largest_before``: that
+    of the batch before (``None``: not held any more); ``training``: whether the weights were
+    updated between the batches (a training pass, not an evaluation); ``epoch``: the training
+    epoch, from 1, where known; ``order``: whether the batches take the dataset's examples in
+    order (``True``: a position in the pass is the example's index in the dataset; ``False``:
+    shuffled; ``None``: unknown); ``finite_weights``: whether the model's parameters are finite
+    when the error is raised (``None``: not listed); ``largest_weight``: their largest absolute
+    value then, where finite. Where the batch before gave infinite scores (``largest_before``
+    inf): ``before_size``, its examples; ``before_positions``, those whose scores are not finite;
+    ``largest_finite_before``, the largest absolute score of its others (``None``: none is left).
+    """
+
+    name: str
+    batch: int
+    size: int
+    positions: tuple[int, ...]
+    first_example: int = 0
+    largest_other: float | None = None
+    largest_before: float | None = None
+    training: bool = False
+    epoch: int | None = None
+    order: bool | None = None
+    finite_weights: bool | None = None
+    largest_weight: float | None = None
+    before_size: int = 0
+    before_positions: tuple[int, ...] = ()
+    largest_finite_before: float | None = None
+
+    @property
+    def tells(self) -> bool:
+        """Whether this place tells more than a look at the pass's first batch: some of the
+        batch's examples only, or a batch after the first."""
+        return 0 < len(self.positions) < self.size or (
+            len(self.positions) == self.size and self.batch > 0
+        )
+
+
+# what else makes a row's scores NaN on finite features: an overflow in the model's own computation
+_OVERFLOW = (
+    "the model's computation overflowed on them (on large features a softmax computed as exp(o) / "
+    "exp(o).sum(1) does: subtract each row's max first, o - o.max(dim=1, keepdim=True).values, or "
+    "use linearnets.softmax)"
+)
+
+# past this size a linear model's weights are no longer small next to its scores
+_LARGE_WEIGHT = 1e4
+
+
+def located_message(head: str, at: NanStep) -> tuple[str, bool] | None:
+    """Return the message for scores that first held NaN ``at`` a batch, and whether it blames
+    examples' features (not the weights); ``None`` where the place tells no more than a look at
+    the first batch (:class:`NanSource`) does: every example of a pass's first batch.
+
+    Only what the scores show is stated: where they cannot tell two causes apart (features that
+    hold NaN or inf, an overflow in the model, weights an update made NaN), both are named, the
+    likelier first, with the check that tells them apart.
+    """
+    if not at.tells:
+        return None
+    number = at.batch + 1
+    where = f"they first did at batch {number} of {at.name}"
+    if at.training:
+        where += f" in epoch {at.epoch}" if at.epoch is not None else " in this epoch"
+    tell = (
+        f"torch.isfinite(X).all() on batch {number}'s features tells which (False: clean or drop "
+        "the examples that hold NaN or inf; True: the model overflowed)"
+    )
+    n, size = len(at.positions), at.size
+    if n < size:
+        return _some_rows(head, where, at, tell)
+    every = "its only example" if size == 1 else f"all {size} of its examples"
+    if not at.training:
+        return (
+            f"{head}: {where}, on {every}, while the batches before gave scores free of NaN with "
+            f"the same weights: that batch's features X hold NaN or inf, or {_OVERFLOW}; {tell}"
+        ), False
+    before = at.largest_before
+    if before is not None and not math.isfinite(before):
+        return f"{head}: {where}, on {every}, {_infinite_before(at)}", False
+    if at.finite_weights is True:  # no update left them NaN: that batch's own values did it
+        return (
+            f"{head}: {where}, on {every}, though the weights are finite: that batch's features X "
+            f"hold NaN or inf, or {_OVERFLOW}; {tell}"
+        ), False
+    mixes = (
+        ""
+        if size == 1
+        else " (one example's are enough in a model that mixes a batch's examples, such as "
+        "BatchNorm in training mode)"
+    )
+    data = f"batch {number}'s features X hold NaN or inf{mixes}"
+    seen = "" if before is None else f" (largest absolute value {before:.3g})"
+    lr = "an update made the weights NaN or inf, as a learning rate too large does"
+    if before is not None and before >= _HUGE_SCORE:  # the scores before had already blown up
+        causes = f"{lr}, or {data}"
+    else:
+        causes = f"{data}, or {lr}"
+    return (
+        f"{head}: {where}, on {every}, after scores free of NaN at the batch before{seen}: either "
+        f"{causes}, or {_OVERFLOW}; torch.isfinite(X).all() on batch {number}'s features tells "
+        "the first from the others (False: clean or drop the examples that hold NaN or inf; True: "
+        "train with a smaller learning rate, or a stable softmax), then train again from fresh "
+        "weights"
+    ), False
+
+
+def _infinite_before(at: NanStep) -> str:
+    """Return what the infinite scores of the batch before ``at``'s tell: their examples' features
+    hold inf or overflowed the model (the batch's other scores finite), or that or weights grown
+    so large that every score overflowed; either way the update on them made the weights NaN."""
+    number, size = at.batch, at.before_size
+    n = len(at.before_positions)
+    now = " (they hold NaN or inf now)" if at.finite_weights is False else ""
+    some = 0 < n < size
+    update = (
+        f"an update on infinite scores makes the weights NaN{now}, and with them every score "
+        f"after; torch.isfinite(X).all() on batch {number}'s features tells which (False: clean "
+        "or drop the examples that hold NaN or inf; True: the model overflowed"
+        f"{'' if some else ', or the lr was too large'}), then train again from fresh weights"
+    )
+    if some:
+        earlier = at._replace(
+            positions=at.before_positions, size=size, first_example=at.first_example - size
+        )
+        them = "that example's" if n == 1 else "those examples'"
+        largest = at.largest_finite_before if at.largest_finite_before is not None else 0.0
+        others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
+        return (
+            f"after batch {number} gave infinite scores on {n} of its {size} examples "
+            f"({_positions(earlier)}), while {others} scores were finite (none above "
+            f"{largest:.3g} in absolute value): {them} features X hold inf, or {_OVERFLOW}; "
+            f"{update}"
+        )
+    every = "its only example" if size == 1 else "all its examples"
+    return (
+        f"after batch {number} gave infinite scores on {every}: either its features X hold inf, "
+        f"or {_OVERFLOW}, or the weights had grown so large that the scores overflowed, as a "
+        f"learning rate too large makes them; {update}"
+    )
+
+
+def _some_rows(head: str, where: str, at: NanStep, tell: str) -> tuple[str, bool]:
+    """Return the message for NaN scores on some of ``at``'s examples only, the others' finite."""
+    n, size = len(at.positions), at.size
+    them = "that example's" if n == 1 else "those examples'"
+    which = f"{n} of its {size} examples ({_positions(at)})"
+    largest = at.largest_other if at.largest_other is not None else 0.0
+    rows = f"{them} features X hold NaN or inf, or {_OVERFLOW}"
+    if largest >= _HUGE_SCORE:  # the others' scores are huge: the weights, or the features, are
+        weight = at.largest_weight
+        if not at.training and weight is not None and weight < _LARGE_WEIGHT:
+            large = (
+                f"the parameters are no larger than {weight:.3g} in absolute value, so the "
+                "features are that large (scale them, e.g. standardise each one)"
+            )
+        elif not at.training and weight is not None:
+            large = (
+                f"the parameters reach {weight:.3g} in absolute value: they, or the features too, "
+                "are very large"
+            )
+        elif at.training:
+            large = (
+                "the weights or the features are very large (weights blow up when the learning "
+                "rate is too large; raw features need scaling)"
+            )
+        else:
+            large = "the weights or the features are very large"
+        return (
+            f"{head}: {where}, on {which}, while the others' scores are not NaN but reach "
+            f"{largest:.3g}: {large}; and {rows}; {tell}"
+        ), False
+    others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
+    again = ""
+    if at.training and at.finite_weights is False:
+        again = ", then train again from fresh weights (they hold NaN or inf now)"
+    elif at.training and at.finite_weights is None:
+        again = (
+            ", then train again from fresh weights (that batch's update most likely made them NaN)"
+        )
+    return (
+        f"{head}: {where}, on {which}, while {others} scores are finite (none above "
+        f"{largest:.3g} in absolute value), so the weights {'were still' if at.training else 'are'} "
+        f"finite: {rows}; {tell}{again}"
+    ), True
+
+
+def _positions(at: NanStep) -> str:
+    """Return where ``at``'s examples are: in the batch, and in the pass (the dataset's indices
+    only where the batches are known to take its examples in order)."""
+    one = len(at.positions) == 1
+    examples = f"{'example' if one else 'examples'} {listed(at.positions, start=at.first_example)}"
+    pass_ = "the epoch" if at.training else at.name
+    if at.order is True:
+        seat = f"of {pass_}, {'its index' if one else 'their indices'} in the dataset"
+    elif at.order is False:
+        seat = f"in {pass_}'s shuffled order, not {'its index' if one else 'their indices'} in the dataset"
+    else:
+        seat = f"in the order {at.name} yielded them"
+    return (
+        f"{'position' if one else 'positions'} {listed(at.positions)} in the batch, counting "
+        f"from 0: {examples} {seat}"
+    )
+
+
+def listed(positions: tuple[int, ...], *, start: int = 0) -> str:
+    """Return ``positions``, each plus ``start``, as prose: the first :data:`_LISTED`, then how
+    many more (``"1, 4, 5, 6, 7 and 2 more"``)."""
+    shown = [str(start + p) for p in positions[:_LISTED]]
+    more = [f"{len(positions) - _LISTED} more"] if len(positions) > _LISTED else []
+    return and_list(shown + more)
