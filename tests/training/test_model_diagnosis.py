@@ -318,8 +318,15 @@ def test_nan_step_finds_the_first_step_of_a_group_with_a_nan_row_and_its_example
 def test_batch_order_is_known_only_for_loaders_that_say_it() -> None:
     """A dataset index can be named only where the batches are known to keep the dataset's order:
     a DataLoader drawing from a SequentialSampler, or an ArrayLoader unshuffled in one process;
-    a shuffling one is known shuffled; anything else (a list, another sampler) is unknown."""
-    from torch.utils.data import DataLoader, SubsetRandomSampler, TensorDataset
+    a shuffling one is known shuffled; anything else (a list, another sampler, a subclass of
+    torch's BatchSampler or DataLoader, which may reorder the batches) is unknown."""
+    from torch.utils.data import (
+        BatchSampler,
+        DataLoader,
+        SequentialSampler,
+        SubsetRandomSampler,
+        TensorDataset,
+    )
 
     from linearnets.data.loader import ArrayLoader
 
@@ -328,6 +335,20 @@ def test_batch_order_is_known_only_for_loaders_that_say_it() -> None:
     assert batch_order(DataLoader(data, 4)) is True
     assert batch_order(DataLoader(data, 4, shuffle=True)) is False
     assert batch_order(DataLoader(data, 4, sampler=SubsetRandomSampler([0, 1]))) is None
+
+    class Backwards(BatchSampler):
+        def __iter__(self) -> Any:
+            return reversed(list(super().__iter__()))
+
+    indices = TensorDataset(torch.arange(8))
+    backwards = DataLoader(indices, batch_sampler=Backwards(SequentialSampler(indices), 4, False))
+    assert next(iter(backwards))[0].tolist() == [4, 5, 6, 7]  # the oracle: the last batch first
+    assert batch_order(backwards) is None
+
+    class Loader(DataLoader):  # type: ignore[type-arg]
+        pass
+
+    assert batch_order(Loader(data, 4)) is None
     assert batch_order(ArrayLoader(X, y, 4, shuffle=False)) is True
     assert batch_order(ArrayLoader(X, y, 4, shuffle=True)) is False
     assert batch_order(ArrayLoader(X, y, 4, shuffle=False, world_size=2)) is None

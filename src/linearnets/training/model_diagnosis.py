@@ -265,7 +265,9 @@ def batch_order(batches: object) -> bool | None:
 
     Known for a torch ``DataLoader`` over a map-style dataset whose ``BatchSampler`` draws from
     a ``SequentialSampler`` (``shuffle=False``) or a ``RandomSampler`` (``shuffle=True``), and
-    for linearnets' :class:`~linearnets.data.loader.ArrayLoader` in one process.
+    for linearnets' :class:`~linearnets.data.loader.ArrayLoader` in one process. Only torch's own
+    classes are trusted, not subclasses of them: a subclass may yield the batches in another order
+    (a ``BatchSampler`` that walks them backwards) though it draws from a ``SequentialSampler``.
     """
     from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
@@ -273,7 +275,7 @@ def batch_order(batches: object) -> bool | None:
 
     if isinstance(batches, ArrayLoader):
         return None if batches.world_size > 1 else not batches.shuffle
-    if not isinstance(batches, DataLoader) or not isinstance(batches.batch_sampler, BatchSampler):
+    if type(batches) is not DataLoader or type(batches.batch_sampler) is not BatchSampler:
         return None
     sampler = batches.batch_sampler.sampler
     if type(sampler) is SequentialSampler:
