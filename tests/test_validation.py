@@ -531,19 +531,27 @@ _FIND_IN_DATA = (
         (NanSource(finite_weights=False), f"{_NAN_HEAD}: its weights hold NaN or inf: weights blow up when the lr is too large (train again with a smaller one), or after a step on features that hold NaN or inf (check each batch with torch.isfinite(X).all())"),
         (NanSource(nan_on_batch=False, finite_weights=True), f"{_NAN_HEAD}, though its weights are finite and so are the features of the batch it was checked on, and its scores there: another batch's features X hold NaN or inf, or the model's computation overflowed on them; {_FIND_IN_DATA}"),
         (NanSource(finite_weights=True), f"{_NAN_HEAD}: its weights or its inputs hold NaN (weights blow up when the lr is too large: train again with a smaller one)"),
+        (NanSource(nonfinite_inputs=2, finite_weights=False, nonfinite_params=("W", "b")), f"{_NAN_HEAD}: its inputs hold NaN or inf (2 values of the features X of a batch), and so do its weights (W and b); {_FIND_IN_DATA}, then train again from fresh weights"),
+        (NanSource(finite_weights=False, nonfinite_params=("lin.weight",), nonfinite_buffers=("W",)), f"{_NAN_HEAD}: its weights hold NaN or inf (lin.weight and the buffer W): weights blow up when the lr is too large (train again with a smaller one), or after a step on features that hold NaN or inf (check each batch with torch.isfinite(X).all())"),
+        (NanSource(finite_weights=False, nonfinite_buffers=("0.running_mean", "0.running_var")), f"{_NAN_HEAD}: its buffers 0.running_mean and 0.running_var hold NaN or inf, though its parameters are finite (no optimizer updates a buffer: BatchNorm's running_mean and running_var take NaN from a forward in training mode on features that hold NaN or inf, and other buffers are set by the model's own code); give them finite values again (BatchNorm's reset_running_stats(), or a fresh model), and check each batch with torch.isfinite(X).all()"),
+        (NanSource(finite_weights=False, nonfinite_buffers=("W",)), f"{_NAN_HEAD}: its buffer W holds NaN or inf, though its parameters are finite (no optimizer updates a buffer: BatchNorm's running_mean and running_var take NaN from a forward in training mode on features that hold NaN or inf, and other buffers are set by the model's own code); give it finite values again (BatchNorm's reset_running_stats(), or a fresh model), and check each batch with torch.isfinite(X).all()"),
     ],
-    ids=["inputs", "inputs-weights-unknown", "inputs-and-weights", "weights", "another-batch", "unknown"],
+    ids=["inputs", "inputs-weights-unknown", "inputs-and-weights", "weights", "another-batch", "unknown", "inputs-and-named-weights", "named-weights-and-buffer", "buffers", "buffer"],
 )  # fmt: skip
 def test_check_no_nan_scores_names_what_is_not_finite(source: NanSource, message: str) -> None:
     """NaN features are named as such, without the lr advice no smaller lr could answer; NaN
-    weights keep it; what the look found nothing of keeps the message that names both."""
+    weights keep it, named where known; a NaN buffer among finite parameters is named as the
+    cause, without the lr (no optimizer updates it), and not called an overflow; what the look
+    found nothing of keeps the message that names both."""
     check_no_nan_scores(False, source=source)
     with pytest.raises(DivergenceError) as info:
         check_no_nan_scores(torch.tensor(True), source=source)
     assert str(info.value) == message
+    buffers_alone = bool(source.nonfinite_buffers) and not source.nonfinite_params
     assert ("lr" in str(info.value).split()) == (
-        source.nonfinite_inputs == 0 and source.nan_on_batch is None
+        source.nonfinite_inputs == 0 and source.nan_on_batch is None and not buffers_alone
     )
+    assert "overflowed" not in str(info.value) or source.finite_weights is not False
 
 
 def test_the_examples_whose_features_hold_nan_are_listed_by_position() -> None:
@@ -576,6 +584,9 @@ _LR_FIRST = (
     "examples, such as BatchNorm in training mode)"
 )
 _FRESH = ", then train again from fresh weights"
+_TEST_ROW = "on 1 of its 8 examples (position 3 in the batch, counting from 0: example 35 in the order test_iter yielded them)"  # fmt: skip
+_ALONE = "reach that example alone (as a NaN row of an embedding does for the examples that use it)"
+_WEIGHTS_TELL = "torch.isfinite(X).all() on batch {}'s features tells the features from the others (False: clean or drop the examples that hold NaN or inf; True: the weights, or an overflow); replace the weights that hold NaN or inf either way (train again from fresh weights, or load finite ones)"  # fmt: skip
 _ALL_TELL = (
     f"or {_OVERFLOW}; torch.isfinite(X).all() on batch 5's features tells the first from the "
     "others (False: clean or drop the examples that hold NaN or inf; True: train with a smaller "
@@ -586,33 +597,45 @@ _ALL_TELL = (
 @pytest.mark.parametrize(
     ("at", "message", "examples"),
     [
-        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True, finite_weights=False), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value), so the weights were still finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}{_FRESH} (they hold NaN or inf now)", True),
-        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value), so the weights were still finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}{_FRESH} (that batch's update most likely made them NaN)", True),
+        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True, finite_weights=False, affine=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value), so the weights were still finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}{_FRESH} (they hold NaN or inf now)", True),
+        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value): that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}{_FRESH} (that batch's update most likely made them NaN)", True),
+        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True, finite_weights=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value), and the weights are finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", True),
+        (NanStep("train_iter", 4, 8, (3,), 32, 2.5, 3.0, training=True, finite_weights=False, nonfinite_params=("emb.weight", "lin.weight")), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the other 7 examples' scores are finite (none above 2.5 in absolute value): that example's features X hold NaN or inf, or {_OVERFLOW}, or weights that held NaN or inf already {_ALONE}; they hold NaN or inf now (emb.weight and lin.weight), as an update on NaN scores leaves them; torch.isfinite(X).all() on batch 5's features tells the features from the others (False: clean or drop the examples that hold NaN or inf; True: the model overflowed, or the weights held NaN or inf already){_FRESH}", True),
+        (NanStep("test_iter", 4, 8, (3,), 32, 2.5, 3.0, finite_weights=False, nonfinite_params=("emb.weight",)), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, {_TEST_ROW}, while the other 7 examples' scores are finite (none above 2.5 in absolute value), but the model's weights hold NaN or inf (emb.weight): either those weights {_ALONE}, or that example's features X hold NaN or inf, or {_OVERFLOW}; {_WEIGHTS_TELL.format(5)}", False),
         (NanStep("train_iter", 4, 8, (3,), 32, 4e37, 3e37, training=True), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the others' scores are not NaN but reach 4e+37: the weights or the features are very large (weights blow up when the learning rate is too large; raw features need scaling); and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
-        (NanStep("test_iter", 4, 8, (3,), 32, 4e11, 3e11, finite_weights=True, largest_weight=0.5), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, on 1 of its 8 examples (position 3 in the batch, counting from 0: example 35 in the order test_iter yielded them), while the others' scores are not NaN but reach 4e+11: the parameters are no larger than 0.5 in absolute value, so the features are that large (scale them, e.g. standardise each one); and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
-        (NanStep("test_iter", 4, 8, (3,), 32, 4e11, 3e11, finite_weights=True, largest_weight=2e6), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, on 1 of its 8 examples (position 3 in the batch, counting from 0: example 35 in the order test_iter yielded them), while the others' scores are not NaN but reach 4e+11: the parameters reach 2e+06 in absolute value: they, or the features too, are very large; and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
-        (NanStep("test_iter", 1, 4, (0, 1), 4, 0.5, order=True), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 2 of its 4 examples (positions 0 and 1 in the batch, counting from 0: examples 4 and 5 of test_iter, their indices in the dataset), while the other 2 examples' scores are finite (none above 0.5 in absolute value), so the weights are finite: those examples' features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(2, 'the model overflowed')}", True),
-        (NanStep("test_iter", 1, 2, (1,), 2, 0.5, order=False), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 1 of its 2 examples (position 1 in the batch, counting from 0: example 3 in test_iter's shuffled order, not its index in the dataset), while the other example's scores are finite (none above 0.5 in absolute value), so the weights are finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(2, 'the model overflowed')}", True),
+        (NanStep("test_iter", 4, 8, (3,), 32, 4e11, 3e11, finite_weights=True, largest_weight=0.5, affine=True), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, {_TEST_ROW}, while the others' scores are not NaN but reach 4e+11: the parameters are no larger than 0.5 in absolute value, so the features are that large (scale them, e.g. standardise each one); and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
+        (NanStep("test_iter", 4, 8, (3,), 32, 4e11, 3e11, finite_weights=True, largest_weight=0.5), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, {_TEST_ROW}, while the others' scores are not NaN but reach 4e+11: the weights (largest absolute value 0.5) or the features are very large (raw features need scaling); and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
+        (NanStep("test_iter", 4, 8, (3,), 32, 4e11, 3e11, finite_weights=True, largest_weight=2e6, affine=True), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, {_TEST_ROW}, while the others' scores are not NaN but reach 4e+11: the weights (largest absolute value 2e+06) or the features are very large (raw features need scaling); and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
+        (NanStep("test_iter", 4, 8, (3,), 32, 4e11, 3e11, finite_weights=False, nonfinite_buffers=("W",)), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, {_TEST_ROW}, while the others' scores are not NaN but reach 4e+11: the weights hold NaN or inf (the buffer W), and they or the features are very large; either the weights that hold NaN or inf {_ALONE}, or that example's features X hold NaN or inf, or {_OVERFLOW}; {_WEIGHTS_TELL.format(5)}", False),
+        (NanStep("train_iter", 4, 8, (3,), 32, 4e37, 3e37, training=True, finite_weights=False, nonfinite_params=("W",)), f"{_NAN_HEAD}: {_PLACE}, on 1 of its 8 examples ({_ROW}), while the others' scores are not NaN but reach 4e+37: the weights or the features are very large (weights blow up when the learning rate is too large; raw features need scaling; they hold NaN or inf now (W)); and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
+        (NanStep("test_iter", 1, 4, (0, 1), 4, 0.5, order=True, finite_weights=True), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 2 of its 4 examples (positions 0 and 1 in the batch, counting from 0: examples 4 and 5 of test_iter, their indices in the dataset), while the other 2 examples' scores are finite (none above 0.5 in absolute value), and the weights are finite: those examples' features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(2, 'the model overflowed')}", True),
+        (NanStep("test_iter", 1, 2, (1,), 2, 0.5, order=False), f"{_NAN_HEAD}: they first did at batch 2 of test_iter, on 1 of its 2 examples (position 1 in the batch, counting from 0: example 3 in test_iter's shuffled order, not its index in the dataset), while the other example's scores are finite (none above 0.5 in absolute value): that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(2, 'the model overflowed')}", True),
         (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, math.inf, training=True, epoch=3, finite_weights=False, before_size=8, before_positions=(6,), largest_finite_before=1.5), f"{_NAN_HEAD}: they first did at batch 5 of train_iter in epoch 3, on all 8 of its examples, after batch 4 gave infinite scores on 1 of its 8 examples (position 6 in the batch, counting from 0: example 30 in the order train_iter yielded them), while the other 7 examples' scores were finite (none above 1.5 in absolute value): that example's features X hold inf, or {_OVERFLOW}; an update on infinite scores makes the weights NaN (they hold NaN or inf now), and with them every score after; {_TELLS.format(4, 'the model overflowed')}{_FRESH}", False),
+        (NanStep("train_iter", 4, 8, tuple(range(8)), 512, None, math.inf, training=True, epoch=1, finite_weights=False, before_size=256, before_positions=tuple(range(198)), largest_finite_before=3.4e38), f"{_NAN_HEAD}: they first did at batch 5 of train_iter in epoch 1, on all 8 of its examples, after batch 4 gave infinite scores on 198 of its 256 examples (positions 0, 1, 2, 3, 4 and 193 more in the batch, counting from 0: examples 256, 257, 258, 259, 260 and 193 more in the order train_iter yielded them), while the other 58 examples' scores were finite but reach 3.4e+38: either the weights had grown so large that the scores overflowed, as a learning rate too large makes them, or those examples' features X hold inf, or {_OVERFLOW}; an update on infinite scores makes the weights NaN (they hold NaN or inf now), and with them every score after; {_TELLS.format(4, 'the model overflowed, or the lr was too large')}{_FRESH}", False),
         (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, math.inf, training=True, before_size=8, before_positions=tuple(range(8))), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after batch 4 gave infinite scores on all its examples: either its features X hold inf, or {_OVERFLOW}, or the weights had grown so large that the scores overflowed, as a learning rate too large makes them; an update on infinite scores makes the weights NaN, and with them every score after; {_TELLS.format(4, 'the model overflowed, or the lr was too large')}{_FRESH}", False),
         (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, 3.0, training=True, finite_weights=False), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after scores free of NaN at the batch before (largest absolute value 3): {_BOTH}, {_ALL_TELL}", False),
         (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, 3e12, training=True), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, after scores free of NaN at the batch before (largest absolute value 3e+12): {_LR_FIRST}, {_ALL_TELL}", False),
         (NanStep("train_iter", 4, 1, (0,), 32, None, 3.0, training=True), f"{_NAN_HEAD}: {_PLACE}, on its only example, after scores free of NaN at the batch before (largest absolute value 3): either batch 5's features X hold NaN or inf, or an update made the weights NaN or inf, as a learning rate too large does, {_ALL_TELL}", False),
         (NanStep("train_iter", 4, 8, tuple(range(8)), 32, None, 3.0, training=True, finite_weights=True), f"{_NAN_HEAD}: {_PLACE}, on all 8 of its examples, though the weights are finite: that batch's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}", False),
         (NanStep("test_iter", 2, 4, (0, 1, 2, 3), 8), f"{_NAN_HEAD}: they first did at batch 3 of test_iter, on all 4 of its examples, while the batches before gave scores free of NaN with the same weights: that batch's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(3, 'the model overflowed')}", False),
+        (NanStep("test_iter", 2, 4, (0, 1, 2, 3), 8, finite_weights=False, nonfinite_params=("emb.weight",)), f"{_NAN_HEAD}: they first did at batch 3 of test_iter, on all 4 of its examples, while the batches before gave scores free of NaN with the same weights, which hold NaN or inf (emb.weight): either weights that hold NaN or inf reach that batch's examples alone (as a NaN row of an embedding does for the examples that use it), or that batch's features X hold NaN or inf, or {_OVERFLOW}; {_WEIGHTS_TELL.format(3)}", False),
         (NanStep("train_iter", 0, 4, (0, 1, 2, 3), training=True), f"{_NAN_HEAD}: its weights or its inputs hold NaN (weights blow up when the lr is too large: train again with a smaller one)", False),
     ],
-    ids=["examples", "examples-weights-unknown", "examples-of-huge-scores", "huge-scores-small-weights-evaluated", "huge-scores-large-weights-evaluated", "examples-evaluated-in-order", "one-other-shuffled", "infinite-row-before", "infinite-batch-before", "every-example", "every-example-after-huge-scores", "only-example", "every-example-weights-finite", "every-example-evaluated", "every-example-of-the-first"],
+    ids=["examples", "examples-weights-unknown", "examples-weights-finite", "examples-weights-nan-not-affine", "examples-evaluated-weights-nan", "examples-of-huge-scores", "huge-scores-small-weights-affine-evaluated", "huge-scores-small-weights-evaluated", "huge-scores-large-weights-evaluated", "huge-scores-nan-buffer-evaluated", "huge-scores-nan-weights-training", "examples-evaluated-in-order", "one-other-shuffled", "infinite-row-before", "infinite-rows-before-huge-others", "infinite-batch-before", "every-example", "every-example-after-huge-scores", "only-example", "every-example-weights-finite", "every-example-evaluated", "every-example-evaluated-weights-nan", "every-example-of-the-first"],
 )  # fmt: skip
 def test_nan_scores_first_found_at_a_batch_name_it_and_tell_features_from_weights(
     at: NanStep, message: str, examples: bool
 ) -> None:
-    """Some of a batch's examples NaN, the others finite: the weights were finite, so their
-    features, or an overflow on them, are named (the lr nowhere in an evaluation); every example
-    NaN after a batch of finite scores, in training: both that batch's features and an update,
-    the likelier first, unless the weights are known finite; after infinite scores, that batch's
-    examples. A dataset index only where the order is known. Every example of a pass's first
-    batch says no more than a look at that batch."""
+    """Some of a batch's examples NaN, the others finite: their features, or an overflow on them,
+    are named (the lr nowhere in an evaluation); the weights are said finite only where they were
+    looked at, or the model is one affine map (NaN weights there reach every example); weights
+    that hold NaN or inf are named too, in another model (an embedding's row reaches some
+    examples only). Huge scores: small weights say the features are large only in an affine map.
+    Every example NaN after a batch of finite scores, in training: both that batch's features and
+    an update, the likelier first, unless the weights are known finite; after infinite scores,
+    that batch's examples, or the weights first where the others' scores had blown up too. A
+    dataset index only where the order is known. Every example of a pass's first batch says no
+    more than a look at that batch."""
     check_no_nan_scores(False, at=at)
     with pytest.raises(DivergenceError) as info:
         check_no_nan_scores(True, at=at)
@@ -621,6 +644,10 @@ def test_nan_scores_first_found_at_a_batch_name_it_and_tell_features_from_weight
     assert info.value.step == (None if not at.tells else at.batch)
     assert "a learning rate too large" not in message or at.training
     assert "in the dataset when" not in message
+    # the weights are called finite only where looked at, or inferred in a single affine map
+    assert "weights are finite" not in message or at.finite_weights is True
+    assert "weights were still finite" not in message or at.affine
+    assert "so the features are that large" not in message or at.affine
 
 
 def test_a_0d_tensor_is_a_number_as_torch_optim_sgd_takes_its_lr() -> None:

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from linearnets._text import counted, gib_past
 from linearnets.errors import DivergenceError, UsageError
-from linearnets.nan_located import NanStep, listed, located_message
+from linearnets.nan_located import (
+    NanStep,
+    listed,
+    located_message,
+    names_listed,
+    weight_names,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -59,9 +65,12 @@ class NanSource(NamedTuple):
     ``nan_on_batch``, where the parameters and the batch are finite: whether the model's scores on
     that batch hold NaN (``True``: its own computation made the NaN, an overflow; ``False``: the
     NaN came from another batch; ``None``: the model was not run); ``nonfinite_inputs``: how many
-    of the batch's feature values are NaN or inf; ``finite_weights``: whether the parameters are
-    all finite (``None``: they could not be listed); ``positions``: the batch's examples whose
-    features hold them, from 0; ``batch``: which batch it was, as the message names it.
+    of the batch's feature values are NaN or inf; ``finite_weights``: whether the weights, its
+    parameters and floating-point buffers (BatchNorm's running statistics), are all finite
+    (``None``: they could not be listed); ``positions``: the batch's examples whose features hold
+    them, from 0; ``batch``: which batch it was, as the message names it;
+    ``nonfinite_params``, ``nonfinite_buffers``: the names of those weights that are not finite,
+    where known.
     """
 
     nan_on_batch: bool | None = None
@@ -69,6 +78,8 @@ class NanSource(NamedTuple):
     finite_weights: bool | None = None
     positions: tuple[int, ...] = ()
     batch: str = "a batch"
+    nonfinite_params: tuple[str, ...] = ()
+    nonfinite_buffers: tuple[str, ...] = ()
 
 
 def check_no_nan_scores(
@@ -119,10 +130,11 @@ def check_no_nan_scores(
             "checked on, and its scores there: another batch's features X hold NaN or inf, or the "
             f"model's computation overflowed on them; {find}"
         )
+    names = weight_names(source.nonfinite_params, source.nonfinite_buffers)
     if source.nonfinite_inputs:
         weights = {
             True: ", while its weights are finite",
-            False: ", and so do its weights",
+            False: f", and so do its weights{f' ({names})' if names else ''}",
             None: "",
         }
         again = ", then train again from fresh weights" if source.finite_weights is False else ""
@@ -137,11 +149,23 @@ def check_no_nan_scores(
             f"{head}: its inputs hold NaN or inf ({values} of the features X of {source.batch}"
             f"{where if rows else ''}){weights[source.finite_weights]}; {find}{again}"
         )
+    if source.finite_weights is False and source.nonfinite_buffers and not source.nonfinite_params:
+        one = len(source.nonfinite_buffers) == 1
+        raise DivergenceError(
+            f"{head}: its {'buffer' if one else 'buffers'} "
+            f"{names_listed(source.nonfinite_buffers)} "
+            f"{'holds' if one else 'hold'} NaN or inf, though its parameters are finite (no "
+            "optimizer updates a buffer: BatchNorm's running_mean and running_var take NaN from a "
+            "forward in training mode on features that hold NaN or inf, and other buffers are set "
+            f"by the model's own code); give {'it' if one else 'them'} finite values again "
+            "(BatchNorm's reset_running_stats(), or a fresh model), and check each batch with "
+            "torch.isfinite(X).all()"
+        )
     if source.finite_weights is False:
         raise DivergenceError(
-            f"{head}: its weights hold NaN or inf: weights blow up when the lr is too large "
-            "(train again with a smaller one), or after a step on features that hold NaN or inf "
-            "(check each batch with torch.isfinite(X).all())"
+            f"{head}: its weights hold NaN or inf{f' ({names})' if names else ''}: weights blow up "
+            "when the lr is too large (train again with a smaller one), or after a step on "
+            "features that hold NaN or inf (check each batch with torch.isfinite(X).all())"
         )
     raise DivergenceError(
         f"{head}: its weights or its inputs hold NaN (weights blow up when the lr is too large: "

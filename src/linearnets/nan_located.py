@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from linearnets._text import and_list
 
-__all__ = ["NanStep", "listed", "located_message"]
+__all__ = ["NanStep", "listed", "located_message", "names_listed", "weight_names"]
 
 # past this size the scores of a linear classifier say its weights blew up, or its features are far
 # from scaled: a trained one's stay within a few hundred, on features as raw as 0-255 pixels
@@ -36,11 +36,17 @@ class NanStep(NamedTuple):
     updated between the batches (a training pass, not an evaluation); ``epoch``: the training
     epoch, from 1, where known; ``order``: whether the batches take the dataset's examples in
     order (``True``: a position in the pass is the example's index in the dataset; ``False``:
-    shuffled; ``None``: unknown); ``finite_weights``: whether the model's parameters are finite
-    when the error is raised (``None``: not listed); ``largest_weight``: their largest absolute
-    value then, where finite. Where the batch before gave infinite scores (``largest_before``
-    inf): ``before_size``, its examples; ``before_positions``, those whose scores are not finite;
-    ``largest_finite_before``, the largest absolute score of its others (``None``: none is left).
+    shuffled; ``None``: unknown); ``finite_weights``: whether the model's weights (its
+    parameters and floating-point buffers) are finite when the error is raised (``None``: not
+    listed); ``largest_weight``: their largest absolute value then, where finite. Where the batch
+    before gave infinite scores (``largest_before`` inf): ``before_size``, its examples;
+    ``before_positions``, those whose scores are not finite; ``largest_finite_before``, the
+    largest absolute score of its others (``None``: none is left). ``nonfinite_params``,
+    ``nonfinite_buffers``: the names of the weights that are not finite, where known;
+    ``affine``: whether the model is known to be one affine map ``X W + b`` whose weights are all
+    its parameters (see :func:`~linearnets.training.model_diagnosis.affine`), in which NaN or inf
+    weights make every example's scores non-finite, and small weights keep the scores as small
+    as the features allow.
     """
 
     name: str
@@ -58,6 +64,9 @@ class NanStep(NamedTuple):
     before_size: int = 0
     before_positions: tuple[int, ...] = ()
     largest_finite_before: float | None = None
+    nonfinite_params: tuple[str, ...] = ()
+    nonfinite_buffers: tuple[str, ...] = ()
+    affine: bool = False
 
     @property
     def tells(self) -> bool:
@@ -102,6 +111,14 @@ def located_message(head: str, at: NanStep) -> tuple[str, bool] | None:
     if n < size:
         return _some_rows(head, where, at, tell)
     every = "its only example" if size == 1 else f"all {size} of its examples"
+    if not at.training and at.finite_weights is False:  # weights a row of which one batch uses
+        return (
+            f"{head}: {where}, on {every}, while the batches before gave scores free of NaN with "
+            f"the same weights, which hold NaN or inf{_named(at)}: either weights that hold NaN "
+            "or inf reach that batch's examples alone (as a NaN row of an embedding does for the "
+            f"examples that use it), or that batch's features X hold NaN or inf, or {_OVERFLOW}; "
+            f"{_weights_tell(number)}"
+        ), False
     if not at.training:
         return (
             f"{head}: {where}, on {every}, while the batches before gave scores free of NaN with "
@@ -145,56 +162,89 @@ def _infinite_before(at: NanStep) -> str:
     n = len(at.before_positions)
     now = " (they hold NaN or inf now)" if at.finite_weights is False else ""
     some = 0 < n < size
+    largest = at.largest_finite_before if at.largest_finite_before is not None else 0.0
+    huge = some and largest >= _HUGE_SCORE  # the others' scores had blown up too
     update = (
         f"an update on infinite scores makes the weights NaN{now}, and with them every score "
         f"after; torch.isfinite(X).all() on batch {number}'s features tells which (False: clean "
         "or drop the examples that hold NaN or inf; True: the model overflowed"
-        f"{'' if some else ', or the lr was too large'}), then train again from fresh weights"
+        f"{', or the lr was too large' if huge or not some else ''}), then train again from "
+        "fresh weights"
+    )
+    grown = (
+        "the weights had grown so large that the scores overflowed, as a learning rate too large "
+        "makes them"
     )
     if some:
         earlier = at._replace(
             positions=at.before_positions, size=size, first_example=at.first_example - size
         )
         them = "that example's" if n == 1 else "those examples'"
-        largest = at.largest_finite_before if at.largest_finite_before is not None else 0.0
         others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
+        rows = f"{them} features X hold inf, or {_OVERFLOW}"
+        if huge:
+            return (
+                f"after batch {number} gave infinite scores on {n} of its {size} examples "
+                f"({_positions(earlier)}), while {others} scores were finite but reach "
+                f"{largest:.3g}: either {grown}, or {rows}; {update}"
+            )
         return (
             f"after batch {number} gave infinite scores on {n} of its {size} examples "
             f"({_positions(earlier)}), while {others} scores were finite (none above "
-            f"{largest:.3g} in absolute value): {them} features X hold inf, or {_OVERFLOW}; "
-            f"{update}"
+            f"{largest:.3g} in absolute value): {rows}; {update}"
         )
     every = "its only example" if size == 1 else "all its examples"
     return (
         f"after batch {number} gave infinite scores on {every}: either its features X hold inf, "
-        f"or {_OVERFLOW}, or the weights had grown so large that the scores overflowed, as a "
-        f"learning rate too large makes them; {update}"
+        f"or {_OVERFLOW}, or {grown}; {update}"
     )
 
 
 def _some_rows(head: str, where: str, at: NanStep, tell: str) -> tuple[str, bool]:
-    """Return the message for NaN scores on some of ``at``'s examples only, the others' finite."""
+    """Return the message for NaN scores on some of ``at``'s examples only, the others' not NaN.
+
+    The weights are said finite only where that was verified (``finite_weights``), or, in a
+    training pass, where the model is one affine map (``affine``): NaN or inf weights there make
+    every example's scores non-finite, so finite scores on the others say the weights were
+    finite when that batch was computed. In any other model NaN weights may reach some examples
+    alone (a NaN row of an embedding): named where the weights hold NaN or inf.
+    """
     n, size = len(at.positions), at.size
     them = "that example's" if n == 1 else "those examples'"
     which = f"{n} of its {size} examples ({_positions(at)})"
     largest = at.largest_other if at.largest_other is not None else 0.0
     rows = f"{them} features X hold NaN or inf, or {_OVERFLOW}"
+    bad = at.finite_weights is False
+    alone = (
+        f"reach {'that example' if n == 1 else 'those examples'} alone (as a NaN row of an "
+        "embedding does for the examples that use it)"
+    )
     if largest >= _HUGE_SCORE:  # the others' scores are huge: the weights, or the features, are
         weight = at.largest_weight
-        if not at.training and weight is not None and weight < _LARGE_WEIGHT:
+        if at.training:
+            now = f"; they hold NaN or inf now{_named(at)}" if bad else ""
+            large = (
+                "the weights or the features are very large (weights blow up when the learning "
+                f"rate is too large; raw features need scaling{now})"
+            )
+        elif bad:
+            large = (
+                f"the weights hold NaN or inf{_named(at)}, and they or the features are very "
+                f"large; either the weights that hold NaN or inf {alone}, or"
+            )
+            return (
+                f"{head}: {where}, on {which}, while the others' scores are not NaN but reach "
+                f"{largest:.3g}: {large} {rows}; {_weights_tell(at.batch + 1)}"
+            ), False
+        elif weight is not None and at.affine and weight < _LARGE_WEIGHT:
             large = (
                 f"the parameters are no larger than {weight:.3g} in absolute value, so the "
                 "features are that large (scale them, e.g. standardise each one)"
             )
-        elif not at.training and weight is not None:
+        elif weight is not None:
             large = (
-                f"the parameters reach {weight:.3g} in absolute value: they, or the features too, "
-                "are very large"
-            )
-        elif at.training:
-            large = (
-                "the weights or the features are very large (weights blow up when the learning "
-                "rate is too large; raw features need scaling)"
+                f"the weights (largest absolute value {weight:.3g}) or the features are very "
+                "large (raw features need scaling)"
             )
         else:
             large = "the weights or the features are very large"
@@ -203,18 +253,73 @@ def _some_rows(head: str, where: str, at: NanStep, tell: str) -> tuple[str, bool
             f"{largest:.3g}: {large}; and {rows}; {tell}"
         ), False
     others = "the other example's" if size - n == 1 else f"the other {size - n} examples'"
-    again = ""
-    if at.training and at.finite_weights is False:
-        again = ", then train again from fresh weights (they hold NaN or inf now)"
-    elif at.training and at.finite_weights is None:
-        again = (
-            ", then train again from fresh weights (that batch's update most likely made them NaN)"
+    finite = f"while {others} scores are finite (none above {largest:.3g} in absolute value)"
+    if not at.training and bad:  # the weights were the same for every example: a cause
+        return (
+            f"{head}: {where}, on {which}, {finite}, but the model's weights hold NaN or inf"
+            f"{_named(at)}: either those weights {alone}, or {rows}; "
+            f"{_weights_tell(at.batch + 1)}"
+        ), False
+    if at.finite_weights is True:
+        return (
+            f"{head}: {where}, on {which}, {finite}, and the weights are finite: {rows}; {tell}",
+            True,
         )
+    if not at.training:  # the weights could not be listed
+        return f"{head}: {where}, on {which}, {finite}: {rows}; {tell}", True
+    again = (
+        ", then train again from fresh weights (they hold NaN or inf now)"
+        if bad
+        else ", then train again from fresh weights (that batch's update most likely made them NaN)"
+    )
+    if at.affine:  # NaN or inf weights would have made every example's scores non-finite
+        return (
+            f"{head}: {where}, on {which}, {finite}, so the weights were still finite: {rows}; "
+            f"{tell}{again}"
+        ), True
+    if bad:
+        return (
+            f"{head}: {where}, on {which}, {finite}: {rows}, or weights that held NaN or inf "
+            f"already {alone}; they hold NaN or inf now{_named(at)}, as an update on NaN scores "
+            f"leaves them; torch.isfinite(X).all() on batch {at.batch + 1}'s features tells the "
+            "features from the others (False: clean or drop the examples that hold NaN or inf; "
+            "True: the model overflowed, or the weights held NaN or inf already), then train "
+            "again from fresh weights"
+        ), True
+    return f"{head}: {where}, on {which}, {finite}: {rows}; {tell}{again}", True
+
+
+def _weights_tell(number: int) -> str:
+    """Return how to tell weights that hold NaN or inf from batch ``number``'s features, and that
+    such weights are to be replaced either way."""
     return (
-        f"{head}: {where}, on {which}, while {others} scores are finite (none above "
-        f"{largest:.3g} in absolute value), so the weights {'were still' if at.training else 'are'} "
-        f"finite: {rows}; {tell}{again}"
-    ), True
+        f"torch.isfinite(X).all() on batch {number}'s features tells the features from the others "
+        "(False: clean or drop the examples that hold NaN or inf; True: the weights, or an "
+        "overflow); replace the weights that hold NaN or inf either way (train again from fresh "
+        "weights, or load finite ones)"
+    )
+
+
+def _named(at: NanStep) -> str:
+    """Return the names of ``at``'s weights that are not finite, in parentheses after a space
+    (``" (emb.weight)"``), or ``""`` where none is known."""
+    names = weight_names(at.nonfinite_params, at.nonfinite_buffers)
+    return f" ({names})" if names else ""
+
+
+def weight_names(params: tuple[str, ...], buffers: tuple[str, ...]) -> str:
+    """Return the names of parameters and buffers as prose (see :func:`names_listed`):
+    ``"W, b and the buffer 0.running_mean"``; ``""`` for none."""
+    words = [names_listed(params)] if params else []
+    if buffers:
+        words.append(f"the {'buffer' if len(buffers) == 1 else 'buffers'} {names_listed(buffers)}")
+    return and_list(words)
+
+
+def names_listed(names: tuple[str, ...]) -> str:
+    """Return ``names`` as prose: the first :data:`_LISTED`, then how many more."""
+    more = [f"{len(names) - _LISTED} more"] if len(names) > _LISTED else []
+    return and_list([*names[:_LISTED], *more])
 
 
 def _positions(at: NanStep) -> str:

@@ -247,7 +247,7 @@ def test_nan_weights_are_named_with_the_lr_and_nan_inputs_without_it() -> None:
     with pytest.raises(DivergenceError) as info:
         evaluate_accuracy(nan_weight["net"], _images())
     assert str(info.value) == (
-        f"{_NAN_HEAD}: its weights hold NaN or inf: weights blow up when the lr is too large "
+        f"{_NAN_HEAD}: its weights hold NaN or inf (W): weights blow up when the lr is too large "
         "(train again with a smaller one), or after a step on features that hold NaN or inf (check "
         "each batch with torch.isfinite(X).all())"
     )
@@ -281,8 +281,8 @@ def _tells(batch: int) -> str:
 def test_a_nan_pixel_in_a_later_batch_is_named_by_its_batch_and_example() -> None:
     """The first batch is fine, so the probe's look at it would only say "another batch": the
     scores read back together show which batch first gave NaN, and that its other examples'
-    scores were finite, so the weights are; the example's features or an overflow on them are
-    named, not the lr. A list of batches gives no dataset index."""
+    scores were finite, and the weights, looked at, are finite; the example's features or an
+    overflow on them are named, not the lr. A list of batches gives no dataset index."""
     batches = _images()
     batches[2][0][0, 0, 0, 0] = float("nan")
     with pytest.raises(DivergenceError) as info:
@@ -290,7 +290,7 @@ def test_a_nan_pixel_in_a_later_batch_is_named_by_its_batch_and_example() -> Non
     assert str(info.value) == (
         f"{_NAN_HEAD}: they first did at batch 3 of data_iter, on 1 of its 4 examples (position 0 "
         "in the batch, counting from 0: example 8 in the order data_iter yielded them), while the "
-        "other 3 examples' scores are finite (none above 1 in absolute value), so the weights are "
+        "other 3 examples' scores are finite (none above 1 in absolute value), and the weights are "
         f"finite: that example's features X hold NaN or inf, or {_OVERFLOW}; {_tells(3)}"
     )
     assert info.value.step == 2 and info.value.examples
@@ -323,7 +323,7 @@ def test_an_example_whose_finite_features_overflow_the_books_softmax_is_not_blam
         "while the other 31 examples' scores are finite"
     ), message
     assert message.endswith(
-        f"so the weights are finite: that example's features X hold NaN or inf, or {_OVERFLOW}; "
+        f"and the weights are finite: that example's features X hold NaN or inf, or {_OVERFLOW}; "
         f"{_tells(5)}"
     ), message
     assert "find them in the data" not in message
@@ -350,6 +350,124 @@ def test_huge_features_on_a_fresh_model_are_named_not_weights_blown_up_by_an_lr(
     ), message
     assert "learning rate" not in message and "blown up" not in message
     assert not info.value.examples
+
+
+class _Embedded(nn.Module):
+    """An embedding's row per example (its index in X's first column), then a linear layer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb, self.lin = nn.Embedding(10, 3), nn.Linear(3, 3)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.lin(self.emb(X[:, 0]))
+
+
+def test_a_nan_weight_that_reaches_one_example_alone_is_named_not_called_finite() -> None:
+    """An embedding's row 7 NaN, used by example 37 alone, its features finite integers: the other
+    examples' scores are finite, yet the weights are not; they are named, as a cause, with the
+    check that tells them from the features, and not called finite."""
+    torch.manual_seed(0)
+    net = _Embedded()
+    with torch.no_grad():
+        net.emb.weight[7] = float("nan")
+    X, y = torch.randint(0, 7, (64, 1)), torch.randint(0, 3, (64,))
+    X[37, 0] = 7
+    with pytest.raises(DivergenceError) as info:
+        evaluate_accuracy(net, _batches(X, y, 16))
+    message = str(info.value)
+    assert "weights are finite" not in message, message
+    assert re.match(
+        rf"^{_NAN_HEAD}: they first did at batch 3 of data_iter, on 1 of its 16 examples \(position "
+        r"5 in the batch, counting from 0: example 37 in the order data_iter yielded them\), while "
+        r"the other 15 examples' scores are finite \(none above [\d.]+ in absolute value\), but the "
+        r"model's weights hold NaN or inf \(emb\.weight\): either those weights reach that example "
+        r"alone \(as a NaN row of an embedding does for the examples that use it\), or that "
+        r"example's features X hold NaN or inf, or ",
+        message,
+    ), message
+    assert message.endswith(
+        "torch.isfinite(X).all() on batch 3's features tells the features from the others (False: "
+        "clean or drop the examples that hold NaN or inf; True: the weights, or an overflow); "
+        "replace the weights that hold NaN or inf either way (train again from fresh weights, or "
+        "load finite ones)"
+    ), message
+    assert not info.value.examples
+
+
+class _BufferWeights(nn.Module):
+    """Weights kept in a buffer, a bias its only parameter."""
+
+    def __init__(self, W: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("W", W)
+        self.b = nn.Parameter(torch.zeros(W.shape[1]))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ self.W + self.b
+
+
+@pytest.mark.parametrize("model", ["weights-in-a-buffer", "two-layers"])
+def test_huge_scores_from_small_parameters_blame_the_features_only_in_one_linear_layer(
+    model: str,
+) -> None:
+    """Features ~N(0, 1), a NaN in example 20, the other scores past 1e10: from weights kept in a
+    buffer (the parameter, a zero bias, is small), or two layers of parameters below 1e4. Small
+    parameters bound the scores by the features only in one linear layer: here the weights
+    (buffers too) or the features are named, not the features as a fact."""
+    torch.manual_seed(0)
+    if model == "two-layers":
+        net: nn.Module = nn.Sequential(nn.Linear(100, 100), nn.Linear(100, 3))
+        with torch.no_grad():
+            for p in net.parameters():
+                p.uniform_(5e3, 9e3)
+        X = torch.randn(64, 100)
+    else:
+        net = _BufferWeights(torch.randn(4, 3) * 1e12)
+        X = torch.randn(64, 4)
+    largest = max(float(t.detach().abs().max()) for t in [*net.parameters(), *net.buffers()])
+    X[20, 1] = float("nan")
+    with pytest.raises(DivergenceError) as info:
+        evaluate_accuracy(net, _batches(X, torch.randint(0, 3, (64,)), 16))
+    message = str(info.value)
+    assert "so the features are that large" not in message and "no larger than" not in message
+    assert re.search(
+        r"while the others' scores are not NaN but reach [\d.]+e\+1\d: the weights \(largest "
+        rf"absolute value {re.escape(f'{largest:.3g}')}\) or the features are very large \(raw "
+        r"features need scaling\); and that example's features X hold NaN or inf, or ",
+        message,
+    ), message
+
+
+@pytest.mark.parametrize("model", ["batchnorm", "buffer"])
+def test_a_nan_buffer_among_finite_parameters_is_named_not_called_an_overflow(model: str) -> None:
+    """BatchNorm's running mean made NaN by one forward in training mode on a NaN feature, or a
+    registered buffer set to NaN; the parameters and the features finite: the buffer is named as
+    the cause, not an overflow of the model's own computation."""
+    torch.manual_seed(0)
+    if model == "batchnorm":
+        net: nn.Module = nn.Sequential(nn.BatchNorm1d(4), nn.Linear(4, 3))
+        bad = torch.randn(8, 4)
+        bad[0, 0] = float("nan")
+        with torch.no_grad():
+            net(bad)  # training mode: the running statistics take the NaN
+        named = "buffers 0.running_mean and 0.running_var hold"
+    else:
+        W = torch.randn(4, 3)
+        W[2, 1] = float("nan")
+        net = _BufferWeights(W)
+        named = "buffer W holds"
+    assert all(bool(torch.isfinite(p).all()) for p in net.parameters())
+    X = torch.randn(64, 4)
+    with pytest.raises(DivergenceError) as info:
+        evaluate_accuracy(net, _batches(X, torch.randint(0, 3, (64,)), 16))
+    message = str(info.value)
+    assert "overflowed" not in message and "inputs are finite" not in message, message
+    assert message.startswith(
+        f"{_NAN_HEAD}: its {named} NaN or inf, though its parameters are finite (no optimizer "
+        "updates a buffer: BatchNorm's running_mean and running_var take NaN from a forward in "
+        "training mode on features that hold NaN or inf"
+    ), message
 
 
 def test_a_later_batch_all_nan_is_named_as_the_batch_not_the_weights() -> None:

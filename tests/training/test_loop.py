@@ -1387,6 +1387,94 @@ def test_an_inf_feature_is_named_by_the_infinite_scores_of_its_batch_not_the_lr(
     assert info.value.step == 5
 
 
+def test_infinite_scores_beside_huge_ones_name_weights_blown_up_by_the_lr_first() -> None:
+    """lr 1e38 without a guard: batch 7's scores are inf on 9 examples and reach 3.35e38 on the
+    others, so the weights had blown up, not those examples' features alone: the lr is named
+    first, and as what the check's True answer means."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.rand(256, 20, generator=gen), torch.randint(0, 10, (256,), generator=gen)
+    torch.manual_seed(0)
+    net = nn.Linear(20, 10)
+    with pytest.raises(DivergenceError) as info:
+        fit(net, _batches(X, y, 32), nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=1e38), 1)  # fmt: skip
+    message = str(info.value)
+    assert re.match(
+        r"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch 8 "
+        r"of train_iter in epoch 1, on all 32 of its examples, after batch 7 gave infinite scores "
+        r"on 9 of its 32 examples \(.*\), while the other 23 examples' scores were finite but reach "
+        r"3\.\d+e\+38: either the weights had grown so large that the scores overflowed, as a "
+        r"learning rate too large makes them, or those examples' features X hold inf, or the "
+        r"model's computation overflowed on them \(.*\); an update on infinite scores makes the "
+        r"weights NaN \(they hold NaN or inf now\), and with them every score after; "
+        r"torch\.isfinite\(X\)\.all\(\) on batch 7's features tells which \(False: clean or drop "
+        r"the examples that hold NaN or inf; True: the model overflowed, or the lr was too large\)",
+        message,
+    ), message
+    assert "(none above" not in message
+    assert info.value.step == 7 and not info.value.examples
+
+
+def test_a_nan_weight_reaching_one_example_is_named_as_a_cause_in_training() -> None:
+    """An embedding's row 7 NaN, used by example 37 alone: the other examples' scores are finite,
+    but that says the weights were finite only in one linear layer; here weights already NaN are
+    named as a cause beside the example's features, and the weights are not called finite."""
+    torch.manual_seed(0)
+
+    class Embedded(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb, self.lin = nn.Embedding(10, 3), nn.Linear(3, 3)
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return self.lin(self.emb(X[:, 0]))
+
+    net = Embedded()
+    with torch.no_grad():
+        net.emb.weight[7] = math.nan
+    X, y = torch.randint(0, 7, (64, 1)), torch.randint(0, 3, (64,))
+    X[37, 0] = 7
+    with pytest.raises(DivergenceError) as info:
+        fit(net, _batches(X, y, 16), nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 1)  # fmt: skip
+    message = str(info.value)
+    assert "weights were still finite" not in message and "weights are finite" not in message
+    assert re.search(
+        r"while the other 15 examples' scores are finite \(none above [\d.]+ in absolute value\): "
+        r"that example's features X hold NaN or inf, or the model's computation overflowed on "
+        r"them \(.*\), or weights that held NaN or inf already reach that example alone \(as a NaN "
+        r"row of an embedding does for the examples that use it\); they hold NaN or inf now "
+        r"\(emb\.weight.*\), as an update on NaN scores leaves them; ",
+        message,
+    ), message
+
+
+def test_a_nan_buffer_is_named_in_training_not_an_overflow() -> None:
+    """Weights kept in a registered buffer that holds a NaN, the parameter (a bias) and the data
+    finite: fit names the buffer, not an overflow of finite values."""
+
+    class Buffered(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            W = torch.randn(4, 3)
+            W[2, 1] = math.nan
+            self.register_buffer("W", W)
+            self.b = nn.Parameter(torch.zeros(3))
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return X @ self.W + self.b
+
+    torch.manual_seed(0)
+    net = Buffered()
+    X, y = torch.randn(64, 4), torch.randint(0, 3, (64,))
+    with pytest.raises(DivergenceError) as info:
+        fit(net, _batches(X, y, 16), nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 1)  # fmt: skip
+    message = str(info.value)
+    assert "overflowed" not in message and "inputs are finite" not in message, message
+    assert message.startswith(
+        "the model's scores hold NaN, so no accuracy can be computed: its buffer W holds NaN or "
+        "inf, though its parameters are finite"
+    ), message
+
+
 def test_a_guard_blaming_the_lr_keeps_its_error_where_every_score_went_nan() -> None:
     """lr 1e38 makes the weights inf in one update: the guard's error, naming the step and the
     lr, stands."""

@@ -20,6 +20,7 @@ from linearnets.errors import UsageError
 from linearnets.model_checks import NanSource, NanStep
 from linearnets.training.model_diagnosis import (
     NanScoresProbe,
+    affine,
     batch_order,
     model_tensors,
     nan_source,
@@ -217,17 +218,88 @@ def test_the_books_softmax_overflowing_on_finite_weights_and_inputs_is_told_apar
     nan_weight = book_softmax(100.0)
     with torch.no_grad():
         nan_weight["W"][3, 1] = float("nan")
-    assert nan_source(nan_weight["net"], X) == NanSource(finite_weights=False)
+    assert nan_source(nan_weight["net"], X) == NanSource(
+        finite_weights=False, nonfinite_params=("W",)
+    )
     nan_rows = X.index_fill(0, torch.tensor([2]), float("nan"))  # 16 values of one example
     assert nan_source(book["net"], nan_rows) == NanSource(nonfinite_inputs=16, finite_weights=True, positions=(2,))  # fmt: skip
     inf_pixel = X.clone()
     inf_pixel[1, 0, 2, 3] = float("inf")
-    assert nan_source(nan_weight["net"], inf_pixel) == NanSource(nonfinite_inputs=1, finite_weights=False, positions=(1,))  # fmt: skip
+    assert nan_source(nan_weight["net"], inf_pixel) == NanSource(nonfinite_inputs=1, finite_weights=False, positions=(1,), nonfinite_params=("W",))  # fmt: skip
     # the same overflowing model behind a dict: its tensors are not listed, so not claimed finite
     assert nan_source(lambda X: book["net"](X), X) == NanSource()
     assert nan_source(lambda X: book["net"](X), nan_rows) == NanSource(
         nonfinite_inputs=16, positions=(2,)
     )
+
+
+def test_a_nan_buffer_is_named_and_not_taken_for_an_overflow() -> None:
+    """BatchNorm's running statistics made NaN by a forward in training mode, the parameters and
+    the batch finite: the look names the buffers (an integer one, num_batches_tracked, is not
+    looked at) and does not run the model, whose NaN scores would read as an overflow; a buffer
+    of a module a function names is named after the module."""
+    X = torch.randn(8, 4, generator=torch.Generator().manual_seed(0))
+    net = nn.Sequential(nn.BatchNorm1d(4), nn.Linear(4, 3))
+    bad = X.clone()
+    bad[0, 0] = float("nan")
+    with torch.no_grad():
+        net(bad)
+    net.eval()
+    assert bool(net(X).isnan().any())  # the oracle: NaN scores on finite features and parameters
+    assert nan_source(net, X) == NanSource(finite_weights=False, nonfinite_buffers=("0.running_mean", "0.running_var"))  # fmt: skip
+
+    def function(X: torch.Tensor) -> torch.Tensor:
+        return net(X)
+
+    assert nan_source(function, X).nonfinite_buffers == ("net.0.running_mean", "net.0.running_var")
+    net[0].reset_running_stats()  # the fix the message names
+    assert nan_source(net, X) == NanSource(nan_on_batch=False, finite_weights=True)
+
+
+def test_only_one_linear_layer_is_taken_for_an_affine_map() -> None:
+    """Only where NaN weights reach every example, and small weights keep the scores as small as
+    the features: one nn.Linear (with Flatten or Identity), or the scratch regressions; not two
+    layers, an embedding, a layer with a buffer, a function, or a subclass."""
+    from linearnets.models.concise import softmax_concise
+    from linearnets.models.scratch.softmax import SoftmaxRegressionScratch
+
+    assert affine(nn.Linear(4, 3)) and affine(softmax_concise(16, 3))
+    assert affine(nn.Sequential(nn.Identity(), nn.Linear(4, 3), nn.Flatten()))
+    assert affine(SoftmaxRegressionScratch(4, 3))
+    buffered = nn.Linear(4, 3)
+    buffered.register_buffer("scale", torch.ones(3))
+
+    class Linear(nn.Linear):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return super().forward(X).exp()
+
+    for net in (
+        nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 3)),
+        nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 3)),
+        nn.Sequential(nn.BatchNorm1d(4), nn.Linear(4, 3)),
+        nn.Sequential(nn.Flatten()),
+        buffered,
+        Linear(4, 3),
+        book_softmax(1.0)["net"],
+        None,
+    ):
+        assert not affine(net), net
+
+
+def test_nan_step_names_the_weights_that_are_not_finite_and_whether_the_model_is_affine() -> None:
+    outputs = [torch.ones(4, 3)]
+    outputs[0][1, 0] = float("nan")
+    row_max = outputs[0].max(dim=1).values
+    embedded = nn.Sequential(nn.Embedding(10, 3), nn.Linear(3, 3))
+    with torch.no_grad():
+        embedded[0].weight[7] = float("nan")
+    at = nan_step(outputs, row_max, name="data_iter", steps_before=2, examples_before=8, before=None, training=False, net=embedded)  # fmt: skip
+    assert (at.finite_weights, at.largest_weight, at.affine) == (False, None, False)
+    assert (at.nonfinite_params, at.nonfinite_buffers) == (("0.weight",), ())
+    linear = nn.Linear(4, 3)
+    at = nan_step(outputs, row_max, name="data_iter", steps_before=2, examples_before=8, before=None, training=False, net=linear)  # fmt: skip
+    largest = max(float(p.detach().abs().max()) for p in linear.parameters())
+    assert (at.finite_weights, at.largest_weight, at.affine) == (True, largest, True)
 
 
 class NaiveSoftmax(nn.Module):

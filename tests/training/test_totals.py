@@ -92,17 +92,43 @@ def test_the_nan_probe_runs_only_on_nan_scores_and_picks_the_message(
     assert calls == [1]
 
 
+class _Embedded(nn.Module):
+    """An embedding's row per example, then a linear layer: a NaN row reaches its examples alone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb, self.lin = nn.Embedding(10, 3), nn.Linear(3, 10)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.lin(self.emb(X[:, 0]))
+
+
+def _nan_weight(net: nn.Module, name: str) -> nn.Module:
+    with torch.no_grad():
+        net.get_parameter(name)[0, 0] = float("nan")
+    return net
+
+
 @pytest.mark.parametrize(
     "nan_step", [3, EpochTotals._STASH_STEPS + 2], ids=["first-group", "second-group"]
 )
+@pytest.mark.parametrize("model", ["unknown", "linear", "embedding"])
 def test_a_later_step_of_nan_scores_is_named_with_its_examples_without_the_probe(
-    gen: torch.Generator, nan_step: int
+    gen: torch.Generator, nan_step: int, model: str
 ) -> None:
     """The group read back holds every step's scores: the first step with a NaN score, its
     examples, and where they stand in the pass are named, counted over the groups already
-    folded; the probe, which looks at the first batch, is not asked."""
+    folded; the probe, which looks at the first batch, is not asked. The weights, NaN now (as
+    the update on NaN scores leaves them), are said to have been finite at that step only in one
+    linear layer, whose NaN weights would have reached every example; in another model (an
+    embedding) they are named as a cause too; where the model is not known, neither is said."""
+    net = {
+        "unknown": None,
+        "linear": _nan_weight(nn.Linear(2, 10), "weight"),
+        "embedding": _nan_weight(_Embedded(), "emb.weight"),
+    }[model]
     calls: list[int] = []
-    totals = EpochTotals.for_loss(None, nan_probe=lambda: calls.append(1) or NanSource(), name="train_iter", training=True)  # fmt: skip
+    totals = EpochTotals.for_loss(None, nan_probe=lambda: calls.append(1) or NanSource(), name="train_iter", training=True, net=net)  # fmt: skip
     with pytest.raises(DivergenceError) as info:
         for step, (scores, labels, losses) in enumerate(_steps(gen, [8] * (nan_step + 3))):
             if step >= nan_step:  # the update after it makes every later score NaN
@@ -110,15 +136,21 @@ def test_a_later_step_of_nan_scores_is_named_with_its_examples_without_the_probe
             totals.add(scores, labels, losses)
         totals.result("train_iter", None)
     assert calls == []
+    said = str(info.value)
+    still = ", so the weights were still finite" if model == "linear" else ""
     assert re.match(
         rf"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch "
         rf"{nan_step + 1} of train_iter in this epoch, on 2 of its 8 examples \(positions 2 and 6 "
         rf"in the batch, counting from 0: examples {8 * nan_step + 2} and {8 * nan_step + 6} in the "
         rf"order train_iter yielded them\), while the other 6 examples' scores are finite \(none "
-        rf"above [\d.]+ in absolute value\), so the weights were still finite: those examples' "
+        rf"above [\d.]+ in absolute value\){still}: those examples' "
         rf"features X hold NaN or inf, or the model's computation overflowed on them \(",
-        str(info.value),
-    ), str(info.value)
+        said,
+    ), said
+    assert ("weights were still finite" in said) == (model == "linear")
+    assert "weights are finite" not in said
+    cause = "or weights that held NaN or inf already reach those examples alone (as a NaN row of an embedding does for the examples that use it); they hold NaN or inf now (emb.weight)"  # fmt: skip
+    assert (cause in said) == (model == "embedding"), said
     assert info.value.step == nan_step and info.value.examples
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import inspect
 import itertools
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import torch
 from torch import nn
@@ -22,9 +22,11 @@ from linearnets.validation import NanSource, NanStep
 
 __all__ = [
     "NanScoresProbe",
+    "affine",
     "batch_order",
     "model_tensors",
     "named_tensors",
+    "named_weights",
     "nan_source",
     "nan_step",
     "raise_backward_error",
@@ -148,25 +150,31 @@ class NanScoresProbe:
 
 def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSource:
     """Return what is not finite once ``net``'s scores held NaN: the batch ``X`` (B, ...), the
-    model's parameters, or neither; then its scores on ``X`` tell an overflow in the model's own
+    model's weights (its parameters and floating-point buffers, such as BatchNorm's running
+    statistics), or neither; then its scores on ``X`` tell an overflow in the model's own
     computation (NaN there too) from a NaN that came from another batch (finite there).
     ``batch``: which batch ``X`` is, as the message names it (``"the epoch's first batch"``).
 
-    For the failure path only: a count over ``X``, a look at each parameter and, where both are
-    finite, one forward without gradients. The parameters' finiteness is unknown (``None``) where
-    they cannot be listed (see :func:`model_tensors`); nothing is said of the scores then, nor
+    For the failure path only: a count over ``X``, a look at each weight and, where all are
+    finite, one forward without gradients. The weights' finiteness is unknown (``None``) where
+    they cannot be listed (see :func:`named_weights`); nothing is said of the scores then, nor
     where the forward fails. See D2L §3.6 (exercise 1: exp of a large score).
     """
     nonfinite = int(X.numel() - torch.isfinite(X).sum())
-    params = model_tensors(net)
-    finite = all(bool(torch.isfinite(p).all()) for p in params) if params else None
+    weights = _weights(net)
+    finite = weights.finite
     if nonfinite or not finite:
         rows = (
             ~torch.isfinite(X.reshape(X.shape[0], -1)).all(dim=1) if nonfinite and X.ndim else None
         )
         positions = () if rows is None else tuple(rows.nonzero().flatten().tolist())
         return NanSource(
-            nonfinite_inputs=nonfinite, finite_weights=finite, positions=positions, batch=batch
+            nonfinite_inputs=nonfinite,
+            finite_weights=finite,
+            positions=positions,
+            batch=batch,
+            nonfinite_params=weights.params,
+            nonfinite_buffers=weights.buffers,
         )
     try:
         with torch.no_grad():
@@ -201,13 +209,13 @@ def nan_step(
         steps_before, examples_before: the steps and examples of the pass before the group.
         before: the scores of the step before the group, if still held.
         training: whether the weights were updated between the steps.
-        net: the model, whose parameters are looked at (``None``: not known).
+        net: the model, whose parameters and buffers are looked at (``None``: not known).
         batches: what yielded the batches, which tells whether they take the dataset's examples
             in order (see :func:`batch_order`).
         epoch: the training epoch, from 1, where known.
 
     For the failure path only: a look at the group's rows, two maxima, and one over the
-    parameters.
+    parameters and buffers.
     """
     nan = row_max.isnan()
     first = int(nan.nonzero()[0, 0])
@@ -218,7 +226,7 @@ def nan_step(
     rows = nan[start : ends[index]]
     others = scores[~rows]
     previous = outputs[index - 1] if index else before
-    finite, largest = _weights(net)
+    weights = _weights(net)
     earlier: dict[str, Any] = {}
     if previous is not None and not bool(torch.isfinite(previous).all()):
         wide = ~torch.isfinite(previous.reshape(previous.shape[0], -1)).all(dim=1)
@@ -239,23 +247,71 @@ def nan_step(
         training=training,
         epoch=epoch,
         order=batch_order(batches),
-        finite_weights=finite,
-        largest_weight=largest,
+        finite_weights=weights.finite,
+        largest_weight=weights.largest,
+        nonfinite_params=weights.params,
+        nonfinite_buffers=weights.buffers,
+        affine=affine(net),
         **earlier,
     )
 
 
-def _weights(net: Any) -> tuple[bool | None, float | None]:
-    """Return whether ``net``'s parameters are all finite and, if so, their largest absolute
-    value; ``(None, None)`` where they cannot be listed (see :func:`model_tensors`)."""
+class _Weights(NamedTuple):
+    """What a look at a model's weights found: whether all are finite (``None``: none could be
+    listed), their largest absolute value where they are, and the names of those that are not
+    (parameters, buffers)."""
+
+    finite: bool | None = None
+    largest: float | None = None
+    params: tuple[str, ...] = ()
+    buffers: tuple[str, ...] = ()
+
+
+def _weights(net: Any) -> _Weights:
+    """Return what a look at ``net``'s floating-point parameters and buffers finds (see
+    :func:`named_weights`); nothing where they cannot be listed, or ``net`` is ``None``."""
     if net is None:
-        return None, None
-    params = [p.detach() for p in model_tensors(net) if p.numel()]
-    if not params:
-        return None, None
-    if not all(bool(torch.isfinite(p).all()) for p in params):
-        return False, None
-    return True, max(float(p.abs().max()) for p in params)
+        return _Weights()
+    listed = [
+        (name, tensor.detach(), buffer)
+        for name, tensor, buffer in named_weights(net)
+        if tensor.numel() and (tensor.is_floating_point() or tensor.is_complex())
+    ]
+    if not listed:
+        return _Weights()
+    bad = [
+        (name, buffer) for name, tensor, buffer in listed if not bool(torch.isfinite(tensor).all())
+    ]
+    if bad:
+        return _Weights(
+            finite=False,
+            params=tuple(name for name, buffer in bad if not buffer),
+            buffers=tuple(name for name, buffer in bad if buffer),
+        )
+    return _Weights(finite=True, largest=max(float(t.abs().max()) for _, t, _ in listed))
+
+
+def affine(net: Any) -> bool:
+    """Return whether ``net`` is known to be one affine map ``X W + b`` (its input flattened)
+    whose weights are all its parameters: an ``nn.Linear``, alone or in an ``nn.Sequential``
+    with nothing but ``nn.Flatten`` and ``nn.Identity``, and no floating-point buffer; or
+    linearnets' scratch linear or softmax regression. Only then do NaN or inf weights make
+    every example's scores non-finite, and do small weights bound the scores by the features'
+    size; any other model (a function, a layer of another kind) is not known to be one.
+    """
+    from linearnets.models.scratch.linear import LinearRegressionScratch
+    from linearnets.models.scratch.softmax import SoftmaxRegressionScratch
+
+    if type(net) in (LinearRegressionScratch, SoftmaxRegressionScratch):
+        return True
+    if not isinstance(net, nn.Module):
+        return False
+    modules = list(net.modules())
+    if any(type(m) not in (nn.Sequential, nn.Linear, nn.Flatten, nn.Identity) for m in modules):
+        return False
+    if sum(type(m) is nn.Linear for m in modules) != 1:
+        return False
+    return not any(b.is_floating_point() or b.is_complex() for b in net.buffers())
 
 
 def batch_order(batches: object) -> bool | None:
@@ -301,6 +357,35 @@ def model_tensors(net: Any) -> list[torch.Tensor]:
     found: list[torch.Tensor] = []
     for _, value in named_tensors(net):
         found.extend([value] if isinstance(value, torch.Tensor) else value.parameters())
+    return found
+
+
+def named_weights(net: Any) -> list[tuple[str, torch.Tensor, bool]]:
+    """Return ``net``'s parameters and buffers as ``(name, tensor, is_buffer)``, as far as they
+    can be listed (else ``[]``): an ``nn.Module``'s named parameters and buffers (BatchNorm's
+    running statistics, a registered buffer), a scratch model's named parameters, and a
+    function's tensors and modules (see :func:`model_tensors`), a module's names after its own
+    (``"net.0.running_mean"``)."""
+    if isinstance(net, nn.Module):
+        try:
+            return [(name, p, False) for name, p in net.named_parameters()] + [
+                (name, b, True) for name, b in net.named_buffers()
+            ]
+        except Exception:  # a module that fails to list its tensors lists nothing
+            return []
+    if callable(getattr(net, "parameters", None)):
+        try:
+            if callable(getattr(net, "named_parameters", None)):
+                return [(name, p, False) for name, p in net.named_parameters()]
+            return [(f"parameter {i}", p, False) for i, p in enumerate(net.parameters())]
+        except Exception:  # a parameters() that fails lists nothing
+            return []
+    found: list[tuple[str, torch.Tensor, bool]] = []
+    for name, value in named_tensors(net):
+        if isinstance(value, torch.Tensor):
+            found.append((name, value, False))
+        else:
+            found.extend((f"{name}.{n}", t, buffer) for n, t, buffer in named_weights(value))
     return found
 
 
