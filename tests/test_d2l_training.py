@@ -406,7 +406,8 @@ def test_train_ch3_names_the_batch_and_example_of_a_nan_pixel_after_the_first(
     updater: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A NaN pixel in example 2 of batch 3 (of 16): the first batch's check cannot see it, the
-    epoch's totals do, on both loops (the book's function updater, and an optimizer's)."""
+    epoch's totals do, on both loops (the book's function updater, and an optimizer's), and name
+    the epoch train_ch3 was in."""
     monkeypatch.chdir(tmp_path)  # train_ch3 saves its figure in the working directory
     batches = _batches()
     batches[2][0][2, 0, 1, 1] = float("nan")
@@ -419,7 +420,7 @@ def test_train_ch3_names_the_batch_and_example_of_a_nan_pixel_after_the_first(
         d2l.train_ch3(net, batches, _batches(1), nn.CrossEntropyLoss(reduction="none"), 1, update)
     assert re.match(
         r"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch 3 "
-        r"of train_iter in this epoch, on 1 of its 16 examples \(position 2 in the batch, counting "
+        r"of train_iter in epoch 1, on 1 of its 16 examples \(position 2 in the batch, counting "
         r"from 0: example 34 in the order train_iter yielded them\), while the other 15 examples' "
         r"scores are finite \(none above [\d.]+ in absolute value\), so the weights were still "
         r"finite: that example's features X hold NaN or inf, or the model's computation "

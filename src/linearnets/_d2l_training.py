@@ -88,16 +88,31 @@ def train_epoch_ch3(
     return per-example losses from it, or use a torch loss module. Both paths refuse bad batches,
     labels and losses with the same errors.
     """
+    return _train_epoch_ch3(net, train_iter, loss, updater)
+
+
+def _train_epoch_ch3(
+    net: Callable[[torch.Tensor], torch.Tensor],
+    train_iter: Iterable[Sequence[torch.Tensor]],
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    updater: Any,
+    *,
+    epoch: int | None = None,
+) -> tuple[float, float]:
+    """:func:`train_epoch_ch3`, told the ``epoch`` (from 1) that ``train_ch3`` runs, which NaN
+    scores name (``None``: "in this epoch")."""
     check_loss_object(loss, updater=updater, call="train_epoch_ch3(net, train_iter, loss, updater)")
     _check_updater(updater)
     scalar_loss = _scalar_loss(loss)
     if isinstance(net, torch.nn.Module):
         net.train()  # and left so, as the book's (evaluate_accuracy left it in eval mode)
     if is_optimizer(updater):
-        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, scalar_loss=scalar_loss)
+        train_loss, train_acc = train_epoch(
+            net, train_iter, loss, updater, scalar_loss=scalar_loss, epoch=epoch
+        )
     else:
         train_loss, train_acc = _train_epoch_with_function(
-            net, train_iter, loss, updater, summed=scalar_loss == "sum"
+            net, train_iter, loss, updater, summed=scalar_loss == "sum", epoch=epoch
         )
     return train_loss, (train_acc if train_acc is not None else float("nan"))
 
@@ -121,16 +136,18 @@ def _train_epoch_with_function(
     updater: Callable[[int], Any],
     *,
     summed: bool,
+    epoch: int | None = None,
 ) -> tuple[float, float | None]:
     """The book's loop for a function ``updater(batch_size)``: backward of the summed loss, then the
     update, which divides by the batch size; with the optimizer path's checks (D2L §3.6.6).
-    ``summed``: a 0-d loss is the batch's sum, counted once (see :func:`_scalar_loss`)."""
+    ``summed``: a 0-d loss is the batch's sum, counted once (see :func:`_scalar_loss`);
+    ``epoch``: the epoch, from 1, NaN scores name, where known."""
     probe = NanScoresProbe(net)  # copies the first batch, to tell why scores came out NaN
     # for_loss, as the optimizer path's: a class-weighted mean counted by its Σ w[y], and the
     # loss's ignore_index named if a label is out of range
     totals = EpochTotals.for_loss(
         loss, summed=summed, nan_probe=probe, name="train_iter", training=True, net=net,
-        batches=train_iter,
+        batches=train_iter, epoch=epoch,
     )  # fmt: skip
     for step, batch in enumerate(train_iter):
         X, y = unpack(batch)
@@ -213,7 +230,7 @@ def train_ch3(
     warned = False
     for epoch in range(num_epochs):
         start = time.perf_counter()
-        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater)
+        train_loss, train_acc = _train_epoch_ch3(net, train_iter, loss, updater, epoch=epoch + 1)
         test_acc = evaluate_accuracy(net, test_iter)
         try:
             animator.add(epoch + 1, (train_loss, train_acc, test_acc))

@@ -218,7 +218,7 @@ def test_36_the_books_model_at_lr_1_stops_with_the_divergence_named(
     torch.manual_seed(0)
     names: dict[str, Any] = {"torch": torch, "d2l": d2l}
     exec(SOFTMAX_SCRATCH_MODEL + SOFTMAX_SCRATCH_UPDATER.replace("lr = 0.1", "lr = 1"), names)
-    with pytest.raises(DivergenceError, match=r"the model's scores hold NaN.* they first did at batch \d+ of train_iter in this epoch, on all 256 of its examples, .*: either batch \d+'s features X hold NaN or inf .*, or an update made the weights NaN or inf, as a learning rate too large does, or the model's computation overflowed on them .*; torch\.isfinite\(X\)\.all\(\) on batch \d+'s features tells the first from the others"):  # fmt: skip
+    with pytest.raises(DivergenceError, match=r"the model's scores hold NaN.* they first did at batch \d+ of train_iter in epoch 1, on all 256 of its examples, .*: either batch \d+'s features X hold NaN or inf .*, or an update made the weights NaN or inf, as a learning rate too large does, or the model's computation overflowed on them .*; torch\.isfinite\(X\)\.all\(\) on batch \d+'s features tells the first from the others"):  # fmt: skip
         _train_ch3(names, 2)
     assert not bool(torch.isfinite(names["W"]).all())
 
