@@ -92,11 +92,13 @@ def check_no_nan_scores(
     (see :class:`NanSource`), and so which cause the error names: an overflow in the model's own
     computation, most often the book's softmax ``exp(o) / Σ exp(o)`` on a score above ~88, whose
     exp is inf in float32 (inf / inf is NaN; D2L §3.6, exercise 1); features that are NaN or inf,
-    which no smaller lr mends; or weights that are, which a too-large lr leaves.
+    which no smaller lr mends; weights that are, which a too-large lr leaves; or a buffer that is
+    (BatchNorm's running statistics), among finite parameters, named by its name.
 
     ``at``, where given, says at which batch of the pass they first did (see :class:`NanStep`):
     the error then names it, and which of its examples, and what the scores show of the cause:
-    those examples' features or an overflow on them, where the batch's other scores are finite;
+    those examples' features or an overflow on them, where the batch's other scores are finite
+    (and NaN or inf weights, where the look found them and the model is no single affine map);
     where every score of the batch is NaN, both its features and an update that made the weights
     NaN, the likelier first, unless the weights are known finite or the batch before gave infinite
     scores. The error's ``step`` is then that batch, and its ``examples`` whether it named examples

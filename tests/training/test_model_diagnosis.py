@@ -258,14 +258,17 @@ def test_a_nan_buffer_is_named_and_not_taken_for_an_overflow() -> None:
 
 def test_only_one_linear_layer_is_taken_for_an_affine_map() -> None:
     """Only where NaN weights reach every example, and small weights keep the scores as small as
-    the features: one nn.Linear (with Flatten or Identity), or the scratch regressions; not two
-    layers, an embedding, a layer with a buffer, a function, or a subclass."""
+    the features: one nn.Linear (with Flatten or Identity), the scratch regressions, or the
+    book's function of W and b; not two layers, an embedding, a layer with a buffer, a subclass
+    with its own forward, or a function of other tensors or of a module."""
     from linearnets.models.concise import softmax_concise
     from linearnets.models.scratch.softmax import SoftmaxRegressionScratch
 
     assert affine(nn.Linear(4, 3)) and affine(softmax_concise(16, 3))
     assert affine(nn.Sequential(nn.Identity(), nn.Linear(4, 3), nn.Flatten()))
     assert affine(SoftmaxRegressionScratch(4, 3))
+    assert affine(book_softmax(1.0)["net"])
+    A, B, lin = torch.zeros(4, 4), torch.zeros(4, 3), nn.Linear(4, 3)
     buffered = nn.Linear(4, 3)
     buffered.register_buffer("scale", torch.ones(3))
 
@@ -280,7 +283,9 @@ def test_only_one_linear_layer_is_taken_for_an_affine_map() -> None:
         nn.Sequential(nn.Flatten()),
         buffered,
         Linear(4, 3),
-        book_softmax(1.0)["net"],
+        lambda X: X.exp(),
+        lambda X: X @ A @ B,  # two layers
+        lambda X: lin(X),  # a module: its forward is not looked into
         None,
     ):
         assert not affine(net), net

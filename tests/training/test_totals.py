@@ -109,10 +109,21 @@ def _nan_weight(net: nn.Module, name: str) -> nn.Module:
     return net
 
 
+def _book_function() -> Any:
+    """The book's model (D2L §3.6.3): a function of a matrix W, one of whose weights is NaN, and b."""
+    W, b = torch.zeros(2, 10), torch.zeros(10)
+    W[0, 0] = float("nan")
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(X.reshape(-1, W.shape[0]) @ W + b, dim=1)
+
+    return net
+
+
 @pytest.mark.parametrize(
     "nan_step", [3, EpochTotals._STASH_STEPS + 2], ids=["first-group", "second-group"]
 )
-@pytest.mark.parametrize("model", ["unknown", "linear", "embedding"])
+@pytest.mark.parametrize("model", ["unknown", "linear", "book-function", "embedding"])
 def test_a_later_step_of_nan_scores_is_named_with_its_examples_without_the_probe(
     gen: torch.Generator, nan_step: int, model: str
 ) -> None:
@@ -120,11 +131,13 @@ def test_a_later_step_of_nan_scores_is_named_with_its_examples_without_the_probe
     examples, and where they stand in the pass are named, counted over the groups already
     folded; the probe, which looks at the first batch, is not asked. The weights, NaN now (as
     the update on NaN scores leaves them), are said to have been finite at that step only in one
-    linear layer, whose NaN weights would have reached every example; in another model (an
+    linear layer (or the book's function of W and b), whose NaN weights would have reached every
+    example; in another model (an
     embedding) they are named as a cause too; where the model is not known, neither is said."""
     net = {
         "unknown": None,
         "linear": _nan_weight(nn.Linear(2, 10), "weight"),
+        "book-function": _book_function(),
         "embedding": _nan_weight(_Embedded(), "emb.weight"),
     }[model]
     calls: list[int] = []
@@ -137,7 +150,8 @@ def test_a_later_step_of_nan_scores_is_named_with_its_examples_without_the_probe
         totals.result("train_iter", None)
     assert calls == []
     said = str(info.value)
-    still = ", so the weights were still finite" if model == "linear" else ""
+    affine = model in ("linear", "book-function")
+    still = ", so the weights were still finite" if affine else ""
     assert re.match(
         rf"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch "
         rf"{nan_step + 1} of train_iter in this epoch, on 2 of its 8 examples \(positions 2 and 6 "
@@ -147,7 +161,7 @@ def test_a_later_step_of_nan_scores_is_named_with_its_examples_without_the_probe
         rf"features X hold NaN or inf, or the model's computation overflowed on them \(",
         said,
     ), said
-    assert ("weights were still finite" in said) == (model == "linear")
+    assert ("weights were still finite" in said) == affine
     assert "weights are finite" not in said
     cause = "or weights that held NaN or inf already reach those examples alone (as a NaN row of an embedding does for the examples that use it); they hold NaN or inf now (emb.weight)"  # fmt: skip
     assert (cause in said) == (model == "embedding"), said

@@ -125,8 +125,8 @@ def _no_grad_error(net: Any) -> UsageError:
 
 
 class NanScoresProbe:
-    """Tell, once a pass's scores came out NaN, what was not finite: the parameters, the inputs, or
-    neither (an overflow in the model).
+    """Tell, once a pass's scores came out NaN, what was not finite: the weights (parameters and
+    buffers), the inputs, or neither (an overflow in the model).
 
     The pass hands it every batch (:meth:`keep`); it copies the first, once per pass (not the
     batch itself: the pass lets go of each batch before it asks for the next, so that the allocator
@@ -294,10 +294,13 @@ def _weights(net: Any) -> _Weights:
 def affine(net: Any) -> bool:
     """Return whether ``net`` is known to be one affine map ``X W + b`` (its input flattened)
     whose weights are all its parameters: an ``nn.Linear``, alone or in an ``nn.Sequential``
-    with nothing but ``nn.Flatten`` and ``nn.Identity``, and no floating-point buffer; or
-    linearnets' scratch linear or softmax regression. Only then do NaN or inf weights make
-    every example's scores non-finite, and do small weights bound the scores by the features'
-    size; any other model (a function, a layer of another kind) is not known to be one.
+    with nothing but ``nn.Flatten`` and ``nn.Identity``, and no floating-point buffer;
+    linearnets' scratch linear or softmax regression; or the book's model, a function whose only
+    tensors are one matrix ``W`` and at most one vector ``b`` (D2L §3.6.3: ``softmax(X W + b)``),
+    taken to compute ``X W + b`` as the book's does. Only then do NaN or inf weights make every
+    example's scores non-finite, and do small weights bound the scores by the features' size;
+    any other model (two layers, an embedding, a subclass with its own forward) is not known to
+    be one.
     """
     from linearnets.models.scratch.linear import LinearRegressionScratch
     from linearnets.models.scratch.softmax import SoftmaxRegressionScratch
@@ -305,7 +308,10 @@ def affine(net: Any) -> bool:
     if type(net) in (LinearRegressionScratch, SoftmaxRegressionScratch):
         return True
     if not isinstance(net, nn.Module):
-        return False
+        named = named_tensors(net)  # [] for anything but a function
+        tensors = [t for _, t in named if isinstance(t, torch.Tensor) and t.is_floating_point()]
+        shapes = sorted(t.ndim for t in tensors)
+        return len(tensors) == len(named) and shapes in ([2], [1, 2])
     modules = list(net.modules())
     if any(type(m) not in (nn.Sequential, nn.Linear, nn.Flatten, nn.Identity) for m in modules):
         return False
