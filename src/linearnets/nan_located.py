@@ -44,7 +44,7 @@ class NanStep(NamedTuple):
     largest absolute score of its others (``None``: none is left). ``nonfinite_params``,
     ``nonfinite_buffers``: the names of the weights that are not finite, where known;
     ``affine``: whether the model is known to be one affine map ``X W + b`` whose weights are all
-    its parameters (see :func:`~linearnets.training.model_diagnosis.affine`), in which NaN or inf
+    its parameters (see :func:`~linearnets.training.model_tensors.affine`), in which NaN or inf
     weights make every example's scores non-finite, and small weights keep the scores as small
     as the features allow.
     """

@@ -20,13 +20,11 @@ from linearnets.errors import UsageError
 from linearnets.model_checks import NanSource, NanStep
 from linearnets.training.model_diagnosis import (
     NanScoresProbe,
-    affine,
-    batch_order,
-    model_tensors,
     nan_source,
     nan_step,
     raise_backward_error,
 )
+from linearnets.training.model_tensors import affine, batch_order, model_tensors
 from linearnets.training.step import train_step
 
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.training.model_diagnosis import model_tensors, named_tensors
+from linearnets.training.model_tensors import model_tensors, named_tensors
 
 __all__ = ["raise_forward_error"]
 

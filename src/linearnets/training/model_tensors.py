@@ -1,0 +1,175 @@
+"""A model's tensors, as far as they can be listed (an ``nn.Module``'s parameters and buffers, a
+function's closure and globals, the book's ``net(X)`` over ``W`` and ``b``), whether they are finite,
+whether the model is one affine map, and whether batches keep their dataset's order: the facts the
+NaN-score messages state (:mod:`linearnets.nan_located`), looked at only once scores came out NaN
+(D2L §3.6).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, NamedTuple
+
+import torch
+from torch import nn
+
+__all__ = [
+    "WeightsSeen",
+    "affine",
+    "batch_order",
+    "model_tensors",
+    "named_tensors",
+    "named_weights",
+    "weights_seen",
+]
+
+
+class WeightsSeen(NamedTuple):
+    """What a look at a model's weights found: whether all are finite (``None``: none could be
+    listed), their largest absolute value where they are, and the names of those that are not
+    (parameters, buffers)."""
+
+    finite: bool | None = None
+    largest: float | None = None
+    params: tuple[str, ...] = ()
+    buffers: tuple[str, ...] = ()
+
+
+def weights_seen(net: Any) -> WeightsSeen:
+    """Return what a look at ``net``'s floating-point parameters and buffers finds (see
+    :func:`named_weights`); nothing where they cannot be listed, or ``net`` is ``None``."""
+    if net is None:
+        return WeightsSeen()
+    listed = [
+        (name, tensor.detach(), buffer)
+        for name, tensor, buffer in named_weights(net)
+        if tensor.numel() and (tensor.is_floating_point() or tensor.is_complex())
+    ]
+    if not listed:
+        return WeightsSeen()
+    bad = [
+        (name, buffer) for name, tensor, buffer in listed if not bool(torch.isfinite(tensor).all())
+    ]
+    if bad:
+        return WeightsSeen(
+            finite=False,
+            params=tuple(name for name, buffer in bad if not buffer),
+            buffers=tuple(name for name, buffer in bad if buffer),
+        )
+    return WeightsSeen(finite=True, largest=max(float(t.abs().max()) for _, t, _ in listed))
+
+
+def affine(net: Any) -> bool:
+    """Return whether ``net`` is known to be one affine map ``X W + b`` (its input flattened)
+    whose weights are all its parameters: an ``nn.Linear``, alone or in an ``nn.Sequential``
+    with nothing but ``nn.Flatten`` and ``nn.Identity``, and no floating-point buffer;
+    linearnets' scratch linear or softmax regression; or the book's model, a function whose only
+    tensors are one matrix ``W`` and at most one vector ``b`` (D2L §3.6.3: ``softmax(X W + b)``),
+    taken to compute ``X W + b`` as the book's does. Only then do NaN or inf weights make every
+    example's scores non-finite, and do small weights bound the scores by the features' size;
+    any other model (two layers, an embedding, a subclass with its own forward) is not known to
+    be one.
+    """
+    from linearnets.models.scratch.linear import LinearRegressionScratch
+    from linearnets.models.scratch.softmax import SoftmaxRegressionScratch
+
+    if type(net) in (LinearRegressionScratch, SoftmaxRegressionScratch):
+        return True
+    if not isinstance(net, nn.Module):
+        named = named_tensors(net)  # [] for anything but a function
+        tensors = [t for _, t in named if isinstance(t, torch.Tensor) and t.is_floating_point()]
+        shapes = sorted(t.ndim for t in tensors)
+        return len(tensors) == len(named) and shapes in ([2], [1, 2])
+    modules = list(net.modules())
+    if any(type(m) not in (nn.Sequential, nn.Linear, nn.Flatten, nn.Identity) for m in modules):
+        return False
+    if sum(type(m) is nn.Linear for m in modules) != 1:
+        return False
+    return not any(b.is_floating_point() or b.is_complex() for b in net.buffers())
+
+
+def batch_order(batches: object) -> bool | None:
+    """Return whether ``batches`` yields the examples of its dataset in their order (``True``:
+    a position in a pass is the example's index in the dataset), shuffled (``False``), or
+    ``None`` where that is not known.
+
+    Known for a torch ``DataLoader`` over a map-style dataset whose ``BatchSampler`` draws from
+    a ``SequentialSampler`` (``shuffle=False``) or a ``RandomSampler`` (``shuffle=True``), and
+    for linearnets' :class:`~linearnets.data.loader.ArrayLoader` in one process. Only torch's own
+    classes are trusted, not subclasses of them: a subclass may yield the batches in another order
+    (a ``BatchSampler`` that walks them backwards) though it draws from a ``SequentialSampler``.
+    """
+    from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+
+    from linearnets.data.loader import ArrayLoader
+
+    if isinstance(batches, ArrayLoader):
+        return None if batches.world_size > 1 else not batches.shuffle
+    if type(batches) is not DataLoader or type(batches.batch_sampler) is not BatchSampler:
+        return None
+    sampler = batches.batch_sampler.sampler
+    if type(sampler) is SequentialSampler:
+        return True
+    if type(sampler) is RandomSampler:
+        return False
+    return None
+
+
+def model_tensors(net: Any) -> list[torch.Tensor]:
+    """Return the tensors holding ``net``'s parameters, as far as they can be listed (else ``[]``).
+
+    A model with ``parameters()`` (``nn.Module``, the scratch models) lists them. The book's model
+    is a function of global tensors, ``def net(X): return softmax(torch.matmul(X.reshape((-1,
+    W.shape[0])), W) + b)`` (D2L §3.6.3): its tensors are those among the globals and closure
+    variables its code names, with the parameters of any module among them.
+    """
+    if callable(getattr(net, "parameters", None)):
+        try:
+            return list(net.parameters())
+        except Exception:  # a parameters() that fails lists nothing
+            return []
+    found: list[torch.Tensor] = []
+    for _, value in named_tensors(net):
+        found.extend([value] if isinstance(value, torch.Tensor) else value.parameters())
+    return found
+
+
+def named_weights(net: Any) -> list[tuple[str, torch.Tensor, bool]]:
+    """Return ``net``'s parameters and buffers as ``(name, tensor, is_buffer)``, as far as they
+    can be listed (else ``[]``): an ``nn.Module``'s named parameters and buffers (BatchNorm's
+    running statistics, a registered buffer), a scratch model's named parameters, and a
+    function's tensors and modules (see :func:`model_tensors`), a module's names after its own
+    (``"net.0.running_mean"``)."""
+    if isinstance(net, nn.Module):
+        try:
+            return [(name, p, False) for name, p in net.named_parameters()] + [
+                (name, b, True) for name, b in net.named_buffers()
+            ]
+        except Exception:  # a module that fails to list its tensors lists nothing
+            return []
+    if callable(getattr(net, "parameters", None)):
+        try:
+            if callable(getattr(net, "named_parameters", None)):
+                return [(name, p, False) for name, p in net.named_parameters()]
+            return [(f"parameter {i}", p, False) for i, p in enumerate(net.parameters())]
+        except Exception:  # a parameters() that fails lists nothing
+            return []
+    found: list[tuple[str, torch.Tensor, bool]] = []
+    for name, value in named_tensors(net):
+        if isinstance(value, torch.Tensor):
+            found.append((name, value, False))
+        else:
+            found.extend((f"{name}.{n}", t, buffer) for n, t, buffer in named_weights(value))
+    return found
+
+
+def named_tensors(net: Any) -> list[tuple[str, torch.Tensor | nn.Module]]:
+    """Return the tensors and modules among the closure variables and globals a function names."""
+    if not (inspect.isfunction(net) or inspect.ismethod(net)):
+        return []
+    names = inspect.getclosurevars(net)
+    return [
+        (name, value)
+        for name, value in (*names.nonlocals.items(), *names.globals.items())
+        if isinstance(value, torch.Tensor | nn.Module)
+    ]
