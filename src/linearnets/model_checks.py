@@ -10,13 +10,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from linearnets._text import counted, gib_past
 from linearnets.errors import DivergenceError, UsageError
-from linearnets.nan_located import (
-    NanStep,
-    listed,
-    located_message,
-    names_listed,
-    weight_names,
-)
+from linearnets.nan_located import located_message
+from linearnets.nan_places import NanStep, listed, names_listed, weight_names
 
 if TYPE_CHECKING:
     import torch
