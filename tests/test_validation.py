@@ -650,6 +650,38 @@ def test_nan_scores_first_found_at_a_batch_name_it_and_tell_features_from_weight
     assert "so the features are that large" not in message or at.affine
 
 
+_UNDEFINED_OR_OVERFLOW = (
+    "an operation undefined on its inputs (log or sqrt of a negative value, 0 / 0), or an overflow "
+    "(a softmax computed as exp(o) / exp(o).sum(1): exp of a score above ~88 is inf in float32, "
+    "and inf / inf is NaN)"
+)
+
+
+@pytest.mark.parametrize(
+    ("nan", "message"),
+    [
+        (NanSource(nan_on_batch=True, no_weights=True, batch="the first batch"), f"{_NAN_HEAD}, though the features X of the first batch are finite and the model has no parameters or buffers: its own computation made the NaN there: {_UNDEFINED_OR_OVERFLOW}; find the operation by running the model's steps on that batch one at a time (a softmax: subtract each row's max before exp, o - o.max(dim=1, keepdim=True).values, or use linearnets.softmax)"),
+        (NanSource(nan_on_batch=False, no_weights=True, batch="the first batch"), f"{_NAN_HEAD}, though the model has no parameters or buffers and the features X of the first batch are finite, and so are its scores there: another batch's features X hold NaN or inf, or the model's own computation made NaN on them ({_UNDEFINED_OR_OVERFLOW}); {_FIND_IN_DATA}"),
+        (NanSource(no_weights=True), f"{_NAN_HEAD}: the model has no parameters or buffers, so its inputs hold NaN or inf, or its own computation made the NaN ({_UNDEFINED_OR_OVERFLOW}); check each batch with torch.isfinite(X).all()"),
+        (NanSource(nonfinite_inputs=2, positions=(1,), no_weights=True), f"{_NAN_HEAD}: its inputs hold NaN or inf (2 values of the features X of a batch, in its example at position 1, counting from 0); {_FIND_IN_DATA}"),
+        (NanStep("test_iter", 2, 4, (0, 1, 2, 3), 8, no_weights=True), f"{_NAN_HEAD}: they first did at batch 3 of test_iter, on all 4 of its examples, while the batches before gave scores free of NaN: that batch's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(3, 'the model overflowed')}"),
+        (NanStep("test_iter", 4, 8, (3,), 32, 4e11, 3e11, no_weights=True), f"{_NAN_HEAD}: they first did at batch 5 of test_iter, {_TEST_ROW}, while the others' scores are not NaN but reach 4e+11: the features are very large (scale them, e.g. standardise each one); and that example's features X hold NaN or inf, or {_OVERFLOW}; {_TELLS.format(5, 'the model overflowed')}"),
+    ],
+    ids=["own-computation", "another-batch", "not-run", "inputs", "every-example-evaluated", "huge-scores-evaluated"],
+)  # fmt: skip
+def test_nan_scores_of_a_model_without_weights_never_name_weights(
+    nan: NanSource | NanStep, message: str
+) -> None:
+    """A model with no parameters or floating-point buffers (a fixed function in an nn.Module):
+    its inputs or its own computation are named, never its weights nor an lr (the first batch's
+    NaN on finite features was "its weights or its inputs hold NaN (weights blow up when the lr
+    is too large: ...)")."""
+    source, at = (nan, None) if isinstance(nan, NanSource) else (None, nan)
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$") as info:
+        check_no_nan_scores(True, source=source, at=at)
+    assert "weight" not in str(info.value) and "lr" not in str(info.value).split()
+
+
 def test_a_0d_tensor_is_a_number_as_torch_optim_sgd_takes_its_lr() -> None:
     """torch.optim.SGD(params, lr=torch.tensor(0.03)) trains; the scratch SGD and d2l.sgd refused it."""
     from linearnets import d2l

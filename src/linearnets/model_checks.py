@@ -65,7 +65,8 @@ class NanSource(NamedTuple):
     (``None``: they could not be listed); ``positions``: the batch's examples whose features hold
     them, from 0; ``batch``: which batch it was, as the message names it;
     ``nonfinite_params``, ``nonfinite_buffers``: the names of those weights that are not finite,
-    where known.
+    where known; ``no_weights``: the model has none (an ``nn.Module`` without parameters or
+    floating-point buffers), so none is named as a cause.
     """
 
     nan_on_batch: bool | None = None
@@ -75,6 +76,7 @@ class NanSource(NamedTuple):
     batch: str = "a batch"
     nonfinite_params: tuple[str, ...] = ()
     nonfinite_buffers: tuple[str, ...] = ()
+    no_weights: bool = False
 
 
 def check_no_nan_scores(
@@ -112,6 +114,8 @@ def check_no_nan_scores(
         error = DivergenceError(located[0])
         error.step, error.examples = at.batch, located[1]
         raise error
+    if source.no_weights and source.nonfinite_inputs == 0:
+        raise DivergenceError(_weightless_message(head, source, find))
     if source.nan_on_batch is True:
         raise DivergenceError(
             f"{head}, though its parameters and its inputs are finite: its own computation "
@@ -167,6 +171,34 @@ def check_no_nan_scores(
     raise DivergenceError(
         f"{head}: its weights or its inputs hold NaN (weights blow up when the lr is too large: "
         "train again with a smaller one)"
+    )
+
+
+def _weightless_message(head: str, source: NanSource, find: str) -> str:
+    """Return the message for NaN scores of a model without weights, on finite inputs where it
+    was run on them: its inputs, or its own computation, made them, never weights or an lr."""
+    own = (
+        "an operation undefined on its inputs (log or sqrt of a negative value, 0 / 0), or an "
+        "overflow (a softmax computed as exp(o) / exp(o).sum(1): exp of a score above ~88 is inf "
+        "in float32, and inf / inf is NaN)"
+    )
+    if source.nan_on_batch is True:
+        return (
+            f"{head}, though the features X of {source.batch} are finite and the model has no "
+            f"parameters or buffers: its own computation made the NaN there: {own}; find the "
+            "operation by running the model's steps on that batch one at a time (a softmax: "
+            "subtract each row's max before exp, o - o.max(dim=1, keepdim=True).values, or use "
+            "linearnets.softmax)"
+        )
+    if source.nan_on_batch is False:
+        return (
+            f"{head}, though the model has no parameters or buffers and the features X of "
+            f"{source.batch} are finite, and so are its scores there: another batch's features X "
+            f"hold NaN or inf, or the model's own computation made NaN on them ({own}); {find}"
+        )
+    return (
+        f"{head}: the model has no parameters or buffers, so its inputs hold NaN or inf, or its "
+        f"own computation made the NaN ({own}); check each batch with torch.isfinite(X).all()"
     )
 
 

@@ -65,9 +65,10 @@ def located_message(head: str, at: NanStep) -> tuple[str, bool] | None:
             f"{_weights_tell(number)}"
         ), False
     if not at.training:
+        same = "" if at.no_weights else " with the same weights"
         return (
-            f"{head}: {where}, on {every}, while the batches before gave scores free of NaN with "
-            f"the same weights: that batch's features X hold NaN or inf, or {_OVERFLOW}; {tell}"
+            f"{head}: {where}, on {every}, while the batches before gave scores free of NaN"
+            f"{same}: that batch's features X hold NaN or inf, or {_OVERFLOW}; {tell}"
         ), False
     before = at.largest_before
     if before is not None and not math.isfinite(before):
@@ -191,6 +192,8 @@ def _some_rows(head: str, where: str, at: NanStep, tell: str) -> tuple[str, bool
                 f"the weights (largest absolute value {weight:.3g}) or the features are very "
                 "large (raw features need scaling)"
             )
+        elif at.no_weights:
+            large = "the features are very large (scale them, e.g. standardise each one)"
         else:
             large = "the weights or the features are very large"
         return (

@@ -41,7 +41,8 @@ class NanStep(NamedTuple):
     ``affine``: whether the model is known to be one affine map ``X W + b`` whose weights are all
     its parameters (see :func:`~linearnets.training.model_tensors.affine`), in which NaN or inf
     weights make every example's scores non-finite, and small weights keep the scores as small
-    as the features allow.
+    as the features allow; ``no_weights``: the model has none (an ``nn.Module`` without
+    parameters or floating-point buffers), so none is named.
     """
 
     name: str
@@ -62,6 +63,7 @@ class NanStep(NamedTuple):
     nonfinite_params: tuple[str, ...] = ()
     nonfinite_buffers: tuple[str, ...] = ()
     affine: bool = False
+    no_weights: bool = False
 
     @property
     def tells(self) -> bool:

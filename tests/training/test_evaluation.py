@@ -635,3 +635,45 @@ def test_an_ignored_label_under_a_class_weighted_mean_loss_is_named_not_an_index
     loss = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 4.0, 0.5]))
     with pytest.raises(UsageError, match=r"^y must hold class indices in \[0, 3\), got -100, the loss's ignore_index"):  # fmt: skip
         evaluate(nn.Identity(), _batches(X, y, 4), loss)
+
+
+class _LogShifted(nn.Module):
+    """A model without parameters or buffers: scores log(x − 0.5), NaN on a pixel below 0.5."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.log(X.reshape(X.shape[0], -1)[:, :3] - 0.5)
+
+
+_WEIGHTLESS_OWN = (
+    f"{_NAN_HEAD}, though the features X of the first batch are finite and the model has no "
+    "parameters or buffers: its own computation made the NaN there: an operation undefined on its "
+    "inputs (log or sqrt of a negative value, 0 / 0), or an overflow (a softmax computed as "
+    "exp(o) / exp(o).sum(1): exp of a score above ~88 is inf in float32, and inf / inf is NaN); "
+    "find the operation by running the model's steps on that batch one at a time (a softmax: "
+    "subtract each row's max before exp, o - o.max(dim=1, keepdim=True).values, or use "
+    "linearnets.softmax)"
+)
+
+
+@pytest.mark.parametrize(
+    "net",
+    [_LogShifted(), nn.Sequential(nn.Flatten(), _LogShifted())],
+    ids=["own-module", "flatten-then-fixed-function"],
+)
+def test_a_model_without_weights_whose_first_batch_gives_nan_names_its_own_computation(
+    net: nn.Module,
+) -> None:
+    """No weights can hold NaN, nor an lr have blown them up: on finite features the model's own
+    computation made the NaN (it was "its weights or its inputs hold NaN (weights blow up when the
+    lr is too large ...)"). NaN features are named as the inputs, the weights nowhere."""
+    batches = _images()
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_WEIGHTLESS_OWN)}$") as info:
+        evaluate_accuracy(net, batches)
+    assert "weights" not in str(info.value) and "lr" not in str(info.value).split()
+    batches[0][0][2, 0, 0, 0] = float("nan")
+    with pytest.raises(DivergenceError) as info:
+        evaluate(net, batches, nn.CrossEntropyLoss(reduction="none"))
+    assert str(info.value) == (
+        f"{_NAN_HEAD}: its inputs hold NaN or inf (1 value of the features X of the first batch, "
+        f"in its example at position 2, counting from 0); {_FIND_IN_DATA}"
+    )

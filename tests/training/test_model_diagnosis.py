@@ -24,7 +24,13 @@ from linearnets.training.model_diagnosis import (
     nan_step,
     raise_backward_error,
 )
-from linearnets.training.model_tensors import affine, batch_order, model_tensors
+from linearnets.training.model_tensors import (
+    WeightsSeen,
+    affine,
+    batch_order,
+    model_tensors,
+    weights_seen,
+)
 from linearnets.training.step import train_step
 
 
@@ -229,6 +235,33 @@ def test_the_books_softmax_overflowing_on_finite_weights_and_inputs_is_told_apar
     assert nan_source(lambda X: book["net"](X), nan_rows) == NanSource(
         nonfinite_inputs=16, positions=(2,)
     )
+
+
+class _Log(nn.Module):
+    """A model without parameters or buffers: the log of its inputs, NaN below 0."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.log(X)
+
+
+def test_a_model_without_weights_is_run_on_the_batch_and_said_to_have_none() -> None:
+    """An nn.Module without parameters or floating-point buffers has no weights to blame: the look
+    runs it on the batch, as on finite weights, and says it has none (an integer buffer is no
+    weight). A function naming no tensor may reach some another way: its weights stay unknown,
+    and it is not run."""
+    X = torch.rand(4, 3, generator=torch.Generator().manual_seed(0))
+    weightless = nn.Sequential(nn.Flatten(), _Log())
+    assert nan_source(weightless, X - 0.5) == NanSource(nan_on_batch=True, no_weights=True)
+    assert nan_source(weightless, X + 1.0) == NanSource(nan_on_batch=False, no_weights=True)
+    nan_pixel = X.clone()
+    nan_pixel[1, 2] = float("nan")
+    assert nan_source(weightless, nan_pixel) == NanSource(nonfinite_inputs=1, positions=(1,), no_weights=True)  # fmt: skip
+    counter = _Log()
+    counter.register_buffer("calls", torch.zeros((), dtype=torch.long))
+    assert weights_seen(counter) == WeightsSeen(none=True)
+    assert weights_seen(nn.Linear(3, 2)).none is False
+    assert nan_source(lambda X: X.log(), X - 0.5) == NanSource()  # not run: its weights unknown
+    assert weights_seen(lambda X: X.log()) == WeightsSeen()
 
 
 def test_a_nan_buffer_is_named_and_not_taken_for_an_overflow() -> None:

@@ -150,14 +150,15 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
     ``batch``: which batch ``X`` is, as the message names it (``"the epoch's first batch"``).
 
     For the failure path only: a count over ``X``, a look at each weight and, where all are
-    finite, one forward without gradients. The weights' finiteness is unknown (``None``) where
-    they cannot be listed (see :func:`named_weights`); nothing is said of the scores then, nor
-    where the forward fails. See D2L §3.6 (exercise 1: exp of a large score).
+    finite, or the model has none (``no_weights``: an ``nn.Module`` without parameters or
+    floating-point buffers), one forward without gradients. The weights' finiteness is unknown
+    (``None``) where they cannot be listed (see :func:`named_weights`); nothing is said of the
+    scores then, nor where the forward fails. See D2L §3.6 (exercise 1: exp of a large score).
     """
     nonfinite = int(X.numel() - torch.isfinite(X).sum())
     weights = weights_seen(net)
     finite = weights.finite
-    if nonfinite or not finite:
+    if nonfinite or finite is False or (finite is None and not weights.none):
         rows = (
             ~torch.isfinite(X.reshape(X.shape[0], -1)).all(dim=1) if nonfinite and X.ndim else None
         )
@@ -169,15 +170,17 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
             batch=batch,
             nonfinite_params=weights.params,
             nonfinite_buffers=weights.buffers,
+            no_weights=weights.none,
         )
+    ran = NanSource(finite_weights=finite, batch=batch, no_weights=weights.none)
     try:
         with torch.no_grad():
             y_hat = net(X)
     except Exception:  # a failure now says nothing about where the NaN came from
-        return NanSource(finite_weights=True)
+        return ran
     if not isinstance(y_hat, torch.Tensor):
-        return NanSource(finite_weights=True)
-    return NanSource(nan_on_batch=bool(y_hat.isnan().any()), finite_weights=True)
+        return ran
+    return ran._replace(nan_on_batch=bool(y_hat.isnan().any()))
 
 
 def nan_step(
@@ -246,5 +249,6 @@ def nan_step(
         nonfinite_params=weights.params,
         nonfinite_buffers=weights.buffers,
         affine=affine(net),
+        no_weights=weights.none,
         **earlier,
     )

@@ -27,12 +27,14 @@ __all__ = [
 class WeightsSeen(NamedTuple):
     """What a look at a model's weights found: whether all are finite (``None``: none could be
     listed), their largest absolute value where they are, and the names of those that are not
-    (parameters, buffers)."""
+    (parameters, buffers). ``none``: the model lists its parameters and buffers (an
+    ``nn.Module``, a scratch model) and holds no floating-point one: it has no weights to blame."""
 
     finite: bool | None = None
     largest: float | None = None
     params: tuple[str, ...] = ()
     buffers: tuple[str, ...] = ()
+    none: bool = False
 
 
 def weights_seen(net: Any) -> WeightsSeen:
@@ -40,13 +42,17 @@ def weights_seen(net: Any) -> WeightsSeen:
     :func:`named_weights`); nothing where they cannot be listed, or ``net`` is ``None``."""
     if net is None:
         return WeightsSeen()
+    named = named_weights(net)
     listed = [
         (name, tensor.detach(), buffer)
-        for name, tensor, buffer in named_weights(net)
+        for name, tensor, buffer in named or []
         if tensor.numel() and (tensor.is_floating_point() or tensor.is_complex())
     ]
     if not listed:
-        return WeightsSeen()
+        # a function's closure and globals may miss tensors it reaches otherwise (a global
+        # object's attribute): only a model that lists its own is known to hold none
+        lists = isinstance(net, nn.Module) or callable(getattr(net, "parameters", None))
+        return WeightsSeen(none=named is not None and lists)
     bad = [
         (name, buffer) for name, tensor, buffer in listed if not bool(torch.isfinite(tensor).all())
     ]
@@ -134,32 +140,33 @@ def model_tensors(net: Any) -> list[torch.Tensor]:
     return found
 
 
-def named_weights(net: Any) -> list[tuple[str, torch.Tensor, bool]]:
+def named_weights(net: Any) -> list[tuple[str, torch.Tensor, bool]] | None:
     """Return ``net``'s parameters and buffers as ``(name, tensor, is_buffer)``, as far as they
-    can be listed (else ``[]``): an ``nn.Module``'s named parameters and buffers (BatchNorm's
-    running statistics, a registered buffer), a scratch model's named parameters, and a
-    function's tensors and modules (see :func:`model_tensors`), a module's names after its own
-    (``"net.0.running_mean"``)."""
+    can be listed (``None`` where listing them failed): an ``nn.Module``'s named parameters and
+    buffers (BatchNorm's running statistics, a registered buffer), a scratch model's named
+    parameters, and a function's tensors and modules (see :func:`model_tensors`), a module's
+    names after its own (``"net.0.running_mean"``)."""
     if isinstance(net, nn.Module):
         try:
             return [(name, p, False) for name, p in net.named_parameters()] + [
                 (name, b, True) for name, b in net.named_buffers()
             ]
         except Exception:  # a module that fails to list its tensors lists nothing
-            return []
+            return None
     if callable(getattr(net, "parameters", None)):
         try:
             if callable(getattr(net, "named_parameters", None)):
                 return [(name, p, False) for name, p in net.named_parameters()]
             return [(f"parameter {i}", p, False) for i, p in enumerate(net.parameters())]
         except Exception:  # a parameters() that fails lists nothing
-            return []
+            return None
     found: list[tuple[str, torch.Tensor, bool]] = []
     for name, value in named_tensors(net):
         if isinstance(value, torch.Tensor):
             found.append((name, value, False))
         else:
-            found.extend((f"{name}.{n}", t, buffer) for n, t, buffer in named_weights(value))
+            inner = named_weights(value) or []
+            found.extend((f"{name}.{n}", t, buffer) for n, t, buffer in inner)
     return found
 
 
