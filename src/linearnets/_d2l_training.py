@@ -36,6 +36,7 @@ from linearnets.training.loop_checks import (
     is_optimizer,
 )
 from linearnets.training.model_diagnosis import NanScoresProbe
+from linearnets.training.nan_targets import TargetsWatch, watch_targets
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
 from linearnets.training.totals import EpochTotals, check_scores
 from linearnets.validation import check_positive_int
@@ -149,6 +150,7 @@ def _train_epoch_with_function(
         loss, summed=summed, nan_probe=probe, name="train_iter", training=True, net=net,
         batches=train_iter, epoch=epoch,
     )  # fmt: skip
+    targets: TargetsWatch | None = None
     for step, batch in enumerate(train_iter):
         X, y = unpack(batch)
         probe.keep(X)
@@ -168,7 +170,15 @@ def _train_epoch_with_function(
             check_first_values(net, X, y, y_hat, l, loss)  # NaN scores, a loss that cannot train
         updater(X.shape[0])
         totals.add(y_hat, y, l)
+        if step == 0:  # class probabilities whose NaN would go unnamed
+            targets = watch_targets(
+                y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter
+            )
+        if targets is not None:
+            targets.add(y, l)
         del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
+    if targets is not None:
+        targets.finish()
     return totals.result("train_iter", None)
 
 

@@ -38,6 +38,7 @@ from linearnets.training.loop_checks import (
     check_updater_object,
     check_updater_params,
 )
+from linearnets.training.nan_targets import TargetsWatch, watch_targets
 from linearnets.training.shards import check_same_steps, scalar_seed
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
 from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
@@ -133,6 +134,7 @@ def train_epoch(
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
+    targets: TargetsWatch | None = None  # class probabilities whose NaN would go unnamed
     try:  # restore the mode even when a batch or a hook (e.g. the divergence guard) raises
         step = -1
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
@@ -150,9 +152,17 @@ def train_epoch(
             if on_step is not None:
                 on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
             totals.add(y_hat, y, l)
+            if step == 0 and not allow_empty:  # one process alone must not stop a group
+                targets = watch_targets(
+                    y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter
+                )
+            if targets is not None:
+                targets.add(y, l)
             # let go of the batch before the iterator builds the next one: the allocator can then
             # hand it the block just freed, still in cache (~5% of a softmax epoch on a CPU)
             del batch, X, y, y_hat, l
+        if targets is not None:
+            targets.finish()
     finally:
         restore_mode()
     return totals.result("train_iter", dist)
