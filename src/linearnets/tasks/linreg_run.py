@@ -40,17 +40,16 @@ from linearnets.training.checkpoint import (
     set_global_rng_state,
 )
 from linearnets.training.checkpoint_values import restore_hint
+from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.guard import DivergenceGuard
 from linearnets.training.history import History, HistoryRows
 from linearnets.training.interrupt import GracefulInterrupt, TrainingInterrupted, stop_behind
-from linearnets.training.run_lock import LOCK_FILE, RunLock
 from linearnets.training.runs import (
     CONFIG_FILE,
     RESULTS_FILE,
     check_run_dir,
     claim_run_dir,
     environment,
-    missing_folders,
     write_json_atomic,
 )
 
@@ -91,22 +90,9 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         )
     pin_threads(config.num_threads)  # before config.json records the environment's threads
     out = Path(config.out)
-    existed, made = out.is_dir(), missing_folders(out)
-    had_lock_file = (out / LOCK_FILE).exists()  # a stale one is kept
-    locks: list[RunLock] = []  # the folder's, once claimed
-
-    def never_started() -> None:
-        """Leave the folders as the run found them, whole: a further Ctrl-C must not cut this
-        short (a stop says nothing was kept, an error that the same command, fixed, runs)."""
-        if not locks:  # refused or stopped in the claim, which left nothing
-            return
-        with held_signals(raise_after=False):
-            for name in RUN_FILE_NAMES:
-                (out / name).unlink(missing_ok=True)
-            locks[0].release(remove=not had_lock_file)
-            if not existed:
-                _fs.remove_empty_folders([out, *made])
-
+    # the folders as found, left so by a run refused or stopped before an epoch was kept
+    found = FolderAsFound.look(out, files=RUN_FILE_NAMES)
+    locks = found.locks  # the folder's, once claimed
     if config.data is not None:  # a resume from another folder finds the same file
         config = replace(config, data=absolute_path(config.data))
     run_name = f"linreg-{config.impl}"
@@ -134,14 +120,14 @@ def run_in_folder(config: LinregConfig, *, callbacks: Sequence[Any]) -> LinregRe
         # claim, nothing in out is this run's to remove
         first = stop_behind(exc) if type(exc) is KeyboardInterrupt else exc
         if not locks or (first is None and not (out / CHECKPOINT_FILE).exists()):
-            never_started()
+            found.leave_as_found()
             raise
         raise stop_named(exc, out) from None
     except Exception:
         if locks and not (out / CHECKPOINT_FILE).exists():
             # refused once claimed, before an epoch was kept (config.json not written, a
             # blow-up in epoch 1): the same command, fixed, must find the folder free
-            never_started()
+            found.leave_as_found()
         raise
     finally:
         for held in locks:

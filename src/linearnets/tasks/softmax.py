@@ -7,7 +7,8 @@ predictions, confusion matrix and weights (:mod:`linearnets.tasks.weights`). ``p
 ``Experiment``, ``SoftmaxResult``, ``train_experiment``, ``save_weights``, ``load_trained``,
 ``shared_settings`` (:mod:`linearnets.tasks.group_settings`) and ``write_run_config``
 (:mod:`linearnets.tasks.config_file`) are re-exported here; the run folder's check and claim are
-:mod:`linearnets.tasks.new_run_folder`'s.
+:mod:`linearnets.tasks.new_run_folder`'s, leaving it as found
+:mod:`linearnets.training.folder_as_found`'s.
 """
 
 from __future__ import annotations
@@ -23,11 +24,7 @@ from linearnets.seeding import grad_enabled, kept_global_state
 from linearnets.tasks.config_file import write_run_config
 from linearnets.tasks.experiment import Experiment, prepare
 from linearnets.tasks.group_settings import shared_settings
-from linearnets.tasks.new_run_folder import (
-    FolderAsFound,
-    check_run_dir_everywhere,
-    run_dir_everywhere,
-)
+from linearnets.tasks.new_run_folder import check_run_dir_everywhere, run_dir_everywhere
 from linearnets.tasks.reports import check_backend
 from linearnets.tasks.stopping import complete_when_returned
 from linearnets.tasks.training_run import SoftmaxResult, train_experiment
@@ -40,6 +37,7 @@ from linearnets.training.distributed import (
     in_process_group,
     init_distributed,
 )
+from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.interrupt import stop_behind
 from linearnets.training.rank_agreement import check_same_settings
 

@@ -1,4 +1,4 @@
-"""A new run's folder left as the run found it (unit tests of tasks/new_run_folder.py)."""
+"""A new run's folder left as the run found it (unit tests of training/folder_as_found.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from linearnets import _fs
-from linearnets.tasks.new_run_folder import FolderAsFound
+from linearnets.training.folder_as_found import FolderAsFound
 from linearnets.training.runs import claim_run_dir
 
 

@@ -1,0 +1,63 @@
+"""A new run's folder as the run found it: recorded before the claim, and left so by a run refused
+or stopped before it started (a softmax run's and a linear-regression run's alike)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from linearnets import _fs
+from linearnets._signals import held_signals
+from linearnets.training.run_lock import LOCK_FILE, RunLock
+from linearnets.training.runs import CONFIG_FILE, missing_folders
+
+__all__ = ["FolderAsFound"]
+
+
+@dataclass
+class FolderAsFound:
+    """What a new run's ``out`` was before the run claimed it, to leave it so if it never started.
+
+    Attributes:
+        existed: ``out`` was a folder already.
+        made: the folders the claim creates (its parents, or ``runs/``).
+        had_lock_file: ``out`` held a lock file (a stale one is kept).
+        files: the run's files removed from the claimed folder (it held none of them, or the
+            claim would have refused it): ``config.json``, and what training wrote before an
+            epoch was kept.
+        locks: the claim's held lock, once it claimed the folder (rank 0's in a process group).
+    """
+
+    existed: bool
+    made: list[Path]
+    had_lock_file: bool
+    files: tuple[str, ...] = (CONFIG_FILE,)
+    locks: list[RunLock] = field(default_factory=list)
+
+    @classmethod
+    def look(cls, out: Path | None, *, files: Sequence[str] = (CONFIG_FILE,)) -> FolderAsFound:
+        """Return ``out`` (``None``: a new folder in ``runs/``) as it is now, ``files`` the run's
+        files :meth:`leave_as_found` removes."""
+        existed = out is not None and out.is_dir()
+        made = missing_folders(out)  # its parents, or runs/: made by the claim
+        had_lock_file = out is not None and (out / LOCK_FILE).exists()
+        return cls(existed, made, had_lock_file, files=tuple(files))
+
+    def leave_as_found(self) -> None:
+        """Leave the folders as the run found them, whole: a further Ctrl-C must not cut this
+        short (a stop says nothing was kept, an error that the same call, fixed, runs). Nothing
+        is done before the claim, which left nothing (refused, or stopped in it)."""
+        if not self.locks:
+            return
+        with held_signals(raise_after=False):
+            lock, run_dir = self.locks[0], self.locks[0].run_dir
+            # config.json too (a Ctrl-C during the write's fsync): the folder held none, or the
+            # claim would have refused it, and with it the same call again is refused
+            for name in self.files:
+                with contextlib.suppress(OSError):
+                    (run_dir / name).unlink(missing_ok=True)
+            lock.release(remove=not self.had_lock_file)
+            if not self.existed:
+                _fs.remove_empty_folders([run_dir, *self.made])
