@@ -240,6 +240,27 @@ def _lock_held_by_a_child(folder: Path) -> Iterator[int]:
 
 
 @pytest.fixture
+def deny_search(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``deny_search(*folders)``: make ``folders`` unsearchable (no ``x`` permission): looking up
+    anything in them fails with EACCES, as a chmod 000 does for a user who is not root (faked: the
+    tests may run as root)."""
+
+    def deny(*folders: Path) -> None:
+        real = os.stat
+
+        def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+            if not isinstance(path, int):
+                where = Path(os.path.abspath(os.fsdecode(path)))
+                if any(folder in where.parents for folder in folders):
+                    raise PermissionError(13, "Permission denied", os.fsdecode(path))
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "stat", stat)
+
+    return deny
+
+
+@pytest.fixture
 def lock_held_by_a_child() -> Callable[[Path], AbstractContextManager[int]]:
     """``with lock_held_by_a_child(folder) as pid:`` a live process holds ``folder``'s run lock."""
     return _lock_held_by_a_child

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import struct
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
@@ -146,18 +145,3 @@ def broken_link(folder: Path, name: str, kind: str) -> tuple[Path, str]:
         else f"{link} is a symbolic link that loops back to itself"
     )
     return link, what
-
-
-def deny_search(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> None:
-    """Make ``folders`` unsearchable (no ``x`` permission): looking up anything in them fails with
-    EACCES, as a chmod 000 does for a user who is not root (faked: the tests may run as root)."""
-    real = os.stat
-
-    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-        if not isinstance(path, int):
-            where = Path(os.path.abspath(os.fsdecode(path)))
-            if any(folder in where.parents for folder in folders):
-                raise PermissionError(13, "Permission denied", os.fsdecode(path))
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "stat", stat)

@@ -16,7 +16,7 @@ import torch
 from linearnets.data.arrays import load_classification_file, load_regression_file
 from linearnets.errors import DatasetError, DataWarning, UsageError
 
-from .conftest import broken_link, deny_search
+from .conftest import broken_link
 
 
 @pytest.mark.parametrize("dtype", ["timedelta64[s]", "datetime64[s]", "complex64", "<U3"], ids=str)
@@ -848,7 +848,7 @@ def test_a_csv_for_softmax_is_refused_with_the_way_to_save_an_npz(tmp_path: Path
 @pytest.mark.parametrize("suffix", [".npz", ".csv"])
 def test_a_data_file_in_a_folder_that_cannot_be_searched_names_the_folder_and_its_fix(
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    deny_search: Callable[..., None],
     capsys: pytest.CaptureFixture[str],
     suffix: str,
 ) -> None:
@@ -862,7 +862,7 @@ def test_a_data_file_in_a_folder_that_cannot_be_searched_names_the_folder_and_it
         np.savez(path, X=np.zeros((4, 2), np.float32), y=np.zeros(4, np.float32))
     else:
         path.write_text("1,2,3\n4,5,6\n")
-    deny_search(monkeypatch, path.parent)
+    deny_search(path.parent)
     got = (
         f"cannot be reached: {path.parent} cannot be searched (Permission denied); make it "
         f"readable (chmod u+rx {path.parent}), or pass a file elsewhere"

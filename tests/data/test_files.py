@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,7 +16,7 @@ from linearnets.data import files
 from linearnets.data.files import HOW_TO_GET, find_fashion_mnist
 from linearnets.errors import DatasetError, UsageError
 
-from .conftest import Tiny, broken_link, deny_search
+from .conftest import Tiny, broken_link
 
 LOCATIONS = ["env", "debian", "data", "parent-data", "keras"]
 
@@ -477,7 +478,7 @@ def test_a_damaged_file_is_told_the_fix_for_its_folder(
 def test_a_root_that_cannot_be_searched_is_named_with_its_fix_not_a_bare_oserror(
     tiny: Tiny,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    deny_search: Callable[..., None],
     capsys: pytest.CaptureFixture[str],
     layout: str,
     denied: str,
@@ -491,7 +492,7 @@ def test_a_root_that_cannot_be_searched_is_named_with_its_fix_not_a_bare_oserror
 
     root = tmp_path / "parent" / "root"
     tiny.write(root / "FashionMNIST" / "raw" if layout == "torchvision" else root)
-    deny_search(monkeypatch, tmp_path / denied.replace("root", "parent/root"))
+    deny_search(tmp_path / denied.replace("root", "parent/root"))
     folder = tmp_path / blamed.replace("root", "parent/root")
     got = (
         f"must be a folder you can open, got '{root}', but {folder} cannot be searched "
@@ -508,24 +509,27 @@ def test_a_root_that_cannot_be_searched_is_named_with_its_fix_not_a_bare_oserror
 
 
 def test_a_root_holding_the_files_beside_a_folder_that_cannot_be_searched_is_read(
-    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny: Tiny, tmp_path: Path, deny_search: Callable[..., None]
 ) -> None:
     """Only when the files are not found is an unsearchable FashionMNIST/ blamed."""
     root = tiny.write(tmp_path / "root")
     (root / "FashionMNIST" / "raw").mkdir(parents=True)
-    deny_search(monkeypatch, root / "FashionMNIST")
+    deny_search(root / "FashionMNIST")
     assert find_fashion_mnist(root, checksums=tiny.files).folder == root
 
 
 def test_a_search_passes_over_a_place_that_cannot_be_searched_and_says_so(
-    places: dict[str, Path], tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+    places: dict[str, Path],
+    tiny: Tiny,
+    monkeypatch: pytest.MonkeyPatch,
+    deny_search: Callable[..., None],
 ) -> None:
     """An unsearchable ./data/FashionMNIST (or a home folder not this user's) stopped the search
     with Python's PermissionError, the Keras cache after it never looked at."""
     monkeypatch.setattr(files, "_debian_dir", lambda: None)
     denied = places["data"].parent  # data/FashionMNIST
     denied.mkdir(parents=True)
-    deny_search(monkeypatch, denied, places["env"])
+    deny_search(denied, places["env"])
     with pytest.raises(DatasetError) as info:
         find_fashion_mnist(checksums=tiny.files)
     assert str(info.value) == (
@@ -538,13 +542,13 @@ def test_a_search_passes_over_a_place_that_cannot_be_searched_and_says_so(
 
 
 def test_linearnets_data_that_cannot_be_reached_is_refused_naming_the_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deny_search: Callable[..., None]
 ) -> None:
     """It was a bare PermissionError (Path.is_dir of a folder inside an unsearchable one)."""
     inner = tmp_path / "locked" / "inner"
     inner.mkdir(parents=True)
     monkeypatch.setenv("LINEARNETS_DATA", str(inner))
-    deny_search(monkeypatch, tmp_path / "locked")
+    deny_search(tmp_path / "locked")
     with pytest.raises(UsageError) as info:
         find_fashion_mnist()
     locked = tmp_path / "locked"
