@@ -32,3 +32,24 @@ def test_a_ctrl_c_while_the_folder_is_left_as_found_does_not_cut_it_short(
     monkeypatch.setattr(_fs, "remove_empty_folders", interrupted)
     found.leave_as_found()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("files", "left"),
+    [((), ["metrics.csv"]),  # as softmax's: config.json alone by default, the folder kept
+     (("config.json", "metrics.csv"), [])],
+)  # fmt: skip
+def test_the_files_it_was_given_are_removed_with_the_folders_the_claim_made(
+    files: tuple[str, ...], left: list[str], tmp_path: Path
+) -> None:
+    """A linear-regression run refused in its first epoch has written its metrics files too."""
+    out = tmp_path / "new" / "run"
+    found = FolderAsFound.look(out, files=files) if files else FolderAsFound.look(out)
+    found.locks.append(claim_run_dir(out, name="linreg-scratch"))
+    for name in ("config.json", "metrics.csv"):
+        (out / name).write_text("")
+    found.leave_as_found()
+    if left:
+        assert sorted(p.name for p in out.iterdir()) == left
+    else:
+        assert list(tmp_path.iterdir()) == []  # out and its parent, which the claim made
