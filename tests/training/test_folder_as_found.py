@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,22 @@ def test_a_ctrl_c_while_the_folder_is_left_as_found_does_not_cut_it_short(
     monkeypatch.setattr(_fs, "remove_empty_folders", interrupted)
     found.leave_as_found()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_out_it_may_not_look_into_is_recorded_without_a_bare_permission_error(
+    tmp_path: Path, deny_search: Callable[..., None]
+) -> None:
+    """Python 3.11's Path.is_dir raised PermissionError here, before the run's check of its
+    folder could name it (and, on a process of a group other than rank 0, before rank 0's)."""
+    run = tmp_path / "locked" / "run"
+    run.mkdir(parents=True)
+    deny_search(run)  # its lock file cannot be looked up
+    assert FolderAsFound.look(run) == FolderAsFound(existed=True, made=[], had_lock_file=False)
+    deny_search(run.parent)  # nor the folder itself
+    found = FolderAsFound.look(run)
+    assert (found.existed, found.had_lock_file) == (False, False)
+    found.leave_as_found()  # never claimed: nothing to do, and nothing done
+    assert os.path.lexists(run)
 
 
 @pytest.mark.parametrize(

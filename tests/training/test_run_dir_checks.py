@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from linearnets.cli._report import one_line
 from linearnets.errors import UsageError
 from linearnets.training import run_dir_checks
-from linearnets.training.run_dir_checks import check_creatable, check_default_runs
+from linearnets.training.run_dir_checks import check_creatable, check_default_runs, check_reachable
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and FIFOs")
 
@@ -198,3 +199,141 @@ def test_a_folder_on_a_read_only_file_system_is_named_so_and_not_told_to_be_made
         f"runs/ cannot be created here: the working folder {here} is on a read-only file system; "
         "pass --out DIR, a folder you can write to"
     )
+
+
+def test_an_out_in_a_folder_that_cannot_be_searched_names_that_folder_and_its_chmod(
+    tmp_path: Path, deny_search: Callable[..., None]
+) -> None:
+    """It said "cannot be created (Permission denied); pass a writable folder", naming neither
+    the folder that refuses nor its fix."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    deny_search(locked)
+    for out in (locked / "run", locked / "a" / "run"):
+        err = _refused(tmp_path, check_creatable, out)
+        said = (
+            f"cannot be reached: {locked} cannot be searched (Permission denied); make it "
+            f"readable (chmod u+rx {locked}), or pass another folder"
+        )
+        assert str(err) == f"out='{out}' {said}"
+        assert one_line(err) == f"--out {out} {said}"
+
+
+def test_a_run_folder_to_read_that_cannot_be_searched_names_the_folder_that_refuses(
+    tmp_path: Path, deny_search: Callable[..., None]
+) -> None:
+    """The folder itself (chmod 000), or one it is in; a folder that is not there, or a file,
+    is left to the caller's own words."""
+    run = tmp_path / "locked" / "run"
+    run.mkdir(parents=True)
+    (tmp_path / "notes.txt").write_text("mine\n")
+    for missing in (tmp_path / "gone", tmp_path / "notes.txt", tmp_path / "notes.txt" / "run"):
+        check_reachable(missing)
+    for locked in (run, run.parent):
+        deny_search(locked)
+        with pytest.raises(UsageError) as info:
+            check_reachable(run)
+        said = (
+            f"must be a folder you can open, got '{run}', but {locked} cannot be searched "
+            f"(Permission denied); make it readable (chmod u+rx {locked}), or pass another folder"
+        )
+        assert str(info.value) == f"run_dir {said}"
+        assert one_line(info.value) == f"RUN_DIR {said}"
+
+
+def _new_run(task: str) -> Callable[[Path], object]:
+    """Return the call that starts a new ``task`` run in ``out`` (imported late: torch)."""
+
+    def call(out: Path) -> object:
+        import linearnets as ln
+
+        if task == "linreg":
+            return ln.run_linreg(ln.LinregConfig(out=out, epochs=1))
+        return ln.run_softmax(ln.SoftmaxConfig(out=out, epochs=1))
+
+    return call
+
+
+def _reader(name: str) -> Callable[[Path], object]:
+    """Return the public call ``name`` that reads a run folder."""
+
+    def call(run_dir: Path) -> object:
+        import linearnets as ln
+        from linearnets.tasks.softmax import load_trained
+        from linearnets.training.run_config import read_config
+
+        return {
+            "resume_softmax": ln.resume_softmax,
+            "resume_linreg": ln.resume_linreg,
+            "load_trained": load_trained,
+            "read_config": read_config,
+        }[name](run_dir)
+
+    return call
+
+
+@pytest.mark.parametrize(
+    ("call", "argv"),
+    [(_new_run("linreg"), ["linreg", "--out", "RUN", "--epochs", "1"]),
+     (_new_run("softmax"), ["softmax", "--out", "RUN", "--epochs", "1"])],
+    ids=["run_linreg", "run_softmax"],
+)  # fmt: skip
+def test_a_new_run_in_a_folder_that_cannot_be_searched_is_refused_by_name(
+    call: Callable[[Path], object],
+    argv: list[str],
+    tmp_path: Path,
+    deny_search: Callable[..., None],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The API raised the bare PermissionError of Python 3.11's ``Path.is_dir`` as the run looked
+    at its folder, before any check (the command line said it in its own words, exit 1)."""
+    from linearnets.cli import main
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    deny_search(locked)
+    said = (
+        f"cannot be reached: {locked} cannot be searched (Permission denied); make it readable "
+        f"(chmod u+rx {locked}), or pass another folder"
+    )
+    for out in (locked / "run", locked / "a" / "run"):
+        with pytest.raises(UsageError, match=rf"^out='{re.escape(str(out))}' {re.escape(said)}$"):
+            call(out)
+        assert main([str(out) if word == "RUN" else word for word in argv]) == 2
+        captured = capsys.readouterr()
+        assert captured.err == f"linearnets {argv[0]}: error: --out {out} {said}\n"
+    assert list(locked.iterdir()) == []  # nothing made
+
+
+@pytest.mark.parametrize(
+    ("name", "argv"),
+    [("resume_softmax", ["softmax", "--resume", "RUN"]),
+     ("resume_linreg", ["linreg", "--resume", "RUN"]),
+     ("load_trained", ["predict", "RUN", "-n", "2"]),
+     ("read_config", None)],
+    ids=["resume_softmax", "resume_linreg", "load_trained", "read_config"],
+)  # fmt: skip
+def test_a_run_folder_that_cannot_be_searched_is_refused_by_name_where_it_is_read(
+    name: str,
+    argv: list[str] | None,
+    tmp_path: Path,
+    deny_search: Callable[..., None],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The folder itself (chmod 000), or one it is in: the bare PermissionError of Python 3.11's
+    ``Path.is_dir``/``exists``, raised from deep inside the resume or the load."""
+    from linearnets.cli import main
+
+    run = tmp_path / "locked" / "run"
+    run.mkdir(parents=True)
+    for locked in (run, run.parent):
+        deny_search(locked)
+        said = (
+            f"must be a folder you can open, got '{run}', but {locked} cannot be searched "
+            f"(Permission denied); make it readable (chmod u+rx {locked}), or pass another folder"
+        )
+        with pytest.raises(UsageError, match=rf"^run_dir {re.escape(said)}$"):
+            _reader(name)(run)
+        if argv is not None:
+            assert main([str(run) if word == "RUN" else word for word in argv]) == 2
+            assert capsys.readouterr().err == f"linearnets {argv[0]}: error: RUN_DIR {said}\n"

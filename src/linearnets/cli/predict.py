@@ -106,8 +106,10 @@ def _checked_out(args: argparse.Namespace, run_dir: Path) -> Path:
     """Return the figure's path (``~`` expanded) once ``run_dir`` (RUN_DIR, ``~`` expanded), -n and
     --out are valid; nothing is read before."""
     from linearnets.plotting._mpl import check_out_path, matplotlib_module
+    from linearnets.training.run_dir_checks import check_reachable
     from linearnets.training.runs import check_not_a_runs_figure, predict_figure_name
 
+    check_reachable(run_dir, name="RUN_DIR")  # Path.is_dir raised the bare PermissionError
     if not run_dir.is_dir():
         # quoted, as given: a folder named "lr=0.5" is no setting (read as --lr 0.5 unquoted)
         raise UsageError(

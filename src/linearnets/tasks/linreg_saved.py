@@ -16,6 +16,7 @@ from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.config_records import check_records
 from linearnets.training.config_sections import check_sections
 from linearnets.training.run_config import loaded_json, resumable_checkpoint
+from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.run_task import checkpoint_task
 from linearnets.training.runs import CONFIG_FILE
 from linearnets.validation import describe
@@ -33,6 +34,7 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
             run the folder does hold, a copy of the file put back).
     """
     path = run_dir / CONFIG_FILE
+    check_reachable(run_dir)  # Path.is_dir raised the bare PermissionError
     if not run_dir.is_dir():
         raise UsageError(
             f"the run folder {shown_path(run_dir)} does not exist or is not a folder; pass the "

@@ -28,6 +28,7 @@ from linearnets.training.run_config import (
     resumable_checkpoint,
     run_dir_path,
 )
+from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.run_task import checkpoint_task, refuse_foreign_checkpoint
 from linearnets.training.runs import CONFIG_FILE
 from linearnets.validation import describe
@@ -47,14 +48,17 @@ def saved_config(run_dir: str | Path) -> dict[str, Any]:
     Its ``resumes`` is a list (a ``null`` written by hand is taken as none recorded).
 
     Raises:
-        UsageError: ``config.json`` is unreadable, or a record beside its settings is no value a
-            run writes there (:func:`~linearnets.training.config_records.check_records`; an
-            entry's ``from_epoch`` and ``forced``,
-            :func:`~linearnets.tasks.resume_entries.check_entries`).
+        UsageError: ``run_dir`` cannot be searched, or is in a folder that cannot be
+            (:func:`~linearnets.training.run_dir_checks.check_reachable`); ``config.json`` is
+            unreadable, or a record beside its settings is no value a run writes there
+            (:func:`~linearnets.training.config_records.check_records`; an entry's
+            ``from_epoch`` and ``forced``, :func:`~linearnets.tasks.resume_entries.check_entries`).
     """
     run_dir = run_dir_path(
         run_dir, example="resume_softmax('runs/a')"
     )  # "~/runs/a" as out= takes it
+    # here, not as the path is taken: a data-parallel resume tells every process its refusal
+    check_reachable(run_dir)
     gone = run_dir.is_dir() and not (run_dir / CONFIG_FILE).exists()
     # its checkpoint stands in; where none is usable either, read_config says what is missing
     ckpt = resumable_checkpoint(run_dir) if gone else None

@@ -25,6 +25,7 @@ from linearnets.tasks.weights_checks import check_payload, recreate_fix
 from linearnets.training.checkpoint import load_failure
 from linearnets.training.checkpoint_write import save_run_file
 from linearnets.training.run_config import run_dir_path
+from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.runs import WEIGHTS_FILE
 
 if TYPE_CHECKING:
@@ -76,11 +77,13 @@ def load_trained(
     Raises:
         UsageError: ``run_dir`` does not exist, is a file, or holds no ``model.pt`` (the message
             says whether its run is still training, stopped before it finished, or there is none);
-            or its permissions deny reading ``model.pt``.
+            or its permissions deny reading ``model.pt``, or looking into ``run_dir`` or a
+            folder it is in.
         CheckpointError: the file is truncated, foreign or damaged, or its weights are NaN or inf;
             or ``model.pt`` is a folder.
     """
     run_dir = run_dir_path(run_dir, example="load_trained('runs/a')")
+    check_reachable(run_dir)  # Path.is_file raised the bare PermissionError
     if run_dir.is_file():
         raise UsageError(
             f"run_dir must be the run folder, got the file {shown_path(run_dir)}; pass the folder "

@@ -4,6 +4,7 @@ or stopped before it started (a softmax run's and a linear-regression run's alik
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,10 +40,16 @@ class FolderAsFound:
     @classmethod
     def look(cls, out: Path | None, *, files: Sequence[str] = (CONFIG_FILE,)) -> FolderAsFound:
         """Return ``out`` (``None``: a new folder in ``runs/``) as it is now, ``files`` the run's
-        files :meth:`leave_as_found` removes."""
-        existed = out is not None and out.is_dir()
+        files :meth:`leave_as_found` removes.
+
+        Raises nothing: a folder it may not look into (Python 3.11's ``Path.is_dir`` raised the
+        bare PermissionError) is no folder it can claim either, which the run's check of ``out``
+        (:func:`~linearnets.training.runs.check_run_dir`) refuses by name, on rank 0 for every
+        rank of a process group.
+        """
+        existed = out is not None and os.path.isdir(out)
         made = missing_folders(out)  # its parents, or runs/: made by the claim
-        had_lock_file = out is not None and (out / LOCK_FILE).exists()
+        had_lock_file = out is not None and os.path.exists(out / LOCK_FILE)
         return cls(existed, made, had_lock_file, files=tuple(files))
 
     def leave_as_found(self) -> None:

@@ -19,6 +19,7 @@ from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from linearnets.training.config_sections import check_sections
+from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.run_lock import LOCK_FILE, lock_holder
 from linearnets.training.run_task import checkpoint_task
 from linearnets.training.runs import CONFIG_FILE, WEIGHTS_FILE
@@ -43,14 +44,17 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     ``run_dir`` may start with ``~``, as every path setting may (:func:`run_dir_path`).
 
     Raises:
-        UsageError: ``run_dir`` is no folder or has no ``config.json``; the file is unreadable or
-            no JSON object, or its ``config`` section (the run's settings) is missing or no object,
+        UsageError: ``run_dir`` is no folder, one this user may not search or in one
+            (:func:`~linearnets.training.run_dir_checks.check_reachable`), or has no
+            ``config.json``; the file is unreadable or no JSON object, or its ``config`` section
+            (the run's settings) is missing or no object,
             or a top-level key looks meant for a reader that passes it over (a section misspelt,
             a setting out of ``config``: :func:`~linearnets.training.config_sections.check_sections`).
             For a damaged run the fix fits the folder (:func:`_config_fix`).
     """
     # named as the Python argument; the command line's report names it RUN_DIR
     run_dir = run_dir_path(run_dir, example="read_config('runs/a')")
+    check_reachable(run_dir)
     path = run_dir / CONFIG_FILE
     # the path quoted, as given: a folder named "lr=0.5" is no setting (the command line would
     # print "got lr=0.5" as its option --lr 0.5)

@@ -6,7 +6,8 @@ working folder that no new ``runs/<name>-<time>`` can go in (a file, a broken li
 cannot be written). Both run before a new run reads its data
 (:func:`~linearnets.training.runs.check_run_dir`), so that a run refused for its data, or for its
 folder, leaves the disk as it found it, and again as the folder is claimed
-(:func:`~linearnets.training.runs.claim_run_dir`).
+(:func:`~linearnets.training.runs.claim_run_dir`). :func:`check_reachable` refuses a run folder to
+be read (a resume's, ``load_trained``'s) that this user may not look into.
 """
 
 from __future__ import annotations
@@ -16,16 +17,22 @@ import stat
 import time
 from pathlib import Path
 
-from linearnets._text import shown_path
+from linearnets._text import quoted_path, shown_path
 from linearnets.errors import UsageError
-from linearnets.path_checks import link_problem
-from linearnets.training.run_files import LONGEST_NAME
+from linearnets.path_checks import (
+    cannot_search,
+    link_problem,
+    searchable_fix,
+    unsearchable_folder,
+)
+from linearnets.training.run_files import CONFIG_FILE, LONGEST_NAME
 
 __all__ = [
     "RUNS",
     "check_creatable",
     "check_default_runs",
     "check_path_length",
+    "check_reachable",
     "default_name",
     "setting",
 ]
@@ -77,6 +84,12 @@ def check_creatable(out: Path) -> None:
             )
         check_path_length(out)
     except OSError as exc:  # a folder on the path that cannot be searched
+        blocked = unsearchable_folder(out)
+        if blocked is not None:  # named, with its chmod: no folder there can be made nor used
+            raise UsageError(
+                f"{setting(out)} cannot be reached: {cannot_search(blocked)}; "
+                f"{searchable_fix(blocked)}, or pass another folder"
+            ) from None
         raise UsageError(
             f"{setting(out)} cannot be created ({exc.strerror}); pass a writable folder"
         ) from None
@@ -87,6 +100,26 @@ def check_creatable(out: Path) -> None:
         raise UsageError(
             f"{setting(out)} cannot be created: {shown_path(existing)} {why}; pass a "
             "folder you can write to"
+        )
+
+
+def check_reachable(run_dir: Path, *, name: str = "run_dir") -> None:
+    """Refuse, reading nothing, a run folder to be read that this user may not search, or that is
+    in a folder they may not search (no ``x`` permission): Python 3.11's ``Path.is_dir`` and
+    ``exists`` raised the bare PermissionError there, from deep inside the call.
+
+    Args:
+        run_dir: the run folder, as given (``~`` expanded).
+        name: the argument, as the message names it (``RUN_DIR`` where the command line's).
+
+    Raises:
+        UsageError: naming ``run_dir``, the folder that refuses the lookup and its chmod.
+    """
+    blocked = unsearchable_folder(run_dir / CONFIG_FILE)  # run_dir itself, or a folder above it
+    if blocked is not None:
+        raise UsageError(
+            f"{name} must be a folder you can open, got {quoted_path(run_dir)}, but "
+            f"{cannot_search(blocked)}; {searchable_fix(blocked)}, or pass another folder"
         )
 
 
