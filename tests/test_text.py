@@ -186,9 +186,22 @@ def test_a_refusals_rule_is_its_words_before_the_fix_outside_parentheses(
      ("seed must be a non-negative integer, got None", "seed must be a non-negative integer, got null"),
      ("data must be a path (str, pathlib.Path or another os.PathLike) or None, got True",
       "data must be a path (a string) or null, got true"),
-     # a string's words are the value's, whichever quotes repr() gave it
-     ("impl must be one of 'scratch', got 'None'", "impl must be one of 'scratch', got 'None'"),
+     # a string in JSON's quotes, whichever quotes repr() gave it; its words are the value's
+     ("impl must be one of 'scratch', got 'None'", 'impl must be one of "scratch", got "None"'),
      ("x must be y, got \"it's True\"", "x must be y, got \"it's True\""),
+     ("x must be y, got 'say \"hi\"'", 'x must be y, got "say \\"hi\\""'),
+     ("x must be y, got 'a\\\\b'", 'x must be y, got "a\\\\b"'),
+     ("x must be y, got 'a\\nb'", 'x must be y, got "a\\nb"'),
+     ("x must be y, got 'a\\x85b'", 'x must be y, got "a\\u0085b"'),
+     ("x must be y, got 'rün'", 'x must be y, got "rün"'),
+     # an object or an array as the file has it: not {'a': 1}
+     ("lr must be a positive number, got {'a': 1}", 'lr must be a positive number, got {"a": 1}'),
+     ("x must be y, got {'a': [1, None, True, 'b']}", 'x must be y, got {"a": [1, null, true, "b"]}'),
+     ("x must be y, got ['a', 'b']", 'x must be y, got ["a", "b"]'),
+     # a value cut short (repr's :.40) keeps its strings that were cut, unclosed, as they are
+     ("x must be y, got {'a': 1, 'bbbb", 'x must be y, got {"a": 1, \'bbbb'),
+     # a shell word $'...' (a path with a line break, shown_path's) is no Python string
+     ("x must be y, got $'runs/a\\nb'", "x must be y, got $'runs/a\\nb'"),
      # an apostrophe inside a word opens no string
      ("true_b must be (noise_std's limit), got None", "true_b must be (noise_std's limit), got null"),
      ("Nonesuch and Truer stay", "Nonesuch and Truer stay"),
@@ -198,7 +211,7 @@ def test_a_refusals_rule_is_its_words_before_the_fix_outside_parentheses(
      ("x must be finite, got -inf", "x must be finite, got -Infinity"),
      ("x must be a number, got [1.0, nan]", "x must be a number, got [1.0, NaN]"),
      # not within a word, a path or a string
-     ("in /runs/nan or nan.d or a-inf or infer or 'nan'", "in /runs/nan or nan.d or a-inf or infer or 'nan'"),
+     ("in /runs/nan or nan.d or a-inf or infer or 'nan'", 'in /runs/nan or nan.d or a-inf or infer or "nan"'),
      # a value Python names by its type, by its kind in the file
      ("true_w must be a sequence, got a dict {} (its keys)", "true_w must be a sequence, got an object {} (its keys)"),
      ("x must be y, got a list [1]", "x must be y, got an array [1]"),
@@ -210,10 +223,13 @@ def test_a_rule_about_a_json_files_value_is_said_in_its_words(rule: str, said: s
 
 @pytest.mark.parametrize(
     ("value", "said"),
-    [(5, "the number 5"), (1.5, "the number 1.5"), ("x", "the string 'x'"), (None, "null"),
+    [(5, "the number 5"), (1.5, "the number 1.5"), ("x", 'the string "x"'), (None, "null"),
      (True, "true"), (False, "false"), ([1, None], "an array [1, null]"),
      ({"a": 1}, 'an object {"a": 1}'), (list(range(30)), "an array [0, 1, 2, 3, 4, 5, 6, 7, 8, "
-      "9, 10, 11, 12, 13, 14, 15, 16..."), ("y" * 70, "the string '" + "y" * 56 + "..."),
+      "9, 10, 11, 12, 13, 14, 15, 16..."), ("y" * 70, 'the string "' + "y" * 56 + "..."),
+     # as JSON quotes and escapes it, but for what a terminal shows: not Python's 'it\'s', '\x1b'
+     ("it's", 'the string "it\'s"'), ("rün\n", 'the string "rün\\n"'),
+     ({"k": "\x1b\x85"}, 'an object {"k": "\\u001b\\u0085"}'),
      ([], "an array []"), ({}, "an object {}"), (float("nan"), "NaN"),
      (float("inf"), "Infinity"), (float("-inf"), "-Infinity"), ([float("nan")], "an array [NaN]")],
 )  # fmt: skip

@@ -18,6 +18,7 @@ __all__ = [
     "gib_past",
     "in_json_words",
     "json_kind",
+    "json_text",
     "printable",
     "quoted_path",
     "respelled",
@@ -49,12 +50,13 @@ def rule_of(message: str) -> str:
 
 
 # a Python literal a rule names, as repr() writes it: a quoted string (an apostrophe inside a word,
-# "noise_std's", opens none) is skipped whole, its words the value's; True, False and None are said
+# "noise_std's", opens none; a shell word $'...', a path's, is no Python string) is said as JSON
+# quotes it, whole, its words the value's (a dict's keys too: {"a": 1}); True, False and None are said
 # as JSON says them, a float past JSON's numbers (nan, inf, -inf) as Python's json reads and writes
 # it in the file (NaN, Infinity, -Infinity; not within a word or a path: "/runs/nan"), and a value
 # named by its Python type ("a dict {}", as true_w's rule names one) by its kind in the file
 _PYTHON_WORDS = re.compile(
-    r"(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)|\"(?:[^\"\\]|\\.)*\"|\b(True|False|None)\b"
+    r"((?<![\w$])'(?:[^'\\]|\\.)*'(?!\w)|\"(?:[^\"\\]|\\.)*\")|\b(True|False|None)\b"
     r"|(?<![\w./-])(-?(?:nan|inf))(?![\w./-])|\b(a (?:dict|list|tuple))(?= [\[{(])"
 )
 _JSON_WORDS = {
@@ -76,17 +78,54 @@ def in_json_words(rule: str) -> str:
     """Return ``rule``, the refusal of a value read from a JSON file (a run's ``config.json``), in
     the file's words: ``True``, ``False`` and ``None`` as ``true``, ``false`` and ``null``
     (``guard must be true or false, got 1``), ``nan`` and ``inf`` as ``NaN`` and ``Infinity``
-    (``lr must be a finite number > 0, got NaN``), a value Python names by its type as the file's
-    kind (``got an object {} (its keys would be the weights)``, not ``a dict {}``), a path as the
-    string it is there; quoted strings are left as they are."""
+    (``lr must be a finite number > 0, got NaN``), a string in JSON's double quotes (``got
+    "0.1"``, ``got {"a": 1}``, not Python's ``'0.1'`` and ``{'a': 1}``), a value Python names by
+    its type as the file's kind (``got an object {} (its keys would be the weights)``, not ``a
+    dict {}``), a path as the string it is there."""
     rule = rule.replace(_PATH_TYPES, "(a string)")
-    return _PYTHON_WORDS.sub(lambda m: _JSON_WORDS[m[m.lastindex]] if m.lastindex else m[0], rule)
+    return _PYTHON_WORDS.sub(_in_json, rule)
+
+
+def _in_json(match: re.Match[str]) -> str:
+    """Return the Python literal ``match`` found in a rule in a JSON file's words."""
+    if match.lastindex is None:
+        return match[0]
+    if match.lastindex == 1:
+        return _json_string(match[1])
+    return _JSON_WORDS[match[match.lastindex]]
+
+
+def _json_string(literal: str) -> str:
+    """Return ``literal``, a string as ``repr`` writes it (``'it\\'s'``), as JSON writes it
+    (``"it's"``); as it is where it is no such string (a rule's own quotes around a word)."""
+    import ast  # not at import: only a refusal of a config.json's value reads it
+
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        return literal
+    return json_text(value) if isinstance(value, str) else literal
+
+
+def json_text(value: object, *, cut: int | None = None) -> str:
+    """Return ``value``, read from a JSON file, as JSON writes it: ``{"a": [1, null]}``, ``"x"``,
+    ``true``, ``NaN`` (not Python's ``{'a': [1, None]}``, ``'x'``, ``True``, ``nan``), its
+    characters as they are (``"rün"``), but for one a terminal would not show as itself (a line
+    break, ESC, NEL), written as JSON's escape (``"a\\nb"``, ``"\\u001b"``, ``"\\u0085"``): a
+    one-line message stays on one line, and the value reads back from it as JSON. With ``cut``,
+    a text longer than ``cut`` characters is cut to ``cut`` with ``...``."""
+    text = json.dumps(value, ensure_ascii=False)
+    if not text.isprintable():
+        # json.dumps of the one character gives its escape, a pair of them past U+FFFF
+        text = "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
+    return text if cut is None or len(text) <= cut else text[: cut - 3] + "..."
 
 
 def json_kind(value: object) -> str:
     """Return what ``value``, read from a JSON file, is there, and the value: ``the number 5``,
-    ``the string 'x'``, ``an array [1, null]``, ``an object {"a": 1}``, ``null``, ``true`` (what
-    Python would call ``int 5``, ``list [1, None]``); past 60 characters, cut with ``...``.
+    ``the string "x"``, ``an array [1, null]``, ``an object {"a": 1}``, ``null``, ``true`` (what
+    Python would call ``int 5``, ``str 'x'``, ``list [1, None]``), as :func:`json_text` writes it;
+    past 60 characters, cut with ``...``.
     ``NaN``, ``Infinity`` and ``-Infinity``, which Python's json reads, are said as the file has
     them, as ``null`` is: none is a number there (``the number NaN`` said "the number not a
     number")."""
@@ -95,12 +134,12 @@ def json_kind(value: object) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return json.dumps(value)
     if isinstance(value, str):
-        kind, text = "the string", repr(value)
+        kind = "the string"
     elif isinstance(value, list | dict):
-        kind, text = ("an array" if isinstance(value, list) else "an object"), json.dumps(value)
+        kind = "an array" if isinstance(value, list) else "an object"
     else:
-        kind, text = "the number", json.dumps(value)
-    return f"{kind} {text if len(text) <= 60 else text[:57] + '...'}"
+        kind = "the number"
+    return f"{kind} {json_text(value, cut=60)}"
 
 
 def counted(n: int, word: str) -> str:

@@ -17,11 +17,12 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linearnets._text import and_list, respelled
+from linearnets._text import and_list, json_text, respelled
 from linearnets.errors import UsageError
 from linearnets.path_checks import check_path
 
 __all__ = [
+    "UnknownSettingsError",
     "check_known_settings",
     "is_device",
     "lacking",
@@ -40,17 +41,23 @@ def set_checked(config: Any, **values: Any) -> None:
         object.__setattr__(config, name, value)
 
 
+class UnknownSettingsError(UsageError):
+    """:func:`check_known_settings`'s refusal, of keys: named as every message names a key,
+    ``'lr '`` (as ``'config'``), also where a value's refusal is said in a JSON file's words
+    (:func:`~linearnets.training.run_config.bad_config_value`)."""
+
+
 def check_known_settings(config_type: type[Any], data: Mapping[str, Any]) -> None:
     """Refuse a key of ``data``, a saved config (a run's ``config.json``, a checkpoint's), that is
     no setting of ``config_type``: another version's, or a hand edit's (``"learning_rate"``, ``"lr "``).
 
     Raises:
-        UsageError: naming each such key, quoted (``'lr '`` shows its blank).
+        UnknownSettingsError: naming each such key, quoted (``'lr '`` shows its blank).
     """
     known = {f.name for f in fields(config_type) if not f.name.startswith("_")}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise UsageError(
+        raise UnknownSettingsError(
             "config has settings this linearnets does not know: "
             f"{', '.join(_named(key, known) for key in unknown)}; it was written by another "
             "version, or edited by hand"
@@ -161,8 +168,8 @@ def lacking(config_type: type[Any], data: Mapping[str, Any]) -> str | None:
 
 
 def _json(value: object) -> str:
-    """Return a default as config.json writes it (``null``, ``0.1``, ``'analytic'``)."""
-    return "null" if value is None else repr(value)
+    """Return a default as config.json writes it (``null``, ``0.1``, ``"analytic"``)."""
+    return json_text(value)
 
 
 def is_device(value: object) -> bool:

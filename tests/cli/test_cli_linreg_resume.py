@@ -193,7 +193,7 @@ def test_a_relative_data_path_in_config_json_is_refused_with_the_file_it_would_r
     assert main(["linreg", "--resume", "../run", "--epochs", "2"]) == 2
     assert capsys.readouterr().err == (
         "linearnets linreg: error: ../run/config.json: its 'config' section's 'data' must be an "
-        "absolute path (a run writes the file it trained on as one), got the string 'x', a "
+        'absolute path (a run writes the file it trained on as one), got the string "x", a '
         "relative path, which a resume would look for in the current folder, as "
         f"{tmp_path / 'elsewhere' / 'x'}; write the file's absolute path there, or pass --data "
         "FILE to resume on that file (its SHA-256 is checked: the same content continues the run, "
@@ -242,7 +242,9 @@ def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_
         # the file's words, not Python's: "True or False", "got None"
         ("guard", 1, "guard must be true or false, got 1"),
         ("seed", None, "seed must be a non-negative integer (at most 2**31 - 1), got null"),
-        ("impl", "foo", "impl must be one of 'scratch', 'analytic', 'concise', got 'foo'"),
+        # a string in the file's quotes: "foo", not Python's 'foo'
+        ("impl", "foo", 'impl must be one of "scratch", "analytic", "concise", got "foo"'),
+        ("lr", {"a": 1}, 'lr must be a positive number, got {"a": 1}'),
         (
             "data",
             5,
@@ -252,7 +254,7 @@ def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_
         (
             "device",
             "tpu",
-            "device must be 'cpu' for linear regression, got 'tpu': it trains on the CPU (the "
+            'device must be "cpu" for linear regression, got "tpu": it trains on the CPU (the '
             "book's thousand examples take milliseconds there; a GPU would add only transfers)",
         ),
         # a key that is no setting was dropped silently, the run resumed with the lr it had:
@@ -269,7 +271,17 @@ def test_a_synthetic_option_on_a_data_files_run_is_refused_in_the_command_lines_
             "config has settings this linearnets does not know: 'lr ' (drop the blank: 'lr')",
         ),
     ],
-    ids=["batch_size", "guard", "seed", "impl", "data", "device", "unknown_key", "blank_key"],
+    ids=[
+        "batch_size",
+        "guard",
+        "seed",
+        "impl",
+        "lr-object",
+        "data",
+        "device",
+        "unknown_key",
+        "blank_key",
+    ],
 )
 def test_a_hand_edited_config_json_value_is_refused_naming_the_file_and_its_key(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, key: str, value: object, rule: str
@@ -374,9 +386,9 @@ def test_resume_of_a_folder_of_another_task_names_it_and_both_fixes(
     assert main(["linreg", "--resume", str(tmp_path)]) == 2
     assert capsys.readouterr().err == (
         f"linearnets linreg: error: the run folder {tmp_path} holds no linear-regression run (its "
-        "config.json is for a run of task 'softmax', not linear regression); a softmax run "
+        'config.json is for a run of task "softmax", not linear regression); a softmax run '
         f"resumes with: linearnets softmax --resume {tmp_path}; a linear-regression run's "
-        "config.json names task 'linreg': correct it\n"
+        'config.json names task "linreg": correct it\n'
     )
 
 

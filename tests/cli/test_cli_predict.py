@@ -590,7 +590,7 @@ def test_a_relative_data_dir_in_config_json_is_refused_unless_data_dir_is_given(
         "",
         "linearnets predict: error: ../run/config.json: its 'config' section's 'data_dir' must be "
         "an absolute path (a run writes the Fashion-MNIST folder it trained on as one), got the "
-        "string 'fm', a relative path, which predict would look for in the current folder, as "
+        'string "fm", a relative path, which predict would look for in the current folder, as '
         f"{tmp_path / 'elsewhere' / 'fm'}; write the folder's absolute path there (or null, to "
         "search the usual places), or pass --data-dir DIR to read the test images from that "
         "folder\n",

@@ -300,7 +300,7 @@ def test_a_relative_data_dir_in_config_json_is_refused_with_the_folder_it_would_
     assert capsys.readouterr().err == (
         "linearnets softmax: error: ../run/config.json: its 'config' section's 'data_dir' must be "
         "an absolute path (a run writes the Fashion-MNIST folder it trained on as one), got the "
-        "string 'fm', a relative path, which a resume would look for in the current folder, as "
+        'string "fm", a relative path, which a resume would look for in the current folder, as '
         f"{elsewhere / 'fm'}; write the folder's absolute path there (or null, to search the "
         "usual places), or pass --data-dir DIR to resume on the files in that folder\n"
     )

@@ -927,8 +927,29 @@ def test_new_content_of_other_features_at_the_runs_own_path_is_refused_even_forc
         ),
         ("lr", float("nan"), "lr must be a finite number > 0, got NaN"),
         ("true_b", float("-inf"), "true_b must be a finite number, got -Infinity"),
+        # JSON's objects, arrays and strings in its double quotes: not Python's {'a': 1}, '0.1'
+        ("lr", {"a": 1}, 'lr must be a positive number, got {"a": 1}'),
+        ("true_b", ["x", None, True], 'true_b must be a number, got ["x", null, true]'),
+        ("lr", "0.1", 'lr must be a positive number, got "0.1"'),
+        (
+            "impl",
+            "Scratch",
+            'impl must be one of "scratch", "analytic", "concise", got "Scratch"',
+        ),
     ],
-    ids=["guard", "seed", "data", "true_w-empty-array", "true_w-object", "lr-NaN", "true_b--inf"],
+    ids=[
+        "guard",
+        "seed",
+        "data",
+        "true_w-empty-array",
+        "true_w-object",
+        "lr-NaN",
+        "true_b--inf",
+        "lr-object",
+        "true_b-array",
+        "lr-string",
+        "impl-string",
+    ],
 )
 def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     tmp_path: Path, key: str, value: Any, rule: str
@@ -955,7 +976,9 @@ def test_a_config_json_key_that_is_no_setting_is_refused_as_resume_softmax_refus
 ) -> None:
     """A key added by hand that is no setting ("learning_rate", "lr " with a blank) was dropped
     silently: the run resumed with the lr it was trained with. It is refused naming the key,
-    quoted, in resume_softmax's words for the same edit; every key a run writes is taken."""
+    quoted as every message names a key ('lr ', its blank shown; a value of the file is said in
+    JSON's words, a key not), in resume_softmax's words for the same edit; every key a run writes
+    is taken."""
     from linearnets.tasks.resume_saved import last_asked
 
     out, path, saved = _finished_run(tmp_path)
@@ -1003,9 +1026,9 @@ def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(
 @pytest.mark.parametrize(
     ("task", "said"),
     [
-        ("other", "'other'"),
+        ("other", '"other"'),
         (5, "the number 5"),
-        ("", "''"),
+        ("", '""'),
         ([], "an array []"),
         (float("nan"), "NaN"),
     ],
@@ -1017,7 +1040,7 @@ def test_a_config_json_of_another_task_is_named_with_the_fix_of_either_run(
     """It read "its config.json is of other" ("of 5"; an empty task passed for a softmax run's),
     and only named resume_softmax, which refuses a linear-regression run's settings: one whose
     task was edited away is resumed once it is put back, as the message says. The task in the
-    file's words: a NaN was "task nan"."""
+    file's words: a NaN was "task nan", a string 'other'."""
     out, path, saved = _finished_run(tmp_path)
     path.write_text(json.dumps({**saved, "task": task}))
     with pytest.raises(UsageError) as info:
@@ -1026,7 +1049,7 @@ def test_a_config_json_of_another_task_is_named_with_the_fix_of_either_run(
         f"the run folder {out} holds no linear-regression run (its config.json is for a run of "
         f"task {said}, not linear regression); a softmax run resumes with: "
         f"linearnets.resume_softmax({str(out)!r}); a linear-regression run's config.json names "
-        "task 'linreg': correct it"
+        'task "linreg": correct it'
     )
     path.write_text(json.dumps(saved))  # as advised
     assert resume_linreg(out, epochs=2).history.epochs[-1].epoch == 2
@@ -1072,7 +1095,7 @@ def test_resumes_that_are_not_an_array_are_named_in_config_json(
                 (5, "the number 5"),
                 ([], "an array []"),
                 (float("nan"), "NaN"),
-                ("lr=0.03", "the string 'lr=0.03'"),
+                ("lr=0.03", 'the string "lr=0.03"'),
                 (None, "null"),
             ]
         ],

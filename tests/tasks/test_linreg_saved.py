@@ -81,7 +81,7 @@ def test_a_task_respelled_by_hand_is_named_with_its_fix_not_taken_for_a_softmax_
     with pytest.raises(UsageError) as info:
         read_linreg_config(out)
     assert str(info.value) == (
-        f"{path} names task 'Linreg ' (drop the blank and write it in lower case: 'linreg'), "
+        f'{path} names task "Linreg " (drop the blank and write it in lower case: "linreg"), '
         "which no run writes; correct it, or put back the run's config.json from a copy of the run"
     )
     path.write_text(json.dumps(saved))
@@ -93,19 +93,21 @@ def test_a_task_respelled_by_hand_is_named_with_its_fix_not_taken_for_a_softmax_
     [
         (["linreg"], 'an array ["linreg"]'),
         ({"a": None}, 'an object {"a": null}'),
+        ("softmax", '"softmax"'),
     ],
-    ids=["array", "object"],
+    ids=["array", "object", "string"],
 )
 def test_a_task_that_is_no_runs_is_refused_named_as_the_file_holds_it(
     tmp_path: Path, task: object, said: str
 ) -> None:
-    """["linreg"] was named in Python's words, ['linreg'] ({"a": null}: {'a': None})."""
+    """["linreg"] was named in Python's words, ['linreg'] ({"a": null}: {'a': None}; "softmax":
+    'softmax')."""
     (tmp_path / "config.json").write_text(json.dumps({"task": task, "config": {}}))
     said = (
         f"the run folder {tmp_path} holds no linear-regression run (its config.json is for a run "
         f"of task {said}, not linear regression); a softmax run resumes with: "
         f"linearnets.resume_softmax('{tmp_path}'); a linear-regression run's config.json names "
-        "task 'linreg': correct it"
+        'task "linreg": correct it'
     )
     with pytest.raises(UsageError, match=f"^{re.escape(said)}$"):
         read_linreg_config(tmp_path)
@@ -163,7 +165,7 @@ def test_a_resumes_entry_edited_by_hand_is_refused_naming_it_and_resumes_once_co
     said = (
         f"{path}: 'from_epoch' of entry 1 of 1 in 'resumes' must be an integer >= 0 (the epochs "
         "the run's checkpoint had finished when that resume started; 0 where it started the run "
-        "over), got the string '1'; correct it, or put back the run's config.json from a copy "
+        """over), got the string "1"; correct it, or put back the run's config.json from a copy """
         "of the run"
     )
     with pytest.raises(UsageError, match=f"^{re.escape(said)}$"):

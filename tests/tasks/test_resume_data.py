@@ -91,7 +91,7 @@ def test_a_relative_data_path_in_config_json_is_refused_naming_the_key_and_where
         check_recorded_data(config, saved, given=set(), run_dir=run_dir)
     said = (
         f"{run_dir / 'config.json'}: its 'config' section's 'data' must be an absolute path (a "
-        f"run writes the file it trained on as one), got the string {written!r}, a relative "
+        f'run writes the file it trained on as one), got the string "{written}", a relative '
         f"path, which a resume would look for in the current folder, as {config.data}; write the "
         "file's absolute path there, or pass {} to resume on that file (its SHA-256 is checked: "
         "the same content continues the run, without {})"
@@ -124,8 +124,8 @@ def test_a_relative_data_dir_in_config_json_is_refused_naming_the_key_and_where_
         check_recorded_data(config, saved, given=set(), run_dir=run_dir)
     said = (
         f"{run_dir / 'config.json'}: its 'config' section's 'data_dir' must be an absolute path "
-        f"(a run writes the Fashion-MNIST folder it trained on as one), got the string "
-        f"{written!r}, a relative path, which a resume would look for in the current folder, as "
+        f'(a run writes the Fashion-MNIST folder it trained on as one), got the string "{written}", '
+        "a relative path, which a resume would look for in the current folder, as "
         f"{tmp_path / written}; write the folder's absolute path there (or null, to search the "
         "usual places), or pass {} to resume on the files in that folder"
     )

@@ -46,7 +46,7 @@ def _refusal(*entries: Any) -> str:
 
 @pytest.mark.parametrize(
     ("value", "got"),
-    [("1", "the string '1'"), (2.5, "the number 2.5"), (1.0, "the number 1.0"), (True, "true"),
+    [("1", 'the string "1"'), (2.5, "the number 2.5"), (1.0, "the number 1.0"), (True, "true"),
      (-1, "the number -1"), (None, "null"), ([1], "an array [1]"), (float("nan"), "NaN")],
     ids=["string", "fraction", "float", "bool", "negative", "null", "array", "NaN"],
 )  # fmt: skip
@@ -70,7 +70,7 @@ def test_an_entry_without_from_epoch_is_refused_naming_what_it_lacks() -> None:
 
 @pytest.mark.parametrize(
     ("forced", "got"),
-    [([], "an array []"), ("lr", "the string 'lr'"), (5, "the number 5"), (True, "true")],
+    [([], "an array []"), ("lr", 'the string "lr"'), (5, "the number 5"), (True, "true")],
     ids=["array", "string", "number", "bool"],
 )
 def test_a_forced_that_is_no_object_is_refused_naming_it(forced: Any, got: str) -> None:
@@ -83,7 +83,7 @@ def test_a_forced_that_is_no_object_is_refused_naming_it(forced: Any, got: str) 
 
 @pytest.mark.parametrize(
     ("pair", "got"),
-    [("0.5", "the string '0.5'"), (["0.5"], 'an array ["0.5"]'),
+    [("0.5", 'the string "0.5"'), (["0.5"], 'an array ["0.5"]'),
      (["0.1", "0.5", "0.7"], 'an array ["0.1", "0.5", "0.7"]'), ([0.1, 0.5], "an array [0.1, 0.5]"),
      (["0.1", None], 'an array ["0.1", null]'), (None, "null"), ({"new": "0.5"}, 'an object {"new": "0.5"}')],
     ids=["string", "one", "three", "numbers", "null-item", "null", "object"],
@@ -101,7 +101,7 @@ def test_a_forced_value_that_is_no_pair_of_strings_is_refused_naming_its_setting
 
 @pytest.mark.parametrize(
     ("entry", "got"),
-    [(5, "the number 5"), ("x", "the string 'x'"), ([], "an array []"), (None, "null")],
+    [(5, "the number 5"), ("x", 'the string "x"'), ([], "an array []"), (None, "null")],
     ids=["number", "string", "array", "null"],
 )
 def test_an_entry_that_is_no_object_is_refused_with_its_removal_as_a_fix(
@@ -165,7 +165,7 @@ def test_the_pairs_every_linear_regression_resume_wrote_are_taken() -> None:
 
 @pytest.mark.parametrize(
     ("pair", "got"),
-    [(5, "the number 5"), ("0.05", "the string '0.05'"), ([0.03], "an array [0.03]"),
+    [(5, "the number 5"), ("0.05", 'the string "0.05"'), ([0.03], "an array [0.03]"),
      ([0.03, 0.05, 0.1], "an array [0.03, 0.05, 0.1]"), (None, "null"),
      ([True, 0.05], "an array [true, 0.05]"), ([0.03, float("nan")], "an array [0.03, NaN]"),
      ([{"v": 1}, 0.05], 'an array [{"v": 1}, 0.05]'), ([[2.0, True], None], "an array [[2.0, true], null]"),
@@ -186,7 +186,7 @@ def test_a_linear_regression_forced_value_that_is_no_pair_of_setting_values_is_r
 
 @pytest.mark.parametrize(
     ("forced", "got"),
-    [([], "an array []"), ("lr", "the string 'lr'"), (5, "the number 5")],
+    [([], "an array []"), ("lr", 'the string "lr"'), (5, "the number 5")],
     ids=["array", "string", "number"],
 )
 def test_a_linear_regression_forced_that_is_no_object_is_refused_in_its_own_words(
@@ -203,7 +203,7 @@ def test_a_linear_regression_entry_is_checked_as_a_softmax_ones_but_its_pairs() 
     """from_epoch and the entry itself have one rule for both tasks."""
     assert _linreg_refusal(_entry(from_epoch="1")) == (
         f"{FILE}: 'from_epoch' of entry 1 of 1 in 'resumes' must be {_FROM_EPOCH}, got the "
-        f"string '1'; correct it, or {FIX}"
+        f'string "1"; correct it, or {FIX}'
     )
     assert _linreg_refusal(5).startswith(
         f"{FILE}: entry 1 of 1 in 'resumes' must be an object (one resume's record"
@@ -252,7 +252,7 @@ def test_an_interrupted_forced_resume_whose_from_epoch_was_edited_is_refused_as_
     path.write_text(json.dumps(saved))
     said = (
         f"{path}: 'from_epoch' of entry 1 of 1 in 'resumes' must be {_FROM_EPOCH}, got the "
-        "string '1'; correct it, or delete config.json: a resume rebuilds it from checkpoint.pt, "
+        'string "1"; correct it, or delete config.json: a resume rebuilds it from checkpoint.pt, '
         "with the settings the run was trained with, but not the record of earlier resumes, nor "
         "your own notes, nor a value forced since that checkpoint (pass it again)"
     )

@@ -242,7 +242,7 @@ def test_a_damaged_config_json_names_the_fix_that_works(
     [
         (5, "the number 5"),
         ({"from_epoch": 1}, 'an object {"from_epoch": 1}'),
-        ("x", "the string 'x'"),
+        ("x", 'the string "x"'),
     ],
 )
 def test_resumes_that_are_not_a_list_are_named_in_config_json(
@@ -279,17 +279,27 @@ def test_resumes_that_are_not_a_list_are_named_in_config_json(
     [
         ("guard", 1, "guard must be true or false, got 1"),
         ("seed", None, "seed must be a non-negative integer (at most 2**31 - 1), got null"),
-        ("resize", "x", "resize must be a positive integer, got 'x'"),
+        ("resize", "x", 'resize must be a positive integer, got "x"'),
+        ("resize", {"a": [1, None]}, 'resize must be a positive integer, got {"a": [1, null]}'),
         # a path of another type was an unexpected TypeError ("expected str, bytes or
         # os.PathLike object, not int"), naming neither the key nor the file
         ("data", 5, "data must be a path (a string) or null, got 5"),
         # read before the others, it was refused as a device given: "--device must be one of
         # auto, cpu, cuda, cuda:N, mps, got []; pass e.g. --device auto" (from Python, "got '[]'")
         ("device", [], "device must be one of auto, cpu, cuda, cuda:N, mps, got []"),
-        ("device", "gpu", "device must be one of auto, cpu, cuda, cuda:N, mps, got 'gpu'"),
+        ("device", "gpu", 'device must be one of auto, cpu, cuda, cuda:N, mps, got "gpu"'),
         ("device", float("nan"), "device must be one of auto, cpu, cuda, cuda:N, mps, got NaN"),
     ],
-    ids=["guard", "seed", "resize", "data", "device-array", "device-gpu", "device-NaN"],
+    ids=[
+        "guard",
+        "seed",
+        "resize",
+        "resize-object",
+        "data",
+        "device-array",
+        "device-gpu",
+        "device-NaN",
+    ],
 )
 def test_a_hand_edited_config_value_is_refused_in_the_files_words(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, value: Any, rule: str
@@ -377,7 +387,7 @@ def test_a_bad_setting_before_the_first_checkpoint_is_told_the_same_fix_in_eithe
     path.write_text(json.dumps({**saved, "config": {**saved["config"], "lr": "0.5"}}))
     said = (
         f"{path}: its 'config' section holds a value no run takes (lr must be a positive number, "
-        "got '0.5'); correct it, or start a new run in another folder ({}NEW_DIR): this one has "
+        'got "0.5"); correct it, or start a new run in another folder ({}NEW_DIR): this one has '
         "no checkpoint to rebuild config.json from"
     )
     capsys.readouterr()

@@ -63,8 +63,10 @@ def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "rule"),
     [
-        ({"lr": "0.5"}, r"lr must be a positive number, got '0\.5'"),
-        ({"impl": "foo"}, r"impl must be one of 'scratch', 'concise', 'analytic', got 'foo'"),
+        # a string in JSON's quotes, as the file has it: not Python's '0.5'
+        ({"lr": "0.5"}, r'lr must be a positive number, got "0\.5"'),
+        ({"impl": "foo"}, r'impl must be one of "scratch", "concise", "analytic", got "foo"'),
+        ({"lr": {"a": [1, None]}}, r'lr must be a positive number, got \{"a": \[1, null\]\}'),
         # JSON's NaN and Infinity as the file writes them, not Python's nan and inf
         ({"lr": float("nan")}, r"lr must be a finite number > 0, got NaN"),
         ({"lr": float("inf")}, r"lr must be a finite number > 0, got Infinity"),
@@ -79,6 +81,7 @@ def test_the_last_asked_settings_are_config_jsons(tmp_path: Path) -> None:
     ids=[
         "lr-str",
         "impl",
+        "lr-object",
         "lr-nan",
         "lr-inf",
         "epochs--inf",
@@ -118,7 +121,7 @@ def test_a_hand_edit_no_run_takes_is_named_not_dropped(
         (["lr"], "lacks 'lr', which every run writes (a resume would take the default, lr 0.1, not "
          "the value the run was trained with)"),
         (["impl", "seed"], "lacks 'impl' and 'seed', which every run writes (a resume would take "
-         "their defaults, impl 'analytic', seed 0, not the values the run was trained with)"),
+         'their defaults, impl "analytic", seed 0, not the values the run was trained with)'),
     ],
     ids=["lr", "impl-seed"],
 )  # fmt: skip
@@ -153,8 +156,8 @@ def test_a_setting_taken_out_of_config_json_is_named_not_taken_at_its_default(
 @pytest.mark.parametrize(
     ("task", "said"),
     [
-        ("Linreg ", "'Linreg ' (drop the blank and write it in lower case: 'linreg')"),
-        ("softmax", "'softmax'"),
+        ("Linreg ", '"Linreg " (drop the blank and write it in lower case: "linreg")'),
+        ("softmax", '"softmax"'),
         (5, "the number 5"),
         (["linreg"], 'an array ["linreg"]'),
         ({"a": 1}, 'an object {"a": 1}'),
@@ -166,12 +169,13 @@ def test_a_task_no_run_writes_is_refused_not_read_as_a_softmax_runs(
 ) -> None:
     """A "task" edited by hand ("Linreg ") was read as a softmax run's, and its linear-regression
     settings refused as settings this linearnets does not know ('noise_std', ...). A task that is
-    no string is named as the file holds it, with its kind (it read ['linreg'], {'a': 1})."""
+    no string is named as the file holds it, with its kind (it read ['linreg'], {'a': 1}), a
+    string as well ("Linreg ", not Python's 'Linreg ')."""
     with pytest.raises(UsageError) as info:
         refuse_linreg_run({"task": task}, tmp_path, fix="unused")
     assert str(info.value) == (
         f"{tmp_path / 'config.json'} names task {said}, which no run writes (a linear-regression "
-        "run's names 'linreg', a softmax run's none); correct it, or put back the run's "
+        """run's names "linreg", a softmax run's none); correct it, or put back the run's """
         "config.json from a copy of the run"
     )
     refuse_linreg_run({}, tmp_path, fix="unused")  # a softmax run's names none
@@ -232,7 +236,7 @@ def test_resumes_written_as_null_are_none_recorded(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("resumes", "got"),
     # in the file's words: "an array", "the number 5", not Python's "a list", "int 5"
-    [(5, "the number 5"), ({"a": 1}, 'an object {"a": 1}'), ("[]", "the string '[]'")],
+    [(5, "the number 5"), ({"a": 1}, 'an object {"a": 1}'), ("[]", 'the string "[]"')],
 )
 def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
     tmp_path: Path, resumes: Any, got: str
@@ -253,7 +257,7 @@ def test_resumes_that_are_not_a_list_are_refused_naming_the_file_and_the_fix(
 
 @pytest.mark.parametrize(
     ("value", "got"),
-    [(0, "the number 0"), (-2, "the number -2"), (1.5, "the number 1.5"), ("2", "the string '2'"),
+    [(0, "the number 0"), (-2, "the number -2"), (1.5, "the number 1.5"), ("2", 'the string "2"'),
      (True, "true"), (float("nan"), "NaN"), ([], "an array []"),
      # as a -1e400 in the file reads: said as what it reads as, and why
      (float("-inf"), "-Infinity (a number past a float's range reads as -Infinity)")],

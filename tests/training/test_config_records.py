@@ -46,7 +46,7 @@ def _run() -> dict[str, Any]:
             "data_sha256",
             "ABC",
             "'data_sha256' must be a string of 64 lower-case hex digits (the SHA-256 of the run's "
-            f"data file, which a resume checks the file against) or null, got the string 'ABC'; "
+            'data file, which a resume checks the file against) or null, got the string "ABC"; '
             f"{NULL_SHA}",
         ),
         (
@@ -65,7 +65,7 @@ def _run() -> dict[str, Any]:
             "environment.num_threads",
             "4",
             "'num_threads' of 'environment' must be an integer >= 1 (the threads the run trained "
-            "with, which a resume compares with its own), got the string '4'; correct it",
+            'with, which a resume compares with its own), got the string "4"; correct it',
         ),
         (
             "environment.num_threads",
@@ -89,7 +89,7 @@ def _run() -> dict[str, Any]:
             "world_size",
             "2",
             "'world_size' must be an integer >= 1 (the processes the run ran in), got the string "
-            "'2'; correct it (1 where it ran without torchrun)",
+            '"2"; correct it (1 where it ran without torchrun)',
         ),
     ],
     ids=[
@@ -243,7 +243,7 @@ def test_a_num_threads_edited_to_a_string_is_refused_not_passed_over(tmp_path: P
         ln.resume_linreg(run, epochs=2)
     assert str(info.value) == (
         f"{path}: 'num_threads' of 'environment' must be an integer >= 1 (the threads the run "
-        "trained with, which a resume compares with its own), got the string '4'; correct it, or "
+        'trained with, which a resume compares with its own), got the string "4"; correct it, or '
         f"{FIX}"
     )
     path.write_text(json.dumps({**saved, "environment": {**saved["environment"], "num_threads": 4}}))  # fmt: skip

@@ -553,14 +553,16 @@ def test_a_run_dir_holding_odd_characters_is_quoted_as_shown_path(tmp_path: Path
 
 @pytest.mark.parametrize(
     ("value", "said"),
-    [("rel/a\nb", "$'rel/a\\nb'"), ("rel/it's", '"rel/it\'s"'), ("rel/a", "'rel/a'")],
-    ids=["newline", "quote", "ordinary"],
-)
-def test_a_relative_path_in_config_json_is_quoted_as_shown_path_where_it_holds_odd_characters(
+    [("rel/a\nb", '"rel/a\\nb"'), ("rel/it's", '"rel/it\'s"'), ("rel/a", '"rel/a"'),
+     ("rel/a\x1b[31m", '"rel/a\\u001b[31m"')],
+    ids=["newline", "quote", "ordinary", "escape"],
+)  # fmt: skip
+def test_a_relative_path_in_config_json_is_quoted_as_the_file_holds_it_escaping_odd_characters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, said: str
 ) -> None:
-    """It was named by repr ('rel/a\\nb') beside the same path made absolute named by
-    shown_path ($'/tmp/rel/a\\nb')."""
+    """It was named by repr ('rel/a\\nb'), then as shown_path ($'rel/a\\nb'): it is a string in
+    the file, named as JSON writes it ("rel/a\\nb"), which is how to find it there; the same
+    path made absolute, not in the file, is named by shown_path ($'/tmp/rel/a\\nb')."""
     monkeypatch.chdir(tmp_path)
     refusal = run_config.relative_config_path(
         Path("run"), "data_dir", {"data_dir": value}, what="the folder", reader="a resume", fix="x"

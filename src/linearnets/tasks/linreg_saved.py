@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import json_kind, respelled, shown_path
+from linearnets._text import json_kind, json_text, respelled, shown_path
 from linearnets.errors import UsageError
 from linearnets.tasks.linreg_run import TASK
 from linearnets.tasks.resume_entries import check_entries
@@ -19,7 +19,6 @@ from linearnets.training.run_config import loaded_json, resumable_checkpoint
 from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.run_task import checkpoint_task
 from linearnets.training.runs import CONFIG_FILE
-from linearnets.validation import describe
 
 __all__ = ["read_linreg_config"]
 
@@ -72,17 +71,18 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
     respelling = respelled(task, TASK.__eq__)
     if respelling is not None:  # a linear-regression run's, its task edited: not a softmax run's
         raise UsageError(
-            f"{shown_path(path)} names task {task!r} ({respelling[0]}: {TASK!r}), which no run "
+            f"{shown_path(path)} names task {json_text(task)} ({respelling[0]}: "
+            f"{json_text(TASK)}), which no run "
             f"writes; correct it, or {put_back}"
         )
     if task != TASK:  # no run writes it: a hand edit, or another tool's file
-        # named as the file holds it: ["linreg"], not Python's ['linreg']
-        named = describe(task) if isinstance(task, str) else json_kind(task)
+        # named as the file holds it: ["linreg"], not Python's ['linreg']; a string as "softmax"
+        named = json_text(task, cut=60) if isinstance(task, str) else json_kind(task)
         raise UsageError(
             f"the run folder {shown_path(run_dir)} holds no linear-regression run (its "
             f"{CONFIG_FILE} is for a run of task {named}, not linear "
             f"regression); a softmax run resumes with: linearnets.resume_softmax({str(run_dir)!r}); "
-            f"a linear-regression run's {CONFIG_FILE} names task {TASK!r}: correct it"
+            f"a linear-regression run's {CONFIG_FILE} names task {json_text(TASK)}: correct it"
         )
     # what a resume compares or copies forward (no checkpoint holds a linear-regression run's
     # config.json to rebuild it from)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from linearnets._text import json_kind, respelled, shown_path
+from linearnets._text import json_kind, json_text, respelled, shown_path
 from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import check_device_name
 from linearnets.config_values import lacking
@@ -31,7 +31,6 @@ from linearnets.training.run_config import (
 from linearnets.training.run_dir_checks import check_reachable
 from linearnets.training.run_task import checkpoint_task, refuse_foreign_checkpoint
 from linearnets.training.runs import CONFIG_FILE
-from linearnets.validation import describe
 
 __all__ = [
     "checkpoint_config",
@@ -141,12 +140,12 @@ def refuse_linreg_run(
         # a hand edit ("Linreg "): its settings were read as a softmax run's, and refused as
         # settings this linearnets does not know ('noise_std', ...)
         respelling = respelled(task, LINREG.__eq__)
-        meant = f" ({respelling[0]}: {LINREG!r})" if respelling else ""
-        # named as the file holds it: ["linreg"], not Python's ['linreg']
-        named = describe(task) if isinstance(task, str) else json_kind(task)
+        meant = f" ({respelling[0]}: {json_text(LINREG)})" if respelling else ""
+        # named as the file holds it: ["linreg"], not Python's ['linreg']; a string as "Linreg "
+        named = json_text(task, cut=60) if isinstance(task, str) else json_kind(task)
         raise UsageError(
             f"{shown_path(run_dir / CONFIG_FILE)} names task {named}"
-            f"{meant}, which no run writes (a linear-regression run's names {LINREG!r}, a softmax "
+            f"{meant}, which no run writes (a linear-regression run's names {json_text(LINREG)}, a softmax "
             f"run's none); correct it, or put back the run's {CONFIG_FILE} from a copy of the run"
         )
 

@@ -14,7 +14,16 @@ from typing import Any
 
 from linearnets._json import loads_shallow
 from linearnets._shell import shell_word
-from linearnets._text import counted, in_json_words, json_kind, quoted_path, rule_of, shown_path
+from linearnets._text import (
+    counted,
+    in_json_words,
+    json_kind,
+    json_text,
+    quoted_path,
+    rule_of,
+    shown_path,
+)
+from linearnets.config_values import UnknownSettingsError
 from linearnets.errors import CheckpointError, UsageError, UsageTypeError
 from linearnets.path_checks import expand_user
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
@@ -126,10 +135,13 @@ def _unread(exc: Exception) -> str:
 def bad_config_value(run_dir: Path, refusal: Exception, *, fix: str | None = None) -> UsageError:
     """Return the refusal of a value in ``run_dir``'s ``config.json`` (its ``config`` section) that
     a setting's check refused with ``refusal``: its rule in the file's words (``null``, not
-    ``None``), without the check's fix (a keyword's or an option's, which the file's value, read
+    ``None``; ``{"a": 1}``, not ``{'a': 1}``: :func:`~linearnets._text.in_json_words`; the keys
+    of a refusal of unknown settings as every message names a key, ``'lr '``), without the check's fix (a keyword's or an option's, which the file's value, read
     before any, would refuse again), then "correct it" and ``fix`` (by default the fix fitting
     the folder, :func:`_config_fix`). The one message of predict and both resumes."""
-    rule = in_json_words(rule_of(str(refusal)))
+    rule = rule_of(str(refusal))
+    if not isinstance(refusal, UnknownSettingsError):  # keys are named as every message names one
+        rule = in_json_words(rule)
     then = f", or {_config_fix(run_dir)}" if fix is None else fix
     return UsageError(
         f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds a value no run takes "
@@ -153,7 +165,7 @@ def relative_config_path(
         return None
     return UsageError(
         f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section's {key!r} must be an absolute "
-        f"path (a run writes {what} it trained on as one), got the string {quoted_path(value)}, "
+        f"path (a run writes {what} it trained on as one), got the string {json_text(value)}, "
         f"a relative path, which {reader} would look for in the current folder, as "
         f"{shown_path(Path(value).absolute())}; {fix}"
     )
