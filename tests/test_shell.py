@@ -25,6 +25,26 @@ def test_a_pasted_word_gives_the_path_back_to_the_shell_and_to_argparse(name: st
     assert Path(parser.parse_args(["--resume", split]).resume) == Path(name)
 
 
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the oracle is bash")
+def test_a_word_the_output_cannot_encode_is_the_dollar_quoted_word_of_its_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under PYTHONIOENCODING=ascii, shlex.quote's 'rü2' was printed 'r\\xfc2', which bash reads
+    as a backslash, an x, f, c and 2. The oracle: bash reads the $'...' word back as the path."""
+    import io
+    import sys
+
+    import linearnets._shell as shell
+
+    monkeypatch.setattr(shell.os, "name", "posix")
+    assert shell_word("runs/rü2") == "'runs/rü2'"  # this test's streams: UTF-8
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
+    word = shell_word("runs/rü 2")
+    assert word == r"$'runs/r\xc3\xbc 2'"
+    out = subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True, check=True)
+    assert out.stdout == os.fsencode("runs/rü 2")
+
+
 def test_a_plain_name_stays_as_it_is() -> None:
     assert shell_word("runs/a") == "runs/a"
     assert shell_word(Path("/tmp/-x")) == "/tmp/-x"  # only a leading dash is an option's

@@ -3,9 +3,11 @@ made printable."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from linearnets._text import (
     respelled,
     rule_of,
     shown_path,
+    shows,
 )
 
 
@@ -78,6 +81,34 @@ def test_a_path_a_terminal_would_not_show_is_its_dollar_quoted_word(
     and one with ESC sent the terminal an escape sequence: shown as the shell's $'...' word."""
     assert shown_path(path) == shown
     assert shown_path(path).isprintable()
+
+
+def _ascii_output(monkeypatch: pytest.MonkeyPatch, *, stderr: bool = False) -> None:
+    """Make stdout (or stderr) a stream that cannot encode past ASCII, as PYTHONIOENCODING=ascii."""
+    name = "stderr" if stderr else "stdout"
+    monkeypatch.setattr(sys, name, io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
+
+
+@pytest.mark.parametrize("stderr", [False, True], ids=["stdout", "stderr"])
+def test_a_path_the_output_cannot_encode_is_its_dollar_quoted_word(
+    monkeypatch: pytest.MonkeyPatch, stderr: bool
+) -> None:
+    """Under PYTHONIOENCODING=ascii a run folder "rü2" was printed as r\\xfc2, quoted for the
+    shell as 'r\\xfc2', a word naming another file: it is the $'...' word of its bytes."""
+    assert shows("rü2") and shown_path("rü2") == "rü2"  # this test's streams: UTF-8
+    _ascii_output(monkeypatch, stderr=stderr)
+    assert not shows("rü2") and shows("runs/a") and not shows("a\nb")
+    assert shown_path("/tmp/rü2") == r"$'/tmp/r\xc3\xbc2'"
+    assert shown_path("日本") == r"$'\xe6\x97\xa5\xe6\x9c\xac'"
+    assert quoted_path("rü2") == r"$'r\xc3\xbc2'"
+    assert shown_path("runs/a") == "runs/a" and quoted_path("runs/a") == "'runs/a'"
+
+
+def test_a_stream_without_an_encoding_does_not_hide_a_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pythonw's None, a test's stand-in without one: nothing to tell, the path as it is."""
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", object())
+    assert shows("rü2") and shown_path("rü2") == "rü2"
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="the oracle is bash")

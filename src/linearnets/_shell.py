@@ -7,7 +7,7 @@ import os
 import re
 import shlex
 
-from linearnets._text import shown_path
+from linearnets._text import shown_path, shows
 
 __all__ = ["shell_word"]
 
@@ -17,8 +17,9 @@ def shell_word(path: str | os.PathLike[str], *, windows: bool | None = None) -> 
 
     ``Path("./--x")`` prints as ``--x``, which argparse would take for an option, and ``my run``
     would be two arguments unquoted. A POSIX shell gets ``shlex.quote``'s single quotes; a path
-    holding a character a terminal would not show as itself (a line break, ESC), which they would
-    print raw, the ``$'...'`` word of :func:`~linearnets._text.shown_path` (one line, read back
+    holding a character a terminal would not show as itself (a line break, ESC; a ``ü`` the
+    output cannot encode, which it would escape: :func:`~linearnets._text.shows`), which they
+    would print raw, the ``$'...'`` word of :func:`~linearnets._text.shown_path` (one line, read back
     as the path by bash, zsh and ksh). Windows (``windows``, by default where
     ``os.name == "nt"``), whose cmd.exe takes no single-quoted word to a program, double quotes
     by the Microsoft C runtime's rules, around any word with a character beyond letters, digits
@@ -28,7 +29,7 @@ def shell_word(path: str | os.PathLike[str], *, windows: bool | None = None) -> 
     text = os.fspath(path)
     word = f"./{text}" if text.startswith("-") else text
     if not (os.name == "nt" if windows is None else windows):
-        return shlex.quote(word) if word.isprintable() else shown_path(word)
+        return shlex.quote(word) if shows(word) else shown_path(word)
     return word if _WINDOWS_PLAIN.fullmatch(word) else _quote_nt(word)
 
 

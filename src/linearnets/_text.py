@@ -8,6 +8,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "respelled",
     "rule_of",
     "shown_path",
+    "shows",
 ]
 
 _GIB = 2**30  # bytes
@@ -213,17 +215,42 @@ def _escape(char: str) -> str:
 def shown_path(path: str | os.PathLike[str]) -> str:
     """Return ``path`` as a message names it: as it is (``runs/my run``), but where it holds a
     character a terminal would not show as itself (a line break, a tab, ESC, NEL, a byte that is
-    not UTF-8) as the shell's ``$'...'`` word that gives the path back, each such character by
-    its bytes' escapes (``$'runs/a\\nb'``, ``$'runs/a\\x1b[31m'``): a one-line message stays
-    on one line, no terminal escape gets through, and the path can be pasted into bash or zsh.
+    not UTF-8; a ``ü`` where the output cannot encode it, :func:`shows`) as the shell's
+    ``$'...'`` word that gives the path back, each such character by its bytes' escapes
+    (``$'runs/a\\nb'``, ``$'runs/a\\x1b[31m'``, ``$'r\\xc3\\xbcn'``): a one-line message
+    stays on one line, no terminal escape gets through, and the path can be pasted into bash or
+    zsh.
 
     Every path the command line prints goes through it (the files are written at the path as
     given: only the printing changes).
     """
     text = os.fspath(path)
-    if text.isprintable():
+    if shows(text):
         return text
     return "$'" + "".join(_shell_escape(char) for char in text) + "'"
+
+
+def shows(text: str) -> bool:
+    """Return whether a terminal shows ``text`` as itself: every character of it printable (no
+    line break, ESC or NEL), and, past ASCII, one the command's output (stdout and stderr, as
+    they are now) can encode. Where it cannot (an ASCII locale, ``PYTHONIOENCODING=ascii``) a
+    ``ü`` is written as an escape (:mod:`linearnets.cli._unencodable`), so that a path holding
+    one, quoted for the shell as it is, named another file."""
+    if not text.isprintable():
+        return False
+    if text.isascii():
+        return True
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if not isinstance(encoding, str):  # None (pythonw), a test's stand-in
+            continue
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            return False
+        except LookupError:  # an encoding Python does not know: nothing to tell
+            continue
+    return True
 
 
 def quoted_path(path: str | os.PathLike[str]) -> str:
@@ -232,7 +259,7 @@ def quoted_path(path: str | os.PathLike[str]) -> str:
     itself as :func:`shown_path`'s ``$'...'`` word (``$'runs/a\\nb'``): repr's ``'runs/a\\nb'``
     named it in Python's escapes, which the shell reads as a backslash and an ``n``."""
     text = os.fspath(path)
-    return repr(text) if text.isprintable() else shown_path(text)
+    return repr(text) if shows(text) else shown_path(text)
 
 
 # what $'...' writes by name (as repr does a line break and a tab), and the two characters it
@@ -247,7 +274,7 @@ def _shell_escape(char: str) -> str:
     the byte ``\\x85``)."""
     if char in _NAMED_ESCAPES:
         return _NAMED_ESCAPES[char]
-    if char.isprintable():
+    if shows(char):
         return char
     try:
         raw = os.fsencode(char)

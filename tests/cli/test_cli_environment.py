@@ -88,14 +88,28 @@ def test_a_closed_output_stream_is_no_error(tmp_path: Path, closed: str) -> None
 def test_an_ascii_terminal_gets_escaped_names_not_a_failed_run(
     tmp_path: Path, blobs_npz: Path
 ) -> None:
+    """Python's backslashreplace wrote a run folder "rü2" as r\\xfc2, an escape that runs into
+    the digit after it, quoted for the shell as a word naming another file ('r\\xfc2'), and the
+    command's own § and × as \\xa73.2 and 28\\xd728: a path is the shell's $'...' word of its
+    bytes, which bash reads back, and the command's words are spelt in ASCII."""
+    run = f"--data {blobs_npz} --epochs 1 --plot none --out rü2"
     done = _sh(
-        f"$LN softmax --data {blobs_npz} --epochs 1 --plot none --out 日本 && $LN softmax --help",
+        f"$LN softmax {run} && $LN softmax --help && $LN softmax {run}",
         tmp_path,
         PYTHONIOENCODING="ascii",
     )
-    assert done.returncode == 0, done.stderr
-    assert "run folder: \\u65e5\\u672c" in done.stdout
-    assert (tmp_path / "日本" / "results.json").is_file()
+    assert done.returncode == 2, done.stderr
+    assert (tmp_path / "rü2" / "results.json").is_file()
+    word = "$'rü2'".replace("ü", "\\xc3\\xbc")
+    assert f"run folder: {word}\n" in done.stdout
+    assert "--resize N|none       resize images to NxN, or none: the 28x28 images" in done.stdout
+    assert "(section 3.6: autograd)" in done.stdout
+    assert done.stdout.isascii() and "\\x" not in done.stdout.replace(word, "")
+    (again,) = done.stderr.splitlines()
+    assert again.startswith(f"linearnets softmax: error: --out {word} already holds a run ")
+    assert f" softmax --resume {word}, or pass a new folder" in again
+    pasted = subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True, check=True)
+    assert pasted.stdout == os.fsencode("rü2")  # the word, pasted into bash, names the folder
 
 
 def test_a_deleted_working_folder_is_one_line(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ from linearnets.cli._report import (
     signal_name,
 )
 from linearnets.cli._thread_variables import check_thread_variables
+from linearnets.cli._unencodable import escape_what_cannot_be_shown
 from linearnets.errors import UsageError
 
 __all__ = ["main"]
@@ -210,7 +211,7 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
     if _working_folder_gone():
         leave(EXIT_RUNTIME)
         return
-    _escape_what_cannot_be_shown()
+    escape_what_cannot_be_shown()
     code: int | None = None
     # one handler for the whole way: Python's own, put back as the command ended, took a SIGTERM
     # landing before the process was gone (a usage error's teardown, say) as the default does,
@@ -253,15 +254,6 @@ def _working_folder_gone() -> bool:
         )
         return True
     return False
-
-
-def _escape_what_cannot_be_shown() -> None:
-    """Let stdout and stderr escape what they cannot encode: a terminal or pipe that cannot encode
-    a run folder's name or a Chinese label (an ASCII locale) shows it escaped rather than failing
-    a finished run."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
 def _exit_status(exc: SystemExit) -> int:

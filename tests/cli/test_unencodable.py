@@ -1,0 +1,67 @@
+"""What the command writes for a character its output cannot encode (unit tests of
+cli/_unencodable.py): the command's own words in ASCII, anything else as an escape of fixed
+length."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import sys
+
+import pytest
+
+from linearnets.cli._unencodable import ERRORS, escape_what_cannot_be_shown, spelt_in_ascii
+
+
+@pytest.fixture(autouse=True)
+def _registered() -> None:
+    codecs.register_error(ERRORS, spelt_in_ascii)
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        # the command's own words: backslashreplace wrote \xa73.2, 28\xd728, an escape running
+        # into the digits after it
+        ("(§3.2–3.3)", "(section 3.2-3.3)"),
+        ("28×28", "28x28"),
+        ("batch_size × resize²", "batch_size x resize^2"),
+        ("10⁻⁸ examples, 10⁸ more", "10^-8 examples, 10^8 more"),
+        ("Xᵀ", "X^T"),
+        ("≥ 1 — or …", ">= 1 -- or ..."),
+        ("⌈B / W⌉", "ceil(B / W)"),
+        # anything else, as an escape no digit after it extends: not r\xfc2
+        ("rü2", "r\\u00fc2"),
+        ("日本", "\\u65e5\\u672c"),
+        ("a😀1", "a\\U0001f6001"),
+        ("plain", "plain"),
+    ],
+)
+def test_what_ascii_cannot_encode_is_spelt_or_escaped(text: str, written: str) -> None:
+    assert text.encode("ascii", errors=ERRORS).decode("ascii") == written
+
+
+def test_a_character_the_encoding_has_is_written_as_it_is() -> None:
+    """Latin-1 has § and ×: only what it lacks is spelt."""
+    assert "§3.2, 28×28 → 日".encode("latin-1", errors=ERRORS) == "§3.2, 28×28 -> \\u65e5".encode(
+        "latin-1"
+    )
+
+
+def test_a_decoding_error_is_not_the_handlers() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        b"\xff".decode("ascii", errors=ERRORS)
+
+
+def test_the_commands_streams_spell_what_they_cannot_encode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stream of the command (stdout, stderr) that cannot encode ü writes it as r\\u00fc2,
+    rather than failing a finished run; one that cannot be reconfigured is left as it is."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # no reconfigure(): left alone
+    escape_what_cannot_be_shown()
+    print("run folder: rü2 (§3.6)", file=sys.stdout)
+    out.flush()
+    assert out.buffer.getvalue() == b"run folder: r\\u00fc2 (section 3.6)\n"  # type: ignore[attr-defined]
