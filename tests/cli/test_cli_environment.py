@@ -112,6 +112,29 @@ def test_an_ascii_terminal_gets_escaped_names_not_a_failed_run(
     assert pasted.stdout == os.fsencode("rü2")  # the word, pasted into bash, names the folder
 
 
+def test_a_home_matplotlib_cannot_write_in_leaves_the_output_as_it_is(
+    tmp_path: Path, blobs_npz: Path
+) -> None:
+    """HOME=/proc: matplotlib's two lines ("mkdir -p failed for path /proc/.config/matplotlib",
+    "Matplotlib created a temporary cache directory at /tmp/matplotlib-... set the MPLCONFIGDIR
+    environment variable") came amid the run's output, and its folder was left in /tmp."""
+    (tmp_path / "tmp").mkdir()
+    done = _sh(
+        f"$LN softmax --data {blobs_npz} --epochs 1 --plot file --out run",
+        tmp_path,
+        HOME="/proc",
+        TMPDIR=str(tmp_path / "tmp"),
+        MPLCONFIGDIR="",  # matplotlib's and ours: unset
+        XDG_CONFIG_HOME="",
+        XDG_CACHE_HOME="",
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (tmp_path / "run" / "curves.png").is_file()
+    assert [p.name for p in (tmp_path / "tmp").iterdir()] == [
+        f"linearnets-matplotlib-{os.getuid()}"
+    ]
+
+
 def test_a_deleted_working_folder_is_one_line(tmp_path: Path) -> None:
     done = _sh("mkdir gone && cd gone && rmdir ../gone && exec $LN --version", tmp_path)
     assert (done.returncode, done.stderr) == (

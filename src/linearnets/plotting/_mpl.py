@@ -22,6 +22,7 @@ from linearnets.errors import UsageError
 from linearnets.path_checks import link_problem
 from linearnets.plotting._fonts import cjk_family as cjk_family
 from linearnets.plotting._fonts import title_font as title_font
+from linearnets.plotting._mpl_dirs import settle_config_dir
 from linearnets.plotting._out_path import SAVE_FORMATS as SAVE_FORMATS
 from linearnets.plotting._out_path import check_out_path
 
@@ -63,6 +64,9 @@ def _backend_chosen(matplotlib: Any) -> bool:
 def matplotlib_module(*, alternative: str = "") -> Any:
     """Return ``matplotlib``, importing it; a bad ``MPLBACKEND`` (which fails the import) is named.
 
+    A home matplotlib cannot keep its settings in gets ``MPLCONFIGDIR`` set first, to a folder of
+    ours, rather than matplotlib's two lines of warning (:mod:`~linearnets.plotting._mpl_dirs`).
+
     Args:
         alternative: the caller's own way around a bad backend, added to the fixes the message
             gives, e.g. "pass --plot none" (only ``softmax`` has that option).
@@ -70,6 +74,7 @@ def matplotlib_module(*, alternative: str = "") -> Any:
     Raises:
         UsageError: ``MPLBACKEND`` names no backend matplotlib knows.
     """
+    settle_config_dir()
     try:
         import matplotlib
     except ValueError as exc:

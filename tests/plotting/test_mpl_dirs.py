@@ -1,0 +1,126 @@
+"""Where matplotlib keeps its settings and font cache when the user's home cannot hold them (unit
+tests of plotting/_mpl_dirs.py)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from linearnets.plotting._mpl_dirs import OWN_FOLDER_PREFIX, settle_config_dir
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home of its own, no MPLCONFIGDIR or XDG folders, a temporary folder of its own, and
+    matplotlib not yet imported as far as settle_config_dir can tell."""
+    for name in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.delitem(sys.modules, "matplotlib", raising=False)
+    # settle_config_dir sets it in os.environ: put back as it was after the test
+    monkeypatch.setenv("MPLCONFIGDIR", "")
+    return tmp_path / "home"
+
+
+def _own(tmp_path: Path) -> Path:
+    return tmp_path / "tmp" / f"{OWN_FOLDER_PREFIX}{os.getuid()}"
+
+
+def test_a_home_matplotlib_can_write_in_is_left_to_it(home: Path) -> None:
+    home.mkdir()
+    settle_config_dir()
+    assert os.environ["MPLCONFIGDIR"] == ""  # not set: matplotlib's own folders
+    assert (home / ".config" / "matplotlib").is_dir()  # made, as matplotlib makes it
+
+
+@pytest.mark.parametrize("unwritable", ["home", "cache"])
+def test_a_home_matplotlib_cannot_write_in_gets_a_folder_of_ours(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unwritable: str
+) -> None:
+    """HOME=/proc (a file here, which even root cannot make folders in): matplotlib made a
+    temporary folder each run, with two lines of warning, and left it behind."""
+    if unwritable == "home":
+        home.write_text("")  # no folder can be made under it
+    else:
+        home.mkdir()
+        (tmp_path / "cache").write_text("")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    settle_config_dir()
+    own = _own(tmp_path)
+    assert os.environ["MPLCONFIGDIR"] == str(own)
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    settle_config_dir()  # the next run: the same folder, its font list kept
+    assert os.environ["MPLCONFIGDIR"] == str(own)
+
+
+def test_an_mplconfigdir_of_the_users_is_kept(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home.write_text("")
+    monkeypatch.setenv("MPLCONFIGDIR", "/theirs")
+    settle_config_dir()
+    assert os.environ["MPLCONFIGDIR"] == "/theirs"
+
+
+def test_once_matplotlib_is_imported_nothing_is_changed(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home.write_text("")
+    monkeypatch.setitem(sys.modules, "matplotlib", sys)  # any module: imported
+    settle_config_dir()
+    assert os.environ["MPLCONFIGDIR"] == ""
+
+
+@pytest.mark.parametrize("taken", ["link", "dangling-link", "others-can-write", "file"])
+def test_a_name_taken_by_anything_but_a_private_folder_is_not_used(
+    home: Path, tmp_path: Path, taken: str
+) -> None:
+    """/tmp is everyone's: a link or a folder others can write would let them choose the font
+    list matplotlib reads; a new private folder is made instead."""
+    home.write_text("")
+    own = _own(tmp_path)
+    if taken == "link":
+        (tmp_path / "elsewhere").mkdir()
+        own.symlink_to(tmp_path / "elsewhere")
+    elif taken == "dangling-link":
+        own.symlink_to(tmp_path / "nowhere")
+    elif taken == "others-can-write":
+        own.mkdir()
+        own.chmod(0o777)
+    else:
+        own.write_text("")
+    settle_config_dir()
+    used = Path(os.environ["MPLCONFIGDIR"])
+    assert used != own and used.parent == tmp_path / "tmp"
+    assert used.name.startswith(OWN_FOLDER_PREFIX) and stat.S_IMODE(used.stat().st_mode) == 0o700
+
+
+def test_matplotlib_says_nothing_of_its_folders_under_an_unwritable_home(tmp_path: Path) -> None:
+    """The oracle: matplotlib's own log, which said "Matplotlib created a temporary cache
+    directory at /tmp/matplotlib-... it is highly recommended to set the MPLCONFIGDIR environment
+    variable", and the folder it left behind."""
+    (tmp_path / "home").write_text("")
+    (tmp_path / "tmp").mkdir()
+    code = (
+        "import torch, linearnets.plotting as p\n"
+        "p.show_images(torch.rand(2, 4, 4), 1, 2)\n"
+        "import matplotlib; print(matplotlib.get_cachedir())\n"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MPL", "XDG_"))},
+        "HOME": str(tmp_path / "home"),
+        "TMPDIR": str(tmp_path / "tmp"),
+        "MPLBACKEND": "Agg",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"{_own(tmp_path)}\n"
+    assert [p.name for p in (tmp_path / "tmp").iterdir()] == [_own(tmp_path).name]
