@@ -312,7 +312,7 @@ def test_a_model_trained_on_a_data_file_is_refused(
 
 @pytest.mark.parametrize(
     ("value", "got"),
-    [(1, "got 1"), (True, "got true"), ("", "got ''"), ([], "got []")],
+    [(1, "got 1"), (True, "got true"), ("", 'got ""'), ([], "got []")],
     ids=["number", "true", "empty", "array"],
 )
 def test_a_hand_edited_data_value_in_config_json_is_refused_in_the_files_words(
@@ -349,7 +349,7 @@ def test_a_hand_edited_data_value_in_config_json_is_refused_in_the_files_words(
         (5, "data_dir must be a path (a string) or null, got 5"),
         (True, "data_dir must be a path (a string) or null, got true"),
         ([], "data_dir must be a path (a string) or null, got []"),
-        ("", "data_dir must be a non-empty path or null, got ''"),
+        ("", 'data_dir must be a non-empty path or null, got ""'),
     ],
     ids=["number", "true", "array", "empty"],
 )
