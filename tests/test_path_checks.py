@@ -295,6 +295,24 @@ def test_the_chmod_fix_quotes_a_folder_as_the_shell_reads_it() -> None:
     assert shlex.quote(str(folder)) == "'/w/my data'"
 
 
+def test_the_working_folder_that_cannot_be_searched_is_named_by_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative path's refusal gives the working folder as ".": it was named "." and its fix
+    "chmod u+rx .", saying neither that it is the working folder nor which one it is."""
+    monkeypatch.chdir(tmp_path)
+    blocked = (Path("."), "Permission denied")
+    assert path_checks.cannot_search(blocked) == (
+        f"the working folder {tmp_path} cannot be searched (Permission denied)"
+    )
+    assert path_checks.searchable_fix(blocked) == f"make it readable (chmod u+rx {tmp_path})"
+    tmp_path.rmdir()  # removed: it has no path to give
+    assert path_checks.cannot_search(blocked) == (
+        "the working folder cannot be searched (Permission denied)"
+    )
+    assert path_checks.searchable_fix(blocked) == "make it readable (chmod u+rx .)"
+
+
 def test_a_user_folder_named_with_a_line_break_is_named_on_one_line_as_the_shell_takes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

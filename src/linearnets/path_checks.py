@@ -197,14 +197,28 @@ def unsearchable_folder(path: Path) -> tuple[Path, str] | None:
 
 def cannot_search(blocked: tuple[Path, str]) -> str:
     """Return what is wrong with a folder that cannot be searched (:func:`unsearchable_folder`'s),
-    e.g. ``/w/data cannot be searched (Permission denied)``."""
+    e.g. ``/w/data cannot be searched (Permission denied)``; the working folder, which a relative
+    path's refusal gives as ``.``, named so and by its path."""
     folder, reason = blocked
-    return f"{shown_path(folder)} cannot be searched ({reason})"
+    named = shown_path(_where(folder))
+    if folder == Path("."):
+        named = "the working folder" + ("" if named == "." else f" {named}")
+    return f"{named} cannot be searched ({reason})"
 
 
 def searchable_fix(blocked: tuple[Path, str]) -> str:
     """Return the fix for a folder that cannot be searched (:func:`unsearchable_folder`'s)."""
-    return f"make it readable (chmod u+rx {shell_word(blocked[0])})"
+    return f"make it readable (chmod u+rx {shell_word(_where(blocked[0]))})"
+
+
+def _where(folder: Path) -> Path:
+    """Return ``folder``, the working folder (``.``) by its path where it has one."""
+    if folder != Path("."):
+        return folder
+    try:
+        return Path.cwd()
+    except OSError:  # removed
+        return folder
 
 
 def _denied(path: Path) -> bool:
