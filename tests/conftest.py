@@ -261,6 +261,13 @@ def deny_search(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
 
 @pytest.fixture
+def not_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process as a user who is not root (euid 1000), whom a folder's mode refuses and a
+    chmod fixes: faked, the tests may run as root."""
+    monkeypatch.setattr(os, "geteuid", lambda: 1000, raising=False)
+
+
+@pytest.fixture
 def lock_held_by_a_child() -> Callable[[Path], AbstractContextManager[int]]:
     """``with lock_held_by_a_child(folder) as pid:`` a live process holds ``folder``'s run lock."""
     return _lock_held_by_a_child

@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,30 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The working folder, where a run given no out makes runs/."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def only(
+    monkeypatch: pytest.MonkeyPatch, deny_search: Callable[..., None], not_root: None
+) -> Callable[[Path, str], None]:
+    """``only(folder, letters)``: this user, not root, has only the permissions ``letters`` (of
+    ``rwx``) on ``folder``, as a chmod gives them (faked: the tests may run as root):
+    :func:`os.access` answers by them, and without ``x`` looking anything up in it fails."""
+
+    def give(folder: Path, letters: str) -> None:
+        real, folder = os.access, folder.absolute()
+
+        def access(path: Any, mode: int, *args: Any, **kwargs: Any) -> bool:
+            if Path(os.path.abspath(os.fsdecode(path))) != folder:
+                return real(path, mode, *args, **kwargs)
+            bits = {"r": os.R_OK, "w": os.W_OK, "x": os.X_OK}
+            return all(letter in letters for letter, bit in bits.items() if mode & bit)
+
+        monkeypatch.setattr(os, "access", access)
+        if "x" not in letters:
+            deny_search(folder)
+
+    return give
 
 
 def test_a_runs_file_is_named_as_a_file_with_the_ways_on(here: Path) -> None:
@@ -103,14 +128,82 @@ def test_a_runs_link_to_a_folder_or_a_runs_folder_or_none_is_taken(here: Path) -
     assert list((here / "runs").iterdir()) == []
 
 
+@pytest.mark.usefixtures("not_root")
 def test_a_runs_folder_that_cannot_be_written_is_refused(
     here: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As root every folder is writable: the permission check itself is made to say no."""
     (here / "runs").mkdir()
-    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: Path(path) != Path("runs"))
+    monkeypatch.setattr(
+        run_dir_checks.os,
+        "access",
+        lambda path, mode: Path(path) != Path("runs") or not mode & os.W_OK,
+    )
     err = _refused(here, check_default_runs, "softmax-scratch")
-    assert one_line(err) == f"runs/ is not writable: {GOES}; make it writable, or pass --out DIR"
+    assert one_line(err) == (
+        f"runs/ is not writable (no w permission): {GOES}; make it writable (chmod u+w runs), or "
+        "pass --out DIR"
+    )
+
+
+@pytest.mark.parametrize(
+    ("letters", "said"),
+    [("w", "is not readable or searchable (no r or x permission): {goes}; make it readable and "
+           "searchable (chmod u+rx runs)"),
+     ("rw", "is not searchable (no x permission): {goes}; make it searchable (chmod u+x runs)"),
+     ("", "is not readable, writable or searchable (no r, w or x permission): {goes}; make it "
+          "readable, writable and searchable (chmod u+rwx runs)"),
+     ("rx", "is not writable (no w permission): {goes}; make it writable (chmod u+w runs)")],
+    ids=["chmod-200", "chmod-600", "chmod-000", "chmod-500"],
+)  # fmt: skip
+def test_a_runs_folder_this_user_may_not_search_is_refused_with_the_chmod_it_lacks(
+    letters: str, said: str, here: Path, only: Callable[[Path, str], None]
+) -> None:
+    """A runs/ that can be written but not searched said "is not writable; make it writable",
+    which chmod u+w does not fix: a new folder is made in runs/ by looking its name up there."""
+    (here / "runs").mkdir()
+    only(here / "runs", letters)
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert str(err) == f"runs/ {said.format(goes=GOES)}, or pass out=DIR"
+    assert one_line(err) == f"runs/ {said.format(goes=GOES)}, or pass --out DIR"
+
+
+def test_a_runs_folder_that_cannot_be_read_alone_is_taken(
+    here: Path, only: Callable[[Path, str], None]
+) -> None:
+    """chmod 300: a run makes its folder in runs/ and never lists it."""
+    (here / "runs").mkdir()
+    only(here / "runs", "wx")
+    check_default_runs("softmax-scratch")
+    check_creatable(Path("runs") / "a")
+
+
+@pytest.mark.parametrize(
+    ("letters", "lacks"),
+    [("rw", "is not searchable (no x permission); make it searchable (chmod u+x {here})"),
+     ("", "is not readable, writable or searchable (no r, w or x permission); make it readable, "
+          "writable and searchable (chmod u+rwx {here})")],
+    ids=["chmod-600", "chmod-000"],
+)  # fmt: skip
+def test_a_working_folder_that_cannot_be_searched_is_refused_by_name_with_its_chmod(
+    letters: str, lacks: str, here: Path, only: Callable[[Path, str], None]
+) -> None:
+    """It said "runs/ cannot be created here (Permission denied)", naming neither the working
+    folder nor its fix; a relative out there named it ".", not by its path."""
+    only(here, letters)
+    said = f"the working folder {here} {lacks.format(here=here)}"
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert str(err) == (
+        f"runs/ cannot be created here: {said}, or pass out=DIR, a folder you can write to"
+    )
+    assert one_line(err) == (
+        f"runs/ cannot be created here: {said}, or pass --out DIR, a folder you can write to"
+    )
+    err = _refused(here, check_creatable, Path("a") / "run")
+    assert one_line(err) == (
+        f"--out a/run cannot be reached: the working folder {here} cannot be searched (Permission "
+        f"denied); make it readable (chmod u+rx {here}), or pass another folder"
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root writes any folder")
@@ -120,17 +213,26 @@ def test_a_read_only_runs_folder_is_refused(here: Path) -> None:
         err = _refused(here, check_default_runs, "softmax-scratch")
     finally:
         (here / "runs").chmod(0o755)
-    assert str(err) == f"runs/ is not writable: {GOES}; make it writable, or pass out=DIR"
+    assert str(err) == (
+        f"runs/ is not writable (no w permission): {GOES}; make it writable (chmod u+w runs), or "
+        "pass out=DIR"
+    )
 
 
+@pytest.mark.usefixtures("not_root")
 def test_no_runs_in_a_working_folder_that_cannot_be_written_is_refused(
     here: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: path != ".")
+    monkeypatch.setattr(
+        run_dir_checks.os,
+        "access",
+        lambda path, mode: Path(path) != Path(".") or not mode & os.W_OK,
+    )
     err = _refused(here, check_default_runs, "softmax-scratch")
     assert one_line(err) == (
-        f"runs/ cannot be created here: the working folder {here} is not writable; pass "
-        "--out DIR, a folder you can write to"
+        f"runs/ cannot be created here: the working folder {here} is not writable (no w "
+        f"permission); make it writable (chmod u+w {here}), or pass --out DIR, a folder you can "
+        "write to"
     )
 
 
@@ -144,26 +246,49 @@ def test_an_out_inside_a_file_names_the_file(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.usefixtures("not_root")
 def test_an_out_to_be_made_in_a_folder_that_cannot_be_written_names_that_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The nearest folder that exists is the one out would be made in: its parents' too."""
     out = tmp_path / "a" / "b" / "run"
-    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: Path(path) != tmp_path)
+    monkeypatch.setattr(
+        run_dir_checks.os, "access", lambda path, mode: Path(path) != tmp_path or not mode & os.W_OK
+    )
     err = _refused(tmp_path, check_creatable, out)
     assert str(err) == (
-        f"out='{out}' cannot be created: {tmp_path} is not writable; pass a folder you can write to"
+        f"out='{out}' cannot be created: {tmp_path} is not writable (no w permission); make it "
+        f"writable (chmod u+w {tmp_path}), or pass another folder"
     )
 
 
+@pytest.mark.usefixtures("not_root")
 def test_an_out_that_exists_and_cannot_be_written_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A chmod 000: it said "is not writable; pass a folder you can write to", naming neither
+    the read and search permissions it lacks too nor the chmod that gives them."""
     out = tmp_path / "run"
     out.mkdir()
     monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: Path(path) != out)
     err = _refused(tmp_path, check_creatable, out)
-    assert str(err) == f"out='{out}' is not writable; pass a folder you can write to"
+    assert str(err) == (
+        f"out='{out}' is not readable, writable or searchable (no r, w or x permission); make it "
+        f"readable, writable and searchable (chmod u+rwx {out}), or pass another folder"
+    )
+
+
+def test_a_folder_refused_to_root_is_given_no_chmod(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No mode refuses root: what does (``/proc/self``, an immutable folder) no chmod changes."""
+    monkeypatch.setattr(os, "geteuid", lambda: 0, raising=False)
+    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: not mode & os.W_OK)
+    err = _refused(here, check_creatable, here)
+    assert str(err) == f"out='{here}' is not writable; pass a folder you can write to"
+    (here / "runs").mkdir()
+    err = _refused(here, check_default_runs, "softmax-scratch")
+    assert str(err) == f"runs/ is not writable: {GOES}; pass out=DIR"
 
 
 def test_an_out_that_can_be_made_is_taken_and_not_made(tmp_path: Path) -> None:
@@ -241,10 +366,11 @@ def test_a_run_folder_to_read_that_cannot_be_searched_names_the_folder_that_refu
         assert one_line(info.value) == f"RUN_DIR {said}"
 
 
-def _new_run(task: str) -> Callable[[Path], object]:
-    """Return the call that starts a new ``task`` run in ``out`` (imported late: torch)."""
+def _new_run(task: str) -> Callable[[Path | None], object]:
+    """Return the call that starts a new ``task`` run in ``out`` (``None``: softmax's default,
+    a new folder in runs/) (imported late: torch)."""
 
-    def call(out: Path) -> object:
+    def call(out: Path | None) -> object:
         import linearnets as ln
 
         if task == "linreg":
@@ -279,7 +405,7 @@ def _reader(name: str) -> Callable[[Path], object]:
     ids=["run_linreg", "run_softmax"],
 )  # fmt: skip
 def test_a_new_run_in_a_folder_that_cannot_be_searched_is_refused_by_name(
-    call: Callable[[Path], object],
+    call: Callable[[Path | None], object],
     argv: list[str],
     tmp_path: Path,
     deny_search: Callable[..., None],
@@ -303,6 +429,108 @@ def test_a_new_run_in_a_folder_that_cannot_be_searched_is_refused_by_name(
         captured = capsys.readouterr()
         assert captured.err == f"linearnets {argv[0]}: error: --out {out} {said}\n"
     assert list(locked.iterdir()) == []  # nothing made
+
+
+@pytest.mark.parametrize(
+    ("call", "argv"),
+    [(_new_run("linreg"), ["linreg", "--out", "RUN", "--epochs", "1"]),
+     (_new_run("softmax"), ["softmax", "--out", "RUN", "--epochs", "1"])],
+    ids=["run_linreg", "run_softmax"],
+)  # fmt: skip
+def test_a_new_run_in_an_out_of_mode_000_is_refused_with_the_chmod_it_lacks(
+    call: Callable[[Path], object],
+    argv: list[str],
+    tmp_path: Path,
+    only: Callable[[Path, str], None],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It said "is not writable; pass a folder you can write to", with no chmod."""
+    from linearnets.cli import main
+
+    out = tmp_path / "run"
+    out.mkdir()
+    only(out, "")
+    said = (
+        f"is not readable, writable or searchable (no r, w or x permission); make it readable, "
+        f"writable and searchable (chmod u+rwx {out}), or pass another folder"
+    )
+    with pytest.raises(UsageError, match=rf"^out='{re.escape(str(out))}' {re.escape(said)}$"):
+        call(out)
+    assert main([str(out) if word == "RUN" else word for word in argv]) == 2
+    assert capsys.readouterr().err == f"linearnets {argv[0]}: error: --out {out} {said}\n"
+    assert list(tmp_path.iterdir()) == [out]
+
+
+@pytest.mark.parametrize(
+    ("letters", "said"),
+    [("w", "runs/ is not readable or searchable (no r or x permission): a new run's folder goes "
+           "in runs/softmax-analytic-TIME here; make it readable and searchable (chmod u+rx "
+           "runs), or pass out=DIR"),
+     ("rx", "runs/ is not writable (no w permission): a new run's folder goes in "
+            "runs/softmax-analytic-TIME here; make it writable (chmod u+w runs), or pass out=DIR")],
+    ids=["chmod-200", "chmod-500"],
+)  # fmt: skip
+def test_run_softmax_with_a_runs_folder_it_may_not_use_is_refused_with_the_chmod_it_lacks(
+    letters: str,
+    said: str,
+    here: Path,
+    only: Callable[[Path, str], None],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A runs/ that could be written but not searched said "is not writable; make it writable".
+    (A linear-regression run given no out keeps no folder.)"""
+    import linearnets as ln
+    from linearnets.cli import main
+
+    (here / "runs").mkdir()
+    only(here / "runs", letters)
+    with pytest.raises(UsageError, match=rf"^{re.escape(said)}$"):
+        ln.run_softmax(ln.SoftmaxConfig(epochs=1))
+    assert main(["softmax", "--epochs", "1"]) == 2
+    cli = said.replace("out=DIR", "--out DIR")
+    assert capsys.readouterr().err == f"linearnets softmax: error: {cli}\n"
+    assert list(here.iterdir()) == [here / "runs"]
+    assert list((here / "runs").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("call", "argv"),
+    [(_new_run("linreg"), ["linreg", "--out", "a/run", "--epochs", "1"]),
+     (_new_run("softmax"), ["softmax", "--out", "a/run", "--epochs", "1"]),
+     (_new_run("softmax"), ["softmax", "--epochs", "1"])],
+    ids=["run_linreg-out", "run_softmax-out", "run_softmax"],
+)  # fmt: skip
+def test_a_new_run_in_a_working_folder_that_cannot_be_searched_is_refused_by_name_with_its_chmod(
+    call: Callable[[Path | None], object],
+    argv: list[str],
+    here: Path,
+    only: Callable[[Path, str], None],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It said "runs/ cannot be created here (Permission denied)", naming neither the working
+    folder nor its fix; a relative --out named the folder "."."""
+    from linearnets.cli import main
+
+    only(here, "rw")  # chmod 600
+    if "--out" in argv:
+        api = cli = (
+            f"cannot be reached: the working folder {here} cannot be searched (Permission "
+            f"denied); make it readable (chmod u+rx {here}), or pass another folder"
+        )
+        api, cli = f"out='a/run' {api}", f"--out a/run {cli}"
+        out: Path | None = Path("a") / "run"
+    else:
+        api = (
+            f"runs/ cannot be created here: the working folder {here} is not searchable (no x "
+            f"permission); make it searchable (chmod u+x {here}), or pass out=DIR, a folder you "
+            "can write to"
+        )
+        cli, out = api.replace("out=DIR", "--out DIR"), None
+    with pytest.raises(UsageError, match=rf"^{re.escape(api)}$"):
+        call(out)
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"linearnets {argv[0]}: error: {cli}\n"
+    assert list(here.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -476,20 +476,21 @@ def test_an_out_with_missing_parents_is_created(tmp_path: Path) -> None:
         lock.release()
 
 
+@pytest.mark.usefixtures("not_root")
 def test_an_out_that_cannot_be_written_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As root every folder is writable, so the permission check itself is made to say no (of
     the folder made: the one it is made in is refused before, test_run_dir_checks.py)."""
-    monkeypatch.setattr(runs.os, "access", lambda path, mode: Path(path) != tmp_path / "run")
+    out = tmp_path / "run"
+    monkeypatch.setattr(
+        run_dir_checks.os, "access", lambda path, mode: Path(path) != out or not mode & os.W_OK
+    )
     with pytest.raises(UsageError) as info:
-        claim_run_dir(tmp_path / "run", name="x")
-    assert str(info.value) == (
-        f"out='{tmp_path / 'run'}' is not writable; pass a folder you can write to"
-    )
-    assert one_line(info.value) == (
-        f"--out {tmp_path / 'run'} is not writable; pass a folder you can write to"
-    )
+        claim_run_dir(out, name="x")
+    said = f"is not writable (no w permission); make it writable (chmod u+w {out}), or pass another folder"  # fmt: skip
+    assert str(info.value) == f"out='{out}' {said}"
+    assert one_line(info.value) == f"--out {out} {said}"
     assert not (tmp_path / "run" / LOCK_FILE).exists()
 
 
@@ -599,12 +600,14 @@ def test_an_out_too_long_for_the_runs_files_is_refused_before_any_folder_is_made
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.usefixtures("not_root")
 def test_a_refused_out_leaves_none_of_the_parents_it_created(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "a" / "b" / "run"
-    monkeypatch.setattr(runs.os, "access", lambda path, mode: Path(path) != out)  # once made
-    with pytest.raises(UsageError, match="is not writable"):
+    # once made: a chmod 000
+    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: Path(path) != out)
+    with pytest.raises(UsageError, match=r"^out='.*' is not readable, writable or searchable "):
         claim_run_dir(out, name="x")
     assert list(tmp_path.iterdir()) == []
 
@@ -886,31 +889,38 @@ def test_a_config_json_that_is_a_fifo_is_not_read_for_the_resume_to_name(
         claim_run_dir(tmp_path, name="x", resume_function="resume_linreg")
 
 
+@pytest.mark.usefixtures("not_root")
 def test_a_refused_default_folder_is_removed_with_the_runs_folder_it_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """claim_run_dir(None) refused after making runs/<name>-<time>: neither folder is left."""
     monkeypatch.chdir(tmp_path)
     # the run folder, once made (runs/ itself, or the working folder, is refused before)
-    monkeypatch.setattr(runs.os, "access", lambda path, mode: not str(path).startswith("runs/"))
-    with pytest.raises(UsageError, match=r"^out='runs/x-\d{8}-\d{6}' is not writable; "):
+    monkeypatch.setattr(
+        run_dir_checks.os, "access", lambda path, mode: not str(path).startswith("runs/")
+    )
+    said = r"is not readable, writable or searchable \(no r, w or x permission\); make it readable, writable and searchable \(chmod u\+rwx runs/x-\d{8}-\d{6}\), or pass another folder$"  # fmt: skip
+    with pytest.raises(UsageError, match=rf"^out='runs/x-\d{{8}}-\d{{6}}' {said}"):
         claim_run_dir(None, name="x")
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "runs").mkdir()  # one the user had: it stays, empty
-    with pytest.raises(UsageError, match="is not writable"):
+    with pytest.raises(UsageError, match=said):
         claim_run_dir(None, name="x")
     assert list(tmp_path.iterdir()) == [tmp_path / "runs"]
     assert list((tmp_path / "runs").iterdir()) == []
 
 
+@pytest.mark.usefixtures("not_root")
 def test_a_folder_that_cannot_be_searched_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Writing a file in a folder needs its x (search) permission as well as its w; as root every
-    folder has both, so the check is made to refuse the search alone."""
+    folder has both, so the check is made to refuse the search alone. It said "is not writable;
+    pass a folder you can write to", which the folder was, naming neither x nor its chmod."""
     out = tmp_path / "run"
-    monkeypatch.setattr(runs.os, "access", lambda path, mode: Path(path) != out or not mode & os.X_OK)  # fmt: skip
-    with pytest.raises(UsageError, match=r"^out='.*/run' is not writable; pass a folder you can write to$"):  # fmt: skip
+    monkeypatch.setattr(run_dir_checks.os, "access", lambda path, mode: Path(path) != out or not mode & os.X_OK)  # fmt: skip
+    said = f"is not searchable (no x permission); make it searchable (chmod u+x {out}), or pass another folder"  # fmt: skip
+    with pytest.raises(UsageError, match=rf"^out='{re.escape(str(out))}' {re.escape(said)}$"):
         claim_run_dir(out, name="x")
 
 
@@ -958,7 +968,9 @@ def test_a_file_system_of_names_shorter_than_a_runs_is_told_so_not_a_shorter_pat
     short = len(LONGEST_NAME) - 1
     real = os.pathconf
     monkeypatch.setattr(
-        runs.os, "pathconf", lambda path, name: short if name == "PC_NAME_MAX" else real(path, name)
+        run_dir_checks.os,
+        "pathconf",
+        lambda path, name: short if name == "PC_NAME_MAX" else real(path, name),
     )
     with pytest.raises(UsageError) as info:
         claim_run_dir(tmp_path / "run", name="x")
@@ -968,7 +980,7 @@ def test_a_file_system_of_names_shorter_than_a_runs_is_told_so_not_a_shorter_pat
         "folder on another file system"
     )
     assert not (tmp_path / "run").exists()  # refused before any folder is made
-    monkeypatch.setattr(runs.os, "pathconf", real)
+    monkeypatch.setattr(run_dir_checks.os, "pathconf", real)
     run_dir_checks.check_path_length(tmp_path / "run")  # the real limits: no refusal
 
 
@@ -984,6 +996,6 @@ def test_the_path_limits_are_asked_of_the_nearest_folder_that_exists(
         asked.append(str(path))
         return real(path, name)
 
-    monkeypatch.setattr(runs.os, "pathconf", pathconf)
+    monkeypatch.setattr(run_dir_checks.os, "pathconf", pathconf)
     run_dir_checks.check_path_length(tmp_path / "a" / "b")
     assert asked == [str(tmp_path)] * 2

@@ -3,21 +3,24 @@
 :func:`check_creatable` refuses an ``out`` no folder can be made at (a file, a broken link, too long
 a path, inside a folder this process cannot write); :func:`check_default_runs` a ``runs`` in the
 working folder that no new ``runs/<name>-<time>`` can go in (a file, a broken link, a folder that
-cannot be written). Both run before a new run reads its data
-(:func:`~linearnets.training.runs.check_run_dir`), so that a run refused for its data, or for its
-folder, leaves the disk as it found it, and again as the folder is claimed
+cannot be written or searched); each names a folder refused for its permissions with those it
+lacks and their chmod (``chmod u+wx runs``), the working folder by its path. Both run before a new
+run reads its data (:func:`~linearnets.training.runs.check_run_dir`), so that a run refused for its
+data, or for its folder, leaves the disk as it found it, and again as the folder is claimed
 (:func:`~linearnets.training.runs.claim_run_dir`). :func:`check_reachable` refuses a run folder to
 be read (a resume's, ``load_trained``'s) that this user may not look into.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
 from pathlib import Path
 
-from linearnets._text import quoted_path, shown_path
+from linearnets._shell import shell_word
+from linearnets._text import and_list, quoted_path, shown_path
 from linearnets.errors import UsageError
 from linearnets.path_checks import (
     cannot_search,
@@ -33,6 +36,7 @@ __all__ = [
     "check_default_runs",
     "check_path_length",
     "check_reachable",
+    "check_writable",
     "default_name",
     "setting",
 ]
@@ -93,14 +97,25 @@ def check_creatable(out: Path) -> None:
         raise UsageError(
             f"{setting(out)} cannot be created ({exc.strerror}); pass a writable folder"
         ) from None
-    if not os.access(existing, os.W_OK | os.X_OK):
-        why = _unwritable(existing)
-        if existing == out:
-            raise UsageError(f"{setting(out)} {why}; pass a folder you can write to")
-        raise UsageError(
-            f"{setting(out)} cannot be created: {shown_path(existing)} {why}; pass a "
-            "folder you can write to"
-        )
+    check_writable(out, existing)
+
+
+def check_writable(out: Path, folder: Path | None = None) -> None:
+    """Refuse an ``out`` whose ``folder`` (``out`` itself, or the nearest one that exists, which
+    it would be made in) this user may not write and search, naming the permissions it lacks
+    and their chmod (or the read-only file system, which no chmod fixes).
+
+    Raises:
+        UsageError: ``folder`` lacks the ``w`` or ``x`` permission.
+    """
+    folder = out if folder is None else folder
+    if os.access(folder, os.W_OK | os.X_OK):
+        return
+    why, fix = _refusing(folder, lacks=_lacking(folder))
+    fix = f"{fix}, or pass another folder" if fix else "pass a folder you can write to"
+    if folder == out:
+        raise UsageError(f"{setting(out)} {why}; {fix}")
+    raise UsageError(f"{setting(out)} cannot be created: {shown_path(folder)} {why}; {fix}")
 
 
 def check_reachable(run_dir: Path, *, name: str = "run_dir") -> None:
@@ -123,14 +138,45 @@ def check_reachable(run_dir: Path, *, name: str = "run_dir") -> None:
         )
 
 
-def _unwritable(folder: Path | str) -> str:
-    """Return why ``folder``, which :func:`os.access` found unwritable, is: ``is on a read-only
-    file system`` (a mount no chmod makes writable), else ``is not writable``."""
+# a folder's permissions, as chmod names them, and what each lets this user do
+_PERMISSIONS = (
+    ("r", os.R_OK, "readable"),
+    ("w", os.W_OK, "writable"),
+    ("x", os.X_OK, "searchable"),
+)
+
+
+def _lacking(folder: Path, *, known: str = "") -> str:
+    """Return the permissions this user lacks on ``folder`` as chmod's letters (``"wx"``):
+    those :func:`os.access` denies, and ``known``, those a refused lookup showed missing; ``wx``,
+    what a run needs, where it denies none alone (it denied them together)."""
+    lacks = "".join(
+        letter for letter, mode, _ in _PERMISSIONS if letter in known or not os.access(folder, mode)
+    )
+    return lacks or "wx"
+
+
+def _refusing(folder: Path, *, lacks: str) -> tuple[str, str | None]:
+    """Return what is wrong with ``folder``, which lacks the permissions ``lacks``, and its fix:
+    ``is not writable or searchable (no w or x permission)`` and ``make it writable and
+    searchable (chmod u+wx runs)``. No fix where no chmod helps: a read-only file system, or a
+    refusal to root, whom no mode refuses (``/proc``, an immutable folder)."""
     try:
         read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
     except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
         read_only = False
-    return "is on a read-only file system" if read_only else "is not writable"
+    if read_only and "w" in lacks:
+        return "is on a read-only file system", None
+    kinds = [kind for letter, _, kind in _PERMISSIONS if letter in lacks]
+    if getattr(os, "geteuid", lambda: None)() == 0:
+        return f"is not {_or_list(kinds)}", None
+    why = f"is not {_or_list(kinds)} (no {_or_list(list(lacks))} permission)"
+    return why, f"make it {and_list(kinds)} (chmod u+{lacks} {shell_word(folder)})"
+
+
+def _or_list(words: list[str]) -> str:
+    """Return ``words`` joined as alternatives: ``"a, b or c"``."""
+    return " or ".join(", ".join(words).rsplit(", ", 1))
 
 
 def check_default_runs(name: str) -> None:
@@ -139,15 +185,18 @@ def check_default_runs(name: str) -> None:
 
     Raises:
         UsageError: ``runs`` is a file (or a link to one), a broken link, or a folder this process
-            cannot write; or there is none and the working folder cannot be written; or the run's
-            files in ``runs/<name>-<time>`` would be too long a path.
+            cannot write or search; or the working folder cannot be searched, or there is no
+            ``runs`` and it cannot be written; or the run's files in ``runs/<name>-<time>`` would
+            be too long a path.
     """
     goes = f"a new run's folder goes in {shown_path(RUNS / name)}-TIME here"
     try:
         mode = RUNS.lstat().st_mode
     except FileNotFoundError:
         mode = None
-    except OSError as exc:  # the working folder cannot be searched
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):  # the working folder cannot be searched
+            raise _refused_here(lacks=_lacking(Path("."), known="x")) from None
         raise UsageError(
             f"runs/ cannot be created here ({exc.strerror}); pass out=DIR, a folder you can "
             "write to"
@@ -169,24 +218,27 @@ def check_default_runs(name: str) -> None:
         )
     if mode is None:
         if not os.access(".", os.W_OK | os.X_OK):
-            raise UsageError(
-                f"runs/ cannot be created here: {_here()} {_unwritable('.')}; pass out=DIR, a "
-                "folder you can write to"
-            )
+            raise _refused_here(lacks=_lacking(Path(".")))
     elif not os.access(RUNS, os.W_OK | os.X_OK):
-        why = _unwritable(RUNS)
-        fix = "pass out=DIR" if "read-only" in why else "make it writable, or pass out=DIR"
-        raise UsageError(f"runs/ {why}: {goes}; {fix}")
+        why, fix = _refusing(RUNS, lacks=_lacking(RUNS))
+        raise UsageError(f"runs/ {why}: {goes}; {f'{fix}, or ' if fix else ''}pass out=DIR")
     check_path_length(default_name(name))
 
 
-def _here() -> str:
-    """Return the working folder as a message names it: its path (``the working folder`` if it
-    was removed)."""
+def _refused_here(*, lacks: str) -> UsageError:
+    """Return the refusal of a new ``runs/`` in the working folder, which lacks the permissions
+    ``lacks``, naming the folder by its path (``the working folder`` alone if it was removed) and
+    its chmod."""
     try:
-        return f"the working folder {shown_path(Path.cwd())}"
+        here = Path.cwd()
     except OSError:
-        return "the working folder"
+        here = Path(".")
+    why, fix = _refusing(here, lacks=lacks)
+    named = "the working folder" + ("" if here == Path(".") else f" {shown_path(here)}")
+    return UsageError(
+        f"runs/ cannot be created here: {named} {why}; {f'{fix}, or ' if fix else ''}pass "
+        "out=DIR, a folder you can write to"
+    )
 
 
 def check_path_length(out: Path) -> None:

@@ -9,7 +9,6 @@ names of its files and what is written or refused among them are
 
 from __future__ import annotations
 
-import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from linearnets.training.run_dir_checks import (
     RUNS,
     check_creatable,
     check_default_runs,
+    check_writable,
     default_name,
     setting,
 )
@@ -180,8 +180,7 @@ def _make_writable_dir(out: Path) -> None:
         raise UsageError(
             f"{setting(out)} cannot be created ({exc.strerror}); pass a writable folder"
         ) from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise UsageError(f"{setting(out)} is not writable; pass a folder you can write to")
+    check_writable(out)  # made, but not for this user (an ACL, a default mode)
 
 
 def _without_config(out: Path, held: list[str], resume_function: ResumeCall) -> str:
