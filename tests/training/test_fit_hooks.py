@@ -3,6 +3,7 @@ the caller sees, whatever the tidying meets."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -53,6 +54,26 @@ def test_no_step_hook_without_an_on_step_or_a_batch_callback() -> None:
     assert hook is not None
     hook(3, torch.zeros(2))
     assert seen == [("on_step", 3)]
+
+
+def test_the_hooks_show_each_batch_to_every_guard_that_watches_them() -> None:
+    """fit's on_step guard and a callback guard both hold the step's batch, so either can name a
+    NaN in it; hooks without a guard (or with a guard of checked data) are shown none."""
+    first, second = DivergenceGuard(0.1, check_every=1), DivergenceGuard(0.1, check_every=1)
+    hook = step_hook([second, ConsoleLogger(progress=False)], first)
+    assert hook is not None
+    see = hook.watch_batches([])
+    assert see is not None
+    X, y = torch.tensor([[1.0], [math.nan]]), torch.zeros(2)
+    see(X, y)
+    named = r"features X hold NaN or inf on 1 of its 2 examples \(position 1 in the batch"
+    with pytest.raises(DivergenceError, match=named):
+        hook(0, torch.tensor([0.5, math.nan]))  # the on_step guard, first in the chain, raised
+    with pytest.raises(DivergenceError, match=named):
+        second(0, torch.tensor([0.5, math.nan]))  # the callback holds the same batch
+    checked = DivergenceGuard(0.1, data_checked=True)
+    for hook in (step_hook([checked], None), step_hook([], lambda step, losses: None)):
+        assert hook is not None and hook.watch_batches([]) is None
 
 
 def test_a_batch_hook_set_to_none_is_not_chained() -> None:

@@ -574,21 +574,132 @@ def test_before_any_update_checked_data_are_never_named_as_holding_nan_or_inf() 
     )
 
 
-def test_fit_with_a_default_guard_on_data_holding_nan_still_says_to_check_them() -> None:
-    """A library user's own data, a NaN target in the second batch: the guard cannot know them
-    checked, and the NaN is indeed the cause."""
+def test_fit_with_a_default_guard_on_data_holding_nan_names_the_targets_not_the_lr() -> None:
+    """A library user's own data, a NaN target in the third batch: the guard cannot know them
+    checked, and the NaN is indeed the cause. It was blamed on the lr first ("try a smaller
+    learning rate (lr), e.g. 0.003 (a tenth), and check the data holds no NaN or inf"), which
+    could not help: the batch's targets and their example are named instead."""
     from linearnets.models.scratch import SGD, LinearRegressionScratch, squared_loss
 
     X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 32, generator=torch.Generator().manual_seed(0))  # fmt: skip
-    y[20, 0] = math.nan  # batch 2 of 4, at batch size 8
+    y[20, 0] = math.nan  # batch 3 of 4, at batch size 8
     net = LinearRegressionScratch(2, generator=torch.Generator().manual_seed(0))
     train_iter = DataLoader(TensorDataset(X, y), 8, shuffle=False)
     with pytest.raises(DivergenceError) as info:
         fit(net, train_iter, squared_loss, SGD(net.parameters(), lr=0.03), 1, callbacks=[DivergenceGuard(0.03)])  # fmt: skip
     assert str(info.value) == (
-        "training diverged at epoch 1, step 3: the batch loss is nan (not finite) at lr 0.03; try "
-        "a smaller learning rate (lr), e.g. 0.003 (a tenth), and check the data holds no NaN or inf"
+        "training stopped at epoch 1, step 3: the batch loss is nan (not finite) because the "
+        "batch's targets y hold NaN or inf on 1 of its 8 examples (position 4 in the batch, "
+        "counting from 0: example 20 of the epoch, its index in the dataset), so not because of "
+        "lr 0.03; that step's update most likely made the weights NaN: clean or drop those "
+        "examples (torch.isfinite(y).all(dim=1) is False on them), then train again from fresh "
+        "weights"
     )
+    assert info.value.step == 2 and info.value.examples and not info.value.resumable
+
+
+def test_fit_names_a_nan_row_of_class_probabilities_at_its_place_in_a_later_epoch() -> None:
+    """Soft targets (B, q), one NaN row: the steps before it were read back in an earlier group
+    (16 a group on a CPU), so its place in the epoch counts their examples, from the epoch's
+    start."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(100, 4, generator=gen), torch.softmax(torch.randn(100, 3, generator=gen), 1)
+
+    class SecondEpochNaN:  # epoch 2 gives example 86 (batch 22 of 25, at batch size 4) a NaN row
+        passes = 0
+
+        def __len__(self) -> int:
+            return 25
+
+        def __iter__(self) -> Any:
+            self.passes += 1
+            targets = y.clone()
+            if self.passes == 2:
+                targets[86] = math.nan
+            return iter([(X[i : i + 4], targets[i : i + 4]) for i in range(0, 100, 4)])
+
+    torch.manual_seed(0)
+    net = torch.nn.Linear(4, 3)
+    with pytest.raises(DivergenceError) as info:
+        fit(net, SecondEpochNaN(), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 3, callbacks=[DivergenceGuard(0.1)])  # fmt: skip
+    assert str(info.value).startswith(
+        "training stopped at epoch 2, step 22: the batch loss is nan (not finite) because the "
+        "batch's targets y hold NaN or inf on 1 of its 4 examples (position 2 in the batch, "
+        "counting from 0: example 86 in the order train_iter yielded them), so not because of lr "
+        "0.1; "
+    ), str(info.value)
+
+
+def test_a_guard_as_train_epochs_on_step_is_shown_the_batches_too() -> None:
+    from linearnets.training.loop import train_epoch
+
+    X, y = torch.randn(12, 2), torch.randn(12)
+    X[7, 0] = math.inf
+    net = torch.nn.Linear(2, 1)
+    guard = DivergenceGuard(0.1)  # called per step outside fit: each step is read back at once
+    with pytest.raises(DivergenceError, match=r"^training stopped at epoch 1, step 2: the batch loss is \S+ \(not finite\) because the batch's features X hold NaN or inf on 1 of its 6 examples \(position 1 in the batch, counting from 0: example 7 of the epoch, its index in the dataset\), so not because of lr 0\.1; "):  # fmt: skip
+        train_epoch(net, DataLoader(TensorDataset(X, y), 6), lambda o, t: (o.squeeze(1) - t) ** 2, torch.optim.SGD(net.parameters(), lr=0.1), on_step=guard)  # fmt: skip
+
+
+def test_a_finite_batch_keeps_the_lr_message() -> None:
+    """Finite data at lr 1e38: the weights turn inf in one update, and the lr is blamed as before
+    (the data named as one more thing to check, as the guard cannot know the other batches)."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = 10 * torch.randn(64, 20, generator=gen), torch.randint(0, 10, (64,), generator=gen)
+    torch.manual_seed(0)
+    net = torch.nn.Linear(20, 10)
+    with pytest.raises(DivergenceError) as info:
+        fit(net, DataLoader(TensorDataset(X, y), 8), torch.nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=1e38), 1, callbacks=[DivergenceGuard(1e38)])  # fmt: skip
+    assert str(info.value) == (
+        "training diverged at epoch 1, step 2: the batch loss is nan (not finite) at lr 1e+38; "
+        "try a far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, "
+        "1e+37, would most likely blow up too), and check the data holds no NaN or inf"
+    )
+    assert not info.value.examples and info.value.resumable
+
+
+def _images_with_a_nan(nan_batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """20 batches of 32 images 1×32×32 (128 KiB a batch: more than the guard holds past a step),
+    the first image of batch ``nan_batch`` (from 0) holding a NaN."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.rand(640, 1, 32, 32, generator=gen), torch.randint(0, 10, (640,), generator=gen)
+    X[32 * nan_batch, 0, 3, 3] = math.nan
+    return X, y
+
+
+@pytest.mark.parametrize(
+    ("nan_batch", "start"),
+    [
+        (15, "training stopped at epoch 1, step 16: the batch loss is nan (not finite) because the "
+             "batch's features X hold NaN or inf on 1 of its 32 examples (position 0 in the batch, "
+             "counting from 0: example 480 of the epoch, its index in the dataset), so not because "
+             "of lr 0.1; that step's update most likely made the weights NaN: clean or drop those "
+             "examples (torch.isfinite(X).flatten(1).all(dim=1) is False on them)"),
+        (14, "training diverged at epoch 1, step 15: the batch loss is nan (not finite) at lr 0.1; "
+             "try a smaller learning rate (lr), e.g. 0.01 (a tenth), and check the data holds no "
+             "NaN or inf"),
+    ],
+    ids=["read-at-its-step", "read-a-step-later"],
+)  # fmt: skip
+def test_large_features_are_looked_at_only_where_their_step_is_read_back_at_once(
+    nan_batch: int, start: str
+) -> None:
+    """Holding a batch's large features until a group of 16 steps is read back would cost each
+    step new memory: the guard looks at them only when their own step is the group's last."""
+    X, y = _images_with_a_nan(nan_batch)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(1024, 10))
+    with pytest.raises(DivergenceError) as info:
+        fit(net, DataLoader(TensorDataset(X, y), 32), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 1, callbacks=[DivergenceGuard(0.1)])  # fmt: skip
+    assert str(info.value).startswith(start), str(info.value)
+
+
+def test_checked_data_and_a_data_parallel_run_are_not_watched() -> None:
+    """The tasks' data are finite (checked as read): their steps pay nothing for a look. A
+    data-parallel run's processes must all give the same message, each from its own shard."""
+    assert DivergenceGuard(0.1, data_checked=True).watch_batches([]) is None
+
+    assert DivergenceGuard(0.1, dist=DistContext(rank=1, world_size=2)).watch_batches([]) is None
+    assert DivergenceGuard(0.1).watch_batches([]) is not None
 
 
 def test_data_checked_must_be_a_bool() -> None:

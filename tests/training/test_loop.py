@@ -1243,7 +1243,8 @@ def test_a_guard_names_the_step_of_a_nan_loss_in_an_epoch_shorter_than_its_read_
 ) -> None:
     """A NaN input row in the 4th of 6 batches: its loss is NaN, its update makes the weights NaN,
     and the epoch's totals stop at its end on NaN scores. The guard, reading its steps back every
-    16, held that step unread: flushed then, its error (epoch, step) stands for the totals'."""
+    16, held that step unread, with its small batch: flushed then, its error (epoch, step, the
+    features' example) stands for the totals'. It once blamed the lr first."""
     gen = torch.Generator().manual_seed(0)
     X, y = torch.randn(24, 3, generator=gen), torch.randint(0, 2, (24,), generator=gen)
     X[13, 1] = math.nan  # batch 4 of 6, at batch size 4: a broken row, as a bad CSV would give
@@ -1253,8 +1254,11 @@ def test_a_guard_names_the_step_of_a_nan_loss_in_an_epoch_shorter_than_its_read_
     with pytest.raises(DivergenceError) as info:
         fit(net, _batches(X, y, 4), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 2, **hooks)  # fmt: skip
     assert str(info.value) == (
-        "training diverged at epoch 1, step 4: the batch loss is nan (not finite) at lr 0.1; try "
-        "a smaller learning rate (lr), e.g. 0.01 (a tenth), and check the data holds no NaN or inf"
+        "training stopped at epoch 1, step 4: the batch loss is nan (not finite) because the "
+        "batch's features X hold NaN or inf on 1 of its 4 examples (position 1 in the batch, "
+        "counting from 0: example 13 in the order train_iter yielded them), so not because of lr "
+        "0.1; that step's update most likely made the weights NaN: clean or drop those examples "
+        "(torch.isfinite(X).all(dim=1) is False on them), then train again from fresh weights"
     )
     assert "scores hold NaN" in str(info.value.__context__)  # what the totals found first
 
@@ -1282,8 +1286,8 @@ class _TwoEpochs:
 
 
 def test_a_guards_error_stands_naming_the_epoch_and_unguarded_the_totals_name_it_too() -> None:
-    """A NaN in epoch 2: the guard reads the step's NaN loss first and its error, naming the epoch
-    and the step, stands (the totals' once took its place, naming "this epoch"). Unguarded, the
+    """A NaN in epoch 2: the guard reads the step's NaN loss first and its error, naming the epoch,
+    the step and the features' example, stands (the totals' once took its place, naming "this epoch"). Unguarded, the
     totals' error names the epoch fit is in, and the example's place in the order the batches came
     (no dataset index: the iterable says nothing of its order)."""
     for guarded in (True, False):
@@ -1294,7 +1298,11 @@ def test_a_guards_error_stands_naming_the_epoch_and_unguarded_the_totals_name_it
             fit(net, _TwoEpochs(), nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 3, callbacks=callbacks)  # fmt: skip
         message = str(info.value)
         if guarded:
-            assert message.startswith("training diverged at epoch 2, step 4: the batch loss is nan"), message  # fmt: skip
+            assert message.startswith(
+                "training stopped at epoch 2, step 4: the batch loss is nan (not finite) because "
+                "the batch's features X hold NaN or inf on 1 of its 32 examples (position 4 in the "
+                "batch, counting from 0: example 100 in the order train_iter yielded them)"
+            ), message
         else:
             assert message.startswith(
                 "the model's scores hold NaN, so no accuracy can be computed: they first did at "

@@ -93,22 +93,48 @@ def call_hook(callback: Any, hook: str, **kwargs: Any) -> None:
 
 def step_hook(
     callbacks: Sequence[Any], on_step: Callable[[int, torch.Tensor], None] | None
-) -> Callable[[int, torch.Tensor], None] | None:
+) -> StepHooks | None:
     """Return the one hook run after each step: ``on_step``, then each callback's ``on_batch_end``."""
     # a hook set to None is absent, as call_hook and check_callbacks have it
     hooks = (getattr(cb, "on_batch_end", None) for cb in callbacks)
     batch_hooks = [hook for hook in hooks if hook is not None]
     if on_step is not None:
         batch_hooks.insert(0, lambda step, losses: on_step(step, losses))
-    return chain(batch_hooks) if batch_hooks else None
+    if not batch_hooks:
+        return None
+    # those shown each batch (a divergence guard's look at a non-finite step's data)
+    watching = (getattr(hook, "watch_batches", None) for hook in (on_step, *callbacks))
+    return StepHooks(batch_hooks, [watch for watch in watching if watch is not None])
 
 
-def chain(hooks: list[Callable[[int, torch.Tensor], None]]) -> Callable[[int, torch.Tensor], None]:
-    def run_all(step: int, losses: torch.Tensor) -> None:
-        for hook in hooks:
+class StepHooks:
+    """The hooks run after each step, in order, and those shown each step's batch first
+    (``watch_batches``, as :func:`~linearnets.training.loop.train_epoch` looks for on its
+    ``on_step``)."""
+
+    def __init__(
+        self,
+        hooks: list[Callable[[int, torch.Tensor], None]],
+        watchers: list[Callable[[object], Callable[[torch.Tensor, torch.Tensor], None] | None]],
+    ) -> None:
+        self._hooks, self._watchers = hooks, watchers
+
+    def __call__(self, step: int, losses: torch.Tensor) -> None:
+        for hook in self._hooks:
             hook(step, losses)
 
-    return run_all
+    def watch_batches(self, batches: object) -> Callable[[torch.Tensor, torch.Tensor], None] | None:
+        """Return the function showing each batch of ``batches`` to the hooks that watch them,
+        or ``None`` where none does."""
+        sees = [see for watch in self._watchers if (see := watch(batches)) is not None]
+        if len(sees) < 2:
+            return sees[0] if sees else None
+
+        def see_all(X: torch.Tensor, y: torch.Tensor) -> None:
+            for see in sees:
+                see(X, y)
+
+        return see_all
 
 
 def len_or_none(iterable: Batches) -> int | None:

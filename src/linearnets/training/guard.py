@@ -6,19 +6,22 @@ loss has grown ``factor`` times beyond its starting value. This module is the ca
 steps' losses back in groups and stops on a non-finite loss;
 :mod:`linearnets.training.guard_growth` decides whether a finite loss has grown, from the numbers
 :mod:`linearnets.training.guard_stats` reads from the losses;
-:mod:`linearnets.training.guard_messages` words the error.
+:mod:`linearnets.training.guard_messages` words the error, or
+:mod:`linearnets.training.guard_data` where the step's batch holds NaN or inf.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from linearnets.errors import UsageError
+from linearnets.errors import DivergenceError, UsageError
 from linearnets.training.callbacks import Callback
 from linearnets.training.distributed import DistContext
+from linearnets.training.guard_data import Batch, data_not_finite, kept
 from linearnets.training.guard_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, GrowthCheck
 from linearnets.training.guard_messages import FAR_LR, epoch_not_finite, not_finite, smaller_lr
 from linearnets.training.guard_rare import RARE_RATIO
@@ -68,7 +71,10 @@ class DivergenceGuard(Callback):
     data's scale (values too large for the losses' dtype) or NaN; at a resume's first step it
     names the updates before the checkpoint. Data known to be finite (``data_checked``: the
     tasks' data, generated, verified or read from a file that refuses NaN and inf) are never named
-    as holding NaN or inf.
+    as holding NaN or inf. Others are looked at once a step's loss is not finite, where the guard
+    still holds that step's batch (:meth:`watch_batches`: ``fit`` and ``train_epoch`` hand it
+    over): features X or targets y holding NaN or inf there are named, with those examples'
+    places and no lr advice.
 
     Use it as a callback of :func:`~linearnets.training.loop.fit` (it then knows the epoch, and checks
     the steps left at each epoch's end), or call it after each step (as ``fit``'s ``on_step``
@@ -116,7 +122,8 @@ class DivergenceGuard(Callback):
         self.data_checked = check_bool("data_checked", data_checked)
         self.epoch = 1
         self._growth = GrowthCheck(lr=self.lr, factor=self.factor, min_examples=self.min_examples)
-        self._pending: list[tuple[int, int, torch.Tensor]] = []  # (epoch, step, losses)
+        # (epoch, step, losses, its batch where watched): read back in groups
+        self._pending: list[tuple[int, int, torch.Tensor, Batch | None]] = []
         self._epoch_ends = False  # whether on_epoch_end will check the steps left in an epoch
         self._dtype = torch.float32  # the losses' dtype, whose range a non-finite loss passed
         # A non-finite loss before any update is not the learning rate's doing: these say whether
@@ -124,6 +131,11 @@ class DivergenceGuard(Callback):
         # whether it has let a step's update go ahead (a finite loss checked).
         self._resumed = False
         self._updated = False
+        # the batches the loop shows the guard (watch_batches), the latest step's, and how many
+        # examples the epoch's steps checked held before the one being checked
+        self._batches: object = None
+        self._batch: Batch | None = None
+        self._before = 0
 
     @property
     def start_loss(self) -> float | None:
@@ -160,6 +172,25 @@ class DivergenceGuard(Callback):
                 raise epoch_not_finite(metrics.epoch, name, value, lr=self.lr)
         self._growth.end_epoch(metrics.epoch, metrics.train_loss)
 
+    def watch_batches(self, batches: object) -> Callable[[torch.Tensor, torch.Tensor], None] | None:
+        """Return the function a loop calls with each step's batch ``(X, y)`` before the guard
+        checks its losses, so that a non-finite loss on data holding NaN or inf names them, not the
+        lr; ``None`` where the data need no look (``data_checked``; a data-parallel run, whose
+        processes must all say the same). ``batches``: the iterable they come from (its order,
+        where known, makes an example's place in the epoch its index in the dataset).
+
+        ``fit`` and ``train_epoch`` call it once per epoch. The batch is held, not copied or
+        read, while its losses wait to be read back; only its tensors of at most
+        :data:`~linearnets.training.guard_data.HELD_BYTES` past its own step.
+        """
+        if self.data_checked or (self.dist is not None and self.dist.enabled):
+            return None
+        self._batches = batches
+        return self._see
+
+    def _see(self, X: torch.Tensor, y: torch.Tensor) -> None:
+        self._batch = (X, y)
+
     def __call__(self, step: int, losses: torch.Tensor) -> None:
         """Check one step: ``step`` counts from 0 within the epoch, ``losses`` are per-example."""
         l = losses.detach() if losses.requires_grad else losses
@@ -168,12 +199,15 @@ class DivergenceGuard(Callback):
             # every process decides on the same numbers: this step's sum and count over all of them
             l = sum_and_count(l)
             self.dist.all_reduce_sum(l)
-        # kept as they are (no op per step), like the training loop's metrics: a step's losses are a
-        # new tensor, not overwritten by later steps
-        self._pending.append((self.epoch, step, l))
         every = self.check_every or (
             32 if l.device.type != "cpu" else 16 if self._epoch_ends else 1
         )
+        batch, self._batch = self._batch, None
+        if batch is not None and len(self._pending) + 1 < every:
+            batch = kept(batch)  # read back later: only small tensors are held so long
+        # kept as they are (no op per step), like the training loop's metrics: a step's losses are a
+        # new tensor, not overwritten by later steps
+        self._pending.append((self.epoch, step, l, batch))
         if len(self._pending) >= every:
             self.flush()
 
@@ -182,7 +216,7 @@ class DivergenceGuard(Callback):
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        held = [l for _, _, l in pending]
+        held = [l for _, _, l, _ in pending]
         if self.dist is not None and self.dist.enabled:  # already (sum, count) per step
             values = torch.stack(held).tolist()
         else:
@@ -191,21 +225,31 @@ class DivergenceGuard(Callback):
                 (total, l.shape[0] if l.ndim else 1) for total, l in zip(sums, held, strict=True)
             ]
         per_example = not (self.dist is not None and self.dist.enabled)
-        for (epoch, step, l), (total, count) in zip(pending, values, strict=True):
+        for (epoch, step, l, batch), (total, count) in zip(pending, values, strict=True):
             # a mean-reduced (0-d) loss, or a data-parallel step's (sum, count), has no example's
-            self._check(epoch, step, total, int(count), l if per_example and l.ndim else None)
+            losses = l if per_example and l.ndim else None
+            self._check(epoch, step, total, int(count), losses, batch)
 
     def _check(
-        self, epoch: int, step: int, total: float, count: int, losses: torch.Tensor | None = None
+        self,
+        epoch: int,
+        step: int,
+        total: float,
+        count: int,
+        losses: torch.Tensor | None = None,
+        batch: Batch | None = None,
     ) -> None:
         """Check one step's loss ``total`` over ``count`` examples; ``losses``: its per-example
-        losses, if any (read back only where needed: a mean past the bound, a rare loss's next)."""
+        losses, if any (read back only where needed: a mean past the bound, a rare loss's next);
+        ``batch``: its data, where held, looked at only if the loss is not finite."""
+        if step == 0:
+            self._before = 0
         if count == 0:
             return
         loss = total / count
         where = f"epoch {epoch}, step {step + 1}"
         if not math.isfinite(loss):
-            error = not_finite(
+            error = self._data_error(where, loss, batch) or not_finite(
                 where,
                 loss,
                 lr=self.lr,
@@ -218,7 +262,17 @@ class DivergenceGuard(Callback):
             error.step = step  # the step of its epoch, from 0 (DivergenceError.step)
             raise error
         self._updated = True  # the step's update goes ahead
+        self._before += count
         self._growth.step(where, total, count, losses)
+
+    def _data_error(self, where: str, loss: float, batch: Batch | None) -> DivergenceError | None:
+        """Return the error naming the step's data, where its ``batch`` is held and holds NaN or
+        inf (see :mod:`~linearnets.training.guard_data`), else ``None``."""
+        if batch is None:
+            return None
+        return data_not_finite(
+            where, loss, batch, lr=self.lr, first_example=self._before, batches=self._batches
+        )
 
     # -- state, so a resumed run keeps the same reference ----------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -99,7 +99,9 @@ def train_epoch(
         updater: ``torch.optim.SGD``, the scratch ``SGD``, or anything with ``zero_grad``/``step``.
         on_step: called after each step with (step index, per-example losses), e.g. a divergence
             guard; a loss reduced to one number reaches it as B per-example values (a mean repeated,
-            a sum shared out).
+            a sum shared out). One with a ``watch_batches`` method (a
+            :class:`~linearnets.training.guard.DivergenceGuard`, or fit's hooks holding one) is
+            shown each step's batch ``(X, y)`` first, through the function it returns.
         dist: the data-parallel context; metrics are then summed over every process, and
             ``train_iter`` must yield as many batches on every process (refused otherwise,
             where it has a ``len()``).
@@ -135,6 +137,8 @@ def train_epoch(
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python
     targets: TargetsWatch | None = None  # class probabilities whose NaN would go unnamed
+    watch = getattr(on_step, "watch_batches", None)
+    see = watch(train_iter) if watch is not None else None  # a guard's look at a NaN step's data
     try:  # restore the mode even when a batch or a hook (e.g. the divergence guard) raises
         step = -1
         for batch in train_iter:  # not enumerate(): its reused tuple would keep the last batch
@@ -149,6 +153,8 @@ def train_epoch(
                 net, X, y, loss, updater, scale=scale, dist=dist, check_targets=step == 0,
                 scalar_seed=scalar_seed(loss, y, summed=totals.summed, dist=dist),
             )  # fmt: skip
+            if see is not None:
+                see(X, y)
             if on_step is not None:
                 on_step(step, l if l.ndim else _spread(l, y.shape[0], summed=totals.summed))
             totals.add(y_hat, y, l)
