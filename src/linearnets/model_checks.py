@@ -65,8 +65,8 @@ class NanSource(NamedTuple):
     (``None``: they could not be listed); ``positions``: the batch's examples whose features hold
     them, from 0; ``batch``: which batch it was, as the message names it;
     ``nonfinite_params``, ``nonfinite_buffers``: the names of those weights that are not finite,
-    where known; ``no_weights``: the model has none (an ``nn.Module`` without parameters or
-    floating-point buffers), so none is named as a cause.
+    where known; ``no_weights``: the model is certain to have none (see
+    :func:`~linearnets.training.weightless.holds_no_weights`), so none is named as a cause.
     """
 
     nan_on_batch: bool | None = None

@@ -41,8 +41,8 @@ class NanStep(NamedTuple):
     ``affine``: whether the model is known to be one affine map ``X W + b`` whose weights are all
     its parameters (see :func:`~linearnets.training.model_tensors.affine`), in which NaN or inf
     weights make every example's scores non-finite, and small weights keep the scores as small
-    as the features allow; ``no_weights``: the model has none (an ``nn.Module`` without
-    parameters or floating-point buffers), so none is named.
+    as the features allow; ``no_weights``: the model is certain to have none (see
+    :func:`~linearnets.training.weightless.holds_no_weights`), so none is named.
     """
 
     name: str

@@ -17,6 +17,7 @@ from linearnets.models.scratch import SoftmaxRegressionScratch, cross_entropy_lo
 from linearnets.training.evaluation import evaluate, evaluate_accuracy, set_mode
 
 from .test_model_diagnosis import NaiveSoftmax, book_softmax
+from .test_weightless import BookScratch
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -677,3 +678,16 @@ def test_a_model_without_weights_whose_first_batch_gives_nan_names_its_own_compu
         f"{_NAN_HEAD}: its inputs hold NaN or inf (1 value of the features X of the first batch, "
         f"in its example at position 2, counting from 0); {_FIND_IN_DATA}"
     )
+
+
+def test_nan_weights_torch_does_not_list_are_named_with_the_inputs_not_as_the_models_own() -> None:
+    """D2L 2nd edition's scratch model keeps W and b as plain tensors and overrides parameters():
+    named_parameters() lists none, and its NaN W was called "its own computation" of "a model
+    [with] no parameters or buffers". Its weights are not known to be finite, nor absent: they
+    are named with the inputs, and the lr."""
+    net = BookScratch()
+    with torch.no_grad():
+        net.W[0, 0] = math.nan
+    X = torch.rand(12, 4, generator=torch.Generator().manual_seed(1))
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_NAN_HEAD)}: its weights or its inputs hold NaN \\(weights blow up when the lr is too large: train again with a smaller one\\)$"):  # fmt: skip
+        evaluate_accuracy(net, _batches(X, torch.arange(12) % 3, 4))

@@ -150,8 +150,8 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
     ``batch``: which batch ``X`` is, as the message names it (``"the epoch's first batch"``).
 
     For the failure path only: a count over ``X``, a look at each weight and, where all are
-    finite, or the model has none (``no_weights``: an ``nn.Module`` without parameters or
-    floating-point buffers), one forward without gradients. The weights' finiteness is unknown
+    finite, or the model is certain to have none (``no_weights``: see
+    :func:`~linearnets.training.weightless.holds_no_weights`), one forward without gradients. The weights' finiteness is unknown
     (``None``) where they cannot be listed (see :func:`named_weights`); nothing is said of the
     scores then, nor where the forward fails. See D2L §3.6 (exercise 1: exp of a large score).
     """

@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
+from linearnets.training.weightless import holds_no_weights
+
 __all__ = [
     "WeightsSeen",
     "affine",
@@ -27,8 +29,8 @@ __all__ = [
 class WeightsSeen(NamedTuple):
     """What a look at a model's weights found: whether all are finite (``None``: none could be
     listed), their largest absolute value where they are, and the names of those that are not
-    (parameters, buffers). ``none``: the model lists its parameters and buffers (an
-    ``nn.Module``, a scratch model) and holds no floating-point one: it has no weights to blame."""
+    (parameters, buffers). ``none``: the model is certain to hold no floating-point weights (see
+    :func:`~linearnets.training.weightless.holds_no_weights`): it has none to blame."""
 
     finite: bool | None = None
     largest: float | None = None
@@ -48,11 +50,8 @@ def weights_seen(net: Any) -> WeightsSeen:
         for name, tensor, buffer in named or []
         if tensor.numel() and (tensor.is_floating_point() or tensor.is_complex())
     ]
-    if not listed:
-        # a function's closure and globals may miss tensors it reaches otherwise (a global
-        # object's attribute): only a model that lists its own is known to hold none
-        lists = isinstance(net, nn.Module) or callable(getattr(net, "parameters", None))
-        return WeightsSeen(none=named is not None and lists)
+    if not listed:  # none listed, which is not none held (see holds_no_weights)
+        return WeightsSeen(none=holds_no_weights(net))
     bad = [
         (name, buffer) for name, tensor, buffer in listed if not bool(torch.isfinite(tensor).all())
     ]

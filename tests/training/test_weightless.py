@@ -1,0 +1,184 @@
+"""Whether a model is certain to hold no weights: only then are NaN scores never blamed on them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.model_checks import NanSource
+from linearnets.training.model_diagnosis import nan_source
+from linearnets.training.model_tensors import WeightsSeen, weights_seen
+from linearnets.training.weightless import holds_no_weights
+
+W = torch.zeros(4, 3, requires_grad=True)  # a global weight, as the book's chapter 3 keeps one
+
+
+class BookScratch(nn.Module):
+    """D2L 2nd edition §4.4's softmax regression: plain tensor attributes, its own parameters()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.W = torch.normal(0, 0.01, size=(4, 3), requires_grad=True)
+        self.b = torch.zeros(3, requires_grad=True)
+
+    def parameters(self, recurse: bool = True) -> list[torch.Tensor]:  # type: ignore[override]
+        return [self.W, self.b]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X.reshape(-1, self.W.shape[0]) @ self.W + self.b
+
+
+class Lambda(nn.Module):
+    """A function as a module: it may close over any tensor."""
+
+    def __init__(self, f: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        super().__init__()
+        self.f = f
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.f(X)
+
+
+class ListHeld(nn.Module):
+    """A layer in a plain Python list: torch does not register it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = [nn.Linear(4, 3)]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.layers[0](X)
+
+
+class GlobalW(nn.Module):
+    """A forward that reads the global W."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ W
+
+
+def _times_w(X: torch.Tensor) -> torch.Tensor:
+    return X @ W
+
+
+class Helper(nn.Module):
+    """A forward that calls a function of the user's, which reads W."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return _times_w(X)
+
+
+class InComprehension(nn.Module):
+    """W named only inside a comprehension (its own code object in Python 3.11)."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.stack([row @ W for row in X])
+
+
+class ClassAttribute(nn.Module):
+    """W as a class attribute."""
+
+    W = torch.zeros(4, 3)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ self.W
+
+
+class DefaultW(nn.Module):
+    """W as a default argument."""
+
+    def forward(self, X: torch.Tensor, W: torch.Tensor = W) -> torch.Tensor:
+        return X @ W
+
+
+class Log(nn.Module):
+    """No weights: the log of its first three inputs."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.log(X.reshape(X.shape[0], -1)[:, :3])
+
+
+class Counted(Log):
+    """No weights: an integer buffer, a class-level count, super() and torch's functions."""
+
+    calls = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("columns", torch.tensor([0, 1, 2]))
+        self.scale = 1.0
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        type(self).calls += 1
+        return F.relu(super().forward(X)[:, self.columns] * self.scale + math.pi)
+
+
+def _hooked() -> nn.Module:
+    net = Log()
+    net.register_forward_hook(lambda module, inputs, output: output @ W[:3])
+    return net
+
+
+def _empty_parameter() -> nn.Module:
+    net = Log()
+    net.register_parameter("W", nn.Parameter(torch.empty(0)))
+    return net
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        BookScratch(),
+        nn.Sequential(nn.Flatten(), Lambda(lambda X: X @ W)),
+        ListHeld(),
+        GlobalW(),
+        Helper(),
+        InComprehension(),
+        ClassAttribute(),
+        DefaultW(),
+        _hooked(),
+        _empty_parameter(),
+        lambda X: X.log(),
+    ],
+    ids=[
+        "own-parameters", "lambda-over-global", "plain-list", "global-in-forward",
+        "users-function", "comprehension", "class-attribute", "default-argument", "hook",
+        "empty-parameter", "function",
+    ],
+)  # fmt: skip
+def test_a_model_that_may_hold_weights_torch_does_not_list_is_not_said_to_hold_none(
+    net: Callable[[torch.Tensor], torch.Tensor],
+) -> None:
+    """Each reaches a tensor that named_parameters() and named_buffers() do not list (it was said
+    to hold none, and its NaN weights were called its own computation): its weights are unknown,
+    and it is not run."""
+    assert holds_no_weights(net) is False
+    assert weights_seen(net) == WeightsSeen()
+    X = torch.full((2, 4), -1.0)
+    assert nan_source(net, X) == NanSource()
+
+
+@pytest.mark.parametrize(
+    "net",
+    [Log(), nn.Sequential(nn.Flatten(), Log(), nn.Dropout(0.0)), Counted()],
+    ids=["own-module", "in-sequential", "integer-buffer-and-super"],
+)
+def test_a_module_whose_every_value_is_seen_holds_no_weights(net: nn.Module) -> None:
+    assert holds_no_weights(net) is True
+    assert weights_seen(net) == WeightsSeen(none=True)
+    X = torch.full((2, 4), -1.0)
+    assert nan_source(net, X) == NanSource(nan_on_batch=True, no_weights=True)
+
+
+def test_a_module_whose_parameters_cannot_be_listed_is_not_known_to_hold_none() -> None:
+    class Broken(Log):
+        def parameters(self, recurse: bool = True) -> list[nn.Parameter]:  # type: ignore[override]
+            raise RuntimeError("no")
+
+    assert holds_no_weights(Broken()) is False
+    assert holds_no_weights(nn.Linear(3, 2)) is False
