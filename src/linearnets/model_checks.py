@@ -185,20 +185,20 @@ def _weightless_message(head: str, source: NanSource, find: str) -> str:
     if source.nan_on_batch is True:
         return (
             f"{head}, though the features X of {source.batch} are finite and the model has no "
-            f"parameters or buffers: its own computation made the NaN there: {own}; find the "
-            "operation by running the model's steps on that batch one at a time (a softmax: "
-            "subtract each row's max before exp, o - o.max(dim=1, keepdim=True).values, or use "
-            "linearnets.softmax)"
+            f"floating-point parameters or buffers: its own computation made the NaN there: "
+            f"{own}; find the operation by running the model's steps on that batch one at a time "
+            "(a softmax: subtract each row's max before exp, o - o.max(dim=1, "
+            "keepdim=True).values, or use linearnets.softmax)"
         )
     if source.nan_on_batch is False:
         return (
-            f"{head}, though the model has no parameters or buffers and the features X of "
-            f"{source.batch} are finite, and so are its scores there: another batch's features X "
+            f"{head}, though the model has no floating-point parameters or buffers and the "
+            f"features X of {source.batch} are finite, and so are its scores there: another batch's features X "
             f"hold NaN or inf, or the model's own computation made NaN on them ({own}); {find}"
         )
     return (
-        f"{head}: the model has no parameters or buffers, so its inputs hold NaN or inf, or its "
-        f"own computation made the NaN ({own}); check each batch with torch.isfinite(X).all()"
+        f"{head}: the model has no floating-point parameters or buffers, so its inputs hold NaN "
+        f"or inf, or its own computation made the NaN ({own}); check each batch with torch.isfinite(X).all()"
     )
 
 

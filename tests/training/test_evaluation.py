@@ -647,7 +647,8 @@ class _LogShifted(nn.Module):
 
 _WEIGHTLESS_OWN = (
     f"{_NAN_HEAD}, though the features X of the first batch are finite and the model has no "
-    "parameters or buffers: its own computation made the NaN there: an operation undefined on its "
+    "floating-point parameters or buffers: its own computation made the NaN there: an operation "
+    "undefined on its "
     "inputs (log or sqrt of a negative value, 0 / 0), or an overflow (a softmax computed as "
     "exp(o) / exp(o).sum(1): exp of a score above ~88 is inf in float32, and inf / inf is NaN); "
     "find the operation by running the model's steps on that batch one at a time (a softmax: "
@@ -656,17 +657,30 @@ _WEIGHTLESS_OWN = (
 )
 
 
+class _PickedColumns(nn.Module):
+    """A model whose only buffer is integer: the columns it picks, then log(x − 0.5) as above."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("columns", torch.tensor([0, 1, 2]))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.log(X.reshape(X.shape[0], -1)[:, self.columns] - 0.5)
+
+
 @pytest.mark.parametrize(
     "net",
-    [_LogShifted(), nn.Sequential(nn.Flatten(), _LogShifted())],
-    ids=["own-module", "flatten-then-fixed-function"],
+    [_LogShifted(), nn.Sequential(nn.Flatten(), _LogShifted()), _PickedColumns()],
+    ids=["own-module", "flatten-then-fixed-function", "integer-buffer"],
 )
 def test_a_model_without_weights_whose_first_batch_gives_nan_names_its_own_computation(
     net: nn.Module,
 ) -> None:
     """No weights can hold NaN, nor an lr have blown them up: on finite features the model's own
     computation made the NaN (it was "its weights or its inputs hold NaN (weights blow up when the
-    lr is too large ...)"). NaN features are named as the inputs, the weights nowhere."""
+    lr is too large ...)"). NaN features are named as the inputs, the weights nowhere. An integer
+    buffer is no weight, but a buffer: the model has no floating-point ones (it was told it had
+    "no parameters or buffers")."""
     batches = _images()
     with pytest.raises(DivergenceError, match=f"^{re.escape(_WEIGHTLESS_OWN)}$") as info:
         evaluate_accuracy(net, batches)
