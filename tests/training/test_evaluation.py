@@ -705,3 +705,24 @@ def test_nan_weights_torch_does_not_list_are_named_with_the_inputs_not_as_the_mo
     X = torch.rand(12, 4, generator=torch.Generator().manual_seed(1))
     with pytest.raises(DivergenceError, match=f"^{re.escape(_NAN_HEAD)}: its weights or its inputs hold NaN \\(weights blow up when the lr is too large: train again with a smaller one\\)$"):  # fmt: skip
         evaluate_accuracy(net, _batches(X, torch.arange(12) % 3, 4))
+
+
+class _Counting(nn.Module):
+    """log(x − 0.5), counting its calls in an integer buffer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("calls", torch.zeros((), dtype=torch.long))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        return torch.log(X.reshape(X.shape[0], -1)[:, :3] - 0.5)
+
+
+def test_the_look_at_nan_scores_leaves_the_models_buffers_as_the_pass_left_them() -> None:
+    """evaluate_accuracy runs the 3 batches, then the look runs the model on the first once more:
+    its call count ended at 4, not 3."""
+    net = _Counting()
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_WEIGHTLESS_OWN)}$"):
+        evaluate_accuracy(net, _images())
+    assert int(net.calls) == 3

@@ -17,6 +17,7 @@ import torch
 
 from linearnets.errors import UsageError
 from linearnets.training.model_tensors import affine, batch_order, weights_seen
+from linearnets.training.quiet_forward import quiet_forward
 from linearnets.validation import NanSource, NanStep
 
 __all__ = [
@@ -151,9 +152,12 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
 
     For the failure path only: a count over ``X``, a look at each weight and, where all are
     finite, or the model is certain to have none (``no_weights``: see
-    :func:`~linearnets.training.weightless.holds_no_weights`), one forward without gradients. The weights' finiteness is unknown
-    (``None``) where they cannot be listed (see :func:`named_weights`); nothing is said of the
-    scores then, nor where the forward fails. See D2L §3.6 (exercise 1: exp of a large score).
+    :func:`~linearnets.training.weightless.holds_no_weights`), one forward without gradients
+    that leaves the model's buffers and modes and torch's random state as found (see
+    :func:`~linearnets.training.quiet_forward.quiet_forward`). The weights' finiteness is
+    unknown (``None``) where they cannot be listed (see :func:`named_weights`); nothing is said
+    of the scores then, nor where the forward fails. See D2L §3.6 (exercise 1: exp of a large
+    score).
     """
     nonfinite = int(X.numel() - torch.isfinite(X).sum())
     weights = weights_seen(net)
@@ -174,8 +178,7 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
         )
     ran = NanSource(finite_weights=finite, batch=batch, no_weights=weights.none)
     try:
-        with torch.no_grad():
-            y_hat = net(X)
+        y_hat = quiet_forward(net, X)  # its state left as found: the pass already ran X
     except Exception:  # a failure now says nothing about where the NaN came from
         return ran
     if not isinstance(y_hat, torch.Tensor):
