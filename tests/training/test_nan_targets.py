@@ -3,11 +3,14 @@ examples (D2L §3.4, §3.6)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Callable
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -146,20 +149,79 @@ def test_a_loss_that_is_not_finite_on_finite_targets_is_left_to_the_other_checks
     assert math.isnan(history.train_loss[-1]) and net.weight.isnan().all()
 
 
+def _mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.mse_loss(y_hat, y, reduction="none")
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [nn.MSELoss(reduction="none"), _mse, ln.squared_loss],
+    ids=["nn.MSELoss", "F.mse_loss", "squared_loss"],
+)
+def test_a_regression_of_several_outputs_trains_on_through_a_nan_target_whatever_its_loss(
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> None:
+    """Float targets (B, 3) of a 3-output regression, one NaN: nn.MSELoss trained on, but
+    F.mse_loss and linearnets' squared_loss stopped ("the loss is not finite at batch 2 of
+    train_iter in epoch 1, whose targets y hold NaN or inf"), their targets taken for class
+    probabilities. A regression trains on, as the book's loop does, whatever computes its loss."""
+    X, y = _soft()
+    net = nn.Linear(4, 3)
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=5)
+    history = ln.fit(net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert math.isnan(history.train_loss[-1]) and net.weight.isnan().all()
+
+
+def _cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(y_hat, y, reduction="none")
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        F.cross_entropy,
+        functools.partial(F.cross_entropy, reduction="none"),
+        nn.BCEWithLogitsLoss(reduction="none"),
+        F.binary_cross_entropy_with_logits,
+    ],
+    ids=["F.cross_entropy", "partial", "nn.BCEWithLogitsLoss", "F.bce_with_logits"],
+)
+def test_torchs_other_losses_of_probabilities_are_watched_too(
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> None:
+    """F.cross_entropy (itself, or a partial of it with keywords) takes class probabilities as
+    nn.CrossEntropyLoss does; a binary cross-entropy, one probability per output."""
+    X, y = _soft()
+    net = nn.Linear(4, 3)
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=5)
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_message(2, _ROW_7))}$"):
+        ln.fit(net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
 @pytest.mark.parametrize(
     ("loss", "y"),
     [
         (nn.MSELoss(reduction="none"), torch.zeros(8, 3)),  # a regression of 3 outputs
+        (_mse, torch.zeros(8, 3)),
+        (ln.squared_loss, torch.zeros(8, 3)),
+        (_cross_entropy, torch.full((8, 3), 1 / 3)),  # a function of the user's: not known
+        (lambda y_hat, y: (y_hat - y).abs(), torch.full((8, 3), 1 / 3)),
+        (functools.partial(F.cross_entropy, torch.zeros(3)), torch.full((8, 3), 1 / 3)),
         (nn.CrossEntropyLoss(reduction="none"), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])),
         (nn.CrossEntropyLoss(reduction="none"), torch.zeros(8, 3, dtype=torch.float64)[:, :1]),
     ],
-    ids=["regression", "class-labels", "one-column"],
-)
+    ids=[
+        "regression", "F.mse_loss", "squared_loss", "users-function", "lambda", "partial-with-args",
+        "class-labels", "one-column",
+    ],
+)  # fmt: skip
 def test_only_class_probabilities_of_the_scores_shape_are_watched(
-    loss: nn.Module, y: torch.Tensor
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], y: torch.Tensor
 ) -> None:
     """A regression trains on through a NaN, as the book's loop does (docs/python.md), and class
-    labels have their scores checked by the epoch's totals: no watch for them."""
+    labels have their scores checked by the epoch's totals: no watch for them. Only torch's
+    losses known to take probabilities are watched: a function of the user's may be a
+    regression's, whatever it calls."""
     y_hat = torch.zeros(8, 3)
     assert watch_targets(y_hat, y, loss, name="train_iter", epoch=1, batches=None) is None
     soft = torch.full((8, 3), 1 / 3)

@@ -2,30 +2,35 @@
 examples (D2L §3.4, §3.6).
 
 A classifier trained on float targets ``y`` (B, q) of its scores' shape, class probabilities
-``nn.CrossEntropyLoss`` takes as they are, reports no accuracy, so the epoch's totals never look
-at its scores: a NaN in one target row made that example's loss NaN, the update the weights NaN,
-and the NaN scores a later pass found (a ``test_iter``'s) were blamed on the weights and the lr.
-:class:`TargetsWatch` finds that row instead. Like the totals, it reads nothing back per step:
-each step's targets and losses are held, and checked in groups with one read-back (on a CPU), or
-once at the epoch's end (on a device, as the totals read theirs); only a loss that is not finite
-makes it look at the targets. The first step whose loss is not finite decides: its targets hold
-NaN or inf, and the error names them; or they are finite, and the watch says nothing more (the
-features, the model or the lr are the other checks' to name).
+``nn.CrossEntropyLoss`` takes as they are (or a binary cross-entropy's, one per output), reports
+no accuracy, so the epoch's totals never look at its scores: a NaN in one target row made that
+example's loss NaN, the update the weights NaN, and the NaN scores a later pass found (a
+``test_iter``'s) were blamed on the weights and the lr. :class:`TargetsWatch` finds that row
+instead, for torch's losses known to take probabilities only: another loss's (B, q) float
+targets may be a regression's, which trains on through a NaN. Like the totals, it reads nothing
+back per step: each step's targets and losses are held, and checked in groups with one read-back
+(on a CPU), or once at the epoch's end (on a device, as the totals read theirs); only a loss that
+is not finite makes it look at the targets. The first step whose loss is not finite decides: its
+targets hold NaN or inf, and the error names them; or they are finite, and the watch says nothing
+more (the features, the model or the lr are the other checks' to name).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from linearnets.errors import DivergenceError
 from linearnets.nan_places import examples_at
-from linearnets.training.loss_diagnosis import is_regression_loss
+from linearnets.training.loss_diagnosis import BINARY_LOSSES, computes_as
 from linearnets.training.model_tensors import batch_order
 from linearnets.training.totals import Loss
 
-__all__ = ["TargetsWatch", "watch_targets"]
+__all__ = ["TargetsWatch", "takes_probabilities", "watch_targets"]
 
 
 class _Group(NamedTuple):
@@ -36,6 +41,16 @@ class _Group(NamedTuple):
     per_example: list[bool]
     loss_rows: torch.Tensor
     target_rows: torch.Tensor
+
+
+# torch's losses known to take probabilities as targets: a class's (cross-entropy), or an
+# output's (a binary cross-entropy; BCELoss itself refuses a NaN target)
+_PROBABILITY_LOSSES = (nn.CrossEntropyLoss, *BINARY_LOSSES)
+_PROBABILITY_FUNCTIONS = (
+    F.cross_entropy,
+    F.binary_cross_entropy,
+    F.binary_cross_entropy_with_logits,
+)
 
 
 def watch_targets(
@@ -49,12 +64,30 @@ def watch_targets(
 ) -> TargetsWatch | None:
     """Return a :class:`TargetsWatch` for a training pass whose first step took class
     probabilities: float targets ``y`` of the scores ``y_hat``'s shape (B, q), q > 1, given to
-    a loss that is not one of torch's regression losses (whose (B, k) targets are a regression's,
-    which trains on through a NaN, as the book's loop does); else ``None``."""
+    a loss known to take probabilities (see :func:`takes_probabilities`); else ``None``. Any
+    other loss's (B, q) float targets may be a regression's, which trains on through a NaN, as
+    the book's loop does: ``F.mse_loss``, linearnets' ``squared_loss``, a function of the
+    user's, whatever it calls."""
     soft = y.is_floating_point() and y.ndim == 2 and y.shape[1] > 1
-    if not soft or y.shape != y_hat.shape or is_regression_loss(loss):
+    if not soft or y.shape != y_hat.shape or not takes_probabilities(loss):
         return None
     return TargetsWatch(name=name, epoch=epoch, batches=batches)
+
+
+def takes_probabilities(loss: Loss) -> bool:
+    """Return whether ``loss`` is known to take probabilities as its float targets:
+    ``nn.CrossEntropyLoss`` (class probabilities), ``nn.BCEWithLogitsLoss`` and ``nn.BCELoss``
+    (one per output), each computing as torch's does (see
+    :func:`~linearnets.training.loss_diagnosis.computes_as`); ``F.cross_entropy``,
+    ``F.binary_cross_entropy_with_logits`` and ``F.binary_cross_entropy`` themselves, or a
+    ``functools.partial`` of one that fixes only keywords (``reduction="none"``). A lambda or
+    function of the user's is not known to, whatever it calls (linearnets' cross-entropies take
+    class indices only)."""
+    if computes_as(loss, _PROBABILITY_LOSSES):
+        return True
+    if isinstance(loss, functools.partial) and not loss.args:
+        loss = loss.func
+    return any(loss is f for f in _PROBABILITY_FUNCTIONS)
 
 
 class TargetsWatch:
