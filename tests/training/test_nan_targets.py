@@ -136,10 +136,12 @@ def test_the_other_examples_whose_loss_is_not_finite_are_counted_apart() -> None
     )
 
 
-def test_a_loss_that_is_not_finite_on_finite_targets_is_left_to_the_other_checks() -> None:
+def test_a_loss_not_finite_on_finite_targets_trains_on_till_a_later_pass_finds_it() -> None:
     """NaN features, finite probabilities: the first loss that is not finite has finite targets,
     so nothing is said of them, not even of a NaN target in a later batch (the weights were NaN
-    by then); fit trains on, as it did."""
+    by then). No other check of an unguarded fit names the features (the module's docstring said
+    they were "the other checks' to name"): it trains on, as a regression does; a test_iter's
+    NaN scores then name the weights."""
     X, y = _soft(bad_row=12)
     X[3, 0] = math.nan  # batch 1
     net = nn.Linear(4, 3)
@@ -147,6 +149,18 @@ def test_a_loss_that_is_not_finite_on_finite_targets_is_left_to_the_other_checks
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
     history = ln.fit(net, train_iter, nn.CrossEntropyLoss(reduction="none"), updater, 1)
     assert math.isnan(history.train_loss[-1]) and net.weight.isnan().all()
+    labels = torch.zeros(20, dtype=torch.long)
+    test_iter = DataLoader(TensorDataset(X.nan_to_num(), labels), batch_size=5)
+    weights = (
+        "the model's scores hold NaN, so no accuracy can be computed: its weights hold NaN or inf "
+        "(weight and bias): weights blow up when the lr is too large (train again with a smaller "
+        "one), or after a step on features that hold NaN or inf (check each batch with "
+        "torch.isfinite(X).all())"
+    )
+    net = nn.Linear(4, 3)
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(DivergenceError, match=f"^{re.escape(weights)}$"):
+        ln.fit(net, train_iter, nn.CrossEntropyLoss(reduction="none"), updater, 1, test_iter=test_iter)  # fmt: skip
 
 
 def _mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -12,7 +12,11 @@ back per step: each step's targets and losses are held, and checked in groups wi
 (on a CPU), or once at the epoch's end (on a device, as the totals read theirs); only a loss that
 is not finite makes it look at the targets. The first step whose loss is not finite decides: its
 targets hold NaN or inf, and the error names them; or they are finite, and the watch says nothing
-more (the features, the model or the lr are the other checks' to name).
+more. The features, an overflow in the model or an lr too large made that loss so, and no check
+of an unguarded ``fit`` names it: it trains on, its loss NaN, as a regression does, unless a
+``DivergenceGuard`` is among its callbacks (as the command and ``run_softmax`` put one) or a later
+pass over ``test_iter`` finds NaN scores (which names the weights, NaN by then). A check of the
+features there would cost a read-back of each batch; none is made.
 """
 
 from __future__ import annotations
