@@ -38,7 +38,7 @@ from linearnets.training.loop_checks import (
 from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.nan_targets import TargetsWatch, watch_targets
 from linearnets.training.step import compute_loss, raise_backward_error, unpack
-from linearnets.training.totals import EpochTotals, check_scores
+from linearnets.training.totals import EpochTotals, NanContext, check_scores
 from linearnets.validation import check_positive_int
 
 __all__ = ["evaluate_accuracy", "train_ch3", "train_epoch_ch3"]
@@ -146,10 +146,8 @@ def _train_epoch_with_function(
     probe = NanScoresProbe(net)  # copies the first batch, to tell why scores came out NaN
     # for_loss, as the optimizer path's: a class-weighted mean counted by its Σ w[y], and the
     # loss's ignore_index named if a label is out of range
-    totals = EpochTotals.for_loss(
-        loss, summed=summed, nan_probe=probe, name="train_iter", training=True, net=net,
-        batches=train_iter, epoch=epoch,
-    )  # fmt: skip
+    context = NanContext(name="train_iter", training=True, net=net, batches=train_iter, epoch=epoch)
+    totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe, context=context)
     targets: TargetsWatch | None = None
     for step, batch in enumerate(train_iter):
         X, y = unpack(batch)

@@ -1,7 +1,7 @@
-"""Where a pass's scores first held NaN (:class:`NanStep`), and how the NaN messages name places and
-tensors (D2L §3.6): examples by their position in a batch and in its pass (the dataset's index only
-where the batches are known to keep its order), and weights by their names, as prose cut after the
-first few.
+"""Where a pass's scores first held NaN (:class:`NanStep`, found with what is known of the pass:
+:class:`NanContext`), and how the NaN messages name places and tensors (D2L §3.6): examples by
+their position in a batch and in its pass (the dataset's index only where the batches are known to
+keep its order), and weights by their names, as prose cut after the first few.
 
 Shared by the messages on NaN scores (:mod:`linearnets.nan_located`,
 :mod:`linearnets.model_checks`) and on targets that made a training loss NaN
@@ -10,14 +10,33 @@ Shared by the messages on NaN scores (:mod:`linearnets.nan_located`,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from linearnets._text import and_list
 
-__all__ = ["NanStep", "examples_at", "listed", "names_listed", "weight_names"]
+__all__ = ["NanContext", "NanStep", "examples_at", "listed", "names_listed", "weight_names"]
 
 # how many example positions or names a message lists before "and k more"
 _LISTED = 5
+
+
+@dataclass(frozen=True)
+class NanContext:
+    """What is known of a pass, for naming where its scores first held NaN; looked at only then.
+
+    ``name``: the batches' argument (``"train_iter"``); ``training``: whether the weights are
+    updated between the batches (a training pass, not an evaluation); ``net``: the model, whose
+    parameters and buffers are looked at (``None``: not known); ``batches``: what yields the
+    batches, which tells whether they take the dataset's examples in order; ``epoch``: the
+    training epoch, from 1, where known.
+    """
+
+    name: str = "data_iter"
+    training: bool = False
+    net: object = None
+    batches: object = None
+    epoch: int | None = None
 
 
 class NanStep(NamedTuple):

@@ -18,6 +18,7 @@ from torch import nn
 
 from linearnets.errors import UsageError
 from linearnets.model_checks import NanSource, NanStep
+from linearnets.nan_places import NanContext
 from linearnets.training.model_diagnosis import (
     NanScoresProbe,
     nan_source,
@@ -329,11 +330,11 @@ def test_nan_step_names_the_weights_that_are_not_finite_and_whether_the_model_is
     embedded = nn.Sequential(nn.Embedding(10, 3), nn.Linear(3, 3))
     with torch.no_grad():
         embedded[0].weight[7] = float("nan")
-    at = nan_step(outputs, row_max, name="data_iter", steps_before=2, examples_before=8, before=None, training=False, net=embedded)  # fmt: skip
+    at = nan_step(outputs, row_max, NanContext(net=embedded), steps_before=2, examples_before=8, before=None)  # fmt: skip
     assert (at.finite_weights, at.largest_weight, at.affine) == (False, None, False)
     assert (at.nonfinite_params, at.nonfinite_buffers) == (("0.weight",), ())
     linear = nn.Linear(4, 3)
-    at = nan_step(outputs, row_max, name="data_iter", steps_before=2, examples_before=8, before=None, training=False, net=linear)  # fmt: skip
+    at = nan_step(outputs, row_max, NanContext(net=linear), steps_before=2, examples_before=8, before=None)  # fmt: skip
     largest = max(float(p.detach().abs().max()) for p in linear.parameters())
     assert (at.finite_weights, at.largest_weight, at.affine) == (True, largest, True)
 
@@ -416,10 +417,10 @@ def test_nan_step_finds_the_first_step_of_a_group_with_a_nan_row_and_its_example
     outputs[1][[0, 2], 1] = float("nan")
     outputs[2][:, 0] = float("nan")  # after the update, every row
     row_max = torch.cat(outputs).max(dim=1).values
-    at = nan_step(outputs, row_max, name="train_iter", steps_before=64, examples_before=512, before=None, training=True)  # fmt: skip
+    at = nan_step(outputs, row_max, NanContext(name="train_iter", training=True), steps_before=64, examples_before=512, before=None)  # fmt: skip
     assert at == NanStep("train_iter", 65, 3, (0, 2), 516, 5.0, 2.0, training=True)
     first = [torch.full((2, 3), float("nan"))]
-    at = nan_step(first, torch.cat(first).max(dim=1).values, name="test_iter", steps_before=0, examples_before=0, before=torch.tensor([[-7.0]]), training=False)  # fmt: skip
+    at = nan_step(first, torch.cat(first).max(dim=1).values, NanContext(name="test_iter"), steps_before=0, examples_before=0, before=torch.tensor([[-7.0]]))  # fmt: skip
     assert at == NanStep("test_iter", 0, 2, (0, 1), 0, None, 7.0, training=False)
 
 

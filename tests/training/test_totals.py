@@ -14,7 +14,8 @@ from torch import nn
 
 from linearnets.errors import DivergenceError, UsageError, UsageTypeError
 from linearnets.training.distributed import DistContext
-from linearnets.training.totals import EpochTotals, detached, summed_scalar_loss
+from linearnets.training.loss_kinds import summed_scalar_loss
+from linearnets.training.totals import EpochTotals, NanContext
 from linearnets.validation import NanSource
 
 
@@ -141,7 +142,7 @@ def test_a_later_step_of_nan_scores_is_named_with_its_examples_without_the_probe
         "embedding": _nan_weight(_Embedded(), "emb.weight"),
     }[model]
     calls: list[int] = []
-    totals = EpochTotals.for_loss(None, nan_probe=lambda: calls.append(1) or NanSource(), name="train_iter", training=True, net=net)  # fmt: skip
+    totals = EpochTotals.for_loss(None, nan_probe=lambda: calls.append(1) or NanSource(), context=NanContext(name="train_iter", training=True, net=net))  # fmt: skip
     with pytest.raises(DivergenceError) as info:
         for step, (scores, labels, losses) in enumerate(_steps(gen, [8] * (nan_step + 3))):
             if step >= nan_step:  # the update after it makes every later score NaN
@@ -174,7 +175,7 @@ def test_every_score_of_a_later_step_nan_names_the_update_first_after_huge_score
     """The step before the group (the last of the group folded before) still gives its largest
     score: 1e30 there, every score NaN after it: an update that blew up the weights is named
     first, the batch's features second, not one as a fact."""
-    totals = EpochTotals(name="train_iter", training=True)
+    totals = EpochTotals(context=NanContext(name="train_iter", training=True))
     steps = _steps(gen, [8] * (EpochTotals._STASH_STEPS + 1))
     steps[EpochTotals._STASH_STEPS - 1][0][0, 0] = -1e30
     steps[EpochTotals._STASH_STEPS][0][:, 1] = float("nan")
@@ -210,7 +211,8 @@ def test_the_model_the_loader_and_the_epoch_say_more_only_once_scores_are_nan(
     data = TensorDataset(torch.zeros(24, 2), torch.zeros(24, dtype=torch.long))
     steps = _steps(gen, [8] * 3)
     steps[2][0][:, 1] = float("nan")
-    totals = EpochTotals(name="train_iter", training=True, net=net, batches=data, epoch=4)
+    context = NanContext(name="train_iter", training=True, net=net, batches=data, epoch=4)
+    totals = EpochTotals(context=context)
     with pytest.raises(DivergenceError) as info:
         for step in steps:
             totals.add(*step)
@@ -225,7 +227,8 @@ def test_the_model_the_loader_and_the_epoch_say_more_only_once_scores_are_nan(
         steps = _steps(gen, [8] * 3)
         steps[2][0][1, 1] = float("nan")
         loader = DataLoader(data, 8, shuffle=shuffle)
-        totals = EpochTotals(name="train_iter", training=True, net=net, batches=loader)
+        context = NanContext(name="train_iter", training=True, net=net, batches=loader)
+        totals = EpochTotals(context=context)
         with pytest.raises(DivergenceError, match=rf"\(position 1 in the batch, counting from 0: {seat}\)"):  # fmt: skip
             for step in steps:
                 totals.add(*step)
@@ -408,15 +411,6 @@ def test_on_a_gpu_bad_labels_and_nan_scores_are_refused_with_the_epochs_totals()
         nan.result("train_iter", None)
 
 
-def test_detached_cuts_a_tensor_from_its_graph_and_returns_others_as_they_are() -> None:
-    w = torch.ones(3, requires_grad=True)
-    l = w * 2
-    cut = detached(l)
-    assert not cut.requires_grad and cut.grad_fn is None and torch.equal(cut, torch.full((3,), 2.0))
-    plain = torch.ones(3)
-    assert detached(plain) is plain
-
-
 @pytest.mark.parametrize("hold", ["scores", "losses"])
 def test_the_stash_holds_no_graph_that_keeps_a_batch_alive(hold: str) -> None:
     """Outputs and losses are stashed detached: a step's graph (and the batch it saved) is freed."""
@@ -543,17 +537,11 @@ def test_integer_targets_are_named_when_backward_itself_refuses_them(
         run(y)
 
 
-def test_scalar_loss_says_whether_a_0d_loss_is_its_batchs_sum() -> None:
-    """fit, evaluate and train_epoch read their scalar_loss through it: a sum counts once."""
-    assert summed_scalar_loss("sum") is True and summed_scalar_loss("mean") is False
-    assert summed_scalar_loss(None) is None  # the loss's reduction decides
+def test_scalar_loss_sum_counts_a_0d_loss_once_as_its_batchs_sum() -> None:
+    """fit, evaluate and train_epoch read their scalar_loss through summed_scalar_loss."""
     totals = EpochTotals.for_loss(None, summed=summed_scalar_loss("sum"))
     totals.add(torch.zeros(4, 1), torch.zeros(4, 1), torch.tensor(6.0))  # a batch of 4 summing to 6
     assert totals.result("data_iter", None) == (1.5, None)
-    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'Sum'; write it in lower case: pass scalar_loss='sum'$"):  # fmt: skip
-        summed_scalar_loss("Sum")
-    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'total'; pass e\.g\. scalar_loss='mean'$"):  # fmt: skip
-        summed_scalar_loss("total")
 
 
 def test_predicted_labels_without_a_loss_are_counted_as_the_books_accuracy_counts_them() -> None:
@@ -621,23 +609,6 @@ def test_a_class_weighted_loss_of_per_example_values_is_averaged_over_the_exampl
     totals.add(scores[4:], labels[4:], loss(scores[4:], labels[4:]))
     mean_loss, _ = totals.result("train_iter", None)
     assert mean_loss == pytest.approx(loss(scores, labels).double().mean().item(), rel=1e-6)
-
-
-def test_ignored_is_the_ignore_index_torchs_losses_skip() -> None:
-    """The oracle: the default of F.cross_entropy's and F.nll_loss's own ignore_index, and a
-    module's attribute."""
-    import inspect
-
-    import torch.nn.functional as F
-
-    from linearnets.training.totals import ignored
-
-    for function in (F.cross_entropy, F.nll_loss):
-        default = inspect.signature(function).parameters["ignore_index"].default
-        assert ignored(function) == default == -100
-    assert ignored(torch.nn.CrossEntropyLoss(ignore_index=7)) == 7
-    assert ignored(torch.nn.NLLLoss()) == -100
-    assert ignored(torch.nn.MSELoss()) is None
 
 
 def test_a_class_weighted_mean_on_probability_targets_is_divided_by_the_count_as_torchs() -> None:

@@ -21,9 +21,10 @@ from linearnets.training.loop_checks import (
     check_loss_object,
     check_net,
 )
+from linearnets.training.loss_kinds import Loss, summed_scalar_loss
 from linearnets.training.model_diagnosis import NanScoresProbe
 from linearnets.training.step import Net, compute_loss, raise_output_error, unpack
-from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
+from linearnets.training.totals import EpochTotals, NanContext
 
 __all__ = ["evaluate", "evaluate_accuracy", "evaluate_named", "set_mode", "switch_mode"]
 
@@ -119,9 +120,8 @@ def evaluate_named(
     # copies the first batch, to tell why scores came out NaN; not in a data-parallel run, where
     # one process's forward alone could wait on the others
     probe = None if distributed else NanScoresProbe(net)
-    totals = EpochTotals.for_loss(
-        loss, summed=summed, nan_probe=probe, name=name, net=net, batches=data_iter
-    )
+    context = NanContext(name=name, net=net, batches=data_iter)
+    totals = EpochTotals.for_loss(loss, summed=summed, nan_probe=probe, context=context)
     try:
         for batch in data_iter:
             X, y = unpack(batch, allow_empty=distributed)

@@ -28,8 +28,8 @@ from torch import nn
 from linearnets._warn import warn
 from linearnets.errors import DoubleSoftmaxWarning, UsageError
 from linearnets.training.loss_diagnosis import computes_as
+from linearnets.training.loss_kinds import ignored
 from linearnets.training.model_diagnosis import nan_source
-from linearnets.training.totals import ignored
 from linearnets.validation import check_label_range, check_no_nan_scores
 
 __all__ = ["check_first_values"]

@@ -38,10 +38,11 @@ from linearnets.training.loop_checks import (
     check_updater_object,
     check_updater_params,
 )
+from linearnets.training.loss_kinds import Loss, summed_scalar_loss
 from linearnets.training.nan_targets import TargetsWatch, watch_targets
 from linearnets.training.shards import check_same_steps, scalar_seed
 from linearnets.training.step import Net, check_same_loss, train_step, unpack
-from linearnets.training.totals import EpochTotals, Loss, summed_scalar_loss
+from linearnets.training.totals import EpochTotals, NanContext
 from linearnets.training.updaters import Updater, check_optimizer, streamlined
 
 __all__ = [
@@ -129,10 +130,8 @@ def train_epoch(
     check_net_tensors(net)
     check_same_steps("train_iter", train_iter, dist)  # before the mode changes: a refusal keeps it
     restore_mode = switch_mode(net, True)
-    totals = EpochTotals.for_loss(
-        loss, summed=summed, name="train_iter", training=True, net=net, batches=train_iter,
-        epoch=epoch,
-    )  # fmt: skip
+    context = NanContext(name="train_iter", training=True, net=net, batches=train_iter, epoch=epoch)
+    totals = EpochTotals.for_loss(loss, summed=summed, context=context)
     allow_empty = dist is not None and dist.enabled
     other_loss = getattr(net, "analytic", False) and loss is not getattr(net, "analytic_loss", None)
     updater = streamlined(updater)  # a plain torch.optim.SGD without its ~40 µs a step of Python

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import LinearnetsError, UsageError, UsageTypeError
-from linearnets.training.totals import Loss
+from linearnets.training.loss_kinds import Loss
 from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
 
 __all__ = [

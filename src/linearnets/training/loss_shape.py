@@ -15,7 +15,7 @@ import warnings
 
 import torch
 
-from linearnets.training.totals import Loss
+from linearnets.training.loss_kinds import Loss
 from linearnets.validation import describe
 
 __all__ = ["explain_loss_shape"]

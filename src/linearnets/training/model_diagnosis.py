@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import torch
 
 from linearnets.errors import UsageError
+from linearnets.nan_places import NanContext
 from linearnets.training.model_tensors import affine, batch_order, weights_seen
 from linearnets.training.quiet_forward import quiet_forward
 from linearnets.validation import NanSource, NanStep
@@ -189,15 +190,11 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
 def nan_step(
     outputs: list[torch.Tensor],
     row_max: torch.Tensor,
+    context: NanContext,
     *,
-    name: str,
     steps_before: int,
     examples_before: int,
     before: torch.Tensor | None,
-    training: bool,
-    net: Any = None,
-    batches: object = None,
-    epoch: int | None = None,
 ) -> NanStep:
     """Return where scores first held NaN among a group of steps read back together.
 
@@ -205,14 +202,11 @@ def nan_step(
         outputs: the scores of each step of the group, (B, q) each, at least one holding NaN.
         row_max: the maximum of each of their rows, (ΣB,), NaN where the row holds one (a max
             propagates NaN): what the group's fold computed anyway.
-        name: the batches' argument, for the message.
+        context: the pass: its batches' name, whether it trains, its model (whose parameters
+            and buffers are looked at), its batches (whether they take the dataset's examples
+            in order, see :func:`batch_order`) and its epoch.
         steps_before, examples_before: the steps and examples of the pass before the group.
         before: the scores of the step before the group, if still held.
-        training: whether the weights were updated between the steps.
-        net: the model, whose parameters and buffers are looked at (``None``: not known).
-        batches: what yielded the batches, which tells whether they take the dataset's examples
-            in order (see :func:`batch_order`).
-        epoch: the training epoch, from 1, where known.
 
     For the failure path only: a look at the group's rows, two maxima, and one over the
     parameters and buffers.
@@ -226,6 +220,7 @@ def nan_step(
     rows = nan[start : ends[index]]
     others = scores[~rows]
     previous = outputs[index - 1] if index else before
+    net = context.net
     weights = weights_seen(net)
     earlier: dict[str, Any] = {}
     if previous is not None and not bool(torch.isfinite(previous).all()):
@@ -237,16 +232,16 @@ def nan_step(
             "largest_finite_before": float(rest.abs().max()) if rest.numel() else None,
         }
     return NanStep(
-        name=name,
+        name=context.name,
         batch=steps_before + index,
         size=scores.shape[0],
         positions=tuple(rows.nonzero().flatten().tolist()),
         first_example=examples_before + start,
         largest_other=float(others.abs().max()) if others.numel() else None,
         largest_before=None if previous is None else float(previous.abs().max()),
-        training=training,
-        epoch=epoch,
-        order=batch_order(batches),
+        training=context.training,
+        epoch=context.epoch,
+        order=batch_order(context.batches),
         finite_weights=weights.finite,
         largest_weight=weights.largest,
         nonfinite_params=weights.params,

@@ -1,8 +1,9 @@
 """A classifier's output checked against its labels before an epoch's totals stash them.
 
-Shapes, dtypes and devices only, no tensor op: :func:`check_scores` for scores (B, C), and
-:func:`is_label_column` telling predicted labels (B,) or (B, 1) apart. The totals are
-:mod:`linearnets.training.totals`'s. See D2L §3.6.5.
+Shapes, dtypes and devices only, no tensor op: :func:`check_scores` for scores (B, C),
+:func:`is_label_column` telling predicted labels (B,) or (B, 1) apart, and
+:func:`predicted_labels` for those. The totals are :mod:`linearnets.training.totals`'s. See
+D2L §3.6.5.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import torch
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import check_label_tensor, check_labels_device, describe, is_column
 
-__all__ = ["check_scores", "is_label_column"]
+__all__ = ["check_scores", "is_label_column", "predicted_labels"]
 
 # the dtypes class labels may have: torch compares uint16/32/64 with nothing (no type promotion)
 _LABEL_DTYPES = frozenset({torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8})
@@ -51,3 +52,18 @@ def is_label_column(y_hat: torch.Tensor) -> bool:
     gives integer outputs, and no model trains on them (they have no gradient)."""
     integer = not (y_hat.is_floating_point() or y_hat.is_complex() or y_hat.dtype == torch.bool)
     return integer and is_column(y_hat)
+
+
+def predicted_labels(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return a model's predicted labels ``y_hat``, (B,) or (B, 1), as (B,), checked against its
+    labels ``y`` (B,): what the book's ``evaluate_accuracy`` counts of a model returning ``argmax``
+    labels (its ``accuracy`` takes them as they are)."""
+    pred = check_label_tensor("the model's predicted labels", y_hat.reshape(-1))
+    check_label_tensor("y", y)
+    check_labels_device(y, y_hat, "the model's output")
+    if pred.shape[0] != y.shape[0]:
+        raise UsageError(
+            f"a classifier's output must be one predicted label per label, got shape "
+            f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return scores (B, C) or labels (B,)"
+        )
+    return pred

@@ -18,7 +18,7 @@ import torch
 from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError
 from linearnets.training.distributed import DistContext
-from linearnets.training.totals import class_weight
+from linearnets.training.loss_kinds import class_weight
 
 __all__ = ["check_same_steps", "scalar_seed"]
 

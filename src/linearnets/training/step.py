@@ -22,7 +22,10 @@ from linearnets.training.backward import backward_scaled
 from linearnets.training.distributed import DistContext
 from linearnets.training.first_step import check_first_values
 from linearnets.training.forward_diagnosis import raise_forward_error
+from linearnets.training.loss_kinds import Loss
 from linearnets.training.model_diagnosis import raise_backward_error
+from linearnets.training.score_checks import check_scores
+from linearnets.training.stash import detached
 from linearnets.training.step_checks import (
     LOSS_ERRORS,
     check_loss_value,
@@ -33,7 +36,6 @@ from linearnets.training.step_checks import (
     raise_output_error,
     unpack,
 )
-from linearnets.training.totals import Loss, check_scores, detached
 from linearnets.training.updaters import Updater
 
 __all__ = [
@@ -82,7 +84,7 @@ def train_step(
     :func:`~linearnets.training.shards.scalar_seed`).
 
     ``check_targets`` checks integer targets against the output before the update
-    (:func:`~linearnets.training.totals.check_scores`: a classifier's labels (B,) for scores (B, C),
+    (:func:`~linearnets.training.score_checks.check_scores`: a classifier's labels (B,) for scores (B, C),
     no class labels for a regression's one output per example) and a classifier's score and loss
     values (:func:`~linearnets.training.first_step.check_first_values`), so that a refused batch
     leaves the parameters as they were; the loop asks it on an epoch's first step only (the epoch's totals

@@ -28,8 +28,8 @@ from linearnets.training.loss_diagnosis import (
     raise_loss_error,
     regression_loss_error,
 )
+from linearnets.training.loss_kinds import Loss
 from linearnets.training.loss_shape import explain_loss_shape
-from linearnets.training.totals import Loss
 from linearnets.validation import describe
 
 __all__ = [

@@ -3,8 +3,9 @@
 The loop hands each step's per-example losses, outputs and labels to :class:`EpochTotals`, which reads
 nothing back from them until a group of steps is full: a step then costs no reduction of its own and
 never waits on a device. The same totals serve training and evaluation, regression and classification.
-A classifier's output is checked against its labels by :mod:`linearnets.training.score_checks`
-(:func:`check_scores`, importable from here).
+How a loss's values count is :mod:`linearnets.training.loss_kinds`', the tensors held between folds
+:mod:`linearnets.training.stash`'s, a classifier's output checked against its labels
+:mod:`linearnets.training.score_checks`' (their names used elsewhere importable from here too).
 """
 
 from __future__ import annotations
@@ -13,25 +14,21 @@ import math
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from linearnets.device import accumulation_dtype
 from linearnets.errors import UsageError
+from linearnets.nan_places import NanContext
 from linearnets.training.distributed import DistContext
-from linearnets.training.model_diagnosis import nan_step
-from linearnets.training.score_checks import check_scores, is_label_column
-from linearnets.validation import (
-    NanSource,
-    check_choice,
-    check_label_range,
-    check_label_tensor,
-    check_labels_device,
-    check_no_nan_scores,
-)
+from linearnets.training.loss_kinds import Loss, class_weight, ignored, summed_scalar_loss
+from linearnets.training.nan_scores import raise_nan_scores
+from linearnets.training.score_checks import check_scores, is_label_column, predicted_labels
+from linearnets.training.stash import detached, flat, joined
+from linearnets.validation import NanSource, check_label_range
 
 __all__ = [
     "EpochTotals",
+    "Loss",
+    "NanContext",
     "check_scores",
     "class_weight",
     "detached",
@@ -39,53 +36,7 @@ __all__ = [
     "summed_scalar_loss",
 ]
 
-Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-def class_weight(loss: object) -> torch.Tensor | None:
-    """Return the class weights of a mean-reduced ``nn.CrossEntropyLoss`` / ``nn.NLLLoss`` (whose
-    mean divides by the batch's Σ w[y]), else ``None``."""
-    if not isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss) or loss.reduction != "mean":
-        return None
-    weight = loss.weight
-    return weight.detach() if isinstance(weight, torch.Tensor) else None
-
-
-def ignored(loss: object) -> int | None:
-    """Return the label torch's classification loss ``loss`` skips (its ``ignore_index``), or
-    ``None`` for a loss that skips none."""
-    if isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss):
-        return int(loss.ignore_index)
-    if loss is F.cross_entropy or loss is F.nll_loss:
-        return -100  # their default
-    return None
-
-
-def detached(t: torch.Tensor) -> torch.Tensor:
-    """Return ``t`` cut from the autograd graph; a tensor outside any graph is returned as is (a
-    ``detach()`` per step is a dispatched op, and the analytic path's outputs have no graph)."""
-    return t.detach() if t.requires_grad else t
-
-
-def _joined(parts: list[torch.Tensor]) -> torch.Tensor:
-    """Return the tensors concatenated along dim 0 (the one tensor itself, uncopied, if alone)."""
-    return parts[0] if len(parts) == 1 else torch.cat(parts)
-
-
-def _flat(parts: list[torch.Tensor]) -> torch.Tensor:
-    """Return the tensors' values in one tensor: one ``cat`` when they share their trailing shape."""
-    first = parts[0]
-    if all(p.shape[1:] == first.shape[1:] for p in parts):
-        return _joined(parts)
-    return torch.cat([p.reshape(-1) for p in parts])
-
-
-def summed_scalar_loss(scalar_loss: str | None) -> bool | None:
-    """Return ``scalar_loss`` (``"mean"``, ``"sum"`` or ``None``) as :meth:`EpochTotals.for_loss`'s
-    ``summed``: whether a 0-d loss is its batch's sum (``None``: the loss's ``reduction`` says)."""
-    if scalar_loss is None:
-        return None
-    return check_choice("scalar_loss", scalar_loss, ("mean", "sum")) == "sum"
+_PASS = NanContext()  # an evaluation of "data_iter", nothing more known
 
 
 class EpochTotals:
@@ -94,21 +45,18 @@ class EpochTotals:
     A step only stashes its per-example losses, outputs and labels (no tensor op); every
     ``_STASH_STEPS`` steps, ``_STASH_ROWS`` examples or ``_STASH_VALUES`` output values, whichever
     comes first, the stash is reduced in one go: one ``cat`` and one sum for the losses (in float64;
-    float32 on MPS), one argmax over all the stashed rows for the accuracy. That costs a fraction of the five small
-    reductions a step would otherwise pay (~25 µs a step on a CPU, about a tenth of a softmax step),
-    and bounds the outputs held at a time.
+    float32 on MPS), one argmax over all the stashed rows for the accuracy. That costs a fraction of
+    the five small reductions a step would otherwise pay (~25 µs a step on a CPU, about a tenth of a
+    softmax step), and bounds the outputs held at a time.
 
     A NaN score stops the epoch with :class:`~linearnets.errors.DivergenceError`. On a CPU, where
-    each group is checked as it is folded, the error names the batch of ``name`` that first gave
-    one, and which of its examples (see :func:`~linearnets.training.model_diagnosis.nan_step`):
-    their features or an overflow on them, where the batch's other examples' scores are finite;
-    else (``training``: the weights are updated between the batches) the batch's features or an
-    update that made the weights NaN, both named where the scores cannot tell them apart. ``net``
-    (its parameters) and ``batches`` (whether they come in the dataset's order), looked at only
-    then, and ``epoch`` say more. Where that says no more than the first batch does,
-    ``nan_probe``, called only then, tells what was not finite (see
-    :class:`~linearnets.training.model_diagnosis.NanScoresProbe`): the inputs, the weights, or an
-    overflow in the model's own computation where both were finite.
+    each group is checked as it is folded, the error names the batch that first gave one, and which
+    of its examples, from what ``context`` (:class:`~linearnets.nan_places.NanContext`) tells of the
+    pass (see :func:`~linearnets.training.model_diagnosis.nan_step`): their features or an overflow
+    on them, or, a training pass's batch all NaN, its features or an update that made the weights
+    NaN. Where that says no more than the first batch does, ``nan_probe``, called only then, tells
+    what was not finite (see :class:`~linearnets.training.model_diagnosis.NanScoresProbe`): the
+    inputs, the weights, or an overflow in the model's own computation where both were finite.
     """
 
     _STASH_STEPS = 64
@@ -122,11 +70,7 @@ class EpochTotals:
         *,
         summed: bool | None = None,
         nan_probe: Callable[[], NanSource] | None = None,
-        name: str = "data_iter",
-        training: bool = False,
-        net: object = None,
-        batches: object = None,
-        epoch: int | None = None,
+        context: NanContext = _PASS,
     ) -> EpochTotals:
         """Totals for ``loss``: a torch loss with ``reduction="sum"`` gives batch sums, not means.
 
@@ -134,8 +78,7 @@ class EpochTotals:
         and sums a loss of k values per example (B, k) over them (the book's ``train_epoch_ch3`` adds
         ``float(l.sum())`` whatever the loss returns). Otherwise such a loss counts the mean of each
         example's k values, so the epoch's loss is the mean over all values, as ``reduction="mean"``
-        gives it. ``nan_probe``, ``name``, ``training``, ``net``, ``batches``, ``epoch``: as in
-        :class:`EpochTotals`.
+        gives it. ``nan_probe``, ``context``: as in :class:`EpochTotals`.
         """
         if summed is None:
             summed = getattr(loss, "reduction", None) == "sum"
@@ -145,11 +88,7 @@ class EpochTotals:
             nan_probe=nan_probe,
             class_weight=weight,
             ignore_index=ignored(loss),
-            name=name,
-            training=training,
-            net=net,
-            batches=batches,
-            epoch=epoch,
+            context=context,
         )
 
     def __init__(
@@ -159,11 +98,7 @@ class EpochTotals:
         nan_probe: Callable[[], NanSource] | None = None,
         class_weight: torch.Tensor | None = None,
         ignore_index: int | None = None,
-        name: str = "data_iter",
-        training: bool = False,
-        net: object = None,
-        batches: object = None,
-        epoch: int | None = None,
+        context: NanContext = _PASS,
     ) -> None:
         # a 0-d loss is the batch's sum (reduction="sum"), not its mean; (B, k) values are summed
         self.summed = summed
@@ -188,14 +123,9 @@ class EpochTotals:
         self._values = 0
         self._ranges: list[tuple[torch.Tensor, torch.Tensor, int]] = []  # labels' (min, max, C)
         self._nan: torch.Tensor | bool = False  # whether a score was NaN
-        # where a NaN score is named: the batches' name, whether the weights change between them,
-        # the model and what yields the batches (looked at only then), the epoch, the steps
-        # folded so far, and the last step's scores (the one before the next group)
-        self._name = name
-        self._training = training
-        self._net = net
-        self._batches = batches
-        self._epoch = epoch
+        # where a NaN score is named: what is known of the pass, the steps folded so far, and the
+        # last step's scores (the one before the next group)
+        self._context = context
         self._steps = 0
         self._last_output: torch.Tensor | None = None
 
@@ -221,7 +151,10 @@ class EpochTotals:
         if not y.is_floating_point():  # class labels
             self.classification = True
             if l is None and is_label_column(y_hat):  # an accuracy of predicted labels, no scores
-                self._add_predicted_labels(y_hat, y)
+                # compared as int64, so that no dtype wraps a label
+                pred = predicted_labels(y_hat, y)
+                self.correct = self.correct + (pred.long() == y.long()).sum()
+                self.count += y.shape[0]
                 return
             check_scores(y_hat, y)
             if y.shape[0]:
@@ -237,27 +170,10 @@ class EpochTotals:
         ):
             self._reduce()
 
-    def _add_predicted_labels(self, y_hat: torch.Tensor, y: torch.Tensor) -> None:
-        """Count the rows of predicted labels ``y_hat`` (B,) or (B, 1) equal to ``y`` (B,).
-
-        What the book's ``evaluate_accuracy`` counts of a model returning ``argmax`` labels (its
-        ``accuracy`` takes them as they are); compared as int64, so that no dtype wraps a label.
-        """
-        pred = check_label_tensor("the model's predicted labels", y_hat.reshape(-1))
-        check_label_tensor("y", y)
-        check_labels_device(y, y_hat, "the model's output")
-        if pred.shape[0] != y.shape[0]:
-            raise UsageError(
-                f"a classifier's output must be one predicted label per label, got shape "
-                f"{tuple(y_hat.shape)} for {y.shape[0]} labels; return scores (B, C) or labels (B,)"
-            )
-        self.correct = self.correct + (pred.long() == y.long()).sum()
-        self.count += y.shape[0]
-
     def _reduce(self) -> None:
         """Fold the stashed steps into the running sums."""
         if self._losses:
-            losses = _flat(self._losses)
+            losses = flat(self._losses)
             self.loss_sum = self.loss_sum + losses.sum(dtype=accumulation_dtype(losses.device))
         if self._means:  # Σ mean_i · B_i, in float64 (float32 on MPS, which has no float64)
             means = torch.stack(self._means)
@@ -274,7 +190,7 @@ class EpochTotals:
             # one max over each row gives the predictions (its indices: argmax's, first on ties, but
             # ~5x faster on the scratch models' transposed logits) and, since max propagates NaN,
             # any NaN score (an isnan over all N × q scores added ~10% to a fold)
-            top, labels = _joined(self._outputs).max(dim=1), _joined(self._labels)
+            top, labels = joined(self._outputs).max(dim=1), joined(self._labels)
             classes = self._outputs[0].shape[1]  # the same in every output, or the join failed
             self.correct = self.correct + (top.indices == labels).sum()
             # a NaN score is its row's maximum, so a NaN model would count as right on its class
@@ -298,29 +214,16 @@ class EpochTotals:
     def _raise_if_nan(self, row_max: torch.Tensor | None = None) -> None:
         """Raise :class:`~linearnets.errors.DivergenceError` if a score was NaN; ``row_max``: the
         maxima of the rows of the group being folded, (ΣB,), to find which step gave it."""
-        if not bool(self._nan):
-            return
-        # only now, on the failure path, are the group's rows looked at, or the model run
-        at = None
-        if row_max is not None:
-            at = nan_step(
+        if bool(self._nan):
+            raise_nan_scores(
+                self._context,
+                self._nan_probe,
                 self._outputs,
                 row_max,
-                name=self._name,
                 steps_before=self._steps,
                 examples_before=self.count - self._rows,
                 before=self._last_output,
-                training=self._training,
-                net=self._net,
-                batches=self._batches,
-                epoch=self._epoch,
             )
-        probe = self._nan_probe
-        if at is not None and at.batch == 0 and probe is not None:
-            at = None  # the probe looks at that very batch: its features, not only its scores
-        if at is not None and at.tells:
-            probe = None
-        check_no_nan_scores(True, source=None if probe is None else probe(), at=at)
 
     def result(self, name: str, dist: DistContext | None) -> tuple[float, float | None]:
         self._reduce()

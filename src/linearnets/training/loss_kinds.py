@@ -1,0 +1,47 @@
+"""What a loss tells an epoch's totals about how its values count (D2L §3.6.6): whether a 0-d loss
+is its batch's mean or its sum, the class weights a mean divides by, and the label a classification
+loss skips. Read once per pass, before its first step; the totals themselves are
+:mod:`linearnets.training.totals`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from linearnets.validation import check_choice
+
+__all__ = ["Loss", "class_weight", "ignored", "summed_scalar_loss"]
+
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def class_weight(loss: object) -> torch.Tensor | None:
+    """Return the class weights of a mean-reduced ``nn.CrossEntropyLoss`` / ``nn.NLLLoss`` (whose
+    mean divides by the batch's Σ w[y]), else ``None``."""
+    if not isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss) or loss.reduction != "mean":
+        return None
+    weight = loss.weight
+    return weight.detach() if isinstance(weight, torch.Tensor) else None
+
+
+def ignored(loss: object) -> int | None:
+    """Return the label torch's classification loss ``loss`` skips (its ``ignore_index``), or
+    ``None`` for a loss that skips none."""
+    if isinstance(loss, nn.CrossEntropyLoss | nn.NLLLoss):
+        return int(loss.ignore_index)
+    if loss is F.cross_entropy or loss is F.nll_loss:
+        return -100  # their default
+    return None
+
+
+def summed_scalar_loss(scalar_loss: str | None) -> bool | None:
+    """Return ``scalar_loss`` (``"mean"``, ``"sum"`` or ``None``) as
+    :meth:`~linearnets.training.totals.EpochTotals.for_loss`'s ``summed``: whether a 0-d loss is
+    its batch's sum (``None``: the loss's ``reduction`` says)."""
+    if scalar_loss is None:
+        return None
+    return check_choice("scalar_loss", scalar_loss, ("mean", "sum")) == "sum"

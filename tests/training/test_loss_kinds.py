@@ -1,0 +1,45 @@
+"""What a loss tells an epoch's totals: its class weights, the label it skips, a 0-d loss's
+reduction as scalar_loss names it."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from linearnets.errors import UsageError
+from linearnets.training.loss_kinds import class_weight, ignored, summed_scalar_loss
+
+
+def test_class_weight_is_that_of_a_mean_reduced_weighted_classification_loss() -> None:
+    """Only a mean divides by Σ w[y]; the weights come back cut from any graph."""
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    got = class_weight(torch.nn.CrossEntropyLoss(weight=w))
+    assert got is not None and not got.requires_grad and torch.equal(got, w.detach())
+    nll = class_weight(torch.nn.NLLLoss(weight=torch.tensor([0.5, 1.0])))
+    assert nll is not None and torch.equal(nll, torch.tensor([0.5, 1.0]))
+    assert class_weight(torch.nn.CrossEntropyLoss(weight=w, reduction="sum")) is None
+    assert class_weight(torch.nn.CrossEntropyLoss()) is None  # no weights
+    assert class_weight(F.cross_entropy) is None and class_weight(torch.nn.MSELoss()) is None
+
+
+def test_ignored_is_the_ignore_index_torchs_losses_skip() -> None:
+    """The oracle: the default of F.cross_entropy's and F.nll_loss's own ignore_index, and a
+    module's attribute."""
+    for function in (F.cross_entropy, F.nll_loss):
+        default = inspect.signature(function).parameters["ignore_index"].default
+        assert ignored(function) == default == -100
+    assert ignored(torch.nn.CrossEntropyLoss(ignore_index=7)) == 7
+    assert ignored(torch.nn.NLLLoss()) == -100
+    assert ignored(torch.nn.MSELoss()) is None
+
+
+def test_scalar_loss_says_whether_a_0d_loss_is_its_batchs_sum() -> None:
+    assert summed_scalar_loss("sum") is True and summed_scalar_loss("mean") is False
+    assert summed_scalar_loss(None) is None  # the loss's reduction decides
+    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'Sum'; write it in lower case: pass scalar_loss='sum'$"):  # fmt: skip
+        summed_scalar_loss("Sum")
+    with pytest.raises(UsageError, match=r"^scalar_loss must be one of 'mean', 'sum', got 'total'; pass e\.g\. scalar_loss='mean'$"):  # fmt: skip
+        summed_scalar_loss("total")
