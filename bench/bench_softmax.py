@@ -194,6 +194,9 @@ def time_command(*extra: str) -> tuple[float, str]:
     return seconds, final[0] if final else done.stdout[-200:]
 
 
+IMPLS = ("concise", "scratch", "analytic", "book code + d2l")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="book pipeline vs linearnets, softmax regression")
     parser.add_argument("--epochs", type=int, default=3)
@@ -215,6 +218,18 @@ def main() -> None:
         help="rounds, each running the book and then every linearnets implementation once (their "
         "order turned by one each round)",
     )
+    parser.add_argument(
+        "--impl",
+        action="append",
+        choices=IMPLS,
+        help="run only this implementation beside the book's pipeline (repeat the option for "
+        "several; default: all), for a shorter A/B of one path",
+    )
+    parser.add_argument(
+        "--no-command",
+        action="store_true",
+        help="skip timing the whole 'linearnets softmax' command (3 runs of 10 epochs)",
+    )
     args = parser.parse_args()
     # the book's 4 workers on a 2-core machine: DataLoader warns every round; the figures say it once
     warnings.filterwarnings("ignore", message="This DataLoader will create")
@@ -231,7 +246,7 @@ def main() -> None:
             else ""
         )
     )
-    impls = ("concise", "scratch", "analytic", "book code + d2l")
+    impls = tuple(impl for impl in IMPLS if impl in (args.impl or IMPLS))
     times: dict[str, list[float]] = {impl: [] for impl in ("book", *impls)}
     accs: dict[str, float] = {}
     # rounds of book, then each implementation: a VM whose speed drifts during the run slows both
@@ -265,6 +280,8 @@ def main() -> None:
         f"one forward product (256 x 784) @ (784 x 10): nn.Linear's (256, 10) output {linear_us:.1f} us, "
         f"the scratch model's (10, 256) layout {scratch_us:.1f} us"
     )
+    if args.no_command:
+        return
     runs = [time_command("--device", args.device) for _ in range(3)]
     walls = sorted(seconds for seconds, _ in runs)
     print(
