@@ -116,6 +116,13 @@ def test_animator_takes_tensors_and_numpy_numbers_and_skips_none_as_the_book_doe
     assert all(type(v) is float for line in animator.X + animator.Y for v in line)
 
 
+def test_one_format_string_draws_every_line() -> None:
+    """fmts='r-' is one format for every line: the book's zip cycles it as 'r', then '-'."""
+    animator = Animator(fmts="r-", mode="none")
+    animator.add(1, (0.5, 0.25, 0.125))
+    assert [(line.get_color(), line.get_linestyle()) for line in animator.lines] == [("r", "-")] * 3
+
+
 BAD_INPUT: list[Any] = [
     (
         lambda: Animator(figsize=(0, 0)),
@@ -141,6 +148,8 @@ def test_bad_input_is_rejected_with_a_helpful_message(
 
 BOUNDARY_INPUT: list[Any] = [
     (lambda: Animator(fmts=["zz"], mode="none"), UsageError, r"fmts\[0\] must be a matplotlib format string .*got 'zz'"),
+    (lambda: Animator(fmts="", mode="none"), UsageError, r"^fmts must be a non-empty sequence of format strings, or one format string for every curve, got ''"),
+    (lambda: Animator(fmts=3, mode="none"), UsageError, r"^fmts must be a non-empty sequence of format strings, or one format string for every curve, got 3"),
     (lambda: Animator(fmts=["-", 3], mode="none"), UsageTypeError, r"fmts\[1\] must be a matplotlib format string .*got 3 \(not a string\)"),
     (lambda: Animator(mode="none").add(1, ["a"]), UsageTypeError, r"y\[0\] must be a real number or None, got 'a'"),
     (lambda: Animator(mode="none").add(1, 1j), UsageTypeError, r"y must be a real number or None, got 1j"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -22,12 +23,20 @@ BAD_INPUT: list[Any] = [
     (
         lambda: plot([1.0, 2.0], [[1.0], [2.0]] * 2, fmts=()),
         UsageError,
-        r"fmts must be a non-empty sequence of format strings, got \(\)",
+        r"fmts must be a non-empty sequence of format strings, or one format string for every "
+        r"curve, got \(\)",
     ),
     (
-        lambda: plot([1.0, 2.0], [3.0, 4.0], fmts="--"),
+        lambda: plot([1.0, 2.0], [3.0, 4.0], fmts=""),
         UsageError,
-        r"fmts must be a non-empty sequence.*got '--'",
+        r"^fmts must be a non-empty sequence of format strings, or one format string for every "
+        r"curve, got ''; pass e.g. fmts=\('-', 'm--'\) or fmts='o'$",
+    ),
+    (
+        lambda: plot([1.0, 2.0], [3.0, 4.0], fmts="zz"),
+        UsageError,
+        r"^fmts must be a matplotlib format string such as '-', 'm--' or 'g-\.', got 'zz' "
+        r"\(unrecognized character 'z'\); pass e.g. fmts='o' or fmts=\('-', 'm--'\)$",
     ),
     (
         lambda: plot([1.0, 2.0], [3.0, 4.0], xlim=5),
@@ -101,9 +110,32 @@ def test_check_figsize_refuses_sizes_outside_0_to_100_inches(figsize: Any) -> No
 
 def test_check_fmts_returns_every_format_and_refuses_non_sequences() -> None:
     assert check_fmts("fmts", ["-", "m--", "g-.", "r:", "b"]) == ("-", "m--", "g-.", "r:", "b")
-    for bad in (5, None, []):
-        with pytest.raises(UsageError, match=r"fmts must be a non-empty sequence of format"):
+    for bad in (5, None, [], ""):
+        with pytest.raises(
+            UsageError, match=rf"^fmts must be a non-empty sequence of format strings, or one "
+            rf"format string for every curve, got {re.escape(repr(bad))}; pass e\.g\."
+        ):  # fmt: skip
             check_fmts("fmts", bad)
+
+
+def test_check_fmts_takes_one_string_as_one_format_not_one_per_character() -> None:
+    """The book's zip(X, Y, fmts) cycles 'r-' as 'r' then '-': one format meant for every curve."""
+    assert check_fmts("fmts", "r-") == ("r-",)
+    assert check_fmts("fmts", "o") == ("o",)
+
+
+@pytest.mark.parametrize("fmts", ["o", "r-"])
+def test_plot_draws_every_curve_in_one_string_format(fmts: str) -> None:
+    """Every curve in the one format: the book's zip(X, Y, fmts) stops at the string's characters,
+    drawing one curve of three for fmts='o', and for 'r-' a red one ('r') and a plain line ('-')."""
+    x = np.arange(4.0)
+    axes = plot(x, [x, x**2, x**3], fmts=fmts)
+    style = axes.lines[0].get_marker(), axes.lines[0].get_linestyle()
+    assert len(axes.lines) == 3
+    assert [(line.get_marker(), line.get_linestyle()) for line in axes.lines] == [style] * 3
+    assert style == (("o", "None") if fmts == "o" else ("None", "-"))
+    if fmts == "r-":
+        assert {line.get_color() for line in axes.lines} == {"r"}
 
 
 @pytest.mark.parametrize(

@@ -43,12 +43,24 @@ def check_figsize(name: str, figsize: Any) -> tuple[float, float]:
 
 
 def check_fmts(name: str, fmts: Any) -> tuple[str, ...]:
-    """Return ``fmts`` as a tuple if it is a non-empty sequence of matplotlib format strings, else raise."""
-    # a string would be cycled character by character
+    """Return ``fmts`` as a tuple of matplotlib format strings, or raise.
+
+    A non-empty sequence of them is used in turn; one string (``fmts='o'``) is one format for every
+    curve, where the book's ``zip(X, Y, fmts)`` would take it character by character (``'r-'`` as
+    ``'r'`` then ``'-'``, and a third curve dropped).
+    """
+    if isinstance(fmts, str) and fmts:
+        reason = _fmt_error(fmts)
+        if reason:
+            raise UsageError(
+                f"{name} must be a matplotlib format string such as '-', 'm--' or 'g-.', got "
+                f"{fmts!r:.40} ({reason}); pass e.g. {name}='o' or {name}=('-', 'm--')"
+            )
+        return (fmts,)
     if isinstance(fmts, str) or not isinstance(fmts, Sequence) or not fmts:
         raise UsageError(
-            f"{name} must be a non-empty sequence of format strings, got {fmts!r:.60}; pass e.g. "
-            f"{name}=('-', 'm--')"
+            f"{name} must be a non-empty sequence of format strings, or one format string for "
+            f"every curve, got {fmts!r:.60}; pass e.g. {name}=('-', 'm--') or {name}='o'"
         )
     for i, fmt in enumerate(fmts):
         reason = "not a string" if not isinstance(fmt, str) else _fmt_error(fmt)

@@ -66,7 +66,8 @@ class Animator:
 
     Args:
         xlabel, ylabel, legend, xlim, ylim, xscale, yscale, fmts, nrows, ncols, figsize: as in the book;
-            lines are drawn on the first of the ``nrows * ncols`` axes.
+            lines are drawn on the first of the ``nrows * ncols`` axes. ``fmts`` may also be one
+            format string for every line (``fmts='r-'``).
         out: where the "file" mode writes the figure, a ``.png`` path; an ``.svg`` is written next to it.
         mode: "auto", "notebook", "file" or "none" (see :mod:`linearnets.plotting.live`).
 

@@ -173,7 +173,8 @@ def plot(
         Y: y values (n,), or a list of them, one per curve; a single X is shared by every curve.
             ``None`` in a list is a missing value, a gap in the line (as matplotlib draws it).
         xlabel, ylabel, xlim, ylim, xscale, yscale, legend: as in :func:`set_axes`.
-        fmts: matplotlib format strings, used in turn (cycled when there are more curves).
+        fmts: matplotlib format strings, used in turn (cycled when there are more curves), or
+            one string, ``fmts='o'``, for every curve.
         figsize: the figure's (width, height) in inches, as in :func:`set_figsize`.
         axes: the matplotlib ``Axes`` to draw on (``None``: the current one; in a notebook
             whose figures stay open across cells, ``%matplotlib notebook``, a new figure
