@@ -300,3 +300,20 @@ def test_a_gpu_loader_gives_the_cpu_loader_pixels_exactly() -> None:
     assert gpu_X.is_cuda
     expected = (X.double() / 255).float().reshape(16, 1, 4, 4)
     assert torch.equal(cpu_X, expected) and torch.equal(gpu_X.cpu(), expected)
+
+
+def test_the_animator_keeps_gpu_tensors_and_draws_their_numbers() -> None:
+    """The book's add keeps what it is given (matplotlib alone cannot draw a CUDA tensor): the
+    values stay on the GPU, the lines draw their numbers."""
+    import numpy as np
+
+    from linearnets.d2l import Animator
+
+    animator = Animator(mode="none")
+    loss = torch.tensor(0.5, device="cuda", requires_grad=True) * 1
+    animator.add(1, (loss, torch.tensor(0.25, device="cuda")))
+    animator.add(torch.tensor(2, device="cuda"), torch.tensor([0.125, 0.75], device="cuda"))
+    assert animator.Y[0][0] is loss and all(v.is_cuda for line in animator.Y for v in line)
+    assert animator.X[0][1].is_cuda
+    np.testing.assert_array_equal(animator.lines[0].get_data(), [[1, 2], [0.5, 0.125]])
+    np.testing.assert_array_equal(animator.lines[1].get_data(), [[1, 2], [0.25, 0.75]])

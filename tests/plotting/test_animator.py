@@ -113,7 +113,45 @@ def test_animator_takes_tensors_and_numpy_numbers_and_skips_none_as_the_book_doe
     animator.add(torch.tensor(3), [None, np.float64(0.125)])
     assert animator.X == [[1.0, 2.0], [2.0, 3.0]]
     assert animator.Y == [[0.5, 0.25], [0.75, 0.125]]
-    assert all(type(v) is float for line in animator.X + animator.Y for v in line)
+    np.testing.assert_array_equal(animator.lines[1].get_ydata(), [0.75, 0.125])
+
+
+def test_animator_keeps_the_values_given_as_the_books_add_does() -> None:
+    """The book's add appends x and y as given: ints stay ints, tensors tensors, NumPy numbers
+    NumPy's; the lines draw their numbers."""
+    animator = Animator(legend=["a", "b"], mode="none")
+    loss = torch.tensor(0.5)
+    animator.add(1, (loss, 2))
+    animator.add(np.float32(2), np.array([0.25, 0.75]))
+    animator.add(torch.tensor(3), torch.tensor([0.125, 4.0]))
+    assert [[type(v) for v in line] for line in animator.X] == [[int, np.float32, torch.Tensor]] * 2
+    assert animator.Y[0][0] is loss and type(animator.Y[1][0]) is int
+    assert [type(v) for v in animator.Y[0][1:]] == [np.float64, torch.Tensor]  # as zip gives
+    assert animator.Y == [[0.5, 0.25, 0.125], [2, 0.75, 4.0]]
+    np.testing.assert_array_equal(animator.lines[0].get_data(), [[1, 2, 3], [0.5, 0.25, 0.125]])
+    np.testing.assert_array_equal(animator.lines[1].get_data(), [[1, 2, 3], [2, 0.75, 4.0]])
+
+
+def test_animator_keeps_a_tensor_that_requires_grad_and_draws_its_number() -> None:
+    """The book's add keeps it too; matplotlib alone cannot draw it (its numpy() refuses a tensor
+    that requires grad): the line is drawn from its number."""
+    w = torch.tensor(2.0, requires_grad=True)
+    animator = Animator(mode="none")
+    animator.add(1, w * 0.25)
+    animator.add(torch.tensor(2.0, requires_grad=True), w * 0.5)
+    assert all(v.requires_grad for v in animator.Y[0]) and animator.X[0][1].requires_grad
+    np.testing.assert_array_equal(animator.lines[0].get_data(), [[1.0, 2.0], [0.5, 1.0]])
+
+
+def test_animator_starts_over_when_x_and_y_are_set_to_none() -> None:
+    """The book's add starts new lists when X is empty; the lines then draw the new points alone."""
+    animator = Animator(legend=["a", "b"], mode="none")
+    animator.add(1, (0.5, 0.25))
+    animator.X = animator.Y = None
+    animator.add(5, 0.75)
+    assert animator.X == [[5]] and animator.Y == [[0.75]]
+    np.testing.assert_array_equal(animator.lines[0].get_data(), [[5], [0.75]])
+    assert len(animator.lines[1].get_xdata()) == 0  # the second line's points are gone
 
 
 def test_one_format_string_draws_every_line() -> None:

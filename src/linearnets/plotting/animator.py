@@ -14,7 +14,7 @@ from typing import Any
 
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.plotting._live_output import LiveOutput, resolve_mode
-from linearnets.plotting._mpl import as_numpy, check_out_path, pyplot
+from linearnets.plotting._mpl import check_out_path, pyplot
 from linearnets.plotting._plot_args import check_figsize, check_fmts, check_limits
 from linearnets.plotting.axes import BOOK_FMTS, check_axes_settings, set_axes
 from linearnets.validation import check_positive_int, describe
@@ -22,10 +22,14 @@ from linearnets.validation import check_positive_int, describe
 __all__ = ["Animator"]
 
 
-def _as_list(value: Any, name: str) -> list[float | None]:
-    """Return a number, a sequence, a tensor or an array as a flat list of floats and ``None``s.
+def _points(value: Any, name: str) -> list[tuple[Any, float | None]]:
+    """Return each value of a number, a sequence, a tensor or an array, paired with its float.
 
-    A 0-d value gives one item; ``None`` items are kept (``add`` skips them, as the book does).
+    The values are kept as given, as the book's ``add`` keeps them: an int stays an int, a 0-d
+    tensor a tensor, and a tensor or an array of several gives its elements (0-d tensors, NumPy
+    numbers), as the book's ``zip`` over it does. The floats, converted once here, are what the
+    lines draw (a tensor that requires grad or sits on a GPU draws as its number). A 0-d value gives
+    one item; ``None`` items are kept, with ``None`` (``add`` skips them, as the book does).
     """
     if isinstance(value, str | bytes | Mapping):  # a dict would be iterated by its keys
         raise UsageTypeError(
@@ -33,12 +37,12 @@ def _as_list(value: Any, name: str) -> list[float | None]:
             f"{value!r:.60}; pass e.g. add(epoch, (loss, acc))"
         )
     if hasattr(value, "ndim") and value.ndim > 0:
-        items = as_numpy(value).reshape(-1).tolist()
+        items = list(value.reshape(-1))  # (n,): the book's zip gives a 1-d one's elements
     elif hasattr(value, "__len__") and not hasattr(value, "ndim"):
         items = list(value)
     else:
-        return [_number(name, value)]
-    return [_number(f"{name}[{i}]", v) for i, v in enumerate(items)]
+        return [(value, _number(name, value))]
+    return [(v, _number(f"{name}[{i}]", v)) for i, v in enumerate(items)]
 
 
 def _number(name: str, value: Any) -> float | None:
@@ -72,7 +76,8 @@ class Animator:
         mode: "auto", "notebook", "file" or "none" (see :mod:`linearnets.plotting.live`).
 
     Attributes:
-        X, Y: one list of x values and one of y values per line (``None`` before the first ``add``).
+        X, Y: one list of x values and one of y values per line, as given to ``add`` (an int stays
+            an int, a tensor a tensor, as the book keeps them; ``None`` before the first ``add``).
         fig, axes, lines: the matplotlib figure, its flat list of axes and the ``Line2D`` of each line.
 
     See D2L §3.6.6.
@@ -109,8 +114,9 @@ class Animator:
         _, _, legend = check_axes_settings(xlim, ylim, xscale, yscale, legend)
         self.legend = legend or []
         self.fmts = fmts
-        self.X: list[list[float]] | None = None
-        self.Y: list[list[float]] | None = None
+        self.X: list[list[Any]] | None = None
+        self.Y: list[list[Any]] | None = None
+        self._drawn: list[tuple[list[float], list[float]]] = []  # each line's points, as floats
         self.fig = self._output.new_figure(figsize)
         self.axes = list(self.fig.subplots(nrows, ncols, squeeze=False).flat)
         self.lines: list[Any] = []
@@ -130,8 +136,8 @@ class Animator:
         ``x`` is one number shared by every line, or one per line; ``None`` in ``x`` or ``y`` skips that
         line's point (as in the book).
         """
-        ys = _as_list(y, "y")
-        xs = _as_list(x, "x")
+        ys = _points(y, "y")
+        xs = _points(x, "x")
         if len(xs) == 1:
             xs = xs * len(ys)
         if len(xs) != len(ys):
@@ -139,28 +145,33 @@ class Animator:
                 f"x must be one number or one per line ({len(ys)}), got {len(xs)}; "
                 "pass add(epoch, (loss, acc)) or add((x1, x2), (y1, y2))"
             )
-        X, Y = self.X or [], self.Y or []
+        if not self.X or not self.Y:  # the first add(), or X and Y set to None to start over
+            self.X, self.Y, self._drawn = [], [], []
+        X, Y, drawn = self.X, self.Y, self._drawn
         while len(X) < len(ys):  # the first add(), or a later one bringing more lines
             X.append([])
             Y.append([])
-        for i, (a, b) in enumerate(zip(xs, ys, strict=True)):
-            if a is not None and b is not None:
+            drawn.append(([], []))
+        for i, ((a, a_float), (b, b_float)) in enumerate(zip(xs, ys, strict=True)):
+            if a_float is not None and b_float is not None:
                 X[i].append(a)
                 Y[i].append(b)
-        self.X, self.Y = X, Y
-        self._redraw(X, Y)
+                drawn[i][0].append(a_float)
+                drawn[i][1].append(b_float)
+        self._redraw(drawn)
 
-    def _redraw(self, X: list[list[float]], Y: list[list[float]]) -> None:
+    def _redraw(self, drawn: list[tuple[list[float], list[float]]]) -> None:
         ax = self.axes[0]
-        if len(self.lines) < len(X):
-            fmts = itertools.islice(itertools.cycle(self.fmts), len(self.lines), len(X))
+        if len(self.lines) < len(drawn):
+            fmts = itertools.islice(itertools.cycle(self.fmts), len(self.lines), len(drawn))
             new = [ax.plot([], [], fmt)[0] for fmt in fmts]
             self._markers += [line.get_marker() for line in new]
             self.lines += new
             self.config_axes()  # the legend now has lines to label
             # margins fitted to the labels once, not on every save (that would cost a second draw)
             self.fig.tight_layout()
-        for line, marker, xs, ys in zip(self.lines, self._markers, X, Y, strict=True):
+        empty: list[tuple[list[float], list[float]]] = [([], [])] * (len(self.lines) - len(drawn))
+        for line, marker, (xs, ys) in zip(self.lines, self._markers, drawn + empty, strict=True):
             line.set_data(xs, ys)
             # a line of one point (after one epoch) has no length to draw: mark the point
             line.set_marker("o" if len(xs) == 1 else marker)
