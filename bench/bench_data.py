@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +52,7 @@ class BookFashionMNIST(Dataset[tuple[torch.Tensor, int]]):
         return x, self.labels[i]
 
 
-def one_pass(batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> tuple[float, int]:
+def one_pass(batches: Iterable[Sequence[torch.Tensor]]) -> tuple[float, int]:
     """Return the seconds one pass takes and the number of examples it yielded."""
     start = time.perf_counter()
     count = 0

@@ -204,7 +204,9 @@ def test_bad_labels(labels: Any, lang: str, pattern: str) -> None:
 def test_load_data_shapes_and_lengths(real_memo: FashionMNISTArrays) -> None:
     train_iter, test_iter = load_data_fashion_mnist(256)
     assert len(train_iter) == 235 and len(test_iter) == 40
-    X, y = next(iter(train_iter))
+    batch = next(iter(train_iter))
+    assert type(batch) is list  # as the book's DataLoader collates (X, y) examples: [X, y]
+    X, y = batch
     assert X.dtype == torch.float32 and tuple(X.shape) == (256, 1, 28, 28)
     assert y.dtype == torch.int64 and tuple(y.shape) == (256,)
     sizes = [len(y) for _, y in test_iter]

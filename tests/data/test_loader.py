@@ -294,6 +294,18 @@ def test_a_batch_changed_in_place_leaves_the_data_alone(
     assert torch.equal(dataset.tensors[1], labels)  # the oracle's data: untouched as well
 
 
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_a_batch_is_a_list_as_torchs_dataloader_gives_it(
+    images: torch.Tensor, labels: torch.Tensor, shuffle: bool
+) -> None:
+    """default_collate turns each example's (X, y) into a list [X, y] (the oracle): the book's
+    batches are lists, so code that compares a batch with a list or appends to it runs alike."""
+    oracle = next(iter(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images, labels))))
+    batches = list(ArrayLoader(images, labels, 5, shuffle=shuffle))
+    assert type(oracle) is list and len(oracle) == 2
+    assert {type(batch) for batch in batches} == {list} and {len(b) for b in batches} == {2}
+
+
 def test_the_generator_draws_one_permutation_per_epoch(images: torch.Tensor) -> None:
     gen = torch.Generator().manual_seed(11)
     loader = ArrayLoader(images, torch.arange(N), 4, shuffle=True, generator=gen)

@@ -26,7 +26,8 @@ def load_data_fashion_mnist(
 ) -> tuple[ArrayLoader, ArrayLoader]:
     """Return ``(train_iter, test_iter)`` over Fashion-MNIST: train shuffled each epoch, test in order.
 
-    Batches are ``X`` (B, 1, 28, 28) in [0, 1] and ``y`` int64 (B,), sliced from the whole set held
+    Batches are lists ``[X, y]``, as the book's ``DataLoader`` gives them: ``X`` (B, 1, 28, 28) in
+    [0, 1] and ``y`` int64 (B,), sliced from the whole set held
     in memory (on ``device`` when given) and converted per batch: ``X`` in torch's default dtype
     read at each batch, float32 unless changed, as the book's ``ToTensor`` gives it
     (``torch.set_default_dtype(torch.float64)`` gives float64 images, as in the book).

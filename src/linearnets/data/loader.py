@@ -110,7 +110,11 @@ def _smaller_batch_fix(resize: Any, resized: bool, most: int, side: int) -> str:
 
 
 class ArrayLoader:
-    """Iterate over ``(X, y)`` minibatches of in-memory tensors; reshuffles every epoch when ``shuffle``.
+    """Iterate over ``[X, y]`` minibatches of in-memory tensors; reshuffles every epoch when ``shuffle``.
+
+    Each batch is a list ``[X, y]``, as torch's ``DataLoader`` gives one (its ``default_collate``
+    turns each example's ``(X, y)`` into a list), so ``batch == [X, y]`` and ``batch.append(...)``
+    behave as in the book.
 
     Args:
         features: uint8 images (N, H, W), yielded as ``image_dtype`` (B, 1, H, W) in [0, 1]; or a
@@ -260,7 +264,7 @@ class ArrayLoader:
         # device may be another), then taken once to the data's
         return torch.randperm(n, generator=generator, device=generator.device).to(self.device)
 
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def __iter__(self) -> Iterator[list[torch.Tensor]]:
         n, size = self.num_examples, self.batch_size
         flat = self.features.view(n, -1)  # (N, H*W): one contiguous row per example
         order = self._order(n)
@@ -277,7 +281,7 @@ class ArrayLoader:
                 # index_select on 2-d rows is ~3x faster than advanced indexing of (B, H, W)
                 idx = order[start + rank : start + size : step]
                 X, y = flat.index_select(0, idx), labels.index_select(0, idx)
-            batch = convert(X), y
+            batch = [convert(X), y]  # a list, as DataLoader's default_collate gives
             del X, y  # the gathered rows are spent: their block is free for the next gather
             yield batch
             del batch  # hold nothing the consumer was given (it may then free the batch)
