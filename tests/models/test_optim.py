@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -73,6 +75,64 @@ def test_the_books_sgd_names_a_batch_size_past_what_torch_can_divide_by() -> Non
     assert torch.equal(w.detach(), torch.zeros(2))  # refused before any update
     sgd([w], 0.5, 2**62)
     assert torch.equal(w.detach(), torch.tensor([-0.5, 1.0]))
+
+
+@pytest.mark.parametrize(
+    "batch_size",
+    [2, 2.0, np.float64(2.0), np.float32(2.0), np.int64(2), torch.tensor(2), torch.tensor(2.0)],
+    ids=["int", "float", "np.float64", "np.float32", "np.int64", "int tensor", "float tensor"],
+)
+def test_the_books_sgd_divides_by_a_whole_float_batch_size_as_by_the_int(batch_size: Any) -> None:
+    """The book's sgd divides by any number: 2.0 (as len(X) / 2 gives) steps as 2 does."""
+    from linearnets.models.scratch import sgd
+
+    ours, book = (torch.ones(2, requires_grad=True) for _ in range(2))
+    for p in (ours, book):
+        (p * torch.tensor([3.0, -1.0])).sum().backward()
+    sgd([ours], 0.1, batch_size)
+    _books_sgd([book], 0.1, 2)
+    assert torch.equal(ours, book) and torch.equal(ours, torch.tensor([0.85, 1.05]))
+    assert ours.grad is not None and torch.equal(ours.grad, torch.zeros(2))
+
+
+BAD_BATCH_SIZES: list[Any] = [
+    (2.5, UsageError, r"^batch_size must be a whole number of examples, got 2\.5; pass the number of examples in the batch, e\.g\. batch_size=len\(y\) \(to scale the step, change lr\)$"),
+    (torch.tensor(0.5), UsageError, r"^batch_size must be a whole number of examples, got 0\.5;"),
+    (0, UsageError, r"^batch_size must be a positive integer \(>= 1\), got 0; pass e\.g\. batch_size=1$"),
+    (0.0, UsageError, r"^batch_size must be a positive integer \(>= 1\), got 0\.0; pass e\.g\. batch_size=1$"),
+    (-2.0, UsageError, r"^batch_size must be a positive integer \(>= 1\), got -2\.0;"),
+    (-3, UsageError, r"^batch_size must be a positive integer \(>= 1\), got -3;"),
+    (math.nan, UsageError, r"^batch_size must be a finite positive integer, got nan; pass the number of examples in the batch, e\.g\. batch_size=len\(y\)$"),
+    (math.inf, UsageError, r"^batch_size must be a finite positive integer, got inf;"),
+    (1e19, UsageError, r"^batch_size must be an integer in \[1, 4611686018427387904\], got 1e\+19; pass at most 4611686018427387904$"),
+    (True, UsageTypeError, r"^batch_size must be a positive integer, got True; pass e\.g\. batch_size=1$"),
+    ("2", UsageTypeError, r"^batch_size must be a positive integer, got '2';"),
+    (None, UsageTypeError, r"^batch_size must be a positive integer, got None;"),
+    (2 + 0j, UsageTypeError, r"^batch_size must be a positive integer, got \(2\+0j\);"),
+    (torch.tensor([2.0]), UsageTypeError, r"^batch_size must be a positive integer, got a tensor of shape \(1,\)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("batch_size", "error", "match"), BAD_BATCH_SIZES)
+def test_the_books_sgd_refuses_a_batch_size_no_batch_has(
+    batch_size: Any, error: type[Exception], match: str
+) -> None:
+    """A fraction, zero, a negative, NaN, a bool or a non-number is refused before any update."""
+    from linearnets.models.scratch import sgd
+
+    w = torch.ones(2, requires_grad=True)
+    w.grad = torch.ones(2)
+    with pytest.raises(error, match=match):
+        sgd([w], 0.1, batch_size)
+    assert torch.equal(w.detach(), torch.ones(2)) and torch.equal(w.grad, torch.ones(2))
+
+
+def test_linearnets_sgd_is_the_books_sgd() -> None:
+    """One function under both names, so both take 2.0 and refuse 2.5 alike."""
+    import linearnets
+    from linearnets import d2l
+
+    assert linearnets.sgd is d2l.sgd
 
 
 # --- parameters without a gradient, as torch.optim.SGD treats them -------------------------------

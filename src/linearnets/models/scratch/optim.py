@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
 import torch
 
+from linearnets._check_basics import is_finite_number, scalar_value
 from linearnets.config_checks import MAX_SIZE
 from linearnets.errors import UsageError, UsageTypeError
 from linearnets.validation import (
@@ -19,10 +21,14 @@ from linearnets.validation import (
 __all__ = ["SGD", "sgd"]
 
 
-def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
+def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: float) -> None:
     """Update ``params`` in place by ``-lr * grad / batch_size`` and zero their gradients.
 
     The book's form: the loss was *summed* over the batch, so its gradient is divided by the batch size.
+    ``batch_size`` is a number of examples: an int, or a float of a whole number (``2.0``, as
+    ``n / 2`` gives), which the book's division takes alike; a fraction (``2.5``) is refused, as
+    no batch holds 2.5 examples (to scale the step, change ``lr``).
+
     A tensor without a ``.grad`` (a frozen ``nn.Parameter``, or one unused by the loss) is left as
     it is, as ``torch.optim.SGD`` leaves it; if no tensor has one, backward was not run and
     :class:`UsageTypeError` says so (a ``TypeError``, as the book's ``sgd`` raises there), as it
@@ -32,9 +38,7 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
     See D2L §3.2.6.
     """
     lr = check_positive_float("lr", lr, fix="pass e.g. lr=0.03 (the book's, D2L §3.2)")
-    # at most MAX_SIZE, as load_array takes: torch cannot divide a gradient by an int past int64's
-    # range (a bare OverflowError, "int too big to convert")
-    batch_size = check_positive_int("batch_size", batch_size, maximum=MAX_SIZE)
+    batch_size = _check_batch_size(batch_size)
     params = _param_list(params)
     for i, param in enumerate(params):
         if (
@@ -66,6 +70,40 @@ def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
                 continue
             param -= lr * param.grad / batch_size
             param.grad.zero_()
+
+
+def _check_batch_size(value: Any) -> int:
+    """Return ``sgd``'s ``batch_size`` as an int if it is a whole number in [1, MAX_SIZE] (an int,
+    or a float such as ``2.0``; a 0-d tensor or a NumPy number of either too), else raise."""
+    number = scalar_value(value)
+    if isinstance(number, numbers.Real) and not isinstance(number, bool | numbers.Integral):
+        # a float: the book divides by 2.0 as by 2, but no batch holds 2.5 examples or nan
+        if not is_finite_number(number):
+            raise UsageError(
+                f"batch_size must be a finite positive integer, got {describe(number)}; pass "
+                "the number of examples in the batch, e.g. batch_size=len(y)"
+            )
+        real = float(number)  # finite: float() takes it
+        if real > 0 and not real.is_integer():
+            raise UsageError(
+                f"batch_size must be a whole number of examples, got {describe(number)}; pass "
+                "the number of examples in the batch, e.g. batch_size=len(y) (to scale the "
+                "step, change lr)"
+            )
+        if real <= 0:
+            raise UsageError(
+                f"batch_size must be a positive integer (>= 1), got {describe(number)}; pass "
+                "e.g. batch_size=1"
+            )
+        if real > MAX_SIZE:  # named as given (1e+19), not as the int it is
+            raise UsageError(
+                f"batch_size must be an integer in [1, {MAX_SIZE}], got {describe(number)}; pass "
+                f"at most {MAX_SIZE}"
+            )
+        number = int(real)
+    # at most MAX_SIZE, as load_array takes: torch cannot divide a gradient by an int past int64's
+    # range (a bare OverflowError, "int too big to convert")
+    return check_positive_int("batch_size", number, maximum=MAX_SIZE)
 
 
 def _param_list(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
