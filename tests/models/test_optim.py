@@ -114,7 +114,7 @@ BAD_BATCH_SIZES: list[Any] = [
 
 
 @pytest.mark.parametrize(("batch_size", "error", "match"), BAD_BATCH_SIZES)
-def test_the_books_sgd_refuses_a_batch_size_no_batch_has(
+def test_the_books_sgd_rejects_a_bad_batch_size(
     batch_size: Any, error: type[Exception], match: str
 ) -> None:
     """A fraction, zero, a negative, NaN, a bool or a non-number is refused before any update."""
