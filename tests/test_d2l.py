@@ -603,12 +603,79 @@ def test_pandas_and_requests_are_there_as_d2l_torch_imports_them_when_installed(
         getattr(d2l, name)
 
 
-def test_a_name_the_module_lacks_is_an_attribute_error() -> None:
+BOOKS_D2L = r"pip install d2l==0\.17\.6, then from d2l import torch as d2l"
+
+
+@pytest.mark.parametrize(
+    ("name", "section"),
+    [
+        ("evaluate_loss", r"§4\.4 \(model selection, underfitting and overfitting\)"),
+        ("try_gpu", r"§5\.6 \(GPUs\)"),
+        ("train_ch6", r"§6\.6 \(LeNet\)"),
+        ("Residual", r"§7\.6 \(ResNet\)"),
+    ],
+)
+def test_a_later_chapters_name_says_its_section_and_where_to_find_it(
+    name: str, section: str
+) -> None:
     with pytest.raises(
-        AttributeError, match=r"^module 'linearnets.d2l' has no attribute 'train_ch4'$"
+        AttributeError,
+        match=rf"^module 'linearnets\.d2l' has no attribute '{name}': d2l\.{name} comes from "
+        rf"{section}, and linearnets\.d2l covers chapter 3 \(linear neural networks\) only; for "
+        rf"later chapters use the book's d2l package \({BOOKS_D2L}\)$",
     ):
+        getattr(d2l, name)
+    # still an AttributeError, so probes and defaults work as on any module
+    assert not hasattr(d2l, name) and getattr(d2l, name, None) is None
+
+
+def test_a_name_the_module_lacks_is_an_attribute_error_naming_the_scope() -> None:
+    with pytest.raises(AttributeError) as info:
         d2l.train_ch4  # noqa: B018
-    assert not hasattr(d2l, "try_gpu")  # a later chapter's name: absent, not None
+    assert str(info.value) == (
+        "module 'linearnets.d2l' has no attribute 'train_ch4': linearnets.d2l covers chapter 3 "
+        "(linear neural networks) only; a name from a later chapter is in the book's d2l package "
+        "(pip install d2l==0.17.6, then from d2l import torch as d2l)"
+    )
+    # Python's "Did you mean: 'train_ch3'?" reads these, set as it raises through the module
+    assert info.value.name == "train_ch4" and info.value.obj is d2l
+
+
+def test_a_name_of_english_1_0s_api_says_which_edition_this_module_follows() -> None:
+    with pytest.raises(
+        AttributeError,
+        match=r"^module 'linearnets\.d2l' has no attribute 'Trainer': d2l\.Trainer is of the "
+        r"English edition 1\.0's API .*as the Chinese 2nd edition and the English releases before "
+        r"1\.0 print it; for that edition use its d2l package \(pip install 'd2l>=1\.0'",
+    ):
+        d2l.Trainer  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "name", ["__path__", "__wrapped__", "_repr_html_", "_ipython_canary_method_should_not_exist_"]
+)
+def test_a_probe_for_an_underscore_name_gets_pythons_plain_attribute_error(name: str) -> None:
+    """importlib, pickle, IPython's display and inspect probe such names: a plain no, at once."""
+    with pytest.raises(AttributeError) as info:
+        getattr(d2l, name)
+    assert str(info.value) == f"module 'linearnets.d2l' has no attribute {name!r}"
+    assert not hasattr(d2l, name)
+
+
+def test_the_message_for_missing_names_leaves_imports_dir_and_pickling_alone() -> None:
+    import pickle
+
+    namespace: dict[str, object] = {}
+    exec("from linearnets.d2l import *", namespace)
+    assert set(d2l.__all__) <= set(namespace)
+    assert "try_gpu" not in dir(d2l) and "missing_name" not in dir(d2l)
+    with pytest.raises(ModuleNotFoundError, match=r"'linearnets\.d2l' is not a package"):
+        __import__("linearnets.d2l.try_gpu")
+    timer = pickle.loads(pickle.dumps(d2l.Timer()))
+    assert type(timer) is d2l.Timer and pickle.loads(pickle.dumps(d2l.sgd)) is d2l.sgd
+    formatters = pytest.importorskip("IPython.core.formatters")
+    shown, _ = formatters.DisplayFormatter().format(d2l)  # probes _repr_html_, _repr_png_, ...
+    assert shown["text/plain"].startswith("<module 'linearnets.d2l'")
 
 
 def test_get_dataloader_workers_is_zero_so_a_dataloader_loads_in_process() -> None:

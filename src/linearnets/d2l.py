@@ -45,6 +45,7 @@ from linearnets import _d2l_aliases
 from linearnets._d2l_aliases import *  # noqa: F403 (d2l.torch's tensor names: d2l.normal, …)
 from linearnets._d2l_figures import plot as plot
 from linearnets._d2l_figures import predict_ch3 as predict_ch3
+from linearnets._d2l_later import missing_name
 from linearnets._d2l_training import evaluate_accuracy as evaluate_accuracy
 from linearnets._d2l_training import train_ch3 as train_ch3
 from linearnets._d2l_training import train_epoch_ch3 as train_epoch_ch3
@@ -140,6 +141,8 @@ else:
     # at run time, hidden from type checkers: a module __getattr__ would make every misspelt name Any
 
     def __getattr__(name: str) -> Any:
+        if name[:1] == "_":  # __path__, _repr_html_: probes, told Python's plain no at once
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         # matplotlib and the dataset code load on first use, so `from linearnets import d2l` stays
         # cheap
         if name == "plt":
@@ -158,8 +161,8 @@ else:
                     f"not installed here; install it (pip install {_PIP_NAMES.get(package, package)})"
                 ) from None
         module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module 'linearnets.d2l' has no attribute {name!r}")
+        if module is None:  # a later chapter's name (d2l.try_gpu) or a misspelt one: says which
+            raise missing_name(name)
         return getattr(importlib.import_module(module), name)
 
 

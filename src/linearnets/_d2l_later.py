@@ -1,0 +1,94 @@
+"""What ``d2l.<name>`` says for a name :mod:`linearnets.d2l` lacks: the chapter 3 scope, and the fix.
+
+``from linearnets import d2l`` holds chapter 3 (linear neural networks); code from a later chapter
+(``d2l.try_gpu()``, ``d2l.train_ch6``) needs the book's own d2l package. The AttributeError says so,
+naming the section a well-known later name comes from, and stays an AttributeError, so that
+``hasattr``, ``getattr(d2l, name, default)`` and ``from linearnets.d2l import *`` behave as for any
+module. Names with a leading underscore (``__path__``, ``_repr_html_``: probes by importlib,
+pickle, IPython) get Python's plain message at once.
+
+See D2L chapter 3.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LATER_SECTIONS", "missing_name"]
+
+MODULE = "linearnets.d2l"
+
+# the book's (d2l 0.17, the chapter numbers of the Chinese 2nd edition and the English releases
+# before 1.0) names a learner meets soonest after chapter 3: name -> the section defining it
+LATER_SECTIONS = {
+    "evaluate_loss": "§4.4 (model selection, underfitting and overfitting)",
+    "DATA_HUB": "§4.10 (Kaggle house prices)",
+    "DATA_URL": "§4.10 (Kaggle house prices)",
+    "download": "§4.10 (Kaggle house prices)",
+    "download_extract": "§4.10 (Kaggle house prices)",
+    "download_all": "§4.10 (Kaggle house prices)",
+    "try_gpu": "§5.6 (GPUs)",
+    "try_all_gpus": "§5.6 (GPUs)",
+    "corr2d": "§6.2 (convolutions for images)",
+    "evaluate_accuracy_gpu": "§6.6 (LeNet)",
+    "train_ch6": "§6.6 (LeNet)",
+    "Residual": "§7.6 (ResNet)",
+    "read_time_machine": "§8.2 (text preprocessing)",
+    "tokenize": "§8.2 (text preprocessing)",
+    "Vocab": "§8.2 (text preprocessing)",
+    "load_data_time_machine": "§8.3 (language models)",
+    "RNNModelScratch": "§8.5 (RNNs from scratch)",
+    "grad_clipping": "§8.5 (RNNs from scratch)",
+    "predict_ch8": "§8.5 (RNNs from scratch)",
+    "train_ch8": "§8.5 (RNNs from scratch)",
+    "RNNModel": "§8.6 (concise RNNs)",
+}
+
+# English 1.0's reworked API, whose chapter 3 is another one than this module's
+_ENGLISH_1_0 = frozenset(
+    {
+        "Classifier",
+        "DataModule",
+        "FashionMNIST",
+        "HyperParameters",
+        "LinearRegression",
+        "LinearRegressionScratch",
+        "Module",
+        "ProgressBoard",
+        "SGD",
+        "SoftmaxRegression",
+        "SyntheticRegressionData",
+        "Trainer",
+        "add_to_class",
+    }
+)
+
+_BOOKS_D2L = "pip install d2l==0.17.6, then from d2l import torch as d2l"
+
+
+def missing_name(name: str) -> AttributeError:
+    """Return the AttributeError for ``d2l.<name>``, a name the module lacks (to raise).
+
+    Python's own message starts it; Python sets its ``name`` and ``obj`` as it raises through the
+    module, so a traceback still offers "Did you mean: 'train_ch3'?" for a misspelt name.
+    """
+    plain = f"module {MODULE!r} has no attribute {name!r}"
+    if name.startswith("_"):  # dunders and IPython's _repr_*_ probes: Python's message alone
+        return AttributeError(plain)
+    scope = f"{MODULE} covers chapter 3 (linear neural networks) only"
+    if name in LATER_SECTIONS:
+        text = (
+            f"{plain}: d2l.{name} comes from {LATER_SECTIONS[name]}, and {scope}; for later "
+            f"chapters use the book's d2l package ({_BOOKS_D2L})"
+        )
+    elif name in _ENGLISH_1_0:
+        text = (
+            f"{plain}: d2l.{name} is of the English edition 1.0's API (d2l.Module, d2l.Trainer), "
+            f"and {scope}, as the Chinese 2nd edition and the English releases before 1.0 print "
+            "it; for that edition use its d2l package (pip install 'd2l>=1.0', then from d2l "
+            "import torch as d2l)"
+        )
+    else:
+        text = (
+            f"{plain}: {scope}; a name from a later chapter is in the book's d2l package "
+            f"({_BOOKS_D2L})"
+        )
+    return AttributeError(text)
