@@ -591,8 +591,8 @@ def test_fit_with_a_default_guard_on_data_holding_nan_names_the_targets_not_the_
         "training stopped at epoch 1, step 3: the batch loss is nan (not finite) because the "
         "batch's targets y hold NaN or inf on 1 of its 8 examples (position 4 in the batch, "
         "counting from 0: example 20 of the epoch, its index in the dataset), so not because of "
-        "lr 0.03; that step's update most likely made the weights NaN: clean or drop those "
-        "examples (torch.isfinite(y).all(dim=1) is False on them), then train again from fresh "
+        "lr 0.03; that step's update most likely made the weights non-finite: clean or drop that "
+        "example (torch.isfinite(y).all(dim=1) is False on it), then train again from fresh "
         "weights"
     )
     assert info.value.step == 2 and info.value.examples and not info.value.resumable
@@ -673,8 +673,8 @@ def _images_with_a_nan(nan_batch: int) -> tuple[torch.Tensor, torch.Tensor]:
         (15, "training stopped at epoch 1, step 16: the batch loss is nan (not finite) because the "
              "batch's features X hold NaN or inf on 1 of its 32 examples (position 0 in the batch, "
              "counting from 0: example 480 of the epoch, its index in the dataset), so not because "
-             "of lr 0.1; that step's update most likely made the weights NaN: clean or drop those "
-             "examples (torch.isfinite(X).flatten(1).all(dim=1) is False on them)"),
+             "of lr 0.1; that step's update most likely made the weights non-finite: clean or drop that "
+             "example (torch.isfinite(X).flatten(1).all(dim=1) is False on it)"),
         (14, "training diverged at epoch 1, step 15: the batch loss is nan (not finite) at lr 0.1; "
              "try a smaller learning rate (lr), e.g. 0.01 (a tenth), and check the data holds no "
              "NaN or inf"),

@@ -10,15 +10,17 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from linearnets.training.guard_data import HELD_BYTES, data_not_finite, kept
+from linearnets.training.model_tensors import batch_order
 
 _FIX_TAIL = ", then train again from fresh weights"
+_NAN8 = torch.full((8,), math.nan)
 
 
 def test_a_finite_batch_names_nothing() -> None:
     X, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
-    assert data_not_finite("epoch 1, step 2", math.nan, (X, y), lr=0.1, first_example=8, batches=None) is None  # fmt: skip
+    assert data_not_finite("epoch 1, step 2", math.nan, (X, y), losses=_NAN8, lr=0.1, first_example=8, order=None) is None  # fmt: skip
     # tensors not held (too large) name nothing either
-    assert data_not_finite("epoch 1, step 2", math.nan, (None, None), lr=0.1, first_example=8, batches=None) is None  # fmt: skip
+    assert data_not_finite("epoch 1, step 2", math.nan, (None, None), losses=_NAN8, lr=0.1, first_example=8, order=None) is None  # fmt: skip
 
 
 def test_features_holding_nan_are_named_by_their_examples_not_the_lr() -> None:
@@ -26,15 +28,21 @@ def test_features_holding_nan_are_named_by_their_examples_not_the_lr() -> None:
     X[13, 1], X[14, 0] = math.nan, math.inf
     batches = DataLoader(TensorDataset(X, y), batch_size=8, shuffle=False)
     error = data_not_finite(
-        "epoch 1, step 2", math.nan, (X[8:16], y[8:16]), lr=0.1, first_example=8, batches=batches
+        "epoch 1, step 2",
+        math.nan,
+        (X[8:16], y[8:16]),
+        losses=torch.tensor([0.1] * 5 + [math.nan, math.inf, 0.2]),
+        lr=0.1,
+        first_example=8,
+        order=batch_order(batches),
     )
     assert error is not None
     assert str(error) == (
         "training stopped at epoch 1, step 2: the batch loss is nan (not finite) because the "
         "batch's features X hold NaN or inf on 2 of its 8 examples (positions 5 and 6 in the "
         "batch, counting from 0: examples 13 and 14 of the epoch, their indices in the dataset), "
-        "so not because of lr 0.1; that step's update most likely made the weights NaN: clean or "
-        "drop those examples (torch.isfinite(X).all(dim=1) is False on them)" + _FIX_TAIL
+        "so not because of lr 0.1; that step's update most likely made the weights non-finite: "
+        "clean or drop those examples (torch.isfinite(X).all(dim=1) is False on them)" + _FIX_TAIL
     )
     assert "smaller" not in str(error)
     assert error.examples and not error.resumable and not error.grew
@@ -44,7 +52,13 @@ def test_both_tensors_are_named_and_tested_together() -> None:
     X, y = torch.randn(4, 1, 2, 2), torch.randn(4)  # images (B, C, H, W), targets (B,)
     X[0, 0, 1, 1], y[3] = math.nan, -math.inf
     error = data_not_finite(
-        "epoch 3, step 1", math.inf, (X, y), lr=0.5, first_example=0, batches=iter([])
+        "epoch 3, step 1",
+        math.inf,
+        (X, y),
+        losses=torch.tensor([math.nan, 1.0, 2.0, math.inf]),
+        lr=0.5,
+        first_example=0,
+        order=batch_order(iter([])),
     )
     assert error is not None
     assert str(error) == (
@@ -53,7 +67,7 @@ def test_both_tensors_are_named_and_tested_together() -> None:
         "counting from 0: example 0 in the order train_iter yielded them) and targets y hold NaN "
         "or inf on 1 of its 4 examples (position 3 in the batch, counting from 0: example 3 in "
         "the order train_iter yielded them), so not because of lr 0.5; that step's update most "
-        "likely made the weights NaN: clean or drop those examples "
+        "likely made the weights non-finite: clean or drop those examples "
         "(torch.isfinite(X).flatten(1).all(dim=1) & torch.isfinite(y) is False on them)" + _FIX_TAIL
     )
 
@@ -62,7 +76,13 @@ def test_a_shuffled_loaders_examples_are_places_in_the_epoch_and_one_is_its_only
     X, y = torch.randn(1, 2), torch.tensor([[math.nan, 0.5]])  # class probabilities (B, q)
     batches = DataLoader(TensorDataset(X, y), batch_size=1, shuffle=True)
     error = data_not_finite(
-        "epoch 2, step 5", math.nan, (X, y), lr=0.03, first_example=4, batches=batches
+        "epoch 2, step 5",
+        math.nan,
+        (X, y),
+        losses=torch.tensor([math.nan]),
+        lr=0.03,
+        first_example=4,
+        order=batch_order(batches),
     )
     assert error is not None
     assert (
@@ -70,7 +90,7 @@ def test_a_shuffled_loaders_examples_are_places_in_the_epoch_and_one_is_its_only
         "batch, counting from 0: example 4 in the epoch's shuffled order, not its index in the "
         "dataset), so not because of lr 0.03; " in str(error)
     )
-    assert "(torch.isfinite(y).all(dim=1) is False on them)" in str(error)
+    assert "clean or drop that example (torch.isfinite(y).all(dim=1) is False on it)" in str(error)
 
 
 def test_only_tensors_of_at_most_held_bytes_are_kept_past_their_step() -> None:

@@ -1252,13 +1252,13 @@ def test_a_guard_names_the_step_of_a_nan_loss_in_an_epoch_shorter_than_its_read_
     guard = DivergenceGuard(0.1, check_every=16 if as_on_step else None)
     hooks: dict[str, Any] = {"on_step": guard} if as_on_step else {"callbacks": [guard]}
     with pytest.raises(DivergenceError) as info:
-        fit(net, _batches(X, y, 4), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 2, **hooks)  # fmt: skip
+        fit(net, _batches(X, y, 4), nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 2, **hooks)  # fmt: skip
     assert str(info.value) == (
         "training stopped at epoch 1, step 4: the batch loss is nan (not finite) because the "
         "batch's features X hold NaN or inf on 1 of its 4 examples (position 1 in the batch, "
         "counting from 0: example 13 in the order train_iter yielded them), so not because of lr "
-        "0.1; that step's update most likely made the weights NaN: clean or drop those examples "
-        "(torch.isfinite(X).all(dim=1) is False on them), then train again from fresh weights"
+        "0.1; that step's update most likely made the weights non-finite: clean or drop that "
+        "example (torch.isfinite(X).all(dim=1) is False on it), then train again from fresh weights"
     )
     assert "scores hold NaN" in str(info.value.__context__)  # what the totals found first
 

@@ -27,6 +27,7 @@ def on_stop(
     close_bars(callbacks)
     if isinstance(exc, DivergenceError):
         flush_guards([*callbacks, on_step])
+    release_batches([*callbacks, on_step])
     if type(exc) is KeyboardInterrupt:  # Ctrl-C (a kernel interrupt) with no GracefulInterrupt
         keep_history(exc, history)
 
@@ -85,6 +86,17 @@ def flush_guards(hooks: Sequence[Any]) -> None:
             hook.flush()
 
 
+def release_batches(hooks: Sequence[Any]) -> None:
+    """Have each :class:`~linearnets.training.guard.DivergenceGuard` in ``hooks`` let go of the
+    batches it holds for steps not read back (after :func:`flush_guards`: fit stopped, and no
+    flush will look at them), so that they keep neither the data nor the loader alive."""
+    from linearnets.training.guard import DivergenceGuard
+
+    for hook in hooks:
+        if isinstance(hook, DivergenceGuard):
+            hook.end_watch(failed=True)
+
+
 def call_hook(callback: Any, hook: str, **kwargs: Any) -> None:
     method = getattr(callback, hook, None)
     if method is not None:
@@ -94,17 +106,32 @@ def call_hook(callback: Any, hook: str, **kwargs: Any) -> None:
 def step_hook(
     callbacks: Sequence[Any], on_step: Callable[[int, torch.Tensor], None] | None
 ) -> StepHooks | None:
-    """Return the one hook run after each step: ``on_step``, then each callback's ``on_batch_end``."""
+    """Return the one hook run after each step: ``on_step``, then each callback's ``on_batch_end``.
+
+    A :class:`~linearnets.training.guard.DivergenceGuard` passed as ``on_step`` and among the
+    callbacks too (or twice among them) checks each step once, where it first comes: twice, it
+    would count each step's examples twice.
+    """
+    from linearnets.training.guard import DivergenceGuard
+
     # a hook set to None is absent, as call_hook and check_callbacks have it
-    hooks = (getattr(cb, "on_batch_end", None) for cb in callbacks)
-    batch_hooks = [hook for hook in hooks if hook is not None]
+    guards = [on_step] if isinstance(on_step, DivergenceGuard) else []
+    batch_hooks = []
+    for cb in callbacks:
+        if isinstance(cb, DivergenceGuard):
+            if any(cb is guard for guard in guards):
+                continue  # one guard checks each step once
+            guards.append(cb)
+        hook = getattr(cb, "on_batch_end", None)
+        if hook is not None:
+            batch_hooks.append(hook)
     if on_step is not None:
         batch_hooks.insert(0, lambda step, losses: on_step(step, losses))
     if not batch_hooks:
         return None
-    # those shown each batch (a divergence guard's look at a non-finite step's data)
-    watching = (getattr(hook, "watch_batches", None) for hook in (on_step, *callbacks))
-    return StepHooks(batch_hooks, [watch for watch in watching if watch is not None])
+    # those shown each batch (a divergence guard's look at a non-finite step's data), each once
+    owners = {id(hook): hook for hook in (on_step, *callbacks) if hook is not None}.values()
+    return StepHooks(batch_hooks, [hook for hook in owners if hasattr(hook, "watch_batches")])
 
 
 class StepHooks:
@@ -115,7 +142,7 @@ class StepHooks:
     def __init__(
         self,
         hooks: list[Callable[[int, torch.Tensor], None]],
-        watchers: list[Callable[[object], Callable[[torch.Tensor, torch.Tensor], None] | None]],
+        watchers: list[Any],
     ) -> None:
         self._hooks, self._watchers = hooks, watchers
 
@@ -126,7 +153,7 @@ class StepHooks:
     def watch_batches(self, batches: object) -> Callable[[torch.Tensor, torch.Tensor], None] | None:
         """Return the function showing each batch of ``batches`` to the hooks that watch them,
         or ``None`` where none does."""
-        sees = [see for watch in self._watchers if (see := watch(batches)) is not None]
+        sees = [see for hook in self._watchers if (see := hook.watch_batches(batches)) is not None]
         if len(sees) < 2:
             return sees[0] if sees else None
 
@@ -135,6 +162,15 @@ class StepHooks:
                 see(X, y)
 
         return see_all
+
+    def end_watch(self, *, failed: bool) -> None:
+        """Have the hooks that watch the batches let go of a step's batch no check took, as an
+        epoch of fit's ends; fit lets go of those of the steps not read back once it stopped
+        (:func:`release_batches`), after a divergence's flush has looked at them."""
+        for hook in self._watchers:
+            end = getattr(hook, "end_watch", None)
+            if end is not None:
+                end(failed=False)
 
 
 def len_or_none(iterable: Batches) -> int | None:

@@ -25,6 +25,7 @@ from linearnets.training.guard_data import Batch, data_not_finite, kept
 from linearnets.training.guard_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, GrowthCheck
 from linearnets.training.guard_messages import FAR_LR, epoch_not_finite, not_finite, smaller_lr
 from linearnets.training.guard_rare import RARE_RATIO
+from linearnets.training.model_tensors import batch_order
 from linearnets.training.guard_stats import step_sums, sum_and_count
 from linearnets.training.guard_window import EARLY_EXAMPLES
 from linearnets.training.history import EpochMetrics
@@ -131,9 +132,10 @@ class DivergenceGuard(Callback):
         # whether it has let a step's update go ahead (a finite loss checked).
         self._resumed = False
         self._updated = False
-        # the batches the loop shows the guard (watch_batches), the latest step's, and how many
-        # examples the epoch's steps checked held before the one being checked
-        self._batches: object = None
+        # the order of the batches the loop shows the guard (watch_batches: not the loader itself,
+        # which would be kept alive), the latest step's batch, and how many examples the epoch's
+        # steps checked held before the one being checked
+        self._order: bool | None = None
         self._batch: Batch | None = None
         self._before = 0
 
@@ -179,17 +181,31 @@ class DivergenceGuard(Callback):
         processes must all say the same). ``batches``: the iterable they come from (its order,
         where known, makes an example's place in the epoch its index in the dataset).
 
-        ``fit`` and ``train_epoch`` call it once per epoch. The batch is held, not copied or
-        read, while its losses wait to be read back; only its tensors of at most
-        :data:`~linearnets.training.guard_data.HELD_BYTES` past its own step.
+        ``fit`` and ``train_epoch`` call it once per epoch, and :meth:`end_watch` as the epoch
+        ends. The batch is held, not copied or read, while its losses wait to be read back; only
+        its strided tensors of at most :data:`~linearnets.training.guard_data.HELD_BYTES` past its
+        own step.
         """
         if self.data_checked or (self.dist is not None and self.dist.enabled):
             return None
-        self._batches = batches
+        self._order = batch_order(batches)
+        self._batch = None  # one an earlier run showed and no check took
         return self._see
 
     def _see(self, X: torch.Tensor, y: torch.Tensor) -> None:
         self._batch = (X, y)
+
+    def end_watch(self, *, failed: bool) -> None:
+        """Let go of the batch shown for a step whose check never came (a hook before the guard
+        raised), as a loop's epoch ends; where it ``failed`` (raised), of the batches of the steps
+        not read back too (their losses are kept): no flush will look at them.
+
+        ``fit`` lets go of those itself (:func:`~linearnets.training.fit_hooks.on_stop`), once it
+        has flushed its guards on a divergence.
+        """
+        self._batch = None
+        if failed:
+            self._pending = [(e, s, l, None) for e, s, l, _ in self._pending]
 
     def __call__(self, step: int, losses: torch.Tensor) -> None:
         """Check one step: ``step`` counts from 0 within the epoch, ``losses`` are per-example."""
@@ -228,7 +244,9 @@ class DivergenceGuard(Callback):
         for (epoch, step, l, batch), (total, count) in zip(pending, values, strict=True):
             # a mean-reduced (0-d) loss, or a data-parallel step's (sum, count), has no example's
             losses = l if per_example and l.ndim else None
-            self._check(epoch, step, total, int(count), losses, batch)
+            self._check(
+                epoch, step, total, int(count), losses, None if batch is None else (*batch, l)
+            )
 
     def _check(
         self,
@@ -237,11 +255,12 @@ class DivergenceGuard(Callback):
         total: float,
         count: int,
         losses: torch.Tensor | None = None,
-        batch: Batch | None = None,
+        batch: tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor] | None = None,
     ) -> None:
         """Check one step's loss ``total`` over ``count`` examples; ``losses``: its per-example
         losses, if any (read back only where needed: a mean past the bound, a rare loss's next);
-        ``batch``: its data, where held, looked at only if the loss is not finite."""
+        ``batch``: its data, where held, and the losses the guard was handed, looked at only if
+        the loss is not finite."""
         if step == 0:
             self._before = 0
         if count == 0:
@@ -249,30 +268,33 @@ class DivergenceGuard(Callback):
         loss = total / count
         where = f"epoch {epoch}, step {step + 1}"
         if not math.isfinite(loss):
-            error = self._data_error(where, loss, batch) or not_finite(
-                where,
-                loss,
-                lr=self.lr,
-                epoch=epoch,
-                dtype=self._dtype,
-                updated=self._updated,
-                resumed=self._resumed,
-                data_checked=self.data_checked,
-            )
+            data = None
+            if batch is not None:
+                X, y, held = batch
+                data = data_not_finite(
+                    where, loss, (X, y), losses=held, lr=self.lr, first_example=self._before,
+                    order=self._order,
+                )  # fmt: skip
+            if isinstance(data, DivergenceError):
+                error = data
+            else:
+                error = not_finite(
+                    where,
+                    loss,
+                    lr=self.lr,
+                    epoch=epoch,
+                    dtype=self._dtype,
+                    updated=self._updated,
+                    resumed=self._resumed,
+                    data_checked=self.data_checked,
+                )
+                if data is not None:  # NaN or inf in the batch, with no evidence either way
+                    error.args = (f"{error}{data}",)
             error.step = step  # the step of its epoch, from 0 (DivergenceError.step)
             raise error
         self._updated = True  # the step's update goes ahead
         self._before += count
         self._growth.step(where, total, count, losses)
-
-    def _data_error(self, where: str, loss: float, batch: Batch | None) -> DivergenceError | None:
-        """Return the error naming the step's data, where its ``batch`` is held and holds NaN or
-        inf (see :mod:`~linearnets.training.guard_data`), else ``None``."""
-        if batch is None:
-            return None
-        return data_not_finite(
-            where, loss, batch, lr=self.lr, first_example=self._before, batches=self._batches
-        )
 
     # -- state, so a resumed run keeps the same reference ----------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -75,6 +75,13 @@ def _spread(l: torch.Tensor, batch: int, *, summed: bool) -> torch.Tensor:
     return (l / batch if summed and batch else l).expand(batch)
 
 
+def _end_watch(on_step: object, *, failed: bool) -> None:
+    """Have ``on_step``, shown the epoch's batches, let go of those no check will take."""
+    end = getattr(on_step, "end_watch", None)
+    if end is not None:
+        end(failed=failed)
+
+
 def train_epoch(
     net: Net,
     train_iter: Batches,
@@ -168,6 +175,13 @@ def train_epoch(
             del batch, X, y, y_hat, l
         if targets is not None:
             targets.finish()
+    except BaseException:
+        if see is not None:  # the batches of the steps not read back: no flush will come
+            _end_watch(on_step, failed=True)
+        raise
+    else:
+        if see is not None:  # a step's batch shown and never checked (a hook before it raised)
+            _end_watch(on_step, failed=False)
     finally:
         restore_mode()
     return totals.result("train_iter", dist)
