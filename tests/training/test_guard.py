@@ -1516,3 +1516,125 @@ def test_at_batch_16_an_epochs_steps_with_a_rare_large_loss_count_as_their_typic
     guard(2, _rare(1.0, n=16))
     train_loss = (2 * (15 + 1e5) + 16) / 48
     guard.on_epoch_end(metrics=EpochMetrics(2, train_loss, None, None, None, 0.1))  # no error
+
+
+# --- the data are blamed only on evidence; the batches are let go of --------------------------
+
+
+class _FillsNaN(torch.nn.Module):
+    """A model that fills missing features (NaN) in with 0 itself: NaN in X is no fault."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(4, 3)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.lin(torch.nan_to_num(X))
+
+
+def _missing_features() -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(64, 4, generator=gen) * 5, torch.randint(0, 3, (64,), generator=gen)
+    X[17, 2] = X[21, 0] = math.nan  # missing values, in the second batch of 16
+    return X, y
+
+
+_LR_1E38 = (
+    "training diverged at epoch 1, step 2: the batch loss is nan (not finite) at lr 1e+38; try a "
+    "far smaller learning rate (lr), e.g. 1 (the book trains at 0.03 and 0.1; a tenth, 1e+37, "
+    "would most likely blow up too), and check the data holds no NaN or inf"
+)
+
+
+def test_nan_features_a_model_fills_in_are_not_blamed_for_an_lr_that_diverged() -> None:
+    """The model tolerates the NaN in X, and lr 1e38 blew the weights up at the first step: every
+    example's loss is NaN at the second, the finite ones' too, so the lr is named, not the data
+    (the data were blamed)."""
+    X, y = _missing_features()
+    torch.manual_seed(0)
+    net = _FillsNaN()
+    with pytest.raises(DivergenceError) as info:
+        fit(net, DataLoader(TensorDataset(X, y), 16), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=1e38), 1, callbacks=[DivergenceGuard(1e38)])  # fmt: skip
+    assert str(info.value) == _LR_1E38
+    assert not info.value.examples and info.value.resumable
+
+
+def test_a_loss_reduced_to_one_number_names_the_lr_and_the_batchs_nan_as_possible_causes() -> None:
+    """A mean loss tells no example's apart: the lr is not ruled out, the NaN examples are named
+    beside it (they were named as the sole cause)."""
+    X, y = _missing_features()
+    torch.manual_seed(0)
+    net = _FillsNaN()
+    with pytest.raises(DivergenceError) as info:
+        fit(net, DataLoader(TensorDataset(X, y), 16), torch.nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=1e38), 1, callbacks=[DivergenceGuard(1e38)])  # fmt: skip
+    assert str(info.value) == _LR_1E38 + (
+        "; the batch's features X hold NaN or inf on 2 of its 16 examples (positions 1 and 5 in "
+        "the batch, counting from 0: examples 17 and 21 of the epoch, their indices in the "
+        "dataset), which may be the cause instead: clean or drop those examples "
+        "(torch.isfinite(X).all(dim=1) is False on them)"
+    )
+    assert not info.value.examples and info.value.resumable
+
+
+def test_sparse_features_are_neither_held_nor_looked_at() -> None:
+    """A sparse X has no nbytes and no torch.isfinite: a fit that trained before the guard
+    watched batches trains again (it raised RuntimeError: nbytes is not defined)."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(64, 5, generator=gen), torch.randint(0, 3, (64,), generator=gen)
+    batches = [(X[i : i + 16].to_sparse(), y[i : i + 16]) for i in range(0, 64, 16)]
+    W = torch.nn.Parameter(torch.zeros(5, 3))
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return torch.sparse.mm(X, W)
+
+    net.parameters = lambda: [W]  # type: ignore[attr-defined]
+    history = fit(net, batches, torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD([W], lr=0.1), 2, callbacks=[DivergenceGuard(0.1)])  # fmt: skip
+    assert len(history.epochs) == 2 and math.isfinite(history.epochs[-1].train_loss)
+
+
+@pytest.mark.parametrize(
+    "how", ["callback", "on_step", "callback, raising", "user on_step raising", "callback raising"]
+)
+def test_the_loader_and_its_batches_are_not_kept_once_fit_returns_or_raises(how: str) -> None:
+    """The guard kept the loader (and its dataset) after fit, and, where another hook raised,
+    the batches of the steps not read back, or the whole batch of the step it raised in."""
+    X, y = torch.randn(512, 4), torch.randint(0, 3, (512,))
+    loader = DataLoader(TensorDataset(X, y), 16)
+    alive = weakref.ref(X), weakref.ref(loader)
+    guard = DivergenceGuard(0.1)
+
+    class Stop:
+        def on_batch_end(self, step: int, losses: torch.Tensor) -> None:
+            if "raising" in how and step == 5:
+                raise RuntimeError("stopped by the user")
+
+    def user_on_step(step: int, losses: torch.Tensor) -> None:
+        Stop().on_batch_end(step, losses)
+
+    hooks: dict[str, Any] = {
+        "callback": {"callbacks": [guard]},
+        "on_step": {"on_step": guard},
+        "callback, raising": {"callbacks": [guard, Stop()]},
+        "user on_step raising": {"callbacks": [guard], "on_step": user_on_step},
+        "callback raising": {"on_step": guard, "callbacks": [Stop()]},
+    }[how]
+    net = torch.nn.Linear(4, 3)
+    try:
+        fit(net, loader, torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 1, **hooks)  # fmt: skip
+    except RuntimeError as exc:
+        assert str(exc) == "stopped by the user"
+    del X, y, loader, hooks
+    assert [ref() for ref in alive] == [None, None]
+    assert guard._batch is None
+    assert all(batch is None for *_, batch in guard._pending)
+
+
+def test_one_guard_as_on_step_and_as_a_callback_checks_each_step_once() -> None:
+    """Checked twice a step, it counted each step's examples twice: example 100 was named 164."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(512, 20, generator=gen), torch.randint(0, 3, (512,), generator=gen)
+    X[100, 1] = math.nan
+    guard = DivergenceGuard(0.1)
+    net = torch.nn.Linear(20, 3)
+    with pytest.raises(DivergenceError, match=r"\(position 4 in the batch, counting from 0: example 100 of the epoch, its index in the dataset\)"):  # fmt: skip
+        fit(net, DataLoader(TensorDataset(X, y), 32), torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 1, on_step=guard, callbacks=[guard])  # fmt: skip

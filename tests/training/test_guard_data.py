@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import math
 
+from typing import Any
+
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from linearnets.errors import DivergenceError
 from linearnets.training.guard_data import HELD_BYTES, data_not_finite, kept
 from linearnets.training.model_tensors import batch_order
 
@@ -101,3 +104,40 @@ def test_only_tensors_of_at_most_held_bytes_are_kept_past_their_step() -> None:
     X, y = kept((large, small))
     assert X is None and y is small
     assert kept((None, None)) == (None, None)
+
+
+def test_x_and_y_bad_on_the_same_example_are_named_once_together() -> None:
+    X, y = torch.tensor([[math.nan, 1.0]]), torch.tensor([[math.inf]])
+    error = data_not_finite("epoch 1, step 21", math.nan, (X, y), losses=torch.tensor([[math.nan]]), lr=0.01, first_example=20, order=True)  # fmt: skip
+    assert isinstance(error, DivergenceError)
+    assert str(error) == (
+        "training stopped at epoch 1, step 21: the batch loss is nan (not finite) because the "
+        "batch's features X and targets y hold NaN or inf on its only example (position 0 in the "
+        "batch, counting from 0: example 20 of the epoch, its index in the dataset), so not "
+        "because of lr 0.01; that step's update most likely made the weights non-finite: clean "
+        "or drop that example (torch.isfinite(X).all(dim=1) & torch.isfinite(y).all(dim=1) is "
+        "False on it)" + _FIX_TAIL
+    )
+
+
+def test_a_finite_example_with_a_non_finite_loss_clears_the_data() -> None:
+    """Non-finite losses beyond the NaN examples: the weights broke, the data are not named; with
+    a tensor not held (too large, sparse) the data are a possible cause beside the lr."""
+    X, y = torch.randn(4, 2), torch.randn(4)
+    X[1, 0] = math.nan
+    losses = torch.tensor([math.nan, math.nan, 1.0, math.nan])
+    args: dict[str, Any] = {"losses": losses, "lr": 0.1, "first_example": 0, "order": True}
+    assert data_not_finite("epoch 1, step 1", math.nan, (X, y), **args) is None
+    assert data_not_finite("epoch 1, step 1", math.nan, (X, None), **args) == (
+        "; the batch's features X hold NaN or inf on 1 of its 4 examples (position 1 in the "
+        "batch, counting from 0: example 1 of the epoch, its index in the dataset), which may be "
+        "the cause instead: clean or drop that example (torch.isfinite(X).all(dim=1) is False on it)"
+    )
+    assert data_not_finite("epoch 1, step 1", math.nan, (X.to_sparse(), y), **args) is None
+
+
+def test_sparse_tensors_are_not_kept() -> None:
+    """A sparse tensor has no nbytes (kept raised RuntimeError): it is not held."""
+    sparse, dense = torch.zeros(4, 2).to_sparse(), torch.zeros(4)
+    X, y = kept((sparse, dense))
+    assert X is None and y is dense
