@@ -5,7 +5,6 @@ until their step is read back, large ones not."""
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 import torch

@@ -25,10 +25,10 @@ from linearnets.training.guard_data import Batch, data_not_finite, kept
 from linearnets.training.guard_growth import TYPICAL_QUANTILE, TYPICAL_STEPS, GrowthCheck
 from linearnets.training.guard_messages import FAR_LR, epoch_not_finite, not_finite, smaller_lr
 from linearnets.training.guard_rare import RARE_RATIO
-from linearnets.training.model_tensors import batch_order
 from linearnets.training.guard_stats import step_sums, sum_and_count
 from linearnets.training.guard_window import EARLY_EXAMPLES
 from linearnets.training.history import EpochMetrics
+from linearnets.training.model_tensors import batch_order
 from linearnets.validation import check_bool, check_positive_float, check_positive_int
 
 __all__ = [
