@@ -694,17 +694,30 @@ def test_a_model_without_weights_whose_first_batch_gives_nan_names_its_own_compu
     )
 
 
-def test_nan_weights_torch_does_not_list_are_named_with_the_inputs_not_as_the_models_own() -> None:
+def test_nan_weights_torch_does_not_list_are_named_from_the_models_own_parameters() -> None:
     """D2L 2nd edition's scratch model keeps W and b as plain tensors and overrides parameters():
-    named_parameters() lists none, and its NaN W was called "its own computation" of "a model
-    [with] no parameters or buffers". Its weights are not known to be finite, nor absent: they
-    are named with the inputs, and the lr."""
+    named_parameters() lists none, and its NaN W was "its weights or its inputs hold NaN", as
+    though unknown. The tensors its parameters() returns are looked at: W is named outright, as
+    an nn.Linear's weight is; with W and b finite, an overflow of its own softmax is told as one
+    (it was the same "weights or inputs")."""
     net = BookScratch()
     with torch.no_grad():
         net.W[0, 0] = math.nan
     X = torch.rand(12, 4, generator=torch.Generator().manual_seed(1))
-    with pytest.raises(DivergenceError, match=f"^{re.escape(_NAN_HEAD)}: its weights or its inputs hold NaN \\(weights blow up when the lr is too large: train again with a smaller one\\)$"):  # fmt: skip
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_NAN_HEAD)}: its weights hold NaN or inf \\(W\\): weights blow up when the lr is too large \\(train again with a smaller one\\), or after a step on features that hold NaN or inf \\(check each batch with torch\\.isfinite\\(X\\)\\.all\\(\\)\\)$"):  # fmt: skip
         evaluate_accuracy(net, _batches(X, torch.arange(12) % 3, 4))
+
+    class Naive(BookScratch):  # the book's softmax, exp(o) / exp(o).sum(1), on X W + b
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            X_exp = torch.exp(super().forward(X))
+            return X_exp / X_exp.sum(1, keepdim=True)
+
+    naive = Naive()
+    with torch.no_grad():
+        naive.W[:, 0] = 100.0  # class 0's score 100 · ΣX > 88 where ΣX > 0.9: exp is inf
+    assert bool(naive(X).isnan().any())  # the oracle
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_NAN_HEAD)}, though its parameters and its inputs are finite: its own computation overflowed"):  # fmt: skip
+        evaluate_accuracy(naive, _batches(X, torch.arange(12) % 3, 4))
 
 
 class _Counting(nn.Module):

@@ -34,6 +34,8 @@ from linearnets.training.model_tensors import (
 )
 from linearnets.training.step import train_step
 
+from .test_weightless import BookScratch
+
 
 def _backward_error(loss: torch.Tensor) -> RuntimeError:
     try:
@@ -337,6 +339,71 @@ def test_nan_step_names_the_weights_that_are_not_finite_and_whether_the_model_is
     at = nan_step(outputs, row_max, NanContext(net=linear), steps_before=2, examples_before=8, before=None)  # fmt: skip
     largest = max(float(p.detach().abs().max()) for p in linear.parameters())
     assert (at.finite_weights, at.largest_weight, at.affine) == (True, largest, True)
+
+
+class _OwnParameters(nn.Module):
+    """A plain tensor W, a registered layer, a tensor in a plain list and a plain tensor of a
+    submodule, all returned by its own parameters() (the layer's first, W twice): the list's
+    tensor alone has no attribute to be named by."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(3, 3)
+        self.W = torch.ones(4, 3, requires_grad=True)
+        self.extra = [torch.ones(3, requires_grad=True)]
+        self.inner = nn.Module()
+        self.inner.V = torch.ones(3, requires_grad=True)
+
+    def parameters(self, recurse: bool = True) -> list[torch.Tensor]:  # type: ignore[override]
+        return [*self.lin.parameters(), self.W, self.extra[0], self.W, self.inner.V]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.lin(X @ self.W) + self.extra[0] + self.inner.V
+
+
+def test_the_tensors_a_modules_own_parameters_returns_are_looked_at_and_named() -> None:
+    """D2L 2nd edition's scratch model keeps W and b as plain attributes and returns them from its
+    own parameters(); torch's named_parameters() lists none of them, so their NaN was "unknown".
+    They are looked at and named by the attribute that holds them, else by their place in what
+    parameters() returned; registered ones keep torch's names and are listed once."""
+    book = BookScratch()
+    assert weights_seen(book) == WeightsSeen(finite=True, largest=float(book.W.detach().abs().max()))  # fmt: skip
+    with torch.no_grad():
+        book.W[0, 0] = float("nan")
+        book.b[1] = float("inf")
+    assert weights_seen(book) == WeightsSeen(finite=False, params=("W", "b"))
+    outputs = [torch.full((4, 3), float("nan"))]
+    at = nan_step(outputs, outputs[0].max(dim=1).values, NanContext(net=book), steps_before=0, examples_before=0, before=None)  # fmt: skip
+    assert (at.finite_weights, at.nonfinite_params, at.affine) == (False, ("W", "b"), False)
+    X = torch.rand(2, 4, generator=torch.Generator().manual_seed(0))
+    assert nan_source(book, X) == NanSource(finite_weights=False, nonfinite_params=("W", "b"))
+    own = _OwnParameters()
+    assert weights_seen(own).finite is True
+    with torch.no_grad():
+        own.lin.weight[0, 0] = own.W[1, 1] = own.extra[0][2] = own.inner.V[0] = float("nan")
+    assert weights_seen(own).params == ("lin.weight", "W", "parameter 3", "inner.V")
+
+
+def test_a_parameters_of_torchs_own_or_returning_no_tensors_adds_nothing() -> None:
+    """Only a class of the user's that overrides parameters() and gets tensors from it adds them:
+    one that returns anything else, or raises, leaves torch's listing as it was (a NaN plain
+    tensor is then not known, not called finite)."""
+
+    class Names(BookScratch):
+        def parameters(self, recurse: bool = True) -> list[Any]:  # type: ignore[override]
+            return ["W", "b"]
+
+    class Broken(BookScratch):
+        def parameters(self, recurse: bool = True) -> list[torch.Tensor]:  # type: ignore[override]
+            raise RuntimeError("no")
+
+    for net in (Names(), Broken()):
+        with torch.no_grad():
+            net.W[0, 0] = float("nan")
+        assert weights_seen(net) == WeightsSeen(), type(net).__name__
+    linear = nn.Linear(4, 3)
+    linear.scale = torch.full((3,), float("nan"))  # a plain attribute torch's parameters() skips
+    assert weights_seen(linear).finite is True
 
 
 class NaiveSoftmax(nn.Module):

@@ -1,6 +1,7 @@
-"""A model's tensors, as far as they can be listed (an ``nn.Module``'s parameters and buffers, a
-function's closure and globals, the book's ``net(X)`` over ``W`` and ``b``), whether they are finite,
-whether the model is one affine map, and whether batches keep their dataset's order: the facts the
+"""A model's tensors, as far as they can be listed (an ``nn.Module``'s parameters and buffers, and
+the plain tensors its own ``parameters()`` returns, as D2L 2nd edition's ``self.W``; a function's
+closure and globals, the book's ``net(X)`` over ``W`` and ``b``), whether they are finite, whether
+the model is one affine map, and whether batches keep their dataset's order: the facts the
 NaN-score messages state (:mod:`linearnets.nan_located`), looked at only once scores came out NaN
 (D2L §3.6).
 """
@@ -142,16 +143,20 @@ def model_tensors(net: Any) -> list[torch.Tensor]:
 def named_weights(net: Any) -> list[tuple[str, torch.Tensor, bool]] | None:
     """Return ``net``'s parameters and buffers as ``(name, tensor, is_buffer)``, as far as they
     can be listed (``None`` where listing them failed): an ``nn.Module``'s named parameters and
-    buffers (BatchNorm's running statistics, a registered buffer), a scratch model's named
-    parameters, and a function's tensors and modules (see :func:`model_tensors`), a module's
-    names after its own (``"net.0.running_mean"``)."""
+    buffers (BatchNorm's running statistics, a registered buffer) with the tensors its own
+    ``parameters()`` returns that torch does not list (D2L 2nd edition's ``self.W``: see
+    :func:`_own_parameters`), a scratch model's named parameters, and a function's tensors and
+    modules (see :func:`model_tensors`), a module's names after its own
+    (``"net.0.running_mean"``)."""
     if isinstance(net, nn.Module):
         try:
-            return [(name, p, False) for name, p in net.named_parameters()] + [
-                (name, b, True) for name, b in net.named_buffers()
+            params: list[tuple[str, torch.Tensor, bool]] = [
+                (name, p, False) for name, p in net.named_parameters()
             ]
+            buffers = [(name, b, True) for name, b in net.named_buffers()]
         except Exception:  # a module that fails to list its tensors lists nothing
             return None
+        return params + _own_parameters(net, params) + buffers
     if callable(getattr(net, "parameters", None)):
         try:
             if callable(getattr(net, "named_parameters", None)):
@@ -167,6 +172,50 @@ def named_weights(net: Any) -> list[tuple[str, torch.Tensor, bool]] | None:
             inner = named_weights(value) or []
             found.extend((f"{name}.{n}", t, buffer) for n, t, buffer in inner)
     return found
+
+
+def _own_parameters(
+    net: nn.Module, registered: list[tuple[str, torch.Tensor, bool]]
+) -> list[tuple[str, torch.Tensor, bool]]:
+    """Return the tensors that ``net``'s own ``parameters()`` returns past those torch registered,
+    as ``(name, tensor, False)``: D2L 2nd edition keeps ``self.W = torch.normal(...,
+    requires_grad=True)`` as a plain attribute and overrides ``parameters()`` to return ``[self.W,
+    self.b]``, which ``named_parameters()`` does not list. Only where a class of the user's (not
+    torch's) overrides the method and it returns tensors only; nothing where it raises. Each is
+    named by the attribute that holds it (``"W"``, a submodule's ``"layer.W"``), else by its
+    place in what the method returned (``"parameter 0"``)."""
+    owner = next((c for c in type(net).__mro__ if "parameters" in vars(c)), nn.Module)
+    if (owner.__module__ or "").partition(".")[0] == "torch":
+        return []
+    try:
+        tensors = list(net.parameters())
+    except Exception:  # a parameters() that fails adds nothing to torch's listing
+        return []
+    if not all(isinstance(t, torch.Tensor) for t in tensors):
+        return []
+    names = _attribute_names(net)
+    seen = {id(t) for _, t, _ in registered}
+    found: list[tuple[str, torch.Tensor, bool]] = []
+    for i, tensor in enumerate(tensors):
+        if id(tensor) not in seen:
+            seen.add(id(tensor))
+            found.append((names.get(id(tensor), f"parameter {i}"), tensor, False))
+    return found
+
+
+def _attribute_names(net: nn.Module) -> dict[int, str]:
+    """Return the name of each tensor ``net`` and its submodules hold as a plain attribute (in
+    their ``__dict__``, past torch's registries), by the tensor's id; the first name found wins."""
+    names: dict[int, str] = {}
+    try:
+        modules = list(net.named_modules())
+    except Exception:  # a module that fails to list its submodules names only its own
+        modules = [("", net)]
+    for prefix, module in modules:
+        for key, value in vars(module).items():
+            if isinstance(value, torch.Tensor):
+                names.setdefault(id(value), f"{prefix}.{key}" if prefix else key)
+    return names
 
 
 def named_tensors(net: Any) -> list[tuple[str, torch.Tensor | nn.Module]]:
