@@ -401,6 +401,42 @@ def test_train_epoch_ch3_names_the_overflow_before_the_books_sgd_writes_nan_into
     assert bool(torch.isfinite(book["W"]).all())
 
 
+class _SecondEditionScratch(nn.Module):
+    """D2L 2nd edition §4.4's SoftmaxRegressionScratch: plain W and b, its own parameters()."""
+
+    def __init__(self, num_inputs: int, num_outputs: int) -> None:
+        super().__init__()
+        self.W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)
+        self.b = torch.zeros(num_outputs, requires_grad=True)
+
+    def parameters(self) -> list[torch.Tensor]:  # type: ignore[override]
+        return [self.W, self.b]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X.reshape((-1, self.W.shape[0])) @ self.W + self.b
+
+
+def test_the_books_loops_name_a_nan_weight_of_a_model_with_its_own_parameters() -> None:
+    """Its W and b are not torch's registered parameters, but its parameters() returns them: a
+    NaN b is named outright by train_epoch_ch3 and evaluate_accuracy, as an nn.Linear's bias is
+    (it was "its weights or its inputs hold NaN")."""
+    torch.manual_seed(0)
+    net = _SecondEditionScratch(16, 3)
+    with torch.no_grad():
+        net.b[2] = math.nan
+    named = (
+        r"^the model's scores hold NaN, so no accuracy can be computed: its weights hold NaN or "
+        r"inf \(b\): weights blow up when the lr is too large \(train again with a smaller one\), "
+        r"or after a step on features that hold NaN or inf \(check each batch with "
+        r"torch\.isfinite\(X\)\.all\(\)\)$"
+    )
+    loss = nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(DivergenceError, match=named):
+        d2l.train_epoch_ch3(net, _batches(), loss, torch.optim.SGD(net.parameters(), lr=0.1))
+    with pytest.raises(DivergenceError, match=named):
+        d2l.evaluate_accuracy(net, _batches())
+
+
 @pytest.mark.parametrize("updater", ["book's sgd", "torch.optim.SGD"])
 def test_train_ch3_names_the_batch_and_example_of_a_nan_pixel_after_the_first(
     updater: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -1422,6 +1422,24 @@ def test_infinite_scores_beside_huge_ones_name_weights_blown_up_by_the_lr_first(
     assert info.value.step == 7 and not info.value.examples
 
 
+def test_weights_blown_up_in_a_model_with_its_own_parameters_are_named_in_fit() -> None:
+    """D2L 2nd edition's scratch model (plain W and b, its own parameters()) trained at lr 1e38:
+    the step whose scores first hold NaN names W and b as NaN now, and fitting it again names
+    them outright at the first step, as for an nn.Linear's weight and bias; torch's
+    named_parameters() lists neither, so both messages left them unknown ("its weights or its
+    inputs hold NaN")."""
+    from .test_weightless import BookScratch
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(256, 4, generator=gen) * 10, torch.randint(0, 3, (256,), generator=gen)
+    torch.manual_seed(0)
+    net, loss = BookScratch(), nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(DivergenceError, match=r"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch 2 of train_iter in epoch 1, .* \(weights blow up when the learning rate is too large; raw features need scaling; they hold NaN or inf now \(W and b\)\); "):  # fmt: skip
+        fit(net, _batches(X, y, 32), loss, torch.optim.SGD(net.parameters(), lr=1e38), 1)
+    with pytest.raises(DivergenceError, match=r"^the model's scores hold NaN, so no accuracy can be computed: its weights hold NaN or inf \(W and b\): weights blow up when the lr is too large \(train again with a smaller one\), or after a step on features that hold NaN or inf \(check each batch with torch\.isfinite\(X\)\.all\(\)\)$"):  # fmt: skip
+        fit(net, _batches(X, y, 32), loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
 def test_a_nan_weight_reaching_one_example_is_named_as_a_cause_in_training() -> None:
     """An embedding's row 7 NaN, used by example 37 alone: the other examples' scores are finite,
     but that says the weights were finite only in one linear layer; here weights already NaN are
