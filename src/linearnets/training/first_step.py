@@ -6,6 +6,8 @@ cannot train fails here with its cause, rather than as NaN weights blamed on the
 
 - scores holding NaN on finite weights and inputs: the model's own computation overflowed (the
   book's naive softmax, D2L §3.6 exercise 1);
+- a loss that is not finite on scores that hold inf: the weights or the features that do, or an
+  overflow in the model, named (:mod:`~linearnets.training.inf_scores`);
 - a loss that is not finite for finite scores: a log of 0 (a probability that underflowed, §3.6
   exercise 2), of a value that is no probability (logits given to a loss on probabilities: it is
   finite on their softmax), or the loss's own computation (not finite on their softmax either);
@@ -18,6 +20,7 @@ One read-back per epoch. See D2L §3.6–3.7.
 
 from __future__ import annotations
 
+import math
 import weakref
 from typing import Any
 
@@ -27,6 +30,7 @@ from torch import nn
 
 from linearnets._warn import warn
 from linearnets.errors import DoubleSoftmaxWarning, UsageError
+from linearnets.training.inf_scores import infinite_scores_error
 from linearnets.training.loss_diagnosis import computes_as
 from linearnets.training.loss_kinds import ignored
 from linearnets.training.model_diagnosis import nan_source
@@ -78,6 +82,9 @@ def check_first_values(
     )  # fmt: skip
     if nan:
         check_no_nan_scores(True, source=nan_source(net, X, batch="the epoch's first batch"))
+    if not finite and (math.isinf(largest) or math.isinf(smallest)):
+        value = "NaN" if bool(l.detach().isnan().any()) else "inf"
+        raise infinite_scores_error(net, X, value=value, smallest=smallest, largest=largest)
     if not finite:
         raise UsageError(
             _loss_not_finite(l, largest, smallest, _finite_on_softmax(loss, scores, y))
