@@ -118,6 +118,100 @@ def test_a_log_of_zero_is_named_before_it_ruins_the_weights(updater: str) -> Non
     assert all(torch.equal(p, q) for p, q in zip(params, before, strict=True))
 
 
+_INF_HEAD = (
+    "the loss is {value} on the epoch's first batch because the model's scores are not finite "
+    "(they range over [{low}, {high}]), before any update of this step"
+)
+_REPLACE = (
+    "replace them with finite ones (train again from fresh weights, or load finite ones): an "
+    "earlier update made them so (a learning rate too large, or a step on features that hold NaN "
+    "or inf), or the code that set or loaded them did"
+)
+
+
+@pytest.mark.parametrize("test_iter", [False, True])
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+@pytest.mark.parametrize("inf", [float("inf"), float("-inf")])
+def test_an_infinite_weight_is_named_not_the_loss(
+    inf: float, reduction: str, test_iter: bool
+) -> None:
+    """A bias of inf makes its class's scores inf, and cross-entropy NaN (inf - inf); one of -inf
+    makes -log(0) = inf at that class's labels: the scores are not finite, and the weight is named,
+    not the loss's own computation."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(D, Q))
+    net[1].bias.data[0] = inf
+    batches = _batches()
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(DivergenceError) as info:
+        fit(
+            net,
+            batches,
+            nn.CrossEntropyLoss(reduction=reduction),
+            torch.optim.SGD(net.parameters(), lr=0.1),
+            1,
+            test_iter=batches if test_iter else None,
+        )
+    scores = net(batches[0][0]).detach()
+    value, low, high = ("NaN", f"{float(scores.min()):.4g}", "inf") if inf > 0 else ("inf", "-inf", f"{float(scores.max()):.4g}")  # fmt: skip
+    assert str(info.value) == (
+        f"{_INF_HEAD.format(value=value, low=low, high=high)}: its weights hold NaN or inf "
+        f"(1.bias), while the features X are finite; {_REPLACE}"
+    )
+    assert all(torch.equal(p, q) for p, q in zip(net.parameters(), before, strict=True))
+
+
+def test_an_infinite_weight_of_a_plain_linear_and_of_the_books_model_is_named() -> None:
+    """An nn.Linear alone names its own parameter; the book's function of W and b names b."""
+    net = nn.Linear(D, Q)
+    net.bias.data[1] = float("inf")
+    with pytest.raises(DivergenceError, match=r"^the loss is NaN on the epoch's first batch because the model's scores are not finite \(they range over \[-\d\.\d+, inf\]\), before any update of this step: its weights hold NaN or inf \(bias\), while the features X are finite; replace them "):  # fmt: skip
+        fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    book, params = _function_model(0.01, lambda O: O)
+    params[1].data[2] = float("inf")
+    with pytest.raises(DivergenceError, match=r"before any update of this step: its weights hold NaN or inf \(b\), while"):  # fmt: skip
+        _train(book, nn.CrossEntropyLoss(reduction="none"), _updaters(params)["torch.optim.SGD"])
+
+
+@pytest.mark.parametrize("inf", [float("inf"), float("-inf")])
+def test_an_infinite_feature_is_named_in_the_data_not_the_loss(inf: float) -> None:
+    """One feature of inf makes its row's scores ±inf (the weights' signs), and the loss NaN."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(D, Q))
+    batches = _batches()
+    batches[0][0][5, 3] = inf
+    with pytest.raises(DivergenceError) as info:
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert str(info.value) == (
+        f"{_INF_HEAD.format(value='NaN', low='-inf', high='inf')}: its inputs hold NaN or inf "
+        "(1 value of the features X of the epoch's first batch, in its example at position 5, "
+        "counting from 0), while its weights are finite; find them in the data, checking each "
+        "batch with torch.isfinite(X).all(), and clean or drop the examples that hold them"
+    )
+
+
+def test_infinite_features_and_weights_are_both_named() -> None:
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(D, Q))
+    net[1].bias.data[0] = float("inf")
+    net[1].weight.data[:, 3].abs_()  # row 2's scores all +inf, none inf - inf = NaN
+    batches = _batches()
+    batches[0][0][2, 3] = float("inf")
+    with pytest.raises(DivergenceError, match=r": its inputs hold NaN or inf \(1 value of the features X of the epoch's first batch, in its example at position 2, counting from 0\), and its weights hold NaN or inf \(1\.bias\); find them in the data, .* and replace them with finite ones "):  # fmt: skip
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
+def test_scores_that_overflow_to_inf_on_finite_weights_and_features_are_named() -> None:
+    """Finite features of 1e30 and weights of up to 1e10 give scores past float32's 3.4e38."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(D, Q))
+    net[1].weight.data.fill_(1e10)
+    net[1].weight.data[0] = -1e10
+    batches = [(X * 1e30, y) for X, y in _batches()]
+    with pytest.raises(DivergenceError, match=r"^the loss is NaN on the epoch's first batch because the model's scores are not finite \(they range over \[-inf, inf\]\), before any update of this step, though the features X are finite and its weights are finite \(none above 1e\+10 in absolute value\): its own computation overflowed, a score past the largest value of its dtype \(3\.4e38 in float32\), "):  # fmt: skip
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
 def test_logits_given_to_a_loss_on_probabilities_are_named() -> None:
     """linearnets' scratch model returns logits; the book's cross_entropy takes log of them: NaN."""
     net = SoftmaxRegressionScratch(D, Q, generator=torch.Generator().manual_seed(2))
