@@ -285,7 +285,8 @@ class SoftmaxConfig:
         check_known_settings(cls, data)
         values = dict(data)
         for key in ("data_dir", "data", "out"):
-            if isinstance(values.get(key), str):  # another value: the config's check names it
+            # another value, or "" (Path("") is this folder): the config's check names it
+            if isinstance(values.get(key), str) and values[key]:
                 values[key] = Path(values[key])
         resize = values.get("resize")
         if check_batch or resize is None:

@@ -751,6 +751,36 @@ def test_a_relative_data_path_given_to_a_resume_is_recorded_absolute(
     assert saved["config"]["data"] == str(tmp_path / "moved.csv")
 
 
+def test_a_data_path_in_config_json_is_checked_as_a_path_before_it_is_made_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "data": "" by hand was made this folder ("trained on data='/cwd', as the run's config
+    records, which does not exist or is not a file"), and "~/d.csv" a folder "~" in it: the
+    setting's check comes first, as for a new run. Given to the resume, "~/moved.csv" is the
+    home folder's file too."""
+    (tmp_path / "d.csv").write_text("x,y\n1,2\n2,3\n3,5\n")
+    out = tmp_path / "run"
+    ln.run_linreg(ln.LinregConfig(data=tmp_path / "d.csv", epochs=1, out=out))
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    saved["config"]["data"] = ""
+    path.write_text(json.dumps(saved))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError) as info:
+        resume_linreg(out, epochs=2)
+    assert str(info.value) == (
+        f"{path}: its 'config' section holds a value no run takes (data must be a non-empty path "
+        'or null, got ""); correct it, or put back the run\'s config.json from a copy of the run'
+    )
+    monkeypatch.setenv("HOME", str(tmp_path))
+    saved["config"]["data"] = "~/d.csv"
+    path.write_text(json.dumps(saved))
+    assert len(resume_linreg(out, epochs=2).history.epochs) == 2
+    (tmp_path / "d.csv").rename(tmp_path / "moved.csv")
+    assert len(resume_linreg(out, epochs=3, data="~/moved.csv").history.epochs) == 3
+    assert json.loads(path.read_text())["config"]["data"] == str(tmp_path / "moved.csv")
+
+
 def test_a_moved_data_file_without_a_recorded_sha_is_a_change(tmp_path: Path) -> None:
     """A config.json without data_sha256 (older, or edited by hand) gives nothing to check a new
     path's content against: it is refused unless forced, as resume_softmax refuses it (it was

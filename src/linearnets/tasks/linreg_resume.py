@@ -17,7 +17,7 @@ from linearnets._paths import absolute_path
 from linearnets._signals import held_signals
 from linearnets._text import shown_path
 from linearnets.config import LinregConfig
-from linearnets.config_values import check_known_settings, lacking
+from linearnets.config_values import check_known_settings, lacking, path_setting
 from linearnets.errors import CheckpointError, UsageError, usage_errors_on_one_line
 from linearnets.seeding import grad_enabled, kept_global_state, pin_threads
 from linearnets.tasks.linreg import LinregResult, prepare_linreg
@@ -237,10 +237,12 @@ def _replaced(
     values = {**base.to_dict(), **changes}
     if changes.get("data") is not None and base.data is None:
         values.update({k: changes.get(k) for k in _SYNTHETIC})  # the file decides them
-    if isinstance(values.get("data"), (str, os.PathLike)):  # another value: the config names it
-        values["data"] = absolute_path(Path(values["data"]))
     try:
         check_known_settings(LinregConfig, changes)  # the words of resume_softmax's refusal
+        # checked before made absolute: "" was this folder, and "~/d.csv" a folder "~" in it
+        data = path_setting("data", values.get("data"))
+        if data is not None:
+            values["data"] = absolute_path(data)
         return LinregConfig(**values)
     except (UsageError, TypeError) as exc:
         if saved:  # resume_softmax's words for the same hand edit
