@@ -16,6 +16,7 @@ import pytest
 
 import linearnets as ln
 from linearnets.cli import main
+from linearnets.errors import UsageError
 from linearnets.training.checkpoint import load_checkpoint
 
 # an epoch of ~1 s: a signal sent as the first checkpoint appears lands in the second
@@ -202,6 +203,78 @@ def test_a_relative_data_path_in_config_json_is_refused_with_the_file_it_would_r
     assert main(["linreg", "--resume", "../run", "--epochs", "2", "--data", "../d.csv"]) == 0
     # absolute, and without its "..", as a run writes it
     assert json.loads((out / "config.json").read_text())["config"]["data"] == str(data)
+
+
+@pytest.mark.parametrize("written", ["rel/x.csv", "ABS"], ids=["relative", "absolute"])
+def test_a_data_path_edited_into_a_synthetic_runs_config_json_is_named_as_the_file_holds_it(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    written: str,
+) -> None:
+    """A "data" written by hand in a synthetic run's config.json, beside its num_examples ...,
+    was refused as "num_examples and noise_std and true_w and true_b set the synthetic data and
+    cannot be given with --data /cwd/rel/x.csv": an option never passed, the path made absolute.
+    The file's keys and values are named as it holds them, with the rule and the fix (the run
+    recorded no data file: "data" back to null), the same from Python; the fix resumes."""
+    data = tmp_path / "d.csv"
+    data.write_text("x1,y\n1,2\n2,3\n3,5\n")
+    written = str(data) if written == "ABS" else written
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--num-examples", "50", "--out", str(out)]) == 0
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    saved["config"]["data"] = written
+    path.write_text(json.dumps(saved))
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    said = (
+        "run/config.json: its 'config' section holds \"data\": "
+        f'"{written}" beside '
+        '"num_examples": 50, "noise_std": 0.01, "true_w": [2.0, -3.4] and "true_b": 4.2, which no '
+        "run records together (a run on a data file records the synthetic data's settings as "
+        'null: the file decides the examples); set "data" to null, as the run was trained on no '
+        'data file (its "data_sha256" is null), or put back the run\'s config.json from a copy '
+        "of the run"
+    )
+    assert main(["linreg", "--resume", "run", "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == f"linearnets linreg: error: {said}\n"
+    with pytest.raises(UsageError) as info:
+        ln.resume_linreg("run", epochs=2)
+    assert str(info.value) == said
+    # a data file given to the resume changes nothing: the file's settings are refused first
+    assert main(["linreg", "--resume", "run", "--epochs", "2", "--data", str(data)]) == 2
+    assert capsys.readouterr().err == f"linearnets linreg: error: {said}\n"
+    saved["config"]["data"] = None
+    path.write_text(json.dumps(saved))
+    assert main(["linreg", "--resume", "run", "--epochs", "2"]) == 0
+
+
+def test_synthetic_settings_edited_into_a_data_files_runs_config_json_are_named_to_go(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The other way: a --data run's config.json given a num_examples by hand. Its data_sha256
+    says the run trained on the file: the fix is the synthetic setting back to null."""
+    data = tmp_path / "d.csv"
+    data.write_text("x1,y\n1,2\n2,3\n3,5\n")
+    out = tmp_path / "run"
+    assert main(["linreg", "--epochs", "1", "--data", str(data), "--out", str(out)]) == 0
+    path = out / "config.json"
+    saved = json.loads(path.read_text())
+    saved["config"]["num_examples"] = 50
+    path.write_text(json.dumps(saved))
+    capsys.readouterr()
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == (
+        f'linearnets linreg: error: {path}: its \'config\' section holds "data": "{data}" beside '
+        '"num_examples": 50, which no run records together (a run on a data file records the '
+        "synthetic data's settings as null: the file decides the examples); set "
+        '"num_examples" to null, as the run was trained on the file (its "data_sha256" records '
+        "the file's content), or put back the run's config.json from a copy of the run\n"
+    )
+    saved["config"]["num_examples"] = None
+    path.write_text(json.dumps(saved))
+    assert main(["linreg", "--resume", str(out), "--epochs", "2"]) == 0
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,15 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
+import linearnets as ln
 from linearnets.cli import main
+from linearnets.errors import UsageError
 
 from ._rank_env import as_rank_1
 
@@ -340,6 +343,60 @@ def test_data_given_from_another_folder_is_recorded_without_dot_dot_and_resumed_
     assert "warning" not in capsys.readouterr().err.lower()  # no setting changed: none forced
     saved = json.loads((run / "config.json").read_text())
     assert (saved["config"]["data"], saved["resumes"][-1]["forced"]) == (str(npz), {})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "written"),
+    [("data_dir", "fm", '"fm"'), ("resize", 14, "14"), ("data", "", None)],
+    ids=["data_dir", "resize", "empty-data"],
+)
+def test_a_fashion_mnist_setting_edited_into_a_data_files_runs_config_json_is_named_so(
+    npz: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    key: str,
+    value: Any,
+    written: str | None,
+) -> None:
+    """A "data_dir" (or "resize") written by hand beside a --data run's file was refused as
+    "--data-dir finds Fashion-MNIST, got --data-dir /cwd/fm with --data d.npz, which replaces it;
+    drop one of them": options never passed, the path made absolute. It is named as the file
+    holds it, with the rule and the fix (the run trained on the file: the key back to null),
+    the same from Python. "data": "" was this folder ("trained on --data /cwd"): a value no run
+    takes."""
+    run = tmp_path / "run"
+    settings = ["--plot", "none", "--device", "cpu", "--threads", "1"]
+    assert main(["softmax", "--data", str(npz), "--epochs", "1", "--out", str(run), *settings]) == 0
+    path = run / "config.json"
+    saved = json.loads(path.read_text())
+    saved["config"][key] = value
+    path.write_text(json.dumps(saved))
+    rebuilt = (
+        "delete config.json: a resume rebuilds it from checkpoint.pt, with the settings the run "
+        "was trained with, but not the record of earlier resumes, nor your own notes, nor a value "
+        "forced since that checkpoint (pass it again)"
+    )
+    if written is None:
+        said = (
+            f"{path}: its 'config' section holds a value no run takes (data must be a non-empty "
+            f'path or null, got ""); correct it, or {rebuilt}'
+        )
+    else:
+        said = (
+            f'{path}: its \'config\' section holds "data": "{npz}" beside "{key}": {written}, '
+            'which no run records together (a run on a data file records "resize" and "data_dir" '
+            f'as null: they apply to Fashion-MNIST only); set "{key}" to null, as the run was '
+            f'trained on the file (its "data_sha256" records the file\'s content), or {rebuilt}'
+        )
+    capsys.readouterr()
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 2
+    assert capsys.readouterr().err == f"linearnets softmax: error: {said}\n"
+    with pytest.raises(UsageError) as info:
+        ln.resume_softmax(run, epochs=2)
+    assert str(info.value) == said
+    saved["config"][key] = None if key != "data" else str(npz)
+    path.write_text(json.dumps(saved))
+    assert main(["softmax", "--resume", str(run), "--epochs", "2"]) == 0
 
 
 def test_the_run_folder_is_recorded_absolute_and_printed_as_given(

@@ -17,7 +17,7 @@ from linearnets.config import SoftmaxConfig
 from linearnets.data import files
 from linearnets.data.folder_contents import FASHION_MNIST_FILES
 from linearnets.errors import UsageError
-from linearnets.tasks.resume_data import check_recorded_data, data_change
+from linearnets.tasks.resume_data import check_recorded_data, data_change, refuse_data_beside
 from linearnets.tasks.resume_settings import resumed_config
 
 
@@ -205,3 +205,54 @@ def test_a_recorded_data_dir_that_lost_the_files_is_named_as_the_runs(
     check_recorded_data(config, saved, given={"data_dir"}, run_dir=run_dir)
     _four_files(folder)
     check_recorded_data(config, saved, given=set(), run_dir=run_dir)
+
+
+_SYNTHETIC = ("num_examples", "noise_std", "true_w", "true_b")
+_WHY = "the rule"
+
+
+@pytest.mark.parametrize(
+    ("records", "fix"),
+    [
+        ({"data_sha256": "a" * 64}, 'set "num_examples" and "true_w" to null, as the run was trained on the file (its "data_sha256" records the file\'s content)'),
+        ({"data_sha256": None}, 'set "data" to null, as the run was trained on no data file (its "data_sha256" is null)'),
+        ({}, 'set "data" to null, or "num_examples" and "true_w" to null, as the run was trained'),
+    ],
+    ids=["file-run", "no-file-run", "unknown"],
+)  # fmt: skip
+def test_a_data_file_beside_settings_no_run_records_with_one_is_named_as_the_file_holds_them(
+    tmp_path: Path, records: dict[str, Any], fix: str
+) -> None:
+    """A synthetic run's config.json given a "data" by hand was refused as "num_examples and ...
+    cannot be given with --data /cwd/rel/x.csv": options never passed, and the path made
+    absolute. The keys and values are named as the file holds them, with the rule, and the fix
+    the run's data_sha256 tells."""
+    section = {"data": "rel/x.csv", "num_examples": 50, "noise_std": None, "true_w": [2.0, -3.4]}
+    saved = {"config": section, **records}
+    with pytest.raises(UsageError) as info:
+        refuse_data_beside(saved, tmp_path, _SYNTHETIC, why=_WHY, instead="put it back")
+    said = (
+        f'{tmp_path / "config.json"}: its \'config\' section holds "data": "rel/x.csv" beside '
+        '"num_examples": 50 and "true_w": [2.0, -3.4], which no run records together (the rule); '
+        f"{fix}, or put it back"
+    )
+    assert str(info.value) == said
+    assert one_line(info.value) == said  # no option named: the command line says it the same
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"data": None, "num_examples": 50},  # a synthetic run's
+        {"data": "/d.csv", "num_examples": None, "true_w": None},  # a data file's run's
+        {"data": "", "num_examples": 50},  # no path: the setting's check names it
+        {"data": 5, "num_examples": 50},
+        {"num_examples": 50},
+    ],
+    ids=["synthetic", "file", "empty", "number", "no-data"],
+)
+def test_a_data_file_alone_or_no_data_file_passes_the_check_of_data_beside_others(
+    tmp_path: Path, section: dict[str, Any]
+) -> None:
+    refuse_data_beside({"config": section}, tmp_path, _SYNTHETIC, why=_WHY, instead="")
+    refuse_data_beside({"config": 5}, tmp_path, _SYNTHETIC, why=_WHY, instead="")

@@ -1,6 +1,7 @@
 """A linear-regression run's ``config.json`` read back for its resume (D2L §3.2.7): the folder
 refused where it holds no such run (a softmax run's, none, another tool's file), the file where
-a hand edit left it no run's. Used by :mod:`linearnets.tasks.linreg_resume`.
+a hand edit left it no run's (a data file beside the synthetic data's settings too). Used by
+:mod:`linearnets.tasks.linreg_resume`.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from linearnets._text import json_kind, json_text, respelled, shown_path
+from linearnets.config_synthetic import SYNTHETIC_SETTINGS
 from linearnets.errors import UsageError
 from linearnets.tasks.linreg_run import TASK
+from linearnets.tasks.resume_data import refuse_data_beside
 from linearnets.tasks.resume_entries import check_entries
 from linearnets.training.checkpoint import CHECKPOINT_FILE
 from linearnets.training.config_records import check_records
@@ -89,6 +92,15 @@ def read_linreg_config(run_dir: Path) -> dict[str, Any]:
     check_records(saved, path, rebuilt=put_back, device_kept=False)
     # each resume's entry, its pairs as linreg_resume writes them (the settings' own values)
     check_entries(saved, path, rebuilt=put_back, pairs="values")
+    # a data file beside the synthetic data's settings: named as the file holds them
+    refuse_data_beside(
+        saved,
+        run_dir,
+        SYNTHETIC_SETTINGS,
+        why="a run on a data file records the synthetic data's settings as null: the file "
+        "decides the examples",
+        instead=put_back,
+    )
     return saved
 
 

@@ -5,7 +5,8 @@ SHA-256 beside it (``data_sha256``). A resume refuses a recorded file that is go
 relative path (a hand edit: it was looked for in the current folder), and a file whose content
 changed unless forced; a file that moved (the SHA-256 recorded, at a new path) is the same data
 (:func:`same_content`). A softmax run's recorded Fashion-MNIST folder (``data_dir``) that no
-longer holds the files is refused as the run's, offering a copy found here. Used by
+longer holds the files is refused as the run's, offering a copy found here; so is a ``data``
+file recorded beside a setting no run records with one (:func:`refuse_data_beside`). Used by
 :mod:`linearnets.tasks.resume_changes` (which these names are importable from too) for a softmax
 run's resume, and :func:`check_recorded_data` by :mod:`linearnets.tasks.linreg_resume` for a
 linear-regression run's.
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linearnets._fs import sha256_file
-from linearnets._text import shown_path
+from linearnets._text import and_list, json_text, shown_path
 from linearnets.config import LinregConfig, SoftmaxConfig
 from linearnets.data.files import find_fashion_mnist
 from linearnets.data.folder_contents import (
@@ -31,11 +32,57 @@ from linearnets.data.folder_contents import (
 from linearnets.errors import DatasetError, UsageError
 from linearnets.path_checks import unsearchable_folder
 from linearnets.training.run_config import relative_config_path
+from linearnets.training.runs import CONFIG_FILE
 
 if TYPE_CHECKING:
     from linearnets.tasks.experiment import Experiment
 
-__all__ = ["check_recorded_data", "data_change", "same_content"]
+__all__ = ["check_recorded_data", "data_change", "refuse_data_beside", "same_content"]
+
+
+def refuse_data_beside(
+    saved: dict[str, Any], run_dir: Path, keys: tuple[str, ...], *, why: str, instead: str
+) -> None:
+    """Refuse a ``config.json`` (``saved``, of ``run_dir``) whose ``config`` section holds a
+    ``data`` file and, not ``null``, one of ``keys``, settings no run records beside a file (a
+    linear-regression run's synthetic data, a softmax run's ``resize`` and ``data_dir``): a hand
+    edit. The settings were refused as given together, in the words of options never passed and
+    with the path made absolute ("cannot be given with --data /cwd/rel/x.csv"); here they are
+    named as the file holds them, ``why`` says the rule, and the fix follows ``data_sha256``:
+    recorded, the run trained on the file and the others go; ``null``, it trained on none and
+    ``data`` goes; missing, either. ``instead``: the fix past the values (a copy of the file).
+
+    Raises:
+        UsageError: naming the file, the keys and their values, the rule and the fix.
+    """
+    section = saved.get("config")
+    if not isinstance(section, dict):
+        return
+    data = section.get("data")
+    if not isinstance(data, str) or not data:  # null, or a value the setting's check refuses
+        return
+    found = [key for key in keys if section.get(key) is not None]
+    if not found:
+        return
+    named = and_list([json_text(key) for key in found])
+    pairs = and_list([f"{json_text(key)}: {json_text(section[key], cut=40)}" for key in found])
+    sha = saved.get("data_sha256")
+    if isinstance(sha, str):
+        fix = (
+            f'set {named} to null, as the run was trained on the file (its "data_sha256" '
+            "records the file's content)"
+        )
+    elif "data_sha256" in saved and sha is None:
+        fix = (
+            'set "data" to null, as the run was trained on no data file (its "data_sha256" is null)'
+        )
+    else:
+        fix = f'set "data" to null, or {named} to null, as the run was trained'
+    raise UsageError(
+        f"{shown_path(run_dir / CONFIG_FILE)}: its 'config' section holds \"data\": "
+        f"{json_text(data)} beside {pairs}, which no run records together ({why}); "
+        f"{fix}, or {instead}"
+    )
 
 
 def check_recorded_data(

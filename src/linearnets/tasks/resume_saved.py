@@ -18,6 +18,7 @@ from linearnets.config import SoftmaxConfig
 from linearnets.config_checks import check_device_name
 from linearnets.config_values import lacking
 from linearnets.errors import CheckpointError, UsageError
+from linearnets.tasks.resume_data import refuse_data_beside
 from linearnets.tasks.resume_entries import check_entries
 from linearnets.training.checkpoint import CHECKPOINT_FILE, Checkpoint
 from linearnets.training.config_records import check_records
@@ -155,8 +156,10 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
 
     Raises:
         UsageError: a value there is no setting (a hand edit: ``"lr": "0.5"``); it was silently
-            dropped, and every other setting of the file with it. Or the file lacks a setting
-            every run writes (``"lr"`` deleted by hand), which a resume took at its default.
+            dropped, and every other setting of the file with it. Or a ``data`` file is there
+            beside a ``resize`` or ``data_dir`` (:func:`~linearnets.tasks.resume_data.refuse_data_beside`),
+            or the file lacks a setting every run writes (``"lr"`` deleted by hand), which a
+            resume took at its default.
     """
     section = saved.get("config", {})
     try:  # its batch was checked for the processes it ran in: resumed_config checks it for these
@@ -165,6 +168,15 @@ def last_asked(saved: dict[str, Any], *, run_dir: Path) -> SoftmaxConfig:
         if not (run_dir / CONFIG_FILE).is_file():  # the settings came from the checkpoint
             raise _unusable_checkpoint_config(run_dir / CHECKPOINT_FILE, exc) from None
         raise bad_config_value(run_dir, exc, fix=f", or {_rebuilt(run_dir)}") from None
+    if (run_dir / CONFIG_FILE).is_file():  # each value taken: a data file beside resize, named
+        refuse_data_beside(
+            saved,
+            run_dir,
+            ("resize", "data_dir"),
+            why='a run on a data file records "resize" and "data_dir" as null: they apply to '
+            "Fashion-MNIST only",
+            instead=_rebuilt(run_dir),
+        )
     missing = lacking(SoftmaxConfig, section)
     if missing and (run_dir / CONFIG_FILE).is_file():  # a hand edit: the defaults took its place
         raise UsageError(
