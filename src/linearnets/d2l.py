@@ -145,13 +145,19 @@ else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         # matplotlib and the dataset code load on first use, so `from linearnets import d2l` stays
         # cheap
+        # matplotlib through plotting/_mpl.py: a home it cannot write in gets MPLCONFIGDIR set
+        # first, rather than its two lines of warning and a temporary folder left behind
         if name == "plt":
-            import matplotlib.pyplot as plt
+            from linearnets.plotting._mpl import pyplot
 
-            return plt
+            return pyplot()
         import importlib
 
         if name in _LAZY_MODULES:
+            if _LAZY_MODULES[name].startswith("matplotlib"):  # matplotlib_inline imports it
+                from linearnets.plotting._mpl import matplotlib_module
+
+                matplotlib_module()
             try:
                 return importlib.import_module(_LAZY_MODULES[name])
             except ImportError as exc:

@@ -3,15 +3,18 @@ tests of plotting/_mpl_dirs.py)."""
 
 from __future__ import annotations
 
+import ast
 import os
 import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import linearnets
 from linearnets.plotting._mpl_dirs import OWN_FOLDER_PREFIX, settle_config_dir
 
 
@@ -124,3 +127,96 @@ def test_matplotlib_says_nothing_of_its_folders_under_an_unwritable_home(tmp_pat
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == f"{_own(tmp_path)}\n"
     assert [p.name for p in (tmp_path / "tmp").iterdir()] == [_own(tmp_path).name]
+
+
+def _unwritable_home_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a user whose home matplotlib cannot write in (a file, as /proc is to
+    root), with a temporary folder of its own and no matplotlib settings of theirs."""
+    (tmp_path / "home").write_text("")
+    (tmp_path / "tmp").mkdir()
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MPL", "XDG_"))},
+        "HOME": str(tmp_path / "home"),
+        "TMPDIR": str(tmp_path / "tmp"),
+        "MPLBACKEND": "Agg",
+    }
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "d2l.plot([1, 2], [3, 4])",  # its format strings checked by matplotlib first
+        "d2l.plt.figure()",
+        "d2l.set_figsize((3, 2))",
+        "d2l.backend_inline",  # matplotlib_inline imports matplotlib
+        "d2l.Animator(xlabel='epoch')",  # its scales checked by matplotlib first
+    ],
+    ids=["plot", "plt", "set_figsize", "backend_inline", "Animator"],
+)
+def test_the_python_apis_first_use_of_matplotlib_says_nothing_of_its_folders(
+    tmp_path: Path, code: str
+) -> None:
+    """The book's names imported matplotlib themselves, past the MPLCONFIGDIR set-up of
+    plotting/_mpl.py: under HOME=/proc, `from linearnets import d2l; d2l.plot([1, 2], [3, 4])`
+    printed matplotlib's two lines ("mkdir -p failed for path /proc/.config/matplotlib", "Matplotlib
+    created a temporary cache directory at /tmp/matplotlib-...") and made that folder."""
+    code = (
+        f"from linearnets import d2l\n{code}\nimport matplotlib; print(matplotlib.get_cachedir())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_unwritable_home_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"{_own(tmp_path)}\n"
+    assert [p.name for p in (tmp_path / "tmp").iterdir()] == [_own(tmp_path).name]
+
+
+# what sets MPLCONFIGDIR up before matplotlib is imported (pyplot and new_figure call the first)
+_SET_UP = {"matplotlib_module", "pyplot", "settle_config_dir"}
+
+
+def _matplotlib_imports(tree: ast.AST) -> Iterator[tuple[ast.AST | None, ast.stmt]]:
+    """Yield (the function it is in, or None at module level; the statement) for each import of
+    matplotlib (or matplotlib_inline, which imports it) that runs, not a type checker's."""
+
+    def walk(node: ast.AST, function: ast.AST | None) -> Iterator[tuple[ast.AST | None, ast.stmt]]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                yield from (pair for item in child.orelse for pair in walk(item, function))
+                continue
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                names = [a.name for a in child.names] if isinstance(child, ast.Import) else []
+                module = child.module if isinstance(child, ast.ImportFrom) else None
+                roots = {n.split(".")[0] for n in [*names, module or ""]}
+                if roots & {"matplotlib", "matplotlib_inline"}:
+                    yield function, child
+            inner = child if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else function
+            yield from walk(child, inner)
+
+    yield from walk(tree, None)
+
+
+def test_every_import_of_matplotlib_in_the_package_comes_after_the_mplconfigdir_set_up() -> None:
+    """Each function that imports matplotlib calls matplotlib_module (or pyplot, or
+    settle_config_dir) before it, and no module imports it as it loads: d2l.plt, d2l.set_figsize
+    and the format check of d2l.plot imported it themselves, past the set-up."""
+    package = Path(linearnets.__file__).parent
+    bypasses = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function, statement in _matplotlib_imports(tree):
+            calls = [] if function is None else list(ast.walk(function))
+            set_up = any(
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id in _SET_UP
+                and call.lineno < statement.lineno
+                for call in calls
+            )
+            if not set_up:
+                bypasses.append(f"{path.relative_to(package)}:{statement.lineno}")
+    assert bypasses == []

@@ -49,6 +49,9 @@ def cjk_family() -> str | None:
     matplotlib's font list is cached from its first run, so a font installed since then is looked
     for among the system's font files and added.
     """
+    from linearnets.plotting._mpl import matplotlib_module  # which imports this module
+
+    matplotlib_module()
     from matplotlib import font_manager
 
     installed = {font.name for font in font_manager.fontManager.ttflist}
@@ -67,6 +70,9 @@ def cjk_family() -> str | None:
 
 def _default_font_has(chars: set[str]) -> bool:
     """Return whether the font matplotlib draws text with by default (rcParams) has ``chars``."""
+    from linearnets.plotting._mpl import matplotlib_module  # which imports this module
+
+    matplotlib_module()
     from matplotlib import font_manager, ft2font
 
     try:

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linearnets.errors import UsageError
-from linearnets.plotting._mpl import in_notebook, new_figure, pyplot, save_figure
+from linearnets.plotting._mpl import (
+    in_notebook,
+    matplotlib_module,
+    new_figure,
+    pyplot,
+    save_figure,
+)
 from linearnets.plotting._notebook import as_an_image, current_cell, unshown_pyplot_figure
 from linearnets.plotting._notebook import shell as _shell
 from linearnets.plotting.axes import use_svg_display
@@ -253,6 +259,7 @@ def _figures_as_images() -> None:
     formatters = getattr(getattr(_shell(), "display_formatter", None), "formatters", None)
     if not isinstance(formatters, dict):
         return
+    matplotlib_module()
     from matplotlib.figure import Figure
 
     for mime in ("image/png", "image/svg+xml", "image/jpeg", "application/pdf"):

@@ -1,6 +1,8 @@
 """Shared plumbing: environment detection, headless backend choice, figure creation, atomic saving.
 
-matplotlib is imported only inside these functions, so importing :mod:`linearnets.plotting` stays cheap.
+matplotlib is imported only inside these functions, so importing :mod:`linearnets.plotting` stays cheap,
+and, everywhere in the package, only after :func:`matplotlib_module` (or :func:`pyplot`), which sets
+up ``MPLCONFIGDIR`` first (``tests/plotting/test_mpl_dirs.py`` checks every import).
 A figure's path is checked by :mod:`linearnets.plotting._out_path` (:func:`check_out_path`, importable
 from here).
 """
@@ -142,6 +144,7 @@ def save_figure(
     Raises:
         UsageError: ``path`` is a folder, or cannot be written (the reason is given).
     """
+    matplotlib_module()  # imported with fig: the one way in all the same
     from matplotlib import rc_context
 
     fmt = path.suffix.lower().lstrip(".")
@@ -182,6 +185,7 @@ def _tight_box(fig: Figure) -> Any:
     tests). Where the draw matters (a layout engine places the axes while drawing) or the dpi is
     not the figure's, ``"tight"`` itself is returned.
     """
+    matplotlib_module()
     from matplotlib import rcParams
     from matplotlib.backends.backend_agg import RendererAgg
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from linearnets.plotting._mpl import in_notebook, pyplot
+from linearnets.plotting._mpl import in_notebook, matplotlib_module, pyplot
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -55,8 +55,7 @@ def unshown_pyplot_figure(figsize: tuple[float, float]) -> Figure:
     figures only when the cell ends, made either way.
     """
     plt = pyplot()
-    import matplotlib
-
+    matplotlib = matplotlib_module()
     interactive = matplotlib.is_interactive()
     matplotlib.interactive(False)
     try:
@@ -76,6 +75,7 @@ def as_an_image(fig: Figure) -> Iterator[None]:
     a new one at each epoch, and, for a live figure whose ``show`` is its display, calls this
     display again without end.
     """
+    matplotlib_module()
     from matplotlib.figure import Figure
 
     hook = vars(fig).pop("_ipython_display_", None)
@@ -95,6 +95,7 @@ def as_an_image(fig: Figure) -> Iterator[None]:
 def _shown_by_its_backend(fig: Figure) -> bool:
     """Return whether ``fig``'s backend shows it on its own (nbagg, ipympl, a GUI window): its
     figure manager has a ``show`` of its own, not the base class's (inline, Agg)."""
+    matplotlib_module()
     from matplotlib.backend_bases import FigureManagerBase
 
     manager = fig.canvas.manager

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.plotting._mpl import as_numpy
+from linearnets.plotting._mpl import as_numpy, matplotlib_module
 from linearnets.validation import describe
 
 __all__ = ["SCALES", "check_figsize", "check_fmts", "check_limits", "curves"]
@@ -74,6 +74,7 @@ def check_fmts(name: str, fmts: Any) -> tuple[str, ...]:
 
 def _fmt_error(fmt: str) -> str:
     """Return why matplotlib refuses the format string ``fmt``, or "" if it is valid."""
+    matplotlib_module()
     try:
         from matplotlib.axes._base import _process_plot_format  # type: ignore[attr-defined]
     except ImportError:  # the helper moved: matplotlib will say it when drawing

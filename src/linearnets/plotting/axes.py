@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from linearnets.errors import UsageError, UsageTypeError
-from linearnets.plotting._mpl import in_notebook
+from linearnets.plotting._mpl import in_notebook, matplotlib_module
 from linearnets.plotting._notebook import current_axes
 from linearnets.plotting._plot_args import SCALES, check_limits, curves
 from linearnets.plotting._plot_args import check_figsize as check_figsize
@@ -42,6 +42,7 @@ def use_svg_display() -> None:
     """
     if not in_notebook():
         return
+    matplotlib_module()  # matplotlib_inline imports it
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # an old Jupyter without matplotlib-inline keeps its PNG figures
@@ -57,11 +58,9 @@ def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
 
     See D2L §2.4.
     """
-    import matplotlib
-
     figsize = check_figsize("figsize", figsize)
     use_svg_display()
-    matplotlib.rcParams["figure.figsize"] = figsize
+    matplotlib_module().rcParams["figure.figsize"] = figsize
 
 
 def set_axes(
@@ -145,6 +144,7 @@ def check_legend(legend: Any) -> list[Any] | None:
 def _scales() -> tuple[str, ...]:
     """Return the scales set_axes takes: :data:`SCALES`, then any other matplotlib has registered
     ("asinh", one of the user's own) that needs no argument, as the book's set_axes passes any."""
+    matplotlib_module()
     from matplotlib import scale
 
     # "function" and "functionlog" need functions=, which set_axes cannot pass

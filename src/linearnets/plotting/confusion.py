@@ -228,9 +228,11 @@ def _draw_heatmap(
     """Draw ``values`` (C, C) on ``ax``: cells coloured (and numbered up to 30), a colour bar, class
     ticks (every k-th beyond 30, so at most 30 names fit the capped figure); NaN cells, the ratios
     of a row without examples, gray and ``n/a``."""
-    import matplotlib
     import numpy as np
 
+    from linearnets.plotting._mpl import matplotlib_module
+
+    matplotlib = matplotlib_module()
     empty = bool(np.isnan(values).any())
     # counts: vmax at least 1, so an all-zero matrix is drawn empty (white), not mid-blue
     vmax = 1.0 if normalize else max(float(values.max()) if values.size else 0.0, 1.0)

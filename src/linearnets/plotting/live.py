@@ -28,6 +28,7 @@ from linearnets.errors import UsageError
 from linearnets.plotting._live_args import check_mapping, check_names, check_value, curve_files
 from linearnets.plotting._live_output import MODES, LiveOutput, resolve_mode
 from linearnets.plotting._mpl import (
+    matplotlib_module,
     pyplot,
     save_figure,
 )
@@ -128,6 +129,7 @@ class LiveCurves:
         )
 
     def _setup_axes(self) -> None:
+        matplotlib_module()
         from matplotlib.ticker import MaxNLocator
 
         self.ax.set_xlabel("epoch")
