@@ -403,7 +403,28 @@ def test_a_parameters_of_torchs_own_or_returning_no_tensors_adds_nothing() -> No
         assert weights_seen(net) == WeightsSeen(), type(net).__name__
     linear = nn.Linear(4, 3)
     linear.scale = torch.full((3,), float("nan"))  # a plain attribute torch's parameters() skips
+    assert weights_seen(linear) == WeightsSeen()  # not called finite: scale is not seen
+    linear.scale = torch.ones(3)
+    assert weights_seen(linear) == WeightsSeen()
+    del linear.scale
     assert weights_seen(linear).finite is True
+
+
+def test_a_layers_own_parameters_inside_a_sequential_are_looked_at_and_named() -> None:
+    """The book's layer, its W and b plain tensors returned by its own parameters(), inside an
+    nn.Sequential: they are named by its place ("1.b"); it was never looked at, and its inf b
+    called finite."""
+    layer = BookScratch()
+    net = nn.Sequential(nn.Linear(4, 4), layer)
+    with torch.no_grad():
+        layer.b[1] = float("inf")
+    assert weights_seen(net) == WeightsSeen(finite=False, params=("1.b",))
+
+    class Broken(BookScratch):
+        def parameters(self, recurse: bool = True) -> list[torch.Tensor]:  # type: ignore[override]
+            raise RuntimeError("no")
+
+    assert weights_seen(nn.Sequential(nn.Linear(4, 4), Broken())) == WeightsSeen()
 
 
 class NaiveSoftmax(nn.Module):

@@ -40,19 +40,23 @@ class WeightsSeen(NamedTuple):
     none: bool = False
 
 
-def weights_seen(net: Any) -> WeightsSeen:
+def weights_seen(net: Any, *, skip: frozenset[str] = frozenset()) -> WeightsSeen:
     """Return what a look at ``net``'s floating-point parameters and buffers finds (see
-    :func:`named_weights`); nothing where they cannot be listed, or ``net`` is ``None``."""
+    :func:`named_weights`), past those named in ``skip``; nothing where they cannot be listed, or
+    ``net`` is ``None``. They are not called finite where some could not be listed (see
+    :func:`_own_parameters`): only those that are not finite are named then."""
     if net is None:
         return WeightsSeen()
-    named = named_weights(net)
+    named, complete = _named_weights(net)
     listed = [
         (name, tensor.detach(), buffer)
         for name, tensor, buffer in named or []
-        if tensor.numel() and (tensor.is_floating_point() or tensor.is_complex())
+        if name not in skip
+        and tensor.numel()
+        and (tensor.is_floating_point() or tensor.is_complex())
     ]
     if not listed:  # none listed, which is not none held (see holds_no_weights)
-        return WeightsSeen(none=holds_no_weights(net))
+        return WeightsSeen(none=complete and holds_no_weights(net))
     bad = [
         (name, buffer) for name, tensor, buffer in listed if not bool(torch.isfinite(tensor).all())
     ]
@@ -62,6 +66,8 @@ def weights_seen(net: Any) -> WeightsSeen:
             params=tuple(name for name, buffer in bad if not buffer),
             buffers=tuple(name for name, buffer in bad if buffer),
         )
+    if not complete:  # those listed are finite, the others are not known
+        return WeightsSeen()
     return WeightsSeen(finite=True, largest=max(float(t.abs().max()) for _, t, _ in listed))
 
 
@@ -144,10 +150,16 @@ def named_weights(net: Any) -> list[tuple[str, torch.Tensor, bool]] | None:
     """Return ``net``'s parameters and buffers as ``(name, tensor, is_buffer)``, as far as they
     can be listed (``None`` where listing them failed): an ``nn.Module``'s named parameters and
     buffers (BatchNorm's running statistics, a registered buffer) with the tensors its own
-    ``parameters()`` returns that torch does not list (D2L 2nd edition's ``self.W``: see
-    :func:`_own_parameters`), a scratch model's named parameters, and a function's tensors and
-    modules (see :func:`model_tensors`), a module's names after its own
+    ``parameters()``, or a submodule's, returns that torch does not list (D2L 2nd edition's
+    ``self.W``: see :func:`_own_parameters`), a scratch model's named parameters, and a
+    function's tensors and modules (see :func:`model_tensors`), a module's names after its own
     (``"net.0.running_mean"``)."""
+    return _named_weights(net)[0]
+
+
+def _named_weights(net: Any) -> tuple[list[tuple[str, torch.Tensor, bool]] | None, bool]:
+    """Return :func:`named_weights`'s listing, and whether it is complete: ``False`` where a
+    module's tensors may lie past it (see :func:`_own_parameters`)."""
     if isinstance(net, nn.Module):
         try:
             params: list[tuple[str, torch.Tensor, bool]] = [
@@ -155,52 +167,77 @@ def named_weights(net: Any) -> list[tuple[str, torch.Tensor, bool]] | None:
             ]
             buffers = [(name, b, True) for name, b in net.named_buffers()]
         except Exception:  # a module that fails to list its tensors lists nothing
-            return None
-        return params + _own_parameters(net, params) + buffers
+            return None, False
+        own, complete = _own_parameters(net, params + buffers)
+        return params + own + buffers, complete
     if callable(getattr(net, "parameters", None)):
         try:
             if callable(getattr(net, "named_parameters", None)):
-                return [(name, p, False) for name, p in net.named_parameters()]
-            return [(f"parameter {i}", p, False) for i, p in enumerate(net.parameters())]
+                return [(name, p, False) for name, p in net.named_parameters()], True
+            return [(f"parameter {i}", p, False) for i, p in enumerate(net.parameters())], True
         except Exception:  # a parameters() that fails lists nothing
-            return None
+            return None, False
     found: list[tuple[str, torch.Tensor, bool]] = []
+    complete = True
     for name, value in named_tensors(net):
         if isinstance(value, torch.Tensor):
             found.append((name, value, False))
         else:
-            inner = named_weights(value) or []
-            found.extend((f"{name}.{n}", t, buffer) for n, t, buffer in inner)
-    return found
+            inner, whole = _named_weights(value)
+            complete = complete and whole and inner is not None
+            found.extend((f"{name}.{n}", t, buffer) for n, t, buffer in inner or [])
+    return found, complete
 
 
 def _own_parameters(
     net: nn.Module, registered: list[tuple[str, torch.Tensor, bool]]
-) -> list[tuple[str, torch.Tensor, bool]]:
-    """Return the tensors that ``net``'s own ``parameters()`` returns past those torch registered,
-    as ``(name, tensor, False)``: D2L 2nd edition keeps ``self.W = torch.normal(...,
-    requires_grad=True)`` as a plain attribute and overrides ``parameters()`` to return ``[self.W,
-    self.b]``, which ``named_parameters()`` does not list. Only where a class of the user's (not
-    torch's) overrides the method and it returns tensors only; nothing where it raises. Each is
-    named by the attribute that holds it (``"W"``, a submodule's ``"layer.W"``), else by its
-    place in what the method returned (``"parameter 0"``)."""
-    owner = next((c for c in type(net).__mro__ if "parameters" in vars(c)), nn.Module)
-    if (owner.__module__ or "").partition(".")[0] == "torch":
-        return []
-    try:
-        tensors = list(net.parameters())
-    except Exception:  # a parameters() that fails adds nothing to torch's listing
-        return []
-    if not all(isinstance(t, torch.Tensor) for t in tensors):
-        return []
+) -> tuple[list[tuple[str, torch.Tensor, bool]], bool]:
+    """Return the tensors that the own ``parameters()`` of ``net`` and of each of its submodules
+    returns past those torch registered, as ``(name, tensor, False)``, and whether every
+    floating-point tensor they hold is now listed: D2L 2nd edition keeps ``self.W =
+    torch.normal(..., requires_grad=True)`` as a plain attribute and overrides ``parameters()``
+    to return ``[self.W, self.b]``, which ``named_parameters()`` does not list, alone or as a
+    layer inside an ``nn.Sequential``. Only where a class of the user's (not torch's) overrides
+    the method; each is named by the attribute that holds it (``"W"``, a submodule's ``"1.W"``),
+    else by its place in what the method returned (``"parameter 0"``, ``"parameter 0 of 1"``).
+
+    Not complete where a submodule's own ``parameters()`` raises or returns anything but tensors,
+    or a module holds a floating-point tensor as a plain attribute that no ``parameters()``
+    returned: its weights could be there, unseen."""
     names = _attribute_names(net)
     seen = {id(t) for _, t, _ in registered}
     found: list[tuple[str, torch.Tensor, bool]] = []
-    for i, tensor in enumerate(tensors):
-        if id(tensor) not in seen:
-            seen.add(id(tensor))
-            found.append((names.get(id(tensor), f"parameter {i}"), tensor, False))
-    return found
+    complete = True
+    try:
+        modules = list(net.named_modules())
+    except Exception:  # a module that fails to list its submodules is looked at alone
+        modules, complete = [("", net)], False
+    for prefix, module in modules:
+        owner = next((c for c in type(module).__mro__ if "parameters" in vars(c)), nn.Module)
+        if (owner.__module__ or "").partition(".")[0] == "torch":
+            continue
+        try:
+            tensors = list(module.parameters())
+        except Exception:  # a parameters() that fails (or is no method) lists nothing of its own
+            complete = False
+            continue
+        if not all(isinstance(t, torch.Tensor) for t in tensors):
+            complete = False
+            continue
+        for i, tensor in enumerate(tensors):
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                place = f"parameter {i} of {prefix}" if prefix else f"parameter {i}"
+                found.append((names.get(id(tensor), place), tensor, False))
+    for _, module in modules:
+        for value in vars(module).values():
+            if (
+                isinstance(value, torch.Tensor)
+                and id(value) not in seen
+                and (value.is_floating_point() or value.is_complex())
+            ):
+                complete = False
+    return found, complete
 
 
 def _attribute_names(net: nn.Module) -> dict[int, str]:
