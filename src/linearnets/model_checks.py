@@ -23,6 +23,7 @@ __all__ = [
     "check_finite_init",
     "check_model_size",
     "check_no_nan_scores",
+    "nonfinite_buffers",
 ]
 
 # a linear model's weights, at most: training holds their gradient (and a copy per step) too
@@ -151,16 +152,10 @@ def check_no_nan_scores(
             f"{where if rows else ''}){weights[source.finite_weights]}; {find}{again}"
         )
     if source.finite_weights is False and source.nonfinite_buffers and not source.nonfinite_params:
-        one = len(source.nonfinite_buffers) == 1
+        held, why, fix = nonfinite_buffers(source.nonfinite_buffers)
         raise DivergenceError(
-            f"{head}: its {'buffer' if one else 'buffers'} "
-            f"{names_listed(source.nonfinite_buffers)} "
-            f"{'holds' if one else 'hold'} NaN or inf, though its parameters are finite (no "
-            "optimizer updates a buffer: BatchNorm's running_mean and running_var take NaN from a "
-            "forward in training mode on features that hold NaN or inf, and other buffers are set "
-            f"by the model's own code); give {'it' if one else 'them'} finite values again "
-            "(BatchNorm's reset_running_stats(), or a fresh model), and check each batch with "
-            "torch.isfinite(X).all()"
+            f"{head}: {held}, though its parameters are finite ({why}); {fix}, and check each "
+            "batch with torch.isfinite(X).all()"
         )
     if source.finite_weights is False:
         raise DivergenceError(
@@ -172,6 +167,27 @@ def check_no_nan_scores(
         f"{head}: its weights or its inputs hold NaN (weights blow up when the lr is too large: "
         "train again with a smaller one)"
     )
+
+
+def nonfinite_buffers(buffers: tuple[str, ...]) -> tuple[str, str, str]:
+    """Return what is said of ``buffers`` (their names) that hold NaN or inf: that they do
+    (``"its buffer offset holds NaN or inf"``), why (no optimizer updates a buffer, so no learning
+    rate made them so) and the fix."""
+    one = len(buffers) == 1
+    held = (
+        f"its {'buffer' if one else 'buffers'} {names_listed(buffers)} "
+        f"{'holds' if one else 'hold'} NaN or inf"
+    )
+    why = (
+        "no optimizer updates a buffer: BatchNorm's running_mean and running_var take NaN from a "
+        "forward in training mode on features that hold NaN or inf, and other buffers are set by "
+        "the model's own code"
+    )
+    fix = (
+        f"give {'it' if one else 'them'} finite values again (BatchNorm's reset_running_stats(), "
+        "or a fresh model)"
+    )
+    return held, why, fix
 
 
 def _weightless_message(head: str, source: NanSource, find: str) -> str:

@@ -212,6 +212,149 @@ def test_scores_that_overflow_to_inf_on_finite_weights_and_features_are_named() 
         fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
 
 
+class _BookLayer(nn.Module):
+    """D2L 2nd edition's layer: W and b plain tensors, returned by its own parameters()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.W = torch.normal(0, 0.01, (D, Q), generator=torch.Generator().manual_seed(0))
+        self.W.requires_grad_()
+        self.b = torch.zeros(Q, requires_grad=True)
+
+    def parameters(self, recurse: bool = True) -> list[torch.Tensor]:  # type: ignore[override]
+        return [self.W, self.b]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return X.reshape(-1, D) @ self.W + self.b
+
+
+def test_an_infinite_weight_of_the_books_layer_inside_a_sequential_is_named() -> None:
+    """It was called finite ("its weights are finite (none above 0.288 ...): its own computation
+    overflowed"): the layer's own parameters() was never looked at."""
+    torch.manual_seed(0)
+    layer = _BookLayer()
+    net = nn.Sequential(nn.Linear(D, D), layer)
+    layer.b.data[1] = float("inf")
+    params = [layer.W, layer.b, *net[0].parameters()]
+    with pytest.raises(DivergenceError, match=r"before any update of this step: its weights hold NaN or inf \(1\.b\), while the features X are finite; replace them "):  # fmt: skip
+        fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(params, lr=0.1), 1)
+
+
+def test_weights_not_all_listed_are_not_called_finite() -> None:
+    """A plain tensor attribute no parameters() returns may be a weight: not "its weights are
+    finite" then."""
+
+    class Scaled(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(D, Q)
+            self.scale = torch.full((Q,), 1e38)
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return self.lin(X) * self.scale * 100
+
+    torch.manual_seed(0)
+    net = Scaled()
+    with pytest.raises(DivergenceError, match=r"before any update of this step, on finite features X: either the model's weights, which could not all be listed, hold NaN or inf, or its own computation overflowed, a score past the largest value of its dtype \(3\.4e38 in float32\), "):  # fmt: skip
+        fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
+def test_an_overflow_in_float64_quotes_float64s_largest_value() -> None:
+    torch.manual_seed(0)
+    net = nn.Linear(D, Q).double()
+    net.weight.data.fill_(1e200)
+    batches = [(X.double() * 1e200, y) for X, y in _batches()]
+    with pytest.raises(DivergenceError, match=r"its own computation overflowed, a score past the largest value of its dtype \(1\.8e308 in float64\), "):  # fmt: skip
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
+class _Shift(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(D, Q)
+        self.register_buffer("offset", torch.zeros(Q))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.lin(X) + self.offset
+
+
+def test_an_infinite_buffer_is_named_as_a_buffer_not_blamed_on_the_learning_rate() -> None:
+    torch.manual_seed(0)
+    net = _Shift()
+    net.offset[0] = float("-inf")
+    with pytest.raises(DivergenceError) as info:
+        fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert str(info.value).endswith(
+        "before any update of this step: its buffer offset holds NaN or inf (no optimizer updates "
+        "a buffer: BatchNorm's running_mean and running_var take NaN from a forward in training "
+        "mode on features that hold NaN or inf, and other buffers are set by the model's own "
+        "code), while the features X are finite; give it finite values again (BatchNorm's "
+        "reset_running_stats(), or a fresh model)"
+    )
+
+
+def test_a_batchnorm_running_statistic_unused_in_training_mode_is_not_the_cause() -> None:
+    """In training mode BatchNorm normalises by the batch's statistics: its inf running_mean does
+    not make the scores inf; the overflow of the last layer's weights does."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(D, 1), nn.BatchNorm1d(1), nn.Linear(1, Q))
+    with torch.no_grad():
+        net[1].running_mean[0] = float("inf")
+        net[2].weight.zero_()
+        net[2].bias.zero_()
+        net[2].weight[0, 0] = 3e38
+    with pytest.raises(DivergenceError, match=r"though the features X are finite and its weights are finite \(none above 3e\+38 in absolute value\): its own computation overflowed, .* to find the one that gives inf; its buffer 1\.running_mean holds NaN or inf, but its module is in training mode, where BatchNorm normalises by the batch's own statistics and does not use it \(give it finite values before evaluating: reset_running_stats\(\)\)$"):  # fmt: skip
+        fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
+class _Masked(nn.Module):
+    """Scores of class 3 masked to -inf, a deliberate mask."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(D, Q)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        mask = torch.zeros(X.shape[0], Q)
+        mask[:, 3] = float("-inf")
+        return self.lin(X) + mask
+
+
+_MASK_FIX = (
+    "unmask the true class, drop label smoothing, or mask with a large negative finite value "
+    "such as torch.finfo(torch.float32).min instead of -inf"
+)
+
+
+def test_a_mask_of_minus_inf_under_label_smoothing_is_named_not_an_overflow() -> None:
+    torch.manual_seed(0)
+    batches = [(X, y % 3) for X, y in _batches()]  # class 3, masked, is never true
+    loss = nn.CrossEntropyLoss(label_smoothing=0.1)
+    net = _Masked()
+    with pytest.raises(DivergenceError) as info:
+        fit(net, batches, loss, torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert "overflow" not in str(info.value)
+    assert str(info.value).endswith(
+        ": its scores hold -inf and no +inf (a mask, or a log of 0), on which a loss that takes "
+        "the log-probability of every class (label_smoothing) or of a masked true class is inf "
+        f"(here label_smoothing=0.1); {_MASK_FIX}"
+    )
+
+
+def test_a_mask_of_minus_inf_at_the_true_class_names_its_examples() -> None:
+    torch.manual_seed(0)
+    batches = _batches()
+    rows = (batches[0][1] == 3).nonzero().flatten().tolist()
+    assert rows == [1, 10, 13]  # the premise
+    net = _Masked()
+    with pytest.raises(DivergenceError) as info:
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    assert str(info.value).endswith(
+        "(here the true class's score is -inf in the examples at positions 1, 10 and 13, "
+        f"counting from 0); {_MASK_FIX}"
+    )
+
+
 def test_logits_given_to_a_loss_on_probabilities_are_named() -> None:
     """linearnets' scratch model returns logits; the book's cross_entropy takes log of them: NaN."""
     net = SoftmaxRegressionScratch(D, Q, generator=torch.Generator().manual_seed(2))

@@ -84,7 +84,9 @@ def check_first_values(
         check_no_nan_scores(True, source=nan_source(net, X, batch="the epoch's first batch"))
     if not finite and (math.isinf(largest) or math.isinf(smallest)):
         value = "NaN" if bool(l.detach().isnan().any()) else "inf"
-        raise infinite_scores_error(net, X, value=value, smallest=smallest, largest=largest)
+        raise infinite_scores_error(
+            net, X, value=value, smallest=smallest, largest=largest, scores=scores, y=y, loss=loss
+        )
     if not finite:
         raise UsageError(
             _loss_not_finite(l, largest, smallest, _finite_on_softmax(loss, scores, y))

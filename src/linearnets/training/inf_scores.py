@@ -1,6 +1,7 @@
 """Infinite scores behind a loss that is not finite at an epoch's first step, named by their cause
-(D2L §3.6): the weights that hold NaN or inf, the features that do, or, both finite, an overflow
-in the model's own computation. Scores that hold NaN are
+(D2L §3.6): the weights that hold NaN or inf, the buffers (which no optimizer updates), the
+features that do, a mask of -inf that the loss takes the log-probability of, or, all finite, an
+overflow in the model's own computation. Scores that hold NaN are
 :func:`~linearnets.model_checks.check_no_nan_scores`'s; these hold inf and no NaN, so the loss is
 not blamed for what the model gave it.
 
@@ -9,12 +10,15 @@ The failure path only: a step whose loss is finite never calls it.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
+from torch import nn
 
 from linearnets._text import counted
 from linearnets.errors import DivergenceError
+from linearnets.model_checks import nonfinite_buffers
 from linearnets.nan_places import listed, weight_names
 from linearnets.training.model_diagnosis import nan_source
 from linearnets.training.model_tensors import weights_seen
@@ -23,12 +27,21 @@ __all__ = ["infinite_scores_error"]
 
 
 def infinite_scores_error(
-    net: Any, X: torch.Tensor, *, value: str, smallest: float, largest: float
+    net: Any,
+    X: torch.Tensor,
+    *,
+    value: str,
+    smallest: float,
+    largest: float,
+    scores: torch.Tensor,
+    y: torch.Tensor,
+    loss: Any,
 ) -> DivergenceError:
     """Return the error for a loss that is ``value`` (``"NaN"`` or ``"inf"``) on the epoch's first
-    batch ``X`` because ``net``'s scores on it hold inf (they range over [``smallest``,
-    ``largest``]): the weights that hold NaN or inf (named), the features (counted, their examples
-    named), or neither (the model's computation overflowed)."""
+    batch ``X`` (labels ``y``) because ``net``'s ``scores`` on it hold inf (they range over
+    [``smallest``, ``largest``]): the weights that hold NaN or inf (named), the buffers, the
+    features (counted, their examples named), a mask of -inf under ``loss``, or none of these
+    (the model's computation overflowed)."""
     source = nan_source(net, X, batch="the epoch's first batch")
     head = (
         f"the loss is {value} on the epoch's first batch because the model's scores are not "
@@ -39,13 +52,38 @@ def infinite_scores_error(
         "find them in the data, checking each batch with torch.isfinite(X).all(), and clean or "
         "drop the examples that hold them"
     )
-    names = weight_names(source.nonfinite_params, source.nonfinite_buffers)
-    named = f" ({names})" if names else ""
+    inert = _unused_buffers(net, source.nonfinite_buffers)
+    buffers = tuple(b for b in source.nonfinite_buffers if b not in inert)
+    params = source.nonfinite_params
+    finite_weights = source.finite_weights
+    largest_weight = None
+    if finite_weights is False and not params and not buffers:  # only buffers it does not use
+        seen = weights_seen(net, skip=frozenset(inert))
+        finite_weights, largest_weight = seen.finite, seen.largest
+    unused = ""
+    if inert:
+        one = len(inert) == 1
+        unused = (
+            f"; {nonfinite_buffers(inert)[0]}, but {'its module is' if one else 'their modules are'} "
+            f"in training mode, where BatchNorm normalises by the batch's own statistics and does "
+            f"not use {'it' if one else 'them'} (give {'it' if one else 'them'} finite values "
+            "before evaluating: reset_running_stats())"
+        )
+    named = weight_names(params, buffers)
     replace = (
         "replace them with finite ones (train again from fresh weights, or load finite ones): an "
         "earlier update made them so (a learning rate too large, or a step on features that hold "
         "NaN or inf), or the code that set or loaded them did"
     )
+    if finite_weights is False and params:
+        bad = f"its weights hold NaN or inf ({named})"
+        fix = replace
+        if buffers:
+            why = nonfinite_buffers(buffers)[1]
+            fix = f"{replace}; no optimizer updated the buffers ({why})"
+    elif finite_weights is False:
+        held, why, fix = nonfinite_buffers(buffers)
+        bad = f"{held} ({why})"
     if source.nonfinite_inputs:
         rows = source.positions
         one = len(rows) == 1
@@ -59,35 +97,86 @@ def infinite_scores_error(
             f"its inputs hold NaN or inf ({counted(source.nonfinite_inputs, 'value')} of the "
             f"features X of the epoch's first batch{where})"
         )
-        if source.finite_weights is False:
-            return DivergenceError(
-                f"{head}: {inputs}, and its weights hold NaN or inf{named}; {find}, and {replace}"
-            )
-        weights = ", while its weights are finite" if source.finite_weights else ""
-        return DivergenceError(f"{head}: {inputs}{weights}; {find}")
-    if source.finite_weights is False:
-        return DivergenceError(
-            f"{head}: its weights hold NaN or inf{named}, while the features X are finite; "
-            f"{replace}"
-        )
+        if finite_weights is False:
+            return DivergenceError(f"{head}: {inputs}, and {bad}; {find}, and {fix}")
+        weights = ", while its weights are finite" if finite_weights else ""
+        return DivergenceError(f"{head}: {inputs}{weights}{unused}; {find}")
+    if finite_weights is False:
+        return DivergenceError(f"{head}: {bad}, while the features X are finite; {fix}")
+    dtype = str(scores.dtype).removeprefix("torch.")
+    top = f"{torch.finfo(scores.dtype).max:.2g}".replace("e+", "e")
     overflow = (
-        "a score past the largest value of its dtype (3.4e38 in float32), from features or "
-        "weights far too large, or an exp or a division by 0 in the model's forward; scale the "
-        "features (e.g. standardise each one), and run the model's steps on that batch one at a "
-        "time to find the one that gives inf"
+        f"a score past the largest value of its dtype ({top} in "
+        f"{dtype}), from features or weights far too large, or an exp or a division by 0 in the "
+        "model's forward; scale the features (e.g. standardise each one), and run the model's "
+        "steps on that batch one at a time to find the one that gives inf"
     )
-    if source.finite_weights is None and not source.no_weights:
+    if finite_weights is None and not source.no_weights:
         return DivergenceError(
-            f"{head}, on finite features X: either the model's weights, which could not be "
-            f"listed, hold NaN or inf, or its own computation overflowed, {overflow}"
+            f"{head}, on finite features X: either the model's weights, which could not all be "
+            f"listed, hold NaN or inf, or its own computation overflowed, {overflow}{unused}"
         )
-    largest_weight = weights_seen(net).largest
+    if largest_weight is None and not source.no_weights:
+        largest_weight = weights_seen(net).largest
     weights = (
         "the model has no floating-point parameters or buffers"
         if source.no_weights or largest_weight is None
         else f"its weights are finite (none above {largest_weight:.3g} in absolute value)"
     )
+    if smallest == -math.inf and not math.isinf(largest):
+        return DivergenceError(
+            f"{head}, though the features X are finite and {weights}: "
+            f"{_masked(scores, y, loss, dtype)}{unused}"
+        )
     return DivergenceError(
         f"{head}, though the features X are finite and {weights}: its own computation overflowed, "
-        f"{overflow}"
+        f"{overflow}{unused}"
     )
+
+
+def _masked(scores: torch.Tensor, y: torch.Tensor, loss: Any, dtype: str) -> str:
+    """Return the cause of a loss that is not finite on ``scores`` that hold -inf and no +inf:
+    a mask (or a log of 0) at the true class of some examples, or a loss such as label smoothing
+    that takes the log-probability of every class."""
+    here = []
+    if scores.ndim == 2 and y.ndim == 1 and y.shape[0] == scores.shape[0]:
+        valid = (y >= 0) & (y < scores.shape[1])
+        at = scores.gather(1, y.clamp(0, scores.shape[1] - 1).unsqueeze(1)).squeeze(1)
+        rows = tuple((valid & (at == -math.inf)).nonzero().flatten().tolist())
+        if rows:
+            one = len(rows) == 1
+            here.append(
+                f"the true class's score is -inf in the {'example at position' if one else 'examples at positions'} "
+                f"{listed(rows)}, counting from 0"
+            )
+    smoothing = float(getattr(loss, "label_smoothing", 0.0) or 0.0)
+    if isinstance(loss, nn.CrossEntropyLoss) and smoothing > 0:
+        here.append(f"label_smoothing={smoothing:g}")
+    found = f" (here {' and '.join(here)})" if here else ""
+    return (
+        "its scores hold -inf and no +inf (a mask, or a log of 0), on which a loss that takes the "
+        "log-probability of every class (label_smoothing) or of a masked true class is inf"
+        f"{found}; unmask the true class, drop label smoothing, or mask with a large negative "
+        f"finite value such as torch.finfo(torch.{dtype}).min instead of -inf"
+    )
+
+
+def _unused_buffers(net: Any, buffers: tuple[str, ...]) -> tuple[str, ...]:
+    """Return those of ``buffers`` (named in ``net``) that ``net``'s forward does not use now: the
+    running statistics of a BatchNorm in training mode, which normalises by the batch's own."""
+    if not isinstance(net, nn.Module):
+        return ()
+    unused = []
+    for name in buffers:
+        prefix, _, leaf = name.rpartition(".")
+        try:
+            module = net.get_submodule(prefix)
+        except Exception:  # a name that is no submodule's: not known to be unused
+            continue
+        if (
+            isinstance(module, nn.modules.batchnorm._BatchNorm)
+            and module.training
+            and leaf in ("running_mean", "running_var")
+        ):
+            unused.append(name)
+    return tuple(unused)
