@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from linearnets._text import counted, gib_past
 from linearnets.errors import DivergenceError, UsageError
 from linearnets.nan_located import located_message
-from linearnets.nan_places import NanStep, listed, names_listed, weight_names
+from linearnets.nan_places import NanStep, listed, names_listed, unused_note, weight_names
 
 if TYPE_CHECKING:
     import torch
@@ -67,7 +67,10 @@ class NanSource(NamedTuple):
     them, from 0; ``batch``: which batch it was, as the message names it;
     ``nonfinite_params``, ``nonfinite_buffers``: the names of those weights that are not finite,
     where known; ``no_weights``: the model is certain to have none (see
-    :func:`~linearnets.training.weightless.holds_no_weights`), so none is named as a cause.
+    :func:`~linearnets.training.weightless.holds_no_weights`), so none is named as a cause;
+    ``unused_buffers``: buffers that hold NaN or inf but that the model's forward does not use now
+    (BatchNorm's running statistics in training mode), left out of the weights above: named as a
+    side note, never as the cause.
     """
 
     nan_on_batch: bool | None = None
@@ -78,6 +81,7 @@ class NanSource(NamedTuple):
     nonfinite_params: tuple[str, ...] = ()
     nonfinite_buffers: tuple[str, ...] = ()
     no_weights: bool = False
+    unused_buffers: tuple[str, ...] = ()
 
 
 def check_no_nan_scores(
@@ -115,6 +119,7 @@ def check_no_nan_scores(
         error = DivergenceError(located[0])
         error.step, error.examples = at.batch, located[1]
         raise error
+    unused = unused_note(source.unused_buffers)  # not the cause: said after it
     if source.no_weights and source.nonfinite_inputs == 0:
         raise DivergenceError(_weightless_message(head, source, find))
     if source.nan_on_batch is True:
@@ -124,13 +129,13 @@ def check_no_nan_scores(
             "each row's max first (exp of a score above ~88 is inf in float32, and inf / inf is "
             "NaN); subtract each row's max before exp, o - o.max(dim=1, keepdim=True).values, or "
             "use linearnets.softmax, which does, or return the scores themselves (logits) and "
-            "train with nn.CrossEntropyLoss"
+            f"train with nn.CrossEntropyLoss{unused}"
         )
     if source.nan_on_batch is False:
         raise DivergenceError(
             f"{head}, though its weights are finite and so are the features of the batch it was "
             "checked on, and its scores there: another batch's features X hold NaN or inf, or the "
-            f"model's computation overflowed on them; {find}"
+            f"model's computation overflowed on them; {find}{unused}"
         )
     names = weight_names(source.nonfinite_params, source.nonfinite_buffers)
     if source.nonfinite_inputs:
@@ -149,23 +154,23 @@ def check_no_nan_scores(
         )
         raise DivergenceError(
             f"{head}: its inputs hold NaN or inf ({values} of the features X of {source.batch}"
-            f"{where if rows else ''}){weights[source.finite_weights]}; {find}{again}"
+            f"{where if rows else ''}){weights[source.finite_weights]}; {find}{again}{unused}"
         )
     if source.finite_weights is False and source.nonfinite_buffers and not source.nonfinite_params:
         held, why, fix = nonfinite_buffers(source.nonfinite_buffers)
         raise DivergenceError(
             f"{head}: {held}, though its parameters are finite ({why}); {fix}, and check each "
-            "batch with torch.isfinite(X).all()"
+            f"batch with torch.isfinite(X).all(){unused}"
         )
     if source.finite_weights is False:
         raise DivergenceError(
             f"{head}: its weights hold NaN or inf{f' ({names})' if names else ''}: weights blow up "
             "when the lr is too large (train again with a smaller one), or after a step on "
-            "features that hold NaN or inf (check each batch with torch.isfinite(X).all())"
+            f"features that hold NaN or inf (check each batch with torch.isfinite(X).all()){unused}"
         )
     raise DivergenceError(
         f"{head}: its weights or its inputs hold NaN (weights blow up when the lr is too large: "
-        "train again with a smaller one)"
+        f"train again with a smaller one){unused}"
     )
 
 

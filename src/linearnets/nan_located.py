@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from linearnets.nan_places import NanStep, examples_at, weight_names
+from linearnets.nan_places import NanStep, examples_at, unused_note, weight_names
 
 __all__ = ["located_message"]
 
@@ -44,6 +44,15 @@ def located_message(head: str, at: NanStep) -> tuple[str, bool] | None:
     """
     if not at.tells:
         return None
+    found = _located(head, at)
+    # buffers the forward does not use (BatchNorm's running statistics in training mode): a side
+    # note, never the cause
+    return found[0] + unused_note(at.unused_buffers), found[1]
+
+
+def _located(head: str, at: NanStep) -> tuple[str, bool]:
+    """:func:`located_message` for a place that tells more than the first batch, without its side
+    note on unused buffers."""
     number = at.batch + 1
     where = f"they first did at batch {number} of {at.name}"
     if at.training:

@@ -15,7 +15,15 @@ from typing import NamedTuple
 
 from linearnets._text import and_list
 
-__all__ = ["NanContext", "NanStep", "examples_at", "listed", "names_listed", "weight_names"]
+__all__ = [
+    "NanContext",
+    "NanStep",
+    "examples_at",
+    "listed",
+    "names_listed",
+    "unused_note",
+    "weight_names",
+]
 
 # how many example positions or names a message lists before "and k more"
 _LISTED = 5
@@ -61,7 +69,11 @@ class NanStep(NamedTuple):
     its parameters (see :func:`~linearnets.training.model_tensors.affine`), in which NaN or inf
     weights make every example's scores non-finite, and small weights keep the scores as small
     as the features allow; ``no_weights``: the model is certain to have none (see
-    :func:`~linearnets.training.weightless.holds_no_weights`), so none is named.
+    :func:`~linearnets.training.weightless.holds_no_weights`), so none is named;
+    ``unused_buffers``: buffers that hold NaN or inf but that the model's forward does not use now
+    (BatchNorm's running statistics in training mode, see
+    :func:`~linearnets.training.model_tensors.unused_buffers`), left out of the weights above and
+    named as a side note only.
     """
 
     name: str
@@ -83,6 +95,7 @@ class NanStep(NamedTuple):
     nonfinite_buffers: tuple[str, ...] = ()
     affine: bool = False
     no_weights: bool = False
+    unused_buffers: tuple[str, ...] = ()
 
     @property
     def tells(self) -> bool:
@@ -142,3 +155,20 @@ def weight_names(params: tuple[str, ...], buffers: tuple[str, ...]) -> str:
     if buffers:
         words.append(f"the {'buffer' if len(buffers) == 1 else 'buffers'} {names_listed(buffers)}")
     return and_list(words)
+
+
+def unused_note(buffers: tuple[str, ...]) -> str:
+    """Return the side note on ``buffers`` (their names) that hold NaN or inf but that the model's
+    forward does not use now, BatchNorm's running statistics in training mode, to end a message
+    (``"; its buffer 1.running_mean holds NaN or inf, but its module is in training mode, ..."``);
+    ``""`` for none. They are not the cause, but an evaluation would use them."""
+    if not buffers:
+        return ""
+    one = len(buffers) == 1
+    it = "it" if one else "them"
+    return (
+        f"; its {'buffer' if one else 'buffers'} {names_listed(buffers)} "
+        f"{'holds' if one else 'hold'} NaN or inf, but {'its module is' if one else 'their modules are'} "
+        "in training mode, where BatchNorm normalises by the batch's own statistics and does not "
+        f"use {it} (give {it} finite values before evaluating: reset_running_stats())"
+    )

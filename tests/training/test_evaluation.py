@@ -471,6 +471,20 @@ def test_a_nan_buffer_among_finite_parameters_is_named_not_called_an_overflow(mo
     ), message
 
 
+def test_a_nan_running_statistic_is_named_in_eval_mode_where_it_is_used() -> None:
+    """Evaluation runs BatchNorm in eval mode, where it normalises by its running statistics: a
+    NaN running_mean is a cause there, named with the NaN weight, not set aside as unused."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(12, 12), nn.BatchNorm1d(12), nn.Linear(12, 4))
+    with torch.no_grad():
+        net[1].running_mean[0] = float("nan")
+        net[2].weight[0, 0] = float("nan")
+    X, y = torch.rand(32, 12), torch.randint(0, 4, (32,))
+    with pytest.raises(DivergenceError, match=rf"^{_NAN_HEAD}: its weights hold NaN or inf \(2\.weight and the buffer 1\.running_mean\): weights blow up when the lr is too large \(train again with a smaller one\), or after a step on features that hold NaN or inf \(check each batch with torch\.isfinite\(X\)\.all\(\)\)$"):  # fmt: skip
+        evaluate_accuracy(net, _batches(X, y, 16))
+    assert net.training  # the caller's mode, restored
+
+
 def test_a_later_batch_all_nan_is_named_as_the_batch_not_the_weights() -> None:
     """Every example of batch 2 NaN, after a first batch scored with the same weights: in an
     evaluation the weights did not change, so that batch's features are named, not the lr."""

@@ -307,6 +307,94 @@ def test_a_batchnorm_running_statistic_unused_in_training_mode_is_not_the_cause(
         fit(net, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
 
 
+class _BookSoftmax(nn.Module):
+    """The book's §3.6.2 softmax after a model's scores: exp overflows past a score of ~88."""
+
+    def forward(self, o: torch.Tensor) -> torch.Tensor:
+        return naive_softmax(o)
+
+
+_UNUSED_ONE = (
+    "; its buffer 1.running_mean holds NaN or inf, but its module is in training mode, where "
+    "BatchNorm normalises by the batch's own statistics and does not use it (give it finite "
+    "values before evaluating: reset_running_stats())"
+)
+_NAN_HEAD = "the model's scores hold NaN, so no accuracy can be computed"
+
+
+def _batchnorm_net(cause: str) -> nn.Module:
+    """A BatchNorm between two layers, its running_mean NaN, and the NaN scores' own ``cause``."""
+    torch.manual_seed(0)
+    layers = [nn.Linear(D, D), nn.BatchNorm1d(D), nn.Linear(D, Q)]
+    if cause == "overflow":
+        layers.append(_BookSoftmax())
+    net = nn.Sequential(*layers)
+    with torch.no_grad():
+        net[1].running_mean[0] = float("nan")
+        if cause == "weight":
+            net[2].weight[0, 0] = float("nan")
+        if cause == "overflow":
+            net[2].weight.fill_(100.0)  # scores past 88 on normalised features: exp is inf
+    return net
+
+
+@pytest.mark.parametrize(
+    ("cause", "ending"),
+    [
+        (
+            "feature",
+            "its inputs hold NaN or inf (1 value of the features X of the epoch's first batch, in "
+            "its example at position 3, counting from 0), while its weights are finite; find them "
+            "in the data, checking each batch with torch.isfinite(X).all() (torch.isnan(X).any() "
+            "for NaN alone), and clean or drop the examples that hold them; its buffers "
+            "1.running_mean and 1.running_var hold NaN or inf, but their modules are in training "
+            "mode, where BatchNorm normalises by the batch's own statistics and does not use them "
+            "(give them finite values before evaluating: reset_running_stats())",
+        ),
+        (
+            "weight",
+            "its weights hold NaN or inf (2.weight): weights blow up when the lr is too large "
+            "(train again with a smaller one), or after a step on features that hold NaN or inf "
+            f"(check each batch with torch.isfinite(X).all()){_UNUSED_ONE}",
+        ),
+        (
+            "overflow",
+            "though its parameters and its inputs are finite: its own computation overflowed, e.g. "
+            "a softmax computed as exp(o) / exp(o).sum(1) without subtracting each row's max first",
+        ),
+    ],
+)
+def test_a_nan_running_statistic_unused_in_training_mode_is_a_side_note_not_the_cause(
+    cause: str, ending: str
+) -> None:
+    """In training mode BatchNorm normalises by the batch's statistics: its NaN running_mean does
+    not make the scores NaN. The cause that did (a NaN feature, which also makes both running
+    statistics NaN; a NaN weight; an overflow) is named, the buffer after it as a side note."""
+    batches = _batches()
+    if cause == "feature":
+        batches[0][0][3, 2] = float("nan")
+    net = _batchnorm_net(cause)
+    with pytest.raises(DivergenceError) as info:
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+    message = str(info.value)
+    assert message.startswith(_NAN_HEAD), message
+    if cause == "overflow":
+        assert ending in message and message.endswith(f"nn.CrossEntropyLoss{_UNUSED_ONE}"), message
+    else:
+        assert message.endswith(f": {ending}"), message
+    assert "though its parameters are finite (no optimizer" not in message
+
+
+def test_a_nan_running_statistic_unused_at_a_later_batch_is_a_side_note() -> None:
+    """A NaN feature at batch 2 of a training pass: the place names the batch's features or an
+    update as the cause; the running statistics, NaN but unused in training mode, a side note."""
+    batches = _batches()
+    batches[1][0][3, 2] = float("nan")
+    net = _batchnorm_net("feature")
+    with pytest.raises(DivergenceError, match=r"^the model's scores hold NaN, so no accuracy can be computed: they first did at batch 2 of train_iter in epoch 1, on all 16 of its examples, .* then train again from fresh weights; its buffers 1\.running_mean and 1\.running_var hold NaN or inf, but their modules are in training mode, where BatchNorm normalises by the batch's own statistics and does not use them \(give them finite values before evaluating: reset_running_stats\(\)\)$"):  # fmt: skip
+        fit(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1)
+
+
 class _Masked(nn.Module):
     """Scores of class 3 masked to -inf, a deliberate mask."""
 

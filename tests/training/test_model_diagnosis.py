@@ -290,6 +290,22 @@ def test_a_nan_buffer_is_named_and_not_taken_for_an_overflow() -> None:
     assert nan_source(net, X) == NanSource(nan_on_batch=False, finite_weights=True)
 
 
+def test_a_nan_running_statistic_in_training_mode_is_set_aside_and_the_model_run() -> None:
+    """In training mode BatchNorm does not use its running statistics: NaN there, they are kept
+    apart (``unused_buffers``), the weights called finite, and the model run on the batch to tell
+    an overflow; in eval mode they are a cause, named as before."""
+    X = torch.randn(8, 4, generator=torch.Generator().manual_seed(0))
+    net = nn.Sequential(nn.BatchNorm1d(4), nn.Linear(4, 3))
+    with torch.no_grad():
+        net[0].running_var[1] = float("inf")
+    assert nan_source(net, X) == NanSource(
+        nan_on_batch=False, finite_weights=True, unused_buffers=("0.running_var",)
+    )
+    assert net.training and bool(net[0].running_var[1].isinf())  # left as found
+    net.eval()
+    assert nan_source(net, X) == NanSource(finite_weights=False, nonfinite_buffers=("0.running_var",))  # fmt: skip
+
+
 def test_only_one_linear_layer_is_taken_for_an_affine_map() -> None:
     """Only where NaN weights reach every example, and small weights keep the scores as small as
     the features: one nn.Linear (with Flatten or Identity), the scratch regressions, or the

@@ -19,7 +19,7 @@ from torch import nn
 from linearnets._text import counted
 from linearnets.errors import DivergenceError
 from linearnets.model_checks import nonfinite_buffers
-from linearnets.nan_places import listed, weight_names
+from linearnets.nan_places import listed, unused_note, weight_names
 from linearnets.training.model_diagnosis import nan_source
 from linearnets.training.model_tensors import weights_seen
 
@@ -52,23 +52,11 @@ def infinite_scores_error(
         "find them in the data, checking each batch with torch.isfinite(X).all(), and clean or "
         "drop the examples that hold them"
     )
-    inert = _unused_buffers(net, source.nonfinite_buffers)
-    buffers = tuple(b for b in source.nonfinite_buffers if b not in inert)
+    inert = source.unused_buffers  # BatchNorm's running statistics in training mode: no cause
+    buffers = source.nonfinite_buffers
     params = source.nonfinite_params
     finite_weights = source.finite_weights
-    largest_weight = None
-    if finite_weights is False and not params and not buffers:  # only buffers it does not use
-        seen = weights_seen(net, skip=frozenset(inert))
-        finite_weights, largest_weight = seen.finite, seen.largest
-    unused = ""
-    if inert:
-        one = len(inert) == 1
-        unused = (
-            f"; {nonfinite_buffers(inert)[0]}, but {'its module is' if one else 'their modules are'} "
-            f"in training mode, where BatchNorm normalises by the batch's own statistics and does "
-            f"not use {'it' if one else 'them'} (give {'it' if one else 'them'} finite values "
-            "before evaluating: reset_running_stats())"
-        )
+    unused = unused_note(inert)
     named = weight_names(params, buffers)
     replace = (
         "replace them with finite ones (train again from fresh weights, or load finite ones): an "
@@ -98,11 +86,11 @@ def infinite_scores_error(
             f"features X of the epoch's first batch{where})"
         )
         if finite_weights is False:
-            return DivergenceError(f"{head}: {inputs}, and {bad}; {find}, and {fix}")
+            return DivergenceError(f"{head}: {inputs}, and {bad}; {find}, and {fix}{unused}")
         weights = ", while its weights are finite" if finite_weights else ""
-        return DivergenceError(f"{head}: {inputs}{weights}{unused}; {find}")
+        return DivergenceError(f"{head}: {inputs}{weights}; {find}{unused}")
     if finite_weights is False:
-        return DivergenceError(f"{head}: {bad}, while the features X are finite; {fix}")
+        return DivergenceError(f"{head}: {bad}, while the features X are finite; {fix}{unused}")
     dtype = str(scores.dtype).removeprefix("torch.")
     top = f"{torch.finfo(scores.dtype).max:.2g}".replace("e+", "e")
     overflow = (
@@ -116,8 +104,9 @@ def infinite_scores_error(
             f"{head}, on finite features X: either the model's weights, which could not all be "
             f"listed, hold NaN or inf, or its own computation overflowed, {overflow}{unused}"
         )
-    if largest_weight is None and not source.no_weights:
-        largest_weight = weights_seen(net).largest
+    largest_weight = None
+    if not source.no_weights:
+        largest_weight = weights_seen(net, skip=frozenset(inert)).largest
     weights = (
         "the model has no floating-point parameters or buffers"
         if source.no_weights or largest_weight is None
@@ -159,24 +148,3 @@ def _masked(scores: torch.Tensor, y: torch.Tensor, loss: Any, dtype: str) -> str
         f"{found}; unmask the true class, drop label smoothing, or mask with a large negative "
         f"finite value such as torch.finfo(torch.{dtype}).min instead of -inf"
     )
-
-
-def _unused_buffers(net: Any, buffers: tuple[str, ...]) -> tuple[str, ...]:
-    """Return those of ``buffers`` (named in ``net``) that ``net``'s forward does not use now: the
-    running statistics of a BatchNorm in training mode, which normalises by the batch's own."""
-    if not isinstance(net, nn.Module):
-        return ()
-    unused = []
-    for name in buffers:
-        prefix, _, leaf = name.rpartition(".")
-        try:
-            module = net.get_submodule(prefix)
-        except Exception:  # a name that is no submodule's: not known to be unused
-            continue
-        if (
-            isinstance(module, nn.modules.batchnorm._BatchNorm)
-            and module.training
-            and leaf in ("running_mean", "running_var")
-        ):
-            unused.append(name)
-    return tuple(unused)

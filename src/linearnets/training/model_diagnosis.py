@@ -17,7 +17,7 @@ import torch
 
 from linearnets.errors import UsageError
 from linearnets.nan_places import NanContext
-from linearnets.training.model_tensors import affine, batch_order, weights_seen
+from linearnets.training.model_tensors import affine, batch_order, weights_used
 from linearnets.training.quiet_forward import quiet_forward
 from linearnets.validation import NanSource, NanStep
 
@@ -151,6 +151,10 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
     computation (NaN there too) from a NaN that came from another batch (finite there).
     ``batch``: which batch ``X`` is, as the message names it (``"the epoch's first batch"``).
 
+    The running statistics of a BatchNorm in training mode, which its forward does not use, are
+    no cause: where not finite they are left out of the weights and kept as ``unused_buffers``
+    (see :func:`~linearnets.training.model_tensors.weights_used`).
+
     For the failure path only: a count over ``X``, a look at each weight and, where all are
     finite, or the model is certain to have none (``no_weights``: see
     :func:`~linearnets.training.weightless.holds_no_weights`), one forward without gradients
@@ -161,7 +165,7 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
     score).
     """
     nonfinite = int(X.numel() - torch.isfinite(X).sum())
-    weights = weights_seen(net)
+    weights, unused = weights_used(net)
     finite = weights.finite
     if nonfinite or finite is False or (finite is None and not weights.none):
         rows = (
@@ -176,8 +180,11 @@ def nan_source(net: Any, X: torch.Tensor, *, batch: str = "a batch") -> NanSourc
             nonfinite_params=weights.params,
             nonfinite_buffers=weights.buffers,
             no_weights=weights.none,
+            unused_buffers=unused,
         )
-    ran = NanSource(finite_weights=finite, batch=batch, no_weights=weights.none)
+    ran = NanSource(
+        finite_weights=finite, batch=batch, no_weights=weights.none, unused_buffers=unused
+    )
     try:
         y_hat = quiet_forward(net, X)  # its state left as found: the pass already ran X
     except Exception:  # a failure now says nothing about where the NaN came from
@@ -221,7 +228,7 @@ def nan_step(
     others = scores[~rows]
     previous = outputs[index - 1] if index else before
     net = context.net
-    weights = weights_seen(net)
+    weights, unused = weights_used(net)
     earlier: dict[str, Any] = {}
     if previous is not None and not bool(torch.isfinite(previous).all()):
         wide = ~torch.isfinite(previous.reshape(previous.shape[0], -1)).all(dim=1)
@@ -248,5 +255,6 @@ def nan_step(
         nonfinite_buffers=weights.buffers,
         affine=affine(net),
         no_weights=weights.none,
+        unused_buffers=unused,
         **earlier,
     )

@@ -23,7 +23,9 @@ __all__ = [
     "model_tensors",
     "named_tensors",
     "named_weights",
+    "unused_buffers",
     "weights_seen",
+    "weights_used",
 ]
 
 
@@ -69,6 +71,38 @@ def weights_seen(net: Any, *, skip: frozenset[str] = frozenset()) -> WeightsSeen
     if not complete:  # those listed are finite, the others are not known
         return WeightsSeen()
     return WeightsSeen(finite=True, largest=max(float(t.abs().max()) for _, t, _ in listed))
+
+
+def weights_used(net: Any) -> tuple[WeightsSeen, tuple[str, ...]]:
+    """Return what :func:`weights_seen` finds past the buffers that ``net``'s forward does not use
+    now (see :func:`unused_buffers`), and the names of those that are not finite: a running
+    statistic that BatchNorm in training mode ignores is no cause of its scores."""
+    seen = weights_seen(net)
+    unused = unused_buffers(net, seen.buffers)
+    if unused:
+        seen = weights_seen(net, skip=frozenset(unused))
+    return seen, unused
+
+
+def unused_buffers(net: Any, buffers: tuple[str, ...]) -> tuple[str, ...]:
+    """Return those of ``buffers`` (named in ``net``) that ``net``'s forward does not use now: the
+    running statistics of a BatchNorm in training mode, which normalises by the batch's own."""
+    if not isinstance(net, nn.Module):
+        return ()
+    unused = []
+    for name in buffers:
+        prefix, _, leaf = name.rpartition(".")
+        try:
+            module = net.get_submodule(prefix)
+        except Exception:  # a name that is no submodule's: not known to be unused
+            continue
+        if (
+            isinstance(module, nn.modules.batchnorm._BatchNorm)
+            and module.training
+            and leaf in ("running_mean", "running_var")
+        ):
+            unused.append(name)
+    return tuple(unused)
 
 
 def affine(net: Any) -> bool:
