@@ -100,6 +100,7 @@ NO_BOOK_SECTION = {
     "linearnets.CurvesCallback",
     "linearnets.DivergenceGuard",
     "linearnets.EpochMetrics",
+    "linearnets.load_trained",
     "linearnets.resume_softmax",
     "linearnets.models.scratch.ScratchModule",
     "linearnets.plotting.confusion_matrix",

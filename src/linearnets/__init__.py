@@ -1,7 +1,8 @@
 """linearnets: linear neural networks (D2L chapter 3), from scratch and concise, fast and reproducible.
 
 A whole run as the ``linearnets`` command does it: ``run_softmax(SoftmaxConfig(...))``,
-``resume_softmax(run_dir)``, ``run_linreg(LinregConfig(...))``, ``resume_linreg(run_dir)``. The pieces: data
+``resume_softmax(run_dir)``, ``run_linreg(LinregConfig(...))``, ``resume_linreg(run_dir)``, and a finished
+softmax run's model, ``load_trained(run_dir)``. The pieces: data
 (``load_data_fashion_mnist``, ``synthetic_data``, ``data_iter``, ``load_array``), models
 (``SoftmaxRegressionScratch``, ``softmax_concise``, ``LinearRegressionScratch``, ``linreg_concise``),
 losses and the scratch ``SGD``, one training loop (``fit``, ``train_epoch``, ``evaluate``) with its
@@ -73,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "run_softmax": "linearnets.tasks.softmax",
     "SoftmaxResult": "linearnets.tasks.softmax",
     "resume_softmax": "linearnets.tasks.resume",
+    "load_trained": "linearnets.tasks.weights",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -115,6 +117,7 @@ if TYPE_CHECKING:
     from linearnets.tasks.resume import resume_softmax as resume_softmax
     from linearnets.tasks.softmax import SoftmaxResult as SoftmaxResult
     from linearnets.tasks.softmax import run_softmax as run_softmax
+    from linearnets.tasks.weights import load_trained as load_trained
     from linearnets.training.callbacks import Callback as Callback
     from linearnets.training.callbacks import ConsoleLogger as ConsoleLogger
     from linearnets.training.callbacks import CurvesCallback as CurvesCallback

@@ -300,6 +300,24 @@ def _softmax_run(tmp_path: Path) -> Path:
     return run
 
 
+def test_load_trained_is_public_at_the_top_level_and_rebuilds_a_run_s_model(
+    tmp_path: Path,
+) -> None:
+    """``ln.load_trained``, documented in docs/python.md, is the run folder's loader itself: the
+    model it rebuilds predicts as the run's saved weights do."""
+    import linearnets as ln
+    from linearnets.inference import predict_labels
+
+    run = _softmax_run(tmp_path)
+    assert ln.load_trained is load_trained
+    net, meta = ln.load_trained(run)
+    assert (meta["num_inputs"], meta["num_outputs"], meta["classes"]) == (4, 3, ["0", "1", "2"])
+    X = torch.as_tensor(np.load(tmp_path / "d.npz")["X"], dtype=torch.float32)
+    saved = torch.load(run / "model.pt", weights_only=True)["state_dict"]
+    W, b = saved["W"], saved["b"]  # the default impl's, the book's (D2L §3.6)
+    assert torch.equal(predict_labels(net, X), (X @ W + b).argmax(dim=1))
+
+
 def test_a_softmax_run_s_checkpoint_as_model_pt_is_sent_to_the_resume_that_writes_it(
     tmp_path: Path,
 ) -> None:
