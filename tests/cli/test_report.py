@@ -674,3 +674,36 @@ def test_a_permission_refused_past_every_check_names_the_path_and_the_fix() -> N
     assert report.one_line(PermissionError(errno.EACCES, "Permission denied")) == (
         "[Errno 13] Permission denied (PermissionError)"
     )
+
+
+class _Writes(io.StringIO):
+    """A stderr that keeps each write apart, as the pipe torchrun's workers share receives them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_the_one_line_is_written_whole_so_no_other_process_lands_inside_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # print() wrote the line and its break apart: torchrun's "Closing process ... via signal
+    # SIGTERM", written between them, ran on the same line as the lost peer's
+    from linearnets.cli import _outcomes
+
+    for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    stderr = _Writes()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    lost = PeerLostError(
+        "another process of the data-parallel run stopped (lost connection: Connection reset by "
+        "peer); the checkpoint of epoch 3 is kept in runs/a"
+    )
+    assert _outcomes.report_error(lost, "linearnets softmax", json_errors=False) == 1
+    assert stderr.writes == [f"linearnets softmax: error: {lost}\n"]
+    report.say("linearnets: interrupted by SIGTERM")
+    assert stderr.writes[1:] == ["linearnets: interrupted by SIGTERM\n"]

@@ -779,7 +779,9 @@ def test_a_worker_killed_mid_run_leaves_one_line_naming_the_checkpoint_and_the_r
     assert job.returncode != 0
     kept = torch.load(out / "checkpoint.pt", weights_only=True)["epoch"]
     assert 1 <= kept < 1000
-    (line,) = _our_lines(err)  # the survivor's, and nothing of gloo's
+    lines = _our_lines(err)  # the survivor's, and nothing of gloo's
+    assert len(lines) == 1, err  # shown: a CI run once found none, and no stderr to tell why
+    (line,) = lines
     survivor, where = (
         ("", f"the checkpoint of epoch {kept} is kept in {out}")
         if killed == "1"

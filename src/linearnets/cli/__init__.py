@@ -50,6 +50,7 @@ from linearnets.cli._report import (
     EXIT_USAGE,
     output_closed,
     print_json_error,
+    say,
     signal_name,
 )
 from linearnets.cli._thread_variables import check_thread_variables
@@ -233,7 +234,7 @@ def entry(*, stopped_while_loading: int | None = None) -> None:
             # in the last steps of the way out: the command had reported (code), or it is said here
             ended()
             if code is None:
-                print(f"linearnets: {signal_name(exc)}", file=sys.stderr)
+                say(f"linearnets: {signal_name(exc)}")
                 code = EXIT_INTERRUPTED
         # the command is done: a Ctrl-C or SIGTERM now is dropped (it would only print a
         # traceback over the command's report, or end it as killed)

@@ -17,6 +17,7 @@ from linearnets.cli._report import (
     one_line,
     print_json_error,
     resume_advice,
+    say,
     signal_name,
 )
 from linearnets.errors import LinearnetsError
@@ -36,7 +37,7 @@ def report_start_interrupted(exc: KeyboardInterrupt, *, json_errors: bool) -> in
         # before the command did anything: no file made, nothing to resume
         detail = f"{signal_name(exc)} while starting; nothing was done: run the same command again"
         # a process started by hand has a terminal and stdout of its own: it says it too
-        print(f"linearnets{f' (rank {rank})' if rank else ''}: {detail}", file=sys.stderr)
+        say(f"linearnets{f' (rank {rank})' if rank else ''}: {detail}")
         if json_errors:
             print_json_error(detail, type(exc).__name__, EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
@@ -65,7 +66,7 @@ def report_interrupt(exc: KeyboardInterrupt, prog: str, *, json_errors: bool) ->
         detail = str(exc) if type(exc) is not KeyboardInterrupt else signal_name(exc)
         detail = detail or signal_name(exc)  # a stop of the library's own that says nothing
         detail = as_started(detail)  # its resume as the user can type it here
-        print(f"{prog}{f' (rank {rank})' if rank else ''}: {detail}", file=sys.stderr)
+        say(f"{prog}{f' (rank {rank})' if rank else ''}: {detail}")
         if json_errors:
             run_dir = getattr(exc, "run_dir", None)
             print_json_error(
@@ -112,7 +113,7 @@ def report_error(
         # made and printed whole, a second signal (torchrun stopping the others) or not
         with held_signals(raise_after=False):
             line = as_started(one_line(exc, traceback_shown=traceback_shown, command=prog))
-            print(f"{prog}: error: {line}", file=sys.stderr)
+            say(f"{prog}: error: {line}")
             if json_errors:
                 run_dir = getattr(exc, "run_dir", None)  # a run that stopped on a full disk
                 print_json_error(
@@ -130,13 +131,13 @@ def report_error(
         # unexpected one may be this rank's alone, and a lost peer may be rank 0 itself
         with held_signals(raise_after=False):
             line = as_started(one_line(exc, traceback_shown=traceback_shown, command=prog))
-            print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
+            say(f"{prog} (rank {rank}): error: {line}")
     elif _ranks.let_rank_0_speak():
         # the wait ran out: rank 0 did not stop the run with the same error, so this is this
         # rank's own (its data, its environment, its options given by hand): said here
         with held_signals(raise_after=False):
             line = as_started(one_line(exc, traceback_shown=traceback_shown, command=prog))
-            print(f"{prog} (rank {rank}): error: {line}", file=sys.stderr)
+            say(f"{prog} (rank {rank}): error: {line}")
             if json_errors and not _ranks.by_launcher():  # its own stdout: rank 0 has another
                 print_json_error(line, type(exc).__name__, exit_status(exc))
     return exit_status(exc)

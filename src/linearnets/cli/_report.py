@@ -29,6 +29,7 @@ __all__ = [
     "output_closed",
     "print_json_error",
     "resume_advice",
+    "say",
     "signal_name",
 ]
 
@@ -40,6 +41,19 @@ def signal_name(exc: KeyboardInterrupt) -> str:
     SIGINT" for a Ctrl-C (also one that a second signal, torchrun's SIGTERM, cut short: see
     :func:`first_signal`), as every stop of a run names its signal."""
     return f"interrupted by {first_signal(exc)}"
+
+
+def say(line: str) -> None:
+    """Write ``line`` and its line break on stderr in one write.
+
+    ``print`` writes them apart (stderr is written through), and under torchrun the other writers
+    of the same terminal or pipe (torchrun's own "Closing process ... via signal SIGTERM", another
+    rank) could land between the two: the command's one line then ran on into theirs. Where
+    stderr is gone (``2>&-``) it goes where ``print`` would put it, stdout, or nowhere.
+    """
+    stream = sys.stderr if sys.stderr is not None else sys.stdout
+    if stream is not None:
+        stream.write(f"{line}\n")
 
 
 def print_json_error(message: str, error_type: str, status: int, **extra: Any) -> None:
