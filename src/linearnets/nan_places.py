@@ -18,6 +18,7 @@ from linearnets._text import and_list
 __all__ = [
     "NanContext",
     "NanStep",
+    "clean_or_drop",
     "examples_at",
     "listed",
     "names_listed",
@@ -155,6 +156,14 @@ def weight_names(params: tuple[str, ...], buffers: tuple[str, ...]) -> str:
     if buffers:
         words.append(f"the {'buffer' if len(buffers) == 1 else 'buffers'} {names_listed(buffers)}")
     return and_list(words)
+
+
+def clean_or_drop(test: str, *, one: bool) -> str:
+    """Return the fix for examples whose data hold NaN or inf, found by ``test`` (a boolean
+    expression, ``"torch.isfinite(y).all(dim=1)"``), for one example or several
+    (``"clean or drop those examples (torch.isfinite(y).all(dim=1) is False on them)"``)."""
+    that, it = ("that example", "it") if one else ("those examples", "them")
+    return f"clean or drop {that} ({test} is False on {it})"
 
 
 def unused_note(buffers: tuple[str, ...]) -> str:

@@ -21,9 +21,8 @@ from linearnets.training.nan_targets import TargetsWatch, watch_targets
 
 _FIX = (
     ": a target that is NaN or inf makes its example's loss so, and that batch's update most "
-    "likely made the weights NaN, and with them every score after; clean or drop the examples "
-    "whose targets hold NaN or inf (torch.isfinite(y).all(dim=1) is False on them), then train "
-    "again from fresh weights"
+    "likely made the weights non-finite, and with them every score after; clean or drop that "
+    "example (torch.isfinite(y).all(dim=1) is False on it), then train again from fresh weights"
 )
 
 
@@ -75,6 +74,25 @@ def test_fit_names_the_soft_targets_that_hold_nan_not_the_weights(
     assert "lr" not in str(info.value).split() and "weights hold" not in str(info.value)
     error = info.value
     assert error.step == 1 and error.examples and not error.resumable
+
+
+def test_two_bad_target_rows_are_told_as_those_examples() -> None:
+    """Two NaN rows of one batch (positions 1 and 3 of batch 2): the fix names them in the plural,
+    in the words the guard's data message uses (nan_places.clean_or_drop)."""
+    X, y = _soft(bad_row=6)
+    y[8] = math.nan
+    net = nn.Linear(4, 3)
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=5, shuffle=False)
+    with pytest.raises(DivergenceError) as info:
+        ln.fit(net, train_iter, nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1), 1)  # fmt: skip
+    assert str(info.value) == (
+        "the loss is not finite at batch 2 of train_iter in epoch 1, whose targets y hold NaN or "
+        "inf on 2 of its 5 examples (positions 1 and 3 in the batch, counting from 0: examples 6 "
+        "and 8 of the epoch, their indices in the dataset): a target that is NaN or inf makes its "
+        "example's loss so, and that batch's update most likely made the weights non-finite, and "
+        "with them every score after; clean or drop those examples "
+        "(torch.isfinite(y).all(dim=1) is False on them), then train again from fresh weights"
+    )
 
 
 def test_the_books_loop_with_its_function_updater_names_them_too() -> None:

@@ -21,7 +21,7 @@ import torch
 
 from linearnets._text import and_list
 from linearnets.errors import DivergenceError
-from linearnets.nan_places import examples_at
+from linearnets.nan_places import clean_or_drop, examples_at
 
 __all__ = ["HELD_BYTES", "Batch", "data_not_finite", "kept"]
 
@@ -76,10 +76,7 @@ def data_not_finite(
     where_bad = _where(found, size, first_example=first_example, order=order)
     one = len(data_rows) == 1
     test = " & ".join(_finite_rows(name, tensor) for name, tensor, _ in found)
-    fix = (
-        f"clean or drop {'that example' if one else 'those examples'} ({test} is False on "
-        f"{'it' if one else 'them'})"
-    )
+    fix = clean_or_drop(test, one=one)
     if loss_rows is not None and loss_rows <= data_rows:
         error = DivergenceError(
             f"training stopped at {where}: the batch loss is {loss} (not finite) because the "

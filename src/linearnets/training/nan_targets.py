@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import DivergenceError
-from linearnets.nan_places import examples_at
+from linearnets.nan_places import clean_or_drop, examples_at
 from linearnets.training.loss_diagnosis import BINARY_LOSSES, computes_as
 from linearnets.training.model_tensors import batch_order
 from linearnets.training.totals import Loss
@@ -210,11 +210,14 @@ class TargetsWatch:
         return (
             f"the loss is not finite at batch {batch + 1} of {self._name} {when}, whose targets y "
             f"hold NaN or inf on {which} ({place}){also}: a target that is NaN or inf makes its "
-            "example's loss so, and that batch's update most likely made the weights NaN, and "
-            "with them every score after; clean or drop the examples whose targets hold NaN or "
-            "inf (torch.isfinite(y).all(dim=1) is False on them), then train again from fresh "
-            "weights"
+            "example's loss so, and that batch's update most likely made the weights non-finite, "
+            f"and with them every score after; {clean_or_drop(_FINITE_Y, one=n == 1)}, then train "
+            "again from fresh weights"
         )
+
+
+# the test that finds the examples whose targets (B, q) hold NaN or inf
+_FINITE_Y = "torch.isfinite(y).all(dim=1)"
 
 
 def _all_finite(losses: list[torch.Tensor]) -> torch.Tensor:
