@@ -10,7 +10,12 @@ import sys
 
 import pytest
 
-from linearnets.cli._unencodable import ERRORS, escape_what_cannot_be_shown, spelt_in_ascii
+from linearnets.cli._unencodable import (
+    ERRORS,
+    escape_what_cannot_be_shown,
+    spelt_for,
+    spelt_in_ascii,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +51,20 @@ def test_a_character_the_encoding_has_is_written_as_it_is() -> None:
     assert "§3.2, 28×28 → 日".encode("latin-1", errors=ERRORS) == "§3.2, 28×28 -> \\u65e5".encode(
         "latin-1"
     )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "spelt"),
+    [
+        ("ascii", "(section 3.6-3.7) 28x28 r\\u00fc2"),
+        ("latin-1", "(§3.6-3.7) 28×28 rü2"),  # Latin-1 has §, × and ü, not the en dash
+        ("utf-8", "(§3.6–3.7) 28×28 rü2"),
+    ],
+)
+def test_a_text_is_spelt_as_a_stream_of_its_encoding_writes_it(encoding: str, spelt: str) -> None:
+    """What the help is wrapped as (cli/_help_formatter.py): written again, it is as it was."""
+    assert spelt_for("(§3.6–3.7) 28×28 rü2", encoding) == spelt
+    assert spelt.encode(encoding, errors=ERRORS).decode(encoding) == spelt
 
 
 def test_a_decoding_error_is_not_the_handlers() -> None:

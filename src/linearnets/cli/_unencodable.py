@@ -8,6 +8,10 @@ the characters of the command's own words are spelt in ASCII (``section 3.2``, `
 its fixed-length escape, ``r\\u00fc2``, which no digit after it extends; it is also JSON's. A
 path the output cannot encode is written as the shell's ``$'...'`` word of its bytes before it
 gets here (:func:`~linearnets._text.shown_path`), so that it can be pasted back.
+
+The help is spelt before argparse wraps it (:func:`spelt_for`,
+:mod:`linearnets.cli._help_formatter`): spelt as it is written, ``§`` grows into ``section `` and
+a line wrapped to the terminal's width ran past it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import codecs
 import contextlib
 import sys
 
-__all__ = ["ERRORS", "escape_what_cannot_be_shown", "spelt_in_ascii"]
+__all__ = ["ERRORS", "escape_what_cannot_be_shown", "spelt_for", "spelt_in_ascii"]
 
 # the name of the codec error handler, as errors= takes it
 ERRORS = "linearnets.spelt"
@@ -67,6 +71,20 @@ def spelt_in_ascii(exc: UnicodeError) -> tuple[str, int]:
         else:
             out.append(_escape(char))
     return "".join(out), exc.end
+
+
+def spelt_for(text: str, encoding: str) -> str:
+    """Return ``text`` as a stream of ``encoding`` writes it with the handler :data:`ERRORS`:
+    ``"(§3.6)"`` as ``"(section 3.6)"`` for ASCII, unchanged for UTF-8. Written again, it is
+    written as it is.
+
+    Raises:
+        LookupError: ``encoding`` is no codec's name (and ``text`` not all ASCII).
+    """
+    if text.isascii():  # the help's text, nearly all of it: no terminal's encoding lacks ASCII
+        return text
+    codecs.register_error(ERRORS, spelt_in_ascii)  # again: the same handler under its name
+    return text.encode(encoding, errors=ERRORS).decode(encoding)
 
 
 def _escape(char: str) -> str:
