@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from linearnets._text import and_list, printable
 from linearnets.cli import _ranks
+from linearnets.cli._help_formatter import SpeltHelpFormatter
 from linearnets.cli._invocation import as_started
 from linearnets.cli._report import EXIT_USAGE
 from linearnets.cli._usage_words import ambiguous, choice_fix, no_value, required
@@ -42,13 +43,15 @@ class OneLineParser(argparse.ArgumentParser):
     Any negative number, in any float spelling, is read as an option's value (which the option's
     type then checks), not as an unknown option. The errors argparse words itself (a flag given a
     value, an option given none, an ambiguous abbreviation, a missing argument) name the rule, the
-    word given and the fix too.
+    word given and the fix too. Its help is wrapped as its output writes it
+    (:class:`~linearnets.cli._help_formatter.SpeltHelpFormatter`: ``§`` as ``section `` in ASCII).
     """
 
     subcommands: dict[str, argparse.ArgumentParser]  # its subcommands (or actions) by name
     subcommand_dest: str  # the attribute of the parsed arguments that names the one given
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", SpeltHelpFormatter)  # its subcommands' too
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_NUMBER  # argparse's own attribute, widened
         self.subcommands = {}
