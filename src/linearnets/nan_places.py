@@ -20,6 +20,7 @@ __all__ = [
     "NanStep",
     "clean_or_drop",
     "examples_at",
+    "finite_rows",
     "listed",
     "names_listed",
     "unused_note",
@@ -164,6 +165,16 @@ def clean_or_drop(test: str, *, one: bool) -> str:
     (``"clean or drop those examples (torch.isfinite(y).all(dim=1) is False on them)"``)."""
     that, it = ("that example", "it") if one else ("those examples", "them")
     return f"clean or drop {that} ({test} is False on {it})"
+
+
+def finite_rows(name: str, ndim: int) -> str:
+    """Return the test that finds which examples (rows) of ``name``, a tensor of ``ndim``
+    dimensions (B, ...), are finite: ``"torch.isfinite(X).all(dim=1)"`` for (B, d)."""
+    if ndim == 1:
+        return f"torch.isfinite({name})"
+    if ndim == 2:
+        return f"torch.isfinite({name}).all(dim=1)"
+    return f"torch.isfinite({name}).flatten(1).all(dim=1)"
 
 
 def unused_note(buffers: tuple[str, ...]) -> str:

@@ -21,7 +21,7 @@ import torch
 
 from linearnets._text import and_list
 from linearnets.errors import DivergenceError
-from linearnets.nan_places import clean_or_drop, examples_at
+from linearnets.nan_places import clean_or_drop, examples_at, finite_rows
 
 __all__ = ["HELD_BYTES", "Batch", "data_not_finite", "kept"]
 
@@ -75,7 +75,7 @@ def data_not_finite(
     held = all(t is not None and t.layout is torch.strided for t in batch)
     where_bad = _where(found, size, first_example=first_example, order=order)
     one = len(data_rows) == 1
-    test = " & ".join(_finite_rows(name, tensor) for name, tensor, _ in found)
+    test = " & ".join(finite_rows(name, tensor.ndim) for name, tensor, _ in found)
     fix = clean_or_drop(test, one=one)
     if loss_rows is not None and loss_rows <= data_rows:
         error = DivergenceError(
@@ -145,12 +145,3 @@ def _rows_not_finite(values: torch.Tensor) -> tuple[int, ...]:
     if bad.ndim > 1:
         bad = bad.flatten(1).any(dim=1)
     return tuple(bad.nonzero().flatten().tolist())
-
-
-def _finite_rows(name: str, values: torch.Tensor) -> str:
-    """Return the expression telling which rows of ``name`` (shaped as ``values``) are finite."""
-    if values.ndim == 1:
-        return f"torch.isfinite({name})"
-    if values.ndim == 2:
-        return f"torch.isfinite({name}).all(dim=1)"
-    return f"torch.isfinite({name}).flatten(1).all(dim=1)"
