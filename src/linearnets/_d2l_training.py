@@ -173,7 +173,7 @@ def _train_epoch_with_function(
                 y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter
             )
         if targets is not None:
-            targets.add(y, l)
+            targets.add(y, l, X=X, y_hat=y_hat)
         del batch, X, y, y_hat, l  # free the batch's block for the next one (see train_epoch)
     if targets is not None:
         targets.finish()

@@ -154,31 +154,157 @@ def test_the_other_examples_whose_loss_is_not_finite_are_counted_apart() -> None
     )
 
 
-def test_a_loss_not_finite_on_finite_targets_trains_on_till_a_later_pass_finds_it() -> None:
-    """NaN features, finite probabilities: the first loss that is not finite has finite targets,
-    so nothing is said of them, not even of a NaN target in a later batch (the weights were NaN
-    by then). No other check of an unguarded fit names the features (the module's docstring said
-    they were "the other checks' to name"): it trains on, as a regression does; a test_iter's
-    NaN scores then name the weights."""
+def _features_message(
+    batch: int, where: str, test: str, epoch: int | None = 1, *, size: int = 5
+) -> str:
+    when = "this epoch" if epoch is None else f"epoch {epoch}"
+    return (
+        f"the loss is not finite at batch {batch} of train_iter in {when}, whose targets y are "
+        f"finite but whose features X hold NaN or inf on 1 of its {size} examples ({where}): a "
+        "feature that is NaN or inf makes its example's scores and loss so, and that batch's "
+        "update most likely made the weights non-finite, and with them every score after; clean "
+        f"or drop that example ({test} is False on it), then train again from fresh weights"
+    )
+
+
+_ROW_3 = (
+    "position 3 in the batch, counting from 0: example 3 of the epoch, its index in the dataset"
+)
+
+
+def _concise() -> nn.Module:
+    return nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+
+
+def _scratch() -> nn.Module:
+    return ln.SoftmaxRegressionScratch(4, 3, generator=torch.Generator().manual_seed(0))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+@pytest.mark.parametrize("make", [_concise, _scratch], ids=["concise", "scratch"])
+def test_fit_names_the_features_that_hold_nan_where_the_targets_are_finite(
+    reduction: str, make: Callable[[], nn.Module]
+) -> None:
+    """NaN features, finite probabilities: an unguarded fit trained on to a NaN history (its loss
+    nan every epoch, its weights NaN), as a regression does, where class labels stop with the
+    scores' error. Now the features, their batch and example are named, per-example loss or
+    mean, concise model or scratch, and the lr nowhere; a NaN target in a later batch is not
+    named (the weights were NaN by then)."""
     X, y = _soft(bad_row=12)
     X[3, 0] = math.nan  # batch 1
-    net = nn.Linear(4, 3)
+    net = make()
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=5)
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(reduction=reduction)
+    message = _features_message(1, _ROW_3, "torch.isfinite(X).all(dim=1)")
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$") as info:
+        ln.fit(net, train_iter, loss, updater, 2)
+    assert "lr" not in str(info.value).split() and "weights hold" not in str(info.value)
+    assert info.value.step == 0 and info.value.examples and not info.value.resumable
+
+
+def test_train_epoch_and_the_books_loop_name_the_features_too() -> None:
+    """train_epoch called alone, and d2l.train_epoch_ch3 with the book's sgd(batch_size), its
+    own loop: the same message, "in this epoch"; image-shaped features (B, 1, 2, 2) are tested
+    flattened."""
+    X, y = _soft()
+    y[7] = 1 / 3  # finite targets everywhere
+    X[9, 2] = math.inf  # batch 2, position 4
+    images = X.reshape(20, 1, 2, 2)
+    where = (
+        "position 4 in the batch, counting from 0: example 9 of the epoch, its index in the dataset"
+    )
+    message = _features_message(2, where, "torch.isfinite(X).flatten(1).all(dim=1)", epoch=None)
+    train_iter = DataLoader(TensorDataset(images, y), batch_size=5)
+    net, loss = _concise(), nn.CrossEntropyLoss(reduction="none")
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$"):
+        ln.train_epoch(net, train_iter, loss, torch.optim.SGD(net.parameters(), lr=0.1))
+    W = torch.zeros(4, 3, requires_grad=True)
+
+    def book_net(X: torch.Tensor) -> torch.Tensor:
+        return X.reshape(-1, 4) @ W
+
+    def updater(batch_size: int) -> None:
+        d2l.sgd([W], 0.1, batch_size)
+
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$"):
+        d2l.train_epoch_ch3(book_net, train_iter, loss, updater)
+
+
+def test_features_too_large_to_hold_are_named_by_the_scores_that_are_not_finite() -> None:
+    """A batch's X over 64 KiB (256 × 784 floats, a Fashion-MNIST batch's) is not held to be
+    looked at: its examples whose scores alone are not finite are named, their features or an
+    overflow in the model to blame, with the test that tells them apart."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(512, 784, generator=gen)
+    X[256 + 10, 5] = math.nan  # batch 2, position 10
+    X[256 + 20, 7] = -math.inf  # batch 2, position 20
+    y = torch.softmax(torch.randn(512, 3, generator=gen), dim=1)
+    net = nn.Linear(784, 3)
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=256)
+    message = (
+        "the loss is not finite at batch 2 of train_iter in epoch 1, whose targets y are finite "
+        "but whose scores are not on 2 of its 256 examples (positions 10 and 20 in the batch, "
+        "counting from 0: examples 266 and 276 of the epoch, their indices in the dataset), while "
+        "the other 254 examples' are: those examples' features X hold NaN or inf, or the model's "
+        "computation overflowed on them (a batch's X over 64 KiB is not held to be looked at), "
+        "and that batch's update most likely made the weights non-finite, and with them every "
+        "score after; where the features do, clean or drop those examples "
+        "(torch.isfinite(X).all(dim=1) is False on them); then train again from fresh weights"
+    )
+    updater = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(DivergenceError, match=f"^{re.escape(message)}$") as info:
+        ln.fit(net, train_iter, nn.CrossEntropyLoss(), updater, 1)
+    assert info.value.step == 1 and info.value.examples and not info.value.resumable
+
+
+class _FillsNan(nn.Module):
+    """A model that fills NaN features in with 0 before its linear map."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 3)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.linear(X.nan_to_num(0.0))
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["held", "not-held"])
+def test_a_loss_every_example_of_which_is_not_finite_trains_on_as_a_regression_does(
+    large: bool,
+) -> None:
+    """An lr too large, finite targets: at the first step whose loss is not finite, every
+    example's scores are, those whose features hold NaN (which the model fills in) and the
+    others alike, as weights an lr broke leave them: the features are not named, nothing is
+    said and the pass trains on, as a regression does (a DivergenceGuard names the lr). Where
+    X is not held, every example's scores tell no example's features apart either."""
+    d = 20000 if large else 4  # 5 × 20000 floats: 400 KiB, not held
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(40, d, generator=gen) * 1e3
+    X[::2, 0] = math.nan  # every other example's, filled in with 0 by the model
+    y = torch.softmax(torch.randn(40, 3, generator=gen), dim=1)
+    net = _FillsNan()
+    net.linear = nn.Linear(d, 3)
+    train_iter = DataLoader(TensorDataset(X, y), batch_size=5)
+    updater = torch.optim.SGD(net.parameters(), lr=1e38)
+    history = ln.fit(net, train_iter, nn.CrossEntropyLoss(reduction="none"), updater, 1)
+    assert not math.isfinite(history.train_loss[-1])
+
+
+def test_a_nan_feature_the_model_fills_in_is_not_blamed_for_an_overflow() -> None:
+    """Batch 2's example 1 holds a NaN feature its model fills in (its scores finite), and
+    example 3 a feature so large its scores overflow: an example with finite features has
+    scores that are not, so the features are not named; the pass trains on."""
+    X, y = _soft(bad_row=None)
+    X[6, 0] = math.nan
+    X[8, 1] = 3e38
+    net = _FillsNan()
+    with torch.no_grad():
+        net.linear.weight.fill_(10.0)
     train_iter = DataLoader(TensorDataset(X, y), batch_size=5)
     updater = torch.optim.SGD(net.parameters(), lr=0.1)
     history = ln.fit(net, train_iter, nn.CrossEntropyLoss(reduction="none"), updater, 1)
-    assert math.isnan(history.train_loss[-1]) and net.weight.isnan().all()
-    labels = torch.zeros(20, dtype=torch.long)
-    test_iter = DataLoader(TensorDataset(X.nan_to_num(), labels), batch_size=5)
-    weights = (
-        "the model's scores hold NaN, so no accuracy can be computed: its weights hold NaN or inf "
-        "(weight and bias): weights blow up when the lr is too large (train again with a smaller "
-        "one), or after a step on features that hold NaN or inf (check each batch with "
-        "torch.isfinite(X).all())"
-    )
-    net = nn.Linear(4, 3)
-    updater = torch.optim.SGD(net.parameters(), lr=0.1)
-    with pytest.raises(DivergenceError, match=f"^{re.escape(weights)}$"):
-        ln.fit(net, train_iter, nn.CrossEntropyLoss(reduction="none"), updater, 1, test_iter=test_iter)  # fmt: skip
+    assert math.isnan(history.train_loss[-1])
 
 
 def _mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -307,4 +433,51 @@ def test_on_a_gpu_the_targets_are_named_at_the_pass_end() -> None:
     watch = _device_pass("cuda")
     assert len(watch._pending) == 1 and len(watch._held) == 6
     with pytest.raises(DivergenceError, match=f"^{re.escape(_STEP_67)}$"):
+        watch.finish()
+
+
+def _device_features_pass(device: str) -> TargetsWatch:
+    """A pass of 70 steps of 4 examples, read as a device's: finite targets, and from step 67
+    on NaN features, scores and losses on example 2 (every example's from step 68 on, as an
+    update on them leaves the weights)."""
+    watch = TargetsWatch(name="train_iter", epoch=2, batches=None)
+    y = torch.full((4, 3), 1 / 3, device=device)
+    for step in range(70):
+        X = torch.ones(4, 1, 2, 2, device=device)
+        y_hat = torch.zeros(4, 3, device=device)
+        if step == 66:
+            X[2, 0, 1, 1] = math.nan
+            y_hat[2] = math.nan
+        elif step > 66:
+            y_hat[:] = math.nan
+        watch.add(y, torch.logsumexp(y_hat, dim=1), X=X, y_hat=y_hat)
+    return watch
+
+
+_FEATURES_67 = _features_message(
+    67,
+    "position 2 in the batch, counting from 0: example 266 in the order train_iter yielded them",
+    "torch.isfinite(X).flatten(1).all(dim=1)",
+    epoch=2,
+    size=4,
+)
+
+
+def test_a_devices_groups_name_the_features_at_the_pass_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a device the features' rows are found with each group's, kept unread until the pass's
+    end (here on the CPU, read as a device's): no batch is held past its group."""
+    monkeypatch.setattr(TargetsWatch, "_reads_now", staticmethod(lambda losses: False))
+    watch = _device_features_pass("cpu")
+    assert len(watch._pending) == 1 and len(watch._held) == 6
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_FEATURES_67)}$"):
+        watch.finish()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_on_a_gpu_the_features_are_named_at_the_pass_end() -> None:
+    watch = _device_features_pass("cuda")
+    assert len(watch._pending) == 1 and len(watch._held) == 6
+    with pytest.raises(DivergenceError, match=f"^{re.escape(_FEATURES_67)}$"):
         watch.finish()

@@ -169,7 +169,7 @@ def train_epoch(
                     y_hat, y, loss, name="train_iter", epoch=epoch, batches=train_iter
                 )
             if targets is not None:
-                targets.add(y, l)
+                targets.add(y, l, X=X, y_hat=y_hat)
             # let go of the batch before the iterator builds the next one: the allocator can then
             # hand it the block just freed, still in cache (~5% of a softmax epoch on a CPU)
             del batch, X, y, y_hat, l

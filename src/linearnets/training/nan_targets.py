@@ -1,50 +1,45 @@
-"""Class probabilities (soft targets) that made a training loss NaN, named at their batch and
-examples (D2L §3.4, §3.6).
+"""Class probabilities (soft targets) that made a training loss NaN, or the features beside
+them, named at their batch and examples (D2L §3.4, §3.6).
 
 A classifier trained on float targets ``y`` (B, q) of its scores' shape, class probabilities
 ``nn.CrossEntropyLoss`` takes as they are (or a binary cross-entropy's, one per output), reports
-no accuracy, so the epoch's totals never look at its scores: a NaN in one target row made that
-example's loss NaN, the update the weights NaN, and the NaN scores a later pass found (a
-``test_iter``'s) were blamed on the weights and the lr. :class:`TargetsWatch` finds that row
-instead, for torch's losses known to take probabilities only: another loss's (B, q) float
-targets may be a regression's, which trains on through a NaN. Like the totals, it reads nothing
-back per step: each step's targets and losses are held, and checked in groups with one read-back
-(on a CPU), or once at the epoch's end (on a device, as the totals read theirs); only a loss that
-is not finite makes it look at the targets. The first step whose loss is not finite decides: its
-targets hold NaN or inf, and the error names them; or they are finite, and the watch says nothing
-more. The features, an overflow in the model or an lr too large made that loss so, and no check
-of an unguarded ``fit`` names it: it trains on, its loss NaN, as a regression does, unless a
-``DivergenceGuard`` is among its callbacks (as the command and ``run_softmax`` put one) or a later
-pass over ``test_iter`` finds NaN scores (which names the weights, NaN by then). A check of the
-features there would cost a read-back of each batch; none is made.
+no accuracy, so the epoch's totals never look at its scores: a NaN in one target row, or in one
+example's features X, made that example's loss NaN, the update the weights NaN, and an unguarded
+``fit`` trained on to a NaN history (a later pass over ``test_iter`` blamed its NaN scores on
+the weights and the lr). :class:`TargetsWatch` finds that row instead, for torch's losses known
+to take probabilities only: another loss's (B, q) float targets may be a regression's, which
+trains on through a NaN. Like the totals, it reads nothing back per step: each step's targets,
+losses and scores are held, with its features where small (as the divergence guard holds them),
+and checked in groups with one read-back (on a CPU), or once at the epoch's end (on a device, as
+the totals read theirs); only a loss that is not finite makes it look at them. The first step
+whose loss is not finite decides (:mod:`linearnets.training.nan_rows` keeps their rows): its
+targets hold NaN or inf, and the error names them; or they are finite and its features, held,
+hold NaN or inf on exactly the examples whose scores are not finite (the guard's rule), and the
+error names those; or its features were not held (over 64 KiB) and only some examples' scores
+are not finite, and the error names those, their features or an overflow in the model to blame. Else (every
+example's scores not finite, as an lr too large leaves them, or some on finite features) the
+watch says nothing more: the pass trains on, its loss NaN, as a regression does, unless a
+``DivergenceGuard`` is among its callbacks (as the command and ``run_softmax`` put one).
 """
 
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from linearnets.errors import DivergenceError
-from linearnets.nan_places import clean_or_drop, examples_at
+from linearnets.nan_places import clean_or_drop, examples_at, finite_rows
+from linearnets.training.guard_data import HELD_BYTES, kept
 from linearnets.training.loss_diagnosis import BINARY_LOSSES, computes_as
 from linearnets.training.model_tensors import batch_order
+from linearnets.training.nan_rows import Group, Step, all_finite, group_rows
+from linearnets.training.stash import detached
 from linearnets.training.totals import Loss
 
 __all__ = ["TargetsWatch", "takes_probabilities", "watch_targets"]
-
-
-class _Group(NamedTuple):
-    """A group of steps looked at together: per step, its examples and whether its loss is per
-    example; over their rows, (ΣB,) each, whether the loss and the targets are not finite."""
-
-    sizes: list[int]
-    per_example: list[bool]
-    loss_rows: torch.Tensor
-    target_rows: torch.Tensor
 
 
 # torch's losses known to take probabilities as targets: a class's (cross-entropy), or an
@@ -95,12 +90,13 @@ def takes_probabilities(loss: Loss) -> bool:
 
 
 class TargetsWatch:
-    """Raise :class:`~linearnets.errors.DivergenceError` where a training pass's targets first made
+    """Raise :class:`~linearnets.errors.DivergenceError` where a training pass's data first made
     its loss not finite, naming the batch of ``name`` (in ``epoch``, where known) and its examples
-    (their index in the dataset where ``batches`` is known to keep its order).
+    (their index in the dataset where ``batches`` is known to keep its order): targets that hold
+    NaN or inf, or, the targets finite, features that do.
 
-    The pass hands it each step's targets and losses (:meth:`add`) and calls :meth:`finish` at
-    its end.
+    The pass hands it each step's targets and losses, with its features and scores
+    (:meth:`add`), and calls :meth:`finish` at its end.
     """
 
     # a group's size, as the epoch's totals fold theirs
@@ -110,18 +106,31 @@ class TargetsWatch:
 
     def __init__(self, *, name: str, epoch: int | None, batches: object) -> None:
         self._name, self._epoch, self._batches = name, epoch, batches
-        self._held: list[tuple[torch.Tensor, torch.Tensor]] = []  # (y (B, q), l) of each step
+        self._held: list[Step] = []
         self._rows = self._values = 0
         self._steps = self._examples = 0  # those of the groups looked at before the held steps
         # on a device, each group's rows, read back at the pass's end: (steps, examples before)
-        self._pending: list[tuple[_Group, int, int]] = []
-        self._done = False  # a loss not finite on finite targets was found: nothing more to say
+        self._pending: list[tuple[Group, int, int]] = []
+        self._done = False  # the first loss not finite was looked at: nothing more to say
 
-    def add(self, y: torch.Tensor, l: torch.Tensor) -> None:
-        """Hold a step's targets ``y`` (B, q) and losses ``l`` (per example, or 0-d)."""
+    def add(
+        self,
+        y: torch.Tensor,
+        l: torch.Tensor,
+        *,
+        X: torch.Tensor | None = None,
+        y_hat: torch.Tensor | None = None,
+    ) -> None:
+        """Hold a step's targets ``y`` (B, q) and losses ``l`` (per example, or 0-d), with its
+        features ``X`` (B, ...) and scores ``y_hat`` (B, q), where handed: a reference to each,
+        none copied or read; ``X`` only up to :data:`~linearnets.training.guard_data.HELD_BYTES`,
+        as the divergence guard holds it."""
         if self._done:
             return
-        self._held.append((y, l))
+        features = kept((X, None))[0] if X is not None else None
+        self._held.append(
+            (y, l, None if y_hat is None else detached(y_hat), features, 0 if X is None else X.ndim)
+        )
         self._rows += y.shape[0]
         self._values += y.numel()
         if (
@@ -140,7 +149,7 @@ class TargetsWatch:
         for (group, steps, examples), not_finite in zip(self._pending, bad, strict=True):
             if not_finite:
                 self._pending = []
-                self._raise_if_targets(group, steps, examples)
+                self._raise_if_data(group, steps, examples)
                 return
         self._pending = []
 
@@ -154,11 +163,11 @@ class TargetsWatch:
         self._steps += len(held)
         self._examples += self._rows
         self._rows = self._values = 0
-        losses = [l for _, l in held]
+        losses = [step[1] for step in held]
         if not self._reads_now(losses[0]):
-            self._pending.append((_rows(held), steps, examples))
-        elif not bool(_all_finite(losses)):
-            self._raise_if_targets(_rows(held), steps, examples)
+            self._pending.append((group_rows(held), steps, examples))
+        elif not bool(all_finite(losses)):
+            self._raise_if_data(group_rows(held), steps, examples)
 
     @staticmethod
     def _reads_now(losses: torch.Tensor) -> bool:
@@ -166,8 +175,9 @@ class TargetsWatch:
         waits on nothing; a device's are read at the pass's end, as the totals read theirs."""
         return losses.is_cpu
 
-    def _raise_if_targets(self, group: _Group, steps: int, examples: int) -> None:
-        """Raise if the group's first step whose loss is not finite has targets that are not."""
+    def _raise_if_data(self, group: Group, steps: int, examples: int) -> None:
+        """Raise if the group's first step whose loss is not finite has targets that are not,
+        or, its targets finite, features that are to blame (see :meth:`_features_message`)."""
         self._done = True
         first = int(group.loss_rows.nonzero()[0, 0])
         start, index = 0, 0
@@ -176,31 +186,27 @@ class TargetsWatch:
             index += 1
         end = start + group.sizes[index]
         targets, loss = group.target_rows[start:end], group.loss_rows[start:end]
-        if not bool(targets.any()):
+        message: str | None
+        if bool(targets.any()):
+            positions = tuple(targets.nonzero().flatten().tolist())
+            others = int((loss & ~targets).sum()) if group.per_example[index] else 0
+            message = self._targets_message(
+                steps + index, group.sizes[index], positions, examples + start, others
+            )
+        else:
+            message = self._features_message(group, index, start, steps, examples)
+        if message is None:
             return
-        positions = tuple(targets.nonzero().flatten().tolist())
-        others = int((loss & ~targets).sum()) if group.per_example[index] else 0
-        error = DivergenceError(
-            self._message(steps + index, group.sizes[index], positions, examples + start, others)
-        )
+        error = DivergenceError(message)
         error.step, error.examples = steps + index, True
         error.resumable = False  # the data are the cause: no smaller lr, no resume helps
         raise error
 
-    def _message(
+    def _targets_message(
         self, batch: int, size: int, positions: tuple[int, ...], first_example: int, others: int
     ) -> str:
         """Return the message for targets that hold NaN or inf at ``positions`` of ``batch``."""
         n = len(positions)
-        when = f"in epoch {self._epoch}" if self._epoch is not None else "in this epoch"
-        place = examples_at(
-            positions,
-            first_example=first_example,
-            name=self._name,
-            training=True,
-            order=batch_order(self._batches),
-        )
-        which = "its only example" if size == 1 else f"{n} of its {size} examples"
         also = (
             f", and its loss is not finite on {others} more, whose targets are finite (their "
             "features X hold NaN or inf, or the model's computation overflowed on them)"
@@ -208,55 +214,91 @@ class TargetsWatch:
             else ""
         )
         return (
-            f"the loss is not finite at batch {batch + 1} of {self._name} {when}, whose targets y "
-            f"hold NaN or inf on {which} ({place}){also}: a target that is NaN or inf makes its "
-            "example's loss so, and that batch's update most likely made the weights non-finite, "
-            f"and with them every score after; {clean_or_drop(_FINITE_Y, one=n == 1)}, then train "
-            "again from fresh weights"
+            f"{self._head(batch)}, whose targets y hold NaN or inf on "
+            f"{self._examples_at(size, positions, first_example)}{also}: a target that is NaN or "
+            f"inf makes its example's loss so, {_BROKE}; {clean_or_drop(_FINITE_Y, one=n == 1)}, "
+            "then train again from fresh weights"
         )
 
+    def _features_message(
+        self, group: Group, index: int, start: int, steps: int, examples: int
+    ) -> str | None:
+        """Return the message for step ``index`` of ``group`` (its first row ``start``), whose
+        loss is not finite on finite targets, where its features are to blame; else ``None``.
+
+        Its scores tell, where handed: those of each example whose features (held) hold NaN or
+        inf, and of no other, are not finite (the guard's rule). Features not held (over
+        ``HELD_BYTES``): some examples' scores, not all, are not finite, their features' doing or
+        an overflow's. Where every example's are, or some with finite features, the weights an lr
+        broke, an overflow or a model that fills NaN in are as likely, and nothing is said: the
+        pass trains on.
+        """
+        if group.score_rows is None:
+            return None
+        size = group.sizes[index]
+        scores = group.score_rows[start : start + size]
+        at = (steps + index, size, examples + start)
+        test = finite_rows("X", group.feature_dims[index] or 2)
+        if group.features_held[index] and group.feature_rows is not None:
+            features = group.feature_rows[start : start + size]
+            if not bool(features.any()) or bool((scores & ~features).any()):
+                return None
+            positions = tuple(features.nonzero().flatten().tolist())
+            return (
+                f"{self._head(at[0])}, whose targets y are finite but whose features X hold NaN "
+                f"or inf on {self._examples_at(size, positions, at[2])}: a feature that is NaN or "
+                f"inf makes its example's scores and loss so, {_BROKE}; "
+                f"{clean_or_drop(test, one=len(positions) == 1)}, then train again from fresh "
+                "weights"
+            )
+        return self._scores_message(scores, test, at)
+
+    def _scores_message(
+        self, scores: torch.Tensor, test: str, at: tuple[int, int, int]
+    ) -> str | None:
+        """Return the message for a step's features not held, where only some of its examples'
+        ``scores`` (B,) are not finite; else ``None``. ``test``: the one that finds examples
+        whose features hold NaN or inf; ``at``: the batch, its size and the examples before."""
+        batch, size, first_example = at
+        bad = int(scores.sum())
+        if bad in (0, size):
+            return None
+        positions = tuple(scores.nonzero().flatten().tolist())
+        one = bad == 1
+        whose = "that example's" if one else "those examples'"
+        others = "example's" if size - bad == 1 else f"{size - bad} examples'"
+        return (
+            f"{self._head(batch)}, whose targets y are finite but whose scores are not on "
+            f"{self._examples_at(size, positions, first_example)}, while the other {others} "
+            f"are: {whose} features X hold NaN or inf, or the model's computation overflowed on "
+            f"them (a batch's X over {HELD_BYTES // 1024} KiB is not held to be looked at), "
+            f"{_BROKE}; where the features do, {clean_or_drop(test, one=one)}; then train again "
+            "from fresh weights"
+        )
+
+    def _head(self, batch: int) -> str:
+        """Return where the loss was not finite: batch ``batch`` (from 0) of the epoch."""
+        when = f"in epoch {self._epoch}" if self._epoch is not None else "in this epoch"
+        return f"the loss is not finite at batch {batch + 1} of {self._name} {when}"
+
+    def _examples_at(self, size: int, positions: tuple[int, ...], first_example: int) -> str:
+        """Return which of a batch's ``size`` examples ``positions`` are, and where."""
+        place = examples_at(
+            positions,
+            first_example=first_example,
+            name=self._name,
+            training=True,
+            order=batch_order(self._batches),
+        )
+        which = "its only example" if size == 1 else f"{len(positions)} of its {size} examples"
+        return f"{which} ({place})"
+
+
+# what a batch's non-finite loss did next, said of its targets or its features
+_BROKE = (
+    "and that batch's update most likely made the weights non-finite, and with them every score "
+    "after"
+)
 
 # the test that finds the examples whose targets (B, q) hold NaN or inf
-_FINITE_Y = "torch.isfinite(y).all(dim=1)"
-
-
-def _all_finite(losses: list[torch.Tensor]) -> torch.Tensor:
-    """Return whether every value of the steps' ``losses`` is finite, as a 0-d bool tensor."""
-    return torch.isfinite(_joined(losses)).all()
-
-
-def _joined(values: list[torch.Tensor]) -> torch.Tensor:
-    """Return the steps' ``values`` in one tensor, with no op per step where they share their
-    shape past the batch (a loss function's and a loader's do): their ``cat`` along the batch, or
-    the ``stack`` of 0-d ones; else every value flattened."""
-    first = values[0]
-    if all(v.ndim == first.ndim and v.shape[1:] == first.shape[1:] for v in values):
-        return torch.stack(values) if first.ndim == 0 else torch.cat(values)
-    return torch.cat([v.reshape(-1) for v in values])
-
-
-def _rows(held: list[tuple[torch.Tensor, torch.Tensor]]) -> _Group:
-    """Return the held steps' rows: whether each example's loss (a 0-d loss: its whole batch's)
-    and its targets are not finite; a few ops for the whole group, none per step, where the
-    steps' losses and targets share their shapes past the batch."""
-    sizes = [y.shape[0] for y, _ in held]
-    losses, targets = [l for _, l in held], [y for y, _ in held]
-    return _Group(
-        sizes=sizes,
-        per_example=[l.ndim > 0 for l in losses],
-        loss_rows=_not_finite_rows(losses, sizes),
-        target_rows=_not_finite_rows(targets, sizes),
-    )
-
-
-def _not_finite_rows(values: list[torch.Tensor], sizes: list[int]) -> torch.Tensor:
-    """Return whether each example's ``values`` hold NaN or inf, (Σ sizes,), over steps of
-    ``sizes`` examples each; a 0-d value is every example's of its step."""
-    first = values[0]
-    if any(v.ndim != first.ndim or v.shape[1:] != first.shape[1:] for v in values):
-        return torch.cat([_not_finite_rows([v], [B]) for v, B in zip(values, sizes, strict=True)])
-    bad = ~torch.isfinite(_joined(values))  # (steps,) for 0-d values, else (Σ sizes, ...)
-    if first.ndim == 0:
-        repeats = torch.tensor(sizes, device=bad.device)
-        return bad.repeat_interleave(repeats, output_size=sum(sizes))
-    return bad.flatten(1).any(1) if bad.ndim > 1 else bad
+_FINITE_Y = finite_rows("y", 2)
